@@ -1,0 +1,36 @@
+# ngdpkit: `make demo` runs the whole migration on the sample data, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: demo test lab bench lint check clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[lab,test]'
+	@rm -f $(VENV)/.installed-*
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/ngdpkit demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+lab: $(STAMP)
+	$(BIN)/ngdpkit sample data/sample
+	cd notebooks && NGDPKIT_SETTINGS=../data/sample/migration.toml ../$(BIN)/jupyter lab
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check ngdpkit tests benchmarks
+	$(BIN)/ruff format --check ngdpkit tests benchmarks
+
+clean:
+	rm -rf $(VENV) data/sample/runs data/sample/certs data/sample/sample.env

@@ -1,0 +1,317 @@
+"""FOCES3/VOCES3 (OCES3) certificates: load, chain, profile, validity, key (contract §5).
+
+Chains are built with :mod:`cryptography.x509.verification` against the anchors
+of both kinds at a time inside the leaf's validity, so expiry is reported on its
+own and a test certificate in production is told apart from one that chains
+nowhere. The verifier's web-PKI policy demands a subjectAltName, which OCES3
+leaves do not carry, so that one rule is relaxed (NGDP-FACTS.md, Python facts).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import ExtensionOID, NameOID
+
+from . import findings as F
+from .errors import InputError
+from .findings import Finding
+from .secrets import Secret
+from .trust import TrustAnchors, is_self_signed
+
+OCES3_POLICY_ARC = "1.2.208.169.1.1.1.3.7"
+OCES2_POLICY = re.compile(r"^1\.2\.208\.169\.1\.1\.1\.(1\.\d|2\.(?!7(\.|$))\d|3\.(?!7(\.|$))\d|4\.\d)")
+OCES2_SERIAL = re.compile(r"CVR:\d{8}-(FID|UID|RID):")
+OCES3_SERIAL = re.compile(r"^UI:DK-O:G:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+NAME_OVERRIDES = {NameOID.ORGANIZATION_IDENTIFIER: "organizationIdentifier", NameOID.SERIAL_NUMBER: "serialNumber"}
+PUBLIC_SUFFIXES = (".pem", ".cer", ".crt", ".der")
+OCES2_END = "31 October 2023"
+
+
+@dataclass
+class LoadedCertificate:
+    """What a certificate file gave: the leaf, its key (None when public only), the other certificates."""
+
+    leaf: x509.Certificate | None
+    key: Any = None
+    extra: list[x509.Certificate] = field(default_factory=list)
+    public_only: bool = False
+    findings: list[Finding] = field(default_factory=list)
+
+
+def _der_length_ok(data: bytes) -> bool:
+    """Whether ``data`` is one whole DER SEQUENCE starting with version 3 (a PKCS#12 PFX)."""
+    if len(data) < 4 or data[0] != 0x30:
+        return False
+    first = data[1]
+    if first < 0x80:
+        length, start = first, 2
+    else:
+        n = first & 0x7F
+        if n == 0 or n > 4 or len(data) < 2 + n:
+            return False
+        length, start = int.from_bytes(data[2 : 2 + n], "big"), 2 + n
+    return start + length == len(data) and data[start : start + 3] == b"\x02\x01\x03"
+
+
+def load_certificate(path: Path, *, label: str, password: Secret | None) -> LoadedCertificate:
+    """Load a .p12/.pfx (with its password) or a public .pem/.cer/.crt/.der.
+
+    A wrong or missing password is a finding (the other steps still run); a file
+    that is not a certificate at all raises :class:`InputError`.
+    """
+    if not path.is_file():
+        raise InputError(f"{label}: file not found")
+    data = path.read_bytes()
+    if path.suffix.lower() in PUBLIC_SUFFIXES or data.lstrip().startswith(b"-----BEGIN"):
+        return _load_public(data, label)
+    if not _der_length_ok(data):
+        raise InputError(f"{label}: not a PKCS#12 (.p12/.pfx) file, or it is truncated ({len(data)} bytes)")
+    try:
+        p12 = pkcs12.load_pkcs12(data, password.reveal().encode() if password else None)
+    except ValueError:
+        if password is None:
+            return LoadedCertificate(leaf=None, findings=[])  # SECRET_MISSING is reported by the caller
+        return LoadedCertificate(
+            leaf=None,
+            findings=[F.error("CERT_BAD_PASSWORD", f"The password in {password.name} does not open {label}.", label)],
+        )
+    key = p12.key
+    certs = ([p12.cert.certificate] if p12.cert else []) + [c.certificate for c in p12.additional_certs]
+    found: list[Finding] = []
+    if key is None:
+        found.append(F.error("CERT_NO_PRIVATE_KEY", f"{label} holds no private key; NgDP needs the private form (.p12/.pfx with its key).", label))
+    leaf, extra, more = _pick_leaf(certs, key, label, found)
+    return LoadedCertificate(leaf=leaf, key=key, extra=extra, findings=found + more)
+
+
+def _load_public(data: bytes, label: str) -> LoadedCertificate:
+    try:
+        certs = x509.load_pem_x509_certificates(data) if b"-----BEGIN" in data else [x509.load_der_x509_certificate(data)]
+    except ValueError as exc:
+        raise InputError(f"{label}: not a certificate file (PEM or DER): {exc}") from exc
+    found = [F.info("CERT_PUBLIC_ONLY", f"{label} is the public certificate only; the password and private key are not checked here (operations hold the key).", label)]
+    leaf, extra, more = _pick_leaf(certs, None, label, found)
+    return LoadedCertificate(leaf=leaf, extra=extra, public_only=True, findings=found + more)
+
+
+def _is_ca(cert: x509.Certificate) -> bool:
+    try:
+        return bool(cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
+    except x509.ExtensionNotFound:
+        return False
+
+
+def _same_key(cert: x509.Certificate, key: Any) -> bool:
+    fmt = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return cert.public_key().public_bytes(*fmt) == key.public_key().public_bytes(*fmt)
+
+
+def _pick_leaf(certs: list[x509.Certificate], key: Any, label: str, found: list[Finding]) -> tuple[x509.Certificate | None, list[x509.Certificate], list[Finding]]:
+    more: list[Finding] = []
+    leaves = [c for c in certs if not _is_ca(c)] or certs[:1]
+    if not leaves:
+        raise InputError(f"{label}: the file holds no certificate")
+    leaf = leaves[0]
+    if key is not None:
+        matching = [c for c in leaves if _same_key(c, key)]
+        if matching:
+            leaf = matching[0]
+        else:
+            more.append(F.error("CERT_KEY_MISMATCH", f"The private key in {label} does not belong to its certificate ({_cn(leaf)}).", label))
+    if len(leaves) > 1:
+        more.append(F.info("CERT_SEVERAL_LEAVES", f"{label} holds {len(leaves)} end-entity certificates; using {_cn(leaf)}{' (the one matching the key)' if key is not None else ''}.", label))
+    extra = [c for c in certs if c is not leaf]
+    return leaf, extra, more
+
+
+def _cn(cert: x509.Certificate) -> str:
+    cns = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return str(cns[0].value) if cns else cert.subject.rfc4514_string()
+
+
+def name_text(name: x509.Name) -> str:
+    return name.rfc4514_string(NAME_OVERRIDES)
+
+
+def _attr(cert: x509.Certificate, oid: x509.ObjectIdentifier) -> str:
+    values = cert.subject.get_attributes_for_oid(oid)
+    return str(values[0].value) if values else ""
+
+
+def cvr_of(cert: x509.Certificate) -> str:
+    org_id = _attr(cert, NameOID.ORGANIZATION_IDENTIFIER)
+    m = re.fullmatch(r"NTRDK-(\d{8})", org_id)
+    if m:
+        return m.group(1)
+    m = OCES2_SERIAL.search(_attr(cert, NameOID.SERIAL_NUMBER))
+    return m.group(0)[4:12] if m else ""
+
+
+def policies_of(cert: x509.Certificate) -> list[str]:
+    try:
+        ext = cert.extensions.get_extension_for_class(x509.CertificatePolicies).value
+    except x509.ExtensionNotFound:
+        return []
+    return [p.policy_identifier.dotted_string for p in ext]
+
+
+def facts(cert: x509.Certificate, *, chain: list[x509.Certificate] | None = None, kind: str | None = None, now: dt.datetime | None = None) -> dict[str, Any]:
+    """The certificate block of ``dispatcher-config.json`` and ``cert inspect --json``."""
+    now = now or dt.datetime.now(dt.UTC)
+    after = cert.not_valid_after_utc
+    return {
+        "thumbprint_sha1": cert.fingerprint(hashes.SHA1()).hex().upper(),  # noqa: S303 - Windows' thumbprint is SHA-1
+        "sha256": cert.fingerprint(hashes.SHA256()).hex().upper(),
+        "subject": name_text(cert.subject),
+        "issuer": name_text(cert.issuer),
+        "serial_number": format(cert.serial_number, "X"),
+        "not_before": cert.not_valid_before_utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "not_after": after.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "days_left": (after - now).days,
+        "cvr": cvr_of(cert),
+        "organisation": _attr(cert, NameOID.ORGANIZATION_NAME),
+        "common_name": _cn(cert),
+        "key": key_description(cert.public_key()),
+        "chains_to": kind,
+        "chain": [_cn(c) for c in (chain or [])],
+    }
+
+
+def key_description(key: Any) -> str:
+    if isinstance(key, rsa.RSAPublicKey):
+        return f"RSA {key.key_size}"
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        return f"EC {key.curve.name}"
+    return type(key).__name__
+
+
+def build_chain(leaf: x509.Certificate, extra: list[x509.Certificate], anchors: TrustAnchors) -> tuple[str | None, list[x509.Certificate], str]:
+    """Which kind's root the leaf chains to (None: neither), the chain, and the reason in words."""
+    from cryptography.x509.verification import Criticality, ExtensionPolicy, PolicyBuilder, Store, VerificationError
+
+    if is_self_signed(leaf):
+        return None, [leaf], "the certificate is self-signed, not issued by an OCES3 CA"
+    ee = ExtensionPolicy.webpki_defaults_ee().may_be_present(x509.SubjectAlternativeName, Criticality.AGNOSTIC, None)
+    ca = ExtensionPolicy.webpki_defaults_ca()
+    lo, hi = leaf.not_valid_before_utc, leaf.not_valid_after_utc
+    now = dt.datetime.now(dt.UTC)
+    at = now if lo <= now <= hi else lo + (hi - lo) / 2
+    intermediates = [c for c in extra if _is_ca(c)] + list(anchors.intermediates)
+    reasons = []
+    for kind, roots in anchors.roots.items():
+        if not roots:
+            continue
+        verifier = PolicyBuilder().store(Store(list(roots))).time(at).extension_policies(ca_policy=ca, ee_policy=ee).build_client_verifier()
+        try:
+            verified = verifier.verify(leaf, intermediates)
+            return kind, list(verified.chain), ""
+        except VerificationError as exc:
+            reasons.append(str(exc))
+    reason = f"it does not chain to a trusted root; its issuer is {name_text(leaf.issuer)}"
+    if reasons and "candidates exhausted" not in reasons[0]:
+        reason += f" ({reasons[0]})"
+    return None, [leaf], reason
+
+
+def is_oces2(cert: x509.Certificate) -> str:
+    """The OCES2 marker found, or '' (any one of issuer, serial or policy is enough)."""
+    issuer = name_text(cert.issuer)
+    if "TRUST2408" in issuer.upper():
+        return f"its issuer is {issuer}"
+    serial = _attr(cert, NameOID.SERIAL_NUMBER)
+    if OCES2_SERIAL.search(serial):
+        return f"its serial number {serial!r} is OCES2-shaped"
+    for oid in policies_of(cert):
+        if OCES2_POLICY.match(oid):
+            return f"it carries the OCES2 policy {oid}"
+    return ""
+
+
+def check_certificate(
+    loaded: LoadedCertificate,
+    *,
+    kind: str,
+    anchors: TrustAnchors,
+    cvr: str | None,
+    warn_days: int = 60,
+    error_days: int = 14,
+    label: str = "",
+    now: dt.datetime | None = None,
+) -> tuple[dict[str, Any] | None, list[Finding]]:
+    """Every offline certificate check for an environment of ``kind``; returns (facts, findings)."""
+    found = list(loaded.findings)
+    leaf = loaded.leaf
+    if leaf is None:
+        return None, found
+    now = now or dt.datetime.now(dt.UTC)
+    chain_kind, chain, reason = build_chain(leaf, loaded.extra, anchors)
+    if anchors.custom:
+        found.append(F.warning("CERT_CUSTOM_TRUST_ANCHORS", f"Checked against custom trust anchors for {', '.join(anchors.custom_kinds)}, not the real OCES3 roots; this proves nothing about a real OCES3 certificate.", "trust_anchors"))
+    if chain_kind is None:
+        found.append(F.error("CERT_CHAIN_INVALID", f"The certificate {_cn(leaf)!r} is not trusted: {reason}.", label))
+    elif chain_kind != kind:
+        sev = F.error if kind == "production" else F.warning
+        note = "" if kind == "production" else " (NgDP test normally expects a test certificate: inferred)"
+        found.append(sev("CERT_WRONG_ENVIRONMENT", f"This is a {chain_kind} certificate (it chains to the {chain_kind} root) in a {kind} environment{note}.", label))
+
+    oces2 = is_oces2(leaf)
+    if oces2:
+        found.append(F.error("CERT_OCES2", f"This is an OCES2 certificate ({oces2}); OCES2 ended on {OCES2_END}, order a FOCES3/VOCES3 (OCES3) certificate through MitID Erhverv.", label))
+    else:
+        missing = []
+        if not any(p == OCES3_POLICY_ARC or p.startswith(OCES3_POLICY_ARC + ".") for p in policies_of(leaf)):
+            missing.append(f"a certificate policy under {OCES3_POLICY_ARC}")
+        if not re.fullmatch(r"NTRDK-\d{8}", _attr(leaf, NameOID.ORGANIZATION_IDENTIFIER)):
+            missing.append("organizationIdentifier NTRDK-<CVR>")
+        if not OCES3_SERIAL.match(_attr(leaf, NameOID.SERIAL_NUMBER)):
+            missing.append("serialNumber UI:DK-O:G:<uuid>")
+        if chain_kind and not anchors.custom and len(chain) > 1 and "OCES udstedende-CA" not in _cn(chain[1]):
+            missing.append("issuer Den Danske Stat OCES udstedende-CA 1")
+        if missing:
+            found.append(F.error("CERT_NOT_OCES3", f"The certificate is not shaped like an OCES3 organisation/system certificate: it lacks {', '.join(missing)}.", label))
+
+    cert_cvr = cvr_of(leaf)
+    if cvr and cert_cvr and cert_cvr != cvr:
+        found.append(F.error("CERT_CVR_MISMATCH", f"The certificate belongs to CVR {cert_cvr}, not the organisation's CVR {cvr}.", label))
+
+    days = (leaf.not_valid_after_utc - now).days
+    if leaf.not_valid_after_utc <= now:
+        found.append(F.error("CERT_EXPIRED", f"The certificate expired on {leaf.not_valid_after_utc:%Y-%m-%d} ({-days} days ago).", label))
+    elif leaf.not_valid_before_utc > now:
+        found.append(F.error("CERT_NOT_YET_VALID", f"The certificate is valid only from {leaf.not_valid_before_utc:%Y-%m-%d %H:%M} UTC.", label))
+    elif days < error_days:
+        found.append(F.error("CERT_EXPIRES_SOON", f"The certificate expires on {leaf.not_valid_after_utc:%Y-%m-%d}, in {days} days (under {error_days}).", label))
+    elif days < warn_days:
+        found.append(F.warning("CERT_EXPIRES_SOON", f"The certificate expires on {leaf.not_valid_after_utc:%Y-%m-%d}, in {days} days (under {warn_days}); order its successor now.", label))
+
+    key = leaf.public_key()
+    weak = not ((isinstance(key, rsa.RSAPublicKey) and key.key_size >= 2048) or (isinstance(key, ec.EllipticCurvePublicKey) and key.curve.key_size >= 256))
+    if weak:
+        found.append(F.error("CERT_WEAK_KEY", f"The certificate's key is {key_description(key)}; NgDP needs RSA of at least 2048 bits (OCES3 uses 3072) or EC P-256 or stronger.", label))
+    try:
+        ku = leaf.extensions.get_extension_for_oid(ExtensionOID.KEY_USAGE).value
+        signs = ku.digital_signature
+    except x509.ExtensionNotFound:
+        signs = False
+    if not signs:
+        found.append(F.error("CERT_KEY_USAGE", "The certificate's key usage does not allow digitalSignature, which mutual TLS needs.", label))
+    return facts(leaf, chain=chain, kind=chain_kind, now=now), found
+
+
+def fingerprint(path: Path, password: Secret | None) -> str | None:
+    """SHA-256 of the leaf, or None when the file cannot be read (for the reuse check)."""
+    try:
+        loaded = load_certificate(path, label=path.name, password=password)
+    except InputError:
+        return None
+    return hashlib.sha256(loaded.leaf.public_bytes(serialization.Encoding.DER)).hexdigest() if loaded.leaf else None

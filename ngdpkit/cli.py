@@ -1,0 +1,349 @@
+"""The command line (contract §2): ``ngdpkit <command>``, also ``python -m ngdpkit``.
+
+Every command turns :class:`~ngdpkit.errors.InputError` into one line per
+problem on stderr and exit 2; nothing here prints a traceback for bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .errors import InputError, NgdpkitError
+
+
+def _err(text: str) -> None:
+    print(f"ngdpkit: {text}", file=sys.stderr, flush=True)
+
+
+def _settings_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--settings", required=True, type=Path, help="the settings file (TOML)")
+
+
+def _env_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--env", action="append", default=[], metavar="NAME", help="an environment; repeat it, or 'all'")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ngdpkit", description="Take KMD WorkZone from e-Boks to NgDP: checks, configuration and sign-off documents per environment.")
+    parser.add_argument("--version", action="version", version=f"ngdpkit {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("run", help="execute the notebooks per environment and write run folders")
+    _settings_arg(p)
+    _env_arg(p)
+    p.add_argument("--out", type=Path, help="where run folders go (default: runs/ beside the settings)")
+    p.add_argument("--online", action="store_true", help="also run the live network checks")
+    p.add_argument("--pdf", action="store_true", help="also print signoff/signoff.pdf with a local Chromium, Chrome or Edge")
+
+    p = sub.add_parser("check", help="the same checks in-process; no notebooks, no files")
+    _settings_arg(p)
+    _env_arg(p)
+    p.add_argument("--online", action="store_true")
+    p.add_argument("--json", action="store_true", help="one JSON object per environment (an array when more than one)")
+
+    cert = sub.add_parser("cert", help="certificate tools").add_subparsers(dest="cert_command", required=True, metavar="SUBCOMMAND")
+    p = cert.add_parser("inspect", help="facts and findings for a .p12/.pfx or a public certificate")
+    p.add_argument("file", type=Path)
+    p.add_argument("--password-env", metavar="VAR", help="the environment variable holding the .p12 password")
+    p.add_argument("--env", dest="kind", choices=("test", "production"), help="the environment kind it is meant for")
+    p.add_argument("--cvr", help="the organisation's CVR")
+    p.add_argument("--trust-anchors", action="append", default=[], metavar="KIND=PEM", help="custom anchors, e.g. test=root.pem")
+    p.add_argument("--json", action="store_true")
+
+    audit = sub.add_parser("audit", help="audit trail tools").add_subparsers(dest="audit_command", required=True, metavar="SUBCOMMAND")
+    p = audit.add_parser("verify", help="check a run's audit trail")
+    p.add_argument("target", type=Path, metavar="FILE|RUN_DIR")
+    p.add_argument("--expect-hash", metavar="HEX")
+
+    p = sub.add_parser("sample", help="write the synthetic sample set")
+    p.add_argument("dir", type=Path)
+
+    p = sub.add_parser("demo", help="sample data, then run both sample environments, offline")
+    p.add_argument("--dir", type=Path, default=Path("data/sample"), help=argparse.SUPPRESS)
+
+    p = sub.add_parser("notebooks", help="copy the packaged notebooks out for JupyterLab")
+    p.add_argument("dir", type=Path)
+
+    p = sub.add_parser("bundle", help="a zip for KMD or Digitaliseringsstyrelsen support (no secrets)")
+    p.add_argument("run_dir", type=Path)
+    p.add_argument("--with-workbooks", action="store_true", help="include the mapping workbooks (they may hold personal data)")
+
+    p = sub.add_parser("_run-environment")  # internal: one environment's child process
+    _settings_arg(p)
+    p.add_argument("--env", required=True)
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--online", action="store_true")
+    p.add_argument("--pdf", action="store_true")
+    p.add_argument("--extra", default="[]")
+    return parser
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .runner import run
+
+    print(f"ngdpkit {__version__}: running {', '.join(args.env) or 'all'} from {args.settings}", flush=True)
+    code, folders = run(args.settings, args.env, out=args.out, online=args.online, pdf=args.pdf)
+    for folder in folders:
+        print(folder)
+    return code
+
+
+def check_payload(settings: Any, name: str, *, online: bool, extra: list[Any]) -> tuple[dict[str, Any], int]:
+    from . import findings as F
+    from .steps import run_all
+
+    try:
+        steps = run_all(settings, name, online=online, extra=extra)
+    except InputError as exc:
+        return {"environment": name, "status": "unusable", "error": exc.problems[0], "findings": []}, 2
+    except Exception as exc:  # a bug: say so, keep the shape
+        return {"environment": name, "status": "crashed", "error": f"{type(exc).__name__}: {exc}", "findings": []}, 3
+    found = [f for s in steps for f in s.findings]
+    status = F.status_of(found)
+    return {"environment": name, "status": status, "error": None, "findings": [f.to_dict() for f in F.sort_findings(found)]}, 1 if status == "errors" else 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .runner import collect_secrets, preflight, reuse_findings
+    from .settings import load_settings
+
+    try:
+        settings = load_settings(args.settings)
+        names = settings.select(args.env)
+        preflight(settings, names)
+    except InputError as exc:
+        if args.json:
+            print(json.dumps({"environment": None, "status": "unusable", "error": exc.problems[0], "findings": []}, ensure_ascii=False))
+        for p in exc.problems:
+            _err(p)
+        return 2
+    secrets = collect_secrets(settings, names, prompt=sys.stdin is not None and sys.stdin.isatty())
+    extra = reuse_findings(settings, secrets)
+    payloads, codes = [], []
+    for name in names:
+        saved = {k: os.environ.get(k) for k in secrets[name]}
+        os.environ.update(secrets[name])
+        try:
+            payload, code = check_payload(settings, name, online=args.online, extra=extra)
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+        payloads.append(payload)
+        codes.append(code)
+        if not args.json:
+            print_findings_table(payload)
+    if args.json:
+        print(json.dumps(payloads[0] if len(payloads) == 1 else payloads, ensure_ascii=False, indent=2))
+    for code in (2, 3, 1):
+        if code in codes:
+            return code
+    return 0
+
+
+def print_findings_table(payload: dict[str, Any]) -> None:
+    findings = payload["findings"]
+    counts = {s: sum(1 for f in findings if f["severity"] == s) for s in ("error", "warning", "info")}
+    print(f"\n== {payload['environment']}: {payload['status']} ({counts['error']} errors, {counts['warning']} warnings, {counts['info']} info)")
+    if payload.get("error"):
+        print(f"   {payload['error']}")
+    skipped = [f for f in findings if f["code"] == "NET_SKIPPED"]
+    for f in findings:
+        if f["code"] == "NET_SKIPPED":
+            continue
+        where = f" [{f['source']}{'!' + f['location'] if f['location'] and '!' not in f['location'] else ' ' + f['location'] if f['location'] else ''}]" if f["source"] or f["location"] else ""
+        print(f"  {f['severity']:<7} {f['code']:<32} {f['message']}{where}")
+    if skipped:
+        print(f"  {'info':<7} {'NET_SKIPPED':<32} {len(skipped)} network check(s) skipped (offline; use --online)")
+
+
+def cmd_cert_inspect(args: argparse.Namespace) -> int:
+    from . import findings as F
+    from .certificates import check_certificate, load_certificate
+    from .secrets import Secret, resolve
+    from .system import check_cvr
+    from .trust import load_trust_anchors
+
+    custom: dict[str, tuple[Path, ...]] = {}
+    problems = []
+    for item in args.trust_anchors:
+        kind, _, pem = item.partition("=")
+        if kind not in ("test", "production") or not pem:
+            problems.append(f"--trust-anchors {item!r}: write KIND=PEM with KIND test or production")
+        elif not Path(pem).is_file():
+            problems.append(f"--trust-anchors {kind}: file not found: {pem}")
+        else:
+            custom[kind] = custom.get(kind, ()) + (Path(pem),)
+    if not args.file.is_file():
+        problems.append(f"{args.file}: file not found")
+    if problems:
+        for p in problems:
+            _err(p)
+        return 2
+    password: Secret | None = resolve(args.password_env, prompt=sys.stdin is not None and sys.stdin.isatty(), label=f"Password of {args.file.name}") if args.password_env else None
+    found = []
+    try:
+        anchors = load_trust_anchors(custom)
+        loaded = load_certificate(args.file, label=args.file.name, password=password)
+    except InputError as exc:
+        for p in exc.problems:
+            _err(p)
+        if args.json:
+            print(json.dumps({"certificate": None, "findings": [], "error": exc.problems[0]}, ensure_ascii=False))
+        return 2
+    if args.password_env and password is None and not loaded.public_only:
+        found.append(F.error("SECRET_MISSING", f"The environment variable {args.password_env} is not set.", args.password_env))
+    elif password is None and not loaded.public_only and loaded.leaf is None:
+        found.append(F.error("SECRET_MISSING", "The .p12/.pfx is password protected: name the variable holding its password with --password-env.", args.file.name))
+    if args.cvr:
+        found += check_cvr(args.cvr)
+    facts, more = check_certificate(loaded, kind=args.kind or "production", anchors=anchors, cvr=args.cvr, label=args.file.name)
+    if not args.kind:
+        more = [f for f in more if f.code != "CERT_WRONG_ENVIRONMENT"]
+    found += more
+    if args.json:
+        print(json.dumps({"certificate": facts, "findings": [f.to_dict() for f in F.sort_findings(found)]}, ensure_ascii=False, indent=2))
+    else:
+        if facts:
+            for key in ("common_name", "subject", "issuer", "cvr", "chains_to", "not_before", "not_after", "days_left", "key", "thumbprint_sha1", "sha256", "serial_number"):
+                print(f"{key:>16}: {facts[key]}")
+            print(f"{'chain':>16}: {' -> '.join(facts['chain'])}")
+        else:
+            print("certificate: null (it could not be opened)")
+        print_findings_table({"environment": args.file.name, "status": F.status_of(found), "error": None, "findings": [f.to_dict() for f in F.sort_findings(found)]})
+    return 1 if any(f.severity == "error" for f in found) else 0
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    from .audit import verify
+
+    if not args.target.exists():
+        _err(f"{args.target}: not found")
+        return 2
+    verdict = verify(args.target, expect_hash=args.expect_hash)
+    for note in verdict.notes:
+        print(note)
+    if verdict.ok:
+        print(f"intact: {verdict.records} records, final hash {verdict.final_hash}")
+        return 0
+    for problem in verdict.problems:
+        print(f"NOT INTACT: {problem}")
+    return 1
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    from .sample import write_sample
+
+    written = write_sample(args.dir)
+    for path in written:
+        print(f"wrote {path}")
+    print(f"sample set in {args.dir} ({len(written)} file(s) written or renewed)")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .runner import run
+    from .sample import write_sample
+
+    write_sample(args.dir)
+    print(f"sample set ready in {args.dir}", flush=True)
+    code, folders = run(args.dir / "migration.toml", ["all"], out=None, online=False, pdf=False)
+    print("\nSign-off documents:")
+    for folder in folders:
+        print(f"  {folder / 'signoff' / 'index.html'}")
+    try:
+        from .rehearsal import demo_rehearsals
+    except ImportError:
+        demo_rehearsals = None
+    if demo_rehearsals is not None:
+        code = max(code, demo_rehearsals(args.dir / "migration.toml"))
+    for folder in folders:
+        print(folder)
+    return code
+
+
+def cmd_notebooks(args: argparse.Namespace) -> int:
+    import shutil
+    from importlib import resources
+
+    args.dir.mkdir(parents=True, exist_ok=True)
+    src = resources.files("ngdpkit") / "notebooks"
+    for item in src.iterdir():
+        if item.name.endswith(".ipynb"):
+            target = args.dir / item.name
+            if target.exists():
+                print(f"kept {target} (exists)")
+                continue
+            with resources.as_file(item) as path:
+                shutil.copyfile(path, target)
+            print(f"wrote {target}")
+    print("Open them with: jupyter lab " + str(args.dir) + "  (set NGDPKIT_SETTINGS to your settings file, or edit the settings parameter)")
+    return 0
+
+
+def cmd_bundle(args: argparse.Namespace) -> int:
+    from .bundle import make_bundle
+
+    try:
+        path = make_bundle(args.run_dir, with_workbooks=args.with_workbooks)
+    except InputError as exc:
+        for p in exc.problems:
+            _err(p)
+        return 2
+    print(path)
+    return 0
+
+
+def cmd_child(args: argparse.Namespace) -> int:
+    from .findings import Finding
+    from .runner import run_environment
+
+    extra = [Finding.from_dict(d) for d in json.loads(args.extra)]
+    return run_environment(args.settings, args.env, args.out, online=args.online, pdf=args.pdf, extra=extra)
+
+
+COMMANDS = {
+    "run": cmd_run,
+    "check": cmd_check,
+    "sample": cmd_sample,
+    "demo": cmd_demo,
+    "notebooks": cmd_notebooks,
+    "bundle": cmd_bundle,
+    "_run-environment": cmd_child,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(encoding="utf-8")  # type: ignore[union-attr]
+        except (AttributeError, ValueError):
+            pass
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "cert":
+        handler = cmd_cert_inspect
+    elif args.command == "audit":
+        handler = cmd_audit_verify
+    else:
+        handler = COMMANDS[args.command]
+    try:
+        return handler(args)
+    except InputError as exc:
+        for p in exc.problems:
+            _err(p)
+        return 2
+    except KeyboardInterrupt:
+        _err("interrupted")
+        return 130
+    except NgdpkitError as exc:
+        _err(str(exc))
+        return 3

@@ -1,0 +1,236 @@
+"""Contact points (kontaktpunkter) of one environment: .xlsx/.csv or the NgDP API JSON list.
+
+The rules come from the vendor page and NgDP's contact structure (NGDP-FACTS.md):
+at least one target, at least one visible contact point, at least one contact
+point for the receiving system. GUIDs are stored canonical lower-case.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import findings as F
+from .errors import InputError
+from .findings import Finding
+from .workbooks import Field, check_size, read_table
+
+TARGETS = ("CITIZEN", "COMPANY", "AUTHORITY")
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+_TRUE = {"ja", "yes", "x", "true", "1", "sand", "y", "j"}
+_FALSE = {"nej", "no", "false", "0", "falsk", "n"}
+
+CP_FIELDS = (
+    Field("id", ("Kontaktpunkt ID", "Kontaktpunkt GUID", "Contact point ID", "Contact point GUID"), ("GUID", "id"), True),
+    Field("name", ("Kontaktpunkt navn", "Contact point name"), ("Name", "Navn"), True),
+    Field("citizens", ("Citizens", "Borgere", "Borger")),
+    Field("companies", ("Companies", "Virksomheder", "Virksomhed")),
+    Field("authorities", ("Authorities", "Myndigheder", "Myndighed")),
+    Field("hidden", ("Hidden", "Skjult")),
+    Field("visible", ("Visible", "Synlig")),
+    Field("active", ("Active", "Aktiv")),
+    Field("system_id", ("System ID", "Modtagersystem", "Modtager system ID", "Receiving system")),
+    Field("postkasse_ids", ("Postkasse IDs", "Postkasse ID", "Postkasser", "Translations", "Oversættelser")),
+)
+
+
+def canonical_guid(value: str) -> str | None:
+    """A GUID in canonical lower-case form, or None when it is not one (braces and case are fine)."""
+    text = value.strip().strip("{}").strip().lower()
+    return text if _UUID.match(text) else None
+
+
+def parse_bool(value: str) -> bool | None:
+    """ja/nej/yes/no/x/true/false/1/0; blank is None (not set)."""
+    text = value.strip().lower()
+    if not text:
+        return None
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError(value)
+
+
+@dataclass(frozen=True)
+class ContactPoint:
+    id: str
+    name: str
+    targets: tuple[str, ...]
+    active: bool = True
+    visible: bool = True
+    system_id: str | None = None
+    translations: tuple[tuple[int, int | None], ...] = ()
+    location: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "targets": list(self.targets),
+            "active": self.active,
+            "visible": self.visible,
+            "system_id": self.system_id,
+            "translations": [list(t) for t in self.translations],
+            "location": self.location,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ContactPoint:
+        return cls(
+            id=d["id"],
+            name=d["name"],
+            targets=tuple(d["targets"]),
+            active=d["active"],
+            visible=d["visible"],
+            system_id=d.get("system_id"),
+            translations=tuple((int(a), None if b is None else int(b)) for a, b in d.get("translations", [])),
+            location=d.get("location", ""),
+        )
+
+
+@dataclass
+class ContactPoints:
+    points: list[ContactPoint]
+    source: str
+    findings: list[Finding] = field(default_factory=list)
+
+    def by_id(self) -> dict[str, ContactPoint]:
+        return {p.id: p for p in self.points}
+
+    def _repr_html_(self) -> str:
+        from .display import contact_points_html
+
+        return contact_points_html(self)
+
+
+def read_contact_points(path: Path, *, label: str, system_id: str | None) -> ContactPoints:
+    """Read the environment's contact points and check the rules that need no mapping.
+
+    Raises:
+        InputError: the file cannot be used at all.
+    """
+    if path.suffix.lower() == ".json":
+        points, found = _read_json(path, label)
+    else:
+        points, found = _read_sheet(path, label)
+    found.extend(check_contact_points(points, label=label, system_id=system_id))
+    return ContactPoints(points=points, source=label, findings=found)
+
+
+def _parse_translations(text: str, label: str, where: str, found: list[Finding]) -> tuple[tuple[int, int | None], ...]:
+    out: list[tuple[int, int | None]] = []
+    for token in re.split(r"[,;\s]+", text.strip()):
+        if not token:
+            continue
+        pk, _, subject = token.partition(":")
+        if not pk.isdigit() or (subject and not subject.isdigit()):
+            found.append(F.warning("MAILBOX_ID_INVALID", f"Postkasse translation {token!r} is not a number or number:subject.", label, where))
+            continue
+        out.append((int(pk), int(subject) if subject else None))
+    return tuple(out)
+
+
+def _read_sheet(path: Path, label: str) -> tuple[list[ContactPoint], list[Finding]]:
+    table = read_table(path, CP_FIELDS, label=label)
+    found: list[Finding] = []
+    points: list[ContactPoint] = []
+    names = list(table.columns)
+    for num, row in zip(table.row_numbers, table.rows, strict=True):
+        cells = dict(zip(names, row, strict=True))
+        where = table.where(num)
+        guid = canonical_guid(cells.get("id", ""))
+        if guid is None:
+            found.append(F.error("CONTACT_POINT_GUID_INVALID", f"Contact point ID {cells.get('id', '')!r} is not a GUID.", label, where))
+            continue
+        flags: dict[str, bool | None] = {}
+        for key in ("citizens", "companies", "authorities", "hidden", "visible", "active"):
+            try:
+                flags[key] = parse_bool(cells.get(key, ""))
+            except ValueError:
+                found.append(F.error("CONTACT_POINT_VISIBILITY_CONFLICT" if key in ("hidden", "visible") else "CONTACT_POINT_NO_TARGET" if key in ("citizens", "companies", "authorities") else "CONTACT_POINT_INACTIVE", f"{key.capitalize()} value {cells[key]!r} is not ja/nej/yes/no/x/true/false/1/0.", label, where))
+                flags[key] = None
+        hidden, visible = flags["hidden"], flags["visible"]
+        if hidden is not None and visible is not None and hidden == visible:
+            found.append(F.error("CONTACT_POINT_VISIBILITY_CONFLICT", f"Contact point {guid} says Hidden={cells['hidden']!r} and Visible={cells['visible']!r}; they contradict.", label, where))
+        is_visible = visible if visible is not None else (not hidden if hidden is not None else True)
+        targets = tuple(t for t, k in zip(TARGETS, ("citizens", "companies", "authorities"), strict=True) if flags[k])
+        system = cells.get("system_id", "").strip()
+        points.append(
+            ContactPoint(
+                id=guid,
+                name=cells.get("name", ""),
+                targets=targets,
+                active=flags["active"] if flags["active"] is not None else True,
+                visible=is_visible,
+                system_id=(canonical_guid(system) or system) if system else None,
+                translations=_parse_translations(cells.get("postkasse_ids", ""), label, where, found),
+                location=where,
+            )
+        )
+    return points, found
+
+
+def _read_json(path: Path, label: str) -> tuple[list[ContactPoint], list[Finding]]:
+    check_size(path, label)
+    try:
+        data = json.loads(path.read_bytes().decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"{label}: not valid JSON: {exc}") from exc
+    if isinstance(data, dict):
+        data = data.get("content", data.get("contactPoints", data.get("items")))
+    if not isinstance(data, list):
+        raise InputError(f"{label}: expected the NgDP API's list of contact points (a JSON array)")
+    found: list[Finding] = []
+    points: list[ContactPoint] = []
+    for i, item in enumerate(data):
+        where = f"[{i}]"
+        if not isinstance(item, dict):
+            found.append(F.error("CONTACT_POINT_GUID_INVALID", f"Entry {i} is not a contact point object.", label, where))
+            continue
+        guid = canonical_guid(str(item.get("id", "")))
+        if guid is None:
+            found.append(F.error("CONTACT_POINT_GUID_INVALID", f"Contact point id {item.get('id')!r} is not a GUID.", label, where))
+            continue
+        translations: list[tuple[int, int | None]] = []
+        for t in item.get("translations") or []:
+            try:
+                subject = t.get("postkasseEmneId")
+                translations.append((int(t["postkasseId"]), None if subject in (None, "") else int(subject)))
+            except (KeyError, TypeError, ValueError):
+                found.append(F.warning("MAILBOX_ID_INVALID", f"Translation {t!r} of contact point {guid} has no numeric postkasseId.", label, where))
+        system = item.get("systemId")
+        points.append(
+            ContactPoint(
+                id=guid,
+                name=str(item.get("name", "")),
+                targets=tuple(t for t in (item.get("targets") or []) if t in TARGETS),
+                active=bool(item.get("active", True)),
+                visible=bool(item.get("visible", True)),
+                system_id=(canonical_guid(str(system)) or str(system)) if system else None,
+                translations=tuple(translations),
+                location=where,
+            )
+        )
+    return points, found
+
+
+def check_contact_points(points: list[ContactPoint], *, label: str, system_id: str | None) -> list[Finding]:
+    """Rules on the list itself; the rules that need the mapping live in :mod:`ngdpkit.mapping`."""
+    found: list[Finding] = []
+    seen: dict[str, str] = {}
+    for p in points:
+        if p.id in seen:
+            found.append(F.error("CONTACT_POINT_DUPLICATE", f"Contact point {p.id} is listed twice (also at {seen[p.id]}).", label, p.location))
+        seen.setdefault(p.id, p.location)
+        if not p.targets:
+            found.append(F.error("CONTACT_POINT_NO_TARGET", f"Contact point {p.name!r} ({p.id}) has no target; choose at least one of citizens, companies, authorities.", label, p.location))
+    if points and not any(p.visible for p in points):
+        found.append(F.error("CONTACT_POINTS_ALL_HIDDEN", "Every contact point is hidden; at least one must be visible.", label))
+    sys_id = canonical_guid(system_id or "")
+    if sys_id and not any(p.system_id in (None, sys_id) for p in points):
+        found.append(F.error("CONTACT_POINT_NONE_FOR_SYSTEM", f"No contact point is attached to the receiving system {sys_id}; without one, replies go to the organisation's standard mailbox and are not saved on WorkZone cases.", label))
+    return found

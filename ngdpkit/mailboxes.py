@@ -1,0 +1,150 @@
+"""The e-Boks mailbox export (contract §4): read it, keep IDs as text, report bad rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import findings as F
+from .findings import Finding
+from .workbooks import Field, read_table
+
+MAILBOX_ID = Field(
+    "mailbox_id", ("Mailbox ID", "Postkasse ID", "Postkasse-ID", "PostkasseId", "Postkasse nr", "Postkassenummer"), required=True
+)
+SUBJECT_ID = Field("subject_id", ("Subject ID", "Emne ID", "Emne-ID", "PostkasseEmneId", "Postkasse emne ID"))
+NGDP_GUID = Field(
+    "ngdp_guid", ("NgDP Guid", "Contact point GUID", "Kontaktpunkt GUID", "ContactPointGuid", "NgDP GUID kontaktpunkt")
+)
+EXPORT_FIELDS = (
+    MAILBOX_ID,
+    Field("mailbox_name", ("Mailbox name", "Postkassenavn", "Postkasse navn", "Mailboxname"), ("Navn", "Name"), True),
+    Field("responsible_unit", ("Responsible unit", "Ansvarlig enhed"), ("Enhed", "Unit")),
+    Field("case", ("Case", "Sagsnummer", "Sags nr", "Sag")),
+    SUBJECT_ID,
+    NGDP_GUID,
+)
+COLUMNS = ("row", "mailbox_id", "mailbox_name", "responsible_unit", "case", "subject_id", "ngdp_guid")
+
+
+@dataclass
+class MailboxExport:
+    """The mailboxes of an export, one row per mailbox (and subject), IDs as text.
+
+    ``frame`` has the columns of :data:`COLUMNS`; ``row`` is the Excel row number.
+    """
+
+    frame: Any
+    source: str
+    sheet: str
+    blank_rows: int
+    guid_column_used: bool
+    findings: list[Finding] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def _repr_html_(self) -> str:
+        from .display import mailbox_summary_html
+
+        return mailbox_summary_html(self)
+
+
+def read_mailbox_export(
+    path: Path,
+    *,
+    label: str,
+    sheet: str | None = None,
+    columns: dict[str, str] | None = None,
+    use_guid_column: bool = False,
+) -> MailboxExport:
+    """Read and validate an e-Boks mailbox export.
+
+    Args:
+        path: .xlsx, .xlsm or .csv.
+        label: the file as shown to people (relative to the settings file).
+        sheet: ``inputs.mailboxes_sheet``.
+        columns: ``[inputs.columns]`` header overrides.
+        use_guid_column: this environment is the one whose GUIDs the export's NgDP Guid column holds.
+
+    Raises:
+        InputError: the file cannot be used at all (exit 2).
+    """
+    import pandas as pd
+
+    table = read_table(path, EXPORT_FIELDS, label=label, sheet=sheet, overrides=columns)
+    df = table.frame()
+    for name in COLUMNS[1:]:
+        if name not in df.columns:
+            df[name] = ""
+    df = df[list(COLUMNS)]
+    df[list(COLUMNS[1:])] = df[list(COLUMNS[1:])].astype(str)
+    found: list[Finding] = []
+
+    def where(row: int) -> str:
+        return table.where(row)
+
+    if table.sheet_chosen:
+        found.append(F.info("MAILBOX_SHEET_USED", f"Read sheet {table.sheet!r} (header in row {table.header_row}) of {table.sheet_count} sheet(s).", label, table.sheet))
+    if table.blank_rows:
+        found.append(F.info("MAILBOX_ROWS_BLANK", f"Skipped {table.blank_rows} blank row(s) between the mailboxes.", label, table.sheet))
+    has_guid_col = "ngdp_guid" in table.columns
+    if has_guid_col and not use_guid_column and (df["ngdp_guid"] != "").any():
+        found.append(F.info("MAILBOX_GUID_COLUMN_IGNORED", "The export's NgDP Guid column is ignored for this environment (set inputs.mailboxes_environment to the environment whose GUIDs it holds).", label, table.sheet))
+    if not use_guid_column:
+        df["ngdp_guid"] = ""
+
+    formula = table.formula_no_value
+    for row, name in sorted(formula):
+        if name in ("mailbox_id", "mailbox_name"):
+            found.append(F.error("CELL_FORMULA_NO_VALUE", f"The {name.replace('_', ' ')} cell holds a formula with no saved value; open the workbook in Excel, save it, and run again.", label, where(row)))
+    formula_rows = {row for row, name in formula if name == "mailbox_id"}
+
+    ids = df["mailbox_id"]
+    missing = (ids == "") & ~df["row"].isin(formula_rows)
+    for row in df.loc[missing, "row"]:
+        found.append(F.error("MAILBOX_ID_MISSING", "A mailbox row has no Mailbox ID.", label, where(row)))
+    lost_rows = {row for row, name in table.lost_precision if name == "mailbox_id"}
+    lost = df["row"].isin(lost_rows)
+    for row, value in df.loc[lost, ["row", "mailbox_id"]].itertuples(index=False):
+        found.append(F.error("MAILBOX_ID_INVALID", f"Mailbox ID {value} has more than 15 digits and was stored as a number, so Excel has already lost digits; re-export it as text.", label, where(row)))
+    non_digit = (ids != "") & ~lost & ~ids.str.fullmatch(r"\d+")
+    for row, value in df.loc[non_digit, ["row", "mailbox_id"]].itertuples(index=False):
+        found.append(F.warning("MAILBOX_ID_INVALID", f"Mailbox ID {value!r} is not all digits; e-Boks mailbox IDs are numbers.", label, where(row)))
+    subj = df["subject_id"]
+    bad_subj = (subj != "") & ~subj.str.fullmatch(r"\d+")
+    for row, value in df.loc[bad_subj, ["row", "subject_id"]].itertuples(index=False):
+        found.append(F.warning("MAILBOX_ID_INVALID", f"Subject ID {value!r} is not all digits.", label, where(row)))
+    keyed = df[ids != ""]
+    dup = keyed.duplicated(["mailbox_id", "subject_id"], keep=False)
+    if dup.any():
+        groups = keyed[dup].groupby(["mailbox_id", "subject_id"], sort=False)["row"].apply(list)
+        for (mid, sid), rows in groups.items():
+            label_id = f"{mid}:{sid}" if sid else mid
+            others = ", ".join(str(r) for r in rows)
+            for row in rows:
+                found.append(F.error("MAILBOX_ID_DUPLICATE", f"Mailbox ID {label_id} appears {len(rows)} times (rows {others}).", label, where(row)))
+    names_blank = (df["mailbox_name"] == "") & ~df["row"].isin({r for r, n in formula if n == "mailbox_name"})
+    for row, value in df.loc[names_blank, ["row", "mailbox_id"]].itertuples(index=False):
+        found.append(F.warning("MAILBOX_NAME_BLANK", f"Mailbox {value or '(no ID)'} has no name.", label, where(row)))
+    df = df.reset_index(drop=True)
+    df["row"] = df["row"].astype("int64")
+    return MailboxExport(
+        frame=df,
+        source=label,
+        sheet=table.sheet,
+        blank_rows=table.blank_rows,
+        guid_column_used=use_guid_column and has_guid_col,
+        findings=found,
+    )
+
+
+def frame_from_records(records: list[dict[str, Any]]) -> Any:
+    """Rebuild an export frame from a step file's records."""
+    import pandas as pd
+
+    df = pd.DataFrame.from_records(records, columns=list(COLUMNS))
+    for name in COLUMNS[1:]:
+        df[name] = df[name].fillna("").astype(str)
+    return df

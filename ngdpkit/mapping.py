@@ -1,0 +1,290 @@
+"""Mailbox -> contact point mapping (contract §4).
+
+Sources, first that decides wins: the mapping file, the export's own NgDP Guid
+column (only for the environment it belongs to), the contact points'
+postkasse translations. Later sources that disagree give ``MAPPING_CONFLICT``.
+Everything is done with pandas merges so 100,000 mailboxes need no Python loop
+over rows, except to word the findings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import findings as F
+from .contact_points import ContactPoint, canonical_guid, parse_bool
+from .findings import Finding
+from .mailboxes import MAILBOX_ID, NGDP_GUID, SUBJECT_ID
+from .workbooks import Field, read_table
+
+RETIRE_WORDS = {"udgår", "udgaar", "udgar", "retire", "retired"}
+SOURCE_FILE, SOURCE_EXPORT, SOURCE_TRANSLATION = "mapping file", "export", "translation"
+STATUS_MAPPED, STATUS_RETIRED, STATUS_UNMAPPED, STATUS_UNKNOWN = "mapped", "retired", "unmapped", "unknown contact point"
+
+MAPPING_FIELDS = (
+    MAILBOX_ID,
+    SUBJECT_ID,
+    Field(NGDP_GUID.name, NGDP_GUID.specific, ("GUID",), True),
+    Field("reason", ("Reason", "Begrundelse")),
+    Field("accept", ("Accept", "Accepter", "Godkend")),
+)
+
+
+@dataclass
+class MappingFile:
+    rows: Any  # DataFrame: row, mailbox_id, subject_id, guid, retired, reason
+    source: str
+    findings: list[Finding] = field(default_factory=list)
+
+
+@dataclass
+class Mapping:
+    """One row per mailbox with its contact point, the source that decided, and a status."""
+
+    frame: Any  # DataFrame: the export's columns + guid, contact_point, source, status
+    findings: list[Finding] = field(default_factory=list)
+    suggestions: Any = None  # DataFrame or None
+    plan: list[dict[str, Any]] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {str(k): int(v) for k, v in self.frame["status"].value_counts().items()}
+
+    def _repr_html_(self) -> str:
+        from .display import coverage_html
+
+        return coverage_html(self)
+
+
+def read_mapping_file(path: Path, *, label: str) -> MappingFile:
+    """Read a mapping workbook/CSV (Mailbox ID, NgDP Guid or udgår/retire, optional Reason, Accept)."""
+    import pandas as pd
+
+    table = read_table(path, MAPPING_FIELDS, label=label)
+    df = table.frame()
+    for name in ("subject_id", "reason", "accept"):
+        if name not in df.columns:
+            df[name] = ""
+    found: list[Finding] = []
+    if "accept" in table.columns:
+        accepted = []
+        for value in df["accept"]:
+            try:
+                accepted.append(bool(parse_bool(str(value))))
+            except ValueError:
+                accepted.append(False)
+        df = df[pd.Series(accepted, index=df.index, dtype=bool)]
+    raw = df["ngdp_guid"].astype(str).str.strip()
+    retired = raw.str.lower().isin(RETIRE_WORDS)
+    guids = raw.map(lambda v: canonical_guid(v) or "")
+    bad = (raw != "") & ~retired & (guids == "")
+    for row, value in df.loc[bad, ["row", "ngdp_guid"]].itertuples(index=False):
+        found.append(F.error("CONTACT_POINT_GUID_INVALID", f"NgDP Guid {value!r} is neither a GUID nor 'udgår'/'retire'.", label, table.where(row)))
+    out = pd.DataFrame(
+        {
+            "row": df["row"],
+            "mailbox_id": df["mailbox_id"].astype(str),
+            "subject_id": df["subject_id"].astype(str),
+            "guid": guids,
+            "retired": retired,
+            "reason": df["reason"].astype(str),
+        }
+    )
+    out = out[(out["guid"] != "") | out["retired"]]
+    dup = out.duplicated(["mailbox_id", "subject_id"], keep=False)
+    for (mid, sid), group in out[dup].groupby(["mailbox_id", "subject_id"], sort=False):
+        values = sorted(set(group["guid"].where(~group["retired"], "udgår")))
+        if len(values) > 1:
+            rows = ", ".join(str(r) for r in group["row"])
+            found.append(F.warning("MAPPING_CONFLICT", f"Mailbox {mid}{':' + sid if sid else ''} is mapped more than once in the mapping file (rows {rows}) to {' and '.join(values)}; the first row is used.", label, table.where(int(group['row'].iloc[0]))))
+    out = out.drop_duplicates(["mailbox_id", "subject_id"], keep="first")
+    return MappingFile(rows=out.reset_index(drop=True), source=label, findings=found)
+
+
+def _as_int(series: Any) -> Any:
+    import pandas as pd
+
+    return pd.to_numeric(series.where(series.str.fullmatch(r"\d{1,18}"), None), errors="coerce").astype("Int64")
+
+
+def map_mailboxes(
+    export_frame: Any,
+    *,
+    mapping: MappingFile | None,
+    contact_points: list[ContactPoint] | None,
+    system_id: str | None,
+    default_contact_point: str | None,
+    export_label: str,
+    contact_points_label: str = "",
+    export_sheet: str = "",
+) -> Mapping:
+    """Give every mailbox a contact point GUID, or a reason why not.
+
+    Args:
+        export_frame: :class:`~ngdpkit.mailboxes.MailboxExport` ``.frame``.
+        mapping: the mapping file, if any.
+        contact_points: this environment's contact points, or None while pending.
+        system_id: the environment's receiving system (for ``CONTACT_POINT_WRONG_SYSTEM``).
+        default_contact_point: the dispatcher's ContactPointGuid.
+    """
+    import pandas as pd
+
+    def at(row: Any) -> str:
+        return f"{export_sheet}!{row}" if export_sheet else at(row)
+
+    found: list[Finding] = []
+    mb = export_frame.copy()
+    mb = mb[mb["mailbox_id"] != ""].reset_index(drop=True)
+    mb["_i"] = range(len(mb))
+    mb["guid"] = ""
+    mb["source"] = ""
+    mb["retired"] = False
+
+    # 1. the mapping file: exact (mailbox, subject) first, then the mailbox alone
+    if mapping is not None and len(mapping.rows):
+        m = mapping.rows
+        exact = mb[["_i", "mailbox_id", "subject_id"]].merge(m, on=["mailbox_id", "subject_id"], how="inner")
+        by_id = mb[["_i", "mailbox_id"]].merge(m[m["subject_id"] == ""].drop(columns="subject_id"), on="mailbox_id", how="inner")
+        hit = pd.concat([exact, by_id[~by_id["_i"].isin(exact["_i"])]]).set_index("_i")
+        mb.loc[hit.index, "guid"] = hit["guid"]
+        mb.loc[hit.index, "retired"] = hit["retired"].astype(bool)
+        mb.loc[hit.index, "source"] = SOURCE_FILE
+
+    candidates: list[Any] = []
+    # 2. the export's own column (already blanked unless it belongs to this environment)
+    export_guid = mb["ngdp_guid"].astype(str).str.strip()
+    if (export_guid != "").any():
+        retire = export_guid.str.lower().isin(RETIRE_WORDS)
+        canon = export_guid.map(lambda v: canonical_guid(v) or "")
+        bad = (export_guid != "") & ~retire & (canon == "")
+        for row, value in mb.loc[bad, ["row", "ngdp_guid"]].itertuples(index=False):
+            found.append(F.error("CONTACT_POINT_GUID_INVALID", f"NgDP Guid {value!r} in the export is not a GUID.", export_label, at(row)))
+        candidates.append(pd.DataFrame({"_i": mb["_i"], "cand": canon.where(~retire, "udgår"), "src": SOURCE_EXPORT})[(canon != "") | retire])
+
+    # 3. translations on the contact points
+    if contact_points:
+        trans = pd.DataFrame(
+            [(p.id, pk, sub) for p in contact_points for pk, sub in p.translations],
+            columns=["cand", "pk", "sub"],
+        )
+        if len(trans):
+            trans["pk"] = trans["pk"].astype("Int64")
+            trans["sub"] = trans["sub"].astype("Int64")
+            keys = pd.DataFrame({"_i": mb["_i"], "pk": _as_int(mb["mailbox_id"]), "sub": _as_int(mb["subject_id"])})
+            keys = keys[keys["pk"].notna()]
+            with_sub = keys[keys["sub"].notna()]
+            no_sub = keys[keys["sub"].isna()]
+            t_any = trans[trans["sub"].isna()][["cand", "pk"]]
+            parts = [
+                with_sub.merge(trans[trans["sub"].notna()], on=["pk", "sub"])[["_i", "cand"]],
+                with_sub.merge(t_any, on="pk")[["_i", "cand"]],
+                no_sub[["_i", "pk"]].merge(trans[["cand", "pk"]], on="pk")[["_i", "cand"]],
+            ]
+            tr = pd.concat(parts).drop_duplicates()
+            n = tr.groupby("_i")["cand"].nunique()
+            ambiguous = n[n > 1].index
+            for i in ambiguous:
+                row = mb.loc[i]
+                guids = sorted(tr.loc[tr["_i"] == i, "cand"])
+                found.append(F.warning("MAPPING_CONFLICT", f"Postkasse {row['mailbox_id']} has subjects that point at different contact points ({', '.join(guids)}); map it in the mapping file.", export_label, at(row["row"])))
+            tr = tr[~tr["_i"].isin(ambiguous)]
+            tr["src"] = SOURCE_TRANSLATION
+            candidates.append(tr)
+
+    for cand in candidates:
+        if not len(cand):
+            continue
+        c = cand.drop_duplicates("_i").set_index("_i")
+        current = mb.loc[c.index]
+        undecided = current["source"] == ""
+        # conflicts: decided already, by another value
+        decided_value = current["guid"].where(~current["retired"].astype(bool), "udgår")
+        clash = ~undecided & (decided_value != c["cand"])
+        for i in c.index[clash.to_numpy()]:
+            row = mb.loc[i]
+            found.append(F.warning("MAPPING_CONFLICT", f"Mailbox {row['mailbox_id']}: the {row['source']} says {decided_value[i]} but the {c.at[i, 'src']} says {c.at[i, 'cand']}; the {row['source']} is used.", export_label, at(row["row"])))
+        take = c.index[undecided.to_numpy()]
+        retire = c.loc[take, "cand"] == "udgår"
+        mb.loc[take, "guid"] = c.loc[take, "cand"].where(~retire, "")
+        mb.loc[take, "retired"] = retire.to_numpy()
+        mb.loc[take, "source"] = c.loc[take, "src"]
+
+    # statuses and the rules that need both sides
+    known = {p.id: p for p in contact_points or []}
+    retired = mb["retired"].astype(bool)
+    mapped = (mb["guid"] != "") & ~retired
+    mb["status"] = STATUS_UNMAPPED
+    mb.loc[retired, "status"] = STATUS_RETIRED
+    mb.loc[mapped, "status"] = STATUS_MAPPED
+    mb["contact_point"] = mb["guid"].map(lambda g: known[g].name if g in known else "")
+    if contact_points is not None:
+        unknown = mapped & ~mb["guid"].isin(known)
+        mb.loc[unknown, "status"] = STATUS_UNKNOWN
+        for row, mid, guid, src in mb.loc[unknown, ["row", "mailbox_id", "guid", "source"]].itertuples(index=False):
+            found.append(F.error("CONTACT_POINT_UNKNOWN", f"Mailbox {mid} is mapped (by the {src}) to {guid}, which is not one of this environment's contact points.", export_label, at(row)))
+    for row, mid in mb.loc[retired, ["row", "mailbox_id"]].itertuples(index=False):
+        found.append(F.info("MAILBOX_RETIRED", f"Mailbox {mid} is marked udgår/retire and is not migrated.", export_label, at(row)))
+    for row, mid, name in mb.loc[mb["status"] == STATUS_UNMAPPED, ["row", "mailbox_id", "mailbox_name"]].itertuples(index=False):
+        found.append(F.error("MAILBOX_UNMAPPED", f"Mailbox {mid} ({name}) has no contact point GUID.", export_label, at(row)))
+
+    sys_id = canonical_guid(system_id or "")
+    default = canonical_guid(default_contact_point or "") if default_contact_point else None
+    if default_contact_point and default is None:
+        found.append(F.error("CONTACT_POINT_GUID_INVALID", f"default_contact_point {default_contact_point!r} is not a GUID.", "default_contact_point"))
+    if contact_points is not None:
+        used = set(mb.loc[mapped, "guid"])
+        if default:
+            used.add(default)
+            if default not in known:
+                found.append(F.error("DEFAULT_CONTACT_POINT_UNKNOWN", f"default_contact_point {default} is not one of this environment's contact points.", "default_contact_point"))
+        for p in contact_points:
+            if p.id not in used:
+                found.append(F.info("CONTACT_POINT_UNUSED", f"Contact point {p.name!r} ({p.id}) has no mailbox mapped to it.", contact_points_label, p.location))
+                continue
+            if not p.active:
+                found.append(F.error("CONTACT_POINT_INACTIVE", f"Contact point {p.name!r} ({p.id}) is used but not active.", contact_points_label, p.location))
+            if sys_id and p.system_id and p.system_id != sys_id:
+                found.append(F.error("CONTACT_POINT_WRONG_SYSTEM", f"Contact point {p.name!r} ({p.id}) is used but delivers to system {p.system_id}, not this environment's {sys_id}.", contact_points_label, p.location))
+
+    frame = mb.drop(columns=["_i", "retired", "ngdp_guid"]).rename(columns={"guid": "ngdp_guid"})
+    return Mapping(frame=frame, findings=found)
+
+
+def suggest(mapping: Mapping, contact_points: list[ContactPoint], *, limit: int = 3) -> Any:
+    """Up to ``limit`` contact points per unmapped mailbox, by name and unit similarity.
+
+    The result is in the mapping-file layout with an Accept column: mark one row per
+    mailbox, save it as the mapping file, run again. Nothing is applied by itself.
+    """
+    import pandas as pd
+    from rapidfuzz import fuzz, process, utils
+
+    columns = ["Mailbox ID", "Subject ID", "Mailbox name", "Responsible unit", "NgDP Guid", "Contact point name", "Score", "Reason", "Accept"]
+    todo = mapping.frame[mapping.frame["status"] == "unmapped"]
+    if not len(todo) or not contact_points:
+        return pd.DataFrame(columns=columns)
+    choices = [p.name for p in contact_points]
+    rows = []
+    for mid, sid, name, unit in todo[["mailbox_id", "subject_id", "mailbox_name", "responsible_unit"]].itertuples(index=False):
+        query = f"{name} {unit}".strip()
+        for choice, score, idx in process.extract(query, choices, scorer=fuzz.token_set_ratio, processor=utils.default_process, limit=limit):
+            p = contact_points[idx]
+            rows.append([mid, sid, name, unit, p.id, choice, round(float(score)), "suggested by name", ""])
+    return pd.DataFrame(rows, columns=columns)
+
+
+def contact_point_plan(export_frame: Any) -> list[dict[str, Any]]:
+    """Day one: a proposed contact point per responsible unit, with the translations to enter."""
+    frame = export_frame[export_frame["mailbox_id"] != ""]
+    plan = []
+    for unit, group in frame.groupby(frame["responsible_unit"].where(frame["responsible_unit"] != "", "(ingen enhed)"), sort=True):
+        ids = [f"{m}:{s}" if s else m for m, s in zip(group["mailbox_id"], group["subject_id"], strict=True)]
+        plan.append({
+            "name": str(unit),
+            "targets": ["CITIZEN", "COMPANY"],
+            "visible": True,
+            "mailboxes": len(group),
+            "translations": list(dict.fromkeys(ids)),
+        })
+    return plan

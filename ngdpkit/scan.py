@@ -1,0 +1,94 @@
+"""The leak scan (contract §6): look for every secret in every file a run wrote.
+
+Each secret is searched raw, base64 (standard and URL-safe, with and without
+padding), URL-encoded, HTML-escaped and JSON-escaped; for the authorization
+header also its base64 part and the decoded ``user:token`` and token. Zip
+containers (workbooks) are searched member by member, decompressed. Secrets
+under 8 characters are matched as whole tokens only, so they do not wipe
+unrelated files.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote, quote_plus
+
+from .secrets import SHORT_SECRET
+
+
+@dataclass(frozen=True)
+class Needle:
+    name: str  # the variable's name, never the value
+    pattern: re.Pattern[bytes]
+
+
+def encodings(value: str) -> list[str]:
+    b = value.encode("utf-8")
+    forms = {
+        value,
+        base64.b64encode(b).decode(),
+        base64.b64encode(b).decode().rstrip("="),
+        base64.urlsafe_b64encode(b).decode(),
+        base64.urlsafe_b64encode(b).decode().rstrip("="),
+        quote(value, safe=""),
+        quote_plus(value),
+        html.escape(value),
+        html.escape(value, quote=False),
+        json.dumps(value)[1:-1],
+        json.dumps(value, ensure_ascii=False)[1:-1],
+    }
+    return sorted((f for f in forms if f), key=len, reverse=True)
+
+
+def needles(secrets: dict[str, list[str]]) -> list[Needle]:
+    """Compile patterns: name -> the secret's parts (the value, and for a header its parts)."""
+    out = []
+    for name, parts in secrets.items():
+        for part in parts:
+            if not part:
+                continue
+            forms = [re.escape(f.encode("utf-8")) for f in encodings(part)]
+            body = b"|".join(forms)
+            if len(part) < SHORT_SECRET:
+                pattern = re.compile(rb"(?<![A-Za-z0-9])(?:" + body + rb")(?![A-Za-z0-9])")
+            else:
+                pattern = re.compile(body)
+            out.append(Needle(name, pattern))
+    return out
+
+
+def _contents(path: Path) -> list[bytes]:
+    data = path.read_bytes()
+    blobs = [data]
+    if data[:4] == b"PK\x03\x04":
+        try:
+            with zipfile.ZipFile(path) as zf:
+                blobs += [zf.read(n) for n in zf.namelist() if zf.getinfo(n).file_size < 512 * 1024 * 1024]
+        except zipfile.BadZipFile:
+            pass
+    return blobs
+
+
+def scan_file(path: Path, found_needles: list[Needle]) -> list[str]:
+    """Names of the secrets found in ``path`` (never the values)."""
+    hits = []
+    blobs = _contents(path)
+    for needle in found_needles:
+        if needle.name in hits:
+            continue
+        if any(needle.pattern.search(blob) for blob in blobs):
+            hits.append(needle.name)
+    return hits
+
+
+def stub_text(path: Path, names: list[str]) -> str:
+    return (
+        f"This file ({path.name}) was removed by ngdpkit because it contained a secret "
+        f"({', '.join(names)}). Nothing of the secret is kept here. Find and fix what wrote it, then run again.\n"
+    )

@@ -1,0 +1,129 @@
+"""Secrets (contract §6): where they come from and how they are held.
+
+Order: environment variable, the settings' ``secrets_file`` (dotenv), the OS
+keyring (service "ngdpkit", only when the optional ``keyring`` package is
+installed), and only on a terminal a hidden prompt asked by the CLI before any
+kernel starts. A papermill kernel never prompts: it inherits the value in its
+process environment under the configured variable name. A JupyterLab kernel
+prompts at most once per kernel and variable.
+
+A :class:`Secret` never shows its value in ``repr``/``str``; call
+:meth:`Secret.reveal` at the one place the value is used.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+KEYRING_SERVICE = "ngdpkit"
+SHORT_SECRET = 8
+
+_kernel_cache: dict[str, str] = {}
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A secret value with the name of the variable that holds it."""
+
+    name: str
+    _value: str = field(repr=False)
+    origin: str = "environment"
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __str__(self) -> str:
+        return f"<secret {self.name} from {self.origin}>"
+
+    def __repr__(self) -> str:
+        return f"Secret(name={self.name!r}, origin={self.origin!r}, value=***)"
+
+    def __reduce__(self) -> tuple[object, ...]:
+        raise TypeError("a Secret cannot be pickled")
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """Parse a dotenv file: ``NAME=value`` lines, ``#`` comments, optional quotes and ``export``."""
+    values: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8-sig").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        key = key.strip().removeprefix("export ").strip()
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        values[key] = value
+    return values
+
+
+def _from_keyring(name: str) -> str | None:
+    try:
+        import keyring  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    try:
+        return keyring.get_password(KEYRING_SERVICE, name)
+    except Exception:  # no backend, locked store: the keyring is optional
+        return None
+
+
+def _in_jupyter_kernel() -> bool:
+    return "ipykernel" in sys.modules and "PAPERMILL_EXECUTION" not in os.environ
+
+
+def resolve(
+    name: str | None,
+    *,
+    secrets_file: Path | None = None,
+    prompt: bool = False,
+    environ: dict[str, str] | None = None,
+    label: str = "",
+) -> Secret | None:
+    """Find a secret by variable name; None when no source has it.
+
+    Args:
+        name: the environment variable's name (from the settings).
+        secrets_file: the settings' dotenv file, if any.
+        prompt: ask on the terminal (the CLI, before any kernel) when nothing else has it.
+        environ: the environment to read (default ``os.environ``).
+        label: what the prompt says the secret is for.
+    """
+    if not name:
+        return None
+    env = os.environ if environ is None else environ
+    if env.get(name):
+        return Secret(name, env[name], "environment")
+    if secrets_file is not None and secrets_file.is_file():
+        value = read_dotenv(secrets_file).get(name)
+        if value:
+            return Secret(name, value, "secrets file")
+    value = _from_keyring(name)
+    if value:
+        return Secret(name, value, "keyring")
+    if name in _kernel_cache:  # a JupyterLab kernel asks once, even when the answer was empty
+        cached = _kernel_cache[name]
+        return Secret(name, cached, "prompt") if cached else None
+    if prompt or _in_jupyter_kernel():
+        value = _ask(name, label)
+        if _in_jupyter_kernel():
+            _kernel_cache[name] = value or ""
+        if value:
+            return Secret(name, value, "prompt")
+    return None
+
+
+def _ask(name: str, label: str) -> str | None:
+    import getpass
+
+    text = f"{label or name} ({name}, input hidden): "
+    try:
+        if "ipykernel" not in sys.modules and not sys.stdin.isatty():
+            return None
+        return getpass.getpass(text) or None
+    except Exception:  # papermill kernels have no stdin (StdinNotImplementedError), EOF on pipes
+        return None

@@ -1,0 +1,115 @@
+"""Proof from the servers: the PowerShell scripts operations run, and the evidence they hand back.
+
+NgDP allow-lists the registered IPs, so the checks that matter run on the
+WorkZone web and agent servers. ``server-check.ps1`` (Windows PowerShell 5.1)
+writes a JSON file; ``probe_evidence`` in the settings imports it as findings
+attributed to the server and the time it was taken.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from . import findings as F
+from .errors import InputError
+from .findings import Finding
+from .network import NGDP, destinations
+from .settings import Environment
+
+EVIDENCE_SCHEMA = "ngdpkit/server-check/1"
+KIND_CODES = {"dns": "NET_DNS_FAILED", "tcp": "NET_UNREACHABLE", "tls": "NET_TLS_INVALID", "https": "NET_HTTP_REFUSED", "certificate": "CERT_NO_PRIVATE_KEY", "key": "CERT_NO_PRIVATE_KEY", "key_access": "CERT_NO_PRIVATE_KEY"}
+
+
+def _ps_quote(text: str) -> str:
+    return text.replace("'", "''")
+
+
+def _template(name: str) -> str:
+    return (resources.files("ngdpkit") / "templates" / name).read_text(encoding="utf-8")
+
+
+def server_check_script(env: Environment, *, thumbprint: str | None) -> str:
+    """The PowerShell 5.1 script for operations, filled in for ``env``."""
+    rows = ",\n".join(f"    @{{ Host = '{_ps_quote(d.host)}'; Port = {d.port} }}" for d in destinations(env))
+    values = {
+        "__ENVIRONMENT__": _ps_quote(env.name),
+        "__KIND__": env.kind,
+        "__GENERATED__": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "__THUMBPRINT__": thumbprint or "",
+        "__SERVICE_ACCOUNT__": _ps_quote(env.service_account),
+        "__DESTINATIONS__": rows,
+        "__API_URL__": NGDP[env.kind]["api"],
+        "__EXPECTED_IPS__": ", ".join(f"'{ip}'" for ip in env.server_ips),
+    }
+    text = _template("server-check.ps1")
+    for key, value in values.items():
+        text = text.replace(key, value)
+    return text.replace("\n", "\r\n")
+
+
+def install_certificate_script(env: Environment, *, thumbprint: str | None) -> str:
+    servers = "\n".join(f"    - {s.name} ({s.role or 'server'})" for s in env.servers) or "    - every WorkZone web and agent server"
+    values = {
+        "__ENVIRONMENT__": _ps_quote(env.name),
+        "__KIND__": env.kind,
+        "__GENERATED__": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "__THUMBPRINT__": thumbprint or "",
+        "__SERVICE_ACCOUNT__": _ps_quote(env.service_account),
+        "__SERVER_LIST__": servers,
+    }
+    text = _template("install-certificate.ps1")
+    for key, value in values.items():
+        text = text.replace(key, value)
+    return text.replace("\n", "\r\n")
+
+
+def read_evidence(path: Path, *, label: str, environment: str, registered_ips: tuple[str, ...]) -> tuple[dict[str, Any], list[Finding]]:
+    """Findings from one server's evidence file, each naming the server and the time."""
+    import ipaddress
+
+    try:
+        data = json.loads(path.read_bytes().decode("utf-8-sig"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"{label}: not a server-check JSON file ({exc})") from exc
+    if not isinstance(data, dict) or data.get("schema") != EVIDENCE_SCHEMA:
+        raise InputError(f"{label}: not written by server-check.ps1 (schema {data.get('schema') if isinstance(data, dict) else None!r})")
+    server = str(data.get("server", "?"))
+    taken = str(data.get("taken_at", "?"))
+    at = f"on {server} at {taken}"
+    found: list[Finding] = []
+    if data.get("environment") not in (None, environment):
+        found.append(F.warning("NET_IP_UNEXPECTED", f"The evidence {at} was taken for environment {data.get('environment')!r}, not {environment!r}.", label, server))
+    checks = data.get("checks") or []
+    if isinstance(checks, dict):  # PowerShell 5.1 writes a one-element array as an object
+        checks = [checks]
+    for check in checks:
+        if not isinstance(check, dict) or check.get("ok") is True:
+            continue
+        kind = str(check.get("kind", ""))
+        code = KIND_CODES.get(kind, "NET_UNREACHABLE")
+        target = check.get("target", "")
+        detail = check.get("detail", "")
+        status = check.get("status")
+        if kind == "https" and status in (401, 403):
+            msg = f"{at}: reached NgDP ({target}) but it answered {status}: the system, the certificate or the server's IP is not accepted."
+        elif kind == "https":
+            msg = f"{at}: the NgDP API call to {target} failed ({detail})."
+        elif kind in ("key", "certificate", "key_access"):
+            msg = f"{at}: {kind.replace('_', ' ')} check failed for {target}: {detail}."
+        else:
+            msg = f"{at}: {kind.upper()} check of {target} failed: {detail}."
+        found.append(F.error(code, msg, label, server))
+    egress = data.get("egress_ip")
+    if egress:
+        try:
+            ip = ipaddress.ip_address(egress)
+            if not any(ip in ipaddress.ip_network(n, strict=False) for n in registered_ips):
+                found.append(F.error("NET_IP_UNEXPECTED", f"{at}: the server's egress IP {egress} is not among server_ips ({', '.join(registered_ips)}); NgDP will refuse it.", label, server))
+        except ValueError:
+            pass
+    summary = {"server": server, "taken_at": taken, "egress_ip": egress, "checks": len(checks), "failed": sum(1 for c in checks if isinstance(c, dict) and c.get("ok") is not True), "file": label}
+    return summary, found

@@ -1,0 +1,453 @@
+"""The settings file (contract §3): TOML in, typed frozen objects out.
+
+Every refusal (syntax, unknown key, wrong type, missing key, missing file,
+unknown environment) is collected and raised at once as one
+:class:`~ngdpkit.errors.InputError`, one line per problem. A well-typed value
+that breaks a domain rule (a bad CVR, a malformed UUID) is not refused here; the
+checks turn it into a finding.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError
+
+KINDS = ("test", "production")
+DAY_ONE_KEYS = ("system_id", "certificate", "contact_points", "mapping", "default_contact_point")
+
+_STR, _INT, _NUM, _BOOL, _LIST_STR, _TABLE, _LIST_TABLE = (
+    "a string",
+    "an integer",
+    "a number",
+    "true or false",
+    "a list of strings",
+    "a table",
+    "a list of tables",
+)
+
+_TOP = {
+    "language": _STR,
+    "secrets_file": _STR,
+    "organisation": _TABLE,
+    "inputs": _TABLE,
+    "trust_anchors": _TABLE,
+    "checks": _TABLE,
+    "environments": _TABLE,
+    "rehearsal": _TABLE,
+}
+_ORGANISATION = {"name": _STR, "cvr": _STR}
+_INPUTS = {
+    "mailboxes": _STR,
+    "mailboxes_sheet": _STR,
+    "mailboxes_environment": _STR,
+    "columns": _TABLE,
+}
+_TRUST = {"test": _LIST_STR, "production": _LIST_STR}
+_CHECKS = {
+    "cert_warn_days": _INT,
+    "cert_error_days": _INT,
+    "probe_timeout_s": _NUM,
+    "probe_total_s": _NUM,
+}
+_REHEARSAL = {
+    "recipient_id": _STR,
+    "recipient_id_type": _STR,
+    "case_id": _STR,
+    "timeout_s": _INT,
+}
+_ENVIRONMENT = {
+    "kind": _STR,
+    "system_id": _STR,
+    "system_name": _STR,
+    "protocol": _STR,
+    "push_base_url": _STR,
+    "server_ips": _LIST_STR,
+    "servers": _LIST_TABLE,
+    "service_account": _STR,
+    "certificate": _STR,
+    "certificate_password_env": _STR,
+    "authorization_env": _STR,
+    "contact_points": _STR,
+    "mapping": _STR,
+    "default_contact_point": _STR,
+    "probe_evidence": _LIST_STR,
+    "ngdp_api_url": _STR,
+    "ngdp_api_ca": _STR,
+    "rehearsal": _TABLE,
+    **_INPUTS,
+}
+_SERVER = {"name": _STR, "role": _STR, "ip": _STR}
+COLUMN_FIELDS = ("mailbox_id", "mailbox_name", "responsible_unit", "case", "subject_id", "ngdp_guid")
+
+
+@dataclass(frozen=True)
+class Organisation:
+    name: str
+    cvr: str
+
+
+@dataclass(frozen=True)
+class Checks:
+    cert_warn_days: int = 60
+    cert_error_days: int = 14
+    probe_timeout_s: float = 10.0
+    probe_total_s: float = 60.0
+
+
+@dataclass(frozen=True)
+class Rehearsal:
+    recipient_id: str = ""
+    recipient_id_type: str = "CPR"
+    case_id: str = ""
+    timeout_s: int = 30
+
+
+@dataclass(frozen=True)
+class Server:
+    name: str
+    role: str = ""
+    ip: str = ""
+
+
+@dataclass(frozen=True)
+class Inputs:
+    mailboxes: Path | None = None
+    mailboxes_sheet: str | None = None
+    mailboxes_environment: str | None = None
+    columns: dict[str, str] = field(default_factory=dict)
+    mailboxes_in_environment: bool = False
+
+
+@dataclass(frozen=True)
+class Environment:
+    """One environment (test or production) of the settings file."""
+
+    name: str
+    kind: str
+    protocol: str
+    server_ips: tuple[str, ...]
+    inputs: Inputs
+    rehearsal: Rehearsal
+    system_id: str | None = None
+    system_name: str = ""
+    push_base_url: str | None = None
+    servers: tuple[Server, ...] = ()
+    service_account: str = ""
+    certificate: Path | None = None
+    certificate_password_env: str | None = None
+    authorization_env: str | None = None
+    contact_points: Path | None = None
+    mapping: Path | None = None
+    default_contact_point: str | None = None
+    probe_evidence: tuple[Path, ...] = ()
+    ngdp_api_url: str | None = None
+    ngdp_api_ca: Path | None = None
+
+    @property
+    def secret_names(self) -> tuple[str, ...]:
+        """Names of the environment variables that hold this environment's secrets."""
+        return tuple(n for n in (self.certificate_password_env, self.authorization_env) if n)
+
+    def pending(self) -> list[str]:
+        """The day-one keys that are still missing."""
+        return [k for k in DAY_ONE_KEYS if getattr(self, k) in (None, "")]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """A parsed settings file. Paths are absolute; :meth:`rel` shows them to people."""
+
+    path: Path
+    language: str
+    organisation: Organisation
+    inputs: Inputs
+    environments: dict[str, Environment]
+    checks: Checks = Checks()
+    trust_anchors: dict[str, tuple[Path, ...]] = field(default_factory=dict)
+    secrets_file: Path | None = None
+    raw_sha256: str = ""
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent
+
+    def rel(self, path: Path | str | None) -> str:
+        """A path as shown anywhere: relative to the settings file, with forward slashes."""
+        if path is None:
+            return ""
+        p = Path(path)
+        try:
+            return p.resolve().relative_to(self.base_dir.resolve()).as_posix()
+        except ValueError:
+            import os
+
+            try:
+                return Path(os.path.relpath(p.resolve(), self.base_dir.resolve())).as_posix()
+            except ValueError:  # another drive on Windows
+                return p.as_posix()
+
+    def environment(self, name: str) -> Environment:
+        try:
+            return self.environments[name]
+        except KeyError:
+            known = ", ".join(self.environments) or "none"
+            raise InputError(
+                f"{self.rel(self.path)}: unknown environment {name!r} (the settings have: {known})"
+            ) from None
+
+    def select(self, names: list[str]) -> list[str]:
+        """Resolve ``--env`` values (``all`` = every environment); refuse unknown names at once."""
+        if not names or "all" in names:
+            return list(self.environments)
+        unknown = [n for n in names if n not in self.environments]
+        if unknown:
+            known = ", ".join(self.environments) or "none"
+            raise InputError(
+                [f"{self.rel(self.path)}: unknown environment {n!r} (the settings have: {known})" for n in unknown]
+            )
+        return list(dict.fromkeys(names))
+
+
+class _Reader:
+    """Collects every problem while reading, so they are all reported at once."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.name = path.name
+        self.problems: list[str] = []
+
+    def problem(self, text: str) -> None:
+        self.problems.append(f"{self.name}: {text}")
+
+    def table(self, data: dict[str, Any], schema: dict[str, str], where: str) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in data.items():
+            dotted = f"{where}.{key}" if where else key
+            if key not in schema:
+                known = ", ".join(sorted(schema))
+                self.problem(f"unknown key {dotted!r} (known here: {known})")
+                continue
+            if not _type_ok(value, schema[key]):
+                self.problem(
+                    f"{dotted} must be {schema[key]}, not {_type_name(value)} ({_short(value)})"
+                )
+                continue
+            out[key] = value
+        return out
+
+    def file(self, value: str | None, key: str, *, must_exist: bool = True) -> Path | None:
+        if value is None:
+            return None
+        bad = [c for c in value if ord(c) < 32]
+        if bad:
+            names = {"\t": "a TAB", "\n": "a line break", "\r": "a carriage return", "\b": "a backspace", "\f": "a form feed"}
+            what = names.get(bad[0], f"control character {ord(bad[0]):#04x}")
+            self.problem(
+                f"{key} = {value!r} holds {what}: in TOML a backslash in double quotes is an escape; "
+                f"write Windows paths in single quotes, e.g. {key} = '{value.encode('unicode_escape').decode()}'"
+            )
+            return None
+        path = Path(value.replace("\\", "/")) if "\\" in value else Path(value)
+        if not path.is_absolute():
+            path = self.path.parent / path
+        if must_exist and not path.exists():
+            self.problem(f"{key}: file not found: {value}")
+        return path
+
+
+def _type_ok(value: Any, kind: str) -> bool:
+    if kind == _STR:
+        return isinstance(value, str)
+    if kind == _INT:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == _NUM:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if kind == _BOOL:
+        return isinstance(value, bool)
+    if kind == _LIST_STR:
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
+    if kind == _TABLE:
+        return isinstance(value, dict)
+    if kind == _LIST_TABLE:
+        return isinstance(value, list) and all(isinstance(v, dict) for v in value)
+    raise AssertionError(kind)
+
+
+def _type_name(value: Any) -> str:
+    return {
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        str: "a string",
+        list: "a list",
+        dict: "a table",
+    }.get(type(value), type(value).__name__)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def load_settings(path: Path | str) -> Settings:
+    """Read and check a settings file.
+
+    Raises:
+        InputError: with every problem found, one line each (exit code 2).
+    """
+    path = Path(path).resolve()
+    if not path.is_file():
+        raise InputError(f"settings file not found: {path}")
+    raw = path.read_bytes()
+    try:
+        data = tomllib.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path.name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    except tomllib.TOMLDecodeError as exc:
+        hint = ""
+        if "escape" in str(exc).lower():
+            hint = "; write Windows paths in single quotes ('C:\\certs\\test.p12')"
+        raise InputError(f"{path.name}: TOML syntax error: {exc}{hint}") from exc
+
+    import hashlib
+
+    r = _Reader(path)
+    top = r.table(data, _TOP, "")
+    if "organisation" not in data:
+        r.problem("missing required table [organisation] (name and cvr)")
+    if "environments" not in data:
+        r.problem("missing required table [environments.<name>], e.g. [environments.test]")
+    org_raw = r.table(top.get("organisation", {}), _ORGANISATION, "organisation")
+    for key in ("name", "cvr"):
+        if "organisation" in top and key not in top["organisation"]:
+            r.problem(f"missing required key organisation.{key}")
+    organisation = Organisation(name=org_raw.get("name", ""), cvr=org_raw.get("cvr", ""))
+
+    language = top.get("language", "da")
+    if language not in ("da", "en"):
+        r.problem(f"language must be \"da\" or \"en\", not {language!r}")
+
+    inputs_raw = r.table(top.get("inputs", {}), _INPUTS, "inputs")
+    shared_inputs = _inputs(r, inputs_raw, "inputs")
+
+    trust_raw = r.table(top.get("trust_anchors", {}), _TRUST, "trust_anchors")
+    trust: dict[str, tuple[Path, ...]] = {}
+    for kind, files in trust_raw.items():
+        paths = [r.file(f, f"trust_anchors.{kind}") for f in files]
+        trust[kind] = tuple(p for p in paths if p is not None)
+
+    checks_raw = r.table(top.get("checks", {}), _CHECKS, "checks")
+    checks = Checks(**checks_raw)
+
+    rehearsal_raw = r.table(top.get("rehearsal", {}), _REHEARSAL, "rehearsal")
+    rehearsal = Rehearsal(**rehearsal_raw)
+
+    secrets_file = r.file(top.get("secrets_file"), "secrets_file")
+
+    environments: dict[str, Environment] = {}
+    envs_raw = top.get("environments", {})
+    if not envs_raw and "environments" in data:
+        r.problem("no environment: add a table [environments.test]")
+    for name, env_raw in envs_raw.items():
+        where = f"environments.{name}"
+        if name == "all":
+            r.problem(f"[{where}]: 'all' is not allowed as an environment name (it means every environment)")
+            continue
+        if not isinstance(env_raw, dict):
+            r.problem(f"{where} must be a table, not {_type_name(env_raw)}")
+            continue
+        env = r.table(env_raw, _ENVIRONMENT, where)
+        for key in ("protocol", "server_ips"):
+            if key not in env_raw:
+                r.problem(f"missing required key {where}.{key}")
+        kind = env.get("kind", name)
+        if kind not in KINDS:
+            r.problem(
+                f"{where}.kind must be \"test\" or \"production\" (the environment's name {name!r} "
+                f"is neither, so set kind)" if "kind" not in env else f"{where}.kind must be \"test\" or \"production\", not {kind!r}"
+            )
+        env_inputs = _inputs(r, {k: env[k] for k in _INPUTS if k in env}, where)
+        merged = replace(
+            shared_inputs,
+            **{k: getattr(env_inputs, k) for k in ("mailboxes", "mailboxes_sheet", "mailboxes_environment") if k in env},
+            columns={**shared_inputs.columns, **env_inputs.columns},
+            mailboxes_in_environment="mailboxes" in env,
+        )
+        if merged.mailboxes is None and "mailboxes" not in inputs_raw and "mailboxes" not in env:
+            r.problem(f"missing required key inputs.mailboxes (or {where}.mailboxes)")
+        servers = []
+        for i, s in enumerate(env.get("servers", [])):
+            s_ok = r.table(s, _SERVER, f"{where}.servers[{i}]")
+            if "name" not in s_ok:
+                r.problem(f"missing required key {where}.servers[{i}].name")
+                continue
+            servers.append(Server(**s_ok))
+        reh = r.table(env.get("rehearsal", {}), _REHEARSAL, f"{where}.rehearsal")
+        environments[name] = Environment(
+            name=name,
+            kind=kind if kind in KINDS else "test",
+            protocol=env.get("protocol", ""),
+            server_ips=tuple(env.get("server_ips", [])),
+            inputs=merged,
+            rehearsal=replace(rehearsal, **reh),
+            system_id=_blank_none(env.get("system_id")),
+            system_name=env.get("system_name", ""),
+            push_base_url=_blank_none(env.get("push_base_url")),
+            servers=tuple(servers),
+            service_account=env.get("service_account", ""),
+            certificate=r.file(_blank_none(env.get("certificate")), f"{where}.certificate"),
+            certificate_password_env=_blank_none(env.get("certificate_password_env")),
+            authorization_env=_blank_none(env.get("authorization_env")),
+            contact_points=r.file(_blank_none(env.get("contact_points")), f"{where}.contact_points"),
+            mapping=r.file(_blank_none(env.get("mapping")), f"{where}.mapping"),
+            default_contact_point=_blank_none(env.get("default_contact_point")),
+            probe_evidence=tuple(
+                p for p in (r.file(e, f"{where}.probe_evidence") for e in env.get("probe_evidence", [])) if p
+            ),
+            ngdp_api_url=_blank_none(env.get("ngdp_api_url")),
+            ngdp_api_ca=r.file(_blank_none(env.get("ngdp_api_ca")), f"{where}.ngdp_api_ca"),
+        )
+    for env in environments.values():
+        me = env.inputs.mailboxes_environment
+        if me and me not in environments:
+            r.problem(f"mailboxes_environment = {me!r} names no environment (the settings have: {', '.join(environments)})")
+
+    if r.problems:
+        raise InputError(r.problems)
+    return Settings(
+        path=path,
+        language=language,
+        organisation=organisation,
+        inputs=shared_inputs,
+        environments=environments,
+        checks=checks,
+        trust_anchors=trust,
+        secrets_file=secrets_file,
+        raw_sha256=hashlib.sha256(raw).hexdigest(),
+    )
+
+
+def _inputs(r: _Reader, raw: dict[str, Any], where: str) -> Inputs:
+    columns = raw.get("columns", {})
+    clean_columns: dict[str, str] = {}
+    for key, value in columns.items():
+        if key not in COLUMN_FIELDS:
+            r.problem(f"unknown key '{where}.columns.{key}' (known here: {', '.join(COLUMN_FIELDS)})")
+        elif not isinstance(value, str):
+            r.problem(f"{where}.columns.{key} must be a string, not {_type_name(value)} ({_short(value)})")
+        else:
+            clean_columns[key] = value
+    return Inputs(
+        mailboxes=r.file(raw.get("mailboxes"), f"{where}.mailboxes"),
+        mailboxes_sheet=raw.get("mailboxes_sheet"),
+        mailboxes_environment=raw.get("mailboxes_environment"),
+        columns=clean_columns,
+    )
+
+
+def _blank_none(value: Any) -> Any:
+    return None if value == "" else value

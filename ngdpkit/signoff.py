@@ -1,0 +1,234 @@
+"""Sign-off documents: self-contained, printable HTML in Danish (default) or English.
+
+Executed notebooks are rendered output-only (no code, no prompts, no
+markdown written for the consultant), inside one page shell with an inline
+print stylesheet. Nothing is fetched from the Internet: there are no scripts,
+and images are embedded. The overview (``index.html``) gathers the run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import subprocess
+import sys
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from .display import STYLE, badge, findings_html, mapping_by_unit_html, set_language, table
+from .findings import Finding
+from .i18n import local_time, t
+
+PAGE_CSS = """
+body { font-family: 'Segoe UI', Arial, sans-serif; margin: 24px auto; max-width: 1100px; color: #1d1d1d; line-height: 1.4; padding: 0 16px; }
+header.doc { border-bottom: 3px solid #1f4e79; margin-bottom: 16px; padding-bottom: 8px; }
+header.doc h1 { margin: 0 0 4px; color: #1f4e79; }
+nav a { margin-right: 12px; }
+section { margin: 18px 0; }
+.status-ok { color: #1b6e3a; } .status-bad { color: #b3261e; }
+.banner { background: #fff4e0; border: 2px solid #a15c00; padding: 8px 12px; font-weight: 600; margin: 8px 0; }
+.sigs { display: flex; gap: 32px; margin-top: 24px; }
+.sig { flex: 1; border: 1px solid #999; padding: 12px; min-height: 150px; }
+.sig div { border-bottom: 1px solid #999; height: 28px; margin: 6px 0; }
+pre { white-space: pre-wrap; font-size: 12px; background: #f6f7f8; padding: 8px; }
+table { border-collapse: collapse; width: 100%; }
+th, td { border: 1px solid #d0d4d9; padding: 4px 8px; text-align: left; vertical-align: top; }
+th { background: #eef1f4; }
+thead { display: table-header-group; }
+tr { page-break-inside: avoid; }
+@media print {
+  body { margin: 0; max-width: none; font-size: 11pt; }
+  nav { display: none; }
+  section.step { page-break-before: always; }
+  .sig { page-break-inside: avoid; }
+  a { color: inherit; text-decoration: none; }
+}
+"""
+
+
+def page(title: str, body: str, *, language: str, banners: list[str] | None = None) -> str:
+    banner_html = "".join(f'<p class="banner">{escape(b)}</p>' for b in banners or [])
+    return (
+        f'<!DOCTYPE html>\n<html lang="{language}"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(title)}</title><style>{PAGE_CSS}</style></head>"
+        f'<body>{STYLE}<div class="nk">{banner_html}{body}{banner_html}</div></body></html>\n'
+    )
+
+
+def notebook_body(nb: Any) -> str:
+    """The outputs of an executed notebook as HTML: no code, no prompts, no consultant's notes."""
+    from nbconvert.filters import strip_ansi
+
+    parts = []
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") != "code":
+            continue
+        for out in cell.get("outputs", []):
+            kind = out.get("output_type")
+            if kind in ("display_data", "execute_result"):
+                data = out.get("data", {})
+                if "text/html" in data:
+                    html = data["text/html"]
+                    parts.append(html if isinstance(html, str) else "".join(html))
+                elif "image/png" in data:
+                    parts.append(f'<img alt="" src="data:image/png;base64,{data["image/png"]}">')
+                elif "image/svg+xml" in data:
+                    svg = data["image/svg+xml"]
+                    parts.append(svg if isinstance(svg, str) else "".join(svg))
+                elif "text/plain" in data:
+                    text = data["text/plain"]
+                    parts.append(f"<pre>{escape(text if isinstance(text, str) else ''.join(text))}</pre>")
+            elif kind == "stream":
+                text = out.get("text", "")
+                parts.append(f"<pre>{escape(text if isinstance(text, str) else ''.join(text))}</pre>")
+            elif kind == "error":
+                trace = strip_ansi("\n".join(out.get("traceback", [])))
+                parts.append(f'<div class="banner">{escape(out.get("ename", ""))}: {escape(out.get("evalue", ""))}</div><pre>{escape(trace)}</pre>')
+    return "\n".join(parts)
+
+
+def render_notebook(nb_path: Path, out_path: Path, *, title: str, language: str, banners: list[str], nav: str) -> Path:
+    import nbformat
+
+    from .outputs import atomic_write
+
+    nb = nbformat.read(str(nb_path), as_version=4)
+    return atomic_write(out_path, page(title, nav + notebook_body(nb), language=language, banners=banners))
+
+
+def step_title(language: str, name: str) -> str:
+    return f"{name[:2]} {t(language, 'step_' + name)}"
+
+
+def navigation(language: str, step_names: list[str], extra: list[tuple[str, str]]) -> str:
+    links = [f'<a href="index.html">{escape(t(language, "signoff"))}</a>']
+    links += [f'<a href="{n}.html">{escape(step_title(language, n))}</a>' for n in step_names]
+    links += [f'<a href="{href}">{escape(label)}</a>' for href, label in extra]
+    return "<nav>" + " ".join(links) + "</nav>"
+
+
+def render_overview(ctx: dict[str, Any]) -> str:
+    """The overview page; ``ctx`` is assembled by the runner from the run's own files."""
+    lang = ctx["language"]
+    set_language(lang)
+    findings: list[Finding] = ctx["findings"]
+    ready = ctx["ready"]
+    status_word = t(lang, "ready") if ready else t(lang, "not_ready")
+    head = f"""<header class="doc"><h1>{escape(t(lang, 'signoff'))}: {escape(t(lang, 'title'))}</h1>
+<table style="width:auto">
+<tr><th>{escape(t(lang, 'organisation'))}</th><td>{escape(ctx['organisation'])} (CVR {escape(ctx['cvr'])})</td></tr>
+<tr><th>{escape(t(lang, 'environment'))}</th><td>{escape(ctx['environment'])} ({escape(ctx['kind'])})</td></tr>
+<tr><th>{escape(t(lang, 'run'))}</th><td>{escape(ctx['run_id'])}</td></tr>
+<tr><th>{escape(t(lang, 'generated'))}</th><td>{escape(local_time(ctx['generated_at'], lang))}</td></tr>
+<tr><th>{escape(t(lang, 'kit_version'))}</th><td>{escape(ctx['kit_version'])}</td></tr>
+<tr><th>{escape(t(lang, 'status'))}</th><td><b class="{'status-ok' if ready else 'status-bad'}">{escape(status_word)}</b></td></tr>
+</table></header>"""
+    step_rows = []
+    for s in ctx["steps"]:
+        sev = {"ok": "ok", "warnings": "warning", "errors": "error", "crashed": "error", "missing": "error"}.get(s["status"], "info")
+        word = t(lang, "ok") if s["status"] == "ok" else t(lang, "crashed") if s["status"] == "crashed" else s["status"]
+        step_rows.append((f'<a href="{s["name"]}.html">{escape(step_title(lang, s["name"]))}</a>', badge(sev, word), escape(str(s.get("counts", ""))), f'{s.get("duration_s", 0):.1f} s'))
+    steps_html = f"<section><h2>{escape(t(lang, 'steps'))}</h2>" + table(step_rows, [t(lang, "step"), t(lang, "status"), t(lang, "findings"), t(lang, "duration")], raw_columns=(0, 1)) + "</section>"
+    links = [("portal.html", t(lang, "portal")), ("firewall.html", t(lang, "firewall"))]
+    if ctx.get("rehearsal"):
+        links.append((ctx["rehearsal"], t(lang, "rehearsal_link")))
+    pages = "<section><h2>" + escape(t(lang, "pages")) + "</h2><ul>" + "".join(f'<li><a href="{escape(h)}">{escape(label)}</a></li>' for h, label in links) + "</ul></section>"
+    grouped = "".join(
+        f"<h3>{escape(t(lang, key))}</h3>" + findings_html([f for f in findings if f.severity == sev])
+        for sev, key in (("error", "errors"), ("warning", "warnings"), ("info", "infos"))
+        if any(f.severity == sev for f in findings)
+    ) or findings_html([])
+    findings_section = f"<section><h2>{escape(t(lang, 'findings'))}</h2>{grouped}</section>"
+    not_checked = [f for f in findings if f.code.startswith("PENDING_") or f.code in ("NET_SKIPPED", "CERT_PUBLIC_ONLY", "CERT_REUSE_NOT_CHECKED", "CERT_OCSP_UNAVAILABLE")]
+    network = ctx.get("network") or {}
+    ran = t(lang, "network_offline") if not network.get("online") else f"{t(lang, 'network_ran')}: {network.get('ran_on', '?')}"
+    evidence = "".join(f"<li>{escape(e['server'])} ({escape(e['taken_at'])}): {e['failed']}/{e['checks']} failed, egress {escape(str(e.get('egress_ip')))}</li>" for e in ctx.get("evidence") or [])
+    nc = f"<section><h2>{escape(t(lang, 'not_checked'))}</h2><p>{escape(ran)}</p><ul>{evidence}</ul>" + "".join(f"<p>{badge(f.severity)} <code>{escape(f.code)}</code> {escape(f.message)}</p>" for f in not_checked) + "</section>"
+    disp = ctx.get("dispatcher")
+    if disp:
+        rows = [(k, v) for k, v in disp["parameters"].items()]
+        rows.append(("ready", t(lang, "ready") if disp["ready"] else f"{t(lang, 'not_ready')}: {', '.join(disp['blocking'])}"))
+        disp_html = table(rows, [t(lang, "field"), t(lang, "value")])
+    else:
+        disp_html = f'<p class="banner">{escape(t(lang, "dispatcher_withheld", codes=", ".join(ctx.get("withheld_by") or [])))}</p>'
+    disp_section = f"<section><h2>{escape(t(lang, 'dispatcher'))}</h2>{disp_html}</section>"
+    mapping_section = ""
+    if ctx.get("mapping") is not None:
+        mapping_section = f"<section class='step'><h2>{escape(t(lang, 'mapping'))}</h2>{mapping_by_unit_html(ctx['mapping'])}</section>"
+    audit = f"<section><h2>{escape(t(lang, 'audit_hash'))}</h2><p><code>{escape(ctx.get('audit_hash') or '')}</code></p><p><small>ngdpkit audit verify &lt;run folder&gt; --expect-hash {escape(ctx.get('audit_hash') or '')}</small></p></section>"
+    sig = "".join(
+        f"<div class='sig'><b>{escape(t(lang, who))}</b><br>{escape(t(lang, 'name'))}<div></div>{escape(t(lang, 'role'))}<div></div>{escape(t(lang, 'date'))}<div></div>{escape(t(lang, 'signature'))}<div></div></div>"
+        for who in ("consultant", "customer")
+    )
+    sigs = f"<section><h2>{escape(t(lang, 'signatures'))}</h2><div class='sigs'>{sig}</div></section>"
+    body = ctx["nav"] + head + steps_html + findings_section + nc + disp_section + pages + audit + sigs + mapping_section
+    return page(f"{t(lang, 'signoff')} - {ctx['organisation']} - {ctx['environment']}", body, language=lang, banners=ctx.get("banners"))
+
+
+def render_portal(portal: dict[str, Any], *, language: str, nav: str, banners: list[str]) -> str:
+    s = portal["system"]
+    rows: list[tuple[str, Any]] = [
+        ("1. System name / Systemnavn", s["name"]),
+        ("2. Protocol / Protokol", s["protocol"]),
+        ("3. IP addresses / IP-adresser", ", ".join(s["allowed_ips"])),
+    ]
+    if s.get("endpoints"):
+        rows += [("4a. Receipt endpoint / Kvitteringer", s["endpoints"]["receipt_endpoint"]), ("4b. Message endpoint / MeMo", s["endpoints"]["message_endpoint"])]
+    rows.append(("5. Receipt format / Kvitteringsformat", s["receipt_format"]))
+    cps = portal.get("contact_points") or []
+    cp_rows = [(c.get("name"), c.get("id", "(ny / new)"), ", ".join(c.get("targets", [])), "ja" if c.get("visible") else "nej", " ".join(c.get("translations", [])[:40]) + (" …" if len(c.get("translations", [])) > 40 else "")) for c in cps]
+    notes = "".join(f"<li>{escape(n)}</li>" for n in portal.get("notes", []))
+    body = nav + f"<h1>{escape(t(language, 'portal'))} ({escape(portal['environment'])})</h1><p>{escape(portal['portal'])}</p>" + table(rows, [t(language, "field"), t(language, "value")]) + f"<h2>6. {escape(t(language, 'contact_point'))}</h2>" + table(cp_rows, [t(language, "name"), "GUID", "Targets", "Synlig/Visible", "Postkasse IDs"]) + f"<ul>{notes}</ul>"
+    return page(t(language, "portal"), body, language=language, banners=banners)
+
+
+def render_firewall(rows: list[dict[str, Any]], columns: list[str], *, language: str, nav: str, banners: list[str], environment: str) -> str:
+    body = nav + f"<h1>{escape(t(language, 'firewall'))} ({escape(environment)})</h1>" + table(([r.get(c, "") for c in columns] for r in rows), columns)
+    return page(t(language, "firewall"), body, language=language, banners=banners)
+
+
+BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome", "msedge", "microsoft-edge")
+BROWSER_PATHS = (
+    "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome",
+    "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome", "/Applications/Chromium.app/Contents/MacOS/Chromium",
+    "/Applications/Microsoft Edge.app/Contents/MacOS/Microsoft Edge",
+    r"C:\Program Files\Google\Chrome\Application\chrome.exe", r"C:\Program Files (x86)\Google\Chrome\Application\chrome.exe",
+    r"C:\Program Files (x86)\Microsoft\Edge\Application\msedge.exe", r"C:\Program Files\Microsoft\Edge\Application\msedge.exe",
+)
+
+
+def find_browser() -> str | None:
+    for name in BROWSERS:
+        found = shutil.which(name)
+        if found:
+            return found
+    return next((p for p in BROWSER_PATHS if Path(p).is_file()), None)
+
+
+def browser_args(browser: str, profile: Path) -> list[str]:
+    args = [browser, "--headless", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", f"--user-data-dir={profile}"]
+    if sys.platform.startswith("linux") and hasattr(__import__("os"), "geteuid") and __import__("os").geteuid() == 0:
+        args.append("--no-sandbox")
+    return args
+
+
+def print_pdf(html: Path, pdf: Path, *, timeout: float = 120) -> str | None:
+    """Print ``html`` to ``pdf`` with a local Chromium/Chrome/Edge; None on success, else why not."""
+    import tempfile
+
+    browser = find_browser()
+    if browser is None:
+        return "no Chromium, Chrome or Edge found; the PDF was not made (open signoff/index.html and print it instead)"
+    with tempfile.TemporaryDirectory(prefix="ngdpkit-pdf-") as profile:
+        cmd = browser_args(browser, Path(profile)) + ["--no-pdf-header-footer", f"--print-to-pdf={pdf}", html.resolve().as_uri()]
+        try:
+            subprocess.run(cmd, capture_output=True, timeout=timeout, check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return f"{browser} could not print the PDF ({type(exc).__name__})"
+    return None if pdf.is_file() and pdf.stat().st_size > 0 else f"{browser} did not write the PDF"
+
+
+def now_iso() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

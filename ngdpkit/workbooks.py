@@ -1,0 +1,377 @@
+"""Reading untrusted spreadsheets (.xlsx, .xlsm, .csv) into text tables.
+
+Every cell becomes text: IDs keep their leading zeros, a numeric cell reads as
+its integer digits, surrounding and non-breaking spaces are trimmed, and no
+formula is ever evaluated. The header row is found even below title rows, and
+headers are matched to fields by normalised aliases (a specific alias beats a
+generic one; two equally good columns for one field is refused).
+
+python-calamine reads the workbook; openpyxl (with defusedxml) is the fallback
+when calamine cannot. Problems that make a file unusable raise
+:class:`~ngdpkit.errors.InputError` with one line naming the file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError
+
+MAX_BYTES = 200 * 1024 * 1024
+HEADER_SCAN_ROWS = 30
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_NON_ALNUM = re.compile(r"[^0-9a-zæøåäöü]+")
+_TRIM = " \t\r\n\u00a0\u2007\u202f\ufeff"
+
+
+def normalise_header(text: str) -> str:
+    """Case-, space- and punctuation-insensitive form of a header."""
+    return _NON_ALNUM.sub("", str(text).lower())
+
+
+@dataclass(frozen=True)
+class Field:
+    """A logical column and the headers that name it.
+
+    Attributes:
+        specific: headers that can only mean this field.
+        generic: looser headers (``Navn``), used only when no specific one is present.
+        required: the table is unusable without it.
+    """
+
+    name: str
+    specific: tuple[str, ...]
+    generic: tuple[str, ...] = ()
+    required: bool = False
+
+
+@dataclass
+class Table:
+    """Text cells of one sheet below its header row."""
+
+    path: Path
+    sheet: str
+    header_row: int  # 1-based row number of the header, as Excel shows it
+    columns: dict[str, int]  # field -> 0-based column index
+    headers: list[str]
+    rows: list[list[str]]  # only the matched columns, in field order of `columns`
+    row_numbers: list[int]  # Excel row number of each row
+    blank_rows: int
+    lost_precision: set[tuple[int, str]] = field(default_factory=set)  # (row number, field)
+    formula_no_value: set[tuple[int, str]] = field(default_factory=set)
+    sheet_chosen: bool = False
+    sheet_count: int = 1
+
+    def frame(self) -> Any:
+        import pandas as pd
+
+        names = list(self.columns)
+        df = pd.DataFrame(self.rows, columns=names, dtype=object)
+        df.insert(0, "row", self.row_numbers)
+        return df
+
+    def where(self, row: int) -> str:
+        return f"{self.sheet}!{row}" if self.sheet else f"row {row}"
+
+
+def check_size(path: Path, label: str) -> None:
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        raise InputError(f"{label}: {size / 1e6:.0f} MB is over the 200 MB limit for an input file")
+    if size == 0:
+        raise InputError(f"{label}: the file is empty (0 bytes)")
+
+
+def read_table(
+    path: Path,
+    fields: Sequence[Field],
+    *,
+    label: str,
+    sheet: str | None = None,
+    overrides: dict[str, str] | None = None,
+) -> Table:
+    """Read the first sheet (or ``sheet``) that has every required field.
+
+    Args:
+        path: .xlsx, .xlsm or .csv.
+        fields: the columns to find.
+        label: how the file is named in messages (relative to the settings file).
+        sheet: a sheet name to use instead of searching.
+        overrides: field -> exact header text (``[inputs.columns]``).
+    """
+    suffix = path.suffix.lower()
+    if suffix == ".xls":
+        raise InputError(f"{label}: .xls (Excel 97-2003) is not read; open it in Excel and save it as .xlsx")
+    if not path.is_file():
+        raise InputError(f"{label}: file not found")
+    check_size(path, label)
+    if suffix == ".csv":
+        sheets = {"": _read_csv(path, label)}
+    elif suffix in (".xlsx", ".xlsm"):
+        sheets = _read_workbook(path, label, sheet)
+    else:
+        raise InputError(f"{label}: unsupported file type {suffix or '(none)'}; use .xlsx, .xlsm or .csv")
+
+    if sheet is not None and suffix != ".csv":
+        if sheet not in sheets:
+            raise InputError(f"{label}: no sheet named {sheet!r} (sheets: {', '.join(sheets)})")
+        candidates = [sheet]
+    else:
+        candidates = list(sheets)
+
+    seen: list[str] = []
+    for name in candidates:
+        cells = sheets[name]
+        if not any(any(str(c).strip(_TRIM) for c in row) for row in cells):
+            seen.append(f"sheet {name!r} is empty" if name else "the file is empty")
+            continue
+        found = _find_header(cells, fields, overrides or {}, label, name)
+        if isinstance(found, str):
+            seen.append(found)
+            continue
+        header_index, columns = found
+        table = _build(path, name, cells, header_index, columns, fields)
+        table.sheet_chosen = sheet is None and suffix != ".csv"
+        table.sheet_count = len(sheets)
+        if suffix in (".xlsx", ".xlsm"):
+            _mark_formulas(table, label)
+        return table
+    required = ", ".join(f.specific[0] for f in fields if f.required)
+    raise InputError(f"{label}: no sheet has the needed columns ({required}); " + "; ".join(seen))
+
+
+def _find_header(
+    cells: list[list[Any]],
+    fields: Sequence[Field],
+    overrides: dict[str, str],
+    label: str,
+    sheet: str,
+) -> tuple[int, dict[str, int]] | str:
+    best_found: list[str] = []
+    for index, row in enumerate(cells[:HEADER_SCAN_ROWS]):
+        norm = [normalise_header(c) if isinstance(c, str) else "" for c in row]
+        columns: dict[str, int] = {}
+        for f in fields:
+            if f.name in overrides:
+                target = normalise_header(overrides[f.name])
+                hits = [i for i, h in enumerate(norm) if h == target]
+            else:
+                hits = []
+                for aliases in (f.specific, f.generic):
+                    keys = {normalise_header(a) for a in aliases}
+                    hits = [i for i, h in enumerate(norm) if h and h in keys]
+                    if hits:
+                        break
+            if len(hits) > 1:
+                names = " and ".join(f"{_col(i)} {row[i]!r}" for i in hits)
+                where = f"sheet {sheet!r} row {index + 1}" if sheet else f"row {index + 1}"
+                raise InputError(
+                    f"{label}: {where}: two columns match {f.name}: {names}; "
+                    f"rename one or set [inputs.columns] {f.name} = \"...\""
+                )
+            if hits:
+                columns[f.name] = hits[0]
+        if all(f.name in columns for f in fields if f.required):
+            return index, columns
+        present = [str(c).strip() for c in row if isinstance(c, str) and c.strip()]
+        if len(present) > len(best_found):
+            best_found = present
+    where = f"sheet {sheet!r}" if sheet else "the file"
+    return f"{where} has columns: {', '.join(best_found) or '(none)'}"
+
+
+def _col(index: int) -> str:
+    name = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        name = chr(65 + rem) + name
+    return f"column {name}"
+
+
+def cell_text(value: Any) -> tuple[str, bool]:
+    """A cell as text, and whether it was a number Excel could not hold exactly (over 15 digits)."""
+    if value is None:
+        return "", False
+    if isinstance(value, str):
+        return value.strip(_TRIM), False
+    if isinstance(value, bool):
+        return ("true" if value else "false"), False
+    if isinstance(value, int):
+        return str(value), len(str(abs(value)).lstrip("0")) > 15
+    if isinstance(value, float):
+        if value != value:  # NaN
+            return "", False
+        if value.is_integer():
+            digits = f"{value:.0f}"
+            return digits, len(digits.lstrip("-").lstrip("0")) > 15
+        return repr(value), False
+    if hasattr(value, "isoformat"):
+        return value.isoformat(), False
+    return str(value).strip(_TRIM), False
+
+
+def _build(
+    path: Path,
+    sheet: str,
+    cells: list[list[Any]],
+    header_index: int,
+    columns: dict[str, int],
+    fields: Sequence[Field],
+) -> Table:
+    order = [f.name for f in fields if f.name in columns]
+    idx = [columns[n] for n in order]
+    rows: list[list[str]] = []
+    numbers: list[int] = []
+    lost: set[tuple[int, str]] = set()
+    width = max(idx) + 1
+    for offset, row in enumerate(cells[header_index + 1 :]):
+        excel_row = header_index + 2 + offset
+        if len(row) < width:
+            row = list(row) + [""] * (width - len(row))
+        out = []
+        for name, i in zip(order, idx, strict=True):
+            text, lost_digits = cell_text(row[i])
+            if lost_digits:
+                lost.add((excel_row, name))
+            out.append(text)
+        if not any(out):
+            continue
+        rows.append(out)
+        numbers.append(excel_row)
+    # Trailing blank rows are formatting, not data: count only blanks between data rows.
+    blank = (numbers[-1] - header_index - 1 - len(numbers)) if numbers else 0
+    return Table(
+        path=path,
+        sheet=sheet,
+        header_row=header_index + 1,
+        columns={n: columns[n] for n in order},
+        headers=[str(c) for c in cells[header_index]],
+        rows=rows,
+        row_numbers=numbers,
+        blank_rows=blank,
+        lost_precision=lost,
+    )
+
+
+def _read_workbook(path: Path, label: str, only: str | None) -> dict[str, list[list[Any]]]:
+    head = path.read_bytes()[:8]
+    if head == _OLE_MAGIC:
+        raise InputError(
+            f"{label}: the workbook is password-protected or in the old .xls format; "
+            "remove the password or save it as .xlsx"
+        )
+    if not zipfile.is_zipfile(path):
+        raise InputError(f"{label}: not an Excel workbook (not a valid .xlsx zip file)")
+    try:
+        import python_calamine
+
+        book = python_calamine.CalamineWorkbook.from_path(str(path))
+        names = [m.name for m in book.sheets_metadata if str(m.visible).endswith("Visible")] or book.sheet_names
+        if only is not None:
+            names = [n for n in book.sheet_names if n == only] or book.sheet_names
+        return {n: book.get_sheet_by_name(n).to_python(skip_empty_area=False) for n in names}
+    except InputError:
+        raise
+    except Exception as calamine_exc:
+        return _read_with_openpyxl(path, label, calamine_exc)
+
+
+def _read_with_openpyxl(path: Path, label: str, first: Exception) -> dict[str, list[list[Any]]]:
+    try:
+        import openpyxl
+
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        try:
+            return {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in book.worksheets}
+        finally:
+            book.close()
+    except Exception as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(f"{label}: the workbook cannot be read (corrupt or not .xlsx): {reason}") from first
+
+
+def _read_csv(path: Path, label: str) -> list[list[Any]]:
+    raw = path.read_bytes()
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # cp1252 decodes nearly everything; this is for the 5 bytes it refuses
+        raise InputError(f"{label}: the CSV is neither UTF-8 nor Windows-1252 text")
+    if "\x00" in text:
+        raise InputError(f"{label}: not a text CSV file (it holds NUL bytes; is it UTF-16 or a workbook?)")
+    sample = "\n".join(line for line in text.splitlines()[:20] if line.strip())
+    delimiter = ";" if sample.count(";") >= sample.count(",") and ";" in sample else ","
+    if "\t" in sample and not any(d in sample for d in ";,"):
+        delimiter = "\t"
+    return [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+
+
+# --- formula cells without a cached value -------------------------------------------------------
+# calamine and openpyxl both read such a cell as empty; the sheet XML tells them apart.
+
+_CELL_REF = re.compile(r"([A-Z]+)(\d+)")
+
+
+def _mark_formulas(table: Table, label: str) -> None:
+    frame_rows = {n: i for i, n in enumerate(table.row_numbers)}
+    blank_cells = {
+        (num, name)
+        for num, row in zip(table.row_numbers, table.rows, strict=True)
+        for name, value in zip(table.columns, row, strict=True)
+        if value == ""
+    }
+    if not blank_cells:
+        return
+    wanted_cols = {_col_letters(i): name for name, i in table.columns.items()}
+    for ref in formula_cells_without_value(table.path, table.sheet):
+        m = _CELL_REF.fullmatch(ref)
+        if not m:
+            continue
+        name = wanted_cols.get(m.group(1))
+        num = int(m.group(2))
+        if name and (num, name) in blank_cells and num in frame_rows:
+            table.formula_no_value.add((num, name))
+
+
+def _col_letters(index: int) -> str:
+    return _col(index).removeprefix("column ")
+
+
+def formula_cells_without_value(path: Path, sheet: str) -> list[str]:
+    """Cell references (``A5``) of formulas that carry no cached value, by streaming the sheet XML."""
+    from defusedxml import ElementTree as SafeET
+
+    ns = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    rel_ns = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+    with zipfile.ZipFile(path) as zf:
+        workbook = SafeET.fromstring(zf.read("xl/workbook.xml"))
+        rels = SafeET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+        targets = {r.get("Id"): r.get("Target") for r in rels}
+        member = None
+        for s in workbook.iter(f"{ns}sheet"):
+            if s.get("name") == sheet:
+                target = targets.get(s.get(f"{rel_ns}id"), "")
+                member = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+        if member is None or member not in zf.namelist():
+            return []
+        found: list[str] = []
+        with zf.open(member) as fh:
+            for _event, elem in SafeET.iterparse(fh, events=("end",)):
+                if elem.tag == f"{ns}c":
+                    has_formula = elem.find(f"{ns}f") is not None
+                    value = elem.find(f"{ns}v")
+                    if has_formula and (value is None or not (value.text or "").strip()):
+                        found.append(elem.get("r", ""))
+                    elem.clear()
+        return found
