@@ -137,8 +137,8 @@ def coverage_html(mapping: Any) -> str:
     df = mapping.frame
     status = {t(_language, str(k)): int(v) for k, v in df["status"].value_counts().items()}
     colours = {t(_language, k): v for k, v in STATUS_COLOURS.items()}
-    source = df["source"].where(df["source"] != "", "—").value_counts()
-    unit = df[df["status"] != "mapped"]["responsible_unit"].value_counts()
+    source = df["source"].where(df["source"] != "", "—").map(lambda v: t(_language, v) if v != "—" else v).value_counts()
+    unit = df[df["status"].isin(["unmapped", "unknown contact point"])]["responsible_unit"].value_counts()
     parts = [bars(status, colours=colours, title=f"{t(_language, 'coverage')}: {t(_language, 'mapping_status').lower()}"),
              bars({str(k): int(v) for k, v in source.items()}, title=f"{t(_language, 'coverage')} {t(_language, 'by_source')}")]
     if len(unit):
@@ -156,6 +156,7 @@ def mapping_by_unit_html(frame: Any, *, limit: int = 2000) -> str:
         rows = []
         for rec in group[cols].itertuples(index=False):
             values = list(rec)
+            values[-2] = t(_language, values[-2]) if values[-2] else ""
             values[-1] = badge("ok" if values[-1] == "mapped" else "info" if values[-1] == "retired" else "error", t(_language, values[-1]))
             rows.append([escape(str(v)) for v in values[:-1]] + [values[-1]])
         out.append(table(rows, heads, limit=max(limit - shown, 0), raw_columns=tuple(range(8))))

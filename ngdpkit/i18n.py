@@ -89,6 +89,12 @@ TEXT: dict[str, dict[str, str]] = {
         "value": "Værdi",
         "field": "Felt",
         "incomplete": "ufuldstændig",
+        "warnings_status": "advarsler",
+        "errors_status": "fejl",
+        "missing": "mangler",
+        "mapping file": "tilknytningsfil",
+        "translation": "kontaktpunktets oversættelse",
+        "export": "eksporten",
     },
     "en": {
         "title": "Moving from e-Boks to NgDP",
@@ -174,6 +180,12 @@ TEXT: dict[str, dict[str, str]] = {
         "value": "Value",
         "field": "Field",
         "incomplete": "incomplete",
+        "warnings_status": "warnings",
+        "errors_status": "errors",
+        "missing": "missing",
+        "mapping file": "mapping file",
+        "translation": "contact point translation",
+        "export": "export",
     },
 }
 
@@ -181,6 +193,11 @@ TEXT: dict[str, dict[str, str]] = {
 def t(language: str, key: str, **kwargs: object) -> str:
     text = TEXT.get(language, TEXT["da"]).get(key) or TEXT["en"].get(key, key)
     return text.format(**kwargs) if kwargs else text
+
+
+def status_word(language: str, status: str) -> str:
+    """ok / warnings / errors / crashed in the document's language."""
+    return t(language, {"warnings": "warnings_status", "errors": "errors_status"}.get(status, status))
 
 
 def local_time(value: dt.datetime | str, language: str) -> str:

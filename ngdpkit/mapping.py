@@ -131,7 +131,7 @@ def map_mailboxes(
     import pandas as pd
 
     def at(row: Any) -> str:
-        return f"{export_sheet}!{row}" if export_sheet else at(row)
+        return f"{export_sheet}!{row}" if export_sheet else f"row {row}"
 
     found: list[Finding] = []
     mb = export_frame.copy()

@@ -18,7 +18,7 @@ from typing import Any
 
 from .display import STYLE, badge, findings_html, mapping_by_unit_html, set_language, table
 from .findings import Finding
-from .i18n import local_time, t
+from .i18n import local_time, status_word, t
 
 PAGE_CSS = """
 body { font-family: 'Segoe UI', Arial, sans-serif; margin: 24px auto; max-width: 1100px; color: #1d1d1d; line-height: 1.4; padding: 0 16px; }
@@ -128,7 +128,7 @@ def render_overview(ctx: dict[str, Any]) -> str:
     step_rows = []
     for s in ctx["steps"]:
         sev = {"ok": "ok", "warnings": "warning", "errors": "error", "crashed": "error", "missing": "error"}.get(s["status"], "info")
-        word = t(lang, "ok") if s["status"] == "ok" else t(lang, "crashed") if s["status"] == "crashed" else s["status"]
+        word = status_word(lang, s["status"])
         step_rows.append((f'<a href="{s["name"]}.html">{escape(step_title(lang, s["name"]))}</a>', badge(sev, word), escape(str(s.get("counts", ""))), f'{s.get("duration_s", 0):.1f} s'))
     steps_html = f"<section><h2>{escape(t(lang, 'steps'))}</h2>" + table(step_rows, [t(lang, "step"), t(lang, "status"), t(lang, "findings"), t(lang, "duration")], raw_columns=(0, 1)) + "</section>"
     links = [("portal.html", t(lang, "portal")), ("firewall.html", t(lang, "firewall"))]

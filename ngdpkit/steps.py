@@ -23,7 +23,7 @@ from . import display
 from . import findings as F
 from .errors import InputError
 from .findings import Finding
-from .i18n import t
+from .i18n import status_word, t
 from .secrets import SHORT_SECRET, Secret, resolve
 from .settings import Environment, Settings, load_settings
 
@@ -159,7 +159,7 @@ def finish_step(step: Step) -> display.HTML:
         os.replace(tmp, target)
     status = data["status"]
     sev = {"ok": "ok", "warnings": "warning", "errors": "error"}[status]
-    return display.HTML(display.STYLE + f'<div class="nk"><p>{t(step.language, "status")}: {display.badge(sev, t(step.language, status) if status == "ok" else status)} · {len(step.findings)} {t(step.language, "findings").lower()} · {data["duration_s"]:.1f} s</p></div>')
+    return display.HTML(display.STYLE + f'<div class="nk"><p>{t(step.language, "status")}: {display.badge(sev, status_word(step.language, status))} · {len(step.findings)} {t(step.language, "findings").lower()} · {data["duration_s"]:.1f} s</p></div>')
 
 
 def show_findings(step: Step) -> display.HTML:
@@ -262,13 +262,13 @@ def map_mailboxes(step: Step, frame: Any, contact_points: Any, mapping_file: Any
 
 
 def show_unmapped(mapping: Any) -> display.HTML:
-    frame = mapping.frame[mapping.frame["status"] != "mapped"]
+    frame = mapping.frame[mapping.frame["status"].isin(["unmapped", "unknown contact point"])]
     lang = display.language()
     html = display.STYLE + '<div class="nk">'
     if not len(frame):
         html += f"<p>{display.badge('ok')} {t(lang, 'unmapped')}: {t(lang, 'none')}</p>"
     else:
-        rows = frame[["mailbox_id", "subject_id", "mailbox_name", "responsible_unit", "status"]].itertuples(index=False)
+        rows = [(*r[:4], t(lang, r[4])) for r in frame[["mailbox_id", "subject_id", "mailbox_name", "responsible_unit", "status"]].itertuples(index=False)]
         html += display.table(rows, [t(lang, "mailbox_id"), "Emne/Subject", t(lang, "mailbox_name"), t(lang, "responsible_unit"), t(lang, "mapping_status")])
     if mapping.suggestions is not None and len(mapping.suggestions):
         html += "<h4>Forslag / Suggestions (mapping-suggestions.xlsx)</h4>" + display.table(

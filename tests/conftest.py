@@ -1,0 +1,86 @@
+"""Shared fixtures: every test builds its own inputs; nothing reaches beyond loopback."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from ngdpkit import pki
+
+REPO = Path(__file__).resolve().parents[1]
+CVR = "98765433"
+ORG = "Testkommune"
+
+
+@pytest.fixture(scope="session")
+def cas() -> dict[str, Any]:
+    """A root and issuing CA per kind, plus an unrelated CA (RSA 2048 to keep the suite fast)."""
+    out: dict[str, Any] = {}
+    for kind in ("test", "production"):
+        root = pki.make_ca(f"Test {kind} rod-CA", bits=2048)
+        out[kind] = {"root": root, "issuing": pki.make_ca(f"Test {kind} udstedende-CA 1", parent=root, bits=2048)}
+    other = pki.make_ca("Unrelated root", bits=2048)
+    out["other"] = {"root": other, "issuing": pki.make_ca("Unrelated issuing", parent=other, bits=2048)}
+    return out
+
+
+@pytest.fixture(scope="session")
+def leaf_key() -> Any:
+    return pki.rsa_key(2048)
+
+
+@pytest.fixture
+def anchors(cas: dict[str, Any]) -> Any:
+    from ngdpkit.trust import TrustAnchors
+
+    return TrustAnchors(
+        roots={k: (cas[k]["root"].cert,) for k in ("test", "production")},
+        intermediates=(cas["test"]["issuing"].cert, cas["production"]["issuing"].cert),
+        custom_kinds=(),
+    )
+
+
+def write_xlsx(path: Path, rows: list[list[Any]], *, title: str = "Sheet1", extra_sheets: dict[str, list[list[Any]]] | None = None) -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = title
+    for row in rows:
+        ws.append(row)
+    for name, more in (extra_sheets or {}).items():
+        other = wb.create_sheet(name)
+        for row in more:
+            other.append(row)
+    wb.save(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def sample_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample set, generated once for the session (read it; copy it to change it)."""
+    from ngdpkit.sample import write_sample
+
+    d = tmp_path_factory.mktemp("sample")
+    write_sample(d)
+    return d
+
+
+@pytest.fixture
+def sample_copy(sample_dir: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "sample"
+    shutil.copytree(sample_dir, target, ignore=shutil.ignore_patterns("runs"))
+    return target
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 300, stdin: Any = subprocess.DEVNULL) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m ngdpkit`` as a user would, in a child process."""
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    full_env["PYTHONIOENCODING"] = "utf-8"
+    return subprocess.run([sys.executable, "-m", "ngdpkit", *args], capture_output=True, text=True, encoding="utf-8", env=full_env, cwd=cwd, timeout=timeout, stdin=stdin)

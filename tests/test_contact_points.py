@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ngdpkit.contact_points import canonical_guid, parse_bool, read_contact_points
+from tests.conftest import write_xlsx
+
+SYS = "5b3f2c1e-8d4a-4e7b-9c2f-1a6d3e8b7c40"
+G1 = "7f9c69da-044c-5324-b789-212f3097dbac"
+G2 = "472c59fd-ecb8-568f-8006-b8d846f1ce68"
+HEAD = ["Kontaktpunkt ID", "Navn", "Borgere", "Virksomheder", "Myndigheder", "Skjult", "Synlig", "Aktiv", "Modtagersystem", "Postkasse IDs"]
+
+
+def codes(cps) -> list[tuple[str, str]]:
+    return [(f.code, f.severity) for f in cps.findings]
+
+
+def test_guid_forms() -> None:
+    assert canonical_guid("{7F9C69DA-044C-5324-B789-212F3097DBAC}") == G1
+    assert canonical_guid("7f9c69da044c5324b789212f3097dbac") is None
+    assert parse_bool("X") is True and parse_bool("nej") is False and parse_bool("") is None
+
+
+def test_sheet_rules(tmp_path: Path) -> None:
+    rows = [
+        HEAD,
+        [G1.upper(), "Borgerservice", "ja", "", "", "", "", "", SYS, "100, 200;300:2 400"],
+        ["{" + G2 + "}", "Intet mål", "nej", "nej", "nej", "ja", "ja", "ja", SYS, ""],
+        ["not-a-guid", "Bad", "ja", "", "", "", "", "", "", ""],
+        [G1, "Dublet", "ja", "", "", "", "", "", SYS, ""],
+    ]
+    cps = read_contact_points(write_xlsx(tmp_path / "cp.xlsx", rows), label="cp.xlsx", system_id=SYS)
+    assert [p.id for p in cps.points] == [G1, G2, G1]
+    assert cps.points[0].translations == ((100, None), (200, None), (300, 2), (400, None))
+    assert cps.points[0].targets == ("CITIZEN",) and cps.points[0].visible and cps.points[0].active
+    found = codes(cps)
+    assert ("CONTACT_POINT_GUID_INVALID", "error") in found
+    assert ("CONTACT_POINT_NO_TARGET", "error") in found
+    assert ("CONTACT_POINT_VISIBILITY_CONFLICT", "error") in found
+    assert ("CONTACT_POINT_DUPLICATE", "error") in found
+    guid_invalid = next(f for f in cps.findings if f.code == "CONTACT_POINT_GUID_INVALID")
+    assert guid_invalid.location == "Sheet1!4" and "not-a-guid" in guid_invalid.message
+
+
+def test_all_hidden_and_none_for_system(tmp_path: Path) -> None:
+    other = "9e7d6c5b-4a3f-4b2e-8d1c-0f9e8d7c6b51"
+    rows = [HEAD, [G1, "A", "ja", "", "", "ja", "", "", other, ""]]
+    cps = read_contact_points(write_xlsx(tmp_path / "cp.xlsx", rows), label="cp.xlsx", system_id=SYS)
+    assert ("CONTACT_POINTS_ALL_HIDDEN", "error") in codes(cps)
+    assert ("CONTACT_POINT_NONE_FOR_SYSTEM", "error") in codes(cps)
+
+
+def test_api_json(tmp_path: Path) -> None:
+    data = [
+        {"id": G1, "name": "A", "targets": ["CITIZEN", "COMPANY"], "visible": True, "active": True, "systemId": SYS, "translations": [{"postkasseId": 123456, "postkasseEmneId": 2}, {"postkasseId": 7}]},
+        {"id": G2, "name": "B", "targets": [], "visible": False, "active": False, "systemId": SYS},
+    ]
+    path = tmp_path / "cp.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    cps = read_contact_points(path, label="cp.json", system_id=SYS)
+    assert cps.points[0].translations == ((123456, 2), (7, None))
+    assert cps.points[1].active is False
+    assert ("CONTACT_POINT_NO_TARGET", "error") in codes(cps)
+
+
+def test_json_not_a_list(tmp_path: Path) -> None:
+    from ngdpkit.errors import InputError
+
+    path = tmp_path / "cp.json"
+    path.write_text('{"oops": 1}', encoding="utf-8")
+    with pytest.raises(InputError, match="list of contact points"):
+        read_contact_points(path, label="cp.json", system_id=SYS)

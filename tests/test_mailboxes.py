@@ -1,0 +1,137 @@
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from ngdpkit.errors import InputError
+from ngdpkit.mailboxes import read_mailbox_export
+from tests.conftest import write_xlsx
+
+HEAD = ["Postkasse-ID", "Postkassenavn", "Ansvarlig enhed", "Sag", "Emne-ID", "NgDP Guid"]
+
+
+def codes(export, code: str) -> list:
+    return [f for f in export.findings if f.code == code]
+
+
+def test_title_row_merged_cell_numeric_ids_and_zeros(tmp_path: Path) -> None:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Postkasser"
+    ws.append(["Eksport af postkasser"])
+    ws.merge_cells("A1:F1")
+    ws.append(HEAD)
+    ws.append([12345, "Børn og Unge", "Enhed Æ", "", "", ""])
+    ws.append(["007", "  Navn\u00a0", "Ø", "", 2, ""])
+    ws.append([None, None, None, None, None, None])
+    ws.append([99, "Sidste", "Å", "", "", ""])
+    path = tmp_path / "export.xlsx"
+    wb.save(path)
+    e = read_mailbox_export(path, label="export.xlsx")
+    assert list(e.frame["mailbox_id"]) == ["12345", "007", "99"]
+    assert list(e.frame["mailbox_name"]) == ["Børn og Unge", "Navn", "Sidste"]
+    assert list(e.frame["subject_id"]) == ["", "2", ""]
+    assert list(e.frame["row"]) == [3, 4, 6]
+    assert codes(e, "MAILBOX_ROWS_BLANK")[0].message.startswith("Skipped 1 blank row")
+    assert codes(e, "MAILBOX_SHEET_USED")[0].severity == "info"
+
+
+def test_precision_lost_is_error_non_digits_warning(tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "e.xlsx", [HEAD[:2], [1234567890123456789, "big"], ["AB-12", "letters"], ["1234567890123456789", "text is fine"]])
+    e = read_mailbox_export(path, label="e.xlsx")
+    invalid = codes(e, "MAILBOX_ID_INVALID")
+    assert [(f.severity, f.location) for f in invalid] == [("error", "Sheet1!2"), ("warning", "Sheet1!3")]
+    assert "more than 15 digits" in invalid[0].message
+
+
+def test_missing_duplicate_and_blank_name(tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "e.xlsx", [HEAD[:2], ["", "no id"], ["5", "a"], ["5", ""], ["6", "b"]])
+    e = read_mailbox_export(path, label="e.xlsx")
+    assert [f.location for f in codes(e, "MAILBOX_ID_MISSING")] == ["Sheet1!2"]
+    assert [f.location for f in codes(e, "MAILBOX_ID_DUPLICATE")] == ["Sheet1!3", "Sheet1!4"]
+    assert [f.severity for f in codes(e, "MAILBOX_NAME_BLANK")] == ["warning"]
+
+
+def test_formula_without_cached_value(tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "e.xlsx", [HEAD[:2], ["=1+1", "formula id"], ["7", "=A1"]])
+    e = read_mailbox_export(path, label="e.xlsx")
+    found = codes(e, "CELL_FORMULA_NO_VALUE")
+    assert [f.location for f in found] == ["Sheet1!2", "Sheet1!3"]
+    assert not codes(e, "MAILBOX_ID_MISSING")
+
+
+def test_second_sheet_and_sheet_setting(tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "e.xlsx", [["Noter"], ["intet her"]], title="Forside", extra_sheets={"Data": [HEAD[:2], ["1", "x"]]})
+    e = read_mailbox_export(path, label="e.xlsx")
+    assert e.sheet == "Data" and len(e) == 1
+    assert "2 sheet(s)" in codes(e, "MAILBOX_SHEET_USED")[0].message
+    with pytest.raises(InputError, match="no sheet named 'Nope'"):
+        read_mailbox_export(path, label="e.xlsx", sheet="Nope")
+
+
+def test_header_collision_and_specific_alias(tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "e.xlsx", [["Mailbox ID", "Postkasse-ID", "Navn"], ["1", "1", "x"]])
+    with pytest.raises(InputError, match="two columns match mailbox_id"):
+        read_mailbox_export(path, label="e.xlsx")
+    path = write_xlsx(tmp_path / "f.xlsx", [["Postkasse ID", "Navn", "Postkassenavn"], ["1", "Person", "Kasse"]])
+    assert read_mailbox_export(path, label="f.xlsx").frame["mailbox_name"].tolist() == ["Kasse"]
+
+
+def test_column_override(tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "e.xlsx", [["PK nr.", "Navn"], ["0042", "x"]])
+    e = read_mailbox_export(path, label="e.xlsx", columns={"mailbox_id": "PK nr."})
+    assert e.frame["mailbox_id"].tolist() == ["0042"]
+
+
+def test_guid_column_ignored_unless_own_environment(tmp_path: Path) -> None:
+    guid = "7f9c69da-044c-5324-b789-212f3097dbac"
+    path = write_xlsx(tmp_path / "e.xlsx", [HEAD, ["1", "x", "", "", "", guid]])
+    e = read_mailbox_export(path, label="e.xlsx")
+    assert codes(e, "MAILBOX_GUID_COLUMN_IGNORED") and e.frame["ngdp_guid"].tolist() == [""]
+    own = read_mailbox_export(path, label="e.xlsx", use_guid_column=True)
+    assert own.frame["ngdp_guid"].tolist() == [guid] and own.guid_column_used
+
+
+@pytest.mark.parametrize("encoding,delimiter", [("utf-8-sig", ";"), ("cp1252", ";"), ("utf-8", ",")])
+def test_csv_delimiters_and_encodings(tmp_path: Path, encoding: str, delimiter: str) -> None:
+    text = delimiter.join(["Postkasse-ID", "Postkassenavn", "Enhed"]) + "\r\n" + delimiter.join(["007", "Ældreplejen", "Ø"]) + "\r\n"
+    path = tmp_path / "e.csv"
+    path.write_bytes(text.encode(encoding))
+    e = read_mailbox_export(path, label="e.csv")
+    assert e.frame[["mailbox_id", "mailbox_name", "responsible_unit"]].values.tolist() == [["007", "Ældreplejen", "Ø"]]
+
+
+@pytest.mark.parametrize(
+    "name,content,message",
+    [
+        ("e.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"0" * 100, "save it as .xlsx"),
+        ("e.xlsx", b"not a zip at all", "not an Excel workbook"),
+        ("e.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"0" * 100, "password-protected"),
+        ("e.xlsx", b"", "empty"),
+        ("e.txt", b"x", "unsupported file type"),
+    ],
+)
+def test_unusable_files(tmp_path: Path, name: str, content: bytes, message: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(InputError, match=message) as info:
+        read_mailbox_export(path, label=name)
+    assert len(info.value.problems) == 1 and name in info.value.problems[0]
+
+
+def test_corrupt_zip_and_missing_columns(tmp_path: Path) -> None:
+    path = tmp_path / "c.xlsx"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("hello.txt", "not a workbook")
+    with pytest.raises(InputError, match="cannot be read"):
+        read_mailbox_export(path, label="c.xlsx")
+    path = write_xlsx(tmp_path / "m.xlsx", [["Kolonne A", "Kolonne B"], ["1", "2"]])
+    with pytest.raises(InputError, match="has columns: Kolonne A, Kolonne B"):
+        read_mailbox_export(path, label="m.xlsx")
+    path = write_xlsx(tmp_path / "empty.xlsx", [])
+    with pytest.raises(InputError, match="empty"):
+        read_mailbox_export(path, label="empty.xlsx")

@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ngdpkit.errors import InputError
+from ngdpkit.settings import load_settings
+
+GOOD = """
+[organisation]
+name = "Kommune"
+cvr = "98765433"
+[inputs]
+mailboxes = "m.xlsx"
+[environments.test]
+protocol = "REST_PULL"
+server_ips = ["203.0.113.5"]
+"""
+
+
+def write(tmp_path: Path, text: str, files: tuple[str, ...] = ("m.xlsx",)) -> Path:
+    for name in files:
+        (tmp_path / name).write_bytes(b"x")
+    path = tmp_path / "migration.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def problems(path: Path) -> list[str]:
+    with pytest.raises(InputError) as info:
+        load_settings(path)
+    return info.value.problems
+
+
+def test_minimal_settings_day_one(tmp_path: Path) -> None:
+    s = load_settings(write(tmp_path, GOOD))
+    env = s.environment("test")
+    assert env.kind == "test"
+    assert env.inputs.mailboxes == tmp_path / "m.xlsx"
+    assert env.pending() == ["system_id", "certificate", "contact_points", "mapping", "default_contact_point"]
+    assert s.language == "da" and s.checks.cert_warn_days == 60
+
+
+def test_toml_syntax_error_is_one_line(tmp_path: Path) -> None:
+    out = problems(write(tmp_path, GOOD + "\n[broken\n"))
+    assert len(out) == 1 and "TOML syntax error" in out[0]
+
+
+def test_every_refusal_reported_at_once(tmp_path: Path) -> None:
+    text = GOOD.replace('cvr = "98765433"', 'cvr = 98765433\ncolour = "blue"') + """
+[environments.production]
+server_ips = "203.0.113.9"
+certificate = "missing.p12"
+"""
+    out = problems(write(tmp_path, text))
+    joined = "\n".join(out)
+    assert "organisation.cvr must be a string, not an integer (98765433)" in joined
+    assert "unknown key 'organisation.colour'" in joined
+    assert "environments.production.server_ips must be a list of strings" in joined
+    assert "missing required key environments.production.protocol" in joined
+    assert "environments.production.certificate: file not found: missing.p12" in joined
+    assert len(out) == 5
+
+
+def test_windows_backslash_path_names_the_tab(tmp_path: Path) -> None:
+    text = GOOD.replace('server_ips = ["203.0.113.5"]', 'server_ips = ["203.0.113.5"]\ncertificate = "certs\\test.p12"')
+    out = problems(write(tmp_path, text))
+    assert len(out) == 1
+    assert "holds a TAB" in out[0] and "single quotes" in out[0]
+
+
+def test_single_quoted_windows_path_is_literal(tmp_path: Path) -> None:
+    (tmp_path / "certs").mkdir()
+    (tmp_path / "certs" / "test.p12").write_bytes(b"x")
+    text = GOOD.replace('server_ips = ["203.0.113.5"]', "server_ips = [\"203.0.113.5\"]\ncertificate = 'certs\\test.p12'")
+    s = load_settings(write(tmp_path, text))
+    assert s.environment("test").certificate == tmp_path / "certs" / "test.p12"
+
+
+def test_unknown_environment_and_all(tmp_path: Path) -> None:
+    s = load_settings(write(tmp_path, GOOD))
+    assert s.select(["all"]) == ["test"]
+    with pytest.raises(InputError, match="unknown environment 'prod'"):
+        s.select(["prod"])
+    out = problems(write(tmp_path, GOOD + "[environments.all]\nprotocol='REST_PULL'\nserver_ips=[]\nkind='test'\n"))
+    assert any("'all' is not allowed" in p for p in out)
+
+
+def test_missing_required_keys(tmp_path: Path) -> None:
+    out = problems(write(tmp_path, "[environments.test]\nprotocol='REST_PULL'\nserver_ips=[]\n"))
+    joined = "\n".join(out)
+    assert "missing required table [organisation]" in joined
+    assert "missing required key inputs.mailboxes (or environments.test.mailboxes)" in joined
+
+
+def test_kind_defaults_to_name_and_must_be_known(tmp_path: Path) -> None:
+    out = problems(write(tmp_path, GOOD + "[environments.staging]\nprotocol='REST_PULL'\nserver_ips=[]\n"))
+    assert any("environments.staging.kind must be" in p for p in out)
+
+
+def test_inputs_overridden_per_environment(tmp_path: Path) -> None:
+    (tmp_path / "other.xlsx").write_bytes(b"x")
+    text = GOOD.replace(
+        "[environments.test]",
+        "[inputs.columns]\nmailbox_id = 'PK nr.'\n[environments.test]\nmailboxes = 'other.xlsx'\nmailboxes_sheet = 'Ark2'",
+    )
+    env = load_settings(write(tmp_path, text)).environment("test")
+    assert env.inputs.mailboxes == tmp_path / "other.xlsx"
+    assert env.inputs.mailboxes_sheet == "Ark2"
+    assert env.inputs.columns == {"mailbox_id": "PK nr."}
+    assert env.inputs.mailboxes_in_environment
+
+
+def test_wrong_type_in_checks_and_unknown_column_field(tmp_path: Path) -> None:
+    text = GOOD.replace("[environments.test]", "[inputs.columns]\npostbox = 'x'\n[environments.test]") + "[checks]\ncert_warn_days = '60'\n"
+    out = problems(write(tmp_path, text))
+    assert "migration.toml: checks.cert_warn_days must be an integer, not a string ('60')" in out
+    assert any("unknown key 'inputs.columns.postbox'" in p for p in out)
+
+
+def test_bad_domain_values_are_not_refused(tmp_path: Path) -> None:
+    text = GOOD.replace('cvr = "98765433"', 'cvr = "12345678"').replace('server_ips = ["203.0.113.5"]', 'server_ips = ["10.0.0.1"]\nsystem_id = "not-a-uuid"')
+    s = load_settings(write(tmp_path, text))
+    assert s.organisation.cvr == "12345678"
