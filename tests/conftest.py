@@ -22,12 +22,15 @@ ORG = "Testkommune"
 @pytest.fixture(scope="session")
 def cas() -> dict[str, Any]:
     """A root and issuing CA per kind, plus an unrelated CA (RSA 2048 to keep the suite fast)."""
+    import datetime as dt
+
+    start = dt.datetime.now(dt.UTC) - dt.timedelta(days=1000)  # CAs outlive the leaves they issue
     out: dict[str, Any] = {}
     for kind in ("test", "production"):
-        root = pki.make_ca(f"Test {kind} rod-CA", bits=2048)
-        out[kind] = {"root": root, "issuing": pki.make_ca(f"Test {kind} udstedende-CA 1", parent=root, bits=2048)}
-    other = pki.make_ca("Unrelated root", bits=2048)
-    out["other"] = {"root": other, "issuing": pki.make_ca("Unrelated issuing", parent=other, bits=2048)}
+        root = pki.make_ca(f"Test {kind} rod-CA", bits=2048, not_before=start)
+        out[kind] = {"root": root, "issuing": pki.make_ca(f"Test {kind} udstedende-CA 1", parent=root, bits=2048, not_before=start)}
+    other = pki.make_ca("Unrelated root", bits=2048, not_before=start)
+    out["other"] = {"root": other, "issuing": pki.make_ca("Unrelated issuing", parent=other, bits=2048, not_before=start)}
     return out
 
 

@@ -1,0 +1,181 @@
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+
+from ngdpkit import pki
+from ngdpkit.certificates import check_certificate, load_certificate
+from ngdpkit.errors import InputError
+from ngdpkit.secrets import Secret
+from tests.conftest import CVR, ORG, run_cli
+
+PASSWORD = "correct horse battery"
+NOW = dt.datetime.now(dt.UTC)
+
+
+def leaf(cas: dict[str, Any], key: Any, kind: str = "test", **kw: Any) -> pki.Issued:
+    kw.setdefault("cvr", CVR)
+    kw.setdefault("organisation", ORG)
+    return pki.make_leaf(cas[kind]["issuing"], key=key, **kw)
+
+
+def p12(tmp_path: Path, issued: pki.Issued, *, name: str = "c.p12", chain: tuple = (), key: Any = "leaf", password: str = PASSWORD) -> Path:
+    path = tmp_path / name
+    path.write_bytes(pki.to_p12(issued, password, chain=chain, key=key))
+    return path
+
+
+def run_check(path: Path, anchors: Any, *, kind: str = "test", password: str | None = PASSWORD, cvr: str = CVR) -> tuple[dict | None, list[tuple[str, str]]]:
+    loaded = load_certificate(path, label=path.name, password=Secret("PW", password) if password else None)
+    facts, found = check_certificate(loaded, kind=kind, anchors=anchors, cvr=cvr, warn_days=60, error_days=14, label=path.name)
+    return facts, [(f.code, f.severity) for f in found]
+
+
+def test_valid_certificate_per_kind(tmp_path: Path, cas: dict, leaf_key: Any, anchors: Any) -> None:
+    for kind in ("test", "production"):
+        facts, found = run_check(p12(tmp_path, leaf(cas, leaf_key, kind), name=f"{kind}.p12"), anchors, kind=kind)
+        assert found == [("CERT_NOT_OCES3", "error")]  # these CAs are not "Den Danske Stat OCES udstedende-CA 1"
+        assert facts and facts["chains_to"] == kind and facts["cvr"] == CVR
+        assert facts["thumbprint_sha1"].isupper() and len(facts["thumbprint_sha1"]) == 40
+        assert facts["not_after"].endswith("Z") and "organizationIdentifier=NTRDK-98765433" in facts["subject"]
+        assert "serialNumber=UI:DK-O:G:" in facts["subject"]
+
+
+def test_custom_anchors_make_it_relative(tmp_path: Path, cas: dict, leaf_key: Any) -> None:
+    from ngdpkit.trust import TrustAnchors
+
+    custom = TrustAnchors(roots={"test": (cas["test"]["root"].cert,), "production": (cas["production"]["root"].cert,)}, custom_kinds=("test", "production"))
+    path = p12(tmp_path, leaf(cas, leaf_key), chain=(cas["test"]["issuing"].cert,))
+    facts, found = run_check(path, custom)
+    assert found == [("CERT_CUSTOM_TRUST_ANCHORS", "warning")]
+    assert facts["chain"] == ["WorkZone NgDP", "Test test udstedende-CA 1", "Test test rod-CA"]
+
+
+def test_real_looking_leaf_under_bundled_anchors_is_told_apart(tmp_path: Path, cas: dict, leaf_key: Any) -> None:
+    """A leaf shaped exactly like OCES3 but issued by a look-alike CA does not chain to the real roots."""
+    from ngdpkit.trust import load_trust_anchors
+
+    fake_root = pki.make_ca("Den Danske Stat OCES rod-CA", organisation="Den Danske Stat", bits=2048)
+    fake_issuing = pki.make_ca("Den Danske Stat OCES udstedende-CA 1", organisation="Den Danske Stat", parent=fake_root, bits=2048)
+    issued = pki.make_leaf(fake_issuing, key=leaf_key, cvr=CVR, organisation=ORG)
+    path = p12(tmp_path, issued, chain=(fake_issuing.cert,))
+    facts, found = run_check(path, load_trust_anchors())
+    assert ("CERT_CHAIN_INVALID", "error") in found
+    assert ("CERT_CUSTOM_TRUST_ANCHORS", "warning") not in found
+
+
+@pytest.mark.parametrize(
+    "start_days,days,code,severity",
+    [(-400, 30, "CERT_EXPIRED", "error"), (5, 365, "CERT_NOT_YET_VALID", "error"), (-1, 11, "CERT_EXPIRES_SOON", "error"), (-1, 41, "CERT_EXPIRES_SOON", "warning")],
+)
+def test_validity(tmp_path: Path, cas: dict, leaf_key: Any, anchors: Any, start_days: int, days: int, code: str, severity: str) -> None:
+    issued = leaf(cas, leaf_key, not_before=NOW + dt.timedelta(days=start_days), days=days)
+    facts, found = run_check(p12(tmp_path, issued), anchors)
+    assert (code, severity) in found
+    assert ("CERT_CHAIN_INVALID", "error") not in found  # expiry is reported on its own
+    assert facts["chains_to"] == "test"
+
+
+def test_wrong_password_no_key_mismatch_public_only(tmp_path: Path, cas: dict, leaf_key: Any, anchors: Any) -> None:
+    issued = leaf(cas, leaf_key)
+    facts, found = run_check(p12(tmp_path, issued), anchors, password="wrong password")
+    assert facts is None and found == [("CERT_BAD_PASSWORD", "error")]
+    _, found = run_check(p12(tmp_path, issued, name="nokey.p12", key=None), anchors)
+    assert ("CERT_NO_PRIVATE_KEY", "error") in found
+    from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
+
+    mismatch = tmp_path / "mismatch.p12"  # cryptography will not pair them, so the cert rides along
+    mismatch.write_bytes(pkcs12.serialize_key_and_certificates(b"x", pki.rsa_key(2048), None, [issued.cert], BestAvailableEncryption(PASSWORD.encode())))
+    _, found = run_check(mismatch, anchors)
+    assert ("CERT_KEY_MISMATCH", "error") in found
+    pem = tmp_path / "public.pem"
+    pem.write_bytes(issued.pem())
+    facts, found = run_check(pem, anchors, password=None)
+    assert ("CERT_PUBLIC_ONLY", "info") in found and facts is not None
+    der = tmp_path / "public.cer"
+    der.write_bytes(issued.cert.public_bytes(serialization.Encoding.DER))
+    assert run_check(der, anchors, password=None)[0]["sha256"] == facts["sha256"]
+
+
+def test_not_pkcs12_or_truncated_is_input_error(tmp_path: Path, cas: dict, leaf_key: Any) -> None:
+    good = pki.to_p12(leaf(cas, leaf_key), PASSWORD)
+    for name, data in (("trunc.p12", good[:-40]), ("text.p12", b"hello"), ("bad.pem", b"-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n")):
+        path = tmp_path / name
+        path.write_bytes(data)
+        with pytest.raises(InputError) as info:
+            load_certificate(path, label=name, password=Secret("PW", PASSWORD))
+        assert name in info.value.problems[0]
+
+
+def test_oces2_shaped(tmp_path: Path, cas: dict, leaf_key: Any, anchors: Any) -> None:
+    issued = leaf(cas, leaf_key, serial=f"CVR:{CVR}-FID:12345678", policies=("1.2.208.169.1.1.1.4.1",), organization_identifier="x")
+    _, found = run_check(p12(tmp_path, issued), anchors)
+    assert ("CERT_OCES2", "error") in found and ("CERT_NOT_OCES3", "error") not in found
+    # OCES3's own policy lives under the old VOCES arc (…3.7): not OCES2
+    ok = leaf(cas, leaf_key, policies=("1.2.208.169.1.1.1.3.7.1",))
+    _, found = run_check(p12(tmp_path, ok, name="ok.p12"), anchors)
+    assert ("CERT_OCES2", "error") not in found
+
+
+def test_self_signed_and_unrelated_ca(tmp_path: Path, cas: dict, leaf_key: Any, anchors: Any) -> None:
+    selfie = pki.make_leaf(cas["test"]["issuing"], key=leaf_key, cvr=CVR, organisation=ORG, self_signed=True)
+    _, found = run_check(p12(tmp_path, selfie), anchors)
+    assert ("CERT_CHAIN_INVALID", "error") in found
+    stranger = leaf(cas, leaf_key, "other")
+    _, found = run_check(p12(tmp_path, stranger, name="s.p12", chain=(cas["other"]["issuing"].cert,)), anchors)
+    assert ("CERT_CHAIN_INVALID", "error") in found
+
+
+def test_wrong_environment_both_ways(tmp_path: Path, cas: dict, leaf_key: Any, anchors: Any) -> None:
+    _, found = run_check(p12(tmp_path, leaf(cas, leaf_key, "test")), anchors, kind="production")
+    assert ("CERT_WRONG_ENVIRONMENT", "error") in found
+    _, found = run_check(p12(tmp_path, leaf(cas, leaf_key, "production"), name="p.p12"), anchors, kind="test")
+    assert ("CERT_WRONG_ENVIRONMENT", "warning") in found
+
+
+def test_cvr_mismatch_weak_key_ec_key_usage(tmp_path: Path, cas: dict, leaf_key: Any, anchors: Any) -> None:
+    _, found = run_check(p12(tmp_path, leaf(cas, leaf_key)), anchors, cvr="12345674")
+    assert ("CERT_CVR_MISMATCH", "error") in found
+    weak = leaf(cas, pki.rsa_key(1024))
+    _, found = run_check(p12(tmp_path, weak, name="weak.p12"), anchors)
+    assert ("CERT_WEAK_KEY", "error") in found
+    ec = leaf(cas, pki.ec_key())
+    facts, found = run_check(p12(tmp_path, ec, name="ec.p12"), anchors)
+    assert ("CERT_WEAK_KEY", "error") not in found and facts["key"] == "EC secp256r1"
+    no_sign = leaf(cas, leaf_key, digital_signature=False)
+    _, found = run_check(p12(tmp_path, no_sign, name="ku.p12"), anchors)
+    assert ("CERT_KEY_USAGE", "error") in found
+
+
+def test_several_leaves_uses_the_one_matching_the_key(tmp_path: Path, cas: dict, leaf_key: Any, anchors: Any) -> None:
+    mine = leaf(cas, leaf_key, common_name="Mine")
+    other = leaf(cas, pki.rsa_key(2048), common_name="Other")
+    path = tmp_path / "two.p12"
+    from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
+
+    path.write_bytes(pkcs12.serialize_key_and_certificates(b"x", leaf_key, None, [other.cert, mine.cert, cas["test"]["issuing"].cert], BestAvailableEncryption(PASSWORD.encode())))
+    facts, found = run_check(path, anchors)
+    assert ("CERT_SEVERAL_LEAVES", "info") in found and facts["common_name"] == "Mine"
+
+
+def test_cert_inspect_cli_json_and_no_secret(tmp_path: Path, cas: dict, leaf_key: Any) -> None:
+    root_pem = tmp_path / "root.pem"
+    root_pem.write_bytes(cas["test"]["root"].pem())
+    path = p12(tmp_path, leaf(cas, leaf_key), chain=(cas["test"]["issuing"].cert,))
+    r = run_cli("cert", "inspect", str(path), "--password-env", "MY_PW", "--env", "test", "--cvr", CVR, "--trust-anchors", f"test={root_pem}", "--json", env={"MY_PW": PASSWORD})
+    data = json.loads(r.stdout)
+    assert r.returncode == 0, r.stderr
+    assert set(data["certificate"]) >= {"thumbprint_sha1", "sha256", "subject", "issuer", "serial_number", "not_after", "cvr"}
+    assert [f["code"] for f in data["findings"]] == ["CERT_CUSTOM_TRUST_ANCHORS"]
+    assert PASSWORD not in r.stdout + r.stderr
+    r = run_cli("cert", "inspect", str(path), "--password-env", "MY_PW", "--json", env={"MY_PW": "nope nope"})
+    data = json.loads(r.stdout)
+    assert data["certificate"] is None and data["findings"][0]["code"] == "CERT_BAD_PASSWORD" and r.returncode == 1
+    (tmp_path / "junk.p12").write_bytes(b"junk")
+    r = run_cli("cert", "inspect", str(tmp_path / "junk.p12"))
+    assert r.returncode == 2 and "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
