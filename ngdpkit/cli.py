@@ -40,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help="where run folders go (default: runs/ beside the settings)")
     p.add_argument("--online", action="store_true", help="also run the live network checks")
     p.add_argument("--pdf", action="store_true", help="also print signoff/signoff.pdf with a local Chromium, Chrome or Edge")
+    p.add_argument("--notebooks", type=Path, help="use customised notebooks from this folder (see `ngdpkit notebooks`)")
 
     p = sub.add_parser("check", help="the same checks in-process; no notebooks, no files")
     _settings_arg(p)
@@ -81,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--online", action="store_true")
     p.add_argument("--pdf", action="store_true")
     p.add_argument("--extra", default="[]")
+    p.add_argument("--notebooks", type=Path)
     return parser
 
 
@@ -88,7 +90,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .runner import run
 
     print(f"ngdpkit {__version__}: running {', '.join(args.env) or 'all'} from {args.settings}", flush=True)
-    code, folders = run(args.settings, args.env, out=args.out, online=args.online, pdf=args.pdf)
+    if args.notebooks is not None and not args.notebooks.is_dir():
+        raise InputError(f"--notebooks {args.notebooks}: folder not found")
+    code, folders = run(args.settings, args.env, out=args.out, online=args.online, pdf=args.pdf, notebooks=args.notebooks)
     for folder in folders:
         print(folder)
     return code
@@ -307,7 +311,7 @@ def cmd_child(args: argparse.Namespace) -> int:
     from .runner import run_environment
 
     extra = [Finding.from_dict(d) for d in json.loads(args.extra)]
-    return run_environment(args.settings, args.env, args.out, online=args.online, pdf=args.pdf, extra=extra)
+    return run_environment(args.settings, args.env, args.out, online=args.online, pdf=args.pdf, extra=extra, notebooks=args.notebooks)
 
 
 COMMANDS = {

@@ -225,8 +225,10 @@ def map_mailboxes(
             found.append(F.error("CONTACT_POINT_UNKNOWN", f"Mailbox {mid} is mapped (by the {src}) to {guid}, which is not one of this environment's contact points.", export_label, at(row)))
     for row, mid in mb.loc[retired, ["row", "mailbox_id"]].itertuples(index=False):
         found.append(F.info("MAILBOX_RETIRED", f"Mailbox {mid} is marked udgår/retire and is not migrated.", export_label, at(row)))
-    for row, mid, name in mb.loc[mb["status"] == STATUS_UNMAPPED, ["row", "mailbox_id", "mailbox_name"]].itertuples(index=False):
-        found.append(F.error("MAILBOX_UNMAPPED", f"Mailbox {mid} ({name}) has no contact point GUID.", export_label, at(row)))
+    nothing_to_map_with = contact_points is None and mapping is None and not (export_guid != "").any()
+    if not nothing_to_map_with:  # on day one PENDING_CONTACT_POINTS/PENDING_MAPPING say it once
+        for row, mid, name in mb.loc[mb["status"] == STATUS_UNMAPPED, ["row", "mailbox_id", "mailbox_name"]].itertuples(index=False):
+            found.append(F.error("MAILBOX_UNMAPPED", f"Mailbox {mid} ({name}) has no contact point GUID.", export_label, at(row)))
 
     sys_id = canonical_guid(system_id or "")
     default = canonical_guid(default_contact_point or "") if default_contact_point else None

@@ -41,7 +41,10 @@ def default_out(settings: Settings) -> Path:
     return settings.base_dir / "runs"
 
 
-def notebook_source(name: str) -> Path:
+def notebook_source(name: str, folder: Path | None = None) -> Path:
+    """The packaged notebook, or the customised copy in ``folder`` when it has one."""
+    if folder is not None and (folder / f"{name}.ipynb").is_file():
+        return folder / f"{name}.ipynb"
     return Path(str(resources.files("ngdpkit") / "notebooks" / f"{name}.ipynb"))
 
 
@@ -144,7 +147,7 @@ def child_environ(settings: Settings, name: str, secrets: dict[str, dict[str, st
     return env
 
 
-def run(settings_path: Path, names: list[str], *, out: Path | None, online: bool, pdf: bool, echo: Any = print) -> tuple[int, list[Path]]:
+def run(settings_path: Path, names: list[str], *, out: Path | None, online: bool, pdf: bool, notebooks: Path | None = None, echo: Any = print) -> tuple[int, list[Path]]:
     """Run the chosen environments concurrently; return (exit code, run folders)."""
     settings = load_settings(settings_path)
     chosen = settings.select(names)
@@ -174,6 +177,8 @@ def run(settings_path: Path, names: list[str], *, out: Path | None, online: bool
                 cmd.append("--online")
             if pdf:
                 cmd.append("--pdf")
+            if notebooks is not None:
+                cmd += ["--notebooks", str(notebooks.resolve())]
             proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8", env=child_environ(settings, name, secrets))
             procs[name] = proc
             th = threading.Thread(target=pump, args=(name, proc), daemon=True)
@@ -247,7 +252,8 @@ def scrub_notebook(path: Path, settings: Settings) -> None:
 class EnvironmentRun:
     """One environment's run, from an empty folder to a manifest."""
 
-    def __init__(self, settings: Settings, env: Environment, out: Path, *, online: bool, pdf: bool, extra: list[Finding]) -> None:
+    def __init__(self, settings: Settings, env: Environment, out: Path, *, online: bool, pdf: bool, extra: list[Finding], notebooks: Path | None = None) -> None:
+        self.notebooks = notebooks
         self.settings = settings
         self.env = env
         self.online = online
@@ -282,7 +288,7 @@ class EnvironmentRun:
             t0 = time.monotonic()
             try:
                 pm.execute_notebook(
-                    str(notebook_source(name)),
+                    str(notebook_source(name, self.notebooks)),
                     str(out_nb),
                     parameters={"environment": self.env.name, "settings": str(self.settings.path), "run_dir": str(self.run_dir), "online": self.online},
                     kernel_name="python3",
@@ -485,14 +491,14 @@ def latest_rehearsal(env_dir: Path) -> Path | None:
     return found[-1] if found else None
 
 
-def run_environment(settings_path: Path, name: str, out: Path, *, online: bool, pdf: bool, extra: list[Finding]) -> int:
+def run_environment(settings_path: Path, name: str, out: Path, *, online: bool, pdf: bool, extra: list[Finding], notebooks: Path | None = None) -> int:
     """The child: one environment from start to manifest. Returns the exit code."""
     from .audit import file_digest
     from .outputs import write_json
 
     settings = load_settings(settings_path)
     env = settings.environment(name)
-    r = EnvironmentRun(settings, env, out, online=online, pdf=pdf, extra=extra)
+    r = EnvironmentRun(settings, env, out, online=online, pdf=pdf, extra=extra, notebooks=notebooks)
     print(f"{CHILD_MARK}{r.run_dir}", flush=True)
     r.log(f"{name}: {r.run_dir}")
     code = 0

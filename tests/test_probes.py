@@ -1,0 +1,196 @@
+"""Online checks against real HTTPS servers on 127.0.0.1 (trustme certificates); nothing leaves loopback."""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.server
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import trustme
+
+from ngdpkit.probes import Probe, client_tls_context, run_probe, run_probes
+
+
+def loopback(host: str) -> list[str]:
+    return ["127.0.0.1"]
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    status = 200
+    delay = 0.0
+
+    def do_GET(self) -> None:  # noqa: N802
+        time.sleep(self.server.delay)  # type: ignore[attr-defined]
+        code = self.server.status  # type: ignore[attr-defined]
+        self.send_response(code)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+class Server:
+    def __init__(self, ctx: ssl.SSLContext | None, *, status: int = 200, delay: float = 0.0) -> None:
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.status = status  # type: ignore[attr-defined]
+        self.httpd.delay = delay  # type: ignore[attr-defined]
+        if ctx is not None:
+            self.httpd.socket = ctx.wrap_socket(self.httpd.socket, server_side=True)
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def url(self, host: str = "localhost") -> str:
+        return f"https://{host}:{self.port}/"
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def ca() -> trustme.CA:
+    return trustme.CA()
+
+
+def server_ctx(cert: trustme.LeafCert, *, client_ca: trustme.CA | None = None) -> ssl.SSLContext:
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    cert.configure_cert(ctx)
+    if client_ca is not None:
+        ctx.verify_mode = ssl.CERT_REQUIRED
+        client_ca.configure_trust(ctx)
+    return ctx
+
+
+@pytest.fixture
+def serve() -> Iterator[Any]:
+    servers: list[Server] = []
+
+    def make(ctx: ssl.SSLContext | None, **kw: Any) -> Server:
+        s = Server(ctx, **kw)
+        servers.append(s)
+        return s
+
+    yield make
+    for s in servers:
+        s.close()
+
+
+def verify_ctx(ca: trustme.CA) -> ssl.SSLContext:
+    ctx = ssl.create_default_context()
+    ca.configure_trust(ctx)
+    return ctx
+
+
+def probe(url: str, kind: str = "https", **kw: Any) -> list[tuple[str, str]]:
+    found = run_probe(Probe("p", url, kind), resolver=loopback, source="s", **kw)
+    return [(f.code, f.severity) for f in found]
+
+
+def test_valid_server_gives_no_finding(ca: trustme.CA, serve: Any) -> None:
+    s = serve(server_ctx(ca.issue_cert("localhost")))
+    assert probe(s.url(), timeout=5, verify=verify_ctx(ca), client_ctx=None, authorization=None) == []
+
+
+def test_expired_wrong_host_self_signed(ca: trustme.CA, serve: Any) -> None:
+    expired = ca.issue_cert("localhost", not_after=dt.datetime.now(dt.UTC) - dt.timedelta(days=1), not_before=dt.datetime.now(dt.UTC) - dt.timedelta(days=30))
+    s = serve(server_ctx(expired))
+    found = run_probe(Probe("p", s.url(), "https"), resolver=loopback, timeout=5, verify=verify_ctx(ca), client_ctx=None, authorization=None, source="s")
+    assert [f.code for f in found] == ["NET_TLS_INVALID"] and "expired" in found[0].message
+    s2 = serve(server_ctx(ca.issue_cert("other.example")))
+    assert probe(s2.url(), timeout=5, verify=verify_ctx(ca), client_ctx=None, authorization=None) == [("NET_TLS_INVALID", "error")]
+    stranger = trustme.CA()
+    s3 = serve(server_ctx(stranger.issue_cert("localhost")))
+    assert probe(s3.url(), timeout=5, verify=verify_ctx(ca), client_ctx=None, authorization=None) == [("NET_TLS_INVALID", "error")]
+
+
+def test_client_certificate_required(ca: trustme.CA, serve: Any) -> None:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    client_ca = trustme.CA()
+    s = serve(server_ctx(ca.issue_cert("localhost"), client_ca=client_ca), status=200)
+    good = client_ca.issue_cert("workzone")
+    cert = x509.load_pem_x509_certificate(good.cert_chain_pems[0].bytes())
+    key = serialization.load_pem_private_key(good.private_key_pem.bytes(), None)
+    import tempfile
+
+    ca_file = tempfile.NamedTemporaryFile("wb", suffix=".pem", delete=False)
+    ca_file.write(ca.cert_pem.bytes())
+    ca_file.close()
+    with client_tls_context(cert, key, cafile=ca_file.name) as ctx:
+        assert probe(s.url(), "ngdp", timeout=5, verify=verify_ctx(ca), client_ctx=ctx, authorization="Basic eA==") == []
+    other = trustme.CA().issue_cert("intruder")
+    cert2 = x509.load_pem_x509_certificate(other.cert_chain_pems[0].bytes())
+    key2 = serialization.load_pem_private_key(other.private_key_pem.bytes(), None)
+    with client_tls_context(cert2, key2, cafile=ca_file.name) as ctx:
+        found = probe(s.url(), "ngdp", timeout=5, verify=verify_ctx(ca), client_ctx=ctx, authorization=None)
+    assert found and found[0][0] in ("NET_TLS_INVALID", "NET_UNREACHABLE")
+    assert probe(s.url(), "ngdp", timeout=5, verify=verify_ctx(ca), client_ctx=None, authorization=None)[0][0] in ("NET_TLS_INVALID", "NET_UNREACHABLE")
+
+
+def test_client_key_never_left_on_disk(ca: trustme.CA, tmp_path: Any, monkeypatch: Any) -> None:
+    import tempfile as tf
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    monkeypatch.setattr(tf, "tempdir", str(tmp_path))
+    leaf = ca.issue_cert("workzone")
+    cert = x509.load_pem_x509_certificate(leaf.cert_chain_pems[0].bytes())
+    key = serialization.load_pem_private_key(leaf.private_key_pem.bytes(), None)
+    with client_tls_context(cert, key):
+        pass
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("status,expected", [(401, []), (404, [("NET_PUSH_UNPROTECTED", "info")]), (200, [("NET_PUSH_UNPROTECTED", "warning")])])
+def test_push_endpoint_answers(ca: trustme.CA, serve: Any, status: int, expected: list) -> None:
+    s = serve(server_ctx(ca.issue_cert("localhost")), status=status)
+    assert probe(s.url(), "push", timeout=5, verify=verify_ctx(ca), client_ctx=None, authorization=None) == expected
+
+
+def test_ngdp_refusal_is_explained(ca: trustme.CA, serve: Any) -> None:
+    s = serve(server_ctx(ca.issue_cert("localhost")), status=403)
+    found = run_probe(Probe("p", s.url(), "ngdp"), resolver=loopback, timeout=5, verify=verify_ctx(ca), client_ctx=None, authorization=None, source="s")
+    assert [f.code for f in found] == ["NET_HTTP_REFUSED"] and "not accepted" in found[0].message
+
+
+def test_refused_connection_and_dns_and_unexpected_ip() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    assert probe(f"https://localhost:{port}/", timeout=2, verify=True, client_ctx=None, authorization=None) == [("NET_UNREACHABLE", "error")]
+
+    def failing(host: str) -> list[str]:
+        raise socket.gaierror("Name or service not known")
+
+    found = run_probe(Probe("p", "https://api.test.digitalpost.dk/", "ngdp"), resolver=failing, timeout=1, verify=True, client_ctx=None, authorization=None, source="s")
+    assert [f.code for f in found] == ["NET_DNS_FAILED"]
+    found = run_probe(Probe("p", f"https://localhost:{port}/", "https", expected_ips=("80.198.95.44",)), resolver=loopback, timeout=1, verify=True, client_ctx=None, authorization=None, source="s")
+    assert ("NET_IP_UNEXPECTED", "warning") in [(f.code, f.severity) for f in found]
+
+
+def test_hanging_server_is_bounded(ca: trustme.CA, serve: Any) -> None:
+    s = serve(server_ctx(ca.issue_cert("localhost")), delay=5.0)
+    start = time.monotonic()
+    found = run_probes([Probe("slow", s.url(), "https")], timeout=0.5, total=2.0, resolver=loopback, verify=verify_ctx(ca))
+    assert time.monotonic() - start < 4.0  # generous margin over the 0.5 s bound
+    assert [f.code for f in found] == ["NET_UNREACHABLE"]
+
+
+def test_concurrent_probes_and_progress(ca: trustme.CA, serve: Any) -> None:
+    s = serve(server_ctx(ca.issue_cert("localhost")), delay=0.2, status=204)
+    lines: list[str] = []
+    start = time.monotonic()
+    found = run_probes([Probe(f"p{i}", s.url(), "https") for i in range(10)], timeout=5, total=10, resolver=loopback, verify=verify_ctx(ca), progress=lines.append)
+    assert found == [] and len(lines) == 10 and lines[-1].startswith("network checks: 10/10")
+    assert time.monotonic() - start < 10 * 0.2

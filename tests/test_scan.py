@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import base64
+import html
+import json
+from pathlib import Path
+from urllib.parse import quote
+
+import openpyxl
+
+from ngdpkit.scan import needles, scan_file
+from ngdpkit.system import authorization_parts
+
+SECRET = "Tr0ub4dor&3-horse/battery"
+HEADER = "Basic " + base64.b64encode(b"5b3f2c1e-8d4a-4e7b-9c2f-1a6d3e8b7c40:tok_9f8e7d6c5b4a").decode()
+
+
+def found(path: Path, secrets: dict[str, list[str]]) -> list[str]:
+    return scan_file(path, needles(secrets))
+
+
+def test_every_encoding_is_caught(tmp_path: Path) -> None:
+    pins = {"PW": [SECRET]}
+    for name, text in {
+        "raw.txt": f"password={SECRET}",
+        "b64.txt": base64.b64encode(SECRET.encode()).decode(),
+        "url.txt": quote(SECRET, safe=""),
+        "html.html": f"<td>{html.escape(SECRET)}</td>",
+        "json.json": json.dumps({"x": SECRET}),
+    }.items():
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        assert found(path, pins) == ["PW"], name
+
+
+def test_dataframe_print_and_workbook_cell(tmp_path: Path) -> None:
+    import pandas as pd
+
+    nb_html = tmp_path / "page.html"
+    nb_html.write_text(pd.DataFrame({"k": [SECRET]}).to_html(), encoding="utf-8")
+    assert found(nb_html, {"PW": [SECRET]}) == ["PW"]
+    wb = openpyxl.Workbook()
+    wb.active["B7"] = SECRET
+    wb.save(tmp_path / "book.xlsx")
+    assert found(tmp_path / "book.xlsx", {"PW": [SECRET]}) == ["PW"]
+
+
+def test_authorization_header_parts(tmp_path: Path) -> None:
+    pins = {"AUTH": authorization_parts(HEADER)}
+    for text in (HEADER, HEADER.split()[1], "tok_9f8e7d6c5b4a", base64.b64encode(b"tok_9f8e7d6c5b4a").decode()):
+        path = tmp_path / "x.txt"
+        path.write_text(f"... {text} ...", encoding="utf-8")
+        assert found(path, pins) == ["AUTH"], text
+
+
+def test_short_secret_only_whole_tokens(tmp_path: Path) -> None:
+    path = tmp_path / "x.txt"
+    path.write_text("the word 'abc12' appears inside xabc12y and abc123", encoding="utf-8")
+    assert found(path, {"PW": ["abc12"]}) == ["PW"]
+    path.write_text("only xabc12y and abc123 here", encoding="utf-8")
+    assert found(path, {"PW": ["abc12"]}) == []
+
+
+def test_clean_file(tmp_path: Path) -> None:
+    path = tmp_path / "x.txt"
+    path.write_text("nothing to see", encoding="utf-8")
+    assert found(path, {"PW": [SECRET], "AUTH": authorization_parts(HEADER)}) == []

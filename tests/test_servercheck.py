@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from ngdpkit.network import firewall_rules, portal_registration
+from ngdpkit.servercheck import install_certificate_script, read_evidence, server_check_script
+from ngdpkit.settings import load_settings
+
+
+def env(sample_dir: Path, name: str):
+    return load_settings(sample_dir / "migration.toml").environment(name)
+
+
+def balanced(text: str) -> bool:
+    stack = []
+    pairs = {")": "(", "}": "{", "]": "["}
+    in_single = False
+    for ch in text:
+        if ch == "'":
+            in_single = not in_single
+        if in_single:
+            continue
+        if ch in "({[":
+            stack.append(ch)
+        elif ch in ")}]":
+            if not stack or stack.pop() != pairs[ch]:
+                return False
+    return not stack and not in_single
+
+
+def test_server_check_script_is_filled_and_ps51_compatible(sample_dir: Path) -> None:
+    e = env(sample_dir, "test")
+    text = server_check_script(e, thumbprint="ABCDEF")
+    assert not re.search(r"__[A-Z_]+__", text)
+    assert "api.test.digitalpost.dk" in text and "ca1.cti-gov.dk" in text and "Test-NetConnection" in text
+    assert "Cert:\\LocalMachine\\My" in text and "ABCDEF" in text
+    assert "\r\n" in text and balanced(text)
+    for ps7_only in ("??", "?.", "-Parallel", " ? "):
+        assert ps7_only not in text
+    inst = install_certificate_script(e, thumbprint="ABCDEF")
+    assert "Import-PfxCertificate" in inst and "wz-web01-t" in inst and "svc-workzone-t" in inst and balanced(inst)
+
+
+def test_evidence_import(tmp_path: Path, sample_dir: Path) -> None:
+    e = env(sample_dir, "test")
+    evidence = {
+        "schema": "ngdpkit/server-check/1",
+        "environment": "test",
+        "server": "WZ-WEB01-T",
+        "taken_at": "2026-11-20T09:15:00Z",
+        "egress_ip": "198.51.100.99",
+        "checks": [
+            {"kind": "dns", "target": "api.test.digitalpost.dk", "ok": True, "detail": "80.198.95.44", "status": None},
+            {"kind": "tcp", "target": "ca1.cti-gov.dk:80", "ok": False, "detail": "remote ", "status": None},
+            {"kind": "https", "target": "https://api.test.digitalpost.dk/apis/v1", "ok": False, "detail": "401", "status": 401},
+        ],
+    }
+    path = tmp_path / "ev.json"
+    path.write_text("\ufeff" + json.dumps(evidence), encoding="utf-8")
+    summary, found = read_evidence(path, label="ev.json", environment="test", registered_ips=e.server_ips)
+    assert summary["failed"] == 2 and summary["server"] == "WZ-WEB01-T"
+    assert [(f.code, f.location) for f in found] == [("NET_UNREACHABLE", "WZ-WEB01-T"), ("NET_HTTP_REFUSED", "WZ-WEB01-T"), ("NET_IP_UNEXPECTED", "WZ-WEB01-T")]
+    assert all("WZ-WEB01-T at 2026-11-20T09:15:00Z" in f.message for f in found)
+
+
+def test_firewall_and_portal(sample_dir: Path) -> None:
+    prod = env(sample_dir, "production")
+    rows = firewall_rules(prod)
+    api = [r for r in rows if r["destination_host"] == "api.digitalpost.dk"]
+    assert {r["ip"] for r in api} == {"80.198.95.23", "80.198.95.62"} and all(r["port"] == 443 and r["basis"] == "vendor page" for r in api)
+    assert any(r["destination_host"] == "ca1.gov.dk" and r["basis"] == "inferred" for r in rows)
+    assert any(r["direction"] == "incoming" for r in rows)
+    portal = portal_registration(prod, contact_points=[], plan=None)
+    assert portal["system"]["endpoints"]["receipt_endpoint"].endswith(f"/api/MeMoV1/{prod.system_id}/receipt")
+    assert list(portal["system"]) == ["name", "protocol", "allowed_ips", "endpoints", "receipt_format", "system_id"]
