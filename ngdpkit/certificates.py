@@ -197,7 +197,13 @@ def key_description(key: Any) -> str:
 
 def build_chain(leaf: x509.Certificate, extra: list[x509.Certificate], anchors: TrustAnchors) -> tuple[str | None, list[x509.Certificate], str]:
     """Which kind's root the leaf chains to (None: neither), the chain, and the reason in words."""
-    from cryptography.x509.verification import Criticality, ExtensionPolicy, PolicyBuilder, Store, VerificationError
+    from cryptography.x509.verification import (
+        Criticality,
+        ExtensionPolicy,
+        PolicyBuilder,
+        Store,
+        VerificationError,
+    )
 
     if is_self_signed(leaf):
         return None, [leaf], "the certificate is self-signed, not issued by an OCES3 CA"

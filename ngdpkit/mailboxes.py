@@ -71,7 +71,6 @@ def read_mailbox_export(
     Raises:
         InputError: the file cannot be used at all (exit 2).
     """
-    import pandas as pd
 
     table = read_table(path, EXPORT_FIELDS, label=label, sheet=sheet, overrides=columns)
     df = table.frame()

@@ -331,7 +331,15 @@ class EnvironmentRun:
     def write_outputs(self) -> None:
         import pandas as pd
 
-        from .outputs import firewall_csv_bytes, mapping_csv_bytes, write_json, write_mapping_workbook, write_plan, write_suggestions, atomic_write
+        from .outputs import (
+            atomic_write,
+            firewall_csv_bytes,
+            mapping_csv_bytes,
+            write_json,
+            write_mapping_workbook,
+            write_plan,
+            write_suggestions,
+        )
 
         d = self.run_dir
         findings = self.all_findings()
@@ -393,7 +401,15 @@ class EnvironmentRun:
 
         from .i18n import t
         from .outputs import atomic_write
-        from .signoff import navigation, print_pdf, render_firewall, render_notebook, render_overview, render_portal, step_title
+        from .signoff import (
+            navigation,
+            print_pdf,
+            render_firewall,
+            render_notebook,
+            render_overview,
+            render_portal,
+            step_title,
+        )
 
         lang = self.settings.language
         sign = self.run_dir / "signoff"

@@ -115,7 +115,7 @@ def render_overview(ctx: dict[str, Any]) -> str:
     set_language(lang)
     findings: list[Finding] = ctx["findings"]
     ready = ctx["ready"]
-    status_word = t(lang, "ready") if ready else t(lang, "not_ready")
+    ready_word = t(lang, "ready") if ready else t(lang, "not_ready")
     head = f"""<header class="doc"><h1>{escape(t(lang, 'signoff'))}: {escape(t(lang, 'title'))}</h1>
 <table style="width:auto">
 <tr><th>{escape(t(lang, 'organisation'))}</th><td>{escape(ctx['organisation'])} (CVR {escape(ctx['cvr'])})</td></tr>
@@ -123,7 +123,7 @@ def render_overview(ctx: dict[str, Any]) -> str:
 <tr><th>{escape(t(lang, 'run'))}</th><td>{escape(ctx['run_id'])}</td></tr>
 <tr><th>{escape(t(lang, 'generated'))}</th><td>{escape(local_time(ctx['generated_at'], lang))}</td></tr>
 <tr><th>{escape(t(lang, 'kit_version'))}</th><td>{escape(ctx['kit_version'])}</td></tr>
-<tr><th>{escape(t(lang, 'status'))}</th><td><b class="{'status-ok' if ready else 'status-bad'}">{escape(status_word)}</b></td></tr>
+<tr><th>{escape(t(lang, 'status'))}</th><td><b class="{'status-ok' if ready else 'status-bad'}">{escape(ready_word)}</b></td></tr>
 </table></header>"""
     step_rows = []
     for s in ctx["steps"]:

@@ -231,7 +231,8 @@ def load_mapping_file(step: Step) -> Any:
 
 
 def map_mailboxes(step: Step, frame: Any, contact_points: Any, mapping_file: Any) -> Any:
-    from .mapping import contact_point_plan, map_mailboxes as do_map, suggest
+    from .mapping import contact_point_plan, suggest
+    from .mapping import map_mailboxes as do_map
 
     env = step.env
     if not env.default_contact_point:
@@ -294,7 +295,8 @@ def show_plan(step: Step) -> display.HTML:
 
 def check_certificate(step: Step) -> dict[str, Any] | None:
     """Load and check this environment's certificate; returns its facts (None when unreadable)."""
-    from .certificates import check_certificate as do_check, load_certificate
+    from .certificates import check_certificate as do_check
+    from .certificates import load_certificate
     from .system import check_cvr
     from .trust import load_trust_anchors
 
@@ -371,7 +373,14 @@ def installation_steps(step: Step, facts: dict[str, Any] | None) -> display.HTML
 
 def check_system(step: Step) -> dict[str, Any]:
     from .network import official_api_url
-    from .system import check_authorization, check_ips, check_protocol, check_push_url, check_system_id, push_endpoints
+    from .system import (
+        check_authorization,
+        check_ips,
+        check_protocol,
+        check_push_url,
+        check_system_id,
+        push_endpoints,
+    )
 
     env = step.env
     key = f"environments.{env.name}"
@@ -453,7 +462,8 @@ def show_portal(step: Step, portal: dict[str, Any]) -> display.HTML:
 
 
 def firewall_rules(step: Step) -> list[dict[str, Any]]:
-    from .network import FIREWALL_COLUMNS, firewall_rules as build
+    from .network import FIREWALL_COLUMNS
+    from .network import firewall_rules as build
     from .servercheck import server_check_script
 
     rows = build(step.env)
