@@ -128,7 +128,7 @@ def _parse_translations(text: str, label: str, where: str, found: list[Finding])
             continue
         pk, _, subject = token.partition(":")
         if not pk.isdigit() or (subject and not subject.isdigit()):
-            found.append(F.warning("MAILBOX_ID_INVALID", f"Postkasse translation {token!r} is not a number or number:subject.", label, where))
+            found.append(F.warning("CONTACT_POINT_VALUE_INVALID", f"Postkasse translation {token!r} is not a number or number:subject.", label, where))
             continue
         out.append((int(pk), int(subject) if subject else None))
     return tuple(out)
@@ -151,7 +151,7 @@ def _read_sheet(path: Path, label: str) -> tuple[list[ContactPoint], list[Findin
             try:
                 flags[key] = parse_bool(cells.get(key, ""))
             except ValueError:
-                found.append(F.error("CONTACT_POINT_VISIBILITY_CONFLICT" if key in ("hidden", "visible") else "CONTACT_POINT_NO_TARGET" if key in ("citizens", "companies", "authorities") else "CONTACT_POINT_INACTIVE", f"{key.capitalize()} value {cells[key]!r} is not ja/nej/yes/no/x/true/false/1/0.", label, where))
+                found.append(F.error("CONTACT_POINT_VALUE_INVALID", f"{key.capitalize()} value {cells[key]!r} is not ja/nej/yes/no/x/true/false/1/0.", label, where))
                 flags[key] = None
         hidden, visible = flags["hidden"], flags["visible"]
         if hidden is not None and visible is not None and hidden == visible:
@@ -201,7 +201,7 @@ def _read_json(path: Path, label: str) -> tuple[list[ContactPoint], list[Finding
                 subject = t.get("postkasseEmneId")
                 translations.append((int(t["postkasseId"]), None if subject in (None, "") else int(subject)))
             except (KeyError, TypeError, ValueError):
-                found.append(F.warning("MAILBOX_ID_INVALID", f"Translation {t!r} of contact point {guid} has no numeric postkasseId.", label, where))
+                found.append(F.warning("CONTACT_POINT_VALUE_INVALID", f"Translation {t!r} of contact point {guid} has no numeric postkasseId.", label, where))
         system = item.get("systemId")
         points.append(
             ContactPoint(

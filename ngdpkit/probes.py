@@ -128,7 +128,7 @@ def run_probe(probe: Probe, *, resolver: Resolver, timeout: float, verify: Any, 
         if 200 <= status < 300:
             found.append(F.warning("NET_PUSH_UNPROTECTED", f"The push endpoint {probe.url} answered {status} to a request without authorization {ran} (inferred: it should refuse with 401/403).", source, probe.name))
         elif status in (404, 405):
-            found.append(F.info("NET_PUSH_UNPROTECTED", f"The push endpoint {probe.url} is reachable {ran} but answered {status}; whether it is protected cannot be judged (inferred).", source, probe.name))
+            found.append(F.info("NET_PUSH_NOT_JUDGED", f"The push endpoint {probe.url} is reachable {ran} but answered {status}; whether it is protected cannot be judged (inferred).", source, probe.name))
     return found
 
 

@@ -82,7 +82,7 @@ def read_evidence(path: Path, *, label: str, environment: str, registered_ips: t
     at = f"on {server} at {taken}"
     found: list[Finding] = []
     if data.get("environment") not in (None, environment):
-        found.append(F.warning("NET_IP_UNEXPECTED", f"The evidence {at} was taken for environment {data.get('environment')!r}, not {environment!r}.", label, server))
+        found.append(F.warning("PROBE_EVIDENCE_OTHER_ENVIRONMENT", f"The evidence {at} was taken for environment {data.get('environment')!r}, not {environment!r}.", label, server))
     checks = data.get("checks") or []
     if isinstance(checks, dict):  # PowerShell 5.1 writes a one-element array as an object
         checks = [checks]
@@ -108,7 +108,7 @@ def read_evidence(path: Path, *, label: str, environment: str, registered_ips: t
         try:
             ip = ipaddress.ip_address(egress)
             if not any(ip in ipaddress.ip_network(n, strict=False) for n in registered_ips):
-                found.append(F.error("NET_IP_UNEXPECTED", f"{at}: the server's egress IP {egress} is not among server_ips ({', '.join(registered_ips)}); NgDP will refuse it.", label, server))
+                found.append(F.error("NET_EGRESS_IP_UNREGISTERED", f"{at}: the server's egress IP {egress} is not among server_ips ({', '.join(registered_ips)}); NgDP will refuse it.", label, server))
         except ValueError:
             pass
     summary = {"server": server, "taken_at": taken, "egress_ip": egress, "checks": len(checks), "failed": sum(1 for c in checks if isinstance(c, dict) and c.get("ok") is not True), "file": label}

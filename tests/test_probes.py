@@ -152,7 +152,7 @@ def test_client_key_never_left_on_disk(ca: trustme.CA, tmp_path: Any, monkeypatc
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("status,expected", [(401, []), (404, [("NET_PUSH_UNPROTECTED", "info")]), (200, [("NET_PUSH_UNPROTECTED", "warning")])])
+@pytest.mark.parametrize("status,expected", [(401, []), (404, [("NET_PUSH_NOT_JUDGED", "info")]), (200, [("NET_PUSH_UNPROTECTED", "warning")])])
 def test_push_endpoint_answers(ca: trustme.CA, serve: Any, status: int, expected: list) -> None:
     s = serve(server_ctx(ca.issue_cert("localhost")), status=status)
     assert probe(s.url(), "push", timeout=5, verify=verify_ctx(ca), client_ctx=None, authorization=None) == expected

@@ -61,7 +61,7 @@ def test_evidence_import(tmp_path: Path, sample_dir: Path) -> None:
     path.write_text("\ufeff" + json.dumps(evidence), encoding="utf-8")
     summary, found = read_evidence(path, label="ev.json", environment="test", registered_ips=e.server_ips)
     assert summary["failed"] == 2 and summary["server"] == "WZ-WEB01-T"
-    assert [(f.code, f.location) for f in found] == [("NET_UNREACHABLE", "WZ-WEB01-T"), ("NET_HTTP_REFUSED", "WZ-WEB01-T"), ("NET_IP_UNEXPECTED", "WZ-WEB01-T")]
+    assert [(f.code, f.location) for f in found] == [("NET_UNREACHABLE", "WZ-WEB01-T"), ("NET_HTTP_REFUSED", "WZ-WEB01-T"), ("NET_EGRESS_IP_UNREGISTERED", "WZ-WEB01-T")]
     assert all("WZ-WEB01-T at 2026-11-20T09:15:00Z" in f.message for f in found)
 
 

@@ -1,0 +1,47 @@
+"""Open the sign-off page in headless Chromium, as a customer would, and keep a screenshot."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from ngdpkit.signoff import browser_args, find_browser
+
+
+@pytest.fixture(scope="module")
+def browser() -> str:
+    found = find_browser()
+    if found is None:
+        pytest.skip("no Chromium, Chrome or Edge on this machine (install Debian's chromium to run this test)")
+    return found
+
+
+def test_signoff_page_in_chromium(browser: str, tmp_path: Path, sample_copy: Path) -> None:
+    from tests.conftest import run_cli
+
+    r = run_cli("run", "--settings", str(sample_copy / "migration.toml"), "--env", "test")
+    assert r.returncode == 0, r.stdout
+    run_dir = next((sample_copy / "runs" / "test").glob("2*"))
+    page = run_dir / "signoff" / "index.html"
+    profile = tmp_path / "profile"
+    dom = subprocess.run([*browser_args(browser, profile), "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120)
+    assert "<title>Godkendelsesdokument - Eksempel Kommune (fiktiv) - test</title>" in dom.stdout
+    assert "01 Postkasser (e-Boks-eksport)" in dom.stdout and "05 Dispatcher-konfiguration" in dom.stdout
+    shot = tmp_path / "signoff.png"
+    subprocess.run([*browser_args(browser, profile), "--hide-scrollbars", "--window-size=1200,1600", f"--screenshot={shot}", page.as_uri()], capture_output=True, timeout=120)
+    assert shot.is_file() and shot.stat().st_size > 20_000
+    keep = Path(__file__).parent / ".artifacts"
+    keep.mkdir(exist_ok=True)
+    shutil.copy(shot, keep / "signoff-test.png")
+
+
+def test_pdf_printing(browser: str, tmp_path: Path) -> None:
+    from ngdpkit.signoff import page, print_pdf
+
+    html = tmp_path / "p.html"
+    html.write_text(page("t", "<h1>Hej</h1>", language="da"), encoding="utf-8")
+    assert print_pdf(html, tmp_path / "p.pdf") is None
+    assert (tmp_path / "p.pdf").read_bytes().startswith(b"%PDF")

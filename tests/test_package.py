@@ -1,0 +1,95 @@
+"""The kit as a package: flat namespace, no import side effects, dependencies in step, CI templates."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import yaml
+
+import ngdpkit
+from tests.conftest import REPO
+
+
+def test_all_matches_the_readme() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Python API", 1)[1].split("\n## ", 1)[0]
+    documented = set(re.findall(r"`nk\.([A-Za-z_]+)`", section))
+    assert documented == set(ngdpkit.__all__) - {"__version__"}
+    for name in ngdpkit.__all__:
+        getattr(ngdpkit, name)
+
+
+def test_import_has_no_side_effects() -> None:
+    code = "import logging, os, sys; before = dict(os.environ); import ngdpkit; assert dict(os.environ) == before; assert not logging.getLogger().handlers; heavy = {'pandas', 'papermill', 'httpx', 'nbconvert', 'cryptography', 'openpyxl'} & set(sys.modules); assert not heavy, heavy"
+    subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ, "PYTHONWARNINGS": "error::DeprecationWarning"})
+
+
+def _ranges(deps: list[str]) -> dict[str, str]:
+    out = {}
+    for dep in deps:
+        m = re.match(r"([A-Za-z0-9_.-]+)\s*(.*)", dep)
+        assert m
+        out[m.group(1).lower()] = m.group(2).replace(" ", "")
+    return out
+
+
+def test_environment_yml_in_step_with_pyproject() -> None:
+    py = tomllib.loads((REPO / "pyproject.toml").read_text())
+    env = yaml.safe_load((REPO / "environment.yml").read_text())
+    conda = _ranges([d for d in env["dependencies"] if isinstance(d, str) and d not in ("pip",) and not re.match(r"python([<>=]|$)", d)])
+    want = _ranges(py["project"]["dependencies"] + py["project"]["optional-dependencies"]["lab"])
+    assert conda == want
+    pip_part = next(d for d in env["dependencies"] if isinstance(d, dict))["pip"]
+    assert pip_part == ["-e ."]
+
+
+def test_ci_templates_parse_and_use_real_commands() -> None:
+    from ngdpkit.cli import build_parser
+
+    parser = build_parser()
+    for name in ("github-actions.yml", "gitlab-ci.yml"):
+        text = (REPO / "examples" / "ci" / name).read_text()
+        data = yaml.safe_load(text)
+        assert data
+        commands = re.findall(r"ngdpkit (run [^\n]+)", text)
+        assert commands, name
+        for command in commands:
+            args = command.replace("${{ matrix.environment }}", "test").replace('"$ENV_NAME"', "test").replace("$ONLINE", "").split()
+            parser.parse_args(args)
+        assert "base64" in text and "rm -f" in text and ("when: always" in text or "if: always()" in text)
+    gh = yaml.safe_load((REPO / "examples" / "ci" / "github-actions.yml").read_text())
+    assert gh["jobs"]["run"]["strategy"]["matrix"]["environment"] == ["test", "production"]
+
+
+def test_ci_script_handles_no_tests() -> None:
+    text = (REPO / ".ci" / "run").read_text()
+    assert "make test" in text and '"$code" -eq 5' in text
+
+
+def test_python_m_ngdpkit_and_version() -> None:
+    r = subprocess.run([sys.executable, "-m", "ngdpkit", "--version"], capture_output=True, text=True, check=True)
+    assert r.stdout.strip() == f"ngdpkit {ngdpkit.__version__}"
+    assert Path(REPO / "ngdpkit" / "__main__.py").is_file()
+
+
+def test_every_finding_code_is_in_the_readme_with_its_severity() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    rows = {}
+    for line in readme.splitlines():
+        if line.startswith("| `") and " | " in line:
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            for code in re.findall(r"`([A-Z][A-Z0-9_]+)`", cells[0]):
+                rows[code] = cells[1]
+    used: dict[str, set[str]] = {}
+    for path in (REPO / "ngdpkit").glob("*.py"):
+        for severity, code in re.findall(r'F\.(error|warning|info)\("([A-Z][A-Z0-9_]+)"', path.read_text(encoding="utf-8")):
+            used.setdefault(code, set()).add(severity)
+    for code, severities in used.items():
+        assert code in rows, f"{code} is not in the README's table"
+        for severity in severities:
+            assert severity in rows[code], f"{code}: {severity} not in {rows[code]!r}"
