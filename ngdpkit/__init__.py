@@ -66,6 +66,8 @@ _EXPORTS = {
     "network_checks": "steps",
     "dispatcher_config": "steps",
     "show_dispatcher": "steps",
+    "run_rehearsal": "steps",
+    "show_acceptance": "steps",
     # library functions
     "read_mailbox_export": "mailboxes",
     "read_contact_points": "contact_points",

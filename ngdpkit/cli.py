@@ -75,6 +75,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("run_dir", type=Path)
     p.add_argument("--with-workbooks", action="store_true", help="include the mapping workbooks (they may hold personal data)")
 
+    p = sub.add_parser("simulate", help="run a local NgDP for an environment on 127.0.0.1 until stopped")
+    _settings_arg(p)
+    p.add_argument("--env", required=True)
+    p.add_argument("--port", type=int, default=0)
+
+    p = sub.add_parser("rehearse", help="the acceptance test: a letter out, the reply back")
+    _settings_arg(p)
+    p.add_argument("--env", required=True)
+    p.add_argument("--against", choices=("simulator", "ngdp"), default="simulator")
+    p.add_argument("--production", action="store_true", help="allow --against ngdp for a production environment")
+    p.add_argument("--yes", action="store_true", help="do not ask before sending (CI)")
+    p.add_argument("--out", type=Path)
+
     p = sub.add_parser("_run-environment")  # internal: one environment's child process
     _settings_arg(p)
     p.add_argument("--env", required=True)
@@ -260,17 +273,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     write_sample(args.dir)
     print(f"sample set ready in {args.dir}", flush=True)
     code, folders = run(args.dir / "migration.toml", ["all"], out=None, online=False, pdf=False)
+    from .rehearsal import demo_rehearsals
+
+    code = max(code, demo_rehearsals(args.dir / "migration.toml"))
     print("\nSign-off documents:")
     for folder in folders:
         print(f"  {folder / 'signoff' / 'index.html'}")
-    try:
-        from .rehearsal import demo_rehearsals
-    except ImportError:
-        demo_rehearsals = None
-    if demo_rehearsals is not None:
-        code = max(code, demo_rehearsals(args.dir / "migration.toml"))
-    for folder in folders:
-        print(folder)
     return code
 
 
@@ -306,6 +314,51 @@ def cmd_bundle(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rehearse(args: argparse.Namespace) -> int:
+    from .rehearsal import rehearse
+
+    code, folder = rehearse(args.settings, args.env, against=args.against, production=args.production, yes=args.yes, out=args.out)
+    print(folder)
+    return code
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    import tempfile
+    import time
+
+    from .rehearsal import anchors_pem
+    from .secrets import resolve
+    from .settings import load_settings
+    from .simulator import SessionCA, Simulator, SimulatorConfig
+    from .system import parse_authorization
+
+    settings = load_settings(args.settings)
+    env = settings.environment(args.env)
+    if not env.system_id:
+        raise InputError(f"environments.{env.name}.system_id is not set; the simulator needs it to check the authorization header")
+    secret = resolve(env.authorization_env, secrets_file=settings.secrets_file)
+    parsed = parse_authorization(secret.reveal()) if secret else None
+    token = parsed[1] if parsed else __import__("secrets").token_urlsafe(24)
+    from .rehearsal import _contact_point_ids
+
+    with tempfile.TemporaryDirectory(prefix="ngdpkit-simulate-") as tmp:
+        ca = SessionCA.create(Path(tmp))
+        cfg = SimulatorConfig(kind=env.kind, anchors_pem=anchors_pem(settings, env.kind), cvr=settings.organisation.cvr, system_id=env.system_id, token=token, contact_points=_contact_point_ids(settings, env) | ({env.default_contact_point.lower()} if env.default_contact_point else set()), protocol="REST_PULL")
+        with Simulator(cfg, ca, port=args.port) as sim:
+            print(f"NgDP simulator for {env.name} ({env.kind}): {sim.base_url}")
+            print(f"trust this CA: {ca.ca_file}")
+            if parsed is None:
+                header = "Basic " + __import__("base64").b64encode(f"{env.system_id}:{token}".encode()).decode()
+                print(f"no authorization header configured; for this session only use: {header}")
+            print("Ctrl-C stops it.", flush=True)
+            try:
+                while True:
+                    time.sleep(1)
+            except KeyboardInterrupt:
+                print("stopped")
+    return 0
+
+
 def cmd_child(args: argparse.Namespace) -> int:
     from .findings import Finding
     from .runner import run_environment
@@ -321,6 +374,8 @@ COMMANDS = {
     "demo": cmd_demo,
     "notebooks": cmd_notebooks,
     "bundle": cmd_bundle,
+    "simulate": cmd_simulate,
+    "rehearse": cmd_rehearse,
     "_run-environment": cmd_child,
 }
 

@@ -73,7 +73,15 @@ def _from_keyring(name: str) -> str | None:
 
 
 def _in_jupyter_kernel() -> bool:
-    return "ipykernel" in sys.modules and "PAPERMILL_EXECUTION" not in os.environ
+    """True inside a running Jupyter kernel (not merely a process that imported ipykernel)."""
+    if "IPython" not in sys.modules:
+        return False
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
 
 
 def resolve(
@@ -122,7 +130,7 @@ def _ask(name: str, label: str) -> str | None:
 
     text = f"{label or name} ({name}, input hidden): "
     try:
-        if "ipykernel" not in sys.modules and not sys.stdin.isatty():
+        if not _in_jupyter_kernel() and not (sys.stdin and sys.stdin.isatty()):
             return None
         return getpass.getpass(text) or None
     except Exception:  # papermill kernels have no stdin (StdinNotImplementedError), EOF on pipes

@@ -514,7 +514,9 @@ def network_checks(step: Step) -> list[Finding]:
     if env.authorization_env:
         secret = step.secret(env.authorization_env, label="Authorization header")
         authorization = secret.reveal() if secret else None
-    verify: Any = str(env.ngdp_api_ca) if env.ngdp_api_ca else True
+    import ssl
+
+    verify: Any = ssl.create_default_context(cafile=str(env.ngdp_api_ca)) if env.ngdp_api_ca else True
     found = run_probes(
         probes,
         timeout=step.settings.checks.probe_timeout_s,
@@ -628,3 +630,25 @@ def run_all(settings: Settings, environment: str, *, online: bool = False, extra
         cache[f"{name}:findings"] = {"findings": [f.to_dict() for f in step.findings]}
         steps.append(step)
     return steps
+
+
+# --- 06 rehearsal (not part of `run`: `ngdpkit rehearse` writes its own folder) ----------------
+
+def run_rehearsal(step: Step, *, against: str = "simulator") -> dict[str, Any]:
+    """The acceptance test for this environment; its folder lies beside the run folders."""
+    from .rehearsal import rehearse
+
+    out = step.settings.base_dir / "runs"
+    if step.run_dir is not None and step.run_dir.name != LAB_DIR:
+        out = step.run_dir.parent.parent
+    code, folder = rehearse(step.settings.path, step.env.name, against=against, out=out, progress=lambda line: None if step.quiet else print(line, flush=True))
+    data = json.loads((folder / "acceptance.json").read_text(encoding="utf-8"))
+    step.add([Finding.from_dict(d) for d in data["findings"]])
+    step.results.update(acceptance=data, folder=step.rel(folder))
+    return data
+
+
+def show_acceptance(step: Step, acceptance: dict[str, Any]) -> display.HTML:
+    rows = [(s["name"], display.badge("ok" if s["status"] == "ok" else "error", s["status"]), f"{s['duration_s']:.2f} s", s["detail"]) for s in acceptance["steps"]]
+    head = f"<p>{acceptance['against']}: {acceptance.get('memo_uuid') or '-'} → {acceptance.get('reply_uuid') or '-'}</p>"
+    return display.HTML(display.STYLE + '<div class="nk">' + head + display.table(rows, [t(step.language, "step"), t(step.language, "status"), t(step.language, "duration"), t(step.language, "value")], raw_columns=(1,)) + "</div>")
