@@ -95,6 +95,13 @@ TEXT: dict[str, dict[str, str]] = {
         "mapping file": "tilknytningsfil",
         "translation": "kontaktpunktets oversættelse",
         "export": "eksporten",
+        "detail": "Detaljer",
+        "prepare": "forberedelse",
+        "send": "afsendelse af testbrev",
+        "transport receipt": "transportkvittering",
+        "reply": "borgerens svar",
+        "reply matches": "svaret passer til brevet",
+        "receipt at push endpoint": "kvittering modtaget på push-endpoint",
     },
     "en": {
         "title": "Moving from e-Boks to NgDP",
@@ -186,6 +193,13 @@ TEXT: dict[str, dict[str, str]] = {
         "mapping file": "mapping file",
         "translation": "contact point translation",
         "export": "export",
+        "detail": "Detail",
+        "prepare": "prepare",
+        "send": "send the test letter",
+        "transport receipt": "transport receipt",
+        "reply": "the citizen's reply",
+        "reply matches": "the reply matches the letter",
+        "receipt at push endpoint": "receipt delivered to the push endpoint",
     },
 }
 

@@ -379,7 +379,7 @@ def render_acceptance(settings: Settings, env: Environment, acc: Acceptance, run
     lang = settings.language
     set_language(lang)
     ok = acc.status != "errors"
-    rows = [(escape(s["name"]), badge("ok" if s["status"] == "ok" else "warning" if s["status"] == "skipped" else "error", s["status"]), f"{s['duration_s']:.2f} s", escape(s["detail"])) for s in acc.steps]
+    rows = [(escape(t(lang, s["name"])), badge("ok" if s["status"] == "ok" else "warning" if s["status"] == "skipped" else "error", s["status"]), f"{s['duration_s']:.2f} s", escape(s["detail"])) for s in acc.steps]
     against = "lokal NgDP-simulator (127.0.0.1)" if acc.against == "simulator" and lang == "da" else "local NgDP simulator (127.0.0.1)" if acc.against == "simulator" else official_api_url(env.kind)
     body = f"""<header class="doc"><h1>{escape(t(lang, 'rehearsal'))}</h1>
 <table style="width:auto">
@@ -391,7 +391,7 @@ def render_acceptance(settings: Settings, env: Environment, acc: Acceptance, run
 <tr><th>{escape(t(lang, 'status'))}</th><td><b class="{'status-ok' if ok else 'status-bad'}">{escape(t(lang, 'ready') if ok else t(lang, 'not_ready'))}</b></td></tr>
 <tr><th>MeMo</th><td>{escape(acc.memo_uuid or '-')} → {escape(acc.reply_uuid or '-')}</td></tr>
 </table></header>
-<section><h2>{escape(t(lang, 'steps'))}</h2>{table(rows, [t(lang, 'step'), t(lang, 'status'), t(lang, 'duration'), t(lang, 'value')], raw_columns=(0, 1, 3))}</section>
+<section><h2>{escape(t(lang, 'steps'))}</h2>{table(rows, [t(lang, 'step'), t(lang, 'status'), t(lang, 'duration'), t(lang, 'detail')], raw_columns=(0, 1, 3))}</section>
 <section><h2>{escape(t(lang, 'findings'))}</h2>{findings_html(acc.findings)}</section>
 <section><h2>{escape(t(lang, 'audit_hash'))}</h2><p><code>{escape(audit_hash)}</code></p></section>"""
     banners = [t(lang, "custom_anchors", kinds=", ".join(settings.trust_anchors))] if settings.trust_anchors else []
