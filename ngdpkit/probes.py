@@ -149,7 +149,7 @@ def run_probes(
     if not probes:
         return found
     start = time.monotonic()
-    pool = cf.ThreadPoolExecutor(max_workers=min(16, len(probes)), thread_name_prefix="ngdpkit-probe")
+    pool = cf.ThreadPoolExecutor(max_workers=min(32, len(probes)), thread_name_prefix="ngdpkit-probe")
     try:
         futures = {pool.submit(run_probe, p, resolver=resolver, timeout=timeout, verify=verify, client_ctx=client_ctx, authorization=authorization, source=source): p for p in probes}
         done_count = 0

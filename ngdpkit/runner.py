@@ -54,10 +54,11 @@ def preflight(settings: Settings, names: list[str]) -> None:
     """Open every input of the chosen environments far enough to refuse what is unusable (exit 2)."""
     from .certificates import load_certificate
     from .contact_points import read_contact_points
-    from .mailboxes import read_mailbox_export
-    from .mapping import read_mapping_file
+    from .mailboxes import EXPORT_FIELDS
+    from .mapping import MAPPING_FIELDS
     from .servercheck import read_evidence
     from .trust import load_trust_anchors
+    from .workbooks import read_table
 
     problems: list[str] = []
 
@@ -74,11 +75,11 @@ def preflight(settings: Settings, names: list[str]) -> None:
         env = settings.environments[name]
         inp = env.inputs
         if inp.mailboxes is not None:
-            attempt(read_mailbox_export, inp.mailboxes, label=settings.rel(inp.mailboxes), sheet=inp.mailboxes_sheet, columns=inp.columns)
+            attempt(read_table, inp.mailboxes, EXPORT_FIELDS, label=settings.rel(inp.mailboxes), sheet=inp.mailboxes_sheet, overrides=inp.columns)
         if env.contact_points is not None:
             attempt(read_contact_points, env.contact_points, label=settings.rel(env.contact_points), system_id=env.system_id)
         if env.mapping is not None:
-            attempt(read_mapping_file, env.mapping, label=settings.rel(env.mapping))
+            attempt(read_table, env.mapping, MAPPING_FIELDS, label=settings.rel(env.mapping))
         if env.certificate is not None:
             attempt(load_certificate, env.certificate, label=settings.rel(env.certificate), password=None)
         for path in env.probe_evidence:
@@ -263,6 +264,8 @@ class EnvironmentRun:
         (self.run_dir / INCOMPLETE).write_text("This run has not finished.\n", encoding="utf-8")
         self.trail = AuditTrail(self.run_dir / AUDIT)
         self.timings: dict[str, float] = {}
+        self.phases: dict[str, float] = {}
+        self.first_kernel: Any = None
         self.crashed: str | None = None
         self.outputs: list[Path] = []
 
@@ -276,45 +279,68 @@ class EnvironmentRun:
         s = self.settings
         self.trail.append("run_started", settings=self.rel(s.path), settings_sha256=s.raw_sha256, environment=self.env.name, kind=self.env.kind, kit_version=__version__, user=_user(), host=socket.gethostname(), ci_job=_ci_job(), online=self.online, run_id=self.run_dir.name)
 
+    def launch_kernel(self) -> Any:
+        """Start a python3 kernel now, so it boots while the previous notebook executes."""
+        from jupyter_client.manager import KernelManager
+
+        km = KernelManager(kernel_name="python3")
+        km.start_kernel(cwd=str(self.run_dir))
+        return km
+
     def execute(self) -> None:
         import papermill as pm
 
         (self.run_dir / "notebooks").mkdir(exist_ok=True)
         (self.run_dir / "steps").mkdir(exist_ok=True)
         seen_inputs: set[str] = set()
-        for i, name in enumerate(STEP_NAMES, start=1):
-            out_nb = self.run_dir / "notebooks" / f"{name}.ipynb"
-            self.log(f"  {i}/{len(STEP_NAMES)} {name} …")
-            t0 = time.monotonic()
-            try:
-                pm.execute_notebook(
-                    str(notebook_source(name, self.notebooks)),
-                    str(out_nb),
-                    parameters={"environment": self.env.name, "settings": str(self.settings.path), "run_dir": str(self.run_dir), "online": self.online},
-                    kernel_name="python3",
-                    progress_bar=False,
-                    log_output=False,
-                    cwd=str(self.run_dir),
-                )
-            except Exception as exc:  # PapermillExecutionError, a dead kernel, a missing kernel
-                reason = getattr(exc, "ename", type(exc).__name__) + ": " + str(getattr(exc, "evalue", exc)).splitlines()[0][:300]
-                self.timings[name] = time.monotonic() - t0
-                self.crashed = name
-                self.trail.append("step", step=name, status="crashed", duration_s=round(self.timings[name], 3), error=reason)
-                self.log(f"  {name} crashed: {reason}")
-                if out_nb.is_file():
-                    scrub_notebook(out_nb, self.settings)
-                raise StepCrashed(name, reason) from exc
+        next_km = self.first_kernel or self.launch_kernel()
+        self.first_kernel = None
+        try:
+            for i, name in enumerate(STEP_NAMES, start=1):
+                km, next_km = next_km, (self.launch_kernel() if i < len(STEP_NAMES) else None)
+                try:
+                    self.execute_one(pm, i, name, km, seen_inputs)
+                finally:
+                    km.shutdown_kernel(now=True)
+        finally:
+            if next_km is not None:
+                next_km.shutdown_kernel(now=True)
+
+    def execute_one(self, pm: Any, i: int, name: str, km: Any, seen_inputs: set[str]) -> None:
+        """One notebook, in its own (already started) kernel."""
+        out_nb = self.run_dir / "notebooks" / f"{name}.ipynb"
+        self.log(f"  {i}/{len(STEP_NAMES)} {name} …")
+        t0 = time.monotonic()
+        try:
+            pm.execute_notebook(
+                str(notebook_source(name, self.notebooks)),
+                str(out_nb),
+                parameters={"environment": self.env.name, "settings": str(self.settings.path), "run_dir": str(self.run_dir), "online": self.online},
+                kernel_name="python3",
+                progress_bar=False,
+                log_output=False,
+                cwd=str(self.run_dir),
+                km=km,
+            )
+        except Exception as exc:  # PapermillExecutionError, a dead kernel, a missing kernel
+            reason = getattr(exc, "ename", type(exc).__name__) + ": " + str(getattr(exc, "evalue", exc)).splitlines()[0][:300]
             self.timings[name] = time.monotonic() - t0
-            scrub_notebook(out_nb, self.settings)
-            data = self.step_data(name)
-            for entry in data.get("inputs_read", []):
-                if entry["path"] not in seen_inputs:
-                    seen_inputs.add(entry["path"])
-                    self.trail.append("input_read", **entry)
-            counts = {s: sum(1 for f in data["findings"] if f["severity"] == s) for s in ("error", "warning", "info")}
-            self.trail.append("step", step=name, status=data["status"], duration_s=round(self.timings[name], 3), counts=counts)
-            self.log(f"  {i}/{len(STEP_NAMES)} {name}: {data['status']} ({self.timings[name]:.1f} s)")
+            self.crashed = name
+            self.trail.append("step", step=name, status="crashed", duration_s=round(self.timings[name], 3), error=reason)
+            self.log(f"  {name} crashed: {reason}")
+            if out_nb.is_file():
+                scrub_notebook(out_nb, self.settings)
+            raise StepCrashed(name, reason) from exc
+        self.timings[name] = time.monotonic() - t0
+        scrub_notebook(out_nb, self.settings)
+        data = self.step_data(name)
+        for entry in data.get("inputs_read", []):
+            if entry["path"] not in seen_inputs:
+                seen_inputs.add(entry["path"])
+                self.trail.append("input_read", **entry)
+        counts = {s: sum(1 for f in data["findings"] if f["severity"] == s) for s in ("error", "warning", "info")}
+        self.trail.append("step", step=name, status=data["status"], duration_s=round(self.timings[name], 3), counts=counts)
+        self.log(f"  {i}/{len(STEP_NAMES)} {name}: {data['status']} ({self.timings[name]:.1f} s)")
 
     def step_data(self, name: str) -> dict[str, Any]:
         path = self.run_dir / "steps" / f"{name}.json"
@@ -497,8 +523,11 @@ class EnvironmentRun:
                     out[var] = authorization_parts(values[var]) if var == self.env.authorization_env else [values[var]]
         return out
 
+    def phase(self, name: str, started: float) -> None:
+        self.phases[name] = round(self.phases.get(name, 0.0) + time.monotonic() - started, 3)
+
     def finish(self, code: int, status: str) -> None:
-        self.trail.append(FINISHED, status=status, exit_code=code, durations={k: round(v, 3) for k, v in self.timings.items()})
+        self.trail.append(FINISHED, status=status, exit_code=code, durations={k: round(v, 3) for k, v in self.timings.items()}, phases=self.phases)
         write_manifest(self.run_dir, self.trail)
 
 
@@ -516,6 +545,7 @@ def run_environment(settings_path: Path, name: str, out: Path, *, online: bool, 
     env = settings.environment(name)
     r = EnvironmentRun(settings, env, out, online=online, pdf=pdf, extra=extra, notebooks=notebooks)
     print(f"{CHILD_MARK}{r.run_dir}", flush=True)
+    r.first_kernel = r.launch_kernel()  # boots while the rest of the kit is imported
     r.log(f"{name}: {r.run_dir}")
     code = 0
     try:
@@ -526,9 +556,15 @@ def run_environment(settings_path: Path, name: str, out: Path, *, online: bool, 
             code = 3
         findings = r.all_findings()
         r.trail.append("checks_finished", status="crashed" if r.crashed else F.status_of(findings), counts={s: sum(1 for f in findings if f.severity == s) for s in ("error", "warning", "info")})
+        t0 = time.monotonic()
         r.write_outputs()
+        r.phase("outputs", t0)
+        t0 = time.monotonic()
         r.render()
+        r.phase("render", t0)
+        t0 = time.monotonic()
         leaks = r.scan(r.secrets_for_scan())
+        r.phase("scan", t0)
         if leaks:
             for path, names in leaks:
                 r.extra.append(F.error("SECRET_LEAK", f"{r.rel(path)} held the secret {', '.join(names)} and was replaced by a stub.", r.rel(path)))
@@ -537,9 +573,11 @@ def run_environment(settings_path: Path, name: str, out: Path, *, online: bool, 
             write_json(r.run_dir / "findings.json", r.findings_json(r.all_findings()))
             r.render(only_overview=True)
             r.scan(r.secrets_for_scan())
+        t0 = time.monotonic()
         for path in sorted(p for p in r.run_dir.rglob("*") if p.is_file() and p.name not in (INCOMPLETE, AUDIT)):
             size, digest = file_digest(path)
             r.trail.append("output_written", path=path.relative_to(r.run_dir).as_posix(), size=size, sha256=digest)
+        r.phase("audit", t0)
         findings = r.all_findings()
         if code == 0:
             code = 1 if any(f.severity == "error" for f in findings) else 0
@@ -556,6 +594,9 @@ def run_environment(settings_path: Path, name: str, out: Path, *, online: bool, 
             pass
         r.log(f"{name}: the kit crashed: {type(exc).__name__}: {exc}")
         return 3
+    finally:
+        if r.first_kernel is not None:  # never leave a pre-started kernel behind
+            r.first_kernel.shutdown_kernel(now=True)
     (r.run_dir / INCOMPLETE).unlink(missing_ok=True)
     if code != 3:
         (r.run_dir.parent / LATEST).write_text(r.run_dir.name + "\n", encoding="utf-8")

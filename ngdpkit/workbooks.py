@@ -141,7 +141,7 @@ def read_table(
         table.sheet_chosen = sheet is None and suffix != ".csv"
         table.sheet_count = len(sheets)
         if suffix in (".xlsx", ".xlsm"):
-            _mark_formulas(table, label)
+            _mark_formulas(table, {f.name for f in fields if f.required})
         return table
     required = ", ".join(f.specific[0] for f in fields if f.required)
     raise InputError(f"{label}: no sheet has the needed columns ({required}); " + "; ".join(seen))
@@ -218,6 +218,19 @@ def cell_text(value: Any) -> tuple[str, bool]:
     return str(value).strip(_TRIM), False
 
 
+def _column_text(values: tuple[Any, ...], name: str, numbers: range, lost: set[tuple[int, str]]) -> list[str]:
+    """One column as text; the common all-text column takes the fast path."""
+    if all(type(v) is str for v in values):
+        return [v.strip(_TRIM) for v in values]
+    out = []
+    for excel_row, v in zip(numbers, values, strict=True):
+        text, lost_digits = cell_text(v)
+        if lost_digits:
+            lost.add((excel_row, name))
+        out.append(text)
+    return out
+
+
 def _build(
     path: Path,
     sheet: str,
@@ -228,26 +241,17 @@ def _build(
 ) -> Table:
     order = [f.name for f in fields if f.name in columns]
     idx = [columns[n] for n in order]
-    rows: list[list[str]] = []
-    numbers: list[int] = []
-    lost: set[tuple[int, str]] = set()
     width = max(idx) + 1
-    for offset, row in enumerate(cells[header_index + 1 :]):
-        excel_row = header_index + 2 + offset
-        if len(row) < width:
-            row = list(row) + [""] * (width - len(row))
-        out = []
-        for name, i in zip(order, idx, strict=True):
-            text, lost_digits = cell_text(row[i])
-            if lost_digits:
-                lost.add((excel_row, name))
-            out.append(text)
-        if not any(out):
-            continue
-        rows.append(out)
-        numbers.append(excel_row)
+    body = [row if len(row) >= width else list(row) + [""] * (width - len(row)) for row in cells[header_index + 1 :]]
+    numbers = range(header_index + 2, header_index + 2 + len(body))
+    lost: set[tuple[int, str]] = set()
+    text_columns = [_column_text(tuple(row[i] for row in body), name, numbers, lost) for name, i in zip(order, idx, strict=True)]
+    keep = [j for j, values in enumerate(zip(*text_columns, strict=True)) if any(values)] if text_columns else []
+    rows = [[col[j] for col in text_columns] for j in keep]
+    kept_numbers = [numbers[j] for j in keep]
+    lost = {(r, n) for r, n in lost if r in set(kept_numbers)} if lost else lost
     # Trailing blank rows are formatting, not data: count only blanks between data rows.
-    blank = (numbers[-1] - header_index - 1 - len(numbers)) if numbers else 0
+    blank = (kept_numbers[-1] - header_index - 1 - len(kept_numbers)) if kept_numbers else 0
     return Table(
         path=path,
         sheet=sheet,
@@ -255,7 +259,7 @@ def _build(
         columns={n: columns[n] for n in order},
         headers=[str(c) for c in cells[header_index]],
         rows=rows,
-        row_numbers=numbers,
+        row_numbers=kept_numbers,
         blank_rows=blank,
         lost_precision=lost,
     )
@@ -323,13 +327,16 @@ def _read_csv(path: Path, label: str) -> list[list[Any]]:
 _CELL_REF = re.compile(r"([A-Z]+)(\d+)")
 
 
-def _mark_formulas(table: Table, label: str) -> None:
+def _mark_formulas(table: Table, wanted: set[str]) -> None:
+    """Tell a formula without a saved value from a blank, in the required columns only."""
     frame_rows = {n: i for i, n in enumerate(table.row_numbers)}
+    positions = [i for i, name in enumerate(table.columns) if name in wanted]
+    names = list(table.columns)
     blank_cells = {
-        (num, name)
+        (num, names[i])
         for num, row in zip(table.row_numbers, table.rows, strict=True)
-        for name, value in zip(table.columns, row, strict=True)
-        if value == ""
+        for i in positions
+        if row[i] == ""
     }
     if not blank_cells:
         return

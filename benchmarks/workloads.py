@@ -1,0 +1,105 @@
+"""Inputs and measured workloads for the benchmarks; each workload runs in its own process.
+
+    python benchmarks/workloads.py build DIR N        # write the inputs for N mailboxes
+    python benchmarks/workloads.py kit DIR            # ngdpkit: load + validate + map (+ suggestions)
+    python benchmarks/workloads.py openpyxl DIR       # bare pandas.read_excel(engine="openpyxl", dtype=str) of the same files
+    python benchmarks/workloads.py calamine DIR       # bare pandas.read_excel(engine="calamine", dtype=str) of the same files
+
+Each measuring call prints one JSON line: {"seconds": …, "peak_mb": …, "rows": …}.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+import time
+import uuid
+from pathlib import Path
+
+CONTACT_POINTS = 5000
+SYSTEM_ID = "5b3f2c1e-8d4a-4e7b-9c2f-1a6d3e8b7c40"
+FILES = ("mailboxes.xlsx", "contact-points.xlsx", "mapping.xlsx")
+
+
+def peak_mb() -> float:
+    try:
+        import resource
+    except ImportError:  # Windows: no ru_maxrss
+        return float("nan")
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def build(directory: Path, n: int) -> None:
+    """N mailboxes, 5,000 contact points; half mapped by file, half by translations, 1% unmapped."""
+    from openpyxl import Workbook
+
+    directory.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(n)
+    cps = [str(uuid.UUID(int=rng.getrandbits(128), version=4)) for _ in range(CONTACT_POINTS)]
+    units = [f"Enhed {i:04d} - Område {rng.choice('ÆØÅABC')}" for i in range(CONTACT_POINTS)]
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Postkasser")
+    ws.append(["Eksport af postkasser"])
+    ws.append(["Postkasse-ID", "Postkassenavn", "Ansvarlig enhed", "Sag", "Emne-ID"])
+    translations: dict[int, list[str]] = {}
+    mapping_rows = []
+    for i in range(n):
+        mid = f"{1_000_000 + i:08d}"
+        unit = i % CONTACT_POINTS
+        ws.append([mid, f"Postkasse {i} {units[unit]}", units[unit], f"00.01.00-G01-{i % 97:02d}-25", ""])
+        if i % 100 == 99:
+            continue  # 1% unmapped
+        if i % 2:
+            translations.setdefault(unit, []).append(str(int(mid)))
+        else:
+            mapping_rows.append([mid, cps[unit], "benchmark"])
+    wb.save(directory / FILES[0])
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Kontaktpunkter")
+    ws.append(["Kontaktpunkt ID", "Navn", "Borgere", "Virksomheder", "Myndigheder", "Skjult", "Aktiv", "Modtagersystem", "Postkasse IDs"])
+    for j, guid in enumerate(cps):
+        ws.append([guid, units[j], "ja", "nej", "nej", "nej", "ja", SYSTEM_ID, " ".join(translations.get(j, []))])
+    wb.save(directory / FILES[1])
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Mapping")
+    ws.append(["Postkasse-ID", "NgDP Guid", "Begrundelse"])
+    for row in mapping_rows:
+        ws.append(row)
+    wb.save(directory / FILES[2])
+    (directory / "default.txt").write_text(cps[0], encoding="utf-8")
+
+
+def kit(directory: Path) -> dict:
+    start = time.perf_counter()
+    from ngdpkit.contact_points import read_contact_points
+    from ngdpkit.mailboxes import read_mailbox_export
+    from ngdpkit.mapping import map_mailboxes, read_mapping_file, suggest
+
+    export = read_mailbox_export(directory / FILES[0], label=FILES[0])
+    cps = read_contact_points(directory / FILES[1], label=FILES[1], system_id=SYSTEM_ID)
+    mapping_file = read_mapping_file(directory / FILES[2], label=FILES[2])
+    mapped = map_mailboxes(export.frame, mapping=mapping_file, contact_points=cps.points, system_id=SYSTEM_ID, default_contact_point=(directory / "default.txt").read_text(), export_label=FILES[0])
+    mid = time.perf_counter()
+    suggestions = suggest(mapped, cps.points)
+    end = time.perf_counter()
+    counts = mapped.counts()
+    return {"seconds": end - start, "map_seconds": mid - start, "suggest_seconds": end - mid, "peak_mb": peak_mb(), "rows": len(export), "unmapped": counts.get("unmapped", 0), "suggestions": len(suggestions)}
+
+
+def bare(directory: Path, engine: str) -> dict:
+    start = time.perf_counter()
+    import pandas as pd
+
+    rows = 0
+    for name in FILES:
+        rows += len(pd.read_excel(directory / name, engine=engine, dtype=str, header=1 if name == FILES[0] else 0))
+    return {"seconds": time.perf_counter() - start, "peak_mb": peak_mb(), "rows": rows}
+
+
+if __name__ == "__main__":
+    what, folder = sys.argv[1], Path(sys.argv[2])
+    if what == "build":
+        build(folder, int(sys.argv[3]))
+    else:
+        print(json.dumps(kit(folder) if what == "kit" else bare(folder, what)))
