@@ -110,56 +110,35 @@ def bench_run(work: Path, reps: int) -> dict[str, Any]:
 
 
 def bench_probes(reps: int, count: int = 20, delay: float = 0.2) -> dict[str, Any]:
-    import http.server
     import ssl
-    import threading
-
-    import trustme
 
     from ngdpkit.probes import Probe, run_probe, run_probes
 
-    class Slow(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
-            time.sleep(delay)
-            self.send_response(204)
-            self.end_headers()
+    with tempfile.TemporaryDirectory(prefix="ngdpkit-probe-bench-") as tmp:
+        ca_file = Path(tmp) / "ca.pem"
+        server = subprocess.Popen([PY, str(HERE / "slow_server.py"), str(delay), str(ca_file)], stdout=subprocess.PIPE, text=True)
+        try:
+            port = int(server.stdout.readline())  # type: ignore[union-attr]
+            verify = ssl.create_default_context(cafile=str(ca_file))
+            probes = [Probe(f"p{i}", f"https://localhost:{port}/", "https") for i in range(count)]
+            resolver = lambda host: ["127.0.0.1"]  # noqa: E731
 
-        def log_message(self, *a: Any) -> None:
-            pass
+            def concurrent() -> dict[str, Any]:
+                t = time.perf_counter()
+                found = run_probes(probes, timeout=5, total=30, resolver=resolver, verify=verify)
+                assert not found, found
+                return {"seconds": time.perf_counter() - t}
 
-    ca = trustme.CA()
-    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("localhost").configure_cert(ctx)
-    class TLSServer(http.server.ThreadingHTTPServer):
-        daemon_threads = True
+            def sequential() -> dict[str, Any]:
+                t = time.perf_counter()
+                for p in probes:
+                    run_probe(p, resolver=resolver, timeout=5, verify=verify, client_ctx=None, authorization=None, source="")
+                return {"seconds": time.perf_counter() - t}
 
-        def get_request(self) -> Any:  # handshake in the connection's thread, not in accept()
-            sock, addr = super().get_request()
-            return ctx.wrap_socket(sock, server_side=True, do_handshake_on_connect=False), addr
-
-    httpd = TLSServer(("127.0.0.1", 0), Slow)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    verify = ssl.create_default_context()
-    ca.configure_trust(verify)
-    url = f"https://localhost:{httpd.server_address[1]}/"
-    probes = [Probe(f"p{i}", url, "https") for i in range(count)]
-    resolver = lambda host: ["127.0.0.1"]  # noqa: E731
-
-    def concurrent() -> dict[str, Any]:
-        t = time.perf_counter()
-        run_probes(probes, timeout=5, total=30, resolver=resolver, verify=verify)
-        return {"seconds": time.perf_counter() - t}
-
-    def sequential() -> dict[str, Any]:
-        t = time.perf_counter()
-        for p in probes:
-            run_probe(p, resolver=resolver, timeout=5, verify=verify, client_ctx=None, authorization=None, source="")
-        return {"seconds": time.perf_counter() - t}
-
-    try:
-        c, s = median_of(reps, concurrent), median_of(reps, sequential)
-    finally:
-        httpd.shutdown()
+            c, s = median_of(reps, concurrent), median_of(reps, sequential)
+        finally:
+            server.kill()
+            server.wait()
     print(f"  {count} probes at {int(delay * 1000)} ms: concurrent {c['seconds']} s, sequential {s['seconds']} s", flush=True)
     return {"probes": count, "delay_s": delay, "concurrent": c, "sequential": s, "speedup": round(s["seconds"] / c["seconds"], 1)}
 
@@ -174,7 +153,7 @@ def markdown(results: dict[str, Any]) -> str:
     r = results.get("run")
     if r:
         lines += [
-            f"| `ngdpkit run`, one environment (sample) | {r['run_one_env']['seconds']} s | bare papermill {r['bare_papermill']['seconds']} s | +{r['overhead_vs_papermill'] * 100:.0f}% | < 20 s, < +30% |",
+            f"| `ngdpkit run`, one environment (sample) | {r['run_one_env']['seconds']} s | bare papermill {r['bare_papermill']['seconds']} s | {r['overhead_vs_papermill'] * 100:+.0f}% | < 20 s, < +30% |",
             f"| both environments | concurrent {r['both_concurrent']['seconds']} s | sequential {r['both_sequential']['seconds']} s | {r['concurrent_vs_one']}× one env | < 1.5× one env |",
             f"| `ngdpkit check`, both environments | {r['check_both']['seconds']} s | – | – | < 3 s |",
             f"| `python -c \"import ngdpkit\"` | {r['import_ngdpkit']['seconds']} s | – | – | < 0.5 s |",

@@ -88,7 +88,13 @@ def findings_html(findings: Iterable[Finding], *, fold_skipped: bool = True, lim
         return f'<div class="nk"><p>{badge("ok", t(_language, "ok"))} {escape(t(_language, "findings"))}: {escape(t(_language, "none"))}</p></div>'
     counts = {s: sum(1 for f in items if f.severity == s) for s in ("error", "warning", "info")}
     head = " ".join(badge(s, f"{n} {t(_language, s)}") for s, n in counts.items() if n)
-    rows = [(badge(f.severity), f"<code>{escape(f.code)}</code>", escape(f.message), escape(f.source), escape(f.location)) for f in shown]
+    from .codes_da import title
+
+    def message(f: Finding) -> str:
+        head = title(f.code) if _language == "da" else ""
+        return (f"<b>{escape(head)}</b><br>" if head else "") + escape(f.message)
+
+    rows = [(badge(f.severity), f"<code>{escape(f.code)}</code>", message(f), escape(f.source), escape(f.location)) for f in shown]
     body = table(rows, [t(_language, "severity"), t(_language, "code"), t(_language, "message"), t(_language, "source"), t(_language, "location")], limit=limit, raw_columns=(0, 1, 2, 3, 4))
     fold = ""
     if skipped:

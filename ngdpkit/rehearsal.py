@@ -163,8 +163,9 @@ def run_flow(
                 cfg.push_authorization, cfg.push_ca_file = header, ca_file
             sim = stack.enter_context(Simulator(cfg, ca))
             base = sim.base_url
-        else:
-            base = official_api_url(env.kind)
+        else:  # NgDP itself, or what ngdp_api_url points at (NGDP_API_URL_OVERRIDDEN in the checks)
+            base = (env.ngdp_api_url or official_api_url(env.kind)).rstrip("/")
+            ca_file = str(env.ngdp_api_ca) if env.ngdp_api_ca else None
         ctx = stack.enter_context(client_tls_context(identity.leaf, identity.key, identity.extra, cafile=ca_file))
         client = stack.enter_context(httpx.Client(verify=ctx, timeout=max(5.0, float(reh.timeout_s)), headers={"Authorization": header}, trust_env=against == "ngdp"))
 
@@ -230,8 +231,16 @@ def run_flow(
         else:
             acc.step("reply matches", "ok", t0, f"letter {letter.uuid}, contact point {contact_point}" + (f", case {reh.case_id}" if reh.case_id else ""))
         if env.protocol == "REST_PUSH" and stand_in is not None:
-            receipts = [x for x in stand_in.received() if x.get("kind") == "receipt"]
-            acc.step("receipt at push endpoint", "ok" if receipts else "failed", time.monotonic(), f"{len(receipts)} receipt(s) delivered")
+            t0 = time.monotonic()
+            receipts: list[dict[str, Any]] = []
+            while time.monotonic() < deadline:
+                receipts = [x for x in stand_in.received() if x.get("kind") == "receipt" and x.get("receipt", {}).get("messageUUID") == letter.uuid]
+                if receipts:
+                    break
+                time.sleep(0.05)
+            acc.step("receipt at push endpoint", "ok" if receipts else "failed", t0, f"{len(receipts)} receipt(s) for {letter.uuid} delivered")
+            if not receipts:
+                found.append(F.error("REHEARSAL_NO_RECEIPT", f"The push receipt endpoint received no receipt for {letter.uuid} within {reh.timeout_s} s.", "push receipt endpoint", "receipt"))
     return acc
 
 
@@ -285,7 +294,7 @@ def _wait_push(stand_in: Any, letter_uuid: str, deadline: float) -> bytes | None
 def _confirm(env: Environment, settings: Settings, *, yes: bool) -> None:
     reh = env.rehearsal
     print("This sends ONE real letter through NgDP:")
-    print(f"  API:            {official_api_url(env.kind)}")
+    print(f"  API:            {env.ngdp_api_url or official_api_url(env.kind)}" + (" (ngdp_api_url override)" if env.ngdp_api_url else ""))
     print(f"  from:           {settings.organisation.name} (CVR {settings.organisation.cvr}), system {env.system_id}")
     print(f"  to:             {reh.recipient_id_type} {reh.recipient_id}")
     print(f"  reply route:    contact point {env.default_contact_point}")
@@ -380,7 +389,7 @@ def render_acceptance(settings: Settings, env: Environment, acc: Acceptance, run
     set_language(lang)
     ok = acc.status != "errors"
     rows = [(escape(t(lang, s["name"])), badge("ok" if s["status"] == "ok" else "warning" if s["status"] == "skipped" else "error", s["status"]), f"{s['duration_s']:.2f} s", escape(s["detail"])) for s in acc.steps]
-    against = "lokal NgDP-simulator (127.0.0.1)" if acc.against == "simulator" and lang == "da" else "local NgDP simulator (127.0.0.1)" if acc.against == "simulator" else official_api_url(env.kind)
+    against = "lokal NgDP-simulator (127.0.0.1)" if acc.against == "simulator" and lang == "da" else "local NgDP simulator (127.0.0.1)" if acc.against == "simulator" else (env.ngdp_api_url or official_api_url(env.kind))
     body = f"""<header class="doc"><h1>{escape(t(lang, 'rehearsal'))}</h1>
 <table style="width:auto">
 <tr><th>{escape(t(lang, 'organisation'))}</th><td>{escape(settings.organisation.name)} (CVR {escape(settings.organisation.cvr)})</td></tr>

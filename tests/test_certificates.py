@@ -33,6 +33,8 @@ def p12(tmp_path: Path, issued: pki.Issued, *, name: str = "c.p12", chain: tuple
 def run_check(path: Path, anchors: Any, *, kind: str = "test", password: str | None = PASSWORD, cvr: str = CVR) -> tuple[dict | None, list[tuple[str, str]]]:
     loaded = load_certificate(path, label=path.name, password=Secret("PW", password) if password else None)
     facts, found = check_certificate(loaded, kind=kind, anchors=anchors, cvr=cvr, warn_days=60, error_days=14, label=path.name)
+    if password:  # no secret in any output: facts, findings, reprs
+        assert password not in json.dumps(facts) + json.dumps([f.to_dict() for f in found]) + repr(loaded)
     return facts, [(f.code, f.severity) for f in found]
 
 
@@ -179,3 +181,64 @@ def test_cert_inspect_cli_json_and_no_secret(tmp_path: Path, cas: dict, leaf_key
     (tmp_path / "junk.p12").write_bytes(b"junk")
     r = run_cli("cert", "inspect", str(tmp_path / "junk.p12"))
     assert r.returncode == 2 and "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_ocsp_against_a_local_responder(tmp_path: Path, cas: dict, leaf_key: Any, anchors: Any) -> None:
+    """OCSP to the certificate's own AIA URL on 127.0.0.1: good, revoked, wrongly signed, no answer."""
+    import http.server
+    import threading
+
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.x509 import ocsp
+
+    from ngdpkit.revocation import check_revocation
+
+    issuing = cas["test"]["issuing"]
+    state: dict[str, Any] = {"status": ocsp.OCSPCertStatus.GOOD, "signer": issuing}
+
+    class Responder(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            req = ocsp.load_der_ocsp_request(self.rfile.read(int(self.headers["Content-Length"])))
+            signer = state["signer"]
+            builder = ocsp.OCSPResponseBuilder().add_response(
+                cert=issued.cert, issuer=issuing.cert, algorithm=hashes.SHA256(), cert_status=state["status"],
+                this_update=NOW, next_update=NOW + dt.timedelta(days=1),
+                revocation_time=NOW - dt.timedelta(days=1) if state["status"] == ocsp.OCSPCertStatus.REVOKED else None,
+                revocation_reason=None,
+            ).responder_id(ocsp.OCSPResponderEncoding.HASH, signer.cert)
+            assert req.serial_number == issued.cert.serial_number
+            body = builder.sign(signer.key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/ocsp-response")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *a: Any) -> None:
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Responder)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        issued = leaf(cas, leaf_key, ocsp_url=f"http://127.0.0.1:{httpd.server_address[1]}/ocsp")
+        check = lambda: [(f.code, f.severity) for f in check_revocation(issued.cert, [issuing.cert], anchors, timeout=5, label="c")]  # noqa: E731
+        assert check() == []
+        state["status"] = ocsp.OCSPCertStatus.REVOKED
+        assert check() == [("CERT_REVOKED", "error")]
+        state["signer"] = cas["other"]["issuing"]
+        assert check() == [("CERT_OCSP_UNAVAILABLE", "warning")]
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert [(f.code, f.severity) for f in check_revocation(issued.cert, [issuing.cert], anchors, timeout=1, label="c")] == [("CERT_OCSP_UNAVAILABLE", "warning")]
+
+
+def test_reuse_across_environments(sample_copy: Path) -> None:
+    text = (sample_copy / "migration.toml").read_text()
+    (sample_copy / "migration.toml").write_text(text.replace('certificate = "certs/production.p12"', 'certificate = "certs/test.p12"').replace('certificate_password_env = "NGDPKIT_PRODUCTION_CERT_PASSWORD"', 'certificate_password_env = "NGDPKIT_TEST_CERT_PASSWORD"'))
+    r = run_cli("check", "--settings", str(sample_copy / "migration.toml"), "--env", "all", "--json")
+    data = json.loads(r.stdout)
+    assert r.returncode == 1
+    for payload in data:
+        assert any(f["code"] == "CERT_REUSED_ACROSS_ENVIRONMENTS" and f["severity"] == "error" for f in payload["findings"])
+    assert any(f["code"] == "CERT_WRONG_ENVIRONMENT" and f["severity"] == "error" for f in data[1]["findings"])

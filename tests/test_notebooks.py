@@ -57,3 +57,12 @@ def test_notebooks_run_in_lab_mode_without_predecessor(sample_copy: Path) -> Non
     assert (lab / "NOT-FOR-SIGNOFF.txt").is_file()
     data = json.loads((lab / "steps" / "02_contact_points.json").read_text())
     assert data["results"]["counts"] == {"mapped": 199, "retired": 1}
+
+
+def test_rehearsal_notebook_in_lab_mode(sample_copy: Path) -> None:
+    out = sample_copy / "out06.ipynb"
+    pm.execute_notebook(str(REPO / "notebooks" / "06_rehearsal.ipynb"), str(out), parameters={"settings": str(sample_copy / "migration.toml")}, kernel_name="python3", progress_bar=False)
+    data = json.loads((sample_copy / "runs" / "test" / "lab" / "steps" / "06_rehearsal.json").read_text())
+    assert data["status"] == "ok"
+    assert data["results"]["acceptance"]["status"] == "ok"
+    assert list((sample_copy / "runs" / "test").glob("*-rehearsal-*"))

@@ -93,3 +93,12 @@ def test_every_finding_code_is_in_the_readme_with_its_severity() -> None:
         assert code in rows, f"{code} is not in the README's table"
         for severity in severities:
             assert severity in rows[code], f"{code}: {severity} not in {rows[code]!r}"
+
+
+def test_every_finding_code_has_a_danish_title() -> None:
+    from ngdpkit.codes_da import TITLES
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    table = readme.split("## Finding codes", 1)[1].split("\n## ", 1)[0]
+    codes = set(re.findall(r"`([A-Z][A-Z0-9_]+)`", table))
+    assert codes <= set(TITLES), sorted(codes - set(TITLES))

@@ -157,3 +157,21 @@ def test_throwaway_token_without_header(sample_dir: Path, tmp_path: Path) -> Non
     code, folder = rehearse(d / "migration.toml", "test", progress=lambda line: None)
     acc = json.loads((folder / "acceptance.json").read_text())
     assert code == 0 and any(f["code"] == "REHEARSAL_THROWAWAY_TOKEN" and f["severity"] == "info" for f in acc["findings"])
+
+
+def test_against_ngdp_path_through_the_override(sample_dir: Path, tmp_path: Path, sim_setup: dict[str, Any]) -> None:
+    """The --against ngdp client code, pointed at a simulator by ngdp_api_url (tests never reach NgDP)."""
+    d = _copy(sample_dir, tmp_path)
+    secrets = read_dotenv(d / "sample.env")
+    env = sim_setup["env"]
+    token = authorization_parts(secrets["NGDPKIT_TEST_AUTHORIZATION"])[-1]
+    ca = SessionCA.create(tmp_path / "ca")
+    cfg = SimulatorConfig(kind="test", anchors_pem=anchors_pem(sim_setup["settings"], "test"), cvr="98765433", system_id=env.system_id, token=token, contact_points={env.default_contact_point})
+    with Simulator(cfg, ca) as sim:
+        text = (d / "migration.toml").read_text().replace('protocol = "REST_PULL"', f'protocol = "REST_PULL"\nngdp_api_url = "{sim.base_url}"\nngdp_api_ca = "{ca.ca_file}"')
+        (d / "migration.toml").write_text(text)
+        r = run_cli("rehearse", "--settings", str(d / "migration.toml"), "--env", "test", "--against", "ngdp", "--yes")
+    assert r.returncode == 0, r.stdout + r.stderr
+    folder = Path(r.stdout.strip().splitlines()[-1])
+    acc = json.loads((folder / "acceptance.json").read_text())
+    assert acc["against"] == "ngdp" and acc["status"] == "ok" and [s["status"] for s in acc["steps"]] == ["ok"] * 4

@@ -75,3 +75,25 @@ def test_firewall_and_portal(sample_dir: Path) -> None:
     portal = portal_registration(prod, contact_points=[], plan=None)
     assert portal["system"]["endpoints"]["receipt_endpoint"].endswith(f"/api/MeMoV1/{prod.system_id}/receipt")
     assert list(portal["system"]) == ["name", "protocol", "allowed_ips", "endpoints", "receipt_format", "system_id"]
+
+
+def test_generated_powershell_parses(sample_dir: Path) -> None:
+    """The scripts parse with a PowerShell grammar (tree-sitter-powershell): no ERROR or MISSING node."""
+    import tree_sitter
+    import tree_sitter_powershell
+
+    parser = tree_sitter.Parser(tree_sitter.Language(tree_sitter_powershell.language()))
+    for name in ("test", "production"):
+        e = env(sample_dir, name)
+        for text in (server_check_script(e, thumbprint="ABCDEF0123"), install_certificate_script(e, thumbprint="ABCDEF0123")):
+            tree = parser.parse(text.encode("utf-8"))
+            bad = []
+            stack = [tree.root_node]
+            while stack:
+                node = stack.pop()
+                if node.type == "ERROR" or node.is_missing:
+                    bad.append((node.start_point, text.encode()[node.start_byte:node.end_byte][:60]))
+                stack.extend(node.children)
+            assert not bad and not tree.root_node.has_error, bad
+    broken = parser.parse(b"if ($x { Write-Host 'x' ")
+    assert broken.root_node.has_error  # the check can fail
