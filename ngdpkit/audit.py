@@ -64,6 +64,13 @@ class AuditTrail:
         return record
 
 
+def record_outputs(trail: AuditTrail, run_dir: Path, *, skip: tuple[str, ...] = ()) -> None:
+    """One ``output_written`` record per file of the run (path, size, SHA-256)."""
+    for path in sorted(p for p in run_dir.rglob("*") if p.is_file() and p.name not in (AUDIT, MANIFEST, *skip)):
+        size, digest = file_digest(path)
+        trail.append("output_written", path=path.relative_to(run_dir).as_posix(), size=size, sha256=digest)
+
+
 def write_manifest(run_dir: Path, trail: AuditTrail) -> Path:
     """List every file of the run with size and SHA-256, the final hash and the record count."""
     from .outputs import write_json

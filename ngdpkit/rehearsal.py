@@ -25,7 +25,7 @@ from typing import Any
 
 from . import __version__, memo
 from . import findings as F
-from .audit import AUDIT, AuditTrail, write_manifest
+from .audit import AUDIT, AuditTrail, record_outputs, write_manifest
 from .errors import InputError
 from .findings import Finding
 from .network import official_api_url
@@ -337,17 +337,15 @@ def rehearse(settings_path: Path, name: str, *, against: str = "simulator", prod
         atomic_write(run_dir / "memo" / f"reply-{acc.reply_uuid}.xml", acc.reply_xml)
     write_json(run_dir / "acceptance.json", acc.to_json())
     atomic_write(run_dir / "signoff" / "index.html", render_acceptance(settings, env, acc, run_dir.name, trail.hashes.get("checks_finished", "")))
-    leaks = _scan(settings, env, run_dir)
+    from .scan import environment_secrets, scrub_folder
+
+    leaks = scrub_folder(run_dir, environment_secrets(settings, env), skip=(INCOMPLETE,))
     if leaks:
-        acc.findings += [F.error("SECRET_LEAK", f"{path} held the secret {', '.join(names)} and was replaced by a stub.", path) for path, names in leaks]
+        acc.findings += [F.error("SECRET_LEAK", f"{settings.rel(path)} held the secret {', '.join(names)} and was replaced by a stub.", settings.rel(path)) for path, names in leaks]
         write_json(run_dir / "acceptance.json", acc.to_json())
         atomic_write(run_dir / "signoff" / "index.html", render_acceptance(settings, env, acc, run_dir.name, trail.hashes.get("checks_finished", "")))
     code = 1 if acc.status == "errors" else 0
-    from .audit import file_digest
-
-    for path in sorted(p for p in run_dir.rglob("*") if p.is_file() and p.name not in (INCOMPLETE, AUDIT)):
-        size, digest = file_digest(path)
-        trail.append("output_written", path=path.relative_to(run_dir).as_posix(), size=size, sha256=digest)
+    record_outputs(trail, run_dir, skip=(INCOMPLETE,))
     trail.append("run_finished", status=acc.status, exit_code=code)
     write_manifest(run_dir, trail)
     (run_dir / INCOMPLETE).unlink(missing_ok=True)
@@ -355,27 +353,6 @@ def rehearse(settings_path: Path, name: str, *, against: str = "simulator", prod
         progress(f"  {s['name']}: {s['status']} ({s['duration_s']:.2f} s) {s['detail']}")
     progress(f"{name}: acceptance {acc.status} → {run_dir / 'signoff' / 'index.html'}")
     return code, run_dir
-
-
-def _scan(settings: Settings, env: Environment, run_dir: Path) -> list[tuple[str, list[str]]]:
-    from .outputs import atomic_write
-    from .scan import needles, scan_file, stub_text
-    from .secrets import resolve
-    from .system import authorization_parts
-
-    secrets: dict[str, list[str]] = {}
-    for var in env.secret_names:
-        s = resolve(var, secrets_file=settings.secrets_file)
-        if s is not None:
-            secrets[var] = authorization_parts(s.reveal()) if var == env.authorization_env else [s.reveal()]
-    pins = needles(secrets)
-    hits = []
-    for path in sorted(p for p in run_dir.rglob("*") if p.is_file()):
-        names = scan_file(path, pins)
-        if names:
-            atomic_write(path, stub_text(path, names))
-            hits.append((path.relative_to(run_dir).as_posix(), names))
-    return hits
 
 
 def render_acceptance(settings: Settings, env: Environment, acc: Acceptance, run_id: str, audit_hash: str) -> str:

@@ -491,38 +491,6 @@ class EnvironmentRun:
             if why:
                 self.log(f"  PDF: {why}")
 
-    def scan(self, secrets: dict[str, list[str]]) -> list[tuple[Path, list[str]]]:
-        from .outputs import atomic_write
-        from .scan import needles, scan_file, stub_text
-
-        pins = needles(secrets)
-        hits = []
-        if not pins:
-            return hits
-        for path in sorted(p for p in self.run_dir.rglob("*") if p.is_file() and p.name not in (INCOMPLETE,)):
-            names = scan_file(path, pins)
-            if names:
-                atomic_write(path, stub_text(path, names))
-                hits.append((path, names))
-        return hits
-
-    def secrets_for_scan(self) -> dict[str, list[str]]:
-        from .system import authorization_parts
-
-        out: dict[str, list[str]] = {}
-        if self.env.certificate_password_env and os.environ.get(self.env.certificate_password_env):
-            out[self.env.certificate_password_env] = [os.environ[self.env.certificate_password_env]]
-        if self.env.authorization_env and os.environ.get(self.env.authorization_env):
-            out[self.env.authorization_env] = authorization_parts(os.environ[self.env.authorization_env])
-        if self.settings.secrets_file and self.settings.secrets_file.is_file():
-            from .secrets import read_dotenv
-
-            values = read_dotenv(self.settings.secrets_file)
-            for var in self.env.secret_names:
-                if var in values and var not in out:
-                    out[var] = authorization_parts(values[var]) if var == self.env.authorization_env else [values[var]]
-        return out
-
     def phase(self, name: str, started: float) -> None:
         self.phases[name] = round(self.phases.get(name, 0.0) + time.monotonic() - started, 3)
 
@@ -538,8 +506,9 @@ def latest_rehearsal(env_dir: Path) -> Path | None:
 
 def run_environment(settings_path: Path, name: str, out: Path, *, online: bool, pdf: bool, extra: list[Finding], notebooks: Path | None = None) -> int:
     """The child: one environment from start to manifest. Returns the exit code."""
-    from .audit import file_digest
+    from .audit import record_outputs
     from .outputs import write_json
+    from .scan import environment_secrets, scrub_folder
 
     settings = load_settings(settings_path)
     env = settings.environment(name)
@@ -563,7 +532,8 @@ def run_environment(settings_path: Path, name: str, out: Path, *, online: bool, 
         r.render()
         r.phase("render", t0)
         t0 = time.monotonic()
-        leaks = r.scan(r.secrets_for_scan())
+        secrets = environment_secrets(r.settings, r.env)
+        leaks = scrub_folder(r.run_dir, secrets, skip=(INCOMPLETE,))
         r.phase("scan", t0)
         if leaks:
             for path, names in leaks:
@@ -572,11 +542,9 @@ def run_environment(settings_path: Path, name: str, out: Path, *, online: bool, 
             (r.run_dir / "dispatcher-config.json").unlink(missing_ok=True)
             write_json(r.run_dir / "findings.json", r.findings_json(r.all_findings()))
             r.render(only_overview=True)
-            r.scan(r.secrets_for_scan())
+            scrub_folder(r.run_dir, secrets, skip=(INCOMPLETE,))
         t0 = time.monotonic()
-        for path in sorted(p for p in r.run_dir.rglob("*") if p.is_file() and p.name not in (INCOMPLETE, AUDIT)):
-            size, digest = file_digest(path)
-            r.trail.append("output_written", path=path.relative_to(r.run_dir).as_posix(), size=size, sha256=digest)
+        record_outputs(r.trail, r.run_dir, skip=(INCOMPLETE,))
         r.phase("audit", t0)
         findings = r.all_findings()
         if code == 0:

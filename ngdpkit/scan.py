@@ -17,9 +17,13 @@ import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote, quote_plus
 
 from .secrets import SHORT_SECRET
+
+if TYPE_CHECKING:
+    from .settings import Environment, Settings
 
 
 @dataclass(frozen=True)
@@ -92,3 +96,32 @@ def stub_text(path: Path, names: list[str]) -> str:
         f"This file ({path.name}) was removed by ngdpkit because it contained a secret "
         f"({', '.join(names)}). Nothing of the secret is kept here. Find and fix what wrote it, then run again.\n"
     )
+
+
+def environment_secrets(settings: Settings, env: Environment) -> dict[str, list[str]]:
+    """Variable name -> every form to look for, for the secrets of one environment."""
+    from .secrets import resolve
+    from .system import authorization_parts
+
+    out: dict[str, list[str]] = {}
+    for var in env.secret_names:
+        secret = resolve(var, secrets_file=settings.secrets_file)
+        if secret is not None:
+            out[var] = authorization_parts(secret.reveal()) if var == env.authorization_env else [secret.reveal()]
+    return out
+
+
+def scrub_folder(folder: Path, secrets: dict[str, list[str]], *, skip: tuple[str, ...] = ()) -> list[tuple[Path, list[str]]]:
+    """Scan every file below ``folder``; replace each that holds a secret by a stub. Returns the hits."""
+    from .outputs import atomic_write
+
+    pins = needles(secrets)
+    hits: list[tuple[Path, list[str]]] = []
+    if not pins:
+        return hits
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.name not in skip):
+        names = scan_file(path, pins)
+        if names:
+            atomic_write(path, stub_text(path, names))
+            hits.append((path, names))
+    return hits
