@@ -31,6 +31,7 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check ngdpkit tests benchmarks
 	$(BIN)/ruff format --check ngdpkit tests benchmarks
+	$(BIN)/mypy ngdpkit
 
 clean:
 	rm -rf $(VENV) data/sample/runs data/sample/certs data/sample/sample.env

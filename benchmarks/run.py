@@ -36,7 +36,12 @@ def median_of(reps: int, fn: Callable[[], dict[str, Any]]) -> dict[str, Any]:
 
 
 def workload(name: str, folder: Path) -> dict[str, Any]:
-    r = subprocess.run([PY, str(HERE / "workloads.py"), name, str(folder)], capture_output=True, text=True, check=True)
+    r = subprocess.run(
+        [PY, str(HERE / "workloads.py"), name, str(folder)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
@@ -56,12 +61,20 @@ def bench_mailboxes(work: Path, sizes: list[int], reps: int) -> list[dict[str, A
         kit = median_of(reps, lambda f=folder: workload("kit", f))
         cal = median_of(reps, lambda f=folder: workload("calamine", f))
         opx = median_of(reps, lambda f=folder: workload("openpyxl", f))
-        rows.append({
-            "mailboxes": n, "kit": kit, "calamine": cal, "openpyxl": opx,
-            "kit_map_vs_calamine": round(kit["map_seconds"] / cal["seconds"], 2),
-            "openpyxl_vs_kit_map": round(opx["seconds"] / kit["map_seconds"], 2),
-        })
-        print(f"  mailboxes {n}: kit {kit['map_seconds']} s (+{kit['suggest_seconds']} s suggestions), calamine {cal['seconds']} s, openpyxl {opx['seconds']} s", flush=True)
+        rows.append(
+            {
+                "mailboxes": n,
+                "kit": kit,
+                "calamine": cal,
+                "openpyxl": opx,
+                "kit_map_vs_calamine": round(kit["map_seconds"] / cal["seconds"], 2),
+                "openpyxl_vs_kit_map": round(opx["seconds"] / kit["map_seconds"], 2),
+            }
+        )
+        print(
+            f"  mailboxes {n}: kit {kit['map_seconds']} s (+{kit['suggest_seconds']} s suggestions), calamine {cal['seconds']} s, openpyxl {opx['seconds']} s",
+            flush=True,
+        )
     return rows
 
 
@@ -77,15 +90,22 @@ def last_run_phases(sample: Path, env: str) -> dict[str, Any]:
     latest = (env_dir / "LATEST").read_text().strip()
     records = [json.loads(x) for x in (env_dir / latest / "audit.jsonl").read_text().splitlines()]
     finished = records[-1]
-    return {**{f"notebook {k}": v for k, v in finished["durations"].items()}, **finished.get("phases", {})}
+    return {
+        **{f"notebook {k}": v for k, v in finished["durations"].items()},
+        **finished.get("phases", {}),
+    }
 
 
 def bench_run(work: Path, reps: int) -> dict[str, Any]:
     sample = sample_copy(work, "sample-run")
     settings = str(sample / "migration.toml")
-    one = median_of(reps, lambda: timed([PY, "-m", "ngdpkit", "run", "--settings", settings, "--env", "test"]))
+    one = median_of(
+        reps, lambda: timed([PY, "-m", "ngdpkit", "run", "--settings", settings, "--env", "test"])
+    )
     phases = last_run_phases(sample, "test")
-    imports = median_of(reps, lambda: timed([PY, "-c", "import ngdpkit.runner, papermill, nbformat"]))
+    imports = median_of(
+        reps, lambda: timed([PY, "-c", "import ngdpkit.runner, papermill, nbformat"])
+    )
     script = (
         "import papermill as pm, tempfile, sys, pathlib, importlib.resources as r\n"
         "d = pathlib.Path(tempfile.mkdtemp()); (d / 'steps').mkdir()\n"
@@ -94,18 +114,40 @@ def bench_run(work: Path, reps: int) -> dict[str, Any]:
         f"    pm.execute_notebook(src, str(d / (n + '.ipynb')), parameters=dict(environment='test', settings={settings!r}, run_dir=str(d), online=False), kernel_name='python3', progress_bar=False, cwd=str(d))\n"
     )
     bare = median_of(reps, lambda: timed([PY, "-c", script]))
-    sequential = median_of(reps, lambda: {"seconds": timed([PY, "-m", "ngdpkit", "run", "--settings", settings, "--env", "test"])["seconds"] + timed([PY, "-m", "ngdpkit", "run", "--settings", settings, "--env", "production"])["seconds"]})
-    concurrent = median_of(reps, lambda: timed([PY, "-m", "ngdpkit", "run", "--settings", settings, "--env", "all"]))
-    check = median_of(reps, lambda: timed([PY, "-m", "ngdpkit", "check", "--settings", settings, "--env", "all"]))
+    sequential = median_of(
+        reps,
+        lambda: {
+            "seconds": timed([PY, "-m", "ngdpkit", "run", "--settings", settings, "--env", "test"])[
+                "seconds"
+            ]
+            + timed([PY, "-m", "ngdpkit", "run", "--settings", settings, "--env", "production"])[
+                "seconds"
+            ]
+        },
+    )
+    concurrent = median_of(
+        reps, lambda: timed([PY, "-m", "ngdpkit", "run", "--settings", settings, "--env", "all"])
+    )
+    check = median_of(
+        reps, lambda: timed([PY, "-m", "ngdpkit", "check", "--settings", settings, "--env", "all"])
+    )
     imp = median_of(reps, lambda: timed([PY, "-c", "import ngdpkit"]))
     out = {
-        "run_one_env": one, "phases_last_run": phases, "interpreter_and_imports": imports,
-        "bare_papermill": bare, "overhead_vs_papermill": round(one["seconds"] / bare["seconds"] - 1, 3),
-        "both_sequential": sequential, "both_concurrent": concurrent,
+        "run_one_env": one,
+        "phases_last_run": phases,
+        "interpreter_and_imports": imports,
+        "bare_papermill": bare,
+        "overhead_vs_papermill": round(one["seconds"] / bare["seconds"] - 1, 3),
+        "both_sequential": sequential,
+        "both_concurrent": concurrent,
         "concurrent_vs_one": round(concurrent["seconds"] / one["seconds"], 2),
-        "check_both": check, "import_ngdpkit": imp,
+        "check_both": check,
+        "import_ngdpkit": imp,
     }
-    print(f"  run one env {one['seconds']} s, bare papermill {bare['seconds']} s, both concurrent {concurrent['seconds']} s, sequential {sequential['seconds']} s, check {check['seconds']} s, import {imp['seconds']} s", flush=True)
+    print(
+        f"  run one env {one['seconds']} s, bare papermill {bare['seconds']} s, both concurrent {concurrent['seconds']} s, sequential {sequential['seconds']} s, check {check['seconds']} s, import {imp['seconds']} s",
+        flush=True,
+    )
     return out
 
 
@@ -116,7 +158,11 @@ def bench_probes(reps: int, count: int = 20, delay: float = 0.2) -> dict[str, An
 
     with tempfile.TemporaryDirectory(prefix="ngdpkit-probe-bench-") as tmp:
         ca_file = Path(tmp) / "ca.pem"
-        server = subprocess.Popen([PY, str(HERE / "slow_server.py"), str(delay), str(ca_file)], stdout=subprocess.PIPE, text=True)
+        server = subprocess.Popen(
+            [PY, str(HERE / "slow_server.py"), str(delay), str(ca_file)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         try:
             port = int(server.stdout.readline())  # type: ignore[union-attr]
             verify = ssl.create_default_context(cafile=str(ca_file))
@@ -132,54 +178,101 @@ def bench_probes(reps: int, count: int = 20, delay: float = 0.2) -> dict[str, An
             def sequential() -> dict[str, Any]:
                 t = time.perf_counter()
                 for p in probes:
-                    run_probe(p, resolver=resolver, timeout=5, verify=verify, client_ctx=None, authorization=None, source="")
+                    run_probe(
+                        p,
+                        resolver=resolver,
+                        timeout=5,
+                        verify=verify,
+                        client_ctx=None,
+                        authorization=None,
+                        source="",
+                    )
                 return {"seconds": time.perf_counter() - t}
 
             c, s = median_of(reps, concurrent), median_of(reps, sequential)
         finally:
             server.kill()
             server.wait()
-    print(f"  {count} probes at {int(delay * 1000)} ms: concurrent {c['seconds']} s, sequential {s['seconds']} s", flush=True)
-    return {"probes": count, "delay_s": delay, "concurrent": c, "sequential": s, "speedup": round(s["seconds"] / c["seconds"], 1)}
+    print(
+        f"  {count} probes at {int(delay * 1000)} ms: concurrent {c['seconds']} s, sequential {s['seconds']} s",
+        flush=True,
+    )
+    return {
+        "probes": count,
+        "delay_s": delay,
+        "concurrent": c,
+        "sequential": s,
+        "speedup": round(s["seconds"] / c["seconds"], 1),
+    }
 
 
 def markdown(results: dict[str, Any]) -> str:
-    lines = [f"Machine: {results['machine']}; median of {results['reps']} repetitions.", "", "| figure | ngdpkit | peer | ratio | target |", "|---|---|---|---|---|"]
+    lines = [
+        f"Machine: {results['machine']}; median of {results['reps']} repetitions.",
+        "",
+        "| figure | ngdpkit | peer | ratio | target |",
+        "|---|---|---|---|---|",
+    ]
     for row in results["mailboxes"]:
         n = row["mailboxes"]
-        lines.append(f"| {n:,} mailboxes: load + validate + map | {row['kit']['map_seconds']} s, {row['kit']['peak_mb']:.0f} MB | calamine {row['calamine']['seconds']} s, {row['calamine']['peak_mb']:.0f} MB | {row['kit_map_vs_calamine']}× | ≤ 1.5× |")
-        lines.append(f"| {n:,} mailboxes vs openpyxl | {row['kit']['map_seconds']} s | openpyxl {row['openpyxl']['seconds']} s, {row['openpyxl']['peak_mb']:.0f} MB | {row['openpyxl_vs_kit_map']}× faster | ≥ 3× |")
-        lines.append(f"| {n:,} mailboxes: suggestions for {row['kit'].get('unmapped', 0):,.0f} unmapped | {row['kit']['suggest_seconds']} s | – | – | – |")
+        lines.append(
+            f"| {n:,} mailboxes: load + validate + map | {row['kit']['map_seconds']} s, {row['kit']['peak_mb']:.0f} MB | calamine {row['calamine']['seconds']} s, {row['calamine']['peak_mb']:.0f} MB | {row['kit_map_vs_calamine']}× | ≤ 1.5× |"
+        )
+        lines.append(
+            f"| {n:,} mailboxes vs openpyxl | {row['kit']['map_seconds']} s | openpyxl {row['openpyxl']['seconds']} s, {row['openpyxl']['peak_mb']:.0f} MB | {row['openpyxl_vs_kit_map']}× faster | ≥ 3× |"
+        )
+        lines.append(
+            f"| {n:,} mailboxes: suggestions for {row['kit'].get('unmapped', 0):,.0f} unmapped | {row['kit']['suggest_seconds']} s | – | – | – |"
+        )
     r = results.get("run")
     if r:
         lines += [
             f"| `ngdpkit run`, one environment (sample) | {r['run_one_env']['seconds']} s | bare papermill {r['bare_papermill']['seconds']} s | {r['overhead_vs_papermill'] * 100:+.0f}% | < 20 s, < +30% |",
             f"| both environments | concurrent {r['both_concurrent']['seconds']} s | sequential {r['both_sequential']['seconds']} s | {r['concurrent_vs_one']}× one env | < 1.5× one env |",
             f"| `ngdpkit check`, both environments | {r['check_both']['seconds']} s | – | – | < 3 s |",
-            f"| `python -c \"import ngdpkit\"` | {r['import_ngdpkit']['seconds']} s | – | – | < 0.5 s |",
+            f'| `python -c "import ngdpkit"` | {r["import_ngdpkit"]["seconds"]} s | – | – | < 0.5 s |',
         ]
     p = results.get("probes")
     if p:
-        lines.append(f"| {p['probes']} probes, server answers after {int(p['delay_s'] * 1000)} ms | concurrent {p['concurrent']['seconds']} s | sequential {p['sequential']['seconds']} s | {p['speedup']}× | < 1 s |")
+        lines.append(
+            f"| {p['probes']} probes, server answers after {int(p['delay_s'] * 1000)} ms | concurrent {p['concurrent']['seconds']} s | sequential {p['sequential']['seconds']} s | {p['speedup']}× | < 1 s |"
+        )
     if r:
-        lines += ["", "Where one environment's run spends its time (from the run's own audit records):", "", "| part | seconds |", "|---|---|"]
-        lines.append(f"| interpreter and imports (`python -c \"import ngdpkit.runner, papermill\"`) | {r['interpreter_and_imports']['seconds']} |")
+        lines += [
+            "",
+            "Where one environment's run spends its time (from the run's own audit records):",
+            "",
+            "| part | seconds |",
+            "|---|---|",
+        ]
+        lines.append(
+            f'| interpreter and imports (`python -c "import ngdpkit.runner, papermill"`) | {r["interpreter_and_imports"]["seconds"]} |'
+        )
         lines += [f"| {k} | {v} |" for k, v in r["phases_last_run"].items()]
     return "\n".join(lines) + "\n"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--smoke", action="store_true", help="each benchmark once, at its smallest size")
+    parser.add_argument(
+        "--smoke", action="store_true", help="each benchmark once, at its smallest size"
+    )
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--out", type=Path, default=HERE / "results")
     args = parser.parse_args()
     reps = 1 if args.smoke else max(5, args.reps)
     sizes = [1000] if args.smoke else [1000, 10_000, 100_000]
-    results: dict[str, Any] = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}", "reps": reps, "smoke": args.smoke}
+    results: dict[str, Any] = {
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "reps": reps,
+        "smoke": args.smoke,
+    }
     with tempfile.TemporaryDirectory(prefix="ngdpkit-bench-") as tmp:
         work = Path(tmp)
-        print("mailbox export (kit vs bare calamine and openpyxl reads of the same files):", flush=True)
+        print(
+            "mailbox export (kit vs bare calamine and openpyxl reads of the same files):",
+            flush=True,
+        )
         results["mailboxes"] = bench_mailboxes(work, sizes, reps)
         print("runs:", flush=True)
         results["run"] = bench_run(work, reps)

@@ -47,7 +47,9 @@ def build(directory: Path, n: int) -> None:
     for i in range(n):
         mid = f"{1_000_000 + i:08d}"
         unit = i % CONTACT_POINTS
-        ws.append([mid, f"Postkasse {i} {units[unit]}", units[unit], f"00.01.00-G01-{i % 97:02d}-25", ""])
+        ws.append(
+            [mid, f"Postkasse {i} {units[unit]}", units[unit], f"00.01.00-G01-{i % 97:02d}-25", ""]
+        )
         if i % 100 == 99:
             continue  # 1% unmapped
         if i % 2:
@@ -57,9 +59,33 @@ def build(directory: Path, n: int) -> None:
     wb.save(directory / FILES[0])
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Kontaktpunkter")
-    ws.append(["Kontaktpunkt ID", "Navn", "Borgere", "Virksomheder", "Myndigheder", "Skjult", "Aktiv", "Modtagersystem", "Postkasse IDs"])
+    ws.append(
+        [
+            "Kontaktpunkt ID",
+            "Navn",
+            "Borgere",
+            "Virksomheder",
+            "Myndigheder",
+            "Skjult",
+            "Aktiv",
+            "Modtagersystem",
+            "Postkasse IDs",
+        ]
+    )
     for j, guid in enumerate(cps):
-        ws.append([guid, units[j], "ja", "nej", "nej", "nej", "ja", SYSTEM_ID, " ".join(translations.get(j, []))])
+        ws.append(
+            [
+                guid,
+                units[j],
+                "ja",
+                "nej",
+                "nej",
+                "nej",
+                "ja",
+                SYSTEM_ID,
+                " ".join(translations.get(j, [])),
+            ]
+        )
     wb.save(directory / FILES[1])
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Mapping")
@@ -79,12 +105,27 @@ def kit(directory: Path) -> dict:
     export = read_mailbox_export(directory / FILES[0], label=FILES[0])
     cps = read_contact_points(directory / FILES[1], label=FILES[1], system_id=SYSTEM_ID)
     mapping_file = read_mapping_file(directory / FILES[2], label=FILES[2])
-    mapped = map_mailboxes(export.frame, mapping=mapping_file, contact_points=cps.points, system_id=SYSTEM_ID, default_contact_point=(directory / "default.txt").read_text(), export_label=FILES[0])
+    mapped = map_mailboxes(
+        export.frame,
+        mapping=mapping_file,
+        contact_points=cps.points,
+        system_id=SYSTEM_ID,
+        default_contact_point=(directory / "default.txt").read_text(),
+        export_label=FILES[0],
+    )
     mid = time.perf_counter()
     suggestions = suggest(mapped, cps.points)
     end = time.perf_counter()
     counts = mapped.counts()
-    return {"seconds": end - start, "map_seconds": mid - start, "suggest_seconds": end - mid, "peak_mb": peak_mb(), "rows": len(export), "unmapped": counts.get("unmapped", 0), "suggestions": len(suggestions)}
+    return {
+        "seconds": end - start,
+        "map_seconds": mid - start,
+        "suggest_seconds": end - mid,
+        "peak_mb": peak_mb(),
+        "rows": len(export),
+        "unmapped": counts.get("unmapped", 0),
+        "suggestions": len(suggestions),
+    }
 
 
 def bare(directory: Path, engine: str) -> dict:
@@ -93,7 +134,11 @@ def bare(directory: Path, engine: str) -> dict:
 
     rows = 0
     for name in FILES:
-        rows += len(pd.read_excel(directory / name, engine=engine, dtype=str, header=1 if name == FILES[0] else 0))
+        rows += len(
+            pd.read_excel(
+                directory / name, engine=engine, dtype=str, header=1 if name == FILES[0] else 0
+            )
+        )
     return {"seconds": time.perf_counter() - start, "peak_mb": peak_mb(), "rows": rows}
 
 

@@ -25,7 +25,9 @@ FINISHED = "run_finished"
 
 
 def canonical(record: dict[str, Any]) -> bytes:
-    return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
+        "utf-8"
+    )
 
 
 def record_hash(record: dict[str, Any]) -> str:
@@ -52,7 +54,13 @@ class AuditTrail:
         self.hashes: dict[str, str] = {}
 
     def append(self, event: str, **data: Any) -> dict[str, Any]:
-        record = {"seq": self.count, "event": event, "at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"), **data, "prev": self.last_hash}
+        record = {
+            "seq": self.count,
+            "event": event,
+            "at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            **data,
+            "prev": self.last_hash,
+        }
         record["hash"] = record_hash(record)
         with self.path.open("a", encoding="utf-8", newline="\n") as fh:
             fh.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
@@ -66,9 +74,13 @@ class AuditTrail:
 
 def record_outputs(trail: AuditTrail, run_dir: Path, *, skip: tuple[str, ...] = ()) -> None:
     """One ``output_written`` record per file of the run (path, size, SHA-256)."""
-    for path in sorted(p for p in run_dir.rglob("*") if p.is_file() and p.name not in (AUDIT, MANIFEST, *skip)):
+    for path in sorted(
+        p for p in run_dir.rglob("*") if p.is_file() and p.name not in (AUDIT, MANIFEST, *skip)
+    ):
         size, digest = file_digest(path)
-        trail.append("output_written", path=path.relative_to(run_dir).as_posix(), size=size, sha256=digest)
+        trail.append(
+            "output_written", path=path.relative_to(run_dir).as_posix(), size=size, sha256=digest
+        )
 
 
 def write_manifest(run_dir: Path, trail: AuditTrail) -> Path:
@@ -76,10 +88,22 @@ def write_manifest(run_dir: Path, trail: AuditTrail) -> Path:
     from .outputs import write_json
 
     files = []
-    for path in sorted(p for p in run_dir.rglob("*") if p.is_file() and p.name != MANIFEST and not p.name.endswith(".tmp")):
+    for path in sorted(
+        p
+        for p in run_dir.rglob("*")
+        if p.is_file() and p.name != MANIFEST and not p.name.endswith(".tmp")
+    ):
         size, digest = file_digest(path)
         files.append({"path": path.relative_to(run_dir).as_posix(), "size": size, "sha256": digest})
-    return write_json(run_dir / MANIFEST, {"schema": "ngdpkit/manifest/1", "final_hash": trail.last_hash, "records": trail.count, "files": files})
+    return write_json(
+        run_dir / MANIFEST,
+        {
+            "schema": "ngdpkit/manifest/1",
+            "final_hash": trail.last_hash,
+            "records": trail.count,
+            "files": files,
+        },
+    )
 
 
 @dataclass
@@ -113,20 +137,30 @@ def verify(target: Path, *, expect_hash: str | None = None) -> Verdict:
     for i, rec in enumerate(records):
         number = i + 1
         if record_hash(rec) != rec.get("hash"):
-            problems.append(f"record {number} ({rec.get('event', '?')}): its content was changed (hash mismatch)")
+            problems.append(
+                f"record {number} ({rec.get('event', '?')}): its content was changed (hash mismatch)"
+            )
             break
         if rec.get("prev") != prev:
             back = rec.get("prev")
             if back in hashes[:i]:
                 j = hashes.index(back) + 1
-                problems.append(f"record {number} ({rec.get('event', '?')}): follows record {j}; the record(s) between were removed")
+                problems.append(
+                    f"record {number} ({rec.get('event', '?')}): follows record {j}; the record(s) between were removed"
+                )
             elif back in hashes[i + 1 :]:
-                problems.append(f"record {number} ({rec.get('event', '?')}): out of order (records were reordered)")
+                problems.append(
+                    f"record {number} ({rec.get('event', '?')}): out of order (records were reordered)"
+                )
             else:
-                problems.append(f"record {number} ({rec.get('event', '?')}): does not follow record {number - 1}; a record was added or removed before it")
+                problems.append(
+                    f"record {number} ({rec.get('event', '?')}): does not follow record {number - 1}; a record was added or removed before it"
+                )
             break
         if rec.get("seq") not in (None, i):
-            problems.append(f"record {number} ({rec.get('event', '?')}): sequence number {rec.get('seq')} where {i} was expected")
+            problems.append(
+                f"record {number} ({rec.get('event', '?')}): sequence number {rec.get('seq')} where {i} was expected"
+            )
             break
         prev = rec["hash"]
     final = records[-1]["hash"] if records else ""
@@ -140,13 +174,21 @@ def verify(target: Path, *, expect_hash: str | None = None) -> Verdict:
                 problems.append(f"{MANIFEST}: not valid JSON")
             expected = manifest.get("records")
             if isinstance(expected, int) and len(records) < expected:
-                problems.append(f"missing tail: {len(records)} records, the manifest says {expected}")
+                problems.append(
+                    f"missing tail: {len(records)} records, the manifest says {expected}"
+                )
             elif isinstance(expected, int) and len(records) > expected:
-                problems.append(f"record {expected + 1}: added after the run finished (the manifest says {expected} records)")
+                problems.append(
+                    f"record {expected + 1}: added after the run finished (the manifest says {expected} records)"
+                )
             elif manifest.get("final_hash") not in (None, final):
-                problems.append(f"the final hash {final[:12]}… is not the manifest's {str(manifest.get('final_hash'))[:12]}…")
+                problems.append(
+                    f"the final hash {final[:12]}… is not the manifest's {str(manifest.get('final_hash'))[:12]}…"
+                )
         if not problems and (not records or records[-1].get("event") != FINISHED):
-            problems.append(f"missing tail: the last record is {records[-1].get('event') if records else 'none'!r}, not {FINISHED!r}")
+            problems.append(
+                f"missing tail: the last record is {records[-1].get('event') if records else 'none'!r}, not {FINISHED!r}"
+            )
     notes = []
     if expect_hash:
         want = expect_hash.lower()

@@ -15,7 +15,17 @@ from pathlib import Path
 
 from .errors import InputError
 
-VERSIONS = ("ngdpkit", "papermill", "nbclient", "nbconvert", "pandas", "openpyxl", "python-calamine", "cryptography", "httpx")
+VERSIONS = (
+    "ngdpkit",
+    "papermill",
+    "nbclient",
+    "nbconvert",
+    "pandas",
+    "openpyxl",
+    "python-calamine",
+    "cryptography",
+    "httpx",
+)
 
 
 def versions() -> dict[str, str]:
@@ -35,13 +45,48 @@ def make_bundle(run_dir: Path, *, with_workbooks: bool = False) -> Path:
     for path in sorted((run_dir / "steps").glob("*.json")):
         data = json.loads(path.read_text(encoding="utf-8"))
         results = data.get("results", {})
-        keep = {k: results[k] for k in ("certificate", "public_only", "system", "network", "evidence", "counts", "count", "withheld_by", "blocking") if k in results}
-        steps[path.stem] = {"status": data.get("status"), "duration_s": data.get("duration_s"), "results": keep}
-    summary = {"run": run_dir.name, "environment": run_dir.parent.name, "versions": versions(), "steps": steps}
+        keep = {
+            k: results[k]
+            for k in (
+                "certificate",
+                "public_only",
+                "system",
+                "network",
+                "evidence",
+                "counts",
+                "count",
+                "withheld_by",
+                "blocking",
+            )
+            if k in results
+        }
+        steps[path.stem] = {
+            "status": data.get("status"),
+            "duration_s": data.get("duration_s"),
+            "results": keep,
+        }
+    summary = {
+        "run": run_dir.name,
+        "environment": run_dir.parent.name,
+        "versions": versions(),
+        "steps": steps,
+    }
     target = run_dir.parent / f"{run_dir.name}-support.zip"
-    names = ["findings.json", "manifest.json", "audit.jsonl", "portal-registration.json", "firewall-rules.csv", "dispatcher-config.json"]
+    names = [
+        "findings.json",
+        "manifest.json",
+        "audit.jsonl",
+        "portal-registration.json",
+        "firewall-rules.csv",
+        "dispatcher-config.json",
+    ]
     if with_workbooks:
-        names += ["mailbox-mapping.xlsx", "mailbox-mapping.csv", "mapping-suggestions.xlsx", "contact-point-plan.xlsx"]
+        names += [
+            "mailbox-mapping.xlsx",
+            "mailbox-mapping.csv",
+            "mapping-suggestions.xlsx",
+            "contact-point-plan.xlsx",
+        ]
     tmp = target.with_suffix(".zip.tmp")
     with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("summary.json", json.dumps(summary, ensure_ascii=False, indent=2))

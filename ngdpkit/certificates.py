@@ -20,7 +20,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
-from cryptography.x509.oid import ExtensionOID, NameOID
+from cryptography.x509.oid import NameOID
 
 from . import findings as F
 from .errors import InputError
@@ -29,10 +29,17 @@ from .secrets import Secret
 from .trust import TrustAnchors, is_self_signed
 
 OCES3_POLICY_ARC = "1.2.208.169.1.1.1.3.7"
-OCES2_POLICY = re.compile(r"^1\.2\.208\.169\.1\.1\.1\.(1\.\d|2\.(?!7(\.|$))\d|3\.(?!7(\.|$))\d|4\.\d)")
+OCES2_POLICY = re.compile(
+    r"^1\.2\.208\.169\.1\.1\.1\.(1\.\d|2\.(?!7(\.|$))\d|3\.(?!7(\.|$))\d|4\.\d)"
+)
 OCES2_SERIAL = re.compile(r"CVR:\d{8}-(FID|UID|RID):")
-OCES3_SERIAL = re.compile(r"^UI:DK-O:G:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-NAME_OVERRIDES = {NameOID.ORGANIZATION_IDENTIFIER: "organizationIdentifier", NameOID.SERIAL_NUMBER: "serialNumber"}
+OCES3_SERIAL = re.compile(
+    r"^UI:DK-O:G:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+)
+NAME_OVERRIDES = {
+    NameOID.ORGANIZATION_IDENTIFIER: "organizationIdentifier",
+    NameOID.SERIAL_NUMBER: "serialNumber",
+}
 PUBLIC_SUFFIXES = (".pem", ".cer", ".crt", ".der")
 OCES2_END = "31 October 2023"
 
@@ -75,31 +82,59 @@ def load_certificate(path: Path, *, label: str, password: Secret | None) -> Load
     if path.suffix.lower() in PUBLIC_SUFFIXES or data.lstrip().startswith(b"-----BEGIN"):
         return _load_public(data, label)
     if not _der_length_ok(data):
-        raise InputError(f"{label}: not a PKCS#12 (.p12/.pfx) file, or it is truncated ({len(data)} bytes)")
+        raise InputError(
+            f"{label}: not a PKCS#12 (.p12/.pfx) file, or it is truncated ({len(data)} bytes)"
+        )
     try:
         p12 = pkcs12.load_pkcs12(data, password.reveal().encode() if password else None)
     except ValueError:
         if password is None:
-            return LoadedCertificate(leaf=None, findings=[])  # SECRET_MISSING is reported by the caller
+            return LoadedCertificate(
+                leaf=None, findings=[]
+            )  # SECRET_MISSING is reported by the caller
         return LoadedCertificate(
             leaf=None,
-            findings=[F.error("CERT_BAD_PASSWORD", f"The password in {password.name} does not open {label}.", label)],
+            findings=[
+                F.error(
+                    "CERT_BAD_PASSWORD",
+                    f"The password in {password.name} does not open {label}.",
+                    label,
+                )
+            ],
         )
     key = p12.key
-    certs = ([p12.cert.certificate] if p12.cert else []) + [c.certificate for c in p12.additional_certs]
+    certs = ([p12.cert.certificate] if p12.cert else []) + [
+        c.certificate for c in p12.additional_certs
+    ]
     found: list[Finding] = []
     if key is None:
-        found.append(F.error("CERT_NO_PRIVATE_KEY", f"{label} holds no private key; NgDP needs the private form (.p12/.pfx with its key).", label))
+        found.append(
+            F.error(
+                "CERT_NO_PRIVATE_KEY",
+                f"{label} holds no private key; NgDP needs the private form (.p12/.pfx with its key).",
+                label,
+            )
+        )
     leaf, extra, more = _pick_leaf(certs, key, label, found)
     return LoadedCertificate(leaf=leaf, key=key, extra=extra, findings=found + more)
 
 
 def _load_public(data: bytes, label: str) -> LoadedCertificate:
     try:
-        certs = x509.load_pem_x509_certificates(data) if b"-----BEGIN" in data else [x509.load_der_x509_certificate(data)]
+        certs = (
+            x509.load_pem_x509_certificates(data)
+            if b"-----BEGIN" in data
+            else [x509.load_der_x509_certificate(data)]
+        )
     except ValueError as exc:
         raise InputError(f"{label}: not a certificate file (PEM or DER): {exc}") from exc
-    found = [F.info("CERT_PUBLIC_ONLY", f"{label} is the public certificate only; the password and private key are not checked here (operations hold the key).", label)]
+    found = [
+        F.info(
+            "CERT_PUBLIC_ONLY",
+            f"{label} is the public certificate only; the password and private key are not checked here (operations hold the key).",
+            label,
+        )
+    ]
     leaf, extra, more = _pick_leaf(certs, None, label, found)
     return LoadedCertificate(leaf=leaf, extra=extra, public_only=True, findings=found + more)
 
@@ -116,7 +151,9 @@ def _same_key(cert: x509.Certificate, key: Any) -> bool:
     return cert.public_key().public_bytes(*fmt) == key.public_key().public_bytes(*fmt)
 
 
-def _pick_leaf(certs: list[x509.Certificate], key: Any, label: str, found: list[Finding]) -> tuple[x509.Certificate | None, list[x509.Certificate], list[Finding]]:
+def _pick_leaf(
+    certs: list[x509.Certificate], key: Any, label: str, found: list[Finding]
+) -> tuple[x509.Certificate | None, list[x509.Certificate], list[Finding]]:
     more: list[Finding] = []
     leaves = [c for c in certs if not _is_ca(c)] or certs[:1]
     if not leaves:
@@ -127,9 +164,21 @@ def _pick_leaf(certs: list[x509.Certificate], key: Any, label: str, found: list[
         if matching:
             leaf = matching[0]
         else:
-            more.append(F.error("CERT_KEY_MISMATCH", f"The private key in {label} does not belong to its certificate ({_cn(leaf)}).", label))
+            more.append(
+                F.error(
+                    "CERT_KEY_MISMATCH",
+                    f"The private key in {label} does not belong to its certificate ({_cn(leaf)}).",
+                    label,
+                )
+            )
     if len(leaves) > 1:
-        more.append(F.info("CERT_SEVERAL_LEAVES", f"{label} holds {len(leaves)} end-entity certificates; using {_cn(leaf)}{' (the one matching the key)' if key is not None else ''}.", label))
+        more.append(
+            F.info(
+                "CERT_SEVERAL_LEAVES",
+                f"{label} holds {len(leaves)} end-entity certificates; using {_cn(leaf)}{' (the one matching the key)' if key is not None else ''}.",
+                label,
+            )
+        )
     extra = [c for c in certs if c is not leaf]
     return leaf, extra, more
 
@@ -165,7 +214,13 @@ def policies_of(cert: x509.Certificate) -> list[str]:
     return [p.policy_identifier.dotted_string for p in ext]
 
 
-def facts(cert: x509.Certificate, *, chain: list[x509.Certificate] | None = None, kind: str | None = None, now: dt.datetime | None = None) -> dict[str, Any]:
+def facts(
+    cert: x509.Certificate,
+    *,
+    chain: list[x509.Certificate] | None = None,
+    kind: str | None = None,
+    now: dt.datetime | None = None,
+) -> dict[str, Any]:
     """The certificate block of ``dispatcher-config.json`` and ``cert inspect --json``."""
     now = now or dt.datetime.now(dt.UTC)
     after = cert.not_valid_after_utc
@@ -195,7 +250,9 @@ def key_description(key: Any) -> str:
     return type(key).__name__
 
 
-def build_chain(leaf: x509.Certificate, extra: list[x509.Certificate], anchors: TrustAnchors) -> tuple[str | None, list[x509.Certificate], str]:
+def build_chain(
+    leaf: x509.Certificate, extra: list[x509.Certificate], anchors: TrustAnchors
+) -> tuple[str | None, list[x509.Certificate], str]:
     """Which kind's root the leaf chains to (None: neither), the chain, and the reason in words."""
     from cryptography.x509.verification import (
         Criticality,
@@ -207,7 +264,9 @@ def build_chain(leaf: x509.Certificate, extra: list[x509.Certificate], anchors: 
 
     if is_self_signed(leaf):
         return None, [leaf], "the certificate is self-signed, not issued by an OCES3 CA"
-    ee = ExtensionPolicy.webpki_defaults_ee().may_be_present(x509.SubjectAlternativeName, Criticality.AGNOSTIC, None)
+    ee = ExtensionPolicy.webpki_defaults_ee().may_be_present(
+        x509.SubjectAlternativeName, Criticality.AGNOSTIC, None
+    )
     ca = ExtensionPolicy.webpki_defaults_ca()
     lo, hi = leaf.not_valid_before_utc, leaf.not_valid_after_utc
     now = dt.datetime.now(dt.UTC)
@@ -217,7 +276,13 @@ def build_chain(leaf: x509.Certificate, extra: list[x509.Certificate], anchors: 
     for kind, roots in anchors.roots.items():
         if not roots:
             continue
-        verifier = PolicyBuilder().store(Store(list(roots))).time(at).extension_policies(ca_policy=ca, ee_policy=ee).build_client_verifier()
+        verifier = (
+            PolicyBuilder()
+            .store(Store(list(roots)))
+            .time(at)
+            .extension_policies(ca_policy=ca, ee_policy=ee)
+            .build_client_verifier()
+        )
         try:
             verified = verifier.verify(leaf, intermediates)
             return kind, list(verified.chain), ""
@@ -262,55 +327,140 @@ def check_certificate(
     now = now or dt.datetime.now(dt.UTC)
     chain_kind, chain, reason = build_chain(leaf, loaded.extra, anchors)
     if anchors.custom:
-        found.append(F.warning("CERT_CUSTOM_TRUST_ANCHORS", f"Checked against custom trust anchors for {', '.join(anchors.custom_kinds)}, not the real OCES3 roots; this proves nothing about a real OCES3 certificate.", "trust_anchors"))
+        found.append(
+            F.warning(
+                "CERT_CUSTOM_TRUST_ANCHORS",
+                f"Checked against custom trust anchors for {', '.join(anchors.custom_kinds)}, not the real OCES3 roots; this proves nothing about a real OCES3 certificate.",
+                "trust_anchors",
+            )
+        )
     if chain_kind is None:
-        found.append(F.error("CERT_CHAIN_INVALID", f"The certificate {_cn(leaf)!r} is not trusted: {reason}.", label))
+        found.append(
+            F.error(
+                "CERT_CHAIN_INVALID",
+                f"The certificate {_cn(leaf)!r} is not trusted: {reason}.",
+                label,
+            )
+        )
     elif chain_kind != kind:
         sev = F.error if kind == "production" else F.warning
-        note = "" if kind == "production" else " (NgDP test normally expects a test certificate: inferred)"
-        found.append(sev("CERT_WRONG_ENVIRONMENT", f"This is a {chain_kind} certificate (it chains to the {chain_kind} root) in a {kind} environment{note}.", label))
+        note = (
+            ""
+            if kind == "production"
+            else " (NgDP test normally expects a test certificate: inferred)"
+        )
+        found.append(
+            sev(
+                "CERT_WRONG_ENVIRONMENT",
+                f"This is a {chain_kind} certificate (it chains to the {chain_kind} root) in a {kind} environment{note}.",
+                label,
+            )
+        )
 
     oces2 = is_oces2(leaf)
     if oces2:
-        found.append(F.error("CERT_OCES2", f"This is an OCES2 certificate ({oces2}); OCES2 ended on {OCES2_END}, order a FOCES3/VOCES3 (OCES3) certificate through MitID Erhverv.", label))
+        found.append(
+            F.error(
+                "CERT_OCES2",
+                f"This is an OCES2 certificate ({oces2}); OCES2 ended on {OCES2_END}, order a FOCES3/VOCES3 (OCES3) certificate through MitID Erhverv.",
+                label,
+            )
+        )
     else:
         missing = []
-        if not any(p == OCES3_POLICY_ARC or p.startswith(OCES3_POLICY_ARC + ".") for p in policies_of(leaf)):
+        if not any(
+            p == OCES3_POLICY_ARC or p.startswith(OCES3_POLICY_ARC + ".") for p in policies_of(leaf)
+        ):
             missing.append(f"a certificate policy under {OCES3_POLICY_ARC}")
         if not re.fullmatch(r"NTRDK-\d{8}", _attr(leaf, NameOID.ORGANIZATION_IDENTIFIER)):
             missing.append("organizationIdentifier NTRDK-<CVR>")
         if not OCES3_SERIAL.match(_attr(leaf, NameOID.SERIAL_NUMBER)):
             missing.append("serialNumber UI:DK-O:G:<uuid>")
-        if chain_kind and not anchors.custom and len(chain) > 1 and "OCES udstedende-CA" not in _cn(chain[1]):
+        if (
+            chain_kind
+            and not anchors.custom
+            and len(chain) > 1
+            and "OCES udstedende-CA" not in _cn(chain[1])
+        ):
             missing.append("issuer Den Danske Stat OCES udstedende-CA 1")
         if missing:
-            found.append(F.error("CERT_NOT_OCES3", f"The certificate is not shaped like an OCES3 organisation/system certificate: it lacks {', '.join(missing)}.", label))
+            found.append(
+                F.error(
+                    "CERT_NOT_OCES3",
+                    f"The certificate is not shaped like an OCES3 organisation/system certificate: it lacks {', '.join(missing)}.",
+                    label,
+                )
+            )
 
     cert_cvr = cvr_of(leaf)
     if cvr and cert_cvr and cert_cvr != cvr:
-        found.append(F.error("CERT_CVR_MISMATCH", f"The certificate belongs to CVR {cert_cvr}, not the organisation's CVR {cvr}.", label))
+        found.append(
+            F.error(
+                "CERT_CVR_MISMATCH",
+                f"The certificate belongs to CVR {cert_cvr}, not the organisation's CVR {cvr}.",
+                label,
+            )
+        )
 
     days = (leaf.not_valid_after_utc - now).days
     if leaf.not_valid_after_utc <= now:
-        found.append(F.error("CERT_EXPIRED", f"The certificate expired on {leaf.not_valid_after_utc:%Y-%m-%d} ({-days} days ago).", label))
+        found.append(
+            F.error(
+                "CERT_EXPIRED",
+                f"The certificate expired on {leaf.not_valid_after_utc:%Y-%m-%d} ({-days} days ago).",
+                label,
+            )
+        )
     elif leaf.not_valid_before_utc > now:
-        found.append(F.error("CERT_NOT_YET_VALID", f"The certificate is valid only from {leaf.not_valid_before_utc:%Y-%m-%d %H:%M} UTC.", label))
+        found.append(
+            F.error(
+                "CERT_NOT_YET_VALID",
+                f"The certificate is valid only from {leaf.not_valid_before_utc:%Y-%m-%d %H:%M} UTC.",
+                label,
+            )
+        )
     elif days < error_days:
-        found.append(F.error("CERT_EXPIRES_SOON", f"The certificate expires on {leaf.not_valid_after_utc:%Y-%m-%d}, in {days} days (under {error_days}).", label))
+        found.append(
+            F.error(
+                "CERT_EXPIRES_SOON",
+                f"The certificate expires on {leaf.not_valid_after_utc:%Y-%m-%d}, in {days} days (under {error_days}).",
+                label,
+            )
+        )
     elif days < warn_days:
-        found.append(F.warning("CERT_EXPIRES_SOON", f"The certificate expires on {leaf.not_valid_after_utc:%Y-%m-%d}, in {days} days (under {warn_days}); order its successor now.", label))
+        found.append(
+            F.warning(
+                "CERT_EXPIRES_SOON",
+                f"The certificate expires on {leaf.not_valid_after_utc:%Y-%m-%d}, in {days} days (under {warn_days}); order its successor now.",
+                label,
+            )
+        )
 
     key = leaf.public_key()
-    weak = not ((isinstance(key, rsa.RSAPublicKey) and key.key_size >= 2048) or (isinstance(key, ec.EllipticCurvePublicKey) and key.curve.key_size >= 256))
+    weak = not (
+        (isinstance(key, rsa.RSAPublicKey) and key.key_size >= 2048)
+        or (isinstance(key, ec.EllipticCurvePublicKey) and key.curve.key_size >= 256)
+    )
     if weak:
-        found.append(F.error("CERT_WEAK_KEY", f"The certificate's key is {key_description(key)}; NgDP needs RSA of at least 2048 bits (OCES3 uses 3072) or EC P-256 or stronger.", label))
+        found.append(
+            F.error(
+                "CERT_WEAK_KEY",
+                f"The certificate's key is {key_description(key)}; NgDP needs RSA of at least 2048 bits (OCES3 uses 3072) or EC P-256 or stronger.",
+                label,
+            )
+        )
     try:
-        ku = leaf.extensions.get_extension_for_oid(ExtensionOID.KEY_USAGE).value
-        signs = ku.digital_signature
+        signs = leaf.extensions.get_extension_for_class(x509.KeyUsage).value.digital_signature
     except x509.ExtensionNotFound:
         signs = False
     if not signs:
-        found.append(F.error("CERT_KEY_USAGE", "The certificate's key usage does not allow digitalSignature, which mutual TLS needs.", label))
+        found.append(
+            F.error(
+                "CERT_KEY_USAGE",
+                "The certificate's key usage does not allow digitalSignature, which mutual TLS needs.",
+                label,
+            )
+        )
     return facts(leaf, chain=chain, kind=chain_kind, now=now), found
 
 
@@ -320,4 +470,8 @@ def fingerprint(path: Path, password: Secret | None) -> str | None:
         loaded = load_certificate(path, label=path.name, password=password)
     except InputError:
         return None
-    return hashlib.sha256(loaded.leaf.public_bytes(serialization.Encoding.DER)).hexdigest() if loaded.leaf else None
+    return (
+        hashlib.sha256(loaded.leaf.public_bytes(serialization.Encoding.DER)).hexdigest()
+        if loaded.leaf
+        else None
+    )

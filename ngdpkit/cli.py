@@ -26,38 +26,80 @@ def _settings_arg(p: argparse.ArgumentParser) -> None:
 
 
 def _env_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--env", action="append", default=[], metavar="NAME", help="an environment; repeat it, or 'all'")
+    p.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="an environment; repeat it, or 'all'",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ngdpkit", description="Take KMD WorkZone from e-Boks to NgDP: checks, configuration and sign-off documents per environment.")
+    parser = argparse.ArgumentParser(
+        prog="ngdpkit",
+        description="Take KMD WorkZone from e-Boks to NgDP: checks, configuration and sign-off documents per environment.",
+    )
     parser.add_argument("--version", action="version", version=f"ngdpkit {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("run", help="execute the notebooks per environment and write run folders")
     _settings_arg(p)
     _env_arg(p)
-    p.add_argument("--out", type=Path, help="where run folders go (default: runs/ beside the settings)")
+    p.add_argument(
+        "--out", type=Path, help="where run folders go (default: runs/ beside the settings)"
+    )
     p.add_argument("--online", action="store_true", help="also run the live network checks")
-    p.add_argument("--pdf", action="store_true", help="also print signoff/signoff.pdf with a local Chromium, Chrome or Edge")
-    p.add_argument("--notebooks", type=Path, help="use customised notebooks from this folder (see `ngdpkit notebooks`)")
+    p.add_argument(
+        "--pdf",
+        action="store_true",
+        help="also print signoff/signoff.pdf with a local Chromium, Chrome or Edge",
+    )
+    p.add_argument(
+        "--notebooks",
+        type=Path,
+        help="use customised notebooks from this folder (see `ngdpkit notebooks`)",
+    )
 
     p = sub.add_parser("check", help="the same checks in-process; no notebooks, no files")
     _settings_arg(p)
     _env_arg(p)
     p.add_argument("--online", action="store_true")
-    p.add_argument("--json", action="store_true", help="one JSON object per environment (an array when more than one)")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="one JSON object per environment (an array when more than one)",
+    )
 
-    cert = sub.add_parser("cert", help="certificate tools").add_subparsers(dest="cert_command", required=True, metavar="SUBCOMMAND")
-    p = cert.add_parser("inspect", help="facts and findings for a .p12/.pfx or a public certificate")
+    cert = sub.add_parser("cert", help="certificate tools").add_subparsers(
+        dest="cert_command", required=True, metavar="SUBCOMMAND"
+    )
+    p = cert.add_parser(
+        "inspect", help="facts and findings for a .p12/.pfx or a public certificate"
+    )
     p.add_argument("file", type=Path)
-    p.add_argument("--password-env", metavar="VAR", help="the environment variable holding the .p12 password")
-    p.add_argument("--env", dest="kind", choices=("test", "production"), help="the environment kind it is meant for")
+    p.add_argument(
+        "--password-env", metavar="VAR", help="the environment variable holding the .p12 password"
+    )
+    p.add_argument(
+        "--env",
+        dest="kind",
+        choices=("test", "production"),
+        help="the environment kind it is meant for",
+    )
     p.add_argument("--cvr", help="the organisation's CVR")
-    p.add_argument("--trust-anchors", action="append", default=[], metavar="KIND=PEM", help="custom anchors, e.g. test=root.pem")
+    p.add_argument(
+        "--trust-anchors",
+        action="append",
+        default=[],
+        metavar="KIND=PEM",
+        help="custom anchors, e.g. test=root.pem",
+    )
     p.add_argument("--json", action="store_true")
 
-    audit = sub.add_parser("audit", help="audit trail tools").add_subparsers(dest="audit_command", required=True, metavar="SUBCOMMAND")
+    audit = sub.add_parser("audit", help="audit trail tools").add_subparsers(
+        dest="audit_command", required=True, metavar="SUBCOMMAND"
+    )
     p = audit.add_parser("verify", help="check a run's audit trail")
     p.add_argument("target", type=Path, metavar="FILE|RUN_DIR")
     p.add_argument("--expect-hash", metavar="HEX")
@@ -71,11 +113,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("notebooks", help="copy the packaged notebooks out for JupyterLab")
     p.add_argument("dir", type=Path)
 
-    p = sub.add_parser("bundle", help="a zip for KMD or Digitaliseringsstyrelsen support (no secrets)")
+    p = sub.add_parser(
+        "bundle", help="a zip for KMD or Digitaliseringsstyrelsen support (no secrets)"
+    )
     p.add_argument("run_dir", type=Path)
-    p.add_argument("--with-workbooks", action="store_true", help="include the mapping workbooks (they may hold personal data)")
+    p.add_argument(
+        "--with-workbooks",
+        action="store_true",
+        help="include the mapping workbooks (they may hold personal data)",
+    )
 
-    p = sub.add_parser("simulate", help="run a local NgDP for an environment on 127.0.0.1 until stopped")
+    p = sub.add_parser(
+        "simulate", help="run a local NgDP for an environment on 127.0.0.1 until stopped"
+    )
     _settings_arg(p)
     p.add_argument("--env", required=True)
     p.add_argument("--port", type=int, default=0)
@@ -84,7 +134,11 @@ def build_parser() -> argparse.ArgumentParser:
     _settings_arg(p)
     p.add_argument("--env", required=True)
     p.add_argument("--against", choices=("simulator", "ngdp"), default="simulator")
-    p.add_argument("--production", action="store_true", help="allow --against ngdp for a production environment")
+    p.add_argument(
+        "--production",
+        action="store_true",
+        help="allow --against ngdp for a production environment",
+    )
     p.add_argument("--yes", action="store_true", help="do not ask before sending (CI)")
     p.add_argument("--out", type=Path)
 
@@ -102,28 +156,55 @@ def build_parser() -> argparse.ArgumentParser:
 def cmd_run(args: argparse.Namespace) -> int:
     from .runner import run
 
-    print(f"ngdpkit {__version__}: running {', '.join(args.env) or 'all'} from {args.settings}", flush=True)
+    print(
+        f"ngdpkit {__version__}: running {', '.join(args.env) or 'all'} from {args.settings}",
+        flush=True,
+    )
     if args.notebooks is not None and not args.notebooks.is_dir():
         raise InputError(f"--notebooks {args.notebooks}: folder not found")
-    code, folders = run(args.settings, args.env, out=args.out, online=args.online, pdf=args.pdf, notebooks=args.notebooks)
+    code, folders = run(
+        args.settings,
+        args.env,
+        out=args.out,
+        online=args.online,
+        pdf=args.pdf,
+        notebooks=args.notebooks,
+    )
     for folder in folders:
         print(folder)
     return code
 
 
-def check_payload(settings: Any, name: str, *, online: bool, extra: list[Any]) -> tuple[dict[str, Any], int]:
+def check_payload(
+    settings: Any, name: str, *, online: bool, extra: list[Any]
+) -> tuple[dict[str, Any], int]:
     from . import findings as F
     from .steps import run_all
 
     try:
         steps = run_all(settings, name, online=online, extra=extra)
     except InputError as exc:
-        return {"environment": name, "status": "unusable", "error": exc.problems[0], "findings": []}, 2
+        return {
+            "environment": name,
+            "status": "unusable",
+            "error": exc.problems[0],
+            "findings": [],
+        }, 2
     except Exception as exc:  # a bug: say so, keep the shape
-        return {"environment": name, "status": "crashed", "error": f"{type(exc).__name__}: {exc}", "findings": []}, 3
+        return {
+            "environment": name,
+            "status": "crashed",
+            "error": f"{type(exc).__name__}: {exc}",
+            "findings": [],
+        }, 3
     found = [f for s in steps for f in s.findings]
     status = F.status_of(found)
-    return {"environment": name, "status": status, "error": None, "findings": [f.to_dict() for f in F.sort_findings(found)]}, 1 if status == "errors" else 0
+    return {
+        "environment": name,
+        "status": status,
+        "error": None,
+        "findings": [f.to_dict() for f in F.sort_findings(found)],
+    }, 1 if status == "errors" else 0
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -136,7 +217,17 @@ def cmd_check(args: argparse.Namespace) -> int:
         preflight(settings, names)
     except InputError as exc:
         if args.json:
-            print(json.dumps({"environment": None, "status": "unusable", "error": exc.problems[0], "findings": []}, ensure_ascii=False))
+            print(
+                json.dumps(
+                    {
+                        "environment": None,
+                        "status": "unusable",
+                        "error": exc.problems[0],
+                        "findings": [],
+                    },
+                    ensure_ascii=False,
+                )
+            )
         for p in exc.problems:
             _err(p)
         return 2
@@ -159,7 +250,11 @@ def cmd_check(args: argparse.Namespace) -> int:
         if not args.json:
             print_findings_table(payload)
     if args.json:
-        print(json.dumps(payloads[0] if len(payloads) == 1 else payloads, ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                payloads[0] if len(payloads) == 1 else payloads, ensure_ascii=False, indent=2
+            )
+        )
     for code in (2, 3, 1):
         if code in codes:
             return code
@@ -168,18 +263,28 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def print_findings_table(payload: dict[str, Any]) -> None:
     findings = payload["findings"]
-    counts = {s: sum(1 for f in findings if f["severity"] == s) for s in ("error", "warning", "info")}
-    print(f"\n== {payload['environment']}: {payload['status']} ({counts['error']} errors, {counts['warning']} warnings, {counts['info']} info)")
+    counts = {
+        s: sum(1 for f in findings if f["severity"] == s) for s in ("error", "warning", "info")
+    }
+    print(
+        f"\n== {payload['environment']}: {payload['status']} ({counts['error']} errors, {counts['warning']} warnings, {counts['info']} info)"
+    )
     if payload.get("error"):
         print(f"   {payload['error']}")
     skipped = [f for f in findings if f["code"] == "NET_SKIPPED"]
     for f in findings:
         if f["code"] == "NET_SKIPPED":
             continue
-        where = f" [{f['source']}{'!' + f['location'] if f['location'] and '!' not in f['location'] else ' ' + f['location'] if f['location'] else ''}]" if f["source"] or f["location"] else ""
+        where = (
+            f" [{f['source']}{'!' + f['location'] if f['location'] and '!' not in f['location'] else ' ' + f['location'] if f['location'] else ''}]"
+            if f["source"] or f["location"]
+            else ""
+        )
         print(f"  {f['severity']:<7} {f['code']:<32} {f['message']}{where}")
     if skipped:
-        print(f"  {'info':<7} {'NET_SKIPPED':<32} {len(skipped)} network check(s) skipped (offline; use --online)")
+        print(
+            f"  {'info':<7} {'NET_SKIPPED':<32} {len(skipped)} network check(s) skipped (offline; use --online)"
+        )
 
 
 def cmd_cert_inspect(args: argparse.Namespace) -> int:
@@ -194,7 +299,9 @@ def cmd_cert_inspect(args: argparse.Namespace) -> int:
     for item in args.trust_anchors:
         kind, _, pem = item.partition("=")
         if kind not in ("test", "production") or not pem:
-            problems.append(f"--trust-anchors {item!r}: write KIND=PEM with KIND test or production")
+            problems.append(
+                f"--trust-anchors {item!r}: write KIND=PEM with KIND test or production"
+            )
         elif not Path(pem).is_file():
             problems.append(f"--trust-anchors {kind}: file not found: {pem}")
         else:
@@ -205,7 +312,15 @@ def cmd_cert_inspect(args: argparse.Namespace) -> int:
         for p in problems:
             _err(p)
         return 2
-    password: Secret | None = resolve(args.password_env, prompt=sys.stdin is not None and sys.stdin.isatty(), label=f"Password of {args.file.name}") if args.password_env else None
+    password: Secret | None = (
+        resolve(
+            args.password_env,
+            prompt=sys.stdin is not None and sys.stdin.isatty(),
+            label=f"Password of {args.file.name}",
+        )
+        if args.password_env
+        else None
+    )
     found = []
     try:
         anchors = load_trust_anchors(custom)
@@ -214,28 +329,73 @@ def cmd_cert_inspect(args: argparse.Namespace) -> int:
         for p in exc.problems:
             _err(p)
         if args.json:
-            print(json.dumps({"certificate": None, "findings": [], "error": exc.problems[0]}, ensure_ascii=False))
+            print(
+                json.dumps(
+                    {"certificate": None, "findings": [], "error": exc.problems[0]},
+                    ensure_ascii=False,
+                )
+            )
         return 2
     if args.password_env and password is None and not loaded.public_only:
-        found.append(F.error("SECRET_MISSING", f"The environment variable {args.password_env} is not set.", args.password_env))
+        found.append(
+            F.error(
+                "SECRET_MISSING",
+                f"The environment variable {args.password_env} is not set.",
+                args.password_env,
+            )
+        )
     elif password is None and not loaded.public_only and loaded.leaf is None:
-        found.append(F.error("SECRET_MISSING", "The .p12/.pfx is password protected: name the variable holding its password with --password-env.", args.file.name))
+        found.append(
+            F.error(
+                "SECRET_MISSING",
+                "The .p12/.pfx is password protected: name the variable holding its password with --password-env.",
+                args.file.name,
+            )
+        )
     if args.cvr:
         found += check_cvr(args.cvr)
-    facts, more = check_certificate(loaded, kind=args.kind or "production", anchors=anchors, cvr=args.cvr, label=args.file.name)
+    facts, more = check_certificate(
+        loaded, kind=args.kind or "production", anchors=anchors, cvr=args.cvr, label=args.file.name
+    )
     if not args.kind:
         more = [f for f in more if f.code != "CERT_WRONG_ENVIRONMENT"]
     found += more
     if args.json:
-        print(json.dumps({"certificate": facts, "findings": [f.to_dict() for f in F.sort_findings(found)]}, ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                {"certificate": facts, "findings": [f.to_dict() for f in F.sort_findings(found)]},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
     else:
         if facts:
-            for key in ("common_name", "subject", "issuer", "cvr", "chains_to", "not_before", "not_after", "days_left", "key", "thumbprint_sha1", "sha256", "serial_number"):
+            for key in (
+                "common_name",
+                "subject",
+                "issuer",
+                "cvr",
+                "chains_to",
+                "not_before",
+                "not_after",
+                "days_left",
+                "key",
+                "thumbprint_sha1",
+                "sha256",
+                "serial_number",
+            ):
                 print(f"{key:>16}: {facts[key]}")
             print(f"{'chain':>16}: {' -> '.join(facts['chain'])}")
         else:
             print("certificate: null (it could not be opened)")
-        print_findings_table({"environment": args.file.name, "status": F.status_of(found), "error": None, "findings": [f.to_dict() for f in F.sort_findings(found)]})
+        print_findings_table(
+            {
+                "environment": args.file.name,
+                "status": F.status_of(found),
+                "error": None,
+                "findings": [f.to_dict() for f in F.sort_findings(found)],
+            }
+        )
     return 1 if any(f.severity == "error" for f in found) else 0
 
 
@@ -297,7 +457,11 @@ def cmd_notebooks(args: argparse.Namespace) -> int:
             with resources.as_file(item) as path:
                 shutil.copyfile(path, target)
             print(f"wrote {target}")
-    print("Open them with: jupyter lab " + str(args.dir) + "  (set NGDPKIT_SETTINGS to your settings file, or edit the settings parameter)")
+    print(
+        "Open them with: jupyter lab "
+        + str(args.dir)
+        + "  (set NGDPKIT_SETTINGS to your settings file, or edit the settings parameter)"
+    )
     return 0
 
 
@@ -317,7 +481,14 @@ def cmd_bundle(args: argparse.Namespace) -> int:
 def cmd_rehearse(args: argparse.Namespace) -> int:
     from .rehearsal import rehearse
 
-    code, folder = rehearse(args.settings, args.env, against=args.against, production=args.production, yes=args.yes, out=args.out)
+    code, folder = rehearse(
+        args.settings,
+        args.env,
+        against=args.against,
+        production=args.production,
+        yes=args.yes,
+        out=args.out,
+    )
     print(folder)
     return code
 
@@ -335,7 +506,9 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     settings = load_settings(args.settings)
     env = settings.environment(args.env)
     if not env.system_id:
-        raise InputError(f"environments.{env.name}.system_id is not set; the simulator needs it to check the authorization header")
+        raise InputError(
+            f"environments.{env.name}.system_id is not set; the simulator needs it to check the authorization header"
+        )
     secret = resolve(env.authorization_env, secrets_file=settings.secrets_file)
     parsed = parse_authorization(secret.reveal()) if secret else None
     token = parsed[1] if parsed else __import__("secrets").token_urlsafe(24)
@@ -343,12 +516,24 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
     with tempfile.TemporaryDirectory(prefix="ngdpkit-simulate-") as tmp:
         ca = SessionCA.create(Path(tmp))
-        cfg = SimulatorConfig(kind=env.kind, anchors_pem=anchors_pem(settings, env.kind), cvr=settings.organisation.cvr, system_id=env.system_id, token=token, contact_points=_contact_point_ids(settings, env) | ({env.default_contact_point.lower()} if env.default_contact_point else set()), protocol="REST_PULL")
+        cfg = SimulatorConfig(
+            kind=env.kind,
+            anchors_pem=anchors_pem(settings, env.kind),
+            cvr=settings.organisation.cvr,
+            system_id=env.system_id,
+            token=token,
+            contact_points=_contact_point_ids(settings, env)
+            | ({env.default_contact_point.lower()} if env.default_contact_point else set()),
+            protocol="REST_PULL",
+        )
         with Simulator(cfg, ca, port=args.port) as sim:
             print(f"NgDP simulator for {env.name} ({env.kind}): {sim.base_url}")
             print(f"trust this CA: {ca.ca_file}")
             if parsed is None:
-                header = "Basic " + __import__("base64").b64encode(f"{env.system_id}:{token}".encode()).decode()
+                header = (
+                    "Basic "
+                    + __import__("base64").b64encode(f"{env.system_id}:{token}".encode()).decode()
+                )
                 print(f"no authorization header configured; for this session only use: {header}")
             print("Ctrl-C stops it.", flush=True)
             try:
@@ -364,7 +549,15 @@ def cmd_child(args: argparse.Namespace) -> int:
     from .runner import run_environment
 
     extra = [Finding.from_dict(d) for d in json.loads(args.extra)]
-    return run_environment(args.settings, args.env, args.out, online=args.online, pdf=args.pdf, extra=extra, notebooks=args.notebooks)
+    return run_environment(
+        args.settings,
+        args.env,
+        args.out,
+        online=args.online,
+        pdf=args.pdf,
+        extra=extra,
+        notebooks=args.notebooks,
+    )
 
 
 COMMANDS = {

@@ -24,7 +24,12 @@ _TRUE = {"ja", "yes", "x", "true", "1", "sand", "y", "j"}
 _FALSE = {"nej", "no", "false", "0", "falsk", "n"}
 
 CP_FIELDS = (
-    Field("id", ("Kontaktpunkt ID", "Kontaktpunkt GUID", "Contact point ID", "Contact point GUID"), ("GUID", "id"), True),
+    Field(
+        "id",
+        ("Kontaktpunkt ID", "Kontaktpunkt GUID", "Contact point ID", "Contact point GUID"),
+        ("GUID", "id"),
+        True,
+    ),
     Field("name", ("Kontaktpunkt navn", "Contact point name"), ("Name", "Navn"), True),
     Field("citizens", ("Citizens", "Borgere", "Borger")),
     Field("companies", ("Companies", "Virksomheder", "Virksomhed")),
@@ -33,7 +38,10 @@ CP_FIELDS = (
     Field("visible", ("Visible", "Synlig")),
     Field("active", ("Active", "Aktiv")),
     Field("system_id", ("System ID", "Modtagersystem", "Modtager system ID", "Receiving system")),
-    Field("postkasse_ids", ("Postkasse IDs", "Postkasse ID", "Postkasser", "Translations", "Oversættelser")),
+    Field(
+        "postkasse_ids",
+        ("Postkasse IDs", "Postkasse ID", "Postkasser", "Translations", "Oversættelser"),
+    ),
 )
 
 
@@ -87,7 +95,9 @@ class ContactPoint:
             active=d["active"],
             visible=d["visible"],
             system_id=d.get("system_id"),
-            translations=tuple((int(a), None if b is None else int(b)) for a, b in d.get("translations", [])),
+            translations=tuple(
+                (int(a), None if b is None else int(b)) for a, b in d.get("translations", [])
+            ),
             location=d.get("location", ""),
         )
 
@@ -121,14 +131,23 @@ def read_contact_points(path: Path, *, label: str, system_id: str | None) -> Con
     return ContactPoints(points=points, source=label, findings=found)
 
 
-def _parse_translations(text: str, label: str, where: str, found: list[Finding]) -> tuple[tuple[int, int | None], ...]:
+def _parse_translations(
+    text: str, label: str, where: str, found: list[Finding]
+) -> tuple[tuple[int, int | None], ...]:
     out: list[tuple[int, int | None]] = []
     for token in re.split(r"[,;\s]+", text.strip()):
         if not token:
             continue
         pk, _, subject = token.partition(":")
         if not pk.isdigit() or (subject and not subject.isdigit()):
-            found.append(F.warning("CONTACT_POINT_VALUE_INVALID", f"Postkasse translation {token!r} is not a number or number:subject.", label, where))
+            found.append(
+                F.warning(
+                    "CONTACT_POINT_VALUE_INVALID",
+                    f"Postkasse translation {token!r} is not a number or number:subject.",
+                    label,
+                    where,
+                )
+            )
             continue
         out.append((int(pk), int(subject) if subject else None))
     return tuple(out)
@@ -144,20 +163,47 @@ def _read_sheet(path: Path, label: str) -> tuple[list[ContactPoint], list[Findin
         where = table.where(num)
         guid = canonical_guid(cells.get("id", ""))
         if guid is None:
-            found.append(F.error("CONTACT_POINT_GUID_INVALID", f"Contact point ID {cells.get('id', '')!r} is not a GUID.", label, where))
+            found.append(
+                F.error(
+                    "CONTACT_POINT_GUID_INVALID",
+                    f"Contact point ID {cells.get('id', '')!r} is not a GUID.",
+                    label,
+                    where,
+                )
+            )
             continue
         flags: dict[str, bool | None] = {}
         for key in ("citizens", "companies", "authorities", "hidden", "visible", "active"):
             try:
                 flags[key] = parse_bool(cells.get(key, ""))
             except ValueError:
-                found.append(F.error("CONTACT_POINT_VALUE_INVALID", f"{key.capitalize()} value {cells[key]!r} is not ja/nej/yes/no/x/true/false/1/0.", label, where))
+                found.append(
+                    F.error(
+                        "CONTACT_POINT_VALUE_INVALID",
+                        f"{key.capitalize()} value {cells[key]!r} is not ja/nej/yes/no/x/true/false/1/0.",
+                        label,
+                        where,
+                    )
+                )
                 flags[key] = None
         hidden, visible = flags["hidden"], flags["visible"]
         if hidden is not None and visible is not None and hidden == visible:
-            found.append(F.error("CONTACT_POINT_VISIBILITY_CONFLICT", f"Contact point {guid} says Hidden={cells['hidden']!r} and Visible={cells['visible']!r}; they contradict.", label, where))
-        is_visible = visible if visible is not None else (not hidden if hidden is not None else True)
-        targets = tuple(t for t, k in zip(TARGETS, ("citizens", "companies", "authorities"), strict=True) if flags[k])
+            found.append(
+                F.error(
+                    "CONTACT_POINT_VISIBILITY_CONFLICT",
+                    f"Contact point {guid} says Hidden={cells['hidden']!r} and Visible={cells['visible']!r}; they contradict.",
+                    label,
+                    where,
+                )
+            )
+        is_visible = (
+            visible if visible is not None else (not hidden if hidden is not None else True)
+        )
+        targets = tuple(
+            t
+            for t, k in zip(TARGETS, ("citizens", "companies", "authorities"), strict=True)
+            if flags[k]
+        )
         system = cells.get("system_id", "").strip()
         points.append(
             ContactPoint(
@@ -167,7 +213,9 @@ def _read_sheet(path: Path, label: str) -> tuple[list[ContactPoint], list[Findin
                 active=flags["active"] if flags["active"] is not None else True,
                 visible=is_visible,
                 system_id=(canonical_guid(system) or system) if system else None,
-                translations=_parse_translations(cells.get("postkasse_ids", ""), label, where, found),
+                translations=_parse_translations(
+                    cells.get("postkasse_ids", ""), label, where, found
+                ),
                 location=where,
             )
         )
@@ -189,19 +237,42 @@ def _read_json(path: Path, label: str) -> tuple[list[ContactPoint], list[Finding
     for i, item in enumerate(data):
         where = f"[{i}]"
         if not isinstance(item, dict):
-            found.append(F.error("CONTACT_POINT_GUID_INVALID", f"Entry {i} is not a contact point object.", label, where))
+            found.append(
+                F.error(
+                    "CONTACT_POINT_GUID_INVALID",
+                    f"Entry {i} is not a contact point object.",
+                    label,
+                    where,
+                )
+            )
             continue
         guid = canonical_guid(str(item.get("id", "")))
         if guid is None:
-            found.append(F.error("CONTACT_POINT_GUID_INVALID", f"Contact point id {item.get('id')!r} is not a GUID.", label, where))
+            found.append(
+                F.error(
+                    "CONTACT_POINT_GUID_INVALID",
+                    f"Contact point id {item.get('id')!r} is not a GUID.",
+                    label,
+                    where,
+                )
+            )
             continue
         translations: list[tuple[int, int | None]] = []
         for t in item.get("translations") or []:
             try:
                 subject = t.get("postkasseEmneId")
-                translations.append((int(t["postkasseId"]), None if subject in (None, "") else int(subject)))
+                translations.append(
+                    (int(t["postkasseId"]), None if subject in (None, "") else int(subject))
+                )
             except (KeyError, TypeError, ValueError):
-                found.append(F.warning("CONTACT_POINT_VALUE_INVALID", f"Translation {t!r} of contact point {guid} has no numeric postkasseId.", label, where))
+                found.append(
+                    F.warning(
+                        "CONTACT_POINT_VALUE_INVALID",
+                        f"Translation {t!r} of contact point {guid} has no numeric postkasseId.",
+                        label,
+                        where,
+                    )
+                )
         system = item.get("systemId")
         points.append(
             ContactPoint(
@@ -218,19 +289,47 @@ def _read_json(path: Path, label: str) -> tuple[list[ContactPoint], list[Finding
     return points, found
 
 
-def check_contact_points(points: list[ContactPoint], *, label: str, system_id: str | None) -> list[Finding]:
+def check_contact_points(
+    points: list[ContactPoint], *, label: str, system_id: str | None
+) -> list[Finding]:
     """Rules on the list itself; the rules that need the mapping live in :mod:`ngdpkit.mapping`."""
     found: list[Finding] = []
     seen: dict[str, str] = {}
     for p in points:
         if p.id in seen:
-            found.append(F.error("CONTACT_POINT_DUPLICATE", f"Contact point {p.id} is listed twice (also at {seen[p.id]}).", label, p.location))
+            found.append(
+                F.error(
+                    "CONTACT_POINT_DUPLICATE",
+                    f"Contact point {p.id} is listed twice (also at {seen[p.id]}).",
+                    label,
+                    p.location,
+                )
+            )
         seen.setdefault(p.id, p.location)
         if not p.targets:
-            found.append(F.error("CONTACT_POINT_NO_TARGET", f"Contact point {p.name!r} ({p.id}) has no target; choose at least one of citizens, companies, authorities.", label, p.location))
+            found.append(
+                F.error(
+                    "CONTACT_POINT_NO_TARGET",
+                    f"Contact point {p.name!r} ({p.id}) has no target; choose at least one of citizens, companies, authorities.",
+                    label,
+                    p.location,
+                )
+            )
     if points and not any(p.visible for p in points):
-        found.append(F.error("CONTACT_POINTS_ALL_HIDDEN", "Every contact point is hidden; at least one must be visible.", label))
+        found.append(
+            F.error(
+                "CONTACT_POINTS_ALL_HIDDEN",
+                "Every contact point is hidden; at least one must be visible.",
+                label,
+            )
+        )
     sys_id = canonical_guid(system_id or "")
     if sys_id and not any(p.system_id in (None, sys_id) for p in points):
-        found.append(F.error("CONTACT_POINT_NONE_FOR_SYSTEM", f"No contact point is attached to the receiving system {sys_id}; without one, replies go to the organisation's standard mailbox and are not saved on WorkZone cases.", label))
+        found.append(
+            F.error(
+                "CONTACT_POINT_NONE_FOR_SYSTEM",
+                f"No contact point is attached to the receiving system {sys_id}; without one, replies go to the organisation's standard mailbox and are not saved on WorkZone cases.",
+                label,
+            )
+        )
     return found

@@ -16,17 +16,33 @@ from .system import push_endpoints
 
 SCHEMA = "ngdpkit/dispatcher-config/1"
 # Codes that concern the dispatcher's own inputs: any error among them withholds the file.
-OWN_PREFIXES = ("CERT_", "SYSTEM_ID_", "PROTOCOL_", "PUSH_URL_", "AUTHORIZATION_", "DEFAULT_CONTACT_POINT_", "PENDING_SYSTEM_ID", "PENDING_CERTIFICATE", "PENDING_DEFAULT_CONTACT_POINT", "SECRET_LEAK")
+OWN_PREFIXES = (
+    "CERT_",
+    "SYSTEM_ID_",
+    "PROTOCOL_",
+    "PUSH_URL_",
+    "AUTHORIZATION_",
+    "DEFAULT_CONTACT_POINT_",
+    "PENDING_SYSTEM_ID",
+    "PENDING_CERTIFICATE",
+    "PENDING_DEFAULT_CONTACT_POINT",
+    "SECRET_LEAK",
+)
 OWN_SOURCES = ("default_contact_point",)
 
 
 def blocking(findings: list[Finding], env: Environment) -> tuple[list[str], list[str]]:
     """(codes that withhold the file, codes that leave it ``ready: false``)."""
-    own, other = [], []
+    own: list[str] = []
+    other: list[str] = []
     for f in findings:
         if f.severity != "error" and not f.code.startswith("PENDING_"):
             continue
-        is_own = f.code.startswith(OWN_PREFIXES) or f.source in OWN_SOURCES or f.source.endswith(("certificate_password_env", "authorization_env"))
+        is_own = (
+            f.code.startswith(OWN_PREFIXES)
+            or f.source in OWN_SOURCES
+            or f.source.endswith(("certificate_password_env", "authorization_env"))
+        )
         if f.code.startswith("PENDING_") and not is_own:
             continue
         (own if is_own else other).append(f.code)
@@ -47,7 +63,11 @@ def build_config(
     own, other = blocking(findings, env)
     if own or certificate is None:
         return None, own or ["PENDING_CERTIFICATE"], other
-    push = push_endpoints(env.push_base_url, env.system_id or "") if env.protocol == "REST_PUSH" and env.push_base_url else None
+    push = (
+        push_endpoints(env.push_base_url, env.system_id or "")
+        if env.protocol == "REST_PUSH" and env.push_base_url
+        else None
+    )
     config = {
         "schema": SCHEMA,
         "ready": not other,
@@ -55,7 +75,11 @@ def build_config(
         "environment": env.name,
         "kind": env.kind,
         "organisation": {"name": settings.organisation.name, "cvr": settings.organisation.cvr},
-        "ngdp": {"api_base_url": official_api_url(env.kind), "system_id": env.system_id, "protocol": env.protocol},
+        "ngdp": {
+            "api_base_url": official_api_url(env.kind),
+            "system_id": env.system_id,
+            "protocol": env.protocol,
+        },
         "push": push,
         "parameters": {
             "ContactPointGuid": (env.default_contact_point or "").strip("{}").lower(),
@@ -66,8 +90,22 @@ def build_config(
             "CertificateStore": "LocalMachine\\My",
         },
         "note": "ContactPointGuid is the WorkZone NgDP dispatcher parameter named by KMD's documentation; the other parameter names are ngdpkit's own, because the dispatcher's other parameter names are not public. Enter their values in WorkZone Configurator > Process > Process dispatchers > NgDP.",
-        "certificate": {k: certificate[k] for k in ("thumbprint_sha1", "sha256", "subject", "issuer", "serial_number", "not_after", "cvr")},
-        "authorization": {"variable": env.authorization_env, "note": "the header itself is a secret and is never written here"},
+        "certificate": {
+            k: certificate[k]
+            for k in (
+                "thumbprint_sha1",
+                "sha256",
+                "subject",
+                "issuer",
+                "serial_number",
+                "not_after",
+                "cvr",
+            )
+        },
+        "authorization": {
+            "variable": env.authorization_env,
+            "note": "the header itself is a secret and is never written here",
+        },
         "mailbox_mapping": mapping,
         "generated_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "kit_version": kit_version,

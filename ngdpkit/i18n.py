@@ -211,7 +211,9 @@ def t(language: str, key: str, **kwargs: object) -> str:
 
 def status_word(language: str, status: str) -> str:
     """ok / warnings / errors / crashed in the document's language."""
-    return t(language, {"warnings": "warnings_status", "errors": "errors_status"}.get(status, status))
+    return t(
+        language, {"warnings": "warnings_status", "errors": "errors_status"}.get(status, status)
+    )
 
 
 def local_time(value: dt.datetime | str, language: str) -> str:
@@ -224,4 +226,8 @@ def local_time(value: dt.datetime | str, language: str) -> str:
         local = value.astimezone(ZoneInfo("Europe/Copenhagen"))
     except Exception:  # no tz database (some Windows installs without tzdata): show UTC
         return value.strftime("%Y-%m-%d %H:%M UTC")
-    return local.strftime("%d-%m-%Y kl. %H:%M") if language == "da" else local.strftime("%Y-%m-%d %H:%M (Copenhagen)")
+    return (
+        local.strftime("%d-%m-%Y kl. %H:%M")
+        if language == "da"
+        else local.strftime("%Y-%m-%d %H:%M (Copenhagen)")
+    )

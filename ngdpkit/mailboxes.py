@@ -11,21 +11,52 @@ from .findings import Finding
 from .workbooks import Field, read_table
 
 MAILBOX_ID = Field(
-    "mailbox_id", ("Mailbox ID", "Postkasse ID", "Postkasse-ID", "PostkasseId", "Postkasse nr", "Postkassenummer"), required=True
+    "mailbox_id",
+    (
+        "Mailbox ID",
+        "Postkasse ID",
+        "Postkasse-ID",
+        "PostkasseId",
+        "Postkasse nr",
+        "Postkassenummer",
+    ),
+    required=True,
 )
-SUBJECT_ID = Field("subject_id", ("Subject ID", "Emne ID", "Emne-ID", "PostkasseEmneId", "Postkasse emne ID"))
+SUBJECT_ID = Field(
+    "subject_id", ("Subject ID", "Emne ID", "Emne-ID", "PostkasseEmneId", "Postkasse emne ID")
+)
 NGDP_GUID = Field(
-    "ngdp_guid", ("NgDP Guid", "Contact point GUID", "Kontaktpunkt GUID", "ContactPointGuid", "NgDP GUID kontaktpunkt")
+    "ngdp_guid",
+    (
+        "NgDP Guid",
+        "Contact point GUID",
+        "Kontaktpunkt GUID",
+        "ContactPointGuid",
+        "NgDP GUID kontaktpunkt",
+    ),
 )
 EXPORT_FIELDS = (
     MAILBOX_ID,
-    Field("mailbox_name", ("Mailbox name", "Postkassenavn", "Postkasse navn", "Mailboxname"), ("Navn", "Name"), True),
+    Field(
+        "mailbox_name",
+        ("Mailbox name", "Postkassenavn", "Postkasse navn", "Mailboxname"),
+        ("Navn", "Name"),
+        True,
+    ),
     Field("responsible_unit", ("Responsible unit", "Ansvarlig enhed"), ("Enhed", "Unit")),
     Field("case", ("Case", "Sagsnummer", "Sags nr", "Sag")),
     SUBJECT_ID,
     NGDP_GUID,
 )
-COLUMNS = ("row", "mailbox_id", "mailbox_name", "responsible_unit", "case", "subject_id", "ngdp_guid")
+COLUMNS = (
+    "row",
+    "mailbox_id",
+    "mailbox_name",
+    "responsible_unit",
+    "case",
+    "subject_id",
+    "ngdp_guid",
+)
 
 
 @dataclass
@@ -85,36 +116,84 @@ def read_mailbox_export(
         return table.where(row)
 
     if table.sheet_chosen:
-        found.append(F.info("MAILBOX_SHEET_USED", f"Read sheet {table.sheet!r} (header in row {table.header_row}) of {table.sheet_count} sheet(s).", label, table.sheet))
+        found.append(
+            F.info(
+                "MAILBOX_SHEET_USED",
+                f"Read sheet {table.sheet!r} (header in row {table.header_row}) of {table.sheet_count} sheet(s).",
+                label,
+                table.sheet,
+            )
+        )
     if table.blank_rows:
-        found.append(F.info("MAILBOX_ROWS_BLANK", f"Skipped {table.blank_rows} blank row(s) between the mailboxes.", label, table.sheet))
+        found.append(
+            F.info(
+                "MAILBOX_ROWS_BLANK",
+                f"Skipped {table.blank_rows} blank row(s) between the mailboxes.",
+                label,
+                table.sheet,
+            )
+        )
     has_guid_col = "ngdp_guid" in table.columns
     if has_guid_col and not use_guid_column and (df["ngdp_guid"] != "").any():
-        found.append(F.info("MAILBOX_GUID_COLUMN_IGNORED", "The export's NgDP Guid column is ignored for this environment (set inputs.mailboxes_environment to the environment whose GUIDs it holds).", label, table.sheet))
+        found.append(
+            F.info(
+                "MAILBOX_GUID_COLUMN_IGNORED",
+                "The export's NgDP Guid column is ignored for this environment (set inputs.mailboxes_environment to the environment whose GUIDs it holds).",
+                label,
+                table.sheet,
+            )
+        )
     if not use_guid_column:
         df["ngdp_guid"] = ""
 
     formula = table.formula_no_value
     for row, name in sorted(formula):
         if name in ("mailbox_id", "mailbox_name"):
-            found.append(F.error("CELL_FORMULA_NO_VALUE", f"The {name.replace('_', ' ')} cell holds a formula with no saved value; open the workbook in Excel, save it, and run again.", label, where(row)))
+            found.append(
+                F.error(
+                    "CELL_FORMULA_NO_VALUE",
+                    f"The {name.replace('_', ' ')} cell holds a formula with no saved value; open the workbook in Excel, save it, and run again.",
+                    label,
+                    where(row),
+                )
+            )
     formula_rows = {row for row, name in formula if name == "mailbox_id"}
 
     ids = df["mailbox_id"]
     missing = (ids == "") & ~df["row"].isin(formula_rows)
     for row in df.loc[missing, "row"]:
-        found.append(F.error("MAILBOX_ID_MISSING", "A mailbox row has no Mailbox ID.", label, where(row)))
+        found.append(
+            F.error("MAILBOX_ID_MISSING", "A mailbox row has no Mailbox ID.", label, where(row))
+        )
     lost_rows = {row for row, name in table.lost_precision if name == "mailbox_id"}
     lost = df["row"].isin(lost_rows)
     for row, value in df.loc[lost, ["row", "mailbox_id"]].itertuples(index=False):
-        found.append(F.error("MAILBOX_ID_INVALID", f"Mailbox ID {value} has more than 15 digits and was stored as a number, so Excel has already lost digits; re-export it as text.", label, where(row)))
+        found.append(
+            F.error(
+                "MAILBOX_ID_INVALID",
+                f"Mailbox ID {value} has more than 15 digits and was stored as a number, so Excel has already lost digits; re-export it as text.",
+                label,
+                where(row),
+            )
+        )
     non_digit = (ids != "") & ~lost & ~ids.str.fullmatch(r"\d+")
     for row, value in df.loc[non_digit, ["row", "mailbox_id"]].itertuples(index=False):
-        found.append(F.warning("MAILBOX_ID_INVALID", f"Mailbox ID {value!r} is not all digits; e-Boks mailbox IDs are numbers.", label, where(row)))
+        found.append(
+            F.warning(
+                "MAILBOX_ID_INVALID",
+                f"Mailbox ID {value!r} is not all digits; e-Boks mailbox IDs are numbers.",
+                label,
+                where(row),
+            )
+        )
     subj = df["subject_id"]
     bad_subj = (subj != "") & ~subj.str.fullmatch(r"\d+")
     for row, value in df.loc[bad_subj, ["row", "subject_id"]].itertuples(index=False):
-        found.append(F.warning("MAILBOX_ID_INVALID", f"Subject ID {value!r} is not all digits.", label, where(row)))
+        found.append(
+            F.warning(
+                "MAILBOX_ID_INVALID", f"Subject ID {value!r} is not all digits.", label, where(row)
+            )
+        )
     keyed = df[ids != ""]
     dup = keyed.duplicated(["mailbox_id", "subject_id"], keep=False)
     if dup.any():
@@ -123,10 +202,26 @@ def read_mailbox_export(
             label_id = f"{mid}:{sid}" if sid else mid
             others = ", ".join(str(r) for r in rows)
             for row in rows:
-                found.append(F.error("MAILBOX_ID_DUPLICATE", f"Mailbox ID {label_id} appears {len(rows)} times (rows {others}).", label, where(row)))
-    names_blank = (df["mailbox_name"] == "") & ~df["row"].isin({r for r, n in formula if n == "mailbox_name"})
+                found.append(
+                    F.error(
+                        "MAILBOX_ID_DUPLICATE",
+                        f"Mailbox ID {label_id} appears {len(rows)} times (rows {others}).",
+                        label,
+                        where(row),
+                    )
+                )
+    names_blank = (df["mailbox_name"] == "") & ~df["row"].isin(
+        {r for r, n in formula if n == "mailbox_name"}
+    )
     for row, value in df.loc[names_blank, ["row", "mailbox_id"]].itertuples(index=False):
-        found.append(F.warning("MAILBOX_NAME_BLANK", f"Mailbox {value or '(no ID)'} has no name.", label, where(row)))
+        found.append(
+            F.warning(
+                "MAILBOX_NAME_BLANK",
+                f"Mailbox {value or '(no ID)'} has no name.",
+                label,
+                where(row),
+            )
+        )
     df = df.reset_index(drop=True)
     df["row"] = df["row"].astype("int64")
     return MailboxExport(

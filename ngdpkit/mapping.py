@@ -21,7 +21,12 @@ from .workbooks import Field, read_table
 
 RETIRE_WORDS = {"udgår", "udgaar", "udgar", "retire", "retired"}
 SOURCE_FILE, SOURCE_EXPORT, SOURCE_TRANSLATION = "mapping file", "export", "translation"
-STATUS_MAPPED, STATUS_RETIRED, STATUS_UNMAPPED, STATUS_UNKNOWN = "mapped", "retired", "unmapped", "unknown contact point"
+STATUS_MAPPED, STATUS_RETIRED, STATUS_UNMAPPED, STATUS_UNKNOWN = (
+    "mapped",
+    "retired",
+    "unmapped",
+    "unknown contact point",
+)
 
 MAPPING_FIELDS = (
     MAILBOX_ID,
@@ -80,7 +85,14 @@ def read_mapping_file(path: Path, *, label: str) -> MappingFile:
     guids = raw.map(lambda v: canonical_guid(v) or "")
     bad = (raw != "") & ~retired & (guids == "")
     for row, value in df.loc[bad, ["row", "ngdp_guid"]].itertuples(index=False):
-        found.append(F.error("CONTACT_POINT_GUID_INVALID", f"NgDP Guid {value!r} is neither a GUID nor 'udgår'/'retire'.", label, table.where(row)))
+        found.append(
+            F.error(
+                "CONTACT_POINT_GUID_INVALID",
+                f"NgDP Guid {value!r} is neither a GUID nor 'udgår'/'retire'.",
+                label,
+                table.where(row),
+            )
+        )
     out = pd.DataFrame(
         {
             "row": df["row"],
@@ -97,7 +109,14 @@ def read_mapping_file(path: Path, *, label: str) -> MappingFile:
         values = sorted(set(group["guid"].where(~group["retired"], "udgår")))
         if len(values) > 1:
             rows = ", ".join(str(r) for r in group["row"])
-            found.append(F.warning("MAPPING_CONFLICT", f"Mailbox {mid}{':' + sid if sid else ''} is mapped more than once in the mapping file (rows {rows}) to {' and '.join(values)}; the first row is used.", label, table.where(int(group['row'].iloc[0]))))
+            found.append(
+                F.warning(
+                    "MAPPING_CONFLICT",
+                    f"Mailbox {mid}{':' + sid if sid else ''} is mapped more than once in the mapping file (rows {rows}) to {' and '.join(values)}; the first row is used.",
+                    label,
+                    table.where(int(group["row"].iloc[0])),
+                )
+            )
     out = out.drop_duplicates(["mailbox_id", "subject_id"], keep="first")
     return MappingFile(rows=out.reset_index(drop=True), source=label, findings=found)
 
@@ -105,7 +124,9 @@ def read_mapping_file(path: Path, *, label: str) -> MappingFile:
 def _as_int(series: Any) -> Any:
     import pandas as pd
 
-    return pd.to_numeric(series.where(series.str.fullmatch(r"\d{1,18}"), None), errors="coerce").astype("Int64")
+    return pd.to_numeric(
+        series.where(series.str.fullmatch(r"\d{1,18}"), None), errors="coerce"
+    ).astype("Int64")
 
 
 def map_mailboxes(
@@ -144,8 +165,12 @@ def map_mailboxes(
     # 1. the mapping file: exact (mailbox, subject) first, then the mailbox alone
     if mapping is not None and len(mapping.rows):
         m = mapping.rows
-        exact = mb[["_i", "mailbox_id", "subject_id"]].merge(m, on=["mailbox_id", "subject_id"], how="inner")
-        by_id = mb[["_i", "mailbox_id"]].merge(m[m["subject_id"] == ""].drop(columns="subject_id"), on="mailbox_id", how="inner")
+        exact = mb[["_i", "mailbox_id", "subject_id"]].merge(
+            m, on=["mailbox_id", "subject_id"], how="inner"
+        )
+        by_id = mb[["_i", "mailbox_id"]].merge(
+            m[m["subject_id"] == ""].drop(columns="subject_id"), on="mailbox_id", how="inner"
+        )
         hit = pd.concat([exact, by_id[~by_id["_i"].isin(exact["_i"])]]).set_index("_i")
         mb.loc[hit.index, "guid"] = hit["guid"]
         mb.loc[hit.index, "retired"] = hit["retired"].astype(bool)
@@ -159,8 +184,19 @@ def map_mailboxes(
         canon = export_guid.map(lambda v: canonical_guid(v) or "")
         bad = (export_guid != "") & ~retire & (canon == "")
         for row, value in mb.loc[bad, ["row", "ngdp_guid"]].itertuples(index=False):
-            found.append(F.error("CONTACT_POINT_GUID_INVALID", f"NgDP Guid {value!r} in the export is not a GUID.", export_label, at(row)))
-        candidates.append(pd.DataFrame({"_i": mb["_i"], "cand": canon.where(~retire, "udgår"), "src": SOURCE_EXPORT})[(canon != "") | retire])
+            found.append(
+                F.error(
+                    "CONTACT_POINT_GUID_INVALID",
+                    f"NgDP Guid {value!r} in the export is not a GUID.",
+                    export_label,
+                    at(row),
+                )
+            )
+        candidates.append(
+            pd.DataFrame(
+                {"_i": mb["_i"], "cand": canon.where(~retire, "udgår"), "src": SOURCE_EXPORT}
+            )[(canon != "") | retire]
+        )
 
     # 3. translations on the contact points
     if contact_points:
@@ -171,7 +207,9 @@ def map_mailboxes(
         if len(trans):
             trans["pk"] = trans["pk"].astype("Int64")
             trans["sub"] = trans["sub"].astype("Int64")
-            keys = pd.DataFrame({"_i": mb["_i"], "pk": _as_int(mb["mailbox_id"]), "sub": _as_int(mb["subject_id"])})
+            keys = pd.DataFrame(
+                {"_i": mb["_i"], "pk": _as_int(mb["mailbox_id"]), "sub": _as_int(mb["subject_id"])}
+            )
             keys = keys[keys["pk"].notna()]
             with_sub = keys[keys["sub"].notna()]
             no_sub = keys[keys["sub"].isna()]
@@ -187,7 +225,14 @@ def map_mailboxes(
             for i in ambiguous:
                 row = mb.loc[i]
                 guids = sorted(tr.loc[tr["_i"] == i, "cand"])
-                found.append(F.warning("MAPPING_CONFLICT", f"Postkasse {row['mailbox_id']} has subjects that point at different contact points ({', '.join(guids)}); map it in the mapping file.", export_label, at(row["row"])))
+                found.append(
+                    F.warning(
+                        "MAPPING_CONFLICT",
+                        f"Postkasse {row['mailbox_id']} has subjects that point at different contact points ({', '.join(guids)}); map it in the mapping file.",
+                        export_label,
+                        at(row["row"]),
+                    )
+                )
             tr = tr[~tr["_i"].isin(ambiguous)]
             tr["src"] = SOURCE_TRANSLATION
             candidates.append(tr)
@@ -203,7 +248,14 @@ def map_mailboxes(
         clash = ~undecided & (decided_value != c["cand"])
         for i in c.index[clash.to_numpy()]:
             row = mb.loc[i]
-            found.append(F.warning("MAPPING_CONFLICT", f"Mailbox {row['mailbox_id']}: the {row['source']} says {decided_value[i]} but the {c.at[i, 'src']} says {c.at[i, 'cand']}; the {row['source']} is used.", export_label, at(row["row"])))
+            found.append(
+                F.warning(
+                    "MAPPING_CONFLICT",
+                    f"Mailbox {row['mailbox_id']}: the {row['source']} says {decided_value[i]} but the {c.at[i, 'src']} says {c.at[i, 'cand']}; the {row['source']} is used.",
+                    export_label,
+                    at(row["row"]),
+                )
+            )
         take = c.index[undecided.to_numpy()]
         retire = c.loc[take, "cand"] == "udgår"
         mb.loc[take, "guid"] = c.loc[take, "cand"].where(~retire, "")
@@ -221,39 +273,101 @@ def map_mailboxes(
     if contact_points is not None:
         unknown = mapped & ~mb["guid"].isin(known)
         mb.loc[unknown, "status"] = STATUS_UNKNOWN
-        for row, mid, guid, src in mb.loc[unknown, ["row", "mailbox_id", "guid", "source"]].itertuples(index=False):
-            found.append(F.error("CONTACT_POINT_UNKNOWN", f"Mailbox {mid} is mapped (by the {src}) to {guid}, which is not one of this environment's contact points.", export_label, at(row)))
+        for row, mid, guid, src in mb.loc[
+            unknown, ["row", "mailbox_id", "guid", "source"]
+        ].itertuples(index=False):
+            found.append(
+                F.error(
+                    "CONTACT_POINT_UNKNOWN",
+                    f"Mailbox {mid} is mapped (by the {src}) to {guid}, which is not one of this environment's contact points.",
+                    export_label,
+                    at(row),
+                )
+            )
     for row, mid in mb.loc[retired, ["row", "mailbox_id"]].itertuples(index=False):
-        found.append(F.info("MAILBOX_RETIRED", f"Mailbox {mid} is marked udgår/retire and is not migrated.", export_label, at(row)))
-    nothing_to_map_with = contact_points is None and mapping is None and not (export_guid != "").any()
+        found.append(
+            F.info(
+                "MAILBOX_RETIRED",
+                f"Mailbox {mid} is marked udgår/retire and is not migrated.",
+                export_label,
+                at(row),
+            )
+        )
+    nothing_to_map_with = (
+        contact_points is None and mapping is None and not (export_guid != "").any()
+    )
     if not nothing_to_map_with:  # on day one PENDING_CONTACT_POINTS/PENDING_MAPPING say it once
-        for row, mid, name in mb.loc[mb["status"] == STATUS_UNMAPPED, ["row", "mailbox_id", "mailbox_name"]].itertuples(index=False):
-            found.append(F.error("MAILBOX_UNMAPPED", f"Mailbox {mid} ({name}) has no contact point GUID.", export_label, at(row)))
+        for row, mid, name in mb.loc[
+            mb["status"] == STATUS_UNMAPPED, ["row", "mailbox_id", "mailbox_name"]
+        ].itertuples(index=False):
+            found.append(
+                F.error(
+                    "MAILBOX_UNMAPPED",
+                    f"Mailbox {mid} ({name}) has no contact point GUID.",
+                    export_label,
+                    at(row),
+                )
+            )
 
     sys_id = canonical_guid(system_id or "")
     default = canonical_guid(default_contact_point or "") if default_contact_point else None
     if default_contact_point and default is None:
-        found.append(F.error("CONTACT_POINT_GUID_INVALID", f"default_contact_point {default_contact_point!r} is not a GUID.", "default_contact_point"))
+        found.append(
+            F.error(
+                "CONTACT_POINT_GUID_INVALID",
+                f"default_contact_point {default_contact_point!r} is not a GUID.",
+                "default_contact_point",
+            )
+        )
     if contact_points is not None:
         used = set(mb.loc[mapped, "guid"])
         if default:
             used.add(default)
             if default not in known:
-                found.append(F.error("DEFAULT_CONTACT_POINT_UNKNOWN", f"default_contact_point {default} is not one of this environment's contact points.", "default_contact_point"))
+                found.append(
+                    F.error(
+                        "DEFAULT_CONTACT_POINT_UNKNOWN",
+                        f"default_contact_point {default} is not one of this environment's contact points.",
+                        "default_contact_point",
+                    )
+                )
         for p in contact_points:
             if p.id not in used:
-                found.append(F.info("CONTACT_POINT_UNUSED", f"Contact point {p.name!r} ({p.id}) has no mailbox mapped to it.", contact_points_label, p.location))
+                found.append(
+                    F.info(
+                        "CONTACT_POINT_UNUSED",
+                        f"Contact point {p.name!r} ({p.id}) has no mailbox mapped to it.",
+                        contact_points_label,
+                        p.location,
+                    )
+                )
                 continue
             if not p.active:
-                found.append(F.error("CONTACT_POINT_INACTIVE", f"Contact point {p.name!r} ({p.id}) is used but not active.", contact_points_label, p.location))
+                found.append(
+                    F.error(
+                        "CONTACT_POINT_INACTIVE",
+                        f"Contact point {p.name!r} ({p.id}) is used but not active.",
+                        contact_points_label,
+                        p.location,
+                    )
+                )
             if sys_id and p.system_id and p.system_id != sys_id:
-                found.append(F.error("CONTACT_POINT_WRONG_SYSTEM", f"Contact point {p.name!r} ({p.id}) is used but delivers to system {p.system_id}, not this environment's {sys_id}.", contact_points_label, p.location))
+                found.append(
+                    F.error(
+                        "CONTACT_POINT_WRONG_SYSTEM",
+                        f"Contact point {p.name!r} ({p.id}) is used but delivers to system {p.system_id}, not this environment's {sys_id}.",
+                        contact_points_label,
+                        p.location,
+                    )
+                )
 
     frame = mb.drop(columns=["_i", "retired", "ngdp_guid"]).rename(columns={"guid": "ngdp_guid"})
     return Mapping(frame=frame, findings=found)
 
 
-def suggest(mapping: Mapping, contact_points: list[ContactPoint], *, limit: int = 3, chunk: int = 2000) -> Any:
+def suggest(
+    mapping: Mapping, contact_points: list[ContactPoint], *, limit: int = 3, chunk: int = 2000
+) -> Any:
     """Up to ``limit`` contact points per unmapped mailbox, by name and unit similarity.
 
     The result is in the mapping-file layout with an Accept column: mark one row per
@@ -264,23 +378,58 @@ def suggest(mapping: Mapping, contact_points: list[ContactPoint], *, limit: int 
     import pandas as pd
     from rapidfuzz import fuzz, process, utils
 
-    columns = ["Mailbox ID", "Subject ID", "Mailbox name", "Responsible unit", "NgDP Guid", "Contact point name", "Score", "Reason", "Accept"]
+    columns = [
+        "Mailbox ID",
+        "Subject ID",
+        "Mailbox name",
+        "Responsible unit",
+        "NgDP Guid",
+        "Contact point name",
+        "Score",
+        "Reason",
+        "Accept",
+    ]
     todo = mapping.frame[mapping.frame["status"] == "unmapped"]
     if not len(todo) or not contact_points:
         return pd.DataFrame(columns=columns)
     names = [p.name for p in contact_points]
     choices = [utils.default_process(n) for n in names]
-    queries = [utils.default_process(f"{n} {u}".strip()) for n, u in zip(todo["mailbox_name"], todo["responsible_unit"], strict=True)]
+    queries = [
+        utils.default_process(f"{n} {u}".strip())
+        for n, u in zip(todo["mailbox_name"], todo["responsible_unit"], strict=True)
+    ]
     k = min(limit, len(choices))
     rows = []
-    records = list(todo[["mailbox_id", "subject_id", "mailbox_name", "responsible_unit"]].itertuples(index=False))
+    records = list(
+        todo[["mailbox_id", "subject_id", "mailbox_name", "responsible_unit"]].itertuples(
+            index=False
+        )
+    )
     for start in range(0, len(queries), chunk):
-        scores = process.cdist(queries[start : start + chunk], choices, scorer=fuzz.token_set_ratio, dtype=np.uint8, workers=-1)
+        scores = process.cdist(
+            queries[start : start + chunk],
+            choices,
+            scorer=fuzz.token_set_ratio,
+            dtype=np.uint8,
+            workers=-1,
+        )
         best = np.argsort(-scores.astype(np.int16), axis=1, kind="stable")[:, :k]
         for offset, picks in enumerate(best):
             mid, sid, name, unit = records[start + offset]
             for j in picks:
-                rows.append([mid, sid, name, unit, contact_points[j].id, names[j], int(scores[offset, j]), "suggested by name", ""])
+                rows.append(
+                    [
+                        mid,
+                        sid,
+                        name,
+                        unit,
+                        contact_points[j].id,
+                        names[j],
+                        int(scores[offset, j]),
+                        "suggested by name",
+                        "",
+                    ]
+                )
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -288,13 +437,20 @@ def contact_point_plan(export_frame: Any) -> list[dict[str, Any]]:
     """Day one: a proposed contact point per responsible unit, with the translations to enter."""
     frame = export_frame[export_frame["mailbox_id"] != ""]
     plan = []
-    for unit, group in frame.groupby(frame["responsible_unit"].where(frame["responsible_unit"] != "", "(ingen enhed)"), sort=True):
-        ids = [f"{m}:{s}" if s else m for m, s in zip(group["mailbox_id"], group["subject_id"], strict=True)]
-        plan.append({
-            "name": str(unit),
-            "targets": ["CITIZEN", "COMPANY"],
-            "visible": True,
-            "mailboxes": len(group),
-            "translations": list(dict.fromkeys(ids)),
-        })
+    for unit, group in frame.groupby(
+        frame["responsible_unit"].where(frame["responsible_unit"] != "", "(ingen enhed)"), sort=True
+    ):
+        ids = [
+            f"{m}:{s}" if s else m
+            for m, s in zip(group["mailbox_id"], group["subject_id"], strict=True)
+        ]
+        plan.append(
+            {
+                "name": str(unit),
+                "targets": ["CITIZEN", "COMPANY"],
+                "visible": True,
+                "mailboxes": len(group),
+                "translations": list(dict.fromkeys(ids)),
+            }
+        )
     return plan

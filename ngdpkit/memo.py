@@ -26,11 +26,16 @@ def utc_now() -> str:
 
 def simple_pdf(lines: list[str]) -> bytes:
     """A one-page PDF with the given lines (Helvetica, WinAnsi so æøå print)."""
+
     def pdf_text(s: str) -> str:
         raw = s.encode("cp1252", "replace").decode("latin-1")
         return raw.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
-    body = "BT /F1 12 Tf 72 770 Td 16 TL " + " ".join(f"({pdf_text(line)}) '" for line in lines) + " ET"
+    body = (
+        "BT /F1 12 Tf 72 770 Td 16 TL "
+        + " ".join(f"({pdf_text(line)}) '" for line in lines)
+        + " ET"
+    )
     stream = body.encode("latin-1")
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
@@ -47,7 +52,9 @@ def simple_pdf(lines: list[str]) -> bytes:
     xref = len(out)
     out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
     out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    out += (
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    )
     return bytes(out)
 
 
@@ -87,15 +94,21 @@ def build_letter(
         raise ValueError(f"MeMo version {version!r} (use 1.2 or 1.1)")
     message_uuid = str(uuid.uuid4())
     now = utc_now()
-    pdf = simple_pdf([
-        "Testbrev fra ngdpkit (accepttest)",
-        f"Organisation: {organisation} (CVR {cvr})",
-        f"Miljø: {environment}",
-        f"Kørsel: {run_id}",
-        f"Tidspunkt (UTC): {now}",
-        "Svar venligst på dette brev, så svaret kan kontrolleres.",
-    ])
-    content = f"<ContentData><CaseID><caseID>{escape(case_id)}</caseID><caseSystem>WorkZone</caseSystem></CaseID></ContentData>" if case_id else ""
+    pdf = simple_pdf(
+        [
+            "Testbrev fra ngdpkit (accepttest)",
+            f"Organisation: {organisation} (CVR {cvr})",
+            f"Miljø: {environment}",
+            f"Kørsel: {run_id}",
+            f"Tidspunkt (UTC): {now}",
+            "Svar venligst på dette brev, så svaret kan kontrolleres.",
+        ]
+    )
+    content = (
+        f"<ContentData><CaseID><caseID>{escape(case_id)}</caseID><caseSystem>WorkZone</caseSystem></CaseID></ContentData>"
+        if case_id
+        else ""
+    )
     xml = (
         f'<?xml version="1.0" encoding="UTF-8"?>\n<Message xmlns="{NS}" {_root_attrs(version)}><MessageHeader>'
         f"<messageType>DIGITALPOST</messageType><messageUUID>{message_uuid}</messageUUID>"
@@ -181,7 +194,9 @@ def read(xml: bytes) -> dict[str, Any]:
         "contact_point": find("m:MessageHeader/m:Sender/m:ContactPoint/m:contactPointID"),
         "recipient_id": find("m:MessageHeader/m:Recipient/m:recipientID"),
         "recipient_type": find("m:MessageHeader/m:Recipient/m:idType"),
-        "recipient_contact_point": find("m:MessageHeader/m:Recipient/m:ContactPoint/m:contactPointID"),
+        "recipient_contact_point": find(
+            "m:MessageHeader/m:Recipient/m:ContactPoint/m:contactPointID"
+        ),
         "case_id": find("m:MessageHeader/m:ContentData/m:CaseID/m:caseID"),
         "reply_to": find("m:MessageHeader/m:ReplyData/m:messageUUID"),
         "reply_contact_point": find("m:MessageHeader/m:ReplyData/m:contactPointID"),

@@ -12,13 +12,38 @@ from typing import Any
 from .settings import Environment
 from .system import push_endpoints
 
-NGDP = {
-    "test": {"host": "api.test.digitalpost.dk", "ips": ("80.198.95.44", "80.198.95.62"), "api": "https://api.test.digitalpost.dk/apis/v1"},
-    "production": {"host": "api.digitalpost.dk", "ips": ("80.198.95.23", "80.198.95.62"), "api": "https://api.digitalpost.dk/apis/v1"},
+NGDP: dict[str, dict[str, Any]] = {
+    "test": {
+        "host": "api.test.digitalpost.dk",
+        "ips": ("80.198.95.44", "80.198.95.62"),
+        "api": "https://api.test.digitalpost.dk/apis/v1",
+    },
+    "production": {
+        "host": "api.digitalpost.dk",
+        "ips": ("80.198.95.23", "80.198.95.62"),
+        "api": "https://api.digitalpost.dk/apis/v1",
+    },
 }
 OCES3_STATUS_HOST = {"production": "ca1.gov.dk", "test": "ca1.cti-gov.dk"}
-VALIDATION_HOSTS = ("ocsp.sectigo.com", "crl.sectigo.com", "crt.sectigo.com", "ocsp.usertrust.com", "crl.usertrust.com", "crt.usertrust.com")
-FIREWALL_COLUMNS = ("source", "destination_host", "ip", "port", "protocol", "direction", "purpose", "environment", "basis")
+VALIDATION_HOSTS = (
+    "ocsp.sectigo.com",
+    "crl.sectigo.com",
+    "crt.sectigo.com",
+    "ocsp.usertrust.com",
+    "crl.usertrust.com",
+    "crt.usertrust.com",
+)
+FIREWALL_COLUMNS = (
+    "source",
+    "destination_host",
+    "ip",
+    "port",
+    "protocol",
+    "direction",
+    "purpose",
+    "environment",
+    "basis",
+)
 
 
 def official_api_url(kind: str) -> str:
@@ -41,10 +66,31 @@ def destinations(env: Environment) -> list[Destination]:
     ngdp = NGDP[env.kind]
     out = [
         Destination(ngdp["host"], ngdp["ips"], 443, "https", "NgDP API (REST_PULL and REST_PUSH)"),
-        Destination("digitaliser.dk", (), 443, "https", "digitaliser.dk, required by the vendor page"),
+        Destination(
+            "digitaliser.dk", (), 443, "https", "digitaliser.dk, required by the vendor page"
+        ),
     ]
-    out += [Destination(h, (), 80, "http", "certificate validation (OCSP/CRL) for the digitaliser.dk and digitalpost.dk TLS certificates", True) for h in VALIDATION_HOSTS]
-    out.append(Destination(OCES3_STATUS_HOST[env.kind], (), 80, "http", f"OCES3 {env.kind} certificate status (OCSP /ocsp, CRLs under /oces/)", True))
+    out += [
+        Destination(
+            h,
+            (),
+            80,
+            "http",
+            "certificate validation (OCSP/CRL) for the digitaliser.dk and digitalpost.dk TLS certificates",
+            True,
+        )
+        for h in VALIDATION_HOSTS
+    ]
+    out.append(
+        Destination(
+            OCES3_STATUS_HOST[env.kind],
+            (),
+            80,
+            "http",
+            f"OCES3 {env.kind} certificate status (OCSP /ocsp, CRLs under /oces/)",
+            True,
+        )
+    )
     return out
 
 
@@ -56,44 +102,63 @@ def firewall_rules(env: Environment) -> list[dict[str, Any]]:
     rows = []
     for d in destinations(env):
         for ip in d.ips or ("(resolve by DNS)",):
-            rows.append({
-                "source": source,
-                "destination_host": d.host,
-                "ip": ip,
-                "port": d.port,
-                "protocol": f"TCP ({d.scheme.upper()})",
-                "direction": d.direction,
-                "purpose": d.purpose,
-                "environment": env.name,
-                "basis": "inferred" if d.inferred else "vendor page",
-            })
+            rows.append(
+                {
+                    "source": source,
+                    "destination_host": d.host,
+                    "ip": ip,
+                    "port": d.port,
+                    "protocol": f"TCP ({d.scheme.upper()})",
+                    "direction": d.direction,
+                    "purpose": d.purpose,
+                    "environment": env.name,
+                    "basis": "inferred" if d.inferred else "vendor page",
+                }
+            )
     if env.protocol == "REST_PUSH" and env.push_base_url:
         from urllib.parse import urlsplit
 
         host = urlsplit(env.push_base_url).hostname or env.push_base_url
-        rows.append({
-            "source": "NgDP (source addresses not published; 80.198.95.62 is listed for both environments: inferred)",
-            "destination_host": host,
-            "ip": "(the push service's public address)",
-            "port": urlsplit(env.push_base_url).port or 443,
-            "protocol": "TCP (HTTPS)",
-            "direction": "incoming",
-            "purpose": "NgDP delivers messages and receipts to the WorkZone Push Service",
-            "environment": env.name,
-            "basis": "inferred",
-        })
+        rows.append(
+            {
+                "source": "NgDP (source addresses not published; 80.198.95.62 is listed for both environments: inferred)",
+                "destination_host": host,
+                "ip": "(the push service's public address)",
+                "port": urlsplit(env.push_base_url).port or 443,
+                "protocol": "TCP (HTTPS)",
+                "direction": "incoming",
+                "purpose": "NgDP delivers messages and receipts to the WorkZone Push Service",
+                "environment": env.name,
+                "basis": "inferred",
+            }
+        )
     return rows
 
 
-def portal_registration(env: Environment, *, contact_points: list[dict[str, Any]] | None, plan: list[dict[str, Any]] | None) -> dict[str, Any]:
+def portal_registration(
+    env: Environment,
+    *,
+    contact_points: list[dict[str, Any]] | None,
+    plan: list[dict[str, Any]] | None,
+) -> dict[str, Any]:
     """What to type into Administrativ Adgang, in the portal's order."""
     endpoints = None
     if env.protocol == "REST_PUSH" and env.push_base_url:
         endpoints = push_endpoints(env.push_base_url, env.system_id or "<systemid>")
-    points = contact_points if contact_points is not None else [
-        {"name": p["name"], "targets": p["targets"], "visible": p["visible"], "translations": p["translations"], "proposed": True}
-        for p in plan or []
-    ]
+    points = (
+        contact_points
+        if contact_points is not None
+        else [
+            {
+                "name": p["name"],
+                "targets": p["targets"],
+                "visible": p["visible"],
+                "translations": p["translations"],
+                "proposed": True,
+            }
+            for p in plan or []
+        ]
+    )
     return {
         "schema": "ngdpkit/portal-registration/1",
         "environment": env.name,

@@ -17,8 +17,28 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-MAPPING_HEADERS = ("Mailbox ID", "Mailbox name", "Responsible unit", "Case", "NgDP Guid", "Contact point name", "Source", "Status", "Subject ID")
-MAPPING_COLUMNS = ("mailbox_id", "mailbox_name", "responsible_unit", "case", "ngdp_guid", "contact_point", "source", "status", "subject_id")
+MAPPING_HEADERS = (
+    "Mailbox ID",
+    "Mailbox name",
+    "Responsible unit",
+    "Case",
+    "NgDP Guid",
+    "Contact point name",
+    "Source",
+    "Status",
+    "Subject ID",
+)
+MAPPING_COLUMNS = (
+    "mailbox_id",
+    "mailbox_name",
+    "responsible_unit",
+    "case",
+    "ngdp_guid",
+    "contact_point",
+    "source",
+    "status",
+    "subject_id",
+)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -76,7 +96,11 @@ def write_workbook(
 
     wb = Workbook(write_only=True)
     bold = Font(bold=True)
-    fills = {"error": PatternFill("solid", fgColor="FDE8E6"), "warning": PatternFill("solid", fgColor="FFF4E0"), "retired": PatternFill("solid", fgColor="EEEEEE")}
+    fills = {
+        "error": PatternFill("solid", fgColor="FDE8E6"),
+        "warning": PatternFill("solid", fgColor="FFF4E0"),
+        "retired": PatternFill("solid", fgColor="EEEEEE"),
+    }
     ok_values = set((highlight or {}).get("ok", ()))
     colour_of = (highlight or {}).get("colour", {})
     for title, headers, rows, status_col in sheets:
@@ -115,30 +139,68 @@ def write_workbook(
 
 
 def findings_rows(findings: list[dict[str, Any]]) -> list[list[Any]]:
-    return [[f["severity"], f["code"], f["message"], f.get("source", ""), f.get("location", "")] for f in findings]
+    return [
+        [f["severity"], f["code"], f["message"], f.get("source", ""), f.get("location", "")]
+        for f in findings
+    ]
 
 
 def write_mapping_workbook(path: Path, frame: Any, findings: list[dict[str, Any]]) -> Path:
-    mapping_rows = frame.reindex(columns=list(MAPPING_COLUMNS), fill_value="").itertuples(index=False, name=None)
+    mapping_rows = frame.reindex(columns=list(MAPPING_COLUMNS), fill_value="").itertuples(
+        index=False, name=None
+    )
     return write_workbook(
         path,
         [
             ("Mailbox mapping", MAPPING_HEADERS, mapping_rows, MAPPING_COLUMNS.index("status")),
-            ("Findings", ("Severity", "Code", "Message", "Source", "Location"), findings_rows(findings), 0),
+            (
+                "Findings",
+                ("Severity", "Code", "Message", "Source", "Location"),
+                findings_rows(findings),
+                0,
+            ),
         ],
-        highlight={"ok": {"mapped", "info"}, "colour": {"retired": "retired", "warning": "warning", "error": "error"}},
+        highlight={
+            "ok": {"mapped", "info"},
+            "colour": {"retired": "retired", "warning": "warning", "error": "error"},
+        },
     )
 
 
 def write_suggestions(path: Path, suggestions: list[dict[str, Any]]) -> Path:
-    headers = ["Mailbox ID", "Subject ID", "NgDP Guid", "Reason", "Accept", "Mailbox name", "Responsible unit", "Contact point name", "Score"]
+    headers = [
+        "Mailbox ID",
+        "Subject ID",
+        "NgDP Guid",
+        "Reason",
+        "Accept",
+        "Mailbox name",
+        "Responsible unit",
+        "Contact point name",
+        "Score",
+    ]
     rows = [[s.get(h, "") for h in headers] for s in suggestions]
     return write_workbook(path, [("Suggestions", headers, rows, None)])
 
 
 def write_plan(path: Path, plan: list[dict[str, Any]]) -> Path:
-    headers = ["Contact point name", "Targets", "Visible", "Mailboxes", "Postkasse IDs (translations)"]
-    rows = [[p["name"], ", ".join(p["targets"]), "ja" if p["visible"] else "nej", p["mailboxes"], " ".join(p["translations"])] for p in plan]
+    headers = [
+        "Contact point name",
+        "Targets",
+        "Visible",
+        "Mailboxes",
+        "Postkasse IDs (translations)",
+    ]
+    rows = [
+        [
+            p["name"],
+            ", ".join(p["targets"]),
+            "ja" if p["visible"] else "nej",
+            p["mailboxes"],
+            " ".join(p["translations"]),
+        ]
+        for p in plan
+    ]
     return write_workbook(path, [("Contact point plan", headers, rows, None)])
 
 

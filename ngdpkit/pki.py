@@ -58,7 +58,10 @@ def make_ca(
 ) -> Issued:
     """A root CA (no parent) or an issuing CA signed by ``parent``."""
     key = rsa_key(bits)
-    attrs = [x509.NameAttribute(NameOID.COUNTRY_NAME, "DK"), x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation)]
+    attrs = [
+        x509.NameAttribute(NameOID.COUNTRY_NAME, "DK"),
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation),
+    ]
     if unit:
         attrs.append(x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, unit))
     attrs.append(x509.NameAttribute(NameOID.COMMON_NAME, common_name))
@@ -74,15 +77,19 @@ def make_ca(
         .serial_number(x509.random_serial_number())
         .not_valid_before(start)
         .not_valid_after(start + dt.timedelta(days=days))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None if parent is None else 0), critical=True)
         .add_extension(
-            x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True
+            x509.BasicConstraints(ca=True, path_length=None if parent is None else 0), critical=True
+        )
+        .add_extension(
+            x509.KeyUsage(False, False, False, False, False, True, True, False, False),
+            critical=True,
         )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
     )
     if parent is not None:
         builder = builder.add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(parent.key.public_key()), critical=False
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(parent.key.public_key()),
+            critical=False,
         )
     return Issued(builder.sign(private_key=issuer_key, **_sign_kwargs(issuer_key)), key)
 
@@ -109,7 +116,9 @@ def make_leaf(
     name = x509.Name(
         [
             x509.NameAttribute(NameOID.COUNTRY_NAME, "DK"),
-            x509.NameAttribute(NameOID.ORGANIZATION_IDENTIFIER, organization_identifier or f"NTRDK-{cvr}"),
+            x509.NameAttribute(
+                NameOID.ORGANIZATION_IDENTIFIER, organization_identifier or f"NTRDK-{cvr}"
+            ),
             x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation),
             x509.NameAttribute(NameOID.SERIAL_NUMBER, serial or f"UI:DK-O:G:{uuid.uuid4()}"),
             x509.NameAttribute(NameOID.COMMON_NAME, common_name),
@@ -126,15 +135,31 @@ def make_leaf(
         .not_valid_before(start)
         .not_valid_after(start + dt.timedelta(days=days))
         .add_extension(
-            x509.KeyUsage(digital_signature, not digital_signature, True, False, False, False, False, False, False),
+            x509.KeyUsage(
+                digital_signature,
+                not digital_signature,
+                True,
+                False,
+                False,
+                False,
+                False,
+                False,
+                False,
+            ),
             critical=True,
         )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .add_extension(
             x509.AuthorityInformationAccess(
                 [
-                    x509.AccessDescription(x509.oid.AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(ocsp_url)),
-                    x509.AccessDescription(x509.oid.AuthorityInformationAccessOID.CA_ISSUERS, x509.UniformResourceIdentifier(ca_issuers_url)),
+                    x509.AccessDescription(
+                        x509.oid.AuthorityInformationAccessOID.OCSP,
+                        x509.UniformResourceIdentifier(ocsp_url),
+                    ),
+                    x509.AccessDescription(
+                        x509.oid.AuthorityInformationAccessOID.CA_ISSUERS,
+                        x509.UniformResourceIdentifier(ca_issuers_url),
+                    ),
                 ]
             ),
             critical=False,
@@ -142,19 +167,33 @@ def make_leaf(
     )
     if policies:
         builder = builder.add_extension(
-            x509.CertificatePolicies([x509.PolicyInformation(x509.ObjectIdentifier(p), None) for p in policies]),
+            x509.CertificatePolicies(
+                [x509.PolicyInformation(x509.ObjectIdentifier(p), None) for p in policies]
+            ),
             critical=False,
         )
     if not self_signed:
         builder = builder.add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key()), critical=False
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key()),
+            critical=False,
         )
     return Issued(builder.sign(private_key=signer_key, **_sign_kwargs(signer_key)), key)
 
 
-def to_p12(leaf: Issued, password: str | None, *, chain: tuple[x509.Certificate, ...] = (), name: bytes = b"ngdpkit", key: Any = "leaf") -> bytes:
+def to_p12(
+    leaf: Issued,
+    password: str | None,
+    *,
+    chain: tuple[x509.Certificate, ...] = (),
+    name: bytes = b"ngdpkit",
+    key: Any = "leaf",
+) -> bytes:
     """A PKCS#12 file: the leaf, its key (or another/None), and extra certificates."""
-    enc = serialization.BestAvailableEncryption(password.encode()) if password else serialization.NoEncryption()
+    enc = (
+        serialization.BestAvailableEncryption(password.encode())
+        if password
+        else serialization.NoEncryption()
+    )
     use_key = leaf.key if key == "leaf" else key
     return pkcs12.serialize_key_and_certificates(name, use_key, leaf.cert, list(chain) or None, enc)
 

@@ -30,7 +30,9 @@ Resolver = Callable[[str], list[str]]
 
 
 def system_resolver(host: str) -> list[str]:
-    return sorted({info[4][0] for info in socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)})
+    return sorted(
+        {str(info[4][0]) for info in socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)}
+    )
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,9 @@ class Probe:
 
 
 @contextlib.contextmanager
-def client_tls_context(cert: Any, key: Any, extra: list[Any] | None = None, *, cafile: str | None = None) -> Iterator[ssl.SSLContext]:
+def client_tls_context(
+    cert: Any, key: Any, extra: list[Any] | None = None, *, cafile: str | None = None
+) -> Iterator[ssl.SSLContext]:
     """An SSLContext presenting ``cert``/``key``.
 
     ``load_cert_chain`` takes file paths only, so the key goes to a fresh private
@@ -67,7 +71,9 @@ def client_tls_context(cert: Any, key: Any, extra: list[Any] | None = None, *, c
                 serialization.BestAvailableEncryption(passphrase.encode()),
             )
         )
-        cert_path.write_bytes(b"".join(c.public_bytes(serialization.Encoding.PEM) for c in [cert, *(extra or [])]))
+        cert_path.write_bytes(
+            b"".join(c.public_bytes(serialization.Encoding.PEM) for c in [cert, *(extra or [])])
+        )
         ctx.load_cert_chain(str(cert_path), str(key_path), password=passphrase)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -80,22 +86,46 @@ def where_ran() -> str:
 
 def _tls_reason(exc: BaseException) -> str:
     text = str(exc)
-    for marker in ("certificate has expired", "Hostname mismatch", "self-signed certificate", "self signed certificate", "unable to get local issuer certificate", "certificate verify failed"):
+    for marker in (
+        "certificate has expired",
+        "Hostname mismatch",
+        "self-signed certificate",
+        "self signed certificate",
+        "unable to get local issuer certificate",
+        "certificate verify failed",
+    ):
         if marker.lower() in text.lower():
-            return marker if marker != "certificate verify failed" else text.split("certificate verify failed:")[-1].strip(" ()") or marker
+            return (
+                marker
+                if marker != "certificate verify failed"
+                else text.split("certificate verify failed:")[-1].strip(" ()") or marker
+            )
     return text[:200]
 
 
 def _is_tls_error(exc: BaseException) -> bool:
     seen: BaseException | None = exc
     while seen is not None:
-        if isinstance(seen, ssl.SSLError) or "SSL" in type(seen).__name__ or "CERTIFICATE_VERIFY_FAILED" in str(seen):
+        if (
+            isinstance(seen, ssl.SSLError)
+            or "SSL" in type(seen).__name__
+            or "CERTIFICATE_VERIFY_FAILED" in str(seen)
+        ):
             return True
         seen = seen.__cause__ or seen.__context__
     return False
 
 
-def run_probe(probe: Probe, *, resolver: Resolver, timeout: float, verify: Any, client_ctx: ssl.SSLContext | None, authorization: str | None, source: str) -> list[Finding]:
+def run_probe(
+    probe: Probe,
+    *,
+    resolver: Resolver,
+    timeout: float,
+    verify: Any,
+    client_ctx: ssl.SSLContext | None,
+    authorization: str | None,
+    source: str,
+) -> list[Finding]:
     """Run one probe; findings only for what is wrong (and info for what cannot be judged)."""
     import httpx
 
@@ -106,29 +136,82 @@ def run_probe(probe: Probe, *, resolver: Resolver, timeout: float, verify: Any, 
     try:
         addresses = resolver(host)
     except (OSError, UnicodeError) as exc:
-        return [F.error("NET_DNS_FAILED", f"{host} does not resolve {ran} ({exc}).", source, probe.name)]
+        return [
+            F.error("NET_DNS_FAILED", f"{host} does not resolve {ran} ({exc}).", source, probe.name)
+        ]
     unexpected = [a for a in addresses if probe.expected_ips and a not in probe.expected_ips]
     if unexpected:
-        found.append(F.warning("NET_IP_UNEXPECTED", f"{host} resolves {ran} to {', '.join(unexpected)}, not among the published {', '.join(probe.expected_ips)}; the firewall rules may need updating.", source, probe.name))
+        found.append(
+            F.warning(
+                "NET_IP_UNEXPECTED",
+                f"{host} resolves {ran} to {', '.join(unexpected)}, not among the published {', '.join(probe.expected_ips)}; the firewall rules may need updating.",
+                source,
+                probe.name,
+            )
+        )
     headers = {"Authorization": authorization} if authorization and probe.kind == "ngdp" else {}
     ctx = client_ctx if (probe.kind == "ngdp" and client_ctx is not None) else verify
     try:
-        with httpx.Client(verify=ctx, timeout=timeout, trust_env=True, follow_redirects=False) as client:
+        with httpx.Client(
+            verify=ctx, timeout=timeout, trust_env=True, follow_redirects=False
+        ) as client:
             response = client.get(probe.url, headers=headers)
     except httpx.TimeoutException:
-        return found + [F.error("NET_UNREACHABLE", f"{probe.url} did not answer within {timeout:g} s {ran}.", source, probe.name)]
+        return found + [
+            F.error(
+                "NET_UNREACHABLE",
+                f"{probe.url} did not answer within {timeout:g} s {ran}.",
+                source,
+                probe.name,
+            )
+        ]
     except (httpx.HTTPError, OSError, ssl.SSLError) as exc:
         if _is_tls_error(exc):
-            return found + [F.error("NET_TLS_INVALID", f"{probe.url}: the TLS connection is not valid {ran}: {_tls_reason(exc)}.", source, probe.name)]
-        return found + [F.error("NET_UNREACHABLE", f"{probe.url} cannot be reached {ran} ({type(exc).__name__}: {str(exc)[:160]}).", source, probe.name)]
+            return found + [
+                F.error(
+                    "NET_TLS_INVALID",
+                    f"{probe.url}: the TLS connection is not valid {ran}: {_tls_reason(exc)}.",
+                    source,
+                    probe.name,
+                )
+            ]
+        return found + [
+            F.error(
+                "NET_UNREACHABLE",
+                f"{probe.url} cannot be reached {ran} ({type(exc).__name__}: {str(exc)[:160]}).",
+                source,
+                probe.name,
+            )
+        ]
     status = response.status_code
     if probe.kind == "ngdp" and status in (401, 403):
-        found.append(F.error("NET_HTTP_REFUSED", f"Reached NgDP at {probe.url} {ran}, but it answered {status}: the system, the certificate or this machine's IP is not accepted.", source, probe.name))
+        found.append(
+            F.error(
+                "NET_HTTP_REFUSED",
+                f"Reached NgDP at {probe.url} {ran}, but it answered {status}: the system, the certificate or this machine's IP is not accepted.",
+                source,
+                probe.name,
+            )
+        )
     elif probe.kind == "push":
         if 200 <= status < 300:
-            found.append(F.warning("NET_PUSH_UNPROTECTED", f"The push endpoint {probe.url} answered {status} to a request without authorization {ran} (inferred: it should refuse with 401/403).", source, probe.name))
+            found.append(
+                F.warning(
+                    "NET_PUSH_UNPROTECTED",
+                    f"The push endpoint {probe.url} answered {status} to a request without authorization {ran} (inferred: it should refuse with 401/403).",
+                    source,
+                    probe.name,
+                )
+            )
         elif status in (404, 405):
-            found.append(F.info("NET_PUSH_NOT_JUDGED", f"The push endpoint {probe.url} is reachable {ran} but answered {status}; whether it is protected cannot be judged (inferred).", source, probe.name))
+            found.append(
+                F.info(
+                    "NET_PUSH_NOT_JUDGED",
+                    f"The push endpoint {probe.url} is reachable {ran} but answered {status}; whether it is protected cannot be judged (inferred).",
+                    source,
+                    probe.name,
+                )
+            )
     return found
 
 
@@ -149,9 +232,23 @@ def run_probes(
     if not probes:
         return found
     start = time.monotonic()
-    pool = cf.ThreadPoolExecutor(max_workers=min(32, len(probes)), thread_name_prefix="ngdpkit-probe")
+    pool = cf.ThreadPoolExecutor(
+        max_workers=min(32, len(probes)), thread_name_prefix="ngdpkit-probe"
+    )
     try:
-        futures = {pool.submit(run_probe, p, resolver=resolver, timeout=timeout, verify=verify, client_ctx=client_ctx, authorization=authorization, source=source): p for p in probes}
+        futures = {
+            pool.submit(
+                run_probe,
+                p,
+                resolver=resolver,
+                timeout=timeout,
+                verify=verify,
+                client_ctx=client_ctx,
+                authorization=authorization,
+                source=source,
+            ): p
+            for p in probes
+        }
         done_count = 0
         try:
             for fut in cf.as_completed(futures, timeout=total):
@@ -160,13 +257,29 @@ def run_probes(
                 try:
                     found.extend(fut.result())
                 except Exception as exc:  # a probe must never crash the run
-                    found.append(F.error("NET_UNREACHABLE", f"{probe.url}: the probe failed ({type(exc).__name__}: {exc}).", source, probe.name))
+                    found.append(
+                        F.error(
+                            "NET_UNREACHABLE",
+                            f"{probe.url}: the probe failed ({type(exc).__name__}: {exc}).",
+                            source,
+                            probe.name,
+                        )
+                    )
                 if progress:
-                    progress(f"network checks: {done_count}/{len(probes)} done ({time.monotonic() - start:.1f} s)")
+                    progress(
+                        f"network checks: {done_count}/{len(probes)} done ({time.monotonic() - start:.1f} s)"
+                    )
         except cf.TimeoutError:
             for fut, probe in futures.items():
                 if not fut.done():
-                    found.append(F.error("NET_UNREACHABLE", f"{probe.url} gave no answer within the overall limit of {total:g} s {where_ran()}.", source, probe.name))
+                    found.append(
+                        F.error(
+                            "NET_UNREACHABLE",
+                            f"{probe.url} gave no answer within the overall limit of {total:g} s {where_ran()}.",
+                            source,
+                            probe.name,
+                        )
+                    )
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
     return found

@@ -50,7 +50,14 @@ class Acceptance:
         return F.status_of(self.findings)
 
     def step(self, name: str, status: str, started: float, detail: str) -> None:
-        self.steps.append({"name": name, "status": status, "duration_s": round(time.monotonic() - started, 3), "detail": detail})
+        self.steps.append(
+            {
+                "name": name,
+                "status": status,
+                "duration_s": round(time.monotonic() - started, 3),
+                "detail": detail,
+            }
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -70,7 +77,9 @@ def anchors_pem(settings: Settings, kind: str) -> bytes:
     from .trust import load_trust_anchors
 
     anchors = load_trust_anchors(settings.trust_anchors, rel=settings.rel)
-    certs = list(anchors.roots[kind]) + [c for c in anchors.intermediates if any(c.issuer == r.subject for r in anchors.roots[kind])]
+    certs = list(anchors.roots[kind]) + [
+        c for c in anchors.intermediates if any(c.issuer == r.subject for r in anchors.roots[kind])
+    ]
     return b"".join(c.public_bytes(serialization.Encoding.PEM) for c in certs)
 
 
@@ -79,21 +88,43 @@ def _load_identity(settings: Settings, env: Environment, found: list[Finding]) -
     from .secrets import resolve
 
     if env.certificate is None:
-        found.append(F.error("PENDING_CERTIFICATE", "A rehearsal needs the environment's .p12/.pfx certificate.", f"environments.{env.name}.certificate"))
+        found.append(
+            F.error(
+                "PENDING_CERTIFICATE",
+                "A rehearsal needs the environment's .p12/.pfx certificate.",
+                f"environments.{env.name}.certificate",
+            )
+        )
         return None
     password = resolve(env.certificate_password_env, secrets_file=settings.secrets_file)
     if password is None:
-        found.append(F.error("SECRET_MISSING", f"No password for {settings.rel(env.certificate)} (variable {env.certificate_password_env}).", f"environments.{env.name}.certificate_password_env"))
+        found.append(
+            F.error(
+                "SECRET_MISSING",
+                f"No password for {settings.rel(env.certificate)} (variable {env.certificate_password_env}).",
+                f"environments.{env.name}.certificate_password_env",
+            )
+        )
         return None
-    loaded = load_certificate(env.certificate, label=settings.rel(env.certificate), password=password)
+    loaded = load_certificate(
+        env.certificate, label=settings.rel(env.certificate), password=password
+    )
     found.extend(f for f in loaded.findings if f.severity == "error")
     if loaded.leaf is None or loaded.key is None:
-        found.append(F.error("CERT_NO_PRIVATE_KEY", "A rehearsal needs the private key to present the certificate.", settings.rel(env.certificate)))
+        found.append(
+            F.error(
+                "CERT_NO_PRIVATE_KEY",
+                "A rehearsal needs the private key to present the certificate.",
+                settings.rel(env.certificate),
+            )
+        )
         return None
     return loaded
 
 
-def _authorization(settings: Settings, env: Environment, against: str, found: list[Finding]) -> tuple[str | None, str | None]:
+def _authorization(
+    settings: Settings, env: Environment, against: str, found: list[Finding]
+) -> tuple[str | None, str | None]:
     """(header, token); a throwaway token against the simulator when none is configured."""
     from .secrets import resolve
     from .system import parse_authorization
@@ -103,10 +134,22 @@ def _authorization(settings: Settings, env: Environment, against: str, found: li
         parsed = parse_authorization(secret.reveal())
         return secret.reveal(), parsed[1] if parsed else None
     if against == "ngdp":
-        found.append(F.error("SECRET_MISSING", f"No authorization header (variable {env.authorization_env or 'authorization_env not set'}); NgDP needs it.", f"environments.{env.name}.authorization_env"))
+        found.append(
+            F.error(
+                "SECRET_MISSING",
+                f"No authorization header (variable {env.authorization_env or 'authorization_env not set'}); NgDP needs it.",
+                f"environments.{env.name}.authorization_env",
+            )
+        )
         return None, None
     token = pysecrets.token_urlsafe(24)
-    found.append(F.info("REHEARSAL_THROWAWAY_TOKEN", "No authorization header is configured; this rehearsal used a throwaway token for the simulator only.", f"environments.{env.name}.authorization_env"))
+    found.append(
+        F.info(
+            "REHEARSAL_THROWAWAY_TOKEN",
+            "No authorization header is configured; this rehearsal used a throwaway token for the simulator only.",
+            f"environments.{env.name}.authorization_env",
+        )
+    )
     return "Basic " + base64.b64encode(f"{env.system_id}:{token}".encode()).decode(), token
 
 
@@ -130,22 +173,58 @@ def run_flow(
     acc = Acceptance(env.name, against)
     reh = env.rehearsal
     found = acc.findings
-    for key, value in (("system_id", env.system_id), ("default_contact_point", env.default_contact_point)):
+    for key, value in (
+        ("system_id", env.system_id),
+        ("default_contact_point", env.default_contact_point),
+    ):
         if not value:
-            found.append(F.error(f"PENDING_{key.upper()}", f"A rehearsal needs {key}.", f"environments.{env.name}.{key}"))
+            found.append(
+                F.error(
+                    f"PENDING_{key.upper()}",
+                    f"A rehearsal needs {key}.",
+                    f"environments.{env.name}.{key}",
+                )
+            )
     if not reh.recipient_id:
-        found.append(F.error("PENDING_RECIPIENT_ID", "A rehearsal needs [rehearsal] recipient_id (a test citizen or company).", "rehearsal.recipient_id"))
+        found.append(
+            F.error(
+                "PENDING_RECIPIENT_ID",
+                "A rehearsal needs [rehearsal] recipient_id (a test citizen or company).",
+                "rehearsal.recipient_id",
+            )
+        )
     identity = _load_identity(settings, env, found)
     header, token = _authorization(settings, env, against, found)
     if any(f.severity == "error" for f in found) or identity is None or header is None:
-        acc.step("prepare", "failed", time.monotonic(), "; ".join(f.code for f in found if f.severity == "error"))
+        acc.step(
+            "prepare",
+            "failed",
+            time.monotonic(),
+            "; ".join(f.code for f in found if f.severity == "error"),
+        )
         return acc
     contact_point = (env.default_contact_point or "").strip("{}").lower()
-    letter = memo.build_letter(organisation=settings.organisation.name, cvr=settings.organisation.cvr, contact_point=contact_point, recipient_id=reh.recipient_id, recipient_id_type=reh.recipient_id_type, environment=env.name, run_id=run_id, case_id=reh.case_id)
+    letter = memo.build_letter(
+        organisation=settings.organisation.name,
+        cvr=settings.organisation.cvr,
+        contact_point=contact_point,
+        recipient_id=reh.recipient_id,
+        recipient_id_type=reh.recipient_id_type,
+        environment=env.name,
+        run_id=run_id,
+        case_id=reh.case_id,
+    )
     acc.memo_uuid, acc.sent_xml = letter.uuid, letter.xml
     reason = memo.validate(letter.xml)
     if reason:
-        found.append(F.error("MEMO_INVALID", f"The test letter is not a valid MeMo: {reason}.", "memo", letter.uuid))
+        found.append(
+            F.error(
+                "MEMO_INVALID",
+                f"The test letter is not a valid MeMo: {reason}.",
+                "memo",
+                letter.uuid,
+            )
+        )
         return acc
 
     with ExitStack() as stack:
@@ -155,33 +234,79 @@ def run_flow(
             ca = SessionCA.create(work / "ca")
             ca_file = str(ca.ca_file)
             contact_ids = _contact_point_ids(settings, env)
-            cfg = SimulatorConfig(kind=env.kind, anchors_pem=anchors_pem(settings, env.kind), cvr=settings.organisation.cvr, system_id=env.system_id or "", token=token or "", contact_points=contact_ids | {contact_point}, protocol=env.protocol, citizen_id=reh.recipient_id, citizen_type=reh.recipient_id_type, **(simulator_options or {}))
+            cfg = SimulatorConfig(
+                kind=env.kind,
+                anchors_pem=anchors_pem(settings, env.kind),
+                cvr=settings.organisation.cvr,
+                system_id=env.system_id or "",
+                token=token or "",
+                contact_points=contact_ids | {contact_point},
+                protocol=env.protocol,
+                citizen_id=reh.recipient_id,
+                citizen_type=reh.recipient_id_type,
+                **(simulator_options or {}),
+            )
             if env.protocol == "REST_PUSH":
-                ends = push_endpoints(env.push_base_url or "https://push.invalid", env.system_id or "")
-                stand_in = stack.enter_context(PushStandIn(ends["message_endpoint"], ends["receipt_endpoint"], ca))
-                cfg.push_message_url, cfg.push_receipt_url = stand_in.url("message"), stand_in.url("receipt")
+                ends = push_endpoints(
+                    env.push_base_url or "https://push.invalid", env.system_id or ""
+                )
+                stand_in = stack.enter_context(
+                    PushStandIn(ends["message_endpoint"], ends["receipt_endpoint"], ca)
+                )
+                cfg.push_message_url, cfg.push_receipt_url = (
+                    stand_in.url("message"),
+                    stand_in.url("receipt"),
+                )
                 cfg.push_authorization, cfg.push_ca_file = header, ca_file
             sim = stack.enter_context(Simulator(cfg, ca))
             base = sim.base_url
         else:  # NgDP itself, or what ngdp_api_url points at (NGDP_API_URL_OVERRIDDEN in the checks)
             base = (env.ngdp_api_url or official_api_url(env.kind)).rstrip("/")
             ca_file = str(env.ngdp_api_ca) if env.ngdp_api_ca else None
-        ctx = stack.enter_context(client_tls_context(identity.leaf, identity.key, identity.extra, cafile=ca_file))
-        client = stack.enter_context(httpx.Client(verify=ctx, timeout=max(5.0, float(reh.timeout_s)), headers={"Authorization": header}, trust_env=against == "ngdp"))
+        ctx = stack.enter_context(
+            client_tls_context(identity.leaf, identity.key, identity.extra, cafile=ca_file)
+        )
+        client = stack.enter_context(
+            httpx.Client(
+                verify=ctx,
+                timeout=max(5.0, float(reh.timeout_s)),
+                headers={"Authorization": header},
+                trust_env=against == "ngdp",
+            )
+        )
 
         t0 = time.monotonic()
         progress(f"  sending the test letter {letter.uuid} to {base} …")
         try:
-            r = client.post(f"{base}/memos/", params={"memo-message-uuid": letter.uuid}, content=letter.xml, headers={"Content-Type": "application/xml"})
+            r = client.post(
+                f"{base}/memos/",
+                params={"memo-message-uuid": letter.uuid},
+                content=letter.xml,
+                headers={"Content-Type": "application/xml"},
+            )
         except httpx.HTTPError as exc:
             detail = f"{type(exc).__name__}: {str(exc)[:200]}"
             acc.step("send", "failed", t0, detail)
-            found.append(F.error("REHEARSAL_SEND_REFUSED", f"The letter could not be sent: the TLS connection or the request failed ({detail}).", base, "send"))
+            found.append(
+                F.error(
+                    "REHEARSAL_SEND_REFUSED",
+                    f"The letter could not be sent: the TLS connection or the request failed ({detail}).",
+                    base,
+                    "send",
+                )
+            )
             return acc
         if r.status_code != 201:
             detail = _error_detail(r)
             acc.step("send", "failed", t0, f"HTTP {r.status_code}: {detail}")
-            found.append(F.error("REHEARSAL_SEND_REFUSED", f"NgDP refused the letter with HTTP {r.status_code}: {detail}.", base, "send"))
+            found.append(
+                F.error(
+                    "REHEARSAL_SEND_REFUSED",
+                    f"NgDP refused the letter with HTTP {r.status_code}: {detail}.",
+                    base,
+                    "send",
+                )
+            )
             return acc
         acc.step("send", "ok", t0, f"HTTP 201 for {letter.uuid}")
         t0 = time.monotonic()
@@ -189,11 +314,26 @@ def run_flow(
             receipt = r.json()
         except ValueError:
             receipt = {}
-        if receipt.get("receiptStatus") in ("RECEIVED", "COMPLETED") and receipt.get("messageUUID") == letter.uuid:
-            acc.step("transport receipt", "ok", t0, f"{receipt['receiptStatus']}, transmission {receipt.get('transmissionId')}")
+        if (
+            receipt.get("receiptStatus") in ("RECEIVED", "COMPLETED")
+            and receipt.get("messageUUID") == letter.uuid
+        ):
+            acc.step(
+                "transport receipt",
+                "ok",
+                t0,
+                f"{receipt['receiptStatus']}, transmission {receipt.get('transmissionId')}",
+            )
         else:
             acc.step("transport receipt", "failed", t0, json.dumps(receipt)[:200])
-            found.append(F.error("REHEARSAL_NO_RECEIPT", f"The answer to the letter is not a RECEIVED receipt for {letter.uuid}: {json.dumps(receipt)[:160]}.", base, "receipt"))
+            found.append(
+                F.error(
+                    "REHEARSAL_NO_RECEIPT",
+                    f"The answer to the letter is not a RECEIVED receipt for {letter.uuid}: {json.dumps(receipt)[:160]}.",
+                    base,
+                    "receipt",
+                )
+            )
 
         t0 = time.monotonic()
         progress(f"  waiting up to {reh.timeout_s} s for the citizen's reply ({env.protocol}) …")
@@ -203,12 +343,31 @@ def run_flow(
         elif stand_in is not None:
             reply_xml = _wait_push(stand_in, letter.uuid, deadline)
         else:  # REST_PUSH against the real NgDP: the reply goes to the customer's Push Service
-            acc.step("reply", "skipped", t0, "REST_PUSH against NgDP: the reply arrives at the WorkZone Push Service, not here; check it in WorkZone")
-            found.append(F.warning("REHEARSAL_REPLY_NOT_SEEN", "With REST_PUSH the reply goes to the WorkZone Push Service; confirm in WorkZone that it arrived on the case.", base, "reply"))
+            acc.step(
+                "reply",
+                "skipped",
+                t0,
+                "REST_PUSH against NgDP: the reply arrives at the WorkZone Push Service, not here; check it in WorkZone",
+            )
+            found.append(
+                F.warning(
+                    "REHEARSAL_REPLY_NOT_SEEN",
+                    "With REST_PUSH the reply goes to the WorkZone Push Service; confirm in WorkZone that it arrived on the case.",
+                    base,
+                    "reply",
+                )
+            )
             return acc
         if reply_xml is None:
             acc.step("reply", "failed", t0, f"no reply within {reh.timeout_s} s")
-            found.append(F.error("REHEARSAL_NO_REPLY", f"No reply to {letter.uuid} arrived within {reh.timeout_s} s.", base, "reply"))
+            found.append(
+                F.error(
+                    "REHEARSAL_NO_REPLY",
+                    f"No reply to {letter.uuid} arrived within {reh.timeout_s} s.",
+                    base,
+                    "reply",
+                )
+            )
             return acc
         acc.reply_xml = reply_xml
         fields = memo.read(reply_xml)
@@ -218,29 +377,70 @@ def run_flow(
         problems = []
         reason = memo.validate(reply_xml)
         if reason:
-            found.append(F.error("MEMO_INVALID", f"The reply is not a valid MeMo: {reason}.", "reply", fields["uuid"]))
+            found.append(
+                F.error(
+                    "MEMO_INVALID",
+                    f"The reply is not a valid MeMo: {reason}.",
+                    "reply",
+                    fields["uuid"],
+                )
+            )
         if fields["reply_to"] != letter.uuid:
             problems.append(f"it answers {fields['reply_to'] or 'nothing'}, not {letter.uuid}")
-        if (fields["reply_contact_point"] or fields["recipient_contact_point"]).lower() != contact_point:
-            problems.append(f"it names contact point {fields['reply_contact_point'] or '?'}, not {contact_point}")
+        if (
+            fields["reply_contact_point"] or fields["recipient_contact_point"]
+        ).lower() != contact_point:
+            problems.append(
+                f"it names contact point {fields['reply_contact_point'] or '?'}, not {contact_point}"
+            )
         if reh.case_id and fields["reply_case"] != reh.case_id:
             problems.append(f"it names case {fields['reply_case'] or '?'}, not {reh.case_id}")
         if problems:
-            found.append(F.error("REHEARSAL_REPLY_MISMATCH", "The reply does not match the letter: " + "; ".join(problems) + ".", "reply", fields["uuid"]))
+            found.append(
+                F.error(
+                    "REHEARSAL_REPLY_MISMATCH",
+                    "The reply does not match the letter: " + "; ".join(problems) + ".",
+                    "reply",
+                    fields["uuid"],
+                )
+            )
             acc.step("reply matches", "failed", t0, "; ".join(problems))
         else:
-            acc.step("reply matches", "ok", t0, f"letter {letter.uuid}, contact point {contact_point}" + (f", case {reh.case_id}" if reh.case_id else ""))
+            acc.step(
+                "reply matches",
+                "ok",
+                t0,
+                f"letter {letter.uuid}, contact point {contact_point}"
+                + (f", case {reh.case_id}" if reh.case_id else ""),
+            )
         if env.protocol == "REST_PUSH" and stand_in is not None:
             t0 = time.monotonic()
             receipts: list[dict[str, Any]] = []
             while time.monotonic() < deadline:
-                receipts = [x for x in stand_in.received() if x.get("kind") == "receipt" and x.get("receipt", {}).get("messageUUID") == letter.uuid]
+                receipts = [
+                    x
+                    for x in stand_in.received()
+                    if x.get("kind") == "receipt"
+                    and x.get("receipt", {}).get("messageUUID") == letter.uuid
+                ]
                 if receipts:
                     break
                 time.sleep(0.05)
-            acc.step("receipt at push endpoint", "ok" if receipts else "failed", t0, f"{len(receipts)} receipt(s) for {letter.uuid} delivered")
+            acc.step(
+                "receipt at push endpoint",
+                "ok" if receipts else "failed",
+                t0,
+                f"{len(receipts)} receipt(s) for {letter.uuid} delivered",
+            )
             if not receipts:
-                found.append(F.error("REHEARSAL_NO_RECEIPT", f"The push receipt endpoint received no receipt for {letter.uuid} within {reh.timeout_s} s.", "push receipt endpoint", "receipt"))
+                found.append(
+                    F.error(
+                        "REHEARSAL_NO_RECEIPT",
+                        f"The push receipt endpoint received no receipt for {letter.uuid} within {reh.timeout_s} s.",
+                        "push receipt endpoint",
+                        "receipt",
+                    )
+                )
     return acc
 
 
@@ -249,7 +449,12 @@ def _contact_point_ids(settings: Settings, env: Environment) -> set[str]:
         return set()
     from .contact_points import read_contact_points
 
-    return {p.id for p in read_contact_points(env.contact_points, label=settings.rel(env.contact_points), system_id=env.system_id).points}
+    return {
+        p.id
+        for p in read_contact_points(
+            env.contact_points, label=settings.rel(env.contact_points), system_id=env.system_id
+        ).points
+    }
 
 
 def _error_detail(r: Any) -> str:
@@ -272,7 +477,14 @@ def _wait_pull(client: Any, base: str, letter_uuid: str, deadline: float) -> byt
                 continue
             if memo.read(got.content)["reply_to"] != letter_uuid:
                 continue
-            client.post(f"{base}/memos/{memo_id}/receipt", json={"messageUUID": memo_id, "receiptStatus": "COMPLETED", "timeStamp": memo.utc_now()})
+            client.post(
+                f"{base}/memos/{memo_id}/receipt",
+                json={
+                    "messageUUID": memo_id,
+                    "receiptStatus": "COMPLETED",
+                    "timeStamp": memo.utc_now(),
+                },
+            )
             client.delete(f"{base}/memos/{memo_id}")
             return got.content
         time.sleep(0.2)
@@ -283,7 +495,11 @@ def _wait_push(stand_in: Any, letter_uuid: str, deadline: float) -> bytes | None
     while time.monotonic() < deadline:
         for record in stand_in.received():
             xml = record.get("xml")
-            if record.get("kind") == "message" and xml and memo.read(xml)["reply_to"] == letter_uuid:
+            if (
+                record.get("kind") == "message"
+                and xml
+                and memo.read(xml)["reply_to"] == letter_uuid
+            ):
                 if record.get("filename") != memo.read(xml)["uuid"]:
                     return None
                 return xml
@@ -294,19 +510,36 @@ def _wait_push(stand_in: Any, letter_uuid: str, deadline: float) -> bytes | None
 def _confirm(env: Environment, settings: Settings, *, yes: bool) -> None:
     reh = env.rehearsal
     print("This sends ONE real letter through NgDP:")
-    print(f"  API:            {env.ngdp_api_url or official_api_url(env.kind)}" + (" (ngdp_api_url override)" if env.ngdp_api_url else ""))
-    print(f"  from:           {settings.organisation.name} (CVR {settings.organisation.cvr}), system {env.system_id}")
+    print(
+        f"  API:            {env.ngdp_api_url or official_api_url(env.kind)}"
+        + (" (ngdp_api_url override)" if env.ngdp_api_url else "")
+    )
+    print(
+        f"  from:           {settings.organisation.name} (CVR {settings.organisation.cvr}), system {env.system_id}"
+    )
     print(f"  to:             {reh.recipient_id_type} {reh.recipient_id}")
     print(f"  reply route:    contact point {env.default_contact_point}")
     if yes:
         return
     if not sys.stdin or not sys.stdin.isatty():
-        raise InputError("rehearse --against ngdp asks before sending; on a non-interactive run add --yes")
+        raise InputError(
+            "rehearse --against ngdp asks before sending; on a non-interactive run add --yes"
+        )
     if input("Send it? [y/N] ").strip().lower() not in ("y", "yes", "j", "ja"):
         raise InputError("not sent: the rehearsal was declined")
 
 
-def rehearse(settings_path: Path, name: str, *, against: str = "simulator", production: bool = False, yes: bool = False, out: Path | None = None, simulator_options: dict[str, Any] | None = None, progress: Callable[[str], None] = print) -> tuple[int, Path]:
+def rehearse(
+    settings_path: Path,
+    name: str,
+    *,
+    against: str = "simulator",
+    production: bool = False,
+    yes: bool = False,
+    out: Path | None = None,
+    simulator_options: dict[str, Any] | None = None,
+    progress: Callable[[str], None] = print,
+) -> tuple[int, Path]:
     """Run the acceptance flow and write its run folder; returns (exit code, folder)."""
     from .outputs import atomic_write, write_json
     from .runner import new_run_dir
@@ -317,17 +550,36 @@ def rehearse(settings_path: Path, name: str, *, against: str = "simulator", prod
         raise InputError(f"--against {against!r}: use simulator or ngdp")
     if against == "ngdp":
         if env.kind == "production" and not production:
-            raise InputError(f"environment {name!r} is a production environment: add --production to send a real letter there")
+            raise InputError(
+                f"environment {name!r} is a production environment: add --production to send a real letter there"
+            )
         _confirm(env, settings, yes=yes)
     base = (out or settings.base_dir / "runs").resolve()
     run_dir = new_run_dir(base, name)
     run_dir = run_dir.rename(run_dir.with_name(run_dir.name.replace("-", "-rehearsal-", 1)))
     (run_dir / INCOMPLETE).write_text("This rehearsal has not finished.\n", encoding="utf-8")
     trail = AuditTrail(run_dir / AUDIT)
-    trail.append("run_started", settings=settings.rel(settings.path), settings_sha256=settings.raw_sha256, environment=name, kind=env.kind, kit_version=__version__, rehearsal=against, run_id=run_dir.name)
+    trail.append(
+        "run_started",
+        settings=settings.rel(settings.path),
+        settings_sha256=settings.raw_sha256,
+        environment=name,
+        kind=env.kind,
+        kit_version=__version__,
+        rehearsal=against,
+        run_id=run_dir.name,
+    )
     progress(f"{name}: rehearsal against {against} → {run_dir}")
     with tempfile.TemporaryDirectory(prefix="ngdpkit-rehearsal-") as tmp:
-        acc = run_flow(settings, env, against=against, run_id=run_dir.name, work=Path(tmp), simulator_options=simulator_options, progress=progress)
+        acc = run_flow(
+            settings,
+            env,
+            against=against,
+            run_id=run_dir.name,
+            work=Path(tmp),
+            simulator_options=simulator_options,
+            progress=progress,
+        )
     for s in acc.steps:
         trail.append("step", step=s["name"], status=s["status"], duration_s=s["duration_s"])
     trail.append("checks_finished", status=acc.status)
@@ -336,14 +588,31 @@ def rehearse(settings_path: Path, name: str, *, against: str = "simulator", prod
     if acc.reply_xml is not None:
         atomic_write(run_dir / "memo" / f"reply-{acc.reply_uuid}.xml", acc.reply_xml)
     write_json(run_dir / "acceptance.json", acc.to_json())
-    atomic_write(run_dir / "signoff" / "index.html", render_acceptance(settings, env, acc, run_dir.name, trail.hashes.get("checks_finished", "")))
+    atomic_write(
+        run_dir / "signoff" / "index.html",
+        render_acceptance(
+            settings, env, acc, run_dir.name, trail.hashes.get("checks_finished", "")
+        ),
+    )
     from .scan import environment_secrets, scrub_folder
 
     leaks = scrub_folder(run_dir, environment_secrets(settings, env), skip=(INCOMPLETE,))
     if leaks:
-        acc.findings += [F.error("SECRET_LEAK", f"{settings.rel(path)} held the secret {', '.join(names)} and was replaced by a stub.", settings.rel(path)) for path, names in leaks]
+        acc.findings += [
+            F.error(
+                "SECRET_LEAK",
+                f"{settings.rel(path)} held the secret {', '.join(names)} and was replaced by a stub.",
+                settings.rel(path),
+            )
+            for path, names in leaks
+        ]
         write_json(run_dir / "acceptance.json", acc.to_json())
-        atomic_write(run_dir / "signoff" / "index.html", render_acceptance(settings, env, acc, run_dir.name, trail.hashes.get("checks_finished", "")))
+        atomic_write(
+            run_dir / "signoff" / "index.html",
+            render_acceptance(
+                settings, env, acc, run_dir.name, trail.hashes.get("checks_finished", "")
+            ),
+        )
     code = 1 if acc.status == "errors" else 0
     record_outputs(trail, run_dir, skip=(INCOMPLETE,))
     trail.append("run_finished", status=acc.status, exit_code=code)
@@ -355,7 +624,9 @@ def rehearse(settings_path: Path, name: str, *, against: str = "simulator", prod
     return code, run_dir
 
 
-def render_acceptance(settings: Settings, env: Environment, acc: Acceptance, run_id: str, audit_hash: str) -> str:
+def render_acceptance(
+    settings: Settings, env: Environment, acc: Acceptance, run_id: str, audit_hash: str
+) -> str:
     from html import escape
 
     from .display import badge, findings_html, set_language, table
@@ -365,23 +636,49 @@ def render_acceptance(settings: Settings, env: Environment, acc: Acceptance, run
     lang = settings.language
     set_language(lang)
     ok = acc.status != "errors"
-    rows = [(escape(t(lang, s["name"])), badge("ok" if s["status"] == "ok" else "warning" if s["status"] == "skipped" else "error", s["status"]), f"{s['duration_s']:.2f} s", escape(s["detail"])) for s in acc.steps]
-    against = "lokal NgDP-simulator (127.0.0.1)" if acc.against == "simulator" and lang == "da" else "local NgDP simulator (127.0.0.1)" if acc.against == "simulator" else (env.ngdp_api_url or official_api_url(env.kind))
-    body = f"""<header class="doc"><h1>{escape(t(lang, 'rehearsal'))}</h1>
+    rows = [
+        (
+            escape(t(lang, s["name"])),
+            badge(
+                "ok" if s["status"] == "ok" else "warning" if s["status"] == "skipped" else "error",
+                s["status"],
+            ),
+            f"{s['duration_s']:.2f} s",
+            escape(s["detail"]),
+        )
+        for s in acc.steps
+    ]
+    against = (
+        "lokal NgDP-simulator (127.0.0.1)"
+        if acc.against == "simulator" and lang == "da"
+        else "local NgDP simulator (127.0.0.1)"
+        if acc.against == "simulator"
+        else (env.ngdp_api_url or official_api_url(env.kind))
+    )
+    body = f"""<header class="doc"><h1>{escape(t(lang, "rehearsal"))}</h1>
 <table style="width:auto">
-<tr><th>{escape(t(lang, 'organisation'))}</th><td>{escape(settings.organisation.name)} (CVR {escape(settings.organisation.cvr)})</td></tr>
-<tr><th>{escape(t(lang, 'environment'))}</th><td>{escape(env.name)} ({escape(env.kind)}, {escape(env.protocol)})</td></tr>
+<tr><th>{escape(t(lang, "organisation"))}</th><td>{escape(settings.organisation.name)} (CVR {escape(settings.organisation.cvr)})</td></tr>
+<tr><th>{escape(t(lang, "environment"))}</th><td>{escape(env.name)} ({escape(env.kind)}, {escape(env.protocol)})</td></tr>
 <tr><th>NgDP</th><td>{escape(against)}</td></tr>
-<tr><th>{escape(t(lang, 'run'))}</th><td>{escape(run_id)}</td></tr>
-<tr><th>{escape(t(lang, 'generated'))}</th><td>{escape(local_time(dt.datetime.now(dt.UTC), lang))}</td></tr>
-<tr><th>{escape(t(lang, 'status'))}</th><td><b class="{'status-ok' if ok else 'status-bad'}">{escape(t(lang, 'ready') if ok else t(lang, 'not_ready'))}</b></td></tr>
-<tr><th>MeMo</th><td>{escape(acc.memo_uuid or '-')} → {escape(acc.reply_uuid or '-')}</td></tr>
+<tr><th>{escape(t(lang, "run"))}</th><td>{escape(run_id)}</td></tr>
+<tr><th>{escape(t(lang, "generated"))}</th><td>{escape(local_time(dt.datetime.now(dt.UTC), lang))}</td></tr>
+<tr><th>{escape(t(lang, "status"))}</th><td><b class="{"status-ok" if ok else "status-bad"}">{escape(t(lang, "ready") if ok else t(lang, "not_ready"))}</b></td></tr>
+<tr><th>MeMo</th><td>{escape(acc.memo_uuid or "-")} → {escape(acc.reply_uuid or "-")}</td></tr>
 </table></header>
-<section><h2>{escape(t(lang, 'steps'))}</h2>{table(rows, [t(lang, 'step'), t(lang, 'status'), t(lang, 'duration'), t(lang, 'detail')], raw_columns=(0, 1, 3))}</section>
-<section><h2>{escape(t(lang, 'findings'))}</h2>{findings_html(acc.findings)}</section>
-<section><h2>{escape(t(lang, 'audit_hash'))}</h2><p><code>{escape(audit_hash)}</code></p></section>"""
-    banners = [t(lang, "custom_anchors", kinds=", ".join(settings.trust_anchors))] if settings.trust_anchors else []
-    return page(f"{t(lang, 'rehearsal')} - {settings.organisation.name} - {env.name}", body, language=lang, banners=banners)
+<section><h2>{escape(t(lang, "steps"))}</h2>{table(rows, [t(lang, "step"), t(lang, "status"), t(lang, "duration"), t(lang, "detail")], raw_columns=(0, 1, 3))}</section>
+<section><h2>{escape(t(lang, "findings"))}</h2>{findings_html(acc.findings)}</section>
+<section><h2>{escape(t(lang, "audit_hash"))}</h2><p><code>{escape(audit_hash)}</code></p></section>"""
+    banners = (
+        [t(lang, "custom_anchors", kinds=", ".join(settings.trust_anchors))]
+        if settings.trust_anchors
+        else []
+    )
+    return page(
+        f"{t(lang, 'rehearsal')} - {settings.organisation.name} - {env.name}",
+        body,
+        language=lang,
+        banners=banners,
+    )
 
 
 def demo_rehearsals(settings_path: Path) -> int:

@@ -50,6 +50,7 @@ def notebook_source(name: str, folder: Path | None = None) -> Path:
 
 # --- parent ------------------------------------------------------------------------------------
 
+
 def preflight(settings: Settings, names: list[str]) -> None:
     """Open every input of the chosen environments far enough to refuse what is unusable (exit 2)."""
     from .certificates import load_certificate
@@ -75,20 +76,45 @@ def preflight(settings: Settings, names: list[str]) -> None:
         env = settings.environments[name]
         inp = env.inputs
         if inp.mailboxes is not None:
-            attempt(read_table, inp.mailboxes, EXPORT_FIELDS, label=settings.rel(inp.mailboxes), sheet=inp.mailboxes_sheet, overrides=inp.columns)
+            attempt(
+                read_table,
+                inp.mailboxes,
+                EXPORT_FIELDS,
+                label=settings.rel(inp.mailboxes),
+                sheet=inp.mailboxes_sheet,
+                overrides=inp.columns,
+            )
         if env.contact_points is not None:
-            attempt(read_contact_points, env.contact_points, label=settings.rel(env.contact_points), system_id=env.system_id)
+            attempt(
+                read_contact_points,
+                env.contact_points,
+                label=settings.rel(env.contact_points),
+                system_id=env.system_id,
+            )
         if env.mapping is not None:
             attempt(read_table, env.mapping, MAPPING_FIELDS, label=settings.rel(env.mapping))
         if env.certificate is not None:
-            attempt(load_certificate, env.certificate, label=settings.rel(env.certificate), password=None)
+            attempt(
+                load_certificate,
+                env.certificate,
+                label=settings.rel(env.certificate),
+                password=None,
+            )
         for path in env.probe_evidence:
-            attempt(read_evidence, path, label=settings.rel(path), environment=name, registered_ips=env.server_ips)
+            attempt(
+                read_evidence,
+                path,
+                label=settings.rel(path),
+                environment=name,
+                registered_ips=env.server_ips,
+            )
     if problems:
         raise InputError(problems)
 
 
-def collect_secrets(settings: Settings, names: list[str], *, prompt: bool) -> dict[str, dict[str, str]]:
+def collect_secrets(
+    settings: Settings, names: list[str], *, prompt: bool
+) -> dict[str, dict[str, str]]:
     """Per environment, variable name -> value, asked on the terminal only when nothing else has it."""
     from .secrets import resolve
 
@@ -96,10 +122,16 @@ def collect_secrets(settings: Settings, names: list[str], *, prompt: bool) -> di
     for name in names:
         env = settings.environments[name]
         values = {}
-        for var, label in ((env.certificate_password_env, f"[{name}] certificate password"), (env.authorization_env, f"[{name}] authorization header")):
+        for var, label in (
+            (env.certificate_password_env, f"[{name}] certificate password"),
+            (env.authorization_env, f"[{name}] authorization header"),
+        ):
             if not var:
                 continue
-            if var == env.certificate_password_env and (env.certificate is None or env.certificate.suffix.lower() in (".pem", ".cer", ".crt", ".der")):
+            if var == env.certificate_password_env and (
+                env.certificate is None
+                or env.certificate.suffix.lower() in (".pem", ".cer", ".crt", ".der")
+            ):
                 continue
             secret = resolve(var, secrets_file=settings.secrets_file, prompt=prompt, label=label)
             if secret is not None:
@@ -119,7 +151,11 @@ def reuse_findings(settings: Settings, secrets: dict[str, dict[str, str]]) -> li
         if env.certificate is None:
             continue
         value = secrets.get(name, {}).get(env.certificate_password_env or "")
-        secret = Secret(env.certificate_password_env or "", value) if value else resolve(env.certificate_password_env, secrets_file=settings.secrets_file)
+        secret = (
+            Secret(env.certificate_password_env or "", value)
+            if value
+            else resolve(env.certificate_password_env, secrets_file=settings.secrets_file)
+        )
         fp = fingerprint(env.certificate, secret)
         if fp is None:
             unread.append(name)
@@ -131,13 +167,27 @@ def reuse_findings(settings: Settings, secrets: dict[str, dict[str, str]]) -> li
         by_print.setdefault(fp, []).append(name)
     for names in by_print.values():
         if len(names) > 1:
-            found.append(F.error("CERT_REUSED_ACROSS_ENVIRONMENTS", f"The same certificate is used in {' and '.join(names)}; each environment must have its own.", "certificate"))
+            found.append(
+                F.error(
+                    "CERT_REUSED_ACROSS_ENVIRONMENTS",
+                    f"The same certificate is used in {' and '.join(names)}; each environment must have its own.",
+                    "certificate",
+                )
+            )
     if unread and len(settings.environments) > 1:
-        found.append(F.info("CERT_REUSE_NOT_CHECKED", f"Whether a certificate is reused across environments was not checked: the certificate of {', '.join(unread)} could not be read here.", "certificate"))
+        found.append(
+            F.info(
+                "CERT_REUSE_NOT_CHECKED",
+                f"Whether a certificate is reused across environments was not checked: the certificate of {', '.join(unread)} could not be read here.",
+                "certificate",
+            )
+        )
     return found
 
 
-def child_environ(settings: Settings, name: str, secrets: dict[str, dict[str, str]]) -> dict[str, str]:
+def child_environ(
+    settings: Settings, name: str, secrets: dict[str, dict[str, str]]
+) -> dict[str, str]:
     """The parent's environment without any environment's secrets, plus this environment's own."""
     env = dict(os.environ)
     for other in settings.environments.values():
@@ -148,7 +198,16 @@ def child_environ(settings: Settings, name: str, secrets: dict[str, dict[str, st
     return env
 
 
-def run(settings_path: Path, names: list[str], *, out: Path | None, online: bool, pdf: bool, notebooks: Path | None = None, echo: Any = print) -> tuple[int, list[Path]]:
+def run(
+    settings_path: Path,
+    names: list[str],
+    *,
+    out: Path | None,
+    online: bool,
+    pdf: bool,
+    notebooks: Path | None = None,
+    echo: Any = print,
+) -> tuple[int, list[Path]]:
     """Run the chosen environments concurrently; return (exit code, run folders)."""
     settings = load_settings(settings_path)
     chosen = settings.select(names)
@@ -164,7 +223,7 @@ def run(settings_path: Path, names: list[str], *, out: Path | None, online: bool
         for line in proc.stdout:
             line = line.rstrip("\n")
             if line.startswith(CHILD_MARK):
-                folders[name] = Path(line[len(CHILD_MARK):])
+                folders[name] = Path(line[len(CHILD_MARK) :])
             elif "Kernel is running over TCP without encryption" in line:
                 continue  # ipykernel's notice about its loopback transport: noise for a consultant
             else:
@@ -173,14 +232,34 @@ def run(settings_path: Path, names: list[str], *, out: Path | None, online: bool
     threads = []
     try:
         for name in chosen:
-            cmd = [sys.executable, "-m", "ngdpkit", "_run-environment", "--settings", str(settings.path), "--env", name, "--out", str(out_dir), "--extra", json.dumps([f.to_dict() for f in extra])]
+            cmd = [
+                sys.executable,
+                "-m",
+                "ngdpkit",
+                "_run-environment",
+                "--settings",
+                str(settings.path),
+                "--env",
+                name,
+                "--out",
+                str(out_dir),
+                "--extra",
+                json.dumps([f.to_dict() for f in extra]),
+            ]
             if online:
                 cmd.append("--online")
             if pdf:
                 cmd.append("--pdf")
             if notebooks is not None:
                 cmd += ["--notebooks", str(notebooks.resolve())]
-            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8", env=child_environ(settings, name, secrets))
+            proc = subprocess.Popen(
+                cmd,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                encoding="utf-8",
+                env=child_environ(settings, name, secrets),
+            )
             procs[name] = proc
             th = threading.Thread(target=pump, args=(name, proc), daemon=True)
             th.start()
@@ -196,11 +275,20 @@ def run(settings_path: Path, names: list[str], *, out: Path | None, online: bool
                 proc.kill()
         return 130, [folders[n] for n in chosen if n in folders]
     values = set(codes.values())
-    code = 130 if 130 in values else 3 if 3 in values or any(c not in (0, 1, 130) for c in values) else 1 if 1 in values else 0
+    code = (
+        130
+        if 130 in values
+        else 3
+        if 3 in values or any(c not in (0, 1, 130) for c in values)
+        else 1
+        if 1 in values
+        else 0
+    )
     return code, [folders[n] for n in chosen if n in folders]
 
 
 # --- child -------------------------------------------------------------------------------------
+
 
 def new_run_dir(out: Path, environment: str) -> Path:
     """``<out>/<env>/<YYYYMMDDTHHMMSSZ>-<6 hex>/``, created exclusively (never reused)."""
@@ -253,7 +341,17 @@ def scrub_notebook(path: Path, settings: Settings) -> None:
 class EnvironmentRun:
     """One environment's run, from an empty folder to a manifest."""
 
-    def __init__(self, settings: Settings, env: Environment, out: Path, *, online: bool, pdf: bool, extra: list[Finding], notebooks: Path | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        env: Environment,
+        out: Path,
+        *,
+        online: bool,
+        pdf: bool,
+        extra: list[Finding],
+        notebooks: Path | None = None,
+    ) -> None:
         self.notebooks = notebooks
         self.settings = settings
         self.env = env
@@ -277,7 +375,19 @@ class EnvironmentRun:
 
     def start(self) -> None:
         s = self.settings
-        self.trail.append("run_started", settings=self.rel(s.path), settings_sha256=s.raw_sha256, environment=self.env.name, kind=self.env.kind, kit_version=__version__, user=_user(), host=socket.gethostname(), ci_job=_ci_job(), online=self.online, run_id=self.run_dir.name)
+        self.trail.append(
+            "run_started",
+            settings=self.rel(s.path),
+            settings_sha256=s.raw_sha256,
+            environment=self.env.name,
+            kind=self.env.kind,
+            kit_version=__version__,
+            user=_user(),
+            host=socket.gethostname(),
+            ci_job=_ci_job(),
+            online=self.online,
+            run_id=self.run_dir.name,
+        )
 
     def launch_kernel(self) -> Any:
         """Start a python3 kernel now, so it boots while the previous notebook executes."""
@@ -315,7 +425,12 @@ class EnvironmentRun:
             pm.execute_notebook(
                 str(notebook_source(name, self.notebooks)),
                 str(out_nb),
-                parameters={"environment": self.env.name, "settings": str(self.settings.path), "run_dir": str(self.run_dir), "online": self.online},
+                parameters={
+                    "environment": self.env.name,
+                    "settings": str(self.settings.path),
+                    "run_dir": str(self.run_dir),
+                    "online": self.online,
+                },
                 kernel_name="python3",
                 progress_bar=False,
                 log_output=False,
@@ -323,10 +438,20 @@ class EnvironmentRun:
                 km=km,
             )
         except Exception as exc:  # PapermillExecutionError, a dead kernel, a missing kernel
-            reason = getattr(exc, "ename", type(exc).__name__) + ": " + str(getattr(exc, "evalue", exc)).splitlines()[0][:300]
+            reason = (
+                getattr(exc, "ename", type(exc).__name__)
+                + ": "
+                + str(getattr(exc, "evalue", exc)).splitlines()[0][:300]
+            )
             self.timings[name] = time.monotonic() - t0
             self.crashed = name
-            self.trail.append("step", step=name, status="crashed", duration_s=round(self.timings[name], 3), error=reason)
+            self.trail.append(
+                "step",
+                step=name,
+                status="crashed",
+                duration_s=round(self.timings[name], 3),
+                error=reason,
+            )
             self.log(f"  {name} crashed: {reason}")
             if out_nb.is_file():
                 scrub_notebook(out_nb, self.settings)
@@ -338,8 +463,17 @@ class EnvironmentRun:
             if entry["path"] not in seen_inputs:
                 seen_inputs.add(entry["path"])
                 self.trail.append("input_read", **entry)
-        counts = {s: sum(1 for f in data["findings"] if f["severity"] == s) for s in ("error", "warning", "info")}
-        self.trail.append("step", step=name, status=data["status"], duration_s=round(self.timings[name], 3), counts=counts)
+        counts = {
+            s: sum(1 for f in data["findings"] if f["severity"] == s)
+            for s in ("error", "warning", "info")
+        }
+        self.trail.append(
+            "step",
+            step=name,
+            status=data["status"],
+            duration_s=round(self.timings[name], 3),
+            counts=counts,
+        )
         self.log(f"  {i}/{len(STEP_NAMES)} {name}: {data['status']} ({self.timings[name]:.1f} s)")
 
     def step_data(self, name: str) -> dict[str, Any]:
@@ -373,13 +507,21 @@ class EnvironmentRun:
         s2 = self.step_data("02_contact_points")["results"]
         if s2.get("mapping") is not None:
             frame = pd.DataFrame.from_records(s2["mapping"])
-            mapping_findings = [f.to_dict() for f in findings if f.code.startswith(("MAILBOX_", "CONTACT_POINT", "MAPPING_", "CELL_"))]
+            mapping_findings = [
+                f.to_dict()
+                for f in findings
+                if f.code.startswith(("MAILBOX_", "CONTACT_POINT", "MAPPING_", "CELL_"))
+            ]
             self.outputs.append(atomic_write(d / "mailbox-mapping.csv", mapping_csv_bytes(frame)))
-            self.outputs.append(write_mapping_workbook(d / "mailbox-mapping.xlsx", frame, mapping_findings))
+            self.outputs.append(
+                write_mapping_workbook(d / "mailbox-mapping.xlsx", frame, mapping_findings)
+            )
         if s2.get("plan"):
             self.outputs.append(write_plan(d / "contact-point-plan.xlsx", s2["plan"]))
         if s2.get("suggestions"):
-            self.outputs.append(write_suggestions(d / "mapping-suggestions.xlsx", s2["suggestions"]))
+            self.outputs.append(
+                write_suggestions(d / "mapping-suggestions.xlsx", s2["suggestions"])
+            )
         s3 = self.step_data("03_certificate")["results"]
         if s3.get("install_script"):
             self.outputs.append(atomic_write(d / "install-certificate.ps1", s3["install_script"]))
@@ -387,7 +529,12 @@ class EnvironmentRun:
         if s4.get("portal"):
             self.outputs.append(write_json(d / "portal-registration.json", s4["portal"]))
         if s4.get("firewall") is not None:
-            self.outputs.append(atomic_write(d / "firewall-rules.csv", firewall_csv_bytes(s4["firewall"], s4["firewall_columns"])))
+            self.outputs.append(
+                atomic_write(
+                    d / "firewall-rules.csv",
+                    firewall_csv_bytes(s4["firewall"], s4["firewall_columns"]),
+                )
+            )
         if s4.get("server_check_script"):
             self.outputs.append(atomic_write(d / "server-check.ps1", s4["server_check_script"]))
         config = self.dispatcher()
@@ -406,19 +553,30 @@ class EnvironmentRun:
         if own:
             return None
         if other:
-            config = {**config, "ready": False, "blocking": sorted(set(config["blocking"]) | set(other))}
+            config = {
+                **config,
+                "ready": False,
+                "blocking": sorted(set(config["blocking"]) | set(other)),
+            }
         return config
 
     def findings_json(self, findings: list[Finding]) -> dict[str, Any]:
         status = "crashed" if self.crashed else F.status_of(findings)
-        return {"environment": self.env.name, "status": status, "error": f"{self.crashed} crashed" if self.crashed else None, "findings": [f.to_dict() for f in F.sort_findings(findings)]}
+        return {
+            "environment": self.env.name,
+            "status": status,
+            "error": f"{self.crashed} crashed" if self.crashed else None,
+            "findings": [f.to_dict() for f in F.sort_findings(findings)],
+        }
 
     def banners(self, findings: list[Finding]) -> list[str]:
         from .i18n import t
 
         out = []
         if any(f.code == "CERT_CUSTOM_TRUST_ANCHORS" for f in findings):
-            kinds = ", ".join(self.step_data("03_certificate")["results"].get("custom_anchors") or ["?"])
+            kinds = ", ".join(
+                self.step_data("03_certificate")["results"].get("custom_anchors") or ["?"]
+            )
             out.append(t(self.settings.language, "custom_anchors", kinds=kinds))
         return out
 
@@ -448,18 +606,48 @@ class EnvironmentRun:
         nav = navigation(lang, names, extra_links)
         if not only_overview:
             for name in names:
-                render_notebook(self.run_dir / "notebooks" / f"{name}.ipynb", sign / f"{name}.html", title=step_title(lang, name), language=lang, banners=banners, nav=nav)
+                render_notebook(
+                    self.run_dir / "notebooks" / f"{name}.ipynb",
+                    sign / f"{name}.html",
+                    title=step_title(lang, name),
+                    language=lang,
+                    banners=banners,
+                    nav=nav,
+                )
             s4 = self.step_data("04_system_and_network")["results"]
             if s4.get("portal"):
-                atomic_write(sign / "portal.html", render_portal(s4["portal"], language=lang, nav=nav, banners=banners))
+                atomic_write(
+                    sign / "portal.html",
+                    render_portal(s4["portal"], language=lang, nav=nav, banners=banners),
+                )
             if s4.get("firewall") is not None:
-                atomic_write(sign / "firewall.html", render_firewall(s4["firewall"], s4["firewall_columns"], language=lang, nav=nav, banners=banners, environment=self.env.name))
+                atomic_write(
+                    sign / "firewall.html",
+                    render_firewall(
+                        s4["firewall"],
+                        s4["firewall_columns"],
+                        language=lang,
+                        nav=nav,
+                        banners=banners,
+                        environment=self.env.name,
+                    ),
+                )
         steps = []
         for name in STEP_NAMES:
             data = self.step_data(name)
             status = "crashed" if name == self.crashed else data["status"]
-            counts = {s: sum(1 for f in data["findings"] if f["severity"] == s) for s in ("error", "warning", "info")}
-            steps.append({"name": name, "status": status, "counts": ", ".join(f"{n} {t(lang, s)}" for s, n in counts.items() if n), "duration_s": self.timings.get(name, 0.0)})
+            counts = {
+                s: sum(1 for f in data["findings"] if f["severity"] == s)
+                for s in ("error", "warning", "info")
+            }
+            steps.append(
+                {
+                    "name": name,
+                    "status": status,
+                    "counts": ", ".join(f"{n} {t(lang, s)}" for s, n in counts.items() if n),
+                    "duration_s": self.timings.get(name, 0.0),
+                }
+            )
         s2 = self.step_data("02_contact_points")["results"]
         s5 = self.step_data("05_dispatcher_config")["results"]
         config = None if any(f.code == "SECRET_LEAK" for f in findings) else self.dispatcher()
@@ -472,13 +660,16 @@ class EnvironmentRun:
             "run_id": self.run_dir.name,
             "generated_at": dt.datetime.now(dt.UTC),
             "kit_version": __version__,
-            "ready": bool(config and config["ready"]) and not self.crashed and F.status_of(findings) != "errors",
+            "ready": bool(config and config["ready"])
+            and not self.crashed
+            and F.status_of(findings) != "errors",
             "steps": steps,
             "findings": findings,
             "network": self.step_data("04_system_and_network")["results"].get("network"),
             "evidence": self.step_data("04_system_and_network")["results"].get("evidence"),
             "dispatcher": config,
-            "withheld_by": (s5.get("withheld_by") or []) + (["SECRET_LEAK"] if any(f.code == "SECRET_LEAK" for f in findings) else []),
+            "withheld_by": (s5.get("withheld_by") or [])
+            + (["SECRET_LEAK"] if any(f.code == "SECRET_LEAK" for f in findings) else []),
             "mapping": pd.DataFrame.from_records(s2["mapping"]) if s2.get("mapping") else None,
             "audit_hash": self.trail.hashes.get("checks_finished"),
             "banners": banners,
@@ -495,16 +686,38 @@ class EnvironmentRun:
         self.phases[name] = round(self.phases.get(name, 0.0) + time.monotonic() - started, 3)
 
     def finish(self, code: int, status: str) -> None:
-        self.trail.append(FINISHED, status=status, exit_code=code, durations={k: round(v, 3) for k, v in self.timings.items()}, phases=self.phases)
+        self.trail.append(
+            FINISHED,
+            status=status,
+            exit_code=code,
+            durations={k: round(v, 3) for k, v in self.timings.items()},
+            phases=self.phases,
+        )
         write_manifest(self.run_dir, self.trail)
 
 
 def latest_rehearsal(env_dir: Path) -> Path | None:
-    found = sorted((p for p in env_dir.glob("*-rehearsal-*") if (p / "acceptance.json").is_file() and not (p / INCOMPLETE).exists()), key=lambda p: p.name)
+    found = sorted(
+        (
+            p
+            for p in env_dir.glob("*-rehearsal-*")
+            if (p / "acceptance.json").is_file() and not (p / INCOMPLETE).exists()
+        ),
+        key=lambda p: p.name,
+    )
     return found[-1] if found else None
 
 
-def run_environment(settings_path: Path, name: str, out: Path, *, online: bool, pdf: bool, extra: list[Finding], notebooks: Path | None = None) -> int:
+def run_environment(
+    settings_path: Path,
+    name: str,
+    out: Path,
+    *,
+    online: bool,
+    pdf: bool,
+    extra: list[Finding],
+    notebooks: Path | None = None,
+) -> int:
     """The child: one environment from start to manifest. Returns the exit code."""
     from .audit import record_outputs
     from .outputs import write_json
@@ -524,7 +737,13 @@ def run_environment(settings_path: Path, name: str, out: Path, *, online: bool, 
         except StepCrashed:
             code = 3
         findings = r.all_findings()
-        r.trail.append("checks_finished", status="crashed" if r.crashed else F.status_of(findings), counts={s: sum(1 for f in findings if f.severity == s) for s in ("error", "warning", "info")})
+        r.trail.append(
+            "checks_finished",
+            status="crashed" if r.crashed else F.status_of(findings),
+            counts={
+                s: sum(1 for f in findings if f.severity == s) for s in ("error", "warning", "info")
+            },
+        )
         t0 = time.monotonic()
         r.write_outputs()
         r.phase("outputs", t0)
@@ -537,8 +756,16 @@ def run_environment(settings_path: Path, name: str, out: Path, *, online: bool, 
         r.phase("scan", t0)
         if leaks:
             for path, names in leaks:
-                r.extra.append(F.error("SECRET_LEAK", f"{r.rel(path)} held the secret {', '.join(names)} and was replaced by a stub.", r.rel(path)))
-                r.trail.append("secret_leak", file=path.relative_to(r.run_dir).as_posix(), variables=names)
+                r.extra.append(
+                    F.error(
+                        "SECRET_LEAK",
+                        f"{r.rel(path)} held the secret {', '.join(names)} and was replaced by a stub.",
+                        r.rel(path),
+                    )
+                )
+                r.trail.append(
+                    "secret_leak", file=path.relative_to(r.run_dir).as_posix(), variables=names
+                )
             (r.run_dir / "dispatcher-config.json").unlink(missing_ok=True)
             write_json(r.run_dir / "findings.json", r.findings_json(r.all_findings()))
             r.render(only_overview=True)
@@ -568,5 +795,7 @@ def run_environment(settings_path: Path, name: str, out: Path, *, online: bool, 
     (r.run_dir / INCOMPLETE).unlink(missing_ok=True)
     if code != 3:
         (r.run_dir.parent / LATEST).write_text(r.run_dir.name + "\n", encoding="utf-8")
-    r.log(f"{name}: {'crashed in ' + r.crashed if r.crashed else F.status_of(r.all_findings())} → {r.run_dir / 'signoff' / 'index.html'}")
+    r.log(
+        f"{name}: {'crashed in ' + r.crashed if r.crashed else F.status_of(r.all_findings())} → {r.run_dir / 'signoff' / 'index.html'}"
+    )
     return code

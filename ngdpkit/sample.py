@@ -24,23 +24,90 @@ from .secrets import read_dotenv
 
 CVR = "98765433"
 ORGANISATION = "Eksempel Kommune (fiktiv)"
-SYSTEM_IDS = {"test": "5b3f2c1e-8d4a-4e7b-9c2f-1a6d3e8b7c40", "production": "9e7d6c5b-4a3f-4b2e-8d1c-0f9e8d7c6b51"}
+SYSTEM_IDS = {
+    "test": "5b3f2c1e-8d4a-4e7b-9c2f-1a6d3e8b7c40",
+    "production": "9e7d6c5b-4a3f-4b2e-8d1c-0f9e8d7c6b51",
+}
 NAMESPACE = uuid.UUID("6f1c2d3e-4b5a-4c6d-8e7f-901a2b3c4d5e")
 RENEW_DAYS = 60
 
 UNITS = {
-    "Borgerservice": ["Pas og kørekort", "Folkeregister", "Opkrævning", "Boligstøtte", "Pension", "Sygesikring", "Flytning", "Vielser"],
-    "Børn og Unge": ["Familierådgivning", "PPR", "Sundhedsplejen", "Tandplejen", "Ungdomsskolen", "Anbringelser", "Handicap børn"],
-    "Skole og Dagtilbud": ["Skoleindskrivning", "Pladsanvisning", "Fripladser", "Skolebuskørsel", "SFO", "Specialundervisning"],
-    "Social og Sundhed": ["Hjemmepleje", "Hjælpemidler", "Visitation", "Genoptræning", "Plejeboliger", "Misbrugscenter", "Socialpsykiatri"],
-    "Beskæftigelse": ["Jobcenter", "Ydelseskontoret", "Sygedagpenge", "Fleksjob", "Integration", "Uddannelseshjælp"],
-    "Teknik og Miljø": ["Byggesager", "Miljøtilsyn", "Vej og park", "Affald og genbrug", "Kollektiv trafik", "Naturbeskyttelse"],
+    "Borgerservice": [
+        "Pas og kørekort",
+        "Folkeregister",
+        "Opkrævning",
+        "Boligstøtte",
+        "Pension",
+        "Sygesikring",
+        "Flytning",
+        "Vielser",
+    ],
+    "Børn og Unge": [
+        "Familierådgivning",
+        "PPR",
+        "Sundhedsplejen",
+        "Tandplejen",
+        "Ungdomsskolen",
+        "Anbringelser",
+        "Handicap børn",
+    ],
+    "Skole og Dagtilbud": [
+        "Skoleindskrivning",
+        "Pladsanvisning",
+        "Fripladser",
+        "Skolebuskørsel",
+        "SFO",
+        "Specialundervisning",
+    ],
+    "Social og Sundhed": [
+        "Hjemmepleje",
+        "Hjælpemidler",
+        "Visitation",
+        "Genoptræning",
+        "Plejeboliger",
+        "Misbrugscenter",
+        "Socialpsykiatri",
+    ],
+    "Beskæftigelse": [
+        "Jobcenter",
+        "Ydelseskontoret",
+        "Sygedagpenge",
+        "Fleksjob",
+        "Integration",
+        "Uddannelseshjælp",
+    ],
+    "Teknik og Miljø": [
+        "Byggesager",
+        "Miljøtilsyn",
+        "Vej og park",
+        "Affald og genbrug",
+        "Kollektiv trafik",
+        "Naturbeskyttelse",
+    ],
     "Økonomi og Løn": ["Lønkontoret", "Kreditorer", "Ejendomsskat", "Indkøb", "Forsikring"],
-    "Ældreplejen": ["Plejecenter Åbrinken", "Plejecenter Søglimt", "Madservice", "Aktivitetscentre", "Demenskoordinator"],
-    "Kultur og Fritid": ["Biblioteket", "Musikskolen", "Idrætsanlæg", "Foreningsstøtte", "Kulturhuset Ørsted"],
+    "Ældreplejen": [
+        "Plejecenter Åbrinken",
+        "Plejecenter Søglimt",
+        "Madservice",
+        "Aktivitetscentre",
+        "Demenskoordinator",
+    ],
+    "Kultur og Fritid": [
+        "Biblioteket",
+        "Musikskolen",
+        "Idrætsanlæg",
+        "Foreningsstøtte",
+        "Kulturhuset Ørsted",
+    ],
 }
 # Units whose contact point carries postkasse translations; the others are mapped in the mapping file.
-TRANSLATED_UNITS = ("Borgerservice", "Børn og Unge", "Social og Sundhed", "Teknik og Miljø", "Ældreplejen")
+TRANSLATED_UNITS = (
+    "Borgerservice",
+    "Børn og Unge",
+    "Social og Sundhed",
+    "Teknik og Miljø",
+    "Ældreplejen",
+)
 HIDDEN_UNIT = "Økonomi og Løn"
 
 
@@ -64,7 +131,15 @@ def _mailboxes() -> list[list[str]]:
                 rows.append([mailbox_id, f"{name}{suffix}", unit, case, subject])
     while len(rows) < 200:  # top up with extra subjects of the first mailboxes
         base = rows[len(rows) % 40]
-        rows.append([base[0], base[1] + f" (emne {len(rows) % 7 + 5})", base[2], base[3], str(len(rows) % 7 + 5)])
+        rows.append(
+            [
+                base[0],
+                base[1] + f" (emne {len(rows) % 7 + 5})",
+                base[2],
+                base[3],
+                str(len(rows) % 7 + 5),
+            ]
+        )
     return rows
 
 
@@ -94,27 +169,57 @@ def _write_contact_points(path: Path, environment: str) -> None:
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "Kontaktpunkter"
-    ws.append(["Kontaktpunkt ID", "Navn", "Borgere", "Virksomheder", "Myndigheder", "Skjult", "Aktiv", "Modtagersystem", "Postkasse IDs"])
+    ws.append(
+        [
+            "Kontaktpunkt ID",
+            "Navn",
+            "Borgere",
+            "Virksomheder",
+            "Myndigheder",
+            "Skjult",
+            "Aktiv",
+            "Modtagersystem",
+            "Postkasse IDs",
+        ]
+    )
     for unit in UNITS:
         translations = ""
         if unit in TRANSLATED_UNITS:
             ids = [f"{m}:{s}" if s else m for m, _n, u, _c, s in rows if u == unit]
             translations = " ".join(dict.fromkeys(ids))
-        companies = "ja" if unit in ("Teknik og Miljø", "Beskæftigelse", "Økonomi og Løn") else "nej"
+        companies = (
+            "ja" if unit in ("Teknik og Miljø", "Beskæftigelse", "Økonomi og Løn") else "nej"
+        )
         authorities = "ja" if unit in ("Økonomi og Løn", "Social og Sundhed") else "nej"
         citizens = "nej" if unit == "Økonomi og Løn" else "ja"
-        ws.append([
-            _guid(environment, unit).upper() if unit == "Ældreplejen" else _guid(environment, unit),
-            f"{unit} - Eksempel Kommune",
-            citizens,
-            companies,
-            authorities,
-            "ja" if unit == HIDDEN_UNIT else "nej",
+        ws.append(
+            [
+                _guid(environment, unit).upper()
+                if unit == "Ældreplejen"
+                else _guid(environment, unit),
+                f"{unit} - Eksempel Kommune",
+                citizens,
+                companies,
+                authorities,
+                "ja" if unit == HIDDEN_UNIT else "nej",
+                "ja",
+                SYSTEM_IDS[environment],
+                translations,
+            ]
+        )
+    ws.append(
+        [
+            _guid(environment, "Hovedpostkasse"),
+            "Eksempel Kommune - hovedpostkasse",
+            "ja",
+            "ja",
+            "ja",
+            "nej",
             "ja",
             SYSTEM_IDS[environment],
-            translations,
-        ])
-    ws.append([_guid(environment, "Hovedpostkasse"), "Eksempel Kommune - hovedpostkasse", "ja", "ja", "ja", "nej", "ja", SYSTEM_IDS[environment], ""])
+            "",
+        ]
+    )
     wb.save(path)
 
 
@@ -129,13 +234,15 @@ def _write_mapping(path: Path, environment: str) -> None:
         if unit in TRANSLATED_UNITS:
             continue
         if i % 37 == 5:
-            ws.append([mailbox_id, subject, "udgår", "Postkassen nedlægges ved overgangen til NgDP"])
+            ws.append(
+                [mailbox_id, subject, "udgår", "Postkassen nedlægges ved overgangen til NgDP"]
+            )
         else:
             ws.append([mailbox_id, subject, _guid(environment, unit), f"{unit}: {name}"])
     wb.save(path)
 
 
-SETTINGS = '''# ngdpkit sample settings: a fictitious municipality. Nothing here is real.
+SETTINGS = """# ngdpkit sample settings: a fictitious municipality. Nothing here is real.
 language = "da"
 secrets_file = "sample.env"          # generated by `ngdpkit sample`; never committed
 
@@ -183,7 +290,7 @@ authorization_env = "NGDPKIT_PRODUCTION_AUTHORIZATION"
 contact_points = "contact-points-production.xlsx"
 mapping = "mapping-production.xlsx"
 default_contact_point = "{default_prod}"
-'''
+"""
 
 
 def _needs_renewal(path: Path, now: dt.datetime) -> bool:
@@ -207,11 +314,21 @@ def _write_pki(directory: Path, env_values: dict[str, str]) -> list[Path]:
         leaf_pem = certs / f"{kind}.pem"
         p12 = certs / f"{kind}.p12"
         var = f"NGDPKIT_{kind.upper()}_CERT_PASSWORD"
-        if not (_needs_renewal(root_pem, now) or _needs_renewal(leaf_pem, now) or not p12.exists() or var not in env_values):
+        if not (
+            _needs_renewal(root_pem, now)
+            or _needs_renewal(leaf_pem, now)
+            or not p12.exists()
+            or var not in env_values
+        ):
             continue
         unit = "Test - cti" if kind == "test" else None
         root = pki.make_ca(f"ngdpkit SAMPLE {kind} OCES rod-CA (NOT OCES3)", unit=unit)
-        issuing = pki.make_ca(f"ngdpkit SAMPLE {kind} OCES udstedende-CA 1 (NOT OCES3)", parent=root, unit=unit, days=3000)
+        issuing = pki.make_ca(
+            f"ngdpkit SAMPLE {kind} OCES udstedende-CA 1 (NOT OCES3)",
+            parent=root,
+            unit=unit,
+            days=3000,
+        )
         leaf = pki.make_leaf(
             issuing,
             cvr=CVR,
@@ -224,7 +341,9 @@ def _write_pki(directory: Path, env_values: dict[str, str]) -> list[Path]:
         env_values[var] = password
         root_pem.write_bytes(root.pem())
         leaf_pem.write_bytes(leaf.pem())  # the public form, as operations would hand it over
-        p12.write_bytes(pki.to_p12(leaf, password, chain=(issuing.cert,), name=f"WorkZone NgDP {kind}".encode()))
+        p12.write_bytes(
+            pki.to_p12(leaf, password, chain=(issuing.cert,), name=f"WorkZone NgDP {kind}".encode())
+        )
         written += [root_pem, leaf_pem, p12]
     return written
 
@@ -238,7 +357,9 @@ def write_sample(directory: Path | str) -> list[Path]:
     files = {
         directory / "mailboxes.xlsx": lambda p: _write_export(p, rows),
         directory / "contact-points-test.xlsx": lambda p: _write_contact_points(p, "test"),
-        directory / "contact-points-production.xlsx": lambda p: _write_contact_points(p, "production"),
+        directory / "contact-points-production.xlsx": lambda p: _write_contact_points(
+            p, "production"
+        ),
         directory / "mapping-test.xlsx": lambda p: _write_mapping(p, "test"),
         directory / "mapping-production.xlsx": lambda p: _write_mapping(p, "production"),
     }
@@ -268,7 +389,9 @@ def write_sample(directory: Path | str) -> list[Path]:
         var = f"NGDPKIT_{kind.upper()}_AUTHORIZATION"
         if var not in values:
             token = pysecrets.token_urlsafe(24)
-            values[var] = "Basic " + base64.b64encode(f"{SYSTEM_IDS[kind]}:{token}".encode()).decode()
+            values[var] = (
+                "Basic " + base64.b64encode(f"{SYSTEM_IDS[kind]}:{token}".encode()).decode()
+            )
     if values != before or not env_file.exists():
         lines = ["# Generated by `ngdpkit sample`: sample secrets only. Never commit this file."]
         lines += [f"{k}={v}" for k, v in sorted(values.items())]
@@ -280,6 +403,9 @@ def write_sample(directory: Path | str) -> list[Path]:
         written.append(env_file)
     gitignore = directory / ".gitignore"
     if not gitignore.exists():
-        gitignore.write_text("# generated by `ngdpkit sample`: secrets and certificates are never committed\ncerts/\nsample.env\nruns/\n", encoding="utf-8")
+        gitignore.write_text(
+            "# generated by `ngdpkit sample`: secrets and certificates are never committed\ncerts/\nsample.env\nruns/\n",
+            encoding="utf-8",
+        )
         written.append(gitignore)
     return written

@@ -73,7 +73,9 @@ def _contents(path: Path) -> list[bytes]:
     if data[:4] == b"PK\x03\x04":
         try:
             with zipfile.ZipFile(path) as zf:
-                blobs += [zf.read(n) for n in zf.namelist() if zf.getinfo(n).file_size < 512 * 1024 * 1024]
+                blobs += [
+                    zf.read(n) for n in zf.namelist() if zf.getinfo(n).file_size < 512 * 1024 * 1024
+                ]
         except zipfile.BadZipFile:
             pass
     return blobs
@@ -107,11 +109,17 @@ def environment_secrets(settings: Settings, env: Environment) -> dict[str, list[
     for var in env.secret_names:
         secret = resolve(var, secrets_file=settings.secrets_file)
         if secret is not None:
-            out[var] = authorization_parts(secret.reveal()) if var == env.authorization_env else [secret.reveal()]
+            out[var] = (
+                authorization_parts(secret.reveal())
+                if var == env.authorization_env
+                else [secret.reveal()]
+            )
     return out
 
 
-def scrub_folder(folder: Path, secrets: dict[str, list[str]], *, skip: tuple[str, ...] = ()) -> list[tuple[Path, list[str]]]:
+def scrub_folder(
+    folder: Path, secrets: dict[str, list[str]], *, skip: tuple[str, ...] = ()
+) -> list[tuple[Path, list[str]]]:
     """Scan every file below ``folder``; replace each that holds a secret by a stub. Returns the hits."""
     from .outputs import atomic_write
 

@@ -21,7 +21,15 @@ from .network import NGDP, destinations
 from .settings import Environment
 
 EVIDENCE_SCHEMA = "ngdpkit/server-check/1"
-KIND_CODES = {"dns": "NET_DNS_FAILED", "tcp": "NET_UNREACHABLE", "tls": "NET_TLS_INVALID", "https": "NET_HTTP_REFUSED", "certificate": "CERT_NO_PRIVATE_KEY", "key": "CERT_NO_PRIVATE_KEY", "key_access": "CERT_NO_PRIVATE_KEY"}
+KIND_CODES = {
+    "dns": "NET_DNS_FAILED",
+    "tcp": "NET_UNREACHABLE",
+    "tls": "NET_TLS_INVALID",
+    "https": "NET_HTTP_REFUSED",
+    "certificate": "CERT_NO_PRIVATE_KEY",
+    "key": "CERT_NO_PRIVATE_KEY",
+    "key_access": "CERT_NO_PRIVATE_KEY",
+}
 
 
 def _ps_quote(text: str) -> str:
@@ -34,7 +42,9 @@ def _template(name: str) -> str:
 
 def server_check_script(env: Environment, *, thumbprint: str | None) -> str:
     """The PowerShell 5.1 script for operations, filled in for ``env``."""
-    rows = ",\n".join(f"    @{{ Host = '{_ps_quote(d.host)}'; Port = {d.port} }}" for d in destinations(env))
+    rows = ",\n".join(
+        f"    @{{ Host = '{_ps_quote(d.host)}'; Port = {d.port} }}" for d in destinations(env)
+    )
     values = {
         "__ENVIRONMENT__": _ps_quote(env.name),
         "__KIND__": env.kind,
@@ -52,7 +62,10 @@ def server_check_script(env: Environment, *, thumbprint: str | None) -> str:
 
 
 def install_certificate_script(env: Environment, *, thumbprint: str | None) -> str:
-    servers = "\n".join(f"    - {s.name} ({s.role or 'server'})" for s in env.servers) or "    - every WorkZone web and agent server"
+    servers = (
+        "\n".join(f"    - {s.name} ({s.role or 'server'})" for s in env.servers)
+        or "    - every WorkZone web and agent server"
+    )
     values = {
         "__ENVIRONMENT__": _ps_quote(env.name),
         "__KIND__": env.kind,
@@ -67,7 +80,9 @@ def install_certificate_script(env: Environment, *, thumbprint: str | None) -> s
     return text.replace("\n", "\r\n")
 
 
-def read_evidence(path: Path, *, label: str, environment: str, registered_ips: tuple[str, ...]) -> tuple[dict[str, Any], list[Finding]]:
+def read_evidence(
+    path: Path, *, label: str, environment: str, registered_ips: tuple[str, ...]
+) -> tuple[dict[str, Any], list[Finding]]:
     """Findings from one server's evidence file, each naming the server and the time."""
     import ipaddress
 
@@ -76,13 +91,22 @@ def read_evidence(path: Path, *, label: str, environment: str, registered_ips: t
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError(f"{label}: not a server-check JSON file ({exc})") from exc
     if not isinstance(data, dict) or data.get("schema") != EVIDENCE_SCHEMA:
-        raise InputError(f"{label}: not written by server-check.ps1 (schema {data.get('schema') if isinstance(data, dict) else None!r})")
+        raise InputError(
+            f"{label}: not written by server-check.ps1 (schema {data.get('schema') if isinstance(data, dict) else None!r})"
+        )
     server = str(data.get("server", "?"))
     taken = str(data.get("taken_at", "?"))
     at = f"on {server} at {taken}"
     found: list[Finding] = []
     if data.get("environment") not in (None, environment):
-        found.append(F.warning("PROBE_EVIDENCE_OTHER_ENVIRONMENT", f"The evidence {at} was taken for environment {data.get('environment')!r}, not {environment!r}.", label, server))
+        found.append(
+            F.warning(
+                "PROBE_EVIDENCE_OTHER_ENVIRONMENT",
+                f"The evidence {at} was taken for environment {data.get('environment')!r}, not {environment!r}.",
+                label,
+                server,
+            )
+        )
     checks = data.get("checks") or []
     if isinstance(checks, dict):  # PowerShell 5.1 writes a one-element array as an object
         checks = [checks]
@@ -108,8 +132,22 @@ def read_evidence(path: Path, *, label: str, environment: str, registered_ips: t
         try:
             ip = ipaddress.ip_address(egress)
             if not any(ip in ipaddress.ip_network(n, strict=False) for n in registered_ips):
-                found.append(F.error("NET_EGRESS_IP_UNREGISTERED", f"{at}: the server's egress IP {egress} is not among server_ips ({', '.join(registered_ips)}); NgDP will refuse it.", label, server))
+                found.append(
+                    F.error(
+                        "NET_EGRESS_IP_UNREGISTERED",
+                        f"{at}: the server's egress IP {egress} is not among server_ips ({', '.join(registered_ips)}); NgDP will refuse it.",
+                        label,
+                        server,
+                    )
+                )
         except ValueError:
             pass
-    summary = {"server": server, "taken_at": taken, "egress_ip": egress, "checks": len(checks), "failed": sum(1 for c in checks if isinstance(c, dict) and c.get("ok") is not True), "file": label}
+    summary = {
+        "server": server,
+        "taken_at": taken,
+        "egress_ip": egress,
+        "checks": len(checks),
+        "failed": sum(1 for c in checks if isinstance(c, dict) and c.get("ok") is not True),
+        "file": label,
+    }
     return summary, found

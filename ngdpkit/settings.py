@@ -81,7 +81,14 @@ _ENVIRONMENT = {
     **_INPUTS,
 }
 _SERVER = {"name": _STR, "role": _STR, "ip": _STR}
-COLUMN_FIELDS = ("mailbox_id", "mailbox_name", "responsible_unit", "case", "subject_id", "ngdp_guid")
+COLUMN_FIELDS = (
+    "mailbox_id",
+    "mailbox_name",
+    "responsible_unit",
+    "case",
+    "subject_id",
+    "ngdp_guid",
+)
 
 
 @dataclass(frozen=True)
@@ -207,7 +214,10 @@ class Settings:
         if unknown:
             known = ", ".join(self.environments) or "none"
             raise InputError(
-                [f"{self.rel(self.path)}: unknown environment {n!r} (the settings have: {known})" for n in unknown]
+                [
+                    f"{self.rel(self.path)}: unknown environment {n!r} (the settings have: {known})"
+                    for n in unknown
+                ]
             )
         return list(dict.fromkeys(names))
 
@@ -244,7 +254,13 @@ class _Reader:
             return None
         bad = [c for c in value if ord(c) < 32]
         if bad:
-            names = {"\t": "a TAB", "\n": "a line break", "\r": "a carriage return", "\b": "a backspace", "\f": "a form feed"}
+            names = {
+                "\t": "a TAB",
+                "\n": "a line break",
+                "\r": "a carriage return",
+                "\b": "a backspace",
+                "\f": "a form feed",
+            }
             what = names.get(bad[0], f"control character {ord(bad[0]):#04x}")
             self.problem(
                 f"{key} = {value!r} holds {what}: in TOML a backslash in double quotes is an escape; "
@@ -329,7 +345,7 @@ def load_settings(path: Path | str) -> Settings:
 
     language = top.get("language", "da")
     if language not in ("da", "en"):
-        r.problem(f"language must be \"da\" or \"en\", not {language!r}")
+        r.problem(f'language must be "da" or "en", not {language!r}')
 
     inputs_raw = r.table(top.get("inputs", {}), _INPUTS, "inputs")
     shared_inputs = _inputs(r, inputs_raw, "inputs")
@@ -355,7 +371,9 @@ def load_settings(path: Path | str) -> Settings:
     for name, env_raw in envs_raw.items():
         where = f"environments.{name}"
         if name == "all":
-            r.problem(f"[{where}]: 'all' is not allowed as an environment name (it means every environment)")
+            r.problem(
+                f"[{where}]: 'all' is not allowed as an environment name (it means every environment)"
+            )
             continue
         if not isinstance(env_raw, dict):
             r.problem(f"{where} must be a table, not {_type_name(env_raw)}")
@@ -367,13 +385,19 @@ def load_settings(path: Path | str) -> Settings:
         kind = env.get("kind", name)
         if kind not in KINDS:
             r.problem(
-                f"{where}.kind must be \"test\" or \"production\" (the environment's name {name!r} "
-                f"is neither, so set kind)" if "kind" not in env else f"{where}.kind must be \"test\" or \"production\", not {kind!r}"
+                f'{where}.kind must be "test" or "production" (the environment\'s name {name!r} '
+                f"is neither, so set kind)"
+                if "kind" not in env
+                else f'{where}.kind must be "test" or "production", not {kind!r}'
             )
         env_inputs = _inputs(r, {k: env[k] for k in _INPUTS if k in env}, where)
         merged = replace(
             shared_inputs,
-            **{k: getattr(env_inputs, k) for k in ("mailboxes", "mailboxes_sheet", "mailboxes_environment") if k in env},
+            **{
+                k: getattr(env_inputs, k)
+                for k in ("mailboxes", "mailboxes_sheet", "mailboxes_environment")
+                if k in env
+            },
             columns={**shared_inputs.columns, **env_inputs.columns},
             mailboxes_in_environment="mailboxes" in env,
         )
@@ -402,19 +426,27 @@ def load_settings(path: Path | str) -> Settings:
             certificate=r.file(_blank_none(env.get("certificate")), f"{where}.certificate"),
             certificate_password_env=_blank_none(env.get("certificate_password_env")),
             authorization_env=_blank_none(env.get("authorization_env")),
-            contact_points=r.file(_blank_none(env.get("contact_points")), f"{where}.contact_points"),
+            contact_points=r.file(
+                _blank_none(env.get("contact_points")), f"{where}.contact_points"
+            ),
             mapping=r.file(_blank_none(env.get("mapping")), f"{where}.mapping"),
             default_contact_point=_blank_none(env.get("default_contact_point")),
             probe_evidence=tuple(
-                p for p in (r.file(e, f"{where}.probe_evidence") for e in env.get("probe_evidence", [])) if p
+                p
+                for p in (
+                    r.file(e, f"{where}.probe_evidence") for e in env.get("probe_evidence", [])
+                )
+                if p
             ),
             ngdp_api_url=_blank_none(env.get("ngdp_api_url")),
             ngdp_api_ca=r.file(_blank_none(env.get("ngdp_api_ca")), f"{where}.ngdp_api_ca"),
         )
-    for env in environments.values():
-        me = env.inputs.mailboxes_environment
+    for parsed in environments.values():
+        me = parsed.inputs.mailboxes_environment
         if me and me not in environments:
-            r.problem(f"mailboxes_environment = {me!r} names no environment (the settings have: {', '.join(environments)})")
+            r.problem(
+                f"mailboxes_environment = {me!r} names no environment (the settings have: {', '.join(environments)})"
+            )
 
     if r.problems:
         raise InputError(r.problems)
@@ -436,9 +468,13 @@ def _inputs(r: _Reader, raw: dict[str, Any], where: str) -> Inputs:
     clean_columns: dict[str, str] = {}
     for key, value in columns.items():
         if key not in COLUMN_FIELDS:
-            r.problem(f"unknown key '{where}.columns.{key}' (known here: {', '.join(COLUMN_FIELDS)})")
+            r.problem(
+                f"unknown key '{where}.columns.{key}' (known here: {', '.join(COLUMN_FIELDS)})"
+            )
         elif not isinstance(value, str):
-            r.problem(f"{where}.columns.{key} must be a string, not {_type_name(value)} ({_short(value)})")
+            r.problem(
+                f"{where}.columns.{key} must be a string, not {_type_name(value)} ({_short(value)})"
+            )
         else:
             clean_columns[key] = value
     return Inputs(

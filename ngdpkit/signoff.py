@@ -79,23 +79,33 @@ def notebook_body(nb: Any) -> str:
                     parts.append(svg if isinstance(svg, str) else "".join(svg))
                 elif "text/plain" in data:
                     text = data["text/plain"]
-                    parts.append(f"<pre>{escape(text if isinstance(text, str) else ''.join(text))}</pre>")
+                    parts.append(
+                        f"<pre>{escape(text if isinstance(text, str) else ''.join(text))}</pre>"
+                    )
             elif kind == "stream":
                 text = out.get("text", "")
-                parts.append(f"<pre>{escape(text if isinstance(text, str) else ''.join(text))}</pre>")
+                parts.append(
+                    f"<pre>{escape(text if isinstance(text, str) else ''.join(text))}</pre>"
+                )
             elif kind == "error":
                 trace = strip_ansi("\n".join(out.get("traceback", [])))
-                parts.append(f'<div class="banner">{escape(out.get("ename", ""))}: {escape(out.get("evalue", ""))}</div><pre>{escape(trace)}</pre>')
+                parts.append(
+                    f'<div class="banner">{escape(out.get("ename", ""))}: {escape(out.get("evalue", ""))}</div><pre>{escape(trace)}</pre>'
+                )
     return "\n".join(parts)
 
 
-def render_notebook(nb_path: Path, out_path: Path, *, title: str, language: str, banners: list[str], nav: str) -> Path:
+def render_notebook(
+    nb_path: Path, out_path: Path, *, title: str, language: str, banners: list[str], nav: str
+) -> Path:
     import nbformat
 
     from .outputs import atomic_write
 
     nb = nbformat.read(str(nb_path), as_version=4)
-    return atomic_write(out_path, page(title, nav + notebook_body(nb), language=language, banners=banners))
+    return atomic_write(
+        out_path, page(title, nav + notebook_body(nb), language=language, banners=banners)
+    )
 
 
 def step_title(language: str, name: str) -> str:
@@ -116,40 +126,95 @@ def render_overview(ctx: dict[str, Any]) -> str:
     findings: list[Finding] = ctx["findings"]
     ready = ctx["ready"]
     ready_word = t(lang, "ready") if ready else t(lang, "not_ready")
-    head = f"""<header class="doc"><h1>{escape(t(lang, 'signoff'))}: {escape(t(lang, 'title'))}</h1>
+    head = f"""<header class="doc"><h1>{escape(t(lang, "signoff"))}: {escape(t(lang, "title"))}</h1>
 <table style="width:auto">
-<tr><th>{escape(t(lang, 'organisation'))}</th><td>{escape(ctx['organisation'])} (CVR {escape(ctx['cvr'])})</td></tr>
-<tr><th>{escape(t(lang, 'environment'))}</th><td>{escape(ctx['environment'])} ({escape(ctx['kind'])})</td></tr>
-<tr><th>{escape(t(lang, 'run'))}</th><td>{escape(ctx['run_id'])}</td></tr>
-<tr><th>{escape(t(lang, 'generated'))}</th><td>{escape(local_time(ctx['generated_at'], lang))}</td></tr>
-<tr><th>{escape(t(lang, 'kit_version'))}</th><td>{escape(ctx['kit_version'])}</td></tr>
-<tr><th>{escape(t(lang, 'status'))}</th><td><b class="{'status-ok' if ready else 'status-bad'}">{escape(ready_word)}</b></td></tr>
+<tr><th>{escape(t(lang, "organisation"))}</th><td>{escape(ctx["organisation"])} (CVR {escape(ctx["cvr"])})</td></tr>
+<tr><th>{escape(t(lang, "environment"))}</th><td>{escape(ctx["environment"])} ({escape(ctx["kind"])})</td></tr>
+<tr><th>{escape(t(lang, "run"))}</th><td>{escape(ctx["run_id"])}</td></tr>
+<tr><th>{escape(t(lang, "generated"))}</th><td>{escape(local_time(ctx["generated_at"], lang))}</td></tr>
+<tr><th>{escape(t(lang, "kit_version"))}</th><td>{escape(ctx["kit_version"])}</td></tr>
+<tr><th>{escape(t(lang, "status"))}</th><td><b class="{"status-ok" if ready else "status-bad"}">{escape(ready_word)}</b></td></tr>
 </table></header>"""
     step_rows = []
     for s in ctx["steps"]:
-        sev = {"ok": "ok", "warnings": "warning", "errors": "error", "crashed": "error", "missing": "error"}.get(s["status"], "info")
+        sev = {
+            "ok": "ok",
+            "warnings": "warning",
+            "errors": "error",
+            "crashed": "error",
+            "missing": "error",
+        }.get(s["status"], "info")
         word = status_word(lang, s["status"])
-        step_rows.append((f'<a href="{s["name"]}.html">{escape(step_title(lang, s["name"]))}</a>', badge(sev, word), escape(str(s.get("counts", ""))), f'{s.get("duration_s", 0):.1f} s'))
-    steps_html = f"<section><h2>{escape(t(lang, 'steps'))}</h2>" + table(step_rows, [t(lang, "step"), t(lang, "status"), t(lang, "findings"), t(lang, "duration")], raw_columns=(0, 1)) + "</section>"
+        step_rows.append(
+            (
+                f'<a href="{s["name"]}.html">{escape(step_title(lang, s["name"]))}</a>',
+                badge(sev, word),
+                escape(str(s.get("counts", ""))),
+                f"{s.get('duration_s', 0):.1f} s",
+            )
+        )
+    steps_html = (
+        f"<section><h2>{escape(t(lang, 'steps'))}</h2>"
+        + table(
+            step_rows,
+            [t(lang, "step"), t(lang, "status"), t(lang, "findings"), t(lang, "duration")],
+            raw_columns=(0, 1),
+        )
+        + "</section>"
+    )
     links = [("portal.html", t(lang, "portal")), ("firewall.html", t(lang, "firewall"))]
     if ctx.get("rehearsal"):
         links.append((ctx["rehearsal"], t(lang, "rehearsal_link")))
-    pages = "<section><h2>" + escape(t(lang, "pages")) + "</h2><ul>" + "".join(f'<li><a href="{escape(h)}">{escape(label)}</a></li>' for h, label in links) + "</ul></section>"
+    pages = (
+        "<section><h2>"
+        + escape(t(lang, "pages"))
+        + "</h2><ul>"
+        + "".join(f'<li><a href="{escape(h)}">{escape(label)}</a></li>' for h, label in links)
+        + "</ul></section>"
+    )
     grouped = "".join(
-        f"<h3>{escape(t(lang, key))}</h3>" + findings_html([f for f in findings if f.severity == sev])
+        f"<h3>{escape(t(lang, key))}</h3>"
+        + findings_html([f for f in findings if f.severity == sev])
         for sev, key in (("error", "errors"), ("warning", "warnings"), ("info", "infos"))
         if any(f.severity == sev for f in findings)
     ) or findings_html([])
     findings_section = f"<section><h2>{escape(t(lang, 'findings'))}</h2>{grouped}</section>"
-    not_checked = [f for f in findings if f.code.startswith("PENDING_") or f.code in ("NET_SKIPPED", "CERT_PUBLIC_ONLY", "CERT_REUSE_NOT_CHECKED", "CERT_OCSP_UNAVAILABLE")]
+    not_checked = [
+        f
+        for f in findings
+        if f.code.startswith("PENDING_")
+        or f.code
+        in ("NET_SKIPPED", "CERT_PUBLIC_ONLY", "CERT_REUSE_NOT_CHECKED", "CERT_OCSP_UNAVAILABLE")
+    ]
     network = ctx.get("network") or {}
-    ran = t(lang, "network_offline") if not network.get("online") else f"{t(lang, 'network_ran')}: {network.get('ran_on', '?')}"
-    evidence = "".join(f"<li>{escape(e['server'])} ({escape(e['taken_at'])}): {e['failed']}/{e['checks']} failed, egress {escape(str(e.get('egress_ip')))}</li>" for e in ctx.get("evidence") or [])
-    nc = f"<section><h2>{escape(t(lang, 'not_checked'))}</h2><p>{escape(ran)}</p><ul>{evidence}</ul>" + "".join(f"<p>{badge(f.severity)} <code>{escape(f.code)}</code> {escape(f.message)}</p>" for f in not_checked) + "</section>"
+    ran = (
+        t(lang, "network_offline")
+        if not network.get("online")
+        else f"{t(lang, 'network_ran')}: {network.get('ran_on', '?')}"
+    )
+    evidence = "".join(
+        f"<li>{escape(e['server'])} ({escape(e['taken_at'])}): {e['failed']}/{e['checks']} failed, egress {escape(str(e.get('egress_ip')))}</li>"
+        for e in ctx.get("evidence") or []
+    )
+    nc = (
+        f"<section><h2>{escape(t(lang, 'not_checked'))}</h2><p>{escape(ran)}</p><ul>{evidence}</ul>"
+        + "".join(
+            f"<p>{badge(f.severity)} <code>{escape(f.code)}</code> {escape(f.message)}</p>"
+            for f in not_checked
+        )
+        + "</section>"
+    )
     disp = ctx.get("dispatcher")
     if disp:
         rows = [(k, v) for k, v in disp["parameters"].items()]
-        rows.append(("ready", t(lang, "ready") if disp["ready"] else f"{t(lang, 'not_ready')}: {', '.join(disp['blocking'])}"))
+        rows.append(
+            (
+                "ready",
+                t(lang, "ready")
+                if disp["ready"]
+                else f"{t(lang, 'not_ready')}: {', '.join(disp['blocking'])}",
+            )
+        )
         disp_html = table(rows, [t(lang, "field"), t(lang, "value")])
     else:
         disp_html = f'<p class="banner">{escape(t(lang, "dispatcher_withheld", codes=", ".join(ctx.get("withheld_by") or [])))}</p>'
@@ -162,9 +227,27 @@ def render_overview(ctx: dict[str, Any]) -> str:
         f"<div class='sig'><b>{escape(t(lang, who))}</b><br>{escape(t(lang, 'name'))}<div></div>{escape(t(lang, 'role'))}<div></div>{escape(t(lang, 'date'))}<div></div>{escape(t(lang, 'signature'))}<div></div></div>"
         for who in ("consultant", "customer")
     )
-    sigs = f"<section><h2>{escape(t(lang, 'signatures'))}</h2><div class='sigs'>{sig}</div></section>"
-    body = ctx["nav"] + head + steps_html + findings_section + nc + disp_section + pages + audit + sigs + mapping_section
-    return page(f"{t(lang, 'signoff')} - {ctx['organisation']} - {ctx['environment']}", body, language=lang, banners=ctx.get("banners"))
+    sigs = (
+        f"<section><h2>{escape(t(lang, 'signatures'))}</h2><div class='sigs'>{sig}</div></section>"
+    )
+    body = (
+        ctx["nav"]
+        + head
+        + steps_html
+        + findings_section
+        + nc
+        + disp_section
+        + pages
+        + audit
+        + sigs
+        + mapping_section
+    )
+    return page(
+        f"{t(lang, 'signoff')} - {ctx['organisation']} - {ctx['environment']}",
+        body,
+        language=lang,
+        banners=ctx.get("banners"),
+    )
 
 
 def render_portal(portal: dict[str, Any], *, language: str, nav: str, banners: list[str]) -> str:
@@ -175,27 +258,74 @@ def render_portal(portal: dict[str, Any], *, language: str, nav: str, banners: l
         ("3. IP addresses / IP-adresser", ", ".join(s["allowed_ips"])),
     ]
     if s.get("endpoints"):
-        rows += [("4a. Receipt endpoint / Kvitteringer", s["endpoints"]["receipt_endpoint"]), ("4b. Message endpoint / MeMo", s["endpoints"]["message_endpoint"])]
+        rows += [
+            ("4a. Receipt endpoint / Kvitteringer", s["endpoints"]["receipt_endpoint"]),
+            ("4b. Message endpoint / MeMo", s["endpoints"]["message_endpoint"]),
+        ]
     rows.append(("5. Receipt format / Kvitteringsformat", s["receipt_format"]))
     cps = portal.get("contact_points") or []
-    cp_rows = [(c.get("name"), c.get("id", "(ny / new)"), ", ".join(c.get("targets", [])), "ja" if c.get("visible") else "nej", " ".join(c.get("translations", [])[:40]) + (" …" if len(c.get("translations", [])) > 40 else "")) for c in cps]
+    cp_rows = [
+        (
+            c.get("name"),
+            c.get("id", "(ny / new)"),
+            ", ".join(c.get("targets", [])),
+            "ja" if c.get("visible") else "nej",
+            " ".join(c.get("translations", [])[:40])
+            + (" …" if len(c.get("translations", [])) > 40 else ""),
+        )
+        for c in cps
+    ]
     notes = "".join(f"<li>{escape(n)}</li>" for n in portal.get("notes", []))
-    body = nav + f"<h1>{escape(t(language, 'portal'))} ({escape(portal['environment'])})</h1><p>{escape(portal['portal'])}</p>" + table(rows, [t(language, "field"), t(language, "value")]) + f"<h2>6. {escape(t(language, 'contact_point'))}</h2>" + table(cp_rows, [t(language, "name"), "GUID", "Targets", "Synlig/Visible", "Postkasse IDs"]) + f"<ul>{notes}</ul>"
+    body = (
+        nav
+        + f"<h1>{escape(t(language, 'portal'))} ({escape(portal['environment'])})</h1><p>{escape(portal['portal'])}</p>"
+        + table(rows, [t(language, "field"), t(language, "value")])
+        + f"<h2>6. {escape(t(language, 'contact_point'))}</h2>"
+        + table(
+            cp_rows, [t(language, "name"), "GUID", "Targets", "Synlig/Visible", "Postkasse IDs"]
+        )
+        + f"<ul>{notes}</ul>"
+    )
     return page(t(language, "portal"), body, language=language, banners=banners)
 
 
-def render_firewall(rows: list[dict[str, Any]], columns: list[str], *, language: str, nav: str, banners: list[str], environment: str) -> str:
-    body = nav + f"<h1>{escape(t(language, 'firewall'))} ({escape(environment)})</h1>" + table(([r.get(c, "") for c in columns] for r in rows), columns)
+def render_firewall(
+    rows: list[dict[str, Any]],
+    columns: list[str],
+    *,
+    language: str,
+    nav: str,
+    banners: list[str],
+    environment: str,
+) -> str:
+    body = (
+        nav
+        + f"<h1>{escape(t(language, 'firewall'))} ({escape(environment)})</h1>"
+        + table(([r.get(c, "") for c in columns] for r in rows), columns)
+    )
     return page(t(language, "firewall"), body, language=language, banners=banners)
 
 
-BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome", "msedge", "microsoft-edge")
+BROWSERS = (
+    "chromium",
+    "chromium-browser",
+    "google-chrome",
+    "google-chrome-stable",
+    "chrome",
+    "msedge",
+    "microsoft-edge",
+)
 BROWSER_PATHS = (
-    "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome",
-    "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome", "/Applications/Chromium.app/Contents/MacOS/Chromium",
+    "/usr/bin/chromium",
+    "/usr/bin/chromium-browser",
+    "/usr/bin/google-chrome",
+    "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome",
+    "/Applications/Chromium.app/Contents/MacOS/Chromium",
     "/Applications/Microsoft Edge.app/Contents/MacOS/Microsoft Edge",
-    r"C:\Program Files\Google\Chrome\Application\chrome.exe", r"C:\Program Files (x86)\Google\Chrome\Application\chrome.exe",
-    r"C:\Program Files (x86)\Microsoft\Edge\Application\msedge.exe", r"C:\Program Files\Microsoft\Edge\Application\msedge.exe",
+    r"C:\Program Files\Google\Chrome\Application\chrome.exe",
+    r"C:\Program Files (x86)\Google\Chrome\Application\chrome.exe",
+    r"C:\Program Files (x86)\Microsoft\Edge\Application\msedge.exe",
+    r"C:\Program Files\Microsoft\Edge\Application\msedge.exe",
 )
 
 
@@ -208,8 +338,21 @@ def find_browser() -> str | None:
 
 
 def browser_args(browser: str, profile: Path) -> list[str]:
-    args = [browser, "--headless", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", f"--user-data-dir={profile}"]
-    if sys.platform.startswith("linux") and hasattr(__import__("os"), "geteuid") and __import__("os").geteuid() == 0:
+    args = [
+        browser,
+        "--headless",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+    ]
+    if (
+        sys.platform.startswith("linux")
+        and hasattr(__import__("os"), "geteuid")
+        and __import__("os").geteuid() == 0
+    ):
         args.append("--no-sandbox")
     return args
 
@@ -222,7 +365,11 @@ def print_pdf(html: Path, pdf: Path, *, timeout: float = 120) -> str | None:
     if browser is None:
         return "no Chromium, Chrome or Edge found; the PDF was not made (open signoff/index.html and print it instead)"
     with tempfile.TemporaryDirectory(prefix="ngdpkit-pdf-") as profile:
-        cmd = browser_args(browser, Path(profile)) + ["--no-pdf-header-footer", f"--print-to-pdf={pdf}", html.resolve().as_uri()]
+        cmd = browser_args(browser, Path(profile)) + [
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={pdf}",
+            html.resolve().as_uri(),
+        ]
         try:
             subprocess.run(cmd, capture_output=True, timeout=timeout, check=False)
         except (OSError, subprocess.TimeoutExpired) as exc:

@@ -48,15 +48,26 @@ class SessionCA:
     @classmethod
     def create(cls, folder: Path) -> SessionCA:
         key = ec.generate_private_key(ec.SECP256R1())
-        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "ngdpkit rehearsal CA (throwaway)")])
+        name = x509.Name(
+            [x509.NameAttribute(NameOID.COMMON_NAME, "ngdpkit rehearsal CA (throwaway)")]
+        )
         now = dt.datetime.now(dt.UTC)
         cert = (
-            x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(minutes=5))
             .not_valid_after(now + dt.timedelta(days=2))
             .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-            .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+            .add_extension(
+                x509.KeyUsage(False, False, False, False, False, True, True, False, False),
+                critical=True,
+            )
+            .add_extension(
+                x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False
+            )
             .sign(key, hashes.SHA256())
         )
         folder.mkdir(parents=True, exist_ok=True)
@@ -72,13 +83,27 @@ class SessionCA:
         key = ec.generate_private_key(ec.SECP256R1())
         now = dt.datetime.now(dt.UTC)
         cert = (
-            x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
-            .issuer_name(self.cert.subject).public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
+            .issuer_name(self.cert.subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(minutes=5))
+            .not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(
+                x509.SubjectAlternativeName(
+                    [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+                ),
+                critical=False,
+            )
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(self.key.public_key()), critical=False)
+            .add_extension(
+                x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False
+            )
+            .add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(self.key.public_key()),
+                critical=False,
+            )
             .sign(self.key, hashes.SHA256())
         )
         ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -86,7 +111,13 @@ class SessionCA:
             # The throwaway server key is written unencrypted for a moment; it protects nothing real.
             cert_path, key_path = Path(tmp) / "c.pem", Path(tmp) / "k.pem"
             cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-            key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+            key_path.write_bytes(
+                key.private_bytes(
+                    serialization.Encoding.PEM,
+                    serialization.PrivateFormat.PKCS8,
+                    serialization.NoEncryption(),
+                )
+            )
             ctx.load_cert_chain(str(cert_path), str(key_path))
         return ctx
 
@@ -113,12 +144,20 @@ class SimulatorConfig:
     citizen_type: str = "CPR"
 
 
-def error_body(code: str, message: str, field_errors: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def error_body(
+    code: str, message: str, field_errors: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
     return {"code": code, "message": message, "fieldErrors": field_errors or []}
 
 
 def field_error(field_name: str, code: str, message: str, value: Any) -> dict[str, Any]:
-    return {"resource": "memo", "field": field_name, "code": code, "message": message, "rejectedValue": value}
+    return {
+        "resource": "memo",
+        "field": field_name,
+        "code": code,
+        "message": message,
+        "rejectedValue": value,
+    }
 
 
 @dataclass
@@ -139,7 +178,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         pass
 
     def _send(self, status: int, body: Any = None, content_type: str = "application/json") -> None:
-        data = b"" if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
+        data = (
+            b""
+            if body is None
+            else (body if isinstance(body, bytes) else json.dumps(body).encode())
+        )
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
@@ -160,17 +203,31 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
         cert = x509.load_der_x509_certificate(der)
         if cvr_of(cert) != cfg.cvr:
-            self._send(403, error_body("FORBIDDEN", f"The client certificate belongs to CVR {cvr_of(cert) or '?'}, not the organisation's."))
+            self._send(
+                403,
+                error_body(
+                    "FORBIDDEN",
+                    f"The client certificate belongs to CVR {cvr_of(cert) or '?'}, not the organisation's.",
+                ),
+            )
             return False
         header = self.headers.get("Authorization", "")
         expected = "Basic " + base64.b64encode(f"{cfg.system_id}:{cfg.token}".encode()).decode()
         if header.strip() != expected:
-            self._send(401, error_body("UNAUTHORIZED", "Missing or wrong authorization header for this system."))
+            self._send(
+                401,
+                error_body(
+                    "UNAUTHORIZED", "Missing or wrong authorization header for this system."
+                ),
+            )
             return False
         if cfg.delay_s:
             time.sleep(cfg.delay_s)
         if cfg.reject_status:
-            self._send(cfg.reject_status, error_body("REJECTED", f"The simulator was told to answer {cfg.reject_status}."))
+            self._send(
+                cfg.reject_status,
+                error_body("REJECTED", f"The simulator was told to answer {cfg.reject_status}."),
+            )
             return False
         return True
 
@@ -199,16 +256,44 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         cfg = self.server.config
         reason = memo.validate(body)
         if reason:
-            self._send(400, error_body("MEMO_INVALID", "The MeMo is not valid.", [field_error("memo", "MEMO_INVALID", reason, None)]))
+            self._send(
+                400,
+                error_body(
+                    "MEMO_INVALID",
+                    "The MeMo is not valid.",
+                    [field_error("memo", "MEMO_INVALID", reason, None)],
+                ),
+            )
             return
         fields = memo.read(body)
         errors = []
         if fields["uuid"] != query_uuid:
-            errors.append(field_error("memo-message-uuid", "UUID_MISMATCH", "The query's memo-message-uuid is not the MeMo's messageUUID.", query_uuid))
+            errors.append(
+                field_error(
+                    "memo-message-uuid",
+                    "UUID_MISMATCH",
+                    "The query's memo-message-uuid is not the MeMo's messageUUID.",
+                    query_uuid,
+                )
+            )
         if fields["sender_id"] != cfg.cvr:
-            errors.append(field_error("Sender.senderID", "SENDER_NOT_ALLOWED", "The sender CVR is not the organisation's.", fields["sender_id"]))
+            errors.append(
+                field_error(
+                    "Sender.senderID",
+                    "SENDER_NOT_ALLOWED",
+                    "The sender CVR is not the organisation's.",
+                    fields["sender_id"],
+                )
+            )
         if fields["contact_point"] and fields["contact_point"].lower() not in cfg.contact_points:
-            errors.append(field_error("Sender.ContactPoint.contactPointID", "CONTACT_POINT_UNKNOWN", "Not one of this system's contact points.", fields["contact_point"]))
+            errors.append(
+                field_error(
+                    "Sender.ContactPoint.contactPointID",
+                    "CONTACT_POINT_UNKNOWN",
+                    "Not one of this system's contact points.",
+                    fields["contact_point"],
+                )
+            )
         if errors:
             self._send(400, error_body("VALIDATION_FAILED", "The MeMo was refused.", errors))
             return
@@ -226,7 +311,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.server.state.receipts[fields["uuid"]] = receipt
         self._send(201, receipt)
         if not cfg.drop_replies:
-            threading.Thread(target=self.server.citizen_replies, args=(fields, receipt), daemon=True).start()
+            threading.Thread(
+                target=self.server.citizen_replies, args=(fields, receipt), daemon=True
+            ).start()
 
     def do_GET(self) -> None:  # noqa: N802
         parts = urlsplit(self.path)
@@ -237,7 +324,16 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         with state.lock:
             if path == f"{API}/memos":
                 ids = list(state.inbox)
-                self._send(200, {"content": ids, "number": 0, "size": len(ids), "totalElements": len(ids), "totalPages": 1})
+                self._send(
+                    200,
+                    {
+                        "content": ids,
+                        "number": 0,
+                        "size": len(ids),
+                        "totalElements": len(ids),
+                        "totalPages": 1,
+                    },
+                )
             elif path.startswith(f"{API}/memos/"):
                 memo_id = path[len(f"{API}/memos/") :]
                 if memo_id in state.inbox:
@@ -246,7 +342,16 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                     self._send(404, error_body("NOT_FOUND", f"No MeMo {memo_id}."))
             elif path == f"{API}/receipts":
                 ids = list(state.receipts)
-                self._send(200, {"content": ids, "number": 0, "size": len(ids), "totalElements": len(ids), "totalPages": 1})
+                self._send(
+                    200,
+                    {
+                        "content": ids,
+                        "number": 0,
+                        "size": len(ids),
+                        "totalElements": len(ids),
+                        "totalPages": 1,
+                    },
+                )
             elif path.startswith(f"{API}/receipts/"):
                 rid = path[len(f"{API}/receipts/") :]
                 if rid not in state.receipts:
@@ -265,7 +370,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return
         path = parts.path.rstrip("/")
         with self.server.state.lock:
-            for prefix, store in ((f"{API}/memos/", self.server.state.inbox), (f"{API}/receipts/", self.server.state.receipts)):
+            for prefix, store in (
+                (f"{API}/memos/", self.server.state.inbox),
+                (f"{API}/receipts/", self.server.state.receipts),
+            ):
                 if path.startswith(prefix):
                     if store.pop(path[len(prefix) :], None) is None:
                         self._send(404, error_body("NOT_FOUND", "Nothing to delete."))
@@ -309,11 +417,17 @@ class _Server(http.server.ThreadingHTTPServer):
 
         cfg = self.config
         headers = {"Authorization": cfg.push_authorization} if cfg.push_authorization else {}
-        verify: Any = ssl.create_default_context(cafile=cfg.push_ca_file) if cfg.push_ca_file else True
+        verify: Any = (
+            ssl.create_default_context(cafile=cfg.push_ca_file) if cfg.push_ca_file else True
+        )
         entry: dict[str, Any] = {"reply": reply.uuid}
         try:
             with httpx.Client(verify=verify, timeout=10) as client:
-                r = client.post(cfg.push_message_url or "", files={"file": (reply.uuid, reply.xml, "application/xml")}, headers=headers)
+                r = client.post(
+                    cfg.push_message_url or "",
+                    files={"file": (reply.uuid, reply.xml, "application/xml")},
+                    headers=headers,
+                )
                 entry["message_status"] = r.status_code
                 if cfg.push_receipt_url:
                     r2 = client.post(cfg.push_receipt_url, json=receipt, headers=headers)
@@ -337,7 +451,9 @@ class Simulator:
         ctx = client_ca_context(ca.server_context("ngdp-simulator"), config.anchors_pem)
         self.server = _Server(config, ctx, port)
         self.ca = ca
-        self.thread = threading.Thread(target=self.server.serve_forever, name="ngdp-simulator", daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, name="ngdp-simulator", daemon=True
+        )
 
     @property
     def base_url(self) -> str:
@@ -370,12 +486,25 @@ class _PushHandler(http.server.BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length)
         parts = urlsplit(self.path)
-        record: dict[str, Any] = {"path": parts.path, "query": parts.query, "authorization": bool(self.headers.get("Authorization"))}
+        record: dict[str, Any] = {
+            "path": parts.path,
+            "query": parts.query,
+            "authorization": bool(self.headers.get("Authorization")),
+        }
         if parts.path.rstrip("/") == self.server.message_path.rstrip("/"):
-            msg = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + self.headers.get("Content-Type", "").encode() + b"\r\n\r\n" + body)
+            msg = BytesParser(policy=HTTP).parsebytes(
+                b"Content-Type: "
+                + self.headers.get("Content-Type", "").encode()
+                + b"\r\n\r\n"
+                + body
+            )
             for part in msg.iter_parts() if msg.is_multipart() else []:
                 if part.get_param("name", header="content-disposition") == "file":
-                    record.update(kind="message", filename=part.get_filename(), xml=part.get_payload(decode=True))
+                    record.update(
+                        kind="message",
+                        filename=part.get_filename(),
+                        xml=part.get_payload(decode=True),
+                    )
             record.setdefault("kind", "message")
         elif parts.path.rstrip("/") == self.server.receipt_path.rstrip("/"):
             record.update(kind="receipt", receipt=json.loads(body or b"{}"))
@@ -409,13 +538,19 @@ class PushStandIn:
         msg, rec = urlsplit(message_endpoint), urlsplit(receipt_endpoint)
         self.message_query = msg.query
         self.server = _PushServer(msg.path, rec.path)
-        self.server.socket = ca.server_context("push-stand-in").wrap_socket(self.server.socket, server_side=True)
-        self.thread = threading.Thread(target=self.server.serve_forever, name="push-stand-in", daemon=True)
+        self.server.socket = ca.server_context("push-stand-in").wrap_socket(
+            self.server.socket, server_side=True
+        )
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, name="push-stand-in", daemon=True
+        )
 
     def url(self, which: str) -> str:
         port = self.server.server_address[1]
         if which == "message":
-            return f"https://127.0.0.1:{port}{self.server.message_path}" + (f"?{self.message_query}" if self.message_query else "")
+            return f"https://127.0.0.1:{port}{self.server.message_path}" + (
+                f"?{self.message_query}" if self.message_query else ""
+            )
         return f"https://127.0.0.1:{port}{self.server.receipt_path}"
 
     def received(self) -> list[dict[str, Any]]:

@@ -28,7 +28,13 @@ from .secrets import SHORT_SECRET, Secret, resolve
 from .settings import Environment, Settings, load_settings
 
 STEP_SCHEMA = "ngdpkit/step/1"
-STEP_NAMES = ("01_mailboxes", "02_contact_points", "03_certificate", "04_system_and_network", "05_dispatcher_config")
+STEP_NAMES = (
+    "01_mailboxes",
+    "02_contact_points",
+    "03_certificate",
+    "04_system_and_network",
+    "05_dispatcher_config",
+)
 LAB_DIR = "lab"
 
 
@@ -83,7 +89,9 @@ class Step:
                 data = json.loads(path.read_text(encoding="utf-8"))
                 self.cache[name] = data["results"]
                 return data["results"]
-        earlier = Step(name, self.settings, self.env, None, self.online, cache=self.cache, quiet=True)
+        earlier = Step(
+            name, self.settings, self.env, None, self.online, cache=self.cache, quiet=True
+        )
         RUNNERS[name](earlier)
         self.cache[name] = earlier.results
         return earlier.results
@@ -113,14 +121,23 @@ def _find_settings(settings: str | Path) -> Path:
         candidate = base / "data" / "sample" / "migration.toml"
         if candidate.is_file():
             return candidate
-    raise InputError(f"settings file not found: {settings} (set the notebook's settings parameter or NGDPKIT_SETTINGS)")
+    raise InputError(
+        f"settings file not found: {settings} (set the notebook's settings parameter or NGDPKIT_SETTINGS)"
+    )
 
 
 def lab_run_dir(settings: Settings, environment: str) -> Path:
     return settings.base_dir / "runs" / environment / LAB_DIR
 
 
-def start_step(name: str, *, settings: str | Path, environment: str, run_dir: str | Path = "", online: bool = False) -> Step:
+def start_step(
+    name: str,
+    *,
+    settings: str | Path,
+    environment: str,
+    run_dir: str | Path = "",
+    online: bool = False,
+) -> Step:
     """Open a step: read the settings, pick the environment and the run folder, show a title.
 
     An empty ``run_dir`` means a JupyterLab session: ``runs/<env>/lab/``, overwritable
@@ -133,7 +150,9 @@ def start_step(name: str, *, settings: str | Path, environment: str, run_dir: st
     folder = lab_run_dir(parsed, environment) if lab else Path(run_dir)
     (folder / "steps").mkdir(parents=True, exist_ok=True)
     if lab:
-        (folder / "NOT-FOR-SIGNOFF.txt").write_text(t(parsed.language, "lab") + "\n", encoding="utf-8")
+        (folder / "NOT-FOR-SIGNOFF.txt").write_text(
+            t(parsed.language, "lab") + "\n", encoding="utf-8"
+        )
     return Step(name=name, settings=parsed, env=env, run_dir=folder, online=online)
 
 
@@ -141,11 +160,15 @@ def header(step: Step) -> display.HTML:
     """The step's heading: what, for whom, which environment."""
     s = step.settings
     title = t(s.language, f"step_{step.name}")
-    lab = f'<p class="banner">{t(s.language, "lab")}</p>' if step.run_dir and step.run_dir.name == LAB_DIR else ""
+    lab = (
+        f'<p class="banner">{t(s.language, "lab")}</p>'
+        if step.run_dir and step.run_dir.name == LAB_DIR
+        else ""
+    )
     return display.HTML(
         display.STYLE
         + f'<div class="nk"><h2>{title}</h2>{lab}<p>{t(s.language, "organisation")}: <b>{s.organisation.name}</b> (CVR {s.organisation.cvr}) · '
-        f'{t(s.language, "environment")}: <b>{step.env.name}</b> ({step.env.kind})</p></div>'
+        f"{t(s.language, 'environment')}: <b>{step.env.name}</b> ({step.env.kind})</p></div>"
     )
 
 
@@ -155,11 +178,16 @@ def finish_step(step: Step) -> display.HTML:
     if step.run_dir is not None:
         target = step.run_dir / "steps" / f"{step.name}.json"
         tmp = target.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+        tmp.write_text(
+            json.dumps(data, ensure_ascii=False, indent=1, default=str), encoding="utf-8"
+        )
         os.replace(tmp, target)
     status = data["status"]
     sev = {"ok": "ok", "warnings": "warning", "errors": "error"}[status]
-    return display.HTML(display.STYLE + f'<div class="nk"><p>{t(step.language, "status")}: {display.badge(sev, status_word(step.language, status))} · {len(step.findings)} {t(step.language, "findings").lower()} · {data["duration_s"]:.1f} s</p></div>')
+    return display.HTML(
+        display.STYLE
+        + f'<div class="nk"><p>{t(step.language, "status")}: {display.badge(sev, status_word(step.language, status))} · {len(step.findings)} {t(step.language, "findings").lower()} · {data["duration_s"]:.1f} s</p></div>'
+    )
 
 
 def show_findings(step: Step) -> display.HTML:
@@ -167,10 +195,19 @@ def show_findings(step: Step) -> display.HTML:
 
 
 def pending(step: Step, key: str, what: str) -> None:
-    step.add([F.warning(f"PENDING_{key.upper()}", f"{key} is not set yet: {what}.", f"environments.{step.env.name}.{key}")])
+    step.add(
+        [
+            F.warning(
+                f"PENDING_{key.upper()}",
+                f"{key} is not set yet: {what}.",
+                f"environments.{step.env.name}.{key}",
+            )
+        ]
+    )
 
 
 # --- 01 mailboxes -----------------------------------------------------------------------------
+
 
 def load_mailboxes(step: Step) -> Any:
     """Read the e-Boks export for this environment."""
@@ -180,7 +217,13 @@ def load_mailboxes(step: Step) -> Any:
     path = inputs.mailboxes
     assert path is not None  # required by the settings
     own = inputs.mailboxes_in_environment or inputs.mailboxes_environment == step.env.name
-    export = read_mailbox_export(path, label=step.rel(path), sheet=inputs.mailboxes_sheet, columns=inputs.columns, use_guid_column=own)
+    export = read_mailbox_export(
+        path,
+        label=step.rel(path),
+        sheet=inputs.mailboxes_sheet,
+        columns=inputs.columns,
+        use_guid_column=own,
+    )
     step.record_input(path)
     step.add(export.findings)
     step.results.update(
@@ -196,6 +239,7 @@ def load_mailboxes(step: Step) -> Any:
 
 # --- 02 contact points and mapping --------------------------------------------------------------
 
+
 def mailboxes_from_step(step: Step) -> Any:
     from .mailboxes import frame_from_records
 
@@ -207,7 +251,11 @@ def load_contact_points(step: Step) -> Any:
 
     path = step.env.contact_points
     if path is None:
-        pending(step, "contact_points", "the mapping cannot be checked against NgDP; a contact point plan is proposed instead")
+        pending(
+            step,
+            "contact_points",
+            "the mapping cannot be checked against NgDP; a contact point plan is proposed instead",
+        )
         step.results["contact_points"] = None
         return None
     cps = read_contact_points(path, label=step.rel(path), system_id=step.env.system_id)
@@ -222,7 +270,11 @@ def load_mapping_file(step: Step) -> Any:
 
     path = step.env.mapping
     if path is None:
-        pending(step, "mapping", "only the export's own GUIDs and the contact points' translations map mailboxes")
+        pending(
+            step,
+            "mapping",
+            "only the export's own GUIDs and the contact points' translations map mailboxes",
+        )
         return None
     mapping = read_mapping_file(path, label=step.rel(path))
     step.record_input(path)
@@ -256,7 +308,9 @@ def map_mailboxes(step: Step, frame: Any, contact_points: Any, mapping_file: Any
     step.results.update(
         mapping=result.frame.to_dict(orient="records"),
         counts=result.counts(),
-        suggestions=None if result.suggestions is None else result.suggestions.to_dict(orient="records"),
+        suggestions=None
+        if result.suggestions is None
+        else result.suggestions.to_dict(orient="records"),
         plan=result.plan,
     )
     return result
@@ -269,11 +323,27 @@ def show_unmapped(mapping: Any) -> display.HTML:
     if not len(frame):
         html += f"<p>{display.badge('ok')} {t(lang, 'unmapped')}: {t(lang, 'none')}</p>"
     else:
-        rows = [(*r[:4], t(lang, r[4])) for r in frame[["mailbox_id", "subject_id", "mailbox_name", "responsible_unit", "status"]].itertuples(index=False)]
-        html += display.table(rows, [t(lang, "mailbox_id"), "Emne/Subject", t(lang, "mailbox_name"), t(lang, "responsible_unit"), t(lang, "mapping_status")])
+        rows = [
+            (*r[:4], t(lang, r[4]))
+            for r in frame[
+                ["mailbox_id", "subject_id", "mailbox_name", "responsible_unit", "status"]
+            ].itertuples(index=False)
+        ]
+        html += display.table(
+            rows,
+            [
+                t(lang, "mailbox_id"),
+                "Emne/Subject",
+                t(lang, "mailbox_name"),
+                t(lang, "responsible_unit"),
+                t(lang, "mapping_status"),
+            ],
+        )
     if mapping.suggestions is not None and len(mapping.suggestions):
         html += "<h4>Forslag / Suggestions (mapping-suggestions.xlsx)</h4>" + display.table(
-            mapping.suggestions[["Mailbox ID", "Mailbox name", "Contact point name", "Score"]].itertuples(index=False),
+            mapping.suggestions[
+                ["Mailbox ID", "Mailbox name", "Contact point name", "Score"]
+            ].itertuples(index=False),
             [t(lang, "mailbox_id"), t(lang, "mailbox_name"), t(lang, "contact_point"), "Score"],
         )
     return display.HTML(html + "</div>")
@@ -287,11 +357,33 @@ def show_plan(step: Step) -> display.HTML:
     plan = step.results.get("plan") or []
     if not plan:
         return display.HTML("")
-    rows = [(p["name"], ", ".join(p["targets"]), p["mailboxes"], " ".join(p["translations"][:12]) + (" …" if len(p["translations"]) > 12 else "")) for p in plan]
-    return display.HTML(display.STYLE + '<div class="nk"><h4>contact-point-plan.xlsx</h4>' + display.table(rows, [t(step.language, "contact_point"), "Targets", t(step.language, "count"), "Postkasse IDs"]) + "</div>")
+    rows = [
+        (
+            p["name"],
+            ", ".join(p["targets"]),
+            p["mailboxes"],
+            " ".join(p["translations"][:12]) + (" …" if len(p["translations"]) > 12 else ""),
+        )
+        for p in plan
+    ]
+    return display.HTML(
+        display.STYLE
+        + '<div class="nk"><h4>contact-point-plan.xlsx</h4>'
+        + display.table(
+            rows,
+            [
+                t(step.language, "contact_point"),
+                "Targets",
+                t(step.language, "count"),
+                "Postkasse IDs",
+            ],
+        )
+        + "</div>"
+    )
 
 
 # --- 03 certificate -----------------------------------------------------------------------------
+
 
 def check_certificate(step: Step) -> dict[str, Any] | None:
     """Load and check this environment's certificate; returns its facts (None when unreadable)."""
@@ -302,9 +394,15 @@ def check_certificate(step: Step) -> dict[str, Any] | None:
 
     env, s = step.env, step.settings
     step.add(check_cvr(s.organisation.cvr))
-    step.results.update(certificate=None, certificate_file=step.rel(env.certificate), public_only=False)
+    step.results.update(
+        certificate=None, certificate_file=step.rel(env.certificate), public_only=False
+    )
     if env.certificate is None:
-        pending(step, "certificate", "order a FOCES3/VOCES3 certificate per environment through MitID Erhverv")
+        pending(
+            step,
+            "certificate",
+            "order a FOCES3/VOCES3 certificate per environment through MitID Erhverv",
+        )
         return None
     step.record_input(env.certificate)
     anchors = load_trust_anchors(s.trust_anchors, rel=s.rel)
@@ -315,13 +413,39 @@ def check_certificate(step: Step) -> dict[str, Any] | None:
     is_public = env.certificate.suffix.lower() in (".pem", ".cer", ".crt", ".der")
     if not is_public:
         if not env.certificate_password_env:
-            step.add([F.error("SECRET_MISSING", "certificate_password_env is not set, so the .p12/.pfx cannot be opened; name the environment variable that holds its password.", f"environments.{env.name}.certificate_password_env")])
+            step.add(
+                [
+                    F.error(
+                        "SECRET_MISSING",
+                        "certificate_password_env is not set, so the .p12/.pfx cannot be opened; name the environment variable that holds its password.",
+                        f"environments.{env.name}.certificate_password_env",
+                    )
+                ]
+            )
         else:
-            password = step.secret(env.certificate_password_env, label=f"Password of {step.rel(env.certificate)}")
+            password = step.secret(
+                env.certificate_password_env, label=f"Password of {step.rel(env.certificate)}"
+            )
             if password is None:
-                step.add([F.error("SECRET_MISSING", f"No password for {step.rel(env.certificate)}: set the environment variable {env.certificate_password_env} (or put it in the secrets file).", f"environments.{env.name}.certificate_password_env")])
+                step.add(
+                    [
+                        F.error(
+                            "SECRET_MISSING",
+                            f"No password for {step.rel(env.certificate)}: set the environment variable {env.certificate_password_env} (or put it in the secrets file).",
+                            f"environments.{env.name}.certificate_password_env",
+                        )
+                    ]
+                )
             elif len(password.reveal()) < SHORT_SECRET:
-                step.add([F.warning("SECRET_TOO_SHORT", f"The value of {password.name} is under {SHORT_SECRET} characters; the leak scan matches it as a whole token only.", f"environments.{env.name}.certificate_password_env")])
+                step.add(
+                    [
+                        F.warning(
+                            "SECRET_TOO_SHORT",
+                            f"The value of {password.name} is under {SHORT_SECRET} characters; the leak scan matches it as a whole token only.",
+                            f"environments.{env.name}.certificate_password_env",
+                        )
+                    ]
+                )
     loaded = load_certificate(env.certificate, label=step.rel(env.certificate), password=password)
     facts, found = do_check(
         loaded,
@@ -333,23 +457,52 @@ def check_certificate(step: Step) -> dict[str, Any] | None:
         label=step.rel(env.certificate),
     )
     step.add(found)
-    step.results.update(certificate=facts, public_only=loaded.public_only, custom_anchors=list(anchors.custom_kinds))
+    step.results.update(
+        certificate=facts, public_only=loaded.public_only, custom_anchors=list(anchors.custom_kinds)
+    )
     if step.online and loaded.leaf is not None:
         from .revocation import check_revocation
 
-        step.add(check_revocation(loaded.leaf, loaded.extra, anchors, timeout=s.checks.probe_timeout_s, label=step.rel(env.certificate)))
+        step.add(
+            check_revocation(
+                loaded.leaf,
+                loaded.extra,
+                anchors,
+                timeout=s.checks.probe_timeout_s,
+                label=step.rel(env.certificate),
+            )
+        )
     elif loaded.leaf is not None:
-        step.add([F.info("NET_SKIPPED", "OCSP revocation check skipped (offline; run with --online).", step.rel(env.certificate), "OCSP")])
+        step.add(
+            [
+                F.info(
+                    "NET_SKIPPED",
+                    "OCSP revocation check skipped (offline; run with --online).",
+                    step.rel(env.certificate),
+                    "OCSP",
+                )
+            ]
+        )
     return facts
 
 
 def certificate_card(step: Step, facts: dict[str, Any] | None) -> display.HTML:
-    return display.HTML(display.certificate_card(facts, label=step.rel(step.env.certificate) or "certificate", kind=step.env.kind))
+    return display.HTML(
+        display.certificate_card(
+            facts, label=step.rel(step.env.certificate) or "certificate", kind=step.env.kind
+        )
+    )
 
 
 def validity_timeline(step: Step, facts: dict[str, Any] | None) -> display.HTML:
-    items = [(f"{step.env.name}: {facts['common_name']}", facts["not_before"], facts["not_after"])] if facts else []
-    return display.HTML(display.validity_timeline(items, now_iso=dt.datetime.now(dt.UTC).isoformat()))
+    items = (
+        [(f"{step.env.name}: {facts['common_name']}", facts["not_before"], facts["not_after"])]
+        if facts
+        else []
+    )
+    return display.HTML(
+        display.validity_timeline(items, now_iso=dt.datetime.now(dt.UTC).isoformat())
+    )
 
 
 def installation_steps(step: Step, facts: dict[str, Any] | None) -> display.HTML:
@@ -358,18 +511,32 @@ def installation_steps(step: Step, facts: dict[str, Any] | None) -> display.HTML
 
     thumb = facts["thumbprint_sha1"] if facts else None
     step.results["install_script"] = install_certificate_script(step.env, thumbprint=thumb)
-    servers = ", ".join(f"{s.name} ({s.role})" if s.role else s.name for s in step.env.servers) or "?"
+    servers = (
+        ", ".join(f"{s.name} ({s.role})" if s.role else s.name for s in step.env.servers) or "?"
+    )
     lines = [
         ("1", f"Servers / servere: {servers}"),
-        ("2", "Import into Cert:\\LocalMachine\\My with a non-exportable private key (install-certificate.ps1)"),
-        ("3", f"Grant {step.env.service_account or 'the WorkZone service account'} read access to the private key"),
+        (
+            "2",
+            "Import into Cert:\\LocalMachine\\My with a non-exportable private key (install-certificate.ps1)",
+        ),
+        (
+            "3",
+            f"Grant {step.env.service_account or 'the WorkZone service account'} read access to the private key",
+        ),
         ("4", f"Verify the thumbprint: {thumb or '(unknown until the certificate can be read)'}"),
         ("5", "Run server-check.ps1 on every server and hand back its JSON (probe_evidence)"),
     ]
-    return display.HTML(display.STYLE + '<div class="nk">' + display.table(lines, ["#", t(step.language, "step")]) + "</div>")
+    return display.HTML(
+        display.STYLE
+        + '<div class="nk">'
+        + display.table(lines, ["#", t(step.language, "step")])
+        + "</div>"
+    )
 
 
 # --- 04 system and network ----------------------------------------------------------------------
+
 
 def check_system(step: Step) -> dict[str, Any]:
     from .network import official_api_url
@@ -385,28 +552,72 @@ def check_system(step: Step) -> dict[str, Any]:
     env = step.env
     key = f"environments.{env.name}"
     if not env.system_id:
-        pending(step, "system_id", "create the sender/receiver system in Administrativ Adgang with the values below")
+        pending(
+            step,
+            "system_id",
+            "create the sender/receiver system in Administrativ Adgang with the values below",
+        )
     step.add(check_system_id(env.system_id, f"{key}.system_id"))
     step.add(check_protocol(env.protocol, f"{key}.protocol"))
     step.add(check_push_url(env.push_base_url, protocol=env.protocol, key=f"{key}.push_base_url"))
     step.add(check_ips(env.server_ips, f"{key}.server_ips"))
     auth_text = "not configured"
     if env.authorization_env:
-        secret = step.secret(env.authorization_env, label="Authorization header from Administrativ Adgang")
+        secret = step.secret(
+            env.authorization_env, label="Authorization header from Administrativ Adgang"
+        )
         if secret is None:
-            step.add([F.error("SECRET_MISSING", f"No authorization header: set the environment variable {env.authorization_env} (or put it in the secrets file).", f"{key}.authorization_env")])
+            step.add(
+                [
+                    F.error(
+                        "SECRET_MISSING",
+                        f"No authorization header: set the environment variable {env.authorization_env} (or put it in the secrets file).",
+                        f"{key}.authorization_env",
+                    )
+                ]
+            )
             auth_text = "missing"
         else:
             if len(secret.reveal()) < SHORT_SECRET:
-                step.add([F.warning("SECRET_TOO_SHORT", f"The value of {secret.name} is under {SHORT_SECRET} characters; the leak scan matches it as a whole token only.", f"{key}.authorization_env")])
-            auth_text, found = check_authorization(secret.reveal(), env.system_id, f"{key}.authorization_env")
+                step.add(
+                    [
+                        F.warning(
+                            "SECRET_TOO_SHORT",
+                            f"The value of {secret.name} is under {SHORT_SECRET} characters; the leak scan matches it as a whole token only.",
+                            f"{key}.authorization_env",
+                        )
+                    ]
+                )
+            auth_text, found = check_authorization(
+                secret.reveal(), env.system_id, f"{key}.authorization_env"
+            )
             step.add(found)
     elif env.system_id:
-        step.add([F.error("SECRET_MISSING", "authorization_env is not set: name the environment variable that holds the portal's authorization header.", f"{key}.authorization_env")])
+        step.add(
+            [
+                F.error(
+                    "SECRET_MISSING",
+                    "authorization_env is not set: name the environment variable that holds the portal's authorization header.",
+                    f"{key}.authorization_env",
+                )
+            ]
+        )
     if env.ngdp_api_url:
         sev = F.error if env.kind == "production" else F.warning
-        step.add([sev("NGDP_API_URL_OVERRIDDEN", f"ngdp_api_url is overridden to {env.ngdp_api_url}; the dispatcher configuration keeps the official {official_api_url(env.kind)}.", f"{key}.ngdp_api_url")])
-    endpoints = push_endpoints(env.push_base_url, env.system_id or "<systemid>") if env.protocol == "REST_PUSH" and env.push_base_url else None
+        step.add(
+            [
+                sev(
+                    "NGDP_API_URL_OVERRIDDEN",
+                    f"ngdp_api_url is overridden to {env.ngdp_api_url}; the dispatcher configuration keeps the official {official_api_url(env.kind)}.",
+                    f"{key}.ngdp_api_url",
+                )
+            ]
+        )
+    endpoints = (
+        push_endpoints(env.push_base_url, env.system_id or "<systemid>")
+        if env.protocol == "REST_PUSH" and env.push_base_url
+        else None
+    )
     system = {
         "system_id": env.system_id,
         "system_name": env.system_name,
@@ -430,7 +641,10 @@ def show_system(step: Step, system: dict[str, Any]) -> display.HTML:
         ("NgDP API", system["api_base_url"]),
     ]
     if system["push_endpoints"]:
-        pairs += [("Receipt endpoint", system["push_endpoints"]["receipt_endpoint"]), ("Message endpoint", system["push_endpoints"]["message_endpoint"])]
+        pairs += [
+            ("Receipt endpoint", system["push_endpoints"]["receipt_endpoint"]),
+            ("Message endpoint", system["push_endpoints"]["message_endpoint"]),
+        ]
     return display.key_values(pairs)
 
 
@@ -441,7 +655,18 @@ def portal_registration(step: Step) -> dict[str, Any]:
     cps = prior.get("contact_points")
     points = None
     if cps is not None:
-        points = [{"name": p["name"], "id": p["id"], "targets": p["targets"], "visible": p["visible"], "translations": [f"{a}:{b}" if b is not None else str(a) for a, b in p["translations"]]} for p in cps]
+        points = [
+            {
+                "name": p["name"],
+                "id": p["id"],
+                "targets": p["targets"],
+                "visible": p["visible"],
+                "translations": [
+                    f"{a}:{b}" if b is not None else str(a) for a, b in p["translations"]
+                ],
+            }
+            for p in cps
+        ]
     portal = build(step.env, contact_points=points, plan=prior.get("plan"))
     step.results["portal"] = portal
     return portal
@@ -455,7 +680,10 @@ def show_portal(step: Step, portal: dict[str, Any]) -> display.HTML:
         ("3. IP addresses / IP-adresser", ", ".join(sys_["allowed_ips"])),
     ]
     if sys_["endpoints"]:
-        pairs += [("4a. Receipt endpoint / Kvitteringer", sys_["endpoints"]["receipt_endpoint"]), ("4b. Message endpoint / MeMo", sys_["endpoints"]["message_endpoint"])]
+        pairs += [
+            ("4a. Receipt endpoint / Kvitteringer", sys_["endpoints"]["receipt_endpoint"]),
+            ("4b. Message endpoint / MeMo", sys_["endpoints"]["message_endpoint"]),
+        ]
     pairs.append(("5. Receipt format / Kvitteringsformat", sys_["receipt_format"]))
     pairs.append(("6. Contact points / Kontaktpunkter", len(portal["contact_points"] or [])))
     return display.key_values(pairs)
@@ -470,12 +698,16 @@ def firewall_rules(step: Step) -> list[dict[str, Any]]:
     step.results["firewall"] = rows
     step.results["firewall_columns"] = list(FIREWALL_COLUMNS)
     facts = step.previous("03_certificate").get("certificate")
-    step.results["server_check_script"] = server_check_script(step.env, thumbprint=facts["thumbprint_sha1"] if facts else None)
+    step.results["server_check_script"] = server_check_script(
+        step.env, thumbprint=facts["thumbprint_sha1"] if facts else None
+    )
     return rows
 
 
 def show_firewall(rows: list[dict[str, Any]]) -> display.HTML:
-    return display.records_table(rows, ["destination_host", "ip", "port", "protocol", "direction", "purpose", "basis"])
+    return display.records_table(
+        rows, ["destination_host", "ip", "port", "protocol", "direction", "purpose", "basis"]
+    )
 
 
 def probe_evidence(step: Step) -> list[dict[str, Any]]:
@@ -484,7 +716,12 @@ def probe_evidence(step: Step) -> list[dict[str, Any]]:
     summaries = []
     for path in step.env.probe_evidence:
         step.record_input(path)
-        summary, found = read_evidence(path, label=step.rel(path), environment=step.env.name, registered_ips=step.env.server_ips)
+        summary, found = read_evidence(
+            path,
+            label=step.rel(path),
+            environment=step.env.name,
+            registered_ips=step.env.server_ips,
+        )
         step.add(found)
         summaries.append(summary)
     step.results["evidence"] = summaries
@@ -499,12 +736,28 @@ def network_checks(step: Step) -> list[Finding]:
     ran = socket.gethostname()
     step.results["network"] = {"online": step.online, "ran_on": ran}
     if not step.online:
-        return step.add([F.info("NET_SKIPPED", "Network checks skipped (offline; run with --online on a machine inside the customer's network, or use server-check.ps1).", f"environments.{env.name}", "network")])
+        return step.add(
+            [
+                F.info(
+                    "NET_SKIPPED",
+                    "Network checks skipped (offline; run with --online on a machine inside the customer's network, or use server-check.ps1).",
+                    f"environments.{env.name}",
+                    "network",
+                )
+            ]
+        )
     from .probes import Probe, run_probes
 
     probes = []
     api = (env.ngdp_api_url or NGDP[env.kind]["api"]).rstrip("/")
-    probes.append(Probe("NgDP API", f"{api}/receipts/", "ngdp", () if env.ngdp_api_url else NGDP[env.kind]["ips"]))
+    probes.append(
+        Probe(
+            "NgDP API",
+            f"{api}/receipts/",
+            "ngdp",
+            () if env.ngdp_api_url else NGDP[env.kind]["ips"],
+        )
+    )
     for d in destinations(env)[1:]:
         probes.append(Probe(d.host, f"{d.scheme}://{d.host}/", d.scheme, inferred=d.inferred))
     sys_ = step.results.get("system") or {}
@@ -516,7 +769,9 @@ def network_checks(step: Step) -> list[Finding]:
         authorization = secret.reveal() if secret else None
     import ssl
 
-    verify: Any = ssl.create_default_context(cafile=str(env.ngdp_api_ca)) if env.ngdp_api_ca else True
+    verify: Any = (
+        ssl.create_default_context(cafile=str(env.ngdp_api_ca)) if env.ngdp_api_ca else True
+    )
     found = run_probes(
         probes,
         timeout=step.settings.checks.probe_timeout_s,
@@ -530,6 +785,7 @@ def network_checks(step: Step) -> list[Finding]:
 
 
 # --- 05 dispatcher configuration ----------------------------------------------------------------
+
 
 def dispatcher_config(step: Step) -> dict[str, Any] | None:
     from . import __version__
@@ -548,7 +804,11 @@ def dispatcher_config(step: Step) -> dict[str, Any] | None:
         step.settings,
         step.env,
         certificate=step.previous("03_certificate").get("certificate"),
-        mapping={"rows": len(frame), "file": "mailbox-mapping.csv", "sha256": hashlib.sha256(csv_bytes).hexdigest()},
+        mapping={
+            "rows": len(frame),
+            "file": "mailbox-mapping.csv",
+            "sha256": hashlib.sha256(csv_bytes).hexdigest(),
+        },
         findings=findings,
         run_id=step.run_dir.name if step.run_dir else "",
         kit_version=__version__,
@@ -575,13 +835,24 @@ def show_dispatcher(step: Step, config: dict[str, Any] | None) -> display.HTML:
     lang = step.language
     if config is None:
         codes = ", ".join(step.results.get("withheld_by") or [])
-        return display.HTML(display.STYLE + f'<div class="nk"><p class="banner">{t(lang, "dispatcher_withheld", codes=codes)}</p></div>')
+        return display.HTML(
+            display.STYLE
+            + f'<div class="nk"><p class="banner">{t(lang, "dispatcher_withheld", codes=codes)}</p></div>'
+        )
     pairs: list[tuple[str, Any]] = [(k, v) for k, v in config["parameters"].items()]
-    pairs.append(("ready", t(lang, "ready") if config["ready"] else f"{t(lang, 'not_ready')}: {', '.join(config['blocking'])}"))
+    pairs.append(
+        (
+            "ready",
+            t(lang, "ready")
+            if config["ready"]
+            else f"{t(lang, 'not_ready')}: {', '.join(config['blocking'])}",
+        )
+    )
     return display.key_values(pairs)
 
 
 # --- the same steps, in-process -----------------------------------------------------------------
+
 
 def _run_01(step: Step) -> None:
     load_mailboxes(step)
@@ -598,7 +869,9 @@ def _run_03(step: Step) -> None:
     facts = check_certificate(step)
     from .servercheck import install_certificate_script
 
-    step.results["install_script"] = install_certificate_script(step.env, thumbprint=facts["thumbprint_sha1"] if facts else None)
+    step.results["install_script"] = install_certificate_script(
+        step.env, thumbprint=facts["thumbprint_sha1"] if facts else None
+    )
 
 
 def _run_04(step: Step) -> None:
@@ -613,10 +886,22 @@ def _run_05(step: Step) -> None:
     dispatcher_config(step)
 
 
-RUNNERS = {"01_mailboxes": _run_01, "02_contact_points": _run_02, "03_certificate": _run_03, "04_system_and_network": _run_04, "05_dispatcher_config": _run_05}
+RUNNERS = {
+    "01_mailboxes": _run_01,
+    "02_contact_points": _run_02,
+    "03_certificate": _run_03,
+    "04_system_and_network": _run_04,
+    "05_dispatcher_config": _run_05,
+}
 
 
-def run_all(settings: Settings, environment: str, *, online: bool = False, extra: list[Finding] | None = None) -> list[Step]:
+def run_all(
+    settings: Settings,
+    environment: str,
+    *,
+    online: bool = False,
+    extra: list[Finding] | None = None,
+) -> list[Step]:
     """Every step in-process, in order, sharing results: what ``ngdpkit check`` does."""
     env = settings.environment(environment)
     cache: dict[str, dict[str, Any]] = {}
@@ -634,6 +919,7 @@ def run_all(settings: Settings, environment: str, *, online: bool = False, extra
 
 # --- 06 rehearsal (not part of `run`: `ngdpkit rehearse` writes its own folder) ----------------
 
+
 def run_rehearsal(step: Step, *, against: str = "simulator") -> dict[str, Any]:
     """The acceptance test for this environment; its folder lies beside the run folders."""
     from .rehearsal import rehearse
@@ -641,7 +927,13 @@ def run_rehearsal(step: Step, *, against: str = "simulator") -> dict[str, Any]:
     out = step.settings.base_dir / "runs"
     if step.run_dir is not None and step.run_dir.name != LAB_DIR:
         out = step.run_dir.parent.parent
-    code, folder = rehearse(step.settings.path, step.env.name, against=against, out=out, progress=lambda line: None if step.quiet else print(line, flush=True))
+    code, folder = rehearse(
+        step.settings.path,
+        step.env.name,
+        against=against,
+        out=out,
+        progress=lambda line: None if step.quiet else print(line, flush=True),
+    )
     data = json.loads((folder / "acceptance.json").read_text(encoding="utf-8"))
     step.add([Finding.from_dict(d) for d in data["findings"]])
     step.results.update(acceptance=data, folder=step.rel(folder))
@@ -649,6 +941,29 @@ def run_rehearsal(step: Step, *, against: str = "simulator") -> dict[str, Any]:
 
 
 def show_acceptance(step: Step, acceptance: dict[str, Any]) -> display.HTML:
-    rows = [(s["name"], display.badge("ok" if s["status"] == "ok" else "error", s["status"]), f"{s['duration_s']:.2f} s", s["detail"]) for s in acceptance["steps"]]
+    rows = [
+        (
+            s["name"],
+            display.badge("ok" if s["status"] == "ok" else "error", s["status"]),
+            f"{s['duration_s']:.2f} s",
+            s["detail"],
+        )
+        for s in acceptance["steps"]
+    ]
     head = f"<p>{acceptance['against']}: {acceptance.get('memo_uuid') or '-'} → {acceptance.get('reply_uuid') or '-'}</p>"
-    return display.HTML(display.STYLE + '<div class="nk">' + head + display.table(rows, [t(step.language, "step"), t(step.language, "status"), t(step.language, "duration"), t(step.language, "value")], raw_columns=(1,)) + "</div>")
+    return display.HTML(
+        display.STYLE
+        + '<div class="nk">'
+        + head
+        + display.table(
+            rows,
+            [
+                t(step.language, "step"),
+                t(step.language, "status"),
+                t(step.language, "duration"),
+                t(step.language, "value"),
+            ],
+            raw_columns=(1,),
+        )
+        + "</div>"
+    )

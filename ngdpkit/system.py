@@ -23,18 +23,41 @@ _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4
 NOT_PUBLIC = tuple(
     ipaddress.ip_network(n)
     for n in (
-        "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
-        "192.0.0.0/24", "192.168.0.0/16", "198.18.0.0/15", "224.0.0.0/4", "240.0.0.0/4",
-        "::/128", "::1/128", "fc00::/7", "fe80::/10", "ff00::/8", "::ffff:0:0/96",
+        "0.0.0.0/8",
+        "10.0.0.0/8",
+        "100.64.0.0/10",
+        "127.0.0.0/8",
+        "169.254.0.0/16",
+        "172.16.0.0/12",
+        "192.0.0.0/24",
+        "192.168.0.0/16",
+        "198.18.0.0/15",
+        "224.0.0.0/4",
+        "240.0.0.0/4",
+        "::/128",
+        "::1/128",
+        "fc00::/7",
+        "fe80::/10",
+        "ff00::/8",
+        "::ffff:0:0/96",
     )
 )
 DOCUMENTATION = tuple(
-    ipaddress.ip_network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")
+    ipaddress.ip_network(n)
+    for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")
 )
 NOT_PUBLIC_NAMES = {
-    "10.0.0.0/8": "private", "172.16.0.0/12": "private", "192.168.0.0/16": "private", "fc00::/7": "private (unique local)",
-    "127.0.0.0/8": "loopback", "::1/128": "loopback", "169.254.0.0/16": "link-local", "fe80::/10": "link-local",
-    "100.64.0.0/10": "carrier-grade NAT (CGNAT)", "224.0.0.0/4": "multicast", "ff00::/8": "multicast",
+    "10.0.0.0/8": "private",
+    "172.16.0.0/12": "private",
+    "192.168.0.0/16": "private",
+    "fc00::/7": "private (unique local)",
+    "127.0.0.0/8": "loopback",
+    "::1/128": "loopback",
+    "169.254.0.0/16": "link-local",
+    "fe80::/10": "link-local",
+    "100.64.0.0/10": "carrier-grade NAT (CGNAT)",
+    "224.0.0.0/4": "multicast",
+    "ff00::/8": "multicast",
 }
 
 
@@ -48,20 +71,42 @@ def cvr_valid(cvr: str) -> bool:
 def check_cvr(cvr: str) -> list[Finding]:
     if cvr_valid(cvr):
         return []
-    return [F.error("CVR_INVALID", f"CVR {cvr!r} is not 8 digits passing the modulus-11 check.", "organisation.cvr")]
+    return [
+        F.error(
+            "CVR_INVALID",
+            f"CVR {cvr!r} is not 8 digits passing the modulus-11 check.",
+            "organisation.cvr",
+        )
+    ]
 
 
 def check_system_id(system_id: str | None, key: str) -> list[Finding]:
     if system_id and not _UUID.match(system_id.strip()):
-        return [F.error("SYSTEM_ID_INVALID", f"System ID {system_id!r} is not a UUID as Administrativ Adgang shows it.", key)]
+        return [
+            F.error(
+                "SYSTEM_ID_INVALID",
+                f"System ID {system_id!r} is not a UUID as Administrativ Adgang shows it.",
+                key,
+            )
+        ]
     return []
 
 
 def check_protocol(protocol: str, key: str) -> list[Finding]:
     if protocol in WORKZONE_PROTOCOLS:
         return []
-    extra = f" ({protocol} is an NgDP protocol that WorkZone does not use)" if protocol.upper() in OTHER_NGDP_PROTOCOLS else ""
-    return [F.error("PROTOCOL_INVALID", f"Protocol {protocol!r} is not REST_PULL or REST_PUSH{extra}; KMD recommends REST_PULL.", key)]
+    extra = (
+        f" ({protocol} is an NgDP protocol that WorkZone does not use)"
+        if protocol.upper() in OTHER_NGDP_PROTOCOLS
+        else ""
+    )
+    return [
+        F.error(
+            "PROTOCOL_INVALID",
+            f"Protocol {protocol!r} is not REST_PULL or REST_PUSH{extra}; KMD recommends REST_PULL.",
+            key,
+        )
+    ]
 
 
 def push_endpoints(base_url: str, system_id: str) -> dict[str, str]:
@@ -76,20 +121,40 @@ def push_endpoints(base_url: str, system_id: str) -> dict[str, str]:
 def check_push_url(url: str | None, *, protocol: str, key: str) -> list[Finding]:
     if protocol == "REST_PULL":
         if url:
-            return [F.warning("PUSH_URL_UNUSED", f"push_base_url {url!r} is set but the protocol is REST_PULL, so NgDP never calls it.", key)]
+            return [
+                F.warning(
+                    "PUSH_URL_UNUSED",
+                    f"push_base_url {url!r} is set but the protocol is REST_PULL, so NgDP never calls it.",
+                    key,
+                )
+            ]
         return []
     if protocol != "REST_PUSH":
         return []
     if not url:
-        return [F.error("PUSH_URL_MISSING", "REST_PUSH needs push_base_url, the public HTTPS base address of the WorkZone Push Service.", key)]
+        return [
+            F.error(
+                "PUSH_URL_MISSING",
+                "REST_PUSH needs push_base_url, the public HTTPS base address of the WorkZone Push Service.",
+                key,
+            )
+        ]
     try:
         parts = urlsplit(url)
         host = parts.hostname or ""
         parts.port  # noqa: B018 - raises on a bad port
     except ValueError as exc:
-        return [F.error("PUSH_URL_INVALID", f"push_base_url {url!r} is not a valid URL ({exc}).", key)]
+        return [
+            F.error("PUSH_URL_INVALID", f"push_base_url {url!r} is not a valid URL ({exc}).", key)
+        ]
     if parts.scheme.lower() != "https":
-        return [F.error("PUSH_URL_NOT_HTTPS", f"push_base_url {url!r} must start with https://; NgDP only delivers over HTTPS.", key)]
+        return [
+            F.error(
+                "PUSH_URL_NOT_HTTPS",
+                f"push_base_url {url!r} must start with https://; NgDP only delivers over HTTPS.",
+                key,
+            )
+        ]
     why = ""
     if not host:
         why = "it has no host name"
@@ -97,7 +162,9 @@ def check_push_url(url: str | None, *, protocol: str, key: str) -> list[Finding]
         why = "it holds a user name or password"
     elif parts.query or parts.fragment:
         why = "it holds a query or fragment; give the base address only"
-    elif host.lower() in ("localhost", "localhost.localdomain") or host.lower().endswith(".localhost"):
+    elif host.lower() in ("localhost", "localhost.localdomain") or host.lower().endswith(
+        ".localhost"
+    ):
         why = "localhost is not reachable from NgDP"
     else:
         try:
@@ -123,18 +190,44 @@ def check_ips(values: tuple[str, ...] | list[str], key: str) -> list[Finding]:
         except ValueError:
             try:
                 ipaddress.ip_network(text, strict=False)
-                found.append(F.error("IP_INVALID", f"{text!r} has host bits set; write the network address (e.g. {ipaddress.ip_network(text, strict=False)}).", key))
+                found.append(
+                    F.error(
+                        "IP_INVALID",
+                        f"{text!r} has host bits set; write the network address (e.g. {ipaddress.ip_network(text, strict=False)}).",
+                        key,
+                    )
+                )
             except ValueError:
-                found.append(F.error("IP_INVALID", f"{text!r} is not an IP address or CIDR range.", key))
+                found.append(
+                    F.error("IP_INVALID", f"{text!r} is not an IP address or CIDR range.", key)
+                )
             continue
         if net.num_addresses > MAX_RANGE:
-            found.append(F.error("IP_RANGE_TOO_LARGE", f"{text} covers {net.num_addresses} addresses; NgDP accepts at most {MAX_RANGE} per entry.", key))
+            found.append(
+                F.error(
+                    "IP_RANGE_TOO_LARGE",
+                    f"{text} covers {net.num_addresses} addresses; NgDP accepts at most {MAX_RANGE} per entry.",
+                    key,
+                )
+            )
         bad = next((n for n in NOT_PUBLIC if net.version == n.version and net.subnet_of(n)), None)  # type: ignore[arg-type]
         if bad is not None:
             what = NOT_PUBLIC_NAMES.get(str(bad), "reserved")
-            found.append(F.error("IP_NOT_PUBLIC", f"{text} is a {what} address; NgDP sees the servers' public egress address (ask operations, or see myip.com on the server).", key))
+            found.append(
+                F.error(
+                    "IP_NOT_PUBLIC",
+                    f"{text} is a {what} address; NgDP sees the servers' public egress address (ask operations, or see myip.com on the server).",
+                    key,
+                )
+            )
         elif any(net.version == d.version and net.subnet_of(d) for d in DOCUMENTATION):  # type: ignore[arg-type]
-            found.append(F.warning("IP_DOCUMENTATION_RANGE", f"{text} is in a documentation range (RFC 5737/3849): fine for a sample, never a real server.", key))
+            found.append(
+                F.warning(
+                    "IP_DOCUMENTATION_RANGE",
+                    f"{text} is in a documentation range (RFC 5737/3849): fine for a sample, never a real server.",
+                    key,
+                )
+            )
         for other_text, other in networks:
             if other.version != net.version:
                 continue
@@ -179,14 +272,28 @@ def authorization_parts(value: str) -> list[str]:
     return [p for p in dict.fromkeys(parts) if p]
 
 
-def check_authorization(value: str | None, system_id: str | None, key: str) -> tuple[str, list[Finding]]:
+def check_authorization(
+    value: str | None, system_id: str | None, key: str
+) -> tuple[str, list[Finding]]:
     """A display text that never shows the value, and the findings."""
     if value is None:
         return "missing", []
     parsed = parse_authorization(value)
     if parsed is None:
-        return "present, not recognised", [F.warning("AUTHORIZATION_UNRECOGNISED", "The authorization header is not 'Basic' followed by base64 of '<system id>:<token>'; check it was copied whole from Administrativ Adgang.", key)]
+        return "present, not recognised", [
+            F.warning(
+                "AUTHORIZATION_UNRECOGNISED",
+                "The authorization header is not 'Basic' followed by base64 of '<system id>:<token>'; check it was copied whole from Administrativ Adgang.",
+                key,
+            )
+        ]
     user = parsed[0].strip().lower()
     if system_id and user != system_id.strip().lower():
-        return "present, for another system", [F.error("AUTHORIZATION_SYSTEM_MISMATCH", f"The authorization header is for system {parsed[0]}, not this environment's system {system_id} (inferred: its user part is the system ID).", key)]
+        return "present, for another system", [
+            F.error(
+                "AUTHORIZATION_SYSTEM_MISMATCH",
+                f"The authorization header is for system {parsed[0]}, not this environment's system {system_id} (inferred: its user part is the system ID).",
+                key,
+            )
+        ]
     return "present, matches the system" if system_id else "present", []

@@ -61,7 +61,9 @@ def read_pem_bundle(path: Path, label: str) -> list[x509.Certificate]:
         raise InputError(f"{label}: not a PEM or DER certificate file ({exc})") from exc
 
 
-def load_trust_anchors(custom: dict[str, tuple[Path, ...]] | None = None, *, rel=str) -> TrustAnchors:
+def load_trust_anchors(
+    custom: dict[str, tuple[Path, ...]] | None = None, *, rel=str
+) -> TrustAnchors:
     """The anchors for both kinds: custom files replace the bundled CAs of their kind.
 
     Self-signed certificates in a custom file are roots; the others are taken as
@@ -78,5 +80,11 @@ def load_trust_anchors(custom: dict[str, tuple[Path, ...]] | None = None, *, rel
         roots[kind] = tuple(c for c in certs if is_self_signed(c))
         inter.extend(c for c in certs if not is_self_signed(c))
         if not roots[kind]:
-            raise InputError(f"trust_anchors.{kind}: no self-signed root certificate in {', '.join(rel(p) for p in custom[kind])}")
-    return TrustAnchors(roots=roots, intermediates=tuple(inter), custom_kinds=tuple(k for k in BUNDLED if custom.get(k)))
+            raise InputError(
+                f"trust_anchors.{kind}: no self-signed root certificate in {', '.join(rel(p) for p in custom[kind])}"
+            )
+    return TrustAnchors(
+        roots=roots,
+        intermediates=tuple(inter),
+        custom_kinds=tuple(k for k in BUNDLED if custom.get(k)),
+    )

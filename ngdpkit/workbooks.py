@@ -108,7 +108,9 @@ def read_table(
     """
     suffix = path.suffix.lower()
     if suffix == ".xls":
-        raise InputError(f"{label}: .xls (Excel 97-2003) is not read; open it in Excel and save it as .xlsx")
+        raise InputError(
+            f"{label}: .xls (Excel 97-2003) is not read; open it in Excel and save it as .xlsx"
+        )
     if not path.is_file():
         raise InputError(f"{label}: file not found")
     check_size(path, label)
@@ -117,7 +119,9 @@ def read_table(
     elif suffix in (".xlsx", ".xlsm"):
         sheets = _read_workbook(path, label, sheet)
     else:
-        raise InputError(f"{label}: unsupported file type {suffix or '(none)'}; use .xlsx, .xlsm or .csv")
+        raise InputError(
+            f"{label}: unsupported file type {suffix or '(none)'}; use .xlsx, .xlsm or .csv"
+        )
 
     if sheet is not None and suffix != ".csv":
         if sheet not in sheets:
@@ -174,7 +178,7 @@ def _find_header(
                 where = f"sheet {sheet!r} row {index + 1}" if sheet else f"row {index + 1}"
                 raise InputError(
                     f"{label}: {where}: two columns match {f.name}: {names}; "
-                    f"rename one or set [inputs.columns] {f.name} = \"...\""
+                    f'rename one or set [inputs.columns] {f.name} = "..."'
                 )
             if hits:
                 columns[f.name] = hits[0]
@@ -218,7 +222,9 @@ def cell_text(value: Any) -> tuple[str, bool]:
     return str(value).strip(_TRIM), False
 
 
-def _column_text(values: tuple[Any, ...], name: str, numbers: range, lost: set[tuple[int, str]]) -> list[str]:
+def _column_text(
+    values: tuple[Any, ...], name: str, numbers: range, lost: set[tuple[int, str]]
+) -> list[str]:
     """One column as text; the common all-text column takes the fast path."""
     if all(type(v) is str for v in values):
         return [v.strip(_TRIM) for v in values]
@@ -242,11 +248,21 @@ def _build(
     order = [f.name for f in fields if f.name in columns]
     idx = [columns[n] for n in order]
     width = max(idx) + 1
-    body = [row if len(row) >= width else list(row) + [""] * (width - len(row)) for row in cells[header_index + 1 :]]
+    body = [
+        row if len(row) >= width else list(row) + [""] * (width - len(row))
+        for row in cells[header_index + 1 :]
+    ]
     numbers = range(header_index + 2, header_index + 2 + len(body))
     lost: set[tuple[int, str]] = set()
-    text_columns = [_column_text(tuple(row[i] for row in body), name, numbers, lost) for name, i in zip(order, idx, strict=True)]
-    keep = [j for j, values in enumerate(zip(*text_columns, strict=True)) if any(values)] if text_columns else []
+    text_columns = [
+        _column_text(tuple(row[i] for row in body), name, numbers, lost)
+        for name, i in zip(order, idx, strict=True)
+    ]
+    keep = (
+        [j for j, values in enumerate(zip(*text_columns, strict=True)) if any(values)]
+        if text_columns
+        else []
+    )
     rows = [[col[j] for col in text_columns] for j in keep]
     kept_numbers = [numbers[j] for j in keep]
     lost = {(r, n) for r, n in lost if r in set(kept_numbers)} if lost else lost
@@ -278,7 +294,9 @@ def _read_workbook(path: Path, label: str, only: str | None) -> dict[str, list[l
         import python_calamine
 
         book = python_calamine.CalamineWorkbook.from_path(str(path))
-        names = [m.name for m in book.sheets_metadata if str(m.visible).endswith("Visible")] or book.sheet_names
+        names = [
+            m.name for m in book.sheets_metadata if str(m.visible).endswith("Visible")
+        ] or book.sheet_names
         if only is not None:
             names = [n for n in book.sheet_names if n == only] or book.sheet_names
         return {n: book.get_sheet_by_name(n).to_python(skip_empty_area=False) for n in names}
@@ -294,12 +312,17 @@ def _read_with_openpyxl(path: Path, label: str, first: Exception) -> dict[str, l
 
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
         try:
-            return {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in book.worksheets}
+            return {
+                ws.title: [list(r) for r in ws.iter_rows(values_only=True)]
+                for ws in book.worksheets
+            }
         finally:
             book.close()
     except Exception as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise InputError(f"{label}: the workbook cannot be read (corrupt or not .xlsx): {reason}") from first
+        raise InputError(
+            f"{label}: the workbook cannot be read (corrupt or not .xlsx): {reason}"
+        ) from first
 
 
 def _read_csv(path: Path, label: str) -> list[list[Any]]:
@@ -313,7 +336,9 @@ def _read_csv(path: Path, label: str) -> list[list[Any]]:
     else:  # cp1252 decodes nearly everything; this is for the 5 bytes it refuses
         raise InputError(f"{label}: the CSV is neither UTF-8 nor Windows-1252 text")
     if "\x00" in text:
-        raise InputError(f"{label}: not a text CSV file (it holds NUL bytes; is it UTF-16 or a workbook?)")
+        raise InputError(
+            f"{label}: not a text CSV file (it holds NUL bytes; is it UTF-16 or a workbook?)"
+        )
     sample = "\n".join(line for line in text.splitlines()[:20] if line.strip())
     delimiter = ";" if sample.count(";") >= sample.count(",") and ";" in sample else ","
     if "\t" in sample and not any(d in sample for d in ";,"):

@@ -28,9 +28,17 @@ def cas() -> dict[str, Any]:
     out: dict[str, Any] = {}
     for kind in ("test", "production"):
         root = pki.make_ca(f"Test {kind} rod-CA", bits=2048, not_before=start)
-        out[kind] = {"root": root, "issuing": pki.make_ca(f"Test {kind} udstedende-CA 1", parent=root, bits=2048, not_before=start)}
+        out[kind] = {
+            "root": root,
+            "issuing": pki.make_ca(
+                f"Test {kind} udstedende-CA 1", parent=root, bits=2048, not_before=start
+            ),
+        }
     other = pki.make_ca("Unrelated root", bits=2048, not_before=start)
-    out["other"] = {"root": other, "issuing": pki.make_ca("Unrelated issuing", parent=other, bits=2048, not_before=start)}
+    out["other"] = {
+        "root": other,
+        "issuing": pki.make_ca("Unrelated issuing", parent=other, bits=2048, not_before=start),
+    }
     return out
 
 
@@ -50,7 +58,13 @@ def anchors(cas: dict[str, Any]) -> Any:
     )
 
 
-def write_xlsx(path: Path, rows: list[list[Any]], *, title: str = "Sheet1", extra_sheets: dict[str, list[list[Any]]] | None = None) -> Path:
+def write_xlsx(
+    path: Path,
+    rows: list[list[Any]],
+    *,
+    title: str = "Sheet1",
+    extra_sheets: dict[str, list[list[Any]]] | None = None,
+) -> Path:
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = title
@@ -81,9 +95,24 @@ def sample_copy(sample_dir: Path, tmp_path: Path) -> Path:
     return target
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 300, stdin: Any = subprocess.DEVNULL) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    timeout: float = 300,
+    stdin: Any = subprocess.DEVNULL,
+) -> subprocess.CompletedProcess[str]:
     """Run ``python -m ngdpkit`` as a user would, in a child process."""
     full_env = dict(os.environ)
     full_env.update(env or {})
     full_env["PYTHONIOENCODING"] = "utf-8"
-    return subprocess.run([sys.executable, "-m", "ngdpkit", *args], capture_output=True, text=True, encoding="utf-8", env=full_env, cwd=cwd, timeout=timeout, stdin=stdin)
+    return subprocess.run(
+        [sys.executable, "-m", "ngdpkit", *args],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=full_env,
+        cwd=cwd,
+        timeout=timeout,
+        stdin=stdin,
+    )

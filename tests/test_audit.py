@@ -39,7 +39,13 @@ def test_canonical_hash_and_chain(tmp_path: Path) -> None:
     body = {k: v for k, v in rec.items() if k != "hash"}
     import hashlib
 
-    assert rec["hash"] == hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()).hexdigest() == record_hash(rec)
+    assert (
+        rec["hash"]
+        == hashlib.sha256(
+            json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+        ).hexdigest()
+        == record_hash(rec)
+    )
     manifest = json.loads((run / "manifest.json").read_text())
     assert manifest["records"] == 5 and manifest["final_hash"] == records[-1]["hash"]
     assert {f["path"] for f in manifest["files"]} == {"audit.jsonl", "findings.json"}
@@ -58,7 +64,10 @@ def test_edit_delete_reorder_insert_truncate(tmp_path: Path) -> None:
     assert verify(run).problems[0].startswith("record 3 (step): its content was changed")
 
     put(run, orig[:2] + orig[3:])
-    assert "record 3 (step): follows record 2" in verify(run).problems[0] or "removed" in verify(run).problems[0]
+    assert (
+        "record 3 (step): follows record 2" in verify(run).problems[0]
+        or "removed" in verify(run).problems[0]
+    )
 
     put(run, [orig[0], orig[2], orig[1], *orig[3:]])
     assert "record 2" in verify(run).problems[0]

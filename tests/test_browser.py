@@ -15,7 +15,9 @@ from ngdpkit.signoff import browser_args, find_browser
 def browser() -> str:
     found = find_browser()
     if found is None:
-        pytest.skip("no Chromium, Chrome or Edge on this machine (install Debian's chromium to run this test)")
+        pytest.skip(
+            "no Chromium, Chrome or Edge on this machine (install Debian's chromium to run this test)"
+        )
     return found
 
 
@@ -27,11 +29,29 @@ def test_signoff_page_in_chromium(browser: str, tmp_path: Path, sample_copy: Pat
     run_dir = next((sample_copy / "runs" / "test").glob("2*"))
     page = run_dir / "signoff" / "index.html"
     profile = tmp_path / "profile"
-    dom = subprocess.run([*browser_args(browser, profile), "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120)
+    dom = subprocess.run(
+        [*browser_args(browser, profile), "--dump-dom", page.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert "<title>Godkendelsesdokument - Eksempel Kommune (fiktiv) - test</title>" in dom.stdout
-    assert "01 Postkasser (e-Boks-eksport)" in dom.stdout and "05 Dispatcher-konfiguration" in dom.stdout
+    assert (
+        "01 Postkasser (e-Boks-eksport)" in dom.stdout
+        and "05 Dispatcher-konfiguration" in dom.stdout
+    )
     shot = tmp_path / "signoff.png"
-    subprocess.run([*browser_args(browser, profile), "--hide-scrollbars", "--window-size=1200,1600", f"--screenshot={shot}", page.as_uri()], capture_output=True, timeout=120)
+    subprocess.run(
+        [
+            *browser_args(browser, profile),
+            "--hide-scrollbars",
+            "--window-size=1200,1600",
+            f"--screenshot={shot}",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        timeout=120,
+    )
     assert shot.is_file() and shot.stat().st_size > 20_000
     keep = Path(__file__).parent / ".artifacts"
     keep.mkdir(exist_ok=True)

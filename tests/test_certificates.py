@@ -24,46 +24,84 @@ def leaf(cas: dict[str, Any], key: Any, kind: str = "test", **kw: Any) -> pki.Is
     return pki.make_leaf(cas[kind]["issuing"], key=key, **kw)
 
 
-def p12(tmp_path: Path, issued: pki.Issued, *, name: str = "c.p12", chain: tuple = (), key: Any = "leaf", password: str = PASSWORD) -> Path:
+def p12(
+    tmp_path: Path,
+    issued: pki.Issued,
+    *,
+    name: str = "c.p12",
+    chain: tuple = (),
+    key: Any = "leaf",
+    password: str = PASSWORD,
+) -> Path:
     path = tmp_path / name
     path.write_bytes(pki.to_p12(issued, password, chain=chain, key=key))
     return path
 
 
-def run_check(path: Path, anchors: Any, *, kind: str = "test", password: str | None = PASSWORD, cvr: str = CVR) -> tuple[dict | None, list[tuple[str, str]]]:
-    loaded = load_certificate(path, label=path.name, password=Secret("PW", password) if password else None)
-    facts, found = check_certificate(loaded, kind=kind, anchors=anchors, cvr=cvr, warn_days=60, error_days=14, label=path.name)
+def run_check(
+    path: Path, anchors: Any, *, kind: str = "test", password: str | None = PASSWORD, cvr: str = CVR
+) -> tuple[dict | None, list[tuple[str, str]]]:
+    loaded = load_certificate(
+        path, label=path.name, password=Secret("PW", password) if password else None
+    )
+    facts, found = check_certificate(
+        loaded, kind=kind, anchors=anchors, cvr=cvr, warn_days=60, error_days=14, label=path.name
+    )
     if password:  # no secret in any output: facts, findings, reprs
-        assert password not in json.dumps(facts) + json.dumps([f.to_dict() for f in found]) + repr(loaded)
+        assert password not in json.dumps(facts) + json.dumps([f.to_dict() for f in found]) + repr(
+            loaded
+        )
     return facts, [(f.code, f.severity) for f in found]
 
 
 def test_valid_certificate_per_kind(tmp_path: Path, cas: dict, leaf_key: Any, anchors: Any) -> None:
     for kind in ("test", "production"):
-        facts, found = run_check(p12(tmp_path, leaf(cas, leaf_key, kind), name=f"{kind}.p12"), anchors, kind=kind)
-        assert found == [("CERT_NOT_OCES3", "error")]  # these CAs are not "Den Danske Stat OCES udstedende-CA 1"
+        facts, found = run_check(
+            p12(tmp_path, leaf(cas, leaf_key, kind), name=f"{kind}.p12"), anchors, kind=kind
+        )
+        assert found == [
+            ("CERT_NOT_OCES3", "error")
+        ]  # these CAs are not "Den Danske Stat OCES udstedende-CA 1"
         assert facts and facts["chains_to"] == kind and facts["cvr"] == CVR
         assert facts["thumbprint_sha1"].isupper() and len(facts["thumbprint_sha1"]) == 40
-        assert facts["not_after"].endswith("Z") and "organizationIdentifier=NTRDK-98765433" in facts["subject"]
+        assert (
+            facts["not_after"].endswith("Z")
+            and "organizationIdentifier=NTRDK-98765433" in facts["subject"]
+        )
         assert "serialNumber=UI:DK-O:G:" in facts["subject"]
 
 
 def test_custom_anchors_make_it_relative(tmp_path: Path, cas: dict, leaf_key: Any) -> None:
     from ngdpkit.trust import TrustAnchors
 
-    custom = TrustAnchors(roots={"test": (cas["test"]["root"].cert,), "production": (cas["production"]["root"].cert,)}, custom_kinds=("test", "production"))
+    custom = TrustAnchors(
+        roots={
+            "test": (cas["test"]["root"].cert,),
+            "production": (cas["production"]["root"].cert,),
+        },
+        custom_kinds=("test", "production"),
+    )
     path = p12(tmp_path, leaf(cas, leaf_key), chain=(cas["test"]["issuing"].cert,))
     facts, found = run_check(path, custom)
     assert found == [("CERT_CUSTOM_TRUST_ANCHORS", "warning")]
     assert facts["chain"] == ["WorkZone NgDP", "Test test udstedende-CA 1", "Test test rod-CA"]
 
 
-def test_real_looking_leaf_under_bundled_anchors_is_told_apart(tmp_path: Path, cas: dict, leaf_key: Any) -> None:
+def test_real_looking_leaf_under_bundled_anchors_is_told_apart(
+    tmp_path: Path, cas: dict, leaf_key: Any
+) -> None:
     """A leaf shaped exactly like OCES3 but issued by a look-alike CA does not chain to the real roots."""
     from ngdpkit.trust import load_trust_anchors
 
-    fake_root = pki.make_ca("Den Danske Stat OCES rod-CA", organisation="Den Danske Stat", bits=2048)
-    fake_issuing = pki.make_ca("Den Danske Stat OCES udstedende-CA 1", organisation="Den Danske Stat", parent=fake_root, bits=2048)
+    fake_root = pki.make_ca(
+        "Den Danske Stat OCES rod-CA", organisation="Den Danske Stat", bits=2048
+    )
+    fake_issuing = pki.make_ca(
+        "Den Danske Stat OCES udstedende-CA 1",
+        organisation="Den Danske Stat",
+        parent=fake_root,
+        bits=2048,
+    )
     issued = pki.make_leaf(fake_issuing, key=leaf_key, cvr=CVR, organisation=ORG)
     path = p12(tmp_path, issued, chain=(fake_issuing.cert,))
     facts, found = run_check(path, load_trust_anchors())
@@ -73,9 +111,23 @@ def test_real_looking_leaf_under_bundled_anchors_is_told_apart(tmp_path: Path, c
 
 @pytest.mark.parametrize(
     "start_days,days,code,severity",
-    [(-400, 30, "CERT_EXPIRED", "error"), (5, 365, "CERT_NOT_YET_VALID", "error"), (-1, 11, "CERT_EXPIRES_SOON", "error"), (-1, 41, "CERT_EXPIRES_SOON", "warning")],
+    [
+        (-400, 30, "CERT_EXPIRED", "error"),
+        (5, 365, "CERT_NOT_YET_VALID", "error"),
+        (-1, 11, "CERT_EXPIRES_SOON", "error"),
+        (-1, 41, "CERT_EXPIRES_SOON", "warning"),
+    ],
 )
-def test_validity(tmp_path: Path, cas: dict, leaf_key: Any, anchors: Any, start_days: int, days: int, code: str, severity: str) -> None:
+def test_validity(
+    tmp_path: Path,
+    cas: dict,
+    leaf_key: Any,
+    anchors: Any,
+    start_days: int,
+    days: int,
+    code: str,
+    severity: str,
+) -> None:
     issued = leaf(cas, leaf_key, not_before=NOW + dt.timedelta(days=start_days), days=days)
     facts, found = run_check(p12(tmp_path, issued), anchors)
     assert (code, severity) in found
@@ -83,7 +135,9 @@ def test_validity(tmp_path: Path, cas: dict, leaf_key: Any, anchors: Any, start_
     assert facts["chains_to"] == "test"
 
 
-def test_wrong_password_no_key_mismatch_public_only(tmp_path: Path, cas: dict, leaf_key: Any, anchors: Any) -> None:
+def test_wrong_password_no_key_mismatch_public_only(
+    tmp_path: Path, cas: dict, leaf_key: Any, anchors: Any
+) -> None:
     issued = leaf(cas, leaf_key)
     facts, found = run_check(p12(tmp_path, issued), anchors, password="wrong password")
     assert facts is None and found == [("CERT_BAD_PASSWORD", "error")]
@@ -92,7 +146,11 @@ def test_wrong_password_no_key_mismatch_public_only(tmp_path: Path, cas: dict, l
     from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
 
     mismatch = tmp_path / "mismatch.p12"  # cryptography will not pair them, so the cert rides along
-    mismatch.write_bytes(pkcs12.serialize_key_and_certificates(b"x", pki.rsa_key(2048), None, [issued.cert], BestAvailableEncryption(PASSWORD.encode())))
+    mismatch.write_bytes(
+        pkcs12.serialize_key_and_certificates(
+            b"x", pki.rsa_key(2048), None, [issued.cert], BestAvailableEncryption(PASSWORD.encode())
+        )
+    )
     _, found = run_check(mismatch, anchors)
     assert ("CERT_KEY_MISMATCH", "error") in found
     pem = tmp_path / "public.pem"
@@ -106,7 +164,11 @@ def test_wrong_password_no_key_mismatch_public_only(tmp_path: Path, cas: dict, l
 
 def test_not_pkcs12_or_truncated_is_input_error(tmp_path: Path, cas: dict, leaf_key: Any) -> None:
     good = pki.to_p12(leaf(cas, leaf_key), PASSWORD)
-    for name, data in (("trunc.p12", good[:-40]), ("text.p12", b"hello"), ("bad.pem", b"-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n")):
+    for name, data in (
+        ("trunc.p12", good[:-40]),
+        ("text.p12", b"hello"),
+        ("bad.pem", b"-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n"),
+    ):
         path = tmp_path / name
         path.write_bytes(data)
         with pytest.raises(InputError) as info:
@@ -115,7 +177,13 @@ def test_not_pkcs12_or_truncated_is_input_error(tmp_path: Path, cas: dict, leaf_
 
 
 def test_oces2_shaped(tmp_path: Path, cas: dict, leaf_key: Any, anchors: Any) -> None:
-    issued = leaf(cas, leaf_key, serial=f"CVR:{CVR}-FID:12345678", policies=("1.2.208.169.1.1.1.4.1",), organization_identifier="x")
+    issued = leaf(
+        cas,
+        leaf_key,
+        serial=f"CVR:{CVR}-FID:12345678",
+        policies=("1.2.208.169.1.1.1.4.1",),
+        organization_identifier="x",
+    )
     _, found = run_check(p12(tmp_path, issued), anchors)
     assert ("CERT_OCES2", "error") in found and ("CERT_NOT_OCES3", "error") not in found
     # OCES3's own policy lives under the old VOCES arc (…3.7): not OCES2
@@ -124,23 +192,35 @@ def test_oces2_shaped(tmp_path: Path, cas: dict, leaf_key: Any, anchors: Any) ->
     assert ("CERT_OCES2", "error") not in found
 
 
-def test_self_signed_and_unrelated_ca(tmp_path: Path, cas: dict, leaf_key: Any, anchors: Any) -> None:
-    selfie = pki.make_leaf(cas["test"]["issuing"], key=leaf_key, cvr=CVR, organisation=ORG, self_signed=True)
+def test_self_signed_and_unrelated_ca(
+    tmp_path: Path, cas: dict, leaf_key: Any, anchors: Any
+) -> None:
+    selfie = pki.make_leaf(
+        cas["test"]["issuing"], key=leaf_key, cvr=CVR, organisation=ORG, self_signed=True
+    )
     _, found = run_check(p12(tmp_path, selfie), anchors)
     assert ("CERT_CHAIN_INVALID", "error") in found
     stranger = leaf(cas, leaf_key, "other")
-    _, found = run_check(p12(tmp_path, stranger, name="s.p12", chain=(cas["other"]["issuing"].cert,)), anchors)
+    _, found = run_check(
+        p12(tmp_path, stranger, name="s.p12", chain=(cas["other"]["issuing"].cert,)), anchors
+    )
     assert ("CERT_CHAIN_INVALID", "error") in found
 
 
-def test_wrong_environment_both_ways(tmp_path: Path, cas: dict, leaf_key: Any, anchors: Any) -> None:
+def test_wrong_environment_both_ways(
+    tmp_path: Path, cas: dict, leaf_key: Any, anchors: Any
+) -> None:
     _, found = run_check(p12(tmp_path, leaf(cas, leaf_key, "test")), anchors, kind="production")
     assert ("CERT_WRONG_ENVIRONMENT", "error") in found
-    _, found = run_check(p12(tmp_path, leaf(cas, leaf_key, "production"), name="p.p12"), anchors, kind="test")
+    _, found = run_check(
+        p12(tmp_path, leaf(cas, leaf_key, "production"), name="p.p12"), anchors, kind="test"
+    )
     assert ("CERT_WRONG_ENVIRONMENT", "warning") in found
 
 
-def test_cvr_mismatch_weak_key_ec_key_usage(tmp_path: Path, cas: dict, leaf_key: Any, anchors: Any) -> None:
+def test_cvr_mismatch_weak_key_ec_key_usage(
+    tmp_path: Path, cas: dict, leaf_key: Any, anchors: Any
+) -> None:
     _, found = run_check(p12(tmp_path, leaf(cas, leaf_key)), anchors, cvr="12345674")
     assert ("CERT_CVR_MISMATCH", "error") in found
     weak = leaf(cas, pki.rsa_key(1024))
@@ -154,13 +234,23 @@ def test_cvr_mismatch_weak_key_ec_key_usage(tmp_path: Path, cas: dict, leaf_key:
     assert ("CERT_KEY_USAGE", "error") in found
 
 
-def test_several_leaves_uses_the_one_matching_the_key(tmp_path: Path, cas: dict, leaf_key: Any, anchors: Any) -> None:
+def test_several_leaves_uses_the_one_matching_the_key(
+    tmp_path: Path, cas: dict, leaf_key: Any, anchors: Any
+) -> None:
     mine = leaf(cas, leaf_key, common_name="Mine")
     other = leaf(cas, pki.rsa_key(2048), common_name="Other")
     path = tmp_path / "two.p12"
     from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
 
-    path.write_bytes(pkcs12.serialize_key_and_certificates(b"x", leaf_key, None, [other.cert, mine.cert, cas["test"]["issuing"].cert], BestAvailableEncryption(PASSWORD.encode())))
+    path.write_bytes(
+        pkcs12.serialize_key_and_certificates(
+            b"x",
+            leaf_key,
+            None,
+            [other.cert, mine.cert, cas["test"]["issuing"].cert],
+            BestAvailableEncryption(PASSWORD.encode()),
+        )
+    )
     facts, found = run_check(path, anchors)
     assert ("CERT_SEVERAL_LEAVES", "info") in found and facts["common_name"] == "Mine"
 
@@ -169,21 +259,61 @@ def test_cert_inspect_cli_json_and_no_secret(tmp_path: Path, cas: dict, leaf_key
     root_pem = tmp_path / "root.pem"
     root_pem.write_bytes(cas["test"]["root"].pem())
     path = p12(tmp_path, leaf(cas, leaf_key), chain=(cas["test"]["issuing"].cert,))
-    r = run_cli("cert", "inspect", str(path), "--password-env", "MY_PW", "--env", "test", "--cvr", CVR, "--trust-anchors", f"test={root_pem}", "--json", env={"MY_PW": PASSWORD})
+    r = run_cli(
+        "cert",
+        "inspect",
+        str(path),
+        "--password-env",
+        "MY_PW",
+        "--env",
+        "test",
+        "--cvr",
+        CVR,
+        "--trust-anchors",
+        f"test={root_pem}",
+        "--json",
+        env={"MY_PW": PASSWORD},
+    )
     data = json.loads(r.stdout)
     assert r.returncode == 0, r.stderr
-    assert set(data["certificate"]) >= {"thumbprint_sha1", "sha256", "subject", "issuer", "serial_number", "not_after", "cvr"}
+    assert set(data["certificate"]) >= {
+        "thumbprint_sha1",
+        "sha256",
+        "subject",
+        "issuer",
+        "serial_number",
+        "not_after",
+        "cvr",
+    }
     assert [f["code"] for f in data["findings"]] == ["CERT_CUSTOM_TRUST_ANCHORS"]
     assert PASSWORD not in r.stdout + r.stderr
-    r = run_cli("cert", "inspect", str(path), "--password-env", "MY_PW", "--json", env={"MY_PW": "nope nope"})
+    r = run_cli(
+        "cert",
+        "inspect",
+        str(path),
+        "--password-env",
+        "MY_PW",
+        "--json",
+        env={"MY_PW": "nope nope"},
+    )
     data = json.loads(r.stdout)
-    assert data["certificate"] is None and data["findings"][0]["code"] == "CERT_BAD_PASSWORD" and r.returncode == 1
+    assert (
+        data["certificate"] is None
+        and data["findings"][0]["code"] == "CERT_BAD_PASSWORD"
+        and r.returncode == 1
+    )
     (tmp_path / "junk.p12").write_bytes(b"junk")
     r = run_cli("cert", "inspect", str(tmp_path / "junk.p12"))
-    assert r.returncode == 2 and "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert (
+        r.returncode == 2
+        and "Traceback" not in r.stderr
+        and len(r.stderr.strip().splitlines()) == 1
+    )
 
 
-def test_ocsp_against_a_local_responder(tmp_path: Path, cas: dict, leaf_key: Any, anchors: Any) -> None:
+def test_ocsp_against_a_local_responder(
+    tmp_path: Path, cas: dict, leaf_key: Any, anchors: Any
+) -> None:
     """OCSP to the certificate's own AIA URL on 127.0.0.1: good, revoked, wrongly signed, no answer."""
     import http.server
     import threading
@@ -200,14 +330,26 @@ def test_ocsp_against_a_local_responder(tmp_path: Path, cas: dict, leaf_key: Any
         def do_POST(self) -> None:  # noqa: N802
             req = ocsp.load_der_ocsp_request(self.rfile.read(int(self.headers["Content-Length"])))
             signer = state["signer"]
-            builder = ocsp.OCSPResponseBuilder().add_response(
-                cert=issued.cert, issuer=issuing.cert, algorithm=hashes.SHA256(), cert_status=state["status"],
-                this_update=NOW, next_update=NOW + dt.timedelta(days=1),
-                revocation_time=NOW - dt.timedelta(days=1) if state["status"] == ocsp.OCSPCertStatus.REVOKED else None,
-                revocation_reason=None,
-            ).responder_id(ocsp.OCSPResponderEncoding.HASH, signer.cert)
+            builder = (
+                ocsp.OCSPResponseBuilder()
+                .add_response(
+                    cert=issued.cert,
+                    issuer=issuing.cert,
+                    algorithm=hashes.SHA256(),
+                    cert_status=state["status"],
+                    this_update=NOW,
+                    next_update=NOW + dt.timedelta(days=1),
+                    revocation_time=NOW - dt.timedelta(days=1)
+                    if state["status"] == ocsp.OCSPCertStatus.REVOKED
+                    else None,
+                    revocation_reason=None,
+                )
+                .responder_id(ocsp.OCSPResponderEncoding.HASH, signer.cert)
+            )
             assert req.serial_number == issued.cert.serial_number
-            body = builder.sign(signer.key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+            body = builder.sign(signer.key, hashes.SHA256()).public_bytes(
+                serialization.Encoding.DER
+            )
             self.send_response(200)
             self.send_header("Content-Type", "application/ocsp-response")
             self.send_header("Content-Length", str(len(body)))
@@ -221,7 +363,11 @@ def test_ocsp_against_a_local_responder(tmp_path: Path, cas: dict, leaf_key: Any
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     try:
         issued = leaf(cas, leaf_key, ocsp_url=f"http://127.0.0.1:{httpd.server_address[1]}/ocsp")
-        check = lambda: [(f.code, f.severity) for f in check_revocation(issued.cert, [issuing.cert], anchors, timeout=5, label="c")]  # noqa: E731
+
+        def check() -> list[tuple[str, str]]:
+            found = check_revocation(issued.cert, [issuing.cert], anchors, timeout=5, label="c")
+            return [(f.code, f.severity) for f in found]
+
         assert check() == []
         state["status"] = ocsp.OCSPCertStatus.REVOKED
         assert check() == [("CERT_REVOKED", "error")]
@@ -230,15 +376,33 @@ def test_ocsp_against_a_local_responder(tmp_path: Path, cas: dict, leaf_key: Any
     finally:
         httpd.shutdown()
         httpd.server_close()
-    assert [(f.code, f.severity) for f in check_revocation(issued.cert, [issuing.cert], anchors, timeout=1, label="c")] == [("CERT_OCSP_UNAVAILABLE", "warning")]
+    assert [
+        (f.code, f.severity)
+        for f in check_revocation(issued.cert, [issuing.cert], anchors, timeout=1, label="c")
+    ] == [("CERT_OCSP_UNAVAILABLE", "warning")]
 
 
 def test_reuse_across_environments(sample_copy: Path) -> None:
     text = (sample_copy / "migration.toml").read_text()
-    (sample_copy / "migration.toml").write_text(text.replace('certificate = "certs/production.p12"', 'certificate = "certs/test.p12"').replace('certificate_password_env = "NGDPKIT_PRODUCTION_CERT_PASSWORD"', 'certificate_password_env = "NGDPKIT_TEST_CERT_PASSWORD"'))
-    r = run_cli("check", "--settings", str(sample_copy / "migration.toml"), "--env", "all", "--json")
+    (sample_copy / "migration.toml").write_text(
+        text.replace(
+            'certificate = "certs/production.p12"', 'certificate = "certs/test.p12"'
+        ).replace(
+            'certificate_password_env = "NGDPKIT_PRODUCTION_CERT_PASSWORD"',
+            'certificate_password_env = "NGDPKIT_TEST_CERT_PASSWORD"',
+        )
+    )
+    r = run_cli(
+        "check", "--settings", str(sample_copy / "migration.toml"), "--env", "all", "--json"
+    )
     data = json.loads(r.stdout)
     assert r.returncode == 1
     for payload in data:
-        assert any(f["code"] == "CERT_REUSED_ACROSS_ENVIRONMENTS" and f["severity"] == "error" for f in payload["findings"])
-    assert any(f["code"] == "CERT_WRONG_ENVIRONMENT" and f["severity"] == "error" for f in data[1]["findings"])
+        assert any(
+            f["code"] == "CERT_REUSED_ACROSS_ENVIRONMENTS" and f["severity"] == "error"
+            for f in payload["findings"]
+        )
+    assert any(
+        f["code"] == "CERT_WRONG_ENVIRONMENT" and f["severity"] == "error"
+        for f in data[1]["findings"]
+    )

@@ -11,7 +11,18 @@ from tests.conftest import write_xlsx
 SYS = "5b3f2c1e-8d4a-4e7b-9c2f-1a6d3e8b7c40"
 G1 = "7f9c69da-044c-5324-b789-212f3097dbac"
 G2 = "472c59fd-ecb8-568f-8006-b8d846f1ce68"
-HEAD = ["Kontaktpunkt ID", "Navn", "Borgere", "Virksomheder", "Myndigheder", "Skjult", "Synlig", "Aktiv", "Modtagersystem", "Postkasse IDs"]
+HEAD = [
+    "Kontaktpunkt ID",
+    "Navn",
+    "Borgere",
+    "Virksomheder",
+    "Myndigheder",
+    "Skjult",
+    "Synlig",
+    "Aktiv",
+    "Modtagersystem",
+    "Postkasse IDs",
+]
 
 
 def codes(cps) -> list[tuple[str, str]]:
@@ -32,7 +43,9 @@ def test_sheet_rules(tmp_path: Path) -> None:
         ["not-a-guid", "Bad", "ja", "", "", "", "", "", "", ""],
         [G1, "Dublet", "ja", "", "", "", "", "", SYS, ""],
     ]
-    cps = read_contact_points(write_xlsx(tmp_path / "cp.xlsx", rows), label="cp.xlsx", system_id=SYS)
+    cps = read_contact_points(
+        write_xlsx(tmp_path / "cp.xlsx", rows), label="cp.xlsx", system_id=SYS
+    )
     assert [p.id for p in cps.points] == [G1, G2, G1]
     assert cps.points[0].translations == ((100, None), (200, None), (300, 2), (400, None))
     assert cps.points[0].targets == ("CITIZEN",) and cps.points[0].visible and cps.points[0].active
@@ -48,14 +61,24 @@ def test_sheet_rules(tmp_path: Path) -> None:
 def test_all_hidden_and_none_for_system(tmp_path: Path) -> None:
     other = "9e7d6c5b-4a3f-4b2e-8d1c-0f9e8d7c6b51"
     rows = [HEAD, [G1, "A", "ja", "", "", "ja", "", "", other, ""]]
-    cps = read_contact_points(write_xlsx(tmp_path / "cp.xlsx", rows), label="cp.xlsx", system_id=SYS)
+    cps = read_contact_points(
+        write_xlsx(tmp_path / "cp.xlsx", rows), label="cp.xlsx", system_id=SYS
+    )
     assert ("CONTACT_POINTS_ALL_HIDDEN", "error") in codes(cps)
     assert ("CONTACT_POINT_NONE_FOR_SYSTEM", "error") in codes(cps)
 
 
 def test_api_json(tmp_path: Path) -> None:
     data = [
-        {"id": G1, "name": "A", "targets": ["CITIZEN", "COMPANY"], "visible": True, "active": True, "systemId": SYS, "translations": [{"postkasseId": 123456, "postkasseEmneId": 2}, {"postkasseId": 7}]},
+        {
+            "id": G1,
+            "name": "A",
+            "targets": ["CITIZEN", "COMPANY"],
+            "visible": True,
+            "active": True,
+            "systemId": SYS,
+            "translations": [{"postkasseId": 123456, "postkasseEmneId": 2}, {"postkasseId": 7}],
+        },
         {"id": G2, "name": "B", "targets": [], "visible": False, "active": False, "systemId": SYS},
     ]
     path = tmp_path / "cp.json"

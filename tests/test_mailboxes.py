@@ -41,15 +41,28 @@ def test_title_row_merged_cell_numeric_ids_and_zeros(tmp_path: Path) -> None:
 
 
 def test_precision_lost_is_error_non_digits_warning(tmp_path: Path) -> None:
-    path = write_xlsx(tmp_path / "e.xlsx", [HEAD[:2], [1234567890123456789, "big"], ["AB-12", "letters"], ["1234567890123456789", "text is fine"]])
+    path = write_xlsx(
+        tmp_path / "e.xlsx",
+        [
+            HEAD[:2],
+            [1234567890123456789, "big"],
+            ["AB-12", "letters"],
+            ["1234567890123456789", "text is fine"],
+        ],
+    )
     e = read_mailbox_export(path, label="e.xlsx")
     invalid = codes(e, "MAILBOX_ID_INVALID")
-    assert [(f.severity, f.location) for f in invalid] == [("error", "Sheet1!2"), ("warning", "Sheet1!3")]
+    assert [(f.severity, f.location) for f in invalid] == [
+        ("error", "Sheet1!2"),
+        ("warning", "Sheet1!3"),
+    ]
     assert "more than 15 digits" in invalid[0].message
 
 
 def test_missing_duplicate_and_blank_name(tmp_path: Path) -> None:
-    path = write_xlsx(tmp_path / "e.xlsx", [HEAD[:2], ["", "no id"], ["5", "a"], ["5", ""], ["6", "b"]])
+    path = write_xlsx(
+        tmp_path / "e.xlsx", [HEAD[:2], ["", "no id"], ["5", "a"], ["5", ""], ["6", "b"]]
+    )
     e = read_mailbox_export(path, label="e.xlsx")
     assert [f.location for f in codes(e, "MAILBOX_ID_MISSING")] == ["Sheet1!2"]
     assert [f.location for f in codes(e, "MAILBOX_ID_DUPLICATE")] == ["Sheet1!3", "Sheet1!4"]
@@ -65,7 +78,12 @@ def test_formula_without_cached_value(tmp_path: Path) -> None:
 
 
 def test_second_sheet_and_sheet_setting(tmp_path: Path) -> None:
-    path = write_xlsx(tmp_path / "e.xlsx", [["Noter"], ["intet her"]], title="Forside", extra_sheets={"Data": [HEAD[:2], ["1", "x"]]})
+    path = write_xlsx(
+        tmp_path / "e.xlsx",
+        [["Noter"], ["intet her"]],
+        title="Forside",
+        extra_sheets={"Data": [HEAD[:2], ["1", "x"]]},
+    )
     e = read_mailbox_export(path, label="e.xlsx")
     assert e.sheet == "Data" and len(e) == 1
     assert "2 sheet(s)" in codes(e, "MAILBOX_SHEET_USED")[0].message
@@ -74,10 +92,14 @@ def test_second_sheet_and_sheet_setting(tmp_path: Path) -> None:
 
 
 def test_header_collision_and_specific_alias(tmp_path: Path) -> None:
-    path = write_xlsx(tmp_path / "e.xlsx", [["Mailbox ID", "Postkasse-ID", "Navn"], ["1", "1", "x"]])
+    path = write_xlsx(
+        tmp_path / "e.xlsx", [["Mailbox ID", "Postkasse-ID", "Navn"], ["1", "1", "x"]]
+    )
     with pytest.raises(InputError, match="two columns match mailbox_id"):
         read_mailbox_export(path, label="e.xlsx")
-    path = write_xlsx(tmp_path / "f.xlsx", [["Postkasse ID", "Navn", "Postkassenavn"], ["1", "Person", "Kasse"]])
+    path = write_xlsx(
+        tmp_path / "f.xlsx", [["Postkasse ID", "Navn", "Postkassenavn"], ["1", "Person", "Kasse"]]
+    )
     assert read_mailbox_export(path, label="f.xlsx").frame["mailbox_name"].tolist() == ["Kasse"]
 
 
@@ -96,13 +118,22 @@ def test_guid_column_ignored_unless_own_environment(tmp_path: Path) -> None:
     assert own.frame["ngdp_guid"].tolist() == [guid] and own.guid_column_used
 
 
-@pytest.mark.parametrize("encoding,delimiter", [("utf-8-sig", ";"), ("cp1252", ";"), ("utf-8", ",")])
+@pytest.mark.parametrize(
+    "encoding,delimiter", [("utf-8-sig", ";"), ("cp1252", ";"), ("utf-8", ",")]
+)
 def test_csv_delimiters_and_encodings(tmp_path: Path, encoding: str, delimiter: str) -> None:
-    text = delimiter.join(["Postkasse-ID", "Postkassenavn", "Enhed"]) + "\r\n" + delimiter.join(["007", "Ældreplejen", "Ø"]) + "\r\n"
+    text = (
+        delimiter.join(["Postkasse-ID", "Postkassenavn", "Enhed"])
+        + "\r\n"
+        + delimiter.join(["007", "Ældreplejen", "Ø"])
+        + "\r\n"
+    )
     path = tmp_path / "e.csv"
     path.write_bytes(text.encode(encoding))
     e = read_mailbox_export(path, label="e.csv")
-    assert e.frame[["mailbox_id", "mailbox_name", "responsible_unit"]].values.tolist() == [["007", "Ældreplejen", "Ø"]]
+    assert e.frame[["mailbox_id", "mailbox_name", "responsible_unit"]].values.tolist() == [
+        ["007", "Ældreplejen", "Ø"]
+    ]
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,18 @@ C = "0ecb8511-d743-547f-9b6e-4454c7a6b014"
 
 def frame(rows: list[tuple[str, str, str, str]]) -> pd.DataFrame:
     """(mailbox_id, subject_id, name, unit)"""
-    recs = [{"row": i + 2, "mailbox_id": m, "mailbox_name": n, "responsible_unit": u, "case": "", "subject_id": s, "ngdp_guid": ""} for i, (m, s, n, u) in enumerate(rows)]
+    recs = [
+        {
+            "row": i + 2,
+            "mailbox_id": m,
+            "mailbox_name": n,
+            "responsible_unit": u,
+            "case": "",
+            "subject_id": s,
+            "ngdp_guid": "",
+        }
+        for i, (m, s, n, u) in enumerate(rows)
+    ]
     return pd.DataFrame(recs, columns=list(COLUMNS))
 
 
@@ -26,7 +37,14 @@ def cps(*points: ContactPoint) -> list[ContactPoint]:
 
 
 def cp(guid: str, name: str, translations=(), **kw) -> ContactPoint:
-    return ContactPoint(id=guid, name=name, targets=("CITIZEN",), system_id=SYS, translations=tuple(translations), **kw)
+    return ContactPoint(
+        id=guid,
+        name=name,
+        targets=("CITIZEN",),
+        system_id=SYS,
+        translations=tuple(translations),
+        **kw,
+    )
 
 
 def by(mapping, mid: str, sid: str = "") -> dict:
@@ -35,15 +53,48 @@ def by(mapping, mid: str, sid: str = "") -> dict:
 
 
 def test_precedence_translation_subjects_and_conflict(tmp_path: Path) -> None:
-    mf = read_mapping_file(write_xlsx(tmp_path / "m.xlsx", [["Mailbox ID", "NgDP Guid", "Begrundelse"], ["100", A, "fil"], ["300", "udgår", "nedlægges"]]), label="m.xlsx")
-    points = cps(cp(A, "Borgerservice"), cp(B, "Børn og Unge", [(100, None), (200, 2), (400, None), (500, 2)]), cp(C, "Skole", [(500, 1)]))
-    f = frame([("100", "", "x", "U"), ("200", "2", "y", "U"), ("200", "3", "z", "U"), ("300", "", "r", "U"), ("0400", "7", "w", "U"), ("500", "", "amb", "U")])
-    m = map_mailboxes(f, mapping=mf, contact_points=points, system_id=SYS, default_contact_point=A, export_label="e.xlsx", export_sheet="Ark")
+    mf = read_mapping_file(
+        write_xlsx(
+            tmp_path / "m.xlsx",
+            [
+                ["Mailbox ID", "NgDP Guid", "Begrundelse"],
+                ["100", A, "fil"],
+                ["300", "udgår", "nedlægges"],
+            ],
+        ),
+        label="m.xlsx",
+    )
+    points = cps(
+        cp(A, "Borgerservice"),
+        cp(B, "Børn og Unge", [(100, None), (200, 2), (400, None), (500, 2)]),
+        cp(C, "Skole", [(500, 1)]),
+    )
+    f = frame(
+        [
+            ("100", "", "x", "U"),
+            ("200", "2", "y", "U"),
+            ("200", "3", "z", "U"),
+            ("300", "", "r", "U"),
+            ("0400", "7", "w", "U"),
+            ("500", "", "amb", "U"),
+        ]
+    )
+    m = map_mailboxes(
+        f,
+        mapping=mf,
+        contact_points=points,
+        system_id=SYS,
+        default_contact_point=A,
+        export_label="e.xlsx",
+        export_sheet="Ark",
+    )
     assert by(m, "100")["ngdp_guid"] == A and by(m, "100")["source"] == "mapping file"
     assert by(m, "200", "2")["ngdp_guid"] == B and by(m, "200", "2")["source"] == "translation"
     assert by(m, "200", "3")["status"] == "unmapped"
     assert by(m, "300")["status"] == "retired" and by(m, "300")["ngdp_guid"] == ""
-    assert by(m, "0400", "7")["ngdp_guid"] == B  # IDs compare as integers; no subject = every subject
+    assert (
+        by(m, "0400", "7")["ngdp_guid"] == B
+    )  # IDs compare as integers; no subject = every subject
     assert by(m, "500")["status"] == "unmapped"
     codes = {(x.code, x.severity) for x in m.findings}
     assert ("MAPPING_CONFLICT", "warning") in codes  # 100: file says A, translation says B
@@ -58,10 +109,27 @@ def test_precedence_translation_subjects_and_conflict(tmp_path: Path) -> None:
 def test_unknown_unused_inactive_wrong_system_default(tmp_path: Path) -> None:
     other = "9e7d6c5b-4a3f-4b2e-8d1c-0f9e8d7c6b51"
     test_guid = "11111111-2222-4333-8444-555555555555"
-    mf = read_mapping_file(write_xlsx(tmp_path / "m.xlsx", [["Postkasse ID", "NgDP Guid"], ["1", test_guid], ["2", A], ["3", B]]), label="m.xlsx")
-    points = cps(cp(A, "A", active=False), ContactPoint(id=B, name="B", targets=("CITIZEN",), system_id=other), cp(C, "C"))
+    mf = read_mapping_file(
+        write_xlsx(
+            tmp_path / "m.xlsx",
+            [["Postkasse ID", "NgDP Guid"], ["1", test_guid], ["2", A], ["3", B]],
+        ),
+        label="m.xlsx",
+    )
+    points = cps(
+        cp(A, "A", active=False),
+        ContactPoint(id=B, name="B", targets=("CITIZEN",), system_id=other),
+        cp(C, "C"),
+    )
     f = frame([("1", "", "a", "U"), ("2", "", "b", "U"), ("3", "", "c", "U")])
-    m = map_mailboxes(f, mapping=mf, contact_points=points, system_id=SYS, default_contact_point="99999999-2222-4333-8444-555555555555", export_label="e")
+    m = map_mailboxes(
+        f,
+        mapping=mf,
+        contact_points=points,
+        system_id=SYS,
+        default_contact_point="99999999-2222-4333-8444-555555555555",
+        export_label="e",
+    )
     codes = [(x.code, x.severity) for x in m.findings]
     assert ("CONTACT_POINT_UNKNOWN", "error") in codes
     assert ("CONTACT_POINT_INACTIVE", "error") in codes
@@ -72,21 +140,50 @@ def test_unknown_unused_inactive_wrong_system_default(tmp_path: Path) -> None:
 
 
 def test_mapping_file_accept_column_and_bad_guid(tmp_path: Path) -> None:
-    rows = [["Mailbox ID", "NgDP Guid", "Accept"], ["1", A, ""], ["1", B, "x"], ["2", "nonsense", "x"]]
+    rows = [
+        ["Mailbox ID", "NgDP Guid", "Accept"],
+        ["1", A, ""],
+        ["1", B, "x"],
+        ["2", "nonsense", "x"],
+    ]
     mf = read_mapping_file(write_xlsx(tmp_path / "s.xlsx", rows), label="s.xlsx")
     assert mf.rows[["mailbox_id", "guid"]].values.tolist() == [["1", B]]
     assert [x.code for x in mf.findings] == ["CONTACT_POINT_GUID_INVALID"]
 
 
 def test_suggestions_and_plan() -> None:
-    points = cps(cp(A, "Borgerservice - Eksempel Kommune"), cp(B, "Børn og Unge - Eksempel Kommune"), cp(C, "Teknik og Miljø"))
-    f = frame([("1", "", "Pas og kørekort", "Borgerservice"), ("2", "", "Familierådgivning", "Børn og Unge")])
-    m = map_mailboxes(f, mapping=None, contact_points=points, system_id=SYS, default_contact_point=A, export_label="e")
+    points = cps(
+        cp(A, "Borgerservice - Eksempel Kommune"),
+        cp(B, "Børn og Unge - Eksempel Kommune"),
+        cp(C, "Teknik og Miljø"),
+    )
+    f = frame(
+        [
+            ("1", "", "Pas og kørekort", "Borgerservice"),
+            ("2", "", "Familierådgivning", "Børn og Unge"),
+        ]
+    )
+    m = map_mailboxes(
+        f,
+        mapping=None,
+        contact_points=points,
+        system_id=SYS,
+        default_contact_point=A,
+        export_label="e",
+    )
     s = suggest(m, points)
-    assert list(s.columns[:5]) == ["Mailbox ID", "Subject ID", "Mailbox name", "Responsible unit", "NgDP Guid"]
+    assert list(s.columns[:5]) == [
+        "Mailbox ID",
+        "Subject ID",
+        "Mailbox name",
+        "Responsible unit",
+        "NgDP Guid",
+    ]
     assert "Accept" in s.columns
     best = s.groupby("Mailbox ID").first()
     assert best.loc["1", "NgDP Guid"] == A and best.loc["2", "NgDP Guid"] == B
     assert (s.groupby("Mailbox ID").size() <= 3).all()
     plan = contact_point_plan(f)
-    assert [p["name"] for p in plan] == ["Borgerservice", "Børn og Unge"] and plan[0]["translations"] == ["1"]
+    assert [p["name"] for p in plan] == ["Borgerservice", "Børn og Unge"] and plan[0][
+        "translations"
+    ] == ["1"]

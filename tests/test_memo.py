@@ -10,7 +10,17 @@ CP = "9366b98e-64ef-58fe-a723-950f3d511167"
 
 
 def letter(version: str = "1.2", **kw) -> memo.Letter:
-    args = dict(organisation="Eksempel Kommune", cvr="98765433", contact_point=CP, recipient_id="0101709996", recipient_id_type="CPR", environment="test", run_id="r1", case_id="27.12.00-G01-17-25", version=version)
+    args = dict(
+        organisation="Eksempel Kommune",
+        cvr="98765433",
+        contact_point=CP,
+        recipient_id="0101709996",
+        recipient_id_type="CPR",
+        environment="test",
+        run_id="r1",
+        case_id="27.12.00-G01-17-25",
+        version=version,
+    )
     args.update(kw)
     return memo.build_letter(**args)
 
@@ -20,12 +30,21 @@ def test_letters_and_replies_validate(version: str) -> None:
     sent = letter(version)
     assert memo.validate(sent.xml) is None
     fields = memo.read(sent.xml)
-    assert fields["memoVersion"] == version and fields["contact_point"] == CP and fields["case_id"] == "27.12.00-G01-17-25"
+    assert (
+        fields["memoVersion"] == version
+        and fields["contact_point"] == CP
+        and fields["case_id"] == "27.12.00-G01-17-25"
+    )
     assert (b'memoSchVersion="1.1.0"' in sent.xml) == (version == "1.1")
     reply = memo.build_reply(fields, citizen_id="0101709996", citizen_type="CPR")
     assert memo.validate(reply.xml) is None
     back = memo.read(reply.xml)
-    assert back["reply_to"] == sent.uuid and back["reply_contact_point"] == CP and back["reply_case"] == "27.12.00-G01-17-25" and back["memoVersion"] == version
+    assert (
+        back["reply_to"] == sent.uuid
+        and back["reply_contact_point"] == CP
+        and back["reply_case"] == "27.12.00-G01-17-25"
+        and back["memoVersion"] == version
+    )
 
 
 def test_letter_contents() -> None:
@@ -38,7 +57,11 @@ def test_letter_contents() -> None:
     assert re.search(r"<createdDateTime>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ</createdDateTime>", text)
     assert "Testbrev" in text and "<caseSystem>WorkZone</caseSystem>" in text
     pdf = base64.b64decode(re.search(r"<content>([^<]+)</content>", text).group(1))
-    assert pdf.startswith(b"%PDF-1.4") and b"Eksempel Kommune" in pdf and pdf.rstrip().endswith(b"%%EOF")
+    assert (
+        pdf.startswith(b"%PDF-1.4")
+        and b"Eksempel Kommune" in pdf
+        and pdf.rstrip().endswith(b"%%EOF")
+    )
 
 
 @pytest.mark.parametrize(

@@ -9,10 +9,32 @@ from ngdpkit.outputs import MAPPING_HEADERS, atomic_write, mapping_csv_bytes, wr
 
 
 def frame() -> pd.DataFrame:
-    return pd.DataFrame([
-        {"mailbox_id": "007", "mailbox_name": "=HYPERLINK(\"http://x\")", "responsible_unit": "Ø", "case": "+1", "ngdp_guid": "a", "contact_point": "A", "source": "mapping file", "status": "mapped", "subject_id": ""},
-        {"mailbox_id": "8", "mailbox_name": "@SUM(1)", "responsible_unit": "Å", "case": "-2", "ngdp_guid": "", "contact_point": "", "source": "", "status": "unmapped", "subject_id": "2"},
-    ])
+    return pd.DataFrame(
+        [
+            {
+                "mailbox_id": "007",
+                "mailbox_name": '=HYPERLINK("http://x")',
+                "responsible_unit": "Ø",
+                "case": "+1",
+                "ngdp_guid": "a",
+                "contact_point": "A",
+                "source": "mapping file",
+                "status": "mapped",
+                "subject_id": "",
+            },
+            {
+                "mailbox_id": "8",
+                "mailbox_name": "@SUM(1)",
+                "responsible_unit": "Å",
+                "case": "-2",
+                "ngdp_guid": "",
+                "contact_point": "",
+                "source": "",
+                "status": "unmapped",
+                "subject_id": "2",
+            },
+        ]
+    )
 
 
 def test_csv_for_danish_excel() -> None:
@@ -24,7 +46,19 @@ def test_csv_for_danish_excel() -> None:
 
 
 def test_workbook_never_holds_a_formula(tmp_path: Path) -> None:
-    path = write_mapping_workbook(tmp_path / "m.xlsx", frame(), [{"severity": "error", "code": "MAILBOX_UNMAPPED", "message": "=bad", "source": "", "location": ""}])
+    path = write_mapping_workbook(
+        tmp_path / "m.xlsx",
+        frame(),
+        [
+            {
+                "severity": "error",
+                "code": "MAILBOX_UNMAPPED",
+                "message": "=bad",
+                "source": "",
+                "location": "",
+            }
+        ],
+    )
     wb = openpyxl.load_workbook(path)
     ws = wb["Mailbox mapping"]
     assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:I3"
@@ -36,7 +70,9 @@ def test_workbook_never_holds_a_formula(tmp_path: Path) -> None:
     import zipfile
 
     with zipfile.ZipFile(path) as zf:
-        assert all(b"<f>" not in zf.read(n) for n in zf.namelist() if n.startswith("xl/worksheets/"))
+        assert all(
+            b"<f>" not in zf.read(n) for n in zf.namelist() if n.startswith("xl/worksheets/")
+        )
 
 
 def test_atomic_write_leaves_no_temp(tmp_path: Path) -> None:

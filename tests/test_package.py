@@ -26,7 +26,11 @@ def test_all_matches_the_readme() -> None:
 
 def test_import_has_no_side_effects() -> None:
     code = "import logging, os, sys; before = dict(os.environ); import ngdpkit; assert dict(os.environ) == before; assert not logging.getLogger().handlers; heavy = {'pandas', 'papermill', 'httpx', 'nbconvert', 'cryptography', 'openpyxl'} & set(sys.modules); assert not heavy, heavy"
-    subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ, "PYTHONWARNINGS": "error::DeprecationWarning"})
+    subprocess.run(
+        [sys.executable, "-c", code],
+        check=True,
+        env={**os.environ, "PYTHONWARNINGS": "error::DeprecationWarning"},
+    )
 
 
 def _ranges(deps: list[str]) -> dict[str, str]:
@@ -41,7 +45,13 @@ def _ranges(deps: list[str]) -> dict[str, str]:
 def test_environment_yml_in_step_with_pyproject() -> None:
     py = tomllib.loads((REPO / "pyproject.toml").read_text())
     env = yaml.safe_load((REPO / "environment.yml").read_text())
-    conda = _ranges([d for d in env["dependencies"] if isinstance(d, str) and d not in ("pip",) and not re.match(r"python([<>=]|$)", d)])
+    conda = _ranges(
+        [
+            d
+            for d in env["dependencies"]
+            if isinstance(d, str) and d not in ("pip",) and not re.match(r"python([<>=]|$)", d)
+        ]
+    )
     want = _ranges(py["project"]["dependencies"] + py["project"]["optional-dependencies"]["lab"])
     assert conda == want
     pip_part = next(d for d in env["dependencies"] if isinstance(d, dict))["pip"]
@@ -59,9 +69,18 @@ def test_ci_templates_parse_and_use_real_commands() -> None:
         commands = re.findall(r"ngdpkit (run [^\n]+)", text)
         assert commands, name
         for command in commands:
-            args = command.replace("${{ matrix.environment }}", "test").replace('"$ENV_NAME"', "test").replace("$ONLINE", "").split()
+            args = (
+                command.replace("${{ matrix.environment }}", "test")
+                .replace('"$ENV_NAME"', "test")
+                .replace("$ONLINE", "")
+                .split()
+            )
             parser.parse_args(args)
-        assert "base64" in text and "rm -f" in text and ("when: always" in text or "if: always()" in text)
+        assert (
+            "base64" in text
+            and "rm -f" in text
+            and ("when: always" in text or "if: always()" in text)
+        )
     gh = yaml.safe_load((REPO / "examples" / "ci" / "github-actions.yml").read_text())
     assert gh["jobs"]["run"]["strategy"]["matrix"]["environment"] == ["test", "production"]
 
@@ -72,7 +91,9 @@ def test_ci_script_handles_no_tests() -> None:
 
 
 def test_python_m_ngdpkit_and_version() -> None:
-    r = subprocess.run([sys.executable, "-m", "ngdpkit", "--version"], capture_output=True, text=True, check=True)
+    r = subprocess.run(
+        [sys.executable, "-m", "ngdpkit", "--version"], capture_output=True, text=True, check=True
+    )
     assert r.stdout.strip() == f"ngdpkit {ngdpkit.__version__}"
     assert Path(REPO / "ngdpkit" / "__main__.py").is_file()
 
@@ -87,7 +108,9 @@ def test_every_finding_code_is_in_the_readme_with_its_severity() -> None:
                 rows[code] = cells[1]
     used: dict[str, set[str]] = {}
     for path in (REPO / "ngdpkit").glob("*.py"):
-        for severity, code in re.findall(r'F\.(error|warning|info)\("([A-Z][A-Z0-9_]+)"', path.read_text(encoding="utf-8")):
+        for severity, code in re.findall(
+            r'F\.(error|warning|info)\("([A-Z][A-Z0-9_]+)"', path.read_text(encoding="utf-8")
+        ):
             used.setdefault(code, set()).add(severity)
     for code, severities in used.items():
         assert code in rows, f"{code} is not in the README's table"

@@ -38,7 +38,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 
 class Server:
-    def __init__(self, ctx: ssl.SSLContext | None, *, status: int = 200, delay: float = 0.0) -> None:
+    def __init__(
+        self, ctx: ssl.SSLContext | None, *, status: int = 200, delay: float = 0.0
+    ) -> None:
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.status = status  # type: ignore[attr-defined]
         self.httpd.delay = delay  # type: ignore[attr-defined]
@@ -97,19 +99,37 @@ def probe(url: str, kind: str = "https", **kw: Any) -> list[tuple[str, str]]:
 
 def test_valid_server_gives_no_finding(ca: trustme.CA, serve: Any) -> None:
     s = serve(server_ctx(ca.issue_cert("localhost")))
-    assert probe(s.url(), timeout=5, verify=verify_ctx(ca), client_ctx=None, authorization=None) == []
+    assert (
+        probe(s.url(), timeout=5, verify=verify_ctx(ca), client_ctx=None, authorization=None) == []
+    )
 
 
 def test_expired_wrong_host_self_signed(ca: trustme.CA, serve: Any) -> None:
-    expired = ca.issue_cert("localhost", not_after=dt.datetime.now(dt.UTC) - dt.timedelta(days=1), not_before=dt.datetime.now(dt.UTC) - dt.timedelta(days=30))
+    expired = ca.issue_cert(
+        "localhost",
+        not_after=dt.datetime.now(dt.UTC) - dt.timedelta(days=1),
+        not_before=dt.datetime.now(dt.UTC) - dt.timedelta(days=30),
+    )
     s = serve(server_ctx(expired))
-    found = run_probe(Probe("p", s.url(), "https"), resolver=loopback, timeout=5, verify=verify_ctx(ca), client_ctx=None, authorization=None, source="s")
+    found = run_probe(
+        Probe("p", s.url(), "https"),
+        resolver=loopback,
+        timeout=5,
+        verify=verify_ctx(ca),
+        client_ctx=None,
+        authorization=None,
+        source="s",
+    )
     assert [f.code for f in found] == ["NET_TLS_INVALID"] and "expired" in found[0].message
     s2 = serve(server_ctx(ca.issue_cert("other.example")))
-    assert probe(s2.url(), timeout=5, verify=verify_ctx(ca), client_ctx=None, authorization=None) == [("NET_TLS_INVALID", "error")]
+    assert probe(
+        s2.url(), timeout=5, verify=verify_ctx(ca), client_ctx=None, authorization=None
+    ) == [("NET_TLS_INVALID", "error")]
     stranger = trustme.CA()
     s3 = serve(server_ctx(stranger.issue_cert("localhost")))
-    assert probe(s3.url(), timeout=5, verify=verify_ctx(ca), client_ctx=None, authorization=None) == [("NET_TLS_INVALID", "error")]
+    assert probe(
+        s3.url(), timeout=5, verify=verify_ctx(ca), client_ctx=None, authorization=None
+    ) == [("NET_TLS_INVALID", "error")]
 
 
 def test_client_certificate_required(ca: trustme.CA, serve: Any) -> None:
@@ -127,14 +147,28 @@ def test_client_certificate_required(ca: trustme.CA, serve: Any) -> None:
     ca_file.write(ca.cert_pem.bytes())
     ca_file.close()
     with client_tls_context(cert, key, cafile=ca_file.name) as ctx:
-        assert probe(s.url(), "ngdp", timeout=5, verify=verify_ctx(ca), client_ctx=ctx, authorization="Basic eA==") == []
+        assert (
+            probe(
+                s.url(),
+                "ngdp",
+                timeout=5,
+                verify=verify_ctx(ca),
+                client_ctx=ctx,
+                authorization="Basic eA==",
+            )
+            == []
+        )
     other = trustme.CA().issue_cert("intruder")
     cert2 = x509.load_pem_x509_certificate(other.cert_chain_pems[0].bytes())
     key2 = serialization.load_pem_private_key(other.private_key_pem.bytes(), None)
     with client_tls_context(cert2, key2, cafile=ca_file.name) as ctx:
-        found = probe(s.url(), "ngdp", timeout=5, verify=verify_ctx(ca), client_ctx=ctx, authorization=None)
+        found = probe(
+            s.url(), "ngdp", timeout=5, verify=verify_ctx(ca), client_ctx=ctx, authorization=None
+        )
     assert found and found[0][0] in ("NET_TLS_INVALID", "NET_UNREACHABLE")
-    assert probe(s.url(), "ngdp", timeout=5, verify=verify_ctx(ca), client_ctx=None, authorization=None)[0][0] in ("NET_TLS_INVALID", "NET_UNREACHABLE")
+    assert probe(
+        s.url(), "ngdp", timeout=5, verify=verify_ctx(ca), client_ctx=None, authorization=None
+    )[0][0] in ("NET_TLS_INVALID", "NET_UNREACHABLE")
 
 
 def test_client_key_never_left_on_disk(ca: trustme.CA, tmp_path: Any, monkeypatch: Any) -> None:
@@ -152,15 +186,35 @@ def test_client_key_never_left_on_disk(ca: trustme.CA, tmp_path: Any, monkeypatc
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("status,expected", [(401, []), (404, [("NET_PUSH_NOT_JUDGED", "info")]), (200, [("NET_PUSH_UNPROTECTED", "warning")])])
+@pytest.mark.parametrize(
+    "status,expected",
+    [
+        (401, []),
+        (404, [("NET_PUSH_NOT_JUDGED", "info")]),
+        (200, [("NET_PUSH_UNPROTECTED", "warning")]),
+    ],
+)
 def test_push_endpoint_answers(ca: trustme.CA, serve: Any, status: int, expected: list) -> None:
     s = serve(server_ctx(ca.issue_cert("localhost")), status=status)
-    assert probe(s.url(), "push", timeout=5, verify=verify_ctx(ca), client_ctx=None, authorization=None) == expected
+    assert (
+        probe(
+            s.url(), "push", timeout=5, verify=verify_ctx(ca), client_ctx=None, authorization=None
+        )
+        == expected
+    )
 
 
 def test_ngdp_refusal_is_explained(ca: trustme.CA, serve: Any) -> None:
     s = serve(server_ctx(ca.issue_cert("localhost")), status=403)
-    found = run_probe(Probe("p", s.url(), "ngdp"), resolver=loopback, timeout=5, verify=verify_ctx(ca), client_ctx=None, authorization=None, source="s")
+    found = run_probe(
+        Probe("p", s.url(), "ngdp"),
+        resolver=loopback,
+        timeout=5,
+        verify=verify_ctx(ca),
+        client_ctx=None,
+        authorization=None,
+        source="s",
+    )
     assert [f.code for f in found] == ["NET_HTTP_REFUSED"] and "not accepted" in found[0].message
 
 
@@ -168,21 +222,45 @@ def test_refused_connection_and_dns_and_unexpected_ip() -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    assert probe(f"https://localhost:{port}/", timeout=2, verify=True, client_ctx=None, authorization=None) == [("NET_UNREACHABLE", "error")]
+    assert probe(
+        f"https://localhost:{port}/", timeout=2, verify=True, client_ctx=None, authorization=None
+    ) == [("NET_UNREACHABLE", "error")]
 
     def failing(host: str) -> list[str]:
         raise socket.gaierror("Name or service not known")
 
-    found = run_probe(Probe("p", "https://api.test.digitalpost.dk/", "ngdp"), resolver=failing, timeout=1, verify=True, client_ctx=None, authorization=None, source="s")
+    found = run_probe(
+        Probe("p", "https://api.test.digitalpost.dk/", "ngdp"),
+        resolver=failing,
+        timeout=1,
+        verify=True,
+        client_ctx=None,
+        authorization=None,
+        source="s",
+    )
     assert [f.code for f in found] == ["NET_DNS_FAILED"]
-    found = run_probe(Probe("p", f"https://localhost:{port}/", "https", expected_ips=("80.198.95.44",)), resolver=loopback, timeout=1, verify=True, client_ctx=None, authorization=None, source="s")
+    found = run_probe(
+        Probe("p", f"https://localhost:{port}/", "https", expected_ips=("80.198.95.44",)),
+        resolver=loopback,
+        timeout=1,
+        verify=True,
+        client_ctx=None,
+        authorization=None,
+        source="s",
+    )
     assert ("NET_IP_UNEXPECTED", "warning") in [(f.code, f.severity) for f in found]
 
 
 def test_hanging_server_is_bounded(ca: trustme.CA, serve: Any) -> None:
     s = serve(server_ctx(ca.issue_cert("localhost")), delay=5.0)
     start = time.monotonic()
-    found = run_probes([Probe("slow", s.url(), "https")], timeout=0.5, total=2.0, resolver=loopback, verify=verify_ctx(ca))
+    found = run_probes(
+        [Probe("slow", s.url(), "https")],
+        timeout=0.5,
+        total=2.0,
+        resolver=loopback,
+        verify=verify_ctx(ca),
+    )
     assert time.monotonic() - start < 4.0  # generous margin over the 0.5 s bound
     assert [f.code for f in found] == ["NET_UNREACHABLE"]
 
@@ -191,6 +269,13 @@ def test_concurrent_probes_and_progress(ca: trustme.CA, serve: Any) -> None:
     s = serve(server_ctx(ca.issue_cert("localhost")), delay=0.2, status=204)
     lines: list[str] = []
     start = time.monotonic()
-    found = run_probes([Probe(f"p{i}", s.url(), "https") for i in range(10)], timeout=5, total=10, resolver=loopback, verify=verify_ctx(ca), progress=lines.append)
+    found = run_probes(
+        [Probe(f"p{i}", s.url(), "https") for i in range(10)],
+        timeout=5,
+        total=10,
+        resolver=loopback,
+        verify=verify_ctx(ca),
+        progress=lines.append,
+    )
     assert found == [] and len(lines) == 10 and lines[-1].startswith("network checks: 10/10")
     assert time.monotonic() - start < 10 * 0.2

@@ -27,7 +27,11 @@ def sim_setup(sample_dir: Path) -> dict[str, Any]:
     settings = load_settings(sample_dir / "migration.toml")
     env = settings.environment("test")
     secrets = read_dotenv(sample_dir / "sample.env")
-    loaded = load_certificate(env.certificate, label="test.p12", password=Secret("X", secrets["NGDPKIT_TEST_CERT_PASSWORD"]))
+    loaded = load_certificate(
+        env.certificate,
+        label="test.p12",
+        password=Secret("X", secrets["NGDPKIT_TEST_CERT_PASSWORD"]),
+    )
     return {"settings": settings, "env": env, "loaded": loaded, "token": "tok-" + "x" * 20}
 
 
@@ -35,7 +39,14 @@ def sim_setup(sample_dir: Path) -> dict[str, Any]:
 def simulator(sim_setup: dict[str, Any], tmp_path: Path):
     env = sim_setup["env"]
     ca = SessionCA.create(tmp_path / "ca")
-    cfg = SimulatorConfig(kind="test", anchors_pem=anchors_pem(sim_setup["settings"], "test"), cvr="98765433", system_id=env.system_id, token=sim_setup["token"], contact_points={env.default_contact_point})
+    cfg = SimulatorConfig(
+        kind="test",
+        anchors_pem=anchors_pem(sim_setup["settings"], "test"),
+        cvr="98765433",
+        system_id=env.system_id,
+        token=sim_setup["token"],
+        contact_points={env.default_contact_point},
+    )
     with Simulator(cfg, ca) as sim:
         yield sim
 
@@ -44,16 +55,48 @@ def header(system_id: str, token: str) -> str:
     return "Basic " + base64.b64encode(f"{system_id}:{token}".encode()).decode()
 
 
-def send(sim: Simulator, loaded: Any, auth: str | None, xml: bytes, query_uuid: str) -> httpx.Response:
-    with client_tls_context(loaded.leaf, loaded.key, loaded.extra, cafile=str(sim.ca.ca_file)) as ctx, httpx.Client(verify=ctx, timeout=10) as c:
-        return c.post(f"{sim.base_url}/memos/", params={"memo-message-uuid": query_uuid}, content=xml, headers={"Authorization": auth or "", "Content-Type": "application/xml"})
+def send(
+    sim: Simulator, loaded: Any, auth: str | None, xml: bytes, query_uuid: str
+) -> httpx.Response:
+    with (
+        client_tls_context(
+            loaded.leaf, loaded.key, loaded.extra, cafile=str(sim.ca.ca_file)
+        ) as ctx,
+        httpx.Client(verify=ctx, timeout=10) as c,
+    ):
+        return c.post(
+            f"{sim.base_url}/memos/",
+            params={"memo-message-uuid": query_uuid},
+            content=xml,
+            headers={"Authorization": auth or "", "Content-Type": "application/xml"},
+        )
 
 
-def test_accepts_the_right_client_and_replies_for_pull(simulator: Simulator, sim_setup: dict[str, Any]) -> None:
+def test_accepts_the_right_client_and_replies_for_pull(
+    simulator: Simulator, sim_setup: dict[str, Any]
+) -> None:
     env = sim_setup["env"]
-    letter = memo.build_letter(organisation="X", cvr="98765433", contact_point=env.default_contact_point, recipient_id="0101709996", recipient_id_type="CPR", environment="test", run_id="r")
-    r = send(simulator, sim_setup["loaded"], header(env.system_id, sim_setup["token"]), letter.xml, letter.uuid)
-    assert r.status_code == 201 and r.json()["receiptStatus"] == "RECEIVED" and r.json()["messageUUID"] == letter.uuid
+    letter = memo.build_letter(
+        organisation="X",
+        cvr="98765433",
+        contact_point=env.default_contact_point,
+        recipient_id="0101709996",
+        recipient_id_type="CPR",
+        environment="test",
+        run_id="r",
+    )
+    r = send(
+        simulator,
+        sim_setup["loaded"],
+        header(env.system_id, sim_setup["token"]),
+        letter.xml,
+        letter.uuid,
+    )
+    assert (
+        r.status_code == 201
+        and r.json()["receiptStatus"] == "RECEIVED"
+        and r.json()["messageUUID"] == letter.uuid
+    )
     import time
 
     for _ in range(50):
@@ -63,33 +106,87 @@ def test_accepts_the_right_client_and_replies_for_pull(simulator: Simulator, sim
     assert len(simulator.state.inbox) == 1
 
 
-def test_refusals(simulator: Simulator, sim_setup: dict[str, Any], cas: dict[str, Any], leaf_key: Any) -> None:
+def test_refusals(
+    simulator: Simulator, sim_setup: dict[str, Any], cas: dict[str, Any], leaf_key: Any
+) -> None:
     env = sim_setup["env"]
     good = header(env.system_id, sim_setup["token"])
-    letter = memo.build_letter(organisation="X", cvr="98765433", contact_point=env.default_contact_point, recipient_id="1", recipient_id_type="CPR", environment="test", run_id="r")
+    letter = memo.build_letter(
+        organisation="X",
+        cvr="98765433",
+        contact_point=env.default_contact_point,
+        recipient_id="1",
+        recipient_id_type="CPR",
+        environment="test",
+        run_id="r",
+    )
     # a header for another system
-    r = send(simulator, sim_setup["loaded"], header("9e7d6c5b-4a3f-4b2e-8d1c-0f9e8d7c6b51", sim_setup["token"]), letter.xml, letter.uuid)
+    r = send(
+        simulator,
+        sim_setup["loaded"],
+        header("9e7d6c5b-4a3f-4b2e-8d1c-0f9e8d7c6b51", sim_setup["token"]),
+        letter.xml,
+        letter.uuid,
+    )
     assert r.status_code == 401 and set(r.json()) == {"code", "message", "fieldErrors"}
     # UUID mismatch, unknown contact point, foreign sender CVR, invalid MeMo
-    assert send(simulator, sim_setup["loaded"], good, letter.xml, "0" * 8).json()["fieldErrors"][0]["code"] == "UUID_MISMATCH"
-    other_cp = memo.build_letter(organisation="X", cvr="98765433", contact_point="11111111-2222-4333-8444-555555555555", recipient_id="1", recipient_id_type="CPR", environment="test", run_id="r")
+    assert (
+        send(simulator, sim_setup["loaded"], good, letter.xml, "0" * 8).json()["fieldErrors"][0][
+            "code"
+        ]
+        == "UUID_MISMATCH"
+    )
+    other_cp = memo.build_letter(
+        organisation="X",
+        cvr="98765433",
+        contact_point="11111111-2222-4333-8444-555555555555",
+        recipient_id="1",
+        recipient_id_type="CPR",
+        environment="test",
+        run_id="r",
+    )
     r = send(simulator, sim_setup["loaded"], good, other_cp.xml, other_cp.uuid)
     assert r.status_code == 400 and r.json()["fieldErrors"][0]["code"] == "CONTACT_POINT_UNKNOWN"
-    other_cvr = memo.build_letter(organisation="X", cvr="12345674", contact_point=env.default_contact_point, recipient_id="1", recipient_id_type="CPR", environment="test", run_id="r")
+    other_cvr = memo.build_letter(
+        organisation="X",
+        cvr="12345674",
+        contact_point=env.default_contact_point,
+        recipient_id="1",
+        recipient_id_type="CPR",
+        environment="test",
+        run_id="r",
+    )
     r = send(simulator, sim_setup["loaded"], good, other_cvr.xml, other_cvr.uuid)
     assert r.status_code == 400 and r.json()["fieldErrors"][0]["code"] == "SENDER_NOT_ALLOWED"
-    r = send(simulator, sim_setup["loaded"], good, letter.xml.replace(b"Z</createdDateTime>", b"</createdDateTime>"), letter.uuid)
+    r = send(
+        simulator,
+        sim_setup["loaded"],
+        good,
+        letter.xml.replace(b"Z</createdDateTime>", b"</createdDateTime>"),
+        letter.uuid,
+    )
     assert r.status_code == 400 and r.json()["fieldErrors"][0]["code"] == "MEMO_INVALID"
     # a certificate from other anchors: the TLS handshake fails
     foreign = pki.make_leaf(cas["test"]["issuing"], key=leaf_key, cvr="98765433", organisation="X")
     from ngdpkit.certificates import LoadedCertificate
 
     with pytest.raises(httpx.HTTPError):
-        send(simulator, LoadedCertificate(leaf=foreign.cert, key=leaf_key, extra=[cas["test"]["issuing"].cert]), good, letter.xml, letter.uuid)
+        send(
+            simulator,
+            LoadedCertificate(leaf=foreign.cert, key=leaf_key, extra=[cas["test"]["issuing"].cert]),
+            good,
+            letter.xml,
+            letter.uuid,
+        )
     # no client certificate at all
     import ssl
 
-    with httpx.Client(verify=ssl.create_default_context(cafile=str(simulator.ca.ca_file)), timeout=5) as c, pytest.raises(httpx.HTTPError):
+    with (
+        httpx.Client(
+            verify=ssl.create_default_context(cafile=str(simulator.ca.ca_file)), timeout=5
+        ) as c,
+        pytest.raises(httpx.HTTPError),
+    ):
         c.get(f"{simulator.base_url}/memos/", headers={"Authorization": good})
 
 
@@ -99,17 +196,25 @@ def _copy(sample_dir: Path, tmp_path: Path) -> Path:
     return d
 
 
-@pytest.mark.parametrize("environment,protocol", [("test", "REST_PULL"), ("production", "REST_PUSH")])
+@pytest.mark.parametrize(
+    "environment,protocol", [("test", "REST_PULL"), ("production", "REST_PUSH")]
+)
 def test_full_rehearsal(sample_dir: Path, tmp_path: Path, environment: str, protocol: str) -> None:
     d = _copy(sample_dir, tmp_path)
     code, folder = rehearse(d / "migration.toml", environment, progress=lambda line: None)
     assert code == 0
     acc = json.loads((folder / "acceptance.json").read_text())
-    assert acc["status"] == "ok" and acc["against"] == "simulator" and acc["environment"] == environment
+    assert (
+        acc["status"] == "ok"
+        and acc["against"] == "simulator"
+        and acc["environment"] == environment
+    )
     names = [s["name"] for s in acc["steps"]]
     assert names[:4] == ["send", "transport receipt", "reply", "reply matches"]
     assert all(s["status"] == "ok" for s in acc["steps"])
-    assert (folder / "memo" / f"sent-{acc['memo_uuid']}.xml").is_file() and (folder / "memo" / f"reply-{acc['reply_uuid']}.xml").is_file()
+    assert (folder / "memo" / f"sent-{acc['memo_uuid']}.xml").is_file() and (
+        folder / "memo" / f"reply-{acc['reply_uuid']}.xml"
+    ).is_file()
     assert "Accepttest" in (folder / "signoff" / "index.html").read_text()
     assert folder.name.split("-")[1] == "rehearsal" and not (folder / "INCOMPLETE").exists()
     assert run_cli("audit", "verify", str(folder)).returncode == 0
@@ -126,52 +231,119 @@ def test_dropped_reply_ends_within_timeout(sample_dir: Path, tmp_path: Path) -> 
     import time
 
     d = _copy(sample_dir, tmp_path)
-    text = (d / "migration.toml").read_text().replace('case_id = "27.12.00-G01-17-25"', 'case_id = "27.12.00-G01-17-25"\ntimeout_s = 2')
+    text = (
+        (d / "migration.toml")
+        .read_text()
+        .replace('case_id = "27.12.00-G01-17-25"', 'case_id = "27.12.00-G01-17-25"\ntimeout_s = 2')
+    )
     (d / "migration.toml").write_text(text)
     start = time.monotonic()
-    code, folder = rehearse(d / "migration.toml", "test", simulator_options={"drop_replies": True}, progress=lambda line: None)
+    code, folder = rehearse(
+        d / "migration.toml",
+        "test",
+        simulator_options={"drop_replies": True},
+        progress=lambda line: None,
+    )
     assert time.monotonic() - start < 10
     acc = json.loads((folder / "acceptance.json").read_text())
-    assert code == 1 and [f["code"] for f in acc["findings"] if f["severity"] == "error"] == ["REHEARSAL_NO_REPLY"]
+    assert code == 1 and [f["code"] for f in acc["findings"] if f["severity"] == "error"] == [
+        "REHEARSAL_NO_REPLY"
+    ]
 
 
 def test_rejected_send(sample_dir: Path, tmp_path: Path) -> None:
     d = _copy(sample_dir, tmp_path)
-    code, folder = rehearse(d / "migration.toml", "test", simulator_options={"reject_status": 403}, progress=lambda line: None)
+    code, folder = rehearse(
+        d / "migration.toml",
+        "test",
+        simulator_options={"reject_status": 403},
+        progress=lambda line: None,
+    )
     acc = json.loads((folder / "acceptance.json").read_text())
-    assert code == 1 and acc["findings"][0]["code"] == "REHEARSAL_SEND_REFUSED" and "403" in acc["findings"][0]["message"]
+    assert (
+        code == 1
+        and acc["findings"][0]["code"] == "REHEARSAL_SEND_REFUSED"
+        and "403" in acc["findings"][0]["message"]
+    )
 
 
 def test_against_ngdp_guards(sample_dir: Path, tmp_path: Path) -> None:
     d = _copy(sample_dir, tmp_path)
-    r = run_cli("rehearse", "--settings", str(d / "migration.toml"), "--env", "production", "--against", "ngdp")
+    r = run_cli(
+        "rehearse",
+        "--settings",
+        str(d / "migration.toml"),
+        "--env",
+        "production",
+        "--against",
+        "ngdp",
+    )
     assert r.returncode == 2 and "--production" in r.stderr
-    r = run_cli("rehearse", "--settings", str(d / "migration.toml"), "--env", "test", "--against", "ngdp")
+    r = run_cli(
+        "rehearse", "--settings", str(d / "migration.toml"), "--env", "test", "--against", "ngdp"
+    )
     assert r.returncode == 2 and "--yes" in r.stderr and "api.test.digitalpost.dk" in r.stdout
 
 
 def test_throwaway_token_without_header(sample_dir: Path, tmp_path: Path) -> None:
     d = _copy(sample_dir, tmp_path)
     env_file = d / "sample.env"
-    env_file.write_text("\n".join(line for line in env_file.read_text().splitlines() if "TEST_AUTHORIZATION" not in line) + "\n")
+    env_file.write_text(
+        "\n".join(
+            line for line in env_file.read_text().splitlines() if "TEST_AUTHORIZATION" not in line
+        )
+        + "\n"
+    )
     code, folder = rehearse(d / "migration.toml", "test", progress=lambda line: None)
     acc = json.loads((folder / "acceptance.json").read_text())
-    assert code == 0 and any(f["code"] == "REHEARSAL_THROWAWAY_TOKEN" and f["severity"] == "info" for f in acc["findings"])
+    assert code == 0 and any(
+        f["code"] == "REHEARSAL_THROWAWAY_TOKEN" and f["severity"] == "info"
+        for f in acc["findings"]
+    )
 
 
-def test_against_ngdp_path_through_the_override(sample_dir: Path, tmp_path: Path, sim_setup: dict[str, Any]) -> None:
+def test_against_ngdp_path_through_the_override(
+    sample_dir: Path, tmp_path: Path, sim_setup: dict[str, Any]
+) -> None:
     """The --against ngdp client code, pointed at a simulator by ngdp_api_url (tests never reach NgDP)."""
     d = _copy(sample_dir, tmp_path)
     secrets = read_dotenv(d / "sample.env")
     env = sim_setup["env"]
     token = authorization_parts(secrets["NGDPKIT_TEST_AUTHORIZATION"])[-1]
     ca = SessionCA.create(tmp_path / "ca")
-    cfg = SimulatorConfig(kind="test", anchors_pem=anchors_pem(sim_setup["settings"], "test"), cvr="98765433", system_id=env.system_id, token=token, contact_points={env.default_contact_point})
+    cfg = SimulatorConfig(
+        kind="test",
+        anchors_pem=anchors_pem(sim_setup["settings"], "test"),
+        cvr="98765433",
+        system_id=env.system_id,
+        token=token,
+        contact_points={env.default_contact_point},
+    )
     with Simulator(cfg, ca) as sim:
-        text = (d / "migration.toml").read_text().replace('protocol = "REST_PULL"', f'protocol = "REST_PULL"\nngdp_api_url = "{sim.base_url}"\nngdp_api_ca = "{ca.ca_file}"')
+        text = (
+            (d / "migration.toml")
+            .read_text()
+            .replace(
+                'protocol = "REST_PULL"',
+                f'protocol = "REST_PULL"\nngdp_api_url = "{sim.base_url}"\nngdp_api_ca = "{ca.ca_file}"',
+            )
+        )
         (d / "migration.toml").write_text(text)
-        r = run_cli("rehearse", "--settings", str(d / "migration.toml"), "--env", "test", "--against", "ngdp", "--yes")
+        r = run_cli(
+            "rehearse",
+            "--settings",
+            str(d / "migration.toml"),
+            "--env",
+            "test",
+            "--against",
+            "ngdp",
+            "--yes",
+        )
     assert r.returncode == 0, r.stdout + r.stderr
     folder = Path(r.stdout.strip().splitlines()[-1])
     acc = json.loads((folder / "acceptance.json").read_text())
-    assert acc["against"] == "ngdp" and acc["status"] == "ok" and [s["status"] for s in acc["steps"]] == ["ok"] * 4
+    assert (
+        acc["against"] == "ngdp"
+        and acc["status"] == "ok"
+        and [s["status"] for s in acc["steps"]] == ["ok"] * 4
+    )

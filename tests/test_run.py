@@ -17,12 +17,49 @@ from ngdpkit.system import authorization_parts
 from tests.conftest import REPO, run_cli
 
 SECTION_7 = [
-    "findings.json", "dispatcher-config.json", "mailbox-mapping.xlsx", "mailbox-mapping.csv", "portal-registration.json",
-    "firewall-rules.csv", "server-check.ps1", "install-certificate.ps1", "audit.jsonl", "manifest.json",
-    "signoff/index.html", "signoff/portal.html", "signoff/firewall.html",
-    *[f"signoff/{n}.html" for n in ("01_mailboxes", "02_contact_points", "03_certificate", "04_system_and_network", "05_dispatcher_config")],
-    *[f"notebooks/{n}.ipynb" for n in ("01_mailboxes", "02_contact_points", "03_certificate", "04_system_and_network", "05_dispatcher_config")],
-    *[f"steps/{n}.json" for n in ("01_mailboxes", "02_contact_points", "03_certificate", "04_system_and_network", "05_dispatcher_config")],
+    "findings.json",
+    "dispatcher-config.json",
+    "mailbox-mapping.xlsx",
+    "mailbox-mapping.csv",
+    "portal-registration.json",
+    "firewall-rules.csv",
+    "server-check.ps1",
+    "install-certificate.ps1",
+    "audit.jsonl",
+    "manifest.json",
+    "signoff/index.html",
+    "signoff/portal.html",
+    "signoff/firewall.html",
+    *[
+        f"signoff/{n}.html"
+        for n in (
+            "01_mailboxes",
+            "02_contact_points",
+            "03_certificate",
+            "04_system_and_network",
+            "05_dispatcher_config",
+        )
+    ],
+    *[
+        f"notebooks/{n}.ipynb"
+        for n in (
+            "01_mailboxes",
+            "02_contact_points",
+            "03_certificate",
+            "04_system_and_network",
+            "05_dispatcher_config",
+        )
+    ],
+    *[
+        f"steps/{n}.json"
+        for n in (
+            "01_mailboxes",
+            "02_contact_points",
+            "03_certificate",
+            "04_system_and_network",
+            "05_dispatcher_config",
+        )
+    ],
 ]
 
 
@@ -31,7 +68,11 @@ def sample_run(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> di
     d = tmp_path_factory.mktemp("run") / "sample"
     shutil.copytree(sample_dir, d)
     r = run_cli("run", "--settings", str(d / "migration.toml"), "--env", "all")
-    folders = [Path(line) for line in r.stdout.splitlines() if line.startswith("/") or re.match(r"^[A-Za-z]:\\", line)]
+    folders = [
+        Path(line)
+        for line in r.stdout.splitlines()
+        if line.startswith("/") or re.match(r"^[A-Za-z]:\\", line)
+    ]
     return {"dir": d, "result": r, "folders": folders}
 
 
@@ -53,7 +94,12 @@ def test_every_file_of_section_7_exists_and_parses(sample_run: dict[str, Any]) -
     for folder in sample_run["folders"]:
         for name in SECTION_7:
             assert (folder / name).is_file(), f"{folder.name}: {name}"
-        for name in ("findings.json", "dispatcher-config.json", "portal-registration.json", "manifest.json"):
+        for name in (
+            "findings.json",
+            "dispatcher-config.json",
+            "portal-registration.json",
+            "manifest.json",
+        ):
             json.loads((folder / name).read_text(encoding="utf-8"))
         for line in (folder / "audit.jsonl").read_text(encoding="utf-8").splitlines():
             json.loads(line)
@@ -62,20 +108,39 @@ def test_every_file_of_section_7_exists_and_parses(sample_run: dict[str, Any]) -
         assert (folder.parent / "LATEST").read_text().strip() == folder.name
         assert not (folder / "INCOMPLETE").exists()
         findings = json.loads((folder / "findings.json").read_text())
-        assert findings["environment"] == folder.parent.name and findings["status"] == "warnings" and findings["error"] is None
+        assert (
+            findings["environment"] == folder.parent.name
+            and findings["status"] == "warnings"
+            and findings["error"] is None
+        )
 
 
 def test_dispatcher_config_shape(sample_run: dict[str, Any]) -> None:
     prod = sample_run["folders"][1]
     c = json.loads((prod / "dispatcher-config.json").read_text())
-    assert c["schema"] == "ngdpkit/dispatcher-config/1" and c["ready"] is True and c["environment"] == "production"
-    assert c["ngdp"] == {"api_base_url": "https://api.digitalpost.dk/apis/v1", "system_id": "9e7d6c5b-4a3f-4b2e-8d1c-0f9e8d7c6b51", "protocol": "REST_PUSH"}
-    assert c["push"]["message_endpoint"].endswith("/api/MeMoV1/memos/?system-uuid=9e7d6c5b-4a3f-4b2e-8d1c-0f9e8d7c6b51")
-    assert re.fullmatch(r"[0-9A-F]{40}", c["certificate"]["thumbprint_sha1"]) and c["certificate"]["not_after"].endswith("Z")
+    assert (
+        c["schema"] == "ngdpkit/dispatcher-config/1"
+        and c["ready"] is True
+        and c["environment"] == "production"
+    )
+    assert c["ngdp"] == {
+        "api_base_url": "https://api.digitalpost.dk/apis/v1",
+        "system_id": "9e7d6c5b-4a3f-4b2e-8d1c-0f9e8d7c6b51",
+        "protocol": "REST_PUSH",
+    }
+    assert c["push"]["message_endpoint"].endswith(
+        "/api/MeMoV1/memos/?system-uuid=9e7d6c5b-4a3f-4b2e-8d1c-0f9e8d7c6b51"
+    )
+    assert re.fullmatch(r"[0-9A-F]{40}", c["certificate"]["thumbprint_sha1"]) and c["certificate"][
+        "not_after"
+    ].endswith("Z")
     assert c["authorization"]["variable"] == "NGDPKIT_PRODUCTION_AUTHORIZATION"
     import hashlib
 
-    assert c["mailbox_mapping"]["sha256"] == hashlib.sha256((prod / "mailbox-mapping.csv").read_bytes()).hexdigest()
+    assert (
+        c["mailbox_mapping"]["sha256"]
+        == hashlib.sha256((prod / "mailbox-mapping.csv").read_bytes()).hexdigest()
+    )
     assert c["mailbox_mapping"]["rows"] == 200 and c["run_id"] == prod.name
 
 
@@ -86,7 +151,11 @@ def test_html_has_no_code_no_cdn_no_secret(sample_run: dict[str, Any]) -> None:
     for folder in sample_run["folders"]:
         for page in (folder / "signoff").glob("*.html"):
             text = page.read_text(encoding="utf-8")
-            assert "import ngdpkit" not in text and "nk.start_step" not in text and "jp-InputArea" not in text
+            assert (
+                "import ngdpkit" not in text
+                and "nk.start_step" not in text
+                and "jp-InputArea" not in text
+            )
             assert not re.search(r"<(script|link|img)[^>]+(src|href)=[\"']https?://", text), page
             assert "cdn" not in text.lower() and "<script" not in text
         for path in folder.rglob("*"):
@@ -96,7 +165,16 @@ def test_html_has_no_code_no_cdn_no_secret(sample_run: dict[str, Any]) -> None:
 
 def test_overview_in_danish(sample_run: dict[str, Any]) -> None:
     text = (sample_run["folders"][0] / "signoff" / "index.html").read_text(encoding="utf-8")
-    for word in ("Godkendelsesdokument", "Eksempel Kommune (fiktiv)", "klar", "Underskrifter", "Konsulent", "Kunde", "Revisionsspor", "egne tillidsankre"):
+    for word in (
+        "Godkendelsesdokument",
+        "Eksempel Kommune (fiktiv)",
+        "klar",
+        "Underskrifter",
+        "Konsulent",
+        "Kunde",
+        "Revisionsspor",
+        "egne tillidsankre",
+    ):
         assert word in text
     assert '<html lang="da">' in text
 
@@ -113,14 +191,25 @@ def test_parameters_scrubbed_and_audit_intact(sample_run: dict[str, Any]) -> Non
     r = run_cli("audit", "verify", str(folder))
     assert r.returncode == 0 and "intact" in r.stdout
     events = [json.loads(x)["event"] for x in (folder / "audit.jsonl").read_text().splitlines()]
-    assert events[0] == "run_started" and events[-1] == "run_finished" and "checks_finished" in events and "input_read" in events
+    assert (
+        events[0] == "run_started"
+        and events[-1] == "run_finished"
+        and "checks_finished" in events
+        and "input_read" in events
+    )
     assert events.count("step") == 5
     manifest = json.loads((folder / "manifest.json").read_text())
     paths = {f["path"] for f in manifest["files"]}
     assert "audit.jsonl" in paths and "signoff/index.html" in paths and "manifest.json" not in paths
-    reads = [json.loads(x) for x in (folder / "audit.jsonl").read_text().splitlines() if '"input_read"' in x]
+    reads = [
+        json.loads(x)
+        for x in (folder / "audit.jsonl").read_text().splitlines()
+        if '"input_read"' in x
+    ]
     secrets_file = [r for r in reads if r["path"] == "sample.env"]
-    assert secrets_file and all("sha256" not in r and "size" not in r for r in secrets_file)  # by path only
+    assert secrets_file and all(
+        "sha256" not in r and "size" not in r for r in secrets_file
+    )  # by path only
     assert any(r["path"] == "mailboxes.xlsx" and len(r["sha256"]) == 64 for r in reads)
 
 
@@ -132,7 +221,9 @@ def test_bundle_has_no_secrets(sample_run: dict[str, Any]) -> None:
     with zipfile.ZipFile(zpath) as zf:
         names = zf.namelist()
         blob = b"".join(zf.read(n) for n in names)
-    assert "summary.json" in names and "findings.json" in names and "mailbox-mapping.xlsx" not in names
+    assert (
+        "summary.json" in names and "findings.json" in names and "mailbox-mapping.xlsx" not in names
+    )
     for parts in all_secret_parts(sample_run["dir"]).values():
         for part in parts:
             assert part.encode() not in blob
@@ -148,7 +239,9 @@ def test_check_json_both_environments(sample_dir: Path) -> None:
 
 
 def test_check_refuses_unknown_environment(sample_dir: Path) -> None:
-    r = run_cli("check", "--settings", str(sample_dir / "migration.toml"), "--env", "staging", "--json")
+    r = run_cli(
+        "check", "--settings", str(sample_dir / "migration.toml"), "--env", "staging", "--json"
+    )
     assert r.returncode == 2 and json.loads(r.stdout)["status"] == "unusable"
     assert "unknown environment 'staging'" in r.stderr and "Traceback" not in r.stderr
 
@@ -157,14 +250,32 @@ def notebooks_with(tmp_path: Path, name: str, code: str) -> Path:
     folder = tmp_path / "nb"
     folder.mkdir()
     nb = json.loads((REPO / "notebooks" / f"{name}.ipynb").read_text())
-    nb["cells"].insert(4, {"cell_type": "code", "id": "planted", "metadata": {}, "execution_count": None, "outputs": [], "source": code})
+    nb["cells"].insert(
+        4,
+        {
+            "cell_type": "code",
+            "id": "planted",
+            "metadata": {},
+            "execution_count": None,
+            "outputs": [],
+            "source": code,
+        },
+    )
     (folder / f"{name}.ipynb").write_text(json.dumps(nb), encoding="utf-8")
     return folder
 
 
 def test_crashing_notebook_exits_3_and_is_rendered(sample_copy: Path, tmp_path: Path) -> None:
     folder = notebooks_with(tmp_path, "03_certificate", "raise RuntimeError('planted failure')")
-    r = run_cli("run", "--settings", str(sample_copy / "migration.toml"), "--env", "test", "--notebooks", str(folder))
+    r = run_cli(
+        "run",
+        "--settings",
+        str(sample_copy / "migration.toml"),
+        "--env",
+        "test",
+        "--notebooks",
+        str(folder),
+    )
     assert r.returncode == 3, r.stdout
     assert "03_certificate crashed" in r.stdout
     run_dir = next((sample_copy / "runs" / "test").glob("2*"))
@@ -178,12 +289,23 @@ def test_crashing_notebook_exits_3_and_is_rendered(sample_copy: Path, tmp_path: 
 def test_planted_leak_is_caught(sample_copy: Path, tmp_path: Path) -> None:
     code = "import os, base64\nprint(os.environ['NGDPKIT_TEST_CERT_PASSWORD'])\nprint(base64.b64encode(os.environ['NGDPKIT_TEST_AUTHORIZATION'].encode()).decode())"
     folder = notebooks_with(tmp_path, "04_system_and_network", code)
-    r = run_cli("run", "--settings", str(sample_copy / "migration.toml"), "--env", "test", "--notebooks", str(folder))
+    r = run_cli(
+        "run",
+        "--settings",
+        str(sample_copy / "migration.toml"),
+        "--env",
+        "test",
+        "--notebooks",
+        str(folder),
+    )
     assert r.returncode == 1, r.stdout
     run_dir = next((sample_copy / "runs" / "test").glob("2*"))
     findings = json.loads((run_dir / "findings.json").read_text())["findings"]
     leaks = [f for f in findings if f["code"] == "SECRET_LEAK"]
-    assert {f["source"] for f in leaks} >= {f"runs/test/{run_dir.name}/notebooks/04_system_and_network.ipynb", f"runs/test/{run_dir.name}/signoff/04_system_and_network.html"}
+    assert {f["source"] for f in leaks} >= {
+        f"runs/test/{run_dir.name}/notebooks/04_system_and_network.ipynb",
+        f"runs/test/{run_dir.name}/signoff/04_system_and_network.html",
+    }
     assert not (run_dir / "dispatcher-config.json").exists()
     assert "removed by ngdpkit" in (run_dir / "signoff" / "04_system_and_network.html").read_text()
     assert "SECRET_LEAK" in (run_dir / "signoff" / "index.html").read_text()
@@ -207,9 +329,21 @@ def test_day_one_only_ips(tmp_path: Path, sample_dir: Path) -> None:
     assert r.returncode == 0, r.stdout + r.stderr
     run_dir = next((d / "runs" / "test").glob("2*"))
     codes = {f["code"] for f in json.loads((run_dir / "findings.json").read_text())["findings"]}
-    assert {"PENDING_SYSTEM_ID", "PENDING_CERTIFICATE", "PENDING_CONTACT_POINTS", "PENDING_MAPPING", "PENDING_DEFAULT_CONTACT_POINT"} <= codes
+    assert {
+        "PENDING_SYSTEM_ID",
+        "PENDING_CERTIFICATE",
+        "PENDING_CONTACT_POINTS",
+        "PENDING_MAPPING",
+        "PENDING_DEFAULT_CONTACT_POINT",
+    } <= codes
     assert "MAILBOX_UNMAPPED" not in codes
-    for name in ("portal-registration.json", "firewall-rules.csv", "contact-point-plan.xlsx", "server-check.ps1", "mailbox-mapping.xlsx"):
+    for name in (
+        "portal-registration.json",
+        "firewall-rules.csv",
+        "contact-point-plan.xlsx",
+        "server-check.ps1",
+        "mailbox-mapping.xlsx",
+    ):
         assert (run_dir / name).is_file(), name
     assert not (run_dir / "dispatcher-config.json").exists()
     assert "dispatcher-config.json" in (run_dir / "signoff" / "index.html").read_text()

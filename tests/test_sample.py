@@ -26,7 +26,12 @@ def test_sample_set_looks_like_a_municipality(sample_dir: Path) -> None:
     assert not test_ids & prod_ids  # different GUIDs per environment
     assert any(r[5] == "ja" for r in test_cp.iter_rows(min_row=2, values_only=True))  # one hidden
     secrets = read_dotenv(sample_dir / "sample.env")
-    assert set(secrets) == {"NGDPKIT_TEST_CERT_PASSWORD", "NGDPKIT_PRODUCTION_CERT_PASSWORD", "NGDPKIT_TEST_AUTHORIZATION", "NGDPKIT_PRODUCTION_AUTHORIZATION"}
+    assert set(secrets) == {
+        "NGDPKIT_TEST_CERT_PASSWORD",
+        "NGDPKIT_PRODUCTION_CERT_PASSWORD",
+        "NGDPKIT_TEST_AUTHORIZATION",
+        "NGDPKIT_PRODUCTION_AUTHORIZATION",
+    }
     gitignore = (sample_dir / ".gitignore").read_text()
     assert "certs/" in gitignore and "sample.env" in gitignore
 
@@ -34,14 +39,30 @@ def test_sample_set_looks_like_a_municipality(sample_dir: Path) -> None:
 def test_sample_certificates_are_oces3_shaped(sample_dir: Path) -> None:
     from cryptography import x509
 
-    root = x509.load_pem_x509_certificate((sample_dir / "certs" / "sample-test-root.pem").read_bytes())
+    root = x509.load_pem_x509_certificate(
+        (sample_dir / "certs" / "sample-test-root.pem").read_bytes()
+    )
     assert "NOT OCES3" in root.subject.rfc4514_string()
     leaf = x509.load_pem_x509_certificate((sample_dir / "certs" / "test.pem").read_bytes())
-    subject = leaf.subject.rfc4514_string({x509.NameOID.ORGANIZATION_IDENTIFIER: "organizationIdentifier", x509.NameOID.SERIAL_NUMBER: "serialNumber"})
-    assert "organizationIdentifier=NTRDK-98765433" in subject and "serialNumber=UI:DK-O:G:" in subject
-    assert leaf.public_key().key_size == 3072 and leaf.signature_algorithm_oid == x509.oid.SignatureAlgorithmOID.RSASSA_PSS
+    subject = leaf.subject.rfc4514_string(
+        {
+            x509.NameOID.ORGANIZATION_IDENTIFIER: "organizationIdentifier",
+            x509.NameOID.SERIAL_NUMBER: "serialNumber",
+        }
+    )
+    assert (
+        "organizationIdentifier=NTRDK-98765433" in subject and "serialNumber=UI:DK-O:G:" in subject
+    )
+    assert (
+        leaf.public_key().key_size == 3072
+        and leaf.signature_algorithm_oid == x509.oid.SignatureAlgorithmOID.RSASSA_PSS
+    )
     assert not any(e.oid == x509.oid.ExtensionOID.SUBJECT_ALTERNATIVE_NAME for e in leaf.extensions)
-    assert ".invalid" in str(leaf.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value[0].access_location.value)
+    assert ".invalid" in str(
+        leaf.extensions.get_extension_for_class(x509.AuthorityInformationAccess)
+        .value[0]
+        .access_location.value
+    )
 
 
 def test_regeneration_keeps_files_and_renews_expiring_certificates(tmp_path: Path) -> None:
@@ -51,7 +72,12 @@ def test_regeneration_keeps_files_and_renews_expiring_certificates(tmp_path: Pat
     assert write_sample(d) == []  # nothing to do: existing files are kept
     (d / "mailboxes.xlsx").write_bytes(b"edited by hand")
     passwords = read_dotenv(d / "sample.env")
-    short = pki.make_ca("about to expire", bits=2048, days=30, not_before=dt.datetime.now(dt.UTC) - dt.timedelta(days=1))
+    short = pki.make_ca(
+        "about to expire",
+        bits=2048,
+        days=30,
+        not_before=dt.datetime.now(dt.UTC) - dt.timedelta(days=1),
+    )
     (d / "certs" / "sample-test-root.pem").write_bytes(short.pem())
     again = write_sample(d)
     assert d / "certs" / "test.p12" in again and d / "certs" / "production.p12" not in again

@@ -12,7 +12,9 @@ from ngdpkit.scan import needles, scan_file
 from ngdpkit.system import authorization_parts
 
 SECRET = "Tr0ub4dor&3-horse/battery"
-HEADER = "Basic " + base64.b64encode(b"5b3f2c1e-8d4a-4e7b-9c2f-1a6d3e8b7c40:tok_9f8e7d6c5b4a").decode()
+HEADER = (
+    "Basic " + base64.b64encode(b"5b3f2c1e-8d4a-4e7b-9c2f-1a6d3e8b7c40:tok_9f8e7d6c5b4a").decode()
+)
 
 
 def found(path: Path, secrets: dict[str, list[str]]) -> list[str]:
@@ -47,7 +49,12 @@ def test_dataframe_print_and_workbook_cell(tmp_path: Path) -> None:
 
 def test_authorization_header_parts(tmp_path: Path) -> None:
     pins = {"AUTH": authorization_parts(HEADER)}
-    for text in (HEADER, HEADER.split()[1], "tok_9f8e7d6c5b4a", base64.b64encode(b"tok_9f8e7d6c5b4a").decode()):
+    for text in (
+        HEADER,
+        HEADER.split()[1],
+        "tok_9f8e7d6c5b4a",
+        base64.b64encode(b"tok_9f8e7d6c5b4a").decode(),
+    ):
         path = tmp_path / "x.txt"
         path.write_text(f"... {text} ...", encoding="utf-8")
         assert found(path, pins) == ["AUTH"], text

@@ -19,7 +19,7 @@ def test_repr_never_shows_the_value() -> None:
 
 def test_order_environment_file_keyring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     f = tmp_path / "s.env"
-    f.write_text('# comment\nexport A="from-file"\nB=\'quoted value\'\nC=plain\n', encoding="utf-8")
+    f.write_text("# comment\nexport A=\"from-file\"\nB='quoted value'\nC=plain\n", encoding="utf-8")
     assert S.resolve("A", secrets_file=f, environ={"A": "from-env"}).origin == "environment"
     got = S.resolve("A", secrets_file=f, environ={})
     assert got.reveal() == "from-file" and got.origin == "secrets file"

@@ -34,13 +34,22 @@ def test_server_check_script_is_filled_and_ps51_compatible(sample_dir: Path) -> 
     e = env(sample_dir, "test")
     text = server_check_script(e, thumbprint="ABCDEF")
     assert not re.search(r"__[A-Z_]+__", text)
-    assert "api.test.digitalpost.dk" in text and "ca1.cti-gov.dk" in text and "Test-NetConnection" in text
+    assert (
+        "api.test.digitalpost.dk" in text
+        and "ca1.cti-gov.dk" in text
+        and "Test-NetConnection" in text
+    )
     assert "Cert:\\LocalMachine\\My" in text and "ABCDEF" in text
     assert "\r\n" in text and balanced(text)
     for ps7_only in ("??", "?.", "-Parallel", " ? "):
         assert ps7_only not in text
     inst = install_certificate_script(e, thumbprint="ABCDEF")
-    assert "Import-PfxCertificate" in inst and "wz-web01-t" in inst and "svc-workzone-t" in inst and balanced(inst)
+    assert (
+        "Import-PfxCertificate" in inst
+        and "wz-web01-t" in inst
+        and "svc-workzone-t" in inst
+        and balanced(inst)
+    )
 
 
 def test_evidence_import(tmp_path: Path, sample_dir: Path) -> None:
@@ -52,16 +61,40 @@ def test_evidence_import(tmp_path: Path, sample_dir: Path) -> None:
         "taken_at": "2026-11-20T09:15:00Z",
         "egress_ip": "198.51.100.99",
         "checks": [
-            {"kind": "dns", "target": "api.test.digitalpost.dk", "ok": True, "detail": "80.198.95.44", "status": None},
-            {"kind": "tcp", "target": "ca1.cti-gov.dk:80", "ok": False, "detail": "remote ", "status": None},
-            {"kind": "https", "target": "https://api.test.digitalpost.dk/apis/v1", "ok": False, "detail": "401", "status": 401},
+            {
+                "kind": "dns",
+                "target": "api.test.digitalpost.dk",
+                "ok": True,
+                "detail": "80.198.95.44",
+                "status": None,
+            },
+            {
+                "kind": "tcp",
+                "target": "ca1.cti-gov.dk:80",
+                "ok": False,
+                "detail": "remote ",
+                "status": None,
+            },
+            {
+                "kind": "https",
+                "target": "https://api.test.digitalpost.dk/apis/v1",
+                "ok": False,
+                "detail": "401",
+                "status": 401,
+            },
         ],
     }
     path = tmp_path / "ev.json"
     path.write_text("\ufeff" + json.dumps(evidence), encoding="utf-8")
-    summary, found = read_evidence(path, label="ev.json", environment="test", registered_ips=e.server_ips)
+    summary, found = read_evidence(
+        path, label="ev.json", environment="test", registered_ips=e.server_ips
+    )
     assert summary["failed"] == 2 and summary["server"] == "WZ-WEB01-T"
-    assert [(f.code, f.location) for f in found] == [("NET_UNREACHABLE", "WZ-WEB01-T"), ("NET_HTTP_REFUSED", "WZ-WEB01-T"), ("NET_EGRESS_IP_UNREGISTERED", "WZ-WEB01-T")]
+    assert [(f.code, f.location) for f in found] == [
+        ("NET_UNREACHABLE", "WZ-WEB01-T"),
+        ("NET_HTTP_REFUSED", "WZ-WEB01-T"),
+        ("NET_EGRESS_IP_UNREGISTERED", "WZ-WEB01-T"),
+    ]
     assert all("WZ-WEB01-T at 2026-11-20T09:15:00Z" in f.message for f in found)
 
 
@@ -69,12 +102,23 @@ def test_firewall_and_portal(sample_dir: Path) -> None:
     prod = env(sample_dir, "production")
     rows = firewall_rules(prod)
     api = [r for r in rows if r["destination_host"] == "api.digitalpost.dk"]
-    assert {r["ip"] for r in api} == {"80.198.95.23", "80.198.95.62"} and all(r["port"] == 443 and r["basis"] == "vendor page" for r in api)
+    assert {r["ip"] for r in api} == {"80.198.95.23", "80.198.95.62"} and all(
+        r["port"] == 443 and r["basis"] == "vendor page" for r in api
+    )
     assert any(r["destination_host"] == "ca1.gov.dk" and r["basis"] == "inferred" for r in rows)
     assert any(r["direction"] == "incoming" for r in rows)
     portal = portal_registration(prod, contact_points=[], plan=None)
-    assert portal["system"]["endpoints"]["receipt_endpoint"].endswith(f"/api/MeMoV1/{prod.system_id}/receipt")
-    assert list(portal["system"]) == ["name", "protocol", "allowed_ips", "endpoints", "receipt_format", "system_id"]
+    assert portal["system"]["endpoints"]["receipt_endpoint"].endswith(
+        f"/api/MeMoV1/{prod.system_id}/receipt"
+    )
+    assert list(portal["system"]) == [
+        "name",
+        "protocol",
+        "allowed_ips",
+        "endpoints",
+        "receipt_format",
+        "system_id",
+    ]
 
 
 def test_generated_powershell_parses(sample_dir: Path) -> None:
@@ -85,14 +129,19 @@ def test_generated_powershell_parses(sample_dir: Path) -> None:
     parser = tree_sitter.Parser(tree_sitter.Language(tree_sitter_powershell.language()))
     for name in ("test", "production"):
         e = env(sample_dir, name)
-        for text in (server_check_script(e, thumbprint="ABCDEF0123"), install_certificate_script(e, thumbprint="ABCDEF0123")):
+        for text in (
+            server_check_script(e, thumbprint="ABCDEF0123"),
+            install_certificate_script(e, thumbprint="ABCDEF0123"),
+        ):
             tree = parser.parse(text.encode("utf-8"))
             bad = []
             stack = [tree.root_node]
             while stack:
                 node = stack.pop()
                 if node.type == "ERROR" or node.is_missing:
-                    bad.append((node.start_point, text.encode()[node.start_byte:node.end_byte][:60]))
+                    bad.append(
+                        (node.start_point, text.encode()[node.start_byte : node.end_byte][:60])
+                    )
                 stack.extend(node.children)
             assert not bad and not tree.root_node.has_error, bad
     broken = parser.parse(b"if ($x { Write-Host 'x' ")

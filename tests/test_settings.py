@@ -38,7 +38,13 @@ def test_minimal_settings_day_one(tmp_path: Path) -> None:
     env = s.environment("test")
     assert env.kind == "test"
     assert env.inputs.mailboxes == tmp_path / "m.xlsx"
-    assert env.pending() == ["system_id", "certificate", "contact_points", "mapping", "default_contact_point"]
+    assert env.pending() == [
+        "system_id",
+        "certificate",
+        "contact_points",
+        "mapping",
+        "default_contact_point",
+    ]
     assert s.language == "da" and s.checks.cert_warn_days == 60
 
 
@@ -48,11 +54,14 @@ def test_toml_syntax_error_is_one_line(tmp_path: Path) -> None:
 
 
 def test_every_refusal_reported_at_once(tmp_path: Path) -> None:
-    text = GOOD.replace('cvr = "98765433"', 'cvr = 98765433\ncolour = "blue"') + """
+    text = (
+        GOOD.replace('cvr = "98765433"', 'cvr = 98765433\ncolour = "blue"')
+        + """
 [environments.production]
 server_ips = "203.0.113.9"
 certificate = "missing.p12"
 """
+    )
     out = problems(write(tmp_path, text))
     joined = "\n".join(out)
     assert "organisation.cvr must be a string, not an integer (98765433)" in joined
@@ -64,7 +73,10 @@ certificate = "missing.p12"
 
 
 def test_windows_backslash_path_names_the_tab(tmp_path: Path) -> None:
-    text = GOOD.replace('server_ips = ["203.0.113.5"]', 'server_ips = ["203.0.113.5"]\ncertificate = "certs\\test.p12"')
+    text = GOOD.replace(
+        'server_ips = ["203.0.113.5"]',
+        'server_ips = ["203.0.113.5"]\ncertificate = "certs\\test.p12"',
+    )
     out = problems(write(tmp_path, text))
     assert len(out) == 1
     assert "holds a TAB" in out[0] and "single quotes" in out[0]
@@ -73,7 +85,10 @@ def test_windows_backslash_path_names_the_tab(tmp_path: Path) -> None:
 def test_single_quoted_windows_path_is_literal(tmp_path: Path) -> None:
     (tmp_path / "certs").mkdir()
     (tmp_path / "certs" / "test.p12").write_bytes(b"x")
-    text = GOOD.replace('server_ips = ["203.0.113.5"]', "server_ips = [\"203.0.113.5\"]\ncertificate = 'certs\\test.p12'")
+    text = GOOD.replace(
+        'server_ips = ["203.0.113.5"]',
+        "server_ips = [\"203.0.113.5\"]\ncertificate = 'certs\\test.p12'",
+    )
     s = load_settings(write(tmp_path, text))
     assert s.environment("test").certificate == tmp_path / "certs" / "test.p12"
 
@@ -83,7 +98,12 @@ def test_unknown_environment_and_all(tmp_path: Path) -> None:
     assert s.select(["all"]) == ["test"]
     with pytest.raises(InputError, match="unknown environment 'prod'"):
         s.select(["prod"])
-    out = problems(write(tmp_path, GOOD + "[environments.all]\nprotocol='REST_PULL'\nserver_ips=[]\nkind='test'\n"))
+    out = problems(
+        write(
+            tmp_path,
+            GOOD + "[environments.all]\nprotocol='REST_PULL'\nserver_ips=[]\nkind='test'\n",
+        )
+    )
     assert any("'all' is not allowed" in p for p in out)
 
 
@@ -95,7 +115,9 @@ def test_missing_required_keys(tmp_path: Path) -> None:
 
 
 def test_kind_defaults_to_name_and_must_be_known(tmp_path: Path) -> None:
-    out = problems(write(tmp_path, GOOD + "[environments.staging]\nprotocol='REST_PULL'\nserver_ips=[]\n"))
+    out = problems(
+        write(tmp_path, GOOD + "[environments.staging]\nprotocol='REST_PULL'\nserver_ips=[]\n")
+    )
     assert any("environments.staging.kind must be" in p for p in out)
 
 
@@ -113,13 +135,18 @@ def test_inputs_overridden_per_environment(tmp_path: Path) -> None:
 
 
 def test_wrong_type_in_checks_and_unknown_column_field(tmp_path: Path) -> None:
-    text = GOOD.replace("[environments.test]", "[inputs.columns]\npostbox = 'x'\n[environments.test]") + "[checks]\ncert_warn_days = '60'\n"
+    text = (
+        GOOD.replace("[environments.test]", "[inputs.columns]\npostbox = 'x'\n[environments.test]")
+        + "[checks]\ncert_warn_days = '60'\n"
+    )
     out = problems(write(tmp_path, text))
     assert "migration.toml: checks.cert_warn_days must be an integer, not a string ('60')" in out
     assert any("unknown key 'inputs.columns.postbox'" in p for p in out)
 
 
 def test_bad_domain_values_are_not_refused(tmp_path: Path) -> None:
-    text = GOOD.replace('cvr = "98765433"', 'cvr = "12345678"').replace('server_ips = ["203.0.113.5"]', 'server_ips = ["10.0.0.1"]\nsystem_id = "not-a-uuid"')
+    text = GOOD.replace('cvr = "98765433"', 'cvr = "12345678"').replace(
+        'server_ips = ["203.0.113.5"]', 'server_ips = ["10.0.0.1"]\nsystem_id = "not-a-uuid"'
+    )
     s = load_settings(write(tmp_path, text))
     assert s.organisation.cvr == "12345678"

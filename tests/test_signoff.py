@@ -11,29 +11,93 @@ from ngdpkit.signoff import navigation, render_overview
 
 def ctx(language: str, *, ready: bool = True, dispatcher: dict | None = None) -> dict:
     return {
-        "language": language, "organisation": "Testkommune", "cvr": "98765433", "environment": "test", "kind": "test",
-        "run_id": "20261128T120000Z-abcdef", "generated_at": dt.datetime(2026, 7, 1, 10, 30, tzinfo=dt.UTC), "kit_version": "0.1.0",
+        "language": language,
+        "organisation": "Testkommune",
+        "cvr": "98765433",
+        "environment": "test",
+        "kind": "test",
+        "run_id": "20261128T120000Z-abcdef",
+        "generated_at": dt.datetime(2026, 7, 1, 10, 30, tzinfo=dt.UTC),
+        "kit_version": "0.1.0",
         "ready": ready,
-        "steps": [{"name": "01_mailboxes", "status": "ok", "counts": "", "duration_s": 1.0}, {"name": "03_certificate", "status": "errors", "counts": "1 error", "duration_s": 0.5}],
-        "findings": [Finding("error", "CERT_EXPIRED", "The certificate expired on 2026-01-01 (181 days ago).", "certs/test.p12"), Finding("info", "NET_SKIPPED", "Network checks skipped.", "environments.test", "network"), Finding("info", "NET_SKIPPED", "OCSP skipped.", "certs/test.p12", "OCSP")],
-        "network": {"online": False, "ran_on": "laptop"}, "evidence": [],
-        "dispatcher": dispatcher, "withheld_by": ["CERT_EXPIRED"],
-        "mapping": pd.DataFrame([{"mailbox_id": "007", "subject_id": "", "mailbox_name": "Børn", "responsible_unit": "Enhed Ø", "case": "", "ngdp_guid": "", "contact_point": "", "source": "", "status": "unmapped"}]),
-        "audit_hash": "ab" * 32, "banners": ["BANNER TEXT"], "rehearsal": None, "nav": navigation(language, ["01_mailboxes"], []),
+        "steps": [
+            {"name": "01_mailboxes", "status": "ok", "counts": "", "duration_s": 1.0},
+            {"name": "03_certificate", "status": "errors", "counts": "1 error", "duration_s": 0.5},
+        ],
+        "findings": [
+            Finding(
+                "error",
+                "CERT_EXPIRED",
+                "The certificate expired on 2026-01-01 (181 days ago).",
+                "certs/test.p12",
+            ),
+            Finding(
+                "info", "NET_SKIPPED", "Network checks skipped.", "environments.test", "network"
+            ),
+            Finding("info", "NET_SKIPPED", "OCSP skipped.", "certs/test.p12", "OCSP"),
+        ],
+        "network": {"online": False, "ran_on": "laptop"},
+        "evidence": [],
+        "dispatcher": dispatcher,
+        "withheld_by": ["CERT_EXPIRED"],
+        "mapping": pd.DataFrame(
+            [
+                {
+                    "mailbox_id": "007",
+                    "subject_id": "",
+                    "mailbox_name": "Børn",
+                    "responsible_unit": "Enhed Ø",
+                    "case": "",
+                    "ngdp_guid": "",
+                    "contact_point": "",
+                    "source": "",
+                    "status": "unmapped",
+                }
+            ]
+        ),
+        "audit_hash": "ab" * 32,
+        "banners": ["BANNER TEXT"],
+        "rehearsal": None,
+        "nav": navigation(language, ["01_mailboxes"], []),
     }
 
 
 def test_danish_overview() -> None:
     html = render_overview(ctx("da", ready=False))
-    for text in ("Godkendelsesdokument", "ikke klar", "Certifikatet er udløbet", "2 kontrol(ler) sprunget over", "01-07-2026 kl. 12:30", "dispatcher-config.json er tilbageholdt: CERT_EXPIRED", "Enhed Ø", "Underskrifter", "ab" * 32, "BANNER TEXT", "fejl"):
+    for text in (
+        "Godkendelsesdokument",
+        "ikke klar",
+        "Certifikatet er udløbet",
+        "2 kontrol(ler) sprunget over",
+        "01-07-2026 kl. 12:30",
+        "dispatcher-config.json er tilbageholdt: CERT_EXPIRED",
+        "Enhed Ø",
+        "Underskrifter",
+        "ab" * 32,
+        "BANNER TEXT",
+        "fejl",
+    ):
         assert text in html, text
     assert html.count("BANNER TEXT") == 2  # top and bottom of the page
     assert '<html lang="da">' in html and "@media print" in html
 
 
 def test_english_overview_and_self_contained() -> None:
-    html = render_overview(ctx("en", dispatcher={"parameters": {"ContactPointGuid": "x"}, "ready": True, "blocking": []}))
-    for text in ("Sign-off document", "ready", "Signatures", "Consultant", "Customer", "ContactPointGuid", "2026-07-01 12:30 (Copenhagen)"):
+    html = render_overview(
+        ctx(
+            "en",
+            dispatcher={"parameters": {"ContactPointGuid": "x"}, "ready": True, "blocking": []},
+        )
+    )
+    for text in (
+        "Sign-off document",
+        "ready",
+        "Signatures",
+        "Consultant",
+        "Customer",
+        "ContactPointGuid",
+        "2026-07-01 12:30 (Copenhagen)",
+    ):
         assert text in html, text
     assert "Certifikatet er udløbet" not in html
     assert not re.search(r"(src|href)=[\"']https?://", html) and "<script" not in html

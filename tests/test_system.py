@@ -32,10 +32,15 @@ def test_cvr() -> None:
 
 
 def test_system_id_and_protocol() -> None:
-    assert check_system_id(SYS, "k") == [] and codes(check_system_id("abc", "k")) == [("SYSTEM_ID_INVALID", "error")]
+    assert check_system_id(SYS, "k") == [] and codes(check_system_id("abc", "k")) == [
+        ("SYSTEM_ID_INVALID", "error")
+    ]
     assert check_protocol("REST_PULL", "k") == []
     found = check_protocol("AS4", "k")
-    assert codes(found) == [("PROTOCOL_INVALID", "error")] and "WorkZone does not use" in found[0].message
+    assert (
+        codes(found) == [("PROTOCOL_INVALID", "error")]
+        and "WorkZone does not use" in found[0].message
+    )
 
 
 def test_push_endpoints_exactly_as_the_vendor_page() -> None:
@@ -47,15 +52,48 @@ def test_push_endpoints_exactly_as_the_vendor_page() -> None:
 def test_push_url_rules() -> None:
     ok = "https://push.kommune.dk/wz"
     assert check_push_url(ok, protocol="REST_PUSH", key="k") == []
-    assert codes(check_push_url(None, protocol="REST_PUSH", key="k")) == [("PUSH_URL_MISSING", "error")]
-    assert codes(check_push_url("http://push.kommune.dk", protocol="REST_PUSH", key="k")) == [("PUSH_URL_NOT_HTTPS", "error")]
-    for bad in ("https://localhost", "https://10.1.2.3", "https://user:pw@push.kommune.dk", "https://push.kommune.dk/?a=1", "https://push.kommune.dk/#x", "https://[fe80::1]/", "https://intranet"):
-        assert codes(check_push_url(bad, protocol="REST_PUSH", key="k")) == [("PUSH_URL_INVALID", "error")], bad
-    assert codes(check_push_url(ok, protocol="REST_PULL", key="k")) == [("PUSH_URL_UNUSED", "warning")]
+    assert codes(check_push_url(None, protocol="REST_PUSH", key="k")) == [
+        ("PUSH_URL_MISSING", "error")
+    ]
+    assert codes(check_push_url("http://push.kommune.dk", protocol="REST_PUSH", key="k")) == [
+        ("PUSH_URL_NOT_HTTPS", "error")
+    ]
+    for bad in (
+        "https://localhost",
+        "https://10.1.2.3",
+        "https://user:pw@push.kommune.dk",
+        "https://push.kommune.dk/?a=1",
+        "https://push.kommune.dk/#x",
+        "https://[fe80::1]/",
+        "https://intranet",
+    ):
+        assert codes(check_push_url(bad, protocol="REST_PUSH", key="k")) == [
+            ("PUSH_URL_INVALID", "error")
+        ], bad
+    assert codes(check_push_url(ok, protocol="REST_PULL", key="k")) == [
+        ("PUSH_URL_UNUSED", "warning")
+    ]
 
 
 def test_ip_rules() -> None:
-    found = check_ips(["80.198.95.1", "10.0.0.1", "100.64.0.1", "169.254.1.1", "127.0.0.1", "198.51.100.7", "80.198.95.0/24", "80.198.95.2/31", "80.198.95.1", "80.198.95.0/30", "nonsense", "::1", "2001:db8::1"], "k")
+    found = check_ips(
+        [
+            "80.198.95.1",
+            "10.0.0.1",
+            "100.64.0.1",
+            "169.254.1.1",
+            "127.0.0.1",
+            "198.51.100.7",
+            "80.198.95.0/24",
+            "80.198.95.2/31",
+            "80.198.95.1",
+            "80.198.95.0/30",
+            "nonsense",
+            "::1",
+            "2001:db8::1",
+        ],
+        "k",
+    )
     got = codes(found)
     assert ("IP_NOT_PUBLIC", "error") in got and sum(1 for c in got if c[0] == "IP_NOT_PUBLIC") == 5
     assert ("IP_DOCUMENTATION_RANGE", "warning") in got
@@ -88,6 +126,16 @@ def test_authorization_forms() -> None:
         text, found = check_authorization(form, SYS, "k")
         assert text == "present, matches the system" and found == []
     text, found = check_authorization(f"Basic {token}", "9e7d6c5b-4a3f-4b2e-8d1c-0f9e8d7c6b51", "k")
-    assert codes(found) == [("AUTHORIZATION_SYSTEM_MISMATCH", "error")] and "s3cr3t" not in found[0].message
-    assert codes(check_authorization("Bearer xyz", SYS, "k")[1]) == [("AUTHORIZATION_UNRECOGNISED", "warning")]
-    assert set(authorization_parts(f"Basic {token}")) >= {f"Basic {token}", token, f"{SYS}:s3cr3t-token", "s3cr3t-token"}
+    assert (
+        codes(found) == [("AUTHORIZATION_SYSTEM_MISMATCH", "error")]
+        and "s3cr3t" not in found[0].message
+    )
+    assert codes(check_authorization("Bearer xyz", SYS, "k")[1]) == [
+        ("AUTHORIZATION_UNRECOGNISED", "warning")
+    ]
+    assert set(authorization_parts(f"Basic {token}")) >= {
+        f"Basic {token}",
+        token,
+        f"{SYS}:s3cr3t-token",
+        "s3cr3t-token",
+    }

@@ -19,14 +19,23 @@ PINNED = {
 
 
 def load(name: str) -> x509.Certificate:
-    return x509.load_pem_x509_certificate((resources.files("ngdpkit") / "anchors" / name).read_bytes())
+    return x509.load_pem_x509_certificate(
+        (resources.files("ngdpkit") / "anchors" / name).read_bytes()
+    )
 
 
 def test_fingerprints_pinned() -> None:
     for name, prefix in PINNED.items():
         fp = load(name).fingerprint(hashes.SHA256()).hex().upper()
         assert fp.startswith(prefix), name
-        assert fp.endswith({"oces3-prod-root-ca.pem": "9C09", "oces3-prod-issuing-ca-1.pem": "67B8", "oces3-test-root-ca.pem": "C5EC", "oces3-test-issuing-ca-1.pem": "AF9B"}[name])
+        assert fp.endswith(
+            {
+                "oces3-prod-root-ca.pem": "9C09",
+                "oces3-prod-issuing-ca-1.pem": "67B8",
+                "oces3-test-root-ca.pem": "C5EC",
+                "oces3-test-issuing-ca-1.pem": "AF9B",
+            }[name]
+        )
 
 
 def test_bundled_files_equal_the_shared_reference() -> None:
@@ -34,7 +43,9 @@ def test_bundled_files_equal_the_shared_reference() -> None:
     if not ref.is_dir():
         return  # a wheel install has no shared/ beside it; the pins above still hold
     for name in PINNED:
-        assert (ref / name).read_bytes().strip() == (resources.files("ngdpkit") / "anchors" / name).read_bytes().strip()
+        assert (ref / name).read_bytes().strip() == (
+            resources.files("ngdpkit") / "anchors" / name
+        ).read_bytes().strip()
 
 
 def test_real_cas_chain_to_each_other_and_not_across() -> None:
@@ -43,7 +54,9 @@ def test_real_cas_chain_to_each_other_and_not_across() -> None:
         issuing.verify_directly_issued_by(root)
         root.verify_directly_issued_by(root)
     try:
-        load("oces3-test-issuing-ca-1.pem").verify_directly_issued_by(load("oces3-prod-root-ca.pem"))
+        load("oces3-test-issuing-ca-1.pem").verify_directly_issued_by(
+            load("oces3-prod-root-ca.pem")
+        )
     except (ValueError, Exception):
         pass
     else:
@@ -53,5 +66,7 @@ def test_real_cas_chain_to_each_other_and_not_across() -> None:
 def test_anchor_sets() -> None:
     a = load_trust_anchors()
     assert not a.custom
-    assert [c.subject.rfc4514_string() for c in a.roots["test"]] == ["C=DK,O=Den Danske Stat,OU=Test - cti,CN=Den Danske Stat OCES rod-CA"]
+    assert [c.subject.rfc4514_string() for c in a.roots["test"]] == [
+        "C=DK,O=Den Danske Stat,OU=Test - cti,CN=Den Danske Stat OCES rod-CA"
+    ]
     assert len(a.intermediates) == 2
