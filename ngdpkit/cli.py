@@ -275,11 +275,8 @@ def print_findings_table(payload: dict[str, Any]) -> None:
     for f in findings:
         if f["code"] == "NET_SKIPPED":
             continue
-        where = (
-            f" [{f['source']}{'!' + f['location'] if f['location'] and '!' not in f['location'] else ' ' + f['location'] if f['location'] else ''}]"
-            if f["source"] or f["location"]
-            else ""
-        )
+        place = " ".join(x for x in (f["source"], f["location"]) if x)
+        where = f" [{place}]" if place else ""
         print(f"  {f['severity']:<7} {f['code']:<32} {f['message']}{where}")
     if skipped:
         print(

@@ -570,15 +570,18 @@ class EnvironmentRun:
         }
 
     def banners(self, findings: list[Finding]) -> list[str]:
+        """The custom-trust-anchor banner follows the settings, whether or not a certificate was read."""
         from .i18n import t
 
-        out = []
-        if any(f.code == "CERT_CUSTOM_TRUST_ANCHORS" for f in findings):
-            kinds = ", ".join(
-                self.step_data("03_certificate")["results"].get("custom_anchors") or ["?"]
+        if not self.settings.trust_anchors:
+            return []
+        return [
+            t(
+                self.settings.language,
+                "custom_anchors",
+                kinds=", ".join(self.settings.trust_anchors),
             )
-            out.append(t(self.settings.language, "custom_anchors", kinds=kinds))
-        return out
+        ]
 
     def render(self, *, only_overview: bool = False) -> None:
         import pandas as pd

@@ -166,3 +166,11 @@ def test_corrupt_zip_and_missing_columns(tmp_path: Path) -> None:
     path = write_xlsx(tmp_path / "empty.xlsx", [])
     with pytest.raises(InputError, match="empty"):
         read_mailbox_export(path, label="empty.xlsx")
+
+
+def test_size_bound_names_the_size(tmp_path: Path) -> None:
+    path = tmp_path / "huge.xlsx"
+    with path.open("wb") as fh:  # sparse: costs no disk
+        fh.truncate(201 * 1024 * 1024)
+    with pytest.raises(InputError, match=r"huge.xlsx: 211 MB is over the 200 MB limit"):
+        read_mailbox_export(path, label="huge.xlsx")
