@@ -110,19 +110,32 @@ class Step:
         }
 
 
+DEFAULT_SETTINGS = "../data/sample/migration.toml"
+
+
 def _find_settings(settings: str | Path) -> Path:
-    path = Path(settings) if settings else Path()
-    if settings and path.is_file():
+    """An explicit path must exist; only the notebooks' untouched default falls back.
+
+    The default gives way to ``NGDPKIT_SETTINGS`` (how ``make lab`` and copied notebooks
+    find the customer's file), then to the sample found from the working folder upwards.
+    """
+    text = str(settings)
+    if text and text != DEFAULT_SETTINGS:
+        path = Path(text)
+        if not path.is_file():
+            raise InputError(f"settings file not found: {text}")
         return path
     env_path = os.environ.get("NGDPKIT_SETTINGS")
-    if env_path and Path(env_path).is_file():
+    if env_path:
+        if not Path(env_path).is_file():
+            raise InputError(f"settings file not found: {env_path} (from NGDPKIT_SETTINGS)")
         return Path(env_path)
     for base in (Path.cwd(), *Path.cwd().parents):
-        candidate = base / "data" / "sample" / "migration.toml"
-        if candidate.is_file():
-            return candidate
+        for candidate in (base / DEFAULT_SETTINGS, base / "data" / "sample" / "migration.toml"):
+            if candidate.is_file():
+                return candidate.resolve()
     raise InputError(
-        f"settings file not found: {settings} (set the notebook's settings parameter or NGDPKIT_SETTINGS)"
+        "settings file not found: set the notebook's settings parameter or NGDPKIT_SETTINGS"
     )
 
 

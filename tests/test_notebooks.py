@@ -91,3 +91,17 @@ def test_rehearsal_notebook_in_lab_mode(sample_copy: Path) -> None:
     assert data["status"] == "ok"
     assert data["results"]["acceptance"]["status"] == "ok"
     assert list((sample_copy / "runs" / "test").glob("*-rehearsal-*"))
+
+
+def test_settings_lookup(tmp_path: Path, sample_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ngdpkit.errors import InputError
+    from ngdpkit.steps import DEFAULT_SETTINGS, _find_settings
+
+    with pytest.raises(InputError, match="settings file not found: typo.toml"):
+        _find_settings("typo.toml")  # an explicit path never falls back to the sample
+    monkeypatch.setenv("NGDPKIT_SETTINGS", str(sample_dir / "migration.toml"))
+    assert _find_settings(DEFAULT_SETTINGS) == sample_dir / "migration.toml"
+    monkeypatch.delenv("NGDPKIT_SETTINGS")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(InputError):
+        _find_settings(DEFAULT_SETTINGS)
