@@ -279,3 +279,21 @@ def test_concurrent_probes_and_progress(ca: trustme.CA, serve: Any) -> None:
     )
     assert found == [] and len(lines) == 10 and lines[-1].startswith("network checks: 10/10")
     assert time.monotonic() - start < 10 * 0.2
+
+
+def test_https_proxy_is_honoured(
+    ca: trustme.CA, serve: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    s = serve(server_ctx(ca.issue_cert("localhost")))
+    assert (
+        probe(s.url(), timeout=5, verify=verify_ctx(ca), client_ctx=None, authorization=None) == []
+    )
+    with socket.socket() as sock:  # a proxy address where nothing listens
+        sock.bind(("127.0.0.1", 0))
+        dead = sock.getsockname()[1]
+    monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{dead}")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    assert probe(
+        s.url(), timeout=5, verify=verify_ctx(ca), client_ctx=None, authorization=None
+    ) == [("NET_UNREACHABLE", "error")]

@@ -347,3 +347,38 @@ def test_against_ngdp_path_through_the_override(
         and acc["status"] == "ok"
         and [s["status"] for s in acc["steps"]] == ["ok"] * 4
     )
+
+
+def test_simulate_command_prints_url_and_ca(sample_dir: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "ngdpkit",
+            "simulate",
+            "--settings",
+            str(sample_dir / "migration.toml"),
+            "--env",
+            "test",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        first = proc.stdout.readline()
+        second = proc.stdout.readline()
+        assert first.startswith(
+            "NgDP simulator for test (test): https://127.0.0.1:"
+        ) and first.rstrip().endswith("/apis/v1")
+        ca_file = Path(second.split(": ", 1)[1].strip())
+        assert ca_file.is_file() and b"BEGIN CERTIFICATE" in ca_file.read_bytes()
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=20)
+    assert proc.returncode == 0
