@@ -77,10 +77,6 @@ def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
     return sorted(findings, key=lambda f: _RANK[f.severity])
 
 
-def has_code(findings: Iterable[Finding], code: str) -> bool:
-    return any(f.code == code for f in findings)
-
-
 def findings_frame(findings: Iterable[Finding]) -> Any:
     """The findings as a pandas DataFrame (severity, code, message, source, location)."""
     import pandas as pd

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
-import os
 import secrets
 import shutil
 import socket
@@ -283,7 +282,3 @@ def run_probes(
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
     return found
-
-
-def https_proxy() -> str | None:
-    return os.environ.get("HTTPS_PROXY") or os.environ.get("https_proxy")

@@ -8,7 +8,6 @@ and images are embedded. The overview (``index.html``) gathers the run.
 
 from __future__ import annotations
 
-import datetime as dt
 import shutil
 import subprocess
 import sys
@@ -375,7 +374,3 @@ def print_pdf(html: Path, pdf: Path, *, timeout: float = 120) -> str | None:
         except (OSError, subprocess.TimeoutExpired) as exc:
             return f"{browser} could not print the PDF ({type(exc).__name__})"
     return None if pdf.is_file() and pdf.stat().st_size > 0 else f"{browser} did not write the PDF"
-
-
-def now_iso() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
