@@ -339,9 +339,10 @@ def validity_timeline(items: list[tuple[str, str, str]], *, now_iso: str) -> str
     return STYLE + f'<div class="nk"><table style="width:auto">{"".join(rows)}</table></div>'
 
 
-def key_values(pairs: list[tuple[str, Any]]) -> HTML:
+def key_values(pairs: list[tuple[str, Any]], *, title: str = "") -> HTML:
     return HTML(
         STYLE
+        + (f"<h3 class='nk'>{escape(title)}</h3>" if title else "")
         + '<div class="nk">'
         + table(
             [(k, "" if v is None else v) for k, v in pairs],
@@ -352,10 +353,11 @@ def key_values(pairs: list[tuple[str, Any]]) -> HTML:
 
 
 def records_table(
-    records: list[dict[str, Any]], columns: list[str], *, limit: int = MAX_ROWS
+    records: list[dict[str, Any]], columns: list[str], *, limit: int = MAX_ROWS, title: str = ""
 ) -> HTML:
     return HTML(
         STYLE
+        + (f"<h3 class='nk'>{escape(title)}</h3>" if title else "")
         + '<div class="nk">'
         + table(([r.get(c, "") for c in columns] for r in records), columns, limit=limit)
         + "</div>"

@@ -658,7 +658,7 @@ def show_system(step: Step, system: dict[str, Any]) -> display.HTML:
             ("Receipt endpoint", system["push_endpoints"]["receipt_endpoint"]),
             ("Message endpoint", system["push_endpoints"]["message_endpoint"]),
         ]
-    return display.key_values(pairs)
+    return display.key_values(pairs, title=t(step.language, "system"))
 
 
 def portal_registration(step: Step) -> dict[str, Any]:
@@ -699,7 +699,7 @@ def show_portal(step: Step, portal: dict[str, Any]) -> display.HTML:
         ]
     pairs.append(("5. Receipt format / Kvitteringsformat", sys_["receipt_format"]))
     pairs.append(("6. Contact points / Kontaktpunkter", len(portal["contact_points"] or [])))
-    return display.key_values(pairs)
+    return display.key_values(pairs, title=t(step.language, "portal"))
 
 
 def firewall_rules(step: Step) -> list[dict[str, Any]]:
@@ -719,11 +719,14 @@ def firewall_rules(step: Step) -> list[dict[str, Any]]:
 
 def show_firewall(rows: list[dict[str, Any]]) -> display.HTML:
     return display.records_table(
-        rows, ["destination_host", "ip", "port", "protocol", "direction", "purpose", "basis"]
+        rows,
+        ["destination_host", "ip", "port", "protocol", "direction", "purpose", "basis"],
+        title=t(display.language(), "firewall"),
     )
 
 
-def probe_evidence(step: Step) -> list[dict[str, Any]]:
+def probe_evidence(step: Step) -> display.HTML:
+    """Findings from the servers' own check files (``probe_evidence``), by server and time."""
     from .servercheck import read_evidence
 
     summaries = []
@@ -738,7 +741,14 @@ def probe_evidence(step: Step) -> list[dict[str, Any]]:
         step.add(found)
         summaries.append(summary)
     step.results["evidence"] = summaries
-    return summaries
+    title = t(step.language, "evidence")
+    if not summaries:
+        return display.HTML(
+            display.STYLE
+            + f'<div class="nk"><h3>{title}</h3><p>{t(step.language, "no_evidence")}</p></div>'
+        )
+    columns = ["server", "taken_at", "egress_ip", "checks", "failed", "file"]
+    return display.records_table(summaries, columns, title=title)
 
 
 def network_checks(step: Step) -> list[Finding]:
