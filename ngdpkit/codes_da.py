@@ -18,6 +18,7 @@ TITLES = {
     "PENDING_MAPPING": "Tilknytningsfilen mangler endnu",
     "PENDING_DEFAULT_CONTACT_POINT": "Standard-kontaktpunkt (ContactPointGuid) mangler endnu",
     "PENDING_RECIPIENT_ID": "Modtager til accepttesten mangler",
+    "REHEARSAL_RECIPIENT_INVALID": "Modtagertypen skal være CPR eller CVR",
     "MAILBOX_ID_MISSING": "Postkasse uden ID",
     "MAILBOX_ID_INVALID": "Ugyldigt postkasse-ID",
     "MAILBOX_ID_DUPLICATE": "Postkasse-ID optræder flere gange",

@@ -193,6 +193,14 @@ def run_flow(
                 "rehearsal.recipient_id",
             )
         )
+    if reh.recipient_id_type not in ("CPR", "CVR"):
+        found.append(
+            F.error(
+                "REHEARSAL_RECIPIENT_INVALID",
+                f"[rehearsal] recipient_id_type {reh.recipient_id_type!r} must be CPR or CVR.",
+                "rehearsal.recipient_id_type",
+            )
+        )
     identity = _load_identity(settings, env, found)
     header, token = _authorization(settings, env, against, found)
     if any(f.severity == "error" for f in found) or identity is None or header is None:

@@ -15,6 +15,7 @@ import getpass
 import json
 import os
 import secrets as pysecrets
+import signal
 import socket
 import subprocess
 import sys
@@ -33,6 +34,7 @@ from .settings import Environment, Settings, load_settings
 from .steps import STEP_NAMES
 
 INCOMPLETE = "INCOMPLETE"
+INTERRUPTED = "INTERRUPTED"
 LATEST = "LATEST"
 CHILD_MARK = "NGDPKIT_RUN_DIR="
 
@@ -268,9 +270,19 @@ def run(
         for th in threads:
             th.join(timeout=5)
     except KeyboardInterrupt:
+        # Mark each run as interrupted (nbclient turns a SIGINT during execution into a dead
+        # kernel, which would otherwise read as a crash), then make sure every child hears it.
+        for folder in folders.values():
+            (folder / INTERRUPTED).write_text(
+                "Interrupted by the user (Ctrl-C).\n", encoding="utf-8"
+            )
+        if os.name != "nt":  # a Windows console already delivers Ctrl-C to every process
+            for proc in procs.values():
+                if proc.poll() is None:
+                    proc.send_signal(signal.SIGINT)
         for proc in procs.values():
             try:
-                proc.wait(timeout=30)
+                proc.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 proc.kill()
         return 130, [folders[n] for n in chosen if n in folders]
@@ -438,6 +450,11 @@ class EnvironmentRun:
                 km=km,
             )
         except Exception as exc:  # PapermillExecutionError, a dead kernel, a missing kernel
+            if (
+                getattr(exc, "ename", "") == "KeyboardInterrupt"
+                or (self.run_dir / INTERRUPTED).exists()
+            ):
+                raise KeyboardInterrupt from exc
             reason = (
                 getattr(exc, "ename", type(exc).__name__)
                 + ": "
@@ -781,6 +798,7 @@ def run_environment(
             code = 1 if any(f.severity == "error" for f in findings) else 0
         r.finish(code, "crashed" if code == 3 else F.status_of(findings))
     except KeyboardInterrupt:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # finish the record, whatever else arrives
         r.finish(130, "interrupted")
         r.log(f"{name}: interrupted; {r.run_dir} stays marked {INCOMPLETE}")
         return 130

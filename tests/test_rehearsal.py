@@ -382,3 +382,24 @@ def test_simulate_command_prints_url_and_ca(sample_dir: Path) -> None:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=20)
     assert proc.returncode == 0
+
+
+def test_recipient_type_must_be_cpr_or_cvr(sample_dir: Path, tmp_path: Path) -> None:
+    d = _copy(sample_dir, tmp_path)
+    text = (
+        (d / "migration.toml")
+        .read_text()
+        .replace('recipient_id_type = "CPR"', 'recipient_id_type = "P-nummer"')
+    )
+    (d / "migration.toml").write_text(text)
+    code, folder = rehearse(d / "migration.toml", "test", progress=lambda line: None)
+    acc = json.loads((folder / "acceptance.json").read_text())
+    assert code == 1 and acc["findings"][0]["code"] == "REHEARSAL_RECIPIENT_INVALID"
+    assert acc["steps"] == [
+        {
+            "name": "prepare",
+            "status": "failed",
+            "duration_s": acc["steps"][0]["duration_s"],
+            "detail": "REHEARSAL_RECIPIENT_INVALID",
+        }
+    ]

@@ -362,3 +362,47 @@ def test_refused_input_exits_2_before_any_work(tmp_path: Path, sample_dir: Path)
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert "certificate: file not found: nope.p12" in r.stderr
     assert not (d / "runs").exists()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_ctrl_c_exits_130_and_leaves_the_run_incomplete(sample_copy: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import time
+
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "ngdpkit",
+            "run",
+            "--settings",
+            str(sample_copy / "migration.toml"),
+            "--env",
+            "test",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if "2/5 02_contact_points …" in line:
+            break
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGINT)
+    rest = proc.stdout.read()
+    assert proc.wait(timeout=90) == 130, rest
+    run_dir = next((sample_copy / "runs" / "test").glob("2*"))
+    assert (run_dir / "INCOMPLETE").exists() and not (
+        sample_copy / "runs" / "test" / "LATEST"
+    ).exists()
+    last = json.loads((run_dir / "audit.jsonl").read_text().splitlines()[-1])
+    assert (
+        last["event"] == "run_finished"
+        and last["status"] == "interrupted"
+        and last["exit_code"] == 130
+    )
+    assert "Traceback" not in rest
