@@ -125,3 +125,32 @@ def test_every_finding_code_has_a_danish_title() -> None:
     table = readme.split("## Finding codes", 1)[1].split("\n## ", 1)[0]
     codes = set(re.findall(r"`([A-Z][A-Z0-9_]+)`", table))
     assert codes <= set(TITLES), sorted(codes - set(TITLES))
+
+
+def test_wheel_carries_every_module_and_data_file(tmp_path: Path) -> None:
+    """A wheel install must run on its own: subpackages, notebooks, anchors, schemas, templates."""
+    import zipfile
+
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(tmp_path),
+            str(REPO),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    names = zipfile.ZipFile(next(tmp_path.glob("ngdpkit-*.whl"))).namelist()
+    sources = {
+        p.relative_to(REPO).as_posix()
+        for p in (REPO / "ngdpkit").rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+    assert sources <= set(names), sorted(sources - set(names))

@@ -1,0 +1,218 @@
+"""The step framework: one :class:`Step` per notebook, its step file, its display.
+
+A Step carries the settings, the environment, the findings and the results of
+one notebook. ``finish_step`` writes ``steps/NN_*.json``, the only file a notebook
+writes; the runner writes everything else from those files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .. import display
+from .. import findings as F
+from ..errors import InputError
+from ..findings import Finding
+from ..i18n import status_word, t
+from ..secrets import Secret, resolve
+from ..settings import Environment, Settings, load_settings
+
+STEP_SCHEMA = "ngdpkit/step/1"
+STEP_NAMES = (
+    "01_mailboxes",
+    "02_contact_points",
+    "03_certificate",
+    "04_system_and_network",
+    "05_dispatcher_config",
+)
+LAB_DIR = "lab"
+
+
+@dataclass
+class Step:
+    """One step of one environment's run."""
+
+    name: str
+    settings: Settings
+    env: Environment
+    run_dir: Path | None
+    online: bool
+    findings: list[Finding] = field(default_factory=list)
+    results: dict[str, Any] = field(default_factory=dict)
+    inputs_read: list[dict[str, Any]] = field(default_factory=list)
+    cache: dict[str, dict[str, Any]] = field(default_factory=dict)
+    started: float = field(default_factory=time.monotonic)
+    quiet: bool = False
+
+    @property
+    def language(self) -> str:
+        return self.settings.language
+
+    def add(self, findings: list[Finding]) -> list[Finding]:
+        self.findings.extend(findings)
+        return findings
+
+    def rel(self, path: Path | None) -> str:
+        return self.settings.rel(path)
+
+    def record_input(self, path: Path, *, by_path_only: bool = False) -> None:
+        """Note an input file (path, size, SHA-256) for the audit trail; secrets files by path only."""
+        entry: dict[str, Any] = {"path": self.rel(path)}
+        if not by_path_only and path.is_file():
+            data = path.read_bytes()
+            entry.update(size=len(data), sha256=hashlib.sha256(data).hexdigest())
+        if entry not in self.inputs_read:
+            self.inputs_read.append(entry)
+
+    def secret(self, name: str | None, *, label: str) -> Secret | None:
+        if self.settings.secrets_file is not None:
+            self.record_input(self.settings.secrets_file, by_path_only=True)
+        return resolve(name, secrets_file=self.settings.secrets_file, label=label)
+
+    def previous(self, name: str) -> dict[str, Any]:
+        """Results of an earlier step: its step file, or computed again through the package."""
+        if name in self.cache:
+            return self.cache[name]
+        if self.run_dir is not None:
+            path = self.run_dir / "steps" / f"{name}.json"
+            if path.is_file():
+                data = json.loads(path.read_text(encoding="utf-8"))
+                self.cache[name] = data["results"]
+                return data["results"]
+        from .pipeline import RUNNERS
+
+        earlier = Step(
+            name, self.settings, self.env, None, self.online, cache=self.cache, quiet=True
+        )
+        RUNNERS[name](earlier)
+        self.cache[name] = earlier.results
+        return earlier.results
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schema": STEP_SCHEMA,
+            "step": self.name,
+            "environment": self.env.name,
+            "status": F.status_of(self.findings),
+            "duration_s": round(time.monotonic() - self.started, 3),
+            "findings": [f.to_dict() for f in self.findings],
+            "results": self.results,
+            "inputs_read": self.inputs_read,
+            "interpreter": sys.executable,
+        }
+
+
+DEFAULT_SETTINGS = "../data/sample/migration.toml"
+
+
+def _find_settings(settings: str | Path) -> Path:
+    """An explicit path must exist; only the notebooks' untouched default falls back.
+
+    The default gives way to ``NGDPKIT_SETTINGS`` (how ``make lab`` and copied notebooks
+    find the customer's file), then to the sample found from the working folder upwards.
+    """
+    text = str(settings)
+    if text and text != DEFAULT_SETTINGS:
+        path = Path(text)
+        if not path.is_file():
+            raise InputError(f"settings file not found: {text}")
+        return path
+    env_path = os.environ.get("NGDPKIT_SETTINGS")
+    if env_path:
+        if not Path(env_path).is_file():
+            raise InputError(f"settings file not found: {env_path} (from NGDPKIT_SETTINGS)")
+        return Path(env_path)
+    for base in (Path.cwd(), *Path.cwd().parents):
+        for candidate in (base / DEFAULT_SETTINGS, base / "data" / "sample" / "migration.toml"):
+            if candidate.is_file():
+                return candidate.resolve()
+    raise InputError(
+        "settings file not found: set the notebook's settings parameter or NGDPKIT_SETTINGS"
+    )
+
+
+def lab_run_dir(settings: Settings, environment: str) -> Path:
+    return settings.base_dir / "runs" / environment / LAB_DIR
+
+
+def start_step(
+    name: str,
+    *,
+    settings: str | Path,
+    environment: str,
+    run_dir: str | Path = "",
+    online: bool = False,
+) -> Step:
+    """Open a step: read the settings, pick the environment and the run folder, show a title.
+
+    An empty ``run_dir`` means a JupyterLab session: ``runs/<env>/lab/``, overwritable
+    and marked "not for sign-off".
+    """
+    parsed = load_settings(_find_settings(settings))
+    env = parsed.environment(environment)
+    display.set_language(parsed.language)
+    lab = not run_dir
+    folder = lab_run_dir(parsed, environment) if lab else Path(run_dir)
+    (folder / "steps").mkdir(parents=True, exist_ok=True)
+    if lab:
+        (folder / "NOT-FOR-SIGNOFF.txt").write_text(
+            t(parsed.language, "lab") + "\n", encoding="utf-8"
+        )
+    return Step(name=name, settings=parsed, env=env, run_dir=folder, online=online)
+
+
+def header(step: Step) -> display.HTML:
+    """The step's heading: what, for whom, which environment."""
+    s = step.settings
+    title = t(s.language, f"step_{step.name}")
+    lab = (
+        f'<p class="banner">{t(s.language, "lab")}</p>'
+        if step.run_dir and step.run_dir.name == LAB_DIR
+        else ""
+    )
+    return display.HTML(
+        display.STYLE
+        + f'<div class="nk"><h2>{title}</h2>{lab}<p>{t(s.language, "organisation")}: <b>{s.organisation.name}</b> (CVR {s.organisation.cvr}) · '
+        f"{t(s.language, 'environment')}: <b>{step.env.name}</b> ({step.env.kind})</p></div>"
+    )
+
+
+def finish_step(step: Step) -> display.HTML:
+    """Write ``steps/NN_*.json`` atomically and show the step's status."""
+    data = step.to_json()
+    if step.run_dir is not None:
+        target = step.run_dir / "steps" / f"{step.name}.json"
+        tmp = target.with_suffix(".json.tmp")
+        tmp.write_text(
+            json.dumps(data, ensure_ascii=False, indent=1, default=str), encoding="utf-8"
+        )
+        os.replace(tmp, target)
+    status = data["status"]
+    sev = {"ok": "ok", "warnings": "warning", "errors": "error"}[status]
+    return display.HTML(
+        display.STYLE
+        + f'<div class="nk"><p>{t(step.language, "status")}: {display.badge(sev, status_word(step.language, status))} · {len(step.findings)} {t(step.language, "findings").lower()} · {data["duration_s"]:.1f} s</p></div>'
+    )
+
+
+def show_findings(step: Step) -> display.HTML:
+    return display.show_findings(step.findings)
+
+
+def pending(step: Step, key: str, what: str) -> None:
+    step.add(
+        [
+            F.warning(
+                f"PENDING_{key.upper()}",
+                f"{key} is not set yet: {what}.",
+                f"environments.{step.env.name}.{key}",
+            )
+        ]
+    )

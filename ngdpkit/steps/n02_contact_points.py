@@ -1,0 +1,151 @@
+"""Step 02: contact points and the mailbox mapping."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import display
+from ..i18n import t
+from .core import Step, pending
+
+
+def mailboxes_from_step(step: Step) -> Any:
+    from ..mailboxes import frame_from_records
+
+    return frame_from_records(step.previous("01_mailboxes")["mailboxes"])
+
+
+def load_contact_points(step: Step) -> Any:
+    from ..contact_points import read_contact_points
+
+    path = step.env.contact_points
+    if path is None:
+        pending(
+            step,
+            "contact_points",
+            "the mapping cannot be checked against NgDP; a contact point plan is proposed instead",
+        )
+        step.results["contact_points"] = None
+        return None
+    cps = read_contact_points(path, label=step.rel(path), system_id=step.env.system_id)
+    step.record_input(path)
+    step.add(cps.findings)
+    step.results["contact_points"] = [p.to_dict() for p in cps.points]
+    return cps
+
+
+def load_mapping_file(step: Step) -> Any:
+    from ..mapping import read_mapping_file
+
+    path = step.env.mapping
+    if path is None:
+        pending(
+            step,
+            "mapping",
+            "only the export's own GUIDs and the contact points' translations map mailboxes",
+        )
+        return None
+    mapping = read_mapping_file(path, label=step.rel(path))
+    step.record_input(path)
+    step.add(mapping.findings)
+    return mapping
+
+
+def map_mailboxes(step: Step, frame: Any, contact_points: Any, mapping_file: Any) -> Any:
+    from ..mapping import contact_point_plan, suggest
+    from ..mapping import map_mailboxes as do_map
+
+    env = step.env
+    if not env.default_contact_point:
+        pending(step, "default_contact_point", "the dispatcher's ContactPointGuid is not known")
+    points = contact_points.points if contact_points is not None else None
+    result = do_map(
+        frame,
+        mapping=mapping_file,
+        contact_points=points,
+        system_id=env.system_id,
+        default_contact_point=env.default_contact_point,
+        export_label=step.previous("01_mailboxes")["source"],
+        export_sheet=step.previous("01_mailboxes")["sheet"],
+        contact_points_label=step.rel(env.contact_points),
+    )
+    step.add(result.findings)
+    if points:
+        result.suggestions = suggest(result, points)
+    if contact_points is None:
+        result.plan = contact_point_plan(frame)
+    step.results.update(
+        mapping=result.frame.to_dict(orient="records"),
+        counts=result.counts(),
+        suggestions=None
+        if result.suggestions is None
+        else result.suggestions.to_dict(orient="records"),
+        plan=result.plan,
+    )
+    return result
+
+
+def show_unmapped(mapping: Any) -> display.HTML:
+    frame = mapping.frame[mapping.frame["status"].isin(["unmapped", "unknown contact point"])]
+    lang = display.language()
+    html = display.STYLE + '<div class="nk">'
+    if not len(frame):
+        html += f"<p>{display.badge('ok')} {t(lang, 'unmapped')}: {t(lang, 'none')}</p>"
+    else:
+        rows = [
+            (*r[:4], t(lang, r[4]))
+            for r in frame[
+                ["mailbox_id", "subject_id", "mailbox_name", "responsible_unit", "status"]
+            ].itertuples(index=False)
+        ]
+        html += display.table(
+            rows,
+            [
+                t(lang, "mailbox_id"),
+                "Emne/Subject",
+                t(lang, "mailbox_name"),
+                t(lang, "responsible_unit"),
+                t(lang, "mapping_status"),
+            ],
+        )
+    if mapping.suggestions is not None and len(mapping.suggestions):
+        html += "<h4>Forslag / Suggestions (mapping-suggestions.xlsx)</h4>" + display.table(
+            mapping.suggestions[
+                ["Mailbox ID", "Mailbox name", "Contact point name", "Score"]
+            ].itertuples(index=False),
+            [t(lang, "mailbox_id"), t(lang, "mailbox_name"), t(lang, "contact_point"), "Score"],
+        )
+    return display.HTML(html + "</div>")
+
+
+def show_mapping_by_unit(mapping: Any) -> display.HTML:
+    return display.HTML(display.mapping_by_unit_html(mapping.frame))
+
+
+def show_plan(step: Step) -> display.HTML:
+    plan = step.results.get("plan") or []
+    if not plan:
+        return display.HTML("")
+    rows = [
+        (
+            p["name"],
+            ", ".join(p["targets"]),
+            p["mailboxes"],
+            " ".join(p["translations"][:12]) + (" …" if len(p["translations"]) > 12 else ""),
+        )
+        for p in plan
+    ]
+    return display.HTML(
+        display.STYLE
+        + '<div class="nk"><h4>contact-point-plan.xlsx</h4>'
+        + display.table(
+            rows,
+            [
+                t(step.language, "contact_point"),
+                "Targets",
+                t(step.language, "count"),
+                "Postkasse IDs",
+            ],
+        )
+        + "</div>"
+    )

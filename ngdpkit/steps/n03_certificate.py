@@ -1,0 +1,162 @@
+"""Step 03: the environment's FOCES3/VOCES3 certificate."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from .. import display
+from .. import findings as F
+from ..i18n import t
+from ..secrets import SHORT_SECRET, Secret
+from .core import Step, pending
+
+
+def check_certificate(step: Step) -> dict[str, Any] | None:
+    """Load and check this environment's certificate; returns its facts (None when unreadable)."""
+    from ..certificates import check_certificate as do_check
+    from ..certificates import load_certificate
+    from ..system import check_cvr
+    from ..trust import load_trust_anchors
+
+    env, s = step.env, step.settings
+    step.add(check_cvr(s.organisation.cvr))
+    step.results.update(
+        certificate=None, certificate_file=step.rel(env.certificate), public_only=False
+    )
+    if env.certificate is None:
+        pending(
+            step,
+            "certificate",
+            "order a FOCES3/VOCES3 certificate per environment through MitID Erhverv",
+        )
+        return None
+    step.record_input(env.certificate)
+    anchors = load_trust_anchors(s.trust_anchors, rel=s.rel)
+    for files in s.trust_anchors.values():
+        for p in files:
+            step.record_input(p)
+    password: Secret | None = None
+    is_public = env.certificate.suffix.lower() in (".pem", ".cer", ".crt", ".der")
+    if not is_public:
+        if not env.certificate_password_env:
+            step.add(
+                [
+                    F.error(
+                        "SECRET_MISSING",
+                        "certificate_password_env is not set, so the .p12/.pfx cannot be opened; name the environment variable that holds its password.",
+                        f"environments.{env.name}.certificate_password_env",
+                    )
+                ]
+            )
+        else:
+            password = step.secret(
+                env.certificate_password_env, label=f"Password of {step.rel(env.certificate)}"
+            )
+            if password is None:
+                step.add(
+                    [
+                        F.error(
+                            "SECRET_MISSING",
+                            f"No password for {step.rel(env.certificate)}: set the environment variable {env.certificate_password_env} (or put it in the secrets file).",
+                            f"environments.{env.name}.certificate_password_env",
+                        )
+                    ]
+                )
+            elif len(password.reveal()) < SHORT_SECRET:
+                step.add(
+                    [
+                        F.warning(
+                            "SECRET_TOO_SHORT",
+                            f"The value of {password.name} is under {SHORT_SECRET} characters; the leak scan matches it as a whole token only.",
+                            f"environments.{env.name}.certificate_password_env",
+                        )
+                    ]
+                )
+    loaded = load_certificate(env.certificate, label=step.rel(env.certificate), password=password)
+    facts, found = do_check(
+        loaded,
+        kind=env.kind,
+        anchors=anchors,
+        cvr=s.organisation.cvr,
+        warn_days=s.checks.cert_warn_days,
+        error_days=s.checks.cert_error_days,
+        label=step.rel(env.certificate),
+    )
+    step.add(found)
+    step.results.update(
+        certificate=facts, public_only=loaded.public_only, custom_anchors=list(anchors.custom_kinds)
+    )
+    if step.online and loaded.leaf is not None:
+        from ..revocation import check_revocation
+
+        step.add(
+            check_revocation(
+                loaded.leaf,
+                loaded.extra,
+                anchors,
+                timeout=s.checks.probe_timeout_s,
+                label=step.rel(env.certificate),
+            )
+        )
+    elif loaded.leaf is not None:
+        step.add(
+            [
+                F.info(
+                    "NET_SKIPPED",
+                    "OCSP revocation check skipped (offline; run with --online).",
+                    step.rel(env.certificate),
+                    "OCSP",
+                )
+            ]
+        )
+    return facts
+
+
+def certificate_card(step: Step, facts: dict[str, Any] | None) -> display.HTML:
+    return display.HTML(
+        display.certificate_card(
+            facts, label=step.rel(step.env.certificate) or "certificate", kind=step.env.kind
+        )
+    )
+
+
+def validity_timeline(step: Step, facts: dict[str, Any] | None) -> display.HTML:
+    items = (
+        [(f"{step.env.name}: {facts['common_name']}", facts["not_before"], facts["not_after"])]
+        if facts
+        else []
+    )
+    return display.HTML(
+        display.validity_timeline(items, now_iso=dt.datetime.now(dt.UTC).isoformat())
+    )
+
+
+def installation_steps(step: Step, facts: dict[str, Any] | None) -> display.HTML:
+    """The operations steps, and the PowerShell script the runner writes as install-certificate.ps1."""
+    from ..servercheck import install_certificate_script
+
+    thumb = facts["thumbprint_sha1"] if facts else None
+    step.results["install_script"] = install_certificate_script(step.env, thumbprint=thumb)
+    servers = (
+        ", ".join(f"{s.name} ({s.role})" if s.role else s.name for s in step.env.servers) or "?"
+    )
+    lines = [
+        ("1", f"Servers / servere: {servers}"),
+        (
+            "2",
+            "Import into Cert:\\LocalMachine\\My with a non-exportable private key (install-certificate.ps1)",
+        ),
+        (
+            "3",
+            f"Grant {step.env.service_account or 'the WorkZone service account'} read access to the private key",
+        ),
+        ("4", f"Verify the thumbprint: {thumb or '(unknown until the certificate can be read)'}"),
+        ("5", "Run server-check.ps1 on every server and hand back its JSON (probe_evidence)"),
+    ]
+    return display.HTML(
+        display.STYLE
+        + '<div class="nk">'
+        + display.table(lines, ["#", t(step.language, "step")])
+        + "</div>"
+    )

@@ -1,0 +1,269 @@
+"""Step 04: the sender/receiver system, the portal, the firewall and the network."""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+
+from .. import display
+from .. import findings as F
+from ..findings import Finding
+from ..i18n import t
+from ..secrets import SHORT_SECRET
+from .core import Step, pending
+
+
+def check_system(step: Step) -> dict[str, Any]:
+    from ..network import official_api_url
+    from ..system import (
+        check_authorization,
+        check_ips,
+        check_protocol,
+        check_push_url,
+        check_system_id,
+        push_endpoints,
+    )
+
+    env = step.env
+    key = f"environments.{env.name}"
+    if not env.system_id:
+        pending(
+            step,
+            "system_id",
+            "create the sender/receiver system in Administrativ Adgang with the values below",
+        )
+    step.add(check_system_id(env.system_id, f"{key}.system_id"))
+    step.add(check_protocol(env.protocol, f"{key}.protocol"))
+    step.add(check_push_url(env.push_base_url, protocol=env.protocol, key=f"{key}.push_base_url"))
+    step.add(check_ips(env.server_ips, f"{key}.server_ips"))
+    auth_text = "not configured"
+    if env.authorization_env:
+        secret = step.secret(
+            env.authorization_env, label="Authorization header from Administrativ Adgang"
+        )
+        if secret is None:
+            step.add(
+                [
+                    F.error(
+                        "SECRET_MISSING",
+                        f"No authorization header: set the environment variable {env.authorization_env} (or put it in the secrets file).",
+                        f"{key}.authorization_env",
+                    )
+                ]
+            )
+            auth_text = "missing"
+        else:
+            if len(secret.reveal()) < SHORT_SECRET:
+                step.add(
+                    [
+                        F.warning(
+                            "SECRET_TOO_SHORT",
+                            f"The value of {secret.name} is under {SHORT_SECRET} characters; the leak scan matches it as a whole token only.",
+                            f"{key}.authorization_env",
+                        )
+                    ]
+                )
+            auth_text, found = check_authorization(
+                secret.reveal(), env.system_id, f"{key}.authorization_env"
+            )
+            step.add(found)
+    elif env.system_id:
+        step.add(
+            [
+                F.error(
+                    "SECRET_MISSING",
+                    "authorization_env is not set: name the environment variable that holds the portal's authorization header.",
+                    f"{key}.authorization_env",
+                )
+            ]
+        )
+    if env.ngdp_api_url:
+        sev = F.error if env.kind == "production" else F.warning
+        step.add(
+            [
+                sev(
+                    "NGDP_API_URL_OVERRIDDEN",
+                    f"ngdp_api_url is overridden to {env.ngdp_api_url}; the dispatcher configuration keeps the official {official_api_url(env.kind)}.",
+                    f"{key}.ngdp_api_url",
+                )
+            ]
+        )
+    endpoints = (
+        push_endpoints(env.push_base_url, env.system_id or "<systemid>")
+        if env.protocol == "REST_PUSH" and env.push_base_url
+        else None
+    )
+    system = {
+        "system_id": env.system_id,
+        "system_name": env.system_name,
+        "protocol": env.protocol,
+        "server_ips": list(env.server_ips),
+        "push_endpoints": endpoints,
+        "authorization": auth_text,
+        "api_base_url": official_api_url(env.kind),
+    }
+    step.results["system"] = system
+    return system
+
+
+def show_system(step: Step, system: dict[str, Any]) -> display.HTML:
+    pairs: list[tuple[str, Any]] = [
+        ("System ID", system["system_id"] or "PENDING"),
+        ("System name", system["system_name"]),
+        ("Protocol", system["protocol"]),
+        ("Server IPs", ", ".join(system["server_ips"])),
+        ("Authorization", system["authorization"]),
+        ("NgDP API", system["api_base_url"]),
+    ]
+    if system["push_endpoints"]:
+        pairs += [
+            ("Receipt endpoint", system["push_endpoints"]["receipt_endpoint"]),
+            ("Message endpoint", system["push_endpoints"]["message_endpoint"]),
+        ]
+    return display.key_values(pairs, title=t(step.language, "system"))
+
+
+def portal_registration(step: Step) -> dict[str, Any]:
+    from ..network import portal_registration as build
+
+    prior = step.previous("02_contact_points")
+    cps = prior.get("contact_points")
+    points = None
+    if cps is not None:
+        points = [
+            {
+                "name": p["name"],
+                "id": p["id"],
+                "targets": p["targets"],
+                "visible": p["visible"],
+                "translations": [
+                    f"{a}:{b}" if b is not None else str(a) for a, b in p["translations"]
+                ],
+            }
+            for p in cps
+        ]
+    portal = build(step.env, contact_points=points, plan=prior.get("plan"))
+    step.results["portal"] = portal
+    return portal
+
+
+def show_portal(step: Step, portal: dict[str, Any]) -> display.HTML:
+    sys_ = portal["system"]
+    pairs: list[tuple[str, Any]] = [
+        ("1. System name / Systemnavn", sys_["name"]),
+        ("2. Protocol / Protokol", sys_["protocol"]),
+        ("3. IP addresses / IP-adresser", ", ".join(sys_["allowed_ips"])),
+    ]
+    if sys_["endpoints"]:
+        pairs += [
+            ("4a. Receipt endpoint / Kvitteringer", sys_["endpoints"]["receipt_endpoint"]),
+            ("4b. Message endpoint / MeMo", sys_["endpoints"]["message_endpoint"]),
+        ]
+    pairs.append(("5. Receipt format / Kvitteringsformat", sys_["receipt_format"]))
+    pairs.append(("6. Contact points / Kontaktpunkter", len(portal["contact_points"] or [])))
+    return display.key_values(pairs, title=t(step.language, "portal"))
+
+
+def firewall_rules(step: Step) -> list[dict[str, Any]]:
+    from ..network import FIREWALL_COLUMNS
+    from ..network import firewall_rules as build
+    from ..servercheck import server_check_script
+
+    rows = build(step.env)
+    step.results["firewall"] = rows
+    step.results["firewall_columns"] = list(FIREWALL_COLUMNS)
+    facts = step.previous("03_certificate").get("certificate")
+    step.results["server_check_script"] = server_check_script(
+        step.env, thumbprint=facts["thumbprint_sha1"] if facts else None
+    )
+    return rows
+
+
+def show_firewall(rows: list[dict[str, Any]]) -> display.HTML:
+    return display.records_table(
+        rows,
+        ["destination_host", "ip", "port", "protocol", "direction", "purpose", "basis"],
+        title=t(display.language(), "firewall"),
+    )
+
+
+def probe_evidence(step: Step) -> display.HTML:
+    """Findings from the servers' own check files (``probe_evidence``), by server and time."""
+    from ..servercheck import read_evidence
+
+    summaries = []
+    for path in step.env.probe_evidence:
+        step.record_input(path)
+        summary, found = read_evidence(
+            path,
+            label=step.rel(path),
+            environment=step.env.name,
+            registered_ips=step.env.server_ips,
+        )
+        step.add(found)
+        summaries.append(summary)
+    step.results["evidence"] = summaries
+    title = t(step.language, "evidence")
+    if not summaries:
+        return display.HTML(
+            display.STYLE
+            + f'<div class="nk"><h3>{title}</h3><p>{t(step.language, "no_evidence")}</p></div>'
+        )
+    columns = ["server", "taken_at", "egress_ip", "checks", "failed", "file"]
+    return display.records_table(summaries, columns, title=title)
+
+
+def network_checks(step: Step) -> list[Finding]:
+    """Live checks from this machine (``--online``), else one NET_SKIPPED."""
+    from ..network import NGDP, destinations
+
+    env = step.env
+    ran = socket.gethostname()
+    step.results["network"] = {"online": step.online, "ran_on": ran}
+    if not step.online:
+        return step.add(
+            [
+                F.info(
+                    "NET_SKIPPED",
+                    "Network checks skipped (offline; run with --online on a machine inside the customer's network, or use server-check.ps1).",
+                    f"environments.{env.name}",
+                    "network",
+                )
+            ]
+        )
+    from ..probes import Probe, run_probes
+
+    probes = []
+    api = (env.ngdp_api_url or NGDP[env.kind]["api"]).rstrip("/")
+    probes.append(
+        Probe(
+            "NgDP API",
+            f"{api}/receipts/",
+            "ngdp",
+            () if env.ngdp_api_url else NGDP[env.kind]["ips"],
+        )
+    )
+    for d in destinations(env)[1:]:
+        probes.append(Probe(d.host, f"{d.scheme}://{d.host}/", d.scheme, inferred=d.inferred))
+    sys_ = step.results.get("system") or {}
+    for name, url in (sys_.get("push_endpoints") or {}).items():
+        probes.append(Probe(name, url, "push", inferred=True))
+    authorization = None
+    if env.authorization_env:
+        secret = step.secret(env.authorization_env, label="Authorization header")
+        authorization = secret.reveal() if secret else None
+    import ssl
+
+    verify: Any = (
+        ssl.create_default_context(cafile=str(env.ngdp_api_ca)) if env.ngdp_api_ca else True
+    )
+    found = run_probes(
+        probes,
+        timeout=step.settings.checks.probe_timeout_s,
+        total=step.settings.checks.probe_total_s,
+        verify=verify,
+        authorization=authorization,
+        source=f"environments.{env.name}",
+        progress=None if step.quiet else (lambda line: print(line, flush=True)),
+    )
+    return step.add(found)

@@ -1,0 +1,88 @@
+"""The same steps, in-process and in order: what ``ngdpkit check`` runs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..findings import Finding
+from ..settings import Settings
+from .core import STEP_NAMES, Step
+from .n01_mailboxes import load_mailboxes
+from .n02_contact_points import (
+    load_contact_points,
+    load_mapping_file,
+    mailboxes_from_step,
+    map_mailboxes,
+)
+from .n03_certificate import check_certificate
+from .n04_system_and_network import (
+    check_system,
+    firewall_rules,
+    network_checks,
+    portal_registration,
+    probe_evidence,
+)
+from .n05_dispatcher_config import dispatcher_config
+
+
+def _run_01(step: Step) -> None:
+    load_mailboxes(step)
+
+
+def _run_02(step: Step) -> None:
+    frame = mailboxes_from_step(step)
+    cps = load_contact_points(step)
+    mapping_file = load_mapping_file(step)
+    map_mailboxes(step, frame, cps, mapping_file)
+
+
+def _run_03(step: Step) -> None:
+    facts = check_certificate(step)
+    from ..servercheck import install_certificate_script
+
+    step.results["install_script"] = install_certificate_script(
+        step.env, thumbprint=facts["thumbprint_sha1"] if facts else None
+    )
+
+
+def _run_04(step: Step) -> None:
+    check_system(step)
+    portal_registration(step)
+    firewall_rules(step)
+    probe_evidence(step)
+    network_checks(step)
+
+
+def _run_05(step: Step) -> None:
+    dispatcher_config(step)
+
+
+RUNNERS = {
+    "01_mailboxes": _run_01,
+    "02_contact_points": _run_02,
+    "03_certificate": _run_03,
+    "04_system_and_network": _run_04,
+    "05_dispatcher_config": _run_05,
+}
+
+
+def run_all(
+    settings: Settings,
+    environment: str,
+    *,
+    online: bool = False,
+    extra: list[Finding] | None = None,
+) -> list[Step]:
+    """Every step in-process, in order, sharing results: what ``ngdpkit check`` does."""
+    env = settings.environment(environment)
+    cache: dict[str, dict[str, Any]] = {}
+    steps = []
+    for name in STEP_NAMES:
+        step = Step(name, settings, env, None, online, cache=cache, quiet=True)
+        RUNNERS[name](step)
+        if name == "03_certificate" and extra:
+            step.add(extra)
+        cache[name] = step.results
+        cache[f"{name}:findings"] = {"findings": [f.to_dict() for f in step.findings]}
+        steps.append(step)
+    return steps
