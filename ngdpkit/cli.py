@@ -542,8 +542,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def cmd_child(args: argparse.Namespace) -> int:
+    from .environment_run import run_environment
     from .findings import Finding
-    from .runner import run_environment
 
     extra = [Finding.from_dict(d) for d in json.loads(args.extra)]
     return run_environment(

@@ -549,8 +549,8 @@ def rehearse(
     progress: Callable[[str], None] = print,
 ) -> tuple[int, Path]:
     """Run the acceptance flow and write its run folder; returns (exit code, folder)."""
+    from .environment_run import new_run_dir
     from .outputs import atomic_write, write_json
-    from .runner import new_run_dir
 
     settings = load_settings(settings_path)
     env = settings.environment(name)

@@ -1,0 +1,564 @@
+"""One environment's run, in its own process: from an empty folder to a manifest (contract §6, §7).
+
+The order is the contract's: execute the notebooks (each in a kernel started while
+the previous one runs) → scrub parameter copies → write JSON/CSV/XLSX → render
+HTML (and PDF) → scan every file → the audit's last records → ``manifest.json``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import json
+import os
+import secrets as pysecrets
+import signal
+import socket
+import time
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from . import findings as F
+from .audit import AUDIT, FINISHED, AuditTrail, write_manifest
+from .errors import StepCrashed
+from .findings import Finding
+from .settings import Environment, Settings, load_settings
+from .steps import STEP_NAMES
+
+INCOMPLETE = "INCOMPLETE"
+INTERRUPTED = "INTERRUPTED"
+LATEST = "LATEST"
+CHILD_MARK = "NGDPKIT_RUN_DIR="
+
+
+def default_out(settings: Settings) -> Path:
+    return settings.base_dir / "runs"
+
+
+def notebook_source(name: str, folder: Path | None = None) -> Path:
+    """The packaged notebook, or the customised copy in ``folder`` when it has one."""
+    if folder is not None and (folder / f"{name}.ipynb").is_file():
+        return folder / f"{name}.ipynb"
+    return Path(str(resources.files("ngdpkit") / "notebooks" / f"{name}.ipynb"))
+
+
+def new_run_dir(out: Path, environment: str) -> Path:
+    """``<out>/<env>/<YYYYMMDDTHHMMSSZ>-<6 hex>/``, created exclusively (never reused)."""
+    base = out / environment
+    base.mkdir(parents=True, exist_ok=True)
+    while True:
+        name = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}-{pysecrets.token_hex(3)}"
+        path = base / name
+        try:
+            path.mkdir()
+            return path
+        except FileExistsError:
+            continue
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "?"
+
+
+def _ci_job() -> str | None:
+    for var in ("CI_JOB_URL", "GITHUB_RUN_ID", "BUILD_BUILDID", "CI_JOB_ID"):
+        if os.environ.get(var):
+            return f"{var}={os.environ[var]}"
+    return None
+
+
+def scrub_notebook(path: Path, settings: Settings) -> None:
+    """Remove papermill's copies of the parameters (metadata and injected cell show only names)."""
+    import nbformat
+
+    nb = nbformat.read(str(path), as_version=4)
+    meta = nb.metadata.get("papermill", {})
+    if "parameters" in meta:
+        meta["parameters"] = {k: "(scrubbed)" for k in meta["parameters"]}
+    for key in ("input_path", "output_path"):
+        if key in meta:
+            meta[key] = Path(meta[key]).name
+    for cell in nb.cells:
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            cell.source = "# Parameters injected by ngdpkit run (values scrubbed from this copy)"
+            cell.outputs = [] if cell.cell_type == "code" else cell.get("outputs")
+    from .outputs import atomic_write
+
+    atomic_write(path, nbformat.writes(nb))
+
+
+class EnvironmentRun:
+    """One environment's run, from an empty folder to a manifest."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        env: Environment,
+        out: Path,
+        *,
+        online: bool,
+        pdf: bool,
+        extra: list[Finding],
+        notebooks: Path | None = None,
+    ) -> None:
+        self.notebooks = notebooks
+        self.settings = settings
+        self.env = env
+        self.online = online
+        self.pdf = pdf
+        self.extra = list(extra)
+        self.run_dir = new_run_dir(out, env.name)
+        (self.run_dir / INCOMPLETE).write_text("This run has not finished.\n", encoding="utf-8")
+        self.trail = AuditTrail(self.run_dir / AUDIT)
+        self.timings: dict[str, float] = {}
+        self.phases: dict[str, float] = {}
+        self.first_kernel: Any = None
+        self.crashed: str | None = None
+        self.outputs: list[Path] = []
+
+    def rel(self, path: Path) -> str:
+        return self.settings.rel(path)
+
+    def log(self, text: str) -> None:
+        print(text, flush=True)
+
+    def start(self) -> None:
+        s = self.settings
+        self.trail.append(
+            "run_started",
+            settings=self.rel(s.path),
+            settings_sha256=s.raw_sha256,
+            environment=self.env.name,
+            kind=self.env.kind,
+            kit_version=__version__,
+            user=_user(),
+            host=socket.gethostname(),
+            ci_job=_ci_job(),
+            online=self.online,
+            run_id=self.run_dir.name,
+        )
+
+    def launch_kernel(self) -> Any:
+        """Start a python3 kernel now, so it boots while the previous notebook executes."""
+        from jupyter_client.manager import KernelManager
+
+        km = KernelManager(kernel_name="python3")
+        km.start_kernel(cwd=str(self.run_dir))
+        return km
+
+    def execute(self) -> None:
+        import papermill as pm
+
+        (self.run_dir / "notebooks").mkdir(exist_ok=True)
+        (self.run_dir / "steps").mkdir(exist_ok=True)
+        seen_inputs: set[str] = set()
+        next_km = self.first_kernel or self.launch_kernel()
+        self.first_kernel = None
+        try:
+            for i, name in enumerate(STEP_NAMES, start=1):
+                km, next_km = next_km, (self.launch_kernel() if i < len(STEP_NAMES) else None)
+                try:
+                    self.execute_one(pm, i, name, km, seen_inputs)
+                finally:
+                    km.shutdown_kernel(now=True)
+        finally:
+            if next_km is not None:
+                next_km.shutdown_kernel(now=True)
+
+    def execute_one(self, pm: Any, i: int, name: str, km: Any, seen_inputs: set[str]) -> None:
+        """One notebook, in its own (already started) kernel."""
+        out_nb = self.run_dir / "notebooks" / f"{name}.ipynb"
+        self.log(f"  {i}/{len(STEP_NAMES)} {name} …")
+        t0 = time.monotonic()
+        try:
+            pm.execute_notebook(
+                str(notebook_source(name, self.notebooks)),
+                str(out_nb),
+                parameters={
+                    "environment": self.env.name,
+                    "settings": str(self.settings.path),
+                    "run_dir": str(self.run_dir),
+                    "online": self.online,
+                },
+                kernel_name="python3",
+                progress_bar=False,
+                log_output=False,
+                cwd=str(self.run_dir),
+                km=km,
+            )
+        except Exception as exc:  # PapermillExecutionError, a dead kernel, a missing kernel
+            if (
+                getattr(exc, "ename", "") == "KeyboardInterrupt"
+                or (self.run_dir / INTERRUPTED).exists()
+            ):
+                raise KeyboardInterrupt from exc
+            reason = (
+                getattr(exc, "ename", type(exc).__name__)
+                + ": "
+                + str(getattr(exc, "evalue", exc)).splitlines()[0][:300]
+            )
+            self.timings[name] = time.monotonic() - t0
+            self.crashed = name
+            self.trail.append(
+                "step",
+                step=name,
+                status="crashed",
+                duration_s=round(self.timings[name], 3),
+                error=reason,
+            )
+            self.log(f"  {name} crashed: {reason}")
+            if out_nb.is_file():
+                scrub_notebook(out_nb, self.settings)
+            raise StepCrashed(name, reason) from exc
+        self.timings[name] = time.monotonic() - t0
+        scrub_notebook(out_nb, self.settings)
+        data = self.step_data(name)
+        for entry in data.get("inputs_read", []):
+            if entry["path"] not in seen_inputs:
+                seen_inputs.add(entry["path"])
+                self.trail.append("input_read", **entry)
+        counts = {
+            s: sum(1 for f in data["findings"] if f["severity"] == s)
+            for s in ("error", "warning", "info")
+        }
+        self.trail.append(
+            "step",
+            step=name,
+            status=data["status"],
+            duration_s=round(self.timings[name], 3),
+            counts=counts,
+        )
+        self.log(f"  {i}/{len(STEP_NAMES)} {name}: {data['status']} ({self.timings[name]:.1f} s)")
+
+    def step_data(self, name: str) -> dict[str, Any]:
+        path = self.run_dir / "steps" / f"{name}.json"
+        if not path.is_file():
+            return {"status": "missing", "findings": [], "results": {}, "inputs_read": []}
+        return json.loads(path.read_text(encoding="utf-8"))
+
+    def all_findings(self) -> list[Finding]:
+        found: list[Finding] = []
+        for name in STEP_NAMES:
+            found += [Finding.from_dict(d) for d in self.step_data(name)["findings"]]
+        return found + self.extra
+
+    def write_outputs(self) -> None:
+        import pandas as pd
+
+        from .outputs import (
+            atomic_write,
+            firewall_csv_bytes,
+            mapping_csv_bytes,
+            write_json,
+            write_mapping_workbook,
+            write_plan,
+            write_suggestions,
+        )
+
+        d = self.run_dir
+        findings = self.all_findings()
+        self.outputs.append(write_json(d / "findings.json", self.findings_json(findings)))
+        s2 = self.step_data("02_contact_points")["results"]
+        if s2.get("mapping") is not None:
+            frame = pd.DataFrame.from_records(s2["mapping"])
+            mapping_findings = [
+                f.to_dict()
+                for f in findings
+                if f.code.startswith(("MAILBOX_", "CONTACT_POINT", "MAPPING_", "CELL_"))
+            ]
+            self.outputs.append(atomic_write(d / "mailbox-mapping.csv", mapping_csv_bytes(frame)))
+            self.outputs.append(
+                write_mapping_workbook(d / "mailbox-mapping.xlsx", frame, mapping_findings)
+            )
+        if s2.get("plan"):
+            self.outputs.append(write_plan(d / "contact-point-plan.xlsx", s2["plan"]))
+        if s2.get("suggestions"):
+            self.outputs.append(
+                write_suggestions(d / "mapping-suggestions.xlsx", s2["suggestions"])
+            )
+        s3 = self.step_data("03_certificate")["results"]
+        if s3.get("install_script"):
+            self.outputs.append(atomic_write(d / "install-certificate.ps1", s3["install_script"]))
+        s4 = self.step_data("04_system_and_network")["results"]
+        if s4.get("portal"):
+            self.outputs.append(write_json(d / "portal-registration.json", s4["portal"]))
+        if s4.get("firewall") is not None:
+            self.outputs.append(
+                atomic_write(
+                    d / "firewall-rules.csv",
+                    firewall_csv_bytes(s4["firewall"], s4["firewall_columns"]),
+                )
+            )
+        if s4.get("server_check_script"):
+            self.outputs.append(atomic_write(d / "server-check.ps1", s4["server_check_script"]))
+        config = self.dispatcher()
+        if config is not None:
+            self.outputs.append(write_json(d / "dispatcher-config.json", config))
+
+    def dispatcher(self) -> dict[str, Any] | None:
+        s5 = self.step_data("05_dispatcher_config")["results"]
+        config = s5.get("dispatcher")
+        if config is None:
+            return None
+        # Findings the runner adds (reuse, leaks) decide too.
+        from .dispatcher import blocking
+
+        own, other = blocking(self.extra, self.env)
+        if own:
+            return None
+        if other:
+            config = {
+                **config,
+                "ready": False,
+                "blocking": sorted(set(config["blocking"]) | set(other)),
+            }
+        return config
+
+    def findings_json(self, findings: list[Finding]) -> dict[str, Any]:
+        status = "crashed" if self.crashed else F.status_of(findings)
+        return {
+            "environment": self.env.name,
+            "status": status,
+            "error": f"{self.crashed} crashed" if self.crashed else None,
+            "findings": [f.to_dict() for f in F.sort_findings(findings)],
+        }
+
+    def banners(self, findings: list[Finding]) -> list[str]:
+        """The custom-trust-anchor banner follows the settings, whether or not a certificate was read."""
+        from .i18n import t
+
+        if not self.settings.trust_anchors:
+            return []
+        return [
+            t(
+                self.settings.language,
+                "custom_anchors",
+                kinds=", ".join(self.settings.trust_anchors),
+            )
+        ]
+
+    def render(self, *, only_overview: bool = False) -> None:
+        import pandas as pd
+
+        from .i18n import t
+        from .outputs import atomic_write
+        from .signoff import (
+            navigation,
+            print_pdf,
+            render_firewall,
+            render_notebook,
+            render_overview,
+            render_portal,
+            step_title,
+        )
+
+        lang = self.settings.language
+        sign = self.run_dir / "signoff"
+        sign.mkdir(exist_ok=True)
+        findings = self.all_findings()
+        banners = self.banners(findings)
+        names = [n for n in STEP_NAMES if (self.run_dir / "notebooks" / f"{n}.ipynb").is_file()]
+        rehearsal = latest_rehearsal(self.run_dir.parent)
+        extra_links = [("portal.html", t(lang, "portal")), ("firewall.html", t(lang, "firewall"))]
+        nav = navigation(lang, names, extra_links)
+        if not only_overview:
+            for name in names:
+                render_notebook(
+                    self.run_dir / "notebooks" / f"{name}.ipynb",
+                    sign / f"{name}.html",
+                    title=step_title(lang, name),
+                    language=lang,
+                    banners=banners,
+                    nav=nav,
+                )
+            s4 = self.step_data("04_system_and_network")["results"]
+            if s4.get("portal"):
+                atomic_write(
+                    sign / "portal.html",
+                    render_portal(s4["portal"], language=lang, nav=nav, banners=banners),
+                )
+            if s4.get("firewall") is not None:
+                atomic_write(
+                    sign / "firewall.html",
+                    render_firewall(
+                        s4["firewall"],
+                        s4["firewall_columns"],
+                        language=lang,
+                        nav=nav,
+                        banners=banners,
+                        environment=self.env.name,
+                    ),
+                )
+        steps = []
+        for name in STEP_NAMES:
+            data = self.step_data(name)
+            status = "crashed" if name == self.crashed else data["status"]
+            counts = {
+                s: sum(1 for f in data["findings"] if f["severity"] == s)
+                for s in ("error", "warning", "info")
+            }
+            steps.append(
+                {
+                    "name": name,
+                    "status": status,
+                    "counts": ", ".join(f"{n} {t(lang, s)}" for s, n in counts.items() if n),
+                    "duration_s": self.timings.get(name, 0.0),
+                }
+            )
+        s2 = self.step_data("02_contact_points")["results"]
+        s5 = self.step_data("05_dispatcher_config")["results"]
+        config = None if any(f.code == "SECRET_LEAK" for f in findings) else self.dispatcher()
+        ctx = {
+            "language": lang,
+            "organisation": self.settings.organisation.name,
+            "cvr": self.settings.organisation.cvr,
+            "environment": self.env.name,
+            "kind": self.env.kind,
+            "run_id": self.run_dir.name,
+            "generated_at": dt.datetime.now(dt.UTC),
+            "kit_version": __version__,
+            "ready": bool(config and config["ready"])
+            and not self.crashed
+            and F.status_of(findings) != "errors",
+            "steps": steps,
+            "findings": findings,
+            "network": self.step_data("04_system_and_network")["results"].get("network"),
+            "evidence": self.step_data("04_system_and_network")["results"].get("evidence"),
+            "dispatcher": config,
+            "withheld_by": (s5.get("withheld_by") or [])
+            + (["SECRET_LEAK"] if any(f.code == "SECRET_LEAK" for f in findings) else []),
+            "mapping": pd.DataFrame.from_records(s2["mapping"]) if s2.get("mapping") else None,
+            "audit_hash": self.trail.hashes.get("checks_finished"),
+            "banners": banners,
+            "rehearsal": f"../../{rehearsal.name}/signoff/index.html" if rehearsal else None,
+            "nav": nav,
+        }
+        atomic_write(sign / "index.html", render_overview(ctx))
+        if self.pdf and not only_overview:
+            why = print_pdf(sign / "index.html", sign / "signoff.pdf")
+            if why:
+                self.log(f"  PDF: {why}")
+
+    def phase(self, name: str, started: float) -> None:
+        self.phases[name] = round(self.phases.get(name, 0.0) + time.monotonic() - started, 3)
+
+    def finish(self, code: int, status: str) -> None:
+        self.trail.append(
+            FINISHED,
+            status=status,
+            exit_code=code,
+            durations={k: round(v, 3) for k, v in self.timings.items()},
+            phases=self.phases,
+        )
+        write_manifest(self.run_dir, self.trail)
+
+
+def latest_rehearsal(env_dir: Path) -> Path | None:
+    found = sorted(
+        (
+            p
+            for p in env_dir.glob("*-rehearsal-*")
+            if (p / "acceptance.json").is_file() and not (p / INCOMPLETE).exists()
+        ),
+        key=lambda p: p.name,
+    )
+    return found[-1] if found else None
+
+
+def run_environment(
+    settings_path: Path,
+    name: str,
+    out: Path,
+    *,
+    online: bool,
+    pdf: bool,
+    extra: list[Finding],
+    notebooks: Path | None = None,
+) -> int:
+    """The child: one environment from start to manifest. Returns the exit code."""
+    from .audit import record_outputs
+    from .outputs import write_json
+    from .scan import environment_secrets, scrub_folder
+
+    settings = load_settings(settings_path)
+    env = settings.environment(name)
+    r = EnvironmentRun(settings, env, out, online=online, pdf=pdf, extra=extra, notebooks=notebooks)
+    print(f"{CHILD_MARK}{r.run_dir}", flush=True)
+    r.first_kernel = r.launch_kernel()  # boots while the rest of the kit is imported
+    r.log(f"{name}: {r.run_dir}")
+    code = 0
+    try:
+        r.start()
+        try:
+            r.execute()
+        except StepCrashed:
+            code = 3
+        findings = r.all_findings()
+        r.trail.append(
+            "checks_finished",
+            status="crashed" if r.crashed else F.status_of(findings),
+            counts={
+                s: sum(1 for f in findings if f.severity == s) for s in ("error", "warning", "info")
+            },
+        )
+        t0 = time.monotonic()
+        r.write_outputs()
+        r.phase("outputs", t0)
+        t0 = time.monotonic()
+        r.render()
+        r.phase("render", t0)
+        t0 = time.monotonic()
+        secrets = environment_secrets(r.settings, r.env)
+        leaks = scrub_folder(r.run_dir, secrets, skip=(INCOMPLETE,))
+        r.phase("scan", t0)
+        if leaks:
+            for path, names in leaks:
+                r.extra.append(
+                    F.error(
+                        "SECRET_LEAK",
+                        f"{r.rel(path)} held the secret {', '.join(names)} and was replaced by a stub.",
+                        r.rel(path),
+                    )
+                )
+                r.trail.append(
+                    "secret_leak", file=path.relative_to(r.run_dir).as_posix(), variables=names
+                )
+            (r.run_dir / "dispatcher-config.json").unlink(missing_ok=True)
+            write_json(r.run_dir / "findings.json", r.findings_json(r.all_findings()))
+            r.render(only_overview=True)
+            scrub_folder(r.run_dir, secrets, skip=(INCOMPLETE,))
+        t0 = time.monotonic()
+        record_outputs(r.trail, r.run_dir, skip=(INCOMPLETE,))
+        r.phase("audit", t0)
+        findings = r.all_findings()
+        if code == 0:
+            code = 1 if any(f.severity == "error" for f in findings) else 0
+        r.finish(code, "crashed" if code == 3 else F.status_of(findings))
+    except KeyboardInterrupt:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # finish the record, whatever else arrives
+        r.finish(130, "interrupted")
+        r.log(f"{name}: interrupted; {r.run_dir} stays marked {INCOMPLETE}")
+        return 130
+    except Exception as exc:
+        code = 3
+        try:
+            r.finish(3, f"crashed: {type(exc).__name__}: {exc}")
+        except Exception:
+            pass
+        r.log(f"{name}: the kit crashed: {type(exc).__name__}: {exc}")
+        return 3
+    finally:
+        if r.first_kernel is not None:  # never leave a pre-started kernel behind
+            r.first_kernel.shutdown_kernel(now=True)
+    (r.run_dir / INCOMPLETE).unlink(missing_ok=True)
+    if code != 3:
+        (r.run_dir.parent / LATEST).write_text(r.run_dir.name + "\n", encoding="utf-8")
+    r.log(
+        f"{name}: {'crashed in ' + r.crashed if r.crashed else F.status_of(r.all_findings())} → {r.run_dir / 'signoff' / 'index.html'}"
+    )
+    return code
