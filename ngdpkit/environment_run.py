@@ -342,7 +342,7 @@ class EnvironmentRun:
             )
         ]
 
-    def render(self, *, only_overview: bool = False) -> None:
+    def render(self, *, only_overview: bool = False, pdf_again: bool = False) -> None:
         import pandas as pd
 
         from .i18n import t
@@ -439,7 +439,7 @@ class EnvironmentRun:
             "nav": nav,
         }
         atomic_write(sign / "index.html", render_overview(ctx))
-        if self.pdf and not only_overview:
+        if self.pdf and (pdf_again or not only_overview):
             why = print_pdf(sign / "index.html", sign / "signoff.pdf")
             if why:
                 self.log(f"  PDF: {why}")
@@ -530,7 +530,10 @@ def run_environment(
                 )
             (r.run_dir / "dispatcher-config.json").unlink(missing_ok=True)
             write_json(r.run_dir / "findings.json", r.findings_json(r.all_findings()))
-            r.render(only_overview=True)
+            # The PDF was printed from the overview before the scan, and its compressed text
+            # cannot be searched: drop it and print it again from the clean overview.
+            (r.run_dir / "signoff" / "signoff.pdf").unlink(missing_ok=True)
+            r.render(only_overview=True, pdf_again=r.pdf)
             scrub_folder(r.run_dir, secrets, skip=(INCOMPLETE,))
         t0 = time.monotonic()
         record_outputs(r.trail, r.run_dir, skip=(INCOMPLETE,))

@@ -150,6 +150,17 @@ def error_body(
     return {"code": code, "message": message, "fieldErrors": field_errors or []}
 
 
+def page_of(ids: list[str]) -> dict[str, Any]:
+    """NgDP's paged list of UUIDs (all on one page here)."""
+    return {
+        "content": ids,
+        "number": 0,
+        "size": len(ids),
+        "totalElements": len(ids),
+        "totalPages": 1,
+    }
+
+
 def field_error(field_name: str, code: str, message: str, value: Any) -> dict[str, Any]:
     return {
         "resource": "memo",
@@ -323,17 +334,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         state = self.server.state
         with state.lock:
             if path == f"{API}/memos":
-                ids = list(state.inbox)
-                self._send(
-                    200,
-                    {
-                        "content": ids,
-                        "number": 0,
-                        "size": len(ids),
-                        "totalElements": len(ids),
-                        "totalPages": 1,
-                    },
-                )
+                self._send(200, page_of(list(state.inbox)))
             elif path.startswith(f"{API}/memos/"):
                 memo_id = path[len(f"{API}/memos/") :]
                 if memo_id in state.inbox:
@@ -341,17 +342,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 else:
                     self._send(404, error_body("NOT_FOUND", f"No MeMo {memo_id}."))
             elif path == f"{API}/receipts":
-                ids = list(state.receipts)
-                self._send(
-                    200,
-                    {
-                        "content": ids,
-                        "number": 0,
-                        "size": len(ids),
-                        "totalElements": len(ids),
-                        "totalPages": 1,
-                    },
-                )
+                self._send(200, page_of(list(state.receipts)))
             elif path.startswith(f"{API}/receipts/"):
                 rid = path[len(f"{API}/receipts/") :]
                 if rid not in state.receipts:

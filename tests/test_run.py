@@ -289,6 +289,9 @@ def test_crashing_notebook_exits_3_and_is_rendered(sample_copy: Path, tmp_path: 
 def test_planted_leak_is_caught(sample_copy: Path, tmp_path: Path) -> None:
     code = "import os, base64\nprint(os.environ['NGDPKIT_TEST_CERT_PASSWORD'])\nprint(base64.b64encode(os.environ['NGDPKIT_TEST_AUTHORIZATION'].encode()).decode())"
     folder = notebooks_with(tmp_path, "04_system_and_network", code)
+    from ngdpkit.signoff import find_browser
+
+    pdf = ["--pdf"] if find_browser() else []
     r = run_cli(
         "run",
         "--settings",
@@ -297,6 +300,7 @@ def test_planted_leak_is_caught(sample_copy: Path, tmp_path: Path) -> None:
         "test",
         "--notebooks",
         str(folder),
+        *pdf,
     )
     assert r.returncode == 1, r.stdout
     run_dir = next((sample_copy / "runs" / "test").glob("2*"))
@@ -314,6 +318,9 @@ def test_planted_leak_is_caught(sample_copy: Path, tmp_path: Path) -> None:
     pins = needles(all_secret_parts(sample_copy))
     assert all(scan_file(p, pins) == [] for p in run_dir.rglob("*") if p.is_file())
     assert '"secret_leak"' in (run_dir / "audit.jsonl").read_text()
+    if pdf:  # printed again from the clean overview, after the scan
+        sign = run_dir / "signoff"
+        assert (sign / "signoff.pdf").stat().st_mtime >= (sign / "index.html").stat().st_mtime
 
 
 def test_day_one_only_ips(tmp_path: Path, sample_dir: Path) -> None:
