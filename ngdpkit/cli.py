@@ -214,7 +214,6 @@ def cmd_check(args: argparse.Namespace) -> int:
     try:
         settings = load_settings(args.settings)
         names = settings.select(args.env)
-        preflight(settings, names)
     except InputError as exc:
         if args.json:
             print(
@@ -255,6 +254,16 @@ def cmd_check(args: argparse.Namespace) -> int:
                 payloads[0] if len(payloads) == 1 else payloads, ensure_ascii=False, indent=2
             )
         )
+    if 2 in codes:
+        # The steps stop at the first unusable file; the preflight lists every one, one line each.
+        # It runs only now, so a good run reads each input once.
+        try:
+            preflight(settings, names)
+            problems = [p["error"] for p in payloads if p["status"] == "unusable"]
+        except InputError as exc:
+            problems = exc.problems
+        for problem in problems:
+            _err(problem)
     for code in (2, 3, 1):
         if code in codes:
             return code
@@ -491,10 +500,12 @@ def cmd_rehearse(args: argparse.Namespace) -> int:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
+    import base64
     import tempfile
     import time
+    from secrets import token_urlsafe
 
-    from .rehearsal import anchors_pem
+    from .rehearsal import anchors_pem, contact_point_ids
     from .secrets import resolve
     from .settings import load_settings
     from .simulator import SessionCA, Simulator, SimulatorConfig
@@ -508,8 +519,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         )
     secret = resolve(env.authorization_env, secrets_file=settings.secrets_file)
     parsed = parse_authorization(secret.reveal()) if secret else None
-    token = parsed[1] if parsed else __import__("secrets").token_urlsafe(24)
-    from .rehearsal import _contact_point_ids
+    token = parsed[1] if parsed else token_urlsafe(24)
 
     with tempfile.TemporaryDirectory(prefix="ngdpkit-simulate-") as tmp:
         ca = SessionCA.create(Path(tmp))
@@ -519,7 +529,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             cvr=settings.organisation.cvr,
             system_id=env.system_id,
             token=token,
-            contact_points=_contact_point_ids(settings, env)
+            contact_points=contact_point_ids(settings, env)
             | ({env.default_contact_point.lower()} if env.default_contact_point else set()),
             protocol="REST_PULL",
         )
@@ -527,10 +537,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             print(f"NgDP simulator for {env.name} ({env.kind}): {sim.base_url}")
             print(f"trust this CA: {ca.ca_file}")
             if parsed is None:
-                header = (
-                    "Basic "
-                    + __import__("base64").b64encode(f"{env.system_id}:{token}".encode()).decode()
-                )
+                header = "Basic " + base64.b64encode(f"{env.system_id}:{token}".encode()).decode()
                 print(f"no authorization header configured; for this session only use: {header}")
             print("Ctrl-C stops it.", flush=True)
             try:

@@ -116,6 +116,7 @@ class EnvironmentRun:
         (self.run_dir / INCOMPLETE).write_text("This run has not finished.\n", encoding="utf-8")
         self.trail = AuditTrail(self.run_dir / AUDIT)
         self.timings: dict[str, float] = {}
+        self.steps: dict[str, dict[str, Any]] = {}
         self.phases: dict[str, float] = {}
         self.first_kernel: Any = None
         self.crashed: str | None = None
@@ -236,10 +237,13 @@ class EnvironmentRun:
         self.log(f"  {i}/{len(STEP_NAMES)} {name}: {data['status']} ({self.timings[name]:.1f} s)")
 
     def step_data(self, name: str) -> dict[str, Any]:
-        path = self.run_dir / "steps" / f"{name}.json"
-        if not path.is_file():
-            return {"status": "missing", "findings": [], "results": {}, "inputs_read": []}
-        return json.loads(path.read_text(encoding="utf-8"))
+        """A step file, read once: it is final when its notebook has finished."""
+        if name not in self.steps:
+            path = self.run_dir / "steps" / f"{name}.json"
+            if not path.is_file():
+                return {"status": "missing", "findings": [], "results": {}, "inputs_read": []}
+            self.steps[name] = json.loads(path.read_text(encoding="utf-8"))
+        return self.steps[name]
 
     def all_findings(self) -> list[Finding]:
         found: list[Finding] = []

@@ -241,7 +241,7 @@ def run_flow(
         if against == "simulator":
             ca = SessionCA.create(work / "ca")
             ca_file = str(ca.ca_file)
-            contact_ids = _contact_point_ids(settings, env)
+            contact_ids = contact_point_ids(settings, env)
             cfg = SimulatorConfig(
                 kind=env.kind,
                 anchors_pem=anchors_pem(settings, env.kind),
@@ -452,7 +452,8 @@ def run_flow(
     return acc
 
 
-def _contact_point_ids(settings: Settings, env: Environment) -> set[str]:
+def contact_point_ids(settings: Settings, env: Environment) -> set[str]:
+    """The GUIDs of the environment's contact points (none while they are pending)."""
     if env.contact_points is None:
         return set()
     from .contact_points import read_contact_points

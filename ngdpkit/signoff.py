@@ -8,6 +8,7 @@ and images are embedded. The overview (``index.html``) gathers the run.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -347,11 +348,7 @@ def browser_args(browser: str, profile: Path) -> list[str]:
         "--disable-sync",
         f"--user-data-dir={profile}",
     ]
-    if (
-        sys.platform.startswith("linux")
-        and hasattr(__import__("os"), "geteuid")
-        and __import__("os").geteuid() == 0
-    ):
+    if sys.platform.startswith("linux") and hasattr(os, "geteuid") and os.geteuid() == 0:
         args.append("--no-sandbox")
     return args
 

@@ -51,6 +51,20 @@ def simulator(sim_setup: dict[str, Any], tmp_path: Path):
         yield sim
 
 
+def make_letter(contact_point: str, **overrides: Any) -> memo.Letter:
+    args = dict(
+        organisation="X",
+        cvr="98765433",
+        contact_point=contact_point,
+        recipient_id="0101709996",
+        recipient_id_type="CPR",
+        environment="test",
+        run_id="r",
+    )
+    args.update(overrides)
+    return memo.build_letter(**args)
+
+
 def header(system_id: str, token: str) -> str:
     return "Basic " + base64.b64encode(f"{system_id}:{token}".encode()).decode()
 
@@ -76,15 +90,7 @@ def test_accepts_the_right_client_and_replies_for_pull(
     simulator: Simulator, sim_setup: dict[str, Any]
 ) -> None:
     env = sim_setup["env"]
-    letter = memo.build_letter(
-        organisation="X",
-        cvr="98765433",
-        contact_point=env.default_contact_point,
-        recipient_id="0101709996",
-        recipient_id_type="CPR",
-        environment="test",
-        run_id="r",
-    )
+    letter = make_letter(env.default_contact_point)
     r = send(
         simulator,
         sim_setup["loaded"],
@@ -111,15 +117,7 @@ def test_refusals(
 ) -> None:
     env = sim_setup["env"]
     good = header(env.system_id, sim_setup["token"])
-    letter = memo.build_letter(
-        organisation="X",
-        cvr="98765433",
-        contact_point=env.default_contact_point,
-        recipient_id="1",
-        recipient_id_type="CPR",
-        environment="test",
-        run_id="r",
-    )
+    letter = make_letter(env.default_contact_point)
     # a header for another system
     r = send(
         simulator,
@@ -136,26 +134,10 @@ def test_refusals(
         ]
         == "UUID_MISMATCH"
     )
-    other_cp = memo.build_letter(
-        organisation="X",
-        cvr="98765433",
-        contact_point="11111111-2222-4333-8444-555555555555",
-        recipient_id="1",
-        recipient_id_type="CPR",
-        environment="test",
-        run_id="r",
-    )
+    other_cp = make_letter("11111111-2222-4333-8444-555555555555")
     r = send(simulator, sim_setup["loaded"], good, other_cp.xml, other_cp.uuid)
     assert r.status_code == 400 and r.json()["fieldErrors"][0]["code"] == "CONTACT_POINT_UNKNOWN"
-    other_cvr = memo.build_letter(
-        organisation="X",
-        cvr="12345674",
-        contact_point=env.default_contact_point,
-        recipient_id="1",
-        recipient_id_type="CPR",
-        environment="test",
-        run_id="r",
-    )
+    other_cvr = make_letter(env.default_contact_point, cvr="12345674")
     r = send(simulator, sim_setup["loaded"], good, other_cvr.xml, other_cvr.uuid)
     assert r.status_code == 400 and r.json()["fieldErrors"][0]["code"] == "SENDER_NOT_ALLOWED"
     r = send(

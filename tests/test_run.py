@@ -76,6 +76,11 @@ def sample_run(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> di
     return {"dir": d, "result": r, "folders": folders}
 
 
+def run_sample(sample: Path, *args: str) -> Any:
+    """`ngdpkit run` on one environment (test) of a sample copy, with extra arguments."""
+    return run_cli("run", "--settings", str(sample / "migration.toml"), "--env", "test", *args)
+
+
 def all_secret_parts(sample: Path) -> dict[str, list[str]]:
     values = read_dotenv(sample / "sample.env")
     return {k: authorization_parts(v) if "AUTHORIZATION" in k else [v] for k, v in values.items()}
@@ -267,15 +272,7 @@ def notebooks_with(tmp_path: Path, name: str, code: str) -> Path:
 
 def test_crashing_notebook_exits_3_and_is_rendered(sample_copy: Path, tmp_path: Path) -> None:
     folder = notebooks_with(tmp_path, "03_certificate", "raise RuntimeError('planted failure')")
-    r = run_cli(
-        "run",
-        "--settings",
-        str(sample_copy / "migration.toml"),
-        "--env",
-        "test",
-        "--notebooks",
-        str(folder),
-    )
+    r = run_sample(sample_copy, "--notebooks", str(folder))
     assert r.returncode == 3, r.stdout
     assert "03_certificate crashed" in r.stdout
     run_dir = next((sample_copy / "runs" / "test").glob("2*"))
@@ -292,16 +289,7 @@ def test_planted_leak_is_caught(sample_copy: Path, tmp_path: Path) -> None:
     from ngdpkit.signoff import find_browser
 
     pdf = ["--pdf"] if find_browser() else []
-    r = run_cli(
-        "run",
-        "--settings",
-        str(sample_copy / "migration.toml"),
-        "--env",
-        "test",
-        "--notebooks",
-        str(folder),
-        *pdf,
-    )
+    r = run_sample(sample_copy, "--notebooks", str(folder), *pdf)
     assert r.returncode == 1, r.stdout
     run_dir = next((sample_copy / "runs" / "test").glob("2*"))
     findings = json.loads((run_dir / "findings.json").read_text())["findings"]

@@ -76,24 +76,25 @@ class Step:
             self.record_input(self.settings.secrets_file, by_path_only=True)
         return resolve(name, secrets_file=self.settings.secrets_file, label=label)
 
-    def previous(self, name: str) -> dict[str, Any]:
-        """Results of an earlier step: its step file, or computed again through the package."""
-        if name in self.cache:
-            return self.cache[name]
-        if self.run_dir is not None:
-            path = self.run_dir / "steps" / f"{name}.json"
-            if path.is_file():
-                data = json.loads(path.read_text(encoding="utf-8"))
-                self.cache[name] = data["results"]
-                return data["results"]
-        from .pipeline import RUNNERS
+    def earlier(self, name: str) -> dict[str, Any]:
+        """An earlier step's record (findings, results): its step file, or computed again."""
+        if name not in self.cache:
+            path = self.run_dir / "steps" / f"{name}.json" if self.run_dir is not None else None
+            if path is not None and path.is_file():
+                self.cache[name] = json.loads(path.read_text(encoding="utf-8"))
+            else:
+                from .pipeline import RUNNERS
 
-        earlier = Step(
-            name, self.settings, self.env, None, self.online, cache=self.cache, quiet=True
-        )
-        RUNNERS[name](earlier)
-        self.cache[name] = earlier.results
-        return earlier.results
+                step = Step(
+                    name, self.settings, self.env, None, self.online, cache=self.cache, quiet=True
+                )
+                RUNNERS[name](step)
+                self.cache[name] = step.to_json()
+        return self.cache[name]
+
+    def previous(self, name: str) -> dict[str, Any]:
+        """Results of an earlier step (see :meth:`earlier`)."""
+        return self.earlier(name)["results"]
 
     def to_json(self) -> dict[str, Any]:
         return {

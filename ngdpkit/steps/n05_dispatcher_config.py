@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
 from .. import display
@@ -19,7 +18,7 @@ def dispatcher_config(step: Step) -> dict[str, Any] | None:
 
     findings: list[Finding] = []
     for name in STEP_NAMES[:4]:
-        findings += [Finding.from_dict(d) for d in _step_findings(step, name)]
+        findings += [Finding.from_dict(d) for d in step.earlier(name)["findings"]]
     mapping = step.previous("02_contact_points")
     import pandas as pd
 
@@ -40,22 +39,6 @@ def dispatcher_config(step: Step) -> dict[str, Any] | None:
     )
     step.results.update(dispatcher=config, withheld_by=own, blocking=other)
     return config
-
-
-def _step_findings(step: Step, name: str) -> list[dict[str, Any]]:
-    if f"{name}:findings" in step.cache:
-        return step.cache[f"{name}:findings"]["findings"]
-    if step.run_dir is not None:
-        path = step.run_dir / "steps" / f"{name}.json"
-        if path.is_file():
-            return json.loads(path.read_text(encoding="utf-8"))["findings"]
-    from .pipeline import RUNNERS
-
-    holder = Step(name, step.settings, step.env, None, step.online, cache={}, quiet=True)
-    RUNNERS[name](holder)
-    step.cache.setdefault(name, holder.results)
-    step.cache[f"{name}:findings"] = {"findings": [f.to_dict() for f in holder.findings]}
-    return step.cache[f"{name}:findings"]["findings"]
 
 
 def show_dispatcher(step: Step, config: dict[str, Any] | None) -> display.HTML:

@@ -82,7 +82,6 @@ def run_all(
         RUNNERS[name](step)
         if name == "03_certificate" and extra:
             step.add(extra)
-        cache[name] = step.results
-        cache[f"{name}:findings"] = {"findings": [f.to_dict() for f in step.findings]}
+        cache[name] = step.to_json()
         steps.append(step)
     return steps
