@@ -22,6 +22,9 @@ GENESIS = "0" * 64
 MANIFEST = "manifest.json"
 AUDIT = "audit.jsonl"
 FINISHED = "run_finished"
+SEALED = "outputs_sealed"
+INCOMPLETE = "INCOMPLETE"
+PAGES = "signoff"
 
 
 def canonical(record: dict[str, Any]) -> bytes:
@@ -83,6 +86,34 @@ def record_outputs(trail: AuditTrail, run_dir: Path, *, skip: tuple[str, ...] = 
         )
 
 
+def folder_files(run_dir: Path) -> list[Path]:
+    """Every file of a run folder that the trail accounts for (not the trail, the manifest,
+    the ``INCOMPLETE`` marker or a temporary file of an atomic write)."""
+    return sorted(
+        p
+        for p in run_dir.rglob("*")
+        if p.is_file()
+        and p.name not in (AUDIT, MANIFEST, INCOMPLETE)
+        and not (p.name.startswith(".") and p.name.endswith(".tmp"))
+    )
+
+
+def is_deliverable(rel: str) -> bool:
+    """What the anchor pins: every output but the sign-off pages (they print the anchor)."""
+    return not rel.startswith(PAGES + "/")
+
+
+def seal_outputs(trail: AuditTrail, run_dir: Path) -> str:
+    """The ``outputs_sealed`` record: every deliverable's name and SHA-256. Returns its hash,
+    the anchor printed on the sign-off pages."""
+    files = {}
+    for path in folder_files(run_dir):
+        rel = path.relative_to(run_dir).as_posix()
+        if is_deliverable(rel):
+            files[rel] = file_digest(path)[1]
+    return str(trail.append(SEALED, files=files)["hash"])
+
+
 def write_manifest(run_dir: Path, trail: AuditTrail) -> Path:
     """List every file of the run with size and SHA-256, the final hash and the record count."""
     from .outputs import write_json
@@ -91,7 +122,7 @@ def write_manifest(run_dir: Path, trail: AuditTrail) -> Path:
     for path in sorted(
         p
         for p in run_dir.rglob("*")
-        if p.is_file() and p.name != MANIFEST and not p.name.endswith(".tmp")
+        if p.is_file() and p.name not in (MANIFEST, INCOMPLETE) and not p.name.endswith(".tmp")
     ):
         size, digest = file_digest(path)
         files.append({"path": path.relative_to(run_dir).as_posix(), "size": size, "sha256": digest})
@@ -165,13 +196,16 @@ def verify(target: Path, *, expect_hash: str | None = None) -> Verdict:
         prev = rec["hash"]
     final = records[-1]["hash"] if records else ""
     manifest_path = path.parent / MANIFEST
+    manifest: dict[str, Any] | None = None
+    if manifest_path.is_file():
+        try:
+            loaded = json.loads(manifest_path.read_text(encoding="utf-8"))
+            manifest = loaded if isinstance(loaded, dict) else {}
+        except ValueError:
+            manifest = {}
+            problems.append(f"{MANIFEST}: not valid JSON")
     if not problems:
-        if manifest_path.is_file():
-            try:
-                manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-            except ValueError:
-                manifest = {}
-                problems.append(f"{MANIFEST}: not valid JSON")
+        if manifest is not None:
             expected = manifest.get("records")
             if isinstance(expected, int) and len(records) < expected:
                 problems.append(
@@ -189,12 +223,95 @@ def verify(target: Path, *, expect_hash: str | None = None) -> Verdict:
             problems.append(
                 f"missing tail: the last record is {records[-1].get('event') if records else 'none'!r}, not {FINISHED!r}"
             )
+    sealed = [(i, r) for i, r in enumerate(records) if r.get("event") == SEALED]
+    if manifest is not None:
+        problems += file_problems(path.parent, records, manifest, sealed[-1][1] if sealed else None)
+    started = records[0] if records else {}
+    if not sealed and records and _version(started.get("kit_version")) >= (0, 2):
+        problems.append(
+            f"no {SEALED!r} record, although ngdpkit {started.get('kit_version')} writes one: "
+            "records were removed and the chain recomputed"
+        )
     notes = []
     if expect_hash:
-        want = expect_hash.lower()
+        want = expect_hash.strip().lower()
         hit = next((i for i, h in enumerate(hashes) if h == want), None)
-        if hit is None:
+        if sealed:
+            at, anchor = sealed[-1]
+            if want == anchor.get("hash"):
+                notes.append(
+                    f"anchor found: record {at + 1} ({SEALED}), pinning {len(anchor.get('files') or {})} deliverable(s)"
+                )
+            elif hit is not None:
+                problems.append(
+                    f"the expected hash {want[:12]}… is record {hit + 1} ({records[hit].get('event')}), "
+                    f"not the anchor (the last {SEALED!r} record)"
+                )
+            else:
+                problems.append(
+                    f"the expected hash {want[:12]}… is not in the trail: the anchor printed on the "
+                    "signed document no longer matches this folder"
+                )
+        elif hit is None:
             problems.append(f"the expected hash {want[:12]}… is not in the trail")
         else:
             notes.append(f"expected hash found: record {hit + 1} ({records[hit].get('event')})")
+            notes.append(f"this trail has no {SEALED!r} record: the hash pins the trail only")
     return Verdict(not problems, len(records), final, problems, notes)
+
+
+def _version(text: Any) -> tuple[int, ...]:
+    try:
+        return tuple(int(x) for x in str(text).split(".")[:2])
+    except ValueError:
+        return (0,)
+
+
+def file_problems(
+    run_dir: Path,
+    records: list[dict[str, Any]],
+    manifest: dict[str, Any],
+    anchor: dict[str, Any] | None,
+) -> list[str]:
+    """Every file of the folder against the manifest, the ``output_written`` records and the
+    sealed record: each changed, missing or extra file, one line each."""
+    problems: list[str] = []
+    listed: dict[str, str] = {}
+    for entry in manifest.get("files") or []:
+        if isinstance(entry, dict) and isinstance(entry.get("path"), str):
+            listed[entry["path"]] = str(entry.get("sha256"))
+    written = {
+        str(r.get("path")): str(r.get("sha256"))
+        for r in records
+        if r.get("event") == "output_written"
+    }
+    present = {p.relative_to(run_dir).as_posix(): p for p in folder_files(run_dir)}
+    if (run_dir / AUDIT).is_file():
+        present[AUDIT] = run_dir / AUDIT
+    digests = {rel: file_digest(p)[1] for rel, p in present.items()}
+    for rel in sorted(set(listed) - set(present)):
+        problems.append(f"missing file: {rel} (listed in the manifest)")
+    for rel in sorted(set(present) - set(listed)):
+        problems.append(f"extra file: {rel} (not in the manifest)")
+    for rel in sorted(set(present) & set(listed)):
+        if digests[rel] != listed[rel]:
+            problems.append(f"changed file: {rel} (its SHA-256 is not the manifest's)")
+    if written or anchor is not None:
+        for rel in sorted(set(present) - {AUDIT}):
+            if rel not in written:
+                problems.append(f"file without an output record: {rel}")
+            elif digests[rel] != written[rel]:
+                problems.append(f"changed file: {rel} (its SHA-256 is not the output record's)")
+        for rel in sorted(set(written) - set(present)):
+            problems.append(f"missing file: {rel} (an output record names it)")
+    if anchor is not None:
+        pinned = anchor.get("files") if isinstance(anchor.get("files"), dict) else {}
+        for rel, digest in sorted(pinned.items()):
+            if rel not in present:
+                problems.append(f"missing file: {rel} (sealed by the anchor)")
+            elif digests[rel] != digest:
+                problems.append(f"changed file: {rel} (it no longer matches the anchor)")
+        for rel in sorted(r for r in present if is_deliverable(r) and r != AUDIT):
+            if rel not in pinned:
+                problems.append(f"extra file: {rel} (not sealed by the anchor)")
+    return list(dict.fromkeys(problems))

@@ -7,6 +7,7 @@ problem on stderr and exit 2; nothing here prints a traceback for bad input.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import sys
@@ -15,6 +16,33 @@ from typing import Any
 
 from . import __version__
 from .errors import InputError, NgdpkitError
+from .redact import one_line, terminal_text
+
+
+class CleanStream(io.TextIOBase):
+    """The console as the kit's one printer sees it (contract §10): every text written passes
+    :func:`~ngdpkit.redact.terminal_text`, so no secret, ANSI escape or control character
+    from a value (a mailbox name, a library's error text) reaches the terminal."""
+
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw
+
+    def write(self, text: str) -> int:
+        self.raw.write(terminal_text(text))
+        return len(text)
+
+    def flush(self) -> None:
+        self.raw.flush()
+
+    def isatty(self) -> bool:
+        return bool(self.raw.isatty())
+
+    def fileno(self) -> int:
+        return int(self.raw.fileno())
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return str(getattr(self.raw, "encoding", "utf-8"))
 
 
 def _err(text: str) -> None:
@@ -583,6 +611,10 @@ def main(argv: list[str] | None = None) -> int:
             stream.reconfigure(encoding="utf-8")  # type: ignore[union-attr]
         except (AttributeError, ValueError):
             pass
+    if not isinstance(sys.stdout, CleanStream):
+        sys.stdout = CleanStream(sys.stdout)
+    if not isinstance(sys.stderr, CleanStream):
+        sys.stderr = CleanStream(sys.stderr)
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "cert":
@@ -602,4 +634,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except NgdpkitError as exc:
         _err(str(exc))
+        return 3
+    except Exception as exc:  # a bug in the kit: one line, the step named, never a traceback
+        _err(f"the kit crashed in '{args.command}': {type(exc).__name__}: {one_line(str(exc))}")
         return 3

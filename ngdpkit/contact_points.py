@@ -16,10 +16,10 @@ from typing import Any
 from . import findings as F
 from .errors import InputError
 from .findings import Finding
+from .guids import canonical_guid as canonical_guid  # re-exported
 from .workbooks import Field, check_size, read_table
 
 TARGETS = ("CITIZEN", "COMPANY", "AUTHORITY")
-_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _TRUE = {"ja", "yes", "x", "true", "1", "sand", "y", "j"}
 _FALSE = {"nej", "no", "false", "0", "falsk", "n"}
 
@@ -43,12 +43,6 @@ CP_FIELDS = (
         ("Postkasse IDs", "Postkasse ID", "Postkasser", "Translations", "Oversættelser"),
     ),
 )
-
-
-def canonical_guid(value: str) -> str | None:
-    """A GUID in canonical lower-case form, or None when it is not one (braces and case are fine)."""
-    text = value.strip().strip("{}").strip().lower()
-    return text if _UUID.match(text) else None
 
 
 def parse_bool(value: str) -> bool | None:

@@ -11,7 +11,6 @@ import datetime as dt
 import getpass
 import json
 import os
-import secrets as pysecrets
 import signal
 import socket
 import time
@@ -21,15 +20,16 @@ from typing import Any
 
 from . import __version__
 from . import findings as F
-from .audit import AUDIT, FINISHED, AuditTrail, write_manifest
+from .audit import INCOMPLETE
 from .errors import StepCrashed
 from .findings import Finding
 from .settings import Environment, Settings, load_settings
 from .steps import STEP_NAMES
 
-INCOMPLETE = "INCOMPLETE"
 INTERRUPTED = "INTERRUPTED"
-LATEST = "LATEST"
+from .runfolder import LATEST, RunFolder  # noqa: E402
+
+__all__ = ["INCOMPLETE", "INTERRUPTED", "LATEST", "EnvironmentRun", "run_environment"]
 CHILD_MARK = "NGDPKIT_RUN_DIR="
 
 
@@ -42,20 +42,6 @@ def notebook_source(name: str, folder: Path | None = None) -> Path:
     if folder is not None and (folder / f"{name}.ipynb").is_file():
         return folder / f"{name}.ipynb"
     return Path(str(resources.files("ngdpkit") / "notebooks" / f"{name}.ipynb"))
-
-
-def new_run_dir(out: Path, environment: str) -> Path:
-    """``<out>/<env>/<YYYYMMDDTHHMMSSZ>-<6 hex>/``, created exclusively (never reused)."""
-    base = out / environment
-    base.mkdir(parents=True, exist_ok=True)
-    while True:
-        name = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}-{pysecrets.token_hex(3)}"
-        path = base / name
-        try:
-            path.mkdir()
-            return path
-        except FileExistsError:
-            continue
 
 
 def _user() -> str:
@@ -112,15 +98,16 @@ class EnvironmentRun:
         self.online = online
         self.pdf = pdf
         self.extra = list(extra)
-        self.run_dir = new_run_dir(out, env.name)
-        (self.run_dir / INCOMPLETE).write_text("This run has not finished.\n", encoding="utf-8")
-        self.trail = AuditTrail(self.run_dir / AUDIT)
+        self.folder = RunFolder.create(out, env.name)
+        self.run_dir = self.folder.path
+        self.trail = self.folder.trail
         self.timings: dict[str, float] = {}
         self.steps: dict[str, dict[str, Any]] = {}
         self.phases: dict[str, float] = {}
         self.first_kernel: Any = None
         self.crashed: str | None = None
         self.outputs: list[Path] = []
+        self.anchor = ""
 
     def rel(self, path: Path) -> str:
         return self.settings.rel(path)
@@ -346,7 +333,7 @@ class EnvironmentRun:
             )
         ]
 
-    def render(self, *, only_overview: bool = False, pdf_again: bool = False) -> None:
+    def render(self) -> None:
         import pandas as pd
 
         from .i18n import t
@@ -370,34 +357,37 @@ class EnvironmentRun:
         rehearsal = latest_rehearsal(self.run_dir.parent)
         extra_links = [("portal.html", t(lang, "portal")), ("firewall.html", t(lang, "firewall"))]
         nav = navigation(lang, names, extra_links)
-        if not only_overview:
-            for name in names:
-                render_notebook(
-                    self.run_dir / "notebooks" / f"{name}.ipynb",
-                    sign / f"{name}.html",
-                    title=step_title(lang, name),
+        for name in names:
+            render_notebook(
+                self.run_dir / "notebooks" / f"{name}.ipynb",
+                sign / f"{name}.html",
+                title=step_title(lang, name),
+                language=lang,
+                banners=banners,
+                nav=nav,
+                anchor=self.anchor,
+            )
+        s4 = self.step_data("04_system_and_network")["results"]
+        if s4.get("portal"):
+            atomic_write(
+                sign / "portal.html",
+                render_portal(
+                    s4["portal"], language=lang, nav=nav, banners=banners, anchor=self.anchor
+                ),
+            )
+        if s4.get("firewall") is not None:
+            atomic_write(
+                sign / "firewall.html",
+                render_firewall(
+                    s4["firewall"],
+                    s4["firewall_columns"],
                     language=lang,
-                    banners=banners,
                     nav=nav,
-                )
-            s4 = self.step_data("04_system_and_network")["results"]
-            if s4.get("portal"):
-                atomic_write(
-                    sign / "portal.html",
-                    render_portal(s4["portal"], language=lang, nav=nav, banners=banners),
-                )
-            if s4.get("firewall") is not None:
-                atomic_write(
-                    sign / "firewall.html",
-                    render_firewall(
-                        s4["firewall"],
-                        s4["firewall_columns"],
-                        language=lang,
-                        nav=nav,
-                        banners=banners,
-                        environment=self.env.name,
-                    ),
-                )
+                    banners=banners,
+                    environment=self.env.name,
+                    anchor=self.anchor,
+                ),
+            )
         steps = []
         for name in STEP_NAMES:
             data = self.step_data(name)
@@ -437,13 +427,13 @@ class EnvironmentRun:
             "withheld_by": (s5.get("withheld_by") or [])
             + (["SECRET_LEAK"] if any(f.code == "SECRET_LEAK" for f in findings) else []),
             "mapping": pd.DataFrame.from_records(s2["mapping"]) if s2.get("mapping") else None,
-            "audit_hash": self.trail.hashes.get("checks_finished"),
+            "audit_hash": self.anchor,
             "banners": banners,
             "rehearsal": f"../../{rehearsal.name}/signoff/index.html" if rehearsal else None,
             "nav": nav,
         }
         atomic_write(sign / "index.html", render_overview(ctx))
-        if self.pdf and (pdf_again or not only_overview):
+        if self.pdf:
             why = print_pdf(sign / "index.html", sign / "signoff.pdf")
             if why:
                 self.log(f"  PDF: {why}")
@@ -451,15 +441,41 @@ class EnvironmentRun:
     def phase(self, name: str, started: float) -> None:
         self.phases[name] = round(self.phases.get(name, 0.0) + time.monotonic() - started, 3)
 
-    def finish(self, code: int, status: str) -> None:
-        self.trail.append(
-            FINISHED,
-            status=status,
-            exit_code=code,
-            durations={k: round(v, 3) for k, v in self.timings.items()},
-            phases=self.phases,
+    def finish(self, code: int, status: str, *, keep_incomplete: bool = True) -> int:
+        """The last records after a crash or Ctrl-C (the folder stays marked incomplete)."""
+        return self.folder.finish(
+            code, status, finished=self.finished_fields(), keep_incomplete=keep_incomplete
         )
-        write_manifest(self.run_dir, self.trail)
+
+    def finished_fields(self) -> dict[str, Any]:
+        return {
+            "durations": {k: round(v, 3) for k, v in self.timings.items()},
+            "phases": self.phases,
+        }
+
+    def on_leak(self, leaks: list[tuple[Path, list[str]]]) -> None:
+        """A file held a secret (it is a stub now): say so, withhold the dispatcher
+        configuration and rewrite the findings; the folder renders and scans again."""
+        from .outputs import write_json
+
+        for path, names in leaks:
+            self.extra.append(
+                F.error(
+                    "SECRET_LEAK",
+                    f"{self.rel(path)} held the secret {', '.join(names)} and was replaced by a stub.",
+                    self.rel(path),
+                )
+            )
+        (self.run_dir / "dispatcher-config.json").unlink(missing_ok=True)
+        write_json(self.run_dir / "findings.json", self.findings_json(self.all_findings()))
+        # The PDF's compressed text cannot be searched: it is printed again from the clean pages.
+        (self.run_dir / "signoff" / "signoff.pdf").unlink(missing_ok=True)
+
+    def result(self, code: int) -> tuple[int, str]:
+        findings = self.all_findings()
+        if code == 0:
+            code = 1 if any(f.severity == "error" for f in findings) else 0
+        return code, "crashed" if code == 3 else F.status_of(findings)
 
 
 def latest_rehearsal(env_dir: Path) -> Path | None:
@@ -485,9 +501,8 @@ def run_environment(
     notebooks: Path | None = None,
 ) -> int:
     """The child: one environment from start to manifest. Returns the exit code."""
-    from .audit import record_outputs
-    from .outputs import write_json
-    from .scan import environment_secrets, scrub_folder
+    from .redact import one_line
+    from .scan import environment_secrets
 
     settings = load_settings(settings_path)
     env = settings.environment(name)
@@ -514,38 +529,21 @@ def run_environment(
         r.write_outputs()
         r.phase("outputs", t0)
         t0 = time.monotonic()
-        r.render()
-        r.phase("render", t0)
-        t0 = time.monotonic()
-        secrets = environment_secrets(r.settings, r.env)
-        leaks = scrub_folder(r.run_dir, secrets, skip=(INCOMPLETE,))
-        r.phase("scan", t0)
-        if leaks:
-            for path, names in leaks:
-                r.extra.append(
-                    F.error(
-                        "SECRET_LEAK",
-                        f"{r.rel(path)} held the secret {', '.join(names)} and was replaced by a stub.",
-                        r.rel(path),
-                    )
-                )
-                r.trail.append(
-                    "secret_leak", file=path.relative_to(r.run_dir).as_posix(), variables=names
-                )
-            (r.run_dir / "dispatcher-config.json").unlink(missing_ok=True)
-            write_json(r.run_dir / "findings.json", r.findings_json(r.all_findings()))
-            # The PDF was printed from the overview before the scan, and its compressed text
-            # cannot be searched: drop it and print it again from the clean overview.
-            (r.run_dir / "signoff" / "signoff.pdf").unlink(missing_ok=True)
-            r.render(only_overview=True, pdf_again=r.pdf)
-            scrub_folder(r.run_dir, secrets, skip=(INCOMPLETE,))
-        t0 = time.monotonic()
-        record_outputs(r.trail, r.run_dir, skip=(INCOMPLETE,))
-        r.phase("audit", t0)
-        findings = r.all_findings()
-        if code == 0:
-            code = 1 if any(f.severity == "error" for f in findings) else 0
-        r.finish(code, "crashed" if code == 3 else F.status_of(findings))
+
+        def render(anchor: str) -> None:
+            t1 = time.monotonic()
+            r.anchor = anchor
+            r.render()
+            r.phase("render", t1)
+
+        code = r.folder.close(
+            secrets=environment_secrets(r.settings, r.env),
+            render=render,
+            on_leak=r.on_leak,
+            result=lambda: r.result(code),
+            finished=r.finished_fields(),
+        )
+        r.phase("seal, scan and audit", t0)
     except KeyboardInterrupt:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # finish the record, whatever else arrives
         r.finish(130, "interrupted")
@@ -553,18 +551,18 @@ def run_environment(
         return 130
     except Exception as exc:
         code = 3
+        reason = f"{type(exc).__name__}: {one_line(str(exc))}"
         try:
-            r.finish(3, f"crashed: {type(exc).__name__}: {exc}")
+            r.finish(3, f"crashed: {reason}")
         except Exception:
             pass
-        r.log(f"{name}: the kit crashed: {type(exc).__name__}: {exc}")
+        r.log(f"{name}: the kit crashed: {reason}")
         return 3
     finally:
         if r.first_kernel is not None:  # never leave a pre-started kernel behind
             r.first_kernel.shutdown_kernel(now=True)
-    (r.run_dir / INCOMPLETE).unlink(missing_ok=True)
     if code != 3:
-        (r.run_dir.parent / LATEST).write_text(r.run_dir.name + "\n", encoding="utf-8")
+        r.folder.mark_latest()
     r.log(
         f"{name}: {'crashed in ' + r.crashed if r.crashed else F.status_of(r.all_findings())} → {r.run_dir / 'signoff' / 'index.html'}"
     )

@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from .redact import redact
+
 SEVERITIES = ("error", "warning", "info")
 _RANK = {s: i for i, s in enumerate(SEVERITIES)}
 
@@ -35,6 +37,13 @@ class Finding:
     def __post_init__(self) -> None:
         if self.severity not in _RANK:
             raise ValueError(f"unknown severity {self.severity!r}")
+        # The sanitising boundary: a message may quote a library's error text, which may
+        # quote a secret (contract §10). No finding ever holds one.
+        for name in ("message", "source", "location"):
+            value = getattr(self, name)
+            cleaned = redact(value) if isinstance(value, str) else str(value)
+            if cleaned != value:
+                object.__setattr__(self, name, cleaned)
 
     def to_dict(self) -> dict[str, str]:
         return asdict(self)

@@ -25,13 +25,11 @@ from typing import Any
 
 from . import __version__, memo
 from . import findings as F
-from .audit import AUDIT, AuditTrail, record_outputs, write_manifest
+from .audit import INCOMPLETE  # noqa: E402,F401  (re-exported)
 from .errors import InputError
 from .findings import Finding
 from .network import official_api_url
 from .settings import Environment, Settings, load_settings
-
-INCOMPLETE = "INCOMPLETE"
 
 
 @dataclass
@@ -126,11 +124,11 @@ def _authorization(
     settings: Settings, env: Environment, against: str, found: list[Finding]
 ) -> tuple[str | None, str | None]:
     """(header, token); a throwaway token against the simulator when none is configured."""
-    from .secrets import resolve
-    from .system import parse_authorization
+    from .secrets import parse_authorization, quality_findings, resolve
 
     secret = resolve(env.authorization_env, secrets_file=settings.secrets_file)
     if secret is not None:
+        found.extend(quality_findings(secret, f"environments.{env.name}.authorization_env"))
         parsed = parse_authorization(secret.reveal())
         return secret.reveal(), parsed[1] if parsed else None
     if against == "ngdp":
@@ -550,8 +548,8 @@ def rehearse(
     progress: Callable[[str], None] = print,
 ) -> tuple[int, Path]:
     """Run the acceptance flow and write its run folder; returns (exit code, folder)."""
-    from .environment_run import new_run_dir
     from .outputs import atomic_write, write_json
+    from .runfolder import RunFolder, writable_out
 
     settings = load_settings(settings_path)
     env = settings.environment(name)
@@ -563,11 +561,9 @@ def rehearse(
                 f"environment {name!r} is a production environment: add --production to send a real letter there"
             )
         _confirm(env, settings, yes=yes)
-    base = (out or settings.base_dir / "runs").resolve()
-    run_dir = new_run_dir(base, name)
-    run_dir = run_dir.rename(run_dir.with_name(run_dir.name.replace("-", "-rehearsal-", 1)))
-    (run_dir / INCOMPLETE).write_text("This rehearsal has not finished.\n", encoding="utf-8")
-    trail = AuditTrail(run_dir / AUDIT)
+    base = writable_out((out or settings.base_dir / "runs").resolve())
+    folder = RunFolder.create(base, name, label="rehearsal")
+    run_dir, trail = folder.path, folder.trail
     trail.append(
         "run_started",
         settings=settings.rel(settings.path),
@@ -597,16 +593,14 @@ def rehearse(
     if acc.reply_xml is not None:
         atomic_write(run_dir / "memo" / f"reply-{acc.reply_uuid}.xml", acc.reply_xml)
     write_json(run_dir / "acceptance.json", acc.to_json())
-    atomic_write(
-        run_dir / "signoff" / "index.html",
-        render_acceptance(
-            settings, env, acc, run_dir.name, trail.hashes.get("checks_finished", "")
-        ),
-    )
-    from .scan import environment_secrets, scrub_folder
 
-    leaks = scrub_folder(run_dir, environment_secrets(settings, env), skip=(INCOMPLETE,))
-    if leaks:
+    def render(anchor: str) -> None:
+        atomic_write(
+            run_dir / "signoff" / "index.html",
+            render_acceptance(settings, env, acc, run_dir.name, anchor),
+        )
+
+    def on_leak(leaks: list[tuple[Path, list[str]]]) -> None:
         acc.findings += [
             F.error(
                 "SECRET_LEAK",
@@ -616,17 +610,15 @@ def rehearse(
             for path, names in leaks
         ]
         write_json(run_dir / "acceptance.json", acc.to_json())
-        atomic_write(
-            run_dir / "signoff" / "index.html",
-            render_acceptance(
-                settings, env, acc, run_dir.name, trail.hashes.get("checks_finished", "")
-            ),
-        )
-    code = 1 if acc.status == "errors" else 0
-    record_outputs(trail, run_dir, skip=(INCOMPLETE,))
-    trail.append("run_finished", status=acc.status, exit_code=code)
-    write_manifest(run_dir, trail)
-    (run_dir / INCOMPLETE).unlink(missing_ok=True)
+
+    def result() -> tuple[int, str]:
+        return (1 if acc.status == "errors" else 0), acc.status
+
+    from .scan import environment_secrets
+
+    code = folder.close(
+        secrets=environment_secrets(settings, env), render=render, on_leak=on_leak, result=result
+    )
     for s in acc.steps:
         progress(f"  {s['name']}: {s['status']} ({s['duration_s']:.2f} s) {s['detail']}")
     progress(f"{name}: acceptance {acc.status} → {run_dir / 'signoff' / 'index.html'}")
@@ -687,6 +679,7 @@ def render_acceptance(
         body,
         language=lang,
         banners=banners,
+        anchor=audit_hash,
     )
 
 

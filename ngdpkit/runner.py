@@ -21,6 +21,7 @@ from . import findings as F
 from .environment_run import CHILD_MARK, INTERRUPTED, default_out
 from .errors import InputError
 from .findings import Finding
+from .runfolder import writable_out
 from .settings import Settings, load_settings
 
 
@@ -185,9 +186,9 @@ def run(
     settings = load_settings(settings_path)
     chosen = settings.select(names)
     preflight(settings, chosen)
+    out_dir = writable_out((out or default_out(settings)).resolve())
     secrets = collect_secrets(settings, chosen, prompt=sys.stdin is not None and sys.stdin.isatty())
     extra = reuse_findings(settings, secrets)
-    out_dir = (out or default_out(settings)).resolve()
     procs: dict[str, subprocess.Popen[str]] = {}
     folders: dict[str, Path] = {}
 

@@ -1,8 +1,8 @@
 """The leak scan (contract §6): look for every secret in every file a run wrote.
 
-Each secret is searched raw, base64 (standard and URL-safe, with and without
-padding), URL-encoded, HTML-escaped and JSON-escaped; for the authorization
-header also its base64 part and the decoded ``user:token`` and token. Zip
+Each secret is searched in every form :func:`ngdpkit.redact.encodings` lists (raw,
+base64, URL-, HTML-, JSON-escaped, their combinations, PowerShell-quoted); for the
+authorization header also its base64 part and the decoded ``user:token`` and token. Zip
 containers (workbooks) are searched member by member, decompressed. Secrets
 under 8 characters are matched as whole tokens only, so they do not wipe
 unrelated files.
@@ -10,17 +10,13 @@ unrelated files.
 
 from __future__ import annotations
 
-import base64
-import html
-import json
 import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import quote, quote_plus
 
-from .secrets import SHORT_SECRET
+from .redact import SHORT_SECRET, encodings, secret_parts
 
 if TYPE_CHECKING:
     from .settings import Environment, Settings
@@ -30,24 +26,6 @@ if TYPE_CHECKING:
 class Needle:
     name: str  # the variable's name, never the value
     pattern: re.Pattern[bytes]
-
-
-def encodings(value: str) -> list[str]:
-    b = value.encode("utf-8")
-    forms = {
-        value,
-        base64.b64encode(b).decode(),
-        base64.b64encode(b).decode().rstrip("="),
-        base64.urlsafe_b64encode(b).decode(),
-        base64.urlsafe_b64encode(b).decode().rstrip("="),
-        quote(value, safe=""),
-        quote_plus(value),
-        html.escape(value),
-        html.escape(value, quote=False),
-        json.dumps(value)[1:-1],
-        json.dumps(value, ensure_ascii=False)[1:-1],
-    }
-    return sorted((f for f in forms if f), key=len, reverse=True)
 
 
 def needles(secrets: dict[str, list[str]]) -> list[Needle]:
@@ -103,27 +81,26 @@ def stub_text(path: Path, names: list[str]) -> str:
 def environment_secrets(settings: Settings, env: Environment) -> dict[str, list[str]]:
     """Variable name -> every form to look for, for the secrets of one environment."""
     from .secrets import resolve
-    from .system import authorization_parts
 
     out: dict[str, list[str]] = {}
     for var in env.secret_names:
         secret = resolve(var, secrets_file=settings.secrets_file)
         if secret is not None:
-            out[var] = (
-                authorization_parts(secret.reveal())
-                if var == env.authorization_env
-                else [secret.reveal()]
-            )
+            out[var] = secret_parts(secret.reveal())
     return out
 
 
 def scrub_folder(
-    folder: Path, secrets: dict[str, list[str]], *, skip: tuple[str, ...] = ()
+    folder: Path,
+    secrets: dict[str, list[str]],
+    *,
+    skip: tuple[str, ...] = (),
+    pins: list[Needle] | None = None,
 ) -> list[tuple[Path, list[str]]]:
     """Scan every file below ``folder``; replace each that holds a secret by a stub. Returns the hits."""
     from .outputs import atomic_write
 
-    pins = needles(secrets)
+    pins = needles(secrets) if pins is None else pins
     hits: list[tuple[Path, list[str]]] = []
     if not pins:
         return hits

@@ -8,7 +8,11 @@ process environment under the configured variable name. A JupyterLab kernel
 prompts at most once per kernel and variable.
 
 A :class:`Secret` never shows its value in ``repr``/``str``; call
-:meth:`Secret.reveal` at the one place the value is used.
+:meth:`Secret.reveal` at the one place the value is used. Surrounding whitespace
+(a trailing newline from ``echo`` or a pasted file) is stripped at this edge and
+remembered (``Secret.whitespace``, reported as ``SECRET_WHITESPACE``), and every
+value found is registered with :mod:`ngdpkit.redact`, the boundary that removes it
+from every text leaving the process.
 """
 
 from __future__ import annotations
@@ -17,9 +21,25 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from . import redact
+from .redact import SHORT_SECRET, authorization_parts, parse_authorization
+
+__all__ = [
+    "SHORT_SECRET",
+    "Secret",
+    "authorization_parts",
+    "parse_authorization",
+    "quality_findings",
+    "read_dotenv",
+    "resolve",
+]
+
+if TYPE_CHECKING:
+    from .findings import Finding
 
 KEYRING_SERVICE = "ngdpkit"
-SHORT_SECRET = 8
 
 _kernel_cache: dict[str, str] = {}
 
@@ -31,6 +51,7 @@ class Secret:
     name: str
     _value: str = field(repr=False)
     origin: str = "environment"
+    whitespace: bool = False  # the source had surrounding whitespace, now stripped
 
     def reveal(self) -> str:
         return self._value
@@ -40,6 +61,16 @@ class Secret:
 
     def __repr__(self) -> str:
         return f"Secret(name={self.name!r}, origin={self.origin!r}, value=***)"
+
+    @classmethod
+    def found(cls, name: str, raw: str, origin: str) -> Secret | None:
+        """The edge: strip, remember whether anything was stripped, register for redaction."""
+        value = raw.strip()
+        if raw:
+            redact.register(name, raw if not value else value)
+        if not value:
+            return None
+        return cls(name, value, origin, whitespace=value != raw)
 
     def __reduce__(self) -> tuple[object, ...]:
         raise TypeError("a Secret cannot be pickled")
@@ -104,24 +135,24 @@ def resolve(
     if not name:
         return None
     env = os.environ if environ is None else environ
-    if env.get(name):
-        return Secret(name, env[name], "environment")
+    if env.get(name) and env[name].strip():
+        return Secret.found(name, env[name], "environment")
     if secrets_file is not None and secrets_file.is_file():
         value = read_dotenv(secrets_file).get(name)
-        if value:
-            return Secret(name, value, "secrets file")
+        if value and value.strip():
+            return Secret.found(name, value, "secrets file")
     value = _from_keyring(name)
-    if value:
-        return Secret(name, value, "keyring")
+    if value and value.strip():
+        return Secret.found(name, value, "keyring")
     if name in _kernel_cache:  # a JupyterLab kernel asks once, even when the answer was empty
         cached = _kernel_cache[name]
-        return Secret(name, cached, "prompt") if cached else None
+        return Secret.found(name, cached, "prompt") if cached else None
     if prompt or _in_jupyter_kernel():
         value = _ask(name, label)
         if _in_jupyter_kernel():
             _kernel_cache[name] = value or ""
         if value:
-            return Secret(name, value, "prompt")
+            return Secret.found(name, value, "prompt")
     return None
 
 
@@ -135,3 +166,27 @@ def _ask(name: str, label: str) -> str | None:
         return getpass.getpass(text) or None
     except Exception:  # papermill kernels have no stdin (StdinNotImplementedError), EOF on pipes
         return None
+
+
+def quality_findings(secret: Secret, key: str) -> list[Finding]:
+    """``SECRET_WHITESPACE`` and ``SECRET_TOO_SHORT`` for a secret that was found."""
+    from . import findings as F
+
+    found = []
+    if secret.whitespace:
+        found.append(
+            F.warning(
+                "SECRET_WHITESPACE",
+                f"The value of {secret.name} had surrounding whitespace (a trailing newline from a file or a paste); it was removed before use.",
+                key,
+            )
+        )
+    if len(secret.reveal()) < SHORT_SECRET:
+        found.append(
+            F.warning(
+                "SECRET_TOO_SHORT",
+                f"The value of {secret.name} is under {SHORT_SECRET} characters; the leak scan matches it as a whole token only.",
+                key,
+            )
+        )
+    return found

@@ -80,6 +80,42 @@ def install_certificate_script(env: Environment, *, thumbprint: str | None) -> s
     return text.replace("\n", "\r\n")
 
 
+_EVIDENCE_TYPES: dict[str, tuple[type, ...]] = {
+    "server": (str,),
+    "taken_at": (str,),
+    "environment": (str, type(None)),
+    "egress_ip": (str, type(None)),
+    "checks": (list, dict, type(None)),
+}
+_CHECK_TYPES: dict[str, tuple[type, ...]] = {
+    "kind": (str,),
+    "target": (str, type(None)),
+    "detail": (str, type(None)),
+    "ok": (bool,),
+    "status": (int, type(None)),
+}
+
+
+def evidence_shape_problems(data: dict[str, Any]) -> list[str]:
+    """Fields of the wrong type, one line each: the file is refused (exit 2), never half-read."""
+    problems = []
+    for key, types in _EVIDENCE_TYPES.items():
+        if key in data and not isinstance(data[key], types):
+            problems.append(f"'{key}' is {type(data[key]).__name__} ({str(data[key])[:40]!r})")
+    checks = data.get("checks")
+    items = [checks] if isinstance(checks, dict) else checks if isinstance(checks, list) else []
+    for i, check in enumerate(items):
+        if not isinstance(check, dict):
+            problems.append(f"checks[{i}] is {type(check).__name__}, not an object")
+            continue
+        for key, types in _CHECK_TYPES.items():
+            if key in check and not isinstance(check[key], types):
+                problems.append(
+                    f"checks[{i}].{key} is {type(check[key]).__name__} ({str(check[key])[:40]!r})"
+                )
+    return problems
+
+
 def read_evidence(
     path: Path, *, label: str, environment: str, registered_ips: tuple[str, ...]
 ) -> tuple[dict[str, Any], list[Finding]]:
@@ -94,6 +130,9 @@ def read_evidence(
         raise InputError(
             f"{label}: not written by server-check.ps1 (schema {data.get('schema') if isinstance(data, dict) else None!r})"
         )
+    shape = evidence_shape_problems(data)
+    if shape:
+        raise InputError(f"{label}: not a valid server-check file: {shape[0]}")
     server = str(data.get("server", "?"))
     taken = str(data.get("taken_at", "?"))
     at = f"on {server} at {taken}"

@@ -9,14 +9,17 @@ checks turn it into a finding.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from .errors import InputError
+from .guids import normal_or_raw
 
 KINDS = ("test", "production")
+ENVIRONMENT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 DAY_ONE_KEYS = ("system_id", "certificate", "contact_points", "mapping", "default_contact_point")
 
 _STR, _INT, _NUM, _BOOL, _LIST_STR, _TABLE, _LIST_TABLE = (
@@ -272,6 +275,8 @@ class _Reader:
             path = self.path.parent / path
         if must_exist and not path.exists():
             self.problem(f"{key}: file not found: {value}")
+        elif must_exist and not path.is_file():
+            self.problem(f"{key} = {value!r} is a folder, not a file")
         return path
 
 
@@ -357,9 +362,22 @@ def load_settings(path: Path | str) -> Settings:
         trust[kind] = tuple(p for p in paths if p is not None)
 
     checks_raw = r.table(top.get("checks", {}), _CHECKS, "checks")
+    for key, value in list(checks_raw.items()):
+        if value <= 0:
+            r.problem(f"checks.{key} = {value} must be a positive number")
+            del checks_raw[key]
     checks = Checks(**checks_raw)
+    if checks.cert_error_days > checks.cert_warn_days:
+        r.problem(
+            f"checks.cert_error_days ({checks.cert_error_days}) must not exceed "
+            f"checks.cert_warn_days ({checks.cert_warn_days})"
+        )
 
     rehearsal_raw = r.table(top.get("rehearsal", {}), _REHEARSAL, "rehearsal")
+    if rehearsal_raw.get("timeout_s", 1) <= 0:
+        r.problem(
+            f"rehearsal.timeout_s = {rehearsal_raw.pop('timeout_s')} must be a positive number"
+        )
     rehearsal = Rehearsal(**rehearsal_raw)
 
     secrets_file = r.file(top.get("secrets_file"), "secrets_file")
@@ -373,6 +391,12 @@ def load_settings(path: Path | str) -> Settings:
         if name == "all":
             r.problem(
                 f"[{where}]: 'all' is not allowed as an environment name (it means every environment)"
+            )
+            continue
+        if not ENVIRONMENT_NAME.match(name):
+            r.problem(
+                f"[environments.{name!r}]: environment names become folder names; use 1-32 "
+                "lower-case letters, digits, '-' or '_', starting with a letter or digit"
             )
             continue
         if not isinstance(env_raw, dict):
@@ -418,7 +442,7 @@ def load_settings(path: Path | str) -> Settings:
             server_ips=tuple(env.get("server_ips", [])),
             inputs=merged,
             rehearsal=replace(rehearsal, **reh),
-            system_id=_blank_none(env.get("system_id")),
+            system_id=normal_or_raw(env.get("system_id")),
             system_name=env.get("system_name", ""),
             push_base_url=_blank_none(env.get("push_base_url")),
             servers=tuple(servers),
@@ -430,7 +454,7 @@ def load_settings(path: Path | str) -> Settings:
                 _blank_none(env.get("contact_points")), f"{where}.contact_points"
             ),
             mapping=r.file(_blank_none(env.get("mapping")), f"{where}.mapping"),
-            default_contact_point=_blank_none(env.get("default_contact_point")),
+            default_contact_point=normal_or_raw(env.get("default_contact_point")),
             probe_evidence=tuple(
                 p
                 for p in (

@@ -31,6 +31,7 @@ section { margin: 18px 0; }
 .sigs { display: flex; gap: 32px; margin-top: 24px; }
 .sig { flex: 1; border: 1px solid #999; padding: 12px; min-height: 150px; }
 .sig div { border-bottom: 1px solid #999; height: 28px; margin: 6px 0; }
+footer.anchor { margin-top: 24px; font-size: 11px; color: #555; border-top: 1px solid #ccc; padding-top: 6px; word-break: break-all; }
 pre { white-space: pre-wrap; font-size: 12px; background: #f6f7f8; padding: 8px; }
 table { border-collapse: collapse; width: 100%; }
 th, td { border: 1px solid #d0d4d9; padding: 4px 8px; text-align: left; vertical-align: top; }
@@ -47,13 +48,28 @@ tr { page-break-inside: avoid; }
 """
 
 
-def page(title: str, body: str, *, language: str, banners: list[str] | None = None) -> str:
-    banner_html = "".join(f'<p class="banner">{escape(b)}</p>' for b in banners or [])
-    return (
-        f'<!DOCTYPE html>\n<html lang="{language}"><head><meta charset="utf-8">'
-        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(title)}</title><style>{PAGE_CSS}</style></head>"
-        f'<body>{STYLE}<div class="nk">{banner_html}{body}{banner_html}</div></body></html>\n'
+def page(
+    title: str,
+    body: str,
+    *,
+    language: str,
+    banners: list[str] | None = None,
+    anchor: str = "",
+) -> str:
+    """The page shell (a template): a Content-Security-Policy that allows no script and no
+    fetch, the banners above and below, and the audit anchor in the footer of every page."""
+    from .pages import Markup, render
+
+    return render(
+        "page.html.j2",
+        language=language if language in ("da", "en") else "da",
+        title=title,
+        page_css=Markup(PAGE_CSS),
+        style=Markup(STYLE),
+        banners=banners or [],
+        body=Markup(body),
+        anchor=anchor,
+        anchor_label=t(language, "audit_hash"),
     )
 
 
@@ -96,15 +112,26 @@ def notebook_body(nb: Any) -> str:
 
 
 def render_notebook(
-    nb_path: Path, out_path: Path, *, title: str, language: str, banners: list[str], nav: str
+    nb_path: Path,
+    out_path: Path,
+    *,
+    title: str,
+    language: str,
+    banners: list[str],
+    nav: str,
+    anchor: str = "",
 ) -> Path:
     import nbformat
 
     from .outputs import atomic_write
 
-    nb = nbformat.read(str(nb_path), as_version=4)
+    try:
+        body = notebook_body(nbformat.read(str(nb_path), as_version=4))
+    except Exception:  # a notebook replaced by a leak stub (plain text) or otherwise unreadable
+        body = f"<pre>{escape(nb_path.read_text(encoding='utf-8', errors='replace')[:2000])}</pre>"
     return atomic_write(
-        out_path, page(title, nav + notebook_body(nb), language=language, banners=banners)
+        out_path,
+        page(title, nav + body, language=language, banners=banners, anchor=anchor),
     )
 
 
@@ -247,10 +274,13 @@ def render_overview(ctx: dict[str, Any]) -> str:
         body,
         language=lang,
         banners=ctx.get("banners"),
+        anchor=ctx.get("audit_hash") or "",
     )
 
 
-def render_portal(portal: dict[str, Any], *, language: str, nav: str, banners: list[str]) -> str:
+def render_portal(
+    portal: dict[str, Any], *, language: str, nav: str, banners: list[str], anchor: str = ""
+) -> str:
     s = portal["system"]
     rows: list[tuple[str, Any]] = [
         ("1. System name / Systemnavn", s["name"]),
@@ -286,7 +316,7 @@ def render_portal(portal: dict[str, Any], *, language: str, nav: str, banners: l
         )
         + f"<ul>{notes}</ul>"
     )
-    return page(t(language, "portal"), body, language=language, banners=banners)
+    return page(t(language, "portal"), body, language=language, banners=banners, anchor=anchor)
 
 
 def render_firewall(
@@ -297,13 +327,14 @@ def render_firewall(
     nav: str,
     banners: list[str],
     environment: str,
+    anchor: str = "",
 ) -> str:
     body = (
         nav
         + f"<h1>{escape(t(language, 'firewall'))} ({escape(environment)})</h1>"
         + table(([r.get(c, "") for c in columns] for r in rows), columns)
     )
-    return page(t(language, "firewall"), body, language=language, banners=banners)
+    return page(t(language, "firewall"), body, language=language, banners=banners, anchor=anchor)
 
 
 BROWSERS = (

@@ -6,19 +6,19 @@ whose answers changed between Python patch releases (NGDP-FACTS.md).
 
 from __future__ import annotations
 
-import base64
-import binascii
 import ipaddress
 import re
 from urllib.parse import urlsplit
 
 from . import findings as F
 from .findings import Finding
+from .guids import UUID as _UUID
+from .redact import authorization_parts as authorization_parts  # re-exported
+from .redact import parse_authorization
 
 WORKZONE_PROTOCOLS = ("REST_PULL", "REST_PUSH")
 OTHER_NGDP_PROTOCOLS = ("AS4", "REST_PUBLISH_SUBSCRIBE", "SMTP", "SFTP")
 MAX_RANGE = 32
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 NOT_PUBLIC = tuple(
     ipaddress.ip_network(n)
@@ -81,7 +81,7 @@ def check_cvr(cvr: str) -> list[Finding]:
 
 
 def check_system_id(system_id: str | None, key: str) -> list[Finding]:
-    if system_id and not _UUID.match(system_id.strip()):
+    if system_id and not _UUID.match(system_id.strip().lower()):
         return [
             F.error(
                 "SYSTEM_ID_INVALID",
@@ -237,39 +237,6 @@ def check_ips(values: tuple[str, ...] | list[str], key: str) -> list[Finding]:
                 found.append(F.warning("IP_OVERLAP", f"{text} overlaps {other_text}.", key))
         networks.append((text, net))
     return found
-
-
-def parse_authorization(value: str) -> tuple[str, str] | None:
-    """(user, token) of ``Authorization: Basic x``, ``Basic x`` or ``x``; None when undecodable."""
-    text = value.strip()
-    if text.lower().startswith("authorization:"):
-        text = text.split(":", 1)[1].strip()
-    if text.lower().startswith("basic "):
-        text = text[6:].strip()
-    try:
-        decoded = base64.b64decode(text, validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        return None
-    if ":" not in decoded:
-        return None
-    user, _, token = decoded.partition(":")
-    return user, token
-
-
-def authorization_parts(value: str) -> list[str]:
-    """Every form of the header a leak scan must look for: the whole, its base64 part, the decoded token."""
-    parts = [value.strip()]
-    text = value.strip()
-    if text.lower().startswith("authorization:"):
-        text = text.split(":", 1)[1].strip()
-    if text.lower().startswith("basic "):
-        text = text[6:].strip()
-    parts.append(text)
-    parsed = parse_authorization(value)
-    if parsed:
-        parts.append(f"{parsed[0]}:{parsed[1]}")
-        parts.append(parsed[1])
-    return [p for p in dict.fromkeys(parts) if p]
 
 
 def check_authorization(

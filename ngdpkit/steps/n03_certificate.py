@@ -8,7 +8,7 @@ from typing import Any
 from .. import display
 from .. import findings as F
 from ..i18n import t
-from ..secrets import SHORT_SECRET, Secret
+from ..secrets import Secret, quality_findings
 from .core import Step, pending
 
 
@@ -63,15 +63,9 @@ def check_certificate(step: Step) -> dict[str, Any] | None:
                         )
                     ]
                 )
-            elif len(password.reveal()) < SHORT_SECRET:
+            else:
                 step.add(
-                    [
-                        F.warning(
-                            "SECRET_TOO_SHORT",
-                            f"The value of {password.name} is under {SHORT_SECRET} characters; the leak scan matches it as a whole token only.",
-                            f"environments.{env.name}.certificate_password_env",
-                        )
-                    ]
+                    quality_findings(password, f"environments.{env.name}.certificate_password_env")
                 )
     loaded = load_certificate(env.certificate, label=step.rel(env.certificate), password=password)
     facts, found = do_check(

@@ -9,7 +9,7 @@ from .. import display
 from .. import findings as F
 from ..findings import Finding
 from ..i18n import t
-from ..secrets import SHORT_SECRET
+from ..secrets import quality_findings
 from .core import Step, pending
 
 
@@ -53,16 +53,7 @@ def check_system(step: Step) -> dict[str, Any]:
             )
             auth_text = "missing"
         else:
-            if len(secret.reveal()) < SHORT_SECRET:
-                step.add(
-                    [
-                        F.warning(
-                            "SECRET_TOO_SHORT",
-                            f"The value of {secret.name} is under {SHORT_SECRET} characters; the leak scan matches it as a whole token only.",
-                            f"{key}.authorization_env",
-                        )
-                    ]
-                )
+            step.add(quality_findings(secret, f"{key}.authorization_env"))
             auth_text, found = check_authorization(
                 secret.reveal(), env.system_id, f"{key}.authorization_env"
             )

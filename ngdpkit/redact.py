@@ -1,0 +1,194 @@
+"""The one sanitising boundary for secrets and for text bound for a terminal (contract §6, §10).
+
+Every secret the process resolves is registered here (by :func:`ngdpkit.secrets.resolve`),
+and every text that leaves the process passes through :func:`redact` first: finding
+messages (at construction), files written by the kit (``outputs.atomic_write``), and the
+console (the CLI wraps stdout and stderr). So a library's error text that quotes a
+header (httpx: ``Illegal header value b'Basic …'``) loses the secret before anyone sees it.
+
+The same table of encodings drives the leak scan (:mod:`ngdpkit.scan`), which looks
+for what escaped this boundary in the files a run wrote: raw, base64 (standard and
+URL-safe, padded or not), URL-, HTML- and JSON-escaped, the combinations HTML-then-JSON
+and JSON-then-HTML, PowerShell single-quoted (``'`` doubled) and Python ``repr``.
+Secrets under :data:`SHORT_SECRET` characters match as whole tokens only.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import html
+import json
+import re
+import threading
+from urllib.parse import quote, quote_plus
+
+SHORT_SECRET = 8
+HIDDEN = "[hidden: {name}]"
+
+_lock = threading.Lock()
+_registry: dict[str, tuple[str, ...]] = {}
+_pattern: re.Pattern[str] | None = None
+_names: dict[str, str] = {}
+
+
+def parse_authorization(value: str) -> tuple[str, str] | None:
+    """(user, token) of ``Authorization: Basic x``, ``Basic x`` or ``x``; None when undecodable."""
+    text = value.strip()
+    if text.lower().startswith("authorization:"):
+        text = text.split(":", 1)[1].strip()
+    if text.lower().startswith("basic "):
+        text = text[6:].strip()
+    try:
+        decoded = base64.b64decode(text, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    if ":" not in decoded:
+        return None
+    user, _, token = decoded.partition(":")
+    return user, token
+
+
+def authorization_parts(value: str) -> list[str]:
+    """Every form of the header a leak scan must look for: the whole, its base64 part, the decoded token."""
+    parts = [value.strip()]
+    text = value.strip()
+    if text.lower().startswith("authorization:"):
+        text = text.split(":", 1)[1].strip()
+    if text.lower().startswith("basic "):
+        text = text[6:].strip()
+    parts.append(text)
+    parsed = parse_authorization(value)
+    if parsed:
+        parts.append(f"{parsed[0]}:{parsed[1]}")
+        parts.append(parsed[1])
+    return [p for p in dict.fromkeys(parts) if p]
+
+
+def secret_parts(value: str) -> list[str]:
+    """The value and, when it is an authorization header, its base64 part and decoded token."""
+    return authorization_parts(value)
+
+
+def _powershell(value: str) -> str:
+    # PowerShell treats the typographic single quotes as quote characters too.
+    return re.sub("['\u2018\u2019\u201a\u201b]", lambda m: m.group(0) * 2, value)
+
+
+def encodings(value: str) -> list[str]:
+    """Every form in which ``value`` could be written, longest first."""
+    b = value.encode("utf-8")
+    b64 = base64.b64encode(b).decode()
+    url64 = base64.urlsafe_b64encode(b).decode()
+    jsoned = json.dumps(value)[1:-1]
+    jsoned_utf8 = json.dumps(value, ensure_ascii=False)[1:-1]
+    escaped = html.escape(value)
+    forms = {
+        value,
+        b64,
+        b64.rstrip("="),
+        url64,
+        url64.rstrip("="),
+        quote(value, safe=""),
+        quote_plus(value),
+        escaped,
+        html.escape(value, quote=False),
+        jsoned,
+        jsoned_utf8,
+        json.dumps(escaped)[1:-1],
+        json.dumps(escaped, ensure_ascii=False)[1:-1],
+        html.escape(jsoned),
+        html.escape(jsoned_utf8),
+        _powershell(value),
+        html.escape(_powershell(value)),
+        json.dumps(_powershell(value))[1:-1],
+        repr(value)[1:-1],
+        repr(b)[2:-1],
+    }
+    return sorted((f for f in forms if f), key=len, reverse=True)
+
+
+def register(name: str, value: str) -> None:
+    """Remember a secret (by its variable's name) so that :func:`redact` removes it everywhere."""
+    parts = tuple(secret_parts(value))
+    if not parts:
+        return
+    global _pattern
+    with _lock:
+        if _registry.get(name) == parts:
+            return
+        _registry[name] = parts
+        _pattern = None
+
+
+def forget_all() -> None:
+    """Empty the registry (tests)."""
+    global _pattern
+    with _lock:
+        _registry.clear()
+        _pattern = None
+
+
+def registered() -> dict[str, list[str]]:
+    """Variable name -> the parts registered for it."""
+    with _lock:
+        return {k: list(v) for k, v in _registry.items()}
+
+
+def _compiled() -> re.Pattern[str] | None:
+    global _pattern, _names
+    with _lock:
+        if _pattern is not None or not _registry:
+            return _pattern
+        names: dict[str, str] = {}
+        long_forms: list[str] = []
+        short_forms: list[str] = []
+        for name, parts in _registry.items():
+            for part in parts:
+                for form in encodings(part):
+                    names.setdefault(form, name)
+                    (short_forms if len(part) < SHORT_SECRET else long_forms).append(form)
+        alternatives = [re.escape(f) for f in sorted(set(long_forms), key=len, reverse=True)]
+        alternatives += [
+            r"(?<![A-Za-z0-9])" + re.escape(f) + r"(?![A-Za-z0-9])"
+            for f in sorted(set(short_forms), key=len, reverse=True)
+        ]
+        _pattern = re.compile("|".join(alternatives))
+        _names = names
+        return _pattern
+
+
+def redact(text: str) -> str:
+    """``text`` with every registered secret, in every encoding, replaced by ``[hidden: NAME]``."""
+    if not text:
+        return text
+    pattern = _compiled()
+    if pattern is None:
+        return text
+    return pattern.sub(lambda m: HIDDEN.format(name=_names.get(m.group(0), "secret")), text)
+
+
+def redact_bytes(data: bytes) -> bytes:
+    """:func:`redact` for UTF-8 text held as bytes; other bytes pass unchanged (the scan has them)."""
+    if _compiled() is None:
+        return data
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data
+    cleaned = redact(text)
+    return data if cleaned == text else cleaned.encode("utf-8")
+
+
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]")
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_text(text: str) -> str:
+    """Text safe for a terminal: secrets hidden, ANSI escapes and control characters removed."""
+    return _CONTROL.sub("", _ANSI.sub("", redact(text)))
+
+
+def one_line(text: str) -> str:
+    """A library's error text as one clean line, secrets removed (for findings and exit lines)."""
+    return " ".join(terminal_text(text).split())
