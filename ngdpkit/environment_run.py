@@ -250,6 +250,7 @@ class EnvironmentRun:
             write_plan,
             write_suggestions,
         )
+        from .powershell import script_bytes
 
         d = self.run_dir
         findings = self.all_findings()
@@ -274,7 +275,9 @@ class EnvironmentRun:
             )
         s3 = self.step_data("03_certificate")["results"]
         if s3.get("install_script"):
-            self.outputs.append(atomic_write(d / "install-certificate.ps1", s3["install_script"]))
+            self.outputs.append(
+                atomic_write(d / "install-certificate.ps1", script_bytes(s3["install_script"]))
+            )
         s4 = self.step_data("04_system_and_network")["results"]
         if s4.get("portal"):
             self.outputs.append(write_json(d / "portal-registration.json", s4["portal"]))
@@ -286,7 +289,9 @@ class EnvironmentRun:
                 )
             )
         if s4.get("server_check_script"):
-            self.outputs.append(atomic_write(d / "server-check.ps1", s4["server_check_script"]))
+            self.outputs.append(
+                atomic_write(d / "server-check.ps1", script_bytes(s4["server_check_script"]))
+            )
         config = self.dispatcher()
         if config is not None:
             self.outputs.append(write_json(d / "dispatcher-config.json", config))

@@ -2,8 +2,10 @@
 
 CSV files are for Danish Excel and for machines: ``;``-separated, UTF-8 with
 BOM, CRLF. Workbooks are the human copies: frozen header, filters, widths,
-problem rows highlighted, and every value that Excel would read as a formula
-(``=``, ``+``, ``-``, ``@``) stored as text.
+problem rows highlighted. A text cell that Excel could read as a formula (it starts with
+``=``, ``+``, ``-``, ``@``, a tab or a carriage return) is written with a leading ``'``
+(OWASP's advice, contract §10): in a CSV as a literal ``'`` (:func:`cell_text`), in a
+workbook as Excel stores a typed ``'``: a text cell marked ``quotePrefix``.
 """
 
 from __future__ import annotations
@@ -42,6 +44,13 @@ MAPPING_COLUMNS = (
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+def cell_text(value: Any) -> Any:
+    """A cell value that no spreadsheet will run: text that could start a formula gets a ``'``."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def atomic_write(path: Path, data: bytes | str) -> Path:
     """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -64,9 +73,9 @@ def write_json(path: Path, data: Any) -> Path:
 def csv_bytes(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     buf = io.StringIO(newline="")
     writer = csv.writer(buf, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow(headers)
+    writer.writerow([cell_text(h) for h in headers])
     for row in rows:
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow(["" if v is None else cell_text(v) for v in row])
     return b"\xef\xbb\xbf" + buf.getvalue().encode("utf-8")
 
 
@@ -127,8 +136,12 @@ def write_workbook(
             cells = []
             for v in r:
                 cell = WriteOnlyCell(ws, value=v)
-                if isinstance(v, str) and v.startswith(_FORMULA_START):
+                if isinstance(v, str):
                     cell.data_type = "s"  # text, never a formula
+                    if v.startswith(_FORMULA_START):
+                        # Excel's own form of a typed leading ': the value stays as it is, the
+                        # cell is marked quote-prefixed, and editing it never makes a formula.
+                        cell.quotePrefix = True
                 if fill is not None:
                     cell.fill = fill
                 cells.append(cell)

@@ -2,19 +2,24 @@
 
 The checks that prove NgDP accepts the servers run on the servers themselves
 (:mod:`ngdpkit.servercheck`); these show what this machine sees. Every probe
-has its own timeout and all of them share an overall bound, so a run never
-hangs. The resolver and the TLS trust store are injectable for tests.
+has its own timeout and all of them share an overall bound enforced from outside
+the probes (daemon threads that cannot outlive it), so a server that trickles one
+header line every few seconds cannot hold a run. Every request to NgDP presents the
+environment's client certificate; without one, NgDP is only reached at TCP level and
+the header is never sent. Redirects are never followed (``NET_REDIRECT``). Library
+error texts reach findings only through :func:`ngdpkit.redact.one_line`. The resolver
+and the TLS trust store are injectable for tests.
 """
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import contextlib
 import secrets
 import shutil
 import socket
 import ssl
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -24,6 +29,7 @@ from urllib.parse import urlsplit
 
 from . import findings as F
 from .findings import Finding
+from .redact import one_line
 
 Resolver = Callable[[str], list[str]]
 
@@ -36,7 +42,8 @@ def system_resolver(host: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Probe:
-    """One thing to try. ``kind``: ngdp (mutual TLS + header), https, http, push."""
+    """One thing to try. ``kind``: ngdp (mutual TLS + header), tcp (NgDP without a client
+    certificate here: TCP only, no header), https, http, push."""
 
     name: str
     url: str
@@ -84,7 +91,7 @@ def where_ran() -> str:
 
 
 def _tls_reason(exc: BaseException) -> str:
-    text = str(exc)
+    text = one_line(str(exc))
     for marker in (
         "certificate has expired",
         "Hostname mismatch",
@@ -136,7 +143,12 @@ def run_probe(
         addresses = resolver(host)
     except (OSError, UnicodeError) as exc:
         return [
-            F.error("NET_DNS_FAILED", f"{host} does not resolve {ran} ({exc}).", source, probe.name)
+            F.error(
+                "NET_DNS_FAILED",
+                f"{host} does not resolve {ran} ({one_line(str(exc))}).",
+                source,
+                probe.name,
+            )
         ]
     unexpected = [a for a in addresses if probe.expected_ips and a not in probe.expected_ips]
     if unexpected:
@@ -148,7 +160,20 @@ def run_probe(
                 probe.name,
             )
         )
-    headers = {"Authorization": authorization} if authorization and probe.kind == "ngdp" else {}
+    if probe.kind == "ngdp" and parts.scheme != "https":
+        return found + [  # NGDP_API_URL_NOT_HTTPS is the settings check's to report
+            F.info(
+                "NET_SKIPPED",
+                f"{probe.url} was not probed: it is not https, and nothing is sent to NgDP in clear text.",
+                source,
+                probe.name,
+            )
+        ]
+    if probe.kind == "tcp":
+        return found + _tcp_only(probe, addresses, host, parts.port or 443, timeout, source)
+    # The header goes only with the client certificate: never to NgDP without it.
+    send_header = probe.kind == "ngdp" and client_ctx is not None and authorization
+    headers = {"Authorization": authorization} if send_header else {}
     ctx = client_ctx if (probe.kind == "ngdp" and client_ctx is not None) else verify
     try:
         with httpx.Client(
@@ -177,12 +202,21 @@ def run_probe(
         return found + [
             F.error(
                 "NET_UNREACHABLE",
-                f"{probe.url} cannot be reached {ran} ({type(exc).__name__}: {str(exc)[:160]}).",
+                f"{probe.url} cannot be reached {ran} ({type(exc).__name__}: {one_line(str(exc))[:160]}).",
                 source,
                 probe.name,
             )
         ]
     status = response.status_code
+    if 300 <= status < 400 and probe.kind in ("ngdp", "push"):
+        return found + [
+            F.error(
+                "NET_REDIRECT",
+                f"{probe.url} answered {status} (a redirect to {one_line(response.headers.get('location', '?'))[:120]}) {ran}; redirects are never followed.",
+                source,
+                probe.name,
+            )
+        ]
     if probe.kind == "ngdp" and status in (401, 403):
         found.append(
             F.error(
@@ -214,6 +248,35 @@ def run_probe(
     return found
 
 
+def _tcp_only(
+    probe: Probe, addresses: list[str], host: str, port: int, timeout: float, source: str
+) -> list[Finding]:
+    """NgDP without a client certificate: can this machine open TCP to it? (No header sent.)"""
+    ran = where_ran()
+    for address in addresses:
+        try:
+            with socket.create_connection((address, port), timeout=timeout):
+                pass
+        except OSError:
+            continue
+        return [
+            F.info(
+                "NET_SKIPPED",
+                f"{host}:{port} is reachable {ran}; the API call itself was not made, because every request to NgDP must present the environment's certificate and its private key is not available here.",
+                source,
+                probe.name,
+            )
+        ]
+    return [
+        F.error(
+            "NET_UNREACHABLE",
+            f"{host}:{port} cannot be reached {ran} (TCP, {', '.join(addresses) or 'no address'}).",
+            source,
+            probe.name,
+        )
+    ]
+
+
 def run_probes(
     probes: list[Probe],
     *,
@@ -226,59 +289,70 @@ def run_probes(
     source: str = "",
     progress: Callable[[str], None] | None = None,
 ) -> list[Finding]:
-    """Run the probes concurrently, each bounded by ``timeout`` and all by ``total`` seconds."""
-    found: list[Finding] = []
+    """Run the probes concurrently, each bounded by ``timeout`` and all by ``total`` seconds.
+
+    Each probe runs in a daemon thread; when ``total`` has passed, the probes still
+    running are reported and abandoned, and they cannot keep the process alive.
+    """
     if not probes:
-        return found
+        return []
     start = time.monotonic()
-    pool = cf.ThreadPoolExecutor(
-        max_workers=min(32, len(probes)), thread_name_prefix="ngdpkit-probe"
-    )
-    try:
-        futures = {
-            pool.submit(
-                run_probe,
-                p,
+    results: dict[int, list[Finding]] = {}
+    done = threading.Condition()
+
+    def work(i: int, probe: Probe) -> None:
+        try:
+            out = run_probe(
+                probe,
                 resolver=resolver,
                 timeout=timeout,
                 verify=verify,
                 client_ctx=client_ctx,
                 authorization=authorization,
                 source=source,
-            ): p
-            for p in probes
-        }
-        done_count = 0
-        try:
-            for fut in cf.as_completed(futures, timeout=total):
-                done_count += 1
-                probe = futures[fut]
-                try:
-                    found.extend(fut.result())
-                except Exception as exc:  # a probe must never crash the run
-                    found.append(
-                        F.error(
-                            "NET_UNREACHABLE",
-                            f"{probe.url}: the probe failed ({type(exc).__name__}: {exc}).",
-                            source,
-                            probe.name,
-                        )
-                    )
-                if progress:
-                    progress(
-                        f"network checks: {done_count}/{len(probes)} done ({time.monotonic() - start:.1f} s)"
-                    )
-        except cf.TimeoutError:
-            for fut, probe in futures.items():
-                if not fut.done():
-                    found.append(
-                        F.error(
-                            "NET_UNREACHABLE",
-                            f"{probe.url} gave no answer within the overall limit of {total:g} s {where_ran()}.",
-                            source,
-                            probe.name,
-                        )
-                    )
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+            )
+        except Exception as exc:  # a probe must never crash the run
+            out = [
+                F.error(
+                    "NET_UNREACHABLE",
+                    f"{probe.url}: the probe failed ({type(exc).__name__}: {one_line(str(exc))[:160]}).",
+                    source,
+                    probe.name,
+                )
+            ]
+        with done:
+            results[i] = out
+            done.notify_all()
+
+    for i, probe in enumerate(probes):
+        threading.Thread(
+            target=work, args=(i, probe), name=f"ngdpkit-probe-{i}", daemon=True
+        ).start()
+    deadline = start + total
+    reported = 0
+    with done:
+        while len(results) < len(probes):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            done.wait(timeout=min(left, 0.5))
+            while progress and reported < len(results):
+                reported += 1
+                progress(
+                    f"network checks: {reported}/{len(probes)} done ({time.monotonic() - start:.1f} s)"
+                )
+        finished = dict(results)
+    found: list[Finding] = []
+    for i, probe in enumerate(probes):
+        if i in finished:
+            found.extend(finished[i])
+        else:
+            found.append(
+                F.error(
+                    "NET_UNREACHABLE",
+                    f"{probe.url} gave no answer within the overall limit of {total:g} s {where_ran()}.",
+                    source,
+                    probe.name,
+                )
+            )
     return found

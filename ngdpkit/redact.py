@@ -192,3 +192,14 @@ def terminal_text(text: str) -> str:
 def one_line(text: str) -> str:
     """A library's error text as one clean line, secrets removed (for findings and exit lines)."""
     return " ".join(terminal_text(text).split())
+
+
+def environ_without_secrets(environ: dict[str, str] | None = None) -> dict[str, str]:
+    """The process environment for a child that needs no secret (Chromium for ``--pdf``):
+    without any registered secret's variable, and without any variable holding one."""
+    import os
+
+    source = dict(os.environ if environ is None else environ)
+    secrets = registered()
+    parts = [p for values in secrets.values() for p in values if len(p) >= 4]
+    return {k: v for k, v in source.items() if k not in secrets and not any(p in v for p in parts)}

@@ -29,6 +29,7 @@ from .audit import INCOMPLETE  # noqa: E402,F401  (re-exported)
 from .errors import InputError
 from .findings import Finding
 from .network import official_api_url
+from .redact import one_line
 from .settings import Environment, Settings, load_settings
 
 
@@ -53,7 +54,7 @@ class Acceptance:
                 "name": name,
                 "status": status,
                 "duration_s": round(time.monotonic() - started, 3),
-                "detail": detail,
+                "detail": one_line(detail),  # may quote a library's error text
             }
         )
 
@@ -269,6 +270,17 @@ def run_flow(
         else:  # NgDP itself, or what ngdp_api_url points at (NGDP_API_URL_OVERRIDDEN in the checks)
             base = (env.ngdp_api_url or official_api_url(env.kind)).rstrip("/")
             ca_file = str(env.ngdp_api_ca) if env.ngdp_api_ca else None
+            if not base.lower().startswith("https://"):
+                acc.step("send", "failed", time.monotonic(), "ngdp_api_url is not https")
+                found.append(
+                    F.error(
+                        "NGDP_API_URL_NOT_HTTPS",
+                        f"ngdp_api_url {base} is not https: nothing was sent, since the authorization header would travel in clear text.",
+                        f"environments.{env.name}.ngdp_api_url",
+                        "send",
+                    )
+                )
+                return acc
         ctx = stack.enter_context(
             client_tls_context(identity.leaf, identity.key, identity.extra, cafile=ca_file)
         )
@@ -278,6 +290,7 @@ def run_flow(
                 timeout=max(5.0, float(reh.timeout_s)),
                 headers={"Authorization": header},
                 trust_env=against == "ngdp",
+                follow_redirects=False,
             )
         )
 
@@ -291,12 +304,23 @@ def run_flow(
                 headers={"Content-Type": "application/xml"},
             )
         except httpx.HTTPError as exc:
-            detail = f"{type(exc).__name__}: {str(exc)[:200]}"
+            detail = f"{type(exc).__name__}: {one_line(str(exc))[:200]}"
             acc.step("send", "failed", t0, detail)
             found.append(
                 F.error(
                     "REHEARSAL_SEND_REFUSED",
                     f"The letter could not be sent: the TLS connection or the request failed ({detail}).",
+                    base,
+                    "send",
+                )
+            )
+            return acc
+        if 300 <= r.status_code < 400:
+            acc.step("send", "failed", t0, f"HTTP {r.status_code} (redirect, not followed)")
+            found.append(
+                F.error(
+                    "NET_REDIRECT",
+                    f"{base} answered {r.status_code}, a redirect to {one_line(r.headers.get('location', '?'))[:120]}; redirects are never followed.",
                     base,
                     "send",
                 )

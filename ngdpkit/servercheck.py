@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from . import findings as F
 from .errors import InputError
 from .findings import Finding
 from .network import NGDP, destinations
+from .powershell import HOST, THUMBPRINT, array, bad_ips, fill, literal
 from .settings import Environment
 
 EVIDENCE_SCHEMA = "ngdpkit/server-check/1"
@@ -32,52 +32,54 @@ KIND_CODES = {
 }
 
 
-def _ps_quote(text: str) -> str:
-    return text.replace("'", "''")
-
-
-def _template(name: str) -> str:
-    return (resources.files("ngdpkit") / "templates" / name).read_text(encoding="utf-8")
-
-
 def server_check_script(env: Environment, *, thumbprint: str | None) -> str:
-    """The PowerShell 5.1 script for operations, filled in for ``env``."""
-    rows = ",\n".join(
-        f"    @{{ Host = '{_ps_quote(d.host)}'; Port = {d.port} }}" for d in destinations(env)
-    )
-    values = {
-        "__ENVIRONMENT__": _ps_quote(env.name),
-        "__KIND__": env.kind,
+    """The PowerShell 5.1 script for operations, filled in for ``env`` (values as literals)."""
+    refusals = []
+    hosts = [d for d in destinations(env) if HOST.match(d.host)]
+    refusals += [
+        f"destination host {d.host!r} is not a DNS name"
+        for d in destinations(env)
+        if d not in hosts
+    ]
+    bad = bad_ips(env.server_ips)
+    refusals += [f"server_ips entry {ip!r} is not an IP address or network" for ip in bad]
+    thumb = thumbprint or ""
+    if thumb and not THUMBPRINT.match(thumb):
+        refusals.append("the certificate thumbprint is not hexadecimal")
+        thumb = ""
+    rows = ",\n".join(f"    @{{ Host = {literal(d.host)}; Port = {int(d.port)} }}" for d in hosts)
+    code = {
+        "__KIND__": env.kind if env.kind in ("test", "production") else "test",
         "__GENERATED__": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "__THUMBPRINT__": thumbprint or "",
-        "__SERVICE_ACCOUNT__": _ps_quote(env.service_account),
+        "__ENVIRONMENT__": literal(env.name),
+        "__THUMBPRINT__": literal(thumb),
+        "__SERVICE_ACCOUNT__": literal(env.service_account),
         "__DESTINATIONS__": rows,
-        "__API_URL__": NGDP[env.kind]["api"],
-        "__EXPECTED_IPS__": ", ".join(f"'{ip}'" for ip in env.server_ips),
+        "__API_URL__": literal(NGDP[env.kind]["api"]),
+        "__EXPECTED_IPS__": array(ip for ip in env.server_ips if ip not in bad),
     }
-    text = _template("server-check.ps1")
-    for key, value in values.items():
-        text = text.replace(key, value)
-    return text.replace("\n", "\r\n")
+    return fill("server-check.ps1", code, refusals=refusals)
 
 
 def install_certificate_script(env: Environment, *, thumbprint: str | None) -> str:
-    servers = (
-        "\n".join(f"    - {s.name} ({s.role or 'server'})" for s in env.servers)
-        or "    - every WorkZone web and agent server"
-    )
-    values = {
-        "__ENVIRONMENT__": _ps_quote(env.name),
-        "__KIND__": env.kind,
+    """The PowerShell script that imports the certificate and grants its key (values as literals)."""
+    refusals = []
+    thumb = thumbprint or ""
+    if thumb and not THUMBPRINT.match(thumb):
+        refusals.append("the certificate thumbprint is not hexadecimal")
+        thumb = ""
+    servers = [f"{s.name} ({s.role or 'server'})" for s in env.servers] or [
+        "every WorkZone web and agent server"
+    ]
+    code = {
+        "__KIND__": env.kind if env.kind in ("test", "production") else "test",
         "__GENERATED__": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "__THUMBPRINT__": thumbprint or "",
-        "__SERVICE_ACCOUNT__": _ps_quote(env.service_account),
-        "__SERVER_LIST__": servers,
+        "__ENVIRONMENT__": literal(env.name),
+        "__THUMBPRINT__": literal(thumb),
+        "__SERVICE_ACCOUNT__": literal(env.service_account),
+        "__SERVER_LIST__": array(servers),
     }
-    text = _template("install-certificate.ps1")
-    for key, value in values.items():
-        text = text.replace(key, value)
-    return text.replace("\n", "\r\n")
+    return fill("install-certificate.ps1", code, refusals=refusals)
 
 
 _EVIDENCE_TYPES: dict[str, tuple[type, ...]] = {

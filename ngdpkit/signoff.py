@@ -8,6 +8,7 @@ and images are embedded. The overview (``index.html``) gathers the run.
 
 from __future__ import annotations
 
+import base64
 import os
 import shutil
 import subprocess
@@ -19,6 +20,7 @@ from typing import Any
 from .display import STYLE, badge, findings_html, mapping_by_unit_html, set_language, table
 from .findings import Finding
 from .i18n import local_time, status_word, t
+from .redact import environ_without_secrets
 
 PAGE_CSS = """
 body { font-family: 'Segoe UI', Arial, sans-serif; margin: 24px auto; max-width: 1100px; color: #1d1d1d; line-height: 1.4; padding: 0 16px; }
@@ -73,6 +75,34 @@ def page(
     )
 
 
+SAFE_TAGS = {
+    "a", "b", "br", "caption", "code", "div", "em", "h1", "h2", "h3", "h4", "h5", "hr", "i",
+    "img", "li", "ol", "p", "pre", "small", "span", "strong", "sub", "sup", "table", "tbody",
+    "td", "tfoot", "th", "thead", "tr", "ul",
+}  # fmt: skip
+
+
+def safe_html(html: str) -> str:
+    """A notebook's HTML output as the sign-off page may hold it: an allow-list sanitiser
+    (ammonia, through nh3) removes scripts, event handlers, forms and ``javascript:`` links,
+    whatever a display function or a customised notebook produced (contract §10)."""
+    import nh3
+
+    return str(
+        nh3.clean(
+            html,
+            tags=SAFE_TAGS,
+            attributes={
+                "*": {"class", "style", "title", "colspan", "rowspan"},
+                "a": {"href"},
+                "img": {"src", "alt"},
+            },
+            url_schemes={"data"},
+            link_rel="noopener noreferrer",
+        )
+    )
+
+
 def notebook_body(nb: Any) -> str:
     """The outputs of an executed notebook as HTML: no code, no prompts, no consultant's notes."""
     from nbconvert.filters import strip_ansi
@@ -87,12 +117,16 @@ def notebook_body(nb: Any) -> str:
                 data = out.get("data", {})
                 if "text/html" in data:
                     html = data["text/html"]
-                    parts.append(html if isinstance(html, str) else "".join(html))
+                    parts.append(safe_html(html if isinstance(html, str) else "".join(html)))
                 elif "image/png" in data:
-                    parts.append(f'<img alt="" src="data:image/png;base64,{data["image/png"]}">')
+                    png = "".join(data["image/png"]).replace("\n", "")
+                    parts.append(f'<img alt="" src="data:image/png;base64,{escape(png)}">')
                 elif "image/svg+xml" in data:
                     svg = data["image/svg+xml"]
-                    parts.append(svg if isinstance(svg, str) else "".join(svg))
+                    svg = svg if isinstance(svg, str) else "".join(svg)
+                    b64 = base64.b64encode(svg.encode("utf-8")).decode()
+                    # An SVG as an image cannot run script or reach out.
+                    parts.append(f'<img alt="" src="data:image/svg+xml;base64,{b64}">')
                 elif "text/plain" in data:
                     text = data["text/plain"]
                     parts.append(
@@ -398,7 +432,13 @@ def print_pdf(html: Path, pdf: Path, *, timeout: float = 120) -> str | None:
             html.resolve().as_uri(),
         ]
         try:
-            subprocess.run(cmd, capture_output=True, timeout=timeout, check=False)
+            subprocess.run(
+                cmd,
+                capture_output=True,
+                timeout=timeout,
+                check=False,
+                env=environ_without_secrets(),
+            )
         except (OSError, subprocess.TimeoutExpired) as exc:
             return f"{browser} could not print the PDF ({type(exc).__name__})"
     return None if pdf.is_file() and pdf.stat().st_size > 0 else f"{browser} did not write the PDF"

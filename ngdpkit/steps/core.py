@@ -170,18 +170,25 @@ def start_step(
 
 
 def header(step: Step) -> display.HTML:
-    """The step's heading: what, for whom, which environment."""
+    """The step's heading: what, for whom, which environment (a template: values escaped)."""
+    from ..pages import Markup, render
+
     s = step.settings
-    title = t(s.language, f"step_{step.name}")
-    lab = (
-        f'<p class="banner">{t(s.language, "lab")}</p>'
-        if step.run_dir and step.run_dir.name == LAB_DIR
-        else ""
-    )
+    lab = step.run_dir is not None and step.run_dir.name == LAB_DIR
     return display.HTML(
-        display.STYLE
-        + f'<div class="nk"><h2>{title}</h2>{lab}<p>{t(s.language, "organisation")}: <b>{s.organisation.name}</b> (CVR {s.organisation.cvr}) · '
-        f"{t(s.language, 'environment')}: <b>{step.env.name}</b> ({step.env.kind})</p></div>"
+        render(
+            "step_header.html.j2",
+            style=Markup(display.STYLE),
+            title=t(s.language, f"step_{step.name}"),
+            lab=t(s.language, "lab") if lab else "",
+            organisation_label=t(s.language, "organisation"),
+            organisation=s.organisation.name,
+            cvr=s.organisation.cvr,
+            environment_label=t(s.language, "environment"),
+            environment=step.env.name,
+            kind=step.env.kind,
+            settings_origin="",
+        )
     )
 
 
@@ -197,9 +204,18 @@ def finish_step(step: Step) -> display.HTML:
         os.replace(tmp, target)
     status = data["status"]
     sev = {"ok": "ok", "warnings": "warning", "errors": "error"}[status]
+    from ..pages import Markup, render
+
     return display.HTML(
-        display.STYLE
-        + f'<div class="nk"><p>{t(step.language, "status")}: {display.badge(sev, status_word(step.language, status))} · {len(step.findings)} {t(step.language, "findings").lower()} · {data["duration_s"]:.1f} s</p></div>'
+        render(
+            "step_status.html.j2",
+            style=Markup(display.STYLE),
+            status_label=t(step.language, "status"),
+            badge=Markup(display.badge(sev, status_word(step.language, status))),
+            count=len(step.findings),
+            findings_label=t(step.language, "findings").lower(),
+            duration=f"{data['duration_s']:.1f}",
+        )
     )
 
 

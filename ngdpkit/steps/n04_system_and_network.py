@@ -68,6 +68,16 @@ def check_system(step: Step) -> dict[str, Any]:
                 )
             ]
         )
+    if env.ngdp_api_url and not env.ngdp_api_url.lower().startswith("https://"):
+        step.add(
+            [
+                F.error(
+                    "NGDP_API_URL_NOT_HTTPS",
+                    f"ngdp_api_url {env.ngdp_api_url} is not https: the kit sends nothing to it, since the authorization header would travel in clear text.",
+                    f"{key}.ngdp_api_url",
+                )
+            ]
+        )
     if env.ngdp_api_url:
         sev = F.error if env.kind == "production" else F.warning
         step.add(
@@ -204,6 +214,30 @@ def probe_evidence(step: Step) -> display.HTML:
     return display.records_table(summaries, columns, title=title)
 
 
+def _client_identity(step: Step) -> Any:
+    """The environment's certificate with its private key, when this machine has both."""
+    from ..certificates import load_certificate
+
+    env = step.env
+    if env.certificate is None or env.certificate.suffix.lower() in (
+        ".pem",
+        ".cer",
+        ".crt",
+        ".der",
+    ):
+        return None
+    password = step.secret(env.certificate_password_env, label="Certificate password")
+    if password is None:
+        return None
+    try:
+        loaded = load_certificate(
+            env.certificate, label=step.rel(env.certificate), password=password
+        )
+    except Exception:  # unusable files are reported by step 03
+        return None
+    return loaded if loaded.leaf is not None and loaded.key is not None else None
+
+
 def network_checks(step: Step) -> list[Finding]:
     """Live checks from this machine (``--online``), else one NET_SKIPPED."""
     from ..network import NGDP, destinations
@@ -222,15 +256,16 @@ def network_checks(step: Step) -> list[Finding]:
                 )
             ]
         )
-    from ..probes import Probe, run_probes
+    from ..probes import Probe, client_tls_context, run_probes
 
+    identity = _client_identity(step)
     probes = []
     api = (env.ngdp_api_url or NGDP[env.kind]["api"]).rstrip("/")
     probes.append(
         Probe(
             "NgDP API",
             f"{api}/receipts/",
-            "ngdp",
+            "ngdp" if identity is not None else "tcp",
             () if env.ngdp_api_url else NGDP[env.kind]["ips"],
         )
     )
@@ -240,21 +275,30 @@ def network_checks(step: Step) -> list[Finding]:
     for name, url in (sys_.get("push_endpoints") or {}).items():
         probes.append(Probe(name, url, "push", inferred=True))
     authorization = None
-    if env.authorization_env:
+    if env.authorization_env and identity is not None:
         secret = step.secret(env.authorization_env, label="Authorization header")
         authorization = secret.reveal() if secret else None
+    import contextlib
     import ssl
 
-    verify: Any = (
-        ssl.create_default_context(cafile=str(env.ngdp_api_ca)) if env.ngdp_api_ca else True
-    )
-    found = run_probes(
-        probes,
-        timeout=step.settings.checks.probe_timeout_s,
-        total=step.settings.checks.probe_total_s,
-        verify=verify,
-        authorization=authorization,
-        source=f"environments.{env.name}",
-        progress=None if step.quiet else (lambda line: print(line, flush=True)),
-    )
+    ca_file = str(env.ngdp_api_ca) if env.ngdp_api_ca else None
+    verify: Any = ssl.create_default_context(cafile=ca_file) if ca_file else True
+    with contextlib.ExitStack() as stack:
+        client_ctx = (
+            stack.enter_context(
+                client_tls_context(identity.leaf, identity.key, identity.extra, cafile=ca_file)
+            )
+            if identity is not None
+            else None
+        )
+        found = run_probes(
+            probes,
+            timeout=step.settings.checks.probe_timeout_s,
+            total=step.settings.checks.probe_total_s,
+            verify=verify,
+            client_ctx=client_ctx,
+            authorization=authorization,
+            source=f"environments.{env.name}",
+            progress=None if step.quiet else (lambda line: print(line, flush=True)),
+        )
     return step.add(found)

@@ -1,16 +1,19 @@
 <#
-  ngdpkit: install the NgDP certificate for environment "__ENVIRONMENT__" (__KIND__), generated __GENERATED__.
-  Run on each of these servers, as an administrator, in Windows PowerShell 5.1 or later:
-__SERVER_LIST__
-  The .p12/.pfx password is asked for and never stored. Expected thumbprint: __THUMBPRINT__
+  ngdpkit: install the NgDP certificate of one environment (__KIND__ kind), generated __GENERATED__.
+  Run it on each server it lists below, as an administrator, in Windows PowerShell 5.1 or later:
+      powershell -ExecutionPolicy Bypass -File .\install-certificate.ps1 -PfxPath <path of the .p12/.pfx>
+  The .p12/.pfx password is asked for and never stored.
 #>
 [CmdletBinding()]
 param(
     [Parameter(Mandatory = $true)][string]$PfxPath,
-    [string]$ServiceAccount = '__SERVICE_ACCOUNT__',
-    [string]$Thumbprint = '__THUMBPRINT__'
+    [string]$ServiceAccount = __SERVICE_ACCOUNT__,
+    [string]$Thumbprint = __THUMBPRINT__
 )
 $ErrorActionPreference = 'Stop'
+$Environment = __ENVIRONMENT__
+$Servers = __SERVER_LIST__
+Write-Host ('ngdpkit: installing the NgDP certificate of environment {0} on: {1}' -f $Environment, ($Servers -join ', '))
 $password = Read-Host -AsSecureString -Prompt 'Certificate password'
 # 1. Import into LocalMachine\My with a non-exportable private key
 $cert = Import-PfxCertificate -FilePath $PfxPath -CertStoreLocation 'Cert:\LocalMachine\My' -Password $password

@@ -1,18 +1,20 @@
 <#
-  ngdpkit server check for environment "__ENVIRONMENT__" (__KIND__), generated __GENERATED__.
+  ngdpkit server check for one environment (__KIND__ kind), generated __GENERATED__.
   Run on each WorkZone web and agent server, in Windows PowerShell 5.1 or later, as an administrator:
       $env:NGDPKIT_AUTHORIZATION = '<the authorization header>'   # optional: enables the NgDP API call
       powershell -ExecutionPolicy Bypass -File .\server-check.ps1
-  It writes ngdpkit-server-check-<server>-__ENVIRONMENT__.json beside itself. Hand that file back to the
+  It writes ngdpkit-server-check-<server>-<environment>.json beside itself. Hand that file back to the
   consultant, who lists it under probe_evidence in the settings. The file holds no secret.
 #>
 [CmdletBinding()]
 param(
-    [string]$Thumbprint = '__THUMBPRINT__',
-    [string]$ServiceAccount = '__SERVICE_ACCOUNT__',
+    [string]$Thumbprint = __THUMBPRINT__,
+    [string]$ServiceAccount = __SERVICE_ACCOUNT__,
     [string]$OutDir = $PSScriptRoot
 )
 $ErrorActionPreference = 'Stop'
+$Environment = __ENVIRONMENT__
+$ApiUrl = __API_URL__
 [Net.ServicePointManager]::SecurityProtocol = [Net.SecurityProtocolType]::Tls12
 $checks = New-Object System.Collections.ArrayList
 
@@ -64,14 +66,14 @@ if ($cert -ne $null) {
     $headers = @{}
     if ($env:NGDPKIT_AUTHORIZATION) { $headers['Authorization'] = $env:NGDPKIT_AUTHORIZATION }
     try {
-        $r = Invoke-WebRequest -Uri '__API_URL__/receipts/' -Certificate $cert -Headers $headers -UseBasicParsing -TimeoutSec 20
-        Add-Check 'https' '__API_URL__' $true 'answered' ([int]$r.StatusCode)
+        $r = Invoke-WebRequest -Uri ($ApiUrl + '/receipts/') -Certificate $cert -Headers $headers -UseBasicParsing -TimeoutSec 20
+        Add-Check 'https' $ApiUrl $true 'answered' ([int]$r.StatusCode)
     } catch [System.Net.WebException] {
         $status = $null
         if ($_.Exception.Response -ne $null) { $status = [int]$_.Exception.Response.StatusCode }
         $isTls = ($_.Exception.Status -eq [System.Net.WebExceptionStatus]::TrustFailure) -or ($_.Exception.Status -eq [System.Net.WebExceptionStatus]::SecureChannelFailure)
-        if ($isTls) { Add-Check 'tls' '__API_URL__' $false $_.Exception.Message $null }
-        else { Add-Check 'https' '__API_URL__' $false $_.Exception.Message $status }
+        if ($isTls) { Add-Check 'tls' $ApiUrl $false $_.Exception.Message $null }
+        else { Add-Check 'https' $ApiUrl $false $_.Exception.Message $status }
     }
 }
 
@@ -82,13 +84,13 @@ try {
 
 $result = [ordered]@{
     schema = 'ngdpkit/server-check/1'
-    environment = '__ENVIRONMENT__'
+    environment = $Environment
     server = $env:COMPUTERNAME
     taken_at = (Get-Date).ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ')
     egress_ip = $egress
-    expected_ips = @(__EXPECTED_IPS__)
+    expected_ips = __EXPECTED_IPS__
     checks = $checks
 }
-$file = Join-Path $OutDir ('ngdpkit-server-check-{0}-__ENVIRONMENT__.json' -f $env:COMPUTERNAME)
+$file = Join-Path $OutDir ('ngdpkit-server-check-{0}-{1}.json' -f $env:COMPUTERNAME, $Environment)
 $result | ConvertTo-Json -Depth 5 | Set-Content -Path $file -Encoding UTF8
 Write-Host ('Written: ' + $file)

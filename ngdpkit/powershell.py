@@ -1,0 +1,82 @@
+"""PowerShell for operations, built so that no value can become code (contract §10, §11).
+
+Operations run these scripts as administrators, so every value from the settings or a
+certificate enters a script only as a single-quoted literal made by :func:`literal`
+(``'`` and the typographic single quotes that PowerShell also accepts are doubled,
+control characters dropped), and never inside a comment. A value that failed its own
+check is not embedded at all: the script is still written, but it stops at its top with
+a :func:`refusal` that says what is wrong. Scripts are UTF-8 with BOM and CRLF, so
+Windows PowerShell 5.1 reads ``ÆRØ\\svc-wørkzone`` correctly (it reads BOM-less files as ANSI).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterable
+from importlib import resources
+
+_QUOTES = re.compile("['\u2018\u2019\u201a\u201b]")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_PLACEHOLDER = re.compile(r"__[A-Z_]+__")
+HOST = re.compile(
+    r"^(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$"
+)
+THUMBPRINT = re.compile(r"^[0-9A-Fa-f]{1,128}$")
+
+
+def literal(value: object) -> str:
+    """``value`` as a PowerShell single-quoted string literal."""
+    text = _CONTROL.sub("", str(value))
+    return "'" + _QUOTES.sub(lambda m: m.group(0) * 2, text) + "'"
+
+
+def array(values: Iterable[object]) -> str:
+    """``@('a', 'b')``: a PowerShell array of literals."""
+    return "@(" + ", ".join(literal(v) for v in values) + ")"
+
+
+def refusal(reasons: list[str]) -> str:
+    """The first statements of a script whose values failed their checks."""
+    lines = ["# ngdpkit did not fill in this script: a value failed its check (see below)."]
+    lines += [f"Write-Host {literal('ngdpkit: ' + r)} -ForegroundColor Red" for r in reasons]
+    lines.append(
+        "throw "
+        + literal("ngdpkit refused to fill in this script; fix the settings and run ngdpkit again.")
+    )
+    return "\n".join(lines) + "\n\n"
+
+
+def bad_ips(values: Iterable[str]) -> list[str]:
+    """Entries that are not an IPv4/IPv6 address or network (host bits unset)."""
+    out = []
+    for value in values:
+        try:
+            ipaddress.ip_network(value, strict=True)
+        except ValueError:
+            out.append(value)
+    return out
+
+
+def template(name: str) -> str:
+    return (resources.files("ngdpkit") / "templates" / name).read_text(encoding="utf-8")
+
+
+def fill(name: str, code: dict[str, str], *, refusals: list[str]) -> str:
+    """The template ``name`` with each ``__KEY__`` replaced by ready-made PowerShell code
+    (literals from :func:`literal`/:func:`array`), a refusal at its top when needed, CRLF."""
+    text = template(name)
+    for key, value in code.items():
+        text = text.replace(key, value)
+    left = _PLACEHOLDER.findall(text)
+    if left:
+        raise ValueError(f"{name}: placeholders left unfilled: {', '.join(sorted(set(left)))}")
+    if refusals:
+        head, sep, rest = text.partition("$ErrorActionPreference = 'Stop'\n")
+        text = head + sep + refusal(refusals) + rest if sep else refusal(refusals) + text
+    return text.replace("\r\n", "\n").replace("\n", "\r\n")
+
+
+def script_bytes(text: str) -> bytes:
+    """A script as written to disk: UTF-8 with BOM, CRLF line ends."""
+    return b"\xef\xbb\xbf" + text.replace("\r\n", "\n").replace("\n", "\r\n").encode("utf-8")
