@@ -100,6 +100,7 @@ def write_workbook(
     """
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
 
@@ -135,6 +136,8 @@ def write_workbook(
                 fill = fills.get(colour_of.get(str(r[status_col]), "error"))
             cells = []
             for v in r:
+                if isinstance(v, str) and ILLEGAL_CHARACTERS_RE.search(v):
+                    v = ILLEGAL_CHARACTERS_RE.sub("", v)  # a workbook cannot hold them
                 cell = WriteOnlyCell(ws, value=v)
                 if isinstance(v, str):
                     cell.data_type = "s"  # text, never a formula

@@ -109,7 +109,7 @@ def collect_secrets(
                 continue
             secret = resolve(var, secrets_file=settings.secrets_file, prompt=prompt, label=label)
             if secret is not None:
-                values[var] = secret.reveal()
+                values[var] = secret.as_found()
         out[name] = values
     return out
 

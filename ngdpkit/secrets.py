@@ -52,9 +52,15 @@ class Secret:
     _value: str = field(repr=False)
     origin: str = "environment"
     whitespace: bool = False  # the source had surrounding whitespace, now stripped
+    _raw: str = field(default="", repr=False)  # as the source held it (handed on to a child)
 
     def reveal(self) -> str:
         return self._value
+
+    def as_found(self) -> str:
+        """The value exactly as its source held it: what a child process is handed, so that
+        the child strips it and reports ``SECRET_WHITESPACE`` itself."""
+        return self._raw or self._value
 
     def __str__(self) -> str:
         return f"<secret {self.name} from {self.origin}>"
@@ -70,7 +76,7 @@ class Secret:
             redact.register(name, raw if not value else value)
         if not value:
             return None
-        return cls(name, value, origin, whitespace=value != raw)
+        return cls(name, value, origin, whitespace=value != raw, _raw=raw)
 
     def __reduce__(self) -> tuple[object, ...]:
         raise TypeError("a Secret cannot be pickled")

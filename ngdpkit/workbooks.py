@@ -29,6 +29,22 @@ HEADER_SCAN_ROWS = 30
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _NON_ALNUM = re.compile(r"[^0-9a-zæøåäöü]+")
 _TRIM = " \t\r\n\u00a0\u2007\u202f\ufeff"
+# Control characters never survive the edge: a workbook can carry them (``_x001B_``), a
+# terminal would obey them, and a workbook writer refuses them. Tabs and line breaks inside a
+# value become spaces; ANSI escape sequences go whole.
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?")
+_CONTROLS = {c: None for c in [*range(0x00, 0x20), *range(0x7F, 0xA0)]} | {
+    0x09: " ",
+    0x0A: " ",
+    0x0D: " ",
+}
+
+
+def clean_text(value: str) -> str:
+    """Untrusted cell text as the kit keeps it: no control characters, trimmed."""
+    if "\x1b" in value:
+        value = _ANSI.sub("", value)
+    return value.strip(_TRIM).translate(_CONTROLS).strip(_TRIM)
 
 
 def normalise_header(text: str) -> str:
@@ -205,7 +221,7 @@ def cell_text(value: Any) -> tuple[str, bool]:
     if value is None:
         return "", False
     if isinstance(value, str):
-        return value.strip(_TRIM), False
+        return clean_text(value), False
     if isinstance(value, bool):
         return ("true" if value else "false"), False
     if isinstance(value, int):
@@ -219,7 +235,7 @@ def cell_text(value: Any) -> tuple[str, bool]:
         return repr(value), False
     if hasattr(value, "isoformat"):
         return value.isoformat(), False
-    return str(value).strip(_TRIM), False
+    return clean_text(str(value)), False
 
 
 def _column_text(
@@ -227,7 +243,7 @@ def _column_text(
 ) -> list[str]:
     """One column as text; the common all-text column takes the fast path."""
     if all(type(v) is str for v in values):
-        return [v.strip(_TRIM) for v in values]
+        return [clean_text(v) for v in values]
     out = []
     for excel_row, v in zip(numbers, values, strict=True):
         text, lost_digits = cell_text(v)

@@ -1,0 +1,540 @@
+"""Hostile input and tampering (issue 11): no secret escapes, the signed record cannot change unnoticed, no input turns an
+output into an attack. One hostile run of the sample carries most of the attacks at once
+(a hostile organisation name, a header with a trailing newline, a GUID in braces, formula
+cells and ANSI escapes in the export, quotes and ``#>`` in server names); the tampering
+tests work on copies of its folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import stat
+import sys
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from ngdpkit.audit import verify
+from ngdpkit.redact import encodings, secret_parts
+from ngdpkit.scan import needles, scan_file
+from ngdpkit.secrets import read_dotenv
+from tests.conftest import run_cli
+
+XSS = "<script>alert('x')</script> Kommune"
+BRACED = " {9366B98E-64EF-58FE-A723-950F3D511167} "
+FORMULAS = ['=HYPERLINK("http://evil")', "+cmd|' /C calc'!A0", "@SUM(1+1)", "-2+3", "\t=1+1"]
+ANSI = "_x001B_[31mRØD_x001B_[0m postkasse"  # how a workbook carries ESC (ECMA-376 escaping)
+SERVER = "wz-web01-t #> Write-Host 'pwned' $env:X `n æøå"
+ACCOUNT = "ÆRØ\\svc-wørkzone'$(calc)"
+
+
+def hostile_sample(sample: Path) -> dict[str, str]:
+    """Edit a sample copy into the hostile one; returns the environment for the child."""
+    toml = sample / "migration.toml"
+    text = toml.read_text(encoding="utf-8")
+    text = text.replace('name = "Eksempel Kommune (fiktiv)"', f'name = "{XSS}"')
+    text = text.replace(
+        'default_contact_point = "9366b98e-64ef-58fe-a723-950f3d511167"',
+        f'default_contact_point = "{BRACED}"',
+    )
+    text = text.replace(
+        'servers = [{ name = "wz-web01-t", role = "web" }',
+        f"servers = [{{ name = '''{SERVER}''', role = \"web\" }}",
+    )
+    text = text.replace(
+        "service_account = 'EKSEMPEL\\svc-workzone-t'", f"service_account = '''{ACCOUNT}'''"
+    )
+    toml.write_text(text, encoding="utf-8")
+    wb = openpyxl.load_workbook(sample / "mailboxes.xlsx")
+    ws = wb.active
+    for i, value in enumerate(FORMULAS):
+        cell = ws.cell(row=4 + i, column=2, value=value)
+        cell.data_type = "s"  # text that looks like a formula, as an export can hold it
+    ws.append(["0999001", ANSI, "Borgerservice", "", None, None])  # unmapped: named in a finding
+    wb.save(sample / "mailboxes.xlsx")
+    env = read_dotenv(sample / "sample.env")
+    env["NGDPKIT_TEST_AUTHORIZATION"] = env["NGDPKIT_TEST_AUTHORIZATION"] + "\n"
+    return env
+
+
+def secret_values(sample: Path) -> dict[str, list[str]]:
+    return {k: secret_parts(v) for k, v in read_dotenv(sample / "sample.env").items()}
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> dict[str, Any]:
+    sample = tmp_path_factory.mktemp("hostile") / "sample"
+    shutil.copytree(sample_dir, sample, ignore=shutil.ignore_patterns("runs"))
+    env = hostile_sample(sample)
+    (sample / "sample.env").rename(sample / "kept.env")  # the secrets come from the environment
+    (sample / "migration.toml").write_text(
+        (sample / "migration.toml")
+        .read_text(encoding="utf-8")
+        .replace("sample.env", "none.env")
+        .replace('secrets_file = "none.env"', "# no secrets file"),
+        encoding="utf-8",
+    )
+    (sample / "kept.env").rename(sample / "sample.env")
+    r = run_cli("run", "--settings", str(sample / "migration.toml"), "--env", "test", env=env)
+    check = run_cli("check", "--settings", str(sample / "migration.toml"), "--env", "test", env=env)
+    run_dir = next((sample / "runs" / "test").glob("2*"))
+    return {"sample": sample, "run": r, "check": check, "dir": run_dir, "env": env}
+
+
+def test_hostile_run_completes(hostile: dict[str, Any]) -> None:
+    r = hostile["run"]
+    assert r.returncode in (0, 1), r.stdout + r.stderr
+    assert "Traceback" not in r.stdout + r.stderr
+
+
+def test_no_secret_form_anywhere(hostile: dict[str, Any]) -> None:
+    """Raw, with its trailing newline, base64, URL, HTML, JSON, HTML-then-JSON, PowerShell-quoted:
+    no byte of any secret in any file of the run, the bundle, stdout or stderr."""
+    pins = needles(secret_values(hostile["sample"]))
+    leaks = [p for p in hostile["dir"].rglob("*") if p.is_file() and scan_file(p, pins)]
+    assert leaks == []
+    bundle = run_cli("bundle", str(hostile["dir"]))
+    assert bundle.returncode == 0, bundle.stderr
+    assert scan_file(Path(bundle.stdout.strip()), pins) == []
+    header = hostile["env"]["NGDPKIT_TEST_AUTHORIZATION"]
+    for text in (
+        hostile["run"].stdout,
+        hostile["run"].stderr,
+        hostile["check"].stdout,
+        hostile["check"].stderr,
+        bundle.stdout,
+    ):
+        for parts in secret_values(hostile["sample"]).values():
+            for part in parts:
+                assert not any(form in text for form in encodings(part))
+        assert header not in text
+
+
+def test_secret_whitespace_is_a_warning(hostile: dict[str, Any]) -> None:
+    findings = json.loads((hostile["dir"] / "findings.json").read_text(encoding="utf-8"))
+    hits = [f for f in findings["findings"] if f["code"] == "SECRET_WHITESPACE"]
+    assert [h["severity"] for h in hits] == ["warning"]
+    assert "NGDPKIT_TEST_AUTHORIZATION" in hits[0]["message"]
+
+
+def test_pages_escape_and_forbid_scripts(hostile: dict[str, Any]) -> None:
+    pages = sorted((hostile["dir"] / "signoff").glob("*.html"))
+    assert len(pages) >= 7
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        assert "<script" not in html.lower(), page.name
+        assert "Content-Security-Policy" in html and "default-src 'none'" in html
+    overview = (hostile["dir"] / "signoff" / "index.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert" in overview
+
+
+def test_step_pages_escape_the_organisation(hostile: dict[str, Any]) -> None:
+    page = (hostile["dir"] / "signoff" / "01_mailboxes.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert" in page and "<script>alert" not in page
+
+
+def test_csv_cells_never_start_a_formula(hostile: dict[str, Any]) -> None:
+    import csv
+
+    text = (hostile["dir"] / "mailbox-mapping.csv").read_text(encoding="utf-8-sig")
+    rows = list(csv.reader(text.splitlines(), delimiter=";"))
+    names = [r[1] for r in rows[1:]]
+    for value in ('=HYPERLINK("http://evil")', "+cmd|' /C calc'!A0", "@SUM(1+1)", "-2+3", "=1+1"):
+        assert "'" + value in names, value
+    assert not any(n.startswith(("=", "+", "-", "@", "\t", "\r")) for n in names)
+
+
+def test_workbook_marks_formula_text_as_quote_prefixed(hostile: dict[str, Any]) -> None:
+    wb = openpyxl.load_workbook(hostile["dir"] / "mailbox-mapping.xlsx")
+    ws = wb["Mailbox mapping"]
+    cells = [row[1] for row in ws.iter_rows(min_row=2)]
+    risky = [c for c in cells if isinstance(c.value, str) and c.value.startswith(("=", "+", "@"))]
+    assert len(risky) >= 3 and all(c.data_type == "s" and c.quotePrefix for c in risky)
+
+
+def test_terminal_gets_no_control_characters(hostile: dict[str, Any]) -> None:
+    out = hostile["check"].stdout
+    assert "0999001" in out and "RØD" in out
+    assert "\x1b" not in out and "\x1b" not in hostile["check"].stderr
+
+
+def test_guid_setting_in_normal_form(hostile: dict[str, Any]) -> None:
+    config = json.loads((hostile["dir"] / "dispatcher-config.json").read_text(encoding="utf-8"))
+    assert config["parameters"]["ContactPointGuid"] == "9366b98e-64ef-58fe-a723-950f3d511167"
+
+
+def ps_errors(text: str) -> list[Any]:
+    import tree_sitter
+    import tree_sitter_powershell
+
+    parser = tree_sitter.Parser(tree_sitter.Language(tree_sitter_powershell.language()))
+    tree = parser.parse(text.encode("utf-8"))
+    bad, stack = [], [tree.root_node]
+    while stack:
+        node = stack.pop()
+        if node.type == "ERROR" or node.is_missing:
+            bad.append(node.start_point)
+        stack.extend(node.children)
+    return bad
+
+
+def ps_strings(text: str) -> list[str]:
+    """The contents of every single-quoted literal in a script (``''`` undoubled)."""
+    return [m.replace("''", "'") for m in re.findall(r"'((?:[^']|'')*)'", text)]
+
+
+def test_scripts_hold_values_only_as_literals(hostile: dict[str, Any]) -> None:
+    for name in ("install-certificate.ps1", "server-check.ps1"):
+        raw = (hostile["dir"] / name).read_bytes()
+        assert (
+            raw.startswith(b"\xef\xbb\xbf")
+            and b"\r\n" in raw
+            and b"\n" not in raw.replace(b"\r\n", b"")
+        )
+        text = raw[3:].decode("utf-8")
+        assert ps_errors(text) == [], name
+        assert ACCOUNT in ps_strings(text), name
+        comments = "\n".join(re.findall(r"<#.*?#>", text, flags=re.S))
+        assert "wz-web01-t" not in comments and "svc" not in comments
+    install = (hostile["dir"] / "install-certificate.ps1").read_bytes()[3:].decode("utf-8")
+    assert any(SERVER in s for s in ps_strings(install))
+
+
+def test_failed_ip_is_never_embedded(sample_dir: Path) -> None:
+    from dataclasses import replace
+
+    from ngdpkit.servercheck import server_check_script
+    from ngdpkit.settings import load_settings
+
+    env = load_settings(sample_dir / "migration.toml").environment("test")
+    evil = "1.2.3.4' + $(Start-Process calc.exe) + '"
+    script = server_check_script(
+        replace(env, server_ips=(evil, "198.51.100.10")), thumbprint="AB12"
+    )
+    assert "Start-Process calc.exe" not in "".join(
+        line for line in script.splitlines() if not line.lstrip().startswith("Write-Host")
+    )
+    assert ps_errors(script) == []
+    top = script[: script.index("$destinations")]
+    assert "throw 'ngdpkit refused to fill in this script" in top
+    assert "'198.51.100.10'" in script and "calc.exe) + '''" not in script.split("throw")[-1]
+
+
+def test_run_folder_is_private(hostile: dict[str, Any]) -> None:
+    if os.name == "nt":
+        pytest.skip("file modes are a POSIX matter")
+    run_dir = hostile["dir"]
+    assert stat.S_IMODE(run_dir.stat().st_mode) == 0o700
+    for p in run_dir.rglob("*"):
+        assert stat.S_IMODE(p.stat().st_mode) == (0o700 if p.is_dir() else 0o600), p
+
+
+def test_anchor_on_every_page_and_verify_intact(hostile: dict[str, Any]) -> None:
+    run_dir = hostile["dir"]
+    records = [json.loads(x) for x in (run_dir / "audit.jsonl").read_text().splitlines()]
+    anchor = [r for r in records if r["event"] == "outputs_sealed"][-1]
+    assert "dispatcher-config.json" in anchor["files"]
+    assert not any(k.startswith("signoff/") for k in anchor["files"])
+    for page in (run_dir / "signoff").glob("*.html"):
+        assert anchor["hash"] in page.read_text(encoding="utf-8"), page.name
+    r = run_cli("audit", "verify", str(run_dir), "--expect-hash", anchor["hash"])
+    assert r.returncode == 0 and "anchor found" in r.stdout, r.stdout
+
+
+# --- audit verify against tampering (each on a copy of the hostile run) -------------------
+
+
+def tampered(hostile: dict[str, Any], tmp_path: Path) -> tuple[Path, str]:
+    copy = tmp_path / "run"
+    shutil.copytree(hostile["dir"], copy)
+    for p in [copy, *copy.rglob("*")]:
+        p.chmod(0o700 if p.is_dir() else 0o600)
+    records = [json.loads(x) for x in (copy / "audit.jsonl").read_text().splitlines()]
+    anchor = [r for r in records if r["event"] == "outputs_sealed"][-1]["hash"]
+    return copy, anchor
+
+
+def rewrite_chain(run_dir: Path, keep: Any, change: Any = None) -> None:
+    """What someone who can write the folder can do: drop/alter records, recompute every
+    hash, and rewrite the manifest to match."""
+    from ngdpkit.audit import GENESIS, record_hash, write_manifest
+
+    records = [json.loads(x) for x in (run_dir / "audit.jsonl").read_text().splitlines()]
+    out, prev = [], GENESIS
+    for rec in records:
+        if not keep(rec):
+            continue
+        rec = dict(rec)
+        if change:
+            change(rec)
+        rec["seq"], rec["prev"] = len(out), prev
+        rec["hash"] = record_hash(rec)
+        prev = rec["hash"]
+        out.append(rec)
+    (run_dir / "audit.jsonl").write_text(
+        "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in out)
+    )
+
+    class Trail:
+        last_hash, count = prev, len(out)
+
+    write_manifest(run_dir, Trail())  # type: ignore[arg-type]
+
+
+def edit_dispatcher(run_dir: Path) -> None:
+    path = run_dir / "dispatcher-config.json"
+    data = json.loads(path.read_text())
+    data["parameters"]["ContactPointGuid"] = "00000000-0000-4000-8000-000000000000"
+    path.write_text(json.dumps(data))
+
+
+def test_verify_changed_output(hostile: dict[str, Any], tmp_path: Path) -> None:
+    run_dir, anchor = tampered(hostile, tmp_path)
+    edit_dispatcher(run_dir)
+    r = run_cli("audit", "verify", str(run_dir), "--expect-hash", anchor)
+    assert r.returncode == 1 and "changed file: dispatcher-config.json" in r.stdout
+
+
+def test_verify_missing_and_extra_files(hostile: dict[str, Any], tmp_path: Path) -> None:
+    run_dir, _ = tampered(hostile, tmp_path)
+    (run_dir / "firewall-rules.csv").unlink()
+    (run_dir / "notes.txt").write_text("added later")
+    verdict = verify(run_dir)
+    assert not verdict.ok
+    text = "\n".join(verdict.problems)
+    assert "missing file: firewall-rules.csv" in text and "extra file: notes.txt" in text
+
+
+def test_verify_output_record_removed_and_chain_recomputed(
+    hostile: dict[str, Any], tmp_path: Path
+) -> None:
+    run_dir, _ = tampered(hostile, tmp_path)
+    rewrite_chain(
+        run_dir,
+        keep=lambda r: not (r["event"] == "output_written" and r["path"] == "firewall-rules.csv"),
+    )
+    verdict = verify(run_dir)
+    assert not verdict.ok
+    assert any("without an output record: firewall-rules.csv" in p for p in verdict.problems)
+
+
+def test_verify_manifest_rewritten_to_match(hostile: dict[str, Any], tmp_path: Path) -> None:
+    """The output and its records rewritten, the chain and the manifest recomputed: only the
+    sealed record (and so the anchor on the signed page) still tells."""
+    run_dir, anchor = tampered(hostile, tmp_path)
+    edit_dispatcher(run_dir)
+    from ngdpkit.audit import file_digest
+
+    digest = file_digest(run_dir / "dispatcher-config.json")
+
+    def fix(rec: dict[str, Any]) -> None:
+        if rec["event"] == "output_written" and rec["path"] == "dispatcher-config.json":
+            rec["size"], rec["sha256"] = digest
+
+    rewrite_chain(run_dir, keep=lambda r: True, change=fix)
+    verdict = verify(run_dir)
+    assert not verdict.ok
+    assert any("no longer matches the anchor" in p for p in verdict.problems)
+
+
+def test_verify_forged_chain_fails_the_printed_anchor(
+    hostile: dict[str, Any], tmp_path: Path
+) -> None:
+    """Everything rewritten, the sealed record included: the folder is self-consistent, but
+    the anchor printed on the signed page is no longer in it."""
+    run_dir, anchor = tampered(hostile, tmp_path)
+    edit_dispatcher(run_dir)
+    from ngdpkit.audit import file_digest
+
+    digests = {
+        p.relative_to(run_dir).as_posix(): file_digest(p) for p in run_dir.rglob("*") if p.is_file()
+    }
+
+    def fix(rec: dict[str, Any]) -> None:
+        if rec["event"] == "output_written" and rec["path"] in digests:
+            rec["size"], rec["sha256"] = digests[rec["path"]]
+        if rec["event"] == "outputs_sealed":
+            rec["files"] = {k: digests[k][1] for k in rec["files"]}
+
+    rewrite_chain(run_dir, keep=lambda r: True, change=fix)
+    assert verify(run_dir).ok  # a chain without a signature can be recomputed ...
+    r = run_cli("audit", "verify", str(run_dir), "--expect-hash", anchor)
+    assert r.returncode == 1 and "no longer matches this folder" in r.stdout  # ... the paper tells
+
+
+def test_verify_sealed_record_removed(hostile: dict[str, Any], tmp_path: Path) -> None:
+    run_dir, anchor = tampered(hostile, tmp_path)
+    rewrite_chain(run_dir, keep=lambda r: r["event"] != "outputs_sealed")
+    verdict = verify(run_dir, expect_hash=anchor)
+    assert not verdict.ok
+    assert any("outputs_sealed" in p for p in verdict.problems)
+
+
+# --- faults are one line, never a traceback ---------------------------------------------
+
+
+def test_unwritable_out_is_exit_2(sample_copy: Path, tmp_path: Path) -> None:
+    if os.name == "nt" or (hasattr(os, "geteuid") and os.geteuid() == 0):
+        locked = tmp_path / "file-not-folder"
+        locked.write_text("x")  # root writes anywhere: a file where a folder must go
+    else:
+        locked = tmp_path / "locked"
+        locked.mkdir(mode=0o500)
+    r = run_cli(
+        "run", "--settings", str(sample_copy / "migration.toml"), "--env", "test", "--out",
+        str(locked / "runs"),
+    )  # fmt: skip
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "Traceback" not in r.stdout + r.stderr
+    lines = [x for x in r.stderr.splitlines() if x.strip()]
+    assert len(lines) == 1 and str(locked) in lines[0]
+
+
+def test_malformed_evidence_is_exit_2(sample_copy: Path) -> None:
+    evidence = sample_copy / "ev.json"
+    evidence.write_text(
+        json.dumps({"schema": "ngdpkit/server-check/1", "server": "WZ", "checks": 5})
+    )
+    toml = sample_copy / "migration.toml"
+    toml.write_text(
+        toml.read_text().replace(
+            'protocol = "REST_PULL"', 'protocol = "REST_PULL"\nprobe_evidence = ["ev.json"]'
+        )
+    )
+    for command in ("run", "check"):
+        r = run_cli(command, "--settings", str(toml), "--env", "test")
+        assert r.returncode == 2, (command, r.stdout, r.stderr)
+        assert "Traceback" not in r.stdout + r.stderr
+        assert "ev.json" in r.stderr and "checks" in r.stderr
+
+
+@pytest.mark.parametrize(
+    ("edit", "expect"),
+    [
+        (("[environments.test]", '[environments."../../x"]'), "environment names"),
+        (
+            ("[inputs]", "[checks]\nprobe_timeout_s = 0\ncert_warn_days = -5\n\n[inputs]"),
+            "positive",
+        ),
+        (('secrets_file = "sample.env"', 'secrets_file = "certs"'), "is a folder"),
+    ],
+)
+def test_settings_values_refused(sample_copy: Path, edit: tuple[str, str], expect: str) -> None:
+    toml = sample_copy / "migration.toml"
+    text = toml.read_text()
+    assert edit[0] in text
+    toml.write_text(text.replace(edit[0], edit[1], 1))
+    r = run_cli("check", "--settings", str(toml), "--env", "all")
+    assert r.returncode == 2 and expect in r.stderr, r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_environment_name_cannot_leave_out(tmp_path: Path) -> None:
+    from ngdpkit.errors import InputError
+    from ngdpkit.runfolder import RunFolder
+
+    with pytest.raises(InputError):
+        RunFolder.create(tmp_path / "out", "../../x")
+    assert not (tmp_path / "x").exists()
+
+
+def test_kit_crash_is_one_line(tmp_path: Path) -> None:
+    """A bug inside a command: exit 3 with one line, never a traceback."""
+    code = (
+        "import sys, ngdpkit.cli as c\n"
+        "c.COMMANDS['sample'] = lambda a: 1/0\n"
+        f"sys.exit(c.main(['sample', {str(tmp_path)!r}]))\n"
+    )
+    import subprocess
+
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode == 3 and "Traceback" not in r.stderr
+    assert r.stderr.strip().count("\n") == 0 and "ZeroDivisionError" in r.stderr
+
+
+# --- the sanitising boundary itself -----------------------------------------------------
+
+
+def test_findings_and_console_never_hold_a_registered_secret(capsys: Any) -> None:
+    from ngdpkit import findings as F
+    from ngdpkit import redact
+    from ngdpkit.cli import CleanStream
+
+    redact.forget_all()
+    try:
+        header = "Basic " + __import__("base64").b64encode(b"sys-id:tok3n-Very-Secret").decode()
+        from ngdpkit.secrets import resolve
+
+        secret = resolve("X_AUTH", environ={"X_AUTH": header + "\n"})
+        assert secret is not None and secret.whitespace and secret.reveal() == header
+        # httpx's own words for a header with a newline
+        f = F.error("REHEARSAL_SEND_REFUSED", f"Illegal header value b'{header}\\n'")
+        assert "tok3n" not in f.message and header not in f.message
+        assert "[hidden: X_AUTH]" in f.message
+        stream = CleanStream(sys.stdout)
+        stream.write(f"token tok3n-Very-Secret and \x1b[2J{header}\n")
+        out = capsys.readouterr().out
+        assert "tok3n-Very-Secret" not in out and "\x1b" not in out
+    finally:
+        redact.forget_all()
+
+
+def test_pdf_browser_gets_no_secret(tmp_path: Path, monkeypatch: Any) -> None:
+    """Chromium for --pdf starts with an environment without the secrets: a stand-in browser
+    on PATH writes down what it was given."""
+    from ngdpkit import redact
+    from ngdpkit.secrets import resolve
+    from ngdpkit.signoff import print_pdf
+
+    if os.name == "nt":
+        pytest.skip("the stand-in browser is a shell script")
+    redact.forget_all()
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    seen = tmp_path / "seen.env"
+    fake = bindir / "chromium"
+    fake.write_text(
+        "#!/bin/sh\nenv > " + str(seen) + "\n"
+        'for a in "$@"; do case "$a" in --print-to-pdf=*) printf x > "${a#--print-to-pdf=}";; esac; done\n'
+    )
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("NGDPKIT_T_PW", "pdf-secret-value-1234")
+    monkeypatch.setenv("OTHER_COPY", "x pdf-secret-value-1234 y")
+    try:
+        assert resolve("NGDPKIT_T_PW") is not None
+        page = tmp_path / "p.html"
+        page.write_text("<p>x</p>")
+        monkeypatch.setattr("ngdpkit.signoff.BROWSER_PATHS", ())
+        assert print_pdf(page, tmp_path / "p.pdf") is None
+        text = seen.read_text()
+        assert "pdf-secret-value-1234" not in text and "NGDPKIT_T_PW" not in text
+        assert "PATH=" in text
+    finally:
+        redact.forget_all()
+
+
+def test_rehearse_with_a_trailing_newline_leaks_nothing(sample_copy: Path, tmp_path: Path) -> None:
+    """The before-stop check's case: the header pasted with a newline, then a rehearsal."""
+    env = read_dotenv(sample_copy / "sample.env")
+    header = env["NGDPKIT_TEST_AUTHORIZATION"]
+    env["NGDPKIT_TEST_AUTHORIZATION"] = header + "\n"
+    out = tmp_path / "out"
+    r = run_cli(
+        "rehearse", "--settings", str(sample_copy / "migration.toml"), "--env", "test",
+        "--out", str(out), env=env,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stdout + r.stderr
+    pins = needles(secret_values(sample_copy))
+    files = [p for p in out.rglob("*") if p.is_file()]
+    assert files and [p for p in files if scan_file(p, pins)] == []
+    token = header.split()[1]
+    assert token not in r.stdout + r.stderr
+    acceptance = json.loads(next(out.rglob("acceptance.json")).read_text(encoding="utf-8"))
+    assert "SECRET_WHITESPACE" in {f["code"] for f in acceptance["findings"]}
+    assert acceptance["status"] != "errors"
