@@ -305,7 +305,8 @@ def file_problems(
         for rel in sorted(set(written) - set(present)):
             problems.append(f"missing file: {rel} (an output record names it)")
     if anchor is not None:
-        pinned = anchor.get("files") if isinstance(anchor.get("files"), dict) else {}
+        files = anchor.get("files")
+        pinned: dict[str, Any] = files if isinstance(files, dict) else {}
         for rel, digest in sorted(pinned.items()):
             if rel not in present:
                 problems.append(f"missing file: {rel} (sealed by the anchor)")

@@ -41,10 +41,14 @@ def versions() -> dict[str, str]:
 def make_bundle(run_dir: Path, *, with_workbooks: bool = False) -> Path:
     if not (run_dir / "findings.json").is_file():
         raise InputError(f"{run_dir}: not a run folder (no findings.json)")
-    steps = {}
+    steps: dict[str, dict[str, object]] = {}
     for path in sorted((run_dir / "steps").glob("*.json")):
-        data = json.loads(path.read_text(encoding="utf-8"))
-        results = data.get("results", {})
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except ValueError:  # a leak stub (or a damaged file): say so, keep going
+            steps[path.stem] = {"status": "removed", "duration_s": None, "results": {}}
+            continue
+        results = data.get("results", {}) if isinstance(data, dict) else {}
         keep = {
             k: results[k]
             for k in (
@@ -93,5 +97,6 @@ def make_bundle(run_dir: Path, *, with_workbooks: bool = False) -> Path:
         for name in names:
             if (run_dir / name).is_file():
                 zf.write(run_dir / name, name)
+    tmp.chmod(0o600)
     tmp.replace(target)
     return target

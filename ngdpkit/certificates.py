@@ -92,6 +92,21 @@ def load_certificate(path: Path, *, label: str, password: Secret | None) -> Load
             return LoadedCertificate(
                 leaf=None, findings=[]
             )  # SECRET_MISSING is reported by the caller
+        from .pkcs12_diagnosis import CORRUPT, diagnose
+
+        if diagnose(data, password.reveal()) == CORRUPT:
+            return LoadedCertificate(
+                leaf=None,
+                findings=[
+                    F.error(
+                        "CERT_FILE_CORRUPT",
+                        f"{label} is damaged: its structure or its encrypted parts do not read back "
+                        f"({len(data)} bytes, SHA-256 {hashlib.sha256(data).hexdigest()[:16]}…); "
+                        "copy it again from the original (the password is not the problem).",
+                        label,
+                    )
+                ],
+            )
         return LoadedCertificate(
             leaf=None,
             findings=[

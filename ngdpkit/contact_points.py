@@ -288,18 +288,20 @@ def check_contact_points(
 ) -> list[Finding]:
     """Rules on the list itself; the rules that need the mapping live in :mod:`ngdpkit.mapping`."""
     found: list[Finding] = []
-    seen: dict[str, str] = {}
+    places: dict[str, list[str]] = {}
     for p in points:
-        if p.id in seen:
+        places.setdefault(p.id, []).append(p.location)
+    for guid, where in places.items():
+        if len(where) > 1:
             found.append(
                 F.error(
                     "CONTACT_POINT_DUPLICATE",
-                    f"Contact point {p.id} is listed twice (also at {seen[p.id]}).",
+                    f"Contact point {guid} is listed {len(where)} times (at {F.first_of(where)}).",
                     label,
-                    p.location,
+                    where[1],
                 )
             )
-        seen.setdefault(p.id, p.location)
+    for p in points:
         if not p.targets:
             found.append(
                 F.error(

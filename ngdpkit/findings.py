@@ -71,6 +71,14 @@ def info(code: str, message: str, source: str = "", location: str = "") -> Findi
     return Finding("info", code, message, source, location)
 
 
+def first_of(items: Iterable[Any], *, limit: int = 5) -> str:
+    """``a, b, c, d, e and 3995 more``: findings never grow faster than the input (a repeated
+    value gives one finding with its count and its first places, not one per pair)."""
+    seen = [str(x) for x in items]
+    head = ", ".join(seen[:limit])
+    return head if len(seen) <= limit else f"{head} and {len(seen) - limit} more"
+
+
 def status_of(findings: Iterable[Finding]) -> str:
     """``ok``, ``warnings`` or ``errors``: the worst severity present."""
     severities = {f.severity for f in findings}

@@ -200,16 +200,14 @@ def read_mailbox_export(
         groups = keyed[dup].groupby(["mailbox_id", "subject_id"], sort=False)["row"].apply(list)
         for (mid, sid), rows in groups.items():
             label_id = f"{mid}:{sid}" if sid else mid
-            others = ", ".join(str(r) for r in rows)
-            for row in rows:
-                found.append(
-                    F.error(
-                        "MAILBOX_ID_DUPLICATE",
-                        f"Mailbox ID {label_id} appears {len(rows)} times (rows {others}).",
-                        label,
-                        where(row),
-                    )
+            found.append(
+                F.error(
+                    "MAILBOX_ID_DUPLICATE",
+                    f"Mailbox ID {label_id} appears {len(rows)} times (rows {F.first_of(rows)}).",
+                    label,
+                    where(rows[0]),
                 )
+            )
     names_blank = (df["mailbox_name"] == "") & ~df["row"].isin(
         {r for r, n in formula if n == "mailbox_name"}
     )

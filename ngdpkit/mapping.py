@@ -108,11 +108,11 @@ def read_mapping_file(path: Path, *, label: str) -> MappingFile:
     for (mid, sid), group in out[dup].groupby(["mailbox_id", "subject_id"], sort=False):
         values = sorted(set(group["guid"].where(~group["retired"], "udgår")))
         if len(values) > 1:
-            rows = ", ".join(str(r) for r in group["row"])
+            rows = F.first_of(group["row"])
             found.append(
                 F.warning(
                     "MAPPING_CONFLICT",
-                    f"Mailbox {mid}{':' + sid if sid else ''} is mapped more than once in the mapping file (rows {rows}) to {' and '.join(values)}; the first row is used.",
+                    f"Mailbox {mid}{':' + sid if sid else ''} is mapped more than once in the mapping file (rows {rows}) to {F.first_of(values, limit=3)}; the first row is used.",
                     label,
                     table.where(int(group["row"].iloc[0])),
                 )

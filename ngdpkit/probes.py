@@ -173,7 +173,7 @@ def run_probe(
         return found + _tcp_only(probe, addresses, host, parts.port or 443, timeout, source)
     # The header goes only with the client certificate: never to NgDP without it.
     send_header = probe.kind == "ngdp" and client_ctx is not None and authorization
-    headers = {"Authorization": authorization} if send_header else {}
+    headers = {"Authorization": authorization} if send_header and authorization else {}
     ctx = client_ctx if (probe.kind == "ngdp" and client_ctx is not None) else verify
     try:
         with httpx.Client(

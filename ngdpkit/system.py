@@ -20,45 +20,66 @@ WORKZONE_PROTOCOLS = ("REST_PULL", "REST_PUSH")
 OTHER_NGDP_PROTOCOLS = ("AS4", "REST_PUBLISH_SUBSCRIBE", "SMTP", "SFTP")
 MAX_RANGE = 32
 
-NOT_PUBLIC = tuple(
-    ipaddress.ip_network(n)
-    for n in (
-        "0.0.0.0/8",
-        "10.0.0.0/8",
-        "100.64.0.0/10",
-        "127.0.0.0/8",
-        "169.254.0.0/16",
-        "172.16.0.0/12",
-        "192.0.0.0/24",
-        "192.168.0.0/16",
-        "198.18.0.0/15",
-        "224.0.0.0/4",
-        "240.0.0.0/4",
-        "::/128",
-        "::1/128",
-        "fc00::/7",
-        "fe80::/10",
-        "ff00::/8",
-        "::ffff:0:0/96",
-    )
-)
-DOCUMENTATION = tuple(
-    ipaddress.ip_network(n)
-    for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")
-)
+# Every IANA special-purpose range (IPv4 and IPv6 registries) that is not a public egress
+# address; the documentation ranges stay apart (IP_DOCUMENTATION_RANGE, a warning).
 NOT_PUBLIC_NAMES = {
+    "0.0.0.0/8": "'this network'",
     "10.0.0.0/8": "private",
-    "172.16.0.0/12": "private",
-    "192.168.0.0/16": "private",
-    "fc00::/7": "private (unique local)",
-    "127.0.0.0/8": "loopback",
-    "::1/128": "loopback",
-    "169.254.0.0/16": "link-local",
-    "fe80::/10": "link-local",
     "100.64.0.0/10": "carrier-grade NAT (CGNAT)",
+    "127.0.0.0/8": "loopback",
+    "169.254.0.0/16": "link-local",
+    "172.16.0.0/12": "private",
+    "192.0.0.0/24": "IETF protocol assignment",
+    "192.88.99.0/24": "6to4 relay anycast",
+    "192.168.0.0/16": "private",
+    "198.18.0.0/15": "benchmarking",
     "224.0.0.0/4": "multicast",
+    "240.0.0.0/4": "reserved",
+    "::/128": "unspecified",
+    "::1/128": "loopback",
+    "::ffff:0:0/96": "IPv4-mapped",
+    "64:ff9b::/96": "NAT64",
+    "64:ff9b:1::/48": "local-use NAT64",
+    "100::/64": "discard-only",
+    "2001::/23": "IETF protocol assignment (Teredo among them)",
+    "2002::/16": "6to4",
+    "5f00::/16": "SRv6 segment identifier",
+    "fc00::/7": "private (unique local)",
+    "fe80::/10": "link-local",
+    "fec0::/10": "site-local (deprecated)",
     "ff00::/8": "multicast",
 }
+NOT_PUBLIC = tuple(ipaddress.ip_network(n) for n in NOT_PUBLIC_NAMES)
+DOCUMENTATION = tuple(
+    ipaddress.ip_network(n)
+    for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32", "3fff::/20")
+)
+_DNS_NAME = re.compile(
+    r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$"
+)
+
+
+def host_problem(host: str) -> str:
+    """Why ``host`` cannot be a public address NgDP calls, or "" when it can: a DNS name
+    (letters, digits, hyphens; its last label not numeric) or a public IP in canonical form.
+    ``127.1``, ``0177.0.0.1`` and ``0x7f.1`` are loopback to many resolvers: refused."""
+    text = host.lower().rstrip(".")
+    try:
+        ip = ipaddress.ip_address(text.strip("[]"))
+    except ValueError:
+        ip = None
+    if ip is not None:
+        if str(ip) != text.strip("[]"):
+            return f"{host!r} is not an IP address in canonical form (write {ip})"
+        bad = next((n for n in NOT_PUBLIC if ip.version == n.version and ip in n), None)
+        if bad is not None:
+            return f"{host} is a {NOT_PUBLIC_NAMES[str(bad)]} address, not a public one"
+        return ""
+    if text in ("localhost", "localhost.localdomain") or text.endswith(".localhost"):
+        return "localhost is not reachable from NgDP"
+    if not _DNS_NAME.match(text):
+        return f"{host!r} is neither a public DNS name nor an IP address in canonical form"
+    return ""
 
 
 def cvr_valid(cvr: str) -> bool:
@@ -162,19 +183,8 @@ def check_push_url(url: str | None, *, protocol: str, key: str) -> list[Finding]
         why = "it holds a user name or password"
     elif parts.query or parts.fragment:
         why = "it holds a query or fragment; give the base address only"
-    elif host.lower() in ("localhost", "localhost.localdomain") or host.lower().endswith(
-        ".localhost"
-    ):
-        why = "localhost is not reachable from NgDP"
     else:
-        try:
-            ip = ipaddress.ip_address(host)
-        except ValueError:
-            ip = None
-            if "." not in host:
-                why = f"{host!r} is not a public DNS name"
-        if ip is not None and any(ip in n for n in NOT_PUBLIC):
-            why = f"{host} is not a public address"
+        why = host_problem(host)
     if why:
         return [F.error("PUSH_URL_INVALID", f"push_base_url {url!r} cannot be used: {why}.", key)]
     return []

@@ -538,3 +538,284 @@ def test_rehearse_with_a_trailing_newline_leaks_nothing(sample_copy: Path, tmp_p
     acceptance = json.loads(next(out.rglob("acceptance.json")).read_text(encoding="utf-8"))
     assert "SECRET_WHITESPACE" in {f["code"] for f in acceptance["findings"]}
     assert acceptance["status"] != "errors"
+
+
+# --- OCSP answers that must not count (contract §10) -----------------------------------
+
+
+def _responder(issuing: Any, *, eku: bool, key: Any) -> Any:
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    now = dt.datetime.now(dt.UTC)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "OCSP responder")]))
+        .issuer_name(issuing.cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=30))
+    )
+    if eku:
+        builder = builder.add_extension(
+            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.OCSP_SIGNING]), critical=False
+        )
+    return builder.sign(issuing.key, hashes.SHA256())
+
+
+def _answer(leaf: Any, issuer: Any, signer_cert: Any, signer_key: Any, **kw: Any) -> Any:
+    import datetime as dt
+
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.x509 import ocsp
+
+    now = dt.datetime.now(dt.UTC)
+    builder = ocsp.OCSPResponseBuilder().add_response(
+        cert=kw.get("about", leaf),
+        issuer=issuer,
+        algorithm=hashes.SHA256(),
+        cert_status=ocsp.OCSPCertStatus.GOOD,
+        this_update=kw.get("this_update", now - dt.timedelta(hours=1)),
+        next_update=kw.get("next_update", now + dt.timedelta(days=1)),
+        revocation_time=None,
+        revocation_reason=None,
+    )
+    builder = builder.responder_id(ocsp.OCSPResponderEncoding.HASH, signer_cert)
+    if signer_cert is not issuer:
+        builder = builder.certificates([signer_cert])
+    return builder.sign(signer_key, hashes.SHA256())
+
+
+def test_ocsp_answers_are_checked(cas: dict[str, Any], leaf_key: Any) -> None:
+    import datetime as dt
+
+    from ngdpkit import pki
+    from ngdpkit.revocation import answer_problem
+
+    now = dt.datetime.now(dt.UTC)
+    issuing = cas["test"]["issuing"]
+    cert = pki.make_leaf(issuing, key=leaf_key, cvr="98765433", organisation="T").cert
+    other = pki.make_leaf(issuing, key=leaf_key, cvr="98765433", organisation="U").cert
+    key = pki.rsa_key(2048)
+    with_eku, without_eku = (
+        _responder(issuing, eku=True, key=key),
+        _responder(issuing, eku=False, key=key),
+    )
+    stranger = _responder(cas["other"]["issuing"], eku=True, key=key)
+
+    def problem(signer: Any, signer_key: Any, **kw: Any) -> str:
+        return answer_problem(
+            _answer(cert, issuing.cert, signer, signer_key, **kw), cert, issuing.cert, now
+        )
+
+    assert problem(issuing.cert, issuing.key) == ""  # signed by the issuing CA
+    assert problem(with_eku, key) == ""  # a delegated responder with id-kp-OCSPSigning
+    assert "OCSPSigning" in problem(without_eku, key)  # another end-entity of the same CA
+    assert "not issued by the issuing CA" in problem(stranger, key)
+    assert "not about this certificate" in problem(issuing.cert, issuing.key, about=other)
+    assert "stale" in problem(
+        issuing.cert,
+        issuing.key,
+        this_update=now - dt.timedelta(days=400),
+        next_update=now - dt.timedelta(days=365),
+    )
+    assert "future" in problem(
+        issuing.cert,
+        issuing.key,
+        this_update=now + dt.timedelta(days=2),
+        next_update=now + dt.timedelta(days=3),
+    )
+    assert "stale" in problem(
+        issuing.cert, issuing.key, this_update=now - dt.timedelta(days=3), next_update=None
+    )
+
+
+# --- bounds on what an input unpacks to -------------------------------------------------
+
+
+def _with_sheet_xml(path: Path, xml_chunks: Any) -> Path:
+    """A real workbook whose first sheet part is replaced by streamed XML."""
+    import zipfile
+
+    from tests.conftest import write_xlsx
+
+    base = write_xlsx(path.with_suffix(".base.xlsx"), [["Postkasse-ID", "Postkassenavn"]])
+    with zipfile.ZipFile(base) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            if info.filename == "xl/worksheets/sheet1.xml":
+                with dst.open("xl/worksheets/sheet1.xml", "w") as fh:
+                    for chunk in xml_chunks:
+                        fh.write(chunk)
+            else:
+                dst.writestr(info, src.read(info))
+    return path
+
+
+def test_a_million_empty_rows_is_refused_before_parsing(tmp_path: Path) -> None:
+    from ngdpkit.errors import InputError
+    from ngdpkit.mailboxes import read_mailbox_export
+
+    def chunks() -> Any:
+        yield b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+        for start in range(1, 1_000_003, 10_000):
+            yield b"".join(b'<row r="%d"/>' % i for i in range(start, start + 10_000))
+        yield b"</sheetData></worksheet>"
+
+    path = _with_sheet_xml(tmp_path / "rows.xlsx", chunks())
+    assert path.stat().st_size < 5_000_000
+    with pytest.raises(InputError) as err:
+        read_mailbox_export(path, label="rows.xlsx")
+    assert "1,000,000 rows" in err.value.problems[0] and "rows.xlsx" in err.value.problems[0]
+
+
+def test_parts_that_unpack_past_the_bound_are_refused(tmp_path: Path) -> None:
+    from ngdpkit.errors import InputError
+    from ngdpkit.mailboxes import read_mailbox_export
+
+    def chunks() -> Any:
+        yield b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+        blank = b" " * (1 << 20)
+        for _ in range(210):
+            yield blank
+        yield b"</sheetData></worksheet>"
+
+    path = _with_sheet_xml(tmp_path / "bomb.xlsx", chunks())
+    assert path.stat().st_size < 2_000_000
+    r = run_cli("check", "--settings", str(_settings_with(tmp_path, path)), "--env", "test")
+    assert r.returncode == 2 and "200 MB" in r.stderr and "bomb.xlsx" in r.stderr, r.stderr
+    assert "Traceback" not in r.stderr
+    with pytest.raises(InputError):
+        read_mailbox_export(path, label="bomb.xlsx")
+
+
+def _settings_with(tmp_path: Path, mailboxes: Path) -> Path:
+    toml = tmp_path / "m.toml"
+    toml.write_text(
+        f"""[organisation]
+name = "T"
+cvr = "98765433"
+[inputs]
+mailboxes = '{mailboxes.name}'
+[environments.test]
+protocol = "REST_PULL"
+server_ips = ["198.51.100.10"]
+""",
+        encoding="utf-8",
+    )
+    return toml
+
+
+# --- addresses that look public but are not ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "ip",
+    ["64:ff9b::c633:640a", "2002:c633:640a::", "2001:0:4136:e378::", "fec0::1", "192.88.99.1",
+     "64:ff9b:1::1", "100::1", "5f00::1"],
+)  # fmt: skip
+def test_special_purpose_addresses_are_not_public(ip: str) -> None:
+    from ngdpkit.system import check_ips
+
+    assert [f.code for f in check_ips([ip], "k")] == ["IP_NOT_PUBLIC"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://127.1", "https://0177.0.0.1", "https://0x7f.1/", "https://2130706433/",
+     "https://[::ffff:127.0.0.1]/", "https://[64:ff9b::7f00:1]/", "https://intranet/"],
+)  # fmt: skip
+def test_push_hosts_must_be_public_and_canonical(url: str) -> None:
+    from ngdpkit.system import check_push_url
+
+    assert [f.code for f in check_push_url(url, protocol="REST_PUSH", key="k")] == [
+        "PUSH_URL_INVALID"
+    ]
+
+
+def test_public_push_hosts_pass() -> None:
+    from ngdpkit.system import check_push_url
+
+    for url in (
+        "https://wzpush.eksempel-kommune.dk",
+        "https://80.198.95.23/",
+        "https://[2a00:1450::1]/",
+    ):
+        assert check_push_url(url, protocol="REST_PUSH", key="k") == [], url
+
+
+def test_damaged_p12_is_corrupt_not_a_bad_password(
+    tmp_path: Path, cas: dict[str, Any], leaf_key: Any
+) -> None:
+    from ngdpkit import pki
+    from ngdpkit.certificates import load_certificate
+    from ngdpkit.secrets import Secret
+
+    issued = pki.make_leaf(cas["test"]["issuing"], key=leaf_key, cvr="98765433", organisation="T")
+    data = bytearray(pki.to_p12(issued, "right-password-1", chain=(cas["test"]["issuing"].cert,)))
+    data[len(data) // 2] ^= 0x5A  # one byte damaged on the way, inside an encrypted part
+    path = tmp_path / "damaged.p12"
+    path.write_bytes(bytes(data))
+
+    def codes(password: str) -> list[str]:
+        loaded = load_certificate(path, label="damaged.p12", password=Secret("PW", password))
+        return [f.code for f in loaded.findings]
+
+    assert codes("right-password-1") == ["CERT_FILE_CORRUPT"]
+    intact = tmp_path / "intact.p12"
+    intact.write_bytes(pki.to_p12(issued, "right-password-1"))
+    wrong = load_certificate(intact, label="intact.p12", password=Secret("PW", "wrong-password-2"))
+    assert [f.code for f in wrong.findings] == ["CERT_BAD_PASSWORD"]
+
+
+def test_every_secret_form_planted_in_settings_values_is_caught(sample_copy: Path) -> None:
+    """Each form of a secret (raw, base64, URL, HTML, JSON, HTML-then-JSON, PowerShell-quoted,
+    Python literal) planted in settings values that reach pages, scripts and workbooks: none
+    of it survives in the run folder, the bundle, stdout or stderr."""
+    import base64
+    import html as h
+    from urllib.parse import quote
+
+    from ngdpkit.settings import load_settings
+
+    system_id = load_settings(sample_copy / "migration.toml").environment("test").system_id
+    token = "t0k<en>&'q\"uo/te+=x"
+    header = "Basic " + base64.b64encode(f"{system_id}:{token}".encode()).decode()
+    env = read_dotenv(sample_copy / "sample.env")
+    env["NGDPKIT_TEST_AUTHORIZATION"] = header + "\n"
+    forms = [
+        token,
+        base64.b64encode(token.encode()).decode(),
+        quote(token, safe=""),
+        h.escape(token),
+        json.dumps(token)[1:-1],
+        json.dumps(h.escape(token))[1:-1],
+        token.replace("'", "''"),
+    ]
+    servers = ", ".join(f'{{ name = {json.dumps("wz-" + f)}, role = "web" }}' for f in forms)
+    toml = sample_copy / "migration.toml"
+    text = toml.read_text(encoding="utf-8")
+    text = text.replace(
+        'servers = [{ name = "wz-web01-t", role = "web" }, { name = "wz-agent01-t", role = "agent" }]',
+        f"servers = [{servers}]",
+    )
+    text = text.replace(
+        'system_name = "WorkZone test - Eksempel Kommune"', f"system_name = {json.dumps(token)}"
+    )
+    toml.write_text(text, encoding="utf-8")
+    r = run_cli("run", "--settings", str(toml), "--env", "test", env=env)
+    assert r.returncode == 1, r.stdout + r.stderr
+    run_dir = next((sample_copy / "runs" / "test").glob("2*"))
+    findings = json.loads((run_dir / "findings.json").read_text(encoding="utf-8"))["findings"]
+    assert "SECRET_LEAK" in {f["code"] for f in findings}
+    pins = needles({"NGDPKIT_TEST_AUTHORIZATION": secret_parts(header)})
+    assert [p for p in run_dir.rglob("*") if p.is_file() and scan_file(p, pins)] == []
+    bundle = run_cli("bundle", str(run_dir))
+    assert scan_file(Path(bundle.stdout.strip()), pins) == []
+    for out in (r.stdout, r.stderr, bundle.stdout, bundle.stderr):
+        assert not any(form in out for form in encodings(token))
+    assert not (run_dir / "dispatcher-config.json").exists()
+    assert verify(run_dir).ok

@@ -65,7 +65,10 @@ def test_missing_duplicate_and_blank_name(tmp_path: Path) -> None:
     )
     e = read_mailbox_export(path, label="e.xlsx")
     assert [f.location for f in codes(e, "MAILBOX_ID_MISSING")] == ["Sheet1!2"]
-    assert [f.location for f in codes(e, "MAILBOX_ID_DUPLICATE")] == ["Sheet1!3", "Sheet1!4"]
+    # Contract v3 §10: one finding per repeated value, with its count and first rows.
+    dup = codes(e, "MAILBOX_ID_DUPLICATE")
+    assert [f.location for f in dup] == ["Sheet1!3"]
+    assert "2 times (rows 3, 4)" in dup[0].message
     assert [f.severity for f in codes(e, "MAILBOX_NAME_BLANK")] == ["warning"]
 
 
@@ -174,3 +177,12 @@ def test_size_bound_names_the_size(tmp_path: Path) -> None:
         fh.truncate(201 * 1024 * 1024)
     with pytest.raises(InputError, match=r"huge.xlsx: 211 MB is over the 200 MB limit"):
         read_mailbox_export(path, label="huge.xlsx")
+
+
+def test_thousands_of_one_id_give_one_small_finding(tmp_path: Path) -> None:
+    """4,000 copies of one ID once gave a 283 MB run folder (every message listed every row)."""
+    path = write_xlsx(tmp_path / "e.xlsx", [HEAD[:2], *[["0100233", f"n{i}"] for i in range(4000)]])
+    e = read_mailbox_export(path, label="e.xlsx")
+    dup = codes(e, "MAILBOX_ID_DUPLICATE")
+    assert len(dup) == 1 and "4000 times" in dup[0].message and "3995 more" in dup[0].message
+    assert len(dup[0].message) < 200
