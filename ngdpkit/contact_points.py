@@ -108,7 +108,7 @@ class ContactPoints:
     def _repr_html_(self) -> str:
         from .display import contact_points_html
 
-        return contact_points_html(self)
+        return str(contact_points_html(self))
 
 
 def read_contact_points(path: Path, *, label: str, system_id: str | None) -> ContactPoints:

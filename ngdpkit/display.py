@@ -1,17 +1,19 @@
 """HTML for notebooks and sign-off pages: tables a consultant reads at a glance.
 
-Everything here returns plain HTML strings (or objects with ``_repr_html_``):
-static, self-contained, printable; no widgets, no scripts.
+Every piece is a macro of ``templates/pages/fragments.html.j2`` rendered with autoescaping
+(:func:`ngdpkit.pages.fragment`): values are escaped there, once, and a piece that is
+already HTML travels as :class:`~markupsafe.Markup`. Nothing here concatenates markup.
+Static, self-contained, printable; no widgets, no scripts.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from html import escape
 from typing import Any
 
 from .findings import Finding, sort_findings
 from .i18n import t
+from .pages import Markup, fragment
 
 _language = "da"
 COLOURS = {"error": "#b3261e", "warning": "#a15c00", "info": "#2f5d8a", "ok": "#1b6e3a"}
@@ -37,7 +39,7 @@ class HTML:
     """A piece of HTML that Jupyter displays and nbconvert keeps."""
 
     def __init__(self, html: str) -> None:
-        self.html = html
+        self.html = str(html)
 
     def _repr_html_(self) -> str:
         return self.html
@@ -55,9 +57,14 @@ def language() -> str:
     return _language
 
 
-def badge(severity: str, text: str | None = None) -> str:
+def badge(severity: str, text: str | None = None) -> Markup:
     label = text or t(_language, severity)
-    return f'<span class="sev" style="color:{COLOURS.get(severity, "#333")};background:{BACKGROUNDS.get(severity, "#eee")}">{escape(label)}</span>'
+    return fragment(
+        "badge",
+        label,
+        COLOURS.get(severity, "#333"),
+        BACKGROUNDS.get(severity, "#eee"),
+    )
 
 
 def table(
@@ -65,54 +72,57 @@ def table(
     headers: list[str],
     *,
     limit: int = MAX_ROWS,
-    raw_columns: tuple[int, ...] = (),
-) -> str:
-    out = [
-        "<table><thead><tr>",
-        *(f"<th>{escape(h)}</th>" for h in headers),
-        "</tr></thead><tbody>",
-    ]
-    count = 0
+    style: str = "",
+) -> Markup:
+    """Rows of cells (text is escaped; a Markup cell is a fragment) under ``headers``."""
+    kept: list[list[Any]] = []
     total = 0
     for row in rows:
         total += 1
-        if count >= limit:
-            continue
-        count += 1
-        cells = []
-        for i, value in enumerate(row):
-            text = "" if value is None else str(value)
-            cells.append(f"<td>{text if i in raw_columns else escape(text)}</td>")
-        out.append("<tr>" + "".join(cells) + "</tr>")
-    out.append("</tbody></table>")
-    if total > limit:
-        out.append(f"<p><em>{escape(t(_language, 'more', n=total - limit))}</em></p>")
-    return "".join(out)
+        if len(kept) < limit:
+            kept.append(["" if v is None else v if isinstance(v, Markup) else str(v) for v in row])
+    more = t(_language, "more", n=total - limit) if total > limit else ""
+    return fragment("table", headers, kept, more, style)
+
+
+def block(*parts: Any, flex: bool = False) -> HTML:
+    """Fragments in one ``<div class="nk">`` with the stylesheet: what a notebook cell shows."""
+    return HTML(fragment("block", [p for p in parts if p], Markup(STYLE), flex))
+
+
+def para(*items: Any) -> Markup:
+    return fragment("para", list(items))
+
+
+def heading(text: str, level: int = 3) -> Markup:
+    return fragment("heading", text, level)
+
+
+def banner(text: str) -> Markup:
+    return fragment("banner", text)
 
 
 def findings_html(
     findings: Iterable[Finding], *, fold_skipped: bool = True, limit: int = MAX_ROWS
-) -> str:
+) -> Markup:
     items = sort_findings(findings)
     skipped = [f for f in items if f.code == "NET_SKIPPED"] if fold_skipped else []
     shown = [f for f in items if f not in skipped] if skipped else items
     if not items:
-        return f'<div class="nk"><p>{badge("ok", t(_language, "ok"))} {escape(t(_language, "findings"))}: {escape(t(_language, "none"))}</p></div>'
+        return para(
+            badge("ok", t(_language, "ok")), f"{t(_language, 'findings')}: {t(_language, 'none')}"
+        )
     counts = {s: sum(1 for f in items if f.severity == s) for s in ("error", "warning", "info")}
-    head = " ".join(badge(s, f"{n} {t(_language, s)}") for s, n in counts.items() if n)
+    head = para(*(badge(s, f"{n} {t(_language, s)}") for s, n in counts.items() if n))
     from .codes_da import title
-
-    def message(f: Finding) -> str:
-        head = title(f.code) if _language == "da" else ""
-        return (f"<b>{escape(head)}</b><br>" if head else "") + escape(f.message)
 
     rows = [
         (
             badge(f.severity),
-            f"<code>{escape(f.code)}</code>",
-            message(f),
-            escape(f.source),
-            escape(f.location),
+            fragment("code", f.code),
+            fragment("titled", title(f.code) if _language == "da" else "", f.message),
+            f.source,
+            f.location,
         )
         for f in shown
     ]
@@ -126,35 +136,28 @@ def findings_html(
             t(_language, "location"),
         ],
         limit=limit,
-        raw_columns=(0, 1, 2, 3, 4),
     )
     fold = ""
     if skipped:
         names = ", ".join(sorted({f.location or f.source for f in skipped}))
-        fold = f"<p>{badge('info')} {escape(t(_language, 'skipped_folded', n=len(skipped), names=names))}</p>"
-    return f'<div class="nk"><p>{head}</p>{fold}{body}</div>'
+        fold = para(badge("info"), t(_language, "skipped_folded", n=len(skipped), names=names))
+    return Markup(head + fold + body)
 
 
 def show_findings(findings: Iterable[Finding]) -> HTML:
-    return HTML(STYLE + findings_html(findings))
+    return block(findings_html(findings))
 
 
-def bars(counts: dict[str, int], *, colours: dict[str, str] | None = None, title: str = "") -> str:
+def bars(
+    counts: dict[str, int], *, colours: dict[str, str] | None = None, title: str = ""
+) -> Markup:
     """A static horizontal bar chart in plain HTML (prints and embeds without images)."""
     total = max(counts.values() or [1]) or 1
-    rows = []
-    for label, n in counts.items():
-        width = int(300 * n / total)
-        colour = (colours or {}).get(label, "#2f5d8a")
-        rows.append(
-            f"<tr><td>{escape(str(label))}</td><td style='width:320px'><span class='bar' style='width:{width}px;background:{colour}'></span></td><td style='text-align:right'>{n}</td></tr>"
-        )
-    caption = (
-        f"<caption style='text-align:left;font-weight:600'>{escape(title)}</caption>"
-        if title
-        else ""
-    )
-    return f"<table style='width:auto'>{caption}{''.join(rows)}</table>"
+    rows = [
+        (str(label), int(300 * n / total), (colours or {}).get(label, "#2f5d8a"), n)
+        for label, n in counts.items()
+    ]
+    return fragment("bars", rows, title)
 
 
 STATUS_COLOURS = {
@@ -165,18 +168,25 @@ STATUS_COLOURS = {
 }
 
 
-def mailbox_summary_html(export: Any) -> str:
+def mailbox_summary_html(export: Any) -> HTML:
     df = export.frame
     units = df["responsible_unit"].where(df["responsible_unit"] != "", "—").value_counts()
-    return (
-        STYLE
-        + f"""<div class="nk"><div class="card"><b>{escape(export.source)}</b> ({escape(export.sheet or "CSV")}):
-<b>{len(df)}</b> {escape(t(_language, "mailbox_name").lower())}, {df["mailbox_id"].nunique()} {escape(t(_language, "mailbox_id"))}</div>
-{bars({str(k): int(v) for k, v in units.items()}, title=t(_language, "responsible_unit"))}</div>"""
+    card = fragment(
+        "card",
+        para(
+            fragment("titled", "", f"{export.source} ({export.sheet or 'CSV'}):"),
+            f"{len(df)} {t(_language, 'mailbox_name').lower()},",
+            f"{df['mailbox_id'].nunique()} {t(_language, 'mailbox_id')}",
+        ),
+        "",
+    )
+    return block(
+        card,
+        bars({str(k): int(v) for k, v in units.items()}, title=t(_language, "responsible_unit")),
     )
 
 
-def contact_points_html(cps: Any) -> str:
+def contact_points_html(cps: Any) -> HTML:
     yes, no = t(_language, "yes"), t(_language, "no")
     rows = [
         (
@@ -189,10 +199,8 @@ def contact_points_html(cps: Any) -> str:
         )
         for p in cps.points
     ]
-    return (
-        STYLE
-        + '<div class="nk">'
-        + table(
+    return block(
+        table(
             rows,
             [
                 t(_language, "contact_point"),
@@ -203,11 +211,10 @@ def contact_points_html(cps: Any) -> str:
                 "Postkasser",
             ],
         )
-        + "</div>"
     )
 
 
-def coverage_html(mapping: Any) -> str:
+def coverage_html(mapping: Any) -> HTML:
     df = mapping.frame
     status = {t(_language, str(k)): int(v) for k, v in df["status"].value_counts().items()}
     colours = {t(_language, k): v for k, v in STATUS_COLOURS.items()}
@@ -239,15 +246,10 @@ def coverage_html(mapping: Any) -> str:
                 title=f"{t(_language, 'unmapped')} {t(_language, 'by_unit')}",
             )
         )
-    return (
-        STYLE
-        + '<div class="nk" style="display:flex;gap:24px;flex-wrap:wrap">'
-        + "".join(f"<div>{p}</div>" for p in parts)
-        + "</div>"
-    )
+    return block(*parts, flex=True)
 
 
-def mapping_by_unit_html(frame: Any, *, limit: int = 2000) -> str:
+def mapping_by_unit_html(frame: Any, *, limit: int = 2000) -> HTML:
     cols = [
         "mailbox_id",
         "subject_id",
@@ -268,35 +270,32 @@ def mapping_by_unit_html(frame: Any, *, limit: int = 2000) -> str:
         t(_language, "mapping_source"),
         t(_language, "mapping_status"),
     ]
-    out = ['<div class="nk">']
+    parts: list[Markup] = []
     shown = 0
     for unit, group in frame.groupby(
         frame["responsible_unit"].where(frame["responsible_unit"] != "", "—"), sort=True
     ):
-        out.append(f"<h4>{escape(str(unit))} ({len(group)})</h4>")
+        parts.append(heading(f"{unit} ({len(group)})", 4))
         rows = []
         for rec in group[cols].itertuples(index=False):
-            values = list(rec)
+            values: list[Any] = [str(v) for v in rec]
             values[-2] = t(_language, values[-2]) if values[-2] else ""
             values[-1] = badge(
                 "ok" if values[-1] == "mapped" else "info" if values[-1] == "retired" else "error",
                 t(_language, values[-1]),
             )
-            rows.append([escape(str(v)) for v in values[:-1]] + [values[-1]])
-        out.append(table(rows, heads, limit=max(limit - shown, 0), raw_columns=tuple(range(8))))
+            rows.append(values)
+        parts.append(table(rows, heads, limit=max(limit - shown, 0)))
         shown += len(group)
-    out.append("</div>")
-    return STYLE + "".join(out)
+    return block(*parts)
 
 
-def certificate_card(facts: dict[str, Any] | None, *, label: str, kind: str) -> str:
+def certificate_card(facts: dict[str, Any] | None, *, label: str, kind: str) -> HTML:
     if facts is None:
-        return (
-            STYLE
-            + f'<div class="nk"><div class="card">{badge("error")} {escape(label)}: {escape(t(_language, "not_checked"))}</div></div>'
+        return block(
+            fragment("card", para(badge("error"), f"{label}: {t(_language, 'not_checked')}"), "")
         )
     sev = "ok" if facts["days_left"] > 60 else "warning" if facts["days_left"] > 14 else "error"
-    chain = "".join(f"<li>{escape(c)}</li>" for c in facts.get("chain") or [])
     rows = [
         (t(_language, "organisation"), f"{facts['organisation']} (CVR {facts['cvr'] or '?'})"),
         (t(_language, "environment"), f"{kind} → {facts.get('chains_to') or '?'}"),
@@ -308,19 +307,28 @@ def certificate_card(facts: dict[str, Any] | None, *, label: str, kind: str) -> 
         ("Thumbprint (SHA-1)", facts["thumbprint_sha1"]),
         ("Key", facts["key"]),
     ]
-    return (
-        STYLE
-        + f"""<div class="nk"><div class="card"><h3>{escape(t(_language, "certificate"))}: {escape(facts["common_name"])} {badge(sev, f"{facts['days_left']} {t(_language, 'days_left')}")}</h3>
-{table(rows, [t(_language, "field"), t(_language, "value")])}<b>{escape(t(_language, "chain"))}</b><ol>{chain}</ol></div></div>"""
+    head = fragment(
+        "heading",
+        Markup(
+            fragment("titled", "", f"{t(_language, 'certificate')}: {facts['common_name']} ")
+            + badge(sev, f"{facts['days_left']} {t(_language, 'days_left')}")
+        ),
+        3,
     )
+    body = Markup(
+        table(rows, [t(_language, "field"), t(_language, "value")])
+        + fragment("titled", t(_language, "chain"), "")
+        + fragment("list", list(facts.get("chain") or []), True)
+    )
+    return block(fragment("card", head, body))
 
 
-def validity_timeline(items: list[tuple[str, str, str]], *, now_iso: str) -> str:
+def validity_timeline(items: list[tuple[str, str, str]], *, now_iso: str) -> HTML:
     """A static timeline: (label, not_before, not_after) bars on a shared axis, with today marked."""
     import datetime as dt
 
     if not items:
-        return ""
+        return HTML("")
     parse = lambda s: dt.datetime.fromisoformat(s.replace("Z", "+00:00"))  # noqa: E731
     starts = [parse(a) for _, a, _ in items]
     ends = [parse(b) for _, _, b in items]
@@ -330,35 +338,33 @@ def validity_timeline(items: list[tuple[str, str, str]], *, now_iso: str) -> str
     width = 480
     rows = []
     for (label, _a, _b), s, e in zip(items, starts, ends, strict=True):
-        left = int(width * (s - lo).total_seconds() / span)
-        w = max(2, int(width * (e - s).total_seconds() / span))
-        colour = COLOURS["error"] if e < now else COLOURS["ok"]
         rows.append(
-            f"<tr><td>{escape(label)}</td><td style='width:{width + 20}px;position:relative'><div style='position:relative;height:16px'><span class='bar' style='position:absolute;left:{left}px;width:{w}px;background:{colour}'></span><span style='position:absolute;left:{int(width * (now - lo).total_seconds() / span)}px;top:-2px;height:20px;border-left:2px dashed #b3261e'></span></div></td><td>{s:%Y-%m-%d} → {e:%Y-%m-%d}</td></tr>"
+            (
+                label,
+                int(width * (s - lo).total_seconds() / span),
+                max(2, int(width * (e - s).total_seconds() / span)),
+                COLOURS["error"] if e < now else COLOURS["ok"],
+                int(width * (now - lo).total_seconds() / span),
+                f"{s:%Y-%m-%d} → {e:%Y-%m-%d}",
+            )
         )
-    return STYLE + f'<div class="nk"><table style="width:auto">{"".join(rows)}</table></div>'
+    return block(fragment("timeline", rows, width))
 
 
 def key_values(pairs: list[tuple[str, Any]], *, title: str = "") -> HTML:
-    return HTML(
-        STYLE
-        + (f"<h3 class='nk'>{escape(title)}</h3>" if title else "")
-        + '<div class="nk">'
-        + table(
+    return block(
+        heading(title, 3) if title else "",
+        table(
             [(k, "" if v is None else v) for k, v in pairs],
             [t(_language, "field"), t(_language, "value")],
-        )
-        + "</div>"
+        ),
     )
 
 
 def records_table(
     records: list[dict[str, Any]], columns: list[str], *, limit: int = MAX_ROWS, title: str = ""
 ) -> HTML:
-    return HTML(
-        STYLE
-        + (f"<h3 class='nk'>{escape(title)}</h3>" if title else "")
-        + '<div class="nk">'
-        + table(([r.get(c, "") for c in columns] for r in records), columns, limit=limit)
-        + "</div>"
+    return block(
+        heading(title, 3) if title else "",
+        table(([r.get(c, "") for c in columns] for r in records), columns, limit=limit),
     )

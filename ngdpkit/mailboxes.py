@@ -79,7 +79,7 @@ class MailboxExport:
     def _repr_html_(self) -> str:
         from .display import mailbox_summary_html
 
-        return mailbox_summary_html(self)
+        return str(mailbox_summary_html(self))
 
 
 def read_mailbox_export(

@@ -59,7 +59,7 @@ class Mapping:
     def _repr_html_(self) -> str:
         from .display import coverage_html
 
-        return coverage_html(self)
+        return str(coverage_html(self))
 
 
 def read_mapping_file(path: Path, *, label: str) -> MappingFile:

@@ -112,7 +112,7 @@ def build_letter(
     xml = (
         f'<?xml version="1.0" encoding="UTF-8"?>\n<Message xmlns="{NS}" {_root_attrs(version)}><MessageHeader>'
         f"<messageType>DIGITALPOST</messageType><messageUUID>{message_uuid}</messageUUID>"
-        f"<label>{escape(f'Testbrev fra {organisation} ({environment}) - accepttest af Digital Post')[:256]}</label>"
+        f"<label>{escape(f'Testbrev fra {organisation} ({environment}) - accepttest af Digital Post'[:256])}</label>"
         f"<reply>true</reply><mandatory>false</mandatory><legalNotification>false</legalNotification>"
         f"<Sender><senderID>{escape(cvr)}</senderID><idType>CVR</idType><label>{escape(organisation)}</label>"
         f"<ContactPoint><contactPointID>{escape(contact_point)}</contactPointID></ContactPoint></Sender>"
@@ -131,7 +131,7 @@ def build_reply(letter: dict[str, Any], *, citizen_id: str, citizen_type: str) -
     xml = (
         f'<?xml version="1.0" encoding="UTF-8"?>\n<Message xmlns="{NS}" {_root_attrs(version)}><MessageHeader>'
         f"<messageType>DIGITALPOST</messageType><messageUUID>{reply_uuid}</messageUUID>"
-        f"<label>{escape('Svar: ' + letter['label'])[:256]}</label>"
+        f"<label>{escape(('Svar: ' + letter['label'])[:256])}</label>"
         f"<mandatory>false</mandatory><legalNotification>false</legalNotification>"
         f"<Sender><senderID>{escape(citizen_id)}</senderID><idType>{escape(citizen_type)}</idType><label>Borger (simuleret)</label></Sender>"
         f"<Recipient><recipientID>{escape(letter['sender_id'])}</recipientID><idType>CVR</idType>"

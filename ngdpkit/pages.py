@@ -11,7 +11,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-__all__ = ["Markup", "render"]
+__all__ = ["Markup", "fragment", "render"]
 
 
 @cache
@@ -30,3 +30,9 @@ def environment() -> Any:
 def render(template: str, **values: Any) -> str:
     """Render ``templates/pages/<template>`` with every value escaped unless it is Markup."""
     return str(environment().get_template(template).render(**values))
+
+
+def fragment(name: str, *args: Any, **kwargs: Any) -> Markup:
+    """One macro of ``fragments.html.j2`` (a badge, a table, a section…) as Markup."""
+    macro = getattr(environment().get_template("fragments.html.j2").module, name)
+    return Markup(macro(*args, **kwargs))

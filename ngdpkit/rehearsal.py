@@ -652,10 +652,9 @@ def rehearse(
 def render_acceptance(
     settings: Settings, env: Environment, acc: Acceptance, run_id: str, audit_hash: str
 ) -> str:
-    from html import escape
-
     from .display import badge, findings_html, set_language, table
     from .i18n import local_time, t
+    from .pages import Markup, fragment
     from .signoff import page
 
     lang = settings.language
@@ -663,13 +662,13 @@ def render_acceptance(
     ok = acc.status != "errors"
     rows = [
         (
-            escape(t(lang, s["name"])),
+            t(lang, s["name"]),
             badge(
                 "ok" if s["status"] == "ok" else "warning" if s["status"] == "skipped" else "error",
                 s["status"],
             ),
             f"{s['duration_s']:.2f} s",
-            escape(s["detail"]),
+            s["detail"],
         )
         for s in acc.steps
     ]
@@ -680,19 +679,48 @@ def render_acceptance(
         if acc.against == "simulator"
         else (env.ngdp_api_url or official_api_url(env.kind))
     )
-    body = f"""<header class="doc"><h1>{escape(t(lang, "rehearsal"))}</h1>
-<table style="width:auto">
-<tr><th>{escape(t(lang, "organisation"))}</th><td>{escape(settings.organisation.name)} (CVR {escape(settings.organisation.cvr)})</td></tr>
-<tr><th>{escape(t(lang, "environment"))}</th><td>{escape(env.name)} ({escape(env.kind)}, {escape(env.protocol)})</td></tr>
-<tr><th>NgDP</th><td>{escape(against)}</td></tr>
-<tr><th>{escape(t(lang, "run"))}</th><td>{escape(run_id)}</td></tr>
-<tr><th>{escape(t(lang, "generated"))}</th><td>{escape(local_time(dt.datetime.now(dt.UTC), lang))}</td></tr>
-<tr><th>{escape(t(lang, "status"))}</th><td><b class="{"status-ok" if ok else "status-bad"}">{escape(t(lang, "ready") if ok else t(lang, "not_ready"))}</b></td></tr>
-<tr><th>MeMo</th><td>{escape(acc.memo_uuid or "-")} → {escape(acc.reply_uuid or "-")}</td></tr>
-</table></header>
-<section><h2>{escape(t(lang, "steps"))}</h2>{table(rows, [t(lang, "step"), t(lang, "status"), t(lang, "duration"), t(lang, "detail")], raw_columns=(0, 1, 3))}</section>
-<section><h2>{escape(t(lang, "findings"))}</h2>{findings_html(acc.findings)}</section>
-<section><h2>{escape(t(lang, "audit_hash"))}</h2><p><code>{escape(audit_hash)}</code></p></section>"""
+    head = fragment(
+        "overview_head",
+        t(lang, "rehearsal"),
+        [
+            (
+                t(lang, "organisation"),
+                f"{settings.organisation.name} (CVR {settings.organisation.cvr})",
+            ),
+            (t(lang, "environment"), f"{env.name} ({env.kind}, {env.protocol})"),
+            ("NgDP", against),
+            (t(lang, "run"), run_id),
+            (t(lang, "generated"), local_time(dt.datetime.now(dt.UTC), lang)),
+            ("MeMo", f"{acc.memo_uuid or '-'} → {acc.reply_uuid or '-'}"),
+        ],
+        t(lang, "status"),
+        t(lang, "ready") if ok else t(lang, "not_ready"),
+        ok,
+    )
+    body = Markup("").join(
+        [
+            head,
+            fragment(
+                "section",
+                t(lang, "steps"),
+                [
+                    table(
+                        rows,
+                        [
+                            t(lang, "step"),
+                            t(lang, "status"),
+                            t(lang, "duration"),
+                            t(lang, "detail"),
+                        ],
+                    )
+                ],
+            ),
+            fragment("section", t(lang, "findings"), [findings_html(acc.findings)]),
+            fragment(
+                "section", t(lang, "audit_hash"), [fragment("para", [fragment("code", audit_hash)])]
+            ),
+        ]
+    )
     banners = (
         [t(lang, "custom_anchors", kinds=", ".join(settings.trust_anchors))]
         if settings.trust_anchors

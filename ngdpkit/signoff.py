@@ -13,13 +13,13 @@ import os
 import shutil
 import subprocess
 import sys
-from html import escape
 from pathlib import Path
 from typing import Any
 
 from .display import STYLE, badge, findings_html, mapping_by_unit_html, set_language, table
 from .findings import Finding
 from .i18n import local_time, status_word, t
+from .pages import Markup, fragment
 from .redact import environ_without_secrets
 
 PAGE_CSS = """
@@ -103,11 +103,15 @@ def safe_html(html: str) -> str:
     )
 
 
-def notebook_body(nb: Any) -> str:
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else "".join(value)
+
+
+def notebook_body(nb: Any) -> Markup:
     """The outputs of an executed notebook as HTML: no code, no prompts, no consultant's notes."""
     from nbconvert.filters import strip_ansi
 
-    parts = []
+    parts: list[Markup] = []
     for cell in nb.get("cells", []):
         if cell.get("cell_type") != "code":
             continue
@@ -116,33 +120,23 @@ def notebook_body(nb: Any) -> str:
             if kind in ("display_data", "execute_result"):
                 data = out.get("data", {})
                 if "text/html" in data:
-                    html = data["text/html"]
-                    parts.append(safe_html(html if isinstance(html, str) else "".join(html)))
+                    parts.append(Markup(safe_html(_text(data["text/html"]))))
                 elif "image/png" in data:
-                    png = "".join(data["image/png"]).replace("\n", "")
-                    parts.append(f'<img alt="" src="data:image/png;base64,{escape(png)}">')
+                    png = _text(data["image/png"]).replace("\n", "")
+                    parts.append(fragment("image", f"data:image/png;base64,{png}"))
                 elif "image/svg+xml" in data:
-                    svg = data["image/svg+xml"]
-                    svg = svg if isinstance(svg, str) else "".join(svg)
-                    b64 = base64.b64encode(svg.encode("utf-8")).decode()
                     # An SVG as an image cannot run script or reach out.
-                    parts.append(f'<img alt="" src="data:image/svg+xml;base64,{b64}">')
+                    b64 = base64.b64encode(_text(data["image/svg+xml"]).encode("utf-8")).decode()
+                    parts.append(fragment("image", f"data:image/svg+xml;base64,{b64}"))
                 elif "text/plain" in data:
-                    text = data["text/plain"]
-                    parts.append(
-                        f"<pre>{escape(text if isinstance(text, str) else ''.join(text))}</pre>"
-                    )
+                    parts.append(fragment("pre", _text(data["text/plain"])))
             elif kind == "stream":
-                text = out.get("text", "")
-                parts.append(
-                    f"<pre>{escape(text if isinstance(text, str) else ''.join(text))}</pre>"
-                )
+                parts.append(fragment("pre", _text(out.get("text", ""))))
             elif kind == "error":
                 trace = strip_ansi("\n".join(out.get("traceback", [])))
-                parts.append(
-                    f'<div class="banner">{escape(out.get("ename", ""))}: {escape(out.get("evalue", ""))}</div><pre>{escape(trace)}</pre>'
-                )
-    return "\n".join(parts)
+                parts.append(fragment("banner", f"{out.get('ename', '')}: {out.get('evalue', '')}"))
+                parts.append(fragment("pre", trace))
+    return Markup("\n").join(parts)
 
 
 def render_notebook(
@@ -152,7 +146,7 @@ def render_notebook(
     title: str,
     language: str,
     banners: list[str],
-    nav: str,
+    nav: Markup,
     anchor: str = "",
 ) -> Path:
     import nbformat
@@ -162,7 +156,7 @@ def render_notebook(
     try:
         body = notebook_body(nbformat.read(str(nb_path), as_version=4))
     except Exception:  # a notebook replaced by a leak stub (plain text) or otherwise unreadable
-        body = f"<pre>{escape(nb_path.read_text(encoding='utf-8', errors='replace')[:2000])}</pre>"
+        body = fragment("pre", nb_path.read_text(encoding="utf-8", errors="replace")[:2000])
     return atomic_write(
         out_path,
         page(title, nav + body, language=language, banners=banners, anchor=anchor),
@@ -173,11 +167,26 @@ def step_title(language: str, name: str) -> str:
     return f"{name[:2]} {t(language, 'step_' + name)}"
 
 
-def navigation(language: str, step_names: list[str], extra: list[tuple[str, str]]) -> str:
-    links = [f'<a href="index.html">{escape(t(language, "signoff"))}</a>']
-    links += [f'<a href="{n}.html">{escape(step_title(language, n))}</a>' for n in step_names]
-    links += [f'<a href="{href}">{escape(label)}</a>' for href, label in extra]
-    return "<nav>" + " ".join(links) + "</nav>"
+def navigation(language: str, step_names: list[str], extra: list[tuple[str, str]]) -> Markup:
+    links = [("index.html", t(language, "signoff"))]
+    links += [(f"{n}.html", step_title(language, n)) for n in step_names]
+    links += list(extra)
+    return fragment("nav", links)
+
+
+STEP_SEVERITY = {
+    "ok": "ok",
+    "warnings": "warning",
+    "errors": "error",
+    "crashed": "error",
+    "missing": "error",
+}
+NOT_CHECKED_CODES = (
+    "NET_SKIPPED",
+    "CERT_PUBLIC_ONLY",
+    "CERT_REUSE_NOT_CHECKED",
+    "CERT_OCSP_UNAVAILABLE",
+)
 
 
 def render_overview(ctx: dict[str, Any]) -> str:
@@ -186,66 +195,53 @@ def render_overview(ctx: dict[str, Any]) -> str:
     set_language(lang)
     findings: list[Finding] = ctx["findings"]
     ready = ctx["ready"]
-    ready_word = t(lang, "ready") if ready else t(lang, "not_ready")
-    head = f"""<header class="doc"><h1>{escape(t(lang, "signoff"))}: {escape(t(lang, "title"))}</h1>
-<table style="width:auto">
-<tr><th>{escape(t(lang, "organisation"))}</th><td>{escape(ctx["organisation"])} (CVR {escape(ctx["cvr"])})</td></tr>
-<tr><th>{escape(t(lang, "environment"))}</th><td>{escape(ctx["environment"])} ({escape(ctx["kind"])})</td></tr>
-<tr><th>{escape(t(lang, "run"))}</th><td>{escape(ctx["run_id"])}</td></tr>
-<tr><th>{escape(t(lang, "generated"))}</th><td>{escape(local_time(ctx["generated_at"], lang))}</td></tr>
-<tr><th>{escape(t(lang, "kit_version"))}</th><td>{escape(ctx["kit_version"])}</td></tr>
-<tr><th>{escape(t(lang, "status"))}</th><td><b class="{"status-ok" if ready else "status-bad"}">{escape(ready_word)}</b></td></tr>
-</table></header>"""
-    step_rows = []
-    for s in ctx["steps"]:
-        sev = {
-            "ok": "ok",
-            "warnings": "warning",
-            "errors": "error",
-            "crashed": "error",
-            "missing": "error",
-        }.get(s["status"], "info")
-        word = status_word(lang, s["status"])
-        step_rows.append(
-            (
-                f'<a href="{s["name"]}.html">{escape(step_title(lang, s["name"]))}</a>',
-                badge(sev, word),
-                escape(str(s.get("counts", ""))),
-                f"{s.get('duration_s', 0):.1f} s",
+    head = fragment(
+        "overview_head",
+        f"{t(lang, 'signoff')}: {t(lang, 'title')}",
+        [
+            (t(lang, "organisation"), f"{ctx['organisation']} (CVR {ctx['cvr']})"),
+            (t(lang, "environment"), f"{ctx['environment']} ({ctx['kind']})"),
+            (t(lang, "run"), ctx["run_id"]),
+            (t(lang, "generated"), local_time(ctx["generated_at"], lang)),
+            (t(lang, "kit_version"), ctx["kit_version"]),
+        ],
+        t(lang, "status"),
+        t(lang, "ready") if ready else t(lang, "not_ready"),
+        ready,
+    )
+    step_rows = [
+        (
+            fragment("link", f"{s['name']}.html", step_title(lang, s["name"])),
+            badge(STEP_SEVERITY.get(s["status"], "info"), status_word(lang, s["status"])),
+            str(s.get("counts", "")),
+            f"{s.get('duration_s', 0):.1f} s",
+        )
+        for s in ctx["steps"]
+    ]
+    steps_html = fragment(
+        "section",
+        t(lang, "steps"),
+        [
+            table(
+                step_rows,
+                [t(lang, "step"), t(lang, "status"), t(lang, "findings"), t(lang, "duration")],
             )
-        )
-    steps_html = (
-        f"<section><h2>{escape(t(lang, 'steps'))}</h2>"
-        + table(
-            step_rows,
-            [t(lang, "step"), t(lang, "status"), t(lang, "findings"), t(lang, "duration")],
-            raw_columns=(0, 1),
-        )
-        + "</section>"
+        ],
     )
     links = [("portal.html", t(lang, "portal")), ("firewall.html", t(lang, "firewall"))]
     if ctx.get("rehearsal"):
         links.append((ctx["rehearsal"], t(lang, "rehearsal_link")))
-    pages = (
-        "<section><h2>"
-        + escape(t(lang, "pages"))
-        + "</h2><ul>"
-        + "".join(f'<li><a href="{escape(h)}">{escape(label)}</a></li>' for h, label in links)
-        + "</ul></section>"
+    pages = fragment(
+        "section", t(lang, "pages"), [fragment("list", [fragment("link", h, x) for h, x in links])]
     )
-    grouped = "".join(
-        f"<h3>{escape(t(lang, key))}</h3>"
-        + findings_html([f for f in findings if f.severity == sev])
-        for sev, key in (("error", "errors"), ("warning", "warnings"), ("info", "infos"))
-        if any(f.severity == sev for f in findings)
-    ) or findings_html([])
-    findings_section = f"<section><h2>{escape(t(lang, 'findings'))}</h2>{grouped}</section>"
+    grouped: list[Markup] = []
+    for sev, key in (("error", "errors"), ("warning", "warnings"), ("info", "infos")):
+        chosen = [f for f in findings if f.severity == sev]
+        if chosen:
+            grouped += [fragment("heading", t(lang, key), 3), findings_html(chosen)]
+    findings_section = fragment("section", t(lang, "findings"), grouped or [findings_html([])])
     not_checked = [
-        f
-        for f in findings
-        if f.code.startswith("PENDING_")
-        or f.code
-        in ("NET_SKIPPED", "CERT_PUBLIC_ONLY", "CERT_REUSE_NOT_CHECKED", "CERT_OCSP_UNAVAILABLE")
+        f for f in findings if f.code.startswith("PENDING_") or f.code in NOT_CHECKED_CODES
     ]
     network = ctx.get("network") or {}
     ran = (
@@ -253,21 +249,22 @@ def render_overview(ctx: dict[str, Any]) -> str:
         if not network.get("online")
         else f"{t(lang, 'network_ran')}: {network.get('ran_on', '?')}"
     )
-    evidence = "".join(
-        f"<li>{escape(e['server'])} ({escape(e['taken_at'])}): {e['failed']}/{e['checks']} failed, egress {escape(str(e.get('egress_ip')))}</li>"
+    evidence = [
+        f"{e['server']} ({e['taken_at']}): {e['failed']}/{e['checks']} failed, egress {e.get('egress_ip')}"
         for e in ctx.get("evidence") or []
-    )
-    nc = (
-        f"<section><h2>{escape(t(lang, 'not_checked'))}</h2><p>{escape(ran)}</p><ul>{evidence}</ul>"
-        + "".join(
-            f"<p>{badge(f.severity)} <code>{escape(f.code)}</code> {escape(f.message)}</p>"
+    ]
+    nc = fragment(
+        "section",
+        t(lang, "not_checked"),
+        [fragment("para", [ran]), fragment("list", evidence)]
+        + [
+            fragment("para", [badge(f.severity), fragment("code", f.code), f.message])
             for f in not_checked
-        )
-        + "</section>"
+        ],
     )
     disp = ctx.get("dispatcher")
     if disp:
-        rows = [(k, v) for k, v in disp["parameters"].items()]
+        rows: list[tuple[str, Any]] = [(k, v) for k, v in disp["parameters"].items()]
         rows.append(
             (
                 "ready",
@@ -278,42 +275,58 @@ def render_overview(ctx: dict[str, Any]) -> str:
         )
         disp_html = table(rows, [t(lang, "field"), t(lang, "value")])
     else:
-        disp_html = f'<p class="banner">{escape(t(lang, "dispatcher_withheld", codes=", ".join(ctx.get("withheld_by") or [])))}</p>'
-    disp_section = f"<section><h2>{escape(t(lang, 'dispatcher'))}</h2>{disp_html}</section>"
-    mapping_section = ""
+        disp_html = fragment(
+            "banner", t(lang, "dispatcher_withheld", codes=", ".join(ctx.get("withheld_by") or []))
+        )
+    disp_section = fragment("section", t(lang, "dispatcher"), [disp_html])
+    mapping_section = Markup("")
     if ctx.get("mapping") is not None:
-        mapping_section = f"<section class='step'><h2>{escape(t(lang, 'mapping'))}</h2>{mapping_by_unit_html(ctx['mapping'])}</section>"
-    audit = f"<section><h2>{escape(t(lang, 'audit_hash'))}</h2><p><code>{escape(ctx.get('audit_hash') or '')}</code></p><p><small>ngdpkit audit verify &lt;run folder&gt; --expect-hash {escape(ctx.get('audit_hash') or '')}</small></p></section>"
-    sig = "".join(
-        f"<div class='sig'><b>{escape(t(lang, who))}</b><br>{escape(t(lang, 'name'))}<div></div>{escape(t(lang, 'role'))}<div></div>{escape(t(lang, 'date'))}<div></div>{escape(t(lang, 'signature'))}<div></div></div>"
-        for who in ("consultant", "customer")
+        mapping_section = fragment(
+            "section",
+            t(lang, "mapping"),
+            [Markup(mapping_by_unit_html(ctx["mapping"]))],
+            "step",
+        )
+    anchor = ctx.get("audit_hash") or ""
+    audit = fragment(
+        "section",
+        t(lang, "audit_hash"),
+        [
+            fragment("para", [fragment("code", anchor)]),
+            fragment("para", [f"ngdpkit audit verify <run folder> --expect-hash {anchor}"]),
+        ],
     )
-    sigs = (
-        f"<section><h2>{escape(t(lang, 'signatures'))}</h2><div class='sigs'>{sig}</div></section>"
+    fields = [t(lang, "name"), t(lang, "role"), t(lang, "date"), t(lang, "signature")]
+    sigs = fragment(
+        "signatures",
+        t(lang, "signatures"),
+        [(t(lang, who), fields) for who in ("consultant", "customer")],
     )
-    body = (
-        ctx["nav"]
-        + head
-        + steps_html
-        + findings_section
-        + nc
-        + disp_section
-        + pages
-        + audit
-        + sigs
-        + mapping_section
+    body = Markup("").join(
+        [
+            ctx["nav"],
+            head,
+            steps_html,
+            findings_section,
+            nc,
+            disp_section,
+            pages,
+            audit,
+            sigs,
+            mapping_section,
+        ]
     )
     return page(
         f"{t(lang, 'signoff')} - {ctx['organisation']} - {ctx['environment']}",
         body,
         language=lang,
         banners=ctx.get("banners"),
-        anchor=ctx.get("audit_hash") or "",
+        anchor=anchor,
     )
 
 
 def render_portal(
-    portal: dict[str, Any], *, language: str, nav: str, banners: list[str], anchor: str = ""
+    portal: dict[str, Any], *, language: str, nav: Markup, banners: list[str], anchor: str = ""
 ) -> str:
     s = portal["system"]
     rows: list[tuple[str, Any]] = [
@@ -339,16 +352,18 @@ def render_portal(
         )
         for c in cps
     ]
-    notes = "".join(f"<li>{escape(n)}</li>" for n in portal.get("notes", []))
-    body = (
-        nav
-        + f"<h1>{escape(t(language, 'portal'))} ({escape(portal['environment'])})</h1><p>{escape(portal['portal'])}</p>"
-        + table(rows, [t(language, "field"), t(language, "value")])
-        + f"<h2>6. {escape(t(language, 'contact_point'))}</h2>"
-        + table(
-            cp_rows, [t(language, "name"), "GUID", "Targets", "Synlig/Visible", "Postkasse IDs"]
-        )
-        + f"<ul>{notes}</ul>"
+    body = Markup("").join(
+        [
+            nav,
+            fragment("heading", f"{t(language, 'portal')} ({portal['environment']})", 1),
+            fragment("para", [portal["portal"]]),
+            table(rows, [t(language, "field"), t(language, "value")]),
+            fragment("heading", f"6. {t(language, 'contact_point')}", 2),
+            table(
+                cp_rows, [t(language, "name"), "GUID", "Targets", "Synlig/Visible", "Postkasse IDs"]
+            ),
+            fragment("list", list(portal.get("notes", []))),
+        ]
     )
     return page(t(language, "portal"), body, language=language, banners=banners, anchor=anchor)
 
@@ -358,15 +373,17 @@ def render_firewall(
     columns: list[str],
     *,
     language: str,
-    nav: str,
+    nav: Markup,
     banners: list[str],
     environment: str,
     anchor: str = "",
 ) -> str:
-    body = (
-        nav
-        + f"<h1>{escape(t(language, 'firewall'))} ({escape(environment)})</h1>"
-        + table(([r.get(c, "") for c in columns] for r in rows), columns)
+    body = Markup("").join(
+        [
+            nav,
+            fragment("heading", f"{t(language, 'firewall')} ({environment})", 1),
+            table(([r.get(c, "") for c in columns] for r in rows), columns),
+        ]
     )
     return page(t(language, "firewall"), body, language=language, banners=banners, anchor=anchor)
 

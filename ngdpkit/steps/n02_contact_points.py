@@ -88,9 +88,9 @@ def map_mailboxes(step: Step, frame: Any, contact_points: Any, mapping_file: Any
 def show_unmapped(mapping: Any) -> display.HTML:
     frame = mapping.frame[mapping.frame["status"].isin(["unmapped", "unknown contact point"])]
     lang = display.language()
-    html = display.STYLE + '<div class="nk">'
+    parts: list[Any] = []
     if not len(frame):
-        html += f"<p>{display.badge('ok')} {t(lang, 'unmapped')}: {t(lang, 'none')}</p>"
+        parts.append(display.para(display.badge("ok"), f"{t(lang, 'unmapped')}: {t(lang, 'none')}"))
     else:
         rows = [
             (*r[:4], t(lang, r[4]))
@@ -98,28 +98,33 @@ def show_unmapped(mapping: Any) -> display.HTML:
                 ["mailbox_id", "subject_id", "mailbox_name", "responsible_unit", "status"]
             ].itertuples(index=False)
         ]
-        html += display.table(
-            rows,
-            [
-                t(lang, "mailbox_id"),
-                "Emne/Subject",
-                t(lang, "mailbox_name"),
-                t(lang, "responsible_unit"),
-                t(lang, "mapping_status"),
-            ],
+        parts.append(
+            display.table(
+                rows,
+                [
+                    t(lang, "mailbox_id"),
+                    "Emne/Subject",
+                    t(lang, "mailbox_name"),
+                    t(lang, "responsible_unit"),
+                    t(lang, "mapping_status"),
+                ],
+            )
         )
     if mapping.suggestions is not None and len(mapping.suggestions):
-        html += "<h4>Forslag / Suggestions (mapping-suggestions.xlsx)</h4>" + display.table(
-            mapping.suggestions[
-                ["Mailbox ID", "Mailbox name", "Contact point name", "Score"]
-            ].itertuples(index=False),
-            [t(lang, "mailbox_id"), t(lang, "mailbox_name"), t(lang, "contact_point"), "Score"],
+        parts.append(display.heading("Forslag / Suggestions (mapping-suggestions.xlsx)", 4))
+        parts.append(
+            display.table(
+                mapping.suggestions[
+                    ["Mailbox ID", "Mailbox name", "Contact point name", "Score"]
+                ].itertuples(index=False),
+                [t(lang, "mailbox_id"), t(lang, "mailbox_name"), t(lang, "contact_point"), "Score"],
+            )
         )
-    return display.HTML(html + "</div>")
+    return display.block(*parts)
 
 
 def show_mapping_by_unit(mapping: Any) -> display.HTML:
-    return display.HTML(display.mapping_by_unit_html(mapping.frame))
+    return display.mapping_by_unit_html(mapping.frame)
 
 
 def show_plan(step: Step) -> display.HTML:
@@ -135,10 +140,9 @@ def show_plan(step: Step) -> display.HTML:
         )
         for p in plan
     ]
-    return display.HTML(
-        display.STYLE
-        + '<div class="nk"><h4>contact-point-plan.xlsx</h4>'
-        + display.table(
+    return display.block(
+        display.heading("contact-point-plan.xlsx", 4),
+        display.table(
             rows,
             [
                 t(step.language, "contact_point"),
@@ -146,6 +150,5 @@ def show_plan(step: Step) -> display.HTML:
                 t(step.language, "count"),
                 "Postkasse IDs",
             ],
-        )
-        + "</div>"
+        ),
     )

@@ -108,10 +108,8 @@ def check_certificate(step: Step) -> dict[str, Any] | None:
 
 
 def certificate_card(step: Step, facts: dict[str, Any] | None) -> display.HTML:
-    return display.HTML(
-        display.certificate_card(
-            facts, label=step.rel(step.env.certificate) or "certificate", kind=step.env.kind
-        )
+    return display.certificate_card(
+        facts, label=step.rel(step.env.certificate) or "certificate", kind=step.env.kind
     )
 
 
@@ -121,9 +119,7 @@ def validity_timeline(step: Step, facts: dict[str, Any] | None) -> display.HTML:
         if facts
         else []
     )
-    return display.HTML(
-        display.validity_timeline(items, now_iso=dt.datetime.now(dt.UTC).isoformat())
-    )
+    return display.validity_timeline(items, now_iso=dt.datetime.now(dt.UTC).isoformat())
 
 
 def installation_steps(step: Step, facts: dict[str, Any] | None) -> display.HTML:
@@ -148,9 +144,4 @@ def installation_steps(step: Step, facts: dict[str, Any] | None) -> display.HTML
         ("4", f"Verify the thumbprint: {thumb or '(unknown until the certificate can be read)'}"),
         ("5", "Run server-check.ps1 on every server and hand back its JSON (probe_evidence)"),
     ]
-    return display.HTML(
-        display.STYLE
-        + '<div class="nk">'
-        + display.table(lines, ["#", t(step.language, "step")])
-        + "</div>"
-    )
+    return display.block(display.table(lines, ["#", t(step.language, "step")]))

@@ -206,9 +206,8 @@ def probe_evidence(step: Step) -> display.HTML:
     step.results["evidence"] = summaries
     title = t(step.language, "evidence")
     if not summaries:
-        return display.HTML(
-            display.STYLE
-            + f'<div class="nk"><h3>{title}</h3><p>{t(step.language, "no_evidence")}</p></div>'
+        return display.block(
+            display.heading(title, 3), display.para(t(step.language, "no_evidence"))
         )
     columns = ["server", "taken_at", "egress_ip", "checks", "failed", "file"]
     return display.records_table(summaries, columns, title=title)

@@ -45,10 +45,7 @@ def show_dispatcher(step: Step, config: dict[str, Any] | None) -> display.HTML:
     lang = step.language
     if config is None:
         codes = ", ".join(step.results.get("withheld_by") or [])
-        return display.HTML(
-            display.STYLE
-            + f'<div class="nk"><p class="banner">{t(lang, "dispatcher_withheld", codes=codes)}</p></div>'
-        )
+        return display.block(display.banner(t(lang, "dispatcher_withheld", codes=codes)))
     pairs: list[tuple[str, Any]] = [(k, v) for k, v in config["parameters"].items()]
     pairs.append(
         (

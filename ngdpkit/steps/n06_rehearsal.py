@@ -41,12 +41,12 @@ def show_acceptance(step: Step, acceptance: dict[str, Any]) -> display.HTML:
         )
         for s in acceptance["steps"]
     ]
-    head = f"<p>{acceptance['against']}: {acceptance.get('memo_uuid') or '-'} → {acceptance.get('reply_uuid') or '-'}</p>"
-    return display.HTML(
-        display.STYLE
-        + '<div class="nk">'
-        + head
-        + display.table(
+    head = display.para(
+        f"{acceptance['against']}: {acceptance.get('memo_uuid') or '-'} → {acceptance.get('reply_uuid') or '-'}"
+    )
+    return display.block(
+        head,
+        display.table(
             rows,
             [
                 t(step.language, "step"),
@@ -54,7 +54,5 @@ def show_acceptance(step: Step, acceptance: dict[str, Any]) -> display.HTML:
                 t(step.language, "duration"),
                 t(step.language, "value"),
             ],
-            raw_columns=(1,),
-        )
-        + "</div>"
+        ),
     )
