@@ -490,3 +490,18 @@ def fingerprint(path: Path, password: Secret | None) -> str | None:
         if loaded.leaf
         else None
     )
+
+
+def issuing_ca(loaded: LoadedCertificate, anchors: Any) -> x509.Certificate | None:
+    """The CA certificate that issued the leaf (from the file or the anchors), for the
+    installation script to put into the server's intermediate store."""
+    if loaded.leaf is None:
+        return None
+    for candidate in [*loaded.extra, *anchors.intermediates]:
+        if candidate.subject == loaded.leaf.issuer:
+            try:
+                loaded.leaf.verify_directly_issued_by(candidate)
+            except Exception:
+                continue
+            return candidate
+    return None

@@ -245,6 +245,7 @@ class EnvironmentRun:
             atomic_write,
             firewall_csv_bytes,
             mapping_csv_bytes,
+            write_firewall_workbook,
             write_json,
             write_mapping_workbook,
             write_plan,
@@ -285,7 +286,12 @@ class EnvironmentRun:
             self.outputs.append(
                 atomic_write(
                     d / "firewall-rules.csv",
-                    firewall_csv_bytes(s4["firewall"], s4["firewall_columns"]),
+                    firewall_csv_bytes(s4["firewall"]),
+                )
+            )
+            self.outputs.append(
+                write_firewall_workbook(
+                    d / "firewall-rules.xlsx", s4["firewall"], self.settings.language
                 )
             )
         if s4.get("server_check_script"):
@@ -346,6 +352,7 @@ class EnvironmentRun:
         from .signoff import (
             navigation,
             print_pdf,
+            render_dispatcher,
             render_firewall,
             render_notebook,
             render_overview,
@@ -360,7 +367,11 @@ class EnvironmentRun:
         banners = self.banners(findings)
         names = [n for n in STEP_NAMES if (self.run_dir / "notebooks" / f"{n}.ipynb").is_file()]
         rehearsal = latest_rehearsal(self.run_dir.parent)
-        extra_links = [("portal.html", t(lang, "portal")), ("firewall.html", t(lang, "firewall"))]
+        extra_links = [
+            ("portal.html", t(lang, "portal")),
+            ("firewall.html", t(lang, "firewall")),
+            ("dispatcher.html", t(lang, "dispatcher_page")),
+        ]
         nav = navigation(lang, names, extra_links)
         for name in names:
             render_notebook(
@@ -385,7 +396,6 @@ class EnvironmentRun:
                 sign / "firewall.html",
                 render_firewall(
                     s4["firewall"],
-                    s4["firewall_columns"],
                     language=lang,
                     nav=nav,
                     banners=banners,
@@ -393,6 +403,21 @@ class EnvironmentRun:
                     anchor=self.anchor,
                 ),
             )
+        leaked = any(f.code == "SECRET_LEAK" for f in findings)
+        s5 = self.step_data("05_dispatcher_config")["results"]
+        atomic_write(
+            sign / "dispatcher.html",
+            render_dispatcher(
+                None if leaked else self.dispatcher(),
+                withheld_by=(s5.get("withheld_by") or []) + (["SECRET_LEAK"] if leaked else []),
+                authorization_env=self.env.authorization_env,
+                language=lang,
+                nav=nav,
+                banners=banners,
+                environment=self.env.name,
+                anchor=self.anchor,
+            ),
+        )
         steps = []
         for name in STEP_NAMES:
             data = self.step_data(name)

@@ -186,6 +186,7 @@ def read_mailbox_export(
                 where(row),
             )
         )
+    found += zero_lost(df, ids, label, where)
     subj = df["subject_id"]
     bad_subj = (subj != "") & ~subj.str.fullmatch(r"\d+")
     for row, value in df.loc[bad_subj, ["row", "subject_id"]].itertuples(index=False):
@@ -240,3 +241,27 @@ def frame_from_records(records: list[dict[str, Any]]) -> Any:
     for name in COLUMNS[1:]:
         df[name] = df[name].fillna("").astype(str)
     return df
+
+
+def zero_lost(df: Any, ids: Any, label: str, where: Any) -> list[Finding]:
+    """``MAILBOX_ID_ZERO_LOST``: an all-digit ID shorter than the export's usual length, in an
+    export where IDs of that length start with 0 (so zeros matter and Excel may have dropped
+    one: ``103999`` among ``0103679``-style IDs)."""
+    digits = ids[ids.str.fullmatch(r"\d+")]
+    if digits.empty:
+        return []
+    lengths = digits.str.len()
+    usual = int(lengths.mode().iloc[0])
+    if not digits[lengths == usual].str.startswith("0").any():
+        return []
+    short = digits[lengths < usual]
+    return [
+        F.warning(
+            "MAILBOX_ID_ZERO_LOST",
+            f"Mailbox ID {value} has {len(value)} digits where this export's IDs have {usual}; "
+            f"if Excel dropped a leading zero it should read {value.zfill(usual)}.",
+            label,
+            where(df.at[i, "row"]),
+        )
+        for i, value in short.items()
+    ]

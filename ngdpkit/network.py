@@ -35,6 +35,8 @@ VALIDATION_HOSTS = (
 )
 FIREWALL_COLUMNS = (
     "source",
+    "source_ip",
+    "source_ip_kind",
     "destination_host",
     "ip",
     "port",
@@ -44,6 +46,73 @@ FIREWALL_COLUMNS = (
     "environment",
     "basis",
 )
+# The page and the workbook speak the document's language; the CSV keeps these English names.
+FIREWALL_HEADERS = {
+    "da": {
+        "source": "Kilde (server)",
+        "source_ip": "Kilde-IP",
+        "source_ip_kind": "Kilde-IP er",
+        "destination_host": "Destination (værtsnavn)",
+        "ip": "Destinations-IP",
+        "port": "Port",
+        "protocol": "Protokol",
+        "direction": "Retning",
+        "purpose": "Formål",
+        "environment": "Miljø",
+        "basis": "Grundlag",
+    },
+    "en": {
+        "source": "Source (server)",
+        "source_ip": "Source IP",
+        "source_ip_kind": "Source IP is",
+        "destination_host": "Destination host",
+        "ip": "Destination IP",
+        "port": "Port",
+        "protocol": "Protocol",
+        "direction": "Direction",
+        "purpose": "Purpose",
+        "environment": "Environment",
+        "basis": "Basis",
+    },
+}
+FIREWALL_WORDS = {
+    "da": {
+        "outgoing": "udgående",
+        "incoming": "indgående",
+        "vendor page": "leverandørens vejledning",
+        "inferred": "udledt",
+        "optional": "valgfri",
+        "internal": "intern adresse",
+        "public egress": "offentlig udgående adresse (NAT)",
+        "(resolve by DNS)": "(slås op i DNS)",
+        "not published": "ikke offentliggjort af NgDP",
+        "ngdp": "NgDP's API (REST_PULL og REST_PUSH)",
+        "digitaliser": "digitaliser.dk, krævet af leverandørens vejledning",
+        "validation": "certifikatvalidering (OCSP/CRL) for TLS-certifikaterne på digitaliser.dk og digitalpost.dk",
+        "oces3": "OCES3-certifikatstatus (OCSP /ocsp, CRL'er under /oces/)",
+        "push": "NgDP leverer meddelelser og kvitteringer til WorkZone Push Service",
+        "egress": "valgfrit: server-check.ps1 slår serverens udgående IP-adresse op (kun med -EgressIpUrl)",
+    },
+    "en": {
+        "internal": "internal address",
+        "public egress": "public egress address (NAT)",
+        "not published": "not published by NgDP",
+        "ngdp": "NgDP API (REST_PULL and REST_PUSH)",
+        "digitaliser": "digitaliser.dk, required by the vendor page",
+        "validation": "certificate validation (OCSP/CRL) for the digitaliser.dk and digitalpost.dk TLS certificates",
+        "oces3": "OCES3 certificate status (OCSP /ocsp, CRLs under /oces/)",
+        "push": "NgDP delivers messages and receipts to the WorkZone Push Service",
+        "egress": "optional: server-check.ps1 looks up the server's egress IP (only with -EgressIpUrl)",
+    },
+}
+EGRESS_LOOKUP = "api.ipify.org"
+
+
+def firewall_word(language: str, value: Any) -> Any:
+    """A firewall cell in the document's language (the CSV keeps the English words)."""
+    if not isinstance(value, str):
+        return value
+    return FIREWALL_WORDS.get(language, {}).get(value, value)
 
 
 def official_api_url(kind: str) -> str:
@@ -56,7 +125,7 @@ class Destination:
     ips: tuple[str, ...]
     port: int
     scheme: str
-    purpose: str
+    purpose: str  # a key of FIREWALL_WORDS
     inferred: bool = False
     direction: str = "outgoing"
 
@@ -65,74 +134,101 @@ def destinations(env: Environment) -> list[Destination]:
     """Every address the WorkZone servers of ``env`` must reach (or be reached at, for push)."""
     ngdp = NGDP[env.kind]
     out = [
-        Destination(ngdp["host"], ngdp["ips"], 443, "https", "NgDP API (REST_PULL and REST_PUSH)"),
-        Destination(
-            "digitaliser.dk", (), 443, "https", "digitaliser.dk, required by the vendor page"
-        ),
+        Destination(ngdp["host"], ngdp["ips"], 443, "https", "ngdp"),
+        Destination("digitaliser.dk", (), 443, "https", "digitaliser"),
     ]
-    out += [
-        Destination(
-            h,
-            (),
-            80,
-            "http",
-            "certificate validation (OCSP/CRL) for the digitaliser.dk and digitalpost.dk TLS certificates",
-            True,
-        )
-        for h in VALIDATION_HOSTS
-    ]
-    out.append(
-        Destination(
-            OCES3_STATUS_HOST[env.kind],
-            (),
-            80,
-            "http",
-            f"OCES3 {env.kind} certificate status (OCSP /ocsp, CRLs under /oces/)",
-            True,
-        )
-    )
+    out += [Destination(h, (), 80, "http", "validation", True) for h in VALIDATION_HOSTS]
+    out.append(Destination(OCES3_STATUS_HOST[env.kind], (), 80, "http", "oces3", True))
     return out
 
 
 def firewall_rules(env: Environment) -> list[dict[str, Any]]:
-    """Rows of ``firewall-rules.csv``: a change request operations can act on."""
-    servers = ", ".join(s.name for s in env.servers) or "WorkZone web and agent servers"
-    egress = "; ".join(env.server_ips)
-    source = f"{servers} (egress {egress})" if egress else servers
-    rows = []
+    """Rows of ``firewall-rules.csv``: one rule per row, as change-request systems take them.
+
+    A row per source server and destination address: the server's internal address when
+    ``servers[].internal_ip`` gives it, else the public egress addresses (``server_ips``),
+    each said which; every published NgDP address on its own row.
+    """
+    sources: list[tuple[str, str, str]] = []
+    for server in env.servers or ():
+        if server.internal_ip:
+            sources.append((server.name, server.internal_ip, "internal"))
+        else:
+            sources += [(server.name, ip, "public egress") for ip in env.server_ips]
+    if not sources:
+        sources = [("WorkZone web and agent servers", ip, "public egress") for ip in env.server_ips]
+    rows: list[dict[str, Any]] = []
     for d in destinations(env):
-        for ip in d.ips or ("(resolve by DNS)",):
-            rows.append(
-                {
-                    "source": source,
-                    "destination_host": d.host,
-                    "ip": ip,
-                    "port": d.port,
-                    "protocol": f"TCP ({d.scheme.upper()})",
-                    "direction": d.direction,
-                    "purpose": d.purpose,
-                    "environment": env.name,
-                    "basis": "inferred" if d.inferred else "vendor page",
-                }
-            )
+        for name, source_ip, kind in sources:
+            for ip in d.ips or ("(resolve by DNS)",):
+                rows.append(
+                    {
+                        "source": name,
+                        "source_ip": source_ip,
+                        "source_ip_kind": kind,
+                        "destination_host": d.host,
+                        "ip": ip,
+                        "port": d.port,
+                        "protocol": f"TCP ({d.scheme.upper()})",
+                        "direction": d.direction,
+                        "purpose": d.purpose,
+                        "environment": env.name,
+                        "basis": "inferred" if d.inferred else "vendor page",
+                    }
+                )
+    for name, source_ip, kind in sources:  # named so the request is complete; not required
+        rows.append(
+            {
+                "source": name,
+                "source_ip": source_ip,
+                "source_ip_kind": kind,
+                "destination_host": EGRESS_LOOKUP,
+                "ip": "(resolve by DNS)",
+                "port": 443,
+                "protocol": "TCP (HTTPS)",
+                "direction": "outgoing",
+                "purpose": "egress",
+                "environment": env.name,
+                "basis": "optional",
+            }
+        )
     if env.protocol == "REST_PUSH" and env.push_base_url:
         from urllib.parse import urlsplit
 
-        host = urlsplit(env.push_base_url).hostname or env.push_base_url
+        parts = urlsplit(env.push_base_url)
+        host = parts.hostname or env.push_base_url
+        push_servers = [s for s in env.servers if "push" in s.role.lower()]
+        target = ", ".join(s.name for s in push_servers) or "WorkZone Push Service"
+        address = next((s.internal_ip for s in push_servers if s.internal_ip), "")
         rows.append(
             {
-                "source": "NgDP (source addresses not published; 80.198.95.62 is listed for both environments: inferred)",
-                "destination_host": host,
-                "ip": "(the push service's public address)",
-                "port": urlsplit(env.push_base_url).port or 443,
+                "source": "NgDP",
+                "source_ip": "not published",
+                "source_ip_kind": "",
+                "destination_host": f"{host} ({target})",
+                "ip": address or f"(public address of {host})",
+                "port": parts.port or 443,
                 "protocol": "TCP (HTTPS)",
                 "direction": "incoming",
-                "purpose": "NgDP delivers messages and receipts to the WorkZone Push Service",
+                "purpose": "push",
                 "environment": env.name,
                 "basis": "inferred",
             }
         )
     return rows
+
+
+def firewall_table(rows: list[dict[str, Any]], language: str) -> tuple[list[str], list[list[Any]]]:
+    """Headers and rows of the firewall order in the document's language (page, workbook)."""
+    headers = [FIREWALL_HEADERS[language][c] for c in FIREWALL_COLUMNS]
+    return headers, [
+        [firewall_word(language, r.get(c, "")) for c in FIREWALL_COLUMNS] for r in rows
+    ]
+
+
+def firewall_csv_rows(rows: list[dict[str, Any]]) -> list[list[Any]]:
+    """The machine copy: English words, the purpose spelled out."""
+    return [[firewall_word("en", r.get(c, "")) for c in FIREWALL_COLUMNS] for r in rows]
 
 
 def portal_registration(
@@ -180,3 +276,62 @@ def portal_registration(
             "receipt_format MEMO is ngdpkit's suggestion for WorkZone (inferred); the portal also offers DP and DP2.",
         ],
     }
+
+
+PORTAL_LABELS = {
+    "da": {
+        "name": "Systemnavn",
+        "protocol": "Protokol",
+        "allowed_ips": "IP-adresser",
+        "receipt_endpoint": "Endepunkt for kvitteringer",
+        "message_endpoint": "Endepunkt for meddelelser (MeMo)",
+        "receipt_format": "Kvitteringsformat",
+        "contact_points": "Kontaktpunkter",
+    },
+    "en": {
+        "name": "System name",
+        "protocol": "Protocol",
+        "allowed_ips": "IP addresses",
+        "receipt_endpoint": "Receipt endpoint",
+        "message_endpoint": "Message endpoint (MeMo)",
+        "receipt_format": "Receipt format",
+        "contact_points": "Contact points",
+    },
+}
+
+
+def portal_fields(portal: dict[str, Any], language: str) -> list[tuple[str, Any]]:
+    """The portal's fields in its order, numbered the same way for PULL and PUSH."""
+    labels = PORTAL_LABELS["da" if language == "da" else "en"]
+    s = portal["system"]
+    values: list[tuple[str, Any]] = [
+        ("name", s["name"]),
+        ("protocol", s["protocol"]),
+        ("allowed_ips", ", ".join(s["allowed_ips"])),
+    ]
+    if s.get("endpoints"):
+        values += [
+            ("receipt_endpoint", s["endpoints"]["receipt_endpoint"]),
+            ("message_endpoint", s["endpoints"]["message_endpoint"]),
+        ]
+    values += [
+        ("receipt_format", s["receipt_format"]),
+        ("contact_points", len(portal.get("contact_points") or [])),
+    ]
+    return [(f"{i}. {labels[key]}", value) for i, (key, value) in enumerate(values, start=1)]
+
+
+def mapped_translations(mapping: list[dict[str, Any]] | None) -> dict[str, list[str]]:
+    """Contact point GUID -> every postkasse (``id`` or ``id:emne``) this run maps to it, from
+    whatever source, with the IDs exactly as the export writes them, each once."""
+    out: dict[str, list[str]] = {}
+    for row in mapping or []:
+        guid = str(row.get("ngdp_guid") or "")
+        if row.get("status") != "mapped" or not guid:
+            continue
+        mid, sid = str(row.get("mailbox_id") or ""), str(row.get("subject_id") or "")
+        entry = f"{mid}:{sid}" if sid else mid
+        bucket = out.setdefault(guid, [])
+        if entry not in bucket:
+            bucket.append(entry)
+    return out

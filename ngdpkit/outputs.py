@@ -220,5 +220,17 @@ def write_plan(path: Path, plan: list[dict[str, Any]]) -> Path:
     return write_workbook(path, [("Contact point plan", headers, rows, None)])
 
 
-def firewall_csv_bytes(rows: list[dict[str, Any]], columns: Sequence[str]) -> bytes:
-    return csv_bytes(list(columns), ([r.get(c, "") for c in columns] for r in rows))
+def firewall_csv_bytes(rows: list[dict[str, Any]]) -> bytes:
+    """The machine copy of the firewall order: stable English column names and words."""
+    from .network import FIREWALL_COLUMNS, firewall_csv_rows
+
+    return csv_bytes(list(FIREWALL_COLUMNS), firewall_csv_rows(rows))
+
+
+def write_firewall_workbook(path: Path, rows: list[dict[str, Any]], language: str) -> Path:
+    """The human copy of the firewall order, in the document's language."""
+    from .network import firewall_table
+
+    headers, body = firewall_table(rows, language)
+    title = "Firewall-regler" if language == "da" else "Firewall rules"
+    return write_workbook(path, [(title, headers, body, None)])

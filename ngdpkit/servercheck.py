@@ -17,7 +17,7 @@ from . import findings as F
 from .errors import InputError
 from .findings import Finding
 from .network import NGDP, destinations
-from .powershell import HOST, THUMBPRINT, array, bad_ips, fill, literal
+from .powershell import HOST, THUMBPRINT, array, fill, literal, template
 from .settings import Environment
 
 EVIDENCE_SCHEMA = "ngdpkit/server-check/1"
@@ -29,56 +29,100 @@ KIND_CODES = {
     "certificate": "CERT_NO_PRIVATE_KEY",
     "key": "CERT_NO_PRIVATE_KEY",
     "key_access": "CERT_NO_PRIVATE_KEY",
+    "chain": "CERT_CHAIN_INVALID",
 }
+STALE_DAYS = 30
+
+
+def _accounts_code(env: Environment) -> tuple[str, str]:
+    """``@{ 'WZ-WEB01' = @('…') }`` (keys as ``$env:COMPUTERNAME`` spells them) and the
+    environment's own accounts."""
+    pairs = [
+        f"{literal(s.name.upper())} = {array(s.accounts(env.service_account))}"
+        for s in env.servers
+        if s.service_account
+    ]
+    by_server = "@{ " + "; ".join(pairs) + " }" if pairs else "@{}"
+    return by_server, array([env.service_account] if env.service_account else [])
+
+
+def _common(env: Environment, thumbprint: str | None) -> tuple[dict[str, str], list[str]]:
+    """The values both scripts embed, as PowerShell code, and the refusals for bad ones."""
+    refusals: list[str] = []
+    thumb = thumbprint or ""
+    if thumb and not THUMBPRINT.match(thumb):
+        refusals.append("the certificate thumbprint is not hexadecimal")
+        thumb = ""
+    by_server, default = _accounts_code(env)
+    return (
+        {
+            "__KIND__": env.kind if env.kind in ("test", "production") else "test",
+            "__GENERATED__": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "__ENVIRONMENT__": literal(env.name),
+            "__THUMBPRINT__": literal(thumb),
+            "__ACCOUNTS_BY_SERVER__": by_server,
+            "__DEFAULT_ACCOUNTS__": default,
+            "__KEY_FUNCTIONS__": template("ngdp-key.ps1").strip(),
+        },
+        refusals,
+    )
 
 
 def server_check_script(env: Environment, *, thumbprint: str | None) -> str:
     """The PowerShell 5.1 script for operations, filled in for ``env`` (values as literals)."""
-    refusals = []
+    code, refusals = _common(env, thumbprint)
     hosts = [d for d in destinations(env) if HOST.match(d.host)]
     refusals += [
         f"destination host {d.host!r} is not a DNS name"
         for d in destinations(env)
         if d not in hosts
     ]
-    bad = bad_ips(env.server_ips)
-    refusals += [f"server_ips entry {ip!r} is not an IP address or network" for ip in bad]
-    thumb = thumbprint or ""
-    if thumb and not THUMBPRINT.match(thumb):
-        refusals.append("the certificate thumbprint is not hexadecimal")
-        thumb = ""
     rows = ",\n".join(f"    @{{ Host = {literal(d.host)}; Port = {int(d.port)} }}" for d in hosts)
-    code = {
-        "__KIND__": env.kind if env.kind in ("test", "production") else "test",
-        "__GENERATED__": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "__ENVIRONMENT__": literal(env.name),
-        "__THUMBPRINT__": literal(thumb),
-        "__SERVICE_ACCOUNT__": literal(env.service_account),
-        "__DESTINATIONS__": rows,
-        "__API_URL__": literal(NGDP[env.kind]["api"]),
-        "__EXPECTED_IPS__": array(ip for ip in env.server_ips if ip not in bad),
-    }
+    code.update(
+        {
+            "__DESTINATIONS__": rows,
+            "__API_URL__": literal(NGDP[env.kind]["api"]),
+            "__API_HOST__": literal(NGDP[env.kind]["host"]),
+            "__NGDP_IPS__": array(NGDP[env.kind]["ips"]),
+        }
+    )
     return fill("server-check.ps1", code, refusals=refusals)
 
 
-def install_certificate_script(env: Environment, *, thumbprint: str | None) -> str:
-    """The PowerShell script that imports the certificate and grants its key (values as literals)."""
-    refusals = []
-    thumb = thumbprint or ""
-    if thumb and not THUMBPRINT.match(thumb):
-        refusals.append("the certificate thumbprint is not hexadecimal")
-        thumb = ""
+def install_certificate_script(
+    env: Environment, *, thumbprint: str | None, issuing_ca: bytes | None = None
+) -> str:
+    """The PowerShell script that installs the certificate, its issuing CA and the key's access.
+
+    Day one (no thumbprint or no service account yet): the script is still written, but it
+    stops at its top saying what is missing, so it never imports half-way.
+    """
+    import base64
+
+    code, refusals = _common(env, thumbprint)
+    if not thumbprint:
+        refusals.append(
+            "the certificate's thumbprint is not known yet: add the certificate to the settings "
+            "(or make it readable) and run ngdpkit again"
+        )
+    missing = [s.name for s in env.servers if not s.accounts(env.service_account)]
+    if not env.servers and not env.service_account:
+        missing = ["the environment"]
+    if missing:
+        refusals.append(
+            "no service account is known for "
+            + ", ".join(missing)
+            + ": set service_account (per server or for the environment)"
+        )
     servers = [f"{s.name} ({s.role or 'server'})" for s in env.servers] or [
         "every WorkZone web and agent server"
     ]
-    code = {
-        "__KIND__": env.kind if env.kind in ("test", "production") else "test",
-        "__GENERATED__": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "__ENVIRONMENT__": literal(env.name),
-        "__THUMBPRINT__": literal(thumb),
-        "__SERVICE_ACCOUNT__": literal(env.service_account),
-        "__SERVER_LIST__": array(servers),
-    }
+    code.update(
+        {
+            "__SERVER_LIST__": array(servers),
+            "__ISSUING_CA__": literal(base64.b64encode(issuing_ca).decode() if issuing_ca else ""),
+        }
+    )
     return fill("install-certificate.ps1", code, refusals=refusals)
 
 
@@ -155,6 +199,17 @@ def read_evidence(
         if not isinstance(check, dict) or check.get("ok") is True:
             continue
         kind = str(check.get("kind", ""))
+        if kind == "auth_not_tested":
+            found.append(
+                F.info(
+                    "NET_AUTH_NOT_TESTED",
+                    f"{at}: NgDP accepted the connection and the certificate but answered 401: "
+                    "the script ran without the authorization header, so the header was not tested.",
+                    label,
+                    server,
+                )
+            )
+            continue
         code = KIND_CODES.get(kind, "NET_UNREACHABLE")
         target = check.get("target", "")
         detail = check.get("detail", "")
@@ -163,7 +218,7 @@ def read_evidence(
             msg = f"{at}: reached NgDP ({target}) but it answered {status}: the system, the certificate or the server's IP is not accepted."
         elif kind == "https":
             msg = f"{at}: the NgDP API call to {target} failed ({detail})."
-        elif kind in ("key", "certificate", "key_access"):
+        elif kind in ("key", "certificate", "key_access", "chain"):
             msg = f"{at}: {kind.replace('_', ' ')} check failed for {target}: {detail}."
         else:
             msg = f"{at}: {kind.upper()} check of {target} failed: {detail}."
@@ -192,3 +247,43 @@ def read_evidence(
         "file": label,
     }
     return summary, found
+
+
+def evidence_coverage(
+    env: Environment, summaries: list[dict[str, Any]], *, now: dt.datetime | None = None
+) -> list[Finding]:
+    """``NET_EVIDENCE_MISSING`` for configured servers without evidence (one finding naming
+    them) and ``NET_EVIDENCE_STALE`` for evidence older than 30 days."""
+    now = now or dt.datetime.now(dt.UTC)
+    key = f"environments.{env.name}.probe_evidence"
+    found: list[Finding] = []
+    seen = {str(s.get("server", "")).lower() for s in summaries}
+    missing = [s.name for s in env.servers if s.name.lower() not in seen]
+    if missing:
+        found.append(
+            F.warning(
+                "NET_EVIDENCE_MISSING",
+                f"No server-check evidence from {', '.join(missing)}: run server-check.ps1 there "
+                "and list the JSON it writes under probe_evidence.",
+                key,
+            )
+        )
+    for s in summaries:
+        try:
+            taken = dt.datetime.fromisoformat(str(s.get("taken_at", "")).replace("Z", "+00:00"))
+        except ValueError:
+            continue
+        if taken.tzinfo is None:
+            taken = taken.replace(tzinfo=dt.UTC)
+        age = (now - taken).days
+        if age > STALE_DAYS:
+            found.append(
+                F.warning(
+                    "NET_EVIDENCE_STALE",
+                    f"The evidence from {s.get('server')} was taken {age} days ago ({s.get('taken_at')}); "
+                    f"run server-check.ps1 again (evidence older than {STALE_DAYS} days no longer counts).",
+                    str(s.get("file", key)),
+                    str(s.get("server", "")),
+                )
+            )
+    return found

@@ -83,7 +83,7 @@ _ENVIRONMENT = {
     "rehearsal": _TABLE,
     **_INPUTS,
 }
-_SERVER = {"name": _STR, "role": _STR, "ip": _STR}
+_SERVER = {"name": _STR, "role": _STR, "ip": _STR, "service_account": _STR, "internal_ip": _STR}
 COLUMN_FIELDS = (
     "mailbox_id",
     "mailbox_name",
@@ -118,9 +118,19 @@ class Rehearsal:
 
 @dataclass(frozen=True)
 class Server:
+    """A WorkZone web or agent server: its own service account (the web application pool
+    identity and the agent service account may differ) and its internal address."""
+
     name: str
     role: str = ""
     ip: str = ""
+    service_account: str = ""
+    internal_ip: str = ""
+
+    def accounts(self, fallback: str) -> list[str]:
+        """The accounts that must read the private key on this server."""
+        own = self.service_account or fallback
+        return [own] if own else []
 
 
 @dataclass(frozen=True)

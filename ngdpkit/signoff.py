@@ -228,7 +228,11 @@ def render_overview(ctx: dict[str, Any]) -> str:
             )
         ],
     )
-    links = [("portal.html", t(lang, "portal")), ("firewall.html", t(lang, "firewall"))]
+    links = [
+        ("portal.html", t(lang, "portal")),
+        ("firewall.html", t(lang, "firewall")),
+        ("dispatcher.html", t(lang, "dispatcher_page")),
+    ]
     if ctx.get("rehearsal"):
         links.append((ctx["rehearsal"], t(lang, "rehearsal_link")))
     pages = fragment(
@@ -328,49 +332,127 @@ def render_overview(ctx: dict[str, Any]) -> str:
 def render_portal(
     portal: dict[str, Any], *, language: str, nav: Markup, banners: list[str], anchor: str = ""
 ) -> str:
-    s = portal["system"]
-    rows: list[tuple[str, Any]] = [
-        ("1. System name / Systemnavn", s["name"]),
-        ("2. Protocol / Protokol", s["protocol"]),
-        ("3. IP addresses / IP-adresser", ", ".join(s["allowed_ips"])),
-    ]
-    if s.get("endpoints"):
-        rows += [
-            ("4a. Receipt endpoint / Kvitteringer", s["endpoints"]["receipt_endpoint"]),
-            ("4b. Message endpoint / MeMo", s["endpoints"]["message_endpoint"]),
-        ]
-    rows.append(("5. Receipt format / Kvitteringsformat", s["receipt_format"]))
+    """What to type into Administrativ Adgang, in the portal's order; every postkasse
+    translation in an appendix table (never cut short)."""
+    from .network import portal_fields
+
+    yes, no = t(language, "yes"), t(language, "no")
     cps = portal.get("contact_points") or []
     cp_rows = [
         (
             c.get("name"),
-            c.get("id", "(ny / new)"),
-            ", ".join(c.get("targets", [])),
-            "ja" if c.get("visible") else "nej",
-            " ".join(c.get("translations", [])[:40])
-            + (" …" if len(c.get("translations", [])) > 40 else ""),
+            c.get("id") or t(language, "new_contact_point"),
+            ", ".join(t(language, f"target_{x.lower()}") for x in c.get("targets", [])),
+            yes if c.get("visible") else no,
+            len(c.get("translations", [])),
         )
         for c in cps
+    ]
+    appendix = [
+        (c.get("name"), c.get("id") or t(language, "new_contact_point"), *entry.partition(":")[::2])
+        for c in cps
+        for entry in c.get("translations", [])
     ]
     body = Markup("").join(
         [
             nav,
             fragment("heading", f"{t(language, 'portal')} ({portal['environment']})", 1),
             fragment("para", [portal["portal"]]),
-            table(rows, [t(language, "field"), t(language, "value")]),
-            fragment("heading", f"6. {t(language, 'contact_point')}", 2),
+            table(portal_fields(portal, language), [t(language, "field"), t(language, "value")]),
+            fragment("heading", t(language, "contact_point"), 2),
             table(
-                cp_rows, [t(language, "name"), "GUID", "Targets", "Synlig/Visible", "Postkasse IDs"]
+                cp_rows,
+                [
+                    t(language, "name"),
+                    "GUID",
+                    t(language, "targets"),
+                    t(language, "visible"),
+                    t(language, "postkasser"),
+                ],
+                limit=100_000,
             ),
             fragment("list", list(portal.get("notes", []))),
+            fragment("heading", t(language, "translations_appendix"), 2),
+            table(
+                appendix,
+                [
+                    t(language, "contact_point"),
+                    "GUID",
+                    t(language, "mailbox_id"),
+                    t(language, "subject"),
+                ],
+                limit=1_000_000,
+            ),
         ]
     )
     return page(t(language, "portal"), body, language=language, banners=banners, anchor=anchor)
 
 
+DISPATCHER_WHERE = {
+    "da": "WorkZone Configurator → Process → Process dispatchers → NgDP",
+    "en": "WorkZone Configurator → Process → Process dispatchers → NgDP",
+}
+
+
+def render_dispatcher(
+    config: dict[str, Any] | None,
+    *,
+    withheld_by: list[str],
+    authorization_env: str | None,
+    language: str,
+    nav: Markup,
+    banners: list[str],
+    environment: str,
+    anchor: str = "",
+) -> str:
+    """The WorkZone administrator's page: where to go and each field with its value. The
+    authorization header is named by where it comes from, never shown."""
+    lang = "da" if language == "da" else "en"
+    parts: list[Markup] = [
+        nav,
+        fragment("heading", f"{t(lang, 'dispatcher_page')} ({environment})", 1),
+        fragment("para", [t(lang, "dispatcher_where"), fragment("code", DISPATCHER_WHERE[lang])]),
+    ]
+    if config is None:
+        parts.append(
+            fragment("banner", t(lang, "dispatcher_withheld", codes=", ".join(withheld_by)))
+        )
+    else:
+        if not config.get("ready"):
+            parts.append(
+                fragment(
+                    "banner",
+                    f"{t(lang, 'not_ready')}: {', '.join(config.get('blocking') or [])}",
+                )
+            )
+        own = t(lang, "dispatcher_named_by_kmd")
+        kit = t(lang, "dispatcher_named_by_kit")
+        rows: list[tuple[str, Any, str]] = [
+            (name, fragment("code", str(value)), own if name == "ContactPointGuid" else kit)
+            for name, value in config["parameters"].items()
+        ]
+        rows.append(
+            (
+                "Authorization",
+                t(lang, "dispatcher_authorization", variable=authorization_env or "?"),
+                t(lang, "dispatcher_secret"),
+            )
+        )
+        parts.append(
+            table(rows, [t(lang, "field"), t(lang, "value"), t(lang, "dispatcher_name_basis")])
+        )
+        parts.append(fragment("para", [config.get("note", "")]))
+    return page(
+        t(lang, "dispatcher_page"),
+        Markup("").join(parts),
+        language=lang,
+        banners=banners,
+        anchor=anchor,
+    )
+
+
 def render_firewall(
     rows: list[dict[str, Any]],
-    columns: list[str],
     *,
     language: str,
     nav: Markup,
@@ -378,11 +460,16 @@ def render_firewall(
     environment: str,
     anchor: str = "",
 ) -> str:
+    """The firewall order for operations, one rule per row, in the document's language."""
+    from .network import firewall_table
+
+    headers, body_rows = firewall_table(rows, language)
     body = Markup("").join(
         [
             nav,
             fragment("heading", f"{t(language, 'firewall')} ({environment})", 1),
-            table(([r.get(c, "") for c in columns] for r in rows), columns),
+            fragment("para", [t(language, "firewall_intro")]),
+            table(body_rows, headers, limit=100_000),
         ]
     )
     return page(t(language, "firewall"), body, language=language, banners=banners, anchor=anchor)

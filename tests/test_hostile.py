@@ -205,10 +205,12 @@ def test_scripts_hold_values_only_as_literals(hostile: dict[str, Any]) -> None:
     assert any(SERVER in s for s in ps_strings(install))
 
 
-def test_failed_ip_is_never_embedded(sample_dir: Path) -> None:
+def test_failed_values_are_never_embedded(sample_dir: Path) -> None:
+    """An IP that is no IP never reaches a script (server-check.ps1 no longer embeds the
+    egress list at all); a thumbprint that is not hex is refused at the script's top."""
     from dataclasses import replace
 
-    from ngdpkit.servercheck import server_check_script
+    from ngdpkit.servercheck import install_certificate_script, server_check_script
     from ngdpkit.settings import load_settings
 
     env = load_settings(sample_dir / "migration.toml").environment("test")
@@ -216,13 +218,14 @@ def test_failed_ip_is_never_embedded(sample_dir: Path) -> None:
     script = server_check_script(
         replace(env, server_ips=(evil, "198.51.100.10")), thumbprint="AB12"
     )
-    assert "Start-Process calc.exe" not in "".join(
-        line for line in script.splitlines() if not line.lstrip().startswith("Write-Host")
-    )
-    assert ps_errors(script) == []
-    top = script[: script.index("$destinations")]
-    assert "throw 'ngdpkit refused to fill in this script" in top
-    assert "'198.51.100.10'" in script and "calc.exe) + '''" not in script.split("throw")[-1]
+    assert "calc.exe" not in script and ps_errors(script) == []
+    bad_thumb = "AB' + $(Start-Process calc.exe) + '"
+    for make in (server_check_script, install_certificate_script):
+        text = make(env, thumbprint=bad_thumb)
+        assert "calc.exe" not in text and ps_errors(text) == []
+        top = text[: text.index("function ")]
+        assert "throw 'ngdpkit refused to fill in this script" in top
+        assert "thumbprint is not hexadecimal" in top
 
 
 def test_run_folder_is_private(hostile: dict[str, Any]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from typing import Any
 
@@ -78,8 +79,18 @@ def check_certificate(step: Step) -> dict[str, Any] | None:
         label=step.rel(env.certificate),
     )
     step.add(found)
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from ..certificates import issuing_ca
+
+    issuer = issuing_ca(loaded, anchors)
     step.results.update(
-        certificate=facts, public_only=loaded.public_only, custom_anchors=list(anchors.custom_kinds)
+        certificate=facts,
+        public_only=loaded.public_only,
+        custom_anchors=list(anchors.custom_kinds),
+        issuing_ca_der=base64.b64encode(issuer.public_bytes(Encoding.DER)).decode()
+        if issuer is not None
+        else None,
     )
     if step.online and loaded.leaf is not None:
         from ..revocation import check_revocation
@@ -122,12 +133,22 @@ def validity_timeline(step: Step, facts: dict[str, Any] | None) -> display.HTML:
     return display.validity_timeline(items, now_iso=dt.datetime.now(dt.UTC).isoformat())
 
 
-def installation_steps(step: Step, facts: dict[str, Any] | None) -> display.HTML:
-    """The operations steps, and the PowerShell script the runner writes as install-certificate.ps1."""
+def install_script(step: Step, facts: dict[str, Any] | None) -> str:
+    """install-certificate.ps1 for this environment (the runner writes it)."""
     from ..servercheck import install_certificate_script
 
+    der = step.results.get("issuing_ca_der")
+    return install_certificate_script(
+        step.env,
+        thumbprint=facts["thumbprint_sha1"] if facts else None,
+        issuing_ca=base64.b64decode(der) if der else None,
+    )
+
+
+def installation_steps(step: Step, facts: dict[str, Any] | None) -> display.HTML:
+    """The operations steps, and the PowerShell script the runner writes as install-certificate.ps1."""
     thumb = facts["thumbprint_sha1"] if facts else None
-    step.results["install_script"] = install_certificate_script(step.env, thumbprint=thumb)
+    step.results["install_script"] = install_script(step, facts)
     servers = (
         ", ".join(f"{s.name} ({s.role})" if s.role else s.name for s in step.env.servers) or "?"
     )

@@ -125,44 +125,48 @@ def show_system(step: Step, system: dict[str, Any]) -> display.HTML:
 
 
 def portal_registration(step: Step) -> dict[str, Any]:
+    from ..network import mapped_translations
     from ..network import portal_registration as build
 
     prior = step.previous("02_contact_points")
     cps = prior.get("contact_points")
     points = None
     if cps is not None:
-        points = [
-            {
-                "name": p["name"],
-                "id": p["id"],
-                "targets": p["targets"],
-                "visible": p["visible"],
-                "translations": [
-                    f"{a}:{b}" if b is not None else str(a) for a, b in p["translations"]
-                ],
-            }
-            for p in cps
-        ]
+        mapped = mapped_translations(prior.get("mapping"))
+        points = []
+        for p in cps:
+            existing = [f"{a}:{b}" if b is not None else str(a) for a, b in p["translations"]]
+            wanted = mapped.get(p["id"], [])
+            as_ints = {_as_int_key(x) for x in wanted}
+            points.append(
+                {
+                    "name": p["name"],
+                    "id": p["id"],
+                    "targets": p["targets"],
+                    "visible": p["visible"],
+                    "translations": wanted,
+                    "existing_not_mapped": [x for x in existing if _as_int_key(x) not in as_ints],
+                }
+            )
     portal = build(step.env, contact_points=points, plan=prior.get("plan"))
     step.results["portal"] = portal
     return portal
 
 
+def _as_int_key(entry: str) -> tuple[int, ...] | str:
+    """``0100233:2`` and ``100233:2`` are the same translation (NgDP stores integers)."""
+    try:
+        return tuple(int(x) for x in entry.split(":"))
+    except ValueError:
+        return entry
+
+
 def show_portal(step: Step, portal: dict[str, Any]) -> display.HTML:
-    sys_ = portal["system"]
-    pairs: list[tuple[str, Any]] = [
-        ("1. System name / Systemnavn", sys_["name"]),
-        ("2. Protocol / Protokol", sys_["protocol"]),
-        ("3. IP addresses / IP-adresser", ", ".join(sys_["allowed_ips"])),
-    ]
-    if sys_["endpoints"]:
-        pairs += [
-            ("4a. Receipt endpoint / Kvitteringer", sys_["endpoints"]["receipt_endpoint"]),
-            ("4b. Message endpoint / MeMo", sys_["endpoints"]["message_endpoint"]),
-        ]
-    pairs.append(("5. Receipt format / Kvitteringsformat", sys_["receipt_format"]))
-    pairs.append(("6. Contact points / Kontaktpunkter", len(portal["contact_points"] or [])))
-    return display.key_values(pairs, title=t(step.language, "portal"))
+    from ..network import portal_fields
+
+    return display.key_values(
+        portal_fields(portal, step.language), title=t(step.language, "portal")
+    )
 
 
 def firewall_rules(step: Step) -> list[dict[str, Any]]:
@@ -181,11 +185,11 @@ def firewall_rules(step: Step) -> list[dict[str, Any]]:
 
 
 def show_firewall(rows: list[dict[str, Any]]) -> display.HTML:
-    return display.records_table(
-        rows,
-        ["destination_host", "ip", "port", "protocol", "direction", "purpose", "basis"],
-        title=t(display.language(), "firewall"),
-    )
+    from ..network import firewall_table
+
+    lang = display.language()
+    headers, body = firewall_table(rows, lang)
+    return display.block(display.heading(t(lang, "firewall"), 3), display.table(body, headers))
 
 
 def probe_evidence(step: Step) -> display.HTML:
@@ -203,6 +207,9 @@ def probe_evidence(step: Step) -> display.HTML:
         )
         step.add(found)
         summaries.append(summary)
+    from ..servercheck import evidence_coverage
+
+    step.add(evidence_coverage(step.env, summaries))
     step.results["evidence"] = summaries
     title = t(step.language, "evidence")
     if not summaries:

@@ -38,11 +38,9 @@ def _run_02(step: Step) -> None:
 
 def _run_03(step: Step) -> None:
     facts = check_certificate(step)
-    from ..servercheck import install_certificate_script
+    from .n03_certificate import install_script
 
-    step.results["install_script"] = install_certificate_script(
-        step.env, thumbprint=facts["thumbprint_sha1"] if facts else None
-    )
+    step.results["install_script"] = install_script(step, facts)
 
 
 def _run_04(step: Step) -> None:

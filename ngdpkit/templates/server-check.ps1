@@ -2,25 +2,35 @@
   ngdpkit server check for one environment (__KIND__ kind), generated __GENERATED__.
   Run on each WorkZone web and agent server, in Windows PowerShell 5.1 or later, as an administrator:
       $env:NGDPKIT_AUTHORIZATION = '<the authorization header>'   # optional: enables the NgDP API call
-      powershell -ExecutionPolicy Bypass -File .\server-check.ps1
+      powershell -ExecutionPolicy Bypass -File .\server-check.ps1 [-EgressIp <public address>]
   It writes ngdpkit-server-check-<server>-<environment>.json beside itself. Hand that file back to the
   consultant, who lists it under probe_evidence in the settings. The file holds no secret.
+  -EgressIpUrl <https URL> looks the egress address up instead; use it only when the firewall
+  request opens that host (it names api.ipify.org as optional).
 #>
 [CmdletBinding()]
 param(
     [string]$Thumbprint = __THUMBPRINT__,
-    [string]$ServiceAccount = __SERVICE_ACCOUNT__,
+    [string[]]$ServiceAccount = @(),
+    [string]$EgressIp = '',
+    [string]$EgressIpUrl = '',
     [string]$OutDir = $PSScriptRoot
 )
 $ErrorActionPreference = 'Stop'
 $Environment = __ENVIRONMENT__
 $ApiUrl = __API_URL__
+$ApiHost = __API_HOST__
+$NgdpIps = __NGDP_IPS__
+$AccountsByServer = __ACCOUNTS_BY_SERVER__
+$DefaultAccounts = __DEFAULT_ACCOUNTS__
 [Net.ServicePointManager]::SecurityProtocol = [Net.SecurityProtocolType]::Tls12
 $checks = New-Object System.Collections.ArrayList
 
 function Add-Check([string]$Kind, [string]$Target, [bool]$Ok, [string]$Detail, $Status) {
     [void]$checks.Add([ordered]@{ kind = $Kind; target = $Target; ok = $Ok; detail = $Detail; status = $Status })
 }
+
+__KEY_FUNCTIONS__
 
 $destinations = @(
 __DESTINATIONS__
@@ -35,52 +45,89 @@ foreach ($d in $destinations) {
         continue
     }
     $tcp = Test-NetConnection -ComputerName $d.Host -Port $d.Port -WarningAction SilentlyContinue
-    Add-Check 'tcp' ("{0}:{1}" -f $d.Host, $d.Port) ([bool]$tcp.TcpTestSucceeded) ("remote {0}" -f $tcp.RemoteAddress) $null
+    Add-Check 'tcp' ('{0}:{1}' -f $d.Host, $d.Port) ([bool]$tcp.TcpTestSucceeded) ('remote {0}' -f $tcp.RemoteAddress) $null
 }
 
-# The certificate and its private key
-$cert = $null
+# Every published NgDP address on 443, not only the one DNS returns first
+foreach ($ip in $NgdpIps) {
+    $tcp = Test-NetConnection -ComputerName $ip -Port 443 -WarningAction SilentlyContinue
+    Add-Check 'tcp' ('{0}:443 ({1})' -f $ip, $ApiHost) ([bool]$tcp.TcpTestSucceeded) 'published NgDP address' $null
+}
+
+# TLS to NgDP by host name
 try {
-    $cert = Get-Item -Path ("Cert:\LocalMachine\My\{0}" -f $Thumbprint)
-    Add-Check 'certificate' $Thumbprint $true $cert.Subject $null
+    $client = New-Object System.Net.Sockets.TcpClient
+    try {
+        $client.Connect($ApiHost, 443)
+        $tls = New-Object System.Net.Security.SslStream($client.GetStream(), $false)
+        $tls.AuthenticateAsClient($ApiHost)
+        Add-Check 'tls' $ApiHost $true ('TLS ' + $tls.SslProtocol) $null
+    } finally { $client.Close() }
 } catch {
-    Add-Check 'certificate' $Thumbprint $false 'not found in Cert:\LocalMachine\My' $null
+    Add-Check 'tls' $ApiHost $false $_.Exception.Message $null
+}
+
+# The certificate, its chain and its private key (CNG or CSP), for each service account of this server
+$cert = $null
+if (-not $Thumbprint) {
+    Add-Check 'certificate' '' $false 'the thumbprint is not known yet (no certificate in the settings); certificate checks skipped' $null
+} else {
+    try {
+        $cert = Get-Item -LiteralPath ('Cert:\LocalMachine\My\' + $Thumbprint)
+        Add-Check 'certificate' $Thumbprint $true $cert.Subject $null
+    } catch {
+        Add-Check 'certificate' $Thumbprint $false 'not found in Cert:\LocalMachine\My' $null
+    }
 }
 if ($cert -ne $null) {
+    $chain = New-Object System.Security.Cryptography.X509Certificates.X509Chain
+    $chain.ChainPolicy.RevocationMode = [System.Security.Cryptography.X509Certificates.X509RevocationMode]::NoCheck
+    $built = $chain.Build($cert)
+    Add-Check 'chain' $Thumbprint $built (($chain.ChainStatus | ForEach-Object { $_.StatusInformation.Trim() }) -join '; ') $null
     Add-Check 'key' $Thumbprint ([bool]$cert.HasPrivateKey) ('HasPrivateKey=' + $cert.HasPrivateKey) $null
+    $accounts = Get-NgdpAccounts $ServiceAccount $AccountsByServer $DefaultAccounts
+    if ($accounts.Count -eq 0) { Add-Check 'key_access' '' $false 'no service account configured for this server' $null }
     try {
-        $rsa = [System.Security.Cryptography.X509Certificates.RSACertificateExtensions]::GetRSAPrivateKey($cert)
-        $keyName = $rsa.Key.UniqueName
-        $keyPath = Join-Path $env:ProgramData ('Microsoft\Crypto\Keys\' + $keyName)
-        if (-not (Test-Path $keyPath)) { $keyPath = Join-Path $env:ProgramData ('Microsoft\Crypto\RSA\MachineKeys\' + $keyName) }
-        $acl = Get-Acl -Path $keyPath
-        $granted = @($acl.Access | Where-Object { $_.IdentityReference.Value -eq $ServiceAccount })
-        Add-Check 'key_access' $ServiceAccount ($granted.Count -gt 0) ('key file ' + $keyName) $null
+        $keyFile = Get-NgdpKeyFile $cert
+        foreach ($account in $accounts) {
+            try {
+                $right = Get-NgdpReadRight $keyFile $account
+                Add-Check 'key_access' $account ([bool]$right) ('{0} on {1}' -f $right, $keyFile) $null
+            } catch {
+                Add-Check 'key_access' $account $false $_.Exception.Message $null
+            }
+        }
     } catch {
-        Add-Check 'key_access' $ServiceAccount $false $_.Exception.Message $null
+        Add-Check 'key_access' ($accounts -join ', ') $false $_.Exception.Message $null
     }
 }
 
-# The NgDP API with the certificate and the authorization header (read-only call)
+# The NgDP API with the certificate and (when given) the authorization header: a read-only call
+$withHeader = [bool]$env:NGDPKIT_AUTHORIZATION
 if ($cert -ne $null) {
     $headers = @{}
-    if ($env:NGDPKIT_AUTHORIZATION) { $headers['Authorization'] = $env:NGDPKIT_AUTHORIZATION }
+    if ($withHeader) { $headers['Authorization'] = $env:NGDPKIT_AUTHORIZATION.Trim() }
     try {
-        $r = Invoke-WebRequest -Uri ($ApiUrl + '/receipts/') -Certificate $cert -Headers $headers -UseBasicParsing -TimeoutSec 20
+        $r = Invoke-WebRequest -Uri ($ApiUrl + '/receipts/') -Certificate $cert -Headers $headers -UseBasicParsing -TimeoutSec 20 -MaximumRedirection 0
         Add-Check 'https' $ApiUrl $true 'answered' ([int]$r.StatusCode)
     } catch [System.Net.WebException] {
         $status = $null
         if ($_.Exception.Response -ne $null) { $status = [int]$_.Exception.Response.StatusCode }
         $isTls = ($_.Exception.Status -eq [System.Net.WebExceptionStatus]::TrustFailure) -or ($_.Exception.Status -eq [System.Net.WebExceptionStatus]::SecureChannelFailure)
         if ($isTls) { Add-Check 'tls' $ApiUrl $false $_.Exception.Message $null }
+        elseif (-not $withHeader -and $status -eq 401) { Add-Check 'auth_not_tested' $ApiUrl $false 'run without NGDPKIT_AUTHORIZATION: TLS and the certificate were accepted, the header was not tested' $status }
         else { Add-Check 'https' $ApiUrl $false $_.Exception.Message $status }
+    } catch {
+        Add-Check 'https' $ApiUrl $false $_.Exception.Message $null
     }
 }
 
-# The egress address NgDP sees
-try {
-    $egress = (Invoke-RestMethod -Uri 'https://api.ipify.org' -UseBasicParsing -TimeoutSec 10).ToString().Trim()
-} catch { $egress = $null }
+# The egress address NgDP sees: typed by operations, or looked up only when asked
+$egress = $null
+if ($EgressIp) { $egress = $EgressIp.Trim() }
+elseif ($EgressIpUrl) {
+    try { $egress = (Invoke-RestMethod -Uri $EgressIpUrl -UseBasicParsing -TimeoutSec 10).ToString().Trim() } catch { $egress = $null }
+}
 
 $result = [ordered]@{
     schema = 'ngdpkit/server-check/1'
@@ -88,9 +135,10 @@ $result = [ordered]@{
     server = $env:COMPUTERNAME
     taken_at = (Get-Date).ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ')
     egress_ip = $egress
-    expected_ips = __EXPECTED_IPS__
+    header_given = $withHeader
     checks = $checks
 }
 $file = Join-Path $OutDir ('ngdpkit-server-check-{0}-{1}.json' -f $env:COMPUTERNAME, $Environment)
-$result | ConvertTo-Json -Depth 5 | Set-Content -Path $file -Encoding UTF8
+$json = $result | ConvertTo-Json -Depth 5
+[System.IO.File]::WriteAllText($file, $json, (New-Object System.Text.UTF8Encoding($false)))
 Write-Host ('Written: ' + $file)

@@ -1,0 +1,37 @@
+# --- shared by install-certificate.ps1 and server-check.ps1 (ngdpkit) ---
+function Get-NgdpKeyFile([System.Security.Cryptography.X509Certificates.X509Certificate2]$Cert) {
+    # CNG keys (what Import-PfxCertificate usually makes) live in Microsoft\Crypto\Keys under
+    # their UniqueName; legacy CSP keys in Microsoft\Crypto\RSA\MachineKeys under their
+    # UniqueKeyContainerName. Anything else is an error, never the folder itself.
+    $rsa = [System.Security.Cryptography.X509Certificates.RSACertificateExtensions]::GetRSAPrivateKey($Cert)
+    $candidates = @()
+    if ($rsa -is [System.Security.Cryptography.RSACng]) {
+        if ($rsa.Key.UniqueName) { $candidates += Join-Path $env:ProgramData ('Microsoft\Crypto\Keys\' + $rsa.Key.UniqueName) }
+    }
+    elseif ($rsa -is [System.Security.Cryptography.RSACryptoServiceProvider]) {
+        $container = $rsa.CspKeyContainerInfo.UniqueKeyContainerName
+        if ($container) { $candidates += Join-Path $env:ProgramData ('Microsoft\Crypto\RSA\MachineKeys\' + $container) }
+    }
+    foreach ($path in $candidates) {
+        if (Test-Path -LiteralPath $path -PathType Leaf) { return $path }
+    }
+    throw ('No private key file found for certificate {0}: neither a CNG key (Microsoft\Crypto\Keys) nor a CSP key (Microsoft\Crypto\RSA\MachineKeys).' -f $Cert.Thumbprint)
+}
+
+function Get-NgdpReadRight([string]$Path, [string]$Account) {
+    # The rights the ACL allows the account on the key file, read back by SID.
+    $sid = (New-Object System.Security.Principal.NTAccount($Account)).Translate([System.Security.Principal.SecurityIdentifier])
+    $acl = Get-Acl -LiteralPath $Path
+    $rules = @($acl.GetAccessRules($true, $true, [System.Security.Principal.SecurityIdentifier]) | Where-Object { $_.IdentityReference -eq $sid -and $_.AccessControlType -eq 'Allow' })
+    $rights = @($rules | ForEach-Object { $_.FileSystemRights.ToString() })
+    return ($rights -join ', ')
+}
+
+function Get-NgdpAccounts([string[]]$Given, $ByServer, [string[]]$Default) {
+    # The accounts that must read the key on this server: -ServiceAccount, else this server's own, else the environment's.
+    $accounts = @($Given | Where-Object { $_ })
+    if ($accounts.Count -eq 0 -and $ByServer.ContainsKey($env:COMPUTERNAME)) { $accounts = @($ByServer[$env:COMPUTERNAME] | Where-Object { $_ }) }
+    if ($accounts.Count -eq 0) { $accounts = @($Default | Where-Object { $_ }) }
+    return $accounts
+}
+# --- end of the shared part ---

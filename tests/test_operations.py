@@ -1,0 +1,302 @@
+"""Issue 13: the deliverables operations act on (scripts, firewall order, portal values, the
+WorkZone administrator's page, server evidence). PowerShell cannot run here: every script
+is parsed with tree-sitter-powershell and its exact commands and quoting are asserted."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import re
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from ngdpkit.network import NGDP, firewall_rules
+from ngdpkit.servercheck import (
+    evidence_coverage,
+    install_certificate_script,
+    read_evidence,
+    server_check_script,
+)
+from ngdpkit.settings import Server, load_settings
+from tests.conftest import run_cli
+from tests.test_hostile import ps_errors, ps_strings
+
+THUMB = "90C81BECB5FCC9ADD5F198FB26B5AEECE17759C6"
+
+
+def env_of(sample_dir: Path, name: str = "test") -> Any:
+    return load_settings(sample_dir / "migration.toml").environment(name)
+
+
+def three_servers(env: Any) -> Any:
+    return replace(
+        env,
+        service_account="ÆRØ\\svc-wørkzone",
+        servers=(
+            Server("wz-web01", "web", service_account="IIS APPPOOL\\WorkZone 'Web' $x `y"),
+            Server("wz-web02", "web", internal_ip="10.1.2.3"),
+            Server("wz-agent01", "agent", service_account="ÆRØ\\svc-agent"),
+        ),
+    )
+
+
+def test_scripts_find_cng_and_csp_keys_and_read_access_back(sample_dir: Path) -> None:
+    env = three_servers(env_of(sample_dir))
+    for text in (
+        install_certificate_script(env, thumbprint=THUMB, issuing_ca=b"\x30\x03\x02\x01\x01"),
+        server_check_script(env, thumbprint=THUMB),
+    ):
+        assert ps_errors(text) == []
+        assert (
+            "Microsoft\\Crypto\\Keys\\" in text and "Microsoft\\Crypto\\RSA\\MachineKeys\\" in text
+        )
+        assert "[System.Security.Cryptography.RSACng]" in text
+        assert "CspKeyContainerInfo.UniqueKeyContainerName" in text
+        assert "throw ('No private key file found" in text  # never the folder itself
+        assert (
+            "Get-NgdpReadRight" in text
+            and ".Translate([System.Security.Principal.SecurityIdentifier])" in text
+        )
+        strings = ps_strings(text)
+        assert "IIS APPPOOL\\WorkZone 'Web' $x `y" in strings  # quotes doubled, $ and ` inert
+        assert "ÆRØ\\svc-wørkzone" in strings and "ÆRØ\\svc-agent" in strings
+        assert "WZ-WEB01" in strings  # keyed as $env:COMPUTERNAME spells it
+
+
+def test_install_script_grants_each_account_and_installs_the_issuing_ca(sample_dir: Path) -> None:
+    import base64
+
+    env = three_servers(env_of(sample_dir))
+    der = b"\x30\x03\x02\x01\x01"
+    text = install_certificate_script(env, thumbprint=THUMB, issuing_ca=der)
+    assert "throw 'ngdpkit refused" not in text
+    assert base64.b64encode(der).decode() in ps_strings(text)
+    assert "X509Store('CA', 'LocalMachine')" in text
+    assert "$chain.Build($cert)" in text
+    assert "foreach ($account in $accounts)" in text and "Set-Acl -LiteralPath $keyFile" in text
+    grant = text.index("Set-Acl -LiteralPath $keyFile")
+    assert text.index("Get-NgdpReadRight $keyFile $account", grant) > grant  # read back after
+
+
+@pytest.mark.parametrize(
+    ("thumbprint", "account", "why"),
+    [(None, "EKSEMPEL\\svc", "thumbprint is not known yet"), (THUMB, "", "no service account")],
+)
+def test_install_script_day_one_refuses_at_its_top(
+    sample_dir: Path, thumbprint: str | None, account: str, why: str
+) -> None:
+    env = replace(env_of(sample_dir), service_account=account, servers=(Server("wz-web01", "web"),))
+    text = install_certificate_script(env, thumbprint=thumbprint)
+    assert ps_errors(text) == []
+    top = text[: text.index("function ")]
+    assert "throw 'ngdpkit refused to fill in this script" in top and why in top
+    assert top.index("throw") < text.index("Import-PfxCertificate")
+
+
+def test_scripts_are_utf8_with_bom_and_crlf(sample_copy: Path) -> None:
+    toml = sample_copy / "migration.toml"
+    toml.write_text(
+        toml.read_text(encoding="utf-8").replace(
+            "service_account = 'EKSEMPEL\\svc-workzone-t'", "service_account = 'ÆRØ\\svc-wørkzone'"
+        ),
+        encoding="utf-8",
+    )
+    r = run_cli("run", "--settings", str(toml), "--env", "test")
+    assert r.returncode == 0, r.stdout + r.stderr
+    run_dir = next((sample_copy / "runs" / "test").glob("2*"))
+    for name in ("install-certificate.ps1", "server-check.ps1"):
+        raw = (run_dir / name).read_bytes()
+        assert (
+            raw[:3] == b"\xef\xbb\xbf" and b"\r\n" in raw and b"\n" not in raw.replace(b"\r\n", b"")
+        )
+        assert "ÆRØ\\svc-wørkzone".encode() in raw
+    # The WorkZone administrator's page: every field, the header named by its variable only
+    page = (run_dir / "signoff" / "dispatcher.html").read_text(encoding="utf-8")
+    assert "Process dispatchers → NgDP" in page
+    config = json.loads((run_dir / "dispatcher-config.json").read_text(encoding="utf-8"))
+    for value in config["parameters"].values():
+        assert str(value).replace("\\", "\\") in page.replace("&#92;", "\\")
+    assert "NGDPKIT_TEST_AUTHORIZATION" in page and "KMD" in page
+    # The firewall order: the CSV in English, the workbook and page in Danish
+    rows = list(
+        csv.reader(
+            (run_dir / "firewall-rules.csv").read_text("utf-8-sig").splitlines(), delimiter=";"
+        )
+    )
+    assert rows[0][:5] == ["source", "source_ip", "source_ip_kind", "destination_host", "ip"]
+    wb = openpyxl.load_workbook(run_dir / "firewall-rules.xlsx")
+    head = [c.value for c in next(wb.active.iter_rows(max_row=1))]
+    assert head[0] == "Kilde (server)" and "Formål" in head
+    assert "udgående" in (run_dir / "signoff" / "firewall.html").read_text(encoding="utf-8")
+
+
+def test_server_check_tests_every_published_ip_and_tls_by_name(sample_dir: Path) -> None:
+    env = env_of(sample_dir)
+    text = server_check_script(env, thumbprint=THUMB)
+    assert ps_errors(text) == []
+    strings = ps_strings(text)
+    for ip in NGDP["test"]["ips"]:
+        assert ip in strings
+    assert (
+        "foreach ($ip in $NgdpIps)" in text
+        and "Test-NetConnection -ComputerName $ip -Port 443" in text
+    )
+    assert "AuthenticateAsClient($ApiHost)" in text
+    code = "\n".join(x for x in re.sub(r"<#.*?#>", "", text, flags=re.S).splitlines())
+    assert "api.ipify.org" not in code  # looked up only with -EgressIpUrl, an optional rule
+    optional = [r for r in firewall_rules(env) if r["destination_host"] == "api.ipify.org"]
+    assert optional and all(r["basis"] == "optional" for r in optional)
+    assert "[string]$EgressIpUrl = ''" in text
+    assert "'auth_not_tested'" in text
+
+
+def _evidence(
+    tmp_path: Path, server: str, *, taken: str, checks: list[dict], egress: str | None
+) -> Path:
+    path = tmp_path / f"{server}.json"
+    path.write_text(
+        json.dumps(
+            {
+                "schema": "ngdpkit/server-check/1",
+                "environment": "test",
+                "server": server,
+                "taken_at": taken,
+                "egress_ip": egress,
+                "checks": checks,
+            }
+        ),
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_evidence_401_without_header_missing_stale_and_foreign_egress(
+    tmp_path: Path, sample_dir: Path
+) -> None:
+    env = three_servers(env_of(sample_dir))
+    now = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    fresh, old = "2026-11-28T10:00:00Z", "2026-09-01T10:00:00Z"
+    not_tested = {
+        "kind": "auth_not_tested",
+        "target": "https://api.test.digitalpost.dk/apis/v1",
+        "ok": False,
+        "detail": "401",
+        "status": 401,
+    }
+    summaries, found = [], []
+    for server, taken, egress in (
+        ("WZ-WEB01", fresh, "198.51.100.10"),
+        ("WZ-AGENT01", old, "192.0.2.77"),
+    ):
+        s, f = read_evidence(
+            _evidence(tmp_path, server, taken=taken, checks=[not_tested], egress=egress),
+            label=f"{server}.json",
+            environment="test",
+            registered_ips=env.server_ips,
+        )
+        summaries.append(s)
+        found += f
+    found += evidence_coverage(env, summaries, now=now)
+    codes = [(f.code, f.severity, f.location) for f in found]
+    assert ("NET_AUTH_NOT_TESTED", "info", "WZ-WEB01") in codes
+    assert not any(c == "NET_HTTP_REFUSED" for c, _, _ in codes)
+    assert ("NET_EGRESS_IP_UNREGISTERED", "error", "WZ-AGENT01") in codes
+    missing = [f for f in found if f.code == "NET_EVIDENCE_MISSING"]
+    assert len(missing) == 1 and missing[0].severity == "warning"
+    assert "wz-web02" in missing[0].message and "wz-web01" not in missing[0].message
+    stale = [f for f in found if f.code == "NET_EVIDENCE_STALE"]
+    assert [(f.severity, f.location) for f in stale] == [("warning", "WZ-AGENT01")]
+
+
+def test_one_firewall_rule_per_row(sample_dir: Path) -> None:
+    env = three_servers(env_of(sample_dir))
+    rows = firewall_rules(env)
+    api = [r for r in rows if r["destination_host"] == "api.test.digitalpost.dk"]
+    # per server and source address, each published NgDP IP on its own row
+    assert {r["ip"] for r in api} == set(NGDP["test"]["ips"])
+    web02 = [r for r in api if r["source"] == "wz-web02"]
+    assert [(r["source_ip"], r["source_ip_kind"]) for r in web02] == [("10.1.2.3", "internal")] * 2
+    web01 = [r for r in api if r["source"] == "wz-web01"]
+    assert {r["source_ip"] for r in web01} == set(env.server_ips)
+    assert all(r["source_ip_kind"] == "public egress" for r in web01)
+    assert all(";" not in str(v) and "," not in str(r["ip"]) for r in rows for v in r.values())
+
+
+def test_push_rule_names_the_push_service_and_the_unpublished_source(sample_dir: Path) -> None:
+    prod = env_of(sample_dir, "production")
+    prod = replace(
+        prod, servers=(*prod.servers, Server("wz-push01", "push", internal_ip="10.9.9.9"))
+    )
+    incoming = [r for r in firewall_rules(prod) if r["direction"] == "incoming"]
+    assert len(incoming) == 1
+    rule = incoming[0]
+    assert "wz-push01" in rule["destination_host"] and rule["ip"] == "10.9.9.9"
+    assert rule["source"] == "NgDP" and rule["source_ip"] == "not published"
+
+
+def test_portal_translations_are_what_the_mapping_maps(sample_run_dir: Path) -> None:
+    portal = json.loads((sample_run_dir / "portal-registration.json").read_text(encoding="utf-8"))
+    steps = json.loads((sample_run_dir / "steps" / "02_contact_points.json").read_text("utf-8"))
+    mapped = [r for r in steps["results"]["mapping"] if r["status"] == "mapped"]
+    listed = [(c["id"], entry) for c in portal["contact_points"] for entry in c["translations"]]
+    want = [
+        (
+            r["ngdp_guid"],
+            f"{r['mailbox_id']}:{r['subject_id']}" if r["subject_id"] else r["mailbox_id"],
+        )
+        for r in mapped
+    ]
+    assert sorted(listed) == sorted(want)  # every mapped mailbox exactly once
+    assert len({e for _, e in listed}) == len(listed)
+    assert any(e.startswith("0") for _, e in listed)  # IDs exactly as the export writes them
+    page = (sample_run_dir / "signoff" / "portal.html").read_text(encoding="utf-8")
+    assert "…" not in page
+    numbers = re.findall(r"<td>(\d+)\. ", page)
+    assert numbers == [str(i) for i in range(1, len(numbers) + 1)]
+
+
+@pytest.fixture(scope="module")
+def sample_run_dir(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> Path:
+    import shutil
+
+    d = tmp_path_factory.mktemp("ops") / "sample"
+    shutil.copytree(sample_dir, d, ignore=shutil.ignore_patterns("runs"))
+    r = run_cli("run", "--settings", str(d / "migration.toml"), "--env", "test")
+    assert r.returncode == 0, r.stdout + r.stderr
+    return next((d / "runs" / "test").glob("2*"))
+
+
+def test_zero_lost_ids(tmp_path: Path) -> None:
+    from ngdpkit.mailboxes import read_mailbox_export
+    from tests.conftest import write_xlsx
+
+    path = write_xlsx(
+        tmp_path / "e.xlsx",
+        [
+            ["Postkasse-ID", "Postkassenavn"],
+            ["0103679", "a"],
+            ["0100233", "b"],
+            [103999, "c"],
+            ["1234567", "d"],
+        ],
+    )
+    found = [
+        f
+        for f in read_mailbox_export(path, label="e.xlsx").findings
+        if f.code == "MAILBOX_ID_ZERO_LOST"
+    ]
+    assert [(f.severity, f.location) for f in found] == [("warning", "Sheet1!4")]
+    assert "0103999" in found[0].message
+    plain = write_xlsx(
+        tmp_path / "p.xlsx", [["Postkasse-ID", "Postkassenavn"], ["5123456", "a"], ["512345", "b"]]
+    )
+    assert not [
+        f
+        for f in read_mailbox_export(plain, label="p.xlsx").findings
+        if f.code == "MAILBOX_ID_ZERO_LOST"
+    ]
