@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
-import json
+import hashlib
 import os
 import signal
 import socket
@@ -25,6 +25,7 @@ from .errors import StepCrashed
 from .findings import Finding
 from .settings import Environment, Settings, load_settings
 from .steps import STEP_NAMES
+from .steps.core import read_step_file
 
 INTERRUPTED = "INTERRUPTED"
 from .runfolder import LATEST, RunFolder  # noqa: E402
@@ -108,6 +109,7 @@ class EnvironmentRun:
         self.crashed: str | None = None
         self.outputs: list[Path] = []
         self.anchor = ""
+        self.mapping_sha256 = ""
 
     def rel(self, path: Path) -> str:
         return self.settings.rel(path)
@@ -229,7 +231,7 @@ class EnvironmentRun:
             path = self.run_dir / "steps" / f"{name}.json"
             if not path.is_file():
                 return {"status": "missing", "findings": [], "results": {}, "inputs_read": []}
-            self.steps[name] = json.loads(path.read_text(encoding="utf-8"))
+            self.steps[name] = read_step_file(path)
         return self.steps[name]
 
     def all_findings(self) -> list[Finding]:
@@ -239,7 +241,6 @@ class EnvironmentRun:
         return found + self.extra
 
     def write_outputs(self) -> None:
-        import pandas as pd
 
         from .outputs import (
             atomic_write,
@@ -258,21 +259,26 @@ class EnvironmentRun:
         self.outputs.append(write_json(d / "findings.json", self.findings_json(findings)))
         s2 = self.step_data("02_contact_points")["results"]
         if s2.get("mapping") is not None:
-            frame = pd.DataFrame.from_records(s2["mapping"])
+            frame = s2["mapping"]
             mapping_findings = [
                 f.to_dict()
                 for f in findings
                 if f.code.startswith(("MAILBOX_", "CONTACT_POINT", "MAPPING_", "CELL_"))
             ]
-            self.outputs.append(atomic_write(d / "mailbox-mapping.csv", mapping_csv_bytes(frame)))
+            mapping_csv = mapping_csv_bytes(frame)
+            self.mapping_sha256 = hashlib.sha256(mapping_csv).hexdigest()
+            self.outputs.append(atomic_write(d / "mailbox-mapping.csv", mapping_csv))
             self.outputs.append(
                 write_mapping_workbook(d / "mailbox-mapping.xlsx", frame, mapping_findings)
             )
         if s2.get("plan"):
             self.outputs.append(write_plan(d / "contact-point-plan.xlsx", s2["plan"]))
-        if s2.get("suggestions"):
+        suggestions = s2.get("suggestions")
+        if suggestions is not None and len(suggestions):
             self.outputs.append(
-                write_suggestions(d / "mapping-suggestions.xlsx", s2["suggestions"])
+                write_suggestions(
+                    d / "mapping-suggestions.xlsx", suggestions.to_dict(orient="records")
+                )
             )
         s3 = self.step_data("03_certificate")["results"]
         if s3.get("install_script"):
@@ -313,6 +319,11 @@ class EnvironmentRun:
         own, other = blocking(self.extra, self.env)
         if own:
             return None
+        if self.mapping_sha256 and config.get("mailbox_mapping"):
+            config = {
+                **config,
+                "mailbox_mapping": {**config["mailbox_mapping"], "sha256": self.mapping_sha256},
+            }
         if other:
             config = {
                 **config,
@@ -345,7 +356,6 @@ class EnvironmentRun:
         ]
 
     def render(self) -> None:
-        import pandas as pd
 
         from .i18n import t
         from .outputs import atomic_write
@@ -456,7 +466,7 @@ class EnvironmentRun:
             "dispatcher": config,
             "withheld_by": (s5.get("withheld_by") or [])
             + (["SECRET_LEAK"] if any(f.code == "SECRET_LEAK" for f in findings) else []),
-            "mapping": pd.DataFrame.from_records(s2["mapping"]) if s2.get("mapping") else None,
+            "mapping": s2.get("mapping"),
             "audit_hash": self.anchor,
             "banners": banners,
             "rehearsal": f"../../{rehearsal.name}/signoff/index.html" if rehearsal else None,

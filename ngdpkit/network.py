@@ -321,17 +321,37 @@ def portal_fields(portal: dict[str, Any], language: str) -> list[tuple[str, Any]
     return [(f"{i}. {labels[key]}", value) for i, (key, value) in enumerate(values, start=1)]
 
 
-def mapped_translations(mapping: list[dict[str, Any]] | None) -> dict[str, list[str]]:
+def mapped_translations(mapping: Any) -> dict[str, list[str]]:
     """Contact point GUID -> every postkasse (``id`` or ``id:emne``) this run maps to it, from
     whatever source, with the IDs exactly as the export writes them, each once."""
-    out: dict[str, list[str]] = {}
-    for row in mapping or []:
-        guid = str(row.get("ngdp_guid") or "")
-        if row.get("status") != "mapped" or not guid:
-            continue
-        mid, sid = str(row.get("mailbox_id") or ""), str(row.get("subject_id") or "")
-        entry = f"{mid}:{sid}" if sid else mid
-        bucket = out.setdefault(guid, [])
-        if entry not in bucket:
-            bucket.append(entry)
-    return out
+    if mapping is None or not len(mapping):
+        return {}
+    chosen = mapping.loc[
+        (mapping["status"] == "mapped") & (mapping["ngdp_guid"] != ""),
+        ["ngdp_guid", "mailbox_id", "subject_id"],
+    ].astype(str)
+    out: dict[str, dict[str, None]] = {}
+    for guid, mid, sid in zip(
+        chosen["ngdp_guid"].tolist(),
+        chosen["mailbox_id"].tolist(),
+        chosen["subject_id"].tolist(),
+        strict=True,
+    ):
+        out.setdefault(guid, {})[f"{mid}:{sid}" if sid else mid] = None
+    return {guid: list(entries) for guid, entries in out.items()}
+
+
+def mapped_keys(mapping: Any) -> set[tuple[int, int | None]]:
+    """(postkasse, emne) of every mapped row as integers, as NgDP stores translations."""
+    import pandas as pd
+
+    if mapping is None or not len(mapping):
+        return set()
+    chosen = mapping.loc[mapping["status"] == "mapped", ["mailbox_id", "subject_id"]]
+    mid = pd.to_numeric(chosen["mailbox_id"], errors="coerce")
+    sid = pd.to_numeric(chosen["subject_id"].replace("", None), errors="coerce")
+    return {
+        (int(m), None if s != s else int(s))
+        for m, s in zip(mid.tolist(), sid.tolist(), strict=True)
+        if m == m
+    }

@@ -27,7 +27,7 @@ from .errors import InputError
 MAX_BYTES = 200 * 1024 * 1024
 MAX_UNPACKED = 200 * 1024 * 1024
 MAX_ROWS = 1_000_000
-_ROW_TAGS = (b"<row ", b"<row>", b":row ", b":row>")
+_ROW_TAGS = (b"<row", b":row ")  # <row …>, <row/>, <x:row …>; a rare <rowBreaks> over-counts
 HEADER_SCAN_ROWS = 30
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _NON_ALNUM = re.compile(r"[^0-9a-zæøåäöü]+")
@@ -41,6 +41,9 @@ _CONTROLS = {c: None for c in [*range(0x00, 0x20), *range(0x7F, 0xA0)]} | {
     0x0A: " ",
     0x0D: " ",
 }
+
+
+_HAS_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 def clean_text(value: str) -> str:
@@ -80,7 +83,7 @@ class Table:
     header_row: int  # 1-based row number of the header, as Excel shows it
     columns: dict[str, int]  # field -> 0-based column index
     headers: list[str]
-    rows: list[list[str]]  # only the matched columns, in field order of `columns`
+    data: dict[str, list[str]]  # field -> its cells, one per kept row (column-major)
     row_numbers: list[int]  # Excel row number of each row
     blank_rows: int
     lost_precision: set[tuple[int, str]] = field(default_factory=set)  # (row number, field)
@@ -88,13 +91,17 @@ class Table:
     sheet_chosen: bool = False
     sheet_count: int = 1
 
+    @property
+    def rows(self) -> list[list[str]]:
+        """The matched columns row by row, in field order of ``columns``."""
+        return [list(r) for r in zip(*(self.data[n] for n in self.columns), strict=True)]
+
     def frame(self) -> Any:
         import pandas as pd
 
-        names = list(self.columns)
-        df = pd.DataFrame(self.rows, columns=names, dtype=object)
-        df.insert(0, "row", self.row_numbers)
-        return df
+        return pd.DataFrame(
+            {"row": self.row_numbers, **{n: self.data[n] for n in self.columns}}, dtype=object
+        ).astype({"row": "int64"})
 
     def where(self, row: int) -> str:
         return f"{self.sheet}!{row}" if self.sheet else f"row {row}"
@@ -246,6 +253,8 @@ def _column_text(
 ) -> list[str]:
     """One column as text; the common all-text column takes the fast path."""
     if all(type(v) is str for v in values):
+        if not _HAS_CONTROL.search("".join(values)):  # one scan per column, not per cell
+            return [v.strip(_TRIM) for v in values]
         return [clean_text(v) for v in values]
     out = []
     for excel_row, v in zip(numbers, values, strict=True):
@@ -267,14 +276,14 @@ def _build(
     order = [f.name for f in fields if f.name in columns]
     idx = [columns[n] for n in order]
     width = max(idx) + 1
-    body = [
-        row if len(row) >= width else list(row) + [""] * (width - len(row))
-        for row in cells[header_index + 1 :]
-    ]
+    body = cells[header_index + 1 :]
+    if len({len(row) for row in body} | {width}) > 1 or (body and len(body[0]) < width):
+        body = [row if len(row) >= width else list(row) + [""] * (width - len(row)) for row in body]
     numbers = range(header_index + 2, header_index + 2 + len(body))
     lost: set[tuple[int, str]] = set()
+    transposed = list(zip(*body, strict=False)) if body else [() for _ in range(width)]
     text_columns = [
-        _column_text(tuple(row[i] for row in body), name, numbers, lost)
+        _column_text(tuple(transposed[i]) if body else (), name, numbers, lost)
         for name, i in zip(order, idx, strict=True)
     ]
     keep = (
@@ -282,8 +291,12 @@ def _build(
         if text_columns
         else []
     )
-    rows = [[col[j] for col in text_columns] for j in keep]
-    kept_numbers = [numbers[j] for j in keep]
+    if len(keep) == len(numbers):
+        kept_columns = text_columns
+        kept_numbers = list(numbers)
+    else:
+        kept_columns = [[col[j] for j in keep] for col in text_columns]
+        kept_numbers = [numbers[j] for j in keep]
     lost = {(r, n) for r, n in lost if r in set(kept_numbers)} if lost else lost
     # Trailing blank rows are formatting, not data: count only blanks between data rows.
     blank = (kept_numbers[-1] - header_index - 1 - len(kept_numbers)) if kept_numbers else 0
@@ -293,7 +306,7 @@ def _build(
         header_row=header_index + 1,
         columns={n: columns[n] for n in order},
         headers=[str(c) for c in cells[header_index]],
-        rows=rows,
+        data=dict(zip(order, kept_columns, strict=True)),
         row_numbers=kept_numbers,
         blank_rows=blank,
         lost_precision=lost,
@@ -420,17 +433,16 @@ _CELL_REF = re.compile(r"([A-Z]+)(\d+)")
 
 def _mark_formulas(table: Table, wanted: set[str]) -> None:
     """Tell a formula without a saved value from a blank, in the required columns only."""
-    frame_rows = {n: i for i, n in enumerate(table.row_numbers)}
-    positions = [i for i, name in enumerate(table.columns) if name in wanted]
-    names = list(table.columns)
     blank_cells = {
-        (num, names[i])
-        for num, row in zip(table.row_numbers, table.rows, strict=True)
-        for i in positions
-        if row[i] == ""
+        (num, name)
+        for name in table.columns
+        if name in wanted and "" in table.data[name]
+        for num, value in zip(table.row_numbers, table.data[name], strict=True)
+        if value == ""
     }
     if not blank_cells:
         return
+    frame_rows = {n: i for i, n in enumerate(table.row_numbers)}
     wanted_cols = {_col_letters(i): name for name, i in table.columns.items()}
     for ref in formula_cells_without_value(table.path, table.sheet):
         m = _CELL_REF.fullmatch(ref)

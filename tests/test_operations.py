@@ -241,8 +241,12 @@ def test_push_rule_names_the_push_service_and_the_unpublished_source(sample_dir:
 
 def test_portal_translations_are_what_the_mapping_maps(sample_run_dir: Path) -> None:
     portal = json.loads((sample_run_dir / "portal-registration.json").read_text(encoding="utf-8"))
-    steps = json.loads((sample_run_dir / "steps" / "02_contact_points.json").read_text("utf-8"))
-    mapped = [r for r in steps["results"]["mapping"] if r["status"] == "mapped"]
+    from ngdpkit.steps.core import read_step_file
+
+    steps = read_step_file(sample_run_dir / "steps" / "02_contact_points.json")
+    frame = steps["results"]["mapping"]
+    assert (sample_run_dir / "steps" / "02_contact_points.mapping.parquet").is_file()
+    mapped = frame[frame["status"] == "mapped"].to_dict(orient="records")
     listed = [(c["id"], entry) for c in portal["contact_points"] for entry in c["translations"]]
     want = [
         (

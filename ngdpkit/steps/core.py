@@ -24,7 +24,8 @@ from ..i18n import status_word, t
 from ..secrets import Secret, resolve
 from ..settings import Environment, Settings, load_settings
 
-STEP_SCHEMA = "ngdpkit/step/1"
+STEP_SCHEMA = "ngdpkit/step/2"
+TABLE_KEY = "parquet"  # a result that is a table: {"parquet": "<file>", "rows": n}
 STEP_NAMES = (
     "01_mailboxes",
     "02_contact_points",
@@ -81,7 +82,7 @@ class Step:
         if name not in self.cache:
             path = self.run_dir / "steps" / f"{name}.json" if self.run_dir is not None else None
             if path is not None and path.is_file():
-                self.cache[name] = json.loads(path.read_text(encoding="utf-8"))
+                self.cache[name] = read_step_file(path)
             else:
                 from .pipeline import RUNNERS
 
@@ -192,16 +193,51 @@ def header(step: Step) -> display.HTML:
     )
 
 
+def write_step_file(folder: Path, name: str, data: dict[str, Any]) -> Path:
+    """``steps/NN_*.json`` with every table beside it as ``NN_*.<key>.parquet``.
+
+    The Parquet files are written uncompressed on purpose: the leak scan reads every file's
+    bytes, and a compressed column would hide a secret from it.
+    """
+    results = dict(data["results"])
+    for key, value in data["results"].items():
+        if _is_frame(value):
+            file = f"{name}.{key}.parquet"
+            tmp = folder / f".{file}.tmp"
+            value.to_parquet(tmp, index=False, compression=None)
+            os.replace(tmp, folder / file)
+            results[key] = {TABLE_KEY: file, "rows": len(value)}
+    target = folder / f"{name}.json"
+    tmp = folder / f".{name}.json.tmp"
+    tmp.write_text(
+        json.dumps({**data, "results": results}, ensure_ascii=False, indent=1, default=str),
+        encoding="utf-8",
+    )
+    os.replace(tmp, target)
+    return target
+
+
+def read_step_file(path: Path) -> dict[str, Any]:
+    """A step file with its tables read back from Parquet (as DataFrames)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    results = data.get("results") or {}
+    for key, value in list(results.items()):
+        if isinstance(value, dict) and set(value) == {TABLE_KEY, "rows"}:
+            import pandas as pd
+
+            results[key] = pd.read_parquet(path.parent / str(value[TABLE_KEY]))
+    return dict(data)
+
+
+def _is_frame(value: Any) -> bool:
+    return type(value).__name__ == "DataFrame" and hasattr(value, "to_parquet")
+
+
 def finish_step(step: Step) -> display.HTML:
-    """Write ``steps/NN_*.json`` atomically and show the step's status."""
+    """Write ``steps/NN_*.json`` (and its tables as Parquet) and show the step's status."""
     data = step.to_json()
     if step.run_dir is not None:
-        target = step.run_dir / "steps" / f"{step.name}.json"
-        tmp = target.with_suffix(".json.tmp")
-        tmp.write_text(
-            json.dumps(data, ensure_ascii=False, indent=1, default=str), encoding="utf-8"
-        )
-        os.replace(tmp, target)
+        write_step_file(step.run_dir / "steps", step.name, data)
     status = data["status"]
     sev = {"ok": "ok", "warnings": "warning", "errors": "error"}[status]
     from ..pages import Markup, render

@@ -30,6 +30,6 @@ def load_mailboxes(step: Step) -> Any:
         count=len(export),
         blank_rows=export.blank_rows,
         guid_column_used=export.guid_column_used,
-        mailboxes=export.frame.to_dict(orient="records"),
+        mailboxes=export.frame,
     )
     return export

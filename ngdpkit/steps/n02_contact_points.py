@@ -10,9 +10,7 @@ from .core import Step, pending
 
 
 def mailboxes_from_step(step: Step) -> Any:
-    from ..mailboxes import frame_from_records
-
-    return frame_from_records(step.previous("01_mailboxes")["mailboxes"])
+    return step.previous("01_mailboxes")["mailboxes"]
 
 
 def load_contact_points(step: Step) -> Any:
@@ -70,16 +68,14 @@ def map_mailboxes(step: Step, frame: Any, contact_points: Any, mapping_file: Any
         contact_points_label=step.rel(env.contact_points),
     )
     step.add(result.findings)
-    if points:
+    if points and step.run_dir is not None:  # an output of a run, not a check
         result.suggestions = suggest(result, points)
     if contact_points is None:
         result.plan = contact_point_plan(frame)
     step.results.update(
-        mapping=result.frame.to_dict(orient="records"),
+        mapping=result.frame,
         counts=result.counts(),
-        suggestions=None
-        if result.suggestions is None
-        else result.suggestions.to_dict(orient="records"),
+        suggestions=result.suggestions,
         plan=result.plan,
     )
     return result

@@ -125,7 +125,7 @@ def show_system(step: Step, system: dict[str, Any]) -> display.HTML:
 
 
 def portal_registration(step: Step) -> dict[str, Any]:
-    from ..network import mapped_translations
+    from ..network import mapped_keys, mapped_translations
     from ..network import portal_registration as build
 
     prior = step.previous("02_contact_points")
@@ -133,32 +133,25 @@ def portal_registration(step: Step) -> dict[str, Any]:
     points = None
     if cps is not None:
         mapped = mapped_translations(prior.get("mapping"))
-        points = []
-        for p in cps:
-            existing = [f"{a}:{b}" if b is not None else str(a) for a, b in p["translations"]]
-            wanted = mapped.get(p["id"], [])
-            as_ints = {_as_int_key(x) for x in wanted}
-            points.append(
-                {
-                    "name": p["name"],
-                    "id": p["id"],
-                    "targets": p["targets"],
-                    "visible": p["visible"],
-                    "translations": wanted,
-                    "existing_not_mapped": [x for x in existing if _as_int_key(x) not in as_ints],
-                }
-            )
+        keys = mapped_keys(prior.get("mapping"))
+        points = [
+            {
+                "name": p["name"],
+                "id": p["id"],
+                "targets": p["targets"],
+                "visible": p["visible"],
+                "translations": mapped.get(p["id"], []),
+                "existing_not_mapped": [
+                    f"{a}:{b}" if b is not None else str(a)
+                    for a, b in p["translations"]
+                    if (a, b) not in keys and (a, None) not in keys
+                ],
+            }
+            for p in cps
+        ]
     portal = build(step.env, contact_points=points, plan=prior.get("plan"))
     step.results["portal"] = portal
     return portal
-
-
-def _as_int_key(entry: str) -> tuple[int, ...] | str:
-    """``0100233:2`` and ``100233:2`` are the same translation (NgDP stores integers)."""
-    try:
-        return tuple(int(x) for x in entry.split(":"))
-    except ValueError:
-        return entry
 
 
 def show_portal(step: Step, portal: dict[str, Any]) -> display.HTML:

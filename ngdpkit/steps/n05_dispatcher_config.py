@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from .. import display
@@ -14,25 +13,17 @@ from .core import STEP_NAMES, Step
 def dispatcher_config(step: Step) -> dict[str, Any] | None:
     from .. import __version__
     from ..dispatcher import build_config
-    from ..outputs import mapping_csv_bytes
 
     findings: list[Finding] = []
     for name in STEP_NAMES[:4]:
         findings += [Finding.from_dict(d) for d in step.earlier(name)["findings"]]
-    mapping = step.previous("02_contact_points")
-    import pandas as pd
-
-    frame = pd.DataFrame.from_records(mapping["mapping"])
-    csv_bytes = mapping_csv_bytes(frame)
+    frame = step.previous("02_contact_points")["mapping"]
     config, own, other = build_config(
         step.settings,
         step.env,
         certificate=step.previous("03_certificate").get("certificate"),
-        mapping={
-            "rows": len(frame),
-            "file": "mailbox-mapping.csv",
-            "sha256": hashlib.sha256(csv_bytes).hexdigest(),
-        },
+        # The runner fills in the SHA-256 when it writes the file; nothing here builds it twice.
+        mapping={"rows": len(frame), "file": "mailbox-mapping.csv", "sha256": None},
         findings=findings,
         run_id=step.run_dir.name if step.run_dir else "",
         kit_version=__version__,
