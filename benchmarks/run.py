@@ -8,6 +8,7 @@ benchmark once at its smallest size (what `make test` does to prove they still w
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
@@ -206,6 +207,102 @@ def bench_probes(reps: int, count: int = 20, delay: float = 0.2) -> dict[str, An
     }
 
 
+def timed_process(cmd: list[str]) -> dict[str, Any]:
+    """A whole command as a user runs it: wall time and the peak memory of the process tree
+    (``wait4`` reports the child together with the descendants it waited for)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    if hasattr(os, "wait4"):
+        _, status, usage = os.wait4(proc.pid, 0)
+        code = os.waitstatus_to_exitcode(status)
+        proc.returncode = code
+        peak = usage.ru_maxrss / 1024
+    else:  # Windows: no rusage
+        code, peak = proc.wait(), float("nan")
+    seconds = time.perf_counter() - start
+    if code not in (0, 1):
+        raise RuntimeError(f"{cmd} failed with {code}: {proc.stderr.read()[-500:]!r}")  # type: ignore[union-attr]
+    return {"seconds": seconds, "peak_mb": peak}
+
+
+def folder_mb(folder: Path, pattern: str = "*") -> float:
+    return round(sum(p.stat().st_size for p in folder.rglob(pattern) if p.is_file()) / 1e6, 1)
+
+
+def bench_commands(work: Path, sizes: list[int], reps: int) -> list[dict[str, Any]]:
+    """`ngdpkit check` and `ngdpkit run --env test` as whole processes beside the bare
+    calamine read of the same three files, in one loop (issue 12's measure)."""
+    rows = []
+    for n in sizes:
+        folder = work / f"commands-{n}"
+        subprocess.run([PY, str(HERE / "workloads.py"), "build", str(folder), str(n)], check=True)
+        default = (folder / "default.txt").read_text(encoding="utf-8")
+        (folder / "m.toml").write_text(
+            '[organisation]\nname = "Bench"\ncvr = "98765433"\n[inputs]\n'
+            'mailboxes = "mailboxes.xlsx"\n[environments.test]\nprotocol = "REST_PULL"\n'
+            'server_ips = ["198.51.100.10"]\nsystem_id = "5b3f2c1e-8d4a-4e7b-9c2f-1a6d3e8b7c40"\n'
+            'contact_points = "contact-points.xlsx"\nmapping = "mapping.xlsx"\n'
+            f'default_contact_point = "{default}"\n',
+            encoding="utf-8",
+        )
+        settings = str(folder / "m.toml")
+        bare = [PY, str(HERE / "workloads.py"), "calamine", str(folder)]
+        check = [PY, "-m", "ngdpkit", "check", "--settings", settings, "--env", "test"]
+        out = folder / "runs"
+        run = [
+            PY,
+            "-m",
+            "ngdpkit",
+            "run",
+            "--settings",
+            settings,
+            "--env",
+            "test",
+            "--out",
+            str(out),
+        ]
+        row = {
+            "mailboxes": n,
+            "bare": median_of(reps, functools.partial(timed_process, bare)),
+            "check": median_of(reps, functools.partial(timed_process, check)),
+            "run": median_of(
+                max(1, reps if n < 100_000 else 3), functools.partial(timed_process, run)
+            ),
+        }
+        last = sorted((out / "test").glob("2*"))[-1]
+        row["run_folder_mb"] = folder_mb(last)
+        row["step_json_mb"] = folder_mb(last / "steps", "*.json")
+        row["step_parquet_mb"] = folder_mb(last / "steps", "*.parquet")
+        row["check_vs_bare"] = round(row["check"]["seconds"] / row["bare"]["seconds"], 2)
+        row["run_vs_bare"] = round(row["run"]["seconds"] / row["bare"]["seconds"], 1)
+        print(
+            f"  {n:>7,}: bare {row['bare']['seconds']} s, check {row['check']['seconds']} s "
+            f"({row['check_vs_bare']}x), run {row['run']['seconds']} s ({row['run_vs_bare']}x)",
+            flush=True,
+        )
+        rows.append(row)
+    return rows
+
+
+def bench_status(work: Path, customers: int, reps: int) -> dict[str, Any]:
+    """`ngdpkit status` over a consultancy's folder: N customers x 2 environments, each with a
+    real run folder of the sample (copied), read without re-running."""
+    sample = sample_copy(work, "status-sample")
+    subprocess.run(
+        [PY, "-m", "ngdpkit", "run", "--settings", str(sample / "migration.toml"), "--env", "all"],
+        capture_output=True,
+        check=False,
+    )
+    portfolio = work / "portfolio"
+    for i in range(customers):
+        target = portfolio / f"customer-{i:03d}"
+        shutil.copytree(sample, target, ignore=shutil.ignore_patterns("certs", "*.xlsx"))
+    cmd = [PY, "-m", "ngdpkit", "status", str(portfolio), "--json"]
+    result = median_of(reps, lambda: timed_process(cmd))
+    print(f"  status, {customers} customers x 2 environments: {result['seconds']} s", flush=True)
+    return {"customers": customers, "environments": 2 * customers, **result}
+
+
 def markdown(results: dict[str, Any]) -> str:
     lines = [
         f"Machine: {results['machine']}; median of {results['reps']} repetitions.",
@@ -223,6 +320,17 @@ def markdown(results: dict[str, Any]) -> str:
         )
         lines.append(
             f"| {n:,} mailboxes: suggestions for {row['kit'].get('unmapped', 0):,.0f} unmapped | {row['kit']['suggest_seconds']} s | – | – | – |"
+        )
+    for row in results.get("commands", []):
+        n = row["mailboxes"]
+        lines += [
+            f"| {n:,} mailboxes: `ngdpkit check` (process) | {row['check']['seconds']} s, {row['check']['peak_mb']:.0f} MB | bare calamine read {row['bare']['seconds']} s, {row['bare']['peak_mb']:.0f} MB | {row['check_vs_bare']}× | ≤ 1.5× |",
+            f"| {n:,} mailboxes: `ngdpkit run --env test` (process tree) | {row['run']['seconds']} s, {row['run']['peak_mb']:.0f} MB; folder {row['run_folder_mb']} MB, step JSON {row['step_json_mb']} MB + Parquet {row['step_parquet_mb']} MB | bare calamine read {row['bare']['seconds']} s | {row['run_vs_bare']}× | ≤ 5× |",
+        ]
+    st = results.get("status")
+    if st:
+        lines.append(
+            f"| `ngdpkit status`, {st['customers']} customers × 2 environments | {st['seconds']} s, {st['peak_mb']:.0f} MB | – | – | – |"
         )
     r = results.get("run")
     if r:
@@ -274,6 +382,10 @@ def main() -> int:
             flush=True,
         )
         results["mailboxes"] = bench_mailboxes(work, sizes, reps)
+        print("commands (whole processes, beside the bare read):", flush=True)
+        results["commands"] = bench_commands(work, sizes, reps)
+        print("status:", flush=True)
+        results["status"] = bench_status(work, 5 if args.smoke else 200, reps)
         print("runs:", flush=True)
         results["run"] = bench_run(work, reps)
         print("network probes:", flush=True)

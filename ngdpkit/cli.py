@@ -170,6 +170,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--yes", action="store_true", help="do not ask before sending (CI)")
     p.add_argument("--out", type=Path)
 
+    p = sub.add_parser("compare", help="test and production side by side from one settings file")
+    _settings_arg(p)
+    _env_arg(p)
+    p.add_argument(
+        "--out", type=Path, help="where comparisons go (default: runs/ beside the settings)"
+    )
+    p.add_argument("--json", action="store_true", help="print the comparison as JSON")
+
+    p = sub.add_parser("diff", help="what changed between two run folders of one environment")
+    p.add_argument("run_a", type=Path, metavar="RUN_A")
+    p.add_argument("run_b", type=Path, metavar="RUN_B")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("status", help="each environment's latest run for settings files or folders")
+    p.add_argument("paths", type=Path, nargs="+", metavar="PATH")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--html", type=Path, metavar="FILE", help="also write one HTML page")
+
     p = sub.add_parser("_run-environment")  # internal: one environment's child process
     _settings_arg(p)
     p.add_argument("--env", required=True)
@@ -576,6 +594,103 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    from .compare.compare import compare_environments, pick, write_comparison
+    from .settings import load_settings
+
+    settings = load_settings(args.settings)
+    a, b = pick(settings, args.env)
+    result = compare_environments(settings, a, b)
+    code, folder = write_comparison(
+        settings, result, (args.out or settings.base_dir / "runs").resolve()
+    )
+    if args.json:
+        print(
+            json.dumps(
+                json.loads((folder / "compare.json").read_text(encoding="utf-8")),
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+    else:
+        print_findings_table(
+            {
+                "environment": f"{a} <> {b}",
+                "status": result["status"],
+                "error": None,
+                "findings": result["findings"],
+            }
+        )
+        print(folder)
+    return code
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from .compare.diff import diff_runs, is_empty
+
+    change = diff_runs(args.run_a, args.run_b)
+    if args.json:
+        print(json.dumps(change, ensure_ascii=False, indent=2))
+        return 0
+    print(f"{change['environment']}: {change['previous']['run']} -> {change['current']['run']}")
+    if is_empty(change):
+        print("  no changes")
+    for f in change["findings_added"]:
+        print(
+            f"  + {f['severity']:<7} {f['code']:<32} {f['location'] or f['source']}: {f['message']}"
+        )
+    for f in change["findings_resolved"]:
+        print(f"  - {f['severity']:<7} {f['code']:<32} {f['location'] or f['source']} (resolved)")
+    for m in change["mapping_changed"]:
+        what = "; ".join(
+            f"{k}: {v['before'] or '-'} -> {v['after'] or '-'}"
+            for k, v in m.items()
+            if isinstance(v, dict)
+        )
+        mid = m["mailbox_id"] + (":" + m["subject_id"] if m["subject_id"] else "")
+        print(f"  ~ mailbox {mid} ({m['change']}) {what}")
+    for c in change["dispatcher_changed"] + change["portal_changed"]:
+        print(f"  ~ {c['field']}: {c['before']} -> {c['after']}")
+    for name in change["outputs_changed"]:
+        print(f"  ~ output {name}")
+    return 0
+
+
+def _cell(value: Any) -> str:
+    return (
+        "" if value is None else "yes" if value is True else "no" if value is False else str(value)
+    )
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from .compare.status import portfolio
+
+    rows = portfolio(args.paths)
+    if args.html is not None:
+        from .compare.pages import render_portfolio
+        from .outputs import atomic_write
+
+        atomic_write(args.html, render_portfolio(rows, language="da"))
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    print(
+        f"{'organisation':<32} {'env':<12} {'status':<10} {'err':>4} {'warn':>4} {'ready':<5} {'days':>5}  {'run':<20} anchor"
+    )
+    for r in rows:
+        cells = {k: _cell(r.get(k)) for k in r}
+        tail = (r.get("anchor") or "")[:16] or (r.get("problem") or "")
+        print(
+            f"{cells['organisation'][:32]:<32} {cells['environment'][:12]:<12} "
+            f"{cells['status']:<10} {cells.get('errors', ''):>4} {cells.get('warnings', ''):>4} "
+            f"{cells.get('dispatcher_ready', ''):<5} {cells.get('certificate_days_left', ''):>5}  "
+            f"{cells.get('run_date', ''):<20} {tail}"
+        )
+    if not rows:
+        print("no ngdpkit settings files found")
+    return 0
+
+
 def cmd_child(args: argparse.Namespace) -> int:
     from .environment_run import run_environment
     from .findings import Finding
@@ -601,6 +716,9 @@ COMMANDS = {
     "bundle": cmd_bundle,
     "simulate": cmd_simulate,
     "rehearse": cmd_rehearse,
+    "compare": cmd_compare,
+    "diff": cmd_diff,
+    "status": cmd_status,
     "_run-environment": cmd_child,
 }
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import hashlib
+import json
 import os
 import signal
 import socket
@@ -21,7 +22,7 @@ from typing import Any
 from . import __version__
 from . import findings as F
 from .audit import INCOMPLETE
-from .errors import StepCrashed
+from .errors import InputError, StepCrashed
 from .findings import Finding
 from .settings import Environment, Settings, load_settings
 from .steps import STEP_NAMES
@@ -110,6 +111,7 @@ class EnvironmentRun:
         self.outputs: list[Path] = []
         self.anchor = ""
         self.mapping_sha256 = ""
+        self.changes: dict[str, Any] | None = None
 
     def rel(self, path: Path) -> str:
         return self.settings.rel(path)
@@ -307,6 +309,50 @@ class EnvironmentRun:
         config = self.dispatcher()
         if config is not None:
             self.outputs.append(write_json(d / "dispatcher-config.json", config))
+        self.write_changes(findings)
+
+    def write_changes(self, findings: list[Finding]) -> None:
+        """``changes.json``: this run against the previous finished run of its environment."""
+        from .audit import file_digest, folder_files, is_deliverable
+        from .compare.diff import changes
+        from .compare.runs import RunView, latest_run, read_mapping_csv
+        from .outputs import write_json
+
+        previous = latest_run(self.run_dir.parent)
+        if previous is None:
+            return
+        try:
+            before = RunView.load(previous, label=previous.name)
+        except InputError as exc:
+            self.changes = {
+                "schema": "ngdpkit/changes/1",
+                "previous": {"run": previous.name},
+                "problem": f"The previous run cannot be compared: {exc.problems[0]}",
+            }
+        else:
+
+            def read(name: str) -> Any:
+                path = self.run_dir / name
+                return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+            current = RunView(
+                path=self.run_dir,
+                environment=self.env.name,
+                status=F.status_of(findings),
+                findings=[f.to_dict() for f in findings],
+                manifest={
+                    p.relative_to(self.run_dir).as_posix(): file_digest(p)[1]
+                    for p in folder_files(self.run_dir)
+                    if is_deliverable(p.relative_to(self.run_dir).as_posix())
+                },
+                anchor="",
+                kit_version=__version__,
+                dispatcher=read("dispatcher-config.json"),
+                portal=read("portal-registration.json"),
+                mapping=read_mapping_csv(self.run_dir / "mailbox-mapping.csv", self.run_dir.name),
+            )
+            self.changes = changes(before, current)
+        self.outputs.append(write_json(self.run_dir / "changes.json", self.changes))
 
     def dispatcher(self) -> dict[str, Any] | None:
         s5 = self.step_data("05_dispatcher_config")["results"]
@@ -470,6 +516,8 @@ class EnvironmentRun:
             "audit_hash": self.anchor,
             "banners": banners,
             "rehearsal": f"../../{rehearsal.name}/signoff/index.html" if rehearsal else None,
+            "comparison": latest_comparison(self.run_dir.parent.parent),
+            "changes": self.changes,
             "nav": nav,
         }
         atomic_write(sign / "index.html", render_overview(ctx))
@@ -516,6 +564,17 @@ class EnvironmentRun:
         if code == 0:
             code = 1 if any(f.severity == "error" for f in findings) else 0
         return code, "crashed" if code == 3 else F.status_of(findings)
+
+
+def latest_comparison(out: Path) -> str | None:
+    """The newest finished comparison beside the environments, as a link from signoff/."""
+    folder = out / "compare"
+    found = sorted(
+        p.name
+        for p in (folder.iterdir() if folder.is_dir() else [])
+        if (p / "compare.json").is_file() and not (p / INCOMPLETE).exists()
+    )
+    return f"../../../compare/{found[-1]}/signoff/index.html" if found else None
 
 
 def latest_rehearsal(env_dir: Path) -> Path | None:

@@ -57,7 +57,6 @@ def _common(env: Environment, thumbprint: str | None) -> tuple[dict[str, str], l
     return (
         {
             "__KIND__": env.kind if env.kind in ("test", "production") else "test",
-            "__GENERATED__": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
             "__ENVIRONMENT__": literal(env.name),
             "__THUMBPRINT__": literal(thumb),
             "__ACCOUNTS_BY_SERVER__": by_server,

@@ -235,6 +235,8 @@ def render_overview(ctx: dict[str, Any]) -> str:
     ]
     if ctx.get("rehearsal"):
         links.append((ctx["rehearsal"], t(lang, "rehearsal_link")))
+    if ctx.get("comparison"):
+        links.append((ctx["comparison"], t(lang, "compare_link")))
     pages = fragment(
         "section", t(lang, "pages"), [fragment("list", [fragment("link", h, x) for h, x in links])]
     )
@@ -316,6 +318,7 @@ def render_overview(ctx: dict[str, Any]) -> str:
             disp_section,
             pages,
             audit,
+            changes_section(ctx.get("changes"), lang),
             sigs,
             mapping_section,
         ]
@@ -327,6 +330,65 @@ def render_overview(ctx: dict[str, Any]) -> str:
         banners=ctx.get("banners"),
         anchor=anchor,
     )
+
+
+def changes_section(change: dict[str, Any] | None, language: str) -> Markup:
+    """'Ændringer siden forrige kørsel' on the overview: nothing on a first run."""
+    if change is None:
+        return Markup("")
+    if change.get("problem"):
+        return fragment(
+            "section", t(language, "changes_title"), [fragment("para", [change["problem"]])]
+        )
+    prev = change["previous"]
+    parts = [
+        fragment(
+            "para",
+            [t(language, "changes_previous", run=prev["run"]), fragment("code", prev["anchor"])],
+        )
+    ]
+    lists = [
+        (
+            t(language, "changes_added"),
+            [
+                f"{f['code']} {f['location'] or f['source']}: {f['message']}"
+                for f in change["findings_added"]
+            ],
+        ),
+        (
+            t(language, "changes_resolved"),
+            [f"{f['code']} {f['location'] or f['source']}" for f in change["findings_resolved"]],
+        ),
+        (
+            t(language, "changes_mapping"),
+            [
+                f"{m['mailbox_id']}{':' + m['subject_id'] if m['subject_id'] else ''} ({m['change']}): "
+                + "; ".join(
+                    f"{k} {v['before'] or '-'} → {v['after'] or '-'}"
+                    for k, v in m.items()
+                    if isinstance(v, dict)
+                )
+                for m in change["mapping_changed"]
+            ],
+        ),
+        (
+            t(language, "changes_dispatcher"),
+            [f"{c['field']}: {c['before']} → {c['after']}" for c in change["dispatcher_changed"]],
+        ),
+        (
+            t(language, "changes_portal"),
+            [f"{c['field']}: {c['before']} → {c['after']}" for c in change["portal_changed"]],
+        ),
+        (t(language, "changes_outputs"), change["outputs_changed"]),
+    ]
+    shown = [(title, items) for title, items in lists if items]
+    if not shown:
+        parts.append(fragment("para", [t(language, "changes_none")]))
+    for title, items in shown:
+        parts += [fragment("heading", title, 3), fragment("list", items[:500])]
+        if len(items) > 500:
+            parts.append(fragment("para", [t(language, "more", n=len(items) - 500)]))
+    return fragment("section", t(language, "changes_title"), parts)
 
 
 def render_portal(

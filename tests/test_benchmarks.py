@@ -27,3 +27,7 @@ def test_benchmarks_smoke(tmp_path: Path) -> None:
         data["probes"]["probes"] == 20 and "notebook 01_mailboxes" in data["run"]["phases_last_run"]
     )
     assert "| 1,000 mailboxes" in (tmp_path / "smoke.md").read_text()
+    command = data["commands"][0]
+    assert command["mailboxes"] == 1000 and command["check"]["seconds"] > 0
+    assert command["run_folder_mb"] > 0 and command["step_parquet_mb"] > 0
+    assert data["status"]["environments"] == 10

@@ -1,5 +1,5 @@
 <#
-  ngdpkit: install the NgDP certificate of one environment (__KIND__ kind), generated __GENERATED__.
+  ngdpkit: install the NgDP certificate of one environment (__KIND__ kind); the run folder it came from says when and from which settings.
   Run it on each WorkZone web and agent server, as an administrator, in Windows PowerShell 5.1 or later:
       powershell -ExecutionPolicy Bypass -File .\install-certificate.ps1 -PfxPath <path of the .p12/.pfx>
   It imports the certificate into LocalMachine\My with a non-exportable key, installs the issuing CA into

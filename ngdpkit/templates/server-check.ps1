@@ -1,5 +1,5 @@
 <#
-  ngdpkit server check for one environment (__KIND__ kind), generated __GENERATED__.
+  ngdpkit server check for one environment (__KIND__ kind); the run folder it came from says when and from which settings.
   Run on each WorkZone web and agent server, in Windows PowerShell 5.1 or later, as an administrator:
       $env:NGDPKIT_AUTHORIZATION = '<the authorization header>'   # optional: enables the NgDP API call
       powershell -ExecutionPolicy Bypass -File .\server-check.ps1 [-EgressIp <public address>]

@@ -1,0 +1,286 @@
+"""Test and production side by side from one settings file (``ngdpkit compare``).
+
+Both environments are checked in-process, offline, as ``check`` does (a secret is used when
+one is at hand, never asked for). The differences are findings: a mailbox mapped in test but
+not in production is an error (production would lose what test proved), the other way round
+a warning; contact points are matched by name; default contact points must correspond.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import findings as F
+from ..errors import InputError
+from ..findings import Finding
+from ..settings import Settings
+
+SCHEMA = "ngdpkit/compare/1"
+KEY = "compare"
+
+
+def pick(settings: Settings, names: list[str]) -> tuple[str, str]:
+    """(A, B): the two named, else the first test kind and the first production kind."""
+    if names and names != ["all"]:
+        if len(names) != 2:
+            raise InputError("compare takes two environments: --env A --env B (or none)")
+        for name in names:
+            settings.environment(name)
+        if names[0] == names[1]:
+            raise InputError(f"--env {names[0]} twice: compare two different environments")
+        return names[0], names[1]
+    test = next((n for n, e in settings.environments.items() if e.kind == "test"), None)
+    prod = next((n for n, e in settings.environments.items() if e.kind == "production"), None)
+    if test is None or prod is None:
+        raise InputError(
+            f"{settings.rel(settings.path)}: compare needs a test and a production environment "
+            "(or two named with --env A --env B)"
+        )
+    return test, prod
+
+
+def _mapped(frame: Any) -> dict[tuple[str, str], dict[str, str]]:
+    if frame is None or not len(frame):
+        return {}
+    out = {}
+    for mid, sid, guid, cp, status in frame[
+        ["mailbox_id", "subject_id", "ngdp_guid", "contact_point", "status"]
+    ].itertuples(index=False):
+        out[(str(mid), str(sid or ""))] = {
+            "guid": str(guid or ""),
+            "contact_point": str(cp or ""),
+            "status": str(status),
+        }
+    return out
+
+
+def _side(settings: Settings, name: str) -> dict[str, Any]:
+    from ..steps.pipeline import run_all
+
+    steps = {s.name: s for s in run_all(settings, name)}
+    env = settings.environment(name)
+    cps = steps["02_contact_points"].results.get("contact_points")
+    facts = steps["03_certificate"].results.get("certificate")
+    return {
+        "name": name,
+        "env": env,
+        "mapping": _mapped(steps["02_contact_points"].results.get("mapping")),
+        "contact_points": {p["name"]: p for p in cps} if cps is not None else None,
+        "certificate": facts,
+        "status": F.status_of(f for s in steps.values() for f in s.findings),
+    }
+
+
+def _ids(keys: list[tuple[str, str]]) -> list[str]:
+    return [f"{m}:{s}" if s else m for m, s in keys]
+
+
+def compare_environments(settings: Settings, a: str, b: str) -> dict[str, Any]:
+    """The comparison object (``compare.json``): each difference as a finding, and the lists."""
+    left, right = _side(settings, a), _side(settings, b)
+    found: list[Finding] = []
+    prod_side = right if right["env"].kind == "production" else left
+    test_side = left if prod_side is right else right
+
+    def mapped(side: dict[str, Any]) -> set[tuple[str, str]]:
+        return {k for k, v in side["mapping"].items() if v["status"] == "mapped"}
+
+    only_test = sorted(mapped(test_side) - mapped(prod_side))
+    only_prod = sorted(mapped(prod_side) - mapped(test_side))
+    if only_test:
+        found.append(
+            F.error(
+                "COMPARE_MAPPED_ONLY_IN_TEST",
+                f"{len(only_test)} mailbox(es) mapped in {test_side['name']} are not mapped in "
+                f"{prod_side['name']}: {F.first_of(_ids(only_test))}.",
+                KEY,
+                prod_side["name"],
+            )
+        )
+    if only_prod:
+        found.append(
+            F.warning(
+                "COMPARE_MAPPED_ONLY_IN_PRODUCTION",
+                f"{len(only_prod)} mailbox(es) mapped in {prod_side['name']} were not mapped in "
+                f"{test_side['name']}, so test did not prove them: {F.first_of(_ids(only_prod))}.",
+                KEY,
+                test_side["name"],
+            )
+        )
+    cp_rows = []
+    lcp, rcp = left["contact_points"], right["contact_points"]
+    if lcp is not None and rcp is not None:
+        for cp_name in sorted(set(lcp) | set(rcp)):
+            x, y = lcp.get(cp_name), rcp.get(cp_name)
+            if x is None or y is None:
+                missing_in = a if x is None else b
+                found.append(
+                    F.warning(
+                        "COMPARE_CONTACT_POINT_MISSING",
+                        f"Contact point {cp_name!r} exists in {b if x is None else a} but not in {missing_in}.",
+                        KEY,
+                        missing_in,
+                    )
+                )
+                cp_rows.append({"name": cp_name, a: bool(x), b: bool(y)})
+                continue
+            diffs = {
+                k: {a: x.get(k), b: y.get(k)}
+                for k in ("targets", "visible", "active")
+                if (sorted(x.get(k)) if k == "targets" else x.get(k))
+                != (sorted(y.get(k)) if k == "targets" else y.get(k))
+            }
+            if diffs:
+                what = "; ".join(f"{k}: {v[a]} in {a}, {v[b]} in {b}" for k, v in diffs.items())
+                found.append(
+                    F.warning(
+                        "COMPARE_CONTACT_POINT_DIFFERS",
+                        f"Contact point {cp_name!r} differs: {what}.",
+                        KEY,
+                        cp_name,
+                    )
+                )
+                cp_rows.append({"name": cp_name, **diffs})
+    defaults = {}
+    for side in (left, right):
+        guid = side["env"].default_contact_point or ""
+        names = {p["id"]: n for n, p in (side["contact_points"] or {}).items()}
+        defaults[side["name"]] = {"guid": guid, "name": names.get(guid, "")}
+    da, db = defaults[a], defaults[b]
+    if da["name"] and db["name"] and da["name"] != db["name"]:
+        found.append(
+            F.error(
+                "COMPARE_DEFAULT_CONTACT_POINT_DIFFERS",
+                f"The default contact point is {da['name']!r} in {a} but {db['name']!r} in {b}; "
+                "replies would go to different places.",
+                KEY,
+                "default_contact_point",
+            )
+        )
+    ea, eb = left["env"], right["env"]
+    if ea.protocol != eb.protocol:
+        found.append(
+            F.warning(
+                "COMPARE_PROTOCOL_DIFFERS",
+                f"The protocol is {ea.protocol} in {a} but {eb.protocol} in {b}: test did not prove production's protocol.",
+                KEY,
+                "protocol",
+            )
+        )
+    shared_ips = sorted(set(ea.server_ips) & set(eb.server_ips))
+    if set(ea.server_ips) != set(eb.server_ips):
+        found.append(
+            F.info(
+                "COMPARE_SERVER_IPS_DIFFER",
+                f"Server IPs: {', '.join(ea.server_ips)} in {a}, {', '.join(eb.server_ips)} in {b}"
+                + (f" (shared: {', '.join(shared_ips)})" if shared_ips else "")
+                + ".",
+                KEY,
+                "server_ips",
+            )
+        )
+    ca, cb = left["certificate"] or {}, right["certificate"] or {}
+    if ca.get("cvr") and cb.get("cvr") and ca["cvr"] != cb["cvr"]:
+        found.append(
+            F.error(
+                "COMPARE_CERT_CVR_DIFFERS",
+                f"The certificate of {a} is for CVR {ca['cvr']}, that of {b} for CVR {cb['cvr']}.",
+                KEY,
+                "certificate",
+            )
+        )
+    if not ca or not cb:
+        found.append(
+            F.info(
+                "COMPARE_CERT_NOT_READ",
+                f"The certificate of {a if not ca else b} could not be read here (pending, public-only "
+                "or no password at hand): its CVR and days left are not compared.",
+                KEY,
+                "certificate",
+            )
+        )
+    return {
+        "schema": SCHEMA,
+        "settings": settings.rel(settings.path),
+        "environments": [a, b],
+        "status": F.status_of(found),
+        "findings": [f.to_dict() for f in F.sort_findings(found)],
+        "mapped_only_in_test": _ids(only_test),
+        "mapped_only_in_production": _ids(only_prod),
+        "contact_points": cp_rows,
+        "default_contact_points": defaults,
+        "protocol": {a: ea.protocol, b: eb.protocol},
+        "server_ips": {a: list(ea.server_ips), b: list(eb.server_ips)},
+        "certificate": {
+            a: {
+                "cvr": ca.get("cvr"),
+                "days_left": ca.get("days_left"),
+                "not_after": ca.get("not_after"),
+            },
+            b: {
+                "cvr": cb.get("cvr"),
+                "days_left": cb.get("days_left"),
+                "not_after": cb.get("not_after"),
+            },
+        },
+        "checks_status": {a: left["status"], b: right["status"]},
+    }
+
+
+def write_comparison(settings: Settings, result: dict[str, Any], out: Any) -> tuple[int, Any]:
+    """``<out>/compare/<time>-<hex>/`` with compare.json, its sign-off page, the audit trail
+    and the manifest, closed like a run (sealed, scanned). Returns (exit code, folder)."""
+    from .. import __version__
+    from ..outputs import atomic_write, write_json
+    from ..runfolder import RunFolder, writable_out
+    from ..scan import environment_secrets
+    from .pages import render_comparison
+
+    folder = RunFolder.create(writable_out(out), KEY)
+    trail = folder.trail
+    trail.append(
+        "run_started",
+        settings=settings.rel(settings.path),
+        settings_sha256=settings.raw_sha256,
+        environment=KEY,
+        compared=result["environments"],
+        kit_version=__version__,
+        run_id=folder.path.name,
+    )
+    trail.append("checks_finished", status=result["status"])
+    write_json(folder.path / "compare.json", result)
+    secrets: dict[str, list[str]] = {}
+    for name in result["environments"]:
+        secrets.update(environment_secrets(settings, settings.environment(name)))
+
+    def render(anchor: str) -> None:
+        atomic_write(
+            folder.path / "signoff" / "index.html",
+            render_comparison(
+                result,
+                language=settings.language,
+                organisation=settings.organisation.name,
+                run_id=folder.path.name,
+                anchor=anchor,
+            ),
+        )
+
+    def on_leak(leaks: list[Any]) -> None:
+        result["findings"] = result["findings"] + [
+            F.error(
+                "SECRET_LEAK",
+                f"{settings.rel(p)} held the secret {', '.join(n)} and was replaced by a stub.",
+                settings.rel(p),
+            ).to_dict()
+            for p, n in leaks
+        ]
+        result["status"] = "errors"
+        write_json(folder.path / "compare.json", result)
+
+    code = folder.close(
+        secrets=secrets,
+        render=render,
+        on_leak=on_leak,
+        result=lambda: (1 if result["status"] == "errors" else 0, result["status"]),
+    )
+    return code, folder.path

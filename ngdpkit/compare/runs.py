@@ -1,0 +1,164 @@
+"""Reading finished run folders back, as ``diff`` and ``status`` need them.
+
+A run folder is untrusted input like any other: a missing or truncated file is an
+:class:`~ngdpkit.errors.InputError` naming the folder and the file, never a traceback.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..audit import AUDIT, INCOMPLETE, MANIFEST, SEALED
+from ..errors import InputError
+from ..runfolder import LATEST
+
+RUN_NAME = re.compile(r"^(\d{8}T\d{6}Z)-[0-9a-f]{6}$")
+MAPPING_KEY = ("Mailbox ID", "Subject ID")
+MAPPING_VALUES = ("NgDP Guid", "Contact point name", "Status")
+
+
+def _json(path: Path, label: str, *, required: bool = True) -> Any:
+    if not path.is_file():
+        if required:
+            raise InputError(f"{label}: {path.name} is missing (not a finished ngdpkit run folder)")
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InputError(f"{label}: {path.name} is not valid JSON (truncated or edited?)") from exc
+
+
+@dataclass
+class RunView:
+    """What a finished run left: its findings, deliverables and anchor."""
+
+    path: Path
+    environment: str
+    status: str
+    findings: list[dict[str, Any]]
+    manifest: dict[str, str]  # file -> SHA-256
+    anchor: str
+    kit_version: str
+    dispatcher: dict[str, Any] | None = None
+    portal: dict[str, Any] | None = None
+    mapping: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
+    certificate: dict[str, Any] | None = None
+
+    @property
+    def when(self) -> dt.datetime | None:
+        m = RUN_NAME.match(self.path.name)
+        if not m:
+            return None
+        return dt.datetime.strptime(m.group(1), "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.UTC)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            s: sum(1 for f in self.findings if f.get("severity") == s)
+            for s in ("error", "warning", "info")
+        }
+
+    @classmethod
+    def load(cls, path: Path, *, label: str | None = None, mapping: bool = True) -> RunView:
+        label = label or str(path)
+        if not path.is_dir():
+            raise InputError(f"{label}: not a folder")
+        if (path / INCOMPLETE).exists():
+            raise InputError(f"{label}: the run did not finish (INCOMPLETE)")
+        findings = _json(path / "findings.json", label)
+        if not isinstance(findings, dict) or not isinstance(findings.get("findings"), list):
+            raise InputError(f"{label}: findings.json does not hold a findings list")
+        manifest = _json(path / MANIFEST, label)
+        files = manifest.get("files") if isinstance(manifest, dict) else None
+        if not isinstance(files, list):
+            raise InputError(f"{label}: manifest.json does not list the files")
+        anchor, version = _trail(path, label)
+        view = cls(
+            path=path,
+            environment=str(findings.get("environment") or path.parent.name),
+            status=str(findings.get("status") or "?"),
+            findings=[f for f in findings["findings"] if isinstance(f, dict)],
+            manifest={
+                str(f.get("path")): str(f.get("sha256"))
+                for f in files
+                if isinstance(f, dict) and f.get("path")
+            },
+            anchor=anchor,
+            kit_version=version,
+            dispatcher=_json(path / "dispatcher-config.json", label, required=False),
+            portal=_json(path / "portal-registration.json", label, required=False),
+        )
+        step3 = _json(path / "steps" / "03_certificate.json", label, required=False)
+        if isinstance(step3, dict):
+            view.certificate = (step3.get("results") or {}).get("certificate")
+        if mapping:
+            view.mapping = read_mapping_csv(path / "mailbox-mapping.csv", label)
+        return view
+
+
+def _trail(path: Path, label: str) -> tuple[str, str]:
+    """(the anchor, the kit version) from the audit trail; a run before v0.2 has no anchor."""
+    trail = path / AUDIT
+    if not trail.is_file():
+        raise InputError(f"{label}: audit.jsonl is missing")
+    anchor, version = "", "?"
+    try:
+        for line in trail.read_text(encoding="utf-8").splitlines():
+            record = json.loads(line)
+            if record.get("event") == "run_started":
+                version = str(record.get("kit_version", "?"))
+            elif record.get("event") == SEALED:
+                anchor = str(record.get("hash", ""))
+    except (ValueError, UnicodeDecodeError, AttributeError) as exc:
+        raise InputError(f"{label}: audit.jsonl is not a readable trail") from exc
+    if not anchor:
+        raise InputError(
+            f"{label}: the run was made by ngdpkit {version}, before runs sealed their outputs; "
+            "run it again with this version"
+        )
+    return anchor, version
+
+
+def read_mapping_csv(path: Path, label: str) -> dict[tuple[str, str], dict[str, str]]:
+    """The machine copy of the mapping, keyed by (Mailbox ID, Subject ID)."""
+    if not path.is_file():
+        return {}
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{label}: mailbox-mapping.csv is not UTF-8") from exc
+    rows = csv.DictReader(text.splitlines(), delimiter=";")
+    if rows.fieldnames is None or not set(MAPPING_KEY[:1] + MAPPING_VALUES) <= set(rows.fieldnames):
+        raise InputError(f"{label}: mailbox-mapping.csv does not have the register's headers")
+    out = {}
+    for row in rows:
+        key = (row.get("Mailbox ID") or "", row.get("Subject ID") or "")
+        out[key] = {k: row.get(k) or "" for k in MAPPING_VALUES}
+    return out
+
+
+def run_folders(env_dir: Path) -> list[Path]:
+    """The finished run folders of one environment, oldest first (rehearsals apart)."""
+    if not env_dir.is_dir():
+        return []
+    return sorted(
+        p
+        for p in env_dir.iterdir()
+        if p.is_dir() and RUN_NAME.match(p.name) and not (p / INCOMPLETE).exists()
+    )
+
+
+def latest_run(env_dir: Path) -> Path | None:
+    """The folder ``LATEST`` names, else the newest finished one."""
+    named = env_dir / LATEST
+    if named.is_file():
+        candidate = env_dir / named.read_text(encoding="utf-8").strip()
+        if RUN_NAME.match(candidate.name) and candidate.is_dir():
+            return candidate
+    found = run_folders(env_dir)
+    return found[-1] if found else None

@@ -1,0 +1,209 @@
+"""Issue 15: test against production (`compare`), a run against the one before (`diff`,
+`changes.json`), and a consultancy's portfolio (`status`), on real runs of the sample."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from tests.conftest import run_cli
+
+BORGERSERVICE = "0ffbfcfe-6486-599d-966a-8da4407ea788"  # a production contact point
+
+
+def edit_workbook(path: Path, edit: Any) -> None:
+    wb = openpyxl.load_workbook(path)
+    edit(wb.active)
+    wb.save(path)
+
+
+def test_compare_finds_the_three_classic_mistakes(sample_copy: Path) -> None:
+    # 1. production lacks a mapping that test has
+    edit_workbook(sample_copy / "mapping-production.xlsx", lambda ws: ws.delete_rows(2))
+
+    # 2. a contact point hidden in production only
+    def hide(ws: Any) -> None:
+        for row in ws.iter_rows(min_row=2):
+            if row[1].value == "Børn og Unge - Eksempel Kommune":
+                row[5].value = "ja"
+
+    edit_workbook(sample_copy / "contact-points-production.xlsx", hide)
+    # 3. the default contact points do not correspond
+    toml = sample_copy / "migration.toml"
+    toml.write_text(
+        toml.read_text(encoding="utf-8").replace(
+            'default_contact_point = "0e3f7507-6c3a-5658-910d-f93aafd577e7"',
+            f'default_contact_point = "{BORGERSERVICE}"',
+        ),
+        encoding="utf-8",
+    )
+    r = run_cli("compare", "--settings", str(toml), "--json")
+    assert r.returncode == 1, r.stdout + r.stderr
+    result = json.loads(r.stdout)
+    codes = {(f["code"], f["severity"]) for f in result["findings"]}
+    assert ("COMPARE_MAPPED_ONLY_IN_TEST", "error") in codes
+    assert "0101159" in result["mapped_only_in_test"]
+    assert ("COMPARE_CONTACT_POINT_DIFFERS", "warning") in codes
+    hidden = [c for c in result["contact_points"] if c["name"] == "Børn og Unge - Eksempel Kommune"]
+    assert hidden and hidden[0]["visible"] == {"test": True, "production": False}
+    assert ("COMPARE_DEFAULT_CONTACT_POINT_DIFFERS", "error") in codes
+    assert result["environments"] == ["test", "production"]
+    folder = next((sample_copy / "runs" / "compare").glob("2*"))
+    assert json.loads((folder / "compare.json").read_text(encoding="utf-8")) == result
+    assert (folder / "signoff" / "index.html").is_file()
+    assert run_cli("audit", "verify", str(folder)).returncode == 0
+    page = (folder / "signoff" / "index.html").read_text(encoding="utf-8")
+    assert "Sammenligning af test og produktion" in page and "0101159" in page
+
+
+def test_compare_of_the_sample_as_shipped_has_no_error(sample_copy: Path) -> None:
+    r = run_cli("compare", "--settings", str(sample_copy / "migration.toml"))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "COMPARE_PROTOCOL_DIFFERS" in r.stdout  # the sample's test is PULL, production PUSH
+
+
+def test_compare_refuses_bad_environment_choices(sample_copy: Path) -> None:
+    toml = str(sample_copy / "migration.toml")
+    for args in (
+        ["--env", "test"],
+        ["--env", "test", "--env", "test"],
+        ["--env", "nope", "--env", "test"],
+    ):
+        r = run_cli("compare", "--settings", toml, *args)
+        assert r.returncode == 2 and "Traceback" not in r.stderr, (args, r.stderr)
+        assert len(r.stderr.strip().splitlines()) == 1
+
+
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> dict[str, Any]:
+    """Two runs of the sample: between them one mapping row changes and one finding is fixed."""
+    sample = tmp_path_factory.mktemp("two") / "sample"
+    shutil.copytree(sample_dir, sample, ignore=shutil.ignore_patterns("runs"))
+    toml = sample / "migration.toml"
+    text = toml.read_text(encoding="utf-8")
+    broken = text.replace(
+        'server_ips = ["198.51.100.10", "198.51.100.12/31"]',
+        'server_ips = ["198.51.100.10", "198.51.100.12/31", "198.51.100.10"]',
+    )
+    toml.write_text(broken, encoding="utf-8")
+    first = run_cli("run", "--settings", str(toml), "--env", "test")
+    assert first.returncode == 0, first.stdout + first.stderr
+    toml.write_text(text, encoding="utf-8")  # the duplicate IP fixed
+    other = "76b6866f-28cf-5130-a631-cfb0cae28e8a"  # unused by test: an unknown GUID there
+
+    def remap(ws: Any) -> None:
+        ws.cell(row=2, column=3).value = other
+
+    edit_workbook(sample / "mapping-test.xlsx", remap)
+    second = run_cli("run", "--settings", str(toml), "--env", "test")
+    runs = sorted((sample / "runs" / "test").glob("2*"))
+    return {"sample": sample, "runs": runs, "second": second, "other": other}
+
+
+def test_changes_json_names_exactly_what_changed(two_runs: dict[str, Any]) -> None:
+    first, second = two_runs["runs"]
+    assert not (first / "changes.json").exists()  # nothing before the first run
+    change = json.loads((second / "changes.json").read_text(encoding="utf-8"))
+    assert change["previous"]["run"] == first.name
+    resolved = [f["code"] for f in change["findings_resolved"]]
+    assert resolved == ["IP_DUPLICATE"]
+    rows = change["mapping_changed"]
+    assert [r["mailbox_id"] for r in rows] == ["0101159"]
+    assert rows[0]["NgDP Guid"]["after"] == two_runs["other"]
+    assert "mailbox-mapping.csv" in change["outputs_changed"]
+    for same in ("install-certificate.ps1", "server-check.ps1", "mapping-suggestions.xlsx"):
+        assert same not in change["outputs_changed"]  # same content (a workbook: new save time)
+    page = (second / "signoff" / "index.html").read_text(encoding="utf-8")
+    assert "Ændringer siden forrige kørsel" in page and first.name in page
+    anchor = change["previous"]["anchor"]
+    assert anchor and anchor in page
+
+
+def test_diff_command_agrees_with_changes_json(two_runs: dict[str, Any]) -> None:
+    first, second = two_runs["runs"]
+    r = run_cli("diff", str(first), str(second), "--json")
+    assert r.returncode == 0, r.stderr
+    diffed = json.loads(r.stdout)
+    stored = json.loads((second / "changes.json").read_text(encoding="utf-8"))
+    for key in ("findings_resolved", "mapping_changed"):
+        assert diffed[key] == stored[key]
+    text = run_cli("diff", str(first), str(second)).stdout
+    assert "IP_DUPLICATE" in text and "0101159" in text
+
+
+def test_diff_refuses_bad_input_in_one_line(two_runs: dict[str, Any], tmp_path: Path) -> None:
+    first, second = two_runs["runs"]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    truncated = tmp_path / "truncated"
+    shutil.copytree(second, truncated)
+    (truncated / "findings.json").write_text('{"environment": "test", "find', encoding="utf-8")
+    old = tmp_path / "old"
+    shutil.copytree(second, old)
+    lines = (old / "audit.jsonl").read_text(encoding="utf-8").splitlines()
+    (old / "audit.jsonl").write_text(
+        "\n".join(
+            x.replace('"kit_version": "0.2.0"', '"kit_version": "0.1.0"')
+            for x in lines
+            if '"outputs_sealed"' not in x
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    for bad, why in (
+        (empty, "findings.json is missing"),
+        (truncated, "not valid JSON"),
+        (old, "before runs sealed"),
+    ):
+        r = run_cli("diff", str(first), str(bad))
+        assert r.returncode == 2, (bad, r.stdout, r.stderr)
+        assert "Traceback" not in r.stderr and why in r.stderr
+        assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_status_over_three_customers_one_unreadable(
+    two_runs: dict[str, Any], tmp_path: Path
+) -> None:
+    portfolio = tmp_path / "customers"
+    for name in ("alpha", "beta", "gamma"):
+        target = portfolio / name
+        shutil.copytree(two_runs["sample"], target)
+        toml = target / "migration.toml"
+        toml.write_text(
+            toml.read_text(encoding="utf-8").replace(
+                "Eksempel Kommune (fiktiv)", f"{name.title()} Kommune"
+            ),
+            encoding="utf-8",
+        )
+    latest = (portfolio / "gamma" / "runs" / "test" / "LATEST").read_text().strip()
+    (portfolio / "gamma" / "runs" / "test" / latest / "findings.json").write_text(
+        "{", encoding="utf-8"
+    )
+    (portfolio / "notes.toml").write_text("[tool]\nx = 1\n")  # not a settings file: ignored
+    html = tmp_path / "status.html"
+    r = run_cli("status", str(portfolio), "--json", "--html", str(html))
+    assert r.returncode == 0, r.stderr
+    rows = json.loads(r.stdout)
+    assert len(rows) == 6  # three customers, two environments each
+    assert rows[0]["organisation"] == "Gamma Kommune" and rows[0]["status"] == "unreadable"
+    assert "findings.json" in rows[0]["problem"]
+    alpha = next(
+        x for x in rows if x["organisation"] == "Alpha Kommune" and x["environment"] == "test"
+    )
+    assert alpha["errors"] >= 1 and alpha["anchor"] and alpha["run_date"]
+    assert alpha["certificate_days_left"] > 900 and alpha["dispatcher_ready"] is False
+    assert {x["status"] for x in rows if x["environment"] == "production"} == {"no run"}
+    page = html.read_text(encoding="utf-8")
+    assert "Gamma Kommune" in page and "<script" not in page
+    table = run_cli("status", str(portfolio)).stdout.splitlines()
+    assert table[1].startswith("Gamma Kommune") and "unreadable" in table[1]
+
+
+def test_status_of_a_missing_path_is_exit_2(tmp_path: Path) -> None:
+    r = run_cli("status", str(tmp_path / "nowhere"))
+    assert r.returncode == 2 and "not found" in r.stderr and "Traceback" not in r.stderr
