@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .findings import Finding, sort_findings
-from .i18n import t
+from .i18n import count, t
 from .pages import Markup, fragment
 
 _language = "da"
@@ -22,8 +22,8 @@ MAX_ROWS = 200
 
 STYLE = """<style>
 .nk { font-family: 'Segoe UI', Arial, sans-serif; font-size: 14px; color: #1d1d1d; }
-.nk table { border-collapse: collapse; margin: 6px 0 14px; width: 100%; }
-.nk th, .nk td { border: 1px solid #d0d4d9; padding: 4px 8px; text-align: left; vertical-align: top; }
+.nk table { border-collapse: collapse; margin: 6px 0 14px 0 !important; width: 100%; }
+.nk th, .nk td { border: 1px solid #d0d4d9; padding: 4px 8px; text-align: left !important; vertical-align: top; }
 .nk th { background: #eef1f4; }
 .nk tr { page-break-inside: avoid; }
 .nk .sev { font-weight: 600; border-radius: 3px; padding: 1px 6px; white-space: nowrap; }
@@ -85,9 +85,10 @@ def table(
     return fragment("table", headers, kept, more, style)
 
 
-def block(*parts: Any, flex: bool = False) -> HTML:
-    """Fragments in one ``<div class="nk">`` with the stylesheet: what a notebook cell shows."""
-    return HTML(fragment("block", [p for p in parts if p], Markup(STYLE), flex))
+def block(*parts: Any, flex: bool = False, cls: str = "") -> HTML:
+    """Fragments in one ``<div class="nk">`` with the stylesheet: what a notebook cell shows.
+    ``cls`` marks a block for print (``mapping-table``: printed once, in the appendix)."""
+    return HTML(fragment("block", [p for p in parts if p], Markup(STYLE), flex, cls))
 
 
 def para(*items: Any) -> Markup:
@@ -113,7 +114,7 @@ def findings_html(
             badge("ok", t(_language, "ok")), f"{t(_language, 'findings')}: {t(_language, 'none')}"
         )
     counts = {s: sum(1 for f in items if f.severity == s) for s in ("error", "warning", "info")}
-    head = para(*(badge(s, f"{n} {t(_language, s)}") for s, n in counts.items() if n))
+    head = para(*(badge(s, count(_language, n, s)) for s, n in counts.items() if n))
     from .codes_da import title
 
     rows = [
@@ -175,8 +176,8 @@ def mailbox_summary_html(export: Any) -> HTML:
         "card",
         para(
             fragment("titled", "", f"{export.source} ({export.sheet or 'CSV'}):"),
-            f"{len(df)} {t(_language, 'mailbox_name').lower()},",
-            f"{df['mailbox_id'].nunique()} {t(_language, 'mailbox_id')}",
+            f"{count(_language, len(df), 'mailbox')},",
+            count(_language, int(df["mailbox_id"].nunique()), "mailbox_id"),
         ),
         "",
     )
@@ -287,7 +288,7 @@ def mapping_by_unit_html(frame: Any, *, limit: int = 2000) -> HTML:
             rows.append(values)
         parts.append(table(rows, heads, limit=max(limit - shown, 0)))
         shown += len(group)
-    return block(*parts)
+    return block(*parts, cls="mapping-table")
 
 
 def certificate_card(facts: dict[str, Any] | None, *, label: str, kind: str) -> HTML:

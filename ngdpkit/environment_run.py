@@ -7,6 +7,7 @@ HTML (and PDF) → scan every file → the audit's last records → ``manifest.j
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import getpass
 import hashlib
@@ -310,6 +311,43 @@ class EnvironmentRun:
         if config is not None:
             self.outputs.append(write_json(d / "dispatcher-config.json", config))
         self.write_changes(findings)
+        from .checklist import HEADERS
+        from .checklist import rows as checklist_rows
+        from .outputs import write_workbook
+
+        lang = self.settings.language
+        self.outputs.append(
+            write_workbook(
+                d / "checklist.xlsx",
+                [
+                    (
+                        "Tjekliste" if lang == "da" else "Checklist",
+                        HEADERS[lang],
+                        checklist_rows(self.checklist(findings), lang),
+                        None,
+                    )
+                ],
+            )
+        )
+
+    def checklist(self, findings: list[Finding]) -> list[Any]:
+        from .checklist import items
+
+        rehearsal = latest_rehearsal(self.run_dir.parent)
+        accepted = False
+        if rehearsal is not None:
+            try:
+                data = json.loads((rehearsal / "acceptance.json").read_text(encoding="utf-8"))
+                accepted = data.get("against") == "ngdp" and data.get("status") != "errors"
+            except (OSError, ValueError):
+                accepted = False
+        return items(
+            findings,
+            system_id=self.env.system_id,
+            dispatcher=self.dispatcher(),
+            evidence=self.step_data("04_system_and_network")["results"].get("evidence"),
+            acceptance_against_ngdp_ok=accepted,
+        )
 
     def write_changes(self, findings: list[Finding]) -> None:
         """``changes.json``: this run against the previous finished run of its environment."""
@@ -403,11 +441,11 @@ class EnvironmentRun:
 
     def render(self) -> None:
 
-        from .i18n import t
+        from .i18n import count, t
         from .outputs import atomic_write
         from .signoff import (
             navigation,
-            print_pdf,
+            render_checklist,
             render_dispatcher,
             render_firewall,
             render_notebook,
@@ -427,6 +465,7 @@ class EnvironmentRun:
             ("portal.html", t(lang, "portal")),
             ("firewall.html", t(lang, "firewall")),
             ("dispatcher.html", t(lang, "dispatcher_page")),
+            ("checklist.html", t(lang, "checklist")),
         ]
         nav = navigation(lang, names, extra_links)
         for name in names:
@@ -474,10 +513,31 @@ class EnvironmentRun:
                 anchor=self.anchor,
             ),
         )
+        from .diagram import render_diagram
+
+        svg = render_diagram(self.env, organisation=self.settings.organisation.name, language=lang)
+        atomic_write(sign / "diagram.svg", svg)
+        from .checklist import rows as checklist_rows
+
+        checklist = checklist_rows(self.checklist(findings), lang)
+        atomic_write(
+            sign / "checklist.html",
+            render_checklist(
+                checklist,
+                language=lang,
+                nav=nav,
+                banners=banners,
+                environment=self.env.name,
+                anchor=self.anchor,
+            ),
+        )
         steps = []
+        blocked = leaked or not (self.dispatcher() or {}).get("ready")
         for name in STEP_NAMES:
             data = self.step_data(name)
             status = "crashed" if name == self.crashed else data["status"]
+            if name == "05_dispatcher_config" and status != "crashed" and blocked:
+                status = "blocked"  # withheld or not ready is never "ok"
             counts = {
                 s: sum(1 for f in data["findings"] if f["severity"] == s)
                 for s in ("error", "warning", "info")
@@ -486,7 +546,7 @@ class EnvironmentRun:
                 {
                     "name": name,
                     "status": status,
-                    "counts": ", ".join(f"{n} {t(lang, s)}" for s, n in counts.items() if n),
+                    "counts": ", ".join(count(lang, n, s) for s, n in counts.items() if n),
                     "duration_s": self.timings.get(name, 0.0),
                 }
             )
@@ -502,9 +562,7 @@ class EnvironmentRun:
             "run_id": self.run_dir.name,
             "generated_at": dt.datetime.now(dt.UTC),
             "kit_version": __version__,
-            "ready": bool(config and config["ready"])
-            and not self.crashed
-            and F.status_of(findings) != "errors",
+            "ready": verdict(findings, config, crashed=bool(self.crashed)),
             "steps": steps,
             "findings": findings,
             "network": self.step_data("04_system_and_network")["results"].get("network"),
@@ -516,15 +574,37 @@ class EnvironmentRun:
             "audit_hash": self.anchor,
             "banners": banners,
             "rehearsal": f"../../{rehearsal.name}/signoff/index.html" if rehearsal else None,
+            "rehearsal_local": _against(rehearsal) == "simulator" if rehearsal else False,
             "comparison": latest_comparison(self.run_dir.parent.parent),
+            "checklist": checklist,
+            "diagram": "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode(),
             "changes": self.changes,
             "nav": nav,
         }
         atomic_write(sign / "index.html", render_overview(ctx))
         if self.pdf:
-            why = print_pdf(sign / "index.html", sign / "signoff.pdf")
+            why = self.print_document(sign, [*names], rehearsal)
             if why:
                 self.log(f"  PDF: {why}")
+
+    def print_document(self, sign: Path, names: list[str], rehearsal: Path | None) -> str | None:
+        """The whole document as one A4 PDF (``signoff/signoff.pdf``)."""
+        from .pdf import print_document
+
+        order = ["index.html", *(f"{n}.html" for n in names)]
+        order += ["portal.html", "firewall.html", "dispatcher.html", "checklist.html"]
+        pages = [sign / p for p in order if (sign / p).is_file()]
+        if rehearsal is not None and (rehearsal / "signoff" / "index.html").is_file():
+            pages.append(rehearsal / "signoff" / "index.html")
+        org = self.settings.organisation.name
+        anchor_word = "anker" if self.settings.language == "da" else "anchor"
+        return print_document(
+            pages,
+            sign / "signoff.pdf",
+            language=self.settings.language,
+            title=f"{org} - {self.env.name} - {self.run_dir.name}",
+            footer=f"{org} · {self.env.name} · {self.run_dir.name} · {anchor_word} {self.anchor}",
+        )
 
     def phase(self, name: str, started: float) -> None:
         self.phases[name] = round(self.phases.get(name, 0.0) + time.monotonic() - started, 3)
@@ -564,6 +644,24 @@ class EnvironmentRun:
         if code == 0:
             code = 1 if any(f.severity == "error" for f in findings) else 0
         return code, "crashed" if code == 3 else F.status_of(findings)
+
+
+def verdict(findings: list[Finding], config: dict[str, Any] | None, *, crashed: bool) -> str:
+    """The overview's word: ready only without errors and warnings, ready with remarks with
+    warnings only, not ready otherwise (also while the dispatcher is withheld or not ready)."""
+    status = F.status_of(findings)
+    if crashed or status == "errors" or not (config and config.get("ready")):
+        return "not_ready"
+    return "ready_with_remarks" if status == "warnings" else "ready"
+
+
+def _against(rehearsal: Path) -> str:
+    try:
+        return str(
+            json.loads((rehearsal / "acceptance.json").read_text(encoding="utf-8"))["against"]
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return ""
 
 
 def latest_comparison(out: Path) -> str | None:

@@ -17,6 +17,21 @@ TEXT: dict[str, dict[str, str]] = {
         "status": "Status",
         "ready": "klar",
         "not_ready": "ikke klar",
+        "ready_with_remarks": "klar med bemærkninger",
+        "settings_from_parameter": "Indstillinger: {file} (notebookens parameter settings)",
+        "settings_from_env": "Indstillinger: {file} (fra miljøvariablen NGDPKIT_SETTINGS)",
+        "settings_from_sample": "Indstillinger: {file} (prøvedata fundet fra arbejdsmappen – ikke kundens fil)",
+        "next_01": "Næste: kør 02 Kontaktpunkter og tilknytning.",
+        "next_02": "Næste: kør 03 Certifikat (FOCES3/VOCES3).",
+        "next_03": "Næste: kør 04 System og netværk.",
+        "next_04": "Næste: kør 05 Dispatcher-konfiguration.",
+        "next_05": "Næste: ret fundene, og kør ngdpkit run for at få godkendelsesdokumentet.",
+        "next_06": "Næste: når accepttesten mod NgDP er gennemført, kan kunden underskrive.",
+        "diagram": "Overblik over integrationen",
+        "checklist": "Tjekliste: hvem gør hvad",
+        "blocked": "blokeret",
+        "local_rehearsal": "lokal øvelse – ikke NgDP",
+        "signature_declaration": "Med sin underskrift bekræfter hver part, at værdierne i dette dokument er gennemgået for miljøet {environment}, som de var ved kørslen {run}, identificeret ved ankeret {anchor}, og at de anførte fund er kendt. Underskriften gælder kun denne kørsel: en senere kørsel har et andet anker.",
         "steps": "Trin",
         "step": "Trin",
         "findings": "Fund",
@@ -156,6 +171,21 @@ TEXT: dict[str, dict[str, str]] = {
         "status": "Status",
         "ready": "ready",
         "not_ready": "not ready",
+        "ready_with_remarks": "ready with remarks",
+        "settings_from_parameter": "Settings: {file} (the notebook's settings parameter)",
+        "settings_from_env": "Settings: {file} (from the environment variable NGDPKIT_SETTINGS)",
+        "settings_from_sample": "Settings: {file} (the sample, found from the working folder – not the customer's file)",
+        "next_01": "Next: run 02 Contact points and mapping.",
+        "next_02": "Next: run 03 Certificate (FOCES3/VOCES3).",
+        "next_03": "Next: run 04 System and network.",
+        "next_04": "Next: run 05 Dispatcher configuration.",
+        "next_05": "Next: fix the findings, then ngdpkit run for the sign-off document.",
+        "next_06": "Next: once the acceptance test against NgDP has passed, the customer can sign.",
+        "diagram": "The integration at a glance",
+        "checklist": "Checklist: who does what",
+        "blocked": "blocked",
+        "local_rehearsal": "local rehearsal – not NgDP",
+        "signature_declaration": "By signing, each party confirms that the values in this document have been reviewed for the environment {environment} as they were at run {run}, identified by the anchor {anchor}, and that the findings listed are known. The signature covers this run only: a later run has another anchor.",
         "steps": "Steps",
         "step": "Step",
         "findings": "Findings",
@@ -313,3 +343,33 @@ def local_time(value: dt.datetime | str, language: str) -> str:
         if language == "da"
         else local.strftime("%Y-%m-%d %H:%M (Copenhagen)")
     )
+
+
+PLURALS = {
+    "da": {
+        "error": ("fejl", "fejl"),
+        "warning": ("advarsel", "advarsler"),
+        "info": ("info", "info"),
+        "mailbox": ("postkasse", "postkasser"),
+        "mailbox_id": ("postkasse-ID", "forskellige postkasse-ID'er"),
+    },
+    "en": {
+        "error": ("error", "errors"),
+        "warning": ("warning", "warnings"),
+        "info": ("info", "info"),
+        "mailbox": ("mailbox", "mailboxes"),
+        "mailbox_id": ("mailbox ID", "distinct mailbox IDs"),
+    },
+}
+
+
+def count(language: str, n: int, noun: str) -> str:
+    """``3 advarsler``, ``1 advarsel``, ``1.200 postkasser``: the number in the language's
+    format and the noun in the plural form its rules pick (Babel's CLDR data)."""
+    from babel import Locale
+    from babel.numbers import format_decimal
+
+    lang = "da" if language == "da" else "en"
+    one, other = PLURALS[lang][noun]
+    form = Locale.parse(lang).plural_form(n)
+    return f"{format_decimal(n, locale=lang)} {one if form == 'one' else other}"

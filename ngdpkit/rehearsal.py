@@ -694,8 +694,13 @@ def render_acceptance(
             ("MeMo", f"{acc.memo_uuid or '-'} → {acc.reply_uuid or '-'}"),
         ],
         t(lang, "status"),
-        t(lang, "ready") if ok else t(lang, "not_ready"),
-        ok,
+        # A rehearsal against the local simulator proves the kit's side only: never "ready".
+        t(lang, "not_ready")
+        if not ok
+        else t(lang, "local_rehearsal")
+        if acc.against == "simulator"
+        else t(lang, "ready"),
+        ("remarks" if acc.against == "simulator" else True) if ok else False,
     )
     body = Markup("").join(
         [

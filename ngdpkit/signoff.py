@@ -28,11 +28,13 @@ header.doc { border-bottom: 3px solid #1f4e79; margin-bottom: 16px; padding-bott
 header.doc h1 { margin: 0 0 4px; color: #1f4e79; }
 nav a { margin-right: 12px; }
 section { margin: 18px 0; }
-.status-ok { color: #1b6e3a; } .status-bad { color: #b3261e; }
+.status-ok { color: #1b6e3a; } .status-bad { color: #b3261e; } .status-warn { color: #a15c00; }
+.declaration { border-left: 4px solid #1f4e79; padding: 4px 12px; background: #f4f7fa; }
 .banner { background: #fff4e0; border: 2px solid #a15c00; padding: 8px 12px; font-weight: 600; margin: 8px 0; }
 .sigs { display: flex; gap: 32px; margin-top: 24px; }
 .sig { flex: 1; border: 1px solid #999; padding: 12px; min-height: 150px; }
 .sig div { border-bottom: 1px solid #999; height: 28px; margin: 6px 0; }
+section.diagram img { max-width: 100%; height: auto; }
 footer.anchor { margin-top: 24px; font-size: 11px; color: #555; border-top: 1px solid #ccc; padding-top: 6px; word-break: break-all; }
 pre { white-space: pre-wrap; font-size: 12px; background: #f6f7f8; padding: 8px; }
 table { border-collapse: collapse; width: 100%; }
@@ -180,6 +182,7 @@ STEP_SEVERITY = {
     "errors": "error",
     "crashed": "error",
     "missing": "error",
+    "blocked": "error",
 }
 NOT_CHECKED_CODES = (
     "NET_SKIPPED",
@@ -194,7 +197,10 @@ def render_overview(ctx: dict[str, Any]) -> str:
     lang = ctx["language"]
     set_language(lang)
     findings: list[Finding] = ctx["findings"]
-    ready = ctx["ready"]
+    word = ctx["ready"]
+    if isinstance(word, bool):  # a plain yes/no from a caller that knows no remarks
+        word = "ready" if word else "not_ready"
+    ready = {"ready": True, "ready_with_remarks": "remarks"}.get(word, False)
     head = fragment(
         "overview_head",
         f"{t(lang, 'signoff')}: {t(lang, 'title')}",
@@ -206,7 +212,7 @@ def render_overview(ctx: dict[str, Any]) -> str:
             (t(lang, "kit_version"), ctx["kit_version"]),
         ],
         t(lang, "status"),
-        t(lang, "ready") if ready else t(lang, "not_ready"),
+        t(lang, word),
         ready,
     )
     step_rows = [
@@ -234,7 +240,10 @@ def render_overview(ctx: dict[str, Any]) -> str:
         ("dispatcher.html", t(lang, "dispatcher_page")),
     ]
     if ctx.get("rehearsal"):
-        links.append((ctx["rehearsal"], t(lang, "rehearsal_link")))
+        label = t(lang, "rehearsal_link")
+        if ctx.get("rehearsal_local"):
+            label += f" ({t(lang, 'local_rehearsal')})"
+        links.append((ctx["rehearsal"], label))
     if ctx.get("comparison"):
         links.append((ctx["comparison"], t(lang, "compare_link")))
     pages = fragment(
@@ -291,7 +300,7 @@ def render_overview(ctx: dict[str, Any]) -> str:
             "section",
             t(lang, "mapping"),
             [Markup(mapping_by_unit_html(ctx["mapping"]))],
-            "step",
+            "appendix",
         )
     anchor = ctx.get("audit_hash") or ""
     audit = fragment(
@@ -303,15 +312,38 @@ def render_overview(ctx: dict[str, Any]) -> str:
         ],
     )
     fields = [t(lang, "name"), t(lang, "role"), t(lang, "date"), t(lang, "signature")]
+    declaration = fragment(
+        "declaration",
+        t(
+            lang,
+            "signature_declaration",
+            environment=ctx["environment"],
+            run=ctx["run_id"],
+            anchor=anchor,
+        ),
+    )
     sigs = fragment(
         "signatures",
         t(lang, "signatures"),
         [(t(lang, who), fields) for who in ("consultant", "customer")],
+        declaration,
+    )
+    diagram = (
+        fragment("section", t(lang, "diagram"), [fragment("image", ctx["diagram"])], "diagram")
+        if ctx.get("diagram")
+        else Markup("")
+    )
+    checklist = (
+        fragment("section", t(lang, "checklist"), [checklist_table(ctx["checklist"], lang)])
+        if ctx.get("checklist")
+        else Markup("")
     )
     body = Markup("").join(
         [
             ctx["nav"],
             head,
+            diagram,
+            checklist,
             steps_html,
             findings_section,
             nc,
@@ -434,16 +466,22 @@ def render_portal(
                 limit=100_000,
             ),
             fragment("list", list(portal.get("notes", []))),
-            fragment("heading", t(language, "translations_appendix"), 2),
-            table(
-                appendix,
+            fragment(
+                "section",
+                t(language, "translations_appendix"),
                 [
-                    t(language, "contact_point"),
-                    "GUID",
-                    t(language, "mailbox_id"),
-                    t(language, "subject"),
+                    table(
+                        appendix,
+                        [
+                            t(language, "contact_point"),
+                            "GUID",
+                            t(language, "mailbox_id"),
+                            t(language, "subject"),
+                        ],
+                        limit=1_000_000,
+                    )
                 ],
-                limit=1_000_000,
+                "appendix",
             ),
         ]
     )
@@ -511,6 +549,42 @@ def render_dispatcher(
         banners=banners,
         anchor=anchor,
     )
+
+
+CHECKLIST_SEVERITY = {"færdig": "ok", "done": "ok", "mangler": "warning", "to do": "warning"}
+
+
+def checklist_table(rows: list[tuple[str, str, str, str]], language: str) -> Markup:
+    from .checklist import HEADERS
+
+    lang = "da" if language == "da" else "en"
+    return table(
+        [
+            (s, who, badge(CHECKLIST_SEVERITY.get(status, "error"), status), nxt)
+            for s, who, status, nxt in rows
+        ],
+        HEADERS[lang],
+    )
+
+
+def render_checklist(
+    rows: list[tuple[str, str, str, str]],
+    *,
+    language: str,
+    nav: Markup,
+    banners: list[str],
+    environment: str,
+    anchor: str = "",
+) -> str:
+    """Who still has to do what, step by step from the vendor page."""
+    body = Markup("").join(
+        [
+            nav,
+            fragment("heading", f"{t(language, 'checklist')} ({environment})", 1),
+            checklist_table(rows, language),
+        ]
+    )
+    return page(t(language, "checklist"), body, language=language, banners=banners, anchor=anchor)
 
 
 def render_firewall(

@@ -40,6 +40,11 @@ def test_signoff_page_in_chromium(browser: str, tmp_path: Path, sample_copy: Pat
         "01 Postkasser (e-Boks-eksport)" in dom.stdout
         and "05 Dispatcher-konfiguration" in dom.stdout
     )
+    # the diagram and the checklist are on the overview, near its top
+    assert (
+        "Overblik over integrationen" in dom.stdout and "data:image/svg+xml;base64," in dom.stdout
+    )
+    assert "Tjekliste: hvem gør hvad" in dom.stdout and "Næste handling" in dom.stdout
     shot = tmp_path / "signoff.png"
     subprocess.run(
         [

@@ -51,6 +51,7 @@ class Step:
     cache: dict[str, dict[str, Any]] = field(default_factory=dict)
     started: float = field(default_factory=time.monotonic)
     quiet: bool = False
+    settings_origin: str = ""  # where the notebook found its settings file (an i18n key)
 
     @property
     def language(self) -> str:
@@ -115,6 +116,11 @@ DEFAULT_SETTINGS = "../data/sample/migration.toml"
 
 
 def _find_settings(settings: str | Path) -> Path:
+    """The settings file a notebook runs with (see :func:`find_settings`)."""
+    return find_settings(settings)[0]
+
+
+def find_settings(settings: str | Path) -> tuple[Path, str]:
     """An explicit path must exist; only the notebooks' untouched default falls back.
 
     The default gives way to ``NGDPKIT_SETTINGS`` (how ``make lab`` and copied notebooks
@@ -125,16 +131,16 @@ def _find_settings(settings: str | Path) -> Path:
         path = Path(text)
         if not path.is_file():
             raise InputError(f"settings file not found: {text}")
-        return path
+        return path, "settings_from_parameter"
     env_path = os.environ.get("NGDPKIT_SETTINGS")
     if env_path:
         if not Path(env_path).is_file():
             raise InputError(f"settings file not found: {env_path} (from NGDPKIT_SETTINGS)")
-        return Path(env_path)
+        return Path(env_path), "settings_from_env"
     for base in (Path.cwd(), *Path.cwd().parents):
         for candidate in (base / DEFAULT_SETTINGS, base / "data" / "sample" / "migration.toml"):
             if candidate.is_file():
-                return candidate.resolve()
+                return candidate.resolve(), "settings_from_sample"
     raise InputError(
         "settings file not found: set the notebook's settings parameter or NGDPKIT_SETTINGS"
     )
@@ -157,7 +163,8 @@ def start_step(
     An empty ``run_dir`` means a JupyterLab session: ``runs/<env>/lab/``, overwritable
     and marked "not for sign-off".
     """
-    parsed = load_settings(_find_settings(settings))
+    path, origin = find_settings(settings)
+    parsed = load_settings(path)
     env = parsed.environment(environment)
     display.set_language(parsed.language)
     lab = not run_dir
@@ -167,7 +174,9 @@ def start_step(
         (folder / "NOT-FOR-SIGNOFF.txt").write_text(
             t(parsed.language, "lab") + "\n", encoding="utf-8"
         )
-    return Step(name=name, settings=parsed, env=env, run_dir=folder, online=online)
+    return Step(
+        name=name, settings=parsed, env=env, run_dir=folder, online=online, settings_origin=origin
+    )
 
 
 def header(step: Step) -> display.HTML:
@@ -188,7 +197,9 @@ def header(step: Step) -> display.HTML:
             environment_label=t(s.language, "environment"),
             environment=step.env.name,
             kind=step.env.kind,
-            settings_origin="",
+            settings_origin=t(s.language, step.settings_origin, file=s.rel(s.path))
+            if step.settings_origin
+            else "",
         )
     )
 
@@ -251,6 +262,7 @@ def finish_step(step: Step) -> display.HTML:
             count=len(step.findings),
             findings_label=t(step.language, "findings").lower(),
             duration=f"{data['duration_s']:.1f}",
+            next=t(step.language, f"next_{step.name[:2]}"),
         )
     )
 

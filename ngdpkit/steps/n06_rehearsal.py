@@ -42,7 +42,8 @@ def show_acceptance(step: Step, acceptance: dict[str, Any]) -> display.HTML:
         for s in acceptance["steps"]
     ]
     head = display.para(
-        f"{acceptance['against']}: {acceptance.get('memo_uuid') or '-'} → {acceptance.get('reply_uuid') or '-'}"
+        f"{t(step.language, 'local_rehearsal') if acceptance['against'] == 'simulator' else 'NgDP'}: "
+        f"{acceptance.get('memo_uuid') or '-'} → {acceptance.get('reply_uuid') or '-'}"
     )
     return display.block(
         head,

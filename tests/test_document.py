@@ -1,0 +1,196 @@
+"""Issue 14 (in part): honest statuses, what a signature confirms, the diagram, the checklist
+and the whole document as one A4 PDF, read back."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from ngdpkit.findings import Finding
+from tests.conftest import run_cli
+
+
+def test_verdict_is_honest() -> None:
+    from ngdpkit.environment_run import verdict
+
+    ready = {"ready": True}
+    warn = [Finding("warning", "IP_DOCUMENTATION_RANGE", "x")]
+    err = [Finding("error", "CONTACT_POINT_UNKNOWN", "x")]
+    info = [Finding("info", "MAILBOX_SHEET_USED", "x")]
+    assert verdict(info, ready, crashed=False) == "ready"
+    assert verdict(warn, ready, crashed=False) == "ready_with_remarks"  # not "klar" with warnings
+    assert verdict(err, ready, crashed=False) == "not_ready"
+    assert verdict(info, {"ready": False}, crashed=False) == "not_ready"
+    assert verdict(info, None, crashed=False) == "not_ready"
+    assert verdict(info, ready, crashed=True) == "not_ready"
+
+
+@pytest.fixture(scope="module")
+def blocked_run(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> Path:
+    """A run whose dispatcher is not ready: the default contact point is another environment's."""
+    sample = tmp_path_factory.mktemp("blocked") / "sample"
+    shutil.copytree(sample_dir, sample, ignore=shutil.ignore_patterns("runs"))
+    toml = sample / "migration.toml"
+    toml.write_text(
+        toml.read_text(encoding="utf-8").replace(
+            'default_contact_point = "9366b98e-64ef-58fe-a723-950f3d511167"',
+            'default_contact_point = "0e3f7507-6c3a-5658-910d-f93aafd577e7"',
+        ),
+        encoding="utf-8",
+    )
+    run_cli("run", "--settings", str(toml), "--env", "test")
+    return next((sample / "runs" / "test").glob("2*"))
+
+
+def test_a_withheld_dispatcher_step_is_not_ok(blocked_run: Path) -> None:
+    page = (blocked_run / "signoff" / "index.html").read_text(encoding="utf-8")
+    row = re.search(r"05 Dispatcher-konfiguration</a></td><td>(.*?)</td>", page, re.S)
+    assert row and "blokeret" in row.group(1) and ">ok<" not in row.group(1)
+    assert "ikke klar" in page and ">klar<" not in page
+    checklist = (blocked_run / "signoff" / "checklist.html").read_text(encoding="utf-8")
+    assert "blokeret" in checklist
+
+
+def test_rehearsal_against_the_simulator_is_never_ready(sample_copy: Path, tmp_path: Path) -> None:
+    r = run_cli(
+        "rehearse",
+        "--settings",
+        str(sample_copy / "migration.toml"),
+        "--env",
+        "test",
+        "--out",
+        str(tmp_path),
+    )
+    assert r.returncode == 0, r.stdout + r.stderr
+    page = next(tmp_path.rglob("signoff/index.html")).read_text(encoding="utf-8")
+    assert "lokal øvelse – ikke NgDP" in page and ">klar<" not in page
+
+
+def test_the_signature_says_what_it_confirms(sample_run_dir: Path) -> None:
+    page = (sample_run_dir / "signoff" / "index.html").read_text(encoding="utf-8")
+    anchor = [
+        json.loads(x)
+        for x in (sample_run_dir / "audit.jsonl").read_text().splitlines()
+        if '"outputs_sealed"' in x
+    ][-1]["hash"]
+    declaration = re.search(r'<p class="declaration">(.*?)</p>', page, re.S)
+    assert declaration
+    text = declaration.group(1)
+    assert "test" in text and sample_run_dir.name in text and anchor in text
+    assert page.index("declaration") < page.index('class="sigs"')
+    for field in ("Navn", "Rolle", "Dato", "Underskrift"):
+        assert field in page
+
+
+def test_diagram_and_checklist(sample_run_dir: Path, sample_dir: Path) -> None:
+    from ngdpkit.diagram import COLOURS, render_diagram
+    from ngdpkit.settings import load_settings
+
+    svg = (sample_run_dir / "signoff" / "diagram.svg").read_text(encoding="utf-8")
+    assert svg.startswith("<svg") and "TESTMILJØ" in svg and COLOURS["test"] in svg
+    assert "api.test.digitalpost.dk" in svg and "198.51.100.12/31" in svg and "wz-web01-t" in svg
+    settings = load_settings(sample_dir / "migration.toml")
+    prod = render_diagram(
+        settings.environment("production"), organisation="<b>x</b>", language="da"
+    )
+    assert "PRODUKTION" in prod and COLOURS["production"] in prod and COLOURS["test"] not in prod
+    assert "/api/MeMoV1/" in prod and "receipt" in prod  # NgDP's calls to the push endpoints
+    assert "&lt;b&gt;x&lt;/b&gt;" in prod and "<b>x</b>" not in prod
+    import openpyxl
+
+    wb = openpyxl.load_workbook(sample_run_dir / "checklist.xlsx")
+    rows = list(wb.active.iter_rows(values_only=True))
+    assert rows[0] == ("Trin", "Hvem", "Status", "Næste handling")
+    assert len(rows) == 9 and {r[2] for r in rows[1:]} <= {"færdig", "mangler", "blokeret"}
+    acceptance = rows[8]
+    assert acceptance[2] == "mangler" and "rehearse --against ngdp" in acceptance[3]
+
+
+@pytest.fixture(scope="module")
+def sample_run_dir(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> Path:
+    d = tmp_path_factory.mktemp("doc") / "sample"
+    shutil.copytree(sample_dir, d, ignore=shutil.ignore_patterns("runs"))
+    from ngdpkit.signoff import find_browser
+
+    pdf = ["--pdf"] if find_browser() else []
+    r = run_cli("run", "--settings", str(d / "migration.toml"), "--env", "test", *pdf)
+    assert r.returncode == 0, r.stdout + r.stderr
+    return next((d / "runs" / "test").glob("2*"))
+
+
+def test_the_whole_document_as_one_a4_pdf(sample_run_dir: Path) -> None:
+    from ngdpkit.signoff import find_browser
+
+    if find_browser() is None:
+        pytest.skip("no Chromium, Chrome or Edge here (.ci/run installs Debian's chromium)")
+    from pypdf import PdfReader
+
+    reader = PdfReader(str(sample_run_dir / "signoff" / "signoff.pdf"))
+    pages = reader.pages
+    assert len(pages) > 10
+    sizes = {(round(float(p.mediabox.width)), round(float(p.mediabox.height))) for p in pages}
+    assert sizes <= {(595, 842), (842, 595)}  # A4, the appendix in landscape
+    texts = [p.extract_text() for p in pages]
+    for i, text in enumerate(texts, start=1):
+        assert f"side {i} af {len(pages)}" in text
+        assert sample_run_dir.name in text and "Eksempel Kommune" in text
+    whole = "\n".join(texts)
+    for heading in (
+        "Registrering i Administrativ Adgang",
+        "Firewall-regler",
+        "Certifikat",
+        "Tjekliste",
+        "NgDP-dispatcher i WorkZone",
+    ):
+        assert heading in whole, heading
+    anchor = [
+        json.loads(x)
+        for x in (sample_run_dir / "audit.jsonl").read_text().splitlines()
+        if '"outputs_sealed"' in x
+    ][-1]["hash"]
+    assert anchor[:24] in whole.replace("\n", "")
+    mapping = (sample_run_dir / "mailbox-mapping.csv").read_text(encoding="utf-8-sig")
+    guids = set(
+        re.findall(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", mapping)
+    )
+    assert guids and all(g in whole for g in guids)  # never broken across lines
+    signatures = next(i for i, t in enumerate(texts) if "Underskrifter" in t)
+    appendix = next(
+        i for i, t in enumerate(texts) if "Tilknytning af postkasser" in t or "Bilag" in t
+    )
+    assert signatures < appendix
+
+
+def test_plurals_and_numbers_through_babel() -> None:
+    from ngdpkit.i18n import count
+
+    assert count("da", 1, "warning") == "1 advarsel"
+    assert count("da", 3, "warning") == "3 advarsler"
+    assert count("da", 2, "error") == "2 fejl"
+    assert count("da", 1200, "mailbox") == "1.200 postkasser"
+    assert (
+        count("en", 1, "warning") == "1 warning"
+        and count("en", 1200, "mailbox") == "1,200 mailboxes"
+    )
+
+
+def test_notebook_header_names_its_settings_and_the_next_step(
+    sample_dir: Path, tmp_path: Path
+) -> None:
+    from ngdpkit.steps.core import finish_step, header, start_step
+
+    step = start_step(
+        "01_mailboxes",
+        settings=str(sample_dir / "migration.toml"),
+        environment="test",
+        run_dir=str(tmp_path),
+    )
+    html = header(step)._repr_html_()
+    assert "Indstillinger: migration.toml (notebookens parameter settings)" in html
+    done = finish_step(step)._repr_html_()
+    assert "Næste: kør 02 Kontaktpunkter og tilknytning." in done
+    assert "text-align: left !important" in html  # JupyterLab right-aligns table cells
