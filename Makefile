@@ -23,7 +23,8 @@ test: $(STAMP)
 
 lab: $(STAMP)
 	$(BIN)/ngdpkit sample data/sample
-	cd notebooks && NGDPKIT_SETTINGS=../data/sample/migration.toml ../$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,)
+	$(BIN)/ngdpkit notebooks .lab
+	cd .lab && NGDPKIT_SETTINGS=../data/sample/migration.toml ../$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

@@ -505,3 +505,98 @@ def issuing_ca(loaded: LoadedCertificate, anchors: Any) -> x509.Certificate | No
                 continue
             return candidate
     return None
+
+
+INSPECT_KEYS = (
+    "common_name",
+    "subject",
+    "issuer",
+    "cvr",
+    "chains_to",
+    "not_before",
+    "not_after",
+    "days_left",
+    "key",
+    "thumbprint_sha1",
+    "sha256",
+    "serial_number",
+)
+
+
+def inspect(
+    path: Path,
+    *,
+    password_env: str | None,
+    kind: str | None,
+    cvr: str | None,
+    trust_anchors: list[str],
+    prompt: bool = False,
+) -> tuple[dict[str, Any] | None, list[Finding]]:
+    """``ngdpkit cert inspect``: the facts and findings for one certificate file.
+
+    Args:
+        path: a .p12/.pfx or a public .pem/.cer/.crt/.der.
+        password_env: the variable holding the .p12 password (never the password).
+        kind: "test" or "production" when known; without it, the environment is not judged.
+        cvr: the organisation's CVR, when it should be compared.
+        trust_anchors: ``KIND=PEM`` items replacing the bundled OCES3 roots of that kind.
+        prompt: ask for the password on the terminal when no source has it.
+
+    Raises:
+        InputError: every unusable argument or file, one line each.
+    """
+    from . import findings as F
+    from .secrets import quality_findings, resolve
+    from .system import check_cvr
+    from .trust import load_trust_anchors
+
+    custom: dict[str, tuple[Path, ...]] = {}
+    problems = []
+    for item in trust_anchors:
+        which, _, pem = item.partition("=")
+        if which not in ("test", "production") or not pem:
+            problems.append(
+                f"--trust-anchors {item!r}: write KIND=PEM with KIND test or production"
+            )
+        elif not Path(pem).is_file():
+            problems.append(f"--trust-anchors {which}: file not found: {pem}")
+        else:
+            custom[which] = custom.get(which, ()) + (Path(pem),)
+    if not path.is_file():
+        problems.append(f"{path}: file not found")
+    if problems:
+        raise InputError(problems)
+    password = (
+        resolve(password_env, prompt=prompt, label=f"Password of {path.name}")
+        if password_env
+        else None
+    )
+    anchors = load_trust_anchors(custom)
+    loaded = load_certificate(path, label=path.name, password=password)
+    found: list[Finding] = []
+    if password is not None:
+        found += quality_findings(password, password_env or "")
+    if password_env and password is None and not loaded.public_only:
+        found.append(
+            F.error(
+                "SECRET_MISSING",
+                f"The environment variable {password_env} is not set.",
+                password_env,
+            )
+        )
+    elif password is None and not loaded.public_only and loaded.leaf is None:
+        found.append(
+            F.error(
+                "SECRET_MISSING",
+                "The .p12/.pfx is password protected: name the variable holding its password with --password-env.",
+                path.name,
+            )
+        )
+    if cvr:
+        found += check_cvr(cvr)
+    facts, more = check_certificate(
+        loaded, kind=kind or "production", anchors=anchors, cvr=cvr, label=path.name
+    )
+    if not kind:
+        more = [f for f in more if f.code != "CERT_WRONG_ENVIRONMENT"]
+    return facts, F.sort_findings(found + more)

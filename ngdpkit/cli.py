@@ -341,101 +341,34 @@ def print_findings_table(payload: dict[str, Any]) -> None:
 
 def cmd_cert_inspect(args: argparse.Namespace) -> int:
     from . import findings as F
-    from .certificates import check_certificate, load_certificate
-    from .secrets import Secret, resolve
-    from .system import check_cvr
-    from .trust import load_trust_anchors
+    from .certificates import INSPECT_KEYS, inspect
 
-    custom: dict[str, tuple[Path, ...]] = {}
-    problems = []
-    for item in args.trust_anchors:
-        kind, _, pem = item.partition("=")
-        if kind not in ("test", "production") or not pem:
-            problems.append(
-                f"--trust-anchors {item!r}: write KIND=PEM with KIND test or production"
-            )
-        elif not Path(pem).is_file():
-            problems.append(f"--trust-anchors {kind}: file not found: {pem}")
-        else:
-            custom[kind] = custom.get(kind, ()) + (Path(pem),)
-    if not args.file.is_file():
-        problems.append(f"{args.file}: file not found")
-    if problems:
-        for p in problems:
-            _err(p)
-        return 2
-    password: Secret | None = (
-        resolve(
-            args.password_env,
-            prompt=sys.stdin is not None and sys.stdin.isatty(),
-            label=f"Password of {args.file.name}",
-        )
-        if args.password_env
-        else None
-    )
-    found = []
     try:
-        anchors = load_trust_anchors(custom)
-        loaded = load_certificate(args.file, label=args.file.name, password=password)
+        facts, found = inspect(
+            args.file,
+            password_env=args.password_env,
+            kind=args.kind,
+            cvr=args.cvr,
+            trust_anchors=args.trust_anchors,
+            prompt=sys.stdin is not None and sys.stdin.isatty(),
+        )
     except InputError as exc:
         for p in exc.problems:
             _err(p)
         if args.json:
-            print(
-                json.dumps(
-                    {"certificate": None, "findings": [], "error": exc.problems[0]},
-                    ensure_ascii=False,
-                )
-            )
+            print(json.dumps({"certificate": None, "findings": [], "error": exc.problems[0]}))
         return 2
-    if args.password_env and password is None and not loaded.public_only:
-        found.append(
-            F.error(
-                "SECRET_MISSING",
-                f"The environment variable {args.password_env} is not set.",
-                args.password_env,
-            )
-        )
-    elif password is None and not loaded.public_only and loaded.leaf is None:
-        found.append(
-            F.error(
-                "SECRET_MISSING",
-                "The .p12/.pfx is password protected: name the variable holding its password with --password-env.",
-                args.file.name,
-            )
-        )
-    if args.cvr:
-        found += check_cvr(args.cvr)
-    facts, more = check_certificate(
-        loaded, kind=args.kind or "production", anchors=anchors, cvr=args.cvr, label=args.file.name
-    )
-    if not args.kind:
-        more = [f for f in more if f.code != "CERT_WRONG_ENVIRONMENT"]
-    found += more
     if args.json:
         print(
             json.dumps(
-                {"certificate": facts, "findings": [f.to_dict() for f in F.sort_findings(found)]},
+                {"certificate": facts, "findings": [f.to_dict() for f in found]},
                 ensure_ascii=False,
                 indent=2,
             )
         )
     else:
         if facts:
-            for key in (
-                "common_name",
-                "subject",
-                "issuer",
-                "cvr",
-                "chains_to",
-                "not_before",
-                "not_after",
-                "days_left",
-                "key",
-                "thumbprint_sha1",
-                "sha256",
-                "serial_number",
-            ):
+            for key in INSPECT_KEYS:
                 print(f"{key:>16}: {facts[key]}")
             print(f"{'chain':>16}: {' -> '.join(facts['chain'])}")
         else:
@@ -445,7 +378,7 @@ def cmd_cert_inspect(args: argparse.Namespace) -> int:
                 "environment": args.file.name,
                 "status": F.status_of(found),
                 "error": None,
-                "findings": [f.to_dict() for f in F.sort_findings(found)],
+                "findings": [f.to_dict() for f in found],
             }
         )
     return 1 if any(f.severity == "error" for f in found) else 0

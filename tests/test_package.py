@@ -154,3 +154,45 @@ def test_wheel_carries_every_module_and_data_file(tmp_path: Path) -> None:
         if p.is_file() and "__pycache__" not in p.parts
     }
     assert sources <= set(names), sorted(sources - set(names))
+
+
+def test_no_import_circles() -> None:
+    """Imports run downhill: no module reaches one that reaches it back, counting the imports
+    inside functions too (the package's ``__init__`` files only wire, so they are left out)."""
+    import ast
+
+    root = REPO / "ngdpkit"
+    modules = {
+        ".".join(p.relative_to(REPO).with_suffix("").parts): p
+        for p in root.rglob("*.py")
+        if p.name != "__init__.py"
+    }
+    packages = {".".join(p.parent.relative_to(REPO).parts) for p in root.rglob("__init__.py")}
+    graph: dict[str, set[str]] = {m: set() for m in modules}
+    for name, path in modules.items():
+        package = name.rsplit(".", 1)[0]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.ImportFrom):
+                continue
+            parts = package.split(".")
+            base = parts[: len(parts) - (node.level - 1)] if node.level else []
+            target = ".".join([*base, *([node.module] if node.module else [])])
+            for candidate in [target, *(f"{target}.{a.name}" for a in node.names)]:
+                if candidate in modules and candidate != name:
+                    graph[name].add(candidate)
+                elif candidate in packages and candidate != package:
+                    pass  # a package's __init__ re-exports; its modules are counted directly
+    seen: dict[str, int] = {}
+
+    def visit(module: str, trail: list[str]) -> None:
+        seen[module] = 1
+        for nxt in graph[module]:
+            if seen.get(nxt) == 1:
+                raise AssertionError("import circle: " + " -> ".join([*trail, module, nxt]))
+            if nxt not in seen:
+                visit(nxt, [*trail, module])
+        seen[module] = 2
+
+    for module in sorted(graph):
+        if module not in seen:
+            visit(module, [])

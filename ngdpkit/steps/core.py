@@ -12,6 +12,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,9 @@ STEP_NAMES = (
     "05_dispatcher_config",
 )
 LAB_DIR = "lab"
+# Step name -> the calls that compute it in-process. Filled by ``ngdpkit.steps`` from
+# ``pipeline`` (which imports this module), so that imports run one way only.
+RUNNERS: dict[str, Callable[[Step], None]] = {}
 
 
 @dataclass
@@ -85,8 +89,6 @@ class Step:
             if path is not None and path.is_file():
                 self.cache[name] = read_step_file(path)
             else:
-                from .pipeline import RUNNERS
-
                 step = Step(
                     name, self.settings, self.env, None, self.online, cache=self.cache, quiet=True
                 )
