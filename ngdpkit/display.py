@@ -193,7 +193,7 @@ def contact_points_html(cps: Any) -> HTML:
         (
             p.name,
             p.id,
-            ", ".join(p.targets),
+            ", ".join(t(_language, f"target_{x.lower()}") for x in p.targets),
             yes if p.visible else no,
             yes if p.active else no,
             len(p.translations),
@@ -206,10 +206,10 @@ def contact_points_html(cps: Any) -> HTML:
             [
                 t(_language, "contact_point"),
                 "GUID",
-                "Targets",
-                "Synlig/Visible",
-                "Aktiv/Active",
-                "Postkasser",
+                t(_language, "targets"),
+                t(_language, "visible"),
+                t(_language, "active"),
+                t(_language, "postkasser"),
             ],
         )
     )
@@ -263,7 +263,7 @@ def mapping_by_unit_html(frame: Any, *, limit: int = 2000) -> HTML:
     ]
     heads = [
         t(_language, "mailbox_id"),
-        "Emne/Subject",
+        t(_language, "subject"),
         t(_language, "mailbox_name"),
         t(_language, "case"),
         t(_language, "ngdp_guid"),
@@ -300,13 +300,13 @@ def certificate_card(facts: dict[str, Any] | None, *, label: str, kind: str) -> 
     rows = [
         (t(_language, "organisation"), f"{facts['organisation']} (CVR {facts['cvr'] or '?'})"),
         (t(_language, "environment"), f"{kind} → {facts.get('chains_to') or '?'}"),
-        ("Subject", facts["subject"]),
+        (t(_language, "subject_dn"), facts["subject"]),
         (
             t(_language, "valid_until"),
             f"{facts['not_after']} ({facts['days_left']} {t(_language, 'days_left')})",
         ),
-        ("Thumbprint (SHA-1)", facts["thumbprint_sha1"]),
-        ("Key", facts["key"]),
+        (t(_language, "thumbprint"), facts["thumbprint_sha1"]),
+        (t(_language, "key_label"), facts["key"]),
     ]
     head = fragment(
         "heading",

@@ -99,7 +99,7 @@ def show_unmapped(mapping: Any) -> display.HTML:
                 rows,
                 [
                     t(lang, "mailbox_id"),
-                    "Emne/Subject",
+                    t(lang, "subject"),
                     t(lang, "mailbox_name"),
                     t(lang, "responsible_unit"),
                     t(lang, "mapping_status"),
@@ -107,13 +107,18 @@ def show_unmapped(mapping: Any) -> display.HTML:
             )
         )
     if mapping.suggestions is not None and len(mapping.suggestions):
-        parts.append(display.heading("Forslag / Suggestions (mapping-suggestions.xlsx)", 4))
+        parts.append(display.heading(t(lang, "suggestions_title"), 4))
         parts.append(
             display.table(
                 mapping.suggestions[
                     ["Mailbox ID", "Mailbox name", "Contact point name", "Score"]
                 ].itertuples(index=False),
-                [t(lang, "mailbox_id"), t(lang, "mailbox_name"), t(lang, "contact_point"), "Score"],
+                [
+                    t(lang, "mailbox_id"),
+                    t(lang, "mailbox_name"),
+                    t(lang, "contact_point"),
+                    t(lang, "score"),
+                ],
             )
         )
     return display.block(*parts)
@@ -130,9 +135,9 @@ def show_plan(step: Step) -> display.HTML:
     rows = [
         (
             p["name"],
-            ", ".join(p["targets"]),
+            ", ".join(t(step.language, f"target_{x.lower()}") for x in p["targets"]),
             p["mailboxes"],
-            " ".join(p["translations"][:12]) + (" …" if len(p["translations"]) > 12 else ""),
+            " ".join(p["translations"]),  # every ID: the plan is typed into the portal
         )
         for p in plan
     ]
@@ -142,9 +147,9 @@ def show_plan(step: Step) -> display.HTML:
             rows,
             [
                 t(step.language, "contact_point"),
-                "Targets",
+                t(step.language, "targets"),
                 t(step.language, "count"),
-                "Postkasse IDs",
+                t(step.language, "postkasser"),
             ],
         ),
     )

@@ -14,7 +14,16 @@ from .core import Step, pending
 
 
 def check_certificate(step: Step) -> dict[str, Any] | None:
-    """Load and check this environment's certificate; returns its facts (None when unreadable)."""
+    """Load and check this environment's certificate; returns its facts (None when unreadable).
+
+    It also prepares install-certificate.ps1 (the runner writes it), so that no display call
+    decides an output."""
+    facts = _check(step)
+    step.results["install_script"] = install_script(step, facts)
+    return facts
+
+
+def _check(step: Step) -> dict[str, Any] | None:
     from ..certificates import check_certificate as do_check
     from ..certificates import load_certificate
     from ..system import check_cvr
@@ -147,22 +156,19 @@ def install_script(step: Step, facts: dict[str, Any] | None) -> str:
 
 def installation_steps(step: Step, facts: dict[str, Any] | None) -> display.HTML:
     """The operations steps, and the PowerShell script the runner writes as install-certificate.ps1."""
+    lang = step.language
     thumb = facts["thumbprint_sha1"] if facts else None
-    step.results["install_script"] = install_script(step, facts)
     servers = (
         ", ".join(f"{s.name} ({s.role})" if s.role else s.name for s in step.env.servers) or "?"
     )
+    accounts = ", ".join(
+        dict.fromkeys(a for s in step.env.servers for a in s.accounts(step.env.service_account))
+    ) or (step.env.service_account or t(lang, "install_no_account"))
     lines = [
-        ("1", f"Servers / servere: {servers}"),
-        (
-            "2",
-            "Import into Cert:\\LocalMachine\\My with a non-exportable private key (install-certificate.ps1)",
-        ),
-        (
-            "3",
-            f"Grant {step.env.service_account or 'the WorkZone service account'} read access to the private key",
-        ),
-        ("4", f"Verify the thumbprint: {thumb or '(unknown until the certificate can be read)'}"),
-        ("5", "Run server-check.ps1 on every server and hand back its JSON (probe_evidence)"),
+        ("1", t(lang, "install_1", servers=servers)),
+        ("2", t(lang, "install_2")),
+        ("3", t(lang, "install_3", accounts=accounts)),
+        ("4", t(lang, "install_4", thumbprint=thumb or t(lang, "install_no_thumbprint"))),
+        ("5", t(lang, "install_5")),
     ]
     return display.block(display.table(lines, ["#", t(step.language, "step")]))

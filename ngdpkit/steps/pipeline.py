@@ -37,10 +37,7 @@ def _run_02(step: Step) -> None:
 
 
 def _run_03(step: Step) -> None:
-    facts = check_certificate(step)
-    from .n03_certificate import install_script
-
-    step.results["install_script"] = install_script(step, facts)
+    check_certificate(step)
 
 
 def _run_04(step: Step) -> None:
