@@ -100,10 +100,11 @@ def load_certificate(path: Path, *, label: str, password: Secret | None) -> Load
                 findings=[
                     F.error(
                         "CERT_FILE_CORRUPT",
-                        f"{label} is damaged: its structure or its encrypted parts do not read back "
-                        f"({len(data)} bytes, SHA-256 {hashlib.sha256(data).hexdigest()[:16]}…); "
-                        "copy it again from the original (the password is not the problem).",
+                        "{label} is damaged: its structure or its encrypted parts do not read back ({count} bytes, SHA-256 {value}…); copy it again from the original (the password is not the problem).",
                         label,
+                        label=label,
+                        count=len(data),
+                        value=hashlib.sha256(data).hexdigest()[:16],
                     )
                 ],
             )
@@ -112,8 +113,10 @@ def load_certificate(path: Path, *, label: str, password: Secret | None) -> Load
             findings=[
                 F.error(
                     "CERT_BAD_PASSWORD",
-                    f"The password in {password.name} does not open {label}.",
+                    "The password in {name} does not open {label}.",
                     label,
+                    name=password.name,
+                    label=label,
                 )
             ],
         )
@@ -126,8 +129,9 @@ def load_certificate(path: Path, *, label: str, password: Secret | None) -> Load
         found.append(
             F.error(
                 "CERT_NO_PRIVATE_KEY",
-                f"{label} holds no private key; NgDP needs the private form (.p12/.pfx with its key).",
+                "{label} holds no private key; NgDP needs the private form (.p12/.pfx with its key).",
                 label,
+                label=label,
             )
         )
     leaf, extra, more = _pick_leaf(certs, key, label, found)
@@ -146,8 +150,9 @@ def _load_public(data: bytes, label: str) -> LoadedCertificate:
     found = [
         F.info(
             "CERT_PUBLIC_ONLY",
-            f"{label} is the public certificate only; the password and private key are not checked here (operations hold the key).",
+            "{label} is the public certificate only; the password and private key are not checked here (operations hold the key).",
             label,
+            label=label,
         )
     ]
     leaf, extra, more = _pick_leaf(certs, None, label, found)
@@ -182,16 +187,22 @@ def _pick_leaf(
             more.append(
                 F.error(
                     "CERT_KEY_MISMATCH",
-                    f"The private key in {label} does not belong to its certificate ({_cn(leaf)}).",
+                    "The private key in {label} does not belong to its certificate ({value}).",
                     label,
+                    label=label,
+                    value=_cn(leaf),
                 )
             )
     if len(leaves) > 1:
         more.append(
             F.info(
                 "CERT_SEVERAL_LEAVES",
-                f"{label} holds {len(leaves)} end-entity certificates; using {_cn(leaf)}{' (the one matching the key)' if key is not None else ''}.",
+                "{label} holds {count} end-entity certificates; using {value}{value2}.",
                 label,
+                label=label,
+                count=len(leaves),
+                value=_cn(leaf),
+                value2=" (the one matching the key)" if key is not None else "",
             )
         )
     extra = [c for c in certs if c is not leaf]
@@ -345,16 +356,19 @@ def check_certificate(
         found.append(
             F.warning(
                 "CERT_CUSTOM_TRUST_ANCHORS",
-                f"Checked against custom trust anchors for {', '.join(anchors.custom_kinds)}, not the real OCES3 roots; this proves nothing about a real OCES3 certificate.",
+                "Checked against custom trust anchors for {values}, not the real OCES3 roots; this proves nothing about a real OCES3 certificate.",
                 "trust_anchors",
+                values=", ".join(anchors.custom_kinds),
             )
         )
     if chain_kind is None:
         found.append(
             F.error(
                 "CERT_CHAIN_INVALID",
-                f"The certificate {_cn(leaf)!r} is not trusted: {reason}.",
+                "The certificate {value!r} is not trusted: {reason}.",
                 label,
+                value=_cn(leaf),
+                reason=reason,
             )
         )
     elif chain_kind != kind:
@@ -377,8 +391,10 @@ def check_certificate(
         found.append(
             F.error(
                 "CERT_OCES2",
-                f"This is an OCES2 certificate ({oces2}); OCES2 ended on {OCES2_END}, order a FOCES3/VOCES3 (OCES3) certificate through MitID Erhverv.",
+                "This is an OCES2 certificate ({oces2}); OCES2 ended on {oces2_end}, order a FOCES3/VOCES3 (OCES3) certificate through MitID Erhverv.",
                 label,
+                oces2=oces2,
+                oces2_end=OCES2_END,
             )
         )
     else:
@@ -402,8 +418,9 @@ def check_certificate(
             found.append(
                 F.error(
                     "CERT_NOT_OCES3",
-                    f"The certificate is not shaped like an OCES3 organisation/system certificate: it lacks {', '.join(missing)}.",
+                    "The certificate is not shaped like an OCES3 organisation/system certificate: it lacks {values}.",
                     label,
+                    values=", ".join(missing),
                 )
             )
 
@@ -412,8 +429,10 @@ def check_certificate(
         found.append(
             F.error(
                 "CERT_CVR_MISMATCH",
-                f"The certificate belongs to CVR {cert_cvr}, not the organisation's CVR {cvr}.",
+                "The certificate belongs to CVR {cert_cvr}, not the organisation's CVR {cvr}.",
                 label,
+                cert_cvr=cert_cvr,
+                cvr=cvr,
             )
         )
 
@@ -422,32 +441,41 @@ def check_certificate(
         found.append(
             F.error(
                 "CERT_EXPIRED",
-                f"The certificate expired on {leaf.not_valid_after_utc:%Y-%m-%d} ({-days} days ago).",
+                "The certificate expired on {not_valid_after_utc:%Y-%m-%d} ({value} days ago).",
                 label,
+                not_valid_after_utc=leaf.not_valid_after_utc,
+                value=-days,
             )
         )
     elif leaf.not_valid_before_utc > now:
         found.append(
             F.error(
                 "CERT_NOT_YET_VALID",
-                f"The certificate is valid only from {leaf.not_valid_before_utc:%Y-%m-%d %H:%M} UTC.",
+                "The certificate is valid only from {not_valid_before_utc:%Y-%m-%d %H:%M} UTC.",
                 label,
+                not_valid_before_utc=leaf.not_valid_before_utc,
             )
         )
     elif days < error_days:
         found.append(
             F.error(
                 "CERT_EXPIRES_SOON",
-                f"The certificate expires on {leaf.not_valid_after_utc:%Y-%m-%d}, in {days} days (under {error_days}).",
+                "The certificate expires on {not_valid_after_utc:%Y-%m-%d}, in {days} days (under {error_days}).",
                 label,
+                not_valid_after_utc=leaf.not_valid_after_utc,
+                days=days,
+                error_days=error_days,
             )
         )
     elif days < warn_days:
         found.append(
             F.warning(
                 "CERT_EXPIRES_SOON",
-                f"The certificate expires on {leaf.not_valid_after_utc:%Y-%m-%d}, in {days} days (under {warn_days}); order its successor now.",
+                "The certificate expires on {not_valid_after_utc:%Y-%m-%d}, in {days} days (under {warn_days}); order its successor now.",
                 label,
+                not_valid_after_utc=leaf.not_valid_after_utc,
+                days=days,
+                warn_days=warn_days,
             )
         )
 
@@ -460,8 +488,9 @@ def check_certificate(
         found.append(
             F.error(
                 "CERT_WEAK_KEY",
-                f"The certificate's key is {key_description(key)}; NgDP needs RSA of at least 2048 bits (OCES3 uses 3072) or EC P-256 or stronger.",
+                "The certificate's key is {value}; NgDP needs RSA of at least 2048 bits (OCES3 uses 3072) or EC P-256 or stronger.",
                 label,
+                value=key_description(key),
             )
         )
     try:
@@ -580,8 +609,9 @@ def inspect(
         found.append(
             F.error(
                 "SECRET_MISSING",
-                f"The environment variable {password_env} is not set.",
+                "The environment variable {password_env} is not set.",
                 password_env,
+                password_env=password_env,
             )
         )
     elif password is None and not loaded.public_only and loaded.leaf is None:

@@ -249,7 +249,7 @@ def check_payload(
         "environment": name,
         "status": status,
         "error": None,
-        "findings": [f.to_dict() for f in F.sort_findings(found)],
+        "findings": [f.to_dict(settings.language) for f in F.sort_findings(found)],
     }, 1 if status == "errors" else 0
 
 
@@ -318,9 +318,9 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def print_findings_table(payload: dict[str, Any]) -> None:
     findings = payload["findings"]
-    counts = {
-        s: sum(1 for f in findings if f["severity"] == s) for s in ("error", "warning", "info")
-    }
+    from .findings import counts as count_severities
+
+    counts = count_severities(findings)
     print(
         f"\n== {payload['environment']}: {payload['status']} ({counts['error']} errors, {counts['warning']} warnings, {counts['info']} info)"
     )

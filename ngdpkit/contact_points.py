@@ -137,9 +137,10 @@ def _parse_translations(
             found.append(
                 F.warning(
                     "CONTACT_POINT_VALUE_INVALID",
-                    f"Postkasse translation {token!r} is not a number or number:subject.",
+                    "Postkasse translation {token!r} is not a number or number:subject.",
                     label,
                     where,
+                    token=token,
                 )
             )
             continue
@@ -160,9 +161,10 @@ def _read_sheet(path: Path, label: str) -> tuple[list[ContactPoint], list[Findin
             found.append(
                 F.error(
                     "CONTACT_POINT_GUID_INVALID",
-                    f"Contact point ID {cells.get('id', '')!r} is not a GUID.",
+                    "Contact point ID {value!r} is not a GUID.",
                     label,
                     where,
+                    value=cells.get("id", ""),
                 )
             )
             continue
@@ -174,9 +176,11 @@ def _read_sheet(path: Path, label: str) -> tuple[list[ContactPoint], list[Findin
                 found.append(
                     F.error(
                         "CONTACT_POINT_VALUE_INVALID",
-                        f"{key.capitalize()} value {cells[key]!r} is not ja/nej/yes/no/x/true/false/1/0.",
+                        "{value} value {value2!r} is not ja/nej/yes/no/x/true/false/1/0.",
                         label,
                         where,
+                        value=key.capitalize(),
+                        value2=cells[key],
                     )
                 )
                 flags[key] = None
@@ -185,9 +189,12 @@ def _read_sheet(path: Path, label: str) -> tuple[list[ContactPoint], list[Findin
             found.append(
                 F.error(
                     "CONTACT_POINT_VISIBILITY_CONFLICT",
-                    f"Contact point {guid} says Hidden={cells['hidden']!r} and Visible={cells['visible']!r}; they contradict.",
+                    "Contact point {guid} says Hidden={hidden!r} and Visible={visible!r}; they contradict.",
                     label,
                     where,
+                    guid=guid,
+                    hidden=cells["hidden"],
+                    visible=cells["visible"],
                 )
             )
         is_visible = (
@@ -234,9 +241,10 @@ def _read_json(path: Path, label: str) -> tuple[list[ContactPoint], list[Finding
             found.append(
                 F.error(
                     "CONTACT_POINT_GUID_INVALID",
-                    f"Entry {i} is not a contact point object.",
+                    "Entry {i} is not a contact point object.",
                     label,
                     where,
+                    i=i,
                 )
             )
             continue
@@ -245,9 +253,10 @@ def _read_json(path: Path, label: str) -> tuple[list[ContactPoint], list[Finding
             found.append(
                 F.error(
                     "CONTACT_POINT_GUID_INVALID",
-                    f"Contact point id {item.get('id')!r} is not a GUID.",
+                    "Contact point id {value!r} is not a GUID.",
                     label,
                     where,
+                    value=item.get("id"),
                 )
             )
             continue
@@ -262,9 +271,11 @@ def _read_json(path: Path, label: str) -> tuple[list[ContactPoint], list[Finding
                 found.append(
                     F.warning(
                         "CONTACT_POINT_VALUE_INVALID",
-                        f"Translation {t!r} of contact point {guid} has no numeric postkasseId.",
+                        "Translation {t!r} of contact point {guid} has no numeric postkasseId.",
                         label,
                         where,
+                        t=t,
+                        guid=guid,
                     )
                 )
         system = item.get("systemId")
@@ -296,9 +307,12 @@ def check_contact_points(
             found.append(
                 F.error(
                     "CONTACT_POINT_DUPLICATE",
-                    f"Contact point {guid} is listed {len(where)} times (at {F.first_of(where)}).",
+                    "Contact point {guid} is listed {count} times (at {value}).",
                     label,
                     where[1],
+                    guid=guid,
+                    count=len(where),
+                    value=F.first_of(where),
                 )
             )
     for p in points:
@@ -306,9 +320,11 @@ def check_contact_points(
             found.append(
                 F.error(
                     "CONTACT_POINT_NO_TARGET",
-                    f"Contact point {p.name!r} ({p.id}) has no target; choose at least one of citizens, companies, authorities.",
+                    "Contact point {name!r} ({id}) has no target; choose at least one of citizens, companies, authorities.",
                     label,
                     p.location,
+                    name=p.name,
+                    id=p.id,
                 )
             )
     if points and not any(p.visible for p in points):
@@ -324,8 +340,9 @@ def check_contact_points(
         found.append(
             F.error(
                 "CONTACT_POINT_NONE_FOR_SYSTEM",
-                f"No contact point is attached to the receiving system {sys_id}; without one, replies go to the organisation's standard mailbox and are not saved on WorkZone cases.",
+                "No contact point is attached to the receiving system {sys_id}; without one, replies go to the organisation's standard mailbox and are not saved on WorkZone cases.",
                 label,
+                sys_id=sys_id,
             )
         )
     return found

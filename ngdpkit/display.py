@@ -113,7 +113,9 @@ def findings_html(
         return para(
             badge("ok", t(_language, "ok")), f"{t(_language, 'findings')}: {t(_language, 'none')}"
         )
-    counts = {s: sum(1 for f in items if f.severity == s) for s in ("error", "warning", "info")}
+    from .findings import counts as count_severities
+
+    counts = count_severities(items)
     head = para(*(badge(s, count(_language, n, s)) for s, n in counts.items() if n))
     from .codes_da import title
 
@@ -121,7 +123,7 @@ def findings_html(
         (
             badge(f.severity),
             fragment("code", f.code),
-            fragment("titled", title(f.code) if _language == "da" else "", f.message),
+            fragment("titled", title(f.code) if _language == "da" else "", f.text(_language)),
             f.source,
             f.location,
         )

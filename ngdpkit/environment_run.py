@@ -215,10 +215,7 @@ class EnvironmentRun:
             if entry["path"] not in seen_inputs:
                 seen_inputs.add(entry["path"])
                 self.trail.append("input_read", **entry)
-        counts = {
-            s: sum(1 for f in data["findings"] if f["severity"] == s)
-            for s in ("error", "warning", "info")
-        }
+        counts = F.counts(data["findings"])
         self.trail.append(
             "step",
             step=name,
@@ -264,7 +261,7 @@ class EnvironmentRun:
         if s2.get("mapping") is not None:
             frame = s2["mapping"]
             mapping_findings = [
-                f.to_dict()
+                f.to_dict(self.settings.language)
                 for f in findings
                 if f.code.startswith(("MAILBOX_", "CONTACT_POINT", "MAPPING_", "CELL_"))
             ]
@@ -422,7 +419,7 @@ class EnvironmentRun:
             "environment": self.env.name,
             "status": status,
             "error": f"{self.crashed} crashed" if self.crashed else None,
-            "findings": [f.to_dict() for f in F.sort_findings(findings)],
+            "findings": [f.to_dict(self.settings.language) for f in F.sort_findings(findings)],
         }
 
     def banners(self, findings: list[Finding]) -> list[str]:
@@ -538,10 +535,7 @@ class EnvironmentRun:
             status = "crashed" if name == self.crashed else data["status"]
             if name == "05_dispatcher_config" and status != "crashed" and blocked:
                 status = "blocked"  # withheld or not ready is never "ok"
-            counts = {
-                s: sum(1 for f in data["findings"] if f["severity"] == s)
-                for s in ("error", "warning", "info")
-            }
+            counts = F.counts(data["findings"])
             steps.append(
                 {
                     "name": name,
@@ -630,8 +624,10 @@ class EnvironmentRun:
             self.extra.append(
                 F.error(
                     "SECRET_LEAK",
-                    f"{self.rel(path)} held the secret {', '.join(names)} and was replaced by a stub.",
+                    "{value} held the secret {values} and was replaced by a stub.",
                     self.rel(path),
+                    value=self.rel(path),
+                    values=", ".join(names),
                 )
             )
         (self.run_dir / "dispatcher-config.json").unlink(missing_ok=True)
@@ -718,9 +714,7 @@ def run_environment(
         r.trail.append(
             "checks_finished",
             status="crashed" if r.crashed else F.status_of(findings),
-            counts={
-                s: sum(1 for f in findings if f.severity == s) for s in ("error", "warning", "info")
-            },
+            counts=F.counts(findings),
         )
         t0 = time.monotonic()
         r.write_outputs()

@@ -6,8 +6,9 @@ turns into a DataFrame for display.
 
 from __future__ import annotations
 
+import string
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .redact import redact
@@ -23,9 +24,13 @@ class Finding:
     Attributes:
         severity: "error", "warning" or "info".
         code: a stable code listed in the README, e.g. ``CERT_EXPIRED``.
-        message: one sentence a consultant understands, with the value at fault.
+        message: one sentence a consultant understands, with the value at fault (English;
+            :meth:`text` gives it in the run's language).
         source: a path relative to the settings file, or a settings key.
         location: ``sheet!row`` or similar; empty when the whole source is meant.
+        template: the English message template (the key of its Danish form in
+            :mod:`ngdpkit.catalogue`); empty for a finding made from a plain sentence.
+        params: the values the message names, already formatted as text.
     """
 
     severity: str
@@ -33,6 +38,8 @@ class Finding:
     message: str
     source: str = ""
     location: str = ""
+    template: str = field(default="", compare=False)
+    params: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         if self.severity not in _RANK:
@@ -44,31 +51,93 @@ class Finding:
             cleaned = redact(value) if isinstance(value, str) else str(value)
             if cleaned != value:
                 object.__setattr__(self, name, cleaned)
+        if self.params:
+            object.__setattr__(self, "params", {k: redact(str(v)) for k, v in self.params.items()})
 
-    def to_dict(self) -> dict[str, str]:
-        return asdict(self)
+    def text(self, language: str = "en") -> str:
+        """The message in ``language`` ("da" or "en"), from the catalogue when it has one."""
+        if language != "da" or not self.template:
+            return self.message
+        from .catalogue import DANISH
+
+        danish = DANISH.get(self.template)
+        if danish is None:
+            return self.message
+        try:
+            return redact(_plain(danish).format(**self.params))
+        except (KeyError, IndexError, ValueError):
+            return self.message
+
+    def to_dict(self, language: str = "en") -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "severity": self.severity,
+            "code": self.code,
+            "message": self.text(language),
+            "source": self.source,
+            "location": self.location,
+            "params": dict(self.params),
+        }
+        if self.template:
+            out["template"] = self.template
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Finding:
+        params = data.get("params")
         return cls(
             severity=data["severity"],
             code=data["code"],
             message=data["message"],
             source=data.get("source", "") or "",
             location=data.get("location", "") or "",
+            template=str(data.get("template") or ""),
+            params=dict(params) if isinstance(params, dict) else {},
         )
 
 
-def error(code: str, message: str, source: str = "", location: str = "") -> Finding:
-    return Finding("error", code, message, source, location)
+def _plain(template: str) -> str:
+    """The template with its conversions and format specs taken out (the parameters are
+    formatted once, at construction, with the English template's specs)."""
+    out = []
+    for literal, name, _spec, _conv in string.Formatter().parse(template):
+        out.append(literal.replace("{", "{{").replace("}", "}}"))
+        if name is not None:
+            out.append("{" + name + "}")
+    return "".join(out)
 
 
-def warning(code: str, message: str, source: str = "", location: str = "") -> Finding:
-    return Finding("warning", code, message, source, location)
+def _make(
+    severity: str, code: str, template: str, source: str, location: str, params: dict[str, Any]
+) -> Finding:
+    if not params:
+        return Finding(severity, code, template, source, location, template=template)
+    formatted: dict[str, Any] = {}
+    for _literal, name, spec, conv in string.Formatter().parse(template):
+        if name is None or name not in params or name in formatted:
+            continue
+        value = params[name]
+        value = repr(value) if conv == "r" else str(value) if conv == "s" else value
+        formatted[name] = format(value, spec or "")
+    try:
+        message = _plain(template).format(**formatted)
+    except (KeyError, IndexError, ValueError):
+        message = template
+    return Finding(severity, code, message, source, location, template=template, params=formatted)
 
 
-def info(code: str, message: str, source: str = "", location: str = "") -> Finding:
-    return Finding("info", code, message, source, location)
+def error(code: str, message: str, source: str = "", location: str = "", **params: Any) -> Finding:
+    """An error: ``message`` is an English template naming ``params`` (``{name}``)."""
+    return _make("error", code, message, source, location, params)
+
+
+def warning(
+    code: str, message: str, source: str = "", location: str = "", **params: Any
+) -> Finding:
+    return _make("warning", code, message, source, location, params)
+
+
+def info(code: str, message: str, source: str = "", location: str = "", **params: Any) -> Finding:
+    return _make("info", code, message, source, location, params)
 
 
 def first_of(items: Iterable[Any], *, limit: int = 5) -> str:
@@ -77,6 +146,16 @@ def first_of(items: Iterable[Any], *, limit: int = 5) -> str:
     seen = [str(x) for x in items]
     head = ", ".join(seen[:limit])
     return head if len(seen) <= limit else f"{head} and {len(seen) - limit} more"
+
+
+def counts(findings: Iterable[Finding | dict[str, Any]]) -> dict[str, int]:
+    """How many errors, warnings and infos (findings or their JSON form)."""
+    out = dict.fromkeys(SEVERITIES, 0)
+    for f in findings:
+        severity = f["severity"] if isinstance(f, dict) else f.severity
+        if severity in out:
+            out[severity] += 1
+    return out
 
 
 def status_of(findings: Iterable[Finding]) -> str:

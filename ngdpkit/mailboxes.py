@@ -119,18 +119,22 @@ def read_mailbox_export(
         found.append(
             F.info(
                 "MAILBOX_SHEET_USED",
-                f"Read sheet {table.sheet!r} (header in row {table.header_row}) of {table.sheet_count} sheet(s).",
+                "Read sheet {sheet!r} (header in row {header_row}) of {sheet_count} sheet(s).",
                 label,
                 table.sheet,
+                sheet=table.sheet,
+                header_row=table.header_row,
+                sheet_count=table.sheet_count,
             )
         )
     if table.blank_rows:
         found.append(
             F.info(
                 "MAILBOX_ROWS_BLANK",
-                f"Skipped {table.blank_rows} blank row(s) between the mailboxes.",
+                "Skipped {blank_rows} blank row(s) between the mailboxes.",
                 label,
                 table.sheet,
+                blank_rows=table.blank_rows,
             )
         )
     has_guid_col = "ngdp_guid" in table.columns
@@ -152,9 +156,10 @@ def read_mailbox_export(
             found.append(
                 F.error(
                     "CELL_FORMULA_NO_VALUE",
-                    f"The {name.replace('_', ' ')} cell holds a formula with no saved value; open the workbook in Excel, save it, and run again.",
+                    "The {value} cell holds a formula with no saved value; open the workbook in Excel, save it, and run again.",
                     label,
                     where(row),
+                    value=name.replace("_", " "),
                 )
             )
     formula_rows = {row for row, name in formula if name == "mailbox_id"}
@@ -171,9 +176,10 @@ def read_mailbox_export(
         found.append(
             F.error(
                 "MAILBOX_ID_INVALID",
-                f"Mailbox ID {value} has more than 15 digits and was stored as a number, so Excel has already lost digits; re-export it as text.",
+                "Mailbox ID {value} has more than 15 digits and was stored as a number, so Excel has already lost digits; re-export it as text.",
                 label,
                 where(row),
+                value=value,
             )
         )
     non_digit = (ids != "") & ~lost & ~ids.str.fullmatch(r"\d+")
@@ -181,9 +187,10 @@ def read_mailbox_export(
         found.append(
             F.warning(
                 "MAILBOX_ID_INVALID",
-                f"Mailbox ID {value!r} is not all digits; e-Boks mailbox IDs are numbers.",
+                "Mailbox ID {value!r} is not all digits; e-Boks mailbox IDs are numbers.",
                 label,
                 where(row),
+                value=value,
             )
         )
     found += zero_lost(df, ids, label, where)
@@ -192,7 +199,11 @@ def read_mailbox_export(
     for row, value in df.loc[bad_subj, ["row", "subject_id"]].itertuples(index=False):
         found.append(
             F.warning(
-                "MAILBOX_ID_INVALID", f"Subject ID {value!r} is not all digits.", label, where(row)
+                "MAILBOX_ID_INVALID",
+                "Subject ID {value!r} is not all digits.",
+                label,
+                where(row),
+                value=value,
             )
         )
     keyed = df[ids != ""]
@@ -204,9 +215,12 @@ def read_mailbox_export(
             found.append(
                 F.error(
                     "MAILBOX_ID_DUPLICATE",
-                    f"Mailbox ID {label_id} appears {len(rows)} times (rows {F.first_of(rows)}).",
+                    "Mailbox ID {label_id} appears {count} times (rows {value}).",
                     label,
                     where(rows[0]),
+                    label_id=label_id,
+                    count=len(rows),
+                    value=F.first_of(rows),
                 )
             )
     names_blank = (df["mailbox_name"] == "") & ~df["row"].isin(
@@ -216,9 +230,10 @@ def read_mailbox_export(
         found.append(
             F.warning(
                 "MAILBOX_NAME_BLANK",
-                f"Mailbox {value or '(no ID)'} has no name.",
+                "Mailbox {value} has no name.",
                 label,
                 where(row),
+                value=value or "(no ID)",
             )
         )
     df = df.reset_index(drop=True)
@@ -258,10 +273,13 @@ def zero_lost(df: Any, ids: Any, label: str, where: Any) -> list[Finding]:
     return [
         F.warning(
             "MAILBOX_ID_ZERO_LOST",
-            f"Mailbox ID {value} has {len(value)} digits where this export's IDs have {usual}; "
-            f"if Excel dropped a leading zero it should read {value.zfill(usual)}.",
+            "Mailbox ID {value} has {count} digits where this export's IDs have {usual}; if Excel dropped a leading zero it should read {value2}.",
             label,
             where(df.at[i, "row"]),
+            value=value,
+            count=len(value),
+            usual=usual,
+            value2=value.zfill(usual),
         )
         for i, value in short.items()
     ]

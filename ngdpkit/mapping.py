@@ -88,9 +88,10 @@ def read_mapping_file(path: Path, *, label: str) -> MappingFile:
         found.append(
             F.error(
                 "CONTACT_POINT_GUID_INVALID",
-                f"NgDP Guid {value!r} is neither a GUID nor 'udgår'/'retire'.",
+                "NgDP Guid {value!r} is neither a GUID nor 'udgår'/'retire'.",
                 label,
                 table.where(row),
+                value=value,
             )
         )
     out = pd.DataFrame(
@@ -112,9 +113,13 @@ def read_mapping_file(path: Path, *, label: str) -> MappingFile:
             found.append(
                 F.warning(
                     "MAPPING_CONFLICT",
-                    f"Mailbox {mid}{':' + sid if sid else ''} is mapped more than once in the mapping file (rows {rows}) to {F.first_of(values, limit=3)}; the first row is used.",
+                    "Mailbox {mid}{value} is mapped more than once in the mapping file (rows {rows}) to {value2}; the first row is used.",
                     label,
                     table.where(int(group["row"].iloc[0])),
+                    mid=mid,
+                    value=":" + sid if sid else "",
+                    rows=rows,
+                    value2=F.first_of(values, limit=3),
                 )
             )
     out = out.drop_duplicates(["mailbox_id", "subject_id"], keep="first")
@@ -187,9 +192,10 @@ def map_mailboxes(
             found.append(
                 F.error(
                     "CONTACT_POINT_GUID_INVALID",
-                    f"NgDP Guid {value!r} in the export is not a GUID.",
+                    "NgDP Guid {value!r} in the export is not a GUID.",
                     export_label,
                     at(row),
+                    value=value,
                 )
             )
         candidates.append(
@@ -228,9 +234,11 @@ def map_mailboxes(
                 found.append(
                     F.warning(
                         "MAPPING_CONFLICT",
-                        f"Postkasse {row['mailbox_id']} has subjects that point at different contact points ({', '.join(guids)}); map it in the mapping file.",
+                        "Postkasse {mailbox_id} has subjects that point at different contact points ({values}); map it in the mapping file.",
                         export_label,
                         at(row["row"]),
+                        mailbox_id=row["mailbox_id"],
+                        values=", ".join(guids),
                     )
                 )
             tr = tr[~tr["_i"].isin(ambiguous)]
@@ -251,9 +259,14 @@ def map_mailboxes(
             found.append(
                 F.warning(
                     "MAPPING_CONFLICT",
-                    f"Mailbox {row['mailbox_id']}: the {row['source']} says {decided_value[i]} but the {c.at[i, 'src']} says {c.at[i, 'cand']}; the {row['source']} is used.",
+                    "Mailbox {mailbox_id}: the {source_} says {value} but the {value2} says {value3}; the {source_} is used.",
                     export_label,
                     at(row["row"]),
+                    mailbox_id=row["mailbox_id"],
+                    source_=row["source"],
+                    value=decided_value[i],
+                    value2=c.at[i, "src"],
+                    value3=c.at[i, "cand"],
                 )
             )
         take = c.index[undecided.to_numpy()]
@@ -279,18 +292,22 @@ def map_mailboxes(
             found.append(
                 F.error(
                     "CONTACT_POINT_UNKNOWN",
-                    f"Mailbox {mid} is mapped (by the {src}) to {guid}, which is not one of this environment's contact points.",
+                    "Mailbox {mid} is mapped (by the {src}) to {guid}, which is not one of this environment's contact points.",
                     export_label,
                     at(row),
+                    mid=mid,
+                    src=src,
+                    guid=guid,
                 )
             )
     for row, mid in mb.loc[retired, ["row", "mailbox_id"]].itertuples(index=False):
         found.append(
             F.info(
                 "MAILBOX_RETIRED",
-                f"Mailbox {mid} is marked udgår/retire and is not migrated.",
+                "Mailbox {mid} is marked udgår/retire and is not migrated.",
                 export_label,
                 at(row),
+                mid=mid,
             )
         )
     nothing_to_map_with = (
@@ -303,9 +320,11 @@ def map_mailboxes(
             found.append(
                 F.error(
                     "MAILBOX_UNMAPPED",
-                    f"Mailbox {mid} ({name}) has no contact point GUID.",
+                    "Mailbox {mid} ({name}) has no contact point GUID.",
                     export_label,
                     at(row),
+                    mid=mid,
+                    name=name,
                 )
             )
 
@@ -315,8 +334,9 @@ def map_mailboxes(
         found.append(
             F.error(
                 "CONTACT_POINT_GUID_INVALID",
-                f"default_contact_point {default_contact_point!r} is not a GUID.",
+                "default_contact_point {default_contact_point!r} is not a GUID.",
                 "default_contact_point",
+                default_contact_point=default_contact_point,
             )
         )
     if contact_points is not None:
@@ -327,8 +347,9 @@ def map_mailboxes(
                 found.append(
                     F.error(
                         "DEFAULT_CONTACT_POINT_UNKNOWN",
-                        f"default_contact_point {default} is not one of this environment's contact points.",
+                        "default_contact_point {default} is not one of this environment's contact points.",
                         "default_contact_point",
+                        default=default,
                     )
                 )
         for p in contact_points:
@@ -336,9 +357,11 @@ def map_mailboxes(
                 found.append(
                     F.info(
                         "CONTACT_POINT_UNUSED",
-                        f"Contact point {p.name!r} ({p.id}) has no mailbox mapped to it.",
+                        "Contact point {name!r} ({id}) has no mailbox mapped to it.",
                         contact_points_label,
                         p.location,
+                        name=p.name,
+                        id=p.id,
                     )
                 )
                 continue
@@ -346,18 +369,24 @@ def map_mailboxes(
                 found.append(
                     F.error(
                         "CONTACT_POINT_INACTIVE",
-                        f"Contact point {p.name!r} ({p.id}) is used but not active.",
+                        "Contact point {name!r} ({id}) is used but not active.",
                         contact_points_label,
                         p.location,
+                        name=p.name,
+                        id=p.id,
                     )
                 )
             if sys_id and p.system_id and p.system_id != sys_id:
                 found.append(
                     F.error(
                         "CONTACT_POINT_WRONG_SYSTEM",
-                        f"Contact point {p.name!r} ({p.id}) is used but delivers to system {p.system_id}, not this environment's {sys_id}.",
+                        "Contact point {name!r} ({id}) is used but delivers to system {system_id}, not this environment's {sys_id}.",
                         contact_points_label,
                         p.location,
+                        name=p.name,
+                        id=p.id,
+                        system_id=p.system_id,
+                        sys_id=sys_id,
                     )
                 )
 

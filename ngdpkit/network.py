@@ -231,6 +231,22 @@ def firewall_csv_rows(rows: list[dict[str, Any]]) -> list[list[Any]]:
     return [[firewall_word("en", r.get(c, "")) for c in FIREWALL_COLUMNS] for r in rows]
 
 
+PORTAL_NOTES = {
+    "en": (
+        "KMD recommends REST_PULL; REST_PUSH works but needs the Push Service reachable from the Internet.",
+        "NgDP deactivates a push receiver after 7 days of failed delivery.",
+        "After saving, note the system ID and the authorization header; the header is a secret: store it in the CI secret store or the secrets file, never in the settings.",
+        "receipt_format MEMO is ngdpkit's suggestion for WorkZone (inferred); the portal also offers DP and DP2.",
+    ),
+    "da": (
+        "KMD anbefaler REST_PULL; REST_PUSH virker også, men kræver at Push Service kan nås fra internettet.",
+        "NgDP deaktiverer en push-modtager efter 7 dages mislykket levering.",
+        "Notér system-ID og autorisationsheader efter at have gemt; headeren er en hemmelighed: gem den i CI's hemmelighedslager eller i secrets-filen, aldrig i indstillingerne.",
+        "Kvitteringsformatet MEMO er ngdpkits forslag til WorkZone (udledt); portalen tilbyder også DP og DP2.",
+    ),
+}
+
+
 def portal_registration(
     env: Environment,
     *,
@@ -269,12 +285,7 @@ def portal_registration(
             "system_id": env.system_id,
         },
         "contact_points": points,
-        "notes": [
-            "KMD recommends REST_PULL; REST_PUSH works but needs the Push Service reachable from the Internet.",
-            "NgDP deactivates a push receiver after 7 days of failed delivery.",
-            "After saving, note the system ID and the authorization header; the header is a secret: store it in the CI secret store or the secrets file, never in the settings.",
-            "receipt_format MEMO is ngdpkit's suggestion for WorkZone (inferred); the portal also offers DP and DP2.",
-        ],
+        "notes": list(PORTAL_NOTES["en"]),
     }
 
 

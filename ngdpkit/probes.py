@@ -145,9 +145,12 @@ def run_probe(
         return [
             F.error(
                 "NET_DNS_FAILED",
-                f"{host} does not resolve {ran} ({one_line(str(exc))}).",
+                "{host} does not resolve {ran} ({reason}).",
                 source,
                 probe.name,
+                host=host,
+                ran=ran,
+                reason=one_line(str(exc)),
             )
         ]
     unexpected = [a for a in addresses if probe.expected_ips and a not in probe.expected_ips]
@@ -155,18 +158,23 @@ def run_probe(
         found.append(
             F.warning(
                 "NET_IP_UNEXPECTED",
-                f"{host} resolves {ran} to {', '.join(unexpected)}, not among the published {', '.join(probe.expected_ips)}; the firewall rules may need updating.",
+                "{host} resolves {ran} to {values}, not among the published {values2}; the firewall rules may need updating.",
                 source,
                 probe.name,
+                host=host,
+                ran=ran,
+                values=", ".join(unexpected),
+                values2=", ".join(probe.expected_ips),
             )
         )
     if probe.kind == "ngdp" and parts.scheme != "https":
         return found + [  # NGDP_API_URL_NOT_HTTPS is the settings check's to report
             F.info(
                 "NET_SKIPPED",
-                f"{probe.url} was not probed: it is not https, and nothing is sent to NgDP in clear text.",
+                "{url} was not probed: it is not https, and nothing is sent to NgDP in clear text.",
                 source,
                 probe.name,
+                url=probe.url,
             )
         ]
     if probe.kind == "tcp":
@@ -184,9 +192,12 @@ def run_probe(
         return found + [
             F.error(
                 "NET_UNREACHABLE",
-                f"{probe.url} did not answer within {timeout:g} s {ran}.",
+                "{url} did not answer within {timeout:g} s {ran}.",
                 source,
                 probe.name,
+                url=probe.url,
+                timeout=timeout,
+                ran=ran,
             )
         ]
     except (httpx.HTTPError, OSError, ssl.SSLError) as exc:
@@ -194,17 +205,24 @@ def run_probe(
             return found + [
                 F.error(
                     "NET_TLS_INVALID",
-                    f"{probe.url}: the TLS connection is not valid {ran}: {_tls_reason(exc)}.",
+                    "{url}: the TLS connection is not valid {ran}: {value}.",
                     source,
                     probe.name,
+                    url=probe.url,
+                    ran=ran,
+                    value=_tls_reason(exc),
                 )
             ]
         return found + [
             F.error(
                 "NET_UNREACHABLE",
-                f"{probe.url} cannot be reached {ran} ({type(exc).__name__}: {one_line(str(exc))[:160]}).",
+                "{url} cannot be reached {ran} ({value}: {reason}).",
                 source,
                 probe.name,
+                url=probe.url,
+                ran=ran,
+                value=type(exc).__name__,
+                reason=one_line(str(exc))[:160],
             )
         ]
     status = response.status_code
@@ -212,18 +230,25 @@ def run_probe(
         return found + [
             F.error(
                 "NET_REDIRECT",
-                f"{probe.url} answered {status} (a redirect to {one_line(response.headers.get('location', '?'))[:120]}) {ran}; redirects are never followed.",
+                "{url} answered {status} (a redirect to {reason}) {ran}; redirects are never followed.",
                 source,
                 probe.name,
+                url=probe.url,
+                status=status,
+                reason=one_line(response.headers.get("location", "?"))[:120],
+                ran=ran,
             )
         ]
     if probe.kind == "ngdp" and status in (401, 403):
         found.append(
             F.error(
                 "NET_HTTP_REFUSED",
-                f"Reached NgDP at {probe.url} {ran}, but it answered {status}: the system, the certificate or this machine's IP is not accepted.",
+                "Reached NgDP at {url} {ran}, but it answered {status}: the system, the certificate or this machine's IP is not accepted.",
                 source,
                 probe.name,
+                url=probe.url,
+                ran=ran,
+                status=status,
             )
         )
     elif probe.kind == "push":
@@ -231,18 +256,24 @@ def run_probe(
             found.append(
                 F.warning(
                     "NET_PUSH_UNPROTECTED",
-                    f"The push endpoint {probe.url} answered {status} to a request without authorization {ran} (inferred: it should refuse with 401/403).",
+                    "The push endpoint {url} answered {status} to a request without authorization {ran} (inferred: it should refuse with 401/403).",
                     source,
                     probe.name,
+                    url=probe.url,
+                    status=status,
+                    ran=ran,
                 )
             )
         elif status in (404, 405):
             found.append(
                 F.info(
                     "NET_PUSH_NOT_JUDGED",
-                    f"The push endpoint {probe.url} is reachable {ran} but answered {status}; whether it is protected cannot be judged (inferred).",
+                    "The push endpoint {url} is reachable {ran} but answered {status}; whether it is protected cannot be judged (inferred).",
                     source,
                     probe.name,
+                    url=probe.url,
+                    ran=ran,
+                    status=status,
                 )
             )
     return found
@@ -262,17 +293,24 @@ def _tcp_only(
         return [
             F.info(
                 "NET_SKIPPED",
-                f"{host}:{port} is reachable {ran}; the API call itself was not made, because every request to NgDP must present the environment's certificate and its private key is not available here.",
+                "{host}:{port} is reachable {ran}; the API call itself was not made, because every request to NgDP must present the environment's certificate and its private key is not available here.",
                 source,
                 probe.name,
+                host=host,
+                port=port,
+                ran=ran,
             )
         ]
     return [
         F.error(
             "NET_UNREACHABLE",
-            f"{host}:{port} cannot be reached {ran} (TCP, {', '.join(addresses) or 'no address'}).",
+            "{host}:{port} cannot be reached {ran} (TCP, {values}).",
             source,
             probe.name,
+            host=host,
+            port=port,
+            ran=ran,
+            values=", ".join(addresses) or "no address",
         )
     ]
 
@@ -315,9 +353,12 @@ def run_probes(
             out = [
                 F.error(
                     "NET_UNREACHABLE",
-                    f"{probe.url}: the probe failed ({type(exc).__name__}: {one_line(str(exc))[:160]}).",
+                    "{url}: the probe failed ({value}: {reason}).",
                     source,
                     probe.name,
+                    url=probe.url,
+                    value=type(exc).__name__,
+                    reason=one_line(str(exc))[:160],
                 )
             ]
         with done:
@@ -350,9 +391,12 @@ def run_probes(
             found.append(
                 F.error(
                     "NET_UNREACHABLE",
-                    f"{probe.url} gave no answer within the overall limit of {total:g} s {where_ran()}.",
+                    "{url} gave no answer within the overall limit of {total:g} s {value}.",
                     source,
                     probe.name,
+                    url=probe.url,
+                    total=total,
+                    value=where_ran(),
                 )
             )
     return found

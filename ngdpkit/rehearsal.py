@@ -58,7 +58,7 @@ class Acceptance:
             }
         )
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, language: str = "en") -> dict[str, Any]:
         return {
             "environment": self.environment,
             "against": self.against,
@@ -66,7 +66,7 @@ class Acceptance:
             "steps": self.steps,
             "memo_uuid": self.memo_uuid,
             "reply_uuid": self.reply_uuid,
-            "findings": [f.to_dict() for f in F.sort_findings(self.findings)],
+            "findings": [f.to_dict(language) for f in F.sort_findings(self.findings)],
         }
 
 
@@ -100,8 +100,10 @@ def _load_identity(settings: Settings, env: Environment, found: list[Finding]) -
         found.append(
             F.error(
                 "SECRET_MISSING",
-                f"No password for {settings.rel(env.certificate)} (variable {env.certificate_password_env}).",
+                "No password for {value} (variable {certificate_password_env}).",
                 f"environments.{env.name}.certificate_password_env",
+                value=settings.rel(env.certificate),
+                certificate_password_env=env.certificate_password_env,
             )
         )
         return None
@@ -136,8 +138,9 @@ def _authorization(
         found.append(
             F.error(
                 "SECRET_MISSING",
-                f"No authorization header (variable {env.authorization_env or 'authorization_env not set'}); NgDP needs it.",
+                "No authorization header (variable {value}); NgDP needs it.",
                 f"environments.{env.name}.authorization_env",
+                value=env.authorization_env or "authorization_env not set",
             )
         )
         return None, None
@@ -180,8 +183,9 @@ def run_flow(
             found.append(
                 F.error(
                     f"PENDING_{key.upper()}",
-                    f"A rehearsal needs {key}.",
+                    "A rehearsal needs {key}.",
                     f"environments.{env.name}.{key}",
+                    key=key,
                 )
             )
     if not reh.recipient_id:
@@ -196,8 +200,9 @@ def run_flow(
         found.append(
             F.error(
                 "REHEARSAL_RECIPIENT_INVALID",
-                f"[rehearsal] recipient_id_type {reh.recipient_id_type!r} must be CPR or CVR.",
+                "[rehearsal] recipient_id_type {recipient_id_type!r} must be CPR or CVR.",
                 "rehearsal.recipient_id_type",
+                recipient_id_type=reh.recipient_id_type,
             )
         )
     identity = _load_identity(settings, env, found)
@@ -227,9 +232,10 @@ def run_flow(
         found.append(
             F.error(
                 "MEMO_INVALID",
-                f"The test letter is not a valid MeMo: {reason}.",
+                "The test letter is not a valid MeMo: {reason}.",
                 "memo",
                 letter.uuid,
+                reason=reason,
             )
         )
         return acc
@@ -275,9 +281,10 @@ def run_flow(
                 found.append(
                     F.error(
                         "NGDP_API_URL_NOT_HTTPS",
-                        f"ngdp_api_url {base} is not https: nothing was sent, since the authorization header would travel in clear text.",
+                        "ngdp_api_url {base} is not https: nothing was sent, since the authorization header would travel in clear text.",
                         f"environments.{env.name}.ngdp_api_url",
                         "send",
+                        base=base,
                     )
                 )
                 return acc
@@ -309,9 +316,10 @@ def run_flow(
             found.append(
                 F.error(
                     "REHEARSAL_SEND_REFUSED",
-                    f"The letter could not be sent: the TLS connection or the request failed ({detail}).",
+                    "The letter could not be sent: the TLS connection or the request failed ({detail}).",
                     base,
                     "send",
+                    detail=detail,
                 )
             )
             return acc
@@ -320,9 +328,12 @@ def run_flow(
             found.append(
                 F.error(
                     "NET_REDIRECT",
-                    f"{base} answered {r.status_code}, a redirect to {one_line(r.headers.get('location', '?'))[:120]}; redirects are never followed.",
+                    "{base} answered {status_code}, a redirect to {reason}; redirects are never followed.",
                     base,
                     "send",
+                    base=base,
+                    status_code=r.status_code,
+                    reason=one_line(r.headers.get("location", "?"))[:120],
                 )
             )
             return acc
@@ -332,9 +343,11 @@ def run_flow(
             found.append(
                 F.error(
                     "REHEARSAL_SEND_REFUSED",
-                    f"NgDP refused the letter with HTTP {r.status_code}: {detail}.",
+                    "NgDP refused the letter with HTTP {status_code}: {detail}.",
                     base,
                     "send",
+                    status_code=r.status_code,
+                    detail=detail,
                 )
             )
             return acc
@@ -359,9 +372,11 @@ def run_flow(
             found.append(
                 F.error(
                     "REHEARSAL_NO_RECEIPT",
-                    f"The answer to the letter is not a RECEIVED receipt for {letter.uuid}: {json.dumps(receipt)[:160]}.",
+                    "The answer to the letter is not a RECEIVED receipt for {uuid}: {value}.",
                     base,
                     "receipt",
+                    uuid=letter.uuid,
+                    value=json.dumps(receipt)[:160],
                 )
             )
 
@@ -393,9 +408,11 @@ def run_flow(
             found.append(
                 F.error(
                     "REHEARSAL_NO_REPLY",
-                    f"No reply to {letter.uuid} arrived within {reh.timeout_s} s.",
+                    "No reply to {uuid} arrived within {timeout_s} s.",
                     base,
                     "reply",
+                    uuid=letter.uuid,
+                    timeout_s=reh.timeout_s,
                 )
             )
             return acc
@@ -410,9 +427,10 @@ def run_flow(
             found.append(
                 F.error(
                     "MEMO_INVALID",
-                    f"The reply is not a valid MeMo: {reason}.",
+                    "The reply is not a valid MeMo: {reason}.",
                     "reply",
                     fields["uuid"],
+                    reason=reason,
                 )
             )
         if fields["reply_to"] != letter.uuid:
@@ -429,9 +447,10 @@ def run_flow(
             found.append(
                 F.error(
                     "REHEARSAL_REPLY_MISMATCH",
-                    "The reply does not match the letter: " + "; ".join(problems) + ".",
+                    "The reply does not match the letter: {values}.",
                     "reply",
                     fields["uuid"],
+                    values="; ".join(problems),
                 )
             )
             acc.step("reply matches", "failed", t0, "; ".join(problems))
@@ -466,9 +485,11 @@ def run_flow(
                 found.append(
                     F.error(
                         "REHEARSAL_NO_RECEIPT",
-                        f"The push receipt endpoint received no receipt for {letter.uuid} within {reh.timeout_s} s.",
+                        "The push receipt endpoint received no receipt for {uuid} within {timeout_s} s.",
                         "push receipt endpoint",
                         "receipt",
+                        uuid=letter.uuid,
+                        timeout_s=reh.timeout_s,
                     )
                 )
     return acc
@@ -616,7 +637,7 @@ def rehearse(
         atomic_write(run_dir / "memo" / f"sent-{acc.memo_uuid}.xml", acc.sent_xml)
     if acc.reply_xml is not None:
         atomic_write(run_dir / "memo" / f"reply-{acc.reply_uuid}.xml", acc.reply_xml)
-    write_json(run_dir / "acceptance.json", acc.to_json())
+    write_json(run_dir / "acceptance.json", acc.to_json(settings.language))
 
     def render(anchor: str) -> None:
         atomic_write(
@@ -628,12 +649,14 @@ def rehearse(
         acc.findings += [
             F.error(
                 "SECRET_LEAK",
-                f"{settings.rel(path)} held the secret {', '.join(names)} and was replaced by a stub.",
+                "{value} held the secret {values} and was replaced by a stub.",
                 settings.rel(path),
+                value=settings.rel(path),
+                values=", ".join(names),
             )
             for path, names in leaks
         ]
-        write_json(run_dir / "acceptance.json", acc.to_json())
+        write_json(run_dir / "acceptance.json", acc.to_json(settings.language))
 
     def result() -> tuple[int, str]:
         return (1 if acc.status == "errors" else 0), acc.status

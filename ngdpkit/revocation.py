@@ -151,8 +151,8 @@ def check_revocation(
 
     from .redact import one_line
 
-    def unavailable(why: str) -> list[Finding]:
-        return [F.warning("CERT_OCSP_UNAVAILABLE", why, label, "OCSP")]
+    def unavailable(template: str, **params: Any) -> list[Finding]:
+        return [F.warning("CERT_OCSP_UNAVAILABLE", template, label, "OCSP", **params)]
 
     url = ocsp_url(leaf)
     if not url:
@@ -178,13 +178,17 @@ def check_revocation(
         response = ocsp.load_der_ocsp_response(reply.content)
     except (httpx.HTTPError, OSError, ValueError) as exc:
         return unavailable(
-            f"The OCSP responder {url} gave no usable answer ({type(exc).__name__}: "
-            f"{one_line(str(exc))[:120]}); revocation is not known."
+            "The OCSP responder {url} gave no usable answer ({value}: {reason}); revocation is not known.",
+            url=url,
+            value=type(exc).__name__,
+            reason=one_line(str(exc))[:120],
         )
     why = answer_problem(response, leaf, issuer, now or dt.datetime.now(dt.UTC))
     if why:
         return unavailable(
-            f"The OCSP answer from {url} is ignored: {why}; revocation is not known."
+            "The OCSP answer from {url} is ignored: {why}; revocation is not known.",
+            url=url,
+            why=why,
         )
     single = our_answer(response, leaf, issuer)
     if single.certificate_status == ocsp.OCSPCertStatus.REVOKED:
@@ -192,11 +196,13 @@ def check_revocation(
         return [
             F.error(
                 "CERT_REVOKED",
-                f"The certificate was revoked{f' on {when:%Y-%m-%d}' if when else ''} (OCSP {url}).",
+                "The certificate was revoked{value} (OCSP {url}).",
                 label,
                 "OCSP",
+                value=f" {when:%Y-%m-%d}" if when else "",
+                url=url,
             )
         ]
     if single.certificate_status == ocsp.OCSPCertStatus.UNKNOWN:
-        return unavailable(f"The OCSP responder {url} does not know the certificate.")
+        return unavailable("The OCSP responder {url} does not know the certificate.", url=url)
     return []

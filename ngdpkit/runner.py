@@ -90,6 +90,7 @@ def collect_secrets(
     settings: Settings, names: list[str], *, prompt: bool
 ) -> dict[str, dict[str, str]]:
     """Per environment, variable name -> value, asked on the terminal only when nothing else has it."""
+    from .certificates import PUBLIC_SUFFIXES
     from .secrets import resolve
 
     out: dict[str, dict[str, str]] = {}
@@ -103,8 +104,7 @@ def collect_secrets(
             if not var:
                 continue
             if var == env.certificate_password_env and (
-                env.certificate is None
-                or env.certificate.suffix.lower() in (".pem", ".cer", ".crt", ".der")
+                env.certificate is None or env.certificate.suffix.lower() in PUBLIC_SUFFIXES
             ):
                 continue
             secret = resolve(var, secrets_file=settings.secrets_file, prompt=prompt, label=label)
@@ -144,16 +144,18 @@ def reuse_findings(settings: Settings, secrets: dict[str, dict[str, str]]) -> li
             found.append(
                 F.error(
                     "CERT_REUSED_ACROSS_ENVIRONMENTS",
-                    f"The same certificate is used in {' and '.join(names)}; each environment must have its own.",
+                    "The same certificate is used in {values}; each environment must have its own.",
                     "certificate",
+                    values=" and ".join(names),
                 )
             )
     if unread and len(settings.environments) > 1:
         found.append(
             F.info(
                 "CERT_REUSE_NOT_CHECKED",
-                f"Whether a certificate is reused across environments was not checked: the certificate of {', '.join(unread)} could not be read here.",
+                "Whether a certificate is reused across environments was not checked: the certificate of {values} could not be read here.",
                 "certificate",
+                values=", ".join(unread),
             )
         )
     return found

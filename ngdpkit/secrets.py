@@ -183,16 +183,19 @@ def quality_findings(secret: Secret, key: str) -> list[Finding]:
         found.append(
             F.warning(
                 "SECRET_WHITESPACE",
-                f"The value of {secret.name} had surrounding whitespace (a trailing newline from a file or a paste); it was removed before use.",
+                "The value of {name} had surrounding whitespace (a trailing newline from a file or a paste); it was removed before use.",
                 key,
+                name=secret.name,
             )
         )
     if len(secret.reveal()) < SHORT_SECRET:
         found.append(
             F.warning(
                 "SECRET_TOO_SHORT",
-                f"The value of {secret.name} is under {SHORT_SECRET} characters; the leak scan matches it as a whole token only.",
+                "The value of {name} is under {short_secret} characters; the leak scan matches it as a whole token only.",
                 key,
+                name=secret.name,
+                short_secret=SHORT_SECRET,
             )
         )
     return found

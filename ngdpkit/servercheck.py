@@ -186,9 +186,12 @@ def read_evidence(
         found.append(
             F.warning(
                 "PROBE_EVIDENCE_OTHER_ENVIRONMENT",
-                f"The evidence {at} was taken for environment {data.get('environment')!r}, not {environment!r}.",
+                "The evidence {at} was taken for environment {value!r}, not {environment!r}.",
                 label,
                 server,
+                at=at,
+                value=data.get("environment"),
+                environment=environment,
             )
         )
     checks = data.get("checks") or []
@@ -202,10 +205,10 @@ def read_evidence(
             found.append(
                 F.info(
                     "NET_AUTH_NOT_TESTED",
-                    f"{at}: NgDP accepted the connection and the certificate but answered 401: "
-                    "the script ran without the authorization header, so the header was not tested.",
+                    "{at}: NgDP accepted the connection and the certificate but answered 401: the script ran without the authorization header, so the header was not tested.",
                     label,
                     server,
+                    at=at,
                 )
             )
             continue
@@ -214,14 +217,31 @@ def read_evidence(
         detail = check.get("detail", "")
         status = check.get("status")
         if kind == "https" and status in (401, 403):
-            msg = f"{at}: reached NgDP ({target}) but it answered {status}: the system, the certificate or the server's IP is not accepted."
+            msg = "{at}: reached NgDP ({target}) but it answered {status}: the system, the certificate or the server's IP is not accepted."
         elif kind == "https":
-            msg = f"{at}: the NgDP API call to {target} failed ({detail})."
+            msg = "{at}: the NgDP API call to {target} failed ({detail})."
         elif kind in ("key", "certificate", "key_access", "chain"):
-            msg = f"{at}: {kind.replace('_', ' ')} check failed for {target}: {detail}."
+            msg = "{at}: {what} check failed for {target}: {detail}."
         else:
-            msg = f"{at}: {kind.upper()} check of {target} failed: {detail}."
-        found.append(F.error(code, msg, label, server))
+            msg = "{at}: {what} check of {target} failed: {detail}."
+        what = (
+            kind.replace("_", " ")
+            if kind in ("key", "certificate", "key_access", "chain")
+            else kind.upper()
+        )
+        found.append(
+            F.error(
+                code,
+                msg,
+                label,
+                server,
+                at=at,
+                target=target,
+                status=status,
+                detail=detail,
+                what=what,
+            )
+        )
     egress = data.get("egress_ip")
     if egress:
         try:
@@ -230,9 +250,12 @@ def read_evidence(
                 found.append(
                     F.error(
                         "NET_EGRESS_IP_UNREGISTERED",
-                        f"{at}: the server's egress IP {egress} is not among server_ips ({', '.join(registered_ips)}); NgDP will refuse it.",
+                        "{at}: the server's egress IP {egress} is not among server_ips ({values}); NgDP will refuse it.",
                         label,
                         server,
+                        at=at,
+                        egress=egress,
+                        values=", ".join(registered_ips),
                     )
                 )
         except ValueError:
@@ -262,9 +285,9 @@ def evidence_coverage(
         found.append(
             F.warning(
                 "NET_EVIDENCE_MISSING",
-                f"No server-check evidence from {', '.join(missing)}: run server-check.ps1 there "
-                "and list the JSON it writes under probe_evidence.",
+                "No server-check evidence from {values}: run server-check.ps1 there and list the JSON it writes under probe_evidence.",
                 key,
+                values=", ".join(missing),
             )
         )
     for s in summaries:
@@ -279,10 +302,13 @@ def evidence_coverage(
             found.append(
                 F.warning(
                     "NET_EVIDENCE_STALE",
-                    f"The evidence from {s.get('server')} was taken {age} days ago ({s.get('taken_at')}); "
-                    f"run server-check.ps1 again (evidence older than {STALE_DAYS} days no longer counts).",
+                    "The evidence from {value} was taken {age} days ago ({value2}); run server-check.ps1 again (evidence older than {stale_days} days no longer counts).",
                     str(s.get("file", key)),
                     str(s.get("server", "")),
+                    value=s.get("server"),
+                    age=age,
+                    value2=s.get("taken_at"),
+                    stale_days=STALE_DAYS,
                 )
             )
     return found

@@ -273,7 +273,7 @@ def render_overview(ctx: dict[str, Any]) -> str:
         t(lang, "not_checked"),
         [fragment("para", [ran]), fragment("list", evidence)]
         + [
-            fragment("para", [badge(f.severity), fragment("code", f.code), f.message])
+            fragment("para", [badge(f.severity), fragment("code", f.code), f.text(lang)])
             for f in not_checked
         ],
     )
@@ -428,7 +428,7 @@ def render_portal(
 ) -> str:
     """What to type into Administrativ Adgang, in the portal's order; every postkasse
     translation in an appendix table (never cut short)."""
-    from .network import portal_fields
+    from .network import PORTAL_NOTES, portal_fields
 
     yes, no = t(language, "yes"), t(language, "no")
     cps = portal.get("contact_points") or []
@@ -465,7 +465,7 @@ def render_portal(
                 ],
                 limit=100_000,
             ),
-            fragment("list", list(portal.get("notes", []))),
+            fragment("list", list(PORTAL_NOTES["da" if language == "da" else "en"])),
             fragment(
                 "section",
                 t(language, "translations_appendix"),
@@ -541,7 +541,7 @@ def render_dispatcher(
         parts.append(
             table(rows, [t(lang, "field"), t(lang, "value"), t(lang, "dispatcher_name_basis")])
         )
-        parts.append(fragment("para", [config.get("note", "")]))
+        parts.append(fragment("para", [t(lang, "dispatcher_note")]))
     return page(
         t(lang, "dispatcher_page"),
         Markup("").join(parts),

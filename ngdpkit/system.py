@@ -95,8 +95,9 @@ def check_cvr(cvr: str) -> list[Finding]:
     return [
         F.error(
             "CVR_INVALID",
-            f"CVR {cvr!r} is not 8 digits passing the modulus-11 check.",
+            "CVR {cvr!r} is not 8 digits passing the modulus-11 check.",
             "organisation.cvr",
+            cvr=cvr,
         )
     ]
 
@@ -106,8 +107,9 @@ def check_system_id(system_id: str | None, key: str) -> list[Finding]:
         return [
             F.error(
                 "SYSTEM_ID_INVALID",
-                f"System ID {system_id!r} is not a UUID as Administrativ Adgang shows it.",
+                "System ID {system_id!r} is not a UUID as Administrativ Adgang shows it.",
                 key,
+                system_id=system_id,
             )
         ]
     return []
@@ -124,8 +126,10 @@ def check_protocol(protocol: str, key: str) -> list[Finding]:
     return [
         F.error(
             "PROTOCOL_INVALID",
-            f"Protocol {protocol!r} is not REST_PULL or REST_PUSH{extra}; KMD recommends REST_PULL.",
+            "Protocol {protocol!r} is not REST_PULL or REST_PUSH{extra}; KMD recommends REST_PULL.",
             key,
+            protocol=protocol,
+            extra=extra,
         )
     ]
 
@@ -145,8 +149,9 @@ def check_push_url(url: str | None, *, protocol: str, key: str) -> list[Finding]
             return [
                 F.warning(
                     "PUSH_URL_UNUSED",
-                    f"push_base_url {url!r} is set but the protocol is REST_PULL, so NgDP never calls it.",
+                    "push_base_url {url!r} is set but the protocol is REST_PULL, so NgDP never calls it.",
                     key,
+                    url=url,
                 )
             ]
         return []
@@ -166,14 +171,21 @@ def check_push_url(url: str | None, *, protocol: str, key: str) -> list[Finding]
         parts.port  # noqa: B018 - raises on a bad port
     except ValueError as exc:
         return [
-            F.error("PUSH_URL_INVALID", f"push_base_url {url!r} is not a valid URL ({exc}).", key)
+            F.error(
+                "PUSH_URL_INVALID",
+                "push_base_url {url!r} is not a valid URL ({exc}).",
+                key,
+                url=url,
+                exc=exc,
+            )
         ]
     if parts.scheme.lower() != "https":
         return [
             F.error(
                 "PUSH_URL_NOT_HTTPS",
-                f"push_base_url {url!r} must start with https://; NgDP only delivers over HTTPS.",
+                "push_base_url {url!r} must start with https://; NgDP only delivers over HTTPS.",
                 key,
+                url=url,
             )
         ]
     why = ""
@@ -186,7 +198,15 @@ def check_push_url(url: str | None, *, protocol: str, key: str) -> list[Finding]
     else:
         why = host_problem(host)
     if why:
-        return [F.error("PUSH_URL_INVALID", f"push_base_url {url!r} cannot be used: {why}.", key)]
+        return [
+            F.error(
+                "PUSH_URL_INVALID",
+                "push_base_url {url!r} cannot be used: {why}.",
+                key,
+                url=url,
+                why=why,
+            )
+        ]
     return []
 
 
@@ -203,21 +223,28 @@ def check_ips(values: tuple[str, ...] | list[str], key: str) -> list[Finding]:
                 found.append(
                     F.error(
                         "IP_INVALID",
-                        f"{text!r} has host bits set; write the network address (e.g. {ipaddress.ip_network(text, strict=False)}).",
+                        "{text!r} has host bits set; write the network address (e.g. {value}).",
                         key,
+                        text=text,
+                        value=ipaddress.ip_network(text, strict=False),
                     )
                 )
             except ValueError:
                 found.append(
-                    F.error("IP_INVALID", f"{text!r} is not an IP address or CIDR range.", key)
+                    F.error(
+                        "IP_INVALID", "{text!r} is not an IP address or CIDR range.", key, text=text
+                    )
                 )
             continue
         if net.num_addresses > MAX_RANGE:
             found.append(
                 F.error(
                     "IP_RANGE_TOO_LARGE",
-                    f"{text} covers {net.num_addresses} addresses; NgDP accepts at most {MAX_RANGE} per entry.",
+                    "{text} covers {num_addresses} addresses; NgDP accepts at most {max_range} per entry.",
                     key,
+                    text=text,
+                    num_addresses=net.num_addresses,
+                    max_range=MAX_RANGE,
                 )
             )
         bad = next((n for n in NOT_PUBLIC if net.version == n.version and net.subnet_of(n)), None)  # type: ignore[arg-type]
@@ -226,25 +253,36 @@ def check_ips(values: tuple[str, ...] | list[str], key: str) -> list[Finding]:
             found.append(
                 F.error(
                     "IP_NOT_PUBLIC",
-                    f"{text} is a {what} address; NgDP sees the servers' public egress address (ask operations, or see myip.com on the server).",
+                    "{text} is a {what} address; NgDP sees the servers' public egress address (ask operations, or see myip.com on the server).",
                     key,
+                    text=text,
+                    what=what,
                 )
             )
         elif any(net.version == d.version and net.subnet_of(d) for d in DOCUMENTATION):  # type: ignore[arg-type]
             found.append(
                 F.warning(
                     "IP_DOCUMENTATION_RANGE",
-                    f"{text} is in a documentation range (RFC 5737/3849): fine for a sample, never a real server.",
+                    "{text} is in a documentation range (RFC 5737/3849): fine for a sample, never a real server.",
                     key,
+                    text=text,
                 )
             )
         for other_text, other in networks:
             if other.version != net.version:
                 continue
             if other == net:
-                found.append(F.warning("IP_DUPLICATE", f"{text} is listed twice.", key))
+                found.append(F.warning("IP_DUPLICATE", "{text} is listed twice.", key, text=text))
             elif other.overlaps(net):  # type: ignore[arg-type]
-                found.append(F.warning("IP_OVERLAP", f"{text} overlaps {other_text}.", key))
+                found.append(
+                    F.warning(
+                        "IP_OVERLAP",
+                        "{text} overlaps {other_text}.",
+                        key,
+                        text=text,
+                        other_text=other_text,
+                    )
+                )
         networks.append((text, net))
     return found
 
@@ -269,8 +307,10 @@ def check_authorization(
         return "present, for another system", [
             F.error(
                 "AUTHORIZATION_SYSTEM_MISMATCH",
-                f"The authorization header is for system {parsed[0]}, not this environment's system {system_id} (inferred: its user part is the system ID).",
+                "The authorization header is for system {value}, not this environment's system {system_id} (inferred: its user part is the system ID).",
                 key,
+                value=parsed[0],
+                system_id=system_id,
             )
         ]
     return "present, matches the system" if system_id else "present", []

@@ -84,6 +84,8 @@ def test_the_signature_says_what_it_confirms(sample_run_dir: Path) -> None:
     assert page.index("declaration") < page.index('class="sigs"')
     for field in ("Navn", "Rolle", "Dato", "Underskrift"):
         assert field in page
+    # the sample has warnings and no errors: never a bare "klar"
+    assert '<b class="status-warn">klar med bemærkninger</b>' in page
 
 
 def test_diagram_and_checklist(sample_run_dir: Path, sample_dir: Path) -> None:

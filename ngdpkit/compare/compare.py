@@ -91,20 +91,26 @@ def compare_environments(settings: Settings, a: str, b: str) -> dict[str, Any]:
         found.append(
             F.error(
                 "COMPARE_MAPPED_ONLY_IN_TEST",
-                f"{len(only_test)} mailbox(es) mapped in {test_side['name']} are not mapped in "
-                f"{prod_side['name']}: {F.first_of(_ids(only_test))}.",
+                "{count} mailbox(es) mapped in {name} are not mapped in {name2}: {value}.",
                 KEY,
                 prod_side["name"],
+                count=len(only_test),
+                name=test_side["name"],
+                name2=prod_side["name"],
+                value=F.first_of(_ids(only_test)),
             )
         )
     if only_prod:
         found.append(
             F.warning(
                 "COMPARE_MAPPED_ONLY_IN_PRODUCTION",
-                f"{len(only_prod)} mailbox(es) mapped in {prod_side['name']} were not mapped in "
-                f"{test_side['name']}, so test did not prove them: {F.first_of(_ids(only_prod))}.",
+                "{count} mailbox(es) mapped in {name} were not mapped in {name2}, so test did not prove them: {value}.",
                 KEY,
                 test_side["name"],
+                count=len(only_prod),
+                name=prod_side["name"],
+                name2=test_side["name"],
+                value=F.first_of(_ids(only_prod)),
             )
         )
     cp_rows = []
@@ -117,9 +123,12 @@ def compare_environments(settings: Settings, a: str, b: str) -> dict[str, Any]:
                 found.append(
                     F.warning(
                         "COMPARE_CONTACT_POINT_MISSING",
-                        f"Contact point {cp_name!r} exists in {b if x is None else a} but not in {missing_in}.",
+                        "Contact point {cp_name!r} exists in {a} but not in {missing_in}.",
                         KEY,
                         missing_in,
+                        cp_name=cp_name,
+                        a=b if x is None else a,
+                        missing_in=missing_in,
                     )
                 )
                 cp_rows.append({"name": cp_name, a: bool(x), b: bool(y)})
@@ -135,9 +144,11 @@ def compare_environments(settings: Settings, a: str, b: str) -> dict[str, Any]:
                 found.append(
                     F.warning(
                         "COMPARE_CONTACT_POINT_DIFFERS",
-                        f"Contact point {cp_name!r} differs: {what}.",
+                        "Contact point {cp_name!r} differs: {what}.",
                         KEY,
                         cp_name,
+                        cp_name=cp_name,
+                        what=what,
                     )
                 )
                 cp_rows.append({"name": cp_name, **diffs})
@@ -151,10 +162,13 @@ def compare_environments(settings: Settings, a: str, b: str) -> dict[str, Any]:
         found.append(
             F.error(
                 "COMPARE_DEFAULT_CONTACT_POINT_DIFFERS",
-                f"The default contact point is {da['name']!r} in {a} but {db['name']!r} in {b}; "
-                "replies would go to different places.",
+                "The default contact point is {name!r} in {a} but {name2!r} in {b}; replies would go to different places.",
                 KEY,
                 "default_contact_point",
+                name=da["name"],
+                a=a,
+                name2=db["name"],
+                b=b,
             )
         )
     ea, eb = left["env"], right["env"]
@@ -162,21 +176,23 @@ def compare_environments(settings: Settings, a: str, b: str) -> dict[str, Any]:
         found.append(
             F.warning(
                 "COMPARE_PROTOCOL_DIFFERS",
-                f"The protocol is {ea.protocol} in {a} but {eb.protocol} in {b}: test did not prove production's protocol.",
+                "The protocol is {protocol} in {a} but {protocol2} in {b}: test did not prove production's protocol.",
                 KEY,
                 "protocol",
+                protocol=ea.protocol,
+                a=a,
+                protocol2=eb.protocol,
+                b=b,
             )
         )
-    shared_ips = sorted(set(ea.server_ips) & set(eb.server_ips))
     if set(ea.server_ips) != set(eb.server_ips):
         found.append(
             F.info(
                 "COMPARE_SERVER_IPS_DIFFER",
-                f"Server IPs: {', '.join(ea.server_ips)} in {a}, {', '.join(eb.server_ips)} in {b}"
-                + (f" (shared: {', '.join(shared_ips)})" if shared_ips else "")
-                + ".",
+                "Server IPs: {values}.",
                 KEY,
                 "server_ips",
+                values=f"{a}: {', '.join(ea.server_ips)}; {b}: {', '.join(eb.server_ips)}",
             )
         )
     ca, cb = left["certificate"] or {}, right["certificate"] or {}
@@ -184,19 +200,23 @@ def compare_environments(settings: Settings, a: str, b: str) -> dict[str, Any]:
         found.append(
             F.error(
                 "COMPARE_CERT_CVR_DIFFERS",
-                f"The certificate of {a} is for CVR {ca['cvr']}, that of {b} for CVR {cb['cvr']}.",
+                "The certificate of {a} is for CVR {cvr}, that of {b} for CVR {cvr2}.",
                 KEY,
                 "certificate",
+                a=a,
+                cvr=ca["cvr"],
+                b=b,
+                cvr2=cb["cvr"],
             )
         )
     if not ca or not cb:
         found.append(
             F.info(
                 "COMPARE_CERT_NOT_READ",
-                f"The certificate of {a if not ca else b} could not be read here (pending, public-only "
-                "or no password at hand): its CVR and days left are not compared.",
+                "The certificate of {b} could not be read here (pending, public-only or no password at hand): its CVR and days left are not compared.",
                 KEY,
                 "certificate",
+                b=a if not ca else b,
             )
         )
     return {
@@ -204,7 +224,7 @@ def compare_environments(settings: Settings, a: str, b: str) -> dict[str, Any]:
         "settings": settings.rel(settings.path),
         "environments": [a, b],
         "status": F.status_of(found),
-        "findings": [f.to_dict() for f in F.sort_findings(found)],
+        "findings": [f.to_dict(settings.language) for f in F.sort_findings(found)],
         "mapped_only_in_test": _ids(only_test),
         "mapped_only_in_production": _ids(only_prod),
         "contact_points": cp_rows,
@@ -269,8 +289,10 @@ def write_comparison(settings: Settings, result: dict[str, Any], out: Any) -> tu
         result["findings"] = result["findings"] + [
             F.error(
                 "SECRET_LEAK",
-                f"{settings.rel(p)} held the secret {', '.join(n)} and was replaced by a stub.",
+                "{value} held the secret {values} and was replaced by a stub.",
                 settings.rel(p),
+                value=settings.rel(p),
+                values=", ".join(n),
             ).to_dict()
             for p, n in leaks
         ]

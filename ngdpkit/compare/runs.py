@@ -58,10 +58,9 @@ class RunView:
         return dt.datetime.strptime(m.group(1), "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.UTC)
 
     def counts(self) -> dict[str, int]:
-        return {
-            s: sum(1 for f in self.findings if f.get("severity") == s)
-            for s in ("error", "warning", "info")
-        }
+        from ..findings import counts
+
+        return counts(self.findings)
 
     @classmethod
     def load(cls, path: Path, *, label: str | None = None, mapping: bool = True) -> RunView:

@@ -35,6 +35,10 @@ STEP_NAMES = (
     "05_dispatcher_config",
 )
 LAB_DIR = "lab"
+PENDING_KEYS = {
+    f"pending_{k}"
+    for k in ("system_id", "certificate", "contact_points", "mapping", "default_contact_point")
+}
 # Step name -> the calls that compute it in-process. Filled by ``ngdpkit.steps`` from
 # ``pipeline`` (which imports this module), so that imports run one way only.
 RUNNERS: dict[str, Callable[[Step], None]] = {}
@@ -278,8 +282,12 @@ def pending(step: Step, key: str, what: str) -> None:
         [
             F.warning(
                 f"PENDING_{key.upper()}",
-                f"{key} is not set yet: {what}.",
+                "{key} is not set yet: {what}.",
                 f"environments.{step.env.name}.{key}",
+                key=key,
+                what=t(step.language, f"pending_{key}")
+                if f"pending_{key}" in PENDING_KEYS
+                else what,
             )
         ]
     )

@@ -47,7 +47,9 @@ def _check(step: Step) -> dict[str, Any] | None:
         for p in files:
             step.record_input(p)
     password: Secret | None = None
-    is_public = env.certificate.suffix.lower() in (".pem", ".cer", ".crt", ".der")
+    from ..certificates import PUBLIC_SUFFIXES
+
+    is_public = env.certificate.suffix.lower() in PUBLIC_SUFFIXES
     if not is_public:
         if not env.certificate_password_env:
             step.add(
@@ -68,8 +70,10 @@ def _check(step: Step) -> dict[str, Any] | None:
                     [
                         F.error(
                             "SECRET_MISSING",
-                            f"No password for {step.rel(env.certificate)}: set the environment variable {env.certificate_password_env} (or put it in the secrets file).",
+                            "No password for {value}: set the environment variable {certificate_password_env} (or put it in the secrets file).",
                             f"environments.{env.name}.certificate_password_env",
+                            value=step.rel(env.certificate),
+                            certificate_password_env=env.certificate_password_env,
                         )
                     ]
                 )

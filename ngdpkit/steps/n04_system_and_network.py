@@ -46,8 +46,9 @@ def check_system(step: Step) -> dict[str, Any]:
                 [
                     F.error(
                         "SECRET_MISSING",
-                        f"No authorization header: set the environment variable {env.authorization_env} (or put it in the secrets file).",
+                        "No authorization header: set the environment variable {authorization_env} (or put it in the secrets file).",
                         f"{key}.authorization_env",
+                        authorization_env=env.authorization_env,
                     )
                 ]
             )
@@ -73,8 +74,9 @@ def check_system(step: Step) -> dict[str, Any]:
             [
                 F.error(
                     "NGDP_API_URL_NOT_HTTPS",
-                    f"ngdp_api_url {env.ngdp_api_url} is not https: the kit sends nothing to it, since the authorization header would travel in clear text.",
+                    "ngdp_api_url {ngdp_api_url} is not https: the kit sends nothing to it, since the authorization header would travel in clear text.",
                     f"{key}.ngdp_api_url",
+                    ngdp_api_url=env.ngdp_api_url,
                 )
             ]
         )
@@ -84,8 +86,10 @@ def check_system(step: Step) -> dict[str, Any]:
             [
                 sev(
                     "NGDP_API_URL_OVERRIDDEN",
-                    f"ngdp_api_url is overridden to {env.ngdp_api_url}; the dispatcher configuration keeps the official {official_api_url(env.kind)}.",
+                    "ngdp_api_url is overridden to {ngdp_api_url}; the dispatcher configuration keeps the official {value}.",
                     f"{key}.ngdp_api_url",
+                    ngdp_api_url=env.ngdp_api_url,
+                    value=official_api_url(env.kind),
                 )
             ]
         )
@@ -108,20 +112,25 @@ def check_system(step: Step) -> dict[str, Any]:
 
 
 def show_system(step: Step, system: dict[str, Any]) -> display.HTML:
+    lang = step.language
+    auth = system["authorization"]
     pairs: list[tuple[str, Any]] = [
-        ("System ID", system["system_id"] or "PENDING"),
-        ("System name", system["system_name"]),
-        ("Protocol", system["protocol"]),
-        ("Server IPs", ", ".join(system["server_ips"])),
-        ("Authorization", system["authorization"]),
+        (t(lang, "system_id_label"), system["system_id"] or t(lang, "pending_word")),
+        (t(lang, "system_name_label"), system["system_name"]),
+        (t(lang, "protocol_label"), system["protocol"]),
+        (t(lang, "server_ips_label"), ", ".join(system["server_ips"])),
+        (
+            t(lang, "authorization_label"),
+            t(lang, f"auth_{auth.replace(', ', '_').replace(' ', '_')}"),
+        ),
         ("NgDP API", system["api_base_url"]),
     ]
     if system["push_endpoints"]:
         pairs += [
-            ("Receipt endpoint", system["push_endpoints"]["receipt_endpoint"]),
-            ("Message endpoint", system["push_endpoints"]["message_endpoint"]),
+            (t(lang, "receipt_endpoint_label"), system["push_endpoints"]["receipt_endpoint"]),
+            (t(lang, "message_endpoint_label"), system["push_endpoints"]["message_endpoint"]),
         ]
-    return display.key_values(pairs, title=t(step.language, "system"))
+    return display.key_values(pairs, title=t(lang, "system"))
 
 
 def portal_registration(step: Step) -> dict[str, Any]:
@@ -210,20 +219,21 @@ def probe_evidence(step: Step) -> display.HTML:
             display.heading(title, 3), display.para(t(step.language, "no_evidence"))
         )
     columns = ["server", "taken_at", "egress_ip", "checks", "failed", "file"]
-    return display.records_table(summaries, columns, title=title)
+    return display.block(
+        display.heading(title, 3),
+        display.table(
+            ([s.get(c, "") for c in columns] for s in summaries),
+            [t(step.language, f"evidence_{c}") for c in columns],
+        ),
+    )
 
 
 def _client_identity(step: Step) -> Any:
     """The environment's certificate with its private key, when this machine has both."""
-    from ..certificates import load_certificate
+    from ..certificates import PUBLIC_SUFFIXES, load_certificate
 
     env = step.env
-    if env.certificate is None or env.certificate.suffix.lower() in (
-        ".pem",
-        ".cer",
-        ".crt",
-        ".der",
-    ):
+    if env.certificate is None or env.certificate.suffix.lower() in PUBLIC_SUFFIXES:
         return None
     password = step.secret(env.certificate_password_env, label="Certificate password")
     if password is None:

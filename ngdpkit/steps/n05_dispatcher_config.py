@@ -40,7 +40,7 @@ def show_dispatcher(step: Step, config: dict[str, Any] | None) -> display.HTML:
     pairs: list[tuple[str, Any]] = [(k, v) for k, v in config["parameters"].items()]
     pairs.append(
         (
-            "ready",
+            t(lang, "status"),
             t(lang, "ready")
             if config["ready"]
             else f"{t(lang, 'not_ready')}: {', '.join(config['blocking'])}",
