@@ -87,7 +87,8 @@ def client_tls_context(
 
 
 def where_ran() -> str:
-    return f"from {socket.gethostname()}"
+    """The machine the checks ran on (the templates say "from from {ran}")."""
+    return socket.gethostname()
 
 
 def _tls_reason(exc: BaseException) -> str:
@@ -145,7 +146,7 @@ def run_probe(
         return [
             F.error(
                 "NET_DNS_FAILED",
-                "{host} does not resolve {ran} ({reason}).",
+                "{host} does not resolve from {ran} ({reason}).",
                 source,
                 probe.name,
                 host=host,
@@ -158,7 +159,7 @@ def run_probe(
         found.append(
             F.warning(
                 "NET_IP_UNEXPECTED",
-                "{host} resolves {ran} to {values}, not among the published {values2}; the firewall rules may need updating.",
+                "{host} resolves from {ran} to {values}, not among the published {values2}; the firewall rules may need updating.",
                 source,
                 probe.name,
                 host=host,
@@ -192,7 +193,7 @@ def run_probe(
         return found + [
             F.error(
                 "NET_UNREACHABLE",
-                "{url} did not answer within {timeout:g} s {ran}.",
+                "{url} did not answer within {timeout:g} s from {ran}.",
                 source,
                 probe.name,
                 url=probe.url,
@@ -205,7 +206,7 @@ def run_probe(
             return found + [
                 F.error(
                     "NET_TLS_INVALID",
-                    "{url}: the TLS connection is not valid {ran}: {value}.",
+                    "{url}: the TLS connection is not valid from {ran}: {value}.",
                     source,
                     probe.name,
                     url=probe.url,
@@ -216,7 +217,7 @@ def run_probe(
         return found + [
             F.error(
                 "NET_UNREACHABLE",
-                "{url} cannot be reached {ran} ({value}: {reason}).",
+                "{url} cannot be reached from {ran} ({value}: {reason}).",
                 source,
                 probe.name,
                 url=probe.url,
@@ -230,7 +231,7 @@ def run_probe(
         return found + [
             F.error(
                 "NET_REDIRECT",
-                "{url} answered {status} (a redirect to {reason}) {ran}; redirects are never followed.",
+                "{url} answered {status} (a redirect to {reason}) from {ran}; redirects are never followed.",
                 source,
                 probe.name,
                 url=probe.url,
@@ -243,7 +244,7 @@ def run_probe(
         found.append(
             F.error(
                 "NET_HTTP_REFUSED",
-                "Reached NgDP at {url} {ran}, but it answered {status}: the system, the certificate or this machine's IP is not accepted.",
+                "Reached NgDP at {url} from {ran}, but it answered {status}: the system, the certificate or this machine's IP is not accepted.",
                 source,
                 probe.name,
                 url=probe.url,
@@ -256,7 +257,7 @@ def run_probe(
             found.append(
                 F.warning(
                     "NET_PUSH_UNPROTECTED",
-                    "The push endpoint {url} answered {status} to a request without authorization {ran} (inferred: it should refuse with 401/403).",
+                    "The push endpoint {url} answered {status} to a request without authorization from {ran} (inferred: it should refuse with 401/403).",
                     source,
                     probe.name,
                     url=probe.url,
@@ -268,7 +269,7 @@ def run_probe(
             found.append(
                 F.info(
                     "NET_PUSH_NOT_JUDGED",
-                    "The push endpoint {url} is reachable {ran} but answered {status}; whether it is protected cannot be judged (inferred).",
+                    "The push endpoint {url} is reachable from {ran} but answered {status}; whether it is protected cannot be judged (inferred).",
                     source,
                     probe.name,
                     url=probe.url,
@@ -293,7 +294,7 @@ def _tcp_only(
         return [
             F.info(
                 "NET_SKIPPED",
-                "{host}:{port} is reachable {ran}; the API call itself was not made, because every request to NgDP must present the environment's certificate and its private key is not available here.",
+                "{host}:{port} is reachable from {ran}; the API call itself was not made, because every request to NgDP must present the environment's certificate and its private key is not available here.",
                 source,
                 probe.name,
                 host=host,
@@ -304,7 +305,7 @@ def _tcp_only(
     return [
         F.error(
             "NET_UNREACHABLE",
-            "{host}:{port} cannot be reached {ran} (TCP, {values}).",
+            "{host}:{port} cannot be reached from {ran} (TCP, {values}).",
             source,
             probe.name,
             host=host,
@@ -391,7 +392,7 @@ def run_probes(
             found.append(
                 F.error(
                     "NET_UNREACHABLE",
-                    "{url} gave no answer within the overall limit of {total:g} s {value}.",
+                    "{url} gave no answer within the overall limit of {total:g} s from {value}.",
                     source,
                     probe.name,
                     url=probe.url,

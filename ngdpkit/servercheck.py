@@ -180,16 +180,16 @@ def read_evidence(
         raise InputError(f"{label}: not a valid server-check file: {shape[0]}")
     server = str(data.get("server", "?"))
     taken = str(data.get("taken_at", "?"))
-    at = f"on {server} at {taken}"
     found: list[Finding] = []
     if data.get("environment") not in (None, environment):
         found.append(
             F.warning(
                 "PROBE_EVIDENCE_OTHER_ENVIRONMENT",
-                "The evidence {at} was taken for environment {value!r}, not {environment!r}.",
+                "The evidence on {server} at {taken} was taken for environment {value!r}, not {environment!r}.",
                 label,
                 server,
-                at=at,
+                server=server,
+                taken=taken,
                 value=data.get("environment"),
                 environment=environment,
             )
@@ -205,10 +205,11 @@ def read_evidence(
             found.append(
                 F.info(
                     "NET_AUTH_NOT_TESTED",
-                    "{at}: NgDP accepted the connection and the certificate but answered 401: the script ran without the authorization header, so the header was not tested.",
+                    "On {server} at {taken}: NgDP accepted the connection and the certificate but answered 401: the script ran without the authorization header, so the header was not tested.",
                     label,
                     server,
-                    at=at,
+                    server=server,
+                    taken=taken,
                 )
             )
             continue
@@ -217,13 +218,13 @@ def read_evidence(
         detail = check.get("detail", "")
         status = check.get("status")
         if kind == "https" and status in (401, 403):
-            msg = "{at}: reached NgDP ({target}) but it answered {status}: the system, the certificate or the server's IP is not accepted."
+            msg = "On {server} at {taken}: reached NgDP ({target}) but it answered {status}: the system, the certificate or the server's IP is not accepted."
         elif kind == "https":
-            msg = "{at}: the NgDP API call to {target} failed ({detail})."
+            msg = "On {server} at {taken}: the NgDP API call to {target} failed ({detail})."
         elif kind in ("key", "certificate", "key_access", "chain"):
-            msg = "{at}: {what} check failed for {target}: {detail}."
+            msg = "On {server} at {taken}: {what} check failed for {target}: {detail}."
         else:
-            msg = "{at}: {what} check of {target} failed: {detail}."
+            msg = "On {server} at {taken}: {what} check of {target} failed: {detail}."
         what = (
             kind.replace("_", " ")
             if kind in ("key", "certificate", "key_access", "chain")
@@ -235,7 +236,8 @@ def read_evidence(
                 msg,
                 label,
                 server,
-                at=at,
+                server=server,
+                taken=taken,
                 target=target,
                 status=status,
                 detail=detail,
@@ -250,10 +252,11 @@ def read_evidence(
                 found.append(
                     F.error(
                         "NET_EGRESS_IP_UNREGISTERED",
-                        "{at}: the server's egress IP {egress} is not among server_ips ({values}); NgDP will refuse it.",
+                        "On {server} at {taken}: the server's egress IP {egress} is not among server_ips ({values}); NgDP will refuse it.",
                         label,
                         server,
-                        at=at,
+                        server=server,
+                        taken=taken,
                         egress=egress,
                         values=", ".join(registered_ips),
                     )

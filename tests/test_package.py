@@ -107,9 +107,9 @@ def test_every_finding_code_is_in_the_readme_with_its_severity() -> None:
             for code in re.findall(r"`([A-Z][A-Z0-9_]+)`", cells[0]):
                 rows[code] = cells[1]
     used: dict[str, set[str]] = {}
-    for path in (REPO / "ngdpkit").glob("*.py"):
+    for path in (REPO / "ngdpkit").rglob("*.py"):
         for severity, code in re.findall(
-            r'F\.(error|warning|info)\("([A-Z][A-Z0-9_]+)"', path.read_text(encoding="utf-8")
+            r'F\.(error|warning|info)\(\s*"([A-Z][A-Z0-9_]+)"', path.read_text(encoding="utf-8")
         ):
             used.setdefault(code, set()).add(severity)
     for code, severities in used.items():
