@@ -211,7 +211,7 @@ def contact_points_html(cps: Any) -> HTML:
                 t(_language, "targets"),
                 t(_language, "visible"),
                 t(_language, "active"),
-                t(_language, "postkasser"),
+                t(_language, "translations_in_list"),
             ],
         )
     )
