@@ -619,17 +619,9 @@ class EnvironmentRun:
         """A file held a secret (it is a stub now): say so, withhold the dispatcher
         configuration and rewrite the findings; the folder renders and scans again."""
         from .outputs import write_json
+        from .scan import leak_findings
 
-        for path, names in leaks:
-            self.extra.append(
-                F.error(
-                    "SECRET_LEAK",
-                    "{value} held the secret {values} and was replaced by a stub.",
-                    self.rel(path),
-                    value=self.rel(path),
-                    values=", ".join(names),
-                )
-            )
+        self.extra += leak_findings(leaks, self.rel)
         (self.run_dir / "dispatcher-config.json").unlink(missing_ok=True)
         write_json(self.run_dir / "findings.json", self.findings_json(self.all_findings()))
         # The PDF's compressed text cannot be searched: it is printed again from the clean pages.

@@ -646,16 +646,9 @@ def rehearse(
         )
 
     def on_leak(leaks: list[tuple[Path, list[str]]]) -> None:
-        acc.findings += [
-            F.error(
-                "SECRET_LEAK",
-                "{value} held the secret {values} and was replaced by a stub.",
-                settings.rel(path),
-                value=settings.rel(path),
-                values=", ".join(names),
-            )
-            for path, names in leaks
-        ]
+        from .scan import leak_findings
+
+        acc.findings += leak_findings(leaks, settings.rel)
         write_json(run_dir / "acceptance.json", acc.to_json(settings.language))
 
     def result() -> tuple[int, str]:

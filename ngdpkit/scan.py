@@ -14,11 +14,12 @@ import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .redact import SHORT_SECRET, encodings, secret_parts
 
 if TYPE_CHECKING:
+    from .findings import Finding
     from .settings import Environment, Settings
 
 
@@ -110,3 +111,19 @@ def scrub_folder(
             atomic_write(path, stub_text(path, names))
             hits.append((path, names))
     return hits
+
+
+def leak_findings(leaks: list[tuple[Path, list[str]]], rel: Any) -> list[Finding]:
+    """``SECRET_LEAK`` for each file the scan replaced, named relative to the settings."""
+    from . import findings as F
+
+    return [
+        F.error(
+            "SECRET_LEAK",
+            "{value} held the secret {values} and was replaced by a stub.",
+            rel(path),
+            value=rel(path),
+            values=", ".join(names),
+        )
+        for path, names in leaks
+    ]

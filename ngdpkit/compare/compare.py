@@ -286,15 +286,10 @@ def write_comparison(settings: Settings, result: dict[str, Any], out: Any) -> tu
         )
 
     def on_leak(leaks: list[Any]) -> None:
+        from ..scan import leak_findings
+
         result["findings"] = result["findings"] + [
-            F.error(
-                "SECRET_LEAK",
-                "{value} held the secret {values} and was replaced by a stub.",
-                settings.rel(p),
-                value=settings.rel(p),
-                values=", ".join(n),
-            ).to_dict()
-            for p, n in leaks
+            f.to_dict(settings.language) for f in leak_findings(leaks, settings.rel)
         ]
         result["status"] = "errors"
         write_json(folder.path / "compare.json", result)
