@@ -58,13 +58,16 @@ class Finding:
         """The message in ``language`` ("da" or "en"), from the catalogue when it has one."""
         if language != "da" or not self.template:
             return self.message
-        from .catalogue import DANISH
+        from .catalogue import DANISH, VALUES_DA
 
         danish = DANISH.get(self.template)
         if danish is None:
             return self.message
+        params = {
+            k: VALUES_DA.get(v, v) if isinstance(v, str) else v for k, v in self.params.items()
+        }
         try:
-            return redact(_plain(danish).format(**self.params))
+            return redact(_plain(danish).format(**params))
         except (KeyError, IndexError, ValueError):
             return self.message
 

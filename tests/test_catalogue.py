@@ -109,3 +109,11 @@ def test_the_sample_in_one_language_holds_no_sentence_of_the_other(
     for path in (sample / "runs").rglob("findings.json"):
         for f in json.loads(path.read_text(encoding="utf-8"))["findings"]:
             assert not any(w in f["message"] for w in other), f["message"]
+
+
+def test_english_words_in_parameters_are_rendered_in_danish_too() -> None:
+    from ngdpkit.system import check_ips
+
+    finding = check_ips(["10.1.2.3"], "k")[0]
+    assert "private address" in finding.text("en")
+    assert "af typen privat" in finding.text("da") and "private" not in finding.text("da")
