@@ -101,6 +101,7 @@ class ContactPoints:
     points: list[ContactPoint]
     source: str
     findings: list[Finding] = field(default_factory=list)
+    language: str = "da"  # what a notebook shows it in (set by the step)
 
     def by_id(self) -> dict[str, ContactPoint]:
         return {p.id: p for p in self.points}
@@ -108,7 +109,7 @@ class ContactPoints:
     def _repr_html_(self) -> str:
         from .display import contact_points_html
 
-        return str(contact_points_html(self))
+        return str(contact_points_html(self, language=self.language))
 
 
 def read_contact_points(path: Path, *, label: str, system_id: str | None) -> ContactPoints:

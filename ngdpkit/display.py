@@ -15,7 +15,6 @@ from .findings import Finding, sort_findings
 from .i18n import count, t
 from .pages import Markup, fragment
 
-_language = "da"
 COLOURS = {"error": "#b3261e", "warning": "#a15c00", "info": "#2f5d8a", "ok": "#1b6e3a"}
 BACKGROUNDS = {"error": "#fde8e6", "warning": "#fff4e0", "info": "#e8f0f8", "ok": "#e6f4ea"}
 MAX_ROWS = 200
@@ -48,17 +47,8 @@ class HTML:
         return self.html
 
 
-def set_language(language: str) -> None:
-    global _language
-    _language = language if language in ("da", "en") else "da"
-
-
-def language() -> str:
-    return _language
-
-
-def badge(severity: str, text: str | None = None) -> Markup:
-    label = text or t(_language, severity)
+def badge(severity: str, text: str | None = None, *, language: str = "da") -> Markup:
+    label = text or t(language, severity)
     return fragment(
         "badge",
         label,
@@ -73,6 +63,7 @@ def table(
     *,
     limit: int = MAX_ROWS,
     style: str = "",
+    language: str = "da",
 ) -> Markup:
     """Rows of cells (text is escaped; a Markup cell is a fragment) under ``headers``."""
     kept: list[list[Any]] = []
@@ -81,7 +72,7 @@ def table(
         total += 1
         if len(kept) < limit:
             kept.append(["" if v is None else v if isinstance(v, Markup) else str(v) for v in row])
-    more = t(_language, "more", n=total - limit) if total > limit else ""
+    more = t(language, "more", n=total - limit) if total > limit else ""
     return fragment("table", headers, kept, more, style)
 
 
@@ -104,26 +95,33 @@ def banner(text: str) -> Markup:
 
 
 def findings_html(
-    findings: Iterable[Finding], *, fold_skipped: bool = True, limit: int = MAX_ROWS
+    findings: Iterable[Finding],
+    *,
+    fold_skipped: bool = True,
+    limit: int = MAX_ROWS,
+    language: str = "da",
 ) -> Markup:
     items = sort_findings(findings)
     skipped = [f for f in items if f.code == "NET_SKIPPED"] if fold_skipped else []
     shown = [f for f in items if f not in skipped] if skipped else items
     if not items:
         return para(
-            badge("ok", t(_language, "ok")), f"{t(_language, 'findings')}: {t(_language, 'none')}"
+            badge("ok", t(language, "ok"), language=language),
+            f"{t(language, 'findings')}: {t(language, 'none')}",
         )
     from .findings import counts as count_severities
 
     counts = count_severities(items)
-    head = para(*(badge(s, count(_language, n, s)) for s, n in counts.items() if n))
+    head = para(
+        *(badge(s, count(language, n, s), language=language) for s, n in counts.items() if n)
+    )
     from .codes_da import title
 
     rows = [
         (
-            badge(f.severity),
+            badge(f.severity, language=language),
             fragment("code", f.code),
-            fragment("titled", title(f.code) if _language == "da" else "", f.text(_language)),
+            fragment("titled", title(f.code) if language == "da" else "", f.text(language)),
             f.source,
             f.location,
         )
@@ -132,23 +130,27 @@ def findings_html(
     body = table(
         rows,
         [
-            t(_language, "severity"),
-            t(_language, "code"),
-            t(_language, "message"),
-            t(_language, "source"),
-            t(_language, "location"),
+            t(language, "severity"),
+            t(language, "code"),
+            t(language, "message"),
+            t(language, "source"),
+            t(language, "location"),
         ],
         limit=limit,
+        language=language,
     )
     fold = ""
     if skipped:
         names = ", ".join(sorted({f.location or f.source for f in skipped}))
-        fold = para(badge("info"), t(_language, "skipped_folded", n=len(skipped), names=names))
+        fold = para(
+            badge("info", language=language),
+            t(language, "skipped_folded", n=len(skipped), names=names),
+        )
     return Markup(head + fold + body)
 
 
-def show_findings(findings: Iterable[Finding]) -> HTML:
-    return block(findings_html(findings))
+def show_findings(findings: Iterable[Finding], *, language: str = "da") -> HTML:
+    return block(findings_html(findings, language=language))
 
 
 def bars(
@@ -171,31 +173,31 @@ STATUS_COLOURS = {
 }
 
 
-def mailbox_summary_html(export: Any) -> HTML:
+def mailbox_summary_html(export: Any, *, language: str = "da") -> HTML:
     df = export.frame
     units = df["responsible_unit"].where(df["responsible_unit"] != "", "—").value_counts()
     card = fragment(
         "card",
         para(
             fragment("titled", "", f"{export.source} ({export.sheet or 'CSV'}):"),
-            f"{count(_language, len(df), 'mailbox')},",
-            count(_language, int(df["mailbox_id"].nunique()), "mailbox_id"),
+            f"{count(language, len(df), 'mailbox')},",
+            count(language, int(df["mailbox_id"].nunique()), "mailbox_id"),
         ),
         "",
     )
     return block(
         card,
-        bars({str(k): int(v) for k, v in units.items()}, title=t(_language, "responsible_unit")),
+        bars({str(k): int(v) for k, v in units.items()}, title=t(language, "responsible_unit")),
     )
 
 
-def contact_points_html(cps: Any) -> HTML:
-    yes, no = t(_language, "yes"), t(_language, "no")
+def contact_points_html(cps: Any, *, language: str = "da") -> HTML:
+    yes, no = t(language, "yes"), t(language, "no")
     rows = [
         (
             p.name,
             p.id,
-            ", ".join(t(_language, f"target_{x.lower()}") for x in p.targets),
+            ", ".join(t(language, f"target_{x.lower()}") for x in p.targets),
             yes if p.visible else no,
             yes if p.active else no,
             len(p.translations),
@@ -206,25 +208,26 @@ def contact_points_html(cps: Any) -> HTML:
         table(
             rows,
             [
-                t(_language, "contact_point"),
+                t(language, "contact_point"),
                 "GUID",
-                t(_language, "targets"),
-                t(_language, "visible"),
-                t(_language, "active"),
-                t(_language, "translations_in_list"),
+                t(language, "targets"),
+                t(language, "visible"),
+                t(language, "active"),
+                t(language, "translations_in_list"),
             ],
+            language=language,
         )
     )
 
 
-def coverage_html(mapping: Any) -> HTML:
+def coverage_html(mapping: Any, *, language: str = "da") -> HTML:
     df = mapping.frame
-    status = {t(_language, str(k)): int(v) for k, v in df["status"].value_counts().items()}
-    colours = {t(_language, k): v for k, v in STATUS_COLOURS.items()}
+    status = {t(language, str(k)): int(v) for k, v in df["status"].value_counts().items()}
+    colours = {t(language, k): v for k, v in STATUS_COLOURS.items()}
     source = (
         df["source"]
         .where(df["source"] != "", "—")
-        .map(lambda v: t(_language, v) if v != "—" else v)
+        .map(lambda v: t(language, v) if v != "—" else v)
         .value_counts()
     )
     unit = df[df["status"].isin(["unmapped", "unknown contact point"])][
@@ -234,11 +237,11 @@ def coverage_html(mapping: Any) -> HTML:
         bars(
             status,
             colours=colours,
-            title=f"{t(_language, 'coverage')}: {t(_language, 'mapping_status').lower()}",
+            title=f"{t(language, 'coverage')}: {t(language, 'mapping_status').lower()}",
         ),
         bars(
             {str(k): int(v) for k, v in source.items()},
-            title=f"{t(_language, 'coverage')} {t(_language, 'by_source')}",
+            title=f"{t(language, 'coverage')} {t(language, 'by_source')}",
         ),
     ]
     if len(unit):
@@ -246,13 +249,13 @@ def coverage_html(mapping: Any) -> HTML:
             bars(
                 {str(k): int(v) for k, v in unit.items()},
                 colours={str(k): COLOURS["error"] for k in unit.index},
-                title=f"{t(_language, 'unmapped')} {t(_language, 'by_unit')}",
+                title=f"{t(language, 'unmapped')} {t(language, 'by_unit')}",
             )
         )
     return block(*parts, flex=True)
 
 
-def mapping_by_unit_html(frame: Any, *, limit: int = 2000) -> HTML:
+def mapping_by_unit_html(frame: Any, *, limit: int = 2000, language: str = "da") -> HTML:
     cols = [
         "mailbox_id",
         "subject_id",
@@ -264,14 +267,14 @@ def mapping_by_unit_html(frame: Any, *, limit: int = 2000) -> HTML:
         "status",
     ]
     heads = [
-        t(_language, "mailbox_id"),
-        t(_language, "subject"),
-        t(_language, "mailbox_name"),
-        t(_language, "case"),
-        t(_language, "ngdp_guid"),
-        t(_language, "contact_point"),
-        t(_language, "mapping_source"),
-        t(_language, "mapping_status"),
+        t(language, "mailbox_id"),
+        t(language, "subject"),
+        t(language, "mailbox_name"),
+        t(language, "case"),
+        t(language, "ngdp_guid"),
+        t(language, "contact_point"),
+        t(language, "mapping_source"),
+        t(language, "mapping_status"),
     ]
     parts: list[Markup] = []
     shown = 0
@@ -282,45 +285,52 @@ def mapping_by_unit_html(frame: Any, *, limit: int = 2000) -> HTML:
         rows = []
         for rec in group[cols].itertuples(index=False):
             values: list[Any] = [str(v) for v in rec]
-            values[-2] = t(_language, values[-2]) if values[-2] else ""
+            values[-2] = t(language, values[-2]) if values[-2] else ""
             values[-1] = badge(
                 "ok" if values[-1] == "mapped" else "info" if values[-1] == "retired" else "error",
-                t(_language, values[-1]),
+                t(language, values[-1]),
+                language=language,
             )
             rows.append(values)
-        parts.append(table(rows, heads, limit=max(limit - shown, 0)))
+        parts.append(table(rows, heads, limit=max(limit - shown, 0), language=language))
         shown += len(group)
     return block(*parts, cls="mapping-table")
 
 
-def certificate_card(facts: dict[str, Any] | None, *, label: str, kind: str) -> HTML:
+def certificate_card(
+    facts: dict[str, Any] | None, *, label: str, kind: str, language: str = "da"
+) -> HTML:
     if facts is None:
         return block(
-            fragment("card", para(badge("error"), f"{label}: {t(_language, 'not_checked')}"), "")
+            fragment(
+                "card",
+                para(badge("error", language=language), f"{label}: {t(language, 'not_checked')}"),
+                "",
+            )
         )
     sev = "ok" if facts["days_left"] > 60 else "warning" if facts["days_left"] > 14 else "error"
     rows = [
-        (t(_language, "organisation"), f"{facts['organisation']} (CVR {facts['cvr'] or '?'})"),
-        (t(_language, "environment"), f"{kind} → {facts.get('chains_to') or '?'}"),
-        (t(_language, "subject_dn"), facts["subject"]),
+        (t(language, "organisation"), f"{facts['organisation']} (CVR {facts['cvr'] or '?'})"),
+        (t(language, "environment"), f"{kind} → {facts.get('chains_to') or '?'}"),
+        (t(language, "subject_dn"), facts["subject"]),
         (
-            t(_language, "valid_until"),
-            f"{facts['not_after']} ({facts['days_left']} {t(_language, 'days_left')})",
+            t(language, "valid_until"),
+            f"{facts['not_after']} ({facts['days_left']} {t(language, 'days_left')})",
         ),
-        (t(_language, "thumbprint"), facts["thumbprint_sha1"]),
-        (t(_language, "key_label"), facts["key"]),
+        (t(language, "thumbprint"), facts["thumbprint_sha1"]),
+        (t(language, "key_label"), facts["key"]),
     ]
     head = fragment(
         "heading",
         Markup(
-            fragment("titled", "", f"{t(_language, 'certificate')}: {facts['common_name']} ")
-            + badge(sev, f"{facts['days_left']} {t(_language, 'days_left')}")
+            fragment("titled", "", f"{t(language, 'certificate')}: {facts['common_name']} ")
+            + badge(sev, f"{facts['days_left']} {t(language, 'days_left')}", language=language)
         ),
         3,
     )
     body = Markup(
-        table(rows, [t(_language, "field"), t(_language, "value")])
-        + fragment("titled", t(_language, "chain"), "")
+        table(rows, [t(language, "field"), t(language, "value")], language=language)
+        + fragment("titled", t(language, "chain"), "")
         + fragment("list", list(facts.get("chain") or []), True)
     )
     return block(fragment("card", head, body))
@@ -354,20 +364,31 @@ def validity_timeline(items: list[tuple[str, str, str]], *, now_iso: str) -> HTM
     return block(fragment("timeline", rows, width))
 
 
-def key_values(pairs: list[tuple[str, Any]], *, title: str = "") -> HTML:
+def key_values(pairs: list[tuple[str, Any]], *, title: str = "", language: str = "da") -> HTML:
     return block(
         heading(title, 3) if title else "",
         table(
             [(k, "" if v is None else v) for k, v in pairs],
-            [t(_language, "field"), t(_language, "value")],
+            [t(language, "field"), t(language, "value")],
+            language=language,
         ),
     )
 
 
 def records_table(
-    records: list[dict[str, Any]], columns: list[str], *, limit: int = MAX_ROWS, title: str = ""
+    records: list[dict[str, Any]],
+    columns: list[str],
+    *,
+    limit: int = MAX_ROWS,
+    title: str = "",
+    language: str = "da",
 ) -> HTML:
     return block(
         heading(title, 3) if title else "",
-        table(([r.get(c, "") for c in columns] for r in records), columns, limit=limit),
+        table(
+            ([r.get(c, "") for c in columns] for r in records),
+            columns,
+            limit=limit,
+            language=language,
+        ),
     )

@@ -72,6 +72,7 @@ class MailboxExport:
     blank_rows: int
     guid_column_used: bool
     findings: list[Finding] = field(default_factory=list)
+    language: str = "da"  # what a notebook shows it in (set by the step)
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -79,7 +80,7 @@ class MailboxExport:
     def _repr_html_(self) -> str:
         from .display import mailbox_summary_html
 
-        return str(mailbox_summary_html(self))
+        return str(mailbox_summary_html(self, language=self.language))
 
 
 def read_mailbox_export(

@@ -52,6 +52,7 @@ class Mapping:
     findings: list[Finding] = field(default_factory=list)
     suggestions: Any = None  # DataFrame or None
     plan: list[dict[str, Any]] = field(default_factory=list)
+    language: str = "da"  # what a notebook shows it in (set by the step)
 
     def counts(self) -> dict[str, int]:
         return {str(k): int(v) for k, v in self.frame["status"].value_counts().items()}
@@ -59,7 +60,7 @@ class Mapping:
     def _repr_html_(self) -> str:
         from .display import coverage_html
 
-        return str(coverage_html(self))
+        return str(coverage_html(self, language=self.language))
 
 
 def read_mapping_file(path: Path, *, label: str) -> MappingFile:

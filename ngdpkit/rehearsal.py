@@ -668,13 +668,12 @@ def rehearse(
 def render_acceptance(
     settings: Settings, env: Environment, acc: Acceptance, run_id: str, audit_hash: str
 ) -> str:
-    from .display import badge, findings_html, set_language, table
+    from .display import badge, findings_html, table
     from .i18n import local_time, t
     from .pages import Markup, fragment
     from .signoff import page
 
     lang = settings.language
-    set_language(lang)
     ok = acc.status != "errors"
     rows = [
         (
@@ -682,6 +681,7 @@ def render_acceptance(
             badge(
                 "ok" if s["status"] == "ok" else "warning" if s["status"] == "skipped" else "error",
                 s["status"],
+                language=lang,
             ),
             f"{s['duration_s']:.2f} s",
             s["detail"],
@@ -733,10 +733,11 @@ def render_acceptance(
                             t(lang, "duration"),
                             t(lang, "detail"),
                         ],
+                        language=lang,
                     )
                 ],
             ),
-            fragment("section", t(lang, "findings"), [findings_html(acc.findings)]),
+            fragment("section", t(lang, "findings"), [findings_html(acc.findings, language=lang)]),
             fragment(
                 "section", t(lang, "audit_hash"), [fragment("para", [fragment("code", audit_hash)])]
             ),

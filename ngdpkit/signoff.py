@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .display import STYLE, badge, findings_html, mapping_by_unit_html, set_language, table
+from .display import STYLE, badge, findings_html, mapping_by_unit_html, table
 from .findings import Finding
 from .i18n import local_time, status_word, t
 from .pages import Markup, fragment
@@ -195,7 +195,6 @@ NOT_CHECKED_CODES = (
 def render_overview(ctx: dict[str, Any]) -> str:
     """The overview page; ``ctx`` is assembled by the runner from the run's own files."""
     lang = ctx["language"]
-    set_language(lang)
     findings: list[Finding] = ctx["findings"]
     word = ctx["ready"]
     if isinstance(word, bool):  # a plain yes/no from a caller that knows no remarks
@@ -218,7 +217,11 @@ def render_overview(ctx: dict[str, Any]) -> str:
     step_rows = [
         (
             fragment("link", f"{s['name']}.html", step_title(lang, s["name"])),
-            badge(STEP_SEVERITY.get(s["status"], "info"), status_word(lang, s["status"])),
+            badge(
+                STEP_SEVERITY.get(s["status"], "info"),
+                status_word(lang, s["status"]),
+                language=lang,
+            ),
             str(s.get("counts", "")),
             f"{s.get('duration_s', 0):.1f} s",
         )
@@ -231,6 +234,7 @@ def render_overview(ctx: dict[str, Any]) -> str:
             table(
                 step_rows,
                 [t(lang, "step"), t(lang, "status"), t(lang, "findings"), t(lang, "duration")],
+                language=lang,
             )
         ],
     )
@@ -253,8 +257,10 @@ def render_overview(ctx: dict[str, Any]) -> str:
     for sev, key in (("error", "errors"), ("warning", "warnings"), ("info", "infos")):
         chosen = [f for f in findings if f.severity == sev]
         if chosen:
-            grouped += [fragment("heading", t(lang, key), 3), findings_html(chosen)]
-    findings_section = fragment("section", t(lang, "findings"), grouped or [findings_html([])])
+            grouped += [fragment("heading", t(lang, key), 3), findings_html(chosen, language=lang)]
+    findings_section = fragment(
+        "section", t(lang, "findings"), grouped or [findings_html([], language=lang)]
+    )
     not_checked = [
         f for f in findings if f.code.startswith("PENDING_") or f.code in NOT_CHECKED_CODES
     ]
@@ -273,7 +279,9 @@ def render_overview(ctx: dict[str, Any]) -> str:
         t(lang, "not_checked"),
         [fragment("para", [ran]), fragment("list", evidence)]
         + [
-            fragment("para", [badge(f.severity), fragment("code", f.code), f.text(lang)])
+            fragment(
+                "para", [badge(f.severity, language=lang), fragment("code", f.code), f.text(lang)]
+            )
             for f in not_checked
         ],
     )
@@ -288,7 +296,7 @@ def render_overview(ctx: dict[str, Any]) -> str:
                 else f"{t(lang, 'not_ready')}: {', '.join(disp['blocking'])}",
             )
         )
-        disp_html = table(rows, [t(lang, "field"), t(lang, "value")])
+        disp_html = table(rows, [t(lang, "field"), t(lang, "value")], language=lang)
     else:
         disp_html = fragment(
             "banner", t(lang, "dispatcher_withheld", codes=", ".join(ctx.get("withheld_by") or []))
@@ -299,7 +307,7 @@ def render_overview(ctx: dict[str, Any]) -> str:
         mapping_section = fragment(
             "section",
             t(lang, "mapping"),
-            [Markup(mapping_by_unit_html(ctx["mapping"]))],
+            [Markup(mapping_by_unit_html(ctx["mapping"], language=lang))],
             "appendix",
         )
     anchor = ctx.get("audit_hash") or ""
@@ -452,7 +460,11 @@ def render_portal(
             nav,
             fragment("heading", f"{t(language, 'portal')} ({portal['environment']})", 1),
             fragment("para", [portal["portal"]]),
-            table(portal_fields(portal, language), [t(language, "field"), t(language, "value")]),
+            table(
+                portal_fields(portal, language),
+                [t(language, "field"), t(language, "value")],
+                language=language,
+            ),
             fragment("heading", t(language, "contact_point"), 2),
             table(
                 cp_rows,
@@ -464,6 +476,7 @@ def render_portal(
                     t(language, "postkasser"),
                 ],
                 limit=100_000,
+                language=language,
             ),
             fragment("list", list(PORTAL_NOTES["da" if language == "da" else "en"])),
             fragment(
@@ -479,6 +492,7 @@ def render_portal(
                             t(language, "subject"),
                         ],
                         limit=1_000_000,
+                        language=language,
                     )
                 ],
                 "appendix",
@@ -539,7 +553,11 @@ def render_dispatcher(
             )
         )
         parts.append(
-            table(rows, [t(lang, "field"), t(lang, "value"), t(lang, "dispatcher_name_basis")])
+            table(
+                rows,
+                [t(lang, "field"), t(lang, "value"), t(lang, "dispatcher_name_basis")],
+                language=lang,
+            )
         )
         parts.append(fragment("para", [t(lang, "dispatcher_note")]))
     return page(
@@ -564,6 +582,7 @@ def checklist_table(rows: list[tuple[str, str, str, str]], language: str) -> Mar
             for s, who, status, nxt in rows
         ],
         HEADERS[lang],
+        language=lang,
     )
 
 
@@ -605,7 +624,7 @@ def render_firewall(
             nav,
             fragment("heading", f"{t(language, 'firewall')} ({environment})", 1),
             fragment("para", [t(language, "firewall_intro")]),
-            table(body_rows, headers, limit=100_000),
+            table(body_rows, headers, limit=100_000, language=language),
         ]
     )
     return page(t(language, "firewall"), body, language=language, banners=banners, anchor=anchor)

@@ -196,3 +196,13 @@ def test_no_import_circles() -> None:
     for module in sorted(graph):
         if module not in seen:
             visit(module, [])
+
+
+def test_no_module_global_for_language() -> None:
+    """The language travels as an argument (or with the object shown), never as module state."""
+    import ngdpkit.display as display
+
+    assert not hasattr(display, "set_language") and not hasattr(display, "_language")
+    for path in (REPO / "ngdpkit").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"^\s*global .*lang", text, re.M), path

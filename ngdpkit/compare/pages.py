@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ..display import badge, findings_html, set_language, table
+from ..display import badge, findings_html, table
 from ..findings import Finding
 from ..i18n import local_time, status_word, t
 from ..pages import Markup, fragment
@@ -17,7 +17,6 @@ STATUS_SEVERITY = {"ok": "ok", "warnings": "warning", "errors": "error", "crashe
 def render_comparison(
     result: dict[str, Any], *, language: str, organisation: str, run_id: str, anchor: str
 ) -> str:
-    set_language(language)
     a, b = result["environments"]
     head = fragment(
         "overview_head",
@@ -66,17 +65,28 @@ def render_comparison(
             fragment(
                 "section",
                 t(language, "findings"),
-                [findings_html([Finding.from_dict(f) for f in result["findings"]])],
+                [
+                    findings_html(
+                        [Finding.from_dict(f) for f in result["findings"]], language=language
+                    )
+                ],
             ),
             fragment(
                 "section",
                 t(language, "compare_side_by_side"),
-                [table(facts, [t(language, "field"), a, b])],
+                [table(facts, [t(language, "field"), a, b], language=language)],
             ),
             fragment(
                 "section",
                 t(language, "compare_mailboxes"),
-                [table(only, [t(language, "mailbox_id"), t(language, "status")], limit=1_000_000)],
+                [
+                    table(
+                        only,
+                        [t(language, "mailbox_id"), t(language, "status")],
+                        limit=1_000_000,
+                        language=language,
+                    )
+                ],
             ),
             fragment(
                 "section", t(language, "audit_hash"), [fragment("para", [fragment("code", anchor)])]
@@ -89,7 +99,6 @@ def render_comparison(
 
 
 def render_portfolio(rows: list[dict[str, Any]], *, language: str) -> str:
-    set_language(language)
     yes, no = t(language, "yes"), t(language, "no")
     cells = [
         (
@@ -100,6 +109,7 @@ def render_portfolio(rows: list[dict[str, Any]], *, language: str) -> str:
                 status_word(language, str(r["status"]))
                 if r["status"] in STATUS_SEVERITY
                 else str(r["status"]),
+                language=language,
             ),
             "" if r.get("errors") is None else r["errors"],
             "" if r.get("warnings") is None else r["warnings"],
@@ -127,7 +137,7 @@ def render_portfolio(rows: list[dict[str, Any]], *, language: str) -> str:
         [
             fragment("heading", t(language, "status_title"), 1),
             fragment("para", [local_time(dt.datetime.now(dt.UTC), language)]),
-            table(cells, headers, limit=1_000_000),
+            table(cells, headers, limit=1_000_000, language=language),
         ]
     )
     return page(t(language, "status_title"), body, language=language)

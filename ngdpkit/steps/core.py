@@ -172,7 +172,6 @@ def start_step(
     path, origin = find_settings(settings)
     parsed = load_settings(path)
     env = parsed.environment(environment)
-    display.set_language(parsed.language)
     lab = not run_dir
     folder = lab_run_dir(parsed, environment) if lab else Path(run_dir)
     (folder / "steps").mkdir(parents=True, exist_ok=True)
@@ -264,7 +263,9 @@ def finish_step(step: Step) -> display.HTML:
             "step_status.html.j2",
             style=Markup(display.STYLE),
             status_label=t(step.language, "status"),
-            badge=Markup(display.badge(sev, status_word(step.language, status))),
+            badge=Markup(
+                display.badge(sev, status_word(step.language, status), language=step.language)
+            ),
             count=len(step.findings),
             findings_label=t(step.language, "findings").lower(),
             duration=f"{data['duration_s']:.1f}",
@@ -274,7 +275,7 @@ def finish_step(step: Step) -> display.HTML:
 
 
 def show_findings(step: Step) -> display.HTML:
-    return display.show_findings(step.findings)
+    return display.show_findings(step.findings, language=step.language)
 
 
 def pending(step: Step, key: str, what: str) -> None:

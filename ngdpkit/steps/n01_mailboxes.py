@@ -32,4 +32,5 @@ def load_mailboxes(step: Step) -> Any:
         guid_column_used=export.guid_column_used,
         mailboxes=export.frame,
     )
+    export.language = step.language
     return export

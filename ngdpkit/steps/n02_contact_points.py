@@ -29,6 +29,7 @@ def load_contact_points(step: Step) -> Any:
     step.record_input(path)
     step.add(cps.findings)
     step.results["contact_points"] = [p.to_dict() for p in cps.points]
+    cps.language = step.language
     return cps
 
 
@@ -78,15 +79,20 @@ def map_mailboxes(step: Step, frame: Any, contact_points: Any, mapping_file: Any
         suggestions=result.suggestions,
         plan=result.plan,
     )
+    result.language = step.language
     return result
 
 
 def show_unmapped(mapping: Any) -> display.HTML:
     frame = mapping.frame[mapping.frame["status"].isin(["unmapped", "unknown contact point"])]
-    lang = display.language()
+    lang = mapping.language
     parts: list[Any] = []
     if not len(frame):
-        parts.append(display.para(display.badge("ok"), f"{t(lang, 'unmapped')}: {t(lang, 'none')}"))
+        parts.append(
+            display.para(
+                display.badge("ok", language=lang), f"{t(lang, 'unmapped')}: {t(lang, 'none')}"
+            )
+        )
     else:
         rows = [
             (*r[:4], t(lang, r[4]))
@@ -104,6 +110,7 @@ def show_unmapped(mapping: Any) -> display.HTML:
                     t(lang, "responsible_unit"),
                     t(lang, "mapping_status"),
                 ],
+                language=lang,
             )
         )
     if mapping.suggestions is not None and len(mapping.suggestions):
@@ -119,13 +126,14 @@ def show_unmapped(mapping: Any) -> display.HTML:
                     t(lang, "contact_point"),
                     t(lang, "score"),
                 ],
+                language=lang,
             )
         )
     return display.block(*parts)
 
 
 def show_mapping_by_unit(mapping: Any) -> display.HTML:
-    return display.mapping_by_unit_html(mapping.frame)
+    return display.mapping_by_unit_html(mapping.frame, language=mapping.language)
 
 
 def show_plan(step: Step) -> display.HTML:
@@ -151,5 +159,6 @@ def show_plan(step: Step) -> display.HTML:
                 t(step.language, "count"),
                 t(step.language, "postkasser"),
             ],
+            language=step.language,
         ),
     )

@@ -133,7 +133,10 @@ def _check(step: Step) -> dict[str, Any] | None:
 
 def certificate_card(step: Step, facts: dict[str, Any] | None) -> display.HTML:
     return display.certificate_card(
-        facts, label=step.rel(step.env.certificate) or "certificate", kind=step.env.kind
+        facts,
+        label=step.rel(step.env.certificate) or "certificate",
+        kind=step.env.kind,
+        language=step.language,
     )
 
 
@@ -175,4 +178,6 @@ def installation_steps(step: Step, facts: dict[str, Any] | None) -> display.HTML
         ("4", t(lang, "install_4", thumbprint=thumb or t(lang, "install_no_thumbprint"))),
         ("5", t(lang, "install_5")),
     ]
-    return display.block(display.table(lines, ["#", t(step.language, "step")]))
+    return display.block(
+        display.table(lines, ["#", t(step.language, "step")], language=step.language)
+    )

@@ -130,7 +130,7 @@ def show_system(step: Step, system: dict[str, Any]) -> display.HTML:
             (t(lang, "receipt_endpoint_label"), system["push_endpoints"]["receipt_endpoint"]),
             (t(lang, "message_endpoint_label"), system["push_endpoints"]["message_endpoint"]),
         ]
-    return display.key_values(pairs, title=t(lang, "system"))
+    return display.key_values(pairs, title=t(lang, "system"), language=lang)
 
 
 def portal_registration(step: Step) -> dict[str, Any]:
@@ -167,7 +167,9 @@ def show_portal(step: Step, portal: dict[str, Any]) -> display.HTML:
     from ..network import portal_fields
 
     return display.key_values(
-        portal_fields(portal, step.language), title=t(step.language, "portal")
+        portal_fields(portal, step.language),
+        title=t(step.language, "portal"),
+        language=step.language,
     )
 
 
@@ -186,12 +188,14 @@ def firewall_rules(step: Step) -> list[dict[str, Any]]:
     return rows
 
 
-def show_firewall(rows: list[dict[str, Any]]) -> display.HTML:
+def show_firewall(rows: list[dict[str, Any]], step: Step | None = None) -> display.HTML:
     from ..network import firewall_table
 
-    lang = display.language()
+    lang = step.language if step is not None else "da"
     headers, body = firewall_table(rows, lang)
-    return display.block(display.heading(t(lang, "firewall"), 3), display.table(body, headers))
+    return display.block(
+        display.heading(t(lang, "firewall"), 3), display.table(body, headers, language=lang)
+    )
 
 
 def probe_evidence(step: Step) -> display.HTML:
@@ -224,6 +228,7 @@ def probe_evidence(step: Step) -> display.HTML:
         display.table(
             ([s.get(c, "") for c in columns] for s in summaries),
             [t(step.language, f"evidence_{c}") for c in columns],
+            language=step.language,
         ),
     )
 

@@ -46,4 +46,4 @@ def show_dispatcher(step: Step, config: dict[str, Any] | None) -> display.HTML:
             else f"{t(lang, 'not_ready')}: {', '.join(config['blocking'])}",
         )
     )
-    return display.key_values(pairs)
+    return display.key_values(pairs, language=lang)

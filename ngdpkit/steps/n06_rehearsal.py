@@ -35,7 +35,9 @@ def show_acceptance(step: Step, acceptance: dict[str, Any]) -> display.HTML:
     rows = [
         (
             s["name"],
-            display.badge("ok" if s["status"] == "ok" else "error", s["status"]),
+            display.badge(
+                "ok" if s["status"] == "ok" else "error", s["status"], language=step.language
+            ),
             f"{s['duration_s']:.2f} s",
             s["detail"],
         )
@@ -55,5 +57,6 @@ def show_acceptance(step: Step, acceptance: dict[str, Any]) -> display.HTML:
                 t(step.language, "duration"),
                 t(step.language, "value"),
             ],
+            language=step.language,
         ),
     )
