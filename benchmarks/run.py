@@ -105,7 +105,7 @@ def bench_run(work: Path, reps: int) -> dict[str, Any]:
     )
     phases = last_run_phases(sample, "test")
     imports = median_of(
-        reps, lambda: timed([PY, "-c", "import ngdpkit.runner, papermill, nbformat"])
+        reps, lambda: timed([PY, "-c", "import ngdpkit.run.parent, papermill, nbformat"])
     )
     script = (
         "import papermill as pm, tempfile, sys, pathlib, importlib.resources as r\n"
@@ -354,7 +354,7 @@ def markdown(results: dict[str, Any]) -> str:
             "|---|---|",
         ]
         lines.append(
-            f'| interpreter and imports (`python -c "import ngdpkit.runner, papermill"`) | {r["interpreter_and_imports"]["seconds"]} |'
+            f'| interpreter and imports (`python -c "import ngdpkit.run.parent, papermill"`) | {r["interpreter_and_imports"]["seconds"]} |'
         )
         lines += [f"| {k} | {v} |" for k, v in r["phases_last_run"].items()]
     return "\n".join(lines) + "\n"

@@ -75,7 +75,7 @@ _EXPORTS = {
     "load_certificate": "certificates",
     "load_trust_anchors": "trust",
     "write_sample": "sample",
-    "verify_audit": "audit",
+    "verify_audit": "run.audit",
 }
 
 __all__ = ["__version__", *_EXPORTS]

@@ -200,7 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .runner import run
+    from .run.parent import run
 
     print(
         f"ngdpkit {__version__}: running {', '.join(args.env) or 'all'} from {args.settings}",
@@ -254,7 +254,7 @@ def check_payload(
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .runner import collect_secrets, preflight, reuse_findings
+    from .run.preflight import collect_secrets, preflight, reuse_findings
     from .settings import load_settings
 
     try:
@@ -385,7 +385,7 @@ def cmd_cert_inspect(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    from .audit import verify
+    from .run.audit import verify
 
     if not args.target.exists():
         _err(f"{args.target}: not found")
@@ -412,7 +412,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .runner import run
+    from .run.parent import run
     from .sample import write_sample
 
     write_sample(args.dir)
@@ -451,7 +451,7 @@ def cmd_notebooks(args: argparse.Namespace) -> int:
 
 
 def cmd_bundle(args: argparse.Namespace) -> int:
-    from .bundle import make_bundle
+    from .run.bundle import make_bundle
 
     try:
         path = make_bundle(args.run_dir, with_workbooks=args.with_workbooks)
@@ -625,8 +625,8 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_child(args: argparse.Namespace) -> int:
-    from .environment_run import run_environment
     from .findings import Finding
+    from .run.environment import run_environment
 
     extra = [Finding.from_dict(d) for d in json.loads(args.extra)]
     return run_environment(

@@ -25,11 +25,11 @@ from typing import Any
 
 from . import __version__, memo
 from . import findings as F
-from .audit import INCOMPLETE  # noqa: E402,F401  (re-exported)
 from .errors import InputError
 from .findings import Finding
 from .network import official_api_url
 from .redact import one_line
+from .run.audit import INCOMPLETE  # noqa: E402,F401  (re-exported)
 from .settings import Environment, Settings, load_settings
 
 
@@ -594,7 +594,7 @@ def rehearse(
 ) -> tuple[int, Path]:
     """Run the acceptance flow and write its run folder; returns (exit code, folder)."""
     from .outputs import atomic_write, write_json
-    from .runfolder import RunFolder, writable_out
+    from .run.folder import RunFolder, writable_out
 
     settings = load_settings(settings_path)
     env = settings.environment(name)
@@ -646,7 +646,7 @@ def rehearse(
         )
 
     def on_leak(leaks: list[tuple[Path, list[str]]]) -> None:
-        from .scan import leak_findings
+        from .run.scan import leak_findings
 
         acc.findings += leak_findings(leaks, settings.rel)
         write_json(run_dir / "acceptance.json", acc.to_json(settings.language))
@@ -654,7 +654,7 @@ def rehearse(
     def result() -> tuple[int, str]:
         return (1 if acc.status == "errors" else 0), acc.status
 
-    from .scan import environment_secrets
+    from .run.scan import environment_secrets
 
     code = folder.close(
         secrets=environment_secrets(settings, env), render=render, on_leak=on_leak, result=result

@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ngdpkit.audit import GENESIS, AuditTrail, record_hash, verify, write_manifest
+from ngdpkit.run.audit import GENESIS, AuditTrail, record_hash, verify, write_manifest
 from tests.conftest import run_cli
 
 

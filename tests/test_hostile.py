@@ -19,9 +19,9 @@ from typing import Any
 import openpyxl
 import pytest
 
-from ngdpkit.audit import verify
 from ngdpkit.redact import encodings, secret_parts
-from ngdpkit.scan import needles, scan_file
+from ngdpkit.run.audit import verify
+from ngdpkit.run.scan import needles, scan_file
 from ngdpkit.secrets import read_dotenv
 from tests.conftest import run_cli
 
@@ -265,7 +265,7 @@ def tampered(hostile: dict[str, Any], tmp_path: Path) -> tuple[Path, str]:
 def rewrite_chain(run_dir: Path, keep: Any, change: Any = None) -> None:
     """What someone who can write the folder can do: drop/alter records, recompute every
     hash, and rewrite the manifest to match."""
-    from ngdpkit.audit import GENESIS, record_hash, write_manifest
+    from ngdpkit.run.audit import GENESIS, record_hash, write_manifest
 
     records = [json.loads(x) for x in (run_dir / "audit.jsonl").read_text().splitlines()]
     out, prev = [], GENESIS
@@ -331,7 +331,7 @@ def test_verify_manifest_rewritten_to_match(hostile: dict[str, Any], tmp_path: P
     sealed record (and so the anchor on the signed page) still tells."""
     run_dir, anchor = tampered(hostile, tmp_path)
     edit_dispatcher(run_dir)
-    from ngdpkit.audit import file_digest
+    from ngdpkit.run.audit import file_digest
 
     digest = file_digest(run_dir / "dispatcher-config.json")
 
@@ -352,7 +352,7 @@ def test_verify_forged_chain_fails_the_printed_anchor(
     the anchor printed on the signed page is no longer in it."""
     run_dir, anchor = tampered(hostile, tmp_path)
     edit_dispatcher(run_dir)
-    from ngdpkit.audit import file_digest
+    from ngdpkit.run.audit import file_digest
 
     digests = {
         p.relative_to(run_dir).as_posix(): file_digest(p) for p in run_dir.rglob("*") if p.is_file()
@@ -439,7 +439,7 @@ def test_settings_values_refused(sample_copy: Path, edit: tuple[str, str], expec
 
 def test_environment_name_cannot_leave_out(tmp_path: Path) -> None:
     from ngdpkit.errors import InputError
-    from ngdpkit.runfolder import RunFolder
+    from ngdpkit.run.folder import RunFolder
 
     with pytest.raises(InputError):
         RunFolder.create(tmp_path / "out", "../../x")

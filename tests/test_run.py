@@ -150,7 +150,7 @@ def test_dispatcher_config_shape(sample_run: dict[str, Any]) -> None:
 
 
 def test_html_has_no_code_no_cdn_no_secret(sample_run: dict[str, Any]) -> None:
-    from ngdpkit.scan import needles, scan_file
+    from ngdpkit.run.scan import needles, scan_file
 
     pins = needles(all_secret_parts(sample_run["dir"]))
     for folder in sample_run["folders"]:
@@ -301,7 +301,7 @@ def test_planted_leak_is_caught(sample_copy: Path, tmp_path: Path) -> None:
     assert not (run_dir / "dispatcher-config.json").exists()
     assert "removed by ngdpkit" in (run_dir / "signoff" / "04_system_and_network.html").read_text()
     assert "SECRET_LEAK" in (run_dir / "signoff" / "index.html").read_text()
-    from ngdpkit.scan import needles, scan_file
+    from ngdpkit.run.scan import needles, scan_file
 
     pins = needles(all_secret_parts(sample_copy))
     assert all(scan_file(p, pins) == [] for p in run_dir.rglob("*") if p.is_file())

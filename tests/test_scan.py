@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 import openpyxl
 
-from ngdpkit.scan import needles, scan_file
+from ngdpkit.run.scan import needles, scan_file
 from ngdpkit.system import authorization_parts
 
 SECRET = "Tr0ub4dor&3-horse/battery"

@@ -252,8 +252,8 @@ def write_comparison(settings: Settings, result: dict[str, Any], out: Any) -> tu
     and the manifest, closed like a run (sealed, scanned). Returns (exit code, folder)."""
     from .. import __version__
     from ..outputs import atomic_write, write_json
-    from ..runfolder import RunFolder, writable_out
-    from ..scan import environment_secrets
+    from ..run.folder import RunFolder, writable_out
+    from ..run.scan import environment_secrets
     from .pages import render_comparison
 
     folder = RunFolder.create(writable_out(out), KEY)
@@ -286,7 +286,7 @@ def write_comparison(settings: Settings, result: dict[str, Any], out: Any) -> tu
         )
 
     def on_leak(leaks: list[Any]) -> None:
-        from ..scan import leak_findings
+        from ..run.scan import leak_findings
 
         result["findings"] = result["findings"] + [
             f.to_dict(settings.language) for f in leak_findings(leaks, settings.rel)

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..audit import AUDIT, INCOMPLETE, MANIFEST, SEALED
 from ..errors import InputError
-from ..runfolder import LATEST
+from ..run.audit import AUDIT, INCOMPLETE, MANIFEST, SEALED
+from ..run.folder import LATEST
 
 RUN_NAME = re.compile(r"^(\d{8}T\d{6}Z)-[0-9a-f]{6}$")
 MAPPING_KEY = ("Mailbox ID", "Subject ID")

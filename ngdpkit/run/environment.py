@@ -20,17 +20,17 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from . import findings as F
+from .. import __version__
+from .. import findings as F
+from ..errors import InputError, StepCrashed
+from ..findings import Finding
+from ..settings import Environment, Settings, load_settings
+from ..steps import STEP_NAMES
+from ..steps.core import read_step_file
 from .audit import INCOMPLETE
-from .errors import InputError, StepCrashed
-from .findings import Finding
-from .settings import Environment, Settings, load_settings
-from .steps import STEP_NAMES
-from .steps.core import read_step_file
 
 INTERRUPTED = "INTERRUPTED"
-from .runfolder import LATEST, RunFolder  # noqa: E402
+from .folder import LATEST, RunFolder  # noqa: E402
 
 __all__ = ["INCOMPLETE", "INTERRUPTED", "LATEST", "EnvironmentRun", "run_environment"]
 CHILD_MARK = "NGDPKIT_RUN_DIR="
@@ -76,7 +76,7 @@ def scrub_notebook(path: Path, settings: Settings) -> None:
         if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
             cell.source = "# Parameters injected by ngdpkit run (values scrubbed from this copy)"
             cell.outputs = [] if cell.cell_type == "code" else cell.get("outputs")
-    from .outputs import atomic_write
+    from ..outputs import atomic_write
 
     atomic_write(path, nbformat.writes(nb))
 
@@ -242,7 +242,7 @@ class EnvironmentRun:
 
     def write_outputs(self) -> None:
 
-        from .outputs import (
+        from ..outputs import (
             atomic_write,
             firewall_csv_bytes,
             mapping_csv_bytes,
@@ -252,7 +252,7 @@ class EnvironmentRun:
             write_plan,
             write_suggestions,
         )
-        from .powershell import script_bytes
+        from ..powershell import script_bytes
 
         d = self.run_dir
         findings = self.all_findings()
@@ -308,9 +308,9 @@ class EnvironmentRun:
         if config is not None:
             self.outputs.append(write_json(d / "dispatcher-config.json", config))
         self.write_changes(findings)
-        from .checklist import HEADERS
-        from .checklist import rows as checklist_rows
-        from .outputs import write_workbook
+        from ..checklist import HEADERS
+        from ..checklist import rows as checklist_rows
+        from ..outputs import write_workbook
 
         lang = self.settings.language
         self.outputs.append(
@@ -328,7 +328,7 @@ class EnvironmentRun:
         )
 
     def checklist(self, findings: list[Finding]) -> list[Any]:
-        from .checklist import items
+        from ..checklist import items
 
         rehearsal = latest_rehearsal(self.run_dir.parent)
         accepted = False
@@ -348,10 +348,10 @@ class EnvironmentRun:
 
     def write_changes(self, findings: list[Finding]) -> None:
         """``changes.json``: this run against the previous finished run of its environment."""
+        from ..compare.diff import changes
+        from ..compare.runs import RunView, latest_run, read_mapping_csv
+        from ..outputs import write_json
         from .audit import file_digest, folder_files, is_deliverable
-        from .compare.diff import changes
-        from .compare.runs import RunView, latest_run, read_mapping_csv
-        from .outputs import write_json
 
         previous = latest_run(self.run_dir.parent)
         if previous is None:
@@ -395,7 +395,7 @@ class EnvironmentRun:
         if config is None:
             return None
         # Findings the runner adds (reuse, leaks) decide too.
-        from .dispatcher import blocking
+        from ..dispatcher import blocking
 
         own, other = blocking(self.extra, self.env)
         if own:
@@ -424,7 +424,7 @@ class EnvironmentRun:
 
     def banners(self, findings: list[Finding]) -> list[str]:
         """The custom-trust-anchor banner follows the settings, whether or not a certificate was read."""
-        from .i18n import t
+        from ..i18n import t
 
         if not self.settings.trust_anchors:
             return []
@@ -438,9 +438,9 @@ class EnvironmentRun:
 
     def render(self) -> None:
 
-        from .i18n import count, t
-        from .outputs import atomic_write
-        from .signoff import (
+        from ..i18n import count, t
+        from ..outputs import atomic_write
+        from ..signoff import (
             navigation,
             render_checklist,
             render_dispatcher,
@@ -510,11 +510,11 @@ class EnvironmentRun:
                 anchor=self.anchor,
             ),
         )
-        from .diagram import render_diagram
+        from ..diagram import render_diagram
 
         svg = render_diagram(self.env, organisation=self.settings.organisation.name, language=lang)
         atomic_write(sign / "diagram.svg", svg)
-        from .checklist import rows as checklist_rows
+        from ..checklist import rows as checklist_rows
 
         checklist = checklist_rows(self.checklist(findings), lang)
         atomic_write(
@@ -583,7 +583,7 @@ class EnvironmentRun:
 
     def print_document(self, sign: Path, names: list[str], rehearsal: Path | None) -> str | None:
         """The whole document as one A4 PDF (``signoff/signoff.pdf``)."""
-        from .pdf import print_document
+        from ..pdf import print_document
 
         order = ["index.html", *(f"{n}.html" for n in names)]
         order += ["portal.html", "firewall.html", "dispatcher.html", "checklist.html"]
@@ -618,7 +618,7 @@ class EnvironmentRun:
     def on_leak(self, leaks: list[tuple[Path, list[str]]]) -> None:
         """A file held a secret (it is a stub now): say so, withhold the dispatcher
         configuration and rewrite the findings; the folder renders and scans again."""
-        from .outputs import write_json
+        from ..outputs import write_json
         from .scan import leak_findings
 
         self.extra += leak_findings(leaks, self.rel)
@@ -686,7 +686,7 @@ def run_environment(
     notebooks: Path | None = None,
 ) -> int:
     """The child: one environment from start to manifest. Returns the exit code."""
-    from .redact import one_line
+    from ..redact import one_line
     from .scan import environment_secrets
 
     settings = load_settings(settings_path)

@@ -116,7 +116,7 @@ def seal_outputs(trail: AuditTrail, run_dir: Path) -> str:
 
 def write_manifest(run_dir: Path, trail: AuditTrail) -> Path:
     """List every file of the run with size and SHA-256, the final hash and the record count."""
-    from .outputs import write_json
+    from ..outputs import write_json
 
     files = []
     for path in sorted(

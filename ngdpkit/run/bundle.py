@@ -13,7 +13,7 @@ import zipfile
 from importlib import metadata
 from pathlib import Path
 
-from .errors import InputError
+from ..errors import InputError
 
 VERSIONS = (
     "ngdpkit",

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .redact import SHORT_SECRET, encodings, secret_parts
+from ..redact import SHORT_SECRET, encodings, secret_parts
 
 if TYPE_CHECKING:
-    from .findings import Finding
-    from .settings import Environment, Settings
+    from ..findings import Finding
+    from ..settings import Environment, Settings
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ def stub_text(path: Path, names: list[str]) -> str:
 
 def environment_secrets(settings: Settings, env: Environment) -> dict[str, list[str]]:
     """Variable name -> every form to look for, for the secrets of one environment."""
-    from .secrets import resolve
+    from ..secrets import resolve
 
     out: dict[str, list[str]] = {}
     for var in env.secret_names:
@@ -99,7 +99,7 @@ def scrub_folder(
     pins: list[Needle] | None = None,
 ) -> list[tuple[Path, list[str]]]:
     """Scan every file below ``folder``; replace each that holds a secret by a stub. Returns the hits."""
-    from .outputs import atomic_write
+    from ..outputs import atomic_write
 
     pins = needles(secrets) if pins is None else pins
     hits: list[tuple[Path, list[str]]] = []
@@ -115,7 +115,7 @@ def scrub_folder(
 
 def leak_findings(leaks: list[tuple[Path, list[str]]], rel: Any) -> list[Finding]:
     """``SECRET_LEAK`` for each file the scan replaced, named relative to the settings."""
-    from . import findings as F
+    from .. import findings as F
 
     return [
         F.error(

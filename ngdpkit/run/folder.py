@@ -22,10 +22,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ..errors import InputError
+from ..settings import ENVIRONMENT_NAME
 from .audit import AUDIT, FINISHED, INCOMPLETE, AuditTrail, record_outputs, seal_outputs
 from .audit import write_manifest as _write_manifest
-from .errors import InputError
-from .settings import ENVIRONMENT_NAME
 
 LATEST = "LATEST"
 ROUNDS = 3
@@ -145,7 +145,7 @@ class RunFolder:
 
     def mark_latest(self) -> None:
         """``<out>/<env>/LATEST`` names the newest finished run (a text file, not a link)."""
-        from .outputs import atomic_write
+        from ..outputs import atomic_write
 
         atomic_write(self.path.parent / LATEST, self.path.name + "\n")
 

@@ -1,0 +1,148 @@
+"""Before any work, shared by ``run`` and ``check``: refuse unusable input (exit 2, every
+problem one line), resolve the secrets (a terminal prompt happens here, before any kernel),
+and the checks that need more than one environment (certificate reuse)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import findings as F
+from ..errors import InputError
+from ..findings import Finding
+from ..settings import Settings
+
+
+def preflight(settings: Settings, names: list[str]) -> None:
+    """Open every input of the chosen environments far enough to refuse what is unusable (exit 2)."""
+    from ..certificates import load_certificate
+    from ..contact_points import read_contact_points
+    from ..mailboxes import EXPORT_FIELDS
+    from ..mapping import MAPPING_FIELDS
+    from ..servercheck import read_evidence
+    from ..trust import load_trust_anchors
+    from ..workbooks import read_table
+
+    problems: list[str] = []
+
+    def attempt(fn: Any, *args: Any, **kwargs: Any) -> None:
+        try:
+            fn(*args, **kwargs)
+        except InputError as exc:
+            for p in exc.problems:
+                if p not in problems:
+                    problems.append(p)
+
+    attempt(load_trust_anchors, settings.trust_anchors, rel=settings.rel)
+    for name in names:
+        env = settings.environments[name]
+        inp = env.inputs
+        if inp.mailboxes is not None:
+            attempt(
+                read_table,
+                inp.mailboxes,
+                EXPORT_FIELDS,
+                label=settings.rel(inp.mailboxes),
+                sheet=inp.mailboxes_sheet,
+                overrides=inp.columns,
+            )
+        if env.contact_points is not None:
+            attempt(
+                read_contact_points,
+                env.contact_points,
+                label=settings.rel(env.contact_points),
+                system_id=env.system_id,
+            )
+        if env.mapping is not None:
+            attempt(read_table, env.mapping, MAPPING_FIELDS, label=settings.rel(env.mapping))
+        if env.certificate is not None:
+            attempt(
+                load_certificate,
+                env.certificate,
+                label=settings.rel(env.certificate),
+                password=None,
+            )
+        for path in env.probe_evidence:
+            attempt(
+                read_evidence,
+                path,
+                label=settings.rel(path),
+                environment=name,
+                registered_ips=env.server_ips,
+            )
+    if problems:
+        raise InputError(problems)
+
+
+def collect_secrets(
+    settings: Settings, names: list[str], *, prompt: bool
+) -> dict[str, dict[str, str]]:
+    """Per environment, variable name -> value, asked on the terminal only when nothing else has it."""
+    from ..certificates import PUBLIC_SUFFIXES
+    from ..secrets import resolve
+
+    out: dict[str, dict[str, str]] = {}
+    for name in names:
+        env = settings.environments[name]
+        values = {}
+        for var, label in (
+            (env.certificate_password_env, f"[{name}] certificate password"),
+            (env.authorization_env, f"[{name}] authorization header"),
+        ):
+            if not var:
+                continue
+            if var == env.certificate_password_env and (
+                env.certificate is None or env.certificate.suffix.lower() in PUBLIC_SUFFIXES
+            ):
+                continue
+            secret = resolve(var, secrets_file=settings.secrets_file, prompt=prompt, label=label)
+            if secret is not None:
+                values[var] = secret.as_found()
+        out[name] = values
+    return out
+
+
+def reuse_findings(settings: Settings, secrets: dict[str, dict[str, str]]) -> list[Finding]:
+    """CERT_REUSED_ACROSS_ENVIRONMENTS, or CERT_REUSE_NOT_CHECKED when a certificate cannot be read."""
+    from ..certificates import fingerprint
+    from ..secrets import Secret, resolve
+
+    prints: dict[str, str] = {}
+    unread: list[str] = []
+    for name, env in settings.environments.items():
+        if env.certificate is None:
+            continue
+        value = secrets.get(name, {}).get(env.certificate_password_env or "")
+        secret = (
+            Secret(env.certificate_password_env or "", value)
+            if value
+            else resolve(env.certificate_password_env, secrets_file=settings.secrets_file)
+        )
+        fp = fingerprint(env.certificate, secret)
+        if fp is None:
+            unread.append(name)
+        else:
+            prints[name] = fp
+    found: list[Finding] = []
+    by_print: dict[str, list[str]] = {}
+    for name, fp in prints.items():
+        by_print.setdefault(fp, []).append(name)
+    for names in by_print.values():
+        if len(names) > 1:
+            found.append(
+                F.error(
+                    "CERT_REUSED_ACROSS_ENVIRONMENTS",
+                    "The same certificate is used in {values}; each environment must have its own.",
+                    "certificate",
+                    values=" and ".join(names),
+                )
+            )
+    if unread and len(settings.environments) > 1:
+        found.append(
+            F.info(
+                "CERT_REUSE_NOT_CHECKED",
+                "Whether a certificate is reused across environments was not checked: the certificate of {values} could not be read here.",
+                "certificate",
+                values=", ".join(unread),
+            )
+        )
+    return found
