@@ -19,7 +19,7 @@ demo: $(STAMP)
 	$(BIN)/ngdpkit demo
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n auto
 
 lab: $(STAMP)
 	$(BIN)/ngdpkit sample data/sample
