@@ -63,9 +63,7 @@ class Finding:
         danish = DANISH.get(self.template)
         if danish is None:
             return self.message
-        params = {
-            k: VALUES_DA.get(v, v) if isinstance(v, str) else v for k, v in self.params.items()
-        }
+        params = {k: _danish_value(v, VALUES_DA) for k, v in self.params.items()}
         try:
             return redact(_plain(danish).format(**params))
         except (KeyError, IndexError, ValueError):
@@ -96,6 +94,23 @@ class Finding:
             template=str(data.get("template") or ""),
             params=dict(params) if isinstance(params, dict) else {},
         )
+
+
+def _danish_value(value: Any, words: dict[str, str]) -> Any:
+    """A parameter in Danish when it is made of fixed English words the catalogue knows:
+    the whole value, else each part of a ``; ``- or ``, ``-separated list, else the head of
+    a ``head: rest`` pair. Data (IDs, names, addresses) passes unchanged."""
+    if not isinstance(value, str) or not value:
+        return value
+    if value in words:
+        return words[value]
+    for sep in ("; ", ", "):
+        if sep in value:
+            return sep.join(str(_danish_value(part, words)) for part in value.split(sep))
+    head, colon, rest = value.partition(": ")
+    if colon and head in words:
+        return f"{words[head]}: {rest}"
+    return value
 
 
 def _plain(template: str) -> str:

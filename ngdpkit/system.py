@@ -70,15 +70,15 @@ def host_problem(host: str) -> str:
         ip = None
     if ip is not None:
         if str(ip) != text.strip("[]"):
-            return f"{host!r} is not an IP address in canonical form (write {ip})"
+            return "its host is an IP address not in canonical form"
         bad = next((n for n in NOT_PUBLIC if ip.version == n.version and ip in n), None)
         if bad is not None:
-            return f"{host} is a {NOT_PUBLIC_NAMES[str(bad)]} address, not a public one"
+            return f"its host is a {NOT_PUBLIC_NAMES[str(bad)]} address, not a public one"
         return ""
     if text in ("localhost", "localhost.localdomain") or text.endswith(".localhost"):
         return "localhost is not reachable from NgDP"
     if not _DNS_NAME.match(text):
-        return f"{host!r} is neither a public DNS name nor an IP address in canonical form"
+        return "its host is neither a public DNS name nor an IP address in canonical form"
     return ""
 
 
@@ -119,7 +119,7 @@ def check_protocol(protocol: str, key: str) -> list[Finding]:
     if protocol in WORKZONE_PROTOCOLS:
         return []
     extra = (
-        f" ({protocol} is an NgDP protocol that WorkZone does not use)"
+        " (an NgDP protocol that WorkZone does not use)"
         if protocol.upper() in OTHER_NGDP_PROTOCOLS
         else ""
     )

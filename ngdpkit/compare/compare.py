@@ -140,7 +140,7 @@ def compare_environments(settings: Settings, a: str, b: str) -> dict[str, Any]:
                 != (sorted(y.get(k)) if k == "targets" else y.get(k))
             }
             if diffs:
-                what = "; ".join(f"{k}: {v[a]} in {a}, {v[b]} in {b}" for k, v in diffs.items())
+                what = "; ".join(f"{k}: {v[a]} ({a}) / {v[b]} ({b})" for k, v in diffs.items())
                 found.append(
                     F.warning(
                         "COMPARE_CONTACT_POINT_DIFFERS",
