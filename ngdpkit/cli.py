@@ -513,13 +513,17 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             protocol="REST_PULL",
         )
         with Simulator(cfg, ca, port=args.port) as sim:
-            print(f"NgDP simulator for {env.name} ({env.kind}): {sim.base_url}")
-            print(f"trust this CA: {ca.ca_file}")
-            if parsed is None:
-                header = "Basic " + base64.b64encode(f"{env.system_id}:{token}".encode()).decode()
-                print(f"no authorization header configured; for this session only use: {header}")
-            print("Ctrl-C stops it.", flush=True)
-            try:
+            try:  # Ctrl-C at any moment once it listens is the normal way to stop it
+                print(f"NgDP simulator for {env.name} ({env.kind}): {sim.base_url}")
+                print(f"trust this CA: {ca.ca_file}")
+                if parsed is None:
+                    header = (
+                        "Basic " + base64.b64encode(f"{env.system_id}:{token}".encode()).decode()
+                    )
+                    print(
+                        f"no authorization header configured; for this session only use: {header}"
+                    )
+                print("Ctrl-C stops it.", flush=True)
                 while True:
                     time.sleep(1)
             except KeyboardInterrupt:
