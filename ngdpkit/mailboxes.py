@@ -249,16 +249,6 @@ def read_mailbox_export(
     )
 
 
-def frame_from_records(records: list[dict[str, Any]]) -> Any:
-    """Rebuild an export frame from a step file's records."""
-    import pandas as pd
-
-    df = pd.DataFrame.from_records(records, columns=list(COLUMNS))
-    for name in COLUMNS[1:]:
-        df[name] = df[name].fillna("").astype(str)
-    return df
-
-
 def zero_lost(df: Any, ids: Any, label: str, where: Any) -> list[Finding]:
     """``MAILBOX_ID_ZERO_LOST``: an all-digit ID shorter than the export's usual length, in an
     export where IDs of that length start with 0 (so zeros matter and Excel may have dropped

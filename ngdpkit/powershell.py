@@ -11,7 +11,6 @@ Windows PowerShell 5.1 reads ``ÆRØ\\svc-wørkzone`` correctly (it reads BOM-le
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Iterable
 from importlib import resources
@@ -45,17 +44,6 @@ def refusal(reasons: list[str]) -> str:
         + literal("ngdpkit refused to fill in this script; fix the settings and run ngdpkit again.")
     )
     return "\n".join(lines) + "\n\n"
-
-
-def bad_ips(values: Iterable[str]) -> list[str]:
-    """Entries that are not an IPv4/IPv6 address or network (host bits unset)."""
-    out = []
-    for value in values:
-        try:
-            ipaddress.ip_network(value, strict=True)
-        except ValueError:
-            out.append(value)
-    return out
 
 
 def template(name: str) -> str:

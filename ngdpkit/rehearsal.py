@@ -29,7 +29,6 @@ from .errors import InputError
 from .findings import Finding
 from .network import official_api_url
 from .redact import one_line
-from .run.audit import INCOMPLETE  # noqa: E402,F401  (re-exported)
 from .settings import Environment, Settings, load_settings
 
 

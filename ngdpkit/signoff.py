@@ -502,10 +502,9 @@ def render_portal(
     return page(t(language, "portal"), body, language=language, banners=banners, anchor=anchor)
 
 
-DISPATCHER_WHERE = {
-    "da": "WorkZone Configurator → Process → Process dispatchers → NgDP",
-    "en": "WorkZone Configurator → Process → Process dispatchers → NgDP",
-}
+DISPATCHER_WHERE = (
+    "WorkZone Configurator → Process → Process dispatchers → NgDP"  # the product's own words
+)
 
 
 def render_dispatcher(
@@ -525,7 +524,7 @@ def render_dispatcher(
     parts: list[Markup] = [
         nav,
         fragment("heading", f"{t(lang, 'dispatcher_page')} ({environment})", 1),
-        fragment("para", [t(lang, "dispatcher_where"), fragment("code", DISPATCHER_WHERE[lang])]),
+        fragment("para", [t(lang, "dispatcher_where"), fragment("code", DISPATCHER_WHERE)]),
     ]
     if config is None:
         parts.append(

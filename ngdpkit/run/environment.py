@@ -112,6 +112,7 @@ class EnvironmentRun:
         self.outputs: list[Path] = []
         self.anchor = ""
         self.mapping_sha256 = ""
+        self.checklist_rows: list[tuple[str, str, str, str]] = []
         self.changes: dict[str, Any] | None = None
 
     def rel(self, path: Path) -> str:
@@ -313,6 +314,8 @@ class EnvironmentRun:
         from ..outputs import write_workbook
 
         lang = self.settings.language
+        # Derived once: the page shows exactly the rows the sealed workbook holds.
+        self.checklist_rows = checklist_rows(self.checklist(findings), lang)
         self.outputs.append(
             write_workbook(
                 d / "checklist.xlsx",
@@ -320,7 +323,7 @@ class EnvironmentRun:
                     (
                         "Tjekliste" if lang == "da" else "Checklist",
                         HEADERS[lang],
-                        checklist_rows(self.checklist(findings), lang),
+                        self.checklist_rows,
                         None,
                     )
                 ],
@@ -514,9 +517,7 @@ class EnvironmentRun:
 
         svg = render_diagram(self.env, organisation=self.settings.organisation.name, language=lang)
         atomic_write(sign / "diagram.svg", svg)
-        from ..checklist import rows as checklist_rows
-
-        checklist = checklist_rows(self.checklist(findings), lang)
+        checklist = self.checklist_rows
         atomic_write(
             sign / "checklist.html",
             render_checklist(
