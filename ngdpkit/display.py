@@ -62,16 +62,21 @@ def table(
     headers: list[str],
     *,
     limit: int = MAX_ROWS,
+    total: int | None = None,
     style: str = "",
     language: str = "da",
 ) -> Markup:
-    """Rows of cells (text is escaped; a Markup cell is a fragment) under ``headers``."""
+    """Rows of cells (text is escaped; a Markup cell is a fragment) under ``headers``.
+
+    ``total``: how many rows there are when ``rows`` is already cut (the rest is counted).
+    """
     kept: list[list[Any]] = []
-    total = 0
+    seen = 0
     for row in rows:
-        total += 1
+        seen += 1
         if len(kept) < limit:
             kept.append(["" if v is None else v if isinstance(v, Markup) else str(v) for v in row])
+    total = max(seen, total or 0)
     more = t(language, "more", n=total - limit) if total > limit else ""
     return fragment("table", headers, kept, more, style)
 
@@ -278,12 +283,19 @@ def mapping_by_unit_html(frame: Any, *, limit: int = 2000, language: str = "da")
     ]
     parts: list[Markup] = []
     shown = 0
-    for unit, group in frame.groupby(
-        frame["responsible_unit"].where(frame["responsible_unit"] != "", "—"), sort=True
-    ):
+    units = frame["responsible_unit"].where(frame["responsible_unit"] != "", "—")
+    groups = frame.groupby(units, sort=True)
+    left_units = left_rows = 0
+    for unit, group in groups:
+        if shown >= limit:
+            # Past the limit a unit is only counted: the whole table is the mapping workbook.
+            left_units += 1
+            left_rows += len(group)
+            continue
         parts.append(heading(f"{unit} ({len(group)})", 4))
+        kept = group[cols].head(limit - shown)
         rows = []
-        for rec in group[cols].itertuples(index=False):
+        for rec in kept.itertuples(index=False):
             values: list[Any] = [str(v) for v in rec]
             values[-2] = t(language, values[-2]) if values[-2] else ""
             values[-1] = badge(
@@ -292,8 +304,19 @@ def mapping_by_unit_html(frame: Any, *, limit: int = 2000, language: str = "da")
                 language=language,
             )
             rows.append(values)
-        parts.append(table(rows, heads, limit=max(limit - shown, 0), language=language))
-        shown += len(group)
+        parts.append(table(rows, heads, limit=len(rows), total=len(group), language=language))
+        shown += len(kept)
+    if left_units:
+        parts.append(
+            para(
+                t(
+                    language,
+                    "more_units",
+                    mailboxes=count(language, left_rows, "mailbox"),
+                    units=count(language, left_units, "unit"),
+                )
+            )
+        )
     return block(*parts, cls="mapping-table")
 
 

@@ -168,6 +168,7 @@ TEXT: dict[str, dict[str, str]] = {
         "by_unit": "efter enhed",
         "count": "Antal",
         "more": "… og {n} mere",
+        "more_units": "… og {mailboxes} mere i {units}: hele tabellen står i mailbox-mapping.xlsx.",
         "step_01_mailboxes": "Postkasser (e-Boks-eksport)",
         "step_02_contact_points": "Kontaktpunkter og tilknytning",
         "step_03_certificate": "Certifikat (FOCES3/VOCES3)",
@@ -360,6 +361,7 @@ TEXT: dict[str, dict[str, str]] = {
         "by_unit": "by unit",
         "count": "Count",
         "more": "… and {n} more",
+        "more_units": "… and {mailboxes} more in {units}: the whole table is in mailbox-mapping.xlsx.",
         "step_01_mailboxes": "Mailboxes (e-Boks export)",
         "step_02_contact_points": "Contact points and mapping",
         "step_03_certificate": "Certificate (FOCES3/VOCES3)",
@@ -428,6 +430,7 @@ PLURALS = {
         "info": ("info", "info"),
         "mailbox": ("postkasse", "postkasser"),
         "mailbox_id": ("postkasse-ID", "forskellige postkasse-ID'er"),
+        "unit": ("enhed", "enheder"),
     },
     "en": {
         "error": ("error", "errors"),
@@ -435,6 +438,7 @@ PLURALS = {
         "info": ("info", "info"),
         "mailbox": ("mailbox", "mailboxes"),
         "mailbox_id": ("mailbox ID", "distinct mailbox IDs"),
+        "unit": ("unit", "units"),
     },
 }
 

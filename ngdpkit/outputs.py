@@ -14,6 +14,7 @@ import csv
 import io
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -80,12 +81,45 @@ def csv_bytes(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
 
 
 def mapping_csv_bytes(frame: Any) -> bytes:
-    """The machine copy of the mapping: register headers in English, one row per mailbox."""
-    cols = [c for c in MAPPING_COLUMNS]
-    for c in cols:
-        if c not in frame.columns:
-            frame = frame.assign(**{c: ""})
-    return csv_bytes(MAPPING_HEADERS, frame[cols].itertuples(index=False, name=None))
+    """The machine copy of the mapping: register headers in English, one row per mailbox.
+
+    Whole columns at a time (pandas): a text that could start a formula gets its ``'``.
+    """
+    import pandas as pd
+
+    table = frame.reindex(columns=list(MAPPING_COLUMNS), fill_value="").fillna("").astype(str)
+    risky = tuple(_FORMULA_START)
+    table = pd.DataFrame(
+        {c: table[c].where(~table[c].str.startswith(risky), "'" + table[c]) for c in table}
+    )
+    table.columns = [cell_text(h) for h in MAPPING_HEADERS]
+    text = table.to_csv(sep=";", index=False, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    return b"\xef\xbb\xbf" + text.encode("utf-8")
+
+
+MAPPING_FINDING_PREFIXES = ("MAILBOX_", "CONTACT_POINT", "MAPPING_", "CELL_")
+
+
+def write_mapping_outputs(run_dir: str, findings: list[dict[str, Any]]) -> dict[str, str]:
+    """``mailbox-mapping.csv`` and ``.xlsx`` from step 02's table; returns the CSV's SHA-256.
+
+    Runs in a worker process started as soon as step 02 has finished (the 100,000-row
+    workbook is written on the second core while notebooks 03 to 05 execute).
+    """
+    import hashlib
+
+    from .steps.core import read_step_file
+
+    folder = Path(run_dir)
+    frame = read_step_file(folder / "steps" / "02_contact_points.json")["results"]["mapping"]
+    data = mapping_csv_bytes(frame)
+    atomic_write(folder / "mailbox-mapping.csv", data)
+    write_mapping_workbook(folder / "mailbox-mapping.xlsx", frame, findings)
+    return {"csv_sha256": hashlib.sha256(data).hexdigest()}
+
+
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # XML 1.0 cannot hold them
+_FILLS = {"error": "#FDE8E6", "warning": "#FFF4E0", "retired": "#EEEEEE"}
 
 
 def write_workbook(
@@ -96,61 +130,69 @@ def write_workbook(
 ) -> Path:
     """Write sheets of (title, headers, rows, status column index or None) as a human workbook.
 
-    Rows whose status column is not in ``highlight``'s ``ok`` values get a fill.
+    Rows whose status column is not in ``highlight``'s ``ok`` values get a fill. Written
+    with XlsxWriter row by row (``constant_memory``): every text is a string cell, never a
+    formula, a number or a link.
     """
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    from openpyxl.styles import Font, PatternFill
-    from openpyxl.utils import get_column_letter
+    import xlsxwriter
 
-    wb = Workbook(write_only=True)
-    bold = Font(bold=True)
-    fills = {
-        "error": PatternFill("solid", fgColor="FDE8E6"),
-        "warning": PatternFill("solid", fgColor="FFF4E0"),
-        "retired": PatternFill("solid", fgColor="EEEEEE"),
-    }
     ok_values = set((highlight or {}).get("ok", ()))
     colour_of = (highlight or {}).get("colour", {})
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(
+        buf,
+        {
+            "constant_memory": False,
+            "strings_to_formulas": False,
+            "strings_to_numbers": False,
+            "strings_to_urls": False,
+        },
+    )
+    bold = wb.add_format({"bold": True})
+    # Per fill (None: no fill), the plain text format and the quote-prefixed one.
+    formats: dict[str | None, tuple[Any, Any]] = {
+        key: (
+            wb.add_format({"bg_color": colour} if colour else {}),
+            wb.add_format({"quote_prefix": True, **({"bg_color": colour} if colour else {})}),
+        )
+        for key, colour in [(None, None), *_FILLS.items()]
+    }
     for title, headers, rows, status_col in sheets:
-        ws = wb.create_sheet(title[:31])
-        ws.freeze_panes = "A2"
+        ws = wb.add_worksheet(title[:31])
+        materialised = rows if isinstance(rows, list) else list(rows)
         widths = [len(h) + 2 for h in headers]
-        materialised = [list(r) for r in rows]
         for r in materialised[:2000]:
             for i, v in enumerate(r):
                 widths[i] = min(60, max(widths[i], len(str(v)) + 2))
-        for i, w in enumerate(widths, start=1):
-            ws.column_dimensions[get_column_letter(i)].width = w
-        ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{len(materialised) + 1}"
-        head = []
-        for h in headers:
-            c = WriteOnlyCell(ws, value=h)
-            c.font = bold
-            head.append(c)
-        ws.append(head)
-        for r in materialised:
-            fill = None
+        for i, w in enumerate(widths):
+            ws.set_column(i, i, w)
+        ws.freeze_panes(1, 0)
+        ws.autofilter(0, 0, len(materialised), len(headers) - 1)
+        for c, h in enumerate(headers):
+            ws.write_string(0, c, h, bold)
+        for n, r in enumerate(materialised, start=1):
+            fill: str | None = None
             if status_col is not None and str(r[status_col]) not in ok_values:
-                fill = fills.get(colour_of.get(str(r[status_col]), "error"))
-            cells = []
-            for v in r:
-                if isinstance(v, str) and ILLEGAL_CHARACTERS_RE.search(v):
-                    v = ILLEGAL_CHARACTERS_RE.sub("", v)  # a workbook cannot hold them
-                cell = WriteOnlyCell(ws, value=v)
-                if isinstance(v, str):
-                    cell.data_type = "s"  # text, never a formula
-                    if v.startswith(_FORMULA_START):
-                        # Excel's own form of a typed leading ': the value stays as it is, the
-                        # cell is marked quote-prefixed, and editing it never makes a formula.
-                        cell.quotePrefix = True
-                if fill is not None:
-                    cell.fill = fill
-                cells.append(cell)
-            ws.append(cells)
-    buf = io.BytesIO()
-    wb.save(buf)
+                fill = colour_of.get(str(r[status_col]), "error")
+                fill = fill if fill in _FILLS else "error"
+            plain, quoted = formats[fill]
+            for c, v in enumerate(r):
+                if v is None or v == "":
+                    if fill is not None:
+                        ws.write_blank(n, c, None, plain)
+                elif isinstance(v, str):
+                    if _ILLEGAL.search(v):
+                        v = _ILLEGAL.sub("", v)
+                    # Excel's own form of a typed leading ': the value stays as it is, the
+                    # cell is marked quote-prefixed, and editing it never makes a formula.
+                    ws.write_string(n, c, v, quoted if v.startswith(_FORMULA_START) else plain)
+                elif isinstance(v, bool):
+                    ws.write_boolean(n, c, v, plain)
+                elif isinstance(v, int | float):
+                    ws.write_number(n, c, v, plain)
+                else:
+                    ws.write_string(n, c, str(v), plain)
+    wb.close()
     return atomic_write(path, buf.getvalue())
 
 

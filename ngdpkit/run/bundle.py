@@ -22,6 +22,7 @@ VERSIONS = (
     "nbconvert",
     "pandas",
     "openpyxl",
+    "xlsxwriter",
     "python-calamine",
     "cryptography",
     "httpx",

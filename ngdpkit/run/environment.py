@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import getpass
-import hashlib
 import json
 import os
 import signal
@@ -34,6 +33,7 @@ from .folder import LATEST, RunFolder  # noqa: E402
 
 __all__ = ["INCOMPLETE", "INTERRUPTED", "LATEST", "EnvironmentRun", "run_environment"]
 CHILD_MARK = "NGDPKIT_RUN_DIR="
+WARM_IMPORTS = "import ngdpkit.steps, pandas, pyarrow.parquet, python_calamine, jinja2"
 
 
 def default_out(settings: Settings) -> Path:
@@ -114,6 +114,7 @@ class EnvironmentRun:
         self.mapping_sha256 = ""
         self.checklist_rows: list[tuple[str, str, str, str]] = []
         self.changes: dict[str, Any] | None = None
+        self.mapping_job: Any = None  # (future, findings handed to it) once step 02 is done
 
     def rel(self, path: Path) -> str:
         return self.settings.rel(path)
@@ -142,7 +143,12 @@ class EnvironmentRun:
         from jupyter_client.manager import KernelManager
 
         km = KernelManager(kernel_name="python3")
-        km.start_kernel(cwd=str(self.run_dir))
+        # The kit's imports happen while the kernel waits for its turn (ipykernel's exec_lines
+        # run before the first cell, outside the notebook's history and outputs).
+        km.start_kernel(
+            cwd=str(self.run_dir),
+            extra_arguments=[f"--IPKernelApp.exec_lines={WARM_IMPORTS}"],
+        )
         return km
 
     def execute(self) -> None:
@@ -160,9 +166,63 @@ class EnvironmentRun:
                     self.execute_one(pm, i, name, km, seen_inputs)
                 finally:
                     km.shutdown_kernel(now=True)
+                if name == "02_contact_points":
+                    self.start_mapping_outputs()
         finally:
             if next_km is not None:
                 next_km.shutdown_kernel(now=True)
+
+    def mapping_findings(self) -> list[dict[str, Any]]:
+        """The findings sheet of the mapping workbook: what steps 01 and 02 (and the run) found
+        about mailboxes, contact points, the mapping and cells."""
+        from ..outputs import MAPPING_FINDING_PREFIXES
+
+        return [
+            f.to_dict(self.settings.language)
+            for f in self.all_findings()
+            if f.code.startswith(MAPPING_FINDING_PREFIXES)
+        ]
+
+    def start_mapping_outputs(self) -> None:
+        """Write the mapping CSV and workbook in a worker process while notebooks 03-05 run."""
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        from ..outputs import write_mapping_outputs
+
+        if self.step_data("02_contact_points")["results"].get("mapping") is None:
+            return
+        findings = self.mapping_findings()
+        pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+        self.mapping_job = (
+            pool,
+            pool.submit(write_mapping_outputs, str(self.run_dir), findings),
+            findings,
+        )
+
+    def finish_mapping_outputs(self) -> None:
+        """The worker's files, or the same files written here when the worker is not usable
+        (it failed, or a later step found something for the workbook's findings sheet)."""
+        from ..outputs import write_mapping_outputs
+
+        findings = self.mapping_findings()
+        result = None
+        if self.mapping_job is not None:
+            pool, future, handed = self.mapping_job
+            self.mapping_job = None
+            try:
+                result = future.result()
+            except Exception:
+                result = None
+            finally:
+                pool.shutdown(wait=True, cancel_futures=True)
+            if handed != findings:
+                result = None
+        if result is None:
+            result = write_mapping_outputs(str(self.run_dir), findings)
+        self.mapping_sha256 = result["csv_sha256"]
+        d = self.run_dir
+        self.outputs += [d / "mailbox-mapping.csv", d / "mailbox-mapping.xlsx"]
 
     def execute_one(self, pm: Any, i: int, name: str, km: Any, seen_inputs: set[str]) -> None:
         """One notebook, in its own (already started) kernel."""
@@ -184,6 +244,7 @@ class EnvironmentRun:
                 log_output=False,
                 cwd=str(self.run_dir),
                 km=km,
+                request_save_on_cell_execute=False,  # one write at the end, not one per cell
             )
         except Exception as exc:  # PapermillExecutionError, a dead kernel, a missing kernel
             if (
@@ -246,10 +307,8 @@ class EnvironmentRun:
         from ..outputs import (
             atomic_write,
             firewall_csv_bytes,
-            mapping_csv_bytes,
             write_firewall_workbook,
             write_json,
-            write_mapping_workbook,
             write_plan,
             write_suggestions,
         )
@@ -260,18 +319,7 @@ class EnvironmentRun:
         self.outputs.append(write_json(d / "findings.json", self.findings_json(findings)))
         s2 = self.step_data("02_contact_points")["results"]
         if s2.get("mapping") is not None:
-            frame = s2["mapping"]
-            mapping_findings = [
-                f.to_dict(self.settings.language)
-                for f in findings
-                if f.code.startswith(("MAILBOX_", "CONTACT_POINT", "MAPPING_", "CELL_"))
-            ]
-            mapping_csv = mapping_csv_bytes(frame)
-            self.mapping_sha256 = hashlib.sha256(mapping_csv).hexdigest()
-            self.outputs.append(atomic_write(d / "mailbox-mapping.csv", mapping_csv))
-            self.outputs.append(
-                write_mapping_workbook(d / "mailbox-mapping.xlsx", frame, mapping_findings)
-            )
+            self.finish_mapping_outputs()
         if s2.get("plan"):
             self.outputs.append(write_plan(d / "contact-point-plan.xlsx", s2["plan"]))
         suggestions = s2.get("suggestions")
@@ -745,6 +793,8 @@ def run_environment(
     finally:
         if r.first_kernel is not None:  # never leave a pre-started kernel behind
             r.first_kernel.shutdown_kernel(now=True)
+        if r.mapping_job is not None:  # nor a worker
+            r.mapping_job[0].shutdown(wait=True, cancel_futures=True)
     if code != 3:
         r.folder.mark_latest()
     r.log(
