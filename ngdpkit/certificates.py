@@ -352,6 +352,25 @@ def check_certificate(
         return None, found
     now = now or dt.datetime.now(dt.UTC)
     chain_kind, chain, reason = build_chain(leaf, loaded.extra, anchors)
+    found += _trust_findings(leaf, chain_kind, reason, kind=kind, anchors=anchors, label=label)
+    found += _oces3_findings(leaf, chain_kind, chain, anchors=anchors, label=label)
+    found += _cvr_findings(leaf, cvr, label=label)
+    found += _validity_findings(leaf, now, warn_days=warn_days, error_days=error_days, label=label)
+    found += _key_findings(leaf, label=label)
+    return facts(leaf, chain=chain, kind=chain_kind, now=now), found
+
+
+def _trust_findings(
+    leaf: x509.Certificate,
+    chain_kind: str | None,
+    reason: str,
+    *,
+    kind: str,
+    anchors: TrustAnchors,
+    label: str,
+) -> list[Finding]:
+    """Custom anchors, no chain to a root, or a root of the other kind."""
+    found: list[Finding] = []
     if anchors.custom:
         found.append(
             F.warning(
@@ -385,7 +404,19 @@ def check_certificate(
                 label,
             )
         )
+    return found
 
+
+def _oces3_findings(
+    leaf: x509.Certificate,
+    chain_kind: str | None,
+    chain: list[x509.Certificate],
+    *,
+    anchors: TrustAnchors,
+    label: str,
+) -> list[Finding]:
+    """OCES2 (ended), or a certificate not shaped like OCES3 (policy, identifiers, issuer)."""
+    found: list[Finding] = []
     oces2 = is_oces2(leaf)
     if oces2:
         found.append(
@@ -423,7 +454,12 @@ def check_certificate(
                     values=", ".join(missing),
                 )
             )
+    return found
 
+
+def _cvr_findings(leaf: x509.Certificate, cvr: str | None, *, label: str) -> list[Finding]:
+    """The certificate's CVR must be the organisation's."""
+    found: list[Finding] = []
     cert_cvr = cvr_of(leaf)
     if cvr and cert_cvr and cert_cvr != cvr:
         found.append(
@@ -435,7 +471,14 @@ def check_certificate(
                 cvr=cvr,
             )
         )
+    return found
 
+
+def _validity_findings(
+    leaf: x509.Certificate, now: dt.datetime, *, warn_days: int, error_days: int, label: str
+) -> list[Finding]:
+    """Expired, not yet valid, or expiring within the error or warning days."""
+    found: list[Finding] = []
     days = (leaf.not_valid_after_utc - now).days
     if leaf.not_valid_after_utc <= now:
         found.append(
@@ -478,7 +521,12 @@ def check_certificate(
                 warn_days=warn_days,
             )
         )
+    return found
 
+
+def _key_findings(leaf: x509.Certificate, *, label: str) -> list[Finding]:
+    """A key NgDP accepts, allowed to sign (mutual TLS)."""
+    found: list[Finding] = []
     key = leaf.public_key()
     weak = not (
         (isinstance(key, rsa.RSAPublicKey) and key.key_size >= 2048)
@@ -505,7 +553,7 @@ def check_certificate(
                 label,
             )
         )
-    return facts(leaf, chain=chain, kind=chain_kind, now=now), found
+    return found
 
 
 def fingerprint(path: Path, password: Secret | None) -> str | None:

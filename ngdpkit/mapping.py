@@ -155,7 +155,6 @@ def map_mailboxes(
         system_id: the environment's receiving system (for ``CONTACT_POINT_WRONG_SYSTEM``).
         default_contact_point: the dispatcher's ContactPointGuid.
     """
-    import pandas as pd
 
     def at(row: Any) -> str:
         return f"{export_sheet}!{row}" if export_sheet else f"row {row}"
@@ -167,116 +166,162 @@ def map_mailboxes(
     mb["guid"] = ""
     mb["source"] = ""
     mb["retired"] = False
-
-    # 1. the mapping file: exact (mailbox, subject) first, then the mailbox alone
+    # 1. the mapping file decides first; 2. the export's own column; 3. translations
     if mapping is not None and len(mapping.rows):
-        m = mapping.rows
-        exact = mb[["_i", "mailbox_id", "subject_id"]].merge(
-            m, on=["mailbox_id", "subject_id"], how="inner"
-        )
-        by_id = mb[["_i", "mailbox_id"]].merge(
-            m[m["subject_id"] == ""].drop(columns="subject_id"), on="mailbox_id", how="inner"
-        )
-        hit = pd.concat([exact, by_id[~by_id["_i"].isin(exact["_i"])]]).set_index("_i")
-        mb.loc[hit.index, "guid"] = hit["guid"]
-        mb.loc[hit.index, "retired"] = hit["retired"].astype(bool)
-        mb.loc[hit.index, "source"] = SOURCE_FILE
-
-    candidates: list[Any] = []
-    # 2. the export's own column (already blanked unless it belongs to this environment)
+        _from_mapping_file(mb, mapping.rows)
     export_guid = mb["ngdp_guid"].astype(str).str.strip()
-    if (export_guid != "").any():
-        retire = export_guid.str.lower().isin(RETIRE_WORDS)
-        canon = export_guid.map(lambda v: canonical_guid(v) or "")
-        bad = (export_guid != "") & ~retire & (canon == "")
-        for row, value in mb.loc[bad, ["row", "ngdp_guid"]].itertuples(index=False):
-            found.append(
-                F.error(
-                    "CONTACT_POINT_GUID_INVALID",
-                    "NgDP Guid {value!r} in the export is not a GUID.",
-                    export_label,
-                    at(row),
-                    value=value,
-                )
-            )
-        candidates.append(
-            pd.DataFrame(
-                {"_i": mb["_i"], "cand": canon.where(~retire, "udgår"), "src": SOURCE_EXPORT}
-            )[(canon != "") | retire]
-        )
-
-    # 3. translations on the contact points
-    if contact_points:
-        trans = pd.DataFrame(
-            [(p.id, pk, sub) for p in contact_points for pk, sub in p.translations],
-            columns=["cand", "pk", "sub"],
-        )
-        if len(trans):
-            trans["pk"] = trans["pk"].astype("Int64")
-            trans["sub"] = trans["sub"].astype("Int64")
-            keys = pd.DataFrame(
-                {"_i": mb["_i"], "pk": _as_int(mb["mailbox_id"]), "sub": _as_int(mb["subject_id"])}
-            )
-            keys = keys[keys["pk"].notna()]
-            with_sub = keys[keys["sub"].notna()]
-            no_sub = keys[keys["sub"].isna()]
-            t_any = trans[trans["sub"].isna()][["cand", "pk"]]
-            parts = [
-                with_sub.merge(trans[trans["sub"].notna()], on=["pk", "sub"])[["_i", "cand"]],
-                with_sub.merge(t_any, on="pk")[["_i", "cand"]],
-                no_sub[["_i", "pk"]].merge(trans[["cand", "pk"]], on="pk")[["_i", "cand"]],
-            ]
-            tr = pd.concat(parts).drop_duplicates()
-            n = tr.groupby("_i")["cand"].nunique()
-            ambiguous = n[n > 1].index
-            for i in ambiguous:
-                row = mb.loc[i]
-                guids = sorted(tr.loc[tr["_i"] == i, "cand"])
-                found.append(
-                    F.warning(
-                        "MAPPING_CONFLICT",
-                        "Postkasse {mailbox_id} has subjects that point at different contact points ({values}); map it in the mapping file.",
-                        export_label,
-                        at(row["row"]),
-                        mailbox_id=row["mailbox_id"],
-                        values=", ".join(guids),
-                    )
-                )
-            tr = tr[~tr["_i"].isin(ambiguous)]
-            tr["src"] = SOURCE_TRANSLATION
-            candidates.append(tr)
-
+    candidates = [
+        _export_candidates(mb, export_guid, found, export_label, at),
+        _translation_candidates(mb, contact_points or [], found, export_label, at),
+    ]
     for cand in candidates:
-        if not len(cand):
-            continue
-        c = cand.drop_duplicates("_i").set_index("_i")
-        current = mb.loc[c.index]
-        undecided = current["source"] == ""
-        # conflicts: decided already, by another value
-        decided_value = current["guid"].where(~current["retired"].astype(bool), "udgår")
-        clash = ~undecided & (decided_value != c["cand"])
-        for i in c.index[clash.to_numpy()]:
-            row = mb.loc[i]
-            found.append(
-                F.warning(
-                    "MAPPING_CONFLICT",
-                    "Mailbox {mailbox_id}: the {source_} says {value} but the {value2} says {value3}; the {source_} is used.",
-                    export_label,
-                    at(row["row"]),
-                    mailbox_id=row["mailbox_id"],
-                    source_=row["source"],
-                    value=decided_value[i],
-                    value2=c.at[i, "src"],
-                    value3=c.at[i, "cand"],
-                )
-            )
-        take = c.index[undecided.to_numpy()]
-        retire = c.loc[take, "cand"] == "udgår"
-        mb.loc[take, "guid"] = c.loc[take, "cand"].where(~retire, "")
-        mb.loc[take, "retired"] = retire.to_numpy()
-        mb.loc[take, "source"] = c.loc[take, "src"]
+        if cand is not None and len(cand):
+            _apply_candidates(mb, cand, found, export_label, at)
+    nothing_to_map_with = (
+        contact_points is None and mapping is None and not (export_guid != "").any()
+    )
+    mapped = _statuses(mb, contact_points, nothing_to_map_with, found, export_label, at)
+    found += _contact_point_rules(
+        contact_points,
+        set(mb.loc[mapped, "guid"]),
+        system_id=system_id,
+        default_contact_point=default_contact_point,
+        contact_points_label=contact_points_label,
+    )
+    frame = mb.drop(columns=["_i", "retired", "ngdp_guid"]).rename(columns={"guid": "ngdp_guid"})
+    return Mapping(frame=frame, findings=found)
 
-    # statuses and the rules that need both sides
+
+def _from_mapping_file(mb: Any, m: Any) -> None:
+    """The mapping file decides: exact (mailbox, subject) first, then the mailbox alone."""
+    import pandas as pd
+
+    exact = mb[["_i", "mailbox_id", "subject_id"]].merge(
+        m, on=["mailbox_id", "subject_id"], how="inner"
+    )
+    by_id = mb[["_i", "mailbox_id"]].merge(
+        m[m["subject_id"] == ""].drop(columns="subject_id"), on="mailbox_id", how="inner"
+    )
+    hit = pd.concat([exact, by_id[~by_id["_i"].isin(exact["_i"])]]).set_index("_i")
+    mb.loc[hit.index, "guid"] = hit["guid"]
+    mb.loc[hit.index, "retired"] = hit["retired"].astype(bool)
+    mb.loc[hit.index, "source"] = SOURCE_FILE
+
+
+def _export_candidates(
+    mb: Any, export_guid: Any, found: list[Finding], export_label: str, at: Any
+) -> Any:
+    """The export's own NgDP Guid column (already blanked unless it belongs to this
+    environment): candidates (_i, cand, src); a value that is no GUID is an error."""
+    import pandas as pd
+
+    if not (export_guid != "").any():
+        return None
+    retire = export_guid.str.lower().isin(RETIRE_WORDS)
+    canon = export_guid.map(lambda v: canonical_guid(v) or "")
+    bad = (export_guid != "") & ~retire & (canon == "")
+    for row, value in mb.loc[bad, ["row", "ngdp_guid"]].itertuples(index=False):
+        found.append(
+            F.error(
+                "CONTACT_POINT_GUID_INVALID",
+                "NgDP Guid {value!r} in the export is not a GUID.",
+                export_label,
+                at(row),
+                value=value,
+            )
+        )
+    return pd.DataFrame(
+        {"_i": mb["_i"], "cand": canon.where(~retire, "udgår"), "src": SOURCE_EXPORT}
+    )[(canon != "") | retire]
+
+
+def _translation_candidates(
+    mb: Any, contact_points: list[ContactPoint], found: list[Finding], export_label: str, at: Any
+) -> Any:
+    """The contact points' postkasse translations: (mailbox, subject) first, then the
+    mailbox alone. A mailbox whose subjects point at different contact points is left out."""
+    import pandas as pd
+
+    trans = pd.DataFrame(
+        [(p.id, pk, sub) for p in contact_points for pk, sub in p.translations],
+        columns=["cand", "pk", "sub"],
+    )
+    if not len(trans):
+        return None
+    trans["pk"] = trans["pk"].astype("Int64")
+    trans["sub"] = trans["sub"].astype("Int64")
+    keys = pd.DataFrame(
+        {"_i": mb["_i"], "pk": _as_int(mb["mailbox_id"]), "sub": _as_int(mb["subject_id"])}
+    )
+    keys = keys[keys["pk"].notna()]
+    with_sub = keys[keys["sub"].notna()]
+    no_sub = keys[keys["sub"].isna()]
+    t_any = trans[trans["sub"].isna()][["cand", "pk"]]
+    parts = [
+        with_sub.merge(trans[trans["sub"].notna()], on=["pk", "sub"])[["_i", "cand"]],
+        with_sub.merge(t_any, on="pk")[["_i", "cand"]],
+        no_sub[["_i", "pk"]].merge(trans[["cand", "pk"]], on="pk")[["_i", "cand"]],
+    ]
+    tr = pd.concat(parts).drop_duplicates()
+    n = tr.groupby("_i")["cand"].nunique()
+    ambiguous = n[n > 1].index
+    for i in ambiguous:
+        row = mb.loc[i]
+        guids = sorted(tr.loc[tr["_i"] == i, "cand"])
+        found.append(
+            F.warning(
+                "MAPPING_CONFLICT",
+                "Postkasse {mailbox_id} has subjects that point at different contact points ({values}); map it in the mapping file.",
+                export_label,
+                at(row["row"]),
+                mailbox_id=row["mailbox_id"],
+                values=", ".join(guids),
+            )
+        )
+    tr = tr[~tr["_i"].isin(ambiguous)]
+    tr["src"] = SOURCE_TRANSLATION
+    return tr
+
+
+def _apply_candidates(mb: Any, cand: Any, found: list[Finding], export_label: str, at: Any) -> None:
+    """Candidates fill the mailboxes still undecided; one that disagrees with an earlier
+    source is a MAPPING_CONFLICT (the earlier source stays)."""
+    c = cand.drop_duplicates("_i").set_index("_i")
+    current = mb.loc[c.index]
+    undecided = current["source"] == ""
+    decided_value = current["guid"].where(~current["retired"].astype(bool), "udgår")
+    clash = ~undecided & (decided_value != c["cand"])
+    for i in c.index[clash.to_numpy()]:
+        row = mb.loc[i]
+        found.append(
+            F.warning(
+                "MAPPING_CONFLICT",
+                "Mailbox {mailbox_id}: the {source_} says {value} but the {value2} says {value3}; the {source_} is used.",
+                export_label,
+                at(row["row"]),
+                mailbox_id=row["mailbox_id"],
+                source_=row["source"],
+                value=decided_value[i],
+                value2=c.at[i, "src"],
+                value3=c.at[i, "cand"],
+            )
+        )
+    take = c.index[undecided.to_numpy()]
+    retire = c.loc[take, "cand"] == "udgår"
+    mb.loc[take, "guid"] = c.loc[take, "cand"].where(~retire, "")
+    mb.loc[take, "retired"] = retire.to_numpy()
+    mb.loc[take, "source"] = c.loc[take, "src"]
+
+
+def _statuses(
+    mb: Any,
+    contact_points: list[ContactPoint] | None,
+    nothing_to_map_with: bool,
+    found: list[Finding],
+    export_label: str,
+    at: Any,
+) -> Any:
+    """Each mailbox's status and contact point name; returns the mask of mapped rows."""
     known = {p.id: p for p in contact_points or []}
     retired = mb["retired"].astype(bool)
     mapped = (mb["guid"] != "") & ~retired
@@ -311,9 +356,6 @@ def map_mailboxes(
                 mid=mid,
             )
         )
-    nothing_to_map_with = (
-        contact_points is None and mapping is None and not (export_guid != "").any()
-    )
     if not nothing_to_map_with:  # on day one PENDING_CONTACT_POINTS/PENDING_MAPPING say it once
         for row, mid, name in mb.loc[
             mb["status"] == STATUS_UNMAPPED, ["row", "mailbox_id", "mailbox_name"]
@@ -328,7 +370,20 @@ def map_mailboxes(
                     name=name,
                 )
             )
+    return mapped
 
+
+def _contact_point_rules(
+    contact_points: list[ContactPoint] | None,
+    used: set[str],
+    *,
+    system_id: str | None,
+    default_contact_point: str | None,
+    contact_points_label: str,
+) -> list[Finding]:
+    """The default contact point, and each contact point in use: active, on this system."""
+    found: list[Finding] = []
+    known = {p.id: p for p in contact_points or []}
     sys_id = canonical_guid(system_id or "")
     default = canonical_guid(default_contact_point or "") if default_contact_point else None
     if default_contact_point and default is None:
@@ -340,59 +395,57 @@ def map_mailboxes(
                 default_contact_point=default_contact_point,
             )
         )
-    if contact_points is not None:
-        used = set(mb.loc[mapped, "guid"])
-        if default:
-            used.add(default)
-            if default not in known:
-                found.append(
-                    F.error(
-                        "DEFAULT_CONTACT_POINT_UNKNOWN",
-                        "default_contact_point {default} is not one of this environment's contact points.",
-                        "default_contact_point",
-                        default=default,
-                    )
+    if contact_points is None:
+        return found
+    if default:
+        used = used | {default}
+        if default not in known:
+            found.append(
+                F.error(
+                    "DEFAULT_CONTACT_POINT_UNKNOWN",
+                    "default_contact_point {default} is not one of this environment's contact points.",
+                    "default_contact_point",
+                    default=default,
                 )
-        for p in contact_points:
-            if p.id not in used:
-                found.append(
-                    F.info(
-                        "CONTACT_POINT_UNUSED",
-                        "Contact point {name!r} ({id}) has no mailbox mapped to it.",
-                        contact_points_label,
-                        p.location,
-                        name=p.name,
-                        id=p.id,
-                    )
+            )
+    for p in contact_points:
+        if p.id not in used:
+            found.append(
+                F.info(
+                    "CONTACT_POINT_UNUSED",
+                    "Contact point {name!r} ({id}) has no mailbox mapped to it.",
+                    contact_points_label,
+                    p.location,
+                    name=p.name,
+                    id=p.id,
                 )
-                continue
-            if not p.active:
-                found.append(
-                    F.error(
-                        "CONTACT_POINT_INACTIVE",
-                        "Contact point {name!r} ({id}) is used but not active.",
-                        contact_points_label,
-                        p.location,
-                        name=p.name,
-                        id=p.id,
-                    )
+            )
+            continue
+        if not p.active:
+            found.append(
+                F.error(
+                    "CONTACT_POINT_INACTIVE",
+                    "Contact point {name!r} ({id}) is used but not active.",
+                    contact_points_label,
+                    p.location,
+                    name=p.name,
+                    id=p.id,
                 )
-            if sys_id and p.system_id and p.system_id != sys_id:
-                found.append(
-                    F.error(
-                        "CONTACT_POINT_WRONG_SYSTEM",
-                        "Contact point {name!r} ({id}) is used but delivers to system {system_id}, not this environment's {sys_id}.",
-                        contact_points_label,
-                        p.location,
-                        name=p.name,
-                        id=p.id,
-                        system_id=p.system_id,
-                        sys_id=sys_id,
-                    )
+            )
+        if sys_id and p.system_id and p.system_id != sys_id:
+            found.append(
+                F.error(
+                    "CONTACT_POINT_WRONG_SYSTEM",
+                    "Contact point {name!r} ({id}) is used but delivers to system {system_id}, not this environment's {sys_id}.",
+                    contact_points_label,
+                    p.location,
+                    name=p.name,
+                    id=p.id,
+                    system_id=p.system_id,
+                    sys_id=sys_id,
                 )
-
-    frame = mb.drop(columns=["_i", "retired", "ngdp_guid"]).rename(columns={"guid": "ngdp_guid"})
-    return Mapping(frame=frame, findings=found)
+            )
+    return found
 
 
 def suggest(

@@ -108,7 +108,7 @@ def write_mapping_outputs(run_dir: str, findings: list[dict[str, Any]]) -> dict[
     """
     import hashlib
 
-    from .steps.core import read_step_file
+    from .steps.records import read_step_file
 
     folder = Path(run_dir)
     frame = read_step_file(folder / "steps" / "02_contact_points.json")["results"]["mapping"]

@@ -164,16 +164,65 @@ def run_flow(
     simulator_options: dict[str, Any] | None = None,
     progress: Callable[[str], None] = print,
 ) -> Acceptance:
-    """The acceptance flow itself; writes nothing but temporary files under ``work``."""
-    import httpx
+    """The acceptance flow itself; writes nothing but temporary files under ``work``.
 
-    from .probes import client_tls_context
-    from .simulator import PushStandIn, SessionCA, Simulator, SimulatorConfig
-    from .system import push_endpoints
-
+    prepare (settings, identity, header) → the letter → a TLS client to NgDP or the
+    simulator → send and its receipt → the citizen's reply → the reply checked → with
+    REST_PUSH, the receipt at the push endpoint. Each part adds its steps and findings to
+    the acceptance record; the first part that fails ends the flow.
+    """
     acc = Acceptance(env.name, against)
+    _prerequisites(env, acc.findings)
+    identity = _load_identity(settings, env, acc.findings)
+    header, token = _authorization(settings, env, against, acc.findings)
+    if any(f.severity == "error" for f in acc.findings) or identity is None or header is None:
+        acc.step(
+            "prepare",
+            "failed",
+            time.monotonic(),
+            "; ".join(f.code for f in acc.findings if f.severity == "error"),
+        )
+        return acc
+    contact_point = (env.default_contact_point or "").strip("{}").lower()
+    letter = _letter(settings, env, run_id, contact_point, acc)
+    if letter is None:
+        return acc
+    with ExitStack() as stack:
+        link = _connect(
+            stack,
+            settings,
+            env,
+            against=against,
+            work=work,
+            token=token or "",
+            header=header,
+            identity=identity,
+            contact_point=contact_point,
+            simulator_options=simulator_options,
+            acc=acc,
+        )
+        if link is None:
+            return acc
+        client, base, stand_in = link
+        progress(f"  sending the test letter {letter.uuid} to {base} …")
+        if not _send(client, base, letter, acc):
+            return acc
+        reh = env.rehearsal
+        t0 = time.monotonic()
+        progress(f"  waiting up to {reh.timeout_s} s for the citizen's reply ({env.protocol}) …")
+        deadline = time.monotonic() + reh.timeout_s
+        reply_xml = _wait_reply(client, base, stand_in, env, letter.uuid, deadline, acc, t0)
+        if reply_xml is None:
+            return acc
+        _check_reply(reply_xml, letter.uuid, contact_point, reh.case_id, acc, t0)
+        if env.protocol == "REST_PUSH" and stand_in is not None:
+            _push_receipt(stand_in, letter.uuid, deadline, reh.timeout_s, acc)
+    return acc
+
+
+def _prerequisites(env: Environment, found: list[Finding]) -> None:
+    """What a rehearsal needs from the settings before anything is sent."""
     reh = env.rehearsal
-    found = acc.findings
     for key, value in (
         ("system_id", env.system_id),
         ("default_contact_point", env.default_contact_point),
@@ -204,17 +253,13 @@ def run_flow(
                 recipient_id_type=reh.recipient_id_type,
             )
         )
-    identity = _load_identity(settings, env, found)
-    header, token = _authorization(settings, env, against, found)
-    if any(f.severity == "error" for f in found) or identity is None or header is None:
-        acc.step(
-            "prepare",
-            "failed",
-            time.monotonic(),
-            "; ".join(f.code for f in found if f.severity == "error"),
-        )
-        return acc
-    contact_point = (env.default_contact_point or "").strip("{}").lower()
+
+
+def _letter(
+    settings: Settings, env: Environment, run_id: str, contact_point: str, acc: Acceptance
+) -> Any:
+    """The test letter as MeMo XML, or None (and MEMO_INVALID) when it does not validate."""
+    reh = env.rehearsal
     letter = memo.build_letter(
         organisation=settings.organisation.name,
         cvr=settings.organisation.cvr,
@@ -228,7 +273,7 @@ def run_flow(
     acc.memo_uuid, acc.sent_xml = letter.uuid, letter.xml
     reason = memo.validate(letter.xml)
     if reason:
-        found.append(
+        acc.findings.append(
             F.error(
                 "MEMO_INVALID",
                 "The test letter is not a valid MeMo: {reason}.",
@@ -237,261 +282,309 @@ def run_flow(
                 reason=reason,
             )
         )
-        return acc
+        return None
+    return letter
 
-    with ExitStack() as stack:
-        ca_file: str | None = None
-        stand_in = None
-        if against == "simulator":
-            ca = SessionCA.create(work / "ca")
-            ca_file = str(ca.ca_file)
-            contact_ids = contact_point_ids(settings, env)
-            cfg = SimulatorConfig(
-                kind=env.kind,
-                anchors_pem=anchors_pem(settings, env.kind),
-                cvr=settings.organisation.cvr,
-                system_id=env.system_id or "",
-                token=token or "",
-                contact_points=contact_ids | {contact_point},
-                protocol=env.protocol,
-                citizen_id=reh.recipient_id,
-                citizen_type=reh.recipient_id_type,
-                **(simulator_options or {}),
-            )
-            if env.protocol == "REST_PUSH":
-                ends = push_endpoints(
-                    env.push_base_url or "https://push.invalid", env.system_id or ""
-                )
-                stand_in = stack.enter_context(
-                    PushStandIn(ends["message_endpoint"], ends["receipt_endpoint"], ca)
-                )
-                cfg.push_message_url, cfg.push_receipt_url = (
-                    stand_in.url("message"),
-                    stand_in.url("receipt"),
-                )
-                cfg.push_authorization, cfg.push_ca_file = header, ca_file
-            sim = stack.enter_context(Simulator(cfg, ca))
-            base = sim.base_url
-        else:  # NgDP itself, or what ngdp_api_url points at (NGDP_API_URL_OVERRIDDEN in the checks)
-            base = (env.ngdp_api_url or official_api_url(env.kind)).rstrip("/")
-            ca_file = str(env.ngdp_api_ca) if env.ngdp_api_ca else None
-            if not base.lower().startswith("https://"):
-                acc.step("send", "failed", time.monotonic(), "ngdp_api_url is not https")
-                found.append(
-                    F.error(
-                        "NGDP_API_URL_NOT_HTTPS",
-                        "ngdp_api_url {base} is not https: nothing was sent, since the authorization header would travel in clear text.",
-                        f"environments.{env.name}.ngdp_api_url",
-                        "send",
-                        base=base,
-                    )
-                )
-                return acc
-        ctx = stack.enter_context(
-            client_tls_context(identity.leaf, identity.key, identity.extra, cafile=ca_file)
-        )
-        client = stack.enter_context(
-            httpx.Client(
-                verify=ctx,
-                timeout=max(5.0, float(reh.timeout_s)),
-                headers={"Authorization": header},
-                trust_env=against == "ngdp",
-                follow_redirects=False,
-            )
-        )
 
-        t0 = time.monotonic()
-        progress(f"  sending the test letter {letter.uuid} to {base} …")
-        try:
-            r = client.post(
-                f"{base}/memos/",
-                params={"memo-message-uuid": letter.uuid},
-                content=letter.xml,
-                headers={"Content-Type": "application/xml"},
+def _connect(
+    stack: ExitStack,
+    settings: Settings,
+    env: Environment,
+    *,
+    against: str,
+    work: Path,
+    token: str,
+    header: str,
+    identity: Any,
+    contact_point: str,
+    simulator_options: dict[str, Any] | None,
+    acc: Acceptance,
+) -> tuple[Any, str, Any] | None:
+    """(an mTLS client, the API base, the push stand-in or None): against the simulator
+    (started here, on a session CA) or NgDP. None when the API URL is not https."""
+    import httpx
+
+    from .probes import client_tls_context
+    from .simulator import PushStandIn, SessionCA, Simulator, SimulatorConfig
+    from .system import push_endpoints
+
+    reh = env.rehearsal
+    ca_file: str | None = None
+    stand_in = None
+    if against == "simulator":
+        ca = SessionCA.create(work / "ca")
+        ca_file = str(ca.ca_file)
+        cfg = SimulatorConfig(
+            kind=env.kind,
+            anchors_pem=anchors_pem(settings, env.kind),
+            cvr=settings.organisation.cvr,
+            system_id=env.system_id or "",
+            token=token,
+            contact_points=contact_point_ids(settings, env) | {contact_point},
+            protocol=env.protocol,
+            citizen_id=reh.recipient_id,
+            citizen_type=reh.recipient_id_type,
+            **(simulator_options or {}),
+        )
+        if env.protocol == "REST_PUSH":
+            ends = push_endpoints(env.push_base_url or "https://push.invalid", env.system_id or "")
+            stand_in = stack.enter_context(
+                PushStandIn(ends["message_endpoint"], ends["receipt_endpoint"], ca)
             )
-        except httpx.HTTPError as exc:
-            detail = f"{type(exc).__name__}: {one_line(str(exc))[:200]}"
-            acc.step("send", "failed", t0, detail)
-            found.append(
+            cfg.push_message_url = stand_in.url("message")
+            cfg.push_receipt_url = stand_in.url("receipt")
+            cfg.push_authorization, cfg.push_ca_file = header, ca_file
+        base = stack.enter_context(Simulator(cfg, ca)).base_url
+    else:  # NgDP itself, or what ngdp_api_url points at (NGDP_API_URL_OVERRIDDEN in the checks)
+        base = (env.ngdp_api_url or official_api_url(env.kind)).rstrip("/")
+        ca_file = str(env.ngdp_api_ca) if env.ngdp_api_ca else None
+        if not base.lower().startswith("https://"):
+            acc.step("send", "failed", time.monotonic(), "ngdp_api_url is not https")
+            acc.findings.append(
                 F.error(
-                    "REHEARSAL_SEND_REFUSED",
-                    "The letter could not be sent: the TLS connection or the request failed ({detail}).",
-                    base,
-                    "send",
-                    detail=detail,
-                )
-            )
-            return acc
-        if 300 <= r.status_code < 400:
-            acc.step("send", "failed", t0, f"HTTP {r.status_code} (redirect, not followed)")
-            found.append(
-                F.error(
-                    "NET_REDIRECT",
-                    "{base} answered {status_code}, a redirect to {reason}; redirects are never followed.",
-                    base,
+                    "NGDP_API_URL_NOT_HTTPS",
+                    "ngdp_api_url {base} is not https: nothing was sent, since the authorization header would travel in clear text.",
+                    f"environments.{env.name}.ngdp_api_url",
                     "send",
                     base=base,
-                    status_code=r.status_code,
-                    reason=one_line(r.headers.get("location", "?"))[:120],
                 )
             )
-            return acc
-        if r.status_code != 201:
-            detail = _error_detail(r)
-            acc.step("send", "failed", t0, f"HTTP {r.status_code}: {detail}")
-            found.append(
-                F.error(
-                    "REHEARSAL_SEND_REFUSED",
-                    "NgDP refused the letter with HTTP {status_code}: {detail}.",
-                    base,
-                    "send",
-                    status_code=r.status_code,
-                    detail=detail,
-                )
-            )
-            return acc
-        acc.step("send", "ok", t0, f"HTTP 201 for {letter.uuid}")
-        t0 = time.monotonic()
-        try:
-            receipt = r.json()
-        except ValueError:
-            receipt = {}
-        if (
-            receipt.get("receiptStatus") in ("RECEIVED", "COMPLETED")
-            and receipt.get("messageUUID") == letter.uuid
-        ):
-            acc.step(
-                "transport receipt",
-                "ok",
-                t0,
-                f"{receipt['receiptStatus']}, transmission {receipt.get('transmissionId')}",
-            )
-        else:
-            acc.step("transport receipt", "failed", t0, json.dumps(receipt)[:200])
-            found.append(
-                F.error(
-                    "REHEARSAL_NO_RECEIPT",
-                    "The answer to the letter is not a RECEIVED receipt for {uuid}: {value}.",
-                    base,
-                    "receipt",
-                    uuid=letter.uuid,
-                    value=json.dumps(receipt)[:160],
-                )
-            )
+            return None
+    ctx = stack.enter_context(
+        client_tls_context(identity.leaf, identity.key, identity.extra, cafile=ca_file)
+    )
+    client = stack.enter_context(
+        httpx.Client(
+            verify=ctx,
+            timeout=max(5.0, float(reh.timeout_s)),
+            headers={"Authorization": header},
+            trust_env=against == "ngdp",
+            follow_redirects=False,
+        )
+    )
+    return client, base, stand_in
 
-        t0 = time.monotonic()
-        progress(f"  waiting up to {reh.timeout_s} s for the citizen's reply ({env.protocol}) …")
-        deadline = time.monotonic() + reh.timeout_s
-        if env.protocol != "REST_PUSH":
-            reply_xml = _wait_pull(client, base, letter.uuid, deadline)
-        elif stand_in is not None:
-            reply_xml = _wait_push(stand_in, letter.uuid, deadline)
-        else:  # REST_PUSH against the real NgDP: the reply goes to the customer's Push Service
-            acc.step(
+
+def _send(client: Any, base: str, letter: Any, acc: Acceptance) -> bool:
+    """POST the letter (HTTP 201 wanted; a redirect is never followed) and read the
+    transport receipt in the answer. False when the letter did not go through."""
+    import httpx
+
+    found = acc.findings
+    t0 = time.monotonic()
+    try:
+        r = client.post(
+            f"{base}/memos/",
+            params={"memo-message-uuid": letter.uuid},
+            content=letter.xml,
+            headers={"Content-Type": "application/xml"},
+        )
+    except httpx.HTTPError as exc:
+        detail = f"{type(exc).__name__}: {one_line(str(exc))[:200]}"
+        acc.step("send", "failed", t0, detail)
+        found.append(
+            F.error(
+                "REHEARSAL_SEND_REFUSED",
+                "The letter could not be sent: the TLS connection or the request failed ({detail}).",
+                base,
+                "send",
+                detail=detail,
+            )
+        )
+        return False
+    if 300 <= r.status_code < 400:
+        acc.step("send", "failed", t0, f"HTTP {r.status_code} (redirect, not followed)")
+        found.append(
+            F.error(
+                "NET_REDIRECT",
+                "{base} answered {status_code}, a redirect to {reason}; redirects are never followed.",
+                base,
+                "send",
+                base=base,
+                status_code=r.status_code,
+                reason=one_line(r.headers.get("location", "?"))[:120],
+            )
+        )
+        return False
+    if r.status_code != 201:
+        detail = _error_detail(r)
+        acc.step("send", "failed", t0, f"HTTP {r.status_code}: {detail}")
+        found.append(
+            F.error(
+                "REHEARSAL_SEND_REFUSED",
+                "NgDP refused the letter with HTTP {status_code}: {detail}.",
+                base,
+                "send",
+                status_code=r.status_code,
+                detail=detail,
+            )
+        )
+        return False
+    acc.step("send", "ok", t0, f"HTTP 201 for {letter.uuid}")
+    t0 = time.monotonic()
+    try:
+        receipt = r.json()
+    except ValueError:
+        receipt = {}
+    if (
+        receipt.get("receiptStatus") in ("RECEIVED", "COMPLETED")
+        and receipt.get("messageUUID") == letter.uuid
+    ):
+        acc.step(
+            "transport receipt",
+            "ok",
+            t0,
+            f"{receipt['receiptStatus']}, transmission {receipt.get('transmissionId')}",
+        )
+    else:
+        acc.step("transport receipt", "failed", t0, json.dumps(receipt)[:200])
+        found.append(
+            F.error(
+                "REHEARSAL_NO_RECEIPT",
+                "The answer to the letter is not a RECEIVED receipt for {uuid}: {value}.",
+                base,
+                "receipt",
+                uuid=letter.uuid,
+                value=json.dumps(receipt)[:160],
+            )
+        )
+    return True
+
+
+def _wait_reply(
+    client: Any,
+    base: str,
+    stand_in: Any,
+    env: Environment,
+    uuid: str,
+    deadline: float,
+    acc: Acceptance,
+    t0: float,
+) -> bytes | None:
+    """The citizen's reply: pulled from NgDP, or received by the push stand-in. None when
+    none came (or, with REST_PUSH against NgDP, when it cannot be seen from here)."""
+    if env.protocol != "REST_PUSH":
+        reply_xml = _wait_pull(client, base, uuid, deadline)
+    elif stand_in is not None:
+        reply_xml = _wait_push(stand_in, uuid, deadline)
+    else:  # REST_PUSH against the real NgDP: the reply goes to the customer's Push Service
+        acc.step(
+            "reply",
+            "skipped",
+            t0,
+            "REST_PUSH against NgDP: the reply arrives at the WorkZone Push Service, not here; check it in WorkZone",
+        )
+        acc.findings.append(
+            F.warning(
+                "REHEARSAL_REPLY_NOT_SEEN",
+                "With REST_PUSH the reply goes to the WorkZone Push Service; confirm in WorkZone that it arrived on the case.",
+                base,
                 "reply",
-                "skipped",
-                t0,
-                "REST_PUSH against NgDP: the reply arrives at the WorkZone Push Service, not here; check it in WorkZone",
             )
-            found.append(
-                F.warning(
-                    "REHEARSAL_REPLY_NOT_SEEN",
-                    "With REST_PUSH the reply goes to the WorkZone Push Service; confirm in WorkZone that it arrived on the case.",
-                    base,
-                    "reply",
-                )
+        )
+        return None
+    if reply_xml is None:
+        timeout_s = env.rehearsal.timeout_s
+        acc.step("reply", "failed", t0, f"no reply within {timeout_s} s")
+        acc.findings.append(
+            F.error(
+                "REHEARSAL_NO_REPLY",
+                "No reply to {uuid} arrived within {timeout_s} s.",
+                base,
+                "reply",
+                uuid=uuid,
+                timeout_s=timeout_s,
             )
-            return acc
-        if reply_xml is None:
-            acc.step("reply", "failed", t0, f"no reply within {reh.timeout_s} s")
-            found.append(
-                F.error(
-                    "REHEARSAL_NO_REPLY",
-                    "No reply to {uuid} arrived within {timeout_s} s.",
-                    base,
-                    "reply",
-                    uuid=letter.uuid,
-                    timeout_s=reh.timeout_s,
-                )
+        )
+        return None
+    return reply_xml
+
+
+def _check_reply(
+    reply_xml: bytes, uuid: str, contact_point: str, case_id: str, acc: Acceptance, t0: float
+) -> None:
+    """The reply must be valid MeMo answering this letter, from this contact point (and case)."""
+    found = acc.findings
+    acc.reply_xml = reply_xml
+    fields = memo.read(reply_xml)
+    acc.reply_uuid = fields["uuid"]
+    acc.step("reply", "ok", t0, f"reply {fields['uuid']}")
+    t0 = time.monotonic()
+    problems = []
+    reason = memo.validate(reply_xml)
+    if reason:
+        found.append(
+            F.error(
+                "MEMO_INVALID",
+                "The reply is not a valid MeMo: {reason}.",
+                "reply",
+                fields["uuid"],
+                reason=reason,
             )
-            return acc
-        acc.reply_xml = reply_xml
-        fields = memo.read(reply_xml)
-        acc.reply_uuid = fields["uuid"]
-        acc.step("reply", "ok", t0, f"reply {fields['uuid']}")
-        t0 = time.monotonic()
-        problems = []
-        reason = memo.validate(reply_xml)
-        if reason:
-            found.append(
-                F.error(
-                    "MEMO_INVALID",
-                    "The reply is not a valid MeMo: {reason}.",
-                    "reply",
-                    fields["uuid"],
-                    reason=reason,
-                )
+        )
+    if fields["reply_to"] != uuid:
+        problems.append(f"it answers {fields['reply_to'] or 'nothing'}, not {uuid}")
+    if (
+        fields["reply_contact_point"] or fields["recipient_contact_point"]
+    ).lower() != contact_point:
+        problems.append(
+            f"it names contact point {fields['reply_contact_point'] or '?'}, not {contact_point}"
+        )
+    if case_id and fields["reply_case"] != case_id:
+        problems.append(f"it names case {fields['reply_case'] or '?'}, not {case_id}")
+    if problems:
+        found.append(
+            F.error(
+                "REHEARSAL_REPLY_MISMATCH",
+                "The reply does not match the letter: {values}.",
+                "reply",
+                fields["uuid"],
+                values="; ".join(problems),
             )
-        if fields["reply_to"] != letter.uuid:
-            problems.append(f"it answers {fields['reply_to'] or 'nothing'}, not {letter.uuid}")
-        if (
-            fields["reply_contact_point"] or fields["recipient_contact_point"]
-        ).lower() != contact_point:
-            problems.append(
-                f"it names contact point {fields['reply_contact_point'] or '?'}, not {contact_point}"
+        )
+        acc.step("reply matches", "failed", t0, "; ".join(problems))
+    else:
+        acc.step(
+            "reply matches",
+            "ok",
+            t0,
+            f"letter {uuid}, contact point {contact_point}"
+            + (f", case {case_id}" if case_id else ""),
+        )
+
+
+def _push_receipt(
+    stand_in: Any, uuid: str, deadline: float, timeout_s: int, acc: Acceptance
+) -> None:
+    """With REST_PUSH, NgDP delivers the receipt for the letter to the receipt endpoint."""
+    t0 = time.monotonic()
+    receipts: list[dict[str, Any]] = []
+    while time.monotonic() < deadline:
+        receipts = [
+            x
+            for x in stand_in.received()
+            if x.get("kind") == "receipt" and x.get("receipt", {}).get("messageUUID") == uuid
+        ]
+        if receipts:
+            break
+        time.sleep(0.05)
+    acc.step(
+        "receipt at push endpoint",
+        "ok" if receipts else "failed",
+        t0,
+        f"{len(receipts)} receipt(s) for {uuid} delivered",
+    )
+    if not receipts:
+        acc.findings.append(
+            F.error(
+                "REHEARSAL_NO_RECEIPT",
+                "The push receipt endpoint received no receipt for {uuid} within {timeout_s} s.",
+                "push receipt endpoint",
+                "receipt",
+                uuid=uuid,
+                timeout_s=timeout_s,
             )
-        if reh.case_id and fields["reply_case"] != reh.case_id:
-            problems.append(f"it names case {fields['reply_case'] or '?'}, not {reh.case_id}")
-        if problems:
-            found.append(
-                F.error(
-                    "REHEARSAL_REPLY_MISMATCH",
-                    "The reply does not match the letter: {values}.",
-                    "reply",
-                    fields["uuid"],
-                    values="; ".join(problems),
-                )
-            )
-            acc.step("reply matches", "failed", t0, "; ".join(problems))
-        else:
-            acc.step(
-                "reply matches",
-                "ok",
-                t0,
-                f"letter {letter.uuid}, contact point {contact_point}"
-                + (f", case {reh.case_id}" if reh.case_id else ""),
-            )
-        if env.protocol == "REST_PUSH" and stand_in is not None:
-            t0 = time.monotonic()
-            receipts: list[dict[str, Any]] = []
-            while time.monotonic() < deadline:
-                receipts = [
-                    x
-                    for x in stand_in.received()
-                    if x.get("kind") == "receipt"
-                    and x.get("receipt", {}).get("messageUUID") == letter.uuid
-                ]
-                if receipts:
-                    break
-                time.sleep(0.05)
-            acc.step(
-                "receipt at push endpoint",
-                "ok" if receipts else "failed",
-                t0,
-                f"{len(receipts)} receipt(s) for {letter.uuid} delivered",
-            )
-            if not receipts:
-                found.append(
-                    F.error(
-                        "REHEARSAL_NO_RECEIPT",
-                        "The push receipt endpoint received no receipt for {uuid} within {timeout_s} s.",
-                        "push receipt endpoint",
-                        "receipt",
-                        uuid=letter.uuid,
-                        timeout_s=reh.timeout_s,
-                    )
-                )
-    return acc
+        )
 
 
 def contact_point_ids(settings: Settings, env: Environment) -> set[str]:

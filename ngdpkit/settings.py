@@ -32,58 +32,8 @@ _STR, _INT, _NUM, _BOOL, _LIST_STR, _TABLE, _LIST_TABLE = (
     "a list of tables",
 )
 
-_TOP = {
-    "language": _STR,
-    "secrets_file": _STR,
-    "organisation": _TABLE,
-    "inputs": _TABLE,
-    "trust_anchors": _TABLE,
-    "checks": _TABLE,
-    "environments": _TABLE,
-    "rehearsal": _TABLE,
-}
-_ORGANISATION = {"name": _STR, "cvr": _STR}
-_INPUTS = {
-    "mailboxes": _STR,
-    "mailboxes_sheet": _STR,
-    "mailboxes_environment": _STR,
-    "columns": _TABLE,
-}
-_TRUST = {"test": _LIST_STR, "production": _LIST_STR}
-_CHECKS = {
-    "cert_warn_days": _INT,
-    "cert_error_days": _INT,
-    "probe_timeout_s": _NUM,
-    "probe_total_s": _NUM,
-}
-_REHEARSAL = {
-    "recipient_id": _STR,
-    "recipient_id_type": _STR,
-    "case_id": _STR,
-    "timeout_s": _INT,
-}
-_ENVIRONMENT = {
-    "kind": _STR,
-    "system_id": _STR,
-    "system_name": _STR,
-    "protocol": _STR,
-    "push_base_url": _STR,
-    "server_ips": _LIST_STR,
-    "servers": _LIST_TABLE,
-    "service_account": _STR,
-    "certificate": _STR,
-    "certificate_password_env": _STR,
-    "authorization_env": _STR,
-    "contact_points": _STR,
-    "mapping": _STR,
-    "default_contact_point": _STR,
-    "probe_evidence": _LIST_STR,
-    "ngdp_api_url": _STR,
-    "ngdp_api_ca": _STR,
-    "rehearsal": _TABLE,
-    **_INPUTS,
-}
-_SERVER = {"name": _STR, "role": _STR, "ip": _STR, "service_account": _STR, "internal_ip": _STR}
+NOT_A_KEY: dict[str, bool] = {"key": False}  # field metadata: computed, not in the file
+FLAT: dict[str, bool] = {"flat": True}  # field metadata: the nested table's keys sit here
 COLUMN_FIELDS = (
     "mailbox_id",
     "mailbox_name",
@@ -139,18 +89,18 @@ class Inputs:
     mailboxes_sheet: str | None = None
     mailboxes_environment: str | None = None
     columns: dict[str, str] = field(default_factory=dict)
-    mailboxes_in_environment: bool = False
+    mailboxes_in_environment: bool = field(default=False, metadata=NOT_A_KEY)
 
 
 @dataclass(frozen=True)
 class Environment:
     """One environment (test or production) of the settings file."""
 
-    name: str
+    name: str = field(metadata=NOT_A_KEY)  # the table's name, [environments.<name>]
     kind: str
     protocol: str
     server_ips: tuple[str, ...]
-    inputs: Inputs
+    inputs: Inputs = field(metadata=FLAT)  # its keys are the environment's own
     rehearsal: Rehearsal
     system_id: str | None = None
     system_name: str = ""
@@ -181,7 +131,7 @@ class Environment:
 class Settings:
     """A parsed settings file. Paths are absolute; :meth:`rel` shows them to people."""
 
-    path: Path
+    path: Path = field(metadata=NOT_A_KEY)
     language: str
     organisation: Organisation
     inputs: Inputs
@@ -189,7 +139,8 @@ class Settings:
     checks: Checks = Checks()
     trust_anchors: dict[str, tuple[Path, ...]] = field(default_factory=dict)
     secrets_file: Path | None = None
-    raw_sha256: str = ""
+    rehearsal: Rehearsal = Rehearsal()  # the defaults every environment's [rehearsal] extends
+    raw_sha256: str = field(default="", metadata=NOT_A_KEY)
 
     @property
     def base_dir(self) -> Path:
@@ -233,6 +184,58 @@ class Settings:
                 ]
             )
         return list(dict.fromkeys(names))
+
+
+_TABLES: dict[str, type] = {}  # filled below, once every class exists
+
+
+# The kind of TOML value each annotation takes. Every key of the settings file is a field of
+# one of the dataclasses above, declared once there; the schemas below are read from them.
+_KIND_OF = {
+    "str": _STR,
+    "str | None": _STR,
+    "Path | None": _STR,
+    "int": _INT,
+    "float": _NUM,
+    "bool": _BOOL,
+    "tuple[str, ...]": _LIST_STR,
+    "tuple[Path, ...]": _LIST_STR,
+    "tuple[Server, ...]": _LIST_TABLE,
+    "dict[str, str]": _TABLE,
+    "dict[str, tuple[Path, ...]]": _TABLE,
+    "dict[str, Environment]": _TABLE,
+    "Organisation": _TABLE,
+    "Inputs": _TABLE,
+    "Checks": _TABLE,
+    "Rehearsal": _TABLE,
+}
+
+
+def schema(cls: type) -> dict[str, str]:
+    """The keys of the settings table ``cls`` stands for, each with the kind of value it
+    takes, read from the dataclass's fields (a ``FLAT`` field's keys are the table's own)."""
+    from dataclasses import fields
+
+    out: dict[str, str] = {}
+    for f in fields(cls):
+        if f.metadata.get("key") is False:
+            continue
+        if f.metadata.get("flat"):
+            out.update(schema(_TABLES[str(f.type)]))
+        else:
+            out[f.name] = _KIND_OF[str(f.type)]
+    return out
+
+
+_TABLES.update(Inputs=Inputs)
+_TOP = schema(Settings)
+_ORGANISATION = schema(Organisation)
+_INPUTS = schema(Inputs)
+_TRUST = dict.fromkeys(KINDS, _LIST_STR)
+_CHECKS = schema(Checks)
+_REHEARSAL = schema(Rehearsal)
+_ENVIRONMENT = schema(Environment)
+_SERVER = schema(Server)
 
 
 class _Reader:
@@ -397,84 +400,16 @@ def load_settings(path: Path | str) -> Settings:
     if not envs_raw and "environments" in data:
         r.problem("no environment: add a table [environments.test]")
     for name, env_raw in envs_raw.items():
-        where = f"environments.{name}"
-        if name == "all":
-            r.problem(
-                f"[{where}]: 'all' is not allowed as an environment name (it means every environment)"
-            )
-            continue
-        if not ENVIRONMENT_NAME.match(name):
-            r.problem(
-                f"[environments.{name!r}]: environment names become folder names; use 1-32 "
-                "lower-case letters, digits, '-' or '_', starting with a letter or digit"
-            )
-            continue
-        if not isinstance(env_raw, dict):
-            r.problem(f"{where} must be a table, not {_type_name(env_raw)}")
-            continue
-        env = r.table(env_raw, _ENVIRONMENT, where)
-        for key in ("protocol", "server_ips"):
-            if key not in env_raw:
-                r.problem(f"missing required key {where}.{key}")
-        kind = env.get("kind", name)
-        if kind not in KINDS:
-            r.problem(
-                f'{where}.kind must be "test" or "production" (the environment\'s name {name!r} '
-                f"is neither, so set kind)"
-                if "kind" not in env
-                else f'{where}.kind must be "test" or "production", not {kind!r}'
-            )
-        env_inputs = _inputs(r, {k: env[k] for k in _INPUTS if k in env}, where)
-        merged = replace(
-            shared_inputs,
-            **{
-                k: getattr(env_inputs, k)
-                for k in ("mailboxes", "mailboxes_sheet", "mailboxes_environment")
-                if k in env
-            },
-            columns={**shared_inputs.columns, **env_inputs.columns},
-            mailboxes_in_environment="mailboxes" in env,
+        parsed_env = _environment(
+            r,
+            name,
+            env_raw,
+            shared=shared_inputs,
+            shared_has_mailboxes="mailboxes" in inputs_raw,
+            rehearsal=rehearsal,
         )
-        if merged.mailboxes is None and "mailboxes" not in inputs_raw and "mailboxes" not in env:
-            r.problem(f"missing required key inputs.mailboxes (or {where}.mailboxes)")
-        servers = []
-        for i, s in enumerate(env.get("servers", [])):
-            s_ok = r.table(s, _SERVER, f"{where}.servers[{i}]")
-            if "name" not in s_ok:
-                r.problem(f"missing required key {where}.servers[{i}].name")
-                continue
-            servers.append(Server(**s_ok))
-        reh = r.table(env.get("rehearsal", {}), _REHEARSAL, f"{where}.rehearsal")
-        environments[name] = Environment(
-            name=name,
-            kind=kind if kind in KINDS else "test",
-            protocol=env.get("protocol", ""),
-            server_ips=tuple(env.get("server_ips", [])),
-            inputs=merged,
-            rehearsal=replace(rehearsal, **reh),
-            system_id=normal_or_raw(env.get("system_id")),
-            system_name=env.get("system_name", ""),
-            push_base_url=_blank_none(env.get("push_base_url")),
-            servers=tuple(servers),
-            service_account=env.get("service_account", ""),
-            certificate=r.file(_blank_none(env.get("certificate")), f"{where}.certificate"),
-            certificate_password_env=_blank_none(env.get("certificate_password_env")),
-            authorization_env=_blank_none(env.get("authorization_env")),
-            contact_points=r.file(
-                _blank_none(env.get("contact_points")), f"{where}.contact_points"
-            ),
-            mapping=r.file(_blank_none(env.get("mapping")), f"{where}.mapping"),
-            default_contact_point=normal_or_raw(env.get("default_contact_point")),
-            probe_evidence=tuple(
-                p
-                for p in (
-                    r.file(e, f"{where}.probe_evidence") for e in env.get("probe_evidence", [])
-                )
-                if p
-            ),
-            ngdp_api_url=_blank_none(env.get("ngdp_api_url")),
-            ngdp_api_ca=r.file(_blank_none(env.get("ngdp_api_ca")), f"{where}.ngdp_api_ca"),
-        )
+        if parsed_env is not None:
+            environments[name] = parsed_env
     for parsed in environments.values():
         me = parsed.inputs.mailboxes_environment
         if me and me not in environments:
@@ -493,7 +428,94 @@ def load_settings(path: Path | str) -> Settings:
         checks=checks,
         trust_anchors=trust,
         secrets_file=secrets_file,
+        rehearsal=rehearsal,
         raw_sha256=hashlib.sha256(raw).hexdigest(),
+    )
+
+
+def _environment(
+    r: _Reader,
+    name: str,
+    env_raw: Any,
+    *,
+    shared: Inputs,
+    shared_has_mailboxes: bool,
+    rehearsal: Rehearsal,
+) -> Environment | None:
+    """One ``[environments.<name>]`` table; None (with the problems noted) when unusable."""
+    where = f"environments.{name}"
+    if name == "all":
+        r.problem(
+            f"[{where}]: 'all' is not allowed as an environment name (it means every environment)"
+        )
+        return None
+    if not ENVIRONMENT_NAME.match(name):
+        r.problem(
+            f"[environments.{name!r}]: environment names become folder names; use 1-32 "
+            "lower-case letters, digits, '-' or '_', starting with a letter or digit"
+        )
+        return None
+    if not isinstance(env_raw, dict):
+        r.problem(f"{where} must be a table, not {_type_name(env_raw)}")
+        return None
+    env = r.table(env_raw, _ENVIRONMENT, where)
+    for key in ("protocol", "server_ips"):
+        if key not in env_raw:
+            r.problem(f"missing required key {where}.{key}")
+    kind = env.get("kind", name)
+    if kind not in KINDS:
+        r.problem(
+            f'{where}.kind must be "test" or "production" (the environment\'s name {name!r} '
+            f"is neither, so set kind)"
+            if "kind" not in env
+            else f'{where}.kind must be "test" or "production", not {kind!r}'
+        )
+    env_inputs = _inputs(r, {k: env[k] for k in _INPUTS if k in env}, where)
+    merged = replace(
+        shared,
+        **{
+            k: getattr(env_inputs, k)
+            for k in ("mailboxes", "mailboxes_sheet", "mailboxes_environment")
+            if k in env
+        },
+        columns={**shared.columns, **env_inputs.columns},
+        mailboxes_in_environment="mailboxes" in env,
+    )
+    if merged.mailboxes is None and not shared_has_mailboxes and "mailboxes" not in env:
+        r.problem(f"missing required key inputs.mailboxes (or {where}.mailboxes)")
+    servers = []
+    for i, s in enumerate(env.get("servers", [])):
+        s_ok = r.table(s, _SERVER, f"{where}.servers[{i}]")
+        if "name" not in s_ok:
+            r.problem(f"missing required key {where}.servers[{i}].name")
+            continue
+        servers.append(Server(**s_ok))
+    reh = r.table(env.get("rehearsal", {}), _REHEARSAL, f"{where}.rehearsal")
+    return Environment(
+        name=name,
+        kind=kind if kind in KINDS else "test",
+        protocol=env.get("protocol", ""),
+        server_ips=tuple(env.get("server_ips", [])),
+        inputs=merged,
+        rehearsal=replace(rehearsal, **reh),
+        system_id=normal_or_raw(env.get("system_id")),
+        system_name=env.get("system_name", ""),
+        push_base_url=_blank_none(env.get("push_base_url")),
+        servers=tuple(servers),
+        service_account=env.get("service_account", ""),
+        certificate=r.file(_blank_none(env.get("certificate")), f"{where}.certificate"),
+        certificate_password_env=_blank_none(env.get("certificate_password_env")),
+        authorization_env=_blank_none(env.get("authorization_env")),
+        contact_points=r.file(_blank_none(env.get("contact_points")), f"{where}.contact_points"),
+        mapping=r.file(_blank_none(env.get("mapping")), f"{where}.mapping"),
+        default_contact_point=normal_or_raw(env.get("default_contact_point")),
+        probe_evidence=tuple(
+            p
+            for p in (r.file(e, f"{where}.probe_evidence") for e in env.get("probe_evidence", []))
+            if p
+        ),
+        ngdp_api_url=_blank_none(env.get("ngdp_api_url")),
+        ngdp_api_ca=r.file(_blank_none(env.get("ngdp_api_ca")), f"{where}.ngdp_api_ca"),
     )
 
 

@@ -193,14 +193,43 @@ NOT_CHECKED_CODES = (
 
 
 def render_overview(ctx: dict[str, Any]) -> str:
-    """The overview page; ``ctx`` is assembled by the runner from the run's own files."""
+    """The overview page; ``ctx`` is assembled by the runner from the run's own files.
+    Its sections, in the document's order, are the ``_overview_*`` functions below."""
     lang = ctx["language"]
-    findings: list[Finding] = ctx["findings"]
+    anchor = ctx.get("audit_hash") or ""
+    body = Markup("").join(
+        [
+            ctx["nav"],
+            _overview_head(ctx, lang),
+            _overview_diagram(ctx, lang),
+            _overview_checklist(ctx, lang),
+            _overview_steps(ctx, lang),
+            _overview_findings(ctx, lang),
+            _overview_not_checked(ctx, lang),
+            _overview_dispatcher(ctx, lang),
+            _overview_pages(ctx, lang),
+            _overview_audit(ctx, lang),
+            changes_section(ctx.get("changes"), lang),
+            _overview_signatures(ctx, lang),
+            _overview_mapping(ctx, lang),
+        ]
+    )
+    return page(
+        f"{t(lang, 'signoff')} - {ctx['organisation']} - {ctx['environment']}",
+        body,
+        language=lang,
+        banners=ctx.get("banners"),
+        anchor=anchor,
+    )
+
+
+def _overview_head(ctx: dict[str, Any], lang: str) -> Markup:
+    """Who, which environment and run, and the verdict."""
     word = ctx["ready"]
     if isinstance(word, bool):  # a plain yes/no from a caller that knows no remarks
         word = "ready" if word else "not_ready"
     ready = {"ready": True, "ready_with_remarks": "remarks"}.get(word, False)
-    head = fragment(
+    return fragment(
         "overview_head",
         f"{t(lang, 'signoff')}: {t(lang, 'title')}",
         [
@@ -214,6 +243,10 @@ def render_overview(ctx: dict[str, Any]) -> str:
         t(lang, word),
         ready,
     )
+
+
+def _overview_steps(ctx: dict[str, Any], lang: str) -> Markup:
+    """Each step with its status, findings and duration."""
     step_rows = [
         (
             fragment("link", f"{s['name']}.html", step_title(lang, s["name"])),
@@ -227,7 +260,7 @@ def render_overview(ctx: dict[str, Any]) -> str:
         )
         for s in ctx["steps"]
     ]
-    steps_html = fragment(
+    return fragment(
         "section",
         t(lang, "steps"),
         [
@@ -238,6 +271,10 @@ def render_overview(ctx: dict[str, Any]) -> str:
             )
         ],
     )
+
+
+def _overview_pages(ctx: dict[str, Any], lang: str) -> Markup:
+    """Links to the other pages of the document."""
     links = [
         ("portal.html", t(lang, "portal")),
         ("firewall.html", t(lang, "firewall")),
@@ -250,17 +287,25 @@ def render_overview(ctx: dict[str, Any]) -> str:
         links.append((ctx["rehearsal"], label))
     if ctx.get("comparison"):
         links.append((ctx["comparison"], t(lang, "compare_link")))
-    pages = fragment(
+    return fragment(
         "section", t(lang, "pages"), [fragment("list", [fragment("link", h, x) for h, x in links])]
     )
+
+
+def _overview_findings(ctx: dict[str, Any], lang: str) -> Markup:
+    """The findings, errors first."""
+    findings: list[Finding] = ctx["findings"]
     grouped: list[Markup] = []
     for sev, key in (("error", "errors"), ("warning", "warnings"), ("info", "infos")):
         chosen = [f for f in findings if f.severity == sev]
         if chosen:
             grouped += [fragment("heading", t(lang, key), 3), findings_html(chosen, language=lang)]
-    findings_section = fragment(
-        "section", t(lang, "findings"), grouped or [findings_html([], language=lang)]
-    )
+    return fragment("section", t(lang, "findings"), grouped or [findings_html([], language=lang)])
+
+
+def _overview_not_checked(ctx: dict[str, Any], lang: str) -> Markup:
+    """What was not checked: network, evidence, pending and skipped checks."""
+    findings: list[Finding] = ctx["findings"]
     not_checked = [
         f for f in findings if f.code.startswith("PENDING_") or f.code in NOT_CHECKED_CODES
     ]
@@ -274,7 +319,7 @@ def render_overview(ctx: dict[str, Any]) -> str:
         f"{e['server']} ({e['taken_at']}): {e['failed']}/{e['checks']} failed, egress {e.get('egress_ip')}"
         for e in ctx.get("evidence") or []
     ]
-    nc = fragment(
+    return fragment(
         "section",
         t(lang, "not_checked"),
         [fragment("para", [ran]), fragment("list", evidence)]
@@ -285,6 +330,10 @@ def render_overview(ctx: dict[str, Any]) -> str:
             for f in not_checked
         ],
     )
+
+
+def _overview_dispatcher(ctx: dict[str, Any], lang: str) -> Markup:
+    """The dispatcher parameters, or why they are withheld."""
     disp = ctx.get("dispatcher")
     if disp:
         rows: list[tuple[str, Any]] = [(k, v) for k, v in disp["parameters"].items()]
@@ -302,6 +351,11 @@ def render_overview(ctx: dict[str, Any]) -> str:
             "banner", t(lang, "dispatcher_withheld", codes=", ".join(ctx.get("withheld_by") or []))
         )
     disp_section = fragment("section", t(lang, "dispatcher"), [disp_html])
+    return disp_section
+
+
+def _overview_mapping(ctx: dict[str, Any], lang: str) -> Markup:
+    """The mapping grouped by unit (an appendix when printed)."""
     mapping_section = Markup("")
     if ctx.get("mapping") is not None:
         mapping_section = fragment(
@@ -310,8 +364,13 @@ def render_overview(ctx: dict[str, Any]) -> str:
             [Markup(mapping_by_unit_html(ctx["mapping"], language=lang))],
             "appendix",
         )
+    return mapping_section
+
+
+def _overview_audit(ctx: dict[str, Any], lang: str) -> Markup:
+    """The anchor and the command that checks it."""
     anchor = ctx.get("audit_hash") or ""
-    audit = fragment(
+    return fragment(
         "section",
         t(lang, "audit_hash"),
         [
@@ -319,6 +378,11 @@ def render_overview(ctx: dict[str, Any]) -> str:
             fragment("para", [f"ngdpkit audit verify <run folder> --expect-hash {anchor}"]),
         ],
     )
+
+
+def _overview_signatures(ctx: dict[str, Any], lang: str) -> Markup:
+    """The declaration and the signature blocks."""
+    anchor = ctx.get("audit_hash") or ""
     fields = [t(lang, "name"), t(lang, "role"), t(lang, "date"), t(lang, "signature")]
     declaration = fragment(
         "declaration",
@@ -330,45 +394,29 @@ def render_overview(ctx: dict[str, Any]) -> str:
             anchor=anchor,
         ),
     )
-    sigs = fragment(
+    return fragment(
         "signatures",
         t(lang, "signatures"),
         [(t(lang, who), fields) for who in ("consultant", "customer")],
         declaration,
     )
-    diagram = (
+
+
+def _overview_diagram(ctx: dict[str, Any], lang: str) -> Markup:
+    """The environment's diagram, when there is one."""
+    return (
         fragment("section", t(lang, "diagram"), [fragment("image", ctx["diagram"])], "diagram")
         if ctx.get("diagram")
         else Markup("")
     )
-    checklist = (
+
+
+def _overview_checklist(ctx: dict[str, Any], lang: str) -> Markup:
+    """The go-live checklist, when there is one."""
+    return (
         fragment("section", t(lang, "checklist"), [checklist_table(ctx["checklist"], lang)])
         if ctx.get("checklist")
         else Markup("")
-    )
-    body = Markup("").join(
-        [
-            ctx["nav"],
-            head,
-            diagram,
-            checklist,
-            steps_html,
-            findings_section,
-            nc,
-            disp_section,
-            pages,
-            audit,
-            changes_section(ctx.get("changes"), lang),
-            sigs,
-            mapping_section,
-        ]
-    )
-    return page(
-        f"{t(lang, 'signoff')} - {ctx['organisation']} - {ctx['environment']}",
-        body,
-        language=lang,
-        banners=ctx.get("banners"),
-        anchor=anchor,
     )
 
 

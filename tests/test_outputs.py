@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import openpyxl
@@ -78,3 +79,36 @@ def test_workbook_never_holds_a_formula(tmp_path: Path) -> None:
 def test_atomic_write_leaves_no_temp(tmp_path: Path) -> None:
     atomic_write(tmp_path / "a.txt", "x")
     assert [p.name for p in tmp_path.iterdir()] == ["a.txt"]
+
+
+def test_mapping_files_from_a_worker_process_are_the_inline_files(tmp_path: Path) -> None:
+    """A big run writes the mapping CSV and workbook in a spawned worker while notebooks
+    03-05 execute; what it writes is byte for byte what the run would write itself."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    import pandas as pd
+
+    from ngdpkit.outputs import MAPPING_COLUMNS, mapping_csv_bytes, write_mapping_outputs
+    from ngdpkit.steps.records import write_step_file
+
+    frame = pd.DataFrame(
+        [
+            {c: f"{c}-{i}" for c in MAPPING_COLUMNS} | {"mailbox_name": "=HYPERLINK(1)"}
+            for i in range(50)
+        ]
+    )
+    (tmp_path / "steps").mkdir()
+    write_step_file(
+        tmp_path / "steps", "02_contact_points", {"status": "ok", "results": {"mapping": frame}}
+    )
+    findings = [{"severity": "error", "code": "MAILBOX_UNMAPPED", "message": "-x", "source": ""}]
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        result = pool.submit(write_mapping_outputs, str(tmp_path), findings).result(timeout=120)
+    data = (tmp_path / "mailbox-mapping.csv").read_bytes()
+    assert data == mapping_csv_bytes(frame)
+    assert result["csv_sha256"] == hashlib.sha256(data).hexdigest()
+    assert b"'=HYPERLINK(1)" in data
+    wb = openpyxl.load_workbook(tmp_path / "mailbox-mapping.xlsx")
+    assert wb["Mailbox mapping"].max_row == 51 and wb["Findings"]["C2"].value == "-x"
+    assert wb["Findings"]["C2"].quotePrefix

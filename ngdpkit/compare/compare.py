@@ -59,12 +59,12 @@ def _side(settings: Settings, name: str) -> dict[str, Any]:
 
     steps = {s.name: s for s in run_all(settings, name)}
     env = settings.environment(name)
-    cps = steps["02_contact_points"].results.get("contact_points")
-    facts = steps["03_certificate"].results.get("certificate")
+    cps = steps["02_contact_points"].record.contact_points
+    facts = steps["03_certificate"].record.certificate
     return {
         "name": name,
         "env": env,
-        "mapping": _mapped(steps["02_contact_points"].results.get("mapping")),
+        "mapping": _mapped(steps["02_contact_points"].record.mapping),
         "contact_points": {p["name"]: p for p in cps} if cps is not None else None,
         "certificate": facts,
         "status": F.status_of(f for s in steps.values() for f in s.findings),

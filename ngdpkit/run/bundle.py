@@ -42,34 +42,10 @@ def versions() -> dict[str, str]:
 def make_bundle(run_dir: Path, *, with_workbooks: bool = False) -> Path:
     if not (run_dir / "findings.json").is_file():
         raise InputError(f"{run_dir}: not a run folder (no findings.json)")
-    steps: dict[str, dict[str, object]] = {}
-    for path in sorted((run_dir / "steps").glob("*.json")):
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except ValueError:  # a leak stub (or a damaged file): say so, keep going
-            steps[path.stem] = {"status": "removed", "duration_s": None, "results": {}}
-            continue
-        results = data.get("results", {}) if isinstance(data, dict) else {}
-        keep = {
-            k: results[k]
-            for k in (
-                "certificate",
-                "public_only",
-                "system",
-                "network",
-                "evidence",
-                "counts",
-                "count",
-                "withheld_by",
-                "blocking",
-            )
-            if k in results
-        }
-        steps[path.stem] = {
-            "status": data.get("status"),
-            "duration_s": data.get("duration_s"),
-            "results": keep,
-        }
+    from ..steps.records import support_facts
+
+    # Per step, what its record allows a support bundle to carry (records' ``support``).
+    steps = {p.stem: support_facts(p) for p in sorted((run_dir / "steps").glob("*.json"))}
     summary = {
         "run": run_dir.name,
         "environment": run_dir.parent.name,

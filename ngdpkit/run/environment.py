@@ -8,6 +8,7 @@ HTML (and PDF) → scan every file → the audit's last records → ``manifest.j
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import getpass
 import json
@@ -24,8 +25,13 @@ from .. import findings as F
 from ..errors import InputError, StepCrashed
 from ..findings import Finding
 from ..settings import Environment, Settings, load_settings
-from ..steps import STEP_NAMES
-from ..steps.core import read_step_file
+from ..steps import STEP_MODULES, STEP_NAMES, OutputContext, PageContext, StepFile, read_step
+from ..steps.records import (
+    ContactPointsRecord,
+    DispatcherRecord,
+    R,
+    SystemRecord,
+)
 from .audit import INCOMPLETE
 
 INTERRUPTED = "INTERRUPTED"
@@ -33,6 +39,7 @@ from .folder import LATEST, RunFolder  # noqa: E402
 
 __all__ = ["INCOMPLETE", "INTERRUPTED", "LATEST", "EnvironmentRun", "run_environment"]
 CHILD_MARK = "NGDPKIT_RUN_DIR="
+WORKER_ROWS = 20_000  # from this many mailboxes, the mapping files are written by a worker
 WARM_IMPORTS = "import ngdpkit.steps, pandas, pyarrow.parquet, python_calamine, jinja2"
 
 
@@ -105,7 +112,7 @@ class EnvironmentRun:
         self.run_dir = self.folder.path
         self.trail = self.folder.trail
         self.timings: dict[str, float] = {}
-        self.steps: dict[str, dict[str, Any]] = {}
+        self.steps: dict[str, StepFile] = {}
         self.phases: dict[str, float] = {}
         self.first_kernel: Any = None
         self.crashed: str | None = None
@@ -190,8 +197,9 @@ class EnvironmentRun:
 
         from ..outputs import write_mapping_outputs
 
-        if self.step_data("02_contact_points")["results"].get("mapping") is None:
-            return
+        mapping = self.record(ContactPointsRecord).mapping
+        if mapping is None or len(mapping) < WORKER_ROWS:
+            return  # a small table is written in the outputs phase: a worker would cost more
         findings = self.mapping_findings()
         pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
         self.mapping_job = (
@@ -200,7 +208,7 @@ class EnvironmentRun:
             findings,
         )
 
-    def finish_mapping_outputs(self) -> None:
+    def finish_mapping_outputs(self) -> list[Path]:
         """The worker's files, or the same files written here when the worker is not usable
         (it failed, or a later step found something for the workbook's findings sheet)."""
         from ..outputs import write_mapping_outputs
@@ -221,8 +229,7 @@ class EnvironmentRun:
         if result is None:
             result = write_mapping_outputs(str(self.run_dir), findings)
         self.mapping_sha256 = result["csv_sha256"]
-        d = self.run_dir
-        self.outputs += [d / "mailbox-mapping.csv", d / "mailbox-mapping.xlsx"]
+        return [self.run_dir / "mailbox-mapping.csv", self.run_dir / "mailbox-mapping.xlsx"]
 
     def execute_one(self, pm: Any, i: int, name: str, km: Any, seen_inputs: set[str]) -> None:
         """One notebook, in its own (already started) kernel."""
@@ -272,90 +279,60 @@ class EnvironmentRun:
             raise StepCrashed(name, reason) from exc
         self.timings[name] = time.monotonic() - t0
         scrub_notebook(out_nb, self.settings)
-        data = self.step_data(name)
-        for entry in data.get("inputs_read", []):
+        data = self.step_file(name)
+        for entry in data.inputs_read:
             if entry["path"] not in seen_inputs:
                 seen_inputs.add(entry["path"])
                 self.trail.append("input_read", **entry)
-        counts = F.counts(data["findings"])
+        counts = F.counts(data.findings)
         self.trail.append(
             "step",
             step=name,
-            status=data["status"],
+            status=data.status,
             duration_s=round(self.timings[name], 3),
             counts=counts,
         )
-        self.log(f"  {i}/{len(STEP_NAMES)} {name}: {data['status']} ({self.timings[name]:.1f} s)")
+        self.log(f"  {i}/{len(STEP_NAMES)} {name}: {data.status} ({self.timings[name]:.1f} s)")
 
-    def step_data(self, name: str) -> dict[str, Any]:
+    def step_file(self, name: str) -> StepFile:
         """A step file, read once: it is final when its notebook has finished."""
         if name not in self.steps:
             path = self.run_dir / "steps" / f"{name}.json"
             if not path.is_file():
-                return {"status": "missing", "findings": [], "results": {}, "inputs_read": []}
-            self.steps[name] = read_step_file(path)
+                return StepFile.missing(name)
+            self.steps[name] = read_step(path)
         return self.steps[name]
+
+    def record(self, kind: type[R]) -> R:
+        """A step's typed record (empty when its notebook wrote no file)."""
+        record = self.step_file(kind.step).record
+        assert isinstance(record, kind)
+        return record
 
     def all_findings(self) -> list[Finding]:
         found: list[Finding] = []
         for name in STEP_NAMES:
-            found += [Finding.from_dict(d) for d in self.step_data(name)["findings"]]
+            found += [Finding.from_dict(d) for d in self.step_file(name).findings]
         return found + self.extra
 
     def write_outputs(self) -> None:
-
-        from ..outputs import (
-            atomic_write,
-            firewall_csv_bytes,
-            write_firewall_workbook,
-            write_json,
-            write_plan,
-            write_suggestions,
-        )
-        from ..powershell import script_bytes
+        """findings.json, then each step's own files (in step order), then the run's."""
+        from ..outputs import write_json
 
         d = self.run_dir
         findings = self.all_findings()
         self.outputs.append(write_json(d / "findings.json", self.findings_json(findings)))
-        s2 = self.step_data("02_contact_points")["results"]
-        if s2.get("mapping") is not None:
-            self.finish_mapping_outputs()
-        if s2.get("plan"):
-            self.outputs.append(write_plan(d / "contact-point-plan.xlsx", s2["plan"]))
-        suggestions = s2.get("suggestions")
-        if suggestions is not None and len(suggestions):
-            self.outputs.append(
-                write_suggestions(
-                    d / "mapping-suggestions.xlsx", suggestions.to_dict(orient="records")
-                )
-            )
-        s3 = self.step_data("03_certificate")["results"]
-        if s3.get("install_script"):
-            self.outputs.append(
-                atomic_write(d / "install-certificate.ps1", script_bytes(s3["install_script"]))
-            )
-        s4 = self.step_data("04_system_and_network")["results"]
-        if s4.get("portal"):
-            self.outputs.append(write_json(d / "portal-registration.json", s4["portal"]))
-        if s4.get("firewall") is not None:
-            self.outputs.append(
-                atomic_write(
-                    d / "firewall-rules.csv",
-                    firewall_csv_bytes(s4["firewall"]),
-                )
-            )
-            self.outputs.append(
-                write_firewall_workbook(
-                    d / "firewall-rules.xlsx", s4["firewall"], self.settings.language
-                )
-            )
-        if s4.get("server_check_script"):
-            self.outputs.append(
-                atomic_write(d / "server-check.ps1", script_bytes(s4["server_check_script"]))
-            )
-        config = self.dispatcher()
-        if config is not None:
-            self.outputs.append(write_json(d / "dispatcher-config.json", config))
+        ctx = OutputContext(
+            run_dir=d,
+            language=self.settings.language,
+            dispatcher=None,
+            mapping_files=self.finish_mapping_outputs,
+        )
+        for name, module in STEP_MODULES.items():
+            if hasattr(module, "outputs"):
+                if name == "05_dispatcher_config":  # decided after the mapping's hash is known
+                    ctx = dataclasses.replace(ctx, dispatcher=self.dispatcher())
+                self.outputs += module.outputs(self.step_file(name).record, ctx)
         self.write_changes(findings)
         from ..checklist import HEADERS
         from ..checklist import rows as checklist_rows
@@ -393,7 +370,7 @@ class EnvironmentRun:
             findings,
             system_id=self.env.system_id,
             dispatcher=self.dispatcher(),
-            evidence=self.step_data("04_system_and_network")["results"].get("evidence"),
+            evidence=self.record(SystemRecord).evidence,
             acceptance_against_ngdp_ok=accepted,
         )
 
@@ -441,8 +418,7 @@ class EnvironmentRun:
         self.outputs.append(write_json(self.run_dir / "changes.json", self.changes))
 
     def dispatcher(self) -> dict[str, Any] | None:
-        s5 = self.step_data("05_dispatcher_config")["results"]
-        config = s5.get("dispatcher")
+        config = self.record(DispatcherRecord).dispatcher
         if config is None:
             return None
         # Findings the runner adds (reuse, leaks) decide too.
@@ -494,11 +470,8 @@ class EnvironmentRun:
         from ..signoff import (
             navigation,
             render_checklist,
-            render_dispatcher,
-            render_firewall,
             render_notebook,
             render_overview,
-            render_portal,
             step_title,
         )
 
@@ -526,41 +499,25 @@ class EnvironmentRun:
                 nav=nav,
                 anchor=self.anchor,
             )
-        s4 = self.step_data("04_system_and_network")["results"]
-        if s4.get("portal"):
-            atomic_write(
-                sign / "portal.html",
-                render_portal(
-                    s4["portal"], language=lang, nav=nav, banners=banners, anchor=self.anchor
-                ),
-            )
-        if s4.get("firewall") is not None:
-            atomic_write(
-                sign / "firewall.html",
-                render_firewall(
-                    s4["firewall"],
-                    language=lang,
-                    nav=nav,
-                    banners=banners,
-                    environment=self.env.name,
-                    anchor=self.anchor,
-                ),
-            )
         leaked = any(f.code == "SECRET_LEAK" for f in findings)
-        s5 = self.step_data("05_dispatcher_config")["results"]
-        atomic_write(
-            sign / "dispatcher.html",
-            render_dispatcher(
-                None if leaked else self.dispatcher(),
-                withheld_by=(s5.get("withheld_by") or []) + (["SECRET_LEAK"] if leaked else []),
-                authorization_env=self.env.authorization_env,
-                language=lang,
-                nav=nav,
-                banners=banners,
-                environment=self.env.name,
-                anchor=self.anchor,
-            ),
+        config = None if leaked else self.dispatcher()
+        withheld_by = self.record(DispatcherRecord).withheld_by + (
+            ["SECRET_LEAK"] if leaked else []
         )
+        page_ctx = PageContext(
+            language=lang,
+            nav=nav,
+            banners=banners,
+            environment=self.env.name,
+            anchor=self.anchor,
+            authorization_env=self.env.authorization_env,
+            dispatcher=config,
+            withheld_by=withheld_by,
+        )
+        for name, module in STEP_MODULES.items():
+            if hasattr(module, "pages"):
+                for page, html in module.pages(self.step_file(name).record, page_ctx).items():
+                    atomic_write(sign / page, html)
         from ..diagram import render_diagram
 
         svg = render_diagram(self.env, organisation=self.settings.organisation.name, language=lang)
@@ -580,11 +537,11 @@ class EnvironmentRun:
         steps = []
         blocked = leaked or not (self.dispatcher() or {}).get("ready")
         for name in STEP_NAMES:
-            data = self.step_data(name)
-            status = "crashed" if name == self.crashed else data["status"]
+            data = self.step_file(name)
+            status = "crashed" if name == self.crashed else data.status
             if name == "05_dispatcher_config" and status != "crashed" and blocked:
                 status = "blocked"  # withheld or not ready is never "ok"
-            counts = F.counts(data["findings"])
+            counts = F.counts(data.findings)
             steps.append(
                 {
                     "name": name,
@@ -593,9 +550,7 @@ class EnvironmentRun:
                     "duration_s": self.timings.get(name, 0.0),
                 }
             )
-        s2 = self.step_data("02_contact_points")["results"]
-        s5 = self.step_data("05_dispatcher_config")["results"]
-        config = None if any(f.code == "SECRET_LEAK" for f in findings) else self.dispatcher()
+        system = self.record(SystemRecord)
         ctx = {
             "language": lang,
             "organisation": self.settings.organisation.name,
@@ -608,12 +563,11 @@ class EnvironmentRun:
             "ready": verdict(findings, config, crashed=bool(self.crashed)),
             "steps": steps,
             "findings": findings,
-            "network": self.step_data("04_system_and_network")["results"].get("network"),
-            "evidence": self.step_data("04_system_and_network")["results"].get("evidence"),
+            "network": system.network,
+            "evidence": system.evidence,
             "dispatcher": config,
-            "withheld_by": (s5.get("withheld_by") or [])
-            + (["SECRET_LEAK"] if any(f.code == "SECRET_LEAK" for f in findings) else []),
-            "mapping": s2.get("mapping"),
+            "withheld_by": withheld_by,
+            "mapping": self.record(ContactPointsRecord).mapping,
             "audit_hash": self.anchor,
             "banners": banners,
             "rehearsal": f"../../{rehearsal.name}/signoff/index.html" if rehearsal else None,

@@ -5,7 +5,14 @@
 in-process and in order, which is what ``ngdpkit check`` does.
 """
 
-from . import core
+from . import (
+    core,
+    n01_mailboxes,
+    n02_contact_points,
+    n03_certificate,
+    n04_system_and_network,
+    n05_dispatcher_config,
+)
 from .core import (
     DEFAULT_SETTINGS,
     LAB_DIR,
@@ -20,6 +27,7 @@ from .core import (
     show_findings,
     start_step,
 )
+from .deliver import OutputContext, PageContext
 from .n01_mailboxes import load_mailboxes
 from .n02_contact_points import (
     load_contact_points,
@@ -49,16 +57,37 @@ from .n04_system_and_network import (
 from .n05_dispatcher_config import dispatcher_config, show_dispatcher
 from .n06_rehearsal import run_rehearsal, show_acceptance
 from .pipeline import RUNNERS, run_all
+from .records import RECORDS, StepFile, read_step
 
 core.RUNNERS.update(RUNNERS)  # how Step.earlier computes a missing step, without importing up
+
+# The steps a run executes, in order: each module's ``outputs`` and ``pages`` (when it has
+# them) are what the run writes for it (see :mod:`ngdpkit.steps.deliver`).
+STEP_MODULES = {
+    m.__name__.rsplit(".", 1)[1][1:]: m
+    for m in (
+        n01_mailboxes,
+        n02_contact_points,
+        n03_certificate,
+        n04_system_and_network,
+        n05_dispatcher_config,
+    )
+}
+assert tuple(STEP_MODULES) == STEP_NAMES
 
 __all__ = [
     "DEFAULT_SETTINGS",
     "LAB_DIR",
+    "RECORDS",
     "RUNNERS",
+    "STEP_MODULES",
     "STEP_NAMES",
     "STEP_SCHEMA",
+    "OutputContext",
+    "PageContext",
     "Step",
+    "StepFile",
+    "read_step",
     "_find_settings",
     "certificate_card",
     "check_certificate",

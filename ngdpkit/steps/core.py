@@ -8,7 +8,6 @@ writes; the runner writes everything else from those files.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import sys
 import time
@@ -24,9 +23,10 @@ from ..findings import Finding
 from ..i18n import status_word, t
 from ..secrets import Secret, resolve
 from ..settings import Environment, Settings, load_settings
+from .records import RECORDS, R, StepFile, read_step, write_step_file
+from .records import read_step_file as read_step_file  # the raw reader, for callers of 0.2
 
 STEP_SCHEMA = "ngdpkit/step/2"
-TABLE_KEY = "parquet"  # a result that is a table: {"parquet": "<file>", "rows": n}
 STEP_NAMES = (
     "01_mailboxes",
     "02_contact_points",
@@ -54,12 +54,16 @@ class Step:
     run_dir: Path | None
     online: bool
     findings: list[Finding] = field(default_factory=list)
-    results: dict[str, Any] = field(default_factory=dict)
+    record: Any = None  # the step's Record (steps.records.RECORDS[name]), made on creation
     inputs_read: list[dict[str, Any]] = field(default_factory=list)
-    cache: dict[str, dict[str, Any]] = field(default_factory=dict)
+    cache: dict[str, StepFile] = field(default_factory=dict)
     started: float = field(default_factory=time.monotonic)
     quiet: bool = False
     settings_origin: str = ""  # where the notebook found its settings file (an i18n key)
+
+    def __post_init__(self) -> None:
+        if self.record is None:
+            self.record = RECORDS[self.name]()
 
     @property
     def language(self) -> str:
@@ -86,23 +90,35 @@ class Step:
             self.record_input(self.settings.secrets_file, by_path_only=True)
         return resolve(name, secrets_file=self.settings.secrets_file, label=label)
 
-    def earlier(self, name: str) -> dict[str, Any]:
-        """An earlier step's record (findings, results): its step file, or computed again."""
+    def earlier(self, name: str) -> StepFile:
+        """An earlier step's file (status, findings, record): read, or computed again."""
         if name not in self.cache:
             path = self.run_dir / "steps" / f"{name}.json" if self.run_dir is not None else None
             if path is not None and path.is_file():
-                self.cache[name] = read_step_file(path)
+                self.cache[name] = read_step(path)
             else:
                 step = Step(
                     name, self.settings, self.env, None, self.online, cache=self.cache, quiet=True
                 )
                 RUNNERS[name](step)
-                self.cache[name] = step.to_json()
+                self.cache[name] = step.as_file()
         return self.cache[name]
 
-    def previous(self, name: str) -> dict[str, Any]:
-        """Results of an earlier step (see :meth:`earlier`)."""
-        return self.earlier(name)["results"]
+    def previous(self, kind: type[R]) -> R:
+        """An earlier step's record of ``kind`` (see :meth:`earlier`)."""
+        record = self.earlier(kind.step).record
+        assert isinstance(record, kind)
+        return record
+
+    def as_file(self) -> StepFile:
+        """This step as a later step reads it (the record itself, not a copy)."""
+        return StepFile(
+            self.name,
+            F.status_of(self.findings),
+            [f.to_dict() for f in self.findings],
+            list(self.inputs_read),
+            self.record,
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -112,7 +128,7 @@ class Step:
             "status": F.status_of(self.findings),
             "duration_s": round(time.monotonic() - self.started, 3),
             "findings": [f.to_dict() for f in self.findings],
-            "results": self.results,
+            "results": self.record.fields(),
             "inputs_read": self.inputs_read,
             "interpreter": sys.executable,
         }
@@ -207,46 +223,6 @@ def header(step: Step) -> display.HTML:
             else "",
         )
     )
-
-
-def write_step_file(folder: Path, name: str, data: dict[str, Any]) -> Path:
-    """``steps/NN_*.json`` with every table beside it as ``NN_*.<key>.parquet``.
-
-    The Parquet files are written uncompressed on purpose: the leak scan reads every file's
-    bytes, and a compressed column would hide a secret from it.
-    """
-    results = dict(data["results"])
-    for key, value in data["results"].items():
-        if _is_frame(value):
-            file = f"{name}.{key}.parquet"
-            tmp = folder / f".{file}.tmp"
-            value.to_parquet(tmp, index=False, compression=None)
-            os.replace(tmp, folder / file)
-            results[key] = {TABLE_KEY: file, "rows": len(value)}
-    target = folder / f"{name}.json"
-    tmp = folder / f".{name}.json.tmp"
-    tmp.write_text(
-        json.dumps({**data, "results": results}, ensure_ascii=False, indent=1, default=str),
-        encoding="utf-8",
-    )
-    os.replace(tmp, target)
-    return target
-
-
-def read_step_file(path: Path) -> dict[str, Any]:
-    """A step file with its tables read back from Parquet (as DataFrames)."""
-    data = json.loads(path.read_text(encoding="utf-8"))
-    results = data.get("results") or {}
-    for key, value in list(results.items()):
-        if isinstance(value, dict) and set(value) == {TABLE_KEY, "rows"}:
-            import pandas as pd
-
-            results[key] = pd.read_parquet(path.parent / str(value[TABLE_KEY]))
-    return dict(data)
-
-
-def _is_frame(value: Any) -> bool:
-    return type(value).__name__ == "DataFrame" and hasattr(value, "to_parquet")
 
 
 def finish_step(step: Step) -> display.HTML:

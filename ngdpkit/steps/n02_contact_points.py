@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from .. import display
 from ..i18n import t
 from .core import Step, pending
+from .deliver import OutputContext
+from .records import ContactPointsRecord, MailboxesRecord
 
 
 def mailboxes_from_step(step: Step) -> Any:
-    return step.previous("01_mailboxes")["mailboxes"]
+    return step.previous(MailboxesRecord).mailboxes
 
 
 def load_contact_points(step: Step) -> Any:
@@ -23,12 +26,12 @@ def load_contact_points(step: Step) -> Any:
             "contact_points",
             "the mapping cannot be checked against NgDP; a contact point plan is proposed instead",
         )
-        step.results["contact_points"] = None
+        step.record.contact_points = None
         return None
     cps = read_contact_points(path, label=step.rel(path), system_id=step.env.system_id)
     step.record_input(path)
     step.add(cps.findings)
-    step.results["contact_points"] = [p.to_dict() for p in cps.points]
+    step.record.contact_points = [p.to_dict() for p in cps.points]
     cps.language = step.language
     return cps
 
@@ -64,8 +67,8 @@ def map_mailboxes(step: Step, frame: Any, contact_points: Any, mapping_file: Any
         contact_points=points,
         system_id=env.system_id,
         default_contact_point=env.default_contact_point,
-        export_label=step.previous("01_mailboxes")["source"],
-        export_sheet=step.previous("01_mailboxes")["sheet"],
+        export_label=step.previous(MailboxesRecord).source,
+        export_sheet=step.previous(MailboxesRecord).sheet,
         contact_points_label=step.rel(env.contact_points),
     )
     step.add(result.findings)
@@ -73,12 +76,9 @@ def map_mailboxes(step: Step, frame: Any, contact_points: Any, mapping_file: Any
         result.suggestions = suggest(result, points)
     if contact_points is None:
         result.plan = contact_point_plan(frame)
-    step.results.update(
-        mapping=result.frame,
-        counts=result.counts(),
-        suggestions=result.suggestions,
-        plan=result.plan,
-    )
+    rec = step.record
+    rec.mapping, rec.counts = result.frame, result.counts()
+    rec.suggestions, rec.plan = result.suggestions, result.plan
     result.language = step.language
     return result
 
@@ -137,7 +137,7 @@ def show_mapping_by_unit(mapping: Any) -> display.HTML:
 
 
 def show_plan(step: Step) -> display.HTML:
-    plan = step.results.get("plan") or []
+    plan = step.record.plan or []
     if not plan:
         return display.HTML("")
     rows = [
@@ -162,3 +162,18 @@ def show_plan(step: Step) -> display.HTML:
             language=step.language,
         ),
     )
+
+
+def outputs(record: ContactPointsRecord, ctx: OutputContext) -> list[Path]:
+    """The mapping (CSV and workbook), the contact point plan and the suggestions."""
+    from ..outputs import write_plan, write_suggestions
+
+    files: list[Path] = []
+    if record.mapping is not None:
+        files += ctx.mapping_files()
+    if record.plan:
+        files.append(write_plan(ctx.run_dir / "contact-point-plan.xlsx", record.plan))
+    if record.suggestions is not None and len(record.suggestions):
+        rows = record.suggestions.to_dict(orient="records")
+        files.append(write_suggestions(ctx.run_dir / "mapping-suggestions.xlsx", rows))
+    return files

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 from .. import display
@@ -11,6 +12,8 @@ from .. import findings as F
 from ..i18n import t
 from ..secrets import Secret, quality_findings
 from .core import Step, pending
+from .deliver import OutputContext
+from .records import CertificateRecord
 
 
 def check_certificate(step: Step) -> dict[str, Any] | None:
@@ -19,7 +22,7 @@ def check_certificate(step: Step) -> dict[str, Any] | None:
     It also prepares install-certificate.ps1 (the runner writes it), so that no display call
     decides an output."""
     facts = _check(step)
-    step.results["install_script"] = install_script(step, facts)
+    step.record.install_script = install_script(step, facts)
     return facts
 
 
@@ -31,9 +34,7 @@ def _check(step: Step) -> dict[str, Any] | None:
 
     env, s = step.env, step.settings
     step.add(check_cvr(s.organisation.cvr))
-    step.results.update(
-        certificate=None, certificate_file=step.rel(env.certificate), public_only=False
-    )
+    step.record.certificate_file = step.rel(env.certificate)
     if env.certificate is None:
         pending(
             step,
@@ -97,14 +98,11 @@ def _check(step: Step) -> dict[str, Any] | None:
     from ..certificates import issuing_ca
 
     issuer = issuing_ca(loaded, anchors)
-    step.results.update(
-        certificate=facts,
-        public_only=loaded.public_only,
-        custom_anchors=list(anchors.custom_kinds),
-        issuing_ca_der=base64.b64encode(issuer.public_bytes(Encoding.DER)).decode()
-        if issuer is not None
-        else None,
-    )
+    rec = step.record
+    rec.certificate, rec.public_only = facts, loaded.public_only
+    rec.custom_anchors = list(anchors.custom_kinds)
+    if issuer is not None:
+        rec.issuing_ca_der = base64.b64encode(issuer.public_bytes(Encoding.DER)).decode()
     if step.online and loaded.leaf is not None:
         from ..revocation import check_revocation
 
@@ -153,7 +151,7 @@ def install_script(step: Step, facts: dict[str, Any] | None) -> str:
     """install-certificate.ps1 for this environment (the runner writes it)."""
     from ..servercheck import install_certificate_script
 
-    der = step.results.get("issuing_ca_der")
+    der = step.record.issuing_ca_der
     return install_certificate_script(
         step.env,
         thumbprint=facts["thumbprint_sha1"] if facts else None,
@@ -181,3 +179,15 @@ def installation_steps(step: Step, facts: dict[str, Any] | None) -> display.HTML
     return display.block(
         display.table(lines, ["#", t(step.language, "step")], language=step.language)
     )
+
+
+def outputs(record: CertificateRecord, ctx: OutputContext) -> list[Path]:
+    """``install-certificate.ps1`` (UTF-8 with BOM, CRLF) when there is a certificate."""
+    from ..outputs import atomic_write
+    from ..powershell import script_bytes
+
+    if not record.install_script:
+        return []
+    return [
+        atomic_write(ctx.run_dir / "install-certificate.ps1", script_bytes(record.install_script))
+    ]

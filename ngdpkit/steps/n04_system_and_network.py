@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from pathlib import Path
 from typing import Any
 
 from .. import display
@@ -11,6 +12,8 @@ from ..findings import Finding
 from ..i18n import t
 from ..secrets import quality_findings
 from .core import Step, pending
+from .deliver import OutputContext, PageContext
+from .records import CertificateRecord, ContactPointsRecord, SystemRecord
 
 
 def check_system(step: Step) -> dict[str, Any]:
@@ -107,7 +110,7 @@ def check_system(step: Step) -> dict[str, Any]:
         "authorization": auth_text,
         "api_base_url": official_api_url(env.kind),
     }
-    step.results["system"] = system
+    step.record.system = system
     return system
 
 
@@ -137,12 +140,12 @@ def portal_registration(step: Step) -> dict[str, Any]:
     from ..network import mapped_keys, mapped_translations
     from ..network import portal_registration as build
 
-    prior = step.previous("02_contact_points")
-    cps = prior.get("contact_points")
+    prior = step.previous(ContactPointsRecord)
+    cps = prior.contact_points
     points = None
     if cps is not None:
-        mapped = mapped_translations(prior.get("mapping"))
-        keys = mapped_keys(prior.get("mapping"))
+        mapped = mapped_translations(prior.mapping)
+        keys = mapped_keys(prior.mapping)
         points = [
             {
                 "name": p["name"],
@@ -158,8 +161,8 @@ def portal_registration(step: Step) -> dict[str, Any]:
             }
             for p in cps
         ]
-    portal = build(step.env, contact_points=points, plan=prior.get("plan"))
-    step.results["portal"] = portal
+    portal = build(step.env, contact_points=points, plan=prior.plan)
+    step.record.portal = portal
     return portal
 
 
@@ -179,10 +182,10 @@ def firewall_rules(step: Step) -> list[dict[str, Any]]:
     from ..servercheck import server_check_script
 
     rows = build(step.env)
-    step.results["firewall"] = rows
-    step.results["firewall_columns"] = list(FIREWALL_COLUMNS)
-    facts = step.previous("03_certificate").get("certificate")
-    step.results["server_check_script"] = server_check_script(
+    step.record.firewall = rows
+    step.record.firewall_columns = list(FIREWALL_COLUMNS)
+    facts = step.previous(CertificateRecord).certificate
+    step.record.server_check_script = server_check_script(
         step.env, thumbprint=facts["thumbprint_sha1"] if facts else None
     )
     return rows
@@ -216,7 +219,7 @@ def probe_evidence(step: Step) -> display.HTML:
     from ..servercheck import evidence_coverage
 
     step.add(evidence_coverage(step.env, summaries))
-    step.results["evidence"] = summaries
+    step.record.evidence = summaries
     title = t(step.language, "evidence")
     if not summaries:
         return display.block(
@@ -258,7 +261,7 @@ def network_checks(step: Step) -> list[Finding]:
 
     env = step.env
     ran = socket.gethostname()
-    step.results["network"] = {"online": step.online, "ran_on": ran}
+    step.record.network = {"online": step.online, "ran_on": ran}
     if not step.online:
         return step.add(
             [
@@ -285,7 +288,7 @@ def network_checks(step: Step) -> list[Finding]:
     )
     for d in destinations(env)[1:]:
         probes.append(Probe(d.host, f"{d.scheme}://{d.host}/", d.scheme, inferred=d.inferred))
-    sys_ = step.results.get("system") or {}
+    sys_ = step.record.system or {}
     for name, url in (sys_.get("push_endpoints") or {}).items():
         probes.append(Probe(name, url, "push", inferred=True))
     authorization = None
@@ -316,3 +319,48 @@ def network_checks(step: Step) -> list[Finding]:
             progress=None if step.quiet else (lambda line: print(line, flush=True)),
         )
     return step.add(found)
+
+
+def outputs(record: SystemRecord, ctx: OutputContext) -> list[Path]:
+    """The portal registration, the firewall order (CSV for machines, workbook for people)
+    and the server check script."""
+    from ..outputs import atomic_write, firewall_csv_bytes, write_firewall_workbook, write_json
+    from ..powershell import script_bytes
+
+    d = ctx.run_dir
+    files: list[Path] = []
+    if record.portal:
+        files.append(write_json(d / "portal-registration.json", record.portal))
+    if record.firewall is not None:
+        files.append(atomic_write(d / "firewall-rules.csv", firewall_csv_bytes(record.firewall)))
+        files.append(
+            write_firewall_workbook(d / "firewall-rules.xlsx", record.firewall, ctx.language)
+        )
+    if record.server_check_script:
+        files.append(atomic_write(d / "server-check.ps1", script_bytes(record.server_check_script)))
+    return files
+
+
+def pages(record: SystemRecord, ctx: PageContext) -> dict[str, str]:
+    """``portal.html`` (what to type into Administrativ Adgang) and ``firewall.html``."""
+    from ..signoff import render_firewall, render_portal
+
+    out: dict[str, str] = {}
+    if record.portal:
+        out["portal.html"] = render_portal(
+            record.portal,
+            language=ctx.language,
+            nav=ctx.nav,
+            banners=ctx.banners,
+            anchor=ctx.anchor,
+        )
+    if record.firewall is not None:
+        out["firewall.html"] = render_firewall(
+            record.firewall,
+            language=ctx.language,
+            nav=ctx.nav,
+            banners=ctx.banners,
+            environment=ctx.environment,
+            anchor=ctx.anchor,
+        )
+    return out

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from .. import display
 from ..findings import Finding
 from ..i18n import t
 from .core import STEP_NAMES, Step
+from .deliver import OutputContext, PageContext
+from .records import CertificateRecord, ContactPointsRecord, DispatcherRecord
 
 
 def dispatcher_config(step: Step) -> dict[str, Any] | None:
@@ -16,26 +19,27 @@ def dispatcher_config(step: Step) -> dict[str, Any] | None:
 
     findings: list[Finding] = []
     for name in STEP_NAMES[:4]:
-        findings += [Finding.from_dict(d) for d in step.earlier(name)["findings"]]
-    frame = step.previous("02_contact_points")["mapping"]
+        findings += [Finding.from_dict(d) for d in step.earlier(name).findings]
+    frame = step.previous(ContactPointsRecord).mapping
     config, own, other = build_config(
         step.settings,
         step.env,
-        certificate=step.previous("03_certificate").get("certificate"),
+        certificate=step.previous(CertificateRecord).certificate,
         # The runner fills in the SHA-256 when it writes the file; nothing here builds it twice.
         mapping={"rows": len(frame), "file": "mailbox-mapping.csv", "sha256": None},
         findings=findings,
         run_id=step.run_dir.name if step.run_dir else "",
         kit_version=__version__,
     )
-    step.results.update(dispatcher=config, withheld_by=own, blocking=other)
+    rec = step.record
+    rec.dispatcher, rec.withheld_by, rec.blocking = config, own, other
     return config
 
 
 def show_dispatcher(step: Step, config: dict[str, Any] | None) -> display.HTML:
     lang = step.language
     if config is None:
-        codes = ", ".join(step.results.get("withheld_by") or [])
+        codes = ", ".join(step.record.withheld_by)
         return display.block(display.banner(t(lang, "dispatcher_withheld", codes=codes)))
     pairs: list[tuple[str, Any]] = [(k, v) for k, v in config["parameters"].items()]
     pairs.append(
@@ -47,3 +51,30 @@ def show_dispatcher(step: Step, config: dict[str, Any] | None) -> display.HTML:
         )
     )
     return display.key_values(pairs, language=lang)
+
+
+def outputs(record: DispatcherRecord, ctx: OutputContext) -> list[Path]:
+    """``dispatcher-config.json``: the run's final configuration, unless it is withheld."""
+    from ..outputs import write_json
+
+    if ctx.dispatcher is None:
+        return []
+    return [write_json(ctx.run_dir / "dispatcher-config.json", ctx.dispatcher)]
+
+
+def pages(record: DispatcherRecord, ctx: PageContext) -> dict[str, str]:
+    """``dispatcher.html``: the WorkZone administrator's page (or why it is withheld)."""
+    from ..signoff import render_dispatcher
+
+    return {
+        "dispatcher.html": render_dispatcher(
+            ctx.dispatcher,
+            withheld_by=ctx.withheld_by,
+            authorization_env=ctx.authorization_env,
+            language=ctx.language,
+            nav=ctx.nav,
+            banners=ctx.banners,
+            environment=ctx.environment,
+            anchor=ctx.anchor,
+        )
+    }

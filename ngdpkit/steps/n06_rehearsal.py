@@ -27,7 +27,7 @@ def run_rehearsal(step: Step, *, against: str = "simulator") -> dict[str, Any]:
     )
     data = json.loads((folder / "acceptance.json").read_text(encoding="utf-8"))
     step.add([Finding.from_dict(d) for d in data["findings"]])
-    step.results.update(acceptance=data, folder=step.rel(folder))
+    step.record.acceptance, step.record.folder = data, step.rel(folder)
     return data
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..findings import Finding
 from ..settings import Settings
 from .core import STEP_NAMES, Step
@@ -23,6 +21,7 @@ from .n04_system_and_network import (
     probe_evidence,
 )
 from .n05_dispatcher_config import dispatcher_config
+from .records import StepFile
 
 
 def _run_01(step: Step) -> None:
@@ -70,13 +69,13 @@ def run_all(
 ) -> list[Step]:
     """Every step in-process, in order, sharing results: what ``ngdpkit check`` does."""
     env = settings.environment(environment)
-    cache: dict[str, dict[str, Any]] = {}
+    cache: dict[str, StepFile] = {}
     steps = []
     for name in STEP_NAMES:
         step = Step(name, settings, env, None, online, cache=cache, quiet=True)
         RUNNERS[name](step)
         if name == "03_certificate" and extra:
             step.add(extra)
-        cache[name] = step.to_json()
+        cache[name] = step.as_file()
         steps.append(step)
     return steps

@@ -1,0 +1,43 @@
+"""What a step needs to write its deliverables: its files in the run folder (``outputs``)
+and its pages in the sign-off (``pages``).
+
+Each step module that delivers something defines
+
+    def outputs(record, ctx: OutputContext) -> list[Path]      # files written, in order
+    def pages(record, ctx: PageContext) -> dict[str, str]       # signoff/<name> -> HTML
+
+and the run (:mod:`ngdpkit.run.environment`) loops over the steps calling them. The
+run-level decisions a step cannot make alone (the dispatcher configuration after the
+run's own findings, a leak that withholds it) arrive in the context.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup
+
+
+@dataclass(frozen=True)
+class OutputContext:
+    run_dir: Path
+    language: str
+    # The run's final dispatcher configuration (None: withheld), decided after every step.
+    dispatcher: dict[str, Any] | None = None
+    # The mapping CSV and workbook: written ahead by a worker, or now; returns both paths.
+    mapping_files: Callable[[], list[Path]] = lambda: []
+
+
+@dataclass(frozen=True)
+class PageContext:
+    language: str
+    nav: Markup
+    banners: list[str]
+    environment: str
+    anchor: str
+    authorization_env: str | None = None
+    dispatcher: dict[str, Any] | None = None  # None when withheld (or leaked)
+    withheld_by: list[str] = field(default_factory=list)

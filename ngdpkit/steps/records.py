@@ -1,0 +1,249 @@
+"""What each step hands on: one dataclass per step, and the step file read back as one.
+
+A step's record is what ``steps/NN_*.json`` holds under ``results`` (contract §7). The
+step module fills it while its notebook runs; later steps, the run, the overview, the
+bundle and ``compare`` read it by attribute, so a misspelt or missing field is a type
+error, not a silent ``None``. Tables (mailboxes, the mapping, suggestions) are pandas
+DataFrames in memory and Parquet files beside the step file (:mod:`ngdpkit.steps.core`).
+
+``support`` names the fields a support bundle may carry: facts, never personal data.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, TypeVar
+
+from ..errors import InputError
+
+Frame = Any  # a pandas DataFrame; pandas is imported only where a table is read or written
+TABLE_KEY = "parquet"  # in a step file, a table is {"parquet": "<file>", "rows": n}
+
+
+@dataclass(slots=True)
+class Record:
+    """The base of every step record."""
+
+    step: ClassVar[str] = ""
+    support: ClassVar[tuple[str, ...]] = ()
+
+    def fields(self) -> dict[str, Any]:
+        """The record as the step file's ``results`` (shallow: tables stay DataFrames)."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+    @classmethod
+    def from_results(cls, results: dict[str, Any]) -> Record:
+        """The record from a step file's ``results``; keys it does not know are left out
+        (a step file of an older kit), values of the wrong kind are refused."""
+        known = {f.name: f for f in dataclasses.fields(cls)}
+        values = {k: v for k, v in results.items() if k in known}
+        record = cls(**values)
+        record.check()
+        return record
+
+    def check(self) -> None:
+        """Refuse a value that is not of its field's kind (a hand-edited or damaged file)."""
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            kinds = _KINDS.get(str(f.type))
+            if value is not None and kinds is not None and not isinstance(value, kinds):
+                raise InputError(
+                    f"step record {type(self).__name__}: {f.name} is a {type(value).__name__}"
+                )
+
+
+_KINDS: dict[str, tuple[type, ...]] = {
+    "str": (str,),
+    "int": (int,),
+    "bool": (bool,),
+    "str | None": (str,),
+    "dict[str, Any] | None": (dict,),
+    "dict[str, int]": (dict,),
+    "list[str]": (list,),
+    "list[dict[str, Any]] | None": (list,),
+}
+
+
+@dataclass(slots=True)
+class MailboxesRecord(Record):
+    """01: the e-Boks export, one row per mailbox."""
+
+    step: ClassVar[str] = "01_mailboxes"
+    support: ClassVar[tuple[str, ...]] = ("count",)
+    source: str = ""
+    sheet: str = ""
+    count: int = 0
+    blank_rows: int = 0
+    guid_column_used: bool = False
+    mailboxes: Frame = None
+
+
+@dataclass(slots=True)
+class ContactPointsRecord(Record):
+    """02: the contact points, the mapping of every mailbox, suggestions and a plan."""
+
+    step: ClassVar[str] = "02_contact_points"
+    support: ClassVar[tuple[str, ...]] = ("counts",)
+    contact_points: list[dict[str, Any]] | None = None
+    mapping: Frame = None
+    counts: dict[str, int] = field(default_factory=dict)
+    suggestions: Frame = None
+    plan: list[dict[str, Any]] | None = None
+
+
+@dataclass(slots=True)
+class CertificateRecord(Record):
+    """03: the certificate's facts and the script that installs it."""
+
+    step: ClassVar[str] = "03_certificate"
+    support: ClassVar[tuple[str, ...]] = ("certificate", "public_only")
+    certificate: dict[str, Any] | None = None
+    certificate_file: str = ""
+    public_only: bool = False
+    custom_anchors: list[str] = field(default_factory=list)
+    issuing_ca_der: str | None = None
+    install_script: str | None = None
+
+
+@dataclass(slots=True)
+class SystemRecord(Record):
+    """04: the system, the portal registration, the firewall order and network results."""
+
+    step: ClassVar[str] = "04_system_and_network"
+    support: ClassVar[tuple[str, ...]] = ("system", "network", "evidence")
+    system: dict[str, Any] | None = None
+    portal: dict[str, Any] | None = None
+    firewall: list[dict[str, Any]] | None = None
+    firewall_columns: list[str] = field(default_factory=list)
+    server_check_script: str | None = None
+    evidence: list[dict[str, Any]] | None = None
+    network: dict[str, Any] | None = None
+
+
+@dataclass(slots=True)
+class DispatcherRecord(Record):
+    """05: the dispatcher configuration, or who withheld it."""
+
+    step: ClassVar[str] = "05_dispatcher_config"
+    support: ClassVar[tuple[str, ...]] = ("withheld_by", "blocking")
+    dispatcher: dict[str, Any] | None = None
+    withheld_by: list[str] = field(default_factory=list)
+    blocking: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class RehearsalRecord(Record):
+    """06: a rehearsal's acceptance record."""
+
+    step: ClassVar[str] = "06_rehearsal"
+    acceptance: dict[str, Any] | None = None
+    folder: str = ""
+
+
+RECORDS: dict[str, type[Record]] = {
+    kind.step: kind
+    for kind in (
+        MailboxesRecord,
+        ContactPointsRecord,
+        CertificateRecord,
+        SystemRecord,
+        DispatcherRecord,
+        RehearsalRecord,
+    )
+}
+R = TypeVar("R", bound=Record)
+
+
+@dataclass(slots=True)
+class StepFile:
+    """A step file read back: status, findings (as written), inputs and the typed record."""
+
+    name: str
+    status: str
+    findings: list[dict[str, Any]]
+    inputs_read: list[dict[str, Any]]
+    record: Any  # the step's Record subclass (see RECORDS)
+    duration_s: float | None = None
+
+    @classmethod
+    def missing(cls, name: str) -> StepFile:
+        """The stand-in for a step whose notebook wrote no file (it crashed before the end)."""
+        return cls(name, "missing", [], [], RECORDS[name]())
+
+    @classmethod
+    def from_data(cls, name: str, data: dict[str, Any]) -> StepFile:
+        return cls(
+            name=name,
+            status=str(data.get("status", "?")),
+            findings=list(data.get("findings") or []),
+            inputs_read=list(data.get("inputs_read") or []),
+            record=RECORDS[name].from_results(dict(data.get("results") or {})),
+            duration_s=data.get("duration_s"),
+        )
+
+
+def read_step(path: Path) -> StepFile:
+    """``steps/NN_*.json`` (and its Parquet tables) as a :class:`StepFile`."""
+    name = path.name.removesuffix(".json")
+    return StepFile.from_data(name, read_step_file(path))
+
+
+def support_facts(path: Path) -> dict[str, Any]:
+    """What a support bundle may carry of one step file: its status, duration and the
+    record's ``support`` fields, read from the JSON alone (no tables)."""
+    name = path.name.removesuffix(".json")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError:  # a leak stub (or a damaged file): say so, keep going
+        return {"status": "removed", "duration_s": None, "results": {}}
+    results = data.get("results", {}) if isinstance(data, dict) else {}
+    wanted = RECORDS[name].support if name in RECORDS else ()
+    return {
+        "status": data.get("status"),
+        "duration_s": data.get("duration_s"),
+        "results": {k: results[k] for k in wanted if k in results},
+    }
+
+
+def write_step_file(folder: Path, name: str, data: dict[str, Any]) -> Path:
+    """``steps/NN_*.json`` with every table beside it as ``NN_*.<key>.parquet``.
+
+    The Parquet files are written uncompressed on purpose: the leak scan reads every file's
+    bytes, and a compressed column would hide a secret from it.
+    """
+    results = dict(data["results"])
+    for key, value in data["results"].items():
+        if _is_frame(value):
+            file = f"{name}.{key}.parquet"
+            tmp = folder / f".{file}.tmp"
+            value.to_parquet(tmp, index=False, compression=None)
+            os.replace(tmp, folder / file)
+            results[key] = {TABLE_KEY: file, "rows": len(value)}
+    target = folder / f"{name}.json"
+    tmp = folder / f".{name}.json.tmp"
+    tmp.write_text(
+        json.dumps({**data, "results": results}, ensure_ascii=False, indent=1, default=str),
+        encoding="utf-8",
+    )
+    os.replace(tmp, target)
+    return target
+
+
+def read_step_file(path: Path) -> dict[str, Any]:
+    """A step file with its tables read back from Parquet (as DataFrames)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    results = data.get("results") or {}
+    for key, value in list(results.items()):
+        if isinstance(value, dict) and set(value) == {TABLE_KEY, "rows"}:
+            import pandas as pd
+
+            results[key] = pd.read_parquet(path.parent / str(value[TABLE_KEY]))
+    return dict(data)
+
+
+def _is_frame(value: Any) -> bool:
+    return type(value).__name__ == "DataFrame" and hasattr(value, "to_parquet")
