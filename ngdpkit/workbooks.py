@@ -314,7 +314,8 @@ def _build(
 
 
 def _read_workbook(path: Path, label: str, only: str | None) -> dict[str, list[list[Any]]]:
-    head = path.read_bytes()[:8]
+    with path.open("rb") as fh:
+        head = fh.read(8)
     if head == _OLE_MAGIC:
         raise InputError(
             f"{label}: the workbook is password-protected or in the old .xls format; "
