@@ -310,7 +310,7 @@ def markdown(results: dict[str, Any]) -> str:
         "| figure | ngdpkit | peer | ratio | target |",
         "|---|---|---|---|---|",
     ]
-    for row in results["mailboxes"]:
+    for row in results.get("mailboxes", []):
         n = row["mailboxes"]
         lines.append(
             f"| {n:,} mailboxes: load + validate + map | {row['kit']['map_seconds']} s, {row['kit']['peak_mb']:.0f} MB | calamine {row['calamine']['seconds']} s, {row['calamine']['peak_mb']:.0f} MB | {row['kit_map_vs_calamine']}× | ≤ 1.5× |"
@@ -360,12 +360,27 @@ def markdown(results: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+SECTIONS = {
+    "mailboxes": "mailbox export (kit vs bare calamine and openpyxl reads of the same files)",
+    "commands": "commands (whole processes, beside the bare read)",
+    "status": "status over many customers",
+    "run": "runs of the sample",
+    "probes": "network probes",
+}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
         "--smoke", action="store_true", help="each benchmark once, at its smallest size"
     )
     parser.add_argument("--reps", type=int, default=5)
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=SECTIONS,
+        help="run only this section (repeatable); the results file is named after it",
+    )
     parser.add_argument("--out", type=Path, default=HERE / "results")
     args = parser.parse_args()
     reps = 1 if args.smoke else max(5, args.reps)
@@ -375,23 +390,23 @@ def main() -> int:
         "reps": reps,
         "smoke": args.smoke,
     }
+    chosen = args.only or list(SECTIONS)
     with tempfile.TemporaryDirectory(prefix="ngdpkit-bench-") as tmp:
         work = Path(tmp)
-        print(
-            "mailbox export (kit vs bare calamine and openpyxl reads of the same files):",
-            flush=True,
-        )
-        results["mailboxes"] = bench_mailboxes(work, sizes, reps)
-        print("commands (whole processes, beside the bare read):", flush=True)
-        results["commands"] = bench_commands(work, sizes, reps)
-        print("status:", flush=True)
-        results["status"] = bench_status(work, 5 if args.smoke else 200, reps)
-        print("runs:", flush=True)
-        results["run"] = bench_run(work, reps)
-        print("network probes:", flush=True)
-        results["probes"] = bench_probes(reps)
+        for section in chosen:
+            print(f"{section}: {SECTIONS[section]}", flush=True)
+            if section == "mailboxes":
+                results[section] = bench_mailboxes(work, sizes, reps)
+            elif section == "commands":
+                results[section] = bench_commands(work, sizes, reps)
+            elif section == "status":
+                results[section] = bench_status(work, 5 if args.smoke else 200, reps)
+            elif section == "run":
+                results[section] = bench_run(work, reps)
+            else:
+                results[section] = bench_probes(reps)
     args.out.mkdir(parents=True, exist_ok=True)
-    name = "smoke" if args.smoke else "bench"
+    name = ("smoke" if args.smoke else "bench") + ("-" + "-".join(args.only) if args.only else "")
     (args.out / f"{name}.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
     (args.out / f"{name}.md").write_text(markdown(results), encoding="utf-8")
     print(markdown(results))

@@ -1,4 +1,5 @@
-"""The benchmarks still work: each once, at its smallest size (timings are not asserted)."""
+"""The benchmarks still work: each section once, at its smallest size (timings are not
+asserted). One test per section, so a parallel test run spreads them over the cores."""
 
 from __future__ import annotations
 
@@ -6,28 +7,57 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from tests.conftest import REPO
 
 
-def test_benchmarks_smoke(tmp_path: Path) -> None:
+def smoke(tmp_path: Path, section: str) -> dict[str, Any]:
     r = subprocess.run(
-        [sys.executable, str(REPO / "benchmarks" / "run.py"), "--smoke", "--out", str(tmp_path)],
+        [
+            sys.executable,
+            str(REPO / "benchmarks" / "run.py"),
+            "--smoke",
+            "--only",
+            section,
+            "--out",
+            str(tmp_path),
+        ],
         capture_output=True,
         text=True,
         timeout=600,
     )
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
-    data = json.loads((tmp_path / "smoke.json").read_text())
+    data: dict[str, Any] = json.loads((tmp_path / f"smoke-{section}.json").read_text())
+    assert set(data) >= {section, "machine", "reps"}
+    return data
+
+
+def test_benchmark_mailboxes_smoke(tmp_path: Path) -> None:
+    data = smoke(tmp_path, "mailboxes")
     assert (
         data["mailboxes"][0]["kit"]["rows"] == 1000
         and data["mailboxes"][0]["kit"]["unmapped"] == 10
     )
-    assert (
-        data["probes"]["probes"] == 20 and "notebook 01_mailboxes" in data["run"]["phases_last_run"]
-    )
-    assert "| 1,000 mailboxes" in (tmp_path / "smoke.md").read_text()
-    command = data["commands"][0]
+    assert "| 1,000 mailboxes" in (tmp_path / "smoke-mailboxes.md").read_text()
+
+
+def test_benchmark_commands_smoke(tmp_path: Path) -> None:
+    command = smoke(tmp_path, "commands")["commands"][0]
     assert command["mailboxes"] == 1000 and command["check"]["seconds"] > 0
     assert command["run_folder_mb"] > 0 and command["step_parquet_mb"] > 0
-    assert data["status"]["environments"] == 10
+
+
+def test_benchmark_status_smoke(tmp_path: Path) -> None:
+    assert smoke(tmp_path, "status")["status"]["environments"] == 10
+
+
+@pytest.mark.parametrize("section", ["run", "probes"])
+def test_benchmark_run_and_probes_smoke(tmp_path: Path, section: str) -> None:
+    data = smoke(tmp_path, section)
+    if section == "run":
+        assert "notebook 01_mailboxes" in data["run"]["phases_last_run"]
+    else:
+        assert data["probes"]["probes"] == 20
