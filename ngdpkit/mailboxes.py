@@ -111,11 +111,30 @@ def read_mailbox_export(
             df[name] = ""
     df = df[list(COLUMNS)]
     df[list(COLUMNS[1:])] = df[list(COLUMNS[1:])].astype(str)
+    has_guid_col = "ngdp_guid" in table.columns
+    found = _sheet_findings(table, df, label, use_guid_column=use_guid_column)
+    if not use_guid_column:
+        df["ngdp_guid"] = ""
+    found += _formula_findings(table, label)
+    found += _id_findings(table, df, label)
+    found += _duplicate_findings(table, df, label)
+    found += _name_findings(table, df, label)
+    df = df.reset_index(drop=True)
+    df["row"] = df["row"].astype("int64")
+    return MailboxExport(
+        frame=df,
+        source=label,
+        sheet=table.sheet,
+        blank_rows=table.blank_rows,
+        guid_column_used=use_guid_column and has_guid_col,
+        findings=found,
+    )
+
+
+def _sheet_findings(table: Any, df: Any, label: str, *, use_guid_column: bool) -> list[Finding]:
+    """Which sheet was read, blank rows skipped, an NgDP Guid column that is not this
+    environment's."""
     found: list[Finding] = []
-
-    def where(row: int) -> str:
-        return table.where(row)
-
     if table.sheet_chosen:
         found.append(
             F.info(
@@ -138,8 +157,7 @@ def read_mailbox_export(
                 blank_rows=table.blank_rows,
             )
         )
-    has_guid_col = "ngdp_guid" in table.columns
-    if has_guid_col and not use_guid_column and (df["ngdp_guid"] != "").any():
+    if "ngdp_guid" in table.columns and not use_guid_column and (df["ngdp_guid"] != "").any():
         found.append(
             F.info(
                 "MAILBOX_GUID_COLUMN_IGNORED",
@@ -148,9 +166,12 @@ def read_mailbox_export(
                 table.sheet,
             )
         )
-    if not use_guid_column:
-        df["ngdp_guid"] = ""
+    return found
 
+
+def _formula_findings(table: Any, label: str) -> list[Finding]:
+    """An ID or name cell that holds a formula Excel never saved a value for."""
+    found: list[Finding] = []
     formula = table.formula_no_value
     for row, name in sorted(formula):
         if name in ("mailbox_id", "mailbox_name"):
@@ -159,12 +180,19 @@ def read_mailbox_export(
                     "CELL_FORMULA_NO_VALUE",
                     "The {value} cell holds a formula with no saved value; open the workbook in Excel, save it, and run again.",
                     label,
-                    where(row),
+                    table.where(row),
                     value=name.replace("_", " "),
                 )
             )
-    formula_rows = {row for row, name in formula if name == "mailbox_id"}
+    return found
 
+
+def _id_findings(table: Any, df: Any, label: str) -> list[Finding]:
+    """Mailbox IDs missing, with lost digits, not digits, with lost leading zeros; subject IDs
+    that are not digits."""
+    found: list[Finding] = []
+    where = table.where
+    formula_rows = {row for row, name in table.formula_no_value if name == "mailbox_id"}
     ids = df["mailbox_id"]
     missing = (ids == "") & ~df["row"].isin(formula_rows)
     for row in df.loc[missing, "row"]:
@@ -207,6 +235,13 @@ def read_mailbox_export(
                 value=value,
             )
         )
+    return found
+
+
+def _duplicate_findings(table: Any, df: Any, label: str) -> list[Finding]:
+    """One finding per (mailbox, subject) that appears more than once, naming its rows."""
+    found: list[Finding] = []
+    ids = df["mailbox_id"]
     keyed = df[ids != ""]
     dup = keyed.duplicated(["mailbox_id", "subject_id"], keep=False)
     if dup.any():
@@ -218,12 +253,19 @@ def read_mailbox_export(
                     "MAILBOX_ID_DUPLICATE",
                     "Mailbox ID {label_id} appears {count} times (rows {value}).",
                     label,
-                    where(rows[0]),
+                    table.where(rows[0]),
                     label_id=label_id,
                     count=len(rows),
                     value=F.first_of(rows),
                 )
             )
+    return found
+
+
+def _name_findings(table: Any, df: Any, label: str) -> list[Finding]:
+    """A mailbox without a name (unless its name cell is an unsaved formula)."""
+    found: list[Finding] = []
+    formula = table.formula_no_value
     names_blank = (df["mailbox_name"] == "") & ~df["row"].isin(
         {r for r, n in formula if n == "mailbox_name"}
     )
@@ -233,20 +275,11 @@ def read_mailbox_export(
                 "MAILBOX_NAME_BLANK",
                 "Mailbox {value} has no name.",
                 label,
-                where(row),
+                table.where(row),
                 value=value or "(no ID)",
             )
         )
-    df = df.reset_index(drop=True)
-    df["row"] = df["row"].astype("int64")
-    return MailboxExport(
-        frame=df,
-        source=label,
-        sheet=table.sheet,
-        blank_rows=table.blank_rows,
-        guid_column_used=use_guid_column and has_guid_col,
-        findings=found,
-    )
+    return found
 
 
 def zero_lost(df: Any, ids: Any, label: str, where: Any) -> list[Finding]:

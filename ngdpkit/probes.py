@@ -133,9 +133,11 @@ def run_probe(
     authorization: str | None,
     source: str,
 ) -> list[Finding]:
-    """Run one probe; findings only for what is wrong (and info for what cannot be judged)."""
-    import httpx
+    """Run one probe; findings only for what is wrong (and info for what cannot be judged).
 
+    Resolve (and compare with the published IPs) → TCP only, or an HTTPS GET without
+    following redirects → judge the answer by the probe's kind.
+    """
     parts = urlsplit(probe.url)
     host = parts.hostname or ""
     ran = where_ran()
@@ -180,6 +182,24 @@ def run_probe(
         ]
     if probe.kind == "tcp":
         return found + _tcp_only(probe, addresses, host, parts.port or 443, timeout, source)
+    response, failed = _get(probe, timeout, verify, client_ctx, authorization, source, ran)
+    if response is None:
+        return found + failed
+    return found + _judge(probe, response, source, ran)
+
+
+def _get(
+    probe: Probe,
+    timeout: float,
+    verify: Any,
+    client_ctx: ssl.SSLContext | None,
+    authorization: str | None,
+    source: str,
+    ran: str,
+) -> tuple[Any, list[Finding]]:
+    """(the response, []) or (None, why it failed): timeout, TLS, or no connection."""
+    import httpx
+
     # The header goes only with the client certificate: never to NgDP without it.
     send_header = probe.kind == "ngdp" and client_ctx is not None and authorization
     headers = {"Authorization": authorization} if send_header and authorization else {}
@@ -188,9 +208,9 @@ def run_probe(
         with httpx.Client(
             verify=ctx, timeout=timeout, trust_env=True, follow_redirects=False
         ) as client:
-            response = client.get(probe.url, headers=headers)
+            return client.get(probe.url, headers=headers), []
     except httpx.TimeoutException:
-        return found + [
+        return None, [
             F.error(
                 "NET_UNREACHABLE",
                 "{url} did not answer within {timeout:g} s from {ran}.",
@@ -203,7 +223,7 @@ def run_probe(
         ]
     except (httpx.HTTPError, OSError, ssl.SSLError) as exc:
         if _is_tls_error(exc):
-            return found + [
+            return None, [
                 F.error(
                     "NET_TLS_INVALID",
                     "{url}: the TLS connection is not valid from {ran}: {value}.",
@@ -214,7 +234,7 @@ def run_probe(
                     value=_tls_reason(exc),
                 )
             ]
-        return found + [
+        return None, [
             F.error(
                 "NET_UNREACHABLE",
                 "{url} cannot be reached from {ran} ({value}: {reason}).",
@@ -226,9 +246,15 @@ def run_probe(
                 reason=one_line(str(exc))[:160],
             )
         ]
+
+
+def _judge(probe: Probe, response: Any, source: str, ran: str) -> list[Finding]:
+    """What the answer says: a redirect (never followed), NgDP refusing this system, a push
+    endpoint that answers without authorization."""
+    found: list[Finding] = []
     status = response.status_code
     if 300 <= status < 400 and probe.kind in ("ngdp", "push"):
-        return found + [
+        return [
             F.error(
                 "NET_REDIRECT",
                 "{url} answered {status} (a redirect to {reason}) from {ran}; redirects are never followed.",

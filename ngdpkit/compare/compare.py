@@ -79,6 +79,44 @@ def compare_environments(settings: Settings, a: str, b: str) -> dict[str, Any]:
     """The comparison object (``compare.json``): each difference as a finding, and the lists."""
     left, right = _side(settings, a), _side(settings, b)
     found: list[Finding] = []
+    only_test, only_prod = _compare_mapping(left, right, found)
+    cp_rows = _compare_contact_points(left, right, found)
+    defaults = _compare_defaults(left, right, found)
+    _compare_system(left, right, found)
+    ca, cb = _compare_certificates(left, right, found)
+    ea, eb = left["env"], right["env"]
+    return {
+        "schema": SCHEMA,
+        "settings": settings.rel(settings.path),
+        "environments": [a, b],
+        "status": F.status_of(found),
+        "findings": [f.to_dict(settings.language) for f in F.sort_findings(found)],
+        "mapped_only_in_test": _ids(only_test),
+        "mapped_only_in_production": _ids(only_prod),
+        "contact_points": cp_rows,
+        "default_contact_points": defaults,
+        "protocol": {a: ea.protocol, b: eb.protocol},
+        "server_ips": {a: list(ea.server_ips), b: list(eb.server_ips)},
+        "certificate": {
+            a: {
+                "cvr": ca.get("cvr"),
+                "days_left": ca.get("days_left"),
+                "not_after": ca.get("not_after"),
+            },
+            b: {
+                "cvr": cb.get("cvr"),
+                "days_left": cb.get("days_left"),
+                "not_after": cb.get("not_after"),
+            },
+        },
+        "checks_status": {a: left["status"], b: right["status"]},
+    }
+
+
+def _compare_mapping(
+    left: dict[str, Any], right: dict[str, Any], found: list[Finding]
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """Mailboxes mapped in one environment and not the other (test's side first)."""
     prod_side = right if right["env"].kind == "production" else left
     test_side = left if prod_side is right else right
 
@@ -113,6 +151,14 @@ def compare_environments(settings: Settings, a: str, b: str) -> dict[str, Any]:
                 value=F.first_of(_ids(only_prod)),
             )
         )
+    return only_test, only_prod
+
+
+def _compare_contact_points(
+    left: dict[str, Any], right: dict[str, Any], found: list[Finding]
+) -> list[dict[str, Any]]:
+    """Contact points matched by name: missing on one side, or differing targets/visibility/activity."""
+    a, b = left["name"], right["name"]
     cp_rows = []
     lcp, rcp = left["contact_points"], right["contact_points"]
     if lcp is not None and rcp is not None:
@@ -152,6 +198,14 @@ def compare_environments(settings: Settings, a: str, b: str) -> dict[str, Any]:
                     )
                 )
                 cp_rows.append({"name": cp_name, **diffs})
+    return cp_rows
+
+
+def _compare_defaults(
+    left: dict[str, Any], right: dict[str, Any], found: list[Finding]
+) -> dict[str, dict[str, str]]:
+    """The default contact points, by name: replies must go to the same place."""
+    a, b = left["name"], right["name"]
     defaults = {}
     for side in (left, right):
         guid = side["env"].default_contact_point or ""
@@ -171,6 +225,12 @@ def compare_environments(settings: Settings, a: str, b: str) -> dict[str, Any]:
                 b=b,
             )
         )
+    return defaults
+
+
+def _compare_system(left: dict[str, Any], right: dict[str, Any], found: list[Finding]) -> None:
+    """Protocol and server IPs."""
+    a, b = left["name"], right["name"]
     ea, eb = left["env"], right["env"]
     if ea.protocol != eb.protocol:
         found.append(
@@ -195,6 +255,13 @@ def compare_environments(settings: Settings, a: str, b: str) -> dict[str, Any]:
                 values=f"{a}: {', '.join(ea.server_ips)}; {b}: {', '.join(eb.server_ips)}",
             )
         )
+
+
+def _compare_certificates(
+    left: dict[str, Any], right: dict[str, Any], found: list[Finding]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The certificates' CVR (when both could be read); returns both sides' facts."""
+    a, b = left["name"], right["name"]
     ca, cb = left["certificate"] or {}, right["certificate"] or {}
     if ca.get("cvr") and cb.get("cvr") and ca["cvr"] != cb["cvr"]:
         found.append(
@@ -219,32 +286,7 @@ def compare_environments(settings: Settings, a: str, b: str) -> dict[str, Any]:
                 b=a if not ca else b,
             )
         )
-    return {
-        "schema": SCHEMA,
-        "settings": settings.rel(settings.path),
-        "environments": [a, b],
-        "status": F.status_of(found),
-        "findings": [f.to_dict(settings.language) for f in F.sort_findings(found)],
-        "mapped_only_in_test": _ids(only_test),
-        "mapped_only_in_production": _ids(only_prod),
-        "contact_points": cp_rows,
-        "default_contact_points": defaults,
-        "protocol": {a: ea.protocol, b: eb.protocol},
-        "server_ips": {a: list(ea.server_ips), b: list(eb.server_ips)},
-        "certificate": {
-            a: {
-                "cvr": ca.get("cvr"),
-                "days_left": ca.get("days_left"),
-                "not_after": ca.get("not_after"),
-            },
-            b: {
-                "cvr": cb.get("cvr"),
-                "days_left": cb.get("days_left"),
-                "not_after": cb.get("not_after"),
-            },
-        },
-        "checks_status": {a: left["status"], b: right["status"]},
-    }
+    return ca, cb
 
 
 def write_comparison(settings: Settings, result: dict[str, Any], out: Any) -> tuple[int, Any]:
