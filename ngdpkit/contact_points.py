@@ -106,6 +106,10 @@ class ContactPoints:
     def by_id(self) -> dict[str, ContactPoint]:
         return {p.id: p for p in self.points}
 
+    def __repr__(self) -> str:
+        # A notebook keeps text/plain beside the HTML: a summary, never every point.
+        return f"<ContactPoints: {len(self.points):,} from {self.source}>"
+
     def _repr_html_(self) -> str:
         from .display import contact_points_html
 

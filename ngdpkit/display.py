@@ -282,20 +282,23 @@ def mapping_by_unit_html(frame: Any, *, limit: int = 2000, language: str = "da")
         t(language, "mapping_status"),
     ]
     parts: list[Markup] = []
-    shown = 0
     units = frame["responsible_unit"].where(frame["responsible_unit"] != "", "—")
-    groups = frame.groupby(units, sort=True)
+    # Rows sorted by unit once (stable: each unit keeps the export's order); only the rows
+    # shown become Python values, and units are walked by their sizes.
+    sizes = units.value_counts(sort=False).sort_index()
+    order = units.sort_values(kind="stable").index
+    records = list(frame.loc[order[:limit], cols].itertuples(index=False, name=None))
     left_units = left_rows = 0
-    for unit, group in groups:
-        if shown >= limit:
+    start = 0
+    for unit, size in sizes.items():
+        if start >= limit:
             # Past the limit a unit is only counted: the whole table is the mapping workbook.
             left_units += 1
-            left_rows += len(group)
+            left_rows += int(size)
             continue
-        parts.append(heading(f"{unit} ({len(group)})", 4))
-        kept = group[cols].head(limit - shown)
+        parts.append(heading(f"{unit} ({size})", 4))
         rows = []
-        for rec in kept.itertuples(index=False):
+        for rec in records[start : min(start + int(size), limit)]:
             values: list[Any] = [str(v) for v in rec]
             values[-2] = t(language, values[-2]) if values[-2] else ""
             values[-1] = badge(
@@ -304,8 +307,8 @@ def mapping_by_unit_html(frame: Any, *, limit: int = 2000, language: str = "da")
                 language=language,
             )
             rows.append(values)
-        parts.append(table(rows, heads, limit=len(rows), total=len(group), language=language))
-        shown += len(kept)
+        parts.append(table(rows, heads, limit=len(rows), total=int(size), language=language))
+        start += int(size)
     if left_units:
         parts.append(
             para(

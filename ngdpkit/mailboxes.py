@@ -77,6 +77,10 @@ class MailboxExport:
     def __len__(self) -> int:
         return len(self.frame)
 
+    def __repr__(self) -> str:
+        # A notebook keeps text/plain beside the HTML: a summary, never the whole export.
+        return f"<MailboxExport: {len(self.frame):,} mailboxes from {self.source}>"
+
     def _repr_html_(self) -> str:
         from .display import mailbox_summary_html
 

@@ -57,6 +57,10 @@ class Mapping:
     def counts(self) -> dict[str, int]:
         return {str(k): int(v) for k, v in self.frame["status"].value_counts().items()}
 
+    def __repr__(self) -> str:
+        # A notebook keeps text/plain beside the HTML: a summary, never the whole table.
+        return f"<Mapping of {len(self.frame):,} mailboxes: {self.counts()}>"
+
     def _repr_html_(self) -> str:
         from .display import coverage_html
 

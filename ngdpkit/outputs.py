@@ -176,12 +176,14 @@ def write_workbook(
                 fill = colour_of.get(str(r[status_col]), "error")
                 fill = fill if fill in _FILLS else "error"
             plain, quoted = formats[fill]
+            # One scan per row for characters a workbook cannot hold (rarely any).
+            dirty = bool(_ILLEGAL.search("\n".join(v for v in r if isinstance(v, str))))
             for c, v in enumerate(r):
                 if v is None or v == "":
                     if fill is not None:
                         ws.write_blank(n, c, None, plain)
                 elif isinstance(v, str):
-                    if _ILLEGAL.search(v):
+                    if dirty:
                         v = _ILLEGAL.sub("", v)
                     # Excel's own form of a typed leading ': the value stays as it is, the
                     # cell is marked quote-prefixed, and editing it never makes a formula.
