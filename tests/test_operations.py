@@ -304,3 +304,16 @@ def test_zero_lost_ids(tmp_path: Path) -> None:
         for f in read_mailbox_export(plain, label="p.xlsx").findings
         if f.code == "MAILBOX_ID_ZERO_LOST"
     ]
+
+
+def test_each_step_file_holds_exactly_its_record(sample_run_dir: Path) -> None:
+    """What a notebook hands on is its step's record, field for field (no stray keys)."""
+    import dataclasses
+
+    from ngdpkit.steps.records import RECORDS, read_step
+
+    for path in sorted((sample_run_dir / "steps").glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        kind = RECORDS[path.stem]
+        assert set(data["results"]) == {f.name for f in dataclasses.fields(kind)}, path.name
+        assert isinstance(read_step(path).record, kind)
