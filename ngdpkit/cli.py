@@ -228,7 +228,7 @@ def check_payload(
     from .steps import run_all
 
     try:
-        steps = run_all(settings, name, online=online, extra=extra)
+        steps = run_all(settings, name, online=online)
     except InputError as exc:
         return {
             "environment": name,
@@ -243,7 +243,7 @@ def check_payload(
             "error": f"{type(exc).__name__}: {exc}",
             "findings": [],
         }, 3
-    found = [f for s in steps for f in s.findings]
+    found = [f for s in steps for f in s.findings] + extra  # the run-level ones, as in run
     status = F.status_of(found)
     return {
         "environment": name,

@@ -49,6 +49,35 @@ def blocking(findings: list[Finding], env: Environment) -> tuple[list[str], list
     return sorted(set(own)), sorted(set(other))
 
 
+def final_config(
+    config: dict[str, Any] | None,
+    run_findings: list[Finding],
+    env: Environment,
+    *,
+    mapping_sha256: str = "",
+) -> dict[str, Any] | None:
+    """Step 05's configuration after the run-level findings (certificate reuse, a leak):
+    withheld when one is the dispatcher's own, else ``ready: false`` with it among the
+    blocking codes; with the mapping CSV's SHA-256 once the file is written."""
+    if config is None:
+        return None
+    own, other = blocking(run_findings, env)
+    if own:
+        return None
+    if mapping_sha256 and config.get("mailbox_mapping"):
+        config = {
+            **config,
+            "mailbox_mapping": {**config["mailbox_mapping"], "sha256": mapping_sha256},
+        }
+    if other:
+        config = {
+            **config,
+            "ready": False,
+            "blocking": sorted(set(config["blocking"]) | set(other)),
+        }
+    return config
+
+
 def build_config(
     settings: Settings,
     env: Environment,

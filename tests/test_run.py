@@ -283,6 +283,48 @@ def test_crashing_notebook_exits_3_and_is_rendered(sample_copy: Path, tmp_path: 
     assert run_cli("audit", "verify", str(run_dir)).returncode == 0
 
 
+def test_a_kernel_that_dies_while_starting_is_replaced_once(
+    sample_copy: Path, tmp_path: Path
+) -> None:
+    """A real kernel spec whose first start dies before it answers (as a port clash does);
+    the run starts another kernel for that notebook and finishes normally."""
+    spec = tmp_path / "jupyter" / "kernels" / "python3"
+    spec.mkdir(parents=True)
+    marker = tmp_path / "died-once"
+    starter = (
+        "import pathlib, sys\n"
+        f"m = pathlib.Path({str(marker)!r})\n"
+        "if not m.exists():\n"
+        "    m.write_text('x')\n"
+        "    sys.exit(1)\n"
+        "from ipykernel import kernelapp\n"
+        "kernelapp.launch_new_instance()\n"
+    )
+    (spec / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [sys.executable, "-c", starter, "-f", "{connection_file}"],
+                "display_name": "Python 3",
+                "language": "python",
+            }
+        ),
+        encoding="utf-8",
+    )
+    r = run_cli(
+        "run",
+        "--settings",
+        str(sample_copy / "migration.toml"),
+        "--env",
+        "test",
+        env={"JUPYTER_PATH": str(tmp_path / "jupyter")},
+    )
+    assert marker.exists()
+    assert r.returncode in (0, 1), r.stdout + r.stderr
+    assert "01_mailboxes: the kernel did not start; starting another" in r.stdout
+    run_dir = next((sample_copy / "runs" / "test").glob("2*"))
+    assert len(list((run_dir / "notebooks").glob("*.ipynb"))) == 5
+
+
 def test_planted_leak_is_caught(sample_copy: Path, tmp_path: Path) -> None:
     code = "import os, base64\nprint(os.environ['NGDPKIT_TEST_CERT_PASSWORD'])\nprint(base64.b64encode(os.environ['NGDPKIT_TEST_AUTHORIZATION'].encode()).decode())"
     folder = notebooks_with(tmp_path, "04_system_and_network", code)

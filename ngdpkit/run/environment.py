@@ -13,8 +13,10 @@ import datetime as dt
 import getpass
 import json
 import os
+import shutil
 import signal
 import socket
+import tempfile
 import time
 from importlib import resources
 from pathlib import Path
@@ -122,6 +124,8 @@ class EnvironmentRun:
         self.checklist_rows: list[tuple[str, str, str, str]] = []
         self.changes: dict[str, Any] | None = None
         self.mapping_job: Any = None  # (future, findings handed to it) once step 02 is done
+        self.ipc_dir: Path | None = None  # the kernels' sockets (POSIX)
+        self.kernels = 0
 
     def rel(self, path: Path) -> str:
         return self.settings.rel(path)
@@ -149,7 +153,17 @@ class EnvironmentRun:
         """Start a python3 kernel now, so it boots while the previous notebook executes."""
         from jupyter_client.manager import KernelManager
 
-        km = KernelManager(kernel_name="python3")
+        if os.name == "nt":
+            km = KernelManager(kernel_name="python3")
+        else:
+            # Unix sockets in a private folder: TCP ports are picked free and then bound by the
+            # kernel, a race another process can win ("Address already in use").
+            if self.ipc_dir is None:
+                self.ipc_dir = Path(tempfile.mkdtemp(prefix="ngdpkit-k-"))
+            self.kernels += 1
+            km = KernelManager(
+                kernel_name="python3", transport="ipc", ip=str(self.ipc_dir / f"k{self.kernels}")
+            )
         # The kit's imports happen while the kernel waits for its turn (ipykernel's exec_lines
         # run before the first cell, outside the notebook's history and outputs).
         km.start_kernel(
@@ -236,7 +250,8 @@ class EnvironmentRun:
         out_nb = self.run_dir / "notebooks" / f"{name}.ipynb"
         self.log(f"  {i}/{len(STEP_NAMES)} {name} …")
         t0 = time.monotonic()
-        try:
+
+        def execute(kernel: Any) -> None:
             pm.execute_notebook(
                 str(notebook_source(name, self.notebooks)),
                 str(out_nb),
@@ -250,9 +265,23 @@ class EnvironmentRun:
                 progress_bar=False,
                 log_output=False,
                 cwd=str(self.run_dir),
-                km=km,
+                km=kernel,
                 request_save_on_cell_execute=False,  # one write at the end, not one per cell
             )
+
+        try:
+            try:
+                execute(km)
+            except RuntimeError as exc:
+                if "before replying to kernel_info" not in str(exc):
+                    raise
+                # The kernel died while it started, before any cell ran: one fresh kernel.
+                self.log(f"  {name}: the kernel did not start; starting another")
+                retry = self.launch_kernel()
+                try:
+                    execute(retry)
+                finally:
+                    retry.shutdown_kernel(now=True)
         except Exception as exc:  # PapermillExecutionError, a dead kernel, a missing kernel
             if (
                 getattr(exc, "ename", "") == "KeyboardInterrupt"
@@ -418,27 +447,15 @@ class EnvironmentRun:
         self.outputs.append(write_json(self.run_dir / "changes.json", self.changes))
 
     def dispatcher(self) -> dict[str, Any] | None:
-        config = self.record(DispatcherRecord).dispatcher
-        if config is None:
-            return None
-        # Findings the runner adds (reuse, leaks) decide too.
-        from ..dispatcher import blocking
+        """The dispatcher configuration as written: step 05's, after the run-level findings."""
+        from ..dispatcher import final_config
 
-        own, other = blocking(self.extra, self.env)
-        if own:
-            return None
-        if self.mapping_sha256 and config.get("mailbox_mapping"):
-            config = {
-                **config,
-                "mailbox_mapping": {**config["mailbox_mapping"], "sha256": self.mapping_sha256},
-            }
-        if other:
-            config = {
-                **config,
-                "ready": False,
-                "blocking": sorted(set(config["blocking"]) | set(other)),
-            }
-        return config
+        return final_config(
+            self.record(DispatcherRecord).dispatcher,
+            self.extra,
+            self.env,
+            mapping_sha256=self.mapping_sha256,
+        )
 
     def findings_json(self, findings: list[Finding]) -> dict[str, Any]:
         status = "crashed" if self.crashed else F.status_of(findings)
@@ -749,6 +766,8 @@ def run_environment(
             r.first_kernel.shutdown_kernel(now=True)
         if r.mapping_job is not None:  # nor a worker
             r.mapping_job[0].shutdown(wait=True, cancel_futures=True)
+        if r.ipc_dir is not None:
+            shutil.rmtree(r.ipc_dir, ignore_errors=True)
     if code != 3:
         r.folder.mark_latest()
     r.log(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from ..findings import Finding
 from ..settings import Settings
 from .core import STEP_NAMES, Step
 from .n01_mailboxes import load_mailboxes
@@ -60,22 +59,19 @@ RUNNERS = {
 }
 
 
-def run_all(
-    settings: Settings,
-    environment: str,
-    *,
-    online: bool = False,
-    extra: list[Finding] | None = None,
-) -> list[Step]:
-    """Every step in-process, in order, sharing results: what ``ngdpkit check`` does."""
+def run_all(settings: Settings, environment: str, *, online: bool = False) -> list[Step]:
+    """Every step in-process, in order, sharing results: what ``ngdpkit check`` does.
+
+    Run-level findings (certificate reuse across environments, leaks) are not a step's:
+    the caller adds them after the steps, ``check`` to its findings as ``run`` does to
+    ``findings.json`` (and ``dispatcher.final_config`` applies them to the configuration).
+    """
     env = settings.environment(environment)
     cache: dict[str, StepFile] = {}
     steps = []
     for name in STEP_NAMES:
         step = Step(name, settings, env, None, online, cache=cache, quiet=True)
         RUNNERS[name](step)
-        if name == "03_certificate" and extra:
-            step.add(extra)
         cache[name] = step.as_file()
         steps.append(step)
     return steps
