@@ -1,4 +1,7 @@
-"""The finding messages in Danish, one entry per English message template.
+"""The finding catalogue in Danish: a title per code, and the message per English template.
+
+``TITLES`` gives each finding code the Danish title shown above its message on Danish
+pages (a test keeps every emitted code in it and in the README's table).
 
 A finding carries its code, its English message template and the parameters the template
 names (``findings.json`` shows them as ``params``); its message is rendered in the run's
@@ -10,6 +13,9 @@ not translated.
 from __future__ import annotations
 
 DANISH: dict[str, str] = {
+    # secrets (secrets.secret_missing)
+    "No variable is named for the {what}: set {key} to the environment variable that holds it{detail}.": "Ingen variabel er angivet for {what}: sæt {key} til den miljøvariabel, der indeholder den{detail}.",
+    "No {what}: the environment variable {variable} is not set, nor in the secrets file{detail}.": "Mangler {what}: miljøvariablen {variable} er ikke sat, heller ikke i secrets-filen{detail}.",
     # certificates
     "{label} is the public certificate only; the password and private key are not checked here (operations hold the key).": "{label} er kun det offentlige certifikat; adgangskode og privat nøgle kontrolleres ikke her (driften har nøglen).",
     "{label} holds no private key; NgDP needs the private form (.p12/.pfx with its key).": "{label} indeholder ingen privat nøgle; NgDP kræver den private form (.p12/.pfx med nøglen).",
@@ -103,9 +109,7 @@ DANISH: dict[str, str] = {
     "No authorization header is configured; this rehearsal used a throwaway token for the simulator only.": "Der er ikke sat en autorisationsheader op; denne øvelse brugte et engangstoken, kun til simulatoren.",
     "A rehearsal needs {key}.": "En accepttest kræver {key}.",
     "A rehearsal needs the environment's .p12/.pfx certificate.": "En accepttest kræver miljøets .p12/.pfx-certifikat.",
-    "No password for {value} (variable {certificate_password_env}).": "Ingen adgangskode til {value} (variablen {certificate_password_env}).",
     "A rehearsal needs the private key to present the certificate.": "En accepttest kræver den private nøgle for at kunne vise certifikatet.",
-    "No authorization header (variable {value}); NgDP needs it.": "Ingen autorisationsheader (variablen {value}); NgDP kræver den.",
     "A rehearsal needs [rehearsal] recipient_id (a test citizen or company).": "En accepttest kræver [rehearsal] recipient_id (en testborger eller -virksomhed).",
     "[rehearsal] recipient_id_type {recipient_id_type!r} must be CPR or CVR.": "[rehearsal] recipient_id_type {recipient_id_type!r} skal være CPR eller CVR.",
     "The test letter is not a valid MeMo: {reason}.": "Testbrevet er ikke en gyldig MeMo: {reason}.",
@@ -122,11 +126,7 @@ DANISH: dict[str, str] = {
     # secrets and settings
     "The value of {name} had surrounding whitespace (a trailing newline from a file or a paste); it was removed before use.": "Værdien af {name} havde mellemrum eller linjeskift omkring sig (fra en fil eller en indsættelse); det blev fjernet før brug.",
     "The value of {name} is under {short_secret} characters; the leak scan matches it as a whole token only.": "Værdien af {name} er under {short_secret} tegn; lækagescanningen finder den kun som et helt ord.",
-    "certificate_password_env is not set, so the .p12/.pfx cannot be opened; name the environment variable that holds its password.": "certificate_password_env er ikke sat, så .p12/.pfx-filen kan ikke åbnes; angiv miljøvariablen med dens adgangskode.",
-    "No password for {value}: set the environment variable {certificate_password_env} (or put it in the secrets file).": "Ingen adgangskode til {value}: sæt miljøvariablen {certificate_password_env} (eller læg den i secrets-filen).",
     "ngdp_api_url {ngdp_api_url} is not https: the kit sends nothing to it, since the authorization header would travel in clear text.": "ngdp_api_url {ngdp_api_url} er ikke https: værktøjet sender intet dertil, da autorisationsheaderen ville blive sendt i klartekst.",
-    "No authorization header: set the environment variable {authorization_env} (or put it in the secrets file).": "Ingen autorisationsheader: sæt miljøvariablen {authorization_env} (eller læg den i secrets-filen).",
-    "authorization_env is not set: name the environment variable that holds the portal's authorization header.": "authorization_env er ikke sat: angiv miljøvariablen med portalens autorisationsheader.",
     "ngdp_api_url is overridden to {ngdp_api_url}; the dispatcher configuration keeps the official {value}.": "ngdp_api_url er ændret til {ngdp_api_url}; dispatcher-konfigurationen beholder den officielle {value}.",
     "{key} is not set yet: {what}.": "{key} er ikke sat endnu: {what}.",
     # server evidence
@@ -168,6 +168,9 @@ DANISH: dict[str, str] = {
 # Parameter values that are English words rather than data (a kind of address, a mapping
 # source, a kind of server check): their Danish form, used when a message renders in Danish.
 VALUES_DA: dict[str, str] = {
+    "certificate password": "certifikatets adgangskode",
+    "authorization header": "autorisationsheaderen",
+    "; NgDP needs it": "; NgDP kræver den",
     "'this network'": "'dette netværk'",
     "private": "privat",
     "loopback": "loopback",
@@ -236,3 +239,115 @@ VALUES_DA: dict[str, str] = {
     "its signer is not an OCSP responder (no id-kp-OCSPSigning)": "underskriveren er ikke en OCSP-server (intet id-kp-OCSPSigning)",
     "its responder certificate is not valid now": "OCSP-serverens certifikat er ikke gyldigt nu",
 }
+
+
+# The Danish title of each finding code: what kind of problem it is, at a glance.
+TITLES = {
+    "CVR_INVALID": "CVR-nummeret er ugyldigt",
+    "SECRET_MISSING": "En hemmelighed (adgangskode eller autorisation) mangler",
+    "SECRET_TOO_SHORT": "En hemmelighed er meget kort",
+    "SECRET_LEAK": "En fil indeholdt en hemmelighed og er fjernet",
+    "SECRET_WHITESPACE": "En hemmelighed havde mellemrum eller linjeskift omkring sig",
+    "NGDP_API_URL_NOT_HTTPS": "NgDP-adressen er ikke https",
+    "NGDP_API_URL_OVERRIDDEN": "NgDP-adressen er ændret fra den officielle",
+    "PENDING_SYSTEM_ID": "System-ID mangler endnu",
+    "PENDING_CERTIFICATE": "Certifikatet mangler endnu",
+    "PENDING_CONTACT_POINTS": "Kontaktpunkterne mangler endnu",
+    "PENDING_MAPPING": "Tilknytningsfilen mangler endnu",
+    "PENDING_DEFAULT_CONTACT_POINT": "Standard-kontaktpunkt (ContactPointGuid) mangler endnu",
+    "PENDING_RECIPIENT_ID": "Modtager til accepttesten mangler",
+    "REHEARSAL_RECIPIENT_INVALID": "Modtagertypen skal være CPR eller CVR",
+    "MAILBOX_ID_MISSING": "Postkasse uden ID",
+    "MAILBOX_ID_INVALID": "Ugyldigt postkasse-ID",
+    "MAILBOX_ID_DUPLICATE": "Postkasse-ID optræder flere gange",
+    "MAILBOX_NAME_BLANK": "Postkasse uden navn",
+    "CELL_FORMULA_NO_VALUE": "Formel uden gemt værdi i regnearket",
+    "MAILBOX_UNMAPPED": "Postkassen er ikke tilknyttet et kontaktpunkt",
+    "MAILBOX_RETIRED": "Postkassen udgår",
+    "MAILBOX_SHEET_USED": "Læst ark",
+    "MAILBOX_ROWS_BLANK": "Tomme rækker sprunget over",
+    "MAILBOX_GUID_COLUMN_IGNORED": "Eksportens NgDP GUID-kolonne er ikke brugt i dette miljø",
+    "CONTACT_POINT_GUID_INVALID": "Ugyldigt kontaktpunkt-GUID",
+    "CONTACT_POINT_VALUE_INVALID": "Ugyldig værdi i kontaktpunktslisten",
+    "CONTACT_POINT_DUPLICATE": "Kontaktpunktet står der flere gange",
+    "CONTACT_POINT_UNKNOWN": "Ukendt kontaktpunkt i dette miljø",
+    "CONTACT_POINT_NO_TARGET": "Kontaktpunkt uden målgruppe",
+    "CONTACT_POINT_INACTIVE": "Kontaktpunktet er ikke aktivt",
+    "CONTACT_POINT_WRONG_SYSTEM": "Kontaktpunktet hører til et andet modtagersystem",
+    "CONTACT_POINT_NONE_FOR_SYSTEM": "Intet kontaktpunkt for modtagersystemet",
+    "CONTACT_POINTS_ALL_HIDDEN": "Alle kontaktpunkter er skjulte",
+    "CONTACT_POINT_VISIBILITY_CONFLICT": "Skjult og synlig modsiger hinanden",
+    "CONTACT_POINT_UNUSED": "Kontaktpunkt uden postkasser",
+    "DEFAULT_CONTACT_POINT_UNKNOWN": "Standard-kontaktpunktet findes ikke",
+    "MAPPING_CONFLICT": "Kilderne er uenige om tilknytningen",
+    "CERT_BAD_PASSWORD": "Forkert adgangskode til certifikatet",
+    "CERT_FILE_CORRUPT": "Certifikatfilen er beskadiget",
+    "CERT_NO_PRIVATE_KEY": "Certifikatets private nøgle mangler",
+    "CERT_KEY_MISMATCH": "Nøglen passer ikke til certifikatet",
+    "CERT_PUBLIC_ONLY": "Kun det offentlige certifikat er kontrolleret",
+    "CERT_EXPIRED": "Certifikatet er udløbet",
+    "CERT_NOT_YET_VALID": "Certifikatet er endnu ikke gyldigt",
+    "CERT_EXPIRES_SOON": "Certifikatet udløber snart",
+    "CERT_OCES2": "OCES2-certifikat (ophørt 31. oktober 2023)",
+    "CERT_NOT_OCES3": "Ikke et OCES3-certifikat",
+    "CERT_WRONG_ENVIRONMENT": "Certifikatet hører til det andet miljø",
+    "CERT_CHAIN_INVALID": "Certifikatet er ikke udstedt af en betroet OCES3-udsteder",
+    "CERT_CUSTOM_TRUST_ANCHORS": "Kontrolleret mod egne tillidsankre",
+    "CERT_CVR_MISMATCH": "Certifikatet tilhører et andet CVR-nummer",
+    "CERT_REUSED_ACROSS_ENVIRONMENTS": "Samme certifikat i flere miljøer",
+    "CERT_REUSE_NOT_CHECKED": "Genbrug af certifikat ikke kontrolleret",
+    "CERT_SEVERAL_LEAVES": "Flere certifikater i filen",
+    "CERT_WEAK_KEY": "For svag nøgle",
+    "CERT_KEY_USAGE": "Certifikatet må ikke bruges til signering",
+    "CERT_REVOKED": "Certifikatet er spærret",
+    "CERT_OCSP_UNAVAILABLE": "Spærrestatus kunne ikke hentes",
+    "SYSTEM_ID_INVALID": "Ugyldigt system-ID",
+    "PROTOCOL_INVALID": "Ugyldig protokol",
+    "PUSH_URL_MISSING": "Push-adresse mangler",
+    "PUSH_URL_NOT_HTTPS": "Push-adressen bruger ikke HTTPS",
+    "PUSH_URL_INVALID": "Push-adressen kan ikke bruges",
+    "PUSH_URL_UNUSED": "Push-adresse angivet, men protokollen er REST_PULL",
+    "IP_INVALID": "Ugyldig IP-adresse",
+    "IP_NOT_PUBLIC": "IP-adressen er ikke offentlig",
+    "IP_DOCUMENTATION_RANGE": "IP-adresse fra et dokumentationsområde",
+    "IP_RANGE_TOO_LARGE": "For stort IP-område (over 32 adresser)",
+    "IP_DUPLICATE": "IP-adressen står der to gange",
+    "IP_OVERLAP": "IP-områder overlapper",
+    "AUTHORIZATION_SYSTEM_MISMATCH": "Autorisationen hører til et andet system",
+    "AUTHORIZATION_UNRECOGNISED": "Autorisationen har ikke den forventede form",
+    "NET_DNS_FAILED": "Navneopslag fejlede",
+    "NET_UNREACHABLE": "Kan ikke nås",
+    "NET_TLS_INVALID": "Ugyldig TLS-forbindelse",
+    "NET_HTTP_REFUSED": "NgDP afviste forbindelsen",
+    "NET_REDIRECT": "Omdirigering (følges aldrig)",
+    "COMPARE_MAPPED_ONLY_IN_TEST": "Postkasser tilknyttet i test mangler i produktion",
+    "COMPARE_MAPPED_ONLY_IN_PRODUCTION": "Postkasser tilknyttet i produktion er ikke afprøvet i test",
+    "COMPARE_CONTACT_POINT_MISSING": "Kontaktpunkt findes kun i det ene miljø",
+    "COMPARE_CONTACT_POINT_DIFFERS": "Kontaktpunkt er sat forskelligt op i de to miljøer",
+    "COMPARE_DEFAULT_CONTACT_POINT_DIFFERS": "Standard-kontaktpunkterne svarer ikke til hinanden",
+    "COMPARE_PROTOCOL_DIFFERS": "Protokollen er forskellig i de to miljøer",
+    "COMPARE_SERVER_IPS_DIFFER": "Server-IP'erne er forskellige",
+    "COMPARE_CERT_CVR_DIFFERS": "Certifikaterne er udstedt til forskellige CVR-numre",
+    "COMPARE_CERT_NOT_READ": "Et certifikat kunne ikke læses til sammenligningen",
+    "NET_AUTH_NOT_TESTED": "Autorisationen blev ikke afprøvet fra serveren",
+    "NET_EVIDENCE_MISSING": "Servertjek mangler fra en eller flere servere",
+    "NET_EVIDENCE_STALE": "Servertjekket er for gammelt",
+    "MAILBOX_ID_ZERO_LOST": "Postkasse-ID har måske mistet et foranstillet nul",
+    "NET_IP_UNEXPECTED": "Uventet IP-adresse",
+    "NET_PUSH_UNPROTECTED": "Push-endpoint svarer uden autorisation",
+    "NET_PUSH_NOT_JUDGED": "Push-endpoint kan nås; beskyttelse kan ikke vurderes",
+    "NET_EGRESS_IP_UNREGISTERED": "Serverens udgående IP er ikke registreret",
+    "PROBE_EVIDENCE_OTHER_ENVIRONMENT": "Serverkontrol fra et andet miljø",
+    "NET_SKIPPED": "Netværkskontrol sprunget over (offline)",
+    "MEMO_INVALID": "Ugyldig MeMo",
+    "REHEARSAL_SEND_REFUSED": "Testbrevet blev afvist",
+    "REHEARSAL_NO_RECEIPT": "Ingen kvittering for testbrevet",
+    "REHEARSAL_NO_REPLY": "Intet svar på testbrevet",
+    "REHEARSAL_REPLY_MISMATCH": "Svaret passer ikke til brevet",
+    "REHEARSAL_REPLY_NOT_SEEN": "Svaret skal ses i WorkZone",
+    "REHEARSAL_THROWAWAY_TOKEN": "Engangs-autorisation brugt mod simulatoren",
+}
+
+
+def title(code: str) -> str:
+    return TITLES.get(code, "")

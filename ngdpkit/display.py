@@ -120,7 +120,7 @@ def findings_html(
     head = para(
         *(badge(s, count(language, n, s), language=language) for s, n in counts.items() if n)
     )
-    from .codes_da import title
+    from .catalogue import title
 
     rows = [
         (

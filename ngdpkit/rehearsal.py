@@ -29,6 +29,7 @@ from .errors import InputError
 from .findings import Finding
 from .network import official_api_url
 from .redact import one_line
+from .secrets import secret_missing
 from .settings import Environment, Settings, load_settings
 
 
@@ -97,12 +98,10 @@ def _load_identity(settings: Settings, env: Environment, found: list[Finding]) -
     password = resolve(env.certificate_password_env, secrets_file=settings.secrets_file)
     if password is None:
         found.append(
-            F.error(
-                "SECRET_MISSING",
-                "No password for {value} (variable {certificate_password_env}).",
+            secret_missing(
                 f"environments.{env.name}.certificate_password_env",
-                value=settings.rel(env.certificate),
-                certificate_password_env=env.certificate_password_env,
+                what="certificate password",
+                variable=env.certificate_password_env,
             )
         )
         return None
@@ -135,11 +134,11 @@ def _authorization(
         return secret.reveal(), parsed[1] if parsed else None
     if against == "ngdp":
         found.append(
-            F.error(
-                "SECRET_MISSING",
-                "No authorization header (variable {value}); NgDP needs it.",
+            secret_missing(
                 f"environments.{env.name}.authorization_env",
-                value=env.authorization_env or "authorization_env not set",
+                what="authorization header",
+                variable=env.authorization_env,
+                detail="; NgDP needs it",
             )
         )
         return None, None

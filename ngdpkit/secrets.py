@@ -174,6 +174,39 @@ def _ask(name: str, label: str) -> str | None:
         return None
 
 
+SECRET_WHAT = ("certificate password", "authorization header")
+
+
+def secret_missing(source: str, *, what: str, variable: str | None, detail: str = "") -> Finding:
+    """``SECRET_MISSING``, said the same way wherever a secret is needed: which secret,
+    and either that no variable is named for it or that the named one holds nothing.
+
+    ``what`` is one of :data:`SECRET_WHAT`; ``source`` the settings key that names the
+    variable (``environments.test.authorization_env``); ``detail`` an optional fixed
+    phrase (why it is needed here).
+    """
+    from . import findings as F
+
+    assert what in SECRET_WHAT, what
+    if not variable:
+        return F.error(
+            "SECRET_MISSING",
+            "No variable is named for the {what}: set {key} to the environment variable that holds it{detail}.",
+            source,
+            what=what,
+            key=source,
+            detail=detail,
+        )
+    return F.error(
+        "SECRET_MISSING",
+        "No {what}: the environment variable {variable} is not set, nor in the secrets file{detail}.",
+        source,
+        what=what,
+        variable=variable,
+        detail=detail,
+    )
+
+
 def quality_findings(secret: Secret, key: str) -> list[Finding]:
     """``SECRET_WHITESPACE`` and ``SECRET_TOO_SHORT`` for a secret that was found."""
     from . import findings as F

@@ -119,7 +119,7 @@ def test_every_finding_code_is_in_the_readme_with_its_severity() -> None:
 
 
 def test_every_finding_code_has_a_danish_title() -> None:
-    from ngdpkit.codes_da import TITLES
+    from ngdpkit.catalogue import TITLES
 
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     table = readme.split("## Finding codes", 1)[1].split("\n## ", 1)[0]

@@ -10,7 +10,7 @@ from typing import Any
 from .. import display
 from .. import findings as F
 from ..i18n import t
-from ..secrets import Secret, quality_findings
+from ..secrets import Secret, quality_findings, secret_missing
 from .core import Step, pending
 from .deliver import OutputContext
 from .records import CertificateRecord
@@ -55,10 +55,10 @@ def _check(step: Step) -> dict[str, Any] | None:
         if not env.certificate_password_env:
             step.add(
                 [
-                    F.error(
-                        "SECRET_MISSING",
-                        "certificate_password_env is not set, so the .p12/.pfx cannot be opened; name the environment variable that holds its password.",
+                    secret_missing(
                         f"environments.{env.name}.certificate_password_env",
+                        what="certificate password",
+                        variable=None,
                     )
                 ]
             )
@@ -69,12 +69,10 @@ def _check(step: Step) -> dict[str, Any] | None:
             if password is None:
                 step.add(
                     [
-                        F.error(
-                            "SECRET_MISSING",
-                            "No password for {value}: set the environment variable {certificate_password_env} (or put it in the secrets file).",
+                        secret_missing(
                             f"environments.{env.name}.certificate_password_env",
-                            value=step.rel(env.certificate),
-                            certificate_password_env=env.certificate_password_env,
+                            what="certificate password",
+                            variable=env.certificate_password_env,
                         )
                     ]
                 )

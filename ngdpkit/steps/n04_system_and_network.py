@@ -10,7 +10,7 @@ from .. import display
 from .. import findings as F
 from ..findings import Finding
 from ..i18n import t
-from ..secrets import quality_findings
+from ..secrets import quality_findings, secret_missing
 from .core import Step, pending
 from .deliver import OutputContext, PageContext
 from .records import CertificateRecord, ContactPointsRecord, SystemRecord
@@ -47,11 +47,10 @@ def check_system(step: Step) -> dict[str, Any]:
         if secret is None:
             step.add(
                 [
-                    F.error(
-                        "SECRET_MISSING",
-                        "No authorization header: set the environment variable {authorization_env} (or put it in the secrets file).",
+                    secret_missing(
                         f"{key}.authorization_env",
-                        authorization_env=env.authorization_env,
+                        what="authorization header",
+                        variable=env.authorization_env,
                     )
                 ]
             )
@@ -64,13 +63,7 @@ def check_system(step: Step) -> dict[str, Any]:
             step.add(found)
     elif env.system_id:
         step.add(
-            [
-                F.error(
-                    "SECRET_MISSING",
-                    "authorization_env is not set: name the environment variable that holds the portal's authorization header.",
-                    f"{key}.authorization_env",
-                )
-            ]
+            [secret_missing(f"{key}.authorization_env", what="authorization header", variable=None)]
         )
     if env.ngdp_api_url and not env.ngdp_api_url.lower().startswith("https://"):
         step.add(
