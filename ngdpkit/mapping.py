@@ -86,10 +86,7 @@ def read_mapping_file(path: Path, *, label: str) -> MappingFile:
                 accepted.append(False)
         df = df[pd.Series(accepted, index=df.index, dtype=bool)]
     raw = df["ngdp_guid"].astype(str).str.strip()
-    retired = raw.str.lower().isin(RETIRE_WORDS)
-    canon = {v: canonical_guid(v) or "" for v in raw.unique()}  # 5,000 targets, not 100,000
-    guids = raw.map(canon)
-    bad = (raw != "") & ~retired & (guids == "")
+    guids, retired, bad = guid_cells(raw)
     for row, value in df.loc[bad, ["row", "ngdp_guid"]].itertuples(index=False):
         found.append(
             F.error(
@@ -130,6 +127,16 @@ def read_mapping_file(path: Path, *, label: str) -> MappingFile:
             )
     out = out.drop_duplicates(["mailbox_id", "subject_id"], keep="first")
     return MappingFile(rows=out.reset_index(drop=True), source=label, findings=found)
+
+
+def guid_cells(raw: Any) -> tuple[Any, Any, Any]:
+    """A column of NgDP Guid cells (stripped text): the canonical GUID or "" per cell, the
+    cells that say udgår/retire, and the cells that are neither (each distinct value is
+    parsed once: thousands of mailboxes share a few contact points)."""
+    retire = raw.str.lower().isin(RETIRE_WORDS)
+    canon = raw.map({v: canonical_guid(v) or "" for v in raw.unique()})
+    bad = (raw != "") & ~retire & (canon == "")
+    return canon, retire, bad
 
 
 def _as_int(series: Any) -> Any:
@@ -222,9 +229,7 @@ def _export_candidates(
 
     if not (export_guid != "").any():
         return None
-    retire = export_guid.str.lower().isin(RETIRE_WORDS)
-    canon = export_guid.map(lambda v: canonical_guid(v) or "")
-    bad = (export_guid != "") & ~retire & (canon == "")
+    canon, retire, bad = guid_cells(export_guid)
     for row, value in mb.loc[bad, ["row", "ngdp_guid"]].itertuples(index=False):
         found.append(
             F.error(
