@@ -130,11 +130,14 @@ def read_contact_points(path: Path, *, label: str, system_id: str | None) -> Con
     return ContactPoints(points=points, source=label, findings=found)
 
 
+_SEPARATORS = re.compile(r"[,;\s]+")
+
+
 def _parse_translations(
     text: str, label: str, where: str, found: list[Finding]
 ) -> tuple[tuple[int, int | None], ...]:
     out: list[tuple[int, int | None]] = []
-    for token in re.split(r"[,;\s]+", text.strip()):
+    for token in _SEPARATORS.split(text.strip()):
         if not token:
             continue
         pk, _, subject = token.partition(":")

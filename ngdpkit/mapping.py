@@ -339,7 +339,7 @@ def _statuses(
     mb.loc[retired, "status"] = STATUS_RETIRED
     mb.loc[mapped, "status"] = STATUS_MAPPED
     names = {g: p.name for g, p in known.items()}
-    mb["contact_point"] = mb["guid"].map(lambda g: names.get(g, "")) if names else ""
+    mb["contact_point"] = mb["guid"].map(names).fillna("") if names else ""
     if contact_points is not None:
         unknown = mapped & ~mb["guid"].isin(known)
         mb.loc[unknown, "status"] = STATUS_UNKNOWN

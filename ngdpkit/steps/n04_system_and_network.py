@@ -196,6 +196,25 @@ def show_firewall(rows: list[dict[str, Any]], step: Step | None = None) -> displ
 
 def probe_evidence(step: Step) -> display.HTML:
     """Findings from the servers' own check files (``probe_evidence``), by server and time."""
+    summaries = evidence(step)
+    title = t(step.language, "evidence")
+    if not summaries:
+        return display.block(
+            display.heading(title, 3), display.para(t(step.language, "no_evidence"))
+        )
+    columns = ["server", "taken_at", "egress_ip", "checks", "failed", "file"]
+    return display.block(
+        display.heading(title, 3),
+        display.table(
+            ([s.get(c, "") for c in columns] for s in summaries),
+            [t(step.language, f"evidence_{c}") for c in columns],
+            language=step.language,
+        ),
+    )
+
+
+def evidence(step: Step) -> list[dict[str, Any]]:
+    """The servers' check files read (findings added, summaries on the record); no display."""
     from ..servercheck import read_evidence
 
     summaries = []
@@ -213,20 +232,7 @@ def probe_evidence(step: Step) -> display.HTML:
 
     step.add(evidence_coverage(step.env, summaries))
     step.record.evidence = summaries
-    title = t(step.language, "evidence")
-    if not summaries:
-        return display.block(
-            display.heading(title, 3), display.para(t(step.language, "no_evidence"))
-        )
-    columns = ["server", "taken_at", "egress_ip", "checks", "failed", "file"]
-    return display.block(
-        display.heading(title, 3),
-        display.table(
-            ([s.get(c, "") for c in columns] for s in summaries),
-            [t(step.language, f"evidence_{c}") for c in columns],
-            language=step.language,
-        ),
-    )
+    return summaries
 
 
 def _client_identity(step: Step) -> Any:
