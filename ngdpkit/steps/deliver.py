@@ -41,3 +41,12 @@ class PageContext:
     authorization_env: str | None = None
     dispatcher: dict[str, Any] | None = None  # None when withheld (or leaked)
     withheld_by: list[str] = field(default_factory=list)
+
+    def common(self) -> dict[str, Any]:
+        """What every page of the sign-off is given: language, navigation, banners, anchor."""
+        return {
+            "language": self.language,
+            "nav": self.nav,
+            "banners": self.banners,
+            "anchor": self.anchor,
+        }

@@ -346,20 +346,9 @@ def pages(record: SystemRecord, ctx: PageContext) -> dict[str, str]:
 
     out: dict[str, str] = {}
     if record.portal:
-        out["portal.html"] = render_portal(
-            record.portal,
-            language=ctx.language,
-            nav=ctx.nav,
-            banners=ctx.banners,
-            anchor=ctx.anchor,
-        )
+        out["portal.html"] = render_portal(record.portal, **ctx.common())
     if record.firewall is not None:
         out["firewall.html"] = render_firewall(
-            record.firewall,
-            language=ctx.language,
-            nav=ctx.nav,
-            banners=ctx.banners,
-            environment=ctx.environment,
-            anchor=ctx.anchor,
+            record.firewall, environment=ctx.environment, **ctx.common()
         )
     return out

@@ -71,10 +71,7 @@ def pages(record: DispatcherRecord, ctx: PageContext) -> dict[str, str]:
             ctx.dispatcher,
             withheld_by=ctx.withheld_by,
             authorization_env=ctx.authorization_env,
-            language=ctx.language,
-            nav=ctx.nav,
-            banners=ctx.banners,
             environment=ctx.environment,
-            anchor=ctx.anchor,
+            **ctx.common(),
         )
     }
