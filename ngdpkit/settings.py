@@ -33,7 +33,6 @@ _STR, _INT, _NUM, _BOOL, _LIST_STR, _TABLE, _LIST_TABLE = (
 )
 
 NOT_A_KEY: dict[str, bool] = {"key": False}  # field metadata: computed, not in the file
-FLAT: dict[str, bool] = {"flat": True}  # field metadata: the nested table's keys sit here
 COLUMN_FIELDS = (
     "mailbox_id",
     "mailbox_name",
@@ -100,7 +99,7 @@ class Environment:
     kind: str
     protocol: str
     server_ips: tuple[str, ...]
-    inputs: Inputs = field(metadata=FLAT)  # its keys are the environment's own
+    inputs: Inputs = field(metadata={"flat": Inputs})  # its keys are the environment's own
     rehearsal: Rehearsal
     system_id: str | None = None
     system_name: str = ""
@@ -186,9 +185,6 @@ class Settings:
         return list(dict.fromkeys(names))
 
 
-_TABLES: dict[str, type] = {}  # filled below, once every class exists
-
-
 # The kind of TOML value each annotation takes. Every key of the settings file is a field of
 # one of the dataclasses above, declared once there; the schemas below are read from them.
 _KIND_OF = {
@@ -213,7 +209,7 @@ _KIND_OF = {
 
 def schema(cls: type) -> dict[str, str]:
     """The keys of the settings table ``cls`` stands for, each with the kind of value it
-    takes, read from the dataclass's fields (a ``FLAT`` field's keys are the table's own)."""
+    takes, read from the dataclass's fields (a field marked ``flat`` holds a nested table whose keys are this table's own)."""
     from dataclasses import fields
 
     out: dict[str, str] = {}
@@ -221,13 +217,12 @@ def schema(cls: type) -> dict[str, str]:
         if f.metadata.get("key") is False:
             continue
         if f.metadata.get("flat"):
-            out.update(schema(_TABLES[str(f.type)]))
+            out.update(schema(f.metadata["flat"]))
         else:
             out[f.name] = _KIND_OF[str(f.type)]
     return out
 
 
-_TABLES.update(Inputs=Inputs)
 _TOP = schema(Settings)
 _ORGANISATION = schema(Organisation)
 _INPUTS = schema(Inputs)
