@@ -120,82 +120,129 @@ def write_mapping_outputs(run_dir: str, findings: list[dict[str, Any]]) -> dict[
 
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # XML 1.0 cannot hold them
 _FILLS = {"error": "#FDE8E6", "warning": "#FFF4E0", "retired": "#EEEEEE"}
+_CELL_MAX = 32_767  # Excel's limit for the text of one cell
+
+
+def _sheet_column(values: Any) -> tuple[Any, Any]:
+    """One column as the workbook will hold it, and which of its rows could start a formula.
+
+    Numbers (and booleans) stay numbers when the whole column is numbers; everything else
+    becomes text without the characters XML cannot hold, cut at Excel's cell limit. An
+    empty text is an empty cell.
+    """
+    import pandas as pd
+
+    col = pd.Series(values, dtype=object) if not isinstance(values, pd.Series) else values
+    kind = pd.api.types.infer_dtype(col[col != ""], skipna=True)
+    if kind == "boolean":
+        return col.where(col != "", None), None
+    if kind in ("integer", "floating", "mixed-integer-float"):
+        return pd.to_numeric(col.where(col != "", None)), None
+    text = col.where(col.notna(), "").astype(str)
+    if text.str.contains(_ILLEGAL.pattern, regex=True).any():
+        text = text.str.replace(_ILLEGAL, "", regex=True)
+    if (text.str.len() > _CELL_MAX).any():
+        text = text.str.slice(0, _CELL_MAX)
+    risky = text.str.startswith(_FORMULA_START)
+    return text.where(text != "", None), risky
+
+
+def _width(header: str, column: Any) -> int:
+    """A column's width: its header or its longest text in the first 2,000 rows, at most 60."""
+    longest = column.head(2000).dropna().astype(str).str.len().max()
+    return int(min(60, max(len(header), 0 if longest != longest else longest) + 2))
 
 
 def write_workbook(
     path: Path,
-    sheets: list[tuple[str, Sequence[str], Iterable[Sequence[Any]], int | None]],
+    sheets: list[tuple[str, Sequence[str], Any, int | None]],
     *,
     highlight: dict[str, Any] | None = None,
 ) -> Path:
-    """Write sheets of (title, headers, rows, status column index or None) as a human workbook.
+    """Write sheets of (title, headers, rows or a DataFrame, status column index or None)
+    as a human workbook: frozen header, filters, widths, problem rows filled.
 
-    Rows whose status column is not in ``highlight``'s ``ok`` values get a fill. Written
-    with XlsxWriter row by row (``constant_memory``): every text is a string cell, never a
-    formula, a number or a link.
+    Rows whose status column is not in ``highlight``'s ``ok`` values get a fill. Every text
+    is a string cell, never a formula, a number or a link; a row holding a text that
+    Excel could read as a formula is marked quote-prefixed, as Excel marks a typed ``'``.
+    Written by rust_xlsxwriter (through rustpy-xlsxwriter), whole columns at a time.
     """
-    import xlsxwriter
+    import rustpy_xlsxwriter as rx
 
-    ok_values = set((highlight or {}).get("ok", ()))
-    colour_of = (highlight or {}).get("colour", {})
-    buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(
-        buf,
-        {
-            "constant_memory": False,
-            "strings_to_formulas": False,
-            "strings_to_numbers": False,
-            "strings_to_urls": False,
-        },
-    )
-    bold = wb.add_format({"bold": True})
-    # Per fill (None: no fill), the plain text format and the quote-prefixed one.
-    formats: dict[str | None, tuple[Any, Any]] = {
-        key: (
-            wb.add_format({"bg_color": colour} if colour else {}),
-            wb.add_format({"quote_prefix": True, **({"bg_color": colour} if colour else {})}),
-        )
-        for key, colour in [(None, None), *_FILLS.items()]
-    }
+    formats: dict[tuple[str | None, bool], Any] = {}
+
+    def fmt(fill: str | None, quoted: bool) -> Any:
+        """One format per (fill, quote prefix), made once."""
+        if (fill, quoted) not in formats:
+            f = rx.Format()
+            if fill is not None:
+                f = f.set_background_color(_FILLS[fill])
+            formats[fill, quoted] = f.set_quote_prefix() if quoted else f
+        return formats[fill, quoted]
+
+    entries: list[tuple[str, Any]] = []
+    widths: dict[str, dict[str, float] | list[float]] = {}
+    row_formats: dict[str, dict[int, Any]] = {}
     for title, headers, rows, status_col in sheets:
-        ws = wb.add_worksheet(title[:31])
-        materialised = rows if isinstance(rows, list) else list(rows)
-        widths = [len(h) + 2 for h in headers]
-        for r in materialised[:2000]:
-            for i, v in enumerate(r):
-                widths[i] = min(60, max(widths[i], len(str(v)) + 2))
-        for i, w in enumerate(widths):
-            ws.set_column(i, i, w)
-        ws.freeze_panes(1, 0)
-        ws.autofilter(0, 0, len(materialised), len(headers) - 1)
-        for c, h in enumerate(headers):
-            ws.write_string(0, c, h, bold)
-        for n, r in enumerate(materialised, start=1):
-            fill: str | None = None
-            if status_col is not None and str(r[status_col]) not in ok_values:
-                fill = colour_of.get(str(r[status_col]), "error")
-                fill = fill if fill in _FILLS else "error"
-            plain, quoted = formats[fill]
-            # One scan per row for characters a workbook cannot hold (rarely any).
-            dirty = bool(_ILLEGAL.search("\n".join(v for v in r if isinstance(v, str))))
-            for c, v in enumerate(r):
-                if v is None or v == "":
-                    if fill is not None:
-                        ws.write_blank(n, c, None, plain)
-                elif isinstance(v, str):
-                    if dirty:
-                        v = _ILLEGAL.sub("", v)
-                    # Excel's own form of a typed leading ': the value stays as it is, the
-                    # cell is marked quote-prefixed, and editing it never makes a formula.
-                    ws.write_string(n, c, v, quoted if v.startswith(_FORMULA_START) else plain)
-                elif isinstance(v, bool):
-                    ws.write_boolean(n, c, v, plain)
-                elif isinstance(v, int | float):
-                    ws.write_number(n, c, v, plain)
-                else:
-                    ws.write_string(n, c, str(v), plain)
-    wb.close()
+        name = title[:31]
+        table, quoted = _sheet_table(headers, rows)
+        fills = _fills(table, status_col, highlight or {})
+        row_formats[name] = {
+            int(i) + 1: fmt(fills.get(int(i)), bool(quoted[i]))
+            for i in sorted(set(fills) | set(quoted.nonzero()[0].tolist()))
+        }
+        widths[name] = [float(_width(h, table[h])) for h in table.columns]
+        entries.append((name, table))
+    buf = io.BytesIO()
+    rx.write_worksheets(
+        entries,
+        buf,
+        freeze_panes={"general": {"row": 1, "col": 0}},
+        bold_headers=True,
+        column_widths=widths,
+        row_formats=row_formats,
+        autofilter={name: True for name, _ in entries},
+    )
     return atomic_write(path, buf.getvalue())
+
+
+def _sheet_table(headers: Sequence[str], rows: Any) -> tuple[Any, Any]:
+    """The sheet's cells as a table (see :func:`_sheet_column`) and, per row, whether it
+    holds a text that could start a formula."""
+    import numpy as np
+    import pandas as pd
+
+    if len(set(headers)) != len(headers):
+        raise ValueError(f"a sheet's headers must differ: {list(headers)}")
+    if isinstance(rows, pd.DataFrame):
+        source: list[Any] = [rows.iloc[:, i] for i in range(len(headers))]
+    else:
+        materialised = rows if isinstance(rows, list) else list(rows)
+        source = [[r[i] for r in materialised] for i in range(len(headers))]
+    columns: dict[str, Any] = {}
+    quoted = np.zeros(len(source[0]) if source else 0, dtype=bool)
+    for header, values in zip(headers, source, strict=True):
+        col, risky = _sheet_column(values)
+        columns[header] = col.reset_index(drop=True)
+        if risky is not None:
+            quoted |= risky.to_numpy(dtype=bool)
+    return pd.DataFrame(columns), quoted
+
+
+def _fills(table: Any, status_col: int | None, highlight: dict[str, Any]) -> dict[int, str]:
+    """Row index -> fill, for the rows whose status is not one of ``highlight``'s ``ok``."""
+    import numpy as np
+
+    if status_col is None or not len(table):
+        return {}
+    ok_values = set(highlight.get("ok", ()))
+    colour_of = highlight.get("colour", {})
+    status = table.iloc[:, status_col].fillna("").astype(str)
+    out = {}
+    for i in np.flatnonzero(~status.isin(ok_values).to_numpy()):
+        fill = colour_of.get(status.iat[i], "error")
+        out[int(i)] = fill if fill in _FILLS else "error"
+    return out
 
 
 def findings_rows(findings: list[dict[str, Any]]) -> list[list[Any]]:
@@ -206,9 +253,7 @@ def findings_rows(findings: list[dict[str, Any]]) -> list[list[Any]]:
 
 
 def write_mapping_workbook(path: Path, frame: Any, findings: list[dict[str, Any]]) -> Path:
-    mapping_rows = frame.reindex(columns=list(MAPPING_COLUMNS), fill_value="").itertuples(
-        index=False, name=None
-    )
+    mapping_rows = frame.reindex(columns=list(MAPPING_COLUMNS), fill_value="")
     return write_workbook(
         path,
         [

@@ -11,6 +11,7 @@ from typing import Any
 import openpyxl
 import pytest
 
+from ngdpkit.errors import InputError
 from tests.conftest import run_cli
 
 BORGERSERVICE = "0ffbfcfe-6486-599d-966a-8da4407ea788"  # a production contact point
@@ -207,3 +208,67 @@ def test_status_over_three_customers_one_unreadable(
 def test_status_of_a_missing_path_is_exit_2(tmp_path: Path) -> None:
     r = run_cli("status", str(tmp_path / "nowhere"))
     assert r.returncode == 2 and "not found" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_mapping_changes_by_key_in_key_order(tmp_path: Path) -> None:
+    """Added, removed and changed rows, field by field, read from the CSVs the runs wrote
+    (a quoted cell with ``;`` and a newline, a key given twice: the last row wins)."""
+    from ngdpkit.compare.diff import mapping_changes
+    from ngdpkit.compare.runs import RunView, read_mapping_csv
+
+    head = "Mailbox ID;Mailbox name;NgDP Guid;Contact point name;Status;Subject ID\r\n"
+    a = tmp_path / "a.csv"
+    b = tmp_path / "b.csv"
+    a.write_bytes(
+        (
+            "\ufeff" + head + "2;x;g1;A;mapped;\r\n"
+            "1;x;g1;A;mapped;\r\n"
+            "3;x;;;unmapped;7\r\n"
+            '4;x;g2;"B; ""quoted""\nname";mapped;\r\n'
+            "5;x;g1;A;mapped;\r\n"
+        ).encode()
+    )
+    b.write_bytes(
+        (
+            "\ufeff" + head + "1;x;g1;A;mapped;\r\n"
+            "3;x;g3;C;mapped;7\r\n"
+            '4;x;g2;"B; ""quoted""\nname";mapped;\r\n'
+            "5;x;g9;A;mapped;\r\n"
+            "5;x;g1;A;mapped;\r\n"
+            "10;x;g1;A;mapped;\r\n"
+        ).encode()
+    )
+
+    def view(path: Path) -> RunView:
+        return RunView(
+            path=tmp_path,
+            environment="test",
+            status="ok",
+            findings=[],
+            manifest={},
+            anchor="",
+            kit_version="",
+            mapping=read_mapping_csv(path, path.name),
+        )
+
+    rows = mapping_changes(view(a), view(b))
+    assert rows == [
+        {"mailbox_id": "10", "subject_id": "", "change": "added",
+         "NgDP Guid": {"before": "", "after": "g1"},
+         "Contact point name": {"before": "", "after": "A"},
+         "Status": {"before": "", "after": "mapped"}},
+        {"mailbox_id": "2", "subject_id": "", "change": "removed",
+         "NgDP Guid": {"before": "g1", "after": ""},
+         "Contact point name": {"before": "A", "after": ""},
+         "Status": {"before": "mapped", "after": ""}},
+        {"mailbox_id": "3", "subject_id": "7", "change": "changed",
+         "NgDP Guid": {"before": "", "after": "g3"},
+         "Contact point name": {"before": "", "after": "C"},
+         "Status": {"before": "unmapped", "after": "mapped"}},
+    ]  # fmt: skip
+    none = view(tmp_path / "missing.csv")
+    assert none.mapping is None and mapping_changes(none, none) == []
+    assert [r["change"] for r in mapping_changes(none, view(a))] == ["added"] * 5
+    (tmp_path / "bad.csv").write_bytes(b"\xff\xfe;\x00")
+    with pytest.raises(InputError, match="bad.csv: mailbox-mapping.csv is not UTF-8"):
+        read_mapping_csv(tmp_path / "bad.csv", "bad.csv")

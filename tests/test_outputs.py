@@ -112,3 +112,35 @@ def test_mapping_files_from_a_worker_process_are_the_inline_files(tmp_path: Path
     wb = openpyxl.load_workbook(tmp_path / "mailbox-mapping.xlsx")
     assert wb["Mailbox mapping"].max_row == 51 and wb["Findings"]["C2"].value == "-x"
     assert wb["Findings"]["C2"].quotePrefix
+
+
+def test_workbook_cells_hold_what_excel_can_show(tmp_path: Path) -> None:
+    """Control characters are dropped, a text over Excel's 32,767-character cell limit is cut
+    (instead of failing the run), text that looks like ECMA-376 escaping stays as typed,
+    numbers stay numbers, and an Arrow-backed table (as read from a step's Parquet file)
+    is written the same as a plain one."""
+    from ngdpkit.outputs import MAPPING_COLUMNS, write_workbook
+
+    rows = frame()
+    rows.loc[0, "mailbox_name"] = "bell\x07 and\x1b[2J esc"
+    rows.loc[1, "mailbox_name"] = "x" * 40_000
+    rows.loc[1, "responsible_unit"] = "_x0041_ literal"
+    for table in (rows, rows.astype("string[pyarrow]")):
+        path = write_mapping_workbook(tmp_path / "m.xlsx", table, [])
+        ws = openpyxl.load_workbook(path)["Mailbox mapping"]
+        assert ws["B2"].value == "bell and[2J esc"
+        assert ws["B3"].value == "x" * 32_767
+        # Stored escaped (_x005F_), as ECMA-376 asks; Excel and calamine show it as typed.
+        assert ws["C3"].value == "_x005F_x0041_ literal"
+        back = pd.read_excel(path, engine="calamine", dtype=str)
+        assert back.iloc[1, 2] == "_x0041_ literal"
+        assert ws["A2"].value == "007" and ws["A2"].data_type == "s"
+        assert ws["D2"].quotePrefix and not ws["D2"].fill.fill_type  # "+1", a mapped row
+        assert ws.max_column == len(MAPPING_COLUMNS)
+    path = write_workbook(
+        tmp_path / "n.xlsx", [("Numbers", ("Port", "Name"), [[443, "a"], [None, "=b"]], None)]
+    )
+    ws = openpyxl.load_workbook(path)["Numbers"]
+    assert ws["A2"].value == 443 and ws["A2"].data_type == "n"
+    assert ws["A3"].value is None and ws["B3"].value == "=b" and ws["B3"].data_type == "s"
+    assert ws["B3"].quotePrefix

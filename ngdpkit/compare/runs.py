@@ -6,11 +6,10 @@ A run folder is untrusted input like any other: a missing or truncated file is a
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +46,7 @@ class RunView:
     kit_version: str
     dispatcher: dict[str, Any] | None = None
     portal: dict[str, Any] | None = None
-    mapping: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
+    mapping: Any = None  # a table (read_mapping_csv), None without one
     certificate: dict[str, Any] | None = None
 
     @property
@@ -123,22 +122,28 @@ def _trail(path: Path, label: str) -> tuple[str, str]:
     return anchor, version
 
 
-def read_mapping_csv(path: Path, label: str) -> dict[tuple[str, str], dict[str, str]]:
-    """The machine copy of the mapping, keyed by (Mailbox ID, Subject ID)."""
+def read_mapping_csv(path: Path, label: str) -> Any:
+    """The machine copy of the mapping as a table of (Mailbox ID, Subject ID) and the
+    register's values, all text (the last row wins for a key given twice); None when the
+    run wrote none."""
     if not path.is_file():
-        return {}
+        return None
+    import pandas as pd
+
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        table = pd.read_csv(
+            path, sep=";", dtype=str, keep_default_na=False, encoding="utf-8-sig", engine="c"
+        )
     except UnicodeDecodeError as exc:
         raise InputError(f"{label}: mailbox-mapping.csv is not UTF-8") from exc
-    rows = csv.DictReader(text.splitlines(), delimiter=";")
-    if rows.fieldnames is None or not set(MAPPING_KEY[:1] + MAPPING_VALUES) <= set(rows.fieldnames):
+    except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise InputError(f"{label}: mailbox-mapping.csv is not a readable table") from exc
+    if not set(MAPPING_KEY[:1] + MAPPING_VALUES) <= set(table.columns):
         raise InputError(f"{label}: mailbox-mapping.csv does not have the register's headers")
-    out = {}
-    for row in rows:
-        key = (row.get("Mailbox ID") or "", row.get("Subject ID") or "")
-        out[key] = {k: row.get(k) or "" for k in MAPPING_VALUES}
-    return out
+    if MAPPING_KEY[1] not in table.columns:
+        table[MAPPING_KEY[1]] = ""
+    table = table[list(MAPPING_KEY + MAPPING_VALUES)]
+    return table.drop_duplicates(list(MAPPING_KEY), keep="last").reset_index(drop=True)
 
 
 def run_folders(env_dir: Path) -> list[Path]:

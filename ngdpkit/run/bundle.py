@@ -22,7 +22,7 @@ VERSIONS = (
     "nbconvert",
     "pandas",
     "openpyxl",
-    "xlsxwriter",
+    "rustpy-xlsxwriter",
     "python-calamine",
     "cryptography",
     "httpx",
