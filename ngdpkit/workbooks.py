@@ -13,7 +13,9 @@ when calamine cannot. Problems that make a file unusable raise
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import gc
 import io
 import re
 import zipfile
@@ -115,6 +117,20 @@ def check_size(path: Path, label: str) -> None:
         raise InputError(f"{label}: the file is empty (0 bytes)")
 
 
+@contextlib.contextmanager
+def cycle_collection_paused() -> Any:
+    """Reading a sheet makes a list per row and no reference cycles: the cyclic garbage
+    collector would walk those lists again and again for nothing (about a quarter of the
+    read at 100,000 rows). Paused while a table is read, as it was before if it was off."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def read_table(
     path: Path,
     fields: Sequence[Field],
@@ -132,6 +148,18 @@ def read_table(
         sheet: a sheet name to use instead of searching.
         overrides: field -> exact header text (``[inputs.columns]``).
     """
+    with cycle_collection_paused():
+        return _read_table(path, fields, label=label, sheet=sheet, overrides=overrides)
+
+
+def _read_table(
+    path: Path,
+    fields: Sequence[Field],
+    *,
+    label: str,
+    sheet: str | None,
+    overrides: dict[str, str] | None,
+) -> Table:
     suffix = path.suffix.lower()
     if suffix == ".xls":
         raise InputError(

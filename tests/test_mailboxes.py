@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -186,3 +187,36 @@ def test_thousands_of_one_id_give_one_small_finding(tmp_path: Path) -> None:
     dup = codes(e, "MAILBOX_ID_DUPLICATE")
     assert len(dup) == 1 and "4000 times" in dup[0].message and "3995 more" in dup[0].message
     assert len(dup[0].message) < 200
+
+
+def test_reading_pauses_the_cycle_collector_and_restores_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The collector is off while a table is read and back as it was afterwards, also when
+    the file is refused."""
+    import gc
+
+    import ngdpkit.workbooks as workbooks
+
+    seen: list[bool] = []
+    real = workbooks._build
+
+    def build(*args: Any) -> Any:
+        seen.append(gc.isenabled())
+        return real(*args)
+
+    monkeypatch.setattr(workbooks, "_build", build)
+    path = write_xlsx(tmp_path / "m.xlsx", [HEAD, ["1", "A", "", "", "", ""]])
+    try:
+        assert gc.isenabled()
+        read_mailbox_export(path, label="m.xlsx")
+        assert seen == [False] and gc.isenabled()
+        (tmp_path / "bad.xlsx").write_bytes(b"not a workbook")
+        with pytest.raises(InputError):
+            read_mailbox_export(tmp_path / "bad.xlsx", label="bad.xlsx")
+        assert gc.isenabled()
+        gc.disable()
+        read_mailbox_export(path, label="m.xlsx")
+        assert not gc.isenabled()  # left off, as the caller had it
+    finally:
+        gc.enable()
