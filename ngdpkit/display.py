@@ -229,12 +229,10 @@ def coverage_html(mapping: Any, *, language: str = "da") -> HTML:
     df = mapping.frame
     status = {t(language, str(k)): int(v) for k, v in df["status"].value_counts().items()}
     colours = {t(language, k): v for k, v in STATUS_COLOURS.items()}
-    source = (
-        df["source"]
-        .where(df["source"] != "", "—")
-        .map(lambda v: t(language, v) if v != "—" else v)
-        .value_counts()
-    )
+    raw = df["source"].where(df["source"] != "", "—")
+    # A handful of distinct sources: translate each once, not once per mailbox.
+    names = {v: (t(language, v) if v != "—" else v) for v in raw.unique()}
+    source = raw.map(names).value_counts()
     unit = df[df["status"].isin(["unmapped", "unknown contact point"])][
         "responsible_unit"
     ].value_counts()
