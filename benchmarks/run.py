@@ -348,7 +348,7 @@ def markdown(results: dict[str, Any]) -> str:
     if r:
         lines += [
             "",
-            "Where one environment's run spends its time (from the run's own audit records):",
+            "Where one environment's run of the sample spends its time (from the run's own audit records):",
             "",
             "| part | seconds |",
             "|---|---|",
