@@ -202,6 +202,9 @@ def write_workbook(
         column_widths=widths,
         row_formats=row_formats,
         autofilter={name: True for name, _ in entries},
+        # Shared strings, the sheet built in memory: in its streaming mode rustpy-xlsxwriter
+        # 0.8 writes a formatted last row twice, which Excel repairs.
+        dedupe_strings={"general": True},
     )
     return atomic_write(path, buf.getvalue())
 

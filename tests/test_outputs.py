@@ -46,6 +46,19 @@ def test_csv_for_danish_excel() -> None:
     assert "\r\n007;" in text and text.endswith("\r\n")
 
 
+def assert_rows_in_order(path: Path) -> None:
+    """Each sheet lists its rows once, in ascending order, as Excel requires (a row given
+    twice makes Excel offer to repair the file)."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as zf:
+        for name in zf.namelist():
+            if name.startswith("xl/worksheets/sheet"):
+                rows = [int(r) for r in re.findall(rb"<row r=\"(\d+)\"", zf.read(name))]
+                assert rows == sorted(set(rows)), (name, rows)
+
+
 def test_workbook_never_holds_a_formula(tmp_path: Path) -> None:
     path = write_mapping_workbook(
         tmp_path / "m.xlsx",
@@ -67,6 +80,7 @@ def test_workbook_never_holds_a_formula(tmp_path: Path) -> None:
     assert ws["B2"].value == '=HYPERLINK("http://x")' and ws["B2"].data_type == "s"
     assert ws["A2"].value == "007"
     assert ws["A3"].fill.fgColor.rgb.endswith("FDE8E6")  # unmapped row highlighted
+    assert_rows_in_order(path)  # its last row, filled, once
     assert wb["Findings"]["C2"].data_type == "s"
     import zipfile
 
@@ -130,13 +144,14 @@ def test_workbook_cells_hold_what_excel_can_show(tmp_path: Path) -> None:
         ws = openpyxl.load_workbook(path)["Mailbox mapping"]
         assert ws["B2"].value == "bell and[2J esc"
         assert ws["B3"].value == "x" * 32_767
-        # Stored escaped (_x005F_), as ECMA-376 asks; Excel and calamine show it as typed.
-        assert ws["C3"].value == "_x005F_x0041_ literal"
+        # Stored escaped (_x005F_), as ECMA-376 asks; read back as typed.
+        assert ws["C3"].value == "_x0041_ literal"
         back = pd.read_excel(path, engine="calamine", dtype=str)
         assert back.iloc[1, 2] == "_x0041_ literal"
         assert ws["A2"].value == "007" and ws["A2"].data_type == "s"
         assert ws["D2"].quotePrefix and not ws["D2"].fill.fill_type  # "+1", a mapped row
         assert ws.max_column == len(MAPPING_COLUMNS)
+        assert_rows_in_order(path)
     path = write_workbook(
         tmp_path / "n.xlsx", [("Numbers", ("Port", "Name"), [[443, "a"], [None, "=b"]], None)]
     )
@@ -144,3 +159,4 @@ def test_workbook_cells_hold_what_excel_can_show(tmp_path: Path) -> None:
     assert ws["A2"].value == 443 and ws["A2"].data_type == "n"
     assert ws["A3"].value is None and ws["B3"].value == "=b" and ws["B3"].data_type == "s"
     assert ws["B3"].quotePrefix
+    assert_rows_in_order(path)  # the last row marked quote-prefixed, once
