@@ -59,6 +59,44 @@ def test_environment_yml_in_step_with_pyproject() -> None:
     assert not set(conda) & set(_ranges(pip_part[:-1]))
 
 
+# Declared without an import statement, each for a reason: the kernel every notebook runs
+# in, and pandas' Parquet engine for the step tables.
+RUNTIME_ONLY = {"ipykernel", "pyarrow"}
+
+
+def test_dependencies_are_declared_exactly_as_imported() -> None:
+    """Every third-party module the package imports comes from a declared distribution, and
+    every declared distribution is imported (or is one of the runtime-only ones)."""
+    import ast
+    from importlib.metadata import packages_distributions
+
+    imported: set[str] = set()
+    for path in (REPO / "ngdpkit").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                imported.add(node.module.split(".")[0])
+    imported -= set(sys.stdlib_module_names) | {"ngdpkit", "__future__"}
+
+    def norm(name: str) -> str:  # PEP 503
+        return re.sub(r"[-_.]+", "-", name).lower()
+
+    py = tomllib.loads((REPO / "pyproject.toml").read_text())
+    declared = {norm(d) for d in _ranges(py["project"]["dependencies"])}
+    extras = {
+        norm(d)
+        for d in _ranges([d for ds in py["project"]["optional-dependencies"].values() for d in ds])
+    }
+    by_module = packages_distributions()
+    used = set()
+    for module in sorted(imported):
+        dists = {norm(d) for d in by_module.get(module, [])} or {norm(module)}
+        assert dists & (declared | extras), f"{module} is imported but not declared"
+        used |= dists & declared
+    assert declared - used == RUNTIME_ONLY
+
+
 def test_ci_templates_parse_and_use_real_commands() -> None:
     from ngdpkit.cli import build_parser
 
