@@ -443,3 +443,26 @@ def test_ctrl_c_exits_130_and_leaves_the_run_incomplete(sample_copy: Path) -> No
         and last["exit_code"] == 130
     )
     assert "Traceback" not in rest
+
+
+def test_a_retired_kernel_is_gone_once_reaped(tmp_path: Path) -> None:
+    """A kernel whose notebook has finished is asked to stop (the run goes on at once) and
+    collected later: then its process has ended, its connection file and (on POSIX) its
+    sockets' folder are removed."""
+    from ngdpkit.run.kernels import Kernels
+
+    kernels = Kernels()
+    km = kernels.launch(tmp_path)
+    kc = km.client()
+    kc.start_channels()
+    kc.wait_for_ready(timeout=60)
+    kc.stop_channels()
+    connection = Path(km.connection_file)
+    assert km.is_alive() and connection.is_file()
+    kernels.retire(km)
+    assert kernels.retiring == [km]
+    kernels.reap()
+    assert kernels.retiring == [] and not km.is_alive() and not connection.exists()
+    folder = kernels.ipc_dir
+    kernels.close()
+    assert folder is None or not folder.exists()

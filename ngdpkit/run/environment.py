@@ -13,10 +13,8 @@ import datetime as dt
 import getpass
 import json
 import os
-import shutil
 import signal
 import socket
-import tempfile
 import time
 from importlib import resources
 from pathlib import Path
@@ -35,6 +33,7 @@ from ..steps.records import (
     SystemRecord,
 )
 from .audit import INCOMPLETE
+from .kernels import Kernels
 
 INTERRUPTED = "INTERRUPTED"
 from .folder import LATEST, RunFolder  # noqa: E402
@@ -42,7 +41,6 @@ from .folder import LATEST, RunFolder  # noqa: E402
 __all__ = ["INCOMPLETE", "INTERRUPTED", "LATEST", "EnvironmentRun", "run_environment"]
 CHILD_MARK = "NGDPKIT_RUN_DIR="
 WORKER_ROWS = 20_000  # from this many mailboxes, the mapping files are written by a worker
-WARM_IMPORTS = "import ngdpkit.steps, pandas, pyarrow.parquet, python_calamine, jinja2"
 
 
 def default_out(settings: Settings) -> Path:
@@ -124,8 +122,7 @@ class EnvironmentRun:
         self.checklist_rows: list[tuple[str, str, str, str]] = []
         self.changes: dict[str, Any] | None = None
         self.mapping_job: Any = None  # (future, findings handed to it) once step 02 is done
-        self.ipc_dir: Path | None = None  # the kernels' sockets (POSIX)
-        self.kernels = 0
+        self.kernels = Kernels()
 
     def rel(self, path: Path) -> str:
         return self.settings.rel(path)
@@ -150,27 +147,8 @@ class EnvironmentRun:
         )
 
     def launch_kernel(self) -> Any:
-        """Start a python3 kernel now, so it boots while the previous notebook executes."""
-        from jupyter_client.manager import KernelManager
-
-        if os.name == "nt":
-            km = KernelManager(kernel_name="python3")
-        else:
-            # Unix sockets in a private folder: TCP ports are picked free and then bound by the
-            # kernel, a race another process can win ("Address already in use").
-            if self.ipc_dir is None:
-                self.ipc_dir = Path(tempfile.mkdtemp(prefix="ngdpkit-k-"))
-            self.kernels += 1
-            km = KernelManager(
-                kernel_name="python3", transport="ipc", ip=str(self.ipc_dir / f"k{self.kernels}")
-            )
-        # The kit's imports happen while the kernel waits for its turn (ipykernel's exec_lines
-        # run before the first cell, outside the notebook's history and outputs).
-        km.start_kernel(
-            cwd=str(self.run_dir),
-            extra_arguments=[f"--IPKernelApp.exec_lines={WARM_IMPORTS}"],
-        )
-        return km
+        """Start a kernel now, so it boots while the previous notebook executes."""
+        return self.kernels.launch(self.run_dir)
 
     def execute(self) -> None:
         import papermill as pm
@@ -185,8 +163,10 @@ class EnvironmentRun:
                 km, next_km = next_km, (self.launch_kernel() if i < len(STEP_NAMES) else None)
                 try:
                     self.execute_one(pm, i, name, km, seen_inputs)
-                finally:
+                except BaseException:
                     km.shutdown_kernel(now=True)
+                    raise
+                self.kernels.retire(km)
                 if name == "02_contact_points":
                     self.start_mapping_outputs()
         finally:
@@ -731,6 +711,7 @@ def run_environment(
         t0 = time.monotonic()
         r.write_outputs()
         r.phase("outputs", t0)
+        r.kernels.reap()  # every kernel gone before the folder is sealed and scanned
         t0 = time.monotonic()
 
         def render(anchor: str) -> None:
@@ -766,8 +747,7 @@ def run_environment(
             r.first_kernel.shutdown_kernel(now=True)
         if r.mapping_job is not None:  # nor a worker
             r.mapping_job[0].shutdown(wait=True, cancel_futures=True)
-        if r.ipc_dir is not None:
-            shutil.rmtree(r.ipc_dir, ignore_errors=True)
+        r.kernels.close()  # nor a retired one
     if code != 3:
         r.folder.mark_latest()
     r.log(

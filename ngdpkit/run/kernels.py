@@ -1,0 +1,71 @@
+"""The kernels of one environment's run: each started ahead of its notebook (so it boots
+while the previous notebook executes) and asked to stop as soon as its notebook ends (so
+the run never waits for a kernel to exit)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+# The kit's imports happen while a kernel waits for its turn (ipykernel's exec_lines run
+# before the first cell, outside the notebook's history and outputs).
+WARM_IMPORTS = "import ngdpkit.steps, pandas, pyarrow.parquet, python_calamine, jinja2"
+
+
+class Kernels:
+    """Starts python3 kernels (on POSIX over Unix sockets in one private folder), retires
+    them and collects them."""
+
+    def __init__(self) -> None:
+        self.ipc_dir: Path | None = None
+        self.started = 0
+        self.retiring: list[Any] = []  # asked to stop, not yet collected
+
+    def launch(self, cwd: Path) -> Any:
+        """A started kernel (a jupyter_client ``KernelManager``) working in ``cwd``."""
+        from jupyter_client.manager import KernelManager
+
+        self.started += 1
+        if os.name == "nt":
+            km = KernelManager(kernel_name="python3")
+        else:
+            # Unix sockets in a private folder: TCP ports are picked free and then bound by the
+            # kernel, a race another process can win ("Address already in use").
+            if self.ipc_dir is None:
+                self.ipc_dir = Path(tempfile.mkdtemp(prefix="ngdpkit-k-"))
+            km = KernelManager(
+                kernel_name="python3", transport="ipc", ip=str(self.ipc_dir / f"k{self.started}")
+            )
+        km.start_kernel(cwd=str(cwd), extra_arguments=[f"--IPKernelApp.exec_lines={WARM_IMPORTS}"])
+        return km
+
+    def retire(self, km: Any) -> None:
+        """Ask a kernel whose notebook has finished to stop, and go on: it ends while the
+        next notebook runs (:meth:`reap` collects it)."""
+        try:
+            km.request_shutdown()
+        except Exception:
+            km.shutdown_kernel(now=True)
+        else:
+            self.retiring.append(km)
+
+    def reap(self) -> None:
+        """Every retired kernel gone (one that did not stop by itself is killed), and its
+        connection file removed."""
+        while self.retiring:
+            km = self.retiring.pop()
+            try:
+                km.finish_shutdown(waittime=5)
+                km.cleanup_resources()
+            except Exception:
+                km.shutdown_kernel(now=True)
+
+    def close(self) -> None:
+        """Collect what is left and remove the sockets' folder."""
+        self.reap()
+        if self.ipc_dir is not None:
+            shutil.rmtree(self.ipc_dir, ignore_errors=True)
+            self.ipc_dir = None
