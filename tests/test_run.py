@@ -452,7 +452,7 @@ def test_a_retired_kernel_is_gone_once_reaped(tmp_path: Path) -> None:
     from ngdpkit.run.kernels import Kernels
 
     kernels = Kernels()
-    km = kernels.launch(tmp_path)
+    km = kernels.launch(tmp_path, "03_certificate")
     kc = km.client()
     kc.start_channels()
     kc.wait_for_ready(timeout=60)
@@ -466,3 +466,15 @@ def test_a_retired_kernel_is_gone_once_reaped(tmp_path: Path) -> None:
     folder = kernels.ipc_dir
     kernels.close()
     assert folder is None or not folder.exists()
+
+
+def test_each_notebook_kernel_warms_what_exists() -> None:
+    """Every notebook of a run has its kernel's warm imports, and each list imports."""
+    import subprocess
+
+    from ngdpkit.run.kernels import WARM_IMPORTS
+    from ngdpkit.steps import STEP_NAMES
+
+    assert set(WARM_IMPORTS) == set(STEP_NAMES)
+    code = "; ".join(f"import {modules}" for modules in WARM_IMPORTS.values())
+    subprocess.run([sys.executable, "-c", code], check=True)

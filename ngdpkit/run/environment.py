@@ -146,9 +146,10 @@ class EnvironmentRun:
             run_id=self.run_dir.name,
         )
 
-    def launch_kernel(self) -> Any:
-        """Start a kernel now, so it boots while the previous notebook executes."""
-        return self.kernels.launch(self.run_dir)
+    def launch_kernel(self, step: str) -> Any:
+        """Start the kernel for notebook ``step`` now, so it boots while the previous
+        notebook executes."""
+        return self.kernels.launch(self.run_dir, step)
 
     def execute(self) -> None:
         import papermill as pm
@@ -156,11 +157,12 @@ class EnvironmentRun:
         (self.run_dir / "notebooks").mkdir(exist_ok=True)
         (self.run_dir / "steps").mkdir(exist_ok=True)
         seen_inputs: set[str] = set()
-        next_km = self.first_kernel or self.launch_kernel()
+        next_km = self.first_kernel or self.launch_kernel(STEP_NAMES[0])
         self.first_kernel = None
         try:
             for i, name in enumerate(STEP_NAMES, start=1):
-                km, next_km = next_km, (self.launch_kernel() if i < len(STEP_NAMES) else None)
+                following = STEP_NAMES[i] if i < len(STEP_NAMES) else None
+                km, next_km = next_km, (self.launch_kernel(following) if following else None)
                 try:
                     self.execute_one(pm, i, name, km, seen_inputs)
                 except BaseException:
@@ -257,7 +259,7 @@ class EnvironmentRun:
                     raise
                 # The kernel died while it started, before any cell ran: one fresh kernel.
                 self.log(f"  {name}: the kernel did not start; starting another")
-                retry = self.launch_kernel()
+                retry = self.launch_kernel(name)
                 try:
                     execute(retry)
                 finally:
@@ -693,7 +695,7 @@ def run_environment(
     env = settings.environment(name)
     r = EnvironmentRun(settings, env, out, online=online, pdf=pdf, extra=extra, notebooks=notebooks)
     print(f"{CHILD_MARK}{r.run_dir}", flush=True)
-    r.first_kernel = r.launch_kernel()  # boots while the rest of the kit is imported
+    r.first_kernel = r.launch_kernel(STEP_NAMES[0])  # boots while the rest of the kit is imported
     r.log(f"{name}: {r.run_dir}")
     code = 0
     try:
