@@ -478,3 +478,22 @@ def test_each_notebook_kernel_warms_what_exists() -> None:
     assert set(WARM_IMPORTS) == set(STEP_NAMES)
     code = "; ".join(f"import {modules}" for modules in WARM_IMPORTS.values())
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_no_notebook_schema_needs_the_iri_format() -> None:
+    """The run's child skips jsonschema's IRI format checker (see ``skip_iri_grammar``):
+    no schema nbformat validates notebooks with uses the ``format`` keyword at all."""
+    import nbformat
+
+    def formats(node: Any) -> list[str]:
+        if isinstance(node, dict):
+            found = [node["format"]] if isinstance(node.get("format"), str) else []
+            return found + [f for v in node.values() for f in formats(v)]
+        if isinstance(node, list):
+            return [f for v in node for f in formats(v)]
+        return []
+
+    schemas = list(Path(nbformat.__file__).parent.rglob("*.json"))
+    assert schemas
+    for path in schemas:
+        assert formats(json.loads(path.read_text(encoding="utf-8"))) == [], path
