@@ -1,11 +1,12 @@
 """The kernels of one environment's run: each started ahead of its notebook (so it boots
-while the previous notebook executes) and asked to stop as soon as its notebook ends (so
-the run never waits for a kernel to exit)."""
+while the previous notebook executes) and ended as soon as its notebook ends, without the
+run waiting for the process to go."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import signal
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -55,25 +56,24 @@ class Kernels:
         return km
 
     def retire(self, km: Any) -> None:
-        """Ask a kernel whose notebook has finished to stop, and go on: it ends while the
-        next notebook runs (:meth:`reap` collects it)."""
+        """End a kernel whose notebook has finished, without waiting for its process to go:
+        killed as ``shutdown_kernel(now=True)`` kills it (the notebook is saved by then), and
+        collected by :meth:`reap` while the run goes on."""
         try:
-            km.request_shutdown()
+            if hasattr(signal, "SIGKILL"):
+                km.signal_kernel(signal.SIGKILL)  # its process group
+            else:
+                km.provisioner.process.kill()  # Windows: TerminateProcess
         except Exception:
             km.shutdown_kernel(now=True)
         else:
             self.retiring.append(km)
 
     def reap(self) -> None:
-        """Every retired kernel gone (one that did not stop by itself is killed), and its
-        connection file removed."""
+        """Every retired kernel collected: its process has ended and its connection file is
+        removed."""
         while self.retiring:
-            km = self.retiring.pop()
-            try:
-                km.finish_shutdown(waittime=5)
-                km.cleanup_resources()
-            except Exception:
-                km.shutdown_kernel(now=True)
+            self.retiring.pop().shutdown_kernel(now=True)
 
     def close(self) -> None:
         """Collect what is left and remove the sockets' folder."""
