@@ -56,14 +56,11 @@ def mapping_changes(a: RunView, b: RunView) -> list[dict[str, Any]]:
     differs = merged["_merge"] != "both"
     for f in values:
         differs |= merged[f + "\0a"] != merged[f + "\0b"]
-    merged = merged[differs]
-    order = sorted(
-        range(len(merged)), key=lambda i: (merged[keys[0]].iat[i], merged[keys[1]].iat[i])
-    )
+    # Key order as Python sorts text (by code point), which pandas' sort of text gives too.
+    merged = merged[differs].sort_values(keys, kind="stable")
     kind = {"left_only": "removed", "right_only": "added", "both": "changed"}
     rows: list[dict[str, Any]] = []
-    for i in order:
-        row = merged.iloc[i]
+    for row in merged.to_dict("records"):
         change: dict[str, Any] = {
             "mailbox_id": row[keys[0]],
             "subject_id": row[keys[1]],
