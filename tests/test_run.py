@@ -468,6 +468,48 @@ def test_a_retired_kernel_is_gone_once_reaped(tmp_path: Path) -> None:
     assert folder is None or not folder.exists()
 
 
+def test_a_fresh_session_forgets_the_last_notebook(tmp_path: Path) -> None:
+    """The run's notebooks share one kernel; between two notebooks the session starts over:
+    nothing the last one defined is left, and the execution counter is back at 1."""
+    from ngdpkit.run.kernels import Kernels
+
+    kernels = Kernels()
+    km = kernels.launch(tmp_path, "01_mailboxes")
+    try:
+        kc = km.blocking_client()
+        kc.start_channels()
+        kc.wait_for_ready(timeout=60)
+        assert kc.execute_interactive("left_behind = 1", timeout=60)["content"]["status"] == "ok"
+        kernels.fresh_session(km)
+        reply = kc.execute_interactive("left_behind", timeout=60)["content"]
+        assert reply["status"] == "error" and reply["ename"] == "NameError"
+        assert reply["execution_count"] == 1
+        kc.stop_channels()
+    finally:
+        km.shutdown_kernel(now=True)
+        kernels.close()
+
+
+def test_no_notebook_sees_another_notebooks_names(sample_copy: Path, tmp_path: Path) -> None:
+    """Notebook 02 runs after 01 in the same kernel, yet 01's ``export`` is not defined there,
+    and every saved notebook counts its cells from 1 (as if it had its own kernel)."""
+    code = "assert 'export' not in dir(), 'notebook 01 left its names behind'"
+    r = run_sample(
+        sample_copy, "--notebooks", str(notebooks_with(tmp_path, "02_contact_points", code))
+    )
+    assert r.returncode in (0, 1), r.stdout + r.stderr
+    run_dir = next((sample_copy / "runs" / "test").glob("2*"))
+    saved = sorted((run_dir / "notebooks").glob("*.ipynb"))
+    assert len(saved) == 5
+    for path in saved:
+        counts = [
+            c["execution_count"]
+            for c in json.loads(path.read_text(encoding="utf-8"))["cells"]
+            if c["cell_type"] == "code" and c.get("execution_count")
+        ]
+        assert counts and counts[0] == 1, path.name
+
+
 def test_each_notebook_kernel_warms_what_exists() -> None:
     """Every notebook of a run has its kernel's warm imports, and each list imports."""
     import subprocess

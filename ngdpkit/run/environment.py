@@ -152,28 +152,26 @@ class EnvironmentRun:
         return self.kernels.launch(self.run_dir, step)
 
     def execute(self) -> None:
+        """The notebooks in order, in one kernel: each starts in a fresh session (empty
+        namespace, history and counter), with the kit's modules already imported."""
         import papermill as pm
 
         (self.run_dir / "notebooks").mkdir(exist_ok=True)
         (self.run_dir / "steps").mkdir(exist_ok=True)
         seen_inputs: set[str] = set()
-        next_km = self.first_kernel or self.launch_kernel(STEP_NAMES[0])
+        km = self.first_kernel or self.launch_kernel(STEP_NAMES[0])
         self.first_kernel = None
         try:
             for i, name in enumerate(STEP_NAMES, start=1):
-                following = STEP_NAMES[i] if i < len(STEP_NAMES) else None
-                km, next_km = next_km, (self.launch_kernel(following) if following else None)
-                try:
-                    self.execute_one(pm, i, name, km, seen_inputs)
-                except BaseException:
-                    km.shutdown_kernel(now=True)
-                    raise
-                self.kernels.retire(km)
+                if i > 1:
+                    self.kernels.fresh_session(km)
+                km = self.execute_one(pm, i, name, km, seen_inputs)
                 if name == "02_contact_points":
                     self.start_mapping_outputs()
-        finally:
-            if next_km is not None:
-                next_km.shutdown_kernel(now=True)
+        except BaseException:
+            km.shutdown_kernel(now=True)
+            raise
+        self.kernels.retire(km)
 
     def mapping_findings(self) -> list[dict[str, Any]]:
         """The findings sheet of the mapping workbook: what steps 01 and 02 (and the run) found
@@ -227,8 +225,9 @@ class EnvironmentRun:
         self.mapping_sha256 = result["csv_sha256"]
         return [self.run_dir / "mailbox-mapping.csv", self.run_dir / "mailbox-mapping.xlsx"]
 
-    def execute_one(self, pm: Any, i: int, name: str, km: Any, seen_inputs: set[str]) -> None:
-        """One notebook, in its own (already started) kernel."""
+    def execute_one(self, pm: Any, i: int, name: str, km: Any, seen_inputs: set[str]) -> Any:
+        """One notebook in the (already started) kernel ``km``; returns the kernel the
+        following notebooks use (another one if ``km`` died while it started)."""
         out_nb = self.run_dir / "notebooks" / f"{name}.ipynb"
         self.log(f"  {i}/{len(STEP_NAMES)} {name} …")
         t0 = time.monotonic()
@@ -257,13 +256,12 @@ class EnvironmentRun:
             except RuntimeError as exc:
                 if "before replying to kernel_info" not in str(exc):
                     raise
-                # The kernel died while it started, before any cell ran: one fresh kernel.
+                # The kernel died while it started, before any cell ran: one fresh kernel,
+                # which the following notebooks use.
                 self.log(f"  {name}: the kernel did not start; starting another")
-                retry = self.launch_kernel(name)
-                try:
-                    execute(retry)
-                finally:
-                    retry.shutdown_kernel(now=True)
+                km.shutdown_kernel(now=True)
+                km = self.launch_kernel(name)
+                execute(km)
         except Exception as exc:  # PapermillExecutionError, a dead kernel, a missing kernel
             if (
                 getattr(exc, "ename", "") == "KeyboardInterrupt"
@@ -304,6 +302,7 @@ class EnvironmentRun:
             counts=counts,
         )
         self.log(f"  {i}/{len(STEP_NAMES)} {name}: {data.status} ({self.timings[name]:.1f} s)")
+        return km
 
     def step_file(self, name: str) -> StepFile:
         """A step file, read once: it is final when its notebook has finished."""

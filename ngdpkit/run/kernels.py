@@ -1,6 +1,7 @@
-"""The kernels of one environment's run: each started ahead of its notebook (so it boots
-while the previous notebook executes) and ended as soon as its notebook ends, without the
-run waiting for the process to go."""
+"""The kernel of one environment's run: started while the kit is imported, shared by the
+run's notebooks with a fresh IPython session for each (as if each had its own kernel, without
+paying four more kernel starts), and ended when the last notebook ends, without the run
+waiting for the process to go."""
 
 from __future__ import annotations
 
@@ -11,11 +12,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-# What each notebook will import, imported while its kernel waits for its turn (ipykernel's
-# exec_lines run before the first cell, outside the notebook's history and outputs). Only
-# what that notebook uses: on two cores, the kernels boot while the notebooks run, and a
-# module imported for nothing (pandas for the certificate) slows the notebook running now.
-# A module left out is imported by the notebook itself: slower, never wrong.
+# What a notebook will import, imported while its kernel boots (ipykernel's exec_lines run
+# before the first cell, outside the notebook's history and outputs): the first notebook's
+# list for the run's kernel, the failing notebook's for a kernel that replaces one that died
+# while it started. A module left out is imported by the notebook itself: slower, never wrong.
 _PAGES = "ngdpkit.steps, jinja2, babel.plural"
 WARM_IMPORTS = {
     "01_mailboxes": f"{_PAGES}, pandas, pyarrow.parquet, python_calamine",
@@ -54,6 +54,25 @@ class Kernels:
         warm = f"import {WARM_IMPORTS.get(step, 'ngdpkit.steps')}"
         km.start_kernel(cwd=str(cwd), extra_arguments=[f"--IPKernelApp.exec_lines={warm}"])
         return km
+
+    def fresh_session(self, km: Any) -> None:
+        """A new IPython session in a running kernel: the namespace, the history and the
+        execution counter start over, so the next notebook sees nothing the last one
+        defined (as in its own kernel); imported modules stay."""
+        kc = km.blocking_client()
+        kc.start_channels(iopub=False, stdin=False, hb=False, control=False)  # the reply is enough
+        try:
+            msg_id = kc.execute(
+                "get_ipython().reset(new_session=True)", silent=True, store_history=False
+            )
+            while True:
+                reply = kc.get_shell_msg(timeout=60)
+                if reply["parent_header"].get("msg_id") == msg_id:
+                    break
+        finally:
+            kc.stop_channels()
+        if reply["content"].get("status") != "ok":
+            raise RuntimeError("the kernel could not start a fresh session")
 
     def retire(self, km: Any) -> None:
         """End a kernel whose notebook has finished, without waiting for its process to go:
