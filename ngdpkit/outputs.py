@@ -100,11 +100,21 @@ def mapping_csv_bytes(frame: Any) -> bytes:
 MAPPING_FINDING_PREFIXES = ("MAILBOX_", "CONTACT_POINT", "MAPPING_", "CELL_")
 
 
+def warm_writer() -> None:
+    """What :func:`write_mapping_outputs` imports, imported ahead (the worker's first task)."""
+    import pandas  # noqa: F401
+    import pyarrow.parquet  # noqa: F401
+    import rustpy_xlsxwriter  # noqa: F401
+
+    from .steps import records  # noqa: F401
+
+
 def write_mapping_outputs(run_dir: str, findings: list[dict[str, Any]]) -> dict[str, str]:
     """``mailbox-mapping.csv`` and ``.xlsx`` from step 02's table; returns the CSV's SHA-256.
 
-    Runs in a worker process started as soon as step 02 has finished (the 100,000-row
-    workbook is written on the second core while notebooks 03 to 05 execute).
+    Runs in a worker process, started (and warmed by :func:`warm_writer`) after step 01 and
+    given this job as soon as step 02 has finished: the 100,000-row workbook is written on
+    the second core while notebooks 03 to 05 execute.
     """
     import hashlib
 

@@ -29,6 +29,7 @@ from ..steps import STEP_MODULES, STEP_NAMES, OutputContext, PageContext, StepFi
 from ..steps.records import (
     ContactPointsRecord,
     DispatcherRecord,
+    MailboxesRecord,
     R,
     SystemRecord,
 )
@@ -121,7 +122,8 @@ class EnvironmentRun:
         self.mapping_sha256 = ""
         self.checklist_rows: list[tuple[str, str, str, str]] = []
         self.changes: dict[str, Any] | None = None
-        self.mapping_job: Any = None  # (future, findings handed to it) once step 02 is done
+        self.mapping_pool: Any = None  # the mapping files' worker, started after step 01
+        self.mapping_job: Any = None  # (pool, future, findings handed to it) once step 02 is done
         self.kernels = Kernels()
 
     def rel(self, path: Path) -> str:
@@ -166,6 +168,8 @@ class EnvironmentRun:
                 if i > 1:
                     self.kernels.fresh_session(km)
                 km = self.execute_one(pm, i, name, km, seen_inputs)
+                if name == "01_mailboxes":
+                    self.warm_mapping_worker()
                 if name == "02_contact_points":
                     self.start_mapping_outputs()
         except BaseException:
@@ -184,18 +188,36 @@ class EnvironmentRun:
             if f.code.startswith(MAPPING_FINDING_PREFIXES)
         ]
 
+    def warm_mapping_worker(self) -> None:
+        """After step 01, when the export is large: start the worker that will write the
+        mapping files, and let it import what it needs while notebook 02 runs (half a second
+        that would otherwise come after notebook 02)."""
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        from ..outputs import warm_writer
+
+        if self.record(MailboxesRecord).count < WORKER_ROWS:
+            return  # a small table is written in the outputs phase: a worker would cost more
+        self.mapping_pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+        self.mapping_pool.submit(warm_writer)
+
     def start_mapping_outputs(self) -> None:
-        """Write the mapping CSV and workbook in a worker process while notebooks 03-05 run."""
+        """Write the mapping CSV and workbook in the worker while notebooks 03-05 run."""
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
         from ..outputs import write_mapping_outputs
 
+        pool, self.mapping_pool = self.mapping_pool, None
         mapping = self.record(ContactPointsRecord).mapping
         if mapping is None or len(mapping) < WORKER_ROWS:
+            if pool is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
             return  # a small table is written in the outputs phase: a worker would cost more
         findings = self.mapping_findings()
-        pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+        if pool is None:
+            pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
         self.mapping_job = (
             pool,
             pool.submit(write_mapping_outputs, str(self.run_dir), findings),
@@ -763,6 +785,8 @@ def run_environment(
             r.first_kernel.shutdown_kernel(now=True)
         if r.mapping_job is not None:  # nor a worker
             r.mapping_job[0].shutdown(wait=True, cancel_futures=True)
+        if r.mapping_pool is not None:
+            r.mapping_pool.shutdown(wait=True, cancel_futures=True)
         r.kernels.close()  # nor a retired one
     if code != 3:
         r.folder.mark_latest()
