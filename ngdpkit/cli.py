@@ -633,7 +633,7 @@ def cmd_child(args: argparse.Namespace) -> int:
     from .run.environment import run_environment
 
     extra = [Finding.from_dict(d) for d in json.loads(args.extra)]
-    return run_environment(
+    code = run_environment(
         args.settings,
         args.env,
         args.out,
@@ -642,6 +642,11 @@ def cmd_child(args: argparse.Namespace) -> int:
         extra=extra,
         notebooks=args.notebooks,
     )
+    # Everything is written, sealed and collected by now: end without tearing down the
+    # interpreter's objects one by one (0.3 s after a 100,000-mailbox run).
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 COMMANDS = {
