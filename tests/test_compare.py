@@ -272,3 +272,20 @@ def test_mapping_changes_by_key_in_key_order(tmp_path: Path) -> None:
     (tmp_path / "bad.csv").write_bytes(b"\xff\xfe;\x00")
     with pytest.raises(InputError, match="bad.csv: mailbox-mapping.csv is not UTF-8"):
         read_mapping_csv(tmp_path / "bad.csv", "bad.csv")
+
+
+def test_a_damaged_previous_run_is_named_in_changes_json(sample_copy: Path) -> None:
+    """The previous run is read while the notebooks run; when it cannot be read, the new
+    run still finishes and its changes.json says why there is no comparison."""
+    toml = str(sample_copy / "migration.toml")
+    assert run_cli("run", "--settings", toml, "--env", "test").returncode in (0, 1)
+    first = next((sample_copy / "runs" / "test").glob("2*"))
+    (first / "findings.json").write_text("{ not json", encoding="utf-8")
+    r = run_cli("run", "--settings", toml, "--env", "test")
+    assert r.returncode in (0, 1), r.stdout + r.stderr
+    assert "Traceback" not in r.stdout + r.stderr
+    second = max((sample_copy / "runs" / "test").glob("2*"))
+    change = json.loads((second / "changes.json").read_text(encoding="utf-8"))
+    assert change["previous"] == {"run": first.name}
+    assert change["problem"].startswith("The previous run cannot be compared: ")
+    assert "findings.json" in change["problem"]

@@ -122,6 +122,8 @@ class EnvironmentRun:
         self.mapping_sha256 = ""
         self.checklist_rows: list[tuple[str, str, str, str]] = []
         self.changes: dict[str, Any] | None = None
+        self.previous_loader: Any = None  # the thread reading the previous run
+        self.previous: tuple[Any, Any] | None = None
         self.mapping_pool: Any = None  # the mapping files' worker, started after step 01
         self.mapping_job: Any = None  # (pool, future, findings handed to it) once step 02 is done
         self.kernels = Kernels()
@@ -406,19 +408,49 @@ class EnvironmentRun:
             acceptance_against_ngdp_ok=accepted,
         )
 
+    def load_previous_run(self) -> None:
+        """Read the previous finished run of this environment (for ``changes.json``) on a
+        thread while the notebooks run: this process mostly waits for the kernel then."""
+        import threading
+
+        def load() -> None:
+            from ..compare.runs import RunView, latest_run
+
+            previous = None
+            try:
+                previous = latest_run(self.run_dir.parent)
+                view = None if previous is None else RunView.load(previous, label=previous.name)
+                self.previous = (previous, view)
+            except BaseException as exc:  # InputError: cannot be compared; else raised on join
+                self.previous = (previous, exc)
+
+        self.previous_loader = threading.Thread(target=load, name="previous-run", daemon=True)
+        self.previous_loader.start()
+
+    def previous_run(self) -> tuple[Path | None, Any]:
+        """(the previous run's folder or None, its view or the InputError saying why it
+        cannot be compared)."""
+        if self.previous_loader is None:
+            self.load_previous_run()
+        self.previous_loader.join()
+        assert self.previous is not None
+        previous, view = self.previous
+        if isinstance(view, BaseException) and not isinstance(view, InputError):
+            raise view
+        return previous, view
+
     def write_changes(self, findings: list[Finding]) -> None:
         """``changes.json``: this run against the previous finished run of its environment."""
         from ..compare.diff import changes
-        from ..compare.runs import RunView, latest_run, read_mapping_csv
+        from ..compare.runs import RunView, read_mapping_csv
         from ..outputs import write_json
         from .audit import file_digest, folder_files, is_deliverable
 
-        previous = latest_run(self.run_dir.parent)
+        previous, before = self.previous_run()
         if previous is None:
             return
-        try:
-            before = RunView.load(previous, label=previous.name)
-        except InputError as exc:
+        if isinstance(before, InputError):
+            exc = before
             self.changes = {
                 "schema": "ngdpkit/changes/1",
                 "previous": {"run": previous.name},
@@ -736,6 +768,7 @@ def run_environment(
     code = 0
     try:
         r.start()
+        r.load_previous_run()
         try:
             r.execute()
         except StepCrashed:
