@@ -17,7 +17,7 @@ from . import findings as F
 from .errors import InputError
 from .findings import Finding
 from .guids import canonical_guid as canonical_guid  # re-exported
-from .workbooks import Field, check_size, read_table
+from .workbooks import Field, TableCache, check_size, read_table
 
 TARGETS = ("CITIZEN", "COMPANY", "AUTHORITY")
 _TRUE = {"ja", "yes", "x", "true", "1", "sand", "y", "j"}
@@ -116,7 +116,9 @@ class ContactPoints:
         return str(contact_points_html(self, language=self.language))
 
 
-def read_contact_points(path: Path, *, label: str, system_id: str | None) -> ContactPoints:
+def read_contact_points(
+    path: Path, *, label: str, system_id: str | None, cache: TableCache | None = None
+) -> ContactPoints:
     """Read the environment's contact points and check the rules that need no mapping.
 
     Raises:
@@ -125,7 +127,7 @@ def read_contact_points(path: Path, *, label: str, system_id: str | None) -> Con
     if path.suffix.lower() == ".json":
         points, found = _read_json(path, label)
     else:
-        points, found = _read_sheet(path, label)
+        points, found = _read_sheet(path, label, cache)
     found.extend(check_contact_points(points, label=label, system_id=system_id))
     return ContactPoints(points=points, source=label, findings=found)
 
@@ -156,8 +158,10 @@ def _parse_translations(
     return tuple(out)
 
 
-def _read_sheet(path: Path, label: str) -> tuple[list[ContactPoint], list[Finding]]:
-    table = read_table(path, CP_FIELDS, label=label)
+def _read_sheet(
+    path: Path, label: str, cache: TableCache | None
+) -> tuple[list[ContactPoint], list[Finding]]:
+    table = read_table(path, CP_FIELDS, label=label, cache=cache)
     found: list[Finding] = []
     points: list[ContactPoint] = []
     names = list(table.columns)

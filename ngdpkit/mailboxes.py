@@ -8,7 +8,7 @@ from typing import Any
 
 from . import findings as F
 from .findings import Finding
-from .workbooks import Field, read_table
+from .workbooks import Field, TableCache, read_table
 
 MAILBOX_ID = Field(
     "mailbox_id",
@@ -94,6 +94,7 @@ def read_mailbox_export(
     sheet: str | None = None,
     columns: dict[str, str] | None = None,
     use_guid_column: bool = False,
+    cache: TableCache | None = None,
 ) -> MailboxExport:
     """Read and validate an e-Boks mailbox export.
 
@@ -103,12 +104,15 @@ def read_mailbox_export(
         sheet: ``inputs.mailboxes_sheet``.
         columns: ``[inputs.columns]`` header overrides.
         use_guid_column: this environment is the one whose GUIDs the export's NgDP Guid column holds.
+        cache: tables this run has read already.
 
     Raises:
         InputError: the file cannot be used at all (exit 2).
     """
 
-    table = read_table(path, EXPORT_FIELDS, label=label, sheet=sheet, overrides=columns)
+    table = read_table(
+        path, EXPORT_FIELDS, label=label, sheet=sheet, overrides=columns, cache=cache
+    )
     df = table.frame()
     for name in COLUMNS[1:]:
         if name not in df.columns:

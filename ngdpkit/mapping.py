@@ -17,7 +17,7 @@ from . import findings as F
 from .contact_points import ContactPoint, canonical_guid, parse_bool
 from .findings import Finding
 from .mailboxes import MAILBOX_ID, NGDP_GUID, SUBJECT_ID
-from .workbooks import Field, read_table
+from .workbooks import Field, TableCache, read_table
 
 RETIRE_WORDS = {"udgår", "udgaar", "udgar", "retire", "retired"}
 SOURCE_FILE, SOURCE_EXPORT, SOURCE_TRANSLATION = "mapping file", "export", "translation"
@@ -67,11 +67,11 @@ class Mapping:
         return str(coverage_html(self, language=self.language))
 
 
-def read_mapping_file(path: Path, *, label: str) -> MappingFile:
+def read_mapping_file(path: Path, *, label: str, cache: TableCache | None = None) -> MappingFile:
     """Read a mapping workbook/CSV (Mailbox ID, NgDP Guid or udgår/retire, optional Reason, Accept)."""
     import pandas as pd
 
-    table = read_table(path, MAPPING_FIELDS, label=label)
+    table = read_table(path, MAPPING_FIELDS, label=label, cache=cache)
     df = table.frame()
     for name in ("subject_id", "reason", "accept"):
         if name not in df.columns:

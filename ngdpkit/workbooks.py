@@ -15,8 +15,12 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import dataclasses
 import gc
+import hashlib
 import io
+import json
+import os
 import re
 import zipfile
 from collections.abc import Sequence
@@ -131,6 +135,135 @@ def cycle_collection_paused() -> Any:
             gc.enable()
 
 
+class TableCache:
+    """Tables already read in this run, by the exact bytes they were read from.
+
+    ``ngdpkit run`` reads every workbook once before any work (to refuse bad input), and
+    its notebooks would read the same files again. The parent collects its tables here
+    (``collect=True``) and saves them, after its checks pass, into a private folder next to
+    the run folders that it removes when the run ends; the notebooks of that run look there
+    first (:meth:`from_environment`). A table is found only under a key made of the file's
+    SHA-256 and the way it was read (fields, sheet, column names), so a file changed since
+    is read again. The files are plain JSON, checked field by field when read: nothing in
+    them is executed.
+    """
+
+    ENV = "NGDPKIT_TABLE_CACHE"  # the folder, for the run's kernels (not a secret)
+    FORMAT = 1
+
+    def __init__(self, folder: Path | None = None, *, collect: bool = False) -> None:
+        self.folder = folder
+        self.collect = collect
+        self.tables: dict[str, Table] = {}
+
+    @classmethod
+    def from_environment(cls) -> TableCache | None:
+        folder = os.environ.get(cls.ENV)
+        return cls(Path(folder)) if folder and Path(folder).is_dir() else None
+
+    def key(
+        self,
+        path: Path,
+        fields: Sequence[Field],
+        sheet: str | None,
+        overrides: dict[str, str] | None,
+    ) -> str | None:
+        try:
+            with path.open("rb") as fh:
+                digest = hashlib.file_digest(fh, "sha256").hexdigest()
+        except OSError:
+            return None  # the reader says what is wrong with the file
+        spec = [self.FORMAT, digest, [dataclasses.astuple(f) for f in fields], sheet, overrides]
+        return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()
+
+    def get(self, key: str, path: Path) -> Table | None:
+        if key in self.tables:
+            return self.tables[key]
+        if self.folder is None:
+            return None
+        try:
+            data = json.loads((self.folder / f"{key}.json").read_text(encoding="utf-8"))
+            return _table_from_json(data, path)
+        except (OSError, ValueError, TypeError, KeyError):
+            return None  # absent or not ours: read the workbook
+
+    def save(self, folder: Path) -> None:
+        """Every collected table as ``<key>.json`` in ``folder`` (written whole or not at all)."""
+        for key, table in self.tables.items():
+            tmp = folder / f".{key}.tmp"
+            tmp.write_text(json.dumps(_table_to_json(table), ensure_ascii=False), encoding="utf-8")
+            os.replace(tmp, folder / f"{key}.json")
+        self.folder = folder
+
+
+def _table_to_json(table: Table) -> dict[str, Any]:
+    return {
+        "format": TableCache.FORMAT,
+        "sheet": table.sheet,
+        "header_row": table.header_row,
+        "columns": table.columns,
+        "headers": table.headers,
+        "data": table.data,
+        "row_numbers": table.row_numbers,
+        "blank_rows": table.blank_rows,
+        "lost_precision": sorted(table.lost_precision),
+        "formula_no_value": sorted(table.formula_no_value),
+        "sheet_chosen": table.sheet_chosen,
+        "sheet_count": table.sheet_count,
+    }
+
+
+def _table_from_json(data: dict[str, Any], path: Path) -> Table | None:
+    """A saved table, or None when anything in it is not what :func:`_table_to_json` writes."""
+
+    def texts(value: Any) -> bool:
+        return isinstance(value, list) and all(type(v) is str for v in value)
+
+    def ints(value: Any) -> bool:
+        return isinstance(value, list) and all(type(v) is int for v in value)
+
+    def cells(value: Any) -> bool:
+        return isinstance(value, list) and all(
+            isinstance(v, list) and len(v) == 2 and type(v[0]) is int and type(v[1]) is str
+            for v in value
+        )
+
+    columns, table_data, numbers = data["columns"], data["data"], data["row_numbers"]
+    ok = (
+        data["format"] == TableCache.FORMAT
+        and type(data["sheet"]) is str
+        and type(data["header_row"]) is int
+        and isinstance(columns, dict)
+        and all(type(k) is str and type(v) is int for k, v in columns.items())
+        and texts(data["headers"])
+        and isinstance(table_data, dict)
+        and list(table_data) == list(columns)
+        and ints(numbers)
+        and all(texts(v) and len(v) == len(numbers) for v in table_data.values())
+        and type(data["blank_rows"]) is int
+        and cells(data["lost_precision"])
+        and cells(data["formula_no_value"])
+        and type(data["sheet_chosen"]) is bool
+        and type(data["sheet_count"]) is int
+    )
+    if not ok:
+        return None
+    return Table(
+        path=path,
+        sheet=data["sheet"],
+        header_row=data["header_row"],
+        columns=columns,
+        headers=data["headers"],
+        data=table_data,
+        row_numbers=numbers,
+        blank_rows=data["blank_rows"],
+        lost_precision={(r, n) for r, n in data["lost_precision"]},
+        formula_no_value={(r, n) for r, n in data["formula_no_value"]},
+        sheet_chosen=data["sheet_chosen"],
+        sheet_count=data["sheet_count"],
+    )
+
+
 def read_table(
     path: Path,
     fields: Sequence[Field],
@@ -138,6 +271,7 @@ def read_table(
     label: str,
     sheet: str | None = None,
     overrides: dict[str, str] | None = None,
+    cache: TableCache | None = None,
 ) -> Table:
     """Read the first sheet (or ``sheet``) that has every required field.
 
@@ -147,9 +281,19 @@ def read_table(
         label: how the file is named in messages (relative to the settings file).
         sheet: a sheet name to use instead of searching.
         overrides: field -> exact header text (``[inputs.columns]``).
+        cache: tables this run has read already (see :class:`TableCache`).
     """
+    key = cache.key(path, fields, sheet, overrides) if cache is not None else None
+    if cache is not None and key is not None:
+        found = cache.get(key, path)
+        if found is not None:
+            return found
     with cycle_collection_paused():
-        return _read_table(path, fields, label=label, sheet=sheet, overrides=overrides)
+        table = _read_table(path, fields, label=label, sheet=sheet, overrides=overrides)
+    if cache is not None and cache.collect and key is not None:
+        if cache.key(path, fields, sheet, overrides) == key:  # not changed while it was read
+            cache.tables[key] = table
+    return table
 
 
 def _read_table(

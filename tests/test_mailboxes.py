@@ -220,3 +220,69 @@ def test_reading_pauses_the_cycle_collector_and_restores_it(
         assert not gc.isenabled()  # left off, as the caller had it
     finally:
         gc.enable()
+
+
+def test_a_cached_table_reads_back_as_the_workbook_would(tmp_path: Path) -> None:
+    """``ngdpkit run``'s input check hands its tables to the notebooks: the export read back
+    from the saved cache gives the same frame and the same findings (lost digits, formulas
+    without a value, a title row, blank rows) as reading the workbook."""
+    import json
+
+    from ngdpkit.workbooks import TableCache
+
+    path = write_xlsx(
+        tmp_path / "e.xlsx",
+        [
+            ["Eksport"],
+            HEAD[:2],
+            [1234567890123456789, "big"],
+            ["=1+1", "formula id"],
+            [],
+            ["007", "Ø  "],
+        ],
+    )
+    collected = TableCache(collect=True)
+    first = read_mailbox_export(path, label="e.xlsx", cache=collected)
+    assert len(collected.tables) == 1
+    folder = tmp_path / "tables"
+    folder.mkdir()
+    collected.save(folder)
+    [saved] = list(folder.glob("*.json"))
+    assert json.loads(saved.read_text(encoding="utf-8"))["format"] == TableCache.FORMAT
+
+    again = read_mailbox_export(path, label="e.xlsx", cache=TableCache(folder))
+    assert again.frame.equals(first.frame)
+    assert [f.to_dict() for f in again.findings] == [f.to_dict() for f in first.findings]
+    assert {"MAILBOX_ID_INVALID", "CELL_FORMULA_NO_VALUE"} <= {f.code for f in again.findings}
+
+    # The cache is what it claims to be, or it is not used: a table whose cells are not
+    # text, and a file changed since it was read, are both read from the workbook again.
+    data = json.loads(saved.read_text(encoding="utf-8"))
+    data["data"]["mailbox_id"][0] = ["not", "text"]
+    saved.write_text(json.dumps(data), encoding="utf-8")
+    tampered = read_mailbox_export(path, label="e.xlsx", cache=TableCache(folder))
+    assert tampered.frame.equals(first.frame)
+    write_xlsx(path, [HEAD[:2], ["42", "new"]])
+    changed = read_mailbox_export(path, label="e.xlsx", cache=TableCache(folder))
+    assert list(changed.frame["mailbox_id"]) == ["42"]
+
+
+def test_a_table_that_changes_while_it_is_read_is_not_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The key is the file's SHA-256 before the read; a file that is different after the read
+    is not kept, so a notebook never gets a table under the hash of other bytes."""
+    from ngdpkit import workbooks
+
+    path = write_xlsx(tmp_path / "e.xlsx", [HEAD[:2], ["1", "a"]])
+    real = workbooks._read_table
+
+    def read_then_change(*args: Any, **kwargs: Any) -> Any:
+        table = real(*args, **kwargs)
+        write_xlsx(path, [HEAD[:2], ["2", "b"]])
+        return table
+
+    monkeypatch.setattr(workbooks, "_read_table", read_then_change)
+    cache = workbooks.TableCache(collect=True)
+    read_mailbox_export(path, label="e.xlsx", cache=cache)
+    assert cache.tables == {}

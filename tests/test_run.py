@@ -468,6 +468,24 @@ def test_a_retired_kernel_is_gone_once_reaped(tmp_path: Path) -> None:
     assert folder is None or not folder.exists()
 
 
+def test_the_notebooks_read_the_tables_the_input_check_read(
+    sample_copy: Path, tmp_path: Path
+) -> None:
+    """The parent's input check reads every workbook; notebook 01 finds the export among the
+    tables it saved (by content hash), and the run removes that folder when it ends."""
+    code = (
+        "from ngdpkit.mailboxes import EXPORT_FIELDS\n"
+        "assert step.tables is not None and step.tables.folder is not None\n"
+        "key = step.tables.key(step.env.inputs.mailboxes, EXPORT_FIELDS, "
+        "step.env.inputs.mailboxes_sheet, step.env.inputs.columns)\n"
+        "assert (step.tables.folder / f'{key}.json').is_file(), 'the export was read again'"
+    )
+    r = run_sample(sample_copy, "--notebooks", str(notebooks_with(tmp_path, "01_mailboxes", code)))
+    assert r.returncode in (0, 1), r.stdout + r.stderr
+    assert "crashed" not in r.stdout
+    assert not list((sample_copy / "runs").glob(".tables-*"))
+
+
 def test_a_fresh_session_forgets_the_last_notebook(tmp_path: Path) -> None:
     """The run's notebooks share one kernel; between two notebooks the session starts over:
     nothing the last one defined is left, and the execution counter is back at 1."""

@@ -10,30 +10,67 @@ from __future__ import annotations
 
 import json
 import os
+import secrets as pysecrets
+import shutil
 import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
 from ..settings import Settings, load_settings
+from ..workbooks import TableCache
 from .environment import CHILD_MARK, INTERRUPTED, default_out
 from .folder import writable_out
 from .preflight import collect_secrets, preflight, reuse_findings
 
 
 def child_environ(
-    settings: Settings, name: str, secrets: dict[str, dict[str, str]]
+    settings: Settings,
+    name: str,
+    secrets: dict[str, dict[str, str]],
+    tables: Path | None = None,
 ) -> dict[str, str]:
-    """The parent's environment without any environment's secrets, plus this environment's own."""
+    """The parent's environment without any environment's secrets, plus this environment's own
+    (and the folder of the tables the parent has read, for the notebooks)."""
     env = dict(os.environ)
     for other in settings.environments.values():
         for var in other.secret_names:
             env.pop(var, None)
+    env.pop(TableCache.ENV, None)
     env.update(secrets.get(name, {}))
+    if tables is not None:
+        env[TableCache.ENV] = str(tables)
     env["PYTHONIOENCODING"] = "utf-8"
     return env
+
+
+TABLES_PREFIX = ".tables-"
+
+
+def share_tables(cache: TableCache, out_dir: Path) -> Path | None:
+    """The tables the input check read, saved for this run's notebooks in a private folder
+    beside the run folders (removed when the run ends; one left by a run that was killed is
+    removed by a later run after a day). None when they cannot be saved: the notebooks then
+    read the workbooks themselves."""
+    for old in out_dir.glob(f"{TABLES_PREFIX}*"):
+        try:
+            if time.time() - old.stat().st_mtime > 86_400:
+                shutil.rmtree(old, ignore_errors=True)
+        except OSError:
+            pass
+    if not cache.tables:
+        return None
+    folder = out_dir / f"{TABLES_PREFIX}{pysecrets.token_hex(6)}"
+    try:
+        folder.mkdir(mode=0o700)
+        cache.save(folder)
+    except OSError:
+        shutil.rmtree(folder, ignore_errors=True)
+        return None
+    return folder
 
 
 def run(
@@ -49,10 +86,34 @@ def run(
     """Run the chosen environments concurrently; return (exit code, run folders)."""
     settings = load_settings(settings_path)
     chosen = settings.select(names)
-    preflight(settings, chosen)
+    tables = TableCache(collect=True)
+    preflight(settings, chosen, tables)
     out_dir = writable_out((out or default_out(settings)).resolve())
     secrets = collect_secrets(settings, chosen, prompt=sys.stdin is not None and sys.stdin.isatty())
     extra = reuse_findings(settings, secrets)
+    shared = share_tables(tables, out_dir)
+    try:
+        return _run_children(
+            settings, chosen, out_dir, secrets, extra, shared, online, pdf, notebooks, echo
+        )
+    finally:
+        if shared is not None:
+            shutil.rmtree(shared, ignore_errors=True)
+
+
+def _run_children(
+    settings: Settings,
+    chosen: list[str],
+    out_dir: Path,
+    secrets: dict[str, dict[str, str]],
+    extra: list[Any],
+    shared: Path | None,
+    online: bool,
+    pdf: bool,
+    notebooks: Path | None,
+    echo: Any,
+) -> tuple[int, list[Path]]:
+    """One child per environment, their output relayed; (exit code, run folders)."""
     procs: dict[str, subprocess.Popen[str]] = {}
     folders: dict[str, Path] = {}
 
@@ -96,7 +157,7 @@ def run(
                 stderr=subprocess.STDOUT,
                 text=True,
                 encoding="utf-8",
-                env=child_environ(settings, name, secrets),
+                env=child_environ(settings, name, secrets, shared),
             )
             procs[name] = proc
             th = threading.Thread(target=pump, args=(name, proc), daemon=True)

@@ -10,10 +10,14 @@ from .. import findings as F
 from ..errors import InputError
 from ..findings import Finding
 from ..settings import Settings
+from ..workbooks import TableCache
 
 
-def preflight(settings: Settings, names: list[str]) -> None:
-    """Open every input of the chosen environments far enough to refuse what is unusable (exit 2)."""
+def preflight(settings: Settings, names: list[str], cache: TableCache | None = None) -> None:
+    """Open every input of the chosen environments far enough to refuse what is unusable (exit 2).
+
+    ``cache`` collects the tables read, for the run's notebooks (see :class:`TableCache`).
+    """
     from ..certificates import load_certificate
     from ..contact_points import read_contact_points
     from ..mailboxes import EXPORT_FIELDS
@@ -44,6 +48,7 @@ def preflight(settings: Settings, names: list[str]) -> None:
                 label=settings.rel(inp.mailboxes),
                 sheet=inp.mailboxes_sheet,
                 overrides=inp.columns,
+                cache=cache,
             )
         if env.contact_points is not None:
             attempt(
@@ -51,9 +56,16 @@ def preflight(settings: Settings, names: list[str]) -> None:
                 env.contact_points,
                 label=settings.rel(env.contact_points),
                 system_id=env.system_id,
+                cache=cache,
             )
         if env.mapping is not None:
-            attempt(read_table, env.mapping, MAPPING_FIELDS, label=settings.rel(env.mapping))
+            attempt(
+                read_table,
+                env.mapping,
+                MAPPING_FIELDS,
+                label=settings.rel(env.mapping),
+                cache=cache,
+            )
         if env.certificate is not None:
             attempt(
                 load_certificate,

@@ -23,6 +23,7 @@ from ..findings import Finding
 from ..i18n import status_word, t
 from ..secrets import Secret, resolve
 from ..settings import Environment, Settings, load_settings
+from ..workbooks import TableCache
 from .records import RECORDS, R, StepFile, read_step, write_step_file
 from .records import read_step_file as read_step_file  # the raw reader, for callers of 0.2
 
@@ -60,6 +61,7 @@ class Step:
     started: float = field(default_factory=time.monotonic)
     quiet: bool = False
     settings_origin: str = ""  # where the notebook found its settings file (an i18n key)
+    tables: TableCache | None = None  # what ``ngdpkit run`` has read already (batch runs only)
 
     def __post_init__(self) -> None:
         if self.record is None:
@@ -196,7 +198,13 @@ def start_step(
             t(parsed.language, "lab") + "\n", encoding="utf-8"
         )
     return Step(
-        name=name, settings=parsed, env=env, run_dir=folder, online=online, settings_origin=origin
+        name=name,
+        settings=parsed,
+        env=env,
+        run_dir=folder,
+        online=online,
+        settings_origin=origin,
+        tables=None if lab else TableCache.from_environment(),
     )
 
 

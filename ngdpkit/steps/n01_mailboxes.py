@@ -21,6 +21,7 @@ def load_mailboxes(step: Step) -> Any:
         sheet=inputs.mailboxes_sheet,
         columns=inputs.columns,
         use_guid_column=own,
+        cache=step.tables,
     )
     step.record_input(path)
     step.add(export.findings)

@@ -28,7 +28,9 @@ def load_contact_points(step: Step) -> Any:
         )
         step.record.contact_points = None
         return None
-    cps = read_contact_points(path, label=step.rel(path), system_id=step.env.system_id)
+    cps = read_contact_points(
+        path, label=step.rel(path), system_id=step.env.system_id, cache=step.tables
+    )
     step.record_input(path)
     step.add(cps.findings)
     step.record.contact_points = [p.to_dict() for p in cps.points]
@@ -47,7 +49,7 @@ def load_mapping_file(step: Step) -> Any:
             "only the export's own GUIDs and the contact points' translations map mailboxes",
         )
         return None
-    mapping = read_mapping_file(path, label=step.rel(path))
+    mapping = read_mapping_file(path, label=step.rel(path), cache=step.tables)
     step.record_input(path)
     step.add(mapping.findings)
     return mapping
