@@ -64,9 +64,9 @@ def test_environment_yml_in_step_with_pyproject() -> None:
 
 
 # Declared without an import statement, each for a reason: the kernel every notebook runs
-# in, pandas' Parquet engine for the step tables, and papermill's engine (contract §1 names
-# it as a core dependency).
-RUNTIME_ONLY = {"ipykernel", "pyarrow", "nbclient"}
+# in, and papermill's engine (contract §1 names it as a core dependency). pyarrow, pandas'
+# Parquet engine, is imported by name since the mapping worker warms it.
+RUNTIME_ONLY = {"ipykernel", "nbclient"}
 
 
 def test_dependencies_are_declared_exactly_as_imported() -> None:
