@@ -71,6 +71,33 @@ def test_a_step_file_round_trips_with_its_table_as_parquet(tmp_path: Path) -> No
     assert support_facts(path)["results"] == {"counts": {"mapped": 1}}
 
 
+def test_a_table_is_read_when_its_field_is_first_used(tmp_path: Path) -> None:
+    """A later step that needs only a step's findings never parses its 100,000-row tables:
+    reading the step file leaves each table in its Parquet file until the field is used."""
+    import pandas as pd
+
+    from ngdpkit.steps.records import StoredTable
+
+    frame = pd.DataFrame({"mailbox_id": ["0100233", "0100234"], "status": ["mapped", "unmapped"]})
+    rec = ContactPointsRecord(mapping=frame, suggestions=frame.head(1), counts={"mapped": 1})
+    path = write_step_file(
+        tmp_path,
+        "02_contact_points",
+        {"status": "ok", "findings": [], "inputs_read": [], "results": rec.fields()},
+    )
+    back = read_step(path).record
+    stored = object.__getattribute__(back, "mapping")
+    assert isinstance(stored, StoredTable) and stored.rows == 2
+    assert back.counts == {"mapped": 1}  # a plain field, the tables untouched
+    assert isinstance(object.__getattribute__(back, "suggestions"), StoredTable)
+    assert back.mapping["mailbox_id"].tolist() == ["0100233", "0100234"]
+    assert isinstance(object.__getattribute__(back, "mapping"), pd.DataFrame)  # read once
+    assert back.mapping is back.mapping
+    (tmp_path / "02_contact_points.suggestions.parquet").unlink()
+    with pytest.raises(InputError, match="02_contact_points.suggestions.parquet is missing"):
+        read_step(path)
+
+
 def test_a_record_of_the_wrong_kind_is_refused() -> None:
     with pytest.raises(InputError, match="counts is a list"):
         ContactPointsRecord.from_results({"counts": [1, 2]})

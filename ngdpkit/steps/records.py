@@ -24,12 +24,33 @@ Frame = Any  # a pandas DataFrame; pandas is imported only where a table is read
 TABLE_KEY = "parquet"  # in a step file, a table is {"parquet": "<file>", "rows": n}
 
 
+@dataclass(frozen=True, slots=True)
+class StoredTable:
+    """A table of a step file that nothing has used yet: read from its Parquet file the first
+    time its field is read (a later step that needs only the findings never parses it)."""
+
+    path: Path
+    rows: int
+
+    def load(self) -> Frame:
+        import pandas as pd
+
+        return pd.read_parquet(self.path)
+
+
 @dataclass(slots=True)
 class Record:
     """The base of every step record."""
 
     step: ClassVar[str] = ""
     support: ClassVar[tuple[str, ...]] = ()
+
+    def __getattribute__(self, name: str) -> Any:
+        value = object.__getattribute__(self, name)
+        if type(value) is StoredTable:
+            value = value.load()
+            object.__setattr__(self, name, value)
+        return value
 
     def fields(self) -> dict[str, Any]:
         """The record as the step file's ``results`` (shallow: tables stay DataFrames)."""
@@ -48,9 +69,11 @@ class Record:
     def check(self) -> None:
         """Refuse a value that is not of its field's kind (a hand-edited or damaged file)."""
         for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
             kinds = _KINDS.get(str(f.type))
-            if value is not None and kinds is not None and not isinstance(value, kinds):
+            if kinds is None:
+                continue  # a table (read when used) or a field of any kind
+            value = getattr(self, f.name)
+            if value is not None and not isinstance(value, kinds):
                 raise InputError(
                     f"step record {type(self).__name__}: {f.name} is a {type(value).__name__}"
                 )
@@ -187,9 +210,10 @@ class StepFile:
 
 
 def read_step(path: Path) -> StepFile:
-    """``steps/NN_*.json`` (and its Parquet tables) as a :class:`StepFile`."""
+    """``steps/NN_*.json`` as a :class:`StepFile`; each Parquet table is read when its field
+    is first used."""
     name = path.name.removesuffix(".json")
-    return StepFile.from_data(name, read_step_file(path))
+    return StepFile.from_data(name, read_step_file(path, lazy=True))
 
 
 def support_facts(path: Path) -> dict[str, Any]:
@@ -233,15 +257,23 @@ def write_step_file(folder: Path, name: str, data: dict[str, Any]) -> Path:
     return target
 
 
-def read_step_file(path: Path) -> dict[str, Any]:
-    """A step file with its tables read back from Parquet (as DataFrames)."""
+def read_step_file(path: Path, *, lazy: bool = False) -> dict[str, Any]:
+    """A step file with its tables read back from Parquet (as DataFrames), or with
+    ``lazy`` as :class:`StoredTable` placeholders that a record reads on first use."""
     data = json.loads(path.read_text(encoding="utf-8"))
     results = data.get("results") or {}
     for key, value in list(results.items()):
         if isinstance(value, dict) and set(value) == {TABLE_KEY, "rows"}:
-            import pandas as pd
+            file = path.parent / str(value[TABLE_KEY])
+            if lazy:
+                if not file.is_file():
+                    raise InputError(f"{path.name}: its table {file.name} is missing")
+                rows = value["rows"]
+                results[key] = StoredTable(file, rows if type(rows) is int else -1)
+            else:
+                import pandas as pd
 
-            results[key] = pd.read_parquet(path.parent / str(value[TABLE_KEY]))
+                results[key] = pd.read_parquet(file)
     return dict(data)
 
 
