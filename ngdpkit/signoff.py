@@ -141,6 +141,16 @@ def notebook_body(nb: Any) -> Markup:
     return Markup("\n").join(parts)
 
 
+def notebook_file_body(nb_path: Path) -> Markup:
+    """The outputs of the notebook file ``nb_path`` (see :func:`notebook_body`)."""
+    import nbformat
+
+    try:
+        return notebook_body(nbformat.read(str(nb_path), as_version=4))
+    except Exception:  # a notebook replaced by a leak stub (plain text) or otherwise unreadable
+        return fragment("pre", nb_path.read_text(encoding="utf-8", errors="replace")[:2000])
+
+
 def render_notebook(
     nb_path: Path,
     out_path: Path,
@@ -150,15 +160,14 @@ def render_notebook(
     banners: list[str],
     nav: Markup,
     anchor: str = "",
+    body: Markup | None = None,
 ) -> Path:
-    import nbformat
-
+    """``out_path``: the notebook's outputs as a sign-off page (``body``: its
+    :func:`notebook_file_body`, when it was rendered ahead)."""
     from .outputs import atomic_write
 
-    try:
-        body = notebook_body(nbformat.read(str(nb_path), as_version=4))
-    except Exception:  # a notebook replaced by a leak stub (plain text) or otherwise unreadable
-        body = fragment("pre", nb_path.read_text(encoding="utf-8", errors="replace")[:2000])
+    if body is None:
+        body = notebook_file_body(nb_path)
     return atomic_write(
         out_path,
         page(title, nav + body, language=language, banners=banners, anchor=anchor),
@@ -480,10 +489,27 @@ def changes_section(change: dict[str, Any] | None, language: str) -> Markup:
 
 
 def render_portal(
-    portal: dict[str, Any], *, language: str, nav: Markup, banners: list[str], anchor: str = ""
+    portal: dict[str, Any],
+    *,
+    language: str,
+    nav: Markup,
+    banners: list[str],
+    anchor: str = "",
+    content: Markup | None = None,
 ) -> str:
     """What to type into Administrativ Adgang, in the portal's order; every postkasse
-    translation in an appendix table (never cut short)."""
+    translation in an appendix table (never cut short). ``content``: the page's content
+    from :func:`portal_content`, when it was rendered ahead."""
+    if content is None:
+        content = portal_content(portal, language)
+    return page(
+        t(language, "portal"), nav + content, language=language, banners=banners, anchor=anchor
+    )
+
+
+def portal_content(portal: dict[str, Any], language: str) -> Markup:
+    """The portal page below its navigation: the same for every page of a run (no anchor, no
+    banners), so a run renders it while its last notebook executes."""
     from .network import PORTAL_NOTES, portal_fields
 
     yes, no = t(language, "yes"), t(language, "no")
@@ -509,9 +535,8 @@ def render_portal(
         for c in cps
         for entry in c.get("translations", [])
     ]
-    body = Markup("").join(
+    return Markup("").join(
         [
-            nav,
             fragment("heading", f"{t(language, 'portal')} ({portal['environment']})", 1),
             fragment("para", [portal["portal"]]),
             table(
@@ -553,7 +578,6 @@ def render_portal(
             ),
         ]
     )
-    return page(t(language, "portal"), body, language=language, banners=banners, anchor=anchor)
 
 
 DISPATCHER_WHERE = (

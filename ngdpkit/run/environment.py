@@ -62,6 +62,16 @@ def _user() -> str:
         return "?"
 
 
+def _content_key(path: Path) -> str:
+    """What a file holds, as its SHA-256 ("" when it cannot be read)."""
+    import hashlib
+
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
 def _ci_job() -> str | None:
     for var in ("CI_JOB_URL", "GITHUB_RUN_ID", "BUILD_BUILDID", "CI_JOB_ID"):
         if os.environ.get(var):
@@ -122,6 +132,9 @@ class EnvironmentRun:
         self.mapping_sha256 = ""
         self.checklist_rows: list[tuple[str, str, str, str]] = []
         self.changes: dict[str, Any] | None = None
+        self.ahead: Any = None  # the thread rendering page parts while notebooks execute
+        self.prepared: dict[str, Any] = {}  # step -> future of its prepare(record, language)
+        self.bodies: dict[Path, tuple[str, Any]] = {}  # notebook -> (its SHA-256, future)
         self.previous_loader: Any = None  # the thread reading the previous run
         self.previous: tuple[Any, Any] | None = None
         self.mapping_pool: Any = None  # the mapping files' worker, started after step 01
@@ -170,6 +183,7 @@ class EnvironmentRun:
                 if i > 1:
                     self.kernels.fresh_session(km)
                 km = self.execute_one(pm, i, name, km, seen_inputs)
+                self.render_ahead(name)
                 if name == "01_mailboxes":
                     self.warm_mapping_worker()
                 if name == "02_contact_points":
@@ -189,6 +203,43 @@ class EnvironmentRun:
             for f in self.all_findings()
             if f.code.startswith(MAPPING_FINDING_PREFIXES)
         ]
+
+    def render_ahead(self, name: str) -> None:
+        """Once notebook ``name`` has finished, render on a thread what the sign-off will show
+        of it that depends on nothing else (its outputs as a page body, its step's
+        ``prepare``), while the next notebook executes: this process only waits then."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        from ..signoff import notebook_file_body
+
+        if self.ahead is None:
+            self.ahead = ThreadPoolExecutor(1, thread_name_prefix="render-ahead")
+        nb = self.run_dir / "notebooks" / f"{name}.ipynb"
+        self.bodies[nb] = (_content_key(nb), self.ahead.submit(notebook_file_body, nb))
+        module = STEP_MODULES.get(name)
+        if module is not None and hasattr(module, "prepare"):
+            record = self.step_file(name).record
+            self.prepared[name] = self.ahead.submit(module.prepare, record, self.settings.language)
+
+    def notebook_body(self, nb: Path) -> Any:
+        """The notebook's page body rendered ahead, if the file is still the one it was
+        rendered from (a leak stub replaces it), else None (rendered now)."""
+        key, future = self.bodies.get(nb, (None, None))
+        if future is None or key != _content_key(nb):
+            return None
+        try:
+            return future.result()
+        except Exception:
+            return None  # rendered again now, where an error is reported as it always was
+
+    def prepared_for(self, name: str) -> dict[str, Any]:
+        future = self.prepared.get(name)
+        if future is None:
+            return {}
+        try:
+            return dict(future.result())
+        except Exception:
+            return {}  # the step's pages render it themselves
 
     def warm_mapping_worker(self) -> None:
         """After step 01, when the export is large: start the worker that will write the
@@ -545,6 +596,7 @@ class EnvironmentRun:
             render_notebook(
                 self.run_dir / "notebooks" / f"{name}.ipynb",
                 sign / f"{name}.html",
+                body=self.notebook_body(self.run_dir / "notebooks" / f"{name}.ipynb"),
                 title=step_title(lang, name),
                 language=lang,
                 banners=banners,
@@ -568,7 +620,8 @@ class EnvironmentRun:
         )
         for name, module in STEP_MODULES.items():
             if hasattr(module, "pages"):
-                for page, html in module.pages(self.step_file(name).record, page_ctx).items():
+                step_ctx = dataclasses.replace(page_ctx, prepared=self.prepared_for(name))
+                for page, html in module.pages(self.step_file(name).record, step_ctx).items():
                     atomic_write(sign / page, html)
         from ..diagram import render_diagram
 
@@ -820,6 +873,8 @@ def run_environment(
             r.mapping_job[0].shutdown(wait=True, cancel_futures=True)
         if r.mapping_pool is not None:
             r.mapping_pool.shutdown(wait=True, cancel_futures=True)
+        if r.ahead is not None:
+            r.ahead.shutdown(wait=True, cancel_futures=True)
         r.kernels.close()  # nor a retired one
     if code != 3:
         r.folder.mark_latest()

@@ -6,6 +6,13 @@ Each step module that delivers something defines
     def outputs(record, ctx: OutputContext) -> list[Path]      # files written, in order
     def pages(record, ctx: PageContext) -> dict[str, str]       # signoff/<name> -> HTML
 
+and may define
+
+    def prepare(record, language) -> dict[str, Markup]          # parts of its pages
+
+for what its pages hold that depends on nothing but its record: the run renders it on a
+thread while the later notebooks execute, and hands it to ``pages`` as ``ctx.prepared``.
+
 and the run (:mod:`ngdpkit.run.environment`) loops over the steps calling them. The
 run-level decisions a step cannot make alone (the dispatcher configuration after the
 run's own findings, a leak that withholds it) arrive in the context.
@@ -41,6 +48,7 @@ class PageContext:
     authorization_env: str | None = None
     dispatcher: dict[str, Any] | None = None  # None when withheld (or leaked)
     withheld_by: list[str] = field(default_factory=list)
+    prepared: dict[str, Markup] = field(default_factory=dict)  # from the step's ``prepare``
 
     def common(self) -> dict[str, Any]:
         """What every page of the sign-off is given: language, navigation, banners, anchor."""
