@@ -508,6 +508,38 @@ def test_a_fresh_session_forgets_the_last_notebook(tmp_path: Path) -> None:
         kernels.close()
 
 
+def test_the_notebooks_share_one_proven_connection(tmp_path: Path) -> None:
+    """papermill asks the kernel manager for a client per notebook; the run's manager hands
+    out one connection whose readiness is proven once (kernel_info answered, IOPub
+    delivering), so later notebooks do not each wait for IOPub to go quiet."""
+    import time
+
+    from ngdpkit.run.kernels import Kernels
+
+    kernels = Kernels()
+    km = kernels.launch(tmp_path, "03_certificate")
+    try:
+        kc = km.client()
+        assert km.client() is kc
+        kc.start_channels()
+        kc.wait_for_ready(timeout=60)
+        t0 = time.monotonic()
+        kc.start_channels()  # already running: nothing happens
+        kc.wait_for_ready(timeout=60)
+        assert time.monotonic() - t0 < 0.05
+        said: list[str] = []
+        reply = kc.execute_interactive(
+            "print('through IOPub')",
+            timeout=60,
+            output_hook=lambda m: said.append(m["content"].get("text", "")),
+        )
+        assert reply["content"]["status"] == "ok" and "through IOPub\n" in said
+    finally:
+        kernels.shutdown(km)
+        kernels.close()
+    assert not km.is_alive() and not kc.channels_running
+
+
 def test_no_notebook_sees_another_notebooks_names(sample_copy: Path, tmp_path: Path) -> None:
     """Notebook 02 runs after 01 in the same kernel, yet 01's ``export`` is not defined there,
     and every saved notebook counts its cells from 1 (as if it had its own kernel)."""

@@ -189,7 +189,7 @@ class EnvironmentRun:
                 if name == "02_contact_points":
                     self.start_mapping_outputs()
         except BaseException:
-            km.shutdown_kernel(now=True)
+            self.kernels.shutdown(km)
             raise
         self.kernels.retire(km)
 
@@ -334,7 +334,7 @@ class EnvironmentRun:
                 # The kernel died while it started, before any cell ran: one fresh kernel,
                 # which the following notebooks use.
                 self.log(f"  {name}: the kernel did not start; starting another")
-                km.shutdown_kernel(now=True)
+                self.kernels.shutdown(km)
                 km = self.launch_kernel(name)
                 execute(km)
         except Exception as exc:  # PapermillExecutionError, a dead kernel, a missing kernel
@@ -868,7 +868,7 @@ def run_environment(
         return 3
     finally:
         if r.first_kernel is not None:  # never leave a pre-started kernel behind
-            r.first_kernel.shutdown_kernel(now=True)
+            r.kernels.shutdown(r.first_kernel)
         if r.mapping_job is not None:  # nor a worker
             r.mapping_job[0].shutdown(wait=True, cancel_futures=True)
         if r.mapping_pool is not None:

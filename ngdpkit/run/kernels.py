@@ -5,6 +5,7 @@ waiting for the process to go."""
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import signal
@@ -26,6 +27,77 @@ WARM_IMPORTS = {
 }
 
 
+@functools.cache
+def _client_classes() -> tuple[type, type]:
+    """The run's kernel manager and client (built on first use: jupyter_client is imported
+    only by a run)."""
+    import queue
+    import time
+
+    from jupyter_client.blocking import BlockingKernelClient
+    from jupyter_client.manager import KernelManager
+
+    class ReadyClient(BlockingKernelClient):  # type: ignore[misc]
+        """One connection for all of a run's notebooks. jupyter_client's ``wait_for_ready``
+        ends by waiting 0.2 s for IOPub to go quiet, and papermill calls it once per notebook
+        through a new client; this client is connected once, its readiness proven once (the
+        kernel answers kernel_info and IOPub delivers), and later calls return at once.
+        Messages left on IOPub belong to earlier requests: nbclient reads only those whose
+        parent is its own request."""
+
+        proven = False
+
+        def start_channels(self, *args: Any, **kwargs: Any) -> None:
+            if not self.channels_running:
+                super().start_channels(*args, **kwargs)
+
+        def wait_for_ready(self, timeout: float | None = None) -> None:
+            if self.proven:
+                return
+            deadline = time.monotonic() + (timeout if timeout is not None else 60)
+            while True:
+                self.kernel_info()
+                try:
+                    reply = self.get_shell_msg(timeout=1)
+                except queue.Empty:
+                    reply = None
+                if reply is not None and reply["msg_type"] == "kernel_info_reply":
+                    try:
+                        self.get_iopub_msg(timeout=0.2)  # anything: IOPub is subscribed
+                    except queue.Empty:
+                        pass  # not yet: ask again
+                    else:
+                        self._handle_kernel_info_reply(reply)
+                        break
+                if not self.is_alive():
+                    raise RuntimeError("Kernel died before replying to kernel_info")
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"Kernel didn't respond in {timeout} seconds")
+            self.proven = True
+
+    class SharedKernelManager(KernelManager):  # type: ignore[misc]
+        """A kernel manager whose ``client()`` is always the same :class:`ReadyClient`."""
+
+        shared: Any = None
+
+        def client(self, **kwargs: Any) -> Any:
+            if self.shared is None:
+                self.shared = ReadyClient(
+                    **self.get_connection_info(session=True),
+                    connection_file=self.connection_file,
+                    parent=self,
+                    **kwargs,
+                )
+            return self.shared
+
+        def close_client(self) -> None:
+            if self.shared is not None:
+                self.shared.stop_channels()
+                self.shared = None
+
+    return SharedKernelManager, ReadyClient
+
+
 class Kernels:
     """Starts python3 kernels (on POSIX over Unix sockets in one private folder), retires
     them and collects them."""
@@ -38,7 +110,7 @@ class Kernels:
     def launch(self, cwd: Path, step: str) -> Any:
         """A started kernel (a jupyter_client ``KernelManager``) working in ``cwd``, warmed
         for the notebook ``step``."""
-        from jupyter_client.manager import KernelManager
+        KernelManager = _client_classes()[0]  # noqa: N806
 
         self.started += 1
         if os.name == "nt":
@@ -78,6 +150,7 @@ class Kernels:
         """End a kernel whose notebook has finished, without waiting for its process to go:
         killed as ``shutdown_kernel(now=True)`` kills it (the notebook is saved by then), and
         collected by :meth:`reap` while the run goes on."""
+        _close_client(km)
         try:
             if hasattr(signal, "SIGKILL"):
                 km.signal_kernel(signal.SIGKILL)  # its process group
@@ -87,6 +160,11 @@ class Kernels:
             km.shutdown_kernel(now=True)
         else:
             self.retiring.append(km)
+
+    def shutdown(self, km: Any) -> None:
+        """End a kernel now and wait for it (a notebook failed, or the run was interrupted)."""
+        _close_client(km)
+        km.shutdown_kernel(now=True)
 
     def reap(self) -> None:
         """Every retired kernel collected: its process has ended and its connection file is
@@ -100,3 +178,13 @@ class Kernels:
         if self.ipc_dir is not None:
             shutil.rmtree(self.ipc_dir, ignore_errors=True)
             self.ipc_dir = None
+
+
+def _close_client(km: Any) -> None:
+    """Stop the run's shared client of ``km`` (its channels' threads), if it has one."""
+    close = getattr(km, "close_client", None)
+    if close is not None:
+        try:
+            close()
+        except Exception:
+            pass  # the kernel is ended next, whatever its client did
