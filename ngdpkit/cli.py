@@ -196,6 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pdf", action="store_true")
     p.add_argument("--extra", default="[]")
     p.add_argument("--notebooks", type=Path)
+    p.add_argument("--wait", action="store_true")  # for "go" on stdin (the parent checks the input)
     return parser
 
 
@@ -641,6 +642,7 @@ def cmd_child(args: argparse.Namespace) -> int:
         pdf=args.pdf,
         extra=extra,
         notebooks=args.notebooks,
+        wait=args.wait,
     )
     # Everything is written, sealed and collected by now: end without tearing down the
     # interpreter's objects one by one (0.3 s after a 100,000-mailbox run).

@@ -823,39 +823,3 @@ def test_every_secret_form_planted_in_settings_values_is_caught(sample_copy: Pat
     assert not (run_dir / "dispatcher-config.json").exists()
     assert verify(run_dir).ok
 
-
-def test_the_scan_finds_a_secret_in_a_compressed_step_table(tmp_path: Path) -> None:
-    """Step tables are zstd-compressed Parquet; the scan decodes them, so a secret in any
-    cell, plain, in a list or as a number, is found, and two cells never run together
-    into one token (a short secret still matches whole, and only whole)."""
-    import pandas as pd
-
-    from ngdpkit.steps.records import write_step_file
-
-    long_secret, short_secret = "Hemmelig-Adgangskode-42", "pw7Q"
-    table = pd.DataFrame(
-        {
-            "mailbox_id": ["01000001", "01000002", "01000003"],
-            "mailbox_name": ["Borgerservice", f"Note: {long_secret}", "Teknik"],
-            "tags": [["a"], ["b", short_secret], []],
-            "score": [1.5, 2.5, 3.5],
-            "phone": [12, 91827364, 7],
-        }
-    )
-    write_step_file(tmp_path, "02_contact_points", {"results": {"mapping": table}})
-    parquet = tmp_path / "02_contact_points.mapping.parquet"
-    import pyarrow.parquet as pq
-
-    assert pq.ParquetFile(parquet).metadata.row_group(0).column(1).compression == "ZSTD"
-    pins = needles({"LONG": [long_secret], "SHORT": [short_secret], "NUMBER": ["91827364"]})
-    assert scan_file(parquet, pins) == ["LONG", "SHORT", "NUMBER"]
-
-    # cells that would spell the short secret only if run together do not match
-    together = pd.DataFrame({"a": ["pw", "x"], "b": ["7Q", "y"], "c": ["Xpw7QX", "z"]})
-    write_step_file(tmp_path, "01_mailboxes", {"results": {"mailboxes": together}})
-    assert scan_file(tmp_path / "01_mailboxes.mailboxes.parquet", pins) == []
-
-    # a Parquet file the scan cannot decode cannot be shown clean
-    broken = tmp_path / "broken.parquet"
-    broken.write_bytes(b"PAR1" + b"\x00" * 64 + b"PAR1")
-    assert scan_file(broken, pins) == ["LONG", "SHORT", "NUMBER"]

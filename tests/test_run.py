@@ -589,3 +589,125 @@ def test_no_notebook_schema_needs_the_iri_format() -> None:
     assert schemas
     for path in schemas:
         assert formats(json.loads(path.read_text(encoding="utf-8"))) == [], path
+
+
+def _children_of(pid: int) -> list[int]:
+    """Process IDs whose parent is ``pid`` (Linux /proc)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
+linux_only = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+
+
+@linux_only
+def test_a_waiting_child_that_is_told_to_stop_leaves_nothing(
+    sample_copy: Path, tmp_path: Path
+) -> None:
+    """While the parent checks the input, each environment's child boots its kernel and
+    waits; when the input is refused it ends its kernel and exits: no run folder, no
+    output, no process left."""
+    import time
+
+    from ngdpkit.run.parent import Children
+    from ngdpkit.settings import load_settings
+
+    out = tmp_path / "runs"
+    out.mkdir()
+    said: list[str] = []
+    children = Children(
+        load_settings(sample_copy / "migration.toml"),
+        ["test"],
+        out,
+        False,
+        False,
+        None,
+        said.append,
+    )
+    children.start({}, [], None, wait=True)
+    child = children.procs["test"].pid
+    deadline, kernels = time.monotonic() + 60, []
+    while not kernels and time.monotonic() < deadline:
+        kernels = _children_of(child)
+        time.sleep(0.05)
+    assert kernels, "the waiting child started no kernel"
+    children.stop()
+    assert children.procs["test"].returncode == 0
+    assert list(out.iterdir()) == [] and said == []
+    assert not [k for k in kernels if Path(f"/proc/{k}").exists()]
+
+
+def test_a_kernel_enters_a_folder_made_after_it_started(tmp_path: Path) -> None:
+    """The run's kernel boots before its run folder exists; it is moved into the folder
+    with the path as data (quotes and ``$()`` in it run nothing)."""
+    from ngdpkit.run.kernels import Kernels, _quietly
+
+    kernels = Kernels()
+    km = kernels.launch(tmp_path, "03_certificate")
+    try:
+        folder = tmp_path / 'it\'s "here" $(touch pwned) \\'
+        folder.mkdir()
+        kernels.enter(km, folder)
+        _quietly(km, "open('cwd.txt', 'w').write(__import__('os').getcwd())", "write")
+        assert (folder / "cwd.txt").read_text() == str(folder)
+        assert not (tmp_path / "pwned").exists() and not (folder / "pwned").exists()
+    finally:
+        kernels.shutdown(km)
+        kernels.close()
+
+
+@linux_only
+def test_a_typed_secret_is_asked_before_any_kernel_starts(sample_copy: Path) -> None:
+    """Contract §6 on a real terminal: with the secrets nowhere else, `run` checks the input,
+    then prompts, and only then starts its children (and their kernels)."""
+    import fcntl
+    import os
+    import select
+    import subprocess
+    import termios
+    import time
+
+    secrets = read_dotenv(sample_copy / "sample.env")
+    toml = sample_copy / "migration.toml"
+    toml.write_text(toml.read_text().replace('secrets_file = "sample.env"', ""))
+    master, slave = os.openpty()
+
+    def controlling_terminal() -> None:
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NGDPKIT_")} | {
+        "PYTHONIOENCODING": "utf-8"
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ngdpkit", "run", "--settings", str(toml), "--env", "test"],
+        stdin=slave,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        start_new_session=True,
+        preexec_fn=controlling_terminal,
+    )
+    os.close(slave)
+    try:
+        for name in ("NGDPKIT_TEST_CERT_PASSWORD", "NGDPKIT_TEST_AUTHORIZATION"):
+            seen, deadline = b"", time.monotonic() + 60
+            while b"input hidden" not in seen and time.monotonic() < deadline:
+                if select.select([master], [], [], 0.5)[0]:
+                    seen += os.read(master, 4096)
+            assert b"input hidden" in seen, seen
+            assert _children_of(proc.pid) == []  # no child, so no kernel, while it asks
+            os.write(master, secrets[name].encode() + b"\n")
+        out, err = proc.communicate(timeout=300)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(master)
+    assert proc.returncode in (0, 1), err
+    assert next((sample_copy / "runs" / "test").glob("2*/signoff/index.html"))

@@ -15,6 +15,7 @@ import json
 import os
 import signal
 import socket
+import sys
 import time
 from importlib import resources
 from pathlib import Path
@@ -41,6 +42,7 @@ from .folder import LATEST, RunFolder  # noqa: E402
 
 __all__ = ["INCOMPLETE", "INTERRUPTED", "LATEST", "EnvironmentRun", "run_environment"]
 CHILD_MARK = "NGDPKIT_RUN_DIR="
+GO = "go"  # the parent's word, on a waiting child's stdin, that the input has passed its check
 WORKER_ROWS = 20_000  # from this many mailboxes, the mapping files are written by a worker
 
 
@@ -112,6 +114,7 @@ class EnvironmentRun:
         pdf: bool,
         extra: list[Finding],
         notebooks: Path | None = None,
+        kernels: Kernels | None = None,
     ) -> None:
         self.notebooks = notebooks
         self.settings = settings
@@ -139,7 +142,7 @@ class EnvironmentRun:
         self.previous: tuple[Any, Any] | None = None
         self.mapping_pool: Any = None  # the mapping files' worker, started after step 01
         self.mapping_job: Any = None  # (pool, future, findings handed to it) once step 02 is done
-        self.kernels = Kernels()
+        self.kernels = kernels or Kernels()
 
     def rel(self, path: Path) -> str:
         return self.settings.rel(path)
@@ -806,17 +809,53 @@ def run_environment(
     pdf: bool,
     extra: list[Finding],
     notebooks: Path | None = None,
+    wait: bool = False,
 ) -> int:
-    """The child: one environment from start to manifest. Returns the exit code."""
+    """The child: one environment from start to manifest. Returns the exit code.
+
+    With ``wait`` the parent is still checking the input: the child boots its kernel and
+    imports what it will need, then waits for ``go`` on its stdin before it creates the run
+    folder. Anything else (``stop``, or the end of the stream when the parent has gone) ends
+    it without a trace."""
     from ..redact import one_line
     from .scan import environment_secrets
 
     skip_iri_grammar()
     settings = load_settings(settings_path)
     env = settings.environment(name)
-    r = EnvironmentRun(settings, env, out, online=online, pdf=pdf, extra=extra, notebooks=notebooks)
+    kernels, early = Kernels(), None
+    if wait:
+        code = 0
+        try:
+            early = kernels.launch(out, STEP_NAMES[0])
+            import nbformat  # noqa: F401
+            import papermill  # noqa: F401
+
+            go = sys.stdin.readline().strip() == GO
+        except KeyboardInterrupt:
+            go, code = False, 130
+        if not go:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # end the kernel, whatever arrives
+            if early is not None:
+                kernels.shutdown(early)
+            kernels.close()
+            return code
+    r = EnvironmentRun(
+        settings,
+        env,
+        out,
+        online=online,
+        pdf=pdf,
+        extra=extra,
+        notebooks=notebooks,
+        kernels=kernels,
+    )
     print(f"{CHILD_MARK}{r.run_dir}", flush=True)
-    r.first_kernel = r.launch_kernel(STEP_NAMES[0])  # boots while the rest of the kit is imported
+    if early is not None:
+        r.first_kernel = early
+        kernels.enter(early, r.run_dir)
+    else:
+        r.first_kernel = r.launch_kernel(STEP_NAMES[0])  # boots while the kit is imported
     r.log(f"{name}: {r.run_dir}")
     code = 0
     try:

@@ -131,20 +131,16 @@ class Kernels:
         """A new IPython session in a running kernel: the namespace, the history and the
         execution counter start over, so the next notebook sees nothing the last one
         defined (as in its own kernel); imported modules stay."""
-        kc = km.blocking_client()
-        kc.start_channels(iopub=False, stdin=False, hb=False, control=False)  # the reply is enough
+        _quietly(km, "get_ipython().reset(new_session=True)", "start a fresh session")
+
+    def enter(self, km: Any, folder: Path) -> None:
+        """Make ``folder`` the working folder of a kernel started before it existed (the run
+        folder is created only once the parent has checked the input)."""
+        # repr() of a str is a Python string literal: the path is data, never code.
         try:
-            msg_id = kc.execute(
-                "get_ipython().reset(new_session=True)", silent=True, store_history=False
-            )
-            while True:
-                reply = kc.get_shell_msg(timeout=60)
-                if reply["parent_header"].get("msg_id") == msg_id:
-                    break
-        finally:
-            kc.stop_channels()
-        if reply["content"].get("status") != "ok":
-            raise RuntimeError("the kernel could not start a fresh session")
+            _quietly(km, f"__import__('os').chdir({str(folder)!r})", "enter the run folder")
+        except KernelDied:
+            pass  # the first notebook finds the kernel dead and starts another in the folder
 
     def retire(self, km: Any) -> None:
         """End a kernel whose notebook has finished, without waiting for its process to go:
@@ -178,6 +174,38 @@ class Kernels:
         if self.ipc_dir is not None:
             shutil.rmtree(self.ipc_dir, ignore_errors=True)
             self.ipc_dir = None
+
+
+class KernelDied(RuntimeError):
+    """The kernel's process ended while it was asked something."""
+
+
+def _quietly(km: Any, code: str, what: str) -> None:
+    """Run ``code`` in the kernel outside any notebook: silent, so neither the history nor
+    the execution counter sees it; only its reply is awaited."""
+    import queue
+    import time
+
+    kc = km.blocking_client()
+    kc.start_channels(iopub=False, stdin=False, hb=False, control=False)  # the reply is enough
+    try:
+        msg_id = kc.execute(code, silent=True, store_history=False)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                reply = kc.get_shell_msg(timeout=0.5)
+            except queue.Empty:
+                if not km.is_alive():
+                    raise KernelDied(f"the kernel could not {what}: it has ended") from None
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"the kernel could not {what}: no answer") from None
+                continue
+            if reply["parent_header"].get("msg_id") == msg_id:
+                break
+    finally:
+        kc.stop_channels()
+    if reply["content"].get("status") != "ok":
+        raise RuntimeError(f"the kernel could not {what}")
 
 
 def _close_client(km: Any) -> None:

@@ -22,9 +22,9 @@ from typing import Any
 
 from ..settings import Settings, load_settings
 from ..workbooks import TableCache
-from .environment import CHILD_MARK, INTERRUPTED, default_out
+from .environment import CHILD_MARK, GO, INTERRUPTED, default_out
 from .folder import writable_out
-from .preflight import collect_secrets, preflight, reuse_findings
+from .preflight import collect_secrets, preflight, reuse_findings, wanted
 
 
 def child_environ(
@@ -50,27 +50,34 @@ def child_environ(
 TABLES_PREFIX = ".tables-"
 
 
-def share_tables(cache: TableCache, out_dir: Path) -> Path | None:
-    """The tables the input check read, saved for this run's notebooks in a private folder
-    beside the run folders (removed when the run ends; one left by a run that was killed is
-    removed by a later run after a day). None when they cannot be saved: the notebooks then
-    read the workbooks themselves."""
+def tables_folder(out_dir: Path) -> Path | None:
+    """A new private folder beside the run folders for the tables the input check reads (one
+    left by a run that was killed is removed by a later run after a day). None when it
+    cannot be made: the notebooks then read the workbooks themselves."""
     for old in out_dir.glob(f"{TABLES_PREFIX}*"):
         try:
             if time.time() - old.stat().st_mtime > 86_400:
                 shutil.rmtree(old, ignore_errors=True)
         except OSError:
             pass
-    if not cache.tables:
-        return None
     folder = out_dir / f"{TABLES_PREFIX}{pysecrets.token_hex(6)}"
     try:
         folder.mkdir(mode=0o700)
-        cache.save(folder)
     except OSError:
-        shutil.rmtree(folder, ignore_errors=True)
         return None
     return folder
+
+
+def share_tables(cache: TableCache, folder: Path | None) -> None:
+    """The tables the input check read, saved for this run's notebooks in ``folder`` (removed
+    when the run ends). A notebook that finds no table reads the workbook."""
+    if folder is None or not cache.tables:
+        return
+    try:
+        cache.save(folder)
+    except OSError:
+        for part in folder.iterdir():
+            part.unlink(missing_ok=True)
 
 
 def run(
@@ -83,114 +90,204 @@ def run(
     notebooks: Path | None = None,
     echo: Any = print,
 ) -> tuple[int, list[Path]]:
-    """Run the chosen environments concurrently; return (exit code, run folders)."""
+    """Run the chosen environments concurrently; return (exit code, run folders).
+
+    When no secret has to be typed, each environment's child starts (and boots its kernel)
+    while this process checks the input, and waits; it creates its run folder only when told
+    the input passed. When a secret must be typed, the input is checked first, then the
+    prompt comes, then the children start (contract §6: before any kernel)."""
     settings = load_settings(settings_path)
     chosen = settings.select(names)
     tables = TableCache(collect=True)
-    preflight(settings, chosen, tables)
-    out_dir = writable_out((out or default_out(settings)).resolve())
-    secrets = collect_secrets(settings, chosen, prompt=sys.stdin is not None and sys.stdin.isatty())
-    extra = reuse_findings(settings, secrets)
-    shared = share_tables(tables, out_dir)
+    target = (out or default_out(settings)).resolve()
+    secrets = collect_secrets(settings, chosen, prompt=False)
+    if sys.stdin is not None and sys.stdin.isatty() and _missing(settings, chosen, secrets):
+        preflight(settings, chosen, tables)
+        out_dir = writable_out(target)
+        secrets = collect_secrets(settings, chosen, prompt=True)
+        children = Children(settings, chosen, out_dir, online, pdf, notebooks, echo)
+        shared = tables_folder(out_dir)
+        share_tables(tables, shared)
+        children.start(secrets, reuse_findings(settings, secrets), shared, wait=False)
+    else:
+        existed = target.exists()
+        out_dir = writable_out(target)
+        children = Children(settings, chosen, out_dir, online, pdf, notebooks, echo)
+        shared = tables_folder(out_dir)
+        try:
+            children.start(secrets, reuse_findings(settings, secrets), shared, wait=True)
+            preflight(settings, chosen, tables)
+            share_tables(tables, shared)
+        except BaseException:
+            children.stop()
+            if shared is not None:
+                shutil.rmtree(shared, ignore_errors=True)
+            if not existed:
+                _remove_empty(out_dir)
+            raise
+        children.go()
     try:
-        return _run_children(
-            settings, chosen, out_dir, secrets, extra, shared, online, pdf, notebooks, echo
-        )
+        return children.wait()
     finally:
         if shared is not None:
             shutil.rmtree(shared, ignore_errors=True)
 
 
-def _run_children(
-    settings: Settings,
-    chosen: list[str],
-    out_dir: Path,
-    secrets: dict[str, dict[str, str]],
-    extra: list[Any],
-    shared: Path | None,
-    online: bool,
-    pdf: bool,
-    notebooks: Path | None,
-    echo: Any,
-) -> tuple[int, list[Path]]:
-    """One child per environment, their output relayed; (exit code, run folders)."""
-    procs: dict[str, subprocess.Popen[str]] = {}
-    folders: dict[str, Path] = {}
+def _missing(settings: Settings, chosen: list[str], found: dict[str, dict[str, str]]) -> bool:
+    """Whether a secret the chosen environments name has no value without a prompt."""
+    return any(
+        var not in found.get(name, {}) for name in chosen for var, _ in wanted(settings, name)
+    )
 
-    def pump(name: str, proc: subprocess.Popen[str]) -> None:
+
+def _remove_empty(folder: Path) -> None:
+    """Remove ``folder``, made by this run, when nothing was put into it."""
+    try:
+        folder.rmdir()
+    except OSError:
+        pass
+
+
+class Children:
+    """One child process per environment, their output relayed to ``echo``."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        chosen: list[str],
+        out_dir: Path,
+        online: bool,
+        pdf: bool,
+        notebooks: Path | None,
+        echo: Any,
+    ) -> None:
+        self.settings, self.chosen, self.out_dir = settings, chosen, out_dir
+        self.online, self.pdf, self.notebooks, self.echo = online, pdf, notebooks, echo
+        self.procs: dict[str, subprocess.Popen[str]] = {}
+        self.folders: dict[str, Path] = {}
+        self.threads: list[threading.Thread] = []
+
+    def pump(self, name: str, proc: subprocess.Popen[str]) -> None:
         assert proc.stdout is not None
         for line in proc.stdout:
             line = line.rstrip("\n")
             if line.startswith(CHILD_MARK):
-                folders[name] = Path(line[len(CHILD_MARK) :])
+                self.folders[name] = Path(line[len(CHILD_MARK) :])
             elif "Kernel is running over TCP without encryption" in line:
                 continue  # ipykernel's notice about its loopback transport: noise for a consultant
             else:
-                echo(f"[{name}] {line}" if len(chosen) > 1 else line)
+                self.echo(f"[{name}] {line}" if len(self.chosen) > 1 else line)
 
-    threads = []
-    try:
-        for name in chosen:
+    def start(
+        self,
+        secrets: dict[str, dict[str, str]],
+        extra: list[Any],
+        shared: Path | None,
+        *,
+        wait: bool,
+    ) -> None:
+        for name in self.chosen:
             cmd = [
                 sys.executable,
                 "-m",
                 "ngdpkit",
                 "_run-environment",
                 "--settings",
-                str(settings.path),
+                str(self.settings.path),
                 "--env",
                 name,
                 "--out",
-                str(out_dir),
+                str(self.out_dir),
                 "--extra",
                 json.dumps([f.to_dict() for f in extra]),
             ]
-            if online:
+            if self.online:
                 cmd.append("--online")
-            if pdf:
+            if self.pdf:
                 cmd.append("--pdf")
-            if notebooks is not None:
-                cmd += ["--notebooks", str(notebooks.resolve())]
+            if self.notebooks is not None:
+                cmd += ["--notebooks", str(self.notebooks.resolve())]
+            if wait:
+                cmd.append("--wait")
             proc = subprocess.Popen(
                 cmd,
+                stdin=subprocess.PIPE if wait else subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
                 text=True,
                 encoding="utf-8",
-                env=child_environ(settings, name, secrets, shared),
+                env=child_environ(self.settings, name, secrets, shared),
             )
-            procs[name] = proc
-            th = threading.Thread(target=pump, args=(name, proc), daemon=True)
+            self.procs[name] = proc
+            th = threading.Thread(target=self.pump, args=(name, proc), daemon=True)
             th.start()
-            threads.append(th)
-        codes = {name: proc.wait() for name, proc in procs.items()}
-        for th in threads:
-            th.join(timeout=5)
-    except KeyboardInterrupt:
-        # Mark each run as interrupted (nbclient turns a SIGINT during execution into a dead
-        # kernel, which would otherwise read as a crash), then make sure every child hears it.
-        for folder in folders.values():
-            (folder / INTERRUPTED).write_text(
-                "Interrupted by the user (Ctrl-C).\n", encoding="utf-8"
-            )
-        if os.name != "nt":  # a Windows console already delivers Ctrl-C to every process
-            for proc in procs.values():
-                if proc.poll() is None:
-                    proc.send_signal(signal.SIGINT)
-        for proc in procs.values():
+            self.threads.append(th)
+
+    def _tell(self, word: str | None) -> None:
+        """Give each waiting child ``word`` (None: only the end of its stdin)."""
+        for proc in self.procs.values():
+            if proc.stdin is None:
+                continue
+            try:
+                if word is not None:
+                    proc.stdin.write(word + "\n")
+                    proc.stdin.flush()
+                proc.stdin.close()
+            except OSError:
+                pass  # it has ended already; wait() reports how
+
+    def go(self) -> None:
+        """The input passed: every child creates its run folder and runs."""
+        self._tell(GO)
+
+    def stop(self) -> None:
+        """The input did not pass (or the user interrupted): every waiting child ends its
+        kernel and exits without a run folder."""
+        self._tell(None)
+        for proc in self.procs.values():
             try:
                 proc.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 proc.kill()
-        return 130, [folders[n] for n in chosen if n in folders]
-    values = set(codes.values())
-    code = (
-        130
-        if 130 in values
-        else 3
-        if 3 in values or any(c not in (0, 1, 130) for c in values)
-        else 1
-        if 1 in values
-        else 0
-    )
-    return code, [folders[n] for n in chosen if n in folders]
+                proc.wait()
+            except KeyboardInterrupt:
+                proc.kill()
+                proc.wait()
+        for th in self.threads:
+            th.join(timeout=5)
+
+    def wait(self) -> tuple[int, list[Path]]:
+        """Every child's end; (exit code, run folders)."""
+        procs, folders, chosen = self.procs, self.folders, self.chosen
+        try:
+            codes = {name: proc.wait() for name, proc in procs.items()}
+            for th in self.threads:
+                th.join(timeout=5)
+        except KeyboardInterrupt:
+            # Mark each run as interrupted (nbclient turns a SIGINT during execution into a dead
+            # kernel, which would otherwise read as a crash), then make sure every child hears it.
+            for folder in folders.values():
+                (folder / INTERRUPTED).write_text(
+                    "Interrupted by the user (Ctrl-C).\n", encoding="utf-8"
+                )
+            if os.name != "nt":  # a Windows console already delivers Ctrl-C to every process
+                for proc in procs.values():
+                    if proc.poll() is None:
+                        proc.send_signal(signal.SIGINT)
+            for proc in procs.values():
+                try:
+                    proc.wait(timeout=60)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+            return 130, [folders[n] for n in chosen if n in folders]
+        values = set(codes.values())
+        code = (
+            130
+            if 130 in values
+            else 3
+            if 3 in values or any(c not in (0, 1, 130) for c in values)
+            else 1
+            if 1 in values
+            else 0
+        )
+        return code, [folders[n] for n in chosen if n in folders]

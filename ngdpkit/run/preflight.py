@@ -100,27 +100,36 @@ def preflight(settings: Settings, names: list[str], cache: TableCache | None = N
         raise InputError(problems)
 
 
+def wanted(settings: Settings, name: str) -> list[tuple[str, str]]:
+    """The secrets environment ``name`` needs: (variable name, what a prompt calls it)."""
+    from ..certificates import PUBLIC_SUFFIXES
+
+    env = settings.environments[name]
+    out = []
+    for var, label in (
+        (env.certificate_password_env, f"[{name}] certificate password"),
+        (env.authorization_env, f"[{name}] authorization header"),
+    ):
+        if not var:
+            continue
+        if var == env.certificate_password_env and (
+            env.certificate is None or env.certificate.suffix.lower() in PUBLIC_SUFFIXES
+        ):
+            continue
+        out.append((var, label))
+    return out
+
+
 def collect_secrets(
     settings: Settings, names: list[str], *, prompt: bool
 ) -> dict[str, dict[str, str]]:
     """Per environment, variable name -> value, asked on the terminal only when nothing else has it."""
-    from ..certificates import PUBLIC_SUFFIXES
     from ..secrets import resolve
 
     out: dict[str, dict[str, str]] = {}
     for name in names:
-        env = settings.environments[name]
         values = {}
-        for var, label in (
-            (env.certificate_password_env, f"[{name}] certificate password"),
-            (env.authorization_env, f"[{name}] authorization header"),
-        ):
-            if not var:
-                continue
-            if var == env.certificate_password_env and (
-                env.certificate is None or env.certificate.suffix.lower() in PUBLIC_SUFFIXES
-            ):
-                continue
+        for var, label in wanted(settings, name):
             secret = resolve(var, secrets_file=settings.secrets_file, prompt=prompt, label=label)
             if secret is not None:
                 values[var] = secret.as_found()
