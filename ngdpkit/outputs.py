@@ -118,10 +118,13 @@ def write_mapping_outputs(run_dir: str, findings: list[dict[str, Any]]) -> dict[
     """
     import hashlib
 
-    from .steps.records import read_step_file
+    from .steps.records import StoredTable, read_step_file
 
     folder = Path(run_dir)
-    frame = read_step_file(folder / "steps" / "02_contact_points.json")["results"]["mapping"]
+    step = read_step_file(folder / "steps" / "02_contact_points.json", lazy=True)
+    frame = step["results"]["mapping"]
+    if isinstance(frame, StoredTable):  # the one table it needs, and only that one
+        frame = frame.load()
     data = mapping_csv_bytes(frame)
     atomic_write(folder / "mailbox-mapping.csv", data)
     write_mapping_workbook(folder / "mailbox-mapping.xlsx", frame, findings)
