@@ -800,6 +800,28 @@ def skip_iri_grammar() -> None:
     sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]  # now an ImportError
 
 
+def _boot_and_wait(kernels: Kernels, out: Path) -> tuple[Any, int | None]:
+    """Boot the first kernel and import what the run needs while the parent checks the
+    input; then wait for its word. (the kernel, None) on ``go``; otherwise the kernel is
+    ended and (None, the exit code)."""
+    early, code = None, 0
+    try:
+        early = kernels.launch(out, STEP_NAMES[0])
+        import nbformat  # noqa: F401
+        import papermill  # noqa: F401
+
+        go = sys.stdin.readline().strip() == GO
+    except KeyboardInterrupt:
+        go, code = False, 130
+    if go:
+        return early, None
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # end the kernel, whatever arrives
+    if early is not None:
+        kernels.shutdown(early)
+    kernels.close()
+    return None, code
+
+
 def run_environment(
     settings_path: Path,
     name: str,
@@ -825,21 +847,9 @@ def run_environment(
     env = settings.environment(name)
     kernels, early = Kernels(), None
     if wait:
-        code = 0
-        try:
-            early = kernels.launch(out, STEP_NAMES[0])
-            import nbformat  # noqa: F401
-            import papermill  # noqa: F401
-
-            go = sys.stdin.readline().strip() == GO
-        except KeyboardInterrupt:
-            go, code = False, 130
-        if not go:
-            signal.signal(signal.SIGINT, signal.SIG_IGN)  # end the kernel, whatever arrives
-            if early is not None:
-                kernels.shutdown(early)
-            kernels.close()
-            return code
+        early, stopped = _boot_and_wait(kernels, out)
+        if stopped is not None:
+            return stopped
     r = EnvironmentRun(
         settings,
         env,
