@@ -822,4 +822,3 @@ def test_every_secret_form_planted_in_settings_values_is_caught(sample_copy: Pat
         assert not any(form in out for form in encodings(token))
     assert not (run_dir / "dispatcher-config.json").exists()
     assert verify(run_dir).ok
-
