@@ -109,12 +109,16 @@ def warm_writer() -> None:
     from .steps import records  # noqa: F401
 
 
-def write_mapping_outputs(run_dir: str, findings: list[dict[str, Any]]) -> dict[str, str]:
-    """``mailbox-mapping.csv`` and ``.xlsx`` from step 02's table; returns the CSV's SHA-256.
+def write_mapping_outputs(
+    run_dir: str, findings: list[dict[str, Any]], *, parts: tuple[str, ...] = ("csv", "xlsx")
+) -> dict[str, str]:
+    """``mailbox-mapping.csv`` and/or ``.xlsx`` (``parts``) from step 02's table; returns the
+    CSV's SHA-256 when it wrote the CSV.
 
-    Runs in a worker process, started (and warmed by :func:`warm_writer`) after step 01 and
-    given this job as soon as step 02 has finished: the 100,000-row workbook is written on
-    the second core while notebooks 03 to 05 execute.
+    A large run writes them side by side while notebooks 03 to 05 execute: the workbook in
+    a worker process (started, and warmed by :func:`warm_writer`, after step 01), the CSV on
+    a thread of the run. Neither writer lets go of the GIL, so in one process they would
+    take turns.
     """
     import hashlib
 
@@ -125,10 +129,14 @@ def write_mapping_outputs(run_dir: str, findings: list[dict[str, Any]]) -> dict[
     frame = step["results"]["mapping"]
     if isinstance(frame, StoredTable):  # the one table it needs, and only that one
         frame = frame.load()
-    data = mapping_csv_bytes(frame)
-    atomic_write(folder / "mailbox-mapping.csv", data)
-    write_mapping_workbook(folder / "mailbox-mapping.xlsx", frame, findings)
-    return {"csv_sha256": hashlib.sha256(data).hexdigest()}
+    result = {}
+    if "csv" in parts:
+        data = mapping_csv_bytes(frame)
+        atomic_write(folder / "mailbox-mapping.csv", data)
+        result["csv_sha256"] = hashlib.sha256(data).hexdigest()
+    if "xlsx" in parts:
+        write_mapping_workbook(folder / "mailbox-mapping.xlsx", frame, findings)
+    return result
 
 
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # XML 1.0 cannot hold them

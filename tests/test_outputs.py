@@ -160,3 +160,29 @@ def test_workbook_cells_hold_what_excel_can_show(tmp_path: Path) -> None:
     assert ws["A3"].value is None and ws["B3"].value == "=b" and ws["B3"].data_type == "s"
     assert ws["B3"].quotePrefix
     assert_rows_in_order(path)  # the last row marked quote-prefixed, once
+
+
+def test_the_mapping_files_can_be_written_apart(tmp_path: Path) -> None:
+    """A large run writes the workbook in its worker and the CSV on a thread: each part
+    writes only its own file, and the CSV is the one written together with the workbook."""
+    import pandas as pd
+
+    from ngdpkit.outputs import MAPPING_COLUMNS, mapping_csv_bytes, write_mapping_outputs
+    from ngdpkit.steps.records import write_step_file
+
+    frame = pd.DataFrame([{c: f"{c}-{i}" for c in MAPPING_COLUMNS} for i in range(20)])
+    (tmp_path / "steps").mkdir()
+    write_step_file(
+        tmp_path / "steps", "02_contact_points", {"status": "ok", "results": {"mapping": frame}}
+    )
+    assert write_mapping_outputs(str(tmp_path), [], parts=("xlsx",)) == {}
+    assert not (tmp_path / "mailbox-mapping.csv").exists()
+    assert (
+        openpyxl.load_workbook(tmp_path / "mailbox-mapping.xlsx")["Mailbox mapping"].max_row == 21
+    )
+    (tmp_path / "mailbox-mapping.xlsx").unlink()
+    result = write_mapping_outputs(str(tmp_path), [], parts=("csv",))
+    data = (tmp_path / "mailbox-mapping.csv").read_bytes()
+    assert data == mapping_csv_bytes(frame)
+    assert result == {"csv_sha256": hashlib.sha256(data).hexdigest()}
+    assert not (tmp_path / "mailbox-mapping.xlsx").exists()

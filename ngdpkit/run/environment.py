@@ -101,6 +101,22 @@ def scrub_notebook(path: Path, settings: Settings) -> None:
     atomic_write(path, nbformat.writes(nb))
 
 
+@dataclasses.dataclass
+class MappingJob:
+    """The mapping files being written while notebooks 03-05 run: the workbook in the
+    worker process (with the findings it was handed), the CSV on a thread."""
+
+    pool: Any
+    book: Any
+    findings: list[dict[str, Any]]
+    thread: Any
+    csv: Any
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        self.thread.shutdown(wait=True, cancel_futures=True)
+
+
 class EnvironmentRun:
     """One environment's run, from an empty folder to a manifest."""
 
@@ -141,7 +157,7 @@ class EnvironmentRun:
         self.previous_loader: Any = None  # the thread reading the previous run
         self.previous: tuple[Any, Any] | None = None
         self.mapping_pool: Any = None  # the mapping files' worker, started after step 01
-        self.mapping_job: Any = None  # (pool, future, findings handed to it) once step 02 is done
+        self.mapping_job: MappingJob | None = None  # the mapping files' writers, after step 02
         self.kernels = kernels or Kernels()
 
     def rel(self, path: Path) -> str:
@@ -259,9 +275,10 @@ class EnvironmentRun:
         self.mapping_pool.submit(warm_writer)
 
     def start_mapping_outputs(self) -> None:
-        """Write the mapping CSV and workbook in the worker while notebooks 03-05 run."""
+        """Write the mapping workbook in the worker, and the CSV on a thread of this process,
+        while notebooks 03-05 run."""
         import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
         from ..outputs import write_mapping_outputs
 
@@ -274,32 +291,35 @@ class EnvironmentRun:
         findings = self.mapping_findings()
         if pool is None:
             pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
-        self.mapping_job = (
-            pool,
-            pool.submit(write_mapping_outputs, str(self.run_dir), findings),
-            findings,
-        )
+        book = pool.submit(write_mapping_outputs, str(self.run_dir), findings, parts=("xlsx",))
+        thread = ThreadPoolExecutor(1, thread_name_prefix="mapping-csv")
+        csv = thread.submit(write_mapping_outputs, str(self.run_dir), [], parts=("csv",))
+        self.mapping_job = MappingJob(pool, book, findings, thread, csv)
 
     def finish_mapping_outputs(self) -> list[Path]:
-        """The worker's files, or the same files written here when the worker is not usable
-        (it failed, or a later step found something for the workbook's findings sheet)."""
+        """The files written while the notebooks ran, and here whatever was not usable (a
+        writer failed, or a later step found something for the workbook's findings sheet)."""
         from ..outputs import write_mapping_outputs
 
         findings = self.mapping_findings()
-        result = None
-        if self.mapping_job is not None:
-            pool, future, handed = self.mapping_job
-            self.mapping_job = None
+        todo = {"csv", "xlsx"}
+        result: dict[str, str] = {}
+        job, self.mapping_job = self.mapping_job, None
+        if job is not None:
             try:
-                result = future.result()
+                job.book.result()
+                if job.findings == findings:
+                    todo.discard("xlsx")
             except Exception:
-                result = None
-            finally:
-                pool.shutdown(wait=True, cancel_futures=True)
-            if handed != findings:
-                result = None
-        if result is None:
-            result = write_mapping_outputs(str(self.run_dir), findings)
+                pass
+            try:
+                result = job.csv.result()
+                todo.discard("csv")
+            except Exception:
+                pass
+            job.close()
+        if todo:
+            result |= write_mapping_outputs(str(self.run_dir), findings, parts=tuple(sorted(todo)))
         self.mapping_sha256 = result["csv_sha256"]
         return [self.run_dir / "mailbox-mapping.csv", self.run_dir / "mailbox-mapping.xlsx"]
 
@@ -919,7 +939,7 @@ def run_environment(
         if r.first_kernel is not None:  # never leave a pre-started kernel behind
             r.kernels.shutdown(r.first_kernel)
         if r.mapping_job is not None:  # nor a worker
-            r.mapping_job[0].shutdown(wait=True, cancel_futures=True)
+            r.mapping_job.close()
         if r.mapping_pool is not None:
             r.mapping_pool.shutdown(wait=True, cancel_futures=True)
         if r.ahead is not None:
