@@ -76,8 +76,11 @@ def share_tables(cache: TableCache, folder: Path | None) -> None:
     try:
         cache.save(folder)
     except OSError:
-        for part in folder.iterdir():
-            part.unlink(missing_ok=True)
+        try:
+            for part in folder.iterdir():
+                part.unlink(missing_ok=True)
+        except OSError:
+            pass
 
 
 def run(
@@ -100,33 +103,33 @@ def run(
     chosen = settings.select(names)
     tables = TableCache(collect=True)
     target = (out or default_out(settings)).resolve()
+    existed = target.exists()
     secrets = collect_secrets(settings, chosen, prompt=False)
-    if sys.stdin is not None and sys.stdin.isatty() and _missing(settings, chosen, secrets):
+    typed = sys.stdin is not None and sys.stdin.isatty() and _missing(settings, chosen, secrets)
+    if typed:  # the input first, so that nobody types a secret for input that is refused
         preflight(settings, chosen, tables)
-        out_dir = writable_out(target)
+    out_dir = writable_out(target)
+    if typed:
         secrets = collect_secrets(settings, chosen, prompt=True)
-        children = Children(settings, chosen, out_dir, online, pdf, notebooks, echo)
-        shared = tables_folder(out_dir)
-        share_tables(tables, shared)
-        children.start(secrets, reuse_findings(settings, secrets), shared, wait=False)
-    else:
-        existed = target.exists()
-        out_dir = writable_out(target)
-        children = Children(settings, chosen, out_dir, online, pdf, notebooks, echo)
-        shared = tables_folder(out_dir)
-        try:
-            children.start(secrets, reuse_findings(settings, secrets), shared, wait=True)
-            preflight(settings, chosen, tables)
-            share_tables(tables, shared)
-        except BaseException:
-            children.stop()
-            if shared is not None:
-                shutil.rmtree(shared, ignore_errors=True)
-            if not existed:
-                _remove_empty(out_dir)
-            raise
-        children.go()
+    children = Children(settings, chosen, out_dir, online, pdf, notebooks, echo)
+    shared = tables_folder(out_dir)
     try:
+        if typed:
+            share_tables(tables, shared)
+            children.start(secrets, reuse_findings(settings, secrets), shared, wait=False)
+        else:
+            try:
+                children.start(secrets, reuse_findings(settings, secrets), shared, wait=True)
+                preflight(settings, chosen, tables)
+                share_tables(tables, shared)
+            except BaseException:
+                children.stop()
+                if shared is not None:
+                    shutil.rmtree(shared, ignore_errors=True)
+                if not existed:
+                    _remove_empty(out_dir)
+                raise
+            children.go()
         return children.wait()
     finally:
         if shared is not None:
