@@ -102,6 +102,27 @@ def last_run_phases(sample: Path, env: str) -> dict[str, Any]:
     }
 
 
+def papermill_script(settings: str, *, one_kernel: bool) -> str:
+    """papermill alone running the five notebooks of one environment: a kernel per notebook
+    (papermill's default), or one kernel started first and handed to each."""
+    km = ", km=km" if one_kernel else ""
+    lines = [
+        "import papermill as pm, tempfile, sys, pathlib, importlib.resources as r",
+        "from jupyter_client.manager import KernelManager",
+        "d = pathlib.Path(tempfile.mkdtemp()); (d / 'steps').mkdir()",
+    ]
+    if one_kernel:
+        lines.append("km = KernelManager(kernel_name='python3'); km.start_kernel(cwd=str(d))")
+    lines += [
+        "for n in ['01_mailboxes','02_contact_points','03_certificate','04_system_and_network','05_dispatcher_config']:",
+        "    src = str(r.files('ngdpkit') / 'notebooks' / (n + '.ipynb'))",
+        f"    pm.execute_notebook(src, str(d / (n + '.ipynb')), parameters=dict(environment='test', settings={settings!r}, run_dir=str(d), online=False), kernel_name='python3', progress_bar=False, cwd=str(d){km})",
+    ]
+    if one_kernel:
+        lines.append("km.shutdown_kernel(now=True)")
+    return "\n".join(lines) + "\n"
+
+
 def bench_run(work: Path, reps: int) -> dict[str, Any]:
     sample = sample_copy(work, "sample-run")
     settings = str(sample / "migration.toml")
@@ -110,26 +131,10 @@ def bench_run(work: Path, reps: int) -> dict[str, Any]:
     )
     phases = last_run_phases(sample, "test")
     imports = median_of(reps, lambda: timed([PY, "-c", CHILD_IMPORTS]))
-    script = (
-        "import papermill as pm, tempfile, sys, pathlib, importlib.resources as r\n"
-        "d = pathlib.Path(tempfile.mkdtemp()); (d / 'steps').mkdir()\n"
-        "for n in ['01_mailboxes','02_contact_points','03_certificate','04_system_and_network','05_dispatcher_config']:\n"
-        "    src = str(r.files('ngdpkit') / 'notebooks' / (n + '.ipynb'))\n"
-        f"    pm.execute_notebook(src, str(d / (n + '.ipynb')), parameters=dict(environment='test', settings={settings!r}, run_dir=str(d), online=False), kernel_name='python3', progress_bar=False, cwd=str(d))\n"
-    )
-    bare = median_of(reps, lambda: timed([PY, "-c", script]))
+    bare = median_of(reps, lambda: timed([PY, "-c", papermill_script(settings, one_kernel=False)]))
     # The same notebooks through papermill in one kernel (as the kit runs them), without
     # the kit's fresh session between notebooks.
-    shared = (
-        "from jupyter_client.manager import KernelManager\n"
-        + script.replace(
-            "progress_bar=False, cwd=str(d))", "progress_bar=False, cwd=str(d), km=km)"
-        ).replace(
-            "for n in [",
-            "km = KernelManager(kernel_name='python3'); km.start_kernel(cwd=str(d))\nfor n in [",
-        )
-        + "km.shutdown_kernel(now=True)\n"
-    )
+    shared = papermill_script(settings, one_kernel=True)
     bare_shared = median_of(reps, lambda: timed([PY, "-c", shared]))
     sequential = median_of(
         reps,

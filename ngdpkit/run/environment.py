@@ -857,8 +857,8 @@ def run_environment(
 
     With ``wait`` the parent is still checking the input: the child boots its kernel and
     imports what it will need, then waits for ``go`` on its stdin before it creates the run
-    folder. Anything else (``stop``, or the end of the stream when the parent has gone) ends
-    it without a trace."""
+    folder. The end of its stdin instead (the input was refused, or the parent has gone)
+    ends it without a trace."""
     from ..redact import one_line
     from .scan import environment_secrets
 

@@ -250,10 +250,7 @@ class Children:
         for proc in self.procs.values():
             try:
                 proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-            except KeyboardInterrupt:
+            except (subprocess.TimeoutExpired, KeyboardInterrupt):
                 proc.kill()
                 proc.wait()
         for th in self.threads:

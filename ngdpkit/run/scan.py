@@ -51,7 +51,7 @@ class Unreadable(Exception):
     """A container the scan cannot decode: it cannot be shown to be free of secrets."""
 
 
-def _parquet_text(path: Path) -> list[bytes]:
+def _parquet_text(path: Path, data: bytes) -> list[bytes]:
     """Every value of a Parquet file as text, one value per line, column by column.
 
     Compressed pages hide their text from a byte search, so the scan decodes them.
@@ -85,7 +85,7 @@ def _parquet_text(path: Path) -> list[bytes]:
         return [pc.binary_join(one, pa.scalar("\n", pa.large_string()))[0].as_py().encode("utf-8")]
 
     try:
-        table = pq.read_table(path)
+        table = pq.read_table(pa.BufferReader(data))  # the bytes already read
     except (OSError, pa.ArrowException) as exc:
         raise Unreadable(path.name) from exc
     return [b for column in table.columns for chunk in column.chunks for b in texts(chunk)]
@@ -95,7 +95,7 @@ def _contents(path: Path) -> list[bytes]:
     data = path.read_bytes()
     blobs = [data]
     if data[:4] == b"PAR1":
-        blobs += _parquet_text(path)
+        blobs += _parquet_text(path, data)
     elif data[:4] == b"PK\x03\x04":
         try:
             with zipfile.ZipFile(path) as zf:
