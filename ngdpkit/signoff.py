@@ -19,7 +19,7 @@ from typing import Any
 from .display import STYLE, badge, findings_html, mapping_by_unit_html, table
 from .findings import Finding
 from .i18n import local_time, status_word, t
-from .pages import Markup, fragment
+from .pages import Markup, fragment, text_table
 from .redact import environ_without_secrets
 
 PAGE_CSS = """
@@ -562,8 +562,7 @@ def portal_content(portal: dict[str, Any], language: str) -> Markup:
                 "section",
                 t(language, "translations_appendix"),
                 [
-                    fragment(
-                        "table",
+                    text_table(
                         [
                             t(language, "contact_point"),
                             "GUID",
@@ -571,7 +570,6 @@ def portal_content(portal: dict[str, Any], language: str) -> Markup:
                             t(language, "subject"),
                         ],
                         appendix,
-                        "",
                     )
                 ],
                 "appendix",

@@ -101,3 +101,23 @@ def test_english_overview_and_self_contained() -> None:
         assert text in html, text
     assert "Certifikatet er udløbet" not in html
     assert not re.search(r"(src|href)=[\"']https?://", html) and "<script" not in html
+
+
+def test_a_text_table_is_the_table_fragment_made_in_one_escape() -> None:
+    """The portal's appendix is escaped as one text: for any cells (markup, quotes, Jinja's
+    own delimiters, the separators themselves) the page holds exactly what the cell-by-cell
+    table macro makes, and no cell text reaches it unescaped."""
+    import random
+
+    from ngdpkit.pages import fragment, text_table
+
+    rng = random.Random(12)
+    alphabet = ["a", "<", ">", "&", '"', "'", "æ", " ", "\n", "{{", "%}", "\x1f", "\x1e", "</td>"]
+    for _ in range(400):
+        rows = [
+            tuple("".join(rng.choice(alphabet) for _ in range(rng.randint(0, 4))) for _ in range(4))
+            for _ in range(rng.randint(0, 6))
+        ]
+        made = str(text_table(["Navn <b>", "GUID"], rows))
+        assert made == str(fragment("table", ["Navn <b>", "GUID"], rows, "", ""))
+        assert "<b>" not in made and made.count("<td>") == 4 * len(rows)
