@@ -190,8 +190,11 @@ class EnvironmentRun:
     def execute(self) -> None:
         """The notebooks in order, in one kernel: each starts in a fresh session (empty
         namespace, history and counter), with the kit's modules already imported."""
+        import gc
+
         import papermill as pm
 
+        gc.freeze()  # the kit and its libraries, imported by now: never walked by the collector
         (self.run_dir / "notebooks").mkdir(exist_ok=True)
         (self.run_dir / "steps").mkdir(exist_ok=True)
         seen_inputs: set[str] = set()

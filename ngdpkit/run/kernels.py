@@ -123,7 +123,9 @@ class Kernels:
             km = KernelManager(
                 kernel_name="python3", transport="ipc", ip=str(self.ipc_dir / f"k{self.started}")
             )
-        warm = f"import {WARM_IMPORTS.get(step, 'ngdpkit.steps')}"
+        # What was imported stays for the kernel's life: frozen, the collector no longer walks
+        # it (a new session's gc.collect() and every full collection while notebooks run).
+        warm = f"import gc, {WARM_IMPORTS.get(step, 'ngdpkit.steps')}; gc.freeze()"
         km.start_kernel(cwd=str(cwd), extra_arguments=[f"--IPKernelApp.exec_lines={warm}"])
         return km
 
