@@ -80,8 +80,8 @@ def csv_bytes(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     return b"\xef\xbb\xbf" + buf.getvalue().encode("utf-8")
 
 
-def mapping_csv_bytes(frame: Any) -> bytes:
-    """The machine copy of the mapping: register headers in English, one row per mailbox.
+def mapping_csv_table(frame: Any) -> Any:
+    """The cells of the mapping's machine copy, as text under the register's headers.
 
     Whole columns at a time (pandas): a text that could start a formula gets its ``'``.
     """
@@ -93,6 +93,13 @@ def mapping_csv_bytes(frame: Any) -> bytes:
         {c: table[c].where(~table[c].str.startswith(risky), "'" + table[c]) for c in table}
     )
     table.columns = [cell_text(h) for h in MAPPING_HEADERS]
+    return table
+
+
+def mapping_csv_bytes(frame: Any, table: Any = None) -> bytes:
+    """The machine copy of the mapping: register headers in English, one row per mailbox
+    (``table``: :func:`mapping_csv_table` of ``frame``, when it is made already)."""
+    table = mapping_csv_table(frame) if table is None else table
     text = table.to_csv(sep=";", index=False, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     return b"\xef\xbb\xbf" + text.encode("utf-8")
 
@@ -100,40 +107,36 @@ def mapping_csv_bytes(frame: Any) -> bytes:
 MAPPING_FINDING_PREFIXES = ("MAILBOX_", "CONTACT_POINT", "MAPPING_", "CELL_")
 
 
-def warm_writer() -> None:
-    """What :func:`write_mapping_outputs` imports, imported ahead (the worker's first task)."""
-    import pandas  # noqa: F401
-    import pyarrow.parquet  # noqa: F401
-    import rustpy_xlsxwriter  # noqa: F401
-
-    from .steps import records  # noqa: F401
-
-
 def write_mapping_outputs(
-    run_dir: str, findings: list[dict[str, Any]], *, parts: tuple[str, ...] = ("csv", "xlsx")
-) -> dict[str, str]:
-    """``mailbox-mapping.csv`` and/or ``.xlsx`` (``parts``) from step 02's table; returns the
-    CSV's SHA-256 when it wrote the CSV.
+    run_dir: str,
+    findings: list[dict[str, Any]],
+    *,
+    parts: tuple[str, ...] = ("csv", "xlsx"),
+    frame: Any = None,
+) -> dict[str, Any]:
+    """``mailbox-mapping.csv`` and/or ``.xlsx`` (``parts``) from step 02's table (``frame``,
+    or read from the step's file). When it wrote the CSV: its SHA-256 (``csv_sha256``) and
+    its cells (``csv_table``, :func:`mapping_csv_table`), what a reader of the file gets back.
 
-    A large run writes them side by side while notebooks 03 to 05 execute: the workbook in
-    a worker process (started, and warmed by :func:`warm_writer`, after step 01), the CSV on
-    a thread of the run. Neither writer lets go of the GIL, so in one process they would
-    take turns.
+    A run writes them side by side, each on a thread, while notebooks 03 to 05 execute.
     """
     import hashlib
 
     from .steps.records import StoredTable, read_step_file
 
     folder = Path(run_dir)
-    step = read_step_file(folder / "steps" / "02_contact_points.json", lazy=True)
-    frame = step["results"]["mapping"]
-    if isinstance(frame, StoredTable):  # the one table it needs, and only that one
-        frame = frame.load()
-    result = {}
+    if frame is None:
+        step = read_step_file(folder / "steps" / "02_contact_points.json", lazy=True)
+        frame = step["results"]["mapping"]
+        if isinstance(frame, StoredTable):  # the one table it needs, and only that one
+            frame = frame.load()
+    result: dict[str, Any] = {}
     if "csv" in parts:
-        data = mapping_csv_bytes(frame)
+        table = mapping_csv_table(frame)
+        data = mapping_csv_bytes(frame, table)
         atomic_write(folder / "mailbox-mapping.csv", data)
         result["csv_sha256"] = hashlib.sha256(data).hexdigest()
+        result["csv_table"] = table
     if "xlsx" in parts:
         write_mapping_workbook(folder / "mailbox-mapping.xlsx", frame, findings)
     return result

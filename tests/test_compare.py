@@ -289,3 +289,28 @@ def test_a_damaged_previous_run_is_named_in_changes_json(sample_copy: Path) -> N
     assert change["previous"] == {"run": first.name}
     assert change["problem"].startswith("The previous run cannot be compared: ")
     assert "findings.json" in change["problem"]
+
+
+def test_the_run_compares_the_mapping_cells_it_wrote_as_a_reader_gets_them(
+    tmp_path: Path,
+) -> None:
+    """changes.json compares this run's mapping as written, not read back from the file:
+    for cells with quotes, separators, line breaks, NUL, a BOM, a formula start and words a
+    reader could take for missing values, the two are the same table."""
+    import pandas as pd
+
+    from ngdpkit.compare.runs import read_mapping_csv, register_table
+    from ngdpkit.outputs import MAPPING_COLUMNS, write_mapping_outputs
+
+    texts = ["a", '"q";x', "a\r\nb", "\r", "\n", "\x00x", "\ufeffbom", "=1", "-", "nan", "NA"]
+    texts += ["", "  space ", "#N/A", "æøå", "x\u2028y"]
+    frame = pd.DataFrame(
+        [
+            {c: text for c in MAPPING_COLUMNS} | {"mailbox_id": f"m{i % 9}", "subject_id": "7"}
+            for i, text in enumerate(texts)
+        ]
+    )
+    result = write_mapping_outputs(str(tmp_path), [], parts=("csv",), frame=frame)
+    read = read_mapping_csv(tmp_path / "mailbox-mapping.csv", "run")
+    pd.testing.assert_frame_equal(register_table(result["csv_table"]), read)
+    assert len(read) == 9  # a key given twice: the last row wins, in both

@@ -140,8 +140,15 @@ def read_mapping_csv(path: Path, label: str) -> Any:
         raise InputError(f"{label}: mailbox-mapping.csv is not a readable table") from exc
     if not set(MAPPING_KEY[:1] + MAPPING_VALUES) <= set(table.columns):
         raise InputError(f"{label}: mailbox-mapping.csv does not have the register's headers")
+    return register_table(table)
+
+
+def register_table(table: Any) -> Any:
+    """The mapping CSV's cells (as read, or as written: the two are the same text) as a
+    table of (Mailbox ID, Subject ID) and the register's values; the last row wins for a
+    key given twice."""
     if MAPPING_KEY[1] not in table.columns:
-        table[MAPPING_KEY[1]] = ""
+        table = table.assign(**{MAPPING_KEY[1]: ""})
     table = table[list(MAPPING_KEY + MAPPING_VALUES)]
     return table.drop_duplicates(list(MAPPING_KEY), keep="last").reset_index(drop=True)
 

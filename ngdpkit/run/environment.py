@@ -30,7 +30,6 @@ from ..steps import STEP_MODULES, STEP_NAMES, OutputContext, PageContext, StepFi
 from ..steps.records import (
     ContactPointsRecord,
     DispatcherRecord,
-    MailboxesRecord,
     R,
     SystemRecord,
 )
@@ -43,7 +42,6 @@ from .folder import LATEST, RunFolder  # noqa: E402
 __all__ = ["INCOMPLETE", "INTERRUPTED", "LATEST", "EnvironmentRun", "run_environment"]
 CHILD_MARK = "NGDPKIT_RUN_DIR="
 GO = "go"  # the parent's word, on a waiting child's stdin, that the input has passed its check
-WORKER_ROWS = 20_000  # from this many mailboxes, the mapping files are written by a worker
 
 
 def default_out(settings: Settings) -> Path:
@@ -103,18 +101,16 @@ def scrub_notebook(path: Path, settings: Settings) -> None:
 
 @dataclasses.dataclass
 class MappingJob:
-    """The mapping files being written while notebooks 03-05 run: the workbook in the
-    worker process (with the findings it was handed), the CSV on a thread."""
+    """The mapping files being written while notebooks 03-05 run, each on a thread of its
+    own: the workbook (with the findings it was handed) and the CSV."""
 
     pool: Any
     book: Any
     findings: list[dict[str, Any]]
-    thread: Any
     csv: Any
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
-        self.thread.shutdown(wait=True, cancel_futures=True)
 
 
 class EnvironmentRun:
@@ -149,6 +145,7 @@ class EnvironmentRun:
         self.outputs: list[Path] = []
         self.anchor = ""
         self.mapping_sha256 = ""
+        self.mapping_cells: Any = None  # the mapping CSV's cells, as written (for changes.json)
         self.checklist_rows: list[tuple[str, str, str, str]] = []
         self.changes: dict[str, Any] | None = None
         self.ahead: Any = None  # the thread rendering page parts while notebooks execute
@@ -156,7 +153,6 @@ class EnvironmentRun:
         self.bodies: dict[Path, tuple[str, Any]] = {}  # notebook -> (its SHA-256, future)
         self.previous_loader: Any = None  # the thread reading the previous run
         self.previous: tuple[Any, Any] | None = None
-        self.mapping_pool: Any = None  # the mapping files' worker, started after step 01
         self.mapping_job: MappingJob | None = None  # the mapping files' writers, after step 02
         self.kernels = kernels or Kernels()
 
@@ -206,8 +202,6 @@ class EnvironmentRun:
                     self.kernels.fresh_session(km)
                 km = self.execute_one(pm, i, name, km, seen_inputs)
                 self.render_ahead(name)
-                if name == "01_mailboxes":
-                    self.warm_mapping_worker()
                 if name == "02_contact_points":
                     self.start_mapping_outputs()
         except BaseException:
@@ -263,41 +257,27 @@ class EnvironmentRun:
         except Exception:
             return {}  # the step's pages render it themselves
 
-    def warm_mapping_worker(self) -> None:
-        """After step 01, when the export is large: start the worker that will write the
-        mapping files, and let it import what it needs while notebook 02 runs (half a second
-        that would otherwise come after notebook 02)."""
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        from ..outputs import warm_writer
-
-        if self.record(MailboxesRecord).count < WORKER_ROWS:
-            return  # a small table is written in the outputs phase: a worker would cost more
-        self.mapping_pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
-        self.mapping_pool.submit(warm_writer)
-
     def start_mapping_outputs(self) -> None:
-        """Write the mapping workbook in the worker, and the CSV on a thread of this process,
-        while notebooks 03-05 run."""
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+        """Write the mapping workbook and CSV, each on a thread, while notebooks 03-05 run.
+
+        rust_xlsxwriter lets go of the GIL for most of the workbook (1.2 s at 100,000
+        mailboxes), so the two writers and the waiting for the kernel share this process.
+        """
+        from concurrent.futures import ThreadPoolExecutor
 
         from ..outputs import write_mapping_outputs
 
-        pool, self.mapping_pool = self.mapping_pool, None
         mapping = self.record(ContactPointsRecord).mapping
-        if mapping is None or len(mapping) < WORKER_ROWS:
-            if pool is not None:
-                pool.shutdown(wait=False, cancel_futures=True)
-            return  # a small table is written in the outputs phase: a worker would cost more
+        if mapping is None:
+            return
         findings = self.mapping_findings()
-        if pool is None:
-            pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
-        book = pool.submit(write_mapping_outputs, str(self.run_dir), findings, parts=("xlsx",))
-        thread = ThreadPoolExecutor(1, thread_name_prefix="mapping-csv")
-        csv = thread.submit(write_mapping_outputs, str(self.run_dir), [], parts=("csv",))
-        self.mapping_job = MappingJob(pool, book, findings, thread, csv)
+        run_dir = str(self.run_dir)
+        pool = ThreadPoolExecutor(2, thread_name_prefix="mapping-files")
+        book = pool.submit(
+            write_mapping_outputs, run_dir, findings, parts=("xlsx",), frame=mapping.copy()
+        )
+        csv = pool.submit(write_mapping_outputs, run_dir, [], parts=("csv",), frame=mapping.copy())
+        self.mapping_job = MappingJob(pool, book, findings, csv)
 
     def finish_mapping_outputs(self) -> list[Path]:
         """The files written while the notebooks ran, and here whatever was not usable (a
@@ -324,6 +304,7 @@ class EnvironmentRun:
         if todo:
             result |= write_mapping_outputs(str(self.run_dir), findings, parts=tuple(sorted(todo)))
         self.mapping_sha256 = result["csv_sha256"]
+        self.mapping_cells = result["csv_table"]
         return [self.run_dir / "mailbox-mapping.csv", self.run_dir / "mailbox-mapping.xlsx"]
 
     def execute_one(self, pm: Any, i: int, name: str, km: Any, seen_inputs: set[str]) -> Any:
@@ -519,7 +500,7 @@ class EnvironmentRun:
     def write_changes(self, findings: list[Finding]) -> None:
         """``changes.json``: this run against the previous finished run of its environment."""
         from ..compare.diff import changes
-        from ..compare.runs import RunView, read_mapping_csv
+        from ..compare.runs import RunView, read_mapping_csv, register_table
         from ..outputs import write_json
         from .audit import file_digest, folder_files, is_deliverable
 
@@ -553,7 +534,9 @@ class EnvironmentRun:
                 kit_version=__version__,
                 dispatcher=read("dispatcher-config.json"),
                 portal=read("portal-registration.json"),
-                mapping=read_mapping_csv(self.run_dir / "mailbox-mapping.csv", self.run_dir.name),
+                mapping=read_mapping_csv(self.run_dir / "mailbox-mapping.csv", self.run_dir.name)
+                if self.mapping_cells is None
+                else register_table(self.mapping_cells),  # what reading the file gives
             )
             self.changes = changes(before, current)
         self.outputs.append(write_json(self.run_dir / "changes.json", self.changes))
@@ -941,10 +924,8 @@ def run_environment(
     finally:
         if r.first_kernel is not None:  # never leave a pre-started kernel behind
             r.kernels.shutdown(r.first_kernel)
-        if r.mapping_job is not None:  # nor a worker
+        if r.mapping_job is not None:  # nor a writer
             r.mapping_job.close()
-        if r.mapping_pool is not None:
-            r.mapping_pool.shutdown(wait=True, cancel_futures=True)
         if r.ahead is not None:
             r.ahead.shutdown(wait=True, cancel_futures=True)
         r.kernels.close()  # nor a retired one
