@@ -150,6 +150,7 @@ class EnvironmentRun:
         self.changes: dict[str, Any] | None = None
         self.ahead: Any = None  # the thread rendering page parts while notebooks execute
         self.prepared: dict[str, Any] = {}  # step -> future of its prepare(record, language)
+        self.written: dict[str, Any] = {}  # step -> future of its outputs, written ahead
         self.bodies: dict[Path, tuple[str, Any]] = {}  # notebook -> (its SHA-256, future)
         self.previous_loader: Any = None  # the thread reading the previous run
         self.previous: tuple[Any, Any] | None = None
@@ -236,6 +237,26 @@ class EnvironmentRun:
         if module is not None and hasattr(module, "prepare"):
             record = self.step_file(name).record
             self.prepared[name] = self.ahead.submit(module.prepare, record, self.settings.language)
+        if module is not None and getattr(module, "OUTPUTS_AHEAD", False):
+            ctx = self.output_context(mapping_files=self.mapping_paths)
+            self.written[name] = self.ahead.submit(module.outputs, self.step_file(name).record, ctx)
+
+    def output_context(self, **changes: Any) -> OutputContext:
+        return OutputContext(run_dir=self.run_dir, language=self.settings.language, **changes)
+
+    def mapping_paths(self) -> list[Path]:
+        return [self.run_dir / "mailbox-mapping.csv", self.run_dir / "mailbox-mapping.xlsx"]
+
+    def written_ahead(self, name: str) -> list[Path] | None:
+        """The files of step ``name`` written while the later notebooks ran (None: not
+        written ahead, or it failed; they are written now)."""
+        future = self.written.pop(name, None)
+        if future is None:
+            return None
+        try:
+            return list(future.result())
+        except Exception:
+            return None
 
     def notebook_body(self, nb: Path) -> Any:
         """The notebook's page body rendered ahead, if the file is still the one it was
@@ -279,7 +300,7 @@ class EnvironmentRun:
         csv = pool.submit(write_mapping_outputs, run_dir, [], parts=("csv",), frame=mapping.copy())
         self.mapping_job = MappingJob(pool, book, findings, csv)
 
-    def finish_mapping_outputs(self) -> list[Path]:
+    def finish_mapping_outputs(self) -> None:
         """The files written while the notebooks ran, and here whatever was not usable (a
         writer failed, or a later step found something for the workbook's findings sheet)."""
         from ..outputs import write_mapping_outputs
@@ -305,7 +326,6 @@ class EnvironmentRun:
             result |= write_mapping_outputs(str(self.run_dir), findings, parts=tuple(sorted(todo)))
         self.mapping_sha256 = result["csv_sha256"]
         self.mapping_cells = result["csv_table"]
-        return [self.run_dir / "mailbox-mapping.csv", self.run_dir / "mailbox-mapping.xlsx"]
 
     def execute_one(self, pm: Any, i: int, name: str, km: Any, seen_inputs: set[str]) -> Any:
         """One notebook in the (already started) kernel ``km``; returns the kernel the
@@ -414,17 +434,17 @@ class EnvironmentRun:
         d = self.run_dir
         findings = self.all_findings()
         self.outputs.append(write_json(d / "findings.json", self.findings_json(findings)))
-        ctx = OutputContext(
-            run_dir=d,
-            language=self.settings.language,
-            dispatcher=None,
-            mapping_files=self.finish_mapping_outputs,
-        )
+        if self.record(ContactPointsRecord).mapping is not None:
+            self.finish_mapping_outputs()  # current, and its hash known, before any step's files
+        ctx = self.output_context(mapping_files=self.mapping_paths)
         for name, module in STEP_MODULES.items():
             if hasattr(module, "outputs"):
                 if name == "05_dispatcher_config":  # decided after the mapping's hash is known
                     ctx = dataclasses.replace(ctx, dispatcher=self.dispatcher())
-                self.outputs += module.outputs(self.step_file(name).record, ctx)
+                files = self.written_ahead(name)
+                if files is None:
+                    files = module.outputs(self.step_file(name).record, ctx)
+                self.outputs += files
         self.write_changes(findings)
         from ..checklist import HEADERS
         from ..checklist import rows as checklist_rows

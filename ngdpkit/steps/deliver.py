@@ -12,6 +12,9 @@ and may define
 
 for what its pages hold that depends on nothing but its record: the run renders it on a
 thread while the later notebooks execute, and hands it to ``pages`` as ``ctx.prepared``.
+A step whose ``outputs`` likewise need nothing but its record (not ``ctx.dispatcher``)
+says so with ``OUTPUTS_AHEAD = True``: the run writes them on that thread too, as soon as
+its notebook has ended (and again in the outputs phase if that failed).
 
 and the run (:mod:`ngdpkit.run.environment`) loops over the steps calling them. The
 run-level decisions a step cannot make alone (the dispatcher configuration after the
@@ -34,7 +37,8 @@ class OutputContext:
     language: str
     # The run's final dispatcher configuration (None: withheld), decided after every step.
     dispatcher: dict[str, Any] | None = None
-    # The mapping CSV and workbook: written ahead by a worker, or now; returns both paths.
+    # The mapping CSV and workbook, written by the run (begun on its threads when notebook 02
+    # ends, finished and made current in the outputs phase); returns both paths.
     mapping_files: Callable[[], list[Path]] = lambda: []
 
 

@@ -166,6 +166,9 @@ def show_plan(step: Step) -> display.HTML:
     )
 
 
+OUTPUTS_AHEAD = True  # its files need nothing but its record (see deliver.py)
+
+
 def outputs(record: ContactPointsRecord, ctx: OutputContext) -> list[Path]:
     """The mapping (CSV and workbook), the contact point plan and the suggestions."""
     from ..outputs import write_plan, write_suggestions

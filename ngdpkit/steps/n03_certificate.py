@@ -179,6 +179,9 @@ def installation_steps(step: Step, facts: dict[str, Any] | None) -> display.HTML
     )
 
 
+OUTPUTS_AHEAD = True  # its files need nothing but its record (see deliver.py)
+
+
 def outputs(record: CertificateRecord, ctx: OutputContext) -> list[Path]:
     """``install-certificate.ps1`` (UTF-8 with BOM, CRLF) when there is a certificate."""
     from ..outputs import atomic_write

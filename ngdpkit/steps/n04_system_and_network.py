@@ -320,6 +320,9 @@ def network_checks(step: Step) -> list[Finding]:
     return step.add(found)
 
 
+OUTPUTS_AHEAD = True  # its files need nothing but its record (see deliver.py)
+
+
 def outputs(record: SystemRecord, ctx: OutputContext) -> list[Path]:
     """The portal registration, the firewall order (CSV for machines, workbook for people)
     and the server check script."""
