@@ -314,3 +314,21 @@ def test_the_run_compares_the_mapping_cells_it_wrote_as_a_reader_gets_them(
     read = read_mapping_csv(tmp_path / "mailbox-mapping.csv", "run")
     pd.testing.assert_frame_equal(register_table(result["csv_table"]), read)
     assert len(read) == 9  # a key given twice: the last row wins, in both
+
+
+@pytest.mark.parametrize(
+    "row",
+    ["1;a;b\r\n", "1;a;b;c;g;n;s;mapped;7;extra\r\n", '1;"open;b;c;g;n;s;mapped;7\r\n'],
+    ids=["too few cells", "too many cells", "open quote"],
+)
+def test_a_mapping_csv_with_a_broken_row_is_refused_not_shifted(tmp_path: Path, row: str) -> None:
+    """A run's mapping CSV whose row has another number of cells than its header (or an
+    open quote) is not a readable table: never padded, and never read with its columns
+    shifted (pandas took the extra cell as an index and moved every value one column)."""
+    from ngdpkit.compare.runs import read_mapping_csv
+
+    header = "Mailbox ID;Mailbox name;Responsible unit;Case;NgDP Guid;Contact point name;"
+    path = tmp_path / "mailbox-mapping.csv"
+    path.write_bytes(("\ufeff" + header + "Source;Status;Subject ID\r\n" + row).encode())
+    with pytest.raises(InputError, match="mailbox-mapping.csv is not a readable table"):
+        read_mapping_csv(path, "run")
