@@ -35,6 +35,7 @@ from ..steps.records import (
 )
 from .audit import INCOMPLETE
 from .kernels import Kernels
+from .mapping_files import MappingFiles
 
 INTERRUPTED = "INTERRUPTED"
 from .folder import LATEST, RunFolder  # noqa: E402
@@ -99,20 +100,6 @@ def scrub_notebook(path: Path, settings: Settings) -> None:
     atomic_write(path, nbformat.writes(nb))
 
 
-@dataclasses.dataclass
-class MappingJob:
-    """The mapping files being written while notebooks 03-05 run, each on a thread of its
-    own: the workbook (with the findings it was handed) and the CSV."""
-
-    pool: Any
-    book: Any
-    findings: list[dict[str, Any]]
-    csv: Any
-
-    def close(self) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
-
-
 class EnvironmentRun:
     """One environment's run, from an empty folder to a manifest."""
 
@@ -144,8 +131,6 @@ class EnvironmentRun:
         self.crashed: str | None = None
         self.outputs: list[Path] = []
         self.anchor = ""
-        self.mapping_sha256 = ""
-        self.mapping_cells: Any = None  # the mapping CSV's cells, as written (for changes.json)
         self.checklist_rows: list[tuple[str, str, str, str]] = []
         self.changes: dict[str, Any] | None = None
         self.ahead: Any = None  # the thread rendering page parts while notebooks execute
@@ -154,7 +139,7 @@ class EnvironmentRun:
         self.bodies: dict[Path, tuple[str, Any]] = {}  # notebook -> (its SHA-256, future)
         self.previous_loader: Any = None  # the thread reading the previous run
         self.previous: tuple[Any, Any] | None = None
-        self.mapping_job: MappingJob | None = None  # the mapping files' writers, after step 02
+        self.mapping = MappingFiles(self.run_dir, self.sheet_findings)
         self.kernels = kernels or Kernels()
 
     def rel(self, path: Path) -> str:
@@ -201,12 +186,17 @@ class EnvironmentRun:
             for i, name in enumerate(STEP_NAMES, start=1):
                 if i > 1:
                     self.kernels.fresh_session(km)
+                if name == "02_contact_points":
+                    self.mapping.watch(self.env.name)
                 km = self.execute_one(pm, i, name, km, seen_inputs)
                 self.render_ahead(name)
                 if name == "02_contact_points":
-                    self.start_mapping_outputs()
+                    self.mapping.settle(
+                        self.record(ContactPointsRecord).mapping, self.mapping_findings
+                    )
         except BaseException:
             self.kernels.shutdown(km)
+            self.mapping.discard()  # nothing begun from a notebook 02 that did not finish
             raise
         self.kernels.retire(km)
 
@@ -278,54 +268,18 @@ class EnvironmentRun:
         except Exception:
             return {}  # the step's pages render it themselves
 
-    def start_mapping_outputs(self) -> None:
-        """Write the mapping workbook and CSV, each on a thread, while notebooks 03-05 run.
+    def sheet_findings(self, step_02: list[Finding]) -> list[dict[str, Any]]:
+        """The mapping workbook's findings sheet when step 02 has found ``step_02``: what
+        steps 01 and 02 (and the run) found about mailboxes, contact points, the mapping and
+        cells, in the run's language."""
+        from ..outputs import MAPPING_FINDING_PREFIXES
 
-        rust_xlsxwriter lets go of the GIL for most of the workbook (1.2 s at 100,000
-        mailboxes), so the two writers and the waiting for the kernel share this process.
-        """
-        from concurrent.futures import ThreadPoolExecutor
-
-        from ..outputs import write_mapping_outputs
-
-        mapping = self.record(ContactPointsRecord).mapping
-        if mapping is None:
-            return
-        findings = self.mapping_findings()
-        run_dir = str(self.run_dir)
-        pool = ThreadPoolExecutor(2, thread_name_prefix="mapping-files")
-        book = pool.submit(
-            write_mapping_outputs, run_dir, findings, parts=("xlsx",), frame=mapping.copy()
-        )
-        csv = pool.submit(write_mapping_outputs, run_dir, [], parts=("csv",), frame=mapping.copy())
-        self.mapping_job = MappingJob(pool, book, findings, csv)
-
-    def finish_mapping_outputs(self) -> None:
-        """The files written while the notebooks ran, and here whatever was not usable (a
-        writer failed, or a later step found something for the workbook's findings sheet)."""
-        from ..outputs import write_mapping_outputs
-
-        findings = self.mapping_findings()
-        todo = {"csv", "xlsx"}
-        result: dict[str, str] = {}
-        job, self.mapping_job = self.mapping_job, None
-        if job is not None:
-            try:
-                job.book.result()
-                if job.findings == findings:
-                    todo.discard("xlsx")
-            except Exception:
-                pass
-            try:
-                result = job.csv.result()
-                todo.discard("csv")
-            except Exception:
-                pass
-            job.close()
-        if todo:
-            result |= write_mapping_outputs(str(self.run_dir), findings, parts=tuple(sorted(todo)))
-        self.mapping_sha256 = result["csv_sha256"]
-        self.mapping_cells = result["csv_table"]
+        found = [Finding.from_dict(d) for d in self.step_file("01_mailboxes").findings]
+        return [
+            f.to_dict(self.settings.language)
+            for f in found + step_02 + self.extra
+            if f.code.startswith(MAPPING_FINDING_PREFIXES)
+        ]
 
     def execute_one(self, pm: Any, i: int, name: str, km: Any, seen_inputs: set[str]) -> Any:
         """One notebook in the (already started) kernel ``km``; returns the kernel the
@@ -435,7 +389,7 @@ class EnvironmentRun:
         findings = self.all_findings()
         self.outputs.append(write_json(d / "findings.json", self.findings_json(findings)))
         if self.record(ContactPointsRecord).mapping is not None:
-            self.finish_mapping_outputs()  # current, and its hash known, before any step's files
+            self.mapping.finish(self.mapping_findings())  # current, its hash known, first
         ctx = self.output_context(mapping_files=self.mapping_paths)
         for name, module in STEP_MODULES.items():
             if hasattr(module, "outputs"):
@@ -555,8 +509,8 @@ class EnvironmentRun:
                 dispatcher=read("dispatcher-config.json"),
                 portal=read("portal-registration.json"),
                 mapping=read_mapping_csv(self.run_dir / "mailbox-mapping.csv", self.run_dir.name)
-                if self.mapping_cells is None
-                else register_table(self.mapping_cells),  # what reading the file gives
+                if self.mapping.cells is None
+                else register_table(self.mapping.cells),  # what reading the file gives
             )
             self.changes = changes(before, current)
         self.outputs.append(write_json(self.run_dir / "changes.json", self.changes))
@@ -569,7 +523,7 @@ class EnvironmentRun:
             self.record(DispatcherRecord).dispatcher,
             self.extra,
             self.env,
-            mapping_sha256=self.mapping_sha256,
+            mapping_sha256=self.mapping.sha256,
         )
 
     def findings_json(self, findings: list[Finding]) -> dict[str, Any]:
@@ -944,8 +898,7 @@ def run_environment(
     finally:
         if r.first_kernel is not None:  # never leave a pre-started kernel behind
             r.kernels.shutdown(r.first_kernel)
-        if r.mapping_job is not None:  # nor a writer
-            r.mapping_job.close()
+        r.mapping.close()  # nor a writer
         if r.ahead is not None:
             r.ahead.shutdown(wait=True, cancel_futures=True)
         r.kernels.close()  # nor a retired one

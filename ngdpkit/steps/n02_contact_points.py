@@ -58,6 +58,7 @@ def load_mapping_file(step: Step) -> Any:
 def map_mailboxes(step: Step, frame: Any, contact_points: Any, mapping_file: Any) -> Any:
     from ..mapping import contact_point_plan, suggest
     from ..mapping import map_mailboxes as do_map
+    from .records import hand_over
 
     env = step.env
     if not env.default_contact_point:
@@ -74,6 +75,8 @@ def map_mailboxes(step: Step, frame: Any, contact_points: Any, mapping_file: Any
         contact_points_label=step.rel(env.contact_points),
     )
     step.add(result.findings)
+    if step.run_dir is not None:  # the run begins its mapping files while suggestions are made
+        hand_over(env.name, result.frame, step.findings)
     if points and step.run_dir is not None:  # an output of a run, not a check
         result.suggestions = suggest(result, points)
     if contact_points is None:

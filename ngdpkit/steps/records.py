@@ -284,3 +284,31 @@ def read_step_file(path: Path, *, lazy: bool = False) -> dict[str, Any]:
 
 def _is_frame(value: Any) -> bool:
     return type(value).__name__ == "DataFrame" and hasattr(value, "to_parquet")
+
+
+def handover_paths(folder: Path, environment: str) -> tuple[Path, Path]:
+    """Where notebook 02 hands its mapping over to the run (see :func:`hand_over`)."""
+    base = f"mapping-{environment}"
+    return folder / f"{base}.parquet", folder / f"{base}.findings.json"
+
+
+def hand_over(environment: str, frame: Any, findings: list[Any]) -> None:
+    """In a run's kernel: the mapped table and the step's findings so far, for the run's
+    writers of the mapping files (:mod:`ngdpkit.run.mapping_files`), in the run's private
+    tables folder (the table first; the findings file, written last, says both are
+    complete). Outside a run (JupyterLab, ``check``) there is no such folder: nothing is
+    written."""
+    from ..workbooks import TableCache
+
+    folder = os.environ.get(TableCache.ENV)
+    if not folder or not os.path.isdir(folder):
+        return
+    table, found = handover_paths(Path(folder), environment)
+    try:
+        frame.to_parquet(table.with_name(f".{table.name}.tmp"), index=False, compression=None)
+        os.replace(table.with_name(f".{table.name}.tmp"), table)
+        tmp = found.with_name(f".{found.name}.tmp")
+        tmp.write_text(json.dumps([f.to_dict() for f in findings]), encoding="utf-8")
+        os.replace(tmp, found)
+    except OSError:
+        pass  # the run writes the files after notebook 02 instead
