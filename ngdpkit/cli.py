@@ -223,13 +223,13 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def check_payload(
-    settings: Any, name: str, *, online: bool, extra: list[Any]
+    settings: Any, name: str, *, online: bool, extra: list[Any], tables: Any = None
 ) -> tuple[dict[str, Any], int]:
     from . import findings as F
     from .steps import run_all
 
     try:
-        steps = run_all(settings, name, online=online)
+        steps = run_all(settings, name, online=online, tables=tables)
     except InputError as exc:
         return {
             "environment": name,
@@ -255,7 +255,7 @@ def check_payload(
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .run.preflight import collect_secrets, preflight, reuse_findings
+    from .run.preflight import collect_secrets, preflight, read_tables, reuse_findings
     from .settings import load_settings
 
     try:
@@ -279,12 +279,15 @@ def cmd_check(args: argparse.Namespace) -> int:
         return 2
     secrets = collect_secrets(settings, names, prompt=sys.stdin is not None and sys.stdin.isatty())
     extra = reuse_findings(settings, secrets)
+    tables = read_tables(settings, names)  # side by side, not one after the other in the steps
     payloads, codes = [], []
     for name in names:
         saved = {k: os.environ.get(k) for k in secrets[name]}
         os.environ.update(secrets[name])
         try:
-            payload, code = check_payload(settings, name, online=args.online, extra=extra)
+            payload, code = check_payload(
+                settings, name, online=args.online, extra=extra, tables=tables
+            )
         finally:
             for k, v in saved.items():
                 if v is None:

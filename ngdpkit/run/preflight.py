@@ -18,6 +18,24 @@ def preflight(settings: Settings, names: list[str], cache: TableCache | None = N
 
     ``cache`` collects the tables read, for the run's notebooks (see :class:`TableCache`).
     """
+    problems = _side_by_side(_calls(settings, names, cache, tables_only=False))
+    if problems:
+        raise InputError(problems)
+
+
+def read_tables(settings: Settings, names: list[str]) -> TableCache:
+    """The workbooks of the chosen environments, read side by side: what ``check`` then takes
+    from the cache instead of reading them one after the other. A file that cannot be read is
+    left out (the step that reads it says why, as it always has)."""
+    cache = TableCache(collect=True)
+    _side_by_side(_calls(settings, names, cache, tables_only=True), tolerant=True)
+    return cache
+
+
+def _calls(
+    settings: Settings, names: list[str], cache: TableCache | None, *, tables_only: bool
+) -> list[tuple[Any, tuple[Any, ...], dict[str, Any]]]:
+    """What opening the inputs calls, each file and way of reading it once."""
     from ..certificates import load_certificate
     from ..contact_points import read_contact_points
     from ..mailboxes import EXPORT_FIELDS
@@ -35,7 +53,8 @@ def preflight(settings: Settings, names: list[str], cache: TableCache | None = N
         )
         calls.setdefault(key, (fn, args, kwargs))
 
-    attempt(load_trust_anchors, settings.trust_anchors, rel=settings.rel)
+    if not tables_only:
+        attempt(load_trust_anchors, settings.trust_anchors, rel=settings.rel)
     for name in names:
         env = settings.environments[name]
         inp = env.inputs
@@ -65,6 +84,8 @@ def preflight(settings: Settings, names: list[str], cache: TableCache | None = N
                 label=settings.rel(env.mapping),
                 cache=cache,
             )
+        if tables_only:
+            continue
         if env.certificate is not None:
             attempt(
                 load_certificate,
@@ -80,8 +101,17 @@ def preflight(settings: Settings, names: list[str], cache: TableCache | None = N
                 environment=name,
                 registered_ips=env.server_ips,
             )
-    # The workbooks are read side by side: calamine parses without holding the GIL, so on two
-    # cores the export and the mapping file take little more than the export alone.
+    return list(calls.values())
+
+
+def _side_by_side(
+    calls: list[tuple[Any, tuple[Any, ...], dict[str, Any]]], *, tolerant: bool = False
+) -> list[str]:
+    """Make the calls on threads; every problem they raise, once, in the order of the calls
+    (``tolerant``: any exception is left to whoever makes the call again).
+
+    The workbooks are read side by side: calamine parses without holding the GIL, so on two
+    cores the export and the mapping file take little more than the export alone."""
     from concurrent.futures import ThreadPoolExecutor
 
     def run(call: tuple[Any, tuple[Any, ...], dict[str, Any]]) -> list[str]:
@@ -90,14 +120,16 @@ def preflight(settings: Settings, names: list[str], cache: TableCache | None = N
             fn(*args, **kwargs)
         except InputError as exc:
             return list(exc.problems)
+        except Exception:
+            if not tolerant:
+                raise
         return []
 
     problems: list[str] = []
     with ThreadPoolExecutor(max(1, min(4, len(calls)))) as pool:
-        for found in pool.map(run, calls.values()):  # in the order the checks were listed
+        for found in pool.map(run, calls):  # in the order the checks were listed
             problems += [p for p in found if p not in problems]
-    if problems:
-        raise InputError(problems)
+    return problems
 
 
 def wanted(settings: Settings, name: str) -> list[tuple[str, str]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..settings import Settings
+from ..workbooks import TableCache
 from .core import STEP_NAMES, Step
 from .n01_mailboxes import load_mailboxes
 from .n02_contact_points import (
@@ -59,18 +60,25 @@ RUNNERS = {
 }
 
 
-def run_all(settings: Settings, environment: str, *, online: bool = False) -> list[Step]:
+def run_all(
+    settings: Settings,
+    environment: str,
+    *,
+    online: bool = False,
+    tables: TableCache | None = None,
+) -> list[Step]:
     """Every step in-process, in order, sharing results: what ``ngdpkit check`` does.
 
     Run-level findings (certificate reuse across environments, leaks) are not a step's:
     the caller adds them after the steps, ``check`` to its findings as ``run`` does to
     ``findings.json`` (and ``dispatcher.final_config`` applies them to the configuration).
+    ``tables``: workbooks read already (``check`` reads them side by side first).
     """
     env = settings.environment(environment)
     cache: dict[str, StepFile] = {}
     steps = []
     for name in STEP_NAMES:
-        step = Step(name, settings, env, None, online, cache=cache, quiet=True)
+        step = Step(name, settings, env, None, online, cache=cache, quiet=True, tables=tables)
         RUNNERS[name](step)
         cache[name] = step.as_file()
         steps.append(step)
