@@ -201,13 +201,22 @@ class EnvironmentRun:
         self.kernels.retire(km)
 
     def mapping_findings(self) -> list[dict[str, Any]]:
-        """The findings sheet of the mapping workbook: what steps 01 and 02 (and the run) found
-        about mailboxes, contact points, the mapping and cells."""
+        """The findings sheet of the mapping workbook, from every step's findings."""
+        return self.for_sheet(self.all_findings())
+
+    def sheet_findings(self, step_02: list[Finding]) -> list[dict[str, Any]]:
+        """The findings sheet while notebook 02 runs, from what it has found so far."""
+        found = [Finding.from_dict(d) for d in self.step_file("01_mailboxes").findings]
+        return self.for_sheet(found + step_02 + self.extra)
+
+    def for_sheet(self, found: list[Finding]) -> list[dict[str, Any]]:
+        """What the run found about mailboxes, contact points, the mapping and cells (steps 01
+        and 02, and the run itself), in the run's language."""
         from ..outputs import MAPPING_FINDING_PREFIXES
 
         return [
             f.to_dict(self.settings.language)
-            for f in self.all_findings()
+            for f in found
             if f.code.startswith(MAPPING_FINDING_PREFIXES)
         ]
 
@@ -267,19 +276,6 @@ class EnvironmentRun:
             return dict(future.result())
         except Exception:
             return {}  # the step's pages render it themselves
-
-    def sheet_findings(self, step_02: list[Finding]) -> list[dict[str, Any]]:
-        """The mapping workbook's findings sheet when step 02 has found ``step_02``: what
-        steps 01 and 02 (and the run) found about mailboxes, contact points, the mapping and
-        cells, in the run's language."""
-        from ..outputs import MAPPING_FINDING_PREFIXES
-
-        found = [Finding.from_dict(d) for d in self.step_file("01_mailboxes").findings]
-        return [
-            f.to_dict(self.settings.language)
-            for f in found + step_02 + self.extra
-            if f.code.startswith(MAPPING_FINDING_PREFIXES)
-        ]
 
     def execute_one(self, pm: Any, i: int, name: str, km: Any, seen_inputs: set[str]) -> Any:
         """One notebook in the (already started) kernel ``km``; returns the kernel the
