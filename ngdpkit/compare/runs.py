@@ -127,8 +127,8 @@ def read_mapping_csv(path: Path, label: str) -> Any:
     register's values, all text (the last row wins for a key given twice); None when the
     run wrote none.
 
-    Read by Arrow's CSV reader (multi-threaded, outside the GIL: 0.09 s for the 17 MB of
-    100,000 mailboxes, against 0.25 s for pandas' own parser, on the run's busiest cores).
+    Read by Arrow's CSV reader (multi-threaded, outside the GIL: 0.13 s for the 17 MB of
+    100,000 mailboxes, against 0.36 s for pandas' own parser, on the run's busiest cores).
     Every cell is text; an empty cell is an empty text, never a missing value.
     """
     if not path.is_file():

@@ -37,8 +37,8 @@ class OutputContext:
     language: str
     # The run's final dispatcher configuration (None: withheld), decided after every step.
     dispatcher: dict[str, Any] | None = None
-    # The mapping CSV and workbook, written by the run (begun on its threads when notebook 02
-    # ends, finished and made current in the outputs phase); returns both paths.
+    # The mapping CSV and workbook, written by the run (begun on its threads from notebook
+    # 02's hand-over, made current in the outputs phase); returns both paths.
     mapping_files: Callable[[], list[Path]] = lambda: []
 
 
