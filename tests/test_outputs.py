@@ -168,7 +168,12 @@ def test_the_mapping_files_can_be_written_apart(tmp_path: Path) -> None:
     file, and the CSV is the one written together with the workbook."""
     import pandas as pd
 
-    from ngdpkit.outputs import MAPPING_COLUMNS, mapping_csv_bytes, write_mapping_outputs
+    from ngdpkit.outputs import (
+        MAPPING_COLUMNS,
+        mapping_csv_bytes,
+        mapping_csv_table,
+        write_mapping_outputs,
+    )
     from ngdpkit.steps.records import write_step_file
 
     frame = pd.DataFrame([{c: f"{c}-{i}" for c in MAPPING_COLUMNS} for i in range(20)])
@@ -185,5 +190,7 @@ def test_the_mapping_files_can_be_written_apart(tmp_path: Path) -> None:
     result = write_mapping_outputs(str(tmp_path), [], parts=("csv",))
     data = (tmp_path / "mailbox-mapping.csv").read_bytes()
     assert data == mapping_csv_bytes(frame)
+    assert set(result) == {"csv_sha256", "csv_table"}  # the hash, and the cells it wrote
     assert result["csv_sha256"] == hashlib.sha256(data).hexdigest()
+    assert result["csv_table"].equals(mapping_csv_table(frame))
     assert not (tmp_path / "mailbox-mapping.xlsx").exists()
