@@ -146,6 +146,10 @@ class TableCache:
     SHA-256 and the way it was read (fields, sheet, column names), so a file changed since
     is read again. The files are plain JSON, checked field by field when read: nothing in
     them is executed.
+
+    A collecting cache also keeps, in this process only, what a reader derives from a table
+    (:meth:`derived`): ``check`` reads and parses its inputs side by side first, and its steps
+    then take the parsed contact points and mapping file instead of parsing them again.
     """
 
     ENV = "NGDPKIT_TABLE_CACHE"  # the folder, for the run's kernels (not a secret)
@@ -155,6 +159,7 @@ class TableCache:
         self.folder = folder
         self.collect = collect
         self.tables: dict[str, Table] = {}
+        self.results: dict[tuple[Any, ...], Any] = {}
 
     @classmethod
     def from_environment(cls) -> TableCache | None:
@@ -175,6 +180,17 @@ class TableCache:
             return None  # the reader says what is wrong with the file
         spec = [self.FORMAT, digest, [dataclasses.astuple(f) for f in fields], sheet, overrides]
         return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()
+
+    def derived(self, what: tuple[Any, ...], path: Path, fields: Sequence[Field], make: Any) -> Any:
+        """``make()``, the result a reader derives from the table of ``path`` read as
+        ``fields`` (``what`` names the reader and its other arguments), made once per process
+        for the same bytes. A cache that does not collect (a notebook's) keeps nothing."""
+        key = self.key(path, fields, None, None) if self.collect else None
+        if key is None:
+            return make()
+        if (key, *what) not in self.results:
+            self.results[key, *what] = make()
+        return self.results[key, *what]
 
     def get(self, key: str, path: Path) -> Table | None:
         if key in self.tables:

@@ -246,30 +246,38 @@ def test_check_json_both_environments(sample_dir: Path) -> None:
 def test_check_reads_each_workbook_once_and_side_by_side(
     sample_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """``check`` reads the workbooks of the chosen environments on threads first; its steps
-    take them from that cache. The findings are the ones reading them in the steps gives."""
+    """``check`` reads (and parses) the workbooks of the chosen environments on threads
+    first; its steps take them from that cache. The findings are the ones reading them in
+    the steps gives."""
     import threading
 
-    from ngdpkit import workbooks
+    from ngdpkit import contact_points, mapping, workbooks
     from ngdpkit.run.preflight import read_tables
     from ngdpkit.settings import load_settings
     from ngdpkit.steps import run_all
 
     settings = load_settings(sample_copy / "migration.toml")
     reads: list[tuple[str, str]] = []
-    real = workbooks._read_table
 
-    def counted(path: Path, *args: Any, **kwargs: Any) -> Any:
-        reads.append((path.name, threading.current_thread().name))
-        return real(path, *args, **kwargs)
+    def counting(module: Any, name: str) -> None:
+        real = getattr(module, name)
 
-    monkeypatch.setattr(workbooks, "_read_table", counted)
+        def counted(path: Path, *args: Any, **kwargs: Any) -> Any:
+            reads.append((f"{name} {path.name}", threading.current_thread().name))
+            return real(path, *args, **kwargs)
+
+        monkeypatch.setattr(module, name, counted)
+
+    counting(workbooks, "_read_table")
+    counting(contact_points, "_read_sheet")
+    counting(mapping, "_read_mapping_file")
     tables = read_tables(settings, ["test", "production"])
     read_first = sorted(reads)
     cached = [f.to_dict() for s in run_all(settings, "test", tables=tables) for f in s.findings]
-    assert sorted(reads) == read_first  # nothing read again by the steps
+    assert sorted(reads) == read_first  # nothing read or parsed again by the steps
     assert all(thread != threading.main_thread().name for _, thread in reads)
     assert len({name for name, _ in reads}) == len(reads)  # each file once, for both
+    assert any(name.startswith("_read_mapping_file") for name, _ in reads)
     plain = [f.to_dict() for s in run_all(settings, "test") for f in s.findings]
     assert cached == plain
 

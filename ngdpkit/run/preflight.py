@@ -45,7 +45,7 @@ def _calls(
     from ..certificates import load_certificate
     from ..contact_points import read_contact_points
     from ..mailboxes import EXPORT_FIELDS
-    from ..mapping import MAPPING_FIELDS
+    from ..mapping import MAPPING_FIELDS, read_mapping_file
     from ..servercheck import read_evidence
     from ..trust import load_trust_anchors
     from ..workbooks import read_table
@@ -82,7 +82,9 @@ def _calls(
                 system_id=env.system_id,
                 cache=cache,
             )
-        if env.mapping is not None:
+        if env.mapping is not None and tables_only:  # check: parsed too, as its step parses it
+            attempt(read_mapping_file, env.mapping, label=settings.rel(env.mapping), cache=cache)
+        elif env.mapping is not None:
             attempt(
                 read_table,
                 env.mapping,
