@@ -126,23 +126,18 @@ def read_contact_points(
     Raises:
         InputError: the file cannot be used at all.
     """
-    if path.suffix.lower() == ".json":
-        return _checked(*_read_json(path, label), label=label, system_id=system_id)
-    if cache is None:
-        return _checked(*_read_sheet(path, label, None), label=label, system_id=system_id)
-    return cache.derived(
-        ("contact_points", label, system_id),
-        path,
-        CP_FIELDS,
-        lambda: _checked(*_read_sheet(path, label, cache), label=label, system_id=system_id),
-    )
 
+    def read() -> ContactPoints:
+        if path.suffix.lower() == ".json":
+            points, found = _read_json(path, label)
+        else:
+            points, found = _read_sheet(path, label, cache)
+        found.extend(check_contact_points(points, label=label, system_id=system_id))
+        return ContactPoints(points=points, source=label, findings=found)
 
-def _checked(
-    points: list[ContactPoint], found: list[Finding], *, label: str, system_id: str | None
-) -> ContactPoints:
-    found.extend(check_contact_points(points, label=label, system_id=system_id))
-    return ContactPoints(points=points, source=label, findings=found)
+    if cache is None or path.suffix.lower() == ".json":
+        return read()
+    return cache.derived(("contact_points", label, system_id), path, CP_FIELDS, read)
 
 
 _SEPARATORS = re.compile(r"[,;\s]+")

@@ -69,13 +69,14 @@ class Mapping:
 
 def read_mapping_file(path: Path, *, label: str, cache: TableCache | None = None) -> MappingFile:
     """Read a mapping workbook/CSV (Mailbox ID, NgDP Guid or udgår/retire, optional Reason, Accept)."""
-    if cache is None:
-        return _read_mapping_file(path, label, None)
-    return cache.derived(
-        ("mapping_file", label),
-        path,
-        MAPPING_FIELDS,
-        lambda: _read_mapping_file(path, label, cache),
+
+    def read() -> MappingFile:
+        return _read_mapping_file(path, label, cache)
+
+    return (
+        read()
+        if cache is None
+        else cache.derived(("mapping_file", label), path, MAPPING_FIELDS, read)
     )
 
 

@@ -96,10 +96,13 @@ def mapping_csv_table(frame: Any) -> Any:
     return table
 
 
-def mapping_csv_bytes(frame: Any, table: Any = None) -> bytes:
-    """The machine copy of the mapping: register headers in English, one row per mailbox
-    (``table``: :func:`mapping_csv_table` of ``frame``, when it is made already)."""
-    table = mapping_csv_table(frame) if table is None else table
+def mapping_csv_bytes(frame: Any) -> bytes:
+    """The machine copy of the mapping: register headers in English, one row per mailbox."""
+    return _csv_of(mapping_csv_table(frame))
+
+
+def _csv_of(table: Any) -> bytes:
+    """A table of text as the kit's CSV: UTF-8 with BOM, ``;``, CRLF, quoted where needed."""
     text = table.to_csv(sep=";", index=False, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     return b"\xef\xbb\xbf" + text.encode("utf-8")
 
@@ -133,7 +136,7 @@ def write_mapping_outputs(
     result: dict[str, Any] = {}
     if "csv" in parts:
         table = mapping_csv_table(frame)
-        data = mapping_csv_bytes(frame, table)
+        data = _csv_of(table)
         atomic_write(folder / "mailbox-mapping.csv", data)
         result["csv_sha256"] = hashlib.sha256(data).hexdigest()
         result["csv_table"] = table

@@ -2,9 +2,9 @@
 
 Notebook 02 hands its mapping table (and the findings it has so far) over as soon as
 the mailboxes are mapped, before it computes the name suggestions:
-:func:`ngdpkit.steps.records.hand_over` writes them to the run's private tables folder (never the run folder). A watcher thread
-of the run sees them and starts the writers: the workbook (rust_xlsxwriter lets go of the
-GIL for most of it) and the CSV, each on a thread. At 100,000 mailboxes the workbook then
+:func:`ngdpkit.steps.records.hand_over` writes them to the run's private tables folder
+(never the run folder). A watcher thread of the run sees them and starts the writers: the
+workbook (rust_xlsxwriter lets go of the GIL for most of it) and the CSV, each on a thread. At 100,000 mailboxes the workbook then
 takes its 1.2 s beside the suggestions and notebooks 03-05 instead of after them.
 
 Nothing handed over is trusted further than it is checked: when notebook 02 has ended,
