@@ -471,18 +471,17 @@ def _contact_point_rules(
     return found
 
 
-def suggest(
-    mapping: Mapping, contact_points: list[ContactPoint], *, limit: int = 3, chunk: int = 2000
-) -> Any:
+def suggest(mapping: Mapping, contact_points: list[ContactPoint], *, limit: int = 3) -> Any:
     """Up to ``limit`` contact points per unmapped mailbox, by name and unit similarity.
 
     The result is in the mapping-file layout with an Accept column: mark one row per
     mailbox, save it as the mapping file, run again. Nothing is applied by itself.
-    Scores come from rapidfuzz's ``cdist`` over pre-processed names, in chunks, on all cores.
+    Scores are rapidfuzz's ``token_set_ratio`` of processed names; only the pairs
+    that can reach a mailbox's best few are scored (:mod:`ngdpkit.similarity`).
     """
-    import numpy as np
     import pandas as pd
-    from rapidfuzz import fuzz, process, utils
+
+    from .similarity import best_matches
 
     columns = [
         "Mailbox ID",
@@ -499,44 +498,22 @@ def suggest(
     if not len(todo) or not contact_points:
         return pd.DataFrame(columns=columns)
     names = [p.name for p in contact_points]
-    choices = [utils.default_process(n) for n in names]
     queries = [
-        utils.default_process(f"{n} {u}".strip())
-        for n, u in zip(todo["mailbox_name"], todo["responsible_unit"], strict=True)
+        f"{n} {u}" for n, u in zip(todo["mailbox_name"], todo["responsible_unit"], strict=True)
     ]
-    k = min(limit, len(choices))
-    rows = []
+    rows, picks, scores = best_matches(queries, names, limit)
     records = list(
         todo[["mailbox_id", "subject_id", "mailbox_name", "responsible_unit"]].itertuples(
             index=False
         )
     )
-    for start in range(0, len(queries), chunk):
-        scores = process.cdist(
-            queries[start : start + chunk],
-            choices,
-            scorer=fuzz.token_set_ratio,
-            dtype=np.uint8,
-            workers=-1,
-        )
-        best = np.argsort(-scores.astype(np.int16), axis=1, kind="stable")[:, :k]
-        for offset, picks in enumerate(best):
-            mid, sid, name, unit = records[start + offset]
-            for j in picks:
-                rows.append(
-                    [
-                        mid,
-                        sid,
-                        name,
-                        unit,
-                        contact_points[j].id,
-                        names[j],
-                        int(scores[offset, j]),
-                        "suggested by name",
-                        "",
-                    ]
-                )
-    return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(
+        [
+            [*records[i], contact_points[j].id, names[j], score, "suggested by name", ""]
+            for i, j, score in zip(rows.tolist(), picks.tolist(), scores.tolist(), strict=True)
+        ],
+        columns=columns,
+    )
 
 
 def contact_point_plan(export_frame: Any) -> list[dict[str, Any]]:
