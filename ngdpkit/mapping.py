@@ -207,7 +207,7 @@ def map_mailboxes(
     mapped = _statuses(mb, contact_points, nothing_to_map_with, found, export_label, at)
     found += _contact_point_rules(
         contact_points,
-        set(mb.loc[mapped, "guid"]),
+        set(mb.loc[mapped, "guid"].unique()),
         system_id=system_id,
         default_contact_point=default_contact_point,
         contact_points_label=contact_points_label,
