@@ -17,31 +17,42 @@ returns the best of three ratios (rapidfuzz's ``fuzz.token_set_ratio``):
 
 So the first two give a lower bound, and the last at most ``100 - 100 |a - b| / (a + b)``
 on top of it, from ``s`` alone; ``s`` for all pairs at once is one numpy sum per shared
-token. A pair whose bound cannot reach a mailbox's k-th best lower bound is dropped; the
-rest are scored by rapidfuzz itself, best bound first, until no unscored pair can enter
-the top k (ties go to the lower contact point index, as a stable sort of a full ``cdist``
-row gives them). The bounds decide only what is scored, never a score; rounding is
-allowed for on both sides, and ``tests/test_similarity.py`` compares the result with the
-full ``cdist`` on hostile names.
+token. A pair whose bound cannot reach a mailbox's k-th best lower bound is dropped.
+rapidfuzz itself then scores, for every mailbox at once, its few pairs with the best
+bounds, and after them only the pairs whose bound could still beat its k-th best score
+(ties go to the lower contact point index, as a stable sort of a full ``cdist`` row gives
+them). Where the bounds rule out too little to pay for themselves (names with no words in
+common), every pair is scored in one ``cdist``, as before. The bounds decide only what is
+scored, never a score; rounding is allowed for on both sides, and
+``tests/test_similarity.py`` compares the result with the full ``cdist`` on hostile names.
+
+Measured (1,000 names against 5,000, two cores): the benchmark's names, which share most
+words and tie, 4.5 -> 0.4 CPU-s; names built from Danish unit words, 4.5 -> 0.2 CPU-s;
+random words that are never shared, 3.5 -> 3.7 CPU-s (every pair scored, plus the bounds).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+#: Past this share of a chunk's pairs left to score, every pair is scored at once instead.
+FULL = 0.25
+
 #: Allowance for rounding a score to an integer, and for float32 arithmetic in the bounds.
 ROUNDING = 0.501
 
 
 def best_matches(
-    queries: list[str], choices: list[str], k: int, *, cells: int = 2_000_000
+    queries: list[str], choices: list[str], k: int, *, cells: int = 2_000_000, full: float = FULL
 ) -> tuple[Any, Any, Any]:
     """The ``k`` best choices for each query, as ``(query, choice, score)`` arrays.
 
     Rows are ordered by query, then by score (highest first), then by choice index: the
     same rows as ``process.cdist(..., scorer=fuzz.token_set_ratio, dtype=np.uint8,
     processor=utils.default_process)`` followed by a stable sort of each row. ``cells``
-    caps the pairs bounded at once (a few float32 arrays of that many cells).
+    caps the pairs bounded at once (a few float32 arrays of that many cells). Where more
+    than ``2 * full`` of a chunk's pairs pass the bounds, or more than ``full`` are left
+    after each query's most hopeful few, all of its pairs are scored at once instead.
     """
     import numpy as np
     from rapidfuzz import utils
@@ -65,7 +76,7 @@ def best_matches(
     b_chars = _joined_lengths(choice_tokens)
     chunk = max(1, cells // len(choices))
     parts = [
-        _best_of_chunk(queries[start : start + chunk], start, choices, index, b_chars, k)
+        _best_of_chunk(queries[start : start + chunk], start, choices, index, b_chars, k, full)
         for start in range(0, len(queries), chunk)
     ]
     q, c, s = zip(*parts, strict=True)
@@ -91,6 +102,7 @@ def _best_of_chunk(
     index: dict[str, Any],
     b_chars: Any,
     k: int,
+    full: float,
 ) -> tuple[Any, Any, Any]:
     import numpy as np
 
@@ -111,56 +123,64 @@ def _best_of_chunk(
     floors = _kth_largest(np.floor(lower - ROUNDING).clip(0, 100).astype(np.int64), k)
     hope = np.floor(upper + ROUNDING)  # the best rounded score a pair could have
     del lower, upper
-    keep_q, keep_c = np.nonzero(hope >= floors[:, None])
-    # per query: highest hope first, then the lower choice index
-    order = np.lexsort((keep_c, -hope[keep_q, keep_c], keep_q))
-    keep_q, keep_c = keep_q[order], keep_c[order]
+    keep = hope >= floors[:, None]
+    n = len(choices)
+    # Little to gain (the bounds leave most pairs): every pair scored at once, as before.
+    if np.count_nonzero(keep) > 2 * full * keep.size:
+        return _full(queries, first, choices, k)
+    # Each query's most hopeful few first, then only those that could still beat its k-th.
+    # A key orders as the top k do (higher score first, then the lower choice index), one
+    # span of 101 n keys per query.
+    keep_q, keep_c = np.nonzero(keep)
+    span = 101 * n
     hopes = hope[keep_q, keep_c].astype(np.int64)
-    del hope
-    bounds = np.searchsorted(keep_q, np.arange(len(queries) + 1))
-    out_q: list[int] = []
-    out_c: list[int] = []
-    out_s: list[int] = []
-    for i, query in enumerate(queries):
-        lo, hi = int(bounds[i]), int(bounds[i + 1])
-        best = _best_of_query(query, choices, keep_c[lo:hi], hopes[lo:hi], k)
-        out_q += [first + i] * len(best)
-        out_c += [j for j, _ in best]
-        out_s += [score for _, score in best]
-    return (
-        np.array(out_q, dtype=np.int64),
-        np.array(out_c, dtype=np.int64),
-        np.array(out_s, dtype=np.uint8),
-    )
+    del hope, keep
+    ranked = np.sort(keep_q * span + (100 - hopes) * n + keep_c)
+    keep_q, hope_key = ranked // span, ranked % span
+    keep_c = hope_key % n
+    starts = np.searchsorted(keep_q, np.arange(len(queries) + 1))
+    first_round = np.arange(len(keep_q)) - starts[keep_q] < 2 * k + 2
+    q1, c1 = keep_q[first_round], keep_c[first_round]
+    s1 = _score(queries, choices, q1, c1)
+    keys = np.sort(q1 * span + (100 - s1.astype(np.int64)) * n + c1)
+    kth = keys[np.searchsorted(keys // span, np.arange(len(queries))) + k - 1] % span
+    later = ~first_round & (hope_key < kth[keep_q])
+    if np.count_nonzero(later) > full * len(queries) * n:
+        return _full(queries, first, choices, k)
+    q2, c2 = keep_q[later], keep_c[later]
+    q, c = np.concatenate([q1, q2]), np.concatenate([c1, c2])
+    scores = np.concatenate([s1, _score(queries, choices, q2, c2)])
+    order = np.lexsort((c, -scores.astype(np.int16), q))
+    q, c, scores = q[order], c[order], scores[order]
+    top = np.arange(len(q)) - np.searchsorted(q, np.arange(len(queries)))[q] < k
+    return q[top] + first, c[top], scores[top]
 
 
-def _best_of_query(
-    query: str, choices: list[str], candidates: Any, hopes: Any, k: int
-) -> list[tuple[int, int]]:
-    """Score candidates (in order of hope) until none left can enter the top k."""
+def _score(queries: list[str], choices: list[str], q: Any, c: Any) -> Any:
+    """rapidfuzz's rounded token_set_ratio of the pairs (queries[q], choices[c])."""
     import numpy as np
     from rapidfuzz import fuzz, process
 
-    scored: list[tuple[int, int]] = []  # (-score, choice index): the top k sort first
-    done, batch, n = 0, 2 * k + 2, len(candidates)
-    while done < n:
-        take = candidates[done : done + batch]
-        scores = process.cdist(
-            [query],
-            [choices[j] for j in take.tolist()],
-            scorer=fuzz.token_set_ratio,
-            dtype=np.uint8,
-        )[0]
-        scored = sorted(scored + [(-int(v), int(j)) for v, j in zip(scores, take, strict=True)])
-        scored = scored[:k]
-        done, batch = done + len(take), batch * 2
-        if (
-            done < n
-            and len(scored) == k
-            and (-int(hopes[done]), int(candidates[done])) > scored[-1]
-        ):
-            break
-    return [(j, -neg) for neg, j in scored]
+    return process.cpdist(
+        [queries[i] for i in q.tolist()],
+        [choices[j] for j in c.tolist()],
+        scorer=fuzz.token_set_ratio,
+        dtype=np.uint8,
+        workers=-1,
+    ).reshape(-1)
+
+
+def _full(queries: list[str], first: int, choices: list[str], k: int) -> tuple[Any, Any, Any]:
+    """Every pair scored (where the bounds rule out too little to pay for themselves)."""
+    import numpy as np
+    from rapidfuzz import fuzz, process
+
+    scores = process.cdist(
+        queries, choices, scorer=fuzz.token_set_ratio, dtype=np.uint8, workers=-1
+    )
+    best = np.argsort(-scores.astype(np.int16), axis=1, kind="stable")[:, :k]
+    rows = np.repeat(np.arange(len(queries)), best.shape[1])
+    return rows + first, best.ravel(), scores[rows, best.ravel()]
 
 
 def _bounds(s: Any, a_chars: Any, b_chars: Any) -> tuple[Any, Any]:

@@ -43,13 +43,14 @@ name = st.lists(st.sampled_from(WORDS), max_size=6).map(" ".join)
     choices=st.lists(name, min_size=1, max_size=30),
     k=st.integers(1, 4),
     cells=st.sampled_from([1, 7, 2_000_000]),
+    full=st.sampled_from([0.0, similarity.FULL, 1.0]),
 )
 def test_best_matches_are_those_of_a_full_cdist(
-    queries: list[str], choices: list[str], k: int, cells: int
+    queries: list[str], choices: list[str], k: int, cells: int, full: float
 ) -> None:
-    assert as_lists(best_matches(queries, choices, k, cells=cells)) == full_cdist(
-        queries, choices, k
-    )
+    """Bounded or not (``full`` 1.0 never falls back to scoring every pair, 0.0 always)."""
+    found = best_matches(queries, choices, k, cells=cells, full=full)
+    assert as_lists(found) == full_cdist(queries, choices, k)
 
 
 # Any text, weighted towards what splits words (and what only Python thinks does).
@@ -63,7 +64,10 @@ text = st.lists(char, max_size=12).map("".join)
 )
 def test_best_matches_of_any_text(queries: list[str], choices: list[str]) -> None:
     """Any text: any whitespace, punctuation, combining marks, any width."""
-    assert as_lists(best_matches(queries, choices, 3)) == full_cdist(queries, choices, 3)
+    for full in (similarity.FULL, 1.0):
+        assert as_lists(best_matches(queries, choices, 3, full=full)) == full_cdist(
+            queries, choices, 3
+        )
 
 
 def test_words_are_split_where_rapidfuzz_splits_them() -> None:
@@ -97,21 +101,43 @@ def _combinations() -> list[list[str]]:
     return [[w for b, w in enumerate(words) if mask >> b & 1] for mask in range(64)]
 
 
+def count_scored(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The pairs rapidfuzz is asked to score, whether pair by pair or every pair at once."""
+    scored: list[int] = []
+    cdist, cpdist = process.cdist, process.cpdist
+
+    def every_pair(q: list[str], c: list[str], **kw: object) -> object:
+        scored.append(len(q) * len(c))
+        return cdist(q, c, **kw)
+
+    def pair_by_pair(q: list[str], c: list[str], **kw: object) -> object:
+        scored.append(len(q))
+        return cpdist(q, c, **kw)
+
+    monkeypatch.setattr(process, "cdist", every_pair)
+    monkeypatch.setattr(process, "cpdist", pair_by_pair)
+    return scored
+
+
 def test_tied_names_are_mostly_not_scored(monkeypatch: pytest.MonkeyPatch) -> None:
     """The benchmark's shape: every name shares words and most scores tie, yet only a
     few pairs per query are scored, and the ties go to the first contact points."""
     choices = [f"enhed {j:04d} område {'abc'[j % 3]}" for j in range(600)]
     queries = [f"postkasse {i} enhed {i:04d} område {'abc'[i % 3]}" for i in range(0, 600, 7)]
-    scored = []
-    real = process.cdist
-
-    def counting(q: list[str], c: list[str], **kw: object) -> object:
-        scored.append(len(q) * len(c))
-        return real(q, c, **kw)
-
-    monkeypatch.setattr(process, "cdist", counting)
+    expected = full_cdist(queries, choices, 3)
+    scored = count_scored(monkeypatch)
     found = as_lists(best_matches(queries, choices, 3))
-    monkeypatch.setattr(process, "cdist", real)
-    assert found == full_cdist(queries, choices, 3)
-    assert sum(scored) < 0.05 * len(queries) * len(choices)
+    assert found == expected
+    assert 0 < sum(scored) < 0.05 * len(queries) * len(choices)
     assert found[1][:3] == [0, 3, 6]  # its own unit first, then the first of the ties
+
+
+def test_names_without_shared_words_are_scored_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where the bounds rule out little (no words in common), every pair is scored in one
+    call, as before the bounds, and the result is the same."""
+    queries = [f"q{i}x" for i in range(40)]
+    choices = [f"c{j}y" for j in range(90)]
+    expected = full_cdist(queries, choices, 3)
+    scored = count_scored(monkeypatch)
+    assert as_lists(best_matches(queries, choices, 3)) == expected
+    assert scored == [len(queries) * len(choices)]
