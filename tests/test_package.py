@@ -250,3 +250,27 @@ def test_no_module_global_for_language() -> None:
     for path in (REPO / "ngdpkit").rglob("*.py"):
         text = path.read_text(encoding="utf-8")
         assert not re.search(r"^\s*global .*lang", text, re.M), path
+
+
+def test_no_html_built_in_f_strings() -> None:
+    """Pages come from the Jinja2 templates (autoescape on): no f-string in the package holds
+    an HTML tag. The MeMo letter's XML (memo.py) escapes each value it puts in by hand."""
+    import ast
+
+    tag = re.compile(
+        r"</?(html|head|body|div|span|p|a|table|thead|tbody|tr|td|th|ul|ol|li|h[1-6]|b|i|em|strong|code|pre|br|img|style|script|section|details|summary)[\s>/]"
+    )
+    found = []
+    for path in (REPO / "ngdpkit").rglob("*.py"):
+        if path.name == "memo.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.JoinedStr):
+                text = "".join(
+                    v.value
+                    for v in node.values
+                    if isinstance(v, ast.Constant) and isinstance(v.value, str)
+                )
+                if tag.search(text):
+                    found.append(f"{path.relative_to(REPO)}:{node.lineno}")
+    assert not found
