@@ -322,6 +322,38 @@ def test_crashing_notebook_exits_3_and_is_rendered(sample_copy: Path, tmp_path: 
     assert run_cli("audit", "verify", str(run_dir)).returncode == 0
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_ctrl_c_while_a_kernel_starts_leaves_no_kernel(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Ctrl-C that lands after the kernel's process has started and before the run knows
+    it (here: sent to this process from inside start_kernel) still ends as Ctrl-C, and the
+    kernel's process is gone: it runs in a session of its own, so nothing else would end it."""
+    import os
+    import signal
+
+    from ngdpkit.run import kernels
+
+    manager, client = kernels._client_classes()
+    started: list[int] = []
+
+    class InterruptedWhileStarting(manager):  # type: ignore[misc,valid-type]
+        def start_kernel(self, **kw: Any) -> None:
+            super().start_kernel(**kw)
+            started.append(self.provisioner.process.pid)
+            os.kill(os.getpid(), signal.SIGINT)  # the user's Ctrl-C, right now
+
+    monkeypatch.setattr(kernels, "_client_classes", lambda: (InterruptedWhileStarting, client))
+    k = kernels.Kernels()
+    with pytest.raises(KeyboardInterrupt):
+        k.launch(tmp_path, "01_mailboxes")
+    k.close()
+    assert started
+    with pytest.raises(ProcessLookupError):  # ended and collected, not a zombie
+        os.kill(started[0], 0)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
 def test_a_kernel_that_dies_while_starting_is_replaced_once(
     sample_copy: Path, tmp_path: Path
 ) -> None:

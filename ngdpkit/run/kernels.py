@@ -5,11 +5,14 @@ waiting for the process to go."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import shutil
 import signal
 import tempfile
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -126,7 +129,17 @@ class Kernels:
         # What was imported stays for the kernel's life: frozen, the collector no longer walks
         # it (a new session's gc.collect() and every full collection while notebooks run).
         warm = f"import gc, {WARM_IMPORTS.get(step, 'ngdpkit.steps')}; gc.freeze()"
-        km.start_kernel(cwd=str(cwd), extra_arguments=[f"--IPKernelApp.exec_lines={warm}"])
+        # A Ctrl-C between the kernel's process starting and ``km`` knowing it would leave
+        # that process behind (it runs in a session of its own, so the Ctrl-C does not reach
+        # it, and a kernel whose parent is gone before it watches for that stays). So a
+        # Ctrl-C waits until the kernel is started, and then ends it.
+        try:
+            with _ctrl_c_held():
+                km.start_kernel(cwd=str(cwd), extra_arguments=[f"--IPKernelApp.exec_lines={warm}"])
+        except KeyboardInterrupt:
+            if km.has_kernel:
+                km.shutdown_kernel(now=True)
+            raise
         return km
 
     def fresh_session(self, km: Any) -> None:
@@ -176,6 +189,25 @@ class Kernels:
         if self.ipc_dir is not None:
             shutil.rmtree(self.ipc_dir, ignore_errors=True)
             self.ipc_dir = None
+
+
+@contextlib.contextmanager
+def _ctrl_c_held() -> Iterator[None]:
+    """A Ctrl-C (SIGINT) that arrives meanwhile is noted, and delivered again as the block
+    ends, to whatever handled it before (Python's: KeyboardInterrupt). A handler, unlike a
+    blocked signal mask, is not inherited by the kernel's process. Only the main thread can
+    set one; elsewhere nothing is held."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    before = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
+        if caught:
+            signal.raise_signal(signal.SIGINT)
 
 
 class KernelDied(RuntimeError):
