@@ -52,16 +52,24 @@ def template(name: str) -> str:
 
 def fill(name: str, code: dict[str, str], *, refusals: list[str]) -> str:
     """The template ``name`` with each ``__KEY__`` replaced by ready-made PowerShell code
-    (literals from :func:`literal`/:func:`array`), a refusal at its top when needed, CRLF."""
+    (literals from :func:`literal`/:func:`array`), a refusal at its top when needed, CRLF.
+
+    The template is read once, left to right, and every placeholder is replaced in that
+    one pass: a value is never read again, so a value that spells another placeholder
+    (``X\\__DEFAULT_ACCOUNTS__``) stays text inside its own literal instead of pulling in
+    code. A template placeholder with no value, or a value for a placeholder the template
+    lacks, is the kit's own fault and raises.
+    """
     text = template(name)
-    for key, value in code.items():
-        text = text.replace(key, value)
-    left = _PLACEHOLDER.findall(text)
-    if left:
-        raise ValueError(f"{name}: placeholders left unfilled: {', '.join(sorted(set(left)))}")
-    if refusals:
-        head, sep, rest = text.partition("$ErrorActionPreference = 'Stop'\n")
-        text = head + sep + refusal(refusals) + rest if sep else refusal(refusals) + text
+    wanted = set(_PLACEHOLDER.findall(text))
+    if wanted != set(code):
+        missing, extra = sorted(wanted - set(code)), sorted(set(code) - wanted)
+        raise ValueError(f"{name}: placeholders without a value {missing}, values without a place {extra}")
+    head, sep, rest = text.partition("$ErrorActionPreference = 'Stop'\n")
+    if not sep:
+        head, rest = "", text
+    filled = [_PLACEHOLDER.sub(lambda m: code[m.group(0)], part) for part in (head, rest)]
+    text = filled[0] + sep + (refusal(refusals) if refusals else "") + filled[1]
     return text.replace("\r\n", "\n").replace("\n", "\r\n")
 
 
