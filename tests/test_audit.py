@@ -3,6 +3,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from ngdpkit.run.audit import GENESIS, AuditTrail, record_hash, verify, write_manifest
 from tests.conftest import run_cli
 
@@ -103,3 +105,94 @@ def test_cli_verify_and_expect_hash(tmp_path: Path) -> None:
     put(run, lines(run)[:-1])
     r = run_cli("audit", "verify", str(run / "audit.jsonl"))
     assert r.returncode == 1 and "NOT INTACT" in r.stdout
+
+
+# --- issue 26: a removed or replaced trail file is itself a failure ------------------------
+
+
+def finished_folder(tmp_path: Path, main: str) -> tuple[Path, str]:
+    """A folder closed the way run, rehearse and compare close theirs, with ``main`` (the
+    run's dispatcher config, ``acceptance.json`` or ``compare.json``) among its files."""
+    from ngdpkit.run.folder import RunFolder
+
+    folder = RunFolder.create(tmp_path / "out", "test")
+    (folder.path / main).write_text('{"status": "failed"}', encoding="utf-8")
+    (folder.path / "mailbox-mapping.csv").write_text("a;b\r\n", encoding="utf-8")
+    (folder.path / "signoff").mkdir()
+    code = folder.close(
+        secrets={},
+        render=lambda anchor: (folder.path / "signoff" / "index.html").write_text(anchor),
+        on_leak=lambda hits: None,
+        result=lambda: (1, "errors"),
+    )
+    assert code == 1 and verify(folder.path, expect_hash=folder.anchor).ok
+    return folder.path, folder.anchor
+
+
+def replace_with(path: Path, how: str) -> None:
+    import os
+
+    path.unlink()
+    if how == "directory":
+        path.mkdir()
+        (path / "files.json").write_text("{}")
+    elif how == "symlink":
+        (path.parent / "elsewhere.json").write_text("{}")
+        path.symlink_to(path.parent / "elsewhere.json")
+    elif how == "fifo":
+        os.mkfifo(path)
+
+
+@pytest.mark.parametrize("main", ["dispatcher-config.json", "acceptance.json", "compare.json"])
+@pytest.mark.parametrize("name", ["manifest.json", "audit.jsonl"])
+@pytest.mark.parametrize("how", ["deleted", "directory", "symlink", "fifo"])
+def test_a_removed_or_replaced_trail_file_fails(
+    tmp_path: Path, main: str, name: str, how: str
+) -> None:
+    run, anchor = finished_folder(tmp_path, main)
+    replace_with(run / name, how)
+    verdict = verify(run, expect_hash=anchor)
+    assert not verdict.ok, (name, how)
+    assert any(name in p or "no audit trail" in p for p in verdict.problems), verdict.problems
+
+
+@pytest.mark.parametrize("main", ["dispatcher-config.json", "acceptance.json", "compare.json"])
+def test_files_are_held_against_the_trail_without_a_manifest(tmp_path: Path, main: str) -> None:
+    """The issue's attack: the manifest deleted after the outputs were edited and a script
+    added; the output records and the anchor, which live in the trail, still catch each."""
+    run, anchor = finished_folder(tmp_path, main)
+    (run / main).write_text('{"status": "ok"}', encoding="utf-8")
+    (run / "mailbox-mapping.csv").write_text("a;c\r\n", encoding="utf-8")
+    (run / "install-certificate.ps1").write_text("Start-Process calc.exe")
+    (run / "manifest.json").unlink()
+    r = run_cli("audit", "verify", str(run), "--expect-hash", anchor)
+    assert r.returncode == 1, r.stdout
+    for text in (
+        "manifest.json is missing",
+        f"changed file: {main}",
+        "changed file: mailbox-mapping.csv",
+        "install-certificate.ps1",
+    ):
+        assert text in r.stdout, (text, r.stdout)
+
+
+def test_links_and_temporary_files_in_the_folder_are_named(tmp_path: Path) -> None:
+    import os
+
+    run, anchor = finished_folder(tmp_path, "dispatcher-config.json")
+    os.symlink("/etc/passwd", run / "signoff" / "extra.html")
+    (run / ".planted.tmp").write_text("x")
+    problems = "\n".join(verify(run, expect_hash=anchor).problems)
+    assert "not a regular file: signoff/extra.html" in problems
+    assert ".planted.tmp" in problems
+
+
+def test_an_interrupted_run_is_called_interrupted(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    run.mkdir()
+    trail = AuditTrail(run / "audit.jsonl")
+    trail.append("run_started", environment="test", kit_version="0.4.0")
+    trail.append("step", step="01", status="ok")
+    problems = verify(run).problems
+    assert any("interrupted" in p for p in problems), problems
+    assert not any("recomputed" in p or "manifest.json is missing" in p for p in problems)

@@ -14,6 +14,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -93,9 +94,31 @@ def folder_files(run_dir: Path) -> list[Path]:
         p
         for p in run_dir.rglob("*")
         if p.is_file()
-        and p.name not in (AUDIT, MANIFEST, INCOMPLETE)
+        and p.relative_to(run_dir).as_posix() not in (AUDIT, MANIFEST, INCOMPLETE)
         and not (p.name.startswith(".") and p.name.endswith(".tmp"))
     )
+
+
+def folder_entries(run_dir: Path) -> tuple[dict[str, Path], list[str]]:
+    """What verification holds against the trail: every regular file below ``run_dir`` but
+    the trail, the manifest and the ``INCOMPLETE`` marker at its top, temporary files
+    included, found without following links; and the relative names of everything else
+    (links, FIFOs, devices), which a run never writes and which are never opened."""
+    files: dict[str, Path] = {}
+    odd: list[str] = []
+    for top, dirs, names in os.walk(run_dir, followlinks=False):
+        base = Path(top)
+        for name in [*dirs, *names]:
+            path = base / name
+            rel = path.relative_to(run_dir).as_posix()
+            mode = path.lstat().st_mode
+            if stat.S_ISDIR(mode):
+                continue
+            if not stat.S_ISREG(mode):
+                odd.append(rel)
+            elif rel not in (AUDIT, MANIFEST, INCOMPLETE):
+                files[rel] = path
+    return dict(sorted(files.items())), sorted(odd)
 
 
 def is_deliverable(rel: str) -> bool:
@@ -149,9 +172,16 @@ class Verdict:
 def verify(target: Path, *, expect_hash: str | None = None) -> Verdict:
     """Check a trail (the file or its run folder); name the first record that is wrong."""
     path = target / AUDIT if target.is_dir() else target
-    if not path.is_file():
-        return Verdict(False, 0, "", [f"{path}: no audit trail here"])
-    lines = path.read_text(encoding="utf-8").splitlines()
+    try:
+        regular = stat.S_ISREG(path.lstat().st_mode)
+    except OSError:
+        regular = False
+    if not regular:
+        return Verdict(False, 0, "", [f"{path}: no audit trail here (no regular file)"])
+    try:
+        lines = path.read_bytes().decode("utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return Verdict(False, 0, "", [f"{path}: the audit trail cannot be read as UTF-8 text"])
     records: list[dict[str, Any]] = []
     problems: list[str] = []
     for number, line in enumerate(lines, start=1):
@@ -159,7 +189,7 @@ def verify(target: Path, *, expect_hash: str | None = None) -> Verdict:
             rec = json.loads(line)
             if not isinstance(rec, dict):
                 raise ValueError("not an object")
-        except ValueError:
+        except (ValueError, RecursionError):
             problems.append(f"record {number}: not a JSON record (the line was changed)")
             break
         records.append(rec)
@@ -195,42 +225,23 @@ def verify(target: Path, *, expect_hash: str | None = None) -> Verdict:
             break
         prev = rec["hash"]
     final = records[-1]["hash"] if records else ""
-    manifest_path = path.parent / MANIFEST
-    manifest: dict[str, Any] | None = None
-    if manifest_path.is_file():
-        try:
-            loaded = json.loads(manifest_path.read_text(encoding="utf-8"))
-            manifest = loaded if isinstance(loaded, dict) else {}
-        except ValueError:
-            manifest = {}
-            problems.append(f"{MANIFEST}: not valid JSON")
+    manifest, manifest_problem = read_manifest(path.parent)
+    finished = bool(records) and records[-1].get("event") == FINISHED
+    if manifest_problem and (finished or manifest_problem != _NO_MANIFEST):
+        problems.append(manifest_problem)
     if not problems:
-        if manifest is not None:
-            expected = manifest.get("records")
-            if isinstance(expected, int) and len(records) < expected:
-                problems.append(
-                    f"missing tail: {len(records)} records, the manifest says {expected}"
-                )
-            elif isinstance(expected, int) and len(records) > expected:
-                problems.append(
-                    f"record {expected + 1}: added after the run finished (the manifest says {expected} records)"
-                )
-            elif manifest.get("final_hash") not in (None, final):
-                problems.append(
-                    f"the final hash {final[:12]}… is not the manifest's {str(manifest.get('final_hash'))[:12]}…"
-                )
-        if not problems and (not records or records[-1].get("event") != FINISHED):
-            problems.append(
-                f"missing tail: the last record is {records[-1].get('event') if records else 'none'!r}, not {FINISHED!r}"
-            )
+        problems += _tail_problems(records, manifest, final)
     sealed = [(i, r) for i, r in enumerate(records) if r.get("event") == SEALED]
-    if manifest is not None:
-        problems += file_problems(path.parent, records, manifest, sealed[-1][1] if sealed else None)
+    problems += file_problems(path.parent, records, manifest, sealed[-1][1] if sealed else None)
     started = records[0] if records else {}
     if not sealed and records and _version(started.get("kit_version")) >= (0, 2):
         problems.append(
             f"no {SEALED!r} record, although ngdpkit {started.get('kit_version')} writes one: "
-            "records were removed and the chain recomputed"
+            + (
+                "records were removed and the chain recomputed"
+                if finished
+                else "the run was interrupted before its outputs were sealed"
+            )
         )
     notes = []
     if expect_hash:
@@ -260,6 +271,56 @@ def verify(target: Path, *, expect_hash: str | None = None) -> Verdict:
     return Verdict(not problems, len(records), final, problems, notes)
 
 
+_NO_MANIFEST = f"{MANIFEST} is missing: a finished run always has one (it was removed)"
+
+
+def read_manifest(folder: Path) -> tuple[dict[str, Any] | None, str]:
+    """The folder's manifest, or ``None`` and why it cannot be used. Only a regular file
+    counts: a directory, a link or a FIFO put in its place is a problem, never followed."""
+    path = folder / MANIFEST
+    try:
+        mode = path.lstat().st_mode
+    except FileNotFoundError:
+        return None, _NO_MANIFEST
+    except OSError as exc:
+        return None, f"{MANIFEST} cannot be read ({exc.strerror})"
+    if not stat.S_ISREG(mode):
+        return None, f"{MANIFEST} is not a regular file (something else was put in its place)"
+    try:
+        loaded = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return None, f"{MANIFEST}: not valid JSON"
+    if not isinstance(loaded, dict):
+        return None, f"{MANIFEST}: not a JSON object"
+    return loaded, ""
+
+
+def _tail_problems(
+    records: list[dict[str, Any]], manifest: dict[str, Any] | None, final: str
+) -> list[str]:
+    """A cut or extended tail: the record count and final hash against the manifest, and a
+    last record that is not ``run_finished``."""
+    if manifest is not None:
+        expected = manifest.get("records")
+        if isinstance(expected, int) and len(records) < expected:
+            return [f"missing tail: {len(records)} records, the manifest says {expected}"]
+        if isinstance(expected, int) and len(records) > expected:
+            return [
+                f"record {expected + 1}: added after the run finished (the manifest says {expected} records)"
+            ]
+        if manifest.get("final_hash") not in (None, final):
+            return [
+                f"the final hash {final[:12]}… is not the manifest's {str(manifest.get('final_hash'))[:12]}…"
+            ]
+    if not records or records[-1].get("event") != FINISHED:
+        last = records[-1].get("event") if records else "none"
+        return [
+            f"missing tail: the last record is {last!r}, not {FINISHED!r} "
+            "(the run was interrupted, or its last records were cut)"
+        ]
+    return []
+
+
 def _version(text: Any) -> tuple[int, ...]:
     try:
         return tuple(int(x) for x in str(text).split(".")[:2])
@@ -270,14 +331,17 @@ def _version(text: Any) -> tuple[int, ...]:
 def file_problems(
     run_dir: Path,
     records: list[dict[str, Any]],
-    manifest: dict[str, Any],
+    manifest: dict[str, Any] | None,
     anchor: dict[str, Any] | None,
 ) -> list[str]:
     """Every file of the folder against the manifest, the ``output_written`` records and the
-    sealed record: each changed, missing or extra file, one line each."""
+    sealed record: each changed, missing or extra file, one line each. Without a usable
+    manifest the files are still held against the records and the anchor, which live in
+    the trail."""
     problems: list[str] = []
     listed: dict[str, str] = {}
-    for entry in manifest.get("files") or []:
+    entries = manifest.get("files") if manifest is not None else None
+    for entry in entries if isinstance(entries, list) else []:
         if isinstance(entry, dict) and isinstance(entry.get("path"), str):
             listed[entry["path"]] = str(entry.get("sha256"))
     written = {
@@ -285,17 +349,19 @@ def file_problems(
         for r in records
         if r.get("event") == "output_written"
     }
-    present = {p.relative_to(run_dir).as_posix(): p for p in folder_files(run_dir)}
+    present, odd = folder_entries(run_dir)
+    problems += [f"not a regular file: {rel} (a run writes none; it was put there)" for rel in odd]
     if (run_dir / AUDIT).is_file():
         present[AUDIT] = run_dir / AUDIT
     digests = {rel: file_digest(p)[1] for rel, p in present.items()}
-    for rel in sorted(set(listed) - set(present)):
-        problems.append(f"missing file: {rel} (listed in the manifest)")
-    for rel in sorted(set(present) - set(listed)):
-        problems.append(f"extra file: {rel} (not in the manifest)")
-    for rel in sorted(set(present) & set(listed)):
-        if digests[rel] != listed[rel]:
-            problems.append(f"changed file: {rel} (its SHA-256 is not the manifest's)")
+    if manifest is not None:
+        for rel in sorted(set(listed) - set(present)):
+            problems.append(f"missing file: {rel} (listed in the manifest)")
+        for rel in sorted(set(present) - set(listed)):
+            problems.append(f"extra file: {rel} (not in the manifest)")
+        for rel in sorted(set(present) & set(listed)):
+            if digests[rel] != listed[rel]:
+                problems.append(f"changed file: {rel} (its SHA-256 is not the manifest's)")
     if written or anchor is not None:
         for rel in sorted(set(present) - {AUDIT}):
             if rel not in written:
