@@ -756,8 +756,41 @@ def rehearse(
     return code, run_dir
 
 
+def render_acceptance_view(settings: Settings, env: Environment, view: Any) -> str:
+    """The acceptance part of a run's signed document, from a verified rehearsal's typed
+    ``acceptance.json`` (:class:`~ngdpkit.run.neighbours.AcceptanceView`) through the same
+    templates as the rehearsal's own page: it names the rehearsal folder and its anchor."""
+    acc = Acceptance(
+        environment=view.environment,
+        against=view.against,
+        steps=[
+            {"name": s.name, "status": s.status, "duration_s": s.duration_s, "detail": s.detail}
+            for s in view.steps
+        ],
+        findings=list(view.findings),
+        memo_uuid=view.memo_uuid,
+        reply_uuid=view.reply_uuid,
+    )
+    from .run.neighbours import stamp_of
+
+    return render_acceptance(
+        settings,
+        env,
+        acc,
+        view.folder.path.name,
+        view.folder.anchor,
+        generated_at=stamp_of(view.folder.path.name),
+    )
+
+
 def render_acceptance(
-    settings: Settings, env: Environment, acc: Acceptance, run_id: str, audit_hash: str
+    settings: Settings,
+    env: Environment,
+    acc: Acceptance,
+    run_id: str,
+    audit_hash: str,
+    *,
+    generated_at: dt.datetime | None = None,
 ) -> str:
     from .display import badge, findings_html, table
     from .i18n import local_time, t
@@ -797,7 +830,7 @@ def render_acceptance(
             (t(lang, "environment"), f"{env.name} ({env.kind}, {env.protocol})"),
             ("NgDP", against),
             (t(lang, "run"), run_id),
-            (t(lang, "generated"), local_time(dt.datetime.now(dt.UTC), lang)),
+            (t(lang, "generated"), local_time(generated_at or dt.datetime.now(dt.UTC), lang)),
             ("MeMo", f"{acc.memo_uuid or '-'} → {acc.reply_uuid or '-'}"),
         ],
         t(lang, "status"),

@@ -22,15 +22,22 @@ MAPPING_KEY = ("Mailbox ID", "Subject ID")
 MAPPING_VALUES = ("NgDP Guid", "Contact point name", "Status")
 
 
-def _json(path: Path, label: str, *, required: bool = True) -> Any:
-    if not path.is_file():
+def _json(path: Path, label: str, *, required: bool = True, kind: type | None = None) -> Any:
+    """A JSON file of a run folder: a regular file (never a link or a FIFO), bounded in size
+    and depth, of the JSON type ``kind`` when given; any fault an :class:`InputError`."""
+    from ..run.neighbours import read_json_file
+
+    if not path.exists() and not path.is_symlink():
         if required:
             raise InputError(f"{label}: {path.name} is missing (not a finished ngdpkit run folder)")
         return None
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InputError(f"{label}: {path.name} is not valid JSON (truncated or edited?)") from exc
+        data = read_json_file(path)
+    except ValueError as exc:
+        raise InputError(f"{label}: {exc} (truncated or edited?)") from exc
+    if kind is not None and not isinstance(data, kind):
+        raise InputError(f"{label}: {path.name} does not hold a JSON {kind.__name__} (edited?)")
+    return data
 
 
 @dataclass
@@ -88,12 +95,13 @@ class RunView:
             },
             anchor=anchor,
             kit_version=version,
-            dispatcher=_json(path / "dispatcher-config.json", label, required=False),
-            portal=_json(path / "portal-registration.json", label, required=False),
+            dispatcher=_json(path / "dispatcher-config.json", label, required=False, kind=dict),
+            portal=_json(path / "portal-registration.json", label, required=False, kind=dict),
         )
-        step3 = _json(path / "steps" / "03_certificate.json", label, required=False)
-        if isinstance(step3, dict):
-            view.certificate = (step3.get("results") or {}).get("certificate")
+        step3 = _json(path / "steps" / "03_certificate.json", label, required=False, kind=dict)
+        results = step3.get("results") if isinstance(step3, dict) else None
+        certificate = results.get("certificate") if isinstance(results, dict) else None
+        view.certificate = certificate if isinstance(certificate, dict) else None
         if mapping:
             view.mapping = read_mapping_csv(path / "mailbox-mapping.csv", label)
         return view
@@ -108,11 +116,13 @@ def _trail(path: Path, label: str) -> tuple[str, str]:
     try:
         for line in trail.read_text(encoding="utf-8").splitlines():
             record = json.loads(line)
+            if not isinstance(record, dict):
+                raise ValueError("not a record")
             if record.get("event") == "run_started":
                 version = str(record.get("kit_version", "?"))
             elif record.get("event") == SEALED:
                 anchor = str(record.get("hash", ""))
-    except (ValueError, UnicodeDecodeError, AttributeError) as exc:
+    except (OSError, ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise InputError(f"{label}: audit.jsonl is not a readable trail") from exc
     if not anchor:
         raise InputError(
@@ -192,10 +202,15 @@ def run_folders(env_dir: Path) -> list[Path]:
 
 def latest_run(env_dir: Path) -> Path | None:
     """The folder ``LATEST`` names, else the newest finished one."""
+    from ..run.neighbours import read_text_file, stamp_of
+
     named = env_dir / LATEST
-    if named.is_file():
-        candidate = env_dir / named.read_text(encoding="utf-8").strip()
-        if RUN_NAME.match(candidate.name) and candidate.is_dir():
+    now = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5)
+    text = read_text_file(named, limit=256)
+    if text is not None:
+        candidate = env_dir / text.strip()
+        when = stamp_of(candidate.name)
+        if RUN_NAME.match(candidate.name) and candidate.is_dir() and when and when <= now:
             return candidate
-    found = run_folders(env_dir)
+    found = [p for p in run_folders(env_dir) if (stamp_of(p.name) or now) <= now]
     return found[-1] if found else None

@@ -420,14 +420,12 @@ class EnvironmentRun:
     def checklist(self, findings: list[Finding]) -> list[Any]:
         from ..checklist import items
 
-        rehearsal = latest_rehearsal(self.run_dir.parent)
-        accepted = False
-        if rehearsal is not None:
-            try:
-                data = json.loads((rehearsal / "acceptance.json").read_text(encoding="utf-8"))
-                accepted = data.get("against") == "ngdp" and data.get("status") != "errors"
-            except (OSError, ValueError):
-                accepted = False
+        acceptance = self.acceptance()
+        accepted = (
+            acceptance is not None
+            and acceptance.against == "ngdp"
+            and acceptance.status != "errors"
+        )
         return items(
             findings,
             system_id=self.env.system_id,
@@ -436,6 +434,15 @@ class EnvironmentRun:
             acceptance_against_ngdp_ok=accepted,
         )
 
+    def acceptance(self) -> Any:
+        """The newest rehearsal of this environment that verifies, as a typed
+        :class:`~ngdpkit.run.neighbours.AcceptanceView` (None when there is none); read once."""
+        if not hasattr(self, "_acceptance"):
+            from .neighbours import latest_acceptance
+
+            self._acceptance = latest_acceptance(self.run_dir.parent)
+        return self._acceptance
+
     def load_previous_run(self) -> None:
         """Read the previous finished run of this environment (for ``changes.json``) on a
         thread while the notebooks run: this process mostly waits for the kernel then."""
@@ -443,11 +450,17 @@ class EnvironmentRun:
 
         def load() -> None:
             from ..compare.runs import RunView, latest_run
+            from .neighbours import check_folder
 
             previous = None
             try:
                 previous = latest_run(self.run_dir.parent)
-                view = None if previous is None else RunView.load(previous, label=previous.name)
+                view = None
+                if previous is not None:
+                    _, why = check_folder(previous)
+                    if why:  # nothing of a folder that does not verify reaches a page
+                        raise InputError(why)
+                    view = RunView.load(previous, label=previous.name)
                 self.previous = (previous, view)
             except BaseException as exc:  # InputError: cannot be compared; else raised on join
                 self.previous = (previous, exc)
@@ -563,7 +576,7 @@ class EnvironmentRun:
         findings = self.all_findings()
         banners = self.banners(findings)
         names = [n for n in STEP_NAMES if (self.run_dir / "notebooks" / f"{n}.ipynb").is_file()]
-        rehearsal = latest_rehearsal(self.run_dir.parent)
+        acceptance = self.acceptance()
         extra_links = [
             ("portal.html", t(lang, "portal")),
             ("firewall.html", t(lang, "firewall")),
@@ -654,9 +667,11 @@ class EnvironmentRun:
             "mapping": self.record(ContactPointsRecord).mapping,
             "audit_hash": self.anchor,
             "banners": banners,
-            "rehearsal": f"../../{rehearsal.name}/signoff/index.html" if rehearsal else None,
-            "rehearsal_local": _against(rehearsal) == "simulator" if rehearsal else False,
-            "comparison": latest_comparison(self.run_dir.parent.parent),
+            "rehearsal": f"../../{acceptance.folder.path.name}/signoff/index.html"
+            if acceptance
+            else None,
+            "rehearsal_local": acceptance.against == "simulator" if acceptance else False,
+            "comparison": comparison_link(self.run_dir.parent.parent),
             "checklist": checklist,
             "diagram": "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode(),
             "changes": self.changes,
@@ -664,28 +679,38 @@ class EnvironmentRun:
         }
         atomic_write(sign / "index.html", render_overview(ctx))
         if self.pdf:
-            why = self.print_document(sign, [*names], rehearsal)
+            why = self.print_document(sign, [*names], acceptance)
             if why:
                 self.log(f"  PDF: {why}")
 
-    def print_document(self, sign: Path, names: list[str], rehearsal: Path | None) -> str | None:
-        """The whole document as one A4 PDF (``signoff/signoff.pdf``)."""
+    def print_document(self, sign: Path, names: list[str], acceptance: Any) -> str | None:
+        """The whole document as one A4 PDF (``signoff/signoff.pdf``). The acceptance part is
+        rendered here from the verified rehearsal's ``acceptance.json`` through the kit's
+        templates; the rehearsal's own HTML is never read."""
+        import tempfile
+
         from ..pdf import print_document
+        from ..rehearsal import render_acceptance_view
 
         order = ["index.html", *(f"{n}.html" for n in names)]
         order += ["portal.html", "firewall.html", "dispatcher.html", "checklist.html"]
         pages = [sign / p for p in order if (sign / p).is_file()]
-        if rehearsal is not None and (rehearsal / "signoff" / "index.html").is_file():
-            pages.append(rehearsal / "signoff" / "index.html")
         org = self.settings.organisation.name
         anchor_word = "anker" if self.settings.language == "da" else "anchor"
-        return print_document(
-            pages,
-            sign / "signoff.pdf",
-            language=self.settings.language,
-            title=f"{org} - {self.env.name} - {self.run_dir.name}",
-            footer=f"{org} · {self.env.name} · {self.run_dir.name} · {anchor_word} {self.anchor}",
-        )
+        with tempfile.TemporaryDirectory(prefix="ngdpkit-acceptance-") as tmp:
+            if acceptance is not None:
+                part = Path(tmp) / "acceptance.html"
+                part.write_text(
+                    render_acceptance_view(self.settings, self.env, acceptance), encoding="utf-8"
+                )
+                pages.append(part)
+            return print_document(
+                pages,
+                sign / "signoff.pdf",
+                language=self.settings.language,
+                title=f"{org} - {self.env.name} - {self.run_dir.name}",
+                footer=f"{org} · {self.env.name} · {self.run_dir.name} · {anchor_word} {self.anchor}",
+            )
 
     def phase(self, name: str, started: float) -> None:
         self.phases[name] = round(self.phases.get(name, 0.0) + time.monotonic() - started, 3)
@@ -730,36 +755,12 @@ def verdict(findings: list[Finding], config: dict[str, Any] | None, *, crashed: 
     return "ready_with_remarks" if status == "warnings" else "ready"
 
 
-def _against(rehearsal: Path) -> str:
-    try:
-        return str(
-            json.loads((rehearsal / "acceptance.json").read_text(encoding="utf-8"))["against"]
-        )
-    except (OSError, ValueError, KeyError, TypeError):
-        return ""
+def comparison_link(out: Path) -> str | None:
+    """The newest comparison beside the environments that verifies, as a link from signoff/."""
+    from .neighbours import latest_comparison
 
-
-def latest_comparison(out: Path) -> str | None:
-    """The newest finished comparison beside the environments, as a link from signoff/."""
-    folder = out / "compare"
-    found = sorted(
-        p.name
-        for p in (folder.iterdir() if folder.is_dir() else [])
-        if (p / "compare.json").is_file() and not (p / INCOMPLETE).exists()
-    )
-    return f"../../../compare/{found[-1]}/signoff/index.html" if found else None
-
-
-def latest_rehearsal(env_dir: Path) -> Path | None:
-    found = sorted(
-        (
-            p
-            for p in env_dir.glob("*-rehearsal-*")
-            if (p / "acceptance.json").is_file() and not (p / INCOMPLETE).exists()
-        ),
-        key=lambda p: p.name,
-    )
-    return found[-1] if found else None
+    found = latest_comparison(out)
+    return f"../../../compare/{found.path.name}/signoff/index.html" if found else None
 
 
 def skip_iri_grammar() -> None:

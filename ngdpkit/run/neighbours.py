@@ -1,0 +1,221 @@
+"""Folders beside a run (previous runs, rehearsals, comparisons), used only once they verify.
+
+A run folder reads three kinds of folder it did not write: the previous run (for
+``changes.json``), the newest rehearsal (the checklist's acceptance step and the signed
+PDF's acceptance part) and the newest comparison (a link on the overview). Anyone who can
+write the runs folder can plant one, named to sort newest, so none is chosen by its name
+alone (issue 26):
+
+- a folder counts only when it is a real directory (not a link), its name carries a time
+  no later than now, and :func:`ngdpkit.run.audit.verify` finds its trail, manifest and
+  files intact; the newest such folder is chosen;
+- what the kit takes from a rehearsal is its ``acceptance.json``, read into the typed
+  :class:`AcceptanceView` and rendered again through the kit's own templates; no byte of
+  another folder's HTML reaches a page.
+
+The chain has no signature, so a forger who writes a whole folder with a consistent trail
+can still pass; the pages therefore name the folder and its anchor, which the signer can
+verify against the paper that anchor was printed on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..findings import Finding
+from .audit import AUDIT, SEALED, verify
+
+STAMP = re.compile(r"^(\d{8}T\d{6}Z)-")
+SKEW = dt.timedelta(minutes=5)
+MAX_JSON = 16 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Verified:
+    """A folder that verified, with the anchor its trail holds (empty for an old trail)."""
+
+    path: Path
+    anchor: str
+
+
+def stamp_of(name: str) -> dt.datetime | None:
+    m = STAMP.match(name)
+    if not m:
+        return None
+    try:
+        return dt.datetime.strptime(m.group(1), "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.UTC)
+    except ValueError:
+        return None
+
+
+def check_folder(path: Path, *, now: dt.datetime | None = None) -> tuple[Verified | None, str]:
+    """(the folder as :class:`Verified`, "") when it may be used, else (None, why not)."""
+    try:
+        if not stat.S_ISDIR(path.lstat().st_mode):
+            return None, f"{path.name} is not a folder (a link or a file was put there)"
+    except OSError:
+        return None, f"{path.name} cannot be read"
+    when = stamp_of(path.name)
+    if when is None:
+        return None, f"{path.name} is not named like a folder ngdpkit writes"
+    if when > (now or dt.datetime.now(dt.UTC)) + SKEW:
+        return None, f"{path.name} is dated in the future, so ngdpkit did not write it"
+    verdict = verify(path)
+    if not verdict.ok:
+        return None, f"{path.name} does not verify: {verdict.problems[0]}"
+    return Verified(path, _anchor(path)), ""
+
+
+def _anchor(path: Path) -> str:
+    anchor = ""
+    for line in (path / AUDIT).read_text(encoding="utf-8").splitlines():
+        rec = json.loads(line)
+        if rec.get("event") == SEALED:
+            anchor = str(rec.get("hash", ""))
+    return anchor
+
+
+def newest(candidates: list[Path], *, now: dt.datetime | None = None) -> Verified | None:
+    """The newest candidate (by the time in its name) that verifies."""
+    for path in sorted(candidates, key=lambda p: p.name, reverse=True):
+        found, _ = check_folder(path, now=now)
+        if found is not None:
+            return found
+    return None
+
+
+def _children(folder: Path, pattern: str) -> list[Path]:
+    try:
+        return [p for p in folder.glob(pattern) if STAMP.match(p.name)]
+    except OSError:
+        return []
+
+
+def latest_rehearsal(env_dir: Path) -> Verified | None:
+    """The newest rehearsal folder of an environment that verifies."""
+    return newest([p for p in _children(env_dir, "*-rehearsal-*")])
+
+
+def latest_comparison(out: Path) -> Verified | None:
+    """The newest comparison folder beside the environments that verifies."""
+    return newest(_children(out / "compare", "*"))
+
+
+def read_json_file(path: Path) -> Any:
+    """A JSON file of another folder: a regular file, bounded, any fault a ``ValueError``."""
+    try:
+        st = path.lstat()
+    except OSError as exc:
+        raise ValueError(f"{path.name}: cannot be read") from exc
+    if not stat.S_ISREG(st.st_mode):
+        raise ValueError(f"{path.name}: not a regular file")
+    if st.st_size > MAX_JSON:
+        raise ValueError(f"{path.name}: larger than {MAX_JSON // (1024 * 1024)} MB")
+    try:
+        return json.loads(path.read_bytes().decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise ValueError(f"{path.name}: not readable JSON") from exc
+
+
+@dataclass(frozen=True)
+class AcceptanceStep:
+    name: str
+    status: str
+    duration_s: float
+    detail: str
+
+
+@dataclass(frozen=True)
+class AcceptanceView:
+    """A verified rehearsal's ``acceptance.json``, typed: the only part of a rehearsal
+    folder that reaches a run's pages, and only through the kit's templates."""
+
+    folder: Verified
+    environment: str
+    against: str
+    status: str
+    steps: tuple[AcceptanceStep, ...]
+    memo_uuid: str | None
+    reply_uuid: str | None
+    findings: tuple[Finding, ...]
+
+    @classmethod
+    def load(cls, folder: Verified) -> AcceptanceView:
+        """Read and type-check ``acceptance.json``; a ``ValueError`` names what is wrong."""
+        data = read_json_file(folder.path / "acceptance.json")
+        if not isinstance(data, dict):
+            raise ValueError("acceptance.json: not a JSON object")
+
+        def text(key: str, value: Any, *, optional: bool = False) -> Any:
+            if value is None and optional:
+                return None
+            if not isinstance(value, str):
+                raise ValueError(f"acceptance.json: {key} is not text")
+            return value
+
+        steps = data.get("steps")
+        found = data.get("findings")
+        if not isinstance(steps, list) or not isinstance(found, list):
+            raise ValueError("acceptance.json: steps and findings must be lists")
+        typed_steps = []
+        for s in steps:
+            if not isinstance(s, dict) or not isinstance(s.get("duration_s"), int | float):
+                raise ValueError("acceptance.json: a step is not a step")
+            typed_steps.append(
+                AcceptanceStep(
+                    name=text("step name", s.get("name")),
+                    status=text("step status", s.get("status")),
+                    duration_s=float(s["duration_s"]),
+                    detail=text("step detail", s.get("detail")),
+                )
+            )
+        typed_findings = []
+        for f in found:
+            if not isinstance(f, dict):
+                raise ValueError("acceptance.json: a finding is not an object")
+            try:
+                typed_findings.append(Finding.from_dict(f))
+            except (KeyError, TypeError, ValueError) as exc:
+                raise ValueError("acceptance.json: a finding is not a finding") from exc
+        against = text("against", data.get("against"))
+        if against not in ("simulator", "ngdp"):
+            raise ValueError("acceptance.json: against is neither simulator nor ngdp")
+        return cls(
+            folder=folder,
+            environment=text("environment", data.get("environment")),
+            against=against,
+            status=text("status", data.get("status")),
+            steps=tuple(typed_steps),
+            memo_uuid=text("memo_uuid", data.get("memo_uuid"), optional=True),
+            reply_uuid=text("reply_uuid", data.get("reply_uuid"), optional=True),
+            findings=tuple(typed_findings),
+        )
+
+
+def latest_acceptance(env_dir: Path) -> AcceptanceView | None:
+    """The newest verified rehearsal's acceptance, or None (none, or unreadable)."""
+    folder = latest_rehearsal(env_dir)
+    if folder is None:
+        return None
+    try:
+        return AcceptanceView.load(folder)
+    except ValueError:
+        return None
+
+
+def read_text_file(path: Path, *, limit: int) -> str | None:
+    """A small text file (``LATEST``) if it is a regular file of at most ``limit`` bytes in
+    UTF-8; None otherwise (missing, a link, a FIFO, too big, not text)."""
+    try:
+        st = path.lstat()
+        if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
+            return None
+        return path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None

@@ -1,0 +1,165 @@
+"""Issue 26's third high cause: no byte of another folder reaches a page unless that folder
+verifies, and a rehearsal's part of the document comes from its acceptance.json through the
+kit's templates, never from its HTML."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from ngdpkit.run.neighbours import (
+    AcceptanceView,
+    check_folder,
+    latest_comparison,
+    latest_rehearsal,
+)
+from tests.conftest import run_cli
+
+FORGED = "GODKENDT AF NGDP (forged)"
+STYLE = "<style>table{display:none}h1::after,h2::after{content:'" + FORGED + "'}</style>"
+
+
+def plant_rehearsal(env_dir: Path, name: str = "29991231T000000Z-rehearsal-ffffff") -> Path:
+    """What a hostile insider writes: a rehearsal folder that sorts newest, never verified."""
+    d = env_dir / name
+    (d / "signoff").mkdir(parents=True)
+    (d / "acceptance.json").write_text(
+        json.dumps(
+            {
+                "environment": "test",
+                "against": "ngdp",
+                "status": "ok",
+                "steps": [{"name": "send", "status": "ok", "duration_s": 0.1, "detail": FORGED}],
+                "memo_uuid": None,
+                "reply_uuid": None,
+                "findings": [],
+            }
+        )
+    )
+    (d / "signoff" / "index.html").write_text(f"<html><body>{STYLE}<h1>{FORGED}</h1></body></html>")
+    (d / "audit.jsonl").write_text("")
+    return d
+
+
+def plant_run(env_dir: Path, name: str) -> Path:
+    d = env_dir / name
+    d.mkdir(parents=True)
+    (d / "findings.json").write_text(
+        json.dumps(
+            {
+                "environment": "test",
+                "status": "errors",
+                "findings": [{"severity": "error", "code": "CERT_REVOKED", "message": FORGED}],
+            }
+        )
+    )
+    (d / "dispatcher-config.json").write_text("[1]")
+    (d / "manifest.json").write_text(json.dumps({"files": []}))
+    (d / "audit.jsonl").write_text(
+        json.dumps({"event": "outputs_sealed", "hash": "f" * 64, "files": {}}) + "\n"
+    )
+    return d
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> dict[str, Path]:
+    """A real rehearsal and a real run of the sample, then planted folders that sort newest
+    (a rehearsal, a run named by LATEST, a comparison), then a second run with --pdf."""
+    from ngdpkit.signoff import find_browser
+
+    sample = tmp_path_factory.mktemp("planted") / "sample"
+    shutil.copytree(sample_dir, sample, ignore=shutil.ignore_patterns("runs"))
+    toml = str(sample / "migration.toml")
+    env_dir = sample / "runs" / "test"
+    r = run_cli("rehearse", "--settings", toml, "--env", "test")
+    assert r.returncode == 0, r.stdout + r.stderr
+    real_rehearsal = next(env_dir.glob("*-rehearsal-*"))
+    r = run_cli("run", "--settings", toml, "--env", "test")
+    assert r.returncode == 0, r.stdout + r.stderr
+    first = (env_dir / "LATEST").read_text().strip()
+    plant_rehearsal(env_dir)
+    plant_rehearsal(env_dir, "20991231T000000Z-rehearsal-eeeeee")
+    import datetime as dt
+
+    future = plant_run(env_dir, "20991231T000000Z-abcdef")
+    tampered = plant_run(env_dir, f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}-abcdef")
+    (env_dir / "LATEST").write_text(tampered.name + "\n")
+    compare = sample / "runs" / "compare" / "29991231T000000Z-aaaaaa"
+    (compare / "signoff").mkdir(parents=True)
+    (compare / "compare.json").write_text("{}")
+    pdf = ["--pdf"] if find_browser() else []
+    r = run_cli("run", "--settings", toml, "--env", "test", *pdf)
+    assert r.returncode in (0, 1), r.stdout + r.stderr  # never a crash (exit 3)
+    second_dir = env_dir / (env_dir / "LATEST").read_text().strip()
+    assert second_dir.name not in (first, tampered.name, future.name)
+    return {"run": second_dir, "rehearsal": real_rehearsal, "env": env_dir}
+
+
+def test_no_planted_byte_reaches_the_run(planted: dict[str, Path]) -> None:
+    for path in planted["run"].rglob("*"):
+        if path.is_file() and path.suffix != ".pdf":
+            text = path.read_bytes().decode("utf-8", "replace")
+            assert FORGED not in text and "rehearsal-ffffff" not in text, path
+            assert "29991231T000000Z" not in text and "20991231T000000Z" not in text, path
+
+
+def test_the_verified_rehearsal_is_the_one_linked(planted: dict[str, Path]) -> None:
+    page = (planted["run"] / "signoff" / "index.html").read_text(encoding="utf-8")
+    assert f"../../{planted['rehearsal'].name}/signoff/index.html" in page
+
+
+def test_the_tampered_previous_run_cannot_be_compared(planted: dict[str, Path]) -> None:
+    changes = json.loads((planted["run"] / "changes.json").read_text(encoding="utf-8"))
+    assert not changes["previous"]["run"].startswith("2099")  # never the one dated in the future
+    assert changes["previous"]["run"].endswith("-abcdef") and "does not verify" in changes["problem"]
+
+
+def test_the_pdf_carries_the_rehearsal_from_its_record(planted: dict[str, Path]) -> None:
+    from ngdpkit.signoff import find_browser
+
+    if find_browser() is None:
+        pytest.skip("no Chromium, Chrome or Edge here (.ci/run installs Debian's chromium)")
+    from pypdf import PdfReader
+
+    text = "\n".join(
+        p.extract_text() for p in PdfReader(str(planted["run"] / "signoff" / "signoff.pdf")).pages
+    )
+    assert FORGED not in text
+    assert planted["rehearsal"].name in text  # the verified rehearsal, rendered by the kit
+
+
+def test_choices_by_name_skip_what_does_not_verify(planted: dict[str, Path], tmp_path: Path) -> None:
+    env_dir = planted["env"]
+    found = latest_rehearsal(env_dir)
+    assert found is not None and found.path == planted["rehearsal"] and len(found.anchor) == 64
+    assert AcceptanceView.load(found).against == "simulator"
+    assert latest_comparison(env_dir.parent) is None
+    _, why = check_folder(env_dir / "29991231T000000Z-rehearsal-ffffff")
+    assert "future" in why
+    # a faithful copy of the real rehearsal, renamed to sort newest but dated now: its
+    # trail no longer names it, yet it verifies as a folder; a changed byte does not
+    copy = env_dir / (planted["rehearsal"].name[:16] + "-rehearsal-000000")
+    shutil.copytree(planted["rehearsal"], copy)
+    (copy / "acceptance.json").write_text(
+        (copy / "acceptance.json").read_text().replace('"simulator"', '"ngdp"')
+    )
+    _, why = check_folder(copy)
+    assert "does not verify" in why
+    link = tmp_path / "20000101T000000Z-rehearsal-111111"
+    link.symlink_to(planted["rehearsal"], target_is_directory=True)
+    assert "not a folder" in check_folder(link)[1]
+    shutil.rmtree(copy)
+
+
+def test_a_hostile_acceptance_record_is_refused(tmp_path: Path) -> None:
+    from ngdpkit.run.neighbours import Verified
+
+    d = tmp_path / "r"
+    d.mkdir()
+    for body in ("[1]", '{"steps": "x", "findings": []}', "[" * 100_000, '{"against": 1}'):
+        (d / "acceptance.json").write_text(body)
+        with pytest.raises(ValueError):
+            AcceptanceView.load(Verified(d, ""))
