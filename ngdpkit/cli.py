@@ -156,7 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _settings_arg(p)
     p.add_argument("--env", required=True)
-    p.add_argument("--port", type=int, default=0)
+    p.add_argument("--port", type=port_number, default=0)
 
     p = sub.add_parser("rehearse", help="the acceptance test: a letter out, the reply back")
     _settings_arg(p)
@@ -668,6 +668,14 @@ COMMANDS = {
     "status": cmd_status,
     "_run-environment": cmd_child,
 }
+
+
+def port_number(text: str) -> int:
+    """``--port``: 0 (any free port) to 65535; argparse turns a ValueError into exit 2."""
+    value = int(text)
+    if not 0 <= value <= 65535:
+        raise ValueError(text)
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:

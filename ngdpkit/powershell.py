@@ -64,7 +64,9 @@ def fill(name: str, code: dict[str, str], *, refusals: list[str]) -> str:
     wanted = set(_PLACEHOLDER.findall(text))
     if wanted != set(code):
         missing, extra = sorted(wanted - set(code)), sorted(set(code) - wanted)
-        raise ValueError(f"{name}: placeholders without a value {missing}, values without a place {extra}")
+        raise ValueError(
+            f"{name}: placeholders without a value {missing}, values without a place {extra}"
+        )
     head, sep, rest = text.partition("$ErrorActionPreference = 'Stop'\n")
     if not sep:
         head, rest = "", text

@@ -108,6 +108,27 @@ def encodings(value: str) -> list[str]:
     return sorted((f for f in forms if f), key=len, reverse=True)
 
 
+_PERCENT = re.compile(r"%([0-9A-Fa-f])([0-9A-Fa-f])")
+
+
+def _either_case(ch: str) -> str:
+    return f"[{ch.upper()}{ch.lower()}]" if ch.isalpha() else ch
+
+
+def form_pattern(form: str) -> str:
+    """A regular expression for one encoded form: the text itself, except that every
+    percent-escape matches in either case (``%2F`` and ``%2f``, as .NET writes it)."""
+    return _PERCENT.sub(
+        lambda m: "%" + _either_case(m.group(1)) + _either_case(m.group(2)), re.escape(form)
+    )
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` as one clean line, secrets removed **before** it is cut to ``limit``
+    characters: cutting first can leave part of a secret that no longer matches."""
+    return one_line(text)[:limit]
+
+
 def register(name: str, value: str) -> None:
     """Remember a secret (by its variable's name) so that :func:`redact` removes it everywhere."""
     parts = tuple(secret_parts(value))
@@ -148,9 +169,9 @@ def _compiled() -> re.Pattern[str] | None:
                 for form in encodings(part):
                     names.setdefault(form, name)
                     (short_forms if len(part) < SHORT_SECRET else long_forms).append(form)
-        alternatives = [re.escape(f) for f in sorted(set(long_forms), key=len, reverse=True)]
+        alternatives = [form_pattern(f) for f in sorted(set(long_forms), key=len, reverse=True)]
         alternatives += [
-            r"(?<![A-Za-z0-9])" + re.escape(f) + r"(?![A-Za-z0-9])"
+            r"(?<![A-Za-z0-9])" + form_pattern(f) + r"(?![A-Za-z0-9])"
             for f in sorted(set(short_forms), key=len, reverse=True)
         ]
         _pattern = re.compile("|".join(alternatives))
@@ -165,7 +186,12 @@ def redact(text: str) -> str:
     pattern = _compiled()
     if pattern is None:
         return text
-    return pattern.sub(lambda m: HIDDEN.format(name=_names.get(m.group(0), "secret")), text)
+
+    def name(found: str) -> str:
+        upper = _PERCENT.sub(lambda m: m.group(0).upper(), found)
+        return _names.get(found) or _names.get(upper, "secret")
+
+    return pattern.sub(lambda m: HIDDEN.format(name=name(m.group(0))), text)
 
 
 def redact_bytes(data: bytes) -> bytes:

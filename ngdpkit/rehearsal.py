@@ -28,7 +28,7 @@ from . import findings as F
 from .errors import InputError
 from .findings import Finding
 from .network import official_api_url
-from .redact import one_line
+from .redact import clip, one_line
 from .secrets import secret_missing
 from .settings import Environment, Settings, load_settings
 
@@ -301,8 +301,7 @@ def _connect(
 ) -> tuple[Any, str, Any] | None:
     """(an mTLS client, the API base, the push stand-in or None): against the simulator
     (started here, on a session CA) or NgDP. None when the API URL is not https."""
-    import httpx
-
+    from .deadline import BoundedClient
     from .probes import client_tls_context
     from .simulator import PushStandIn, SessionCA, Simulator, SimulatorConfig
     from .system import push_endpoints
@@ -352,8 +351,11 @@ def _connect(
     ctx = stack.enter_context(
         client_tls_context(identity.leaf, identity.key, identity.extra, cafile=ca_file)
     )
+    # One overall deadline for every request of the rehearsal (a trickling server never
+    # holds it open): the checks' total, plus the wait for the reply.
     client = stack.enter_context(
-        httpx.Client(
+        BoundedClient(
+            deadline=time.monotonic() + settings.checks.probe_total_s + reh.timeout_s,
             verify=ctx,
             timeout=max(5.0, float(reh.timeout_s)),
             headers={"Authorization": header},
@@ -379,7 +381,7 @@ def _send(client: Any, base: str, letter: Any, acc: Acceptance) -> bool:
             headers={"Content-Type": "application/xml"},
         )
     except httpx.HTTPError as exc:
-        detail = f"{type(exc).__name__}: {one_line(str(exc))[:200]}"
+        detail = f"{type(exc).__name__}: {clip(str(exc), 200)}"
         acc.step("send", "failed", t0, detail)
         found.append(
             F.error(
@@ -425,6 +427,8 @@ def _send(client: Any, base: str, letter: Any, acc: Acceptance) -> bool:
         receipt = r.json()
     except ValueError:
         receipt = {}
+    if not isinstance(receipt, dict):
+        receipt = {"body": receipt}
     if (
         receipt.get("receiptStatus") in ("RECEIVED", "COMPLETED")
         and receipt.get("messageUUID") == letter.uuid
@@ -436,7 +440,7 @@ def _send(client: Any, base: str, letter: Any, acc: Acceptance) -> bool:
             f"{receipt['receiptStatus']}, transmission {receipt.get('transmissionId')}",
         )
     else:
-        acc.step("transport receipt", "failed", t0, json.dumps(receipt)[:200])
+        acc.step("transport receipt", "failed", t0, clip(json.dumps(receipt), 200))
         found.append(
             F.error(
                 "REHEARSAL_NO_RECEIPT",
@@ -444,7 +448,7 @@ def _send(client: Any, base: str, letter: Any, acc: Acceptance) -> bool:
                 base,
                 "receipt",
                 uuid=letter.uuid,
-                value=json.dumps(receipt)[:160],
+                value=clip(json.dumps(receipt), 160),
             )
         )
     return True
@@ -601,14 +605,20 @@ def contact_point_ids(settings: Settings, env: Environment) -> set[str]:
 
 
 def _error_detail(r: Any) -> str:
+    """NgDP's refusal as one line: its message and field errors, secrets removed before the
+    line is cut (a cut secret no longer matches)."""
     try:
         body = r.json()
     except ValueError:
-        return r.text[:200]
+        return clip(r.text, 200)
+    if not isinstance(body, dict):
+        return clip(json.dumps(body), 200)
     parts = [str(body.get("message", ""))]
-    for fe in body.get("fieldErrors") or []:
-        parts.append(f"{fe.get('field')}: {fe.get('message')}")
-    return "; ".join(p for p in parts if p)[:400]
+    errors = body.get("fieldErrors")
+    for fe in errors if isinstance(errors, list) else []:
+        if isinstance(fe, dict):
+            parts.append(f"{fe.get('field')}: {fe.get('message')}")
+    return clip("; ".join(p for p in parts if p), 400)
 
 
 def _wait_pull(client: Any, base: str, letter_uuid: str, deadline: float) -> bytes | None:

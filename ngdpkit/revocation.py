@@ -144,11 +144,15 @@ def check_revocation(
     *,
     timeout: float,
     label: str,
+    total: float | None = None,
     transport: Any = None,
     now: dt.datetime | None = None,
 ) -> list[Finding]:
+    import time
+
     import httpx
 
+    from .deadline import BoundedClient
     from .redact import one_line
 
     def unavailable(template: str, **params: Any) -> list[Finding]:
@@ -169,7 +173,12 @@ def check_revocation(
         return unavailable("The issuing CA is not at hand, so revocation was not checked.")
     request = ocsp.OCSPRequestBuilder().add_certificate(leaf, issuer, hashes.SHA256()).build()
     try:
-        with httpx.Client(timeout=timeout, transport=transport, follow_redirects=False) as client:
+        with BoundedClient(
+            deadline=time.monotonic() + (total or timeout),
+            timeout=timeout,
+            transport=transport,
+            follow_redirects=False,
+        ) as client:
             reply = client.post(
                 url,
                 content=request.public_bytes(serialization.Encoding.DER),

@@ -9,6 +9,7 @@ checks turn it into a finding.
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field, replace
@@ -288,6 +289,23 @@ class _Reader:
         return path
 
 
+MAX_SECONDS = 3600
+
+
+def _bounded_seconds(r: _Reader, table: dict[str, Any], key: str, where: str) -> None:
+    """A number of seconds that bounds network work: positive, finite (``nan`` and ``inf``
+    are TOML floats) and at most an hour; otherwise a problem, and the default is kept."""
+    if key not in table:
+        return
+    value = table[key]
+    if not (math.isfinite(value) and 0 < value <= MAX_SECONDS):
+        r.problem(
+            f"{where}.{key} = {value} must be a positive, finite number of seconds "
+            f"(at most {MAX_SECONDS})"
+        )
+        del table[key]
+
+
 def _type_ok(value: Any, kind: str) -> bool:
     if kind == _STR:
         return isinstance(value, str)
@@ -371,8 +389,10 @@ def load_settings(path: Path | str) -> Settings:
 
     checks_raw = r.table(top.get("checks", {}), _CHECKS, "checks")
     for key, value in list(checks_raw.items()):
-        if value <= 0:
-            r.problem(f"checks.{key} = {value} must be a positive number")
+        if key.endswith("_s"):
+            _bounded_seconds(r, checks_raw, key, "checks")
+        elif not (math.isfinite(value) and value > 0):  # nan <= 0 is False: say it outright
+            r.problem(f"checks.{key} = {value} must be a positive, finite number")
             del checks_raw[key]
     checks = Checks(**checks_raw)
     if checks.cert_error_days > checks.cert_warn_days:
@@ -382,10 +402,7 @@ def load_settings(path: Path | str) -> Settings:
         )
 
     rehearsal_raw = r.table(top.get("rehearsal", {}), _REHEARSAL, "rehearsal")
-    if rehearsal_raw.get("timeout_s", 1) <= 0:
-        r.problem(
-            f"rehearsal.timeout_s = {rehearsal_raw.pop('timeout_s')} must be a positive number"
-        )
+    _bounded_seconds(r, rehearsal_raw, "timeout_s", "rehearsal")
     rehearsal = Rehearsal(**rehearsal_raw)
 
     secrets_file = r.file(top.get("secrets_file"), "secrets_file")
@@ -486,6 +503,7 @@ def _environment(
             continue
         servers.append(Server(**s_ok))
     reh = r.table(env.get("rehearsal", {}), _REHEARSAL, f"{where}.rehearsal")
+    _bounded_seconds(r, reh, "timeout_s", f"{where}.rehearsal")
     return Environment(
         name=name,
         kind=kind if kind in KINDS else "test",

@@ -114,7 +114,9 @@ def test_the_verified_rehearsal_is_the_one_linked(planted: dict[str, Path]) -> N
 def test_the_tampered_previous_run_cannot_be_compared(planted: dict[str, Path]) -> None:
     changes = json.loads((planted["run"] / "changes.json").read_text(encoding="utf-8"))
     assert not changes["previous"]["run"].startswith("2099")  # never the one dated in the future
-    assert changes["previous"]["run"].endswith("-abcdef") and "does not verify" in changes["problem"]
+    assert (
+        changes["previous"]["run"].endswith("-abcdef") and "does not verify" in changes["problem"]
+    )
 
 
 def test_the_pdf_carries_the_rehearsal_from_its_record(planted: dict[str, Path]) -> None:
@@ -131,7 +133,9 @@ def test_the_pdf_carries_the_rehearsal_from_its_record(planted: dict[str, Path])
     assert planted["rehearsal"].name in text  # the verified rehearsal, rendered by the kit
 
 
-def test_choices_by_name_skip_what_does_not_verify(planted: dict[str, Path], tmp_path: Path) -> None:
+def test_choices_by_name_skip_what_does_not_verify(
+    planted: dict[str, Path], tmp_path: Path
+) -> None:
     env_dir = planted["env"]
     found = latest_rehearsal(env_dir)
     assert found is not None and found.path == planted["rehearsal"] and len(found.anchor) == 64

@@ -118,12 +118,16 @@ def test_the_reported_attack_stays_text(test_env: Any) -> None:
 
 
 def test_a_server_named_like_code_is_one_literal(test_env: Any) -> None:
-    env = replace(test_env, servers=(Server(name=";Start-Process calc.exe)#", service_account="a"),))
+    env = replace(
+        test_env, servers=(Server(name=";Start-Process calc.exe)#", service_account="a"),)
+    )
     for text in scripts(env):
         assert "Start-Process" not in shape(text)[1]
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.lists(st.sampled_from(FRAGMENTS) | st.text(max_size=4), min_size=1, max_size=6))
 def test_no_value_changes_the_script_s_shape(test_env: Any, parts: list[str]) -> None:
     value = "v" + "".join(parts)  # an empty account would add a refusal, a new shape

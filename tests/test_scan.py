@@ -109,3 +109,43 @@ def test_the_scan_finds_a_secret_in_a_compressed_step_table(tmp_path: Path) -> N
     broken = tmp_path / "broken.parquet"
     broken.write_bytes(b"PAR1" + b"\x00" * 64 + b"PAR1")
     assert scan_file(broken, pins) == ["LONG", "SHORT", "NUMBER"]
+
+
+def test_lower_case_percent_escapes_are_caught(tmp_path: Path) -> None:
+    """.NET writes percent-escapes in lower case (``%2f``): the scan and the redaction match
+    either case."""
+    import re
+
+    from ngdpkit import redact as R
+
+    lower = re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), quote(SECRET, safe=""))
+    assert lower != quote(SECRET, safe="")
+    path = tmp_path / "dotnet.log"
+    path.write_text(f"GET /x?p={lower}", encoding="utf-8")
+    assert found(path, {"PW": [SECRET]}) == ["PW"]
+    R.forget_all()
+    try:
+        R.register("PW", SECRET)
+        assert "hidden: PW" in R.redact(lower) and "horse" not in R.redact(lower)
+    finally:
+        R.forget_all()
+
+
+def test_a_secret_is_removed_before_a_text_is_cut() -> None:
+    """Issue 26: cutting first left 20 of a token's 32 characters in acceptance.json."""
+    import httpx
+
+    from ngdpkit import redact as R
+    from ngdpkit.rehearsal import _error_detail
+
+    token = "tok_0123456789abcdef0123456789ab"
+    R.forget_all()
+    try:
+        R.register("NGDPKIT_TEST_AUTHORIZATION", token)
+        for body in ("x" * 180 + token, json.dumps({"message": "y" * 380 + token})):
+            detail = _error_detail(httpx.Response(400, text=body))
+            assert not any(token[i : i + 8] in detail for i in range(len(token) - 7)), detail
+        assert token[:12] not in R.clip("z" * 150 + token, 160)
+        assert _error_detail(httpx.Response(400, text="[1, 2]")) == "[1, 2]"  # not a crash
+    finally:
+        R.forget_all()

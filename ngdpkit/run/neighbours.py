@@ -120,7 +120,7 @@ def read_json_file(path: Path) -> Any:
     try:
         return json.loads(path.read_bytes().decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise ValueError(f"{path.name}: not readable JSON") from exc
+        raise ValueError(f"{path.name}: not valid JSON") from exc
 
 
 @dataclass(frozen=True)

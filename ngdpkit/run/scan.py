@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..redact import SHORT_SECRET, encodings, secret_parts
+from ..redact import SHORT_SECRET, encodings, form_pattern, secret_parts
 
 if TYPE_CHECKING:
     from ..findings import Finding
@@ -37,7 +37,7 @@ def needles(secrets: dict[str, list[str]]) -> list[Needle]:
         for part in parts:
             if not part:
                 continue
-            forms = [re.escape(f.encode("utf-8")) for f in encodings(part)]
+            forms = [form_pattern(f).encode("utf-8") for f in encodings(part)]
             body = b"|".join(forms)
             if len(part) < SHORT_SECRET:
                 pattern = re.compile(rb"(?<![A-Za-z0-9])(?:" + body + rb")(?![A-Za-z0-9])")

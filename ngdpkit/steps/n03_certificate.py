@@ -110,6 +110,7 @@ def _check(step: Step) -> dict[str, Any] | None:
                 loaded.extra,
                 anchors,
                 timeout=s.checks.probe_timeout_s,
+                total=s.checks.probe_total_s,
                 label=step.rel(env.certificate),
             )
         )

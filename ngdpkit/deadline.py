@@ -1,0 +1,91 @@
+"""A hard overall deadline for every HTTP request the kit makes (contract §10, issue 26).
+
+httpx's timeouts bound each phase and each read, not the whole request: a server that
+trickles a byte every second never trips a five-second read timeout and keeps ``rehearse``
+or an OCSP fetch waiting for ever. :class:`BoundedClient` is an ``httpx.Client`` whose
+every request runs on a daemon thread and is abandoned when the deadline passes (the
+thread cannot keep the process alive), with its body read in full on that thread and
+bounded in size. What the caller sees is an ``httpx.TimeoutException`` (or a
+``httpx.DecodingError`` for a body over the bound), which its existing error paths
+already turn into findings.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from typing import Any
+
+import httpx
+
+MAX_BODY = 32 * 1024 * 1024
+
+
+class DeadlineExceeded(httpx.TimeoutException):
+    """The request did not finish before the overall deadline."""
+
+
+class BodyTooLarge(httpx.DecodingError):
+    """The answer's body is larger than the bound."""
+
+
+def finite_positive(value: float) -> bool:
+    """True for a number of seconds that can bound anything (not 0, negative, NaN or ∞)."""
+    return isinstance(value, int | float) and math.isfinite(value) and value > 0
+
+
+class BoundedClient(httpx.Client):
+    """An ``httpx.Client`` whose requests all end by ``deadline`` (a ``time.monotonic()``
+    value), answered or not; bodies over ``max_body`` bytes are refused."""
+
+    def __init__(self, *, deadline: float, max_body: int = MAX_BODY, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.deadline = deadline
+        self.max_body = max_body
+
+    def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:
+        kwargs.pop("stream", None)
+        outcome: dict[str, Any] = {}
+        finished = threading.Event()
+
+        def work() -> None:
+            try:
+                response = super(BoundedClient, self).send(request, stream=True, **kwargs)
+                try:
+                    body = bytearray()
+                    for chunk in response.iter_bytes():  # decoded: the bound holds after gunzip
+                        body += chunk
+                        if len(body) > self.max_body:
+                            raise BodyTooLarge(
+                                f"the answer is larger than {self.max_body} bytes", request=request
+                            )
+                        if time.monotonic() > self.deadline:
+                            raise DeadlineExceeded("overall deadline passed", request=request)
+                finally:
+                    response.close()
+                outcome["response"] = httpx.Response(
+                    response.status_code,
+                    headers=[
+                        (k, v)
+                        for k, v in response.headers.multi_items()
+                        if k.lower() not in ("content-encoding", "content-length")
+                    ],
+                    content=bytes(body),
+                    request=request,
+                    extensions={"http_version": response.extensions.get("http_version", b"")},
+                )
+            except BaseException as exc:  # handed to the caller's thread
+                outcome["error"] = exc
+            finally:
+                finished.set()
+
+        threading.Thread(target=work, name="ngdpkit-http", daemon=True).start()
+        if not finished.wait(max(0.0, self.deadline - time.monotonic())):
+            raise DeadlineExceeded(
+                f"no complete answer from {request.url.host} before the overall deadline",
+                request=request,
+            )
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["response"]  # type: ignore[no-any-return]

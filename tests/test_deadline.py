@@ -1,0 +1,126 @@
+"""Every network path ends within its deadline against a server that trickles (issue 26):
+httpx's timeouts bound each read, never the whole request. Real servers on 127.0.0.1."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import trustme
+
+from ngdpkit.deadline import BodyTooLarge, BoundedClient, DeadlineExceeded
+from tests.conftest import run_cli
+from tests.test_network_trust import Recorder
+from tests.test_probes import server_ctx, verify_ctx
+
+
+@pytest.fixture(scope="module")
+def tls_ca() -> trustme.CA:
+    return trustme.CA()
+
+
+def test_a_trickling_server_is_abandoned_at_the_deadline(tls_ca: trustme.CA) -> None:
+    rec = Recorder(server_ctx(tls_ca.issue_cert("localhost")), trickle=0.3)
+    try:
+        start = time.monotonic()
+        with BoundedClient(deadline=start + 1.5, verify=verify_ctx(tls_ca), timeout=1.0) as client:
+            with pytest.raises(DeadlineExceeded):
+                client.get(f"https://localhost:{rec.port}/")
+        assert time.monotonic() - start < 2.5
+    finally:
+        rec.close()
+
+
+def test_an_answer_within_the_deadline_is_whole_and_a_huge_one_refused() -> None:
+    def app(request: httpx.Request) -> httpx.Response:
+        size = int(request.url.params.get("n", "5"))
+        return httpx.Response(200, content=b"x" * size, headers={"X-Kit": "1"})
+
+    transport = httpx.MockTransport(app)  # only the body bound, no network behaviour
+    with BoundedClient(deadline=time.monotonic() + 5, transport=transport, max_body=100) as c:
+        r = c.get("http://example.invalid/?n=5")
+        assert r.status_code == 200 and r.content == b"xxxxx" and r.headers["X-Kit"] == "1"
+        with pytest.raises(BodyTooLarge):
+            c.get("http://example.invalid/?n=500")
+
+
+def test_ocsp_ends_within_its_total(cas: dict, leaf_key: Any, anchors: Any) -> None:
+    from ngdpkit.revocation import check_revocation
+    from tests.test_certificates import leaf
+
+    rec = Recorder(trickle=0.3)
+    try:
+        issued = leaf(cas, leaf_key, ocsp_url=f"http://127.0.0.1:{rec.port}/ocsp")
+        start = time.monotonic()
+        found = check_revocation(
+            issued.cert, [cas["test"]["issuing"].cert], anchors, timeout=1.0, total=1.5, label="x"
+        )
+        assert time.monotonic() - start < 3.0
+        assert [f.code for f in found] == ["CERT_OCSP_UNAVAILABLE"]
+    finally:
+        rec.close()
+
+
+def test_rehearse_against_a_trickling_ngdp_ends(
+    sample_dir: Path, tmp_path: Path, tls_ca: trustme.CA
+) -> None:
+    """``rehearse --against ngdp`` (pointed at 127.0.0.1 by ngdp_api_url) against a server that
+    accepts any client and then trickles its headers: the command ends, exit 1, no traceback."""
+    import shutil
+
+    d = tmp_path / "sample"
+    shutil.copytree(sample_dir, d, ignore=shutil.ignore_patterns("runs"))
+    ca_file = tmp_path / "ca.pem"
+    tls_ca.cert_pem.write_to_path(str(ca_file))
+    rec = Recorder(server_ctx(tls_ca.issue_cert("127.0.0.1")), trickle=0.4)
+    try:
+        toml = d / "migration.toml"
+        text = toml.read_text().replace(
+            'protocol = "REST_PULL"',
+            f'protocol = "REST_PULL"\nngdp_api_url = "https://127.0.0.1:{rec.port}/apis/v1"\n'
+            f'ngdp_api_ca = "{ca_file}"\nrehearsal = {{ timeout_s = 2 }}',
+            1,
+        )
+        text = text.replace("[checks]", "[checks]\nprobe_total_s = 2", 1)
+        if "probe_total_s = 2" not in text:
+            text = text.replace(
+                "[organisation]", "[checks]\nprobe_total_s = 2\n\n[organisation]", 1
+            )
+        toml.write_text(text)
+        start = time.monotonic()
+        r = run_cli(
+            "rehearse", "--settings", str(toml), "--env", "test", "--against", "ngdp", "--yes"
+        )
+        took = time.monotonic() - start
+    finally:
+        rec.close()
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stdout + r.stderr
+    assert took < 15, took  # the deadline is 2 + 2 s; the rest is starting the process
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "1e12", "0"])
+def test_checks_seconds_must_be_finite(sample_copy: Path, value: str) -> None:
+    toml = sample_copy / "migration.toml"
+    text = toml.read_text()
+    assert "[checks]" not in text or "probe_total_s" not in text
+    toml.write_text(
+        text.replace("[organisation]", f"[checks]\nprobe_total_s = {value}\n\n[organisation]", 1)
+    )
+    r = run_cli("check", "--settings", str(toml), "--env", "test")
+    assert r.returncode == 2 and "probe_total_s" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_simulate_port_out_of_range_is_exit_2(sample_dir: Path) -> None:
+    r = run_cli(
+        "simulate",
+        "--settings",
+        str(sample_dir / "migration.toml"),
+        "--env",
+        "test",
+        "--port",
+        "70000",
+    )
+    assert r.returncode == 2 and "Traceback" not in r.stderr
