@@ -13,6 +13,8 @@ not translated.
 from __future__ import annotations
 
 DANISH: dict[str, str] = {
+    # findings.Bounded: a code that recurs more often than a reader can use
+    "{count} more findings with this code were left out; the first {kept} are listed.": "{count} flere fund med denne kode er udeladt; de første {kept} er vist.",
     # secrets (secrets.secret_missing)
     "No variable is named for the {what}: set {key} to the environment variable that holds it{detail}.": "Ingen variabel er angivet for {what}: sæt {key} til den miljøvariabel, der indeholder den{detail}.",
     "No {what}: the environment variable {variable} is not set, nor in the secrets file{detail}.": "Mangler {what}: miljøvariablen {variable} er ikke sat, heller ikke i secrets-filen{detail}.",
@@ -63,7 +65,7 @@ DANISH: dict[str, str] = {
     "Contact point {guid} is listed {count} times (at {value}).": "Kontaktpunktet {guid} står {count} gange (ved {value}).",
     "Contact point {name!r} ({id}) has no target; choose at least one of citizens, companies, authorities.": "Kontaktpunktet {name!r} ({id}) har ingen målgruppe; vælg mindst én af borgere, virksomheder, myndigheder.",
     "{value} value {value2!r} is not ja/nej/yes/no/x/true/false/1/0.": "Værdien {value2!r} i {value} er ikke ja/nej/yes/no/x/true/false/1/0.",
-    "Translation {t!r} of contact point {guid} has no numeric postkasseId.": "Oversættelsen {t!r} af kontaktpunktet {guid} har intet numerisk postkasseId.",
+    "Translation {t} of contact point {guid} has no numeric postkasseId.": "Oversættelsen {t} af kontaktpunktet {guid} har intet numerisk postkasseId.",
     # mailboxes and mapping
     "Mailbox ID {value} has {count} digits where this export's IDs have {usual}; if Excel dropped a leading zero it should read {value2}.": "Postkasse-ID {value} har {count} cifre, hvor eksportens ID'er har {usual}; har Excel fjernet et foranstillet nul, skal det være {value2}.",
     "Read sheet {sheet!r} (header in row {header_row}) of {sheet_count} sheet(s).": "Læste arket {sheet!r} (overskrifter i række {header_row}) af {sheet_count} ark.",

@@ -170,7 +170,7 @@ def _read_sheet(
     path: Path, label: str, cache: TableCache | None
 ) -> tuple[list[ContactPoint], list[Finding]]:
     table = read_table(path, CP_FIELDS, label=label, cache=cache)
-    found: list[Finding] = []
+    found: list[Finding] = F.Bounded()
     points: list[ContactPoint] = []
     names = list(table.columns)
     for num, row in zip(table.row_numbers, table.rows, strict=True):
@@ -249,11 +249,13 @@ def _read_json(path: Path, label: str) -> tuple[list[ContactPoint], list[Finding
         data = json.loads(path.read_bytes().decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError(f"{label}: not valid JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise InputError(f"{label}: not usable JSON: nested too deeply") from exc
     if isinstance(data, dict):
         data = data.get("content", data.get("contactPoints", data.get("items")))
     if not isinstance(data, list):
         raise InputError(f"{label}: expected the NgDP API's list of contact points (a JSON array)")
-    found: list[Finding] = []
+    found: list[Finding] = F.Bounded()
     points: list[ContactPoint] = []
     for i, item in enumerate(data):
         where = f"[{i}]"
@@ -281,20 +283,24 @@ def _read_json(path: Path, label: str) -> tuple[list[ContactPoint], list[Finding
             )
             continue
         translations: list[tuple[int, int | None]] = []
-        for t in item.get("translations") or []:
+        listed = item.get("translations") or []
+        for t in listed if isinstance(listed, list) else [listed]:
             try:
+                if not isinstance(t, dict):
+                    raise TypeError("not an object")
                 subject = t.get("postkasseEmneId")
                 translations.append(
                     (int(t["postkasseId"]), None if subject in (None, "") else int(subject))
                 )
             except (KeyError, TypeError, ValueError):
+                text = repr(t)
                 found.append(
                     F.warning(
                         "CONTACT_POINT_VALUE_INVALID",
-                        "Translation {t!r} of contact point {guid} has no numeric postkasseId.",
+                        "Translation {t} of contact point {guid} has no numeric postkasseId.",
                         label,
                         where,
-                        t=t,
+                        t=text if len(text) <= 80 else text[:77] + "...",
                         guid=guid,
                     )
                 )
@@ -318,7 +324,7 @@ def check_contact_points(
     points: list[ContactPoint], *, label: str, system_id: str | None
 ) -> list[Finding]:
     """Rules on the list itself; the rules that need the mapping live in :mod:`ngdpkit.mapping`."""
-    found: list[Finding] = []
+    found: list[Finding] = F.Bounded()
     places: dict[str, list[str]] = {}
     for p in points:
         places.setdefault(p.id, []).append(p.location)

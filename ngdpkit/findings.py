@@ -7,7 +7,8 @@ turns into a DataFrame for display.
 from __future__ import annotations
 
 import string
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -197,3 +198,65 @@ def findings_frame(findings: Iterable[Finding]) -> Any:
 
     rows = [f.to_dict() for f in sort_findings(findings)]
     return pd.DataFrame(rows, columns=["severity", "code", "message", "source", "location"])
+
+
+MAX_PER_CODE = 1000
+LEFT_OUT = "{count} more findings with this code were left out; the first {kept} are listed."
+
+
+class Bounded(list[Finding]):
+    """A findings list that never grows faster than its codes (contract §10, issue 26).
+
+    It keeps the first ``per_code`` findings of each code and counts the rest; one summary
+    finding per code and severity (same code, :data:`LEFT_OUT` as its template) says how
+    many were left out. ``append`` only counts, so that a loop over a million rows makes
+    no million summaries: :meth:`settled` (and every ``extend``) writes the summaries.
+    Summaries that arrive from another bounded list add their counts.
+    """
+
+    def __init__(self, items: Iterable[Finding] = (), *, per_code: int = MAX_PER_CODE) -> None:
+        super().__init__()
+        self.per_code = per_code
+        self._kept: Counter[str] = Counter()
+        self._left: Counter[tuple[str, str]] = Counter()
+        self._at: dict[tuple[str, str], int] = {}
+        self.extend(items)
+
+    def append(self, finding: Finding) -> None:
+        key = (finding.code, finding.severity)
+        if finding.template == LEFT_OUT:
+            self._left[key] += int(finding.params.get("count", 0) or 0)
+        elif self._kept[finding.code] < self.per_code:
+            self._kept[finding.code] += 1
+            super().append(finding)
+        else:
+            self._left[key] += 1
+
+    def extend(self, findings: Iterable[Finding]) -> None:
+        for finding in findings:
+            self.append(finding)
+        self.settled()
+
+    def __iadd__(self, findings: Iterable[Finding]) -> Bounded:  # type: ignore[override,misc]
+        self.extend(findings)  # list's own += would bypass the bound
+        return self
+
+    def __iter__(self) -> Iterator[Finding]:
+        # Whoever reads the list sees the summaries (list(x), a loop, step.add(x)).
+        if self._left:
+            self.settled()
+        return super().__iter__()
+
+    def settled(self) -> Bounded:
+        """This list with one up-to-date summary per code that was cut."""
+        for (code, severity), count in self._left.items():
+            summary = _make(
+                severity, code, LEFT_OUT, "", "", {"count": count, "kept": self.per_code}
+            )
+            at = self._at.get((code, severity))
+            if at is None:
+                self._at[(code, severity)] = len(self)
+                super().append(summary)
+            elif self[at] != summary or self[at].params != summary.params:
+                self[at] = summary
+        return self

@@ -142,7 +142,7 @@ def read_mailbox_export(
 def _sheet_findings(table: Any, df: Any, label: str, *, use_guid_column: bool) -> list[Finding]:
     """Which sheet was read, blank rows skipped, an NgDP Guid column that is not this
     environment's."""
-    found: list[Finding] = []
+    found: list[Finding] = F.Bounded()
     if table.sheet_chosen:
         found.append(
             F.info(
@@ -179,7 +179,7 @@ def _sheet_findings(table: Any, df: Any, label: str, *, use_guid_column: bool) -
 
 def _formula_findings(table: Any, label: str) -> list[Finding]:
     """An ID or name cell that holds a formula Excel never saved a value for."""
-    found: list[Finding] = []
+    found: list[Finding] = F.Bounded()
     formula = table.formula_no_value
     for row, name in sorted(formula):
         if name in ("mailbox_id", "mailbox_name"):
@@ -198,7 +198,7 @@ def _formula_findings(table: Any, label: str) -> list[Finding]:
 def _id_findings(table: Any, df: Any, label: str) -> list[Finding]:
     """Mailbox IDs missing, with lost digits, not digits, with lost leading zeros; subject IDs
     that are not digits."""
-    found: list[Finding] = []
+    found: list[Finding] = F.Bounded()
     where = table.where
     formula_rows = {row for row, name in table.formula_no_value if name == "mailbox_id"}
     ids = df["mailbox_id"]
@@ -248,7 +248,7 @@ def _id_findings(table: Any, df: Any, label: str) -> list[Finding]:
 
 def _duplicate_findings(table: Any, df: Any, label: str) -> list[Finding]:
     """One finding per (mailbox, subject) that appears more than once, naming its rows."""
-    found: list[Finding] = []
+    found: list[Finding] = F.Bounded()
     ids = df["mailbox_id"]
     keyed = df[ids != ""]
     dup = keyed.duplicated(["mailbox_id", "subject_id"], keep=False)
@@ -272,7 +272,7 @@ def _duplicate_findings(table: Any, df: Any, label: str) -> list[Finding]:
 
 def _name_findings(table: Any, df: Any, label: str) -> list[Finding]:
     """A mailbox without a name (unless its name cell is an unsaved formula)."""
-    found: list[Finding] = []
+    found: list[Finding] = F.Bounded()
     formula = table.formula_no_value
     names_blank = (df["mailbox_name"] == "") & ~df["row"].isin(
         {r for r, n in formula if n == "mailbox_name"}

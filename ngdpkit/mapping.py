@@ -88,7 +88,7 @@ def _read_mapping_file(path: Path, label: str, cache: TableCache | None) -> Mapp
     for name in ("subject_id", "reason", "accept"):
         if name not in df.columns:
             df[name] = ""
-    found: list[Finding] = []
+    found: list[Finding] = F.Bounded()
     if "accept" in table.columns:
         accepted = []
         for value in df["accept"]:
@@ -183,7 +183,7 @@ def map_mailboxes(
     def at(row: Any) -> str:
         return f"{export_sheet}!{row}" if export_sheet else f"row {row}"
 
-    found: list[Finding] = []
+    found: list[Finding] = F.Bounded()
     mb = export_frame.copy()
     mb = mb[mb["mailbox_id"] != ""].reset_index(drop=True)
     mb["_i"] = range(len(mb))
@@ -405,7 +405,7 @@ def _contact_point_rules(
     contact_points_label: str,
 ) -> list[Finding]:
     """The default contact point, and each contact point in use: active, on this system."""
-    found: list[Finding] = []
+    found: list[Finding] = F.Bounded()
     known = {p.id: p for p in contact_points or []}
     sys_id = canonical_guid(system_id or "")
     default = canonical_guid(default_contact_point or "") if default_contact_point else None

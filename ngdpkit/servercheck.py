@@ -171,6 +171,8 @@ def read_evidence(
         data = json.loads(path.read_bytes().decode("utf-8-sig"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError(f"{label}: not a server-check JSON file ({exc})") from exc
+    except RecursionError as exc:
+        raise InputError(f"{label}: not a server-check JSON file (nested too deeply)") from exc
     if not isinstance(data, dict) or data.get("schema") != EVIDENCE_SCHEMA:
         raise InputError(
             f"{label}: not written by server-check.ps1 (schema {data.get('schema') if isinstance(data, dict) else None!r})"

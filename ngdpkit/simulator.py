@@ -254,7 +254,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             memo_id = path[len(f"{API}/memos/") : -len("/receipt")]
             try:
                 receipt = json.loads(body or b"{}")
-            except ValueError:
+            except (ValueError, RecursionError):
                 self._send(400, error_body("BAD_REQUEST", "The business receipt is not JSON."))
                 return
             with self.server.state.lock:
@@ -498,7 +498,10 @@ class _PushHandler(http.server.BaseHTTPRequestHandler):
                     )
             record.setdefault("kind", "message")
         elif parts.path.rstrip("/") == self.server.receipt_path.rstrip("/"):
-            record.update(kind="receipt", receipt=json.loads(body or b"{}"))
+            try:
+                record.update(kind="receipt", receipt=json.loads(body or b"{}"))
+            except (ValueError, RecursionError):
+                record.update(kind="receipt", receipt=None)
         else:
             self.send_response(404)
             self.send_header("Content-Length", "0")

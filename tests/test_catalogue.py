@@ -117,3 +117,43 @@ def test_english_words_in_parameters_are_rendered_in_danish_too() -> None:
     finding = check_ips(["10.1.2.3"], "k")[0]
     assert "private address" in finding.text("en")
     assert "af typen privat" in finding.text("da") and "private" not in finding.text("da")
+
+
+def test_findings_are_capped_per_code_with_a_count() -> None:
+    """Issue 26: a million bad values gave a million findings (214 MB, then MemoryError)."""
+    from ngdpkit import findings as F
+
+    found = F.Bounded(per_code=3)
+    for i in range(10):
+        found.append(
+            F.warning("CONTACT_POINT_VALUE_INVALID", "Bad {token!r}.", "cp.json", f"[{i}]", token=i)
+        )
+    found += [F.error("CERT_EXPIRED", "x")]
+    rows = list(found)
+    assert [f.location for f in rows if f.code == "CONTACT_POINT_VALUE_INVALID"] == [
+        "[0]",
+        "[1]",
+        "[2]",
+        "",
+    ]
+    (summary,) = [f for f in rows if f.template == F.LEFT_OUT]
+    assert summary.params["count"] == "7" and "7 more findings" in summary.message
+    assert "7 flere fund" in summary.text("da")
+    merged = F.Bounded(rows, per_code=3)  # a second bound adds the counts, keeps one summary
+    assert [f.params.get("count") for f in merged if f.template == F.LEFT_OUT] == ["7"]
+
+
+def test_a_huge_contact_point_listing_gives_bounded_findings(tmp_path: Path) -> None:
+    import json
+
+    from ngdpkit.contact_points import read_contact_points
+
+    path = tmp_path / "cp.json"
+    items = [
+        {"id": f"{i:08x}-0000-4000-8000-000000000000", "name": f"cp {i}", "translations": ["x"]}
+        for i in range(3000)
+    ]
+    path.write_text(json.dumps(items))
+    read = read_contact_points(path, label="cp.json", system_id=None)
+    codes = [f.code for f in read.findings]
+    assert codes.count("CONTACT_POINT_VALUE_INVALID") == 1001 and len(read.points) == 3000

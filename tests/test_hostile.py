@@ -822,3 +822,22 @@ def test_every_secret_form_planted_in_settings_values_is_caught(sample_copy: Pat
         assert not any(form in out for form in encodings(token))
     assert not (run_dir / "dispatcher-config.json").exists()
     assert verify(run_dir).ok
+
+
+def test_deeply_nested_evidence_and_contact_points_are_exit_2(sample_copy: Path) -> None:
+    """Issue 26: 100,000 brackets were a RecursionError (exit 3)."""
+    nested = "[" * 100_000 + "]" * 100_000
+    (sample_copy / "ev.json").write_text(nested)
+    (sample_copy / "cp.json").write_text(nested)
+    toml = sample_copy / "migration.toml"
+    text = toml.read_text()
+    for edit in (
+        ('protocol = "REST_PULL"', 'protocol = "REST_PULL"\nprobe_evidence = ["ev.json"]'),
+        ('contact_points = "contact-points-test.xlsx"', 'contact_points = "cp.json"'),
+    ):
+        toml.write_text(text.replace(*edit))
+        name = edit[1].split('"')[-2]
+        r = run_cli("check", "--settings", str(toml), "--env", "test")
+        assert r.returncode == 2, (name, r.stdout, r.stderr)
+        assert "Traceback" not in r.stdout + r.stderr and name in r.stderr
+        assert len(r.stderr.strip().splitlines()) == 1, r.stderr

@@ -54,7 +54,7 @@ class Step:
     env: Environment
     run_dir: Path | None
     online: bool
-    findings: list[Finding] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=F.Bounded)  # capped per code
     record: Any = None  # the step's Record (steps.records.RECORDS[name]), made on creation
     inputs_read: list[dict[str, Any]] = field(default_factory=list)
     cache: dict[str, StepFile] = field(default_factory=dict)
