@@ -10,7 +10,6 @@ workbook as Excel stores a typed ``'``: a text cell marked ``quotePrefix``.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import os
@@ -42,7 +41,15 @@ MAPPING_COLUMNS = (
     "status",
     "subject_id",
 )
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# What a spreadsheet may read as the start of a formula (OWASP), with the full-width forms
+# that Excel also takes from an East Asian keyboard (＝1+1 is a formula there).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+# A CSV written with ";" is opened with "," by an English Excel, which then splits
+# "x,=cmd|..." at the comma, quoted or not (a quote inside a field is no quote there), and
+# runs the part after it. So every field holding either separator is quoted, and a formula
+# start right after a separator inside a field gets its "'" too.
+_NEEDS_QUOTES = re.compile(r'[;,"\r\n]')
+_INNER_FORMULA = re.compile("([;,][\\s\"']*)([=+\\-@\uff1d\uff0b\uff0d\uff20])")
 
 
 def cell_text(value: Any) -> Any:
@@ -71,13 +78,23 @@ def write_json(path: Path, data: Any) -> Path:
     return atomic_write(path, json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
 
 
+def csv_cell(value: Any) -> str:
+    """A CSV cell's text that no spreadsheet will run, whichever separator it splits on."""
+    text = "" if value is None else str(cell_text(value))
+    return _INNER_FORMULA.sub(r"\1'\2", text) if ("," in text or ";" in text) else text
+
+
+def csv_field(value: Any) -> str:
+    """One CSV field: formula text neutralised (:func:`csv_cell`), quoted when it holds a
+    separator, a quote or a line end (either separator: see :data:`_NEEDS_QUOTES`)."""
+    text = csv_cell(value)
+    return '"' + text.replace('"', '""') + '"' if _NEEDS_QUOTES.search(text) else text
+
+
 def csv_bytes(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
-    buf = io.StringIO(newline="")
-    writer = csv.writer(buf, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow([cell_text(h) for h in headers])
-    for row in rows:
-        writer.writerow(["" if v is None else cell_text(v) for v in row])
-    return b"\xef\xbb\xbf" + buf.getvalue().encode("utf-8")
+    lines = [";".join(csv_field(h) for h in headers)]
+    lines += [";".join(csv_field(v) for v in row) for row in rows]
+    return b"\xef\xbb\xbf" + "".join(line + "\r\n" for line in lines).encode("utf-8")
 
 
 def mapping_csv_table(frame: Any) -> Any:
@@ -89,10 +106,16 @@ def mapping_csv_table(frame: Any) -> Any:
 
     table = frame.reindex(columns=list(MAPPING_COLUMNS), fill_value="").fillna("").astype(str)
     risky = tuple(_FORMULA_START)
-    table = pd.DataFrame(
-        {c: table[c].where(~table[c].str.startswith(risky), "'" + table[c]) for c in table}
-    )
-    table.columns = [cell_text(h) for h in MAPPING_HEADERS]
+
+    def neutral(column: Any) -> Any:
+        column = column.where(~column.str.startswith(risky), "'" + column)
+        inner = column.str.contains(_INNER_FORMULA.pattern.replace("(", "(?:"), regex=True)
+        if inner.any():
+            column = column.where(~inner, column.str.replace(_INNER_FORMULA, r"\1'\2", regex=True))
+        return column
+
+    table = pd.DataFrame({c: neutral(table[c]) for c in table})
+    table.columns = [csv_cell(h) for h in MAPPING_HEADERS]
     return table
 
 
@@ -102,9 +125,33 @@ def mapping_csv_bytes(frame: Any) -> bytes:
 
 
 def _csv_of(table: Any) -> bytes:
-    """A table of text as the kit's CSV: UTF-8 with BOM, ``;``, CRLF, quoted where needed."""
-    text = table.to_csv(sep=";", index=False, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    return b"\xef\xbb\xbf" + text.encode("utf-8")
+    """A table of text (formulas already neutralised) as the kit's CSV: UTF-8 with BOM,
+    ``;``, CRLF, every field holding a separator, a quote or a line end quoted.
+
+    Whole columns at a time in Arrow (0.25 s for 100,000 rows of 8 columns; pandas'
+    own writer, which cannot quote a field for holding ``,``, took 0.18 s)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pa.large_string()
+    quote, empty = pa.scalar('"', text), pa.scalar("", text)
+    header = ";".join(csv_field(h) for h in table.columns)
+    if len(table) == 0:
+        return b"\xef\xbb\xbf" + (header + "\r\n").encode("utf-8")
+    columns = []
+    for name in table.columns:
+        cells = pa.array(table[name].astype(str).to_numpy(), text)
+        risky = pc.match_substring_regex(cells, _NEEDS_QUOTES.pattern)
+        if pc.any(risky).as_py():
+            doubled = pc.replace_substring(cells, '"', '""')
+            cells = pc.if_else(
+                risky, pc.binary_join_element_wise(quote, doubled, quote, empty), cells
+            )
+        columns.append(cells)
+    rows = pc.binary_join_element_wise(*columns, pa.scalar(";", text))
+    whole = pa.LargeListArray.from_arrays(pa.array([0, len(rows)], pa.int64()), rows)
+    body = pc.binary_join(whole, pa.scalar("\r\n", text))[0].as_py()
+    return b"\xef\xbb\xbf" + (header + "\r\n" + body + "\r\n").encode("utf-8")
 
 
 MAPPING_FINDING_PREFIXES = ("MAILBOX_", "CONTACT_POINT", "MAPPING_", "CELL_")

@@ -194,3 +194,35 @@ def test_the_mapping_files_can_be_written_apart(tmp_path: Path) -> None:
     assert result["csv_sha256"] == hashlib.sha256(data).hexdigest()
     assert result["csv_table"].equals(mapping_csv_table(frame))
     assert not (tmp_path / "mailbox-mapping.xlsx").exists()
+
+
+def test_csv_fields_with_either_separator_are_quoted_and_full_width_formulas_neutralised() -> None:
+    """Issue 26: ``x,=cmd|' /C calc'!A0`` was written unquoted; English Excel opens the file
+    with "," and read the part after the comma as a formula. ``＝1+1`` was not prefixed."""
+    import csv
+    import io
+
+    import pandas as pd
+
+    from ngdpkit.outputs import csv_bytes, mapping_csv_bytes
+
+    evil = "x,=cmd|' /C calc'!A0"
+    frame = pd.DataFrame(
+        {"mailbox_id": ["1", "2", "3"], "mailbox_name": [evil, "\uff1d1+1", 'a "b"; c']}
+    )
+    for data in (
+        mapping_csv_bytes(frame),
+        csv_bytes(
+            ["Mailbox ID", "Mailbox name"], [["1", evil], ["2", "\uff1d1+1"], ["3", 'a "b"; c']]
+        ),
+    ):
+        text = data.decode("utf-8-sig")
+        assert "\"x,'=cmd|' /C calc'!A0\"" in text and "'\uff1d1+1" in text
+        for delimiter in (";", ","):  # as a Danish and as an English Excel would split it
+            for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+                assert not any(
+                    cell.lstrip().startswith(("=", "+", "@", "\uff1d")) for cell in row
+                ), row
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+        names = [r[1] for r in rows[1:]]
+        assert names == ["x,'=cmd|' /C calc'!A0", "'\uff1d1+1", 'a "b"; c']
