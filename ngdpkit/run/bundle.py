@@ -7,13 +7,17 @@ with their times; the mapping workbooks only when asked (they may hold personal 
 from __future__ import annotations
 
 import json
+import os
 import platform
+import stat
 import sys
 import zipfile
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from ..errors import InputError
+from ..redact import secret_parts
 
 VERSIONS = (
     "ngdpkit",
@@ -39,20 +43,74 @@ def versions() -> dict[str, str]:
     return out
 
 
+def _regular(path: Path) -> bool:
+    """A regular file, not a link (a link could point at the secrets file or /etc/shadow)."""
+    try:
+        return stat.S_ISREG(path.lstat().st_mode)
+    except OSError:
+        return False
+
+
+def _secrets_of(run_dir: Path) -> dict[str, list[str]]:
+    """The secrets to scan the bundle for: those of the run's own environment when its
+    settings file is where the run says (beside ``runs/``) with the same SHA-256; else the
+    ones the run's variables hold in this process's environment."""
+    from ..secrets import resolve
+    from ..settings import load_settings
+    from .scan import environment_secrets
+
+    started: dict[str, Any] = {}
+    try:
+        with (run_dir / "audit.jsonl").open(encoding="utf-8") as fh:
+            first = json.loads(fh.readline())
+        started = first if isinstance(first, dict) else {}
+    except (OSError, ValueError, RecursionError):
+        pass
+    rel = started.get("settings")
+    settings_path = (
+        run_dir.parents[2] / rel if isinstance(rel, str) and len(run_dir.parents) > 2 else None
+    )
+    if settings_path is not None and _regular(settings_path):
+        import hashlib
+
+        if hashlib.sha256(settings_path.read_bytes()).hexdigest() == started.get("settings_sha256"):
+            try:
+                settings = load_settings(settings_path)
+                return environment_secrets(settings, settings.environment(run_dir.parent.name))
+            except InputError:
+                pass
+    names = {"NGDPKIT_TEST_AUTHORIZATION", "NGDPKIT_PRODUCTION_AUTHORIZATION"}
+    try:
+        config = json.loads((run_dir / "dispatcher-config.json").read_text(encoding="utf-8"))
+        names.add(str(config["authorization"]["variable"]))
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
+        pass
+    out: dict[str, list[str]] = {}
+    for name in names:
+        secret = resolve(name)
+        if secret is not None:
+            out[name] = secret_parts(secret.reveal())
+    return out
+
+
 def make_bundle(run_dir: Path, *, with_workbooks: bool = False) -> Path:
-    if not (run_dir / "findings.json").is_file():
+    """The support zip beside the run folder (never inside it: the folder would no longer
+    verify). Only regular files are read, never through a link; every member is scanned
+    for the environment's secrets and left out, with its name in the summary, on a hit;
+    the zip is written through a temporary file created exclusively, never followed."""
+    from .scan import needles
+
+    run_dir = run_dir.resolve()
+    if not (run_dir.is_dir() and _regular(run_dir / "findings.json")):
         raise InputError(f"{run_dir}: not a run folder (no findings.json)")
     from ..steps.records import support_facts
 
     # Per step, what its record allows a support bundle to carry (records' ``support``).
-    steps = {p.stem: support_facts(p) for p in sorted((run_dir / "steps").glob("*.json"))}
-    summary = {
-        "run": run_dir.name,
-        "environment": run_dir.parent.name,
-        "versions": versions(),
-        "steps": steps,
+    steps = {
+        p.stem: support_facts(p)
+        for p in sorted((run_dir / "steps").glob("*.json"))
+        if _regular(p) and not (run_dir / "steps").is_symlink()
     }
-    target = run_dir.parent / f"{run_dir.name}-support.zip"
     names = [
         "findings.json",
         "manifest.json",
@@ -68,12 +126,67 @@ def make_bundle(run_dir: Path, *, with_workbooks: bool = False) -> Path:
             "mapping-suggestions.xlsx",
             "contact-point-plan.xlsx",
         ]
-    tmp = target.with_suffix(".zip.tmp")
-    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("summary.json", json.dumps(summary, ensure_ascii=False, indent=2))
-        for name in names:
-            if (run_dir / name).is_file():
-                zf.write(run_dir / name, name)
-    tmp.chmod(0o600)
-    tmp.replace(target)
+    pins = needles(_secrets_of(run_dir))
+    members: dict[str, bytes] = {}
+    left_out: list[str] = []
+    for name in names:
+        path = run_dir / name
+        if not _regular(path):
+            continue
+        data = path.read_bytes()
+        if _holds_secret(name, data, pins):
+            left_out.append(name)
+        else:
+            members[name] = data
+    summary = {
+        "run": run_dir.name,
+        "environment": run_dir.parent.name,
+        "versions": versions(),
+        "steps": steps,
+        "left_out_holding_a_secret": left_out,
+    }
+    text = json.dumps(summary, ensure_ascii=False, indent=2).encode("utf-8")
+    if _holds_secret("summary.json", text, pins):
+        summary["steps"] = {}
+        text = json.dumps(summary, ensure_ascii=False, indent=2).encode("utf-8")
+    target = run_dir.parent / f"{run_dir.name}-support.zip"
+    if target.is_symlink() or (target.exists() and not _regular(target)):
+        raise InputError(f"{target}: exists and is not a regular file; remove it first")
+    tmp = target.with_name(target.name + ".tmp")
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()  # a link planted there is removed, never written through
+    flags = (
+        os.O_WRONLY
+        | os.O_CREAT
+        | os.O_EXCL
+        | getattr(os, "O_NOFOLLOW", 0)
+        | getattr(os, "O_BINARY", 0)
+    )
+    try:
+        fd = os.open(tmp, flags, 0o600)
+    except OSError as exc:
+        raise InputError(f"{tmp}: cannot create the bundle ({exc.strerror})") from exc
+    try:
+        with os.fdopen(fd, "wb") as fh, zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr("summary.json", text)
+            for name, data in members.items():
+                zf.writestr(name, data)
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return target
+
+
+def _holds_secret(name: str, data: bytes, pins: list[Any]) -> bool:
+    """True when a member's bytes (a workbook's parts decompressed) hold a secret."""
+    import io
+
+    blobs = [data]
+    if data[:4] == b"PK\x03\x04":
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as inner:
+                blobs += [inner.read(i) for i in inner.infolist() if i.file_size < 256 << 20]
+        except (zipfile.BadZipFile, OSError, ValueError):
+            return True  # what cannot be searched is not handed on
+    return any(p.pattern.search(b) for p in pins for b in blobs)

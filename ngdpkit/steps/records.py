@@ -223,7 +223,7 @@ def support_facts(path: Path) -> dict[str, Any]:
     name = path.name.removesuffix(".json")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except ValueError:  # a leak stub (or a damaged file): say so, keep going
+    except (ValueError, RecursionError):  # a leak stub or a damaged file: say so, go on
         return {"status": "removed", "duration_s": None, "results": {}}
     results = data.get("results", {}) if isinstance(data, dict) else {}
     wanted = RECORDS[name].support if name in RECORDS else ()
