@@ -171,8 +171,8 @@ def counts(findings: Iterable[Finding | dict[str, Any]]) -> dict[str, int]:
     """How many errors, warnings and infos (findings or their JSON form)."""
     out = dict.fromkeys(SEVERITIES, 0)
     for f in findings:
-        severity = f["severity"] if isinstance(f, dict) else f.severity
-        if severity in out:
+        severity = f.get("severity") if isinstance(f, dict) else f.severity
+        if isinstance(severity, str) and severity in out:
             out[severity] += 1
     return out
 

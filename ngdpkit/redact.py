@@ -207,7 +207,12 @@ def redact_bytes(data: bytes) -> bytes:
 
 
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]")
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Control characters, and the invisible ones that reorder or hide text on a terminal:
+# bidirectional marks and overrides (U+200E/F, U+061C, U+202A-E, U+2066-9), zero-width
+# characters (U+200B-D, U+2060, U+FEFF) and line/paragraph separators.
+_CONTROL = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060\u2066-\u2069\ufeff]"
+)
 
 
 def terminal_text(text: str) -> str:

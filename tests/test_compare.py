@@ -332,3 +332,32 @@ def test_a_mapping_csv_with_a_broken_row_is_refused_not_shifted(tmp_path: Path, 
     path.write_bytes(("\ufeff" + header + "Source;Status;Subject ID\r\n" + row).encode())
     with pytest.raises(InputError, match="mailbox-mapping.csv is not a readable table"):
         read_mapping_csv(path, "run")
+
+
+def test_status_and_diff_survive_a_tampered_run_and_a_fifo(sample_copy: Path) -> None:
+    """Issue 26: wrongly typed files crashed diff and status; a FIFO named *.toml hung
+    status; U+200F reached the terminal."""
+    import os
+
+    toml = sample_copy / "migration.toml"
+    toml.write_text(
+        toml.read_text(encoding="utf-8").replace(
+            'name = "Eksempel Kommune (fiktiv)"', 'name = "Eksempel\u200f Kommune"'
+        ),
+        encoding="utf-8",
+    )
+    for _ in range(2):
+        assert run_cli("run", "--settings", str(toml), "--env", "test").returncode in (0, 1)
+    first, second = sorted((sample_copy / "runs" / "test").glob("2*"))
+    (second / "dispatcher-config.json").write_text("[1]")
+    (second / "findings.json").write_text('{"status": 5, "findings": [1, {"severity": []}]}')
+    os.mkfifo(sample_copy / "trap.toml")
+    r = run_cli("status", str(sample_copy), timeout=60)
+    assert r.returncode in (0, 1), r.stderr
+    assert "Traceback" not in r.stderr and "\u200f" not in r.stdout + r.stderr
+    assert "unreadable" in r.stdout
+    r = run_cli("diff", str(first), str(second))
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "dispatcher-config.json" in r.stderr
+    r = run_cli("run", "--settings", str(toml), "--env", "test")
+    assert r.returncode in (0, 1), r.stderr  # a tampered previous run is no denial of service

@@ -8,6 +8,7 @@ so, never the end of the listing.
 from __future__ import annotations
 
 import datetime as dt
+import stat
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -22,8 +23,8 @@ def settings_files(paths: list[Path]) -> list[Path]:
     """Each path as given (a settings file), or every ngdpkit settings file below a folder."""
     out: list[Path] = []
     for path in paths:
-        if path.is_file():
-            out.append(path)
+        if path.is_file() or (path.exists() and not path.is_dir()):
+            out.append(path)  # a FIFO or a device becomes an "unreadable" row, never a hang
         elif path.is_dir():
             out += [p for p in sorted(path.rglob("*.toml")) if "runs" not in p.parts and _looks(p)]
         else:
@@ -31,23 +32,42 @@ def settings_files(paths: list[Path]) -> list[Path]:
     return out
 
 
+MAX_SETTINGS = 1024 * 1024
+
+
+def _read_regular(path: Path, limit: int) -> bytes | None:
+    """At most ``limit`` bytes of a regular file; None for anything else (a FIFO named
+    ``*.toml`` would block a plain read for ever; a device would never end)."""
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            return None
+        with path.open("rb") as fh:
+            return fh.read(limit)
+    except OSError:
+        return None
+
+
 def _looks(path: Path) -> bool:
     """A TOML file with [organisation] and [environments]: an ngdpkit settings file."""
-    try:
-        head = path.read_bytes()[:200_000].decode("utf-8", "replace")
-    except OSError:
+    data = _read_regular(path, 200_000)
+    if data is None:
         return False
+    head = data.decode("utf-8", "replace")
     return "[organisation]" in head and "[environments." in head
 
 
 def _environments(path: Path) -> tuple[str, str, list[str], Path]:
     """(organisation, CVR, environment names, runs folder) from a settings file, read lightly."""
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    raw = _read_regular(path, MAX_SETTINGS + 1)
+    if raw is None or len(raw) > MAX_SETTINGS:
+        raise ValueError("not a regular file of at most 1 MB")
+    data = tomllib.loads(raw.decode("utf-8"))
     org = data.get("organisation") or {}
     envs = data.get("environments") or {}
     if not isinstance(envs, dict) or not isinstance(org, dict):
         raise ValueError("no [organisation] or [environments]")
-    return str(org.get("name", "?")), str(org.get("cvr", "?")), list(envs), path.parent / "runs"
+    names = [str(n) for n in envs]
+    return str(org.get("name", "?")), str(org.get("cvr", "?")), names, path.parent / "runs"
 
 
 def row_of(settings: Path, organisation: str, environment: str, env_dir: Path) -> dict[str, Any]:
@@ -102,7 +122,7 @@ def portfolio(paths: list[Path]) -> list[dict[str, Any]]:
     for path in settings_files(paths):
         try:
             organisation, _cvr, names, runs = _environments(path)
-        except (OSError, ValueError, tomllib.TOMLDecodeError) as exc:
+        except (OSError, ValueError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             rows.append(
                 {
                     "settings": str(path),
