@@ -432,19 +432,30 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_notebooks(args: argparse.Namespace) -> int:
-    import shutil
     from importlib import resources
 
-    args.dir.mkdir(parents=True, exist_ok=True)
+    from .outputs import private_new_file
+
+    try:
+        args.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:
+        _err(f"{args.dir}: cannot create the folder ({exc.strerror})")
+        return 2
     src = resources.files("ngdpkit") / "notebooks"
-    for item in src.iterdir():
+    for item in sorted(src.iterdir(), key=lambda i: i.name):
         if item.name.endswith(".ipynb"):
             target = args.dir / item.name
-            if target.exists():
+            if target.is_symlink():  # a dangling link too: never written through
+                print(f"kept {target} (a link; remove it to get the notebook)")
+                continue
+            try:
+                private_new_file(target, item.read_bytes())
+            except FileExistsError:
                 print(f"kept {target} (exists)")
                 continue
-            with resources.as_file(item) as path:
-                shutil.copyfile(path, target)
+            except OSError as exc:
+                _err(f"{target}: cannot write the notebook ({exc.strerror})")
+                return 2
             print(f"wrote {target}")
     print(
         "Open them with: jupyter lab "

@@ -74,6 +74,20 @@ def atomic_write(path: Path, data: bytes | str) -> Path:
     return path
 
 
+def private_new_file(path: Path, data: bytes) -> Path:
+    """Create ``path`` with ``data``, readable by its user only (0600), never through a link
+    and never over an existing file (``O_EXCL|O_NOFOLLOW``): FileExistsError if it exists."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path, flags | getattr(os, "O_BINARY", 0), 0o600)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return path
+
+
 def write_json(path: Path, data: Any) -> Path:
     return atomic_write(path, json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
 

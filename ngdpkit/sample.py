@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import os
 import random
 import secrets as pysecrets
 import uuid
@@ -20,6 +21,7 @@ from pathlib import Path
 from cryptography import x509
 
 from . import pki
+from .outputs import private_new_file
 from .secrets import read_dotenv
 
 CVR = "98765433"
@@ -307,7 +309,9 @@ def _write_pki(directory: Path, env_values: dict[str, str]) -> list[Path]:
     """Sample CAs per kind and a .p12 per environment; only what is missing or about to expire."""
     now = dt.datetime.now(dt.UTC)
     certs = directory / "certs"
-    certs.mkdir(exist_ok=True)
+    certs.mkdir(exist_ok=True, mode=0o700)
+    if os.name != "nt":
+        certs.chmod(0o700)  # the folder holds private keys: its user's alone
     written: list[Path] = []
     for kind in ("test", "production"):
         root_pem = certs / f"sample-{kind}-root.pem"
@@ -341,8 +345,12 @@ def _write_pki(directory: Path, env_values: dict[str, str]) -> list[Path]:
         env_values[var] = password
         root_pem.write_bytes(root.pem())
         leaf_pem.write_bytes(leaf.pem())  # the public form, as operations would hand it over
-        p12.write_bytes(
-            pki.to_p12(leaf, password, chain=(issuing.cert,), name=f"WorkZone NgDP {kind}".encode())
+        p12.unlink(missing_ok=True)
+        private_new_file(
+            p12,
+            pki.to_p12(
+                leaf, password, chain=(issuing.cert,), name=f"WorkZone NgDP {kind}".encode()
+            ),
         )
         written += [root_pem, leaf_pem, p12]
     return written

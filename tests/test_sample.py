@@ -83,3 +83,50 @@ def test_regeneration_keeps_files_and_renews_expiring_certificates(tmp_path: Pat
     assert d / "certs" / "test.p12" in again and d / "certs" / "production.p12" not in again
     assert (d / "mailboxes.xlsx").read_bytes() == b"edited by hand"
     assert read_dotenv(d / "sample.env") == passwords  # the same passwords open the renewed .p12
+
+
+def test_files_with_keys_and_notebook_copies_are_private(tmp_path: Path) -> None:
+    """Issue 26: ``sample`` wrote certs/ as 0777 and test.p12 as 0666; ``notebooks DIR``
+    wrote 0666 copies, and through a dangling link."""
+    import os
+    import stat
+
+    from tests.conftest import run_cli
+
+    if os.name == "nt":
+        return
+    old = os.umask(0)
+    try:
+        r = run_cli("sample", str(tmp_path / "s"))
+        target = tmp_path / "elsewhere.ipynb"
+        (tmp_path / "nb").mkdir()
+        (tmp_path / "nb" / "01_mailboxes.ipynb").symlink_to(target)  # dangling
+        n = run_cli("notebooks", str(tmp_path / "nb"))
+    finally:
+        os.umask(old)
+    assert r.returncode == 0 and n.returncode == 0, r.stderr + n.stderr
+    mode = lambda p: stat.S_IMODE(p.stat().st_mode)  # noqa: E731
+    assert mode(tmp_path / "s" / "certs") == 0o700
+    assert mode(tmp_path / "s" / "certs" / "test.p12") == 0o600
+    assert not target.exists() and "a link" in n.stdout
+    copies = [p for p in (tmp_path / "nb").glob("*.ipynb") if not p.is_symlink()]
+    assert copies and all(mode(p) == 0o600 for p in copies)
+
+
+def test_step_records_are_private(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    import pandas as pd
+
+    from ngdpkit.steps.records import write_step_file
+
+    old = os.umask(0)
+    try:
+        path = write_step_file(
+            tmp_path, "01_mailboxes", {"results": {"t": pd.DataFrame({"a": [1]})}}
+        )
+    finally:
+        os.umask(old)
+    for p in [path, *tmp_path.glob("*.parquet")]:
+        assert stat.S_IMODE(p.stat().st_mode) == 0o600, p

@@ -249,6 +249,7 @@ def write_step_file(folder: Path, name: str, data: dict[str, Any]) -> Path:
             file = f"{name}.{key}.parquet"
             tmp = folder / f".{file}.tmp"
             value.to_parquet(tmp, index=False, compression="zstd")
+            _private(tmp)
             os.replace(tmp, folder / file)
             results[key] = {TABLE_KEY: file, "rows": len(value)}
     target = folder / f"{name}.json"
@@ -258,8 +259,15 @@ def write_step_file(folder: Path, name: str, data: dict[str, Any]) -> Path:
     if len(text) < PRETTY_MAX:  # indented JSON goes through the pure-Python encoder
         text = json.dumps(record, ensure_ascii=False, indent=1, default=str)
     tmp.write_text(text, encoding="utf-8")
+    _private(tmp)
     os.replace(tmp, target)
     return target
+
+
+def _private(path: Path) -> None:
+    """Step files are the run's own (contract §10: 0600), in a lab folder too."""
+    if os.name != "nt":
+        path.chmod(0o600)
 
 
 def read_step_file(path: Path, *, lazy: bool = False) -> dict[str, Any]:
