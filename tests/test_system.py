@@ -3,6 +3,7 @@ from __future__ import annotations
 import base64
 import ipaddress
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -139,3 +140,12 @@ def test_authorization_forms() -> None:
         f"{SYS}:s3cr3t-token",
         "s3cr3t-token",
     }
+
+
+@pytest.mark.parametrize(
+    "ip",
+    ["::a00:1", "192.31.196.1", "192.52.193.1", "192.175.48.1", "2620:4f:8000::1", "100:0:0:1::1"],
+)
+def test_more_special_purpose_ranges_are_not_public(ip: str) -> None:
+    """Issue 26: these six were accepted as public egress addresses."""
+    assert [f.code for f in check_ips([ip], "k")] == ["IP_NOT_PUBLIC"]
