@@ -258,6 +258,11 @@ class _Reader:
                     f"{dotted} must be {schema[key]}, not {_type_name(value)} ({_short(value)})"
                 )
                 continue
+            texts = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+            why = next((w for t in texts if isinstance(t, str) and (w := _text_problem(t))), "")
+            if why:
+                self.problem(f"{dotted} {why}")
+                continue
             out[key] = value
         return out
 
@@ -335,6 +340,23 @@ def _type_name(value: Any) -> str:
     }.get(type(value), type(value).__name__)
 
 
+MAX_SETTINGS_BYTES = 1024 * 1024
+MAX_TEXT = 1000  # characters in one settings value: a name, a path, an address
+_CONTROL_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def _text_problem(text: str) -> str:
+    """Why a settings text cannot be used ("" when it can): it is copied into pages, XML
+    (the diagram), scripts and folder names, so it is bounded and holds no NUL or other
+    control character (a path's TAB or line break gets its own hint in ``file``)."""
+    if len(text) > MAX_TEXT:
+        return f"is {len(text):,} characters long, over the {MAX_TEXT:,}-character bound"
+    m = _CONTROL_CHARS.search(text)
+    if m and m.group(0) not in "\t\n\r\b\f":
+        return f"holds control character {ord(m.group(0)):#04x}, which no name or address can hold"
+    return ""
+
+
 def _short(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
@@ -349,6 +371,10 @@ def load_settings(path: Path | str) -> Settings:
     path = Path(path).resolve()
     if not path.is_file():
         raise InputError(f"settings file not found: {path}")
+    if path.stat().st_size > MAX_SETTINGS_BYTES:
+        raise InputError(
+            f"{path.name}: {path.stat().st_size:,} bytes, over the 1 MB bound for a settings file"
+        )
     raw = path.read_bytes()
     try:
         data = tomllib.loads(raw.decode("utf-8-sig"))

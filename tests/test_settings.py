@@ -6,6 +6,7 @@ import pytest
 
 from ngdpkit.errors import InputError
 from ngdpkit.settings import load_settings
+from tests.conftest import run_cli
 
 GOOD = """
 [organisation]
@@ -150,3 +151,25 @@ def test_bad_domain_values_are_not_refused(tmp_path: Path) -> None:
     )
     s = load_settings(write(tmp_path, text))
     assert s.organisation.cvr == "12345678"
+
+
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("x" * 8_000_000, "over the 1 MB bound"),
+        ("x" * 2000, "2,000 characters"),
+        ("a\\u0000b", "0x00"),
+    ],
+)
+def test_organisation_names_are_bounded_and_clean(sample_copy: Path, name: str, words: str) -> None:
+    """Issue 26: an 8 MB name made a 217 MB run folder; a NUL made diagram.svg invalid XML."""
+    toml = sample_copy / "migration.toml"
+    toml.write_text(
+        toml.read_text(encoding="utf-8").replace(
+            'name = "Eksempel Kommune (fiktiv)"', f'name = "{name}"'
+        ),
+        encoding="utf-8",
+    )
+    r = run_cli("check", "--settings", str(toml), "--env", "test")
+    assert r.returncode == 2 and words in r.stderr and "Traceback" not in r.stderr
+    assert len(r.stderr) < 2000
