@@ -9,6 +9,7 @@ and images are embedded. The overview (``index.html``) gathers the run.
 from __future__ import annotations
 
 import base64
+import re
 import os
 import shutil
 import subprocess
@@ -37,6 +38,7 @@ section { margin: 18px 0; }
 section.diagram img { max-width: 100%; height: auto; }
 footer.anchor { margin-top: 24px; font-size: 11px; color: #555; border-top: 1px solid #ccc; padding-top: 6px; word-break: break-all; }
 pre { white-space: pre-wrap; font-size: 12px; background: #f6f7f8; padding: 8px; }
+.nb-out { position: relative; overflow: hidden; }
 table { border-collapse: collapse; width: 100%; }
 th, td { border: 1px solid #d0d4d9; padding: 4px 8px; text-align: left; vertical-align: top; }
 th { background: #eef1f4; }
@@ -84,10 +86,39 @@ SAFE_TAGS = {
 }  # fmt: skip
 
 
+# What an inline style in a notebook's HTML may set: what the kit's own display fragments
+# use (badge colours, bar widths, a timeline), nothing that can lift an element out of its
+# place on the page (position: fixed/sticky) or fetch anything (url(), image-set()).
+STYLE_PROPERTIES = {
+    "background", "background-color", "border-left", "color", "display", "flex-wrap",
+    "font-style", "font-weight", "gap", "height", "left", "margin-left", "padding",
+    "position", "text-align", "top", "vertical-align", "white-space", "width",
+}  # fmt: skip
+_STYLE_FORBIDDEN = re.compile(
+    r"url\s*\(|image-set|expression|@import|var\s*\(|\\|position\s*:\s*(?!relative\b|absolute\b)",
+    re.I,
+)
+_IMAGE_DATA = re.compile(r"^data:image/(png|jpeg|gif|svg\+xml);base64,[A-Za-z0-9+/=\s]*$")
+
+
+def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
+    """The attribute a page keeps, or None: no style that fetches or escapes its place, no
+    ``data:`` link (an image's ``data:image/…;base64`` source stays: plots are that)."""
+    if attr == "style":
+        return None if _STYLE_FORBIDDEN.search(value) else value
+    if attr == "href" and value.strip().lower().startswith("data:"):
+        return None
+    if attr == "src" and value.strip().lower().startswith("data:"):
+        return value if tag == "img" and _IMAGE_DATA.match(value.strip()) else None
+    return value
+
+
 def safe_html(html: str) -> str:
     """A notebook's HTML output as the sign-off page may hold it: an allow-list sanitiser
     (ammonia, through nh3) removes scripts, event handlers, forms and ``javascript:`` links,
-    whatever a display function or a customised notebook produced (contract §10)."""
+    whatever a display function or a customised notebook produced (contract §10); styles
+    keep only :data:`STYLE_PROPERTIES`, and neither they nor links fetch anything (issue 26:
+    a ``position:fixed`` overlay reached every page of the PDF)."""
     import nh3
 
     return str(
@@ -99,7 +130,9 @@ def safe_html(html: str) -> str:
                 "a": {"href"},
                 "img": {"src", "alt"},
             },
-            url_schemes={"data"},
+            url_schemes={"data", "http", "https", "mailto"},
+            filter_style_properties=STYLE_PROPERTIES,
+            attribute_filter=_attribute_filter,
             link_rel="noopener noreferrer",
         )
     )
@@ -138,7 +171,9 @@ def notebook_body(nb: Any) -> Markup:
                 trace = strip_ansi("\n".join(out.get("traceback", [])))
                 parts.append(fragment("banner", f"{out.get('ename', '')}: {out.get('evalue', '')}"))
                 parts.append(fragment("pre", trace))
-    return Markup("\n").join(parts)
+    # Absolutely placed parts stay inside the notebook's own box (it is the nearest
+    # positioned ancestor and clips what overflows), never over the rest of the page.
+    return Markup('<div class="nb-out">') + Markup("\n").join(parts) + Markup("</div>")
 
 
 def notebook_file_body(nb_path: Path) -> Markup:

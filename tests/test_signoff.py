@@ -121,3 +121,34 @@ def test_a_text_table_is_the_table_fragment_made_in_one_escape() -> None:
         made = str(text_table(["Navn <b>", "GUID"], rows))
         assert made == str(fragment("table", ["Navn <b>", "GUID"], rows, "", ""))
         assert "<b>" not in made and made.count("<td>") == 4 * len(rows)
+
+
+def test_notebook_html_cannot_overlay_the_page_or_fetch() -> None:
+    """Issue 26: a customised notebook's ``position:fixed`` overlay survived onto every PDF
+    page; styles, ``data:`` links and ``url()`` are filtered now."""
+    from ngdpkit.signoff import notebook_body, safe_html
+
+    evil = (
+        '<div style="position:fixed;top:0;left:0;width:100%;height:100%;background:white">'
+        "GODKENDT</div>"
+        '<div style="position: sticky">s</div>'
+        "<span style=\"background:url('https://evil.example/x.png')\">u</span>"
+        '<a href="data:text/html;base64,PHNjcmlwdD4=">d</a>'
+        '<img src="data:text/html;base64,PHNjcmlwdD4=">'
+        '<img src="data:image/png;base64,iVBORw0KGgo=">'
+        '<span style="color:#b3261e;width:12px;transform:scale(40)">kept</span>'
+    )
+    out = safe_html(evil)
+    assert "fixed" not in out and "sticky" not in out and "url(" not in out
+    assert "data:text" not in out and "transform" not in out
+    assert 'src="data:image/png;base64,iVBORw0KGgo="' in out
+    assert "color:#b3261e" in out and "width:12px" in out
+    nb = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "outputs": [{"output_type": "display_data", "data": {"text/html": evil}}],
+            }
+        ]
+    }
+    assert str(notebook_body(nb)).startswith('<div class="nb-out">')
