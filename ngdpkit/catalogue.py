@@ -13,6 +13,21 @@ not translated.
 from __future__ import annotations
 
 DANISH: dict[str, str] = {
+    # NgDP itself (checks.ngdp, checks.ngdp_compare, steps.ngdp_read)
+    "Contact point {guid} differs between the contact points file and NgDP (file / NgDP): {values}.": "Kontaktpunktet {guid} er forskelligt i kontaktpunktsfilen og i NgDP (fil / NgDP): {values}.",
+    "Contact point {guid} is used by the mapping or the default, but NgDP's listing of the organisation's contact points lacks it.": "Kontaktpunktet {guid} bruges af tilknytningen eller som standard, men NgDP's liste over organisationens kontaktpunkter har det ikke.",
+    "Mailbox {mailbox} is mapped to {contact_point}, but NgDP has no translation of it there: replies to it would not reach {contact_point}.": "Postkassen {mailbox} er tilknyttet {contact_point}, men NgDP har ingen oversættelse af den dér: svar til den når ikke {contact_point}.",
+    "Mailbox {mailbox} is mapped to {contact_point}, but NgDP translates it to {other}: replies to it would land there.": "Postkassen {mailbox} er tilknyttet {contact_point}, men NgDP oversætter den til {other}: svar til den lander dér.",
+    "Network checks skipped (--online ngdp reads NgDP's records only; run with --online for the probes).": "Netværkstjek sprunget over (--online ngdp læser kun NgDP's oplysninger; kør med --online for at teste forbindelserne).",
+    "NgDP itself was not read: {reason}; the checklist's NgDP steps stay unverified.": "NgDP selv blev ikke læst: {reason}; tjeklistens NgDP-trin forbliver ikke verificeret.",
+    "NgDP knows no organisation with CVR {cvr}; nothing more was read.": "NgDP kender ingen organisation med CVR {cvr}; intet mere blev læst.",
+    "NgDP refused to read {path} (HTTP {status}); the run uses the settings' files for it.": "NgDP afviste at læse {path} (HTTP {status}); kørslen bruger indstillingernes filer i stedet.",
+    "NgDP's listing of contact points stopped after {read} of {total}; the comparisons use what was read.": "NgDP's liste over kontaktpunkter stoppede efter {read} af {total}; sammenligningerne bruger det, der blev læst.",
+    "Reading {path} from NgDP failed ({reason}); the run uses the settings' files for it.": "Læsning af {path} fra NgDP mislykkedes ({reason}); kørslen bruger indstillingernes filer i stedet.",
+    "The certificate uploaded to NgDP is another than this environment's: its {field} is {registered}, this one's {planned}.": "Certifikatet, der er uploadet til NgDP, er et andet end miljøets: dets {field} er {registered}, miljøets {planned}.",
+    "The system registered in NgDP differs from the plan in {field}: planned {planned}, registered {registered}.": "Systemet registreret i NgDP afviger fra planen i {field}: planlagt {planned}, registreret {registered}.",
+    "The system registered in NgDP has no certificate uploaded: NgDP refuses its calls until the portal administrator uploads it.": "Systemet registreret i NgDP har intet certifikat uploadet: NgDP afviser dets kald, indtil portaladministratoren uploader det.",
+    "{url} answered with a redirect (HTTP {status}); it is never followed.": "{url} svarede med en omdirigering (HTTP {status}); den følges aldrig.",
     # findings.Bounded: a code that recurs more often than a reader can use
     "{count} more findings with this code were left out; the first {kept} are listed.": "{count} flere fund med denne kode er udeladt; de første {kept} er vist.",
     # secrets (secrets.secret_missing)
@@ -252,6 +267,17 @@ TITLES = {
     "SECRET_WHITESPACE": "En hemmelighed havde mellemrum eller linjeskift omkring sig",
     "NGDP_API_URL_NOT_HTTPS": "NgDP-adressen er ikke https",
     "NGDP_API_URL_OVERRIDDEN": "NgDP-adressen er ændret fra den officielle",
+    "NGDP_READ_REFUSED": "NgDP afviste læsningen",
+    "NGDP_READ_FAILED": "NgDP kunne ikke læses",
+    "NGDP_NOT_READ": "NgDP blev ikke læst",
+    "NGDP_LISTING_INCOMPLETE": "NgDP's kontaktpunktsliste er ufuldstændig",
+    "NGDP_SYSTEM_DIFFERS": "Systemet i NgDP afviger fra planen",
+    "NGDP_CERT_NOT_UPLOADED": "Intet certifikat uploadet til NgDP",
+    "NGDP_CERT_DIFFERS": "Et andet certifikat er uploadet til NgDP",
+    "NGDP_CONTACT_POINT_MISSING": "Kontaktpunktet findes ikke i NgDP",
+    "NGDP_CONTACT_POINT_DIFFERS": "Kontaktpunktet afviger i NgDP",
+    "NGDP_TRANSLATION_MISSING": "Oversættelsen mangler i NgDP",
+    "NGDP_TRANSLATION_ELSEWHERE": "NgDP oversætter postkassen til et andet kontaktpunkt",
     "PENDING_SYSTEM_ID": "System-ID mangler endnu",
     "PENDING_CERTIFICATE": "Certifikatet mangler endnu",
     "PENDING_CONTACT_POINTS": "Kontaktpunkterne mangler endnu",

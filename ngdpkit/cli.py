@@ -77,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--out", type=Path, help="where run folders go (default: runs/ beside the settings)"
     )
-    p.add_argument("--online", action="store_true", help="also run the live network checks")
+    _online_arg(p)
     p.add_argument(
         "--pdf",
         action="store_true",
@@ -92,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="the same checks in-process; no notebooks, no files")
     _settings_arg(p)
     _env_arg(p)
-    p.add_argument("--online", action="store_true")
+    _online_arg(p)
     p.add_argument(
         "--json",
         action="store_true",
@@ -192,7 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
     _settings_arg(p)
     p.add_argument("--env", required=True)
     p.add_argument("--out", type=Path, required=True)
-    p.add_argument("--online", action="store_true")
+    _online_arg(p)
     p.add_argument("--pdf", action="store_true")
     p.add_argument("--extra", default="[]")
     p.add_argument("--notebooks", type=Path)
@@ -213,7 +213,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         args.settings,
         args.env,
         out=args.out,
-        online=args.online,
+        online=online_mode(args.online),
         pdf=args.pdf,
         notebooks=args.notebooks,
     )
@@ -223,7 +223,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def check_payload(
-    settings: Any, name: str, *, online: bool, extra: list[Any], tables: Any = None
+    settings: Any, name: str, *, online: bool | str, extra: list[Any], tables: Any = None
 ) -> tuple[dict[str, Any], int]:
     from . import findings as F
     from .steps import run_all
@@ -286,7 +286,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         os.environ.update(secrets[name])
         try:
             payload, code = check_payload(
-                settings, name, online=args.online, extra=extra, tables=tables
+                settings, name, online=online_mode(args.online), extra=extra, tables=tables
             )
         finally:
             for k, v in saved.items():
@@ -652,7 +652,7 @@ def cmd_child(args: argparse.Namespace) -> int:
         args.settings,
         args.env,
         args.out,
-        online=args.online,
+        online=online_mode(args.online),
         pdf=args.pdf,
         extra=extra,
         notebooks=args.notebooks,
@@ -679,6 +679,27 @@ COMMANDS = {
     "status": cmd_status,
     "_run-environment": cmd_child,
 }
+
+
+ONLINE_MODES: dict[str, bool | str] = {"all": True, "ngdp": "ngdp"}
+
+
+def _online_arg(p: argparse.ArgumentParser) -> None:
+    """``--online``: the live network checks and NgDP's own records; ``--online ngdp``:
+    NgDP's records only, no other probe (the demo against the local simulator uses it)."""
+    p.add_argument(
+        "--online",
+        nargs="?",
+        const="all",
+        default=None,
+        choices=tuple(ONLINE_MODES),
+        help="also run the live network checks and read NgDP itself ('ngdp': NgDP only)",
+    )
+
+
+def online_mode(value: str | None) -> bool | str:
+    """The parsed ``--online``: False, True (everything) or "ngdp"."""
+    return False if value is None else ONLINE_MODES[value]
 
 
 def port_number(text: str) -> int:

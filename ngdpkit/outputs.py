@@ -414,3 +414,74 @@ def write_firewall_workbook(path: Path, rows: list[dict[str, Any]], language: st
     headers, body = firewall_table(rows, language)
     title = "Firewall-regler" if language == "da" else "Firewall rules"
     return write_workbook(path, [(title, headers, body, None)])
+
+
+TODO_WORDS = {
+    "da": {
+        "add": "tilføj",
+        "remove": "fjern",
+        "not_verified": "ikke verificeret",
+        "missing": "mangler i NgDP",
+        "elsewhere": "står på et andet kontaktpunkt i NgDP",
+        "mapped_elsewhere": "tilknyttet et andet kontaktpunkt her",
+        "retired": "udgår",
+        "offline": "NgDP ikke læst (offline)",
+        "headers": (
+            "Kontaktpunkt",
+            "Kontaktpunkt GUID",
+            "Handling",
+            "Postkasse-ID",
+            "Emne",
+            "Postkassenavn",
+            "Hvorfor",
+        ),
+        "title": "Til portalen",
+    },
+    "en": {
+        "add": "add",
+        "remove": "remove",
+        "not_verified": "not verified",
+        "missing": "missing in NgDP",
+        "elsewhere": "on another contact point in NgDP",
+        "mapped_elsewhere": "mapped to another contact point here",
+        "retired": "retired",
+        "offline": "NgDP not read (offline)",
+        "headers": (
+            "Contact point",
+            "Contact point GUID",
+            "Action",
+            "Postkasse ID",
+            "Subject",
+            "Mailbox name",
+            "Why",
+        ),
+        "title": "For the portal",
+    },
+}
+
+
+def portal_todo_rows(todo: Any, language: str) -> list[list[str]]:
+    """One row per translation to add or remove (offline: every planned one, not verified)."""
+    words = TODO_WORDS["da" if language == "da" else "en"]
+    return [
+        [
+            cp.name,
+            cp.id,
+            str(words.get(e.action, e.action)),
+            e.postkasse,
+            e.emne,
+            e.mailbox_name,
+            str(words.get(e.reason, e.reason)),
+        ]
+        for cp in todo.contact_points
+        for e in cp.entries
+    ]
+
+
+def write_portal_todo(path: Path, todo: Any, language: str) -> Path:
+    """``portal-todo.xlsx``: the portal administrator's delta, per contact point."""
+    words = TODO_WORDS["da" if language == "da" else "en"]
+    return write_workbook(
+        path,
+        [(str(words["title"]), list(words["headers"]), portal_todo_rows(todo, language), None)],
+    )

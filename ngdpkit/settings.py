@@ -21,6 +21,7 @@ from .guids import normal_or_raw
 
 KINDS = ("test", "production")
 ENVIRONMENT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+NGDP_SOURCE = "ngdp"  # contact_points = "ngdp": NgDP's listing, read with --online
 DAY_ONE_KEYS = ("system_id", "certificate", "contact_points", "mapping", "default_contact_point")
 
 _STR, _INT, _NUM, _BOOL, _LIST_STR, _TABLE, _LIST_TABLE = (
@@ -116,6 +117,9 @@ class Environment:
     probe_evidence: tuple[Path, ...] = ()
     ngdp_api_url: str | None = None
     ngdp_api_ca: Path | None = None
+    workzone_register: Path | None = None  # a Configurator export of Mailbox mappings (§12.3)
+    # contact_points = "ngdp": NgDP's own listing is the source (read with --online)
+    contact_points_ngdp: bool = field(default=False, metadata=NOT_A_KEY)
 
     @property
     def secret_names(self) -> tuple[str, ...]:
@@ -124,7 +128,12 @@ class Environment:
 
     def pending(self) -> list[str]:
         """The day-one keys that are still missing."""
-        return [k for k in DAY_ONE_KEYS if getattr(self, k) in (None, "")]
+        return [
+            k
+            for k in DAY_ONE_KEYS
+            if getattr(self, k) in (None, "")
+            and not (k == "contact_points" and self.contact_points_ngdp)
+        ]
 
 
 @dataclass(frozen=True)
@@ -545,7 +554,13 @@ def _environment(
         certificate=r.file(_blank_none(env.get("certificate")), f"{where}.certificate"),
         certificate_password_env=_blank_none(env.get("certificate_password_env")),
         authorization_env=_blank_none(env.get("authorization_env")),
-        contact_points=r.file(_blank_none(env.get("contact_points")), f"{where}.contact_points"),
+        contact_points=None
+        if env.get("contact_points") == NGDP_SOURCE
+        else r.file(_blank_none(env.get("contact_points")), f"{where}.contact_points"),
+        contact_points_ngdp=env.get("contact_points") == NGDP_SOURCE,
+        workzone_register=r.file(
+            _blank_none(env.get("workzone_register")), f"{where}.workzone_register"
+        ),
         mapping=r.file(_blank_none(env.get("mapping")), f"{where}.mapping"),
         default_contact_point=normal_or_raw(env.get("default_contact_point")),
         probe_evidence=tuple(

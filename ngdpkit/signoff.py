@@ -9,8 +9,8 @@ and images are embedded. The overview (``index.html``) gathers the run.
 from __future__ import annotations
 
 import base64
-import re
 import os
+import re
 import shutil
 import subprocess
 import sys

@@ -142,6 +142,7 @@ class SimulatorConfig:
     reject_status: int | None = None
     citizen_id: str = "0101709996"
     citizen_type: str = "CPR"
+    registry: Any = None  # simulator_registry.Registry: the organisation's records to read
 
 
 def error_body(
@@ -242,9 +243,35 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return False
         return True
 
+    def _registry(self, method: str) -> bool:
+        """Log the request; answer it from the registry when it is one of its paths."""
+        registry = self.server.config.registry
+        if registry is None:
+            return False
+        parts = urlsplit(self.path)
+        registry.log(method, parts.path + (f"?{parts.query}" if parts.query else ""))
+        answer = registry.handle(method, parts.path, parts.query)
+        if answer is None:
+            return False
+        if self._authorised():
+            self._send(*answer)
+        return True
+
+    def do_PUT(self) -> None:  # noqa: N802
+        self._body()
+        if not self._registry("PUT"):
+            self._send(405, error_body("METHOD_NOT_ALLOWED", "PUT is not served here."))
+
+    def do_PATCH(self) -> None:  # noqa: N802
+        self._body()
+        if not self._registry("PATCH"):
+            self._send(405, error_body("METHOD_NOT_ALLOWED", "PATCH is not served here."))
+
     def do_POST(self) -> None:  # noqa: N802
         parts = urlsplit(self.path)
         body = self._body()
+        if self._registry("POST"):
+            return
         if not self._authorised():
             return
         path = parts.path.rstrip("/")
@@ -328,6 +355,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802
         parts = urlsplit(self.path)
+        if self._registry("GET"):
+            return
         if not self._authorised():
             return
         path = parts.path.rstrip("/")
@@ -357,6 +386,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     def do_DELETE(self) -> None:  # noqa: N802
         parts = urlsplit(self.path)
+        if self._registry("DELETE"):
+            return
         if not self._authorised():
             return
         path = parts.path.rstrip("/")

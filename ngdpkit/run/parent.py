@@ -88,7 +88,7 @@ def run(
     names: list[str],
     *,
     out: Path | None,
-    online: bool,
+    online: bool | str,
     pdf: bool,
     notebooks: Path | None = None,
     echo: Any = print,
@@ -159,7 +159,7 @@ class Children:
         settings: Settings,
         chosen: list[str],
         out_dir: Path,
-        online: bool,
+        online: bool | str,
         pdf: bool,
         notebooks: Path | None,
         echo: Any,
@@ -205,7 +205,7 @@ class Children:
                 json.dumps([f.to_dict() for f in extra]),
             ]
             if self.online:
-                cmd.append("--online")
+                cmd += ["--online", "ngdp" if self.online == "ngdp" else "all"]
             if self.pdf:
                 cmd.append("--pdf")
             if self.notebooks is not None:

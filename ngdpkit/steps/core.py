@@ -53,7 +53,7 @@ class Step:
     settings: Settings
     env: Environment
     run_dir: Path | None
-    online: bool
+    online: bool | str  # True, False or "ngdp" (NgDP's records only)
     findings: list[Finding] = field(default_factory=F.Bounded)  # capped per code
     record: Any = None  # the step's Record (steps.records.RECORDS[name]), made on creation
     inputs_read: list[dict[str, Any]] = field(default_factory=list)
@@ -180,7 +180,7 @@ def start_step(
     settings: str | Path,
     environment: str,
     run_dir: str | Path = "",
-    online: bool = False,
+    online: bool | str = False,
 ) -> Step:
     """Open a step: read the settings, pick the environment and the run folder, show a title.
 

@@ -20,6 +20,8 @@ def load_contact_points(step: Step) -> Any:
     from ..contact_points import read_contact_points
 
     path = step.env.contact_points
+    if step.env.contact_points_ngdp:
+        return _contact_points_from_ngdp(step)
     if path is None:
         pending(
             step,
@@ -34,8 +36,103 @@ def load_contact_points(step: Step) -> Any:
     step.record_input(path)
     step.add(cps.findings)
     step.record.contact_points = [p.to_dict() for p in cps.points]
+    step.record.contact_points_source = "file"
     cps.language = step.language
     return cps
+
+
+def _contact_points_from_ngdp(step: Step) -> Any:
+    """``contact_points = "ngdp"``: NgDP's own listing is the source (``--online``)."""
+    from ..contact_points import ContactPoint, ContactPoints, check_contact_points
+    from .ngdp_read import observe
+
+    observation = observe(step) if step.online else None
+    if observation is None or observation.contact_points is None:
+        pending(
+            step,
+            "contact_points",
+            'contact_points = "ngdp" takes NgDP\'s listing, which needs --online and the '
+            "environment's certificate and header on this machine",
+        )
+        step.record.contact_points = None
+        return None
+    points = [
+        ContactPoint(
+            id=p.id,
+            name=p.name,
+            targets=tuple(t for t in p.targets if t in ("CITIZEN", "COMPANY", "AUTHORITY")),
+            active=p.active is not False,
+            visible=p.visible is not False,
+            system_id=p.system_id,
+            translations=tuple((t.postkasse, t.emne) for t in p.translations),
+            location=f"NgDP[{i}]",
+        )
+        for i, p in enumerate(observation.contact_points)
+    ]
+    source = f"NgDP {observation.base_url}"
+    found = check_contact_points(points, label=source, system_id=step.env.system_id)
+    step.add(found)
+    step.record.contact_points = [p.to_dict() for p in points]
+    step.record.contact_points_source = "ngdp"
+    cps = ContactPoints(points, source, list(found))
+    cps.language = step.language
+    return cps
+
+
+def read_ngdp(step: Step, mapping: Any) -> display.HTML:
+    """With ``--online``: NgDP's own contact points and translations against this run's
+    mapping (and the contact points file), and the portal administrator's to-do. Offline:
+    the to-do lists every planned translation as not verified."""
+    from ..checks.ngdp_compare import compare_contact_points, compare_translations, planned_todo
+    from .ngdp_read import observe
+
+    env = step.env
+    frame = mapping.frame if mapping is not None else None
+    used = set()
+    if frame is not None and len(frame):
+        used = {g for g in frame.loc[frame["status"] == "mapped", "ngdp_guid"].unique() if g}
+    if env.default_contact_point:
+        used.add(env.default_contact_point)
+    names = {p["id"]: p["name"] for p in step.record.contact_points or []}
+    observation = observe(step, used) if step.online else None
+    if observation is None:
+        step.record.portal_todo = planned_todo(frame, names)
+        return _ngdp_summary(step)
+    source = f"NgDP {observation.base_url}"
+    if step.record.contact_points_source == "file":
+        step.add(
+            compare_contact_points(
+                observation, step.record.contact_points, used, source=step.rel(env.contact_points)
+            )
+        )
+    else:
+        step.add(compare_contact_points(observation, None, used, source=source))
+    found, todo = compare_translations(observation, frame, source=source)
+    step.add(found)
+    step.record.portal_todo = todo
+    return _ngdp_summary(step)
+
+
+def _ngdp_summary(step: Step) -> display.HTML:
+    lang = step.language
+    obs, todo = step.record.ngdp, step.record.portal_todo
+    pairs: list[tuple[str, Any]] = []
+    if obs is None:
+        pairs.append((t(lang, "ngdp_read"), t(lang, "ngdp_not_read")))
+    else:
+        pairs += [
+            (t(lang, "ngdp_read"), f"{obs.base_url} ({obs.fetched_at})"),
+            (t(lang, "organisation"), obs.organisation.name if obs.organisation else "-"),
+            (
+                t(lang, "contact_point"),
+                "-"
+                if obs.contact_points is None
+                else f"{obs.listing_read}/{obs.listing_total if obs.listing_total is not None else '?'}",
+            ),
+        ]
+    if todo is not None:
+        pairs.append((t(lang, "portal_todo"), str(todo.count)))
+    return display.key_values(pairs, title=t(lang, "ngdp_itself"), language=lang)
 
 
 def load_mapping_file(step: Step) -> Any:
@@ -184,4 +281,14 @@ def outputs(record: ContactPointsRecord, ctx: OutputContext) -> list[Path]:
     if record.suggestions is not None and len(record.suggestions):
         rows = record.suggestions.to_dict(orient="records")
         files.append(write_suggestions(ctx.run_dir / "mapping-suggestions.xlsx", rows))
+    if record.ngdp is not None:
+        from ..outputs import write_json
+
+        files.append(write_json(ctx.run_dir / "ngdp-observed.json", record.ngdp.to_json()))
+    if record.portal_todo is not None and record.portal_todo.contact_points:
+        from ..outputs import write_portal_todo
+
+        files.append(
+            write_portal_todo(ctx.run_dir / "portal-todo.xlsx", record.portal_todo, ctx.language)
+        )
     return files

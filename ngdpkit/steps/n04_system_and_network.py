@@ -236,22 +236,29 @@ def evidence(step: Step) -> list[dict[str, Any]]:
 
 
 def _client_identity(step: Step) -> Any:
-    """The environment's certificate with its private key, when this machine has both."""
-    from ..certificates import PUBLIC_SUFFIXES, load_certificate
+    from .ngdp_read import client_identity
 
-    env = step.env
-    if env.certificate is None or env.certificate.suffix.lower() in PUBLIC_SUFFIXES:
-        return None
-    password = step.secret(env.certificate_password_env, label="Certificate password")
-    if password is None:
-        return None
-    try:
-        loaded = load_certificate(
-            env.certificate, label=step.rel(env.certificate), password=password
-        )
-    except Exception:  # unusable files are reported by step 03
-        return None
-    return loaded if loaded.leaf is not None and loaded.key is not None else None
+    return client_identity(step)
+
+
+def ngdp_registration(step: Step) -> display.HTML:
+    """With ``--online``: the system NgDP holds against the plan and the certificate."""
+    from .ngdp_read import compare_registration
+
+    found = compare_registration(step)
+    observed = step.previous(ContactPointsRecord).ngdp
+    lang = step.language
+    if observed is None or observed.system is None:
+        return display.block(display.para(t(lang, "ngdp_not_read")))
+    system = observed.system
+    cert = system.certificate
+    pairs: list[tuple[str, Any]] = [
+        (t(lang, "protocol_label"), system.protocol),
+        (t(lang, "server_ips_label"), ", ".join(system.allowed_ips)),
+        ("ocesPublicCertificate", f"{cert.serial_number} / {cert.sha1}" if cert else "-"),
+        (t(lang, "findings"), str(len(found))),
+    ]
+    return display.key_values(pairs, title=t(lang, "ngdp_itself"), language=lang)
 
 
 def network_checks(step: Step) -> list[Finding]:
@@ -260,7 +267,18 @@ def network_checks(step: Step) -> list[Finding]:
 
     env = step.env
     ran = socket.gethostname()
-    step.record.network = {"online": step.online, "ran_on": ran}
+    step.record.network = {"online": bool(step.online), "ran_on": ran}
+    if step.online == "ngdp":  # --online ngdp: NgDP's records only, no other probe
+        return step.add(
+            [
+                F.info(
+                    "NET_SKIPPED",
+                    "Network checks skipped (--online ngdp reads NgDP's records only; run with --online for the probes).",
+                    f"environments.{env.name}",
+                    "network",
+                )
+            ]
+        )
     if not step.online:
         return step.add(
             [

@@ -11,6 +11,7 @@ from .n02_contact_points import (
     load_mapping_file,
     mailboxes_from_step,
     map_mailboxes,
+    read_ngdp,
 )
 from .n03_certificate import check_certificate
 from .n04_system_and_network import (
@@ -18,6 +19,7 @@ from .n04_system_and_network import (
     evidence,
     firewall_rules,
     network_checks,
+    ngdp_registration,
 )
 from .n05_dispatcher_config import dispatcher_config
 from .records import StepFile
@@ -31,7 +33,8 @@ def _run_02(step: Step) -> None:
     frame = mailboxes_from_step(step)
     cps = load_contact_points(step)
     mapping_file = load_mapping_file(step)
-    map_mailboxes(step, frame, cps, mapping_file)
+    mapping = map_mailboxes(step, frame, cps, mapping_file)
+    read_ngdp(step, mapping)
 
 
 def _run_03(step: Step) -> None:
@@ -45,6 +48,7 @@ def _run_04(step: Step) -> None:
     firewall_rules(step)
     evidence(step)
     network_checks(step)
+    ngdp_registration(step)
 
 
 def _run_05(step: Step) -> None:
@@ -64,7 +68,7 @@ def run_all(
     settings: Settings,
     environment: str,
     *,
-    online: bool = False,
+    online: bool | str = False,
     tables: TableCache | None = None,
 ) -> list[Step]:
     """Every step in-process, in order, sharing results: what ``ngdpkit check`` does.

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
+from ..checks.ngdp import NgdpObservation
+from ..checks.ngdp_compare import PortalTodo
 from ..errors import InputError
 
 Frame = Any  # a pandas DataFrame; pandas is imported only where a table is read or written
@@ -60,9 +62,19 @@ class Record:
     @classmethod
     def from_results(cls, results: dict[str, Any]) -> Record:
         """The record from a step file's ``results``; keys it does not know are left out
-        (a step file of an older kit), values of the wrong kind are refused."""
+        (a step file of an older kit), values of the wrong kind are refused. A typed field
+        (a nested frozen record, see :data:`TYPED`) is read through the converter."""
         known = {f.name: f for f in dataclasses.fields(cls)}
         values = {k: v for k, v in results.items() if k in known}
+        for name, value in list(values.items()):
+            kind = TYPED.get(str(known[name].type))
+            if kind is not None and value is not None and not isinstance(value, kind):
+                from ..typed import structure
+
+                try:
+                    values[name] = structure(value, kind)
+                except ValueError as exc:
+                    raise InputError(f"step record {cls.__name__}: {name} is {exc}") from exc
         record = cls(**values)
         record.check()
         return record
@@ -108,7 +120,8 @@ class MailboxesRecord(Record):
 
 @dataclass(slots=True)
 class ContactPointsRecord(Record):
-    """02: the contact points, the mapping of every mailbox, suggestions and a plan."""
+    """02: the contact points, the mapping of every mailbox, suggestions and a plan; with
+    ``--online``, what NgDP itself showed and the portal administrator's to-do."""
 
     step: ClassVar[str] = "02_contact_points"
     support: ClassVar[tuple[str, ...]] = ("counts",)
@@ -117,6 +130,9 @@ class ContactPointsRecord(Record):
     counts: dict[str, int] = field(default_factory=dict)
     suggestions: Frame = None
     plan: list[dict[str, Any]] | None = None
+    contact_points_source: str = ""  # "file", "ngdp" or "" (none)
+    ngdp: NgdpObservation | None = None
+    portal_todo: PortalTodo | None = None
 
 
 @dataclass(slots=True)
@@ -167,6 +183,13 @@ class RehearsalRecord(Record):
     acceptance: dict[str, Any] | None = None
     folder: str = ""
 
+
+# Fields holding nested frozen records, by their annotation: read back through the
+# converter (``typed.structure``), written as plain JSON (``typed.unstructure``).
+TYPED: dict[str, type] = {
+    "NgdpObservation | None": NgdpObservation,
+    "PortalTodo | None": PortalTodo,
+}
 
 RECORDS: dict[str, type[Record]] = {
     kind.step: kind
@@ -255,13 +278,22 @@ def write_step_file(folder: Path, name: str, data: dict[str, Any]) -> Path:
     target = folder / f"{name}.json"
     tmp = folder / f".{name}.json.tmp"
     record = {**data, "results": results}
-    text = json.dumps(record, ensure_ascii=False, default=str)
+    text = json.dumps(record, ensure_ascii=False, default=_json_value)
     if len(text) < PRETTY_MAX:  # indented JSON goes through the pure-Python encoder
-        text = json.dumps(record, ensure_ascii=False, indent=1, default=str)
+        text = json.dumps(record, ensure_ascii=False, indent=1, default=_json_value)
     tmp.write_text(text, encoding="utf-8")
     _private(tmp)
     os.replace(tmp, target)
     return target
+
+
+def _json_value(value: Any) -> Any:
+    """A typed record as plain JSON; anything else as its text (paths, timestamps)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        from ..typed import unstructure
+
+        return unstructure(value)
+    return str(value)
 
 
 def _private(path: Path) -> None:

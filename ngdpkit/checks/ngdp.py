@@ -1,0 +1,429 @@
+"""Reading NgDP itself, read-only (contract §12.1; the API facts are in the project's
+``docs/ngdp-api.md``).
+
+With ``--online``, a run reads the organisation's own records from the environment's NgDP:
+the organisation by CVR, every contact point (all pages from page 0, hidden ones too), the
+single record of each contact point in use when the listing lacks its ``systemId`` (real
+listings do), and the system registration. What it saw is an :class:`NgdpObservation`,
+typed all the way down and written to ``ngdp-observed.json`` (no token: ``apiToken`` is
+never read into it).
+
+The reader makes **GET requests only**, and only to the four path shapes the contract
+allows (:data:`ALLOWED`); anything else raises before a byte is sent. Every request
+presents the environment's client certificate and authorization header and shares one
+hard deadline (:class:`ngdpkit.deadline.BoundedClient`). A 401/403 is one
+``NGDP_READ_REFUSED`` warning naming the path, and the run goes on with its files; a
+redirect is ``NET_REDIRECT``; a 5xx, a malformed body, a timeout or a connection fault
+is ``NGDP_READ_FAILED`` (warning) naming the path: never a traceback. Nothing the API
+returns is used as a path or as HTML: names and IDs are data, escaped where shown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+from .. import findings as F
+from ..findings import Finding
+from ..guids import canonical_guid
+
+PAGE_SIZE = 100
+MAX_PAGES = 1000
+SCHEMA = "ngdpkit/ngdp-observed/1"
+_ORGS = re.compile(r"^/organisations/$")
+_LISTING = re.compile(r"^/organisations/[0-9A-Za-z-]{1,64}/contact-points/$")
+_ONE = re.compile(r"^/organisations/[0-9A-Za-z-]{1,64}/contact-points/[0-9a-f-]{36}$")
+_SYSTEM = re.compile(r"^/organisations/[0-9A-Za-z-]{1,64}/systems/[0-9a-f-]{36}$")
+ALLOWED = (_ORGS, _LISTING, _ONE, _SYSTEM)
+
+
+@dataclass(frozen=True)
+class Translation:
+    """A postkasse (and subject) that NgDP translates to a contact point; IDs are integers
+    (an export's ``0100200`` is postkasse 100200); no subject covers every subject."""
+
+    postkasse: int
+    emne: int | None = None
+
+
+@dataclass(frozen=True)
+class ObservedContactPoint:
+    id: str
+    name: str
+    targets: tuple[str, ...] = ()
+    active: bool | None = None
+    visible: bool | None = None
+    system_id: str | None = None
+    translations: tuple[Translation, ...] = ()
+
+
+@dataclass(frozen=True)
+class ObservedCertificate:
+    """The certificate uploaded for the system (OcesPublicCertificateCheck)."""
+
+    serial_number: str = ""
+    sha1: str = ""
+    expiry: str = ""
+    subject_serial: str = ""
+
+
+@dataclass(frozen=True)
+class ObservedSystem:
+    id: str
+    name: str = ""
+    protocol: str = ""
+    allowed_ips: tuple[str, ...] = ()
+    endpoint: str | None = None
+    receipt_endpoint: str | None = None
+    certificate: ObservedCertificate | None = None
+
+
+@dataclass(frozen=True)
+class ObservedOrganisation:
+    id: str
+    name: str = ""
+    cvr: str = ""
+
+
+@dataclass(frozen=True)
+class NgdpObservation:
+    """What the run read from NgDP. ``contact_points`` is None when the listing was not
+    read; ``listing_total`` is what NgDP said it holds, ``listing_read`` what came."""
+
+    fetched_at: str
+    base_url: str
+    organisation: ObservedOrganisation | None = None
+    system: ObservedSystem | None = None
+    contact_points: tuple[ObservedContactPoint, ...] | None = None
+    listing_total: int | None = None
+    listing_read: int = 0
+    refused: tuple[str, ...] = ()
+    failed: tuple[str, ...] = ()
+    schema: str = SCHEMA
+
+    @property
+    def listing_complete(self) -> bool:
+        return self.contact_points is not None and (
+            self.listing_total is None or self.listing_read >= self.listing_total
+        )
+
+    def by_id(self) -> dict[str, ObservedContactPoint]:
+        return {p.id: p for p in self.contact_points or ()}
+
+    def to_json(self) -> dict[str, Any]:
+        from ..typed import unstructure
+
+        return unstructure(self)  # type: ignore[no-any-return]
+
+    @classmethod
+    def from_json(cls, data: Any) -> NgdpObservation:
+        """The observation back from ``ngdp-observed.json`` (a ValueError when it is not one)."""
+        from ..typed import structure
+
+        return structure(data, cls)
+
+
+class NotAllowed(Exception):
+    """A request the reader must never make (a method or path outside :data:`ALLOWED`)."""
+
+
+@dataclass
+class NgdpReader:
+    """GET requests to one environment's NgDP, under one deadline, findings collected."""
+
+    client: Any  # a BoundedClient presenting the client certificate and the header
+    base_url: str
+    source: str
+    findings: list[Finding] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+    def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        """The JSON body of ``GET path`` or None (a finding says why)."""
+        import httpx
+
+        if not any(p.match(path) for p in ALLOWED):
+            raise NotAllowed(f"GET {path} is not a read the kit may make")
+        url = self.base_url.rstrip("/") + path
+        try:
+            response = self.client.request("GET", url, params=params)
+        except httpx.TimeoutException:
+            return self._failed(path, "no complete answer before the deadline")
+        except httpx.HTTPError as exc:
+            from ..redact import clip
+
+            return self._failed(path, f"{type(exc).__name__}: {clip(str(exc), 160)}")
+        status = response.status_code
+        if status in (401, 403):
+            self.refused.append(path)
+            self.findings.append(
+                F.warning(
+                    "NGDP_READ_REFUSED",
+                    "NgDP refused to read {path} (HTTP {status}); the run uses the settings' files for it.",
+                    self.source,
+                    path,
+                    path=path,
+                    status=status,
+                )
+            )
+            return None
+        if 300 <= status < 400:
+            self.failed.append(path)
+            self.findings.append(
+                F.error(
+                    "NET_REDIRECT",
+                    "{url} answered with a redirect (HTTP {status}); it is never followed.",
+                    self.source,
+                    path,
+                    url=url,
+                    status=status,
+                )
+            )
+            return None
+        if status == 404:
+            return _NOT_FOUND
+        if status != 200:
+            return self._failed(path, f"HTTP {status}")
+        try:
+            return response.json()
+        except (ValueError, RecursionError):
+            return self._failed(path, "the answer is not JSON")
+
+    def _failed(self, path: str, why: str) -> None:
+        self.failed.append(path)
+        self.findings.append(
+            F.warning(
+                "NGDP_READ_FAILED",
+                "Reading {path} from NgDP failed ({reason}); the run uses the settings' files for it.",
+                self.source,
+                path,
+                path=path,
+                reason=why,
+            )
+        )
+        return None
+
+
+_NOT_FOUND = object()
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else "" if value is None else str(value)
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 18:
+        return int(value.strip())
+    return None
+
+
+def _bool(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+def contact_point_of(item: Any) -> ObservedContactPoint | None:
+    """A contact point from NgDP's JSON (a listing entry or the single record); None when it
+    has no GUID. Quirks kept: no ``systemId`` in listings, a translation without
+    ``postkasseEmneId``, integer IDs."""
+    if not isinstance(item, dict):
+        return None
+    guid = canonical_guid(_text(item.get("id")))
+    if guid is None:
+        return None
+    targets = item.get("targets")
+    translations = []
+    raw = item.get("translations")
+    for t in raw if isinstance(raw, list) else []:
+        if not isinstance(t, dict):
+            continue
+        postkasse = _int(t.get("postkasseId"))
+        if postkasse is None:
+            continue
+        translations.append(Translation(postkasse, _int(t.get("postkasseEmneId"))))
+    system = canonical_guid(_text(item.get("systemId"))) if item.get("systemId") else None
+    return ObservedContactPoint(
+        id=guid,
+        name=_text(item.get("name"))[:500],
+        targets=tuple(str(x) for x in targets if isinstance(x, str))[:8]
+        if isinstance(targets, list)
+        else (),
+        active=_bool(item.get("active")),
+        visible=_bool(item.get("visible")),
+        system_id=system,
+        translations=tuple(translations),
+    )
+
+
+def system_of(item: Any, system_id: str) -> ObservedSystem | None:
+    """The registration (MailSystem); ``apiToken`` is never read."""
+    if not isinstance(item, dict):
+        return None
+    ips = []
+    listed = item.get("allowedIps")
+    for entry in listed if isinstance(listed, list) else []:
+        if isinstance(entry, dict) and isinstance(entry.get("ip"), str):
+            ips.append(entry["ip"].strip()[:64])
+    cert = item.get("ocesPublicCertificate")
+    certificate = None
+    if isinstance(cert, dict):
+        certificate = ObservedCertificate(
+            serial_number=_text(cert.get("certificateSerialNumber"))[:128],
+            sha1=_text(cert.get("sha1"))[:128],
+            expiry=_text(cert.get("expiryDate"))[:64],
+            subject_serial=_text(cert.get("subjectDistinguishedNameSerialNumber"))[:128],
+        )
+    return ObservedSystem(
+        id=canonical_guid(_text(item.get("id"))) or system_id,
+        name=_text(item.get("name"))[:500],
+        protocol=_text(item.get("serviceProtocol"))[:64],
+        allowed_ips=tuple(ips),
+        endpoint=_text(item.get("endpoint"))[:2000] or None,
+        receipt_endpoint=_text(item.get("receiptEndpoint"))[:2000] or None,
+        certificate=certificate,
+    )
+
+
+def read_ngdp(
+    reader: NgdpReader,
+    *,
+    cvr: str,
+    system_id: str | None,
+    wanted: set[str] | None = None,
+) -> NgdpObservation:
+    """Read the organisation, its contact points (all pages) and the system registration.
+    ``wanted``: the contact points in use, fetched one by one when the listing lacks their
+    ``systemId``; call :func:`fetch_singles` later when they are known only after mapping."""
+    fetched_at = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    organisation = _organisation(reader, cvr)
+    points: tuple[ObservedContactPoint, ...] | None = None
+    total: int | None = None
+    read = 0
+    system = None
+    if organisation is not None:
+        points, total, read = _listing(reader, organisation.id)
+        if system_id and canonical_guid(system_id):
+            body = reader.get(f"/organisations/{quote(organisation.id)}/systems/{system_id}")
+            system = system_of(body, system_id) if isinstance(body, dict) else None
+    observation = NgdpObservation(
+        fetched_at=fetched_at,
+        base_url=reader.base_url,
+        organisation=organisation,
+        system=system,
+        contact_points=points,
+        listing_total=total,
+        listing_read=read,
+        refused=tuple(reader.refused),
+        failed=tuple(reader.failed),
+    )
+    return fetch_singles(reader, observation, wanted or set())
+
+
+def _organisation(reader: NgdpReader, cvr: str) -> ObservedOrganisation | None:
+    body = reader.get("/organisations/", {"cvrNumber": cvr})
+    found = body.get("organisations") if isinstance(body, dict) else None
+    if isinstance(body, dict) and found is None:
+        found = body.get("content")
+    for org in found if isinstance(found, list) else []:
+        if not isinstance(org, dict) or org.get("id") in (None, ""):
+            continue
+        org_cvr = _text(org.get("cvrNumber") or org.get("cvr"))
+        if org_cvr and org_cvr != cvr:
+            continue
+        org_id = _text(org.get("id"))
+        if not re.fullmatch(r"[0-9A-Za-z-]{1,64}", org_id):
+            continue
+        return ObservedOrganisation(id=org_id, name=_text(org.get("name"))[:500], cvr=cvr)
+    if isinstance(body, dict):
+        reader.findings.append(
+            F.warning(
+                "NGDP_READ_FAILED",
+                "NgDP knows no organisation with CVR {cvr}; nothing more was read.",
+                reader.source,
+                "/organisations/",
+                cvr=cvr,
+            )
+        )
+    return None
+
+
+def _listing(
+    reader: NgdpReader, org_id: str
+) -> tuple[tuple[ObservedContactPoint, ...] | None, int | None, int]:
+    """Every page of the listing, from page 0, until ``totalElements`` are read or a page is
+    empty (at most :data:`MAX_PAGES`); ``NGDP_LISTING_INCOMPLETE`` when fewer came."""
+    path = f"/organisations/{quote(org_id)}/contact-points/"
+    points: dict[str, ObservedContactPoint] = {}
+    total: int | None = None
+    read = 0
+    for page in range(MAX_PAGES):
+        body = reader.get(path, {"visibility": "ALL", "page": page, "size": PAGE_SIZE})
+        if body is None or body is _NOT_FOUND:
+            if page == 0:
+                return None, None, 0
+            break
+        items = body.get("contactPoints") if isinstance(body, dict) else None
+        if isinstance(body, dict) and items is None:
+            items = body.get("content")
+        if not isinstance(items, list):
+            reader._failed(path, f"page {page} holds no list of contact points")
+            break
+        if isinstance(body, dict) and total is None:
+            total = _int(body.get("totalElements"))
+        for item in items:
+            point = contact_point_of(item)
+            if point is not None:
+                points.setdefault(point.id, point)
+        read += len(items)
+        if not items or (total is not None and read >= total):
+            break
+    if total is not None and read < total:
+        reader.findings.append(
+            F.warning(
+                "NGDP_LISTING_INCOMPLETE",
+                "NgDP's listing of contact points stopped after {read} of {total}; the comparisons use what was read.",
+                reader.source,
+                path,
+                read=read,
+                total=total,
+            )
+        )
+    return tuple(points.values()), total, read
+
+
+def fetch_singles(
+    reader: NgdpReader, observation: NgdpObservation, wanted: set[str]
+) -> NgdpObservation:
+    """The single record of each wanted contact point whose listing entry lacks ``systemId``."""
+    from dataclasses import replace
+
+    if observation.organisation is None or observation.contact_points is None or not wanted:
+        return observation
+    points = observation.by_id()
+    for guid in sorted(wanted):
+        point = points.get(guid)
+        if point is None or point.system_id is not None:
+            continue
+        body = reader.get(
+            f"/organisations/{quote(observation.organisation.id)}/contact-points/{guid}"
+        )
+        full = contact_point_of(body)
+        if full is not None and full.id == guid:
+            points[guid] = full
+    return replace(
+        observation,
+        contact_points=tuple(points.values()),
+        refused=tuple(reader.refused),
+        failed=tuple(reader.failed),
+    )
+
+
+def deadline_after(seconds: float) -> float:
+    return time.monotonic() + seconds

@@ -1,0 +1,382 @@
+"""What NgDP shows against what the run plans (contract §12.1): the registration, the
+contact points, and every mapped mailbox against NgDP's translations; and from the last,
+the portal administrator's to-do (the translations to add and to remove, per contact point).
+
+Postkasse and emne IDs compare as integers (``"0100200"`` is postkasse 100200); a
+translation without an emne covers every subject of its postkasse.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import findings as F
+from ..findings import Finding
+from .ngdp import NgdpObservation, ObservedContactPoint, ObservedSystem
+
+Key = tuple[int, int | None]
+
+
+@dataclass(frozen=True)
+class TodoEntry:
+    """One translation for the portal administrator: ``action`` is add, remove or
+    not_verified (offline: the planned translation, not checked against NgDP)."""
+
+    action: str
+    postkasse: str  # as the export writes it (leading zeros kept)
+    emne: str = ""
+    mailbox_name: str = ""
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class TodoContactPoint:
+    id: str
+    name: str
+    entries: tuple[TodoEntry, ...] = ()
+
+
+@dataclass(frozen=True)
+class PortalTodo:
+    """The delta for Administrativ Adgang; ``verified`` is False offline."""
+
+    verified: bool
+    contact_points: tuple[TodoContactPoint, ...] = ()
+
+    @property
+    def count(self) -> int:
+        return sum(len(c.entries) for c in self.contact_points)
+
+
+@dataclass
+class _Row:
+    mailbox_id: str
+    subject_id: str
+    name: str
+    guid: str
+    status: str
+    key: Key | None = field(default=None)
+
+
+def _key(mailbox_id: str, subject_id: str) -> Key | None:
+    m = mailbox_id.strip()
+    s = subject_id.strip()
+    if not m.isdigit() or len(m) > 18 or (s and (not s.isdigit() or len(s) > 18)):
+        return None
+    return int(m), int(s) if s else None
+
+
+def _rows(mapping: Any) -> list[_Row]:
+    if mapping is None or not len(mapping):
+        return []
+    cols = ["mailbox_id", "subject_id", "mailbox_name", "ngdp_guid", "status"]
+    frame = mapping.reindex(columns=cols, fill_value="").fillna("").astype(str)
+    out = []
+    for mid, sid, name, guid, status in zip(*(frame[c].tolist() for c in cols), strict=True):
+        out.append(_Row(mid, sid, name, guid, status, _key(mid, sid)))
+    return out
+
+
+def _covers(translations: Iterable[Any], key: Key) -> bool:
+    return any(t.postkasse == key[0] and (t.emne is None or t.emne == key[1]) for t in translations)
+
+
+def compare_translations(
+    observation: NgdpObservation, mapping: Any, *, source: str
+) -> tuple[list[Finding], PortalTodo]:
+    """Every mapped mailbox against NgDP's translations; the portal to-do from the delta."""
+    found: list[Finding] = F.Bounded()
+    if observation.contact_points is None:
+        return found, planned_todo(mapping, {})
+    points = observation.by_id()
+    owners: dict[int, list[tuple[ObservedContactPoint, int | None]]] = {}
+    for p in points.values():
+        for t in p.translations:
+            owners.setdefault(t.postkasse, []).append((p, t.emne))
+    add: dict[str, list[TodoEntry]] = {}
+    remove: dict[str, list[TodoEntry]] = {}
+    wanted_here: dict[Key, str] = {}
+    rows = _rows(mapping)
+    for row in rows:
+        if row.status != "mapped" or not row.guid or row.key is None:
+            continue
+        wanted_here[row.key] = row.guid
+        target = points.get(row.guid)
+        if target is not None and _covers(target.translations, row.key):
+            continue
+        others = [
+            p
+            for p, emne in owners.get(row.key[0], [])
+            if p.id != row.guid and (emne is None or emne == row.key[1])
+        ]
+        where = f"{row.mailbox_id}" + (f":{row.subject_id}" if row.subject_id else "")
+        name = target.name if target is not None else row.guid
+        if others:
+            found.append(
+                F.error(
+                    "NGDP_TRANSLATION_ELSEWHERE",
+                    "Mailbox {mailbox} is mapped to {contact_point}, but NgDP translates it to {other}: replies to it would land there.",
+                    source,
+                    where,
+                    mailbox=where,
+                    contact_point=name,
+                    other=others[0].name or others[0].id,
+                )
+            )
+        else:
+            found.append(
+                F.warning(
+                    "NGDP_TRANSLATION_MISSING",
+                    "Mailbox {mailbox} is mapped to {contact_point}, but NgDP has no translation of it there: replies to it would not reach {contact_point}.",
+                    source,
+                    where,
+                    mailbox=where,
+                    contact_point=name,
+                )
+            )
+        add.setdefault(row.guid, []).append(
+            TodoEntry(
+                "add",
+                row.mailbox_id,
+                row.subject_id,
+                row.name,
+                "elsewhere" if others else "missing",
+            )
+        )
+    retired = {row.key for row in rows if row.status == "retired" and row.key is not None}
+    for p in points.values():
+        for t in p.translations:
+            key = (t.postkasse, t.emne)
+            here = wanted_here.get(key) or (
+                wanted_here.get((t.postkasse, None)) if t.emne is None else None
+            )
+            if (here is not None and here != p.id) or key in retired:
+                remove.setdefault(p.id, []).append(
+                    TodoEntry(
+                        "remove",
+                        str(t.postkasse),
+                        "" if t.emne is None else str(t.emne),
+                        "",
+                        "retired" if key in retired else "mapped_elsewhere",
+                    )
+                )
+    todo = []
+    for guid in sorted(set(add) | set(remove), key=lambda g: points[g].name if g in points else g):
+        point = points.get(guid)
+        todo.append(
+            TodoContactPoint(
+                guid,
+                point.name if point is not None else guid,
+                tuple(add.get(guid, [])) + tuple(remove.get(guid, [])),
+            )
+        )
+    return found, PortalTodo(True, tuple(todo))
+
+
+def planned_todo(mapping: Any, names: dict[str, str]) -> PortalTodo:
+    """Offline: every planned translation, each "not verified" against NgDP."""
+    by_cp: dict[str, list[TodoEntry]] = {}
+    for row in _rows(mapping):
+        if row.status == "mapped" and row.guid:
+            by_cp.setdefault(row.guid, []).append(
+                TodoEntry("not_verified", row.mailbox_id, row.subject_id, row.name, "offline")
+            )
+    return PortalTodo(
+        False,
+        tuple(
+            TodoContactPoint(g, names.get(g, g), tuple(e))
+            for g, e in sorted(by_cp.items(), key=lambda kv: names.get(kv[0], kv[0]))
+        ),
+    )
+
+
+def compare_contact_points(
+    observation: NgdpObservation,
+    file_points: list[dict[str, Any]] | None,
+    used: set[str],
+    *,
+    source: str,
+) -> list[Finding]:
+    """NgDP's listing against the contact points file: missing ones in use, differences."""
+    found: list[Finding] = F.Bounded()
+    if observation.contact_points is None:
+        return found
+    points = observation.by_id()
+    if observation.listing_complete:
+        for guid in sorted(used - set(points)):
+            found.append(
+                F.error(
+                    "NGDP_CONTACT_POINT_MISSING",
+                    "Contact point {guid} is used by the mapping or the default, but NgDP's listing of the organisation's contact points lacks it.",
+                    source,
+                    guid,
+                    guid=guid,
+                )
+            )
+    for fp in file_points or []:
+        ngdp = points.get(str(fp.get("id", "")))
+        if ngdp is None:
+            continue
+        differs = []
+        if str(fp.get("name", "")).strip() != ngdp.name.strip():
+            differs.append(f"name ({fp.get('name')!r} / {ngdp.name!r})")
+        planned_targets = {str(t).upper() for t in fp.get("targets") or []}
+        if planned_targets and planned_targets != {t.upper() for t in ngdp.targets}:
+            differs.append(
+                f"targets ({', '.join(sorted(planned_targets))} / {', '.join(sorted(ngdp.targets))})"
+            )
+        for flag in ("active", "visible"):
+            if (
+                fp.get(flag) is not None
+                and getattr(ngdp, flag) is not None
+                and bool(fp.get(flag)) != getattr(ngdp, flag)
+            ):
+                differs.append(f"{flag} ({_yes(fp.get(flag))} / {_yes(getattr(ngdp, flag))})")
+        if differs:
+            found.append(
+                F.warning(
+                    "NGDP_CONTACT_POINT_DIFFERS",
+                    "Contact point {guid} differs between the contact points file and NgDP (file / NgDP): {values}.",
+                    source,
+                    ngdp.id,
+                    guid=ngdp.id,
+                    values="; ".join(differs),
+                )
+            )
+    return found
+
+
+def _yes(value: Any) -> str:
+    return "yes" if value else "no"
+
+
+def _networks(values: Iterable[str]) -> set[str]:
+    out = set()
+    for v in values:
+        try:
+            out.add(str(ipaddress.ip_network(v.strip(), strict=False)))
+        except ValueError:
+            out.add(v.strip())
+    return out
+
+
+_HEX = re.compile(r"[^0-9a-f]")
+
+
+def _hex(text: str) -> str:
+    return _HEX.sub("", text.lower()).lstrip("0")
+
+
+def serial_matches(registered: str, planned_hex: str) -> bool:
+    """NgDP's serial format is undocumented: accept hex with any separators or decimal."""
+    want = _hex(planned_hex)
+    text = registered.strip()
+    if _hex(text) == want:
+        return True
+    if text.isdigit():
+        return format(int(text), "x") == want
+    return False
+
+
+def compare_registration(
+    observation: NgdpObservation,
+    *,
+    system_id: str | None,
+    protocol: str,
+    server_ips: Iterable[str],
+    push: dict[str, str] | None,
+    certificate: dict[str, Any] | None,
+    source: str,
+) -> list[Finding]:
+    """The registration against the plan: protocol, allowed IPs, endpoints, certificate."""
+    found: list[Finding] = []
+    system: ObservedSystem | None = observation.system
+    if system is None:
+        system_path = "/systems/" + (system_id or "")
+        read = (
+            observation.organisation is not None
+            and system_id
+            and not any(p.endswith(system_path) for p in observation.refused + observation.failed)
+        )
+        if read:
+            found.append(_differs("id", system_id or "", "none", source))
+        return found
+    if system.protocol and system.protocol != protocol:
+        found.append(_differs("serviceProtocol", protocol, system.protocol, source))
+    planned, registered = _networks(server_ips), _networks(system.allowed_ips)
+    if planned != registered:
+        found.append(
+            _differs(
+                "allowedIps",
+                ", ".join(sorted(planned)),
+                ", ".join(sorted(registered)) or "none",
+                source,
+            )
+        )
+    if protocol == "REST_PUSH" and push:
+        for field_name, key in (
+            ("endpoint", "message_endpoint"),
+            ("receiptEndpoint", "receipt_endpoint"),
+        ):
+            value = system.endpoint if field_name == "endpoint" else system.receipt_endpoint
+            if (value or "").rstrip("/") != push[key].rstrip("/"):
+                found.append(_differs(field_name, push[key], value or "none", source))
+    if system.certificate is None or not (
+        system.certificate.sha1 or system.certificate.serial_number
+    ):
+        found.append(
+            F.error(
+                "NGDP_CERT_NOT_UPLOADED",
+                "The system registered in NgDP has no certificate uploaded: NgDP refuses its calls until the portal administrator uploads it.",
+                source,
+                "ocesPublicCertificate",
+            )
+        )
+    elif certificate:
+        planned_serial = str(certificate.get("serial_number") or "")
+        planned_sha1 = str(certificate.get("thumbprint_sha1") or "")
+        if (
+            planned_serial
+            and system.certificate.serial_number
+            and not serial_matches(system.certificate.serial_number, planned_serial)
+        ):
+            found.append(
+                _cert_differs(
+                    "serial number", planned_serial, system.certificate.serial_number, source
+                )
+            )
+        if (
+            planned_sha1
+            and system.certificate.sha1
+            and _hex(system.certificate.sha1) != _hex(planned_sha1)
+        ):
+            found.append(_cert_differs("SHA-1", planned_sha1, system.certificate.sha1, source))
+    return found
+
+
+def _differs(field_name: str, planned: str, registered: str, source: str) -> Finding:
+    return F.error(
+        "NGDP_SYSTEM_DIFFERS",
+        "The system registered in NgDP differs from the plan in {field}: planned {planned}, registered {registered}.",
+        source,
+        field_name,
+        field=field_name,
+        planned=planned,
+        registered=registered,
+    )
+
+
+def _cert_differs(what: str, planned: str, registered: str, source: str) -> Finding:
+    return F.error(
+        "NGDP_CERT_DIFFERS",
+        "The certificate uploaded to NgDP is another than this environment's: its {field} is {registered}, this one's {planned}.",
+        source,
+        "ocesPublicCertificate",
+        field=what,
+        planned=planned,
+        registered=registered,
+    )

@@ -1,0 +1,154 @@
+"""NgDP read back within a step (``--online``): open the read-only reader with the
+environment's identity, read, and keep what was seen on step 02's record.
+
+Step 02 reads (the organisation, the listing, the registration, the contact points in use
+one by one) and compares contact points and translations; step 04 compares the
+registration with the plan and the certificate (:func:`compare_registration`). Offline,
+nothing is read and the portal to-do lists every planned translation as not verified.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from .. import findings as F
+from .core import Step
+
+
+def client_identity(step: Step) -> Any:
+    """The environment's certificate with its private key, when this machine has both."""
+    from ..certificates import PUBLIC_SUFFIXES, load_certificate
+
+    env = step.env
+    if env.certificate is None or env.certificate.suffix.lower() in PUBLIC_SUFFIXES:
+        return None
+    password = step.secret(env.certificate_password_env, label="Certificate password")
+    if password is None:
+        return None
+    try:
+        loaded = load_certificate(
+            env.certificate, label=step.rel(env.certificate), password=password
+        )
+    except Exception:  # unusable files are reported by step 03
+        return None
+    return loaded if loaded.leaf is not None and loaded.key is not None else None
+
+
+def _not_read(step: Step, why: str) -> None:
+    step.add(
+        [
+            F.info(
+                "NGDP_NOT_READ",
+                "NgDP itself was not read: {reason}; the checklist's NgDP steps stay unverified.",
+                f"environments.{step.env.name}",
+                "NgDP",
+                reason=why,
+            )
+        ]
+    )
+
+
+@contextlib.contextmanager
+def open_reader(step: Step) -> Iterator[Any]:
+    """A :class:`~ngdpkit.checks.ngdp.NgdpReader` for the environment, or None (a finding
+    says why) when this machine cannot present its identity and header."""
+    from ..checks.ngdp import NgdpReader
+    from ..deadline import BoundedClient
+    from ..network import official_api_url
+    from ..probes import client_tls_context
+
+    env = step.env
+    base = (env.ngdp_api_url or official_api_url(env.kind)).rstrip("/")
+    if not base.lower().startswith("https://"):
+        _not_read(step, "ngdp_api_url is not https")
+        yield None
+        return
+    identity = client_identity(step)
+    if identity is None:
+        _not_read(step, "the environment's certificate with its private key is not on this machine")
+        yield None
+        return
+    secret = (
+        step.secret(env.authorization_env, label="Authorization header")
+        if env.authorization_env
+        else None
+    )
+    if secret is None:
+        _not_read(step, "no authorization header for the environment")
+        yield None
+        return
+    ca_file = str(env.ngdp_api_ca) if env.ngdp_api_ca else None
+    checks = step.settings.checks
+    with contextlib.ExitStack() as stack:
+        ctx = stack.enter_context(
+            client_tls_context(identity.leaf, identity.key, identity.extra, cafile=ca_file)
+        )
+        client = stack.enter_context(
+            BoundedClient(
+                deadline=time.monotonic() + checks.probe_total_s,
+                verify=ctx,
+                timeout=checks.probe_timeout_s,
+                headers={"Authorization": secret.reveal()},
+                trust_env=env.ngdp_api_url is None,
+                follow_redirects=False,
+            )
+        )
+        yield NgdpReader(client, base, f"environments.{env.name}")
+
+
+def observe(step: Step, wanted: set[str] | None = None) -> Any:
+    """What NgDP shows (read once per step; later calls fetch only the contact points in
+    ``wanted`` that the listing left without ``systemId``); None offline or unreadable."""
+    from ..checks.ngdp import fetch_singles, read_ngdp
+
+    record = step.record
+    if not step.online:
+        return None
+    if record.ngdp is not None and not wanted:
+        return record.ngdp
+    with open_reader(step) as reader:
+        if reader is None:
+            return None
+        if record.ngdp is None:
+            observation = read_ngdp(
+                reader,
+                cvr=step.settings.organisation.cvr,
+                system_id=step.env.system_id,
+                wanted=wanted,
+            )
+        else:
+            observation = fetch_singles(reader, record.ngdp, wanted or set())
+        step.add(reader.findings)
+    record.ngdp = observation
+    return observation
+
+
+def compare_registration(step: Step) -> list[Any]:
+    """Step 04: the registration NgDP holds against the plan and the certificate."""
+    from ..checks.ngdp_compare import compare_registration as compare
+    from ..system import push_endpoints
+    from .records import CertificateRecord, ContactPointsRecord
+
+    observation = step.previous(ContactPointsRecord).ngdp
+    if observation is None:
+        return []
+    env = step.env
+    push = (
+        push_endpoints(env.push_base_url, env.system_id or "")
+        if env.protocol == "REST_PUSH" and env.push_base_url
+        else None
+    )
+    return step.add(
+        compare(
+            observation,
+            system_id=env.system_id,
+            protocol=env.protocol,
+            server_ips=env.server_ips,
+            push=push,
+            certificate=step.previous(CertificateRecord).certificate,
+            source=f"environments.{env.name}.system_id",
+        )
+    )
