@@ -50,6 +50,7 @@ _EXPORTS = {
     "load_mapping_file": "steps",
     "map_mailboxes": "steps",
     "read_ngdp": "steps",
+    "check_register": "steps",
     "show_unmapped": "steps",
     "show_plan": "steps",
     "show_mapping_by_unit": "steps",

@@ -13,6 +13,13 @@ not translated.
 from __future__ import annotations
 
 DANISH: dict[str, str] = {
+    # the checklist's evidence (checks.evidence, servercheck)
+    "Mailbox {mailbox} is mapped by this run but missing from the register.": "Postkassen {mailbox} er tilknyttet i denne kørsel, men mangler i registret.",
+    "On {server} at {taken}: Windows did not build the certificate's chain to a trusted root after the install.": "På {server} {taken}: Windows kunne ikke bygge certifikatets kæde til et betroet rodcertifikat efter installationen.",
+    "The register has no NgDP Guid for mailbox {mailbox}; this run maps it to {guid}.": "Registret har ingen NgDP Guid for postkassen {mailbox}; denne kørsel tilknytter den {guid}.",
+    "The register maps mailbox {mailbox}, which this run does not map.": "Registret tilknytter postkassen {mailbox}, som denne kørsel ikke tilknytter.",
+    "The register sends mailbox {mailbox} to {value}; this run maps it to {guid}.": "Registret sender postkassen {mailbox} til {value}; denne kørsel tilknytter den {guid}.",
+    "{file} cannot be used ({reason}); no confirmation in it counts.": "{file} kan ikke bruges ({reason}); ingen bekræftelse i den tæller.",
     # NgDP itself (checks.ngdp, checks.ngdp_compare, steps.ngdp_read)
     "Contact point {guid} differs between the contact points file and NgDP (file / NgDP): {values}.": "Kontaktpunktet {guid} er forskelligt i kontaktpunktsfilen og i NgDP (fil / NgDP): {values}.",
     "Contact point {guid} is used by the mapping or the default, but NgDP's listing of the organisation's contact points lacks it.": "Kontaktpunktet {guid} bruges af tilknytningen eller som standard, men NgDP's liste over organisationens kontaktpunkter har det ikke.",
@@ -268,6 +275,11 @@ TITLES = {
     "NGDP_API_URL_NOT_HTTPS": "NgDP-adressen er ikke https",
     "NGDP_API_URL_OVERRIDDEN": "NgDP-adressen er ændret fra den officielle",
     "NGDP_READ_REFUSED": "NgDP afviste læsningen",
+    "CONFIRMATIONS_TAMPERED": "Bekræftelserne er ændret",
+    "WZ_REGISTER_GUID_DIFFERS": "WorkZone-registret sender postkassen et andet sted hen",
+    "WZ_REGISTER_GUID_MISSING": "WorkZone-registret mangler en NgDP Guid",
+    "WZ_REGISTER_ROW_MISSING": "Postkassen mangler i WorkZone-registret",
+    "WZ_REGISTER_ROW_EXTRA": "WorkZone-registret har en ekstra postkasse",
     "NGDP_READ_FAILED": "NgDP kunne ikke læses",
     "NGDP_NOT_READ": "NgDP blev ikke læst",
     "NGDP_LISTING_INCOMPLETE": "NgDP's kontaktpunktsliste er ufuldstændig",

@@ -142,6 +142,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dir", type=Path)
 
     p = sub.add_parser(
+        "confirm", help="record that a person did a checklist step the kit cannot see"
+    )
+    _settings_arg(p)
+    p.add_argument("--env", required=True)
+    p.add_argument("--step", required=True, type=int, help="the checklist step, 1 to 8")
+    p.add_argument("--by", required=True, help="who confirms (name, and role if useful)")
+    p.add_argument("--note", default="", help="what was done, where")
+
+    p = sub.add_parser(
         "bundle", help="a zip for KMD or Digitaliseringsstyrelsen support (no secrets)"
     )
     p.add_argument("run_dir", type=Path)
@@ -465,6 +474,26 @@ def cmd_notebooks(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_confirm(args: argparse.Namespace) -> int:
+    """One hash-chained line in confirmations.jsonl beside the settings file (§12.2)."""
+    from .checklist import KEYS, STEPS
+    from .checks.evidence import append_confirmation, confirmations_path
+    from .settings import load_settings
+
+    settings = load_settings(args.settings)
+    settings.environment(args.env)  # an unknown environment is exit 2
+    if args.step not in range(1, len(KEYS) + 1):
+        raise InputError(f"--step {args.step}: the checklist has steps 1 to {len(KEYS)}")
+    path = confirmations_path(settings.path)
+    record = append_confirmation(
+        path, environment=args.env, step=args.step, by=args.by, note=args.note
+    )
+    title = STEPS[settings.language if settings.language in STEPS else "en"][KEYS[args.step - 1]]
+    print(f"{args.env}: step {args.step} ({title}) confirmed by {record.by} at {record.at}")
+    print(f"recorded in {settings.rel(path)} ({record.hash[:12]}…); the next run shows it")
+    return 0
+
+
 def cmd_bundle(args: argparse.Namespace) -> int:
     from .run.bundle import make_bundle
 
@@ -672,6 +701,7 @@ COMMANDS = {
     "demo": cmd_demo,
     "notebooks": cmd_notebooks,
     "bundle": cmd_bundle,
+    "confirm": cmd_confirm,
     "simulate": cmd_simulate,
     "rehearse": cmd_rehearse,
     "compare": cmd_compare,

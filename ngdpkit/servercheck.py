@@ -173,6 +173,8 @@ def read_evidence(
         raise InputError(f"{label}: not a server-check JSON file ({exc})") from exc
     except RecursionError as exc:
         raise InputError(f"{label}: not a server-check JSON file (nested too deeply)") from exc
+    if isinstance(data, dict) and data.get("kind") == "install":
+        return _install_evidence(data, label)
     if not isinstance(data, dict) or data.get("schema") != EVIDENCE_SCHEMA:
         raise InputError(
             f"{label}: not written by server-check.ps1 (schema {data.get('schema') if isinstance(data, dict) else None!r})"
@@ -266,11 +268,69 @@ def read_evidence(
         except ValueError:
             pass
     summary = {
+        "kind": "server-check",
         "server": server,
         "taken_at": taken,
         "egress_ip": egress,
         "checks": len(checks),
         "failed": sum(1 for c in checks if isinstance(c, dict) and c.get("ok") is not True),
+        "file": label,
+    }
+    return summary, found
+
+
+def server_key(name: str) -> str:
+    """A server as Windows names it (``$env:COMPUTERNAME``): its first label, upper-case
+    (``wzweb01.soeby.local`` is ``WZWEB01``; contract §12.4)."""
+    return name.strip().split(".", 1)[0].upper()
+
+
+def _install_evidence(data: dict[str, Any], label: str) -> tuple[dict[str, Any], list[Finding]]:
+    """``install-certificate.ps1``'s evidence (contract §12.4): ``{"kind": "install",
+    "server", "thumbprint", "key_accounts", "chain_ok", "taken_at"}``."""
+    accounts = data.get("key_accounts")
+    if isinstance(accounts, str):  # PowerShell 5.1 writes a one-element array as a string
+        accounts = [accounts]
+    problems = [
+        k
+        for k, ok in (
+            ("server", isinstance(data.get("server"), str) and 0 < len(data["server"]) <= 255),
+            (
+                "thumbprint",
+                isinstance(data.get("thumbprint"), str)
+                and bool(THUMBPRINT.match(data["thumbprint"])),
+            ),
+            (
+                "key_accounts",
+                isinstance(accounts, list) and all(isinstance(a, str) for a in accounts),
+            ),
+            ("chain_ok", isinstance(data.get("chain_ok"), bool)),
+            ("taken_at", isinstance(data.get("taken_at"), str) and len(data["taken_at"]) <= 64),
+        )
+        if not ok
+    ]
+    if problems:
+        raise InputError(f"{label}: not valid install evidence: {', '.join(problems)}")
+    server, taken = str(data["server"]), str(data["taken_at"])
+    found: list[Finding] = []
+    if not data["chain_ok"]:
+        found.append(
+            F.error(
+                "CERT_CHAIN_INVALID",
+                "On {server} at {taken}: Windows did not build the certificate's chain to a trusted root after the install.",
+                label,
+                server,
+                server=server,
+                taken=taken,
+            )
+        )
+    summary = {
+        "kind": "install",
+        "server": server,
+        "taken_at": taken,
+        "thumbprint": str(data["thumbprint"]).upper(),
+        "chain_ok": bool(data["chain_ok"]),
+        "key_accounts": len(accounts or []),
         "file": label,
     }
     return summary, found
@@ -284,8 +344,9 @@ def evidence_coverage(
     now = now or dt.datetime.now(dt.UTC)
     key = f"environments.{env.name}.probe_evidence"
     found: list[Finding] = []
-    seen = {str(s.get("server", "")).lower() for s in summaries}
-    missing = [s.name for s in env.servers if s.name.lower() not in seen]
+    checks = [s for s in summaries if s.get("kind", "server-check") == "server-check"]
+    seen = {server_key(str(s.get("server", ""))) for s in checks}
+    missing = [s.name for s in env.servers if server_key(s.name) not in seen]
     if missing:
         found.append(
             F.warning(

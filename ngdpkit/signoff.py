@@ -272,7 +272,11 @@ def _overview_head(ctx: dict[str, Any], lang: str) -> Markup:
     word = ctx["ready"]
     if isinstance(word, bool):  # a plain yes/no from a caller that knows no remarks
         word = "ready" if word else "not_ready"
+    readiness = ctx.get("readiness")
+    if readiness is not None:  # the checklist's readiness: every step done, with evidence
+        word = readiness.readiness.status
     ready = {"ready": True, "ready_with_remarks": "remarks"}.get(word, False)
+    status_text = readiness.readiness.words(lang) if readiness is not None else t(lang, word)
     return fragment(
         "overview_head",
         f"{t(lang, 'signoff')}: {t(lang, 'title')}",
@@ -284,7 +288,7 @@ def _overview_head(ctx: dict[str, Any], lang: str) -> Markup:
             (t(lang, "kit_version"), ctx["kit_version"]),
         ],
         t(lang, "status"),
-        t(lang, word),
+        status_text,
         ready,
     )
 
@@ -360,7 +364,9 @@ def _overview_not_checked(ctx: dict[str, Any], lang: str) -> Markup:
         else f"{t(lang, 'network_ran')}: {network.get('ran_on', '?')}"
     )
     evidence = [
-        f"{e['server']} ({e['taken_at']}): {e['failed']}/{e['checks']} failed, egress {e.get('egress_ip')}"
+        f"{e['server']} ({e['taken_at']}): {t(lang, 'install_evidence')} {e.get('thumbprint', '')}"
+        if e.get("kind") == "install"
+        else f"{e['server']} ({e['taken_at']}): {e.get('failed', 0)}/{e.get('checks', 0)} failed, egress {e.get('egress_ip')}"
         for e in ctx.get("evidence") or []
     ]
     return fragment(
@@ -679,17 +685,24 @@ def render_dispatcher(
     )
 
 
-CHECKLIST_SEVERITY = {"færdig": "ok", "done": "ok", "mangler": "warning", "to do": "warning"}
+CHECKLIST_SEVERITY = {
+    "færdig": "ok",
+    "done": "ok",
+    "ikke verificeret": "info",
+    "not verified": "info",
+    "mangler": "warning",
+    "to do": "warning",
+}
 
 
-def checklist_table(rows: list[tuple[str, str, str, str]], language: str) -> Markup:
+def checklist_table(rows: list[tuple[str, str, str, str, str]], language: str) -> Markup:
     from .checklist import HEADERS
 
     lang = "da" if language == "da" else "en"
     return table(
         [
-            (s, who, badge(CHECKLIST_SEVERITY.get(status, "error"), status), nxt)
-            for s, who, status, nxt in rows
+            (s, who, badge(CHECKLIST_SEVERITY.get(status, "error"), status), ev, nxt)
+            for s, who, status, ev, nxt in rows
         ],
         HEADERS[lang],
         language=lang,
@@ -697,7 +710,7 @@ def checklist_table(rows: list[tuple[str, str, str, str]], language: str) -> Mar
 
 
 def render_checklist(
-    rows: list[tuple[str, str, str, str]],
+    rows: list[tuple[str, str, str, str, str]],
     *,
     language: str,
     nav: Markup,

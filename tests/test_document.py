@@ -84,8 +84,8 @@ def test_the_signature_says_what_it_confirms(sample_run_dir: Path) -> None:
     assert page.index("declaration") < page.index('class="sigs"')
     for field in ("Navn", "Rolle", "Dato", "Underskrift"):
         assert field in page
-    # the sample has warnings and no errors: never a bare "klar"
-    assert '<b class="status-warn">klar med bemærkninger</b>' in page
+    # offline, nothing is seen in place: not ready, with the steps still to go counted
+    assert '<b class="status-bad">ikke klar: 8 af 8 trin mangler</b>' in page
 
 
 def test_diagram_and_checklist(sample_run_dir: Path, sample_dir: Path) -> None:
@@ -106,10 +106,11 @@ def test_diagram_and_checklist(sample_run_dir: Path, sample_dir: Path) -> None:
 
     wb = openpyxl.load_workbook(sample_run_dir / "checklist.xlsx")
     rows = list(wb.active.iter_rows(values_only=True))
-    assert rows[0] == ("Trin", "Hvem", "Status", "Næste handling")
-    assert len(rows) == 9 and {r[2] for r in rows[1:]} <= {"færdig", "mangler", "blokeret"}
+    assert rows[0] == ("Trin", "Hvem", "Status", "Belæg", "Næste handling")
+    assert len(rows) == 9
+    assert {r[2] for r in rows[1:]} <= {"ikke verificeret", "mangler", "blokeret"}  # none done
     acceptance = rows[8]
-    assert acceptance[2] == "mangler" and "rehearse --against ngdp" in acceptance[3]
+    assert acceptance[2] == "mangler" and "rehearse --against ngdp" in acceptance[4]
 
 
 @pytest.fixture(scope="module")

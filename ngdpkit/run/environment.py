@@ -28,6 +28,7 @@ from ..findings import Finding
 from ..settings import Environment, Settings, load_settings
 from ..steps import STEP_MODULES, STEP_NAMES, OutputContext, PageContext, StepFile, read_step
 from ..steps.records import (
+    CertificateRecord,
     ContactPointsRecord,
     DispatcherRecord,
     R,
@@ -131,7 +132,7 @@ class EnvironmentRun:
         self.crashed: str | None = None
         self.outputs: list[Path] = []
         self.anchor = ""
-        self.checklist_rows: list[tuple[str, str, str, str]] = []
+        self.checklist_rows: list[tuple[str, str, str, str, str]] = []
         self.changes: dict[str, Any] | None = None
         self.ahead: Any = None  # the thread rendering page parts while notebooks execute
         self.prepared: dict[str, Any] = {}  # step -> future of its prepare(record, language)
@@ -382,7 +383,11 @@ class EnvironmentRun:
         from ..outputs import write_json
 
         d = self.run_dir
+        self.read_confirmations()
         findings = self.all_findings()
+        # Derived once, before findings.json (which carries its readiness): the page and
+        # the console say what the sealed checklist.json and checklist.xlsx hold.
+        self.checklist_result = self.checklist(findings)
         self.outputs.append(write_json(d / "findings.json", self.findings_json(findings)))
         if self.record(ContactPointsRecord).mapping is not None:
             self.mapping.finish(self.mapping_findings())  # current, its hash known, first
@@ -397,12 +402,11 @@ class EnvironmentRun:
                 self.outputs += files
         self.write_changes(findings)
         from ..checklist import HEADERS
-        from ..checklist import rows as checklist_rows
         from ..outputs import write_workbook
 
         lang = self.settings.language
-        # Derived once: the page shows exactly the rows the sealed workbook holds.
-        self.checklist_rows = checklist_rows(self.checklist(findings), lang)
+        self.checklist_rows = self.checklist_result.table_rows(lang)
+        self.outputs.append(write_json(d / "checklist.json", self.checklist_result.to_json()))
         self.outputs.append(
             write_workbook(
                 d / "checklist.xlsx",
@@ -417,22 +421,58 @@ class EnvironmentRun:
             )
         )
 
-    def checklist(self, findings: list[Finding]) -> list[Any]:
-        from ..checklist import items
+    def read_confirmations(self) -> None:
+        """``confirmations.jsonl`` beside the settings file: an input of every run (recorded
+        in the audit like every input); a broken chain is a finding and counts for nothing."""
+        from ..checks.evidence import confirmations_path, read_confirmations
+        from .audit import file_digest
 
-        acceptance = self.acceptance()
-        accepted = (
-            acceptance is not None
-            and acceptance.against == "ngdp"
-            and acceptance.status != "errors"
-        )
-        return items(
-            findings,
+        path = confirmations_path(self.settings.path)
+        self.confirmations, problems = read_confirmations(path)
+        self.extra += problems
+        if path.is_file() and not path.is_symlink():
+            size, digest = file_digest(path)
+            self.trail.append("input_read", path=self.settings.rel(path), size=size, sha256=digest)
+
+    def checklist(self, findings: list[Finding]) -> Any:
+        """The eight rows with their evidence and the readiness (``checklist.Checklist``)."""
+        from ..checklist import evaluate
+        from ..checks.evidence import gather
+
+        contact = self.record(ContactPointsRecord)
+        facts = self.record(CertificateRecord).certificate
+        config = self.dispatcher()
+        evidence = gather(
+            servers=[s.name for s in self.env.servers],
+            observation=contact.ngdp,
+            register=contact.register,
+            server_evidence=self.record(SystemRecord).evidence,
+            thumbprint=(facts or {}).get("thumbprint_sha1"),
+            certificate_known=bool(facts),
             system_id=self.env.system_id,
-            dispatcher=self.dispatcher(),
-            evidence=self.record(SystemRecord).evidence,
-            acceptance_against_ngdp_ok=accepted,
+            contact_points_known=contact.contact_points is not None,
+            mapping_complete=not any(
+                f.code in ("MAILBOX_UNMAPPED", "PENDING_MAPPING") for f in findings
+            ),
+            dispatcher=config,
+            dispatcher_unchanged=self.dispatcher_unchanged(config),
+            acceptance=self.acceptance(),
+            confirmations=getattr(self, "confirmations", []),
+            environment=self.env.name,
+            findings=findings,
         )
+        return evaluate(findings, evidence, self.settings.language)
+
+    def dispatcher_unchanged(self, config: dict[str, Any] | None) -> bool:
+        """The dispatcher's values are those of the previous finished run (or there is none):
+        a rehearsal against NgDP before this run then still tested them."""
+        previous, view = self.previous_run()
+        if previous is None:
+            return True
+        if isinstance(view, BaseException) or view is None:
+            return False
+        before = (view.dispatcher or {}).get("parameters")
+        return before == (config or {}).get("parameters")
 
     def acceptance(self) -> Any:
         """The newest rehearsal of this environment that verifies, as a typed
@@ -537,12 +577,16 @@ class EnvironmentRun:
 
     def findings_json(self, findings: list[Finding]) -> dict[str, Any]:
         status = "crashed" if self.crashed else F.status_of(findings)
-        return {
+        out = {
             "environment": self.env.name,
             "status": status,
             "error": f"{self.crashed} crashed" if self.crashed else None,
             "findings": [f.to_dict(self.settings.language) for f in F.sort_findings(findings)],
         }
+        checklist = getattr(self, "checklist_result", None)
+        if checklist is not None:
+            out["readiness"] = checklist.readiness.to_json()
+        return out
 
     def banners(self, findings: list[Finding]) -> list[str]:
         """The custom-trust-anchor banner follows the settings, whether or not a certificate was read."""
@@ -658,6 +702,7 @@ class EnvironmentRun:
             "generated_at": dt.datetime.now(dt.UTC),
             "kit_version": __version__,
             "ready": verdict(findings, config, crashed=bool(self.crashed)),
+            "readiness": getattr(self, "checklist_result", None),
             "steps": steps,
             "findings": findings,
             "network": system.network,
@@ -901,7 +946,9 @@ def run_environment(
         r.kernels.close()  # nor a retired one
     if code != 3:
         r.folder.mark_latest()
+    checklist = getattr(r, "checklist_result", None)
+    readiness = f" · {checklist.readiness.words(r.settings.language)}" if checklist else ""
     r.log(
-        f"{name}: {'crashed in ' + r.crashed if r.crashed else F.status_of(r.all_findings())} → {r.run_dir / 'signoff' / 'index.html'}"
+        f"{name}: {'crashed in ' + r.crashed if r.crashed else F.status_of(r.all_findings())}{readiness} → {r.run_dir / 'signoff' / 'index.html'}"
     )
     return code

@@ -30,6 +30,7 @@ from .core import (
 from .deliver import OutputContext, PageContext
 from .n01_mailboxes import load_mailboxes
 from .n02_contact_points import (
+    check_register,
     load_contact_points,
     load_mapping_file,
     mailboxes_from_step,
@@ -93,6 +94,7 @@ __all__ = [
     "_find_settings",
     "certificate_card",
     "check_certificate",
+    "check_register",
     "check_system",
     "dispatcher_config",
     "finish_step",

@@ -113,6 +113,38 @@ def read_ngdp(step: Step, mapping: Any) -> display.HTML:
     return _ngdp_summary(step)
 
 
+def check_register(step: Step, mapping: Any) -> display.HTML:
+    """``workzone_register``: the Configurator export of Mailbox mappings, row by row against
+    this run's mapping (WZ_REGISTER_*); when it matches, checklist step 6 is observed."""
+    from ..checks.evidence import compare_register
+
+    path = step.env.workzone_register
+    lang = step.language
+    if path is None:
+        return display.block(display.para(t(lang, "register_none")))
+    comparison, found = compare_register(
+        path,
+        mapping.frame if mapping is not None else None,
+        label=step.rel(path),
+        cache=step.tables,
+    )
+    step.record_input(path)
+    step.add(found)
+    step.record.register = comparison
+    return display.key_values(
+        [
+            (t(lang, "register_rows"), str(comparison.rows)),
+            (t(lang, "register_compared"), str(comparison.compared)),
+            ("WZ_REGISTER_GUID_DIFFERS", str(comparison.differs)),
+            ("WZ_REGISTER_GUID_MISSING", str(comparison.guid_missing)),
+            ("WZ_REGISTER_ROW_MISSING", str(comparison.row_missing)),
+            ("WZ_REGISTER_ROW_EXTRA", str(comparison.extra)),
+        ],
+        title=t(lang, "register_title"),
+        language=lang,
+    )
+
+
 def _ngdp_summary(step: Step) -> display.HTML:
     lang = step.language
     obs, todo = step.record.ngdp, step.record.portal_todo

@@ -7,6 +7,7 @@ from ..workbooks import TableCache
 from .core import STEP_NAMES, Step
 from .n01_mailboxes import load_mailboxes
 from .n02_contact_points import (
+    check_register,
     load_contact_points,
     load_mapping_file,
     mailboxes_from_step,
@@ -35,6 +36,7 @@ def _run_02(step: Step) -> None:
     mapping_file = load_mapping_file(step)
     mapping = map_mailboxes(step, frame, cps, mapping_file)
     read_ngdp(step, mapping)
+    check_register(step, mapping)
 
 
 def _run_03(step: Step) -> None:

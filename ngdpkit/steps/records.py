@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
+from ..checks.evidence import RegisterComparison
 from ..checks.ngdp import NgdpObservation
 from ..checks.ngdp_compare import PortalTodo
 from ..errors import InputError
@@ -133,6 +134,7 @@ class ContactPointsRecord(Record):
     contact_points_source: str = ""  # "file", "ngdp" or "" (none)
     ngdp: NgdpObservation | None = None
     portal_todo: PortalTodo | None = None
+    register: RegisterComparison | None = None
 
 
 @dataclass(slots=True)
@@ -189,6 +191,7 @@ class RehearsalRecord(Record):
 TYPED: dict[str, type] = {
     "NgdpObservation | None": NgdpObservation,
     "PortalTodo | None": PortalTodo,
+    "RegisterComparison | None": RegisterComparison,
 }
 
 RECORDS: dict[str, type[Record]] = {

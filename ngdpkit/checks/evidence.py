@@ -1,0 +1,394 @@
+"""Evidence for what the kit cannot see itself (contract §12.2, §12.3).
+
+- **Confirmations** (``ngdpkit confirm``): one JSON line per confirmed checklist step in
+  ``confirmations.jsonl`` beside the settings file, hash-chained like the audit trail
+  (``hash`` = SHA-256 of the canonical record without ``hash``; ``prev`` the previous
+  line's hash, 64 zeros for the first). Every later run reads the file as an input; a
+  broken chain is ``CONFIRMATIONS_TAMPERED`` and no line of it counts.
+- **The WorkZone register**: a Configurator export of Mailbox mappings, compared row by
+  row with the run's mapping (``WZ_REGISTER_*``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .. import findings as F
+from ..errors import InputError
+from ..findings import Finding
+
+CONFIRMATIONS = "confirmations.jsonl"
+GENESIS = "0" * 64
+STEPS = range(1, 9)
+MAX_CONFIRMATIONS_BYTES = 8 * 1024 * 1024
+_NAME = re.compile(r"^[^\x00-\x1f\x7f]{1,200}$")
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    environment: str
+    step: int
+    by: str
+    at: str
+    note: str
+    prev: str
+    hash: str
+
+
+def _canonical(record: dict[str, Any]) -> bytes:
+    return json.dumps(
+        {k: v for k, v in record.items() if k != "hash"},
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    ).encode("utf-8")
+
+
+def _hash(record: dict[str, Any]) -> str:
+    import hashlib
+
+    return hashlib.sha256(_canonical(record)).hexdigest()
+
+
+def confirmations_path(settings_path: Path) -> Path:
+    return settings_path.parent / CONFIRMATIONS
+
+
+def read_confirmations(path: Path) -> tuple[list[Confirmation], list[Finding]]:
+    """Every confirmation in ``path`` when its chain is intact; none and a finding otherwise."""
+    if not path.exists() and not path.is_symlink():
+        return [], []
+    source = path.name
+
+    def tampered(why: str) -> tuple[list[Confirmation], list[Finding]]:
+        return [], [
+            F.error(
+                "CONFIRMATIONS_TAMPERED",
+                "{file} cannot be used ({reason}); no confirmation in it counts.",
+                source,
+                "",
+                file=source,
+                reason=why,
+            )
+        ]
+
+    try:
+        if not path.is_file() or path.is_symlink():
+            return tampered("not a regular file")
+        if path.stat().st_size > MAX_CONFIRMATIONS_BYTES:
+            return tampered("larger than 8 MB")
+        lines = path.read_bytes().decode("utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return tampered("not readable UTF-8 text")
+    out: list[Confirmation] = []
+    prev = GENESIS
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+        except (ValueError, RecursionError):
+            return tampered(f"line {number} is not JSON")
+        if not isinstance(data, dict):
+            return tampered(f"line {number} is not a record")
+        if data.get("prev") != prev or _hash(data) != data.get("hash"):
+            return tampered(f"line {number} was changed, removed or reordered")
+        try:
+            record = Confirmation(
+                environment=str(data["environment"]),
+                step=int(data["step"]),
+                by=str(data["by"]),
+                at=str(data["at"]),
+                note=str(data.get("note") or ""),
+                prev=prev,
+                hash=str(data["hash"]),
+            )
+        except (KeyError, TypeError, ValueError):
+            return tampered(f"line {number} lacks a field")
+        out.append(record)
+        prev = record.hash
+    return out, []
+
+
+def append_confirmation(
+    path: Path, *, environment: str, step: int, by: str, note: str = ""
+) -> Confirmation:
+    """Add one confirmation at the end of the chain (the file is created 0600 if new)."""
+    if step not in STEPS:
+        raise InputError(f"--step {step}: the checklist has steps 1 to 8")
+    if not _NAME.match(by.strip()):
+        raise InputError("--by: a name of 1 to 200 characters without control characters")
+    if len(note) > 1000 or re.search(r"[\x00-\x08\x0b-\x1f\x7f]", note):
+        raise InputError("--note: at most 1,000 characters, no control characters")
+    existing, problems = read_confirmations(path)
+    if problems:
+        raise InputError(f"{path}: {problems[0].message}")
+    record: dict[str, Any] = {
+        "environment": environment,
+        "step": step,
+        "by": by.strip(),
+        "at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "note": note.strip(),
+        "prev": existing[-1].hash if existing else GENESIS,
+    }
+    record["hash"] = _hash(record)
+    line = json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags, 0o600)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be written ({exc.strerror})") from exc
+    with os.fdopen(fd, "a", encoding="utf-8", newline="\n") as fh:
+        fh.write(line)
+    return Confirmation(**record)
+
+
+# --- the WorkZone register (§12.3) ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RegisterComparison:
+    """What the comparison of the register with the run's mapping found."""
+
+    rows: int
+    compared: int
+    differs: int
+    guid_missing: int
+    row_missing: int
+    extra: int
+
+    @property
+    def matches(self) -> bool:
+        return not (self.differs or self.guid_missing or self.row_missing)
+
+
+def _id(text: str) -> int | None:
+    t = text.strip()
+    return int(t) if t.isdigit() and len(t) <= 18 else None
+
+
+def compare_register(
+    path: Path, mapping: Any, *, label: str, cache: Any = None
+) -> tuple[RegisterComparison, list[Finding]]:
+    """The register export, row by row, against the run's mapping (IDs as integers)."""
+    from ..guids import canonical_guid
+    from ..mailboxes import MAILBOX_ID, NGDP_GUID, SUBJECT_ID
+    from ..workbooks import Field, read_table
+
+    fields = (
+        MAILBOX_ID,
+        Field("mailbox_name", ("Mailbox name", "Postkassenavn")),
+        SUBJECT_ID,
+        NGDP_GUID,
+    )
+    table = read_table(path, fields, label=label, cache=cache)
+    found: list[Finding] = F.Bounded()
+    planned: dict[tuple[int, int | None], tuple[str, str]] = {}
+    if mapping is not None and len(mapping):
+        cols = ["mailbox_id", "subject_id", "ngdp_guid", "status"]
+        frame = mapping.reindex(columns=cols, fill_value="").fillna("").astype(str)
+        for mid, sid, guid, status in zip(*(frame[c].tolist() for c in cols), strict=True):
+            key_mid = _id(mid)
+            if key_mid is not None and status == "mapped" and guid:
+                planned[(key_mid, _id(sid))] = (mid, guid)
+    seen: set[tuple[int, int | None]] = set()
+    differs = guid_missing = extra = 0
+    data = table.data
+    subjects = data.get("subject_id") or [""] * len(table.row_numbers)
+    guids = data.get("ngdp_guid") or [""] * len(table.row_numbers)
+    for number, mid, sid, raw_guid in zip(
+        table.row_numbers, data["mailbox_id"], subjects, guids, strict=True
+    ):
+        key_mid = _id(mid)
+        if key_mid is None:
+            continue
+        key = (key_mid, _id(sid))
+        where = table.where(number)
+        if key not in planned:
+            extra += 1
+            found.append(
+                F.info(
+                    "WZ_REGISTER_ROW_EXTRA",
+                    "The register maps mailbox {mailbox}, which this run does not map.",
+                    label,
+                    where,
+                    mailbox=mid,
+                )
+            )
+            continue
+        seen.add(key)
+        want = planned[key][1]
+        guid = canonical_guid(raw_guid) if raw_guid.strip() else None
+        if not raw_guid.strip():
+            guid_missing += 1
+            found.append(
+                F.warning(
+                    "WZ_REGISTER_GUID_MISSING",
+                    "The register has no NgDP Guid for mailbox {mailbox}; this run maps it to {guid}.",
+                    label,
+                    where,
+                    mailbox=mid,
+                    guid=want,
+                )
+            )
+        elif guid != want:
+            differs += 1
+            found.append(
+                F.error(
+                    "WZ_REGISTER_GUID_DIFFERS",
+                    "The register sends mailbox {mailbox} to {value}; this run maps it to {guid}.",
+                    label,
+                    where,
+                    mailbox=mid,
+                    value=raw_guid.strip()[:60],
+                    guid=want,
+                )
+            )
+    missing = [planned[k][0] for k in planned if k not in seen]
+    for mid in missing:
+        found.append(
+            F.warning(
+                "WZ_REGISTER_ROW_MISSING",
+                "Mailbox {mailbox} is mapped by this run but missing from the register.",
+                label,
+                "",
+                mailbox=mid,
+            )
+        )
+    return (
+        RegisterComparison(
+            rows=len(table.row_numbers),
+            compared=len(seen),
+            differs=differs,
+            guid_missing=guid_missing,
+            row_missing=len(missing),
+            extra=extra,
+        ),
+        list(found),
+    )
+
+
+# --- the checklist's evidence (§12.2) ---------------------------------------------------------
+
+
+def gather(
+    *,
+    servers: list[str],
+    observation: Any,
+    register: RegisterComparison | None,
+    server_evidence: list[dict[str, Any]] | None,
+    thumbprint: str | None,
+    certificate_known: bool,
+    system_id: str | None,
+    contact_points_known: bool,
+    mapping_complete: bool,
+    dispatcher: dict[str, Any] | None,
+    dispatcher_unchanged: bool,
+    acceptance: Any,
+    confirmations: list[Confirmation],
+    environment: str,
+    findings: list[Finding],
+) -> dict[str, Any]:
+    """What the kit has for each of the eight steps (``checklist.StepEvidence`` by key)."""
+    from ..checklist import KEYS, StepEvidence
+    from ..servercheck import server_key
+
+    codes = {f.code for f in findings}
+    wanted = {server_key(s) for s in servers}
+    summaries = server_evidence or []
+    out: dict[str, StepEvidence] = {}
+
+    # 1 access to Administrativ Adgang: the organisation read from NgDP
+    if observation is not None and observation.organisation is not None:
+        org = observation.organisation
+        out["agreement"] = StepEvidence(
+            "observed", f"NgDP {org.name or org.id} ({observation.fetched_at})"
+        )
+    elif system_id:
+        out["agreement"] = StepEvidence("planned", "system_id")
+
+    # 2 the certificate installed on every server: install evidence naming this thumbprint
+    installs = {
+        server_key(str(s.get("server", "")))
+        for s in summaries
+        if s.get("kind") == "install"
+        and s.get("chain_ok")
+        and thumbprint
+        and str(s.get("thumbprint", "")).upper() == thumbprint.upper()
+    }
+    if wanted and thumbprint and wanted <= installs:
+        out["certificate"] = StepEvidence("observed", ", ".join(sorted(installs)))
+    elif certificate_known:
+        out["certificate"] = StepEvidence("planned", "install-certificate.ps1")
+
+    # 3 outgoing access: server-check evidence from every server, NgDP reached
+    checked = {
+        server_key(str(s.get("server", "")))
+        for s in summaries
+        if s.get("kind", "server-check") == "server-check" and not s.get("failed")
+    }
+    if wanted and wanted <= checked and "NET_EVIDENCE_MISSING" not in codes:
+        out["firewall"] = StepEvidence("observed", ", ".join(sorted(checked)))
+    else:
+        out["firewall"] = StepEvidence("planned", "firewall-rules.xlsx, server-check.ps1")
+
+    # 4 the system registered: the registration read, no NGDP_SYSTEM_DIFFERS / NGDP_CERT_*
+    if observation is not None and observation.system is not None:
+        out["system"] = StepEvidence(
+            "observed", f"NgDP {observation.system.id} ({observation.fetched_at})"
+        )
+    elif system_id:
+        out["system"] = StepEvidence("planned", "portal-registration.json")
+
+    # 5 contact points and translations: the whole listing read
+    if (
+        observation is not None
+        and observation.listing_complete
+        and observation.contact_points is not None
+    ):
+        out["contact_points"] = StepEvidence(
+            "observed", f"NgDP: {len(observation.contact_points)} ({observation.fetched_at})"
+        )
+    elif contact_points_known:
+        out["contact_points"] = StepEvidence("planned", "portal-todo.xlsx")
+
+    # 6 every mailbox mapped in WorkZone: the register export matches
+    if register is not None and register.matches:
+        out["mapping"] = StepEvidence("observed", f"workzone_register ({register.compared})")
+    elif mapping_complete:
+        out["mapping"] = StepEvidence("planned", "mailbox-mapping.xlsx")
+
+    # 7 the dispatcher: confirmation only
+    ready = bool(dispatcher and dispatcher.get("ready"))
+    out["dispatcher"] = (
+        StepEvidence("planned", "dispatcher-config.json") if ready else StepEvidence(blocked=True)
+    )
+
+    # 8 acceptance: a rehearsal against NgDP, ok, with the dispatcher values unchanged since
+    if acceptance is not None and acceptance.against == "ngdp" and acceptance.status != "errors":
+        where = acceptance.folder.path.name
+        out["acceptance"] = (
+            StepEvidence("observed", where)
+            if dispatcher_unchanged
+            else StepEvidence("planned", where)
+        )
+
+    # any step can be confirmed instead (the newest confirmation of a step counts)
+    latest: dict[int, Confirmation] = {}
+    for c in confirmations:
+        if c.environment == environment and c.step in STEPS:
+            latest[c.step] = c
+    for number, key in enumerate(KEYS, start=1):
+        confirmed = latest.get(number)
+        if confirmed is None or out.get(key, StepEvidence()).kind == "observed":
+            continue
+        note = f": {confirmed.note}" if confirmed.note else ""
+        blocked = out.get(key, StepEvidence()).blocked
+        out[key] = StepEvidence("confirmed", f"{confirmed.by}, {confirmed.at}{note}", blocked)
+    return out

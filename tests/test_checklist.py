@@ -1,0 +1,195 @@
+"""The checklist's evidence (issue 24, contract §12.2–12.3): no step is done without evidence
+the kit has seen or a person confirmed; readiness on the overview and the console alike."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import run_cli
+from tests.test_ngdp_read import copy_sample, serve
+
+
+def run(sample: Path, *args: str) -> tuple[Any, Path]:
+    r = run_cli("run", "--settings", str(sample / "migration.toml"), "--env", "test", *args)
+    assert r.returncode in (0, 1), r.stdout + r.stderr
+    latest = (sample / "runs" / "test" / "LATEST").read_text().strip()
+    return r, sample / "runs" / "test" / latest
+
+
+def rows(run_dir: Path) -> dict[int, dict[str, Any]]:
+    return {r["step"]: r for r in json.loads((run_dir / "checklist.json").read_text("utf-8"))}
+
+
+@pytest.fixture(scope="module")
+def offline(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> tuple[Any, Path]:
+    sample = tmp_path_factory.mktemp("offline") / "sample"
+    shutil.copytree(sample_dir, sample, ignore=shutil.ignore_patterns("runs"))
+    return run(sample)
+
+
+def test_offline_no_step_is_done_and_the_overview_says_so(offline: tuple[Any, Path]) -> None:
+    r, run_dir = offline
+    checklist = rows(run_dir)
+    assert len(checklist) == 8
+    assert all(row["status"] != "done" for row in checklist.values())
+    assert all(row["evidence"] in ("planned", "none") for row in checklist.values())
+    assert set(checklist[1]) == {
+        "step",
+        "title",
+        "who",
+        "status",
+        "evidence",
+        "detail",
+        "next_action",
+    }
+    findings = json.loads((run_dir / "findings.json").read_text("utf-8"))
+    assert findings["readiness"] == {"status": "not_ready", "steps_done": 0, "steps_total": 8}
+    page = (run_dir / "signoff" / "index.html").read_text("utf-8")
+    assert "ikke klar: 8 af 8 trin mangler" in page and "klar med bemærkninger" not in page
+    assert "ikke klar: 8 af 8 trin mangler" in r.stdout + r.stderr  # the console says the same
+
+
+def test_confirmation_and_a_matching_register_make_two_steps_done(
+    sample_dir: Path, tmp_path: Path
+) -> None:
+    sample = copy_sample(sample_dir, tmp_path)
+    toml = sample / "migration.toml"
+    _, first = run(sample)
+    shutil.copy(
+        first / "mailbox-mapping.csv", sample / "register.csv"
+    )  # as Configurator exports it
+    toml.write_text(
+        toml.read_text("utf-8").replace(
+            "[environments.test]\n", '[environments.test]\nworkzone_register = "register.csv"\n', 1
+        ),
+        encoding="utf-8",
+    )
+    c = run_cli(
+        "confirm", "--settings", str(toml), "--env", "test", "--step", "7",
+        "--by", "Mette Hansen, WorkZone-administrator", "--note", "dispatcher udfyldt i Configurator",
+    )  # fmt: skip
+    assert c.returncode == 0, c.stderr
+    r, run_dir = run(sample)
+    checklist = rows(run_dir)
+    assert checklist[6]["status"] == "done" and checklist[6]["evidence"] == "observed"
+    assert checklist[7]["status"] == "done" and checklist[7]["evidence"] == "confirmed"
+    assert "Mette Hansen" in checklist[7]["detail"] and "Configurator" in checklist[7]["detail"]
+    page = (run_dir / "signoff" / "checklist.html").read_text("utf-8")
+    assert "Mette Hansen" in page and "ikke klar: 6 af 8 trin mangler" in r.stdout
+    trail = (run_dir / "audit.jsonl").read_text("utf-8")
+    assert "confirmations.jsonl" in trail  # read as an input, like every input
+
+
+def test_a_tampered_confirmation_counts_for_nothing(sample_dir: Path, tmp_path: Path) -> None:
+    sample = copy_sample(sample_dir, tmp_path)
+    toml = str(sample / "migration.toml")
+    for step in ("1", "7"):
+        assert (
+            run_cli(
+                "confirm", "--settings", toml, "--env", "test", "--step", step, "--by", "A"
+            ).returncode
+            == 0
+        )
+    path = sample / "confirmations.jsonl"
+    path.write_text(path.read_text("utf-8").replace('"by": "A"', '"by": "B"', 1), encoding="utf-8")
+    _, run_dir = run(sample)
+    assert all(row["evidence"] != "confirmed" for row in rows(run_dir).values())
+    codes = [f["code"] for f in json.loads((run_dir / "findings.json").read_text())["findings"]]
+    assert "CONFIRMATIONS_TAMPERED" in codes
+
+
+@pytest.mark.parametrize(
+    "args", [["--env", "nope", "--step", "7"], ["--env", "test", "--step", "9"]]
+)
+def test_confirm_refuses_unknown_environments_and_steps(sample_copy: Path, args: list[str]) -> None:
+    r = run_cli("confirm", "--settings", str(sample_copy / "migration.toml"), *args, "--by", "x")
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
+    assert not (sample_copy / "confirmations.jsonl").exists()
+
+
+def test_register_differences_have_their_codes(sample_dir: Path, tmp_path: Path) -> None:
+    import pandas as pd
+
+    from ngdpkit.checks.evidence import compare_register
+
+    mapping = pd.DataFrame(
+        {
+            "mailbox_id": ["0100233", "0100253", "0100300", "0100400"],
+            "subject_id": ["", "", "", ""],
+            "ngdp_guid": ["7f9c69da-044c-5324-b789-212f3097dbac"] * 4,
+            "status": ["mapped"] * 4,
+        }
+    )
+    register = tmp_path / "register.csv"
+    register.write_text(
+        "Mailbox ID;Mailbox name;NgDP Guid\r\n"
+        "100233;a;7F9C69DA-044C-5324-B789-212F3097DBAC\r\n"  # the same mailbox and GUID
+        "0100253;b;0e3f7507-6c3a-5658-910d-f93aafd577e7\r\n"  # another GUID
+        "0100300;c;\r\n"  # no GUID
+        "0999999;d;0e3f7507-6c3a-5658-910d-f93aafd577e7\r\n",  # not mapped here
+        encoding="utf-8",
+    )
+    comparison, found = compare_register(register, mapping, label="register.csv")
+    codes = sorted(f.code for f in found)
+    assert codes == [
+        "WZ_REGISTER_GUID_DIFFERS",
+        "WZ_REGISTER_GUID_MISSING",
+        "WZ_REGISTER_ROW_EXTRA",
+        "WZ_REGISTER_ROW_MISSING",
+    ]
+    assert comparison.compared == 3 and not comparison.matches
+
+
+def test_install_evidence_from_every_server_observes_step_2(
+    sample_dir: Path, tmp_path: Path
+) -> None:
+    sample = copy_sample(sample_dir, tmp_path)
+    _, first = run(sample)
+    thumb = json.loads((first / "dispatcher-config.json").read_text())["certificate"][
+        "thumbprint_sha1"
+    ]
+    toml = sample / "migration.toml"
+    files = []
+    for server in ("WZ-WEB01-T", "wz-agent01-t.eksempel.local"):
+        path = sample / f"install-{server}.json"
+        path.write_text(
+            json.dumps(
+                {
+                    "kind": "install",
+                    "server": server,
+                    "thumbprint": thumb.lower(),
+                    "key_accounts": "EKSEMPEL\\svc-workzone-t",
+                    "chain_ok": True,
+                    "taken_at": "2026-12-01T10:00:00Z",
+                }
+            ),
+            encoding="utf-8",
+        )
+        files.append(path.name)
+    toml.write_text(
+        toml.read_text("utf-8").replace(
+            "[environments.test]\n",
+            f"[environments.test]\nprobe_evidence = {json.dumps(files)}\n",
+            1,
+        ),
+        encoding="utf-8",
+    )
+    _, run_dir = run(sample)
+    step2 = rows(run_dir)[2]
+    assert step2["status"] == "done" and step2["evidence"] == "observed", step2
+
+
+def test_online_reads_make_the_ngdp_steps_observed(sample_dir: Path, tmp_path: Path) -> None:
+    sample = copy_sample(sample_dir, tmp_path)
+    sim, _ = serve(sample, "test", tmp_path)
+    with sim:
+        _, run_dir = run(sample, "--online", "ngdp")
+    checklist = rows(run_dir)
+    assert checklist[1]["evidence"] == "observed" and checklist[1]["status"] == "done"
+    assert checklist[4]["evidence"] == "observed"
+    assert checklist[5]["evidence"] == "observed"
