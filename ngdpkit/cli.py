@@ -434,9 +434,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from .rehearsal import demo_rehearsals
 
     code = max(code, demo_rehearsals(args.dir / "migration.toml"))
+    from .simulator_registry import demo_online
+
+    print("\nThe test environment read back from a local NgDP (--online ngdp):", flush=True)
+    online_code, online_folder = demo_online(args.dir / "migration.toml")
+    code = max(code, online_code)
     print("\nSign-off documents:")
     for folder in folders:
         print(f"  {folder / 'signoff' / 'index.html'}")
+    if online_folder is not None:
+        print(f"  {online_folder / 'signoff' / 'index.html'}  (read from the local NgDP)")
     return code
 
 

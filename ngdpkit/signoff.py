@@ -599,6 +599,7 @@ def portal_content(portal: dict[str, Any], language: str) -> Markup:
                 language=language,
             ),
             fragment("list", list(PORTAL_NOTES["da" if language == "da" else "en"])),
+            _portal_todo(portal.get("todo"), language),
             fragment(
                 "section",
                 t(language, "translations_appendix"),
@@ -617,6 +618,30 @@ def portal_content(portal: dict[str, Any], language: str) -> Markup:
             ),
         ]
     )
+
+
+def _portal_todo(todo: Any, language: str) -> Markup:
+    """Per contact point, the translations to add and to remove in NgDP: only the delta
+    (offline: every planned translation, marked not verified)."""
+    if not isinstance(todo, dict):
+        return Markup("")
+    from .checks.ngdp_compare import PortalTodo
+    from .outputs import TODO_WORDS, portal_todo_rows
+    from .typed import structure
+
+    try:
+        typed = structure(todo, PortalTodo)
+    except ValueError:
+        return Markup("")
+    words = TODO_WORDS["da" if language == "da" else "en"]
+    rows = portal_todo_rows(typed, language)
+    lead = t(language, "portal_todo_verified" if typed.verified else "portal_todo_offline")
+    body = [fragment("para", [lead])]
+    if rows:
+        body.append(text_table(list(words["headers"]), [tuple(r) for r in rows]))
+    else:
+        body.append(fragment("para", [t(language, "portal_todo_none")]))
+    return fragment("section", t(language, "portal_todo"), body)
 
 
 DISPATCHER_WHERE = (

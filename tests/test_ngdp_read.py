@@ -8,6 +8,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from ngdpkit.redact import parse_authorization
 from ngdpkit.rehearsal import anchors_pem
 from ngdpkit.secrets import read_dotenv
@@ -245,3 +247,89 @@ def test_the_local_ngdp_refuses_every_write(sample_dir: Path, tmp_path: Path) ->
                 assert r.status_code in (403, 405), (method, r.status_code)
             except httpx.HTTPError:
                 pass  # no client certificate: refused at TLS, as NgDP would
+
+
+@pytest.mark.parametrize(
+    ("fault", "code"),
+    [
+        ((500, b'{"code": "ERROR"}'), "NGDP_READ_FAILED"),
+        ((200, b"{not json"), "NGDP_READ_FAILED"),
+        ((200, b"[" * 100_000), "NGDP_READ_FAILED"),
+        ((302, b""), "NET_REDIRECT"),
+    ],
+)
+def test_faults_are_findings_naming_the_path(
+    sample_dir: Path, tmp_path: Path, fault: tuple[int, bytes], code: str
+) -> None:
+    sample = copy_sample(sample_dir, tmp_path)
+    sim, _ = serve(sample, "test", tmp_path, faults={"/contact-points": fault})
+    with sim:
+        result = check(sample, "test")
+    hits = [f for f in result["findings"] if f["code"] == code]
+    assert hits and "/contact-points/" in hits[0]["location"], result["findings"]
+
+
+def test_a_slow_ngdp_ends_within_the_deadline(sample_dir: Path, tmp_path: Path) -> None:
+    import time
+
+    sample = copy_sample(sample_dir, tmp_path)
+    sim, _ = serve(sample, "test", tmp_path, delay_s=20.0)
+    toml = sample / "migration.toml"
+    toml.write_text(
+        toml.read_text("utf-8").replace("[inputs]", "[checks]\nprobe_total_s = 3\n\n[inputs]", 1),
+        encoding="utf-8",
+    )
+    start = time.monotonic()
+    with sim:
+        result = check(sample, "test")
+    assert time.monotonic() - start < 15
+    assert "NGDP_READ_FAILED" in codes(result)
+
+
+def test_ten_thousand_contact_points_over_a_hundred_pages(sample_dir: Path, tmp_path: Path) -> None:
+    sample = copy_sample(sample_dir, tmp_path)
+    settings = load_settings(sample / "migration.toml")
+    registry = registry_from_settings(settings, settings.environment("test"))
+    extra = [
+        dict(
+            registry.contact_points[0],
+            id=f"{i:08x}-2222-4222-8222-222222222222",
+            name=f"cp {i}",
+            translations=[],
+        )
+        for i in range(10_000)
+    ]
+    sim, _ = serve(sample, "test", tmp_path, contact_points=registry.contact_points + extra)
+    with sim:
+        result = check(sample, "test")
+        pages = [p for m, p in sim.server.config.registry.requests if "contact-points/?" in p]
+    assert len(pages) >= 100 and "NGDP_LISTING_INCOMPLETE" not in codes(result)
+
+
+def test_hostile_names_from_ngdp_are_escaped_and_neutralised(
+    sample_dir: Path, tmp_path: Path
+) -> None:
+    import openpyxl
+
+    sample = copy_sample(sample_dir, tmp_path)
+    settings = load_settings(sample / "migration.toml")
+    registry = registry_from_settings(settings, settings.environment("test"))
+    cps = [dict(cp) for cp in registry.contact_points]
+    for cp in cps:  # every translation moves to one hostile contact point: much to do
+        cp["translations"] = []
+    cps[0]["name"] = '=HYPERLINK("http://x")<script>alert(1)</script>'
+    sim, _ = serve(sample, "test", tmp_path, contact_points=cps)
+    with sim:
+        r = run_cli(
+            "run", "--settings", str(sample / "migration.toml"), "--env", "test", "--online", "ngdp"
+        )
+    assert r.returncode in (0, 1), r.stderr
+    run_dir = next((sample / "runs" / "test").glob("2*"))
+    for page in (run_dir / "signoff").glob("*.html"):
+        assert "<script>alert(1)" not in page.read_text("utf-8"), page.name
+    wb = openpyxl.load_workbook(run_dir / "portal-todo.xlsx")
+    cells = [c for row in wb.active.iter_rows() for c in row if isinstance(c.value, str)]
+    risky = [c for c in cells if c.value.startswith("=")]
+    assert all(c.quotePrefix for c in risky)
+    portal = (run_dir / "signoff" / "portal.html").read_text("utf-8")
+    assert "Til portalen" in portal and "tilføj" in portal

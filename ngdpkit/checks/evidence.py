@@ -346,12 +346,21 @@ def gather(
     elif system_id:
         out["system"] = StepEvidence("planned", "portal-registration.json")
 
-    # 5 contact points and translations: the whole listing read
-    if (
+    # 5 contact points and translations: the whole listing read, nothing missing or astray
+    gaps = sum(
+        1
+        for f in findings
+        if f.code
+        in ("NGDP_CONTACT_POINT_MISSING", "NGDP_TRANSLATION_MISSING", "NGDP_TRANSLATION_ELSEWHERE")
+    )
+    read_whole = (
         observation is not None
         and observation.listing_complete
         and observation.contact_points is not None
-    ):
+    )
+    if read_whole and gaps:
+        out["contact_points"] = StepEvidence("none", f"NgDP: {gaps} (portal-todo.xlsx)")
+    elif read_whole:
         out["contact_points"] = StepEvidence(
             "observed", f"NgDP: {len(observation.contact_points)} ({observation.fetched_at})"
         )

@@ -155,6 +155,10 @@ def portal_registration(step: Step) -> dict[str, Any]:
             for p in cps
         ]
     portal = build(step.env, contact_points=points, plan=prior.plan)
+    if prior.portal_todo is not None:  # the delta for the portal administrator (12.1)
+        from ..typed import unstructure
+
+        portal["todo"] = unstructure(prior.portal_todo)
     step.record.portal = portal
     return portal
 
