@@ -434,7 +434,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from .rehearsal import demo_rehearsals
 
     code = max(code, demo_rehearsals(args.dir / "migration.toml"))
-    from .simulator_registry import demo_online
+    from .demo import demo_online
 
     print("\nThe test environment read back from a local NgDP (--online ngdp):", flush=True)
     online_code, online_folder = demo_online(args.dir / "migration.toml")
@@ -551,6 +551,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     parsed = parse_authorization(secret.reveal()) if secret else None
     token = parsed[1] if parsed else token_urlsafe(24)
 
+    from .simulator_registry import registry_from_settings
+
     with tempfile.TemporaryDirectory(prefix="ngdpkit-simulate-") as tmp:
         ca = SessionCA.create(Path(tmp))
         cfg = SimulatorConfig(
@@ -562,6 +564,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             contact_points=contact_point_ids(settings, env)
             | ({env.default_contact_point.lower()} if env.default_contact_point else set()),
             protocol="REST_PULL",
+            registry=registry_from_settings(settings, env),  # the read endpoints of 12.1
         )
         with Simulator(cfg, ca, port=args.port) as sim:
             try:  # Ctrl-C at any moment once it listens is the normal way to stop it

@@ -322,6 +322,7 @@ def _connect(
             protocol=env.protocol,
             citizen_id=reh.recipient_id,
             citizen_type=reh.recipient_id_type,
+            registry=_registry(settings, env),  # the read endpoints too, as NgDP has them
             **(simulator_options or {}),
         )
         if env.protocol == "REST_PUSH":
@@ -364,6 +365,15 @@ def _connect(
         )
     )
     return client, base, stand_in
+
+
+def _registry(settings: Settings, env: Environment) -> Any:
+    from .simulator_registry import registry_from_settings
+
+    try:
+        return registry_from_settings(settings, env)
+    except InputError:  # an unreadable contact points file: the rehearsal reports it itself
+        return None
 
 
 def _send(client: Any, base: str, letter: Any, acc: Acceptance) -> bool:

@@ -333,3 +333,36 @@ def test_hostile_names_from_ngdp_are_escaped_and_neutralised(
     assert all(c.quotePrefix for c in risky)
     portal = (run_dir / "signoff" / "portal.html").read_text("utf-8")
     assert "Til portalen" in portal and "tilføj" in portal
+
+
+def test_ids_compare_as_integers_and_a_translation_without_emne_covers_all() -> None:
+    import pandas as pd
+
+    from ngdpkit.checks.ngdp import NgdpObservation, ObservedContactPoint, Translation
+    from ngdpkit.checks.ngdp_compare import compare_translations
+
+    guid, other = "11111111-1111-4111-8111-111111111111", "22222222-2222-4222-8222-222222222222"
+    observation = NgdpObservation(
+        fetched_at="t",
+        base_url="b",
+        contact_points=(
+            ObservedContactPoint(guid, "A", translations=(Translation(100200, None),)),
+            ObservedContactPoint(other, "B", translations=(Translation(300, 7),)),
+        ),
+    )
+    mapping = pd.DataFrame(
+        {
+            "mailbox_id": ["0100200", "0100200", "00300", "0400"],
+            "subject_id": ["", "5", "7", ""],
+            "mailbox_name": ["x", "y", "z", "w"],
+            "ngdp_guid": [guid, guid, guid, guid],
+            "status": ["mapped"] * 4,
+        }
+    )
+    found, todo = compare_translations(observation, mapping, source="NgDP")
+    assert [(f.code, f.location) for f in found] == [
+        ("NGDP_TRANSLATION_ELSEWHERE", "00300:7"),
+        ("NGDP_TRANSLATION_MISSING", "0400"),
+    ]
+    actions = {(cp.name, e.action, e.postkasse) for cp in todo.contact_points for e in cp.entries}
+    assert actions == {("A", "add", "00300"), ("A", "add", "0400"), ("B", "remove", "300")}
