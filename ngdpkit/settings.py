@@ -312,9 +312,13 @@ def _bounded_seconds(r: _Reader, table: dict[str, Any], key: str, where: str) ->
     if key not in table:
         return
     value = table[key]
-    if not (math.isfinite(value) and 0 < value <= MAX_SECONDS):
+    try:
+        usable = math.isfinite(value) and 0 < value <= MAX_SECONDS
+    except OverflowError:  # an integer of thousands of digits
+        usable = False
+    if not usable:
         r.problem(
-            f"{where}.{key} = {value} must be a positive, finite number of seconds "
+            f"{where}.{key} = {_short(value)} must be a positive, finite number of seconds "
             f"(at most {MAX_SECONDS})"
         )
         del table[key]
@@ -349,25 +353,57 @@ def _type_name(value: Any) -> str:
     }.get(type(value), type(value).__name__)
 
 
+def _finite(value: Any) -> bool:
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
 MAX_SETTINGS_BYTES = 1024 * 1024
 MAX_TEXT = 1000  # characters in one settings value: a name, a path, an address
-_CONTROL_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
+# Control characters (C0, DEL, C1) and the invisible ones that reorder or break text: line
+# and paragraph separators, bidirectional marks and overrides, zero-width characters.
+_CONTROL_CHARS = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060\u2066-\u2069\ufeff]"
+)
+_ESCAPE_HINT = (
+    "; in TOML a backslash in double quotes is an escape: write Windows paths in single "
+    "quotes, e.g. 'C:\\certs\\test.p12'"
+)
 
 
 def _text_problem(text: str) -> str:
     """Why a settings text cannot be used ("" when it can): it is copied into pages, XML
-    (the diagram), scripts and folder names, so it is bounded and holds no NUL or other
-    control character (a path's TAB or line break gets its own hint in ``file``)."""
+    (the diagram), scripts and folder names, so it is bounded and holds no control or
+    invisible character (a TAB, backspace or line break most often comes from a Windows
+    path in double quotes, and the message says so)."""
     if len(text) > MAX_TEXT:
         return f"is {len(text):,} characters long, over the {MAX_TEXT:,}-character bound"
     m = _CONTROL_CHARS.search(text)
-    if m and m.group(0) not in "\t\n\r\b\f":
-        return f"holds control character {ord(m.group(0)):#04x}, which no name or address can hold"
+    if m:
+        ch = m.group(0)
+        what = _NAMED_CHARS.get(ch, f"character U+{ord(ch):04X}")
+        hint = _ESCAPE_HINT if ch in "\t\n\r\b\f" and "\\" not in text else ""
+        return f"holds {what}, which no name, path or address can hold{hint}"
     return ""
 
 
+_NAMED_CHARS = {
+    "\t": "a TAB",
+    "\n": "a line break",
+    "\r": "a carriage return",
+    "\b": "a backspace",
+    "\f": "a form feed",
+    "\x00": "a NUL (U+0000)",
+}
+
+
 def _short(value: Any) -> str:
-    text = repr(value)
+    try:
+        text = repr(value)
+    except ValueError:  # an int too long to print
+        return "(a number too long to show)"
     return text if len(text) <= 40 else text[:37] + "..."
 
 
@@ -389,11 +425,15 @@ def load_settings(path: Path | str) -> Settings:
         data = tomllib.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
         raise InputError(f"{path.name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    except RecursionError as exc:
+        raise InputError(f"{path.name}: TOML nested too deeply to be a settings file") from exc
     except tomllib.TOMLDecodeError as exc:
         hint = ""
         if "escape" in str(exc).lower():
             hint = "; write Windows paths in single quotes ('C:\\certs\\test.p12')"
         raise InputError(f"{path.name}: TOML syntax error: {exc}{hint}") from exc
+    except ValueError as exc:  # tomllib's own int(): a number of more than 4,300 digits
+        raise InputError(f"{path.name}: a number in it is too long to be a setting") from exc
 
     import hashlib
 
@@ -426,8 +466,8 @@ def load_settings(path: Path | str) -> Settings:
     for key, value in list(checks_raw.items()):
         if key.endswith("_s"):
             _bounded_seconds(r, checks_raw, key, "checks")
-        elif not (math.isfinite(value) and value > 0):  # nan <= 0 is False: say it outright
-            r.problem(f"checks.{key} = {value} must be a positive, finite number")
+        elif not (_finite(value) and value > 0):  # nan <= 0 is False: say it outright
+            r.problem(f"checks.{key} = {_short(value)} must be a positive, finite number")
             del checks_raw[key]
     checks = Checks(**checks_raw)
     if checks.cert_error_days > checks.cert_warn_days:

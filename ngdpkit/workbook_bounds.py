@@ -82,9 +82,9 @@ def check_unpacked(path: Path, label: str) -> None:
             total = 0
             for info in infos:
                 name = info.filename
-                keep = name.endswith(".xml") and (
-                    name.startswith("xl/worksheets/") or name == "xl/sharedStrings.xml"
-                )
+                # Every XML part is looked at, wherever it lies: the workbook's relationships
+                # may place a sheet (or the shared strings) outside xl/worksheets/.
+                keep = name.lower().endswith(".xml")
                 parts = bytearray()
                 with zf.open(info) as fh:
                     while chunk := fh.read(1 << 20):
@@ -96,9 +96,12 @@ def check_unpacked(path: Path, label: str) -> None:
                             )
                         if keep:
                             parts += chunk
-                if name == "xl/sharedStrings.xml":
-                    shared = bytes(parts)
-                elif keep:
+                if not keep:
+                    continue
+                head = bytes(parts[:4096])
+                if b"<sst" in head or b":sst" in head:
+                    shared += bytes(parts)
+                elif b"sheetData" in parts:
                     sheets[name] = bytes(parts)
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
         raise InputError(f"{label}: the workbook is corrupt ({type(exc).__name__})") from exc
@@ -139,12 +142,15 @@ def _check_sheet(name: str, data: bytes, label: str) -> bool:
             f"{label}: the cell references of sheet part {name} span {area:,} cells, over the "
             f"{MAX_CELLS:,}-cell bound for a sheet"
         )
-    # A cell without a reference takes the next column: its row is as wide as it has cells.
+    # A cell without a reference takes the next column: its row is as wide as it has cells,
+    # and the sheet as tall as its farthest row reference says.
     if (_REFLESS if odd else _REFLESS_FAST).search(data):
         widest = max(len(_CELL.findall(row)) for row in _ROW.split(data))
-        if max(rows, 1) * widest > MAX_CELLS:
+        refs = re.findall(rb"""\br\s*=\s*["'][A-Za-z]*([0-9]{1,12})["']""", data)
+        tallest = max([rows, 1, *(int(r) for r in refs)])
+        if tallest * widest > MAX_CELLS:
             raise InputError(
-                f"{label}: sheet part {name} spans {max(rows, 1) * widest:,} cells "
+                f"{label}: sheet part {name} spans {tallest * widest:,} cells "
                 f"({widest:,} in one row), over the {MAX_CELLS:,}-cell bound for a sheet"
             )
     return odd

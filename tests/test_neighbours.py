@@ -167,3 +167,100 @@ def test_a_hostile_acceptance_record_is_refused(tmp_path: Path) -> None:
         (d / "acceptance.json").write_text(body)
         with pytest.raises(ValueError):
             AcceptanceView.load(Verified(d, ""))
+
+
+# --- issue 26's retest: what the hostile tester found after the first round ------------------
+
+
+def test_a_genuine_folder_copied_under_another_name_or_environment_does_not_count(
+    planted: dict[str, Path], tmp_path: Path
+) -> None:
+    env_dir = planted["env"]
+    renamed = env_dir / "20261231T000000Z-rehearsal-aaaaaa"  # newer than any, not in the future
+    import datetime as dt
+
+    now = dt.datetime(2027, 1, 1, tzinfo=dt.UTC)
+    shutil.copytree(planted["rehearsal"], renamed)
+    try:
+        assert "renamed or copied" in check_folder(renamed, now=now)[1]
+        other = tmp_path / "production"
+        moved = other / planted["rehearsal"].name
+        shutil.copytree(planted["rehearsal"], moved)
+        assert "belongs to environment 'test'" in check_folder(moved, environment="production")[1]
+    finally:
+        shutil.rmtree(renamed)
+
+
+def test_latest_is_a_name_never_a_path(planted: dict[str, Path]) -> None:
+    from ngdpkit.compare.runs import latest_run
+
+    env_dir = planted["env"]
+    before = (env_dir / "LATEST").read_text()
+    try:
+        for text in (f"../production/{planted['run'].name}", str(planted["run"]), "../../etc"):
+            (env_dir / "LATEST").write_text(text + "\n")
+            found = latest_run(env_dir)
+            assert found is None or found.parent == env_dir, (text, found)
+    finally:
+        (env_dir / "LATEST").write_text(before)
+
+
+def test_a_planted_module_in_the_working_folder_never_runs(
+    sample_copy: Path, tmp_path: Path
+) -> None:
+    """``python -m`` puts the working folder first on the import path; the children and their
+    kernels run with PYTHONSAFEPATH, so a planted nbformat.py there is never imported."""
+    work = tmp_path / "cwd"
+    work.mkdir()
+    marker = tmp_path / "planted-ran"
+    (work / "nbformat.py").write_text(
+        f"open({str(marker)!r}, 'w').write('ran')\nraise SystemExit(9)\n"
+    )
+    r = run_cli("run", "--settings", str(sample_copy / "migration.toml"), "--env", "test", cwd=work)
+    assert not marker.exists(), r.stdout + r.stderr
+    assert r.returncode in (0, 1), r.stdout + r.stderr
+
+
+def test_a_line_separator_in_a_record_is_text(tmp_path: Path) -> None:
+    """U+2028 in an input's name made a genuine trail 'not a JSON record' (splitlines)."""
+    from ngdpkit.run.audit import AuditTrail, verify, write_manifest
+
+    run = tmp_path / "run"
+    run.mkdir()
+    trail = AuditTrail(run / "audit.jsonl")
+    trail.append("run_started", environment="test", kit_version="0.1.0")
+    trail.append("input_read", path="mail\u2028boxes.xlsx", size=1, sha256="0" * 64)
+    trail.append("run_finished", status="ok", exit_code=0)
+    write_manifest(run, trail)
+    verdict = verify(run)
+    assert verdict.ok, verdict.problems
+
+
+def test_a_script_planted_among_the_pages_is_named(tmp_path: Path) -> None:
+    from tests.test_audit import finished_folder
+
+    run, anchor = finished_folder(tmp_path, "dispatcher-config.json")
+    from tests.test_hostile import rewrite_chain
+
+    (run / "signoff" / "install-certificate.ps1").write_text("Start-Process calc.exe")
+
+    def keep(rec: dict) -> bool:
+        return rec["event"] not in ("output_written", "run_finished")
+
+    rewrite_chain(run, keep)  # the tail recomputed without the outputs, then added back below
+    from ngdpkit.run.audit import AuditTrail, record_outputs, write_manifest
+
+    lines = (run / "audit.jsonl").read_text().splitlines()
+    trail = AuditTrail(run / "audit.jsonl")
+    trail.count, trail.last_hash = len(lines), json.loads(lines[-1])["hash"]
+    record_outputs(trail, run)
+    trail.append("run_finished", status="ok", exit_code=0)
+    write_manifest(run, trail)
+    problems = verify_problems(run, anchor)
+    assert any("unexpected file: signoff/install-certificate.ps1" in p for p in problems), problems
+
+
+def verify_problems(run: Path, anchor: str) -> list[str]:
+    from ngdpkit.run.audit import verify
+
+    return verify(run, expect_hash=anchor).problems

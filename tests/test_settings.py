@@ -158,7 +158,10 @@ def test_bad_domain_values_are_not_refused(tmp_path: Path) -> None:
     [
         ("x" * 8_000_000, "over the 1 MB bound"),
         ("x" * 2000, "2,000 characters"),
-        ("a\\u0000b", "0x00"),
+        ("a\\u0000b", "NUL"),
+        ("a\\u2028b", "U+2028"),
+        ("a\\u202eb", "U+202E"),
+        ("a\\nb", "line break"),
     ],
 )
 def test_organisation_names_are_bounded_and_clean(sample_copy: Path, name: str, words: str) -> None:
@@ -173,3 +176,20 @@ def test_organisation_names_are_bounded_and_clean(sample_copy: Path, name: str, 
     r = run_cli("check", "--settings", str(toml), "--env", "test")
     assert r.returncode == 2 and words in r.stderr and "Traceback" not in r.stderr
     assert len(r.stderr) < 2000
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x = " + "[" * 400_000 + "]" * 400_000,
+        "[checks]\nprobe_total_s = " + "9" * 4000,
+        "[checks]\nprobe_total_s = " + "9" * 5000,
+    ],
+)
+def test_settings_that_crashed_check_are_exit_2(tmp_path: Path, text: str) -> None:
+    """Issue 26's retest: nested arrays were a RecursionError, a 4,000-digit number an
+    OverflowError (exit 3)."""
+    path = tmp_path / "s.toml"
+    path.write_text(GOOD + "\n" + text if text.startswith("[checks]") else text + "\n" + GOOD)
+    r = run_cli("check", "--settings", str(path), "--env", "test")
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr[-300:]

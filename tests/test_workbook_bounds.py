@@ -84,6 +84,15 @@ def bombs(tmp: Path) -> dict[str, tuple[Path, str]]:
             ),
             "rows",
         ),
+        "a wide row and a far row": (
+            book(
+                tmp / "wide.xlsx",
+                "<row>"
+                + "<c><v>1</v></c>" * 16_384
+                + '</row><row r="1048576"><c><v>2</v></c></row>',
+            ),
+            "in one row",
+        ),
         "cells without references": (
             book(
                 tmp / "norefs.xlsx",
@@ -150,3 +159,31 @@ def test_a_csv_with_cr_only_line_ends_is_bounded(tmp_path: Path) -> None:
     path.write_bytes(b"a;b\r" + b"1;2\r" * 1_000_001)
     with pytest.raises(InputError, match="1,000,000 lines"):
         _read_csv(path, "cr.csv")
+
+
+def test_bombs_found_by_the_retest(tmp_path: Path) -> None:
+    """Issue 26's retest: a wide row without references plus a far row reference, and a
+    sheet stored outside xl/worksheets/ (the relationships may put it anywhere)."""
+    wide = book(
+        tmp_path / "wide.xlsx",
+        "<row>" + "<c><v>1</v></c>" * 16_384 + '</row><row r="1048576"><c><v>2</v></c></row>',
+    )
+    with pytest.raises(InputError, match="in one row"):
+        check_unpacked(wide, wide.name)
+    moved = tmp_path / "moved.xlsx"
+    with zipfile.ZipFile(book(tmp_path / "base.xlsx", "")) as src, zipfile.ZipFile(moved, "w") as z:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                continue
+            if info.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(b"worksheets/sheet1.xml", b"elsewhere/data.xml")
+            if info.filename == "[Content_Types].xml":
+                data = data.replace(b"/xl/worksheets/sheet1.xml", b"/xl/elsewhere/data.xml")
+            z.writestr(info.filename, data)
+        z.writestr(
+            "xl/elsewhere/data.xml",
+            f'<worksheet {NS}><sheetData><row r="999999"><c r="XFD999999"><v>1</v></c></row></sheetData></worksheet>',
+        )
+    with pytest.raises(InputError, match="cell references"):
+        check_unpacked(moved, moved.name)

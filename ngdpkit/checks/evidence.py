@@ -83,7 +83,7 @@ def read_confirmations(path: Path) -> tuple[list[Confirmation], list[Finding]]:
             return tampered("not a regular file")
         if path.stat().st_size > MAX_CONFIRMATIONS_BYTES:
             return tampered("larger than 8 MB")
-        lines = path.read_bytes().decode("utf-8").splitlines()
+        lines = path.read_bytes().decode("utf-8").split("\n")
     except (OSError, UnicodeDecodeError):
         return tampered("not readable UTF-8 text")
     out: list[Confirmation] = []

@@ -114,7 +114,9 @@ def _trail(path: Path, label: str) -> tuple[str, str]:
         raise InputError(f"{label}: audit.jsonl is missing")
     anchor, version = "", "?"
     try:
-        for line in trail.read_text(encoding="utf-8").splitlines():
+        for line in trail.read_text(encoding="utf-8").split("\n"):
+            if not line:
+                continue
             record = json.loads(line)
             if not isinstance(record, dict):
                 raise ValueError("not a record")
@@ -207,10 +209,10 @@ def latest_run(env_dir: Path) -> Path | None:
     named = env_dir / LATEST
     now = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5)
     text = read_text_file(named, limit=256)
-    if text is not None:
+    if text is not None and RUN_NAME.fullmatch(text.strip()):  # a name, never a path
         candidate = env_dir / text.strip()
         when = stamp_of(candidate.name)
-        if RUN_NAME.match(candidate.name) and candidate.is_dir() and when and when <= now:
+        if candidate.is_dir() and not candidate.is_symlink() and when and when <= now:
             return candidate
     found = [p for p in run_folders(env_dir) if (stamp_of(p.name) or now) <= now]
     return found[-1] if found else None

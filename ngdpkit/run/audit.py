@@ -26,6 +26,7 @@ FINISHED = "run_finished"
 SEALED = "outputs_sealed"
 INCOMPLETE = "INCOMPLETE"
 PAGES = "signoff"
+PAGE_SUFFIXES = (".html", ".svg", ".pdf")
 
 
 def canonical(record: dict[str, Any]) -> bytes:
@@ -179,7 +180,9 @@ def verify(target: Path, *, expect_hash: str | None = None) -> Verdict:
     if not regular:
         return Verdict(False, 0, "", [f"{path}: no audit trail here (no regular file)"])
     try:
-        lines = path.read_bytes().decode("utf-8").splitlines()
+        # Records end at "\n" only: splitlines() would also cut at U+2028 and the like,
+        # which json.dumps(ensure_ascii=False) leaves inside a record (a file name may hold one).
+        lines = [x for x in path.read_bytes().decode("utf-8").split("\n") if x]
     except (OSError, UnicodeDecodeError):
         return Verdict(False, 0, "", [f"{path}: the audit trail cannot be read as UTF-8 text"])
     records: list[dict[str, Any]] = []
@@ -351,6 +354,13 @@ def file_problems(
     }
     present, odd = folder_entries(run_dir)
     problems += [f"not a regular file: {rel} (a run writes none; it was put there)" for rel in odd]
+    # The pages are not sealed by the anchor (they print it), so nothing but pages may lie
+    # there: a script planted beside them, with the trail's tail recomputed, is named.
+    problems += [
+        f"unexpected file: {rel} (signoff/ holds only pages, the diagram and the PDF)"
+        for rel in present
+        if rel.startswith(PAGES + "/") and not rel.lower().endswith(PAGE_SUFFIXES)
+    ]
     if (run_dir / AUDIT).is_file():
         present[AUDIT] = run_dir / AUDIT
     digests = {rel: file_digest(p)[1] for rel, p in present.items()}

@@ -497,7 +497,7 @@ class EnvironmentRun:
                 previous = latest_run(self.run_dir.parent)
                 view = None
                 if previous is not None:
-                    _, why = check_folder(previous)
+                    _, why = check_folder(previous, environment=self.env.name)
                     if why:  # nothing of a folder that does not verify reaches a page
                         raise InputError(why)
                     view = RunView.load(previous, label=previous.name)

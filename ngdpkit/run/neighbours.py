@@ -54,8 +54,14 @@ def stamp_of(name: str) -> dt.datetime | None:
         return None
 
 
-def check_folder(path: Path, *, now: dt.datetime | None = None) -> tuple[Verified | None, str]:
-    """(the folder as :class:`Verified`, "") when it may be used, else (None, why not)."""
+def check_folder(
+    path: Path, *, environment: str | None = None, now: dt.datetime | None = None
+) -> tuple[Verified | None, str]:
+    """(the folder as :class:`Verified`, "") when it may be used, else (None, why not).
+
+    Besides verifying, the trail must name this very folder (``run_id``) and, when given,
+    this ``environment``: a genuine folder copied under a newer name, or another
+    environment's folder copied in, does not count."""
     try:
         if not stat.S_ISDIR(path.lstat().st_mode):
             return None, f"{path.name} is not a folder (a link or a file was put there)"
@@ -69,22 +75,39 @@ def check_folder(path: Path, *, now: dt.datetime | None = None) -> tuple[Verifie
     verdict = verify(path)
     if not verdict.ok:
         return None, f"{path.name} does not verify: {verdict.problems[0]}"
-    return Verified(path, _anchor(path)), ""
+    started, anchor = _trail_facts(path)
+    if started.get("run_id") != path.name:
+        return None, f"{path.name} is not the folder its trail was written in (renamed or copied)"
+    if environment is not None and started.get("environment") != environment:
+        return (
+            None,
+            f"{path.name} belongs to environment {started.get('environment')!r}, not {environment!r}",
+        )
+    return Verified(path, anchor), ""
 
 
-def _anchor(path: Path) -> str:
+def _trail_facts(path: Path) -> tuple[dict[str, Any], str]:
+    """The trail's first record and its anchor (the hash of its last ``outputs_sealed``).
+    Lines end at ``\n`` only: U+2028 inside a record is text, not a line end."""
+    started: dict[str, Any] = {}
     anchor = ""
-    for line in (path / AUDIT).read_text(encoding="utf-8").splitlines():
+    for number, line in enumerate((path / AUDIT).read_text(encoding="utf-8").split("\n")):
+        if not line:
+            continue
         rec = json.loads(line)
+        if number == 0 and isinstance(rec, dict):
+            started = rec
         if rec.get("event") == SEALED:
             anchor = str(rec.get("hash", ""))
-    return anchor
+    return started, anchor
 
 
-def newest(candidates: list[Path], *, now: dt.datetime | None = None) -> Verified | None:
+def newest(
+    candidates: list[Path], *, environment: str | None = None, now: dt.datetime | None = None
+) -> Verified | None:
     """The newest candidate (by the time in its name) that verifies."""
     for path in sorted(candidates, key=lambda p: p.name, reverse=True):
-        found, _ = check_folder(path, now=now)
+        found, _ = check_folder(path, environment=environment, now=now)
         if found is not None:
             return found
     return None
@@ -99,7 +122,7 @@ def _children(folder: Path, pattern: str) -> list[Path]:
 
 def latest_rehearsal(env_dir: Path) -> Verified | None:
     """The newest rehearsal folder of an environment that verifies."""
-    return newest([p for p in _children(env_dir, "*-rehearsal-*")])
+    return newest(_children(env_dir, "*-rehearsal-*"), environment=env_dir.name)
 
 
 def latest_comparison(out: Path) -> Verified | None:

@@ -44,6 +44,10 @@ def child_environ(
     if tables is not None:
         env[TableCache.ENV] = str(tables)
     env["PYTHONIOENCODING"] = "utf-8"
+    # ``python -m`` puts the current folder first on the import path: a planted
+    # nbformat.py there would run in the child and its kernels (issue 26, retest N1).
+    # PYTHONSAFEPATH (Python 3.11+) leaves it out, for the child and what it starts.
+    env["PYTHONSAFEPATH"] = "1"
     return env
 
 
