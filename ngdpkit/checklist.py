@@ -223,6 +223,8 @@ class StepEvidence:
     kind: str = "none"
     detail: str = ""
     blocked: bool = False
+    gap: bool = False  # the kit saw something missing: no confirmation makes the step done
+    next_action: str = ""  # instead of the step's usual next action
 
 
 @dataclass(frozen=True)
@@ -330,7 +332,7 @@ def evaluate(
                 status=status,
                 evidence=ev.kind,
                 detail=ev.detail,
-                next_action=texts.get(status) or texts["to_do"],
+                next_action=ev.next_action or texts.get(status) or texts["to_do"],
             )
         )
     done = sum(1 for r in rows if r.status == "done")

@@ -348,7 +348,7 @@ def print_findings_table(payload: dict[str, Any]) -> None:
         print(f"  {f['severity']:<7} {f['code']:<32} {f['message']}{where}")
     if skipped:
         print(
-            f"  {'info':<7} {'NET_SKIPPED':<32} {len(skipped)} network check(s) skipped (offline; use --online)"
+            f"  {'info':<7} {'NET_SKIPPED':<32} {len(skipped)} network check(s) skipped (offline or --online ngdp; use --online)"
         )
 
 
@@ -492,13 +492,37 @@ def cmd_confirm(args: argparse.Namespace) -> int:
     if args.step not in range(1, len(KEYS) + 1):
         raise InputError(f"--step {args.step}: the checklist has steps 1 to {len(KEYS)}")
     path = confirmations_path(settings.path)
+    values = ""
+    if args.step == 7:  # the dispatcher: a confirmation is for the values of the latest run
+        values = _latest_dispatcher_values(settings, args.env)
+        if not values:
+            print(
+                "note: no finished run of this environment has dispatcher values yet; "
+                "this confirmation will not count for step 7 until it is given after a run"
+            )
     record = append_confirmation(
-        path, environment=args.env, step=args.step, by=args.by, note=args.note
+        path, environment=args.env, step=args.step, by=args.by, note=args.note, values=values
     )
     title = STEPS[settings.language if settings.language in STEPS else "en"][KEYS[args.step - 1]]
     print(f"{args.env}: step {args.step} ({title}) confirmed by {record.by} at {record.at}")
     print(f"recorded in {settings.rel(path)} ({record.hash[:12]}…); the next run shows it")
     return 0
+
+
+def _latest_dispatcher_values(settings: Any, environment: str) -> str:
+    """The SHA-256 of the dispatcher parameters in the environment's latest run ("" if none)."""
+    from .checks.evidence import values_sha256
+    from .compare.runs import latest_run
+    from .run.neighbours import read_json_file
+
+    run_dir = latest_run(settings.base_dir / "runs" / environment)
+    if run_dir is None:
+        return ""
+    try:
+        config = read_json_file(run_dir / "dispatcher-config.json")
+    except ValueError:
+        return ""
+    return values_sha256(config if isinstance(config, dict) else None)
 
 
 def cmd_bundle(args: argparse.Namespace) -> int:

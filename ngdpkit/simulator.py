@@ -355,6 +355,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802
         parts = urlsplit(self.path)
+        self._body()  # a body, if any, is read so that it cannot pose as the next request
         if self._registry("GET"):
             return
         if not self._authorised():
@@ -386,6 +387,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     def do_DELETE(self) -> None:  # noqa: N802
         parts = urlsplit(self.path)
+        self._body()
         if self._registry("DELETE"):
             return
         if not self._authorised():

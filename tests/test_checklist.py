@@ -195,3 +195,34 @@ def test_online_reads_make_the_ngdp_steps_observed(sample_dir: Path, tmp_path: P
     # the sample's mapping file sends mailboxes to contact points without their translations
     # in NgDP: step 5 is to do, pointing at the portal administrator's to-do
     assert checklist[5]["status"] == "to_do" and "portal-todo.xlsx" in checklist[5]["detail"]
+
+
+def test_a_confirmation_never_outweighs_what_the_kit_saw(sample_dir: Path, tmp_path: Path) -> None:
+    """Step 5 with translations missing in NgDP stays to do after a confirmation; a step 7
+    confirmation stops counting when the dispatcher's values change."""
+    sample = copy_sample(sample_dir, tmp_path)
+    toml = sample / "migration.toml"
+    run(sample)
+    for step in ("5", "7"):
+        c = run_cli(
+            "confirm", "--settings", str(toml), "--env", "test", "--step", step, "--by", "K"
+        )
+        assert c.returncode == 0, c.stderr
+    sim, _ = serve(sample, "test", tmp_path)
+    with sim:
+        _, run_dir = run(sample, "--online", "ngdp")
+    checklist = rows(run_dir)
+    assert checklist[5]["status"] == "to_do" and "portal-todo.xlsx" in checklist[5]["next_action"]
+    assert checklist[7]["status"] == "done" and checklist[7]["evidence"] == "confirmed"
+    text = toml.read_text("utf-8")
+    toml.write_text(
+        text.replace(
+            'default_contact_point = "9366b98e-64ef-58fe-a723-950f3d511167"',
+            'default_contact_point = "7f9c69da-044c-5324-b789-212f3097dbac"',
+            1,
+        ),
+        encoding="utf-8",
+    )
+    _, later = run(sample)
+    step7 = rows(later)[7]
+    assert step7["status"] != "done" and "bekræft igen" in step7["detail"], step7

@@ -236,17 +236,53 @@ def test_the_reader_keeps_quirks_and_drops_the_token(sample_dir: Path, tmp_path:
 
 
 def test_the_local_ngdp_refuses_every_write(sample_dir: Path, tmp_path: Path) -> None:
+    """With the environment's own client certificate and header, every write on the read
+    paths is refused (405) and nothing changes."""
     import httpx
 
+    from ngdpkit.certificates import load_certificate
+    from ngdpkit.probes import client_tls_context
+    from ngdpkit.secrets import Secret
+
     sample = copy_sample(sample_dir, tmp_path)
+    secrets = read_dotenv(sample / "sample.env")
+    env = load_settings(sample / "migration.toml").environment("test")
+    loaded = load_certificate(
+        env.certificate,
+        label="test.p12",
+        password=Secret("X", secrets["NGDPKIT_TEST_CERT_PASSWORD"]),
+    )
     sim, ca_file = serve(sample, "test", tmp_path)
-    with sim, httpx.Client(verify=str(ca_file)) as client:
-        for method in ("POST", "PUT", "PATCH", "DELETE"):
-            try:
-                r = client.request(method, sim.base_url + "/organisations/48213/contact-points/")
-                assert r.status_code in (403, 405), (method, r.status_code)
-            except httpx.HTTPError:
-                pass  # no client certificate: refused at TLS, as NgDP would
+    header = {"Authorization": secrets["NGDPKIT_TEST_AUTHORIZATION"]}
+    paths = [
+        "/organisations/48213/contact-points/",
+        f"/organisations/48213/systems/{env.system_id}",
+    ]
+    with sim, client_tls_context(loaded.leaf, loaded.key, loaded.extra, cafile=str(ca_file)) as ctx:
+        with httpx.Client(verify=ctx, headers=header) as client:
+            assert client.get(sim.base_url + paths[0]).status_code == 200  # the identity works
+            for method in ("POST", "PUT", "PATCH", "DELETE"):
+                for path in paths:
+                    r = client.request(method, sim.base_url + path, json={"name": "x"})
+                    assert r.status_code == 405, (method, path, r.status_code)
+        before = len(sim.server.config.registry.contact_points)
+    assert len(sim.server.config.registry.contact_points) == before
+
+
+def test_without_the_header_ngdp_is_not_read(sample_dir: Path, tmp_path: Path) -> None:
+    sample = copy_sample(sample_dir, tmp_path)
+    sim, _ = serve(sample, "test", tmp_path)
+    toml = sample / "migration.toml"
+    toml.write_text(
+        toml.read_text("utf-8").replace(
+            'authorization_env = "NGDPKIT_TEST_AUTHORIZATION"\n', "", 1
+        ),
+        encoding="utf-8",
+    )
+    with sim:
+        result = check(sample, "test")
+        requests = list(sim.server.config.registry.requests)
+    assert "NGDP_NOT_READ" in codes(result) and not requests
 
 
 @pytest.mark.parametrize(

@@ -39,6 +39,7 @@ class Confirmation:
     note: str
     prev: str
     hash: str
+    values_sha256: str = ""  # step 7: the dispatcher values confirmed (their SHA-256)
 
 
 def _canonical(record: dict[str, Any]) -> bytes:
@@ -108,6 +109,7 @@ def read_confirmations(path: Path) -> tuple[list[Confirmation], list[Finding]]:
                 note=str(data.get("note") or ""),
                 prev=prev,
                 hash=str(data["hash"]),
+                values_sha256=str(data.get("values_sha256") or ""),
             )
         except (KeyError, TypeError, ValueError):
             return tampered(f"line {number} lacks a field")
@@ -116,8 +118,26 @@ def read_confirmations(path: Path) -> tuple[list[Confirmation], list[Finding]]:
     return out, []
 
 
+def values_sha256(dispatcher: dict[str, Any] | None) -> str:
+    """The SHA-256 of the dispatcher's parameters (what a step 7 confirmation is for)."""
+    import hashlib
+
+    params = (dispatcher or {}).get("parameters")
+    if not isinstance(params, dict):
+        return ""
+    return hashlib.sha256(
+        json.dumps(params, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    ).hexdigest()
+
+
 def append_confirmation(
-    path: Path, *, environment: str, step: int, by: str, note: str = ""
+    path: Path,
+    *,
+    environment: str,
+    step: int,
+    by: str,
+    note: str = "",
+    values: str = "",
 ) -> Confirmation:
     """Add one confirmation at the end of the chain (the file is created 0600 if new)."""
     if step not in STEPS:
@@ -137,6 +157,8 @@ def append_confirmation(
         "note": note.strip(),
         "prev": existing[-1].hash if existing else GENESIS,
     }
+    if values:
+        record["values_sha256"] = values
     record["hash"] = _hash(record)
     line = json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n"
     flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0)
@@ -210,6 +232,8 @@ def compare_register(
             continue
         key = (key_mid, _id(sid))
         where = table.where(number)
+        if key not in planned and not raw_guid.strip():
+            continue  # a row that maps nothing (a retired mailbox) is no extra mapping
         if key not in planned:
             extra += 1
             found.append(
@@ -294,10 +318,13 @@ def gather(
     confirmations: list[Confirmation],
     environment: str,
     findings: list[Finding],
+    language: str = "da",
 ) -> dict[str, Any]:
     """What the kit has for each of the eight steps (``checklist.StepEvidence`` by key)."""
     from ..checklist import KEYS, StepEvidence
     from ..servercheck import server_key
+
+    words = DETAILS["da" if language == "da" else "en"]
 
     codes = {f.code for f in findings}
     wanted = {server_key(s) for s in servers}
@@ -359,7 +386,12 @@ def gather(
         and observation.contact_points is not None
     )
     if read_whole and gaps:
-        out["contact_points"] = StepEvidence("none", f"NgDP: {gaps} (portal-todo.xlsx)")
+        out["contact_points"] = StepEvidence(
+            "none",
+            words["gaps"].format(count=gaps),
+            gap=True,
+            next_action=words["gaps_next"],
+        )
     elif read_whole:
         out["contact_points"] = StepEvidence(
             "observed", f"NgDP: {len(observation.contact_points)} ({observation.fetched_at})"
@@ -369,7 +401,7 @@ def gather(
 
     # 6 every mailbox mapped in WorkZone: the register export matches
     if register is not None and register.matches:
-        out["mapping"] = StepEvidence("observed", f"workzone_register ({register.compared})")
+        out["mapping"] = StepEvidence("observed", words["register"].format(count=register.compared))
     elif mapping_complete:
         out["mapping"] = StepEvidence("planned", "mailbox-mapping.xlsx")
 
@@ -393,11 +425,33 @@ def gather(
     for c in confirmations:
         if c.environment == environment and c.step in STEPS:
             latest[c.step] = c
+    current_values = values_sha256(dispatcher)
     for number, key in enumerate(KEYS, start=1):
         confirmed = latest.get(number)
-        if confirmed is None or out.get(key, StepEvidence()).kind == "observed":
-            continue
+        before = out.get(key, StepEvidence())
+        if confirmed is None or before.kind == "observed" or before.gap:
+            continue  # what the kit saw, present or missing, outweighs a person's word
         note = f": {confirmed.note}" if confirmed.note else ""
-        blocked = out.get(key, StepEvidence()).blocked
-        out[key] = StepEvidence("confirmed", f"{confirmed.by}, {confirmed.at}{note}", blocked)
+        who = f"{confirmed.by}, {confirmed.at}{note}"
+        if key == "dispatcher" and confirmed.values_sha256 != current_values:
+            # a confirmation is for the values of the run it followed; they changed since
+            out[key] = StepEvidence("planned", words["stale"].format(who=who), before.blocked)
+            continue
+        out[key] = StepEvidence("confirmed", who, before.blocked)
     return out
+
+
+DETAILS = {
+    "da": {
+        "gaps": "NgDP mangler {count} oversættelse(r) eller har dem på et andet kontaktpunkt (portal-todo.xlsx)",
+        "gaps_next": "Portaladministratoren tilføjer og fjerner oversættelserne i portal-todo.xlsx; kør derefter med --online igen.",
+        "register": "workzone_register: {count} rækker stemmer med tilknytningen",
+        "stale": "bekræftet for andre dispatcher-værdier end denne kørsels ({who}); bekræft igen",
+    },
+    "en": {
+        "gaps": "NgDP lacks {count} translation(s) or has them on another contact point (portal-todo.xlsx)",
+        "gaps_next": "The portal administrator adds and removes the translations in portal-todo.xlsx; then run with --online again.",
+        "register": "workzone_register: {count} rows match the mapping",
+        "stale": "confirmed for other dispatcher values than this run's ({who}); confirm again",
+    },
+}

@@ -460,6 +460,7 @@ class EnvironmentRun:
             confirmations=getattr(self, "confirmations", []),
             environment=self.env.name,
             findings=findings,
+            language=self.settings.language,
         )
         return evaluate(findings, evidence, self.settings.language)
 
@@ -592,15 +593,19 @@ class EnvironmentRun:
         """The custom-trust-anchor banner follows the settings, whether or not a certificate was read."""
         from ..i18n import t
 
-        if not self.settings.trust_anchors:
-            return []
-        return [
-            t(
-                self.settings.language,
-                "custom_anchors",
-                kinds=", ".join(self.settings.trust_anchors),
+        out = []
+        if self.settings.trust_anchors:
+            out.append(
+                t(
+                    self.settings.language,
+                    "custom_anchors",
+                    kinds=", ".join(self.settings.trust_anchors),
+                )
             )
-        ]
+        observed = self.record(ContactPointsRecord).ngdp
+        if observed is not None and self.env.ngdp_api_url:
+            out.append(t(self.settings.language, "ngdp_overridden_banner", url=observed.base_url))
+        return out
 
     def render(self) -> None:
 

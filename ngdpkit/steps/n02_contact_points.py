@@ -48,11 +48,18 @@ def _contact_points_from_ngdp(step: Step) -> Any:
 
     observation = observe(step) if step.online else None
     if observation is None or observation.contact_points is None:
-        pending(
-            step,
-            "contact_points",
-            'contact_points = "ngdp" takes NgDP\'s listing, which needs --online and the '
-            "environment's certificate and header on this machine",
+        from .. import findings as F
+
+        step.add(
+            [
+                F.warning(
+                    "PENDING_CONTACT_POINTS",
+                    "{key} is not set yet: {what}.",
+                    f"environments.{step.env.name}.contact_points",
+                    key="contact_points",
+                    what=t(step.language, "pending_contact_points_ngdp"),
+                )
+            ]
         )
         step.record.contact_points = None
         return None

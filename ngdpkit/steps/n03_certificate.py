@@ -101,7 +101,7 @@ def _check(step: Step) -> dict[str, Any] | None:
     rec.custom_anchors = list(anchors.custom_kinds)
     if issuer is not None:
         rec.issuing_ca_der = base64.b64encode(issuer.public_bytes(Encoding.DER)).decode()
-    if step.online and loaded.leaf is not None:
+    if step.online is True and loaded.leaf is not None:  # not with --online ngdp
         from ..revocation import check_revocation
 
         step.add(
