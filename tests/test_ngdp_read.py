@@ -61,6 +61,13 @@ def serve(
     return sim, ca.ca_file
 
 
+def sample_and_registry(sample_dir: Path, tmp_path: Path) -> tuple[Path, Any]:
+    """A copy of the sample and the records a local NgDP would hold for its test environment."""
+    sample = copy_sample(sample_dir, tmp_path)
+    settings = load_settings(sample / "migration.toml")
+    return sample, registry_from_settings(settings, settings.environment("test"))
+
+
 def copy_sample(sample_dir: Path, tmp_path: Path) -> Path:
     d = tmp_path / "sample"
     shutil.copytree(sample_dir, d, ignore=shutil.ignore_patterns("runs"))
@@ -157,9 +164,7 @@ def test_every_difference_has_its_code(sample_dir: Path, tmp_path: Path) -> None
 def test_no_certificate_uploaded_and_an_incomplete_listing(
     sample_dir: Path, tmp_path: Path
 ) -> None:
-    sample = copy_sample(sample_dir, tmp_path)
-    settings = load_settings(sample / "migration.toml")
-    registry = registry_from_settings(settings, settings.environment("test"))
+    sample, registry = sample_and_registry(sample_dir, tmp_path)
     system = dict(registry.system, ocesPublicCertificate=None)
     many = [
         dict(registry.contact_points[0], id=f"{i:08x}-1111-4111-8111-111111111111", name=f"cp {i}")
@@ -323,9 +328,7 @@ def test_a_slow_ngdp_ends_within_the_deadline(sample_dir: Path, tmp_path: Path) 
 
 
 def test_ten_thousand_contact_points_over_a_hundred_pages(sample_dir: Path, tmp_path: Path) -> None:
-    sample = copy_sample(sample_dir, tmp_path)
-    settings = load_settings(sample / "migration.toml")
-    registry = registry_from_settings(settings, settings.environment("test"))
+    sample, registry = sample_and_registry(sample_dir, tmp_path)
     extra = [
         dict(
             registry.contact_points[0],
@@ -347,9 +350,7 @@ def test_hostile_names_from_ngdp_are_escaped_and_neutralised(
 ) -> None:
     import openpyxl
 
-    sample = copy_sample(sample_dir, tmp_path)
-    settings = load_settings(sample / "migration.toml")
-    registry = registry_from_settings(settings, settings.environment("test"))
+    sample, registry = sample_and_registry(sample_dir, tmp_path)
     cps = [dict(cp) for cp in registry.contact_points]
     for cp in cps:  # every translation moves to one hostile contact point: much to do
         cp["translations"] = []
