@@ -13,6 +13,9 @@ not translated.
 from __future__ import annotations
 
 DANISH: dict[str, str] = {
+    # Windows servers (contract 12.4)
+    "{label} is encrypted with AES (PBES2): Windows Server 2016 and older cannot import it, and say the password is wrong. Re-export it with 3DES for those servers: {command}": "{label} er krypteret med AES (PBES2): Windows Server 2016 og ældre kan ikke importere den og siger, at adgangskoden er forkert. Eksportér den igen med 3DES til de servere: {command}",
+    "Servers {values} share the name {name} on Windows (the first label): scripts and evidence cannot tell them apart.": "Serverne {values} har samme navn {name} i Windows (første del af navnet): scripts og dokumentation kan ikke skelne dem.",
     # the checklist's evidence (checks.evidence, servercheck)
     "Mailbox {mailbox} is mapped by this run but missing from the register.": "Postkassen {mailbox} er tilknyttet i denne kørsel, men mangler i registret.",
     "On {server} at {taken}: Windows did not build the certificate's chain to a trusted root after the install.": "På {server} {taken}: Windows kunne ikke bygge certifikatets kæde til et betroet rodcertifikat efter installationen.",
@@ -276,6 +279,8 @@ TITLES = {
     "NGDP_API_URL_OVERRIDDEN": "NgDP-adressen er ændret fra den officielle",
     "NGDP_READ_REFUSED": "NgDP afviste læsningen",
     "CONFIRMATIONS_TAMPERED": "Bekræftelserne er ændret",
+    "CERT_P12_MODERN_ENCRYPTION": "Certifikatfilen er AES-krypteret",
+    "SERVER_NAME_AMBIGUOUS": "To servere har samme Windows-navn",
     "WZ_REGISTER_GUID_DIFFERS": "WorkZone-registret sender postkassen et andet sted hen",
     "WZ_REGISTER_GUID_MISSING": "WorkZone-registret mangler en NgDP Guid",
     "WZ_REGISTER_ROW_MISSING": "Postkassen mangler i WorkZone-registret",

@@ -35,8 +35,8 @@ VALIDATION_HOSTS = (
 )
 FIREWALL_COLUMNS = (
     "source",
+    "source_server",
     "source_ip",
-    "source_ip_kind",
     "destination_host",
     "ip",
     "port",
@@ -49,9 +49,9 @@ FIREWALL_COLUMNS = (
 # The page and the workbook speak the document's language; the CSV keeps these English names.
 FIREWALL_HEADERS = {
     "da": {
-        "source": "Kilde (server)",
-        "source_ip": "Kilde-IP",
-        "source_ip_kind": "Kilde-IP er",
+        "source": "Kilde",
+        "source_server": "Kildeserver",
+        "source_ip": "Kilde-IP (intern)",
         "destination_host": "Destination (værtsnavn)",
         "ip": "Destinations-IP",
         "port": "Port",
@@ -62,9 +62,9 @@ FIREWALL_HEADERS = {
         "basis": "Grundlag",
     },
     "en": {
-        "source": "Source (server)",
-        "source_ip": "Source IP",
-        "source_ip_kind": "Source IP is",
+        "source": "Source",
+        "source_server": "Source server",
+        "source_ip": "Source IP (internal)",
         "destination_host": "Destination host",
         "ip": "Destination IP",
         "port": "Port",
@@ -92,6 +92,10 @@ FIREWALL_WORDS = {
         "oces3": "OCES3-certifikatstatus (OCSP /ocsp, CRL'er under /oces/)",
         "push": "NgDP leverer meddelelser og kvitteringer til WorkZone Push Service",
         "egress": "valgfrit: server-check.ps1 slår serverens udgående IP-adresse op (kun med -EgressIpUrl)",
+        "nat": "udgående adresse efter NAT: registreres i Administrativ Adgang (ikke en kilde i den indre firewall)",
+        "no inspection": "ingen TLS-inspektion mod NgDP: gensidig TLS bryder, hvis en proxy åbner forbindelsen",
+        "egress address (NAT)": "udgående adresse (NAT)",
+        "any": "alle",
     },
     "en": {
         "internal": "internal address",
@@ -103,6 +107,8 @@ FIREWALL_WORDS = {
         "oces3": "OCES3 certificate status (OCSP /ocsp, CRLs under /oces/)",
         "push": "NgDP delivers messages and receipts to the WorkZone Push Service",
         "egress": "optional: server-check.ps1 looks up the server's egress IP (only with -EgressIpUrl)",
+        "nat": "egress address after NAT: registered in Administrativ Adgang (not a source on the inside firewall)",
+        "no inspection": "no TLS inspection towards NgDP: mutual TLS breaks when a proxy opens the connection",
     },
 }
 EGRESS_LOOKUP = "api.ipify.org"
@@ -143,54 +149,85 @@ def destinations(env: Environment) -> list[Destination]:
 
 
 def firewall_rules(env: Environment) -> list[dict[str, Any]]:
-    """Rows of ``firewall-rules.csv``: one rule per row, as change-request systems take them.
+    """Rows of ``firewall-rules.csv``: one rule per row, as change-request systems take them
+    (contract §12.4).
 
-    A row per source server and destination address: the server's internal address when
-    ``servers[].internal_ip`` gives it, else the public egress addresses (``server_ips``),
-    each said which; every published NgDP address on its own row.
+    One row per server, destination address and port, the source being the server's
+    internal address when ``servers[].internal_ip`` gives it, else its name (an outbound rule
+    on the inside firewall sees the server, never the post-NAT address). The egress (NAT)
+    addresses are listed once each, for the portal, and one row asks for no TLS inspection
+    towards NgDP.
     """
-    sources: list[tuple[str, str, str]] = []
-    for server in env.servers or ():
-        if server.internal_ip:
-            sources.append((server.name, server.internal_ip, "internal"))
-        else:
-            sources += [(server.name, ip, "public egress") for ip in env.server_ips]
-    if not sources:
-        sources = [("WorkZone web and agent servers", ip, "public egress") for ip in env.server_ips]
+    servers = [(s.name, s.internal_ip or s.name) for s in env.servers or ()]
+    if not servers:
+        servers = [("WorkZone web and agent servers", "")]
     rows: list[dict[str, Any]] = []
+
+    def row(**cells: Any) -> dict[str, Any]:
+        return {"environment": env.name, **cells}
+
     for d in destinations(env):
-        for name, source_ip, kind in sources:
+        for name, source_ip in servers:
             for ip in d.ips or ("(resolve by DNS)",):
                 rows.append(
-                    {
-                        "source": name,
-                        "source_ip": source_ip,
-                        "source_ip_kind": kind,
-                        "destination_host": d.host,
-                        "ip": ip,
-                        "port": d.port,
-                        "protocol": f"TCP ({d.scheme.upper()})",
-                        "direction": d.direction,
-                        "purpose": d.purpose,
-                        "environment": env.name,
-                        "basis": "inferred" if d.inferred else "vendor page",
-                    }
+                    row(
+                        source=name,
+                        source_server=name,
+                        source_ip=source_ip,
+                        destination_host=d.host,
+                        ip=ip,
+                        port=d.port,
+                        protocol=f"TCP ({d.scheme.upper()})",
+                        direction=d.direction,
+                        purpose=d.purpose,
+                        basis="inferred" if d.inferred else "vendor page",
+                    )
                 )
-    for name, source_ip, kind in sources:  # named so the request is complete; not required
+    ngdp = NGDP[env.kind]
+    for ip in ngdp["ips"]:
         rows.append(
-            {
-                "source": name,
-                "source_ip": source_ip,
-                "source_ip_kind": kind,
-                "destination_host": EGRESS_LOOKUP,
-                "ip": "(resolve by DNS)",
-                "port": 443,
-                "protocol": "TCP (HTTPS)",
-                "direction": "outgoing",
-                "purpose": "egress",
-                "environment": env.name,
-                "basis": "optional",
-            }
+            row(
+                source="any",
+                source_server="",
+                source_ip="",
+                destination_host=ngdp["host"],
+                ip=ip,
+                port=443,
+                protocol="TCP (HTTPS)",
+                direction="outgoing",
+                purpose="no inspection",
+                basis="inferred",
+            )
+        )
+    for egress in env.server_ips:  # listed once each, for the portal: never a source above
+        rows.append(
+            row(
+                source="egress address (NAT)",
+                source_server="",
+                source_ip=egress,
+                destination_host=ngdp["host"],
+                ip="",
+                port=443,
+                protocol="TCP (HTTPS)",
+                direction="outgoing",
+                purpose="nat",
+                basis="vendor page",
+            )
+        )
+    for name, source_ip in servers:  # named so the request is complete; not required
+        rows.append(
+            row(
+                source=name,
+                source_server=name,
+                source_ip=source_ip,
+                destination_host=EGRESS_LOOKUP,
+                ip="(resolve by DNS)",
+                port=443,
+                protocol="TCP (HTTPS)",
+                direction="outgoing",
+                purpose="egress",
+                basis="optional",
+            )
         )
     if env.protocol == "REST_PUSH" and env.push_base_url:
         from urllib.parse import urlsplit
@@ -203,8 +240,8 @@ def firewall_rules(env: Environment) -> list[dict[str, Any]]:
         rows.append(
             {
                 "source": "NgDP",
+                "source_server": "",
                 "source_ip": "not published",
-                "source_ip_kind": "",
                 "destination_host": f"{host} ({target})",
                 "ip": address or f"(public address of {host})",
                 "port": parts.port or 443,

@@ -38,7 +38,8 @@ def _accounts_code(env: Environment) -> tuple[str, str]:
     """``@{ 'WZ-WEB01' = @('…') }`` (keys as ``$env:COMPUTERNAME`` spells them) and the
     environment's own accounts."""
     pairs = [
-        f"{literal(s.name.upper())} = {array(s.accounts(env.service_account))}"
+        # keyed as $env:COMPUTERNAME spells the server: its first label, upper-case (§12.4)
+        f"{literal(server_key(s.name))} = {array(s.accounts(env.service_account))}"
         for s in env.servers
         if s.service_account
     ]
@@ -89,7 +90,11 @@ def server_check_script(env: Environment, *, thumbprint: str | None) -> str:
 
 
 def install_certificate_script(
-    env: Environment, *, thumbprint: str | None, issuing_ca: bytes | None = None
+    env: Environment,
+    *,
+    thumbprint: str | None,
+    issuing_ca: bytes | None = None,
+    root_ca: bytes | None = None,
 ) -> str:
     """The PowerShell script that installs the certificate, its issuing CA and the key's access.
 
@@ -120,9 +125,19 @@ def install_certificate_script(
         {
             "__SERVER_LIST__": array(servers),
             "__ISSUING_CA__": literal(base64.b64encode(issuing_ca).decode() if issuing_ca else ""),
+            "__ISSUING_THUMBPRINT__": literal(_sha1(issuing_ca)),
+            "__ROOT_CA__": literal(base64.b64encode(root_ca).decode() if root_ca else ""),
+            "__ROOT_THUMBPRINT__": literal(_sha1(root_ca)),
         }
     )
     return fill("install-certificate.ps1", code, refusals=refusals)
+
+
+def _sha1(der: bytes | None) -> str:
+    """A certificate's thumbprint as Windows shows it (SHA-1 of the DER, upper-case hex)."""
+    import hashlib
+
+    return hashlib.sha1(der).hexdigest().upper() if der else ""  # noqa: S324  (a thumbprint)
 
 
 _EVIDENCE_TYPES: dict[str, tuple[type, ...]] = {
@@ -277,6 +292,26 @@ def read_evidence(
         "file": label,
     }
     return summary, found
+
+
+def ambiguous_servers(env: Environment) -> list[Finding]:
+    """``SERVER_NAME_AMBIGUOUS``: two servers with the same first label cannot be told apart
+    on Windows (``$env:COMPUTERNAME``), in the scripts or in their evidence."""
+    seen: dict[str, list[str]] = {}
+    for server in env.servers:
+        seen.setdefault(server_key(server.name), []).append(server.name)
+    return [
+        F.error(
+            "SERVER_NAME_AMBIGUOUS",
+            "Servers {values} share the name {name} on Windows (the first label): scripts and evidence cannot tell them apart.",
+            f"environments.{env.name}.servers",
+            name,
+            values=", ".join(names),
+            name=name,
+        )
+        for name, names in seen.items()
+        if len(names) > 1
+    ]
 
 
 def server_key(name: str) -> str:

@@ -76,7 +76,8 @@ def test_install_script_grants_each_account_and_installs_the_issuing_ca(sample_d
     text = install_certificate_script(env, thumbprint=THUMB, issuing_ca=der)
     assert "throw 'ngdpkit refused" not in text
     assert base64.b64encode(der).decode() in ps_strings(text)
-    assert "X509Store('CA', 'LocalMachine')" in text
+    assert "Install-NgdpCa $IssuingCa $IssuingThumbprint 'CA'" in text
+    assert "Install-NgdpCa $RootCa $RootThumbprint 'Root'" in text
     assert "$chain.Build($cert)" in text
     assert "foreach ($account in $accounts)" in text and "Set-Acl -LiteralPath $keyFile" in text
     grant = text.index("Set-Acl -LiteralPath $keyFile")
@@ -128,10 +129,10 @@ def test_scripts_are_utf8_with_bom_and_crlf(sample_copy: Path) -> None:
             (run_dir / "firewall-rules.csv").read_text("utf-8-sig").splitlines(), delimiter=";"
         )
     )
-    assert rows[0][:5] == ["source", "source_ip", "source_ip_kind", "destination_host", "ip"]
+    assert rows[0][:5] == ["source", "source_server", "source_ip", "destination_host", "ip"]
     wb = openpyxl.load_workbook(run_dir / "firewall-rules.xlsx")
     head = [c.value for c in next(wb.active.iter_rows(max_row=1))]
-    assert head[0] == "Kilde (server)" and "Formål" in head
+    assert head[:2] == ["Kilde", "Kildeserver"] and "Formål" in head
     assert "udgående" in (run_dir / "signoff" / "firewall.html").read_text(encoding="utf-8")
 
 
@@ -216,14 +217,22 @@ def test_evidence_401_without_header_missing_stale_and_foreign_egress(
 def test_one_firewall_rule_per_row(sample_dir: Path) -> None:
     env = three_servers(env_of(sample_dir))
     rows = firewall_rules(env)
-    api = [r for r in rows if r["destination_host"] == "api.test.digitalpost.dk"]
-    # per server and source address, each published NgDP IP on its own row
+    api = [
+        r
+        for r in rows
+        if r["destination_host"] == "api.test.digitalpost.dk" and r["purpose"] == "ngdp"
+    ]
+    # one row per server, destination IP and port (contract 12.4): 3 servers x 2 addresses
+    assert len(api) == 3 * len(NGDP["test"]["ips"])
     assert {r["ip"] for r in api} == set(NGDP["test"]["ips"])
-    web02 = [r for r in api if r["source"] == "wz-web02"]
-    assert [(r["source_ip"], r["source_ip_kind"]) for r in web02] == [("10.1.2.3", "internal")] * 2
-    web01 = [r for r in api if r["source"] == "wz-web01"]
-    assert {r["source_ip"] for r in web01} == set(env.server_ips)
-    assert all(r["source_ip_kind"] == "public egress" for r in web01)
+    web02 = [r for r in api if r["source_server"] == "wz-web02"]
+    assert [r["source_ip"] for r in web02] == ["10.1.2.3"] * 2  # its internal address
+    web01 = [r for r in api if r["source_server"] == "wz-web01"]
+    assert [r["source_ip"] for r in web01] == ["wz-web01"] * 2  # else its name, never NAT
+    nat = [r for r in rows if r["purpose"] == "nat"]  # the egress addresses once each
+    assert sorted(r["source_ip"] for r in nat) == sorted(env.server_ips)
+    assert not any(r["source_ip"] in env.server_ips for r in rows if r["purpose"] != "nat")
+    assert [r["ip"] for r in rows if r["purpose"] == "no inspection"] == list(NGDP["test"]["ips"])
     assert all(";" not in str(v) and "," not in str(r["ip"]) for r in rows for v in r.values())
 
 

@@ -101,7 +101,9 @@ def test_evidence_import(tmp_path: Path, sample_dir: Path) -> None:
 def test_firewall_and_portal(sample_dir: Path) -> None:
     prod = env(sample_dir, "production")
     rows = firewall_rules(prod)
-    api = [r for r in rows if r["destination_host"] == "api.digitalpost.dk"]
+    api = [
+        r for r in rows if r["destination_host"] == "api.digitalpost.dk" and r["purpose"] == "ngdp"
+    ]
     assert {r["ip"] for r in api} == {"80.198.95.23", "80.198.95.62"} and all(
         r["port"] == 443 and r["basis"] == "vendor page" for r in api
     )

@@ -81,6 +81,7 @@ def _check(step: Step) -> dict[str, Any] | None:
                     quality_findings(password, f"environments.{env.name}.certificate_password_env")
                 )
     loaded = load_certificate(env.certificate, label=step.rel(env.certificate), password=password)
+    step.add(modern_encryption(env.certificate, step.rel(env.certificate)))
     facts, found = do_check(
         loaded,
         kind=env.kind,
@@ -101,6 +102,9 @@ def _check(step: Step) -> dict[str, Any] | None:
     rec.custom_anchors = list(anchors.custom_kinds)
     if issuer is not None:
         rec.issuing_ca_der = base64.b64encode(issuer.public_bytes(Encoding.DER)).decode()
+        root = _root_of(issuer, anchors)
+        if root is not None:
+            rec.root_ca_der = base64.b64encode(root.public_bytes(Encoding.DER)).decode()
     if step.online is True and loaded.leaf is not None:  # not with --online ngdp
         from ..revocation import check_revocation
 
@@ -150,12 +154,27 @@ def install_script(step: Step, facts: dict[str, Any] | None) -> str:
     """install-certificate.ps1 for this environment (the runner writes it)."""
     from ..servercheck import install_certificate_script
 
-    der = step.record.issuing_ca_der
+    der, root = step.record.issuing_ca_der, step.record.root_ca_der
     return install_certificate_script(
         step.env,
         thumbprint=facts["thumbprint_sha1"] if facts else None,
         issuing_ca=base64.b64decode(der) if der else None,
+        root_ca=base64.b64decode(root) if root else None,
     )
+
+
+def _root_of(issuer: Any, anchors: Any) -> Any:
+    """The root (of either kind's anchors) that issued the issuing CA, for the script to put
+    into LocalMachine\\Root: the OCES3 test root is not in Windows' own root store."""
+    for roots in anchors.roots.values():
+        for root in roots:
+            if root.subject == issuer.issuer:
+                try:
+                    issuer.verify_directly_issued_by(root)
+                except Exception:  # noqa: BLE001  (another root with the same name)
+                    continue
+                return root
+    return None
 
 
 def installation_steps(step: Step, facts: dict[str, Any] | None) -> display.HTML:
@@ -192,4 +211,36 @@ def outputs(record: CertificateRecord, ctx: OutputContext) -> list[Path]:
         return []
     return [
         atomic_write(ctx.run_dir / "install-certificate.ps1", script_bytes(record.install_script))
+    ]
+
+
+# PBES2 (PKCS #5 v2: PBKDF2 with AES), as current OpenSSL and cryptography write a .p12
+_PBES2_DER = bytes.fromhex("06092a864886f70d01050d")
+
+
+def modern_encryption(path: Any, label: str) -> list[Any]:
+    """``CERT_P12_MODERN_ENCRYPTION`` (info): Windows Server 2016 and older cannot import an
+    AES-encrypted .p12, with an error that reads like a wrong password (contract §12.4)."""
+    if path is None or path.suffix.lower() not in (".p12", ".pfx"):
+        return []
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return []
+    if _PBES2_DER not in data:
+        return []
+    name = path.name
+    return [
+        F.info(
+            "CERT_P12_MODERN_ENCRYPTION",
+            "{label} is encrypted with AES (PBES2): Windows Server 2016 and older cannot import it, and say the password is wrong. Re-export it with 3DES for those servers: {command}",
+            label,
+            "",
+            label=label,
+            command=(
+                f"openssl pkcs12 -in {name} -nodes -out key-and-cert.pem && "
+                f"openssl pkcs12 -export -legacy -in key-and-cert.pem -out legacy-{name} "
+                "(then delete key-and-cert.pem: it holds the key unencrypted)"
+            ),
+        )
     ]

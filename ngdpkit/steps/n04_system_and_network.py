@@ -39,6 +39,9 @@ def check_system(step: Step) -> dict[str, Any]:
     step.add(check_protocol(env.protocol, f"{key}.protocol"))
     step.add(check_push_url(env.push_base_url, protocol=env.protocol, key=f"{key}.push_base_url"))
     step.add(check_ips(env.server_ips, f"{key}.server_ips"))
+    from ..servercheck import ambiguous_servers
+
+    step.add(ambiguous_servers(env))
     auth_text = "not configured"
     if env.authorization_env:
         secret = step.secret(

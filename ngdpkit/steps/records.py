@@ -148,6 +148,7 @@ class CertificateRecord(Record):
     public_only: bool = False
     custom_anchors: list[str] = field(default_factory=list)
     issuing_ca_der: str | None = None
+    root_ca_der: str | None = None
     install_script: str | None = None
 
 

@@ -1,64 +1,117 @@
+#Requires -RunAsAdministrator
+#Requires -Version 5.1
 <#
   ngdpkit: install the NgDP certificate of one environment (__KIND__ kind); the run folder it came from says when and from which settings.
   Run it on each WorkZone web and agent server, as an administrator, in Windows PowerShell 5.1 or later:
       powershell -ExecutionPolicy Bypass -File .\install-certificate.ps1 -PfxPath <path of the .p12/.pfx>
-  It imports the certificate into LocalMachine\My with a non-exportable key, installs the issuing CA into
-  the intermediate store when it is missing, checks that the chain builds, grants each service account of
-  this server read access to the private key (CNG or CSP) and reads the access back.
-  The .p12/.pfx password is asked for and never stored.
+  It installs the root CA of the environment into LocalMachine\Root and its issuing CA into LocalMachine\CA
+  (each checked against its thumbprint before import), imports the certificate into LocalMachine\My
+  with a non-exportable key unless it is there already with its key, selects it by its thumbprint,
+  checks that the chain builds, grants each service account of this server read access to the
+  private key (CNG and CSP key folders both searched) and reads the access back by SID. It writes
+  ngdpkit-install-<server>-<environment>.json beside itself: hand it back to the consultant, who
+  lists it under probe_evidence. The .p12/.pfx password is asked for and never stored; delete the
+  .p12/.pfx from the server afterwards.
 #>
 [CmdletBinding()]
 param(
     [string]$PfxPath = '',
     [string[]]$ServiceAccount = @(),
-    [string]$Thumbprint = __THUMBPRINT__
+    [string]$Thumbprint = __THUMBPRINT__,
+    [string]$OutDir = $PSScriptRoot
 )
 $ErrorActionPreference = 'Stop'
 $Environment = __ENVIRONMENT__
 $Servers = __SERVER_LIST__
 $AccountsByServer = __ACCOUNTS_BY_SERVER__
 $DefaultAccounts = __DEFAULT_ACCOUNTS__
+$RootCa = __ROOT_CA__
+$RootThumbprint = __ROOT_THUMBPRINT__
 $IssuingCa = __ISSUING_CA__
+$IssuingThumbprint = __ISSUING_THUMBPRINT__
 
 __KEY_FUNCTIONS__
 
-Write-Host ('ngdpkit: installing the NgDP certificate of environment {0} ({1})' -f $Environment, ($Servers -join ', '))
-if (-not $PfxPath) { throw 'Give the .p12/.pfx with -PfxPath <file>.' }
-$accounts = Get-NgdpAccounts $ServiceAccount $AccountsByServer $DefaultAccounts
-if ($accounts.Count -eq 0) { throw ('No service account for {0}: set service_account in the settings, or pass -ServiceAccount.' -f $env:COMPUTERNAME) }
-
-# 1. The issuing CA into LocalMachine\CA (intermediate store) when it is missing
-if ($IssuingCa) {
-    $ca = New-Object System.Security.Cryptography.X509Certificates.X509Certificate2(, [Convert]::FromBase64String($IssuingCa))
-    if (-not (Test-Path -LiteralPath ('Cert:\LocalMachine\CA\' + $ca.Thumbprint))) {
-        $store = New-Object System.Security.Cryptography.X509Certificates.X509Store('CA', 'LocalMachine')
-        $store.Open('ReadWrite')
-        try { $store.Add($ca) } finally { $store.Close() }
-        Write-Host ('Installed the issuing CA {0} ({1}) into LocalMachine\CA' -f $ca.Subject, $ca.Thumbprint)
+function Install-NgdpCa([string]$Base64, [string]$Expected, [string]$StoreName) {
+    # A CA embedded in this script, checked against its thumbprint, into LocalMachine\<StoreName>.
+    if (-not $Base64) { return }
+    $ca = New-Object System.Security.Cryptography.X509Certificates.X509Certificate2(, [Convert]::FromBase64String($Base64))
+    if ($ca.Thumbprint -ne $Expected) { throw ('The embedded CA has thumbprint {0}, not {1}: the script was changed.' -f $ca.Thumbprint, $Expected) }
+    if (Test-Path -LiteralPath ('Cert:\LocalMachine\' + $StoreName + '\' + $ca.Thumbprint)) {
+        Write-Host ('{0} ({1}) is already in LocalMachine\{2}' -f $ca.Subject, $ca.Thumbprint, $StoreName)
+        return
     }
-    else { Write-Host ('The issuing CA {0} is already in LocalMachine\CA' -f $ca.Thumbprint) }
+    $store = New-Object System.Security.Cryptography.X509Certificates.X509Store($StoreName, 'LocalMachine')
+    $store.Open('ReadWrite')
+    try { $store.Add($ca) } finally { $store.Close() }
+    Write-Host ('Installed {0} ({1}) into LocalMachine\{2}' -f $ca.Subject, $ca.Thumbprint, $StoreName)
 }
 
-# 2. Import into LocalMachine\My with a non-exportable private key, and verify the thumbprint
-$password = Read-Host -AsSecureString -Prompt 'Certificate password'
-$cert = Import-PfxCertificate -FilePath $PfxPath -CertStoreLocation 'Cert:\LocalMachine\My' -Password $password
-if ($cert.Thumbprint -ne $Thumbprint) { throw ('Imported thumbprint {0} is not the expected {1}' -f $cert.Thumbprint, $Thumbprint) }
+Write-Host ('ngdpkit: installing the NgDP certificate of environment {0} ({1})' -f $Environment, ($Servers -join ', '))
+$accounts = @(Get-NgdpAccounts $ServiceAccount $AccountsByServer $DefaultAccounts)
+if ($accounts.Count -eq 0) { throw ('No service account for {0}: set service_account in the settings, or pass -ServiceAccount.' -f $env:COMPUTERNAME) }
+
+# 1. The root CA into LocalMachine\Root and the issuing CA into LocalMachine\CA
+Install-NgdpCa $RootCa $RootThumbprint 'Root'
+Install-NgdpCa $IssuingCa $IssuingThumbprint 'CA'
+
+# 2. The certificate in LocalMachine\My with its key: kept when it is there, else imported
+$cert = Get-Item -LiteralPath ('Cert:\LocalMachine\My\' + $Thumbprint) -ErrorAction SilentlyContinue
+if ($cert -ne $null -and $cert.HasPrivateKey) {
+    Write-Host ('The certificate {0} is already installed with its key: not imported again' -f $Thumbprint)
+}
+else {
+    if (-not $PfxPath) { throw 'Give the .p12/.pfx with -PfxPath <file>.' }
+    $password = Read-Host -AsSecureString -Prompt 'Certificate password'
+    try {
+        $imported = @(Import-PfxCertificate -FilePath $PfxPath -CertStoreLocation 'Cert:\LocalMachine\My' -Password $password)
+    }
+    catch {
+        $build = [Environment]::OSVersion.Version.Build
+        if ($build -lt 17763) {
+            throw ('The import failed on Windows Server 2016 or older (build {0}): a .p12 encrypted with AES (CERT_P12_MODERN_ENCRYPTION in the run) cannot be imported there, and Windows says the password is wrong. Re-export it with 3DES (the run says how). {1}' -f $build, $_.Exception.Message)
+        }
+        throw
+    }
+    # The .p12 may carry the chain: the result is then an array, so select by thumbprint
+    $cert = $imported | Where-Object { $_.Thumbprint -eq $Thumbprint } | Select-Object -First 1
+    if ($cert -eq $null) { throw ('The .p12/.pfx holds no certificate with thumbprint {0} (it holds {1})' -f $Thumbprint, (($imported | ForEach-Object { $_.Thumbprint }) -join ', ')) }
+}
 
 # 3. The chain must build on this server (revocation is checked by NgDP, not here)
 $chain = New-Object System.Security.Cryptography.X509Certificates.X509Chain
 $chain.ChainPolicy.RevocationMode = [System.Security.Cryptography.X509Certificates.X509RevocationMode]::NoCheck
-if ($chain.Build($cert)) { Write-Host ('The chain builds: {0} element(s)' -f $chain.ChainElements.Count) }
-else { throw ('The chain does not build: ' + (($chain.ChainStatus | ForEach-Object { $_.StatusInformation.Trim() }) -join '; ')) }
+$chainOk = $chain.Build($cert)
+if ($chainOk) { Write-Host ('The chain builds: {0} element(s)' -f $chain.ChainElements.Count) }
+else { Write-Warning ('The chain does not build: ' + (($chain.ChainStatus | ForEach-Object { $_.StatusInformation.Trim() }) -join '; ')) }
 
-# 4. Read access to the private key for each service account, read back from the ACL
+# 4. Read access to the private key for each service account, read back from the ACL by SID
 $keyFile = Get-NgdpKeyFile $cert
 foreach ($account in $accounts) {
-    $acl = Get-Acl -LiteralPath $keyFile
-    $rule = New-Object System.Security.AccessControl.FileSystemAccessRule($account, 'Read', 'Allow')
-    $acl.AddAccessRule($rule)
-    Set-Acl -LiteralPath $keyFile -AclObject $acl
     $right = Get-NgdpReadRight $keyFile $account
+    if (-not $right) {
+        $acl = Get-Acl -LiteralPath $keyFile
+        $rule = New-Object System.Security.AccessControl.FileSystemAccessRule($account, 'Read', 'Allow')
+        $acl.AddAccessRule($rule)
+        Set-Acl -LiteralPath $keyFile -AclObject $acl
+        $right = Get-NgdpReadRight $keyFile $account
+    }
     if (-not $right) { throw ('{0} has no access to {1} after the grant' -f $account, $keyFile) }
     Write-Host ('{0}: {1} on {2}' -f $account, $right, $keyFile)
 }
-Write-Host ('Installed {0} for {1}' -f $cert.Thumbprint, $cert.Subject)
+
+# 5. The evidence for the run (contract 12.4): no secret in it
+$evidence = [ordered]@{
+    kind = 'install'
+    server = $env:COMPUTERNAME
+    environment = $Environment
+    thumbprint = $cert.Thumbprint
+    key_accounts = @($accounts)
+    chain_ok = [bool]$chainOk
+    taken_at = (Get-Date).ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ')
+}
+$out = Join-Path $OutDir ('ngdpkit-install-{0}-{1}.json' -f $env:COMPUTERNAME, $Environment)
+$evidence | ConvertTo-Json -Depth 4 | Set-Content -LiteralPath $out -Encoding UTF8
+Write-Host ('Installed {0} for {1}; evidence in {2}' -f $cert.Thumbprint, $cert.Subject, $out)
+if (-not $chainOk) { throw 'The chain does not build: see the warning above (the evidence says chain_ok false).' }
+Write-Host 'Delete the .p12/.pfx from this server now: the key is in the certificate store.'

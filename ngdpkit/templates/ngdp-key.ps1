@@ -1,19 +1,18 @@
 # --- shared by install-certificate.ps1 and server-check.ps1 (ngdpkit) ---
 function Get-NgdpKeyFile([System.Security.Cryptography.X509Certificates.X509Certificate2]$Cert) {
-    # CNG keys (what Import-PfxCertificate usually makes) live in Microsoft\Crypto\Keys under
-    # their UniqueName; legacy CSP keys in Microsoft\Crypto\RSA\MachineKeys under their
-    # UniqueKeyContainerName. Anything else is an error, never the folder itself.
+    # CNG keys live in Microsoft\Crypto\Keys under their UniqueName; legacy CSP keys in
+    # Microsoft\Crypto\RSA\MachineKeys under their UniqueKeyContainerName. .NET may report a
+    # CSP key through [System.Security.Cryptography.RSACng], so every name it gives is looked for in both
+    # folders, whatever the type. Anything else is an error, never the folder itself.
     $rsa = [System.Security.Cryptography.X509Certificates.RSACertificateExtensions]::GetRSAPrivateKey($Cert)
-    $candidates = @()
-    if ($rsa -is [System.Security.Cryptography.RSACng]) {
-        if ($rsa.Key.UniqueName) { $candidates += Join-Path $env:ProgramData ('Microsoft\Crypto\Keys\' + $rsa.Key.UniqueName) }
-    }
-    elseif ($rsa -is [System.Security.Cryptography.RSACryptoServiceProvider]) {
-        $container = $rsa.CspKeyContainerInfo.UniqueKeyContainerName
-        if ($container) { $candidates += Join-Path $env:ProgramData ('Microsoft\Crypto\RSA\MachineKeys\' + $container) }
-    }
-    foreach ($path in $candidates) {
-        if (Test-Path -LiteralPath $path -PathType Leaf) { return $path }
+    $names = @()
+    try { if ($rsa.Key.UniqueName) { $names += $rsa.Key.UniqueName } } catch { }
+    try { if ($rsa.CspKeyContainerInfo.UniqueKeyContainerName) { $names += $rsa.CspKeyContainerInfo.UniqueKeyContainerName } } catch { }
+    foreach ($name in $names) {
+        foreach ($folder in @('Microsoft\Crypto\Keys\', 'Microsoft\Crypto\RSA\MachineKeys\')) {
+            $path = Join-Path $env:ProgramData ($folder + $name)
+            if (Test-Path -LiteralPath $path -PathType Leaf) { return $path }
+        }
     }
     throw ('No private key file found for certificate {0}: neither a CNG key (Microsoft\Crypto\Keys) nor a CSP key (Microsoft\Crypto\RSA\MachineKeys).' -f $Cert.Thumbprint)
 }

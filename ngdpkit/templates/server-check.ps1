@@ -1,8 +1,10 @@
 <#
   ngdpkit server check for one environment (__KIND__ kind); the run folder it came from says when and from which settings.
   Run on each WorkZone web and agent server, in Windows PowerShell 5.1 or later, as an administrator:
-      $env:NGDPKIT_AUTHORIZATION = '<the authorization header>'   # optional: enables the NgDP API call
-      powershell -ExecutionPolicy Bypass -File .\server-check.ps1 [-EgressIp <public address>]
+      powershell -ExecutionPolicy Bypass -File .\server-check.ps1 [-AskAuthorization] [-EgressIp <public address>]
+  -AskAuthorization asks for the NgDP authorization header (hidden input, never stored), which
+  enables the NgDP API call; -AuthorizationFile <path> reads it from a file readable only by you.
+  Never type the header into an environment variable: PowerShell keeps that line in its history.
   It writes ngdpkit-server-check-<server>-<environment>.json beside itself. Hand that file back to the
   consultant, who lists it under probe_evidence in the settings. The file holds no secret.
   -EgressIpUrl <https URL> looks the egress address up instead; use it only when the firewall
@@ -14,7 +16,9 @@ param(
     [string[]]$ServiceAccount = @(),
     [string]$EgressIp = '',
     [string]$EgressIpUrl = '',
-    [string]$OutDir = $PSScriptRoot
+    [string]$OutDir = $PSScriptRoot,
+    [switch]$AskAuthorization,
+    [string]$AuthorizationFile = ''
 )
 $ErrorActionPreference = 'Stop'
 $Environment = __ENVIRONMENT__
@@ -102,11 +106,22 @@ if ($cert -ne $null) {
     }
 }
 
-# The NgDP API with the certificate and (when given) the authorization header: a read-only call
-$withHeader = [bool]$env:NGDPKIT_AUTHORIZATION
+# The NgDP API with the certificate and (when given) the authorization header: a read-only call.
+# The header comes from a hidden prompt or a file, never from a typed assignment (history).
+$authorization = ''
+if ($AuthorizationFile) {
+    $authorization = (Get-Content -LiteralPath $AuthorizationFile -Raw).Trim()
+}
+elseif ($AskAuthorization) {
+    $secure = Read-Host -AsSecureString -Prompt 'NgDP authorization header (from Administrativ Adgang)'
+    $bstr = [Runtime.InteropServices.Marshal]::SecureStringToBSTR($secure)
+    try { $authorization = [Runtime.InteropServices.Marshal]::PtrToStringBSTR($bstr).Trim() }
+    finally { [Runtime.InteropServices.Marshal]::ZeroFreeBSTR($bstr) }
+}
+$withHeader = [bool]$authorization
 if ($cert -ne $null) {
     $headers = @{}
-    if ($withHeader) { $headers['Authorization'] = $env:NGDPKIT_AUTHORIZATION.Trim() }
+    if ($withHeader) { $headers['Authorization'] = $authorization }
     try {
         $r = Invoke-WebRequest -Uri ($ApiUrl + '/receipts/') -Certificate $cert -Headers $headers -UseBasicParsing -TimeoutSec 20 -MaximumRedirection 0
         Add-Check 'https' $ApiUrl $true 'answered' ([int]$r.StatusCode)
@@ -115,7 +130,7 @@ if ($cert -ne $null) {
         if ($_.Exception.Response -ne $null) { $status = [int]$_.Exception.Response.StatusCode }
         $isTls = ($_.Exception.Status -eq [System.Net.WebExceptionStatus]::TrustFailure) -or ($_.Exception.Status -eq [System.Net.WebExceptionStatus]::SecureChannelFailure)
         if ($isTls) { Add-Check 'tls' $ApiUrl $false $_.Exception.Message $null }
-        elseif (-not $withHeader -and $status -eq 401) { Add-Check 'auth_not_tested' $ApiUrl $false 'run without NGDPKIT_AUTHORIZATION: TLS and the certificate were accepted, the header was not tested' $status }
+        elseif (-not $withHeader -and $status -eq 401) { Add-Check 'auth_not_tested' $ApiUrl $false 'run without the authorization header (-AskAuthorization): TLS and the certificate were accepted, the header was not tested' $status }
         else { Add-Check 'https' $ApiUrl $false $_.Exception.Message $status }
     } catch {
         Add-Check 'https' $ApiUrl $false $_.Exception.Message $null

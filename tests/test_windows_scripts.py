@@ -1,0 +1,192 @@
+"""The Windows scripts read as a Windows Server administrator would (issue 25, contract §12.4),
+checked by rule on the parsed script (tree-sitter-powershell): nothing here runs PowerShell."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ngdpkit.servercheck import (
+    ambiguous_servers,
+    install_certificate_script,
+    read_evidence,
+    server_check_script,
+)
+from ngdpkit.settings import Server, load_settings
+from tests.test_powershell import parser
+
+# Every command the scripts may call: cmdlets that ship with Windows PowerShell 5.1 on Windows
+# Server 2016 and later (Microsoft.PowerShell.*, PKI, NetTCPIP, DnsClient), and the scripts'
+# own functions. A command outside this list would fail on a fresh server.
+PS51 = {
+    "Add-Member", "ConvertTo-Json", "ConvertFrom-Json", "ForEach-Object", "Get-Acl", "Get-Content",
+    "Get-Date", "Get-Item", "Get-ChildItem", "Import-PfxCertificate", "Invoke-WebRequest",
+    "Join-Path", "New-Object", "Out-File", "Read-Host", "Resolve-DnsName", "Select-Object",
+    "Set-Acl", "Set-Content", "Sort-Object", "Split-Path", "Test-NetConnection", "Test-Path",
+    "Where-Object", "Write-Host", "Write-Warning", "Write-Output", "Measure-Object",
+    "Get-NetAdapter", "Invoke-RestMethod", "Start-Sleep",
+}  # fmt: skip
+
+
+def env_of(sample_dir: Path, name: str = "test") -> Any:
+    return load_settings(sample_dir / "migration.toml").environment(name)
+
+
+def nodes(text: str, kind: str) -> list[Any]:
+    tree = parser().parse(text.encode("utf-8"))
+    out, stack = [], [tree.root_node]
+    while stack:
+        node = stack.pop()
+        if node.type == kind:
+            out.append(node)
+        stack.extend(node.children)
+    return out
+
+
+def commands(text: str) -> set[str]:
+    names = set()
+    for node in nodes(text, "command"):
+        name = node.child_by_field_name("command_name") or node.children[0]
+        names.add(name.text.decode())
+    return names
+
+
+def functions(text: str) -> set[str]:
+    return {
+        c.text.decode()
+        for n in nodes(text, "function_statement")
+        for c in n.children
+        if c.type == "function_name"
+    }
+
+
+@pytest.fixture(scope="module")
+def scripts(sample_dir: Path) -> dict[str, str]:
+    env = env_of(sample_dir)
+    return {
+        "install": install_certificate_script(
+            env,
+            thumbprint="ABCDEF0123",
+            issuing_ca=b"\x30\x03\x02\x01\x01",
+            root_ca=b"\x30\x03\x02\x01\x02",
+        ),
+        "check": server_check_script(env, thumbprint="ABCDEF0123"),
+    }
+
+
+def test_every_command_exists_in_windows_powershell_5_1(scripts: dict[str, str]) -> None:
+    for name, text in scripts.items():
+        unknown = commands(text) - PS51 - functions(text)
+        unknown = {c for c in unknown if not c.startswith(("$", "[", "("))}
+        assert not unknown, (name, unknown)
+
+
+def test_install_requires_admin_and_51(scripts: dict[str, str]) -> None:
+    lines = scripts["install"].splitlines()
+    assert lines[0] == "#Requires -RunAsAdministrator" and lines[1] == "#Requires -Version 5.1"
+
+
+def test_no_secret_from_an_environment_variable(scripts: dict[str, str]) -> None:
+    """No script reads a secret from, or tells anyone to type one into, an environment
+    variable: PSReadLine keeps the typed line in clear text on every server."""
+    for name, text in scripts.items():
+        assert "$env:NGDPKIT" not in text, name
+        for node in nodes(text, "assignment_expression"):
+            assert not node.text.decode().lstrip().lower().startswith("$env:"), (name, node.text)
+    check = scripts["check"]
+    assert "Read-Host -AsSecureString" in check and "$AuthorizationFile" in check
+
+
+def test_install_selects_by_thumbprint_and_does_nothing_twice(scripts: dict[str, str]) -> None:
+    text = scripts["install"]
+    imported = text.index("Import-PfxCertificate")
+    kept = text.index("$cert.HasPrivateKey")
+    assert kept < imported  # an installed certificate with its key is kept
+    assert "@(Import-PfxCertificate" in text  # an array when the .p12 carries the chain
+    assert "Where-Object { $_.Thumbprint -eq $Thumbprint }" in text
+    assert "$cert.Thumbprint -ne $Thumbprint" not in text  # -ne on an array filters
+    grant = text.index("Set-Acl -LiteralPath $keyFile")
+    assert text.rindex("Get-NgdpReadRight $keyFile $account", 0, grant) < grant  # checked first
+
+
+def test_install_embeds_both_cas_checked_by_thumbprint(scripts: dict[str, str]) -> None:
+    import base64
+    import hashlib
+
+    text = scripts["install"]
+    for der in (b"\x30\x03\x02\x01\x02", b"\x30\x03\x02\x01\x01"):  # the root, the issuing CA
+        assert f"'{base64.b64encode(der).decode()}'" in text
+        assert f"'{hashlib.sha1(der).hexdigest().upper()}'" in text  # noqa: S324
+    assert "Install-NgdpCa $RootCa $RootThumbprint 'Root'" in text
+    assert "$ca.Thumbprint -ne $Expected" in text
+    body = text[text.index("function Install-NgdpCa") :]
+    assert body.index("$ca.Thumbprint -ne $Expected") < body.index("$store.Add($ca)")
+
+
+def test_both_key_folders_are_searched_whatever_type_dotnet_reports(
+    scripts: dict[str, str],
+) -> None:
+    for text in scripts.values():
+        body = text[text.index("function Get-NgdpKeyFile") :]
+        body = body[: body.index("\n}")]
+        assert "$rsa -is" not in body  # never trusts the type
+        assert (
+            "Microsoft\\Crypto\\Keys\\" in body and "Microsoft\\Crypto\\RSA\\MachineKeys\\" in body
+        )
+
+
+def test_install_writes_evidence_that_the_run_reads(
+    scripts: dict[str, str], tmp_path: Path
+) -> None:
+    text = scripts["install"]
+    assert "ngdpkit-install-{0}-{1}.json" in text and "ConvertTo-Json" in text
+    for key in ("kind = 'install'", "thumbprint =", "key_accounts =", "chain_ok =", "taken_at ="):
+        assert key in text, key
+    assert "Delete the .p12/.pfx" in text
+    # what PowerShell 5.1 writes for one account (a string, not an array) is read as evidence
+    evidence = tmp_path / "ngdpkit-install-WZWEB01-test.json"
+    evidence.write_text(
+        json.dumps(
+            {
+                "kind": "install",
+                "server": "WZWEB01",
+                "environment": "test",
+                "thumbprint": "ABCDEF0123",
+                "key_accounts": "EKSEMPEL\\svc",
+                "chain_ok": True,
+                "taken_at": "2026-12-01T10:00:00Z",
+            }
+        ),
+        encoding="utf-8-sig",
+    )
+    summary, found = read_evidence(evidence, label="x.json", environment="test", registered_ips=())
+    assert summary["kind"] == "install" and summary["thumbprint"] == "ABCDEF0123" and not found
+
+
+def test_fqdn_server_names_are_keyed_by_their_first_label(sample_dir: Path) -> None:
+    env = replace(
+        env_of(sample_dir),
+        servers=(Server("wzweb01.soeby.local", "web", service_account="SOEBY\\svc-web"),),
+    )
+    for text in (
+        install_certificate_script(env, thumbprint="ABCDEF0123"),
+        server_check_script(env, thumbprint="ABCDEF0123"),
+    ):
+        assert "'WZWEB01' = @('SOEBY\\svc-web')" in text
+        assert "WZWEB01.SOEBY.LOCAL" not in text
+    twins = replace(env, servers=(Server("wzweb01.soeby.local"), Server("WZWEB01")))
+    assert [f.code for f in ambiguous_servers(twins)] == ["SERVER_NAME_AMBIGUOUS"]
+    assert ambiguous_servers(env) == []
+
+
+def test_an_aes_p12_is_flagged_with_the_reexport_command(sample_dir: Path) -> None:
+    from ngdpkit.steps.n03_certificate import modern_encryption
+
+    env = env_of(sample_dir)
+    found = modern_encryption(env.certificate, "certs/test.p12")  # cryptography writes AES
+    assert [f.code for f in found] == ["CERT_P12_MODERN_ENCRYPTION"]
+    assert found[0].severity == "info" and "openssl pkcs12 -export -legacy" in found[0].message
