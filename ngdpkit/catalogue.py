@@ -13,6 +13,8 @@ not translated.
 from __future__ import annotations
 
 DANISH: dict[str, str] = {
+    "On {server} at {taken}: NgDP's TLS certificate was issued by {issuer}, not by the public CA NgDP uses (Sectigo/USERTrust; inferred): a proxy inspects TLS there, and mutual TLS with NgDP fails through it.": "På {server} {taken}: NgDP's TLS-certifikat er udstedt af {issuer}, ikke af den offentlige CA, NgDP bruger (Sectigo/USERTrust; udledt): en proxy inspicerer TLS dér, og gensidig TLS med NgDP fejler gennem den.",
+    "On {server} at {taken}: a WinHTTP proxy is set ({detail}); NgDP must be reached directly or through a proxy that does not inspect TLS.": "På {server} {taken}: der er sat en WinHTTP-proxy ({detail}); NgDP skal nås direkte eller gennem en proxy, der ikke inspicerer TLS.",
     # Windows servers (contract 12.4)
     "{label} is encrypted with AES (PBES2): Windows Server 2016 and older cannot import it, and say the password is wrong. Re-export it with 3DES for those servers: {command}": "{label} er krypteret med AES (PBES2): Windows Server 2016 og ældre kan ikke importere den og siger, at adgangskoden er forkert. Eksportér den igen med 3DES til de servere: {command}",
     "Servers {values} share the name {name} on Windows (the first label): scripts and evidence cannot tell them apart.": "Serverne {values} har samme navn {name} i Windows (første del af navnet): scripts og dokumentation kan ikke skelne dem.",
@@ -281,6 +283,8 @@ TITLES = {
     "CONFIRMATIONS_TAMPERED": "Bekræftelserne er ændret",
     "CERT_P12_MODERN_ENCRYPTION": "Certifikatfilen er AES-krypteret",
     "SERVER_NAME_AMBIGUOUS": "To servere har samme Windows-navn",
+    "NET_TLS_INTERCEPTED": "En proxy inspicerer TLS mod NgDP",
+    "NET_WINHTTP_PROXY": "Der er sat en WinHTTP-proxy",
     "WZ_REGISTER_GUID_DIFFERS": "WorkZone-registret sender postkassen et andet sted hen",
     "WZ_REGISTER_GUID_MISSING": "WorkZone-registret mangler en NgDP Guid",
     "WZ_REGISTER_ROW_MISSING": "Postkassen mangler i WorkZone-registret",

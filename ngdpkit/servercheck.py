@@ -217,6 +217,9 @@ def read_evidence(
     if isinstance(checks, dict):  # PowerShell 5.1 writes a one-element array as an object
         checks = [checks]
     for check in checks:
+        if isinstance(check, dict) and check.get("kind") in ("tls_issuer", "proxy"):
+            found += _seen_on_the_way(check, label, server, taken)
+            continue
         if not isinstance(check, dict) or check.get("ok") is True:
             continue
         kind = str(check.get("kind", ""))
@@ -292,6 +295,44 @@ def read_evidence(
         "file": label,
     }
     return summary, found
+
+
+# The public CA behind NgDP's and digitaliser.dk's TLS certificates (the validation hosts of
+# the firewall order name it; inferred from the certificates they serve).
+PUBLIC_TLS_ISSUERS = ("sectigo", "usertrust")
+
+
+def _seen_on_the_way(check: dict[str, Any], label: str, server: str, taken: str) -> list[Finding]:
+    """What stands between the server and NgDP: the issuer of the TLS certificate it saw for
+    NgDP (another than the public CA means a TLS-inspecting proxy) and the WinHTTP proxy."""
+    detail = str(check.get("detail") or "")[:300]
+    if check.get("kind") == "tls_issuer":
+        if detail and not any(name in detail.lower() for name in PUBLIC_TLS_ISSUERS):
+            return [
+                F.error(
+                    "NET_TLS_INTERCEPTED",
+                    "On {server} at {taken}: NgDP's TLS certificate was issued by {issuer}, not by the public CA NgDP uses (Sectigo/USERTrust; inferred): a proxy inspects TLS there, and mutual TLS with NgDP fails through it.",
+                    label,
+                    server,
+                    server=server,
+                    taken=taken,
+                    issuer=detail,
+                )
+            ]
+        return []
+    if detail and "direct access" not in detail.lower() and not detail.startswith("not read"):
+        return [
+            F.warning(
+                "NET_WINHTTP_PROXY",
+                "On {server} at {taken}: a WinHTTP proxy is set ({detail}); NgDP must be reached directly or through a proxy that does not inspect TLS.",
+                label,
+                server,
+                server=server,
+                taken=taken,
+                detail=detail,
+            )
+        ]
+    return []
 
 
 def ambiguous_servers(env: Environment) -> list[Finding]:

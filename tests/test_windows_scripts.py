@@ -28,7 +28,8 @@ PS51 = {
     "Join-Path", "New-Object", "Out-File", "Read-Host", "Resolve-DnsName", "Select-Object",
     "Set-Acl", "Set-Content", "Sort-Object", "Split-Path", "Test-NetConnection", "Test-Path",
     "Where-Object", "Write-Host", "Write-Warning", "Write-Output", "Measure-Object",
-    "Get-NetAdapter", "Invoke-RestMethod", "Start-Sleep",
+    "Get-NetAdapter", "Invoke-RestMethod", "Start-Sleep", "Out-String",
+    "netsh.exe",  # not a cmdlet: the Windows tool that shows the WinHTTP proxy
 }  # fmt: skip
 
 
@@ -190,3 +191,38 @@ def test_an_aes_p12_is_flagged_with_the_reexport_command(sample_dir: Path) -> No
     found = modern_encryption(env.certificate, "certs/test.p12")  # cryptography writes AES
     assert [f.code for f in found] == ["CERT_P12_MODERN_ENCRYPTION"]
     assert found[0].severity == "info" and "openssl pkcs12 -export -legacy" in found[0].message
+
+
+def test_interception_and_proxy_from_the_evidence(tmp_path: Path, scripts: dict[str, str]) -> None:
+    assert "Add-Check 'tls_issuer'" in scripts["check"] and "winhttp show proxy" in scripts["check"]
+
+    def evidence(issuer: str, proxy: str) -> list[str]:
+        path = tmp_path / "ev.json"
+        checks = [
+            {"kind": "tls_issuer", "target": "api", "ok": True, "detail": issuer, "status": None},
+            {"kind": "proxy", "target": "WinHTTP", "ok": True, "detail": proxy, "status": None},
+        ]
+        path.write_text(
+            json.dumps(
+                {
+                    "schema": "ngdpkit/server-check/1",
+                    "server": "WZWEB01",
+                    "taken_at": "2026-12-01T10:00:00Z",
+                    "environment": "test",
+                    "checks": checks,
+                }
+            )
+        )
+        return [
+            f.code
+            for f in read_evidence(path, label="ev.json", environment="test", registered_ips=())[1]
+        ]
+
+    public = "CN=Sectigo RSA Domain Validation Secure Server CA, O=Sectigo Limited, C=GB"
+    assert (
+        evidence(public, "Current WinHTTP proxy settings: Direct access (no proxy server).") == []
+    )
+    assert evidence("CN=Zscaler Intermediate Root CA, O=Zscaler Inc.", "Direct access") == [
+        "NET_TLS_INTERCEPTED"
+    ]
+    assert evidence(public, "Proxy Server(s) : proxy.soeby.local:8080") == ["NET_WINHTTP_PROXY"]

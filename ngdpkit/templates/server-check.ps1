@@ -66,9 +66,21 @@ try {
         $tls = New-Object System.Net.Security.SslStream($client.GetStream(), $false)
         $tls.AuthenticateAsClient($ApiHost)
         Add-Check 'tls' $ApiHost $true ('TLS ' + $tls.SslProtocol) $null
+        # Who issued the certificate this server sees for NgDP: a TLS-inspecting proxy shows
+        # its own CA here, and mutual TLS through it fails while TCP looks fine
+        $seen = New-Object System.Security.Cryptography.X509Certificates.X509Certificate2($tls.RemoteCertificate)
+        Add-Check 'tls_issuer' $ApiHost $true $seen.Issuer $null
     } finally { $client.Close() }
 } catch {
     Add-Check 'tls' $ApiHost $false $_.Exception.Message $null
+}
+
+# The WinHTTP proxy (what services use), reported as it is set
+try {
+    $winhttp = (& netsh.exe winhttp show proxy | Out-String).Trim() -replace '\s+', ' '
+    Add-Check 'proxy' 'WinHTTP' $true $winhttp $null
+} catch {
+    Add-Check 'proxy' 'WinHTTP' $true ('not read: ' + $_.Exception.Message) $null
 }
 
 # The certificate, its chain and its private key (CNG or CSP), for each service account of this server
