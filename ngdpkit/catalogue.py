@@ -13,6 +13,7 @@ not translated.
 from __future__ import annotations
 
 DANISH: dict[str, str] = {
+    "The push endpoint {url} asked for a client certificate and refused {ran} without one, as a receiver of NgDP's calls should.": "Push-endepunktet {url} bad om et klientcertifikat og afviste {ran} uden et, som en modtager af NgDP's kald skal.",
     "On {server} at {taken}: NgDP's TLS certificate was issued by {issuer}, not by the public CA NgDP uses (Sectigo/USERTrust; inferred): a proxy inspects TLS there, and mutual TLS with NgDP fails through it.": "På {server} {taken}: NgDP's TLS-certifikat er udstedt af {issuer}, ikke af den offentlige CA, NgDP bruger (Sectigo/USERTrust; udledt): en proxy inspicerer TLS dér, og gensidig TLS med NgDP fejler gennem den.",
     "On {server} at {taken}: a WinHTTP proxy is set ({detail}); NgDP must be reached directly or through a proxy that does not inspect TLS.": "På {server} {taken}: der er sat en WinHTTP-proxy ({detail}); NgDP skal nås direkte eller gennem en proxy, der ikke inspicerer TLS.",
     # Windows servers (contract 12.4)
@@ -129,7 +130,7 @@ DANISH: dict[str, str] = {
     "{url} gave no answer within the overall limit of {total:g} s from {value}.": "{url} svarede ikke inden for den samlede grænse på {total:g} s fra {value}.",
     "{url} did not answer within {timeout:g} s from {ran}.": "{url} svarede ikke inden for {timeout:g} s fra {ran}.",
     "{url} cannot be reached from {ran} ({value}: {reason}).": "{url} kan ikke nås fra {ran} ({value}: {reason}).",
-    "The push endpoint {url} answered {status} to a request without authorization from {ran} (inferred: it should refuse with 401/403).": "Push-endepunktet {url} svarede {status} på en forespørgsel uden autorisation fra {ran} (udledt: det bør afvise med 401/403).",
+    "The push endpoint {url} answered {status} to a request without a client certificate and without authorization from {ran}: NgDP calls it with its own certificate, and a receiver should accept only that caller.": "Push-endepunktet {url} svarede {status} på en forespørgsel uden klientcertifikat og uden autorisation fra {ran}: NgDP kalder det med sit eget certifikat, og en modtager bør kun tage imod den kalder.",
     "{url}: the probe failed ({value}: {reason}).": "{url}: afprøvningen fejlede ({value}: {reason}).",
     "{url}: the TLS connection is not valid from {ran}: {value}.": "{url}: TLS-forbindelsen er ikke gyldig fra {ran}: {value}.",
     "The push endpoint {url} is reachable from {ran} but answered {status}; whether it is protected cannot be judged (inferred).": "Push-endepunktet {url} kan nås fra {ran}, men svarede {status}; om det er beskyttet, kan ikke vurderes (udledt).",
@@ -284,6 +285,7 @@ TITLES = {
     "CERT_P12_MODERN_ENCRYPTION": "Certifikatfilen er AES-krypteret",
     "SERVER_NAME_AMBIGUOUS": "To servere har samme Windows-navn",
     "NET_TLS_INTERCEPTED": "En proxy inspicerer TLS mod NgDP",
+    "NET_PUSH_PROTECTED": "Push-endepunktet kræver klientcertifikat",
     "NET_WINHTTP_PROXY": "Der er sat en WinHTTP-proxy",
     "WZ_REGISTER_GUID_DIFFERS": "WorkZone-registret sender postkassen et andet sted hen",
     "WZ_REGISTER_GUID_MISSING": "WorkZone-registret mangler en NgDP Guid",

@@ -91,6 +91,18 @@ def where_ran() -> str:
     return socket.gethostname()
 
 
+_CLIENT_CERT_ALERTS = ("certificate required", "alert handshake failure", "alert bad certificate")
+
+
+def _asks_for_a_client_certificate(exc: BaseException) -> bool:
+    """The server ended the handshake because no client certificate came (TLS 1.3 says
+    "certificate required"; TLS 1.2 a handshake failure alert)."""
+    text = str(exc).lower()
+    cause = exc.__cause__ or exc.__context__
+    text += " " + (str(cause).lower() if cause is not None else "")
+    return any(alert in text for alert in _CLIENT_CERT_ALERTS)
+
+
 def _tls_reason(exc: BaseException) -> str:
     text = one_line(str(exc))
     for marker in (
@@ -222,6 +234,18 @@ def _get(
             )
         ]
     except (httpx.HTTPError, OSError, ssl.SSLError) as exc:
+        if probe.kind == "push" and _asks_for_a_client_certificate(exc):
+            # What NgDP expects of a receiver: only a caller with a certificate gets in.
+            return None, [
+                F.info(
+                    "NET_PUSH_PROTECTED",
+                    "The push endpoint {url} asked for a client certificate and refused {ran} without one, as a receiver of NgDP's calls should.",
+                    source,
+                    probe.name,
+                    url=probe.url,
+                    ran=ran,
+                )
+            ]
         if _is_tls_error(exc):
             return None, [
                 F.error(
@@ -283,7 +307,7 @@ def _judge(probe: Probe, response: Any, source: str, ran: str) -> list[Finding]:
             found.append(
                 F.warning(
                     "NET_PUSH_UNPROTECTED",
-                    "The push endpoint {url} answered {status} to a request without authorization from {ran} (inferred: it should refuse with 401/403).",
+                    "The push endpoint {url} answered {status} to a request without a client certificate and without authorization from {ran}: NgDP calls it with its own certificate, and a receiver should accept only that caller.",
                     source,
                     probe.name,
                     url=probe.url,

@@ -333,6 +333,8 @@ def _connect(
             cfg.push_message_url = stand_in.url("message")
             cfg.push_receipt_url = stand_in.url("receipt")
             cfg.push_authorization, cfg.push_ca_file = header, ca_file
+            cert_path, key_path = ca.client_identity("ngdp-push")
+            cfg.push_client_cert = (str(cert_path), str(key_path))
         base = stack.enter_context(Simulator(cfg, ca)).base_url
     else:  # NgDP itself, or what ngdp_api_url points at (NGDP_API_URL_OVERRIDDEN in the checks)
         base = (env.ngdp_api_url or official_api_url(env.kind)).rstrip("/")
@@ -581,11 +583,17 @@ def _push_receipt(
         if receipts:
             break
         time.sleep(0.05)
+    callers = sorted({str(x.get("client_certificate") or "") for x in receipts} - {""})
     acc.step(
         "receipt at push endpoint",
         "ok" if receipts else "failed",
         t0,
-        f"{len(receipts)} receipt(s) for {uuid} delivered",
+        f"{len(receipts)} receipt(s) for {uuid} delivered"
+        + (
+            f", the receiver accepted the client certificate {', '.join(callers)}"
+            if callers
+            else ""
+        ),
     )
     if not receipts:
         acc.findings.append(

@@ -80,6 +80,19 @@ class SessionCA:
         return self.folder / "rehearsal-ca.pem"
 
     def server_context(self, name: str) -> ssl.SSLContext:
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        with tempfile.TemporaryDirectory(prefix="ngdpkit-sim-") as tmp:
+            # The throwaway server key is written unencrypted for a moment; it protects nothing real.
+            cert_path, key_path = self._issue(name, Path(tmp), client=False)
+            ctx.load_cert_chain(str(cert_path), str(key_path))
+        return ctx
+
+    def client_identity(self, name: str) -> tuple[Path, Path]:
+        """A client certificate and key of this CA in its folder: the "NgDP" that pushes to
+        the stand-in presents it, as NgDP presents its own OCES certificate."""
+        return self._issue(name, self.folder, client=True)
+
+    def _issue(self, name: str, folder: Path, *, client: bool) -> tuple[Path, Path]:
         key = ec.generate_private_key(ec.SECP256R1())
         now = dt.datetime.now(dt.UTC)
         cert = (
@@ -98,7 +111,14 @@ class SessionCA:
             )
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
             .add_extension(
-                x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False
+                x509.ExtendedKeyUsage(
+                    [
+                        x509.oid.ExtendedKeyUsageOID.CLIENT_AUTH
+                        if client
+                        else x509.oid.ExtendedKeyUsageOID.SERVER_AUTH
+                    ]
+                ),
+                critical=False,
             )
             .add_extension(
                 x509.AuthorityKeyIdentifier.from_issuer_public_key(self.key.public_key()),
@@ -106,20 +126,17 @@ class SessionCA:
             )
             .sign(self.key, hashes.SHA256())
         )
-        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        with tempfile.TemporaryDirectory(prefix="ngdpkit-sim-") as tmp:
-            # The throwaway server key is written unencrypted for a moment; it protects nothing real.
-            cert_path, key_path = Path(tmp) / "c.pem", Path(tmp) / "k.pem"
-            cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-            key_path.write_bytes(
-                key.private_bytes(
-                    serialization.Encoding.PEM,
-                    serialization.PrivateFormat.PKCS8,
-                    serialization.NoEncryption(),
-                )
+        stem = "client" if client else "server"
+        cert_path, key_path = folder / f"{stem}-{name}.pem", folder / f"{stem}-{name}.key"
+        cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        key_path.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
             )
-            ctx.load_cert_chain(str(cert_path), str(key_path))
-        return ctx
+        )
+        return cert_path, key_path
 
 
 @dataclass
@@ -137,6 +154,7 @@ class SimulatorConfig:
     push_receipt_url: str | None = None
     push_authorization: str | None = None
     push_ca_file: str | None = None
+    push_client_cert: tuple[str, str] | None = None  # the "NgDP" identity pushes present
     drop_replies: bool = False
     delay_s: float = 0.0
     reject_status: int | None = None
@@ -444,6 +462,9 @@ class _Server(http.server.ThreadingHTTPServer):
         verify: Any = (
             ssl.create_default_context(cafile=cfg.push_ca_file) if cfg.push_ca_file else True
         )
+        if cfg.push_client_cert and isinstance(verify, ssl.SSLContext):
+            # NgDP calls a push receiver with mutual TLS, presenting its own certificate
+            verify.load_cert_chain(*cfg.push_client_cert)
         entry: dict[str, Any] = {"reply": reply.uuid}
         try:
             with httpx.Client(verify=verify, timeout=10) as client:
@@ -510,10 +531,13 @@ class _PushHandler(http.server.BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length)
         parts = urlsplit(self.path)
+        peer = self.connection.getpeercert() or {}  # type: ignore[attr-defined]
+        subject = dict(x[0] for x in peer.get("subject", ()))
         record: dict[str, Any] = {
             "path": parts.path,
             "query": parts.query,
             "authorization": bool(self.headers.get("Authorization")),
+            "client_certificate": subject.get("commonName", ""),
         }
         if parts.path.rstrip("/") == self.server.message_path.rstrip("/"):
             msg = BytesParser(policy=HTTP).parsebytes(
@@ -565,9 +589,12 @@ class PushStandIn:
         msg, rec = urlsplit(message_endpoint), urlsplit(receipt_endpoint)
         self.message_query = msg.query
         self.server = _PushServer(msg.path, rec.path)
-        self.server.socket = ca.server_context("push-stand-in").wrap_socket(
-            self.server.socket, server_side=True
-        )
+        ctx = ca.server_context("push-stand-in")
+        # As a receiver should: accept only callers presenting NgDP's certificate (here the
+        # session CA's "NgDP" identity); a caller without one fails the TLS handshake.
+        ctx.verify_mode = ssl.CERT_REQUIRED
+        ctx.load_verify_locations(cafile=str(ca.ca_file))
+        self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True)
         self.thread = threading.Thread(
             target=self.server.serve_forever, name="push-stand-in", daemon=True
         )

@@ -297,3 +297,19 @@ def test_https_proxy_is_honoured(
     assert probe(
         s.url(), timeout=5, verify=verify_ctx(ca), client_ctx=None, authorization=None
     ) == [("NET_UNREACHABLE", "error")]
+
+
+@pytest.mark.parametrize("tls13", [True, False])
+def test_a_push_endpoint_that_asks_for_a_client_certificate_is_protected(
+    ca: trustme.CA, serve: Any, tls13: bool
+) -> None:
+    """Issue 25: NgDP calls a push receiver with its own certificate; an endpoint that ends
+    the handshake without one is what NgDP expects (TLS 1.3 and 1.2 say so differently)."""
+    ctx = server_ctx(ca.issue_cert("localhost"), client_ca=trustme.CA())
+    if not tls13:
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    s = serve(ctx, status=200)
+    found = probe(
+        s.url(), "push", timeout=5, verify=verify_ctx(ca), client_ctx=None, authorization=None
+    )
+    assert found == [("NET_PUSH_PROTECTED", "info")]

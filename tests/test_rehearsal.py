@@ -385,3 +385,25 @@ def test_recipient_type_must_be_cpr_or_cvr(sample_dir: Path, tmp_path: Path) -> 
             "detail": "REHEARSAL_RECIPIENT_INVALID",
         }
     ]
+
+
+def test_the_push_stand_in_accepts_only_ngdps_client_certificate(tmp_path: Path) -> None:
+    """Issue 25: the simulator's pushes present a client certificate (an NgDP identity the
+    simulator owns) and the stand-in, like a receiver should, refuses a caller without one."""
+    import ssl
+
+    import httpx
+
+    from ngdpkit.simulator import PushStandIn, SessionCA
+
+    ca = SessionCA.create(tmp_path / "ca")
+    with PushStandIn("https://push.invalid/m", "https://push.invalid/r", ca) as stand_in:
+        plain = ssl.create_default_context(cafile=str(ca.ca_file))
+        with pytest.raises(httpx.HTTPError), httpx.Client(verify=plain) as client:
+            client.post(stand_in.url("receipt"), json={"messageUUID": "x"})
+        with_cert = ssl.create_default_context(cafile=str(ca.ca_file))
+        with_cert.load_cert_chain(*map(str, ca.client_identity("ngdp-push")))
+        with httpx.Client(verify=with_cert) as client:
+            r = client.post(stand_in.url("receipt"), json={"messageUUID": "x"})
+        assert r.status_code == 200
+        assert [x["client_certificate"] for x in stand_in.received()] == ["ngdp-push"]
