@@ -29,6 +29,7 @@ KIND_CODES = {
     "certificate": "CERT_NO_PRIVATE_KEY",
     "key": "CERT_NO_PRIVATE_KEY",
     "key_access": "CERT_NO_PRIVATE_KEY",
+    "as_account": "CERT_NO_PRIVATE_KEY",  # the key used as the service account failed
     "chain": "CERT_CHAIN_INVALID",
 }
 STALE_DAYS = 30
@@ -243,13 +244,13 @@ def read_evidence(
             msg = "On {server} at {taken}: reached NgDP ({target}) but it answered {status}: the system, the certificate or the server's IP is not accepted."
         elif kind == "https":
             msg = "On {server} at {taken}: the NgDP API call to {target} failed ({detail})."
-        elif kind in ("key", "certificate", "key_access", "chain"):
+        elif kind in ("key", "certificate", "key_access", "chain", "as_account"):
             msg = "On {server} at {taken}: {what} check failed for {target}: {detail}."
         else:
             msg = "On {server} at {taken}: {what} check of {target} failed: {detail}."
         what = (
             kind.replace("_", " ")
-            if kind in ("key", "certificate", "key_access", "chain")
+            if kind in ("key", "certificate", "key_access", "chain", "as_account")
             else kind.upper()
         )
         found.append(

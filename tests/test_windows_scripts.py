@@ -28,7 +28,9 @@ PS51 = {
     "Join-Path", "New-Object", "Out-File", "Read-Host", "Resolve-DnsName", "Select-Object",
     "Set-Acl", "Set-Content", "Sort-Object", "Split-Path", "Test-NetConnection", "Test-Path",
     "Where-Object", "Write-Host", "Write-Warning", "Write-Output", "Measure-Object",
-    "Get-NetAdapter", "Invoke-RestMethod", "Start-Sleep", "Out-String",
+    "Get-NetAdapter", "Invoke-RestMethod", "Start-Sleep", "Out-String", "Out-Null", "Remove-Item",
+    "New-ScheduledTaskAction", "New-ScheduledTaskPrincipal", "Register-ScheduledTask",
+    "Start-ScheduledTask", "Unregister-ScheduledTask",  # the ScheduledTasks module (Server 2012 on)
     "netsh.exe",  # not a cmdlet: the Windows tool that shows the WinHTTP proxy
 }  # fmt: skip
 
@@ -226,3 +228,53 @@ def test_interception_and_proxy_from_the_evidence(tmp_path: Path, scripts: dict[
         "NET_TLS_INTERCEPTED"
     ]
     assert evidence(public, "Proxy Server(s) : proxy.soeby.local:8080") == ["NET_WINHTTP_PROXY"]
+
+
+def test_server_check_uses_the_key_as_each_service_account(
+    scripts: dict[str, str], tmp_path: Path
+) -> None:
+    """Issue 25: the check ran as the administrator; now a scheduled task signs with the key
+    as each account Windows can run one as, and says when it cannot."""
+    text = scripts["check"]
+    assert (
+        "foreach ($account in $accounts) { Test-NgdpKeyAsAccount $account $cert.Thumbprint }"
+        in text
+    )
+    body = text[text.index("function Test-NgdpKeyAsAccount") :]
+    body = body[: body.index("\n}")]
+    for needed in (
+        "New-ScheduledTaskPrincipal -UserId $Account",
+        "-EncodedCommand",
+        "SignData",
+        "Unregister-ScheduledTask",
+    ):
+        assert needed in body, needed
+    assert body.index("Unregister-ScheduledTask") > body.index("finally")  # never left behind
+    path = tmp_path / "ev.json"
+    path.write_text(
+        json.dumps(
+            {
+                "schema": "ngdpkit/server-check/1",
+                "server": "WZWEB01",
+                "taken_at": "2026-12-01T10:00:00Z",
+                "checks": [
+                    {
+                        "kind": "as_account",
+                        "target": "SOEBY\\gmsa-wz$",
+                        "ok": False,
+                        "detail": "Keyset does not exist",
+                        "status": None,
+                    },
+                    {
+                        "kind": "as_account_not_run",
+                        "target": "IIS APPPOOL\\WorkZone",
+                        "ok": True,
+                        "detail": "not run",
+                        "status": None,
+                    },
+                ],
+            }
+        )
+    )
+    found = read_evidence(path, label="ev.json", environment="test", registered_ips=())[1]
+    assert [f.code for f in found] == ["CERT_NO_PRIVATE_KEY"] and "gmsa-wz$" in found[0].message

@@ -36,6 +36,52 @@ function Add-Check([string]$Kind, [string]$Target, [bool]$Ok, [string]$Detail, $
 
 __KEY_FUNCTIONS__
 
+function Test-NgdpKeyAsAccount([string]$Account, [string]$Thumb) {
+    # The key used as the service account itself, not as this administrator: a scheduled task
+    # runs once as the account and signs with the key. Windows runs such a task without a
+    # password only for the built-in service accounts and group managed service accounts
+    # (names ending in $); for others (IIS APPPOOL identities, password accounts) the ACL
+    # read back by SID above is the evidence, and the check says so.
+    $builtIn = @('NT AUTHORITY\SYSTEM', 'NT AUTHORITY\NETWORK SERVICE', 'NT AUTHORITY\LOCAL SERVICE')
+    if (-not (($builtIn -contains $Account.ToUpper()) -or $Account.EndsWith('$'))) {
+        Add-Check 'as_account_not_run' $Account $true 'not run as the account (a virtual or password account): the ACL read back by SID is the evidence' $null
+        return
+    }
+    $name = 'ngdpkit-key-check-' + [guid]::NewGuid().ToString('N')
+    $out = Join-Path $env:ProgramData ($name + '.txt')
+    # The command the task runs, passed encoded (no quoting can go wrong): the thumbprint is
+    # hexadecimal (checked when the script was written) and the path is made here
+    $inner = @(
+        'try {',
+        ('  $c = Get-Item -LiteralPath ''Cert:\LocalMachine\My\{0}''' -f $Thumb),
+        '  $k = [System.Security.Cryptography.X509Certificates.RSACertificateExtensions]::GetRSAPrivateKey($c)',
+        '  $null = $k.SignData([byte[]](1, 2, 3), [System.Security.Cryptography.HashAlgorithmName]::SHA256, [System.Security.Cryptography.RSASignaturePadding]::Pkcs1)',
+        ('  ''ok'' | Set-Content -LiteralPath ''{0}''' -f $out),
+        ('} catch { $_.Exception.Message | Set-Content -LiteralPath ''{0}'' }' -f $out)
+    ) -join "`n"
+    $encoded = [Convert]::ToBase64String([Text.Encoding]::Unicode.GetBytes($inner))
+    try {
+        $action = New-ScheduledTaskAction -Execute 'powershell.exe' -Argument ('-NoProfile -NonInteractive -EncodedCommand ' + $encoded)
+        $logon = 'ServiceAccount'
+        if ($Account.EndsWith('$')) { $logon = 'Password' }
+        $principal = New-ScheduledTaskPrincipal -UserId $Account -LogonType $logon
+        Register-ScheduledTask -TaskName $name -Action $action -Principal $principal | Out-Null
+        Start-ScheduledTask -TaskName $name
+        $waited = 0
+        while ((-not (Test-Path -LiteralPath $out)) -and ($waited -lt 60)) { Start-Sleep -Seconds 1; $waited++ }
+        if (Test-Path -LiteralPath $out) {
+            $said = (Get-Content -LiteralPath $out -Raw).Trim()
+            Add-Check 'as_account' $Account ($said -eq 'ok') ('signed with the key as the account: ' + $said) $null
+        }
+        else { Add-Check 'as_account' $Account $false 'the task run as the account wrote nothing within 60 s' $null }
+    } catch {
+        Add-Check 'as_account' $Account $false $_.Exception.Message $null
+    } finally {
+        Unregister-ScheduledTask -TaskName $name -Confirm:$false -ErrorAction SilentlyContinue
+        Remove-Item -LiteralPath $out -ErrorAction SilentlyContinue
+    }
+}
+
 $destinations = @(
 __DESTINATIONS__
 )
@@ -116,6 +162,7 @@ if ($cert -ne $null) {
     } catch {
         Add-Check 'key_access' ($accounts -join ', ') $false $_.Exception.Message $null
     }
+    foreach ($account in $accounts) { Test-NgdpKeyAsAccount $account $cert.Thumbprint }
 }
 
 # The NgDP API with the certificate and (when given) the authorization header: a read-only call.
