@@ -13,6 +13,7 @@ not translated.
 from __future__ import annotations
 
 DANISH: dict[str, str] = {
+    "On {server} at {taken}: the push endpoint {url} {detail}: NgDP calls it with its own certificate, and its binding should ask for one.": "På {server} {taken}: push-endepunktet {url} {detail}: NgDP kalder det med sit eget certifikat, og dets binding bør kræve et.",
     "The push endpoint {url} asked for a client certificate and refused {ran} without one, as a receiver of NgDP's calls should.": "Push-endepunktet {url} bad om et klientcertifikat og afviste {ran} uden et, som en modtager af NgDP's kald skal.",
     "On {server} at {taken}: NgDP's TLS certificate was issued by {issuer}, not by the public CA NgDP uses (Sectigo/USERTrust; inferred): a proxy inspects TLS there, and mutual TLS with NgDP fails through it.": "På {server} {taken}: NgDP's TLS-certifikat er udstedt af {issuer}, ikke af den offentlige CA, NgDP bruger (Sectigo/USERTrust; udledt): en proxy inspicerer TLS dér, og gensidig TLS med NgDP fejler gennem den.",
     "On {server} at {taken}: a WinHTTP proxy is set ({detail}); NgDP must be reached directly or through a proxy that does not inspect TLS.": "På {server} {taken}: der er sat en WinHTTP-proxy ({detail}); NgDP skal nås direkte eller gennem en proxy, der ikke inspicerer TLS.",

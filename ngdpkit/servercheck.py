@@ -85,6 +85,7 @@ def server_check_script(env: Environment, *, thumbprint: str | None) -> str:
             "__API_URL__": literal(NGDP[env.kind]["api"]),
             "__API_HOST__": literal(NGDP[env.kind]["host"]),
             "__NGDP_IPS__": array(NGDP[env.kind]["ips"]),
+            "__PUSH_URL__": literal(_push_url(env)),
         }
     )
     return fill("server-check.ps1", code, refusals=refusals)
@@ -132,6 +133,21 @@ def install_certificate_script(
         }
     )
     return fill("install-certificate.ps1", code, refusals=refusals)
+
+
+def _push_url(env: Environment) -> str:
+    """REST_PUSH: the receipt endpoint the server calls without a client certificate, to see
+    that its binding asks for one ("" for REST_PULL, or while the values are not known)."""
+    from .system import check_push_url, push_endpoints
+
+    if env.protocol != "REST_PUSH" or not env.push_base_url or not env.system_id:
+        return ""
+    if any(
+        f.severity == "error"
+        for f in check_push_url(env.push_base_url, protocol=env.protocol, key="")
+    ):
+        return ""  # a value that failed its own check is never embedded
+    return push_endpoints(env.push_base_url, env.system_id)["receipt_endpoint"]
 
 
 def _sha1(der: bytes | None) -> str:
@@ -218,7 +234,11 @@ def read_evidence(
     if isinstance(checks, dict):  # PowerShell 5.1 writes a one-element array as an object
         checks = [checks]
     for check in checks:
-        if isinstance(check, dict) and check.get("kind") in ("tls_issuer", "proxy"):
+        if isinstance(check, dict) and check.get("kind") in (
+            "tls_issuer",
+            "proxy",
+            "push_client_cert",
+        ):
             found += _seen_on_the_way(check, label, server, taken)
             continue
         if not isinstance(check, dict) or check.get("ok") is True:
@@ -307,6 +327,21 @@ def _seen_on_the_way(check: dict[str, Any], label: str, server: str, taken: str)
     """What stands between the server and NgDP: the issuer of the TLS certificate it saw for
     NgDP (another than the public CA means a TLS-inspecting proxy) and the WinHTTP proxy."""
     detail = str(check.get("detail") or "")[:300]
+    if check.get("kind") == "push_client_cert":
+        if check.get("ok") is True:
+            return []
+        return [
+            F.warning(
+                "NET_PUSH_UNPROTECTED",
+                "On {server} at {taken}: the push endpoint {url} {detail}: NgDP calls it with its own certificate, and its binding should ask for one.",
+                label,
+                server,
+                server=server,
+                taken=taken,
+                url=str(check.get("target") or "")[:300],
+                detail=detail,
+            )
+        ]
     if check.get("kind") == "tls_issuer":
         if detail and not any(name in detail.lower() for name in PUBLIC_TLS_ISSUERS):
             return [

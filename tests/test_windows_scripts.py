@@ -278,3 +278,38 @@ def test_server_check_uses_the_key_as_each_service_account(
     )
     found = read_evidence(path, label="ev.json", environment="test", registered_ips=())[1]
     assert [f.code for f in found] == ["CERT_NO_PRIVATE_KEY"] and "gmsa-wz$" in found[0].message
+
+
+def test_server_check_asks_the_push_binding_for_a_client_certificate(
+    sample_dir: Path, tmp_path: Path
+) -> None:
+    """Issue 25: for REST_PUSH the script calls the receipt endpoint without a client
+    certificate; an answer is NET_PUSH_UNPROTECTED on import."""
+    push = env_of(sample_dir, "production")
+    assert push.protocol == "REST_PUSH"
+    text = server_check_script(push, thumbprint="ABCDEF0123")
+    assert (
+        f"$PushUrl = '{push.push_base_url.rstrip('/')}/api/MeMoV1/{push.system_id}/receipt'" in text
+    )
+    assert "$PushUrl = ''" in server_check_script(env_of(sample_dir), thumbprint="ABCDEF0123")
+    path = tmp_path / "ev.json"
+    path.write_text(
+        json.dumps(
+            {
+                "schema": "ngdpkit/server-check/1",
+                "server": "WZPUSH01",
+                "taken_at": "2026-12-01T10:00:00Z",
+                "checks": [
+                    {
+                        "kind": "push_client_cert",
+                        "target": "https://push.example.dk/api/MeMoV1/x/receipt",
+                        "ok": False,
+                        "detail": "answered 200 without a client certificate",
+                        "status": 200,
+                    }
+                ],
+            }
+        )
+    )
+    found = read_evidence(path, label="ev.json", environment="production", registered_ips=())[1]
+    assert [(f.code, f.severity) for f in found] == [("NET_PUSH_UNPROTECTED", "warning")]

@@ -25,6 +25,7 @@ $Environment = __ENVIRONMENT__
 $ApiUrl = __API_URL__
 $ApiHost = __API_HOST__
 $NgdpIps = __NGDP_IPS__
+$PushUrl = __PUSH_URL__
 $AccountsByServer = __ACCOUNTS_BY_SERVER__
 $DefaultAccounts = __DEFAULT_ACCOUNTS__
 [Net.ServicePointManager]::SecurityProtocol = [Net.SecurityProtocolType]::Tls12
@@ -119,6 +120,23 @@ try {
     } finally { $client.Close() }
 } catch {
     Add-Check 'tls' $ApiHost $false $_.Exception.Message $null
+}
+
+# REST_PUSH: NgDP calls the Push Service with its own certificate, and the binding should ask
+# for one. Called from here without a client certificate, it should refuse.
+if ($PushUrl) {
+    try {
+        $r = Invoke-WebRequest -Uri $PushUrl -Method Post -Body '{}' -ContentType 'application/json' -UseBasicParsing -TimeoutSec 20 -MaximumRedirection 0
+        Add-Check 'push_client_cert' $PushUrl $false ('answered {0} without a client certificate' -f [int]$r.StatusCode) ([int]$r.StatusCode)
+    } catch [System.Net.WebException] {
+        $status = $null
+        if ($_.Exception.Response -ne $null) { $status = [int]$_.Exception.Response.StatusCode }
+        $tlsRefused = ($_.Exception.Status -eq [System.Net.WebExceptionStatus]::TrustFailure) -or ($_.Exception.Status -eq [System.Net.WebExceptionStatus]::SecureChannelFailure)
+        if ($tlsRefused -or $status -eq 403) { Add-Check 'push_client_cert' $PushUrl $true ('refused without a client certificate: ' + $_.Exception.Message) $status }
+        else { Add-Check 'push_client_cert' $PushUrl $true ('not judged: ' + $_.Exception.Message) $status }
+    } catch {
+        Add-Check 'push_client_cert' $PushUrl $true ('not judged: ' + $_.Exception.Message) $null
+    }
 }
 
 # The WinHTTP proxy (what services use), reported as it is set
