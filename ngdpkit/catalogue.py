@@ -13,6 +13,7 @@ not translated.
 from __future__ import annotations
 
 DANISH: dict[str, str] = {
+    "On {server} at {taken}: the key was not used as {account} (a virtual account cannot run a task); its read right, read back by SID, is the evidence.": "På {server} {taken}: nøglen blev ikke brugt som {account} (en virtuel konto kan ikke køre en opgave); dens læseret, læst tilbage via SID, er belægget.",
     "On {server} at {taken}: the push endpoint {url} {detail}: NgDP calls it with its own certificate, and its binding should ask for one.": "På {server} {taken}: push-endepunktet {url} {detail}: NgDP kalder det med sit eget certifikat, og dets binding bør kræve et.",
     "The push endpoint {url} asked for a client certificate and refused {ran} without one, as a receiver of NgDP's calls should.": "Push-endepunktet {url} bad om et klientcertifikat og afviste {ran} uden et, som en modtager af NgDP's kald skal.",
     "On {server} at {taken}: NgDP's TLS certificate was issued by {issuer}, not by the public CA NgDP uses (Sectigo/USERTrust; inferred): a proxy inspects TLS there, and mutual TLS with NgDP fails through it.": "På {server} {taken}: NgDP's TLS-certifikat er udstedt af {issuer}, ikke af den offentlige CA, NgDP bruger (Sectigo/USERTrust; udledt): en proxy inspicerer TLS dér, og gensidig TLS med NgDP fejler gennem den.",
@@ -287,6 +288,7 @@ TITLES = {
     "SERVER_NAME_AMBIGUOUS": "To servere har samme Windows-navn",
     "NET_TLS_INTERCEPTED": "En proxy inspicerer TLS mod NgDP",
     "NET_PUSH_PROTECTED": "Push-endepunktet kræver klientcertifikat",
+    "NET_ACCOUNT_NOT_TESTED": "Nøglen er ikke prøvet som kontoen",
     "NET_WINHTTP_PROXY": "Der er sat en WinHTTP-proxy",
     "WZ_REGISTER_GUID_DIFFERS": "WorkZone-registret sender postkassen et andet sted hen",
     "WZ_REGISTER_GUID_MISSING": "WorkZone-registret mangler en NgDP Guid",

@@ -38,11 +38,16 @@ STALE_DAYS = 30
 def _accounts_code(env: Environment) -> tuple[str, str]:
     """``@{ 'WZ-WEB01' = @('…') }`` (keys as ``$env:COMPUTERNAME`` spells them) and the
     environment's own accounts."""
+    # Every configured server, keyed as $env:COMPUTERNAME spells it (its first label,
+    # upper-case, §12.4), with its own accounts or the environment's: a server that is not in
+    # the table gets none. Two servers with one key would be a duplicate key, which
+    # PowerShell refuses when it parses the file: then no table at all (the script refuses).
+    if ambiguous_servers(env):
+        return "@{}", array([])
     pairs = [
-        # keyed as $env:COMPUTERNAME spells the server: its first label, upper-case (§12.4)
         f"{literal(server_key(s.name))} = {array(s.accounts(env.service_account))}"
         for s in env.servers
-        if s.service_account
+        if s.accounts(env.service_account)
     ]
     by_server = "@{ " + "; ".join(pairs) + " }" if pairs else "@{}"
     return by_server, array([env.service_account] if env.service_account else [])
@@ -56,6 +61,10 @@ def _common(env: Environment, thumbprint: str | None) -> tuple[dict[str, str], l
         refusals.append("the certificate thumbprint is not hexadecimal")
         thumb = ""
     by_server, default = _accounts_code(env)
+    refusals += [
+        f"servers {f.params.get('values')} share the Windows name {f.params.get('name')}"
+        for f in ambiguous_servers(env)
+    ]
     return (
         {
             "__KIND__": env.kind if env.kind in ("test", "production") else "test",
@@ -238,6 +247,7 @@ def read_evidence(
             "tls_issuer",
             "proxy",
             "push_client_cert",
+            "as_account_not_run",
         ):
             found += _seen_on_the_way(check, label, server, taken)
             continue
@@ -327,6 +337,18 @@ def _seen_on_the_way(check: dict[str, Any], label: str, server: str, taken: str)
     """What stands between the server and NgDP: the issuer of the TLS certificate it saw for
     NgDP (another than the public CA means a TLS-inspecting proxy) and the WinHTTP proxy."""
     detail = str(check.get("detail") or "")[:300]
+    if check.get("kind") == "as_account_not_run":
+        return [
+            F.info(
+                "NET_ACCOUNT_NOT_TESTED",
+                "On {server} at {taken}: the key was not used as {account} (a virtual account cannot run a task); its read right, read back by SID, is the evidence.",
+                label,
+                server,
+                server=server,
+                taken=taken,
+                account=str(check.get("target") or "")[:200],
+            )
+        ]
     if check.get("kind") == "push_client_cert":
         if check.get("ok") is True:
             return []

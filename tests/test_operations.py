@@ -147,7 +147,10 @@ def test_server_check_tests_every_published_ip_and_tls_by_name(sample_dir: Path)
         "foreach ($ip in $NgdpIps)" in text
         and "Test-NetConnection -ComputerName $ip -Port 443" in text
     )
-    assert "AuthenticateAsClient($ApiHost)" in text
+    assert (
+        "AuthenticateAsClient($ApiHost, $null, [System.Security.Authentication.SslProtocols]::Tls12, $false)"
+        in text
+    )
     code = "\n".join(x for x in re.sub(r"<#.*?#>", "", text, flags=re.S).splitlines())
     assert "api.ipify.org" not in code  # looked up only with -EgressIpUrl, an optional rule
     optional = [r for r in firewall_rules(env) if r["destination_host"] == "api.ipify.org"]

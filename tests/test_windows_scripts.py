@@ -88,9 +88,11 @@ def test_every_command_exists_in_windows_powershell_5_1(scripts: dict[str, str])
         assert not unknown, (name, unknown)
 
 
-def test_install_requires_admin_and_51(scripts: dict[str, str]) -> None:
-    lines = scripts["install"].splitlines()
-    assert lines[0] == "#Requires -RunAsAdministrator" and lines[1] == "#Requires -Version 5.1"
+def test_both_scripts_require_admin_and_51(scripts: dict[str, str]) -> None:
+    for name, text in scripts.items():
+        lines = text.splitlines()
+        assert lines[0] == "#Requires -RunAsAdministrator", name
+        assert lines[1] == "#Requires -Version 5.1", name
 
 
 def test_no_secret_from_an_environment_variable(scripts: dict[str, str]) -> None:
@@ -277,7 +279,8 @@ def test_server_check_uses_the_key_as_each_service_account(
         )
     )
     found = read_evidence(path, label="ev.json", environment="test", registered_ips=())[1]
-    assert [f.code for f in found] == ["CERT_NO_PRIVATE_KEY"] and "gmsa-wz$" in found[0].message
+    assert [f.code for f in found] == ["CERT_NO_PRIVATE_KEY", "NET_ACCOUNT_NOT_TESTED"]
+    assert "gmsa-wz$" in found[0].message and found[1].severity == "info"
 
 
 def test_server_check_asks_the_push_binding_for_a_client_certificate(
@@ -313,3 +316,53 @@ def test_server_check_asks_the_push_binding_for_a_client_certificate(
     )
     found = read_evidence(path, label="ev.json", environment="production", registered_ips=())[1]
     assert [(f.code, f.severity) for f in found] == [("NET_PUSH_UNPROTECTED", "warning")]
+
+
+def test_windows_administrator_review(sample_dir: Path, scripts: dict[str, str]) -> None:
+    """Issue 25's cold review by a Windows administrator: twins would be duplicate hash keys
+    (PowerShell refuses the whole file), SslStream must name TLS 1.2, every account must exist
+    before anything changes, and no server falls back to the environment's accounts."""
+    env = env_of(sample_dir)
+    twins = replace(
+        env,
+        servers=(
+            Server("wzweb01.soeby.local", service_account="A"),
+            Server("WZWEB01", service_account="B"),
+        ),
+    )
+    for text in (
+        install_certificate_script(twins, thumbprint="ABCDEF0123"),
+        server_check_script(twins, thumbprint="ABCDEF0123"),
+    ):
+        assert "$AccountsByServer = @{}" in text
+        top = text[: text.index("function ")]
+        assert "throw 'ngdpkit refused" in top and "share the Windows name WZWEB01" in top
+    one = replace(env, servers=(Server("wz-web01"), Server("wz-agent01", service_account="X\\a")))
+    text = install_certificate_script(one, thumbprint="ABCDEF0123")
+    table = text[text.index("$AccountsByServer = ") :].splitlines()[0]
+    assert "'WZ-WEB01' = @(" in table and "'WZ-AGENT01' = @('X\\a')" in table  # every server
+    assert "$ByServer.Count -eq 0" in text  # the default only when no server is listed
+    install = scripts["install"]
+    assert install.index("Assert-NgdpAccounts $accounts") < install.index("Install-NgdpCa $RootCa")
+    check = scripts["check"]
+    assert "[System.Security.Authentication.SslProtocols]::Tls12" in check
+    assert "-Method Get" in check and "-Method Post" not in check
+    advice = install.index("Delete the .p12/.pfx")
+    assert advice < install.index("if (-not $chainOk) { throw")
+
+
+def test_every_format_string_is_well_formed(scripts: dict[str, str]) -> None:
+    """A literal brace in a '-f' format string must be doubled: '{ $x' throws a FormatException
+    when the line runs (the Windows review found none, the next one might)."""
+    import re
+
+    for name, text in scripts.items():
+        for node in nodes(text, "string_literal"):
+            following = text.encode("utf-8")[node.end_byte : node.end_byte + 4].decode(
+                "utf-8", "replace"
+            )
+            if not following.lstrip().startswith("-f"):
+                continue
+            body = node.text.decode("utf-8")[1:-1].replace("''", "'")
+            rest = re.sub(r"\{\d+(?::[^{}]*)?\}", "", body.replace("{{", "").replace("}}", ""))
+            assert "{" not in rest and "}" not in rest, (name, body)

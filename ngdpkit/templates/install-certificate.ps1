@@ -49,7 +49,8 @@ function Install-NgdpCa([string]$Base64, [string]$Expected, [string]$StoreName) 
 
 Write-Host ('ngdpkit: installing the NgDP certificate of environment {0} ({1})' -f $Environment, ($Servers -join ', '))
 $accounts = @(Get-NgdpAccounts $ServiceAccount $AccountsByServer $DefaultAccounts)
-if ($accounts.Count -eq 0) { throw ('No service account for {0}: set service_account in the settings, or pass -ServiceAccount.' -f $env:COMPUTERNAME) }
+if ($accounts.Count -eq 0) { throw ('No service account for {0}: it is not one of the servers in the settings ({1}), or has no service_account; pass -ServiceAccount.' -f $env:COMPUTERNAME, ($Servers -join ', ')) }
+Assert-NgdpAccounts $accounts
 
 # 1. The root CA into LocalMachine\Root and the issuing CA into LocalMachine\CA
 Install-NgdpCa $RootCa $RootThumbprint 'Root'
@@ -113,5 +114,5 @@ $evidence = [ordered]@{
 $out = Join-Path $OutDir ('ngdpkit-install-{0}-{1}.json' -f $env:COMPUTERNAME, $Environment)
 $evidence | ConvertTo-Json -Depth 4 | Set-Content -LiteralPath $out -Encoding UTF8
 Write-Host ('Installed {0} for {1}; evidence in {2}' -f $cert.Thumbprint, $cert.Subject, $out)
-if (-not $chainOk) { throw 'The chain does not build: see the warning above (the evidence says chain_ok false).' }
 Write-Host 'Delete the .p12/.pfx from this server now: the key is in the certificate store.'
+if (-not $chainOk) { throw 'The chain does not build: see the warning above (the evidence says chain_ok false).' }

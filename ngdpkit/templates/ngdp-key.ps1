@@ -27,10 +27,22 @@ function Get-NgdpReadRight([string]$Path, [string]$Account) {
 }
 
 function Get-NgdpAccounts([string[]]$Given, $ByServer, [string[]]$Default) {
-    # The accounts that must read the key on this server: -ServiceAccount, else this server's own, else the environment's.
+    # The accounts that must read the key on this server: -ServiceAccount, else those of this
+    # server (every configured server is in the table, keyed as $env:COMPUTERNAME spells it).
+    # A server missing from a non-empty table gets none: never the accounts of the environment
+    # by accident (a name Windows shortens, or a server the settings do not list).
     $accounts = @($Given | Where-Object { $_ })
     if ($accounts.Count -eq 0 -and $ByServer.ContainsKey($env:COMPUTERNAME)) { $accounts = @($ByServer[$env:COMPUTERNAME] | Where-Object { $_ }) }
-    if ($accounts.Count -eq 0) { $accounts = @($Default | Where-Object { $_ }) }
+    if ($accounts.Count -eq 0 -and $ByServer.Count -eq 0) { $accounts = @($Default | Where-Object { $_ }) }
     return $accounts
+}
+
+function Assert-NgdpAccounts([string[]]$Accounts) {
+    # Every account must exist before anything changes: a typo or an app pool not created yet
+    # stops the script here, not half-way with the certificate imported.
+    foreach ($account in $Accounts) {
+        try { $null = (New-Object System.Security.Principal.NTAccount($account)).Translate([System.Security.Principal.SecurityIdentifier]) }
+        catch { throw ('The service account {0} does not exist on this server (create it first, or fix service_account in the settings).' -f $account) }
+    }
 }
 # --- end of the shared part ---

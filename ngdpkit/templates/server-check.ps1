@@ -1,3 +1,5 @@
+#Requires -RunAsAdministrator
+#Requires -Version 5.1
 <#
   ngdpkit server check for one environment (__KIND__ kind); the run folder it came from says when and from which settings.
   Run on each WorkZone web and agent server, in Windows PowerShell 5.1 or later, as an administrator:
@@ -39,13 +41,15 @@ __KEY_FUNCTIONS__
 
 function Test-NgdpKeyAsAccount([string]$Account, [string]$Thumb) {
     # The key used as the service account itself, not as this administrator: a scheduled task
-    # runs once as the account and signs with the key. Windows runs such a task without a
-    # password only for the built-in service accounts and group managed service accounts
-    # (names ending in $); for others (IIS APPPOOL identities, password accounts) the ACL
-    # read back by SID above is the evidence, and the check says so.
+    # runs once as the account, signs with the key and calls NgDP with the certificate (an
+    # answer, even 401 without the header, means TLS and the certificate went through),
+    # without the password of the account: built-in
+    # service accounts, group managed service accounts (names ending in $) and, by S4U,
+    # domain accounts. Virtual accounts (IIS APPPOOL, NT SERVICE) cannot run a task: for them
+    # the ACL read back by SID above is the evidence, and the check says so.
     $builtIn = @('NT AUTHORITY\SYSTEM', 'NT AUTHORITY\NETWORK SERVICE', 'NT AUTHORITY\LOCAL SERVICE')
-    if (-not (($builtIn -contains $Account.ToUpper()) -or $Account.EndsWith('$'))) {
-        Add-Check 'as_account_not_run' $Account $true 'not run as the account (a virtual or password account): the ACL read back by SID is the evidence' $null
+    if ($Account.ToUpper().StartsWith('IIS APPPOOL\') -or $Account.ToUpper().StartsWith('NT SERVICE\')) {
+        Add-Check 'as_account_not_run' $Account $true 'not run as the account (a virtual account cannot run a task): the ACL read back by SID is the evidence' $null
         return
     }
     $name = 'ngdpkit-key-check-' + [guid]::NewGuid().ToString('N')
@@ -57,14 +61,21 @@ function Test-NgdpKeyAsAccount([string]$Account, [string]$Thumb) {
         ('  $c = Get-Item -LiteralPath ''Cert:\LocalMachine\My\{0}''' -f $Thumb),
         '  $k = [System.Security.Cryptography.X509Certificates.RSACertificateExtensions]::GetRSAPrivateKey($c)',
         '  $null = $k.SignData([byte[]](1, 2, 3), [System.Security.Cryptography.HashAlgorithmName]::SHA256, [System.Security.Cryptography.RSASignaturePadding]::Pkcs1)',
-        ('  ''ok'' | Set-Content -LiteralPath ''{0}''' -f $out),
-        ('} catch { $_.Exception.Message | Set-Content -LiteralPath ''{0}'' }' -f $out)
+        '  [Net.ServicePointManager]::SecurityProtocol = [Net.SecurityProtocolType]::Tls12',
+        '  $status = 0',
+        ('  try {{ $status = [int](Invoke-WebRequest -Uri ''{0}/receipts/'' -Certificate $c -UseBasicParsing -TimeoutSec 20 -MaximumRedirection 0).StatusCode }}' -f $ApiUrl),
+        '  catch [System.Net.WebException] { if ($_.Exception.Response -eq $null) { throw } ; $status = [int]$_.Exception.Response.StatusCode }',
+        ('  (''ok; NgDP answered {{0}}'' -f $status) | Set-Content -LiteralPath ''{0}''' -f $out),
+        ('}} catch {{ $_.Exception.Message | Set-Content -LiteralPath ''{0}'' }}' -f $out)
     ) -join "`n"
     $encoded = [Convert]::ToBase64String([Text.Encoding]::Unicode.GetBytes($inner))
     try {
         $action = New-ScheduledTaskAction -Execute 'powershell.exe' -Argument ('-NoProfile -NonInteractive -EncodedCommand ' + $encoded)
-        $logon = 'ServiceAccount'
-        if ($Account.EndsWith('$')) { $logon = 'Password' }
+        # Built-in service accounts log on as such, a gMSA with its managed password, any
+        # other domain account by S4U (no password; it needs "Log on as a batch job")
+        $logon = 'S4U'
+        if ($builtIn -contains $Account.ToUpper()) { $logon = 'ServiceAccount' }
+        elseif ($Account.EndsWith('$')) { $logon = 'Password' }
         $principal = New-ScheduledTaskPrincipal -UserId $Account -LogonType $logon
         Register-ScheduledTask -TaskName $name -Action $action -Principal $principal | Out-Null
         Start-ScheduledTask -TaskName $name
@@ -72,7 +83,7 @@ function Test-NgdpKeyAsAccount([string]$Account, [string]$Thumb) {
         while ((-not (Test-Path -LiteralPath $out)) -and ($waited -lt 60)) { Start-Sleep -Seconds 1; $waited++ }
         if (Test-Path -LiteralPath $out) {
             $said = (Get-Content -LiteralPath $out -Raw).Trim()
-            Add-Check 'as_account' $Account ($said -eq 'ok') ('signed with the key as the account: ' + $said) $null
+            Add-Check 'as_account' $Account ($said.StartsWith('ok')) ('signed with the key and called NgDP as the account: ' + $said) $null
         }
         else { Add-Check 'as_account' $Account $false 'the task run as the account wrote nothing within 60 s' $null }
     } catch {
@@ -111,7 +122,9 @@ try {
     try {
         $client.Connect($ApiHost, 443)
         $tls = New-Object System.Net.Security.SslStream($client.GetStream(), $false)
-        $tls.AuthenticateAsClient($ApiHost)
+        # TLS 1.2 named: SslStream ignores ServicePointManager, and the .NET default on a
+        # fresh Server 2016 offers TLS 1.0 at most
+        $tls.AuthenticateAsClient($ApiHost, $null, [System.Security.Authentication.SslProtocols]::Tls12, $false)
         Add-Check 'tls' $ApiHost $true ('TLS ' + $tls.SslProtocol) $null
         # Who issued the certificate this server sees for NgDP: a TLS-inspecting proxy shows
         # its own CA here, and mutual TLS through it fails while TCP looks fine
@@ -126,16 +139,17 @@ try {
 # for one. Called from here without a client certificate, it should refuse.
 if ($PushUrl) {
     try {
-        $r = Invoke-WebRequest -Uri $PushUrl -Method Post -Body '{}' -ContentType 'application/json' -UseBasicParsing -TimeoutSec 20 -MaximumRedirection 0
+        $r = Invoke-WebRequest -Uri $PushUrl -Method Get -UseBasicParsing -TimeoutSec 20 -MaximumRedirection 0
         Add-Check 'push_client_cert' $PushUrl $false ('answered {0} without a client certificate' -f [int]$r.StatusCode) ([int]$r.StatusCode)
     } catch [System.Net.WebException] {
         $status = $null
         if ($_.Exception.Response -ne $null) { $status = [int]$_.Exception.Response.StatusCode }
         $tlsRefused = ($_.Exception.Status -eq [System.Net.WebExceptionStatus]::TrustFailure) -or ($_.Exception.Status -eq [System.Net.WebExceptionStatus]::SecureChannelFailure)
         if ($tlsRefused -or $status -eq 403) { Add-Check 'push_client_cert' $PushUrl $true ('refused without a client certificate: ' + $_.Exception.Message) $status }
-        else { Add-Check 'push_client_cert' $PushUrl $true ('not judged: ' + $_.Exception.Message) $status }
+        elseif ($status -ne $null) { Add-Check 'push_client_cert' $PushUrl $false ('answered {0} without a client certificate (the TLS handshake went through)' -f $status) $status }
+        else { Add-Check 'push_not_judged' $PushUrl $true ('not reached from this server: ' + $_.Exception.Message) $null }
     } catch {
-        Add-Check 'push_client_cert' $PushUrl $true ('not judged: ' + $_.Exception.Message) $null
+        Add-Check 'push_not_judged' $PushUrl $true ('not reached from this server: ' + $_.Exception.Message) $null
     }
 }
 
