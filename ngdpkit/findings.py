@@ -219,7 +219,8 @@ class Bounded(list[Finding]):
         self.per_code = per_code
         self._kept: Counter[str] = Counter()
         self._left: Counter[tuple[str, str]] = Counter()
-        self._at: dict[tuple[str, str], int] = {}
+        self._at: dict[tuple[str, str], int] = {}  # where each summary stands
+        self._written: dict[tuple[str, str], int] = {}  # the count each summary says
         self.extend(items)
 
     def append(self, finding: Finding) -> None:
@@ -249,14 +250,18 @@ class Bounded(list[Finding]):
 
     def settled(self) -> Bounded:
         """This list with one up-to-date summary per code that was cut."""
-        for (code, severity), count in self._left.items():
+        for key, count in self._left.items():
+            if self._written.get(key) == count:
+                continue  # up to date: a loop over the list makes no summary again
+            code, severity = key
             summary = _make(
                 severity, code, LEFT_OUT, "", "", {"count": count, "kept": self.per_code}
             )
-            at = self._at.get((code, severity))
+            at = self._at.get(key)
             if at is None:
-                self._at[(code, severity)] = len(self)
+                self._at[key] = len(self)
                 super().append(summary)
-            elif self[at] != summary or self[at].params != summary.params:
+            else:
                 self[at] = summary
+            self._written[key] = count
         return self

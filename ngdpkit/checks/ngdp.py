@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import time
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -423,7 +422,3 @@ def fetch_singles(
         refused=tuple(reader.refused),
         failed=tuple(reader.failed),
     )
-
-
-def deadline_after(seconds: float) -> float:
-    return time.monotonic() + seconds
