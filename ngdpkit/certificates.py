@@ -276,6 +276,9 @@ def key_description(key: Any) -> str:
     return type(key).__name__
 
 
+SELF_SIGNED = "\0self-signed"  # build_chain's reason for a self-signed leaf (not a library's text)
+
+
 def build_chain(
     leaf: x509.Certificate, extra: list[x509.Certificate], anchors: TrustAnchors
 ) -> tuple[str | None, list[x509.Certificate], str]:
@@ -289,7 +292,7 @@ def build_chain(
     )
 
     if is_self_signed(leaf):
-        return None, [leaf], "the certificate is self-signed, not issued by an OCES3 CA"
+        return None, [leaf], SELF_SIGNED
     ee = ExtensionPolicy.webpki_defaults_ee().may_be_present(
         x509.SubjectAlternativeName, Criticality.AGNOSTIC, None
     )
@@ -314,10 +317,10 @@ def build_chain(
             return kind, list(verified.chain), ""
         except VerificationError as exc:
             reasons.append(str(exc))
-    reason = f"it does not chain to a trusted root; its issuer is {name_text(leaf.issuer)}"
-    if reasons and "candidates exhausted" not in reasons[0]:
-        reason += f" ({reasons[0]})"
-    return None, [leaf], reason
+    # The verifier's own words (cryptography's, in English) when they say more than "no
+    # chain": the finding quotes them after the kit's own sentence.
+    detail = reasons[0] if reasons and "candidates exhausted" not in reasons[0] else ""
+    return None, [leaf], detail
 
 
 def is_oces2(cert: x509.Certificate) -> str:
@@ -380,14 +383,26 @@ def _trust_findings(
                 values=", ".join(anchors.custom_kinds),
             )
         )
-    if chain_kind is None:
+    if chain_kind is None and reason == SELF_SIGNED:
         found.append(
             F.error(
                 "CERT_CHAIN_INVALID",
-                "The certificate {value!r} is not trusted: {reason}.",
+                "The certificate {value!r} is not trusted: it is self-signed, not issued by an OCES3 CA.",
                 label,
                 value=_cn(leaf),
-                reason=reason,
+            )
+        )
+    elif chain_kind is None:
+        found.append(
+            F.error(
+                "CERT_CHAIN_INVALID",
+                "The certificate {value!r} is not trusted: it does not chain to a trusted root; its issuer is {issuer}. The verifier said: “{detail}”."
+                if reason
+                else "The certificate {value!r} is not trusted: it does not chain to a trusted root; its issuer is {issuer}.",
+                label,
+                value=_cn(leaf),
+                issuer=name_text(leaf.issuer),
+                **({"detail": reason} if reason else {}),
             )
         )
     elif chain_kind != kind:

@@ -134,6 +134,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("sample", help="write the synthetic sample set")
     p.add_argument("dir", type=Path)
+    p.add_argument(
+        "--mailboxes",
+        type=_mailbox_count,
+        default=200,
+        metavar="N",
+        help="mailboxes in the export (200 to 200000; default 200): to try a large municipality",
+    )
 
     p = sub.add_parser("demo", help="sample data, then run both sample environments, offline")
     p.add_argument("--dir", type=Path, default=Path("data/sample"), help=argparse.SUPPRESS)
@@ -191,6 +198,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("run_a", type=Path, metavar="RUN_A")
     p.add_argument("run_b", type=Path, metavar="RUN_B")
     p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--all",
+        action="store_true",
+        help="every change, even past 50 (else a summary by code and unit)",
+    )
 
     p = sub.add_parser("status", help="each environment's latest run for settings files or folders")
     p.add_argument("paths", type=Path, nargs="+", metavar="PATH")
@@ -414,10 +426,22 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     return 1
 
 
+def _mailbox_count(text: str) -> int:
+    """``--mailboxes``: a whole number from 200 to 200,000 (argparse turns the error into
+    one line and exit 2)."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 200 <= n <= 200_000:
+        raise argparse.ArgumentTypeError(f"{n} is outside 200 to 200000")
+    return n
+
+
 def cmd_sample(args: argparse.Namespace) -> int:
     from .sample import write_sample
 
-    written = write_sample(args.dir)
+    written = write_sample(args.dir, mailboxes=args.mailboxes)
     for path in written:
         print(f"wrote {path}")
     print(f"sample set in {args.dir} ({len(written)} file(s) written or renewed)")
@@ -640,7 +664,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return code
 
 
+DIFF_ROWS = 50  # past this many changes, diff prints a summary by code and unit
+
+
 def cmd_diff(args: argparse.Namespace) -> int:
+    from .compare.change_text import code_title, lines, summary
     from .compare.diff import diff_runs, is_empty
 
     change = diff_runs(args.run_a, args.run_b)
@@ -650,24 +678,18 @@ def cmd_diff(args: argparse.Namespace) -> int:
     print(f"{change['environment']}: {change['previous']['run']} -> {change['current']['run']}")
     if is_empty(change):
         print("  no changes")
-    for f in change["findings_added"]:
-        print(
-            f"  + {f['severity']:<7} {f['code']:<32} {f['location'] or f['source']}: {f['message']}"
-        )
-    for f in change["findings_resolved"]:
-        print(f"  - {f['severity']:<7} {f['code']:<32} {f['location'] or f['source']} (resolved)")
-    for m in change["mapping_changed"]:
-        what = "; ".join(
-            f"{k}: {v['before'] or '-'} -> {v['after'] or '-'}"
-            for k, v in m.items()
-            if isinstance(v, dict)
-        )
-        mid = m["mailbox_id"] + (":" + m["subject_id"] if m["subject_id"] else "")
-        print(f"  ~ mailbox {mid} ({m['change']}) {what}")
-    for c in change["dispatcher_changed"] + change["portal_changed"]:
-        print(f"  ~ {c['field']}: {c['before']} -> {c['after']}")
-    for name in change["outputs_changed"]:
-        print(f"  ~ output {name}")
+        return 0
+    mark = {"findings_added": "+", "findings_resolved": "-"}
+    every = lines(change, "en")
+    if len(every) > DIFF_ROWS and not args.all:
+        print(f"  {len(every)} changes; by code and unit (--all prints each):")
+        for section, code, unit, n in summary(change, "en"):
+            what = f"{code} ({code_title(section, code, 'en')})" if code else section
+            print(f"  {mark.get(section, '~')} {n:>6}  {what[:60]:<60} {unit or '(environment)'}")
+        return 0
+    for section, code, unit, text in every:
+        where = f" [{unit}]" if unit else ""
+        print(f"  {mark.get(section, '~')} {code:<28}{where} {text}")
     return 0
 
 

@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Any
 
 from .findings import Finding
-from .network import official_api_url
+from .network import official_api_url, vendor_address
 from .settings import Environment, Settings
 from .system import push_endpoints
 
@@ -106,6 +106,7 @@ def build_config(
         "organisation": {"name": settings.organisation.name, "cvr": settings.organisation.cvr},
         "ngdp": {
             "api_base_url": official_api_url(env.kind),
+            "address": vendor_address(env.kind),  # as the vendor page lists it
             "system_id": env.system_id,
             "protocol": env.protocol,
         },
@@ -114,7 +115,7 @@ def build_config(
             "ContactPointGuid": (env.default_contact_point or "").strip("{}").lower(),
             "SystemId": env.system_id,
             "Protocol": env.protocol,
-            "ApiBaseUrl": official_api_url(env.kind),
+            "ApiBaseUrl": vendor_address(env.kind),  # the vendor page's address
             "CertificateThumbprint": certificate["thumbprint_sha1"],
             "CertificateStore": "LocalMachine\\My",
         },
@@ -133,7 +134,8 @@ def build_config(
         },
         "authorization": {
             "variable": env.authorization_env,
-            "note": "the header itself is a secret and is never written here",
+            "handover": env.authorization_handover or None,
+            "note": "the dispatcher needs the authorization header from Administrativ Adgang; it is a secret, never written here, and reaches whoever enters it in Configurator through the channel named in handover",
         },
         "mailbox_mapping": mapping,
         "generated_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),

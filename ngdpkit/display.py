@@ -21,6 +21,7 @@ MAX_ROWS = 200
 
 STYLE = """<style>
 .nk { font-family: 'Segoe UI', Arial, sans-serif; font-size: 14px; color: #1d1d1d; }
+.nk.print-only { display: none; }
 .nk table { border-collapse: collapse; margin: 6px 0 14px 0 !important; width: 100%; }
 .nk th, .nk td { border: 1px solid #d0d4d9; padding: 4px 8px; text-align: left !important; vertical-align: top; }
 .nk th { background: #eef1f4; }
@@ -83,7 +84,8 @@ def table(
 
 def block(*parts: Any, flex: bool = False, cls: str = "") -> HTML:
     """Fragments in one ``<div class="nk">`` with the stylesheet: what a notebook cell shows.
-    ``cls`` marks a block for print (``mapping-table``: printed once, in the appendix)."""
+    ``cls`` marks a block for print (``mapping-table``: printed once, in the appendix;
+    ``also-in-pdf``: a table the PDF holds on its own page, so printed there only)."""
     return HTML(fragment("block", [p for p in parts if p], Markup(STYLE), flex, cls))
 
 
@@ -97,6 +99,10 @@ def heading(text: str, level: int = 3) -> Markup:
 
 def banner(text: str) -> Markup:
     return fragment("banner", text)
+
+
+# What a skipped check is called on a page (NET_SKIPPED's location names the check).
+SKIPPED_NAMES = {"OCSP": "skipped_ocsp", "network": "skipped_network"}
 
 
 def findings_html(
@@ -146,7 +152,14 @@ def findings_html(
     )
     fold = ""
     if skipped:
-        names = ", ".join(sorted({f.location or f.source for f in skipped}))
+        names = ", ".join(
+            sorted(
+                {
+                    t(language, SKIPPED_NAMES.get(f.location, "")) or f.location or f.source
+                    for f in skipped
+                }
+            )
+        )
         fold = para(
             badge("info", language=language),
             t(language, "skipped_folded", n=len(skipped), names=names),
@@ -154,8 +167,33 @@ def findings_html(
     return Markup(head + fold + body)
 
 
+FINDINGS_SHOWN_IN_PRINT = 20  # past this many, a step's printed page counts them by code
+
+
 def show_findings(findings: Iterable[Finding], *, language: str = "da") -> HTML:
-    return block(findings_html(findings, language=language))
+    """A step's findings. Past :data:`FINDINGS_SHOWN_IN_PRINT` (a finding per mailbox), the
+    printed document counts them by code and leaves each one to its appendix; the notebook
+    and the page on screen keep the whole table."""
+    found = list(findings)
+    if len(found) <= FINDINGS_SHOWN_IN_PRINT:
+        return block(findings_html(found, language=language))
+    by_code: dict[tuple[str, str], int] = {}
+    for f in found:
+        by_code[(f.severity, f.code)] = by_code.get((f.severity, f.code), 0) + 1
+    counted = table(
+        [(badge(sev, language=language), fragment("code", code), n)
+         for (sev, code), n in by_code.items()],
+        [t(language, "severity"), t(language, "code"), t(language, "count")],
+        language=language,
+    )  # fmt: skip
+    summary = fragment(
+        "block", [para(t(language, "findings_by_code", n=len(found))), counted],
+        Markup(STYLE), False, "print-only",
+    )  # fmt: skip
+    full = fragment(
+        "block", [findings_html(found, language=language)], Markup(STYLE), False, "also-in-pdf"
+    )
+    return HTML(summary + full)
 
 
 def bars(
@@ -388,7 +426,10 @@ def validity_timeline(items: list[tuple[str, str, str]], *, now_iso: str) -> HTM
     return block(fragment("timeline", rows, width))
 
 
-def key_values(pairs: list[tuple[str, Any]], *, title: str = "", language: str = "da") -> HTML:
+def key_values(
+    pairs: list[tuple[str, Any]], *, title: str = "", language: str = "da", cls: str = ""
+) -> HTML:
+    """A field/value table; ``cls`` as for :func:`block`."""
     return block(
         heading(title, 3) if title else "",
         table(
@@ -396,6 +437,7 @@ def key_values(pairs: list[tuple[str, Any]], *, title: str = "", language: str =
             [t(language, "field"), t(language, "value")],
             language=language,
         ),
+        cls=cls,
     )
 
 

@@ -125,6 +125,12 @@ def official_api_url(kind: str) -> str:
     return NGDP[kind]["api"]
 
 
+def vendor_address(kind: str) -> str:
+    """NgDP's address as the vendor page lists it for the dispatcher (no API path; the REST
+    API lies under ``/apis/v1`` of it, per NgDP's OpenAPI)."""
+    return f"https://{NGDP[kind]['host']}"
+
+
 @dataclass(frozen=True)
 class Destination:
     host: str

@@ -18,7 +18,7 @@ from pathlib import Path
 from .pages import Markup, render
 
 BODY = re.compile(r"<body>(.*)</body>", re.S)
-APPENDIX = re.compile(r'<section class="appendix">.*?</section>', re.S)
+APPENDIX = re.compile(r'<section class="appendix(?: [^"]*)?">.*?</section>', re.S)
 NAV = re.compile(r"<nav>.*?</nav>", re.S)
 STYLE = re.compile(r"<style>(.*?)</style>", re.S)
 
@@ -27,11 +27,21 @@ PRINT_CSS = """
 @page appendix { size: A4 landscape; margin: 14mm 12mm 18mm 12mm; }
 body { margin: 0; max-width: none; font-size: 10pt; }
 nav, footer.anchor { display: none; }
+/* Nothing addressed to the consultant is printed (what to run next, links, the notebook's
+   settings line), and a table the document holds elsewhere is printed there only. */
+.consultant, .next, .nk-origin, .also-in-pdf { display: none !important; }
+.after-signatures { break-before: page; }
+.print-only { display: block !important; }
+.summary table { font-size: 9pt; }
+.summary td, .summary th { padding: 2px 6px; }
 .doc-part { break-before: page; }
 .doc-part:first-child { break-before: auto; }
 .appendix { page: appendix; break-before: page; }
 .appendix td, .appendix th { white-space: nowrap; font-size: 7.5pt; padding: 2px 4px; }
 .appendix td { font-family: Consolas, 'DejaVu Sans Mono', monospace; }
+.appendix.findings-all td, .appendix.findings-all th,
+.appendix.firewall-all td, .appendix.firewall-all th { white-space: normal; font-family: inherit; }
+.appendix li { font-size: 8.5pt; }
 table { page-break-inside: auto; }
 tr, .sig, .declaration { break-inside: avoid; }
 .sigs { break-inside: avoid; }

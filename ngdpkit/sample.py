@@ -117,7 +117,10 @@ def _guid(environment: str, unit: str) -> str:
     return str(uuid.uuid5(NAMESPACE, f"{environment}/{unit}"))
 
 
-def _mailboxes() -> list[list[str]]:
+def _mailboxes(count: int = 200) -> list[list[str]]:
+    """The sample's mailboxes: the first 200 are the hand-shaped set (units, subjects,
+    retirements); beyond that, each unit's mailboxes repeat with new IDs, so a large
+    municipality's document can be tried (``ngdpkit sample DIR --mailboxes 5000``)."""
     rng = random.Random(20231031)
     rows: list[list[str]] = []
     next_id = 100200
@@ -142,6 +145,11 @@ def _mailboxes() -> list[list[str]]:
                 str(len(rows) % 7 + 5),
             ]
         )
+    first = list(rows)
+    while len(rows) < count:
+        base = first[len(rows) % len(first)]
+        next_id += rng.randint(1, 9)
+        rows.append([f"{next_id:07d}", f"{base[1]} {len(rows) // len(first) + 1}", *base[2:]])
     return rows
 
 
@@ -164,10 +172,9 @@ def _write_export(path: Path, rows: list[list[str]]) -> None:
     wb.save(path)
 
 
-def _write_contact_points(path: Path, environment: str) -> None:
+def _write_contact_points(path: Path, environment: str, rows: list[list[str]]) -> None:
     import openpyxl
 
-    rows = _mailboxes()
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "Kontaktpunkter"
@@ -225,14 +232,14 @@ def _write_contact_points(path: Path, environment: str) -> None:
     wb.save(path)
 
 
-def _write_mapping(path: Path, environment: str) -> None:
+def _write_mapping(path: Path, environment: str, rows: list[list[str]]) -> None:
     import openpyxl
 
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "Mapping"
     ws.append(["Postkasse-ID", "Emne-ID", "NgDP Guid", "Begrundelse"])
-    for i, (mailbox_id, name, unit, _case, subject) in enumerate(_mailboxes()):
+    for i, (mailbox_id, name, unit, _case, subject) in enumerate(rows):
         if unit in TRANSLATED_UNITS:
             continue
         if i % 37 == 5:
@@ -356,20 +363,21 @@ def _write_pki(directory: Path, env_values: dict[str, str]) -> list[Path]:
     return written
 
 
-def write_sample(directory: Path | str) -> list[Path]:
-    """Write the sample set into ``directory``; return the files written or renewed."""
+def write_sample(directory: Path | str, *, mailboxes: int = 200) -> list[Path]:
+    """Write the sample set into ``directory`` (``mailboxes`` rows in the export, at least
+    200); return the files written or renewed."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    rows = _mailboxes()
+    rows = _mailboxes(max(200, mailboxes))
     files = {
         directory / "mailboxes.xlsx": lambda p: _write_export(p, rows),
-        directory / "contact-points-test.xlsx": lambda p: _write_contact_points(p, "test"),
+        directory / "contact-points-test.xlsx": lambda p: _write_contact_points(p, "test", rows),
         directory / "contact-points-production.xlsx": lambda p: _write_contact_points(
-            p, "production"
+            p, "production", rows
         ),
-        directory / "mapping-test.xlsx": lambda p: _write_mapping(p, "test"),
-        directory / "mapping-production.xlsx": lambda p: _write_mapping(p, "production"),
+        directory / "mapping-test.xlsx": lambda p: _write_mapping(p, "test", rows),
+        directory / "mapping-production.xlsx": lambda p: _write_mapping(p, "production", rows),
     }
     for path, make in files.items():
         if not path.exists():

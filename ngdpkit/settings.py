@@ -111,6 +111,10 @@ class Environment:
     certificate: Path | None = None
     certificate_password_env: str | None = None
     authorization_env: str | None = None
+    # How the authorization header reaches whoever enters it in Configurator (a channel the
+    # customer agreed, e.g. "the customer's password vault, item NgDP test"): named on the
+    # dispatcher page, never the header itself.
+    authorization_handover: str = ""
     contact_points: Path | None = None
     mapping: Path | None = None
     default_contact_point: str | None = None
@@ -594,6 +598,7 @@ def _environment(
         certificate=r.file(_blank_none(env.get("certificate")), f"{where}.certificate"),
         certificate_password_env=_blank_none(env.get("certificate_password_env")),
         authorization_env=_blank_none(env.get("authorization_env")),
+        authorization_handover=env.get("authorization_handover", ""),
         contact_points=None
         if env.get("contact_points") == NGDP_SOURCE
         else r.file(_blank_none(env.get("contact_points")), f"{where}.contact_points"),

@@ -39,6 +39,7 @@ section.diagram img { max-width: 100%; height: auto; }
 footer.anchor { margin-top: 24px; font-size: 11px; color: #555; border-top: 1px solid #ccc; padding-top: 6px; word-break: break-all; }
 pre { white-space: pre-wrap; font-size: 12px; background: #f6f7f8; padding: 8px; }
 .nb-out { position: relative; overflow: hidden; }
+.print-only { display: none; }
 table { border-collapse: collapse; width: 100%; }
 th, td { border: 1px solid #d0d4d9; padding: 4px 8px; text-align: left; vertical-align: top; }
 th { background: #eef1f4; }
@@ -46,7 +47,7 @@ thead { display: table-header-group; }
 tr { page-break-inside: avoid; }
 @media print {
   body { margin: 0; max-width: none; font-size: 11pt; }
-  nav { display: none; }
+  nav, .consultant, .next, .nk-origin { display: none; }
   section.step { page-break-before: always; }
   .sig { page-break-inside: avoid; }
   a { color: inherit; text-decoration: none; }
@@ -238,23 +239,31 @@ NOT_CHECKED_CODES = (
 
 def render_overview(ctx: dict[str, Any]) -> str:
     """The overview page; ``ctx`` is assembled by the runner from the run's own files.
-    Its sections, in the document's order, are the ``_overview_*`` functions below."""
+
+    Its order is the signed document's (contract §12.9): status and readiness, the
+    checklist with its evidence, one summary of findings and changes by code and unit, and
+    the signatures: what a customer reads before signing fits the first pages. The rest
+    (diagram, steps, what was not checked, the dispatcher, the anchor) follows, and every
+    long list (each finding, each change, each mailbox) is an appendix."""
     lang = ctx["language"]
     anchor = ctx.get("audit_hash") or ""
     body = Markup("").join(
         [
             ctx["nav"],
             _overview_head(ctx, lang),
-            _overview_diagram(ctx, lang),
             _overview_checklist(ctx, lang),
+            _overview_summary(ctx, lang),
+            _overview_signatures(ctx, lang),
+            Markup('<div class="after-signatures">'),
+            _overview_diagram(ctx, lang),
             _overview_steps(ctx, lang),
-            _overview_findings(ctx, lang),
             _overview_not_checked(ctx, lang),
             _overview_dispatcher(ctx, lang),
             _overview_pages(ctx, lang),
             _overview_audit(ctx, lang),
+            Markup("</div>"),
+            _overview_findings(ctx, lang),
             changes_section(ctx.get("changes"), lang),
-            _overview_signatures(ctx, lang),
             _overview_mapping(ctx, lang),
         ]
     )
@@ -265,6 +274,143 @@ def render_overview(ctx: dict[str, Any]) -> str:
         banners=ctx.get("banners"),
         anchor=anchor,
     )
+
+
+SUMMARY_ROWS = 14  # codes named on the front page; the rest are counted in one line
+
+
+def _overview_summary(ctx: dict[str, Any], lang: str) -> Markup:
+    """Findings and changes since the previous run, counted by code and unit: one page."""
+    findings: list[Finding] = ctx["findings"]
+    units: tuple[dict[str, str], dict[str, str]] = ctx.get("units") or ({}, {})
+    parts: list[Markup] = []
+    rows = findings_summary(findings, units, lang)
+    if rows:
+        shown = rows[:SUMMARY_ROWS]
+        parts.append(
+            table(
+                [
+                    (badge(sev, language=lang), fragment("code", code), title_, n, where)
+                    for sev, code, title_, n, where in shown
+                ],
+                [
+                    t(lang, "severity"),
+                    t(lang, "code"),
+                    t(lang, "what"),
+                    t(lang, "count"),
+                    t(lang, "units"),
+                ],
+                language=lang,
+            )
+        )
+        if len(rows) > SUMMARY_ROWS:
+            rest = sum(n for *_x, n, _w in rows[SUMMARY_ROWS:])
+            parts.append(
+                fragment(
+                    "para",
+                    [t(lang, "summary_more", codes=len(rows) - SUMMARY_ROWS, n=rest)],
+                )
+            )
+        parts.append(fragment("para", [t(lang, "summary_appendix")]))
+    else:
+        parts.append(fragment("para", [t(lang, "no_findings")]))
+    parts.append(_changes_summary(ctx.get("changes"), lang))
+    return fragment("section", t(lang, "summary"), parts, "summary")
+
+
+def unit_lookup(mapping: Any, sheet: str) -> tuple[dict[str, str], dict[str, str]]:
+    """(unit by Mailbox ID, unit by ``Sheet!row``) from the run's mapping table."""
+    by_id: dict[str, str] = {}
+    by_row: dict[str, str] = {}
+    if mapping is None or not hasattr(mapping, "columns"):
+        return by_id, by_row
+    cols = set(mapping.columns)
+    if not {"mailbox_id", "responsible_unit"} <= cols:
+        return by_id, by_row
+    ids = mapping["mailbox_id"].astype(str).tolist()
+    units = mapping["responsible_unit"].astype(str).tolist()
+    rows = mapping["row"].tolist() if "row" in cols else [None] * len(ids)
+    for mid, unit, row in zip(ids, units, rows, strict=True):
+        by_id.setdefault(mid, unit)
+        if row is not None:
+            by_row[f"{sheet}!{row}" if sheet else f"row {row}"] = unit
+    return by_id, by_row
+
+
+def findings_summary(
+    findings: list[Finding], units: tuple[dict[str, str], dict[str, str]], lang: str
+) -> list[tuple[str, str, str, int, str]]:
+    """(severity, code, title, count, units) per code, errors first, then by count."""
+    from .catalogue import title
+    from .compare.change_text import code_words, unit_counts
+    from .compare.diff import unit_of
+
+    groups: dict[tuple[str, str], list[str]] = {}
+    for f in findings:
+        unit = unit_of({"params": f.params, "location": f.location}, units)
+        groups.setdefault((f.severity, f.code), []).append(unit)
+    rank = {"error": 0, "warning": 1, "info": 2}
+    out = []
+    for (sev, code), found in sorted(
+        groups.items(), key=lambda x: (rank.get(x[0][0], 3), -len(x[1]), x[0][1])
+    ):
+        named = [u for u in found if u]
+        where = unit_counts(named, lang) if named else ""
+        if named and len(named) < len(found):
+            where += f", {t(lang, 'whole_environment')} {len(found) - len(named)}"
+        heading = (title(code) if lang == "da" else "") or code_words(code)
+        out.append((sev, code, heading, len(found), where))
+    return out
+
+
+def _changes_summary(change: dict[str, Any] | None, lang: str) -> Markup:
+    """Changes since the previous run, counted by code and unit."""
+    from .compare.change_text import code_title, summary
+
+    heading = fragment("heading", t(lang, "changes_title"), 3)
+    if change is None:
+        return heading + fragment("para", [t(lang, "changes_first_run")])
+    if change.get("problem"):
+        return heading + fragment("para", [_problem_text(change["problem"], lang)])
+    counted = summary(change, lang)
+    if not counted:
+        return heading + fragment("para", [t(lang, "changes_none")])
+    section_word = {
+        "findings_added": t(lang, "changes_added"),
+        "findings_resolved": t(lang, "changes_resolved"),
+        "mapping_changed": t(lang, "changes_mapping"),
+        "dispatcher_changed": t(lang, "changes_dispatcher"),
+        "portal_changed": t(lang, "changes_portal"),
+        "outputs_changed": t(lang, "changes_outputs"),
+    }
+    rows = [
+        (section_word[sec], code_title(sec, code, lang), unit or t(lang, "whole_environment"), n)
+        for sec, code, unit, n in counted
+    ]
+    more = Markup("")
+    if len(rows) > SUMMARY_ROWS:
+        rest = sum(r[3] for r in rows[SUMMARY_ROWS:])
+        more = fragment("para", [t(lang, "summary_more", codes=len(rows) - SUMMARY_ROWS, n=rest)])
+    return (
+        heading
+        + table(
+            rows[:SUMMARY_ROWS],
+            [t(lang, "change_kind"), t(lang, "what"), t(lang, "unit_col"), t(lang, "count")],
+            language=lang,
+        )
+        + more
+    )
+
+
+def _problem_text(problem: Any, lang: str) -> str:
+    from .compare.change_text import sentence
+
+    if isinstance(problem, dict):
+        params = problem.get("params")
+        return sentence(
+            str(problem.get("code") or ""), params if isinstance(params, dict) else {}, lang, {}
+        )
+    return t(lang, "changes_not_compared")
 
 
 def _overview_head(ctx: dict[str, Any], lang: str) -> Markup:
@@ -282,7 +428,7 @@ def _overview_head(ctx: dict[str, Any], lang: str) -> Markup:
         f"{t(lang, 'signoff')}: {t(lang, 'title')}",
         [
             (t(lang, "organisation"), f"{ctx['organisation']} (CVR {ctx['cvr']})"),
-            (t(lang, "environment"), f"{ctx['environment']} ({ctx['kind']})"),
+            (t(lang, "environment"), f"{ctx['environment']} ({t(lang, 'kind_' + ctx['kind'])})"),
             (t(lang, "run"), ctx["run_id"]),
             (t(lang, "generated"), local_time(ctx["generated_at"], lang)),
             (t(lang, "kit_version"), ctx["kit_version"]),
@@ -336,7 +482,10 @@ def _overview_pages(ctx: dict[str, Any], lang: str) -> Markup:
     if ctx.get("comparison"):
         links.append((ctx["comparison"], t(lang, "compare_link")))
     return fragment(
-        "section", t(lang, "pages"), [fragment("list", [fragment("link", h, x) for h, x in links])]
+        "section",
+        t(lang, "pages"),
+        [fragment("list", [fragment("link", h, x) for h, x in links])],
+        "consultant",
     )
 
 
@@ -348,7 +497,12 @@ def _overview_findings(ctx: dict[str, Any], lang: str) -> Markup:
         chosen = [f for f in findings if f.severity == sev]
         if chosen:
             grouped += [fragment("heading", t(lang, key), 3), findings_html(chosen, language=lang)]
-    return fragment("section", t(lang, "findings"), grouped or [findings_html([], language=lang)])
+    return fragment(
+        "section",
+        t(lang, "findings_appendix"),
+        grouped or [findings_html([], language=lang)],
+        "appendix findings-all",
+    )
 
 
 def _overview_not_checked(ctx: dict[str, Any], lang: str) -> Markup:
@@ -400,8 +554,8 @@ def _overview_dispatcher(ctx: dict[str, Any], lang: str) -> Markup:
         disp_html = fragment(
             "banner", t(lang, "dispatcher_withheld", codes=", ".join(ctx.get("withheld_by") or []))
         )
-    disp_section = fragment("section", t(lang, "dispatcher"), [disp_html])
-    return disp_section
+    # The PDF holds the dispatcher's own page: this table is printed there only.
+    return fragment("section", t(lang, "dispatcher"), [disp_html], "also-in-pdf")
 
 
 def _overview_mapping(ctx: dict[str, Any], lang: str) -> Markup:
@@ -471,13 +625,12 @@ def _overview_checklist(ctx: dict[str, Any], lang: str) -> Markup:
 
 
 def changes_section(change: dict[str, Any] | None, language: str) -> Markup:
-    """'Ændringer siden forrige kørsel' on the overview: nothing on a first run."""
-    if change is None:
+    """Every change since the previous run, one sentence each in the run's language (an
+    appendix: the front page counts them); nothing on a first run."""
+    from .compare.change_text import lines
+
+    if change is None or change.get("problem"):
         return Markup("")
-    if change.get("problem"):
-        return fragment(
-            "section", t(language, "changes_title"), [fragment("para", [change["problem"]])]
-        )
     prev = change["previous"]
     parts = [
         fragment(
@@ -485,48 +638,22 @@ def changes_section(change: dict[str, Any] | None, language: str) -> Markup:
             [t(language, "changes_previous", run=prev["run"]), fragment("code", prev["anchor"])],
         )
     ]
-    lists = [
-        (
-            t(language, "changes_added"),
-            [
-                f"{f['code']} {f['location'] or f['source']}: {f['message']}"
-                for f in change["findings_added"]
-            ],
-        ),
-        (
-            t(language, "changes_resolved"),
-            [f"{f['code']} {f['location'] or f['source']}" for f in change["findings_resolved"]],
-        ),
-        (
-            t(language, "changes_mapping"),
-            [
-                f"{m['mailbox_id']}{':' + m['subject_id'] if m['subject_id'] else ''} ({m['change']}): "
-                + "; ".join(
-                    f"{k} {v['before'] or '-'} → {v['after'] or '-'}"
-                    for k, v in m.items()
-                    if isinstance(v, dict)
-                )
-                for m in change["mapping_changed"]
-            ],
-        ),
-        (
-            t(language, "changes_dispatcher"),
-            [f"{c['field']}: {c['before']} → {c['after']}" for c in change["dispatcher_changed"]],
-        ),
-        (
-            t(language, "changes_portal"),
-            [f"{c['field']}: {c['before']} → {c['after']}" for c in change["portal_changed"]],
-        ),
-        (t(language, "changes_outputs"), change["outputs_changed"]),
-    ]
-    shown = [(title, items) for title, items in lists if items]
-    if not shown:
-        parts.append(fragment("para", [t(language, "changes_none")]))
-    for title, items in shown:
-        parts += [fragment("heading", title, 3), fragment("list", items[:500])]
-        if len(items) > 500:
-            parts.append(fragment("para", [t(language, "more", n=len(items) - 500)]))
-    return fragment("section", t(language, "changes_title"), parts)
+    titles = {
+        "findings_added": t(language, "changes_added"),
+        "findings_resolved": t(language, "changes_resolved"),
+        "mapping_changed": t(language, "changes_mapping"),
+        "dispatcher_changed": t(language, "changes_dispatcher"),
+        "portal_changed": t(language, "changes_portal"),
+        "outputs_changed": t(language, "changes_outputs"),
+    }
+    grouped: dict[str, list[str]] = {}
+    for section, _code, unit, text in lines(change, language):
+        grouped.setdefault(section, []).append(f"{unit}: {text}" if unit else text)
+    if not grouped:
+        return Markup("")
+    for section, items in grouped.items():
+        parts += [fragment("heading", titles[section], 3), fragment("list", items)]
+    return fragment("section", t(language, "changes_appendix"), parts, "appendix")
 
 
 def render_portal(
@@ -637,11 +764,35 @@ def _portal_todo(todo: Any, language: str) -> Markup:
     rows = portal_todo_rows(typed, language)
     lead = t(language, "portal_todo_verified" if typed.verified else "portal_todo_offline")
     body = [fragment("para", [lead])]
-    if rows:
-        body.append(text_table(list(words["headers"]), [tuple(r) for r in rows]))
-    else:
+    if not rows:
         body.append(fragment("para", [t(language, "portal_todo_none")]))
-    return fragment("section", t(language, "portal_todo"), body)
+        return fragment("section", t(language, "portal_todo"), body)
+    # Per contact point, how many translations to add, remove or verify: on the page; every
+    # translation, one per row, in the appendix (the PDF prints it once, at the end).
+    counted: dict[tuple[str, str], dict[str, int]] = {}
+    for name, guid, action, *_rest in rows:
+        counts = counted.setdefault((name, guid), {})
+        counts[action] = counts.get(action, 0) + 1
+    body.append(
+        table(
+            [
+                (name, guid, ", ".join(f"{a}: {n}" for a, n in counts.items()))
+                for (name, guid), counts in counted.items()
+            ],
+            [words["headers"][0], words["headers"][1], t(language, "portal_todo_counts")],
+            language=language,
+        )
+    )
+    if not typed.verified:
+        # Offline, the to-do is every planned translation: the translations appendix lists
+        # them already (each table once).
+        return fragment("section", t(language, "portal_todo"), body)
+    return fragment("section", t(language, "portal_todo"), body) + fragment(
+        "section",
+        t(language, "portal_todo_appendix"),
+        [text_table(list(words["headers"]), [tuple(r) for r in rows])],
+        "appendix",
+    )
 
 
 DISPATCHER_WHERE = (
@@ -680,27 +831,7 @@ def render_dispatcher(
                     f"{t(lang, 'not_ready')}: {', '.join(config.get('blocking') or [])}",
                 )
             )
-        own = t(lang, "dispatcher_named_by_kmd")
-        kit = t(lang, "dispatcher_named_by_kit")
-        rows: list[tuple[str, Any, str]] = [
-            (name, fragment("code", str(value)), own if name == "ContactPointGuid" else kit)
-            for name, value in config["parameters"].items()
-        ]
-        rows.append(
-            (
-                "Authorization",
-                t(lang, "dispatcher_authorization", variable=authorization_env or "?"),
-                t(lang, "dispatcher_secret"),
-            )
-        )
-        parts.append(
-            table(
-                rows,
-                [t(lang, "field"), t(lang, "value"), t(lang, "dispatcher_name_basis")],
-                language=lang,
-            )
-        )
-        parts.append(fragment("para", [t(lang, "dispatcher_note")]))
+        parts += dispatcher_fields(config, lang)
     return page(
         t(lang, "dispatcher_page"),
         Markup("").join(parts),
@@ -708,6 +839,77 @@ def render_dispatcher(
         banners=banners,
         anchor=anchor,
     )
+
+
+# What the page says of each parameter: the Configurator label when the vendor page gives
+# it (only ContactPointGuid), else that the name is ngdpkit's.
+KNOWN_LABELS = {"ContactPointGuid": "ContactPointGuid"}
+
+
+def dispatcher_fields(config: dict[str, Any], lang: str) -> list[Markup]:
+    """The dispatcher's fields: each value with its Configurator label where the vendor page
+    gives one and "ngdpkit's name (not Configurator's)" where not; the authorization header
+    as a parameter handed over through the agreed channel (never a value, never a variable
+    on someone's machine); for REST_PUSH, what the Push Service needs."""
+    kit = t(lang, "dispatcher_named_by_kit")
+    rows: list[tuple[Any, ...]] = []
+    for name, value in config["parameters"].items():
+        label = KNOWN_LABELS.get(name)
+        shown: Any = fragment("code", str(value))
+        if name == "ApiBaseUrl":
+            shown = Markup("").join([shown, Markup("<br>"), t(lang, "dispatcher_address_note")])
+        rows.append(
+            (
+                label or name,
+                shown,
+                t(lang, "dispatcher_named_by_kmd") if label else kit,
+            )
+        )
+    auth = config.get("authorization") or {}
+    handover = auth.get("handover")
+    rows.append(
+        (
+            t(lang, "dispatcher_authorization_field"),
+            t(lang, "dispatcher_handover", channel=handover)
+            if handover
+            else t(lang, "dispatcher_handover_missing"),
+            kit,
+        )
+    )
+    out = [
+        table(
+            rows,
+            [t(lang, "dispatcher_label"), t(lang, "value"), t(lang, "dispatcher_name_basis")],
+            language=lang,
+        ),
+        fragment("para", [t(lang, "dispatcher_note")]),
+    ]
+    push = config.get("push")
+    if push:
+        out.append(fragment("heading", t(lang, "dispatcher_push_title"), 2))
+        out.append(
+            table(
+                [
+                    (
+                        t(lang, "receipt_endpoint"),
+                        fragment("code", push.get("receipt_endpoint", "")),
+                    ),
+                    (
+                        t(lang, "message_endpoint"),
+                        fragment("code", push.get("message_endpoint", "")),
+                    ),
+                ],
+                [t(lang, "field"), t(lang, "value")],
+                language=lang,
+            )
+        )
+        out.append(
+            fragment(
+                "list",
+                [t(lang, f"dispatcher_push_{i}") for i in range(1, 5)],
+            )
+        )
+    return out
 
 
 CHECKLIST_SEVERITY = {
@@ -763,19 +965,58 @@ def render_firewall(
     environment: str,
     anchor: str = "",
 ) -> str:
-    """The firewall order for operations, one rule per row, in the document's language."""
-    from .network import firewall_table
+    """The firewall order for operations: a summary by destination on the page, and every
+    rule, one per row, as an appendix (the PDF prints it once, at the end)."""
+    from .network import FIREWALL_HEADERS, firewall_table, firewall_word
 
-    headers, body_rows = firewall_table(rows, language)
+    lang = "da" if language == "da" else "en"
+    headers, body_rows = firewall_table(rows, lang)
+    groups: dict[tuple[str, str, str, str], list[dict[str, Any]]] = {}
+    for r in rows:
+        key = tuple(
+            str(firewall_word(lang, r.get(c, "")))
+            for c in ("destination_host", "port", "protocol", "direction")
+        )
+        groups.setdefault(key, []).append(r)  # type: ignore[arg-type]
+    names = FIREWALL_HEADERS[lang]
+    summary_rows = [
+        (
+            host,
+            port,
+            proto,
+            direction,
+            ", ".join(dict.fromkeys(str(r.get("source", "")) for r in found)),
+            len(found),
+        )
+        for (host, port, proto, direction), found in groups.items()
+    ]
     body = Markup("").join(
         [
             nav,
-            fragment("heading", f"{t(language, 'firewall')} ({environment})", 1),
-            fragment("para", [t(language, "firewall_intro")]),
-            table(body_rows, headers, limit=100_000, language=language),
+            fragment("heading", f"{t(lang, 'firewall')} ({environment})", 1),
+            fragment("para", [t(lang, "firewall_intro")]),
+            table(
+                summary_rows,
+                [
+                    names["destination_host"],
+                    names["port"],
+                    names["protocol"],
+                    names["direction"],
+                    names["source"],
+                    t(lang, "firewall_rules_count"),
+                ],
+                limit=100_000,
+                language=lang,
+            ),
+            fragment(
+                "section",
+                t(lang, "firewall_appendix"),
+                [table(body_rows, headers, limit=100_000, language=lang)],
+                "appendix firewall-all",
+            ),
         ]
     )
-    return page(t(language, "firewall"), body, language=language, banners=banners, anchor=anchor)
+    return page(t(lang, "firewall"), body, language=lang, banners=banners, anchor=anchor)
 
 
 BROWSERS = (

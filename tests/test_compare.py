@@ -114,11 +114,14 @@ def test_changes_json_names_exactly_what_changed(two_runs: dict[str, Any]) -> No
     resolved = [f["code"] for f in change["findings_resolved"]]
     assert resolved == ["IP_DUPLICATE"]
     rows = change["mapping_changed"]
-    assert [r["mailbox_id"] for r in rows] == ["0101159"]
-    assert rows[0]["NgDP Guid"]["after"] == two_runs["other"]
-    assert "mailbox-mapping.csv" in change["outputs_changed"]
+    assert [(r["code"], r["params"]["mailbox"]) for r in rows] == [("MAPPING_CHANGED", "0101159")]
+    assert rows[0]["params"]["after"]["guid"] == two_runs["other"]
+    assert rows[0]["unit"] == "Skole og Dagtilbud"  # the mailbox's responsible unit
+    outputs = [c["params"]["file"] for c in change["outputs_changed"]]
+    assert {c["code"] for c in change["outputs_changed"]} == {"OUTPUT_CHANGED"}
+    assert "mailbox-mapping.csv" in outputs
     for same in ("install-certificate.ps1", "server-check.ps1", "mapping-suggestions.xlsx"):
-        assert same not in change["outputs_changed"]  # same content (a workbook: new save time)
+        assert same not in outputs  # same content (a workbook: new save time)
     page = (second / "signoff" / "index.html").read_text(encoding="utf-8")
     assert "Ændringer siden forrige kørsel" in page and first.name in page
     anchor = change["previous"]["anchor"]
@@ -251,24 +254,24 @@ def test_mapping_changes_by_key_in_key_order(tmp_path: Path) -> None:
             mapping=read_mapping_csv(path, path.name),
         )
 
-    rows = mapping_changes(view(a), view(b))
+    from ngdpkit.typed import unstructure
+
+    rows = unstructure(mapping_changes(view(a), view(b)))
     assert rows == [
-        {"mailbox_id": "10", "subject_id": "", "change": "added",
-         "NgDP Guid": {"before": "", "after": "g1"},
-         "Contact point name": {"before": "", "after": "A"},
-         "Status": {"before": "", "after": "mapped"}},
-        {"mailbox_id": "2", "subject_id": "", "change": "removed",
-         "NgDP Guid": {"before": "g1", "after": ""},
-         "Contact point name": {"before": "A", "after": ""},
-         "Status": {"before": "mapped", "after": ""}},
-        {"mailbox_id": "3", "subject_id": "7", "change": "changed",
-         "NgDP Guid": {"before": "", "after": "g3"},
-         "Contact point name": {"before": "", "after": "C"},
-         "Status": {"before": "unmapped", "after": "mapped"}},
+        {"code": "MAPPING_ADDED", "unit": "",
+         "params": {"mailbox": "10", "subject": "",
+                    "after": {"guid": "g1", "contact_point": "A", "status": "mapped"}}},
+        {"code": "MAPPING_REMOVED", "unit": "",
+         "params": {"mailbox": "2", "subject": "",
+                    "before": {"guid": "g1", "contact_point": "A", "status": "mapped"}}},
+        {"code": "MAPPING_CHANGED", "unit": "",
+         "params": {"mailbox": "3", "subject": "7",
+                    "before": {"guid": "", "contact_point": "", "status": "unmapped"},
+                    "after": {"guid": "g3", "contact_point": "C", "status": "mapped"}}},
     ]  # fmt: skip
     none = view(tmp_path / "missing.csv")
-    assert none.mapping is None and mapping_changes(none, none) == []
-    assert [r["change"] for r in mapping_changes(none, view(a))] == ["added"] * 5
+    assert none.mapping is None and mapping_changes(none, none) == ()
+    assert [r.code for r in mapping_changes(none, view(a))] == ["MAPPING_ADDED"] * 5
     (tmp_path / "bad.csv").write_bytes(b"\xff\xfe;\x00")
     with pytest.raises(InputError, match="bad.csv: mailbox-mapping.csv is not UTF-8"):
         read_mapping_csv(tmp_path / "bad.csv", "bad.csv")

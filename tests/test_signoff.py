@@ -68,7 +68,7 @@ def test_danish_overview() -> None:
         "Godkendelsesdokument",
         "ikke klar",
         "Certifikatet er udløbet",
-        "2 kontrol(ler) sprunget over",
+        "Sprunget over, fordi kørslen var offline",
         "01-07-2026 kl. 12:30",
         "dispatcher-config.json er tilbageholdt: CERT_EXPIRED",
         "Enhed Ø",

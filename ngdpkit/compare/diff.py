@@ -7,15 +7,66 @@ else by name); outputs by the digest the manifest gives them.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from .runs import MAPPING_KEY, MAPPING_VALUES, RunView
+from .runs import MAPPING_KEY, MAPPING_UNIT, MAPPING_VALUES, RunView
 
-SCHEMA = "ngdpkit/changes/1"
+SCHEMA = "ngdpkit/changes/2"
 # Files every run rewrites even when nothing changed: not "outputs whose digest changed".
 VOLATILE = ("audit.jsonl", "manifest.json", "changes.json", "dispatcher-config.json")
+
+
+@dataclass(frozen=True)
+class RunRef:
+    """Which run a side of the comparison is."""
+
+    run: str
+    anchor: str
+    status: str
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change that is not a finding: a code of :mod:`.change_text` and the raw values
+    its message names (rendered for people there, never printed raw)."""
+
+    code: str
+    params: dict[str, Any]
+    unit: str = ""  # the responsible unit it concerns; empty for the whole environment
+
+
+@dataclass(frozen=True)
+class FindingChange:
+    """A finding that appeared or went away, as ``findings.json`` holds it (its message in
+    the run's language, its template and params for the other), with its unit."""
+
+    severity: str
+    code: str
+    source: str
+    location: str
+    message: str
+    params: dict[str, str] = field(default_factory=dict)
+    template: str = ""
+    unit: str = ""
+
+
+@dataclass(frozen=True)
+class Changes:
+    """``changes.json``: everything that changed from one run of an environment to the next."""
+
+    schema: str
+    environment: str
+    previous: RunRef
+    current: RunRef
+    findings_added: tuple[FindingChange, ...]
+    findings_resolved: tuple[FindingChange, ...]
+    mapping_changed: tuple[Change, ...]
+    dispatcher_changed: tuple[Change, ...]
+    portal_changed: tuple[Change, ...]
+    outputs_changed: tuple[Change, ...]
 
 
 def _key(f: dict[str, Any]) -> tuple[str, str, str]:
@@ -27,82 +78,148 @@ def _relative(text: str, a: RunView, b: RunView) -> str:
     return text.replace(a.path.name, "<run>").replace(b.path.name, "<run>")
 
 
-def findings_changes(a: RunView, b: RunView) -> tuple[list[dict], list[dict]]:
+MAILBOX_PARAMS = ("mailbox", "mailbox_id", "mid")
+
+
+def finding_units(view: RunView) -> tuple[dict[str, str], dict[str, str]]:
+    """The responsible unit by mailbox ID and by export row (``Sheet!row``), from the run's
+    own mailbox table: so a finding about one mailbox is counted under its unit."""
+    by_id: dict[str, str] = {}
+    by_row: dict[str, str] = {}
+    table = view.mailboxes
+    if table is not None:
+        for mid, unit, where in table:
+            by_id.setdefault(mid, unit)
+            by_row[where] = unit
+    return by_id, by_row
+
+
+def unit_of(f: dict[str, Any], units: tuple[dict[str, str], dict[str, str]]) -> str:
+    by_id, by_row = units
+    raw = f.get("params")
+    params: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    for name in MAILBOX_PARAMS:
+        if params.get(name) and str(params[name]) in by_id:
+            return by_id[str(params[name])]
+    return by_row.get(str(f.get("location") or ""), "")
+
+
+def findings_changes(
+    a: RunView, b: RunView
+) -> tuple[tuple[FindingChange, ...], tuple[FindingChange, ...]]:
     before = {tuple(_relative(x, a, b) for x in _key(f)): f for f in a.findings}
     after = {tuple(_relative(x, a, b) for x in _key(f)): f for f in b.findings}
+    units_a, units_b = finding_units(a), finding_units(b)
 
-    def brief(f: dict[str, Any]) -> dict[str, Any]:
-        return {k: f.get(k, "") for k in ("severity", "code", "source", "location", "message")}
+    def brief(f: dict[str, Any], units: tuple[dict[str, str], dict[str, str]]) -> FindingChange:
+        raw = f.get("params")
+        params: dict[str, Any] = raw if isinstance(raw, dict) else {}
+        return FindingChange(
+            severity=str(f.get("severity", "")),
+            code=str(f.get("code", "")),
+            source=str(f.get("source", "")),
+            location=str(f.get("location", "")),
+            message=str(f.get("message", "")),
+            params={str(k): str(v) for k, v in params.items()},
+            template=str(f.get("template") or ""),
+            unit=unit_of(f, units),
+        )
 
-    added = [brief(after[k]) for k in after if k not in before]
-    resolved = [brief(before[k]) for k in before if k not in after]
+    added = tuple(brief(after[k], units_b) for k in after if k not in before)
+    resolved = tuple(brief(before[k], units_a) for k in before if k not in after)
     return added, resolved
 
 
-def mapping_changes(a: RunView, b: RunView) -> list[dict[str, Any]]:
+def mapping_changes(a: RunView, b: RunView) -> tuple[Change, ...]:
     """Mapping rows added, removed or changed, by (Mailbox ID, Subject ID), in key order.
 
     Whole tables at a time (a merge): a run of 100,000 mailboxes usually changes a few."""
     import pandas as pd
 
     keys, values = list(MAPPING_KEY), list(MAPPING_VALUES)
-    empty = pd.DataFrame({c: pd.Series(dtype=object) for c in keys + values})
+    columns = keys + values + [MAPPING_UNIT]
+    empty = pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
     old = a.mapping if a.mapping is not None else empty
     new = b.mapping if b.mapping is not None else empty
     merged = old.merge(new, on=keys, how="outer", suffixes=("\0a", "\0b"), indicator=True)
-    for side in ("\0a", "\0b"):
-        for f in values:
-            merged[f + side] = merged[f + side].fillna("").astype(str)
+    for suffix in ("\0a", "\0b"):
+        for f in [*values, MAPPING_UNIT]:
+            merged[f + suffix] = merged[f + suffix].fillna("").astype(str)
     differs = merged["_merge"] != "both"
     for f in values:
         differs |= merged[f + "\0a"] != merged[f + "\0b"]
     # Key order as Python sorts text (by code point), which pandas' sort of text gives too.
     merged = merged[differs].sort_values(keys, kind="stable")
-    kind = {"left_only": "removed", "right_only": "added", "both": "changed"}
-    rows: list[dict[str, Any]] = []
+    code = {
+        "left_only": "MAPPING_REMOVED",
+        "right_only": "MAPPING_ADDED",
+        "both": "MAPPING_CHANGED",
+    }
+
+    def side(row: dict[str, Any], suffix: str) -> dict[str, str] | None:
+        guid, name, status = (row[f + suffix] for f in values)
+        return {"guid": guid, "contact_point": name, "status": status}
+
+    rows: list[Change] = []
     for row in merged.to_dict("records"):
-        change: dict[str, Any] = {
-            "mailbox_id": row[keys[0]],
-            "subject_id": row[keys[1]],
-            "change": kind[str(row["_merge"])],
-        }
-        for f in values:
-            if row[f + "\0a"] != row[f + "\0b"]:
-                change[f] = {"before": row[f + "\0a"], "after": row[f + "\0b"]}
-        rows.append(change)
-    return rows
+        kind = str(row["_merge"])
+        params: dict[str, Any] = {"mailbox": row[keys[0]], "subject": row[keys[1]]}
+        if kind != "right_only":
+            params["before"] = side(row, "\0a")
+        if kind != "left_only":
+            params["after"] = side(row, "\0b")
+        unit = row[MAPPING_UNIT + "\0b"] or row[MAPPING_UNIT + "\0a"]
+        rows.append(Change(code[kind], params, unit))
+    return tuple(rows)
 
 
-def _values_changes(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
+def _values_changes(
+    code: str, before: dict[str, Any], after: dict[str, Any], **extra: Any
+) -> list[Change]:
     return [
-        {"field": k, "before": before.get(k), "after": after.get(k)}
+        Change(code, {**extra, "field": k, "before": before.get(k), "after": after.get(k)})
         for k in sorted(set(before) | set(after))
         if before.get(k) != after.get(k)
     ]
 
 
-def dispatcher_changes(a: RunView, b: RunView) -> list[dict[str, Any]]:
+def dispatcher_changes(a: RunView, b: RunView) -> tuple[Change, ...]:
     def values(v: RunView) -> dict[str, Any]:
         d = v.dispatcher or {}
         return {**(d.get("parameters") or {}), "ready": d.get("ready") if d else None}
 
-    return _values_changes(values(a), values(b))
+    return tuple(_values_changes("DISPATCHER_CHANGED", values(a), values(b)))
 
 
-def portal_changes(a: RunView, b: RunView) -> list[dict[str, Any]]:
-    def values(v: RunView) -> dict[str, Any]:
-        p = v.portal or {}
-        out = {f"system.{k}": x for k, x in (p.get("system") or {}).items()}
-        for c in p.get("contact_points") or []:
-            name = c.get("id") or c.get("name")
-            for k in ("name", "targets", "visible", "translations"):
-                out[f"contact_point {name}.{k}"] = c.get(k)
+def portal_changes(a: RunView, b: RunView) -> tuple[Change, ...]:
+    """The system's fields, then each contact point's (matched by GUID, else by name)."""
+
+    def system(v: RunView) -> dict[str, Any]:
+        return dict((v.portal or {}).get("system") or {})
+
+    def points(v: RunView) -> dict[str, dict[str, Any]]:
+        out: dict[str, dict[str, Any]] = {}
+        for c in (v.portal or {}).get("contact_points") or []:
+            if isinstance(c, dict):
+                out[str(c.get("id") or c.get("name"))] = c
         return out
 
-    return _values_changes(values(a), values(b))
+    found = _values_changes("PORTAL_SYSTEM_CHANGED", system(a), system(b))
+    pa, pb = points(a), points(b)
+    for key in sorted(set(pa) | set(pb)):
+        ca, cb = pa.get(key, {}), pb.get(key, {})
+        fields = ("name", "targets", "visible", "translations")
+        found += _values_changes(
+            "PORTAL_CONTACT_POINT_CHANGED",
+            {k: ca.get(k) for k in fields if ca},
+            {k: cb.get(k) for k in fields if cb},
+            contact_point=str(cb.get("name") or ca.get("name") or key),
+            guid=str(cb.get("id") or ca.get("id") or ""),
+        )
+    return tuple(found)
 
 
-def output_changes(a: RunView, b: RunView) -> list[str]:
+def output_changes(a: RunView, b: RunView) -> tuple[Change, ...]:
     def deliverables(v: RunView) -> dict[str, str]:
         return {
             k: d
@@ -111,15 +228,15 @@ def output_changes(a: RunView, b: RunView) -> list[str]:
         }
 
     da, db = deliverables(a), deliverables(b)
-    changed = []
+    changed: list[Change] = []
     for name in sorted(set(da) | set(db)):
         if da.get(name) == db.get(name):
             continue
         if name.endswith(".xlsx") and name in da and name in db:
             if _workbook_content(a.path / name) == _workbook_content(b.path / name):
                 continue  # only the workbook's own save time and zip dates differ
-        changed.append(name)
-    return changed
+        changed.append(Change("OUTPUT_CHANGED", {"file": name}))
+    return tuple(changed)
 
 
 def _workbook_content(path: Path) -> str | None:
@@ -149,19 +266,23 @@ def changes(a: RunView, b: RunView) -> dict[str, Any]:
             f"{b.path}: environment {b.environment!r}, but {a.path} is {a.environment!r}; "
             "diff compares two runs of one environment (use compare for test against production)"
         )
+    from ..typed import unstructure
+
     added, resolved = findings_changes(a, b)
-    return {
-        "schema": SCHEMA,
-        "environment": b.environment,
-        "previous": {"run": a.path.name, "anchor": a.anchor, "status": a.status},
-        "current": {"run": b.path.name, "anchor": b.anchor, "status": b.status},
-        "findings_added": added,
-        "findings_resolved": resolved,
-        "mapping_changed": mapping_changes(a, b),
-        "dispatcher_changed": dispatcher_changes(a, b),
-        "portal_changed": portal_changes(a, b),
-        "outputs_changed": output_changes(a, b),
-    }
+    record = Changes(
+        schema=SCHEMA,
+        environment=b.environment,
+        previous=RunRef(a.path.name, a.anchor, a.status),
+        current=RunRef(b.path.name, b.anchor, b.status),
+        findings_added=added,
+        findings_resolved=resolved,
+        mapping_changed=mapping_changes(a, b),
+        dispatcher_changed=dispatcher_changes(a, b),
+        portal_changed=portal_changes(a, b),
+        outputs_changed=output_changes(a, b),
+    )
+    out: dict[str, Any] = unstructure(record)
+    return out
 
 
 def diff_runs(run_a: Path, run_b: Path) -> dict[str, Any]:

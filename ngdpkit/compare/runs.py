@@ -20,6 +20,7 @@ from ..run.folder import LATEST
 RUN_NAME = re.compile(r"^(\d{8}T\d{6}Z)-[0-9a-f]{6}$")
 MAPPING_KEY = ("Mailbox ID", "Subject ID")
 MAPPING_VALUES = ("NgDP Guid", "Contact point name", "Status")
+MAPPING_UNIT = "Responsible unit"  # carried along to say which unit a change concerns, not compared
 
 
 def _json(path: Path, label: str, *, required: bool = True, kind: type | None = None) -> Any:
@@ -55,6 +56,9 @@ class RunView:
     portal: dict[str, Any] | None = None
     mapping: Any = None  # a table (read_mapping_csv), None without one
     certificate: dict[str, Any] | None = None
+    # (Mailbox ID, responsible unit, "Sheet!row") per export row: which unit a finding is
+    # about; None when the run kept no mailbox table.
+    mailboxes: list[tuple[str, str, str]] | None = None
 
     @property
     def when(self) -> dt.datetime | None:
@@ -104,7 +108,38 @@ class RunView:
         view.certificate = certificate if isinstance(certificate, dict) else None
         if mapping:
             view.mapping = read_mapping_csv(path / "mailbox-mapping.csv", label)
+            view.mailboxes = read_mailbox_units(path, label)
         return view
+
+
+def read_mailbox_units(path: Path, label: str) -> list[tuple[str, str, str]] | None:
+    """(Mailbox ID, unit, ``Sheet!row``) for each export row, from step 01's table; None
+    when the run has none or it does not read (a unit is then simply not named)."""
+    step = _json(path / "steps" / "01_mailboxes.json", label, required=False, kind=dict)
+    results = step.get("results") if isinstance(step, dict) else None
+    if not isinstance(results, dict):
+        return None
+    table = results.get("mailboxes")
+    name = table.get("parquet") if isinstance(table, dict) else None
+    if not isinstance(name, str) or "/" in name or "\\" in name:
+        return None
+    file = path / "steps" / name
+    if not file.is_file() or file.is_symlink():
+        return None
+    sheet = str(results.get("sheet") or "")
+    try:
+        import pyarrow.parquet as pq
+
+        data = pq.read_table(file, columns=["row", "mailbox_id", "responsible_unit"])
+    except Exception:  # a damaged table: units are a courtesy of the summary
+        return None
+    rows = data.column("row").to_pylist()
+    ids = data.column("mailbox_id").to_pylist()
+    units = data.column("responsible_unit").to_pylist()
+    return [
+        (str(m or ""), str(u or ""), f"{sheet}!{r}" if sheet else f"row {r}")
+        for r, m, u in zip(rows, ids, units, strict=True)
+    ]
 
 
 def _trail(path: Path, label: str) -> tuple[str, str]:
@@ -173,7 +208,9 @@ def read_mapping_csv(path: Path, label: str) -> Any:
                 column_types={h: pa.string() for h in header},
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
-                include_columns=[h for h in MAPPING_KEY + MAPPING_VALUES if h in header],
+                include_columns=[
+                    h for h in (*MAPPING_KEY, *MAPPING_VALUES, MAPPING_UNIT) if h in header
+                ],
             ),
         )
     except (pa.ArrowInvalid, ValueError) as exc:
@@ -185,9 +222,10 @@ def register_table(table: Any) -> Any:
     """The mapping CSV's cells (as read, or as written: the two are the same text) as a
     table of (Mailbox ID, Subject ID) and the register's values; the last row wins for a
     key given twice."""
-    if MAPPING_KEY[1] not in table.columns:
-        table = table.assign(**{MAPPING_KEY[1]: ""})
-    table = table[list(MAPPING_KEY + MAPPING_VALUES)]
+    for optional in (MAPPING_KEY[1], MAPPING_UNIT):
+        if optional not in table.columns:
+            table = table.assign(**{optional: ""})
+    table = table[[*MAPPING_KEY, *MAPPING_VALUES, MAPPING_UNIT]]
     return table.drop_duplicates(list(MAPPING_KEY), keep="last").reset_index(drop=True)
 
 

@@ -31,6 +31,7 @@ from ..steps.records import (
     CertificateRecord,
     ContactPointsRecord,
     DispatcherRecord,
+    MailboxesRecord,
     R,
     SystemRecord,
 )
@@ -524,7 +525,12 @@ class EnvironmentRun:
     def write_changes(self, findings: list[Finding]) -> None:
         """``changes.json``: this run against the previous finished run of its environment."""
         from ..compare.diff import changes
-        from ..compare.runs import RunView, read_mapping_csv, register_table
+        from ..compare.runs import (
+            RunView,
+            read_mailbox_units,
+            read_mapping_csv,
+            register_table,
+        )
         from ..outputs import write_json
         from .audit import file_digest, folder_files, is_deliverable
 
@@ -534,9 +540,12 @@ class EnvironmentRun:
         if isinstance(before, InputError):
             exc = before
             self.changes = {
-                "schema": "ngdpkit/changes/1",
+                "schema": "ngdpkit/changes/2",
                 "previous": {"run": previous.name},
-                "problem": f"The previous run cannot be compared: {exc.problems[0]}",
+                "problem": {
+                    "code": "CHANGES_NOT_COMPARED",
+                    "params": {"run": previous.name, "reason": exc.problems[0]},
+                },
             }
         else:
 
@@ -548,7 +557,7 @@ class EnvironmentRun:
                 path=self.run_dir,
                 environment=self.env.name,
                 status=F.status_of(findings),
-                findings=[f.to_dict() for f in findings],
+                findings=[f.to_dict(self.settings.language) for f in findings],
                 manifest={
                     p.relative_to(self.run_dir).as_posix(): file_digest(p)[1]
                     for p in folder_files(self.run_dir)
@@ -561,6 +570,7 @@ class EnvironmentRun:
                 mapping=read_mapping_csv(self.run_dir / "mailbox-mapping.csv", self.run_dir.name)
                 if self.mapping.cells is None
                 else register_table(self.mapping.cells),  # what reading the file gives
+                mailboxes=read_mailbox_units(self.run_dir, self.run_dir.name),
             )
             self.changes = changes(before, current)
         self.outputs.append(write_json(self.run_dir / "changes.json", self.changes))
@@ -617,6 +627,7 @@ class EnvironmentRun:
             render_notebook,
             render_overview,
             step_title,
+            unit_lookup,
         )
 
         lang = self.settings.language
@@ -715,6 +726,9 @@ class EnvironmentRun:
             "dispatcher": config,
             "withheld_by": withheld_by,
             "mapping": self.record(ContactPointsRecord).mapping,
+            "units": unit_lookup(
+                self.record(ContactPointsRecord).mapping, self.record(MailboxesRecord).sheet
+            ),
             "audit_hash": self.anchor,
             "banners": banners,
             "rehearsal": f"../../{acceptance.folder.path.name}/signoff/index.html"
@@ -743,7 +757,8 @@ class EnvironmentRun:
         from ..rehearsal import render_acceptance_view
 
         order = ["index.html", *(f"{n}.html" for n in names)]
-        order += ["portal.html", "firewall.html", "dispatcher.html", "checklist.html"]
+        # The overview holds the checklist: its own page is not printed a second time.
+        order += ["portal.html", "firewall.html", "dispatcher.html"]
         pages = [sign / p for p in order if (sign / p).is_file()]
         org = self.settings.organisation.name
         anchor_word = "anker" if self.settings.language == "da" else "anchor"

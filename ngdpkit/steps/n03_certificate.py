@@ -233,14 +233,13 @@ def modern_encryption(path: Any, label: str) -> list[Any]:
     return [
         F.info(
             "CERT_P12_MODERN_ENCRYPTION",
-            "{label} is encrypted with AES (PBES2): Windows Server 2016 and older cannot import it, and say the password is wrong. Re-export it with 3DES for those servers: {command}",
+            "{label} is encrypted with AES (PBES2): Windows Server 2016 and older cannot import it, and say the password is wrong. Re-export it with 3DES for those servers: {command} (then delete key-and-cert.pem: it holds the key unencrypted).",
             label,
             "",
             label=label,
             command=(
                 f"openssl pkcs12 -in {name} -nodes -out key-and-cert.pem && "
-                f"openssl pkcs12 -export -legacy -in key-and-cert.pem -out legacy-{name} "
-                "(then delete key-and-cert.pem: it holds the key unencrypted)"
+                f"openssl pkcs12 -export -legacy -in key-and-cert.pem -out legacy-{name}"
             ),
         )
     ]

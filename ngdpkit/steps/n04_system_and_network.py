@@ -173,6 +173,7 @@ def show_portal(step: Step, portal: dict[str, Any]) -> display.HTML:
         portal_fields(portal, step.language),
         title=t(step.language, "portal"),
         language=step.language,
+        cls="also-in-pdf",  # the portal page carries it in the PDF
     )
 
 
@@ -197,7 +198,9 @@ def show_firewall(rows: list[dict[str, Any]], step: Step | None = None) -> displ
     lang = step.language if step is not None else "da"
     headers, body = firewall_table(rows, lang)
     return display.block(
-        display.heading(t(lang, "firewall"), 3), display.table(body, headers, language=lang)
+        display.heading(t(lang, "firewall"), 3),
+        display.table(body, headers, language=lang),
+        cls="also-in-pdf",  # the firewall order is printed once, in the appendix
     )
 
 

@@ -50,7 +50,7 @@ def show_dispatcher(step: Step, config: dict[str, Any] | None) -> display.HTML:
             else f"{t(lang, 'not_ready')}: {', '.join(config['blocking'])}",
         )
     )
-    return display.key_values(pairs, language=lang)
+    return display.key_values(pairs, language=lang, cls="also-in-pdf")  # the dispatcher page
 
 
 def outputs(record: DispatcherRecord, ctx: OutputContext) -> list[Path]:

@@ -1,0 +1,174 @@
+"""The signed document speaks one language (contract §12.8, §12.9; issue 27).
+
+Two runs of the sample, with every kind of change between them (a finding fixed and one
+new, a mapping row moved, one retired, one added by a new contact point translation, a
+contact point's visibility and target groups, the system's IP addresses, the dispatcher's
+default contact point), rendered in Danish and in English. Every page's visible text is
+searched, with the data taken out (names of units, mailboxes and contact points are the
+customer's, in Danish either way), for the other language's small words and for raw Python
+values (True, None, a list's brackets).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from tests.conftest import run_cli
+
+ENGLISH = re.compile(
+    r"\b(the|is|are|and|not|of|with|was|from|this|that|which|it|has|been|or|"
+    r"skipped|found|missing|does|cannot|should|must)\b",
+    re.I,
+)
+DANISH = re.compile(
+    r"\b(og|er|ikke|til|af|med|der|som|på|kan|skal|blev|har|eller|fra|efter|ingen|alle|"
+    r"kørsel|miljø|postkassen|fund|mangler)\b",
+    re.I,
+)
+RAW = re.compile(r"\b(True|False|None)\b|\[\s*['\"\]]|\{['\"]")
+TAGS = re.compile(r"<(code|style|script)\b.*?</\1>|<[^>]+>", re.S | re.I)
+FILES = re.compile(r"\S+\.(pem|p12|pfx|ps1|json|xlsx|csv|toml)\b")  # names, not words
+QUOTED = re.compile(r"«[^»]*»|“[^”]*”|\"[^\"]*\"|'[^']*'")
+
+
+def edit(path: Path, change: Any) -> None:
+    wb = openpyxl.load_workbook(path)
+    change(wb.active)
+    wb.save(path)
+
+
+def two_runs(sample_dir: Path, target: Path, language: str) -> Path:
+    """The sample in ``language``, run twice with every kind of change between the runs."""
+    shutil.copytree(sample_dir, target, ignore=shutil.ignore_patterns("runs"))
+    toml = target / "migration.toml"
+    text = toml.read_text(encoding="utf-8").replace('language = "da"', f'language = "{language}"')
+    first = text.replace(
+        'server_ips = ["198.51.100.10", "198.51.100.12/31"]',
+        'server_ips = ["198.51.100.10", "198.51.100.12/31", "198.51.100.10"]',
+    )
+    toml.write_text(first, encoding="utf-8")
+    r = run_cli("run", "--settings", str(toml), "--env", "test")
+    assert r.returncode == 0, r.stdout + r.stderr
+    # the duplicate IP fixed, another address, and the default contact point changed
+    second = text.replace(
+        'server_ips = ["198.51.100.10", "198.51.100.12/31"]',
+        'server_ips = ["198.51.100.10", "198.51.100.20"]',
+    )
+    default = re.search(r'default_contact_point = "([^"]+)"', second)
+    assert default
+    cps = openpyxl.load_workbook(target / "contact-points-test.xlsx").active
+    other_guid = str(cps.cell(row=2, column=1).value)  # Borgerservice's contact point
+    second = second.replace(default.group(0), f'default_contact_point = "{other_guid}"')
+    toml.write_text(second, encoding="utf-8")
+
+    def mapping(ws: Any) -> None:
+        ws.cell(row=2, column=3).value = other_guid  # a mailbox moved to another unit's point
+        ws.cell(row=3, column=3).value = "udgår"  # one retired
+
+    def points(ws: Any) -> None:
+        ws.cell(row=3, column=6).value = "ja"  # a contact point hidden
+        ws.cell(row=3, column=4).value = "ja"  # and open to companies too
+
+    edit(target / "mapping-test.xlsx", mapping)
+    edit(target / "contact-points-test.xlsx", points)
+    r = run_cli("run", "--settings", str(toml), "--env", "test")
+    assert r.returncode in (0, 1), r.stdout + r.stderr
+    return sorted((target / "runs" / "test").glob("2*"))[-1]
+
+
+@pytest.fixture(scope="module", params=["da", "en"])
+def changed_run(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, sample_dir: Path
+) -> tuple[str, Path]:
+    language = request.param
+    return language, two_runs(sample_dir, tmp_path_factory.mktemp(language) / "s", language)
+
+
+def data_values(run: Path) -> list[str]:
+    """The customer's own words: every cell of the mapping, the names in the settings.
+    "Postkasse" stays out of the Danish words: the portal's own term, which the English
+    pages keep (as in "Postkasse ID")."""
+    values: set[str] = set()
+    text = (run / "mailbox-mapping.csv").read_text(encoding="utf-8-sig")
+    for line in text.splitlines()[1:]:
+        values.update(cell for cell in line.split(";") if len(cell) > 2)
+    portal = json.loads((run / "portal-registration.json").read_text(encoding="utf-8"))
+    values.update(str(c.get("name")) for c in portal.get("contact_points") or [])
+    values.update(
+        [
+            "Eksempel Kommune (fiktiv)",
+            "Eksempel Kommune",
+            "WorkZone test - Eksempel Kommune",
+            "EKSEMPEL\\svc-workzone-t",
+            "udgår",
+            "Postkasser",
+            "Mapping",
+            "(NOT OCES3)",  # the sample CAs' own names say so
+        ]
+    )
+    return sorted(values, key=len, reverse=True)
+
+
+def visible_text(page: str, data: list[str]) -> str:
+    text = html.unescape(TAGS.sub(" ", page))
+    for value in data:
+        text = text.replace(value, " ")
+    return QUOTED.sub(" ", FILES.sub(" ", text))
+
+
+def test_every_change_is_recorded_with_a_code_and_params(changed_run: tuple[str, Path]) -> None:
+    _language, run = changed_run
+    change = json.loads((run / "changes.json").read_text(encoding="utf-8"))
+    assert change["schema"] == "ngdpkit/changes/2"
+    codes = {
+        section: {e["code"] for e in change[section]}
+        for section in (
+            "findings_added",
+            "findings_resolved",
+            "mapping_changed",
+            "dispatcher_changed",
+            "portal_changed",
+            "outputs_changed",
+        )
+    }
+    assert "IP_DUPLICATE" in codes["findings_resolved"]
+    assert {"MAPPING_CHANGED"} <= codes["mapping_changed"]
+    assert codes["dispatcher_changed"] == {"DISPATCHER_CHANGED"}
+    assert {"PORTAL_SYSTEM_CHANGED", "PORTAL_CONTACT_POINT_CHANGED"} <= codes["portal_changed"]
+    for section in codes:
+        assert all(isinstance(e["params"], dict) for e in change[section])
+
+
+def test_the_pages_hold_one_language_and_no_raw_values(changed_run: tuple[str, Path]) -> None:
+    language, run = changed_run
+    other = ENGLISH if language == "da" else DANISH
+    data = data_values(run)
+    problems = []
+    pages = sorted((run / "signoff").glob("*.html"))
+    assert len(pages) >= 8
+    for path in pages:
+        text = visible_text(path.read_text(encoding="utf-8"), data)
+        for sentence in re.split(r"(?<=[.:;!?])\s+|\n", text):
+            if other.search(sentence):
+                problems.append(f"{path.name}: {' '.join(sentence.split())[:160]}")
+            if RAW.search(sentence):
+                problems.append(f"{path.name} (raw value): {' '.join(sentence.split())[:160]}")
+    assert not problems, "\n".join(dict.fromkeys(problems))
+
+
+def test_the_overview_summarises_changes_by_code_and_unit(changed_run: tuple[str, Path]) -> None:
+    language, run = changed_run
+    page = (run / "signoff" / "index.html").read_text(encoding="utf-8")
+    summary = page[: page.index("signatures") if "signatures" in page else len(page)]
+    word = {"da": "Tilknytning ændret", "en": "Mapping changed"}[language]
+    assert word in html.unescape(summary)
+    # the summary comes before the signatures, the sentences after them (an appendix)
+    assert page.index(word) < page.index('class="sigs"') < page.rindex("0101159")
