@@ -290,8 +290,11 @@ def test_a_damaged_previous_run_is_named_in_changes_json(sample_copy: Path) -> N
     second = max((sample_copy / "runs" / "test").glob("2*"))
     change = json.loads((second / "changes.json").read_text(encoding="utf-8"))
     assert change["previous"] == {"run": first.name}
-    assert change["problem"].startswith("The previous run cannot be compared: ")
-    assert "findings.json" in change["problem"]
+    assert change["problem"]["code"] == "CHANGES_NOT_COMPARED"
+    assert change["problem"]["params"]["run"] == first.name
+    assert "findings.json" in change["problem"]["params"]["reason"]
+    page = (second / "signoff" / "index.html").read_text(encoding="utf-8")
+    assert f"Den forrige kørsel {first.name} kan ikke sammenlignes" in page
 
 
 def test_the_run_compares_the_mapping_cells_it_wrote_as_a_reader_gets_them(

@@ -122,7 +122,10 @@ def test_scripts_are_utf8_with_bom_and_crlf(sample_copy: Path) -> None:
     config = json.loads((run_dir / "dispatcher-config.json").read_text(encoding="utf-8"))
     for value in config["parameters"].values():
         assert str(value).replace("\\", "\\") in page.replace("&#92;", "\\")
-    assert "NGDPKIT_TEST_AUTHORIZATION" in page and "KMD" in page
+    # The header is a parameter handed over through an agreed channel: never the variable on
+    # the consultant's laptop, never the value.
+    assert "NGDPKIT_TEST_AUTHORIZATION" not in page and "KMD" in page
+    assert "Autorisationsheader" in page and "kanalen er endnu ikke aftalt" in page
     # The firewall order: the CSV in English, the workbook and page in Danish
     rows = list(
         csv.reader(

@@ -130,6 +130,7 @@ def test_dispatcher_config_shape(sample_run: dict[str, Any]) -> None:
     )
     assert c["ngdp"] == {
         "api_base_url": "https://api.digitalpost.dk/apis/v1",
+        "address": "https://api.digitalpost.dk",  # the vendor page's, as the page shows it
         "system_id": "9e7d6c5b-4a3f-4b2e-8d1c-0f9e8d7c6b51",
         "protocol": "REST_PUSH",
     }
