@@ -74,6 +74,17 @@ DANISH: dict[str, str] = {
     "Whether a certificate is reused across environments was not checked: the certificate of {values} could not be read here.": "Om et certifikat genbruges på tværs af miljøer blev ikke kontrolleret: certifikatet for {values} kunne ikke læses her.",
     "The same certificate is used in {values}; each environment must have its own.": "Det samme certifikat bruges i {values}; hvert miljø skal have sit eget.",
     "OCSP revocation check skipped (offline; run with --online).": "OCSP-spærrekontrol sprunget over (offline; kør med --online).",
+    # signed records (signing, run.environment)
+    "No password for the signing certificate {label}: the environment variable {name} is not set, nor in the secrets file; the folder is not sealed.": "Ingen adgangskode til signeringscertifikatet {label}: miljøvariablen {name} er ikke sat, heller ikke i secrets-filen; mappen er ikke forseglet.",
+    "The signing certificate {label} cannot be read as a .p12/.pfx with a certificate; the folder is not sealed.": "Signeringscertifikatet {label} kan ikke læses som en .p12/.pfx med et certifikat; mappen er ikke forseglet.",
+    "The password in {name} does not open the signing certificate {label}; the folder is not sealed.": "Adgangskoden i {name} åbner ikke signeringscertifikatet {label}; mappen er ikke forseglet.",
+    "The signing certificate {label} is damaged (its password is right); copy it again from the original. The folder is not sealed.": "Signeringscertifikatet {label} er beskadiget (adgangskoden er rigtig); kopiér det igen fra originalen. Mappen er ikke forseglet.",
+    "The signing certificate {label} is password protected: set {key} to the variable that holds its password. The folder is not sealed.": "Signeringscertifikatet {label} er beskyttet med adgangskode: sæt {key} til den variabel, der indeholder adgangskoden. Mappen er ikke forseglet.",
+    "The signing certificate {label} holds no private key of its certificate; a seal needs the .p12/.pfx with its key. The folder is not sealed.": "Signeringscertifikatet {label} indeholder ingen privat nøgle til sit certifikat; et segl kræver .p12/.pfx-filen med nøglen. Mappen er ikke forseglet.",
+    "The signing certificate {label} has a {value} key; a seal needs RSA or EC. The folder is not sealed.": "Signeringscertifikatet {label} har en {value}-nøgle; et segl kræver RSA eller EC. Mappen er ikke forseglet.",
+    "The signing certificate {label} expired on {date}; the folder is not sealed.": "Signeringscertifikatet {label} udløb {date}; mappen er ikke forseglet.",
+    "The signing certificate {label} is valid only from {date}; the folder is not sealed.": "Signeringscertifikatet {label} er først gyldigt fra {date}; mappen er ikke forseglet.",
+    "The time-stamping service {url} gave no timestamp ({reason}); signoff.pdf is signed without one.": "Tidsstemplingstjenesten {url} gav intet tidsstempel ({reason}); signoff.pdf er signeret uden.",
     # comparison
     "{count} mailbox(es) mapped in {name} are not mapped in {name2}: {value}.": "{count} postkasse(r) tilknyttet i {name} er ikke tilknyttet i {name2}: {value}.",
     "{count} mailbox(es) mapped in {name} were not mapped in {name2}, so test did not prove them: {value}.": "{count} postkasse(r) tilknyttet i {name} var ikke tilknyttet i {name2}, så test har ikke afprøvet dem: {value}.",
@@ -202,6 +213,15 @@ DANISH: dict[str, str] = {
 # Parameter values that are English words rather than data (a kind of address, a mapping
 # source, a kind of server check): their Danish form, used when a message renders in Danish.
 VALUES_DA: dict[str, str] = {
+    # why a time-stamping service gave no timestamp (timestamps.reason)
+    "no answer in time": "intet svar i tide",
+    "no connection": "ingen forbindelse",
+    "the request failed": "forespørgslen mislykkedes",
+    "the answer is too large": "svaret er for stort",
+    "not a time-stamp reply": "ikke et tidsstempelsvar",
+    "the service refused the request": "tjenesten afviste forespørgslen",
+    "the answer does not match the request": "svaret passer ikke til forespørgslen",
+    "HTTP status": "HTTP-status",
     "certificate password": "certifikatets adgangskode",
     "authorization header": "autorisationsheaderen",
     "; NgDP needs it": "; NgDP kræver den",
@@ -289,6 +309,8 @@ TITLES = {
     "CERT_P12_MODERN_ENCRYPTION": "Certifikatfilen er AES-krypteret",
     "SERVER_NAME_AMBIGUOUS": "To servere har samme Windows-navn",
     "NET_TLS_INTERCEPTED": "En proxy inspicerer TLS mod NgDP",
+    "SIGNING_CERT_INVALID": "Signeringscertifikatet kan ikke forsegle mappen",
+    "SIGNING_TIMESTAMP_FAILED": "Intet tidsstempel på PDF-signaturen",
     "NET_PUSH_PROTECTED": "Push-endepunktet kræver klientcertifikat",
     "NET_ACCOUNT_NOT_TESTED": "Nøglen er ikke prøvet som kontoen",
     "NET_WINHTTP_PROXY": "Der er sat en WinHTTP-proxy",

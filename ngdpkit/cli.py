@@ -275,6 +275,21 @@ def check_payload(
     }, 1 if status == "errors" else 0
 
 
+def seal_findings(settings: Any, secrets: dict[str, dict[str, str]]) -> list[Any]:
+    """What ``run`` would find about ``[signing]``'s certificate (``SIGNING_CERT_INVALID``),
+    with the password collected for the environments (asked once on a terminal)."""
+    from .secrets import Secret
+    from .signing import seal_from_settings
+
+    if settings.signing is None:
+        return []
+    password = None
+    for var in settings.signing_secret_names:
+        value = next((v[var] for v in secrets.values() if var in v), None)
+        password = Secret.found(var, value, "environment") if value else None
+    return seal_from_settings(settings, password=password)[1]
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from .run.preflight import collect_secrets, preflight, read_tables, reuse_findings
     from .settings import load_settings
@@ -299,7 +314,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             _err(p)
         return 2
     secrets = collect_secrets(settings, names, prompt=sys.stdin is not None and sys.stdin.isatty())
-    extra = reuse_findings(settings, secrets)
+    extra = reuse_findings(settings, secrets) + seal_findings(settings, secrets)
     tables = read_tables(settings, names)  # side by side, not one after the other in the steps
     payloads, codes = [], []
     for name in names:

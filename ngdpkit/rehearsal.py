@@ -726,7 +726,10 @@ def rehearse(
             )
         _confirm(env, settings, yes=yes)
     base = writable_out((out or settings.base_dir / "runs").resolve())
-    folder = RunFolder.create(base, name, label="rehearsal")
+    from .signing import seal_from_settings
+
+    sealer, sealing = seal_from_settings(settings)  # a seal that cannot seal: a finding
+    folder = RunFolder.create(base, name, label="rehearsal", sealer=sealer)
     run_dir, trail = folder.path, folder.trail
     trail.append(
         "run_started",
@@ -749,6 +752,7 @@ def rehearse(
             simulator_options=simulator_options,
             progress=progress,
         )
+    acc.findings += sealing
     for s in acc.steps:
         trail.append("step", step=s["name"], status=s["status"], duration_s=s["duration_s"])
     trail.append("checks_finished", status=acc.status)

@@ -141,6 +141,16 @@ class Environment:
 
 
 @dataclass(frozen=True)
+class Signing:
+    """``[signing]``: the consultancy's own certificate, which seals every run, rehearsal and
+    comparison folder (``manifest.json.p7s``) and signs ``signoff.pdf`` (contract §12.5)."""
+
+    certificate: Path
+    certificate_password_env: str | None = None  # the NAME of the variable, never the value
+    timestamp_url: str | None = None  # an RFC 3161 time-stamping service, for the PDF
+
+
+@dataclass(frozen=True)
 class Settings:
     """A parsed settings file. Paths are absolute; :meth:`rel` shows them to people."""
 
@@ -153,7 +163,15 @@ class Settings:
     trust_anchors: dict[str, tuple[Path, ...]] = field(default_factory=dict)
     secrets_file: Path | None = None
     rehearsal: Rehearsal = Rehearsal()  # the defaults every environment's [rehearsal] extends
+    signing: Signing | None = None
     raw_sha256: str = field(default="", metadata=NOT_A_KEY)
+
+    @property
+    def signing_secret_names(self) -> tuple[str, ...]:
+        """The variable holding the signing certificate's password (when ``[signing]`` names
+        one): a secret of every environment's run, never of its notebooks."""
+        var = self.signing.certificate_password_env if self.signing else None
+        return (var,) if var else ()
 
     @property
     def base_dir(self) -> Path:
@@ -204,6 +222,7 @@ class Settings:
 _KIND_OF = {
     "str": _STR,
     "str | None": _STR,
+    "Path": _STR,
     "Path | None": _STR,
     "int": _INT,
     "float": _NUM,
@@ -218,6 +237,7 @@ _KIND_OF = {
     "Inputs": _TABLE,
     "Checks": _TABLE,
     "Rehearsal": _TABLE,
+    "Signing | None": _TABLE,
 }
 
 
@@ -245,6 +265,7 @@ _CHECKS = schema(Checks)
 _REHEARSAL = schema(Rehearsal)
 _ENVIRONMENT = schema(Environment)
 _SERVER = schema(Server)
+_SIGNING = schema(Signing)
 
 
 class _Reader:
@@ -485,6 +506,7 @@ def load_settings(path: Path | str) -> Settings:
     rehearsal = Rehearsal(**rehearsal_raw)
 
     secrets_file = r.file(top.get("secrets_file"), "secrets_file")
+    signing = _signing(r, top["signing"]) if "signing" in top else None
 
     environments: dict[str, Environment] = {}
     envs_raw = top.get("environments", {})
@@ -520,6 +542,7 @@ def load_settings(path: Path | str) -> Settings:
         trust_anchors=trust,
         secrets_file=secrets_file,
         rehearsal=rehearsal,
+        signing=signing,
         raw_sha256=hashlib.sha256(raw).hexdigest(),
     )
 
@@ -616,6 +639,56 @@ def _environment(
         ngdp_api_url=_blank_none(env.get("ngdp_api_url")),
         ngdp_api_ca=r.file(_blank_none(env.get("ngdp_api_ca")), f"{where}.ngdp_api_ca"),
     )
+
+
+LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
+
+
+def _signing(r: _Reader, raw: dict[str, Any]) -> Signing | None:
+    """``[signing]``: the certificate must exist (like every named file); the password is
+    named by its variable; ``timestamp_url`` must be usable as it stands (see
+    :func:`timestamp_url_problem`). None (with the problems noted) when unusable."""
+    table = r.table(raw, _SIGNING, "signing")
+    if "certificate" not in table:
+        if "certificate" not in raw:
+            r.problem("missing required key signing.certificate (the .p12/.pfx that seals)")
+        return None
+    url = _blank_none(table.get("timestamp_url"))
+    why = timestamp_url_problem(url) if url else ""
+    if why:
+        r.problem(f"signing.timestamp_url = {_short(url)} {why}")
+    certificate = r.file(table["certificate"], "signing.certificate")
+    if certificate is None:
+        return None
+    return Signing(
+        certificate=certificate,
+        certificate_password_env=_blank_none(table.get("certificate_password_env")),
+        timestamp_url=url,
+    )
+
+
+def timestamp_url_problem(url: str) -> str:
+    """Why ``url`` cannot be the time-stamping service ("" when it can). It must be
+    ``https://`` like every other address the kit calls; plain ``http://`` only to this
+    machine (a local service in a rehearsal or a test). No user name or password in it
+    (a settings file is no place for a credential) and no fragment."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        parts.port  # noqa: B018  # raises ValueError for a port that is not a number
+    except ValueError:
+        return "is not a URL"
+    if parts.scheme not in ("https", "http") or not host:
+        return "must be an https:// address of an RFC 3161 time-stamping service"
+    if parts.scheme == "http" and host not in LOOPBACK_HOSTS:
+        return "must be https:// (plain http:// only to this machine: 127.0.0.1, ::1, localhost)"
+    if parts.username is not None or parts.password is not None:
+        return "must not hold a user name or password"
+    if parts.fragment:
+        return "must not hold a fragment (#...)"
+    return ""
 
 
 def _inputs(r: _Reader, raw: dict[str, Any], where: str) -> Inputs:

@@ -289,6 +289,12 @@ def _compare_certificates(
     return ca, cb
 
 
+def worst_status(*statuses: str) -> str:
+    """The worst of ``ok``, ``warnings`` and ``errors``."""
+    order = ("ok", "warnings", "errors")
+    return max(statuses, key=lambda s: order.index(s) if s in order else 0)
+
+
 def write_comparison(settings: Settings, result: dict[str, Any], out: Any) -> tuple[int, Any]:
     """``<out>/compare/<time>-<hex>/`` with compare.json, its sign-off page, the audit trail
     and the manifest, closed like a run (sealed, scanned). Returns (exit code, folder)."""
@@ -296,9 +302,16 @@ def write_comparison(settings: Settings, result: dict[str, Any], out: Any) -> tu
     from ..outputs import atomic_write, write_json
     from ..run.folder import RunFolder, writable_out
     from ..run.scan import environment_secrets
+    from ..signing import seal_from_settings
     from .pages import render_comparison
 
-    folder = RunFolder.create(writable_out(out), KEY)
+    sealer, sealing = seal_from_settings(settings)  # a seal that cannot seal: a finding
+    if sealing:
+        result["findings"] = result["findings"] + [
+            f.to_dict(settings.language) for f in F.sort_findings(sealing)
+        ]
+        result["status"] = worst_status(result["status"], F.status_of(sealing))
+    folder = RunFolder.create(writable_out(out), KEY, sealer=sealer)
     trail = folder.trail
     trail.append(
         "run_started",

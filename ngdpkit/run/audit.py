@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..signing import MANIFEST, SIGNATURE  # the seal over manifest.json is written after it
+
 GENESIS = "0" * 64
-MANIFEST = "manifest.json"
 AUDIT = "audit.jsonl"
 FINISHED = "run_finished"
 SEALED = "outputs_sealed"
@@ -80,7 +81,9 @@ class AuditTrail:
 def record_outputs(trail: AuditTrail, run_dir: Path, *, skip: tuple[str, ...] = ()) -> None:
     """One ``output_written`` record per file of the run (path, size, SHA-256)."""
     for path in sorted(
-        p for p in run_dir.rglob("*") if p.is_file() and p.name not in (AUDIT, MANIFEST, *skip)
+        p
+        for p in run_dir.rglob("*")
+        if p.is_file() and p.name not in (AUDIT, MANIFEST, SIGNATURE, *skip)
     ):
         size, digest = file_digest(path)
         trail.append(
@@ -90,21 +93,21 @@ def record_outputs(trail: AuditTrail, run_dir: Path, *, skip: tuple[str, ...] = 
 
 def folder_files(run_dir: Path) -> list[Path]:
     """Every file of a run folder that the trail accounts for (not the trail, the manifest,
-    the ``INCOMPLETE`` marker or a temporary file of an atomic write)."""
+    its seal, the ``INCOMPLETE`` marker or a temporary file of an atomic write)."""
     return sorted(
         p
         for p in run_dir.rglob("*")
         if p.is_file()
-        and p.relative_to(run_dir).as_posix() not in (AUDIT, MANIFEST, INCOMPLETE)
+        and p.relative_to(run_dir).as_posix() not in (AUDIT, MANIFEST, SIGNATURE, INCOMPLETE)
         and not (p.name.startswith(".") and p.name.endswith(".tmp"))
     )
 
 
 def folder_entries(run_dir: Path) -> tuple[dict[str, Path], list[str]]:
     """What verification holds against the trail: every regular file below ``run_dir`` but
-    the trail, the manifest and the ``INCOMPLETE`` marker at its top, temporary files
-    included, found without following links; and the relative names of everything else
-    (links, FIFOs, devices), which a run never writes and which are never opened."""
+    the trail, the manifest, its seal and the ``INCOMPLETE`` marker at its top, temporary
+    files included, found without following links; and the relative names of everything
+    else (links, FIFOs, devices), which a run never writes and which are never opened."""
     files: dict[str, Path] = {}
     odd: list[str] = []
     for top, dirs, names in os.walk(run_dir, followlinks=False):
@@ -117,7 +120,7 @@ def folder_entries(run_dir: Path) -> tuple[dict[str, Path], list[str]]:
                 continue
             if not stat.S_ISREG(mode):
                 odd.append(rel)
-            elif rel not in (AUDIT, MANIFEST, INCOMPLETE):
+            elif rel not in (AUDIT, MANIFEST, SIGNATURE, INCOMPLETE):
                 files[rel] = path
     return dict(sorted(files.items())), sorted(odd)
 
@@ -138,15 +141,19 @@ def seal_outputs(trail: AuditTrail, run_dir: Path) -> str:
     return str(trail.append(SEALED, files=files)["hash"])
 
 
-def write_manifest(run_dir: Path, trail: AuditTrail) -> Path:
-    """List every file of the run with size and SHA-256, the final hash and the record count."""
+def write_manifest(run_dir: Path, trail: AuditTrail, *, seal: dict[str, Any] | None = None) -> Path:
+    """List every file of the run with size and SHA-256, the final hash and the record count;
+    with ``seal``, who seals the folder (``signed_by``, ``signature_file``, ...): the seal
+    cannot be listed in what it signs, so the manifest records that there must be one."""
     from ..outputs import write_json
 
     files = []
     for path in sorted(
         p
         for p in run_dir.rglob("*")
-        if p.is_file() and p.name not in (MANIFEST, INCOMPLETE) and not p.name.endswith(".tmp")
+        if p.is_file()
+        and p.name not in (MANIFEST, SIGNATURE, INCOMPLETE)
+        and not p.name.endswith(".tmp")
     ):
         size, digest = file_digest(path)
         files.append({"path": path.relative_to(run_dir).as_posix(), "size": size, "sha256": digest})
@@ -156,6 +163,7 @@ def write_manifest(run_dir: Path, trail: AuditTrail) -> Path:
             "schema": "ngdpkit/manifest/1",
             "final_hash": trail.last_hash,
             "records": trail.count,
+            **(seal or {}),
             "files": files,
         },
     )
@@ -236,6 +244,10 @@ def verify(target: Path, *, expect_hash: str | None = None) -> Verdict:
         problems += _tail_problems(records, manifest, final)
     sealed = [(i, r) for i, r in enumerate(records) if r.get("event") == SEALED]
     problems += file_problems(path.parent, records, manifest, sealed[-1][1] if sealed else None)
+    from ..signature_check import check_seal
+
+    seal = check_seal(path.parent, manifest)
+    problems += seal.problems
     started = records[0] if records else {}
     if not sealed and records and _version(started.get("kit_version")) >= (0, 2):
         problems.append(
@@ -246,7 +258,7 @@ def verify(target: Path, *, expect_hash: str | None = None) -> Verdict:
                 else "the run was interrupted before its outputs were sealed"
             )
         )
-    notes = []
+    notes = list(seal.notes)
     if expect_hash:
         want = expect_hash.strip().lower()
         hit = next((i for i, h in enumerate(hashes) if h == want), None)

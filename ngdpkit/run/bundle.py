@@ -114,6 +114,7 @@ def make_bundle(run_dir: Path, *, with_workbooks: bool = False) -> Path:
     names = [
         "findings.json",
         "manifest.json",
+        "manifest.json.p7s",  # the seal, when the folder is sealed: support can verify it
         "audit.jsonl",
         "portal-registration.json",
         "firewall-rules.csv",

@@ -19,7 +19,7 @@ import sys
 import time
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from .. import findings as F
@@ -38,6 +38,9 @@ from ..steps.records import (
 from .audit import INCOMPLETE
 from .kernels import Kernels
 from .mapping_files import MappingFiles
+
+if TYPE_CHECKING:
+    from ..signing import Sealer
 
 INTERRUPTED = "INTERRUPTED"
 from .folder import LATEST, RunFolder  # noqa: E402
@@ -116,6 +119,7 @@ class EnvironmentRun:
         extra: list[Finding],
         notebooks: Path | None = None,
         kernels: Kernels | None = None,
+        sealer: Sealer | None = None,
     ) -> None:
         self.notebooks = notebooks
         self.settings = settings
@@ -123,7 +127,8 @@ class EnvironmentRun:
         self.online = online
         self.pdf = pdf
         self.extra = list(extra)
-        self.folder = RunFolder.create(out, env.name)
+        self.late: list[Finding] = []  # found while rendering; see revise()
+        self.folder = RunFolder.create(out, env.name, sealer=sealer)
         self.run_dir = self.folder.path
         self.trail = self.folder.trail
         self.timings: dict[str, float] = {}
@@ -402,15 +407,19 @@ class EnvironmentRun:
                     files = module.outputs(self.step_file(name).record, ctx)
                 self.outputs += files
         self.write_changes(findings)
+        self.outputs += self.write_checklist()
+
+    def write_checklist(self) -> list[Path]:
+        """``checklist.json`` and ``checklist.xlsx`` from the checklist derived last."""
         from ..checklist import HEADERS
-        from ..outputs import write_workbook
+        from ..outputs import write_json, write_workbook
 
         lang = self.settings.language
         self.checklist_rows = self.checklist_result.table_rows(lang)
-        self.outputs.append(write_json(d / "checklist.json", self.checklist_result.to_json()))
-        self.outputs.append(
+        return [
+            write_json(self.run_dir / "checklist.json", self.checklist_result.to_json()),
             write_workbook(
-                d / "checklist.xlsx",
+                self.run_dir / "checklist.xlsx",
                 [
                     (
                         "Tjekliste" if lang == "da" else "Checklist",
@@ -419,8 +428,8 @@ class EnvironmentRun:
                         None,
                     )
                 ],
-            )
-        )
+            ),
+        ]
 
     def read_confirmations(self) -> None:
         """``confirmations.jsonl`` beside the settings file: an input of every run (recorded
@@ -743,9 +752,52 @@ class EnvironmentRun:
         }
         atomic_write(sign / "index.html", render_overview(ctx))
         if self.pdf:
-            why = self.print_document(sign, [*names], acceptance)
+            why = self.print_document(sign, [*names], acceptance) or self.sign_document(
+                sign / "signoff.pdf"
+            )
             if why:
                 self.log(f"  PDF: {why}")
+
+    def sign_document(self, pdf: Path) -> str | None:
+        """The seal's PAdES signature on the printed PDF (nothing without ``[signing]``), before
+        the scan, so that the manifest hashes the signed PDF. None, or why there is no PDF
+        now (it could not be signed and was removed). A time-stamping service that failed is
+        a finding, found only now: :meth:`revise` adds it."""
+        from ..signing import SigningFailed
+
+        try:
+            why = self.folder.sign_pdf(pdf)
+        except SigningFailed as exc:
+            return f"the PDF was not made: {exc}"
+        if why:
+            self.log(f"  PDF: signed without a timestamp ({why})")
+            url = self.settings.signing.timestamp_url if self.settings.signing else ""
+            self.late.append(
+                F.warning(
+                    "SIGNING_TIMESTAMP_FAILED",
+                    "The time-stamping service {url} gave no timestamp ({reason}); signoff.pdf is signed without one.",
+                    "signing.timestamp_url",
+                    url=url,
+                    reason=why,
+                )
+            )
+        return None
+
+    def revise(self) -> bool:
+        """After a clean scan: whether rendering found something (a timestamp that was not
+        given), in which case it joins the findings, ``findings.json`` and the checklist are
+        written again, and the folder is sealed, rendered and scanned again."""
+        if not self.late:
+            return False
+        from ..outputs import write_json
+
+        self.extra += self.late
+        self.late = []
+        findings = self.all_findings()
+        self.checklist_result = self.checklist(findings)
+        write_json(self.run_dir / "findings.json", self.findings_json(findings))
+        self.write_checklist()
+        return True
 
     def print_document(self, sign: Path, names: list[str], acceptance: Any) -> str | None:
         """The whole document as one A4 PDF (``signoff/signoff.pdf``). The acceptance part is
@@ -842,6 +894,35 @@ def skip_iri_grammar() -> None:
     sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]  # now an ImportError
 
 
+def _open_seal_ahead(settings: Settings) -> Any:
+    """Open ``[signing]``'s certificate on a thread (importing pyHanko takes 0.35 s) while the
+    kernel boots; the returned call waits for (the sealer or None, its findings)."""
+    import threading
+
+    if settings.signing is None:
+        return lambda: (None, [])
+    from ..signing import seal_from_settings
+
+    outcome: list[Any] = []
+
+    def work() -> None:
+        try:
+            outcome.append(seal_from_settings(settings))
+        except BaseException as exc:  # raised in the run's own thread by the call below
+            outcome.append(exc)
+
+    thread = threading.Thread(target=work, name="open-seal", daemon=True)
+    thread.start()
+
+    def wait() -> tuple[Any, list[Finding]]:
+        thread.join()
+        if isinstance(outcome[0], BaseException):
+            raise outcome[0]
+        return outcome[0]  # type: ignore[no-any-return]
+
+    return wait
+
+
 def _boot_and_wait(kernels: Kernels, out: Path) -> tuple[Any, int | None]:
     """Boot the first kernel and import what the run needs while the parent checks the
     input; then wait for its word. (the kernel, None) on ``go``; otherwise the kernel is
@@ -887,20 +968,25 @@ def run_environment(
     skip_iri_grammar()
     settings = load_settings(settings_path)
     env = settings.environment(name)
-    kernels, early = Kernels(), None
+    opening = _open_seal_ahead(settings)
+    # The notebooks never need the seal's password: their kernels start without it.
+    withheld = tuple(v for v in settings.signing_secret_names if v not in env.secret_names)
+    kernels, early = Kernels(withheld=withheld), None
     if wait:
         early, stopped = _boot_and_wait(kernels, out)
         if stopped is not None:
             return stopped
+    sealer, sealing = opening()
     r = EnvironmentRun(
         settings,
         env,
         out,
         online=online,
         pdf=pdf,
-        extra=extra,
+        extra=[*extra, *sealing],
         notebooks=notebooks,
         kernels=kernels,
+        sealer=sealer,
     )
     print(f"{CHILD_MARK}{r.run_dir}", flush=True)
     if early is not None:
@@ -941,6 +1027,7 @@ def run_environment(
             on_leak=r.on_leak,
             result=lambda: r.result(code),
             finished=r.finished_fields(),
+            revise=r.revise,
         )
         r.phase("seal, scan and audit", t0)
     except KeyboardInterrupt:

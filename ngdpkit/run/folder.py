@@ -7,7 +7,13 @@ marked ``INCOMPLETE`` while it works, and closed in the contract's order::
     → seal (``outputs_sealed``: the anchor)  → render the pages with the anchor
     → scan every file; a hit is replaced by a stub, the caller records SECRET_LEAK
       and rewrites what it must, and the folder is sealed, rendered and scanned again
-    → ``output_written`` per file → ``run_finished`` → ``manifest.json`` → unmark
+    → ``output_written`` per file → ``run_finished`` → ``manifest.json``
+    → ``manifest.json.p7s`` (with ``[signing]``) → unmark
+
+With a :class:`~ngdpkit.signing.Sealer` the folder is sealed: the PDF is signed through
+:meth:`RunFolder.sign_pdf` as soon as it is printed (before the scan, so the manifest hashes
+the signed PDF), the manifest records who seals and which files carry their own signature,
+and ``manifest.json.p7s`` signs the manifest's exact bytes.
 
 It knows nothing of steps or notebooks: callers hand it what to render and what to do
 about a leak.
@@ -20,12 +26,15 @@ import os
 import secrets as pysecrets
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
 from ..settings import ENVIRONMENT_NAME
 from .audit import AUDIT, FINISHED, INCOMPLETE, AuditTrail, record_outputs, seal_outputs
 from .audit import write_manifest as _write_manifest
+
+if TYPE_CHECKING:
+    from ..signing import Sealer
 
 LATEST = "LATEST"
 ROUNDS = 3
@@ -68,14 +77,19 @@ def writable_out(out: Path) -> Path:
 class RunFolder:
     """One run folder from creation to manifest."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, sealer: Sealer | None = None) -> None:
         self.path = path
         self.trail = AuditTrail(path / AUDIT)
         self.anchor = ""
         self.leaks: list[Leak] = []
+        self.sealer = sealer
+        self.signed: set[str] = set()  # files that carry the seal's own signature (the PDF)
+        self.untimestamped: set[str] = set()  # PDFs whose time-stamping service failed once
 
     @classmethod
-    def create(cls, out: Path, environment: str, *, label: str = "") -> RunFolder:
+    def create(
+        cls, out: Path, environment: str, *, label: str = "", sealer: Sealer | None = None
+    ) -> RunFolder:
         """``<out>/<env>/<YYYYMMDDTHHMMSSZ>-[<label>-]<6 hex>/``, created exclusively, 0700."""
         check_environment_name(environment)
         base = private_dir(out / environment)
@@ -91,7 +105,7 @@ class RunFolder:
                     f"{base}: cannot create the run folder ({exc.strerror or exc})"
                 ) from exc
             break
-        folder = cls(path)
+        folder = cls(path, sealer=sealer)
         (path / INCOMPLETE).write_text("This run has not finished.\n", encoding="utf-8")
         return folder
 
@@ -104,8 +118,13 @@ class RunFolder:
         result: Callable[[], tuple[int, str]],
         finished: dict[str, Any] | None = None,
         keep_incomplete: bool = False,
+        revise: Callable[[], bool] | None = None,
     ) -> int:
-        """Seal, render, scan (again after every rewrite), record, finish; returns the exit code."""
+        """Seal, render, scan (again after every rewrite), record, finish; returns the exit code.
+
+        ``revise`` is asked after a clean scan whether rendering found something that changes
+        the deliverables (a timestamp the PDF did not get is a finding): if it says so, the
+        folder is sealed, rendered and scanned again, as after a leak."""
         from .scan import needles, scrub_folder
 
         pins = needles(secrets)
@@ -114,6 +133,8 @@ class RunFolder:
             render(self.anchor)
             hits = scrub_folder(self.path, secrets, skip=(INCOMPLETE,), pins=pins)
             if not hits:
+                if revise is not None and revise():
+                    continue
                 break
             for path, names in hits:
                 self.trail.append(
@@ -134,14 +155,49 @@ class RunFolder:
         finished: dict[str, Any] | None = None,
         keep_incomplete: bool = False,
     ) -> int:
-        """Output records, the last record and the manifest; also after a crash or Ctrl-C."""
+        """Output records, the last record, the manifest and its seal; also after a crash or
+        Ctrl-C (a sealed folder is sealed however it ended: the seal vouches for what the
+        folder holds, and its status says how the run ended)."""
         record_outputs(self.trail, self.path, skip=(INCOMPLETE,))
         self.trail.append(FINISHED, status=status, exit_code=code, **(finished or {}))
-        _write_manifest(self.path, self.trail)
+        manifest = _write_manifest(self.path, self.trail, seal=self.seal_fields())
+        if self.sealer is not None:
+            from ..signing import seal_manifest
+
+            seal_manifest(self.sealer, manifest)
         self.make_private()
         if not keep_incomplete:
             (self.path / INCOMPLETE).unlink(missing_ok=True)
         return code
+
+    def sign_pdf(self, pdf: Path) -> str:
+        """Sign a PDF of this folder with the seal (nothing without one): "" or why it has no
+        timestamp (it is then signed without). A PDF that cannot be signed is removed, so
+        that no unsigned PDF lies in a sealed folder; :class:`~ngdpkit.signing.SigningFailed`
+        says why."""
+        if self.sealer is None:
+            return ""
+        from ..signing import SigningFailed, sign_pdf
+
+        rel = pdf.relative_to(self.path).as_posix()
+        try:
+            why = sign_pdf(self.sealer, pdf, timestamp=rel not in self.untimestamped)
+        except SigningFailed:
+            pdf.unlink(missing_ok=True)
+            self.signed.discard(rel)
+            raise
+        self.signed.add(rel)
+        if why:
+            self.untimestamped.add(rel)  # not asked again when the folder renders again
+        return why
+
+    def seal_fields(self) -> dict[str, Any] | None:
+        """What the manifest records of the seal: who seals, the signature file, and the
+        files that carry their own signature (only those that are still there)."""
+        if self.sealer is None:
+            return None
+        signed = sorted(rel for rel in self.signed if (self.path / rel).is_file())
+        return {**self.sealer.seal.manifest_fields(), "signed_files": signed}
 
     def mark_latest(self) -> None:
         """``<out>/<env>/LATEST`` names the newest finished run (a text file, not a link)."""

@@ -105,7 +105,10 @@ class Kernels:
     """Starts python3 kernels (on POSIX over Unix sockets in one private folder), retires
     them and collects them."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, withheld: tuple[str, ...] = ()) -> None:
+        # Variables the notebooks never need (the signing certificate's password): their
+        # kernels start without them, so no cell can print or write one.
+        self.withheld = withheld
         self.ipc_dir: Path | None = None
         self.started = 0
         self.retiring: list[Any] = []  # asked to stop, not yet collected
@@ -135,7 +138,11 @@ class Kernels:
         # Ctrl-C waits until the kernel is started, and then ends it.
         try:
             with _ctrl_c_held():
-                km.start_kernel(cwd=str(cwd), extra_arguments=[f"--IPKernelApp.exec_lines={warm}"])
+                km.start_kernel(
+                    cwd=str(cwd),
+                    extra_arguments=[f"--IPKernelApp.exec_lines={warm}"],
+                    env={k: v for k, v in os.environ.items() if k not in self.withheld},
+                )
         except KeyboardInterrupt:
             if km.has_kernel:
                 km.shutdown_kernel(now=True)

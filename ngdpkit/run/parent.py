@@ -34,11 +34,14 @@ def child_environ(
     tables: Path | None = None,
 ) -> dict[str, str]:
     """The parent's environment without any environment's secrets, plus this environment's own
-    (and the folder of the tables the parent has read, for the notebooks)."""
+    (the signing certificate's password among them, when ``[signing]`` names one) and the
+    folder of the tables the parent has read, for the notebooks."""
     env = dict(os.environ)
     for other in settings.environments.values():
         for var in other.secret_names:
             env.pop(var, None)
+    for var in settings.signing_secret_names:  # handed back below, from what was collected
+        env.pop(var, None)
     env.pop(TableCache.ENV, None)
     env.update(secrets.get(name, {}))
     if tables is not None:

@@ -157,6 +157,9 @@ def wanted(settings: Settings, name: str) -> list[tuple[str, str]]:
         ):
             continue
         out.append((var, label))
+    for var in settings.signing_secret_names:  # the seal's password: every run needs it
+        if var not in (v for v, _ in out):
+            out.append((var, "[signing] certificate password"))
     return out
 
 
@@ -167,12 +170,18 @@ def collect_secrets(
     from ..secrets import resolve
 
     out: dict[str, dict[str, str]] = {}
+    found: dict[str, str | None] = {}  # a variable wanted by several environments is asked once
     for name in names:
         values = {}
         for var, label in wanted(settings, name):
-            secret = resolve(var, secrets_file=settings.secrets_file, prompt=prompt, label=label)
-            if secret is not None:
-                values[var] = secret.as_found()
+            if var not in found:
+                secret = resolve(
+                    var, secrets_file=settings.secrets_file, prompt=prompt, label=label
+                )
+                found[var] = None if secret is None else secret.as_found()
+            value = found[var]
+            if value is not None:
+                values[var] = value
         out[name] = values
     return out
 

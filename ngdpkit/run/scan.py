@@ -131,11 +131,12 @@ def stub_text(path: Path, names: list[str]) -> str:
 
 
 def environment_secrets(settings: Settings, env: Environment) -> dict[str, list[str]]:
-    """Variable name -> every form to look for, for the secrets of one environment."""
+    """Variable name -> every form to look for, for the secrets of one environment (and the
+    signing certificate's password, which every folder's run holds)."""
     from ..secrets import resolve
 
     out: dict[str, list[str]] = {}
-    for var in env.secret_names:
+    for var in dict.fromkeys((*env.secret_names, *settings.signing_secret_names)):
         secret = resolve(var, secrets_file=settings.secrets_file)
         if secret is not None:
             out[var] = secret_parts(secret.reveal())

@@ -1,0 +1,995 @@
+"""Signed records (contract §12.5): ``[signing]`` seals every run, rehearsal and comparison
+folder with ``manifest.json.p7s`` and signs ``signoff.pdf`` (PAdES, with an RFC 3161
+timestamp from a local time-stamping service built here). Everything is verified with tools
+other than the kit (``openssl cms -verify``, pyHanko, the pyHanko CLI) and with ``audit
+verify``; certificates are made in the test, and nothing reaches beyond loopback."""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.server
+import io
+import json
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from ngdpkit.errors import InputError
+from ngdpkit.redact import encodings
+from ngdpkit.settings import Signing, load_settings
+from ngdpkit.signoff import find_browser
+from tests.conftest import run_cli
+
+PASSWORD = "seal-Pa55word-ÆØÅ-7f3c"  # unusual enough that any hit is a leak
+SEAL_VAR = "NGDPKIT_SEAL_PASSWORD"
+NOW = dt.datetime.now(dt.UTC)
+needs_browser = pytest.mark.skipif(find_browser() is None, reason="no Chromium, Chrome or Edge")
+needs_openssl = pytest.mark.skipif(shutil.which("openssl") is None, reason="no openssl")
+
+
+# --- certificates, made here --------------------------------------------------------------
+
+
+class Issued:
+    def __init__(self, cert: x509.Certificate, key: Any) -> None:
+        self.cert, self.key = cert, key
+
+    def pem(self) -> bytes:
+        return self.cert.public_bytes(serialization.Encoding.PEM)
+
+    def p12(self, password: str | None, chain: tuple[Issued, ...] = ()) -> bytes:
+        enc = (
+            serialization.BestAvailableEncryption(password.encode())
+            if password
+            else serialization.NoEncryption()
+        )
+        return pkcs12.serialize_key_and_certificates(
+            b"seal", self.key, self.cert, [c.cert for c in chain] or None, enc
+        )
+
+
+def issue(
+    name: str,
+    *,
+    issuer: Issued | None = None,
+    key: Any = None,
+    not_before: dt.datetime | None = None,
+    days: float = 365,
+    ca: bool = False,
+    time_stamping: bool = False,
+) -> Issued:
+    """A CA, a seal certificate (digitalSignature and nonRepudiation, as a seal is used) or a
+    time-stamping certificate (id-kp-timeStamping, critical, as RFC 3161 demands)."""
+    key = key or rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "DK"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Konsulenthuset A/S (test)"),
+            x509.NameAttribute(NameOID.COMMON_NAME, name),
+        ]
+    )
+    start = not_before or NOW - dt.timedelta(days=1)
+    signer = issuer.key if issuer else key
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer.cert.subject if issuer else subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(start + dt.timedelta(days=days))
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=not ca,
+                content_commitment=not ca and not time_stamping,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=ca,
+                crl_sign=ca,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
+    )
+    if issuer is not None:
+        builder = builder.add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key()), False
+        )
+    if time_stamping:
+        builder = builder.add_extension(
+            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True
+        )
+    return Issued(builder.sign(signer, hashes.SHA256()), key)
+
+
+@pytest.fixture(scope="module")
+def pki() -> dict[str, Issued]:
+    root = issue("Test seal root", ca=True, days=3650, not_before=NOW - dt.timedelta(days=30))
+    return {
+        "root": root,
+        "seal": issue("Konsulenthuset seal", issuer=root),
+        "ec": issue(
+            "Konsulenthuset EC seal", issuer=root, key=ec.generate_private_key(ec.SECP256R1())
+        ),
+        "other": issue("Another seal", issuer=root),
+        "expired": issue(
+            "Expired seal", issuer=root, not_before=NOW - dt.timedelta(days=20), days=10
+        ),
+        "future": issue("Future seal", issuer=root, not_before=NOW + dt.timedelta(days=10)),
+        "tsa": issue("Test TSA", issuer=root, time_stamping=True),
+    }
+
+
+# --- a local RFC 3161 time-stamping service -----------------------------------------------
+
+
+class TimestampService:
+    """An HTTP server on 127.0.0.1 that reads each TimeStampReq with asn1crypto and answers
+    with pyHanko's DummyTimeStamper, signing as the test TSA; or, with ``fail``, answers
+    HTTP 500; ``requests`` counts what it received."""
+
+    def __init__(self, tsa: Issued, root: Issued) -> None:
+        from asn1crypto import keys
+        from asn1crypto import x509 as asn1_x509
+        from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+
+        der = serialization.Encoding.DER
+        self.stamper = DummyTimeStamper(
+            tsa_cert=asn1_x509.Certificate.load(tsa.cert.public_bytes(der)),
+            tsa_key=keys.PrivateKeyInfo.load(
+                tsa.key.private_bytes(
+                    der, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+                )
+            ),
+            certs_to_embed=[asn1_x509.Certificate.load(root.cert.public_bytes(der))],
+        )
+        self.fail = False
+        self.requests = 0
+        service = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                from asn1crypto import tsp
+
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                service.requests += 1
+                if service.fail:
+                    self.send_response(500)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                request = tsp.TimeStampReq.load(body)
+                answer = service.stamper.request_tsa_response(request).dump()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/timestamp-reply")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/tsa"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture(scope="module")
+def tsa(pki: dict[str, Issued]) -> Iterator[TimestampService]:
+    service = TimestampService(pki["tsa"], pki["root"])
+    yield service
+    service.close()
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def with_signing(
+    sample: Path,
+    seal: bytes,
+    *,
+    timestamp_url: str | None = None,
+    password_env: str | None = SEAL_VAR,
+) -> Path:
+    """The sample's settings with ``[signing]`` and ``seal.p12`` beside them."""
+    (sample / "seal.p12").write_bytes(seal)
+    toml = sample / "migration.toml"
+    lines = ["", "[signing]", 'certificate = "seal.p12"']
+    if password_env:
+        lines.append(f'certificate_password_env = "{password_env}"')
+    if timestamp_url:
+        lines.append(f'timestamp_url = "{timestamp_url}"')
+    toml.write_text(toml.read_text(encoding="utf-8") + "\n".join(lines) + "\n", encoding="utf-8")
+    return toml
+
+
+def copy_sample(sample_dir: Path, target: Path) -> Path:
+    shutil.copytree(sample_dir, target, ignore=shutil.ignore_patterns("runs"))
+    return target
+
+
+def run_folder(result: subprocess.CompletedProcess[str]) -> Path:
+    """The run folder a ``run`` printed last."""
+    return Path([line for line in result.stdout.splitlines() if line.strip()][-1].strip())
+
+
+def openssl_verify(folder: Path, root_pem: Path) -> subprocess.CompletedProcess[str]:
+    """The contract's command, verbatim."""
+    return subprocess.run(
+        [
+            "openssl", "cms", "-verify", "-binary", "-inform", "DER",
+            "-in", str(folder / "manifest.json.p7s"),
+            "-content", str(folder / "manifest.json"),
+            "-CAfile", str(root_pem), "-purpose", "any", "-out", "/dev/null",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )  # fmt: skip
+
+
+def validation_context(root: Issued) -> Any:
+    from asn1crypto import x509 as asn1_x509
+    from pyhanko_certvalidator import ValidationContext
+
+    der = root.cert.public_bytes(serialization.Encoding.DER)
+    return ValidationContext(trust_roots=[asn1_x509.Certificate.load(der)], allow_fetching=False)
+
+
+def pdf_statuses(data: bytes, root: Issued) -> list[Any]:
+    """pyHanko's validation of every signature in the PDF, trusting the test root."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+
+    reader = PdfFileReader(io.BytesIO(data), strict=False)
+    return [validate_pdf_signature(s, validation_context(root)) for s in reader.embedded_signatures]
+
+
+def pdf_signature_holds(data: bytes, root: Issued) -> bool:
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+
+    try:
+        statuses = pdf_statuses(data, root)
+    except Exception:
+        return False
+    return bool(statuses) and all(
+        s.intact and s.valid and s.coverage == SignatureCoverageLevel.ENTIRE_FILE for s in statuses
+    )
+
+
+def positions(size: int, count: int = 40) -> list[int]:
+    """``count`` positions spread over a file of ``size`` bytes, plus its first and last."""
+    return sorted(
+        {0, size - 1, *(round(i * (size - 1) / (count + 1)) for i in range(1, count + 1))}
+    )
+
+
+def flipped(path: Path, pos: int) -> bytes:
+    """Flip the lowest bit of byte ``pos`` in place; returns the original bytes."""
+    original = path.read_bytes()
+    data = bytearray(original)
+    data[pos] ^= 0x01
+    path.write_bytes(bytes(data))
+    return original
+
+
+def leaked(text: str | bytes, secret: str) -> list[str]:
+    """The forms of ``secret`` (every encoding the leak scan knows) found in ``text``."""
+    blob = text.encode("utf-8") if isinstance(text, str) else text
+    return [f for f in encodings(secret) if f.encode("utf-8") in blob]
+
+
+def all_bytes(folder: Path) -> bytes:
+    """Every file of a folder, workbooks unzipped (their XML is where text would sit)."""
+    import zipfile
+
+    out = []
+    for p in folder.rglob("*"):
+        if not p.is_file():
+            continue
+        data = p.read_bytes()
+        out.append(data)
+        if data[:4] == b"PK\x03\x04":
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                out += [zf.read(n) for n in zf.namelist()]
+    return b"\n".join(out)
+
+
+# --- a sealed run: manifest.json.p7s and signoff.pdf --------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sealed(
+    tmp_path_factory: pytest.TempPathFactory,
+    sample_dir: Path,
+    pki: dict[str, Issued],
+    tsa: TimestampService,
+) -> dict[str, Any]:
+    """One ``run --pdf`` (when a browser exists) of the sample's test environment, sealed by
+    the test seal with its chain, timestamped by the local service."""
+    base = tmp_path_factory.mktemp("sealed")
+    sample = copy_sample(sample_dir, base / "sample")
+    toml = with_signing(
+        sample, pki["seal"].p12(PASSWORD, chain=(pki["root"],)), timestamp_url=tsa.url
+    )
+    root_pem = base / "root.pem"
+    root_pem.write_bytes(pki["root"].pem())
+    pdf = ["--pdf"] if find_browser() else []
+    result = run_cli(
+        "run", "--settings", str(toml), "--env", "test", *pdf, env={SEAL_VAR: PASSWORD}
+    )
+    assert result.returncode in (0, 1), result.stdout + result.stderr
+    return {
+        "folder": run_folder(result),
+        "root_pem": root_pem,
+        "result": result,
+        "sample": sample,
+        "pdf": bool(pdf),
+    }
+
+
+@needs_openssl
+def test_a_sealed_run_verifies_with_openssl(sealed: dict[str, Any]) -> None:
+    folder = sealed["folder"]
+    assert (folder / "manifest.json.p7s").is_file()
+    r = openssl_verify(folder, sealed["root_pem"])
+    assert r.returncode == 0, r.stderr
+    assert "Verification successful" in r.stderr
+    if shutil.which("jq") and shutil.which("sha256sum") and shutil.which("sh"):
+        # the README's second step: every file against the (sealed) manifest
+        files = subprocess.run(
+            ["sh", "-c", """jq -r '.files[] | "\\(.sha256)  \\(.path)"' manifest.json | sha256sum -c -"""],
+            cwd=folder, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert files.returncode == 0, files.stdout + files.stderr
+        assert "signoff/index.html: OK" in files.stdout
+
+
+def test_the_manifest_records_the_seal_and_the_cms_is_what_the_contract_says(
+    sealed: dict[str, Any], pki: dict[str, Issued]
+) -> None:
+    from asn1crypto import cms
+
+    folder = sealed["folder"]
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["signature_file"] == "manifest.json.p7s"
+    assert "CN=Konsulenthuset seal" in manifest["signed_by"]
+    assert manifest["signed_files"] == (["signoff/signoff.pdf"] if sealed["pdf"] else [])
+    # the seal is not listed in what it signs
+    assert "manifest.json.p7s" not in {f["path"] for f in manifest["files"]}
+    info = cms.ContentInfo.load((folder / "manifest.json.p7s").read_bytes())
+    assert info["content_type"].native == "signed_data"
+    signed = info["content"]
+    assert signed["encap_content_info"]["content"].native is None  # detached
+    signer = signed["signer_infos"][0]
+    assert signer["digest_algorithm"]["algorithm"].native == "sha256"
+    assert signer["signature_algorithm"]["algorithm"].native == "rsassa_pss"
+    subjects = {c.chosen.subject.native["common_name"] for c in signed["certificates"]}
+    assert subjects == {"Konsulenthuset seal", "Test seal root"}  # the signer and its chain
+
+
+def test_a_sealed_run_verifies_with_pyhanko_and_audit_verify(
+    sealed: dict[str, Any], pki: dict[str, Issued]
+) -> None:
+    import asyncio
+
+    from asn1crypto import cms
+    from pyhanko.sign.validation.generic_cms import async_validate_detached_cms
+
+    folder = sealed["folder"]
+    info = cms.ContentInfo.load((folder / "manifest.json.p7s").read_bytes())
+    status = asyncio.run(
+        async_validate_detached_cms(
+            (folder / "manifest.json").read_bytes(),
+            info["content"],
+            signer_validation_context=validation_context(pki["root"]),
+        )
+    )
+    assert status.intact and status.valid and status.trusted
+    r = run_cli("audit", "verify", str(folder))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "manifest.json.p7s: signature intact, sealed by CN=Konsulenthuset seal" in r.stdout
+    assert "does not chain to the bundled OCES3 roots" in r.stdout  # a seal of its own
+    assert "Traceback" not in r.stdout + r.stderr
+
+
+@needs_browser
+def test_the_pdf_carries_a_pades_signature_with_a_valid_timestamp(
+    sealed: dict[str, Any], pki: dict[str, Issued], tsa: TimestampService
+) -> None:
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+
+    pdf = (sealed["folder"] / "signoff" / "signoff.pdf").read_bytes()
+    sig = PdfFileReader(io.BytesIO(pdf), strict=False).embedded_signatures[0]
+    assert sig.sig_object["/SubFilter"] == "/ETSI.CAdES.detached"  # PAdES
+    (status,) = pdf_statuses(pdf, pki["root"])
+    assert status.intact and status.valid and status.trusted
+    assert status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+    assert status.md_algorithm == "sha256"
+    ts = status.timestamp_validity
+    assert ts is not None and ts.intact and ts.valid and ts.trusted
+    assert abs((ts.timestamp - dt.datetime.now(dt.UTC)).total_seconds()) < 3600
+    assert tsa.requests >= 1
+    r = run_cli("audit", "verify", str(sealed["folder"]))
+    assert "signoff/signoff.pdf: PAdES signature intact over the whole file" in r.stdout
+    assert "timestamped" in r.stdout and "CN=Test TSA" in r.stdout
+    # the whole document still has its pages (the signature is an incremental update)
+    assert len(PdfFileReader(io.BytesIO(pdf), strict=False).root["/Pages"]["/Kids"]) >= 1
+
+
+@needs_browser
+def test_the_readme_command_validates_the_pdf_without_the_kit(sealed: dict[str, Any]) -> None:
+    """``pyhanko sign validate`` (the ``pyhanko-cli`` package), as the README shows it."""
+    cli = Path(sys.executable).with_name("pyhanko")
+    if not cli.exists():
+        pytest.skip("pyhanko-cli is not installed")
+    r = subprocess.run(
+        [str(cli), "sign", "validate", "--pretty-print", "--trust", str(sealed["root_pem"]),
+         "--trust-replace", "signoff/signoff.pdf"],
+        cwd=sealed["folder"], capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "The signature is judged VALID" in r.stdout
+
+
+def _copy_of(folder: Path, target: Path) -> Path:
+    shutil.copytree(folder, target)
+    return target
+
+
+BROKEN = "manifest.json.p7s: the manifest's bytes are not the ones signed (digest mismatch)"
+
+
+@needs_openssl
+def test_any_changed_byte_of_the_manifest_breaks_openssl_and_audit_verify(
+    sealed: dict[str, Any], tmp_path: Path
+) -> None:
+    from ngdpkit.run.audit import verify
+
+    folder = _copy_of(sealed["folder"], tmp_path / "run")
+    manifest = folder / "manifest.json"
+    assert verify(folder).ok
+    for pos in positions(manifest.stat().st_size):
+        original = flipped(manifest, pos)
+        try:
+            assert openssl_verify(folder, sealed["root_pem"]).returncode != 0, pos
+            verdict = verify(folder)
+            assert not verdict.ok, pos
+            assert BROKEN in verdict.problems, (pos, verdict.problems)
+        finally:
+            manifest.write_bytes(original)
+    r = run_cli("audit", "verify", str(folder))
+    assert r.returncode == 0, r.stdout  # restored: intact again
+
+
+@needs_browser
+def test_any_changed_byte_of_the_pdf_breaks_pyhanko_and_audit_verify(
+    sealed: dict[str, Any], pki: dict[str, Issued], tmp_path: Path
+) -> None:
+    """pyHanko guards the signed byte ranges: every position outside the signature's own
+    /Contents (whose unsigned parts, such as the embedded chain and the zero padding, CMS
+    does not cover). ``audit verify`` catches every position, /Contents too: the manifest
+    pins the PDF's SHA-256, and the seal pins the manifest."""
+    from ngdpkit.run.audit import verify
+
+    folder = _copy_of(sealed["folder"], tmp_path / "run")
+    pdf = folder / "signoff" / "signoff.pdf"
+    data = pdf.read_bytes()
+    contents = re.search(rb"/Contents\s*<([0-9A-Fa-f]+)>", data)
+    assert contents is not None
+    inside = range(contents.start(1) - 1, contents.end(1) + 1)
+    assert pdf_signature_holds(data, pki["root"])
+    checked = 0
+    for pos in positions(len(data)) + [contents.start(1) + 10, contents.end(1) - 10]:
+        original = flipped(pdf, pos)
+        try:
+            if pos not in inside:
+                assert not pdf_signature_holds(pdf.read_bytes(), pki["root"]), pos
+                checked += 1
+            verdict = verify(folder)
+            assert not verdict.ok and any("signoff/signoff.pdf" in p for p in verdict.problems), pos
+        finally:
+            pdf.write_bytes(original)
+    assert checked >= 40
+    r = run_cli("audit", "verify", str(folder))
+    assert r.returncode == 0, r.stdout
+
+
+def test_a_manifest_resealed_and_rehashed_is_still_caught_when_the_pdf_signature_breaks(
+    sealed: dict[str, Any], pki: dict[str, Issued], tmp_path: Path
+) -> None:
+    """Whoever can write the folder and holds *a* seal may rewrite everything; the signer's
+    name then changes (audit verify prints it) and a PDF whose signed bytes changed still
+    fails on its own signature."""
+    if not sealed["pdf"]:
+        pytest.skip("no browser: no PDF")
+    from ngdpkit.run.audit import file_digest, verify
+    from ngdpkit.secrets import Secret
+    from ngdpkit.signing import open_seal, seal_manifest
+
+    folder = _copy_of(sealed["folder"], tmp_path / "run")
+    pdf = folder / "signoff" / "signoff.pdf"
+    flipped(pdf, 100)
+    manifest_path = folder / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    for entry in manifest["files"]:
+        if entry["path"] == "signoff/signoff.pdf":
+            entry["size"], entry["sha256"] = file_digest(pdf)
+    manifest_path.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    (tmp_path / "other.p12").write_bytes(pki["other"].p12("x" * 12))
+    other, found = open_seal(
+        Signing(tmp_path / "other.p12", "V"), label="other.p12", password=Secret("V", "x" * 12)
+    )
+    assert other is not None and not found
+    seal_manifest(other, manifest_path)
+    problems = verify(folder).problems
+    assert any("not by the certificate the manifest names" in p for p in problems)
+    assert any(p.startswith("signoff/signoff.pdf: ") for p in problems), problems
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"garbage" * 10, b"\x30\x82\xff\xff" + b"\x00" * 40, b"0" * 5000],
+    ids=["empty", "text", "broken-der", "zeros"],
+)
+def test_a_garbage_signature_is_one_line_and_exit_1(
+    sealed: dict[str, Any], tmp_path: Path, content: bytes
+) -> None:
+    folder = _copy_of(sealed["folder"], tmp_path / "run")
+    (folder / "manifest.json.p7s").write_bytes(content)
+    r = run_cli("audit", "verify", str(folder))
+    assert r.returncode == 1
+    assert "Traceback" not in r.stdout + r.stderr
+    lines = [x for x in r.stdout.splitlines() if x.startswith("NOT INTACT: manifest.json.p7s")]
+    assert len(lines) == 1, r.stdout
+    assert r.stderr.strip() == ""
+
+
+def test_a_deleted_seal_or_a_signature_over_other_bytes_fails(
+    sealed: dict[str, Any], pki: dict[str, Issued], tmp_path: Path
+) -> None:
+    from ngdpkit.run.audit import verify
+    from ngdpkit.secrets import Secret
+    from ngdpkit.signing import open_seal, sign_detached
+
+    folder = _copy_of(sealed["folder"], tmp_path / "gone")
+    (folder / "manifest.json.p7s").unlink()
+    problems = verify(folder).problems
+    assert any(
+        p.startswith("manifest.json.p7s is missing: the manifest says the folder is sealed by")
+        for p in problems
+    ), problems
+    folder = _copy_of(sealed["folder"], tmp_path / "other-bytes")
+    (tmp_path / "seal.p12").write_bytes(pki["seal"].p12(PASSWORD))
+    sealer, _ = open_seal(
+        Signing(tmp_path / "seal.p12", SEAL_VAR),
+        label="seal.p12",
+        password=Secret(SEAL_VAR, PASSWORD),
+    )
+    assert sealer is not None
+    (folder / "manifest.json.p7s").write_bytes(sign_detached(sealer, b"another manifest"))
+    assert BROKEN in verify(folder).problems
+
+
+# --- the password, a secret ---------------------------------------------------------------
+
+
+def test_the_password_reaches_no_output_no_console_and_no_kernel(sealed: dict[str, Any]) -> None:
+    folder, result = sealed["folder"], sealed["result"]
+    assert not leaked(result.stdout + result.stderr, PASSWORD)
+    assert not leaked(all_bytes(folder), PASSWORD)
+    # the notebooks' kernels started without it: no executed notebook could have seen it
+    for nb in (folder / "notebooks").glob("*.ipynb"):
+        assert SEAL_VAR not in nb.read_text(encoding="utf-8")
+
+
+def test_the_kernels_start_without_the_seal_password(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ngdpkit.run.kernels import Kernels
+
+    monkeypatch.setenv(SEAL_VAR, PASSWORD)
+    monkeypatch.setenv("NGDPKIT_KEPT", "kept")
+    kernels = Kernels(withheld=(SEAL_VAR,))
+    seen: list[dict[str, Any]] = []
+    km = kernels.launch(tmp_path, "01_mailboxes")
+    try:
+        client = km.client()
+        client.start_channels()
+        client.wait_for_ready(timeout=60)
+        reply = client.execute_interactive(
+            "import os; print(repr(os.environ.get('NGDPKIT_SEAL_PASSWORD')), os.environ.get('NGDPKIT_KEPT'))",
+            timeout=60,
+            output_hook=lambda msg: seen.append(msg),
+        )
+        assert reply["content"]["status"] == "ok"
+    finally:
+        kernels.shutdown(km)
+        kernels.close()
+    text = "".join(m["content"].get("text", "") for m in seen if m["msg_type"] == "stream")
+    assert text.strip() == "None kept"
+
+
+def test_the_child_gets_the_seal_password_and_the_scan_looks_for_it(
+    sample_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ngdpkit.run.parent import child_environ
+    from ngdpkit.run.preflight import collect_secrets, wanted
+    from ngdpkit.run.scan import environment_secrets
+
+    sample = copy_sample(sample_dir, tmp_path / "sample")
+    toml = with_signing(sample, b"not read here")
+    settings = load_settings(toml)
+    monkeypatch.setenv(SEAL_VAR, PASSWORD)
+    for name in settings.environments:
+        assert (SEAL_VAR, "[signing] certificate password") in wanted(settings, name)
+    secrets = collect_secrets(settings, list(settings.environments), prompt=False)
+    for name in settings.environments:
+        assert secrets[name][SEAL_VAR] == PASSWORD
+        environ = child_environ(settings, name, secrets)
+        assert environ[SEAL_VAR] == PASSWORD
+        assert PASSWORD in environment_secrets(settings, settings.environment(name))[SEAL_VAR]
+    # a parent whose own environment holds it hands it on only through what it collected
+    assert SEAL_VAR not in child_environ(settings, "test", {"test": {}})
+
+
+# --- a certificate that cannot seal -------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", ["expired", "future", "wrong-password", "corrupt"])
+def test_a_certificate_that_cannot_seal_is_a_finding_and_nothing_is_sealed(
+    sample_dir: Path, tmp_path: Path, pki: dict[str, Issued], case: str
+) -> None:
+    seal = {
+        "expired": lambda: pki["expired"].p12(PASSWORD),
+        "future": lambda: pki["future"].p12(PASSWORD),
+        "wrong-password": lambda: pki["seal"].p12("the-right-one-is-different"),
+        "corrupt": lambda: pki["seal"].p12(PASSWORD)[:-40] + b"\x00" * 40,
+    }[case]()
+    sample = copy_sample(sample_dir, tmp_path / "sample")
+    toml = with_signing(sample, seal)
+    pdf = ["--pdf"] if case == "wrong-password" and find_browser() else []
+    r = run_cli("run", "--settings", str(toml), "--env", "test", *pdf, env={SEAL_VAR: PASSWORD})
+    assert r.returncode == 1, r.stdout + r.stderr
+    folder = run_folder(r)
+    found = json.loads((folder / "findings.json").read_text(encoding="utf-8"))
+    invalid = [f for f in found["findings"] if f["code"] == "SIGNING_CERT_INVALID"]
+    assert len(invalid) == 1 and invalid[0]["severity"] == "error", found
+    assert found["status"] == "errors"
+    assert not (folder / "manifest.json.p7s").exists()
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert "signed_by" not in manifest
+    if pdf:
+        from pyhanko.pdf_utils.reader import PdfFileReader
+
+        data = (folder / "signoff" / "signoff.pdf").read_bytes()
+        assert PdfFileReader(io.BytesIO(data), strict=False).embedded_signatures == []
+    assert run_cli("audit", "verify", str(folder)).returncode == 0  # intact, just not sealed
+    # the password, right or wrong, is nowhere
+    assert not leaked(r.stdout + r.stderr, PASSWORD)
+    assert not leaked(all_bytes(folder), PASSWORD)
+    assert "Traceback" not in r.stdout + r.stderr
+
+
+def test_open_seal_says_why_a_certificate_cannot_seal(
+    tmp_path: Path, pki: dict[str, Issued]
+) -> None:
+    from ngdpkit.secrets import Secret
+    from ngdpkit.signing import open_seal
+
+    def opened(data: bytes, password: str | None = PASSWORD, var: str | None = SEAL_VAR) -> Any:
+        path = tmp_path / "seal.p12"
+        path.write_bytes(data)
+        secret = Secret(var or "", password) if password is not None else None
+        return open_seal(Signing(path, var), label="seal.p12", password=secret)
+
+    def message(data: bytes, **kw: Any) -> str:
+        sealer, found = opened(data, **kw)
+        assert sealer is None and [f.code for f in found] == ["SIGNING_CERT_INVALID"]
+        assert found[0].severity == "error"
+        return found[0].message
+
+    assert "expired on" in message(pki["expired"].p12(PASSWORD))
+    assert "valid only from" in message(pki["future"].p12(PASSWORD))
+    assert "does not open" in message(pki["seal"].p12("another"))
+    assert "cannot be read" in message(b"not a certificate at all")
+    assert "not set" in message(pki["seal"].p12(PASSWORD), password=None)
+    assert "password protected" in message(pki["seal"].p12(PASSWORD), password=None, var=None)
+    public_only = pkcs12.serialize_key_and_certificates(
+        b"x", None, None, [pki["seal"].cert], serialization.BestAvailableEncryption(b"pw-pw-pw")
+    )
+    assert "no private key" in message(public_only, password="pw-pw-pw")
+    mismatched = pkcs12.serialize_key_and_certificates(
+        b"x", pki["other"].key, None, [pki["seal"].cert], serialization.NoEncryption()
+    )
+    assert "no private key" in message(mismatched, password=None, var=None)
+    sealer, found = opened(pki["ec"].p12(PASSWORD))
+    assert sealer is not None and not found
+    assert "Konsulenthuset EC seal" in sealer.seal.subject
+    assert PASSWORD not in repr(sealer)
+    with pytest.raises(TypeError):
+        import pickle
+
+        pickle.dumps(sealer)
+
+
+@needs_openssl
+def test_an_ec_seal_signs_with_ecdsa_and_verifies_with_openssl(
+    tmp_path: Path, pki: dict[str, Issued]
+) -> None:
+    from asn1crypto import cms
+
+    from ngdpkit.secrets import Secret
+    from ngdpkit.signing import open_seal, seal_manifest
+
+    (tmp_path / "seal.p12").write_bytes(pki["ec"].p12(PASSWORD, chain=(pki["root"],)))
+    sealer, _ = open_seal(
+        Signing(tmp_path / "seal.p12", SEAL_VAR),
+        label="seal.p12",
+        password=Secret(SEAL_VAR, PASSWORD),
+    )
+    assert sealer is not None
+    (tmp_path / "manifest.json").write_text('{"files": []}\n', encoding="utf-8")
+    seal_manifest(sealer, tmp_path / "manifest.json")
+    (tmp_path / "root.pem").write_bytes(pki["root"].pem())
+    assert openssl_verify(tmp_path, tmp_path / "root.pem").returncode == 0
+    info = cms.ContentInfo.load((tmp_path / "manifest.json.p7s").read_bytes())
+    algo = info["content"]["signer_infos"][0]["signature_algorithm"]["algorithm"].native
+    assert algo in ("sha256_ecdsa", "ecdsa")
+
+
+# --- the time-stamping service, on a PDF made here ----------------------------------------
+
+
+def _sealer(tmp_path: Path, pki: dict[str, Issued], url: str | None, total_s: float = 5) -> Any:
+    from ngdpkit.secrets import Secret
+    from ngdpkit.signing import open_seal
+
+    (tmp_path / "seal.p12").write_bytes(pki["seal"].p12(PASSWORD, chain=(pki["root"],)))
+    sealer, _ = open_seal(
+        Signing(tmp_path / "seal.p12", SEAL_VAR, url),
+        label="seal.p12",
+        password=Secret(SEAL_VAR, PASSWORD),
+        timestamp_s=total_s,
+    )
+    assert sealer is not None
+    return sealer
+
+
+def _blank_pdf(path: Path) -> Path:
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    with path.open("wb") as fh:
+        writer.write(fh)
+    return path
+
+
+def test_a_pdf_gets_a_valid_rfc3161_timestamp_from_the_local_service(
+    tmp_path: Path, pki: dict[str, Issued], tsa: TimestampService
+) -> None:
+    from ngdpkit.signing import sign_pdf
+
+    pdf = _blank_pdf(tmp_path / "doc.pdf")
+    assert sign_pdf(_sealer(tmp_path, pki, tsa.url), pdf) == ""
+    (status,) = pdf_statuses(pdf.read_bytes(), pki["root"])
+    assert status.intact and status.valid and status.trusted
+    ts = status.timestamp_validity
+    assert ts is not None and ts.intact and ts.valid and ts.trusted
+
+
+def test_a_failing_service_leaves_the_pdf_signed_without_a_timestamp(
+    tmp_path: Path, pki: dict[str, Issued], tsa: TimestampService
+) -> None:
+    from ngdpkit.signing import sign_pdf
+
+    pdf = _blank_pdf(tmp_path / "doc.pdf")
+    tsa.fail = True
+    try:
+        why = sign_pdf(_sealer(tmp_path, pki, tsa.url), pdf)
+    finally:
+        tsa.fail = False
+    assert why == "HTTP status: 500"
+    (status,) = pdf_statuses(pdf.read_bytes(), pki["root"])
+    assert status.intact and status.valid and status.timestamp_validity is None
+
+
+def test_a_trickling_service_is_abandoned_at_the_deadline(
+    tmp_path: Path, pki: dict[str, Issued]
+) -> None:
+    """A service that sends a byte a second never trips a read timeout; the deadline holds."""
+    from ngdpkit.signing import sign_pdf
+
+    stop = threading.Event()
+
+    class Trickle(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/timestamp-reply")
+            self.send_header("Content-Length", "100000")
+            self.end_headers()
+            while not stop.is_set():
+                try:
+                    self.wfile.write(b"0")
+                    self.wfile.flush()
+                except OSError:
+                    return
+                time.sleep(0.5)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Trickle)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    try:
+        pdf = _blank_pdf(tmp_path / "doc.pdf")
+        started = time.monotonic()
+        why = sign_pdf(_sealer(tmp_path, pki, url, total_s=2), pdf)
+        took = time.monotonic() - started
+    finally:
+        stop.set()
+        server.shutdown()
+        server.server_close()
+    assert why == "no answer in time"
+    assert took < 8
+    assert pdf_signature_holds(pdf.read_bytes(), pki["root"])
+
+
+@needs_browser
+def test_a_run_whose_service_fails_reports_it_and_stays_verifiable(
+    sample_dir: Path, tmp_path: Path, pki: dict[str, Issued]
+) -> None:
+    sample = copy_sample(sample_dir, tmp_path / "sample")
+    toml = with_signing(
+        sample, pki["seal"].p12(PASSWORD), timestamp_url="http://127.0.0.1:9/refused"
+    )
+    r = run_cli("run", "--settings", str(toml), "--env", "test", "--pdf", env={SEAL_VAR: PASSWORD})
+    assert r.returncode == 0, r.stdout + r.stderr
+    folder = run_folder(r)
+    found = json.loads((folder / "findings.json").read_text(encoding="utf-8"))
+    late = [f for f in found["findings"] if f["code"] == "SIGNING_TIMESTAMP_FAILED"]
+    assert len(late) == 1 and late[0]["severity"] == "warning"
+    assert "ingen forbindelse" in late[0]["message"]  # the sample is Danish
+    (status,) = pdf_statuses((folder / "signoff" / "signoff.pdf").read_bytes(), pki["root"])
+    assert status.intact and status.valid and status.timestamp_validity is None
+    v = run_cli("audit", "verify", str(folder))
+    assert v.returncode == 0, v.stdout
+    assert "no timestamp" in v.stdout
+
+
+# --- rehearsal and comparison folders -----------------------------------------------------
+
+
+@needs_openssl
+def test_rehearsal_and_comparison_folders_are_sealed_too(
+    sample_dir: Path, tmp_path: Path, pki: dict[str, Issued], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ngdpkit.rehearsal import rehearse
+
+    sample = copy_sample(sample_dir, tmp_path / "sample")
+    toml = with_signing(sample, pki["seal"].p12(PASSWORD))
+    (tmp_path / "root.pem").write_bytes(pki["root"].pem())
+    monkeypatch.setenv(SEAL_VAR, PASSWORD)
+    code, rehearsal = rehearse(toml, "test", progress=lambda line: None)
+    assert code == 0
+    r = run_cli("compare", "--settings", str(toml), env={SEAL_VAR: PASSWORD})
+    assert r.returncode in (0, 1), r.stdout + r.stderr
+    comparison = Path(r.stdout.strip().splitlines()[-1])
+    for folder in (rehearsal, comparison):
+        assert (folder / "manifest.json.p7s").is_file(), folder
+        assert openssl_verify(folder, tmp_path / "root.pem").returncode == 0, folder
+        v = run_cli("audit", "verify", str(folder))
+        assert v.returncode == 0 and "sealed by CN=Konsulenthuset seal" in v.stdout, v.stdout
+        assert not leaked(all_bytes(folder), PASSWORD)
+    assert not leaked(r.stdout + r.stderr, PASSWORD)
+
+
+def test_rehearsal_and_comparison_with_a_wrong_password_are_unsealed_and_say_so(
+    sample_dir: Path, tmp_path: Path, pki: dict[str, Issued], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ngdpkit.rehearsal import rehearse
+
+    sample = copy_sample(sample_dir, tmp_path / "sample")
+    toml = with_signing(sample, pki["seal"].p12("a-different-password"))
+    monkeypatch.setenv(SEAL_VAR, PASSWORD)
+    code, rehearsal = rehearse(toml, "test", progress=lambda line: None)
+    assert code == 1
+    acceptance = json.loads((rehearsal / "acceptance.json").read_text(encoding="utf-8"))
+    assert "SIGNING_CERT_INVALID" in {f["code"] for f in acceptance["findings"]}
+    r = run_cli("compare", "--settings", str(toml), "--json", env={SEAL_VAR: PASSWORD})
+    assert r.returncode == 1
+    result = json.loads(r.stdout)
+    assert result["status"] == "errors"
+    assert "SIGNING_CERT_INVALID" in {f["code"] for f in result["findings"]}
+    for folder in (rehearsal, next((sample / "runs" / "compare").glob("2*"))):
+        assert not (folder / "manifest.json.p7s").exists()
+        assert not leaked(all_bytes(folder), PASSWORD)
+
+
+def test_check_reports_a_certificate_that_cannot_seal(
+    sample_dir: Path, tmp_path: Path, pki: dict[str, Issued]
+) -> None:
+    sample = copy_sample(sample_dir, tmp_path / "sample")
+    toml = with_signing(sample, pki["expired"].p12(PASSWORD))
+    r = run_cli(
+        "check", "--settings", str(toml), "--env", "test", "--json", env={SEAL_VAR: PASSWORD}
+    )
+    assert r.returncode == 1
+    codes = {f["code"] for f in json.loads(r.stdout)["findings"]}
+    assert "SIGNING_CERT_INVALID" in codes
+    assert not leaked(r.stdout + r.stderr, PASSWORD)
+
+
+# --- the settings -------------------------------------------------------------------------
+
+
+def _settings_problems(sample: Path, block: str) -> list[str]:
+    toml = sample / "migration.toml"
+    text = toml.read_text(encoding="utf-8")
+    # a table goes last; a top-level key first, where it belongs to no table
+    text = text + "\n" + block + "\n" if block.startswith("[") else block + "\n" + text
+    toml.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_settings(toml)
+    return caught.value.problems
+
+
+@pytest.mark.parametrize(
+    "block,expected",
+    [
+        ('[signing]\ncertificate = "missing.p12"', "signing.certificate: file not found"),
+        ('[signing]\ncertificate_password_env = "X"', "missing required key signing.certificate"),
+        ('[signing]\ncertificate = "seal.p12"\npasword_env = "X"', "unknown key 'signing.pasword_env'"),
+        ('[signing]\ncertificate = "seal.p12"\ntimestamp_url = "http://tsa.example.com/"', "must be https://"),
+        ('[signing]\ncertificate = "seal.p12"\ntimestamp_url = "ftp://tsa.example.com/"', "must be an https:// address"),
+        ('[signing]\ncertificate = "seal.p12"\ntimestamp_url = "https://u:p@tsa.example.com/"', "must not hold a user name or password"),
+        ('[signing]\ncertificate = "seal.p12"\ntimestamp_url = "https://tsa.example.com:x/"', "is not a URL"),
+        ('[signing]\ncertificate = 3', "signing.certificate must be a string"),
+        ('signing = "seal.p12"', "signing must be a table"),
+    ],
+)  # fmt: skip
+def test_signing_settings_are_strict(
+    sample_dir: Path, tmp_path: Path, block: str, expected: str
+) -> None:
+    sample = copy_sample(sample_dir, tmp_path / "sample")
+    (sample / "seal.p12").write_bytes(b"x")
+    problems = _settings_problems(sample, block)
+    assert any(expected in p for p in problems), problems
+
+
+def test_signing_settings_read(sample_dir: Path, tmp_path: Path) -> None:
+    sample = copy_sample(sample_dir, tmp_path / "sample")
+    toml = with_signing(sample, b"x", timestamp_url="http://127.0.0.1:8318/tsa")
+    settings = load_settings(toml)
+    assert settings.signing == Signing(
+        certificate=sample / "seal.p12",
+        certificate_password_env=SEAL_VAR,
+        timestamp_url="http://127.0.0.1:8318/tsa",
+    )
+    assert settings.signing_secret_names == (SEAL_VAR,)
+    assert load_settings(sample_dir / "migration.toml").signing is None
