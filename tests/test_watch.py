@@ -309,6 +309,9 @@ def test_input_that_cannot_be_watched_is_exit_2(sample_dir: Path, tmp_path: Path
         assert r.returncode == 2 and "Traceback" not in r.stderr
     toml = sample / "migration.toml"
     text = toml.read_text("utf-8")
+    toml.write_text(text.replace(SYSTEM, "not-a-uuid", 1), encoding="utf-8")
+    r = run_cli("watch", "--settings", settings, "--env", "test")
+    assert r.returncode == 2 and "is not a UUID" in r.stderr and "Traceback" not in r.stderr
     toml.write_text(
         text.replace('system_id = "5b3f2c1e-8d4a-4e7b-9c2f-1a6d3e8b7c40"\n', "", 1).replace(
             'certificate = "certs/test.p12"\n', 'certificate = "certs/test.pem"\n', 1

@@ -109,7 +109,7 @@ class WatchReport:
     def days_since_last_good(self) -> int | None:
         if self.last_good_delivery is None:
             return None
-        return (_time(self.checked_at) - _time(self.last_good_delivery)).days
+        return max(0, (_time(self.checked_at) - _time(self.last_good_delivery)).days)  # skew
 
     @property
     def deliveries(self) -> str:
@@ -340,8 +340,8 @@ def tally(reader: WatchReader, *, system_id: str, tag: str, date_from: str) -> E
             if page == 0:
                 return None
             break
-        if total is None:
-            total = _count(body.get("totalElements") if body else None)
+        if total is None and body is not None:
+            total = _count(body.get("totalElements"))
         times = [t for t in (event_time(e, tag) for e in events) if t is not None]
         read, matching = read + len(events), matching + len(times)
         newest = max([*times, *([newest] if newest else [])], default=None)

@@ -105,6 +105,7 @@ def deliveries(report: WatchReport, source: str) -> list[Finding]:
 
 
 def incomplete(tally: EventTally, days: int, source: str) -> Finding:
+    """``WATCH_EVENTS_INCOMPLETE``: more events than the watch reads (its pages are bounded)."""
     return F.warning(
         "WATCH_EVENTS_INCOMPLETE",
         "NgDP's event log holds {total} {tag} events of the last {days} days; the watch read {read} (at most {pages} pages), so the newest time shown is the newest of those.",

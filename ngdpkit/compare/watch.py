@@ -10,12 +10,15 @@ read. It writes no file; the caller prints :func:`payload`'s object or :func:`ta
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import findings as F
 from ..errors import InputError
 from ..findings import Finding
 from ..settings import Environment, Settings
+
+if TYPE_CHECKING:
+    from ..checks.watch import WatchReport
 
 DEFAULT_DAYS = 7
 MAX_DAYS = 90
@@ -24,11 +27,14 @@ MAX_DAYS = 90
 def _refusals(settings: Settings, env: Environment) -> list[str]:
     """Why these settings cannot be watched at all (one line each), before any secret."""
     from ..certificates import PUBLIC_SUFFIXES
+    from ..guids import canonical_guid
 
     key = f"environments.{env.name}"
     problems = []
     if not env.system_id:
         problems.append(f"{key}.system_id is not set: watch reads the events of that system")
+    elif canonical_guid(env.system_id) != env.system_id:
+        problems.append(f"{key}.system_id {env.system_id!r} is not a UUID")
     if env.certificate is None:
         problems.append(f"{key}.certificate is not set: watch presents it to NgDP")
     elif env.certificate.suffix.lower() in PUBLIC_SUFFIXES:
@@ -92,7 +98,7 @@ def watch(
     """The watch of environment ``name``: (the JSON object, the exit code 0 or 1).
     :class:`~ngdpkit.errors.InputError` when the settings cannot be watched (exit 2)."""
     from ..checks.ngdp import mtls_client
-    from ..checks.watch import WatchReader, WatchReport, sendable, unsendable, watch_ngdp
+    from ..checks.watch import WatchReader, sendable, unsendable, watch_ngdp
     from ..checks.watch_rules import judge
     from ..network import official_api_url
 
@@ -103,7 +109,7 @@ def watch(
     identity, header, found = _identity(settings, env, prompt=prompt)
     base = (env.ngdp_api_url or official_api_url(env.kind)).rstrip("/")
     source = f"environments.{env.name}"
-    report: WatchReport | None = None
+    report = None
     if header is not None and not sendable(header):
         found.append(unsendable(source))
     elif identity is not None and header is not None:
@@ -134,7 +140,7 @@ def watch(
 def payload(
     env: Environment,
     base: str,
-    report: Any,
+    report: WatchReport | None,
     found: list[Finding],
     language: str,
 ) -> dict[str, Any]:
