@@ -43,6 +43,21 @@ DANISH: dict[str, str] = {
     "The system registered in NgDP differs from the plan in {field}: planned {planned}, registered {registered}.": "Systemet registreret i NgDP afviger fra planen i {field}: planlagt {planned}, registreret {registered}.",
     "The system registered in NgDP has no certificate uploaded: NgDP refuses its calls until the portal administrator uploads it.": "Systemet registreret i NgDP har intet certifikat uploadet: NgDP afviser dets kald, indtil portaladministratoren uploader det.",
     "{url} answered with a redirect (HTTP {status}); it is never followed.": "{url} svarede med en omdirigering (HTTP {status}); den følges aldrig.",
+    # ngdpkit watch (checks.watch, checks.watch_rules; contract 12.6)
+    "NgDP refused the watch's read of {path} (HTTP {status}: the client certificate or the authorization header was not accepted); nothing more was read.": "NgDP afviste overvågningens læsning af {path} (HTTP {status}: klientcertifikatet eller autorisationsheaderen blev ikke godtaget); intet mere blev læst.",
+    "NgDP refused the watch's read of {path} (HTTP {status}); nothing from it is in this report.": "NgDP afviste overvågningens læsning af {path} (HTTP {status}); intet derfra er med i denne rapport.",
+    "NgDP's answer to {path} could not be used ({reason}); nothing from it is in this report.": "NgDP's svar på {path} kunne ikke bruges ({reason}); intet derfra er med i denne rapport.",
+    "NgDP was not reached for {path} ({reason}); nothing more was read.": "NgDP blev ikke nået for {path} ({reason}); intet mere blev læst.",
+    "{count} letter(s) wait in NgDP for WorkZone to fetch them; the last delivery to WorkZone that NgDP logged was at {last_good}, {since} day(s) ago.": "{count} brev(e) venter i NgDP på, at WorkZone henter dem; den seneste levering til WorkZone, som NgDP har logget, var {last_good}, for {since} dag(e) siden.",
+    "{count} letter(s) wait in NgDP for WorkZone to fetch them; NgDP logged no delivery to WorkZone in the last {days} day(s).": "{count} brev(e) venter i NgDP på, at WorkZone henter dem; NgDP har ikke logget nogen levering til WorkZone de seneste {days} dag(e).",
+    "{count} letter(s) wait in NgDP for WorkZone to fetch them; since when is not known (NgDP's event log was not read).": "{count} brev(e) venter i NgDP på, at WorkZone henter dem; siden hvornår vides ikke (NgDP's hændelseslog blev ikke læst).",
+    "{count} receipt(s) wait in NgDP for WorkZone to fetch them.": "{count} kvittering(er) venter i NgDP på, at WorkZone henter dem.",
+    "{count} deliveries to the receiving system failed in the last {days} days, the last at {last_failed}; a delivery succeeded after it, at {last_good}.": "{count} leveringer til modtagersystemet fejlede de seneste {days} dage, den seneste {last_failed}; en levering lykkedes efter den, {last_good}.",
+    "{count} deliveries to the receiving system failed in the last {days} days, the last at {last_failed}, and NgDP logged no good delivery in that time: NgDP deactivates a receiving system after {limit} days without a delivery, so it may already be deactivated; check it in Administrativ Adgang.": "{count} leveringer til modtagersystemet fejlede de seneste {days} dage, den seneste {last_failed}, og NgDP har ikke logget nogen vellykket levering i den tid: NgDP deaktiverer et modtagersystem efter {limit} dage uden levering, så det kan allerede være deaktiveret; se efter i Administrativ Adgang.",
+    "{count} deliveries to the receiving system failed in the last {days} days, the last at {last_failed}, and NgDP logged no good delivery in that time: NgDP deactivates a receiving system after {limit} days without a delivery; run watch with --days {limit} to see how long it has been.": "{count} leveringer til modtagersystemet fejlede de seneste {days} dage, den seneste {last_failed}, og NgDP har ikke logget nogen vellykket levering i den tid: NgDP deaktiverer et modtagersystem efter {limit} dage uden levering; kør watch med --days {limit} for at se, hvor længe det har stået på.",
+    "{count} deliveries to the receiving system failed in the last {days} days, the last at {last_failed}, and none has succeeded since {last_good}, {since} days ago: past NgDP's {limit} days, so NgDP may already have deactivated the receiving system; check it in Administrativ Adgang.": "{count} leveringer til modtagersystemet fejlede de seneste {days} dage, den seneste {last_failed}, og ingen er lykkedes siden {last_good}, for {since} dage siden: NgDP's {limit} dage er overskredet, så NgDP kan allerede have deaktiveret modtagersystemet; se efter i Administrativ Adgang.",
+    "{count} deliveries to the receiving system failed in the last {days} days, the last at {last_failed}, and none has succeeded since {last_good}, {since} day(s) ago: NgDP deactivates a receiving system after {limit} days without a delivery, in {left} day(s).": "{count} leveringer til modtagersystemet fejlede de seneste {days} dage, den seneste {last_failed}, og ingen er lykkedes siden {last_good}, for {since} dag(e) siden: NgDP deaktiverer et modtagersystem efter {limit} dage uden levering, om {left} dag(e).",
+    "NgDP's event log holds {total} {tag} events of the last {days} days; the watch read {read} (at most {pages} pages), so the newest time shown is the newest of those.": "NgDP's hændelseslog har {total} {tag}-hændelser fra de seneste {days} dage; overvågningen læste {read} (højst {pages} sider), så det seneste tidspunkt, der vises, er det seneste af dem.",
     # findings.Bounded: a code that recurs more often than a reader can use
     "{count} more findings with this code were left out; the first {kept} are listed.": "{count} flere fund med denne kode er udeladt; de første {kept} er vist.",
     # secrets (secrets.secret_missing)
@@ -292,6 +307,13 @@ VALUES_DA: dict[str, str] = {
     "its signer was not issued by the issuing CA": "underskriveren er ikke udstedt af den udstedende CA",
     "its signer is not an OCSP responder (no id-kp-OCSPSigning)": "underskriveren er ikke en OCSP-server (intet id-kp-OCSPSigning)",
     "its responder certificate is not valid now": "OCSP-serverens certifikat er ikke gyldigt nu",
+    "no complete answer before the deadline": "intet fuldstændigt svar inden tidsfristen",
+    "the answer is not JSON": "svaret er ikke JSON",
+    "the answer is not a JSON object": "svaret er ikke et JSON-objekt",
+    "no totalElements in the answer": "intet totalElements i svaret",
+    "the request could not be made: the authorization header holds characters HTTP does not allow": "forespørgslen kunne ikke sendes: autorisationsheaderen indeholder tegn, som HTTP ikke tillader",
+    "a redirect": "en omdirigering",
+    "never followed": "følges aldrig",
 }
 
 
@@ -305,6 +327,11 @@ TITLES = {
     "NGDP_API_URL_NOT_HTTPS": "NgDP-adressen er ikke https",
     "NGDP_API_URL_OVERRIDDEN": "NgDP-adressen er ændret fra den officielle",
     "NGDP_READ_REFUSED": "NgDP afviste læsningen",
+    "WATCH_BACKLOG": "Post venter på WorkZone i NgDP",
+    "WATCH_DELIVERY_FAILING": "Leveringer til modtagersystemet fejler",
+    "WATCH_DELIVERY_RECOVERED": "Leveringer fejlede, men virker igen",
+    "WATCH_READ_REFUSED": "NgDP kunne ikke læses af overvågningen",
+    "WATCH_EVENTS_INCOMPLETE": "NgDP's hændelseslog blev ikke læst helt",
     "CONFIRMATIONS_TAMPERED": "Bekræftelserne er ændret",
     "CERT_P12_MODERN_ENCRYPTION": "Certifikatfilen er AES-krypteret",
     "SERVER_NAME_AMBIGUOUS": "To servere har samme Windows-navn",

@@ -173,6 +173,12 @@ def build_parser() -> argparse.ArgumentParser:
     _settings_arg(p)
     p.add_argument("--env", required=True)
     p.add_argument("--port", type=port_number, default=0)
+    p.add_argument(
+        "--seed",
+        type=Path,
+        metavar="FILE",
+        help="JSON: letters and receipts waiting, failed and good deliveries, for trying watch",
+    )
 
     p = sub.add_parser("rehearse", help="the acceptance test: a letter out, the reply back")
     _settings_arg(p)
@@ -208,6 +214,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", type=Path, nargs="+", metavar="PATH")
     p.add_argument("--json", action="store_true")
     p.add_argument("--html", type=Path, metavar="FILE", help="also write one HTML page")
+
+    p = sub.add_parser(
+        "watch",
+        help="after go-live: letters waiting and failed deliveries in NgDP (counts only)",
+    )
+    _settings_arg(p)
+    p.add_argument("--env", required=True, metavar="NAME")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument(
+        "--days",
+        type=days_number,
+        default=7,
+        metavar="N",
+        help="read NgDP's event log of the last N days (1 to 90, default 7)",
+    )
 
     p = sub.add_parser("_run-environment")  # internal: one environment's child process
     _settings_arg(p)
@@ -615,7 +636,11 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     token = parsed[1] if parsed else token_urlsafe(24)
 
     from .simulator_registry import registry_from_settings
+    from .simulator_traffic import seed_traffic
 
+    registry = registry_from_settings(settings, env)  # the read endpoints of 12.1
+    if args.seed is not None:
+        registry.traffic = seed_traffic(args.seed, env.system_id)  # what watch reads (12.6)
     with tempfile.TemporaryDirectory(prefix="ngdpkit-simulate-") as tmp:
         ca = SessionCA.create(Path(tmp))
         cfg = SimulatorConfig(
@@ -627,7 +652,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             contact_points=contact_point_ids(settings, env)
             | ({env.default_contact_point.lower()} if env.default_contact_point else set()),
             protocol="REST_PULL",
-            registry=registry_from_settings(settings, env),  # the read endpoints of 12.1
+            registry=registry,
         )
         with Simulator(cfg, ca, port=args.port) as sim:
             try:  # Ctrl-C at any moment once it listens is the normal way to stop it
@@ -743,6 +768,39 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_watch(args: argparse.Namespace) -> int:
+    """One environment's NgDP after go-live (§12.6): counts and failed deliveries, no file."""
+    from .compare.watch import crashed, table, unusable, watch
+    from .settings import load_settings
+
+    try:
+        settings = load_settings(args.settings)
+        data, code = watch(
+            settings,
+            args.env,
+            days=args.days,
+            prompt=sys.stdin is not None and sys.stdin.isatty(),
+        )
+    except InputError as exc:
+        if args.json:
+            print(json.dumps(unusable(args.env, exc.problems[0]), ensure_ascii=False))
+        for p in exc.problems:
+            _err(p)
+        return 2
+    except Exception as exc:  # a bug in the kit: one line, and the JSON keeps its shape
+        reason = f"{type(exc).__name__}: {one_line(str(exc))}"
+        if args.json:
+            print(json.dumps(crashed(args.env, reason), ensure_ascii=False))
+        _err(f"the kit crashed in 'watch': {reason}")
+        return 3
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        for line in table(data, settings.language):
+            print(line)
+    return code
+
+
 def cmd_child(args: argparse.Namespace) -> int:
     from .findings import Finding
     from .run.environment import run_environment
@@ -778,6 +836,7 @@ COMMANDS = {
     "compare": cmd_compare,
     "diff": cmd_diff,
     "status": cmd_status,
+    "watch": cmd_watch,
     "_run-environment": cmd_child,
 }
 
@@ -807,6 +866,16 @@ def port_number(text: str) -> int:
     """``--port``: 0 (any free port) to 65535; argparse turns a ValueError into exit 2."""
     value = int(text)
     if not 0 <= value <= 65535:
+        raise ValueError(text)
+    return value
+
+
+def days_number(text: str) -> int:
+    """``--days``: 1 to 90 days of NgDP's event log; argparse turns a ValueError into exit 2."""
+    from .compare.watch import MAX_DAYS
+
+    value = int(text)
+    if not 1 <= value <= MAX_DAYS:
         raise ValueError(text)
     return value
 

@@ -169,17 +169,6 @@ def error_body(
     return {"code": code, "message": message, "fieldErrors": field_errors or []}
 
 
-def page_of(ids: list[str]) -> dict[str, Any]:
-    """NgDP's paged list of UUIDs (all on one page here)."""
-    return {
-        "content": ids,
-        "number": 0,
-        "size": len(ids),
-        "totalElements": len(ids),
-        "totalPages": 1,
-    }
-
-
 def field_error(field_name: str, code: str, message: str, value: Any) -> dict[str, Any]:
     return {
         "resource": "memo",
@@ -293,7 +282,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if not self._authorised():
             return
         path = parts.path.rstrip("/")
-        if path == f"{API}/memos":
+        if path == f"{API}/receipts":
+            self._send(405, error_body("METHOD_NOT_ALLOWED", "POST is not served here."))
+        elif path == f"{API}/memos":
             self._receive_memo(body, parse_qs(parts.query).get("memo-message-uuid", [""])[0])
         elif path.startswith(f"{API}/memos/") and path.endswith("/receipt"):
             memo_id = path[len(f"{API}/memos/") : -len("/receipt")]
@@ -380,28 +371,46 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return
         path = parts.path.rstrip("/")
         state = self.server.state
+        if path in (f"{API}/memos", f"{API}/receipts"):
+            self._listing(path, parts.query)
+            return
         with state.lock:
-            if path == f"{API}/memos":
-                self._send(200, page_of(list(state.inbox)))
-            elif path.startswith(f"{API}/memos/"):
+            if path.startswith(f"{API}/memos/"):
                 memo_id = path[len(f"{API}/memos/") :]
                 if memo_id in state.inbox:
                     self._send(200, state.inbox[memo_id], "application/xml")
                 else:
                     self._send(404, error_body("NOT_FOUND", f"No MeMo {memo_id}."))
-            elif path == f"{API}/receipts":
-                self._send(200, page_of(list(state.receipts)))
             elif path.startswith(f"{API}/receipts/"):
                 rid = path[len(f"{API}/receipts/") :]
                 if rid not in state.receipts:
                     self._send(404, error_body("NOT_FOUND", f"No receipt {rid}."))
                     return
                 receipt = state.receipts[rid]
-                if parse_qs(parts.query).get("delete", ["false"])[0] == "true":
+                # As NgDP: the receipt is deleted once read, unless delete=false is asked
+                if parse_qs(parts.query).get("delete", ["true"])[0] != "false":
                     state.receipts.pop(rid)
                 self._send(200, receipt)
             else:
                 self._send(404, error_body("NOT_FOUND", f"No such endpoint: GET {parts.path}"))
+
+    def _listing(self, path: str, query: str) -> None:
+        """``GET /memos/`` or ``/receipts/``: the ids waiting (the rehearsal's and the seeded
+        ones), paged as NgDP pages them; a test's refusal or fault for the path first."""
+        from .simulator_traffic import paged
+
+        kind = "memos" if path.endswith("/memos") else "receipts"
+        registry = self.server.config.registry
+        if registry is not None:
+            overridden = registry.override(f"/{kind}/")
+            if overridden is not None:
+                self._send(*overridden)
+                return
+        state = self.server.state
+        with state.lock:
+            ids = list(state.inbox if kind == "memos" else state.receipts)
+        ids += registry.traffic.waiting(kind) if registry is not None else []
+        self._send(*paged(ids, {k: v[0] for k, v in parse_qs(query).items()}))
 
     def do_DELETE(self) -> None:  # noqa: N802
         parts = urlsplit(self.path)
@@ -411,6 +420,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if not self._authorised():
             return
         path = parts.path.rstrip("/")
+        if path in (f"{API}/memos", f"{API}/receipts"):
+            self._send(405, error_body("METHOD_NOT_ALLOWED", "DELETE is not served here."))
+            return
         with self.server.state.lock:
             for prefix, store in (
                 (f"{API}/memos/", self.server.state.inbox),

@@ -5,9 +5,12 @@ Shaped like real listings (the project's ``docs/ngdp-api.md``): listing entries 
 record does); one contact point is inactive but visible; a translation may lack its
 ``postkasseEmneId``; IDs are integers without leading zeros; pages count from 0. The
 system record carries an ``apiToken`` as NgDP's does, so that a test can show the reader
-never keeps it. Every request is logged (method and path) so tests can prove the reader
-made no request but the GETs it may make; anything but GET on these paths is refused with
-405, as a read-only client would meet a refusal for a write it should never attempt.
+never keeps it. Every request to the simulator is logged (method, path and query) so tests
+can prove a reader made no request but the GETs it may make; anything but GET on these
+paths is refused with 405, as a read-only client would meet a refusal for a write it should
+never attempt. ``traffic`` is what a watch reads (:mod:`ngdpkit.simulator_traffic`): the
+letters and receipts waiting and the event log under ``/events/``; ``refuse``, ``faults``
+and ``delay_s`` apply to those paths too.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
+
+from .simulator_traffic import Traffic
 
 API = "/apis/v1"
 
@@ -36,19 +41,15 @@ class Registry:
     # before every answer (a slow NgDP).
     faults: dict[str, tuple[int, bytes]] = field(default_factory=dict)
     delay_s: float = 0.0
+    traffic: Traffic = field(default_factory=Traffic)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def log(self, method: str, path: str) -> None:
         with self.lock:
             self.requests.append((method, path))
 
-    def handle(self, method: str, path: str, query: str) -> tuple[int, Any] | None:
-        """(status, body) for a request under ``/organisations``; None for other paths."""
-        rel = path[len(API) :] if path.startswith(API) else path
-        if not rel.startswith("/organisations"):
-            return None
-        if method != "GET":
-            return 405, _error("METHOD_NOT_ALLOWED", f"{method} is not served on {rel}")
+    def override(self, rel: str) -> tuple[int, Any] | None:
+        """The delay, and a fault or a refusal a test set for ``rel`` (None: answer it)."""
         if self.delay_s:
             import time
 
@@ -58,7 +59,24 @@ class Registry:
                 return answer
         if any(fragment in rel for fragment in self.refuse):
             return 403, _error("FORBIDDEN", "The system may not read this resource.")
+        return None
+
+    def handle(self, method: str, path: str, query: str) -> tuple[int, Any] | None:
+        """(status, body) for a request under ``/organisations`` or ``/events``; None for
+        other paths."""
+        rel = path[len(API) :] if path.startswith(API) else path
+        if not rel.startswith(("/organisations", "/events")):
+            return None
+        if method != "GET":
+            return 405, _error("METHOD_NOT_ALLOWED", f"{method} is not served on {rel}")
+        overridden = self.override(rel)
+        if overridden is not None:
+            return overridden
         params = {k: v[0] for k, v in parse_qs(query).items()}
+        if rel.startswith("/events"):
+            if rel.rstrip("/") != "/events":
+                return 404, _error("NOT_FOUND", f"No such resource: {rel}")
+            return self.traffic.events_page((self.system or {}).get("id", ""), params)
         parts = [p for p in rel.split("/") if p]
         org = str(self.organisation_id)
         if parts == ["organisations"]:

@@ -8,8 +8,10 @@ listings do), and the system registration. What it saw is an :class:`NgdpObserva
 typed all the way down and written to ``ngdp-observed.json`` (no token: ``apiToken`` is
 never read into it).
 
-The reader makes **GET requests only**, and only to the four path shapes the contract
-allows (:data:`ALLOWED`); anything else raises before a byte is sent. Every request
+The reader makes **GET requests only**, and only the four reads the contract allows
+(:data:`ALLOWED`: a path shape and exactly its query parameters); anything else raises
+before a byte is sent (:func:`guarded_get`, which ``watch`` shares with its own
+allow-list). Every request
 presents the environment's client certificate and authorization header and shares one
 hard deadline (:class:`ngdpkit.deadline.BoundedClient`). A 401/403 is one
 ``NGDP_READ_REFUSED`` warning naming the path, and the run goes on with its files; a
@@ -20,8 +22,10 @@ returns is used as a path or as HTML: names and IDs are data, escaped where show
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -33,11 +37,33 @@ from ..guids import canonical_guid
 PAGE_SIZE = 100
 MAX_PAGES = 1000
 SCHEMA = "ngdpkit/ngdp-observed/1"
-_ORGS = re.compile(r"^/organisations/$")
-_LISTING = re.compile(r"^/organisations/[0-9A-Za-z-]{1,64}/contact-points/$")
-_ONE = re.compile(r"^/organisations/[0-9A-Za-z-]{1,64}/contact-points/[0-9a-f-]{36}$")
-_SYSTEM = re.compile(r"^/organisations/[0-9A-Za-z-]{1,64}/systems/[0-9a-f-]{36}$")
-ALLOWED = (_ORGS, _LISTING, _ONE, _SYSTEM)
+
+
+@dataclass(frozen=True)
+class Read:
+    """A read the kit may make: ``GET`` on a path of this shape with exactly these query
+    parameters, each value matching its pattern (whole value)."""
+
+    path: str
+    params: tuple[tuple[str, str], ...] = ()
+
+    def allows(self, path: str, params: Mapping[str, Any] | None) -> bool:
+        given = {name: str(value) for name, value in (params or {}).items()}
+        if re.fullmatch(self.path, path) is None or set(given) != {n for n, _ in self.params}:
+            return False
+        return all(re.fullmatch(shape, given[name]) for name, shape in self.params)
+
+
+_ORG_ID = r"[0-9A-Za-z-]{1,64}"
+ALLOWED = (
+    Read(r"/organisations/", (("cvrNumber", r"[^\r\n]{1,64}"),)),
+    Read(
+        rf"/organisations/{_ORG_ID}/contact-points/",
+        (("visibility", "ALL"), ("page", r"[0-9]{1,4}"), ("size", r"[0-9]{1,3}")),
+    ),
+    Read(rf"/organisations/{_ORG_ID}/contact-points/[0-9a-f-]{{36}}"),
+    Read(rf"/organisations/{_ORG_ID}/systems/[0-9a-f-]{{36}}"),
+)
 
 
 @dataclass(frozen=True)
@@ -127,7 +153,57 @@ class NgdpObservation:
 
 
 class NotAllowed(Exception):
-    """A request the reader must never make (a method or path outside :data:`ALLOWED`)."""
+    """A request the reader must never make (a path or query outside its allow-list)."""
+
+
+def guarded_get(
+    client: Any,
+    base_url: str,
+    path: str,
+    params: Mapping[str, Any] | None,
+    allowed: tuple[Read, ...],
+) -> Any:
+    """``GET base_url + path`` when ``allowed`` holds it, else :class:`NotAllowed` before a
+    byte is sent; httpx's errors pass to the caller. The only way the readers reach NgDP."""
+    if not any(read.allows(path, params) for read in allowed):
+        shown = "&".join(f"{k}={v}" for k, v in (params or {}).items())
+        raise NotAllowed(f"GET {path}{'?' if shown else ''}{shown} is not a read the kit may make")
+    return client.request("GET", base_url.rstrip("/") + path, params=dict(params or {}))
+
+
+@contextlib.contextmanager
+def mtls_client(
+    identity: Any,
+    header: str,
+    *,
+    ca_file: str | None,
+    total_s: float,
+    timeout_s: float,
+    trust_env: bool,
+) -> Iterator[Any]:
+    """A :class:`~ngdpkit.deadline.BoundedClient` presenting ``identity`` (a loaded
+    certificate with its key) and the authorization ``header``: every request ends within
+    ``total_s`` of now, redirects are never followed, proxies from the environment only for
+    NgDP's official address (``trust_env``)."""
+    import time
+
+    from ..deadline import BoundedClient
+    from ..probes import client_tls_context
+
+    with contextlib.ExitStack() as stack:
+        ctx = stack.enter_context(
+            client_tls_context(identity.leaf, identity.key, identity.extra, cafile=ca_file)
+        )
+        yield stack.enter_context(
+            BoundedClient(
+                deadline=time.monotonic() + total_s,
+                verify=ctx,
+                timeout=timeout_s,
+                headers={"Authorization": header},
+                trust_env=trust_env,
+                follow_redirects=False,
+            )
+        )
 
 
 @dataclass
@@ -145,11 +221,9 @@ class NgdpReader:
         """The JSON body of ``GET path`` or None (a finding says why)."""
         import httpx
 
-        if not any(p.match(path) for p in ALLOWED):
-            raise NotAllowed(f"GET {path} is not a read the kit may make")
         url = self.base_url.rstrip("/") + path
         try:
-            response = self.client.request("GET", url, params=params)
+            response = guarded_get(self.client, self.base_url, path, params, ALLOWED)
         except httpx.TimeoutException:
             return self._failed(path, "no complete answer before the deadline")
         except httpx.HTTPError as exc:

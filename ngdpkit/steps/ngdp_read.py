@@ -10,7 +10,6 @@ nothing is read and the portal to-do lists every planned translation as not veri
 from __future__ import annotations
 
 import contextlib
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -55,10 +54,8 @@ def _not_read(step: Step, why: str) -> None:
 def open_reader(step: Step) -> Iterator[Any]:
     """A :class:`~ngdpkit.checks.ngdp.NgdpReader` for the environment, or None (a finding
     says why) when this machine cannot present its identity and header."""
-    from ..checks.ngdp import NgdpReader
-    from ..deadline import BoundedClient
+    from ..checks.ngdp import NgdpReader, mtls_client
     from ..network import official_api_url
-    from ..probes import client_tls_context
 
     env = step.env
     base = (env.ngdp_api_url or official_api_url(env.kind)).rstrip("/")
@@ -80,22 +77,15 @@ def open_reader(step: Step) -> Iterator[Any]:
         _not_read(step, "no authorization header for the environment")
         yield None
         return
-    ca_file = str(env.ngdp_api_ca) if env.ngdp_api_ca else None
     checks = step.settings.checks
-    with contextlib.ExitStack() as stack:
-        ctx = stack.enter_context(
-            client_tls_context(identity.leaf, identity.key, identity.extra, cafile=ca_file)
-        )
-        client = stack.enter_context(
-            BoundedClient(
-                deadline=time.monotonic() + checks.probe_total_s,
-                verify=ctx,
-                timeout=checks.probe_timeout_s,
-                headers={"Authorization": secret.reveal()},
-                trust_env=env.ngdp_api_url is None,
-                follow_redirects=False,
-            )
-        )
+    with mtls_client(
+        identity,
+        secret.reveal(),
+        ca_file=str(env.ngdp_api_ca) if env.ngdp_api_ca else None,
+        total_s=checks.probe_total_s,
+        timeout_s=checks.probe_timeout_s,
+        trust_env=env.ngdp_api_url is None,
+    ) as client:
         yield NgdpReader(client, base, f"environments.{env.name}")
 
 

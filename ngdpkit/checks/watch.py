@@ -1,0 +1,393 @@
+"""After go-live: what NgDP shows about one receiving system (contract §12.6).
+
+``watch`` reads **counts only**, with the environment's own certificate and header:
+
+- ``GET /memos/?page=0&size=1`` and ``GET /receipts/?page=0&size=1``: their
+  ``totalElements``, the letters and receipts waiting for WorkZone to fetch them (REST_PULL).
+  The one UUID a page of size 1 carries is never looked at, let alone fetched:
+  ``GET /receipts/{id}`` deletes the receipt, and a memo fetched by anyone but WorkZone
+  competes with WorkZone for it (``docs/ngdp-api.md``).
+- ``GET /events/?senderOrRecipientSystem=<system>&eventTag=<tag>&dateFrom=<time>&page=N&size=100``
+  for the failed deliveries to the receiving system and the good ones (fetched by WorkZone
+  on REST_PULL, sent to it on REST_PUSH) of the last N days, every page from 0 up to
+  :data:`MAX_EVENT_PAGES`.
+
+:data:`WATCH_ALLOWED` is the whole allow-list (path shape and exact query); the guard of
+:func:`~ngdpkit.checks.ngdp.guarded_get` refuses anything else before a byte is sent.
+NgDP deactivates a receiving system after 7 days without a delivery (digst.dk), so failed
+deliveries are judged against the days since the last good one. A refusal, an unusable
+answer or a network fault is one ``WATCH_READ_REFUSED`` line naming the path; after a 401
+or a fault without an answer nothing more is read (the next read would fail the same way).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import findings as F
+from ..findings import Finding
+from .ngdp import Read, guarded_get
+
+DEACTIVATION_DAYS = 7
+EVENT_PAGE_SIZE = 100
+MAX_EVENT_PAGES = 50
+FAILED = "MEMO_SEND_SENT_TO_RECIPIENT_SYSTEM_FAILED"
+GOOD = {
+    "REST_PULL": "MEMO_SEND_FETCHED_BY_RECIPIENT_SYSTEM",
+    "REST_PUSH": "MEMO_SEND_SENT_TO_RECIPIENT_SYSTEM",
+}
+_UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+_TIME = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z"
+_TAGS = "(?:" + "|".join(sorted({FAILED, *GOOD.values()})) + ")"
+WATCH_ALLOWED = (
+    Read("/memos/", (("page", "0"), ("size", "1"))),
+    Read("/receipts/", (("page", "0"), ("size", "1"))),
+    Read(
+        "/events/",
+        (
+            ("senderOrRecipientSystem", _UUID),
+            ("eventTag", _TAGS),
+            ("dateFrom", _TIME),
+            ("page", r"[0-9]{1,3}"),
+            ("size", str(EVENT_PAGE_SIZE)),
+        ),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class EventTally:
+    """One event tag in the window: NgDP's ``totalElements``, how many events were read
+    (pages are bounded), how many of those carry the tag, and the newest ``eventTime`` read
+    (ISO 8601 UTC)."""
+
+    tag: str
+    total: int
+    read: int = 0
+    matching: int = 0
+    newest: str | None = None
+
+    @property
+    def complete(self) -> bool:
+        return self.read >= self.total
+
+    @property
+    def count(self) -> int:
+        """The events with this tag: those read when all were, else NgDP's own count."""
+        return self.matching if self.complete else self.total
+
+
+@dataclass(frozen=True)
+class WatchReport:
+    """What one watch read. A value is None when its read failed (a finding says why)."""
+
+    environment: str
+    protocol: str
+    system_id: str
+    checked_at: str
+    date_from: str
+    days: int
+    base_url: str
+    official_url: bool = True
+    memos_waiting: int | None = None
+    receipts_waiting: int | None = None
+    failed: EventTally | None = None
+    good: EventTally | None = None
+    refused: tuple[str, ...] = ()
+
+    @property
+    def failed_deliveries(self) -> int | None:
+        return self.failed.count if self.failed is not None else None
+
+    @property
+    def last_good_delivery(self) -> str | None:
+        return self.good.newest if self.good is not None else None
+
+    @property
+    def days_since_last_good(self) -> int | None:
+        if self.last_good_delivery is None:
+            return None
+        return max(0, (_time(self.checked_at) - _time(self.last_good_delivery)).days)  # skew
+
+    @property
+    def deliveries(self) -> str:
+        """``failing`` (failures, none good since the last), ``recovered`` (a good one came
+        after the last failure), ``ok`` (no failure), or ``not_read``."""
+        if self.failed is None or (self.failed.count and self.good is None):
+            return "not_read"
+        if not self.failed.count:
+            return "ok"
+        good, bad = self.last_good_delivery, self.failed.newest
+        return "recovered" if good is not None and bad is not None and good > bad else "failing"
+
+    @property
+    def days_until_deactivation(self) -> int | None:
+        """Days left of NgDP's 7 while deliveries are failing (0: may be deactivated)."""
+        if self.deliveries != "failing":
+            return None
+        since = self.days_since_last_good
+        return max(0, DEACTIVATION_DAYS - (since if since is not None else self.days))
+
+    def to_json(self) -> dict[str, Any]:
+        """The record, with the contract's flat keys (§12.6) and what is derived from it."""
+        from ..typed import unstructure
+
+        data: dict[str, Any] = unstructure(self)
+        data.update(
+            failed_deliveries=self.failed_deliveries,
+            last_failed_delivery=self.failed.newest if self.failed is not None else None,
+            last_good_delivery=self.last_good_delivery,
+            days_since_last_good=self.days_since_last_good,
+            deliveries=self.deliveries,
+            days_until_deactivation=self.days_until_deactivation,
+            deactivation_days=DEACTIVATION_DAYS,
+        )
+        return data
+
+    @classmethod
+    def from_json(cls, data: Any) -> WatchReport:
+        """A report back from its JSON (a ValueError when it is not one)."""
+        from ..typed import structure
+
+        return structure(data, cls)
+
+
+def _time(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _stamp(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class WatchReader:
+    """The watch's GETs to one environment's NgDP (:data:`WATCH_ALLOWED` only), findings
+    collected; once a read is refused with 401 or gets no answer, nothing more is sent."""
+
+    client: Any  # a BoundedClient presenting the client certificate and the header
+    base_url: str
+    source: str
+    findings: list[Finding] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+    stopped: bool = False
+
+    def get(self, path: str, params: dict[str, Any]) -> dict[str, Any] | None:
+        """The JSON object NgDP answered, or None (a finding says why)."""
+        import httpx
+
+        if self.stopped or path in self.refused:
+            return None
+        try:
+            response = guarded_get(self.client, self.base_url, path, params, WATCH_ALLOWED)
+        except (httpx.HTTPError, ValueError) as exc:  # ValueError: a header httpx cannot encode
+            self._unreached(path, why_unanswered(exc))
+            return None
+        status = response.status_code
+        problem = None
+        if 400 <= status < 500:
+            self._refused(path, status)
+            return None
+        if 300 <= status < 400:
+            problem = f"a redirect, HTTP {status}, never followed"
+        elif status != 200:
+            problem = f"HTTP {status}"
+        else:
+            try:
+                body = response.json()
+            except (ValueError, RecursionError):
+                body, problem = None, "the answer is not JSON"
+            if problem is None and not isinstance(body, dict):
+                problem = "the answer is not a JSON object"
+        if problem is not None:
+            self.unusable(path, problem)
+            return None
+        return body  # type: ignore[no-any-return]
+
+    def _refused(self, path: str, status: int) -> None:
+        self.refused.append(path)
+        if status == 401:
+            self.stopped = True
+            msg = "NgDP refused the watch's read of {path} (HTTP {status}: the client certificate or the authorization header was not accepted); nothing more was read."
+        else:
+            msg = "NgDP refused the watch's read of {path} (HTTP {status}); nothing from it is in this report."
+        self.findings.append(
+            F.warning("WATCH_READ_REFUSED", msg, self.source, path, path=path, status=status)
+        )
+
+    def unusable(self, path: str, why: str) -> None:
+        self.refused.append(path)
+        self.findings.append(
+            F.warning(
+                "WATCH_READ_REFUSED",
+                "NgDP's answer to {path} could not be used ({reason}); nothing from it is in this report.",
+                self.source,
+                path,
+                path=path,
+                reason=why,
+            )
+        )
+
+    def _unreached(self, path: str, why: str) -> None:
+        self.refused.append(path)
+        self.stopped = True
+        self.findings.append(
+            F.warning(
+                "WATCH_READ_REFUSED",
+                "NgDP was not reached for {path} ({reason}); nothing more was read.",
+                self.source,
+                path,
+                path=path,
+                reason=why,
+            )
+        )
+
+
+UNSENDABLE = (
+    "the request could not be made: the authorization header holds characters HTTP does not allow"
+)
+
+
+def sendable(header: str) -> bool:
+    """True for a header value HTTP can carry (visible ASCII, spaces and tabs): httpx
+    refuses any other when the client is built, quoting the value in its error."""
+    return all(" " <= c <= "~" or c == "\t" for c in header)
+
+
+def unsendable(source: str) -> Finding:
+    """``WATCH_READ_REFUSED`` for a header that cannot be sent: nothing was sent at all."""
+    return F.warning(
+        "WATCH_READ_REFUSED",
+        "NgDP was not reached for {path} ({reason}); nothing more was read.",
+        source,
+        "/memos/",
+        path="/memos/",
+        reason=UNSENDABLE,
+    )
+
+
+def why_unanswered(exc: Exception) -> str:
+    """One line on why no answer came. Only a connection fault's own text is quoted (TCP and
+    TLS fail before anything is sent); any other library text about the request could quote
+    the authorization header, so it is named by its kind alone."""
+    import httpx
+
+    from ..redact import clip
+
+    if isinstance(exc, httpx.TimeoutException):
+        return "no complete answer before the deadline"
+    if isinstance(exc, httpx.ConnectError):
+        return f"no connection: {clip(str(exc), 160)}"
+    if isinstance(exc, httpx.LocalProtocolError | ValueError):
+        return UNSENDABLE
+    return f"the connection failed ({type(exc).__name__})"
+
+
+def _count(value: Any) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        return None
+    return value
+
+
+def count_waiting(reader: WatchReader, path: str) -> int | None:
+    """``totalElements`` of a page of size 1 of ``/memos/`` or ``/receipts/``; the page's
+    content (one UUID) is not looked at."""
+    body = reader.get(path, {"page": 0, "size": 1})
+    if body is None:
+        return None
+    total = _count(body.get("totalElements"))
+    if total is None:
+        reader.unusable(path, "no totalElements in the answer")
+    return total
+
+
+def event_time(item: Any, tag: str) -> dt.datetime | None:
+    """The ``eventTime`` of an event with ``tag`` (UTC; a time without zone is taken as
+    UTC), or None for another tag or an unreadable time."""
+    if not isinstance(item, dict) or item.get("eventTag", tag) != tag:
+        return None
+    text = item.get("eventTime")
+    if not isinstance(text, str) or len(text) > 40:
+        return None
+    try:
+        moment = _time(text.strip())
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def tally(reader: WatchReader, *, system_id: str, tag: str, date_from: str) -> EventTally | None:
+    """Every page of the event log for ``tag`` since ``date_from``, from page 0 until
+    ``totalElements`` are read, a page is empty or :data:`MAX_EVENT_PAGES` were read."""
+    total: int | None = None
+    read = matching = 0
+    newest: dt.datetime | None = None
+    for page in range(MAX_EVENT_PAGES):
+        params = {
+            "senderOrRecipientSystem": system_id,
+            "eventTag": tag,
+            "dateFrom": date_from,
+            "page": page,
+            "size": EVENT_PAGE_SIZE,
+        }
+        body = reader.get("/events/", params)
+        events = body.get("events") if body is not None else None
+        if body is not None and not isinstance(events, list):
+            reader.unusable("/events/", f"page {page} holds no list of events")
+        if not isinstance(events, list):
+            if page == 0:
+                return None
+            break
+        if total is None and body is not None:
+            total = _count(body.get("totalElements"))
+        times = [t for t in (event_time(e, tag) for e in events) if t is not None]
+        read, matching = read + len(events), matching + len(times)
+        newest = max([*times, *([newest] if newest else [])], default=None)
+        if not events or (total is not None and read >= total):
+            break
+    return EventTally(
+        tag=tag,
+        total=total if total is not None else read,
+        read=read,
+        matching=matching,
+        newest=_stamp(newest) if newest else None,
+    )
+
+
+def watch_ngdp(
+    reader: WatchReader,
+    *,
+    environment: str,
+    protocol: str,
+    system_id: str,
+    days: int,
+    official_url: bool = True,
+    now: dt.datetime | None = None,
+) -> WatchReport:
+    """The counts and the event tallies of the last ``days`` days, in that order; what a
+    refusal left unread stays None."""
+    moment = now or dt.datetime.now(dt.UTC)
+    date_from = (moment - dt.timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    memos = count_waiting(reader, "/memos/")
+    receipts = count_waiting(reader, "/receipts/")
+    failed = tally(reader, system_id=system_id, tag=FAILED, date_from=date_from)
+    good = tally(
+        reader, system_id=system_id, tag=GOOD.get(protocol, GOOD["REST_PULL"]), date_from=date_from
+    )
+    return WatchReport(
+        environment=environment,
+        protocol=protocol,
+        system_id=system_id,
+        checked_at=_stamp(moment),
+        date_from=date_from,
+        days=days,
+        base_url=reader.base_url,
+        official_url=official_url,
+        memos_waiting=memos,
+        receipts_waiting=receipts,
+        failed=failed,
+        good=good,
+        refused=tuple(reader.refused),
+    )

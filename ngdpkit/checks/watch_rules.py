@@ -1,0 +1,119 @@
+"""The watch's judgement (contract §12.6): a backlog waiting for WorkZone, and failed
+deliveries to the receiving system against NgDP's 7-day deactivation rule.
+
+A receiving system that cannot receive post for seven days is deactivated automatically;
+one delivery within the seven days keeps it active (digst.dk, "vejledninger og
+begivenheder"). So failures are an error while no good delivery has come after the last of
+them (``WATCH_DELIVERY_FAILING``, naming the days since the last good one and the days
+left), and a warning once one has (``WATCH_DELIVERY_RECOVERED``).
+"""
+
+from __future__ import annotations
+
+from .. import findings as F
+from ..findings import Finding
+from .watch import DEACTIVATION_DAYS, MAX_EVENT_PAGES, EventTally, WatchReport
+
+
+def judge(report: WatchReport, source: str) -> list[Finding]:
+    """The findings a watch's report calls for, worst first within each concern."""
+    found = backlog(report, source)
+    found += deliveries(report, source)
+    for tally in (report.failed, report.good):
+        if tally is not None and not tally.complete:
+            found.append(incomplete(tally, report.days, source))
+    return found
+
+
+def _when(stamp: str | None) -> str:
+    """An ISO time as people read it in a one-line message: ``2026-03-01 08:00 UTC``."""
+    return f"{stamp[:10]} {stamp[11:16]} UTC" if stamp else ""
+
+
+def backlog(report: WatchReport, source: str) -> list[Finding]:
+    """``WATCH_BACKLOG`` for letters (and for receipts) waiting for WorkZone."""
+    found = []
+    if report.memos_waiting:
+        params: dict[str, object] = {"count": report.memos_waiting, "days": report.days}
+        if report.last_good_delivery is not None:
+            msg = "{count} letter(s) wait in NgDP for WorkZone to fetch them; the last delivery to WorkZone that NgDP logged was at {last_good}, {since} day(s) ago."
+            params |= {
+                "last_good": _when(report.last_good_delivery),
+                "since": report.days_since_last_good,
+            }
+        elif report.good is not None:
+            msg = "{count} letter(s) wait in NgDP for WorkZone to fetch them; NgDP logged no delivery to WorkZone in the last {days} day(s)."
+        else:
+            msg = "{count} letter(s) wait in NgDP for WorkZone to fetch them; since when is not known (NgDP's event log was not read)."
+        found.append(F.warning("WATCH_BACKLOG", msg, source, "/memos/", **params))
+    if report.receipts_waiting:
+        found.append(
+            F.warning(
+                "WATCH_BACKLOG",
+                "{count} receipt(s) wait in NgDP for WorkZone to fetch them.",
+                source,
+                "/receipts/",
+                count=report.receipts_waiting,
+            )
+        )
+    return found
+
+
+def deliveries(report: WatchReport, source: str) -> list[Finding]:
+    """``WATCH_DELIVERY_FAILING`` (error) while failures have no good delivery after them,
+    ``WATCH_DELIVERY_RECOVERED`` (warning) once one came."""
+    failed = report.failed
+    if failed is None or report.deliveries not in ("failing", "recovered"):
+        return []
+    params = {
+        "count": failed.count,
+        "days": report.days,
+        "last_failed": _when(failed.newest),
+        "last_good": _when(report.last_good_delivery),
+        "limit": DEACTIVATION_DAYS,
+    }
+    if report.deliveries == "recovered":
+        return [
+            F.warning(
+                "WATCH_DELIVERY_RECOVERED",
+                "{count} deliveries to the receiving system failed in the last {days} days, the last at {last_failed}; a delivery succeeded after it, at {last_good}.",
+                source,
+                "/events/",
+                **params,
+            )
+        ]
+    since = report.days_since_last_good
+    if since is None and report.days >= DEACTIVATION_DAYS:
+        msg = "{count} deliveries to the receiving system failed in the last {days} days, the last at {last_failed}, and NgDP logged no good delivery in that time: NgDP deactivates a receiving system after {limit} days without a delivery, so it may already be deactivated; check it in Administrativ Adgang."
+    elif since is None:
+        msg = "{count} deliveries to the receiving system failed in the last {days} days, the last at {last_failed}, and NgDP logged no good delivery in that time: NgDP deactivates a receiving system after {limit} days without a delivery; run watch with --days {limit} to see how long it has been."
+    elif since >= DEACTIVATION_DAYS:
+        msg = "{count} deliveries to the receiving system failed in the last {days} days, the last at {last_failed}, and none has succeeded since {last_good}, {since} days ago: past NgDP's {limit} days, so NgDP may already have deactivated the receiving system; check it in Administrativ Adgang."
+    else:
+        msg = "{count} deliveries to the receiving system failed in the last {days} days, the last at {last_failed}, and none has succeeded since {last_good}, {since} day(s) ago: NgDP deactivates a receiving system after {limit} days without a delivery, in {left} day(s)."
+    return [
+        F.error(
+            "WATCH_DELIVERY_FAILING",
+            msg,
+            source,
+            "/events/",
+            **params,
+            since=since,
+            left=report.days_until_deactivation,
+        )
+    ]
+
+
+def incomplete(tally: EventTally, days: int, source: str) -> Finding:
+    """``WATCH_EVENTS_INCOMPLETE``: more events than the watch reads (its pages are bounded)."""
+    return F.warning(
+        "WATCH_EVENTS_INCOMPLETE",
+        "NgDP's event log holds {total} {tag} events of the last {days} days; the watch read {read} (at most {pages} pages), so the newest time shown is the newest of those.",
+        source,
+        "/events/",
+        total=tally.total,
+        tag=tally.tag,
+        days=days,
+        read=tally.read,
+        pages=MAX_EVENT_PAGES,
+    )

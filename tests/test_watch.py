@@ -1,0 +1,525 @@
+"""``ngdpkit watch`` (issue 29, contract §12.6) against the local NgDP on 127.0.0.1: counts
+only, failed deliveries against NgDP's 7-day rule, refusals as one line, and a log that
+shows no request but the allowed GETs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ngdpkit.checks.watch import FAILED, GOOD, EventTally, WatchReport
+from ngdpkit.checks.watch_rules import judge
+from ngdpkit.secrets import read_dotenv
+from ngdpkit.simulator import Simulator
+from ngdpkit.simulator_traffic import Traffic
+from tests.conftest import run_cli
+from tests.test_ngdp_read import copy_sample, serve
+
+FETCHED = GOOD["REST_PULL"]
+CONTRACT_KEYS = {
+    "environment",
+    "memos_waiting",
+    "receipts_waiting",
+    "failed_deliveries",
+    "findings",
+}
+
+
+def allowed_requests(system_id: str) -> tuple[re.Pattern[str], ...]:
+    """The contract's reads (§12.6) as the simulator logs them, written out here on their
+    own rather than taken from the kit's allow-list."""
+    tags = "|".join(sorted({FAILED, *GOOD.values()}))
+    stamp = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}%3A[0-9]{2}%3A[0-9]{2}\.000Z"
+    return (
+        re.compile(r"/apis/v1/memos/\?page=0&size=1"),
+        re.compile(r"/apis/v1/receipts/\?page=0&size=1"),
+        re.compile(
+            rf"/apis/v1/events/\?senderOrRecipientSystem={system_id}&eventTag=(?:{tags})"
+            rf"&dateFrom={stamp}&page=[0-9]+&size=100"
+        ),
+    )
+
+
+def only_allowed(requests: list[tuple[str, str]], system_id: str) -> None:
+    assert requests, "watch made no request"
+    shapes = allowed_requests(system_id)
+    for method, path in requests:
+        assert method == "GET", (method, path)
+        assert any(s.fullmatch(path) for s in shapes), path
+        assert not re.search(r"/(memos|receipts)/[0-9a-f-]{8,}", path), path  # never one by id
+
+
+def start(
+    sample: Path, tmp_path: Path, traffic: Traffic | None = None, **changes: Any
+) -> tuple[Simulator, str]:
+    """The local NgDP for the sample's test environment (REST_PULL), holding ``traffic``."""
+    sim, _ = serve(sample, "test", tmp_path, **changes)
+    registry = sim.server.config.registry
+    if traffic is not None:
+        registry.traffic = traffic
+    return sim, registry.system["id"]
+
+
+def watch(
+    sample: Path, *extra: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    r = run_cli(
+        "watch", "--settings", str(sample / "migration.toml"), "--env", "test", *extra, env=env
+    )
+    assert "Traceback" not in r.stderr, r.stderr
+    return r
+
+
+def watch_json(sample: Path, *extra: str, env: dict[str, str] | None = None) -> tuple[int, Any]:
+    r = watch(sample, "--json", *extra, env=env)
+    return r.returncode, json.loads(r.stdout)
+
+
+def by_code(data: dict[str, Any], code: str) -> list[dict[str, Any]]:
+    return [f for f in data["findings"] if f["code"] == code]
+
+
+def traffic_for(system_id: str, *, failed: tuple[float, ...], good: tuple[float, ...]) -> Traffic:
+    traffic = Traffic()
+    traffic.add(system_id, FAILED, *failed)
+    traffic.add(system_id, FETCHED, *good)
+    return traffic
+
+
+SYSTEM = "5b3f2c1e-8d4a-4e7b-9c2f-1a6d3e8b7c40"  # the sample's test system
+
+
+# --- against the local NgDP ----------------------------------------------------------------
+
+
+def test_a_backlog_is_a_warning_with_the_count_and_since_when(
+    sample_dir: Path, tmp_path: Path
+) -> None:
+    sample = copy_sample(sample_dir, tmp_path)
+    traffic = traffic_for(SYSTEM, failed=(), good=(2.3, 4))
+    traffic.memos_waiting, traffic.receipts_waiting = 12, 3
+    sim, system_id = start(sample, tmp_path, traffic)
+    with sim:
+        code, data = watch_json(sample)
+        requests = list(sim.server.config.registry.requests)
+    assert code == 0 and data["status"] == "warnings"
+    assert (data["memos_waiting"], data["receipts_waiting"], data["failed_deliveries"]) == (
+        12,
+        3,
+        0,
+    )
+    letters, receipts = by_code(data, "WATCH_BACKLOG")
+    assert letters["severity"] == "warning" and letters["location"] == "/memos/"
+    assert letters["params"]["count"] == "12" and letters["params"]["since"] == "2"
+    assert "12 brev(e) venter i NgDP" in letters["message"]  # the settings' language (da)
+    assert receipts["params"]["count"] == "3"
+    assert data["days_since_last_good"] == 2 and data["deliveries"] == "ok"
+    only_allowed(requests, system_id)
+    assert len(requests) == 4  # two counts, one page of events per tag
+
+
+@pytest.mark.parametrize(("last_good", "since", "left"), [(6.2, 6, 1), (8.2, 8, 0)])
+def test_failing_deliveries_name_the_days_since_the_last_good_one(
+    sample_dir: Path, tmp_path: Path, last_good: float, since: int, left: int
+) -> None:
+    """Failures with no good delivery after them are an error against the 7-day rule: six
+    days since the last good one leaves one day; eight is past it."""
+    sample = copy_sample(sample_dir, tmp_path)
+    sim, system_id = start(
+        sample, tmp_path, traffic_for(SYSTEM, failed=(0.1, 1.5, 3, 5), good=(last_good, 9.5))
+    )
+    with sim:
+        code, data = watch_json(sample, "--days", "10")
+        table = watch(sample, "--days", "10")
+        requests = list(sim.server.config.registry.requests)
+    assert code == 1 and table.returncode == 1 and data["status"] == "errors"
+    (failing,) = by_code(data, "WATCH_DELIVERY_FAILING")
+    assert failing["severity"] == "error" and failing["location"] == "/events/"
+    assert failing["params"]["since"] == str(since) and failing["params"]["count"] == "4"
+    assert f"for {since} dag" in failing["message"]
+    assert data["days_since_last_good"] == since and data["days_until_deactivation"] == left
+    assert data["failed_deliveries"] == 4 and data["deliveries"] == "failing"
+    if since >= 7:
+        assert "Administrativ Adgang" in failing["message"]
+        assert "modtagersystemet kan være deaktiveret" in table.stdout
+    else:
+        assert "om 1 dag(e)" in failing["message"]
+        assert "1 dag tilbage" in table.stdout
+    only_allowed(requests, system_id)
+
+
+def test_no_good_delivery_in_the_default_week_may_mean_deactivated(
+    sample_dir: Path, tmp_path: Path
+) -> None:
+    sample = copy_sample(sample_dir, tmp_path)
+    sim, _ = start(sample, tmp_path, traffic_for(SYSTEM, failed=(0.5, 2), good=(8.2,)))
+    with sim:
+        code, data = watch_json(sample)  # --days 7: the good delivery lies outside
+    (failing,) = by_code(data, "WATCH_DELIVERY_FAILING")
+    assert code == 1 and data["days"] == 7 and data["last_good_delivery"] is None
+    assert data["days_until_deactivation"] == 0
+    assert "ikke logget nogen vellykket levering" in failing["message"]
+    assert "kan allerede være deaktiveret" in failing["message"]
+
+
+def test_a_good_delivery_after_the_failures_is_a_warning(sample_dir: Path, tmp_path: Path) -> None:
+    sample = copy_sample(sample_dir, tmp_path)
+    sim, _ = start(sample, tmp_path, traffic_for(SYSTEM, failed=(3, 4), good=(1,)))
+    with sim:
+        code, data = watch_json(sample)
+    assert code == 0 and data["deliveries"] == "recovered"
+    assert [f["code"] for f in data["findings"]] == ["WATCH_DELIVERY_RECOVERED"]
+
+
+def test_a_quiet_system_is_ok_and_the_table_is_short(sample_dir: Path, tmp_path: Path) -> None:
+    sample = copy_sample(sample_dir, tmp_path)
+    sim, _ = start(sample, tmp_path, traffic_for(SYSTEM, failed=(), good=(0.2,)))
+    with sim:
+        r = watch(sample)
+    assert r.returncode == 0 and r.stderr == ""
+    lines = r.stdout.splitlines()
+    assert lines[0] == "== test: NgDP efter idriftsættelse (ok)"
+    assert "Breve, der venter på WorkZone" in lines[1] and lines[1].endswith(" 0")
+    assert any("ngdp_api_url, ikke NgDP's officielle adresse" in x for x in lines)
+    assert len(lines) <= 8
+
+
+def test_the_table_in_english(sample_dir: Path, tmp_path: Path) -> None:
+    sample = copy_sample(sample_dir, tmp_path)
+    toml = sample / "migration.toml"
+    toml.write_text(
+        toml.read_text("utf-8").replace('language = "da"', 'language = "en"'), encoding="utf-8"
+    )
+    traffic = traffic_for(SYSTEM, failed=(1,), good=(6.5,))
+    traffic.memos_waiting = 2
+    sim, _ = start(sample, tmp_path, traffic)
+    with sim:
+        r = watch(sample)
+    assert r.returncode == 1
+    assert "Letters waiting for WorkZone" in r.stdout and "1 day left before NgDP" in r.stdout
+    assert "2 letter(s) wait in NgDP" in r.stdout and "brev" not in r.stdout
+
+
+def test_a_refused_read_is_one_warning_and_the_rest_is_read(
+    sample_dir: Path, tmp_path: Path
+) -> None:
+    sample = copy_sample(sample_dir, tmp_path)
+    traffic = traffic_for(SYSTEM, failed=(1,), good=())
+    traffic.memos_waiting = 5
+    sim, system_id = start(sample, tmp_path, traffic, refuse=("/events",))
+    with sim:
+        code, data = watch_json(sample)
+        requests = list(sim.server.config.registry.requests)
+    (refused,) = by_code(data, "WATCH_READ_REFUSED")
+    assert refused["severity"] == "warning" and refused["location"] == "/events/"
+    assert refused["params"]["status"] == "403"
+    assert code == 0 and data["memos_waiting"] == 5 and data["failed_deliveries"] is None
+    assert data["deliveries"] == "not_read" and data["refused"] == ["/events/"]
+    backlog = by_code(data, "WATCH_BACKLOG")[0]
+    assert "hændelseslog blev ikke læst" in backlog["message"]
+    assert sum("/events/" in p for _, p in requests) == 1  # refused once, not asked again
+    only_allowed(requests, system_id)
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Basic NWIzZjJjMWUtOGQ0YS00ZTdiLTljMmYtMWE2ZDNlOGI3YzQwOndyb25nLXRva2VuLXZhbHVlLTQy",
+        "Basic NWIzZjJjMWUtOGQ0YS00ZTdiLTljMmYtMWE2ZDNl\x01OGI3YzQw",  # HTTP refuses to send it
+        "Basic æøåNWIzZjJjMWUtOGQ0YS00ZTdiLTljMmYt",  # not ASCII
+    ],
+)
+def test_a_refused_header_stops_the_watch_and_is_never_printed(
+    sample_dir: Path, tmp_path: Path, header: str
+) -> None:
+    sample = copy_sample(sample_dir, tmp_path)
+    sim, _ = start(sample, tmp_path, traffic_for(SYSTEM, failed=(1,), good=()))
+    env = {"NGDPKIT_TEST_AUTHORIZATION": header}
+    with sim:
+        as_json = watch(sample, "--json", env=env)
+        as_table = watch(sample, env=env)
+        requests = list(sim.server.config.registry.requests)
+    data = json.loads(as_json.stdout)
+    (refused,) = by_code(data, "WATCH_READ_REFUSED")
+    assert refused["location"] == "/memos/" and data["memos_waiting"] is None
+    assert as_json.returncode == 0 and "WATCH_READ_REFUSED" in as_table.stdout
+    assert len(requests) <= 2  # one read per run, then nothing more is sent
+    token = header.split()[1]
+    for out in (as_json.stdout, as_json.stderr, as_table.stdout, as_table.stderr):
+        assert header not in out and token not in out and token[:24] not in out
+
+
+def test_a_network_failure_is_one_line_without_a_secret(sample_dir: Path, tmp_path: Path) -> None:
+    import socket
+
+    sample = copy_sample(sample_dir, tmp_path)
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    toml = sample / "migration.toml"
+    toml.write_text(
+        toml.read_text("utf-8").replace(
+            "[environments.test]\n",
+            f'[environments.test]\nngdp_api_url = "https://127.0.0.1:{port}/apis/v1"\n',
+        ),
+        encoding="utf-8",
+    )
+    r = watch(sample)
+    code, data = watch_json(sample)
+    (refused,) = by_code(data, "WATCH_READ_REFUSED")
+    assert code == 0 and r.returncode == 0 and r.stderr == ""
+    assert "NgDP blev ikke nået for /memos/" in refused["message"]
+    assert "\n" not in refused["message"]
+    header = read_dotenv(sample / "sample.env")["NGDPKIT_TEST_AUTHORIZATION"]
+    assert header.split()[1] not in r.stdout + json.dumps(data)
+
+
+def test_the_json_has_the_contract_keys_and_reads_back_as_a_report(
+    sample_dir: Path, tmp_path: Path
+) -> None:
+    sample = copy_sample(sample_dir, tmp_path)
+    sim, _ = start(sample, tmp_path, traffic_for(SYSTEM, failed=(0.5,), good=(3,)))
+    with sim:
+        code, data = watch_json(sample)
+    assert CONTRACT_KEYS | {"status", "error", "last_good_delivery", "days_since_last_good"} <= set(
+        data
+    )
+    assert data["environment"] == "test" and data["error"] is None and code == 1
+    report = WatchReport.from_json(data)
+    assert report.to_json() == {
+        k: v for k, v in data.items() if k not in ("status", "error", "findings")
+    }
+    assert not (sample / "runs").exists()  # it writes no file
+
+
+def test_input_that_cannot_be_watched_is_exit_2(sample_dir: Path, tmp_path: Path) -> None:
+    sample = copy_sample(sample_dir, tmp_path)
+    settings = str(sample / "migration.toml")
+    r = run_cli("watch", "--settings", settings, "--env", "nowhere", "--json")
+    assert r.returncode == 2 and json.loads(r.stdout)["status"] == "unusable"
+    assert r.stderr.count("\n") == 1
+    for days in ("0", "91", "x"):
+        r = run_cli("watch", "--settings", settings, "--env", "test", "--days", days)
+        assert r.returncode == 2 and "Traceback" not in r.stderr
+    toml = sample / "migration.toml"
+    text = toml.read_text("utf-8")
+    toml.write_text(text.replace(SYSTEM, "not-a-uuid", 1), encoding="utf-8")
+    r = run_cli("watch", "--settings", settings, "--env", "test")
+    assert r.returncode == 2 and "is not a UUID" in r.stderr and "Traceback" not in r.stderr
+    toml.write_text(
+        text.replace('system_id = "5b3f2c1e-8d4a-4e7b-9c2f-1a6d3e8b7c40"\n', "", 1).replace(
+            'certificate = "certs/test.p12"\n', 'certificate = "certs/test.pem"\n', 1
+        ),
+        encoding="utf-8",
+    )
+    r = run_cli("watch", "--settings", settings, "--env", "test")
+    assert r.returncode == 2 and r.stdout == ""
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 2 and "system_id is not set" in lines[0] and "public" in lines[1]
+
+
+def test_a_missing_secret_is_an_error_finding_and_nothing_is_sent(
+    sample_dir: Path, tmp_path: Path
+) -> None:
+    sample = copy_sample(sample_dir, tmp_path)
+    sim, _ = start(sample, tmp_path, Traffic(memos_waiting=1))
+    (sample / "sample.env").write_text("", encoding="utf-8")
+    with sim:
+        code, data = watch_json(sample)
+        requests = list(sim.server.config.registry.requests)
+    assert code == 1 and [f["code"] for f in data["findings"]] == ["SECRET_MISSING"] * 2
+    assert data["memos_waiting"] is None and requests == []
+
+
+def test_the_local_ngdp_refuses_what_ngdp_would(sample_dir: Path, tmp_path: Path) -> None:
+    """Writes on the collections are 405, another system's events 403, and a receipt read
+    by its id is gone afterwards, as NgDP's GET /receipts/{id} deletes it."""
+    import httpx
+
+    from ngdpkit.certificates import load_certificate
+    from ngdpkit.probes import client_tls_context
+    from ngdpkit.secrets import Secret
+    from ngdpkit.settings import load_settings
+
+    sample = copy_sample(sample_dir, tmp_path)
+    secrets = read_dotenv(sample / "sample.env")
+    env = load_settings(sample / "migration.toml").environment("test")
+    loaded = load_certificate(
+        env.certificate,
+        label="test.p12",
+        password=Secret("X", secrets["NGDPKIT_TEST_CERT_PASSWORD"]),
+    )
+    sim, system_id = start(sample, tmp_path, Traffic(memos_waiting=3, receipts_waiting=1))
+    headers = {"Authorization": secrets["NGDPKIT_TEST_AUTHORIZATION"]}
+    with (
+        sim,
+        client_tls_context(
+            loaded.leaf, loaded.key, loaded.extra, cafile=str(sim.ca.ca_file)
+        ) as ctx,
+        httpx.Client(verify=ctx, headers=headers, base_url=sim.base_url) as client,
+    ):
+        page = client.get("/memos/", params={"page": 0, "size": 1}).json()
+        assert page["totalElements"] == 3 and len(page["content"]) == 1 and page["totalPages"] == 3
+        for method, path in [
+            ("POST", "/events/"),
+            ("DELETE", "/events/"),
+            ("POST", "/receipts/"),
+            ("DELETE", "/memos/"),
+            ("DELETE", "/receipts/"),
+            ("PUT", "/memos/"),
+        ]:
+            assert client.request(method, path).status_code == 405, (method, path)
+        other = {"senderOrRecipientSystem": "11111111-1111-4111-8111-111111111111"}
+        assert client.get("/events/", params=other).status_code == 403
+        assert client.get("/events/").status_code == 403
+        mine = {"senderOrRecipientSystem": system_id, "dateFrom": "yesterday"}
+        assert client.get("/events/", params=mine).status_code == 400
+        sim.state.receipts["r-1"] = {"messageUUID": "r-1", "receiptStatus": "RECEIVED"}
+        assert client.get("/receipts/r-1", params={"delete": "false"}).status_code == 200
+        assert client.get("/receipts/r-1").status_code == 200
+        assert "r-1" not in sim.state.receipts  # read once without delete=false: gone
+
+
+def test_simulate_takes_a_seed_and_refuses_a_bad_one(sample_dir: Path, tmp_path: Path) -> None:
+    from ngdpkit.errors import InputError
+    from ngdpkit.simulator_traffic import seed_traffic
+
+    seed = tmp_path / "seed.json"
+    seed.write_text(
+        json.dumps({"memos_waiting": 4, "failed_days_ago": [1, 2], "good_days_ago": [6.5]})
+    )
+    traffic = seed_traffic(seed, SYSTEM)
+    assert traffic.memos_waiting == 4 and len(traffic.events) == 3
+    assert {e["eventTag"] for e in traffic.events} == {FAILED, FETCHED}
+    seed.write_text('{"memos_waiting": "many"}')
+    with pytest.raises(InputError, match="not a seed"):
+        seed_traffic(seed, SYSTEM)
+
+
+# --- the guard, without a network ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/receipts/0b7a3c1e-8d4a-4e7b-9c2f-1a6d3e8b7c40", {}),  # deletes the receipt
+        ("/receipts/0b7a3c1e-8d4a-4e7b-9c2f-1a6d3e8b7c40", {"delete": "false"}),
+        ("/memos/0b7a3c1e-8d4a-4e7b-9c2f-1a6d3e8b7c40", {}),  # competes with WorkZone
+        ("/memos/", {"page": 0, "size": 100}),  # a page of letters, not a count
+        ("/memos/", {}),
+        ("/receipts/", {"page": 1, "size": 1}),
+        ("/receipts-bulk/", {"page": 0, "size": 1}),
+        ("/events/", {"senderOrRecipientSystem": SYSTEM, "eventTag": "SYSTEM_CHANGED"}),
+        (
+            "/events/",
+            {
+                "senderOrRecipientSystem": SYSTEM,
+                "eventTag": FAILED,
+                "dateFrom": "2026-01-01T00:00:00.000Z",
+                "page": 0,
+                "size": 100,
+                "any": "x",
+            },
+        ),
+        ("/organisations/", {"cvrNumber": "98765433"}),  # check --online's read, not watch's
+    ],
+)
+def test_the_guard_refuses_every_other_request_before_sending(
+    path: str, params: dict[str, Any]
+) -> None:
+    import httpx
+
+    from ngdpkit.checks.ngdp import NotAllowed
+    from ngdpkit.checks.watch import WatchReader
+
+    sent: list[httpx.Request] = []
+    client = httpx.Client(
+        transport=httpx.MockTransport(lambda r: sent.append(r) or httpx.Response(200))
+    )
+    reader = WatchReader(client, "https://ngdp.invalid/apis/v1", "environments.test")
+    with pytest.raises(NotAllowed):
+        reader.get(path, params)
+    assert sent == []
+
+
+def test_the_check_reader_may_not_read_memos_or_receipts() -> None:
+    from ngdpkit.checks.ngdp import ALLOWED
+
+    for path in ("/memos/", "/receipts/", "/events/"):
+        assert not any(read.allows(path, {"page": 0, "size": 1}) for read in ALLOWED)
+
+
+# --- the rules, on records -------------------------------------------------------------
+
+
+NOW = dt.datetime(2026, 3, 9, 12, 0, tzinfo=dt.UTC)
+
+
+def report(
+    *, failed: list[float], good: list[float] | None, days: int = 7, memos: int | None = 0
+) -> WatchReport:
+    def tally(tag: str, ago: list[float]) -> EventTally:
+        newest = (NOW - dt.timedelta(days=min(ago))).strftime("%Y-%m-%dT%H:%M:%SZ") if ago else None
+        return EventTally(tag, total=len(ago), read=len(ago), matching=len(ago), newest=newest)
+
+    return WatchReport(
+        environment="test",
+        protocol="REST_PULL",
+        system_id=SYSTEM,
+        checked_at=NOW.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        date_from="",
+        days=days,
+        base_url="https://api.test.digitalpost.dk/apis/v1",
+        memos_waiting=memos,
+        receipts_waiting=0,
+        failed=tally(FAILED, failed),
+        good=tally(FETCHED, good) if good is not None else None,
+    )
+
+
+@pytest.mark.parametrize(
+    ("failed", "good", "days", "code", "since", "left"),
+    [
+        ([], [1], 7, None, 1, None),
+        ([0.5], [6.5], 7, "WATCH_DELIVERY_FAILING", 6, 1),
+        ([0.5], [7.0], 14, "WATCH_DELIVERY_FAILING", 7, 0),
+        ([0.5], [], 3, "WATCH_DELIVERY_FAILING", None, 4),
+        ([2], [1], 7, "WATCH_DELIVERY_RECOVERED", 1, None),
+    ],
+)
+def test_the_seven_day_rule(
+    failed: list[float],
+    good: list[float],
+    days: int,
+    code: str | None,
+    since: int | None,
+    left: int | None,
+) -> None:
+    r = report(failed=failed, good=good, days=days)
+    found = judge(r, "environments.test")
+    assert [f.code for f in found] == ([code] if code else [])
+    assert r.days_since_last_good == since and r.days_until_deactivation == left
+    if found:
+        assert found[0].text("da") != found[0].message  # both languages
+
+
+def test_failures_with_the_good_deliveries_unread_are_not_judged() -> None:
+    r = report(failed=[1], good=None, memos=2)
+    assert r.deliveries == "not_read"
+    assert [f.code for f in judge(r, "x")] == ["WATCH_BACKLOG"]
+
+
+def test_an_event_log_read_in_part_says_so() -> None:
+    r = report(failed=[1], good=[0.5])
+    partial = EventTally(FAILED, total=9000, read=5000, matching=5000, newest=r.failed.newest)  # type: ignore[union-attr]
+    from dataclasses import replace
+
+    found = judge(replace(r, failed=partial), "x")
+    assert "WATCH_EVENTS_INCOMPLETE" in [f.code for f in found]
+    assert replace(r, failed=partial).failed_deliveries == 9000  # NgDP's own count
