@@ -115,7 +115,8 @@ def test_the_tampered_previous_run_cannot_be_compared(planted: dict[str, Path]) 
     changes = json.loads((planted["run"] / "changes.json").read_text(encoding="utf-8"))
     assert not changes["previous"]["run"].startswith("2099")  # never the one dated in the future
     assert (
-        changes["previous"]["run"].endswith("-abcdef") and "does not verify" in changes["problem"]["params"]["reason"]
+        changes["previous"]["run"].endswith("-abcdef")
+        and "does not verify" in changes["problem"]["params"]["reason"]
     )
 
 
