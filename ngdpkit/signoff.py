@@ -598,6 +598,8 @@ def _overview_signatures(ctx: dict[str, Any], lang: str) -> Markup:
             anchor=anchor,
         ),
     )
+    if ctx.get("seal"):  # the consultancy's electronic seal over the same folder (§12.5)
+        declaration = declaration + fragment("para", [t(lang, "sealed_by", subject=ctx["seal"])])
     return fragment(
         "signatures",
         t(lang, "signatures"),

@@ -387,6 +387,9 @@ def test_the_manifest_records_the_seal_and_the_cms_is_what_the_contract_says(
     assert signer["signature_algorithm"]["algorithm"].native == "rsassa_pss"
     subjects = {c.chosen.subject.native["common_name"] for c in signed["certificates"]}
     assert subjects == {"Konsulenthuset seal", "Test seal root"}  # the signer and its chain
+    # the signed document says who seals it, beside the signatures
+    page = (folder / "signoff" / "index.html").read_text(encoding="utf-8")
+    assert "forsegles elektronisk af" in page and "Konsulenthuset seal" in page
 
 
 def test_a_sealed_run_verifies_with_pyhanko_and_audit_verify(
@@ -681,6 +684,8 @@ def test_a_certificate_that_cannot_seal_is_a_finding_and_nothing_is_sealed(
     assert not (folder / "manifest.json.p7s").exists()
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert "signed_by" not in manifest
+    page = (folder / "signoff" / "index.html").read_text(encoding="utf-8")
+    assert "forsegles elektronisk" not in page  # never a folder that looks sealed
     if pdf:
         from pyhanko.pdf_utils.reader import PdfFileReader
 

@@ -748,6 +748,7 @@ class EnvironmentRun:
             "checklist": checklist,
             "diagram": "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode(),
             "changes": self.changes,
+            "seal": self.folder.sealer.seal.subject if self.folder.sealer else None,
             "nav": nav,
         }
         atomic_write(sign / "index.html", render_overview(ctx))
