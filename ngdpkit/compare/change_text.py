@@ -31,6 +31,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "da": "Postkasse {mailbox}: {before} → {after}.",
         "en": "Mailbox {mailbox}: {before} → {after}.",
     },
+    "LIST_CHANGED": {
+        "da": "{where}{field}: tilføjet {added}; fjernet {removed}.",
+        "en": "{where}{field}: added {added}; removed {removed}.",
+    },
     "DISPATCHER_CHANGED": {
         "da": "Dispatcherens {field}: {before} → {after}.",
         "en": "The dispatcher's {field}: {before} → {after}.",
@@ -58,6 +62,10 @@ TITLES: dict[str, dict[str, str]] = {
     "MAPPING_ADDED": {"da": "Ny postkasse", "en": "New mailbox"},
     "MAPPING_REMOVED": {"da": "Postkasse fjernet", "en": "Mailbox removed"},
     "MAPPING_CHANGED": {"da": "Tilknytning ændret", "en": "Mapping changed"},
+    "LIST_CHANGED": {
+        "da": "{where}{field}: tilføjet {added}; fjernet {removed}.",
+        "en": "{where}{field}: added {added}; removed {removed}.",
+    },
     "DISPATCHER_CHANGED": {"da": "Dispatcher-værdi ændret", "en": "Dispatcher value changed"},
     "PORTAL_SYSTEM_CHANGED": {"da": "Systemværdi ændret", "en": "System value changed"},
     "PORTAL_CONTACT_POINT_CHANGED": {
@@ -75,6 +83,10 @@ FIELDS: dict[str, dict[str, str]] = {
     "name": {"da": "navn", "en": "name"},
     "protocol": {"da": "protokol", "en": "protocol"},
     "ips": {"da": "IP-adresser", "en": "IP addresses"},
+    "allowed_ips": {"da": "tilladte IP-adresser", "en": "allowed IP addresses"},
+    "endpoints": {"da": "endepunkter", "en": "endpoints"},
+    "receipt_endpoint_url": {"da": "kvitteringsendepunkt", "en": "receipt endpoint"},
+    "message_endpoint": {"da": "beskedendepunkt", "en": "message endpoint"},
     "server_ips": {"da": "IP-adresser", "en": "IP addresses"},
     "receipt_format": {"da": "kvitteringsformat", "en": "receipt format"},
     "endpoint": {"da": "beskedendepunkt", "en": "message endpoint"},
@@ -150,6 +162,14 @@ def _mapping_side(side: Any, language: str, names: Mapping[str, str] | None) -> 
 def sentence(code: str, params: Mapping[str, Any], language: str, names: Mapping[str, str]) -> str:
     """One change (not a finding) as a sentence in ``language``."""
     lang = _lang(language)
+    before, after = params.get("before"), params.get("after")
+    if (
+        not code.startswith("MAPPING_")
+        and isinstance(before, list)
+        and isinstance(after, list)
+        and "field" in params
+    ):
+        return _list_sentence(code, params, before, after, lang, names)
     template = TEXTS.get(code, {}).get(lang)
     if template is None:  # a code from a newer kit: its name and values, still readable
         return f"{code}: " + ", ".join(f"{k} {human(v, lang, names)}" for k, v in params.items())
@@ -169,6 +189,34 @@ def sentence(code: str, params: Mapping[str, Any], language: str, names: Mapping
         return template.format(**values)
     except (KeyError, IndexError, ValueError):
         return f"{TITLES.get(code, {}).get(lang, code)}: " + ", ".join(values.values())
+
+
+def _list_sentence(
+    code: str,
+    params: Mapping[str, Any],
+    before: list[Any],
+    after: list[Any],
+    lang: str,
+    names: Mapping[str, str],
+) -> str:
+    """A list that changed (a contact point's translations, the allowed IPs): what was
+    added and what was removed, rather than two long lists side by side."""
+    added = [x for x in after if x not in before]
+    removed = [x for x in before if x not in after]
+    where = {
+        "DISPATCHER_CHANGED": t(lang, "change_where_dispatcher"),
+        "PORTAL_SYSTEM_CHANGED": t(lang, "change_where_system"),
+        "PORTAL_CONTACT_POINT_CHANGED": t(lang, "change_where_contact_point").format(
+            name=human(params.get("contact_point"), lang, names)
+        ),
+    }.get(code, "")
+    nothing = t(lang, "nothing")
+    return TEXTS["LIST_CHANGED"][lang].format(
+        where=where,
+        field=field_label(str(params.get("field")), lang),
+        added=human(added, lang, names) if added else nothing,
+        removed=human(removed, lang, names) if removed else nothing,
+    )
 
 
 def finding_sentence(entry: Mapping[str, Any], language: str) -> str:
