@@ -167,15 +167,12 @@ def findings_html(
     return Markup(head + fold + body)
 
 
-FINDINGS_SHOWN_IN_PRINT = 20  # past this many, a step's printed page counts them by code
-
-
 def show_findings(findings: Iterable[Finding], *, language: str = "da") -> HTML:
-    """A step's findings. Past :data:`FINDINGS_SHOWN_IN_PRINT` (a finding per mailbox), the
-    printed document counts them by code and leaves each one to its appendix; the notebook
-    and the page on screen keep the whole table."""
+    """A step's findings. The printed document counts them by code and leaves each one to
+    its appendix ("alle fund": each table once); the notebook and the page on screen keep
+    the whole table."""
     found = list(findings)
-    if len(found) <= FINDINGS_SHOWN_IN_PRINT:
+    if not found:
         return block(findings_html(found, language=language))
     by_code: dict[tuple[str, str], int] = {}
     for f in found:

@@ -278,13 +278,13 @@ PORTAL_NOTES = {
     "en": (
         "KMD recommends REST_PULL; REST_PUSH works but needs the Push Service reachable from the Internet.",
         "NgDP deactivates a push receiver after 7 days of failed delivery.",
-        "After saving, note the system ID and the authorization header; the header is a secret: store it in the CI secret store or the secrets file, never in the settings.",
+        "After saving, note the system ID and the authorization header. The header is a secret: it goes to whoever enters it in WorkZone through the channel agreed with the customer (authorization_handover), and to ngdpkit's runs through the CI secret store or the secrets file; never into the settings or an email.",
         "receipt_format MEMO is ngdpkit's suggestion for WorkZone (inferred); the portal also offers DP and DP2.",
     ),
     "da": (
         "KMD anbefaler REST_PULL; REST_PUSH virker også, men kræver at Push Service kan nås fra internettet.",
         "NgDP deaktiverer en push-modtager efter 7 dages mislykket levering.",
-        "Notér system-ID og autorisationsheader efter at have gemt; headeren er en hemmelighed: gem den i CI's hemmelighedslager eller i secrets-filen, aldrig i indstillingerne.",
+        "Notér system-ID og autorisationsheader efter at have gemt. Headeren er en hemmelighed: den gives til den, der indtaster den i WorkZone, gennem den kanal, der er aftalt med kunden (authorization_handover), og til ngdpkits kørsler gennem CI's hemmelighedslager eller secrets-filen; aldrig i indstillingerne eller en mail.",
         "Kvitteringsformatet MEMO er ngdpkits forslag til WorkZone (udledt); portalen tilbyder også DP og DP2.",
     ),
 }

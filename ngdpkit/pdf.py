@@ -29,7 +29,7 @@ body { margin: 0; max-width: none; font-size: 10pt; }
 nav, footer.anchor { display: none; }
 /* Nothing addressed to the consultant is printed (what to run next, links, the notebook's
    settings line), and a table the document holds elsewhere is printed there only. */
-.consultant, .next, .nk-origin, .also-in-pdf { display: none !important; }
+.consultant, .next, .nk-origin, .also-in-pdf, .banner-end { display: none !important; }
 .after-signatures { break-before: page; }
 .print-only { display: block !important; }
 .summary table { font-size: 9pt; }

@@ -656,7 +656,7 @@ def _signing(r: _Reader, raw: dict[str, Any]) -> Signing | None:
     url = _blank_none(table.get("timestamp_url"))
     why = timestamp_url_problem(url) if url else ""
     if why:
-        r.problem(f"signing.timestamp_url = {_short(url)} {why}")
+        r.problem(f"signing.timestamp_url = {_short(_without_userinfo(url))} {why}")
     certificate = r.file(table["certificate"], "signing.certificate")
     if certificate is None:
         return None
@@ -665,6 +665,18 @@ def _signing(r: _Reader, raw: dict[str, Any]) -> Signing | None:
         certificate_password_env=_blank_none(table.get("certificate_password_env")),
         timestamp_url=url,
     )
+
+
+def _without_userinfo(url: str) -> str:
+    """``url`` as an error may quote it: a user name or password in it (a credential) is
+    replaced by ``***``, never repeated on the console."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    authority, slash, path = rest.partition("/")
+    if "@" in authority:
+        authority = "***@" + authority.rpartition("@")[2]
+    return f"{scheme}{sep}{authority}{slash}{path}"
 
 
 def timestamp_url_problem(url: str) -> str:

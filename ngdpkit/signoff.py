@@ -55,6 +55,9 @@ tr { page-break-inside: avoid; }
 """
 
 
+BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
 def page(
     title: str,
     body: str,
@@ -67,7 +70,7 @@ def page(
     fetch, the banners above and below, and the audit anchor in the footer of every page."""
     from .pages import Markup, render
 
-    return render(
+    html = render(
         "page.html.j2",
         language=language if language in ("da", "en") else "da",
         title=title,
@@ -78,6 +81,9 @@ def page(
         anchor=anchor,
         anchor_label=t(language, "audit_hash"),
     )
+    # A value may carry a direction override (U+202E) that makes text read otherwise than
+    # it is: on a page someone signs, each is shown as its code point instead.
+    return BIDI.sub(lambda m: f"[U+{ord(m.group(0)):04X}]", html)
 
 
 SAFE_TAGS = {
@@ -987,7 +993,7 @@ def render_firewall(
             port,
             proto,
             direction,
-            ", ".join(dict.fromkeys(str(r.get("source", "")) for r in found)),
+            ", ".join(dict.fromkeys(str(firewall_word(lang, r.get("source", ""))) for r in found)),
             len(found),
         )
         for (host, port, proto, direction), found in groups.items()

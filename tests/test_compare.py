@@ -144,10 +144,10 @@ def test_diff_refuses_bad_input_in_one_line(two_runs: dict[str, Any], tmp_path: 
     first, second = two_runs["runs"]
     empty = tmp_path / "empty"
     empty.mkdir()
-    truncated = tmp_path / "truncated"
+    truncated = tmp_path / "truncated" / second.name
     shutil.copytree(second, truncated)
     (truncated / "findings.json").write_text('{"environment": "test", "find', encoding="utf-8")
-    old = tmp_path / "old"
+    old = tmp_path / "old" / second.name
     shutil.copytree(second, old)
     lines = (old / "audit.jsonl").read_text(encoding="utf-8").splitlines()
     (old / "audit.jsonl").write_text(
@@ -159,14 +159,25 @@ def test_diff_refuses_bad_input_in_one_line(two_runs: dict[str, Any], tmp_path: 
         + "\n",
         encoding="utf-8",
     )
+    # a genuine run copied under its own name with one value edited: verify refuses it
+    edited = tmp_path / "edited" / second.name
+    shutil.copytree(second, edited)
+    config = edited / "dispatcher-config.json"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace(
+            '"ContactPointGuid": "', '"ContactPointGuid": "1'
+        ),
+        encoding="utf-8",
+    )
     for bad, why in (
-        (empty, "findings.json is missing"),
-        (truncated, "not valid JSON"),
-        (old, "before runs sealed"),
+        (empty, "not named like a folder ngdpkit writes"),
+        (truncated, "does not verify"),
+        (old, "does not verify"),
+        (edited, "dispatcher-config.json"),
     ):
         r = run_cli("diff", str(first), str(bad))
         assert r.returncode == 2, (bad, r.stdout, r.stderr)
-        assert "Traceback" not in r.stderr and why in r.stderr
+        assert "Traceback" not in r.stderr and why in r.stderr and "cannot be compared" in r.stderr
         assert len(r.stderr.strip().splitlines()) == 1
 
 

@@ -686,6 +686,9 @@ def test_a_certificate_that_cannot_seal_is_a_finding_and_nothing_is_sealed(
     assert "signed_by" not in manifest
     page = (folder / "signoff" / "index.html").read_text(encoding="utf-8")
     assert "forsegles elektronisk" not in page  # never a folder that looks sealed
+    # the consultancy's seal is about the record: the customer's dispatcher is unaffected
+    config = json.loads((folder / "dispatcher-config.json").read_text(encoding="utf-8"))
+    assert config["ready"] is True and "SIGNING_CERT_INVALID" not in config["blocking"]
     if pdf:
         from pyhanko.pdf_utils.reader import PdfFileReader
 
@@ -985,6 +988,8 @@ def test_signing_settings_are_strict(
     (sample / "seal.p12").write_bytes(b"x")
     problems = _settings_problems(sample, block)
     assert any(expected in p for p in problems), problems
+    # a credential in the address is never repeated in the error
+    assert not any("u:p@" in p for p in problems), problems
 
 
 def test_signing_settings_read(sample_dir: Path, tmp_path: Path) -> None:

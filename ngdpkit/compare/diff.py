@@ -286,6 +286,15 @@ def changes(a: RunView, b: RunView) -> dict[str, Any]:
 
 
 def diff_runs(run_a: Path, run_b: Path) -> dict[str, Any]:
+    """The changes from ``run_a`` to ``run_b``, each folder verified first (its trail, its
+    files, its own name): an edited or copied folder is refused, never compared."""
+    from ..run.neighbours import check_folder
+
+    for run in (run_a, run_b):
+        if run.is_dir():
+            verified, why = check_folder(run)
+            if verified is None:
+                raise InputError(f"{run}: cannot be compared: {why}")
     return changes(RunView.load(run_a), RunView.load(run_b))
 
 
