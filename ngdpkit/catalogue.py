@@ -261,6 +261,8 @@ VALUES_DA: dict[str, str] = {
     "private (unique local)": "privat (unique local)",
     "site-local (deprecated)": "site-lokal (forældet)",
     "mapping file": "tilknytningsfilen",
+    "mailbox id": "postkasse-ID",
+    "mailbox name": "postkassenavn",
     "export": "eksporten",
     "translation": "kontaktpunktets oversættelse",
     "key": "nøgle",

@@ -256,7 +256,8 @@ def contact_points_html(cps: Any, *, language: str = "da") -> HTML:
                 t(language, "translations_in_list"),
             ],
             language=language,
-        )
+        ),
+        cls="also-in-pdf",  # the portal page's table of contact points is the printed one
     )
 
 
