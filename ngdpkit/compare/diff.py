@@ -299,14 +299,6 @@ def diff_runs(run_a: Path, run_b: Path) -> dict[str, Any]:
 
 
 def is_empty(change: dict[str, Any]) -> bool:
-    return not any(
-        change[k]
-        for k in (
-            "findings_added",
-            "findings_resolved",
-            "mapping_changed",
-            "dispatcher_changed",
-            "portal_changed",
-            "outputs_changed",
-        )
-    )
+    from .change_text import SECTIONS
+
+    return not any(change[k] for k in SECTIONS)
