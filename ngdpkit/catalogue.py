@@ -18,6 +18,10 @@ DANISH: dict[str, str] = {
     "The push endpoint {url} asked for a client certificate and refused {ran} without one, as a receiver of NgDP's calls should.": "Push-endepunktet {url} bad om et klientcertifikat og afviste {ran} uden et, som en modtager af NgDP's kald skal.",
     "On {server} at {taken}: NgDP's TLS certificate was issued by {issuer}, not by the public CA NgDP uses (Sectigo/USERTrust; inferred): a proxy inspects TLS there, and mutual TLS with NgDP fails through it.": "På {server} {taken}: NgDP's TLS-certifikat er udstedt af {issuer}, ikke af den offentlige CA, NgDP bruger (Sectigo/USERTrust; udledt): en proxy inspicerer TLS dér, og gensidig TLS med NgDP fejler gennem den.",
     "On {server} at {taken}: a WinHTTP proxy is set ({detail}); NgDP must be reached directly or through a proxy that does not inspect TLS.": "På {server} {taken}: der er sat en WinHTTP-proxy ({detail}); NgDP skal nås direkte eller gennem en proxy, der ikke inspicerer TLS.",
+    # the consultant's decisions (inputs.decisions; contract 12.7)
+    "Decision row {row} is not used: {reason}.": "Beslutningsrække {row} bruges ikke: {reason}.",
+    "The decision for mailbox {mailbox} ({decision} by {by} at {at}) is not used: the export has no such mailbox.": "Beslutningen om postkassen {mailbox} ({decision} af {by} {at}) bruges ikke: eksporten har ingen sådan postkasse.",
+    "The decision for mailbox {mailbox} ({decision} by {by} at {at}) names {guid}, which is not one of this environment's contact points; it is not used.": "Beslutningen om postkassen {mailbox} ({decision} af {by} {at}) peger på {guid}, som ikke er et af miljøets kontaktpunkter; den bruges ikke.",
     # Windows servers (contract 12.4)
     "{label} is encrypted with AES (PBES2): Windows Server 2016 and older cannot import it, and say the password is wrong. Re-export it with 3DES for those servers: {command} (then delete key-and-cert.pem: it holds the key unencrypted).": "{label} er krypteret med AES (PBES2): Windows Server 2016 og ældre kan ikke importere den og siger, at adgangskoden er forkert. Eksportér den igen med 3DES til de servere: {command} (slet derefter key-and-cert.pem: den indeholder nøglen ukrypteret).",
     "Servers {values} share the name {name} on Windows (the first label): scripts and evidence cannot tell them apart.": "Serverne {values} har samme navn {name} i Windows (første del af navnet): scripts og dokumentation kan ikke skelne dem.",
@@ -261,6 +265,7 @@ VALUES_DA: dict[str, str] = {
     "private (unique local)": "privat (unique local)",
     "site-local (deprecated)": "site-lokal (forældet)",
     "mapping file": "tilknytningsfilen",
+    "decision": "beslutningen",
     "mailbox id": "postkasse-ID",
     "mailbox name": "postkassenavn",
     "export": "eksporten",
@@ -387,6 +392,9 @@ TITLES = {
     "CONTACT_POINT_UNUSED": "Kontaktpunkt uden postkasser",
     "DEFAULT_CONTACT_POINT_UNKNOWN": "Standard-kontaktpunktet findes ikke",
     "MAPPING_CONFLICT": "Kilderne er uenige om tilknytningen",
+    "DECISION_INVALID": "Beslutningen kan ikke bruges",
+    "DECISION_MAILBOX_UNKNOWN": "Beslutning om en postkasse, der ikke findes",
+    "DECISION_CONTACT_POINT_UNKNOWN": "Beslutningen peger på et ukendt kontaktpunkt",
     "CERT_BAD_PASSWORD": "Forkert adgangskode til certifikatet",
     "CERT_FILE_CORRUPT": "Certifikatfilen er beskadiget",
     "CERT_NO_PRIVATE_KEY": "Certifikatets private nøgle mangler",

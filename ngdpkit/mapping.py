@@ -16,10 +16,12 @@ from typing import Any
 from . import findings as F
 from .contact_points import ContactPoint, canonical_guid, parse_bool
 from .findings import Finding
+from .inputs.decisions import Decision
 from .mailboxes import MAILBOX_ID, NGDP_GUID, SUBJECT_ID
 from .workbooks import Field, TableCache, read_table
 
 RETIRE_WORDS = {"udgår", "udgaar", "udgar", "retire", "retired"}
+SOURCE_DECISION = "decision"  # the consultant's decisions file (contract §12.7)
 SOURCE_FILE, SOURCE_EXPORT, SOURCE_TRANSLATION = "mapping file", "export", "translation"
 STATUS_MAPPED, STATUS_RETIRED, STATUS_UNMAPPED, STATUS_UNKNOWN = (
     "mapped",
@@ -169,6 +171,7 @@ def map_mailboxes(
     export_label: str,
     contact_points_label: str = "",
     export_sheet: str = "",
+    decisions: tuple[Decision, ...] = (),
 ) -> Mapping:
     """Give every mailbox a contact point GUID, or a reason why not.
 
@@ -178,6 +181,8 @@ def map_mailboxes(
         contact_points: this environment's contact points, or None while pending.
         system_id: the environment's receiving system (for ``CONTACT_POINT_WRONG_SYSTEM``).
         default_contact_point: the dispatcher's ContactPointGuid.
+        decisions: the consultant's decisions that can be applied (already checked against
+            the export and the contact points: :func:`ngdpkit.inputs.decisions.check_against`).
     """
 
     def at(row: Any) -> str:
@@ -190,11 +195,11 @@ def map_mailboxes(
     mb["guid"] = ""
     mb["source"] = ""
     mb["retired"] = False
-    # 1. the mapping file decides first; 2. the export's own column; 3. translations
-    if mapping is not None and len(mapping.rows):
-        _from_mapping_file(mb, mapping.rows)
+    # 1. decisions; 2. the mapping file; 3. the export's own column; 4. translations
     export_guid = mb["ngdp_guid"].astype(str).str.strip()
     candidates = [
+        _decision_candidates(mb, decisions),
+        _file_candidates(mb, mapping.rows if mapping is not None else None),
         _export_candidates(mb, export_guid, found, export_label, at),
         _translation_candidates(mb, contact_points or [], found, export_label, at),
     ]
@@ -216,8 +221,9 @@ def map_mailboxes(
     return Mapping(frame=frame, findings=found)
 
 
-def _from_mapping_file(mb: Any, m: Any) -> None:
-    """The mapping file decides: exact (mailbox, subject) first, then the mailbox alone."""
+def _keyed_candidates(mb: Any, m: Any, source: str) -> Any:
+    """Rows keyed by (mailbox_id, subject_id, cand) as candidates (_i, cand, src): the exact
+    (mailbox, subject) first, then a row without a subject for every subject of its mailbox."""
     import pandas as pd
 
     exact = mb[["_i", "mailbox_id", "subject_id"]].merge(
@@ -226,10 +232,33 @@ def _from_mapping_file(mb: Any, m: Any) -> None:
     by_id = mb[["_i", "mailbox_id"]].merge(
         m[m["subject_id"] == ""].drop(columns="subject_id"), on="mailbox_id", how="inner"
     )
-    hit = pd.concat([exact, by_id[~by_id["_i"].isin(exact["_i"])]]).set_index("_i")
-    mb.loc[hit.index, "guid"] = hit["guid"]
-    mb.loc[hit.index, "retired"] = hit["retired"].astype(bool)
-    mb.loc[hit.index, "source"] = SOURCE_FILE
+    hit = pd.concat([exact, by_id[~by_id["_i"].isin(exact["_i"])]])
+    return pd.DataFrame({"_i": hit["_i"], "cand": hit["cand"], "src": source})
+
+
+def _file_candidates(mb: Any, m: Any) -> Any:
+    """The mapping file: a GUID, or udgår for a retired mailbox."""
+    if m is None or not len(m):
+        return None
+    rows = m[["mailbox_id", "subject_id"]].copy()
+    rows["cand"] = m["guid"].where(~m["retired"].astype(bool), "udgår")
+    return _keyed_candidates(mb, rows, SOURCE_FILE)
+
+
+def _decision_candidates(mb: Any, decisions: tuple[Decision, ...]) -> Any:
+    """The consultant's decisions (the first source)."""
+    import pandas as pd
+
+    if not decisions:
+        return None
+    rows = pd.DataFrame(
+        [
+            (d.mailbox_id, d.subject_id, "udgår" if d.decision == "retire" else d.guid)
+            for d in decisions
+        ],
+        columns=["mailbox_id", "subject_id", "cand"],
+    )
+    return _keyed_candidates(mb, rows, SOURCE_DECISION)
 
 
 def _export_candidates(

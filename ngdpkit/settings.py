@@ -122,6 +122,9 @@ class Environment:
     ngdp_api_url: str | None = None
     ngdp_api_ca: Path | None = None
     workzone_register: Path | None = None  # a Configurator export of Mailbox mappings (§12.3)
+    # The consultant's decisions (§12.7): the first mapping source. Left out, the default
+    # decisions-<env>.csv beside the settings file is read when it exists.
+    decisions: Path | None = None
     # contact_points = "ngdp": NgDP's own listing is the source (read with --online)
     contact_points_ngdp: bool = field(default=False, metadata=NOT_A_KEY)
 
@@ -200,6 +203,12 @@ class Settings:
             raise InputError(
                 f"{self.rel(self.path)}: unknown environment {name!r} (the settings have: {known})"
             ) from None
+
+    def decisions_path(self, environment: str) -> Path:
+        """Where ``environment``'s decisions are read from and written to: the file its
+        ``decisions`` key names, else ``decisions-<env>.csv`` beside the settings file."""
+        env = self.environment(environment)
+        return env.decisions or self.base_dir / f"decisions-{environment}.csv"
 
     def select(self, names: list[str]) -> list[str]:
         """Resolve ``--env`` values (``all`` = every environment); refuse unknown names at once."""
@@ -630,6 +639,7 @@ def _environment(
             _blank_none(env.get("workzone_register")), f"{where}.workzone_register"
         ),
         mapping=r.file(_blank_none(env.get("mapping")), f"{where}.mapping"),
+        decisions=_decisions_file(r, name, _blank_none(env.get("decisions")), where),
         default_contact_point=normal_or_raw(env.get("default_contact_point")),
         probe_evidence=tuple(
             p
@@ -639,6 +649,15 @@ def _environment(
         ngdp_api_url=_blank_none(env.get("ngdp_api_url")),
         ngdp_api_ca=r.file(_blank_none(env.get("ngdp_api_ca")), f"{where}.ngdp_api_ca"),
     )
+
+
+def _decisions_file(r: _Reader, name: str, value: str | None, where: str) -> Path | None:
+    """The decisions file named (it must exist), else the default beside the settings file
+    when it exists (the notebook's editor creates it with the first decision)."""
+    if value is not None:
+        return r.file(value, f"{where}.decisions")
+    default = r.path.parent / f"decisions-{name}.csv"
+    return default if default.is_file() else None
 
 
 LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")

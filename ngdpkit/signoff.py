@@ -270,6 +270,7 @@ def render_overview(ctx: dict[str, Any]) -> str:
             Markup("</div>"),
             _overview_findings(ctx, lang),
             changes_section(ctx.get("changes"), lang),
+            _overview_decisions(ctx, lang),
             _overview_mapping(ctx, lang),
         ]
     )
@@ -575,6 +576,58 @@ def _overview_mapping(ctx: dict[str, Any], lang: str) -> Markup:
             "appendix",
         )
     return mapping_section
+
+
+DECISIONS_INLINE = 20  # more decisions than this print in the appendix
+
+
+def _overview_decisions(ctx: dict[str, Any], lang: str) -> Markup:
+    """The consultant's decisions that this run's mapping used (contract §12.7): each with
+    who made it, when, and the note; the decisions file is an input hashed in the audit."""
+    log = ctx.get("decisions")
+    if log is None or not log.decisions:
+        return Markup("")
+    names: dict[str, str] = ctx.get("contact_point_names") or {}
+    rows = [
+        (
+            d.key,
+            t(lang, f"decision_{d.decision}"),
+            names.get(d.guid, d.guid) if d.guid else "-",
+            d.decided_by,
+            d.decided_at.replace("T", " "),
+            d.note,
+        )
+        for d in log.decisions
+    ]
+    parts = [
+        fragment(
+            "para",
+            [
+                t(
+                    lang,
+                    "decisions_lead",
+                    n=len(rows),
+                    file=log.source,
+                    superseded=log.superseded,
+                    unused=log.unused,
+                )
+            ],
+        ),
+        table(
+            rows,
+            [
+                t(lang, "mailbox_id"),
+                t(lang, "decision_header"),
+                t(lang, "contact_point"),
+                t(lang, "decided_by"),
+                t(lang, "decided_at"),
+                t(lang, "note"),
+            ],
+            language=lang,
+        ),
+    ]
+    css = "appendix" if len(rows) > DECISIONS_INLINE else ""
+    return fragment("section", t(lang, "decisions_title"), parts, css)
 
 
 def _overview_audit(ctx: dict[str, Any], lang: str) -> Markup:

@@ -735,6 +735,10 @@ class EnvironmentRun:
             "dispatcher": config,
             "withheld_by": withheld_by,
             "mapping": self.record(ContactPointsRecord).mapping,
+            "decisions": self.record(ContactPointsRecord).decisions,
+            "contact_point_names": {
+                p["id"]: p["name"] for p in self.record(ContactPointsRecord).contact_points or []
+            },
             "units": unit_lookup(
                 self.record(ContactPointsRecord).mapping, self.record(MailboxesRecord).sheet
             ),

@@ -44,6 +44,7 @@ def _calls(
     """What opening the inputs calls, each file and way of reading it once."""
     from ..certificates import load_certificate
     from ..contact_points import read_contact_points
+    from ..inputs.decisions import read_decisions
     from ..mailboxes import EXPORT_FIELDS
     from ..mapping import MAPPING_FIELDS, read_mapping_file
     from ..servercheck import read_evidence
@@ -92,6 +93,8 @@ def _calls(
                 label=settings.rel(env.mapping),
                 cache=cache,
             )
+        if env.decisions is not None:
+            attempt(read_decisions, env.decisions, label=settings.rel(env.decisions))
         if tables_only:
             continue
         if env.certificate is not None:

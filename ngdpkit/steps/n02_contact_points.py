@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -191,6 +192,27 @@ def load_mapping_file(step: Step) -> Any:
     return mapping
 
 
+def load_decisions(step: Step, frame: Any, points: Any) -> tuple[Any, ...]:
+    """The consultant's decisions (§12.7), read again each time the mapping is made: an input
+    of the run (hashed in the audit), each decision it cannot use a finding."""
+    from ..inputs.decisions import check_against, read_decisions
+
+    path = step.settings.decisions_path(step.env.name)  # the editor may have just made it
+    if not path.is_file():
+        step.record.decisions = None
+        return ()
+    log, found = read_decisions(path, label=step.rel(path))
+    step.record_input(path)
+    pairs = set(zip(frame["mailbox_id"].astype(str), frame["subject_id"].astype(str), strict=True))
+    known = {p.id: p.name for p in points} if points is not None else None
+    usable, unusable = check_against(log, pairs, known)
+    step.add(found + unusable)
+    step.record.decisions = replace(
+        log, decisions=usable, unused=len(log.decisions) - len(usable) + len(found)
+    )
+    return usable
+
+
 def map_mailboxes(step: Step, frame: Any, contact_points: Any, mapping_file: Any) -> Any:
     from ..mapping import contact_point_plan, suggest
     from ..mapping import map_mailboxes as do_map
@@ -200,6 +222,7 @@ def map_mailboxes(step: Step, frame: Any, contact_points: Any, mapping_file: Any
     if not env.default_contact_point:
         pending(step, "default_contact_point", "the dispatcher's ContactPointGuid is not known")
     points = contact_points.points if contact_points is not None else None
+    decisions = load_decisions(step, frame, points)
     result = do_map(
         frame,
         mapping=mapping_file,
@@ -209,6 +232,7 @@ def map_mailboxes(step: Step, frame: Any, contact_points: Any, mapping_file: Any
         export_label=step.previous(MailboxesRecord).source,
         export_sheet=step.previous(MailboxesRecord).sheet,
         contact_points_label=step.rel(env.contact_points),
+        decisions=decisions,
     )
     step.add(result.findings)
     if step.run_dir is not None:  # the run begins its mapping files while suggestions are made

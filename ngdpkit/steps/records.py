@@ -22,6 +22,7 @@ from ..checks.evidence import RegisterComparison
 from ..checks.ngdp import NgdpObservation
 from ..checks.ngdp_compare import PortalTodo
 from ..errors import InputError
+from ..inputs.decisions import DecisionLog
 
 Frame = Any  # a pandas DataFrame; pandas is imported only where a table is read or written
 PRETTY_MAX = 256 * 1024  # a step file this small is indented for a reader; a larger one is compact
@@ -135,6 +136,7 @@ class ContactPointsRecord(Record):
     ngdp: NgdpObservation | None = None
     portal_todo: PortalTodo | None = None
     register: RegisterComparison | None = None
+    decisions: DecisionLog | None = None  # the consultant's decisions that count (§12.7)
 
 
 @dataclass(slots=True)
@@ -193,6 +195,7 @@ TYPED: dict[str, type] = {
     "NgdpObservation | None": NgdpObservation,
     "PortalTodo | None": PortalTodo,
     "RegisterComparison | None": RegisterComparison,
+    "DecisionLog | None": DecisionLog,
 }
 
 RECORDS: dict[str, type[Record]] = {

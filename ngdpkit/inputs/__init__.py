@@ -1,0 +1,1 @@
+"""Reading untrusted inputs: the files a consultant or customer hands the kit."""

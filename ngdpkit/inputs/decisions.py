@@ -1,0 +1,280 @@
+"""The consultant's decisions: the first mapping source (contract §12.7).
+
+``decisions-<env>.csv`` beside the settings file (or the file ``decisions`` names): ``;``-
+separated UTF-8 with BOM, columns ``Mailbox ID;Decision;NgDP Guid;Decided by;Decided at;Note``.
+A decision is ``accept`` (a suggested contact point taken), ``override`` (another contact point
+chosen by name) or ``retire`` (the mailbox is not migrated). The notebook's editor and
+``nk.decide`` append to the file; it is never rewritten, so it is also the history. The last
+decision for a mailbox is the one that counts; earlier ones stay in the file as they were.
+
+A mailbox ID may name one subject as ``12345:2`` (like the contact points file); without a
+subject a decision covers every subject of the postkasse. Reading is strict: a row that is
+not a complete decision is a ``DECISION_INVALID`` finding and is not used, never guessed at.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import findings as F
+from ..errors import InputError
+from ..findings import Finding
+from ..guids import canonical_guid
+from ..workbooks import Field, read_table
+
+DECISIONS = ("accept", "override", "retire")
+HEADERS = ("Mailbox ID", "Decision", "NgDP Guid", "Decided by", "Decided at", "Note")
+# Danish headers a hand-made file may use (the kit itself writes the English ones).
+FIELDS = (
+    Field("mailbox_id", ("Mailbox ID", "Postkasse ID", "Postkasse-ID", "PostkasseId"), (), True),
+    Field("decision", ("Decision", "Beslutning"), (), True),
+    Field("ngdp_guid", ("NgDP Guid", "Kontaktpunkt GUID", "ContactPointGuid"), (), True),
+    Field("decided_by", ("Decided by", "Besluttet af"), (), True),
+    Field("decided_at", ("Decided at", "Besluttet"), (), True),
+    Field("note", ("Note", "Bemærkning", "Notat")),
+)
+_FORMULA_QUOTE = ("'=", "'+", "'-", "'@", "'\t", "'\r")
+MAX_NOTE = 500
+SOURCE_DECISION = "decision"
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """One decision as the file holds it (IDs as text, the GUID in canonical form)."""
+
+    mailbox_id: str
+    subject_id: str  # "" = every subject of the postkasse
+    decision: str  # accept | override | retire
+    guid: str  # "" for retire
+    decided_by: str
+    decided_at: str  # ISO 8601, as written
+    note: str = ""
+    row: int = 0  # the file's line (1 = the header)
+
+    @property
+    def key(self) -> str:
+        return f"{self.mailbox_id}:{self.subject_id}" if self.subject_id else self.mailbox_id
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionLog:
+    """The decisions that count (the last per mailbox), in file order, and where they came
+    from; ``superseded`` counts the earlier ones that a later row replaced, ``unused`` the
+    ones that could not be applied (each a finding)."""
+
+    source: str
+    decisions: tuple[Decision, ...] = ()
+    superseded: int = 0
+    unused: int = 0
+
+
+def default_path(settings_dir: Path, environment: str) -> Path:
+    return settings_dir / f"decisions-{environment}.csv"
+
+
+def read_decisions(path: Path, *, label: str) -> tuple[DecisionLog, list[Finding]]:
+    """The decisions in ``path`` and a finding for each row that cannot be used.
+
+    Raises:
+        InputError: the file cannot be read as a table at all (exit 2 at a run's start).
+    """
+    table = read_table(path, FIELDS, label=label)
+    found: list[Finding] = F.Bounded()
+    latest: dict[str, Decision] = {}
+    total = 0
+    cells = table.data
+    note_column = cells.get("note") or [""] * len(table.row_numbers)
+    for i, row in enumerate(table.row_numbers):
+        decision, why = _decision(
+            row,
+            cells["mailbox_id"][i],
+            cells["decision"][i],
+            cells["ngdp_guid"][i],
+            _unquote(cells["decided_by"][i]),
+            cells["decided_at"][i],
+            _unquote(note_column[i]),
+        )
+        if decision is None:
+            found.append(
+                F.error(
+                    "DECISION_INVALID",
+                    "Decision row {row} is not used: {reason}.",
+                    label,
+                    table.where(row),
+                    row=row,
+                    reason=why,
+                )
+            )
+            continue
+        total += 1
+        latest.pop(decision.key, None)  # the newest goes last, in file order
+        latest[decision.key] = decision
+    log = DecisionLog(
+        source=label, decisions=tuple(latest.values()), superseded=total - len(latest)
+    )
+    return log, found
+
+
+def _unquote(text: str) -> str:
+    """A cell the kit wrote with a leading ``'`` (so no spreadsheet runs it) reads as typed."""
+    return text[1:] if text.startswith(_FORMULA_QUOTE) else text
+
+
+def _decision(
+    row: int, mailbox: str, decision: str, guid: str, by: str, at: str, note: str
+) -> tuple[Decision | None, str]:
+    """One row as a Decision, or None and why not."""
+    mailbox_id, _, subject = mailbox.strip().partition(":")
+    mailbox_id, subject = mailbox_id.strip(), subject.strip()
+    if not mailbox_id:
+        return None, "it names no mailbox"
+    if not mailbox_id.isdigit() or (subject and not subject.isdigit()):
+        return None, f"mailbox {mailbox!r} is not a postkasse ID (digits, or digits:digits)"
+    word = decision.strip().lower()
+    if word not in DECISIONS:
+        return None, f"decision {decision!r} is not one of {', '.join(DECISIONS)}"
+    canonical = canonical_guid(guid) if guid.strip() else None
+    if word == "retire":
+        if guid.strip():
+            return None, f"a retire decision names no contact point, but this one names {guid!r}"
+    elif canonical is None:
+        return None, (
+            f"{word} needs the contact point's NgDP Guid, and {guid!r} is not a GUID"
+            if guid.strip()
+            else f"{word} needs the contact point's NgDP Guid"
+        )
+    if not by.strip():
+        return None, "it does not say who decided (Decided by)"
+    when = _timestamp(at)
+    if when is None:
+        return (
+            None,
+            f"Decided at {at!r} is not a date and time (ISO 8601, e.g. 2026-12-04T10:15:00+01:00)",
+        )
+    return (
+        Decision(
+            mailbox_id=mailbox_id,
+            subject_id=subject,
+            decision=word,
+            guid=canonical or "",
+            decided_by=by.strip(),
+            decided_at=when,
+            note=note.strip()[:MAX_NOTE],
+            row=row,
+        ),
+        "",
+    )
+
+
+def _timestamp(text: str) -> str | None:
+    """``text`` as an ISO 8601 time (a date alone is that day), or None."""
+    value = text.strip()
+    if not value:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed.isoformat(timespec="seconds")
+
+
+def write_decisions(
+    path: Path,
+    decisions: Iterable[Decision],
+) -> Path:
+    """Append ``decisions`` to ``path`` (created with its BOM and header when new).
+
+    A line is written whole or not at all as far as one ``write`` goes, and flushed to disk
+    before this returns: a decision the editor showed as saved is on disk. Text a
+    spreadsheet could run gets a leading ``'`` (read back without it)."""
+    from ..outputs import csv_field
+
+    new = not path.exists() or path.stat().st_size == 0
+    lines = []
+    if new:
+        lines.append(";".join(csv_field(h) for h in HEADERS))
+    for d in decisions:
+        if d.decision not in DECISIONS:
+            raise InputError(f"decision {d.decision!r} is not one of {', '.join(DECISIONS)}")
+        lines.append(
+            ";".join(
+                csv_field(v)
+                for v in (d.key, d.decision, d.guid, d.decided_by, d.decided_at, d.note)
+            )
+        )
+    data = "".join(line + "\r\n" for line in lines).encode("utf-8")
+    if new:
+        data = b"\xef\xbb\xbf" + data
+    elif not _ends_with_newline(path):
+        data = b"\r\n" + data  # a hand-edited file whose last line has no line end
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o600)
+    with os.fdopen(fd, "ab") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    return path
+
+
+def _ends_with_newline(path: Path) -> bool:
+    with path.open("rb") as fh:
+        fh.seek(-1, os.SEEK_END)
+        return fh.read(1) == b"\n"
+
+
+def now() -> str:
+    """The time a decision is made: local time with its offset, to the second."""
+    return dt.datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def check_against(
+    log: DecisionLog,
+    mailboxes: set[tuple[str, str]],
+    known_contact_points: dict[str, str] | None,
+) -> tuple[tuple[Decision, ...], list[Finding]]:
+    """The decisions that can be applied, and a finding for each that cannot: one for a
+    mailbox the export no longer holds, one naming a contact point this environment does not
+    have (checked when its contact points are known). ``mailboxes`` holds (mailbox, subject)
+    pairs of the export; a decision without a subject matches any subject of its mailbox."""
+    ids = {m for m, _ in mailboxes}
+    usable: list[Decision] = []
+    found: list[Finding] = F.Bounded()
+    for d in log.decisions:
+        exists = (
+            d.mailbox_id in ids if not d.subject_id else (d.mailbox_id, d.subject_id) in mailboxes
+        )
+        if not exists:
+            found.append(
+                F.warning(
+                    "DECISION_MAILBOX_UNKNOWN",
+                    "The decision for mailbox {mailbox} ({decision} by {by} at {at}) is not used: the export has no such mailbox.",
+                    log.source,
+                    f"row {d.row}",
+                    mailbox=d.key,
+                    decision=d.decision,
+                    by=d.decided_by,
+                    at=d.decided_at,
+                )
+            )
+            continue
+        if d.guid and known_contact_points is not None and d.guid not in known_contact_points:
+            found.append(
+                F.error(
+                    "DECISION_CONTACT_POINT_UNKNOWN",
+                    "The decision for mailbox {mailbox} ({decision} by {by} at {at}) names {guid}, which is not one of this environment's contact points; it is not used.",
+                    log.source,
+                    f"row {d.row}",
+                    mailbox=d.key,
+                    decision=d.decision,
+                    by=d.decided_by,
+                    at=d.decided_at,
+                    guid=d.guid,
+                )
+            )
+            continue
+        usable.append(d)
+    return tuple(usable), found
