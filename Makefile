@@ -24,7 +24,7 @@ test: $(STAMP)
 lab: $(STAMP)
 	$(BIN)/ngdpkit sample data/sample
 	$(BIN)/ngdpkit notebooks .lab
-	cd .lab && NGDPKIT_SETTINGS=../data/sample/migration.toml ../$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,)
+	cd .lab && NGDPKIT_SETTINGS=../data/sample/migration.toml NGDPKIT_ENV=$(or $(ENV),test) ../$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

@@ -710,8 +710,12 @@ def rehearse(
     out: Path | None = None,
     simulator_options: dict[str, Any] | None = None,
     progress: Callable[[str], None] = print,
+    lab: bool = False,
 ) -> tuple[int, Path]:
-    """Run the acceptance flow and write its run folder; returns (exit code, folder)."""
+    """Run the acceptance flow and write its run folder; returns (exit code, folder).
+
+    ``lab``: started from a JupyterLab session; the folder is marked not for sign-off
+    (``NOT-FOR-SIGNOFF.txt``, ``"lab": true`` in its first audit record) and no run uses it."""
     from .outputs import atomic_write, write_json
     from .run.folder import RunFolder, writable_out
 
@@ -740,7 +744,13 @@ def rehearse(
         kit_version=__version__,
         rehearsal=against,
         run_id=run_dir.name,
+        **({"lab": True} if lab else {}),
     )
+    if lab:
+        from .i18n import t as _t
+        from .settings import LAB_MARK
+
+        atomic_write(run_dir / LAB_MARK, _t(settings.language, "lab") + "\n")
     progress(f"{name}: rehearsal against {against} → {run_dir}")
     with tempfile.TemporaryDirectory(prefix="ngdpkit-rehearsal-") as tmp:
         acc = run_flow(
@@ -836,7 +846,7 @@ def render_acceptance(
             t(lang, s["name"]),
             badge(
                 "ok" if s["status"] == "ok" else "warning" if s["status"] == "skipped" else "error",
-                s["status"],
+                t(lang, f"step_{s['status']}"),
                 language=lang,
             ),
             f"{s['duration_s']:.2f} s",

@@ -22,6 +22,8 @@ from .guids import normal_or_raw
 KINDS = ("test", "production")
 ENVIRONMENT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 NGDP_SOURCE = "ngdp"  # contact_points = "ngdp": NgDP's listing, read with --online
+LAB_DIR = "lab"  # <out>/<env>/lab/: a JupyterLab session's folder, overwritable (§7, §12.7)
+LAB_MARK = "NOT-FOR-SIGNOFF.txt"  # in every folder a JupyterLab session writes: never signed
 DAY_ONE_KEYS = ("system_id", "certificate", "contact_points", "mapping", "default_contact_point")
 
 _STR, _INT, _NUM, _BOOL, _LIST_STR, _TABLE, _LIST_TABLE = (

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from ..findings import Finding
+from ..settings import LAB_MARK
 from .audit import AUDIT, SEALED, verify
 
 STAMP = re.compile(r"^(\d{8}T\d{6}Z)-")
@@ -121,8 +122,12 @@ def _children(folder: Path, pattern: str) -> list[Path]:
 
 
 def latest_rehearsal(env_dir: Path) -> Verified | None:
-    """The newest rehearsal folder of an environment that verifies."""
-    return newest(_children(env_dir, "*-rehearsal-*"), environment=env_dir.name)
+    """The newest rehearsal folder of an environment that verifies; one written from a
+    JupyterLab session (marked not for sign-off) never counts, wherever it lies."""
+    return newest(
+        [p for p in _children(env_dir, "*-rehearsal-*") if not (p / LAB_MARK).exists()],
+        environment=env_dir.name,
+    )
 
 
 def latest_comparison(out: Path) -> Verified | None:

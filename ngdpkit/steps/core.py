@@ -22,6 +22,8 @@ from ..errors import InputError
 from ..findings import Finding
 from ..i18n import status_word, t
 from ..secrets import Secret, resolve
+from ..settings import LAB_DIR as LAB_DIR
+from ..settings import LAB_MARK as LAB_MARK
 from ..settings import Environment, Settings, load_settings
 from ..workbooks import TableCache
 from .records import RECORDS, R, StepFile, read_step, write_step_file
@@ -35,7 +37,7 @@ STEP_NAMES = (
     "04_system_and_network",
     "05_dispatcher_config",
 )
-LAB_DIR = "lab"
+
 PENDING_KEYS = {
     f"pending_{k}"
     for k in ("system_id", "certificate", "contact_points", "mapping", "default_contact_point")
@@ -61,6 +63,7 @@ class Step:
     started: float = field(default_factory=time.monotonic)
     quiet: bool = False
     settings_origin: str = ""  # where the notebook found its settings file (an i18n key)
+    environment_origin: str = ""  # "environment_from_env" when NGDPKIT_ENV chose it
     tables: TableCache | None = None  # what ``ngdpkit run`` has read already (batch runs only)
 
     def __post_init__(self) -> None:
@@ -170,6 +173,22 @@ def find_settings(settings: str | Path) -> tuple[Path, str]:
     )
 
 
+DEFAULT_ENVIRONMENT = "test"  # the notebooks' parameter as shipped
+
+
+def pick_environment(environment: str, *, lab: bool) -> tuple[str, str]:
+    """The environment a notebook runs for, and why ("" = its parameter).
+
+    In a JupyterLab session (``lab``) the notebooks' untouched default gives way to
+    ``NGDPKIT_ENV``, so one variable switches every notebook of the session. A run
+    (papermill, ``run_dir`` set) always takes its parameter: a variable left in the
+    consultant's shell never turns a test run into a production one."""
+    chosen = os.environ.get("NGDPKIT_ENV", "").strip()
+    if lab and chosen and environment == DEFAULT_ENVIRONMENT:
+        return chosen, "environment_from_env"
+    return environment, ""
+
+
 def lab_run_dir(settings: Settings, environment: str) -> Path:
     return settings.base_dir / "runs" / environment / LAB_DIR
 
@@ -189,14 +208,19 @@ def start_step(
     """
     path, origin = find_settings(settings)
     parsed = load_settings(path)
-    env = parsed.environment(environment)
     lab = not run_dir
+    environment, env_origin = pick_environment(environment, lab=lab)
+    if env_origin and environment not in parsed.environments:
+        known = ", ".join(parsed.environments) or "none"
+        raise InputError(
+            f"NGDPKIT_ENV={environment!r} names no environment of {parsed.rel(parsed.path)} "
+            f"(the settings have: {known})"
+        )
+    env = parsed.environment(environment)
     folder = lab_run_dir(parsed, environment) if lab else Path(run_dir)
     (folder / "steps").mkdir(parents=True, exist_ok=True)
     if lab:
-        (folder / "NOT-FOR-SIGNOFF.txt").write_text(
-            t(parsed.language, "lab") + "\n", encoding="utf-8"
-        )
+        (folder / LAB_MARK).write_text(t(parsed.language, "lab") + "\n", encoding="utf-8")
     return Step(
         name=name,
         settings=parsed,
@@ -204,6 +228,7 @@ def start_step(
         run_dir=folder,
         online=online,
         settings_origin=origin,
+        environment_origin=env_origin,
         tables=None if lab else TableCache.from_environment(),
     )
 
@@ -226,9 +251,18 @@ def header(step: Step) -> display.HTML:
             environment_label=t(s.language, "environment"),
             environment=step.env.name,
             kind=step.env.kind,
-            settings_origin=t(s.language, step.settings_origin, file=s.rel(s.path))
-            if step.settings_origin
-            else "",
+            settings_origin=" · ".join(
+                x
+                for x in (
+                    t(s.language, step.settings_origin, file=s.rel(s.path))
+                    if step.settings_origin
+                    else "",
+                    t(s.language, step.environment_origin, name=step.env.name)
+                    if step.environment_origin
+                    else "",
+                )
+                if x
+            ),
         )
     )
 

@@ -8,21 +8,25 @@ from typing import Any
 from .. import display
 from ..findings import Finding
 from ..i18n import t
-from .core import LAB_DIR, Step
+from .core import LAB_DIR, Step, lab_run_dir
 
 
 def run_rehearsal(step: Step, *, against: str = "simulator") -> dict[str, Any]:
-    """The acceptance test for this environment; its folder lies beside the run folders."""
+    """The acceptance test for this environment. From a run, its folder lies beside the run
+    folders; from a JupyterLab session, inside the session's ``lab/`` folder
+    (``lab/rehearsals/<env>/``), marked not for sign-off: a lab rehearsal never becomes the
+    acceptance page of a signed run (contract §12.7)."""
     from ..rehearsal import rehearse
 
-    out = step.settings.base_dir / "runs"
-    if step.run_dir is not None and step.run_dir.name != LAB_DIR:
-        out = step.run_dir.parent.parent
+    run_dir = step.run_dir or lab_run_dir(step.settings, step.env.name)
+    lab = run_dir.name == LAB_DIR
+    out = run_dir / "rehearsals" if lab else run_dir.parent.parent
     code, folder = rehearse(
         step.settings.path,
         step.env.name,
         against=against,
         out=out,
+        lab=lab,
         progress=lambda line: None if step.quiet else print(line, flush=True),
     )
     data = json.loads((folder / "acceptance.json").read_text(encoding="utf-8"))
@@ -34,9 +38,11 @@ def run_rehearsal(step: Step, *, against: str = "simulator") -> dict[str, Any]:
 def show_acceptance(step: Step, acceptance: dict[str, Any]) -> display.HTML:
     rows = [
         (
-            s["name"],
+            t(step.language, s["name"]),
             display.badge(
-                "ok" if s["status"] == "ok" else "error", s["status"], language=step.language
+                "ok" if s["status"] == "ok" else "warning" if s["status"] == "skipped" else "error",
+                t(step.language, f"step_{s['status']}"),
+                language=step.language,
             ),
             f"{s['duration_s']:.2f} s",
             s["detail"],

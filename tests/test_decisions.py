@@ -1,0 +1,151 @@
+"""The consultant's decisions file (contract §12.7): the first mapping source, an input of
+the run, listed on the sign-off; a decision that cannot be used is a finding."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from ngdpkit.inputs.decisions import Decision, read_decisions, write_decisions
+from tests.conftest import run_cli
+
+HEADER = "Mailbox ID;Decision;NgDP Guid;Decided by;Decided at;Note"
+
+
+def _contact_points(sample: Path) -> dict[str, str]:
+    import openpyxl
+
+    ws = openpyxl.load_workbook(sample / "contact-points-test.xlsx").active
+    rows = list(ws.iter_rows(values_only=True))
+    return {str(r[1]): str(r[0]) for r in rows[1:] if r[0]}
+
+
+def _mailboxes(sample: Path) -> list[tuple[str, str]]:
+    import openpyxl
+
+    ws = openpyxl.load_workbook(sample / "mailboxes.xlsx").active
+    rows = list(ws.iter_rows(values_only=True))
+    return [(str(r[0]), str(r[1])) for r in rows[3:] if r[0]]
+
+
+def _write(path: Path, lines: list[str]) -> None:
+    path.write_bytes(b"\xef\xbb\xbf" + "".join(x + "\r\n" for x in [HEADER, *lines]).encode())
+
+
+def test_a_hand_written_decisions_file_drives_a_headless_run(sample_copy: Path) -> None:
+    points = _contact_points(sample_copy)
+    other = next(g for n, g in points.items() if n.startswith("Børn og Unge"))
+    (first, _), (second, _), *_ = _mailboxes(sample_copy)
+    _write(
+        sample_copy / "decisions-test.csv",
+        [
+            f"{first};override;{other.upper()};Anne Konsulent;2026-12-04T10:00:00+01:00;kunden ønsker det",
+            f"{second};retire;;Anne Konsulent;2026-12-04T10:01:00+01:00;",
+        ],
+    )
+    r = run_cli("run", "--settings", str(sample_copy / "migration.toml"), "--env", "test")
+    assert r.returncode in (0, 1), r.stderr
+    run_dir = next((sample_copy / "runs" / "test").glob("2*"))
+    with (run_dir / "mailbox-mapping.csv").open(encoding="utf-8-sig", newline="") as fh:
+        rows = {row["Mailbox ID"]: row for row in csv.DictReader(fh, delimiter=";")}
+    assert rows[first]["NgDP Guid"] == other and rows[first]["Source"] == "decision"
+    assert rows[first]["Status"] == "mapped"
+    assert rows[second]["Source"] == "decision" and rows[second]["Status"] == "retired"
+    assert rows[second]["NgDP Guid"] == ""
+    # an input like any other: hashed in the audit trail
+    records = [json.loads(line) for line in (run_dir / "audit.jsonl").read_text().splitlines()]
+    read = [x for x in records if x["event"] == "input_read" and x["path"] == "decisions-test.csv"]
+    assert len(read) == 1 and len(read[0]["sha256"]) == 64
+    # the sign-off names who decided and when
+    page = (run_dir / "signoff" / "index.html").read_text(encoding="utf-8")
+    assert "Beslutninger om tilknytningen" in page
+    assert "Anne Konsulent" in page and "2026-12-04 10:00:00+01:00" in page
+    assert "kunden ønsker det" in page and "andet kontaktpunkt valgt" in page
+    # a decision that overrides the contact point's own translation says so
+    findings = json.loads((run_dir / "findings.json").read_text())["findings"]
+    conflicts = [f for f in findings if f["code"] == "MAPPING_CONFLICT"]
+    assert any(first in f["message"] and "beslutningen" in f["message"] for f in conflicts)
+
+
+def test_a_decision_that_cannot_be_used_is_a_finding(sample_copy: Path) -> None:
+    (first, _), *_ = _mailboxes(sample_copy)
+    unknown_cp = "11111111-1111-4111-8111-111111111111"
+    _write(
+        sample_copy / "decisions-test.csv",
+        [
+            "9999999;retire;;Anne;2026-12-04T10:00:00+01:00;",
+            f"{first};accept;{unknown_cp};Anne;2026-12-04T10:00:00+01:00;",
+            f"{first};frobnicate;;Anne;2026-12-04T10:00:00+01:00;",
+            f"{first};accept;not-a-guid;Anne;2026-12-04T10:00:00+01:00;",
+            f"{first};retire;;;2026-12-04T10:00:00+01:00;",
+            f"{first};retire;;Anne;i går;",
+        ],
+    )
+    r = run_cli(
+        "check", "--settings", str(sample_copy / "migration.toml"), "--env", "test", "--json"
+    )
+    assert r.returncode == 1, r.stderr
+    found = json.loads(r.stdout)["findings"]
+    codes = [(f["code"], f["location"]) for f in found if f["code"].startswith("DECISION_")]
+    assert ("DECISION_MAILBOX_UNKNOWN", "row 2") in codes
+    assert ("DECISION_CONTACT_POINT_UNKNOWN", "row 3") in codes
+    assert [loc for code, loc in codes if code == "DECISION_INVALID"] == [
+        "row 4",
+        "row 5",
+        "row 6",
+        "row 7",
+    ]
+    # the unusable decision changed nothing: the mailbox keeps its contact point
+    assert not any(f["code"] == "CONTACT_POINT_UNKNOWN" for f in found)
+
+
+def test_the_last_decision_counts_and_a_written_file_reads_back(tmp_path: Path) -> None:
+    path = tmp_path / "decisions-test.csv"
+    guid = "7f9c69da-044c-5324-b789-212f3097dbac"
+    write_decisions(
+        path,
+        [
+            Decision(
+                "0100233", "", "accept", guid, "=cmd|' /C calc'!A0", "2026-12-04T10:00:00+01:00"
+            ),
+            Decision(
+                "0100233", "", "retire", "", "Anne; Konsulent", "2026-12-04T11:00:00+01:00", "-rm"
+            ),
+            Decision("0100234", "2", "override", guid, "Bo", "2026-12-04T11:05:00+01:00", 'a "b"'),
+        ],
+    )
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf" + HEADER.encode() + b"\r\n")
+    assert b"'=cmd" in raw  # no spreadsheet runs it
+    log, found = read_decisions(path, label=path.name)
+    assert found == []
+    assert log.superseded == 1
+    assert [(d.key, d.decision, d.decided_by, d.note) for d in log.decisions] == [
+        ("0100233", "retire", "Anne; Konsulent", "-rm"),
+        ("0100234:2", "override", "Bo", 'a "b"'),
+    ]
+    # appending keeps the history; a file without a final line end is still appended cleanly
+    path.write_bytes(path.read_bytes().rstrip(b"\r\n"))
+    write_decisions(
+        path, [Decision("0100235", "", "retire", "", "Bo", "2026-12-04T12:00:00+01:00")]
+    )
+    log, found = read_decisions(path, label=path.name)
+    assert found == [] and [d.key for d in log.decisions][-1] == "0100235"
+
+
+def test_a_decisions_file_named_in_the_settings_must_exist(sample_copy: Path) -> None:
+    settings = sample_copy / "migration.toml"
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text(
+        text.replace(
+            'mapping = "mapping-test.xlsx"',
+            'mapping = "mapping-test.xlsx"\ndecisions = "beslutninger.csv"',
+            1,
+        ),
+        encoding="utf-8",
+    )
+    r = run_cli("check", "--settings", str(settings), "--env", "test")
+    assert r.returncode == 2
+    assert "environments.test.decisions: file not found: beslutninger.csv" in r.stderr
+    assert "Traceback" not in r.stderr
