@@ -53,7 +53,7 @@ class Mapping:
     frame: Any  # DataFrame: the export's columns + guid, contact_point, source, status
     findings: list[Finding] = field(default_factory=list)
     suggestions: Any = None  # DataFrame or None
-    plan: list[dict[str, Any]] = field(default_factory=list)
+    plan: tuple[PlanEntry, ...] = ()
     language: str = "da"  # what a notebook shows it in (set by the step)
 
     def counts(self) -> dict[str, int]:
@@ -545,7 +545,19 @@ def suggest(mapping: Mapping, contact_points: list[ContactPoint], *, limit: int 
     )
 
 
-def contact_point_plan(export_frame: Any) -> list[dict[str, Any]]:
+@dataclass(frozen=True, slots=True)
+class PlanEntry:
+    """Day one: a contact point proposed for one responsible unit, with the postkasse (and
+    emne) IDs to enter as its translations, exactly as the export writes them."""
+
+    name: str
+    targets: tuple[str, ...]
+    visible: bool
+    mailboxes: int
+    translations: tuple[str, ...]
+
+
+def contact_point_plan(export_frame: Any) -> tuple[PlanEntry, ...]:
     """Day one: a proposed contact point per responsible unit, with the translations to enter."""
     frame = export_frame[export_frame["mailbox_id"] != ""]
     plan = []
@@ -557,12 +569,12 @@ def contact_point_plan(export_frame: Any) -> list[dict[str, Any]]:
             for m, s in zip(group["mailbox_id"], group["subject_id"], strict=True)
         ]
         plan.append(
-            {
-                "name": str(unit),
-                "targets": ["CITIZEN", "COMPANY"],
-                "visible": True,
-                "mailboxes": len(group),
-                "translations": list(dict.fromkeys(ids)),
-            }
+            PlanEntry(
+                name=str(unit),
+                targets=("CITIZEN", "COMPANY"),
+                visible=True,
+                mailboxes=len(group),
+                translations=tuple(dict.fromkeys(ids)),
+            )
         )
-    return plan
+    return tuple(plan)

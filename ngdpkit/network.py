@@ -7,7 +7,10 @@ that rest on inference say "inferred".
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .mapping import PlanEntry
 
 from .settings import Environment
 from .system import push_endpoints
@@ -294,7 +297,7 @@ def portal_registration(
     env: Environment,
     *,
     contact_points: list[dict[str, Any]] | None,
-    plan: list[dict[str, Any]] | None,
+    plan: tuple[PlanEntry, ...] | None,
 ) -> dict[str, Any]:
     """What to type into Administrativ Adgang, in the portal's order."""
     endpoints = None
@@ -305,13 +308,13 @@ def portal_registration(
         if contact_points is not None
         else [
             {
-                "name": p["name"],
-                "targets": p["targets"],
-                "visible": p["visible"],
-                "translations": p["translations"],
+                "name": p.name,
+                "targets": list(p.targets),
+                "visible": p.visible,
+                "translations": list(p.translations),
                 "proposed": True,
             }
-            for p in plan or []
+            for p in plan or ()
         ]
     )
     return {

@@ -379,25 +379,61 @@ def write_suggestions(path: Path, suggestions: list[dict[str, Any]]) -> Path:
     return write_workbook(path, [("Suggestions", headers, rows, None)])
 
 
-def write_plan(path: Path, plan: list[dict[str, Any]]) -> Path:
-    headers = [
+PLAN_HEADERS = {
+    # the contact points reader's own headers (contact_points.CP_FIELDS), so the plan reads
+    # back as ``contact_points`` once its first column is filled in (contract §12.7)
+    "da": (
+        "Kontaktpunkt ID",
+        "Kontaktpunkt navn",
+        "Borgere",
+        "Virksomheder",
+        "Myndigheder",
+        "Synlig",
+        "Aktiv",
+        "Modtagersystem",
+        "Postkasse IDs",
+        "Antal postkasser",
+    ),
+    "en": (
+        "Contact point ID",
         "Contact point name",
-        "Targets",
+        "Citizens",
+        "Companies",
+        "Authorities",
         "Visible",
+        "Active",
+        "System ID",
+        "Postkasse IDs",
         "Mailboxes",
-        "Postkasse IDs (translations)",
-    ]
+    ),
+}
+PLAN_TITLE = {"da": "Kontaktpunktsplan", "en": "Contact point plan"}
+YES_NO = {"da": ("ja", "nej"), "en": ("yes", "no")}
+
+
+def write_plan(path: Path, plan: Any, *, language: str = "da", system_id: str = "") -> Path:
+    """Day one's contact point plan, one row per proposed contact point, in the run's
+    language. Its first column (the contact point's ID) is left empty for the portal
+    administrator to fill in once the contact point exists in Administrativ Adgang; filled
+    in, the workbook is a contact points file the kit reads back (``contact_points``)."""
+    lang = language if language in PLAN_HEADERS else "da"
+    yes, no = YES_NO[lang]
     rows = [
         [
-            p["name"],
-            ", ".join(p["targets"]),
-            "ja" if p["visible"] else "nej",
-            p["mailboxes"],
-            " ".join(p["translations"]),
+            "",
+            p.name,
+            yes if "CITIZEN" in p.targets else no,
+            yes if "COMPANY" in p.targets else no,
+            yes if "AUTHORITY" in p.targets else no,
+            yes if p.visible else no,
+            yes,
+            system_id,
+            " ".join(p.translations),
+            p.mailboxes,
         ]
         for p in plan
     ]
-    return write_workbook(path, [("Contact point plan", headers, rows, None)])
+    return write_workbook(path, [(PLAN_TITLE[lang], list(PLAN_HEADERS[lang]), rows, None)])
 
 
 def firewall_csv_bytes(rows: list[dict[str, Any]]) -> bytes:

@@ -25,6 +25,7 @@ from .. import __version__
 from .. import findings as F
 from ..errors import InputError, StepCrashed
 from ..findings import Finding
+from ..guids import canonical_guid
 from ..settings import Environment, Settings, load_settings
 from ..steps import STEP_MODULES, STEP_NAMES, OutputContext, PageContext, StepFile, read_step
 from ..steps.records import (
@@ -248,7 +249,12 @@ class EnvironmentRun:
             self.written[name] = self.ahead.submit(module.outputs, self.step_file(name).record, ctx)
 
     def output_context(self, **changes: Any) -> OutputContext:
-        return OutputContext(run_dir=self.run_dir, language=self.settings.language, **changes)
+        return OutputContext(
+            run_dir=self.run_dir,
+            language=self.settings.language,
+            system_id=canonical_guid(self.env.system_id or "") or "",
+            **changes,
+        )
 
     def mapping_paths(self) -> list[Path]:
         return [self.run_dir / "mailbox-mapping.csv", self.run_dir / "mailbox-mapping.xlsx"]

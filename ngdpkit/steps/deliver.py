@@ -40,6 +40,7 @@ class OutputContext:
     # The mapping CSV and workbook, written by the run (begun on its threads from notebook
     # 02's hand-over, made current in the outputs phase); returns both paths.
     mapping_files: Callable[[], list[Path]] = lambda: []
+    system_id: str = ""  # the environment's receiving system, when known (the plan names it)
 
 
 @dataclass(frozen=True)

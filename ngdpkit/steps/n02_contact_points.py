@@ -307,10 +307,10 @@ def show_plan(step: Step) -> display.HTML:
         return display.HTML("")
     rows = [
         (
-            p["name"],
-            ", ".join(t(step.language, f"target_{x.lower()}") for x in p["targets"]),
-            p["mailboxes"],
-            " ".join(p["translations"]),  # every ID: the plan is typed into the portal
+            p.name,
+            ", ".join(t(step.language, f"target_{x.lower()}") for x in p.targets),
+            p.mailboxes,
+            " ".join(p.translations),  # every ID: the plan is typed into the portal
         )
         for p in plan
     ]
@@ -340,7 +340,14 @@ def outputs(record: ContactPointsRecord, ctx: OutputContext) -> list[Path]:
     if record.mapping is not None:
         files += ctx.mapping_files()
     if record.plan:
-        files.append(write_plan(ctx.run_dir / "contact-point-plan.xlsx", record.plan))
+        files.append(
+            write_plan(
+                ctx.run_dir / "contact-point-plan.xlsx",
+                record.plan,
+                language=ctx.language,
+                system_id=ctx.system_id,
+            )
+        )
     if record.suggestions is not None and len(record.suggestions):
         rows = record.suggestions.to_dict(orient="records")
         files.append(write_suggestions(ctx.run_dir / "mapping-suggestions.xlsx", rows))

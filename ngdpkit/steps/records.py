@@ -16,13 +16,14 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar, get_origin
 
 from ..checks.evidence import RegisterComparison
 from ..checks.ngdp import NgdpObservation
 from ..checks.ngdp_compare import PortalTodo
 from ..errors import InputError
 from ..inputs.decisions import DecisionLog
+from ..mapping import PlanEntry
 
 Frame = Any  # a pandas DataFrame; pandas is imported only where a table is read or written
 PRETTY_MAX = 256 * 1024  # a step file this small is indented for a reader; a larger one is compact
@@ -70,7 +71,11 @@ class Record:
         values = {k: v for k, v in results.items() if k in known}
         for name, value in list(values.items()):
             kind = TYPED.get(str(known[name].type))
-            if kind is not None and value is not None and not isinstance(value, kind):
+            if (
+                kind is not None
+                and value is not None
+                and not isinstance(value, get_origin(kind) or kind)
+            ):
                 from ..typed import structure
 
                 try:
@@ -131,7 +136,7 @@ class ContactPointsRecord(Record):
     mapping: Frame = None
     counts: dict[str, int] = field(default_factory=dict)
     suggestions: Frame = None
-    plan: list[dict[str, Any]] | None = None
+    plan: tuple[PlanEntry, ...] | None = None
     contact_points_source: str = ""  # "file", "ngdp" or "" (none)
     ngdp: NgdpObservation | None = None
     portal_todo: PortalTodo | None = None
@@ -196,6 +201,7 @@ TYPED: dict[str, type] = {
     "PortalTodo | None": PortalTodo,
     "RegisterComparison | None": RegisterComparison,
     "DecisionLog | None": DecisionLog,
+    "tuple[PlanEntry, ...] | None": tuple[PlanEntry, ...],
 }
 
 RECORDS: dict[str, type[Record]] = {
