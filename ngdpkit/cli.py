@@ -94,6 +94,11 @@ def build_parser() -> argparse.ArgumentParser:
     _env_arg(p)
     _online_arg(p)
     p.add_argument(
+        "--all",
+        action="store_true",
+        help="every finding, even past 50 (else a summary by code and unit)",
+    )
+    p.add_argument(
         "--json",
         action="store_true",
         help="one JSON object per environment (an array when more than one)",
@@ -265,8 +270,17 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def check_payload(
-    settings: Any, name: str, *, online: bool | str, extra: list[Any], tables: Any = None
+    settings: Any,
+    name: str,
+    *,
+    online: bool | str,
+    extra: list[Any],
+    tables: Any = None,
+    summary: list[Any] | None = None,
 ) -> tuple[dict[str, Any], int]:
+    """One environment's checks as ``check --json`` prints them, and the exit code.
+    ``summary``, when given, receives the findings counted by code and unit (for the
+    console past :data:`FINDING_ROWS` rows)."""
     from . import findings as F
     from .steps import run_all
 
@@ -288,6 +302,12 @@ def check_payload(
         }, 3
     found = [f for s in steps for f in s.findings] + extra  # the run-level ones, as in run
     status = F.status_of(found)
+    if summary is not None and len(found) > FINDING_ROWS:
+        from .signoff import findings_summary, unit_lookup
+
+        mapping, mailboxes = steps[1].record, steps[0].record
+        units = unit_lookup(getattr(mapping, "mapping", None), getattr(mailboxes, "sheet", ""))
+        summary.extend(findings_summary(found, units, settings.language))
     return {
         "environment": name,
         "status": status,
@@ -341,9 +361,15 @@ def cmd_check(args: argparse.Namespace) -> int:
     for name in names:
         saved = {k: os.environ.get(k) for k in secrets[name]}
         os.environ.update(secrets[name])
+        summary: list[Any] = []
         try:
             payload, code = check_payload(
-                settings, name, online=online_mode(args.online), extra=extra, tables=tables
+                settings,
+                name,
+                online=online_mode(args.online),
+                extra=extra,
+                tables=tables,
+                summary=None if args.all else summary,
             )
         finally:
             for k, v in saved.items():
@@ -354,7 +380,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         payloads.append(payload)
         codes.append(code)
         if not args.json:
-            print_findings_table(payload)
+            print_findings_table(payload, summary=summary)
     if args.json:
         print(
             json.dumps(
@@ -377,7 +403,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
-def print_findings_table(payload: dict[str, Any]) -> None:
+FINDING_ROWS = 50  # past this many findings, check prints a summary by code and unit
+
+
+def print_findings_table(payload: dict[str, Any], *, summary: list[Any] | None = None) -> None:
+    """One environment's findings, one per line; past :data:`FINDING_ROWS` (and given the
+    ``summary`` by code and unit), the summary instead, and ``--all`` for every line."""
     findings = payload["findings"]
     from .findings import counts as count_severities
 
@@ -388,6 +419,11 @@ def print_findings_table(payload: dict[str, Any]) -> None:
     if payload.get("error"):
         print(f"   {payload['error']}")
     skipped = [f for f in findings if f["code"] == "NET_SKIPPED"]
+    if summary:
+        print(f"  {len(findings)} findings; by code and unit (--all prints each):")
+        for severity, code, title_, n, where in summary:
+            print(f"  {severity:<7} {code:<32} {n:>6}  {_clip(title_, 50):<50} {where}")
+        return
     for f in findings:
         if f["code"] == "NET_SKIPPED":
             continue
@@ -398,6 +434,10 @@ def print_findings_table(payload: dict[str, Any]) -> None:
         print(
             f"  {'info':<7} {'NET_SKIPPED':<32} {len(skipped)} network check(s) skipped (offline or --online ngdp; use --online)"
         )
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def cmd_cert_inspect(args: argparse.Namespace) -> int:

@@ -167,13 +167,25 @@ def findings_html(
     return Markup(head + fold + body)
 
 
-def show_findings(findings: Iterable[Finding], *, language: str = "da") -> HTML:
+SUMMARY_OVER = 50  # more findings than this open with a summary by code and unit
+
+
+def show_findings(
+    findings: Iterable[Finding],
+    *,
+    language: str = "da",
+    units: tuple[dict[str, str], dict[str, str]] | None = None,
+) -> HTML:
     """A step's findings. The printed document counts them by code and leaves each one to
     its appendix ("alle fund": each table once); the notebook and the page on screen keep
-    the whole table."""
+    the whole table. Past :data:`SUMMARY_OVER` findings (thousands of mailboxes), the screen
+    too opens with the summary by code and unit (``units``: see
+    :func:`ngdpkit.signoff.unit_lookup`) and folds the whole table below it."""
     found = list(findings)
     if not found:
         return block(findings_html(found, language=language))
+    if len(found) > SUMMARY_OVER:
+        return HTML(_summary_by_unit(found, language, units or ({}, {})))
     by_code: dict[tuple[str, str], int] = {}
     for f in found:
         by_code[(f.severity, f.code)] = by_code.get((f.severity, f.code), 0) + 1
@@ -191,6 +203,32 @@ def show_findings(findings: Iterable[Finding], *, language: str = "da") -> HTML:
         "block", [findings_html(found, language=language)], Markup(STYLE), False, "also-in-pdf"
     )
     return HTML(summary + full)
+
+
+def _summary_by_unit(
+    found: list[Finding], language: str, units: tuple[dict[str, str], dict[str, str]]
+) -> Markup:
+    """The summary by code and unit, then every finding folded (``<details>``) on screen."""
+    from .signoff import findings_summary
+
+    rows = findings_summary(found, units, language)
+    counted = table(
+        [(badge(sev, language=language), fragment("code", code), title_, n, where)
+         for sev, code, title_, n, where in rows],
+        [t(language, "severity"), t(language, "code"), t(language, "what"),
+         t(language, "count"), t(language, "units")],
+        language=language,
+    )  # fmt: skip
+    summary = fragment(
+        "block", [para(t(language, "findings_by_unit", n=len(found))), counted], Markup(STYLE)
+    )
+    every = fragment(
+        "details",
+        t(language, "findings_every", n=len(found)),
+        [findings_html(found, language=language)],
+        "also-in-pdf",
+    )
+    return summary + every
 
 
 def bars(

@@ -149,3 +149,41 @@ def test_a_decisions_file_named_in_the_settings_must_exist(sample_copy: Path) ->
     assert r.returncode == 2
     assert "environments.test.decisions: file not found: beslutninger.csv" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_check_summarises_past_fifty_findings_by_code_and_unit(sample_copy: Path) -> None:
+    mailboxes = _mailboxes(sample_copy)
+    assert len(mailboxes) > 60
+    retire = sample_copy / "retire-all.csv"
+    retire.write_text(
+        "Mailbox ID;NgDP Guid\n" + "".join(f"{m};udgår\n" for m, _ in mailboxes), encoding="utf-8"
+    )
+    settings = sample_copy / "migration.toml"
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text(
+        text.replace('mapping = "mapping-test.xlsx"', 'mapping = "retire-all.csv"', 1),
+        encoding="utf-8",
+    )
+    r = run_cli("check", "--settings", str(settings), "--env", "test")
+    out = r.stdout
+    assert "findings; by code and unit (--all prints each):" in out
+    line = next(x for x in out.splitlines() if "MAILBOX_RETIRED" in x)
+    assert str(len(mailboxes)) in line and "Borgerservice" in line  # counted, with its units
+    assert out.count("MAILBOX_RETIRED") == 1
+    every = run_cli("check", "--settings", str(settings), "--env", "test", "--all").stdout
+    assert every.count("MAILBOX_RETIRED") == len(mailboxes)
+
+
+def test_a_notebook_opens_its_many_findings_with_the_summary() -> None:
+    from ngdpkit import findings as F
+    from ngdpkit.display import show_findings
+
+    found = [
+        F.info("MAILBOX_RETIRED", "Mailbox {mid} is retired.", "x.xlsx", f"Ark!{i}", mid=str(i))
+        for i in range(2, 80)
+    ]
+    units = ({}, {f"Ark!{i}": "Skole" if i % 2 else "Løn" for i in range(2, 80)})
+    html = show_findings(found, language="da", units=units).html
+    assert "78 fund, talt pr. kode og enhed" in html
+    assert "Skole 39" in html and "Løn 39" in html
+    assert html.index("talt pr. kode") < html.index("<details")

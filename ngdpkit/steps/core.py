@@ -293,7 +293,25 @@ def finish_step(step: Step) -> display.HTML:
 
 
 def show_findings(step: Step) -> display.HTML:
-    return display.show_findings(step.findings, language=step.language)
+    """The step's findings; past 50, a summary by code and unit first (the mailboxes' units
+    from this step's mapping or export, when it has one)."""
+    return display.show_findings(step.findings, language=step.language, units=step_units(step))
+
+
+def step_units(step: Step) -> tuple[dict[str, str], dict[str, str]]:
+    """(unit by Mailbox ID, unit by ``Sheet!row``) from the table this step holds (01: the
+    export, 02: the mapping); later steps' findings name no mailbox."""
+    from ..signoff import unit_lookup
+    from .records import MailboxesRecord
+
+    if len(step.findings) <= display.SUMMARY_OVER:
+        return {}, {}
+    if isinstance(step.record, MailboxesRecord):
+        return unit_lookup(step.record.mailboxes, step.record.sheet)
+    mapping = getattr(step.record, "mapping", None)
+    if mapping is None:
+        return {}, {}
+    return unit_lookup(mapping, step.previous(MailboxesRecord).sheet)
 
 
 def pending(step: Step, key: str, what: str) -> None:
