@@ -367,6 +367,7 @@ TITLES = {
     "PENDING_CONTACT_POINTS": "Kontaktpunkterne mangler endnu",
     "PENDING_MAPPING": "Tilknytningsfilen mangler endnu",
     "PENDING_DEFAULT_CONTACT_POINT": "Standard-kontaktpunkt (ContactPointGuid) mangler endnu",
+    "PENDING_SERVER_IPS": "Udgående IP-adresser mangler endnu",
     "PENDING_RECIPIENT_ID": "Modtager til accepttesten mangler",
     "REHEARSAL_RECIPIENT_INVALID": "Modtagertypen skal være CPR eller CVR",
     "MAILBOX_ID_MISSING": "Postkasse uden ID",

@@ -89,6 +89,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="use customised notebooks from this folder (see `ngdpkit notebooks`)",
     )
 
+    p = sub.add_parser("init", help="a day-one migration.toml for a new customer")
+    p.add_argument("dir", type=Path, metavar="DIR")
+    p.add_argument("--organisation", required=True, help="the organisation's name")
+    p.add_argument("--cvr", required=True, help="its CVR number (8 digits)")
+    p.add_argument("--mailboxes", type=Path, help="the e-Boks export, copied in beside it")
+    p.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="an environment (repeatable; default: test and production)",
+    )
+
     p = sub.add_parser("check", help="the same checks in-process; no notebooks, no files")
     _settings_arg(p)
     _env_arg(p)
@@ -514,6 +527,30 @@ def _mailbox_count(text: str) -> int:
     return n
 
 
+def cmd_init(args: argparse.Namespace) -> int:
+    from .settings_reference import init_folder
+
+    try:
+        target, export = init_folder(
+            args.dir,
+            organisation=args.organisation,
+            cvr=args.cvr,
+            mailboxes=args.mailboxes,
+            environments=args.env,
+        )
+    except InputError as exc:
+        for p in exc.problems:
+            _err(p)
+        return 2
+    print(f"wrote {target}")
+    if args.mailboxes is not None:
+        print(f"copied the export to {export}")
+    else:
+        print(f"put the e-Boks export at {export} (or change inputs.mailboxes)")
+    print(f"next: ngdpkit check --settings {target} --env all")
+    return 0
+
+
 def cmd_sample(args: argparse.Namespace) -> int:
     from .sample import write_sample
 
@@ -866,6 +903,7 @@ def cmd_child(args: argparse.Namespace) -> int:
 COMMANDS = {
     "run": cmd_run,
     "check": cmd_check,
+    "init": cmd_init,
     "sample": cmd_sample,
     "demo": cmd_demo,
     "notebooks": cmd_notebooks,

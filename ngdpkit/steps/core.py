@@ -40,7 +40,14 @@ STEP_NAMES = (
 
 PENDING_KEYS = {
     f"pending_{k}"
-    for k in ("system_id", "certificate", "contact_points", "mapping", "default_contact_point")
+    for k in (
+        "system_id",
+        "certificate",
+        "contact_points",
+        "mapping",
+        "default_contact_point",
+        "server_ips",
+    )
 }
 # Step name -> the calls that compute it in-process. Filled by ``ngdpkit.steps`` from
 # ``pipeline`` (which imports this module), so that imports run one way only.

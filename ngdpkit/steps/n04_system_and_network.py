@@ -38,6 +38,12 @@ def check_system(step: Step) -> dict[str, Any]:
     step.add(check_system_id(env.system_id, f"{key}.system_id"))
     step.add(check_protocol(env.protocol, f"{key}.protocol"))
     step.add(check_push_url(env.push_base_url, protocol=env.protocol, key=f"{key}.push_base_url"))
+    if not env.server_ips:
+        pending(
+            step,
+            "server_ips",
+            "the portal registration and the firewall order have no egress address yet",
+        )
     step.add(check_ips(env.server_ips, f"{key}.server_ips"))
     from ..servercheck import ambiguous_servers
 

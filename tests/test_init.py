@@ -1,0 +1,111 @@
+"""``ngdpkit init`` (contract §12.7) and the settings reference generated from the schema."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from ngdpkit import settings as S
+from ngdpkit.settings_reference import DOCS, TABLES, keys, reference_markdown
+from tests.conftest import REPO, run_cli
+
+
+def test_init_then_check_works_on_a_fresh_folder(sample_dir: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "kunder" / "soeby"
+    r = run_cli(
+        "init",
+        str(folder),
+        "--organisation",
+        "Søby Kommune",
+        "--cvr",
+        "98765433",
+        "--mailboxes",
+        str(sample_dir / "mailboxes.xlsx"),
+    )
+    assert r.returncode == 0, r.stderr
+    text = (folder / "migration.toml").read_text(encoding="utf-8")
+    assert (folder / "mailboxes.xlsx").read_bytes() == (sample_dir / "mailboxes.xlsx").read_bytes()
+    data = tomllib.loads(text)
+    assert data["organisation"] == {"name": "Søby Kommune", "cvr": "98765433"}
+    assert set(data["environments"]) == {"test", "production"}
+    assert data["environments"]["production"]["kind"] == "production"
+    # every key of the schema is there, set or commented out, under a Danish comment
+    lines = text.splitlines()
+    for _header, cls, _name in TABLES:
+        start = lines.index("[environments.test]") if cls is S.Environment else 0
+        for doc_key, key, _default in keys(cls):
+            if cls is S.Environment and doc_key.startswith("Inputs."):
+                continue
+            pattern = rf"^(# )?({key} =|\[{key}[.\]])"
+            if cls is S.Server:
+                pattern = rf"^#   {key}: "
+            at = next((i for i, x in enumerate(lines) if i > start and re.match(pattern, x)), None)
+            assert at is not None, key
+            near = "".join(lines[max(0, at - 4) : at + 1])
+            assert lines[at - 1].startswith("# ") and DOCS[doc_key].da.split()[0] in near, key
+    check = run_cli("check", "--settings", str(folder / "migration.toml"), "--env", "all")
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "PENDING_SERVER_IPS" in check.stdout and "PENDING_SYSTEM_ID" in check.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--cvr", "12345678"], "--cvr '12345678' is not a CVR number"),
+        (["--cvr", "98765433", "--env", "Prod"], "--env 'Prod'"),
+        (["--cvr", "98765433", "--env", "all"], "--env 'all'"),
+        (
+            ["--cvr", "98765433", "--mailboxes", "nowhere.xlsx"],
+            "--mailboxes nowhere.xlsx: file not found",
+        ),
+    ],
+)
+def test_init_refuses_bad_input_and_writes_nothing(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    folder = tmp_path / "kunde"
+    r = run_cli("init", str(folder), "--organisation", "Søby Kommune", *args, cwd=tmp_path)
+    assert r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr
+    assert not (folder / "migration.toml").exists()
+
+
+def test_init_never_overwrites_a_settings_file(tmp_path: Path) -> None:
+    (tmp_path / "migration.toml").write_text("# mine\n", encoding="utf-8")
+    r = run_cli("init", str(tmp_path), "--organisation", "X", "--cvr", "98765433")
+    assert r.returncode == 2 and "already exists" in r.stderr
+    assert (tmp_path / "migration.toml").read_text(encoding="utf-8") == "# mine\n"
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Søby \"Kommune\" \\ 'x'", 'A"\n[environments.evil]\nprotocol = "x', "Kommune\u202e"],
+)
+def test_a_hostile_organisation_name_is_escaped_or_refused(tmp_path: Path, name: str) -> None:
+    folder = tmp_path / "kunde"
+    r = run_cli("init", str(folder), "--organisation", name, "--cvr", "98765433")
+    if r.returncode == 2:  # a line break or an invisible character: no settings text holds one
+        assert "--organisation holds" in r.stderr and not folder.exists()
+        return
+    assert r.returncode == 0, r.stderr
+    data = tomllib.loads((folder / "migration.toml").read_text(encoding="utf-8"))
+    assert data["organisation"]["name"] == name and set(data["environments"]) == {
+        "test",
+        "production",
+    }
+
+
+def test_the_readme_settings_reference_is_generated_from_the_schema() -> None:
+    documented = set(DOCS)
+    declared = {doc_key for _h, cls, _n in TABLES for doc_key, _k, _d in keys(cls)}
+    assert declared - documented == set(), "keys without words in settings_reference.DOCS"
+    assert documented - declared == set(), "words for keys the settings no longer have"
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    current = readme.split("<!-- settings-reference:start -->\n", 1)[1].split(
+        "<!-- settings-reference:end -->", 1
+    )[0]
+    assert current == reference_markdown(), (
+        "README's settings reference is stale: .venv/bin/python -m ngdpkit.settings_reference README.md"
+    )
