@@ -41,6 +41,7 @@ _EXPORTS = {
     "Step": "steps",
     "start_step": "steps",
     "header": "steps",
+    "section": "steps",
     "finish_step": "steps",
     "show_findings": "steps",
     "run_all": "steps",

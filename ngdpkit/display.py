@@ -174,44 +174,41 @@ def show_findings(
     findings: Iterable[Finding],
     *,
     language: str = "da",
-    units: tuple[dict[str, str], dict[str, str]] | None = None,
+    summary: list[tuple[str, str, str, int, str]] | None = None,
 ) -> HTML:
     """A step's findings. The printed document counts them by code and leaves each one to
     its appendix ("alle fund": each table once); the notebook and the page on screen keep
     the whole table. Past :data:`SUMMARY_OVER` findings (thousands of mailboxes), the screen
-    too opens with the summary by code and unit (``units``: see
-    :func:`ngdpkit.signoff.unit_lookup`) and folds the whole table below it."""
+    too opens with the ``summary`` by code and unit (rows of
+    :func:`ngdpkit.signoff.findings_summary`) and folds the whole table below it."""
     found = list(findings)
     if not found:
         return block(findings_html(found, language=language))
-    if len(found) > SUMMARY_OVER:
-        return HTML(_summary_by_unit(found, language, units or ({}, {})))
-    by_code: dict[tuple[str, str], int] = {}
+    if len(found) > SUMMARY_OVER and summary:
+        return HTML(_summary_by_unit(found, language, summary))
+    per_code: dict[tuple[str, str], int] = {}
     for f in found:
-        by_code[(f.severity, f.code)] = by_code.get((f.severity, f.code), 0) + 1
+        per_code[(f.severity, f.code)] = per_code.get((f.severity, f.code), 0) + 1
     counted = table(
         [(badge(sev, language=language), fragment("code", code), n)
-         for (sev, code), n in by_code.items()],
+         for (sev, code), n in per_code.items()],
         [t(language, "severity"), t(language, "code"), t(language, "count")],
         language=language,
     )  # fmt: skip
-    summary = fragment(
+    by_code = fragment(
         "block", [para(t(language, "findings_by_code", n=len(found))), counted],
         Markup(STYLE), False, "print-only",
     )  # fmt: skip
     full = fragment(
         "block", [findings_html(found, language=language)], Markup(STYLE), False, "also-in-pdf"
     )
-    return HTML(summary + full)
+    return HTML(by_code + full)
 
 
 def _summary_by_unit(
-    found: list[Finding], language: str, units: tuple[dict[str, str], dict[str, str]]
+    found: list[Finding], language: str, rows: list[tuple[str, str, str, int, str]]
 ) -> Markup:
     """The summary by code and unit, then every finding folded (``<details>``) on screen."""
-    from .signoff import findings_summary
-
-    rows = findings_summary(found, units, language)
     counted = table(
         [(badge(sev, language=language), fragment("code", code), title_, n, where)
          for sev, code, title_, n, where in rows],

@@ -7,7 +7,8 @@ import csv
 import json
 from pathlib import Path
 
-from ngdpkit.inputs.decisions import Decision, read_decisions, write_decisions
+from ngdpkit.inputs.decisions import Decision, read_decisions
+from ngdpkit.steps.decide import write_decisions
 from tests.conftest import run_cli
 
 HEADER = "Mailbox ID;Decision;NgDP Guid;Decided by;Decided at;Note"
@@ -177,13 +178,14 @@ def test_check_summarises_past_fifty_findings_by_code_and_unit(sample_copy: Path
 def test_a_notebook_opens_its_many_findings_with_the_summary() -> None:
     from ngdpkit import findings as F
     from ngdpkit.display import show_findings
+    from ngdpkit.signoff import findings_summary
 
     found = [
         F.info("MAILBOX_RETIRED", "Mailbox {mid} is retired.", "x.xlsx", f"Ark!{i}", mid=str(i))
         for i in range(2, 80)
     ]
     units = ({}, {f"Ark!{i}": "Skole" if i % 2 else "Løn" for i in range(2, 80)})
-    html = show_findings(found, language="da", units=units).html
+    html = show_findings(found, language="da", summary=findings_summary(found, units, "da")).html
     assert "78 fund, talt pr. kode og enhed" in html
     assert "Skole 39" in html and "Løn 39" in html
     assert html.index("talt pr. kode") < html.index("<details")

@@ -90,7 +90,12 @@ def test_rehearsal_notebook_in_lab_mode(sample_copy: Path) -> None:
     )
     assert data["status"] == "ok"
     assert data["results"]["acceptance"]["status"] == "ok"
-    assert list((sample_copy / "runs" / "test").glob("*-rehearsal-*"))
+    # a lab session's rehearsal stays in lab/ (contract §12.7), marked not for sign-off
+    assert not list((sample_copy / "runs" / "test").glob("*-rehearsal-*"))
+    folders = list(
+        (sample_copy / "runs" / "test" / "lab" / "rehearsals" / "test").glob("*-rehearsal-*")
+    )
+    assert len(folders) == 1 and (folders[0] / "NOT-FOR-SIGNOFF.txt").is_file()
 
 
 def test_settings_lookup(tmp_path: Path, sample_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:

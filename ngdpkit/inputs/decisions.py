@@ -4,7 +4,8 @@
 separated UTF-8 with BOM, columns ``Mailbox ID;Decision;NgDP Guid;Decided by;Decided at;Note``.
 A decision is ``accept`` (a suggested contact point taken), ``override`` (another contact point
 chosen by name) or ``retire`` (the mailbox is not migrated). The notebook's editor and
-``nk.decide`` append to the file; it is never rewritten, so it is also the history. The last
+``nk.decide`` append to the file (:mod:`ngdpkit.steps.decide`); it is never rewritten, so it
+is also the history. The last
 decision for a mailbox is the one that counts; earlier ones stay in the file as they were.
 
 A mailbox ID may name one subject as ``12345:2`` (like the contact points file); without a
@@ -15,13 +16,10 @@ not a complete decision is a ``DECISION_INVALID`` finding and is not used, never
 from __future__ import annotations
 
 import datetime as dt
-import os
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from .. import findings as F
-from ..errors import InputError
 from ..findings import Finding
 from ..guids import canonical_guid
 from ..workbooks import Field, read_table
@@ -180,55 +178,6 @@ def _timestamp(text: str) -> str | None:
     except ValueError:
         return None
     return parsed.isoformat(timespec="seconds")
-
-
-def write_decisions(
-    path: Path,
-    decisions: Iterable[Decision],
-) -> Path:
-    """Append ``decisions`` to ``path`` (created with its BOM and header when new).
-
-    A line is written whole or not at all as far as one ``write`` goes, and flushed to disk
-    before this returns: a decision the editor showed as saved is on disk. Text a
-    spreadsheet could run gets a leading ``'`` (read back without it)."""
-    from ..outputs import csv_field
-
-    new = not path.exists() or path.stat().st_size == 0
-    lines = []
-    if new:
-        lines.append(";".join(csv_field(h) for h in HEADERS))
-    for d in decisions:
-        if d.decision not in DECISIONS:
-            raise InputError(f"decision {d.decision!r} is not one of {', '.join(DECISIONS)}")
-        lines.append(
-            ";".join(
-                csv_field(v)
-                for v in (d.key, d.decision, d.guid, d.decided_by, d.decided_at, d.note)
-            )
-        )
-    data = "".join(line + "\r\n" for line in lines).encode("utf-8")
-    if new:
-        data = b"\xef\xbb\xbf" + data
-    elif not _ends_with_newline(path):
-        data = b"\r\n" + data  # a hand-edited file whose last line has no line end
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o600)
-    with os.fdopen(fd, "ab") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    return path
-
-
-def _ends_with_newline(path: Path) -> bool:
-    with path.open("rb") as fh:
-        fh.seek(-1, os.SEEK_END)
-        return fh.read(1) == b"\n"
-
-
-def now() -> str:
-    """The time a decision is made: local time with its offset, to the second."""
-    return dt.datetime.now().astimezone().isoformat(timespec="seconds")
 
 
 def check_against(

@@ -24,6 +24,7 @@ from .core import (
     header,
     lab_run_dir,
     pending,
+    section,
     show_findings,
     start_step,
 )
@@ -98,6 +99,7 @@ __all__ = [
     "check_system",
     "dispatcher_config",
     "finish_step",
+    "section",
     "firewall_rules",
     "header",
     "installation_steps",

@@ -252,6 +252,7 @@ def header(step: Step) -> display.HTML:
             style=Markup(display.STYLE),
             title=t(s.language, f"step_{step.name}"),
             lab=t(s.language, "lab") if lab else "",
+            intro=t(s.language, f"intro_{step.name}") if lab else "",
             organisation_label=t(s.language, "organisation"),
             organisation=s.organisation.name,
             cvr=s.organisation.cvr,
@@ -272,6 +273,19 @@ def header(step: Step) -> display.HTML:
             ),
         )
     )
+
+
+def section(step: Step, key: str) -> display.HTML:
+    """A section of a notebook: its heading, and in a JupyterLab session a line on what it
+    does, in the settings' language (the notebooks hold no prose of their own, so a Danish
+    session reads Danish). A run's pages keep the heading only."""
+    lang = step.language
+    lab = step.run_dir is not None and step.run_dir.name == LAB_DIR
+    parts: list[Any] = [display.heading(t(lang, f"section_{key}"), 3)]
+    about = f"section_{key}_about"
+    if lab and t(lang, about) != about:
+        parts.append(display.para(t(lang, about)))
+    return display.block(*parts)
 
 
 def finish_step(step: Step) -> display.HTML:
@@ -302,7 +316,12 @@ def finish_step(step: Step) -> display.HTML:
 def show_findings(step: Step) -> display.HTML:
     """The step's findings; past 50, a summary by code and unit first (the mailboxes' units
     from this step's mapping or export, when it has one)."""
-    return display.show_findings(step.findings, language=step.language, units=step_units(step))
+    summary = None
+    if len(step.findings) > display.SUMMARY_OVER:
+        from ..signoff import findings_summary
+
+        summary = findings_summary(step.findings, step_units(step), step.language)
+    return display.show_findings(step.findings, language=step.language, summary=summary)
 
 
 def step_units(step: Step) -> tuple[dict[str, str], dict[str, str]]:
