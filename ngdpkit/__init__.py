@@ -20,9 +20,71 @@ Cheat sheet (one call per notebook cell)::
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.2.0"
+
+if TYPE_CHECKING:  # what a type checker sees: the same names, imported for real
+    from .certificates import load_certificate as load_certificate
+    from .contact_points import read_contact_points as read_contact_points
+    from .errors import (
+        InputError as InputError,
+        NgdpkitError as NgdpkitError,
+        StepCrashed as StepCrashed,
+    )
+    from .findings import (
+        Finding as Finding,
+        findings_frame as findings_frame,
+        status_of as status_of,
+    )
+    from .mailboxes import read_mailbox_export as read_mailbox_export
+    from .mapping import read_mapping_file as read_mapping_file
+    from .run.audit import verify as verify_audit
+    from .sample import write_sample as write_sample
+    from .secrets import Secret as Secret
+    from .settings import (
+        Environment as Environment,
+        Settings as Settings,
+        load_settings as load_settings,
+    )
+    from .steps import (
+        Step as Step,
+        certificate_card as certificate_card,
+        check_certificate as check_certificate,
+        check_register as check_register,
+        check_system as check_system,
+        dispatcher_config as dispatcher_config,
+        finish_step as finish_step,
+        firewall_rules as firewall_rules,
+        header as header,
+        installation_steps as installation_steps,
+        load_contact_points as load_contact_points,
+        load_mailboxes as load_mailboxes,
+        load_mapping_file as load_mapping_file,
+        mailboxes_from_step as mailboxes_from_step,
+        map_mailboxes as map_mailboxes,
+        network_checks as network_checks,
+        ngdp_registration as ngdp_registration,
+        portal_registration as portal_registration,
+        probe_evidence as probe_evidence,
+        read_ngdp as read_ngdp,
+        run_all as run_all,
+        run_rehearsal as run_rehearsal,
+        section as section,
+        show_acceptance as show_acceptance,
+        show_dispatcher as show_dispatcher,
+        show_findings as show_findings,
+        show_firewall as show_firewall,
+        show_mapping_by_unit as show_mapping_by_unit,
+        show_plan as show_plan,
+        show_portal as show_portal,
+        show_system as show_system,
+        show_unmapped as show_unmapped,
+        start_step as start_step,
+        validity_timeline as validity_timeline,
+    )
+    from .trust import load_trust_anchors as load_trust_anchors
+
 
 _EXPORTS = {
     # errors and findings

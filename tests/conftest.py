@@ -95,6 +95,26 @@ def sample_copy(sample_dir: Path, tmp_path: Path) -> Path:
     return target
 
 
+def sigint_default() -> None:
+    """For ``Popen(preexec_fn=…)``: the child starts with Ctrl-C at its default, as from a
+    terminal. A suite started in the background (``&``, ``nohup``) hands its children SIGINT
+    ignored, and a Python started so never turns Ctrl-C into KeyboardInterrupt."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+@pytest.fixture
+def ctrl_c_armed() -> Any:
+    """This process turns SIGINT into KeyboardInterrupt while the test runs, whatever it
+    inherited (a suite in the background inherits SIGINT ignored); restored afterwards."""
+    import signal
+
+    saved = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, saved)
+
+
 def run_cli(
     *args: str,
     env: dict[str, str] | None = None,

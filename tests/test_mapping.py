@@ -184,6 +184,6 @@ def test_suggestions_and_plan() -> None:
     assert best.loc["1", "NgDP Guid"] == A and best.loc["2", "NgDP Guid"] == B
     assert (s.groupby("Mailbox ID").size() <= 3).all()
     plan = contact_point_plan(f)
-    assert [p["name"] for p in plan] == ["Borgerservice", "Børn og Unge"] and plan[0][
-        "translations"
-    ] == ["1"]
+    assert [p.name for p in plan] == ["Borgerservice", "Børn og Unge"] and plan[0].translations == (
+        "1",
+    )

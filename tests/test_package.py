@@ -274,3 +274,52 @@ def test_no_html_built_in_f_strings() -> None:
                 if tag.search(text):
                     found.append(f"{path.relative_to(REPO)}:{node.lineno}")
     assert not found
+
+
+def test_the_public_api_is_typed_for_callers(tmp_path: Path) -> None:
+    """``nk.*`` is served lazily, but a type checker sees every name with its real type: the
+    TYPE_CHECKING imports name exactly what ``_EXPORTS`` serves, the package ships
+    ``py.typed``, and mypy checks a user's script against the real signatures."""
+    import ast
+    import subprocess
+    import sys
+
+    import ngdpkit
+
+    tree = ast.parse((REPO / "ngdpkit" / "__init__.py").read_text(encoding="utf-8"))
+    guarded = next(
+        n
+        for n in tree.body
+        if isinstance(n, ast.If) and getattr(n.test, "id", "") == "TYPE_CHECKING"
+    )
+    typed = {
+        (alias.asname or alias.name, node.module, alias.name)
+        for node in guarded.body
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
+    served = {
+        (name, module, "verify" if name == "verify_audit" else name)
+        for name, module in ngdpkit._EXPORTS.items()
+    }
+    assert typed == served
+    assert (REPO / "ngdpkit" / "py.typed").is_file()
+    script = tmp_path / "user.py"
+    script.write_text(
+        "import ngdpkit as nk\n"
+        "s: nk.Settings = nk.load_settings('migration.toml')\n"
+        "step = nk.start_step('01_mailboxes', settings='m.toml', environment='test')\n"
+        "reveal_type(nk.finish_step)\n"
+        "nk.start_step(1, settings='m.toml', environment='test')  # wrong: a number\n",
+        encoding="utf-8",
+    )
+    r = subprocess.run(
+        [sys.executable, "-m", "mypy", "--cache-dir", str(tmp_path / ".mypy_cache"), str(script)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+    )
+    assert "def (step: ngdpkit.steps.core.Step) -> ngdpkit.display.HTML" in r.stdout, r.stdout
+    assert 'Argument 1 to "start_step" has incompatible type "int"' in r.stdout, r.stdout
+    assert r.stdout.count("error:") == 1, r.stdout

@@ -19,7 +19,7 @@ from ngdpkit.secrets import Secret, read_dotenv
 from ngdpkit.settings import load_settings
 from ngdpkit.simulator import SessionCA, Simulator, SimulatorConfig
 from ngdpkit.system import authorization_parts
-from tests.conftest import run_cli
+from tests.conftest import run_cli, sigint_default
 
 
 @pytest.fixture(scope="module")
@@ -351,6 +351,7 @@ def test_simulate_command_prints_url_and_ca(sample_dir: Path) -> None:
         stdout=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        preexec_fn=sigint_default,
     )
     try:
         first = proc.stdout.readline()

@@ -14,7 +14,7 @@ import pytest
 
 from ngdpkit.secrets import read_dotenv
 from ngdpkit.system import authorization_parts
-from tests.conftest import REPO, run_cli
+from tests.conftest import REPO, run_cli, sigint_default
 
 SECTION_7 = [
     "findings.json",
@@ -325,7 +325,7 @@ def test_crashing_notebook_exits_3_and_is_rendered(sample_copy: Path, tmp_path: 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 def test_ctrl_c_while_a_kernel_starts_leaves_no_kernel(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ctrl_c_armed: None
 ) -> None:
     """A Ctrl-C that lands after the kernel's process has started and before the run knows
     it (here: sent to this process from inside start_kernel) still ends as Ctrl-C, and the
@@ -495,6 +495,7 @@ def test_ctrl_c_exits_130_and_leaves_the_run_incomplete(sample_copy: Path) -> No
         stderr=subprocess.STDOUT,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        preexec_fn=sigint_default,
     )
     assert proc.stdout is not None
     for line in proc.stdout:
