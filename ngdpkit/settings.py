@@ -9,6 +9,7 @@ checks turn it into a finding.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 import tomllib
@@ -26,7 +27,7 @@ LAB_DIR = "lab"  # <out>/<env>/lab/: a JupyterLab session's folder, overwritable
 LAB_MARK = "NOT-FOR-SIGNOFF.txt"  # in every folder a JupyterLab session writes: never signed
 DAY_ONE_KEYS = ("system_id", "certificate", "contact_points", "mapping", "default_contact_point")
 
-_STR, _INT, _NUM, _BOOL, _LIST_STR, _TABLE, _LIST_TABLE = (
+_STR, _INT, _NUM, _BOOL, _LIST_STR, _TABLE, _LIST_TABLE, _DATE, _WHEN = (
     "a string",
     "an integer",
     "a number",
@@ -34,6 +35,8 @@ _STR, _INT, _NUM, _BOOL, _LIST_STR, _TABLE, _LIST_TABLE = (
     "a list of strings",
     "a table",
     "a list of tables",
+    "a TOML date without quotes (2027-02-01)",
+    "a TOML date or date-time without quotes (2027-02-01 or 2027-02-01T16:00:00)",
 )
 
 NOT_A_KEY: dict[str, bool] = {"key": False}  # field metadata: computed, not in the file
@@ -67,6 +70,28 @@ class Rehearsal:
     recipient_id_type: str = "CPR"
     case_id: str = ""
     timeout_s: int = 30
+
+
+@dataclass(frozen=True)
+class Owners:
+    """``[golive] owners``: who does the go-live steps, by the checklist's roles."""
+
+    portal: str = ""  # the customer's administrator in Administrativ Adgang
+    operations: str = ""
+    workzone: str = ""  # the WorkZone administrator
+    consultant: str = ""
+
+
+@dataclass(frozen=True)
+class GoLive:
+    """``[golive]``: the dates and owners of the go-live runbook. A date-time without an offset
+    is Copenhagen time; ``eboks_disable`` and ``ngdp_enable`` default to ``date``."""
+
+    date: dt.date | None = None
+    eboks_disable: dt.date | dt.datetime | None = None
+    ngdp_enable: dt.date | dt.datetime | None = None
+    rollback_until: dt.date | dt.datetime | None = None
+    owners: Owners = Owners()
 
 
 @dataclass(frozen=True)
@@ -127,6 +152,7 @@ class Environment:
     # The consultant's decisions (§12.7): the first mapping source. Left out, the default
     # decisions-<env>.csv beside the settings file is read when it exists.
     decisions: Path | None = None
+    golive: GoLive = GoLive()  # [golive], with this environment's golive = {…} over it
     # contact_points = "ngdp": NgDP's own listing is the source (read with --online)
     contact_points_ngdp: bool = field(default=False, metadata=NOT_A_KEY)
 
@@ -168,6 +194,7 @@ class Settings:
     trust_anchors: dict[str, tuple[Path, ...]] = field(default_factory=dict)
     secrets_file: Path | None = None
     rehearsal: Rehearsal = Rehearsal()  # the defaults every environment's [rehearsal] extends
+    golive: GoLive = GoLive()  # the defaults every environment's golive = {…} extends
     signing: Signing | None = None
     raw_sha256: str = field(default="", metadata=NOT_A_KEY)
 
@@ -249,6 +276,10 @@ _KIND_OF = {
     "Checks": _TABLE,
     "Rehearsal": _TABLE,
     "Signing | None": _TABLE,
+    "GoLive": _TABLE,
+    "Owners": _TABLE,
+    "dt.date | None": _DATE,
+    "dt.date | dt.datetime | None": _WHEN,
 }
 
 
@@ -277,6 +308,8 @@ _REHEARSAL = schema(Rehearsal)
 _ENVIRONMENT = schema(Environment)
 _SERVER = schema(Server)
 _SIGNING = schema(Signing)
+_GOLIVE = schema(GoLive)
+_OWNERS = schema(Owners)
 
 
 class _Reader:
@@ -375,6 +408,10 @@ def _type_ok(value: Any, kind: str) -> bool:
         return isinstance(value, dict)
     if kind == _LIST_TABLE:
         return isinstance(value, list) and all(isinstance(v, dict) for v in value)
+    if kind == _DATE:  # a datetime is a date too in Python: a day is asked for here
+        return isinstance(value, dt.date) and not isinstance(value, dt.datetime)
+    if kind == _WHEN:  # a local time alone (16:00:00) names no day
+        return isinstance(value, dt.date)
     raise AssertionError(kind)
 
 
@@ -386,6 +423,9 @@ def _type_name(value: Any) -> str:
         str: "a string",
         list: "a list",
         dict: "a table",
+        dt.date: "a date",
+        dt.datetime: "a date-time",
+        dt.time: "a time of day",
     }.get(type(value), type(value).__name__)
 
 
@@ -436,6 +476,8 @@ _NAMED_CHARS = {
 
 
 def _short(value: Any) -> str:
+    if isinstance(value, dt.date | dt.time):  # as TOML writes it, not datetime.date(…)
+        return value.isoformat()
     try:
         text = repr(value)
     except ValueError:  # an int too long to print
@@ -518,6 +560,7 @@ def load_settings(path: Path | str) -> Settings:
 
     secrets_file = r.file(top.get("secrets_file"), "secrets_file")
     signing = _signing(r, top["signing"]) if "signing" in top else None
+    golive = _golive(r, top.get("golive", {}), "golive", GoLive())
 
     environments: dict[str, Environment] = {}
     envs_raw = top.get("environments", {})
@@ -531,6 +574,7 @@ def load_settings(path: Path | str) -> Settings:
             shared=shared_inputs,
             shared_has_mailboxes="mailboxes" in inputs_raw,
             rehearsal=rehearsal,
+            golive=golive,
         )
         if parsed_env is not None:
             environments[name] = parsed_env
@@ -553,6 +597,7 @@ def load_settings(path: Path | str) -> Settings:
         trust_anchors=trust,
         secrets_file=secrets_file,
         rehearsal=rehearsal,
+        golive=golive,
         signing=signing,
         raw_sha256=hashlib.sha256(raw).hexdigest(),
     )
@@ -566,6 +611,7 @@ def _environment(
     shared: Inputs,
     shared_has_mailboxes: bool,
     rehearsal: Rehearsal,
+    golive: GoLive,
 ) -> Environment | None:
     """One ``[environments.<name>]`` table; None (with the problems noted) when unusable."""
     where = f"environments.{name}"
@@ -650,6 +696,7 @@ def _environment(
         ),
         ngdp_api_url=_blank_none(env.get("ngdp_api_url")),
         ngdp_api_ca=r.file(_blank_none(env.get("ngdp_api_ca")), f"{where}.ngdp_api_ca"),
+        golive=_golive(r, env.get("golive", {}), f"{where}.golive", golive),
     )
 
 
@@ -660,6 +707,15 @@ def _decisions_file(r: _Reader, name: str, value: str | None, where: str) -> Pat
         return r.file(value, f"{where}.decisions")
     default = r.path.parent / f"decisions-{name}.csv"
     return default if default.is_file() else None
+
+
+def _golive(r: _Reader, raw: dict[str, Any], where: str, base: GoLive) -> GoLive:
+    """``[golive]`` (or an environment's ``golive = {…}`` over ``base``): unknown keys and
+    wrong types are problems like everywhere else; an owner given here replaces that one
+    owner of ``base``, the others stay."""
+    table = r.table(raw, _GOLIVE, where)
+    owners = r.table(table.pop("owners", {}), _OWNERS, f"{where}.owners")
+    return replace(base, **table, owners=replace(base.owners, **owners))
 
 
 LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")

@@ -280,6 +280,61 @@ DOCS: dict[str, KeyDoc] = {
         "An RFC 3161 time-stamping service (https) for the PDF's signature.",
         '"https://timestamp.example"',
     ),
+    "Settings.golive": KeyDoc(
+        "Idriftsættelsen: datoer og ansvarlige i drejebogen (runbook.xlsx, runbook.ics og "
+        "siden Drejebog); et miljø kan overskrive dem med golive = {…}.",
+        "The go-live: dates and owners of the runbook (runbook.xlsx, runbook.ics and the "
+        "runbook page); an environment may override them with golive = {…}.",
+    ),
+    "Environment.golive": KeyDoc(
+        "Miljøets egne værdier oven på [golive]; en ansvarlig angivet her erstatter kun den.",
+        "This environment's own values over [golive]; an owner given here replaces that one.",
+        "{ date = 2027-01-15 }",
+    ),
+    "GoLive.date": KeyDoc(
+        "Dagen for idriftsættelsen: en TOML-dato uden anførselstegn.",
+        "The go-live day: a TOML date, without quotes.",
+        "2027-02-01",
+    ),
+    "GoLive.eboks_disable": KeyDoc(
+        "Hvornår e-Boks-dispatcheren deaktiveres: dato eller dato og klokkeslæt (dansk tid "
+        "uden forskydning); standard er date.",
+        "When the e-Boks dispatcher is disabled: a date or a date-time (Copenhagen time "
+        "without an offset); defaults to date.",
+        "2027-01-29T16:00:00",
+    ),
+    "GoLive.ngdp_enable": KeyDoc(
+        "Hvornår NgDP-dispatcheren aktiveres (og det første rigtige brev sendes); standard er "
+        "date.",
+        "When the NgDP dispatcher is enabled (and the first real letter sent); defaults to date.",
+        "2027-02-01T08:00:00",
+    ),
+    "GoLive.rollback_until": KeyDoc(
+        "Sidste dag (eller tidspunkt), hvor der kan rulles tilbage til e-Boks.",
+        "The last day (or moment) a rollback to e-Boks is still an option.",
+        "2027-02-08",
+    ),
+    "GoLive.owners": KeyDoc(
+        "Hvem gør trinene: portal, operations, workzone og consultant (tekst).",
+        "Who does the steps: portal, operations, workzone and consultant (text).",
+        '{ workzone = "Jens Hansen", operations = "Drift A/S" }',
+    ),
+    "Owners.portal": KeyDoc(
+        "Kundens administrator i Administrativ Adgang.",
+        "The customer's administrator in Administrativ Adgang.",
+    ),
+    "Owners.operations": KeyDoc(
+        "Drift (kører ngdpkit watch den første uge).",
+        "Operations (runs ngdpkit watch in the first week).",
+    ),
+    "Owners.workzone": KeyDoc(
+        "WorkZone-administratoren (dispatcherne).",
+        "The WorkZone administrator (the dispatchers).",
+    ),
+    "Owners.consultant": KeyDoc(
+        "Konsulenten (det første brev, beslutningen om tilbagerulning).",
+        "The consultant (the first letter, the rollback decision).",
+    ),
 }
 
 # The tables in the order a reader meets them, with the TOML header each stands under.
@@ -290,8 +345,10 @@ TABLES: tuple[tuple[str, type, str], ...] = (
     ("[checks]", S.Checks, "Checks"),
     ("[rehearsal]", S.Rehearsal, "Rehearsal"),
     ("[signing]", S.Signing, "Signing"),
+    ("[golive]", S.GoLive, "GoLive"),
     ("[environments.<name>]", S.Environment, "Environment"),
     ("servers = [{…}]", S.Server, "Server"),
+    ("owners = {…}", S.Owners, "Owners"),
 )
 REQUIRED = {
     "Organisation.name",
@@ -301,7 +358,15 @@ REQUIRED = {
     "Environment.server_ips",
     "Signing.certificate",
 }
-_TABLE_KEYS = {"organisation", "inputs", "environments", "checks", "rehearsal", "signing"}
+_TABLE_KEYS = {
+    "organisation",
+    "inputs",
+    "environments",
+    "checks",
+    "rehearsal",
+    "signing",
+    "golive",
+}
 
 
 def keys(cls: type) -> list[tuple[str, str, Any]]:
@@ -392,8 +457,8 @@ def scaffold(
         "Inputs.mailboxes": toml_string(mailboxes),
     }
     out += _table_lines(S.Settings, set_values, skip=_TABLE_KEYS)
-    for header, cls, name in TABLES[1:6]:
-        commented = name in ("Checks", "Rehearsal", "Signing")
+    for header, cls, name in TABLES[1:7]:
+        commented = name in ("Checks", "Rehearsal", "Signing", "GoLive")
         out += ["", *_comment(DOCS[f"Settings.{header.strip('[]')}"].da)]
         out.append(f"# {header}" if commented else header)
         out += _table_lines(cls, set_values, all_commented=commented)
@@ -436,9 +501,10 @@ def _table_lines(
             continue
         example = doc.example or _default_text(default)
         lines.append(f"# {key} = {example}" if example else f"# {key} =")
-        if doc_key == "Environment.servers":  # the keys of each server's table
-            for server_key, name, _d in keys(S.Server):
-                lines += _comment(f"  {name}: {DOCS[server_key].da}")
+        nested = {"Environment.servers": S.Server, "GoLive.owners": S.Owners}.get(doc_key)
+        if nested is not None:  # the keys of each server's (or the owners') table
+            for inner_key, name, _d in keys(nested):
+                lines += _comment(f"  {name}: {DOCS[inner_key].da}")
     return lines
 
 

@@ -480,6 +480,7 @@ def _overview_pages(ctx: dict[str, Any], lang: str) -> Markup:
         ("portal.html", t(lang, "portal")),
         ("firewall.html", t(lang, "firewall")),
         ("dispatcher.html", t(lang, "dispatcher_page")),
+        ("runbook.html", t(lang, "runbook")),
     ]
     if ctx.get("rehearsal"):
         label = t(lang, "rehearsal_link")

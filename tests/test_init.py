@@ -40,7 +40,7 @@ def test_init_then_check_works_on_a_fresh_folder(sample_dir: Path, tmp_path: Pat
             if cls is S.Environment and doc_key.startswith("Inputs."):
                 continue
             pattern = rf"^(# )?({key} =|\[{key}[.\]])"
-            if cls is S.Server:
+            if cls in (S.Server, S.Owners):  # listed under servers = / owners =
                 pattern = rf"^#   {key}: "
             at = next((i for i, x in enumerate(lines) if i > start and re.match(pattern, x)), None)
             assert at is not None, key

@@ -102,33 +102,6 @@ def test_dependencies_are_declared_exactly_as_imported() -> None:
     assert declared - used == RUNTIME_ONLY
 
 
-def test_ci_templates_parse_and_use_real_commands() -> None:
-    from ngdpkit.cli import build_parser
-
-    parser = build_parser()
-    for name in ("github-actions.yml", "gitlab-ci.yml"):
-        text = (REPO / "examples" / "ci" / name).read_text()
-        data = yaml.safe_load(text)
-        assert data
-        commands = re.findall(r"ngdpkit (run [^\n]+)", text)
-        assert commands, name
-        for command in commands:
-            args = (
-                command.replace("${{ matrix.environment }}", "test")
-                .replace('"$ENV_NAME"', "test")
-                .replace("$ONLINE", "")
-                .split()
-            )
-            parser.parse_args(args)
-        assert (
-            "base64" in text
-            and "rm -f" in text
-            and ("when: always" in text or "if: always()" in text)
-        )
-    gh = yaml.safe_load((REPO / "examples" / "ci" / "github-actions.yml").read_text())
-    assert gh["jobs"]["run"]["strategy"]["matrix"]["environment"] == ["test", "production"]
-
-
 def test_ci_script_handles_no_tests() -> None:
     text = (REPO / ".ci" / "run").read_text()
     assert "make test" in text and '"$code" -eq 5' in text

@@ -414,6 +414,15 @@ class EnvironmentRun:
                 self.outputs += files
         self.write_changes(findings)
         self.outputs += self.write_checklist()
+        self.outputs += self.write_runbook()
+
+    def write_runbook(self) -> list[Path]:
+        """``runbook.xlsx`` and (when ``[golive]`` dates a step) ``runbook.ics``: the go-live
+        steps of this environment with their dates and owners."""
+        from ..runbook import build_runbook, write_runbook
+
+        self.runbook = build_runbook(self.settings, self.env)
+        return write_runbook(self.run_dir, self.runbook, stamp=dt.datetime.now(dt.UTC))
 
     def write_checklist(self) -> list[Path]:
         """``checklist.json`` and ``checklist.xlsx`` from the checklist derived last."""
@@ -657,6 +666,7 @@ class EnvironmentRun:
             ("firewall.html", t(lang, "firewall")),
             ("dispatcher.html", t(lang, "dispatcher_page")),
             ("checklist.html", t(lang, "checklist")),
+            ("runbook.html", t(lang, "runbook")),
         ]
         nav = navigation(lang, names, extra_links)
         for name in names:
@@ -704,6 +714,19 @@ class EnvironmentRun:
                 banners=banners,
                 environment=self.env.name,
                 anchor=self.anchor,
+            ),
+        )
+        from ..runbook import build_runbook, render_runbook
+
+        runbook = getattr(self, "runbook", None) or build_runbook(self.settings, self.env)
+        atomic_write(
+            sign / "runbook.html",
+            render_runbook(
+                runbook,
+                nav=nav,
+                banners=banners,
+                anchor=self.anchor,
+                calendar_file=(self.run_dir / "runbook.ics").is_file(),
             ),
         )
         steps = []

@@ -4,7 +4,8 @@ Each secret is searched in every form :func:`ngdpkit.redact.encodings` lists (ra
 base64, URL-, HTML-, JSON-escaped, their combinations, PowerShell-quoted); for the
 authorization header also its base64 part and the decoded ``user:token`` and token. Zip
 containers (workbooks) are searched member by member, decompressed; Parquet files (the
-step tables, zstd-compressed) column by column, decoded, each value on a line of its own.
+step tables, zstd-compressed) column by column, decoded, each value on a line of its own;
+calendar files (``runbook.ics``) also unfolded and unescaped, as a calendar reads them.
 Secrets under 8 characters are matched as whole tokens only, so they do not wipe
 unrelated files.
 """
@@ -91,10 +92,26 @@ def _parquet_text(path: Path, data: bytes) -> list[bytes]:
     return [b for column in table.columns for chunk in column.chunks for b in texts(chunk)]
 
 
+_ICS_FOLD = re.compile(rb"\r\n[ \t]")
+_ICS_ESCAPE = re.compile(rb"\\([\\;,nN])")
+
+
+def _calendar_text(data: bytes) -> list[bytes]:
+    """An iCalendar file as its reader sees the values: lines unfolded (a fold may fall inside
+    a secret), TEXT escapes undone, and the angle quotation marks ``ics.text`` writes for
+    ``<`` and ``>`` turned back."""
+    unfolded = _ICS_FOLD.sub(b"", data)
+    plain = _ICS_ESCAPE.sub(lambda m: b"\n" if m.group(1) in b"nN" else m.group(1), unfolded)
+    angles = plain.replace("\u2039".encode(), b"<").replace("\u203a".encode(), b">")
+    return [unfolded, plain, angles]
+
+
 def _contents(path: Path) -> list[bytes]:
     data = path.read_bytes()
     blobs = [data]
-    if data[:4] == b"PAR1":
+    if data.startswith(b"BEGIN:VCALENDAR"):
+        blobs += _calendar_text(data)
+    elif data[:4] == b"PAR1":
         blobs += _parquet_text(path, data)
     elif data[:4] == b"PK\x03\x04":
         try:

@@ -1,0 +1,416 @@
+"""The go-live runbook: ``[golive]`` settings, ``runbook.xlsx``, ``signoff/runbook.html`` and
+``runbook.ics`` (issue 29), read back with a strict RFC 5545 reader written here and with the
+``icalendar`` package."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ngdpkit.errors import InputError
+from ngdpkit.ics import Event, calendar, fold, text
+from ngdpkit.settings import load_settings
+from tests.conftest import run_cli
+
+HOSTILE_FORMULA = "=cmd|' /C calc'!A0"
+HOSTILE_MARKUP = "<script>alert(1)</script>"
+GOLIVE = f"""
+[golive]
+date = 2027-02-01
+eboks_disable = 2027-01-29T16:00:00
+ngdp_enable = 2027-02-01T08:00:00+01:00
+rollback_until = 2027-02-08
+owners = {{ portal = "Anne Portal", operations = "{HOSTILE_FORMULA}", workzone = "{HOSTILE_MARKUP}", consultant = "Bo; Konsulent, ApS" }}
+"""
+
+
+# ---------------------------------------------------------------------------------------------
+# A strict reader of what RFC 5545 allows, for the files the kit writes
+
+
+TEXT_ESCAPES = {"\\\\": "\\", "\\;": ";", "\\,": ",", "\\n": "\n", "\\N": "\n"}
+
+
+def unescape(value: str) -> str:
+    out, i = [], 0
+    while i < len(value):
+        if value[i] == "\\":
+            pair = value[i : i + 2]
+            assert pair in TEXT_ESCAPES, f"bad escape {pair!r} in {value!r}"
+            out.append(TEXT_ESCAPES[pair])
+            i += 2
+        else:
+            assert value[i] not in ";,", f"unescaped {value[i]!r} in TEXT {value!r}"
+            out.append(value[i])
+            i += 1
+    return "".join(out)
+
+
+def read_ics(data: bytes) -> list[dict[str, tuple[dict[str, str], str]]]:
+    """The events of a calendar: property -> (parameters, raw value). Fails on anything the
+    RFC forbids in what the kit writes: a line not ending in CRLF, a line over 75 octets, a
+    fold that is not CRLF + one space, a component not closed."""
+    assert data.endswith(b"\r\n")
+    physical = data[:-2].split(b"\r\n")
+    assert all(b"\n" not in line and b"\r" not in line for line in physical)
+    assert all(len(line) <= 75 for line in physical), max(physical, key=len)
+    lines: list[str] = []
+    for raw in physical:
+        line = raw.decode("utf-8")  # a fold never splits a UTF-8 character
+        if line.startswith(" "):
+            lines[-1] += line[1:]
+        else:
+            assert not line.startswith("\t")
+            lines.append(line)
+    assert lines[0] == "BEGIN:VCALENDAR" and lines[-1] == "END:VCALENDAR"
+    top = {line.split(":", 1)[0] for line in lines[1:] if not line.startswith(" ")}
+    assert {"VERSION", "PRODID"} <= top
+    assert "VERSION:2.0" in lines
+    events: list[dict[str, tuple[dict[str, str], str]]] = []
+    current: dict[str, tuple[dict[str, str], str]] | None = None
+    for line in lines[1:-1]:
+        m = re.match(r"^([A-Z][A-Z0-9-]*)((?:;[A-Z-]+=[^;:]+)*):(.*)$", line)
+        assert m, line
+        name, params, value = m.group(1), m.group(2), m.group(3)
+        if line == "BEGIN:VEVENT":
+            assert current is None
+            current = {}
+        elif line == "END:VEVENT":
+            assert current is not None
+            events.append(current)
+            current = None
+        elif current is not None:
+            assert name not in current, f"{name} twice in one event"
+            current[name] = (dict(p.split("=", 1) for p in params.split(";") if p), value)
+    assert current is None
+    for e in events:
+        for key in ("UID", "DTSTAMP", "DTSTART", "DTEND", "SUMMARY"):
+            assert key in e, f"{key} missing"
+        assert re.fullmatch(r"\d{8}T\d{6}Z", e["DTSTAMP"][1])
+        kinds = []
+        for key in ("DTSTART", "DTEND"):
+            params, value = e[key]
+            if params.get("VALUE") == "DATE":
+                assert re.fullmatch(r"\d{8}", value)
+                kinds.append("date")
+            else:
+                assert not params and re.fullmatch(r"\d{8}T\d{6}Z", value), (key, value)
+                kinds.append("utc")
+        assert kinds[0] == kinds[1], "DTSTART and DTEND of one value type"
+        assert e["DTSTART"][1] < e["DTEND"][1]
+        for key in ("SUMMARY", "DESCRIPTION"):
+            if key in e:
+                unescape(e[key][1])
+    assert len({e["UID"][1] for e in events}) == len(events)
+    return events
+
+
+def value(event: dict[str, tuple[dict[str, str], str]], key: str) -> str:
+    return unescape(event[key][1])
+
+
+# ---------------------------------------------------------------------------------------------
+# ics.py
+
+
+def test_fold_keeps_every_line_within_75_octets_and_unfolds_back() -> None:
+    line = "DESCRIPTION:" + "æøå€" * 40 + "x" * 100
+    folded = fold(line)
+    pieces = folded.encode("utf-8").split(b"\r\n")[:-1]
+    assert all(len(p) <= 75 for p in pieces)
+    assert all(p.startswith(b" ") for p in pieces[1:])
+    assert folded.replace("\r\n ", "").removesuffix("\r\n") == line
+
+
+@given(st.text(min_size=0, max_size=300))
+def test_text_round_trips_through_the_strict_reader(value_: str) -> None:
+    data = calendar(
+        [
+            Event(
+                "u1@x",
+                dt.date(2027, 2, 1),
+                dt.date(2027, 2, 2),
+                summary=value_,
+                description=value_,
+            )
+        ],
+        stamp=dt.datetime(2027, 1, 1, tzinfo=dt.UTC),
+        product="-//t//t//DA",
+        name="t",
+    )
+    (event,) = read_ics(data)
+    expect = value_.replace("\r\n", "\n").replace("\r", "\n")
+    expect = expect.replace("<", "\u2039").replace(">", "\u203a")
+    assert value(event, "SUMMARY") == expect
+    assert value(event, "DESCRIPTION") == expect if value_ else "DESCRIPTION" not in event
+
+
+def test_text_escapes_what_rfc_5545_names_and_never_holds_markup() -> None:
+    assert text("a\\b;c,d\ne") == "a\\\\b\\;c\\,d\\ne"
+    assert text(HOSTILE_MARKUP) == "\u2039script\u203aalert(1)\u2039/script\u203a"
+
+
+def test_timed_events_are_utc_and_mixed_kinds_are_refused() -> None:
+    start = dt.datetime(2027, 2, 1, 8, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+    data = calendar(
+        [Event("u@x", start, start + dt.timedelta(hours=1), summary="s")],
+        stamp=start,
+        product="p",
+        name="n",
+    )
+    (event,) = read_ics(data)
+    assert event["DTSTART"][1] == "20270201T070000Z"
+    with pytest.raises(ValueError):
+        calendar(
+            [Event("u@x", start, dt.date(2027, 2, 2), summary="s")],
+            stamp=start,
+            product="p",
+            name="n",
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# [golive] settings
+
+
+def settings_file(tmp_path: Path, extra: str, env_extra: str = "", *, top: str = "") -> Path:
+    (tmp_path / "m.xlsx").write_bytes(b"")
+    path = tmp_path / "migration.toml"
+    path.write_text(
+        f"""{top}
+[organisation]
+name = "Testkommune"
+cvr = "98765433"
+[inputs]
+mailboxes = "m.xlsx"
+{extra}
+[environments.test]
+protocol = "REST_PULL"
+server_ips = ["198.51.100.10"]
+{env_extra}
+[environments.production]
+protocol = "REST_PULL"
+server_ips = ["198.51.100.11"]
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_golive_is_read_with_environment_overrides(tmp_path: Path) -> None:
+    path = settings_file(
+        tmp_path,
+        GOLIVE,
+        'golive = { date = 2027-01-15, owners = { operations = "Drift A/S" } }',
+    )
+    s = load_settings(path)
+    assert s.golive.date == dt.date(2027, 2, 1)
+    assert s.golive.eboks_disable == dt.datetime(2027, 1, 29, 16, 0)
+    test, production = s.environments["test"].golive, s.environments["production"].golive
+    assert test.date == dt.date(2027, 1, 15) and production == s.golive
+    assert test.ngdp_enable == s.golive.ngdp_enable  # kept from [golive]
+    assert test.owners.operations == "Drift A/S"
+    assert test.owners.workzone == HOSTILE_MARKUP  # the other owners stay
+
+
+@pytest.mark.parametrize(
+    ("extra", "env_extra", "line"),
+    [
+        ('[golive]\ndate = "2027-02-01"', "", "golive.date must be a TOML date without quotes"),
+        ("[golive]\ndate = 2027-02-01T10:00:00", "", "not a date-time (2027-02-01T10:00:00)"),
+        ("[golive]\nngdp_enable = 08:00:00", "", "not a time of day (08:00:00)"),
+        ("[golive]\nwhen = 2027-02-01", "", "unknown key 'golive.when'"),
+        ('[golive]\nowners = { boss = "x" }', "", "unknown key 'golive.owners.boss'"),
+        ("[golive]\nowners = { portal = 3 }", "", "golive.owners.portal must be a string"),
+        ("", 'golive = { rollback_until = "soon" }', "environments.test.golive.rollback_until"),
+        ("", "golive = 2027", "environments.test.golive must be a table"),
+    ],
+)
+def test_golive_refusals_are_one_line_each(
+    tmp_path: Path, extra: str, env_extra: str, line: str
+) -> None:
+    with pytest.raises(InputError) as info:
+        load_settings(settings_file(tmp_path, extra, env_extra))
+    problems = info.value.problems
+    assert len(problems) == 1 and line in problems[0], problems
+    assert "\n" not in problems[0]
+
+
+def test_golive_refusal_is_exit_2_on_the_command_line(tmp_path: Path) -> None:
+    path = settings_file(tmp_path, '[golive]\ndate = "2027-02-01"')
+    r = run_cli("check", "--settings", str(path), "--env", "test")
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert r.stderr.count("\n") == 1 and "golive.date" in r.stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# The runbook, built and written
+
+
+def test_without_dates_every_step_says_so_and_no_calendar_is_written(tmp_path: Path) -> None:
+    from ngdpkit.runbook import build_runbook, render_runbook, rows, write_runbook
+
+    s = load_settings(settings_file(tmp_path, ""))
+    book = build_runbook(s, s.environments["test"])
+    assert [r[1] for r in rows(book)] == ["dato ikke fastsat"] * 6
+    files = write_runbook(tmp_path, book, stamp=dt.datetime.now(dt.UTC))
+    assert [f.name for f in files] == ["runbook.xlsx"] and not (tmp_path / "runbook.ics").exists()
+    html = render_runbook(book, nav="", banners=[], anchor="", calendar_file=False)
+    assert "Der er ingen kalenderfil (runbook.ics)" in html
+
+
+def test_undated_steps_are_named_and_left_out_of_the_calendar(tmp_path: Path) -> None:
+    from ngdpkit.runbook import build_runbook, render_runbook, write_runbook
+
+    s = load_settings(settings_file(tmp_path, "[golive]\nrollback_until = 2027-03-01"))
+    book = build_runbook(s, s.environments["test"])
+    write_runbook(tmp_path, book, stamp=dt.datetime.now(dt.UTC))
+    (event,) = read_ics((tmp_path / "runbook.ics").read_bytes())
+    assert event["UID"][1].endswith("-test-rollback@ngdpkit")
+    assert event["DTSTART"] == ({"VALUE": "DATE"}, "20270301")
+    html = render_runbook(book, nav="", banners=[], anchor="", calendar_file=True)
+    assert "ikke i kalenderfilen: 1, 2, 3, 4, 6." in html
+
+
+def test_english_settings_give_an_english_runbook(tmp_path: Path) -> None:
+    from ngdpkit.runbook import build_runbook, rows
+
+    s = load_settings(settings_file(tmp_path, GOLIVE, top='language = "en"'))
+    book = build_runbook(s, s.environments["production"])
+    table = rows(book)
+    assert table[0][1] == "2027-01-29 16:00" and table[5][1] == "daily 2027-02-01 – 2027-02-07"
+    assert table[5][2] == f"operations: {HOSTILE_FORMULA}"
+    assert "Disable the e-Boks dispatcher" in table[0][3]
+    assert "dato" not in json.dumps(table, ensure_ascii=False)
+
+
+# ---------------------------------------------------------------------------------------------
+# A whole run of the sample with [golive] and hostile owner names
+
+
+@pytest.fixture(scope="module")
+def golive_run(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> Path:
+    d = tmp_path_factory.mktemp("golive") / "sample"
+    shutil.copytree(sample_dir, d, ignore=shutil.ignore_patterns("runs"))
+    settings = d / "migration.toml"
+    text_ = settings.read_text(encoding="utf-8")
+    settings.write_text(text_.replace("[environments.test]", GOLIVE + "\n[environments.test]", 1))
+    r = run_cli("run", "--settings", str(settings), "--env", "test")
+    assert r.returncode == 0, r.stdout + r.stderr
+    return next((d / "runs" / "test").glob("2*"))
+
+
+def test_the_run_writes_the_three_files_and_seals_them(golive_run: Path) -> None:
+    manifest = json.loads((golive_run / "manifest.json").read_text(encoding="utf-8"))
+    listed = json.dumps(manifest)
+    for name in ("runbook.xlsx", "runbook.ics", "signoff/runbook.html"):
+        assert (golive_run / name).is_file() and f'"{name}"' in listed, name
+    sealed = [
+        json.loads(line)
+        for line in (golive_run / "audit.jsonl").read_text(encoding="utf-8").splitlines()
+        if '"outputs_sealed"' in line
+    ][-1]
+    assert {"runbook.xlsx", "runbook.ics"} <= set(sealed["files"])
+    r = run_cli("audit", "verify", str(golive_run))
+    assert r.returncode == 0, r.stdout + r.stderr
+    overview = (golive_run / "signoff" / "index.html").read_text(encoding="utf-8")
+    assert 'href="runbook.html"' in overview
+
+
+def test_the_calendar_holds_the_six_steps(golive_run: Path) -> None:
+    from icalendar import Calendar
+
+    data = (golive_run / "runbook.ics").read_bytes()
+    events = read_ics(data)
+    assert [e["UID"][1].split("-test-")[1] for e in events] == [
+        "eboks_disable@ngdpkit",
+        "drain@ngdpkit",
+        "ngdp_enable@ngdpkit",
+        "first_letter@ngdpkit",
+        "rollback@ngdpkit",
+        "watch@ngdpkit",
+    ]
+    by = {e["UID"][1].split("-test-")[1].split("@")[0]: e for e in events}
+    assert by["eboks_disable"]["DTSTART"][1] == "20270129T150000Z"  # 16:00 in Copenhagen
+    assert by["ngdp_enable"]["DTSTART"][1] == "20270201T070000Z"  # 08:00+01:00
+    assert by["drain"]["DTEND"][1] == "20270201T070000Z"
+    assert by["rollback"]["DTEND"][1] == "20270208T230000Z"  # through the 8th, Copenhagen
+    assert by["watch"]["DTSTART"] == ({"VALUE": "DATE"}, "20270201")
+    assert by["watch"]["RRULE"][1] == "FREQ=DAILY;COUNT=7"
+    assert "WATCH_DELIVERY_FAILING" in value(by["rollback"], "DESCRIPTION")
+    assert "til og med 08-02-2027" in value(by["rollback"], "DESCRIPTION")
+    # the hostile names: plain text here, never markup
+    assert "<" not in data.decode("utf-8")
+    assert "\u2039script\u203a" in value(by["ngdp_enable"], "DESCRIPTION")
+    assert "Bo; Konsulent, ApS" in value(by["first_letter"], "DESCRIPTION")
+    # and an independent reader agrees
+    cal = Calendar.from_ical(data)
+    parsed = list(cal.walk("VEVENT"))
+    assert [str(e["UID"]) for e in parsed] == [e["UID"][1] for e in events]
+    assert str(parsed[3]["DESCRIPTION"]) == value(by["first_letter"], "DESCRIPTION")
+    assert parsed[5]["DTSTART"].dt == dt.date(2027, 2, 1)
+
+
+def test_the_workbook_has_the_steps_and_no_formula(golive_run: Path) -> None:
+    import openpyxl
+
+    wb = openpyxl.load_workbook(golive_run / "runbook.xlsx")
+    steps, owners = wb["Drejebog"], wb["Ansvarlige"]
+    header = [c.value for c in steps[1]]
+    assert header == ["Trin", "Hvornår", "Ansvarlig", "Hvad", "Færdig når", "Udført"]
+    body = [[c.value for c in row] for row in steps.iter_rows(min_row=2)]
+    assert [r[0] for r in body] == ["1", "2", "3", "4", "5", "6"]
+    assert body[0][1] == "29-01-2027 kl. 16:00"
+    assert body[1][1] == "29-01-2027 kl. 16:00 – 01-02-2027 kl. 08:00"
+    assert body[5][1] == "dagligt 01-02-2027 – 07-02-2027"
+    assert body[5][2] == f"drift: {HOSTILE_FORMULA}" and body[2][2].endswith(HOSTILE_MARKUP)
+    names = {row[0].value: row[1] for row in owners.iter_rows(min_row=2)}
+    formula = names["drift"]
+    assert formula.value == HOSTILE_FORMULA and formula.data_type == "s" and formula.quotePrefix
+    for ws in wb.worksheets:
+        assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
+
+
+def test_the_page_escapes_and_is_linked(golive_run: Path) -> None:
+    html = (golive_run / "signoff" / "runbook.html").read_text(encoding="utf-8")
+    assert "<script" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "=cmd|&#39; /C calc&#39;!A0" in html
+    assert "Drejebog for idriftsættelse (test)" in html
+    assert "runbook.ics holder alle trin" in html
+    assert 'href="runbook.html"' in html  # the navigation of every page names it
+    assert "Content-Security-Policy" in html
+
+
+def test_a_secret_folded_into_the_calendar_is_found(tmp_path: Path) -> None:
+    """A fold or an escape can fall inside a secret: the scan reads the calendar unfolded."""
+    from ngdpkit.run.scan import needles, scan_file
+
+    secret = "Tok3n,with;punct\\and-more-than-75-octets-" + "x" * 60
+    data = calendar(
+        [Event("u@x", dt.date(2027, 2, 1), dt.date(2027, 2, 2), summary="s", description=secret)],
+        stamp=dt.datetime(2027, 1, 1, tzinfo=dt.UTC),
+        product="p",
+        name="n",
+    )
+    assert secret.encode() not in data  # folded and escaped
+    path = tmp_path / "runbook.ics"
+    path.write_bytes(data)
+    assert scan_file(path, needles({"NGDPKIT_TEST_AUTHORIZATION": [secret]})) == [
+        "NGDPKIT_TEST_AUTHORIZATION"
+    ]
+
+
+def test_every_golive_key_is_in_the_readme() -> None:
+    from ngdpkit.settings import GoLive, Owners, schema
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Go-live runbook", 1)[1].split("\n## ", 1)[0]
+    for key in [*schema(GoLive), *schema(Owners)]:
+        assert re.search(rf"\b{key}\b", section), key
