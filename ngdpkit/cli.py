@@ -196,7 +196,15 @@ def build_parser() -> argparse.ArgumentParser:
     _settings_arg(p)
     _env_arg(p)
     p.add_argument(
-        "--out", type=Path, help="where comparisons go (default: runs/ beside the settings)"
+        "--out",
+        type=Path,
+        help="the runs folder: where the runs compared are read and the comparison goes "
+        "(default: runs/ beside the settings)",
+    )
+    p.add_argument(
+        "--from-inputs",
+        action="store_true",
+        help="check today's inputs again instead of reading each environment's latest run",
     )
     p.add_argument("--json", action="store_true", help="print the comparison as JSON")
 
@@ -679,10 +687,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     settings = load_settings(args.settings)
     a, b = pick(settings, args.env)
-    result = compare_environments(settings, a, b)
-    code, folder = write_comparison(
-        settings, result, (args.out or settings.base_dir / "runs").resolve()
-    )
+    out = (args.out or settings.base_dir / "runs").resolve()
+    result = compare_environments(settings, a, b, from_inputs=args.from_inputs, out=out)
+    code, folder = write_comparison(settings, result, out)
     if args.json:
         print(
             json.dumps(

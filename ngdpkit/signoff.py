@@ -31,6 +31,8 @@ nav a { margin-right: 12px; }
 section { margin: 18px 0; }
 .status-ok { color: #1b6e3a; } .status-bad { color: #b3261e; } .status-warn { color: #a15c00; }
 .declaration { border-left: 4px solid #1f4e79; padding: 4px 12px; background: #f4f7fa; }
+section.lead { border-left: 4px solid #b3261e; padding: 2px 14px; background: #fdf3f2; }
+section.lead-ok { border-left: 4px solid #1b6e3a; padding: 2px 14px; }
 .banner { background: #fff4e0; border: 2px solid #a15c00; padding: 8px 12px; font-weight: 600; margin: 8px 0; }
 .sigs { display: flex; gap: 32px; margin-top: 24px; }
 .sig { flex: 1; border: 1px solid #999; padding: 12px; min-height: 150px; }

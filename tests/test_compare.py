@@ -43,7 +43,7 @@ def test_compare_finds_the_three_classic_mistakes(sample_copy: Path) -> None:
         ),
         encoding="utf-8",
     )
-    r = run_cli("compare", "--settings", str(toml), "--json")
+    r = run_cli("compare", "--settings", str(toml), "--from-inputs", "--json")
     assert r.returncode == 1, r.stdout + r.stderr
     result = json.loads(r.stdout)
     codes = {(f["code"], f["severity"]) for f in result["findings"]}
@@ -63,7 +63,7 @@ def test_compare_finds_the_three_classic_mistakes(sample_copy: Path) -> None:
 
 
 def test_compare_of_the_sample_as_shipped_has_no_error(sample_copy: Path) -> None:
-    r = run_cli("compare", "--settings", str(sample_copy / "migration.toml"))
+    r = run_cli("compare", "--settings", str(sample_copy / "migration.toml"), "--from-inputs")
     assert r.returncode == 0, r.stdout + r.stderr
     assert "COMPARE_PROTOCOL_DIFFERS" in r.stdout  # the sample's test is PULL, production PUSH
 
@@ -379,3 +379,202 @@ def test_status_and_diff_survive_a_tampered_run_and_a_fifo(sample_copy: Path) ->
     toml.write_text(good, encoding="utf-8")
     r = run_cli("run", "--settings", str(toml), "--env", "test")
     assert r.returncode in (0, 1), r.stderr  # a tampered previous run is no denial of service
+
+
+# --- issue 29: where each mailbox lands, the runs that were signed ------------------------
+
+ECONOMY = "71b736f1-6dfe-543c-b60e-b63b18be4ed8"  # "Økonomi og Løn" in production
+SCHOOL = "Skole og Dagtilbud - Eksempel Kommune"
+
+
+def edit_mapping(path: Path, changes: dict[str, str]) -> None:
+    """Set the NgDP Guid column (a GUID or "udgår") of the mailboxes named."""
+
+    def edit(ws: Any) -> None:
+        for row in ws.iter_rows(min_row=2):
+            if row[0].value in changes:
+                row[2].value = changes[row[0].value]
+
+    edit_workbook(path, edit)
+
+
+def rename_contact_points(path: Path, rename: Any) -> None:
+    def edit(ws: Any) -> None:
+        for row in ws.iter_rows(min_row=2):
+            row[1].value = rename(row[1].value)
+
+    edit_workbook(path, edit)
+
+
+def run_both(toml: Path) -> dict[str, Path]:
+    r = run_cli("run", "--settings", str(toml), "--env", "all")
+    assert r.returncode in (0, 1), r.stdout + r.stderr
+    runs = toml.parent / "runs"
+    return {
+        env: runs / env / (runs / env / "LATEST").read_text().strip()
+        for env in ("test", "production")
+    }
+
+
+def anchor_of(run: Path) -> str:
+    from ngdpkit.compare.runs import RunView
+
+    return RunView.load(run, mapping=False).anchor
+
+
+def test_a_mailbox_sent_to_another_unit_in_production_is_an_error(sample_copy: Path) -> None:
+    """The error a consultant fears most: the school-enrolment mailbox goes to "Skole og
+    Dagtilbud" in test and to "Økonomi og Løn" in production. Compared as the two runs left
+    it (the default), named by run ID and anchor."""
+    toml = sample_copy / "migration.toml"
+    edit_mapping(sample_copy / "mapping-production.xlsx", {"0101159": ECONOMY})
+    runs = run_both(toml)
+    r = run_cli("compare", "--settings", str(toml), "--json")
+    assert r.returncode == 1, r.stdout + r.stderr
+    result = json.loads(r.stdout)
+    assert result["source"] == "runs"
+    assert result["runs"] == {
+        env: {"run": run.name, "anchor": anchor_of(run), "status": "warnings"}
+        for env, run in runs.items()
+    }
+    assert result["lands_differently"] == [
+        {
+            "mailbox_id": "0101159",
+            "subject_id": "",
+            "name": "Skoleindskrivning",
+            "unit": "Skole og Dagtilbud",
+            "contact_point": {"test": SCHOOL, "production": "Økonomi og Løn - Eksempel Kommune"},
+        }
+    ]
+    differs = [f for f in result["findings"] if f["code"] == "COMPARE_MAPPING_DIFFERS"]
+    assert [f["severity"] for f in differs] == ["error"]
+    assert differs[0]["params"]["value"] == "0101159" and differs[0]["params"]["count"] == "1"
+    assert "0101159" in differs[0]["message"] and "lander på" in differs[0]["message"]
+    assert result["mapped_only_in_test"] == [] and result["retired_in_one"] == []
+    folder = next((sample_copy / "runs" / "compare").glob("2*"))
+    assert json.loads((folder / "compare.json").read_text(encoding="utf-8")) == result
+    assert run_cli("audit", "verify", str(folder)).returncode == 0
+    trail = (folder / "audit.jsonl").read_text(encoding="utf-8").splitlines()
+    assert json.loads(trail[0])["runs"] == result["runs"]  # the trail names what was compared
+    page = (folder / "signoff" / "index.html").read_text(encoding="utf-8")
+    lead = page.index("Postkasser, hvor svar ville lande forskelligt (1)")
+    assert lead < page.index("Udgår i det ene miljø") < page.index("<h2>Fund</h2>")
+    assert page.index("Økonomi og Løn - Eksempel Kommune", lead) < page.index("<h2>Fund</h2>")
+    for env, run in runs.items():
+        assert f"Kørsel i {env}" in page and f"{run.name}, anker {anchor_of(run)}" in page
+
+
+def test_contact_point_names_with_an_environment_word_are_matched(sample_copy: Path) -> None:
+    """ "Borgerservice (test)" in test is "Borgerservice" in production: no wall of
+    COMPARE_CONTACT_POINT_MISSING, and every mailbox lands on its counterpart. A name that no
+    rule can pair is paired by the [compare] table."""
+    toml = sample_copy / "migration.toml"
+    words = iter([" (test)", " - TEST", " [Test]", " – test", "(TEST)"] * 3)
+    rename_contact_points(
+        sample_copy / "contact-points-test.xlsx",
+        lambda name: "Skolen (test)" if name == SCHOOL else name + next(words),
+    )
+    r = run_cli("compare", "--settings", str(toml), "--from-inputs", "--json")
+    result = json.loads(r.stdout)
+    codes = {f["code"]: f for f in result["findings"]}
+    assert r.returncode == 1 and result["source"] == "inputs" and result["runs"] is None
+    # only the school's contact point, whose name says nothing of production's
+    missing = {
+        f["params"]["cp_name"].strip("'")
+        for f in result["findings"]
+        if f["code"] == "COMPARE_CONTACT_POINT_MISSING"
+    }
+    assert missing == {"Skolen (test)", SCHOOL}
+    assert {row["contact_point"]["test"] for row in result["lands_differently"]} == {
+        "Skolen (test)"
+    }
+    assert codes["COMPARE_MAPPING_DIFFERS"]["params"]["count"] == str(
+        len(result["lands_differently"])
+    )
+    toml.write_text(
+        toml.read_text(encoding="utf-8")
+        + f'\n[compare]\ncontact_points = {{ "Skolen" = "{SCHOOL.upper()}" }}\n',
+        encoding="utf-8",
+    )
+    r = run_cli("compare", "--settings", str(toml), "--from-inputs", "--json")
+    assert r.returncode == 0, r.stdout + r.stderr
+    result = json.loads(r.stdout)
+    codes = {f["code"] for f in result["findings"]}
+    assert not codes & {"COMPARE_CONTACT_POINT_MISSING", "COMPARE_MAPPING_DIFFERS"}, codes
+    assert result["lands_differently"] == [] and result["contact_points"] == []
+    defaults = result["default_contact_points"]
+    assert defaults["test"]["name"] == "Eksempel Kommune - hovedpostkasse – test"
+    assert defaults["production"]["name"] == "Eksempel Kommune - hovedpostkasse"  # the same
+    assert "COMPARE_DEFAULT_CONTACT_POINT_DIFFERS" not in codes
+
+
+def test_a_mailbox_retired_in_one_environment_is_a_warning_only(sample_copy: Path) -> None:
+    """Retired ("udgår") in production and mapped in test: a decision, not an omission."""
+    toml = sample_copy / "migration.toml"
+    edit_mapping(sample_copy / "mapping-production.xlsx", {"0101178": "udgår"})
+    edit_mapping(sample_copy / "mapping-test.xlsx", {"0101204": "retire"})
+    run_both(toml)
+    r = run_cli("compare", "--settings", str(toml), "--json")
+    assert r.returncode == 0, r.stdout + r.stderr
+    result = json.loads(r.stdout)
+    retired = [f for f in result["findings"] if f["code"] == "COMPARE_RETIRED_IN_ONE"]
+    assert [(f["severity"], f["params"]["name"], f["params"]["value"]) for f in retired] == [
+        ("warning", "test", "0101204:1"),
+        ("warning", "production", "0101178"),
+    ]
+    assert {f["severity"] for f in result["findings"]} <= {"warning", "info"}
+    assert result["mapped_only_in_test"] == [] and result["mapped_only_in_production"] == []
+    assert [
+        (r["mailbox_id"], r["subject_id"], r["retired_in"], r["mapped_in"], r["contact_point"])
+        for r in result["retired_in_one"]
+    ] == [
+        ("0101178", "", "production", "test", SCHOOL),
+        ("0101204", "1", "test", "production", SCHOOL),
+    ]
+
+
+def test_compare_without_a_finished_run_says_so_in_one_line(sample_copy: Path) -> None:
+    toml = sample_copy / "migration.toml"
+    r = run_cli("compare", "--settings", str(toml))
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 2, lines  # each environment, one line
+    for env, line in zip(("test", "production"), lines, strict=True):
+        assert f"runs/{env}: no finished run of '{env}'" in line
+        assert f"ngdpkit run --settings migration.toml --env {env}" in line
+        assert "--from-inputs" in line
+    assert not (sample_copy / "runs" / "compare").exists()
+    # a finished run that no longer verifies is named, with the reason
+    runs = run_both(toml)
+    (runs["production"] / "findings.json").write_text("{}", encoding="utf-8")
+    r = run_cli("compare", "--settings", str(toml))
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert r.stderr.strip().splitlines() == [
+        f"ngdpkit: runs/production/{runs['production'].name}: cannot be compared: "
+        f"{runs['production'].name} does not verify: changed file: findings.json "
+        "(its SHA-256 is not the manifest's)"
+    ]
+    r = run_cli("compare", "--settings", str(toml), "--from-inputs")
+    assert r.returncode == 0, r.stderr
+
+
+def test_contact_point_names_are_normalised() -> None:
+    from ngdpkit.compare.names import NameMatcher, normal_name
+
+    same = [
+        "Borgerservice",
+        "BORGERSERVICE (test)",
+        "Borgerservice - Prod",
+        "Borgerservice–produktion",
+    ]
+    same += ["Borgerservice [PRODUCTION]", "  Borgerservice  {Test} ", "Borgerservice (testmiljø)"]
+    assert {normal_name(n) for n in same} == {"borgerservice"}
+    assert (
+        normal_name("Borgerservice (test) - Eksempel Kommune") == "borgerservice - eksempel kommune"
+    )
+    assert normal_name("Borgerservice - test - Eksempel") == "borgerservice - eksempel"
+    for kept in ("Testcenter", "Prøvetest", "Borgerservice - Eksempel Kommune", "x-testing"):
+        assert normal_name(kept) == kept.casefold()
+    matcher = NameMatcher.from_table({"Skolen (test)": "Skole og Dagtilbud"})
+    assert matcher.test_key("SKOLEN") == matcher.production_key("skole og dagtilbud (prod)")
+    assert matcher.test_key("Skole og Dagtilbud") == "skole og dagtilbud"
