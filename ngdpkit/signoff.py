@@ -67,9 +67,11 @@ def page(
     language: str,
     banners: list[str] | None = None,
     anchor: str = "",
+    refresh: int | None = None,
 ) -> str:
     """The page shell (a template): a Content-Security-Policy that allows no script and no
-    fetch, the banners above and below, and the audit anchor in the footer of every page."""
+    fetch, the banners above and below, and the audit anchor in the footer of every page.
+    ``refresh``: seconds after which the browser reloads the file (a page kept open)."""
     from .pages import Markup, render
 
     html = render(
@@ -82,6 +84,7 @@ def page(
         body=Markup(body),
         anchor=anchor,
         anchor_label=t(language, "audit_hash"),
+        refresh=refresh,
     )
     # A value may carry a direction override (U+202E) that makes text read otherwise than
     # it is: on a page someone signs, each is shown as its code point instead.

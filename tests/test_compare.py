@@ -203,7 +203,7 @@ def test_status_over_three_customers_one_unreadable(
     html = tmp_path / "status.html"
     r = run_cli("status", str(portfolio), "--json", "--html", str(html))
     assert r.returncode == 0, r.stderr
-    rows = json.loads(r.stdout)
+    rows = json.loads(r.stdout)["rows"]
     assert len(rows) == 6  # three customers, two environments each
     assert rows[0]["organisation"] == "Gamma Kommune" and rows[0]["status"] == "unreadable"
     assert "findings.json" in rows[0]["problem"]
@@ -216,7 +216,8 @@ def test_status_over_three_customers_one_unreadable(
     page = html.read_text(encoding="utf-8")
     assert "Gamma Kommune" in page and "<script" not in page
     table = run_cli("status", str(portfolio)).stdout.splitlines()
-    assert table[1].startswith("Gamma Kommune") and "unreadable" in table[1]
+    assert table[0].startswith("times in Europe/Copenhagen")
+    assert table[2].startswith("Gamma Kommune") and "unreadable" in table[2]
 
 
 def test_status_of_a_missing_path_is_exit_2(tmp_path: Path) -> None:
@@ -578,3 +579,150 @@ def test_contact_point_names_are_normalised() -> None:
     matcher = NameMatcher.from_table({"Skolen (test)": "Skole og Dagtilbud"})
     assert matcher.test_key("SKOLEN") == matcher.production_key("skole og dagtilbud (prod)")
     assert matcher.test_key("Skole og Dagtilbud") == "skole og dagtilbud"
+
+
+@pytest.fixture(scope="module")
+def customers(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> dict[str, Any]:
+    """A consultancy's tree: alpha with two settings files sharing one runs folder, two runs
+    and a rehearsal of test; beta outside the tree, reached through two links; a link from
+    inside alpha back up to the tree (a cycle)."""
+    from ngdpkit.rehearsal import rehearse
+
+    root = tmp_path_factory.mktemp("consultancy")
+    tree = root / "customers"
+    alpha = tree / "alpha"
+    shutil.copytree(sample_dir, alpha, ignore=shutil.ignore_patterns("runs"))
+    shutil.copy(alpha / "migration.toml", alpha / "second.toml")
+    beta = root / "outside" / "beta"
+    shutil.copytree(sample_dir, beta, ignore=shutil.ignore_patterns("runs"))
+    toml = beta / "migration.toml"
+    toml.write_text(
+        toml.read_text(encoding="utf-8").replace(
+            "Eksempel Kommune (fiktiv)", "Beta <b>Kommune</b>"
+        ),
+        encoding="utf-8",
+    )
+    (tree / "beta").symlink_to(beta, target_is_directory=True)
+    (tree / "beta-again").symlink_to(beta, target_is_directory=True)
+    (alpha / "loop").symlink_to("..", target_is_directory=True)
+    for _ in range(2):
+        r = run_cli("run", "--settings", str(alpha / "migration.toml"), "--env", "test")
+        assert r.returncode in (0, 1), r.stdout + r.stderr
+    code, rehearsal = rehearse(alpha / "migration.toml", "test", progress=lambda line: None)
+    assert code == 0
+    runs = sorted(p.name for p in (alpha / "runs" / "test").glob("2*") if "rehearsal" not in p.name)
+    return {"tree": tree, "alpha": alpha, "beta": beta, "runs": runs, "rehearsal": rehearsal}
+
+
+def test_status_gives_one_row_per_runs_folder_links_followed_cycles_refused(
+    customers: dict[str, Any], tmp_path: Path
+) -> None:
+    """Issue 29: two settings files sharing a runs folder gave two rows; a linked customer
+    folder was not found; times mixed UTC with local time; nothing said who was blocking."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    tree, alpha, beta = customers["tree"], customers["alpha"], customers["beta"]
+    first, second = customers["runs"]
+    html = tmp_path / "status.html"
+    r = run_cli("status", str(tree), "--json", "--html", str(html), timeout=60)
+    assert r.returncode == 0, r.stderr
+    loop = tree / "alpha" / "loop"
+    assert r.stderr.splitlines() == [
+        f"ngdpkit: {loop}: a link back to {tree.resolve()}, a folder above it (a cycle): "
+        "not followed"
+    ]
+    result = json.loads(r.stdout)
+    assert result["time_zone"] == "Europe/Copenhagen"
+    assert result["skipped"] == [
+        {"path": str(loop), "kind": "cycle", "target": str(tree.resolve()), "reason": (
+            f"a link back to {tree.resolve()}, a folder above it (a cycle): not followed")}
+    ]  # fmt: skip
+    rows = [
+        (
+            x["organisation"],
+            x["environment"],
+            x["status"],
+            x["settings"],
+            x["also_settings"],
+            x["runs_folder"],
+            x["run"],
+            x["checklist"],
+        )
+        for x in result["rows"]
+    ]
+    a_toml, a_second = str(alpha / "migration.toml"), str(alpha / "second.toml")
+    b_toml = str(tree / "beta" / "migration.toml")  # found through the first link
+    assert rows == [
+        ("Beta <b>Kommune</b>", "production", "no run", b_toml, [],
+         str(beta.resolve() / "runs" / "production"), None, None),
+        ("Beta <b>Kommune</b>", "test", "no run", b_toml, [],
+         str(beta.resolve() / "runs" / "test"), None, None),
+        ("Eksempel Kommune (fiktiv)", "production", "no run", a_toml, [a_second],
+         str(alpha.resolve() / "runs" / "production"), None, None),
+        ("Eksempel Kommune (fiktiv)", "test", "warnings", a_toml, [a_second],
+         str(alpha.resolve() / "runs" / "test"), second, "0/8"),
+    ]  # fmt: skip
+    row = result["rows"][-1]
+    # one time zone: the listing's, each run's, the rehearsal's and the certificate's end
+    copenhagen = ZoneInfo("Europe/Copenhagen")
+    stamp = dt.datetime.strptime(second[:16], "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.UTC)
+    assert row["run_date"] == stamp.astimezone(copenhagen).isoformat(timespec="seconds")
+    for when in (result["generated_at"], row["run_date"], row["certificate_not_after"],
+                 row["rehearsal"]["date"], row["blocking"]["since"]):  # fmt: skip
+        parsed = dt.datetime.fromisoformat(when)
+        assert parsed.utcoffset() == parsed.astimezone(copenhagen).utcoffset(), when
+    assert row["blocking"] == {
+        "step": 1,
+        "title": "Adgang til Administrativ Adgang (NgDP) for organisationen",
+        "who": "kundens administrator i Administrativ Adgang, kunden",
+        "status": "not_verified",
+        "since": dt.datetime.strptime(first[:16], "%Y%m%dT%H%M%SZ")
+        .replace(tzinfo=dt.UTC)
+        .astimezone(copenhagen)
+        .isoformat(timespec="seconds"),
+        "since_run": first,  # not done in either run: blocked since the first
+        "days": 0,
+    }
+    assert row["rehearsal"] == {
+        "folder": customers["rehearsal"].name,
+        "against": "simulator",
+        "status": "ok",
+        "date": row["rehearsal"]["date"],
+        "anchor": row["rehearsal"]["anchor"],
+    }
+    assert len(row["rehearsal"]["anchor"]) == 64 and row["certificate_days_left"] > 900
+    page = html.read_text(encoding="utf-8")
+    assert "Alle tider er i Europe/Copenhagen" in page and "<script" not in page
+    assert "Beta &lt;b&gt;Kommune&lt;/b&gt;" in page and "<b>Kommune</b>" not in page
+    assert '<meta http-equiv="refresh" content="300">' in page
+    assert "Trin 1: Adgang til Administrativ Adgang" in page and "0/8" in page
+    assert "en løkke" in page
+    text = run_cli("status", str(tree), str(alpha / "second.toml"), timeout=60).stdout
+    lines = text.splitlines()
+    assert lines[0].startswith("times in Europe/Copenhagen") and len(lines) == 2 + 4
+
+
+def test_status_counts_the_days_a_step_has_held_up(customers: dict[str, Any]) -> None:
+    """Days since the earliest run of the unbroken series in which the step was not done;
+    a run in which it was done ends the series."""
+    import datetime as dt
+
+    from ngdpkit.compare.status import portfolio
+
+    alpha = customers["alpha"]
+    first, second = customers["runs"]
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=3, hours=1)
+    row = portfolio([alpha / "migration.toml"], now=later).rows[-1]
+    assert row.environment == "test" and row.blocking is not None
+    assert (row.blocking.since_run, row.blocking.days) == (first, 3)
+    checklist = alpha / "runs" / "test" / first / "checklist.json"
+    saved = checklist.read_bytes()
+    try:
+        steps = json.loads(saved)
+        steps[0]["status"] = "done"
+        checklist.write_text(json.dumps(steps), encoding="utf-8")
+        row = portfolio([alpha / "migration.toml"], now=later).rows[-1]
+        assert row.blocking is not None and row.blocking.since_run == second
+    finally:
+        checklist.write_bytes(saved)

@@ -1,17 +1,15 @@
-"""The sign-off page of a comparison and the portfolio page (templates only, autoescaped)."""
+"""The sign-off page of a comparison (templates only, autoescaped)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from ..display import badge, findings_html, table
+from ..display import findings_html, table
 from ..findings import Finding
-from ..i18n import local_time, status_word, t
+from ..i18n import local_time, t
 from ..pages import Markup, fragment
 from ..signoff import page
-
-STATUS_SEVERITY = {"ok": "ok", "warnings": "warning", "errors": "error", "crashed": "error"}
 
 
 def _compared(result: dict[str, Any], language: str) -> list[tuple[str, str]]:
@@ -186,48 +184,3 @@ def render_comparison(
     return page(
         f"{t(language, 'compare_title')} - {organisation}", body, language=language, anchor=anchor
     )
-
-
-def render_portfolio(rows: list[dict[str, Any]], *, language: str) -> str:
-    yes, no = t(language, "yes"), t(language, "no")
-    cells = [
-        (
-            r["organisation"],
-            r["environment"],
-            badge(
-                STATUS_SEVERITY.get(str(r["status"]), "info"),
-                status_word(language, str(r["status"]))
-                if r["status"] in STATUS_SEVERITY
-                else str(r["status"]),
-                language=language,
-            ),
-            "" if r.get("errors") is None else r["errors"],
-            "" if r.get("warnings") is None else r["warnings"],
-            "" if r.get("dispatcher_ready") is None else (yes if r["dispatcher_ready"] else no),
-            "" if r.get("certificate_days_left") is None else r["certificate_days_left"],
-            r.get("run_date") or "",
-            fragment("code", (r.get("anchor") or "")[:16])
-            if r.get("anchor")
-            else (r.get("problem") or ""),
-        )
-        for r in rows
-    ]
-    headers = [
-        t(language, "organisation"),
-        t(language, "environment"),
-        t(language, "status"),
-        t(language, "errors"),
-        t(language, "warnings"),
-        t(language, "dispatcher_ready_label"),
-        t(language, "days_left"),
-        t(language, "run"),
-        t(language, "audit_hash"),
-    ]
-    body = Markup("").join(
-        [
-            fragment("heading", t(language, "status_title"), 1),
-            fragment("para", [local_time(dt.datetime.now(dt.UTC), language)]),
-            table(cells, headers, limit=1_000_000, language=language),
-        ]
-    )
-    return page(t(language, "status_title"), body, language=language)
