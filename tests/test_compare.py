@@ -726,3 +726,95 @@ def test_status_counts_the_days_a_step_has_held_up(customers: dict[str, Any]) ->
         assert row.blocking is not None and row.blocking.since_run == second
     finally:
         checklist.write_bytes(saved)
+
+
+def test_landings_from_typed_sides_with_hostile_values(tmp_path: Path) -> None:
+    """The comparison of two typed sides, without a run: subjects, a pairing by the
+    [compare] table, retirement both ways, a mailbox without a contact point name; every
+    value hostile on the page (escaped once) and in compare.json (as written)."""
+    from ngdpkit.compare.compare import compare_sides
+    from ngdpkit.compare.pages import render_comparison
+    from ngdpkit.compare.sides import Landing, PointFacts, Side
+    from ngdpkit.settings import load_settings
+
+    (tmp_path / "m.xlsx").write_bytes(b"x")
+    toml = tmp_path / "migration.toml"
+    toml.write_text(
+        '[organisation]\nname = "K"\ncvr = "98765433"\n[inputs]\nmailboxes = "m.xlsx"\n'
+        '[environments.test]\nprotocol = "REST_PULL"\nserver_ips = ["203.0.113.5"]\n'
+        '[environments.production]\nprotocol = "REST_PULL"\nserver_ips = ["203.0.113.5"]\n'
+        '[compare]\ncontact_points = { "Skolen" = "Skole og Dagtilbud" }\n',
+        encoding="utf-8",
+    )
+    settings = load_settings(toml)
+    evil = '<script>alert("x")</script>'
+
+    def side(name: str, kind: str, rows: list[tuple[str, str, str, str]]) -> Side:
+        points = {cp for _m, _s, _st, cp in rows if cp}
+        return Side(
+            name=name,
+            kind=kind,
+            protocol="REST_PULL",
+            server_ips=("203.0.113.5",),
+            default_contact_point="",
+            landings=tuple(
+                Landing(m, s, f"{evil} {m}", "=HYPERLINK(1)", st, "g" if cp else "", cp)
+                for m, s, st, cp in rows
+            ),
+            contact_points=tuple(PointFacts(id=p, name=p) for p in sorted(points)),
+            certificate=None,
+            status="ok",
+        )
+
+    test = side(
+        "test",
+        "test",
+        [
+            ("1", "", "mapped", "Skolen (test)"),  # paired by the table: the same
+            ("2", "3", "mapped", f"Borgerservice {evil} (test)"),  # normalised: the same
+            ("2", "4", "mapped", "Borgerservice (test)"),  # another subject: elsewhere
+            ("5", "", "retired", ""),
+            ("6", "", "mapped", "Skolen"),
+            ("7", "", "mapped", ""),  # no name in test: not compared
+        ],
+    )
+    production = side(
+        "production",
+        "production",
+        [
+            ("1", "", "mapped", "Skole og Dagtilbud"),
+            ("2", "3", "mapped", f"Borgerservice {evil}"),
+            ("2", "4", "mapped", evil),
+            ("5", "", "mapped", "Skole og Dagtilbud"),
+            ("6", "", "retired", ""),
+            ("7", "", "mapped", "Skole og Dagtilbud"),
+        ],
+    )
+    result = compare_sides(settings, production, test)  # either order: test is test
+    assert result["environments"] == ["production", "test"] and result["source"] == "inputs"
+    assert [(r["mailbox_id"], r["subject_id"], r["contact_point"]) for r in result["lands_differently"]] == [
+        ("2", "4", {"test": "Borgerservice (test)", "production": evil}),
+    ]  # fmt: skip
+    assert [(r["mailbox_id"], r["retired_in"], r["mapped_in"]) for r in result["retired_in_one"]] == [
+        ("5", "test", "production"),
+        ("6", "production", "test"),
+    ]  # fmt: skip
+    codes = sorted(
+        (f["code"], f["severity"], f["params"].get("value", "")) for f in result["findings"]
+    )
+    assert codes == [
+        ("COMPARE_CERT_NOT_READ", "info", ""),
+        ("COMPARE_CONTACT_POINT_MISSING", "warning", ""),  # "Borgerservice" in production
+        ("COMPARE_CONTACT_POINT_MISSING", "warning", ""),  # the evil name in test
+        ("COMPARE_MAPPING_DIFFERS", "error", "2:4"),
+        ("COMPARE_MAPPING_NOT_COMPARED", "info", "7"),
+        ("COMPARE_RETIRED_IN_ONE", "warning", "5"),
+        ("COMPARE_RETIRED_IN_ONE", "warning", "6"),
+    ]  # fmt: skip
+    assert result["mapped_only_in_test"] == [] and result["mapped_only_in_production"] == []
+    page = render_comparison(result, language="da", organisation=evil, run_id="r", anchor="a")
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    assert page.index("Postkasser, hvor svar ville lande forskelligt (1)") < page.index(
+        "Udgår i det ene miljø, tilknyttet i det andet (2)"
+    )
+    assert json.loads(json.dumps(result)) == result
