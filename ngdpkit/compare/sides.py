@@ -214,7 +214,9 @@ def from_run(settings: Settings, name: str, out: Path) -> Side:
     system: SystemRecord = step(SystemRecord)
     dispatcher: DispatcherRecord = step(DispatcherRecord)
     facts = system.system or {}
-    parameters = (dispatcher.dispatcher or {}).get("parameters") or {}
+    ips = facts.get("server_ips")
+    parameters = (dispatcher.dispatcher or {}).get("parameters")
+    default = parameters.get("ContactPointGuid") if isinstance(parameters, dict) else None
     try:
         landings = _landings(points.mapping)
     except (OSError, ValueError, TypeError, KeyError) as exc:  # a damaged table
@@ -224,8 +226,8 @@ def from_run(settings: Settings, name: str, out: Path) -> Side:
         name=name,
         kind=env.kind,
         protocol=str(facts.get("protocol") or ""),
-        server_ips=tuple(str(ip) for ip in facts.get("server_ips") or ()),
-        default_contact_point=str(parameters.get("ContactPointGuid") or ""),
+        server_ips=tuple(str(ip) for ip in ips) if isinstance(ips, list) else (),
+        default_contact_point=default if isinstance(default, str) else "",
         landings=landings,
         contact_points=_points(points.contact_points, label),
         certificate=_certificate(certificate.certificate),
