@@ -114,6 +114,9 @@ DANISH: dict[str, str] = {
     "Contact point {cp_name!r} exists in {a} but not in {missing_in}.": "Kontaktpunktet {cp_name!r} findes i {a}, men ikke i {missing_in}.",
     "Contact point {cp_name!r} differs: {what}.": "Kontaktpunktet {cp_name!r} er forskelligt: {what}.",
     "Server IPs: {values}.": "Server-IP'er: {values}.",
+    "{count} mailbox(es) land on {cp!r} in {a} but on {cp2!r} in {b}: replies to them would land differently: {value}.": "{count} postkasse(r) lander på {cp!r} i {a}, men på {cp2!r} i {b}: svar til dem ville havne forskellige steder: {value}.",
+    "{count} mailbox(es) are retired in {name} but mapped in {name2}: {value}.": "{count} postkasse(r) udgår i {name}, men er tilknyttet i {name2}: {value}.",
+    "{count} mailbox(es) mapped in both environments have no contact point name in {name} (its contact points are pending or do not list the GUID), so where their replies land is not compared: {value}.": "{count} postkasse(r), der er tilknyttet i begge miljøer, har intet kontaktpunktsnavn i {name} (kontaktpunkterne mangler endnu eller kender ikke GUID'en), så hvor svar til dem lander, er ikke sammenlignet: {value}.",
     # run
     "{value} held the secret {values} and was replaced by a stub.": "{value} indeholdt hemmeligheden {values} og er erstattet af en pladsholder.",
     # contact points
@@ -445,6 +448,9 @@ TITLES = {
     "COMPARE_SERVER_IPS_DIFFER": "Server-IP'erne er forskellige",
     "COMPARE_CERT_CVR_DIFFERS": "Certifikaterne er udstedt til forskellige CVR-numre",
     "COMPARE_CERT_NOT_READ": "Et certifikat kunne ikke læses til sammenligningen",
+    "COMPARE_MAPPING_DIFFERS": "Postkasser lander på forskellige kontaktpunkter i de to miljøer",
+    "COMPARE_RETIRED_IN_ONE": "Postkasser udgår i det ene miljø og er tilknyttet i det andet",
+    "COMPARE_MAPPING_NOT_COMPARED": "Hvor nogle postkasser lander, kunne ikke sammenlignes",
     "NET_AUTH_NOT_TESTED": "Autorisationen blev ikke afprøvet fra serveren",
     "NET_EVIDENCE_MISSING": "Servertjek mangler fra en eller flere servere",
     "NET_EVIDENCE_STALE": "Servertjekket er for gammelt",

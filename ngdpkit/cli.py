@@ -214,7 +214,15 @@ def build_parser() -> argparse.ArgumentParser:
     _settings_arg(p)
     _env_arg(p)
     p.add_argument(
-        "--out", type=Path, help="where comparisons go (default: runs/ beside the settings)"
+        "--out",
+        type=Path,
+        help="the runs folder: where the runs compared are read and the comparison goes "
+        "(default: runs/ beside the settings)",
+    )
+    p.add_argument(
+        "--from-inputs",
+        action="store_true",
+        help="check today's inputs again instead of reading each environment's latest run",
     )
     p.add_argument("--json", action="store_true", help="print the comparison as JSON")
 
@@ -756,10 +764,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     settings = load_settings(args.settings)
     a, b = pick(settings, args.env)
-    result = compare_environments(settings, a, b)
-    code, folder = write_comparison(
-        settings, result, (args.out or settings.base_dir / "runs").resolve()
-    )
+    out = (args.out or settings.base_dir / "runs").resolve()
+    result = compare_environments(settings, a, b, from_inputs=args.from_inputs, out=out)
+    code, folder = write_comparison(settings, result, out)
     if args.json:
         print(
             json.dumps(
@@ -816,31 +823,47 @@ def _cell(value: Any) -> str:
     )
 
 
+def _short_time(iso: str | None, *, date_only: bool = False) -> str:
+    """An ISO 8601 time of the status listing as the terminal shows it (in its own zone)."""
+    if not iso:
+        return ""
+    return iso[:10] if date_only else iso[:16].replace("T", " ")
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     from .compare.status import portfolio
+    from .typed import unstructure
 
-    rows = portfolio(args.paths)
+    result = portfolio(args.paths)
+    for skipped in result.skipped:
+        print(f"ngdpkit: {skipped.path}: {skipped.reason}", file=sys.stderr)
     if args.html is not None:
-        from .compare.pages import render_portfolio
+        from .compare.status_page import render_portfolio
         from .outputs import atomic_write
 
-        atomic_write(args.html, render_portfolio(rows, language="da"))
+        atomic_write(args.html, render_portfolio(result, language="da"))
     if args.json:
-        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        print(json.dumps(unstructure(result), ensure_ascii=False, indent=2))
         return 0
+    print(f"times in {result.time_zone}; listed {_short_time(result.generated_at)}")
     print(
-        f"{'organisation':<32} {'env':<12} {'status':<10} {'err':>4} {'warn':>4} {'ready':<5} {'days':>5}  {'run':<20} anchor"
+        f"{'organisation':<28} {'env':<12} {'status':<10} {'err':>4} {'warn':>4} {'ready':<5} "
+        f"{'steps':<5} {'holding up':<20} {'rehearsal':<17} {'cert ends':<10} "
+        f"{'run':<16} anchor"
     )
-    for r in rows:
-        cells = {k: _cell(r.get(k)) for k in r}
-        tail = (r.get("anchor") or "")[:16] or (r.get("problem") or "")
+    for r in result.rows:
+        b, h = r.blocking, r.rehearsal
+        holding = f"{b.step}: {b.status}, {b.days} d" if b else ""
+        rehearsal = f"{h.status} ({h.against})" if h else ""
+        tail = (r.anchor or "")[:16] or (r.problem or "")
         print(
-            f"{cells['organisation'][:32]:<32} {cells['environment'][:12]:<12} "
-            f"{cells['status']:<10} {cells.get('errors', ''):>4} {cells.get('warnings', ''):>4} "
-            f"{cells.get('dispatcher_ready', ''):<5} {cells.get('certificate_days_left', ''):>5}  "
-            f"{cells.get('run_date', ''):<20} {tail}"
+            f"{r.organisation[:28]:<28} {r.environment[:12]:<12} {r.status:<10} "
+            f"{_cell(r.errors):>4} {_cell(r.warnings):>4} {_cell(r.dispatcher_ready):<5} "
+            f"{_cell(r.checklist):<5} {holding[:20]:<20} {rehearsal[:17]:<17} "
+            f"{_short_time(r.certificate_not_after, date_only=True):<10} "
+            f"{_short_time(r.run_date):<16} {tail}"
         )
-    if not rows:
+    if not result.rows:
         print("no ngdpkit settings files found")
     return 0
 

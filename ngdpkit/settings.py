@@ -182,6 +182,15 @@ class Signing:
 
 
 @dataclass(frozen=True)
+class Compare:
+    """``[compare]``: how ``compare`` pairs the two environments' contact points where
+    their names do not match once normalised (contract §12.8)."""
+
+    # name in the test environment -> name in the production environment
+    contact_points: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Settings:
     """A parsed settings file. Paths are absolute; :meth:`rel` shows them to people."""
 
@@ -196,6 +205,7 @@ class Settings:
     rehearsal: Rehearsal = Rehearsal()  # the defaults every environment's [rehearsal] extends
     golive: GoLive = GoLive()  # the defaults every environment's golive = {…} extends
     signing: Signing | None = None
+    compare: Compare = Compare()
     raw_sha256: str = field(default="", metadata=NOT_A_KEY)
 
     @property
@@ -280,6 +290,7 @@ _KIND_OF = {
     "Owners": _TABLE,
     "dt.date | None": _DATE,
     "dt.date | dt.datetime | None": _WHEN,
+    "Compare": _TABLE,
 }
 
 
@@ -310,6 +321,7 @@ _SERVER = schema(Server)
 _SIGNING = schema(Signing)
 _GOLIVE = schema(GoLive)
 _OWNERS = schema(Owners)
+_COMPARE = schema(Compare)
 
 
 class _Reader:
@@ -561,6 +573,7 @@ def load_settings(path: Path | str) -> Settings:
     secrets_file = r.file(top.get("secrets_file"), "secrets_file")
     signing = _signing(r, top["signing"]) if "signing" in top else None
     golive = _golive(r, top.get("golive", {}), "golive", GoLive())
+    compare = _compare(r, top.get("compare", {}))
 
     environments: dict[str, Environment] = {}
     envs_raw = top.get("environments", {})
@@ -599,6 +612,7 @@ def load_settings(path: Path | str) -> Settings:
         rehearsal=rehearsal,
         golive=golive,
         signing=signing,
+        compare=compare,
         raw_sha256=hashlib.sha256(raw).hexdigest(),
     )
 
@@ -778,6 +792,27 @@ def timestamp_url_problem(url: str) -> str:
     if parts.fragment:
         return "must not hold a fragment (#...)"
     return ""
+
+
+def _compare(r: _Reader, raw: dict[str, Any]) -> Compare:
+    """``[compare]``: ``contact_points`` is a table of names (test = production), each a
+    string that could be a contact point's name; anything else is a problem, one line each."""
+    table = r.table(raw, _COMPARE, "compare")
+    pairs: dict[str, str] = {}
+    for key, value in table.get("contact_points", {}).items():
+        where = f"compare.contact_points.{_short(key)}"
+        if not isinstance(value, str):
+            r.problem(
+                f"{where} must be a string (the contact point's name in production), "
+                f"not {_type_name(value)} ({_short(value)})"
+            )
+            continue
+        why = _text_problem(key) or _text_problem(value)
+        if why:
+            r.problem(f"{where} {why}")
+            continue
+        pairs[key] = value
+    return Compare(contact_points=pairs)
 
 
 def _inputs(r: _Reader, raw: dict[str, Any], where: str) -> Inputs:

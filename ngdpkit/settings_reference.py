@@ -291,6 +291,18 @@ DOCS: dict[str, KeyDoc] = {
         "This environment's own values over [golive]; an owner given here replaces that one.",
         "{ date = 2027-01-15 }",
     ),
+    "Settings.compare": KeyDoc(
+        "Hvordan ngdpkit compare parrer test- og produktionsmiljøets kontaktpunkter, hvor "
+        "navnene ikke passer sammen, selv uden miljøord som (test).",
+        "How ngdpkit compare pairs the test and production contact points whose names do not "
+        "match even without an environment word such as (test).",
+    ),
+    "Compare.contact_points": KeyDoc(
+        "Navn i testmiljøet = navn i produktionsmiljøet, for de kontaktpunkter, der hedder "
+        "noget forskelligt.",
+        "Name in the test environment = name in production, for contact points named differently.",
+        '{ "Borgerservice test" = "Borgerservice" }',
+    ),
     "GoLive.date": KeyDoc(
         "Dagen for idriftsættelsen: en TOML-dato uden anførselstegn.",
         "The go-live day: a TOML date, without quotes.",
@@ -346,6 +358,7 @@ TABLES: tuple[tuple[str, type, str], ...] = (
     ("[rehearsal]", S.Rehearsal, "Rehearsal"),
     ("[signing]", S.Signing, "Signing"),
     ("[golive]", S.GoLive, "GoLive"),
+    ("[compare]", S.Compare, "Compare"),
     ("[environments.<name>]", S.Environment, "Environment"),
     ("servers = [{…}]", S.Server, "Server"),
     ("owners = {…}", S.Owners, "Owners"),
@@ -366,6 +379,7 @@ _TABLE_KEYS = {
     "rehearsal",
     "signing",
     "golive",
+    "compare",
 }
 
 
@@ -457,8 +471,8 @@ def scaffold(
         "Inputs.mailboxes": toml_string(mailboxes),
     }
     out += _table_lines(S.Settings, set_values, skip=_TABLE_KEYS)
-    for header, cls, name in TABLES[1:7]:
-        commented = name in ("Checks", "Rehearsal", "Signing", "GoLive")
+    for header, cls, name in TABLES[1:8]:
+        commented = name in ("Checks", "Rehearsal", "Signing", "GoLive", "Compare")
         out += ["", *_comment(DOCS[f"Settings.{header.strip('[]')}"].da)]
         out.append(f"# {header}" if commented else header)
         out += _table_lines(cls, set_values, all_commented=commented)

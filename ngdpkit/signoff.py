@@ -31,6 +31,8 @@ nav a { margin-right: 12px; }
 section { margin: 18px 0; }
 .status-ok { color: #1b6e3a; } .status-bad { color: #b3261e; } .status-warn { color: #a15c00; }
 .declaration { border-left: 4px solid #1f4e79; padding: 4px 12px; background: #f4f7fa; }
+section.lead { border-left: 4px solid #b3261e; padding: 2px 14px; background: #fdf3f2; }
+section.lead-ok { border-left: 4px solid #1b6e3a; padding: 2px 14px; }
 .banner { background: #fff4e0; border: 2px solid #a15c00; padding: 8px 12px; font-weight: 600; margin: 8px 0; }
 .sigs { display: flex; gap: 32px; margin-top: 24px; }
 .sig { flex: 1; border: 1px solid #999; padding: 12px; min-height: 150px; }
@@ -65,9 +67,11 @@ def page(
     language: str,
     banners: list[str] | None = None,
     anchor: str = "",
+    refresh: int | None = None,
 ) -> str:
     """The page shell (a template): a Content-Security-Policy that allows no script and no
-    fetch, the banners above and below, and the audit anchor in the footer of every page."""
+    fetch, the banners above and below, and the audit anchor in the footer of every page.
+    ``refresh``: seconds after which the browser reloads the file (a page kept open)."""
     from .pages import Markup, render
 
     html = render(
@@ -80,6 +84,7 @@ def page(
         body=Markup(body),
         anchor=anchor,
         anchor_label=t(language, "audit_hash"),
+        refresh=refresh,
     )
     # A value may carry a direction override (U+202E) that makes text read otherwise than
     # it is: on a page someone signs, each is shown as its code point instead.

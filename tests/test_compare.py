@@ -43,7 +43,7 @@ def test_compare_finds_the_three_classic_mistakes(sample_copy: Path) -> None:
         ),
         encoding="utf-8",
     )
-    r = run_cli("compare", "--settings", str(toml), "--json")
+    r = run_cli("compare", "--settings", str(toml), "--from-inputs", "--json")
     assert r.returncode == 1, r.stdout + r.stderr
     result = json.loads(r.stdout)
     codes = {(f["code"], f["severity"]) for f in result["findings"]}
@@ -63,7 +63,7 @@ def test_compare_finds_the_three_classic_mistakes(sample_copy: Path) -> None:
 
 
 def test_compare_of_the_sample_as_shipped_has_no_error(sample_copy: Path) -> None:
-    r = run_cli("compare", "--settings", str(sample_copy / "migration.toml"))
+    r = run_cli("compare", "--settings", str(sample_copy / "migration.toml"), "--from-inputs")
     assert r.returncode == 0, r.stdout + r.stderr
     assert "COMPARE_PROTOCOL_DIFFERS" in r.stdout  # the sample's test is PULL, production PUSH
 
@@ -203,7 +203,7 @@ def test_status_over_three_customers_one_unreadable(
     html = tmp_path / "status.html"
     r = run_cli("status", str(portfolio), "--json", "--html", str(html))
     assert r.returncode == 0, r.stderr
-    rows = json.loads(r.stdout)
+    rows = json.loads(r.stdout)["rows"]
     assert len(rows) == 6  # three customers, two environments each
     assert rows[0]["organisation"] == "Gamma Kommune" and rows[0]["status"] == "unreadable"
     assert "findings.json" in rows[0]["problem"]
@@ -216,7 +216,8 @@ def test_status_over_three_customers_one_unreadable(
     page = html.read_text(encoding="utf-8")
     assert "Gamma Kommune" in page and "<script" not in page
     table = run_cli("status", str(portfolio)).stdout.splitlines()
-    assert table[1].startswith("Gamma Kommune") and "unreadable" in table[1]
+    assert table[0].startswith("times in Europe/Copenhagen")
+    assert table[2].startswith("Gamma Kommune") and "unreadable" in table[2]
 
 
 def test_status_of_a_missing_path_is_exit_2(tmp_path: Path) -> None:
@@ -379,3 +380,441 @@ def test_status_and_diff_survive_a_tampered_run_and_a_fifo(sample_copy: Path) ->
     toml.write_text(good, encoding="utf-8")
     r = run_cli("run", "--settings", str(toml), "--env", "test")
     assert r.returncode in (0, 1), r.stderr  # a tampered previous run is no denial of service
+
+
+# --- issue 29: where each mailbox lands, the runs that were signed ------------------------
+
+ECONOMY = "71b736f1-6dfe-543c-b60e-b63b18be4ed8"  # "Økonomi og Løn" in production
+SCHOOL = "Skole og Dagtilbud - Eksempel Kommune"
+
+
+def edit_mapping(path: Path, changes: dict[str, str]) -> None:
+    """Set the NgDP Guid column (a GUID or "udgår") of the mailboxes named."""
+
+    def edit(ws: Any) -> None:
+        for row in ws.iter_rows(min_row=2):
+            if row[0].value in changes:
+                row[2].value = changes[row[0].value]
+
+    edit_workbook(path, edit)
+
+
+def rename_contact_points(path: Path, rename: Any) -> None:
+    def edit(ws: Any) -> None:
+        for row in ws.iter_rows(min_row=2):
+            row[1].value = rename(row[1].value)
+
+    edit_workbook(path, edit)
+
+
+def run_both(toml: Path) -> dict[str, Path]:
+    r = run_cli("run", "--settings", str(toml), "--env", "all")
+    assert r.returncode in (0, 1), r.stdout + r.stderr
+    runs = toml.parent / "runs"
+    return {
+        env: runs / env / (runs / env / "LATEST").read_text().strip()
+        for env in ("test", "production")
+    }
+
+
+def anchor_of(run: Path) -> str:
+    from ngdpkit.compare.runs import RunView
+
+    return RunView.load(run, mapping=False).anchor
+
+
+def test_a_mailbox_sent_to_another_unit_in_production_is_an_error(sample_copy: Path) -> None:
+    """The error a consultant fears most: the school-enrolment mailbox goes to "Skole og
+    Dagtilbud" in test and to "Økonomi og Løn" in production. Compared as the two runs left
+    it (the default), named by run ID and anchor."""
+    toml = sample_copy / "migration.toml"
+    edit_mapping(sample_copy / "mapping-production.xlsx", {"0101159": ECONOMY})
+    runs = run_both(toml)
+    r = run_cli("compare", "--settings", str(toml), "--json")
+    assert r.returncode == 1, r.stdout + r.stderr
+    result = json.loads(r.stdout)
+    assert result["source"] == "runs"
+    assert result["runs"] == {
+        env: {"run": run.name, "anchor": anchor_of(run), "status": "warnings"}
+        for env, run in runs.items()
+    }
+    assert result["lands_differently"] == [
+        {
+            "mailbox_id": "0101159",
+            "subject_id": "",
+            "name": "Skoleindskrivning",
+            "unit": "Skole og Dagtilbud",
+            "contact_point": {"test": SCHOOL, "production": "Økonomi og Løn - Eksempel Kommune"},
+        }
+    ]
+    differs = [f for f in result["findings"] if f["code"] == "COMPARE_MAPPING_DIFFERS"]
+    assert [f["severity"] for f in differs] == ["error"]
+    assert differs[0]["params"]["value"] == "0101159" and differs[0]["params"]["count"] == "1"
+    assert "0101159" in differs[0]["message"] and "lander på" in differs[0]["message"]
+    assert result["mapped_only_in_test"] == [] and result["retired_in_one"] == []
+    folder = next((sample_copy / "runs" / "compare").glob("2*"))
+    assert json.loads((folder / "compare.json").read_text(encoding="utf-8")) == result
+    assert run_cli("audit", "verify", str(folder)).returncode == 0
+    trail = (folder / "audit.jsonl").read_text(encoding="utf-8").splitlines()
+    assert json.loads(trail[0])["runs"] == result["runs"]  # the trail names what was compared
+    page = (folder / "signoff" / "index.html").read_text(encoding="utf-8")
+    lead = page.index("Postkasser, hvor svar ville lande forskelligt (1)")
+    assert lead < page.index("Udgår i det ene miljø") < page.index("<h2>Fund</h2>")
+    assert page.index("Økonomi og Løn - Eksempel Kommune", lead) < page.index("<h2>Fund</h2>")
+    for env, run in runs.items():
+        assert f"Kørsel i {env}" in page and f"{run.name}, anker {anchor_of(run)}" in page
+
+
+def test_contact_point_names_with_an_environment_word_are_matched(sample_copy: Path) -> None:
+    """ "Borgerservice (test)" in test is "Borgerservice" in production: no wall of
+    COMPARE_CONTACT_POINT_MISSING, and every mailbox lands on its counterpart. A name that no
+    rule can pair is paired by the [compare] table."""
+    toml = sample_copy / "migration.toml"
+    words = iter([" (test)", " - TEST", " [Test]", " – test", "(TEST)"] * 3)
+    rename_contact_points(
+        sample_copy / "contact-points-test.xlsx",
+        lambda name: "Skolen (test)" if name == SCHOOL else name + next(words),
+    )
+    r = run_cli("compare", "--settings", str(toml), "--from-inputs", "--json")
+    result = json.loads(r.stdout)
+    codes = {f["code"]: f for f in result["findings"]}
+    assert r.returncode == 1 and result["source"] == "inputs" and result["runs"] is None
+    # only the school's contact point, whose name says nothing of production's
+    missing = {
+        f["params"]["cp_name"].strip("'")
+        for f in result["findings"]
+        if f["code"] == "COMPARE_CONTACT_POINT_MISSING"
+    }
+    assert missing == {"Skolen (test)", SCHOOL}
+    assert {row["contact_point"]["test"] for row in result["lands_differently"]} == {
+        "Skolen (test)"
+    }
+    assert codes["COMPARE_MAPPING_DIFFERS"]["params"]["count"] == str(
+        len(result["lands_differently"])
+    )
+    toml.write_text(
+        toml.read_text(encoding="utf-8")
+        + f'\n[compare]\ncontact_points = {{ "Skolen" = "{SCHOOL.upper()}" }}\n',
+        encoding="utf-8",
+    )
+    r = run_cli("compare", "--settings", str(toml), "--from-inputs", "--json")
+    assert r.returncode == 0, r.stdout + r.stderr
+    result = json.loads(r.stdout)
+    codes = {f["code"] for f in result["findings"]}
+    assert not codes & {"COMPARE_CONTACT_POINT_MISSING", "COMPARE_MAPPING_DIFFERS"}, codes
+    assert result["lands_differently"] == [] and result["contact_points"] == []
+    defaults = result["default_contact_points"]
+    assert defaults["test"]["name"] == "Eksempel Kommune - hovedpostkasse – test"
+    assert defaults["production"]["name"] == "Eksempel Kommune - hovedpostkasse"  # the same
+    assert "COMPARE_DEFAULT_CONTACT_POINT_DIFFERS" not in codes
+
+
+def test_a_mailbox_retired_in_one_environment_is_a_warning_only(sample_copy: Path) -> None:
+    """Retired ("udgår") in production and mapped in test: a decision, not an omission."""
+    toml = sample_copy / "migration.toml"
+    edit_mapping(sample_copy / "mapping-production.xlsx", {"0101178": "udgår"})
+    edit_mapping(sample_copy / "mapping-test.xlsx", {"0101204": "retire"})
+    run_both(toml)
+    r = run_cli("compare", "--settings", str(toml), "--json")
+    assert r.returncode == 0, r.stdout + r.stderr
+    result = json.loads(r.stdout)
+    retired = [f for f in result["findings"] if f["code"] == "COMPARE_RETIRED_IN_ONE"]
+    assert [(f["severity"], f["params"]["name"], f["params"]["value"]) for f in retired] == [
+        ("warning", "test", "0101204:1"),
+        ("warning", "production", "0101178"),
+    ]
+    assert {f["severity"] for f in result["findings"]} <= {"warning", "info"}
+    assert result["mapped_only_in_test"] == [] and result["mapped_only_in_production"] == []
+    assert [
+        (r["mailbox_id"], r["subject_id"], r["retired_in"], r["mapped_in"], r["contact_point"])
+        for r in result["retired_in_one"]
+    ] == [
+        ("0101178", "", "production", "test", SCHOOL),
+        ("0101204", "1", "test", "production", SCHOOL),
+    ]
+
+
+def test_compare_without_a_finished_run_says_so_in_one_line(sample_copy: Path) -> None:
+    toml = sample_copy / "migration.toml"
+    r = run_cli("compare", "--settings", str(toml))
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 2, lines  # each environment, one line
+    for env, line in zip(("test", "production"), lines, strict=True):
+        assert f"runs/{env}: no finished run of '{env}'" in line
+        assert f"ngdpkit run --settings migration.toml --env {env}" in line
+        assert "--from-inputs" in line
+    assert not (sample_copy / "runs" / "compare").exists()
+    # a finished run that no longer verifies is named, with the reason
+    runs = run_both(toml)
+    (runs["production"] / "findings.json").write_text("{}", encoding="utf-8")
+    r = run_cli("compare", "--settings", str(toml))
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert r.stderr.strip().splitlines() == [
+        f"ngdpkit: runs/production/{runs['production'].name}: cannot be compared: "
+        f"{runs['production'].name} does not verify: changed file: findings.json "
+        "(its SHA-256 is not the manifest's)"
+    ]
+    r = run_cli("compare", "--settings", str(toml), "--from-inputs")
+    assert r.returncode == 0, r.stderr
+
+
+def test_contact_point_names_are_normalised() -> None:
+    from ngdpkit.compare.names import NameMatcher, normal_name
+
+    same = [
+        "Borgerservice",
+        "BORGERSERVICE (test)",
+        "Borgerservice - Prod",
+        "Borgerservice–produktion",
+    ]
+    same += ["Borgerservice [PRODUCTION]", "  Borgerservice  {Test} ", "Borgerservice (testmiljø)"]
+    assert {normal_name(n) for n in same} == {"borgerservice"}
+    assert (
+        normal_name("Borgerservice (test) - Eksempel Kommune") == "borgerservice - eksempel kommune"
+    )
+    assert normal_name("Borgerservice - test - Eksempel") == "borgerservice - eksempel"
+    for kept in ("Testcenter", "Prøvetest", "Borgerservice - Eksempel Kommune", "x-testing"):
+        assert normal_name(kept) == kept.casefold()
+    matcher = NameMatcher.from_table({"Skolen (test)": "Skole og Dagtilbud"})
+    assert matcher.test_key("SKOLEN") == matcher.production_key("skole og dagtilbud (prod)")
+    assert matcher.test_key("Skole og Dagtilbud") == "skole og dagtilbud"
+
+
+@pytest.fixture(scope="module")
+def customers(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> dict[str, Any]:
+    """A consultancy's tree: alpha with two settings files sharing one runs folder, two runs
+    and a rehearsal of test; beta outside the tree, reached through two links; a link from
+    inside alpha back up to the tree (a cycle)."""
+    from ngdpkit.rehearsal import rehearse
+
+    root = tmp_path_factory.mktemp("consultancy")
+    tree = root / "customers"
+    alpha = tree / "alpha"
+    shutil.copytree(sample_dir, alpha, ignore=shutil.ignore_patterns("runs"))
+    shutil.copy(alpha / "migration.toml", alpha / "second.toml")
+    beta = root / "outside" / "beta"
+    shutil.copytree(sample_dir, beta, ignore=shutil.ignore_patterns("runs"))
+    toml = beta / "migration.toml"
+    toml.write_text(
+        toml.read_text(encoding="utf-8").replace(
+            "Eksempel Kommune (fiktiv)", "Beta <b>Kommune</b>"
+        ),
+        encoding="utf-8",
+    )
+    (tree / "beta").symlink_to(beta, target_is_directory=True)
+    (tree / "beta-again").symlink_to(beta, target_is_directory=True)
+    (alpha / "loop").symlink_to("..", target_is_directory=True)
+    for _ in range(2):
+        r = run_cli("run", "--settings", str(alpha / "migration.toml"), "--env", "test")
+        assert r.returncode in (0, 1), r.stdout + r.stderr
+    code, rehearsal = rehearse(alpha / "migration.toml", "test", progress=lambda line: None)
+    assert code == 0
+    runs = sorted(p.name for p in (alpha / "runs" / "test").glob("2*") if "rehearsal" not in p.name)
+    return {"tree": tree, "alpha": alpha, "beta": beta, "runs": runs, "rehearsal": rehearsal}
+
+
+def test_status_gives_one_row_per_runs_folder_links_followed_cycles_refused(
+    customers: dict[str, Any], tmp_path: Path
+) -> None:
+    """Issue 29: two settings files sharing a runs folder gave two rows; a linked customer
+    folder was not found; times mixed UTC with local time; nothing said who was blocking."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    tree, alpha, beta = customers["tree"], customers["alpha"], customers["beta"]
+    first, second = customers["runs"]
+    html = tmp_path / "status.html"
+    r = run_cli("status", str(tree), "--json", "--html", str(html), timeout=60)
+    assert r.returncode == 0, r.stderr
+    loop = tree / "alpha" / "loop"
+    assert r.stderr.splitlines() == [
+        f"ngdpkit: {loop}: a link back to {tree.resolve()}, a folder above it (a cycle): "
+        "not followed"
+    ]
+    result = json.loads(r.stdout)
+    assert result["time_zone"] == "Europe/Copenhagen"
+    assert result["skipped"] == [
+        {"path": str(loop), "kind": "cycle", "target": str(tree.resolve()), "reason": (
+            f"a link back to {tree.resolve()}, a folder above it (a cycle): not followed")}
+    ]  # fmt: skip
+    rows = [
+        (
+            x["organisation"],
+            x["environment"],
+            x["status"],
+            x["settings"],
+            x["also_settings"],
+            x["runs_folder"],
+            x["run"],
+            x["checklist"],
+        )
+        for x in result["rows"]
+    ]
+    a_toml, a_second = str(alpha / "migration.toml"), str(alpha / "second.toml")
+    b_toml = str(tree / "beta" / "migration.toml")  # found through the first link
+    assert rows == [
+        ("Beta <b>Kommune</b>", "production", "no run", b_toml, [],
+         str(beta.resolve() / "runs" / "production"), None, None),
+        ("Beta <b>Kommune</b>", "test", "no run", b_toml, [],
+         str(beta.resolve() / "runs" / "test"), None, None),
+        ("Eksempel Kommune (fiktiv)", "production", "no run", a_toml, [a_second],
+         str(alpha.resolve() / "runs" / "production"), None, None),
+        ("Eksempel Kommune (fiktiv)", "test", "warnings", a_toml, [a_second],
+         str(alpha.resolve() / "runs" / "test"), second, "0/8"),
+    ]  # fmt: skip
+    row = result["rows"][-1]
+    # one time zone: the listing's, each run's, the rehearsal's and the certificate's end
+    copenhagen = ZoneInfo("Europe/Copenhagen")
+    stamp = dt.datetime.strptime(second[:16], "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.UTC)
+    assert row["run_date"] == stamp.astimezone(copenhagen).isoformat(timespec="seconds")
+    for when in (result["generated_at"], row["run_date"], row["certificate_not_after"],
+                 row["rehearsal"]["date"], row["blocking"]["since"]):  # fmt: skip
+        parsed = dt.datetime.fromisoformat(when)
+        assert parsed.utcoffset() == parsed.astimezone(copenhagen).utcoffset(), when
+    assert row["blocking"] == {
+        "step": 1,
+        "title": "Adgang til Administrativ Adgang (NgDP) for organisationen",
+        "who": "kundens administrator i Administrativ Adgang, kunden",
+        "status": "not_verified",
+        "since": dt.datetime.strptime(first[:16], "%Y%m%dT%H%M%SZ")
+        .replace(tzinfo=dt.UTC)
+        .astimezone(copenhagen)
+        .isoformat(timespec="seconds"),
+        "since_run": first,  # not done in either run: blocked since the first
+        "days": 0,
+    }
+    assert row["rehearsal"] == {
+        "folder": customers["rehearsal"].name,
+        "against": "simulator",
+        "status": "ok",
+        "date": row["rehearsal"]["date"],
+        "anchor": row["rehearsal"]["anchor"],
+    }
+    assert len(row["rehearsal"]["anchor"]) == 64 and row["certificate_days_left"] > 900
+    page = html.read_text(encoding="utf-8")
+    assert "Alle tider er i Europe/Copenhagen" in page and "<script" not in page
+    assert "Beta &lt;b&gt;Kommune&lt;/b&gt;" in page and "<b>Kommune</b>" not in page
+    assert '<meta http-equiv="refresh" content="300">' in page
+    assert "Trin 1: Adgang til Administrativ Adgang" in page and "0/8" in page
+    assert "en løkke" in page
+    text = run_cli("status", str(tree), str(alpha / "second.toml"), timeout=60).stdout
+    lines = text.splitlines()
+    assert lines[0].startswith("times in Europe/Copenhagen") and len(lines) == 2 + 4
+
+
+def test_status_counts_the_days_a_step_has_held_up(customers: dict[str, Any]) -> None:
+    """Days since the earliest run of the unbroken series in which the step was not done;
+    a run in which it was done ends the series."""
+    import datetime as dt
+
+    from ngdpkit.compare.status import portfolio
+
+    alpha = customers["alpha"]
+    first, second = customers["runs"]
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=3, hours=1)
+    row = portfolio([alpha / "migration.toml"], now=later).rows[-1]
+    assert row.environment == "test" and row.blocking is not None
+    assert (row.blocking.since_run, row.blocking.days) == (first, 3)
+    checklist = alpha / "runs" / "test" / first / "checklist.json"
+    saved = checklist.read_bytes()
+    try:
+        steps = json.loads(saved)
+        steps[0]["status"] = "done"
+        checklist.write_text(json.dumps(steps), encoding="utf-8")
+        row = portfolio([alpha / "migration.toml"], now=later).rows[-1]
+        assert row.blocking is not None and row.blocking.since_run == second
+    finally:
+        checklist.write_bytes(saved)
+
+
+def test_landings_from_typed_sides_with_hostile_values(tmp_path: Path) -> None:
+    """The comparison of two typed sides, without a run: subjects, a pairing by the
+    [compare] table, retirement both ways, a mailbox without a contact point name; every
+    value hostile on the page (escaped once) and in compare.json (as written)."""
+    from ngdpkit.compare.compare import compare_sides
+    from ngdpkit.compare.pages import render_comparison
+    from ngdpkit.compare.sides import Landing, PointFacts, Side
+    from ngdpkit.settings import load_settings
+
+    (tmp_path / "m.xlsx").write_bytes(b"x")
+    toml = tmp_path / "migration.toml"
+    toml.write_text(
+        '[organisation]\nname = "K"\ncvr = "98765433"\n[inputs]\nmailboxes = "m.xlsx"\n'
+        '[environments.test]\nprotocol = "REST_PULL"\nserver_ips = ["203.0.113.5"]\n'
+        '[environments.production]\nprotocol = "REST_PULL"\nserver_ips = ["203.0.113.5"]\n'
+        '[compare]\ncontact_points = { "Skolen" = "Skole og Dagtilbud" }\n',
+        encoding="utf-8",
+    )
+    settings = load_settings(toml)
+    evil = '<script>alert("x")</script>'
+
+    def side(name: str, kind: str, rows: list[tuple[str, str, str, str]]) -> Side:
+        points = {cp for _m, _s, _st, cp in rows if cp}
+        return Side(
+            name=name,
+            kind=kind,
+            protocol="REST_PULL",
+            server_ips=("203.0.113.5",),
+            default_contact_point="",
+            landings=tuple(
+                Landing(m, s, f"{evil} {m}", "=HYPERLINK(1)", st, "g" if cp else "", cp)
+                for m, s, st, cp in rows
+            ),
+            contact_points=tuple(PointFacts(id=p, name=p) for p in sorted(points)),
+            certificate=None,
+            status="ok",
+        )
+
+    test = side(
+        "test",
+        "test",
+        [
+            ("1", "", "mapped", "Skolen (test)"),  # paired by the table: the same
+            ("2", "3", "mapped", f"Borgerservice {evil} (test)"),  # normalised: the same
+            ("2", "4", "mapped", "Borgerservice (test)"),  # another subject: elsewhere
+            ("5", "", "retired", ""),
+            ("6", "", "mapped", "Skolen"),
+            ("7", "", "mapped", ""),  # no name in test: not compared
+        ],
+    )
+    production = side(
+        "production",
+        "production",
+        [
+            ("1", "", "mapped", "Skole og Dagtilbud"),
+            ("2", "3", "mapped", f"Borgerservice {evil}"),
+            ("2", "4", "mapped", evil),
+            ("5", "", "mapped", "Skole og Dagtilbud"),
+            ("6", "", "retired", ""),
+            ("7", "", "mapped", "Skole og Dagtilbud"),
+        ],
+    )
+    result = compare_sides(settings, production, test)  # either order: test is test
+    assert result["environments"] == ["production", "test"] and result["source"] == "inputs"
+    assert [(r["mailbox_id"], r["subject_id"], r["contact_point"]) for r in result["lands_differently"]] == [
+        ("2", "4", {"test": "Borgerservice (test)", "production": evil}),
+    ]  # fmt: skip
+    assert [(r["mailbox_id"], r["retired_in"], r["mapped_in"]) for r in result["retired_in_one"]] == [
+        ("5", "test", "production"),
+        ("6", "production", "test"),
+    ]  # fmt: skip
+    codes = sorted(
+        (f["code"], f["severity"], f["params"].get("value", "")) for f in result["findings"]
+    )
+    assert codes == [
+        ("COMPARE_CERT_NOT_READ", "info", ""),
+        ("COMPARE_CONTACT_POINT_MISSING", "warning", ""),  # "Borgerservice" in production
+        ("COMPARE_CONTACT_POINT_MISSING", "warning", ""),  # the evil name in test
+        ("COMPARE_MAPPING_DIFFERS", "error", "2:4"),
+        ("COMPARE_MAPPING_NOT_COMPARED", "info", "7"),
+        ("COMPARE_RETIRED_IN_ONE", "warning", "5"),
+        ("COMPARE_RETIRED_IN_ONE", "warning", "6"),
+    ]  # fmt: skip
+    assert result["mapped_only_in_test"] == [] and result["mapped_only_in_production"] == []
+    page = render_comparison(result, language="da", organisation=evil, run_id="r", anchor="a")
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    assert page.index("Postkasser, hvor svar ville lande forskelligt (1)") < page.index(
+        "Udgår i det ene miljø, tilknyttet i det andet (2)"
+    )
+    assert json.loads(json.dumps(result)) == result

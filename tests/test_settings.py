@@ -193,3 +193,29 @@ def test_settings_that_crashed_check_are_exit_2(tmp_path: Path, text: str) -> No
     path.write_text(GOOD + "\n" + text if text.startswith("[checks]") else text + "\n" + GOOD)
     r = run_cli("check", "--settings", str(path), "--env", "test")
     assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr[-300:]
+
+
+def test_the_compare_table_pairs_contact_point_names(tmp_path: Path) -> None:
+    """``[compare] contact_points``: names in test = names in production, strings only."""
+    good = GOOD + '[compare]\ncontact_points = { "Skolen (test)" = "Skole og Dagtilbud" }\n'
+    assert load_settings(write(tmp_path, good)).compare.contact_points == {
+        "Skolen (test)": "Skole og Dagtilbud"
+    }
+    assert load_settings(write(tmp_path, GOOD)).compare.contact_points == {}
+    bad = GOOD + (
+        '[compare]\ncolour = 1\ncontact_points = { "A" = 5, "B" = ["x"], "C" = "ok", '
+        '"D\\u0007" = "x" }\n'
+    )
+    assert problems(write(tmp_path, bad)) == [
+        "migration.toml: unknown key 'compare.colour' (known here: contact_points)",
+        "migration.toml: compare.contact_points.'A' must be a string (the contact point's "
+        "name in production), not an integer (5)",
+        "migration.toml: compare.contact_points.'B' must be a string (the contact point's "
+        "name in production), not a list (['x'])",
+        "migration.toml: compare.contact_points.'D\\x07' holds character U+0007, which no "
+        "name, path or address can hold",
+    ]
+    for text in ("compare = 3\n", '[compare]\ncontact_points = ["x"]\n'):
+        r = run_cli("check", "--settings", str(write(tmp_path, text + GOOD)), "--env", "test")
+        assert r.returncode == 2 and "Traceback" not in r.stderr
+        assert len(r.stderr.strip().splitlines()) == 1 and "compare" in r.stderr

@@ -905,7 +905,7 @@ def test_rehearsal_and_comparison_folders_are_sealed_too(
     monkeypatch.setenv(SEAL_VAR, PASSWORD)
     code, rehearsal = rehearse(toml, "test", progress=lambda line: None)
     assert code == 0
-    r = run_cli("compare", "--settings", str(toml), env={SEAL_VAR: PASSWORD})
+    r = run_cli("compare", "--settings", str(toml), "--from-inputs", env={SEAL_VAR: PASSWORD})
     assert r.returncode in (0, 1), r.stdout + r.stderr
     comparison = Path(r.stdout.strip().splitlines()[-1])
     for folder in (rehearsal, comparison):
@@ -929,7 +929,9 @@ def test_rehearsal_and_comparison_with_a_wrong_password_are_unsealed_and_say_so(
     assert code == 1
     acceptance = json.loads((rehearsal / "acceptance.json").read_text(encoding="utf-8"))
     assert "SIGNING_CERT_INVALID" in {f["code"] for f in acceptance["findings"]}
-    r = run_cli("compare", "--settings", str(toml), "--json", env={SEAL_VAR: PASSWORD})
+    r = run_cli(
+        "compare", "--settings", str(toml), "--from-inputs", "--json", env={SEAL_VAR: PASSWORD}
+    )
     assert r.returncode == 1
     result = json.loads(r.stdout)
     assert result["status"] == "errors"

@@ -1,22 +1,33 @@
 """Test and production side by side from one settings file (``ngdpkit compare``).
 
-Both environments are checked in-process, offline, as ``check`` does (a secret is used when
-one is at hand, never asked for). The differences are findings: a mailbox mapped in test but
-not in production is an error (production would lose what test proved), the other way round
-a warning; contact points are matched by name; default contact points must correspond.
+By default the two environments are compared as their latest finished runs left them (the
+runs that were signed, named by run ID and anchor); with ``--from-inputs`` they are checked
+in-process, offline, as ``check`` does (a secret is used when one is at hand, never asked
+for). See :mod:`.sides`. The differences are findings:
+
+- a mailbox mapped in both that lands on contact points that do not correspond (matched by
+  normalised name or the ``[compare]`` table, :mod:`.names`) is an error: replies to it
+  would land elsewhere in production than test proved;
+- a mailbox mapped in test but not in production is an error (production would lose what
+  test proved), the other way round a warning; one retired in one environment and mapped
+  in the other is a warning (a decision, not an omission);
+- contact points are matched by name; default contact points must correspond.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from .. import findings as F
 from ..errors import InputError
 from ..findings import Finding
 from ..settings import Settings
+from .landings import KEY, compare_landings
+from .names import NameMatcher
+from .sides import CertificateFacts, PointFacts, Side, oriented
 
-SCHEMA = "ngdpkit/compare/1"
-KEY = "compare"
+SCHEMA = "ngdpkit/compare/2"
 
 
 def pick(settings: Settings, names: list[str]) -> tuple[str, str]:
@@ -39,102 +50,106 @@ def pick(settings: Settings, names: list[str]) -> tuple[str, str]:
     return test, prod
 
 
-def _mapped(frame: Any) -> dict[tuple[str, str], dict[str, str]]:
-    if frame is None or not len(frame):
-        return {}
-    out = {}
-    for mid, sid, guid, cp, status in frame[
-        ["mailbox_id", "subject_id", "ngdp_guid", "contact_point", "status"]
-    ].itertuples(index=False):
-        out[(str(mid), str(sid or ""))] = {
-            "guid": str(guid or ""),
-            "contact_point": str(cp or ""),
-            "status": str(status),
-        }
-    return out
-
-
-def _side(settings: Settings, name: str) -> dict[str, Any]:
-    from ..steps.pipeline import run_all
-
-    steps = {s.name: s for s in run_all(settings, name)}
-    env = settings.environment(name)
-    cps = steps["02_contact_points"].record.contact_points
-    facts = steps["03_certificate"].record.certificate
-    return {
-        "name": name,
-        "env": env,
-        "mapping": _mapped(steps["02_contact_points"].record.mapping),
-        "contact_points": {p["name"]: p for p in cps} if cps is not None else None,
-        "certificate": facts,
-        "status": F.status_of(f for s in steps.values() for f in s.findings),
-    }
-
-
 def _ids(keys: list[tuple[str, str]]) -> list[str]:
     return [f"{m}:{s}" if s else m for m, s in keys]
 
 
-def compare_environments(settings: Settings, a: str, b: str) -> dict[str, Any]:
-    """The comparison object (``compare.json``): each difference as a finding, and the lists."""
-    left, right = _side(settings, a), _side(settings, b)
+def read_sides(
+    settings: Settings, a: str, b: str, *, from_inputs: bool = False, out: Path | None = None
+) -> tuple[Side, Side]:
+    """Both environments: from their latest finished runs under ``out`` (both looked up
+    first, so that every environment without one is named at once), or from the inputs."""
+    from .sides import from_inputs as read_inputs
+    from .sides import from_run
+
+    if from_inputs:
+        return read_inputs(settings, a), read_inputs(settings, b)
+    folder = out or settings.base_dir / "runs"
+    problems: list[str] = []
+    sides: list[Side] = []
+    for name in (a, b):
+        try:
+            sides.append(from_run(settings, name, folder))
+        except InputError as exc:
+            problems += exc.problems
+    if problems:
+        raise InputError(problems)
+    return sides[0], sides[1]
+
+
+def compare_environments(
+    settings: Settings, a: str, b: str, *, from_inputs: bool = False, out: Path | None = None
+) -> dict[str, Any]:
+    """The comparison object (``compare.json``) of ``a`` and ``b``: by default of their
+    latest finished runs (see :func:`read_sides`), with ``from_inputs`` of today's inputs."""
+    left, right = read_sides(settings, a, b, from_inputs=from_inputs, out=out)
+    return compare_sides(settings, left, right)
+
+
+def compare_sides(settings: Settings, left: Side, right: Side) -> dict[str, Any]:
+    """Each difference of the two sides as a finding, and the lists the page shows."""
+    from ..typed import unstructure
+
+    a, b = left.name, right.name
+    matcher = NameMatcher.from_table(settings.compare.contact_points)
     found: list[Finding] = []
+    differs, retired = compare_landings(left, right, matcher, found)
     only_test, only_prod = _compare_mapping(left, right, found)
-    cp_rows = _compare_contact_points(left, right, found)
-    defaults = _compare_defaults(left, right, found)
+    cp_rows = _compare_contact_points(left, right, matcher, found)
+    defaults = _compare_defaults(left, right, matcher, found)
     _compare_system(left, right, found)
-    ca, cb = _compare_certificates(left, right, found)
-    ea, eb = left["env"], right["env"]
+    _compare_certificates(left, right, found)
+    ca, cb = left.certificate or CertificateFacts(), right.certificate or CertificateFacts()
+    runs = None
+    if left.run is not None and right.run is not None:
+        runs = {a: unstructure(left.run), b: unstructure(right.run)}
     return {
         "schema": SCHEMA,
         "settings": settings.rel(settings.path),
         "environments": [a, b],
+        "source": "runs" if runs is not None else "inputs",
+        "runs": runs,
         "status": F.status_of(found),
         "findings": [f.to_dict(settings.language) for f in F.sort_findings(found)],
+        "lands_differently": unstructure(differs),
+        "retired_in_one": unstructure(retired),
         "mapped_only_in_test": _ids(only_test),
         "mapped_only_in_production": _ids(only_prod),
         "contact_points": cp_rows,
         "default_contact_points": defaults,
-        "protocol": {a: ea.protocol, b: eb.protocol},
-        "server_ips": {a: list(ea.server_ips), b: list(eb.server_ips)},
+        "protocol": {a: left.protocol, b: right.protocol},
+        "server_ips": {a: list(left.server_ips), b: list(right.server_ips)},
         "certificate": {
-            a: {
-                "cvr": ca.get("cvr"),
-                "days_left": ca.get("days_left"),
-                "not_after": ca.get("not_after"),
-            },
-            b: {
-                "cvr": cb.get("cvr"),
-                "days_left": cb.get("days_left"),
-                "not_after": cb.get("not_after"),
-            },
+            side.name: {"cvr": c.cvr, "days_left": c.days_left(), "not_after": c.not_after}
+            for side, c in ((left, ca), (right, cb))
         },
-        "checks_status": {a: left["status"], b: right["status"]},
+        "checks_status": {a: left.status, b: right.status},
     }
 
 
 def _compare_mapping(
-    left: dict[str, Any], right: dict[str, Any], found: list[Finding]
+    left: Side, right: Side, found: list[Finding]
 ) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """Mailboxes mapped in one environment and not the other (test's side first)."""
-    prod_side = right if right["env"].kind == "production" else left
-    test_side = left if prod_side is right else right
+    """Mailboxes mapped in one environment and not the other (test's side first); one
+    retired in the other is not among them (:func:`.landings.compare_landings` warns of it)."""
+    test_side, prod_side = oriented(left, right)
 
-    def mapped(side: dict[str, Any]) -> set[tuple[str, str]]:
-        return {k for k, v in side["mapping"].items() if v["status"] == "mapped"}
+    def having(side: Side, status: str) -> set[tuple[str, str]]:
+        return {row.key for row in side.landings if row.status == status}
 
-    only_test = sorted(mapped(test_side) - mapped(prod_side))
-    only_prod = sorted(mapped(prod_side) - mapped(test_side))
+    test_mapped, prod_mapped = having(test_side, "mapped"), having(prod_side, "mapped")
+    only_test = sorted(test_mapped - prod_mapped - having(prod_side, "retired"))
+    only_prod = sorted(prod_mapped - test_mapped - having(test_side, "retired"))
     if only_test:
         found.append(
             F.error(
                 "COMPARE_MAPPED_ONLY_IN_TEST",
                 "{count} mailbox(es) mapped in {name} are not mapped in {name2}: {value}.",
                 KEY,
-                prod_side["name"],
+                prod_side.name,
                 count=len(only_test),
-                name=test_side["name"],
-                name2=prod_side["name"],
+                name=test_side.name,
+                name2=prod_side.name,
                 value=F.first_of(_ids(only_test)),
             )
         )
@@ -144,126 +159,141 @@ def _compare_mapping(
                 "COMPARE_MAPPED_ONLY_IN_PRODUCTION",
                 "{count} mailbox(es) mapped in {name} were not mapped in {name2}, so test did not prove them: {value}.",
                 KEY,
-                test_side["name"],
+                test_side.name,
                 count=len(only_prod),
-                name=prod_side["name"],
-                name2=test_side["name"],
+                name=prod_side.name,
+                name2=test_side.name,
                 value=F.first_of(_ids(only_prod)),
             )
         )
     return only_test, only_prod
 
 
+def _keyed(side: Side, matcher: NameMatcher, test: Side) -> dict[str, PointFacts]:
+    """A side's contact points by the key they meet under (the first of two that meet)."""
+    key = matcher.test_key if side is test else matcher.production_key
+    out: dict[str, PointFacts] = {}
+    for point in side.contact_points or ():
+        out.setdefault(key(point.name), point)
+    return out
+
+
 def _compare_contact_points(
-    left: dict[str, Any], right: dict[str, Any], found: list[Finding]
+    left: Side, right: Side, matcher: NameMatcher, found: list[Finding]
 ) -> list[dict[str, Any]]:
-    """Contact points matched by name: missing on one side, or differing targets/visibility/activity."""
-    a, b = left["name"], right["name"]
-    cp_rows = []
-    lcp, rcp = left["contact_points"], right["contact_points"]
-    if lcp is not None and rcp is not None:
-        for cp_name in sorted(set(lcp) | set(rcp)):
-            x, y = lcp.get(cp_name), rcp.get(cp_name)
-            if x is None or y is None:
-                missing_in = a if x is None else b
-                found.append(
-                    F.warning(
-                        "COMPARE_CONTACT_POINT_MISSING",
-                        "Contact point {cp_name!r} exists in {a} but not in {missing_in}.",
-                        KEY,
-                        missing_in,
-                        cp_name=cp_name,
-                        a=b if x is None else a,
-                        missing_in=missing_in,
-                    )
+    """Contact points matched by normalised name (or the ``[compare]`` table): missing on
+    one side, or differing targets/visibility/activity."""
+    a, b = left.name, right.name
+    cp_rows: list[dict[str, Any]] = []
+    if left.contact_points is None or right.contact_points is None:
+        return cp_rows
+    test, _prod = oriented(left, right)
+    lcp, rcp = _keyed(left, matcher, test), _keyed(right, matcher, test)
+    for key in sorted(set(lcp) | set(rcp)):
+        x, y = lcp.get(key), rcp.get(key)
+        if x is None or y is None:
+            present = x or y
+            assert present is not None
+            missing_in = a if x is None else b
+            found.append(
+                F.warning(
+                    "COMPARE_CONTACT_POINT_MISSING",
+                    "Contact point {cp_name!r} exists in {a} but not in {missing_in}.",
+                    KEY,
+                    missing_in,
+                    cp_name=present.name,
+                    a=b if x is None else a,
+                    missing_in=missing_in,
                 )
-                cp_rows.append({"name": cp_name, a: bool(x), b: bool(y)})
-                continue
-            diffs = {
-                k: {a: x.get(k), b: y.get(k)}
-                for k in ("targets", "visible", "active")
-                if (sorted(x.get(k)) if k == "targets" else x.get(k))
-                != (sorted(y.get(k)) if k == "targets" else y.get(k))
-            }
-            if diffs:
-                what = "; ".join(f"{k}: {v[a]} ({a}) / {v[b]} ({b})" for k, v in diffs.items())
-                found.append(
-                    F.warning(
-                        "COMPARE_CONTACT_POINT_DIFFERS",
-                        "Contact point {cp_name!r} differs: {what}.",
-                        KEY,
-                        cp_name,
-                        cp_name=cp_name,
-                        what=what,
-                    )
+            )
+            cp_rows.append({"name": present.name, a: x is not None, b: y is not None})
+            continue
+        diffs: dict[str, Any] = {}
+        if sorted(x.targets) != sorted(y.targets):
+            diffs["targets"] = {a: list(x.targets), b: list(y.targets)}
+        for attribute in ("visible", "active"):
+            if getattr(x, attribute) != getattr(y, attribute):
+                diffs[attribute] = {a: getattr(x, attribute), b: getattr(y, attribute)}
+        if diffs:
+            what = "; ".join(f"{k}: {v[a]} ({a}) / {v[b]} ({b})" for k, v in diffs.items())
+            found.append(
+                F.warning(
+                    "COMPARE_CONTACT_POINT_DIFFERS",
+                    "Contact point {cp_name!r} differs: {what}.",
+                    KEY,
+                    x.name,
+                    cp_name=x.name,
+                    what=what,
                 )
-                cp_rows.append({"name": cp_name, **diffs})
+            )
+            cp_rows.append({"name": x.name, **diffs})
     return cp_rows
 
 
 def _compare_defaults(
-    left: dict[str, Any], right: dict[str, Any], found: list[Finding]
+    left: Side, right: Side, matcher: NameMatcher, found: list[Finding]
 ) -> dict[str, dict[str, str]]:
     """The default contact points, by name: replies must go to the same place."""
-    a, b = left["name"], right["name"]
-    defaults = {}
+    test, _prod = oriented(left, right)
+    defaults: dict[str, dict[str, str]] = {}
+    keys: dict[str, str] = {}
     for side in (left, right):
-        guid = side["env"].default_contact_point or ""
-        names = {p["id"]: n for n, p in (side["contact_points"] or {}).items()}
-        defaults[side["name"]] = {"guid": guid, "name": names.get(guid, "")}
-    da, db = defaults[a], defaults[b]
-    if da["name"] and db["name"] and da["name"] != db["name"]:
+        guid = side.default_contact_point
+        names = {p.id.strip("{}").lower(): p.name for p in side.contact_points or ()}
+        name = names.get(guid, "")
+        defaults[side.name] = {"guid": guid, "name": name}
+        key = matcher.test_key if side is test else matcher.production_key
+        keys[side.name] = key(name) if name else ""
+    a, b = left.name, right.name
+    if keys[a] and keys[b] and keys[a] != keys[b]:
         found.append(
             F.error(
                 "COMPARE_DEFAULT_CONTACT_POINT_DIFFERS",
                 "The default contact point is {name!r} in {a} but {name2!r} in {b}; replies would go to different places.",
                 KEY,
                 "default_contact_point",
-                name=da["name"],
+                name=defaults[a]["name"],
                 a=a,
-                name2=db["name"],
+                name2=defaults[b]["name"],
                 b=b,
             )
         )
     return defaults
 
 
-def _compare_system(left: dict[str, Any], right: dict[str, Any], found: list[Finding]) -> None:
+def _compare_system(left: Side, right: Side, found: list[Finding]) -> None:
     """Protocol and server IPs."""
-    a, b = left["name"], right["name"]
-    ea, eb = left["env"], right["env"]
-    if ea.protocol != eb.protocol:
+    a, b = left.name, right.name
+    if left.protocol != right.protocol:
         found.append(
             F.warning(
                 "COMPARE_PROTOCOL_DIFFERS",
                 "The protocol is {protocol} in {a} but {protocol2} in {b}: test did not prove production's protocol.",
                 KEY,
                 "protocol",
-                protocol=ea.protocol,
+                protocol=left.protocol,
                 a=a,
-                protocol2=eb.protocol,
+                protocol2=right.protocol,
                 b=b,
             )
         )
-    if set(ea.server_ips) != set(eb.server_ips):
+    if set(left.server_ips) != set(right.server_ips):
         found.append(
             F.info(
                 "COMPARE_SERVER_IPS_DIFFER",
                 "Server IPs: {values}.",
                 KEY,
                 "server_ips",
-                values=f"{a}: {', '.join(ea.server_ips)}; {b}: {', '.join(eb.server_ips)}",
+                values=f"{a}: {', '.join(left.server_ips)}; {b}: {', '.join(right.server_ips)}",
             )
         )
 
 
-def _compare_certificates(
-    left: dict[str, Any], right: dict[str, Any], found: list[Finding]
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The certificates' CVR (when both could be read); returns both sides' facts."""
-    a, b = left["name"], right["name"]
-    ca, cb = left["certificate"] or {}, right["certificate"] or {}
-    if ca.get("cvr") and cb.get("cvr") and ca["cvr"] != cb["cvr"]:
+def _compare_certificates(left: Side, right: Side, found: list[Finding]) -> None:
+    """The certificates' CVR (when both could be read)."""
+    a, b = left.name, right.name
+    ca, cb = left.certificate, right.certificate
+    if ca and cb and ca.cvr and cb.cvr and ca.cvr != cb.cvr:
         found.append(
             F.error(
                 "COMPARE_CERT_CVR_DIFFERS",
@@ -271,9 +301,9 @@ def _compare_certificates(
                 KEY,
                 "certificate",
                 a=a,
-                cvr=ca["cvr"],
+                cvr=ca.cvr,
                 b=b,
-                cvr2=cb["cvr"],
+                cvr2=cb.cvr,
             )
         )
     if not ca or not cb:
@@ -286,7 +316,6 @@ def _compare_certificates(
                 b=a if not ca else b,
             )
         )
-    return ca, cb
 
 
 def worst_status(*statuses: str) -> str:
@@ -319,6 +348,8 @@ def write_comparison(settings: Settings, result: dict[str, Any], out: Any) -> tu
         settings_sha256=settings.raw_sha256,
         environment=KEY,
         compared=result["environments"],
+        source=result["source"],
+        runs=result["runs"],  # the run folders compared, by run ID and anchor
         kit_version=__version__,
         run_id=folder.path.name,
     )

@@ -1,35 +1,119 @@
-"""The sign-off page of a comparison and the portfolio page (templates only, autoescaped)."""
+"""The sign-off page of a comparison (templates only, autoescaped)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from ..display import badge, findings_html, table
+from ..display import findings_html, table
 from ..findings import Finding
-from ..i18n import local_time, status_word, t
+from ..i18n import local_time, t
 from ..pages import Markup, fragment
 from ..signoff import page
 
-STATUS_SEVERITY = {"ok": "ok", "warnings": "warning", "errors": "error", "crashed": "error"}
+
+def _compared(result: dict[str, Any], language: str) -> list[tuple[str, str]]:
+    """What was compared: each environment's run and its anchor, or today's inputs."""
+    runs = result.get("runs")
+    if not runs:
+        return [(t(language, "compare_compared"), t(language, "compare_from_inputs"))]
+    return [
+        (
+            t(language, "compare_run_in", env=env),
+            t(language, "compare_run_value", run=runs[env]["run"], anchor=runs[env]["anchor"]),
+        )
+        for env in result["environments"]
+    ]
+
+
+def _label(row: dict[str, Any]) -> str:
+    return f"{row['mailbox_id']}:{row['subject_id']}" if row["subject_id"] else row["mailbox_id"]
 
 
 def render_comparison(
     result: dict[str, Any], *, language: str, organisation: str, run_id: str, anchor: str
 ) -> str:
+    """The comparison's sign-off page. It leads with the mailboxes whose replies would land
+    differently (the error a customer fears most), then those retired in one environment,
+    then the findings and everything else side by side."""
     a, b = result["environments"]
+    status = result["status"]
     head = fragment(
         "overview_head",
         t(language, "compare_title"),
         [
             (t(language, "organisation"), organisation),
             (t(language, "environment"), f"{a} ↔ {b}"),
-            (t(language, "run"), run_id),
+            *_compared(result, language),
+            (t(language, "compare_folder"), run_id),
             (t(language, "generated"), local_time(dt.datetime.now(dt.UTC), language)),
         ],
         t(language, "status"),
-        t(language, "ready") if result["status"] == "ok" else t(language, "not_ready"),
-        result["status"] == "ok",
+        t(language, "ready")
+        if status == "ok"
+        else t(language, "ready_with_remarks")
+        if status == "warnings"
+        else t(language, "not_ready"),
+        True if status == "ok" else "remarks" if status == "warnings" else False,
+    )
+    differs = result["lands_differently"]
+    lead = fragment(
+        "section",
+        f"{t(language, 'compare_lands_differently')} ({len(differs)})",
+        [
+            fragment("para", [t(language, "compare_lands_differently_intro", a=a, b=b)]),
+            table(
+                [
+                    (_label(r), r["name"], r["unit"], r["contact_point"][a], r["contact_point"][b])
+                    for r in differs
+                ],
+                [
+                    t(language, "mailbox_id"),
+                    t(language, "mailbox_name"),
+                    t(language, "responsible_unit"),
+                    t(language, "compare_contact_point_in", env=a),
+                    t(language, "compare_contact_point_in", env=b),
+                ],
+                limit=1_000_000,
+                language=language,
+            ),
+        ]
+        if differs
+        else [fragment("para", [t(language, "compare_lands_same")])],
+        "lead" if differs else "lead-ok",
+    )
+    retired = result["retired_in_one"]
+    retired_part = fragment(
+        "section",
+        f"{t(language, 'compare_retired_in_one')} ({len(retired)})",
+        [
+            fragment("para", [t(language, "compare_retired_intro")]),
+            table(
+                [
+                    (
+                        _label(r),
+                        r["name"],
+                        r["unit"],
+                        r["retired_in"],
+                        r["mapped_in"],
+                        r["contact_point"],
+                    )
+                    for r in retired
+                ],
+                [
+                    t(language, "mailbox_id"),
+                    t(language, "mailbox_name"),
+                    t(language, "responsible_unit"),
+                    t(language, "compare_retired_in"),
+                    t(language, "compare_mapped_in"),
+                    t(language, "contact_point"),
+                ],
+                limit=1_000_000,
+                language=language,
+            ),
+        ]
+        if retired
+        else [fragment("para", [t(language, "compare_none")])],
     )
     facts = [
         (t(language, "protocol_label"), result["protocol"][a], result["protocol"][b]),
@@ -62,6 +146,8 @@ def render_comparison(
     body = Markup("").join(
         [
             head,
+            lead,
+            retired_part,
             fragment(
                 "section",
                 t(language, "findings"),
@@ -86,6 +172,8 @@ def render_comparison(
                         limit=1_000_000,
                         language=language,
                     )
+                    if only
+                    else fragment("para", [t(language, "compare_none")])
                 ],
             ),
             fragment(
@@ -96,48 +184,3 @@ def render_comparison(
     return page(
         f"{t(language, 'compare_title')} - {organisation}", body, language=language, anchor=anchor
     )
-
-
-def render_portfolio(rows: list[dict[str, Any]], *, language: str) -> str:
-    yes, no = t(language, "yes"), t(language, "no")
-    cells = [
-        (
-            r["organisation"],
-            r["environment"],
-            badge(
-                STATUS_SEVERITY.get(str(r["status"]), "info"),
-                status_word(language, str(r["status"]))
-                if r["status"] in STATUS_SEVERITY
-                else str(r["status"]),
-                language=language,
-            ),
-            "" if r.get("errors") is None else r["errors"],
-            "" if r.get("warnings") is None else r["warnings"],
-            "" if r.get("dispatcher_ready") is None else (yes if r["dispatcher_ready"] else no),
-            "" if r.get("certificate_days_left") is None else r["certificate_days_left"],
-            r.get("run_date") or "",
-            fragment("code", (r.get("anchor") or "")[:16])
-            if r.get("anchor")
-            else (r.get("problem") or ""),
-        )
-        for r in rows
-    ]
-    headers = [
-        t(language, "organisation"),
-        t(language, "environment"),
-        t(language, "status"),
-        t(language, "errors"),
-        t(language, "warnings"),
-        t(language, "dispatcher_ready_label"),
-        t(language, "days_left"),
-        t(language, "run"),
-        t(language, "audit_hash"),
-    ]
-    body = Markup("").join(
-        [
-            fragment("heading", t(language, "status_title"), 1),
-            fragment("para", [local_time(dt.datetime.now(dt.UTC), language)]),
-            table(cells, headers, limit=1_000_000, language=language),
-        ]
-    )
-    return page(t(language, "status_title"), body, language=language)

@@ -59,6 +59,9 @@ class RunView:
     # (Mailbox ID, responsible unit, "Sheet!row") per export row: which unit a finding is
     # about; None when the run kept no mailbox table.
     mailboxes: list[tuple[str, str, str]] | None = None
+    # findings.json's readiness (contract §12.2) as (steps done, steps in all); None for a
+    # run made before the checklist had evidence, or a value that is not two counts
+    readiness: tuple[int, int] | None = None
 
     @property
     def when(self) -> dt.datetime | None:
@@ -101,6 +104,7 @@ class RunView:
             kit_version=version,
             dispatcher=_json(path / "dispatcher-config.json", label, required=False, kind=dict),
             portal=_json(path / "portal-registration.json", label, required=False, kind=dict),
+            readiness=_readiness(findings.get("readiness")),
         )
         step3 = _json(path / "steps" / "03_certificate.json", label, required=False, kind=dict)
         results = step3.get("results") if isinstance(step3, dict) else None
@@ -110,6 +114,15 @@ class RunView:
             view.mapping = read_mapping_csv(path / "mailbox-mapping.csv", label)
             view.mailboxes = read_mailbox_units(path, label)
         return view
+
+
+def _readiness(value: Any) -> tuple[int, int] | None:
+    if not isinstance(value, dict):
+        return None
+    done, total = value.get("steps_done"), value.get("steps_total")
+    if type(done) is not int or type(total) is not int:  # a bool is no count
+        return None
+    return (done, total) if 0 <= done <= total else None
 
 
 def read_mailbox_units(path: Path, label: str) -> list[tuple[str, str, str]] | None:

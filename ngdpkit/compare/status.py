@@ -3,145 +3,331 @@
 It reads settings files and run folders only (no re-running, no secrets), so it stays fast
 for hundreds of customers. A settings file or run that cannot be read is a row that says
 so, never the end of the listing.
+
+- **One row per run folder.** A row is one environment's folder of runs (``runs/<env>/``
+  beside the settings file), known by its real path: two settings files that share a runs
+  folder, or one customer folder reached through a link too, give one row, which names
+  every settings file that leads to it.
+- **One time zone.** Every time (the listing's own, each run's, each rehearsal's, the
+  certificate's end) is given in :data:`ZONE` (UTC on a machine without a time-zone
+  database), and the listing says which.
+- **Who is blocking.** The checklist's progress ("5/8"), the step that holds it up (the
+  first ``blocked`` step, else the first that is not done) with who does it, and for how
+  many days: since the earliest run of an unbroken series of finished runs, ending at the
+  latest, in which that step was not done yet (from the latest run's date when the runs
+  before it do not say, e.g. runs made before ``checklist.json`` existed).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import stat
+import os
 import tomllib
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from .runs import RunView, latest_run
+from ..settings import ENVIRONMENT_NAME
+from .discover import MAX_SETTINGS, Skipped, read_regular, settings_files
+from .runs import RunView, latest_run, run_folders
 
+SCHEMA = "ngdpkit/status/2"
+ZONE = "Europe/Copenhagen"
 RANK = {"unreadable": 0, "errors": 1, "crashed": 1, "no run": 2, "warnings": 3, "ok": 4}
 
 
-def settings_files(paths: list[Path]) -> list[Path]:
-    """Each path as given (a settings file), or every ngdpkit settings file below a folder."""
-    out: list[Path] = []
-    for path in paths:
-        if path.is_file() or (path.exists() and not path.is_dir()):
-            out.append(path)  # a FIFO or a device becomes an "unreadable" row, never a hang
-        elif path.is_dir():
-            out += [p for p in sorted(path.rglob("*.toml")) if "runs" not in p.parts and _looks(p)]
-        else:
-            raise InputError(f"{path}: not found")
-    return out
+@dataclass(frozen=True)
+class ChecklistStep:
+    """A row of a run's ``checklist.json``, as much as status needs of it."""
+
+    step: int
+    title: str
+    who: str
+    status: str  # done, not_verified, to_do, blocked
 
 
-MAX_SETTINGS = 1024 * 1024
+@dataclass(frozen=True)
+class Blocking:
+    """The checklist step that holds an environment up, and since when."""
+
+    step: int
+    title: str
+    who: str
+    status: str  # blocked, to_do or not_verified
+    since: str  # the date of since_run, in the listing's time zone (ISO 8601)
+    since_run: str  # the earliest run of the unbroken series in which it was not done
+    days: int
 
 
-def _read_regular(path: Path, limit: int) -> bytes | None:
-    """At most ``limit`` bytes of a regular file; None for anything else (a FIFO named
-    ``*.toml`` would block a plain read for ever; a device would never end)."""
+@dataclass(frozen=True)
+class RehearsalResult:
+    """The newest rehearsal of an environment that verifies (``acceptance.json``)."""
+
+    folder: str
+    against: str  # simulator or ngdp (only ngdp counts for the checklist's step 8)
+    status: str
+    date: str | None
+    anchor: str
+
+
+@dataclass(frozen=True)
+class StatusRow:
+    settings: str
+    organisation: str
+    environment: str
+    status: str
+    runs_folder: str = ""  # the real path of <runs>/<environment>
+    also_settings: tuple[str, ...] = ()  # other settings files sharing this runs folder
+    errors: int | None = None
+    warnings: int | None = None
+    dispatcher_ready: bool | None = None
+    checklist: str | None = None  # "5/8"
+    steps_done: int | None = None
+    steps_total: int | None = None
+    blocking: Blocking | None = None
+    rehearsal: RehearsalResult | None = None
+    certificate_not_after: str | None = None  # the renewal date, in the listing's time zone
+    certificate_days_left: int | None = None
+    run: str | None = None
+    run_date: str | None = None
+    anchor: str | None = None
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
+class Portfolio:
+    """What ``status`` prints as JSON and renders as a page."""
+
+    schema: str
+    generated_at: str
+    time_zone: str
+    rows: tuple[StatusRow, ...]
+    skipped: tuple[Skipped, ...] = ()
+
+
+def zone() -> tuple[dt.tzinfo, str]:
+    """The listing's time zone and its name: :data:`ZONE`, or UTC without a tz database."""
     try:
-        if not stat.S_ISREG(path.stat().st_mode):
-            return None
-        with path.open("rb") as fh:
-            return fh.read(limit)
-    except OSError:
-        return None
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo(ZONE), ZONE
+    except (ImportError, KeyError, ValueError, OSError):  # ZoneInfoNotFoundError is a KeyError
+        return dt.UTC, "UTC"
 
 
-def _looks(path: Path) -> bool:
-    """A TOML file with [organisation] and [environments]: an ngdpkit settings file."""
-    data = _read_regular(path, 200_000)
-    if data is None:
-        return False
-    head = data.decode("utf-8", "replace")
-    return "[organisation]" in head and "[environments." in head
-
-
-def _environments(path: Path) -> tuple[str, str, list[str], Path]:
-    """(organisation, CVR, environment names, runs folder) from a settings file, read lightly."""
-    raw = _read_regular(path, MAX_SETTINGS + 1)
+def _environments(path: Path) -> tuple[str, list[str], Path]:
+    """(organisation, environment names, runs folder) from a settings file, read lightly."""
+    raw = read_regular(path, MAX_SETTINGS + 1)
     if raw is None or len(raw) > MAX_SETTINGS:
         raise ValueError("not a regular file of at most 1 MB")
-    data = tomllib.loads(raw.decode("utf-8"))
+    data = tomllib.loads(raw.decode("utf-8-sig"))
     org = data.get("organisation") or {}
     envs = data.get("environments") or {}
     if not isinstance(envs, dict) or not isinstance(org, dict):
         raise ValueError("no [organisation] or [environments]")
-    names = [str(n) for n in envs]
-    return str(org.get("name", "?")), str(org.get("cvr", "?")), names, path.parent / "runs"
+    # runs/ lies beside the settings file itself, as `run` (which resolves it) puts it
+    return str(org.get("name", "?")), [str(n) for n in envs], path.resolve().parent / "runs"
 
 
-def row_of(settings: Path, organisation: str, environment: str, env_dir: Path) -> dict[str, Any]:
-    row: dict[str, Any] = {
-        "settings": str(settings),
-        "organisation": organisation,
-        "environment": environment,
-        "status": "no run",
-        "errors": None,
-        "warnings": None,
-        "dispatcher_ready": None,
-        "certificate_days_left": None,
-        "run": None,
-        "run_date": None,
-        "anchor": None,
-        "problem": None,
-    }
-    run = latest_run(env_dir / environment)
+def _stamp(name: str) -> dt.datetime | None:
+    from ..run.neighbours import stamp_of
+
+    return stamp_of(name)
+
+
+def _checklist(run: Path) -> tuple[ChecklistStep, ...] | None:
+    """A run's ``checklist.json``, typed; None when it has none or it does not read."""
+    from ..run.neighbours import read_json_file
+    from ..typed import structure
+
+    try:
+        return structure(read_json_file(run / "checklist.json"), tuple[ChecklistStep, ...])
+    except ValueError:
+        return None
+
+
+def _step_status(run: Path, step: int) -> str | None:
+    """The status of one step in an earlier run's ``checklist.json``; None when the run has
+    no such file or it does not read. Read without the typed record: a customer whose step
+    has waited for months has a run a day to look through."""
+    from ..run.neighbours import read_json_file
+
+    try:
+        rows = read_json_file(run / "checklist.json")
+    except ValueError:
+        return None
+    for row in rows if isinstance(rows, list) else ():
+        if isinstance(row, dict) and row.get("step") == step:
+            status = row.get("status")
+            return status if isinstance(status, str) else None
+    return None
+
+
+def _holding_up(steps: tuple[ChecklistStep, ...]) -> ChecklistStep | None:
+    """The first blocked step, else the first that is not done; None when all are done."""
+    blocked = [s for s in steps if s.status == "blocked"]
+    if blocked:
+        return blocked[0]
+    return next((s for s in steps if s.status != "done"), None)
+
+
+def _blocking(
+    env_dir: Path, latest: Path, steps: tuple[ChecklistStep, ...], now: dt.datetime, tz: Any
+) -> Blocking | None:
+    step = _holding_up(steps)
+    if step is None:
+        return None
+    since = latest
+    earlier = [p for p in run_folders(env_dir) if p.name < latest.name]
+    for run in reversed(earlier):
+        status = _step_status(run, step.step)
+        if status is None or status == "done":
+            break  # done then, or the run does not say: the series starts after it
+        since = run
+    when = _stamp(since.name) or now
+    return Blocking(
+        step=step.step,
+        title=step.title,
+        who=step.who,
+        status=step.status,
+        since=when.astimezone(tz).isoformat(timespec="seconds"),
+        since_run=since.name,
+        days=max(0, (now - when).days),
+    )
+
+
+def _rehearsal(env_dir: Path, tz: Any) -> RehearsalResult | None:
+    from ..run.neighbours import AcceptanceView, latest_rehearsal
+
+    folder = latest_rehearsal(env_dir)
+    if folder is None:
+        return None
+    when = _stamp(folder.path.name)
+    date = when.astimezone(tz).isoformat(timespec="seconds") if when else None
+    try:
+        view = AcceptanceView.load(folder)
+    except ValueError:
+        return RehearsalResult(folder.path.name, "?", "unreadable", date, folder.anchor)
+    return RehearsalResult(folder.path.name, view.against, view.status, date, folder.anchor)
+
+
+def row_of(
+    settings: Path, organisation: str, environment: str, env_dir: Path, *, now: dt.datetime
+) -> StatusRow:
+    """One environment's row, from its latest finished run (never re-run)."""
+    tz, _ = zone()
+    row = StatusRow(
+        settings=str(settings),
+        organisation=organisation,
+        environment=environment,
+        status="no run",
+        runs_folder=os.path.realpath(env_dir),
+    )
+    rehearsal = _rehearsal(env_dir, tz)
+    row = replace(row, rehearsal=rehearsal)
+    run = latest_run(env_dir)
     if run is None:
         return row
     try:
         view = RunView.load(run, mapping=False)
     except InputError as exc:
-        return {**row, "status": "unreadable", "run": run.name, "problem": exc.problems[0]}
+        return replace(row, status="unreadable", run=run.name, problem=exc.problems[0])
     counts = view.counts()
+    not_after = None
     days = None
     if view.certificate and view.certificate.get("not_after"):
         try:
-            not_after = dt.datetime.fromisoformat(
+            end = dt.datetime.fromisoformat(
                 str(view.certificate["not_after"]).replace("Z", "+00:00")
             )
-            days = (not_after - dt.datetime.now(dt.UTC)).days
-        except ValueError:
-            days = None
+            if end.tzinfo is None:
+                end = end.replace(tzinfo=dt.UTC)
+            days = (end - now).days
+            not_after = end.astimezone(tz).isoformat(timespec="seconds")
+        except (ValueError, OverflowError):
+            pass
+    steps = _checklist(run)
+    done_total = view.readiness
+    if done_total is None and steps is not None:
+        done_total = (sum(s.status == "done" for s in steps), len(steps))
     when = view.when
-    return {
-        **row,
-        "status": view.status,
-        "errors": counts["error"],
-        "warnings": counts["warning"],
-        "dispatcher_ready": bool(view.dispatcher and view.dispatcher.get("ready")),
-        "certificate_days_left": days,
-        "run": run.name,
-        "run_date": when.strftime("%Y-%m-%d %H:%M UTC") if when else None,
-        "anchor": view.anchor,
-    }
+    return replace(
+        row,
+        status=view.status,
+        errors=counts["error"],
+        warnings=counts["warning"],
+        dispatcher_ready=bool(view.dispatcher and view.dispatcher.get("ready")),
+        checklist=f"{done_total[0]}/{done_total[1]}" if done_total else None,
+        steps_done=done_total[0] if done_total else None,
+        steps_total=done_total[1] if done_total else None,
+        blocking=_blocking(env_dir, run, steps, now, tz) if steps else None,
+        certificate_not_after=not_after,
+        certificate_days_left=days,
+        run=run.name,
+        run_date=when.astimezone(tz).isoformat(timespec="seconds") if when else None,
+        anchor=view.anchor,
+    )
 
 
-def portfolio(paths: list[Path]) -> list[dict[str, Any]]:
-    """One row per environment of every settings file, worst first."""
-    rows: list[dict[str, Any]] = []
-    for path in settings_files(paths):
+def _sort_key(r: StatusRow) -> tuple[Any, ...]:
+    return (
+        RANK.get(r.status, 5),
+        -(r.errors or 0),
+        -(r.warnings or 0),
+        r.certificate_days_left if r.certificate_days_left is not None else 10**6,
+        r.organisation,
+        r.environment,
+        r.settings,
+    )
+
+
+def portfolio(paths: list[Path], *, now: dt.datetime | None = None) -> Portfolio:
+    """One row per distinct runs folder of every settings file found, worst first."""
+    now = now or dt.datetime.now(dt.UTC)
+    tz, zone_name = zone()
+    files, skipped = settings_files(paths)
+    rows: list[StatusRow] = []
+    by_folder: dict[str, int] = {}  # real path of <runs>/<env> -> index in rows
+    for path in files:
         try:
-            organisation, _cvr, names, runs = _environments(path)
+            organisation, names, runs = _environments(path)
         except (OSError, ValueError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             rows.append(
-                {
-                    "settings": str(path),
-                    "organisation": "?",
-                    "environment": "?",
-                    "status": "unreadable",
-                    "problem": f"{path.name}: {type(exc).__name__}",
-                }
+                StatusRow(
+                    settings=str(path),
+                    organisation="?",
+                    environment="?",
+                    status="unreadable",
+                    problem=f"{path.name}: {type(exc).__name__}",
+                )
             )
             continue
-        rows += [row_of(path, organisation, name, runs) for name in names]
-    rows.sort(
-        key=lambda r: (
-            RANK.get(str(r["status"]), 5),
-            -(r.get("errors") or 0),
-            -(r.get("warnings") or 0),
-            r.get("certificate_days_left") if r.get("certificate_days_left") is not None else 10**6,
-            r["organisation"],
-            r["environment"],
-        )
+        for name in names:
+            if not ENVIRONMENT_NAME.match(name):  # it becomes a folder name: never "../x"
+                rows.append(
+                    StatusRow(
+                        settings=str(path),
+                        organisation=organisation,
+                        environment=name,
+                        status="unreadable",
+                        problem=f"{path.name}: environment name {name!r} is not allowed",
+                    )
+                )
+                continue
+            env_dir = runs / name
+            real = os.path.realpath(env_dir)
+            if real in by_folder:
+                i = by_folder[real]
+                rows[i] = replace(rows[i], also_settings=(*rows[i].also_settings, str(path)))
+                continue
+            by_folder[real] = len(rows)
+            rows.append(row_of(path, organisation, name, env_dir, now=now))
+    rows.sort(key=_sort_key)
+    return Portfolio(
+        schema=SCHEMA,
+        generated_at=now.astimezone(tz).isoformat(timespec="seconds"),
+        time_zone=zone_name,
+        rows=tuple(rows),
+        skipped=tuple(skipped),
     )
-    return rows

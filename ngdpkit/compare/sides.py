@@ -1,0 +1,236 @@
+"""One environment as ``compare`` sees it: read from its latest finished run, or from the inputs.
+
+By default a comparison is of what was run and signed (contract §12.8): each environment's
+latest finished run (``<out>/<env>/LATEST``), verified as ``diff`` verifies a folder (its
+trail, its files, its own name and environment) and read into a :class:`Side`. With
+``--from-inputs`` the same record comes from running the checks in-process on today's
+inputs, as ``check`` does. Either way the comparison sees one typed record per environment.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .. import findings as F
+from ..errors import InputError
+from ..settings import Settings
+from .diff import RunRef
+
+MAX_STEP_FILE = 64 * 1024 * 1024  # a step file of a run: the contact points of a large municipality
+
+
+@dataclass(frozen=True)
+class Landing:
+    """Where one mailbox (and subject) of the export goes in one environment."""
+
+    mailbox_id: str
+    subject_id: str
+    name: str
+    unit: str
+    status: str  # mapped, retired, unmapped, unknown contact point, …
+    guid: str
+    contact_point: str  # the contact point's name; empty when the contact points are unknown
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.mailbox_id, self.subject_id)
+
+    @property
+    def label(self) -> str:
+        """``0101159`` or, for one subject of a postkasse, ``0101159:2``."""
+        return f"{self.mailbox_id}:{self.subject_id}" if self.subject_id else self.mailbox_id
+
+
+@dataclass(frozen=True)
+class PointFacts:
+    """What ``compare`` compares of a contact point."""
+
+    id: str
+    name: str
+    targets: tuple[str, ...] = ()
+    visible: bool | None = None
+    active: bool | None = None
+
+
+@dataclass(frozen=True)
+class CertificateFacts:
+    cvr: str | None = None
+    not_after: str | None = None  # ISO 8601 UTC, ``Z``
+
+    def days_left(self, now: dt.datetime | None = None) -> int | None:
+        """Whole days from now to ``not_after`` (negative once expired); None if unknown."""
+        if not self.not_after:
+            return None
+        try:
+            end = dt.datetime.fromisoformat(self.not_after.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        if end.tzinfo is None:
+            end = end.replace(tzinfo=dt.UTC)
+        return (end - (now or dt.datetime.now(dt.UTC))).days
+
+
+@dataclass(frozen=True)
+class Side:
+    """One environment of the comparison."""
+
+    name: str
+    kind: str
+    protocol: str
+    server_ips: tuple[str, ...]
+    default_contact_point: str  # its GUID, lower-case; empty when not known
+    landings: tuple[Landing, ...]
+    contact_points: tuple[PointFacts, ...] | None  # None: pending (not known in this env)
+    certificate: CertificateFacts | None
+    status: str  # the checks' status: ok, warnings, errors
+    run: RunRef | None = None  # the run it was read from; None when read from the inputs
+
+    def by_key(self) -> dict[tuple[str, str], Landing]:
+        return {row.key: row for row in self.landings}
+
+
+def oriented(left: Side, right: Side) -> tuple[Side, Side]:
+    """(the test side, the production side): by kind, else in the order given."""
+    if right.kind == "test" and left.kind == "production":
+        return right, left
+    return left, right
+
+
+def _landings(frame: Any) -> tuple[Landing, ...]:
+    """The mapping table (a run's ``02_contact_points`` record) as landings; the last row
+    wins for a key given twice, as in the mapping files."""
+    if frame is None or not len(frame):
+        return ()
+    columns = ["mailbox_id", "subject_id", "mailbox_name", "responsible_unit", "status"]
+    columns += ["ngdp_guid", "contact_point"]
+    table = frame.reindex(columns=columns)
+
+    def text(value: Any) -> str:
+        return "" if value is None or value != value else str(value)  # NaN != NaN
+
+    rows: dict[tuple[str, str], Landing] = {}
+    for mid, sid, name, unit, status, guid, cp in table.itertuples(index=False):
+        row = Landing(
+            text(mid), text(sid), text(name), text(unit), text(status), text(guid), text(cp)
+        )
+        rows[row.key] = row
+    return tuple(rows.values())
+
+
+def _points(raw: Any, label: str) -> tuple[PointFacts, ...] | None:
+    """The contact points of a ``02_contact_points`` record, typed; None when pending."""
+    if raw is None:
+        return None
+    from ..typed import structure
+
+    try:
+        return structure(raw, tuple[PointFacts, ...])
+    except ValueError as exc:
+        raise InputError(f"{label}: the contact points are {exc}") from exc
+
+
+def _certificate(raw: Any) -> CertificateFacts | None:
+    if not isinstance(raw, dict):
+        return None
+    cvr, not_after = raw.get("cvr"), raw.get("not_after")
+    return CertificateFacts(
+        cvr=str(cvr) if cvr else None, not_after=str(not_after) if not_after else None
+    )
+
+
+def from_inputs(settings: Settings, name: str) -> Side:
+    """The environment as ``check`` finds it today (in-process, offline, no secret asked for)."""
+    from ..steps.pipeline import run_all
+
+    steps = {s.name: s for s in run_all(settings, name)}
+    env = settings.environment(name)
+    return Side(
+        name=name,
+        kind=env.kind,
+        protocol=env.protocol,
+        server_ips=tuple(env.server_ips),
+        default_contact_point=(env.default_contact_point or "").strip("{}").lower(),
+        landings=_landings(steps["02_contact_points"].record.mapping),
+        contact_points=_points(steps["02_contact_points"].record.contact_points, name),
+        certificate=_certificate(steps["03_certificate"].record.certificate),
+        status=F.status_of(f for s in steps.values() for f in s.findings),
+    )
+
+
+def latest_finished(settings: Settings, name: str, out: Path) -> Path:
+    """The run folder of ``name`` that ``<out>/<name>/LATEST`` names (else the newest
+    finished one), verified; an :class:`InputError` of one line when there is none or it
+    does not verify."""
+    from ..run.neighbours import check_folder
+    from .runs import latest_run
+
+    env_dir = out / name
+    run = latest_run(env_dir)
+    if run is None:
+        raise InputError(
+            f"{settings.rel(env_dir)}: no finished run of {name!r} to compare; make one with "
+            f"`ngdpkit run --settings {settings.rel(settings.path)} --env {name}`, "
+            "or compare today's inputs with --from-inputs"
+        )
+    verified, why = check_folder(run, environment=name)
+    if verified is None:
+        raise InputError(f"{settings.rel(run)}: cannot be compared: {why}")
+    return run
+
+
+def from_run(settings: Settings, name: str, out: Path) -> Side:
+    """The environment as its latest finished run left it (see :func:`latest_finished`)."""
+    from ..steps.records import (
+        CertificateRecord,
+        ContactPointsRecord,
+        DispatcherRecord,
+        SystemRecord,
+        read_step,
+    )
+    from .runs import RunView
+
+    run = latest_finished(settings, name, out)
+    label = settings.rel(run)
+    view = RunView.load(run, label=label, mapping=False)
+
+    def step(kind: type[Any]) -> Any:
+        path = run / "steps" / f"{kind.step}.json"
+        try:
+            if path.is_symlink() or not path.is_file():
+                raise ValueError(f"{path.name} is missing")
+            if path.stat().st_size > MAX_STEP_FILE:
+                raise ValueError(f"{path.name} is larger than {MAX_STEP_FILE // 2**20} MB")
+            return read_step(path).record
+        except InputError as exc:
+            raise InputError(f"{label}: cannot be compared: {exc.problems[0]}") from exc
+        except (OSError, ValueError, TypeError, KeyError, RecursionError) as exc:
+            raise InputError(f"{label}: cannot be compared: {exc}") from exc
+
+    points: ContactPointsRecord = step(ContactPointsRecord)
+    certificate: CertificateRecord = step(CertificateRecord)
+    system: SystemRecord = step(SystemRecord)
+    dispatcher: DispatcherRecord = step(DispatcherRecord)
+    facts = system.system or {}
+    ips = facts.get("server_ips")
+    parameters = (dispatcher.dispatcher or {}).get("parameters")
+    default = parameters.get("ContactPointGuid") if isinstance(parameters, dict) else None
+    try:
+        landings = _landings(points.mapping)
+    except (OSError, ValueError, TypeError, KeyError) as exc:  # a damaged table
+        raise InputError(f"{label}: cannot be compared: its mapping table does not read") from exc
+    env = settings.environment(name)
+    return Side(
+        name=name,
+        kind=env.kind,
+        protocol=str(facts.get("protocol") or ""),
+        server_ips=tuple(str(ip) for ip in ips) if isinstance(ips, list) else (),
+        default_contact_point=default if isinstance(default, str) else "",
+        landings=landings,
+        contact_points=_points(points.contact_points, label),
+        certificate=_certificate(certificate.certificate),
+        status=view.status,
+        run=RunRef(run.name, view.anchor, view.status),
+    )

@@ -1,0 +1,167 @@
+"""The portfolio page of ``ngdpkit status --html`` (templates only, autoescaped).
+
+A page a consultancy lead keeps open: one self-contained file (no script, nothing fetched),
+worst customer first, every time in the listing's one time zone, and a reload every few
+minutes so that a scheduled ``status --html`` keeps an open tab current.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ..checklist import STATUS as STEP_STATUS
+from ..display import badge, table
+from ..i18n import status_word, t
+from ..pages import Markup, fragment
+from ..signoff import page
+from .status import Portfolio, StatusRow
+
+STATUS_SEVERITY = {"ok": "ok", "warnings": "warning", "errors": "error", "crashed": "error"}
+REFRESH_S = 300
+
+
+def _when(iso: str | None, language: str, *, date_only: bool = False) -> str:
+    """An ISO 8601 time of the listing (already in its zone) as people read it."""
+    if not iso:
+        return ""
+    try:
+        value = dt.datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    if language == "da":
+        return value.strftime("%d-%m-%Y" if date_only else "%d-%m-%Y kl. %H:%M")
+    return value.strftime("%Y-%m-%d" if date_only else "%Y-%m-%d %H:%M")
+
+
+def _status(r: StatusRow, language: str) -> Markup:
+    """The badge, and under it the counts and whether the dispatcher is ready."""
+    word = status_word(language, r.status) if r.status in STATUS_SEVERITY else r.status
+    if r.status == "no run":
+        word = t(language, "status_no_run")
+    elif r.status == "unreadable":
+        word = t(language, "status_unreadable")
+    mark = badge(STATUS_SEVERITY.get(r.status, "info"), word, language=language)
+    if r.errors is None:
+        return mark
+    ready = t(language, "yes") if r.dispatcher_ready else t(language, "no")
+    return fragment(
+        "titled",
+        mark,
+        t(language, "status_counts", errors=r.errors, warnings=r.warnings or 0, ready=ready),
+    )
+
+
+def _who(r: StatusRow) -> Markup:
+    """The organisation, and under it the settings file(s) that lead to this runs folder."""
+    files = ", ".join((r.settings, *r.also_settings))
+    return fragment("titled", r.organisation, fragment("code", files))
+
+
+def _holding_up(r: StatusRow, language: str) -> str | Markup:
+    """The step that holds the environment up, for how long, and who does it."""
+    b = r.blocking
+    if b is None:
+        return t(language, "status_all_done") if r.checklist else ""
+    words = STEP_STATUS.get(language, STEP_STATUS["en"])
+    return fragment(
+        "titled",
+        t(language, "status_step", step=b.step, title=b.title),
+        t(
+            language,
+            "status_step_detail",
+            status=words.get(b.status, b.status),
+            days=b.days,
+            since=_when(b.since, language, date_only=True),
+            who=b.who,
+        ),
+    )
+
+
+def _rehearsal(r: StatusRow, language: str) -> str | Markup:
+    h = r.rehearsal
+    if h is None:
+        return t(language, "status_no_rehearsal")
+    against = t(language, "local_rehearsal") if h.against == "simulator" else "NgDP"
+    word = status_word(language, h.status) if h.status in STATUS_SEVERITY else h.status
+    return fragment("titled", f"{word} ({against})", _when(h.date, language))
+
+
+def _certificate(r: StatusRow, language: str) -> str:
+    if r.certificate_not_after is None:
+        return ""
+    return t(
+        language,
+        "status_cert_ends",
+        date=_when(r.certificate_not_after, language, date_only=True),
+        days=r.certificate_days_left if r.certificate_days_left is not None else "?",
+    )
+
+
+def _run(r: StatusRow, language: str) -> str | Markup:
+    if r.problem:
+        return r.problem
+    if not r.run:
+        return ""
+    return fragment("titled", _when(r.run_date, language), fragment("code", (r.anchor or "")[:16]))
+
+
+def render_portfolio(result: Portfolio, *, language: str) -> str:
+    """The whole listing as one page, in ``language`` (Danish for ``status --html``)."""
+    cells = [
+        (
+            _who(r),
+            r.environment,
+            _status(r, language),
+            r.checklist or "",
+            _holding_up(r, language),
+            _rehearsal(r, language),
+            _certificate(r, language),
+            _run(r, language),
+        )
+        for r in result.rows
+    ]
+    headers = [
+        t(language, "organisation"),
+        t(language, "environment"),
+        t(language, "status"),
+        t(language, "status_checklist"),
+        t(language, "status_holding_up"),
+        t(language, "status_rehearsal"),
+        t(language, "status_certificate"),
+        t(language, "status_run"),
+    ]
+    parts = [
+        fragment("heading", t(language, "status_title"), 1),
+        fragment(
+            "para",
+            [
+                t(
+                    language,
+                    "status_updated",
+                    when=_when(result.generated_at, language),
+                    zone=result.time_zone,
+                )
+            ],
+        ),
+        table(cells, headers, limit=1_000_000, language=language),
+        fragment("para", [t(language, "status_days_note")]),
+    ]
+    if result.skipped:
+        skipped = [
+            (s.path, t(language, f"status_skipped_{s.kind}", target=s.target))
+            for s in result.skipped
+        ]
+        headers = [t(language, "status_folder"), t(language, "status_reason")]
+        parts.append(
+            fragment(
+                "section",
+                t(language, "status_skipped"),
+                [table(skipped, headers, language=language)],
+            )
+        )
+    return page(
+        t(language, "status_title"),
+        Markup("").join(parts),
+        language=language,
+        refresh=REFRESH_S,
+    )
