@@ -10,6 +10,7 @@ Cheat sheet (one call per notebook cell)::
     export = nk.load_mailboxes(step)          # 01
     mapping = nk.map_mailboxes(step, nk.mailboxes_from_step(step),
                                nk.load_contact_points(step), nk.load_mapping_file(step))   # 02
+    nk.decide(step, "12345", "override", "Borgerservice")    # 02: written to decisions-<env>.csv
     facts = nk.check_certificate(step)        # 03
     system = nk.check_system(step)            # 04
     config = nk.dispatcher_config(step)       # 05
@@ -112,6 +113,8 @@ _EXPORTS = {
     "load_contact_points": "steps",
     "load_mapping_file": "steps",
     "map_mailboxes": "steps",
+    "mapping_editor": "steps",
+    "decide": "steps",
     "read_ngdp": "steps",
     "check_register": "steps",
     "show_unmapped": "steps",

@@ -28,7 +28,9 @@ from .core import (
     show_findings,
     start_step,
 )
+from .deciding import decide
 from .deliver import OutputContext, PageContext
+from .editor import mapping_editor
 from .n01_mailboxes import load_mailboxes
 from .n02_contact_points import (
     check_register,
@@ -97,6 +99,7 @@ __all__ = [
     "check_certificate",
     "check_register",
     "check_system",
+    "decide",
     "dispatcher_config",
     "finish_step",
     "section",
@@ -107,6 +110,7 @@ __all__ = [
     "load_contact_points",
     "load_mailboxes",
     "load_mapping_file",
+    "mapping_editor",
     "mailboxes_from_step",
     "map_mailboxes",
     "network_checks",
