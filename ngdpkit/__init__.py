@@ -114,7 +114,7 @@ _EXPORTS = {
     "load_mapping_file": "steps",
     "map_mailboxes": "steps",
     "mapping_editor": "steps",
-    "decide": "steps",
+    "decide": "steps.decide",  # not re-exported by steps: it would hide the module
     "read_ngdp": "steps",
     "check_register": "steps",
     "show_unmapped": "steps",

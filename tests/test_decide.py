@@ -11,7 +11,7 @@ import pytest
 import ngdpkit as nk
 from ngdpkit.errors import InputError
 from ngdpkit.inputs.decisions import read_decisions
-from ngdpkit.steps import deciding as decide_module
+from ngdpkit.steps import decide as decide_module
 
 BORGERSERVICE = "7f9c69da-044c-5324-b789-212f3097dbac"
 SKOLE = "0ecb8511-d743-547f-9b6e-4454c7a6b014"

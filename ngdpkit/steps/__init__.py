@@ -28,7 +28,6 @@ from .core import (
     show_findings,
     start_step,
 )
-from .deciding import decide
 from .deliver import OutputContext, PageContext
 from .editor import mapping_editor
 from .n01_mailboxes import load_mailboxes
@@ -99,7 +98,6 @@ __all__ = [
     "check_certificate",
     "check_register",
     "check_system",
-    "decide",
     "dispatcher_config",
     "finish_step",
     "section",

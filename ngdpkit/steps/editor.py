@@ -3,7 +3,7 @@
 The unmapped mailboxes with their suggestions, searchable and filtered by unit, a page of
 50 at a time; accept a row's chosen suggestion, override with any contact point picked by
 name, or retire, for every checked row at once. Each action writes the decisions file at
-once (:func:`ngdpkit.steps.deciding.decide_each`), maps again from that file and draws the
+once (:func:`ngdpkit.steps.decide.decide_each`), maps again from that file and draws the
 list again, with the counts and the seconds it took. Widget state is never an input: what
 counts is the decisions file, which ``ngdpkit run`` reads like any other input.
 
@@ -25,7 +25,7 @@ from .. import display
 from ..errors import InputError
 from ..i18n import t
 from .core import Step, lab_run_dir
-from .deciding import apply, decider, set_decider
+from .decide import apply, decider, set_decider
 
 PAGE = 50
 OPEN = ("unmapped", "unknown contact point")  # what still needs a decision
