@@ -18,13 +18,36 @@ SKOLE = "0ecb8511-d743-547f-9b6e-4454c7a6b014"
 HOVEDPOSTKASSE = "9366b98e-64ef-58fe-a723-950f3d511167"
 
 
-def unmapped_sample(sample_copy: Path) -> Path:
+HOSTILE = "<img src=x onerror=alert(1)> $x$ & Co"
+
+
+def unmapped_sample(sample_copy: Path, *, hostile: str | None = None) -> Path:
     """The sample without test's mapping file: a third of the mailboxes have no contact
-    point, and the contact points' names suggest one for each."""
+    point, and the contact points' names suggest one for each. ``hostile`` renames the
+    first of them (a postkasse without subjects) in the export."""
     settings = sample_copy / "migration.toml"
     text = settings.read_text(encoding="utf-8")
     settings.write_text(text.replace('mapping = "mapping-test.xlsx"\n', "", 1), encoding="utf-8")
+    if hostile is not None:
+        import openpyxl
+
+        book = openpyxl.load_workbook(sample_copy / "mailboxes.xlsx")
+        sheet = book.active
+        row = next(
+            r
+            for r in sheet.iter_rows(min_row=4)
+            if r[2].value == "Skole og Dagtilbud" and not r[4].value
+        )
+        row[1].value = hostile
+        book.save(sample_copy / "mailboxes.xlsx")
     return settings
+
+
+def hostile_mailbox(settings: Path) -> str:
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(settings.parent / "mailboxes.xlsx").active
+    return next(str(r[0]) for r in sheet.iter_rows(min_row=4, values_only=True) if r[1] == HOSTILE)
 
 
 class Session:
