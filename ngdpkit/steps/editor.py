@@ -10,8 +10,9 @@ counts is the decisions file, which ``ngdpkit run`` reads like any other input.
 The widgets are ipywidgets, Project Jupyter's own: kept by the same people as JupyterLab,
 and drawn as DOM elements (labels, checkboxes, buttons), so a browser test clicks them by
 their text as a person would. ipydatagrid, the other candidate, draws its grid on a canvas,
-which a test cannot click by label. Every value is shown as text (``Label``, an option of a
-``Dropdown``): a mailbox name is never markup here.
+which a test cannot click by label. Every value is shown as text: escaped once in
+:func:`as_text` for the HTML widgets, or an option of a ``Dropdown``; a mailbox name is
+never markup here.
 
 Outside JupyterLab (``ngdpkit run`` executes the notebook with its own run folder) and
 without ipywidgets, the cell shows a short note instead, so no signed page holds a widget.
@@ -19,6 +20,7 @@ without ipywidgets, the cell shows a short note instead, so no signed page holds
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from .. import display
@@ -91,7 +93,7 @@ class MappingEditor:
             style=wide,
         )
         self.unit = w.Dropdown(description=t(lang, "editor_unit"), style=wide)
-        self.showing = w.Label()
+        self.showing = w.HTML()
         self.previous = w.Button(description=t(lang, "editor_previous"), icon="arrow-left")
         self.next = w.Button(description=t(lang, "editor_next"), icon="arrow-right")
         self.check_all = w.Checkbox(description=t(lang, "editor_check_all"), indent=False)
@@ -105,8 +107,8 @@ class MappingEditor:
         )
         self.override = w.Button(description=t(lang, "editor_override"), button_style="info")
         self.retire = w.Button(description=t(lang, "editor_retire"), button_style="warning")
-        self.counts = w.Label()
-        self.message = w.Label()
+        self.counts = w.HTML()
+        self.message = w.HTML()  # may repeat what was typed: set through _say, escaped
         for widget, name in (
             (self.name, "decider"),
             (self.note, "note"),
@@ -202,19 +204,22 @@ class MappingEditor:
         self.list.children = lines
         self.check_all.value = False
         start = self.page * PAGE + 1 if total else 0
-        self.showing.value = t(lang, "editor_showing", shown=len(shown), total=total) + (
-            f" ({start}–{start + len(shown) - 1})" if total > PAGE else ""
+        self.showing.value = as_text(
+            t(lang, "editor_showing", shown=len(shown), total=total)
+            + (f" ({start}–{start + len(shown) - 1})" if total > PAGE else "")
         )
         self.previous.disabled = self.page == 0
         self.next.disabled = (self.page + 1) * PAGE >= total
         counts = self.mapping.counts()
-        self.counts.value = t(
-            lang,
-            "editor_counts",
-            mapped=counts.get("mapped", 0),
-            unmapped=counts.get("unmapped", 0) + counts.get("unknown contact point", 0),
-            retired=counts.get("retired", 0),
-            decisions=self.in_use,
+        self.counts.value = as_text(
+            t(
+                lang,
+                "editor_counts",
+                mapped=counts.get("mapped", 0),
+                unmapped=counts.get("unmapped", 0) + counts.get("unknown contact point", 0),
+                retired=counts.get("retired", 0),
+                decisions=self.in_use,
+            )
         )
         if not total and not self.message.value:
             self._say(t(lang, "editor_none_open"))
@@ -224,10 +229,10 @@ class MappingEditor:
         return w.HBox(
             [
                 w.Label("", layout=w.Layout(width="2.2em")),
-                _cell(w, t(lang, "mailbox_id"), "9em", bold=True),
-                _cell(w, t(lang, "mailbox_name"), "22em", bold=True),
-                _cell(w, t(lang, "responsible_unit"), "16em", bold=True),
-                _cell(w, t(lang, "editor_suggestion"), "26em", bold=True),
+                _heading(w, t(lang, "mailbox_id"), "9em"),
+                _heading(w, t(lang, "mailbox_name"), "22em"),
+                _heading(w, t(lang, "responsible_unit"), "16em"),
+                _heading(w, t(lang, "editor_suggestion"), "26em"),
             ]
         )
 
@@ -300,7 +305,7 @@ class MappingEditor:
 
     def _say(self, text: str, *, problem: bool = False) -> None:
         self.message.style.text_color = "#b3261e" if problem else "#1b6e3a"
-        self.message.value = text
+        self.message.value = as_text(text)
 
     def act(self, decision: str) -> None:
         """Write ``decision`` for every checked row, map again and draw again."""
@@ -355,9 +360,20 @@ class MappingEditor:
         return None
 
 
-def _cell(w: Any, text: str, width: str, *, bold: bool = False) -> Any:
-    """One cell of the list: the value as text, never markup (its full text as a tooltip)."""
-    label = w.Label(value=text, tooltip=text, layout=w.Layout(width=width, overflow="hidden"))
-    if bold:
-        label.style.font_weight = "bold"
+def _cell(w: Any, text: str, width: str) -> Any:
+    """One cell of the list: the value as text (its full text as a tooltip, which is text)."""
+    return w.HTML(
+        value=as_text(text), tooltip=text, layout=w.Layout(width=width, overflow="hidden")
+    )
+
+
+def _heading(w: Any, text: str, width: str) -> Any:
+    label = w.Label(value=text, layout=w.Layout(width=width))
+    label.style.font_weight = "bold"
     return label
+
+
+def as_text(value: str) -> str:
+    """``value`` for an HTML widget, which sets it as markup: escaped, so it shows as typed.
+    (A ``Label`` would be text too, but JupyterLab typesets ``$…$`` in it as LaTeX.)"""
+    return html.escape(value, quote=True)
