@@ -98,15 +98,22 @@ class MappingEditor:
         self.next = w.Button(description=t(lang, "editor_next"), icon="arrow-right")
         self.check_all = w.Checkbox(description=t(lang, "editor_check_all"), indent=False)
         self.list = w.VBox()
-        self.accept = w.Button(description=t(lang, "editor_accept"), button_style="success")
+        auto = w.Layout(width="auto")
+        self.accept = w.Button(
+            description=t(lang, "editor_accept"), button_style="success", layout=auto
+        )
         self.other = w.Combobox(
             placeholder=t(lang, "editor_override_hint"),
             options=self._point_labels(),
             ensure_option=False,
             layout=w.Layout(width="28em"),
         )
-        self.override = w.Button(description=t(lang, "editor_override"), button_style="info")
-        self.retire = w.Button(description=t(lang, "editor_retire"), button_style="warning")
+        self.override = w.Button(
+            description=t(lang, "editor_override"), button_style="info", layout=auto
+        )
+        self.retire = w.Button(
+            description=t(lang, "editor_retire"), button_style="warning", layout=auto
+        )
         self.counts = w.HTML()
         self.message = w.HTML()  # may repeat what was typed: set through _say, escaped
         for widget, name in (
@@ -344,6 +351,8 @@ class MappingEditor:
         self.in_use = self._decisions_in_use()
         self.note.value = ""
         self.other.value = ""
+        self._units()
+        self.draw()  # drawn first: when the message shows, the list and counts are current
         self._say(
             t(
                 lang,
@@ -355,8 +364,6 @@ class MappingEditor:
             + " "
             + t(lang, "editor_rerun", file=self.file)
         )
-        self._units()
-        self.draw()
         return None
 
 
