@@ -71,6 +71,7 @@ def test_outside_jupyterlab_the_cell_is_a_note(sample_copy: Path, tmp_path: Path
     shown = mapping_editor(step, mapping, cps, mf)
     assert isinstance(shown, nk.steps.core.display.HTML)
     assert "denne kørsel læser beslutningerne fra decisions-test.csv" in str(shown)
+    assert 'class="nk consultant"' in str(shown)  # on screen, never printed for signing
 
 
 def test_without_ipywidgets_the_cell_is_a_note(
@@ -207,3 +208,18 @@ def test_widget_state_is_never_an_input(session: Session) -> None:
     ed.retire.click()
     assert outside not in [r[0] for r in ed.rows] and key not in [r[0] for r in ed.rows]
     assert "udgår 2" in text(ed.counts)
+
+
+def test_texts_follow_the_settings_language(sample_copy: Path) -> None:
+    settings = unmapped_sample(sample_copy)
+    body = settings.read_text(encoding="utf-8").replace('language = "da"', 'language = "en"', 1)
+    settings.write_text(body, encoding="utf-8")
+    ed = editor(Session(settings))
+    assert (ed.name.description, ed.accept.description, ed.retire.description) == (
+        "Your name",
+        "Accept the chosen suggestion",
+        "Retire",
+    )
+    assert text(ed.showing).startswith("showing 50 of") and text(ed.counts).startswith("Mapped")
+    ed.retire.click()
+    assert text(ed.message) == "Check at least one mailbox first."

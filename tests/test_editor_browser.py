@@ -236,6 +236,10 @@ def test_accept_a_suggestion_by_clicking_then_a_headless_run_uses_it(
     overview = (run_dir / "signoff" / "index.html").read_text(encoding="utf-8")
     assert "Beslutninger om tilknytningen" in overview and NAME in overview
     assert "forslag godtaget" in overview
+    # the run's notebook holds a note where the lab had widgets
+    executed = (run_dir / "notebooks" / "02_contact_points.ipynb").read_text(encoding="utf-8")
+    assert "application/vnd.jupyter.widget-view+json" not in executed
+    assert "denne kørsel læser beslutningerne fra decisions-test.csv" in executed
     # nothing the lab session wrote is in the signed run
     assert not [p for p in run_dir.rglob("*") if "lab" in p.relative_to(run_dir).parts]
 

@@ -38,12 +38,14 @@ def mapping_editor(step: Step, mapping: Any, contact_points: Any, mapping_file: 
     decisions come from (so a signed run's notebook holds no widget)."""
     lang = step.language
     where = step.rel(step.settings.decisions_path(step.env.name))
-    if not in_lab(step):
-        return display.block(display.para(t(lang, "editor_static", file=where)))
+    if not in_lab(step):  # addressed to the consultant: not printed (signoff.py, pdf.py)
+        return display.block(display.para(t(lang, "editor_static", file=where)), cls="consultant")
     try:
         import ipywidgets
     except ImportError:
-        return display.block(display.para(t(lang, "editor_no_widgets", file=where)))
+        return display.block(
+            display.para(t(lang, "editor_no_widgets", file=where)), cls="consultant"
+        )
     return MappingEditor(step, mapping, contact_points, mapping_file, ipywidgets).widget
 
 
