@@ -110,7 +110,7 @@ def decide_each(
         raise InputError("no mailbox named")
     points = _PointIndex.of(step)
     known = _known_mailboxes(step)
-    suggested = _suggestions(step)
+    suggested = _suggestions(step, {str(raw).strip().partition(":")[0] for raw, _ in choices})
     problems: list[str] = []
     named = {str(p).strip() for _, p in choices if p is not None and str(p).strip()}
     if word == "retire" and named:
@@ -187,10 +187,12 @@ def _target(
     if not text:
         if word == "accept" and own:
             return own[0][0]  # the best suggestion
-        problems.append(
-            f"{key}: {word} needs a contact point"
-            + (" (the mailbox has no suggestion)" if word == "accept" else "")
-        )
+        why = ""
+        if word == "accept":
+            why = (
+                " (the mailbox has no suggestion)" if own is not None else " (no suggestions made)"
+            )
+        problems.append(f"{key}: {word} needs a contact point{why}")
         return None
     guid = resolved.get(text)
     if guid is None:
@@ -272,12 +274,13 @@ def _known_mailboxes(step: Step) -> tuple[set[str], set[tuple[str, str]]] | None
     return set(ids), set(zip(ids, frame["subject_id"].astype(str), strict=True))
 
 
-def _suggestions(step: Step) -> dict[str, list[tuple[str, str]]] | None:
-    """Each mailbox's suggestions, best first, keyed ``12345`` and ``12345:2`` (None when the
-    step made none: then ``accept`` cannot be checked against them)."""
+def _suggestions(step: Step, ids: set[str]) -> dict[str, list[tuple[str, str]]] | None:
+    """The suggestions for the mailboxes ``ids``, best first, keyed ``12345`` and
+    ``12345:2`` (None when the step made none: then ``accept`` cannot be checked)."""
     frame = getattr(step.record, "suggestions", None)
     if frame is None:
         return None
+    frame = frame[frame["Mailbox ID"].astype(str).isin(ids)]
     out: dict[str, list[tuple[str, str]]] = {}
     for mid, sid, guid, name in frame[
         ["Mailbox ID", "Subject ID", "NgDP Guid", "Contact point name"]
@@ -335,14 +338,11 @@ def remaining_suggestions(suggestions: Any, frame: Any) -> Any:
     """The rows of ``suggestions`` whose mailbox is still unmapped in ``frame``."""
     if suggestions is None or not len(suggestions):
         return suggestions
-    open_rows = frame.loc[frame["status"] == "unmapped", ["mailbox_id", "subject_id"]]
-    keys = set(
-        zip(open_rows["mailbox_id"].astype(str), open_rows["subject_id"].astype(str), strict=True)
-    )
-    mids = suggestions["Mailbox ID"].astype(str)
-    sids = suggestions["Subject ID"].astype(str)
-    keep = [(m, s) in keys for m, s in zip(mids, sids, strict=True)]
-    return suggestions[keep].reset_index(drop=True)
+    still = frame.loc[frame["status"] == "unmapped", ["mailbox_id", "subject_id"]].astype(str)
+    keys = suggestions[["Mailbox ID", "Subject ID"]].astype(str)
+    keys.columns = ["mailbox_id", "subject_id"]
+    keep = keys.merge(still.drop_duplicates(), how="left", indicator=True)["_merge"] == "both"
+    return suggestions[keep.to_numpy()].reset_index(drop=True)
 
 
 def write_decisions(

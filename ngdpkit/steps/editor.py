@@ -189,7 +189,7 @@ class MappingEditor:
         for mid, sid, name, unit in shown[
             ["mailbox_id", "subject_id", "mailbox_name", "responsible_unit"]
         ].itertuples(index=False):
-            key = f"{mid}:{sid}" if sid else str(mid)
+            key = _key(mid, sid)
             check = w.Checkbox(indent=False, layout=w.Layout(width="2.2em"))
             options = offers.get(key) or [(t(lang, "editor_no_suggestion"), "")]
             pick = w.Dropdown(
@@ -268,15 +268,13 @@ class MappingEditor:
         found = self.mapping.suggestions
         if found is None or not len(found) or not len(shown):
             return {}
-        keys = {
-            f"{m}:{s}" if s else str(m)
-            for m, s in zip(shown["mailbox_id"], shown["subject_id"], strict=True)
-        }
+        found = found[found["Mailbox ID"].astype(str).isin(set(shown["mailbox_id"].astype(str)))]
+        keys = {_key(m, s) for m, s in zip(shown["mailbox_id"], shown["subject_id"], strict=True)}
         out: dict[str, list[tuple[str, str]]] = {}
         for mid, sid, guid, name, score in found[
             ["Mailbox ID", "Subject ID", "NgDP Guid", "Contact point name", "Score"]
         ].itertuples(index=False):
-            key = f"{mid}:{sid}" if sid else str(mid)
+            key = _key(mid, sid)
             if key in keys:
                 out.setdefault(key, []).append((f"{name} ({score})", str(guid)))
         return out
@@ -367,6 +365,11 @@ class MappingEditor:
             + t(lang, "editor_rerun", file=self.file)
         )
         return None
+
+
+def _key(mailbox: Any, subject: Any) -> str:
+    """A row as the decisions file names it: ``12345``, or ``12345:2`` for one subject."""
+    return f"{mailbox}:{subject}" if subject else str(mailbox)
 
 
 def _cell(w: Any, text: str, width: str) -> Any:
