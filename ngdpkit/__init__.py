@@ -64,6 +64,7 @@ if TYPE_CHECKING:  # what a type checker sees: the same names, imported for real
         load_mapping_file as load_mapping_file,
         mailboxes_from_step as mailboxes_from_step,
         map_mailboxes as map_mailboxes,
+        mapping_editor as mapping_editor,
         network_checks as network_checks,
         ngdp_registration as ngdp_registration,
         portal_registration as portal_registration,
@@ -84,6 +85,7 @@ if TYPE_CHECKING:  # what a type checker sees: the same names, imported for real
         start_step as start_step,
         validity_timeline as validity_timeline,
     )
+    from .steps.decide import decide as decide
     from .trust import load_trust_anchors as load_trust_anchors
 
 
