@@ -4,6 +4,7 @@
     python benchmarks/workloads.py kit DIR            # ngdpkit: load + validate + map (+ suggestions)
     python benchmarks/workloads.py openpyxl DIR       # bare pandas.read_excel(engine="openpyxl", dtype=str) of the same files
     python benchmarks/workloads.py calamine DIR       # bare pandas.read_excel(engine="calamine", dtype=str) of the same files
+    python benchmarks/workloads.py editor DIR         # notebook 02's editor: one decision written + the mapping made again
 
 Each measuring call prints one JSON line: {"seconds": …, "peak_mb": …, "rows": …}.
 """
@@ -96,6 +97,69 @@ def build(directory: Path, n: int) -> None:
     (directory / "default.txt").write_text(cps[0], encoding="utf-8")
 
 
+def write_settings(directory: Path) -> Path:
+    """A settings file for the built inputs (environment ``test``), beside them."""
+    default = (directory / "default.txt").read_text(encoding="utf-8")
+    path = directory / "m.toml"
+    path.write_text(
+        '[organisation]\nname = "Bench"\ncvr = "98765433"\n[inputs]\n'
+        'mailboxes = "mailboxes.xlsx"\n[environments.test]\nprotocol = "REST_PULL"\n'
+        'server_ips = ["198.51.100.10"]\nsystem_id = "5b3f2c1e-8d4a-4e7b-9c2f-1a6d3e8b7c40"\n'
+        'contact_points = "contact-points.xlsx"\nmapping = "mapping.xlsx"\n'
+        f'default_contact_point = "{default}"\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+def editor(directory: Path) -> dict:
+    """What a click in notebook 02's editor costs once the notebook has run (a JupyterLab
+    session, so the mapping and its suggestions are made first, untimed): ``seconds`` is one
+    decision written and the mapping made again from the decisions file (what the editor
+    reports); ``action_seconds`` is the whole click on the kernel's side, the 50 rows
+    drawn again included (no browser: what the browser then draws is not in it)."""
+    import ipywidgets
+
+    import ngdpkit as nk
+    from ngdpkit.steps.decide import apply, set_decider
+    from ngdpkit.steps.editor import MappingEditor
+
+    settings = write_settings(directory)
+    (directory / "decisions-test.csv").unlink(missing_ok=True)
+    step = nk.start_step("02_contact_points", settings=settings, environment="test")
+    mailboxes = nk.mailboxes_from_step(step)
+    cps, mapping_file = nk.load_contact_points(step), nk.load_mapping_file(step)
+    mapping = nk.map_mailboxes(step, mailboxes, cps, mapping_file)
+    first = mapping.suggestions.iloc[0]
+    key = first["Mailbox ID"] + (":" + first["Subject ID"] if first["Subject ID"] else "")
+    start = time.perf_counter()
+    done = apply(
+        step,
+        [(key, None)],
+        "accept",
+        contact_points=cps,
+        mapping_file=mapping_file,
+        previous=mapping,
+        by="bench",
+    )
+    seconds = time.perf_counter() - start
+    set_decider("bench")
+    ed = MappingEditor(step, done.mapping, cps, mapping_file, ipywidgets)
+    ed.rows[0][1].value = True
+    start = time.perf_counter()
+    ed.accept.click()
+    action = time.perf_counter() - start
+    assert "decisions-test.csv" in ed.message.value, ed.message.value
+    counts = done.mapping.counts()
+    return {
+        "seconds": seconds,
+        "action_seconds": action,
+        "peak_mb": peak_mb(),
+        "rows": len(mailboxes),
+        "unmapped": counts.get("unmapped", 0),
+    }
+
+
 def kit(directory: Path) -> dict:
     start = time.perf_counter()
     from ngdpkit.contact_points import read_contact_points
@@ -147,4 +211,5 @@ if __name__ == "__main__":
     if what == "build":
         build(folder, int(sys.argv[3]))
     else:
-        print(json.dumps(kit(folder) if what == "kit" else bare(folder, what)))
+        measure = {"kit": kit, "editor": editor}.get(what)
+        print(json.dumps(measure(folder) if measure else bare(folder, what)))

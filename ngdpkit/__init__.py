@@ -10,6 +10,7 @@ Cheat sheet (one call per notebook cell)::
     export = nk.load_mailboxes(step)          # 01
     mapping = nk.map_mailboxes(step, nk.mailboxes_from_step(step),
                                nk.load_contact_points(step), nk.load_mapping_file(step))   # 02
+    nk.decide(step, "12345", "override", "Borgerservice")    # 02: written to decisions-<env>.csv
     facts = nk.check_certificate(step)        # 03
     system = nk.check_system(step)            # 04
     config = nk.dispatcher_config(step)       # 05
@@ -63,6 +64,7 @@ if TYPE_CHECKING:  # what a type checker sees: the same names, imported for real
         load_mapping_file as load_mapping_file,
         mailboxes_from_step as mailboxes_from_step,
         map_mailboxes as map_mailboxes,
+        mapping_editor as mapping_editor,
         network_checks as network_checks,
         ngdp_registration as ngdp_registration,
         portal_registration as portal_registration,
@@ -83,6 +85,7 @@ if TYPE_CHECKING:  # what a type checker sees: the same names, imported for real
         start_step as start_step,
         validity_timeline as validity_timeline,
     )
+    from .steps.decide import decide as decide
     from .trust import load_trust_anchors as load_trust_anchors
 
 
@@ -112,6 +115,8 @@ _EXPORTS = {
     "load_contact_points": "steps",
     "load_mapping_file": "steps",
     "map_mailboxes": "steps",
+    "mapping_editor": "steps",
+    "decide": "steps.decide",  # not re-exported by steps: it would hide the module
     "read_ngdp": "steps",
     "check_register": "steps",
     "show_unmapped": "steps",

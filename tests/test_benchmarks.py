@@ -50,6 +50,13 @@ def test_benchmark_commands_smoke(tmp_path: Path) -> None:
     assert command["run_folder_mb"] > 0 and command["step_parquet_mb"] > 0
 
 
+def test_benchmark_editor_smoke(tmp_path: Path) -> None:
+    (row,) = smoke(tmp_path, "editor")["editor"]
+    assert row["mailboxes"] == 1000 and row["unmapped"] == 9  # one of the ten decided
+    assert row["seconds"] > 0 and row["action_seconds"] > 0
+    assert "the editor's recompute" in (tmp_path / "smoke-editor.md").read_text()
+
+
 def test_benchmark_status_smoke(tmp_path: Path) -> None:
     assert smoke(tmp_path, "status")["status"]["environments"] == 10
 

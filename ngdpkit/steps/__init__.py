@@ -29,6 +29,7 @@ from .core import (
     start_step,
 )
 from .deliver import OutputContext, PageContext
+from .editor import mapping_editor
 from .n01_mailboxes import load_mailboxes
 from .n02_contact_points import (
     check_register,
@@ -107,6 +108,7 @@ __all__ = [
     "load_contact_points",
     "load_mailboxes",
     "load_mapping_file",
+    "mapping_editor",
     "mailboxes_from_step",
     "map_mailboxes",
     "network_checks",

@@ -1,15 +1,348 @@
-"""Writing the consultant's decisions (contract §12.7): what the notebook's editor and
-``nk.decide`` do. Reading them is :mod:`ngdpkit.inputs.decisions`."""
+"""Deciding the mapping (contract §12.7): ``nk.decide``, the decisions file written, and the
+mapping made again from it for the notebook's editor. Reading the file is
+:mod:`ngdpkit.inputs.decisions`.
+
+A decision is written to the environment's decisions file at once and is never held
+anywhere else: what the editor or a later run shows comes from that file, read again. Who
+decides is asked once per kernel (as a secret's prompt is, contract §6) and kept here for
+the kernel's life; it is written nowhere but into the file's ``Decided by`` column.
+
+Everything a caller names is checked before anything is written: a bad mailbox, an unknown
+or ambiguous contact point, a decision that does not fit raises
+:class:`~ngdpkit.errors.InputError` and the file is left as it was.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import os
-from collections.abc import Iterable
+import re
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..errors import InputError
-from ..inputs.decisions import DECISIONS, HEADERS, Decision
+from ..guids import canonical_guid
+from ..inputs.decisions import DECISIONS, HEADERS, MAX_NOTE, Decision
+from .core import Step
+from .n02_contact_points import compute_mapping, mailboxes_from_step, read_usable_decisions
+from .records import ContactPointsRecord
+
+_MAILBOX = re.compile(r"(\d+)(?::(\d+))?")  # as the reader takes them (digits, digits:digits)
+_SPACE = re.compile(r"\s+")
+_decider: str | None = None  # who decides, for this kernel's life (see set_decider)
+
+
+def decider() -> str | None:
+    """Who decides in this session, once they have said so (None before)."""
+    return _decider
+
+
+def set_decider(name: str) -> str:
+    """Remember who decides for the rest of this kernel's life; returns the name as kept."""
+    global _decider
+    clean = _one_line(name)
+    if not clean:
+        raise InputError("the name of who decides is empty")
+    _decider = clean
+    return clean
+
+
+def decide(
+    step: Step,
+    mailboxes: str | int | Iterable[str | int],
+    decision: str,
+    contact_point: str | None = None,
+    *,
+    by: str | None = None,
+    note: str = "",
+) -> tuple[Decision, ...]:
+    """Decide the mapping of one or more mailboxes, written at once to the decisions file.
+
+    Args:
+        step: the notebook's step (its environment's decisions file, contact points and,
+            once mapped, its mailboxes and suggestions are what is checked against).
+        mailboxes: a postkasse ID (``"12345"``: every subject of it) or one subject of it
+            (``"12345:2"``), or several of these.
+        decision: ``accept`` (a suggested contact point taken), ``override`` (any other
+            contact point of this environment) or ``retire`` (not migrated).
+        contact_point: the contact point's NgDP Guid, or its name in this environment
+            (case-insensitive; it must name exactly one). None for ``retire``; for
+            ``accept``, None takes each mailbox's best suggestion.
+        by: who decides; by default the session's decider (the editor's "Dit navn").
+        note: why, kept in the file beside the decision (one line, at most 500 characters).
+
+    Returns:
+        The decisions as written, in the order given.
+
+    Raises:
+        InputError: something named cannot be used; nothing is written then.
+    """
+    keys = [mailboxes] if isinstance(mailboxes, str | int) else list(mailboxes)
+    return decide_each(step, [(k, contact_point) for k in keys], decision, by=by, note=note)
+
+
+def decide_each(
+    step: Step,
+    choices: Sequence[tuple[str | int, str | None]],
+    decision: str,
+    *,
+    by: str | None = None,
+    note: str = "",
+) -> tuple[Decision, ...]:
+    """Like :func:`decide`, with a contact point per mailbox (the editor accepts each
+    checked row's own suggestion): every choice is checked, then all are written at once."""
+    word = decision.strip().lower() if isinstance(decision, str) else ""
+    if word not in DECISIONS:
+        raise InputError(f"decision {decision!r} is not one of {', '.join(DECISIONS)}")
+    who = _one_line(by) if by is not None else _decider
+    if not who:
+        raise InputError(
+            "who decides is not known: type your name in the editor (Dit navn) or pass by=..."
+        )
+    text = _one_line(note)
+    if len(text) > MAX_NOTE:
+        raise InputError(f"the note is {len(text)} characters long; at most {MAX_NOTE}")
+    if not choices:
+        raise InputError("no mailbox named")
+    points = _PointIndex.of(step)
+    known = _known_mailboxes(step)
+    suggested = _suggestions(step, {str(raw).strip().partition(":")[0] for raw, _ in choices})
+    problems: list[str] = []
+    named = {str(p).strip() for _, p in choices if p is not None and str(p).strip()}
+    if word == "retire" and named:
+        raise InputError(f"a retire decision names no contact point ({', '.join(sorted(named))})")
+    resolved: dict[str, str | None] = {}
+    for name in sorted(named):  # each looked up once, however many mailboxes it is for
+        resolved[name], why = points.find(name)
+        if why:
+            problems.append(why)
+    made: dict[str, Decision] = {}
+    at = now()
+    for raw, point in choices:
+        key = _mailbox_key(raw, known, problems)
+        if key is None:
+            continue
+        guid = _target(word, key, point, resolved, points, suggested, problems)
+        if guid is None:
+            continue
+        mailbox_id, _, subject = key.partition(":")
+        made.pop(key, None)  # named twice: the last counts, as in the file
+        made[key] = Decision(
+            mailbox_id=mailbox_id,
+            subject_id=subject,
+            decision=word,
+            guid=guid,
+            decided_by=who,
+            decided_at=at,
+            note=text,
+        )
+    if problems:
+        raise InputError(problems)
+    written = tuple(made.values())
+    write_decisions(step.settings.decisions_path(step.env.name), written)
+    return written
+
+
+def _one_line(text: str | None) -> str:
+    """A name or note as one line: a line break in a CSV cell is a trap for the next reader."""
+    return _SPACE.sub(" ", str(text or "")).strip()
+
+
+def _mailbox_key(
+    raw: str | int, known: tuple[set[str], set[tuple[str, str]]] | None, problems: list[str]
+) -> str | None:
+    text = str(raw).strip()
+    m = _MAILBOX.fullmatch(text)
+    if m is None:
+        problems.append(f"mailbox {text!r} is not a postkasse ID (digits, or digits:digits)")
+        return None
+    mailbox_id, subject = m.group(1), m.group(2) or ""
+    if known is not None:
+        ids, pairs = known
+        if (mailbox_id not in ids) if not subject else ((mailbox_id, subject) not in pairs):
+            problems.append(f"mailbox {text} is not in the export")
+            return None
+    return f"{mailbox_id}:{subject}" if subject else mailbox_id
+
+
+def _target(
+    word: str,
+    key: str,
+    point: str | None,
+    resolved: dict[str, str | None],
+    points: _PointIndex,
+    suggested: dict[str, list[tuple[str, str]]] | None,
+    problems: list[str],
+) -> str | None:
+    """The GUID a decision for ``key`` names ("" for retire), or None with the problem noted
+    (a contact point that could not be found is noted once, before)."""
+    if word == "retire":
+        return ""
+    own = None if suggested is None else suggested.get(key, [])
+    text = str(point).strip() if point is not None else ""
+    if not text:
+        if word == "accept" and own:
+            return own[0][0]  # the best suggestion
+        why = ""
+        if word == "accept":
+            why = (
+                " (the mailbox has no suggestion)" if own is not None else " (no suggestions made)"
+            )
+        problems.append(f"{key}: {word} needs a contact point{why}")
+        return None
+    guid = resolved.get(text)
+    if guid is None:
+        return None
+    if word == "accept" and own is not None and guid not in {g for g, _ in own}:
+        offered = "; ".join(f"{name!r} ({g})" for g, name in own) or "none"
+        problems.append(
+            f"{key}: {points.label(guid)} is not one of its suggestions ({offered}); "
+            "use 'override' for another contact point"
+        )
+        return None
+    return guid
+
+
+@dataclass(frozen=True, slots=True)
+class _PointIndex:
+    """This environment's contact points by GUID and by case-folded name (None: not known)."""
+
+    names: dict[str, str] | None  # guid -> name
+
+    @classmethod
+    def of(cls, step: Step) -> _PointIndex:
+        rec = step.record
+        if isinstance(rec, ContactPointsRecord) and rec.contact_points is not None:
+            return cls({p["id"]: p["name"] for p in rec.contact_points})
+        env = step.env
+        if env.contact_points is None or env.contact_points_ngdp:
+            return cls(None)  # pending, or only NgDP's listing knows them
+        from ..contact_points import read_contact_points
+
+        cps = read_contact_points(
+            env.contact_points, label=step.rel(env.contact_points), system_id=env.system_id
+        )
+        return cls({p.id: p.name for p in cps.points})
+
+    def label(self, guid: str) -> str:
+        name = (self.names or {}).get(guid)
+        return f"{name!r} ({guid})" if name is not None else guid
+
+    def find(self, text: str) -> tuple[str | None, str]:
+        """The GUID ``text`` names (a GUID, or a unique name), or None and why not."""
+        value = text.strip()
+        guid = canonical_guid(value)
+        if guid is not None:
+            if self.names is not None and guid not in self.names:
+                return None, f"{guid} is not one of this environment's contact points"
+            return guid, ""
+        if self.names is None:
+            return None, (
+                f"this environment's contact points are not known, so {value!r} cannot be "
+                "looked up by name; give the contact point's NgDP Guid"
+            )
+        wanted = value.casefold()
+        hits = [g for g, name in self.names.items() if name.strip().casefold() == wanted]
+        if len(hits) == 1:
+            return hits[0], ""
+        if hits:
+            return None, f"{value!r} names {len(hits)} contact points: " + "; ".join(
+                self.label(g) for g in sorted(hits)
+            ) + " (give the NgDP Guid)"
+        return None, f"no contact point is named {value!r}" + self._near(wanted)
+
+    def _near(self, wanted: str) -> str:
+        names = self.names or {}
+        folded = {name.strip().casefold(): name for name in names.values()}
+        near = [folded[n] for n in folded if wanted and wanted in n][:5] or [
+            folded[n] for n in difflib.get_close_matches(wanted, list(folded), n=5, cutoff=0.6)
+        ]
+        return f" (did you mean: {'; '.join(repr(n) for n in near)})" if near else ""
+
+
+def _known_mailboxes(step: Step) -> tuple[set[str], set[tuple[str, str]]] | None:
+    """The export's (mailbox, subject) pairs once the step has mapped them, else None (a run
+    then reports a decision for a mailbox it does not have as DECISION_MAILBOX_UNKNOWN)."""
+    frame = getattr(step.record, "mapping", None)
+    if frame is None:
+        return None
+    ids = frame["mailbox_id"].astype(str)
+    return set(ids), set(zip(ids, frame["subject_id"].astype(str), strict=True))
+
+
+def _suggestions(step: Step, ids: set[str]) -> dict[str, list[tuple[str, str]]] | None:
+    """The suggestions for the mailboxes ``ids``, best first, keyed ``12345`` and
+    ``12345:2`` (None when the step made none: then ``accept`` cannot be checked)."""
+    frame = getattr(step.record, "suggestions", None)
+    if frame is None:
+        return None
+    frame = frame[frame["Mailbox ID"].astype(str).isin(ids)]
+    out: dict[str, list[tuple[str, str]]] = {}
+    for mid, sid, guid, name in frame[
+        ["Mailbox ID", "Subject ID", "NgDP Guid", "Contact point name"]
+    ].itertuples(index=False):
+        for key in {str(mid), f"{mid}:{sid}" if sid else str(mid)}:
+            pair = (str(guid), str(name))
+            if pair not in out.setdefault(key, []):
+                out[key].append(pair)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """What one action of the editor did: the decisions written, the mapping made again
+    from the file, and the seconds both took (what the editor shows, and the bench times)."""
+
+    decisions: tuple[Decision, ...]
+    mapping: Any  # ngdpkit.mapping.Mapping
+    seconds: float
+
+
+def apply(
+    step: Step,
+    choices: Sequence[tuple[str | int, str | None]],
+    decision: str,
+    *,
+    contact_points: Any,
+    mapping_file: Any,
+    previous: Any,
+    by: str | None = None,
+    note: str = "",
+) -> Applied:
+    """Write the decisions (:func:`decide_each`), then map again (:func:`recompute`)."""
+    start = time.perf_counter()
+    written = decide_each(step, choices, decision, by=by, note=note)
+    mapping = recompute(step, contact_points, mapping_file, previous)
+    return Applied(written, mapping, time.perf_counter() - start)
+
+
+def recompute(step: Step, contact_points: Any, mapping_file: Any, previous: Any) -> Any:
+    """The mapping again from the decisions file as it is now (re-read, never from widget
+    state). Suggestions are not made again: ``previous``'s are kept for the mailboxes that
+    are still unmapped. The step itself (its findings and files) is left as it was."""
+    frame = mailboxes_from_step(step)
+    points = contact_points.points if contact_points is not None else None
+    read = read_usable_decisions(step, frame, points)
+    mapping = compute_mapping(step, frame, points, mapping_file, read.usable)
+    mapping.suggestions = remaining_suggestions(previous.suggestions, mapping.frame)
+    mapping.plan = previous.plan
+    mapping.language = step.language
+    return mapping
+
+
+def remaining_suggestions(suggestions: Any, frame: Any) -> Any:
+    """The rows of ``suggestions`` whose mailbox is still unmapped in ``frame``."""
+    if suggestions is None or not len(suggestions):
+        return suggestions
+    still = frame.loc[frame["status"] == "unmapped", ["mailbox_id", "subject_id"]].astype(str)
+    keys = suggestions[["Mailbox ID", "Subject ID"]].astype(str)
+    keys.columns = ["mailbox_id", "subject_id"]
+    keep = keys.merge(still.drop_duplicates(), how="left", indicator=True)["_merge"] == "both"
+    return suggestions[keep.to_numpy()].reset_index(drop=True)
 
 
 def write_decisions(

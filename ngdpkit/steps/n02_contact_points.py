@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from .. import display
+from ..findings import Finding
 from ..i18n import t
+from ..inputs.decisions import Decision, DecisionLog
 from .core import Step, pending
 from .deliver import OutputContext
 from .records import ContactPointsRecord, MailboxesRecord
@@ -195,27 +197,70 @@ def load_mapping_file(step: Step) -> Any:
 def load_decisions(step: Step, frame: Any, points: Any) -> tuple[Any, ...]:
     """The consultant's decisions (§12.7), read again each time the mapping is made: an input
     of the run (hashed in the audit), each decision it cannot use a finding."""
+    read = read_usable_decisions(step, frame, points)
+    if read.log is None:
+        step.record.decisions = None
+        return ()
+    step.record_input(read.path)
+    step.add(list(read.findings))
+    step.record.decisions = replace(
+        read.log,
+        decisions=read.usable,
+        unused=len(read.log.decisions) - len(read.usable) + read.invalid_rows,
+    )
+    return read.usable
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionsRead:
+    """The decisions file as it is now: ``log`` is None when there is no file."""
+
+    path: Path
+    log: DecisionLog | None
+    usable: tuple[Decision, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    invalid_rows: int = 0  # rows that are no decision at all (DECISION_INVALID)
+
+
+def read_usable_decisions(step: Step, frame: Any, points: Any) -> DecisionsRead:
+    """Read the step's environment's decisions file and check it against ``frame`` (the
+    export) and ``points`` (the contact points, None while unknown). Changes nothing on the
+    step: the editor recomputes with it and leaves the notebook's findings as they are."""
     from ..inputs.decisions import check_against, read_decisions
 
     path = step.settings.decisions_path(step.env.name)  # the editor may have just made it
     if not path.is_file():
-        step.record.decisions = None
-        return ()
+        return DecisionsRead(path, None)
     log, found = read_decisions(path, label=step.rel(path))
-    step.record_input(path)
     pairs = set(zip(frame["mailbox_id"].astype(str), frame["subject_id"].astype(str), strict=True))
     known = {p.id: p.name for p in points} if points is not None else None
     usable, unusable = check_against(log, pairs, known)
-    step.add(found + unusable)
-    step.record.decisions = replace(
-        log, decisions=usable, unused=len(log.decisions) - len(usable) + len(found)
+    return DecisionsRead(path, log, usable, (*found, *unusable), len(found))
+
+
+def compute_mapping(
+    step: Step, frame: Any, points: Any, mapping_file: Any, decisions: tuple[Any, ...]
+) -> Any:
+    """The mapping of ``frame`` with this step's environment and labels (no suggestions)."""
+    from ..mapping import map_mailboxes as do_map
+
+    env = step.env
+    mailboxes = step.previous(MailboxesRecord)
+    return do_map(
+        frame,
+        mapping=mapping_file,
+        contact_points=points,
+        system_id=env.system_id,
+        default_contact_point=env.default_contact_point,
+        export_label=mailboxes.source,
+        export_sheet=mailboxes.sheet,
+        contact_points_label=step.rel(env.contact_points),
+        decisions=decisions,
     )
-    return usable
 
 
 def map_mailboxes(step: Step, frame: Any, contact_points: Any, mapping_file: Any) -> Any:
     from ..mapping import contact_point_plan, suggest
-    from ..mapping import map_mailboxes as do_map
     from .records import hand_over
 
     env = step.env
@@ -223,17 +268,7 @@ def map_mailboxes(step: Step, frame: Any, contact_points: Any, mapping_file: Any
         pending(step, "default_contact_point", "the dispatcher's ContactPointGuid is not known")
     points = contact_points.points if contact_points is not None else None
     decisions = load_decisions(step, frame, points)
-    result = do_map(
-        frame,
-        mapping=mapping_file,
-        contact_points=points,
-        system_id=env.system_id,
-        default_contact_point=env.default_contact_point,
-        export_label=step.previous(MailboxesRecord).source,
-        export_sheet=step.previous(MailboxesRecord).sheet,
-        contact_points_label=step.rel(env.contact_points),
-        decisions=decisions,
-    )
+    result = compute_mapping(step, frame, points, mapping_file, decisions)
     step.add(result.findings)
     if step.run_dir is not None:  # the run begins its mapping files while suggestions are made
         hand_over(env.name, result.frame, step.findings)

@@ -1,0 +1,281 @@
+"""nk.decide: decisions written from code, checked before anything is written (no browser)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import ngdpkit as nk
+from ngdpkit.errors import InputError
+from ngdpkit.inputs.decisions import read_decisions
+from ngdpkit.steps import decide as decide_module
+
+BORGERSERVICE = "7f9c69da-044c-5324-b789-212f3097dbac"
+SKOLE = "0ecb8511-d743-547f-9b6e-4454c7a6b014"
+HOVEDPOSTKASSE = "9366b98e-64ef-58fe-a723-950f3d511167"
+
+
+HOSTILE = "<img src=x onerror=alert(1)> $x$ & Co"
+
+
+def unmapped_sample(sample_copy: Path, *, hostile: str | None = None) -> Path:
+    """The sample without test's mapping file: a third of the mailboxes have no contact
+    point, and the contact points' names suggest one for each. ``hostile`` renames the
+    first of them (a postkasse without subjects) in the export."""
+    settings = sample_copy / "migration.toml"
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text(text.replace('mapping = "mapping-test.xlsx"\n', "", 1), encoding="utf-8")
+    if hostile is not None:
+        import openpyxl
+
+        book = openpyxl.load_workbook(sample_copy / "mailboxes.xlsx")
+        sheet = book.active
+        row = next(
+            r
+            for r in sheet.iter_rows(min_row=4)
+            if r[2].value == "Skole og Dagtilbud" and not r[4].value
+        )
+        row[1].value = hostile
+        book.save(sample_copy / "mailboxes.xlsx")
+    return settings
+
+
+def hostile_mailbox(settings: Path) -> str:
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(settings.parent / "mailboxes.xlsx").active
+    return next(str(r[0]) for r in sheet.iter_rows(min_row=4, values_only=True) if r[1] == HOSTILE)
+
+
+class Session:
+    """A lab session of notebook 02 on the sample, mapped once (with suggestions)."""
+
+    def __init__(self, settings: Path) -> None:
+        self.settings = settings
+        self.step = nk.start_step("02_contact_points", settings=settings, environment="test")
+        self.contact_points = nk.load_contact_points(self.step)
+        self.mapping_file = nk.load_mapping_file(self.step)
+        self.mapping = nk.map_mailboxes(
+            self.step, nk.mailboxes_from_step(self.step), self.contact_points, self.mapping_file
+        )
+        self.file = settings.parent / "decisions-test.csv"
+
+    def unmapped(self) -> list[tuple[str, str]]:
+        frame = self.mapping.frame
+        rows = frame[frame["status"] == "unmapped"]
+        return list(zip(rows["mailbox_id"], rows["subject_id"], strict=True))
+
+    def suggestions(self, mailbox: str, subject: str = "") -> list[str]:
+        s = self.mapping.suggestions
+        rows = s[(s["Mailbox ID"] == mailbox) & (s["Subject ID"] == subject)]
+        return list(rows["NgDP Guid"])
+
+    def read(self) -> Any:
+        log, found = read_decisions(self.file, label="decisions-test.csv")
+        assert not found
+        return log.decisions
+
+
+@pytest.fixture
+def session(sample_copy: Path) -> Session:
+    return Session(unmapped_sample(sample_copy))
+
+
+@pytest.fixture(autouse=True)
+def no_decider(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts as a fresh kernel: nobody has said who decides yet."""
+    monkeypatch.setattr(decide_module, "_decider", None)
+
+
+def a_mailbox_without_subject(session: Session) -> str:
+    return next(m for m, s in session.unmapped() if not s)
+
+
+def test_override_by_name_any_case_is_written_with_who_and_when(session: Session) -> None:
+    mailbox = a_mailbox_without_subject(session)
+    written = nk.decide(
+        session.step,
+        mailbox,
+        "override",
+        "  borgerservice - EKSEMPEL kommune ",
+        by="Anne Konsulent",
+        note="aftalt med kunden",
+    )
+    assert [(d.key, d.decision, d.guid, d.decided_by, d.note) for d in written] == [
+        (mailbox, "override", BORGERSERVICE, "Anne Konsulent", "aftalt med kunden")
+    ]
+    assert written[0].decided_at[:4].isdigit() and "T" in written[0].decided_at
+    raw = session.file.read_bytes()
+    assert raw.startswith(
+        b"\xef\xbb\xbf" + b"Mailbox ID;Decision;NgDP Guid;Decided by;Decided at;Note"
+    )
+    back = session.read()
+    assert [replace(d, row=0) for d in back] == list(written)
+
+
+def test_a_guid_in_any_form_and_several_mailboxes_at_once(session: Session) -> None:
+    first, second = [m for m, s in session.unmapped() if not s][:2]
+    written = nk.decide(
+        session.step, [first, second, first], "override", "{" + SKOLE.upper() + "}", by="Anne"
+    )
+    # named twice: written once, in the order of the last naming (the last counts in the file)
+    assert [(d.key, d.guid) for d in written] == [(second, SKOLE), (first, SKOLE)]
+    assert len(session.read()) == 2
+    # IDs are text as the export spells them: 101178 is not 0101178 (a run compares the same way)
+    with pytest.raises(InputError, match=f"mailbox {int(first)} is not in the export"):
+        nk.decide(session.step, int(first), "retire", by="Anne")
+
+
+def test_ambiguous_name_lists_the_candidates_and_writes_nothing(session: Session) -> None:
+    twin = "11111111-2222-4333-8444-555555555555"
+    session.step.record.contact_points.append(
+        {"id": twin, "name": "BORGERSERVICE - Eksempel Kommune"}
+    )
+    with pytest.raises(InputError) as caught:
+        nk.decide(
+            session.step,
+            a_mailbox_without_subject(session),
+            "override",
+            "borgerservice - eksempel kommune",
+            by="Anne",
+        )
+    message = str(caught.value)
+    assert "names 2 contact points" in message and BORGERSERVICE in message and twin in message
+    assert not session.file.exists()
+
+
+def test_unknown_name_says_what_is_near_and_writes_nothing(session: Session) -> None:
+    with pytest.raises(InputError, match=r"no contact point is named 'skole'.*Skole og Dagtilbud"):
+        nk.decide(session.step, a_mailbox_without_subject(session), "override", "skole", by="A")
+    with pytest.raises(InputError, match="not one of this environment's contact points"):
+        nk.decide(
+            session.step,
+            a_mailbox_without_subject(session),
+            "override",
+            "11111111-2222-4333-8444-555555555555",
+            by="A",
+        )
+    assert not session.file.exists()
+
+
+def test_one_bad_mailbox_refuses_the_whole_call(session: Session) -> None:
+    good = a_mailbox_without_subject(session)
+    for bad, why in (("12ab", "not a postkasse ID"), ("999999999", "not in the export")):
+        with pytest.raises(InputError, match=why):
+            nk.decide(session.step, [good, bad], "retire", by="Anne")
+    assert not session.file.exists()
+
+
+def test_retire_names_no_contact_point(session: Session) -> None:
+    mailbox = a_mailbox_without_subject(session)
+    (written,) = nk.decide(session.step, mailbox, "retire", by="Anne", note="nedlægges")
+    assert (written.decision, written.guid, written.note) == ("retire", "", "nedlægges")
+    with pytest.raises(InputError, match="a retire decision names no contact point"):
+        nk.decide(session.step, mailbox, "retire", BORGERSERVICE, by="Anne")
+    assert len(session.read()) == 1
+
+
+def test_one_subject_of_a_postkasse(session: Session) -> None:
+    mailbox, subject = next((m, s) for m, s in session.unmapped() if s)
+    (written,) = nk.decide(session.step, f"{mailbox}:{subject}", "retire", by="Anne")
+    assert (written.mailbox_id, written.subject_id, written.key) == (
+        mailbox,
+        subject,
+        f"{mailbox}:{subject}",
+    )
+    assert (
+        session.file.read_text(encoding="utf-8-sig")
+        .splitlines()[1]
+        .startswith(f"{mailbox}:{subject};retire;;Anne;")
+    )
+    with pytest.raises(InputError, match="not in the export"):
+        nk.decide(session.step, f"{mailbox}:999", "retire", by="Anne")
+
+
+def test_accept_takes_a_suggestion_and_only_a_suggestion(session: Session) -> None:
+    mailbox = a_mailbox_without_subject(session)
+    offered = session.suggestions(mailbox)
+    assert len(offered) >= 2
+    (best,) = nk.decide(session.step, mailbox, "accept", by="Anne")
+    assert best.guid == offered[0]
+    (second,) = nk.decide(session.step, mailbox, "accept", offered[1], by="Anne")
+    assert second.guid == offered[1]
+    other = next(g for g in (BORGERSERVICE, SKOLE, HOVEDPOSTKASSE) if g not in offered)
+    with pytest.raises(InputError, match="is not one of its suggestions.*use 'override'"):
+        nk.decide(session.step, mailbox, "accept", other, by="Anne")
+    with pytest.raises(InputError, match="override needs a contact point"):
+        nk.decide(session.step, mailbox, "override", by="Anne")
+    assert [d.guid for d in session.read()] == [offered[1]]  # the last counts; the file keeps both
+    assert len(session.file.read_text(encoding="utf-8-sig").splitlines()) == 3
+
+
+def test_who_decides_is_asked_once_per_session(session: Session) -> None:
+    mailbox = a_mailbox_without_subject(session)
+    with pytest.raises(InputError, match="who decides is not known"):
+        nk.decide(session.step, mailbox, "retire")
+    assert not session.file.exists()
+    decide_module.set_decider("  Anne\nKonsulent ")
+    (written,) = nk.decide(session.step, mailbox, "retire")
+    assert written.decided_by == "Anne Konsulent" and decide_module.decider() == "Anne Konsulent"
+    (other,) = nk.decide(session.step, mailbox, "retire", by="Bo")
+    assert other.decided_by == "Bo" and decide_module.decider() == "Anne Konsulent"
+    with pytest.raises(InputError, match="empty"):
+        decide_module.set_decider("   ")
+
+
+def test_bad_words_and_hostile_text(session: Session) -> None:
+    mailbox = a_mailbox_without_subject(session)
+    with pytest.raises(InputError, match="not one of accept, override, retire"):
+        nk.decide(session.step, mailbox, "delete", by="Anne")
+    with pytest.raises(InputError, match="at most 500"):
+        nk.decide(session.step, mailbox, "retire", by="Anne", note="x" * 501)
+    hostile = '=HYPERLINK("http://x")\r\n<img src=x onerror=alert(1)>'
+    (written,) = nk.decide(session.step, mailbox, "retire", by="@Anne", note=hostile)
+    line = session.file.read_text(encoding="utf-8-sig").splitlines()[1]
+    assert ";'@Anne;" in line and "'=HYPERLINK" in line  # no spreadsheet runs them
+    (back,) = session.read()
+    assert back.decided_by == "@Anne"
+    assert back.note == '=HYPERLINK("http://x") <img src=x onerror=alert(1)>' == written.note
+
+
+def test_a_decision_is_the_first_mapping_source_when_mapped_again(session: Session) -> None:
+    mailbox = a_mailbox_without_subject(session)
+    nk.decide(session.step, mailbox, "override", "Eksempel Kommune - hovedpostkasse", by="Anne")
+    step = nk.start_step("02_contact_points", settings=session.settings, environment="test")
+    mapping = nk.map_mailboxes(
+        step, nk.mailboxes_from_step(step), nk.load_contact_points(step), nk.load_mapping_file(step)
+    )
+    row = mapping.frame[mapping.frame["mailbox_id"] == mailbox].iloc[0]
+    assert (row["source"], row["ngdp_guid"], row["status"]) == (
+        "decision",
+        HOVEDPOSTKASSE,
+        "mapped",
+    )
+    assert step.record.decisions is not None and len(step.record.decisions.decisions) == 1
+    assert any(i["path"] == "decisions-test.csv" and "sha256" in i for i in step.inputs_read)
+
+
+def test_recompute_keeps_the_suggestions_of_what_is_still_open(session: Session) -> None:
+    first, second = [m for m, s in session.unmapped() if not s][:2]
+    done = decide_module.apply(
+        session.step,
+        [(first, None), (second, None)],
+        "accept",
+        contact_points=session.contact_points,
+        mapping_file=session.mapping_file,
+        previous=session.mapping,
+        by="Anne",
+    )
+    assert [d.key for d in done.decisions] == [first, second] and done.seconds > 0
+    before, after = session.mapping.suggestions, done.mapping.suggestions
+    assert set(after["Mailbox ID"]) == set(before["Mailbox ID"]) - {first, second}
+    assert len(after) == len(before) - 2 * 3  # three suggestions a mailbox, none made again
+    counts = done.mapping.counts()
+    assert counts["unmapped"] == session.mapping.counts()["unmapped"] - 2
+    frame = done.mapping.frame
+    assert set(frame.loc[frame["source"] == "decision", "mailbox_id"]) == {first, second}
+    # the notebook's step is left as it was: its findings and files come from a run again
+    assert session.step.record.counts == session.mapping.counts()

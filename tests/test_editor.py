@@ -1,0 +1,225 @@
+"""Notebook 02's mapping editor without a browser: its widgets driven from Python as the
+front end would (values set, buttons' handlers called); the file is what counts."""
+
+from __future__ import annotations
+
+import html
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import ngdpkit as nk
+from ngdpkit.inputs.decisions import read_decisions
+from ngdpkit.steps import decide as decide_module
+from ngdpkit.steps.editor import PAGE, MappingEditor, in_lab, mapping_editor
+from tests.test_decide import HOSTILE, Session, hostile_mailbox, unmapped_sample
+
+ipywidgets = pytest.importorskip("ipywidgets", reason="the editor needs the [lab] extra")
+
+
+@pytest.fixture(autouse=True)
+def no_decider(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(decide_module, "_decider", None)
+
+
+@pytest.fixture
+def session(sample_copy: Path) -> Session:
+    return Session(unmapped_sample(sample_copy, hostile=HOSTILE))
+
+
+def editor(session: Session) -> MappingEditor:
+    return MappingEditor(
+        session.step, session.mapping, session.contact_points, session.mapping_file, ipywidgets
+    )
+
+
+def walk(widget: Any) -> list[Any]:
+    out = [widget]
+    for child in getattr(widget, "children", ()):
+        out += walk(child)
+    return out
+
+
+def text(widget: Any) -> str:
+    """What a person reads in an HTML widget (its value is escaped text)."""
+    return html.unescape(widget.value)
+
+
+def ed_first_best(session: Session, key: str) -> str:
+    mailbox, _, subject = key.partition(":")
+    return session.suggestions(mailbox, subject)[0]
+
+
+def decisions(session: Session) -> Any:
+    if not session.file.exists():
+        return ()
+    log, found = read_decisions(session.file, label="decisions-test.csv")
+    assert not found
+    return log.decisions
+
+
+def test_outside_jupyterlab_the_cell_is_a_note(sample_copy: Path, tmp_path: Path) -> None:
+    settings = unmapped_sample(sample_copy)
+    step = nk.start_step(
+        "02_contact_points", settings=settings, environment="test", run_dir=tmp_path / "run"
+    )
+    cps, mf = nk.load_contact_points(step), nk.load_mapping_file(step)
+    mapping = nk.map_mailboxes(step, nk.mailboxes_from_step(step), cps, mf)
+    assert not in_lab(step)
+    shown = mapping_editor(step, mapping, cps, mf)
+    assert isinstance(shown, nk.steps.core.display.HTML)
+    assert "denne kørsel læser beslutningerne fra decisions-test.csv" in str(shown)
+    assert 'class="nk consultant"' in str(shown)  # on screen, never printed for signing
+
+
+def test_without_ipywidgets_the_cell_is_a_note(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)  # import fails as when not installed
+    shown = mapping_editor(session.step, session.mapping, session.contact_points, None)
+    assert "pip install &#39;ngdpkit[lab]&#39;" in str(shown) and "nk.decide" in str(shown)
+
+
+def test_the_unmapped_with_their_suggestions_a_page_at_a_time(session: Session) -> None:
+    assert in_lab(session.step)
+    ed = editor(session)
+    unmapped = session.unmapped()
+    assert len(unmapped) > PAGE
+    assert len(ed.rows) == PAGE and text(ed.showing) == f"viser {PAGE} af {len(unmapped)} (1–50)"
+    assert ed.previous.disabled and not ed.next.disabled
+    ed.next.click()
+    assert len(ed.rows) == len(unmapped) - PAGE and not ed.previous.disabled
+    key, _, pick = ed.rows[0]
+    mailbox, _, subject = key.partition(":")
+    offered = session.suggestions(mailbox, subject)
+    assert [v for _, v in pick.options] == offered and pick.value == offered[0]  # best first
+    assert "Tilknyttet 134 · mangler 66 · udgår 0" in text(ed.counts)
+
+
+def test_search_and_unit_filter(session: Session) -> None:
+    ed = editor(session)
+    mailbox = hostile_mailbox(session.settings)
+    ed.search.value = mailbox
+    assert [r[0] for r in ed.rows] == [mailbox] and text(ed.showing) == "viser 1 af 1"
+    ed.search.value = "ONERROR"  # names, case-insensitive
+    assert [r[0] for r in ed.rows] == [mailbox]
+    ed.search.value = ""
+    units = [v for _, v in ed.unit.options]
+    assert units[0] == "*" and "Skole og Dagtilbud" in units
+    ed.unit.value = "Skole og Dagtilbud"
+    frame = session.mapping.frame
+    expected = frame[
+        (frame["status"] == "unmapped") & (frame["responsible_unit"] == "Skole og Dagtilbud")
+    ]
+    assert len(ed.rows) == min(PAGE, len(expected)) > 0
+
+
+def test_a_hostile_name_is_text_in_every_widget(session: Session) -> None:
+    ed = editor(session)
+    ed.search.value = hostile_mailbox(session.settings)
+    shown = walk(ed.widget)
+    assert not [w for w in shown if isinstance(w, ipywidgets.HTMLMath)]
+    markup = [w.value for w in shown if isinstance(w, ipywidgets.HTML)]
+    assert markup and not [v for v in markup if "<" in v]  # escaped, every one
+    assert HOSTILE in [html.unescape(v) for v in markup]
+    assert html.escape(HOSTILE) in markup
+
+
+def test_accept_writes_the_chosen_suggestion_for_the_checked_rows(session: Session) -> None:
+    ed = editor(session)
+    (first, check1, _), (second, check2, pick2) = ed.rows[0], ed.rows[1]
+    check1.value = check2.value = True
+    ed.accept.click()
+    assert "Skriv dit navn først" in text(ed.message) and not session.file.exists()
+    ed.name.value = "Anne Konsulent"
+    chosen = pick2.options[1][1]
+    pick2.value = chosen  # the second suggestion for the second row
+    ed.note.value = "aftalt på mødet"
+    ed.accept.click()
+    assert "2 beslutning(er) gemt i decisions-test.csv" in text(ed.message)
+    written = {d.key: d for d in decisions(session)}
+    assert set(written) == {first, second}
+    assert written[second].guid == chosen and written[first].guid == ed_first_best(session, first)
+    assert {d.decided_by for d in written.values()} == {"Anne Konsulent"}
+    assert {d.note for d in written.values()} == {"aftalt på mødet"} and ed.note.value == ""
+    assert decide_module.decider() == "Anne Konsulent"  # asked once for the session
+    # drawn again from the file: the decided rows are gone, the counts moved
+    assert first not in [r[0] for r in ed.rows] and second not in [r[0] for r in ed.rows]
+    assert "Tilknyttet 136 · mangler 64" in text(ed.counts) and "efter beslutning 2" in text(
+        ed.counts
+    )
+    # a second editor in the same kernel knows the name already
+    assert editor(session).name.value == "Anne Konsulent"
+
+
+def test_the_chosen_suggestion_is_the_one_written(session: Session) -> None:
+    ed = editor(session)
+    ed.name.value = "Anne"
+    key, check, pick = ed.rows[0]
+    second_best = pick.options[1][1]
+    pick.value = second_best
+    check.value = True
+    ed.accept.click()
+    assert [(d.key, d.decision, d.guid) for d in decisions(session)] == [
+        (key, "accept", second_best)
+    ]
+
+
+def test_override_by_name_and_retire(session: Session) -> None:
+    ed = editor(session)
+    ed.name.value = "Anne"
+    key, check, _ = ed.rows[0]
+    check.value = True
+    ed.other.value = "nowhere"
+    ed.override.click()
+    assert text(ed.message).startswith("Intet er gemt: no contact point is named 'nowhere'")
+    assert not session.file.exists()
+    ed.other.value = "Eksempel Kommune - hovedpostkasse"
+    ed.override.click()
+    other, check2, _ = ed.rows[0]
+    check2.value = True
+    ed.retire.click()
+    assert [(d.key, d.decision, d.guid) for d in decisions(session)] == [
+        (key, "override", "9366b98e-64ef-58fe-a723-950f3d511167"),
+        (other, "retire", ""),
+    ]
+    assert "udgår 1" in text(ed.counts)
+
+
+def test_nothing_checked_nothing_written(session: Session) -> None:
+    ed = editor(session)
+    ed.name.value = "Anne"
+    ed.retire.click()
+    assert text(ed.message) == "Markér mindst én postkasse først." and not session.file.exists()
+    ed.check_all.value = True
+    assert all(check.value for _, check, _ in ed.rows)
+
+
+def test_widget_state_is_never_an_input(session: Session) -> None:
+    """A decision written elsewhere (by hand, another kernel) is in the next recompute."""
+    ed = editor(session)
+    ed.name.value = "Anne"
+    outside = ed.rows[5][0]
+    nk.decide(session.step, outside, "retire", by="Bo")
+    key, check, _ = ed.rows[0]
+    check.value = True
+    ed.retire.click()
+    assert outside not in [r[0] for r in ed.rows] and key not in [r[0] for r in ed.rows]
+    assert "udgår 2" in text(ed.counts)
+
+
+def test_texts_follow_the_settings_language(sample_copy: Path) -> None:
+    settings = unmapped_sample(sample_copy)
+    body = settings.read_text(encoding="utf-8").replace('language = "da"', 'language = "en"', 1)
+    settings.write_text(body, encoding="utf-8")
+    ed = editor(Session(settings))
+    assert (ed.name.description, ed.accept.description, ed.retire.description) == (
+        "Your name",
+        "Accept the chosen suggestion",
+        "Retire",
+    )
+    assert text(ed.showing).startswith("showing 50 of") and text(ed.counts).startswith("Mapped")
+    ed.retire.click()
+    assert text(ed.message) == "Check at least one mailbox first."
