@@ -1,6 +1,6 @@
 """Contact points (kontaktpunkter) of one environment: .xlsx/.csv or the NgDP API JSON list.
 
-The rules come from the vendor page and NgDP's contact structure (NGDP-FACTS.md):
+The rules come from the vendor page and NgDP's contact structure (``docs/domain.md``):
 at least one target, at least one visible contact point, at least one contact
 point for the receiving system. GUIDs are stored canonical lower-case.
 """
