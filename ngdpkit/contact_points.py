@@ -353,6 +353,16 @@ def check_contact_points(
                     id=p.id,
                 )
             )
+        if not p.name.strip():
+            found.append(
+                F.warning(
+                    "CONTACT_POINT_NAME_BLANK",
+                    "Contact point {id} has no name: the pages and mailbox-mapping.xlsx show it without one, and compare cannot match it between test and production (it matches by name).",
+                    label,
+                    p.location,
+                    id=p.id,
+                )
+            )
     if points and not any(p.visible for p in points):
         found.append(
             F.error(
