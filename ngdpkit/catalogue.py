@@ -129,6 +129,7 @@ DANISH: dict[str, str] = {
     "Contact point id {value!r} is not a GUID.": "Kontaktpunkt-id {value!r} er ikke en GUID.",
     "Contact point {guid} is listed {count} times (at {value}).": "Kontaktpunktet {guid} står {count} gange (ved {value}).",
     "Contact point {name!r} ({id}) has no target; choose at least one of citizens, companies, authorities.": "Kontaktpunktet {name!r} ({id}) har ingen målgruppe; vælg mindst én af borgere, virksomheder, myndigheder.",
+    "Contact point {id} has no name: the pages and mailbox-mapping.xlsx show it without one, and compare cannot match it between test and production (it matches by name).": "Kontaktpunktet {id} har intet navn: siderne og mailbox-mapping.xlsx viser det uden navn, og compare kan ikke parre det mellem test og produktion (det parres på navn).",
     "{value} value {value2!r} is not ja/nej/yes/no/x/true/false/1/0.": "Værdien {value2!r} i {value} er ikke ja/nej/yes/no/x/true/false/1/0.",
     "Translation {t} of contact point {guid} has no numeric postkasseId.": "Oversættelsen {t} af kontaktpunktet {guid} har intet numerisk postkasseId.",
     # mailboxes and mapping
@@ -388,6 +389,7 @@ TITLES = {
     "CONTACT_POINT_DUPLICATE": "Kontaktpunktet står der flere gange",
     "CONTACT_POINT_UNKNOWN": "Ukendt kontaktpunkt i dette miljø",
     "CONTACT_POINT_NO_TARGET": "Kontaktpunkt uden målgruppe",
+    "CONTACT_POINT_NAME_BLANK": "Kontaktpunkt uden navn",
     "CONTACT_POINT_INACTIVE": "Kontaktpunktet er ikke aktivt",
     "CONTACT_POINT_WRONG_SYSTEM": "Kontaktpunktet hører til et andet modtagersystem",
     "CONTACT_POINT_NONE_FOR_SYSTEM": "Intet kontaktpunkt for modtagersystemet",

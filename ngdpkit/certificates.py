@@ -4,7 +4,7 @@ Chains are built with :mod:`cryptography.x509.verification` against the anchors
 of both kinds at a time inside the leaf's validity, so expiry is reported on its
 own and a test certificate in production is told apart from one that chains
 nowhere. The verifier's web-PKI policy demands a subjectAltName, which OCES3
-leaves do not carry, so that one rule is relaxed (NGDP-FACTS.md, Python facts).
+leaves do not carry, so that one rule is relaxed (``docs/domain.md``, library facts).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Contact points (kontaktpunkter) of one environment: .xlsx/.csv or the NgDP API JSON list.
 
-The rules come from the vendor page and NgDP's contact structure (NGDP-FACTS.md):
+The rules come from the vendor page and NgDP's contact structure (``docs/domain.md``):
 at least one target, at least one visible contact point, at least one contact
 point for the receiving system. GUIDs are stored canonical lower-case.
 """
@@ -350,6 +350,16 @@ def check_contact_points(
                     label,
                     p.location,
                     name=p.name,
+                    id=p.id,
+                )
+            )
+        if not p.name.strip():
+            found.append(
+                F.warning(
+                    "CONTACT_POINT_NAME_BLANK",
+                    "Contact point {id} has no name: the pages and mailbox-mapping.xlsx show it without one, and compare cannot match it between test and production (it matches by name).",
+                    label,
+                    p.location,
                     id=p.id,
                 )
             )

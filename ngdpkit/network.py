@@ -1,6 +1,6 @@
 """What the servers must reach, as a firewall change request and as portal values (contract §7).
 
-Facts from the vendor page (configure-digital-post.txt) and NGDP-FACTS.md; rows
+Facts from the vendor page and NgDP's OpenAPI (``docs/domain.md``); rows
 that rest on inference say "inferred".
 """
 

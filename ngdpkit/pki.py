@@ -2,7 +2,7 @@
 
 Nothing here is trusted by NgDP: the CAs are named "ngdpkit SAMPLE ... (NOT
 OCES3)" by the sample. The shape follows real OCES3 organisation/system
-certificates (NGDP-FACTS.md): subject with organizationIdentifier NTRDK-<CVR> and
+certificates (``docs/domain.md``): subject with organizationIdentifier NTRDK-<CVR> and
 serialNumber UI:DK-O:G:<uuid>, the OCES3 policy OIDs, RSA 3072, RSASSA-PSS with a
 digest-length salt (the verifier refuses PSS.MAX_LENGTH), no subjectAltName.
 """

@@ -1,7 +1,7 @@
 """The organisation and its sender/receiver system (contract §5, settings and system codes).
 
 IP rules use explicit network tables, not ``ipaddress.is_private``/``is_global``,
-whose answers changed between Python patch releases (NGDP-FACTS.md).
+whose answers changed between Python patch releases (``docs/domain.md``).
 """
 
 from __future__ import annotations

@@ -68,6 +68,40 @@ def test_all_hidden_and_none_for_system(tmp_path: Path) -> None:
     assert ("CONTACT_POINT_NONE_FOR_SYSTEM", "error") in codes(cps)
 
 
+def test_a_contact_point_without_a_name_is_a_warning(tmp_path: Path) -> None:
+    """A blank (or only blank) name shows blank on every page, and compare, which matches
+    test and production contact points by name, cannot pair it: one warning per contact
+    point, at its row, naming its ID. A named contact point gets none."""
+    g3 = "0b7e2f4a-9c1d-4e8b-a3f5-6d2c8e1b4a70"
+    rows = [
+        HEAD,
+        [G1, "Borgerservice", "ja", "", "", "", "", "", SYS, ""],
+        [G2, "", "ja", "", "", "", "", "", SYS, ""],
+        [g3, "   ", "ja", "", "", "", "", "", SYS, ""],
+    ]
+    cps = read_contact_points(
+        write_xlsx(tmp_path / "cp.xlsx", rows), label="cp.xlsx", system_id=SYS
+    )
+    blank = [f for f in cps.findings if f.code == "CONTACT_POINT_NAME_BLANK"]
+    assert [(f.severity, f.location, f.params["id"]) for f in blank] == [
+        ("warning", "Sheet1!3", G2),
+        ("warning", "Sheet1!4", g3),
+    ]
+    assert blank[0].source == "cp.xlsx" and G2 in blank[0].message
+    assert blank[0].text("da").startswith(f"Kontaktpunktet {G2} har intet navn")
+
+    # The NgDP API's JSON list: a missing name is as blank as an empty one.
+    path = tmp_path / "cp.json"
+    path.write_text(
+        json.dumps(
+            [{"id": G1, "name": "A", "targets": ["CITIZEN"]}, {"id": G2, "targets": ["CITIZEN"]}]
+        ),
+        encoding="utf-8",
+    )
+    cps = read_contact_points(path, label="cp.json", system_id=SYS)
+    assert [(f.code, f.location) for f in cps.findings] == [("CONTACT_POINT_NAME_BLANK", "[1]")]
+
+
 def test_api_json(tmp_path: Path) -> None:
     data = [
         {

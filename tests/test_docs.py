@@ -1,0 +1,129 @@
+"""The documentation stays inside the repository and its links hold.
+
+Every relative link in the README, the changelog, ``docs/`` and ``benchmarks/`` points at a
+file of the repository (and, into a Markdown file, at a heading it has, as GitHub names
+them); and nothing the package ships cites a file outside the repository: the contract and
+the domain facts live in ``docs/`` now, where a reader of a clone can follow them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+from urllib.parse import unquote
+
+import pytest
+
+from tests.conftest import REPO
+
+DOCUMENTS = sorted(
+    [
+        REPO / "README.md",
+        REPO / "CHANGELOG.md",
+        *(REPO / "docs").glob("*.md"),
+        *(REPO / "benchmarks").glob("*.md"),
+    ]
+)
+
+# Files that live outside the repository (the team's shared folder) and were once cited.
+OUTSIDE = ("CONTRACT.md", "NGDP-FACTS.md", "NGDP-API.md", "configure-digital-post.txt", "../shared")
+
+FENCE = re.compile(r"^(```|~~~).*?^\1[ \t]*$", re.MULTILINE | re.DOTALL)
+CODE_SPAN = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)", re.DOTALL)
+TITLE = r"""(?:\s+(?:"[^"]*"|'[^']*'|\([^)]*\)))?"""
+INLINE_LINK = re.compile(r"!?\[(?:[^\[\]]|\[[^\]]*\])*\]\(\s*<?([^)\s>]+)>?" + TITLE + r"\s*\)")
+REFERENCE = re.compile(r"^ {0,3}\[[^\]]+\]:\s*<?(\S+?)>?" + TITLE + r"\s*$", re.MULTILINE)
+SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
+
+
+def prose(text: str) -> str:
+    """The Markdown without fenced code blocks and code spans, where a bracket is not a link."""
+    return CODE_SPAN.sub("", FENCE.sub("", text))
+
+
+def links(text: str) -> list[str]:
+    body = prose(text)
+    return INLINE_LINK.findall(body) + REFERENCE.findall(body)
+
+
+def slug(heading: str) -> str:
+    """A heading's anchor as GitHub makes it: markup dropped, lower-cased, every character
+    but letters, digits, spaces, hyphens and underscores removed, spaces made hyphens."""
+    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", heading)  # a link keeps its text
+    text = text.replace("`", "").replace("*", "")
+    text = text.strip().lower()
+    kept = "".join(c for c in text if c in " -_" or unicodedata.category(c)[0] in ("L", "N", "M"))
+    return kept.replace(" ", "-")
+
+
+def anchors(path: Path) -> set[str]:
+    """Every heading anchor of a Markdown file; a repeated one also as ``name-1``, ``name-2``."""
+    seen: dict[str, int] = {}
+    out: set[str] = set()
+    for _, title in HEADING.findall(FENCE.sub("", path.read_text(encoding="utf-8"))):
+        base = slug(title)
+        n = seen.get(base, 0)
+        out.add(base if n == 0 else f"{base}-{n}")
+        seen[base] = n + 1
+    return out
+
+
+def test_the_documents_exist() -> None:
+    names = {p.relative_to(REPO).as_posix() for p in DOCUMENTS}
+    assert {
+        "README.md",
+        "CHANGELOG.md",
+        "benchmarks/HISTORY.md",
+        "docs/architecture.md",
+        "docs/contract.md",
+        "docs/domain.md",
+        "docs/adding-a-check.md",
+        "docs/ngdp-api.md",
+    } <= names
+
+
+@pytest.mark.parametrize("doc", DOCUMENTS, ids=lambda p: p.relative_to(REPO).as_posix())
+def test_every_relative_link_points_at_a_file_of_the_repository(doc: Path) -> None:
+    broken = []
+    for target in links(doc.read_text(encoding="utf-8")):
+        if SCHEME.match(target):
+            continue  # https:, mailto: and the like: not ours to check offline
+        path_part, _, fragment = target.partition("#")
+        path_part = unquote(path_part.split("?", 1)[0])
+        dest = (doc.parent / path_part).resolve() if path_part else doc
+        if REPO.resolve() not in (dest, *dest.parents):
+            broken.append(f"{target}: outside the repository")
+        elif not dest.exists():
+            broken.append(f"{target}: no such file")
+        elif fragment and dest.suffix == ".md" and unquote(fragment) not in anchors(dest):
+            broken.append(f"{target}: {dest.name} has no heading #{fragment}")
+    assert broken == [], f"{doc.relative_to(REPO)}: {broken}"
+
+
+def test_the_link_reader_sees_what_github_renders() -> None:
+    """The helpers themselves: links in code are not links, anchors follow GitHub's slugs."""
+    text = (
+        "See [a](docs/a.md) and ![b](img/b.png 'x') and [c](https://x.dk) and [d][r].\n"
+        "`[not](a-link.md)`\n\n```\n[nor](this.md)\n```\n[r]: ../c.md\n"
+    )
+    assert links(text) == ["docs/a.md", "img/b.png", "https://x.dk", "../c.md"]
+    assert slug("5. Findings") == "5-findings"
+    assert slug("12.1 Reading NgDP itself") == "121-reading-ngdp-itself"
+    assert slug("After go-live: `watch`") == "after-go-live-watch"
+    assert slug("Ændringer: Søby & Ærø") == "ændringer-søby--ærø"
+
+
+def test_no_shipped_text_cites_a_file_outside_the_repository() -> None:
+    """Docstrings, comments, templates and notebooks cite ``docs/contract.md``,
+    ``docs/domain.md`` and ``docs/ngdp-api.md``, never the shared folder they came from."""
+    cited = []
+    for path in sorted((REPO / "ngdpkit").rglob("*")):
+        if not path.is_file() or path.suffix not in (".py", ".j2", ".ps1", ".ipynb", ".md"):
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            for name in OUTSIDE:
+                if name in line:
+                    cited.append(f"{path.relative_to(REPO)}:{number}: {name}")
+    assert cited == []
