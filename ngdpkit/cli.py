@@ -441,7 +441,8 @@ def print_findings_table(payload: dict[str, Any], *, summary: list[Any] | None =
         print(f"   {payload['error']}")
     skipped = [f for f in findings if f["code"] == "NET_SKIPPED"]
     if summary:
-        print(f"  {len(findings)} findings; by code and unit (--all prints each):")
+        total = sum(row[3] for row in summary)
+        print(f"  {total} findings; by code and unit (--all lists each, up to 1,000 per code):")
         for severity, code, title_, n, where in summary:
             print(f"  {severity:<7} {code:<32} {n:>6}  {_clip(title_, 50):<50} {where}")
         return
@@ -1008,6 +1009,17 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         _err("interrupted")
         return 130
+    except BrokenPipeError:
+        # the reader went away (``ngdpkit check … | head``): not a crash, but the result was
+        # not all told, so 141 (128 + SIGPIPE, as a shell reports a process a closed pipe
+        # ended). Python would complain again when it flushes stdout at exit, so stdout is
+        # pointed at nothing.
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return 141
     except NgdpkitError as exc:
         _err(str(exc))
         return 3

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -166,6 +166,21 @@ def _parse_translations(
     return tuple(out)
 
 
+CONTINUED = ("citizens", "companies", "authorities", "hidden", "visible", "active", "system_id")
+
+
+def _continues(cells: dict[str, str], previous: ContactPoint) -> bool:
+    """A row that only carries more translations of the contact point above it: no ID, the
+    same name, nothing else but postkasse IDs (``contact-point-plan.xlsx`` writes such rows
+    when one contact point's IDs would pass Excel's 32,767 characters in a cell)."""
+    return (
+        not cells.get("id", "").strip()
+        and cells.get("name", "").strip() == previous.name.strip()
+        and bool(cells.get("postkasse_ids", "").strip())
+        and not any(cells.get(k, "").strip() for k in CONTINUED)
+    )
+
+
 def _read_sheet(
     path: Path, label: str, cache: TableCache | None
 ) -> tuple[list[ContactPoint], list[Finding]]:
@@ -176,7 +191,26 @@ def _read_sheet(
     for num, row in zip(table.row_numbers, table.rows, strict=True):
         cells = dict(zip(names, row, strict=True))
         where = table.where(num)
+        if points and _continues(cells, points[-1]):
+            # a plan row whose translations did not fit one cell goes on below it
+            points[-1] = replace(
+                points[-1],
+                translations=points[-1].translations
+                + _parse_translations(cells.get("postkasse_ids", ""), label, where, found),
+            )
+            continue
         guid = canonical_guid(cells.get("id", ""))
+        if guid is None and not cells.get("id", "").strip():
+            found.append(
+                F.error(
+                    "CONTACT_POINT_GUID_INVALID",
+                    "Contact point {name!r} has no ID: fill in its ID from Administrativ Adgang.",
+                    label,
+                    where,
+                    name=cells.get("name", ""),
+                )
+            )
+            continue
         if guid is None:
             found.append(
                 F.error(

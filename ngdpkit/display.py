@@ -217,7 +217,9 @@ def _summary_by_unit(
         language=language,
     )  # fmt: skip
     summary = fragment(
-        "block", [para(t(language, "findings_by_unit", n=len(found))), counted], Markup(STYLE)
+        "block",
+        [para(t(language, "findings_by_unit", n=sum(row[3] for row in rows))), counted],
+        Markup(STYLE),
     )
     every = fragment(
         "details",

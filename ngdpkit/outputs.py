@@ -407,6 +407,25 @@ PLAN_HEADERS = {
         "Mailboxes",
     ),
 }
+CELL_ROOM = 32_000  # Excel keeps at most 32,767 characters in a cell
+
+
+def plan_cells(ids: Sequence[str], room: int = CELL_ROOM) -> list[str]:
+    """Postkasse IDs as space-separated cells of at most ``room`` characters, never
+    splitting an ID; at least one cell."""
+    cells: list[str] = []
+    current: list[str] = []
+    size = 0
+    for i in ids:
+        if current and size + 1 + len(i) > room:
+            cells.append(" ".join(current))
+            current, size = [], 0
+        size += len(i) + (1 if current else 0)
+        current.append(i)
+    cells.append(" ".join(current))
+    return cells
+
+
 PLAN_TITLE = {"da": "Kontaktpunktsplan", "en": "Contact point plan"}
 YES_NO = {"da": ("ja", "nej"), "en": ("yes", "no")}
 
@@ -415,24 +434,31 @@ def write_plan(path: Path, plan: Any, *, language: str = "da", system_id: str = 
     """Day one's contact point plan, one row per proposed contact point, in the run's
     language. Its first column (the contact point's ID) is left empty for the portal
     administrator to fill in once the contact point exists in Administrativ Adgang; filled
-    in, the workbook is a contact points file the kit reads back (``contact_points``)."""
+    in, the workbook is a contact points file the kit reads back (``contact_points``). A
+    contact point whose IDs pass one cell's room continues in rows below it that hold its
+    name and more IDs only."""
     lang = language if language in PLAN_HEADERS else "da"
     yes, no = YES_NO[lang]
-    rows = [
-        [
-            "",
-            p.name,
-            yes if "CITIZEN" in p.targets else no,
-            yes if "COMPANY" in p.targets else no,
-            yes if "AUTHORITY" in p.targets else no,
-            yes if p.visible else no,
-            yes,
-            system_id,
-            " ".join(p.translations),
-            p.mailboxes,
-        ]
-        for p in plan
-    ]
+    rows: list[list[Any]] = []
+    for p in plan:
+        first, *more = plan_cells(p.translations)
+        rows.append(
+            [
+                "",
+                p.name,
+                yes if "CITIZEN" in p.targets else no,
+                yes if "COMPANY" in p.targets else no,
+                yes if "AUTHORITY" in p.targets else no,
+                yes if p.visible else no,
+                yes,
+                system_id,
+                first,
+                p.mailboxes,
+            ]
+        )
+        # IDs past one cell's room go on in rows below with the same name and nothing else:
+        # the reader adds them to the contact point above (fill in its ID once)
+        rows += [["", p.name, "", "", "", "", "", "", cell, ""] for cell in more]
     return write_workbook(path, [(PLAN_TITLE[lang], list(PLAN_HEADERS[lang]), rows, None)])
 
 

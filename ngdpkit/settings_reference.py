@@ -488,12 +488,24 @@ def scaffold(
             S.Environment,
             values,
             skip={"mailboxes", "mailboxes_sheet", "mailboxes_environment", "columns"},
+            environment=env,
         )
         out += _comment(
-            "Miljøets egne input (overskriver [inputs]): mailboxes, mailboxes_sheet, "
-            "mailboxes_environment, columns."
+            "Miljøets egne input, der overskriver [inputs] for dette miljø (samme betydning "
+            "som dér):"
         )
+        for doc_key, key, _default in keys(S.Inputs):
+            out += _comment(f"  {key}: {DOCS[doc_key].da}")
     return "\n".join(out) + "\n"
+
+
+def _for_environment(example: str, environment: str) -> str:
+    """An example written for the test environment, said for ``environment``."""
+    if not environment or environment == "test":
+        return example
+    return example.replace("TEST", environment.upper().replace("-", "_")).replace(
+        "test", environment
+    )
 
 
 def _table_lines(
@@ -502,7 +514,11 @@ def _table_lines(
     *,
     skip: set[str] | None = None,
     all_commented: bool = False,
+    environment: str = "",
 ) -> list[str]:
+    """Each key of ``cls`` under its Danish comment: set to ``values``' value, else
+    commented out with an example (an environment's examples name that environment, never
+    another's: a production section shows no test file to uncomment)."""
     lines: list[str] = []
     for doc_key, key, default in keys(cls):
         if key in (skip or set()):
@@ -513,7 +529,7 @@ def _table_lines(
         if value is not None and not all_commented:
             lines.append(f"{key} = {value}")
             continue
-        example = doc.example or _default_text(default)
+        example = _for_environment(doc.example, environment) or _default_text(default)
         lines.append(f"# {key} = {example}" if example else f"# {key} =")
         nested = {"Environment.servers": S.Server, "GoLive.owners": S.Owners}.get(doc_key)
         if nested is not None:  # the keys of each server's (or the owners') table
@@ -523,6 +539,9 @@ def _table_lines(
 
 
 SETTINGS_NAME = "migration.toml"
+WINDOWS_RESERVED = {
+    "con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))
+}  # fmt: skip
 
 
 def init_folder(
@@ -557,14 +576,32 @@ def init_folder(
             problems.append(
                 f"--env {name!r}: use 1-32 lower-case letters, digits, '-' or '_' (not 'all')"
             )
+        elif name.split(".")[0] in WINDOWS_RESERVED:
+            problems.append(
+                f"--env {name!r} is a device name on Windows and cannot be a folder there"
+            )
     target = folder / SETTINGS_NAME
     if target.exists():
         problems.append(f"{target} already exists; ngdpkit init never overwrites a settings file")
     if mailboxes is not None and not mailboxes.is_file():
         problems.append(f"--mailboxes {mailboxes}: file not found")
+    elif mailboxes is not None:
+        from .mailboxes import EXPORT_FIELDS
+        from .workbooks import read_table
+
+        try:  # the export is read as check will read it: a wrong file is refused now
+            read_table(mailboxes, EXPORT_FIELDS, label=str(mailboxes))
+        except InputError as exc:
+            problems += [f"--mailboxes {p}" for p in exc.problems]
     export_name = mailboxes.name if mailboxes is not None else "mailboxes.xlsx"
     copy_to = folder / export_name
-    if mailboxes is not None and copy_to.exists() and not copy_to.samefile(mailboxes):
+    if (
+        mailboxes is not None
+        and mailboxes.is_file()
+        and copy_to.exists()
+        and not copy_to.samefile(mailboxes)
+        and copy_to.read_bytes() != mailboxes.read_bytes()
+    ):
         problems.append(f"{copy_to} already exists and is another file; it is not overwritten")
     if problems:
         raise InputError(problems)

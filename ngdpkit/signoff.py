@@ -352,26 +352,40 @@ def unit_lookup(mapping: Any, sheet: str) -> tuple[dict[str, str], dict[str, str
 def findings_summary(
     findings: list[Finding], units: tuple[dict[str, str], dict[str, str]], lang: str
 ) -> list[tuple[str, str, str, int, str]]:
-    """(severity, code, title, count, units) per code, errors first, then by count."""
+    """(severity, code, title, count, units) per code, errors first, then by count.
+
+    A code past the bound on findings (1,000 listed) carries a summary finding saying how
+    many more there were: they count in full, under "not listed" since no unit is known."""
     from .catalogue import title
     from .compare.change_text import code_words, unit_counts
     from .compare.diff import unit_of
+    from .findings import LEFT_OUT
 
     groups: dict[tuple[str, str], list[str]] = {}
+    left: dict[tuple[str, str], int] = {}
     for f in findings:
-        unit = unit_of({"params": f.params, "location": f.location}, units)
-        groups.setdefault((f.severity, f.code), []).append(unit)
+        key = (f.severity, f.code)
+        if f.template == LEFT_OUT:
+            left[key] = left.get(key, 0) + int(f.params.get("count", 0) or 0)
+            groups.setdefault(key, [])
+            continue
+        groups.setdefault(key, []).append(
+            unit_of({"params": f.params, "location": f.location}, units)
+        )
     rank = {"error": 0, "warning": 1, "info": 2}
     out = []
     for (sev, code), found in sorted(
-        groups.items(), key=lambda x: (rank.get(x[0][0], 3), -len(x[1]), x[0][1])
+        groups.items(),
+        key=lambda x: (rank.get(x[0][0], 3), -(len(x[1]) + left.get(x[0], 0)), x[0][1]),
     ):
         named = [u for u in found if u]
         where = unit_counts(named, lang) if named else ""
-        if named and len(named) < len(found):
-            where += f", {t(lang, 'whole_environment')} {len(found) - len(named)}"
+        rest = [x for x in ((t(lang, "whole_environment"), len(found) - len(named)),
+                            (t(lang, "not_listed"), left.get((sev, code), 0))) if x[1]]  # fmt: skip
+        if named and rest or len(rest) > 1 or (rest and rest[0][0] == t(lang, "not_listed")):
+            where = ", ".join([*([where] if where else []), *(f"{w} {n}" for w, n in rest)])
         heading = (title(code) if lang == "da" else "") or code_words(code)
-        out.append((sev, code, heading, len(found), where))
+        out.append((sev, code, heading, len(found) + left.get((sev, code), 0), where))
     return out
 
 
@@ -600,7 +614,7 @@ def _overview_decisions(ctx: dict[str, Any], lang: str) -> Markup:
             t(lang, f"decision_{d.decision}"),
             names.get(d.guid, d.guid) if d.guid else "-",
             d.decided_by,
-            d.decided_at.replace("T", " "),
+            local_time(d.decided_at, lang),
             d.note,
         )
         for d in log.decisions

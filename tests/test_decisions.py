@@ -61,7 +61,7 @@ def test_a_hand_written_decisions_file_drives_a_headless_run(sample_copy: Path) 
     # the sign-off names who decided and when
     page = (run_dir / "signoff" / "index.html").read_text(encoding="utf-8")
     assert "Beslutninger om tilknytningen" in page
-    assert "Anne Konsulent" in page and "2026-12-04 10:00:00+01:00" in page
+    assert "Anne Konsulent" in page and "04-12-2026 kl. 10:00" in page
     assert "kunden ønsker det" in page and "andet kontaktpunkt valgt" in page
     # a decision that overrides the contact point's own translation says so
     findings = json.loads((run_dir / "findings.json").read_text())["findings"]
@@ -167,7 +167,7 @@ def test_check_summarises_past_fifty_findings_by_code_and_unit(sample_copy: Path
     )
     r = run_cli("check", "--settings", str(settings), "--env", "test")
     out = r.stdout
-    assert "findings; by code and unit (--all prints each):" in out
+    assert "findings; by code and unit (--all lists each, up to 1,000 per code):" in out
     line = next(x for x in out.splitlines() if "MAILBOX_RETIRED" in x)
     assert str(len(mailboxes)) in line and "Borgerservice" in line  # counted, with its units
     assert out.count("MAILBOX_RETIRED") == 1
@@ -189,3 +189,62 @@ def test_a_notebook_opens_its_many_findings_with_the_summary() -> None:
     assert "78 fund, talt pr. kode og enhed" in html
     assert "Skole 39" in html and "Løn 39" in html
     assert html.index("talt pr. kode") < html.index("<details")
+
+
+def test_the_summary_counts_findings_past_the_bound_in_full() -> None:
+    """Past 1,000 findings of one code, the rest are one summary finding; the summary by
+    code and unit counts them all (a customer signs the real number)."""
+    from ngdpkit import findings as F
+    from ngdpkit.signoff import findings_summary
+
+    found = F.Bounded()
+    for i in range(2, 1502):
+        found.append(
+            F.error(
+                "MAILBOX_UNMAPPED", "Mailbox {mid} is unmapped.", "x.xlsx", f"Ark!{i}", mid=str(i)
+            )
+        )
+    found.settled()
+    units = ({}, {f"Ark!{i}": "Skole" for i in range(2, 1502)})
+    [(severity, code, _title, n, where)] = findings_summary(list(found), units, "da")
+    assert (severity, code, n) == ("error", "MAILBOX_UNMAPPED", 1500)
+    assert where == "Skole 1000, ikke listet enkeltvis 500"
+
+
+def test_a_fault_put_right_by_a_later_decision_is_history(sample_copy: Path) -> None:
+    """The file is only ever appended to: an invalid row followed by a complete decision for
+    the same mailbox is not an error for ever; a mailbox ID that lost its leading zero in
+    Excel is the same mailbox (IDs compare as numbers)."""
+    (first, _), (second, _), *_ = _mailboxes(sample_copy)
+    _write(
+        sample_copy / "decisions-test.csv",
+        [
+            f"{first};accept;;Anne;2026-12-04T10:00:00+01:00;",
+            f"{first};retire;;Anne;2026-12-04T10:05:00+01:00;rettet",
+            f"{int(second)};retire;;Anne;2026-12-04T10:06:00+01:00;uden nul",
+        ],
+    )
+    r = run_cli(
+        "check", "--settings", str(sample_copy / "migration.toml"), "--env", "test", "--json"
+    )
+    found = json.loads(r.stdout)["findings"]
+    assert not [f for f in found if f["code"].startswith("DECISION_")], found
+    retired = [f for f in found if f["code"] == "MAILBOX_RETIRED"]
+    assert any(first in f["message"] for f in retired)
+    assert any(second in f["message"] for f in retired)
+
+
+def test_nk_decide_refuses_a_mailbox_the_export_lacks_before_the_mapping_is_made(
+    sample_copy: Path,
+) -> None:
+    import ngdpkit as nk
+    from ngdpkit.errors import InputError
+
+    step = nk.start_step(
+        "02_contact_points", settings=str(sample_copy / "migration.toml"), environment="test"
+    )
+    import pytest
+
+    with pytest.raises(InputError, match="mailbox 9999999 is not in the export"):
+        nk.decide(step, "9999999", "retire", by="Anne")
+    assert not (sample_copy / "decisions-test.csv").exists()

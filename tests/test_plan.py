@@ -59,3 +59,52 @@ def test_the_filled_plan_reads_back_as_contact_points(
         "PENDING_CONTACT_POINTS",
     }, codes
     assert len(units) == len(set(units)) > 1
+
+
+def test_a_contact_point_whose_ids_pass_one_cell_continues_below_and_reads_back(
+    tmp_path: Path,
+) -> None:
+    """Excel keeps 32,767 characters in a cell: 6,000 postkasse IDs of one unit go on in rows
+    below, and the filled-in plan reads back with every one of them."""
+    from ngdpkit.contact_points import read_contact_points
+    from ngdpkit.mapping import PlanEntry
+    from ngdpkit.outputs import write_plan
+
+    ids = tuple(f"{100000 + i:07d}" for i in range(6000)) + ("0100233:2",)
+    plan = (
+        PlanEntry("Borgerservice", ("CITIZEN", "COMPANY"), True, 6001, ids),
+        PlanEntry("Skole", ("CITIZEN",), True, 1, ("0200001",)),
+    )
+    path = write_plan(tmp_path / "plan.xlsx", plan, language="da")
+    wb = openpyxl.load_workbook(path)
+    ws = wb.active
+    cells = [r[8].value for r in ws.iter_rows(min_row=2)]
+    assert len(cells) == 3 and all(len(c) <= 32_767 for c in cells)
+    assert [r[1].value for r in ws.iter_rows(min_row=2)] == ["Borgerservice"] * 2 + ["Skole"]
+    for row in ws.iter_rows(min_row=2):
+        if row[2].value:  # the first row of each contact point
+            row[0].value = str(uuid.uuid4())
+    wb.save(path)
+    points = read_contact_points(path, label="plan.xlsx", system_id=None)
+    assert [f.code for f in points.findings] == []
+    by_name = {p.name: p for p in points.points}
+    assert len(by_name["Borgerservice"].translations) == 6001
+    assert (100233, 2) in by_name["Borgerservice"].translations
+    assert by_name["Skole"].targets == ("CITIZEN",)
+
+
+def test_a_plan_row_without_its_id_says_to_fill_it_in(tmp_path: Path) -> None:
+    from ngdpkit.contact_points import read_contact_points
+    from ngdpkit.mapping import PlanEntry
+    from ngdpkit.outputs import write_plan
+
+    path = write_plan(
+        tmp_path / "plan.xlsx", (PlanEntry("Skole", ("CITIZEN",), True, 1, ("0200001",)),)
+    )
+    found = read_contact_points(path, label="plan.xlsx", system_id=None).findings
+    assert [(f.code, f.message) for f in found] == [
+        (
+            "CONTACT_POINT_GUID_INVALID",
+            "Contact point 'Skole' has no ID: fill in its ID from Administrativ Adgang.",
+        )
+    ]

@@ -16,7 +16,7 @@ not a complete decision is a ``DECISION_INVALID`` finding and is not used, never
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .. import findings as F
@@ -83,11 +83,12 @@ def read_decisions(path: Path, *, label: str) -> tuple[DecisionLog, list[Finding
     table = read_table(path, FIELDS, label=label)
     found: list[Finding] = F.Bounded()
     latest: dict[str, Decision] = {}
+    invalid: list[tuple[int, str, str, dict[str, str]]] = []
     total = 0
     cells = table.data
     note_column = cells.get("note") or [""] * len(table.row_numbers)
     for i, row in enumerate(table.row_numbers):
-        decision, why = _decision(
+        decision, why, params = _decision(
             row,
             cells["mailbox_id"][i],
             cells["decision"][i],
@@ -97,24 +98,29 @@ def read_decisions(path: Path, *, label: str) -> tuple[DecisionLog, list[Finding
             _unquote(note_column[i]),
         )
         if decision is None:
-            found.append(
-                F.error(
-                    "DECISION_INVALID",
-                    "Decision row {row} is not used: {reason}.",
-                    label,
-                    table.where(row),
-                    row=row,
-                    reason=why,
-                )
-            )
+            key = _key_of(cells["mailbox_id"][i])
+            invalid.append((row, key, why, params))
             continue
         total += 1
         latest.pop(decision.key, None)  # the newest goes last, in file order
         latest[decision.key] = decision
+    for row, key, why, params in invalid:
+        later = latest.get(key) if key else None
+        if later is not None and later.row > row:
+            total += 1  # replaced by a later, complete decision: history, not a fault
+            continue
+        found.append(F.error("DECISION_INVALID", why, label, table.where(row), row=row, **params))
     log = DecisionLog(
         source=label, decisions=tuple(latest.values()), superseded=total - len(latest)
     )
     return log, found
+
+
+def _key_of(mailbox: str) -> str:
+    """The key a row's mailbox cell would have as a decision ("" when it names none)."""
+    mailbox_id, _, subject = mailbox.strip().partition(":")
+    mailbox_id, subject = mailbox_id.strip(), subject.strip()
+    return f"{mailbox_id}:{subject}" if subject else mailbox_id
 
 
 def _unquote(text: str) -> str:
@@ -122,50 +128,60 @@ def _unquote(text: str) -> str:
     return text[1:] if text.startswith(_FORMULA_QUOTE) else text
 
 
+_PREFIX = "Decision row {row} is not used: "
+NO_MAILBOX = _PREFIX + "it names no mailbox."
+BAD_MAILBOX = _PREFIX + "mailbox {value!r} is not a postkasse ID (digits, or digits:digits)."
+BAD_WORD = _PREFIX + "decision {value!r} is not one of accept, override, retire."
+RETIRE_NAMES = _PREFIX + "a retire decision names no contact point, but this one names {value!r}."
+NOT_A_GUID = (
+    _PREFIX + "{decision} needs the contact point's NgDP Guid, and {value!r} is not a GUID."
+)
+NO_GUID = _PREFIX + "{decision} needs the contact point's NgDP Guid."
+NO_WHO = _PREFIX + "it does not say who decided (Decided by)."
+BAD_WHEN = (
+    _PREFIX
+    + "Decided at {value!r} is not a date and time (ISO 8601, e.g. 2026-12-04T10:15:00+01:00)."
+)
+
+
 def _decision(
     row: int, mailbox: str, decision: str, guid: str, by: str, at: str, note: str
-) -> tuple[Decision | None, str]:
-    """One row as a Decision, or None and why not."""
+) -> tuple[Decision | None, str, dict[str, str]]:
+    """One row as a Decision, or None with the message template that says why not and its
+    values."""
     mailbox_id, _, subject = mailbox.strip().partition(":")
     mailbox_id, subject = mailbox_id.strip(), subject.strip()
     if not mailbox_id:
-        return None, "it names no mailbox"
+        return None, NO_MAILBOX, {}
     if not mailbox_id.isdigit() or (subject and not subject.isdigit()):
-        return None, f"mailbox {mailbox!r} is not a postkasse ID (digits, or digits:digits)"
+        return None, BAD_MAILBOX, {"value": mailbox}
     word = decision.strip().lower()
     if word not in DECISIONS:
-        return None, f"decision {decision!r} is not one of {', '.join(DECISIONS)}"
+        return None, BAD_WORD, {"value": decision}
     canonical = canonical_guid(guid) if guid.strip() else None
     if word == "retire":
         if guid.strip():
-            return None, f"a retire decision names no contact point, but this one names {guid!r}"
+            return None, RETIRE_NAMES, {"value": guid}
     elif canonical is None:
-        return None, (
-            f"{word} needs the contact point's NgDP Guid, and {guid!r} is not a GUID"
-            if guid.strip()
-            else f"{word} needs the contact point's NgDP Guid"
-        )
+        if guid.strip():
+            return None, NOT_A_GUID, {"decision": word, "value": guid}
+        return None, NO_GUID, {"decision": word}
     if not by.strip():
-        return None, "it does not say who decided (Decided by)"
+        return None, NO_WHO, {}
     when = _timestamp(at)
     if when is None:
-        return (
-            None,
-            f"Decided at {at!r} is not a date and time (ISO 8601, e.g. 2026-12-04T10:15:00+01:00)",
-        )
-    return (
-        Decision(
-            mailbox_id=mailbox_id,
-            subject_id=subject,
-            decision=word,
-            guid=canonical or "",
-            decided_by=by.strip(),
-            decided_at=when,
-            note=note.strip()[:MAX_NOTE],
-            row=row,
-        ),
-        "",
+        return None, BAD_WHEN, {"value": at}
+    decided = Decision(
+        mailbox_id=mailbox_id,
+        subject_id=subject,
+        decision=word,
+        guid=canonical or "",
+        decided_by=by.strip(),
+        decided_at=when,
+        note=note.strip()[:MAX_NOTE],
+        row=row,
     )
+    return decided, "", {}
 
 
 def _timestamp(text: str) -> str | None:
@@ -177,7 +193,41 @@ def _timestamp(text: str) -> str | None:
         parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
+    if parsed.tzinfo is None:  # written without an offset: Danish time, as its writer meant
+        try:
+            from zoneinfo import ZoneInfo
+
+            parsed = parsed.replace(tzinfo=ZoneInfo("Europe/Copenhagen"))
+        except (ImportError, KeyError):  # no tz database (some Windows installs): as written
+            pass
     return parsed.isoformat(timespec="seconds")
+
+
+def export_form(
+    mailbox_id: str, ids: set[str], by_number: dict[int, str] | None = None
+) -> str | None:
+    """``mailbox_id`` as the export writes it: itself, or the one export ID equal to it as a
+    number (``101626`` is ``0101626``: Excel drops leading zeros when it saves a CSV; IDs
+    compare as integers, contract §4). None when the export has no such mailbox."""
+    if mailbox_id in ids:
+        return mailbox_id
+    if not mailbox_id.isdigit():
+        return None
+    numbers = by_number if by_number is not None else numbered(ids)
+    return numbers.get(int(mailbox_id))
+
+
+def numbered(ids: set[str]) -> dict[int, str]:
+    """Export IDs by their number, leaving out numbers that two IDs share."""
+    out: dict[int, str] = {}
+    twice: set[int] = set()
+    for i in ids:
+        if i.isdigit():
+            n = int(i)
+            if n in out:
+                twice.add(n)
+            out[n] = i
+    return {n: i for n, i in out.items() if n not in twice}
 
 
 def check_against(
@@ -190,9 +240,13 @@ def check_against(
     have (checked when its contact points are known). ``mailboxes`` holds (mailbox, subject)
     pairs of the export; a decision without a subject matches any subject of its mailbox."""
     ids = {m for m, _ in mailboxes}
+    numbers = numbered(ids)
     usable: list[Decision] = []
     found: list[Finding] = F.Bounded()
     for d in log.decisions:
+        same = export_form(d.mailbox_id, ids, numbers)
+        if same is not None and same != d.mailbox_id:
+            d = replace(d, mailbox_id=same)
         exists = (
             d.mailbox_id in ids if not d.subject_id else (d.mailbox_id, d.subject_id) in mailboxes
         )
@@ -226,4 +280,8 @@ def check_against(
             )
             continue
         usable.append(d)
-    return tuple(usable), found
+    latest: dict[str, Decision] = {}
+    for d in usable:  # 101626 and 0101626 are one mailbox: the later decision counts
+        latest.pop(d.key, None)
+        latest[d.key] = d
+    return tuple(latest.values()), found

@@ -278,14 +278,19 @@ def header(step: Step) -> display.HTML:
 def section(step: Step, key: str) -> display.HTML:
     """A section of a notebook: its heading, and in a JupyterLab session a line on what it
     does, in the settings' language (the notebooks hold no prose of their own, so a Danish
-    session reads Danish). A run's pages keep the heading only."""
+    session reads Danish). A run's pages keep the heading only; a section that exists only
+    in a session (the mapping editor) is addressed to the consultant there, so the printed
+    document leaves it out."""
     lang = step.language
     lab = step.run_dir is not None and step.run_dir.name == LAB_DIR
     parts: list[Any] = [display.heading(t(lang, f"section_{key}"), 3)]
     about = f"section_{key}_about"
     if lab and t(lang, about) != about:
         parts.append(display.para(t(lang, about)))
-    return display.block(*parts)
+    return display.block(*parts, cls="" if lab or key not in LAB_ONLY else "consultant")
+
+
+LAB_ONLY = {"editor"}  # sections whose content is a JupyterLab session's only
 
 
 def finish_step(step: Step) -> display.HTML:

@@ -26,7 +26,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..guids import canonical_guid
-from ..inputs.decisions import DECISIONS, HEADERS, MAX_NOTE, Decision
+from ..inputs.decisions import DECISIONS, HEADERS, MAX_NOTE, Decision, export_form
 from .core import Step
 from .n02_contact_points import compute_mapping, mailboxes_from_step, read_usable_decisions
 from .records import ContactPointsRecord
@@ -163,6 +163,7 @@ def _mailbox_key(
     mailbox_id, subject = m.group(1), m.group(2) or ""
     if known is not None:
         ids, pairs = known
+        mailbox_id = export_form(mailbox_id, ids) or mailbox_id
         if (mailbox_id not in ids) if not subject else ((mailbox_id, subject) not in pairs):
             problems.append(f"mailbox {text} is not in the export")
             return None
@@ -265,11 +266,17 @@ class _PointIndex:
 
 
 def _known_mailboxes(step: Step) -> tuple[set[str], set[tuple[str, str]]] | None:
-    """The export's (mailbox, subject) pairs once the step has mapped them, else None (a run
-    then reports a decision for a mailbox it does not have as DECISION_MAILBOX_UNKNOWN)."""
+    """The export's (mailbox, subject) pairs: from the step's mapping once made, else from
+    the export itself (step 01's record, read or computed again), so that a decision for a
+    mailbox the export does not have is refused before it is written."""
     frame = getattr(step.record, "mapping", None)
     if frame is None:
-        return None
+        from .records import MailboxesRecord
+
+        frame = step.previous(MailboxesRecord).mailboxes
+        if frame is None:
+            return None
+        frame = frame[frame["mailbox_id"].astype(str) != ""]
     ids = frame["mailbox_id"].astype(str)
     return set(ids), set(zip(ids, frame["subject_id"].astype(str), strict=True))
 

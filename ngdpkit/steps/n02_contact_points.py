@@ -181,6 +181,8 @@ def load_mapping_file(step: Step) -> Any:
     from ..mapping import read_mapping_file
 
     path = step.env.mapping
+    if path is None and step.settings.decisions_path(step.env.name).is_file():
+        return None  # the decisions map mailboxes: no mapping file is needed beside them
     if path is None:
         pending(
             step,
