@@ -363,20 +363,55 @@ def write_mapping_workbook(path: Path, frame: Any, findings: list[dict[str, Any]
     )
 
 
-def write_suggestions(path: Path, suggestions: list[dict[str, Any]]) -> Path:
-    headers = [
-        "Mailbox ID",
-        "Subject ID",
+SUGGESTION_KEYS = (
+    "Mailbox ID",
+    "Subject ID",
+    "NgDP Guid",
+    "Reason",
+    "Accept",
+    "Mailbox name",
+    "Responsible unit",
+    "Contact point name",
+    "Score",
+)
+# The mapping file's own aliases (mapping.MAPPING_FIELDS), so a marked copy reads back as
+# ``mapping`` in either language.
+SUGGESTION_HEADERS = {
+    "da": (
+        "Postkasse-ID",
+        "Emne-ID",
         "NgDP Guid",
-        "Reason",
-        "Accept",
-        "Mailbox name",
-        "Responsible unit",
-        "Contact point name",
-        "Score",
+        "Begrundelse",
+        "Godkend",
+        "Postkassenavn",
+        "Ansvarlig enhed",
+        "Kontaktpunkt",
+        "Lighed",
+    ),
+    "en": SUGGESTION_KEYS,
+}
+SUGGESTION_TITLE = {"da": "Forslag", "en": "Suggestions"}
+SUGGESTION_REASON = {"da": "foreslået ud fra navnet", "en": "suggested by name"}
+
+
+def write_suggestions(
+    path: Path, suggestions: list[dict[str, Any]], *, language: str = "da"
+) -> Path:
+    """The suggestions in the mapping-file layout with an Accept column, in the run's
+    language: mark one row per mailbox, save it, and name it as ``mapping``."""
+    lang = language if language in SUGGESTION_HEADERS else "da"
+    rows = [
+        [
+            SUGGESTION_REASON[lang]
+            if k == "Reason" and s.get(k) == "suggested by name"
+            else s.get(k, "")
+            for k in SUGGESTION_KEYS
+        ]
+        for s in suggestions
     ]
-    rows = [[s.get(h, "") for h in headers] for s in suggestions]
-    return write_workbook(path, [("Suggestions", headers, rows, None)])
+    return write_workbook(
+        path, [(SUGGESTION_TITLE[lang], list(SUGGESTION_HEADERS[lang]), rows, None)]
+    )
 
 
 PLAN_HEADERS = {

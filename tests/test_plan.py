@@ -108,3 +108,34 @@ def test_a_plan_row_without_its_id_says_to_fill_it_in(tmp_path: Path) -> None:
             "Contact point 'Skole' has no ID: fill in its ID from Administrativ Adgang.",
         )
     ]
+
+
+def test_the_suggestions_are_in_the_runs_language_and_read_back_as_a_mapping_file(
+    sample_copy: Path,
+) -> None:
+    settings = sample_copy / "migration.toml"
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text(text.replace('mapping = "mapping-test.xlsx"\n', "", 1), encoding="utf-8")
+    r = run_cli("run", "--settings", str(settings), "--env", "test")
+    assert r.returncode in (0, 1), r.stderr
+    path = next((sample_copy / "runs" / "test").glob("2*/mapping-suggestions.xlsx"))
+    wb = openpyxl.load_workbook(path)
+    ws = wb.active
+    assert ws.title == "Forslag"
+    headers = [c.value for c in ws[1]]
+    assert headers[:5] == ["Postkasse-ID", "Emne-ID", "NgDP Guid", "Begrundelse", "Godkend"]
+    first = next(ws.iter_rows(min_row=2))
+    assert first[3].value == "foreslået ud fra navnet"
+    first[4].value = "x"  # the consultant marks one suggestion
+    wb.save(sample_copy / "marked.xlsx")
+    settings.write_text(
+        settings.read_text(encoding="utf-8").replace(
+            "[environments.test]\n", '[environments.test]\nmapping = "marked.xlsx"\n', 1
+        ),
+        encoding="utf-8",
+    )
+    r = run_cli("check", "--settings", str(settings), "--env", "test", "--json")
+    found = json.loads(r.stdout)["findings"]
+    unmapped = [f for f in found if f["code"] == "MAILBOX_UNMAPPED"]
+    assert not any(str(first[0].value) in f["message"] for f in unmapped)
+    assert not [f for f in found if f["code"] == "CONTACT_POINT_GUID_INVALID"]

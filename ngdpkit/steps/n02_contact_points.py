@@ -387,7 +387,9 @@ def outputs(record: ContactPointsRecord, ctx: OutputContext) -> list[Path]:
         )
     if record.suggestions is not None and len(record.suggestions):
         rows = record.suggestions.to_dict(orient="records")
-        files.append(write_suggestions(ctx.run_dir / "mapping-suggestions.xlsx", rows))
+        files.append(
+            write_suggestions(ctx.run_dir / "mapping-suggestions.xlsx", rows, language=ctx.language)
+        )
     if record.ngdp is not None:
         from ..outputs import write_json
 
