@@ -179,62 +179,18 @@ class Verdict:
 
 
 def verify(target: Path, *, expect_hash: str | None = None) -> Verdict:
-    """Check a trail (the file or its run folder); name the first record that is wrong."""
+    """Check a trail (the file or its run folder); name the first record that is wrong.
+
+    One rule per function, in the order a reader would check by hand: the trail can be
+    read (:func:`_read_records`), its chain holds (:func:`_chain_problems`), its tail
+    matches the manifest (:func:`_tail_problems`), every file matches (:func:`file_problems`),
+    the seal holds (``signature_check``), the anchor is there (:func:`_anchor_missing`),
+    and the hash printed on the paper is the anchor (:func:`_expected_hash`)."""
     path = target / AUDIT if target.is_dir() else target
-    try:
-        regular = stat.S_ISREG(path.lstat().st_mode)
-    except OSError:
-        regular = False
-    if not regular:
-        return Verdict(False, 0, "", [f"{path}: no audit trail here (no regular file)"])
-    try:
-        # Records end at "\n" only: splitlines() would also cut at U+2028 and the like,
-        # which json.dumps(ensure_ascii=False) leaves inside a record (a file name may hold one).
-        lines = [x for x in path.read_bytes().decode("utf-8").split("\n") if x]
-    except (OSError, UnicodeDecodeError):
-        return Verdict(False, 0, "", [f"{path}: the audit trail cannot be read as UTF-8 text"])
-    records: list[dict[str, Any]] = []
-    problems: list[str] = []
-    for number, line in enumerate(lines, start=1):
-        try:
-            rec = json.loads(line)
-            if not isinstance(rec, dict):
-                raise ValueError("not an object")
-        except (ValueError, RecursionError):
-            problems.append(f"record {number}: not a JSON record (the line was changed)")
-            break
-        records.append(rec)
-    hashes = [r.get("hash") for r in records]
-    prev = GENESIS
-    for i, rec in enumerate(records):
-        number = i + 1
-        if record_hash(rec) != rec.get("hash"):
-            problems.append(
-                f"record {number} ({rec.get('event', '?')}): its content was changed (hash mismatch)"
-            )
-            break
-        if rec.get("prev") != prev:
-            back = rec.get("prev")
-            if back in hashes[:i]:
-                j = hashes.index(back) + 1
-                problems.append(
-                    f"record {number} ({rec.get('event', '?')}): follows record {j}; the record(s) between were removed"
-                )
-            elif back in hashes[i + 1 :]:
-                problems.append(
-                    f"record {number} ({rec.get('event', '?')}): out of order (records were reordered)"
-                )
-            else:
-                problems.append(
-                    f"record {number} ({rec.get('event', '?')}): does not follow record {number - 1}; a record was added or removed before it"
-                )
-            break
-        if rec.get("seq") not in (None, i):
-            problems.append(
-                f"record {number} ({rec.get('event', '?')}): sequence number {rec.get('seq')} where {i} was expected"
-            )
-            break
-        prev = rec["hash"]
+    records, problems = _read_records(path)
+    if records is None:
+        return Verdict(False, 0, "", problems)
+    problems += _chain_problems(records)
     final = records[-1]["hash"] if records else ""
     manifest, manifest_problem = read_manifest(path.parent)
     finished = bool(records) and records[-1].get("event") == FINISHED
@@ -248,42 +204,120 @@ def verify(target: Path, *, expect_hash: str | None = None) -> Verdict:
 
     seal = check_seal(path.parent, manifest)
     problems += seal.problems
-    started = records[0] if records else {}
-    if not sealed and records and _version(started.get("kit_version")) >= (0, 2):
-        problems.append(
-            f"no {SEALED!r} record, although ngdpkit {started.get('kit_version')} writes one: "
-            + (
-                "records were removed and the chain recomputed"
-                if finished
-                else "the run was interrupted before its outputs were sealed"
-            )
-        )
+    problems += _anchor_missing(records, sealed, finished)
     notes = list(seal.notes)
     if expect_hash:
-        want = expect_hash.strip().lower()
-        hit = next((i for i, h in enumerate(hashes) if h == want), None)
-        if sealed:
-            at, anchor = sealed[-1]
-            if want == anchor.get("hash"):
-                notes.append(
-                    f"anchor found: record {at + 1} ({SEALED}), pinning {len(anchor.get('files') or {})} deliverable(s)"
-                )
-            elif hit is not None:
-                problems.append(
-                    f"the expected hash {want[:12]}… is record {hit + 1} ({records[hit].get('event')}), "
-                    f"not the anchor (the last {SEALED!r} record)"
-                )
-            else:
-                problems.append(
-                    f"the expected hash {want[:12]}… is not in the trail: the anchor printed on the "
-                    "signed document no longer matches this folder"
-                )
-        elif hit is None:
-            problems.append(f"the expected hash {want[:12]}… is not in the trail")
-        else:
-            notes.append(f"expected hash found: record {hit + 1} ({records[hit].get('event')})")
-            notes.append(f"this trail has no {SEALED!r} record: the hash pins the trail only")
+        found, said = _expected_hash(expect_hash, records, sealed)
+        problems += found
+        notes += said
     return Verdict(not problems, len(records), final, problems, notes)
+
+
+def _read_records(path: Path) -> tuple[list[dict[str, Any]] | None, list[str]]:
+    """The trail's records up to the first line that is not one (named), or None when the
+    file cannot be read at all."""
+    try:
+        regular = stat.S_ISREG(path.lstat().st_mode)
+    except OSError:
+        regular = False
+    if not regular:
+        return None, [f"{path}: no audit trail here (no regular file)"]
+    try:
+        # Records end at "\n" only: splitlines() would also cut at U+2028 and the like,
+        # which json.dumps(ensure_ascii=False) leaves inside a record (a file name may hold one).
+        lines = [x for x in path.read_bytes().decode("utf-8").split("\n") if x]
+    except (OSError, UnicodeDecodeError):
+        return None, [f"{path}: the audit trail cannot be read as UTF-8 text"]
+    records: list[dict[str, Any]] = []
+    for number, line in enumerate(lines, start=1):
+        try:
+            rec = json.loads(line)
+            if not isinstance(rec, dict):
+                raise ValueError("not an object")
+        except (ValueError, RecursionError):
+            return records, [f"record {number}: not a JSON record (the line was changed)"]
+        records.append(rec)
+    return records, []
+
+
+def _chain_problems(records: list[dict[str, Any]]) -> list[str]:
+    """The first record whose hash, link to the one before or sequence number is wrong."""
+    hashes = [r.get("hash") for r in records]
+    prev = GENESIS
+    for i, rec in enumerate(records):
+        number, event = i + 1, rec.get("event", "?")
+        if record_hash(rec) != rec.get("hash"):
+            return [f"record {number} ({event}): its content was changed (hash mismatch)"]
+        if rec.get("prev") != prev:
+            return [_broken_link(number, event, rec.get("prev"), hashes, i)]
+        if rec.get("seq") not in (None, i):
+            return [
+                f"record {number} ({event}): sequence number {rec.get('seq')} where {i} was expected"
+            ]
+        prev = rec["hash"]
+    return []
+
+
+def _broken_link(number: int, event: Any, back: Any, hashes: list[Any], i: int) -> str:
+    """Why record ``number`` does not follow the one before: removed, reordered or added."""
+    if back in hashes[:i]:
+        j = hashes.index(back) + 1
+        return f"record {number} ({event}): follows record {j}; the record(s) between were removed"
+    if back in hashes[i + 1 :]:
+        return f"record {number} ({event}): out of order (records were reordered)"
+    return (
+        f"record {number} ({event}): does not follow record {number - 1}; "
+        "a record was added or removed before it"
+    )
+
+
+def _anchor_missing(
+    records: list[dict[str, Any]], sealed: list[tuple[int, dict[str, Any]]], finished: bool
+) -> list[str]:
+    """A trail of a kit that writes an anchor, without one: records were removed."""
+    started = records[0] if records else {}
+    if sealed or not records or _version(started.get("kit_version")) < (0, 2):
+        return []
+    return [
+        f"no {SEALED!r} record, although ngdpkit {started.get('kit_version')} writes one: "
+        + (
+            "records were removed and the chain recomputed"
+            if finished
+            else "the run was interrupted before its outputs were sealed"
+        )
+    ]
+
+
+def _expected_hash(
+    expect_hash: str, records: list[dict[str, Any]], sealed: list[tuple[int, dict[str, Any]]]
+) -> tuple[list[str], list[str]]:
+    """(problems, notes) for ``--expect-hash``: it must be the anchor (the last sealed
+    record); an older trail without one is pinned by any of its records."""
+    want = expect_hash.strip().lower()
+    hashes = [r.get("hash") for r in records]
+    hit = next((i for i, h in enumerate(hashes) if h == want), None)
+    if sealed:
+        at, anchor = sealed[-1]
+        if want == anchor.get("hash"):
+            pinned = len(anchor.get("files") or {})
+            return [], [
+                f"anchor found: record {at + 1} ({SEALED}), pinning {pinned} deliverable(s)"
+            ]
+        if hit is not None:
+            return [
+                f"the expected hash {want[:12]}… is record {hit + 1} ({records[hit].get('event')}), "
+                f"not the anchor (the last {SEALED!r} record)"
+            ], []
+        return [
+            f"the expected hash {want[:12]}… is not in the trail: the anchor printed on the "
+            "signed document no longer matches this folder"
+        ], []
+    if hit is None:
+        return [f"the expected hash {want[:12]}… is not in the trail"], []
+    return [], [
+        f"expected hash found: record {hit + 1} ({records[hit].get('event')})",
+        f"this trail has no {SEALED!r} record: the hash pins the trail only",
+    ]
 
 
 _NO_MANIFEST = f"{MANIFEST} is missing: a finished run always has one (it was removed)"
@@ -336,6 +370,63 @@ def _tail_problems(
     return []
 
 
+def _against_manifest(
+    present: dict[str, Path], listed: dict[str, str], digests: dict[str, str]
+) -> list[str]:
+    """Each file missing from, extra to, or changed since the manifest."""
+    problems = [
+        f"missing file: {rel} (listed in the manifest)"
+        for rel in sorted(set(listed) - set(present))
+    ]
+    problems += [
+        f"extra file: {rel} (not in the manifest)" for rel in sorted(set(present) - set(listed))
+    ]
+    problems += [
+        f"changed file: {rel} (its SHA-256 is not the manifest's)"
+        for rel in sorted(set(present) & set(listed))
+        if digests[rel] != listed[rel]
+    ]
+    return problems
+
+
+def _against_output_records(
+    present: dict[str, Path], written: dict[str, str], digests: dict[str, str]
+) -> list[str]:
+    """Each file without its ``output_written`` record, changed since it, or missing."""
+    problems: list[str] = []
+    for rel in sorted(set(present) - {AUDIT}):
+        if rel not in written:
+            problems.append(f"file without an output record: {rel}")
+        elif digests[rel] != written[rel]:
+            problems.append(f"changed file: {rel} (its SHA-256 is not the output record's)")
+    problems += [
+        f"missing file: {rel} (an output record names it)"
+        for rel in sorted(set(written) - set(present))
+    ]
+    return problems
+
+
+def _against_anchor(
+    present: dict[str, Path], anchor: dict[str, Any], digests: dict[str, str]
+) -> list[str]:
+    """Each deliverable the anchor seals that is missing or changed, and each deliverable
+    it does not seal."""
+    files = anchor.get("files")
+    pinned: dict[str, Any] = files if isinstance(files, dict) else {}
+    problems: list[str] = []
+    for rel, digest in sorted(pinned.items()):
+        if rel not in present:
+            problems.append(f"missing file: {rel} (sealed by the anchor)")
+        elif digests[rel] != digest:
+            problems.append(f"changed file: {rel} (it no longer matches the anchor)")
+    problems += [
+        f"extra file: {rel} (not sealed by the anchor)"
+        for rel in sorted(r for r in present if is_deliverable(r) and r != AUDIT)
+        if rel not in pinned
+    ]
+    return problems
+
+
 def _version(text: Any) -> tuple[int, ...]:
     try:
         return tuple(int(x) for x in str(text).split(".")[:2])
@@ -377,30 +468,9 @@ def file_problems(
         present[AUDIT] = run_dir / AUDIT
     digests = {rel: file_digest(p)[1] for rel, p in present.items()}
     if manifest is not None:
-        for rel in sorted(set(listed) - set(present)):
-            problems.append(f"missing file: {rel} (listed in the manifest)")
-        for rel in sorted(set(present) - set(listed)):
-            problems.append(f"extra file: {rel} (not in the manifest)")
-        for rel in sorted(set(present) & set(listed)):
-            if digests[rel] != listed[rel]:
-                problems.append(f"changed file: {rel} (its SHA-256 is not the manifest's)")
+        problems += _against_manifest(present, listed, digests)
     if written or anchor is not None:
-        for rel in sorted(set(present) - {AUDIT}):
-            if rel not in written:
-                problems.append(f"file without an output record: {rel}")
-            elif digests[rel] != written[rel]:
-                problems.append(f"changed file: {rel} (its SHA-256 is not the output record's)")
-        for rel in sorted(set(written) - set(present)):
-            problems.append(f"missing file: {rel} (an output record names it)")
+        problems += _against_output_records(present, written, digests)
     if anchor is not None:
-        files = anchor.get("files")
-        pinned: dict[str, Any] = files if isinstance(files, dict) else {}
-        for rel, digest in sorted(pinned.items()):
-            if rel not in present:
-                problems.append(f"missing file: {rel} (sealed by the anchor)")
-            elif digests[rel] != digest:
-                problems.append(f"changed file: {rel} (it no longer matches the anchor)")
-        for rel in sorted(r for r in present if is_deliverable(r) and r != AUDIT):
-            if rel not in pinned:
-                problems.append(f"extra file: {rel} (not sealed by the anchor)")
+        problems += _against_anchor(present, anchor, digests)
     return list(dict.fromkeys(problems))
