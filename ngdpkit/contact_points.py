@@ -112,11 +112,6 @@ class ContactPoints:
         # A notebook keeps text/plain beside the HTML: a summary, never every point.
         return f"<ContactPoints: {len(self.points):,} from {self.source}>"
 
-    def _repr_html_(self) -> str:
-        from .display import contact_points_html
-
-        return str(contact_points_html(self, language=self.language))
-
 
 def read_contact_points(
     path: Path, *, label: str, system_id: str | None, cache: TableCache | None = None

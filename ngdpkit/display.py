@@ -493,3 +493,39 @@ def records_table(
             language=language,
         ),
     )
+
+
+# The input records (layer inputs/) know nothing of pages; how a notebook shows each is said
+# here, and given to IPython by the records' names, so no input module imports this one.
+HTML_VIEWS = {
+    ("ngdpkit.mailboxes", "MailboxExport"): "mailbox_summary_html",
+    ("ngdpkit.contact_points", "ContactPoints"): "contact_points_html",
+    ("ngdpkit.mapping", "Mapping"): "coverage_html",
+}
+
+
+def _view(name: str) -> Any:
+    def show(record: Any) -> str:
+        return str(globals()[name](record, language=getattr(record, "language", "da")))
+
+    return show
+
+
+def register_views(shell: Any = None) -> bool:
+    """Tell IPython (the running kernel, or ``shell``) how to show the input records as
+    HTML; False outside IPython. Called when this module is imported, which every step does."""
+    if shell is None:
+        try:
+            from IPython import get_ipython
+        except ImportError:
+            return False
+        shell = get_ipython()
+    if shell is None:
+        return False
+    formatter = shell.display_formatter.formatters["text/html"]
+    for (module, cls), name in HTML_VIEWS.items():
+        formatter.for_type_by_name(module, cls, _view(name))
+    return True
+
+
+register_views()

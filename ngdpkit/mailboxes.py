@@ -81,11 +81,6 @@ class MailboxExport:
         # A notebook keeps text/plain beside the HTML: a summary, never the whole export.
         return f"<MailboxExport: {len(self.frame):,} mailboxes from {self.source}>"
 
-    def _repr_html_(self) -> str:
-        from .display import mailbox_summary_html
-
-        return str(mailbox_summary_html(self, language=self.language))
-
 
 def read_mailbox_export(
     path: Path,

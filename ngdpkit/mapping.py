@@ -63,11 +63,6 @@ class Mapping:
         # A notebook keeps text/plain beside the HTML: a summary, never the whole table.
         return f"<Mapping of {len(self.frame):,} mailboxes: {self.counts()}>"
 
-    def _repr_html_(self) -> str:
-        from .display import coverage_html
-
-        return str(coverage_html(self, language=self.language))
-
 
 def read_mapping_file(path: Path, *, label: str, cache: TableCache | None = None) -> MappingFile:
     """Read a mapping workbook/CSV (Mailbox ID, NgDP Guid or udgår/retire, optional Reason, Accept)."""

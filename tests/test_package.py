@@ -307,3 +307,36 @@ def test_the_public_api_is_typed_for_callers(tmp_path: Path) -> None:
     assert "def (step: ngdpkit.steps.core.Step) -> ngdpkit.display.HTML" in r.stdout, r.stdout
     assert 'Argument 1 to "start_step" has incompatible type "int"' in r.stdout, r.stdout
     assert r.stdout.count("error:") == 1, r.stdout
+
+
+def test_the_input_records_show_as_html_without_importing_the_pages(sample_dir: Path) -> None:
+    """inputs never import documents (LAYOUT.md): how a notebook shows a mailbox export, the
+    contact points and the mapping is registered with IPython by display.py, by name."""
+    import ast
+
+    for name in ("mailboxes", "contact_points", "mapping"):
+        tree = ast.parse((REPO / "ngdpkit" / f"{name}.py").read_text(encoding="utf-8"))
+        imported = {
+            node.module
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.module
+        }
+        assert not {"display", "signoff", "pages"} & imported, name
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from ngdpkit.contact_points import read_contact_points
+    from ngdpkit.display import register_views
+
+    shell = InteractiveShell.instance()
+    try:
+        assert register_views(shell)
+        cps = read_contact_points(
+            sample_dir / "contact-points-test.xlsx",
+            label="contact-points-test.xlsx",
+            system_id=None,
+        )
+        data, _meta = shell.display_formatter.format(cps)
+        assert "<table" in data["text/html"] and "Borgerservice" in data["text/html"]
+        assert data["text/plain"].startswith("<ContactPoints:")
+    finally:
+        InteractiveShell.clear_instance()
