@@ -230,6 +230,11 @@ def numbered(ids: set[str]) -> dict[int, str]:
     return {n: i for n, i in out.items() if n not in twice}
 
 
+def _named(d: Decision) -> dict[str, str]:
+    """What a finding about decision ``d`` names: the mailbox, the decision, who and when."""
+    return {"mailbox": d.key, "decision": d.decision, "by": d.decided_by, "at": d.decided_at}
+
+
 def check_against(
     log: DecisionLog,
     mailboxes: set[tuple[str, str]],
@@ -257,10 +262,7 @@ def check_against(
                     "The decision for mailbox {mailbox} ({decision} by {by} at {at}) is not used: the export has no such mailbox.",
                     log.source,
                     f"row {d.row}",
-                    mailbox=d.key,
-                    decision=d.decision,
-                    by=d.decided_by,
-                    at=d.decided_at,
+                    **_named(d),
                 )
             )
             continue
@@ -271,11 +273,8 @@ def check_against(
                     "The decision for mailbox {mailbox} ({decision} by {by} at {at}) names {guid}, which is not one of this environment's contact points; it is not used.",
                     log.source,
                     f"row {d.row}",
-                    mailbox=d.key,
-                    decision=d.decision,
-                    by=d.decided_by,
-                    at=d.decided_at,
                     guid=d.guid,
+                    **_named(d),
                 )
             )
             continue
