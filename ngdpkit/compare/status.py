@@ -22,13 +22,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from ..settings import ENVIRONMENT_NAME
+from ..settings import ENVIRONMENT_NAME, parse_toml
 from .discover import MAX_SETTINGS, Skipped, read_regular, settings_files
 from .runs import RunView, latest_run, run_folders
 
@@ -117,15 +116,21 @@ def zone() -> tuple[dt.tzinfo, str]:
 
 
 def _environments(path: Path) -> tuple[str, list[str], Path]:
-    """(organisation, environment names, runs folder) from a settings file, read lightly."""
+    """(organisation, environment names, runs folder) from a settings file, read lightly:
+    the TOML step of :func:`~ngdpkit.settings.load_settings` (the same one-line problems as
+    ``check`` and ``run`` give), without checking the rest of the file.
+
+    Raises:
+        InputError: one line naming the file, for whatever keeps it from being read.
+    """
     raw = read_regular(path, MAX_SETTINGS + 1)
     if raw is None or len(raw) > MAX_SETTINGS:
-        raise ValueError("not a regular file of at most 1 MB")
-    data = tomllib.loads(raw.decode("utf-8-sig"))
+        raise InputError(f"{path.name}: not a regular file of at most 1 MB")
+    data = parse_toml(raw, path.name)
     org = data.get("organisation") or {}
     envs = data.get("environments") or {}
     if not isinstance(envs, dict) or not isinstance(org, dict):
-        raise ValueError("no [organisation] or [environments]")
+        raise InputError(f"{path.name}: no [organisation] or [environments] table")
     # runs/ lies beside the settings file itself, as `run` (which resolves it) puts it
     return str(org.get("name", "?")), [str(n) for n in envs], path.resolve().parent / "runs"
 
@@ -292,14 +297,15 @@ def portfolio(paths: list[Path], *, now: dt.datetime | None = None) -> Portfolio
     for path in files:
         try:
             organisation, names, runs = _environments(path)
-        except (OSError, ValueError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        except (InputError, OSError) as exc:
+            why = exc.problems[0] if isinstance(exc, InputError) else f"{path.name}: {exc.strerror}"
             rows.append(
                 StatusRow(
                     settings=str(path),
                     organisation="?",
                     environment="?",
                     status="unreadable",
-                    problem=f"{path.name}: {type(exc).__name__}",
+                    problem=why,
                 )
             )
             continue
