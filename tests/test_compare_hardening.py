@@ -4,7 +4,11 @@ with fixtures in tmp_path before it was fixed."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from tests.conftest import run_cli
 
@@ -98,3 +102,95 @@ def test_status_refuses_links_above_a_folder_or_a_named_root(tmp_path: Path) -> 
     assert run_cli("status", str(alpha), "--html", str(page), timeout=60).returncode == 0
     text = page.read_text(encoding="utf-8")
     assert "en systemmappe" in text and "status_skipped" not in text
+
+
+# --- 3. status verifies what it reads --------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def one_run(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> Path:
+    """The sample with one finished run of test (copy it to change it)."""
+    folder = tmp_path_factory.mktemp("one-run") / "sample"
+    shutil.copytree(sample_dir, folder, ignore=shutil.ignore_patterns("runs"))
+    r = run_cli("run", "--settings", str(folder / "migration.toml"), "--env", "test")
+    assert r.returncode in (0, 1), r.stdout + r.stderr
+    return folder
+
+
+def status_row(folder: Path) -> dict[str, Any]:
+    r = run_cli("status", str(folder / "migration.toml"), "--json", timeout=60)
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+    return next(x for x in json.loads(r.stdout)["rows"] if x["environment"] == "test")
+
+
+def latest(folder: Path) -> Path:
+    env = folder / "runs" / "test"
+    return env / (env / "LATEST").read_text().strip()
+
+
+def rewrite_json(path: Path, edit: Any) -> None:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    edit(data)
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+def manifest_entry(run: Path, name: str, digest: str) -> None:
+    def edit(data: dict[str, Any]) -> None:
+        for entry in data["files"]:
+            if entry["path"] == name:
+                entry["sha256"] = digest
+
+    rewrite_json(run / "manifest.json", edit)
+
+
+def test_status_shows_no_status_of_a_run_that_does_not_verify(
+    one_run: Path, tmp_path: Path
+) -> None:
+    """A run's findings.json hand-edited to "ok": status showed ok while ``audit verify``
+    said changed file. Each file status reads is held against the manifest and the anchor,
+    and the manifest against the trail."""
+    import hashlib
+
+    folder = tmp_path / "sample"
+    shutil.copytree(one_run, folder)
+    run = latest(folder)
+    honest = status_row(folder)
+    assert honest["status"] == "warnings" and honest["problem"] is None
+    assert honest["checklist"] == "0/8" and honest["blocking"]["step"] == 1
+    saved = {p.name: p.read_bytes() for p in run.iterdir() if p.is_file()}
+
+    def restore() -> None:
+        for name, data in saved.items():
+            (run / name).write_bytes(data)
+
+    def findings_ok(data: dict[str, Any]) -> None:
+        data.update(status="ok", findings=[], readiness={"steps_done": 8, "steps_total": 8})
+
+    def checklist_done(data: list[dict[str, Any]]) -> None:
+        for step in data:
+            step["status"] = "done"
+
+    cases: list[tuple[str, Any, str]] = [
+        ("findings.json", findings_ok, "changed file: findings.json (its SHA-256 is not the manifest's)"),
+        ("checklist.json", checklist_done, "changed file: checklist.json"),
+        ("dispatcher-config.json", lambda d: d.update(ready=True), "dispatcher-config.json"),
+        ("manifest.json", lambda d: d.update(final_hash="0" * 64), "the final hash"),
+    ]  # fmt: skip
+    for name, edit, why in cases:
+        rewrite_json(run / name, edit)
+        row = status_row(folder)
+        assert row["status"] == "unreadable", (name, row)
+        assert row["problem"].startswith(f"{run.name} does not verify: ") and why in row["problem"]
+        assert row["errors"] is None and row["checklist"] is None and row["blocking"] is None
+        verify = run_cli("audit", "verify", str(run))
+        assert verify.returncode != 0, name
+        restore()
+    # the manifest edited to match the edited file: the anchor in the trail still tells
+    rewrite_json(run / "findings.json", findings_ok)
+    digest = hashlib.sha256((run / "findings.json").read_bytes()).hexdigest()
+    manifest_entry(run, "findings.json", digest)
+    row = status_row(folder)
+    assert row["status"] == "unreadable" and "findings.json" in row["problem"], row
+    assert "no longer matches the anchor" in row["problem"] or "output record" in row["problem"]
+    restore()
+    assert status_row(folder) == honest
