@@ -194,3 +194,42 @@ def test_status_shows_no_status_of_a_run_that_does_not_verify(
     assert "no longer matches the anchor" in row["problem"] or "output record" in row["problem"]
     restore()
     assert status_row(folder) == honest
+
+
+def test_status_counts_steps_and_blocking_from_one_source(one_run: Path, monkeypatch: Any) -> None:
+    """A row said 8/8 done yet showed a step holding it up: the counts came from
+    findings.json's readiness and the step from checklist.json. One source now: the
+    checklist, when the run has one."""
+    import datetime as dt
+
+    from ngdpkit.compare import status
+
+    run = latest(one_run)
+    findings = json.loads((run / "findings.json").read_text(encoding="utf-8"))
+    monkeypatch.setattr(
+        status.RunView,
+        "load",
+        classmethod(
+            lambda cls, path, **kw: _view(path, findings, {"steps_done": 8, "steps_total": 8})
+        ),
+    )
+    row = status.row_of(
+        one_run / "migration.toml", "K", "test", run.parent, now=dt.datetime.now(dt.UTC)
+    )
+    assert row.blocking is not None and row.blocking.step == 1
+    assert (row.checklist, row.steps_done, row.steps_total) == ("0/8", 0, 8)
+
+
+def _view(path: Path, findings: dict[str, Any], readiness: dict[str, int]) -> Any:
+    from ngdpkit.compare.runs import RunView, _readiness
+
+    return RunView(
+        path=path,
+        environment="test",
+        status=str(findings["status"]),
+        findings=findings["findings"],
+        manifest={},
+        anchor="a" * 64,
+        kit_version="x",
+        readiness=_readiness(readiness),
+    )

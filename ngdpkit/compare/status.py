@@ -18,7 +18,7 @@ so, never the end of the listing.
   certificate's end) is given in :data:`ZONE` (UTC on a machine without a time-zone
   database), and the listing says which.
 - **Who is blocking.** The checklist's progress ("5/8"), the step that holds it up (the
-  first ``blocked`` step, else the first that is not done) with who does it, and for how
+  first ``blocked`` step, else the first that is not done; both from ``checklist.json``) with who does it, and for how
   many days: since the earliest run of an unbroken series of finished runs, ending at the
   latest, in which that step was not done yet (from the latest run's date when the runs
   before it do not say, e.g. runs made before ``checklist.json`` existed).
@@ -291,8 +291,10 @@ def row_of(
         except (ValueError, OverflowError):
             pass
     steps = _checklist(run, checked)
+    # progress and the step holding it up from one source, the checklist (findings.json's
+    # readiness only for a run without one), so a row never says 8/8 beside a blocking step
     done_total = view.readiness
-    if done_total is None and steps is not None:
+    if steps is not None:
         done_total = (sum(s.status == "done" for s in steps), len(steps))
     when = view.when
     return replace(
