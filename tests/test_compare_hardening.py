@@ -233,3 +233,31 @@ def _view(path: Path, findings: dict[str, Any], readiness: dict[str, int]) -> An
         kit_version="x",
         readiness=_readiness(readiness),
     )
+
+
+# --- 5. dashes and an environment word in front --------------------------------------------
+
+
+def test_names_with_en_or_em_dashes_and_an_environment_word_in_front() -> None:
+    from ngdpkit.compare.names import NameMatcher, normal_name
+
+    assert normal_name("Teknik og Miljø – Eksempel Kommune (Test)") == normal_name(
+        "Teknik og Miljø - Eksempel Kommune"
+    )
+    assert normal_name("Teknik og Miljø — Eksempel Kommune") == "teknik og miljø - eksempel kommune"
+    for name in (
+        "TEST - Borgerservice",
+        "Test: Borgerservice",
+        "test – Borgerservice",
+        "Prod — Borgerservice",
+        "Produktion:Borgerservice",
+        "(Test) Borgerservice",
+        "testmiljø - Borgerservice – prod",
+    ):
+        assert normal_name(name) == "borgerservice", name
+    for kept in ("Testcenter - Borgerservice", "Prøvetest: Borgerservice", "Test", "Testing: x"):
+        assert normal_name(kept) == kept.casefold(), kept
+    matcher = NameMatcher.from_table({})
+    assert matcher.test_key("Test: Teknik og Miljø – Eksempel Kommune") == matcher.production_key(
+        "Teknik og Miljø - Eksempel Kommune"
+    )
