@@ -261,3 +261,77 @@ def test_names_with_en_or_em_dashes_and_an_environment_word_in_front() -> None:
     assert matcher.test_key("Test: Teknik og Miljø – Eksempel Kommune") == matcher.production_key(
         "Teknik og Miljø - Eksempel Kommune"
     )
+
+
+# --- 4 and 6. the [compare] pairings recorded; values in words on the page ---------------------
+
+
+def typed_comparison(
+    tmp_path: Path, table: str, language: str = "da"
+) -> tuple[Any, dict[str, Any]]:
+    """Two typed sides: "Skolen (test)" (citizens, visible) against "Skole og Dagtilbud"
+    (companies and authorities, hidden), paired by ``table``; 18 mailboxes mapped in test
+    only. Its findings are in ``language``, as a comparison's are in the settings'."""
+    from ngdpkit.compare.compare import compare_sides
+    from ngdpkit.compare.sides import Landing, PointFacts, Side
+    from ngdpkit.settings import load_settings
+
+    tmp_path.mkdir(exist_ok=True)
+    (tmp_path / "m.xlsx").write_bytes(b"x")
+    toml = tmp_path / "migration.toml"
+    toml.write_text(
+        f'language = "{language}"\n'
+        '[organisation]\nname = "K"\ncvr = "98765433"\n[inputs]\nmailboxes = "m.xlsx"\n'
+        '[environments.test]\nprotocol = "REST_PULL"\nserver_ips = ["203.0.113.5"]\n'
+        '[environments.production]\nprotocol = "REST_PULL"\nserver_ips = ["203.0.113.5"]\n'
+        f"[compare]\ncontact_points = {table}\n",
+        encoding="utf-8",
+    )
+    settings = load_settings(toml)
+
+    def side(name: str, point: PointFacts, mailboxes: int) -> Side:
+        return Side(
+            name=name,
+            kind=name,
+            protocol="REST_PULL",
+            server_ips=("203.0.113.5",),
+            default_contact_point="",
+            landings=tuple(
+                Landing(f"01{i:05d}", "", f"Postkasse {i}", "Enhed", "mapped", "g", point.name)
+                for i in range(mailboxes)
+            ),
+            contact_points=(point,),
+            certificate=None,
+            status="ok",
+        )
+
+    test = side("test", PointFacts("a", "Skolen (test)", ("CITIZEN",), True, True), 20)
+    production = side(
+        "production",
+        PointFacts("b", "Skole og Dagtilbud", ("COMPANY", "AUTHORITY"), False, True),
+        2,
+    )
+    return settings, compare_sides(settings, test, production)
+
+
+def test_the_compare_page_says_values_in_words_in_its_language(tmp_path: Path) -> None:
+    """``målgrupper: ['CITIZEN'] (test) / ['COMPANY', 'AUTHORITY']``, ``synlig: True`` and
+    "… and 13 more" on the Danish page."""
+    from ngdpkit.compare.pages import render_comparison
+
+    table = '{ "Skolen" = "Skole og Dagtilbud" }'
+    _settings, result = typed_comparison(tmp_path, table)
+    differs = [f for f in result["findings"] if f["code"] == "COMPARE_CONTACT_POINT_DIFFERS"]
+    assert len(differs) == 2  # targets and visibility
+    da = render_comparison(result, language="da", organisation="K", run_id="r", anchor="a")
+    _settings, result = typed_comparison(tmp_path / "en", table, "en")
+    en = render_comparison(result, language="en", organisation="K", run_id="r", anchor="a")
+    for raw in ("[", "CITIZEN", "COMPANY", "True", "False", "None", "and 13 more"):
+        assert raw not in da.split("<h2>Fund</h2>")[1].split("</section>")[0], raw
+    assert "målgrupper: borgere i test; virksomheder, myndigheder i production" in da
+    assert "synlig: ja i test; nej i production" in da
+    assert "og 13 mere" in da
+    assert "target groups: citizens in test; companies, authorities in production" in en
+    assert "visible: yes in test; no in production" in en and "and 13 more" in en
+    for raw in ("['", "True", "False"):
+        assert raw not in en.split("<h2>Findings</h2>")[1].split("</section>")[0], raw

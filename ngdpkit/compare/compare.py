@@ -23,11 +23,14 @@ from .. import findings as F
 from ..errors import InputError
 from ..findings import Finding
 from ..settings import Settings
+from .change_text import human
 from .landings import KEY, compare_landings
 from .names import NameMatcher
 from .sides import CertificateFacts, PointFacts, Side, oriented
 
 SCHEMA = "ngdpkit/compare/2"
+# a contact point's fields compare sets side by side, as the English message names them
+POINT_FIELDS = {"targets": "target groups", "visible": "visible", "active": "active"}
 
 
 def pick(settings: Settings, names: list[str]) -> tuple[str, str]:
@@ -214,18 +217,22 @@ def _compare_contact_points(
         for attribute in ("visible", "active"):
             if getattr(x, attribute) != getattr(y, attribute):
                 diffs[attribute] = {a: getattr(x, attribute), b: getattr(y, attribute)}
-        if diffs:
-            what = "; ".join(f"{k}: {v[a]} ({a}) / {v[b]} ({b})" for k, v in diffs.items())
+        for field, values in diffs.items():  # one finding per field, its values in words
             found.append(
                 F.warning(
                     "COMPARE_CONTACT_POINT_DIFFERS",
-                    "Contact point {cp_name!r} differs: {what}.",
+                    "Contact point {cp_name!r} is set up differently, {field}: {value} in {a}; {value2} in {b}.",
                     KEY,
                     x.name,
                     cp_name=x.name,
-                    what=what,
+                    field=POINT_FIELDS[field],
+                    value=human(values[a], "en"),
+                    a=a,
+                    value2=human(values[b], "en"),
+                    b=b,
                 )
             )
+        if diffs:
             cp_rows.append({"name": x.name, **diffs})
     return cp_rows
 
