@@ -314,6 +314,36 @@ def typed_comparison(
     return settings, compare_sides(settings, test, production)
 
 
+def test_compare_records_the_pairings_and_warns_of_one_that_pairs_nothing(tmp_path: Path) -> None:
+    """The [compare] contact_points pairings were recorded nowhere: compare.json and the page
+    name them, and a pairing that names a contact point neither environment has is
+    COMPARE_PAIRING_UNKNOWN (a warning)."""
+    from ngdpkit.catalogue import TITLES
+    from ngdpkit.compare.pages import render_comparison
+
+    table = '{ "Skolen" = "Skole og Dagtilbud", "Skolne" = "Skole og Dagtilbud (prod)" }'
+    _settings, result = typed_comparison(tmp_path, table)
+    assert result["pairings"] == [
+        {"test": "Skolen", "production": "Skole og Dagtilbud", "unknown": []},
+        {"test": "Skolne", "production": "Skole og Dagtilbud (prod)", "unknown": ["Skolne"]},
+    ]
+    unknown = [f for f in result["findings"] if f["code"] == "COMPARE_PAIRING_UNKNOWN"]
+    assert [(f["severity"], f["params"]["cp_name"]) for f in unknown] == [("warning", "'Skolne'")]
+    assert "Skolne" in unknown[0]["message"] and "compare.contact_points" in (
+        unknown[0]["source"] + unknown[0]["location"]
+    )
+    assert "COMPARE_MAPPING_DIFFERS" not in {f["code"] for f in result["findings"]}
+    assert TITLES["COMPARE_PAIRING_UNKNOWN"]
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    assert "| `COMPARE_PAIRING_UNKNOWN` | warning |" in readme
+    page = render_comparison(result, language="da", organisation="K", run_id="r", anchor="a")
+    assert "Parret i indstillingerne" in page and "Skolne" in page
+    assert "Skole og Dagtilbud (prod)" in page and "kendes ikke i nogen af miljøerne" in page
+    _settings, result = typed_comparison(tmp_path / "en", table, "en")
+    english = render_comparison(result, language="en", organisation="K", run_id="r", anchor="a")
+    assert "Paired in the settings" in english and "a contact point in neither" in english
+
+
 def test_the_compare_page_says_values_in_words_in_its_language(tmp_path: Path) -> None:
     """``målgrupper: ['CITIZEN'] (test) / ['COMPANY', 'AUTHORITY']``, ``synlig: True`` and
     "… and 13 more" on the Danish page."""
