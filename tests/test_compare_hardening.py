@@ -365,3 +365,35 @@ def test_the_compare_page_says_values_in_words_in_its_language(tmp_path: Path) -
     assert "visible: yes in test; no in production" in en and "and 13 more" in en
     for raw in ("['", "True", "False"):
         assert raw not in en.split("<h2>Findings</h2>")[1].split("</section>")[0], raw
+
+
+# --- 7. the overview's link to a comparison of older runs says so ------------------------------
+
+
+def test_the_overview_says_when_the_newest_comparison_compared_older_runs(
+    sample_copy: Path,
+) -> None:
+    """The overview linked "Seneste sammenligning af test og produktion" although that
+    comparison compared older runs than the one being signed."""
+    from ngdpkit.run.environment import comparison_link
+
+    toml = sample_copy / "migration.toml"
+    r = run_cli("run", "--settings", str(toml), "--env", "all")
+    assert r.returncode in (0, 1), r.stdout + r.stderr
+    compared = latest(sample_copy)
+    r = run_cli("compare", "--settings", str(toml))
+    assert r.returncode in (0, 1), r.stdout + r.stderr
+    r = run_cli("run", "--settings", str(toml), "--env", "test")
+    assert r.returncode in (0, 1), r.stdout + r.stderr
+    signed = latest(sample_copy)
+    assert signed != compared
+    page = (signed / "signoff" / "index.html").read_text(encoding="utf-8")
+    assert "Seneste sammenligning af test og produktion" in page
+    assert f"sammenligner en ældre kørsel ({compared.name})" in page
+    runs = sample_copy / "runs"
+    link = comparison_link(runs, compared)
+    assert link is not None and link["note"] == "" and link["href"].startswith("../../../compare/")
+    link = comparison_link(runs, signed)
+    assert link is not None and (link["note"], link["run"]) == ("older", compared.name)
+    other = runs / "production" / (runs / "production" / "LATEST").read_text().strip()
+    assert comparison_link(runs, other)["note"] == ""  # type: ignore[index]
