@@ -207,6 +207,16 @@ class Settings:
     signing: Signing | None = None
     compare: Compare = Compare()
     raw_sha256: str = field(default="", metadata=NOT_A_KEY)
+    # the path as the user gave it (``--settings``), for a command line to type again
+    given: str = field(default="", metadata=NOT_A_KEY, compare=False)
+
+    @property
+    def command_path(self) -> str:
+        """The settings file for a command line the user is told to type: as they gave it
+        (so it works from where they are), quoted for a shell when it must be."""
+        import shlex
+
+        return shlex.quote(self.given or str(self.path))
 
     @property
     def signing_secret_names(self) -> tuple[str, ...]:
@@ -526,6 +536,7 @@ def load_settings(path: Path | str) -> Settings:
     Raises:
         InputError: with every problem found, one line each (exit code 2).
     """
+    given = str(path)
     path = Path(path).resolve()
     if not path.is_file():
         raise InputError(f"settings file not found: {path}")
@@ -625,6 +636,7 @@ def load_settings(path: Path | str) -> Settings:
         signing=signing,
         compare=compare,
         raw_sha256=hashlib.sha256(raw).hexdigest(),
+        given=given,
     )
 
 

@@ -397,3 +397,19 @@ def test_the_overview_says_when_the_newest_comparison_compared_older_runs(
     assert link is not None and (link["note"], link["run"]) == ("older", compared.name)
     other = runs / "production" / (runs / "production" / "LATEST").read_text().strip()
     assert comparison_link(runs, other)["note"] == ""  # type: ignore[index]
+
+
+# --- 8. the no-run hint names the settings file as the user gave it ----------------------------
+
+
+def test_the_no_run_hint_names_the_settings_file_as_given(sample_copy: Path) -> None:
+    """``ngdpkit run --settings migration.toml …`` was printed whatever the user typed, a path
+    relative to the settings folder that fails from anywhere else."""
+    given = f"{sample_copy.name}/migration.toml"
+    r = run_cli("compare", "--settings", given, cwd=sample_copy.parent)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert f"`ngdpkit run --settings {given} --env test`" in r.stderr
+    spaced = sample_copy.parent / "my customer"
+    sample_copy.rename(spaced)
+    r = run_cli("compare", "--settings", str(spaced / "migration.toml"))
+    assert f"`ngdpkit run --settings '{spaced / 'migration.toml'}' --env production`" in r.stderr
