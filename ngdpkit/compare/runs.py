@@ -38,8 +38,9 @@ def _json(
     from ..run.neighbours import read_json_bytes, read_json_file
 
     raw = None
-    if checked is not None:
-        raw = next((v for k, v in checked.contents.items() if path.match(k)), None)
+    if checked is not None:  # its name in the run folder: the file, or steps/ and the file
+        name = path.name if path.parent.name != "steps" else f"steps/{path.name}"
+        raw = checked.contents.get(name)
     if (raw is None) if checked is not None else not path.exists() and not path.is_symlink():
         if required:
             raise InputError(f"{label}: {path.name} is missing (not a finished ngdpkit run folder)")
@@ -106,7 +107,7 @@ class RunView:
         findings = _json(path / "findings.json", label, checked=checked)
         if not isinstance(findings, dict) or not isinstance(findings.get("findings"), list):
             raise InputError(f"{label}: findings.json does not hold a findings list")
-        manifest = _json(path / MANIFEST, label, checked=checked)
+        manifest = checked.manifest if checked is not None else _json(path / MANIFEST, label)
         files = manifest.get("files") if isinstance(manifest, dict) else None
         if not isinstance(files, list):
             raise InputError(f"{label}: manifest.json does not list the files")

@@ -212,6 +212,7 @@ class Checked:
 
     problems: list[str]
     contents: dict[str, bytes] = field(default_factory=dict)  # name -> its verified bytes
+    manifest: dict[str, Any] = field(default_factory=dict)  # as verified against the trail
     anchor: str = ""  # the hash of the last outputs_sealed record
     kit_version: str = "?"  # from the trail's first record
 
@@ -283,7 +284,7 @@ def verify_files(folder: Path, names: tuple[str, ...], *, limit: int = 64 << 20)
     pinned = sealed.get("files") if sealed is not None else None
     found = Checked(
         [],
-        {MANIFEST: raw_manifest},
+        manifest=manifest,
         anchor=str(sealed.get("hash", "")) if sealed is not None else "",
         kit_version=str(first.get("kit_version", "?")),
     )
