@@ -6,6 +6,7 @@ turns into a DataFrame for display.
 
 from __future__ import annotations
 
+import re
 import string
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -97,14 +98,21 @@ class Finding:
         )
 
 
+_AND_MORE = re.compile(r"(.+) and (\d+) more", re.DOTALL)
+
+
 def _danish_value(value: Any, words: dict[str, str]) -> Any:
     """A parameter in Danish when it is made of fixed English words the catalogue knows:
-    the whole value, else each part of a ``; ``- or ``, ``-separated list, else the head of
-    a ``head: rest`` pair. Data (IDs, names, addresses) passes unchanged."""
+    the whole value, else a list's "and N more" (:func:`first_of`) and its items, else each
+    part of a ``; ``- or ``, ``-separated list, else the head of a ``head: rest`` pair. Data
+    (IDs, names, addresses) passes unchanged."""
     if not isinstance(value, str) or not value:
         return value
     if value in words:
         return words[value]
+    more = _AND_MORE.fullmatch(value)  # first_of's "a, b, c, d, e and 13 more"
+    if more:
+        return f"{_danish_value(more.group(1), words)} og {more.group(2)} mere"
     for sep in ("; ", ", "):
         if sep in value:
             return sep.join(str(_danish_value(part, words)) for part in value.split(sep))

@@ -207,6 +207,16 @@ class Settings:
     signing: Signing | None = None
     compare: Compare = Compare()
     raw_sha256: str = field(default="", metadata=NOT_A_KEY)
+    # the path as the user gave it (``--settings``), for a command line to type again
+    given: str = field(default="", metadata=NOT_A_KEY, compare=False)
+
+    @property
+    def command_path(self) -> str:
+        """The settings file for a command line the user is told to type: as they gave it
+        (so it works from where they are), quoted for a shell when it must be."""
+        import shlex
+
+        return shlex.quote(self.given or str(self.path))
 
     @property
     def signing_secret_names(self) -> tuple[str, ...]:
@@ -497,12 +507,36 @@ def _short(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+def parse_toml(raw: bytes, name: str) -> dict[str, Any]:
+    """The TOML step of :func:`load_settings`, for every reader of a settings file (``status``
+    reads hundreds without checking them): the text as TOML, or an :class:`InputError` of
+    one line naming ``name`` (never a traceback, whatever the file holds).
+
+    Raises:
+        InputError: not UTF-8, a syntax error, nested too deeply, a number too long.
+    """
+    try:
+        return tomllib.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    except RecursionError as exc:
+        raise InputError(f"{name}: TOML nested too deeply to be a settings file") from exc
+    except tomllib.TOMLDecodeError as exc:
+        hint = ""
+        if "escape" in str(exc).lower():
+            hint = "; write Windows paths in single quotes ('C:\\certs\\test.p12')"
+        raise InputError(f"{name}: TOML syntax error: {exc}{hint}") from exc
+    except ValueError as exc:  # tomllib's own int(): a number of more than 4,300 digits
+        raise InputError(f"{name}: a number in it is too long to be a setting") from exc
+
+
 def load_settings(path: Path | str) -> Settings:
     """Read and check a settings file.
 
     Raises:
         InputError: with every problem found, one line each (exit code 2).
     """
+    given = str(path)
     path = Path(path).resolve()
     if not path.is_file():
         raise InputError(f"settings file not found: {path}")
@@ -511,19 +545,7 @@ def load_settings(path: Path | str) -> Settings:
             f"{path.name}: {path.stat().st_size:,} bytes, over the 1 MB bound for a settings file"
         )
     raw = path.read_bytes()
-    try:
-        data = tomllib.loads(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path.name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
-    except RecursionError as exc:
-        raise InputError(f"{path.name}: TOML nested too deeply to be a settings file") from exc
-    except tomllib.TOMLDecodeError as exc:
-        hint = ""
-        if "escape" in str(exc).lower():
-            hint = "; write Windows paths in single quotes ('C:\\certs\\test.p12')"
-        raise InputError(f"{path.name}: TOML syntax error: {exc}{hint}") from exc
-    except ValueError as exc:  # tomllib's own int(): a number of more than 4,300 digits
-        raise InputError(f"{path.name}: a number in it is too long to be a setting") from exc
+    data = parse_toml(raw, path.name)
 
     import hashlib
 
@@ -614,6 +636,7 @@ def load_settings(path: Path | str) -> Settings:
         signing=signing,
         compare=compare,
         raw_sha256=hashlib.sha256(raw).hexdigest(),
+        given=given,
     )
 
 

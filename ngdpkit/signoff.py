@@ -506,8 +506,14 @@ def _overview_pages(ctx: dict[str, Any], lang: str) -> Markup:
         if ctx.get("rehearsal_local"):
             label += f" ({t(lang, 'local_rehearsal')})"
         links.append((ctx["rehearsal"], label))
-    if ctx.get("comparison"):
-        links.append((ctx["comparison"], t(lang, "compare_link")))
+    comparison = ctx.get("comparison")
+    if comparison:
+        label = t(lang, "compare_link")
+        if comparison.get("note"):  # it did not compare this run: say which it compared
+            label += (
+                f" ({t(lang, 'compare_link_' + comparison['note'], run=comparison.get('run', ''))})"
+            )
+        links.append((comparison["href"], label))
     return fragment(
         "section",
         t(lang, "pages"),

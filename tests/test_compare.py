@@ -542,7 +542,7 @@ def test_compare_without_a_finished_run_says_so_in_one_line(sample_copy: Path) -
     assert len(lines) == 2, lines  # each environment, one line
     for env, line in zip(("test", "production"), lines, strict=True):
         assert f"runs/{env}: no finished run of '{env}'" in line
-        assert f"ngdpkit run --settings migration.toml --env {env}" in line
+        assert f"ngdpkit run --settings {toml} --env {env}" in line  # as given
         assert "--from-inputs" in line
     assert not (sample_copy / "runs" / "compare").exists()
     # a finished run that no longer verifies is named, with the reason

@@ -23,11 +23,14 @@ from .. import findings as F
 from ..errors import InputError
 from ..findings import Finding
 from ..settings import Settings
+from .change_text import human
 from .landings import KEY, compare_landings
-from .names import NameMatcher
+from .names import NameMatcher, normal_name
 from .sides import CertificateFacts, PointFacts, Side, oriented
 
 SCHEMA = "ngdpkit/compare/2"
+# a contact point's fields compare sets side by side, as the English message names them
+POINT_FIELDS = {"targets": "target groups", "visible": "visible", "active": "active"}
 
 
 def pick(settings: Settings, names: list[str]) -> tuple[str, str]:
@@ -97,6 +100,7 @@ def compare_sides(settings: Settings, left: Side, right: Side) -> dict[str, Any]
     only_test, only_prod = _compare_mapping(left, right, found)
     cp_rows = _compare_contact_points(left, right, matcher, found)
     defaults = _compare_defaults(left, right, matcher, found)
+    pairings = _pairings(settings, left, right, found)
     _compare_system(left, right, found)
     _compare_certificates(left, right, found)
     ca, cb = left.certificate or CertificateFacts(), right.certificate or CertificateFacts()
@@ -116,6 +120,7 @@ def compare_sides(settings: Settings, left: Side, right: Side) -> dict[str, Any]
         "mapped_only_in_test": _ids(only_test),
         "mapped_only_in_production": _ids(only_prod),
         "contact_points": cp_rows,
+        "pairings": pairings,
         "default_contact_points": defaults,
         "protocol": {a: left.protocol, b: right.protocol},
         "server_ips": {a: list(left.server_ips), b: list(right.server_ips)},
@@ -214,20 +219,57 @@ def _compare_contact_points(
         for attribute in ("visible", "active"):
             if getattr(x, attribute) != getattr(y, attribute):
                 diffs[attribute] = {a: getattr(x, attribute), b: getattr(y, attribute)}
-        if diffs:
-            what = "; ".join(f"{k}: {v[a]} ({a}) / {v[b]} ({b})" for k, v in diffs.items())
+        for field, values in diffs.items():  # one finding per field, its values in words
             found.append(
                 F.warning(
                     "COMPARE_CONTACT_POINT_DIFFERS",
-                    "Contact point {cp_name!r} differs: {what}.",
+                    "Contact point {cp_name!r} is set up differently, {field}: {value} in {a}; {value2} in {b}.",
                     KEY,
                     x.name,
                     cp_name=x.name,
-                    what=what,
+                    field=POINT_FIELDS[field],
+                    value=human(values[a], "en"),
+                    a=a,
+                    value2=human(values[b], "en"),
+                    b=b,
                 )
             )
+        if diffs:
             cp_rows.append({"name": x.name, **diffs})
     return cp_rows
+
+
+def _pairings(
+    settings: Settings, left: Side, right: Side, found: list[Finding]
+) -> list[dict[str, Any]]:
+    """The ``[compare] contact_points`` table as compare.json records it (``{test,
+    production, unknown}``), and ``COMPARE_PAIRING_UNKNOWN`` for each name in it that is a
+    contact point in neither environment (judged only when both environments' contact points
+    are known): a misspelt pairing pairs nothing, and nothing else would say so."""
+    known: set[str] | None = None
+    if left.contact_points is not None and right.contact_points is not None:
+        known = {normal_name(p.name) for p in (*left.contact_points, *right.contact_points)}
+    out: list[dict[str, Any]] = []
+    for test_name, production_name in settings.compare.contact_points.items():
+        unknown = [
+            n
+            for n in dict.fromkeys((test_name, production_name))
+            if known is not None and normal_name(n) not in known
+        ]
+        for name in unknown:
+            found.append(
+                F.warning(
+                    "COMPARE_PAIRING_UNKNOWN",
+                    "The [compare] pairing {name!r} = {name2!r} names {cp_name!r}, which is a contact point in neither environment, so it pairs nothing: check its spelling.",
+                    settings.rel(settings.path),
+                    "compare.contact_points",
+                    name=test_name,
+                    name2=production_name,
+                    cp_name=name,
+                )
+            )
+        out.append({"test": test_name, "production": production_name, "unknown": unknown})
+    return out
 
 
 def _compare_defaults(

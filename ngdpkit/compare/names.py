@@ -3,9 +3,11 @@
 Test and production name their contact points alike, but rarely identically: "Borgerservice
 (test)" in test is "Borgerservice" in production. Names are compared case-folded, with an
 environment word ("test", "prod", "production", "produktion", "testmiljø",
-"produktionsmiljø") removed where it stands in
-brackets or after a dash; the ``[compare] contact_points`` table pairs the rest (its keys are
-names in test, its values names in production, each compared normalised as well).
+"produktionsmiljø") removed where it stands in brackets, after a dash, or in front before a
+dash or a colon ("TEST - Borgerservice", "Test: Borgerservice"), and every dash (en dash,
+em dash, the Unicode hyphens) counted as "-". The ``[compare] contact_points`` table pairs
+the rest (its keys are names in test, its values names in production, each compared
+normalised as well).
 """
 
 from __future__ import annotations
@@ -28,14 +30,21 @@ _DASH = "[-\u2010-\u2015\u2212]"  # hyphen-minus, the Unicode hyphens and dashes
 _BRACKETED = re.compile(r"\s*[(\[{]\s*" + _WORD + r"\s*[)\]}]")
 # "- test", "– prod", "-produktion" at the end of the name or before another dash
 _DASHED = re.compile(r"\s*" + _DASH + r"\s*" + _WORD + r"(?=\s*(?:" + _DASH + r"|$))")
+# "TEST - ", "Test: ", "prod – " at the start of the name
+_LEADING = re.compile(r"^\s*" + _WORD + r"\s*(?:" + _DASH + r"|:)\s*")
+_DASHES = re.compile(_DASH)
 
 
 def normal_name(name: str) -> str:
-    """``name`` as compared: NFKC, case-folded, the environment word taken out, runs of
-    white space made one space. ``"Borgerservice (TEST)"`` and ``"borgerservice"`` are one."""
+    """``name`` as compared: NFKC, case-folded, the environment word taken out (in brackets,
+    after a dash, or in front before a dash or a colon), every dash made ``-``, runs of
+    white space made one space. ``"Borgerservice (TEST)"``, ``"Test: Borgerservice"`` and
+    ``"borgerservice"`` are one, and so are ``"A – B"`` and ``"A - B"``."""
     text = unicodedata.normalize("NFKC", name).casefold()
     text = _BRACKETED.sub("", text)
     text = _DASHED.sub("", text)
+    text = _LEADING.sub("", text)
+    text = _DASHES.sub("-", text)
     return " ".join(text.split())
 
 

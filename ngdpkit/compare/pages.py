@@ -115,6 +115,35 @@ def render_comparison(
         if retired
         else [fragment("para", [t(language, "compare_none")])],
     )
+    pairings = result.get("pairings") or []
+    pairing_part = fragment(
+        "section",
+        f"{t(language, 'compare_pairings')} ({len(pairings)})",
+        [
+            fragment("para", [t(language, "compare_pairings_intro")]),
+            table(
+                [
+                    (
+                        p["test"],
+                        p["production"],
+                        t(language, "compare_pairing_unknown", names=", ".join(p["unknown"]))
+                        if p.get("unknown")
+                        else "",
+                    )
+                    for p in pairings
+                ],
+                [
+                    t(language, "compare_pairing_test"),
+                    t(language, "compare_pairing_production"),
+                    t(language, "compare_pairing_note"),
+                ],
+                limit=1_000_000,
+                language=language,
+            ),
+        ]
+        if pairings
+        else [fragment("para", [t(language, "compare_pairings_none")])],
+    )
     facts = [
         (t(language, "protocol_label"), result["protocol"][a], result["protocol"][b]),
         (
@@ -148,6 +177,7 @@ def render_comparison(
             head,
             lead,
             retired_part,
+            pairing_part,
             fragment(
                 "section",
                 t(language, "findings"),

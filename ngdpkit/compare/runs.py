@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from ..run.audit import AUDIT, INCOMPLETE, MANIFEST, SEALED
+from ..run.audit import AUDIT, INCOMPLETE, MANIFEST, SEALED, Checked
 from ..run.folder import LATEST
 
 RUN_NAME = re.compile(r"^(\d{8}T\d{6}Z)-[0-9a-f]{6}$")
@@ -23,17 +23,30 @@ MAPPING_VALUES = ("NgDP Guid", "Contact point name", "Status")
 MAPPING_UNIT = "Responsible unit"  # carried along to say which unit a change concerns, not compared
 
 
-def _json(path: Path, label: str, *, required: bool = True, kind: type | None = None) -> Any:
+def _json(
+    path: Path,
+    label: str,
+    *,
+    required: bool = True,
+    kind: type | None = None,
+    checked: Checked | None = None,
+) -> Any:
     """A JSON file of a run folder: a regular file (never a link or a FIFO), bounded in size
-    and depth, of the JSON type ``kind`` when given; any fault an :class:`InputError`."""
-    from ..run.neighbours import read_json_file
+    and depth, of the JSON type ``kind`` when given; any fault an :class:`InputError`. With
+    ``checked``, the bytes :func:`~ngdpkit.run.audit.verify_files` verified are read, never
+    the file again (one it did not keep is missing)."""
+    from ..run.neighbours import read_json_bytes, read_json_file
 
-    if not path.exists() and not path.is_symlink():
+    raw = None
+    if checked is not None:  # its name in the run folder: the file, or steps/ and the file
+        name = path.name if path.parent.name != "steps" else f"steps/{path.name}"
+        raw = checked.contents.get(name)
+    if (raw is None) if checked is not None else not path.exists() and not path.is_symlink():
         if required:
             raise InputError(f"{label}: {path.name} is missing (not a finished ngdpkit run folder)")
         return None
     try:
-        data = read_json_file(path)
+        data = read_json_bytes(raw, path.name) if raw is not None else read_json_file(path)
     except ValueError as exc:
         raise InputError(f"{label}: {exc} (truncated or edited?)") from exc
     if kind is not None and not isinstance(data, kind):
@@ -76,20 +89,34 @@ class RunView:
         return counts(self.findings)
 
     @classmethod
-    def load(cls, path: Path, *, label: str | None = None, mapping: bool = True) -> RunView:
+    def load(
+        cls,
+        path: Path,
+        *,
+        label: str | None = None,
+        mapping: bool = True,
+        checked: Checked | None = None,
+    ) -> RunView:
+        """The run at ``path``; with ``checked`` (``status``), from the bytes
+        :func:`~ngdpkit.run.audit.verify_files` verified, and ``mapping`` is not read."""
         label = label or str(path)
         if not path.is_dir():
             raise InputError(f"{label}: not a folder")
         if (path / INCOMPLETE).exists():
             raise InputError(f"{label}: the run did not finish (INCOMPLETE)")
-        findings = _json(path / "findings.json", label)
+        findings = _json(path / "findings.json", label, checked=checked)
         if not isinstance(findings, dict) or not isinstance(findings.get("findings"), list):
             raise InputError(f"{label}: findings.json does not hold a findings list")
-        manifest = _json(path / MANIFEST, label)
+        manifest = checked.manifest if checked is not None else _json(path / MANIFEST, label)
         files = manifest.get("files") if isinstance(manifest, dict) else None
         if not isinstance(files, list):
             raise InputError(f"{label}: manifest.json does not list the files")
-        anchor, version = _trail(path, label)
+        if checked is not None:
+            anchor, version = checked.anchor, checked.kit_version
+            if not anchor:
+                raise InputError(_before_seals(label, version))
+        else:
+            anchor, version = _trail(path, label)
         view = cls(
             path=path,
             environment=str(findings.get("environment") or path.parent.name),
@@ -102,15 +129,25 @@ class RunView:
             },
             anchor=anchor,
             kit_version=version,
-            dispatcher=_json(path / "dispatcher-config.json", label, required=False, kind=dict),
-            portal=_json(path / "portal-registration.json", label, required=False, kind=dict),
+            dispatcher=_json(
+                path / "dispatcher-config.json", label, required=False, kind=dict, checked=checked
+            ),
+            portal=_json(
+                path / "portal-registration.json", label, required=False, kind=dict, checked=checked
+            ),
             readiness=_readiness(findings.get("readiness")),
         )
-        step3 = _json(path / "steps" / "03_certificate.json", label, required=False, kind=dict)
+        step3 = _json(
+            path / "steps" / "03_certificate.json",
+            label,
+            required=False,
+            kind=dict,
+            checked=checked,
+        )
         results = step3.get("results") if isinstance(step3, dict) else None
         certificate = results.get("certificate") if isinstance(results, dict) else None
         view.certificate = certificate if isinstance(certificate, dict) else None
-        if mapping:
+        if mapping and checked is None:
             view.mapping = read_mapping_csv(path / "mailbox-mapping.csv", label)
             view.mailboxes = read_mailbox_units(path, label)
         return view
@@ -175,11 +212,15 @@ def _trail(path: Path, label: str) -> tuple[str, str]:
     except (OSError, ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise InputError(f"{label}: audit.jsonl is not a readable trail") from exc
     if not anchor:
-        raise InputError(
-            f"{label}: the run was made by ngdpkit {version}, before runs sealed their outputs; "
-            "run it again with this version"
-        )
+        raise InputError(_before_seals(label, version))
     return anchor, version
+
+
+def _before_seals(label: str, version: str) -> str:
+    return (
+        f"{label}: the run was made by ngdpkit {version}, before runs sealed their outputs; "
+        "run it again with this version"
+    )
 
 
 def read_mapping_csv(path: Path, label: str) -> Any:

@@ -172,7 +172,7 @@ def latest_finished(settings: Settings, name: str, out: Path) -> Path:
     if run is None:
         raise InputError(
             f"{settings.rel(env_dir)}: no finished run of {name!r} to compare; make one with "
-            f"`ngdpkit run --settings {settings.rel(settings.path)} --env {name}`, "
+            f"`ngdpkit run --settings {settings.command_path} --env {name}`, "
             "or compare today's inputs with --from-inputs"
         )
     verified, why = check_folder(run, environment=name)

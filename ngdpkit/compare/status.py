@@ -4,6 +4,12 @@ It reads settings files and run folders only (no re-running, no secrets), so it 
 for hundreds of customers. A settings file or run that cannot be read is a row that says
 so, never the end of the listing.
 
+- **Nothing unverified.** Each file of a run that status reads (:data:`READS`, and an
+  earlier run's ``checklist.json``) is held against its SHA-256 in the manifest and the
+  anchor, and the manifest against the trail (:func:`~ngdpkit.run.audit.verify_files`),
+  and only the bytes so verified are read. A run that does not verify is a row that says
+  so and shows no status.
+
 - **One row per run folder.** A row is one environment's folder of runs (``runs/<env>/``
   beside the settings file), known by its real path: two settings files that share a runs
   folder, or one customer folder reached through a link too, give one row, which names
@@ -12,7 +18,7 @@ so, never the end of the listing.
   certificate's end) is given in :data:`ZONE` (UTC on a machine without a time-zone
   database), and the listing says which.
 - **Who is blocking.** The checklist's progress ("5/8"), the step that holds it up (the
-  first ``blocked`` step, else the first that is not done) with who does it, and for how
+  first ``blocked`` step, else the first that is not done; both from ``checklist.json``) with who does it, and for how
   many days: since the earliest run of an unbroken series of finished runs, ending at the
   latest, in which that step was not done yet (from the latest run's date when the runs
   before it do not say, e.g. runs made before ``checklist.json`` existed).
@@ -22,17 +28,25 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from ..settings import ENVIRONMENT_NAME
+from ..run.audit import Checked
+from ..settings import ENVIRONMENT_NAME, parse_toml
 from .discover import MAX_SETTINGS, Skipped, read_regular, settings_files
 from .runs import RunView, latest_run, run_folders
 
 SCHEMA = "ngdpkit/status/2"
+# the files of a run that status reads (besides its trail and manifest), each verified first
+READS = (
+    "findings.json",
+    "checklist.json",
+    "dispatcher-config.json",
+    "portal-registration.json",
+    "steps/03_certificate.json",
+)
 ZONE = "Europe/Copenhagen"
 RANK = {"unreadable": 0, "errors": 1, "crashed": 1, "no run": 2, "warnings": 3, "ok": 4}
 
@@ -117,15 +131,21 @@ def zone() -> tuple[dt.tzinfo, str]:
 
 
 def _environments(path: Path) -> tuple[str, list[str], Path]:
-    """(organisation, environment names, runs folder) from a settings file, read lightly."""
+    """(organisation, environment names, runs folder) from a settings file, read lightly:
+    the TOML step of :func:`~ngdpkit.settings.load_settings` (the same one-line problems as
+    ``check`` and ``run`` give), without checking the rest of the file.
+
+    Raises:
+        InputError: one line naming the file, for whatever keeps it from being read.
+    """
     raw = read_regular(path, MAX_SETTINGS + 1)
     if raw is None or len(raw) > MAX_SETTINGS:
-        raise ValueError("not a regular file of at most 1 MB")
-    data = tomllib.loads(raw.decode("utf-8-sig"))
+        raise InputError(f"{path.name}: not a regular file of at most 1 MB")
+    data = parse_toml(raw, path.name)
     org = data.get("organisation") or {}
     envs = data.get("environments") or {}
     if not isinstance(envs, dict) or not isinstance(org, dict):
-        raise ValueError("no [organisation] or [environments]")
+        raise InputError(f"{path.name}: no [organisation] or [environments] table")
     # runs/ lies beside the settings file itself, as `run` (which resolves it) puts it
     return str(org.get("name", "?")), [str(n) for n in envs], path.resolve().parent / "runs"
 
@@ -136,25 +156,45 @@ def _stamp(name: str) -> dt.datetime | None:
     return stamp_of(name)
 
 
-def _checklist(run: Path) -> tuple[ChecklistStep, ...] | None:
-    """A run's ``checklist.json``, typed; None when it has none or it does not read."""
-    from ..run.neighbours import read_json_file
+def _checklist(run: Path, checked: Checked) -> tuple[ChecklistStep, ...] | None:
+    """A run's ``checklist.json`` as verified, typed; None when it has none or it does not
+    read."""
+    from ..run.neighbours import read_json_bytes
     from ..typed import structure
 
+    data = checked.contents.get("checklist.json")
+    if data is None:
+        return None
     try:
-        return structure(read_json_file(run / "checklist.json"), tuple[ChecklistStep, ...])
+        return structure(read_json_bytes(data, "checklist.json"), tuple[ChecklistStep, ...])
     except ValueError:
         return None
 
 
+def unverified(run: Path, names: tuple[str, ...]) -> Checked:
+    """``names`` of a run as :func:`.audit.verify_files` verified them: each must match its
+    SHA-256 in the manifest and the anchor, and the manifest the trail (cheap enough for a
+    run a day of 200 customers; ``audit verify`` checks every file). A problem is worded
+    ``<run> does not verify: <why>``."""
+    from ..run.audit import verify_files
+
+    checked = verify_files(run, names)
+    if checked.problems:
+        checked.problems[0] = f"{run.name} does not verify: {checked.problems[0]}"
+    return checked
+
+
 def _step_status(run: Path, step: int) -> str | None:
     """The status of one step in an earlier run's ``checklist.json``; None when the run has
-    no such file or it does not read. Read without the typed record: a customer whose step
-    has waited for months has a run a day to look through."""
-    from ..run.neighbours import read_json_file
+    no such file, it does not read or does not verify. Read without the typed record: a
+    customer whose step has waited for months has a run a day to look through."""
+    from ..run.neighbours import read_json_bytes
 
+    data = unverified(run, ("checklist.json",)).contents.get("checklist.json")
+    if data is None:
+        return None
     try:
-        rows = read_json_file(run / "checklist.json")
+        rows = read_json_bytes(data, "checklist.json")
     except ValueError:
         return None
     for row in rows if isinstance(rows, list) else ():
@@ -229,8 +269,11 @@ def row_of(
     run = latest_run(env_dir)
     if run is None:
         return row
+    checked = unverified(run, READS)
+    if checked.problems:  # never the status of files edited since the run: it says so only
+        return replace(row, status="unreadable", run=run.name, problem=checked.problems[0])
     try:
-        view = RunView.load(run, mapping=False)
+        view = RunView.load(run, mapping=False, checked=checked)
     except InputError as exc:
         return replace(row, status="unreadable", run=run.name, problem=exc.problems[0])
     counts = view.counts()
@@ -247,9 +290,11 @@ def row_of(
             not_after = end.astimezone(tz).isoformat(timespec="seconds")
         except (ValueError, OverflowError):
             pass
-    steps = _checklist(run)
+    steps = _checklist(run, checked)
+    # progress and the step holding it up from one source, the checklist (findings.json's
+    # readiness only for a run without one), so a row never says 8/8 beside a blocking step
     done_total = view.readiness
-    if done_total is None and steps is not None:
+    if steps is not None:
         done_total = (sum(s.status == "done" for s in steps), len(steps))
     when = view.when
     return replace(
@@ -292,14 +337,15 @@ def portfolio(paths: list[Path], *, now: dt.datetime | None = None) -> Portfolio
     for path in files:
         try:
             organisation, names, runs = _environments(path)
-        except (OSError, ValueError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        except (InputError, OSError) as exc:
+            why = exc.problems[0] if isinstance(exc, InputError) else f"{path.name}: {exc.strerror}"
             rows.append(
                 StatusRow(
                     settings=str(path),
                     organisation="?",
                     environment="?",
                     status="unreadable",
-                    problem=f"{path.name}: {type(exc).__name__}",
+                    problem=why,
                 )
             )
             continue

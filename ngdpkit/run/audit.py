@@ -178,6 +178,130 @@ class Verdict:
     notes: list[str] = field(default_factory=list)
 
 
+@dataclass
+class Checked:
+    """What :func:`verify_files` found: the problems (none when the files may be used), and
+    the bytes it verified, so that a reader uses exactly those (never a file changed since)."""
+
+    problems: list[str]
+    contents: dict[str, bytes] = field(default_factory=dict)  # name -> its verified bytes
+    manifest: dict[str, Any] = field(default_factory=dict)  # as verified against the trail
+    anchor: str = ""  # the hash of the last outputs_sealed record
+    kit_version: str = "?"  # from the trail's first record
+
+
+def verify_files(folder: Path, names: tuple[str, ...], *, limit: int = 64 << 20) -> Checked:
+    """What a reader of a few files of a finished folder (``status``, over hundreds of runs)
+    checks before it uses them, without hashing every file and record as :func:`verify`
+    does. The manifest pins the trail (its SHA-256) and the trail pins the manifest (its
+    last record's hash is the manifest's final hash, its record count the manifest's); the
+    last record and the anchor (the last ``outputs_sealed`` record) must hash to what they
+    say; and each of ``names`` that is there (or that the manifest lists) must match its
+    SHA-256 in the manifest and in the anchor, and be a regular file of at most ``limit``
+    bytes. The problems are worded as :func:`verify` words them.
+
+    A file edited by hand shows, and so does a manifest edited to match it (the anchor
+    still holds the file's digest). A folder forged whole, trail recomputed, still passes,
+    as it passes :func:`verify` (see :mod:`.neighbours`).
+    """
+    raw_manifest, why = _small_file(folder / MANIFEST, MANIFEST, limit)
+    if raw_manifest is None:
+        return Checked([why or _NO_MANIFEST])
+    try:
+        manifest = json.loads(raw_manifest.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return Checked([f"{MANIFEST}: not valid JSON"])
+    if not isinstance(manifest, dict):
+        return Checked([f"{MANIFEST}: not a JSON object"])
+    entries = manifest.get("files")
+    listed = {
+        e["path"]: str(e.get("sha256"))
+        for e in (entries if isinstance(entries, list) else [])
+        if isinstance(e, dict) and isinstance(e.get("path"), str)
+    }
+    raw, why = _small_file(folder / AUDIT, AUDIT, limit)
+    if raw is None:
+        return Checked([why or f"{AUDIT} is missing: a finished run always has one"])
+    if hashlib.sha256(raw).hexdigest() != listed.get(AUDIT):
+        return Checked([f"changed file: {AUDIT} (its SHA-256 is not the manifest's)"])
+    try:
+        lines = [x for x in raw.decode("utf-8").split("\n") if x]
+        first, last = (json.loads(lines[0]), json.loads(lines[-1])) if lines else ({}, {})
+        sealed = next(
+            (rec for line in reversed(lines) if SEALED in line
+             for rec in [json.loads(line)] if isinstance(rec, dict) and rec.get("event") == SEALED),
+            None,
+        )  # fmt: skip
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return Checked([f"{AUDIT}: not a readable trail"])
+    if not isinstance(first, dict) or not isinstance(last, dict):
+        return Checked([f"{AUDIT}: not a readable trail"])
+    if record_hash(last) != last.get("hash"):
+        return Checked([f"record {len(lines)}: its content was changed (hash mismatch)"])
+    expected, final = manifest.get("records"), str(last["hash"])
+    if expected != len(lines) or last.get("seq") not in (None, len(lines) - 1):
+        return Checked([f"the trail has {len(lines)} records, the manifest says {expected}"])
+    if manifest.get("final_hash") != final:
+        return Checked(
+            [
+                f"the final hash {final[:12]}… is not the manifest's "
+                f"{str(manifest.get('final_hash'))[:12]}…"
+            ]
+        )
+    if last.get("event") != FINISHED:
+        return Checked(
+            [f"missing tail: the last record is {last.get('event')!r}, not {FINISHED!r}"]
+        )
+    if sealed is not None and record_hash(sealed) != sealed.get("hash"):
+        return Checked([f"the {SEALED!r} record: its content was changed (hash mismatch)"])
+    pinned = sealed.get("files") if sealed is not None else None
+    found = Checked(
+        [],
+        manifest=manifest,
+        anchor=str(sealed.get("hash", "")) if sealed is not None else "",
+        kit_version=str(first.get("kit_version", "?")),
+    )
+    for name in names:
+        data, why = _small_file(folder / name, name, limit)
+        if data is None:
+            if why or name in listed or (isinstance(pinned, dict) and name in pinned):
+                found.problems.append(why or f"missing file: {name} (listed in the manifest)")
+            continue
+        digest = hashlib.sha256(data).hexdigest()
+        if name not in listed:
+            found.problems.append(f"extra file: {name} (not in the manifest)")
+        elif digest != listed[name]:
+            found.problems.append(f"changed file: {name} (its SHA-256 is not the manifest's)")
+        if isinstance(pinned, dict) and is_deliverable(name):
+            if name not in pinned:
+                found.problems.append(f"extra file: {name} (not sealed by the anchor)")
+            elif digest != pinned[name]:
+                found.problems.append(f"changed file: {name} (it no longer matches the anchor)")
+        found.contents[name] = data
+    if found.problems:
+        found.contents.clear()
+    return found
+
+
+def _small_file(path: Path, name: str, limit: int) -> tuple[bytes | None, str]:
+    """(its bytes, "") for a regular file of at most ``limit`` bytes; (None, "") when there
+    is none; (None, why) for anything else put there."""
+    try:
+        st = path.lstat()
+    except FileNotFoundError:
+        return None, ""
+    except OSError as exc:
+        return None, f"{name} cannot be read ({exc.strerror})"
+    if not stat.S_ISREG(st.st_mode):
+        return None, f"not a regular file: {name} (a run writes none; it was put there)"
+    if st.st_size > limit:
+        return None, f"{name} is larger than {limit >> 20} MB"
+    try:
+        return path.read_bytes(), ""
+    except OSError as exc:
+        return None, f"{name} cannot be read ({exc.strerror})"
+
+
 def verify(target: Path, *, expect_hash: str | None = None) -> Verdict:
     """Check a trail (the file or its run folder); name the first record that is wrong.
 

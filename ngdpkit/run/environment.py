@@ -777,7 +777,7 @@ class EnvironmentRun:
             if acceptance
             else None,
             "rehearsal_local": acceptance.against == "simulator" if acceptance else False,
-            "comparison": comparison_link(self.run_dir.parent.parent),
+            "comparison": comparison_link(self.run_dir.parent.parent, self.run_dir),
             "checklist": checklist,
             "diagram": "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode(),
             "changes": self.changes,
@@ -906,12 +906,32 @@ def verdict(findings: list[Finding], config: dict[str, Any] | None, *, crashed: 
     return "ready_with_remarks" if status == "warnings" else "ready"
 
 
-def comparison_link(out: Path) -> str | None:
-    """The newest comparison beside the environments that verifies, as a link from signoff/."""
-    from .neighbours import latest_comparison
+def comparison_link(out: Path, run_dir: Path) -> dict[str, str] | None:
+    """The newest comparison beside the environments that verifies, as a link from the
+    signoff/ of ``run_dir``, and whether it compared that run: ``note`` is "" when its
+    ``runs`` names it, "older" when it names another run of its environment (``run``),
+    "inputs" for a comparison of the inputs (``--from-inputs``), "other" when it compared
+    other environments. A run's own pages are made before it finishes, so the newest
+    comparison has always compared older runs than the one being signed, and says so."""
+    from .neighbours import latest_comparison, read_json_file
 
     found = latest_comparison(out)
-    return f"../../../compare/{found.path.name}/signoff/index.html" if found else None
+    if found is None:
+        return None
+    link = {"href": f"../../../compare/{found.path.name}/signoff/index.html", "note": ""}
+    try:
+        runs = read_json_file(found.path / "compare.json").get("runs")
+    except (ValueError, AttributeError):
+        runs = None
+    mine = runs.get(run_dir.parent.name) if isinstance(runs, dict) else None
+    compared = mine.get("run") if isinstance(mine, dict) else None
+    if not isinstance(runs, dict):
+        link["note"] = "inputs"
+    elif not isinstance(compared, str):
+        link["note"] = "other"
+    elif compared != run_dir.name:
+        link.update(note="older", run=compared)
+    return link
 
 
 def skip_iri_grammar() -> None:

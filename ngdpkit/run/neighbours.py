@@ -145,10 +145,18 @@ def read_json_file(path: Path) -> Any:
         raise ValueError(f"{path.name}: not a regular file")
     if st.st_size > MAX_JSON:
         raise ValueError(f"{path.name}: larger than {MAX_JSON // (1024 * 1024)} MB")
+    return read_json_bytes(path.read_bytes(), path.name)
+
+
+def read_json_bytes(data: bytes, name: str) -> Any:
+    """JSON read from bytes already taken from a file named ``name`` (bounded by whoever
+    read them); any fault a ``ValueError``."""
+    if len(data) > MAX_JSON:
+        raise ValueError(f"{name}: larger than {MAX_JSON // (1024 * 1024)} MB")
     try:
-        return json.loads(path.read_bytes().decode("utf-8"))
+        return json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise ValueError(f"{path.name}: not valid JSON") from exc
+        raise ValueError(f"{name}: not valid JSON") from exc
 
 
 @dataclass(frozen=True)
