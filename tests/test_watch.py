@@ -580,6 +580,19 @@ def test_the_time_left_is_rounded_down_and_said_in_hours_under_a_day(
     assert r.hours_until_deactivation * 3600 <= 7 * 86400 - (good * 86400)  # never more
 
 
+def test_watch_days_0_is_one_line(sample_dir: Path, tmp_path: Path) -> None:
+    """--days outside 1-90 is bad input like any other: one line, exit 2, no usage text."""
+    sample = copy_sample(sample_dir, tmp_path)
+    settings = str(sample / "migration.toml")
+    for days in ("0", "91", "x"):
+        r = run_cli("watch", "--settings", settings, "--env", "test", "--days", days)
+        assert r.returncode == 2 and r.stdout == "", (days, r.stdout)
+        assert r.stderr.count("\n") == 1 and "usage:" not in r.stderr, r.stderr
+        assert r.stderr.startswith("ngdpkit: --days") and "1 to 90" in r.stderr
+    r = run_cli("watch", "--settings", settings, "--env", "test", "--days", "0", "--json")
+    assert r.returncode == 2 and json.loads(r.stdout)["status"] == "unusable"
+
+
 def test_failures_with_the_good_deliveries_unread_are_not_judged() -> None:
     r = report(failed=[1], good=None, memos=2)
     assert r.deliveries == "not_read"
