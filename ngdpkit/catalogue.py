@@ -55,6 +55,9 @@ DANISH: dict[str, str] = {
     "The system registered in NgDP differs from the plan in {field}: planned {planned}, registered {registered}.": "Systemet registreret i NgDP afviger fra planen i {field}: planlagt {planned}, registreret {registered}.",
     "The system registered in NgDP has no certificate uploaded: NgDP refuses its calls until the portal administrator uploads it.": "Systemet registreret i NgDP har intet certifikat uploadet: NgDP afviser dets kald, indtil portaladministratoren uploader det.",
     "{url} answered with a redirect (HTTP {status}); it is never followed.": "{url} svarede med en omdirigering (HTTP {status}); den følges aldrig.",
+    # the go-live runbook (runbook.golive_findings)
+    "[golive] {first_key} ({first}) is after {second_key} ({second}) for {environment}: the e-Boks dispatcher would be disabled after the NgDP dispatcher is enabled, so the runbook's steps are out of order.": "[golive] {first_key} ({first}) ligger efter {second_key} ({second}) for {environment}: e-Boks-dispatcheren ville blive deaktiveret, efter NgDP-dispatcheren er aktiveret, så drejebogens trin står i forkert rækkefølge.",
+    "[golive] rollback_until ({first}) is before the go-live, {second_key} ({second}), for {environment}: no day is left on which a rollback is still an option.": "[golive] rollback_until ({first}) ligger før idriftsættelsen, {second_key} ({second}), for {environment}: der er ingen dag tilbage, hvor en tilbagerulning stadig er mulig.",
     # ngdpkit watch (checks.watch, checks.watch_rules; contract 12.6)
     "NgDP refused the watch's read of {path} (HTTP {status}: the client certificate or the authorization header was not accepted); nothing more was read.": "NgDP afviste overvågningens læsning af {path} (HTTP {status}: klientcertifikatet eller autorisationsheaderen blev ikke godtaget); intet mere blev læst.",
     "NgDP refused the watch's read of {path} (HTTP {status}); nothing from it is in this report.": "NgDP afviste overvågningens læsning af {path} (HTTP {status}); intet derfra er med i denne rapport.",
@@ -353,6 +356,7 @@ TITLES = {
     "NGDP_API_URL_NOT_HTTPS": "NgDP-adressen er ikke https",
     "NGDP_API_URL_OVERRIDDEN": "NgDP-adressen er ændret fra den officielle",
     "NGDP_READ_REFUSED": "NgDP afviste læsningen",
+    "GOLIVE_DATES_OUT_OF_ORDER": "Datoerne for idriftsættelsen står i forkert rækkefølge",
     "WATCH_BACKLOG": "Post venter på WorkZone i NgDP",
     "WATCH_DELIVERY_FAILING": "Leveringer til modtagersystemet fejler",
     "WATCH_DELIVERY_RECOVERED": "Leveringer fejlede, men virker igen",
