@@ -83,7 +83,9 @@ WORDS: dict[str, dict[str, str]] = {
         "rollback_open": "indtil en dato aftales (rollback_until er ikke fastsat)",
         "rollback_done": "{date} er passeret uden nogen af de iagttagelser.",
         "rollback_done_open": "Datoen er aftalt og passeret uden nogen af de iagttagelser.",
-        "watch": "Kør ngdpkit watch --settings {settings} --env {environment} dagligt den første uge (de planlagte CI-job i examples/ci gør det).",
+        "watch": "Kør ngdpkit watch --settings {settings} --env {environment} dagligt den første uge{how}.",
+        "watch_ci": " (det planlagte watch-job i jeres CI-pipeline gør det, når det er sat op efter ngdpkit's CI-skabeloner)",
+        "watch_by_hand": " (i hånden eller som en planlagt opgave på en maskine, NgDP kender IP-adressen på: CI-skabelonernes planlagte watch-job ser kun til produktionsmiljøet)",
         "watch_done": "Syv daglige kørsler med status ok.",
     },
     "en": {
@@ -123,7 +125,9 @@ WORDS: dict[str, dict[str, str]] = {
         "rollback_open": "until a date is agreed (rollback_until is not set)",
         "rollback_done": "{date} has passed without any of those observations.",
         "rollback_done_open": "The date is agreed and has passed without any of those observations.",
-        "watch": "Run ngdpkit watch --settings {settings} --env {environment} daily in the first week (the scheduled CI jobs in examples/ci do).",
+        "watch": "Run ngdpkit watch --settings {settings} --env {environment} daily in the first week{how}.",
+        "watch_ci": " (the scheduled watch job of your CI pipeline does, when it is set up from ngdpkit's CI templates)",
+        "watch_by_hand": " (by hand, or as a scheduled task on a machine whose IP address NgDP knows: the CI templates' scheduled watch job watches the production environment only)",
         "watch_done": "Seven daily runs with status ok.",
     },
 }
@@ -279,7 +283,11 @@ def build_runbook(settings: Settings, env: Environment) -> Runbook:
         ),
         "first_letter": w["first_letter"],
         "rollback": w["rollback"].format(until=until_text or w["rollback_open"]),
-        "watch": w["watch"].format(settings=settings.rel(settings.path), environment=env.name),
+        "watch": w["watch"].format(
+            settings=settings.rel(settings.path),
+            environment=env.name,
+            how=w["watch_ci" if env.kind == "production" else "watch_by_hand"],
+        ),
     }
     done = {
         "rollback": w["rollback_done"].format(date=when_text(When(until), lang))

@@ -342,6 +342,20 @@ def test_check_and_run_report_dates_out_of_order(tmp_path: Path, sample_dir: Pat
     assert "eboks_disable (2027-02-04) ligger efter date (2027-02-01)" in found["message"]
 
 
+def test_the_watch_step_says_who_watches_each_environment(tmp_path: Path) -> None:
+    """CI watches production only, and examples/ci is a path in the kit, not the customer's
+    repository: step 6 says so per environment."""
+    from ngdpkit.runbook import build_runbook
+
+    s = load_settings(settings_file(tmp_path, GOLIVE))
+    test = build_runbook(s, s.environments["test"]).steps[5].what
+    production = build_runbook(s, s.environments["production"]).steps[5].what
+    assert "--env test" in test and "i hånden eller som en planlagt opgave" in test
+    assert "ser kun til produktionsmiljøet" in test and "CI-pipeline gør det" not in test
+    assert "--env production" in production and "watch-job i jeres CI-pipeline" in production
+    assert "examples/ci" not in test + production
+
+
 @pytest.mark.parametrize(
     ("extra", "env_extra", "line"),
     [
