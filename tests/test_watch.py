@@ -607,3 +607,25 @@ def test_an_event_log_read_in_part_says_so() -> None:
     found = judge(replace(r, failed=partial), "x")
     assert "WATCH_EVENTS_INCOMPLETE" in [f.code for f in found]
     assert replace(r, failed=partial).failed_deliveries == 9000  # NgDP's own count
+
+
+def test_the_readme_windows_watch_is_a_monitor() -> None:
+    """A scheduled task has no console: the README's Windows watch keeps the JSON and the exit
+    code in a log, makes a non-ok watch an Event Log error (eventcreate), and says that the
+    .p12 and its password then stay on that machine, protected by an ACL."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## After go-live: watch", 1)[1].split("\n## ", 1)[0]
+    ps = section.split("```powershell\n", 1)[1].split("```", 1)[0]
+    assert "--json > $json" in ps and "$code = $LASTEXITCODE" in ps
+    assert re.search(r"Add-Content [^\n]*watch\.log[^\n]*exit=\$code status=\$status", ps)
+    assert re.search(
+        r"if \(\$code -ne 0 -or \$status -ne 'ok'\) \{\s*eventcreate\.exe /L APPLICATION", ps
+    )
+    assert ps.rstrip().endswith("exit $code")
+    bat = section.split("```bat\n", 1)[1].split("```", 1)[0]
+    assert re.search(r'schtasks /Create [^\n]*/RU \S+ [^\n]*-File C:\\ngdpkit\\watch\.ps1"', bat)
+    assert "eventcreate /L APPLICATION /SO ngdpkit" in bat
+    honest = section.split("Be honest about what this means for the secrets", 1)[1]
+    assert "on that machine, all the time" in honest.replace("\n", " ").replace("**", "")
+    assert "icacls" in honest and "(OI)(CI)R" in honest and "svc-ngdpwatch" in honest
+    assert "jq" not in section  # the GitHub example needs nothing the runner may lack
