@@ -250,8 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument(
         "--days",
-        type=days_number,
-        default=7,
+        default="7",  # checked in cmd_watch: a bad value is one line, not argparse's usage
         metavar="N",
         help="read NgDP's event log of the last N days (1 to 90, default 7)",
     )
@@ -871,15 +870,26 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_watch(args: argparse.Namespace) -> int:
     """One environment's NgDP after go-live (§12.6): counts and failed deliveries, no file."""
-    from .compare.watch import crashed, table, unusable, watch
+    from .compare.watch import MAX_DAYS, crashed, table, unusable, watch
     from .settings import load_settings
 
+    try:
+        days = days_number(str(args.days))
+    except ValueError:
+        from .redact import clip
+
+        shown = clip(str(args.days), 20)
+        reason = f"--days {shown}: the event log is read for 1 to {MAX_DAYS} days (a whole number)"
+        if args.json:
+            print(json.dumps(unusable(args.env, reason), ensure_ascii=False))
+        _err(reason)
+        return 2
     try:
         settings = load_settings(args.settings)
         data, code = watch(
             settings,
             args.env,
-            days=args.days,
+            days=days,
             prompt=sys.stdin is not None and sys.stdin.isatty(),
         )
     except InputError as exc:
@@ -973,7 +983,7 @@ def port_number(text: str) -> int:
 
 
 def days_number(text: str) -> int:
-    """``--days``: 1 to 90 days of NgDP's event log; argparse turns a ValueError into exit 2."""
+    """``--days``: 1 to 90 days of NgDP's event log; a ValueError otherwise (exit 2)."""
     from .compare.watch import MAX_DAYS
 
     value = int(text)

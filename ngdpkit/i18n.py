@@ -386,6 +386,8 @@ TEXT: dict[str, dict[str, str]] = {
         "watch_days_left": "{days} tilbage, før NgDP deaktiverer modtagersystemet",
         "watch_days_left_at_most": "højst {days} tilbage, før NgDP deaktiverer modtagersystemet",
         "watch_may_be_deactivated": "overskredet: modtagersystemet kan være deaktiveret",
+        "watch_under_an_hour": "under en time tilbage, før NgDP deaktiverer modtagersystemet",
+        "watch_days_and_hours": "{days} og {hours}",
         "watch_ago": "for {days} siden",
         "watch_none_in_window": "ingen de seneste {days} dage",
         "watch_not_read": "ikke læst",
@@ -775,6 +777,8 @@ TEXT: dict[str, dict[str, str]] = {
         "watch_days_left": "{days} left before NgDP deactivates the receiving system",
         "watch_days_left_at_most": "at most {days} left before NgDP deactivates the receiving system",
         "watch_may_be_deactivated": "passed: the receiving system may be deactivated",
+        "watch_under_an_hour": "less than an hour left before NgDP deactivates the receiving system",
+        "watch_days_and_hours": "{days} and {hours}",
         "watch_ago": "{days} ago",
         "watch_none_in_window": "none in the last {days} days",
         "watch_not_read": "not read",
@@ -825,6 +829,7 @@ PLURALS = {
         "mailbox_id": ("postkasse-ID", "forskellige postkasse-ID'er"),
         "unit": ("enhed", "enheder"),
         "day": ("dag", "dage"),
+        "hour": ("time", "timer"),
     },
     "en": {
         "error": ("error", "errors"),
@@ -834,6 +839,7 @@ PLURALS = {
         "mailbox_id": ("mailbox ID", "distinct mailbox IDs"),
         "unit": ("unit", "units"),
         "day": ("day", "days"),
+        "hour": ("hour", "hours"),
     },
 }
 
@@ -848,3 +854,20 @@ def count(language: str, n: int, noun: str) -> str:
     one, other = PLURALS[lang][noun]
     form = Locale.parse(lang).plural_form(n)
     return f"{format_decimal(n, locale=lang)} {one if form == 'one' else other}"
+
+
+def duration(language: str, hours: int) -> str:
+    """Whole hours as people read a time span: ``5 timer`` under a day, else ``6 dage og 22
+    timer`` (``7 dage`` on the day). The caller rounds: down for the time left of a
+    deadline, so that "1 time" is never said where less remains."""
+    if hours < 24:
+        return count(language, hours, "hour")
+    days, rest = divmod(hours, 24)
+    if not rest:
+        return count(language, days, "day")
+    return t(
+        language,
+        "watch_days_and_hours",
+        days=count(language, days, "day"),
+        hours=count(language, rest, "hour"),
+    )

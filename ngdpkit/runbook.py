@@ -20,9 +20,18 @@ from .checklist import WHO
 from .ics import Event
 
 if TYPE_CHECKING:
+    from .findings import Finding
     from .settings import Environment, Settings
 
-__all__ = ["Runbook", "RunbookStep", "When", "build_runbook", "render_runbook", "write_runbook"]
+__all__ = [
+    "Runbook",
+    "RunbookStep",
+    "When",
+    "build_runbook",
+    "golive_findings",
+    "render_runbook",
+    "write_runbook",
+]
 
 WATCH_DAYS = 7
 KEYS = ("eboks_disable", "drain", "ngdp_enable", "first_letter", "rollback", "watch")
@@ -74,7 +83,9 @@ WORDS: dict[str, dict[str, str]] = {
         "rollback_open": "indtil en dato aftales (rollback_until er ikke fastsat)",
         "rollback_done": "{date} er passeret uden nogen af de iagttagelser.",
         "rollback_done_open": "Datoen er aftalt og passeret uden nogen af de iagttagelser.",
-        "watch": "Kør ngdpkit watch --settings {settings} --env {environment} dagligt den første uge (de planlagte CI-job i examples/ci gør det).",
+        "watch": "Kør ngdpkit watch --settings {settings} --env {environment} dagligt den første uge{how}.",
+        "watch_ci": " (det planlagte watch-job i jeres CI-pipeline gør det, når det er sat op efter ngdpkit's CI-skabeloner)",
+        "watch_by_hand": " (i hånden eller som en planlagt opgave på en maskine, NgDP kender IP-adressen på: CI-skabelonernes planlagte watch-job ser kun til produktionsmiljøet)",
         "watch_done": "Syv daglige kørsler med status ok.",
     },
     "en": {
@@ -114,7 +125,9 @@ WORDS: dict[str, dict[str, str]] = {
         "rollback_open": "until a date is agreed (rollback_until is not set)",
         "rollback_done": "{date} has passed without any of those observations.",
         "rollback_done_open": "The date is agreed and has passed without any of those observations.",
-        "watch": "Run ngdpkit watch --settings {settings} --env {environment} daily in the first week (the scheduled CI jobs in examples/ci do).",
+        "watch": "Run ngdpkit watch --settings {settings} --env {environment} daily in the first week{how}.",
+        "watch_ci": " (the scheduled watch job of your CI pipeline does, when it is set up from ngdpkit's CI templates)",
+        "watch_by_hand": " (by hand, or as a scheduled task on a machine whose IP address NgDP knows: the CI templates' scheduled watch job watches the production environment only)",
         "watch_done": "Seven daily runs with status ok.",
     },
 }
@@ -177,14 +190,79 @@ def _zone() -> dt.tzinfo:
 
 
 def _aware(value: dt.date | dt.datetime | None) -> dt.date | dt.datetime | None:
-    """A date-time without an offset is Copenhagen time; dates stay days."""
+    """A date-time without an offset is Copenhagen time; dates stay days. A local time that
+    does not exist (02:30 on the last Sunday of March, in the hour skipped for summer time)
+    is read with the offset before the gap, as RFC 5545 §3.3.5 reads it: 03:30 summer time.
+    A time that occurs twice (the last Sunday of October) is its first occurrence."""
     if isinstance(value, dt.datetime) and value.tzinfo is None:
-        return value.replace(tzinfo=_zone())
+        zone = _zone()
+        return value.replace(tzinfo=zone, fold=0).astimezone(dt.UTC).astimezone(zone)
     return value
 
 
 def _day(value: dt.date | dt.datetime) -> dt.date:
     return value.astimezone(_zone()).date() if isinstance(value, dt.datetime) else value
+
+
+def _before(first: dt.date | dt.datetime, second: dt.date | dt.datetime) -> bool:
+    """``first`` lies before ``second``: two moments as moments, else as Copenhagen days (a
+    day and a moment on that day are neither before nor after each other)."""
+    if isinstance(first, dt.datetime) and isinstance(second, dt.datetime):
+        return first < second
+    return _day(first) < _day(second)
+
+
+def _shown(value: dt.date | dt.datetime) -> str:
+    """A ``[golive]`` value in a finding: ``2027-02-01`` or ``2027-02-01 08:00`` (Copenhagen)."""
+    if isinstance(value, dt.datetime):
+        return value.astimezone(_zone()).strftime("%Y-%m-%d %H:%M")
+    return value.isoformat()
+
+
+def golive_findings(env: Environment) -> list[Finding]:
+    """``GOLIVE_DATES_OUT_OF_ORDER`` (warning) for each pair of ``[golive]`` dates of ``env``
+    that the runbook cannot keep: e-Boks disabled after NgDP is enabled, or the last day of a
+    rollback before the go-live. A day and a moment on that day are in order either way."""
+    from . import findings as F
+
+    g = env.golive
+    disable_key, enable_key = (
+        "eboks_disable" if g.eboks_disable else "date",
+        "ngdp_enable" if g.ngdp_enable else "date",
+    )
+    disable = _aware(g.eboks_disable or g.date)
+    enable = _aware(g.ngdp_enable or g.date)
+    until = _aware(g.rollback_until)
+    source = "golive"
+    found: list[Finding] = []
+    if disable is not None and enable is not None and _before(enable, disable):
+        found.append(
+            F.warning(
+                "GOLIVE_DATES_OUT_OF_ORDER",
+                "[golive] {first_key} ({first}) is after {second_key} ({second}) for {environment}: the e-Boks dispatcher would be disabled after the NgDP dispatcher is enabled, so the runbook's steps are out of order.",
+                source,
+                env.name,
+                first_key=disable_key,
+                first=_shown(disable),
+                second_key=enable_key,
+                second=_shown(enable),
+                environment=env.name,
+            )
+        )
+    if until is not None and enable is not None and _before(until, enable):
+        found.append(
+            F.warning(
+                "GOLIVE_DATES_OUT_OF_ORDER",
+                "[golive] rollback_until ({first}) is before the go-live, {second_key} ({second}), for {environment}: no day is left on which a rollback is still an option.",
+                source,
+                env.name,
+                first=_shown(until),
+                second_key=enable_key,
+                second=_shown(enable),
+                environment=env.name,
+            )
+        )
+    return found
 
 
 def build_runbook(settings: Settings, env: Environment) -> Runbook:
@@ -205,7 +283,11 @@ def build_runbook(settings: Settings, env: Environment) -> Runbook:
         ),
         "first_letter": w["first_letter"],
         "rollback": w["rollback"].format(until=until_text or w["rollback_open"]),
-        "watch": w["watch"].format(settings=settings.rel(settings.path), environment=env.name),
+        "watch": w["watch"].format(
+            settings=settings.rel(settings.path),
+            environment=env.name,
+            how=w["watch_ci" if env.kind == "production" else "watch_by_hand"],
+        ),
     }
     done = {
         "rollback": w["rollback_done"].format(date=when_text(When(until), lang))
@@ -291,8 +373,8 @@ def _span(when: When) -> tuple[dt.date | dt.datetime, dt.date | dt.datetime]:
     if end is not None and type(end) is type(start) and end <= start:
         end = None
     if end is None:
-        if isinstance(start, dt.datetime):
-            return start, start + dt.timedelta(hours=1)
+        if isinstance(start, dt.datetime):  # an hour of real time, whatever the clocks do
+            return start, start.astimezone(dt.UTC) + dt.timedelta(hours=1)
         return start, start + dt.timedelta(days=1)
     if not isinstance(start, dt.datetime) and not isinstance(end, dt.datetime):
         return start, end + dt.timedelta(days=1)  # a day's window ends after its last day
@@ -304,7 +386,7 @@ def _span(when: When) -> tuple[dt.date | dt.datetime, dt.date | dt.datetime]:
         return dt.datetime.combine(day, dt.time(), tzinfo=_zone())
 
     first, last = moment(start, after=False), moment(end, after=True)
-    return first, last if last > first else first + dt.timedelta(hours=1)
+    return first, last if last > first else first.astimezone(dt.UTC) + dt.timedelta(hours=1)
 
 
 def events(runbook: Runbook) -> list[Event]:

@@ -746,13 +746,58 @@ def _decisions_file(r: _Reader, name: str, value: str | None, where: str) -> Pat
     return default if default.is_file() else None
 
 
+GOLIVE_MOMENTS = ("eboks_disable", "ngdp_enable", "rollback_until")
+
+
 def _golive(r: _Reader, raw: dict[str, Any], where: str, base: GoLive) -> GoLive:
     """``[golive]`` (or an environment's ``golive = {…}`` over ``base``): unknown keys and
     wrong types are problems like everywhere else; an owner given here replaces that one
-    owner of ``base``, the others stay."""
+    owner of ``base``, the others stay. An environment's own ``date`` moves the dates of
+    ``base`` that it does not set by as many days (the same time of day, Copenhagen time):
+    ``golive = { date = 2027-01-15 }`` is the shared plan on that day, never the shared
+    plan's e-Boks and NgDP dates under a header that says 15 January."""
     table = r.table(raw, _GOLIVE, where)
     owners = r.table(table.pop("owners", {}), _OWNERS, f"{where}.owners")
+    own_date = table.get("date")
+    reference = base.date or (_golive_day(base.ngdp_enable) if base.ngdp_enable else None)
+    if isinstance(own_date, dt.date) and reference is not None and own_date != reference:
+        moved = own_date - reference
+        for key in GOLIVE_MOMENTS:
+            value = getattr(base, key)
+            if key not in table and value is not None:
+                table[key] = _golive_moved(value, moved)
     return replace(base, **table, owners=replace(base.owners, **owners))
+
+
+def _golive_zone() -> dt.tzinfo | None:
+    from zoneinfo import ZoneInfo
+
+    try:
+        return ZoneInfo("Europe/Copenhagen")
+    except Exception:  # no tz database: the runbook says its times are UTC then
+        return None
+
+
+def _golive_day(value: dt.date | dt.datetime) -> dt.date:
+    """The Copenhagen day of a ``[golive]`` value (a date is its own day)."""
+    if isinstance(value, dt.datetime):
+        zone = _golive_zone()
+        if value.tzinfo is not None and zone is not None:
+            return value.astimezone(zone).date()
+        return value.date()
+    return value
+
+
+def _golive_moved(value: dt.date | dt.datetime, days: dt.timedelta) -> dt.date | dt.datetime:
+    """``value`` that many days later (or earlier), at the same Copenhagen time of day: a
+    date-time with an offset becomes Copenhagen time without one (a move across a change to
+    or from summer time keeps 16:00 at 16:00)."""
+    if isinstance(value, dt.datetime):
+        zone = _golive_zone()
+        if value.tzinfo is not None and zone is not None:
+            value = value.astimezone(zone).replace(tzinfo=None)
+        return value + days
+    return value + days
 
 
 LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")

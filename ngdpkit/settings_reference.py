@@ -287,8 +287,12 @@ DOCS: dict[str, KeyDoc] = {
         "runbook page); an environment may override them with golive = {…}.",
     ),
     "Environment.golive": KeyDoc(
-        "Miljøets egne værdier oven på [golive]; en ansvarlig angivet her erstatter kun den.",
-        "This environment's own values over [golive]; an owner given here replaces that one.",
+        "Miljøets egne værdier oven på [golive]; en ansvarlig angivet her erstatter kun den. "
+        "Miljøets egen date flytter de fælles datoer, det ikke selv sætter, lige så mange dage "
+        "(samme klokkeslæt).",
+        "This environment's own values over [golive]; an owner given here replaces that one. "
+        "Its own date moves the shared dates it does not set by as many days (same time of "
+        "day).",
         "{ date = 2027-01-15 }",
     ),
     "Settings.compare": KeyDoc(

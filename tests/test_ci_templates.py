@@ -2,17 +2,22 @@
 
 Three kinds of test:
 
-* **properties**, read from the parsed YAML of each template: the kit installed pinned, each
-  job handed one environment's secrets at most, the .p12 removed by a step that always runs,
-  the previous run restored, a compare job after both environments, a scheduled watch;
+* **properties**, read from the parsed YAML of each template: the kit installed pinned (on
+  GitLab, from an index only in a job without secrets), each job handed one environment's
+  secrets at most, watch in an environment of its own that is not the gated one, the runner
+  and shell each job needs, the .p12 removed by a step that always runs, the previous run
+  restored (with an artifact when the cache has none), a compare job after both
+  environments, a scheduled watch;
 * **schemas**: ``check-jsonschema`` with the schemas it ships (``vendor.github-workflows``,
   ``vendor.gitlab-ci``, ``vendor.azure-pipelines``), with every proxy pointed at a closed
   port so that a schema fetched from the network would fail the test;
 * **the shell as written**: each template's jobs are emulated here (the steps in order, each
   script in bash as that CI system runs it, a step that always runs after a failure, the
-  cache or artifact store between two pipelines) against the sample, with the real ``ngdpkit``
-  behind a shim that records what the kit saw: the certificate file's mode, and which
-  secret variables (by name) its environment held.
+  cache or artifact store between two pipelines, GitLab's File-type variables, stand-ins for
+  ``gh`` and ``curl`` answering as GitHub's artifact list and GitLab's artifacts API do)
+  against the sample, with the real ``ngdpkit`` behind a shim that records what the kit saw:
+  the certificate file's mode, which secret variables (by name) its environment held, and a
+  digest of the authorization header.
 
 What cannot be tested here: GitHub, GitLab and Azure themselves (environment scoping,
 masking, caches, artifact retention, schedules). The emulation follows their documented
@@ -22,12 +27,13 @@ behaviour; the README says which parts were never run on the real services.
 from __future__ import annotations
 
 import base64
+import hashlib
 import os
 import re
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +80,9 @@ class Step:
     env: dict[str, str] = field(default_factory=dict)
     always: bool = False
     inputs: dict[str, Any] = field(default_factory=dict)
+    id: str = ""  # GitHub: the step's id, for steps.<id>.outputs
+    condition: str = ""  # GitHub: the step's if:, as written
+    continue_on_error: bool = False  # GitHub, Azure: a failure does not fail the job
 
 
 @dataclass
@@ -87,6 +96,14 @@ class Job:
     scheduled: bool = False  # runs on the schedule (and only then)
     on_schedule_never: bool = False  # never runs on the schedule
     after_failure: bool = False  # runs after a needed job failed
+
+    @property
+    def kit_env(self) -> str | None:
+        """The kit's environment the job's ngdpkit command names (--env), or None."""
+        for word in ("run", "watch"):
+            for args in commands(self, word):
+                return env_of_command(args, self)
+        return None
 
 
 def _gitlab_resolve(data: dict[str, Any], name: str) -> dict[str, Any]:
@@ -109,6 +126,14 @@ def _gitlab_resolve(data: dict[str, Any], name: str) -> dict[str, Any]:
 GITLAB_RESERVED = {"stages", "variables", "default", "workflow", "include", "image", "cache"}
 
 
+def _flat(items: Any) -> list[str]:
+    """A GitLab script list with the nested lists of YAML anchors flattened, as GitLab does."""
+    out: list[str] = []
+    for item in [items] if isinstance(items, str) else items or []:
+        out += _flat(item) if isinstance(item, list) else [item]
+    return out
+
+
 def jobs(system: str) -> list[Job]:
     data = load(system)
     out: list[Job] = []
@@ -124,6 +149,9 @@ def jobs(system: str) -> list[Job]:
                         {k: str(v) for k, v in (s.get("env") or {}).items()},
                         "always()" in str(s.get("if", "")),
                         s.get("with") or {},
+                        str(s.get("id", "")),
+                        str(s.get("if", "")),
+                        bool(s.get("continue-on-error")),
                     )
                 )
             cond = str(job.get("if", ""))
@@ -145,10 +173,10 @@ def jobs(system: str) -> list[Job]:
             if name.startswith(".") or name in GITLAB_RESERVED:
                 continue
             job = _gitlab_resolve(data, name)
-            body = "\n".join([*job.get("before_script", []), *job.get("script", [])])
+            body = "\n".join([*_flat(job.get("before_script")), *_flat(job.get("script"))])
             steps = [Step("shell", body)]
             if job.get("after_script"):
-                steps.append(Step("shell", "\n".join(job["after_script"]), always=True))
+                steps.append(Step("shell", "\n".join(_flat(job["after_script"])), always=True))
             rules = job.get("rules", [])
             schedule = [r for r in rules if "schedule" in str(r.get("if", ""))]
             env = job.get("environment")
@@ -215,11 +243,29 @@ def commands(job: Job, word: str) -> list[list[str]]:
 
 
 def kind_of(job: Job) -> str:
-    """run, compare or watch: what the job runs."""
+    """run, compare or watch: what the job runs; prepare: a job that only builds the kit's
+    wheels (GitLab), with no secret."""
     for word in ("run", "compare", "watch"):
         if commands(job, word):
             return word
+    if any("pip wheel" in s.script for s in job.steps):
+        return "prepare"
     raise AssertionError(f"{job.name} runs no ngdpkit command")
+
+
+GATED = "production"  # the environment whose runs wait for a reviewer or an approval
+WATCH_SCOPE = "production-watch"  # watch's own: production's secrets, no approval
+
+
+def header_of(system: str) -> str:
+    """The template's opening comment, its lines joined."""
+    lines = (CI / TEMPLATES[system]).read_text(encoding="utf-8").splitlines()
+    head = []
+    for line in lines:
+        if not line.startswith("#"):
+            break
+        head.append(line.lstrip("# ").rstrip())
+    return " ".join(head)
 
 
 def env_of_command(args: list[str], job: Job) -> str:
@@ -238,8 +284,8 @@ SYSTEMS = list(TEMPLATES)
 
 @pytest.mark.parametrize("system", SYSTEMS)
 def test_the_kit_is_installed_pinned(system: str) -> None:
-    """Every install is the one pinned source (a commit) or a wheel file: never a bare name
-    that the public index would answer."""
+    """Every install is the one pinned source (a commit), or the wheels built from it by a job
+    without secrets, installed offline: never a bare name that the public index would answer."""
     text = code_of(system)
     data = load(system)
     if system == "azure":
@@ -247,13 +293,47 @@ def test_the_kit_is_installed_pinned(system: str) -> None:
     else:
         top = data["env" if system == "github" else "variables"]
     assert PIN.match(top["NGDPKIT_SOURCE"]), top["NGDPKIT_SOURCE"]
-    installs = re.findall(r"pip install ((?:--?\S+ )*)(\S+)", text)
+    installs = re.findall(r"pip (install|wheel) ((?:--?\S+ )*)(\S+)", text)
     assert installs
-    for _options, target in installs:
-        assert target == '"$NGDPKIT_SOURCE"' or target.endswith('.whl"') or target.endswith(".whl")
+    for verb, options, target in installs:
+        if target == '"$NGDPKIT_SOURCE"':
+            continue
+        assert verb == "install" and "--no-index" in options, (verb, options, target)
+        assert target.startswith("wheels/") and target.endswith(".whl"), target
     assert not re.search(r"pip install (--?\S+ )*['\"]?ngdpkit\b", text)
     for job in jobs(system):
-        assert any("pip install" in s.script for s in job.steps), f"{job.name} installs nothing"
+        assert any(re.search(r"pip (install|wheel)", s.script) for s in job.steps), job.name
+
+
+def test_gitlab_installs_nothing_from_an_index_where_a_secret_is() -> None:
+    """GitLab hands a job its variables for the whole job, before_script included: every
+    download and build of third-party code is in ngdpkit:wheels, which names no environment
+    and no secret; the jobs that hold secrets install its wheels offline (--no-index, so no
+    index is asked and no build code runs), and read the variables' files only in the step
+    that runs the kit, after every install."""
+    all_jobs = jobs("gitlab")
+    (prepare,) = [j for j in all_jobs if kind_of(j) == "prepare"]
+    assert prepare.environment is None and not SECRET.search(job_text(prepare))
+    assert '--wheel-dir=wheels "$NGDPKIT_SOURCE"' in prepare.steps[0].script
+    assert prepare.raw["artifacts"]["paths"] == ["wheels/"]
+    for job in all_jobs:
+        if job is prepare:
+            continue
+        assert prepare.name in job.needs, job.name
+        body = job.steps[0].script
+        pips = re.findall(r"pip [a-z]+ [^\n]*", body)
+        assert pips and all("install" in p and "--no-index" in p for p in pips), pips
+        if job.environment is None:
+            continue
+        assert "pip wheel" not in body and "git+" not in body
+        # the variables' files are read after every install, and nowhere else
+        read_at = body.index('cat -- "${!password_file}"')
+        installs = [m.end() for m in re.finditer(r"pip install|apt-get install", body)]
+        assert installs and max(installs) < read_at, job.name
+        assert body.count("cat -- ") == 2 and "base64 --decode < " in body[read_at:]
+        # a variable of type File is named in the job, never expanded into another variable
+        assert not any("$" in v for k, v in job.env.items() if k.endswith("_VAR")), job.env
+        assert job.env["P12_FILE_VAR"].endswith("_P12_BASE64_FILE")
 
 
 @pytest.mark.parametrize("system", SYSTEMS)
@@ -261,16 +341,56 @@ def test_each_job_holds_one_environments_secrets_at_most(system: str) -> None:
     for job in jobs(system):
         named = {m.group(1).lower() for m in SECRET.finditer(job_text(job))}
         what = kind_of(job)
-        if what == "compare":
+        if what in ("compare", "prepare"):
             assert job.environment is None and not named, f"{job.name}: {named}"
             continue
-        assert job.environment in ENVIRONMENTS, job.name
-        assert named == {job.environment}, f"{job.name} names {named}"
+        assert named == {job.kit_env}, f"{job.name} names {named}"
+        allowed = (WATCH_SCOPE,) if what == "watch" else ENVIRONMENTS
+        assert job.environment in allowed, (job.name, job.environment)
         for args in commands(job, what):
-            assert env_of_command(args, job) == job.environment, (job.name, args)
+            assert env_of_command(args, job) == job.kit_env, (job.name, args)
     if system == "github":  # the secrets reach only the step that needs them, never the job
         for job in jobs(system):
             assert "secrets." not in yaml.safe_dump(job.env)
+
+
+@pytest.mark.parametrize("system", SYSTEMS)
+def test_watch_has_its_own_environment_without_approval(system: str) -> None:
+    """The README has production protected by required reviewers (GitHub), an approval rule
+    (GitLab) or an approval check (Azure): a scheduled watch in that environment would wait for
+    a person every day. Watch has an environment (variable group) of its own, production-watch,
+    holding production's secrets and no other's, which the header says is not gated."""
+    (watch,) = [j for j in jobs(system) if kind_of(j) == "watch"]
+    production_run = next(
+        j for j in jobs(system) if kind_of(j) == "run" and j.kit_env == "production"
+    )
+    assert production_run.environment == GATED
+    assert watch.environment == WATCH_SCOPE != production_run.environment
+    assert {m.group(1) for m in SECRET.finditer(job_text(watch))} == {"PRODUCTION"}
+    assert watch.kit_env == "production"
+    head = header_of(system)
+    assert any(
+        re.search(r"NO (required reviewers|approval)", head[m.end() : m.end() + 400])
+        for m in re.finditer(WATCH_SCOPE, head)
+    ), head
+    gate = {"github": "required reviewers", "gitlab": "approval rule", "azure": "approval check"}
+    assert re.search(rf"{GATED}\b[^.]*{gate[system]}", head), head
+
+
+@pytest.mark.parametrize("system", SYSTEMS)
+def test_the_header_says_which_runner_and_shell_each_job_needs(system: str) -> None:
+    head = header_of(system)
+    assert re.search(r"bash on Linux|bash step on Linux", head), head[:300]
+    assert "venv" in head and "python3-venv" in head
+    if system == "gitlab":
+        assert "PEP 668" in head and "Debian 12" in head and "shell executor" in head
+    else:
+        assert "self-hosted" in head and "shared Python" in head
+    (watch,) = [j for j in jobs(system) if kind_of(j) == "watch"]
+    body = "\n".join(s.script for s in watch.steps)
+    assert re.search(r"python3 -m venv \S+", body), "watch installs into a venv of its job"
+    if system == "github":
+        assert not any(s.kind == "actions/setup-python" for s in watch.steps)
 
 
 @pytest.mark.parametrize("system", SYSTEMS)
@@ -278,7 +398,7 @@ def test_the_p12_is_private_and_removed_in_every_case(system: str) -> None:
     text = code_of(system)
     assert not re.search(r"set -[a-z]*x|set -o xtrace|\bprintenv\b|^\s*env\s*$", text, re.M)
     assert not re.search(r"echo [^\n]*\$\{?(P12_BASE64|NGDPKIT_[A-Z]+_[A-Z_]+)\b", text)
-    with_secrets = [j for j in jobs(system) if kind_of(j) != "compare"]
+    with_secrets = [j for j in jobs(system) if kind_of(j) in ("run", "watch")]
     assert with_secrets
     for job in with_secrets:
         decoding = [i for i, s in enumerate(job.steps) if "base64 --decode" in s.script]
@@ -290,14 +410,16 @@ def test_the_p12_is_private_and_removed_in_every_case(system: str) -> None:
         cleanup = [s for s in job.steps[decoding[0] + 1 :] if s.always]
         assert any(re.search(r'rm -f -- "\$CERT_FILE"', s.script) for s in cleanup), job.name
         cert = job.env["CERT_FILE"]
-        assert cert == f"migration/certs/{job.environment}.p12"
+        assert cert == f"migration/certs/{job.kit_env}.p12"
+        if system == "gitlab":  # the runner's files of the File-type variables go too
+            assert any('rm -f -- "$path"' in s.script for s in cleanup), job.name
 
 
 @pytest.mark.parametrize("system", SYSTEMS)
 def test_the_previous_run_is_restored(system: str) -> None:
     data = load(system)
     for job in (j for j in jobs(system) if kind_of(j) == "run"):
-        env = job.environment
+        env = job.kit_env
         if system == "github":
             kinds = [s.kind for s in job.steps]
             restore = job.steps[kinds.index("actions/cache/restore")]
@@ -307,10 +429,41 @@ def test_the_previous_run_is_restored(system: str) -> None:
             assert restore.inputs["path"] == save.inputs["path"] == f"runs/{env}"
             assert restore.inputs["restore-keys"] == f"ngdpkit-runs-{env}-"
             assert save.inputs["key"].startswith(f"ngdpkit-runs-{env}-") and save.always
+            # a cache unused for 7 days is evicted: then the newest artifact of this branch
+            find = next(s for s in job.steps if "gh api" in s.script)
+            assert find.condition == f"steps.{restore.id}.outputs.cache-matched-key == ''"
+            assert "actions/artifacts?name=ngdpkit-runs-$ENV_NAME" in find.script
+            assert "env.GITHUB_REF_NAME" in find.script and "expired" in find.script
+            assert find.env["GH_TOKEN"] == "${{ github.token }}"
+            download = next(
+                s
+                for s in job.steps
+                if s.kind == "actions/download-artifact" and "run-id" in s.inputs
+            )
+            assert job.steps.index(find) < job.steps.index(download) < run_at
+            assert download.condition == f"steps.{find.id}.outputs.run_id != ''"
+            assert download.inputs["run-id"] == f"${{{{ steps.{find.id}.outputs.run_id }}}}"
+            assert download.inputs["github-token"] == "${{ github.token }}"
+            assert download.inputs["name"] == f"ngdpkit-runs-{env}"
+            assert download.inputs["path"] == f"runs/{env}"
+            assert download.continue_on_error  # an artifact gone meanwhile costs changes.json only
+            upload = next(s for s in job.steps if s.kind == "actions/upload-artifact")
+            assert upload.inputs["name"] == download.inputs["name"] and upload.always
+            assert job.raw["permissions"] == {"contents": "read", "actions": "read"}
         elif system == "gitlab":
             cache = job.raw["cache"]
             assert cache["paths"] == ["runs/"] and cache["when"] == "always"
             assert "$ENV_NAME" in cache["key"] and job.env["ENV_NAME"] == env
+            # per runner unless distributed: then the latest successful pipeline's artifacts
+            body = job.steps[0].script
+            assert '--header "JOB-TOKEN: $CI_JOB_TOKEN"' in body
+            assert "/jobs/artifacts/$CI_COMMIT_REF_NAME/download" in body
+            assert '"job=$CI_JOB_NAME"' in body
+            assert body.index("jobs/artifacts") < body.index("ngdpkit run")
+            assert job.raw["artifacts"]["paths"] == ["runs/"]
+            assert job.raw["artifacts"]["when"] == "always"
+            assert job.raw["allow_failure"] == {"exit_codes": [1]}  # its pipeline still succeeds
+            assert "trap 'exit 2' ERR" in body  # and only the kit's findings are exit 1
         else:
             download = next(s for s in job.steps if s.kind == "DownloadPipelineArtifact@2")
             publish = next(s for s in job.steps if s.kind == "PublishPipelineArtifact@1")
@@ -321,26 +474,31 @@ def test_the_previous_run_is_restored(system: str) -> None:
                 s.script for s in job.steps if "addbuildtag" in s.script
             )
             assert publish.always
+    if system == "gitlab":
+        head = header_of(system)
+        assert "per runner unless the runners share a distributed cache" in head
     assert data
 
 
 @pytest.mark.parametrize("system", SYSTEMS)
 def test_compare_runs_after_both_environments(system: str) -> None:
     all_jobs = jobs(system)
-    runs = {j.environment: j for j in all_jobs if kind_of(j) == "run"}
+    runs = {j.kit_env: j for j in all_jobs if kind_of(j) == "run"}
     assert set(runs) == set(ENVIRONMENTS)
     (compare,) = [j for j in all_jobs if kind_of(j) == "compare"]
+    prepare = {j.name for j in all_jobs if kind_of(j) == "prepare"}
     names = {j.name.split(".")[0] for j in runs.values()}
-    assert set(compare.needs) == names
+    assert set(compare.needs) - prepare == names
     assert compare.after_failure and compare.on_schedule_never
-    assert all(r.on_schedule_never and not r.needs for r in runs.values())
+    assert all(r.on_schedule_never and set(r.needs) <= prepare for r in runs.values())
 
 
 @pytest.mark.parametrize("system", SYSTEMS)
 def test_watch_is_scheduled_with_production_only(system: str) -> None:
     data = load(system)
     (watch,) = [j for j in jobs(system) if kind_of(j) == "watch"]
-    assert watch.scheduled and watch.environment == "production"
+    assert watch.scheduled and watch.kit_env == "production"
+    assert watch.environment == WATCH_SCOPE
     if system == "github":
         on = data.get("on", data.get(True))  # PyYAML reads a bare `on` as True
         assert on["schedule"][0]["cron"]
@@ -429,6 +587,9 @@ SHIM = r"""#!/usr/bin/env bash
     [ -f "$f" ] && printf 'file %s %s %s\n' "$f" "$(stat -c %a "$f")" "$(stat -c %s "$f")"
   done
   printf 'names %s\n' "$(env | cut -d= -f1 | grep -E '^(NGDPKIT_(TEST|PRODUCTION)_|P12_BASE64$)' | sort | tr '\n' ' ')"
+  for v in NGDPKIT_TEST_AUTHORIZATION NGDPKIT_PRODUCTION_AUTHORIZATION; do
+    if [ -n "${!v:-}" ]; then printf 'header %s %s\n' "$v" "$(printf '%s' "${!v}" | sha256sum | cut -c1-16)"; fi
+  done
 } >> "$SHIM_LOG"
 case "${SHIM_MODE:-real}" in
   term) kill -TERM "$PPID"; sleep 1; exit 143 ;;
@@ -440,6 +601,45 @@ esac
 """
 
 
+GH = r"""#!/usr/bin/env bash
+# `gh api repos/R/actions/artifacts?name=N&per_page=100 --jq FILTER`, as GitHub answers it from
+# the store: the artifact N of an earlier run on main when one is kept, beside an expired one
+# and a newer one of another branch, which the filter must pass over. jq runs the filter.
+url=$2; filter=$4
+name=$(printf '%s' "$url" | sed -n 's/.*[?&]name=\([^&]*\).*/\1/p')
+printf 'gh %s\n' "$url" >> "$SHIM_LOG"
+if [ -d "$STORE/artifact-$name" ]; then
+  kept='{"expired": false, "created_at": "2026-01-05T05:17:00Z", "workflow_run": {"id": 4242, "head_branch": "main"}},'
+fi
+printf '{"artifacts": [%s
+  {"expired": true, "created_at": "2026-01-09T05:17:00Z", "workflow_run": {"id": 5001, "head_branch": "main"}},
+  {"expired": false, "created_at": "2026-01-08T05:17:00Z", "workflow_run": {"id": 5002, "head_branch": "feature"}}]}' "${kept:-}" \
+  | jq -r "$filter"
+"""
+
+CURL = r"""#!/usr/bin/env bash
+# GitLab's GET /projects/:id/jobs/artifacts/:ref/download?job=NAME: the artifacts of the job of
+# the latest successful pipeline, from the store, zipped as GitLab zips them; 404 without one.
+out=""; job=""; token=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --output) out=$2; shift ;;
+    --header) case "$2" in "JOB-TOKEN: "*) token=${2#JOB-TOKEN: } ;; esac; shift ;;
+    --data-urlencode) case "$2" in job=*) job=${2#job=} ;; esac; shift ;;
+    --write-out) shift ;;
+  esac
+  shift
+done
+printf 'curl job=%s token=%s\n' "$job" "$([ "$token" = "$CI_JOB_TOKEN" ] && echo ok)" >> "$SHIM_LOG"
+if [ -n "$token" ] && [ -d "$STORE/artifacts-$job" ]; then
+  (cd "$STORE/artifacts-$job" && python3 -m zipfile -c "$OLDPWD/$out" runs) > /dev/null
+  printf 200
+else
+  printf 404
+fi
+"""
+
+
 @dataclass
 class Pipeline:
     """One CI system's world between pipelines: the workspace, its caches and artifacts."""
@@ -447,8 +647,21 @@ class Pipeline:
     system: str
     root: Path
     secrets: dict[str, str]
+    plain: set[str] = field(default_factory=set)  # GitLab: given as plain, not File, variables
+    basic_prefix: bool = False  # GitLab: the header stored whole, "Basic " included
     store: Path = field(init=False)
     log: Path = field(init=False)
+    ran: dict[int, int] = field(init=False, default_factory=dict)  # last job: step -> exit code
+
+    def code_of_step(self, job: Job, text: str) -> int:
+        """The exit code of the last emulated job's step whose script holds ``text``."""
+        index = next(i for i, s in enumerate(job.steps) if text in s.script)
+        return self.ran[index]
+
+    def header_as_stored(self, header: str) -> str:
+        """The authorization header as the GitLab variable holds it: the part after "Basic "
+        (maskable), or the whole header when ``basic_prefix``."""
+        return header if self.basic_prefix else header.removeprefix("Basic ")
 
     def __post_init__(self) -> None:
         self.store = self.root / "store"  # caches and artifacts outlive a pipeline
@@ -456,9 +669,10 @@ class Pipeline:
         self.log = self.root / "shim.log"
         bin_dir = self.root / "bin"
         bin_dir.mkdir()
-        shim = bin_dir / "ngdpkit"
-        shim.write_text(SHIM, encoding="utf-8")
-        shim.chmod(0o755)
+        for name, text_ in (("ngdpkit", SHIM), ("gh", GH), ("curl", CURL)):
+            shim = bin_dir / name
+            shim.write_text(text_, encoding="utf-8")
+            shim.chmod(0o755)
 
     def workspace(self, sample: Path) -> Path:
         """A fresh checkout: the settings and inputs, no .p12, no secrets file."""
@@ -481,8 +695,15 @@ class Pipeline:
             "LANG": "C.UTF-8",
             "SHIM_LOG": str(self.log),
             "REAL_NGDPKIT": str(venv_bin / "ngdpkit"),
+            "STORE": str(self.store),
+            "JOB_LOG": str(self.root / "job.log"),
             **extra,
         }
+
+    def job_log(self) -> str:
+        """Everything the emulated jobs printed, as the CI system's job log would show it."""
+        path = self.root / "job.log"
+        return path.read_text(encoding="utf-8", errors="replace") if path.is_file() else ""
 
 
 def _shell(script: str, env: dict[str, str], cwd: Path, flags: list[str]) -> int:
@@ -494,6 +715,9 @@ def _shell(script: str, env: dict[str, str], cwd: Path, flags: list[str]) -> int
         text=True,
         timeout=600,
     )
+    if env.get("JOB_LOG"):
+        with open(env["JOB_LOG"], "a", encoding="utf-8") as log:
+            log.write(r.stdout + r.stderr)
     return r.returncode
 
 
@@ -510,9 +734,73 @@ def _skip_install(script: str) -> str:
         if "pip install" not in line
         and "apt-get" not in line
         and "python3 -m venv" not in line
+        and "pip wheel" not in line
+        and "GITHUB_PATH" not in line
+        and "bin/activate" not in line
         and "task.prependpath" not in line
     ]
     return "\n".join(lines)
+
+
+def scoped_secrets(p: Pipeline, scope: str | None) -> dict[str, str]:
+    """What the CI system's store holds for one environment (GitHub, GitLab) or variable group
+    (Azure), set up as each template's header says: test's values for test, production's for
+    production, and production's again (and nothing else) for production-watch."""
+    kit = {"test": "TEST", "production": "PRODUCTION", WATCH_SCOPE: "PRODUCTION"}.get(scope or "")
+    return {k: v for k, v in p.secrets.items() if kit and k.startswith(f"NGDPKIT_{kit}_")}
+
+
+def gitlab_variables(p: Pipeline, scope: str | None) -> dict[str, str]:
+    """The scope's File-type variables as the runner hands them over: each value written to a
+    file of its own, the variable holding the file's path (``p.plain`` names any given as a
+    plain variable instead, which holds the value itself)."""
+    folder = p.root / "gitlab-variable-files"
+    folder.mkdir(exist_ok=True)
+    out = {}
+    for name, value in scoped_secrets(p, scope).items():
+        if name.endswith("_AUTHORIZATION"):
+            name, value = name + "_BASE64", p.header_as_stored(value)
+        name += "_FILE"
+        if name in p.plain:
+            out[name] = value
+            continue
+        path = folder / name
+        path.write_text(value + "\n", encoding="utf-8")  # as a pasted value often ends
+        out[name] = str(path)
+    return out
+
+
+def _github_if(step: Step, outputs: dict[str, dict[str, str]], failed: bool) -> bool:
+    """Whether GitHub runs ``step``: always() steps always; after a failure nothing else; the
+    two forms of ``steps.<id>.outputs.<name> ==/!= ''`` the template uses."""
+    cond = step.condition.strip()
+    if "always()" in cond:
+        return True
+    if failed:
+        return False
+    if not cond:
+        return True
+    m = re.fullmatch(r"steps\.(\w+)\.outputs\.([\w-]+) (==|!=) ''", cond)
+    assert m, f"the emulation does not know the condition {cond!r}"
+    value = outputs.get(m.group(1), {}).get(m.group(2), "")
+    return (value == "") == (m.group(3) == "==")
+
+
+def _expand(value: str, p: Pipeline, outputs: dict[str, dict[str, str]]) -> str:
+    """A GitHub ``${{ … }}`` in a step's env or with: the secrets, the token, step outputs."""
+
+    def one(m: re.Match[str]) -> str:
+        expr = m.group(1)
+        if expr.startswith("secrets."):
+            return p.secrets.get(expr.removeprefix("secrets."), "")
+        if expr == "github.token":
+            return "ghs_emulated-token"
+        out = re.fullmatch(r"steps\.(\w+)\.outputs\.([\w-]+)", expr)
+        if out:
+            return outputs.get(out.group(1), {}).get(out.group(2), "")
+        return m.group(0)
+
+    return re.sub(r"\$\{\{ ([^}]+?) \}\}", one, value)
 
 
 def emulate(p: Pipeline, job: Job, ws: Path, *, trap_only: bool = False, **mode: str) -> list[int]:
@@ -521,39 +809,44 @@ def emulate(p: Pipeline, job: Job, ws: Path, *, trap_only: bool = False, **mode:
     codes: list[int] = []
     failed = False
     env = p.base_env(ws, **mode)
+    p.ran = {}
     if p.system == "github":
         top = load("github")["env"]
         env |= {k: str(v) for k, v in top.items()} | {"RUNNER_TEMP": str(p.root / "runner-temp")}
+        env |= {"GITHUB_REPOSITORY": "kommune/migration", "GITHUB_REF_NAME": "main"}
         env |= job.env
-        for step in job.steps:
-            if failed and not step.always:
+        outputs: dict[str, dict[str, str]] = {}
+        for index, step in enumerate(job.steps):
+            if not _github_if(step, outputs, failed):
                 continue
             if step.kind == "shell":
-                step_env = {
-                    k: re.sub(
-                        r"\$\{\{ secrets\.(\w+) \}\}", lambda m: p.secrets.get(m.group(1), ""), v
-                    )
-                    for k, v in step.env.items()
-                }
+                step_env = {k: _expand(v, p, outputs) for k, v in step.env.items()}
+                out = p.root / "github-output"
+                out.write_text("", encoding="utf-8")
+                step_env |= {"GITHUB_OUTPUT": str(out), "GITHUB_PATH": str(p.root / "github-path")}
                 code = _shell(_skip_install(step.script), env | step_env, ws, ["-eo", "pipefail"])
+                lines = out.read_text(encoding="utf-8").splitlines()
+                outputs[step.id] = dict(line.split("=", 1) for line in lines if "=" in line)
             else:
-                code = _github_action(p, step, ws)
-            codes.append(code)
-            failed = failed or code != 0
+                inputs = {k: _expand(str(v), p, outputs) for k, v in step.inputs.items()}
+                code = _github_action(p, replace(step, inputs=inputs), ws, outputs)
+            codes.append(0 if step.continue_on_error else code)
+            p.ran[index] = code
+            failed = failed or (code != 0 and not step.continue_on_error)
             if trap_only and "base64 --decode" in step.script:
                 return codes
     elif p.system == "gitlab":
         top = {k: str(v) for k, v in load("gitlab")["variables"].items()}
-        scoped = {
-            k: v
-            for k, v in p.secrets.items()
-            if job.environment and f"_{job.environment.upper()}_" in k
+        env |= top | gitlab_variables(p, job.environment) | job.env
+        env |= {
+            "CI_JOB_NAME": job.name,
+            "CI_ENVIRONMENT_NAME": job.environment or "",
+            "CI_JOB_TOKEN": "glcbt-emulated",
+            "CI_API_V4_URL": "https://gitlab.example.dk/api/v4",
+            "CI_PROJECT_ID": "7",
+            "CI_COMMIT_REF_NAME": "main",
+            "CI_PROJECT_DIR": str(ws),
         }
-        variables = {
-            k: re.sub(r"\$(\w+)", lambda m: scoped.get(m.group(1), ""), v)
-            for k, v in job.env.items()
-        }
-        env |= top | scoped | variables
         cache = job.raw.get("cache")
         key = cache["key"].replace("$ENV_NAME", job.env.get("ENV_NAME", "")) if cache else ""
         if cache:
@@ -562,6 +855,7 @@ def emulate(p: Pipeline, job: Job, ws: Path, *, trap_only: bool = False, **mode:
             _copy(p.store / f"artifacts-{need}", ws)
         main, *after = job.steps
         codes.append(_shell(_skip_install(main.script), env, ws, ["-eo", "pipefail"]))
+        p.ran[0] = codes[0]
         if trap_only:
             return codes
         for step in after:  # after_script: its own shell, whatever happened
@@ -581,12 +875,8 @@ def emulate(p: Pipeline, job: Job, ws: Path, *, trap_only: bool = False, **mode:
         top = {v["name"].upper(): str(v["value"]) for v in data["variables"]}
         env |= top | {k.upper(): v for k, v in job.env.items()}
         env |= {"AGENT_TEMPDIRECTORY": str(p.root / "agent-temp")}
-        group = {
-            k: v
-            for k, v in p.secrets.items()
-            if job.environment and f"_{job.environment.upper()}_" in k
-        }
-        for step in job.steps:
+        group = scoped_secrets(p, job.environment)
+        for index, step in enumerate(job.steps):
             if failed and not step.always:
                 continue
             if step.kind == "shell":
@@ -598,16 +888,23 @@ def emulate(p: Pipeline, job: Job, ws: Path, *, trap_only: bool = False, **mode:
             else:
                 code = _azure_task(p, step, ws)
             codes.append(code)
+            p.ran[index] = code
             failed = failed or code != 0
             if trap_only and "base64 --decode" in step.script:
                 return codes
     return codes
 
 
-def _github_action(p: Pipeline, step: Step, ws: Path) -> int:
+GH_KEPT_RUN = "4242"  # the run the gh shim names when the store keeps an artifact
+
+
+def _github_action(p: Pipeline, step: Step, ws: Path, outputs: dict[str, dict[str, str]]) -> int:
     key_of = {"ngdpkit-runs-test-": "test", "ngdpkit-runs-production-": "production"}
     if step.kind == "actions/cache/restore":
-        _copy(p.store / f"cache-{key_of[step.inputs['restore-keys']]}", ws / step.inputs["path"])
+        cached = p.store / f"cache-{key_of[step.inputs['restore-keys']]}"
+        _copy(cached, ws / step.inputs["path"])
+        matched = step.inputs["restore-keys"] + "41-1" if cached.is_dir() else ""
+        outputs[step.id] = {"cache-hit": "false", "cache-matched-key": matched}
     elif step.kind == "actions/cache/save":
         env = step.inputs["path"].split("/")[-1]
         shutil.rmtree(p.store / f"cache-{env}", ignore_errors=True)
@@ -621,6 +918,9 @@ def _github_action(p: Pipeline, step: Step, ws: Path) -> int:
         else:
             _copy(src, dst)
     elif step.kind == "actions/download-artifact":
+        if "run-id" in step.inputs:  # another run's: only that run's id, only with a token
+            if step.inputs["run-id"] != GH_KEPT_RUN or not step.inputs.get("github-token"):
+                return 1
         src = p.store / f"artifact-{step.inputs['name']}"
         if not src.is_dir():
             return 1
@@ -692,7 +992,8 @@ def real_runs(
 
 
 def job_named(system: str, what: str, environment: str | None) -> Job:
-    return next(j for j in jobs(system) if kind_of(j) == what and j.environment == environment)
+    """The job that runs ``what`` for the kit's ``environment`` (None: compare)."""
+    return next(j for j in jobs(system) if kind_of(j) == what and j.kit_env == environment)
 
 
 def shim_lines(p: Pipeline, word: str) -> list[str]:
@@ -763,14 +1064,10 @@ def test_the_p12_is_removed_when_the_step_is_killed(
     job = job_named(system, "run", "production")
     for trap_only in (True, False):  # the trap alone; then with the always-run step after it
         ws = p.workspace(sample)
-        codes = emulate(p, job, ws, trap_only=trap_only, SHIM_MODE="term")
-        assert codes[0 if system == "gitlab" else _run_step(job)] != 0
+        emulate(p, job, ws, trap_only=trap_only, SHIM_MODE="term")
+        assert p.code_of_step(job, "ngdpkit run") != 0
         assert saw_private_p12(p, "production")
         assert leftovers(ws, p) == []
-
-
-def _run_step(job: Job) -> int:
-    return next(i for i, s in enumerate(job.steps) if "ngdpkit run" in s.script)
 
 
 @pytest.mark.parametrize("system", SYSTEMS)
@@ -803,12 +1100,7 @@ def test_watch_fails_the_job_on_any_finding(
     ws = p.workspace(sample)
     job = job_named(system, "watch", "production")
     codes = emulate(p, job, ws, SHIM_MODE="fake", SHIM_STATUS=status, SHIM_CODE=code)
-    watch_step = (
-        0
-        if system == "gitlab"
-        else next(i for i, s in enumerate(job.steps) if "ngdpkit watch" in s.script)
-    )
-    assert (codes[watch_step] == 0) is ok, codes
+    assert (p.code_of_step(job, "ngdpkit watch") == 0) is ok, codes
     assert shim_lines(p, "argv")[0].startswith("argv watch ")
     assert saw_private_p12(p, "production")
     assert all("TEST" not in n for n in shim_lines(p, "names "))
@@ -836,6 +1128,104 @@ def test_compare_gets_both_runs_and_no_secret(
     for env in ENVIRONMENTS:
         latest = (ws / "runs" / env / "LATEST").read_text().strip()
         assert (ws / "runs" / env / latest / "manifest.json").is_file()
+
+
+@pytest.mark.parametrize("system", ["github", "gitlab"])
+def test_week_two_the_previous_run_comes_from_an_artifact(
+    system: str, tmp_path: Path, ci_sample: tuple[Path, dict[str, str]]
+) -> None:
+    """The cache is gone by the next run (GitHub evicts a cache unused for 7 days; GitLab's is
+    per runner, and the next job ran on another one): the previous run comes from the last
+    run's artifact instead (GitHub: the newest unexpired one of this branch, found through the
+    artifact list and downloaded with run-id; GitLab: the job artifacts API with the job
+    token), and the second run still writes changes.json."""
+    if system == "github" and shutil.which("jq") is None:
+        pytest.skip("the gh stand-in filters with jq, as gh --jq does")
+    sample, secrets = ci_sample
+    p = Pipeline(system, tmp_path, secrets)
+    job = job_named(system, "run", "test")
+    for attempt in (1, 2):
+        for cache in p.store.glob("cache-*"):
+            shutil.rmtree(cache)  # evicted, or on another runner
+        ws = p.workspace(sample)
+        codes = emulate(p, job, ws)
+        assert all(c == 0 for c in codes), (attempt, codes, p.job_log()[-2000:])
+        runs = sorted(d for d in (ws / "runs" / "test").iterdir() if d.is_dir())
+        assert len(runs) == attempt
+        assert (runs[-1] / "changes.json").is_file() == (attempt == 2)
+        assert leftovers(ws, p) == []
+    if system == "github":
+        asked = shim_lines(p, "gh ")
+        assert (
+            asked
+            == ["gh repos/kommune/migration/actions/artifacts?name=ngdpkit-runs-test&per_page=100"]
+            * 2
+        )
+    else:
+        assert shim_lines(p, "curl ") == ["curl job=ngdpkit:test token=ok"] * 2
+        assert "came from the latest successful pipeline's artifacts" in p.job_log()
+
+
+@pytest.mark.parametrize("basic_prefix", [False, True])
+def test_gitlab_file_variables_reach_the_kit_intact_and_are_removed(
+    basic_prefix: bool, tmp_path: Path, ci_sample: tuple[Path, dict[str, str]]
+) -> None:
+    """GitLab: the header stored as its base64 part (maskable) or whole; either way the kit gets
+    "Basic <base64>" under the settings' name, the password, and a private .p12; the runner's
+    variable files are gone after the job; no value is printed."""
+    sample, secrets = ci_sample
+    p = Pipeline("gitlab", tmp_path, secrets, basic_prefix=basic_prefix)
+    job = job_named("gitlab", "run", "test")
+    ws = p.workspace(sample)
+    codes = emulate(p, job, ws)
+    assert all(c == 0 for c in codes), (codes, p.job_log()[-2000:])
+    header = secrets["NGDPKIT_TEST_AUTHORIZATION"]
+    digest = hashlib.sha256(header.encode()).hexdigest()[:16]
+    assert shim_lines(p, "header ") == [f"header NGDPKIT_TEST_AUTHORIZATION {digest}"]
+    assert saw_private_p12(p, "test")
+    assert list((p.root / "gitlab-variable-files").iterdir()) == []
+    log = p.job_log()
+    for name, value in secrets.items():
+        assert value not in log and value.removeprefix("Basic ") not in log, name
+
+
+@pytest.mark.parametrize(
+    ("plain", "p12", "kit_code", "expected"),
+    [
+        ("NGDPKIT_TEST_CERT_PASSWORD_FILE", None, "0", 2),  # a plain variable, not a File
+        ("NGDPKIT_TEST_AUTHORIZATION_BASE64_FILE", None, "0", 2),
+        (None, "!!! not base64 !!!", "0", 2),  # before the kit: never exit 1
+        (None, None, "1", 1),  # the kit's error findings: exit 1, allowed to fail
+        (None, None, "3", 3),
+    ],
+)
+def test_gitlab_exit_codes_say_who_failed(
+    plain: str | None,
+    p12: str | None,
+    kit_code: str,
+    expected: int,
+    tmp_path: Path,
+    ci_sample: tuple[Path, dict[str, str]],
+) -> None:
+    """Exit 1 is allowed to fail (error findings, so that the pipeline still counts as
+    successful and its run can be found as the previous one): so only the kit may exit 1. A
+    variable of the wrong type or a .p12 that is not base64 stops before the kit with exit 2,
+    and the value is never printed."""
+    sample, secrets = ci_sample
+    if p12 is not None:
+        secrets = {**secrets, "NGDPKIT_TEST_P12_BASE64": p12}
+    p = Pipeline("gitlab", tmp_path, secrets, plain={plain} if plain else set())
+    ws = p.workspace(sample)
+    job = job_named("gitlab", "run", "test")
+    codes = emulate(p, job, ws, SHIM_MODE="fake", SHIM_CODE=kit_code)
+    assert codes[0] == expected, (codes, p.job_log()[-1500:])
+    assert bool(shim_lines(p, "argv")) == (expected != 2)
+    assert leftovers(ws, p) == []
+    log = p.job_log()
+    assert secrets["NGDPKIT_TEST_CERT_PASSWORD"] not in log
+    assert secrets["NGDPKIT_TEST_AUTHORIZATION"].removeprefix("Basic ") not in log
+    if plain:
+        assert f"the CI/CD variable {plain} is not a File-type variable" in log
 
 
 def test_the_prune_keeps_latest_and_the_four_newest(tmp_path: Path) -> None:

@@ -215,9 +215,145 @@ def test_golive_is_read_with_environment_overrides(tmp_path: Path) -> None:
     assert s.golive.eboks_disable == dt.datetime(2027, 1, 29, 16, 0)
     test, production = s.environments["test"].golive, s.environments["production"].golive
     assert test.date == dt.date(2027, 1, 15) and production == s.golive
-    assert test.ngdp_enable == s.golive.ngdp_enable  # kept from [golive]
+    # the shared plan, 17 days earlier, at the same Copenhagen time of day
+    assert test.eboks_disable == dt.datetime(2027, 1, 12, 16, 0)
+    assert test.ngdp_enable == dt.datetime(2027, 1, 15, 8, 0)  # was 08:00+01:00
+    assert test.rollback_until == dt.date(2027, 1, 22)
     assert test.owners.operations == "Drift A/S"
     assert test.owners.workzone == HOSTILE_MARKUP  # the other owners stay
+
+
+def test_an_environments_own_date_moves_the_steps_it_does_not_set(tmp_path: Path) -> None:
+    """The cold try: `[environments.test] golive = { date = 2027-01-15 }` showed 15 January
+    in the page's header while every step kept the shared dates. The steps move with it; a
+    date the environment sets itself stays; a move across summer time keeps the clock time."""
+    from ngdpkit.runbook import build_runbook, render_runbook, rows
+
+    path = settings_file(
+        tmp_path,
+        GOLIVE,
+        "golive = { date = 2027-01-15, rollback_until = 2027-01-20 }",
+    )
+    s = load_settings(path)
+    book = build_runbook(s, s.environments["test"])
+    when = [r[1] for r in rows(book)]
+    assert when[0] == "12-01-2027 kl. 16:00"
+    assert when[2] == when[3] == "15-01-2027 kl. 08:00"
+    assert when[4] == "15-01-2027 kl. 08:00 – 20-01-2027"  # its own rollback_until
+    assert when[5] == "dagligt 15-01-2027 – 21-01-2027"
+    html = render_runbook(book, nav="", banners=[], anchor="", calendar_file=True)
+    assert "15-01-2027" in html and "01-02-2027" not in html and "29-01-2027" not in html
+    assert [r[1] for r in rows(build_runbook(s, s.environments["production"]))][0] == (
+        "29-01-2027 kl. 16:00"
+    )
+    summer = settings_file(
+        tmp_path,
+        "[golive]\ndate = 2027-04-05\neboks_disable = 2027-04-02T16:00:00+02:00",
+        "golive = { date = 2027-03-15 }",
+    )
+    moved = load_settings(summer).environments["test"].golive
+    assert moved.eboks_disable == dt.datetime(2027, 3, 12, 16, 0)  # 16:00 in winter time too
+
+
+def test_a_time_in_the_summer_time_gap_is_moved_forward_and_lasts_an_hour(
+    tmp_path: Path,
+) -> None:
+    """02:30 on 2027-03-28 does not exist in Copenhagen: it is 03:30 summer time (RFC 5545
+    §3.3.5, the offset before the gap), and its event lasts an hour, never zero."""
+    from ngdpkit.runbook import build_runbook, rows, write_runbook
+
+    s = load_settings(
+        settings_file(
+            tmp_path, "[golive]\nngdp_enable = 2027-03-28T02:30:00\neboks_disable = 2027-03-27"
+        )
+    )
+    book = build_runbook(s, s.environments["test"])
+    assert [r[1] for r in rows(book)][2] == "28-03-2027 kl. 03:30"
+    write_runbook(tmp_path, book, stamp=dt.datetime(2027, 3, 1, tzinfo=dt.UTC))
+    by = {
+        e["UID"][1].split("-test-")[1]: e for e in read_ics((tmp_path / "runbook.ics").read_bytes())
+    }
+    for key in ("ngdp_enable@ngdpkit", "first_letter@ngdpkit"):
+        assert by[key]["DTSTART"][1] == "20270328T013000Z", key
+        assert by[key]["DTEND"][1] == "20270328T023000Z", key
+    assert by["drain@ngdpkit"]["DTEND"][1] == "20270328T013000Z"
+    twice = load_settings(settings_file(tmp_path, "[golive]\nngdp_enable = 2027-10-31T02:30:00"))
+    book = build_runbook(twice, twice.environments["test"])
+    write_runbook(tmp_path, book, stamp=dt.datetime(2027, 3, 1, tzinfo=dt.UTC))
+    by = {
+        e["UID"][1].split("-test-")[1]: e for e in read_ics((tmp_path / "runbook.ics").read_bytes())
+    }
+    assert by["ngdp_enable@ngdpkit"]["DTSTART"][1] == "20271031T003000Z"  # the first 02:30
+
+
+@pytest.mark.parametrize(
+    ("golive", "expected"),
+    [
+        (
+            "eboks_disable = 2027-02-02\nngdp_enable = 2027-02-01T08:00:00",
+            ["eboks_disable (2027-02-02) is after ngdp_enable (2027-02-01 08:00)"],
+        ),
+        (
+            "date = 2027-02-01\nrollback_until = 2027-01-31",
+            ["rollback_until (2027-01-31) is before the go-live, date (2027-02-01)"],
+        ),
+        (
+            "date = 2027-02-01\neboks_disable = 2027-02-03T09:00:00\nrollback_until = 2027-01-31T12:00:00",
+            [
+                "eboks_disable (2027-02-03 09:00) is after date (2027-02-01)",
+                "rollback_until (2027-01-31 12:00) is before the go-live, date (2027-02-01)",
+            ],
+        ),
+        ("date = 2027-02-01\neboks_disable = 2027-02-01T16:00:00", []),  # that day: in order
+        ("ngdp_enable = 2027-02-01T08:00:00\nrollback_until = 2027-02-01", []),
+        ("date = 2027-02-01", []),
+        ("rollback_until = 2027-01-01", []),  # no go-live to be before
+    ],
+)
+def test_dates_out_of_order_are_a_warning_naming_both(
+    tmp_path: Path, golive: str, expected: list[str]
+) -> None:
+    from ngdpkit.runbook import golive_findings
+
+    s = load_settings(settings_file(tmp_path, f"[golive]\n{golive}"))
+    found = golive_findings(s.environments["test"])
+    assert [f.code for f in found] == ["GOLIVE_DATES_OUT_OF_ORDER"] * len(expected)
+    for f, words in zip(found, expected, strict=True):
+        assert f.severity == "warning" and words in f.message and f.source == "golive"
+        danish = f.text("da")
+        assert danish != f.message and ("forkert rækkefølge" in danish or "ingen dag" in danish)
+
+
+def test_check_and_run_report_dates_out_of_order(tmp_path: Path, sample_dir: Path) -> None:
+    """Through the command line: `check` names the two dates (step 5, the dispatcher that the
+    runbook switches on)."""
+    d = tmp_path / "sample"
+    shutil.copytree(sample_dir, d, ignore=shutil.ignore_patterns("runs"))
+    settings = d / "migration.toml"
+    text_ = settings.read_text(encoding="utf-8")
+    bad = "[golive]\ndate = 2027-02-01\neboks_disable = 2027-02-04\n"
+    settings.write_text(text_.replace("[environments.test]", bad + "\n[environments.test]", 1))
+    r = run_cli("check", "--settings", str(settings), "--env", "test", "--json")
+    assert r.returncode in (0, 1), r.stderr
+    (found,) = [
+        f for f in json.loads(r.stdout)["findings"] if f["code"] == "GOLIVE_DATES_OUT_OF_ORDER"
+    ]
+    assert found["severity"] == "warning"
+    assert "eboks_disable (2027-02-04) ligger efter date (2027-02-01)" in found["message"]
+
+
+def test_the_watch_step_says_who_watches_each_environment(tmp_path: Path) -> None:
+    """CI watches production only, and examples/ci is a path in the kit, not the customer's
+    repository: step 6 says so per environment."""
+    from ngdpkit.runbook import build_runbook
+
+    s = load_settings(settings_file(tmp_path, GOLIVE))
+    test = build_runbook(s, s.environments["test"]).steps[5].what
+    production = build_runbook(s, s.environments["production"]).steps[5].what
+    assert "--env test" in test and "i hånden eller som en planlagt opgave" in test
+    assert "ser kun til produktionsmiljøet" in test and "CI-pipeline gør det" not in test
+    assert "--env production" in production and "watch-job i jeres CI-pipeline" in production
+    assert "examples/ci" not in test + production
 
 
 @pytest.mark.parametrize(

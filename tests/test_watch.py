@@ -116,7 +116,8 @@ def test_a_backlog_is_a_warning_with_the_count_and_since_when(
     )
     letters, receipts = by_code(data, "WATCH_BACKLOG")
     assert letters["severity"] == "warning" and letters["location"] == "/memos/"
-    assert letters["params"]["count"] == "12" and letters["params"]["since"] == "2"
+    assert letters["params"]["count"] == "12" and letters["params"]["since_days"] == "2"
+    assert letters["params"]["since_hours"] == "7"  # 2.3 days: 2 days and 7 hours, not "2 days"
     assert "12 brev(e) venter i NgDP" in letters["message"]  # the settings' language (da)
     assert receipts["params"]["count"] == "3"
     assert data["days_since_last_good"] == 2 and data["deliveries"] == "ok"
@@ -124,12 +125,24 @@ def test_a_backlog_is_a_warning_with_the_count_and_since_when(
     assert len(requests) == 4  # two counts, one page of events per tag
 
 
-@pytest.mark.parametrize(("last_good", "since", "left"), [(6.2, 6, 1), (8.2, 8, 0)])
+@pytest.mark.parametrize(
+    ("last_good", "since", "left", "said"),
+    [
+        (6.2, 6, 0, ("for 6 dag(e) og 4 time(r) siden", "om 19 time(r)", "19 timer tilbage")),
+        (8.2, 8, 0, ("for 8 dag(e) og 4 time(r) siden", "", "kan være deaktiveret")),
+    ],
+)
 def test_failing_deliveries_name_the_days_since_the_last_good_one(
-    sample_dir: Path, tmp_path: Path, last_good: float, since: int, left: int
+    sample_dir: Path,
+    tmp_path: Path,
+    last_good: float,
+    since: int,
+    left: int,
+    said: tuple[str, str, str],
 ) -> None:
-    """Failures with no good delivery after them are an error against the 7-day rule: six
-    days since the last good one leaves one day; eight is past it."""
+    """Failures with no good delivery after them are an error against the 7-day rule: 6.2
+    days since the last good one leaves 19 hours (rounded down, said in hours, never "1
+    day"); 8.2 is past it."""
     sample = copy_sample(sample_dir, tmp_path)
     sim, system_id = start(
         sample, tmp_path, traffic_for(SYSTEM, failed=(0.1, 1.5, 3, 5), good=(last_good, 9.5))
@@ -141,16 +154,17 @@ def test_failing_deliveries_name_the_days_since_the_last_good_one(
     assert code == 1 and table.returncode == 1 and data["status"] == "errors"
     (failing,) = by_code(data, "WATCH_DELIVERY_FAILING")
     assert failing["severity"] == "error" and failing["location"] == "/events/"
-    assert failing["params"]["since"] == str(since) and failing["params"]["count"] == "4"
-    assert f"for {since} dag" in failing["message"]
+    assert failing["params"]["since_days"] == str(since) and failing["params"]["count"] == "4"
+    assert said[0] in failing["message"] and said[1] in failing["message"]
+    assert said[2] in table.stdout and "dag tilbage" not in table.stdout
     assert data["days_since_last_good"] == since and data["days_until_deactivation"] == left
+    assert data["hours_since_last_good"] == int(last_good * 24)
     assert data["failed_deliveries"] == 4 and data["deliveries"] == "failing"
     if since >= 7:
         assert "Administrativ Adgang" in failing["message"]
-        assert "modtagersystemet kan være deaktiveret" in table.stdout
+        assert data["deactivation_passed"] is True and data["hours_until_deactivation"] == 0
     else:
-        assert "om 1 dag(e)" in failing["message"]
-        assert "1 dag tilbage" in table.stdout
+        assert data["deactivation_passed"] is False and data["hours_until_deactivation"] == 19
     only_allowed(requests, system_id)
 
 
@@ -196,13 +210,14 @@ def test_the_table_in_english(sample_dir: Path, tmp_path: Path) -> None:
     toml.write_text(
         toml.read_text("utf-8").replace('language = "da"', 'language = "en"'), encoding="utf-8"
     )
-    traffic = traffic_for(SYSTEM, failed=(1,), good=(6.5,))
+    traffic = traffic_for(SYSTEM, failed=(1,), good=(6.45,))  # 154.8 hours ago
     traffic.memos_waiting = 2
     sim, _ = start(sample, tmp_path, traffic)
     with sim:
         r = watch(sample)
     assert r.returncode == 1
-    assert "Letters waiting for WorkZone" in r.stdout and "1 day left before NgDP" in r.stdout
+    assert "Letters waiting for WorkZone" in r.stdout and "13 hours left before NgDP" in r.stdout
+    assert "(6 days and 10 hours ago)" in r.stdout
     assert "2 letter(s) wait in NgDP" in r.stdout and "brev" not in r.stdout
 
 
@@ -402,6 +417,30 @@ def test_simulate_takes_a_seed_and_refuses_a_bad_one(sample_dir: Path, tmp_path:
         seed_traffic(seed, SYSTEM)
 
 
+def test_an_hour_left_is_said_in_hours_never_as_a_day(sample_dir: Path, tmp_path: Path) -> None:
+    """The cold try's case: the last good delivery 6.95 days ago (166.8 hours) leaves an hour
+    and twelve minutes of NgDP's seven days. The watch says 1 hour left (rounded down), and 6
+    days and 22 hours since; never "1 dag tilbage" nor "for 6 dage siden"."""
+    from ngdpkit.simulator_traffic import seed_traffic
+
+    sample = copy_sample(sample_dir, tmp_path)
+    seed = tmp_path / "seed.json"
+    seed.write_text(json.dumps({"failed_days_ago": [0.1], "good_days_ago": [6.95]}))
+    sim, _ = start(sample, tmp_path, seed_traffic(seed, SYSTEM))
+    with sim:
+        code, data = watch_json(sample)
+        table = watch(sample)
+    assert code == 1 and data["hours_until_deactivation"] == 1
+    assert data["days_until_deactivation"] == 0 and data["deactivation_passed"] is False
+    assert data["hours_since_last_good"] == 166 and data["days_since_last_good"] == 6
+    (failing,) = by_code(data, "WATCH_DELIVERY_FAILING")
+    assert "for 6 dag(e) og 22 time(r) siden" in failing["message"]
+    assert failing["message"].endswith("om 1 time(r).")
+    assert "1 time tilbage, før NgDP deaktiverer" in table.stdout
+    assert "(for 6 dage og 22 timer siden)" in table.stdout
+    assert "dag tilbage" not in table.stdout and "for 6 dage siden" not in table.stdout
+
+
 # --- the guard, without a network ----------------------------------------------------------
 
 
@@ -484,13 +523,13 @@ def report(
 
 
 @pytest.mark.parametrize(
-    ("failed", "good", "days", "code", "since", "left"),
+    ("failed", "good", "days", "code", "since", "left", "left_hours"),
     [
-        ([], [1], 7, None, 1, None),
-        ([0.5], [6.5], 7, "WATCH_DELIVERY_FAILING", 6, 1),
-        ([0.5], [7.0], 14, "WATCH_DELIVERY_FAILING", 7, 0),
-        ([0.5], [], 3, "WATCH_DELIVERY_FAILING", None, 4),
-        ([2], [1], 7, "WATCH_DELIVERY_RECOVERED", 1, None),
+        ([], [1], 7, None, 1, None, None),
+        ([0.5], [6.5], 7, "WATCH_DELIVERY_FAILING", 6, 0, 12),
+        ([0.5], [7.0], 14, "WATCH_DELIVERY_FAILING", 7, 0, 0),
+        ([0.5], [], 3, "WATCH_DELIVERY_FAILING", None, 4, 96),
+        ([2], [1], 7, "WATCH_DELIVERY_RECOVERED", 1, None, None),
     ],
 )
 def test_the_seven_day_rule(
@@ -500,13 +539,58 @@ def test_the_seven_day_rule(
     code: str | None,
     since: int | None,
     left: int | None,
+    left_hours: int | None,
 ) -> None:
     r = report(failed=failed, good=good, days=days)
     found = judge(r, "environments.test")
     assert [f.code for f in found] == ([code] if code else [])
     assert r.days_since_last_good == since and r.days_until_deactivation == left
+    assert r.hours_until_deactivation == left_hours
     if found:
         assert found[0].text("da") != found[0].message  # both languages
+
+
+@pytest.mark.parametrize(
+    ("good", "since", "left", "message"),
+    [
+        # (days ago, what is said of the time since, of the time left)
+        (0.2, "4 hour(s) ago", "in 6 day(s) and 19 hour(s).", "6 dage og 19 timer tilbage"),
+        (1.0, "1 day(s) and 0 hour(s) ago", "in 6 day(s) and 0 hour(s).", "6 dage tilbage"),
+        (5.99, "5 day(s) and 23 hour(s) ago", "in 1 day(s) and 0 hour(s).", "1 dag tilbage"),
+        (6.01, "6 day(s) and 0 hour(s) ago", "in 23 hour(s).", "23 timer tilbage"),
+        (6.95, "6 day(s) and 22 hour(s) ago", "in 1 hour(s).", "1 time tilbage"),
+        (6.99, "6 day(s) and 23 hour(s) ago", "in less than an hour.", "under en time tilbage"),
+        (7.0, "7 day(s) and 0 hour(s) ago", "past NgDP's 7 days", "kan være deaktiveret"),
+    ],
+)
+def test_the_time_left_is_rounded_down_and_said_in_hours_under_a_day(
+    good: float, since: str, left: str, message: str
+) -> None:
+    """At fixed times: the time left never rounds up (6.95 days since leaves 1.2 hours: "1
+    hour", not "1 day"), and the time since never drops its hours ("6 days and 22 hours")."""
+    from ngdpkit.compare.watch import table
+
+    r = report(failed=[0.01], good=[good])
+    (found,) = judge(r, "environments.test")
+    assert since in found.message and left in found.message
+    data = {**r.to_json(), "environment": "test", "findings": []}
+    (rule,) = [line for line in table(data, "da") if "7-dagesregel" in line]
+    assert message in rule
+    assert r.hours_until_deactivation is not None
+    assert r.hours_until_deactivation * 3600 <= 7 * 86400 - (good * 86400)  # never more
+
+
+def test_watch_days_0_is_one_line(sample_dir: Path, tmp_path: Path) -> None:
+    """--days outside 1-90 is bad input like any other: one line, exit 2, no usage text."""
+    sample = copy_sample(sample_dir, tmp_path)
+    settings = str(sample / "migration.toml")
+    for days in ("0", "91", "x"):
+        r = run_cli("watch", "--settings", settings, "--env", "test", "--days", days)
+        assert r.returncode == 2 and r.stdout == "", (days, r.stdout)
+        assert r.stderr.count("\n") == 1 and "usage:" not in r.stderr, r.stderr
+        assert r.stderr.startswith("ngdpkit: --days") and "1 to 90" in r.stderr
+    r = run_cli("watch", "--settings", settings, "--env", "test", "--days", "0", "--json")
+    assert r.returncode == 2 and json.loads(r.stdout)["status"] == "unusable"
 
 
 def test_failures_with_the_good_deliveries_unread_are_not_judged() -> None:
@@ -523,3 +607,25 @@ def test_an_event_log_read_in_part_says_so() -> None:
     found = judge(replace(r, failed=partial), "x")
     assert "WATCH_EVENTS_INCOMPLETE" in [f.code for f in found]
     assert replace(r, failed=partial).failed_deliveries == 9000  # NgDP's own count
+
+
+def test_the_readme_windows_watch_is_a_monitor() -> None:
+    """A scheduled task has no console: the README's Windows watch keeps the JSON and the exit
+    code in a log, makes a non-ok watch an Event Log error (eventcreate), and says that the
+    .p12 and its password then stay on that machine, protected by an ACL."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## After go-live: watch", 1)[1].split("\n## ", 1)[0]
+    ps = section.split("```powershell\n", 1)[1].split("```", 1)[0]
+    assert "--json > $json" in ps and "$code = $LASTEXITCODE" in ps
+    assert re.search(r"Add-Content [^\n]*watch\.log[^\n]*exit=\$code status=\$status", ps)
+    assert re.search(
+        r"if \(\$code -ne 0 -or \$status -ne 'ok'\) \{\s*eventcreate\.exe /L APPLICATION", ps
+    )
+    assert ps.rstrip().endswith("exit $code")
+    bat = section.split("```bat\n", 1)[1].split("```", 1)[0]
+    assert re.search(r'schtasks /Create [^\n]*/RU \S+ [^\n]*-File C:\\ngdpkit\\watch\.ps1"', bat)
+    assert "eventcreate /L APPLICATION /SO ngdpkit" in bat
+    honest = section.split("Be honest about what this means for the secrets", 1)[1]
+    assert "on that machine, all the time" in honest.replace("\n", " ").replace("**", "")
+    assert "icacls" in honest and "(OI)(CI)R" in honest and "svc-ngdpwatch" in honest
+    assert "jq" not in section  # the GitHub example needs nothing the runner may lack

@@ -31,6 +31,8 @@ from ..findings import Finding
 from .ngdp import Read, guarded_get
 
 DEACTIVATION_DAYS = 7
+HOUR = 3600
+DAY = 24 * HOUR
 EVENT_PAGE_SIZE = 100
 MAX_EVENT_PAGES = 50
 FAILED = "MEMO_SEND_SENT_TO_RECIPIENT_SYSTEM_FAILED"
@@ -106,10 +108,25 @@ class WatchReport:
         return self.good.newest if self.good is not None else None
 
     @property
-    def days_since_last_good(self) -> int | None:
+    def seconds_since_last_good(self) -> int | None:
+        """Whole seconds from the last good delivery to the check (0 for a clock skew)."""
         if self.last_good_delivery is None:
             return None
-        return max(0, (_time(self.checked_at) - _time(self.last_good_delivery)).days)  # skew
+        elapsed = _time(self.checked_at) - _time(self.last_good_delivery)
+        return max(0, int(elapsed.total_seconds()))
+
+    @property
+    def days_since_last_good(self) -> int | None:
+        """Whole days since the last good delivery (6 for 6 days and 23 hours: read it with
+        :attr:`hours_since_last_good`, never as the time that has passed)."""
+        seconds = self.seconds_since_last_good
+        return None if seconds is None else seconds // DAY
+
+    @property
+    def hours_since_last_good(self) -> int | None:
+        """Whole hours since the last good delivery."""
+        seconds = self.seconds_since_last_good
+        return None if seconds is None else seconds // HOUR
 
     @property
     def deliveries(self) -> str:
@@ -123,12 +140,33 @@ class WatchReport:
         return "recovered" if good is not None and bad is not None and good > bad else "failing"
 
     @property
-    def days_until_deactivation(self) -> int | None:
-        """Days left of NgDP's 7 while deliveries are failing (0: may be deactivated)."""
+    def deactivation_passed(self) -> bool | None:
+        """NgDP's 7 days without a delivery have passed (or, with no good delivery in a window
+        of 7 days or more, may have): the receiving system may be deactivated already."""
         if self.deliveries != "failing":
             return None
-        since = self.days_since_last_good
-        return max(0, DEACTIVATION_DAYS - (since if since is not None else self.days))
+        seconds = self.seconds_since_last_good
+        if seconds is None:
+            return self.days >= DEACTIVATION_DAYS
+        return seconds >= DEACTIVATION_DAYS * DAY
+
+    @property
+    def hours_until_deactivation(self) -> int | None:
+        """Whole hours left of NgDP's 7 days while deliveries are failing, rounded down: an
+        hour and twelve minutes left is 1, never 2 (0: under an hour left, or passed). With no
+        good delivery in the window, at most this many."""
+        if self.deliveries != "failing":
+            return None
+        seconds = self.seconds_since_last_good
+        elapsed = seconds if seconds is not None else self.days * DAY
+        return max(0, DEACTIVATION_DAYS * DAY - elapsed) // HOUR
+
+    @property
+    def days_until_deactivation(self) -> int | None:
+        """Whole days left of NgDP's 7 while deliveries are failing, rounded down (0: less than
+        a day left, or passed; :attr:`hours_until_deactivation` says which)."""
+        hours = self.hours_until_deactivation
+        return None if hours is None else hours // 24
 
     def to_json(self) -> dict[str, Any]:
         """The record, with the contract's flat keys (§12.6) and what is derived from it."""
@@ -140,8 +178,11 @@ class WatchReport:
             last_failed_delivery=self.failed.newest if self.failed is not None else None,
             last_good_delivery=self.last_good_delivery,
             days_since_last_good=self.days_since_last_good,
+            hours_since_last_good=self.hours_since_last_good,
             deliveries=self.deliveries,
             days_until_deactivation=self.days_until_deactivation,
+            hours_until_deactivation=self.hours_until_deactivation,
+            deactivation_passed=self.deactivation_passed,
             deactivation_days=DEACTIVATION_DAYS,
         )
         return data

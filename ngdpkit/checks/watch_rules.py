@@ -6,6 +6,10 @@ one delivery within the seven days keeps it active (digst.dk, "vejledninger og
 begivenheder"). So failures are an error while no good delivery has come after the last of
 them (``WATCH_DELIVERY_FAILING``, naming the days since the last good one and the days
 left), and a warning once one has (``WATCH_DELIVERY_RECOVERED``).
+
+Time is said the safe way round: the time left is rounded down to the hour and said in hours
+when under a day (an hour and twelve minutes left is "1 hour", never "1 day"); the time since
+the last good one is whole days and hours (6.95 days is "6 days and 22 hours", never "6 days").
 """
 
 from __future__ import annotations
@@ -36,11 +40,11 @@ def backlog(report: WatchReport, source: str) -> list[Finding]:
     if report.memos_waiting:
         params: dict[str, object] = {"count": report.memos_waiting, "days": report.days}
         if report.last_good_delivery is not None:
-            msg = "{count} letter(s) wait in NgDP for WorkZone to fetch them; the last delivery to WorkZone that NgDP logged was at {last_good}, {since} day(s) ago."
-            params |= {
-                "last_good": _when(report.last_good_delivery),
-                "since": report.days_since_last_good,
-            }
+            if (report.hours_since_last_good or 0) < 24:
+                msg = "{count} letter(s) wait in NgDP for WorkZone to fetch them; the last delivery to WorkZone that NgDP logged was at {last_good}, {since_hours} hour(s) ago."
+            else:
+                msg = "{count} letter(s) wait in NgDP for WorkZone to fetch them; the last delivery to WorkZone that NgDP logged was at {last_good}, {since_days} day(s) and {since_hours} hour(s) ago."
+            params |= {"last_good": _when(report.last_good_delivery), **_since(report)}
         elif report.good is not None:
             msg = "{count} letter(s) wait in NgDP for WorkZone to fetch them; NgDP logged no delivery to WorkZone in the last {days} day(s)."
         else:
@@ -82,15 +86,22 @@ def deliveries(report: WatchReport, source: str) -> list[Finding]:
                 **params,
             )
         ]
-    since = report.days_since_last_good
-    if since is None and report.days >= DEACTIVATION_DAYS:
+    hours = report.hours_since_last_good
+    left = report.hours_until_deactivation or 0
+    if hours is None and report.days >= DEACTIVATION_DAYS:
         msg = "{count} deliveries to the receiving system failed in the last {days} days, the last at {last_failed}, and NgDP logged no good delivery in that time: NgDP deactivates a receiving system after {limit} days without a delivery, so it may already be deactivated; check it in Administrativ Adgang."
-    elif since is None:
+    elif hours is None:
         msg = "{count} deliveries to the receiving system failed in the last {days} days, the last at {last_failed}, and NgDP logged no good delivery in that time: NgDP deactivates a receiving system after {limit} days without a delivery; run watch with --days {limit} to see how long it has been."
-    elif since >= DEACTIVATION_DAYS:
-        msg = "{count} deliveries to the receiving system failed in the last {days} days, the last at {last_failed}, and none has succeeded since {last_good}, {since} days ago: past NgDP's {limit} days, so NgDP may already have deactivated the receiving system; check it in Administrativ Adgang."
+    elif report.deactivation_passed:
+        msg = "{count} deliveries to the receiving system failed in the last {days} days, the last at {last_failed}, and none has succeeded since {last_good}, {since_days} day(s) and {since_hours} hour(s) ago: past NgDP's {limit} days, so NgDP may already have deactivated the receiving system; check it in Administrativ Adgang."
+    elif hours < 24:
+        msg = "{count} deliveries to the receiving system failed in the last {days} days, the last at {last_failed}, and none has succeeded since {last_good}, {since_hours} hour(s) ago: NgDP deactivates a receiving system after {limit} days without a delivery, in {left_days} day(s) and {left_hours} hour(s)."
+    elif left >= 24:
+        msg = "{count} deliveries to the receiving system failed in the last {days} days, the last at {last_failed}, and none has succeeded since {last_good}, {since_days} day(s) and {since_hours} hour(s) ago: NgDP deactivates a receiving system after {limit} days without a delivery, in {left_days} day(s) and {left_hours} hour(s)."
+    elif left:
+        msg = "{count} deliveries to the receiving system failed in the last {days} days, the last at {last_failed}, and none has succeeded since {last_good}, {since_days} day(s) and {since_hours} hour(s) ago: NgDP deactivates a receiving system after {limit} days without a delivery, in {left_hours} hour(s)."
     else:
-        msg = "{count} deliveries to the receiving system failed in the last {days} days, the last at {last_failed}, and none has succeeded since {last_good}, {since} day(s) ago: NgDP deactivates a receiving system after {limit} days without a delivery, in {left} day(s)."
+        msg = "{count} deliveries to the receiving system failed in the last {days} days, the last at {last_failed}, and none has succeeded since {last_good}, {since_days} day(s) and {since_hours} hour(s) ago: NgDP deactivates a receiving system after {limit} days without a delivery, in less than an hour."
     return [
         F.error(
             "WATCH_DELIVERY_FAILING",
@@ -98,10 +109,21 @@ def deliveries(report: WatchReport, source: str) -> list[Finding]:
             source,
             "/events/",
             **params,
-            since=since,
-            left=report.days_until_deactivation,
+            **_since(report),
+            left_days=left // 24,
+            left_hours=left if left < 24 else left % 24,
         )
     ]
+
+
+def _since(report: WatchReport) -> dict[str, int]:
+    """The time since the last good delivery as whole days and the whole hours beyond them
+    (``since_hours`` is every hour when under a day): 6.95 days is 6 days and 22 hours,
+    never "6 days"; rounded down to the whole hour, and nothing more is left out."""
+    hours = report.hours_since_last_good or 0
+    if hours < 24:
+        return {"since_days": 0, "since_hours": hours}
+    return {"since_days": hours // 24, "since_hours": hours % 24}
 
 
 def incomplete(tally: EventTally, days: int, source: str) -> Finding:

@@ -160,6 +160,7 @@ def payload(
             "failed_deliveries": None,
             "last_good_delivery": None,
             "days_since_last_good": None,
+            "hours_since_last_good": None,
             "deliveries": "not_read",
         }
     data["findings"] = [f.to_dict(language) for f in F.sort_findings(found)]
@@ -178,7 +179,7 @@ def crashed(name: str | None, reason: str) -> dict[str, Any]:
 
 def table(data: dict[str, Any], language: str) -> list[str]:
     """A short readable table of one watch in ``language`` (Danish by default), findings last."""
-    from ..i18n import count, local_time, t
+    from ..i18n import count, duration, local_time, t
 
     counts = F.counts(data["findings"])
     head = ", ".join(count(language, counts[s], s) for s in ("error", "warning") if counts[s]) or t(
@@ -190,12 +191,12 @@ def table(data: dict[str, Any], language: str) -> list[str]:
         shown = t(language, "watch_not_read") if value is None else value
         lines.append(f"  {t(language, label, days=data.get('days', '')):<40} {shown}")
 
-    def when(stamp: str | None, since: int | None = None) -> str | None:
+    def when(stamp: str | None, hours: int | None = None) -> str | None:
         if stamp is None:
             return None
-        if since is None:
+        if hours is None:
             return local_time(stamp, language)
-        ago = t(language, "watch_ago", days=count(language, since, "day"))
+        ago = t(language, "watch_ago", days=duration(language, hours))
         return f"{local_time(stamp, language)} ({ago})"
 
     row("watch_memos", data.get("memos_waiting"))
@@ -203,20 +204,21 @@ def table(data: dict[str, Any], language: str) -> list[str]:
     row("watch_failed", data.get("failed_deliveries"))
     if data.get("last_failed_delivery"):
         row("watch_last_failed", when(data["last_failed_delivery"]))
-    good = when(data.get("last_good_delivery"), data.get("days_since_last_good"))
+    good = when(data.get("last_good_delivery"), data.get("hours_since_last_good"))
     if good is None and data.get("good") is not None:
         good = t(language, "watch_none_in_window", days=data["days"])
     row("watch_last_good", good)
-    left = data.get("days_until_deactivation")
-    if left is not None:  # without a good delivery in the window, the days left are at most
-        known = data.get("days_since_last_good") is not None
+    left = data.get("hours_until_deactivation")
+    if left is not None:  # without a good delivery in the window, the time left is at most
+        known = data.get("hours_since_last_good") is not None
         key = "watch_days_left" if known else "watch_days_left_at_most"
-        row(
-            "watch_rule",
-            t(language, key, days=count(language, left, "day"))
-            if left
-            else t(language, "watch_may_be_deactivated"),
-        )
+        if data.get("deactivation_passed"):
+            rule = t(language, "watch_may_be_deactivated")
+        elif not left:
+            rule = t(language, "watch_under_an_hour")
+        else:  # rounded down, in hours under a day: never more time than there is
+            rule = t(language, key, days=duration(language, left))
+        row("watch_rule", rule)
     where = data.get("base_url")
     if where and data.get("official_url") is False:
         where = t(language, "watch_overridden", url=where)

@@ -33,6 +33,10 @@ def dispatcher_config(step: Step) -> dict[str, Any] | None:
     )
     rec = step.record
     rec.dispatcher, rec.withheld_by, rec.blocking = config, own, other
+    # The go-live runbook switches this dispatcher on: its dates must be in an order it can keep.
+    from ..runbook import golive_findings
+
+    step.add(golive_findings(step.env))
     return config
 
 
