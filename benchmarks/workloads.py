@@ -1,6 +1,6 @@
 """Inputs and measured workloads for the benchmarks; each workload runs in its own process.
 
-    python benchmarks/workloads.py build DIR N        # write the inputs for N mailboxes
+    python benchmarks/workloads.py build DIR N [full] # write the inputs for N mailboxes ("full": a mapping row for every mailbox)
     python benchmarks/workloads.py kit DIR            # ngdpkit: load + validate + map (+ suggestions)
     python benchmarks/workloads.py openpyxl DIR       # bare pandas.read_excel(engine="openpyxl", dtype=str) of the same files
     python benchmarks/workloads.py calamine DIR       # bare pandas.read_excel(engine="calamine", dtype=str) of the same files
@@ -31,8 +31,11 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def build(directory: Path, n: int) -> None:
-    """N mailboxes, 5,000 contact points; half mapped by file, half by translations, 1% unmapped."""
+def build(directory: Path, n: int, *, full_mapping: bool = False) -> None:
+    """N mailboxes, 5,000 contact points; half mapped by file, half by translations, 1% unmapped
+    (a mapping file of 0.495 N rows, the figures' history). With ``full_mapping`` the mapping
+    file names every mailbox (N rows, issue 31's input): the same contact point as the
+    translations, so nothing conflicts and nothing is left unmapped."""
     from openpyxl import Workbook
 
     directory.mkdir(parents=True, exist_ok=True)
@@ -51,11 +54,13 @@ def build(directory: Path, n: int) -> None:
         ws.append(
             [mid, f"Postkasse {i} {units[unit]}", units[unit], f"00.01.00-G01-{i % 97:02d}-25", ""]
         )
+        if full_mapping:
+            mapping_rows.append([mid, cps[unit], "benchmark"])
         if i % 100 == 99:
-            continue  # 1% unmapped
+            continue  # 1% unmapped (without a full mapping file)
         if i % 2:
             translations.setdefault(unit, []).append(str(int(mid)))
-        else:
+        elif not full_mapping:
             mapping_rows.append([mid, cps[unit], "benchmark"])
     wb.save(directory / FILES[0])
     wb = Workbook(write_only=True)
@@ -209,7 +214,7 @@ def bare(directory: Path, engine: str) -> dict:
 if __name__ == "__main__":
     what, folder = sys.argv[1], Path(sys.argv[2])
     if what == "build":
-        build(folder, int(sys.argv[3]))
+        build(folder, int(sys.argv[3]), full_mapping=sys.argv[4:5] == ["full"])
     else:
         measure = {"kit": kit, "editor": editor}.get(what)
         print(json.dumps(measure(folder) if measure else bare(folder, what)))

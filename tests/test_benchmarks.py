@@ -45,9 +45,14 @@ def test_benchmark_mailboxes_smoke(tmp_path: Path) -> None:
 
 
 def test_benchmark_commands_smoke(tmp_path: Path) -> None:
-    command = smoke(tmp_path, "commands")["commands"][0]
-    assert command["mailboxes"] == 1000 and command["check"]["seconds"] > 0
-    assert command["run_folder_mb"] > 0 and command["step_parquet_mb"] > 0
+    half, full = smoke(tmp_path, "commands")["commands"]
+    assert half["mailboxes"] == 1000 and half["check"]["seconds"] > 0
+    assert half["run_folder_mb"] > 0 and half["step_parquet_mb"] > 0
+    assert (half["mapping_rows"], full["mapping_rows"]) == (500, 1000)
+    parts = {t["part"]: t["seconds"] for t in full["trace"]}
+    assert parts["notebook 01_mailboxes"] > 0 and parts["pages"] > 0
+    assert parts["total (wall clock of the process)"] == round(full["trace_run_seconds"], 2)
+    assert "mapping file of 1,000 rows" in (tmp_path / "smoke-commands.md").read_text()
 
 
 def test_benchmark_editor_smoke(tmp_path: Path) -> None:
