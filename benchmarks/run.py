@@ -435,7 +435,14 @@ def run_trace(run_dir: Path, traced: dict[str, Any], check_seconds: float) -> li
             checks - ended[names[-1]],
             "end line → `checks_finished` (the kernel retired, the findings gathered)",
         )
-    row("outputs, all writers", phases.get("outputs", 0.0), "`run_finished` phase `outputs`")
+    row(
+        "outputs, all writers",
+        phases.get("outputs", 0.0),
+        "`run_finished` phase `outputs`. A writer's start is not recorded: below, each file by "
+        "when it was last written (mtime); one done in this phase shows the time since the file "
+        "before it, which for the files of steps 02-04 (begun on the render-ahead thread when "
+        "their notebook ended) is only the part the phase waited for",
+    )
     for w in writers(run_dir, t0, checks, outputs_end, begun, ended):
         rows.append(w)
     row(
@@ -447,7 +454,8 @@ def run_trace(run_dir: Path, traced: dict[str, Any], check_seconds: float) -> li
     row(
         "scan",
         written - sealed - render,
-        "`outputs_sealed` + pages → first `output_written` (holds the first file's hash)",
+        "`outputs_sealed` + pages → first `output_written` (holds the first file's hash); the "
+        "bench's settings name no secret, so the scan has nothing to look for and reads no file",
     )
     row(
         "the audit's `output_written` records",
@@ -498,9 +506,9 @@ def writers(
                 {
                     "part": f"· {rel} ({mb:.1f} MB)",
                     "seconds": round(when - previous, 2),
-                    "how": f"done at {when:.2f} s; since the file before it"
+                    "how": f"done at {when:.2f} s; the time since the file before it"
                     + (" (or the phase's start)" if previous == start else "")
-                    + ("; after the `outputs` phase" if when > stop + 0.005 else ""),
+                    + ("; after the `outputs` phase" if when > stop + 0.05 else ""),
                 }
             )
             previous = max(previous, when)
@@ -567,6 +575,7 @@ def bench_commands(work: Path, sizes: list[int], reps: int) -> list[dict[str, An
         row["trace"] = run_trace(last, kept[0], row["check"]["seconds"])
         row["trace_run_seconds"] = round(kept[0]["seconds"], 3)
         row["trace_tree_peak_mb"] = kept[0]["tree_peak_mb"]
+        row["trace_lines"] = kept[0]["lines"]  # (seconds after the start, console line)
         print(
             f"  {n:>7,} ({row['mapping_rows']:,} mapping rows): bare {row['bare']['seconds']} s, "
             f"check {row['check']['seconds']} s ({row['check_vs_bare']}x), run "
