@@ -57,92 +57,64 @@ def render_comparison(
         True if status == "ok" else "remarks" if status == "warnings" else False,
     )
     differs = result["lands_differently"]
-    lead = fragment(
-        "section",
+    lead = _listing(
         f"{t(language, 'compare_lands_differently')} ({len(differs)})",
+        t(language, "compare_lands_differently_intro", a=a, b=b),
         [
-            fragment("para", [t(language, "compare_lands_differently_intro", a=a, b=b)]),
-            table(
-                [
-                    (_label(r), r["name"], r["unit"], r["contact_point"][a], r["contact_point"][b])
-                    for r in differs
-                ],
-                [
-                    t(language, "mailbox_id"),
-                    t(language, "mailbox_name"),
-                    t(language, "responsible_unit"),
-                    t(language, "compare_contact_point_in", env=a),
-                    t(language, "compare_contact_point_in", env=b),
-                ],
-                limit=1_000_000,
-                language=language,
-            ),
-        ]
-        if differs
-        else [fragment("para", [t(language, "compare_lands_same")])],
+            (_label(r), r["name"], r["unit"], r["contact_point"][a], r["contact_point"][b])
+            for r in differs
+        ],
+        [
+            t(language, "mailbox_id"),
+            t(language, "mailbox_name"),
+            t(language, "responsible_unit"),
+            t(language, "compare_contact_point_in", env=a),
+            t(language, "compare_contact_point_in", env=b),
+        ],
+        t(language, "compare_lands_same"),
+        language,
         "lead" if differs else "lead-ok",
     )
     retired = result["retired_in_one"]
-    retired_part = fragment(
-        "section",
+    retired_part = _listing(
         f"{t(language, 'compare_retired_in_one')} ({len(retired)})",
+        t(language, "compare_retired_intro"),
         [
-            fragment("para", [t(language, "compare_retired_intro")]),
-            table(
-                [
-                    (
-                        _label(r),
-                        r["name"],
-                        r["unit"],
-                        r["retired_in"],
-                        r["mapped_in"],
-                        r["contact_point"],
-                    )
-                    for r in retired
-                ],
-                [
-                    t(language, "mailbox_id"),
-                    t(language, "mailbox_name"),
-                    t(language, "responsible_unit"),
-                    t(language, "compare_retired_in"),
-                    t(language, "compare_mapped_in"),
-                    t(language, "contact_point"),
-                ],
-                limit=1_000_000,
-                language=language,
-            ),
-        ]
-        if retired
-        else [fragment("para", [t(language, "compare_none")])],
+            (_label(r), r["name"], r["unit"], r["retired_in"], r["mapped_in"], r["contact_point"])
+            for r in retired
+        ],
+        [
+            t(language, "mailbox_id"),
+            t(language, "mailbox_name"),
+            t(language, "responsible_unit"),
+            t(language, "compare_retired_in"),
+            t(language, "compare_mapped_in"),
+            t(language, "contact_point"),
+        ],
+        t(language, "compare_none"),
+        language,
     )
     pairings = result.get("pairings") or []
-    pairing_part = fragment(
-        "section",
+    pairing_part = _listing(
         f"{t(language, 'compare_pairings')} ({len(pairings)})",
+        t(language, "compare_pairings_intro"),
         [
-            fragment("para", [t(language, "compare_pairings_intro")]),
-            table(
-                [
-                    (
-                        p["test"],
-                        p["production"],
-                        t(language, "compare_pairing_unknown", names=", ".join(p["unknown"]))
-                        if p.get("unknown")
-                        else "",
-                    )
-                    for p in pairings
-                ],
-                [
-                    t(language, "compare_pairing_test"),
-                    t(language, "compare_pairing_production"),
-                    t(language, "compare_pairing_note"),
-                ],
-                limit=1_000_000,
-                language=language,
-            ),
-        ]
-        if pairings
-        else [fragment("para", [t(language, "compare_pairings_none")])],
+            (
+                p["test"],
+                p["production"],
+                t(language, "compare_pairing_unknown", names=", ".join(p["unknown"]))
+                if p.get("unknown")
+                else "",
+            )
+            for p in pairings
+        ],
+        [
+            t(language, "compare_pairing_test"),
+            t(language, "compare_pairing_production"),
+            t(language, "compare_pairing_note"),
+        ],
+        t(language, "compare_pairings_none"),
+        language,
     )
     facts = [
         (t(language, "protocol_label"), result["protocol"][a], result["protocol"][b]),
@@ -214,3 +186,22 @@ def render_comparison(
     return page(
         f"{t(language, 'compare_title')} - {organisation}", body, language=language, anchor=anchor
     )
+
+
+def _listing(
+    title: str,
+    intro: str,
+    rows: list[tuple[Any, ...]],
+    headers: list[str],
+    none: str,
+    language: str,
+    css: str = "",
+) -> Markup:
+    """A section of the comparison page: its lead sentence and every row (never cut short),
+    or one sentence saying there is none."""
+    body = (
+        [fragment("para", [intro]), table(rows, headers, limit=1_000_000, language=language)]
+        if rows
+        else [fragment("para", [none])]
+    )
+    return fragment("section", title, body, css)
