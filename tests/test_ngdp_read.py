@@ -68,6 +68,22 @@ def sample_and_registry(sample_dir: Path, tmp_path: Path) -> tuple[Path, Any]:
     return sample, registry_from_settings(settings, settings.environment("test"))
 
 
+def sample_identity(sample: Path) -> tuple[Any, dict[str, str]]:
+    """The sample test environment's client certificate (loaded) and its secrets: what a
+    test needs to call the local NgDP itself."""
+    from ngdpkit.certificates import load_certificate
+    from ngdpkit.secrets import Secret
+
+    secrets = read_dotenv(sample / "sample.env")
+    env = load_settings(sample / "migration.toml").environment("test")
+    loaded = load_certificate(
+        env.certificate,
+        label="test.p12",
+        password=Secret("X", secrets["NGDPKIT_TEST_CERT_PASSWORD"]),
+    )
+    return loaded, secrets
+
+
 def copy_sample(sample_dir: Path, tmp_path: Path) -> Path:
     d = tmp_path / "sample"
     shutil.copytree(sample_dir, d, ignore=shutil.ignore_patterns("runs"))
@@ -245,18 +261,11 @@ def test_the_local_ngdp_refuses_every_write(sample_dir: Path, tmp_path: Path) ->
     paths is refused (405) and nothing changes."""
     import httpx
 
-    from ngdpkit.certificates import load_certificate
     from ngdpkit.probes import client_tls_context
-    from ngdpkit.secrets import Secret
 
     sample = copy_sample(sample_dir, tmp_path)
-    secrets = read_dotenv(sample / "sample.env")
+    loaded, secrets = sample_identity(sample)
     env = load_settings(sample / "migration.toml").environment("test")
-    loaded = load_certificate(
-        env.certificate,
-        label="test.p12",
-        password=Secret("X", secrets["NGDPKIT_TEST_CERT_PASSWORD"]),
-    )
     sim, ca_file = serve(sample, "test", tmp_path)
     header = {"Authorization": secrets["NGDPKIT_TEST_AUTHORIZATION"]}
     paths = [

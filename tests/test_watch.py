@@ -19,7 +19,7 @@ from ngdpkit.secrets import read_dotenv
 from ngdpkit.simulator import Simulator
 from ngdpkit.simulator_traffic import Traffic
 from tests.conftest import run_cli
-from tests.test_ngdp_read import copy_sample, serve
+from tests.test_ngdp_read import copy_sample, sample_identity, serve
 
 FETCHED = GOOD["REST_PULL"]
 CONTRACT_KEYS = {
@@ -357,19 +357,10 @@ def test_the_local_ngdp_refuses_what_ngdp_would(sample_dir: Path, tmp_path: Path
     by its id is gone afterwards, as NgDP's GET /receipts/{id} deletes it."""
     import httpx
 
-    from ngdpkit.certificates import load_certificate
     from ngdpkit.probes import client_tls_context
-    from ngdpkit.secrets import Secret
-    from ngdpkit.settings import load_settings
 
     sample = copy_sample(sample_dir, tmp_path)
-    secrets = read_dotenv(sample / "sample.env")
-    env = load_settings(sample / "migration.toml").environment("test")
-    loaded = load_certificate(
-        env.certificate,
-        label="test.p12",
-        password=Secret("X", secrets["NGDPKIT_TEST_CERT_PASSWORD"]),
-    )
+    loaded, secrets = sample_identity(sample)
     sim, system_id = start(sample, tmp_path, Traffic(memos_waiting=3, receipts_waiting=1))
     headers = {"Authorization": secrets["NGDPKIT_TEST_AUTHORIZATION"]}
     with (
