@@ -200,7 +200,7 @@ def bench_run(work: Path, reps: int) -> dict[str, Any]:
 def bench_probes(reps: int, count: int = 20, delay: float = 0.2) -> dict[str, Any]:
     import ssl
 
-    from ngdpkit.probes import Probe, run_probe, run_probes
+    from ngdpkit.checks.probes import Probe, run_probe, run_probes
 
     with tempfile.TemporaryDirectory(prefix="ngdpkit-probe-bench-") as tmp:
         ca_file = Path(tmp) / "ca.pem"

@@ -167,9 +167,9 @@ def editor(directory: Path) -> dict:
 
 def kit(directory: Path) -> dict:
     start = time.perf_counter()
-    from ngdpkit.contact_points import read_contact_points
-    from ngdpkit.mailboxes import read_mailbox_export
-    from ngdpkit.mapping import map_mailboxes, read_mapping_file, suggest
+    from ngdpkit.inputs.contact_points import read_contact_points
+    from ngdpkit.inputs.mailboxes import read_mailbox_export
+    from ngdpkit.inputs.mapping import map_mailboxes, read_mapping_file, suggest
 
     export = read_mailbox_export(directory / FILES[0], label=FILES[0])
     cps = read_contact_points(directory / FILES[1], label=FILES[1], system_id=SYSTEM_ID)

@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.2.0"
 
 if TYPE_CHECKING:  # what a type checker sees: the same names, imported for real
-    from .certificates import load_certificate as load_certificate
-    from .contact_points import read_contact_points as read_contact_points
+    from .checks.certificates import load_certificate as load_certificate
+    from .inputs.contact_points import read_contact_points as read_contact_points
     from .errors import (
         InputError as InputError,
         NgdpkitError as NgdpkitError,
@@ -38,10 +38,10 @@ if TYPE_CHECKING:  # what a type checker sees: the same names, imported for real
         findings_frame as findings_frame,
         status_of as status_of,
     )
-    from .mailboxes import read_mailbox_export as read_mailbox_export
-    from .mapping import read_mapping_file as read_mapping_file
+    from .inputs.mailboxes import read_mailbox_export as read_mailbox_export
+    from .inputs.mapping import read_mapping_file as read_mapping_file
     from .run.audit import verify as verify_audit
-    from .sample import write_sample as write_sample
+    from .rehearsal.sample import write_sample as write_sample
     from .secrets import Secret as Secret
     from .settings import (
         Environment as Environment,
@@ -86,7 +86,7 @@ if TYPE_CHECKING:  # what a type checker sees: the same names, imported for real
         validity_timeline as validity_timeline,
     )
     from .steps.decide import decide as decide
-    from .trust import load_trust_anchors as load_trust_anchors
+    from .checks.trust import load_trust_anchors as load_trust_anchors
 
 
 _EXPORTS = {
@@ -140,12 +140,12 @@ _EXPORTS = {
     "run_rehearsal": "steps",
     "show_acceptance": "steps",
     # library functions
-    "read_mailbox_export": "mailboxes",
-    "read_contact_points": "contact_points",
-    "read_mapping_file": "mapping",
-    "load_certificate": "certificates",
-    "load_trust_anchors": "trust",
-    "write_sample": "sample",
+    "read_mailbox_export": "inputs.mailboxes",
+    "read_contact_points": "inputs.contact_points",
+    "read_mapping_file": "inputs.mapping",
+    "load_certificate": "checks.certificates",
+    "load_trust_anchors": "checks.trust",
+    "write_sample": "rehearsal.sample",
     "verify_audit": "run.audit",
 }
 

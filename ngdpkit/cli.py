@@ -323,7 +323,7 @@ def check_payload(
     found = [f for s in steps for f in s.findings] + extra  # the run-level ones, as in run
     status = F.status_of(found)
     if summary is not None and len(found) > FINDING_ROWS:
-        from .signoff import findings_summary, unit_lookup
+        from .documents.signoff import findings_summary, unit_lookup
 
         mapping, mailboxes = steps[1].record, steps[0].record
         units = unit_lookup(getattr(mapping, "mapping", None), getattr(mailboxes, "sheet", ""))
@@ -339,8 +339,8 @@ def check_payload(
 def seal_findings(settings: Any, secrets: dict[str, dict[str, str]]) -> list[Any]:
     """What ``run`` would find about ``[signing]``'s certificate (``SIGNING_CERT_INVALID``),
     with the password collected for the environments (asked once on a terminal)."""
+    from .documents.signing import seal_from_settings
     from .secrets import Secret
-    from .signing import seal_from_settings
 
     if settings.signing is None:
         return []
@@ -463,7 +463,7 @@ def _clip(text: str, width: int) -> str:
 
 def cmd_cert_inspect(args: argparse.Namespace) -> int:
     from . import findings as F
-    from .certificates import INSPECT_KEYS, inspect
+    from .checks.certificates import INSPECT_KEYS, inspect
 
     try:
         facts, found = inspect(
@@ -536,7 +536,7 @@ def _mailbox_count(text: str) -> int:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from .settings_reference import init_folder
+    from .documents.settings_reference import init_folder
 
     try:
         target, export = init_folder(
@@ -560,7 +560,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
-    from .sample import write_sample
+    from .rehearsal.sample import write_sample
 
     written = write_sample(args.dir, mailboxes=args.mailboxes)
     for path in written:
@@ -570,16 +570,16 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from .rehearsal.sample import write_sample
     from .run.parent import run
-    from .sample import write_sample
 
     write_sample(args.dir)
     print(f"sample set ready in {args.dir}", flush=True)
     code, folders = run(args.dir / "migration.toml", ["all"], out=None, online=False, pdf=False)
-    from .rehearsal import demo_rehearsals
+    from .rehearsal.flow import demo_rehearsals
 
     code = max(code, demo_rehearsals(args.dir / "migration.toml"))
-    from .demo import demo_online
+    from .run.demo import demo_online
 
     print("\nThe test environment read back from a local NgDP (--online ngdp):", flush=True)
     online_code, online_folder = demo_online(args.dir / "migration.toml")
@@ -595,7 +595,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_notebooks(args: argparse.Namespace) -> int:
     from importlib import resources
 
-    from .outputs import private_new_file
+    from .deliverables.outputs import private_new_file
 
     try:
         args.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -628,8 +628,8 @@ def cmd_notebooks(args: argparse.Namespace) -> int:
 
 def cmd_confirm(args: argparse.Namespace) -> int:
     """One hash-chained line in confirmations.jsonl beside the settings file (§12.2)."""
-    from .checklist import KEYS, STEPS
     from .checks.evidence import append_confirmation, confirmations_path
+    from .deliverables.checklist import KEYS, STEPS
     from .settings import load_settings
 
     settings = load_settings(args.settings)
@@ -684,7 +684,7 @@ def cmd_bundle(args: argparse.Namespace) -> int:
 
 
 def cmd_rehearse(args: argparse.Namespace) -> int:
-    from .rehearsal import rehearse
+    from .rehearsal.flow import rehearse
 
     code, folder = rehearse(
         args.settings,
@@ -704,11 +704,11 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     import time
     from secrets import token_urlsafe
 
-    from .rehearsal import anchors_pem, contact_point_ids
+    from .checks.system import parse_authorization
+    from .rehearsal.flow import anchors_pem, contact_point_ids
+    from .rehearsal.simulator import SessionCA, Simulator, SimulatorConfig
     from .secrets import resolve
     from .settings import load_settings
-    from .simulator import SessionCA, Simulator, SimulatorConfig
-    from .system import parse_authorization
 
     settings = load_settings(args.settings)
     env = settings.environment(args.env)
@@ -720,8 +720,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     parsed = parse_authorization(secret.reveal()) if secret else None
     token = parsed[1] if parsed else token_urlsafe(24)
 
-    from .simulator_registry import registry_from_settings
-    from .simulator_traffic import seed_traffic
+    from .rehearsal.simulator_registry import registry_from_settings
+    from .rehearsal.simulator_traffic import seed_traffic
 
     registry = registry_from_settings(settings, env)  # the read endpoints of 12.1
     if args.seed is not None:
@@ -792,8 +792,8 @@ DIFF_ROWS = 50  # past this many changes, diff prints a summary by code and unit
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    from .compare.change_text import code_title, lines, summary
     from .compare.diff import diff_runs, is_empty
+    from .documents.change_text import code_title, lines, summary
 
     change = diff_runs(args.run_a, args.run_b)
     if args.json:
@@ -832,14 +832,14 @@ def _short_time(iso: str | None, *, date_only: bool = False) -> str:
 
 def cmd_status(args: argparse.Namespace) -> int:
     from .compare.status import portfolio
-    from .typed import unstructure
+    from .inputs.typed import unstructure
 
     result = portfolio(args.paths)
     for skipped in result.skipped:
         print(f"ngdpkit: {skipped.path}: {skipped.reason}", file=sys.stderr)
     if args.html is not None:
         from .compare.status_page import render_portfolio
-        from .outputs import atomic_write
+        from .deliverables.outputs import atomic_write
 
         atomic_write(args.html, render_portfolio(result, language="da"))
     if args.json:

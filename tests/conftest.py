@@ -12,7 +12,7 @@ from typing import Any
 import openpyxl
 import pytest
 
-from ngdpkit import pki
+from ngdpkit.rehearsal import pki
 
 REPO = Path(__file__).resolve().parents[1]
 CVR = "98765433"
@@ -49,7 +49,7 @@ def leaf_key() -> Any:
 
 @pytest.fixture
 def anchors(cas: dict[str, Any]) -> Any:
-    from ngdpkit.trust import TrustAnchors
+    from ngdpkit.checks.trust import TrustAnchors
 
     return TrustAnchors(
         roots={k: (cas[k]["root"].cert,) for k in ("test", "production")},
@@ -81,7 +81,7 @@ def write_xlsx(
 @pytest.fixture(scope="session")
 def sample_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample set, generated once for the session (read it; copy it to change it)."""
-    from ngdpkit.sample import write_sample
+    from ngdpkit.rehearsal.sample import write_sample
 
     d = tmp_path_factory.mktemp("sample")
     write_sample(d)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ngdpkit.signoff import browser_args, find_browser
+from ngdpkit.documents.signoff import browser_args, find_browser
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +64,7 @@ def test_signoff_page_in_chromium(browser: str, tmp_path: Path, sample_copy: Pat
 
 
 def test_pdf_printing(browser: str, tmp_path: Path) -> None:
-    from ngdpkit.signoff import page, print_pdf
+    from ngdpkit.documents.signoff import page, print_pdf
 
     html = tmp_path / "p.html"
     html.write_text(page("t", "<h1>Hej</h1>", language="da"), encoding="utf-8")

@@ -112,7 +112,7 @@ def test_the_sample_in_one_language_holds_no_sentence_of_the_other(
 
 
 def test_english_words_in_parameters_are_rendered_in_danish_too() -> None:
-    from ngdpkit.system import check_ips
+    from ngdpkit.checks.system import check_ips
 
     finding = check_ips(["10.1.2.3"], "k")[0]
     assert "private address" in finding.text("en")
@@ -146,7 +146,7 @@ def test_findings_are_capped_per_code_with_a_count() -> None:
 def test_a_huge_contact_point_listing_gives_bounded_findings(tmp_path: Path) -> None:
     import json
 
-    from ngdpkit.contact_points import read_contact_points
+    from ngdpkit.inputs.contact_points import read_contact_points
 
     path = tmp_path / "cp.json"
     items = [

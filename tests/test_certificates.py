@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from ngdpkit import pki
-from ngdpkit.certificates import check_certificate, load_certificate
+from ngdpkit.checks.certificates import check_certificate, load_certificate
 from ngdpkit.errors import InputError
+from ngdpkit.rehearsal import pki
 from ngdpkit.secrets import Secret
 from tests.conftest import CVR, ORG, run_cli
 
@@ -72,7 +72,7 @@ def test_valid_certificate_per_kind(tmp_path: Path, cas: dict, leaf_key: Any, an
 
 
 def test_custom_anchors_make_it_relative(tmp_path: Path, cas: dict, leaf_key: Any) -> None:
-    from ngdpkit.trust import TrustAnchors
+    from ngdpkit.checks.trust import TrustAnchors
 
     custom = TrustAnchors(
         roots={
@@ -91,7 +91,7 @@ def test_real_looking_leaf_under_bundled_anchors_is_told_apart(
     tmp_path: Path, cas: dict, leaf_key: Any
 ) -> None:
     """A leaf shaped exactly like OCES3 but issued by a look-alike CA does not chain to the real roots."""
-    from ngdpkit.trust import load_trust_anchors
+    from ngdpkit.checks.trust import load_trust_anchors
 
     fake_root = pki.make_ca(
         "Den Danske Stat OCES rod-CA", organisation="Den Danske Stat", bits=2048
@@ -321,7 +321,7 @@ def test_ocsp_against_a_local_responder(
     from cryptography.hazmat.primitives import hashes
     from cryptography.x509 import ocsp
 
-    from ngdpkit.revocation import check_revocation
+    from ngdpkit.checks.revocation import check_revocation
 
     issuing = cas["test"]["issuing"]
     state: dict[str, Any] = {"status": ocsp.OCSPCertStatus.GOOD, "signer": issuing}

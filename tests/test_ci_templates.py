@@ -952,7 +952,7 @@ def _azure_task(p: Pipeline, step: Step, ws: Path) -> int:
 @pytest.fixture(scope="module")
 def ci_sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
     """The sample set, and the secrets a CI store would hold for it (the .p12s as base64)."""
-    from ngdpkit.sample import write_sample
+    from ngdpkit.rehearsal.sample import write_sample
     from ngdpkit.secrets import read_dotenv
 
     d = tmp_path_factory.mktemp("ci-sample")

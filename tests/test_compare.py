@@ -266,7 +266,7 @@ def test_mapping_changes_by_key_in_key_order(tmp_path: Path) -> None:
             mapping=read_mapping_csv(path, path.name),
         )
 
-    from ngdpkit.typed import unstructure
+    from ngdpkit.inputs.typed import unstructure
 
     rows = unstructure(mapping_changes(view(a), view(b)))
     assert rows == [
@@ -318,7 +318,8 @@ def test_the_run_compares_the_mapping_cells_it_wrote_as_a_reader_gets_them(
     import pandas as pd
 
     from ngdpkit.compare.runs import read_mapping_csv, register_table
-    from ngdpkit.outputs import MAPPING_COLUMNS, write_mapping_outputs
+    from ngdpkit.deliverables.outputs import MAPPING_COLUMNS
+    from ngdpkit.run.mapping_files import write_mapping_outputs
 
     texts = ["a", '"q";x', "a\r\nb", "\r", "\n", "\x00x", "\ufeffbom", "=1", "-", "nan", "NA"]
     texts += ["", "  space ", "#N/A", "æøå", "x\u2028y"]
@@ -586,7 +587,7 @@ def customers(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> dic
     """A consultancy's tree: alpha with two settings files sharing one runs folder, two runs
     and a rehearsal of test; beta outside the tree, reached through two links; a link from
     inside alpha back up to the tree (a cycle)."""
-    from ngdpkit.rehearsal import rehearse
+    from ngdpkit.rehearsal.flow import rehearse
 
     root = tmp_path_factory.mktemp("consultancy")
     tree = root / "customers"

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from ngdpkit.contact_points import canonical_guid, parse_bool, read_contact_points
+from ngdpkit.inputs.contact_points import canonical_guid, parse_bool, read_contact_points
 from tests.conftest import write_xlsx
 
 SYS = "5b3f2c1e-8d4a-4e7b-9c2f-1a6d3e8b7c40"

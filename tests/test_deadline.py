@@ -11,7 +11,7 @@ import httpx
 import pytest
 import trustme
 
-from ngdpkit.deadline import BodyTooLarge, BoundedClient, DeadlineExceeded
+from ngdpkit.checks.deadline import BodyTooLarge, BoundedClient, DeadlineExceeded
 from tests.conftest import run_cli
 from tests.test_network_trust import Recorder
 from tests.test_probes import server_ctx, verify_ctx
@@ -48,7 +48,7 @@ def test_an_answer_within_the_deadline_is_whole_and_a_huge_one_refused() -> None
 
 
 def test_ocsp_ends_within_its_total(cas: dict, leaf_key: Any, anchors: Any) -> None:
-    from ngdpkit.revocation import check_revocation
+    from ngdpkit.checks.revocation import check_revocation
     from tests.test_certificates import leaf
 
     rec = Recorder(trickle=0.3)

@@ -177,8 +177,8 @@ def test_check_summarises_past_fifty_findings_by_code_and_unit(sample_copy: Path
 
 def test_a_notebook_opens_its_many_findings_with_the_summary() -> None:
     from ngdpkit import findings as F
-    from ngdpkit.display import show_findings
-    from ngdpkit.signoff import findings_summary
+    from ngdpkit.documents.display import show_findings
+    from ngdpkit.documents.signoff import findings_summary
 
     found = [
         F.info("MAILBOX_RETIRED", "Mailbox {mid} is retired.", "x.xlsx", f"Ark!{i}", mid=str(i))
@@ -195,7 +195,7 @@ def test_the_summary_counts_findings_past_the_bound_in_full() -> None:
     """Past 1,000 findings of one code, the rest are one summary finding; the summary by
     code and unit counts them all (a customer signs the real number)."""
     from ngdpkit import findings as F
-    from ngdpkit.signoff import findings_summary
+    from ngdpkit.documents.signoff import findings_summary
 
     found = F.Bounded()
     for i in range(2, 1502):

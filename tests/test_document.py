@@ -89,7 +89,7 @@ def test_the_signature_says_what_it_confirms(sample_run_dir: Path) -> None:
 
 
 def test_diagram_and_checklist(sample_run_dir: Path, sample_dir: Path) -> None:
-    from ngdpkit.diagram import COLOURS, render_diagram
+    from ngdpkit.documents.diagram import COLOURS, render_diagram
     from ngdpkit.settings import load_settings
 
     svg = (sample_run_dir / "signoff" / "diagram.svg").read_text(encoding="utf-8")
@@ -117,7 +117,7 @@ def test_diagram_and_checklist(sample_run_dir: Path, sample_dir: Path) -> None:
 def sample_run_dir(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> Path:
     d = tmp_path_factory.mktemp("doc") / "sample"
     shutil.copytree(sample_dir, d, ignore=shutil.ignore_patterns("runs"))
-    from ngdpkit.signoff import find_browser
+    from ngdpkit.documents.signoff import find_browser
 
     pdf = ["--pdf"] if find_browser() else []
     r = run_cli("run", "--settings", str(d / "migration.toml"), "--env", "test", *pdf)
@@ -126,7 +126,7 @@ def sample_run_dir(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -
 
 
 def test_the_whole_document_as_one_a4_pdf(sample_run_dir: Path) -> None:
-    from ngdpkit.signoff import find_browser
+    from ngdpkit.documents.signoff import find_browser
 
     if find_browser() is None:
         pytest.skip("no Chromium, Chrome or Edge here (.ci/run installs Debian's chromium)")
@@ -169,7 +169,7 @@ def test_the_whole_document_as_one_a4_pdf(sample_run_dir: Path) -> None:
 
 
 def test_plurals_and_numbers_through_babel() -> None:
-    from ngdpkit.i18n import count
+    from ngdpkit.documents.i18n import count
 
     assert count("da", 1, "warning") == "1 advarsel"
     assert count("da", 3, "warning") == "3 advarsler"
@@ -202,7 +202,7 @@ def test_notebook_header_names_its_settings_and_the_next_step(
 @pytest.fixture(scope="module")
 def large_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample with 5,000 mailboxes, run with --pdf (contract §12.9)."""
-    from ngdpkit.signoff import find_browser
+    from ngdpkit.documents.signoff import find_browser
 
     if find_browser() is None:
         pytest.skip("no Chromium, Chrome or Edge here (.ci/run installs Debian's chromium)")

@@ -25,9 +25,9 @@ from typing import Any
 
 import pytest
 
-from ngdpkit.contact_points import read_contact_points
+from ngdpkit.documents.signoff import find_browser
+from ngdpkit.inputs.contact_points import read_contact_points
 from ngdpkit.inputs.decisions import read_decisions
-from ngdpkit.signoff import find_browser
 from tests.conftest import run_cli
 from tests.test_decide import HOSTILE, hostile_mailbox, unmapped_sample
 

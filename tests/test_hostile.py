@@ -210,7 +210,7 @@ def test_failed_values_are_never_embedded(sample_dir: Path) -> None:
     egress list at all); a thumbprint that is not hex is refused at the script's top."""
     from dataclasses import replace
 
-    from ngdpkit.servercheck import install_certificate_script, server_check_script
+    from ngdpkit.deliverables.servercheck import install_certificate_script, server_check_script
     from ngdpkit.settings import load_settings
 
     env = load_settings(sample_dir / "migration.toml").environment("test")
@@ -491,8 +491,8 @@ def test_pdf_browser_gets_no_secret(tmp_path: Path, monkeypatch: Any) -> None:
     """Chromium for --pdf starts with an environment without the secrets: a stand-in browser
     on PATH writes down what it was given."""
     from ngdpkit import redact
+    from ngdpkit.documents.signoff import print_pdf
     from ngdpkit.secrets import resolve
-    from ngdpkit.signoff import print_pdf
 
     if os.name == "nt":
         pytest.skip("the stand-in browser is a shell script")
@@ -513,7 +513,7 @@ def test_pdf_browser_gets_no_secret(tmp_path: Path, monkeypatch: Any) -> None:
         assert resolve("NGDPKIT_T_PW") is not None
         page = tmp_path / "p.html"
         page.write_text("<p>x</p>")
-        monkeypatch.setattr("ngdpkit.signoff.BROWSER_PATHS", ())
+        monkeypatch.setattr("ngdpkit.documents.signoff.BROWSER_PATHS", ())
         assert print_pdf(page, tmp_path / "p.pdf") is None
         text = seen.read_text()
         assert "pdf-secret-value-1234" not in text and "NGDPKIT_T_PW" not in text
@@ -596,8 +596,8 @@ def _answer(leaf: Any, issuer: Any, signer_cert: Any, signer_key: Any, **kw: Any
 def test_ocsp_answers_are_checked(cas: dict[str, Any], leaf_key: Any) -> None:
     import datetime as dt
 
-    from ngdpkit import pki
-    from ngdpkit.revocation import answer_problem
+    from ngdpkit.checks.revocation import answer_problem
+    from ngdpkit.rehearsal import pki
 
     now = dt.datetime.now(dt.UTC)
     issuing = cas["test"]["issuing"]
@@ -660,7 +660,7 @@ def _with_sheet_xml(path: Path, xml_chunks: Any) -> Path:
 
 def test_a_million_empty_rows_is_refused_before_parsing(tmp_path: Path) -> None:
     from ngdpkit.errors import InputError
-    from ngdpkit.mailboxes import read_mailbox_export
+    from ngdpkit.inputs.mailboxes import read_mailbox_export
 
     def chunks() -> Any:
         yield b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
@@ -677,7 +677,7 @@ def test_a_million_empty_rows_is_refused_before_parsing(tmp_path: Path) -> None:
 
 def test_parts_that_unpack_past_the_bound_are_refused(tmp_path: Path) -> None:
     from ngdpkit.errors import InputError
-    from ngdpkit.mailboxes import read_mailbox_export
+    from ngdpkit.inputs.mailboxes import read_mailbox_export
 
     def chunks() -> Any:
         yield b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
@@ -721,7 +721,7 @@ server_ips = ["198.51.100.10"]
      "64:ff9b:1::1", "100::1", "5f00::1"],
 )  # fmt: skip
 def test_special_purpose_addresses_are_not_public(ip: str) -> None:
-    from ngdpkit.system import check_ips
+    from ngdpkit.checks.system import check_ips
 
     assert [f.code for f in check_ips([ip], "k")] == ["IP_NOT_PUBLIC"]
 
@@ -732,7 +732,7 @@ def test_special_purpose_addresses_are_not_public(ip: str) -> None:
      "https://[::ffff:127.0.0.1]/", "https://[64:ff9b::7f00:1]/", "https://intranet/"],
 )  # fmt: skip
 def test_push_hosts_must_be_public_and_canonical(url: str) -> None:
-    from ngdpkit.system import check_push_url
+    from ngdpkit.checks.system import check_push_url
 
     assert [f.code for f in check_push_url(url, protocol="REST_PUSH", key="k")] == [
         "PUSH_URL_INVALID"
@@ -740,7 +740,7 @@ def test_push_hosts_must_be_public_and_canonical(url: str) -> None:
 
 
 def test_public_push_hosts_pass() -> None:
-    from ngdpkit.system import check_push_url
+    from ngdpkit.checks.system import check_push_url
 
     for url in (
         "https://wzpush.eksempel-kommune.dk",
@@ -753,8 +753,8 @@ def test_public_push_hosts_pass() -> None:
 def test_damaged_p12_is_corrupt_not_a_bad_password(
     tmp_path: Path, cas: dict[str, Any], leaf_key: Any
 ) -> None:
-    from ngdpkit import pki
-    from ngdpkit.certificates import load_certificate
+    from ngdpkit.checks.certificates import load_certificate
+    from ngdpkit.rehearsal import pki
     from ngdpkit.secrets import Secret
 
     issued = pki.make_leaf(cas["test"]["issuing"], key=leaf_key, cvr="98765433", organisation="T")

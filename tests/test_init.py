@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ngdpkit import settings as S
-from ngdpkit.settings_reference import DOCS, TABLES, keys, reference_markdown
+from ngdpkit.documents.settings_reference import DOCS, TABLES, keys, reference_markdown
 from tests.conftest import REPO, run_cli
 
 
@@ -107,5 +107,5 @@ def test_the_readme_settings_reference_is_generated_from_the_schema() -> None:
         "<!-- settings-reference:end -->", 1
     )[0]
     assert current == reference_markdown(), (
-        "README's settings reference is stale: .venv/bin/python -m ngdpkit.settings_reference README.md"
+        "README's settings reference is stale: .venv/bin/python -m ngdpkit.documents.settings_reference README.md"
     )

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from ngdpkit.errors import InputError
-from ngdpkit.mailboxes import read_mailbox_export
+from ngdpkit.inputs.mailboxes import read_mailbox_export
 from tests.conftest import write_xlsx
 
 HEAD = ["Postkasse-ID", "Postkassenavn", "Ansvarlig enhed", "Sag", "Emne-ID", "NgDP Guid"]
@@ -196,7 +196,7 @@ def test_reading_pauses_the_cycle_collector_and_restores_it(
     the file is refused."""
     import gc
 
-    import ngdpkit.workbooks as workbooks
+    import ngdpkit.inputs.workbooks as workbooks
 
     seen: list[bool] = []
     real = workbooks._build
@@ -228,7 +228,7 @@ def test_a_cached_table_reads_back_as_the_workbook_would(tmp_path: Path) -> None
     without a value, a title row, blank rows) as reading the workbook."""
     import json
 
-    from ngdpkit.workbooks import TableCache
+    from ngdpkit.inputs.workbooks import TableCache
 
     path = write_xlsx(
         tmp_path / "e.xlsx",
@@ -272,7 +272,7 @@ def test_a_table_that_changes_while_it_is_read_is_not_kept(
 ) -> None:
     """The key is the file's SHA-256 before the read; a file that is different after the read
     is not kept, so a notebook never gets a table under the hash of other bytes."""
-    from ngdpkit import workbooks
+    from ngdpkit.inputs import workbooks
 
     path = write_xlsx(tmp_path / "e.xlsx", [HEAD[:2], ["1", "a"]])
     real = workbooks._read_table

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ngdpkit.contact_points import ContactPoint
-from ngdpkit.mailboxes import COLUMNS
-from ngdpkit.mapping import contact_point_plan, map_mailboxes, read_mapping_file, suggest
+from ngdpkit.inputs.contact_points import ContactPoint
+from ngdpkit.inputs.mailboxes import COLUMNS
+from ngdpkit.inputs.mapping import contact_point_plan, map_mailboxes, read_mapping_file, suggest
 from tests.conftest import write_xlsx
 
 SYS = "5b3f2c1e-8d4a-4e7b-9c2f-1a6d3e8b7c40"

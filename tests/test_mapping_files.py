@@ -12,11 +12,11 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from ngdpkit.deliverables.outputs import MAPPING_COLUMNS, mapping_csv_bytes
 from ngdpkit.findings import Finding
-from ngdpkit.outputs import MAPPING_COLUMNS, mapping_csv_bytes
+from ngdpkit.inputs.workbooks import TableCache
 from ngdpkit.run.mapping_files import MappingFiles
 from ngdpkit.steps.records import hand_over, write_step_file
-from ngdpkit.workbooks import TableCache
 
 
 def table(names: list[str]) -> pd.DataFrame:

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from ngdpkit import memo
+from ngdpkit.rehearsal import memo
 
 CP = "9366b98e-64ef-58fe-a723-950f3d511167"
 

@@ -68,7 +68,7 @@ def plant_run(env_dir: Path, name: str) -> Path:
 def planted(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> dict[str, Path]:
     """A real rehearsal and a real run of the sample, then planted folders that sort newest
     (a rehearsal, a run named by LATEST, a comparison), then a second run with --pdf."""
-    from ngdpkit.signoff import find_browser
+    from ngdpkit.documents.signoff import find_browser
 
     sample = tmp_path_factory.mktemp("planted") / "sample"
     shutil.copytree(sample_dir, sample, ignore=shutil.ignore_patterns("runs"))
@@ -121,7 +121,7 @@ def test_the_tampered_previous_run_cannot_be_compared(planted: dict[str, Path]) 
 
 
 def test_the_pdf_carries_the_rehearsal_from_its_record(planted: dict[str, Path]) -> None:
-    from ngdpkit.signoff import find_browser
+    from ngdpkit.documents.signoff import find_browser
 
     if find_browser() is None:
         pytest.skip("no Chromium, Chrome or Edge here (.ci/run installs Debian's chromium)")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import trustme
 
-from ngdpkit.probes import Probe, run_probe, run_probes
+from ngdpkit.checks.probes import Probe, run_probe, run_probes
 from tests.test_probes import Server, loopback, server_ctx, verify_ctx
 
 

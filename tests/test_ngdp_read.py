@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 
 from ngdpkit.redact import parse_authorization
-from ngdpkit.rehearsal import anchors_pem
+from ngdpkit.rehearsal.flow import anchors_pem
+from ngdpkit.rehearsal.simulator import SessionCA, Simulator, SimulatorConfig
+from ngdpkit.rehearsal.simulator_registry import registry_from_settings
 from ngdpkit.secrets import read_dotenv
 from ngdpkit.settings import load_settings
-from ngdpkit.simulator import SessionCA, Simulator, SimulatorConfig
-from ngdpkit.simulator_registry import registry_from_settings
 from tests.conftest import run_cli
 
 ALLOWED_GET = (
@@ -71,7 +71,7 @@ def sample_and_registry(sample_dir: Path, tmp_path: Path) -> tuple[Path, Any]:
 def sample_identity(sample: Path) -> tuple[Any, dict[str, str]]:
     """The sample test environment's client certificate (loaded) and its secrets: what a
     test needs to call the local NgDP itself."""
-    from ngdpkit.certificates import load_certificate
+    from ngdpkit.checks.certificates import load_certificate
     from ngdpkit.secrets import Secret
 
     secrets = read_dotenv(sample / "sample.env")
@@ -261,7 +261,7 @@ def test_the_local_ngdp_refuses_every_write(sample_dir: Path, tmp_path: Path) ->
     paths is refused (405) and nothing changes."""
     import httpx
 
-    from ngdpkit.probes import client_tls_context
+    from ngdpkit.checks.probes import client_tls_context
 
     sample = copy_sample(sample_dir, tmp_path)
     loaded, secrets = sample_identity(sample)

@@ -15,8 +15,9 @@ from typing import Any
 import openpyxl
 import pytest
 
-from ngdpkit.network import NGDP, firewall_rules
-from ngdpkit.servercheck import (
+from ngdpkit.checks.network import NGDP
+from ngdpkit.deliverables.firewall import firewall_rules
+from ngdpkit.deliverables.servercheck import (
     evidence_coverage,
     install_certificate_script,
     read_evidence,
@@ -291,7 +292,7 @@ def sample_run_dir(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -
 
 
 def test_zero_lost_ids(tmp_path: Path) -> None:
-    from ngdpkit.mailboxes import read_mailbox_export
+    from ngdpkit.inputs.mailboxes import read_mailbox_export
     from tests.conftest import write_xlsx
 
     path = write_xlsx(

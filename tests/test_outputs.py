@@ -6,7 +6,12 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 
-from ngdpkit.outputs import MAPPING_HEADERS, atomic_write, mapping_csv_bytes, write_mapping_workbook
+from ngdpkit.deliverables.outputs import (
+    MAPPING_HEADERS,
+    atomic_write,
+    mapping_csv_bytes,
+    write_mapping_workbook,
+)
 
 
 def frame() -> pd.DataFrame:
@@ -104,7 +109,11 @@ def test_mapping_files_from_a_worker_process_are_the_inline_files(tmp_path: Path
 
     import pandas as pd
 
-    from ngdpkit.outputs import MAPPING_COLUMNS, mapping_csv_bytes, write_mapping_outputs
+    from ngdpkit.deliverables.outputs import (
+        MAPPING_COLUMNS,
+        mapping_csv_bytes,
+    )
+    from ngdpkit.run.mapping_files import write_mapping_outputs
     from ngdpkit.steps.records import write_step_file
 
     frame = pd.DataFrame(
@@ -134,7 +143,7 @@ def test_workbook_cells_hold_what_excel_can_show(tmp_path: Path) -> None:
     (instead of failing the run), text that looks like ECMA-376 escaping stays as typed,
     numbers stay numbers, and an Arrow-backed table (as read from a step's Parquet file)
     is written the same as a plain one."""
-    from ngdpkit.outputs import MAPPING_COLUMNS, write_workbook
+    from ngdpkit.deliverables.outputs import MAPPING_COLUMNS, write_workbook
 
     rows = frame()
     rows.loc[0, "mailbox_name"] = "bell\x07 and\x1b[2J esc"
@@ -168,12 +177,12 @@ def test_the_mapping_files_can_be_written_apart(tmp_path: Path) -> None:
     file, and the CSV is the one written together with the workbook."""
     import pandas as pd
 
-    from ngdpkit.outputs import (
+    from ngdpkit.deliverables.outputs import (
         MAPPING_COLUMNS,
         mapping_csv_bytes,
         mapping_csv_table,
-        write_mapping_outputs,
     )
+    from ngdpkit.run.mapping_files import write_mapping_outputs
     from ngdpkit.steps.records import write_step_file
 
     frame = pd.DataFrame([{c: f"{c}-{i}" for c in MAPPING_COLUMNS} for i in range(20)])
@@ -204,7 +213,7 @@ def test_csv_fields_with_either_separator_are_quoted_and_full_width_formulas_neu
 
     import pandas as pd
 
-    from ngdpkit.outputs import csv_bytes, mapping_csv_bytes
+    from ngdpkit.deliverables.outputs import csv_bytes, mapping_csv_bytes
 
     evil = "x,=cmd|' /C calc'!A0"
     frame = pd.DataFrame(

@@ -217,7 +217,7 @@ def test_no_import_circles() -> None:
 
 def test_no_module_global_for_language() -> None:
     """The language travels as an argument (or with the object shown), never as module state."""
-    import ngdpkit.display as display
+    import ngdpkit.documents.display as display
 
     assert not hasattr(display, "set_language") and not hasattr(display, "_language")
     for path in (REPO / "ngdpkit").rglob("*.py"):
@@ -304,7 +304,9 @@ def test_the_public_api_is_typed_for_callers(tmp_path: Path) -> None:
         # an editable install is an import hook mypy cannot follow; a wheel finds py.typed
         env={**__import__("os").environ, "MYPYPATH": str(REPO)},
     )
-    assert "def (step: ngdpkit.steps.core.Step) -> ngdpkit.display.HTML" in r.stdout, r.stdout
+    assert "def (step: ngdpkit.steps.core.Step) -> ngdpkit.documents.display.HTML" in r.stdout, (
+        r.stdout
+    )
     assert 'Argument 1 to "start_step" has incompatible type "int"' in r.stdout, r.stdout
     assert r.stdout.count("error:") == 1, r.stdout
 
@@ -315,7 +317,7 @@ def test_the_input_records_show_as_html_without_importing_the_pages(sample_dir: 
     import ast
 
     for name in ("mailboxes", "contact_points", "mapping"):
-        tree = ast.parse((REPO / "ngdpkit" / f"{name}.py").read_text(encoding="utf-8"))
+        tree = ast.parse((REPO / "ngdpkit" / "inputs" / f"{name}.py").read_text(encoding="utf-8"))
         imported = {
             node.module
             for node in ast.walk(tree)
@@ -324,8 +326,8 @@ def test_the_input_records_show_as_html_without_importing_the_pages(sample_dir: 
         assert not {"display", "signoff", "pages"} & imported, name
     from IPython.core.interactiveshell import InteractiveShell
 
-    from ngdpkit.contact_points import read_contact_points
-    from ngdpkit.display import register_views
+    from ngdpkit.documents.display import register_views
+    from ngdpkit.inputs.contact_points import read_contact_points
 
     shell = InteractiveShell.instance()
     try:

@@ -66,9 +66,9 @@ def test_a_contact_point_whose_ids_pass_one_cell_continues_below_and_reads_back(
 ) -> None:
     """Excel keeps 32,767 characters in a cell: 6,000 postkasse IDs of one unit go on in rows
     below, and the filled-in plan reads back with every one of them."""
-    from ngdpkit.contact_points import read_contact_points
-    from ngdpkit.mapping import PlanEntry
-    from ngdpkit.outputs import write_plan
+    from ngdpkit.deliverables.outputs import write_plan
+    from ngdpkit.inputs.contact_points import read_contact_points
+    from ngdpkit.inputs.mapping import PlanEntry
 
     ids = tuple(f"{100000 + i:07d}" for i in range(6000)) + ("0100233:2",)
     plan = (
@@ -94,9 +94,9 @@ def test_a_contact_point_whose_ids_pass_one_cell_continues_below_and_reads_back(
 
 
 def test_a_plan_row_without_its_id_says_to_fill_it_in(tmp_path: Path) -> None:
-    from ngdpkit.contact_points import read_contact_points
-    from ngdpkit.mapping import PlanEntry
-    from ngdpkit.outputs import write_plan
+    from ngdpkit.deliverables.outputs import write_plan
+    from ngdpkit.inputs.contact_points import read_contact_points
+    from ngdpkit.inputs.mapping import PlanEntry
 
     path = write_plan(
         tmp_path / "plan.xlsx", (PlanEntry("Skole", ("CITIZEN",), True, 1, ("0200001",)),)

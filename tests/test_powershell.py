@@ -21,8 +21,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ngdpkit.powershell import fill
-from ngdpkit.servercheck import install_certificate_script, server_check_script
+from ngdpkit.deliverables.powershell import fill
+from ngdpkit.deliverables.servercheck import install_certificate_script, server_check_script
 from ngdpkit.settings import Server, load_settings
 
 TEMPLATES = ("install-certificate.ps1", "server-check.ps1", "ngdp-key.ps1")

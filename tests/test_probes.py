@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import trustme
 
-from ngdpkit.probes import Probe, client_tls_context, run_probe, run_probes
+from ngdpkit.checks.probes import Probe, client_tls_context, run_probe, run_probes
 
 
 def loopback(host: str) -> list[str]:

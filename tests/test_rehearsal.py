@@ -11,14 +11,14 @@ from typing import Any
 import httpx
 import pytest
 
-from ngdpkit import memo, pki
-from ngdpkit.certificates import load_certificate
-from ngdpkit.probes import client_tls_context
-from ngdpkit.rehearsal import anchors_pem, rehearse
+from ngdpkit.checks.certificates import load_certificate
+from ngdpkit.checks.probes import client_tls_context
+from ngdpkit.checks.system import authorization_parts
+from ngdpkit.rehearsal import memo, pki
+from ngdpkit.rehearsal.flow import anchors_pem, rehearse
+from ngdpkit.rehearsal.simulator import SessionCA, Simulator, SimulatorConfig
 from ngdpkit.secrets import Secret, read_dotenv
 from ngdpkit.settings import load_settings
-from ngdpkit.simulator import SessionCA, Simulator, SimulatorConfig
-from ngdpkit.system import authorization_parts
 from tests.conftest import run_cli, sigint_default
 
 
@@ -150,7 +150,7 @@ def test_refusals(
     assert r.status_code == 400 and r.json()["fieldErrors"][0]["code"] == "MEMO_INVALID"
     # a certificate from other anchors: the TLS handshake fails
     foreign = pki.make_leaf(cas["test"]["issuing"], key=leaf_key, cvr="98765433", organisation="X")
-    from ngdpkit.certificates import LoadedCertificate
+    from ngdpkit.checks.certificates import LoadedCertificate
 
     with pytest.raises(httpx.HTTPError):
         send(
@@ -395,7 +395,7 @@ def test_the_push_stand_in_accepts_only_ngdps_client_certificate(tmp_path: Path)
 
     import httpx
 
-    from ngdpkit.simulator import PushStandIn, SessionCA
+    from ngdpkit.rehearsal.simulator import PushStandIn, SessionCA
 
     ca = SessionCA.create(tmp_path / "ca")
     with PushStandIn("https://push.invalid/m", "https://push.invalid/r", ca) as stand_in:

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
+from ngdpkit.checks.system import authorization_parts
 from ngdpkit.secrets import read_dotenv
-from ngdpkit.system import authorization_parts
 from tests.conftest import REPO, run_cli, sigint_default
 
 SECTION_7 = [
@@ -252,7 +252,7 @@ def test_check_reads_each_workbook_once_and_side_by_side(
     the steps gives."""
     import threading
 
-    from ngdpkit import contact_points, mapping, workbooks
+    from ngdpkit.inputs import contact_points, mapping, workbooks
     from ngdpkit.run.preflight import read_tables
     from ngdpkit.settings import load_settings
     from ngdpkit.steps import run_all
@@ -400,7 +400,7 @@ def test_a_kernel_that_dies_while_starting_is_replaced_once(
 def test_planted_leak_is_caught(sample_copy: Path, tmp_path: Path) -> None:
     code = "import os, base64\nprint(os.environ['NGDPKIT_TEST_CERT_PASSWORD'])\nprint(base64.b64encode(os.environ['NGDPKIT_TEST_AUTHORIZATION'].encode()).decode())"
     folder = notebooks_with(tmp_path, "04_system_and_network", code)
-    from ngdpkit.signoff import find_browser
+    from ngdpkit.documents.signoff import find_browser
 
     pdf = ["--pdf"] if find_browser() else []
     r = run_sample(sample_copy, "--notebooks", str(folder), *pdf)
@@ -547,7 +547,7 @@ def test_the_notebooks_read_the_tables_the_input_check_read(
     """The parent's input check reads every workbook; notebook 01 finds the export among the
     tables it saved (by content hash), and the run removes that folder when it ends."""
     code = (
-        "from ngdpkit.mailboxes import EXPORT_FIELDS\n"
+        "from ngdpkit.inputs.mailboxes import EXPORT_FIELDS\n"
         "assert step.tables is not None and step.tables.folder is not None\n"
         "key = step.tables.key(step.env.inputs.mailboxes, EXPORT_FIELDS, "
         "step.env.inputs.mailboxes_sheet, step.env.inputs.columns)\n"

@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ngdpkit.deliverables.ics import Event, calendar, fold, text
 from ngdpkit.errors import InputError
-from ngdpkit.ics import Event, calendar, fold, text
 from ngdpkit.settings import load_settings
 from tests.conftest import run_cli
 
@@ -117,7 +117,7 @@ def value(event: dict[str, tuple[dict[str, str], str]], key: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# ics.py
+# deliverables/ics.py
 
 
 def test_fold_keeps_every_line_within_75_octets_and_unfolds_back() -> None:
@@ -227,7 +227,7 @@ def test_an_environments_own_date_moves_the_steps_it_does_not_set(tmp_path: Path
     """The cold try: `[environments.test] golive = { date = 2027-01-15 }` showed 15 January
     in the page's header while every step kept the shared dates. The steps move with it; a
     date the environment sets itself stays; a move across summer time keeps the clock time."""
-    from ngdpkit.runbook import build_runbook, render_runbook, rows
+    from ngdpkit.documents.runbook import build_runbook, render_runbook, rows
 
     path = settings_file(
         tmp_path,
@@ -260,7 +260,7 @@ def test_a_time_in_the_summer_time_gap_is_moved_forward_and_lasts_an_hour(
 ) -> None:
     """02:30 on 2027-03-28 does not exist in Copenhagen: it is 03:30 summer time (RFC 5545
     §3.3.5, the offset before the gap), and its event lasts an hour, never zero."""
-    from ngdpkit.runbook import build_runbook, rows, write_runbook
+    from ngdpkit.documents.runbook import build_runbook, rows, write_runbook
 
     s = load_settings(
         settings_file(
@@ -313,7 +313,7 @@ def test_a_time_in_the_summer_time_gap_is_moved_forward_and_lasts_an_hour(
 def test_dates_out_of_order_are_a_warning_naming_both(
     tmp_path: Path, golive: str, expected: list[str]
 ) -> None:
-    from ngdpkit.runbook import golive_findings
+    from ngdpkit.documents.runbook import golive_findings
 
     s = load_settings(settings_file(tmp_path, f"[golive]\n{golive}"))
     found = golive_findings(s.environments["test"])
@@ -345,7 +345,7 @@ def test_check_and_run_report_dates_out_of_order(tmp_path: Path, sample_dir: Pat
 def test_the_watch_step_says_who_watches_each_environment(tmp_path: Path) -> None:
     """CI watches production only, and examples/ci is a path in the kit, not the customer's
     repository: step 6 says so per environment."""
-    from ngdpkit.runbook import build_runbook
+    from ngdpkit.documents.runbook import build_runbook
 
     s = load_settings(settings_file(tmp_path, GOLIVE))
     test = build_runbook(s, s.environments["test"]).steps[5].what
@@ -391,7 +391,7 @@ def test_golive_refusal_is_exit_2_on_the_command_line(tmp_path: Path) -> None:
 
 
 def test_without_dates_every_step_says_so_and_no_calendar_is_written(tmp_path: Path) -> None:
-    from ngdpkit.runbook import build_runbook, render_runbook, rows, write_runbook
+    from ngdpkit.documents.runbook import build_runbook, render_runbook, rows, write_runbook
 
     s = load_settings(settings_file(tmp_path, ""))
     book = build_runbook(s, s.environments["test"])
@@ -403,7 +403,7 @@ def test_without_dates_every_step_says_so_and_no_calendar_is_written(tmp_path: P
 
 
 def test_undated_steps_are_named_and_left_out_of_the_calendar(tmp_path: Path) -> None:
-    from ngdpkit.runbook import build_runbook, render_runbook, write_runbook
+    from ngdpkit.documents.runbook import build_runbook, render_runbook, write_runbook
 
     s = load_settings(settings_file(tmp_path, "[golive]\nrollback_until = 2027-03-01"))
     book = build_runbook(s, s.environments["test"])
@@ -416,7 +416,7 @@ def test_undated_steps_are_named_and_left_out_of_the_calendar(tmp_path: Path) ->
 
 
 def test_english_settings_give_an_english_runbook(tmp_path: Path) -> None:
-    from ngdpkit.runbook import build_runbook, rows
+    from ngdpkit.documents.runbook import build_runbook, rows
 
     s = load_settings(settings_file(tmp_path, GOLIVE, top='language = "en"'))
     book = build_runbook(s, s.environments["production"])

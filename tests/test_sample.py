@@ -3,10 +3,10 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from ngdpkit import pki
-from ngdpkit.sample import write_sample
+from ngdpkit.checks.system import cvr_valid
+from ngdpkit.rehearsal import pki
+from ngdpkit.rehearsal.sample import write_sample
 from ngdpkit.secrets import read_dotenv
-from ngdpkit.system import cvr_valid
 
 
 def test_sample_set_looks_like_a_municipality(sample_dir: Path) -> None:

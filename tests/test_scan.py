@@ -8,8 +8,8 @@ from urllib.parse import quote
 
 import openpyxl
 
+from ngdpkit.checks.system import authorization_parts
 from ngdpkit.run.scan import needles, scan_file
-from ngdpkit.system import authorization_parts
 
 SECRET = "Tr0ub4dor&3-horse/battery"
 HEADER = (
@@ -136,7 +136,7 @@ def test_a_secret_is_removed_before_a_text_is_cut() -> None:
     import httpx
 
     from ngdpkit import redact as R
-    from ngdpkit.rehearsal import _error_detail
+    from ngdpkit.rehearsal.flow import _error_detail
 
     token = "tok_0123456789abcdef0123456789ab"
     R.forget_all()

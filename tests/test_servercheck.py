@@ -4,8 +4,13 @@ import json
 import re
 from pathlib import Path
 
-from ngdpkit.network import firewall_rules, portal_registration
-from ngdpkit.servercheck import install_certificate_script, read_evidence, server_check_script
+from ngdpkit.deliverables.firewall import firewall_rules
+from ngdpkit.deliverables.portal import portal_registration
+from ngdpkit.deliverables.servercheck import (
+    install_certificate_script,
+    read_evidence,
+    server_check_script,
+)
 from ngdpkit.settings import load_settings
 
 

@@ -27,10 +27,10 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from ngdpkit.documents.signoff import find_browser
 from ngdpkit.errors import InputError
 from ngdpkit.redact import encodings
 from ngdpkit.settings import Signing, load_settings
-from ngdpkit.signoff import find_browser
 from tests.conftest import run_cli
 
 PASSWORD = "seal-Pa55word-ÆØÅ-7f3c"  # unusual enough that any hit is a leak
@@ -528,9 +528,9 @@ def test_a_manifest_resealed_and_rehashed_is_still_caught_when_the_pdf_signature
     fails on its own signature."""
     if not sealed["pdf"]:
         pytest.skip("no browser: no PDF")
+    from ngdpkit.documents.signing import open_seal, seal_manifest
     from ngdpkit.run.audit import file_digest, verify
     from ngdpkit.secrets import Secret
-    from ngdpkit.signing import open_seal, seal_manifest
 
     folder = _copy_of(sealed["folder"], tmp_path / "run")
     pdf = folder / "signoff" / "signoff.pdf"
@@ -573,9 +573,9 @@ def test_a_garbage_signature_is_one_line_and_exit_1(
 def test_a_deleted_seal_or_a_signature_over_other_bytes_fails(
     sealed: dict[str, Any], pki: dict[str, Issued], tmp_path: Path
 ) -> None:
+    from ngdpkit.documents.signing import open_seal, sign_detached
     from ngdpkit.run.audit import verify
     from ngdpkit.secrets import Secret
-    from ngdpkit.signing import open_seal, sign_detached
 
     folder = _copy_of(sealed["folder"], tmp_path / "gone")
     (folder / "manifest.json.p7s").unlink()
@@ -704,8 +704,8 @@ def test_a_certificate_that_cannot_seal_is_a_finding_and_nothing_is_sealed(
 def test_open_seal_says_why_a_certificate_cannot_seal(
     tmp_path: Path, pki: dict[str, Issued]
 ) -> None:
+    from ngdpkit.documents.signing import open_seal
     from ngdpkit.secrets import Secret
-    from ngdpkit.signing import open_seal
 
     def opened(data: bytes, password: str | None = PASSWORD, var: str | None = SEAL_VAR) -> Any:
         path = tmp_path / "seal.p12"
@@ -749,8 +749,8 @@ def test_an_ec_seal_signs_with_ecdsa_and_verifies_with_openssl(
 ) -> None:
     from asn1crypto import cms
 
+    from ngdpkit.documents.signing import open_seal, seal_manifest
     from ngdpkit.secrets import Secret
-    from ngdpkit.signing import open_seal, seal_manifest
 
     (tmp_path / "seal.p12").write_bytes(pki["ec"].p12(PASSWORD, chain=(pki["root"],)))
     sealer, _ = open_seal(
@@ -772,8 +772,8 @@ def test_an_ec_seal_signs_with_ecdsa_and_verifies_with_openssl(
 
 
 def _sealer(tmp_path: Path, pki: dict[str, Issued], url: str | None, total_s: float = 5) -> Any:
+    from ngdpkit.documents.signing import open_seal
     from ngdpkit.secrets import Secret
-    from ngdpkit.signing import open_seal
 
     (tmp_path / "seal.p12").write_bytes(pki["seal"].p12(PASSWORD, chain=(pki["root"],)))
     sealer, _ = open_seal(
@@ -799,7 +799,7 @@ def _blank_pdf(path: Path) -> Path:
 def test_a_pdf_gets_a_valid_rfc3161_timestamp_from_the_local_service(
     tmp_path: Path, pki: dict[str, Issued], tsa: TimestampService
 ) -> None:
-    from ngdpkit.signing import sign_pdf
+    from ngdpkit.documents.signing import sign_pdf
 
     pdf = _blank_pdf(tmp_path / "doc.pdf")
     assert sign_pdf(_sealer(tmp_path, pki, tsa.url), pdf) == ""
@@ -812,7 +812,7 @@ def test_a_pdf_gets_a_valid_rfc3161_timestamp_from_the_local_service(
 def test_a_failing_service_leaves_the_pdf_signed_without_a_timestamp(
     tmp_path: Path, pki: dict[str, Issued], tsa: TimestampService
 ) -> None:
-    from ngdpkit.signing import sign_pdf
+    from ngdpkit.documents.signing import sign_pdf
 
     pdf = _blank_pdf(tmp_path / "doc.pdf")
     tsa.fail = True
@@ -829,7 +829,7 @@ def test_a_trickling_service_is_abandoned_at_the_deadline(
     tmp_path: Path, pki: dict[str, Issued]
 ) -> None:
     """A service that sends a byte a second never trips a read timeout; the deadline holds."""
-    from ngdpkit.signing import sign_pdf
+    from ngdpkit.documents.signing import sign_pdf
 
     stop = threading.Event()
 
@@ -897,7 +897,7 @@ def test_a_run_whose_service_fails_reports_it_and_stays_verifiable(
 def test_rehearsal_and_comparison_folders_are_sealed_too(
     sample_dir: Path, tmp_path: Path, pki: dict[str, Issued], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ngdpkit.rehearsal import rehearse
+    from ngdpkit.rehearsal.flow import rehearse
 
     sample = copy_sample(sample_dir, tmp_path / "sample")
     toml = with_signing(sample, pki["seal"].p12(PASSWORD))
@@ -920,7 +920,7 @@ def test_rehearsal_and_comparison_folders_are_sealed_too(
 def test_rehearsal_and_comparison_with_a_wrong_password_are_unsealed_and_say_so(
     sample_dir: Path, tmp_path: Path, pki: dict[str, Issued], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ngdpkit.rehearsal import rehearse
+    from ngdpkit.rehearsal.flow import rehearse
 
     sample = copy_sample(sample_dir, tmp_path / "sample")
     toml = with_signing(sample, pki["seal"].p12("a-different-password"))

@@ -5,8 +5,8 @@ import re
 
 import pandas as pd
 
+from ngdpkit.documents.signoff import navigation, render_overview
 from ngdpkit.findings import Finding
-from ngdpkit.signoff import navigation, render_overview
 
 
 def ctx(language: str, *, ready: bool = True, dispatcher: dict | None = None) -> dict:
@@ -109,7 +109,7 @@ def test_a_text_table_is_the_table_fragment_made_in_one_escape() -> None:
     table macro makes, and no cell text reaches it unescaped."""
     import random
 
-    from ngdpkit.pages import fragment, text_table
+    from ngdpkit.documents.pages import fragment, text_table
 
     rng = random.Random(12)
     alphabet = ["a", "<", ">", "&", '"', "'", "æ", " ", "\n", "{{", "%}", "\x1f", "\x1e", "</td>"]
@@ -126,7 +126,7 @@ def test_a_text_table_is_the_table_fragment_made_in_one_escape() -> None:
 def test_notebook_html_cannot_overlay_the_page_or_fetch() -> None:
     """Issue 26: a customised notebook's ``position:fixed`` overlay survived onto every PDF
     page; styles, ``data:`` links and ``url()`` are filtered now."""
-    from ngdpkit.signoff import notebook_body, safe_html
+    from ngdpkit.documents.signoff import notebook_body, safe_html
 
     evil = (
         '<div style="position:fixed;top:0;left:0;width:100%;height:100%;background:white">'

@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rapidfuzz import fuzz, process, utils
 
-from ngdpkit import similarity
-from ngdpkit.similarity import best_matches
+from ngdpkit.inputs import similarity
+from ngdpkit.inputs.similarity import best_matches
 
 
 def full_cdist(queries: list[str], choices: list[str], k: int) -> tuple[list, list, list]:

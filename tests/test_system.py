@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ngdpkit.system import (
+from ngdpkit.checks.system import (
     authorization_parts,
     check_authorization,
     check_cvr,

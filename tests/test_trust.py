@@ -8,7 +8,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
-from ngdpkit.trust import load_trust_anchors
+from ngdpkit.checks.trust import load_trust_anchors
 from tests.conftest import REPO
 
 PINNED = {

@@ -15,9 +15,9 @@ import pytest
 
 from ngdpkit.checks.watch import FAILED, GOOD, EventTally, WatchReport
 from ngdpkit.checks.watch_rules import judge
+from ngdpkit.rehearsal.simulator import Simulator
+from ngdpkit.rehearsal.simulator_traffic import Traffic
 from ngdpkit.secrets import read_dotenv
-from ngdpkit.simulator import Simulator
-from ngdpkit.simulator_traffic import Traffic
 from tests.conftest import run_cli
 from tests.test_ngdp_read import copy_sample, sample_identity, serve
 
@@ -357,7 +357,7 @@ def test_the_local_ngdp_refuses_what_ngdp_would(sample_dir: Path, tmp_path: Path
     by its id is gone afterwards, as NgDP's GET /receipts/{id} deletes it."""
     import httpx
 
-    from ngdpkit.probes import client_tls_context
+    from ngdpkit.checks.probes import client_tls_context
 
     sample = copy_sample(sample_dir, tmp_path)
     loaded, secrets = sample_identity(sample)
@@ -394,7 +394,7 @@ def test_the_local_ngdp_refuses_what_ngdp_would(sample_dir: Path, tmp_path: Path
 
 def test_simulate_takes_a_seed_and_refuses_a_bad_one(sample_dir: Path, tmp_path: Path) -> None:
     from ngdpkit.errors import InputError
-    from ngdpkit.simulator_traffic import seed_traffic
+    from ngdpkit.rehearsal.simulator_traffic import seed_traffic
 
     seed = tmp_path / "seed.json"
     seed.write_text(
@@ -412,7 +412,7 @@ def test_an_hour_left_is_said_in_hours_never_as_a_day(sample_dir: Path, tmp_path
     """The cold try's case: the last good delivery 6.95 days ago (166.8 hours) leaves an hour
     and twelve minutes of NgDP's seven days. The watch says 1 hour left (rounded down), and 6
     days and 22 hours since; never "1 dag tilbage" nor "for 6 dage siden"."""
-    from ngdpkit.simulator_traffic import seed_traffic
+    from ngdpkit.rehearsal.simulator_traffic import seed_traffic
 
     sample = copy_sample(sample_dir, tmp_path)
     seed = tmp_path / "seed.json"

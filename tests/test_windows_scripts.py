@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from ngdpkit.servercheck import (
+from ngdpkit.deliverables.servercheck import (
     ambiguous_servers,
     install_certificate_script,
     read_evidence,

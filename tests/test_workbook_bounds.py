@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from ngdpkit.errors import InputError
-from ngdpkit.workbook_bounds import check_unpacked
+from ngdpkit.inputs.workbook_bounds import check_unpacked
 
 NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
 CT = (
@@ -153,7 +153,7 @@ def test_commands_refuse_every_bomb_under_4_gb(
 
 
 def test_a_csv_with_cr_only_line_ends_is_bounded(tmp_path: Path) -> None:
-    from ngdpkit.workbooks import _read_csv
+    from ngdpkit.inputs.workbooks import _read_csv
 
     path = tmp_path / "cr.csv"
     path.write_bytes(b"a;b\r" + b"1;2\r" * 1_000_001)

@@ -23,6 +23,38 @@ from .. import findings as F
 from ..errors import InputError
 from ..findings import Finding
 
+# The checklist's eight steps, in the vendor page's order (contract §11).
+KEYS = (
+    "agreement",
+    "certificate",
+    "firewall",
+    "system",
+    "contact_points",
+    "mapping",
+    "dispatcher",
+    "acceptance",
+)
+
+
+@dataclass(frozen=True)
+class StepEvidence:
+    """What the kit has for one step: ``kind`` is observed, confirmed, planned or none;
+    ``detail`` says what (who and when for a confirmation); ``blocked`` forces the step
+    blocked (the dispatcher withheld) whatever the findings say."""
+
+    kind: str = "none"
+    detail: str = ""
+    blocked: bool = False
+    gap: bool = False  # the kit saw something missing: no confirmation makes the step done
+    next_action: str = ""  # instead of the step's usual next action
+
+
+def server_key(name: str) -> str:
+    """A server as Windows names it (``$env:COMPUTERNAME``): its first label, upper-case
+    (``wzweb01.soeby.local`` is ``WZWEB01``; contract §12.4)."""
+    return name.strip().split(".", 1)[0].upper()
+
+
 CONFIRMATIONS = "confirmations.jsonl"
 GENESIS = "0" * 64
 STEPS = range(1, 9)
@@ -200,8 +232,8 @@ def compare_register(
 ) -> tuple[RegisterComparison, list[Finding]]:
     """The register export, row by row, against the run's mapping (IDs as integers)."""
     from ..guids import canonical_guid
-    from ..mailboxes import MAILBOX_ID, NGDP_GUID, SUBJECT_ID
-    from ..workbooks import Field, read_table
+    from ..inputs.mailboxes import MAILBOX_ID, NGDP_GUID, SUBJECT_ID
+    from ..inputs.workbooks import Field, read_table
 
     fields = (
         MAILBOX_ID,
@@ -321,9 +353,6 @@ def gather(
     language: str = "da",
 ) -> dict[str, Any]:
     """What the kit has for each of the eight steps (``checklist.StepEvidence`` by key)."""
-    from ..checklist import KEYS, StepEvidence
-    from ..servercheck import server_key
-
     words = DETAILS["da" if language == "da" else "en"]
 
     codes = {f.code for f in findings}

@@ -13,7 +13,7 @@ The reader makes **GET requests only**, and only the four reads the contract all
 before a byte is sent (:func:`guarded_get`, which ``watch`` shares with its own
 allow-list). Every request
 presents the environment's client certificate and authorization header and shares one
-hard deadline (:class:`ngdpkit.deadline.BoundedClient`). A 401/403 is one
+hard deadline (:class:`ngdpkit.checks.deadline.BoundedClient`). A 401/403 is one
 ``NGDP_READ_REFUSED`` warning naming the path, and the run goes on with its files; a
 redirect is ``NET_REDIRECT``; a 5xx, a malformed body, a timeout or a connection fault
 is ``NGDP_READ_FAILED`` (warning) naming the path: never a traceback. Nothing the API
@@ -140,14 +140,14 @@ class NgdpObservation:
         return {p.id: p for p in self.contact_points or ()}
 
     def to_json(self) -> dict[str, Any]:
-        from ..typed import unstructure
+        from ..inputs.typed import unstructure
 
         return unstructure(self)  # type: ignore[no-any-return]
 
     @classmethod
     def from_json(cls, data: Any) -> NgdpObservation:
         """The observation back from ``ngdp-observed.json`` (a ValueError when it is not one)."""
-        from ..typed import structure
+        from ..inputs.typed import structure
 
         return structure(data, cls)
 
@@ -181,14 +181,14 @@ def mtls_client(
     timeout_s: float,
     trust_env: bool,
 ) -> Iterator[Any]:
-    """A :class:`~ngdpkit.deadline.BoundedClient` presenting ``identity`` (a loaded
+    """A :class:`~ngdpkit.checks.deadline.BoundedClient` presenting ``identity`` (a loaded
     certificate with its key) and the authorization ``header``: every request ends within
     ``total_s`` of now, redirects are never followed, proxies from the environment only for
     NgDP's official address (``trust_env``)."""
     import time
 
-    from ..deadline import BoundedClient
-    from ..probes import client_tls_context
+    from .deadline import BoundedClient
+    from .probes import client_tls_context
 
     with contextlib.ExitStack() as stack:
         ctx = stack.enter_context(

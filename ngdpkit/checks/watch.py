@@ -170,7 +170,7 @@ class WatchReport:
 
     def to_json(self) -> dict[str, Any]:
         """The record, with the contract's flat keys (§12.6) and what is derived from it."""
-        from ..typed import unstructure
+        from ..inputs.typed import unstructure
 
         data: dict[str, Any] = unstructure(self)
         data.update(
@@ -190,7 +190,7 @@ class WatchReport:
     @classmethod
     def from_json(cls, data: Any) -> WatchReport:
         """A report back from its JSON (a ValueError when it is not one)."""
-        from ..typed import structure
+        from ..inputs.typed import structure
 
         return structure(data, cls)
 

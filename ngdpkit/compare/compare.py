@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from .. import findings as F
+from ..documents.change_text import human
 from ..errors import InputError
 from ..findings import Finding
 from ..settings import Settings
-from .change_text import human
 from .landings import KEY, compare_landings
 from .names import NameMatcher, normal_name
 from .sides import CertificateFacts, PointFacts, Side, oriented
@@ -91,7 +91,7 @@ def compare_environments(
 
 def compare_sides(settings: Settings, left: Side, right: Side) -> dict[str, Any]:
     """Each difference of the two sides as a finding, and the lists the page shows."""
-    from ..typed import unstructure
+    from ..inputs.typed import unstructure
 
     a, b = left.name, right.name
     matcher = NameMatcher.from_table(settings.compare.contact_points)
@@ -370,10 +370,10 @@ def write_comparison(settings: Settings, result: dict[str, Any], out: Any) -> tu
     """``<out>/compare/<time>-<hex>/`` with compare.json, its sign-off page, the audit trail
     and the manifest, closed like a run (sealed, scanned). Returns (exit code, folder)."""
     from .. import __version__
-    from ..outputs import atomic_write, write_json
+    from ..deliverables.outputs import atomic_write, write_json
+    from ..documents.signing import seal_from_settings
     from ..run.folder import RunFolder, writable_out
     from ..run.scan import environment_secrets
-    from ..signing import seal_from_settings
     from .pages import render_comparison
 
     sealer, sealing = seal_from_settings(settings)  # a seal that cannot seal: a finding

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..documents.change_text import unit_of
 from ..errors import InputError
 from .runs import MAPPING_KEY, MAPPING_UNIT, MAPPING_VALUES, RunView
 
@@ -78,9 +79,6 @@ def _relative(text: str, a: RunView, b: RunView) -> str:
     return text.replace(a.path.name, "<run>").replace(b.path.name, "<run>")
 
 
-MAILBOX_PARAMS = ("mailbox", "mailbox_id", "mid")
-
-
 def finding_units(view: RunView) -> tuple[dict[str, str], dict[str, str]]:
     """The responsible unit by mailbox ID and by export row (``Sheet!row``), from the run's
     own mailbox table: so a finding about one mailbox is counted under its unit."""
@@ -92,16 +90,6 @@ def finding_units(view: RunView) -> tuple[dict[str, str], dict[str, str]]:
             by_id.setdefault(mid, unit)
             by_row[where] = unit
     return by_id, by_row
-
-
-def unit_of(f: dict[str, Any], units: tuple[dict[str, str], dict[str, str]]) -> str:
-    by_id, by_row = units
-    raw = f.get("params")
-    params: dict[str, Any] = raw if isinstance(raw, dict) else {}
-    for name in MAILBOX_PARAMS:
-        if params.get(name) and str(params[name]) in by_id:
-            return by_id[str(params[name])]
-    return by_row.get(str(f.get("location") or ""), "")
 
 
 def findings_changes(
@@ -266,7 +254,7 @@ def changes(a: RunView, b: RunView) -> dict[str, Any]:
             f"{b.path}: environment {b.environment!r}, but {a.path} is {a.environment!r}; "
             "diff compares two runs of one environment (use compare for test against production)"
         )
-    from ..typed import unstructure
+    from ..inputs.typed import unstructure
 
     added, resolved = findings_changes(a, b)
     record = Changes(
@@ -299,6 +287,6 @@ def diff_runs(run_a: Path, run_b: Path) -> dict[str, Any]:
 
 
 def is_empty(change: dict[str, Any]) -> bool:
-    from .change_text import SECTIONS
+    from ..documents.change_text import SECTIONS
 
     return not any(change[k] for k in SECTIONS)

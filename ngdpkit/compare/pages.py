@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ..display import findings_html, table
+from ..documents.display import findings_html, table
+from ..documents.i18n import local_time, t
+from ..documents.pages import Markup, fragment
+from ..documents.signoff import page
 from ..findings import Finding
-from ..i18n import local_time, t
-from ..pages import Markup, fragment
-from ..signoff import page
 
 
 def _compared(result: dict[str, Any], language: str) -> list[tuple[str, str]]:

@@ -124,7 +124,7 @@ def _points(raw: Any, label: str) -> tuple[PointFacts, ...] | None:
     """The contact points of a ``02_contact_points`` record, typed; None when pending."""
     if raw is None:
         return None
-    from ..typed import structure
+    from ..inputs.typed import structure
 
     try:
         return structure(raw, tuple[PointFacts, ...])

@@ -159,8 +159,8 @@ def _stamp(name: str) -> dt.datetime | None:
 def _checklist(run: Path, checked: Checked) -> tuple[ChecklistStep, ...] | None:
     """A run's ``checklist.json`` as verified, typed; None when it has none or it does not
     read."""
+    from ..inputs.typed import structure
     from ..run.neighbours import read_json_bytes
-    from ..typed import structure
 
     data = checked.contents.get("checklist.json")
     if data is None:

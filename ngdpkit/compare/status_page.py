@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ..checklist import STATUS as STEP_STATUS
-from ..display import badge, table
-from ..i18n import status_word, t
-from ..pages import Markup, fragment
-from ..signoff import page
+from ..deliverables.checklist import STATUS as STEP_STATUS
+from ..documents.display import badge, table
+from ..documents.i18n import status_word, t
+from ..documents.pages import Markup, fragment
+from ..documents.signoff import page
 from .status import Portfolio, StatusRow
 
 STATUS_SEVERITY = {"ok": "ok", "warnings": "warning", "errors": "error", "crashed": "error"}

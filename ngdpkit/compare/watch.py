@@ -26,7 +26,7 @@ MAX_DAYS = 90
 
 def _refusals(settings: Settings, env: Environment) -> list[str]:
     """Why these settings cannot be watched at all (one line each), before any secret."""
-    from ..certificates import PUBLIC_SUFFIXES
+    from ..checks.certificates import PUBLIC_SUFFIXES
     from ..guids import canonical_guid
 
     key = f"environments.{env.name}"
@@ -54,7 +54,7 @@ def _identity(
     settings: Settings, env: Environment, *, prompt: bool
 ) -> tuple[Any, str | None, list[Finding]]:
     """(the certificate with its key or None, the header or None, findings about them)."""
-    from ..certificates import load_certificate
+    from ..checks.certificates import load_certificate
     from ..secrets import quality_findings, resolve, secret_missing
 
     key = f"environments.{env.name}"
@@ -97,10 +97,10 @@ def watch(
 ) -> tuple[dict[str, Any], int]:
     """The watch of environment ``name``: (the JSON object, the exit code 0 or 1).
     :class:`~ngdpkit.errors.InputError` when the settings cannot be watched (exit 2)."""
+    from ..checks.network import official_api_url
     from ..checks.ngdp import mtls_client
     from ..checks.watch import WatchReader, sendable, unsendable, watch_ngdp
     from ..checks.watch_rules import judge
-    from ..network import official_api_url
 
     env = settings.environment(name)
     problems = _refusals(settings, env)
@@ -179,7 +179,7 @@ def crashed(name: str | None, reason: str) -> dict[str, Any]:
 
 def table(data: dict[str, Any], language: str) -> list[str]:
     """A short readable table of one watch in ``language`` (Danish by default), findings last."""
-    from ..i18n import count, duration, local_time, t
+    from ..documents.i18n import count, duration, local_time, t
 
     counts = F.counts(data["findings"])
     head = ", ".join(count(language, counts[s], s) for s in ("error", "warning") if counts[s]) or t(

@@ -22,7 +22,7 @@ from pathlib import Path
 from .. import findings as F
 from ..findings import Finding
 from ..guids import canonical_guid
-from ..workbooks import Field, read_table
+from .workbooks import Field, read_table
 
 DECISIONS = ("accept", "override", "retire")
 HEADERS = ("Mailbox ID", "Decision", "NgDP Guid", "Decided by", "Decided at", "Note")

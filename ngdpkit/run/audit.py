@@ -19,7 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..signing import MANIFEST, SIGNATURE  # the seal over manifest.json is written after it
+from ..documents.signing import (  # the seal over manifest.json is written after it
+    MANIFEST,
+    SIGNATURE,
+)
 
 GENESIS = "0" * 64
 AUDIT = "audit.jsonl"
@@ -145,7 +148,7 @@ def write_manifest(run_dir: Path, trail: AuditTrail, *, seal: dict[str, Any] | N
     """List every file of the run with size and SHA-256, the final hash and the record count;
     with ``seal``, who seals the folder (``signed_by``, ``signature_file``, ...): the seal
     cannot be listed in what it signs, so the manifest records that there must be one."""
-    from ..outputs import write_json
+    from ..deliverables.outputs import write_json
 
     files = []
     for path in sorted(
@@ -324,7 +327,7 @@ def verify(target: Path, *, expect_hash: str | None = None) -> Verdict:
         problems += _tail_problems(records, manifest, final)
     sealed = [(i, r) for i, r in enumerate(records) if r.get("event") == SEALED]
     problems += file_problems(path.parent, records, manifest, sealed[-1][1] if sealed else None)
-    from ..signature_check import check_seal
+    from ..documents.signature_check import check_seal
 
     seal = check_seal(path.parent, manifest)
     problems += seal.problems

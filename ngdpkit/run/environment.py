@@ -41,7 +41,7 @@ from .kernels import Kernels
 from .mapping_files import MappingFiles
 
 if TYPE_CHECKING:
-    from ..signing import Sealer
+    from ..documents.signing import Sealer
 
 INTERRUPTED = "INTERRUPTED"
 from .folder import LATEST, RunFolder  # noqa: E402
@@ -101,7 +101,7 @@ def scrub_notebook(path: Path, settings: Settings) -> None:
         if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
             cell.source = "# Parameters injected by ngdpkit run (values scrubbed from this copy)"
             cell.outputs = [] if cell.cell_type == "code" else cell.get("outputs")
-    from ..outputs import atomic_write
+    from ..deliverables.outputs import atomic_write
 
     atomic_write(path, nbformat.writes(nb))
 
@@ -220,7 +220,7 @@ class EnvironmentRun:
     def for_sheet(self, found: list[Finding]) -> list[dict[str, Any]]:
         """What the run found about mailboxes, contact points, the mapping and cells (steps 01
         and 02, and the run itself), in the run's language."""
-        from ..outputs import MAPPING_FINDING_PREFIXES
+        from ..deliverables.outputs import MAPPING_FINDING_PREFIXES
 
         return [
             f.to_dict(self.settings.language)
@@ -234,7 +234,7 @@ class EnvironmentRun:
         ``prepare``), while the next notebook executes: this process only waits then."""
         from concurrent.futures import ThreadPoolExecutor
 
-        from ..signoff import notebook_file_body
+        from ..documents.signoff import notebook_file_body
 
         if self.ahead is None:
             self.ahead = ThreadPoolExecutor(1, thread_name_prefix="render-ahead")
@@ -392,7 +392,7 @@ class EnvironmentRun:
 
     def write_outputs(self) -> None:
         """findings.json, then each step's own files (in step order), then the run's."""
-        from ..outputs import write_json
+        from ..deliverables.outputs import write_json
 
         d = self.run_dir
         self.read_confirmations()
@@ -419,15 +419,15 @@ class EnvironmentRun:
     def write_runbook(self) -> list[Path]:
         """``runbook.xlsx`` and (when ``[golive]`` dates a step) ``runbook.ics``: the go-live
         steps of this environment with their dates and owners."""
-        from ..runbook import build_runbook, write_runbook
+        from ..documents.runbook import build_runbook, write_runbook
 
         self.runbook = build_runbook(self.settings, self.env)
         return write_runbook(self.run_dir, self.runbook, stamp=dt.datetime.now(dt.UTC))
 
     def write_checklist(self) -> list[Path]:
         """``checklist.json`` and ``checklist.xlsx`` from the checklist derived last."""
-        from ..checklist import HEADERS
-        from ..outputs import write_json, write_workbook
+        from ..deliverables.checklist import HEADERS
+        from ..deliverables.outputs import write_json, write_workbook
 
         lang = self.settings.language
         self.checklist_rows = self.checklist_result.table_rows(lang)
@@ -461,8 +461,8 @@ class EnvironmentRun:
 
     def checklist(self, findings: list[Finding]) -> Any:
         """The eight rows with their evidence and the readiness (``checklist.Checklist``)."""
-        from ..checklist import evaluate
         from ..checks.evidence import gather
+        from ..deliverables.checklist import evaluate
 
         contact = self.record(ContactPointsRecord)
         facts = self.record(CertificateRecord).certificate
@@ -555,7 +555,7 @@ class EnvironmentRun:
             read_mapping_csv,
             register_table,
         )
-        from ..outputs import write_json
+        from ..deliverables.outputs import write_json
         from .audit import file_digest, folder_files, is_deliverable
 
         previous, before = self.previous_run()
@@ -601,7 +601,7 @@ class EnvironmentRun:
 
     def dispatcher(self) -> dict[str, Any] | None:
         """The dispatcher configuration as written: step 05's, after the run-level findings."""
-        from ..dispatcher import final_config
+        from ..deliverables.dispatcher import final_config
 
         return final_config(
             self.record(DispatcherRecord).dispatcher,
@@ -625,7 +625,7 @@ class EnvironmentRun:
 
     def banners(self, findings: list[Finding]) -> list[str]:
         """The custom-trust-anchor banner follows the settings, whether or not a certificate was read."""
-        from ..i18n import t
+        from ..documents.i18n import t
 
         out = []
         if self.settings.trust_anchors:
@@ -643,9 +643,9 @@ class EnvironmentRun:
 
     def render(self) -> None:
 
-        from ..i18n import count, t
-        from ..outputs import atomic_write
-        from ..signoff import (
+        from ..deliverables.outputs import atomic_write
+        from ..documents.i18n import count, t
+        from ..documents.signoff import (
             navigation,
             render_checklist,
             render_notebook,
@@ -700,7 +700,7 @@ class EnvironmentRun:
                 step_ctx = dataclasses.replace(page_ctx, prepared=self.prepared_for(name))
                 for page, html in module.pages(self.step_file(name).record, step_ctx).items():
                     atomic_write(sign / page, html)
-        from ..diagram import render_diagram
+        from ..documents.diagram import render_diagram
 
         svg = render_diagram(self.env, organisation=self.settings.organisation.name, language=lang)
         atomic_write(sign / "diagram.svg", svg)
@@ -716,7 +716,7 @@ class EnvironmentRun:
                 anchor=self.anchor,
             ),
         )
-        from ..runbook import build_runbook, render_runbook
+        from ..documents.runbook import build_runbook, render_runbook
 
         runbook = getattr(self, "runbook", None) or build_runbook(self.settings, self.env)
         atomic_write(
@@ -797,7 +797,7 @@ class EnvironmentRun:
         the scan, so that the manifest hashes the signed PDF. None, or why there is no PDF
         now (it could not be signed and was removed). A time-stamping service that failed is
         a finding, found only now: :meth:`revise` adds it."""
-        from ..signing import SigningFailed
+        from ..documents.signing import SigningFailed
 
         try:
             why = self.folder.sign_pdf(pdf)
@@ -823,7 +823,7 @@ class EnvironmentRun:
         written again, and the folder is sealed, rendered and scanned again."""
         if not self.late:
             return False
-        from ..outputs import write_json
+        from ..deliverables.outputs import write_json
 
         self.extra += self.late
         self.late = []
@@ -839,8 +839,8 @@ class EnvironmentRun:
         templates; the rehearsal's own HTML is never read."""
         import tempfile
 
-        from ..pdf import print_document
-        from ..rehearsal import render_acceptance_view
+        from ..documents.pdf import print_document
+        from ..rehearsal.flow import render_acceptance_view
 
         order = ["index.html", *(f"{n}.html" for n in names)]
         # The overview holds the checklist: its own page is not printed a second time.
@@ -881,7 +881,7 @@ class EnvironmentRun:
     def on_leak(self, leaks: list[tuple[Path, list[str]]]) -> None:
         """A file held a secret (it is a stub now): say so, withhold the dispatcher
         configuration and rewrite the findings; the folder renders and scans again."""
-        from ..outputs import write_json
+        from ..deliverables.outputs import write_json
         from .scan import leak_findings
 
         self.extra += leak_findings(leaks, self.rel)
@@ -955,7 +955,7 @@ def _open_seal_ahead(settings: Settings) -> Any:
 
     if settings.signing is None:
         return lambda: (None, [])
-    from ..signing import seal_from_settings
+    from ..documents.signing import seal_from_settings
 
     outcome: list[Any] = []
 

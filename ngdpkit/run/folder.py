@@ -10,7 +10,7 @@ marked ``INCOMPLETE`` while it works, and closed in the contract's order::
     → ``output_written`` per file → ``run_finished`` → ``manifest.json``
     → ``manifest.json.p7s`` (with ``[signing]``) → unmark
 
-With a :class:`~ngdpkit.signing.Sealer` the folder is sealed: the PDF is signed through
+With a :class:`~ngdpkit.documents.signing.Sealer` the folder is sealed: the PDF is signed through
 :meth:`RunFolder.sign_pdf` as soon as it is printed (before the scan, so the manifest hashes
 the signed PDF), the manifest records who seals and which files carry their own signature,
 and ``manifest.json.p7s`` signs the manifest's exact bytes.
@@ -34,7 +34,7 @@ from .audit import AUDIT, FINISHED, INCOMPLETE, AuditTrail, record_outputs, seal
 from .audit import write_manifest as _write_manifest
 
 if TYPE_CHECKING:
-    from ..signing import Sealer
+    from ..documents.signing import Sealer
 
 LATEST = "LATEST"
 ROUNDS = 3
@@ -162,7 +162,7 @@ class RunFolder:
         self.trail.append(FINISHED, status=status, exit_code=code, **(finished or {}))
         manifest = _write_manifest(self.path, self.trail, seal=self.seal_fields())
         if self.sealer is not None:
-            from ..signing import seal_manifest
+            from ..documents.signing import seal_manifest
 
             seal_manifest(self.sealer, manifest)
         self.make_private()
@@ -173,11 +173,11 @@ class RunFolder:
     def sign_pdf(self, pdf: Path) -> str:
         """Sign a PDF of this folder with the seal (nothing without one): "" or why it has no
         timestamp (it is then signed without). A PDF that cannot be signed is removed, so
-        that no unsigned PDF lies in a sealed folder; :class:`~ngdpkit.signing.SigningFailed`
+        that no unsigned PDF lies in a sealed folder; :class:`~ngdpkit.documents.signing.SigningFailed`
         says why."""
         if self.sealer is None:
             return ""
-        from ..signing import SigningFailed, sign_pdf
+        from ..documents.signing import SigningFailed, sign_pdf
 
         rel = pdf.relative_to(self.path).as_posix()
         try:
@@ -201,7 +201,7 @@ class RunFolder:
 
     def mark_latest(self) -> None:
         """``<out>/<env>/LATEST`` names the newest finished run (a text file, not a link)."""
-        from ..outputs import atomic_write
+        from ..deliverables.outputs import atomic_write
 
         atomic_write(self.path.parent / LATEST, self.path.name + "\n")
 

@@ -16,6 +16,7 @@ removes what was written when notebook 02 did not finish.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import threading
@@ -25,13 +26,48 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..steps.records import handover_paths
-from ..workbooks import TableCache
+from ..deliverables import outputs as _outputs
+from ..inputs.workbooks import TableCache
+from ..steps.records import StoredTable, handover_paths, read_step_file
 
-__all__ = ["FILES", "MappingFiles"]
+__all__ = ["FILES", "MappingFiles", "write_mapping_outputs"]
 
 FILES = ("mailbox-mapping.csv", "mailbox-mapping.xlsx")
 POLL = 0.02  # seconds between the watcher's looks for the hand-over
+
+
+def write_mapping_outputs(
+    run_dir: str,
+    findings: list[dict[str, Any]],
+    *,
+    parts: tuple[str, ...] = ("csv", "xlsx"),
+    frame: Any = None,
+) -> dict[str, Any]:
+    """``mailbox-mapping.csv`` and/or ``.xlsx`` (``parts``) from step 02's table (``frame``,
+    or read from the step's file). When it wrote the CSV: its SHA-256 (``csv_sha256``) and
+    its cells (``csv_table``, :func:`mapping_csv_table`), what a reader of the file gets back.
+
+    Kept here, not with the writers in :mod:`ngdpkit.deliverables.outputs`, because it reads
+    a step's file: the deliverables know nothing of steps.
+
+    A run writes them side by side, each on a thread, while notebooks 03 to 05 execute.
+    """
+    folder = Path(run_dir)
+    if frame is None:
+        step = read_step_file(folder / "steps" / "02_contact_points.json", lazy=True)
+        frame = step["results"]["mapping"]
+        if isinstance(frame, StoredTable):  # the one table it needs, and only that one
+            frame = frame.load()
+    result: dict[str, Any] = {}
+    if "csv" in parts:
+        table = _outputs.mapping_csv_table(frame)
+        data = _outputs.csv_of(table)
+        _outputs.atomic_write(folder / "mailbox-mapping.csv", data)
+        result["csv_sha256"] = hashlib.sha256(data).hexdigest()
+        result["csv_table"] = table
+    if "xlsx" in parts:
+        _outputs.write_mapping_workbook(folder / "mailbox-mapping.xlsx", frame, findings)
+    return result
 
 
 @dataclass
@@ -105,8 +141,6 @@ class MappingFiles:
 
     def start(self, frame: Any, findings: list[dict[str, Any]]) -> None:
         """Write the workbook (with ``findings`` on its sheet) and the CSV, each on a thread."""
-        from ..outputs import write_mapping_outputs
-
         run_dir = str(self.run_dir)
         pool = ThreadPoolExecutor(2, thread_name_prefix="mapping-files")
         book = pool.submit(
@@ -135,8 +169,6 @@ class MappingFiles:
     def finish(self, findings: list[dict[str, Any]]) -> None:
         """Both files written and current: what a writer could not do, or a workbook whose
         findings sheet is no longer the run's, is written now (from the step's file)."""
-        from ..outputs import write_mapping_outputs
-
         todo = {"csv", "xlsx"}
         result: dict[str, Any] = {}
         job, self.job = self.job, None

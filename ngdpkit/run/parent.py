@@ -20,8 +20,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ..inputs.workbooks import TableCache
 from ..settings import Settings, load_settings
-from ..workbooks import TableCache
 from .environment import CHILD_MARK, GO, INTERRUPTED, default_out
 from .folder import writable_out
 from .preflight import collect_secrets, preflight, reuse_findings, wanted

@@ -9,8 +9,8 @@ from typing import Any
 from .. import findings as F
 from ..errors import InputError
 from ..findings import Finding
+from ..inputs.workbooks import TableCache
 from ..settings import Settings
-from ..workbooks import TableCache
 
 
 def preflight(settings: Settings, names: list[str], cache: TableCache | None = None) -> None:
@@ -42,14 +42,14 @@ def _calls(
     settings: Settings, names: list[str], cache: TableCache | None, *, tables_only: bool
 ) -> list[tuple[Any, tuple[Any, ...], dict[str, Any]]]:
     """What opening the inputs calls, each file and way of reading it once."""
-    from ..certificates import load_certificate
-    from ..contact_points import read_contact_points
+    from ..checks.certificates import load_certificate
+    from ..checks.trust import load_trust_anchors
+    from ..deliverables.servercheck import read_evidence
+    from ..inputs.contact_points import read_contact_points
     from ..inputs.decisions import read_decisions
-    from ..mailboxes import EXPORT_FIELDS
-    from ..mapping import MAPPING_FIELDS, read_mapping_file
-    from ..servercheck import read_evidence
-    from ..trust import load_trust_anchors
-    from ..workbooks import read_table
+    from ..inputs.mailboxes import EXPORT_FIELDS
+    from ..inputs.mapping import MAPPING_FIELDS, read_mapping_file
+    from ..inputs.workbooks import read_table
 
     calls: dict[str, tuple[Any, tuple[Any, ...], dict[str, Any]]] = {}
 
@@ -145,7 +145,7 @@ def _side_by_side(
 
 def wanted(settings: Settings, name: str) -> list[tuple[str, str]]:
     """The secrets environment ``name`` needs: (variable name, what a prompt calls it)."""
-    from ..certificates import PUBLIC_SUFFIXES
+    from ..checks.certificates import PUBLIC_SUFFIXES
 
     env = settings.environments[name]
     out = []
@@ -191,7 +191,7 @@ def collect_secrets(
 
 def reuse_findings(settings: Settings, secrets: dict[str, dict[str, str]]) -> list[Finding]:
     """CERT_REUSED_ACROSS_ENVIRONMENTS, or CERT_REUSE_NOT_CHECKED when a certificate cannot be read."""
-    from ..certificates import fingerprint
+    from ..checks.certificates import fingerprint
     from ..secrets import Secret, resolve
 
     prints: dict[str, str] = {}

@@ -168,7 +168,7 @@ def scrub_folder(
     pins: list[Needle] | None = None,
 ) -> list[tuple[Path, list[str]]]:
     """Scan every file below ``folder``; replace each that holds a secret by a stub. Returns the hits."""
-    from ..outputs import atomic_write
+    from ..deliverables.outputs import atomic_write
 
     pins = needles(secrets) if pins is None else pins
     hits: list[tuple[Path, list[str]]] = []

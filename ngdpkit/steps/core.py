@@ -16,16 +16,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .. import display
 from .. import findings as F
+from ..documents import display
+from ..documents.i18n import status_word, t
 from ..errors import InputError
 from ..findings import Finding
-from ..i18n import status_word, t
+from ..inputs.workbooks import TableCache
 from ..secrets import Secret, resolve
 from ..settings import LAB_DIR as LAB_DIR
 from ..settings import LAB_MARK as LAB_MARK
 from ..settings import Environment, Settings, load_settings
-from ..workbooks import TableCache
 from .records import RECORDS, R, StepFile, read_step, write_step_file
 from .records import read_step_file as read_step_file  # the raw reader, for callers of 0.2
 
@@ -242,7 +242,7 @@ def start_step(
 
 def header(step: Step) -> display.HTML:
     """The step's heading: what, for whom, which environment (a template: values escaped)."""
-    from ..pages import Markup, render
+    from ..documents.pages import Markup, render
 
     s = step.settings
     lab = step.run_dir is not None and step.run_dir.name == LAB_DIR
@@ -300,7 +300,7 @@ def finish_step(step: Step) -> display.HTML:
         write_step_file(step.run_dir / "steps", step.name, data)
     status = data["status"]
     sev = {"ok": "ok", "warnings": "warning", "errors": "error"}[status]
-    from ..pages import Markup, render
+    from ..documents.pages import Markup, render
 
     return display.HTML(
         render(
@@ -323,7 +323,7 @@ def show_findings(step: Step) -> display.HTML:
     from this step's mapping or export, when it has one)."""
     summary = None
     if len(step.findings) > display.SUMMARY_OVER:
-        from ..signoff import findings_summary
+        from ..documents.signoff import findings_summary
 
         summary = findings_summary(step.findings, step_units(step), step.language)
     return display.show_findings(step.findings, language=step.language, summary=summary)
@@ -332,7 +332,7 @@ def show_findings(step: Step) -> display.HTML:
 def step_units(step: Step) -> tuple[dict[str, str], dict[str, str]]:
     """(unit by Mailbox ID, unit by ``Sheet!row``) from the table this step holds (01: the
     export, 02: the mapping); later steps' findings name no mailbox."""
-    from ..signoff import unit_lookup
+    from ..documents.signoff import unit_lookup
     from .records import MailboxesRecord
 
     if len(step.findings) <= display.SUMMARY_OVER:

@@ -222,7 +222,7 @@ class _PointIndex:
         env = step.env
         if env.contact_points is None or env.contact_points_ngdp:
             return cls(None)  # pending, or only NgDP's listing knows them
-        from ..contact_points import read_contact_points
+        from ..inputs.contact_points import read_contact_points
 
         cps = read_contact_points(
             env.contact_points, label=step.rel(env.contact_points), system_id=env.system_id
@@ -305,7 +305,7 @@ class Applied:
     from the file, and the seconds both took (what the editor shows, and the bench times)."""
 
     decisions: tuple[Decision, ...]
-    mapping: Any  # ngdpkit.mapping.Mapping
+    mapping: Any  # ngdpkit.inputs.mapping.Mapping
     seconds: float
 
 
@@ -361,7 +361,7 @@ def write_decisions(
     A line is written whole or not at all as far as one ``write`` goes, and flushed to disk
     before this returns: a decision the editor showed as saved is on disk. Text a
     spreadsheet could run gets a leading ``'`` (read back without it)."""
-    from ..outputs import csv_field
+    from ..deliverables.outputs import csv_field
 
     new = not path.exists() or path.stat().st_size == 0
     lines = []

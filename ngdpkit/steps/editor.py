@@ -23,9 +23,9 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from .. import display
+from ..documents import display
+from ..documents.i18n import t
 from ..errors import InputError
-from ..i18n import t
 from .core import Step, lab_run_dir
 from .decide import apply, decider, set_decider
 
@@ -38,7 +38,7 @@ def mapping_editor(step: Step, mapping: Any, contact_points: Any, mapping_file: 
     decisions come from (so a signed run's notebook holds no widget)."""
     lang = step.language
     where = step.rel(step.settings.decisions_path(step.env.name))
-    if not in_lab(step):  # addressed to the consultant: not printed (signoff.py, pdf.py)
+    if not in_lab(step):  # addressed to the consultant: not printed (documents/signoff.py, documents/pdf.py)
         return display.block(display.para(t(lang, "editor_static", file=where)), cls="consultant")
     try:
         import ipywidgets

@@ -9,7 +9,7 @@ from .core import Step
 
 def load_mailboxes(step: Step) -> Any:
     """Read the e-Boks export for this environment."""
-    from ..mailboxes import read_mailbox_export
+    from ..inputs.mailboxes import read_mailbox_export
 
     inputs = step.env.inputs
     path = inputs.mailboxes

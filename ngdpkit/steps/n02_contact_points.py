@@ -6,9 +6,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from .. import display
+from ..documents import display
+from ..documents.i18n import t
 from ..findings import Finding
-from ..i18n import t
 from ..inputs.decisions import Decision, DecisionLog
 from .core import Step, pending
 from .deliver import OutputContext
@@ -20,7 +20,7 @@ def mailboxes_from_step(step: Step) -> Any:
 
 
 def load_contact_points(step: Step) -> Any:
-    from ..contact_points import read_contact_points
+    from ..inputs.contact_points import read_contact_points
 
     path = step.env.contact_points
     if step.env.contact_points_ngdp:
@@ -46,7 +46,7 @@ def load_contact_points(step: Step) -> Any:
 
 def _contact_points_from_ngdp(step: Step) -> Any:
     """``contact_points = "ngdp"``: NgDP's own listing is the source (``--online``)."""
-    from ..contact_points import ContactPoint, ContactPoints, check_contact_points
+    from ..inputs.contact_points import ContactPoint, ContactPoints, check_contact_points
     from .ngdp_read import observe
 
     observation = observe(step) if step.online else None
@@ -178,7 +178,7 @@ def _ngdp_summary(step: Step) -> display.HTML:
 
 
 def load_mapping_file(step: Step) -> Any:
-    from ..mapping import read_mapping_file
+    from ..inputs.mapping import read_mapping_file
 
     path = step.env.mapping
     if path is None and step.settings.decisions_path(step.env.name).is_file():
@@ -244,7 +244,7 @@ def compute_mapping(
     step: Step, frame: Any, points: Any, mapping_file: Any, decisions: tuple[Any, ...]
 ) -> Any:
     """The mapping of ``frame`` with this step's environment and labels (no suggestions)."""
-    from ..mapping import map_mailboxes as do_map
+    from ..inputs.mapping import map_mailboxes as do_map
 
     env = step.env
     mailboxes = step.previous(MailboxesRecord)
@@ -262,7 +262,7 @@ def compute_mapping(
 
 
 def map_mailboxes(step: Step, frame: Any, contact_points: Any, mapping_file: Any) -> Any:
-    from ..mapping import contact_point_plan, suggest
+    from ..inputs.mapping import contact_point_plan, suggest
     from .records import hand_over
 
     env = step.env
@@ -371,7 +371,7 @@ OUTPUTS_AHEAD = True  # its files need nothing but its record (see deliver.py)
 
 def outputs(record: ContactPointsRecord, ctx: OutputContext) -> list[Path]:
     """The mapping (CSV and workbook), the contact point plan and the suggestions."""
-    from ..outputs import write_plan, write_suggestions
+    from ..deliverables.outputs import write_plan, write_suggestions
 
     files: list[Path] = []
     if record.mapping is not None:
@@ -391,11 +391,11 @@ def outputs(record: ContactPointsRecord, ctx: OutputContext) -> list[Path]:
             write_suggestions(ctx.run_dir / "mapping-suggestions.xlsx", rows, language=ctx.language)
         )
     if record.ngdp is not None:
-        from ..outputs import write_json
+        from ..deliverables.outputs import write_json
 
         files.append(write_json(ctx.run_dir / "ngdp-observed.json", record.ngdp.to_json()))
     if record.portal_todo is not None and record.portal_todo.contact_points:
-        from ..outputs import write_portal_todo
+        from ..deliverables.outputs import write_portal_todo
 
         files.append(
             write_portal_todo(ctx.run_dir / "portal-todo.xlsx", record.portal_todo, ctx.language)

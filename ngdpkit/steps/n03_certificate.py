@@ -7,9 +7,9 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from .. import display
 from .. import findings as F
-from ..i18n import t
+from ..documents import display
+from ..documents.i18n import t
 from ..secrets import Secret, quality_findings, secret_missing
 from .core import Step, pending
 from .deliver import OutputContext
@@ -27,10 +27,10 @@ def check_certificate(step: Step) -> dict[str, Any] | None:
 
 
 def _check(step: Step) -> dict[str, Any] | None:
-    from ..certificates import check_certificate as do_check
-    from ..certificates import load_certificate
-    from ..system import check_cvr
-    from ..trust import load_trust_anchors
+    from ..checks.certificates import check_certificate as do_check
+    from ..checks.certificates import load_certificate
+    from ..checks.system import check_cvr
+    from ..checks.trust import load_trust_anchors
 
     env, s = step.env, step.settings
     step.add(check_cvr(s.organisation.cvr))
@@ -48,7 +48,7 @@ def _check(step: Step) -> dict[str, Any] | None:
         for p in files:
             step.record_input(p)
     password: Secret | None = None
-    from ..certificates import PUBLIC_SUFFIXES
+    from ..checks.certificates import PUBLIC_SUFFIXES
 
     is_public = env.certificate.suffix.lower() in PUBLIC_SUFFIXES
     if not is_public:
@@ -94,7 +94,7 @@ def _check(step: Step) -> dict[str, Any] | None:
     step.add(found)
     from cryptography.hazmat.primitives.serialization import Encoding
 
-    from ..certificates import issuing_ca
+    from ..checks.certificates import issuing_ca
 
     issuer = issuing_ca(loaded, anchors)
     rec = step.record
@@ -106,7 +106,7 @@ def _check(step: Step) -> dict[str, Any] | None:
         if root is not None:
             rec.root_ca_der = base64.b64encode(root.public_bytes(Encoding.DER)).decode()
     if step.online is True and loaded.leaf is not None:  # not with --online ngdp
-        from ..revocation import check_revocation
+        from ..checks.revocation import check_revocation
 
         step.add(
             check_revocation(
@@ -152,7 +152,7 @@ def validity_timeline(step: Step, facts: dict[str, Any] | None) -> display.HTML:
 
 def install_script(step: Step, facts: dict[str, Any] | None) -> str:
     """install-certificate.ps1 for this environment (the runner writes it)."""
-    from ..servercheck import install_certificate_script
+    from ..deliverables.servercheck import install_certificate_script
 
     der, root = step.record.issuing_ca_der, step.record.root_ca_der
     return install_certificate_script(
@@ -204,8 +204,8 @@ OUTPUTS_AHEAD = True  # its files need nothing but its record (see deliver.py)
 
 def outputs(record: CertificateRecord, ctx: OutputContext) -> list[Path]:
     """``install-certificate.ps1`` (UTF-8 with BOM, CRLF) when there is a certificate."""
-    from ..outputs import atomic_write
-    from ..powershell import script_bytes
+    from ..deliverables.outputs import atomic_write
+    from ..deliverables.powershell import script_bytes
 
     if not record.install_script:
         return []

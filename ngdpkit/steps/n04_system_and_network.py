@@ -6,10 +6,10 @@ import socket
 from pathlib import Path
 from typing import Any
 
-from .. import display
 from .. import findings as F
+from ..documents import display
+from ..documents.i18n import t
 from ..findings import Finding
-from ..i18n import t
 from ..secrets import quality_findings, secret_missing
 from .core import Step, pending
 from .deliver import Markup, OutputContext, PageContext
@@ -17,8 +17,8 @@ from .records import CertificateRecord, ContactPointsRecord, SystemRecord
 
 
 def check_system(step: Step) -> dict[str, Any]:
-    from ..network import official_api_url
-    from ..system import (
+    from ..checks.network import official_api_url
+    from ..checks.system import (
         check_authorization,
         check_ips,
         check_protocol,
@@ -45,7 +45,7 @@ def check_system(step: Step) -> dict[str, Any]:
             "the portal registration and the firewall order have no egress address yet",
         )
     step.add(check_ips(env.server_ips, f"{key}.server_ips"))
-    from ..servercheck import ambiguous_servers
+    from ..deliverables.servercheck import ambiguous_servers
 
     step.add(ambiguous_servers(env))
     auth_text = "not configured"
@@ -139,8 +139,8 @@ def show_system(step: Step, system: dict[str, Any]) -> display.HTML:
 
 
 def portal_registration(step: Step) -> dict[str, Any]:
-    from ..network import mapped_keys, mapped_translations
-    from ..network import portal_registration as build
+    from ..deliverables.portal import mapped_keys, mapped_translations
+    from ..deliverables.portal import portal_registration as build
 
     prior = step.previous(ContactPointsRecord)
     cps = prior.contact_points
@@ -165,7 +165,7 @@ def portal_registration(step: Step) -> dict[str, Any]:
         ]
     portal = build(step.env, contact_points=points, plan=prior.plan)
     if prior.portal_todo is not None:  # the delta for the portal administrator (12.1)
-        from ..typed import unstructure
+        from ..inputs.typed import unstructure
 
         portal["todo"] = unstructure(prior.portal_todo)
     step.record.portal = portal
@@ -173,7 +173,7 @@ def portal_registration(step: Step) -> dict[str, Any]:
 
 
 def show_portal(step: Step, portal: dict[str, Any]) -> display.HTML:
-    from ..network import portal_fields
+    from ..deliverables.portal import portal_fields
 
     return display.key_values(
         portal_fields(portal, step.language),
@@ -184,9 +184,9 @@ def show_portal(step: Step, portal: dict[str, Any]) -> display.HTML:
 
 
 def firewall_rules(step: Step) -> list[dict[str, Any]]:
-    from ..network import FIREWALL_COLUMNS
-    from ..network import firewall_rules as build
-    from ..servercheck import server_check_script
+    from ..deliverables.firewall import FIREWALL_COLUMNS
+    from ..deliverables.firewall import firewall_rules as build
+    from ..deliverables.servercheck import server_check_script
 
     rows = build(step.env)
     step.record.firewall = rows
@@ -199,7 +199,7 @@ def firewall_rules(step: Step) -> list[dict[str, Any]]:
 
 
 def show_firewall(rows: list[dict[str, Any]], step: Step | None = None) -> display.HTML:
-    from ..network import firewall_table
+    from ..deliverables.firewall import firewall_table
 
     lang = step.language if step is not None else "da"
     headers, body = firewall_table(rows, lang)
@@ -231,7 +231,7 @@ def probe_evidence(step: Step) -> display.HTML:
 
 def evidence(step: Step) -> list[dict[str, Any]]:
     """The servers' check files read (findings added, summaries on the record); no display."""
-    from ..servercheck import read_evidence
+    from ..deliverables.servercheck import read_evidence
 
     summaries = []
     for path in step.env.probe_evidence:
@@ -244,7 +244,7 @@ def evidence(step: Step) -> list[dict[str, Any]]:
         )
         step.add(found)
         summaries.append(summary)
-    from ..servercheck import evidence_coverage
+    from ..deliverables.servercheck import evidence_coverage
 
     step.add(evidence_coverage(step.env, summaries))
     step.record.evidence = summaries
@@ -279,7 +279,7 @@ def ngdp_registration(step: Step) -> display.HTML:
 
 def network_checks(step: Step) -> list[Finding]:
     """Live checks from this machine (``--online``), else one NET_SKIPPED."""
-    from ..network import NGDP, destinations
+    from ..checks.network import NGDP, destinations
 
     env = step.env
     ran = socket.gethostname()
@@ -306,7 +306,7 @@ def network_checks(step: Step) -> list[Finding]:
                 )
             ]
         )
-    from ..probes import Probe, client_tls_context, run_probes
+    from ..checks.probes import Probe, client_tls_context, run_probes
 
     identity = _client_identity(step)
     probes = []
@@ -360,8 +360,13 @@ OUTPUTS_AHEAD = True  # its files need nothing but its record (see deliver.py)
 def outputs(record: SystemRecord, ctx: OutputContext) -> list[Path]:
     """The portal registration, the firewall order (CSV for machines, workbook for people)
     and the server check script."""
-    from ..outputs import atomic_write, firewall_csv_bytes, write_firewall_workbook, write_json
-    from ..powershell import script_bytes
+    from ..deliverables.outputs import (
+        atomic_write,
+        firewall_csv_bytes,
+        write_firewall_workbook,
+        write_json,
+    )
+    from ..deliverables.powershell import script_bytes
 
     d = ctx.run_dir
     files: list[Path] = []
@@ -379,14 +384,14 @@ def outputs(record: SystemRecord, ctx: OutputContext) -> list[Path]:
 
 def prepare(record: SystemRecord, language: str) -> dict[str, Markup]:
     """The portal page's content (at 100,000 mailboxes, 99,000 translations in its appendix)."""
-    from ..signoff import portal_content
+    from ..documents.signoff import portal_content
 
     return {"portal": portal_content(record.portal, language)} if record.portal else {}
 
 
 def pages(record: SystemRecord, ctx: PageContext) -> dict[str, str]:
     """``portal.html`` (what to type into Administrativ Adgang) and ``firewall.html``."""
-    from ..signoff import render_firewall, render_portal
+    from ..documents.signoff import render_firewall, render_portal
 
     out: dict[str, str] = {}
     if record.portal:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .. import display
+from ..documents import display
+from ..documents.i18n import t
 from ..findings import Finding
-from ..i18n import t
 from .core import STEP_NAMES, Step
 from .deliver import OutputContext, PageContext
 from .records import CertificateRecord, ContactPointsRecord, DispatcherRecord
@@ -15,7 +15,7 @@ from .records import CertificateRecord, ContactPointsRecord, DispatcherRecord
 
 def dispatcher_config(step: Step) -> dict[str, Any] | None:
     from .. import __version__
-    from ..dispatcher import build_config
+    from ..deliverables.dispatcher import build_config
 
     findings: list[Finding] = []
     for name in STEP_NAMES[:4]:
@@ -34,7 +34,7 @@ def dispatcher_config(step: Step) -> dict[str, Any] | None:
     rec = step.record
     rec.dispatcher, rec.withheld_by, rec.blocking = config, own, other
     # The go-live runbook switches this dispatcher on: its dates must be in an order it can keep.
-    from ..runbook import golive_findings
+    from ..documents.runbook import golive_findings
 
     step.add(golive_findings(step.env))
     return config
@@ -59,7 +59,7 @@ def show_dispatcher(step: Step, config: dict[str, Any] | None) -> display.HTML:
 
 def outputs(record: DispatcherRecord, ctx: OutputContext) -> list[Path]:
     """``dispatcher-config.json``: the run's final configuration, unless it is withheld."""
-    from ..outputs import write_json
+    from ..deliverables.outputs import write_json
 
     if ctx.dispatcher is None:
         return []
@@ -68,7 +68,7 @@ def outputs(record: DispatcherRecord, ctx: OutputContext) -> list[Path]:
 
 def pages(record: DispatcherRecord, ctx: PageContext) -> dict[str, str]:
     """``dispatcher.html``: the WorkZone administrator's page (or why it is withheld)."""
-    from ..signoff import render_dispatcher
+    from ..documents.signoff import render_dispatcher
 
     return {
         "dispatcher.html": render_dispatcher(

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .. import display
+from ..documents import display
+from ..documents.i18n import t
 from ..findings import Finding
-from ..i18n import t
 from .core import LAB_DIR, Step, lab_run_dir
 
 
@@ -16,7 +16,7 @@ def run_rehearsal(step: Step, *, against: str = "simulator") -> dict[str, Any]:
     folders; from a JupyterLab session, inside the session's ``lab/`` folder
     (``lab/rehearsals/<env>/``), marked not for sign-off: a lab rehearsal never becomes the
     acceptance page of a signed run (contract §12.7)."""
-    from ..rehearsal import rehearse
+    from ..rehearsal.flow import rehearse
 
     run_dir = step.run_dir or lab_run_dir(step.settings, step.env.name)
     lab = run_dir.name == LAB_DIR

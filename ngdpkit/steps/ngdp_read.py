@@ -19,7 +19,7 @@ from .core import Step
 
 def client_identity(step: Step) -> Any:
     """The environment's certificate with its private key, when this machine has both."""
-    from ..certificates import PUBLIC_SUFFIXES, load_certificate
+    from ..checks.certificates import PUBLIC_SUFFIXES, load_certificate
 
     env = step.env
     if env.certificate is None or env.certificate.suffix.lower() in PUBLIC_SUFFIXES:
@@ -54,8 +54,8 @@ def _not_read(step: Step, why: str) -> None:
 def open_reader(step: Step) -> Iterator[Any]:
     """A :class:`~ngdpkit.checks.ngdp.NgdpReader` for the environment, or None (a finding
     says why) when this machine cannot present its identity and header."""
+    from ..checks.network import official_api_url
     from ..checks.ngdp import NgdpReader, mtls_client
-    from ..network import official_api_url
 
     env = step.env
     base = (env.ngdp_api_url or official_api_url(env.kind)).rstrip("/")
@@ -119,7 +119,7 @@ def observe(step: Step, wanted: set[str] | None = None) -> Any:
 def compare_registration(step: Step) -> list[Any]:
     """Step 04: the registration NgDP holds against the plan and the certificate."""
     from ..checks.ngdp_compare import compare_registration as compare
-    from ..system import push_endpoints
+    from ..checks.system import push_endpoints
     from .records import CertificateRecord, ContactPointsRecord
 
     observation = step.previous(ContactPointsRecord).ngdp

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from ..inputs.workbooks import TableCache
 from ..settings import Settings
-from ..workbooks import TableCache
 from .core import STEP_NAMES, Step
 from .n01_mailboxes import load_mailboxes
 from .n02_contact_points import (

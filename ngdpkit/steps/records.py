@@ -23,7 +23,7 @@ from ..checks.ngdp import NgdpObservation
 from ..checks.ngdp_compare import PortalTodo
 from ..errors import InputError
 from ..inputs.decisions import DecisionLog
-from ..mapping import PlanEntry
+from ..inputs.mapping import PlanEntry
 
 Frame = Any  # a pandas DataFrame; pandas is imported only where a table is read or written
 PRETTY_MAX = 256 * 1024  # a step file this small is indented for a reader; a larger one is compact
@@ -76,7 +76,7 @@ class Record:
                 and value is not None
                 and not isinstance(value, get_origin(kind) or kind)
             ):
-                from ..typed import structure
+                from ..inputs.typed import structure
 
                 try:
                     values[name] = structure(value, kind)
@@ -303,7 +303,7 @@ def write_step_file(folder: Path, name: str, data: dict[str, Any]) -> Path:
 def _json_value(value: Any) -> Any:
     """A typed record as plain JSON; anything else as its text (paths, timestamps)."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        from ..typed import unstructure
+        from ..inputs.typed import unstructure
 
         return unstructure(value)
     return str(value)
@@ -351,7 +351,7 @@ def hand_over(environment: str, frame: Any, findings: list[Any]) -> None:
     tables folder (the table first; the findings file, written last, says both are
     complete). Outside a run (JupyterLab, ``check``) there is no such folder: nothing is
     written."""
-    from ..workbooks import TableCache
+    from ..inputs.workbooks import TableCache
 
     folder = os.environ.get(TableCache.ENV)
     if not folder or not os.path.isdir(folder):

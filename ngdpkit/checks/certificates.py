@@ -1,0 +1,695 @@
+"""FOCES3/VOCES3 (OCES3) certificates: load, chain, profile, validity, key (contract §5).
+
+Chains are built with :mod:`cryptography.x509.verification` against the anchors
+of both kinds at a time inside the leaf's validity, so expiry is reported on its
+own and a test certificate in production is told apart from one that chains
+nowhere. The verifier's web-PKI policy demands a subjectAltName, which OCES3
+leaves do not carry, so that one rule is relaxed (``docs/domain.md``, library facts).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import NameOID
+
+from .. import findings as F
+from ..errors import InputError
+from ..findings import Finding
+from ..secrets import Secret
+from .trust import TrustAnchors, is_self_signed
+
+OCES3_POLICY_ARC = "1.2.208.169.1.1.1.3.7"
+OCES2_POLICY = re.compile(
+    r"^1\.2\.208\.169\.1\.1\.1\.(1\.\d|2\.(?!7(\.|$))\d|3\.(?!7(\.|$))\d|4\.\d)"
+)
+OCES2_SERIAL = re.compile(r"CVR:\d{8}-(FID|UID|RID):")
+OCES3_SERIAL = re.compile(
+    r"^UI:DK-O:G:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+)
+NAME_OVERRIDES = {
+    NameOID.ORGANIZATION_IDENTIFIER: "organizationIdentifier",
+    NameOID.SERIAL_NUMBER: "serialNumber",
+}
+PUBLIC_SUFFIXES = (".pem", ".cer", ".crt", ".der")
+OCES2_END = "31 October 2023"
+
+
+@dataclass
+class LoadedCertificate:
+    """What a certificate file gave: the leaf, its key (None when public only), the other certificates."""
+
+    leaf: x509.Certificate | None
+    key: Any = None
+    extra: list[x509.Certificate] = field(default_factory=list)
+    public_only: bool = False
+    findings: list[Finding] = field(default_factory=list)
+
+
+def _der_length_ok(data: bytes) -> bool:
+    """Whether ``data`` is one whole DER SEQUENCE starting with version 3 (a PKCS#12 PFX)."""
+    if len(data) < 4 or data[0] != 0x30:
+        return False
+    first = data[1]
+    if first < 0x80:
+        length, start = first, 2
+    else:
+        n = first & 0x7F
+        if n == 0 or n > 4 or len(data) < 2 + n:
+            return False
+        length, start = int.from_bytes(data[2 : 2 + n], "big"), 2 + n
+    return start + length == len(data) and data[start : start + 3] == b"\x02\x01\x03"
+
+
+def load_certificate(path: Path, *, label: str, password: Secret | None) -> LoadedCertificate:
+    """Load a .p12/.pfx (with its password) or a public .pem/.cer/.crt/.der.
+
+    A wrong or missing password is a finding (the other steps still run); a file
+    that is not a certificate at all raises :class:`InputError`.
+    """
+    if not path.is_file():
+        raise InputError(f"{label}: file not found")
+    data = path.read_bytes()
+    if path.suffix.lower() in PUBLIC_SUFFIXES or data.lstrip().startswith(b"-----BEGIN"):
+        return _load_public(data, label)
+    if not _der_length_ok(data):
+        raise InputError(
+            f"{label}: not a PKCS#12 (.p12/.pfx) file, or it is truncated ({len(data)} bytes)"
+        )
+    try:
+        p12 = pkcs12.load_pkcs12(data, password.reveal().encode() if password else None)
+    except ValueError:
+        if password is None:
+            return LoadedCertificate(
+                leaf=None, findings=[]
+            )  # SECRET_MISSING is reported by the caller
+        from .pkcs12_diagnosis import CORRUPT, diagnose
+
+        if diagnose(data, password.reveal()) == CORRUPT:
+            return LoadedCertificate(
+                leaf=None,
+                findings=[
+                    F.error(
+                        "CERT_FILE_CORRUPT",
+                        "{label} is damaged: its structure or its encrypted parts do not read back ({count} bytes, SHA-256 {value}…); copy it again from the original (the password is not the problem).",
+                        label,
+                        label=label,
+                        count=len(data),
+                        value=hashlib.sha256(data).hexdigest()[:16],
+                    )
+                ],
+            )
+        return LoadedCertificate(
+            leaf=None,
+            findings=[
+                F.error(
+                    "CERT_BAD_PASSWORD",
+                    "The password in {name} does not open {label}.",
+                    label,
+                    name=password.name,
+                    label=label,
+                )
+            ],
+        )
+    key = p12.key
+    certs = ([p12.cert.certificate] if p12.cert else []) + [
+        c.certificate for c in p12.additional_certs
+    ]
+    found: list[Finding] = []
+    if key is None:
+        found.append(
+            F.error(
+                "CERT_NO_PRIVATE_KEY",
+                "{label} holds no private key; NgDP needs the private form (.p12/.pfx with its key).",
+                label,
+                label=label,
+            )
+        )
+    leaf, extra, more = _pick_leaf(certs, key, label, found)
+    return LoadedCertificate(leaf=leaf, key=key, extra=extra, findings=found + more)
+
+
+def _load_public(data: bytes, label: str) -> LoadedCertificate:
+    try:
+        certs = (
+            x509.load_pem_x509_certificates(data)
+            if b"-----BEGIN" in data
+            else [x509.load_der_x509_certificate(data)]
+        )
+    except ValueError as exc:
+        raise InputError(f"{label}: not a certificate file (PEM or DER): {exc}") from exc
+    found = [
+        F.info(
+            "CERT_PUBLIC_ONLY",
+            "{label} is the public certificate only; the password and private key are not checked here (operations hold the key).",
+            label,
+            label=label,
+        )
+    ]
+    leaf, extra, more = _pick_leaf(certs, None, label, found)
+    return LoadedCertificate(leaf=leaf, extra=extra, public_only=True, findings=found + more)
+
+
+def _is_ca(cert: x509.Certificate) -> bool:
+    try:
+        return bool(cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
+    except x509.ExtensionNotFound:
+        return False
+
+
+def _same_key(cert: x509.Certificate, key: Any) -> bool:
+    fmt = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return cert.public_key().public_bytes(*fmt) == key.public_key().public_bytes(*fmt)
+
+
+def _pick_leaf(
+    certs: list[x509.Certificate], key: Any, label: str, found: list[Finding]
+) -> tuple[x509.Certificate | None, list[x509.Certificate], list[Finding]]:
+    more: list[Finding] = []
+    leaves = [c for c in certs if not _is_ca(c)] or certs[:1]
+    if not leaves:
+        raise InputError(f"{label}: the file holds no certificate")
+    leaf = leaves[0]
+    if key is not None:
+        matching = [c for c in leaves if _same_key(c, key)]
+        if matching:
+            leaf = matching[0]
+        else:
+            more.append(
+                F.error(
+                    "CERT_KEY_MISMATCH",
+                    "The private key in {label} does not belong to its certificate ({value}).",
+                    label,
+                    label=label,
+                    value=_cn(leaf),
+                )
+            )
+    if len(leaves) > 1:
+        more.append(
+            F.info(
+                "CERT_SEVERAL_LEAVES",
+                "{label} holds {count} end-entity certificates; using {value}{value2}.",
+                label,
+                label=label,
+                count=len(leaves),
+                value=_cn(leaf),
+                value2=" (the one matching the key)" if key is not None else "",
+            )
+        )
+    extra = [c for c in certs if c is not leaf]
+    return leaf, extra, more
+
+
+def _cn(cert: x509.Certificate) -> str:
+    cns = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return str(cns[0].value) if cns else cert.subject.rfc4514_string()
+
+
+def name_text(name: x509.Name) -> str:
+    return name.rfc4514_string(NAME_OVERRIDES)
+
+
+def _attr(cert: x509.Certificate, oid: x509.ObjectIdentifier) -> str:
+    values = cert.subject.get_attributes_for_oid(oid)
+    return str(values[0].value) if values else ""
+
+
+def cvr_of(cert: x509.Certificate) -> str:
+    org_id = _attr(cert, NameOID.ORGANIZATION_IDENTIFIER)
+    m = re.fullmatch(r"NTRDK-(\d{8})", org_id)
+    if m:
+        return m.group(1)
+    m = OCES2_SERIAL.search(_attr(cert, NameOID.SERIAL_NUMBER))
+    return m.group(0)[4:12] if m else ""
+
+
+def policies_of(cert: x509.Certificate) -> list[str]:
+    try:
+        ext = cert.extensions.get_extension_for_class(x509.CertificatePolicies).value
+    except x509.ExtensionNotFound:
+        return []
+    return [p.policy_identifier.dotted_string for p in ext]
+
+
+def facts(
+    cert: x509.Certificate,
+    *,
+    chain: list[x509.Certificate] | None = None,
+    kind: str | None = None,
+    now: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """The certificate block of ``dispatcher-config.json`` and ``cert inspect --json``."""
+    now = now or dt.datetime.now(dt.UTC)
+    after = cert.not_valid_after_utc
+    return {
+        "thumbprint_sha1": cert.fingerprint(hashes.SHA1()).hex().upper(),  # noqa: S303 - Windows' thumbprint is SHA-1
+        "sha256": cert.fingerprint(hashes.SHA256()).hex().upper(),
+        "subject": name_text(cert.subject),
+        "issuer": name_text(cert.issuer),
+        "serial_number": format(cert.serial_number, "X"),
+        "not_before": cert.not_valid_before_utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "not_after": after.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "days_left": (after - now).days,
+        "cvr": cvr_of(cert),
+        "organisation": _attr(cert, NameOID.ORGANIZATION_NAME),
+        "common_name": _cn(cert),
+        "key": key_description(cert.public_key()),
+        "chains_to": kind,
+        "chain": [_cn(c) for c in (chain or [])],
+    }
+
+
+def key_description(key: Any) -> str:
+    if isinstance(key, rsa.RSAPublicKey):
+        return f"RSA {key.key_size}"
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        return f"EC {key.curve.name}"
+    return type(key).__name__
+
+
+SELF_SIGNED = "\0self-signed"  # build_chain's reason for a self-signed leaf (not a library's text)
+
+
+def build_chain(
+    leaf: x509.Certificate, extra: list[x509.Certificate], anchors: TrustAnchors
+) -> tuple[str | None, list[x509.Certificate], str]:
+    """Which kind's root the leaf chains to (None: neither), the chain, and the reason in words."""
+    from cryptography.x509.verification import (
+        Criticality,
+        ExtensionPolicy,
+        PolicyBuilder,
+        Store,
+        VerificationError,
+    )
+
+    if is_self_signed(leaf):
+        return None, [leaf], SELF_SIGNED
+    ee = ExtensionPolicy.webpki_defaults_ee().may_be_present(
+        x509.SubjectAlternativeName, Criticality.AGNOSTIC, None
+    )
+    ca = ExtensionPolicy.webpki_defaults_ca()
+    lo, hi = leaf.not_valid_before_utc, leaf.not_valid_after_utc
+    now = dt.datetime.now(dt.UTC)
+    at = now if lo <= now <= hi else lo + (hi - lo) / 2
+    intermediates = [c for c in extra if _is_ca(c)] + list(anchors.intermediates)
+    reasons = []
+    for kind, roots in anchors.roots.items():
+        if not roots:
+            continue
+        verifier = (
+            PolicyBuilder()
+            .store(Store(list(roots)))
+            .time(at)
+            .extension_policies(ca_policy=ca, ee_policy=ee)
+            .build_client_verifier()
+        )
+        try:
+            verified = verifier.verify(leaf, intermediates)
+            return kind, list(verified.chain), ""
+        except VerificationError as exc:
+            reasons.append(str(exc))
+    # The verifier's own words (cryptography's, in English) when they say more than "no
+    # chain": the finding quotes them after the kit's own sentence.
+    detail = reasons[0] if reasons and "candidates exhausted" not in reasons[0] else ""
+    return None, [leaf], detail
+
+
+def is_oces2(cert: x509.Certificate) -> str:
+    """The OCES2 marker found, or '' (any one of issuer, serial or policy is enough)."""
+    issuer = name_text(cert.issuer)
+    if "TRUST2408" in issuer.upper():
+        return f"its issuer is {issuer}"
+    serial = _attr(cert, NameOID.SERIAL_NUMBER)
+    if OCES2_SERIAL.search(serial):
+        return f"its serial number {serial!r} is OCES2-shaped"
+    for oid in policies_of(cert):
+        if OCES2_POLICY.match(oid):
+            return f"it carries the OCES2 policy {oid}"
+    return ""
+
+
+def check_certificate(
+    loaded: LoadedCertificate,
+    *,
+    kind: str,
+    anchors: TrustAnchors,
+    cvr: str | None,
+    warn_days: int = 60,
+    error_days: int = 14,
+    label: str = "",
+    now: dt.datetime | None = None,
+) -> tuple[dict[str, Any] | None, list[Finding]]:
+    """Every offline certificate check for an environment of ``kind``; returns (facts, findings)."""
+    found = list(loaded.findings)
+    leaf = loaded.leaf
+    if leaf is None:
+        return None, found
+    now = now or dt.datetime.now(dt.UTC)
+    chain_kind, chain, reason = build_chain(leaf, loaded.extra, anchors)
+    found += _trust_findings(leaf, chain_kind, reason, kind=kind, anchors=anchors, label=label)
+    found += _oces3_findings(leaf, chain_kind, chain, anchors=anchors, label=label)
+    found += _cvr_findings(leaf, cvr, label=label)
+    found += _validity_findings(leaf, now, warn_days=warn_days, error_days=error_days, label=label)
+    found += _key_findings(leaf, label=label)
+    return facts(leaf, chain=chain, kind=chain_kind, now=now), found
+
+
+def _trust_findings(
+    leaf: x509.Certificate,
+    chain_kind: str | None,
+    reason: str,
+    *,
+    kind: str,
+    anchors: TrustAnchors,
+    label: str,
+) -> list[Finding]:
+    """Custom anchors, no chain to a root, or a root of the other kind."""
+    found: list[Finding] = []
+    if anchors.custom:
+        found.append(
+            F.warning(
+                "CERT_CUSTOM_TRUST_ANCHORS",
+                "Checked against custom trust anchors for {values}, not the real OCES3 roots; this proves nothing about a real OCES3 certificate.",
+                "trust_anchors",
+                values=", ".join(anchors.custom_kinds),
+            )
+        )
+    if chain_kind is None and reason == SELF_SIGNED:
+        found.append(
+            F.error(
+                "CERT_CHAIN_INVALID",
+                "The certificate {value!r} is not trusted: it is self-signed, not issued by an OCES3 CA.",
+                label,
+                value=_cn(leaf),
+            )
+        )
+    elif chain_kind is None:
+        found.append(
+            F.error(
+                "CERT_CHAIN_INVALID",
+                "The certificate {value!r} is not trusted: it does not chain to a trusted root; its issuer is {issuer}. The verifier said: “{detail}”."
+                if reason
+                else "The certificate {value!r} is not trusted: it does not chain to a trusted root; its issuer is {issuer}.",
+                label,
+                value=_cn(leaf),
+                issuer=name_text(leaf.issuer),
+                **({"detail": reason} if reason else {}),
+            )
+        )
+    elif chain_kind != kind:
+        sev = F.error if kind == "production" else F.warning
+        note = (
+            ""
+            if kind == "production"
+            else " (NgDP test normally expects a test certificate: inferred)"
+        )
+        found.append(
+            sev(
+                "CERT_WRONG_ENVIRONMENT",
+                f"This is a {chain_kind} certificate (it chains to the {chain_kind} root) in a {kind} environment{note}.",
+                label,
+            )
+        )
+    return found
+
+
+def _oces3_findings(
+    leaf: x509.Certificate,
+    chain_kind: str | None,
+    chain: list[x509.Certificate],
+    *,
+    anchors: TrustAnchors,
+    label: str,
+) -> list[Finding]:
+    """OCES2 (ended), or a certificate not shaped like OCES3 (policy, identifiers, issuer)."""
+    found: list[Finding] = []
+    oces2 = is_oces2(leaf)
+    if oces2:
+        found.append(
+            F.error(
+                "CERT_OCES2",
+                "This is an OCES2 certificate ({oces2}); OCES2 ended on {oces2_end}, order a FOCES3/VOCES3 (OCES3) certificate through MitID Erhverv.",
+                label,
+                oces2=oces2,
+                oces2_end=OCES2_END,
+            )
+        )
+    else:
+        missing = []
+        if not any(
+            p == OCES3_POLICY_ARC or p.startswith(OCES3_POLICY_ARC + ".") for p in policies_of(leaf)
+        ):
+            missing.append(f"a certificate policy under {OCES3_POLICY_ARC}")
+        if not re.fullmatch(r"NTRDK-\d{8}", _attr(leaf, NameOID.ORGANIZATION_IDENTIFIER)):
+            missing.append("organizationIdentifier NTRDK-<CVR>")
+        if not OCES3_SERIAL.match(_attr(leaf, NameOID.SERIAL_NUMBER)):
+            missing.append("serialNumber UI:DK-O:G:<uuid>")
+        if (
+            chain_kind
+            and not anchors.custom
+            and len(chain) > 1
+            and "OCES udstedende-CA" not in _cn(chain[1])
+        ):
+            missing.append("issuer Den Danske Stat OCES udstedende-CA 1")
+        if missing:
+            found.append(
+                F.error(
+                    "CERT_NOT_OCES3",
+                    "The certificate is not shaped like an OCES3 organisation/system certificate: it lacks {values}.",
+                    label,
+                    values=", ".join(missing),
+                )
+            )
+    return found
+
+
+def _cvr_findings(leaf: x509.Certificate, cvr: str | None, *, label: str) -> list[Finding]:
+    """The certificate's CVR must be the organisation's."""
+    found: list[Finding] = []
+    cert_cvr = cvr_of(leaf)
+    if cvr and cert_cvr and cert_cvr != cvr:
+        found.append(
+            F.error(
+                "CERT_CVR_MISMATCH",
+                "The certificate belongs to CVR {cert_cvr}, not the organisation's CVR {cvr}.",
+                label,
+                cert_cvr=cert_cvr,
+                cvr=cvr,
+            )
+        )
+    return found
+
+
+def _validity_findings(
+    leaf: x509.Certificate, now: dt.datetime, *, warn_days: int, error_days: int, label: str
+) -> list[Finding]:
+    """Expired, not yet valid, or expiring within the error or warning days."""
+    found: list[Finding] = []
+    days = (leaf.not_valid_after_utc - now).days
+    if leaf.not_valid_after_utc <= now:
+        found.append(
+            F.error(
+                "CERT_EXPIRED",
+                "The certificate expired on {not_valid_after_utc:%Y-%m-%d} ({value} days ago).",
+                label,
+                not_valid_after_utc=leaf.not_valid_after_utc,
+                value=-days,
+            )
+        )
+    elif leaf.not_valid_before_utc > now:
+        found.append(
+            F.error(
+                "CERT_NOT_YET_VALID",
+                "The certificate is valid only from {not_valid_before_utc:%Y-%m-%d %H:%M} UTC.",
+                label,
+                not_valid_before_utc=leaf.not_valid_before_utc,
+            )
+        )
+    elif days < error_days:
+        found.append(
+            F.error(
+                "CERT_EXPIRES_SOON",
+                "The certificate expires on {not_valid_after_utc:%Y-%m-%d}, in {days} days (under {error_days}).",
+                label,
+                not_valid_after_utc=leaf.not_valid_after_utc,
+                days=days,
+                error_days=error_days,
+            )
+        )
+    elif days < warn_days:
+        found.append(
+            F.warning(
+                "CERT_EXPIRES_SOON",
+                "The certificate expires on {not_valid_after_utc:%Y-%m-%d}, in {days} days (under {warn_days}); order its successor now.",
+                label,
+                not_valid_after_utc=leaf.not_valid_after_utc,
+                days=days,
+                warn_days=warn_days,
+            )
+        )
+    return found
+
+
+def _key_findings(leaf: x509.Certificate, *, label: str) -> list[Finding]:
+    """A key NgDP accepts, allowed to sign (mutual TLS)."""
+    found: list[Finding] = []
+    key = leaf.public_key()
+    weak = not (
+        (isinstance(key, rsa.RSAPublicKey) and key.key_size >= 2048)
+        or (isinstance(key, ec.EllipticCurvePublicKey) and key.curve.key_size >= 256)
+    )
+    if weak:
+        found.append(
+            F.error(
+                "CERT_WEAK_KEY",
+                "The certificate's key is {value}; NgDP needs RSA of at least 2048 bits (OCES3 uses 3072) or EC P-256 or stronger.",
+                label,
+                value=key_description(key),
+            )
+        )
+    try:
+        signs = leaf.extensions.get_extension_for_class(x509.KeyUsage).value.digital_signature
+    except x509.ExtensionNotFound:
+        signs = False
+    if not signs:
+        found.append(
+            F.error(
+                "CERT_KEY_USAGE",
+                "The certificate's key usage does not allow digitalSignature, which mutual TLS needs.",
+                label,
+            )
+        )
+    return found
+
+
+def fingerprint(path: Path, password: Secret | None) -> str | None:
+    """SHA-256 of the leaf, or None when the file cannot be read (for the reuse check)."""
+    try:
+        loaded = load_certificate(path, label=path.name, password=password)
+    except InputError:
+        return None
+    return (
+        hashlib.sha256(loaded.leaf.public_bytes(serialization.Encoding.DER)).hexdigest()
+        if loaded.leaf
+        else None
+    )
+
+
+def issuing_ca(loaded: LoadedCertificate, anchors: Any) -> x509.Certificate | None:
+    """The CA certificate that issued the leaf (from the file or the anchors), for the
+    installation script to put into the server's intermediate store."""
+    if loaded.leaf is None:
+        return None
+    for candidate in [*loaded.extra, *anchors.intermediates]:
+        if candidate.subject == loaded.leaf.issuer:
+            try:
+                loaded.leaf.verify_directly_issued_by(candidate)
+            except Exception:
+                continue
+            return candidate
+    return None
+
+
+INSPECT_KEYS = (
+    "common_name",
+    "subject",
+    "issuer",
+    "cvr",
+    "chains_to",
+    "not_before",
+    "not_after",
+    "days_left",
+    "key",
+    "thumbprint_sha1",
+    "sha256",
+    "serial_number",
+)
+
+
+def inspect(
+    path: Path,
+    *,
+    password_env: str | None,
+    kind: str | None,
+    cvr: str | None,
+    trust_anchors: list[str],
+    prompt: bool = False,
+) -> tuple[dict[str, Any] | None, list[Finding]]:
+    """``ngdpkit cert inspect``: the facts and findings for one certificate file.
+
+    Args:
+        path: a .p12/.pfx or a public .pem/.cer/.crt/.der.
+        password_env: the variable holding the .p12 password (never the password).
+        kind: "test" or "production" when known; without it, the environment is not judged.
+        cvr: the organisation's CVR, when it should be compared.
+        trust_anchors: ``KIND=PEM`` items replacing the bundled OCES3 roots of that kind.
+        prompt: ask for the password on the terminal when no source has it.
+
+    Raises:
+        InputError: every unusable argument or file, one line each.
+    """
+    from .. import findings as F
+    from ..secrets import quality_findings, resolve
+    from .system import check_cvr
+    from .trust import load_trust_anchors
+
+    custom: dict[str, tuple[Path, ...]] = {}
+    problems = []
+    for item in trust_anchors:
+        which, _, pem = item.partition("=")
+        if which not in ("test", "production") or not pem:
+            problems.append(
+                f"--trust-anchors {item!r}: write KIND=PEM with KIND test or production"
+            )
+        elif not Path(pem).is_file():
+            problems.append(f"--trust-anchors {which}: file not found: {pem}")
+        else:
+            custom[which] = custom.get(which, ()) + (Path(pem),)
+    if not path.is_file():
+        problems.append(f"{path}: file not found")
+    if problems:
+        raise InputError(problems)
+    password = (
+        resolve(password_env, prompt=prompt, label=f"Password of {path.name}")
+        if password_env
+        else None
+    )
+    anchors = load_trust_anchors(custom)
+    loaded = load_certificate(path, label=path.name, password=password)
+    found: list[Finding] = []
+    if password is not None:
+        found += quality_findings(password, password_env or "")
+    if password_env and password is None and not loaded.public_only:
+        found.append(
+            F.error(
+                "SECRET_MISSING",
+                "The environment variable {password_env} is not set.",
+                password_env,
+                password_env=password_env,
+            )
+        )
+    elif password is None and not loaded.public_only and loaded.leaf is None:
+        found.append(
+            F.error(
+                "SECRET_MISSING",
+                "The .p12/.pfx is password protected: name the variable holding its password with --password-env.",
+                path.name,
+            )
+        )
+    if cvr:
+        found += check_cvr(cvr)
+    facts, more = check_certificate(
+        loaded, kind=kind or "production", anchors=anchors, cvr=cvr, label=path.name
+    )
+    if not kind:
+        more = [f for f in more if f.code != "CERT_WRONG_ENVIRONMENT"]
+    return facts, F.sort_findings(found + more)

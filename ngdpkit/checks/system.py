@@ -1,0 +1,322 @@
+"""The organisation and its sender/receiver system (contract §5, settings and system codes).
+
+IP rules use explicit network tables, not ``ipaddress.is_private``/``is_global``,
+whose answers changed between Python patch releases (``docs/domain.md``).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from urllib.parse import urlsplit
+
+from .. import findings as F
+from ..findings import Finding
+from ..guids import UUID as _UUID
+from ..redact import authorization_parts as authorization_parts  # re-exported
+from ..redact import parse_authorization
+
+WORKZONE_PROTOCOLS = ("REST_PULL", "REST_PUSH")
+OTHER_NGDP_PROTOCOLS = ("AS4", "REST_PUBLISH_SUBSCRIBE", "SMTP", "SFTP")
+MAX_RANGE = 32
+
+# Every IANA special-purpose range (IPv4 and IPv6 registries) that is not a public egress
+# address; the documentation ranges stay apart (IP_DOCUMENTATION_RANGE, a warning).
+NOT_PUBLIC_NAMES = {
+    "0.0.0.0/8": "'this network'",
+    "10.0.0.0/8": "private",
+    "100.64.0.0/10": "carrier-grade NAT (CGNAT)",
+    "127.0.0.0/8": "loopback",
+    "169.254.0.0/16": "link-local",
+    "172.16.0.0/12": "private",
+    "192.0.0.0/24": "IETF protocol assignment",
+    "192.31.196.0/24": "AS112 (IPv4)",
+    "192.52.193.0/24": "AMT",
+    "192.88.99.0/24": "6to4 relay anycast",
+    "192.168.0.0/16": "private",
+    "192.175.48.0/24": "AS112 direct delegation",
+    "198.18.0.0/15": "benchmarking",
+    "224.0.0.0/4": "multicast",
+    "240.0.0.0/4": "reserved",
+    "::/128": "unspecified",
+    "::1/128": "loopback",
+    "::/96": "IPv4-compatible (deprecated)",
+    "::ffff:0:0/96": "IPv4-mapped",
+    "64:ff9b::/96": "NAT64",
+    "64:ff9b:1::/48": "local-use NAT64",
+    "100::/64": "discard-only",
+    "100:0:0:1::/64": "dummy IPv6 prefix",
+    "2001::/23": "IETF protocol assignment (Teredo among them)",
+    "2002::/16": "6to4",
+    "2620:4f:8000::/48": "AS112 direct delegation (IPv6)",
+    "5f00::/16": "SRv6 segment identifier",
+    "fc00::/7": "private (unique local)",
+    "fe80::/10": "link-local",
+    "fec0::/10": "site-local (deprecated)",
+    "ff00::/8": "multicast",
+}
+NOT_PUBLIC = tuple(ipaddress.ip_network(n) for n in NOT_PUBLIC_NAMES)
+DOCUMENTATION = tuple(
+    ipaddress.ip_network(n)
+    for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32", "3fff::/20")
+)
+_DNS_NAME = re.compile(
+    r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$"
+)
+
+
+def host_problem(host: str) -> str:
+    """Why ``host`` cannot be a public address NgDP calls, or "" when it can: a DNS name
+    (letters, digits, hyphens; its last label not numeric) or a public IP in canonical form.
+    ``127.1``, ``0177.0.0.1`` and ``0x7f.1`` are loopback to many resolvers: refused."""
+    text = host.lower().rstrip(".")
+    try:
+        ip = ipaddress.ip_address(text.strip("[]"))
+    except ValueError:
+        ip = None
+    if ip is not None:
+        if str(ip) != text.strip("[]"):
+            return "its host is an IP address not in canonical form"
+        bad = next((n for n in NOT_PUBLIC if ip.version == n.version and ip in n), None)
+        if bad is not None:
+            return f"its host is a {NOT_PUBLIC_NAMES[str(bad)]} address, not a public one"
+        return ""
+    if text in ("localhost", "localhost.localdomain") or text.endswith(".localhost"):
+        return "localhost is not reachable from NgDP"
+    if not _DNS_NAME.match(text):
+        return "its host is neither a public DNS name nor an IP address in canonical form"
+    return ""
+
+
+def cvr_valid(cvr: str) -> bool:
+    """8 digits whose weighted sum (2,7,6,5,4,3,2,1) is divisible by 11."""
+    if not re.fullmatch(r"\d{8}", cvr):
+        return False
+    return sum(int(d) * w for d, w in zip(cvr, (2, 7, 6, 5, 4, 3, 2, 1), strict=True)) % 11 == 0
+
+
+def check_cvr(cvr: str) -> list[Finding]:
+    if cvr_valid(cvr):
+        return []
+    return [
+        F.error(
+            "CVR_INVALID",
+            "CVR {cvr!r} is not 8 digits passing the modulus-11 check.",
+            "organisation.cvr",
+            cvr=cvr,
+        )
+    ]
+
+
+def check_system_id(system_id: str | None, key: str) -> list[Finding]:
+    if system_id and not _UUID.match(system_id.strip().lower()):
+        return [
+            F.error(
+                "SYSTEM_ID_INVALID",
+                "System ID {system_id!r} is not a UUID as Administrativ Adgang shows it.",
+                key,
+                system_id=system_id,
+            )
+        ]
+    return []
+
+
+def check_protocol(protocol: str, key: str) -> list[Finding]:
+    if protocol in WORKZONE_PROTOCOLS:
+        return []
+    extra = (
+        " (an NgDP protocol that WorkZone does not use)"
+        if protocol.upper() in OTHER_NGDP_PROTOCOLS
+        else ""
+    )
+    return [
+        F.error(
+            "PROTOCOL_INVALID",
+            "Protocol {protocol!r} is not REST_PULL or REST_PUSH{extra}; KMD recommends REST_PULL.",
+            key,
+            protocol=protocol,
+            extra=extra,
+        )
+    ]
+
+
+def push_endpoints(base_url: str, system_id: str) -> dict[str, str]:
+    """The two endpoints the vendor page prescribes, from the push service's base address."""
+    base = base_url.rstrip("/")
+    return {
+        "receipt_endpoint": f"{base}/api/MeMoV1/{system_id}/receipt",
+        "message_endpoint": f"{base}/api/MeMoV1/memos/?system-uuid={system_id}",
+    }
+
+
+def check_push_url(url: str | None, *, protocol: str, key: str) -> list[Finding]:
+    if protocol == "REST_PULL":
+        if url:
+            return [
+                F.warning(
+                    "PUSH_URL_UNUSED",
+                    "push_base_url {url!r} is set but the protocol is REST_PULL, so NgDP never calls it.",
+                    key,
+                    url=url,
+                )
+            ]
+        return []
+    if protocol != "REST_PUSH":
+        return []
+    if not url:
+        return [
+            F.error(
+                "PUSH_URL_MISSING",
+                "REST_PUSH needs push_base_url, the public HTTPS base address of the WorkZone Push Service.",
+                key,
+            )
+        ]
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError as exc:
+        return [
+            F.error(
+                "PUSH_URL_INVALID",
+                "push_base_url {url!r} is not a valid URL ({exc}).",
+                key,
+                url=url,
+                exc=exc,
+            )
+        ]
+    if parts.scheme.lower() != "https":
+        return [
+            F.error(
+                "PUSH_URL_NOT_HTTPS",
+                "push_base_url {url!r} must start with https://; NgDP only delivers over HTTPS.",
+                key,
+                url=url,
+            )
+        ]
+    why = ""
+    if not host:
+        why = "it has no host name"
+    elif parts.username or parts.password:
+        why = "it holds a user name or password"
+    elif parts.query or parts.fragment:
+        why = "it holds a query or fragment; give the base address only"
+    else:
+        why = host_problem(host)
+    if why:
+        return [
+            F.error(
+                "PUSH_URL_INVALID",
+                "push_base_url {url!r} cannot be used: {why}.",
+                key,
+                url=url,
+                why=why,
+            )
+        ]
+    return []
+
+
+def check_ips(values: tuple[str, ...] | list[str], key: str) -> list[Finding]:
+    found: list[Finding] = []
+    networks: list[tuple[str, ipaddress.IPv4Network | ipaddress.IPv6Network]] = []
+    for value in values:
+        text = value.strip()
+        try:
+            net = ipaddress.ip_network(text, strict=True)
+        except ValueError:
+            try:
+                ipaddress.ip_network(text, strict=False)
+                found.append(
+                    F.error(
+                        "IP_INVALID",
+                        "{text!r} has host bits set; write the network address (e.g. {value}).",
+                        key,
+                        text=text,
+                        value=ipaddress.ip_network(text, strict=False),
+                    )
+                )
+            except ValueError:
+                found.append(
+                    F.error(
+                        "IP_INVALID", "{text!r} is not an IP address or CIDR range.", key, text=text
+                    )
+                )
+            continue
+        if net.num_addresses > MAX_RANGE:
+            found.append(
+                F.error(
+                    "IP_RANGE_TOO_LARGE",
+                    "{text} covers {num_addresses} addresses; NgDP accepts at most {max_range} per entry.",
+                    key,
+                    text=text,
+                    num_addresses=net.num_addresses,
+                    max_range=MAX_RANGE,
+                )
+            )
+        bad = next((n for n in NOT_PUBLIC if net.version == n.version and net.subnet_of(n)), None)  # type: ignore[arg-type]
+        if bad is not None:
+            what = NOT_PUBLIC_NAMES.get(str(bad), "reserved")
+            found.append(
+                F.error(
+                    "IP_NOT_PUBLIC",
+                    "{text} is a {what} address; NgDP sees the servers' public egress address (ask operations, or see myip.com on the server).",
+                    key,
+                    text=text,
+                    what=what,
+                )
+            )
+        elif any(net.version == d.version and net.subnet_of(d) for d in DOCUMENTATION):  # type: ignore[arg-type]
+            found.append(
+                F.warning(
+                    "IP_DOCUMENTATION_RANGE",
+                    "{text} is in a documentation range (RFC 5737/3849): fine for a sample, never a real server.",
+                    key,
+                    text=text,
+                )
+            )
+        for other_text, other in networks:
+            if other.version != net.version:
+                continue
+            if other == net:
+                found.append(F.warning("IP_DUPLICATE", "{text} is listed twice.", key, text=text))
+            elif other.overlaps(net):  # type: ignore[arg-type]
+                found.append(
+                    F.warning(
+                        "IP_OVERLAP",
+                        "{text} overlaps {other_text}.",
+                        key,
+                        text=text,
+                        other_text=other_text,
+                    )
+                )
+        networks.append((text, net))
+    return found
+
+
+def check_authorization(
+    value: str | None, system_id: str | None, key: str
+) -> tuple[str, list[Finding]]:
+    """A display text that never shows the value, and the findings."""
+    if value is None:
+        return "missing", []
+    parsed = parse_authorization(value)
+    if parsed is None:
+        return "present, not recognised", [
+            F.warning(
+                "AUTHORIZATION_UNRECOGNISED",
+                "The authorization header is not 'Basic' followed by base64 of '<system id>:<token>'; check it was copied whole from Administrativ Adgang.",
+                key,
+            )
+        ]
+    user = parsed[0].strip().lower()
+    if system_id and user != system_id.strip().lower():
+        return "present, for another system", [
+            F.error(
+                "AUTHORIZATION_SYSTEM_MISMATCH",
+                "The authorization header is for system {value}, not this environment's system {system_id} (inferred: its user part is the system ID).",
+                key,
+                value=parsed[0],
+                system_id=system_id,
+            )
+        ]
+    return "present, matches the system" if system_id else "present", []

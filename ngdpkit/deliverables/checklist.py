@@ -1,0 +1,328 @@
+"""The checklist (``checklist.json``, ``checklist.xlsx``, ``signoff/checklist.html``): every
+step of the vendor page for one environment, who does it, what evidence the kit has for it,
+its status and the next action (contract §11, §12.2).
+
+A step is **done** only with evidence the kit has seen (``observed``: NgDP's own records, the
+servers' evidence files, the WorkZone register, a rehearsal against NgDP) or a person has
+signed for (``confirmed``, with ``ngdpkit confirm``), and no error finding on the step; an
+error makes it **blocked**; values the kit prepared but did not see in place (``planned``)
+are **not verified**; nothing at all is **to do**. The readiness the overview and the
+console state is computed from these rows and the findings alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ..checks.evidence import KEYS, StepEvidence  # the steps and their evidence are the checks'
+from ..findings import Finding
+
+WHO = {
+    "da": {
+        "portal": "kundens administrator i Administrativ Adgang",
+        "operations": "drift",
+        "workzone": "WorkZone-administrator",
+        "kmd": "KMD",
+        "consultant": "konsulent",
+        "customer": "kunden",
+    },
+    "en": {
+        "portal": "the customer's portal administrator",
+        "operations": "operations",
+        "workzone": "the WorkZone administrator",
+        "kmd": "KMD",
+        "consultant": "the consultant",
+        "customer": "the customer",
+    },
+}
+STATUS = {
+    "da": {
+        "done": "færdig",
+        "not_verified": "ikke verificeret",
+        "to_do": "mangler",
+        "blocked": "blokeret",
+    },
+    "en": {"done": "done", "not_verified": "not verified", "to_do": "to do", "blocked": "blocked"},
+}
+EVIDENCE = {
+    "da": {"observed": "set", "confirmed": "bekræftet", "planned": "planlagt", "none": "intet"},
+    "en": {"observed": "observed", "confirmed": "confirmed", "planned": "planned", "none": "none"},
+}
+STEPS = {
+    "da": {
+        "agreement": "Adgang til Administrativ Adgang (NgDP) for organisationen",
+        "certificate": "FOCES3/VOCES3-certifikat pr. miljø, installeret på alle servere",
+        "firewall": "Udgående adgang fra serverne til NgDP og certifikatvalidering",
+        "system": "Afsender-/modtagersystem oprettet i Administrativ Adgang",
+        "contact_points": "Kontaktpunkter med målgrupper og postkasse-oversættelser",
+        "mapping": "Hver e-Boks-postkasse tilknyttet et kontaktpunkt",
+        "dispatcher": "NgDP-dispatcheren sat op i WorkZone",
+        "acceptance": "Accepttest: et brev ud, svaret tilbage gennem NgDP",
+    },
+    "en": {
+        "agreement": "Access to Administrativ Adgang (NgDP) for the organisation",
+        "certificate": "FOCES3/VOCES3 certificate per environment, installed on every server",
+        "firewall": "Outgoing access from the servers to NgDP and certificate validation",
+        "system": "Sender/receiver system created in Administrativ Adgang",
+        "contact_points": "Contact points with targets and mailbox translations",
+        "mapping": "Every e-Boks mailbox mapped to a contact point",
+        "dispatcher": "The NgDP dispatcher configured in WorkZone",
+        "acceptance": "Acceptance test: a letter out, the reply back through NgDP",
+    },
+}
+NEXT = {
+    "da": {
+        "agreement": {
+            "to_do": "Log ind i Administrativ Adgang (admin.digitalpost.dk) med MitID Erhverv og opret systemet.",
+            "not_verified": "Kør med --online, så organisationen læses i NgDP, eller bekræft trinnet med ngdpkit confirm.",
+            "done": "Intet.",
+        },
+        "certificate": {
+            "to_do": "Bestil et FOCES3/VOCES3-certifikat til miljøet gennem MitID Erhverv.",
+            "blocked": "Ret certifikatfundene (adgangskode, kæde, miljø, udløb eller CVR).",
+            "not_verified": "Drift kører install-certificate.ps1 på hver server; dens JSON angives i probe_evidence.",
+            "done": "Intet: certifikatet er installeret på alle servere.",
+        },
+        "firewall": {
+            "to_do": "Send firewall-rules.xlsx til drift og få server-check.ps1 kørt på hver server.",
+            "blocked": "Drift retter de fejlede servertjek og kører server-check.ps1 igen.",
+            "not_verified": "Drift kører server-check.ps1 på hver server; dens JSON angives i probe_evidence.",
+            "done": "Intet: servertjekkene er gennemført uden fejl.",
+        },
+        "system": {
+            "to_do": "Opret systemet med værdierne på siden Registrering i Administrativ Adgang.",
+            "blocked": "Ret systemfundene (registreringen i NgDP, protokol, IP-adresser, certifikat eller autorisation).",
+            "not_verified": "Kør med --online, så registreringen læses i NgDP, eller bekræft trinnet med ngdpkit confirm.",
+            "done": "Intet: systemet er registreret og stemmer med indstillingerne.",
+        },
+        "contact_points": {
+            "to_do": "Opret kontaktpunkterne fra contact-point-plan.xlsx.",
+            "blocked": "Ret kontaktpunktsfundene; portal-todo.xlsx viser oversættelserne at tilføje og fjerne.",
+            "not_verified": "Kør med --online, så kontaktpunkter og oversættelser læses i NgDP.",
+            "done": "Intet: kontaktpunkter og oversættelser er på plads i NgDP.",
+        },
+        "mapping": {
+            "to_do": "Tilknyt de resterende postkasser (se mapping-suggestions.xlsx).",
+            "blocked": "Ret tilknytningsfundene.",
+            "not_verified": "Indlæs mailbox-mapping.xlsx i WorkZone, eksportér Mailbox mappings og angiv filen i workzone_register.",
+            "done": "Intet: WorkZone-registret stemmer med tilknytningen.",
+        },
+        "dispatcher": {
+            "to_do": "Afvent de blokerende fund; konfigurationen holdes tilbage til da.",
+            "blocked": "Afvent de blokerende fund; konfigurationen holdes tilbage til da.",
+            "not_verified": "Indtast værdierne fra siden NgDP-dispatcher i WorkZone Configurator og bekræft med ngdpkit confirm --step 7.",
+            "done": "Intet.",
+        },
+        "acceptance": {
+            "to_do": "Kør ngdpkit rehearse --against ngdp, når alt ovenfor er færdigt.",
+            "blocked": "Ret fundene fra accepttesten og kør den igen.",
+            "not_verified": "Kør ngdpkit rehearse --against ngdp igen: dispatcherens værdier er ændret siden.",
+            "done": "Intet: accepttesten mod NgDP er gennemført.",
+        },
+    },
+    "en": {
+        "agreement": {
+            "to_do": "Log in to Administrativ Adgang (admin.digitalpost.dk) with MitID Erhverv and create the system.",
+            "not_verified": "Run with --online so that the organisation is read in NgDP, or confirm the step with ngdpkit confirm.",
+            "done": "Nothing.",
+        },
+        "certificate": {
+            "to_do": "Order a FOCES3/VOCES3 certificate for the environment through MitID Erhverv.",
+            "blocked": "Fix the certificate findings (password, chain, environment, expiry or CVR).",
+            "not_verified": "Operations run install-certificate.ps1 on every server; name its JSON in probe_evidence.",
+            "done": "Nothing: the certificate is installed on every server.",
+        },
+        "firewall": {
+            "to_do": "Send firewall-rules.xlsx to operations and have server-check.ps1 run on every server.",
+            "blocked": "Operations fix the failed server checks and run server-check.ps1 again.",
+            "not_verified": "Operations run server-check.ps1 on every server; name its JSON in probe_evidence.",
+            "done": "Nothing: the server checks passed.",
+        },
+        "system": {
+            "to_do": "Create the system with the values on the Administrativ Adgang page.",
+            "blocked": "Fix the system findings (the registration in NgDP, protocol, IP addresses, certificate or authorization).",
+            "not_verified": "Run with --online so that the registration is read in NgDP, or confirm the step with ngdpkit confirm.",
+            "done": "Nothing: the system is registered and matches the settings.",
+        },
+        "contact_points": {
+            "to_do": "Create the contact points from contact-point-plan.xlsx.",
+            "blocked": "Fix the contact point findings; portal-todo.xlsx lists the translations to add and remove.",
+            "not_verified": "Run with --online so that contact points and translations are read in NgDP.",
+            "done": "Nothing: the contact points and translations are in place in NgDP.",
+        },
+        "mapping": {
+            "to_do": "Map the remaining mailboxes (see mapping-suggestions.xlsx).",
+            "blocked": "Fix the mapping findings.",
+            "not_verified": "Load mailbox-mapping.xlsx into WorkZone, export Mailbox mappings and name the file in workzone_register.",
+            "done": "Nothing: the WorkZone register matches the mapping.",
+        },
+        "dispatcher": {
+            "to_do": "Wait for the blocking findings; the configuration is withheld until then.",
+            "blocked": "Wait for the blocking findings; the configuration is withheld until then.",
+            "not_verified": "Enter the values of the NgDP dispatcher page in WorkZone Configurator and confirm with ngdpkit confirm --step 7.",
+            "done": "Nothing.",
+        },
+        "acceptance": {
+            "to_do": "Run ngdpkit rehearse --against ngdp once everything above is done.",
+            "blocked": "Fix the acceptance test's findings and run it again.",
+            "not_verified": "Run ngdpkit rehearse --against ngdp again: the dispatcher's values changed since.",
+            "done": "Nothing: the acceptance test against NgDP passed.",
+        },
+    },
+}
+WHO_OF = {
+    "agreement": ("portal", "customer"),
+    "certificate": ("customer", "operations"),
+    "firewall": ("operations",),
+    "system": ("portal",),
+    "contact_points": ("portal",),
+    "mapping": ("consultant", "workzone"),
+    "dispatcher": ("workzone",),
+    "acceptance": ("consultant", "kmd"),
+}
+BLOCKING = {
+    "certificate": ("CERT_",),
+    "firewall": ("NET_",),
+    "system": (
+        "SYSTEM_",
+        "PROTOCOL_",
+        "IP_",
+        "PUSH_URL_",
+        "AUTHORIZATION_",
+        "NGDP_API_URL_",
+        "NGDP_SYSTEM_",
+        "NGDP_CERT_",
+    ),
+    "contact_points": (
+        "CONTACT_POINT",
+        "DEFAULT_CONTACT_POINT",
+        "NGDP_CONTACT_POINT_",
+        "NGDP_TRANSLATION_",
+    ),
+    "mapping": ("MAILBOX_", "CELL_", "MAPPING_", "WZ_REGISTER_"),
+    "acceptance": ("REHEARSAL_", "MEMO_"),
+}
+
+
+@dataclass(frozen=True)
+class ChecklistRow:
+    step: int
+    key: str
+    title: str
+    who: str
+    status: str  # done, not_verified, to_do, blocked
+    evidence: str  # observed, confirmed, planned, none
+    detail: str
+    next_action: str
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "step": self.step,
+            "title": self.title,
+            "who": self.who,
+            "status": self.status,
+            "evidence": self.evidence,
+            "detail": self.detail,
+            "next_action": self.next_action,
+        }
+
+
+@dataclass(frozen=True)
+class Readiness:
+    status: str  # ready, ready_with_remarks, not_ready
+    steps_done: int
+    steps_total: int
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "status": self.status,
+            "steps_done": self.steps_done,
+            "steps_total": self.steps_total,
+        }
+
+    def words(self, language: str) -> str:
+        """ "klar", "klar med bemærkninger" or "ikke klar: N af 8 trin mangler"."""
+        lang = "da" if language == "da" else "en"
+        missing = self.steps_total - self.steps_done
+        if self.status == "ready":
+            return "klar" if lang == "da" else "ready"
+        if self.status == "ready_with_remarks":
+            return "klar med bemærkninger" if lang == "da" else "ready with remarks"
+        if missing:
+            return (
+                f"ikke klar: {missing} af {self.steps_total} trin mangler"
+                if lang == "da"
+                else f"not ready: {missing} of {self.steps_total} steps to go"
+            )
+        return "ikke klar: fejl i fundene" if lang == "da" else "not ready: errors in the findings"
+
+
+@dataclass(frozen=True)
+class Checklist:
+    rows: tuple[ChecklistRow, ...]
+    readiness: Readiness
+
+    def to_json(self) -> list[dict[str, object]]:
+        return [r.to_json() for r in self.rows]
+
+    def table_rows(self, language: str) -> list[tuple[str, str, str, str, str]]:
+        """(step, who, status word, evidence, next action) for the workbook and the page."""
+        lang = "da" if language == "da" else "en"
+        return [
+            (
+                f"{r.step}. {r.title}",
+                r.who,
+                STATUS[lang][r.status],
+                EVIDENCE[lang][r.evidence] + (f": {r.detail}" if r.detail else ""),
+                r.next_action,
+            )
+            for r in self.rows
+        ]
+
+
+def evaluate(
+    findings: Iterable[Finding], evidence: dict[str, StepEvidence], language: str
+) -> Checklist:
+    """The eight rows from the evidence and the errors on each step; the readiness."""
+    lang = "da" if language == "da" else "en"
+    found = list(findings)
+    errors = [f.code for f in found if f.severity == "error"]
+    rows = []
+    for number, key in enumerate(KEYS, start=1):
+        ev = evidence.get(key, StepEvidence())
+        prefixes = BLOCKING.get(key, ())
+        if ev.blocked or any(c.startswith(prefixes) for c in errors if prefixes):
+            status = "blocked"
+        elif ev.kind in ("observed", "confirmed"):
+            status = "done"
+        elif ev.kind == "planned":
+            status = "not_verified"
+        else:
+            status = "to_do"
+        texts = NEXT[lang][key]
+        rows.append(
+            ChecklistRow(
+                step=number,
+                key=key,
+                title=STEPS[lang][key],
+                who=", ".join(WHO[lang][w] for w in WHO_OF[key]),
+                status=status,
+                evidence=ev.kind,
+                detail=ev.detail,
+                next_action=ev.next_action or texts.get(status) or texts["to_do"],
+            )
+        )
+    done = sum(1 for r in rows if r.status == "done")
+    severities = {f.severity for f in found}
+    if done == len(rows) and "error" not in severities:
+        word = "ready_with_remarks" if "warning" in severities else "ready"
+    else:
+        word = "not_ready"
+    return Checklist(tuple(rows), Readiness(word, done, len(rows)))
+
+
+HEADERS = {
+    "da": ["Trin", "Hvem", "Status", "Belæg", "Næste handling"],
+    "en": ["Step", "Who", "Status", "Evidence", "Next action"],
+}

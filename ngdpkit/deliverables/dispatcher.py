@@ -1,0 +1,147 @@
+"""The WorkZone NgDP dispatcher configuration (contract §7, ``dispatcher-config.json``).
+
+Only ``ContactPointGuid`` is a parameter name the vendor page gives; the other
+names are ngdpkit's own and the file says so in ``note``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ..checks.network import official_api_url, vendor_address
+from ..checks.system import push_endpoints
+from ..findings import Finding
+from ..settings import Environment, Settings
+
+SCHEMA = "ngdpkit/dispatcher-config/1"
+# Codes that concern the dispatcher's own inputs: any error among them withholds the file.
+OWN_PREFIXES = (
+    "CERT_",
+    "SYSTEM_ID_",
+    "PROTOCOL_",
+    "PUSH_URL_",
+    "AUTHORIZATION_",
+    "DEFAULT_CONTACT_POINT_",
+    "PENDING_SYSTEM_ID",
+    "PENDING_CERTIFICATE",
+    "PENDING_DEFAULT_CONTACT_POINT",
+    "SECRET_LEAK",
+)
+OWN_SOURCES = ("default_contact_point",)
+
+
+def blocking(findings: list[Finding], env: Environment) -> tuple[list[str], list[str]]:
+    """(codes that withhold the file, codes that leave it ``ready: false``)."""
+    own: list[str] = []
+    other: list[str] = []
+    for f in findings:
+        if f.severity != "error" and not f.code.startswith("PENDING_"):
+            continue
+        if f.code.startswith("SIGNING_"):
+            continue  # the consultancy's seal is about the record, not WorkZone's dispatcher
+        is_own = (
+            f.code.startswith(OWN_PREFIXES)
+            or f.source in OWN_SOURCES
+            or f.source.endswith(("certificate_password_env", "authorization_env"))
+        )
+        if f.code.startswith("PENDING_") and not is_own:
+            continue
+        (own if is_own else other).append(f.code)
+    return sorted(set(own)), sorted(set(other))
+
+
+def final_config(
+    config: dict[str, Any] | None,
+    run_findings: list[Finding],
+    env: Environment,
+    *,
+    mapping_sha256: str = "",
+) -> dict[str, Any] | None:
+    """Step 05's configuration after the run-level findings (certificate reuse, a leak):
+    withheld when one is the dispatcher's own, else ``ready: false`` with it among the
+    blocking codes; with the mapping CSV's SHA-256 once the file is written."""
+    if config is None:
+        return None
+    own, other = blocking(run_findings, env)
+    if own:
+        return None
+    if mapping_sha256 and config.get("mailbox_mapping"):
+        config = {
+            **config,
+            "mailbox_mapping": {**config["mailbox_mapping"], "sha256": mapping_sha256},
+        }
+    if other:
+        config = {
+            **config,
+            "ready": False,
+            "blocking": sorted(set(config["blocking"]) | set(other)),
+        }
+    return config
+
+
+def build_config(
+    settings: Settings,
+    env: Environment,
+    *,
+    certificate: dict[str, Any] | None,
+    mapping: dict[str, Any],
+    findings: list[Finding],
+    run_id: str,
+    kit_version: str,
+) -> tuple[dict[str, Any] | None, list[str], list[str]]:
+    """(config or None when withheld, own blocking codes, other blocking codes)."""
+    own, other = blocking(findings, env)
+    if own or certificate is None:
+        return None, own or ["PENDING_CERTIFICATE"], other
+    push = (
+        push_endpoints(env.push_base_url, env.system_id or "")
+        if env.protocol == "REST_PUSH" and env.push_base_url
+        else None
+    )
+    config = {
+        "schema": SCHEMA,
+        "ready": not other,
+        "blocking": other,
+        "environment": env.name,
+        "kind": env.kind,
+        "organisation": {"name": settings.organisation.name, "cvr": settings.organisation.cvr},
+        "ngdp": {
+            "api_base_url": official_api_url(env.kind),
+            "address": vendor_address(env.kind),  # as the vendor page lists it
+            "system_id": env.system_id,
+            "protocol": env.protocol,
+        },
+        "push": push,
+        "parameters": {
+            "ContactPointGuid": (env.default_contact_point or "").strip("{}").lower(),
+            "SystemId": env.system_id,
+            "Protocol": env.protocol,
+            "ApiBaseUrl": vendor_address(env.kind),  # the vendor page's address
+            "CertificateThumbprint": certificate["thumbprint_sha1"],
+            "CertificateStore": "LocalMachine\\My",
+        },
+        "note": "ContactPointGuid is the WorkZone NgDP dispatcher parameter named by KMD's documentation; the other parameter names are ngdpkit's own, because the dispatcher's other parameter names are not public. Enter their values in WorkZone Configurator > Process > Process dispatchers > NgDP.",
+        "certificate": {
+            k: certificate[k]
+            for k in (
+                "thumbprint_sha1",
+                "sha256",
+                "subject",
+                "issuer",
+                "serial_number",
+                "not_after",
+                "cvr",
+            )
+        },
+        "authorization": {
+            "variable": env.authorization_env,
+            "handover": env.authorization_handover or None,
+            "note": "the dispatcher needs the authorization header from Administrativ Adgang; it is a secret, never written here, and reaches whoever enters it in Configurator through the channel named in handover",
+        },
+        "mailbox_mapping": mapping,
+        "generated_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "kit_version": kit_version,
+        "run_id": run_id,
+    }
+    return config, [], other

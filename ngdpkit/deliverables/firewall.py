@@ -1,0 +1,220 @@
+"""``firewall-rules.csv`` and its page: one rule per row, as change-request systems take
+them (contract §7, §12.4), from the destinations :mod:`ngdpkit.checks.network` names.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..checks.network import EGRESS_LOOKUP, NGDP, destinations
+from ..settings import Environment
+
+FIREWALL_COLUMNS = (
+    "source",
+    "source_server",
+    "source_ip",
+    "destination_host",
+    "ip",
+    "port",
+    "protocol",
+    "direction",
+    "purpose",
+    "environment",
+    "basis",
+)
+
+
+# The page and the workbook speak the document's language; the CSV keeps these English names.
+FIREWALL_HEADERS = {
+    "da": {
+        "source": "Kilde",
+        "source_server": "Kildeserver",
+        "source_ip": "Kilde-IP (intern)",
+        "destination_host": "Destination (værtsnavn)",
+        "ip": "Destinations-IP",
+        "port": "Port",
+        "protocol": "Protokol",
+        "direction": "Retning",
+        "purpose": "Formål",
+        "environment": "Miljø",
+        "basis": "Grundlag",
+    },
+    "en": {
+        "source": "Source",
+        "source_server": "Source server",
+        "source_ip": "Source IP (internal)",
+        "destination_host": "Destination host",
+        "ip": "Destination IP",
+        "port": "Port",
+        "protocol": "Protocol",
+        "direction": "Direction",
+        "purpose": "Purpose",
+        "environment": "Environment",
+        "basis": "Basis",
+    },
+}
+
+
+FIREWALL_WORDS = {
+    "da": {
+        "outgoing": "udgående",
+        "incoming": "indgående",
+        "vendor page": "leverandørens vejledning",
+        "inferred": "udledt",
+        "optional": "valgfri",
+        "internal": "intern adresse",
+        "public egress": "offentlig udgående adresse (NAT)",
+        "(resolve by DNS)": "(slås op i DNS)",
+        "not published": "ikke offentliggjort af NgDP",
+        "ngdp": "NgDP's API (REST_PULL og REST_PUSH)",
+        "digitaliser": "digitaliser.dk, krævet af leverandørens vejledning",
+        "validation": "certifikatvalidering (OCSP/CRL) for TLS-certifikaterne på digitaliser.dk og digitalpost.dk",
+        "oces3": "OCES3-certifikatstatus (OCSP /ocsp, CRL'er under /oces/)",
+        "push": "NgDP leverer meddelelser og kvitteringer til WorkZone Push Service",
+        "egress": "valgfrit: server-check.ps1 slår serverens udgående IP-adresse op (kun med -EgressIpUrl)",
+        "nat": "udgående adresse efter NAT: registreres i Administrativ Adgang (ikke en kilde i den indre firewall)",
+        "no inspection": "ingen TLS-inspektion mod NgDP: gensidig TLS bryder, hvis en proxy åbner forbindelsen",
+        "egress address (NAT)": "udgående adresse (NAT)",
+        "any": "alle",
+    },
+    "en": {
+        "internal": "internal address",
+        "public egress": "public egress address (NAT)",
+        "not published": "not published by NgDP",
+        "ngdp": "NgDP API (REST_PULL and REST_PUSH)",
+        "digitaliser": "digitaliser.dk, required by the vendor page",
+        "validation": "certificate validation (OCSP/CRL) for the digitaliser.dk and digitalpost.dk TLS certificates",
+        "oces3": "OCES3 certificate status (OCSP /ocsp, CRLs under /oces/)",
+        "push": "NgDP delivers messages and receipts to the WorkZone Push Service",
+        "egress": "optional: server-check.ps1 looks up the server's egress IP (only with -EgressIpUrl)",
+        "nat": "egress address after NAT: registered in Administrativ Adgang (not a source on the inside firewall)",
+        "no inspection": "no TLS inspection towards NgDP: mutual TLS breaks when a proxy opens the connection",
+    },
+}
+
+
+def firewall_word(language: str, value: Any) -> Any:
+    """A firewall cell in the document's language (the CSV keeps the English words)."""
+    if not isinstance(value, str):
+        return value
+    return FIREWALL_WORDS.get(language, {}).get(value, value)
+
+
+def firewall_rules(env: Environment) -> list[dict[str, Any]]:
+    """Rows of ``firewall-rules.csv``: one rule per row, as change-request systems take them
+    (contract §12.4).
+
+    One row per server, destination address and port, the source being the server's
+    internal address when ``servers[].internal_ip`` gives it, else its name (an outbound rule
+    on the inside firewall sees the server, never the post-NAT address). The egress (NAT)
+    addresses are listed once each, for the portal, and one row asks for no TLS inspection
+    towards NgDP.
+    """
+    servers = [(s.name, s.internal_ip or s.name) for s in env.servers or ()]
+    if not servers:
+        servers = [("WorkZone web and agent servers", "")]
+    rows: list[dict[str, Any]] = []
+
+    def row(**cells: Any) -> dict[str, Any]:
+        return {"environment": env.name, **cells}
+
+    for d in destinations(env):
+        for name, source_ip in servers:
+            for ip in d.ips or ("(resolve by DNS)",):
+                rows.append(
+                    row(
+                        source=name,
+                        source_server=name,
+                        source_ip=source_ip,
+                        destination_host=d.host,
+                        ip=ip,
+                        port=d.port,
+                        protocol=f"TCP ({d.scheme.upper()})",
+                        direction=d.direction,
+                        purpose=d.purpose,
+                        basis="inferred" if d.inferred else "vendor page",
+                    )
+                )
+    ngdp = NGDP[env.kind]
+    for ip in ngdp["ips"]:
+        rows.append(
+            row(
+                source="any",
+                source_server="",
+                source_ip="",
+                destination_host=ngdp["host"],
+                ip=ip,
+                port=443,
+                protocol="TCP (HTTPS)",
+                direction="outgoing",
+                purpose="no inspection",
+                basis="inferred",
+            )
+        )
+    for egress in env.server_ips:  # listed once each, for the portal: never a source above
+        rows.append(
+            row(
+                source="egress address (NAT)",
+                source_server="",
+                source_ip=egress,
+                destination_host=ngdp["host"],
+                ip="",
+                port=443,
+                protocol="TCP (HTTPS)",
+                direction="outgoing",
+                purpose="nat",
+                basis="vendor page",
+            )
+        )
+    for name, source_ip in servers:  # named so the request is complete; not required
+        rows.append(
+            row(
+                source=name,
+                source_server=name,
+                source_ip=source_ip,
+                destination_host=EGRESS_LOOKUP,
+                ip="(resolve by DNS)",
+                port=443,
+                protocol="TCP (HTTPS)",
+                direction="outgoing",
+                purpose="egress",
+                basis="optional",
+            )
+        )
+    if env.protocol == "REST_PUSH" and env.push_base_url:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(env.push_base_url)
+        host = parts.hostname or env.push_base_url
+        push_servers = [s for s in env.servers if "push" in s.role.lower()]
+        target = ", ".join(s.name for s in push_servers) or "WorkZone Push Service"
+        address = next((s.internal_ip for s in push_servers if s.internal_ip), "")
+        rows.append(
+            {
+                "source": "NgDP",
+                "source_server": "",
+                "source_ip": "not published",
+                "destination_host": f"{host} ({target})",
+                "ip": address or f"(public address of {host})",
+                "port": parts.port or 443,
+                "protocol": "TCP (HTTPS)",
+                "direction": "incoming",
+                "purpose": "push",
+                "environment": env.name,
+                "basis": "inferred",
+            }
+        )
+    return rows
+
+
+def firewall_table(rows: list[dict[str, Any]], language: str) -> tuple[list[str], list[list[Any]]]:
+    """Headers and rows of the firewall order in the document's language (page, workbook)."""
+    headers = [FIREWALL_HEADERS[language][c] for c in FIREWALL_COLUMNS]
+    return headers, [
+        [firewall_word(language, r.get(c, "")) for c in FIREWALL_COLUMNS] for r in rows
+    ]
+
+
+def firewall_csv_rows(rows: list[dict[str, Any]]) -> list[list[Any]]:
+    """The machine copy: English words, the purpose spelled out."""
+    return [[firewall_word("en", r.get(c, "")) for c in FIREWALL_COLUMNS] for r in rows]

@@ -1,0 +1,150 @@
+"""What to type into Administrativ Adgang (``portal-registration.json`` and its page,
+contract §7): the system's values, the portal's notes, and the translations (postkasse →
+contact point) this run maps.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..inputs.mapping import PlanEntry
+
+from ..checks.system import push_endpoints
+from ..settings import Environment
+
+PORTAL_NOTES = {
+    "en": (
+        "KMD recommends REST_PULL; REST_PUSH works but needs the Push Service reachable from the Internet.",
+        "NgDP deactivates a push receiver after 7 days of failed delivery.",
+        "After saving, note the system ID and the authorization header. The header is a secret: it goes to whoever enters it in WorkZone through the channel agreed with the customer (authorization_handover), and to ngdpkit's runs through the CI secret store or the secrets file; never into the settings or an email.",
+        "receipt_format MEMO is ngdpkit's suggestion for WorkZone (inferred); the portal also offers DP and DP2.",
+    ),
+    "da": (
+        "KMD anbefaler REST_PULL; REST_PUSH virker også, men kræver at Push Service kan nås fra internettet.",
+        "NgDP deaktiverer en push-modtager efter 7 dages mislykket levering.",
+        "Notér system-ID og autorisationsheader efter at have gemt. Headeren er en hemmelighed: den gives til den, der indtaster den i WorkZone, gennem den kanal, der er aftalt med kunden (authorization_handover), og til ngdpkits kørsler gennem CI's hemmelighedslager eller secrets-filen; aldrig i indstillingerne eller en mail.",
+        "Kvitteringsformatet MEMO er ngdpkits forslag til WorkZone (udledt); portalen tilbyder også DP og DP2.",
+    ),
+}
+
+
+def portal_registration(
+    env: Environment,
+    *,
+    contact_points: list[dict[str, Any]] | None,
+    plan: tuple[PlanEntry, ...] | None,
+) -> dict[str, Any]:
+    """What to type into Administrativ Adgang, in the portal's order."""
+    endpoints = None
+    if env.protocol == "REST_PUSH" and env.push_base_url:
+        endpoints = push_endpoints(env.push_base_url, env.system_id or "<systemid>")
+    points = (
+        contact_points
+        if contact_points is not None
+        else [
+            {
+                "name": p.name,
+                "targets": list(p.targets),
+                "visible": p.visible,
+                "translations": list(p.translations),
+                "proposed": True,
+            }
+            for p in plan or ()
+        ]
+    )
+    return {
+        "schema": "ngdpkit/portal-registration/1",
+        "environment": env.name,
+        "kind": env.kind,
+        "portal": "https://admin.digitalpost.dk (Administrativ Adgang)",
+        "system": {
+            "name": env.system_name or f"WorkZone {env.name}",
+            "protocol": env.protocol,
+            "allowed_ips": list(env.server_ips),
+            "endpoints": endpoints,
+            "receipt_format": "MEMO",
+            "system_id": env.system_id,
+        },
+        "contact_points": points,
+        "notes": list(PORTAL_NOTES["en"]),
+    }
+
+
+PORTAL_LABELS = {
+    "da": {
+        "name": "Systemnavn",
+        "protocol": "Protokol",
+        "allowed_ips": "IP-adresser",
+        "receipt_endpoint": "Endepunkt for kvitteringer",
+        "message_endpoint": "Endepunkt for meddelelser (MeMo)",
+        "receipt_format": "Kvitteringsformat",
+        "contact_points": "Kontaktpunkter",
+    },
+    "en": {
+        "name": "System name",
+        "protocol": "Protocol",
+        "allowed_ips": "IP addresses",
+        "receipt_endpoint": "Receipt endpoint",
+        "message_endpoint": "Message endpoint (MeMo)",
+        "receipt_format": "Receipt format",
+        "contact_points": "Contact points",
+    },
+}
+
+
+def portal_fields(portal: dict[str, Any], language: str) -> list[tuple[str, Any]]:
+    """The portal's fields in its order, numbered the same way for PULL and PUSH."""
+    labels = PORTAL_LABELS["da" if language == "da" else "en"]
+    s = portal["system"]
+    values: list[tuple[str, Any]] = [
+        ("name", s["name"]),
+        ("protocol", s["protocol"]),
+        ("allowed_ips", ", ".join(s["allowed_ips"])),
+    ]
+    if s.get("endpoints"):
+        values += [
+            ("receipt_endpoint", s["endpoints"]["receipt_endpoint"]),
+            ("message_endpoint", s["endpoints"]["message_endpoint"]),
+        ]
+    values += [
+        ("receipt_format", s["receipt_format"]),
+        ("contact_points", len(portal.get("contact_points") or [])),
+    ]
+    return [(f"{i}. {labels[key]}", value) for i, (key, value) in enumerate(values, start=1)]
+
+
+def mapped_translations(mapping: Any) -> dict[str, list[str]]:
+    """Contact point GUID -> every postkasse (``id`` or ``id:emne``) this run maps to it, from
+    whatever source, with the IDs exactly as the export writes them, each once."""
+    if mapping is None or not len(mapping):
+        return {}
+    chosen = mapping.loc[
+        (mapping["status"] == "mapped") & (mapping["ngdp_guid"] != ""),
+        ["ngdp_guid", "mailbox_id", "subject_id"],
+    ].astype(str)
+    out: dict[str, dict[str, None]] = {}
+    for guid, mid, sid in zip(
+        chosen["ngdp_guid"].tolist(),
+        chosen["mailbox_id"].tolist(),
+        chosen["subject_id"].tolist(),
+        strict=True,
+    ):
+        out.setdefault(guid, {})[f"{mid}:{sid}" if sid else mid] = None
+    return {guid: list(entries) for guid, entries in out.items()}
+
+
+def mapped_keys(mapping: Any) -> set[tuple[int, int | None]]:
+    """(postkasse, emne) of every mapped row as integers, as NgDP stores translations."""
+    import pandas as pd
+
+    if mapping is None or not len(mapping):
+        return set()
+    chosen = mapping.loc[mapping["status"] == "mapped", ["mailbox_id", "subject_id"]]
+    mid = pd.to_numeric(chosen["mailbox_id"], errors="coerce")
+    sid = pd.to_numeric(chosen["subject_id"].replace("", None), errors="coerce")
+    return {
+        (int(m), None if s != s else int(s))
+        for m, s in zip(mid.tolist(), sid.tolist(), strict=True)
+        if m == m
+    }

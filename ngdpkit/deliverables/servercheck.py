@@ -1,0 +1,509 @@
+"""Proof from the servers: the PowerShell scripts operations run, and the evidence they hand back.
+
+NgDP allow-lists the registered IPs, so the checks that matter run on the
+WorkZone web and agent servers. ``server-check.ps1`` (Windows PowerShell 5.1)
+writes a JSON file; ``probe_evidence`` in the settings imports it as findings
+attributed to the server and the time it was taken.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+from .. import findings as F
+from ..checks.evidence import server_key
+from ..checks.network import NGDP, destinations
+from ..errors import InputError
+from ..findings import Finding
+from ..settings import Environment
+from .powershell import HOST, THUMBPRINT, array, fill, literal, template
+
+EVIDENCE_SCHEMA = "ngdpkit/server-check/1"
+KIND_CODES = {
+    "dns": "NET_DNS_FAILED",
+    "tcp": "NET_UNREACHABLE",
+    "tls": "NET_TLS_INVALID",
+    "https": "NET_HTTP_REFUSED",
+    "certificate": "CERT_NO_PRIVATE_KEY",
+    "key": "CERT_NO_PRIVATE_KEY",
+    "key_access": "CERT_NO_PRIVATE_KEY",
+    "as_account": "CERT_NO_PRIVATE_KEY",  # the key used as the service account failed
+    "chain": "CERT_CHAIN_INVALID",
+}
+STALE_DAYS = 30
+
+
+def _accounts_code(env: Environment) -> tuple[str, str]:
+    """``@{ 'WZ-WEB01' = @('…') }`` (keys as ``$env:COMPUTERNAME`` spells them) and the
+    environment's own accounts."""
+    # Every configured server, keyed as $env:COMPUTERNAME spells it (its first label,
+    # upper-case, §12.4), with its own accounts or the environment's: a server that is not in
+    # the table gets none. Two servers with one key would be a duplicate key, which
+    # PowerShell refuses when it parses the file: then no table at all (the script refuses).
+    if ambiguous_servers(env):
+        return "@{}", array([])
+    pairs = [
+        f"{literal(server_key(s.name))} = {array(s.accounts(env.service_account))}"
+        for s in env.servers
+        if s.accounts(env.service_account)
+    ]
+    by_server = "@{ " + "; ".join(pairs) + " }" if pairs else "@{}"
+    return by_server, array([env.service_account] if env.service_account else [])
+
+
+def _common(env: Environment, thumbprint: str | None) -> tuple[dict[str, str], list[str]]:
+    """The values both scripts embed, as PowerShell code, and the refusals for bad ones."""
+    refusals: list[str] = []
+    thumb = thumbprint or ""
+    if thumb and not THUMBPRINT.match(thumb):
+        refusals.append("the certificate thumbprint is not hexadecimal")
+        thumb = ""
+    by_server, default = _accounts_code(env)
+    refusals += [
+        f"servers {f.params.get('values')} share the Windows name {f.params.get('name')}"
+        for f in ambiguous_servers(env)
+    ]
+    return (
+        {
+            "__KIND__": env.kind if env.kind in ("test", "production") else "test",
+            "__ENVIRONMENT__": literal(env.name),
+            "__THUMBPRINT__": literal(thumb),
+            "__ACCOUNTS_BY_SERVER__": by_server,
+            "__DEFAULT_ACCOUNTS__": default,
+            "__KEY_FUNCTIONS__": template("ngdp-key.ps1").strip(),
+        },
+        refusals,
+    )
+
+
+def server_check_script(env: Environment, *, thumbprint: str | None) -> str:
+    """The PowerShell 5.1 script for operations, filled in for ``env`` (values as literals)."""
+    code, refusals = _common(env, thumbprint)
+    hosts = [d for d in destinations(env) if HOST.match(d.host)]
+    refusals += [
+        f"destination host {d.host!r} is not a DNS name"
+        for d in destinations(env)
+        if d not in hosts
+    ]
+    rows = ",\n".join(f"    @{{ Host = {literal(d.host)}; Port = {int(d.port)} }}" for d in hosts)
+    code.update(
+        {
+            "__DESTINATIONS__": rows,
+            "__API_URL__": literal(NGDP[env.kind]["api"]),
+            "__API_HOST__": literal(NGDP[env.kind]["host"]),
+            "__NGDP_IPS__": array(NGDP[env.kind]["ips"]),
+            "__PUSH_URL__": literal(_push_url(env)),
+        }
+    )
+    return fill("server-check.ps1", code, refusals=refusals)
+
+
+def install_certificate_script(
+    env: Environment,
+    *,
+    thumbprint: str | None,
+    issuing_ca: bytes | None = None,
+    root_ca: bytes | None = None,
+) -> str:
+    """The PowerShell script that installs the certificate, its issuing CA and the key's access.
+
+    Day one (no thumbprint or no service account yet): the script is still written, but it
+    stops at its top saying what is missing, so it never imports half-way.
+    """
+    import base64
+
+    code, refusals = _common(env, thumbprint)
+    if not thumbprint:
+        refusals.append(
+            "the certificate's thumbprint is not known yet: add the certificate to the settings "
+            "(or make it readable) and run ngdpkit again"
+        )
+    missing = [s.name for s in env.servers if not s.accounts(env.service_account)]
+    if not env.servers and not env.service_account:
+        missing = ["the environment"]
+    if missing:
+        refusals.append(
+            "no service account is known for "
+            + ", ".join(missing)
+            + ": set service_account (per server or for the environment)"
+        )
+    servers = [f"{s.name} ({s.role or 'server'})" for s in env.servers] or [
+        "every WorkZone web and agent server"
+    ]
+    code.update(
+        {
+            "__SERVER_LIST__": array(servers),
+            "__ISSUING_CA__": literal(base64.b64encode(issuing_ca).decode() if issuing_ca else ""),
+            "__ISSUING_THUMBPRINT__": literal(_sha1(issuing_ca)),
+            "__ROOT_CA__": literal(base64.b64encode(root_ca).decode() if root_ca else ""),
+            "__ROOT_THUMBPRINT__": literal(_sha1(root_ca)),
+        }
+    )
+    return fill("install-certificate.ps1", code, refusals=refusals)
+
+
+def _push_url(env: Environment) -> str:
+    """REST_PUSH: the receipt endpoint the server calls without a client certificate, to see
+    that its binding asks for one ("" for REST_PULL, or while the values are not known)."""
+    from ..checks.system import check_push_url, push_endpoints
+
+    if env.protocol != "REST_PUSH" or not env.push_base_url or not env.system_id:
+        return ""
+    if any(
+        f.severity == "error"
+        for f in check_push_url(env.push_base_url, protocol=env.protocol, key="")
+    ):
+        return ""  # a value that failed its own check is never embedded
+    return push_endpoints(env.push_base_url, env.system_id)["receipt_endpoint"]
+
+
+def _sha1(der: bytes | None) -> str:
+    """A certificate's thumbprint as Windows shows it (SHA-1 of the DER, upper-case hex)."""
+    import hashlib
+
+    return hashlib.sha1(der).hexdigest().upper() if der else ""  # noqa: S324  (a thumbprint)
+
+
+_EVIDENCE_TYPES: dict[str, tuple[type, ...]] = {
+    "server": (str,),
+    "taken_at": (str,),
+    "environment": (str, type(None)),
+    "egress_ip": (str, type(None)),
+    "checks": (list, dict, type(None)),
+}
+_CHECK_TYPES: dict[str, tuple[type, ...]] = {
+    "kind": (str,),
+    "target": (str, type(None)),
+    "detail": (str, type(None)),
+    "ok": (bool,),
+    "status": (int, type(None)),
+}
+
+
+def evidence_shape_problems(data: dict[str, Any]) -> list[str]:
+    """Fields of the wrong type, one line each: the file is refused (exit 2), never half-read."""
+    problems = []
+    for key, types in _EVIDENCE_TYPES.items():
+        if key in data and not isinstance(data[key], types):
+            problems.append(f"'{key}' is {type(data[key]).__name__} ({str(data[key])[:40]!r})")
+    checks = data.get("checks")
+    items = [checks] if isinstance(checks, dict) else checks if isinstance(checks, list) else []
+    for i, check in enumerate(items):
+        if not isinstance(check, dict):
+            problems.append(f"checks[{i}] is {type(check).__name__}, not an object")
+            continue
+        for key, types in _CHECK_TYPES.items():
+            if key in check and not isinstance(check[key], types):
+                problems.append(
+                    f"checks[{i}].{key} is {type(check[key]).__name__} ({str(check[key])[:40]!r})"
+                )
+    return problems
+
+
+def read_evidence(
+    path: Path, *, label: str, environment: str, registered_ips: tuple[str, ...]
+) -> tuple[dict[str, Any], list[Finding]]:
+    """Findings from one server's evidence file, each naming the server and the time."""
+    import ipaddress
+
+    try:
+        data = json.loads(path.read_bytes().decode("utf-8-sig"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"{label}: not a server-check JSON file ({exc})") from exc
+    except RecursionError as exc:
+        raise InputError(f"{label}: not a server-check JSON file (nested too deeply)") from exc
+    if isinstance(data, dict) and data.get("kind") == "install":
+        return _install_evidence(data, label)
+    if not isinstance(data, dict) or data.get("schema") != EVIDENCE_SCHEMA:
+        raise InputError(
+            f"{label}: not written by server-check.ps1 (schema {data.get('schema') if isinstance(data, dict) else None!r})"
+        )
+    shape = evidence_shape_problems(data)
+    if shape:
+        raise InputError(f"{label}: not a valid server-check file: {shape[0]}")
+    server = str(data.get("server", "?"))
+    taken = str(data.get("taken_at", "?"))
+    found: list[Finding] = []
+    if data.get("environment") not in (None, environment):
+        found.append(
+            F.warning(
+                "PROBE_EVIDENCE_OTHER_ENVIRONMENT",
+                "The evidence on {server} at {taken} was taken for environment {value!r}, not {environment!r}.",
+                label,
+                server,
+                server=server,
+                taken=taken,
+                value=data.get("environment"),
+                environment=environment,
+            )
+        )
+    checks = data.get("checks") or []
+    if isinstance(checks, dict):  # PowerShell 5.1 writes a one-element array as an object
+        checks = [checks]
+    for check in checks:
+        if isinstance(check, dict) and check.get("kind") in (
+            "tls_issuer",
+            "proxy",
+            "push_client_cert",
+            "as_account_not_run",
+        ):
+            found += _seen_on_the_way(check, label, server, taken)
+            continue
+        if not isinstance(check, dict) or check.get("ok") is True:
+            continue
+        kind = str(check.get("kind", ""))
+        if kind == "auth_not_tested":
+            found.append(
+                F.info(
+                    "NET_AUTH_NOT_TESTED",
+                    "On {server} at {taken}: NgDP accepted the connection and the certificate but answered 401: the script ran without the authorization header, so the header was not tested.",
+                    label,
+                    server,
+                    server=server,
+                    taken=taken,
+                )
+            )
+            continue
+        code = KIND_CODES.get(kind, "NET_UNREACHABLE")
+        target = check.get("target", "")
+        detail = check.get("detail", "")
+        status = check.get("status")
+        if kind == "https" and status in (401, 403):
+            msg = "On {server} at {taken}: reached NgDP ({target}) but it answered {status}: the system, the certificate or the server's IP is not accepted."
+        elif kind == "https":
+            msg = "On {server} at {taken}: the NgDP API call to {target} failed ({detail})."
+        elif kind in ("key", "certificate", "key_access", "chain", "as_account"):
+            msg = "On {server} at {taken}: {what} check failed for {target}: {detail}."
+        else:
+            msg = "On {server} at {taken}: {what} check of {target} failed: {detail}."
+        what = (
+            kind.replace("_", " ")
+            if kind in ("key", "certificate", "key_access", "chain", "as_account")
+            else kind.upper()
+        )
+        found.append(
+            F.error(
+                code,
+                msg,
+                label,
+                server,
+                server=server,
+                taken=taken,
+                target=target,
+                status=status,
+                detail=detail,
+                what=what,
+            )
+        )
+    egress = data.get("egress_ip")
+    if egress:
+        try:
+            ip = ipaddress.ip_address(egress)
+            if not any(ip in ipaddress.ip_network(n, strict=False) for n in registered_ips):
+                found.append(
+                    F.error(
+                        "NET_EGRESS_IP_UNREGISTERED",
+                        "On {server} at {taken}: the server's egress IP {egress} is not among server_ips ({values}); NgDP will refuse it.",
+                        label,
+                        server,
+                        server=server,
+                        taken=taken,
+                        egress=egress,
+                        values=", ".join(registered_ips),
+                    )
+                )
+        except ValueError:
+            pass
+    summary = {
+        "kind": "server-check",
+        "server": server,
+        "taken_at": taken,
+        "egress_ip": egress,
+        "checks": len(checks),
+        "failed": sum(1 for c in checks if isinstance(c, dict) and c.get("ok") is not True),
+        "file": label,
+    }
+    return summary, found
+
+
+# The public CA behind NgDP's and digitaliser.dk's TLS certificates (the validation hosts of
+# the firewall order name it; inferred from the certificates they serve).
+PUBLIC_TLS_ISSUERS = ("sectigo", "usertrust")
+
+
+def _seen_on_the_way(check: dict[str, Any], label: str, server: str, taken: str) -> list[Finding]:
+    """What stands between the server and NgDP: the issuer of the TLS certificate it saw for
+    NgDP (another than the public CA means a TLS-inspecting proxy) and the WinHTTP proxy."""
+    detail = str(check.get("detail") or "")[:300]
+    if check.get("kind") == "as_account_not_run":
+        return [
+            F.info(
+                "NET_ACCOUNT_NOT_TESTED",
+                "On {server} at {taken}: the key was not used as {account} (a virtual account cannot run a task); its read right, read back by SID, is the evidence.",
+                label,
+                server,
+                server=server,
+                taken=taken,
+                account=str(check.get("target") or "")[:200],
+            )
+        ]
+    if check.get("kind") == "push_client_cert":
+        if check.get("ok") is True:
+            return []
+        return [
+            F.warning(
+                "NET_PUSH_UNPROTECTED",
+                "On {server} at {taken}: the push endpoint {url} {detail}: NgDP calls it with its own certificate, and its binding should ask for one.",
+                label,
+                server,
+                server=server,
+                taken=taken,
+                url=str(check.get("target") or "")[:300],
+                detail=detail,
+            )
+        ]
+    if check.get("kind") == "tls_issuer":
+        if detail and not any(name in detail.lower() for name in PUBLIC_TLS_ISSUERS):
+            return [
+                F.error(
+                    "NET_TLS_INTERCEPTED",
+                    "On {server} at {taken}: NgDP's TLS certificate was issued by {issuer}, not by the public CA NgDP uses (Sectigo/USERTrust; inferred): a proxy inspects TLS there, and mutual TLS with NgDP fails through it.",
+                    label,
+                    server,
+                    server=server,
+                    taken=taken,
+                    issuer=detail,
+                )
+            ]
+        return []
+    if detail and "direct access" not in detail.lower() and not detail.startswith("not read"):
+        return [
+            F.warning(
+                "NET_WINHTTP_PROXY",
+                "On {server} at {taken}: a WinHTTP proxy is set ({detail}); NgDP must be reached directly or through a proxy that does not inspect TLS.",
+                label,
+                server,
+                server=server,
+                taken=taken,
+                detail=detail,
+            )
+        ]
+    return []
+
+
+def ambiguous_servers(env: Environment) -> list[Finding]:
+    """``SERVER_NAME_AMBIGUOUS``: two servers with the same first label cannot be told apart
+    on Windows (``$env:COMPUTERNAME``), in the scripts or in their evidence."""
+    seen: dict[str, list[str]] = {}
+    for server in env.servers:
+        seen.setdefault(server_key(server.name), []).append(server.name)
+    return [
+        F.error(
+            "SERVER_NAME_AMBIGUOUS",
+            "Servers {values} share the name {name} on Windows (the first label): scripts and evidence cannot tell them apart.",
+            f"environments.{env.name}.servers",
+            name,
+            values=", ".join(names),
+            name=name,
+        )
+        for name, names in seen.items()
+        if len(names) > 1
+    ]
+
+
+def _install_evidence(data: dict[str, Any], label: str) -> tuple[dict[str, Any], list[Finding]]:
+    """``install-certificate.ps1``'s evidence (contract §12.4): ``{"kind": "install",
+    "server", "thumbprint", "key_accounts", "chain_ok", "taken_at"}``."""
+    accounts = data.get("key_accounts")
+    if isinstance(accounts, str):  # PowerShell 5.1 writes a one-element array as a string
+        accounts = [accounts]
+    problems = [
+        k
+        for k, ok in (
+            ("server", isinstance(data.get("server"), str) and 0 < len(data["server"]) <= 255),
+            (
+                "thumbprint",
+                isinstance(data.get("thumbprint"), str)
+                and bool(THUMBPRINT.match(data["thumbprint"])),
+            ),
+            (
+                "key_accounts",
+                isinstance(accounts, list) and all(isinstance(a, str) for a in accounts),
+            ),
+            ("chain_ok", isinstance(data.get("chain_ok"), bool)),
+            ("taken_at", isinstance(data.get("taken_at"), str) and len(data["taken_at"]) <= 64),
+        )
+        if not ok
+    ]
+    if problems:
+        raise InputError(f"{label}: not valid install evidence: {', '.join(problems)}")
+    server, taken = str(data["server"]), str(data["taken_at"])
+    found: list[Finding] = []
+    if not data["chain_ok"]:
+        found.append(
+            F.error(
+                "CERT_CHAIN_INVALID",
+                "On {server} at {taken}: Windows did not build the certificate's chain to a trusted root after the install.",
+                label,
+                server,
+                server=server,
+                taken=taken,
+            )
+        )
+    summary = {
+        "kind": "install",
+        "server": server,
+        "taken_at": taken,
+        "thumbprint": str(data["thumbprint"]).upper(),
+        "chain_ok": bool(data["chain_ok"]),
+        "key_accounts": len(accounts or []),
+        "file": label,
+    }
+    return summary, found
+
+
+def evidence_coverage(
+    env: Environment, summaries: list[dict[str, Any]], *, now: dt.datetime | None = None
+) -> list[Finding]:
+    """``NET_EVIDENCE_MISSING`` for configured servers without evidence (one finding naming
+    them) and ``NET_EVIDENCE_STALE`` for evidence older than 30 days."""
+    now = now or dt.datetime.now(dt.UTC)
+    key = f"environments.{env.name}.probe_evidence"
+    found: list[Finding] = []
+    checks = [s for s in summaries if s.get("kind", "server-check") == "server-check"]
+    seen = {server_key(str(s.get("server", ""))) for s in checks}
+    missing = [s.name for s in env.servers if server_key(s.name) not in seen]
+    if missing:
+        found.append(
+            F.warning(
+                "NET_EVIDENCE_MISSING",
+                "No server-check evidence from {values}: run server-check.ps1 there and list the JSON it writes under probe_evidence.",
+                key,
+                values=", ".join(missing),
+            )
+        )
+    for s in summaries:
+        try:
+            taken = dt.datetime.fromisoformat(str(s.get("taken_at", "")).replace("Z", "+00:00"))
+        except ValueError:
+            continue
+        if taken.tzinfo is None:
+            taken = taken.replace(tzinfo=dt.UTC)
+        age = (now - taken).days
+        if age > STALE_DAYS:
+            found.append(
+                F.warning(
+                    "NET_EVIDENCE_STALE",
+                    "The evidence from {value} was taken {age} days ago ({value2}); run server-check.ps1 again (evidence older than {stale_days} days no longer counts).",
+                    str(s.get("file", key)),
+                    str(s.get("server", "")),
+                    value=s.get("server"),
+                    age=age,
+                    value2=s.get("taken_at"),
+                    stale_days=STALE_DAYS,
+                )
+            )
+    return found

@@ -1,0 +1,328 @@
+"""``changes.json`` for people: every change rendered in the run's language (contract §12.8).
+
+A change carries a ``code`` and the ``params`` its message names, as raw JSON values; this
+module turns them into sentences through :data:`TEXTS` and renders every value for a
+reader: ja/nej for a flag, "ikke sat" for nothing, a contact point's name beside its GUID,
+a list as words. No ``True``, ``None`` or Python list ever reaches a page (a test renders
+every kind of change in both languages and looks for them).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from .i18n import t
+
+# The message per change code, in both languages. Findings keep their own catalogue
+# (ngdpkit.catalogue); these are the changes that are not findings.
+TEXTS: dict[str, dict[str, str]] = {
+    "MAPPING_ADDED": {
+        "da": "Postkasse {mailbox} er ny: {after}.",
+        "en": "Mailbox {mailbox} is new: {after}.",
+    },
+    "MAPPING_REMOVED": {
+        "da": "Postkasse {mailbox} er ikke længere i eksporten (var: {before}).",
+        "en": "Mailbox {mailbox} is no longer in the export (was: {before}).",
+    },
+    "MAPPING_CHANGED": {
+        "da": "Postkasse {mailbox}: {before} → {after}.",
+        "en": "Mailbox {mailbox}: {before} → {after}.",
+    },
+    "LIST_CHANGED": {
+        "da": "{where}{field}: tilføjet {added}; fjernet {removed}.",
+        "en": "{where}{field}: added {added}; removed {removed}.",
+    },
+    "DISPATCHER_CHANGED": {
+        "da": "Dispatcherens {field}: {before} → {after}.",
+        "en": "The dispatcher's {field}: {before} → {after}.",
+    },
+    "PORTAL_SYSTEM_CHANGED": {
+        "da": "Systemets {field} i portalen: {before} → {after}.",
+        "en": "The system's {field} in the portal: {before} → {after}.",
+    },
+    "PORTAL_CONTACT_POINT_CHANGED": {
+        "da": "Kontaktpunktet {contact_point}, {field}: {before} → {after}.",
+        "en": "Contact point {contact_point}, {field}: {before} → {after}.",
+    },
+    "OUTPUT_CHANGED": {
+        "da": "{file} har nyt indhold.",
+        "en": "{file} has new content.",
+    },
+    # The reason is the kit's own (English) sentence: quoted, after a sentence of the page's.
+    "CHANGES_NOT_COMPARED": {
+        "da": "Den forrige kørsel {run} kan ikke sammenlignes med denne: «{reason}».",
+        "en": "The previous run {run} cannot be compared with this one: “{reason}”.",
+    },
+}
+# What each change code is called in the summary table.
+TITLES: dict[str, dict[str, str]] = {
+    "MAPPING_ADDED": {"da": "Ny postkasse", "en": "New mailbox"},
+    "MAPPING_REMOVED": {"da": "Postkasse fjernet", "en": "Mailbox removed"},
+    "MAPPING_CHANGED": {"da": "Tilknytning ændret", "en": "Mapping changed"},
+    "LIST_CHANGED": {
+        "da": "{where}{field}: tilføjet {added}; fjernet {removed}.",
+        "en": "{where}{field}: added {added}; removed {removed}.",
+    },
+    "DISPATCHER_CHANGED": {"da": "Dispatcher-værdi ændret", "en": "Dispatcher value changed"},
+    "PORTAL_SYSTEM_CHANGED": {"da": "Systemværdi ændret", "en": "System value changed"},
+    "PORTAL_CONTACT_POINT_CHANGED": {
+        "da": "Kontaktpunkt ændret",
+        "en": "Contact point changed",
+    },
+    "OUTPUT_CHANGED": {"da": "Leverance med nyt indhold", "en": "Deliverable with new content"},
+}
+# Field names as a reader knows them; dispatcher parameter names stay as they are (they are
+# what the page lists), the kit's internal keys get words.
+FIELDS: dict[str, dict[str, str]] = {
+    "ready": {"da": "klar til brug", "en": "ready"},
+    "system_id": {"da": "system-ID", "en": "system ID"},
+    "system_name": {"da": "systemnavn", "en": "system name"},
+    "name": {"da": "navn", "en": "name"},
+    "protocol": {"da": "protokol", "en": "protocol"},
+    "ips": {"da": "IP-adresser", "en": "IP addresses"},
+    "allowed_ips": {"da": "tilladte IP-adresser", "en": "allowed IP addresses"},
+    "endpoints": {"da": "endepunkter", "en": "endpoints"},
+    "receipt_endpoint_url": {"da": "kvitteringsendepunkt", "en": "receipt endpoint"},
+    "message_endpoint": {"da": "beskedendepunkt", "en": "message endpoint"},
+    "server_ips": {"da": "IP-adresser", "en": "IP addresses"},
+    "receipt_format": {"da": "kvitteringsformat", "en": "receipt format"},
+    "endpoint": {"da": "beskedendepunkt", "en": "message endpoint"},
+    "receipt_endpoint": {"da": "kvitteringsendepunkt", "en": "receipt endpoint"},
+    "targets": {"da": "målgrupper", "en": "target groups"},
+    "visible": {"da": "synlig", "en": "visible"},
+    "translations": {"da": "postkasse-oversættelser", "en": "postkasse translations"},
+    "guid": {"da": "kontaktpunkt", "en": "contact point"},
+    "status": {"da": "status", "en": "status"},
+}
+GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+TARGETS = {"CITIZEN", "COMPANY", "AUTHORITY"}
+MAPPING_STATUSES = {"mapped", "retired", "unmapped", "pending"}
+LIST_SHOWN = 8  # items of a list value named before "and N more"
+
+
+def _lang(language: str) -> str:
+    return "da" if language == "da" else "en"
+
+
+def field_label(field: str, language: str) -> str:
+    """A field as a reader knows it (a dispatcher parameter keeps its own name)."""
+    words = FIELDS.get(field)
+    return words[_lang(language)] if words else field
+
+
+def human(value: Any, language: str, names: Mapping[str, str] | None = None) -> str:
+    """``value`` for a person: ja/nej, "ikke sat", a GUID with its contact point's name,
+    a list as words (at most :data:`LIST_SHOWN`, then how many more)."""
+    lang = _lang(language)
+    if value is None or value == "" or value == [] or value == {}:
+        return t(lang, "not_set")
+    if isinstance(value, bool):
+        return t(lang, "yes" if value else "no")
+    if isinstance(value, int | float):
+        return f"{value:,}".replace(",", "." if lang == "da" else ",")
+    if isinstance(value, list | tuple):
+        items = [human(v, lang, names) for v in value]
+        shown = ", ".join(items[:LIST_SHOWN])
+        if len(items) > LIST_SHOWN:
+            shown += " " + t(lang, "and_more", n=len(items) - LIST_SHOWN)
+        return shown
+    if isinstance(value, dict):
+        return "; ".join(
+            f"{field_label(str(k), lang)} {human(v, lang, names)}" for k, v in value.items()
+        )
+    text = str(value)
+    if text in TARGETS:
+        return t(lang, f"target_{text.lower()}")
+    if text in MAPPING_STATUSES:
+        return t(lang, text)
+    if GUID.match(text):
+        name = (names or {}).get(text.lower())
+        return f"{name} ({text})" if name else text
+    return text
+
+
+def _mapping_side(side: Any, language: str, names: Mapping[str, str] | None) -> str:
+    """A mapping row's destination: the contact point's name and GUID, and its status when
+    it is not plainly mapped."""
+    if not isinstance(side, Mapping):
+        return t(_lang(language), "not_set")
+    guid = str(side.get("guid") or "")
+    name = str(side.get("contact_point") or "") or (names or {}).get(guid.lower(), "")
+    status = str(side.get("status") or "")
+    where = f"{name} ({guid})" if name and guid else guid or name
+    if status and status != "mapped":
+        state = t(_lang(language), status) if status in MAPPING_STATUSES else status
+        return f"{where}, {state}" if where else state
+    return where or t(_lang(language), "not_set")
+
+
+def sentence(code: str, params: Mapping[str, Any], language: str, names: Mapping[str, str]) -> str:
+    """One change (not a finding) as a sentence in ``language``."""
+    lang = _lang(language)
+    before, after = params.get("before"), params.get("after")
+    if (
+        not code.startswith("MAPPING_")
+        and isinstance(before, list)
+        and isinstance(after, list)
+        and "field" in params
+    ):
+        return _list_sentence(code, params, before, after, lang, names)
+    template = TEXTS.get(code, {}).get(lang)
+    if template is None:  # a code from a newer kit: its name and values, still readable
+        return f"{code}: " + ", ".join(f"{k} {human(v, lang, names)}" for k, v in params.items())
+    values: dict[str, str] = {}
+    for key, value in params.items():
+        if code.startswith("MAPPING_") and key in ("before", "after"):
+            values[key] = _mapping_side(value, lang, names)
+        elif key == "field":
+            values[key] = field_label(str(value), lang)
+        else:
+            values[key] = human(value, lang, names)
+    mailbox = str(params.get("mailbox") or "")
+    subject = str(params.get("subject") or "")
+    if subject:
+        values["mailbox"] = f"{mailbox} ({t(lang, 'subject').lower()} {subject})"
+    try:
+        return template.format(**values)
+    except (KeyError, IndexError, ValueError):
+        return f"{TITLES.get(code, {}).get(lang, code)}: " + ", ".join(values.values())
+
+
+def _list_sentence(
+    code: str,
+    params: Mapping[str, Any],
+    before: list[Any],
+    after: list[Any],
+    lang: str,
+    names: Mapping[str, str],
+) -> str:
+    """A list that changed (a contact point's translations, the allowed IPs): what was
+    added and what was removed, rather than two long lists side by side."""
+    added = [x for x in after if x not in before]
+    removed = [x for x in before if x not in after]
+    where = {
+        "DISPATCHER_CHANGED": t(lang, "change_where_dispatcher"),
+        "PORTAL_SYSTEM_CHANGED": t(lang, "change_where_system"),
+        "PORTAL_CONTACT_POINT_CHANGED": t(lang, "change_where_contact_point").format(
+            name=human(params.get("contact_point"), lang, names)
+        ),
+    }.get(code, "")
+    nothing = t(lang, "nothing")
+    return TEXTS["LIST_CHANGED"][lang].format(
+        where=where,
+        field=field_label(str(params.get("field")), lang),
+        added=human(added, lang, names) if added else nothing,
+        removed=human(removed, lang, names) if removed else nothing,
+    )
+
+
+def finding_sentence(entry: Mapping[str, Any], language: str) -> str:
+    """A finding added or resolved, through the finding catalogue in ``language``."""
+    from ..findings import Finding
+
+    try:
+        return Finding.from_dict(dict(entry)).text(_lang(language))
+    except (KeyError, TypeError, ValueError):
+        return str(entry.get("message") or "")
+
+
+def guid_names(change: Mapping[str, Any]) -> dict[str, str]:
+    """Contact point names by GUID (lower case), from the mapping changes themselves."""
+    names: dict[str, str] = {}
+    for entry in change.get("mapping_changed") or []:
+        params = entry.get("params") if isinstance(entry, Mapping) else None
+        for side in ("before", "after"):
+            value = params.get(side) if isinstance(params, Mapping) else None
+            if isinstance(value, Mapping) and value.get("guid") and value.get("contact_point"):
+                names[str(value["guid"]).lower()] = str(value["contact_point"])
+    return names
+
+
+SECTIONS = (
+    "findings_added",
+    "findings_resolved",
+    "mapping_changed",
+    "dispatcher_changed",
+    "portal_changed",
+    "outputs_changed",
+)
+
+
+def lines(change: Mapping[str, Any], language: str) -> list[tuple[str, str, str, str]]:
+    """Every change as (section, code, unit, sentence), in the document's order."""
+    names = guid_names(change)
+    out: list[tuple[str, str, str, str]] = []
+    for section in SECTIONS:
+        for entry in change.get(section) or []:
+            if not isinstance(entry, Mapping):
+                continue
+            code = str(entry.get("code") or "")
+            unit = str(entry.get("unit") or "")
+            if section.startswith("findings_"):
+                text = finding_sentence(entry, language)
+            else:
+                params = entry.get("params")
+                text = sentence(
+                    code, params if isinstance(params, Mapping) else {}, language, names
+                )
+            out.append((section, code, unit, text))
+    return out
+
+
+def summary(change: Mapping[str, Any], language: str) -> list[tuple[str, str, str, int]]:
+    """Changes counted by (section, code, unit), in the document's order: what the
+    front page shows (the sentences go to the appendix)."""
+    counted = Counter((s, c, u) for s, c, u, _text in lines(change, language))
+    order = {s: i for i, s in enumerate(SECTIONS)}
+    return [
+        (s, c, u, n)
+        for (s, c, u), n in sorted(
+            counted.items(), key=lambda x: (order[x[0][0]], x[0][1], x[0][2])
+        )
+    ]
+
+
+def code_title(section: str, code: str, language: str) -> str:
+    """The summary's name for a code: a finding's catalogue title, else the change's."""
+    lang = _lang(language)
+    if section.startswith("findings_"):
+        from ..catalogue import title
+
+        return (title(code) if lang == "da" else "") or code_words(code)
+    return TITLES.get(code, {}).get(lang, code)
+
+
+WORDS = {"CERT": "certificate", "NET": "network", "NGDP": "NgDP", "IP": "IP", "IPS": "IPs",
+         "CVR": "CVR", "TLS": "TLS", "P12": ".p12", "OCSP": "OCSP", "API": "API", "URL": "URL",
+         "MEMO": "MeMo", "ID": "ID", "CA": "CA", "WINHTTP": "WinHTTP"}  # fmt: skip
+
+
+def code_words(code: str) -> str:
+    """A code read as words ("CERT_EXPIRED" → "Certificate expired"): the English title
+    (the catalogue's titles are Danish)."""
+    words = [WORDS.get(w, w.lower()) for w in code.split("_") if w]
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]
+
+
+def unit_counts(units: Iterable[str], language: str) -> str:
+    """'Borgerservice 3, Børn og Unge 2' (the environment as a whole when no unit)."""
+    counted = Counter(u or t(_lang(language), "whole_environment") for u in units)
+    return ", ".join(f"{u} {n}" for u, n in counted.most_common())
+
+
+# Which unit a finding belongs to: by the mailbox its parameters name, else by its row.
+MAILBOX_PARAMS = ("mailbox", "mailbox_id", "mid")
+
+
+def unit_of(f: dict[str, Any], units: tuple[dict[str, str], dict[str, str]]) -> str:
+    by_id, by_row = units
+    raw = f.get("params")
+    params: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    for name in MAILBOX_PARAMS:
+        if params.get(name) and str(params[name]) in by_id:
+            return by_id[str(params[name])]
+    return by_row.get(str(f.get("location") or ""), "")

@@ -1,0 +1,98 @@
+"""``signoff/diagram.svg``: the integration at a glance, drawn from the settings (contract §11).
+
+The environment's WorkZone servers with their egress addresses, the firewall, NgDP's host
+and published addresses, and for REST_PUSH NgDP's calls back to the two push endpoints.
+Test and production differ in colour and banner, so nobody mistakes one for the other.
+Rendered from an autoescaping template: every value is text, never markup.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..checks.network import NGDP
+from ..settings import Environment
+
+COLOURS = {"test": "#a15c00", "production": "#1f4e79"}
+WORDS = {
+    "da": {
+        "test": "TESTMILJØ",
+        "production": "PRODUKTION",
+        "servers": "WorkZone-servere",
+        "egress": "Udgående adresser (registreret i portalen)",
+        "firewall": "Firewall",
+        "outgoing": "HTTPS 443 udgående",
+        "push": "WorkZone Push Service",
+        "incoming": "NgDP kalder push-endepunkterne (HTTPS)",
+        "no_servers": "(servere ikke angivet)",
+    },
+    "en": {
+        "test": "TEST ENVIRONMENT",
+        "production": "PRODUCTION",
+        "servers": "WorkZone servers",
+        "egress": "Egress addresses (registered in the portal)",
+        "firewall": "Firewall",
+        "outgoing": "HTTPS 443 outgoing",
+        "push": "WorkZone Push Service",
+        "incoming": "NgDP calls the push endpoints (HTTPS)",
+        "no_servers": "(servers not listed)",
+    },
+}
+
+
+def render_diagram(env: Environment, *, organisation: str, language: str) -> str:
+    from ..checks.system import push_endpoints
+    from .pages import render
+
+    lang = "da" if language == "da" else "en"
+    w = WORDS[lang]
+    servers: list[dict[str, Any]] = [
+        {
+            "name": s.name,
+            "detail": ", ".join(x for x in (s.role, s.internal_ip) if x) or "",
+        }
+        for s in env.servers
+    ] or [{"name": w["no_servers"], "detail": ""}]
+    y = 74
+    for s in servers:
+        s["y"] = y
+        y += 62
+    push: dict[str, Any] | None = None
+    bottom = y + 40
+    if env.protocol == "REST_PUSH" and env.push_base_url:
+        ends = push_endpoints(env.push_base_url, env.system_id or "<systemid>")
+        push = {
+            "y": bottom + 10,
+            "label": w["push"],
+            "endpoints": [ends["receipt_endpoint"], ends["message_endpoint"]],
+            "incoming_label": w["incoming"],
+        }
+        push["arrow_y"] = push["y"] + 17
+        bottom = push["y"] + 34 + 10
+    width = 980
+    ngdp = NGDP[env.kind] if env.kind in NGDP else NGDP["test"]
+    fw_bottom = bottom
+    height = max(bottom + 40 + (44 if push else 0), 240)
+    return render(
+        "diagram.svg.j2",
+        width=width,
+        height=height,
+        title=f"{organisation} – {env.name} ({env.kind})",
+        colour=COLOURS.get(env.kind, COLOURS["test"]),
+        banner=f"{w.get(env.kind, env.kind)}: {env.name}",
+        organisation=organisation,
+        servers_label=w["servers"],
+        servers=servers,
+        egress_y=y + 10,
+        egress_label=w["egress"],
+        egress=", ".join(env.server_ips) or "?",
+        fw_x=430,
+        fw_bottom=fw_bottom,
+        firewall_label=w["firewall"],
+        ngdp_x=700,
+        ngdp_host=ngdp["host"],
+        ngdp_ips=list(ngdp["ips"]),
+        out_y=100,
+        outgoing_label=w["outgoing"],
+        push=push,
+    )

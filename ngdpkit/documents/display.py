@@ -1,0 +1,531 @@
+"""HTML for notebooks and sign-off pages: tables a consultant reads at a glance.
+
+Every piece is a macro of ``templates/pages/fragments.html.j2`` rendered with autoescaping
+(:func:`ngdpkit.documents.pages.fragment`): values are escaped there, once, and a piece that is
+already HTML travels as :class:`~markupsafe.Markup`. Nothing here concatenates markup.
+Static, self-contained, printable; no widgets, no scripts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from ..findings import Finding, sort_findings
+from .i18n import count, t
+from .pages import Markup, fragment
+
+COLOURS = {"error": "#b3261e", "warning": "#a15c00", "info": "#2f5d8a", "ok": "#1b6e3a"}
+BACKGROUNDS = {"error": "#fde8e6", "warning": "#fff4e0", "info": "#e8f0f8", "ok": "#e6f4ea"}
+MAX_ROWS = 200
+
+STYLE = """<style>
+.nk { font-family: 'Segoe UI', Arial, sans-serif; font-size: 14px; color: #1d1d1d; }
+.nk.print-only { display: none; }
+.nk table { border-collapse: collapse; margin: 6px 0 14px 0 !important; width: 100%; }
+.nk th, .nk td { border: 1px solid #d0d4d9; padding: 4px 8px; text-align: left !important; vertical-align: top; }
+.nk th { background: #eef1f4; }
+.nk tr { page-break-inside: avoid; }
+.nk .sev { font-weight: 600; border-radius: 3px; padding: 1px 6px; white-space: nowrap; }
+.nk .bar { height: 14px; display: inline-block; vertical-align: middle; }
+.nk .card { border: 1px solid #d0d4d9; border-radius: 6px; padding: 10px 14px; margin: 8px 0; }
+.nk .banner { background: #fff4e0; border: 2px solid #a15c00; padding: 8px 12px; font-weight: 600; margin: 8px 0; }
+.nk code { font-size: 12px; }
+@media print { .nk table { page-break-inside: auto; } .nk h2 { page-break-after: avoid; } }
+</style>"""
+
+
+class HTML:
+    """A piece of HTML that Jupyter displays and nbconvert keeps."""
+
+    def __init__(self, html: str) -> None:
+        self.html = str(html)
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def __str__(self) -> str:
+        return self.html
+
+
+def badge(severity: str, text: str | None = None, *, language: str = "da") -> Markup:
+    label = text or t(language, severity)
+    return fragment(
+        "badge",
+        label,
+        COLOURS.get(severity, "#333"),
+        BACKGROUNDS.get(severity, "#eee"),
+    )
+
+
+def table(
+    rows: Iterable[Iterable[Any]],
+    headers: list[str],
+    *,
+    limit: int = MAX_ROWS,
+    total: int | None = None,
+    style: str = "",
+    language: str = "da",
+) -> Markup:
+    """Rows of cells (text is escaped; a Markup cell is a fragment) under ``headers``.
+
+    ``total``: how many rows there are when ``rows`` is already cut (the rest is counted).
+    """
+    kept: list[list[Any]] = []
+    seen = 0
+    for row in rows:
+        seen += 1
+        if len(kept) < limit:
+            kept.append(["" if v is None else v if isinstance(v, Markup) else str(v) for v in row])
+    total = max(seen, total or 0)
+    more = t(language, "more", n=total - limit) if total > limit else ""
+    return fragment("table", headers, kept, more, style)
+
+
+def block(*parts: Any, flex: bool = False, cls: str = "") -> HTML:
+    """Fragments in one ``<div class="nk">`` with the stylesheet: what a notebook cell shows.
+    ``cls`` marks a block for print (``mapping-table``: printed once, in the appendix;
+    ``also-in-pdf``: a table the PDF holds on its own page, so printed there only)."""
+    return HTML(fragment("block", [p for p in parts if p], Markup(STYLE), flex, cls))
+
+
+def para(*items: Any) -> Markup:
+    return fragment("para", list(items))
+
+
+def heading(text: str, level: int = 3) -> Markup:
+    return fragment("heading", text, level)
+
+
+def banner(text: str) -> Markup:
+    return fragment("banner", text)
+
+
+# What a skipped check is called on a page (NET_SKIPPED's location names the check).
+SKIPPED_NAMES = {"OCSP": "skipped_ocsp", "network": "skipped_network"}
+
+
+def findings_html(
+    findings: Iterable[Finding],
+    *,
+    fold_skipped: bool = True,
+    limit: int = MAX_ROWS,
+    language: str = "da",
+) -> Markup:
+    items = sort_findings(findings)
+    skipped = [f for f in items if f.code == "NET_SKIPPED"] if fold_skipped else []
+    shown = [f for f in items if f not in skipped] if skipped else items
+    if not items:
+        return para(
+            badge("ok", t(language, "ok"), language=language),
+            f"{t(language, 'findings')}: {t(language, 'none')}",
+        )
+    from ..findings import counts as count_severities
+
+    counts = count_severities(items)
+    head = para(
+        *(badge(s, count(language, n, s), language=language) for s, n in counts.items() if n)
+    )
+    from ..catalogue import title
+
+    rows = [
+        (
+            badge(f.severity, language=language),
+            fragment("code", f.code),
+            fragment("titled", title(f.code) if language == "da" else "", f.text(language)),
+            f.source,
+            f.location,
+        )
+        for f in shown
+    ]
+    body = table(
+        rows,
+        [
+            t(language, "severity"),
+            t(language, "code"),
+            t(language, "message"),
+            t(language, "source"),
+            t(language, "location"),
+        ],
+        limit=limit,
+        language=language,
+    )
+    fold = ""
+    if skipped:
+        names = ", ".join(
+            sorted(
+                {
+                    t(language, SKIPPED_NAMES.get(f.location, "")) or f.location or f.source
+                    for f in skipped
+                }
+            )
+        )
+        fold = para(
+            badge("info", language=language),
+            t(language, "skipped_folded", n=len(skipped), names=names),
+        )
+    return Markup(head + fold + body)
+
+
+SUMMARY_OVER = 50  # more findings than this open with a summary by code and unit
+
+
+def show_findings(
+    findings: Iterable[Finding],
+    *,
+    language: str = "da",
+    summary: list[tuple[str, str, str, int, str]] | None = None,
+) -> HTML:
+    """A step's findings. The printed document counts them by code and leaves each one to
+    its appendix ("alle fund": each table once); the notebook and the page on screen keep
+    the whole table. Past :data:`SUMMARY_OVER` findings (thousands of mailboxes), the screen
+    too opens with the ``summary`` by code and unit (rows of
+    :func:`ngdpkit.documents.signoff.findings_summary`) and folds the whole table below it."""
+    found = list(findings)
+    if not found:
+        return block(findings_html(found, language=language))
+    if len(found) > SUMMARY_OVER and summary:
+        return HTML(_summary_by_unit(found, language, summary))
+    per_code: dict[tuple[str, str], int] = {}
+    for f in found:
+        per_code[(f.severity, f.code)] = per_code.get((f.severity, f.code), 0) + 1
+    counted = table(
+        [(badge(sev, language=language), fragment("code", code), n)
+         for (sev, code), n in per_code.items()],
+        [t(language, "severity"), t(language, "code"), t(language, "count")],
+        language=language,
+    )  # fmt: skip
+    by_code = fragment(
+        "block", [para(t(language, "findings_by_code", n=len(found))), counted],
+        Markup(STYLE), False, "print-only",
+    )  # fmt: skip
+    full = fragment(
+        "block", [findings_html(found, language=language)], Markup(STYLE), False, "also-in-pdf"
+    )
+    return HTML(by_code + full)
+
+
+def _summary_by_unit(
+    found: list[Finding], language: str, rows: list[tuple[str, str, str, int, str]]
+) -> Markup:
+    """The summary by code and unit, then every finding folded (``<details>``) on screen."""
+    counted = table(
+        [(badge(sev, language=language), fragment("code", code), title_, n, where)
+         for sev, code, title_, n, where in rows],
+        [t(language, "severity"), t(language, "code"), t(language, "what"),
+         t(language, "count"), t(language, "units")],
+        language=language,
+    )  # fmt: skip
+    summary = fragment(
+        "block",
+        [para(t(language, "findings_by_unit", n=sum(row[3] for row in rows))), counted],
+        Markup(STYLE),
+    )
+    every = fragment(
+        "details",
+        t(language, "findings_every", n=len(found)),
+        [findings_html(found, language=language)],
+        "also-in-pdf",
+    )
+    return summary + every
+
+
+def bars(
+    counts: dict[str, int], *, colours: dict[str, str] | None = None, title: str = ""
+) -> Markup:
+    """A static horizontal bar chart in plain HTML (prints and embeds without images)."""
+    total = max(counts.values() or [1]) or 1
+    rows = [
+        (str(label), int(300 * n / total), (colours or {}).get(label, "#2f5d8a"), n)
+        for label, n in counts.items()
+    ]
+    return fragment("bars", rows, title)
+
+
+STATUS_COLOURS = {
+    "mapped": COLOURS["ok"],
+    "retired": "#777",
+    "unmapped": COLOURS["error"],
+    "unknown contact point": COLOURS["error"],
+}
+
+
+def mailbox_summary_html(export: Any, *, language: str = "da") -> HTML:
+    df = export.frame
+    units = df["responsible_unit"].where(df["responsible_unit"] != "", "—").value_counts()
+    card = fragment(
+        "card",
+        para(
+            fragment("titled", "", f"{export.source} ({export.sheet or 'CSV'}):"),
+            f"{count(language, len(df), 'mailbox')},",
+            count(language, int(df["mailbox_id"].nunique()), "mailbox_id"),
+        ),
+        "",
+    )
+    return block(
+        card,
+        bars({str(k): int(v) for k, v in units.items()}, title=t(language, "responsible_unit")),
+    )
+
+
+def contact_points_html(cps: Any, *, language: str = "da") -> HTML:
+    yes, no = t(language, "yes"), t(language, "no")
+    rows = [
+        (
+            p.name,
+            p.id,
+            ", ".join(t(language, f"target_{x.lower()}") for x in p.targets),
+            yes if p.visible else no,
+            yes if p.active else no,
+            len(p.translations),
+        )
+        for p in cps.points
+    ]
+    return block(
+        table(
+            rows,
+            [
+                t(language, "contact_point"),
+                "GUID",
+                t(language, "targets"),
+                t(language, "visible"),
+                t(language, "active"),
+                t(language, "translations_in_list"),
+            ],
+            language=language,
+        ),
+        cls="also-in-pdf",  # the portal page's table of contact points is the printed one
+    )
+
+
+def coverage_html(mapping: Any, *, language: str = "da") -> HTML:
+    df = mapping.frame
+    status = {t(language, str(k)): int(v) for k, v in df["status"].value_counts().items()}
+    colours = {t(language, k): v for k, v in STATUS_COLOURS.items()}
+    raw = df["source"].where(df["source"] != "", "—")
+    # A handful of distinct sources: translate each once, not once per mailbox.
+    names = {v: (t(language, v) if v != "—" else v) for v in raw.unique()}
+    source = raw.map(names).value_counts()
+    unit = df[df["status"].isin(["unmapped", "unknown contact point"])][
+        "responsible_unit"
+    ].value_counts()
+    parts = [
+        bars(
+            status,
+            colours=colours,
+            title=f"{t(language, 'coverage')}: {t(language, 'mapping_status').lower()}",
+        ),
+        bars(
+            {str(k): int(v) for k, v in source.items()},
+            title=f"{t(language, 'coverage')} {t(language, 'by_source')}",
+        ),
+    ]
+    if len(unit):
+        parts.append(
+            bars(
+                {str(k): int(v) for k, v in unit.items()},
+                colours={str(k): COLOURS["error"] for k in unit.index},
+                title=f"{t(language, 'unmapped')} {t(language, 'by_unit')}",
+            )
+        )
+    return block(*parts, flex=True)
+
+
+def mapping_by_unit_html(frame: Any, *, limit: int = 2000, language: str = "da") -> HTML:
+    cols = [
+        "mailbox_id",
+        "subject_id",
+        "mailbox_name",
+        "case",
+        "ngdp_guid",
+        "contact_point",
+        "source",
+        "status",
+    ]
+    heads = [
+        t(language, "mailbox_id"),
+        t(language, "subject"),
+        t(language, "mailbox_name"),
+        t(language, "case"),
+        t(language, "ngdp_guid"),
+        t(language, "contact_point"),
+        t(language, "mapping_source"),
+        t(language, "mapping_status"),
+    ]
+    parts: list[Markup] = []
+    units = frame["responsible_unit"].where(frame["responsible_unit"] != "", "—")
+    # Rows sorted by unit once (stable: each unit keeps the export's order); only the rows
+    # shown become Python values, and units are walked by their sizes.
+    sizes = units.value_counts(sort=False).sort_index()
+    order = units.sort_values(kind="stable").index
+    records = list(frame.loc[order[:limit], cols].itertuples(index=False, name=None))
+    left_units = left_rows = 0
+    start = 0
+    for unit, size in sizes.items():
+        if start >= limit:
+            # Past the limit a unit is only counted: the whole table is the mapping workbook.
+            left_units += 1
+            left_rows += int(size)
+            continue
+        parts.append(heading(f"{unit} ({size})", 4))
+        rows = []
+        for rec in records[start : min(start + int(size), limit)]:
+            values: list[Any] = [str(v) for v in rec]
+            values[-2] = t(language, values[-2]) if values[-2] else ""
+            values[-1] = badge(
+                "ok" if values[-1] == "mapped" else "info" if values[-1] == "retired" else "error",
+                t(language, values[-1]),
+                language=language,
+            )
+            rows.append(values)
+        parts.append(table(rows, heads, limit=len(rows), total=int(size), language=language))
+        start += int(size)
+    if left_units:
+        parts.append(
+            para(
+                t(
+                    language,
+                    "more_units",
+                    mailboxes=count(language, left_rows, "mailbox"),
+                    units=count(language, left_units, "unit"),
+                )
+            )
+        )
+    return block(*parts, cls="mapping-table")
+
+
+def certificate_card(
+    facts: dict[str, Any] | None, *, label: str, kind: str, language: str = "da"
+) -> HTML:
+    if facts is None:
+        return block(
+            fragment(
+                "card",
+                para(badge("error", language=language), f"{label}: {t(language, 'not_checked')}"),
+                "",
+            )
+        )
+    sev = "ok" if facts["days_left"] > 60 else "warning" if facts["days_left"] > 14 else "error"
+    rows = [
+        (t(language, "organisation"), f"{facts['organisation']} (CVR {facts['cvr'] or '?'})"),
+        (t(language, "environment"), f"{kind} → {facts.get('chains_to') or '?'}"),
+        (t(language, "subject_dn"), facts["subject"]),
+        (
+            t(language, "valid_until"),
+            f"{facts['not_after']} ({facts['days_left']} {t(language, 'days_left')})",
+        ),
+        (t(language, "thumbprint"), facts["thumbprint_sha1"]),
+        (t(language, "key_label"), facts["key"]),
+    ]
+    head = fragment(
+        "heading",
+        Markup(
+            fragment("titled", "", f"{t(language, 'certificate')}: {facts['common_name']} ")
+            + badge(sev, f"{facts['days_left']} {t(language, 'days_left')}", language=language)
+        ),
+        3,
+    )
+    body = Markup(
+        table(rows, [t(language, "field"), t(language, "value")], language=language)
+        + fragment("titled", t(language, "chain"), "")
+        + fragment("list", list(facts.get("chain") or []), True)
+    )
+    return block(fragment("card", head, body))
+
+
+def validity_timeline(items: list[tuple[str, str, str]], *, now_iso: str) -> HTML:
+    """A static timeline: (label, not_before, not_after) bars on a shared axis, with today marked."""
+    import datetime as dt
+
+    if not items:
+        return HTML("")
+    parse = lambda s: dt.datetime.fromisoformat(s.replace("Z", "+00:00"))  # noqa: E731
+    starts = [parse(a) for _, a, _ in items]
+    ends = [parse(b) for _, _, b in items]
+    now = parse(now_iso)
+    lo, hi = min(starts + [now]), max(ends + [now])
+    span = (hi - lo).total_seconds() or 1
+    width = 480
+    rows = []
+    for (label, _a, _b), s, e in zip(items, starts, ends, strict=True):
+        rows.append(
+            (
+                label,
+                int(width * (s - lo).total_seconds() / span),
+                max(2, int(width * (e - s).total_seconds() / span)),
+                COLOURS["error"] if e < now else COLOURS["ok"],
+                int(width * (now - lo).total_seconds() / span),
+                f"{s:%Y-%m-%d} → {e:%Y-%m-%d}",
+            )
+        )
+    return block(fragment("timeline", rows, width))
+
+
+def key_values(
+    pairs: list[tuple[str, Any]], *, title: str = "", language: str = "da", cls: str = ""
+) -> HTML:
+    """A field/value table; ``cls`` as for :func:`block`."""
+    return block(
+        heading(title, 3) if title else "",
+        table(
+            [(k, "" if v is None else v) for k, v in pairs],
+            [t(language, "field"), t(language, "value")],
+            language=language,
+        ),
+        cls=cls,
+    )
+
+
+def records_table(
+    records: list[dict[str, Any]],
+    columns: list[str],
+    *,
+    limit: int = MAX_ROWS,
+    title: str = "",
+    language: str = "da",
+) -> HTML:
+    return block(
+        heading(title, 3) if title else "",
+        table(
+            ([r.get(c, "") for c in columns] for r in records),
+            columns,
+            limit=limit,
+            language=language,
+        ),
+    )
+
+
+# The input records (layer inputs/) know nothing of pages; how a notebook shows each is said
+# here, and given to IPython by the records' names, so no input module imports this one.
+HTML_VIEWS = {
+    ("ngdpkit.inputs.mailboxes", "MailboxExport"): "mailbox_summary_html",
+    ("ngdpkit.inputs.contact_points", "ContactPoints"): "contact_points_html",
+    ("ngdpkit.inputs.mapping", "Mapping"): "coverage_html",
+}
+
+
+def _view(name: str) -> Any:
+    def show(record: Any) -> str:
+        return str(globals()[name](record, language=getattr(record, "language", "da")))
+
+    return show
+
+
+def register_views(shell: Any = None) -> bool:
+    """Tell IPython (the running kernel, or ``shell``) how to show the input records as
+    HTML; False outside IPython. Called when this module is imported, which every step does."""
+    if shell is None:
+        try:
+            from IPython import get_ipython
+        except ImportError:
+            return False
+        shell = get_ipython()
+    if shell is None:
+        return False
+    formatter = shell.display_formatter.formatters["text/html"]
+    for (module, cls), name in HTML_VIEWS.items():
+        formatter.for_type_by_name(module, cls, _view(name))
+    return True
+
+
+register_views()

@@ -1,0 +1,1178 @@
+"""Sign-off documents: self-contained, printable HTML in Danish (default) or English.
+
+Executed notebooks are rendered output-only (no code, no prompts, no
+markdown written for the consultant), inside one page shell with an inline
+print stylesheet. Nothing is fetched from the Internet: there are no scripts,
+and images are embedded. The overview (``index.html``) gathers the run.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..findings import Finding
+from ..redact import environ_without_secrets
+from .display import STYLE, badge, findings_html, mapping_by_unit_html, table
+from .i18n import local_time, status_word, t
+from .pages import Markup, fragment, text_table
+
+PAGE_CSS = """
+body { font-family: 'Segoe UI', Arial, sans-serif; margin: 24px auto; max-width: 1100px; color: #1d1d1d; line-height: 1.4; padding: 0 16px; }
+header.doc { border-bottom: 3px solid #1f4e79; margin-bottom: 16px; padding-bottom: 8px; }
+header.doc h1 { margin: 0 0 4px; color: #1f4e79; }
+nav a { margin-right: 12px; }
+section { margin: 18px 0; }
+.status-ok { color: #1b6e3a; } .status-bad { color: #b3261e; } .status-warn { color: #a15c00; }
+.declaration { border-left: 4px solid #1f4e79; padding: 4px 12px; background: #f4f7fa; }
+section.lead { border-left: 4px solid #b3261e; padding: 2px 14px; background: #fdf3f2; }
+section.lead-ok { border-left: 4px solid #1b6e3a; padding: 2px 14px; }
+.banner { background: #fff4e0; border: 2px solid #a15c00; padding: 8px 12px; font-weight: 600; margin: 8px 0; }
+.sigs { display: flex; gap: 32px; margin-top: 24px; }
+.sig { flex: 1; border: 1px solid #999; padding: 12px; min-height: 150px; }
+.sig div { border-bottom: 1px solid #999; height: 28px; margin: 6px 0; }
+section.diagram img { max-width: 100%; height: auto; }
+footer.anchor { margin-top: 24px; font-size: 11px; color: #555; border-top: 1px solid #ccc; padding-top: 6px; word-break: break-all; }
+pre { white-space: pre-wrap; font-size: 12px; background: #f6f7f8; padding: 8px; }
+.nb-out { position: relative; overflow: hidden; }
+.print-only { display: none; }
+table { border-collapse: collapse; width: 100%; }
+th, td { border: 1px solid #d0d4d9; padding: 4px 8px; text-align: left; vertical-align: top; }
+th { background: #eef1f4; }
+thead { display: table-header-group; }
+tr { page-break-inside: avoid; }
+@media print {
+  body { margin: 0; max-width: none; font-size: 11pt; }
+  nav, .consultant, .next, .nk-origin { display: none; }
+  section.step { page-break-before: always; }
+  .sig { page-break-inside: avoid; }
+  a { color: inherit; text-decoration: none; }
+}
+"""
+
+
+BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def page(
+    title: str,
+    body: str,
+    *,
+    language: str,
+    banners: list[str] | None = None,
+    anchor: str = "",
+    refresh: int | None = None,
+) -> str:
+    """The page shell (a template): a Content-Security-Policy that allows no script and no
+    fetch, the banners above and below, and the audit anchor in the footer of every page.
+    ``refresh``: seconds after which the browser reloads the file (a page kept open)."""
+    from .pages import Markup, render
+
+    html = render(
+        "page.html.j2",
+        language=language if language in ("da", "en") else "da",
+        title=title,
+        page_css=Markup(PAGE_CSS),
+        style=Markup(STYLE),
+        banners=banners or [],
+        body=Markup(body),
+        anchor=anchor,
+        anchor_label=t(language, "audit_hash"),
+        refresh=refresh,
+    )
+    # A value may carry a direction override (U+202E) that makes text read otherwise than
+    # it is: on a page someone signs, each is shown as its code point instead.
+    return BIDI.sub(lambda m: f"[U+{ord(m.group(0)):04X}]", html)
+
+
+SAFE_TAGS = {
+    "a", "b", "br", "caption", "code", "div", "em", "h1", "h2", "h3", "h4", "h5", "hr", "i",
+    "img", "li", "ol", "p", "pre", "small", "span", "strong", "sub", "sup", "table", "tbody",
+    "td", "tfoot", "th", "thead", "tr", "ul",
+}  # fmt: skip
+
+
+# What an inline style in a notebook's HTML may set: what the kit's own display fragments
+# use (badge colours, bar widths, a timeline), nothing that can lift an element out of its
+# place on the page (position: fixed/sticky) or fetch anything (url(), image-set()).
+STYLE_PROPERTIES = {
+    "background", "background-color", "border-left", "color", "display", "flex-wrap",
+    "font-style", "font-weight", "gap", "height", "left", "margin-left", "padding",
+    "position", "text-align", "top", "vertical-align", "white-space", "width",
+}  # fmt: skip
+_STYLE_FORBIDDEN = re.compile(
+    r"url\s*\(|image-set|expression|@import|var\s*\(|\\|position\s*:\s*(?!relative\b|absolute\b)",
+    re.I,
+)
+_IMAGE_DATA = re.compile(r"^data:image/(png|jpeg|gif|svg\+xml);base64,[A-Za-z0-9+/=\s]*$")
+
+
+def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
+    """The attribute a page keeps, or None: no style that fetches or escapes its place, no
+    ``data:`` link (an image's ``data:image/…;base64`` source stays: plots are that)."""
+    if attr == "style":
+        return None if _STYLE_FORBIDDEN.search(value) else value
+    if attr == "href" and value.strip().lower().startswith("data:"):
+        return None
+    if attr == "src" and value.strip().lower().startswith("data:"):
+        return value if tag == "img" and _IMAGE_DATA.match(value.strip()) else None
+    return value
+
+
+def safe_html(html: str) -> str:
+    """A notebook's HTML output as the sign-off page may hold it: an allow-list sanitiser
+    (ammonia, through nh3) removes scripts, event handlers, forms and ``javascript:`` links,
+    whatever a display function or a customised notebook produced (contract §10); styles
+    keep only :data:`STYLE_PROPERTIES`, and neither they nor links fetch anything (issue 26:
+    a ``position:fixed`` overlay reached every page of the PDF)."""
+    import nh3
+
+    return str(
+        nh3.clean(
+            html,
+            tags=SAFE_TAGS,
+            attributes={
+                "*": {"class", "style", "title", "colspan", "rowspan"},
+                "a": {"href"},
+                "img": {"src", "alt"},
+            },
+            url_schemes={"data", "http", "https", "mailto"},
+            filter_style_properties=STYLE_PROPERTIES,
+            attribute_filter=_attribute_filter,
+            link_rel="noopener noreferrer",
+        )
+    )
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else "".join(value)
+
+
+def notebook_body(nb: Any) -> Markup:
+    """The outputs of an executed notebook as HTML: no code, no prompts, no consultant's notes."""
+    parts: list[Markup] = []
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") != "code":
+            continue
+        for out in cell.get("outputs", []):
+            kind = out.get("output_type")
+            if kind in ("display_data", "execute_result"):
+                data = out.get("data", {})
+                if "text/html" in data:
+                    parts.append(Markup(safe_html(_text(data["text/html"]))))
+                elif "image/png" in data:
+                    png = _text(data["image/png"]).replace("\n", "")
+                    parts.append(fragment("image", f"data:image/png;base64,{png}"))
+                elif "image/svg+xml" in data:
+                    # An SVG as an image cannot run script or reach out.
+                    b64 = base64.b64encode(_text(data["image/svg+xml"]).encode("utf-8")).decode()
+                    parts.append(fragment("image", f"data:image/svg+xml;base64,{b64}"))
+                elif "text/plain" in data:
+                    parts.append(fragment("pre", _text(data["text/plain"])))
+            elif kind == "stream":
+                parts.append(fragment("pre", _text(out.get("text", ""))))
+            elif kind == "error":
+                from nbconvert.filters import strip_ansi  # 0.3 s to import: only when needed
+
+                trace = strip_ansi("\n".join(out.get("traceback", [])))
+                parts.append(fragment("banner", f"{out.get('ename', '')}: {out.get('evalue', '')}"))
+                parts.append(fragment("pre", trace))
+    # Absolutely placed parts stay inside the notebook's own box (it is the nearest
+    # positioned ancestor and clips what overflows), never over the rest of the page.
+    return Markup('<div class="nb-out">') + Markup("\n").join(parts) + Markup("</div>")
+
+
+def notebook_file_body(nb_path: Path) -> Markup:
+    """The outputs of the notebook file ``nb_path`` (see :func:`notebook_body`)."""
+    import nbformat
+
+    try:
+        return notebook_body(nbformat.read(str(nb_path), as_version=4))
+    except Exception:  # a notebook replaced by a leak stub (plain text) or otherwise unreadable
+        return fragment("pre", nb_path.read_text(encoding="utf-8", errors="replace")[:2000])
+
+
+def render_notebook(
+    nb_path: Path,
+    out_path: Path,
+    *,
+    title: str,
+    language: str,
+    banners: list[str],
+    nav: Markup,
+    anchor: str = "",
+    body: Markup | None = None,
+) -> Path:
+    """``out_path``: the notebook's outputs as a sign-off page (``body``: its
+    :func:`notebook_file_body`, when it was rendered ahead)."""
+    from ..deliverables.outputs import atomic_write
+
+    if body is None:
+        body = notebook_file_body(nb_path)
+    return atomic_write(
+        out_path,
+        page(title, nav + body, language=language, banners=banners, anchor=anchor),
+    )
+
+
+def step_title(language: str, name: str) -> str:
+    return f"{name[:2]} {t(language, 'step_' + name)}"
+
+
+def navigation(language: str, step_names: list[str], extra: list[tuple[str, str]]) -> Markup:
+    links = [("index.html", t(language, "signoff"))]
+    links += [(f"{n}.html", step_title(language, n)) for n in step_names]
+    links += list(extra)
+    return fragment("nav", links)
+
+
+STEP_SEVERITY = {
+    "ok": "ok",
+    "warnings": "warning",
+    "errors": "error",
+    "crashed": "error",
+    "missing": "error",
+    "blocked": "error",
+}
+NOT_CHECKED_CODES = (
+    "NET_SKIPPED",
+    "CERT_PUBLIC_ONLY",
+    "CERT_REUSE_NOT_CHECKED",
+    "CERT_OCSP_UNAVAILABLE",
+)
+
+
+def render_overview(ctx: dict[str, Any]) -> str:
+    """The overview page; ``ctx`` is assembled by the runner from the run's own files.
+
+    Its order is the signed document's (contract §12.9): status and readiness, the
+    checklist with its evidence, one summary of findings and changes by code and unit, and
+    the signatures: what a customer reads before signing fits the first pages. The rest
+    (diagram, steps, what was not checked, the dispatcher, the anchor) follows, and every
+    long list (each finding, each change, each mailbox) is an appendix."""
+    lang = ctx["language"]
+    anchor = ctx.get("audit_hash") or ""
+    body = Markup("").join(
+        [
+            ctx["nav"],
+            _overview_head(ctx, lang),
+            _overview_checklist(ctx, lang),
+            _overview_summary(ctx, lang),
+            _overview_signatures(ctx, lang),
+            Markup('<div class="after-signatures">'),
+            _overview_diagram(ctx, lang),
+            _overview_steps(ctx, lang),
+            _overview_not_checked(ctx, lang),
+            _overview_dispatcher(ctx, lang),
+            _overview_pages(ctx, lang),
+            _overview_audit(ctx, lang),
+            Markup("</div>"),
+            _overview_findings(ctx, lang),
+            changes_section(ctx.get("changes"), lang),
+            _overview_decisions(ctx, lang),
+            _overview_mapping(ctx, lang),
+        ]
+    )
+    return page(
+        f"{t(lang, 'signoff')} - {ctx['organisation']} - {ctx['environment']}",
+        body,
+        language=lang,
+        banners=ctx.get("banners"),
+        anchor=anchor,
+    )
+
+
+SUMMARY_ROWS = 14  # codes named on the front page; the rest are counted in one line
+
+
+def _overview_summary(ctx: dict[str, Any], lang: str) -> Markup:
+    """Findings and changes since the previous run, counted by code and unit: one page."""
+    findings: list[Finding] = ctx["findings"]
+    units: tuple[dict[str, str], dict[str, str]] = ctx.get("units") or ({}, {})
+    parts: list[Markup] = []
+    rows = findings_summary(findings, units, lang)
+    if rows:
+        shown = rows[:SUMMARY_ROWS]
+        parts.append(
+            table(
+                [
+                    (badge(sev, language=lang), fragment("code", code), title_, n, where)
+                    for sev, code, title_, n, where in shown
+                ],
+                [
+                    t(lang, "severity"),
+                    t(lang, "code"),
+                    t(lang, "what"),
+                    t(lang, "count"),
+                    t(lang, "units"),
+                ],
+                language=lang,
+            )
+        )
+        if len(rows) > SUMMARY_ROWS:
+            rest = sum(n for *_x, n, _w in rows[SUMMARY_ROWS:])
+            parts.append(
+                fragment(
+                    "para",
+                    [t(lang, "summary_more", codes=len(rows) - SUMMARY_ROWS, n=rest)],
+                )
+            )
+        parts.append(fragment("para", [t(lang, "summary_appendix")]))
+    else:
+        parts.append(fragment("para", [t(lang, "no_findings")]))
+    parts.append(_changes_summary(ctx.get("changes"), lang))
+    return fragment("section", t(lang, "summary"), parts, "summary")
+
+
+def unit_lookup(mapping: Any, sheet: str) -> tuple[dict[str, str], dict[str, str]]:
+    """(unit by Mailbox ID, unit by ``Sheet!row``) from the run's mapping table."""
+    by_id: dict[str, str] = {}
+    by_row: dict[str, str] = {}
+    if mapping is None or not hasattr(mapping, "columns"):
+        return by_id, by_row
+    cols = set(mapping.columns)
+    if not {"mailbox_id", "responsible_unit"} <= cols:
+        return by_id, by_row
+    ids = mapping["mailbox_id"].astype(str).tolist()
+    units = mapping["responsible_unit"].astype(str).tolist()
+    rows = mapping["row"].tolist() if "row" in cols else [None] * len(ids)
+    for mid, unit, row in zip(ids, units, rows, strict=True):
+        by_id.setdefault(mid, unit)
+        if row is not None:
+            by_row[f"{sheet}!{row}" if sheet else f"row {row}"] = unit
+    return by_id, by_row
+
+
+def findings_summary(
+    findings: list[Finding], units: tuple[dict[str, str], dict[str, str]], lang: str
+) -> list[tuple[str, str, str, int, str]]:
+    """(severity, code, title, count, units) per code, errors first, then by count.
+
+    A code past the bound on findings (1,000 listed) carries a summary finding saying how
+    many more there were: they count in full, under "not listed" since no unit is known."""
+    from ..catalogue import title
+    from ..findings import LEFT_OUT
+    from .change_text import code_words, unit_counts, unit_of
+
+    groups: dict[tuple[str, str], list[str]] = {}
+    left: dict[tuple[str, str], int] = {}
+    for f in findings:
+        key = (f.severity, f.code)
+        if f.template == LEFT_OUT:
+            left[key] = left.get(key, 0) + int(f.params.get("count", 0) or 0)
+            groups.setdefault(key, [])
+            continue
+        groups.setdefault(key, []).append(
+            unit_of({"params": f.params, "location": f.location}, units)
+        )
+    rank = {"error": 0, "warning": 1, "info": 2}
+    out = []
+    for (sev, code), found in sorted(
+        groups.items(),
+        key=lambda x: (rank.get(x[0][0], 3), -(len(x[1]) + left.get(x[0], 0)), x[0][1]),
+    ):
+        named = [u for u in found if u]
+        where = unit_counts(named, lang) if named else ""
+        rest = [x for x in ((t(lang, "whole_environment"), len(found) - len(named)),
+                            (t(lang, "not_listed"), left.get((sev, code), 0))) if x[1]]  # fmt: skip
+        if named and rest or len(rest) > 1 or (rest and rest[0][0] == t(lang, "not_listed")):
+            where = ", ".join([*([where] if where else []), *(f"{w} {n}" for w, n in rest)])
+        heading = (title(code) if lang == "da" else "") or code_words(code)
+        out.append((sev, code, heading, len(found) + left.get((sev, code), 0), where))
+    return out
+
+
+def _changes_summary(change: dict[str, Any] | None, lang: str) -> Markup:
+    """Changes since the previous run, counted by code and unit."""
+    from .change_text import code_title, summary
+
+    heading = fragment("heading", t(lang, "changes_title"), 3)
+    if change is None:
+        return heading + fragment("para", [t(lang, "changes_first_run")])
+    if change.get("problem"):
+        return heading + fragment("para", [_problem_text(change["problem"], lang)])
+    counted = summary(change, lang)
+    if not counted:
+        return heading + fragment("para", [t(lang, "changes_none")])
+    section_word = {
+        "findings_added": t(lang, "changes_added"),
+        "findings_resolved": t(lang, "changes_resolved"),
+        "mapping_changed": t(lang, "changes_mapping"),
+        "dispatcher_changed": t(lang, "changes_dispatcher"),
+        "portal_changed": t(lang, "changes_portal"),
+        "outputs_changed": t(lang, "changes_outputs"),
+    }
+    rows = [
+        (section_word[sec], code_title(sec, code, lang), unit or t(lang, "whole_environment"), n)
+        for sec, code, unit, n in counted
+    ]
+    more = Markup("")
+    if len(rows) > SUMMARY_ROWS:
+        rest = sum(r[3] for r in rows[SUMMARY_ROWS:])
+        more = fragment("para", [t(lang, "summary_more", codes=len(rows) - SUMMARY_ROWS, n=rest)])
+    return (
+        heading
+        + table(
+            rows[:SUMMARY_ROWS],
+            [t(lang, "change_kind"), t(lang, "what"), t(lang, "unit_col"), t(lang, "count")],
+            language=lang,
+        )
+        + more
+    )
+
+
+def _problem_text(problem: Any, lang: str) -> str:
+    from .change_text import sentence
+
+    if isinstance(problem, dict):
+        params = problem.get("params")
+        return sentence(
+            str(problem.get("code") or ""), params if isinstance(params, dict) else {}, lang, {}
+        )
+    return t(lang, "changes_not_compared")
+
+
+def _overview_head(ctx: dict[str, Any], lang: str) -> Markup:
+    """Who, which environment and run, and the verdict."""
+    word = ctx["ready"]
+    if isinstance(word, bool):  # a plain yes/no from a caller that knows no remarks
+        word = "ready" if word else "not_ready"
+    readiness = ctx.get("readiness")
+    if readiness is not None:  # the checklist's readiness: every step done, with evidence
+        word = readiness.readiness.status
+    ready = {"ready": True, "ready_with_remarks": "remarks"}.get(word, False)
+    status_text = readiness.readiness.words(lang) if readiness is not None else t(lang, word)
+    return fragment(
+        "overview_head",
+        f"{t(lang, 'signoff')}: {t(lang, 'title')}",
+        [
+            (t(lang, "organisation"), f"{ctx['organisation']} (CVR {ctx['cvr']})"),
+            (t(lang, "environment"), f"{ctx['environment']} ({t(lang, 'kind_' + ctx['kind'])})"),
+            (t(lang, "run"), ctx["run_id"]),
+            (t(lang, "generated"), local_time(ctx["generated_at"], lang)),
+            (t(lang, "kit_version"), ctx["kit_version"]),
+        ],
+        t(lang, "status"),
+        status_text,
+        ready,
+    )
+
+
+def _overview_steps(ctx: dict[str, Any], lang: str) -> Markup:
+    """Each step with its status, findings and duration."""
+    step_rows = [
+        (
+            fragment("link", f"{s['name']}.html", step_title(lang, s["name"])),
+            badge(
+                STEP_SEVERITY.get(s["status"], "info"),
+                status_word(lang, s["status"]),
+                language=lang,
+            ),
+            str(s.get("counts", "")),
+            f"{s.get('duration_s', 0):.1f} s",
+        )
+        for s in ctx["steps"]
+    ]
+    return fragment(
+        "section",
+        t(lang, "steps"),
+        [
+            table(
+                step_rows,
+                [t(lang, "step"), t(lang, "status"), t(lang, "findings"), t(lang, "duration")],
+                language=lang,
+            )
+        ],
+    )
+
+
+def _overview_pages(ctx: dict[str, Any], lang: str) -> Markup:
+    """Links to the other pages of the document."""
+    links = [
+        ("portal.html", t(lang, "portal")),
+        ("firewall.html", t(lang, "firewall")),
+        ("dispatcher.html", t(lang, "dispatcher_page")),
+        ("runbook.html", t(lang, "runbook")),
+    ]
+    if ctx.get("rehearsal"):
+        label = t(lang, "rehearsal_link")
+        if ctx.get("rehearsal_local"):
+            label += f" ({t(lang, 'local_rehearsal')})"
+        links.append((ctx["rehearsal"], label))
+    comparison = ctx.get("comparison")
+    if comparison:
+        label = t(lang, "compare_link")
+        if comparison.get("note"):  # it did not compare this run: say which it compared
+            label += (
+                f" ({t(lang, 'compare_link_' + comparison['note'], run=comparison.get('run', ''))})"
+            )
+        links.append((comparison["href"], label))
+    return fragment(
+        "section",
+        t(lang, "pages"),
+        [fragment("list", [fragment("link", h, x) for h, x in links])],
+        "consultant",
+    )
+
+
+def _overview_findings(ctx: dict[str, Any], lang: str) -> Markup:
+    """The findings, errors first."""
+    findings: list[Finding] = ctx["findings"]
+    grouped: list[Markup] = []
+    for sev, key in (("error", "errors"), ("warning", "warnings"), ("info", "infos")):
+        chosen = [f for f in findings if f.severity == sev]
+        if chosen:
+            grouped += [fragment("heading", t(lang, key), 3), findings_html(chosen, language=lang)]
+    return fragment(
+        "section",
+        t(lang, "findings_appendix"),
+        grouped or [findings_html([], language=lang)],
+        "appendix findings-all",
+    )
+
+
+def _overview_not_checked(ctx: dict[str, Any], lang: str) -> Markup:
+    """What was not checked: network, evidence, pending and skipped checks."""
+    findings: list[Finding] = ctx["findings"]
+    not_checked = [
+        f for f in findings if f.code.startswith("PENDING_") or f.code in NOT_CHECKED_CODES
+    ]
+    network = ctx.get("network") or {}
+    ran = (
+        t(lang, "network_offline")
+        if not network.get("online")
+        else f"{t(lang, 'network_ran')}: {network.get('ran_on', '?')}"
+    )
+    evidence = [
+        f"{e['server']} ({e['taken_at']}): {t(lang, 'install_evidence')} {e.get('thumbprint', '')}"
+        if e.get("kind") == "install"
+        else f"{e['server']} ({e['taken_at']}): {e.get('failed', 0)}/{e.get('checks', 0)} failed, egress {e.get('egress_ip')}"
+        for e in ctx.get("evidence") or []
+    ]
+    return fragment(
+        "section",
+        t(lang, "not_checked"),
+        [fragment("para", [ran]), fragment("list", evidence)]
+        + [
+            fragment(
+                "para", [badge(f.severity, language=lang), fragment("code", f.code), f.text(lang)]
+            )
+            for f in not_checked
+        ],
+    )
+
+
+def _overview_dispatcher(ctx: dict[str, Any], lang: str) -> Markup:
+    """The dispatcher parameters, or why they are withheld."""
+    disp = ctx.get("dispatcher")
+    if disp:
+        rows: list[tuple[str, Any]] = [(k, v) for k, v in disp["parameters"].items()]
+        rows.append(
+            (
+                "ready",
+                t(lang, "ready")
+                if disp["ready"]
+                else f"{t(lang, 'not_ready')}: {', '.join(disp['blocking'])}",
+            )
+        )
+        disp_html = table(rows, [t(lang, "field"), t(lang, "value")], language=lang)
+    else:
+        disp_html = fragment(
+            "banner", t(lang, "dispatcher_withheld", codes=", ".join(ctx.get("withheld_by") or []))
+        )
+    # The PDF holds the dispatcher's own page: this table is printed there only.
+    return fragment("section", t(lang, "dispatcher"), [disp_html], "also-in-pdf")
+
+
+def _overview_mapping(ctx: dict[str, Any], lang: str) -> Markup:
+    """The mapping grouped by unit (an appendix when printed)."""
+    mapping_section = Markup("")
+    if ctx.get("mapping") is not None:
+        mapping_section = fragment(
+            "section",
+            t(lang, "mapping"),
+            [Markup(mapping_by_unit_html(ctx["mapping"], language=lang))],
+            "appendix",
+        )
+    return mapping_section
+
+
+DECISIONS_INLINE = 20  # more decisions than this print in the appendix
+
+
+def _overview_decisions(ctx: dict[str, Any], lang: str) -> Markup:
+    """The consultant's decisions that this run's mapping used (contract §12.7): each with
+    who made it, when, and the note; the decisions file is an input hashed in the audit."""
+    log = ctx.get("decisions")
+    if log is None or not log.decisions:
+        return Markup("")
+    names: dict[str, str] = ctx.get("contact_point_names") or {}
+    rows = [
+        (
+            d.key,
+            t(lang, f"decision_{d.decision}"),
+            names.get(d.guid, d.guid) if d.guid else "-",
+            d.decided_by,
+            local_time(d.decided_at, lang),
+            d.note,
+        )
+        for d in log.decisions
+    ]
+    parts = [
+        fragment(
+            "para",
+            [
+                t(
+                    lang,
+                    "decisions_lead",
+                    n=len(rows),
+                    file=log.source,
+                    superseded=log.superseded,
+                    unused=log.unused,
+                )
+            ],
+        ),
+        table(
+            rows,
+            [
+                t(lang, "mailbox_id"),
+                t(lang, "decision_header"),
+                t(lang, "contact_point"),
+                t(lang, "decided_by"),
+                t(lang, "decided_at"),
+                t(lang, "note"),
+            ],
+            language=lang,
+        ),
+    ]
+    css = "appendix" if len(rows) > DECISIONS_INLINE else ""
+    return fragment("section", t(lang, "decisions_title"), parts, css)
+
+
+def _overview_audit(ctx: dict[str, Any], lang: str) -> Markup:
+    """The anchor and the command that checks it."""
+    anchor = ctx.get("audit_hash") or ""
+    return fragment(
+        "section",
+        t(lang, "audit_hash"),
+        [
+            fragment("para", [fragment("code", anchor)]),
+            fragment("para", [f"ngdpkit audit verify <run folder> --expect-hash {anchor}"]),
+        ],
+    )
+
+
+def _overview_signatures(ctx: dict[str, Any], lang: str) -> Markup:
+    """The declaration and the signature blocks."""
+    anchor = ctx.get("audit_hash") or ""
+    fields = [t(lang, "name"), t(lang, "role"), t(lang, "date"), t(lang, "signature")]
+    declaration = fragment(
+        "declaration",
+        t(
+            lang,
+            "signature_declaration",
+            environment=ctx["environment"],
+            run=ctx["run_id"],
+            anchor=anchor,
+        ),
+    )
+    if ctx.get("seal"):  # the consultancy's electronic seal over the same folder (§12.5)
+        declaration = declaration + fragment("para", [t(lang, "sealed_by", subject=ctx["seal"])])
+    return fragment(
+        "signatures",
+        t(lang, "signatures"),
+        [(t(lang, who), fields) for who in ("consultant", "customer")],
+        declaration,
+    )
+
+
+def _overview_diagram(ctx: dict[str, Any], lang: str) -> Markup:
+    """The environment's diagram, when there is one."""
+    return (
+        fragment("section", t(lang, "diagram"), [fragment("image", ctx["diagram"])], "diagram")
+        if ctx.get("diagram")
+        else Markup("")
+    )
+
+
+def _overview_checklist(ctx: dict[str, Any], lang: str) -> Markup:
+    """The go-live checklist, when there is one."""
+    return (
+        fragment("section", t(lang, "checklist"), [checklist_table(ctx["checklist"], lang)])
+        if ctx.get("checklist")
+        else Markup("")
+    )
+
+
+def changes_section(change: dict[str, Any] | None, language: str) -> Markup:
+    """Every change since the previous run, one sentence each in the run's language (an
+    appendix: the front page counts them); nothing on a first run."""
+    from .change_text import lines
+
+    if change is None or change.get("problem"):
+        return Markup("")
+    prev = change["previous"]
+    parts = [
+        fragment(
+            "para",
+            [t(language, "changes_previous", run=prev["run"]), fragment("code", prev["anchor"])],
+        )
+    ]
+    titles = {
+        "findings_added": t(language, "changes_added"),
+        "findings_resolved": t(language, "changes_resolved"),
+        "mapping_changed": t(language, "changes_mapping"),
+        "dispatcher_changed": t(language, "changes_dispatcher"),
+        "portal_changed": t(language, "changes_portal"),
+        "outputs_changed": t(language, "changes_outputs"),
+    }
+    grouped: dict[str, list[str]] = {}
+    for section, _code, unit, text in lines(change, language):
+        grouped.setdefault(section, []).append(f"{unit}: {text}" if unit else text)
+    if not grouped:
+        return Markup("")
+    for section, items in grouped.items():
+        parts += [fragment("heading", titles[section], 3), fragment("list", items)]
+    return fragment("section", t(language, "changes_appendix"), parts, "appendix")
+
+
+def render_portal(
+    portal: dict[str, Any],
+    *,
+    language: str,
+    nav: Markup,
+    banners: list[str],
+    anchor: str = "",
+    content: Markup | None = None,
+) -> str:
+    """What to type into Administrativ Adgang, in the portal's order; every postkasse
+    translation in an appendix table (never cut short). ``content``: the page's content
+    from :func:`portal_content`, when it was rendered ahead."""
+    if content is None:
+        content = portal_content(portal, language)
+    return page(
+        t(language, "portal"), nav + content, language=language, banners=banners, anchor=anchor
+    )
+
+
+def portal_content(portal: dict[str, Any], language: str) -> Markup:
+    """The portal page below its navigation: the same for every page of a run (no anchor, no
+    banners), so a run renders it while its last notebook executes."""
+    from ..deliverables.portal import PORTAL_NOTES, portal_fields
+
+    yes, no = t(language, "yes"), t(language, "no")
+    cps = portal.get("contact_points") or []
+    cp_rows = [
+        (
+            c.get("name"),
+            c.get("id") or t(language, "new_contact_point"),
+            ", ".join(t(language, f"target_{x.lower()}") for x in c.get("targets", [])),
+            yes if c.get("visible") else no,
+            len(c.get("translations", [])),
+        )
+        for c in cps
+    ]
+    # Every cell already text (the 99,000 rows of a large municipality go straight to the
+    # template, without table()'s per-cell conversion).
+    appendix = [
+        (
+            str(c.get("name") or ""),
+            str(c.get("id") or t(language, "new_contact_point")),
+            *str(entry).partition(":")[::2],
+        )
+        for c in cps
+        for entry in c.get("translations", [])
+    ]
+    return Markup("").join(
+        [
+            fragment("heading", f"{t(language, 'portal')} ({portal['environment']})", 1),
+            fragment("para", [portal["portal"]]),
+            table(
+                portal_fields(portal, language),
+                [t(language, "field"), t(language, "value")],
+                language=language,
+            ),
+            fragment("heading", t(language, "contact_point"), 2),
+            table(
+                cp_rows,
+                [
+                    t(language, "name"),
+                    "GUID",
+                    t(language, "targets"),
+                    t(language, "visible"),
+                    t(language, "postkasser"),
+                ],
+                limit=100_000,
+                language=language,
+            ),
+            fragment("list", list(PORTAL_NOTES["da" if language == "da" else "en"])),
+            _portal_todo(portal.get("todo"), language),
+            fragment(
+                "section",
+                t(language, "translations_appendix"),
+                [
+                    text_table(
+                        [
+                            t(language, "contact_point"),
+                            "GUID",
+                            t(language, "mailbox_id"),
+                            t(language, "subject"),
+                        ],
+                        appendix,
+                    )
+                ],
+                "appendix",
+            ),
+        ]
+    )
+
+
+def _portal_todo(todo: Any, language: str) -> Markup:
+    """Per contact point, the translations to add and to remove in NgDP: only the delta
+    (offline: every planned translation, marked not verified)."""
+    if not isinstance(todo, dict):
+        return Markup("")
+    from ..checks.ngdp_compare import PortalTodo
+    from ..deliverables.outputs import TODO_WORDS, portal_todo_rows
+    from ..inputs.typed import structure
+
+    try:
+        typed = structure(todo, PortalTodo)
+    except ValueError:
+        return Markup("")
+    words = TODO_WORDS["da" if language == "da" else "en"]
+    rows = portal_todo_rows(typed, language)
+    lead = t(language, "portal_todo_verified" if typed.verified else "portal_todo_offline")
+    body = [fragment("para", [lead])]
+    if not rows:
+        body.append(fragment("para", [t(language, "portal_todo_none")]))
+        return fragment("section", t(language, "portal_todo"), body)
+    # Per contact point, how many translations to add, remove or verify: on the page; every
+    # translation, one per row, in the appendix (the PDF prints it once, at the end).
+    counted: dict[tuple[str, str], dict[str, int]] = {}
+    for name, guid, action, *_rest in rows:
+        counts = counted.setdefault((name, guid), {})
+        counts[action] = counts.get(action, 0) + 1
+    body.append(
+        table(
+            [
+                (name, guid, ", ".join(f"{a}: {n}" for a, n in counts.items()))
+                for (name, guid), counts in counted.items()
+            ],
+            [words["headers"][0], words["headers"][1], t(language, "portal_todo_counts")],
+            language=language,
+        )
+    )
+    if not typed.verified:
+        # Offline, the to-do is every planned translation: the translations appendix lists
+        # them already (each table once).
+        return fragment("section", t(language, "portal_todo"), body)
+    return fragment("section", t(language, "portal_todo"), body) + fragment(
+        "section",
+        t(language, "portal_todo_appendix"),
+        [text_table(list(words["headers"]), [tuple(r) for r in rows])],
+        "appendix",
+    )
+
+
+DISPATCHER_WHERE = (
+    "WorkZone Configurator → Process → Process dispatchers → NgDP"  # the product's own words
+)
+
+
+def render_dispatcher(
+    config: dict[str, Any] | None,
+    *,
+    withheld_by: list[str],
+    authorization_env: str | None,
+    language: str,
+    nav: Markup,
+    banners: list[str],
+    environment: str,
+    anchor: str = "",
+) -> str:
+    """The WorkZone administrator's page: where to go and each field with its value. The
+    authorization header is named by where it comes from, never shown."""
+    lang = "da" if language == "da" else "en"
+    parts: list[Markup] = [
+        nav,
+        fragment("heading", f"{t(lang, 'dispatcher_page')} ({environment})", 1),
+        fragment("para", [t(lang, "dispatcher_where"), fragment("code", DISPATCHER_WHERE)]),
+    ]
+    if config is None:
+        parts.append(
+            fragment("banner", t(lang, "dispatcher_withheld", codes=", ".join(withheld_by)))
+        )
+    else:
+        if not config.get("ready"):
+            parts.append(
+                fragment(
+                    "banner",
+                    f"{t(lang, 'not_ready')}: {', '.join(config.get('blocking') or [])}",
+                )
+            )
+        parts += dispatcher_fields(config, lang)
+    return page(
+        t(lang, "dispatcher_page"),
+        Markup("").join(parts),
+        language=lang,
+        banners=banners,
+        anchor=anchor,
+    )
+
+
+# What the page says of each parameter: the Configurator label when the vendor page gives
+# it (only ContactPointGuid), else that the name is ngdpkit's.
+KNOWN_LABELS = {"ContactPointGuid": "ContactPointGuid"}
+
+
+def dispatcher_fields(config: dict[str, Any], lang: str) -> list[Markup]:
+    """The dispatcher's fields: each value with its Configurator label where the vendor page
+    gives one and "ngdpkit's name (not Configurator's)" where not; the authorization header
+    as a parameter handed over through the agreed channel (never a value, never a variable
+    on someone's machine); for REST_PUSH, what the Push Service needs."""
+    kit = t(lang, "dispatcher_named_by_kit")
+    rows: list[tuple[Any, ...]] = []
+    for name, value in config["parameters"].items():
+        label = KNOWN_LABELS.get(name)
+        shown: Any = fragment("code", str(value))
+        if name == "ApiBaseUrl":
+            shown = Markup("").join([shown, Markup("<br>"), t(lang, "dispatcher_address_note")])
+        rows.append(
+            (
+                label or name,
+                shown,
+                t(lang, "dispatcher_named_by_kmd") if label else kit,
+            )
+        )
+    auth = config.get("authorization") or {}
+    handover = auth.get("handover")
+    rows.append(
+        (
+            t(lang, "dispatcher_authorization_field"),
+            t(lang, "dispatcher_handover", channel=handover)
+            if handover
+            else t(lang, "dispatcher_handover_missing"),
+            kit,
+        )
+    )
+    out = [
+        table(
+            rows,
+            [t(lang, "dispatcher_label"), t(lang, "value"), t(lang, "dispatcher_name_basis")],
+            language=lang,
+        ),
+        fragment("para", [t(lang, "dispatcher_note")]),
+    ]
+    push = config.get("push")
+    if push:
+        out.append(fragment("heading", t(lang, "dispatcher_push_title"), 2))
+        out.append(
+            table(
+                [
+                    (
+                        t(lang, "receipt_endpoint"),
+                        fragment("code", push.get("receipt_endpoint", "")),
+                    ),
+                    (
+                        t(lang, "message_endpoint"),
+                        fragment("code", push.get("message_endpoint", "")),
+                    ),
+                ],
+                [t(lang, "field"), t(lang, "value")],
+                language=lang,
+            )
+        )
+        out.append(
+            fragment(
+                "list",
+                [t(lang, f"dispatcher_push_{i}") for i in range(1, 5)],
+            )
+        )
+    return out
+
+
+CHECKLIST_SEVERITY = {
+    "færdig": "ok",
+    "done": "ok",
+    "ikke verificeret": "info",
+    "not verified": "info",
+    "mangler": "warning",
+    "to do": "warning",
+}
+
+
+def checklist_table(rows: list[tuple[str, str, str, str, str]], language: str) -> Markup:
+    from ..deliverables.checklist import HEADERS
+
+    lang = "da" if language == "da" else "en"
+    return table(
+        [
+            (s, who, badge(CHECKLIST_SEVERITY.get(status, "error"), status), ev, nxt)
+            for s, who, status, ev, nxt in rows
+        ],
+        HEADERS[lang],
+        language=lang,
+    )
+
+
+def render_checklist(
+    rows: list[tuple[str, str, str, str, str]],
+    *,
+    language: str,
+    nav: Markup,
+    banners: list[str],
+    environment: str,
+    anchor: str = "",
+) -> str:
+    """Who still has to do what, step by step from the vendor page."""
+    body = Markup("").join(
+        [
+            nav,
+            fragment("heading", f"{t(language, 'checklist')} ({environment})", 1),
+            checklist_table(rows, language),
+        ]
+    )
+    return page(t(language, "checklist"), body, language=language, banners=banners, anchor=anchor)
+
+
+def render_firewall(
+    rows: list[dict[str, Any]],
+    *,
+    language: str,
+    nav: Markup,
+    banners: list[str],
+    environment: str,
+    anchor: str = "",
+) -> str:
+    """The firewall order for operations: a summary by destination on the page, and every
+    rule, one per row, as an appendix (the PDF prints it once, at the end)."""
+    from ..deliverables.firewall import FIREWALL_HEADERS, firewall_table, firewall_word
+
+    lang = "da" if language == "da" else "en"
+    headers, body_rows = firewall_table(rows, lang)
+    groups: dict[tuple[str, str, str, str], list[dict[str, Any]]] = {}
+    for r in rows:
+        key = tuple(
+            str(firewall_word(lang, r.get(c, "")))
+            for c in ("destination_host", "port", "protocol", "direction")
+        )
+        groups.setdefault(key, []).append(r)  # type: ignore[arg-type]
+    names = FIREWALL_HEADERS[lang]
+    summary_rows = [
+        (
+            host,
+            port,
+            proto,
+            direction,
+            ", ".join(dict.fromkeys(str(firewall_word(lang, r.get("source", ""))) for r in found)),
+            len(found),
+        )
+        for (host, port, proto, direction), found in groups.items()
+    ]
+    body = Markup("").join(
+        [
+            nav,
+            fragment("heading", f"{t(lang, 'firewall')} ({environment})", 1),
+            fragment("para", [t(lang, "firewall_intro")]),
+            table(
+                summary_rows,
+                [
+                    names["destination_host"],
+                    names["port"],
+                    names["protocol"],
+                    names["direction"],
+                    names["source"],
+                    t(lang, "firewall_rules_count"),
+                ],
+                limit=100_000,
+                language=lang,
+            ),
+            fragment(
+                "section",
+                t(lang, "firewall_appendix"),
+                [table(body_rows, headers, limit=100_000, language=lang)],
+                "appendix firewall-all",
+            ),
+        ]
+    )
+    return page(t(lang, "firewall"), body, language=lang, banners=banners, anchor=anchor)
+
+
+BROWSERS = (
+    "chromium",
+    "chromium-browser",
+    "google-chrome",
+    "google-chrome-stable",
+    "chrome",
+    "msedge",
+    "microsoft-edge",
+)
+BROWSER_PATHS = (
+    "/usr/bin/chromium",
+    "/usr/bin/chromium-browser",
+    "/usr/bin/google-chrome",
+    "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome",
+    "/Applications/Chromium.app/Contents/MacOS/Chromium",
+    "/Applications/Microsoft Edge.app/Contents/MacOS/Microsoft Edge",
+    r"C:\Program Files\Google\Chrome\Application\chrome.exe",
+    r"C:\Program Files (x86)\Google\Chrome\Application\chrome.exe",
+    r"C:\Program Files (x86)\Microsoft\Edge\Application\msedge.exe",
+    r"C:\Program Files\Microsoft\Edge\Application\msedge.exe",
+)
+
+
+def find_browser() -> str | None:
+    for name in BROWSERS:
+        found = shutil.which(name)
+        if found:
+            return found
+    return next((p for p in BROWSER_PATHS if Path(p).is_file()), None)
+
+
+def browser_args(browser: str, profile: Path) -> list[str]:
+    args = [
+        browser,
+        "--headless",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+    ]
+    if sys.platform.startswith("linux") and hasattr(os, "geteuid") and os.geteuid() == 0:
+        args.append("--no-sandbox")
+    return args
+
+
+def print_pdf(html: Path, pdf: Path, *, timeout: float = 120) -> str | None:
+    """Print ``html`` to ``pdf`` with a local Chromium/Chrome/Edge; None on success, else why not."""
+    import tempfile
+
+    browser = find_browser()
+    if browser is None:
+        return "no Chromium, Chrome or Edge found; the PDF was not made (open signoff/index.html and print it instead)"
+    with tempfile.TemporaryDirectory(prefix="ngdpkit-pdf-") as profile:
+        cmd = browser_args(browser, Path(profile)) + [
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={pdf}",
+            html.resolve().as_uri(),
+        ]
+        try:
+            subprocess.run(
+                cmd,
+                capture_output=True,
+                timeout=timeout,
+                check=False,
+                env=environ_without_secrets(),
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return f"{browser} could not print the PDF ({type(exc).__name__})"
+    return None if pdf.is_file() and pdf.stat().st_size > 0 else f"{browser} did not write the PDF"

@@ -1,0 +1,413 @@
+"""Contact points (kontaktpunkter) of one environment: .xlsx/.csv or the NgDP API JSON list.
+
+The rules come from the vendor page and NgDP's contact structure (``docs/domain.md``):
+at least one target, at least one visible contact point, at least one contact
+point for the receiving system. GUIDs are stored canonical lower-case.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from .. import findings as F
+from ..errors import InputError
+from ..findings import Finding
+from ..guids import canonical_guid as canonical_guid  # re-exported
+from .workbooks import Field, TableCache, check_size, read_table
+
+TARGETS = ("CITIZEN", "COMPANY", "AUTHORITY")
+_TRUE = {"ja", "yes", "x", "true", "1", "sand", "y", "j"}
+_FALSE = {"nej", "no", "false", "0", "falsk", "n"}
+
+CP_FIELDS = (
+    Field(
+        "id",
+        ("Kontaktpunkt ID", "Kontaktpunkt GUID", "Contact point ID", "Contact point GUID"),
+        ("GUID", "id"),
+        True,
+    ),
+    Field("name", ("Kontaktpunkt navn", "Contact point name"), ("Name", "Navn"), True),
+    Field("citizens", ("Citizens", "Borgere", "Borger")),
+    Field("companies", ("Companies", "Virksomheder", "Virksomhed")),
+    Field("authorities", ("Authorities", "Myndigheder", "Myndighed")),
+    Field("hidden", ("Hidden", "Skjult")),
+    Field("visible", ("Visible", "Synlig")),
+    Field("active", ("Active", "Aktiv")),
+    Field("system_id", ("System ID", "Modtagersystem", "Modtager system ID", "Receiving system")),
+    Field(
+        "postkasse_ids",
+        ("Postkasse IDs", "Postkasse ID", "Postkasser", "Translations", "Oversættelser"),
+    ),
+)
+
+
+def parse_bool(value: str) -> bool | None:
+    """ja/nej/yes/no/x/true/false/1/0; blank is None (not set)."""
+    text = value.strip().lower()
+    if not text:
+        return None
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError(value)
+
+
+@dataclass(frozen=True)
+class ContactPoint:
+    id: str
+    name: str
+    targets: tuple[str, ...]
+    active: bool = True
+    visible: bool = True
+    system_id: str | None = None
+    translations: tuple[tuple[int, int | None], ...] = ()
+    location: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "targets": list(self.targets),
+            "active": self.active,
+            "visible": self.visible,
+            "system_id": self.system_id,
+            # (postkasse, emne) pairs as they are: JSON writes a tuple as the list it reads
+            # back, and a list per pair cost 0.1 s for 99,000 translations.
+            "translations": list(self.translations),
+            "location": self.location,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ContactPoint:
+        return cls(
+            id=d["id"],
+            name=d["name"],
+            targets=tuple(d["targets"]),
+            active=d["active"],
+            visible=d["visible"],
+            system_id=d.get("system_id"),
+            translations=tuple(
+                (int(a), None if b is None else int(b)) for a, b in d.get("translations", [])
+            ),
+            location=d.get("location", ""),
+        )
+
+
+@dataclass
+class ContactPoints:
+    points: list[ContactPoint]
+    source: str
+    findings: list[Finding] = field(default_factory=list)
+    language: str = "da"  # what a notebook shows it in (set by the step)
+
+    def by_id(self) -> dict[str, ContactPoint]:
+        return {p.id: p for p in self.points}
+
+    def __repr__(self) -> str:
+        # A notebook keeps text/plain beside the HTML: a summary, never every point.
+        return f"<ContactPoints: {len(self.points):,} from {self.source}>"
+
+
+def read_contact_points(
+    path: Path, *, label: str, system_id: str | None, cache: TableCache | None = None
+) -> ContactPoints:
+    """Read the environment's contact points and check the rules that need no mapping.
+
+    Raises:
+        InputError: the file cannot be used at all.
+    """
+
+    def read() -> ContactPoints:
+        if path.suffix.lower() == ".json":
+            points, found = _read_json(path, label)
+        else:
+            points, found = _read_sheet(path, label, cache)
+        found.extend(check_contact_points(points, label=label, system_id=system_id))
+        return ContactPoints(points=points, source=label, findings=found)
+
+    if cache is None or path.suffix.lower() == ".json":
+        return read()
+    return cache.derived(("contact_points", label, system_id), path, CP_FIELDS, read)
+
+
+_SEPARATORS = re.compile(r"[,;\s]+")
+
+
+def _parse_translations(
+    text: str, label: str, where: str, found: list[Finding]
+) -> tuple[tuple[int, int | None], ...]:
+    out: list[tuple[int, int | None]] = []
+    for token in _SEPARATORS.split(text.strip()):
+        if not token:
+            continue
+        pk, _, subject = token.partition(":")
+        if not pk.isdigit() or (subject and not subject.isdigit()):
+            found.append(
+                F.warning(
+                    "CONTACT_POINT_VALUE_INVALID",
+                    "Postkasse translation {token!r} is not a number or number:subject.",
+                    label,
+                    where,
+                    token=token,
+                )
+            )
+            continue
+        out.append((int(pk), int(subject) if subject else None))
+    return tuple(out)
+
+
+CONTINUED = ("citizens", "companies", "authorities", "hidden", "visible", "active", "system_id")
+
+
+def _continues(cells: dict[str, str], previous: ContactPoint) -> bool:
+    """A row that only carries more translations of the contact point above it: no ID, the
+    same name, nothing else but postkasse IDs (``contact-point-plan.xlsx`` writes such rows
+    when one contact point's IDs would pass Excel's 32,767 characters in a cell)."""
+    return (
+        not cells.get("id", "").strip()
+        and cells.get("name", "").strip() == previous.name.strip()
+        and bool(cells.get("postkasse_ids", "").strip())
+        and not any(cells.get(k, "").strip() for k in CONTINUED)
+    )
+
+
+def _read_sheet(
+    path: Path, label: str, cache: TableCache | None
+) -> tuple[list[ContactPoint], list[Finding]]:
+    table = read_table(path, CP_FIELDS, label=label, cache=cache)
+    found: list[Finding] = F.Bounded()
+    points: list[ContactPoint] = []
+    names = list(table.columns)
+    for num, row in zip(table.row_numbers, table.rows, strict=True):
+        cells = dict(zip(names, row, strict=True))
+        where = table.where(num)
+        if points and _continues(cells, points[-1]):
+            # a plan row whose translations did not fit one cell goes on below it
+            points[-1] = replace(
+                points[-1],
+                translations=points[-1].translations
+                + _parse_translations(cells.get("postkasse_ids", ""), label, where, found),
+            )
+            continue
+        guid = canonical_guid(cells.get("id", ""))
+        if guid is None and not cells.get("id", "").strip():
+            found.append(
+                F.error(
+                    "CONTACT_POINT_GUID_INVALID",
+                    "Contact point {name!r} has no ID: fill in its ID from Administrativ Adgang.",
+                    label,
+                    where,
+                    name=cells.get("name", ""),
+                )
+            )
+            continue
+        if guid is None:
+            found.append(
+                F.error(
+                    "CONTACT_POINT_GUID_INVALID",
+                    "Contact point ID {value!r} is not a GUID.",
+                    label,
+                    where,
+                    value=cells.get("id", ""),
+                )
+            )
+            continue
+        flags: dict[str, bool | None] = {}
+        for key in ("citizens", "companies", "authorities", "hidden", "visible", "active"):
+            try:
+                flags[key] = parse_bool(cells.get(key, ""))
+            except ValueError:
+                found.append(
+                    F.error(
+                        "CONTACT_POINT_VALUE_INVALID",
+                        "{value} value {value2!r} is not ja/nej/yes/no/x/true/false/1/0.",
+                        label,
+                        where,
+                        value=key.capitalize(),
+                        value2=cells[key],
+                    )
+                )
+                flags[key] = None
+        hidden, visible = flags["hidden"], flags["visible"]
+        if hidden is not None and visible is not None and hidden == visible:
+            found.append(
+                F.error(
+                    "CONTACT_POINT_VISIBILITY_CONFLICT",
+                    "Contact point {guid} says Hidden={hidden!r} and Visible={visible!r}; they contradict.",
+                    label,
+                    where,
+                    guid=guid,
+                    hidden=cells["hidden"],
+                    visible=cells["visible"],
+                )
+            )
+        is_visible = (
+            visible if visible is not None else (not hidden if hidden is not None else True)
+        )
+        targets = tuple(
+            t
+            for t, k in zip(TARGETS, ("citizens", "companies", "authorities"), strict=True)
+            if flags[k]
+        )
+        system = cells.get("system_id", "").strip()
+        points.append(
+            ContactPoint(
+                id=guid,
+                name=cells.get("name", ""),
+                targets=targets,
+                active=flags["active"] if flags["active"] is not None else True,
+                visible=is_visible,
+                system_id=(canonical_guid(system) or system) if system else None,
+                translations=_parse_translations(
+                    cells.get("postkasse_ids", ""), label, where, found
+                ),
+                location=where,
+            )
+        )
+    return points, found
+
+
+def _read_json(path: Path, label: str) -> tuple[list[ContactPoint], list[Finding]]:
+    check_size(path, label)
+    try:
+        data = json.loads(path.read_bytes().decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"{label}: not valid JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise InputError(f"{label}: not usable JSON: nested too deeply") from exc
+    if isinstance(data, dict):
+        data = data.get("content", data.get("contactPoints", data.get("items")))
+    if not isinstance(data, list):
+        raise InputError(f"{label}: expected the NgDP API's list of contact points (a JSON array)")
+    found: list[Finding] = F.Bounded()
+    points: list[ContactPoint] = []
+    for i, item in enumerate(data):
+        where = f"[{i}]"
+        if not isinstance(item, dict):
+            found.append(
+                F.error(
+                    "CONTACT_POINT_GUID_INVALID",
+                    "Entry {i} is not a contact point object.",
+                    label,
+                    where,
+                    i=i,
+                )
+            )
+            continue
+        guid = canonical_guid(str(item.get("id", "")))
+        if guid is None:
+            found.append(
+                F.error(
+                    "CONTACT_POINT_GUID_INVALID",
+                    "Contact point id {value!r} is not a GUID.",
+                    label,
+                    where,
+                    value=item.get("id"),
+                )
+            )
+            continue
+        translations: list[tuple[int, int | None]] = []
+        listed = item.get("translations") or []
+        for t in listed if isinstance(listed, list) else [listed]:
+            try:
+                if not isinstance(t, dict):
+                    raise TypeError("not an object")
+                subject = t.get("postkasseEmneId")
+                translations.append(
+                    (int(t["postkasseId"]), None if subject in (None, "") else int(subject))
+                )
+            except (KeyError, TypeError, ValueError):
+                text = repr(t)
+                found.append(
+                    F.warning(
+                        "CONTACT_POINT_VALUE_INVALID",
+                        "Translation {t} of contact point {guid} has no numeric postkasseId.",
+                        label,
+                        where,
+                        t=text if len(text) <= 80 else text[:77] + "...",
+                        guid=guid,
+                    )
+                )
+        system = item.get("systemId")
+        points.append(
+            ContactPoint(
+                id=guid,
+                name=str(item.get("name", "")),
+                targets=tuple(t for t in (item.get("targets") or []) if t in TARGETS),
+                active=bool(item.get("active", True)),
+                visible=bool(item.get("visible", True)),
+                system_id=(canonical_guid(str(system)) or str(system)) if system else None,
+                translations=tuple(translations),
+                location=where,
+            )
+        )
+    return points, found
+
+
+def check_contact_points(
+    points: list[ContactPoint], *, label: str, system_id: str | None
+) -> list[Finding]:
+    """Rules on the list itself; the rules that need the mapping live in :mod:`ngdpkit.inputs.mapping`."""
+    found: list[Finding] = F.Bounded()
+    places: dict[str, list[str]] = {}
+    for p in points:
+        places.setdefault(p.id, []).append(p.location)
+    for guid, where in places.items():
+        if len(where) > 1:
+            found.append(
+                F.error(
+                    "CONTACT_POINT_DUPLICATE",
+                    "Contact point {guid} is listed {count} times (at {value}).",
+                    label,
+                    where[1],
+                    guid=guid,
+                    count=len(where),
+                    value=F.first_of(where),
+                )
+            )
+    for p in points:
+        if not p.targets:
+            found.append(
+                F.error(
+                    "CONTACT_POINT_NO_TARGET",
+                    "Contact point {name!r} ({id}) has no target; choose at least one of citizens, companies, authorities.",
+                    label,
+                    p.location,
+                    name=p.name,
+                    id=p.id,
+                )
+            )
+        if not p.name.strip():
+            found.append(
+                F.warning(
+                    "CONTACT_POINT_NAME_BLANK",
+                    "Contact point {id} has no name: the pages and mailbox-mapping.xlsx show it without one, and compare cannot match it between test and production (it matches by name).",
+                    label,
+                    p.location,
+                    id=p.id,
+                )
+            )
+    if points and not any(p.visible for p in points):
+        found.append(
+            F.error(
+                "CONTACT_POINTS_ALL_HIDDEN",
+                "Every contact point is hidden; at least one must be visible.",
+                label,
+            )
+        )
+    sys_id = canonical_guid(system_id or "")
+    if sys_id and not any(p.system_id in (None, sys_id) for p in points):
+        found.append(
+            F.error(
+                "CONTACT_POINT_NONE_FOR_SYSTEM",
+                "No contact point is attached to the receiving system {sys_id}; without one, replies go to the organisation's standard mailbox and are not saved on WorkZone cases.",
+                label,
+                sys_id=sys_id,
+            )
+        )
+    return found

@@ -1,0 +1,312 @@
+"""The e-Boks mailbox export (contract §4): read it, keep IDs as text, report bad rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .. import findings as F
+from ..findings import Finding
+from .workbooks import Field, TableCache, read_table
+
+MAILBOX_ID = Field(
+    "mailbox_id",
+    (
+        "Mailbox ID",
+        "Postkasse ID",
+        "Postkasse-ID",
+        "PostkasseId",
+        "Postkasse nr",
+        "Postkassenummer",
+    ),
+    required=True,
+)
+SUBJECT_ID = Field(
+    "subject_id", ("Subject ID", "Emne ID", "Emne-ID", "PostkasseEmneId", "Postkasse emne ID")
+)
+NGDP_GUID = Field(
+    "ngdp_guid",
+    (
+        "NgDP Guid",
+        "Contact point GUID",
+        "Kontaktpunkt GUID",
+        "ContactPointGuid",
+        "NgDP GUID kontaktpunkt",
+    ),
+)
+EXPORT_FIELDS = (
+    MAILBOX_ID,
+    Field(
+        "mailbox_name",
+        ("Mailbox name", "Postkassenavn", "Postkasse navn", "Mailboxname"),
+        ("Navn", "Name"),
+        True,
+    ),
+    Field("responsible_unit", ("Responsible unit", "Ansvarlig enhed"), ("Enhed", "Unit")),
+    Field("case", ("Case", "Sagsnummer", "Sags nr", "Sag")),
+    SUBJECT_ID,
+    NGDP_GUID,
+)
+COLUMNS = (
+    "row",
+    "mailbox_id",
+    "mailbox_name",
+    "responsible_unit",
+    "case",
+    "subject_id",
+    "ngdp_guid",
+)
+
+
+@dataclass
+class MailboxExport:
+    """The mailboxes of an export, one row per mailbox (and subject), IDs as text.
+
+    ``frame`` has the columns of :data:`COLUMNS`; ``row`` is the Excel row number.
+    """
+
+    frame: Any
+    source: str
+    sheet: str
+    blank_rows: int
+    guid_column_used: bool
+    findings: list[Finding] = field(default_factory=list)
+    language: str = "da"  # what a notebook shows it in (set by the step)
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def __repr__(self) -> str:
+        # A notebook keeps text/plain beside the HTML: a summary, never the whole export.
+        return f"<MailboxExport: {len(self.frame):,} mailboxes from {self.source}>"
+
+
+def read_mailbox_export(
+    path: Path,
+    *,
+    label: str,
+    sheet: str | None = None,
+    columns: dict[str, str] | None = None,
+    use_guid_column: bool = False,
+    cache: TableCache | None = None,
+) -> MailboxExport:
+    """Read and validate an e-Boks mailbox export.
+
+    Args:
+        path: .xlsx, .xlsm or .csv.
+        label: the file as shown to people (relative to the settings file).
+        sheet: ``inputs.mailboxes_sheet``.
+        columns: ``[inputs.columns]`` header overrides.
+        use_guid_column: this environment is the one whose GUIDs the export's NgDP Guid column holds.
+        cache: tables this run has read already.
+
+    Raises:
+        InputError: the file cannot be used at all (exit 2).
+    """
+
+    table = read_table(
+        path, EXPORT_FIELDS, label=label, sheet=sheet, overrides=columns, cache=cache
+    )
+    df = table.frame()
+    for name in COLUMNS[1:]:
+        if name not in df.columns:
+            df[name] = ""
+    df = df[list(COLUMNS)]
+    df[list(COLUMNS[1:])] = df[list(COLUMNS[1:])].astype(str)
+    has_guid_col = "ngdp_guid" in table.columns
+    found = _sheet_findings(table, df, label, use_guid_column=use_guid_column)
+    if not use_guid_column:
+        df["ngdp_guid"] = ""
+    found += _formula_findings(table, label)
+    found += _id_findings(table, df, label)
+    found += _duplicate_findings(table, df, label)
+    found += _name_findings(table, df, label)
+    df = df.reset_index(drop=True)
+    df["row"] = df["row"].astype("int64")
+    return MailboxExport(
+        frame=df,
+        source=label,
+        sheet=table.sheet,
+        blank_rows=table.blank_rows,
+        guid_column_used=use_guid_column and has_guid_col,
+        findings=found,
+    )
+
+
+def _sheet_findings(table: Any, df: Any, label: str, *, use_guid_column: bool) -> list[Finding]:
+    """Which sheet was read, blank rows skipped, an NgDP Guid column that is not this
+    environment's."""
+    found: list[Finding] = F.Bounded()
+    if table.sheet_chosen:
+        found.append(
+            F.info(
+                "MAILBOX_SHEET_USED",
+                "Read sheet {sheet!r} (header in row {header_row}) of {sheet_count} sheet(s).",
+                label,
+                table.sheet,
+                sheet=table.sheet,
+                header_row=table.header_row,
+                sheet_count=table.sheet_count,
+            )
+        )
+    if table.blank_rows:
+        found.append(
+            F.info(
+                "MAILBOX_ROWS_BLANK",
+                "Skipped {blank_rows} blank row(s) between the mailboxes.",
+                label,
+                table.sheet,
+                blank_rows=table.blank_rows,
+            )
+        )
+    if "ngdp_guid" in table.columns and not use_guid_column and (df["ngdp_guid"] != "").any():
+        found.append(
+            F.info(
+                "MAILBOX_GUID_COLUMN_IGNORED",
+                "The export's NgDP Guid column is ignored for this environment (set inputs.mailboxes_environment to the environment whose GUIDs it holds).",
+                label,
+                table.sheet,
+            )
+        )
+    return found
+
+
+def _formula_findings(table: Any, label: str) -> list[Finding]:
+    """An ID or name cell that holds a formula Excel never saved a value for."""
+    found: list[Finding] = F.Bounded()
+    formula = table.formula_no_value
+    for row, name in sorted(formula):
+        if name in ("mailbox_id", "mailbox_name"):
+            found.append(
+                F.error(
+                    "CELL_FORMULA_NO_VALUE",
+                    "The {value} cell holds a formula with no saved value; open the workbook in Excel, save it, and run again.",
+                    label,
+                    table.where(row),
+                    value=name.replace("_", " "),
+                )
+            )
+    return found
+
+
+def _id_findings(table: Any, df: Any, label: str) -> list[Finding]:
+    """Mailbox IDs missing, with lost digits, not digits, with lost leading zeros; subject IDs
+    that are not digits."""
+    found: list[Finding] = F.Bounded()
+    where = table.where
+    formula_rows = {row for row, name in table.formula_no_value if name == "mailbox_id"}
+    ids = df["mailbox_id"]
+    missing = (ids == "") & ~df["row"].isin(formula_rows)
+    for row in df.loc[missing, "row"]:
+        found.append(
+            F.error("MAILBOX_ID_MISSING", "A mailbox row has no Mailbox ID.", label, where(row))
+        )
+    lost_rows = {row for row, name in table.lost_precision if name == "mailbox_id"}
+    lost = df["row"].isin(lost_rows)
+    for row, value in df.loc[lost, ["row", "mailbox_id"]].itertuples(index=False):
+        found.append(
+            F.error(
+                "MAILBOX_ID_INVALID",
+                "Mailbox ID {value} has more than 15 digits and was stored as a number, so Excel has already lost digits; re-export it as text.",
+                label,
+                where(row),
+                value=value,
+            )
+        )
+    non_digit = (ids != "") & ~lost & ~ids.str.fullmatch(r"\d+")
+    for row, value in df.loc[non_digit, ["row", "mailbox_id"]].itertuples(index=False):
+        found.append(
+            F.warning(
+                "MAILBOX_ID_INVALID",
+                "Mailbox ID {value!r} is not all digits; e-Boks mailbox IDs are numbers.",
+                label,
+                where(row),
+                value=value,
+            )
+        )
+    found += zero_lost(df, ids, label, where)
+    subj = df["subject_id"]
+    bad_subj = (subj != "") & ~subj.str.fullmatch(r"\d+")
+    for row, value in df.loc[bad_subj, ["row", "subject_id"]].itertuples(index=False):
+        found.append(
+            F.warning(
+                "MAILBOX_ID_INVALID",
+                "Subject ID {value!r} is not all digits.",
+                label,
+                where(row),
+                value=value,
+            )
+        )
+    return found
+
+
+def _duplicate_findings(table: Any, df: Any, label: str) -> list[Finding]:
+    """One finding per (mailbox, subject) that appears more than once, naming its rows."""
+    found: list[Finding] = F.Bounded()
+    ids = df["mailbox_id"]
+    keyed = df[ids != ""]
+    dup = keyed.duplicated(["mailbox_id", "subject_id"], keep=False)
+    if dup.any():
+        groups = keyed[dup].groupby(["mailbox_id", "subject_id"], sort=False)["row"].apply(list)
+        for (mid, sid), rows in groups.items():
+            label_id = f"{mid}:{sid}" if sid else mid
+            found.append(
+                F.error(
+                    "MAILBOX_ID_DUPLICATE",
+                    "Mailbox ID {label_id} appears {count} times (rows {value}).",
+                    label,
+                    table.where(rows[0]),
+                    label_id=label_id,
+                    count=len(rows),
+                    value=F.first_of(rows),
+                )
+            )
+    return found
+
+
+def _name_findings(table: Any, df: Any, label: str) -> list[Finding]:
+    """A mailbox without a name (unless its name cell is an unsaved formula)."""
+    found: list[Finding] = F.Bounded()
+    formula = table.formula_no_value
+    names_blank = (df["mailbox_name"] == "") & ~df["row"].isin(
+        {r for r, n in formula if n == "mailbox_name"}
+    )
+    for row, value in df.loc[names_blank, ["row", "mailbox_id"]].itertuples(index=False):
+        found.append(
+            F.warning(
+                "MAILBOX_NAME_BLANK",
+                "Mailbox {value} has no name.",
+                label,
+                table.where(row),
+                value=value or "(no ID)",
+            )
+        )
+    return found
+
+
+def zero_lost(df: Any, ids: Any, label: str, where: Any) -> list[Finding]:
+    """``MAILBOX_ID_ZERO_LOST``: an all-digit ID shorter than the export's usual length, in an
+    export where IDs of that length start with 0 (so zeros matter and Excel may have dropped
+    one: ``103999`` among ``0103679``-style IDs)."""
+    digits = ids[ids.str.fullmatch(r"\d+")]
+    if digits.empty:
+        return []
+    lengths = digits.str.len()
+    usual = int(lengths.mode().iloc[0])
+    if not digits[lengths == usual].str.startswith("0").any():
+        return []
+    short = digits[lengths < usual]
+    return [
+        F.warning(
+            "MAILBOX_ID_ZERO_LOST",
+            "Mailbox ID {value} has {count} digits where this export's IDs have {usual}; if Excel dropped a leading zero it should read {value2}.",
+            label,
+            where(df.at[i, "row"]),
+            value=value,
+            count=len(value),
+            usual=usual,
+            value2=value.zfill(usual),
+        )
+        for i, value in short.items()
+    ]

@@ -1,0 +1,575 @@
+"""Mailbox -> contact point mapping (contract §4).
+
+Sources, first that decides wins: the mapping file, the export's own NgDP Guid
+column (only for the environment it belongs to), the contact points'
+postkasse translations. Later sources that disagree give ``MAPPING_CONFLICT``.
+Everything is done with pandas merges so 100,000 mailboxes need no Python loop
+over rows, except to word the findings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .. import findings as F
+from ..findings import Finding
+from .contact_points import ContactPoint, canonical_guid, parse_bool
+from .decisions import Decision
+from .mailboxes import MAILBOX_ID, NGDP_GUID, SUBJECT_ID
+from .workbooks import Field, TableCache, read_table
+
+RETIRE_WORDS = {"udgår", "udgaar", "udgar", "retire", "retired"}
+SOURCE_DECISION = "decision"  # the consultant's decisions file (contract §12.7)
+SOURCE_FILE, SOURCE_EXPORT, SOURCE_TRANSLATION = "mapping file", "export", "translation"
+STATUS_MAPPED, STATUS_RETIRED, STATUS_UNMAPPED, STATUS_UNKNOWN = (
+    "mapped",
+    "retired",
+    "unmapped",
+    "unknown contact point",
+)
+
+MAPPING_FIELDS = (
+    MAILBOX_ID,
+    SUBJECT_ID,
+    Field(NGDP_GUID.name, NGDP_GUID.specific, ("GUID",), True),
+    Field("reason", ("Reason", "Begrundelse")),
+    Field("accept", ("Accept", "Accepter", "Godkend")),
+)
+
+
+@dataclass
+class MappingFile:
+    rows: Any  # DataFrame: row, mailbox_id, subject_id, guid, retired, reason
+    source: str
+    findings: list[Finding] = field(default_factory=list)
+
+
+@dataclass
+class Mapping:
+    """One row per mailbox with its contact point, the source that decided, and a status."""
+
+    frame: Any  # DataFrame: the export's columns + guid, contact_point, source, status
+    findings: list[Finding] = field(default_factory=list)
+    suggestions: Any = None  # DataFrame or None
+    plan: tuple[PlanEntry, ...] = ()
+    language: str = "da"  # what a notebook shows it in (set by the step)
+
+    def counts(self) -> dict[str, int]:
+        return {str(k): int(v) for k, v in self.frame["status"].value_counts().items()}
+
+    def __repr__(self) -> str:
+        # A notebook keeps text/plain beside the HTML: a summary, never the whole table.
+        return f"<Mapping of {len(self.frame):,} mailboxes: {self.counts()}>"
+
+
+def read_mapping_file(path: Path, *, label: str, cache: TableCache | None = None) -> MappingFile:
+    """Read a mapping workbook/CSV (Mailbox ID, NgDP Guid or udgår/retire, optional Reason, Accept)."""
+
+    def read() -> MappingFile:
+        return _read_mapping_file(path, label, cache)
+
+    return (
+        read()
+        if cache is None
+        else cache.derived(("mapping_file", label), path, MAPPING_FIELDS, read)
+    )
+
+
+def _read_mapping_file(path: Path, label: str, cache: TableCache | None) -> MappingFile:
+    import pandas as pd
+
+    table = read_table(path, MAPPING_FIELDS, label=label, cache=cache)
+    df = table.frame()
+    for name in ("subject_id", "reason", "accept"):
+        if name not in df.columns:
+            df[name] = ""
+    found: list[Finding] = F.Bounded()
+    if "accept" in table.columns:
+        accepted = []
+        for value in df["accept"]:
+            try:
+                accepted.append(bool(parse_bool(str(value))))
+            except ValueError:
+                accepted.append(False)
+        df = df[pd.Series(accepted, index=df.index, dtype=bool)]
+    raw = df["ngdp_guid"].astype(str).str.strip()
+    guids, retired, bad = guid_cells(raw)
+    for row, value in df.loc[bad, ["row", "ngdp_guid"]].itertuples(index=False):
+        found.append(
+            F.error(
+                "CONTACT_POINT_GUID_INVALID",
+                "NgDP Guid {value!r} is neither a GUID nor 'udgår'/'retire'.",
+                label,
+                table.where(row),
+                value=value,
+            )
+        )
+    out = pd.DataFrame(
+        {
+            "row": df["row"],
+            "mailbox_id": df["mailbox_id"].astype(str),
+            "subject_id": df["subject_id"].astype(str),
+            "guid": guids,
+            "retired": retired,
+            "reason": df["reason"].astype(str),
+        }
+    )
+    out = out[(out["guid"] != "") | out["retired"]]
+    dup = out.duplicated(["mailbox_id", "subject_id"], keep=False)
+    for (mid, sid), group in out[dup].groupby(["mailbox_id", "subject_id"], sort=False):
+        values = sorted(set(group["guid"].where(~group["retired"], "udgår")))
+        if len(values) > 1:
+            rows = F.first_of(group["row"])
+            found.append(
+                F.warning(
+                    "MAPPING_CONFLICT",
+                    "Mailbox {mid}{value} is mapped more than once in the mapping file (rows {rows}) to {value2}; the first row is used.",
+                    label,
+                    table.where(int(group["row"].iloc[0])),
+                    mid=mid,
+                    value=":" + sid if sid else "",
+                    rows=rows,
+                    value2=F.first_of(values, limit=3),
+                )
+            )
+    out = out.drop_duplicates(["mailbox_id", "subject_id"], keep="first")
+    return MappingFile(rows=out.reset_index(drop=True), source=label, findings=found)
+
+
+def guid_cells(raw: Any) -> tuple[Any, Any, Any]:
+    """A column of NgDP Guid cells (stripped text): the canonical GUID or "" per cell, the
+    cells that say udgår/retire, and the cells that are neither (each distinct value is
+    parsed once: thousands of mailboxes share a few contact points)."""
+    retire = raw.str.lower().isin(RETIRE_WORDS)
+    canon = raw.map({v: canonical_guid(v) or "" for v in raw.unique()})
+    bad = (raw != "") & ~retire & (canon == "")
+    return canon, retire, bad
+
+
+def _as_int(series: Any) -> Any:
+    import pandas as pd
+
+    return pd.to_numeric(
+        series.where(series.str.fullmatch(r"\d{1,18}"), None), errors="coerce"
+    ).astype("Int64")
+
+
+def map_mailboxes(
+    export_frame: Any,
+    *,
+    mapping: MappingFile | None,
+    contact_points: list[ContactPoint] | None,
+    system_id: str | None,
+    default_contact_point: str | None,
+    export_label: str,
+    contact_points_label: str = "",
+    export_sheet: str = "",
+    decisions: tuple[Decision, ...] = (),
+) -> Mapping:
+    """Give every mailbox a contact point GUID, or a reason why not.
+
+    Args:
+        export_frame: :class:`~ngdpkit.inputs.mailboxes.MailboxExport` ``.frame``.
+        mapping: the mapping file, if any.
+        contact_points: this environment's contact points, or None while pending.
+        system_id: the environment's receiving system (for ``CONTACT_POINT_WRONG_SYSTEM``).
+        default_contact_point: the dispatcher's ContactPointGuid.
+        decisions: the consultant's decisions that can be applied (already checked against
+            the export and the contact points: :func:`ngdpkit.inputs.decisions.check_against`).
+    """
+
+    def at(row: Any) -> str:
+        return f"{export_sheet}!{row}" if export_sheet else f"row {row}"
+
+    found: list[Finding] = F.Bounded()
+    mb = export_frame.copy()
+    mb = mb[mb["mailbox_id"] != ""].reset_index(drop=True)
+    mb["_i"] = range(len(mb))
+    mb["guid"] = ""
+    mb["source"] = ""
+    mb["retired"] = False
+    # 1. decisions; 2. the mapping file; 3. the export's own column; 4. translations
+    export_guid = mb["ngdp_guid"].astype(str).str.strip()
+    candidates = [
+        _decision_candidates(mb, decisions),
+        _file_candidates(mb, mapping.rows if mapping is not None else None),
+        _export_candidates(mb, export_guid, found, export_label, at),
+        _translation_candidates(mb, contact_points or [], found, export_label, at),
+    ]
+    for cand in candidates:
+        if cand is not None and len(cand):
+            _apply_candidates(mb, cand, found, export_label, at)
+    nothing_to_map_with = (
+        contact_points is None and mapping is None and not (export_guid != "").any()
+    )
+    mapped = _statuses(mb, contact_points, nothing_to_map_with, found, export_label, at)
+    found += _contact_point_rules(
+        contact_points,
+        set(mb.loc[mapped, "guid"].unique()),
+        system_id=system_id,
+        default_contact_point=default_contact_point,
+        contact_points_label=contact_points_label,
+    )
+    frame = mb.drop(columns=["_i", "retired", "ngdp_guid"]).rename(columns={"guid": "ngdp_guid"})
+    return Mapping(frame=frame, findings=found)
+
+
+def _keyed_candidates(mb: Any, m: Any, source: str) -> Any:
+    """Rows keyed by (mailbox_id, subject_id, cand) as candidates (_i, cand, src): the exact
+    (mailbox, subject) first, then a row without a subject for every subject of its mailbox."""
+    import pandas as pd
+
+    exact = mb[["_i", "mailbox_id", "subject_id"]].merge(
+        m, on=["mailbox_id", "subject_id"], how="inner"
+    )
+    by_id = mb[["_i", "mailbox_id"]].merge(
+        m[m["subject_id"] == ""].drop(columns="subject_id"), on="mailbox_id", how="inner"
+    )
+    hit = pd.concat([exact, by_id[~by_id["_i"].isin(exact["_i"])]])
+    return pd.DataFrame({"_i": hit["_i"], "cand": hit["cand"], "src": source})
+
+
+def _file_candidates(mb: Any, m: Any) -> Any:
+    """The mapping file: a GUID, or udgår for a retired mailbox."""
+    if m is None or not len(m):
+        return None
+    rows = m[["mailbox_id", "subject_id"]].copy()
+    rows["cand"] = m["guid"].where(~m["retired"].astype(bool), "udgår")
+    return _keyed_candidates(mb, rows, SOURCE_FILE)
+
+
+def _decision_candidates(mb: Any, decisions: tuple[Decision, ...]) -> Any:
+    """The consultant's decisions (the first source)."""
+    import pandas as pd
+
+    if not decisions:
+        return None
+    rows = pd.DataFrame(
+        [
+            (d.mailbox_id, d.subject_id, "udgår" if d.decision == "retire" else d.guid)
+            for d in decisions
+        ],
+        columns=["mailbox_id", "subject_id", "cand"],
+    )
+    return _keyed_candidates(mb, rows, SOURCE_DECISION)
+
+
+def _export_candidates(
+    mb: Any, export_guid: Any, found: list[Finding], export_label: str, at: Any
+) -> Any:
+    """The export's own NgDP Guid column (already blanked unless it belongs to this
+    environment): candidates (_i, cand, src); a value that is no GUID is an error."""
+    import pandas as pd
+
+    if not (export_guid != "").any():
+        return None
+    canon, retire, bad = guid_cells(export_guid)
+    for row, value in mb.loc[bad, ["row", "ngdp_guid"]].itertuples(index=False):
+        found.append(
+            F.error(
+                "CONTACT_POINT_GUID_INVALID",
+                "NgDP Guid {value!r} in the export is not a GUID.",
+                export_label,
+                at(row),
+                value=value,
+            )
+        )
+    return pd.DataFrame(
+        {"_i": mb["_i"], "cand": canon.where(~retire, "udgår"), "src": SOURCE_EXPORT}
+    )[(canon != "") | retire]
+
+
+def _translation_candidates(
+    mb: Any, contact_points: list[ContactPoint], found: list[Finding], export_label: str, at: Any
+) -> Any:
+    """The contact points' postkasse translations: (mailbox, subject) first, then the
+    mailbox alone. A mailbox whose subjects point at different contact points is left out."""
+    import pandas as pd
+
+    trans = pd.DataFrame(
+        [(p.id, pk, sub) for p in contact_points for pk, sub in p.translations],
+        columns=["cand", "pk", "sub"],
+    )
+    if not len(trans):
+        return None
+    trans["pk"] = trans["pk"].astype("Int64")
+    trans["sub"] = trans["sub"].astype("Int64")
+    keys = pd.DataFrame(
+        {"_i": mb["_i"], "pk": _as_int(mb["mailbox_id"]), "sub": _as_int(mb["subject_id"])}
+    )
+    keys = keys[keys["pk"].notna()]
+    with_sub = keys[keys["sub"].notna()]
+    no_sub = keys[keys["sub"].isna()]
+    t_any = trans[trans["sub"].isna()][["cand", "pk"]]
+    parts = [
+        with_sub.merge(trans[trans["sub"].notna()], on=["pk", "sub"])[["_i", "cand"]],
+        with_sub.merge(t_any, on="pk")[["_i", "cand"]],
+        no_sub[["_i", "pk"]].merge(trans[["cand", "pk"]], on="pk")[["_i", "cand"]],
+    ]
+    tr = pd.concat(parts).drop_duplicates()
+    n = tr.groupby("_i")["cand"].nunique()
+    ambiguous = n[n > 1].index
+    for i in ambiguous:
+        row = mb.loc[i]
+        guids = sorted(tr.loc[tr["_i"] == i, "cand"])
+        found.append(
+            F.warning(
+                "MAPPING_CONFLICT",
+                "Postkasse {mailbox_id} has subjects that point at different contact points ({values}); map it in the mapping file.",
+                export_label,
+                at(row["row"]),
+                mailbox_id=row["mailbox_id"],
+                values=", ".join(guids),
+            )
+        )
+    tr = tr[~tr["_i"].isin(ambiguous)]
+    tr["src"] = SOURCE_TRANSLATION
+    return tr
+
+
+def _apply_candidates(mb: Any, cand: Any, found: list[Finding], export_label: str, at: Any) -> None:
+    """Candidates fill the mailboxes still undecided; one that disagrees with an earlier
+    source is a MAPPING_CONFLICT (the earlier source stays)."""
+    c = cand.drop_duplicates("_i").set_index("_i")
+    current = mb.loc[c.index]
+    undecided = current["source"] == ""
+    decided_value = current["guid"].where(~current["retired"].astype(bool), "udgår")
+    clash = ~undecided & (decided_value != c["cand"])
+    for i in c.index[clash.to_numpy()]:
+        row = mb.loc[i]
+        found.append(
+            F.warning(
+                "MAPPING_CONFLICT",
+                "Mailbox {mailbox_id}: the {source_} says {value} but the {value2} says {value3}; the {source_} is used.",
+                export_label,
+                at(row["row"]),
+                mailbox_id=row["mailbox_id"],
+                source_=row["source"],
+                value=decided_value[i],
+                value2=c.at[i, "src"],
+                value3=c.at[i, "cand"],
+            )
+        )
+    take = c.index[undecided.to_numpy()]
+    retire = c.loc[take, "cand"] == "udgår"
+    mb.loc[take, "guid"] = c.loc[take, "cand"].where(~retire, "")
+    mb.loc[take, "retired"] = retire.to_numpy()
+    mb.loc[take, "source"] = c.loc[take, "src"]
+
+
+def _statuses(
+    mb: Any,
+    contact_points: list[ContactPoint] | None,
+    nothing_to_map_with: bool,
+    found: list[Finding],
+    export_label: str,
+    at: Any,
+) -> Any:
+    """Each mailbox's status and contact point name; returns the mask of mapped rows."""
+    known = {p.id: p for p in contact_points or []}
+    retired = mb["retired"].astype(bool)
+    mapped = (mb["guid"] != "") & ~retired
+    mb["status"] = STATUS_UNMAPPED
+    mb.loc[retired, "status"] = STATUS_RETIRED
+    mb.loc[mapped, "status"] = STATUS_MAPPED
+    names = {g: p.name for g, p in known.items()}
+    mb["contact_point"] = mb["guid"].map(names).fillna("") if names else ""
+    if contact_points is not None:
+        unknown = mapped & ~mb["guid"].isin(known)
+        mb.loc[unknown, "status"] = STATUS_UNKNOWN
+        for row, mid, guid, src in mb.loc[
+            unknown, ["row", "mailbox_id", "guid", "source"]
+        ].itertuples(index=False):
+            found.append(
+                F.error(
+                    "CONTACT_POINT_UNKNOWN",
+                    "Mailbox {mid} is mapped (by the {src}) to {guid}, which is not one of this environment's contact points.",
+                    export_label,
+                    at(row),
+                    mid=mid,
+                    src=src,
+                    guid=guid,
+                )
+            )
+    for row, mid in mb.loc[retired, ["row", "mailbox_id"]].itertuples(index=False):
+        found.append(
+            F.info(
+                "MAILBOX_RETIRED",
+                "Mailbox {mid} is marked udgår/retire and is not migrated.",
+                export_label,
+                at(row),
+                mid=mid,
+            )
+        )
+    if not nothing_to_map_with:  # on day one PENDING_CONTACT_POINTS/PENDING_MAPPING say it once
+        for row, mid, name in mb.loc[
+            mb["status"] == STATUS_UNMAPPED, ["row", "mailbox_id", "mailbox_name"]
+        ].itertuples(index=False):
+            found.append(
+                F.error(
+                    "MAILBOX_UNMAPPED",
+                    "Mailbox {mid} ({name}) has no contact point GUID.",
+                    export_label,
+                    at(row),
+                    mid=mid,
+                    name=name,
+                )
+            )
+    return mapped
+
+
+def _contact_point_rules(
+    contact_points: list[ContactPoint] | None,
+    used: set[str],
+    *,
+    system_id: str | None,
+    default_contact_point: str | None,
+    contact_points_label: str,
+) -> list[Finding]:
+    """The default contact point, and each contact point in use: active, on this system."""
+    found: list[Finding] = F.Bounded()
+    known = {p.id: p for p in contact_points or []}
+    sys_id = canonical_guid(system_id or "")
+    default = canonical_guid(default_contact_point or "") if default_contact_point else None
+    if default_contact_point and default is None:
+        found.append(
+            F.error(
+                "CONTACT_POINT_GUID_INVALID",
+                "default_contact_point {default_contact_point!r} is not a GUID.",
+                "default_contact_point",
+                default_contact_point=default_contact_point,
+            )
+        )
+    if contact_points is None:
+        return found
+    if default:
+        used = used | {default}
+        if default not in known:
+            found.append(
+                F.error(
+                    "DEFAULT_CONTACT_POINT_UNKNOWN",
+                    "default_contact_point {default} is not one of this environment's contact points.",
+                    "default_contact_point",
+                    default=default,
+                )
+            )
+    for p in contact_points:
+        if p.id not in used:
+            found.append(
+                F.info(
+                    "CONTACT_POINT_UNUSED",
+                    "Contact point {name!r} ({id}) has no mailbox mapped to it.",
+                    contact_points_label,
+                    p.location,
+                    name=p.name,
+                    id=p.id,
+                )
+            )
+            continue
+        if not p.active:
+            found.append(
+                F.error(
+                    "CONTACT_POINT_INACTIVE",
+                    "Contact point {name!r} ({id}) is used but not active.",
+                    contact_points_label,
+                    p.location,
+                    name=p.name,
+                    id=p.id,
+                )
+            )
+        if sys_id and p.system_id and p.system_id != sys_id:
+            found.append(
+                F.error(
+                    "CONTACT_POINT_WRONG_SYSTEM",
+                    "Contact point {name!r} ({id}) is used but delivers to system {system_id}, not this environment's {sys_id}.",
+                    contact_points_label,
+                    p.location,
+                    name=p.name,
+                    id=p.id,
+                    system_id=p.system_id,
+                    sys_id=sys_id,
+                )
+            )
+    return found
+
+
+def suggest(mapping: Mapping, contact_points: list[ContactPoint], *, limit: int = 3) -> Any:
+    """Up to ``limit`` contact points per unmapped mailbox, by name and unit similarity.
+
+    The result is in the mapping-file layout with an Accept column: mark one row per
+    mailbox, save it as the mapping file, run again. Nothing is applied by itself.
+    Scores are rapidfuzz's ``token_set_ratio`` of processed names; only the pairs
+    that can reach a mailbox's best few are scored (:mod:`ngdpkit.inputs.similarity`).
+    """
+    import pandas as pd
+
+    from .similarity import best_matches
+
+    columns = [
+        "Mailbox ID",
+        "Subject ID",
+        "Mailbox name",
+        "Responsible unit",
+        "NgDP Guid",
+        "Contact point name",
+        "Score",
+        "Reason",
+        "Accept",
+    ]
+    todo = mapping.frame[mapping.frame["status"] == "unmapped"]
+    if not len(todo) or not contact_points:
+        return pd.DataFrame(columns=columns)
+    names = [p.name for p in contact_points]
+    queries = [
+        f"{n} {u}" for n, u in zip(todo["mailbox_name"], todo["responsible_unit"], strict=True)
+    ]
+    rows, picks, scores = best_matches(queries, names, limit)
+    records = list(
+        todo[["mailbox_id", "subject_id", "mailbox_name", "responsible_unit"]].itertuples(
+            index=False
+        )
+    )
+    return pd.DataFrame(
+        [
+            [*records[i], contact_points[j].id, names[j], score, "suggested by name", ""]
+            for i, j, score in zip(rows.tolist(), picks.tolist(), scores.tolist(), strict=True)
+        ],
+        columns=columns,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class PlanEntry:
+    """Day one: a contact point proposed for one responsible unit, with the postkasse (and
+    emne) IDs to enter as its translations, exactly as the export writes them."""
+
+    name: str
+    targets: tuple[str, ...]
+    visible: bool
+    mailboxes: int
+    translations: tuple[str, ...]
+
+
+def contact_point_plan(export_frame: Any) -> tuple[PlanEntry, ...]:
+    """Day one: a proposed contact point per responsible unit, with the translations to enter."""
+    frame = export_frame[export_frame["mailbox_id"] != ""]
+    plan = []
+    for unit, group in frame.groupby(
+        frame["responsible_unit"].where(frame["responsible_unit"] != "", "(ingen enhed)"), sort=True
+    ):
+        ids = [
+            f"{m}:{s}" if s else m
+            for m, s in zip(group["mailbox_id"], group["subject_id"], strict=True)
+        ]
+        plan.append(
+            PlanEntry(
+                name=str(unit),
+                targets=("CITIZEN", "COMPANY"),
+                visible=True,
+                mailboxes=len(group),
+                translations=tuple(dict.fromkeys(ids)),
+            )
+        )
+    return tuple(plan)

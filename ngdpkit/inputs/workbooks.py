@@ -1,0 +1,633 @@
+"""Reading untrusted spreadsheets (.xlsx, .xlsm, .csv) into text tables.
+
+Every cell becomes text: IDs keep their leading zeros, a numeric cell reads as
+its integer digits, surrounding and non-breaking spaces are trimmed, and no
+formula is ever evaluated. The header row is found even below title rows, and
+headers are matched to fields by normalised aliases (a specific alias beats a
+generic one; two equally good columns for one field is refused).
+
+python-calamine reads the workbook; openpyxl (with defusedxml) is the fallback
+when calamine cannot. Problems that make a file unusable raise
+:class:`~ngdpkit.errors.InputError` with one line naming the file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import dataclasses
+import gc
+import hashlib
+import io
+import json
+import os
+import re
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+from .workbook_bounds import MAX_ROWS, MAX_UNPACKED, check_unpacked  # noqa: F401  (re-exported)
+
+MAX_BYTES = 200 * 1024 * 1024
+HEADER_SCAN_ROWS = 30
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_NON_ALNUM = re.compile(r"[^0-9a-zæøåäöü]+")
+_TRIM = " \t\r\n\u00a0\u2007\u202f\ufeff"
+# Control characters never survive the edge: a workbook can carry them (``_x001B_``), a
+# terminal would obey them, and a workbook writer refuses them. Tabs and line breaks inside a
+# value become spaces; ANSI escape sequences go whole.
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?")
+_CONTROLS = {c: None for c in [*range(0x00, 0x20), *range(0x7F, 0xA0)]} | {
+    0x09: " ",
+    0x0A: " ",
+    0x0D: " ",
+}
+
+
+_HAS_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def clean_text(value: str) -> str:
+    """Untrusted cell text as the kit keeps it: no control characters, trimmed."""
+    if "\x1b" in value:
+        value = _ANSI.sub("", value)
+    return value.strip(_TRIM).translate(_CONTROLS).strip(_TRIM)
+
+
+def normalise_header(text: str) -> str:
+    """Case-, space- and punctuation-insensitive form of a header."""
+    return _NON_ALNUM.sub("", str(text).lower())
+
+
+@dataclass(frozen=True)
+class Field:
+    """A logical column and the headers that name it.
+
+    Attributes:
+        specific: headers that can only mean this field.
+        generic: looser headers (``Navn``), used only when no specific one is present.
+        required: the table is unusable without it.
+    """
+
+    name: str
+    specific: tuple[str, ...]
+    generic: tuple[str, ...] = ()
+    required: bool = False
+
+
+@dataclass
+class Table:
+    """Text cells of one sheet below its header row."""
+
+    path: Path
+    sheet: str
+    header_row: int  # 1-based row number of the header, as Excel shows it
+    columns: dict[str, int]  # field -> 0-based column index
+    headers: list[str]
+    data: dict[str, list[str]]  # field -> its cells, one per kept row (column-major)
+    row_numbers: list[int]  # Excel row number of each row
+    blank_rows: int
+    lost_precision: set[tuple[int, str]] = field(default_factory=set)  # (row number, field)
+    formula_no_value: set[tuple[int, str]] = field(default_factory=set)
+    sheet_chosen: bool = False
+    sheet_count: int = 1
+
+    @property
+    def rows(self) -> list[list[str]]:
+        """The matched columns row by row, in field order of ``columns``."""
+        return [list(r) for r in zip(*(self.data[n] for n in self.columns), strict=True)]
+
+    def frame(self) -> Any:
+        import pandas as pd
+
+        return pd.DataFrame(
+            {"row": self.row_numbers, **{n: self.data[n] for n in self.columns}}, dtype=object
+        ).astype({"row": "int64"})
+
+    def where(self, row: int) -> str:
+        return f"{self.sheet}!{row}" if self.sheet else f"row {row}"
+
+
+def check_size(path: Path, label: str) -> None:
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        raise InputError(f"{label}: {size / 1e6:.0f} MB is over the 200 MB limit for an input file")
+    if size == 0:
+        raise InputError(f"{label}: the file is empty (0 bytes)")
+
+
+@contextlib.contextmanager
+def cycle_collection_paused() -> Any:
+    """Reading a sheet makes a list per row and no reference cycles: the cyclic garbage
+    collector would walk those lists again and again for nothing (about a quarter of the
+    read at 100,000 rows). Paused while a table is read, as it was before if it was off."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+class TableCache:
+    """Tables already read in this run, by the exact bytes they were read from.
+
+    ``ngdpkit run`` reads every workbook once before any work (to refuse bad input), and
+    its notebooks would read the same files again. The parent collects its tables here
+    (``collect=True``) and saves them, after its checks pass, into a private folder next to
+    the run folders that it removes when the run ends; the notebooks of that run look there
+    first (:meth:`from_environment`). A table is found only under a key made of the file's
+    SHA-256 and the way it was read (fields, sheet, column names), so a file changed since
+    is read again. The files are plain JSON, checked field by field when read: nothing in
+    them is executed.
+
+    A collecting cache also keeps, in this process only, what a reader derives from a table
+    (:meth:`derived`): ``check`` reads and parses its inputs side by side first, and its steps
+    then take the parsed contact points and mapping file instead of parsing them again.
+    """
+
+    ENV = "NGDPKIT_TABLE_CACHE"  # the folder, for the run's kernels (not a secret)
+    FORMAT = 1
+
+    def __init__(self, folder: Path | None = None, *, collect: bool = False) -> None:
+        self.folder = folder
+        self.collect = collect
+        self.tables: dict[str, Table] = {}
+        self.results: dict[tuple[Any, ...], Any] = {}
+
+    @classmethod
+    def from_environment(cls) -> TableCache | None:
+        folder = os.environ.get(cls.ENV)
+        return cls(Path(folder)) if folder and Path(folder).is_dir() else None
+
+    def key(
+        self,
+        path: Path,
+        fields: Sequence[Field],
+        sheet: str | None,
+        overrides: dict[str, str] | None,
+    ) -> str | None:
+        try:
+            with path.open("rb") as fh:
+                digest = hashlib.file_digest(fh, "sha256").hexdigest()
+        except OSError:
+            return None  # the reader says what is wrong with the file
+        spec = [self.FORMAT, digest, [dataclasses.astuple(f) for f in fields], sheet, overrides]
+        return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()
+
+    def derived(self, what: tuple[Any, ...], path: Path, fields: Sequence[Field], make: Any) -> Any:
+        """``make()``, the result a reader derives from the table of ``path`` read as
+        ``fields`` (``what`` names the reader and its other arguments), made once per process
+        for the same bytes. A cache that does not collect (a notebook's) keeps nothing."""
+        key = self.key(path, fields, None, None) if self.collect else None
+        if key is None:
+            return make()
+        if (key, *what) not in self.results:
+            self.results[key, *what] = make()
+        return self.results[key, *what]
+
+    def get(self, key: str, path: Path) -> Table | None:
+        if key in self.tables:
+            return self.tables[key]
+        if self.folder is None:
+            return None
+        try:
+            data = json.loads((self.folder / f"{key}.json").read_text(encoding="utf-8"))
+            return _table_from_json(data, path)
+        except (OSError, ValueError, TypeError, KeyError):
+            return None  # absent or not ours: read the workbook
+
+    def save(self, folder: Path) -> None:
+        """Every collected table as ``<key>.json`` in ``folder`` (written whole or not at all)."""
+        for key, table in self.tables.items():
+            tmp = folder / f".{key}.tmp"
+            tmp.write_text(json.dumps(_table_to_json(table), ensure_ascii=False), encoding="utf-8")
+            os.replace(tmp, folder / f"{key}.json")
+        self.folder = folder
+
+
+def _table_to_json(table: Table) -> dict[str, Any]:
+    return {
+        "format": TableCache.FORMAT,
+        "sheet": table.sheet,
+        "header_row": table.header_row,
+        "columns": table.columns,
+        "headers": table.headers,
+        "data": table.data,
+        "row_numbers": table.row_numbers,
+        "blank_rows": table.blank_rows,
+        "lost_precision": sorted(table.lost_precision),
+        "formula_no_value": sorted(table.formula_no_value),
+        "sheet_chosen": table.sheet_chosen,
+        "sheet_count": table.sheet_count,
+    }
+
+
+def _table_from_json(data: dict[str, Any], path: Path) -> Table | None:
+    """A saved table, or None when anything in it is not what :func:`_table_to_json` writes."""
+
+    def texts(value: Any) -> bool:
+        return isinstance(value, list) and all(type(v) is str for v in value)
+
+    def ints(value: Any) -> bool:
+        return isinstance(value, list) and all(type(v) is int for v in value)
+
+    def cells(value: Any) -> bool:
+        return isinstance(value, list) and all(
+            isinstance(v, list) and len(v) == 2 and type(v[0]) is int and type(v[1]) is str
+            for v in value
+        )
+
+    columns, table_data, numbers = data["columns"], data["data"], data["row_numbers"]
+    ok = (
+        data["format"] == TableCache.FORMAT
+        and type(data["sheet"]) is str
+        and type(data["header_row"]) is int
+        and isinstance(columns, dict)
+        and all(type(k) is str and type(v) is int for k, v in columns.items())
+        and texts(data["headers"])
+        and isinstance(table_data, dict)
+        and list(table_data) == list(columns)
+        and ints(numbers)
+        and all(texts(v) and len(v) == len(numbers) for v in table_data.values())
+        and type(data["blank_rows"]) is int
+        and cells(data["lost_precision"])
+        and cells(data["formula_no_value"])
+        and type(data["sheet_chosen"]) is bool
+        and type(data["sheet_count"]) is int
+    )
+    if not ok:
+        return None
+    return Table(
+        path=path,
+        sheet=data["sheet"],
+        header_row=data["header_row"],
+        columns=columns,
+        headers=data["headers"],
+        data=table_data,
+        row_numbers=numbers,
+        blank_rows=data["blank_rows"],
+        lost_precision={(r, n) for r, n in data["lost_precision"]},
+        formula_no_value={(r, n) for r, n in data["formula_no_value"]},
+        sheet_chosen=data["sheet_chosen"],
+        sheet_count=data["sheet_count"],
+    )
+
+
+def read_table(
+    path: Path,
+    fields: Sequence[Field],
+    *,
+    label: str,
+    sheet: str | None = None,
+    overrides: dict[str, str] | None = None,
+    cache: TableCache | None = None,
+) -> Table:
+    """Read the first sheet (or ``sheet``) that has every required field.
+
+    Args:
+        path: .xlsx, .xlsm or .csv.
+        fields: the columns to find.
+        label: how the file is named in messages (relative to the settings file).
+        sheet: a sheet name to use instead of searching.
+        overrides: field -> exact header text (``[inputs.columns]``).
+        cache: tables this run has read already (see :class:`TableCache`).
+    """
+    key = cache.key(path, fields, sheet, overrides) if cache is not None else None
+    if cache is not None and key is not None:
+        found = cache.get(key, path)
+        if found is not None:
+            return found
+    with cycle_collection_paused():
+        table = _read_table(path, fields, label=label, sheet=sheet, overrides=overrides)
+    if cache is not None and cache.collect and key is not None:
+        if cache.key(path, fields, sheet, overrides) == key:  # not changed while it was read
+            cache.tables[key] = table
+    return table
+
+
+def _read_table(
+    path: Path,
+    fields: Sequence[Field],
+    *,
+    label: str,
+    sheet: str | None,
+    overrides: dict[str, str] | None,
+) -> Table:
+    suffix = path.suffix.lower()
+    if suffix == ".xls":
+        raise InputError(
+            f"{label}: .xls (Excel 97-2003) is not read; open it in Excel and save it as .xlsx"
+        )
+    if not path.is_file():
+        raise InputError(f"{label}: file not found")
+    check_size(path, label)
+    if suffix == ".csv":
+        sheets = {"": _read_csv(path, label)}
+    elif suffix in (".xlsx", ".xlsm"):
+        sheets = _read_workbook(path, label, sheet)
+    else:
+        raise InputError(
+            f"{label}: unsupported file type {suffix or '(none)'}; use .xlsx, .xlsm or .csv"
+        )
+
+    if sheet is not None and suffix != ".csv":
+        if sheet not in sheets:
+            raise InputError(f"{label}: no sheet named {sheet!r} (sheets: {', '.join(sheets)})")
+        candidates = [sheet]
+    else:
+        candidates = list(sheets)
+
+    seen: list[str] = []
+    for name in candidates:
+        cells = sheets[name]
+        if not any(any(str(c).strip(_TRIM) for c in row) for row in cells):
+            seen.append(f"sheet {name!r} is empty" if name else "the file is empty")
+            continue
+        found = _find_header(cells, fields, overrides or {}, label, name)
+        if isinstance(found, str):
+            seen.append(found)
+            continue
+        header_index, columns = found
+        table = _build(path, name, cells, header_index, columns, fields)
+        table.sheet_chosen = sheet is None and suffix != ".csv"
+        table.sheet_count = len(sheets)
+        if suffix in (".xlsx", ".xlsm"):
+            _mark_formulas(table, {f.name for f in fields if f.required})
+        return table
+    required = ", ".join(f.specific[0] for f in fields if f.required)
+    raise InputError(f"{label}: no sheet has the needed columns ({required}); " + "; ".join(seen))
+
+
+def _find_header(
+    cells: list[list[Any]],
+    fields: Sequence[Field],
+    overrides: dict[str, str],
+    label: str,
+    sheet: str,
+) -> tuple[int, dict[str, int]] | str:
+    best_found: list[str] = []
+    for index, row in enumerate(cells[:HEADER_SCAN_ROWS]):
+        norm = [normalise_header(c) if isinstance(c, str) else "" for c in row]
+        columns: dict[str, int] = {}
+        for f in fields:
+            if f.name in overrides:
+                target = normalise_header(overrides[f.name])
+                hits = [i for i, h in enumerate(norm) if h == target]
+            else:
+                hits = []
+                for aliases in (f.specific, f.generic):
+                    keys = {normalise_header(a) for a in aliases}
+                    hits = [i for i, h in enumerate(norm) if h and h in keys]
+                    if hits:
+                        break
+            if len(hits) > 1:
+                names = " and ".join(f"{_col(i)} {row[i]!r}" for i in hits)
+                where = f"sheet {sheet!r} row {index + 1}" if sheet else f"row {index + 1}"
+                raise InputError(
+                    f"{label}: {where}: two columns match {f.name}: {names}; "
+                    f'rename one or set [inputs.columns] {f.name} = "..."'
+                )
+            if hits:
+                columns[f.name] = hits[0]
+        if all(f.name in columns for f in fields if f.required):
+            return index, columns
+        present = [str(c).strip() for c in row if isinstance(c, str) and c.strip()]
+        if len(present) > len(best_found):
+            best_found = present
+    where = f"sheet {sheet!r}" if sheet else "the file"
+    return f"{where} has columns: {', '.join(best_found) or '(none)'}"
+
+
+def _col(index: int) -> str:
+    name = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        name = chr(65 + rem) + name
+    return f"column {name}"
+
+
+def cell_text(value: Any) -> tuple[str, bool]:
+    """A cell as text, and whether it was a number Excel could not hold exactly (over 15 digits)."""
+    if value is None:
+        return "", False
+    if isinstance(value, str):
+        return clean_text(value), False
+    if isinstance(value, bool):
+        return ("true" if value else "false"), False
+    if isinstance(value, int):
+        return str(value), len(str(abs(value)).lstrip("0")) > 15
+    if isinstance(value, float):
+        if value != value:  # NaN
+            return "", False
+        if value.is_integer():
+            digits = f"{value:.0f}"
+            return digits, len(digits.lstrip("-").lstrip("0")) > 15
+        return repr(value), False
+    if hasattr(value, "isoformat"):
+        return value.isoformat(), False
+    return clean_text(str(value)), False
+
+
+def _column_text(
+    values: tuple[Any, ...], name: str, numbers: range, lost: set[tuple[int, str]]
+) -> list[str]:
+    """One column as text; the common all-text column takes the fast path."""
+    if all(type(v) is str for v in values):
+        if not _HAS_CONTROL.search("".join(values)):  # one scan per column, not per cell
+            return [v.strip(_TRIM) for v in values]
+        return [clean_text(v) for v in values]
+    out = []
+    for excel_row, v in zip(numbers, values, strict=True):
+        text, lost_digits = cell_text(v)
+        if lost_digits:
+            lost.add((excel_row, name))
+        out.append(text)
+    return out
+
+
+def _build(
+    path: Path,
+    sheet: str,
+    cells: list[list[Any]],
+    header_index: int,
+    columns: dict[str, int],
+    fields: Sequence[Field],
+) -> Table:
+    order = [f.name for f in fields if f.name in columns]
+    idx = [columns[n] for n in order]
+    width = max(idx) + 1
+    body = cells[header_index + 1 :]
+    if len({len(row) for row in body} | {width}) > 1 or (body and len(body[0]) < width):
+        body = [row if len(row) >= width else list(row) + [""] * (width - len(row)) for row in body]
+    numbers = range(header_index + 2, header_index + 2 + len(body))
+    lost: set[tuple[int, str]] = set()
+    transposed = list(zip(*body, strict=False)) if body else [() for _ in range(width)]
+    text_columns = [
+        _column_text(tuple(transposed[i]) if body else (), name, numbers, lost)
+        for name, i in zip(order, idx, strict=True)
+    ]
+    keep = (
+        [j for j, values in enumerate(zip(*text_columns, strict=True)) if any(values)]
+        if text_columns
+        else []
+    )
+    if len(keep) == len(numbers):
+        kept_columns = text_columns
+        kept_numbers = list(numbers)
+    else:
+        kept_columns = [[col[j] for j in keep] for col in text_columns]
+        kept_numbers = [numbers[j] for j in keep]
+    lost = {(r, n) for r, n in lost if r in set(kept_numbers)} if lost else lost
+    # Trailing blank rows are formatting, not data: count only blanks between data rows.
+    blank = (kept_numbers[-1] - header_index - 1 - len(kept_numbers)) if kept_numbers else 0
+    return Table(
+        path=path,
+        sheet=sheet,
+        header_row=header_index + 1,
+        columns={n: columns[n] for n in order},
+        headers=[str(c) for c in cells[header_index]],
+        data=dict(zip(order, kept_columns, strict=True)),
+        row_numbers=kept_numbers,
+        blank_rows=blank,
+        lost_precision=lost,
+    )
+
+
+def _read_workbook(path: Path, label: str, only: str | None) -> dict[str, list[list[Any]]]:
+    with path.open("rb") as fh:
+        head = fh.read(8)
+    if head == _OLE_MAGIC:
+        raise InputError(
+            f"{label}: the workbook is password-protected or in the old .xls format; "
+            "remove the password or save it as .xlsx"
+        )
+    if not zipfile.is_zipfile(path):
+        raise InputError(f"{label}: not an Excel workbook (not a valid .xlsx zip file)")
+    check_unpacked(path, label)
+    try:
+        import python_calamine
+
+        book = python_calamine.CalamineWorkbook.from_path(str(path))
+        names = [
+            m.name for m in book.sheets_metadata if str(m.visible).endswith("Visible")
+        ] or book.sheet_names
+        if only is not None:
+            names = [n for n in book.sheet_names if n == only] or book.sheet_names
+        return {n: book.get_sheet_by_name(n).to_python(skip_empty_area=False) for n in names}
+    except InputError:
+        raise
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as calamine_exc:  # calamine's Rust panics are BaseExceptions
+        return _read_with_openpyxl(path, label, calamine_exc)
+
+
+def _read_with_openpyxl(path: Path, label: str, first: BaseException) -> dict[str, list[list[Any]]]:
+    try:
+        import openpyxl
+
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        try:
+            return {
+                ws.title: [list(r) for r in ws.iter_rows(values_only=True)]
+                for ws in book.worksheets
+            }
+        finally:
+            book.close()
+    except Exception as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(
+            f"{label}: the workbook cannot be read (corrupt or not .xlsx): {reason}"
+        ) from first
+
+
+def _read_csv(path: Path, label: str) -> list[list[Any]]:
+    raw = path.read_bytes()
+    # A CR alone ends a line too (old Mac files), and csv reads it so: count the larger.
+    if max(raw.count(b"\n"), raw.count(b"\r")) > MAX_ROWS:
+        raise InputError(f"{label}: more than {MAX_ROWS:,} lines, the bound for a table")
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # cp1252 decodes nearly everything; this is for the 5 bytes it refuses
+        raise InputError(f"{label}: the CSV is neither UTF-8 nor Windows-1252 text")
+    if "\x00" in text:
+        raise InputError(
+            f"{label}: not a text CSV file (it holds NUL bytes; is it UTF-16 or a workbook?)"
+        )
+    sample = "\n".join(line for line in text.splitlines()[:20] if line.strip())
+    delimiter = ";" if sample.count(";") >= sample.count(",") and ";" in sample else ","
+    if "\t" in sample and not any(d in sample for d in ";,"):
+        delimiter = "\t"
+    return [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+
+
+# --- formula cells without a cached value -------------------------------------------------------
+# calamine and openpyxl both read such a cell as empty; the sheet XML tells them apart.
+
+_CELL_REF = re.compile(r"([A-Z]+)(\d+)")
+
+
+def _mark_formulas(table: Table, wanted: set[str]) -> None:
+    """Tell a formula without a saved value from a blank, in the required columns only."""
+    blank_cells = {
+        (num, name)
+        for name in table.columns
+        if name in wanted and "" in table.data[name]
+        for num, value in zip(table.row_numbers, table.data[name], strict=True)
+        if value == ""
+    }
+    if not blank_cells:
+        return
+    frame_rows = {n: i for i, n in enumerate(table.row_numbers)}
+    wanted_cols = {_col_letters(i): name for name, i in table.columns.items()}
+    for ref in formula_cells_without_value(table.path, table.sheet):
+        m = _CELL_REF.fullmatch(ref)
+        if not m:
+            continue
+        name = wanted_cols.get(m.group(1))
+        num = int(m.group(2))
+        if name and (num, name) in blank_cells and num in frame_rows:
+            table.formula_no_value.add((num, name))
+
+
+def _col_letters(index: int) -> str:
+    return _col(index).removeprefix("column ")
+
+
+def formula_cells_without_value(path: Path, sheet: str) -> list[str]:
+    """Cell references (``A5``) of formulas that carry no cached value, by streaming the sheet XML."""
+    from defusedxml import ElementTree as SafeET
+
+    ns = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    rel_ns = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+    with zipfile.ZipFile(path) as zf:
+        workbook = SafeET.fromstring(zf.read("xl/workbook.xml"))
+        rels = SafeET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+        targets = {r.get("Id"): r.get("Target") for r in rels}
+        member = None
+        for s in workbook.iter(f"{ns}sheet"):
+            if s.get("name") == sheet:
+                target = targets.get(s.get(f"{rel_ns}id"), "")
+                member = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+        if member is None or member not in zf.namelist():
+            return []
+        found: list[str] = []
+        with zf.open(member) as fh:
+            for _event, elem in SafeET.iterparse(fh, events=("end",)):
+                if elem.tag == f"{ns}c":
+                    has_formula = elem.find(f"{ns}f") is not None
+                    value = elem.find(f"{ns}v")
+                    if has_formula and (value is None or not (value.text or "").strip()):
+                        found.append(elem.get("r", ""))
+                    elem.clear()
+        return found

@@ -1,0 +1,935 @@
+"""``ngdpkit rehearse``: prove the integration end to end (contract §9).
+
+Send a test letter with the organisation's certificate and header, take the
+transport receipt, wait for the citizen's reply (REST_PULL: list, fetch,
+business receipt COMPLETED, delete; REST_PUSH: a local stand-in for the WorkZone
+Push Service receives it), and check the reply names the right letter, contact
+point and case. Against the simulator (default) everything stays on 127.0.0.1;
+against NgDP the client code is the same, with the real API and trust store.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import secrets as pysecrets
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from .. import findings as F
+from ..checks.network import official_api_url
+from ..errors import InputError
+from ..findings import Finding
+from ..redact import clip, one_line
+from ..secrets import secret_missing
+from ..settings import Environment, Settings, load_settings
+from . import memo
+
+
+@dataclass
+class Acceptance:
+    environment: str
+    against: str
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    memo_uuid: str | None = None
+    reply_uuid: str | None = None
+    sent_xml: bytes | None = None
+    reply_xml: bytes | None = None
+
+    @property
+    def status(self) -> str:
+        return F.status_of(self.findings)
+
+    def step(self, name: str, status: str, started: float, detail: str) -> None:
+        self.steps.append(
+            {
+                "name": name,
+                "status": status,
+                "duration_s": round(time.monotonic() - started, 3),
+                "detail": one_line(detail),  # may quote a library's error text
+            }
+        )
+
+    def to_json(self, language: str = "en") -> dict[str, Any]:
+        return {
+            "environment": self.environment,
+            "against": self.against,
+            "status": self.status,
+            "steps": self.steps,
+            "memo_uuid": self.memo_uuid,
+            "reply_uuid": self.reply_uuid,
+            "findings": [f.to_dict(language) for f in F.sort_findings(self.findings)],
+        }
+
+
+def anchors_pem(settings: Settings, kind: str) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
+    from ..checks.trust import load_trust_anchors
+
+    anchors = load_trust_anchors(settings.trust_anchors, rel=settings.rel)
+    certs = list(anchors.roots[kind]) + [
+        c for c in anchors.intermediates if any(c.issuer == r.subject for r in anchors.roots[kind])
+    ]
+    return b"".join(c.public_bytes(serialization.Encoding.PEM) for c in certs)
+
+
+def _load_identity(settings: Settings, env: Environment, found: list[Finding]) -> Any:
+    from ..checks.certificates import load_certificate
+    from ..secrets import resolve
+
+    if env.certificate is None:
+        found.append(
+            F.error(
+                "PENDING_CERTIFICATE",
+                "A rehearsal needs the environment's .p12/.pfx certificate.",
+                f"environments.{env.name}.certificate",
+            )
+        )
+        return None
+    password = resolve(env.certificate_password_env, secrets_file=settings.secrets_file)
+    if password is None:
+        found.append(
+            secret_missing(
+                f"environments.{env.name}.certificate_password_env",
+                what="certificate password",
+                variable=env.certificate_password_env,
+            )
+        )
+        return None
+    loaded = load_certificate(
+        env.certificate, label=settings.rel(env.certificate), password=password
+    )
+    found.extend(f for f in loaded.findings if f.severity == "error")
+    if loaded.leaf is None or loaded.key is None:
+        found.append(
+            F.error(
+                "CERT_NO_PRIVATE_KEY",
+                "A rehearsal needs the private key to present the certificate.",
+                settings.rel(env.certificate),
+            )
+        )
+        return None
+    return loaded
+
+
+def _authorization(
+    settings: Settings, env: Environment, against: str, found: list[Finding]
+) -> tuple[str | None, str | None]:
+    """(header, token); a throwaway token against the simulator when none is configured."""
+    from ..secrets import parse_authorization, quality_findings, resolve
+
+    secret = resolve(env.authorization_env, secrets_file=settings.secrets_file)
+    if secret is not None:
+        found.extend(quality_findings(secret, f"environments.{env.name}.authorization_env"))
+        parsed = parse_authorization(secret.reveal())
+        return secret.reveal(), parsed[1] if parsed else None
+    if against == "ngdp":
+        found.append(
+            secret_missing(
+                f"environments.{env.name}.authorization_env",
+                what="authorization header",
+                variable=env.authorization_env,
+                detail="; NgDP needs it",
+            )
+        )
+        return None, None
+    token = pysecrets.token_urlsafe(24)
+    found.append(
+        F.info(
+            "REHEARSAL_THROWAWAY_TOKEN",
+            "No authorization header is configured; this rehearsal used a throwaway token for the simulator only.",
+            f"environments.{env.name}.authorization_env",
+        )
+    )
+    return "Basic " + base64.b64encode(f"{env.system_id}:{token}".encode()).decode(), token
+
+
+def run_flow(
+    settings: Settings,
+    env: Environment,
+    *,
+    against: str = "simulator",
+    run_id: str = "",
+    work: Path,
+    simulator_options: dict[str, Any] | None = None,
+    progress: Callable[[str], None] = print,
+) -> Acceptance:
+    """The acceptance flow itself; writes nothing but temporary files under ``work``.
+
+    prepare (settings, identity, header) → the letter → a TLS client to NgDP or the
+    simulator → send and its receipt → the citizen's reply → the reply checked → with
+    REST_PUSH, the receipt at the push endpoint. Each part adds its steps and findings to
+    the acceptance record; the first part that fails ends the flow.
+    """
+    acc = Acceptance(env.name, against)
+    _prerequisites(env, acc.findings)
+    identity = _load_identity(settings, env, acc.findings)
+    header, token = _authorization(settings, env, against, acc.findings)
+    if any(f.severity == "error" for f in acc.findings) or identity is None or header is None:
+        acc.step(
+            "prepare",
+            "failed",
+            time.monotonic(),
+            "; ".join(f.code for f in acc.findings if f.severity == "error"),
+        )
+        return acc
+    contact_point = (env.default_contact_point or "").strip("{}").lower()
+    letter = _letter(settings, env, run_id, contact_point, acc)
+    if letter is None:
+        return acc
+    with ExitStack() as stack:
+        link = _connect(
+            stack,
+            settings,
+            env,
+            against=against,
+            work=work,
+            token=token or "",
+            header=header,
+            identity=identity,
+            contact_point=contact_point,
+            simulator_options=simulator_options,
+            acc=acc,
+        )
+        if link is None:
+            return acc
+        client, base, stand_in = link
+        progress(f"  sending the test letter {letter.uuid} to {base} …")
+        if not _send(client, base, letter, acc):
+            return acc
+        reh = env.rehearsal
+        t0 = time.monotonic()
+        progress(f"  waiting up to {reh.timeout_s} s for the citizen's reply ({env.protocol}) …")
+        deadline = time.monotonic() + reh.timeout_s
+        reply_xml = _wait_reply(client, base, stand_in, env, letter.uuid, deadline, acc, t0)
+        if reply_xml is None:
+            return acc
+        _check_reply(reply_xml, letter.uuid, contact_point, reh.case_id, acc, t0)
+        if env.protocol == "REST_PUSH" and stand_in is not None:
+            _push_receipt(stand_in, letter.uuid, deadline, reh.timeout_s, acc)
+    return acc
+
+
+def _prerequisites(env: Environment, found: list[Finding]) -> None:
+    """What a rehearsal needs from the settings before anything is sent."""
+    reh = env.rehearsal
+    for key, value in (
+        ("system_id", env.system_id),
+        ("default_contact_point", env.default_contact_point),
+    ):
+        if not value:
+            found.append(
+                F.error(
+                    f"PENDING_{key.upper()}",
+                    "A rehearsal needs {key}.",
+                    f"environments.{env.name}.{key}",
+                    key=key,
+                )
+            )
+    if not reh.recipient_id:
+        found.append(
+            F.error(
+                "PENDING_RECIPIENT_ID",
+                "A rehearsal needs [rehearsal] recipient_id (a test citizen or company).",
+                "rehearsal.recipient_id",
+            )
+        )
+    if reh.recipient_id_type not in ("CPR", "CVR"):
+        found.append(
+            F.error(
+                "REHEARSAL_RECIPIENT_INVALID",
+                "[rehearsal] recipient_id_type {recipient_id_type!r} must be CPR or CVR.",
+                "rehearsal.recipient_id_type",
+                recipient_id_type=reh.recipient_id_type,
+            )
+        )
+
+
+def _letter(
+    settings: Settings, env: Environment, run_id: str, contact_point: str, acc: Acceptance
+) -> Any:
+    """The test letter as MeMo XML, or None (and MEMO_INVALID) when it does not validate."""
+    reh = env.rehearsal
+    letter = memo.build_letter(
+        organisation=settings.organisation.name,
+        cvr=settings.organisation.cvr,
+        contact_point=contact_point,
+        recipient_id=reh.recipient_id,
+        recipient_id_type=reh.recipient_id_type,
+        environment=env.name,
+        run_id=run_id,
+        case_id=reh.case_id,
+    )
+    acc.memo_uuid, acc.sent_xml = letter.uuid, letter.xml
+    reason = memo.validate(letter.xml)
+    if reason:
+        acc.findings.append(
+            F.error(
+                "MEMO_INVALID",
+                "The test letter is not a valid MeMo: {reason}.",
+                "memo",
+                letter.uuid,
+                reason=reason,
+            )
+        )
+        return None
+    return letter
+
+
+def _connect(
+    stack: ExitStack,
+    settings: Settings,
+    env: Environment,
+    *,
+    against: str,
+    work: Path,
+    token: str,
+    header: str,
+    identity: Any,
+    contact_point: str,
+    simulator_options: dict[str, Any] | None,
+    acc: Acceptance,
+) -> tuple[Any, str, Any] | None:
+    """(an mTLS client, the API base, the push stand-in or None): against the simulator
+    (started here, on a session CA) or NgDP. None when the API URL is not https."""
+    from ..checks.deadline import BoundedClient
+    from ..checks.probes import client_tls_context
+    from ..checks.system import push_endpoints
+    from .simulator import PushStandIn, SessionCA, Simulator, SimulatorConfig
+
+    reh = env.rehearsal
+    ca_file: str | None = None
+    stand_in = None
+    if against == "simulator":
+        ca = SessionCA.create(work / "ca")
+        ca_file = str(ca.ca_file)
+        cfg = SimulatorConfig(
+            kind=env.kind,
+            anchors_pem=anchors_pem(settings, env.kind),
+            cvr=settings.organisation.cvr,
+            system_id=env.system_id or "",
+            token=token,
+            contact_points=contact_point_ids(settings, env) | {contact_point},
+            protocol=env.protocol,
+            citizen_id=reh.recipient_id,
+            citizen_type=reh.recipient_id_type,
+            registry=_registry(settings, env),  # the read endpoints too, as NgDP has them
+            **(simulator_options or {}),
+        )
+        if env.protocol == "REST_PUSH":
+            ends = push_endpoints(env.push_base_url or "https://push.invalid", env.system_id or "")
+            stand_in = stack.enter_context(
+                PushStandIn(ends["message_endpoint"], ends["receipt_endpoint"], ca)
+            )
+            cfg.push_message_url = stand_in.url("message")
+            cfg.push_receipt_url = stand_in.url("receipt")
+            cfg.push_authorization, cfg.push_ca_file = header, ca_file
+            cert_path, key_path = ca.client_identity("ngdp-push")
+            cfg.push_client_cert = (str(cert_path), str(key_path))
+        base = stack.enter_context(Simulator(cfg, ca)).base_url
+    else:  # NgDP itself, or what ngdp_api_url points at (NGDP_API_URL_OVERRIDDEN in the checks)
+        base = (env.ngdp_api_url or official_api_url(env.kind)).rstrip("/")
+        ca_file = str(env.ngdp_api_ca) if env.ngdp_api_ca else None
+        if not base.lower().startswith("https://"):
+            acc.step("send", "failed", time.monotonic(), "ngdp_api_url is not https")
+            acc.findings.append(
+                F.error(
+                    "NGDP_API_URL_NOT_HTTPS",
+                    "ngdp_api_url {base} is not https: nothing was sent, since the authorization header would travel in clear text.",
+                    f"environments.{env.name}.ngdp_api_url",
+                    "send",
+                    base=base,
+                )
+            )
+            return None
+    ctx = stack.enter_context(
+        client_tls_context(identity.leaf, identity.key, identity.extra, cafile=ca_file)
+    )
+    # One overall deadline for every request of the rehearsal (a trickling server never
+    # holds it open): the checks' total, plus the wait for the reply.
+    client = stack.enter_context(
+        BoundedClient(
+            deadline=time.monotonic() + settings.checks.probe_total_s + reh.timeout_s,
+            verify=ctx,
+            timeout=max(5.0, float(reh.timeout_s)),
+            headers={"Authorization": header},
+            trust_env=against == "ngdp",
+            follow_redirects=False,
+        )
+    )
+    return client, base, stand_in
+
+
+def _registry(settings: Settings, env: Environment) -> Any:
+    from .simulator_registry import registry_from_settings
+
+    try:
+        return registry_from_settings(settings, env)
+    except InputError:  # an unreadable contact points file: the rehearsal reports it itself
+        return None
+
+
+def _send(client: Any, base: str, letter: Any, acc: Acceptance) -> bool:
+    """POST the letter (HTTP 201 wanted; a redirect is never followed) and read the
+    transport receipt in the answer. False when the letter did not go through."""
+    import httpx
+
+    found = acc.findings
+    t0 = time.monotonic()
+    try:
+        r = client.post(
+            f"{base}/memos/",
+            params={"memo-message-uuid": letter.uuid},
+            content=letter.xml,
+            headers={"Content-Type": "application/xml"},
+        )
+    except httpx.HTTPError as exc:
+        detail = f"{type(exc).__name__}: {clip(str(exc), 200)}"
+        acc.step("send", "failed", t0, detail)
+        found.append(
+            F.error(
+                "REHEARSAL_SEND_REFUSED",
+                "The letter could not be sent: the TLS connection or the request failed ({detail}).",
+                base,
+                "send",
+                detail=detail,
+            )
+        )
+        return False
+    if 300 <= r.status_code < 400:
+        acc.step("send", "failed", t0, f"HTTP {r.status_code} (redirect, not followed)")
+        found.append(
+            F.error(
+                "NET_REDIRECT",
+                "{base} answered {status_code}, a redirect to {reason}; redirects are never followed.",
+                base,
+                "send",
+                base=base,
+                status_code=r.status_code,
+                reason=one_line(r.headers.get("location", "?"))[:120],
+            )
+        )
+        return False
+    if r.status_code != 201:
+        detail = _error_detail(r)
+        acc.step("send", "failed", t0, f"HTTP {r.status_code}: {detail}")
+        found.append(
+            F.error(
+                "REHEARSAL_SEND_REFUSED",
+                "NgDP refused the letter with HTTP {status_code}: {detail}.",
+                base,
+                "send",
+                status_code=r.status_code,
+                detail=detail,
+            )
+        )
+        return False
+    acc.step("send", "ok", t0, f"HTTP 201 for {letter.uuid}")
+    t0 = time.monotonic()
+    try:
+        receipt = r.json()
+    except ValueError:
+        receipt = {}
+    if not isinstance(receipt, dict):
+        receipt = {"body": receipt}
+    if (
+        receipt.get("receiptStatus") in ("RECEIVED", "COMPLETED")
+        and receipt.get("messageUUID") == letter.uuid
+    ):
+        acc.step(
+            "transport receipt",
+            "ok",
+            t0,
+            f"{receipt['receiptStatus']}, transmission {receipt.get('transmissionId')}",
+        )
+    else:
+        acc.step("transport receipt", "failed", t0, clip(json.dumps(receipt), 200))
+        found.append(
+            F.error(
+                "REHEARSAL_NO_RECEIPT",
+                "The answer to the letter is not a RECEIVED receipt for {uuid}: {value}.",
+                base,
+                "receipt",
+                uuid=letter.uuid,
+                value=clip(json.dumps(receipt), 160),
+            )
+        )
+    return True
+
+
+def _wait_reply(
+    client: Any,
+    base: str,
+    stand_in: Any,
+    env: Environment,
+    uuid: str,
+    deadline: float,
+    acc: Acceptance,
+    t0: float,
+) -> bytes | None:
+    """The citizen's reply: pulled from NgDP, or received by the push stand-in. None when
+    none came (or, with REST_PUSH against NgDP, when it cannot be seen from here)."""
+    if env.protocol != "REST_PUSH":
+        reply_xml = _wait_pull(client, base, uuid, deadline)
+    elif stand_in is not None:
+        reply_xml = _wait_push(stand_in, uuid, deadline)
+    else:  # REST_PUSH against the real NgDP: the reply goes to the customer's Push Service
+        acc.step(
+            "reply",
+            "skipped",
+            t0,
+            "REST_PUSH against NgDP: the reply arrives at the WorkZone Push Service, not here; check it in WorkZone",
+        )
+        acc.findings.append(
+            F.warning(
+                "REHEARSAL_REPLY_NOT_SEEN",
+                "With REST_PUSH the reply goes to the WorkZone Push Service; confirm in WorkZone that it arrived on the case.",
+                base,
+                "reply",
+            )
+        )
+        return None
+    if reply_xml is None:
+        timeout_s = env.rehearsal.timeout_s
+        acc.step("reply", "failed", t0, f"no reply within {timeout_s} s")
+        acc.findings.append(
+            F.error(
+                "REHEARSAL_NO_REPLY",
+                "No reply to {uuid} arrived within {timeout_s} s.",
+                base,
+                "reply",
+                uuid=uuid,
+                timeout_s=timeout_s,
+            )
+        )
+        return None
+    return reply_xml
+
+
+def _check_reply(
+    reply_xml: bytes, uuid: str, contact_point: str, case_id: str, acc: Acceptance, t0: float
+) -> None:
+    """The reply must be valid MeMo answering this letter, from this contact point (and case)."""
+    found = acc.findings
+    acc.reply_xml = reply_xml
+    fields = memo.read(reply_xml)
+    acc.reply_uuid = fields["uuid"]
+    acc.step("reply", "ok", t0, f"reply {fields['uuid']}")
+    t0 = time.monotonic()
+    problems = []
+    reason = memo.validate(reply_xml)
+    if reason:
+        found.append(
+            F.error(
+                "MEMO_INVALID",
+                "The reply is not a valid MeMo: {reason}.",
+                "reply",
+                fields["uuid"],
+                reason=reason,
+            )
+        )
+    if fields["reply_to"] != uuid:
+        problems.append(f"it answers {fields['reply_to'] or 'nothing'}, not {uuid}")
+    if (
+        fields["reply_contact_point"] or fields["recipient_contact_point"]
+    ).lower() != contact_point:
+        problems.append(
+            f"it names contact point {fields['reply_contact_point'] or '?'}, not {contact_point}"
+        )
+    if case_id and fields["reply_case"] != case_id:
+        problems.append(f"it names case {fields['reply_case'] or '?'}, not {case_id}")
+    if problems:
+        found.append(
+            F.error(
+                "REHEARSAL_REPLY_MISMATCH",
+                "The reply does not match the letter: {values}.",
+                "reply",
+                fields["uuid"],
+                values="; ".join(problems),
+            )
+        )
+        acc.step("reply matches", "failed", t0, "; ".join(problems))
+    else:
+        acc.step(
+            "reply matches",
+            "ok",
+            t0,
+            f"letter {uuid}, contact point {contact_point}"
+            + (f", case {case_id}" if case_id else ""),
+        )
+
+
+def _push_receipt(
+    stand_in: Any, uuid: str, deadline: float, timeout_s: int, acc: Acceptance
+) -> None:
+    """With REST_PUSH, NgDP delivers the receipt for the letter to the receipt endpoint."""
+    t0 = time.monotonic()
+    receipts: list[dict[str, Any]] = []
+    while time.monotonic() < deadline:
+        receipts = [
+            x
+            for x in stand_in.received()
+            if x.get("kind") == "receipt" and x.get("receipt", {}).get("messageUUID") == uuid
+        ]
+        if receipts:
+            break
+        time.sleep(0.05)
+    callers = sorted({str(x.get("client_certificate") or "") for x in receipts} - {""})
+    acc.step(
+        "receipt at push endpoint",
+        "ok" if receipts else "failed",
+        t0,
+        f"{len(receipts)} receipt(s) for {uuid} delivered"
+        + (
+            f", the receiver accepted the client certificate {', '.join(callers)}"
+            if callers
+            else ""
+        ),
+    )
+    if not receipts:
+        acc.findings.append(
+            F.error(
+                "REHEARSAL_NO_RECEIPT",
+                "The push receipt endpoint received no receipt for {uuid} within {timeout_s} s.",
+                "push receipt endpoint",
+                "receipt",
+                uuid=uuid,
+                timeout_s=timeout_s,
+            )
+        )
+
+
+def contact_point_ids(settings: Settings, env: Environment) -> set[str]:
+    """The GUIDs of the environment's contact points (none while they are pending)."""
+    if env.contact_points is None:
+        return set()
+    from ..inputs.contact_points import read_contact_points
+
+    return {
+        p.id
+        for p in read_contact_points(
+            env.contact_points, label=settings.rel(env.contact_points), system_id=env.system_id
+        ).points
+    }
+
+
+def _error_detail(r: Any) -> str:
+    """NgDP's refusal as one line: its message and field errors, secrets removed before the
+    line is cut (a cut secret no longer matches)."""
+    try:
+        body = r.json()
+    except ValueError:
+        return clip(r.text, 200)
+    if not isinstance(body, dict):
+        return clip(json.dumps(body), 200)
+    parts = [str(body.get("message", ""))]
+    errors = body.get("fieldErrors")
+    for fe in errors if isinstance(errors, list) else []:
+        if isinstance(fe, dict):
+            parts.append(f"{fe.get('field')}: {fe.get('message')}")
+    return clip("; ".join(p for p in parts if p), 400)
+
+
+def _wait_pull(client: Any, base: str, letter_uuid: str, deadline: float) -> bytes | None:
+    while time.monotonic() < deadline:
+        r = client.get(f"{base}/memos/")
+        for memo_id in (r.json().get("content") or []) if r.status_code == 200 else []:
+            got = client.get(f"{base}/memos/{memo_id}")
+            if got.status_code != 200:
+                continue
+            if memo.read(got.content)["reply_to"] != letter_uuid:
+                continue
+            client.post(
+                f"{base}/memos/{memo_id}/receipt",
+                json={
+                    "messageUUID": memo_id,
+                    "receiptStatus": "COMPLETED",
+                    "timeStamp": memo.utc_now(),
+                },
+            )
+            client.delete(f"{base}/memos/{memo_id}")
+            return got.content
+        time.sleep(0.2)
+    return None
+
+
+def _wait_push(stand_in: Any, letter_uuid: str, deadline: float) -> bytes | None:
+    while time.monotonic() < deadline:
+        for record in stand_in.received():
+            xml = record.get("xml")
+            if (
+                record.get("kind") == "message"
+                and xml
+                and memo.read(xml)["reply_to"] == letter_uuid
+            ):
+                if record.get("filename") != memo.read(xml)["uuid"]:
+                    return None
+                return xml
+        time.sleep(0.1)
+    return None
+
+
+def _confirm(env: Environment, settings: Settings, *, yes: bool) -> None:
+    reh = env.rehearsal
+    print("This sends ONE real letter through NgDP:")
+    print(
+        f"  API:            {env.ngdp_api_url or official_api_url(env.kind)}"
+        + (" (ngdp_api_url override)" if env.ngdp_api_url else "")
+    )
+    print(
+        f"  from:           {settings.organisation.name} (CVR {settings.organisation.cvr}), system {env.system_id}"
+    )
+    print(f"  to:             {reh.recipient_id_type} {reh.recipient_id}")
+    print(f"  reply route:    contact point {env.default_contact_point}")
+    if yes:
+        return
+    if not sys.stdin or not sys.stdin.isatty():
+        raise InputError(
+            "rehearse --against ngdp asks before sending; on a non-interactive run add --yes"
+        )
+    if input("Send it? [y/N] ").strip().lower() not in ("y", "yes", "j", "ja"):
+        raise InputError("not sent: the rehearsal was declined")
+
+
+def rehearse(
+    settings_path: Path,
+    name: str,
+    *,
+    against: str = "simulator",
+    production: bool = False,
+    yes: bool = False,
+    out: Path | None = None,
+    simulator_options: dict[str, Any] | None = None,
+    progress: Callable[[str], None] = print,
+    lab: bool = False,
+) -> tuple[int, Path]:
+    """Run the acceptance flow and write its run folder; returns (exit code, folder).
+
+    ``lab``: started from a JupyterLab session; the folder is marked not for sign-off
+    (``NOT-FOR-SIGNOFF.txt``, ``"lab": true`` in its first audit record) and no run uses it."""
+    from ..deliverables.outputs import atomic_write, write_json
+    from ..run.folder import RunFolder, writable_out
+
+    settings = load_settings(settings_path)
+    env = settings.environment(name)
+    if against not in ("simulator", "ngdp"):
+        raise InputError(f"--against {against!r}: use simulator or ngdp")
+    if against == "ngdp":
+        if env.kind == "production" and not production:
+            raise InputError(
+                f"environment {name!r} is a production environment: add --production to send a real letter there"
+            )
+        _confirm(env, settings, yes=yes)
+    base = writable_out((out or settings.base_dir / "runs").resolve())
+    from ..documents.signing import seal_from_settings
+
+    sealer, sealing = seal_from_settings(settings)  # a seal that cannot seal: a finding
+    folder = RunFolder.create(base, name, label="rehearsal", sealer=sealer)
+    run_dir, trail = folder.path, folder.trail
+    trail.append(
+        "run_started",
+        settings=settings.rel(settings.path),
+        settings_sha256=settings.raw_sha256,
+        environment=name,
+        kind=env.kind,
+        kit_version=__version__,
+        rehearsal=against,
+        run_id=run_dir.name,
+        **({"lab": True} if lab else {}),
+    )
+    if lab:
+        from ..documents.i18n import t as _t
+        from ..settings import LAB_MARK
+
+        atomic_write(run_dir / LAB_MARK, _t(settings.language, "lab") + "\n")
+    progress(f"{name}: rehearsal against {against} → {run_dir}")
+    with tempfile.TemporaryDirectory(prefix="ngdpkit-rehearsal-") as tmp:
+        acc = run_flow(
+            settings,
+            env,
+            against=against,
+            run_id=run_dir.name,
+            work=Path(tmp),
+            simulator_options=simulator_options,
+            progress=progress,
+        )
+    acc.findings += sealing
+    for s in acc.steps:
+        trail.append("step", step=s["name"], status=s["status"], duration_s=s["duration_s"])
+    trail.append("checks_finished", status=acc.status)
+    if acc.sent_xml is not None:
+        atomic_write(run_dir / "memo" / f"sent-{acc.memo_uuid}.xml", acc.sent_xml)
+    if acc.reply_xml is not None:
+        atomic_write(run_dir / "memo" / f"reply-{acc.reply_uuid}.xml", acc.reply_xml)
+    write_json(run_dir / "acceptance.json", acc.to_json(settings.language))
+
+    def render(anchor: str) -> None:
+        atomic_write(
+            run_dir / "signoff" / "index.html",
+            render_acceptance(settings, env, acc, run_dir.name, anchor),
+        )
+
+    def on_leak(leaks: list[tuple[Path, list[str]]]) -> None:
+        from ..run.scan import leak_findings
+
+        acc.findings += leak_findings(leaks, settings.rel)
+        write_json(run_dir / "acceptance.json", acc.to_json(settings.language))
+
+    def result() -> tuple[int, str]:
+        return (1 if acc.status == "errors" else 0), acc.status
+
+    from ..run.scan import environment_secrets
+
+    code = folder.close(
+        secrets=environment_secrets(settings, env), render=render, on_leak=on_leak, result=result
+    )
+    for s in acc.steps:
+        progress(f"  {s['name']}: {s['status']} ({s['duration_s']:.2f} s) {s['detail']}")
+    progress(f"{name}: acceptance {acc.status} → {run_dir / 'signoff' / 'index.html'}")
+    return code, run_dir
+
+
+def render_acceptance_view(settings: Settings, env: Environment, view: Any) -> str:
+    """The acceptance part of a run's signed document, from a verified rehearsal's typed
+    ``acceptance.json`` (:class:`~ngdpkit.run.neighbours.AcceptanceView`) through the same
+    templates as the rehearsal's own page: it names the rehearsal folder and its anchor."""
+    acc = Acceptance(
+        environment=view.environment,
+        against=view.against,
+        steps=[
+            {"name": s.name, "status": s.status, "duration_s": s.duration_s, "detail": s.detail}
+            for s in view.steps
+        ],
+        findings=list(view.findings),
+        memo_uuid=view.memo_uuid,
+        reply_uuid=view.reply_uuid,
+    )
+    from ..run.neighbours import stamp_of
+
+    return render_acceptance(
+        settings,
+        env,
+        acc,
+        view.folder.path.name,
+        view.folder.anchor,
+        generated_at=stamp_of(view.folder.path.name),
+    )
+
+
+def render_acceptance(
+    settings: Settings,
+    env: Environment,
+    acc: Acceptance,
+    run_id: str,
+    audit_hash: str,
+    *,
+    generated_at: dt.datetime | None = None,
+) -> str:
+    from ..documents.display import badge, findings_html, table
+    from ..documents.i18n import local_time, t
+    from ..documents.pages import Markup, fragment
+    from ..documents.signoff import page
+
+    lang = settings.language
+    ok = acc.status != "errors"
+    rows = [
+        (
+            t(lang, s["name"]),
+            badge(
+                "ok" if s["status"] == "ok" else "warning" if s["status"] == "skipped" else "error",
+                t(lang, f"step_{s['status']}"),
+                language=lang,
+            ),
+            f"{s['duration_s']:.2f} s",
+            s["detail"],
+        )
+        for s in acc.steps
+    ]
+    against = (
+        "lokal NgDP-simulator (127.0.0.1)"
+        if acc.against == "simulator" and lang == "da"
+        else "local NgDP simulator (127.0.0.1)"
+        if acc.against == "simulator"
+        else (env.ngdp_api_url or official_api_url(env.kind))
+    )
+    head = fragment(
+        "overview_head",
+        t(lang, "rehearsal"),
+        [
+            (
+                t(lang, "organisation"),
+                f"{settings.organisation.name} (CVR {settings.organisation.cvr})",
+            ),
+            (t(lang, "environment"), f"{env.name} ({env.kind}, {env.protocol})"),
+            ("NgDP", against),
+            (t(lang, "run"), run_id),
+            (t(lang, "generated"), local_time(generated_at or dt.datetime.now(dt.UTC), lang)),
+            ("MeMo", f"{acc.memo_uuid or '-'} → {acc.reply_uuid or '-'}"),
+        ],
+        t(lang, "status"),
+        # A rehearsal against the local simulator proves the kit's side only: never "ready".
+        t(lang, "not_ready")
+        if not ok
+        else t(lang, "local_rehearsal")
+        if acc.against == "simulator"
+        else t(lang, "ready"),
+        ("remarks" if acc.against == "simulator" else True) if ok else False,
+    )
+    body = Markup("").join(
+        [
+            head,
+            fragment(
+                "section",
+                t(lang, "steps"),
+                [
+                    table(
+                        rows,
+                        [
+                            t(lang, "step"),
+                            t(lang, "status"),
+                            t(lang, "duration"),
+                            t(lang, "detail"),
+                        ],
+                        language=lang,
+                    )
+                ],
+            ),
+            fragment("section", t(lang, "findings"), [findings_html(acc.findings, language=lang)]),
+            fragment(
+                "section", t(lang, "audit_hash"), [fragment("para", [fragment("code", audit_hash)])]
+            ),
+        ]
+    )
+    banners = (
+        [t(lang, "custom_anchors", kinds=", ".join(settings.trust_anchors))]
+        if settings.trust_anchors
+        else []
+    )
+    return page(
+        f"{t(lang, 'rehearsal')} - {settings.organisation.name} - {env.name}",
+        body,
+        language=lang,
+        banners=banners,
+        anchor=audit_hash,
+    )
+
+
+def demo_rehearsals(settings_path: Path) -> int:
+    """``make demo``: rehearse every sample environment against the simulator."""
+    code = 0
+    print("\nRehearsals against the local NgDP simulator:", flush=True)
+    settings = load_settings(settings_path)
+    for name in settings.environments:
+        c, folder = rehearse(settings_path, name, progress=lambda line: print(line, flush=True))
+        code = max(code, c)
+    return code

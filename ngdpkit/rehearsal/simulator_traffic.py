@@ -1,0 +1,177 @@
+"""What the local NgDP shows a watch (contract §12.6): letters and receipts waiting for
+WorkZone, and the event log of deliveries to the receiving system.
+
+Seeded by whoever starts the simulator (a test, ``simulate --seed FILE``): a number of
+letters and receipts waiting beyond the rehearsal's own, and events shaped as NgDP's
+(``docs/ngdp-api.md``): an ``EventLogSearchResult`` ``{events, currentPage, totalPages,
+elementsOnPage, totalElements, next}`` of ``EventLog`` ``{id, eventId, eventTime, type,
+subject, message, system {id, name, user}, eventProperties, eventTag}``, pages from 0.
+Listings of ``/memos/`` and ``/receipts/`` are NgDP's ``PagingResultUUID`` ``{content,
+number, size, previous, next, totalElements, totalPages}``.
+
+Refused as NgDP would refuse it: anything but GET on ``/events/`` (405); ``/events/``
+without ``senderOrRecipientSystem`` or for another system than the one whose header and
+certificate came (403; inferred: a system reads its own events); a page size over 100 is
+served as 100 (inferred).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+MAX_PAGE = 100
+
+
+def _bad_request(message: str) -> tuple[int, Any]:
+    return 400, {"code": "BAD_REQUEST", "message": message, "fieldErrors": []}
+
+
+def paged(
+    ids: list[str], params: dict[str, str], *, default_size: int | None = None
+) -> tuple[int, Any]:
+    """A ``PagingResultUUID`` of ``ids``: page ``page`` (from 0) of ``size`` entries, at most
+    :data:`MAX_PAGE`; without a size asked for (or a ``default_size``), all on one page."""
+    total = len(ids)
+    try:
+        page = int(params.get("page") or 0)
+        asked = int(params["size"]) if params.get("size") else default_size
+    except ValueError:
+        return _bad_request("page and size are numbers.")
+    if page < 0 or (asked is not None and asked < 1):
+        return _bad_request("page is 0 or more, size 1 or more.")
+    size = min(asked, MAX_PAGE) if asked is not None else max(total, 1)
+    pages = (total + size - 1) // size
+    return 200, {
+        "content": ids[page * size : (page + 1) * size],
+        "number": page,
+        "size": size,
+        "previous": str(page - 1) if page > 0 else None,
+        "next": str(page + 1) if page + 1 < pages else None,
+        "totalElements": total,
+        "totalPages": pages,
+    }
+
+
+def event_json(
+    system_id: str, tag: str, at: dt.datetime, *, system_name: str = "WorkZone"
+) -> dict[str, Any]:
+    """One EventLog as NgDP spells it, for the receiving system ``system_id``."""
+    event = uuid.uuid4()
+    return {
+        "id": str(uuid.uuid4()),
+        "eventId": str(event),
+        "version": 1,
+        "eventTime": at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.") + "000Z",
+        "type": "MEMO",
+        "subject": f"memo {event}",
+        "message": tag.replace("_", " ").lower(),
+        "system": {"id": system_id, "name": system_name, "user": None},
+        "eventProperties": {"memoUuid": str(uuid.uuid4())},
+        "eventTag": tag,
+    }
+
+
+@dataclass
+class Traffic:
+    """The seed: letters and receipts waiting, and the event log (newest last)."""
+
+    memos_waiting: int = 0
+    receipts_waiting: int = 0
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+    def waiting(self, kind: str) -> list[str]:
+        """Stable UUIDs of the seeded letters (``memos``) or receipts (``receipts``)."""
+        count = self.memos_waiting if kind == "memos" else self.receipts_waiting
+        return [
+            str(uuid.uuid5(uuid.NAMESPACE_URL, f"ngdpkit-sim-{kind}-{i}")) for i in range(count)
+        ]
+
+    def add(
+        self, system_id: str, tag: str, *days_ago: float, now: dt.datetime | None = None
+    ) -> None:
+        """Events with ``tag`` for ``system_id``, each ``days_ago`` days before ``now``."""
+        moment = now or dt.datetime.now(dt.UTC)
+        for days in days_ago:
+            self.events.append(event_json(system_id, tag, moment - dt.timedelta(days=days)))
+
+    def events_page(self, system_id: str, params: dict[str, str]) -> tuple[int, Any]:
+        """``GET /events/`` as NgDP answers a system: its own events only."""
+        asked = params.get("senderOrRecipientSystem", "").lower()
+        if asked != system_id.lower():
+            return 403, {
+                "code": "FORBIDDEN",
+                "message": "A system may read only its own events.",
+                "fieldErrors": [],
+            }
+        since, until = (_moment(params.get(k)) for k in ("dateFrom", "dateTo"))
+        if (params.get("dateFrom") and since is None) or (params.get("dateTo") and until is None):
+            return _bad_request("dateFrom and dateTo are yyyy-MM-ddTHH:mm:ss.SSSZ.")
+        tag = params.get("eventTag")
+        hits = [e for e in self.events if _matches(e, asked, tag, since, until)]
+        status, listing = paged([str(i) for i in range(len(hits))], params, default_size=20)
+        if status != 200:
+            return status, listing
+        events = [hits[int(i)] for i in listing["content"]]
+        return 200, {
+            "events": events,
+            "currentPage": listing["number"],
+            "totalPages": listing["totalPages"],
+            "elementsOnPage": len(events),
+            "totalElements": listing["totalElements"],
+            "next": listing["next"],
+        }
+
+
+def seed_traffic(path: Path, system_id: str) -> Traffic:
+    """What a watch reads, from a seed file: ``{"memos_waiting": 12, "receipts_waiting": 0,
+    "protocol": "REST_PULL", "failed_days_ago": [0.5, 2], "good_days_ago": [6]}`` (event
+    times in days before now); :class:`~ngdpkit.errors.InputError` naming what is wrong."""
+    from ..checks.watch import FAILED, GOOD
+    from ..errors import InputError
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON object")
+        traffic = Traffic(int(data.get("memos_waiting", 0)), int(data.get("receipts_waiting", 0)))
+        good = GOOD.get(str(data.get("protocol", "REST_PULL")), GOOD["REST_PULL"])
+        traffic.add(system_id, FAILED, *(float(d) for d in data.get("failed_days_ago", ())))
+        traffic.add(system_id, good, *(float(d) for d in data.get("good_days_ago", ())))
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the seed ({exc.strerror})") from exc
+    except (ValueError, TypeError, RecursionError) as exc:
+        raise InputError(f"{path}: not a seed ({type(exc).__name__}: {str(exc)[:120]})") from exc
+    return traffic
+
+
+def _moment(text: Any) -> dt.datetime | None:
+    """NgDP's ``yyyy-MM-ddTHH:mm:ss.SSSZ`` (or any ISO 8601 time) as an aware datetime."""
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def _matches(
+    event: dict[str, Any],
+    system_id: str,
+    tag: str | None,
+    since: dt.datetime | None,
+    until: dt.datetime | None,
+) -> bool:
+    at = _moment(event.get("eventTime"))
+    return (
+        (tag is None or event.get("eventTag") == tag)
+        and str((event.get("system") or {}).get("id", "")).lower() == system_id
+        and at is not None
+        and (since is None or at >= since)
+        and (until is None or at <= until)
+    )
