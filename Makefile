@@ -33,6 +33,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check ngdpkit tests benchmarks
 	$(BIN)/ruff format --check ngdpkit tests benchmarks
 	$(BIN)/mypy ngdpkit
+	$(BIN)/mypy --strict ngdpkit/__init__.py ngdpkit/steps ngdpkit/run
 
 clean:
 	rm -rf $(VENV) data/sample/runs data/sample/certs data/sample/sample.env

@@ -100,11 +100,12 @@ def read_dotenv(path: Path) -> dict[str, str]:
 
 def _from_keyring(name: str) -> str | None:
     try:
-        import keyring  # type: ignore[import-not-found]
+        import keyring  # type: ignore[import-not-found, unused-ignore]
     except ImportError:
         return None
     try:
-        return keyring.get_password(KEYRING_SERVICE, name)
+        value = keyring.get_password(KEYRING_SERVICE, name)
+        return None if value is None else str(value)
     except Exception:  # no backend, locked store: the keyring is optional
         return None
 

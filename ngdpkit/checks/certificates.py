@@ -168,7 +168,7 @@ def _is_ca(cert: x509.Certificate) -> bool:
 
 def _same_key(cert: x509.Certificate, key: Any) -> bool:
     fmt = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    return cert.public_key().public_bytes(*fmt) == key.public_key().public_bytes(*fmt)
+    return bool(cert.public_key().public_bytes(*fmt) == key.public_key().public_bytes(*fmt))
 
 
 def _pick_leaf(
@@ -595,7 +595,8 @@ def issuing_ca(loaded: LoadedCertificate, anchors: Any) -> x509.Certificate | No
                 loaded.leaf.verify_directly_issued_by(candidate)
             except Exception:
                 continue
-            return candidate
+            found: x509.Certificate = candidate
+            return found
     return None
 
 

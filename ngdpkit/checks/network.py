@@ -44,7 +44,7 @@ EGRESS_LOOKUP = "api.ipify.org"
 
 
 def official_api_url(kind: str) -> str:
-    return NGDP[kind]["api"]
+    return str(NGDP[kind]["api"])
 
 
 def vendor_address(kind: str) -> str:

@@ -279,7 +279,7 @@ def check_ips(values: tuple[str, ...] | list[str], key: str) -> list[Finding]:
                 continue
             if other == net:
                 found.append(F.warning("IP_DUPLICATE", "{text} is listed twice.", key, text=text))
-            elif other.overlaps(net):  # type: ignore[arg-type]
+            elif other.overlaps(net):  # type: ignore[arg-type, unused-ignore]
                 found.append(
                     F.warning(
                         "IP_OVERLAP",

@@ -9,6 +9,7 @@ the environments apart.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -62,7 +63,7 @@ def read_pem_bundle(path: Path, label: str) -> list[x509.Certificate]:
 
 
 def load_trust_anchors(
-    custom: dict[str, tuple[Path, ...]] | None = None, *, rel=str
+    custom: dict[str, tuple[Path, ...]] | None = None, *, rel: Callable[[Path], str] = str
 ) -> TrustAnchors:
     """The anchors for both kinds: custom files replace the bundled CAs of their kind.
 

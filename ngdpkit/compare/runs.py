@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..documents.signing import MANIFEST
 from ..errors import InputError
-from ..run.audit import AUDIT, INCOMPLETE, MANIFEST, SEALED, Checked
+from ..run.audit import AUDIT, INCOMPLETE, SEALED, Checked
 from ..run.folder import LATEST
 
 RUN_NAME = re.compile(r"^(\d{8}T\d{6}Z)-[0-9a-f]{6}$")

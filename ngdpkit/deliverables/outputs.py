@@ -164,8 +164,8 @@ def csv_of(table: Any) -> bytes:
         columns.append(cells)
     rows = pc.binary_join_element_wise(*columns, pa.scalar(";", text))
     whole = pa.LargeListArray.from_arrays(pa.array([0, len(rows)], pa.int64()), rows)
-    body = pc.binary_join(whole, pa.scalar("\r\n", text))[0].as_py()
-    return b"\xef\xbb\xbf" + (header + "\r\n" + body + "\r\n").encode("utf-8")
+    body = str(pc.binary_join(whole, pa.scalar("\r\n", text))[0].as_py())
+    return b"\xef\xbb\xbf" + (str(header) + "\r\n" + body + "\r\n").encode("utf-8")
 
 
 MAPPING_FINDING_PREFIXES = ("MAILBOX_", "CONTACT_POINT", "MAPPING_", "CELL_")

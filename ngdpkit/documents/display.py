@@ -439,7 +439,10 @@ def validity_timeline(items: list[tuple[str, str, str]], *, now_iso: str) -> HTM
 
     if not items:
         return HTML("")
-    parse = lambda s: dt.datetime.fromisoformat(s.replace("Z", "+00:00"))  # noqa: E731
+
+    def parse(s: str) -> dt.datetime:
+        return dt.datetime.fromisoformat(s.replace("Z", "+00:00"))
+
     starts = [parse(a) for _, a, _ in items]
     ends = [parse(b) for _, _, b in items]
     now = parse(now_iso)

@@ -284,7 +284,7 @@ def _simple_signer(loaded: LoadedCertificate) -> Any:
             der, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
     )
-    chain = SimpleCertificateStore()
+    chain = SimpleCertificateStore()  # type: ignore[no-untyped-call, unused-ignore]
     chain.register_multiple(asn1_x509.Certificate.load(c.public_bytes(der)) for c in loaded.extra)
     return SimpleSigner(
         signing_cert=asn1_x509.Certificate.load(loaded.leaf.public_bytes(der)),

@@ -180,7 +180,7 @@ def notebook_body(nb: Any) -> Markup:
             elif kind == "error":
                 from nbconvert.filters import strip_ansi  # 0.3 s to import: only when needed
 
-                trace = strip_ansi("\n".join(out.get("traceback", [])))
+                trace = strip_ansi("\n".join(out.get("traceback", [])))  # type: ignore[no-untyped-call, unused-ignore]
                 parts.append(fragment("banner", f"{out.get('ename', '')}: {out.get('evalue', '')}"))
                 parts.append(fragment("pre", trace))
     # Absolutely placed parts stay inside the notebook's own box (it is the nearest
@@ -193,7 +193,7 @@ def notebook_file_body(nb_path: Path) -> Markup:
     import nbformat
 
     try:
-        return notebook_body(nbformat.read(str(nb_path), as_version=4))
+        return notebook_body(nbformat.read(str(nb_path), as_version=4))  # type: ignore[no-untyped-call, unused-ignore]
     except Exception:  # a notebook replaced by a leak stub (plain text) or otherwise unreadable
         return fragment("pre", nb_path.read_text(encoding="utf-8", errors="replace")[:2000])
 

@@ -51,12 +51,12 @@ def reason(exc: BaseException) -> str:
     return "not a time-stamp reply"
 
 
-class BoundedTimeStamper(TimeStamper):  # type: ignore[misc]
+class BoundedTimeStamper(TimeStamper):  # type: ignore[misc, unused-ignore]
     """pyHanko's RFC 3161 client over httpx, every request of one signature within
     ``total_s`` seconds in all; ``failure`` says why once a request has failed."""
 
     def __init__(self, url: str, *, total_s: float) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call, unused-ignore]
         self.url = url
         self.total_s = total_s
         self.deadline = time.monotonic() + total_s

@@ -132,7 +132,10 @@ def read_contact_points(
 
     if cache is None or path.suffix.lower() == ".json":
         return read()
-    return cache.derived(("contact_points", label, system_id), path, CP_FIELDS, read)
+    points_read: ContactPoints = cache.derived(
+        ("contact_points", label, system_id), path, CP_FIELDS, read
+    )
+    return points_read
 
 
 _SEPARATORS = re.compile(r"[,;\s]+")

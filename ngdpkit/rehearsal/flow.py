@@ -658,7 +658,7 @@ def _wait_pull(client: Any, base: str, letter_uuid: str, deadline: float) -> byt
                 },
             )
             client.delete(f"{base}/memos/{memo_id}")
-            return got.content
+            return bytes(got.content)
         time.sleep(0.2)
     return None
 
@@ -674,7 +674,7 @@ def _wait_push(stand_in: Any, letter_uuid: str, deadline: float) -> bytes | None
             ):
                 if record.get("filename") != memo.read(xml)["uuid"]:
                     return None
-                return xml
+                return bytes(xml)
         time.sleep(0.1)
     return None
 

@@ -16,6 +16,7 @@ import os
 import random
 import secrets as pysecrets
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 from cryptography import x509
@@ -370,7 +371,7 @@ def write_sample(directory: Path | str, *, mailboxes: int = 200) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     rows = _mailboxes(max(200, mailboxes))
-    files = {
+    files: dict[Path, Callable[[Path], object]] = {
         directory / "mailboxes.xlsx": lambda p: _write_export(p, rows),
         directory / "contact-points-test.xlsx": lambda p: _write_contact_points(p, "test", rows),
         directory / "contact-points-production.xlsx": lambda p: _write_contact_points(

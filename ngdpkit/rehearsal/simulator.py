@@ -214,7 +214,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     def _authorised(self) -> bool:
         cfg = self.server.config
-        der = self.connection.getpeercert(binary_form=True)  # type: ignore[attr-defined]
+        der = self.connection.getpeercert(binary_form=True)  # type: ignore[attr-defined, unused-ignore]
         if not der:
             self._send(403, error_body("FORBIDDEN", "A client certificate is required."))
             return False
@@ -543,7 +543,7 @@ class _PushHandler(http.server.BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length)
         parts = urlsplit(self.path)
-        peer = self.connection.getpeercert() or {}  # type: ignore[attr-defined]
+        peer = self.connection.getpeercert() or {}  # type: ignore[attr-defined, unused-ignore]
         subject = dict(x[0] for x in peer.get("subject", ()))
         record: dict[str, Any] = {
             "path": parts.path,

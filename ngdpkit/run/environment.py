@@ -90,7 +90,7 @@ def scrub_notebook(path: Path, settings: Settings) -> None:
     """Remove papermill's copies of the parameters (metadata and injected cell show only names)."""
     import nbformat
 
-    nb = nbformat.read(str(path), as_version=4)
+    nb = nbformat.read(str(path), as_version=4)  # type: ignore[no-untyped-call, unused-ignore]
     meta = nb.metadata.get("papermill", {})
     if "parameters" in meta:
         meta["parameters"] = {k: "(scrubbed)" for k in meta["parameters"]}
@@ -103,7 +103,7 @@ def scrub_notebook(path: Path, settings: Settings) -> None:
             cell.outputs = [] if cell.cell_type == "code" else cell.get("outputs")
     from ..deliverables.outputs import atomic_write
 
-    atomic_write(path, nbformat.writes(nb))
+    atomic_write(path, nbformat.writes(nb))  # type: ignore[no-untyped-call, unused-ignore]
 
 
 class EnvironmentRun:

@@ -37,10 +37,10 @@ def _client_classes() -> tuple[type, type]:
     import queue
     import time
 
-    from jupyter_client.blocking import BlockingKernelClient
+    from jupyter_client.blocking.client import BlockingKernelClient
     from jupyter_client.manager import KernelManager
 
-    class ReadyClient(BlockingKernelClient):  # type: ignore[misc]
+    class ReadyClient(BlockingKernelClient):  # type: ignore[misc, unused-ignore]
         """One connection for all of a run's notebooks. jupyter_client's ``wait_for_ready``
         ends by waiting 0.2 s for IOPub to go quiet, and papermill calls it once per notebook
         through a new client; this client is connected once, its readiness proven once (the
@@ -78,7 +78,7 @@ def _client_classes() -> tuple[type, type]:
                     raise RuntimeError(f"Kernel didn't respond in {timeout} seconds")
             self.proven = True
 
-    class SharedKernelManager(KernelManager):  # type: ignore[misc]
+    class SharedKernelManager(KernelManager):  # type: ignore[misc, unused-ignore]
         """A kernel manager whose ``client()`` is always the same :class:`ReadyClient`."""
 
         shared: Any = None

@@ -38,7 +38,9 @@ def mapping_editor(step: Step, mapping: Any, contact_points: Any, mapping_file: 
     decisions come from (so a signed run's notebook holds no widget)."""
     lang = step.language
     where = step.rel(step.settings.decisions_path(step.env.name))
-    if not in_lab(step):  # addressed to the consultant: not printed (documents/signoff.py, documents/pdf.py)
+    if not in_lab(
+        step
+    ):  # addressed to the consultant: not printed (documents/signoff.py, documents/pdf.py)
         return display.block(display.para(t(lang, "editor_static", file=where)), cls="consultant")
     try:
         import ipywidgets

@@ -9,10 +9,11 @@ from typing import Any
 from .. import findings as F
 from ..documents import display
 from ..documents.i18n import t
+from ..documents.pages import Markup
 from ..findings import Finding
 from ..secrets import quality_findings, secret_missing
 from .core import Step, pending
-from .deliver import Markup, OutputContext, PageContext
+from .deliver import OutputContext, PageContext
 from .records import CertificateRecord, ContactPointsRecord, SystemRecord
 
 

@@ -29,7 +29,7 @@ def run_rehearsal(step: Step, *, against: str = "simulator") -> dict[str, Any]:
         lab=lab,
         progress=lambda line: None if step.quiet else print(line, flush=True),
     )
-    data = json.loads((folder / "acceptance.json").read_text(encoding="utf-8"))
+    data: dict[str, Any] = json.loads((folder / "acceptance.json").read_text(encoding="utf-8"))
     step.add([Finding.from_dict(d) for d in data["findings"]])
     step.record.acceptance, step.record.folder = data, step.rel(folder)
     return data
