@@ -578,6 +578,35 @@ def parse_toml(raw: bytes, name: str) -> dict[str, Any]:
         raise InputError(f"{name}: a number in it is too long to be a setting") from exc
 
 
+@dataclass(frozen=True)
+class Outline:
+    """What ``status`` needs of a settings file, read without checking the rest of it (it
+    reads hundreds, some written for machines whose files are not here)."""
+
+    organisation: str  # the organisation's name as the file gives it ("?" when it does not)
+    environments: tuple[str, ...]  # the names of its [environments.<name>] tables
+
+
+def outline(raw: bytes, name: str) -> Outline | None:
+    """The outline of the settings file whose bytes are ``raw``: :func:`parse_toml`, then the
+    tables a settings file cannot do without (the required keys of :class:`Settings`);
+    None when the TOML has not all of them as tables (some other TOML file).
+
+    Raises:
+        InputError: one line naming ``name`` when the text is not TOML (see :func:`parse_toml`).
+    """
+    data = parse_toml(raw, name)
+    required = [f.name for f in fields(Settings) if f.metadata.get("key") is not False]
+    if not all(isinstance(data.get(k), dict) for k in required if _required(_field(k))):
+        return None
+    organisation = data["organisation"].get("name", "?")
+    return Outline(str(organisation), tuple(str(n) for n in data["environments"]))
+
+
+def _field(name: str) -> Field[Any]:
+    return next(f for f in fields(Settings) if f.name == name)
+
+
 def load_settings(path: Path | str) -> Settings:
     """Read and check a settings file.
 
