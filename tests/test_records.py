@@ -98,6 +98,42 @@ def test_a_table_is_read_when_its_field_is_first_used(tmp_path: Path) -> None:
         read_step(path)
 
 
+def _todo() -> object:
+    from ngdpkit.checks.ngdp_compare import PortalTodo, TodoContactPoint, TodoEntry
+
+    entries = (
+        TodoEntry("add", "0100200", "", "Byg", "missing"),
+        TodoEntry("add", "300", "7", "Vej", "elsewhere"),
+        TodoEntry("add", "0400", "", "Skole", "missing"),
+        TodoEntry("remove", "500", "", "", "retired"),
+    )
+    return PortalTodo(True, (TodoContactPoint("g", "A", entries), TodoContactPoint("h", "B")))
+
+
+def test_the_portal_todo_is_stored_with_each_runs_words_once_and_read_back_whole() -> None:
+    """Issue 31: offline every entry said "not_verified"/"offline" and named its five keys
+    (14.6 MB at 100,000 mailboxes); stored, a run of entries sharing action and reason says
+    them once, and the entries come back in their order."""
+    import json
+
+    from ngdpkit.checks.ngdp_compare import PortalTodo
+    from ngdpkit.typed import structure, unstructure
+
+    todo = _todo()
+    stored = unstructure(todo)
+    text = json.dumps(stored)
+    assert text.count('"add"') == 3 and text.count('"missing"') == 2  # one per run
+    assert "entries" not in text and 'mailbox_name"' not in text
+    assert structure(json.loads(text), PortalTodo) == todo
+    # a to-do an earlier kit wrote, every entry whole, is read as it was
+    whole = dataclasses.asdict(todo)  # type: ignore[call-overload]
+    assert structure(whole, PortalTodo) == todo
+    bad = json.loads(text)
+    bad["contact_points"][0]["runs"][1]["emner"] = ["7", "8"]
+    with pytest.raises(ValueError, match="postkasser but other counts"):
+        structure(bad, PortalTodo)
+
+
 def test_a_record_of_the_wrong_kind_is_refused() -> None:
     with pytest.raises(InputError, match="counts is a list"):
         ContactPointsRecord.from_results({"counts": [1, 2]})
