@@ -134,6 +134,43 @@ def test_the_portal_todo_is_stored_with_each_runs_words_once_and_read_back_whole
         structure(bad, PortalTodo)
 
 
+def test_step_04_names_step_02s_portal_todo_instead_of_storing_it_again(tmp_path: Path) -> None:
+    import json
+
+    from ngdpkit.steps.records import StoredShared, SystemRecord, read_step_file
+
+    todo = _todo()
+    for rec in (ContactPointsRecord(portal_todo=todo), SystemRecord(portal_todo=todo)):  # type: ignore[arg-type]
+        write_step_file(
+            tmp_path,
+            rec.step,
+            {"status": "ok", "findings": [], "inputs_read": [], "results": rec.fields()},
+        )
+    path = tmp_path / "04_system_and_network.json"
+    stored = json.loads(path.read_text("utf-8"))["results"]["portal_todo"]
+    assert stored == {"stored_in": "02_contact_points"}
+    back = read_step(path).record
+    assert isinstance(object.__getattribute__(back, "portal_todo"), StoredShared)
+    assert back.portal_todo == todo  # read from step 02's file when first used
+    assert read_step_file(path)["results"]["portal_todo"]["contact_points"][0]["id"] == "g"
+    assert (
+        SystemRecord().portal_todo is None
+        and read_step(
+            write_step_file(
+                tmp_path,
+                "04_system_and_network",
+                {
+                    "status": "ok",
+                    "findings": [],
+                    "inputs_read": [],
+                    "results": SystemRecord().fields(),
+                },
+            )
+        ).record.portal_todo
+        is None
+    )
+
+
 def test_a_record_of_the_wrong_kind_is_refused() -> None:
     with pytest.raises(InputError, match="counts is a list"):
         ContactPointsRecord.from_results({"counts": [1, 2]})
