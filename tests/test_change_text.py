@@ -40,6 +40,11 @@ def test_values_in_a_readers_words() -> None:
     assert human({"ready": True, "custom": None}, "da") == "klar til brug ja; custom ikke sat"
 
 
+def test_a_decimal_number_in_danish_has_a_decimal_comma() -> None:
+    assert human(1.5, "en") == "1.5" and human(1234.5, "en") == "1,234.5"
+    assert human(1.5, "da") == "1,5" and human(1234.5, "da") == "1.234,5"
+
+
 def test_a_long_list_names_eight_then_how_many_more() -> None:
     items = [f"10.0.0.{i}" for i in range(11)]
     assert human(items, "da") == ", ".join(items[:8]) + " og 3 mere"
