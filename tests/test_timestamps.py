@@ -161,6 +161,15 @@ def test_no_service_there_is_no_connection() -> None:
     assert stamp(f"http://127.0.0.1:{port}/")[0].failure == "no connection"
 
 
+def test_a_refusal_without_a_token_is_a_refusal(
+    serve: Callable[[Answer], Service],
+) -> None:
+    """RFC 3161 makes the token optional, and a refusal carries none."""
+    refusal = bytes.fromhex("30053003020102")  # TimeStampResp: status rejection, no token
+    refused = serve(lambda body, h: send(h, 200, refusal))
+    assert stamp(refused.url)[0].failure == "the service refused the request"
+
+
 def test_reason_never_passes_a_librarys_text_on() -> None:
     request = httpx.Request("POST", "http://127.0.0.1/")
     assert reason(BodyTooLarge("x")) == "the answer is too large"

@@ -16,7 +16,7 @@ import time
 from typing import Any
 
 import httpx
-from asn1crypto import tsp
+from asn1crypto import cms, core, tsp
 from pyhanko.sign.timestamps import TimeStamper
 
 from ..checks.deadline import BodyTooLarge, BoundedClient
@@ -24,6 +24,25 @@ from ..checks.deadline import BodyTooLarge, BoundedClient
 MAX_BODY = 1024 * 1024  # a time-stamp reply is a few KB
 QUERY = "application/timestamp-query"
 REPLY = "application/timestamp-reply"
+
+
+class _StatusOnly(core.Sequence):  # type: ignore[misc, unused-ignore]
+    """A TimeStampResp as RFC 3161 has it: the token is optional (a refusal carries none);
+    asn1crypto's own structure demands one."""
+
+    _fields = [
+        ("status", tsp.PKIStatusInfo),
+        ("time_stamp_token", cms.ContentInfo, {"optional": True}),
+    ]
+
+
+def _refused(body: bytes) -> bool:
+    """Whether ``body`` is a reply whose status is neither granted nor granted with mods."""
+    try:
+        status = _StatusOnly.load(body, strict=True)["status"]["status"].native
+    except Exception:
+        return False
+    return status not in ("granted", "granted_with_mods")
 
 
 class TimestampFailed(OSError):
@@ -93,5 +112,7 @@ class BoundedTimeStamper(TimeStamper):  # type: ignore[misc, unused-ignore]
             reply = tsp.TimeStampResp.load(answer.content)
             reply.native  # noqa: B018  # parse all of it now: a malformed answer fails here
         except Exception as exc:
+            if _refused(answer.content):  # a refusal without a token, as RFC 3161 allows
+                raise TimestampFailed("the service refused the request") from exc
             raise TimestampFailed("not a time-stamp reply") from exc
         return reply
