@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+from asn1crypto import tsp
 
 from ngdpkit.checks.deadline import BodyTooLarge
 from ngdpkit.documents.timestamps import REPLY, BoundedTimeStamper, TimestampFailed, reason
@@ -168,6 +169,28 @@ def test_a_refusal_without_a_token_is_a_refusal(
     refusal = bytes.fromhex("30053003020102")  # TimeStampResp: status rejection, no token
     refused = serve(lambda body, h: send(h, 200, refusal))
     assert stamp(refused.url)[0].failure == "the service refused the request"
+
+
+def test_a_replayed_answer_does_not_match_the_request(
+    tsa: TimestampService,  # noqa: F811
+    serve: Callable[[Answer], Service],
+) -> None:
+    """A valid token, by the right service, for another request (its nonce differs)."""
+
+    def replay(body: bytes, h: Any) -> None:
+        request = tsp.TimeStampReq.load(body)
+        other = tsp.TimeStampReq(
+            {
+                "version": 1,
+                "message_imprint": request["message_imprint"],
+                "nonce": request["nonce"].native + 1,
+                "cert_req": True,
+            }
+        )
+        send(h, 200, tsa.stamper.request_tsa_response(other).dump())
+
+    replayed = serve(replay)
+    assert stamp(replayed.url)[0].failure == "the answer does not match the request"
 
 
 def test_reason_never_passes_a_librarys_text_on() -> None:

@@ -49,6 +49,18 @@ class TimestampFailed(OSError):
     """The time-stamping service gave no usable timestamp; the message is the kit's words."""
 
 
+def _same_nonce(req: Any, reply: Any) -> None:
+    """A granted reply must carry the request's nonce (a replayed answer does not). pyHanko
+    compares them too, but fails writing its own message (``int.hex``), so its failure
+    would read as "not a time-stamp reply"."""
+    sent = req["nonce"].native
+    if sent is None or reply["status"]["status"].native not in ("granted", "granted_with_mods"):
+        return
+    info = reply["time_stamp_token"]["content"]["encap_content_info"]["content"].parsed
+    if info["nonce"].native != sent:
+        raise TimestampFailed("the answer does not match the request")
+
+
 def reason(exc: BaseException) -> str:
     """The kit's own words for why the time-stamping service failed: one of a few fixed
     phrases (the catalogue renders them in Danish), never a library's text."""
@@ -89,7 +101,9 @@ class BoundedTimeStamper(TimeStamper):  # type: ignore[misc, unused-ignore]
             raise TimestampFailed(self.failure) from exc
 
     async def async_request_tsa_response(self, req: Any) -> Any:
-        return await asyncio.to_thread(self.post, req.dump())
+        reply = await asyncio.to_thread(self.post, req.dump())
+        _same_nonce(req, reply)
+        return reply
 
     def post(self, body: bytes) -> tsp.TimeStampResp:
         """One request on the shared deadline; the parsed reply, or :class:`TimestampFailed`."""
