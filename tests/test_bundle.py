@@ -4,6 +4,8 @@ and a member that holds a secret."""
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import shutil
 import zipfile
@@ -11,8 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from ngdpkit.errors import InputError
 from ngdpkit.run.audit import verify
-from tests.conftest import run_cli
+from ngdpkit.run.bundle import make_bundle
+from tests.conftest import run_cli, write_xlsx
 
 
 @pytest.fixture(scope="module")
@@ -71,3 +75,104 @@ def test_a_member_holding_a_secret_is_left_out(run_dir: Path, tmp_path: Path) ->
         summary = zf.read("summary.json").decode()
         assert "firewall-rules.csv" in summary
         assert not any(b"QWxhZGRpbjpvcGVu" in zf.read(n) for n in zf.namelist())
+
+
+# --- make_bundle itself, on run folders made here (no run) --------------------------------
+
+TOKEN = "Basic " + base64.b64encode(b"svc:Topsecret-Token-4711").decode()
+
+
+def tiny_run(tmp_path: Path) -> Path:
+    """A run folder as make_bundle reads it: findings.json and a few deliverables."""
+    folder = tmp_path / "runs" / "test" / "20250101-000000-abcd"
+    folder.mkdir(parents=True)
+    (folder / "findings.json").write_text('{"findings": []}', encoding="utf-8")
+    (folder / "audit.jsonl").write_text('{"event": "run_started"}\n', encoding="utf-8")
+    (folder / "firewall-rules.csv").write_text("host;port\r\nngdp;443\r\n", encoding="utf-8")
+    config = {"authorization": {"variable": "CUSTOM_AUTH_VAR"}}
+    (folder / "dispatcher-config.json").write_text(json.dumps(config), encoding="utf-8")
+    return folder
+
+
+def members(zip_path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(zip_path) as zf:
+        return {n: zf.read(n) for n in zf.namelist()}
+
+
+def test_make_bundle_packs_what_is_there_beside_the_folder(tmp_path: Path) -> None:
+    folder = tiny_run(tmp_path)
+    target = make_bundle(folder)
+    assert target == folder.parent / f"{folder.name}-support.zip"
+    got = members(target)
+    assert set(got) == {
+        "summary.json",
+        "findings.json",
+        "audit.jsonl",
+        "firewall-rules.csv",
+        "dispatcher-config.json",
+    }
+    summary = json.loads(got["summary.json"])
+    assert summary["run"] == folder.name and summary["environment"] == "test"
+    assert summary["left_out_holding_a_secret"] == [] and summary["steps"] == {}
+    assert summary["versions"]["python"] and "ngdpkit" in summary["versions"]
+    assert not (folder / f"{folder.name}-support.zip").exists()  # never inside the folder
+    # the workbooks only when asked
+    assert "mailbox-mapping.xlsx" not in got
+
+
+def test_make_bundle_refuses_what_is_no_run_folder(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="not a run folder"):
+        make_bundle(tmp_path)
+    (tmp_path / "findings.json").symlink_to("/etc/hostname")  # a link is no findings.json
+    with pytest.raises(InputError, match="not a run folder"):
+        make_bundle(tmp_path)
+
+
+def test_the_variable_the_dispatcher_names_is_searched_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tiny_run(tmp_path)
+    monkeypatch.setenv("CUSTOM_AUTH_VAR", TOKEN)
+    (folder / "portal-registration.json").write_text(
+        '{"note": "svc:Topsecret-Token-4711"}', encoding="utf-8"
+    )  # the decoded header: a part of the secret
+    got = members(make_bundle(folder))
+    assert "portal-registration.json" not in got
+    assert json.loads(got["summary.json"])["left_out_holding_a_secret"] == [
+        "portal-registration.json"
+    ]
+    assert not any(b"Topsecret-Token-4711" in data for data in got.values())
+
+
+def test_a_secret_inside_a_workbook_or_an_unreadable_zip_is_left_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tiny_run(tmp_path)
+    monkeypatch.setenv("NGDPKIT_TEST_AUTHORIZATION", TOKEN)
+    write_xlsx(folder / "mailbox-mapping.xlsx", [["id", "note"], ["1", "Topsecret-Token-4711"]])
+    write_xlsx(folder / "contact-point-plan.xlsx", [["name"], ["Borgerservice"]])
+    (folder / "mapping-suggestions.xlsx").write_bytes(b"PK\x03\x04 not really a zip")
+    got = members(make_bundle(folder, with_workbooks=True))
+    assert "contact-point-plan.xlsx" in got
+    left_out = json.loads(got["summary.json"])["left_out_holding_a_secret"]
+    assert left_out == ["mailbox-mapping.xlsx", "mapping-suggestions.xlsx"]
+
+
+def test_a_planted_target_is_refused_and_a_planted_tmp_link_removed(tmp_path: Path) -> None:
+    folder = tiny_run(tmp_path)
+    target = folder.parent / f"{folder.name}-support.zip"
+    target.mkdir()
+    with pytest.raises(InputError, match="not a regular file"):
+        make_bundle(folder)
+    target.rmdir()
+    target.symlink_to(tmp_path / "elsewhere.zip")
+    with pytest.raises(InputError, match="not a regular file"):
+        make_bundle(folder)
+    target.unlink()
+    victim = tmp_path / "victim"
+    victim.write_text("keep me")
+    (folder.parent / f"{folder.name}-support.zip.tmp").symlink_to(victim)
+    assert make_bundle(folder) == target
+    assert victim.read_text() == "keep me"
+    assert oct(target.stat().st_mode & 0o777) == "0o600"
+    assert not (folder.parent / f"{folder.name}-support.zip.tmp").exists()

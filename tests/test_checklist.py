@@ -10,6 +10,9 @@ from typing import Any
 
 import pytest
 
+from ngdpkit import findings as F
+from ngdpkit.checks.evidence import KEYS, StepEvidence
+from ngdpkit.deliverables.checklist import evaluate
 from tests.conftest import run_cli
 from tests.test_ngdp_read import copy_sample, serve
 
@@ -226,3 +229,123 @@ def test_a_confirmation_never_outweighs_what_the_kit_saw(sample_dir: Path, tmp_p
     _, later = run(sample)
     step7 = rows(later)[7]
     assert step7["status"] != "done" and "bekræft igen" in step7["detail"], step7
+
+
+# --- the status rules themselves (deliverables.checklist.evaluate), without a run ---------
+
+SEEN = {key: StepEvidence("observed", "seen") for key in KEYS}
+
+
+def statuses(checklist: Any) -> dict[str, str]:
+    return {r.key: r.status for r in checklist.rows}
+
+
+def test_nothing_at_all_is_eight_steps_to_do() -> None:
+    c = evaluate([], {}, "da")
+    assert [r.step for r in c.rows] == list(range(1, 9))
+    assert set(statuses(c).values()) == {"to_do"}
+    assert {r.evidence for r in c.rows} == {"none"}
+    assert c.readiness.to_json() == {"status": "not_ready", "steps_done": 0, "steps_total": 8}
+    assert c.readiness.words("da") == "ikke klar: 8 af 8 trin mangler"
+    assert c.readiness.words("en") == "not ready: 8 of 8 steps to go"
+
+
+def test_seen_or_confirmed_is_done_planned_is_not_verified() -> None:
+    evidence = {
+        "agreement": StepEvidence("observed"),
+        "certificate": StepEvidence("confirmed", "Anna, 2025-01-02"),
+        "firewall": StepEvidence("planned"),
+    }
+    s = statuses(evaluate([], evidence, "en"))
+    assert s["agreement"] == s["certificate"] == "done"
+    assert s["firewall"] == "not_verified"
+    assert s["system"] == "to_do"
+
+
+def test_every_step_seen_is_ready_and_a_warning_makes_remarks() -> None:
+    assert evaluate([], SEEN, "en").readiness.words("en") == "ready"
+    info = F.info("CERT_SOMETHING", "x", "certificate")
+    assert evaluate([info], SEEN, "da").readiness.words("da") == "klar"
+    warn = F.warning("CERT_EXPIRES_SOON", "x", "certificate")
+    c = evaluate([warn], SEEN, "da")
+    assert set(statuses(c).values()) == {"done"}  # a warning blocks no step
+    assert c.readiness.status == "ready_with_remarks"
+    assert c.readiness.words("da") == "klar med bemærkninger"
+
+
+def test_an_error_blocks_its_own_step_only() -> None:
+    c = evaluate([F.error("CERT_EXPIRED", "x", "certificate")], SEEN, "en")
+    s = statuses(c)
+    assert s.pop("certificate") == "blocked"
+    assert set(s.values()) == {"done"}
+    assert c.readiness.to_json() == {"status": "not_ready", "steps_done": 7, "steps_total": 8}
+    assert c.readiness.words("en") == "not ready: 1 of 8 steps to go"
+    # NGDP_CERT_ is the system's (the certificate NgDP holds), not step 2's
+    s = statuses(evaluate([F.error("NGDP_CERT_MISMATCH", "x")], SEEN, "en"))
+    assert s["system"] == "blocked" and s["certificate"] == "done"
+
+
+@pytest.mark.parametrize(
+    ("code", "step"),
+    [
+        ("NET_TCP_FAILED", "firewall"),
+        ("IP_NOT_ALLOWED", "system"),
+        ("AUTHORIZATION_MISSING", "system"),
+        ("DEFAULT_CONTACT_POINT_UNKNOWN", "contact_points"),
+        ("NGDP_TRANSLATION_MISSING", "contact_points"),
+        ("WZ_REGISTER_DIFFERS", "mapping"),
+        ("CELL_FORMULA", "mapping"),
+        ("MEMO_INVALID", "acceptance"),
+    ],
+)
+def test_each_step_is_blocked_by_its_own_codes(code: str, step: str) -> None:
+    s = statuses(evaluate([F.error(code, "x")], SEEN, "en"))
+    assert {k for k, v in s.items() if v == "blocked"} == {step}
+
+
+def test_an_error_of_no_step_keeps_every_step_but_not_the_readiness() -> None:
+    c = evaluate([F.error("SECRET_LEAK", "x")], SEEN, "da")
+    assert set(statuses(c).values()) == {"done"}
+    assert c.readiness.status == "not_ready"
+    assert c.readiness.words("da") == "ikke klar: fejl i fundene"
+    assert c.readiness.words("en") == "not ready: errors in the findings"
+
+
+def test_a_withheld_dispatcher_is_blocked_whatever_was_seen() -> None:
+    evidence = {**SEEN, "dispatcher": StepEvidence("observed", blocked=True)}
+    c = evaluate([], evidence, "en")
+    row = next(r for r in c.rows if r.key == "dispatcher")
+    assert row.status == "blocked" and row.evidence == "observed"
+    assert row.next_action.startswith("Wait for the blocking findings")
+    assert c.readiness.status == "not_ready"
+
+
+def test_the_next_action_is_the_evidence_own_or_the_status_or_to_do() -> None:
+    own = StepEvidence("planned", next_action="Ring til Anna.")
+    c = evaluate([], {"mapping": own, "agreement": StepEvidence(blocked=True)}, "da")
+    rows = {r.key: r for r in c.rows}
+    assert rows["mapping"].next_action == "Ring til Anna."
+    # the agreement has no text of its own for "blocked": its "to do" is said instead
+    assert rows["agreement"].status == "blocked"
+    assert rows["agreement"].next_action.startswith("Log ind i Administrativ Adgang")
+    assert rows["firewall"].next_action.startswith("Send firewall-rules.xlsx")
+
+
+def test_words_in_both_languages_and_english_for_any_other() -> None:
+    evidence = {"certificate": StepEvidence("confirmed", "Anna 2025-01-02")}
+    da = evaluate([], evidence, "da").table_rows("da")
+    assert da[1] == (
+        "2. FOCES3/VOCES3-certifikat pr. miljø, installeret på alle servere",
+        "kunden, drift",
+        "færdig",
+        "bekræftet: Anna 2025-01-02",
+        "Intet: certifikatet er installeret på alle servere.",
+    )
+    assert da[0][2:4] == ("mangler", "intet")
+    de = evaluate([], evidence, "de")
+    assert de.rows[1].who == "the customer, operations"
+    assert de.table_rows("de")[1][2:4] == ("done", "confirmed: Anna 2025-01-02")
+    assert de.readiness.words("de") == "not ready: 7 of 8 steps to go"
+    assert [set(r) for r in de.to_json()] == [
+        {"step", "title", "who", "status", "evidence", "detail", "next_action"}
+    ] * 8

@@ -121,8 +121,8 @@ def human(value: Any, language: str, names: Mapping[str, str] | None = None) -> 
         return t(lang, "not_set")
     if isinstance(value, bool):
         return t(lang, "yes" if value else "no")
-    if isinstance(value, int | float):
-        return f"{value:,}".replace(",", "." if lang == "da" else ",")
+    if isinstance(value, int | float):  # Danish swaps the separators: 1.234,5
+        return f"{value:,}".translate(str.maketrans(",.", ".,") if lang == "da" else {})
     if isinstance(value, list | tuple):
         items = [human(v, lang, names) for v in value]
         shown = ", ".join(items[:LIST_SHOWN])

@@ -16,7 +16,7 @@ import time
 from typing import Any
 
 import httpx
-from asn1crypto import tsp
+from asn1crypto import cms, core, tsp
 from pyhanko.sign.timestamps import TimeStamper
 
 from ..checks.deadline import BodyTooLarge, BoundedClient
@@ -26,8 +26,39 @@ QUERY = "application/timestamp-query"
 REPLY = "application/timestamp-reply"
 
 
+class _StatusOnly(core.Sequence):  # type: ignore[misc, unused-ignore]
+    """A TimeStampResp as RFC 3161 has it: the token is optional (a refusal carries none);
+    asn1crypto's own structure demands one."""
+
+    _fields = [
+        ("status", tsp.PKIStatusInfo),
+        ("time_stamp_token", cms.ContentInfo, {"optional": True}),
+    ]
+
+
+def _refused(body: bytes) -> bool:
+    """Whether ``body`` is a reply whose status is neither granted nor granted with mods."""
+    try:
+        status = _StatusOnly.load(body, strict=True)["status"]["status"].native
+    except Exception:
+        return False
+    return status not in ("granted", "granted_with_mods")
+
+
 class TimestampFailed(OSError):
     """The time-stamping service gave no usable timestamp; the message is the kit's words."""
+
+
+def _same_nonce(req: Any, reply: Any) -> None:
+    """A granted reply must carry the request's nonce (a replayed answer does not). pyHanko
+    compares them too, but fails writing its own message (``int.hex``), so its failure
+    would read as "not a time-stamp reply"."""
+    sent = req["nonce"].native
+    if sent is None or reply["status"]["status"].native not in ("granted", "granted_with_mods"):
+        return
+    info = reply["time_stamp_token"]["content"]["encap_content_info"]["content"].parsed
+    if info["nonce"].native != sent:
+        raise TimestampFailed("the answer does not match the request")
 
 
 def reason(exc: BaseException) -> str:
@@ -70,7 +101,9 @@ class BoundedTimeStamper(TimeStamper):  # type: ignore[misc, unused-ignore]
             raise TimestampFailed(self.failure) from exc
 
     async def async_request_tsa_response(self, req: Any) -> Any:
-        return await asyncio.to_thread(self.post, req.dump())
+        reply = await asyncio.to_thread(self.post, req.dump())
+        _same_nonce(req, reply)
+        return reply
 
     def post(self, body: bytes) -> tsp.TimeStampResp:
         """One request on the shared deadline; the parsed reply, or :class:`TimestampFailed`."""
@@ -93,5 +126,7 @@ class BoundedTimeStamper(TimeStamper):  # type: ignore[misc, unused-ignore]
             reply = tsp.TimeStampResp.load(answer.content)
             reply.native  # noqa: B018  # parse all of it now: a malformed answer fails here
         except Exception as exc:
+            if _refused(answer.content):  # a refusal without a token, as RFC 3161 allows
+                raise TimestampFailed("the service refused the request") from exc
             raise TimestampFailed("not a time-stamp reply") from exc
         return reply

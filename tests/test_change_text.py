@@ -1,0 +1,209 @@
+"""``changes.json`` for people (contract §12.8): every change a sentence in Danish and English,
+every value in a reader's words; no ``True``, ``None`` or Python list ever reaches a page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from ngdpkit import findings as F
+from ngdpkit.documents.change_text import (
+    TEXTS,
+    code_title,
+    code_words,
+    finding_sentence,
+    guid_names,
+    human,
+    lines,
+    sentence,
+    summary,
+    unit_counts,
+    unit_of,
+)
+
+GUID = "0f8fad5b-d9cb-469f-a165-70867728950e"
+OTHER = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
+NAMES = {GUID: "Borgerservice"}
+
+
+def test_values_in_a_readers_words() -> None:
+    assert (human(True, "da"), human(False, "da")) == ("ja", "nej")
+    assert (human(True, "en"), human(False, "en")) == ("yes", "no")
+    for nothing in (None, "", [], {}):
+        assert human(nothing, "da") == "ikke sat" and human(nothing, "en") == "not set"
+    assert human(1234567, "da") == "1.234.567" and human(1234567, "en") == "1,234,567"
+    assert human("CITIZEN", "da") == "borgere" and human("CITIZEN", "en") == "citizens"
+    assert human("retired", "da") == "udgår"
+    assert human(GUID.upper(), "en", NAMES) == f"Borgerservice ({GUID.upper()})"
+    assert human(OTHER, "en", NAMES) == OTHER  # a GUID nobody named stays as it is
+    assert human({"ready": True, "custom": None}, "da") == "klar til brug ja; custom ikke sat"
+
+
+def test_a_decimal_number_in_danish_has_a_decimal_comma() -> None:
+    assert human(1.5, "en") == "1.5" and human(1234.5, "en") == "1,234.5"
+    assert human(1.5, "da") == "1,5" and human(1234.5, "da") == "1.234,5"
+
+
+def test_a_long_list_names_eight_then_how_many_more() -> None:
+    items = [f"10.0.0.{i}" for i in range(11)]
+    assert human(items, "da") == ", ".join(items[:8]) + " og 3 mere"
+    assert human(items, "en") == ", ".join(items[:8]) + " and 3 more"
+    assert human(items[:8], "en") == ", ".join(items[:8])
+    assert human([None, True], "en") == "not set, yes"
+
+
+def test_a_mapping_change_names_the_contact_point_and_the_subject() -> None:
+    params = {
+        "mailbox": "M-1",
+        "subject": "S-9",
+        "before": {"guid": GUID, "contact_point": "Borgerservice", "status": "mapped"},
+        "after": {"guid": "", "status": "retired"},
+    }
+    assert sentence("MAPPING_CHANGED", params, "da", {}) == (
+        f"Postkasse M-1 (emne S-9): Borgerservice ({GUID}) → udgår."
+    )
+    assert sentence("MAPPING_CHANGED", params, "en", {}) == (
+        f"Mailbox M-1 (subject S-9): Borgerservice ({GUID}) → retired."
+    )
+    # the name found elsewhere in the document, by GUID in any case
+    added = {"mailbox": "M-2", "after": {"guid": GUID.upper(), "status": "pending"}}
+    assert sentence("MAPPING_ADDED", added, "en", NAMES) == (
+        f"Mailbox M-2 is new: Borgerservice ({GUID.upper()}), pending."
+    )
+    removed = {"mailbox": "M-3", "before": "garbage"}
+    assert sentence("MAPPING_REMOVED", removed, "da", {}) == (
+        "Postkasse M-3 er ikke længere i eksporten (var: ikke sat)."
+    )
+
+
+def test_a_list_that_changed_says_what_was_added_and_removed() -> None:
+    params = {"field": "allowed_ips", "before": ["1.1.1.1", "2.2.2.2"], "after": ["2.2.2.2"]}
+    assert sentence("PORTAL_SYSTEM_CHANGED", params, "da", {}) == (
+        "Systemets tilladte IP-adresser: tilføjet intet; fjernet 1.1.1.1."
+    )
+    cp = {"contact_point": GUID, "field": "translations", "before": [], "after": ["P1", "P2"]}
+    assert sentence("PORTAL_CONTACT_POINT_CHANGED", cp, "en", NAMES) == (
+        f"Contact point Borgerservice ({GUID}), postkasse translations: added P1, P2; "
+        "removed nothing."
+    )
+
+
+def test_hostile_values_are_never_read_as_templates() -> None:
+    """A file name or a reason holding ``{…}`` is text, not a placeholder."""
+    assert sentence("OUTPUT_CHANGED", {"file": "{file.__class__}"}, "en", {}) == (
+        "{file.__class__} has new content."
+    )
+    reason = {"run": "r1", "reason": "{0} {reason!r} }{"}
+    assert sentence("CHANGES_NOT_COMPARED", reason, "da", {}) == (
+        "Den forrige kørsel r1 kan ikke sammenlignes med denne: «{0} {reason!r} }{»."
+    )
+
+
+def test_a_code_from_a_newer_kit_is_still_readable() -> None:
+    text = sentence("FUTURE_CHANGE", {"flag": True, "gone": None, "ips": ["a"]}, "da", {})
+    assert text == "FUTURE_CHANGE: flag ja, gone ikke sat, ips a"
+    # a known code missing a parameter its template names: its title and what there is
+    assert sentence("MAPPING_CHANGED", {"mailbox": "M-1"}, "en", {}) == "Mapping changed: M-1"
+
+
+def test_findings_through_the_catalogue_and_garbage_as_its_message() -> None:
+    f = F.error("CERT_EXPIRED", "The certificate expired on {date}.", "certificate", date="x")
+    entry = f.to_dict()
+    assert finding_sentence(entry, "en") == "The certificate expired on x."
+    assert finding_sentence({"message": "raw text"}, "da") == "raw text"  # no severity
+    assert finding_sentence({}, "da") == ""
+
+
+def change() -> dict[str, Any]:
+    return {
+        "findings_added": [F.error("CERT_EXPIRED", "gone", "certificate").to_dict()],
+        "findings_resolved": ["not a mapping", 7],
+        "mapping_changed": [
+            {
+                "code": "MAPPING_CHANGED",
+                "unit": "Borgerservice",
+                "params": {
+                    "mailbox": "M-1",
+                    "before": {"guid": OTHER, "status": "mapped"},
+                    "after": {"guid": GUID, "contact_point": "Borgerservice", "status": "mapped"},
+                },
+            },
+            {"code": "MAPPING_ADDED", "unit": "Borgerservice", "params": {"mailbox": "M-2"}},
+            {"code": "MAPPING_ADDED", "unit": "", "params": "not a mapping"},
+        ],
+        "dispatcher_changed": [
+            {
+                "code": "DISPATCHER_CHANGED",
+                "params": {"field": "ready", "before": True, "after": False},
+            }
+        ],
+        "portal_changed": [
+            {
+                "code": "PORTAL_CONTACT_POINT_CHANGED",
+                "params": {
+                    "contact_point": GUID,
+                    "field": "visible",
+                    "before": None,
+                    "after": True,
+                },
+            }
+        ],
+        "outputs_changed": [{"code": "OUTPUT_CHANGED", "params": {"file": "firewall-rules.csv"}}],
+    }
+
+
+@pytest.mark.parametrize("language", ["da", "en"])
+def test_every_line_of_a_document_reads_as_words(language: str) -> None:
+    out = lines(change(), language)
+    assert [s for s, *_ in out] == [
+        "findings_added",
+        "mapping_changed",
+        "mapping_changed",
+        "mapping_changed",
+        "dispatcher_changed",
+        "portal_changed",
+        "outputs_changed",
+    ]
+    for _section, _code, _unit, text in out:
+        for python in ("True", "False", "None", "[", "{", "'M-", "(None"):
+            assert python not in text, text
+    # the GUID the mapping names is named on the portal line too
+    assert f"Borgerservice ({GUID})" in out[5][3]
+    assert guid_names(change()) == NAMES
+
+
+def test_the_summary_counts_by_section_code_and_unit() -> None:
+    counted = summary(change(), "en")
+    assert counted[0] == ("findings_added", "CERT_EXPIRED", "", 1)
+    assert ("mapping_changed", "MAPPING_ADDED", "", 1) in counted
+    assert ("mapping_changed", "MAPPING_ADDED", "Borgerservice", 1) in counted
+    assert [s for s, *_ in counted] == sorted(
+        (s for s, *_ in counted), key=[*dict.fromkeys(s for s, *_ in lines(change(), "en"))].index
+    )
+
+
+def test_titles_and_code_words() -> None:
+    assert code_title("findings_added", "CERT_EXPIRED", "da") == "Certifikatet er udløbet"
+    assert code_title("findings_added", "CERT_EXPIRED", "en") == "Certificate expired"
+    assert code_title("mapping_changed", "MAPPING_ADDED", "da") == "Ny postkasse"
+    assert code_title("mapping_changed", "NEWER_CODE", "da") == "NEWER_CODE"
+    assert code_words("NGDP_API_URL_OVERRIDDEN") == "NgDP API URL overridden"
+    assert code_words("CERT_P12_WRONG") == "Certificate .p12 wrong"
+    assert code_words("__") == ""
+
+
+def test_units_counted_and_findings_placed_by_mailbox_or_row() -> None:
+    assert unit_counts(["A", "B", "A", ""], "da") == "A 2, B 1, hele miljøet 1"
+    assert unit_counts(["", ""], "en") == "the whole environment 2"
+    units = ({"M-1": "Borgerservice"}, {"mailboxes.xlsx:7": "Børn og Unge"})
+    assert unit_of({"params": {"mailbox_id": "M-1"}}, units) == "Borgerservice"
+    assert unit_of({"params": {"mid": "M-9"}, "location": "mailboxes.xlsx:7"}, units) == (
+        "Børn og Unge"
+    )
+    assert unit_of({"params": ["M-1"], "location": None}, units) == ""
+
+
+def test_every_change_code_has_both_languages() -> None:
+    for code, texts in TEXTS.items():
+        assert set(texts) == {"da", "en"}, code

@@ -1,0 +1,107 @@
+"""The portfolio page of ``status --html`` (compare/status_page.py): one self-contained page,
+every name a customer or a folder chose escaped, times as people read them in each language."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from ngdpkit.compare.discover import Skipped
+from ngdpkit.compare.status import Blocking, Portfolio, RehearsalResult, StatusRow
+from ngdpkit.compare.status_page import REFRESH_S, render_portfolio
+
+EVIL = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
+def portfolio(*rows: StatusRow, skipped: tuple[Skipped, ...] = ()) -> Portfolio:
+    return Portfolio(
+        schema="ngdpkit/status/2",
+        generated_at="2025-03-04T05:06:07+01:00",
+        time_zone="Europe/Copenhagen",
+        rows=rows,
+        skipped=skipped,
+    )
+
+
+def full_row(**kw: object) -> StatusRow:
+    values: dict[str, object] = {
+        "settings": "kunder/a/migration.toml",
+        "organisation": "A Kommune",
+        "environment": "test",
+        "status": "warnings",
+        "errors": 0,
+        "warnings": 2,
+        "dispatcher_ready": True,
+        "checklist": "5/8",
+        "blocking": Blocking(6, "Mapping", "konsulent", "blocked", "2025-02-01", "r1", 31),
+        "rehearsal": RehearsalResult("f", "simulator", "ok", "2025-03-01T10:00:00+01:00", "a"),
+        "certificate_not_after": "2026-01-31T00:00:00+01:00",
+        "certificate_days_left": 333,
+        "run": "20250304-050607",
+        "run_date": "2025-03-04T05:06:07+01:00",
+        "anchor": "0123456789abcdef" + "f" * 48,
+    }
+    values.update(kw)
+    return StatusRow(**values)  # type: ignore[arg-type]
+
+
+def test_hostile_names_are_escaped_everywhere() -> None:
+    row = full_row(
+        settings=EVIL + ".toml",
+        also_settings=(EVIL,),
+        organisation=EVIL,
+        environment=EVIL,
+        status=EVIL,  # a status word the page does not know is shown, escaped
+        blocking=Blocking(6, EVIL, EVIL, EVIL, "2025-02-01", "r1", 3),
+        rehearsal=RehearsalResult(EVIL, EVIL, EVIL, EVIL, EVIL),
+        problem=EVIL,
+        anchor=EVIL,
+    )
+    skipped = (Skipped(EVIL, "cycle", EVIL, EVIL),)
+    for language in ("da", "en"):
+        html = render_portfolio(portfolio(row, skipped=skipped), language=language)
+        assert "<script" not in html and "<img" not in html
+        assert "&lt;script&gt;" in html
+
+
+def test_the_page_is_self_contained_and_reloads() -> None:
+    html = render_portfolio(portfolio(full_row()), language="da")
+    assert f'http-equiv="refresh" content="{REFRESH_S}"' in html
+    assert "<script" not in html
+    assert not re.search(r'(src|href)="(https?:)?//', html)  # nothing fetched
+
+
+def test_times_and_words_in_danish_and_english() -> None:
+    da = render_portfolio(portfolio(full_row()), language="da")
+    en = render_portfolio(portfolio(full_row()), language="en")
+    assert "04-03-2025 kl. 05:06" in da and "2025-03-04 05:06" in en
+    assert "01-02-2025" in da and "2025-02-01" in en  # since when the step holds it up
+    assert "31-01-2026" in da and "2026-01-31" in en  # the certificate's end
+    assert "Europe/Copenhagen" in da and "A Kommune" in da
+    assert "blokeret" in da and "blocked" in en
+    assert "0123456789abcdef" in da and "0123456789abcdeff" not in da  # the anchor, short
+
+
+def test_an_unparseable_time_is_shown_as_it_came() -> None:
+    row = full_row(run_date="yesterday-ish", certificate_not_after=None)
+    html = render_portfolio(portfolio(row), language="en")
+    assert "yesterday-ish" in html
+
+
+@pytest.mark.parametrize(
+    ("status", "da_word"),
+    [("no run", "ingen kørsel"), ("unreadable", "kan ikke læses")],
+)
+def test_a_row_without_a_run(status: str, da_word: str) -> None:
+    row = StatusRow("s.toml", "B Kommune", "production", status, problem="manifest mangler")
+    html = render_portfolio(portfolio(row), language="da")
+    assert "B Kommune" in html and "manifest mangler" in html
+    assert da_word in html.lower()
+
+
+def test_folders_not_searched_are_listed_with_their_reason() -> None:
+    skipped = (Skipped("/k/loop", "cycle", "/k", "a link back"),)
+    html = render_portfolio(portfolio(skipped=skipped), language="en")
+    assert "/k/loop" in html
+    assert render_portfolio(portfolio(), language="en").count("/k/loop") == 0
