@@ -70,7 +70,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"ngdpkit {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _migration_commands(sub)
+    _tool_commands(sub)
+    _ngdp_commands(sub)
+    _comparison_commands(sub)
+    _internal_commands(sub)
+    return parser
 
+
+def _migration_commands(sub: Any) -> None:
+    """The commands of a migration: run, check, init and confirm."""
     p = sub.add_parser("run", help="execute the notebooks per environment and write run folders")
     _settings_arg(p)
     _env_arg(p)
@@ -117,6 +126,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="one JSON object per environment (an array when more than one)",
     )
 
+    p = sub.add_parser(
+        "confirm", help="record that a person did a checklist step the kit cannot see"
+    )
+    _settings_arg(p)
+    p.add_argument("--env", required=True)
+    p.add_argument("--step", required=True, type=int, help="the checklist step, 1 to 8")
+    p.add_argument("--by", required=True, help="who confirms (name, and role if useful)")
+    p.add_argument("--note", default="", help="what was done, where")
+
+
+def _tool_commands(sub: Any) -> None:
+    """Tools around a migration: certificates, the audit trail, the sample, notebooks, support."""
     cert = sub.add_parser("cert", help="certificate tools").add_subparsers(
         dest="cert_command", required=True, metavar="SUBCOMMAND"
     )
@@ -167,15 +188,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dir", type=Path)
 
     p = sub.add_parser(
-        "confirm", help="record that a person did a checklist step the kit cannot see"
-    )
-    _settings_arg(p)
-    p.add_argument("--env", required=True)
-    p.add_argument("--step", required=True, type=int, help="the checklist step, 1 to 8")
-    p.add_argument("--by", required=True, help="who confirms (name, and role if useful)")
-    p.add_argument("--note", default="", help="what was done, where")
-
-    p = sub.add_parser(
         "bundle", help="a zip for KMD or Digitaliseringsstyrelsen support (no secrets)"
     )
     p.add_argument("run_dir", type=Path)
@@ -185,6 +197,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="include the mapping workbooks (they may hold personal data)",
     )
 
+
+def _ngdp_commands(sub: Any) -> None:
+    """NgDP, local or real: the simulator, the rehearsal and the watch after go-live."""
     p = sub.add_parser(
         "simulate", help="run a local NgDP for an environment on 127.0.0.1 until stopped"
     )
@@ -210,6 +225,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--yes", action="store_true", help="do not ask before sending (CI)")
     p.add_argument("--out", type=Path)
 
+    p = sub.add_parser(
+        "watch",
+        help="after go-live: letters waiting and failed deliveries in NgDP (counts only)",
+    )
+    _settings_arg(p)
+    p.add_argument("--env", required=True, metavar="NAME")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument(
+        "--days",
+        default="7",  # checked in cmd_watch: a bad value is one line, not argparse's usage
+        metavar="N",
+        help="read NgDP's event log of the last N days (1 to 90, default 7)",
+    )
+
+
+def _comparison_commands(sub: Any) -> None:
+    """Beyond one run: compare environments, diff two runs, a portfolio's status."""
     p = sub.add_parser("compare", help="test and production side by side from one settings file")
     _settings_arg(p)
     _env_arg(p)
@@ -241,20 +273,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--html", type=Path, metavar="FILE", help="also write one HTML page")
 
-    p = sub.add_parser(
-        "watch",
-        help="after go-live: letters waiting and failed deliveries in NgDP (counts only)",
-    )
-    _settings_arg(p)
-    p.add_argument("--env", required=True, metavar="NAME")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.add_argument(
-        "--days",
-        default="7",  # checked in cmd_watch: a bad value is one line, not argparse's usage
-        metavar="N",
-        help="read NgDP's event log of the last N days (1 to 90, default 7)",
-    )
 
+def _internal_commands(sub: Any) -> None:
+    """Not for users: one environment's child process, started by ``run``."""
     p = sub.add_parser("_run-environment")  # internal: one environment's child process
     _settings_arg(p)
     p.add_argument("--env", required=True)
@@ -264,7 +285,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--extra", default="[]")
     p.add_argument("--notebooks", type=Path)
     p.add_argument("--wait", action="store_true")  # for "go" on stdin (the parent checks the input)
-    return parser
 
 
 def cmd_run(args: argparse.Namespace) -> int:

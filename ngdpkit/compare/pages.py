@@ -37,8 +37,47 @@ def render_comparison(
     differently (the error a customer fears most), then those retired in one environment,
     then the findings and everything else side by side."""
     a, b = result["environments"]
+    body = Markup("").join(
+        [
+            _head(result, language, organisation, run_id),
+            _lands_differently(result, language),
+            _retired_in_one(result, language),
+            _pairings(result, language),
+            fragment(
+                "section",
+                t(language, "findings"),
+                [
+                    findings_html(
+                        [Finding.from_dict(f) for f in result["findings"]], language=language
+                    )
+                ],
+            ),
+            fragment(
+                "section",
+                t(language, "compare_side_by_side"),
+                [
+                    table(
+                        _side_by_side(result, language),
+                        [t(language, "field"), a, b],
+                        language=language,
+                    )
+                ],
+            ),
+            _mapped_in_one(result, language),
+            fragment(
+                "section", t(language, "audit_hash"), [fragment("para", [fragment("code", anchor)])]
+            ),
+        ]
+    )
+    return page(
+        f"{t(language, 'compare_title')} - {organisation}", body, language=language, anchor=anchor
+    )
+
+
+def _head(result: dict[str, Any], language: str, organisation: str, run_id: str) -> Markup:
+    a, b = result["environments"]
     status = result["status"]
-    head = fragment(
+    return fragment(
         "overview_head",
         t(language, "compare_title"),
         [
@@ -56,8 +95,12 @@ def render_comparison(
         else t(language, "not_ready"),
         True if status == "ok" else "remarks" if status == "warnings" else False,
     )
+
+
+def _lands_differently(result: dict[str, Any], language: str) -> Markup:
+    a, b = result["environments"]
     differs = result["lands_differently"]
-    lead = _listing(
+    return _listing(
         f"{t(language, 'compare_lands_differently')} ({len(differs)})",
         t(language, "compare_lands_differently_intro", a=a, b=b),
         [
@@ -75,8 +118,11 @@ def render_comparison(
         language,
         "lead" if differs else "lead-ok",
     )
+
+
+def _retired_in_one(result: dict[str, Any], language: str) -> Markup:
     retired = result["retired_in_one"]
-    retired_part = _listing(
+    return _listing(
         f"{t(language, 'compare_retired_in_one')} ({len(retired)})",
         t(language, "compare_retired_intro"),
         [
@@ -94,8 +140,11 @@ def render_comparison(
         t(language, "compare_none"),
         language,
     )
+
+
+def _pairings(result: dict[str, Any], language: str) -> Markup:
     pairings = result.get("pairings") or []
-    pairing_part = _listing(
+    return _listing(
         f"{t(language, 'compare_pairings')} ({len(pairings)})",
         t(language, "compare_pairings_intro"),
         [
@@ -116,7 +165,11 @@ def render_comparison(
         t(language, "compare_pairings_none"),
         language,
     )
-    facts = [
+
+
+def _side_by_side(result: dict[str, Any], language: str) -> list[tuple[str, Any, Any]]:
+    a, b = result["environments"]
+    return [
         (t(language, "protocol_label"), result["protocol"][a], result["protocol"][b]),
         (
             t(language, "server_ips_label"),
@@ -141,50 +194,25 @@ def render_comparison(
             else "?",
         ),
     ]
+
+
+def _mapped_in_one(result: dict[str, Any], language: str) -> Markup:
     only = [(m, t(language, "mapped_only_in_test")) for m in result["mapped_only_in_test"]] + [
         (m, t(language, "mapped_only_in_production")) for m in result["mapped_only_in_production"]
     ]
-    body = Markup("").join(
+    return fragment(
+        "section",
+        t(language, "compare_mailboxes"),
         [
-            head,
-            lead,
-            retired_part,
-            pairing_part,
-            fragment(
-                "section",
-                t(language, "findings"),
-                [
-                    findings_html(
-                        [Finding.from_dict(f) for f in result["findings"]], language=language
-                    )
-                ],
-            ),
-            fragment(
-                "section",
-                t(language, "compare_side_by_side"),
-                [table(facts, [t(language, "field"), a, b], language=language)],
-            ),
-            fragment(
-                "section",
-                t(language, "compare_mailboxes"),
-                [
-                    table(
-                        only,
-                        [t(language, "mailbox_id"), t(language, "status")],
-                        limit=1_000_000,
-                        language=language,
-                    )
-                    if only
-                    else fragment("para", [t(language, "compare_none")])
-                ],
-            ),
-            fragment(
-                "section", t(language, "audit_hash"), [fragment("para", [fragment("code", anchor)])]
-            ),
-        ]
-    )
-    return page(
-        f"{t(language, 'compare_title')} - {organisation}", body, language=language, anchor=anchor
+            table(
+                only,
+                [t(language, "mailbox_id"), t(language, "status")],
+                limit=1_000_000,
+                language=language,
+            )
+            if only
+            else fragment("para", [t(language, "compare_none")])
+        ],
     )
 
 

@@ -718,40 +718,16 @@ def rehearse(
     ``lab``: started from a JupyterLab session; the folder is marked not for sign-off
     (``NOT-FOR-SIGNOFF.txt``, ``"lab": true`` in its first audit record) and no run uses it."""
     from ..deliverables.outputs import atomic_write, write_json
-    from ..run.folder import RunFolder, writable_out
+    from ..run.scan import environment_secrets
 
     settings = load_settings(settings_path)
     env = settings.environment(name)
-    if against not in ("simulator", "ngdp"):
-        raise InputError(f"--against {against!r}: use simulator or ngdp")
-    if against == "ngdp":
-        if env.kind == "production" and not production:
-            raise InputError(
-                f"environment {name!r} is a production environment: add --production to send a real letter there"
-            )
-        _confirm(env, settings, yes=yes)
-    base = writable_out((out or settings.base_dir / "runs").resolve())
-    from ..documents.signing import seal_from_settings
-
-    sealer, sealing = seal_from_settings(settings)  # a seal that cannot seal: a finding
-    folder = RunFolder.create(base, name, label="rehearsal", sealer=sealer)
-    run_dir, trail = folder.path, folder.trail
-    trail.append(
-        "run_started",
-        settings=settings.rel(settings.path),
-        settings_sha256=settings.raw_sha256,
-        environment=name,
-        kind=env.kind,
-        kit_version=__version__,
-        rehearsal=against,
-        run_id=run_dir.name,
-        **({"lab": True} if lab else {}),
+    folder, sealing = _open_folder(
+        settings, env, against=against, production=production, yes=yes, out=out, lab=lab
     )
-    if lab:
-        from ..documents.i18n import t as _t
-        from ..settings import LAB_MARK
-
-        atomic_write(run_dir / LAB_MARK, _t(settings.language, "lab") + "\n")
+    run_dir, trail = folder.path, folder.trail
+    secrets = environment_secrets(settings, env)
+    folder.scan_as_written(secrets)  # each file scanned by its writer, not read back
     progress(f"{name}: rehearsal against {against} → {run_dir}")
     with tempfile.TemporaryDirectory(prefix="ngdpkit-rehearsal-") as tmp:
         acc = run_flow(
@@ -788,15 +764,60 @@ def rehearse(
     def result() -> tuple[int, str]:
         return (1 if acc.status == "errors" else 0), acc.status
 
-    from ..run.scan import environment_secrets
-
-    code = folder.close(
-        secrets=environment_secrets(settings, env), render=render, on_leak=on_leak, result=result
-    )
+    code = folder.close(secrets=secrets, render=render, on_leak=on_leak, result=result)
     for s in acc.steps:
         progress(f"  {s['name']}: {s['status']} ({s['duration_s']:.2f} s) {s['detail']}")
     progress(f"{name}: acceptance {acc.status} → {run_dir / 'signoff' / 'index.html'}")
     return code, run_dir
+
+
+def _open_folder(
+    settings: Settings,
+    env: Environment,
+    *,
+    against: str,
+    production: bool,
+    yes: bool,
+    out: Path | None,
+    lab: bool,
+) -> tuple[Any, list[Finding]]:
+    """Refuse what must not be sent, then the rehearsal's run folder with its first record
+    (and the lab's mark); returns the folder and the seal's findings."""
+    from ..deliverables.outputs import atomic_write
+    from ..run.folder import RunFolder, writable_out
+
+    name = env.name
+    if against not in ("simulator", "ngdp"):
+        raise InputError(f"--against {against!r}: use simulator or ngdp")
+    if against == "ngdp":
+        if env.kind == "production" and not production:
+            raise InputError(
+                f"environment {name!r} is a production environment: add --production to send a real letter there"
+            )
+        _confirm(env, settings, yes=yes)
+    base = writable_out((out or settings.base_dir / "runs").resolve())
+    from ..documents.signing import seal_from_settings
+
+    sealer, sealing = seal_from_settings(settings)  # a seal that cannot seal: a finding
+    folder = RunFolder.create(base, name, label="rehearsal", sealer=sealer)
+    run_dir, trail = folder.path, folder.trail
+    trail.append(
+        "run_started",
+        settings=settings.rel(settings.path),
+        settings_sha256=settings.raw_sha256,
+        environment=name,
+        kind=env.kind,
+        kit_version=__version__,
+        rehearsal=against,
+        run_id=run_dir.name,
+        **({"lab": True} if lab else {}),
+    )
+    if lab:
+        from ..documents.i18n import t as _t
+        from ..settings import LAB_MARK
+
+        atomic_write(run_dir / LAB_MARK, _t(settings.language, "lab") + "\n")
+    return folder, sealing
 
 
 def render_acceptance_view(settings: Settings, env: Environment, view: Any) -> str:

@@ -223,26 +223,60 @@ def verify_files(folder: Path, names: tuple[str, ...], *, limit: int = 64 << 20)
     still holds the file's digest). A folder forged whole, trail recomputed, still passes,
     as it passes :func:`verify` (see :mod:`.neighbours`).
     """
+    try:
+        manifest, listed = _pinned_manifest(folder, limit)
+        first, sealed = _trail_ends(folder, manifest, listed, limit)
+    except _Refused as refused:
+        return Checked([str(refused)])
+    pinned = sealed.get("files") if sealed is not None else None
+    found = Checked(
+        [],
+        manifest=manifest,
+        anchor=str(sealed.get("hash", "")) if sealed is not None else "",
+        kit_version=str(first.get("kit_version", "?")),
+    )
+    for name in names:
+        _check_named(folder, name, limit, listed, pinned, found)
+    if found.problems:
+        found.contents.clear()
+    return found
+
+
+class _Refused(Exception):
+    """One problem that ends :func:`verify_files`: the rest cannot be trusted."""
+
+
+def _pinned_manifest(folder: Path, limit: int) -> tuple[dict[str, Any], dict[str, str]]:
+    """The manifest, and each file it lists with its SHA-256."""
     raw_manifest, why = _small_file(folder / MANIFEST, MANIFEST, limit)
     if raw_manifest is None:
-        return Checked([why or _NO_MANIFEST])
+        raise _Refused(why or _NO_MANIFEST)
     try:
         manifest = json.loads(raw_manifest.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
-        return Checked([f"{MANIFEST}: not valid JSON"])
+        raise _Refused(f"{MANIFEST}: not valid JSON") from None
     if not isinstance(manifest, dict):
-        return Checked([f"{MANIFEST}: not a JSON object"])
+        raise _Refused(f"{MANIFEST}: not a JSON object")
     entries = manifest.get("files")
     listed = {
         e["path"]: str(e.get("sha256"))
         for e in (entries if isinstance(entries, list) else [])
         if isinstance(e, dict) and isinstance(e.get("path"), str)
     }
+    return manifest, listed
+
+
+def _trail_ends(
+    folder: Path, manifest: dict[str, Any], listed: dict[str, str], limit: int
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The trail's first record and its anchor (the last ``outputs_sealed``), once the
+    manifest and the trail pin each other and the last record and the anchor hash to what
+    they say."""
     raw, why = _small_file(folder / AUDIT, AUDIT, limit)
     if raw is None:
-        return Checked([why or f"{AUDIT} is missing: a finished run always has one"])
+        raise _Refused(why or f"{AUDIT} is missing: a finished run always has one")
     if hashlib.sha256(raw).hexdigest() != listed.get(AUDIT):
-        return Checked([f"changed file: {AUDIT} (its SHA-256 is not the manifest's)"])
+        raise _Refused(f"changed file: {AUDIT} (its SHA-256 is not the manifest's)")
     try:
         lines = [x for x in raw.decode("utf-8").split("\n") if x]
         first, last = (json.loads(lines[0]), json.loads(lines[-1])) if lines else ({}, {})
@@ -252,54 +286,51 @@ def verify_files(folder: Path, names: tuple[str, ...], *, limit: int = 64 << 20)
             None,
         )  # fmt: skip
     except (UnicodeDecodeError, ValueError, RecursionError):
-        return Checked([f"{AUDIT}: not a readable trail"])
+        raise _Refused(f"{AUDIT}: not a readable trail") from None
     if not isinstance(first, dict) or not isinstance(last, dict):
-        return Checked([f"{AUDIT}: not a readable trail"])
+        raise _Refused(f"{AUDIT}: not a readable trail")
     if record_hash(last) != last.get("hash"):
-        return Checked([f"record {len(lines)}: its content was changed (hash mismatch)"])
+        raise _Refused(f"record {len(lines)}: its content was changed (hash mismatch)")
     expected, final = manifest.get("records"), str(last["hash"])
     if expected != len(lines) or last.get("seq") not in (None, len(lines) - 1):
-        return Checked([f"the trail has {len(lines)} records, the manifest says {expected}"])
+        raise _Refused(f"the trail has {len(lines)} records, the manifest says {expected}")
     if manifest.get("final_hash") != final:
-        return Checked(
-            [
-                f"the final hash {final[:12]}… is not the manifest's "
-                f"{str(manifest.get('final_hash'))[:12]}…"
-            ]
+        raise _Refused(
+            f"the final hash {final[:12]}… is not the manifest's "
+            f"{str(manifest.get('final_hash'))[:12]}…"
         )
     if last.get("event") != FINISHED:
-        return Checked(
-            [f"missing tail: the last record is {last.get('event')!r}, not {FINISHED!r}"]
-        )
+        raise _Refused(f"missing tail: the last record is {last.get('event')!r}, not {FINISHED!r}")
     if sealed is not None and record_hash(sealed) != sealed.get("hash"):
-        return Checked([f"the {SEALED!r} record: its content was changed (hash mismatch)"])
-    pinned = sealed.get("files") if sealed is not None else None
-    found = Checked(
-        [],
-        manifest=manifest,
-        anchor=str(sealed.get("hash", "")) if sealed is not None else "",
-        kit_version=str(first.get("kit_version", "?")),
-    )
-    for name in names:
-        data, why = _small_file(folder / name, name, limit)
-        if data is None:
-            if why or name in listed or (isinstance(pinned, dict) and name in pinned):
-                found.problems.append(why or f"missing file: {name} (listed in the manifest)")
-            continue
-        digest = hashlib.sha256(data).hexdigest()
-        if name not in listed:
-            found.problems.append(f"extra file: {name} (not in the manifest)")
-        elif digest != listed[name]:
-            found.problems.append(f"changed file: {name} (its SHA-256 is not the manifest's)")
-        if isinstance(pinned, dict) and is_deliverable(name):
-            if name not in pinned:
-                found.problems.append(f"extra file: {name} (not sealed by the anchor)")
-            elif digest != pinned[name]:
-                found.problems.append(f"changed file: {name} (it no longer matches the anchor)")
-        found.contents[name] = data
-    if found.problems:
-        found.contents.clear()
-    return found
+        raise _Refused(f"the {SEALED!r} record: its content was changed (hash mismatch)")
+    return first, sealed
+
+
+def _check_named(
+    folder: Path,
+    name: str,
+    limit: int,
+    listed: dict[str, str],
+    pinned: Any,
+    found: Checked,
+) -> None:
+    """One file a reader asked for, against the manifest and the anchor; its bytes kept."""
+    data, why = _small_file(folder / name, name, limit)
+    if data is None:
+        if why or name in listed or (isinstance(pinned, dict) and name in pinned):
+            found.problems.append(why or f"missing file: {name} (listed in the manifest)")
+        return
+    digest = hashlib.sha256(data).hexdigest()
+    if name not in listed:
+        found.problems.append(f"extra file: {name} (not in the manifest)")
+    elif digest != listed[name]:
+        found.problems.append(f"changed file: {name} (its SHA-256 is not the manifest's)")
+    if isinstance(pinned, dict) and is_deliverable(name):
+        if name not in pinned:
+            found.problems.append(f"extra file: {name} (not sealed by the anchor)")
+        elif digest != pinned[name]:
+            found.problems.append(f"changed file: {name} (it no longer matches the anchor)")
+    found.contents[name] = data
 
 
 def _small_file(path: Path, name: str, limit: int) -> tuple[bytes | None, str]:
