@@ -383,6 +383,8 @@ def run_probes(
     Each probe runs in a daemon thread; when ``total`` has passed, the probes still
     running are reported and abandoned, and they cannot keep the process alive.
     """
+    # Kept whole: the workers, the wait and the abandoned probes share one condition, one
+    # results table and one deadline; split, each part would take all three as arguments.
     if not probes:
         return []
     start = time.monotonic()

@@ -86,29 +86,43 @@ def compare_landings(
                     contact_point=kept.contact_point or kept.guid,
                 )
             )
+    found += _landing_findings(test.name, prod.name, pairs, retired, unnamed)
+    return tuple(differs), tuple(retired)
+
+
+def _landing_findings(
+    a: str,
+    b: str,
+    pairs: dict[tuple[str, str], list[str]],
+    retired: list[RetiredInOne],
+    unnamed: dict[str, list[str]],
+) -> list[Finding]:
+    """One finding per pair of contact points a mailbox lands on (test ``a``, production
+    ``b``), per direction of retirement, and per side whose names are missing."""
+    out: list[Finding] = []
     for (cp, cp2), labels in sorted(pairs.items(), key=lambda item: (-len(item[1]), item[0])):
-        found.append(
+        out.append(
             F.error(
                 "COMPARE_MAPPING_DIFFERS",
                 "{count} mailbox(es) land on {cp!r} in {a} but on {cp2!r} in {b}: replies to them would land differently: {value}.",
                 KEY,
-                prod.name,
+                b,
                 count=len(labels),
                 cp=cp,
-                a=test.name,
+                a=a,
                 cp2=cp2,
-                b=prod.name,
+                b=b,
                 value=F.first_of(labels),
             )
         )
-    for direction in ((test.name, prod.name), (prod.name, test.name)):
+    for direction in ((a, b), (b, a)):
         labels = [
             (f"{r.mailbox_id}:{r.subject_id}" if r.subject_id else r.mailbox_id)
             for r in retired
             if (r.retired_in, r.mapped_in) == direction
         ]
         if labels:
-            found.append(
+            out.append(
                 F.warning(
                     "COMPARE_RETIRED_IN_ONE",
                     "{count} mailbox(es) are retired in {name} but mapped in {name2}: {value}.",
@@ -121,7 +135,7 @@ def compare_landings(
                 )
             )
     for side, labels in unnamed.items():
-        found.append(
+        out.append(
             F.info(
                 "COMPARE_MAPPING_NOT_COMPARED",
                 "{count} mailbox(es) mapped in both environments have no contact point name in {name} (its contact points are pending or do not list the GUID), so where their replies land is not compared: {value}.",
@@ -132,4 +146,4 @@ def compare_landings(
                 value=F.first_of(labels),
             )
         )
-    return tuple(differs), tuple(retired)
+    return out

@@ -197,82 +197,86 @@ def _read_sheet(
                 + _parse_translations(cells.get("postkasse_ids", ""), label, where, found),
             )
             continue
-        guid = canonical_guid(cells.get("id", ""))
-        if guid is None and not cells.get("id", "").strip():
-            found.append(
-                F.error(
-                    "CONTACT_POINT_GUID_INVALID",
-                    "Contact point {name!r} has no ID: fill in its ID from Administrativ Adgang.",
-                    label,
-                    where,
-                    name=cells.get("name", ""),
-                )
-            )
-            continue
-        if guid is None:
-            found.append(
-                F.error(
-                    "CONTACT_POINT_GUID_INVALID",
-                    "Contact point ID {value!r} is not a GUID.",
-                    label,
-                    where,
-                    value=cells.get("id", ""),
-                )
-            )
-            continue
-        flags: dict[str, bool | None] = {}
-        for key in ("citizens", "companies", "authorities", "hidden", "visible", "active"):
-            try:
-                flags[key] = parse_bool(cells.get(key, ""))
-            except ValueError:
-                found.append(
-                    F.error(
-                        "CONTACT_POINT_VALUE_INVALID",
-                        "{value} value {value2!r} is not ja/nej/yes/no/x/true/false/1/0.",
-                        label,
-                        where,
-                        value=key.capitalize(),
-                        value2=cells[key],
-                    )
-                )
-                flags[key] = None
-        hidden, visible = flags["hidden"], flags["visible"]
-        if hidden is not None and visible is not None and hidden == visible:
-            found.append(
-                F.error(
-                    "CONTACT_POINT_VISIBILITY_CONFLICT",
-                    "Contact point {guid} says Hidden={hidden!r} and Visible={visible!r}; they contradict.",
-                    label,
-                    where,
-                    guid=guid,
-                    hidden=cells["hidden"],
-                    visible=cells["visible"],
-                )
-            )
-        is_visible = (
-            visible if visible is not None else (not hidden if hidden is not None else True)
-        )
-        targets = tuple(
-            t
-            for t, k in zip(TARGETS, ("citizens", "companies", "authorities"), strict=True)
-            if flags[k]
-        )
-        system = cells.get("system_id", "").strip()
-        points.append(
-            ContactPoint(
-                id=guid,
-                name=cells.get("name", ""),
-                targets=targets,
-                active=flags["active"] if flags["active"] is not None else True,
-                visible=is_visible,
-                system_id=(canonical_guid(system) or system) if system else None,
-                translations=_parse_translations(
-                    cells.get("postkasse_ids", ""), label, where, found
-                ),
-                location=where,
-            )
-        )
+        point = _row_point(cells, label, where, found)
+        if point is not None:
+            points.append(point)
     return points, found
+
+
+def _row_point(
+    cells: dict[str, str], label: str, where: str, found: list[Finding]
+) -> ContactPoint | None:
+    """One row of the sheet as a contact point, or None when its ID is missing or not a
+    GUID (a finding each); values that are not yes/no are findings and read as unset."""
+    guid = canonical_guid(cells.get("id", ""))
+    if guid is None and not cells.get("id", "").strip():
+        found.append(
+            F.error(
+                "CONTACT_POINT_GUID_INVALID",
+                "Contact point {name!r} has no ID: fill in its ID from Administrativ Adgang.",
+                label,
+                where,
+                name=cells.get("name", ""),
+            )
+        )
+        return None
+    if guid is None:
+        found.append(
+            F.error(
+                "CONTACT_POINT_GUID_INVALID",
+                "Contact point ID {value!r} is not a GUID.",
+                label,
+                where,
+                value=cells.get("id", ""),
+            )
+        )
+        return None
+    flags: dict[str, bool | None] = {}
+    for key in ("citizens", "companies", "authorities", "hidden", "visible", "active"):
+        try:
+            flags[key] = parse_bool(cells.get(key, ""))
+        except ValueError:
+            found.append(
+                F.error(
+                    "CONTACT_POINT_VALUE_INVALID",
+                    "{value} value {value2!r} is not ja/nej/yes/no/x/true/false/1/0.",
+                    label,
+                    where,
+                    value=key.capitalize(),
+                    value2=cells[key],
+                )
+            )
+            flags[key] = None
+    hidden, visible = flags["hidden"], flags["visible"]
+    if hidden is not None and visible is not None and hidden == visible:
+        found.append(
+            F.error(
+                "CONTACT_POINT_VISIBILITY_CONFLICT",
+                "Contact point {guid} says Hidden={hidden!r} and Visible={visible!r}; they contradict.",
+                label,
+                where,
+                guid=guid,
+                hidden=cells["hidden"],
+                visible=cells["visible"],
+            )
+        )
+    is_visible = visible if visible is not None else (not hidden if hidden is not None else True)
+    targets = tuple(
+        t
+        for t, k in zip(TARGETS, ("citizens", "companies", "authorities"), strict=True)
+        if flags[k]
+    )
+    system = cells.get("system_id", "").strip()
+    return ContactPoint(
+        id=guid,
+        name=cells.get("name", ""),
+        targets=targets,
+        active=flags["active"] if flags["active"] is not None else True,
+        visible=is_visible,
+        system_id=(canonical_guid(system) or system) if system else None,
+        translations=_parse_translations(cells.get("postkasse_ids", ""), label, where, found),
+        location=where,
+    )
 
 
 def _read_json(path: Path, label: str) -> tuple[list[ContactPoint], list[Finding]]:

@@ -304,54 +304,17 @@ def _connect(
     (started here, on a session CA) or NgDP. None when the API URL is not https."""
     from ..checks.deadline import BoundedClient
     from ..checks.probes import client_tls_context
-    from ..checks.system import push_endpoints
-    from .simulator import PushStandIn, SessionCA, Simulator, SimulatorConfig
 
     reh = env.rehearsal
-    ca_file: str | None = None
-    stand_in = None
     if against == "simulator":
-        ca = SessionCA.create(work / "ca")
-        ca_file = str(ca.ca_file)
-        cfg = SimulatorConfig(
-            kind=env.kind,
-            anchors_pem=anchors_pem(settings, env.kind),
-            cvr=settings.organisation.cvr,
-            system_id=env.system_id or "",
-            token=token,
-            contact_points=contact_point_ids(settings, env) | {contact_point},
-            protocol=env.protocol,
-            citizen_id=reh.recipient_id,
-            citizen_type=reh.recipient_id_type,
-            registry=_registry(settings, env),  # the read endpoints too, as NgDP has them
-            **(simulator_options or {}),
+        base, ca_file, stand_in = _start_simulator(
+            stack, settings, env, work, token, header, contact_point, simulator_options
         )
-        if env.protocol == "REST_PUSH":
-            ends = push_endpoints(env.push_base_url or "https://push.invalid", env.system_id or "")
-            stand_in = stack.enter_context(
-                PushStandIn(ends["message_endpoint"], ends["receipt_endpoint"], ca)
-            )
-            cfg.push_message_url = stand_in.url("message")
-            cfg.push_receipt_url = stand_in.url("receipt")
-            cfg.push_authorization, cfg.push_ca_file = header, ca_file
-            cert_path, key_path = ca.client_identity("ngdp-push")
-            cfg.push_client_cert = (str(cert_path), str(key_path))
-        base = stack.enter_context(Simulator(cfg, ca)).base_url
     else:  # NgDP itself, or what ngdp_api_url points at (NGDP_API_URL_OVERRIDDEN in the checks)
-        base = (env.ngdp_api_url or official_api_url(env.kind)).rstrip("/")
-        ca_file = str(env.ngdp_api_ca) if env.ngdp_api_ca else None
-        if not base.lower().startswith("https://"):
-            acc.step("send", "failed", time.monotonic(), "ngdp_api_url is not https")
-            acc.findings.append(
-                F.error(
-                    "NGDP_API_URL_NOT_HTTPS",
-                    "ngdp_api_url {base} is not https: nothing was sent, since the authorization header would travel in clear text.",
-                    f"environments.{env.name}.ngdp_api_url",
-                    "send",
-                    base=base,
-                )
-            )
+        target = _ngdp_base(env, acc)
+        if target is None:
             return None
+        (base, ca_file), stand_in = target, None
     ctx = stack.enter_context(
         client_tls_context(identity.leaf, identity.key, identity.extra, cafile=ca_file)
     )
@@ -377,6 +340,71 @@ def _registry(settings: Settings, env: Environment) -> Any:
         return registry_from_settings(settings, env)
     except InputError:  # an unreadable contact points file: the rehearsal reports it itself
         return None
+
+
+def _start_simulator(
+    stack: ExitStack,
+    settings: Settings,
+    env: Environment,
+    work: Path,
+    token: str,
+    header: str,
+    contact_point: str,
+    simulator_options: dict[str, Any] | None,
+) -> tuple[str, str | None, Any]:
+    """The local NgDP on a session CA (and, for REST_PUSH, the stand-in for WorkZone's Push
+    Service): its API base, the CA file, the stand-in or None."""
+    from ..checks.system import push_endpoints
+    from .simulator import PushStandIn, SessionCA, Simulator, SimulatorConfig
+
+    reh = env.rehearsal
+    stand_in = None
+    ca = SessionCA.create(work / "ca")
+    ca_file = str(ca.ca_file)
+    cfg = SimulatorConfig(
+        kind=env.kind,
+        anchors_pem=anchors_pem(settings, env.kind),
+        cvr=settings.organisation.cvr,
+        system_id=env.system_id or "",
+        token=token,
+        contact_points=contact_point_ids(settings, env) | {contact_point},
+        protocol=env.protocol,
+        citizen_id=reh.recipient_id,
+        citizen_type=reh.recipient_id_type,
+        registry=_registry(settings, env),  # the read endpoints too, as NgDP has them
+        **(simulator_options or {}),
+    )
+    if env.protocol == "REST_PUSH":
+        ends = push_endpoints(env.push_base_url or "https://push.invalid", env.system_id or "")
+        stand_in = stack.enter_context(
+            PushStandIn(ends["message_endpoint"], ends["receipt_endpoint"], ca)
+        )
+        cfg.push_message_url = stand_in.url("message")
+        cfg.push_receipt_url = stand_in.url("receipt")
+        cfg.push_authorization, cfg.push_ca_file = header, ca_file
+        cert_path, key_path = ca.client_identity("ngdp-push")
+        cfg.push_client_cert = (str(cert_path), str(key_path))
+    base = stack.enter_context(Simulator(cfg, ca)).base_url
+    return base, ca_file, stand_in
+
+
+def _ngdp_base(env: Environment, acc: Acceptance) -> tuple[str, str | None] | None:
+    """NgDP's API base and the CA file to trust for it; None (a finding) when not https."""
+    base = (env.ngdp_api_url or official_api_url(env.kind)).rstrip("/")
+    ca_file = str(env.ngdp_api_ca) if env.ngdp_api_ca else None
+    if not base.lower().startswith("https://"):
+        acc.step("send", "failed", time.monotonic(), "ngdp_api_url is not https")
+        acc.findings.append(
+            F.error(
+                "NGDP_API_URL_NOT_HTTPS",
+                "ngdp_api_url {base} is not https: nothing was sent, since the authorization header would travel in clear text.",
+                f"environments.{env.name}.ngdp_api_url",
+                "send",
+                base=base,
+            )
+        )
+        return None
+    return base, ca_file
 
 
 def _send(client: Any, base: str, letter: Any, acc: Acceptance) -> bool:
@@ -435,6 +463,13 @@ def _send(client: Any, base: str, letter: Any, acc: Acceptance) -> bool:
         )
         return False
     acc.step("send", "ok", t0, f"HTTP 201 for {letter.uuid}")
+    _transport_receipt(r, base, letter, acc)
+    return True
+
+
+def _transport_receipt(r: Any, base: str, letter: Any, acc: Acceptance) -> None:
+    """The answer to a letter sent must be its RECEIVED (or COMPLETED) transport receipt."""
+    found = acc.findings
     t0 = time.monotonic()
     try:
         receipt = r.json()
@@ -464,7 +499,6 @@ def _send(client: Any, base: str, letter: Any, acc: Acceptance) -> bool:
                 value=clip(json.dumps(receipt), 160),
             )
         )
-    return True
 
 
 def _wait_reply(
@@ -857,12 +891,11 @@ def render_acceptance(
     generated_at: dt.datetime | None = None,
 ) -> str:
     from ..documents.display import badge, findings_html, table
-    from ..documents.i18n import local_time, t
+    from ..documents.i18n import t
     from ..documents.pages import Markup, fragment
     from ..documents.signoff import page
 
     lang = settings.language
-    ok = acc.status != "errors"
     rows = [
         (
             t(lang, s["name"]),
@@ -876,36 +909,7 @@ def render_acceptance(
         )
         for s in acc.steps
     ]
-    against = (
-        "lokal NgDP-simulator (127.0.0.1)"
-        if acc.against == "simulator" and lang == "da"
-        else "local NgDP simulator (127.0.0.1)"
-        if acc.against == "simulator"
-        else (env.ngdp_api_url or official_api_url(env.kind))
-    )
-    head = fragment(
-        "overview_head",
-        t(lang, "rehearsal"),
-        [
-            (
-                t(lang, "organisation"),
-                f"{settings.organisation.name} (CVR {settings.organisation.cvr})",
-            ),
-            (t(lang, "environment"), f"{env.name} ({env.kind}, {env.protocol})"),
-            ("NgDP", against),
-            (t(lang, "run"), run_id),
-            (t(lang, "generated"), local_time(generated_at or dt.datetime.now(dt.UTC), lang)),
-            ("MeMo", f"{acc.memo_uuid or '-'} → {acc.reply_uuid or '-'}"),
-        ],
-        t(lang, "status"),
-        # A rehearsal against the local simulator proves the kit's side only: never "ready".
-        t(lang, "not_ready")
-        if not ok
-        else t(lang, "local_rehearsal")
-        if acc.against == "simulator"
-        else t(lang, "ready"),
-        ("remarks" if acc.against == "simulator" else True) if ok else False,
-    )
+    head = _acceptance_head(settings, env, acc, run_id, generated_at)
     body = Markup("").join(
         [
             head,
@@ -942,6 +946,51 @@ def render_acceptance(
         language=lang,
         banners=banners,
         anchor=audit_hash,
+    )
+
+
+def _acceptance_head(
+    settings: Settings,
+    env: Environment,
+    acc: Acceptance,
+    run_id: str,
+    generated_at: dt.datetime | None,
+) -> Any:
+    """The acceptance page's head: who, where, against what, and the status."""
+    from ..documents.i18n import local_time, t
+    from ..documents.pages import fragment
+
+    lang = settings.language
+    ok = acc.status != "errors"
+    against = (
+        "lokal NgDP-simulator (127.0.0.1)"
+        if acc.against == "simulator" and lang == "da"
+        else "local NgDP simulator (127.0.0.1)"
+        if acc.against == "simulator"
+        else (env.ngdp_api_url or official_api_url(env.kind))
+    )
+    return fragment(
+        "overview_head",
+        t(lang, "rehearsal"),
+        [
+            (
+                t(lang, "organisation"),
+                f"{settings.organisation.name} (CVR {settings.organisation.cvr})",
+            ),
+            (t(lang, "environment"), f"{env.name} ({env.kind}, {env.protocol})"),
+            ("NgDP", against),
+            (t(lang, "run"), run_id),
+            (t(lang, "generated"), local_time(generated_at or dt.datetime.now(dt.UTC), lang)),
+            ("MeMo", f"{acc.memo_uuid or '-'} → {acc.reply_uuid or '-'}"),
+        ],
+        t(lang, "status"),
+        # A rehearsal against the local simulator proves the kit's side only: never "ready".
+        t(lang, "not_ready")
+        if not ok
+        else t(lang, "local_rehearsal")
+        if acc.against == "simulator"
+        else t(lang, "ready"),
+        ("remarks" if acc.against == "simulator" else True) if ok else False,
     )
 
 

@@ -112,6 +112,8 @@ def make_leaf(
     self_signed: bool = False,
 ) -> Issued:
     """An OCES3-shaped organisation/system certificate."""
+    # Kept whole: one certificate builder, its subject and extensions in the order the
+    # certificate holds them; the length is the sixteen ways a test can bend it.
     key = key or rsa_key()
     name = x509.Name(
         [
