@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import findings as F
+from ..checks.certificates import CertificateFacts as CheckedCertificate
 from ..errors import InputError
 from ..settings import Settings
 from .diff import RunRef
@@ -132,13 +133,10 @@ def _points(raw: Any, label: str) -> tuple[PointFacts, ...] | None:
         raise InputError(f"{label}: the contact points are {exc}") from exc
 
 
-def _certificate(raw: Any) -> CertificateFacts | None:
-    if not isinstance(raw, dict):
+def _certificate(facts: CheckedCertificate | None) -> CertificateFacts | None:
+    if facts is None:
         return None
-    cvr, not_after = raw.get("cvr"), raw.get("not_after")
-    return CertificateFacts(
-        cvr=str(cvr) if cvr else None, not_after=str(not_after) if not_after else None
-    )
+    return CertificateFacts(cvr=facts.cvr or None, not_after=facts.not_after or None)
 
 
 def from_inputs(settings: Settings, name: str) -> Side:

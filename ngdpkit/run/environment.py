@@ -472,7 +472,7 @@ class EnvironmentRun:
             observation=contact.ngdp,
             register=contact.register,
             server_evidence=self.record(SystemRecord).evidence,
-            thumbprint=(facts or {}).get("thumbprint_sha1"),
+            thumbprint=facts.thumbprint_sha1 if facts else None,
             certificate_known=bool(facts),
             system_id=self.env.system_id,
             contact_points_known=contact.contact_points is not None,

@@ -194,7 +194,7 @@ def firewall_rules(step: Step) -> list[dict[str, Any]]:
     step.record.firewall_columns = list(FIREWALL_COLUMNS)
     facts = step.previous(CertificateRecord).certificate
     step.record.server_check_script = server_check_script(
-        step.env, thumbprint=facts["thumbprint_sha1"] if facts else None
+        step.env, thumbprint=facts.thumbprint_sha1 if facts else None
     )
     return rows
 

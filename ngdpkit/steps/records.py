@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar, get_origin
 
+from ..checks.certificates import CertificateFacts
 from ..checks.evidence import RegisterComparison
 from ..checks.ngdp import NgdpObservation
 from ..checks.ngdp_compare import PortalTodo
@@ -150,7 +151,7 @@ class CertificateRecord(Record):
 
     step: ClassVar[str] = "03_certificate"
     support: ClassVar[tuple[str, ...]] = ("certificate", "public_only")
-    certificate: dict[str, Any] | None = None
+    certificate: CertificateFacts | None = None
     certificate_file: str = ""
     public_only: bool = False
     custom_anchors: list[str] = field(default_factory=list)
@@ -197,6 +198,7 @@ class RehearsalRecord(Record):
 # Fields holding nested frozen records, by their annotation: read back through the
 # converter (``typed.structure``), written as plain JSON (``typed.unstructure``).
 TYPED: dict[str, type] = {
+    "CertificateFacts | None": CertificateFacts,
     "NgdpObservation | None": NgdpObservation,
     "PortalTodo | None": PortalTodo,
     "RegisterComparison | None": RegisterComparison,
