@@ -211,8 +211,7 @@ def from_run(settings: Settings, name: str, out: Path) -> Side:
     certificate: CertificateRecord = step(CertificateRecord)
     system: SystemRecord = step(SystemRecord)
     dispatcher: DispatcherRecord = step(DispatcherRecord)
-    facts = system.system or {}
-    ips = facts.get("server_ips")
+    planned = system.system
     parameters = (dispatcher.dispatcher or {}).get("parameters")
     default = parameters.get("ContactPointGuid") if isinstance(parameters, dict) else None
     try:
@@ -223,8 +222,8 @@ def from_run(settings: Settings, name: str, out: Path) -> Side:
     return Side(
         name=name,
         kind=env.kind,
-        protocol=str(facts.get("protocol") or ""),
-        server_ips=tuple(str(ip) for ip in ips) if isinstance(ips, list) else (),
+        protocol=planned.protocol if planned else "",
+        server_ips=planned.server_ips if planned else (),
         default_contact_point=default if isinstance(default, str) else "",
         landings=landings,
         contact_points=_points(points.contact_points, label),

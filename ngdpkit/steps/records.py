@@ -19,9 +19,11 @@ from pathlib import Path
 from typing import Any, ClassVar, TypeVar, get_origin
 
 from ..checks.certificates import CertificateFacts
-from ..checks.evidence import RegisterComparison
+from ..checks.evidence import EvidenceSummary, RegisterComparison
+from ..checks.network import NetworkRun
 from ..checks.ngdp import NgdpObservation
 from ..checks.ngdp_compare import PortalTodo
+from ..deliverables.firewall import FirewallRule
 from ..errors import InputError
 from ..inputs.decisions import DecisionLog
 from ..inputs.mapping import PlanEntry
@@ -160,19 +162,40 @@ class CertificateRecord(Record):
     install_script: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class PushEndpoints:
+    """The two endpoints NgDP pushes to (``checks.system.push_endpoints``)."""
+
+    receipt_endpoint: str
+    message_endpoint: str
+
+
+@dataclass(frozen=True, slots=True)
+class SystemFacts:
+    """04: the sender/receiver system as planned (``results.system``)."""
+
+    system_id: str | None
+    system_name: str
+    protocol: str
+    server_ips: tuple[str, ...]
+    push_endpoints: PushEndpoints | None
+    authorization: str  # "not configured", "missing" or what check_authorization says
+    api_base_url: str
+
+
 @dataclass(slots=True)
 class SystemRecord(Record):
     """04: the system, the portal registration, the firewall order and network results."""
 
     step: ClassVar[str] = "04_system_and_network"
     support: ClassVar[tuple[str, ...]] = ("system", "network", "evidence")
-    system: dict[str, Any] | None = None
+    system: SystemFacts | None = None
     portal: dict[str, Any] | None = None
-    firewall: list[dict[str, Any]] | None = None
+    firewall: tuple[FirewallRule, ...] | None = None
     firewall_columns: list[str] = field(default_factory=list)
     server_check_script: str | None = None
-    evidence: list[dict[str, Any]] | None = None
-    network: dict[str, Any] | None = None
+    evidence: tuple[EvidenceSummary, ...] | None = None
+    network: NetworkRun | None = None
 
 
 @dataclass(slots=True)
@@ -199,6 +222,10 @@ class RehearsalRecord(Record):
 # converter (``typed.structure``), written as plain JSON (``typed.unstructure``).
 TYPED: dict[str, type] = {
     "CertificateFacts | None": CertificateFacts,
+    "SystemFacts | None": SystemFacts,
+    "tuple[FirewallRule, ...] | None": tuple[FirewallRule, ...],
+    "tuple[EvidenceSummary, ...] | None": tuple[EvidenceSummary, ...],
+    "NetworkRun | None": NetworkRun,
     "NgdpObservation | None": NgdpObservation,
     "PortalTodo | None": PortalTodo,
     "RegisterComparison | None": RegisterComparison,
