@@ -13,9 +13,11 @@ import datetime as dt
 import math
 import re
 import tomllib
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import MISSING, Field, dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
-from typing import Any
+from types import UnionType
+from typing import Any, get_args, get_origin, get_type_hints
 
 from .errors import InputError
 from .guids import normal_or_raw
@@ -39,7 +41,22 @@ _STR, _INT, _NUM, _BOOL, _LIST_STR, _TABLE, _LIST_TABLE, _DATE, _WHEN = (
     "a TOML date or date-time without quotes (2027-02-01 or 2027-02-01T16:00:00)",
 )
 
-NOT_A_KEY: dict[str, bool] = {"key": False}  # field metadata: computed, not in the file
+# Field metadata: what a key needs beyond its type and default (read by :func:`_table`).
+#   "key": False   computed, not in the file (NOT_A_KEY)
+#   "flat": cls    a nested record whose keys are this table's own
+#   "read": hook   hook(reader, value, dotted key, base, table read so far) -> the field's value,
+#                  in place of the reading its type implies
+#   "late": True   read after the table's other keys (its hook uses them)
+#   "check": rule  rule(value, given) -> why the value is refused ("" when usable)
+#   "missing": s   the line for a required key left out ({key}: its dotted name)
+#   "then": rule   rule(reader, record, dotted key): a rule over the whole table, once read
+#   "blank": "kept" an empty string is read as given (a file: refused), not as left out
+NOT_A_KEY: dict[str, bool] = {"key": False}
+POSITIVE = {"check": "_positive"}
+SECONDS = {"check": "_seconds"}
+GUID = {"read": "_guid"}
+GOLIVE = {"read": "_golive"}
+BLANK_KEPT = {"blank": "kept"}
 COLUMN_FIELDS = (
     "mailbox_id",
     "mailbox_name",
@@ -58,10 +75,10 @@ class Organisation:
 
 @dataclass(frozen=True)
 class Checks:
-    cert_warn_days: int = 60
-    cert_error_days: int = 14
-    probe_timeout_s: float = 10.0
-    probe_total_s: float = 60.0
+    cert_warn_days: int = field(default=60, metadata=POSITIVE)
+    cert_error_days: int = field(default=14, metadata=POSITIVE)
+    probe_timeout_s: float = field(default=10.0, metadata=SECONDS)
+    probe_total_s: float = field(default=60.0, metadata=SECONDS)
 
 
 @dataclass(frozen=True)
@@ -69,7 +86,7 @@ class Rehearsal:
     recipient_id: str = ""
     recipient_id_type: str = "CPR"
     case_id: str = ""
-    timeout_s: int = 30
+    timeout_s: int = field(default=30, metadata=SECONDS)
 
 
 @dataclass(frozen=True)
@@ -113,24 +130,26 @@ class Server:
 
 @dataclass(frozen=True)
 class Inputs:
-    mailboxes: Path | None = None
-    mailboxes_sheet: str | None = None
-    mailboxes_environment: str | None = None
-    columns: dict[str, str] = field(default_factory=dict)
+    mailboxes: Path | None = field(default=None, metadata=BLANK_KEPT)
+    mailboxes_sheet: str | None = field(default=None, metadata=BLANK_KEPT)
+    mailboxes_environment: str | None = field(default=None, metadata=BLANK_KEPT)
+    columns: dict[str, str] = field(default_factory=dict, metadata={"read": "_columns"})
     mailboxes_in_environment: bool = field(default=False, metadata=NOT_A_KEY)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Environment:
-    """One environment (test or production) of the settings file."""
+    """One environment (test or production) of the settings file. A key that is also a
+    top-level key (``inputs``, ``rehearsal``, ``golive``) extends the top level's."""
 
     name: str = field(metadata=NOT_A_KEY)  # the table's name, [environments.<name>]
-    kind: str
+    kind: str = field(metadata={"check": "_kind"})  # left out: the table's name
     protocol: str
     server_ips: tuple[str, ...]
-    inputs: Inputs = field(metadata={"flat": Inputs})  # its keys are the environment's own
-    rehearsal: Rehearsal
-    system_id: str | None = None
+    # its keys are the environment's own
+    inputs: Inputs = field(default_factory=Inputs, metadata={"flat": Inputs})
+    rehearsal: Rehearsal = Rehearsal()
+    system_id: str | None = field(default=None, metadata=GUID)
     system_name: str = ""
     push_base_url: str | None = None
     servers: tuple[Server, ...] = ()
@@ -142,9 +161,9 @@ class Environment:
     # customer agreed, e.g. "the customer's password vault, item NgDP test"): named on the
     # dispatcher page, never the header itself.
     authorization_handover: str = ""
-    contact_points: Path | None = None
+    contact_points: Path | None = field(default=None, metadata={"read": "_contact_points"})
     mapping: Path | None = None
-    default_contact_point: str | None = None
+    default_contact_point: str | None = field(default=None, metadata=GUID)
     probe_evidence: tuple[Path, ...] = ()
     ngdp_api_url: str | None = None
     ngdp_api_ca: Path | None = None
@@ -152,7 +171,8 @@ class Environment:
     # The consultant's decisions (§12.7): the first mapping source. Left out, the default
     # decisions-<env>.csv beside the settings file is read when it exists.
     decisions: Path | None = None
-    golive: GoLive = GoLive()  # [golive], with this environment's golive = {…} over it
+    # [golive], with this environment's golive = {…} over it
+    golive: GoLive = field(default=GoLive(), metadata=GOLIVE)
     # contact_points = "ngdp": NgDP's own listing is the source (read with --online)
     contact_points_ngdp: bool = field(default=False, metadata=NOT_A_KEY)
 
@@ -176,9 +196,12 @@ class Signing:
     """``[signing]``: the consultancy's own certificate, which seals every run, rehearsal and
     comparison folder (``manifest.json.p7s``) and signs ``signoff.pdf`` (contract §12.5)."""
 
-    certificate: Path
+    certificate: Path = field(
+        metadata={"missing": "missing required key {key} (the .p12/.pfx that seals)"}
+    )
     certificate_password_env: str | None = None  # the NAME of the variable, never the value
-    timestamp_url: str | None = None  # an RFC 3161 time-stamping service, for the PDF
+    # an RFC 3161 time-stamping service, for the PDF
+    timestamp_url: str | None = field(default=None, metadata={"check": "_timestamp_url"})
 
 
 @dataclass(frozen=True)
@@ -187,23 +210,34 @@ class Compare:
     their names do not match once normalised (contract §12.8)."""
 
     # name in the test environment -> name in the production environment
-    contact_points: dict[str, str] = field(default_factory=dict)
+    contact_points: dict[str, str] = field(default_factory=dict, metadata={"read": "_pairs"})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Settings:
     """A parsed settings file. Paths are absolute; :meth:`rel` shows them to people."""
 
     path: Path = field(metadata=NOT_A_KEY)
-    language: str
-    organisation: Organisation
-    inputs: Inputs
-    environments: dict[str, Environment]
-    checks: Checks = Checks()
-    trust_anchors: dict[str, tuple[Path, ...]] = field(default_factory=dict)
-    secrets_file: Path | None = None
+    language: str = field(default="da", metadata={"check": "_language"})
+    organisation: Organisation = field(
+        metadata={"missing": "missing required table [organisation] (name and cvr)"}
+    )
+    inputs: Inputs = field(default_factory=Inputs)
+    environments: dict[str, Environment] = field(
+        metadata={
+            "read": "_environments",
+            "late": True,  # an environment extends the top level's inputs, rehearsal, golive
+            "missing": "missing required table [environments.<name>], e.g. [environments.test]",
+        }
+    )
+    checks: Checks = field(default=Checks(), metadata={"then": "_checks_in_order"})
+    trust_anchors: dict[str, tuple[Path, ...]] = field(
+        default_factory=dict, metadata={"read": "_trust"}
+    )
+    secrets_file: Path | None = field(default=None, metadata=BLANK_KEPT)
     rehearsal: Rehearsal = Rehearsal()  # the defaults every environment's [rehearsal] extends
-    golive: GoLive = GoLive()  # the defaults every environment's golive = {…} extends
+    # the defaults every environment's golive = {…} extends
+    golive: GoLive = field(default=GoLive(), metadata=GOLIVE)
     signing: Signing | None = None
     compare: Compare = Compare()
     raw_sha256: str = field(default="", metadata=NOT_A_KEY)
@@ -320,18 +354,7 @@ def schema(cls: type) -> dict[str, str]:
     return out
 
 
-_TOP = schema(Settings)
-_ORGANISATION = schema(Organisation)
-_INPUTS = schema(Inputs)
-_TRUST = dict.fromkeys(KINDS, _LIST_STR)
-_CHECKS = schema(Checks)
-_REHEARSAL = schema(Rehearsal)
-_ENVIRONMENT = schema(Environment)
-_SERVER = schema(Server)
-_SIGNING = schema(Signing)
-_GOLIVE = schema(GoLive)
-_OWNERS = schema(Owners)
-_COMPARE = schema(Compare)
+_TRUST = dict.fromkeys(KINDS, _LIST_STR)  # [trust_anchors]: a list of files per kind
 
 
 class _Reader:
@@ -341,6 +364,7 @@ class _Reader:
         self.path = path
         self.name = path.name
         self.problems: list[str] = []
+        self.given: set[str] = set()  # the dotted keys read, each of the right type
 
     def problem(self, text: str) -> None:
         self.problems.append(f"{self.name}: {text}")
@@ -364,6 +388,7 @@ class _Reader:
                 self.problem(f"{dotted} {why}")
                 continue
             out[key] = value
+            self.given.add(dotted)
         return out
 
     def file(self, value: str | None, key: str, *, must_exist: bool = True) -> Path | None:
@@ -397,22 +422,45 @@ class _Reader:
 MAX_SECONDS = 3600
 
 
-def _bounded_seconds(r: _Reader, table: dict[str, Any], key: str, where: str) -> None:
+def _seconds(value: Any, given: bool) -> str:
     """A number of seconds that bounds network work: positive, finite (``nan`` and ``inf``
-    are TOML floats) and at most an hour; otherwise a problem, and the default is kept."""
-    if key not in table:
-        return
-    value = table[key]
+    are TOML floats) and at most an hour."""
     try:
         usable = math.isfinite(value) and 0 < value <= MAX_SECONDS
     except OverflowError:  # an integer of thousands of digits
         usable = False
-    if not usable:
-        r.problem(
-            f"{where}.{key} = {_short(value)} must be a positive, finite number of seconds "
-            f"(at most {MAX_SECONDS})"
-        )
-        del table[key]
+    return (
+        ""
+        if usable
+        else f"= {_short(value)} must be a positive, finite number of seconds (at most {MAX_SECONDS})"
+    )
+
+
+def _positive(value: Any, given: bool) -> str:
+    if _finite(value) and value > 0:  # nan <= 0 is False: say it outright
+        return ""
+    return f"= {_short(value)} must be a positive, finite number"
+
+
+def _language(value: Any, given: bool) -> str:
+    return "" if value in ("da", "en") else f'must be "da" or "en", not {value!r}'
+
+
+def _kind(value: Any, given: bool) -> str:
+    """An environment's kind; left out, it is the environment's name, which must be one."""
+    if value in KINDS:
+        return ""
+    if given:
+        return f'must be "test" or "production", not {value!r}'
+    return (
+        f'must be "test" or "production" (the environment\'s name {value!r} '
+        f"is neither, so set kind)"
+    )
+
+
+def _timestamp_url(value: Any, given: bool) -> str:
+    why = timestamp_url_problem(value)
+    return f"= {_short(_without_userinfo(value))} {why}" if why else ""
 
 
 def _type_ok(value: Any, kind: str) -> bool:
@@ -530,6 +578,35 @@ def parse_toml(raw: bytes, name: str) -> dict[str, Any]:
         raise InputError(f"{name}: a number in it is too long to be a setting") from exc
 
 
+@dataclass(frozen=True)
+class Outline:
+    """What ``status`` needs of a settings file, read without checking the rest of it (it
+    reads hundreds, some written for machines whose files are not here)."""
+
+    organisation: str  # the organisation's name as the file gives it ("?" when it does not)
+    environments: tuple[str, ...]  # the names of its [environments.<name>] tables
+
+
+def outline(raw: bytes, name: str) -> Outline | None:
+    """The outline of the settings file whose bytes are ``raw``: :func:`parse_toml`, then the
+    tables a settings file cannot do without (the required keys of :class:`Settings`);
+    None when the TOML has not all of them as tables (some other TOML file).
+
+    Raises:
+        InputError: one line naming ``name`` when the text is not TOML (see :func:`parse_toml`).
+    """
+    data = parse_toml(raw, name)
+    required = [f.name for f in fields(Settings) if f.metadata.get("key") is not False]
+    if not all(isinstance(data.get(k), dict) for k in required if _required(_field(k))):
+        return None
+    organisation = data["organisation"].get("name", "?")
+    return Outline(str(organisation), tuple(str(n) for n in data["environments"]))
+
+
+def _field(name: str) -> Field[Any]:
+    return next(f for f in fields(Settings) if f.name == name)
+
+
 def load_settings(path: Path | str) -> Settings:
     """Read and check a settings file.
 
@@ -550,108 +627,206 @@ def load_settings(path: Path | str) -> Settings:
     import hashlib
 
     r = _Reader(path)
-    top = r.table(data, _TOP, "")
-    if "organisation" not in data:
-        r.problem("missing required table [organisation] (name and cvr)")
-    if "environments" not in data:
-        r.problem("missing required table [environments.<name>], e.g. [environments.test]")
-    org_raw = r.table(top.get("organisation", {}), _ORGANISATION, "organisation")
-    for key in ("name", "cvr"):
-        if "organisation" in top and key not in top["organisation"]:
-            r.problem(f"missing required key organisation.{key}")
-    organisation = Organisation(name=org_raw.get("name", ""), cvr=org_raw.get("cvr", ""))
-
-    language = top.get("language", "da")
-    if language not in ("da", "en"):
-        r.problem(f'language must be "da" or "en", not {language!r}')
-
-    inputs_raw = r.table(top.get("inputs", {}), _INPUTS, "inputs")
-    shared_inputs = _inputs(r, inputs_raw, "inputs")
-
-    trust_raw = r.table(top.get("trust_anchors", {}), _TRUST, "trust_anchors")
-    trust: dict[str, tuple[Path, ...]] = {}
-    for kind, files in trust_raw.items():
-        paths = [r.file(f, f"trust_anchors.{kind}") for f in files]
-        trust[kind] = tuple(p for p in paths if p is not None)
-
-    checks_raw = r.table(top.get("checks", {}), _CHECKS, "checks")
-    for key, value in list(checks_raw.items()):
-        if key.endswith("_s"):
-            _bounded_seconds(r, checks_raw, key, "checks")
-        elif not (_finite(value) and value > 0):  # nan <= 0 is False: say it outright
-            r.problem(f"checks.{key} = {_short(value)} must be a positive, finite number")
-            del checks_raw[key]
-    checks = Checks(**checks_raw)
-    if checks.cert_error_days > checks.cert_warn_days:
-        r.problem(
-            f"checks.cert_error_days ({checks.cert_error_days}) must not exceed "
-            f"checks.cert_warn_days ({checks.cert_warn_days})"
-        )
-
-    rehearsal_raw = r.table(top.get("rehearsal", {}), _REHEARSAL, "rehearsal")
-    _bounded_seconds(r, rehearsal_raw, "timeout_s", "rehearsal")
-    rehearsal = Rehearsal(**rehearsal_raw)
-
-    secrets_file = r.file(top.get("secrets_file"), "secrets_file")
-    signing = _signing(r, top["signing"]) if "signing" in top else None
-    golive = _golive(r, top.get("golive", {}), "golive", GoLive())
-    compare = _compare(r, top.get("compare", {}))
-
-    environments: dict[str, Environment] = {}
-    envs_raw = top.get("environments", {})
-    if not envs_raw and "environments" in data:
-        r.problem("no environment: add a table [environments.test]")
-    for name, env_raw in envs_raw.items():
-        parsed_env = _environment(
-            r,
-            name,
-            env_raw,
-            shared=shared_inputs,
-            shared_has_mailboxes="mailboxes" in inputs_raw,
-            rehearsal=rehearsal,
-            golive=golive,
-        )
-        if parsed_env is not None:
-            environments[name] = parsed_env
-    for parsed in environments.values():
-        me = parsed.inputs.mailboxes_environment
-        if me and me not in environments:
-            r.problem(
-                f"mailboxes_environment = {me!r} names no environment (the settings have: {', '.join(environments)})"
-            )
-
+    values = _table(r, Settings, data, "", {})
     if r.problems:
         raise InputError(r.problems)
-    return Settings(
-        path=path,
-        language=language,
-        organisation=organisation,
-        inputs=shared_inputs,
-        environments=environments,
-        checks=checks,
-        trust_anchors=trust,
-        secrets_file=secrets_file,
-        rehearsal=rehearsal,
-        golive=golive,
-        signing=signing,
-        compare=compare,
-        raw_sha256=hashlib.sha256(raw).hexdigest(),
-        given=given,
-    )
+    return Settings(path=path, raw_sha256=hashlib.sha256(raw).hexdigest(), given=given, **values)
+
+
+# -- the reader: every table is read the same way, as its dataclass declares it -------------
+
+
+def _table(
+    r: _Reader, cls: type, raw: dict[str, Any], where: str, base: dict[str, Any]
+) -> dict[str, Any]:
+    """The fields of record ``cls`` from the settings table ``raw`` at ``where``: unknown
+    keys, wrong types and unusable texts are problems (:meth:`_Reader.table`), then each
+    key is read as its type and metadata say. A key left out (or refused) takes its value
+    from ``base`` (what this table extends), else the field's default; a required key left
+    out is a problem."""
+    return _values(r, cls, raw, r.table(raw, schema(cls), where), where, base)
+
+
+def _values(
+    r: _Reader,
+    cls: type,
+    raw: dict[str, Any],
+    checked: dict[str, Any],
+    where: str,
+    base: dict[str, Any],
+) -> dict[str, Any]:
+    keys = [f for f in fields(cls) if f.metadata.get("key") is not False]
+    for f in keys:
+        if _required(f) and f.name not in base and f.name not in raw:
+            missing = f.metadata.get("missing", "missing required key {key}")
+            r.problem(missing.format(key=_dotted(where, f.name)))
+    out: dict[str, Any] = {}
+    for f in sorted(keys, key=lambda f: bool(f.metadata.get("late"))):  # a stable sort
+        dotted = _dotted(where, f.name)
+        inherited = base.get(f.name, MISSING)
+        if f.metadata.get("flat"):  # its keys are this table's own
+            flat = f.metadata["flat"]
+            out[f.name] = flat(**_values(r, flat, raw, checked, where, _fields_of(inherited)))
+            continue
+        check, then = _hook(f, "check"), _hook(f, "then")
+        given = f.name in checked
+        if given:
+            value = _value(r, f, checked[f.name], dotted, _or_default(inherited, f), out)
+        elif inherited is not MISSING:
+            value = inherited
+        elif _required(f):
+            continue
+        else:
+            value = _or_default(MISSING, f)
+        # a default is never checked; a value given or extended is
+        from_file = given or inherited is not MISSING
+        why = check(value, given) if check and from_file and value is not None else ""
+        if why:  # refused: what it extends, else its default (the problem is raised anyway)
+            r.problem(f"{dotted} {why}")
+            value = _or_default(inherited, f)
+        elif then and given and value is not None:
+            then(r, value, dotted)
+        if value is not None or not _required(f):
+            out[f.name] = value
+    return out
+
+
+def _value(
+    r: _Reader, f: Field[Any], value: Any, where: str, base: Any, table: dict[str, Any]
+) -> Any:
+    """One key's value, of the right TOML type, as its field is: a file is resolved (and must
+    exist), a nested table is read over ``base``, a blank optional text is left out."""
+    hook = _hook(f, "read")
+    if hook:
+        return hook(r, value, where, base, table)
+    kind = _types(f)
+    if value == "" and type(None) in kind and f.metadata.get("blank") != "kept":
+        return None
+    record = next((k for k in kind if isinstance(k, type) and is_dataclass(k)), None)
+    if record is not None:
+        built = _record(record, _table(r, record, value, where, _fields_of(base)))
+        return built
+    if Path in kind:
+        return r.file(value, where)
+    args = [get_args(k) for k in kind if get_origin(k) is tuple]
+    if args:
+        item = args[0][0]
+        if item is Path:
+            return tuple(p for p in (r.file(v, where) for v in value) if p is not None)
+        if isinstance(item, type) and is_dataclass(item):
+            tables = (_table(r, item, t, f"{where}[{i}]", {}) for i, t in enumerate(value))
+            return tuple(x for x in (_record(item, t) for t in tables) if x is not None)
+        return tuple(value)
+    return value
+
+
+def _record(cls: Any, values: dict[str, Any], **computed: Any) -> Any:
+    """``cls`` of ``values``; None when a required field is missing (its problem noted)."""
+    values = {**values, **computed}
+    if any(_required(f) and values.get(f.name) is None for f in fields(cls)):
+        return None
+    return cls(**values)
+
+
+def _dotted(where: str, key: str) -> str:
+    return f"{where}.{key}" if where else key
+
+
+def _required(f: Field[Any]) -> bool:
+    return f.default is MISSING and f.default_factory is MISSING
+
+
+def _or_default(value: Any, f: Field[Any]) -> Any:
+    if value is not MISSING:
+        return value
+    if f.default_factory is not MISSING:
+        return f.default_factory()  # type: ignore[operator]
+    return None if f.default is MISSING else f.default
+
+
+def _fields_of(record: Any) -> dict[str, Any]:
+    """A record's fields by name (what a table read over it extends); none for no record."""
+    return {f.name: getattr(record, f.name) for f in fields(record)} if is_dataclass(record) else {}
+
+
+def _hook(f: Field[Any], name: str) -> Callable[..., Any] | None:
+    hook = f.metadata.get(name)
+    return globals()[hook] if hook else None
+
+
+_TYPES: dict[tuple[type, str], tuple[Any, ...]] = {}
+
+
+def _types(f: Field[Any]) -> tuple[Any, ...]:
+    """The types a field's annotation allows (``Path | None``: Path and NoneType)."""
+    owner = next(c for c in _RECORDS if f in fields(c))
+    key = (owner, f.name)
+    if key not in _TYPES:
+        hint = get_type_hints(owner)[f.name]
+        _TYPES[key] = get_args(hint) if isinstance(hint, UnionType) else (hint,)
+    return _TYPES[key]
+
+
+# -- the hooks: the keys that need more than their type -------------------------------------
+
+
+def _guid(r: _Reader, value: str, where: str, base: Any, table: dict[str, Any]) -> str | None:
+    return normal_or_raw(value)
+
+
+def _contact_points(
+    r: _Reader, value: str, where: str, base: Any, table: dict[str, Any]
+) -> Path | None:
+    """A contact point listing, or ``"ngdp"``: NgDP's own (read with --online)."""
+    return None if value == NGDP_SOURCE else r.file(_blank_none(value), where)
+
+
+def _checks_in_order(r: _Reader, checks: Checks, where: str) -> None:
+    if checks.cert_error_days > checks.cert_warn_days:
+        r.problem(
+            f"{where}.cert_error_days ({checks.cert_error_days}) must not exceed "
+            f"{where}.cert_warn_days ({checks.cert_warn_days})"
+        )
+
+
+def _trust(
+    r: _Reader, value: dict[str, Any], where: str, base: Any, table: dict[str, Any]
+) -> dict[str, tuple[Path, ...]]:
+    """``[trust_anchors]``: a list of root certificate files per environment kind."""
+    return {
+        kind: tuple(p for p in (r.file(f, f"{where}.{kind}") for f in files) if p is not None)
+        for kind, files in r.table(value, _TRUST, where).items()
+    }
+
+
+def _environments(
+    r: _Reader, value: dict[str, Any], where: str, base: Any, table: dict[str, Any]
+) -> dict[str, Environment]:
+    """``[environments.<name>]``: each over the top level's keys of the same name, its kind
+    its name unless set."""
+    if not value:
+        r.problem("no environment: add a table [environments.test]")
+    shared = {f.name: table[f.name] for f in fields(Environment) if f.name in table}
+    read: dict[str, dict[str, Any]] = {}
+    for name, env_raw in value.items():
+        env = _environment(r, name, env_raw, f"{where}.{name}", {**shared, "kind": name})
+        if env is not None:
+            read[name] = env
+    for env in read.values():
+        me = env["inputs"].mailboxes_environment
+        if me and me not in read:
+            r.problem(
+                f"mailboxes_environment = {me!r} names no environment (the settings have: {', '.join(read)})"
+            )
+    built = {name: _record(Environment, env, name=name) for name, env in read.items()}
+    return {name: env for name, env in built.items() if env is not None}
 
 
 def _environment(
-    r: _Reader,
-    name: str,
-    env_raw: Any,
-    *,
-    shared: Inputs,
-    shared_has_mailboxes: bool,
-    rehearsal: Rehearsal,
-    golive: GoLive,
-) -> Environment | None:
-    """One ``[environments.<name>]`` table; None (with the problems noted) when unusable."""
-    where = f"environments.{name}"
+    r: _Reader, name: str, env_raw: Any, where: str, base: dict[str, Any]
+) -> dict[str, Any] | None:
+    """One ``[environments.<name>]`` table's fields; None (with the problems noted) when
+    unusable."""
     if name == "all":
         r.problem(
             f"[{where}]: 'all' is not allowed as an environment name (it means every environment)"
@@ -666,107 +841,42 @@ def _environment(
     if not isinstance(env_raw, dict):
         r.problem(f"{where} must be a table, not {_type_name(env_raw)}")
         return None
-    env = r.table(env_raw, _ENVIRONMENT, where)
-    for key in ("protocol", "server_ips"):
-        if key not in env_raw:
-            r.problem(f"missing required key {where}.{key}")
-    kind = env.get("kind", name)
-    if kind not in KINDS:
-        r.problem(
-            f'{where}.kind must be "test" or "production" (the environment\'s name {name!r} '
-            f"is neither, so set kind)"
-            if "kind" not in env
-            else f'{where}.kind must be "test" or "production", not {kind!r}'
-        )
-    env_inputs = _inputs(r, {k: env[k] for k in _INPUTS if k in env}, where)
-    merged = replace(
-        shared,
-        **{
-            k: getattr(env_inputs, k)
-            for k in ("mailboxes", "mailboxes_sheet", "mailboxes_environment")
-            if k in env
-        },
-        columns={**shared.columns, **env_inputs.columns},
-        mailboxes_in_environment="mailboxes" in env,
-    )
-    if merged.mailboxes is None and not shared_has_mailboxes and "mailboxes" not in env:
+    env = _table(r, Environment, env_raw, where, base)
+    own = f"{where}.mailboxes" in r.given
+    if env["inputs"].mailboxes is None and "inputs.mailboxes" not in r.given and not own:
         r.problem(f"missing required key inputs.mailboxes (or {where}.mailboxes)")
-    servers = []
-    for i, s in enumerate(env.get("servers", [])):
-        s_ok = r.table(s, _SERVER, f"{where}.servers[{i}]")
-        if "name" not in s_ok:
-            r.problem(f"missing required key {where}.servers[{i}].name")
-            continue
-        servers.append(Server(**s_ok))
-    reh = r.table(env.get("rehearsal", {}), _REHEARSAL, f"{where}.rehearsal")
-    _bounded_seconds(r, reh, "timeout_s", f"{where}.rehearsal")
-    return Environment(
-        name=name,
-        kind=kind if kind in KINDS else "test",
-        protocol=env.get("protocol", ""),
-        server_ips=tuple(env.get("server_ips", [])),
-        inputs=merged,
-        rehearsal=replace(rehearsal, **reh),
-        system_id=normal_or_raw(env.get("system_id")),
-        system_name=env.get("system_name", ""),
-        push_base_url=_blank_none(env.get("push_base_url")),
-        servers=tuple(servers),
-        service_account=env.get("service_account", ""),
-        certificate=r.file(_blank_none(env.get("certificate")), f"{where}.certificate"),
-        certificate_password_env=_blank_none(env.get("certificate_password_env")),
-        authorization_env=_blank_none(env.get("authorization_env")),
-        authorization_handover=env.get("authorization_handover", ""),
-        contact_points=None
-        if env.get("contact_points") == NGDP_SOURCE
-        else r.file(_blank_none(env.get("contact_points")), f"{where}.contact_points"),
-        contact_points_ngdp=env.get("contact_points") == NGDP_SOURCE,
-        workzone_register=r.file(
-            _blank_none(env.get("workzone_register")), f"{where}.workzone_register"
-        ),
-        mapping=r.file(_blank_none(env.get("mapping")), f"{where}.mapping"),
-        decisions=_decisions_file(r, name, _blank_none(env.get("decisions")), where),
-        default_contact_point=normal_or_raw(env.get("default_contact_point")),
-        probe_evidence=tuple(
-            p
-            for p in (r.file(e, f"{where}.probe_evidence") for e in env.get("probe_evidence", []))
-            if p
-        ),
-        ngdp_api_url=_blank_none(env.get("ngdp_api_url")),
-        ngdp_api_ca=r.file(_blank_none(env.get("ngdp_api_ca")), f"{where}.ngdp_api_ca"),
-        golive=_golive(r, env.get("golive", {}), f"{where}.golive", golive),
-    )
+    # the decisions named, else the default beside the settings file when it exists (the
+    # notebook's editor creates it with the first decision)
+    decisions = r.path.parent / f"decisions-{name}.csv"
+    return {
+        **env,
+        "inputs": replace(env["inputs"], mailboxes_in_environment=own),
+        "decisions": env["decisions"] or (decisions if decisions.is_file() else None),
+        "contact_points_ngdp": env_raw.get("contact_points") == NGDP_SOURCE,
+    }
 
 
-def _decisions_file(r: _Reader, name: str, value: str | None, where: str) -> Path | None:
-    """The decisions file named (it must exist), else the default beside the settings file
-    when it exists (the notebook's editor creates it with the first decision)."""
-    if value is not None:
-        return r.file(value, f"{where}.decisions")
-    default = r.path.parent / f"decisions-{name}.csv"
-    return default if default.is_file() else None
+GOLIVE_MOMENTS = tuple(f.name for f in fields(GoLive) if "datetime" in str(f.type))
 
 
-GOLIVE_MOMENTS = ("eboks_disable", "ngdp_enable", "rollback_until")
-
-
-def _golive(r: _Reader, raw: dict[str, Any], where: str, base: GoLive) -> GoLive:
-    """``[golive]`` (or an environment's ``golive = {…}`` over ``base``): unknown keys and
-    wrong types are problems like everywhere else; an owner given here replaces that one
-    owner of ``base``, the others stay. An environment's own ``date`` moves the dates of
-    ``base`` that it does not set by as many days (the same time of day, Copenhagen time):
-    ``golive = { date = 2027-01-15 }`` is the shared plan on that day, never the shared
-    plan's e-Boks and NgDP dates under a header that says 15 January."""
-    table = r.table(raw, _GOLIVE, where)
-    owners = r.table(table.pop("owners", {}), _OWNERS, f"{where}.owners")
-    own_date = table.get("date")
+def _golive(
+    r: _Reader, value: dict[str, Any], where: str, base: GoLive, table: dict[str, Any]
+) -> GoLive:
+    """``[golive]`` (or an environment's ``golive = {…}`` over ``base``): an owner given here
+    replaces that one owner of ``base``, the others stay. An environment's own ``date``
+    moves the dates of ``base`` that it does not set by as many days (the same time of day,
+    Copenhagen time): ``golive = { date = 2027-01-15 }`` is the shared plan on that day,
+    never the shared plan's e-Boks and NgDP dates under a header that says 15 January."""
+    given = r.table(value, schema(GoLive), where)
+    values = _values(r, GoLive, value, given, where, _fields_of(base))
+    own_date = given.get("date")
     reference = base.date or (_golive_day(base.ngdp_enable) if base.ngdp_enable else None)
     if isinstance(own_date, dt.date) and reference is not None and own_date != reference:
         moved = own_date - reference
         for key in GOLIVE_MOMENTS:
-            value = getattr(base, key)
-            if key not in table and value is not None:
-                table[key] = _golive_moved(value, moved)
-    return replace(base, **table, owners=replace(base.owners, **owners))
+            if key not in given and values[key] is not None:
+                values[key] = _golive_moved(values[key], moved)
+    return GoLive(**values)
 
 
 def _golive_zone() -> dt.tzinfo | None:
@@ -801,29 +911,6 @@ def _golive_moved(value: dt.date | dt.datetime, days: dt.timedelta) -> dt.date |
 
 
 LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
-
-
-def _signing(r: _Reader, raw: dict[str, Any]) -> Signing | None:
-    """``[signing]``: the certificate must exist (like every named file); the password is
-    named by its variable; ``timestamp_url`` must be usable as it stands (see
-    :func:`timestamp_url_problem`). None (with the problems noted) when unusable."""
-    table = r.table(raw, _SIGNING, "signing")
-    if "certificate" not in table:
-        if "certificate" not in raw:
-            r.problem("missing required key signing.certificate (the .p12/.pfx that seals)")
-        return None
-    url = _blank_none(table.get("timestamp_url"))
-    why = timestamp_url_problem(url) if url else ""
-    if why:
-        r.problem(f"signing.timestamp_url = {_short(_without_userinfo(url))} {why}")
-    certificate = r.file(table["certificate"], "signing.certificate")
-    if certificate is None:
-        return None
-    return Signing(
-        certificate=certificate,
-        certificate_password_env=_blank_none(table.get("certificate_password_env")),
-        timestamp_url=url,
-    )
 
 
 def _without_userinfo(url: str) -> str:
@@ -862,48 +949,59 @@ def timestamp_url_problem(url: str) -> str:
     return ""
 
 
-def _compare(r: _Reader, raw: dict[str, Any]) -> Compare:
-    """``[compare]``: ``contact_points`` is a table of names (test = production), each a
-    string that could be a contact point's name; anything else is a problem, one line each."""
-    table = r.table(raw, _COMPARE, "compare")
+def _pairs(
+    r: _Reader, value: dict[str, Any], where: str, base: dict[str, str], table: dict[str, Any]
+) -> dict[str, str]:
+    """``[compare] contact_points``: a table of names (test = production), each a string
+    that could be a contact point's name; anything else is a problem, one line each."""
     pairs: dict[str, str] = {}
-    for key, value in table.get("contact_points", {}).items():
-        where = f"compare.contact_points.{_short(key)}"
-        if not isinstance(value, str):
+    for key, name in value.items():
+        here = f"{where}.{_short(key)}"
+        if not isinstance(name, str):
             r.problem(
-                f"{where} must be a string (the contact point's name in production), "
-                f"not {_type_name(value)} ({_short(value)})"
+                f"{here} must be a string (the contact point's name in production), "
+                f"not {_type_name(name)} ({_short(name)})"
             )
             continue
-        why = _text_problem(key) or _text_problem(value)
+        why = _text_problem(key) or _text_problem(name)
         if why:
-            r.problem(f"{where} {why}")
+            r.problem(f"{here} {why}")
             continue
-        pairs[key] = value
-    return Compare(contact_points=pairs)
+        pairs[key] = name
+    return {**base, **pairs}
 
 
-def _inputs(r: _Reader, raw: dict[str, Any], where: str) -> Inputs:
-    columns = raw.get("columns", {})
-    clean_columns: dict[str, str] = {}
-    for key, value in columns.items():
+def _columns(
+    r: _Reader, value: dict[str, Any], where: str, base: dict[str, str], table: dict[str, Any]
+) -> dict[str, str]:
+    """``[inputs.columns]``: own headers of the export's columns, over ``base``'s."""
+    clean: dict[str, str] = {}
+    for key, header in value.items():
         if key not in COLUMN_FIELDS:
+            r.problem(f"unknown key '{where}.{key}' (known here: {', '.join(COLUMN_FIELDS)})")
+        elif not isinstance(header, str):
             r.problem(
-                f"unknown key '{where}.columns.{key}' (known here: {', '.join(COLUMN_FIELDS)})"
-            )
-        elif not isinstance(value, str):
-            r.problem(
-                f"{where}.columns.{key} must be a string, not {_type_name(value)} ({_short(value)})"
+                f"{where}.{key} must be a string, not {_type_name(header)} ({_short(header)})"
             )
         else:
-            clean_columns[key] = value
-    return Inputs(
-        mailboxes=r.file(raw.get("mailboxes"), f"{where}.mailboxes"),
-        mailboxes_sheet=raw.get("mailboxes_sheet"),
-        mailboxes_environment=raw.get("mailboxes_environment"),
-        columns=clean_columns,
-    )
+            clean[key] = header
+    return {**base, **clean}
 
 
 def _blank_none(value: Any) -> Any:
     return None if value == "" else value
+
+
+_RECORDS = (
+    Settings,
+    Organisation,
+    Inputs,
+    Checks,
+    Rehearsal,
+    Environment,
+    Server,
+    Signing,
+    GoLive,
+    Owners,
+    Compare,
+)

@@ -98,6 +98,79 @@ def test_a_table_is_read_when_its_field_is_first_used(tmp_path: Path) -> None:
         read_step(path)
 
 
+def _todo() -> object:
+    from ngdpkit.checks.ngdp_compare import PortalTodo, TodoContactPoint, TodoEntry
+
+    entries = (
+        TodoEntry("add", "0100200", "", "Byg", "missing"),
+        TodoEntry("add", "300", "7", "Vej", "elsewhere"),
+        TodoEntry("add", "0400", "", "Skole", "missing"),
+        TodoEntry("remove", "500", "", "", "retired"),
+    )
+    return PortalTodo(True, (TodoContactPoint("g", "A", entries), TodoContactPoint("h", "B")))
+
+
+def test_the_portal_todo_is_stored_with_each_runs_words_once_and_read_back_whole() -> None:
+    """Issue 31: offline every entry said "not_verified"/"offline" and named its five keys
+    (14.6 MB at 100,000 mailboxes); stored, a run of entries sharing action and reason says
+    them once, and the entries come back in their order."""
+    import json
+
+    from ngdpkit.checks.ngdp_compare import PortalTodo
+    from ngdpkit.inputs.typed import structure, unstructure
+
+    todo = _todo()
+    stored = unstructure(todo)
+    text = json.dumps(stored)
+    assert text.count('"add"') == 3 and text.count('"missing"') == 2  # one per run
+    assert "entries" not in text and 'mailbox_name"' not in text
+    assert structure(json.loads(text), PortalTodo) == todo
+    # a to-do an earlier kit wrote, every entry whole, is read as it was
+    whole = dataclasses.asdict(todo)  # type: ignore[call-overload]
+    assert structure(whole, PortalTodo) == todo
+    bad = json.loads(text)
+    bad["contact_points"][0]["runs"][1]["emner"] = ["7", "8"]
+    with pytest.raises(ValueError, match="postkasser but other counts"):
+        structure(bad, PortalTodo)
+
+
+def test_step_04_names_step_02s_portal_todo_instead_of_storing_it_again(tmp_path: Path) -> None:
+    import json
+
+    from ngdpkit.steps.records import StoredShared, SystemRecord, read_step_file
+
+    todo = _todo()
+    for rec in (ContactPointsRecord(portal_todo=todo), SystemRecord(portal_todo=todo)):  # type: ignore[arg-type]
+        write_step_file(
+            tmp_path,
+            rec.step,
+            {"status": "ok", "findings": [], "inputs_read": [], "results": rec.fields()},
+        )
+    path = tmp_path / "04_system_and_network.json"
+    stored = json.loads(path.read_text("utf-8"))["results"]["portal_todo"]
+    assert stored == {"stored_in": "02_contact_points"}
+    back = read_step(path).record
+    assert isinstance(object.__getattribute__(back, "portal_todo"), StoredShared)
+    assert back.portal_todo == todo  # read from step 02's file when first used
+    assert read_step_file(path)["results"]["portal_todo"]["contact_points"][0]["id"] == "g"
+    assert (
+        SystemRecord().portal_todo is None
+        and read_step(
+            write_step_file(
+                tmp_path,
+                "04_system_and_network",
+                {
+                    "status": "ok",
+                    "findings": [],
+                    "inputs_read": [],
+                    "results": SystemRecord().fields(),
+                },
+            )
+        ).record.portal_todo
+        is None
+    )
+
+
 def test_a_record_of_the_wrong_kind_is_refused() -> None:
     with pytest.raises(InputError, match="counts is a list"):
         ContactPointsRecord.from_results({"counts": [1, 2]})

@@ -149,3 +149,108 @@ def test_a_secret_is_removed_before_a_text_is_cut() -> None:
         assert _error_detail(httpx.Response(400, text="[1, 2]")) == "[1, 2]"  # not a crash
     finally:
         R.forget_all()
+
+
+# ---------------------------------------------------------------------------------------------
+# Scanned and hashed as written (issue 31): what this process wrote is not read back.
+
+
+def _folder_scanning(tmp_path: Path, secrets: dict[str, list[str]]) -> object:
+    from ngdpkit.run.folder import RunFolder
+
+    folder = RunFolder.create(tmp_path / "runs", "test")
+    folder.scan_as_written(secrets)
+    return folder
+
+
+def test_a_file_written_by_the_run_is_scanned_and_hashed_from_its_bytes(
+    tmp_path: Path, monkeypatch
+) -> None:
+    import hashlib
+
+    from ngdpkit.deliverables.outputs import LEDGER, atomic_write
+    from ngdpkit.run import audit
+    from ngdpkit.run.scan import scrub_folder
+
+    secrets = {"NGDPKIT_TEST_CERT_PASSWORD": ["correct-horse-battery"]}
+    folder = _folder_scanning(tmp_path, secrets)
+    try:
+        clean = atomic_write(folder.path / "clean.json", '{"ok": true}\n')
+        leaky = atomic_write(folder.path / "leaky.txt", "pw=correct-horse-battery\n")
+        reads: list[str] = []
+        real = Path.read_bytes
+
+        def counted(self: Path) -> bytes:
+            reads.append(self.name)
+            return real(self)
+
+        monkeypatch.setattr(Path, "read_bytes", counted)
+        assert audit.file_digest(clean) == (
+            clean.stat().st_size,
+            hashlib.sha256(clean.read_bytes()).hexdigest(),
+        )
+        reads.clear()
+        audit.file_digest(clean)
+        hits = scrub_folder(folder.path, secrets, skip=("INCOMPLETE",), pins=folder._pins[1])
+        # the leak is found from the bytes as written, and stubbed; nothing was read back
+        assert [(p.name, names) for p, names in hits] == [
+            ("leaky.txt", ["NGDPKIT_TEST_CERT_PASSWORD"])
+        ]
+        assert "correct-horse-battery" not in leaky.read_text(encoding="utf-8")
+        assert reads == []
+    finally:
+        LEDGER.scan_as_written(None, None)
+
+
+def test_a_file_changed_after_it_was_written_is_read_again(tmp_path: Path) -> None:
+    """The ledger vouches only for bytes it saw: an edit in place (same size, even the
+    mtime set back) changes the ctime, so the file is hashed and scanned from disk."""
+    import hashlib
+    import os
+
+    from ngdpkit.deliverables.outputs import LEDGER, atomic_write
+    from ngdpkit.run import audit
+    from ngdpkit.run.scan import scrub_folder
+
+    secrets = {"NGDPKIT_TEST_AUTHORIZATION": ["Basic-s3cr3t-token-value"]}
+    folder = _folder_scanning(tmp_path, secrets)
+    try:
+        path = atomic_write(folder.path / "page.html", "x" * 24 + "\n")
+        before = path.stat()
+        with path.open("r+b") as fh:  # same length: only the content changes
+            fh.write(b"Basic-s3cr3t-token-value")
+        os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+        assert LEDGER.current(path) is None
+        assert audit.file_digest(path)[1] == hashlib.sha256(path.read_bytes()).hexdigest()
+        hits = scrub_folder(folder.path, secrets, skip=("INCOMPLETE",), pins=folder._pins[1])
+        assert [p.name for p, _ in hits] == ["page.html"]
+    finally:
+        LEDGER.scan_as_written(None, None)
+
+
+def test_another_writers_file_is_read_once_for_hash_and_scan(tmp_path: Path, monkeypatch) -> None:
+    """A file the run did not write itself (a kernel's step file, a library's workbook) is
+    read once: hashing it for the seal also scans it, and the scan uses that reading."""
+    from ngdpkit.deliverables.outputs import LEDGER
+    from ngdpkit.run import audit
+    from ngdpkit.run.scan import scrub_folder
+
+    secrets = {"NGDPKIT_TEST_CERT_PASSWORD": ["correct-horse-battery"]}
+    folder = _folder_scanning(tmp_path, secrets)
+    try:
+        other = folder.path / "steps.json"
+        other.write_text('{"password": "correct-horse-battery"}', encoding="utf-8")
+        reads: list[str] = []
+        real = Path.read_bytes
+
+        def counted(self: Path) -> bytes:
+            reads.append(self.name)
+            return real(self)
+
+        monkeypatch.setattr(Path, "read_bytes", counted)
+        audit.file_digest(other)
+        hits = scrub_folder(folder.path, secrets, skip=("INCOMPLETE",), pins=folder._pins[1])
+        assert [p.name for p, _ in hits] == ["steps.json"]
+        assert reads == ["steps.json"]
+    finally:
+        LEDGER.scan_as_written(None, None)

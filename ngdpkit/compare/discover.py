@@ -24,10 +24,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputError
+from ..settings import MAX_SETTINGS_BYTES, outline
 
 SKIPPED_NAMES = ("runs",)
 SYSTEM_FOLDERS = ("/proc", "/sys", "/dev")
-MAX_SETTINGS = 1024 * 1024
+MAX_SETTINGS = MAX_SETTINGS_BYTES  # the bound load_settings holds a settings file to
 
 
 @dataclass(frozen=True)
@@ -56,12 +57,18 @@ def read_regular(path: Path, limit: int) -> bytes | None:
 
 
 def looks_like_settings(path: Path) -> bool:
-    """A TOML file with [organisation] and [environments]: an ngdpkit settings file."""
-    data = read_regular(path, 200_000)
+    """An ngdpkit settings file as the settings reader sees it (:func:`~ngdpkit.settings.outline`:
+    its required tables), or a ``*.toml`` file too large or not TOML at all: ``status``
+    shows such a file as a row that says why, never passes over it in silence."""
+    data = read_regular(path, MAX_SETTINGS + 1)
     if data is None:
         return False
-    head = data.decode("utf-8", "replace")
-    return "[organisation]" in head and "[environments." in head
+    if len(data) > MAX_SETTINGS:
+        return True
+    try:
+        return outline(data, path.name) is not None
+    except InputError:
+        return True
 
 
 def _identity(st: os.stat_result) -> tuple[int, int]:

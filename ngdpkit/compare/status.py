@@ -34,7 +34,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..run.audit import Checked
-from ..settings import ENVIRONMENT_NAME, parse_toml
+from ..settings import ENVIRONMENT_NAME, outline
 from .discover import MAX_SETTINGS, Skipped, read_regular, settings_files
 from .runs import RunView, latest_run, run_folders
 
@@ -132,8 +132,8 @@ def zone() -> tuple[dt.tzinfo, str]:
 
 def _environments(path: Path) -> tuple[str, list[str], Path]:
     """(organisation, environment names, runs folder) from a settings file, read lightly:
-    the TOML step of :func:`~ngdpkit.settings.load_settings` (the same one-line problems as
-    ``check`` and ``run`` give), without checking the rest of the file.
+    :func:`~ngdpkit.settings.outline` (the same one-line problems as ``check`` and ``run``
+    give for a file that is not TOML), without checking the rest of the file.
 
     Raises:
         InputError: one line naming the file, for whatever keeps it from being read.
@@ -141,13 +141,11 @@ def _environments(path: Path) -> tuple[str, list[str], Path]:
     raw = read_regular(path, MAX_SETTINGS + 1)
     if raw is None or len(raw) > MAX_SETTINGS:
         raise InputError(f"{path.name}: not a regular file of at most 1 MB")
-    data = parse_toml(raw, path.name)
-    org = data.get("organisation") or {}
-    envs = data.get("environments") or {}
-    if not isinstance(envs, dict) or not isinstance(org, dict):
+    found = outline(raw, path.name)
+    if found is None:
         raise InputError(f"{path.name}: no [organisation] or [environments] table")
     # runs/ lies beside the settings file itself, as `run` (which resolves it) puts it
-    return str(org.get("name", "?")), [str(n) for n in envs], path.resolve().parent / "runs"
+    return found.organisation, list(found.environments), path.resolve().parent / "runs"
 
 
 def _stamp(name: str) -> dt.datetime | None:

@@ -10,12 +10,15 @@ workbook as Excel stores a typed ``'``: a text cell marked ``quotePrefix``.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -62,19 +65,115 @@ def cell_text(value: Any) -> Any:
     return value
 
 
+StatKey = tuple[int, int, int, int, int]  # device, inode, size, mtime and ctime in ns
+
+
+def stat_key(path: Path) -> StatKey:
+    """What changes whenever a file's bytes do: a rewrite (a new inode by rename), an edit in
+    place (size, mtime and the ctime, which no user can set back)."""
+    st = os.stat(path, follow_symlinks=False)
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """One file as this process last wrote or read it whole: its SHA-256, and the names of
+    the secrets a scan found in those bytes (``None``: not scanned; ``token`` says by which
+    scanner)."""
+
+    key: StatKey
+    size: int
+    sha256: str
+    secrets: tuple[str, ...] | None = None
+    token: object = None
+
+
+class WriteLedger:
+    """What this process has written, so that nothing is read back to be hashed or scanned
+    (issue 31). Every :func:`atomic_write` notes its bytes: their SHA-256, and, while a run
+    has set a ``scanner``, the secrets found in them, on the writer's own thread. An entry
+    counts only while the file's :func:`stat_key` is the one noted: a file changed since in
+    any way is hashed and scanned from disk again. Nothing of the bytes is kept."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._files: dict[str, Written] = {}
+        self._scanner: tuple[object, Callable[[str, bytes], tuple[str, ...]]] | None = None
+
+    def scan_as_written(
+        self, token: object, scanner: Callable[[str, bytes], tuple[str, ...]] | None
+    ) -> None:
+        """From now on, scan what is written with ``scanner(file name, bytes)``, its results
+        tagged ``token`` (a run's secrets); ``None`` stops."""
+        with self._lock:
+            self._scanner = None if scanner is None else (token, scanner)
+
+    def note(
+        self,
+        path: Path,
+        data: bytes,
+        key: StatKey | None = None,
+        *,
+        scanned: tuple[object, tuple[str, ...]] | None = None,
+    ) -> Written:
+        """``data`` is what ``path`` holds now (just written, or just read whole), its
+        ``key`` taken before it was read; ``scanned`` is a scan already made of it (token,
+        names), else the run's scanner, if one is set, scans it now."""
+        digest = hashlib.sha256(data).hexdigest()
+        if scanned is None:
+            with self._lock:
+                scanner = self._scanner
+            if scanner is not None:
+                scanned = (scanner[0], tuple(scanner[1](path.name, data)))
+        entry = Written(
+            key or stat_key(path),
+            len(data),
+            digest,
+            None if scanned is None else scanned[1],
+            None if scanned is None else scanned[0],
+        )
+        with self._lock:
+            self._files[os.path.abspath(path)] = entry
+        return entry
+
+    def current(self, path: Path) -> Written | None:
+        """The entry for ``path`` if the file is still exactly what was noted."""
+        with self._lock:
+            entry = self._files.get(os.path.abspath(path))
+        if entry is None:
+            return None
+        try:
+            return entry if stat_key(path) == entry.key else None
+        except OSError:
+            return None
+
+
+LEDGER = WriteLedger()
+
+
 def atomic_write(path: Path, data: bytes | str) -> Path:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
+    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename;
+    the bytes are noted in :data:`LEDGER` (hashed, and scanned while a run scans as it
+    writes)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     raw = data.encode("utf-8") if isinstance(data, str) else data
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(raw)
-        os.replace(tmp, path)
+            fh.flush()
+            os.replace(tmp, path)
+            key = _fd_key(fh.fileno())  # this inode after the rename, whoever writes next
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    LEDGER.note(path, raw, key)
     return path
+
+
+def _fd_key(fd: int) -> StatKey:
+    st = os.fstat(fd)
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
 def private_new_file(path: Path, data: bytes) -> Path:
@@ -85,9 +184,12 @@ def private_new_file(path: Path, data: bytes) -> Path:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+            fh.flush()
+            key = _fd_key(fh.fileno())
     except BaseException:
         path.unlink(missing_ok=True)
         raise
+    LEDGER.note(path, data, key)
     return path
 
 

@@ -770,20 +770,23 @@ def render_portal(
     banners: list[str],
     anchor: str = "",
     content: Markup | None = None,
+    todo: Any = None,
 ) -> str:
     """What to type into Administrativ Adgang, in the portal's order; every postkasse
     translation in an appendix table (never cut short). ``content``: the page's content
-    from :func:`portal_content`, when it was rendered ahead."""
+    from :func:`portal_content`, when it was rendered ahead; ``todo``: step 02's portal
+    to-do."""
     if content is None:
-        content = portal_content(portal, language)
+        content = portal_content(portal, language, todo)
     return page(
         t(language, "portal"), nav + content, language=language, banners=banners, anchor=anchor
     )
 
 
-def portal_content(portal: dict[str, Any], language: str) -> Markup:
+def portal_content(portal: dict[str, Any], language: str, todo: Any = None) -> Markup:
     """The portal page below its navigation: the same for every page of a run (no anchor, no
-    banners), so a run renders it while its last notebook executes."""
+    banners), so a run renders it while its last notebook executes. ``todo`` is step 02's
+    portal to-do (a run of an earlier kit kept it in the registration, as ``todo``)."""
     from ..deliverables.portal import PORTAL_NOTES, portal_fields
 
     yes, no = t(language, "yes"), t(language, "no")
@@ -832,7 +835,7 @@ def portal_content(portal: dict[str, Any], language: str) -> Markup:
                 language=language,
             ),
             fragment("list", list(PORTAL_NOTES["da" if language == "da" else "en"])),
-            _portal_todo(portal.get("todo"), language),
+            _portal_todo(todo if todo is not None else portal.get("todo"), language),
             fragment(
                 "section",
                 t(language, "translations_appendix"),
@@ -855,17 +858,21 @@ def portal_content(portal: dict[str, Any], language: str) -> Markup:
 
 def _portal_todo(todo: Any, language: str) -> Markup:
     """Per contact point, the translations to add and to remove in NgDP: only the delta
-    (offline: every planned translation, marked not verified)."""
-    if not isinstance(todo, dict):
-        return Markup("")
+    (offline: every planned translation, marked not verified). ``todo``: a PortalTodo, or
+    one as JSON."""
     from ..checks.ngdp_compare import PortalTodo
     from ..deliverables.outputs import TODO_WORDS, portal_todo_rows
     from ..inputs.typed import structure
 
-    try:
-        typed = structure(todo, PortalTodo)
-    except ValueError:
+    if isinstance(todo, PortalTodo):
+        typed = todo
+    elif not isinstance(todo, dict):
         return Markup("")
+    else:
+        try:
+            typed = structure(todo, PortalTodo)
+        except ValueError:
+            return Markup("")
     words = TODO_WORDS["da" if language == "da" else "en"]
     rows = portal_todo_rows(typed, language)
     lead = t(language, "portal_todo_verified" if typed.verified else "portal_todo_offline")

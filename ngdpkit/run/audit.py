@@ -44,6 +44,22 @@ def record_hash(record: dict[str, Any]) -> str:
 
 
 def file_digest(path: Path) -> tuple[int, str]:
+    """Size and SHA-256 of ``path`` for the records a run writes: from the bytes this
+    process wrote or last hashed when the file has not changed since (``LEDGER``), else read
+    once from disk and remembered. Verification reads the disk (:func:`disk_digest`)."""
+    from ..deliverables.outputs import LEDGER, stat_key
+
+    known = LEDGER.current(path)
+    if known is not None:
+        return known.size, known.sha256
+    key = stat_key(path)
+    data = path.read_bytes()  # hashed, and scanned while the run scans, from one read
+    entry = LEDGER.note(path, data, key)
+    return entry.size, entry.sha256
+
+
+def disk_digest(path: Path) -> tuple[int, str]:
+    """Size and SHA-256 of the bytes on disk, read now."""
     h = hashlib.sha256()
     size = 0
     with path.open("rb") as fh:
@@ -593,7 +609,7 @@ def file_problems(
     ]
     if (run_dir / AUDIT).is_file():
         present[AUDIT] = run_dir / AUDIT
-    digests = {rel: file_digest(p)[1] for rel, p in present.items()}
+    digests = {rel: disk_digest(p)[1] for rel, p in present.items()}
     if manifest is not None:
         problems += _against_manifest(present, listed, digests)
     if written or anchor is not None:

@@ -1042,6 +1042,8 @@ def run_environment(
         kernels=kernels,
         sealer=sealer,
     )
+    secrets = environment_secrets(r.settings, r.env)
+    r.folder.scan_as_written(secrets)  # each file scanned by its writer, not read back
     print(f"{CHILD_MARK}{r.run_dir}", flush=True)
     if early is not None:
         r.first_kernel = early
@@ -1076,7 +1078,7 @@ def run_environment(
             r.phase("render", t1)
 
         code = r.folder.close(
-            secrets=environment_secrets(r.settings, r.env),
+            secrets=secrets,
             render=render,
             on_leak=r.on_leak,
             result=lambda: r.result(code),

@@ -35,6 +35,7 @@ from .audit import write_manifest as _write_manifest
 
 if TYPE_CHECKING:
     from ..documents.signing import Sealer
+    from .scan import Needle
 
 LATEST = "LATEST"
 ROUNDS = 3
@@ -85,6 +86,7 @@ class RunFolder:
         self.sealer = sealer
         self.signed: set[str] = set()  # files that carry the seal's own signature (the PDF)
         self.untimestamped: set[str] = set()  # PDFs whose time-stamping service failed once
+        self._pins: tuple[dict[str, list[str]], list[Needle]] | None = None  # scan_as_written
 
     @classmethod
     def create(
@@ -109,6 +111,18 @@ class RunFolder:
         (path / INCOMPLETE).write_text("This run has not finished.\n", encoding="utf-8")
         return folder
 
+    def scan_as_written(self, secrets: dict[str, list[str]]) -> None:
+        """Scan for ``secrets`` whatever this process writes from now on, on the writer's
+        thread, from the bytes it writes (``LEDGER``); :meth:`close` then reads back only
+        what was written by someone else (a kernel, a library writing its own file) or
+        changed since. Same ``secrets`` at :meth:`close`, or the ledger's scans are not used."""
+        from ..deliverables.outputs import LEDGER
+        from .scan import needles, scan_bytes
+
+        pins = needles(secrets)
+        self._pins = (dict(secrets), pins)
+        LEDGER.scan_as_written(pins, lambda name, data: tuple(scan_bytes(name, data, pins)))
+
     def close(
         self,
         *,
@@ -127,7 +141,8 @@ class RunFolder:
         folder is sealed, rendered and scanned again, as after a leak."""
         from .scan import needles, scrub_folder
 
-        pins = needles(secrets)
+        ahead = self._pins
+        pins = ahead[1] if ahead is not None and ahead[0] == secrets else needles(secrets)
         for _ in range(ROUNDS):
             self.anchor = seal_outputs(self.trail, self.path)
             render(self.anchor)
@@ -166,6 +181,10 @@ class RunFolder:
 
             seal_manifest(self.sealer, manifest)
         self.make_private()
+        if self._pins is not None:  # the run is over: what is written next is not its
+            from ..deliverables.outputs import LEDGER
+
+            LEDGER.scan_as_written(None, None)
         if not keep_incomplete:
             (self.path / INCOMPLETE).unlink(missing_ok=True)
         return code

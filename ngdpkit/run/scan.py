@@ -12,6 +12,7 @@ unrelated files.
 
 from __future__ import annotations
 
+import io
 import re
 import zipfile
 from dataclasses import dataclass
@@ -106,16 +107,15 @@ def _calendar_text(data: bytes) -> list[bytes]:
     return [unfolded, plain, angles]
 
 
-def _contents(path: Path) -> list[bytes]:
-    data = path.read_bytes()
+def _contents(name: str, data: bytes) -> list[bytes]:
     blobs = [data]
     if data.startswith(b"BEGIN:VCALENDAR"):
         blobs += _calendar_text(data)
     elif data[:4] == b"PAR1":
-        blobs += _parquet_text(path, data)
+        blobs += _parquet_text(Path(name), data)
     elif data[:4] == b"PK\x03\x04":
         try:
-            with zipfile.ZipFile(path) as zf:
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
                 blobs += [
                     zf.read(n) for n in zf.namelist() if zf.getinfo(n).file_size < 512 * 1024 * 1024
                 ]
@@ -125,11 +125,19 @@ def _contents(path: Path) -> list[bytes]:
 
 
 def scan_file(path: Path, found_needles: list[Needle]) -> list[str]:
-    """Names of the secrets found in ``path`` (never the values). A Parquet file the scan
-    cannot decode counts as holding every secret: what cannot be searched is not kept."""
-    hits = []
+    """Names of the secrets found in ``path`` (never the values)."""
+    return scan_bytes(path.name, path.read_bytes(), found_needles)
+
+
+def scan_bytes(name: str, data: bytes, found_needles: list[Needle]) -> list[str]:
+    """Names of the secrets found in the bytes of the file ``name`` (never the values). A
+    Parquet file the scan cannot decode counts as holding every secret: what cannot be
+    searched is not kept."""
+    hits: list[str] = []
+    if not found_needles:
+        return hits
     try:
-        blobs = _contents(path)
+        blobs = _contents(name, data)
     except Unreadable:
         return list(dict.fromkeys(n.name for n in found_needles))
     for needle in found_needles:
@@ -168,14 +176,21 @@ def scrub_folder(
     pins: list[Needle] | None = None,
 ) -> list[tuple[Path, list[str]]]:
     """Scan every file below ``folder``; replace each that holds a secret by a stub. Returns the hits."""
-    from ..deliverables.outputs import atomic_write
+    from ..deliverables.outputs import LEDGER, atomic_write, stat_key
 
     pins = needles(secrets) if pins is None else pins
     hits: list[tuple[Path, list[str]]] = []
     if not pins:
         return hits
     for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.name not in skip):
-        names = scan_file(path, pins)
+        known = LEDGER.current(path)
+        if known is not None and known.secrets is not None and known.token is pins:
+            names = list(known.secrets)  # scanned from the bytes as they were written
+        else:
+            key = stat_key(path)
+            data = path.read_bytes()
+            names = scan_bytes(path.name, data, pins)
+            LEDGER.note(path, data, key, scanned=(pins, tuple(names)))
         if names:
             atomic_write(path, stub_text(path, names))
             hits.append((path, names))

@@ -175,10 +175,9 @@ def portal_registration(step: Step) -> dict[str, Any]:
             for p in cps
         ]
     portal = build(step.env, contact_points=points, plan=prior.plan)
-    if prior.portal_todo is not None:  # the delta for the portal administrator (12.1)
-        from ..inputs.typed import unstructure
-
-        portal["todo"] = unstructure(prior.portal_todo)
+    # The delta for the portal administrator (12.1), for the portal page: step 02's, which
+    # its file keeps (this step's file names it; portal-todo.xlsx is its deliverable).
+    step.record.portal_todo = prior.portal_todo
     step.record.portal = portal
     return portal
 
@@ -417,7 +416,11 @@ def prepare(record: SystemRecord, language: str) -> dict[str, Markup]:
     """The portal page's content (at 100,000 mailboxes, 99,000 translations in its appendix)."""
     from ..documents.signoff import portal_content
 
-    return {"portal": portal_content(record.portal, language)} if record.portal else {}
+    return (
+        {"portal": portal_content(record.portal, language, record.portal_todo)}
+        if record.portal
+        else {}
+    )
 
 
 def pages(record: SystemRecord, ctx: PageContext) -> dict[str, str]:
@@ -427,7 +430,10 @@ def pages(record: SystemRecord, ctx: PageContext) -> dict[str, str]:
     out: dict[str, str] = {}
     if record.portal:
         out["portal.html"] = render_portal(
-            record.portal, content=ctx.prepared.get("portal"), **ctx.common()
+            record.portal,
+            content=ctx.prepared.get("portal"),
+            todo=None if "portal" in ctx.prepared else record.portal_todo,
+            **ctx.common(),
         )
     if record.firewall is not None:
         out["firewall.html"] = render_firewall(

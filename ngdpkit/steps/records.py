@@ -47,16 +47,56 @@ class StoredTable:
         return pd.read_parquet(self.path)
 
 
+@dataclass(frozen=True, slots=True)
+class SharedField:
+    """In a step file, in place of a field's value: the same-named field of an earlier step's
+    file holds it (see :attr:`Record.shared`), so the value is stored once."""
+
+    stored_in: str  # that step's name
+
+
+@dataclass(frozen=True, slots=True)
+class StoredShared:
+    """A shared field of a step file read back: read from the earlier step's file (beside
+    it) the first time the field is read."""
+
+    path: Path  # the earlier step's file
+    key: str
+
+    def raw(self) -> Any:
+        """The value as that file stores it (plain JSON)."""
+        try:
+            return json.loads(self.path.read_text(encoding="utf-8"))["results"][self.key]
+        except (OSError, ValueError, RecursionError, KeyError, TypeError) as exc:
+            raise InputError(f"{self.path.name}: its {self.key} is not readable") from exc
+
+    def load(self) -> Any:
+        name = self.path.name.removesuffix(".json")
+        value = self.raw()
+        kind = TYPED.get(str(RECORDS[name].__dataclass_fields__[self.key].type))
+        if value is None or kind is None:
+            return value
+        from ..inputs.typed import structure
+
+        try:
+            return structure(value, kind)
+        except ValueError as exc:
+            raise InputError(f"{name}.json: {self.key} is {exc}") from exc
+
+
 @dataclass(slots=True)
 class Record:
     """The base of every step record."""
 
     step: ClassVar[str] = ""
     support: ClassVar[tuple[str, ...]] = ()
+    # Fields that hold the same value as the same-named field of an earlier step (by name):
+    # its file stores the value, this one a SharedField naming it.
+    shared: ClassVar[dict[str, str]] = {}
 
     def __getattribute__(self, name: str) -> Any:
         value = object.__getattribute__(self, name)
-        if type(value) is StoredTable:
+        if type(value) is StoredTable or type(value) is StoredShared:
             value = value.load()
             object.__setattr__(self, name, value)
         return value
@@ -76,6 +116,7 @@ class Record:
             kind = TYPED.get(str(known[name].type))
             if (
                 kind is not None
+                and type(value) is not StoredShared
                 and value is not None
                 and not isinstance(value, get_origin(kind) or kind)
             ):
@@ -189,8 +230,10 @@ class SystemRecord(Record):
 
     step: ClassVar[str] = "04_system_and_network"
     support: ClassVar[tuple[str, ...]] = ("system", "network", "evidence")
+    shared: ClassVar[dict[str, str]] = {"portal_todo": "02_contact_points"}
     system: SystemFacts | None = None
     portal: dict[str, Any] | None = None
+    portal_todo: PortalTodo | None = None  # step 02's, for the portal page (stored there)
     firewall: tuple[FirewallRule, ...] | None = None
     firewall_columns: list[str] = field(default_factory=list)
     server_check_script: str | None = None
@@ -309,6 +352,9 @@ def write_step_file(folder: Path, name: str, data: dict[str, Any]) -> Path:
     json's C encoder does not indent, and the Python one takes 0.2 s for 4 MB.
     """
     results = dict(data["results"])
+    for key, earlier in RECORDS[name].shared.items() if name in RECORDS else ():
+        if results.get(key) is not None:
+            results[key] = SharedField(earlier)
     for key, value in data["results"].items():
         if _is_frame(value):
             file = f"{name}.{key}.parquet"
@@ -345,12 +391,18 @@ def _private(path: Path) -> None:
 
 
 def read_step_file(path: Path, *, lazy: bool = False) -> dict[str, Any]:
-    """A step file with its tables read back from Parquet (as DataFrames), or with
-    ``lazy`` as :class:`StoredTable` placeholders that a record reads on first use."""
+    """A step file with its tables read back from Parquet (as DataFrames) and its shared
+    fields from the earlier step's file, or with ``lazy`` as :class:`StoredTable` and
+    :class:`StoredShared` placeholders that a record reads on first use."""
     data = json.loads(path.read_text(encoding="utf-8"))
     results = data.get("results") or {}
+    record = RECORDS.get(path.name.removesuffix(".json"))
     for key, value in list(results.items()):
-        if isinstance(value, dict) and set(value) == {TABLE_KEY, "rows"}:
+        earlier = record.shared.get(key) if record is not None else None
+        if earlier is not None and isinstance(value, dict) and value.get("stored_in") == earlier:
+            shared = StoredShared(path.parent / f"{earlier}.json", key)
+            results[key] = shared if lazy else shared.raw()
+        elif isinstance(value, dict) and set(value) == {TABLE_KEY, "rows"}:
             file = path.parent / str(value[TABLE_KEY])
             if lazy:
                 if not file.is_file():
