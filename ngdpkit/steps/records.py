@@ -25,6 +25,7 @@ from ..checks.ngdp import NgdpObservation
 from ..checks.ngdp_compare import PortalTodo
 from ..deliverables.firewall import FirewallRule
 from ..errors import InputError
+from ..findings import Finding
 from ..inputs.decisions import DecisionLog
 from ..inputs.mapping import PlanEntry
 
@@ -290,31 +291,62 @@ RECORDS: dict[str, type[Record]] = {
 R = TypeVar("R", bound=Record)
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
+class InputRead:
+    """An input file a step read, as its step file and the audit trail note it: the path,
+    and its size and SHA-256 unless it is read by path only (a secrets file)."""
+
+    path: str
+    size: int | None = None
+    sha256: str | None = None
+
+    def entry(self) -> dict[str, Any]:
+        """As the step file and the audit trail hold it (no size or hash when not taken)."""
+        out: dict[str, Any] = {"path": self.path}
+        if self.size is not None:
+            out["size"] = self.size
+        if self.sha256 is not None:
+            out["sha256"] = self.sha256
+        return out
+
+
+@dataclass(frozen=True, slots=True)
 class StepFile:
-    """A step file read back: status, findings (as written), inputs and the typed record."""
+    """A step file read back: status, findings, inputs and the typed record."""
 
     name: str
     status: str
-    findings: list[dict[str, Any]]
-    inputs_read: list[dict[str, Any]]
+    findings: tuple[Finding, ...]
+    inputs_read: tuple[InputRead, ...]
     record: Any  # the step's Record subclass (see RECORDS)
     duration_s: float | None = None
 
     @classmethod
     def missing(cls, name: str) -> StepFile:
         """The stand-in for a step whose notebook wrote no file (it crashed before the end)."""
-        return cls(name, "missing", [], [], RECORDS[name]())
+        return cls(name, "missing", (), (), RECORDS[name]())
 
     @classmethod
     def from_data(cls, name: str, data: dict[str, Any]) -> StepFile:
+        """The step file's JSON (tables as placeholders or frames) as typed values; a
+        finding or an input entry that does not read is refused (InputError)."""
+        from ..inputs.typed import structure
+
+        try:
+            findings = tuple(Finding.from_dict(d) for d in data.get("findings") or ())
+            inputs = structure(data.get("inputs_read") or [], tuple[InputRead, ...])
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise InputError(
+                f"step file {name}: its findings or inputs do not read ({exc})"
+            ) from exc
+        duration = data.get("duration_s")
         return cls(
             name=name,
             status=str(data.get("status", "?")),
-            findings=list(data.get("findings") or []),
-            inputs_read=list(data.get("inputs_read") or []),
+            findings=findings,
+            inputs_read=inputs,
             record=RECORDS[name].from_results(dict(data.get("results") or {})),
-            duration_s=data.get("duration_s"),
+            duration_s=duration if isinstance(duration, (int, float)) else None,
         )
 
 
