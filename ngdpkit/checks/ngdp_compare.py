@@ -144,7 +144,8 @@ def _register_stored_todo() -> None:
         if isinstance(points, list | tuple) and any(
             isinstance(p, dict) and "entries" in p for p in points
         ):
-            return whole(data, kind)
+            todo: PortalTodo = whole(data, kind)
+            return todo
         return _from_stored(converter.structure(data, StoredTodo))
 
     converter.register_unstructure_hook(PortalTodo, lambda t: converter.unstructure(_stored(t)))
