@@ -240,6 +240,34 @@ def policies_of(cert: x509.Certificate) -> list[str]:
     return [p.policy_identifier.dotted_string for p in ext]
 
 
+@dataclass(frozen=True, slots=True)
+class CertificateFacts:
+    """A certificate's facts as step 03 stores them (``results.certificate``), in the order
+    of :func:`facts`' dict, so that the step file keeps its keys and their order."""
+
+    thumbprint_sha1: str
+    sha256: str
+    subject: str
+    issuer: str
+    serial_number: str
+    not_before: str  # ISO 8601 UTC, ``Z``
+    not_after: str
+    days_left: int  # on the day of the check
+    cvr: str | None
+    organisation: str | None
+    common_name: str
+    key: str
+    chains_to: str | None  # "test", "production" or None (neither)
+    chain: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, data: dict[str, Any]) -> CertificateFacts:
+        """The typed facts of :func:`facts`' dict (or a stored one)."""
+        from ..inputs.typed import structure
+
+        return structure(data, cls)
+
+
 def facts(
     cert: x509.Certificate,
     *,

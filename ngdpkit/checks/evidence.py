@@ -15,6 +15,7 @@ import datetime as dt
 import json
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,31 @@ KEYS = (
     "dispatcher",
     "acceptance",
 )
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceSummary:
+    """One server's evidence file as step 04 stores it (``results.evidence``): a
+    server-check (``egress_ip``, ``checks``, ``failed``) or an install-certificate one
+    (``thumbprint``, ``chain_ok``, ``key_accounts``); the other kind's fields are None."""
+
+    kind: str  # "server-check" or "install"
+    server: str
+    taken_at: str
+    file: str = ""
+    egress_ip: str | None = None
+    checks: int | None = None
+    failed: int | None = None
+    thumbprint: str | None = None
+    chain_ok: bool | None = None
+    key_accounts: int | None = None
+
+    @classmethod
+    def of(cls, data: dict[str, Any]) -> EvidenceSummary:
+        """A summary as ``read_evidence`` returns it (or as stored) as the typed record."""
+        from ..inputs.typed import structure
+
+        return structure({"kind": "server-check", **data}, cls)
 
 
 @dataclass(frozen=True)
@@ -338,7 +364,7 @@ def gather(
     servers: list[str],
     observation: Any,
     register: RegisterComparison | None,
-    server_evidence: list[dict[str, Any]] | None,
+    server_evidence: Sequence[EvidenceSummary] | None,
     thumbprint: str | None,
     certificate_known: bool,
     system_id: str | None,
@@ -357,7 +383,7 @@ def gather(
 
     codes = {f.code for f in findings}
     wanted = {server_key(s) for s in servers}
-    summaries = server_evidence or []
+    summaries = server_evidence or ()
     out: dict[str, StepEvidence] = {}
 
     # 1 access to Administrativ Adgang: the organisation read from NgDP
@@ -371,12 +397,12 @@ def gather(
 
     # 2 the certificate installed on every server: install evidence naming this thumbprint
     installs = {
-        server_key(str(s.get("server", "")))
+        server_key(s.server)
         for s in summaries
-        if s.get("kind") == "install"
-        and s.get("chain_ok")
+        if s.kind == "install"
+        and s.chain_ok
         and thumbprint
-        and str(s.get("thumbprint", "")).upper() == thumbprint.upper()
+        and (s.thumbprint or "").upper() == thumbprint.upper()
     }
     if wanted and thumbprint and wanted <= installs:
         out["certificate"] = StepEvidence("observed", ", ".join(sorted(installs)))
@@ -384,11 +410,7 @@ def gather(
         out["certificate"] = StepEvidence("planned", "install-certificate.ps1")
 
     # 3 outgoing access: server-check evidence from every server, NgDP reached
-    checked = {
-        server_key(str(s.get("server", "")))
-        for s in summaries
-        if s.get("kind", "server-check") == "server-check" and not s.get("failed")
-    }
+    checked = {server_key(s.server) for s in summaries if s.kind == "server-check" and not s.failed}
     if wanted and wanted <= checked and "NET_EVIDENCE_MISSING" not in codes:
         out["firewall"] = StepEvidence("observed", ", ".join(sorted(checked)))
     else:

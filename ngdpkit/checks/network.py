@@ -53,6 +53,15 @@ def vendor_address(kind: str) -> str:
     return f"https://{NGDP[kind]['host']}"
 
 
+@dataclass(frozen=True, slots=True)
+class NetworkRun:
+    """Where step 04's network checks ran (``results.network``): online or not, and the
+    machine's name."""
+
+    online: bool = False
+    ran_on: str = ""
+
+
 @dataclass(frozen=True)
 class Destination:
     host: str

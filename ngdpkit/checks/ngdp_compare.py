@@ -16,6 +16,7 @@ from typing import Any
 
 from .. import findings as F
 from ..findings import Finding
+from .certificates import CertificateFacts
 from .ngdp import NgdpObservation, ObservedContactPoint, ObservedSystem
 
 Key = tuple[int, int | None]
@@ -391,7 +392,7 @@ def compare_registration(
     protocol: str,
     server_ips: Iterable[str],
     push: dict[str, str] | None,
-    certificate: dict[str, Any] | None,
+    certificate: CertificateFacts | None,
     source: str,
 ) -> list[Finding]:
     """The registration against the plan: protocol, allowed IPs, endpoints, certificate."""
@@ -439,8 +440,8 @@ def compare_registration(
             )
         )
     elif certificate:
-        planned_serial = str(certificate.get("serial_number") or "")
-        planned_sha1 = str(certificate.get("thumbprint_sha1") or "")
+        planned_serial = certificate.serial_number
+        planned_sha1 = certificate.thumbprint_sha1
         if (
             planned_serial
             and system.certificate.serial_number

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..checks.certificates import CertificateFacts
 from ..documents.signing import MANIFEST
 from ..errors import InputError
 from ..run.audit import AUDIT, INCOMPLETE, SEALED, Checked
@@ -69,7 +70,7 @@ class RunView:
     dispatcher: dict[str, Any] | None = None
     portal: dict[str, Any] | None = None
     mapping: Any = None  # a table (read_mapping_csv), None without one
-    certificate: dict[str, Any] | None = None
+    certificate: CertificateFacts | None = None
     # (Mailbox ID, responsible unit, "Sheet!row") per export row: which unit a finding is
     # about; None when the run kept no mailbox table.
     mailboxes: list[tuple[str, str, str]] | None = None
@@ -145,13 +146,26 @@ class RunView:
             kind=dict,
             checked=checked,
         )
-        results = step3.get("results") if isinstance(step3, dict) else None
-        certificate = results.get("certificate") if isinstance(results, dict) else None
-        view.certificate = certificate if isinstance(certificate, dict) else None
+        view.certificate = _certificate(step3)
         if mapping and checked is None:
             view.mapping = read_mapping_csv(path / "mailbox-mapping.csv", label)
             view.mailboxes = read_mailbox_units(path, label)
         return view
+
+
+def _certificate(data: Any) -> CertificateFacts | None:
+    """Step 03's certificate facts, read through its record; None when the file has none or
+    they do not read (a status row then simply shows no expiry)."""
+    from ..steps.records import CertificateRecord, StepFile
+
+    if not isinstance(data, dict):
+        return None
+    try:
+        record = StepFile.from_data("03_certificate", data).record
+    except InputError:
+        return None
+    assert isinstance(record, CertificateRecord)
+    return record.certificate
 
 
 def _readiness(value: Any) -> tuple[int, int] | None:

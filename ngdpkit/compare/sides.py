@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import findings as F
+from ..checks.certificates import CertificateFacts as CheckedCertificate
 from ..errors import InputError
 from ..settings import Settings
 from .diff import RunRef
@@ -132,13 +133,10 @@ def _points(raw: Any, label: str) -> tuple[PointFacts, ...] | None:
         raise InputError(f"{label}: the contact points are {exc}") from exc
 
 
-def _certificate(raw: Any) -> CertificateFacts | None:
-    if not isinstance(raw, dict):
+def _certificate(facts: CheckedCertificate | None) -> CertificateFacts | None:
+    if facts is None:
         return None
-    cvr, not_after = raw.get("cvr"), raw.get("not_after")
-    return CertificateFacts(
-        cvr=str(cvr) if cvr else None, not_after=str(not_after) if not_after else None
-    )
+    return CertificateFacts(cvr=facts.cvr or None, not_after=facts.not_after or None)
 
 
 def from_inputs(settings: Settings, name: str) -> Side:
@@ -213,8 +211,7 @@ def from_run(settings: Settings, name: str, out: Path) -> Side:
     certificate: CertificateRecord = step(CertificateRecord)
     system: SystemRecord = step(SystemRecord)
     dispatcher: DispatcherRecord = step(DispatcherRecord)
-    facts = system.system or {}
-    ips = facts.get("server_ips")
+    planned = system.system
     parameters = (dispatcher.dispatcher or {}).get("parameters")
     default = parameters.get("ContactPointGuid") if isinstance(parameters, dict) else None
     try:
@@ -225,8 +222,8 @@ def from_run(settings: Settings, name: str, out: Path) -> Side:
     return Side(
         name=name,
         kind=env.kind,
-        protocol=str(facts.get("protocol") or ""),
-        server_ips=tuple(str(ip) for ip in ips) if isinstance(ips, list) else (),
+        protocol=planned.protocol if planned else "",
+        server_ips=planned.server_ips if planned else (),
         default_contact_point=default if isinstance(default, str) else "",
         landings=landings,
         contact_points=_points(points.contact_points, label),

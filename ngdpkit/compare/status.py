@@ -277,11 +277,9 @@ def row_of(
     counts = view.counts()
     not_after = None
     days = None
-    if view.certificate and view.certificate.get("not_after"):
+    if view.certificate and view.certificate.not_after:
         try:
-            end = dt.datetime.fromisoformat(
-                str(view.certificate["not_after"]).replace("Z", "+00:00")
-            )
+            end = dt.datetime.fromisoformat(view.certificate.not_after.replace("Z", "+00:00"))
             if end.tzinfo is None:
                 end = end.replace(tzinfo=dt.UTC)
             days = (end - now).days

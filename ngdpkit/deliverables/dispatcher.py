@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from ..checks.certificates import CertificateFacts
 from ..checks.network import official_api_url, vendor_address
 from ..checks.system import push_endpoints
 from ..findings import Finding
@@ -84,7 +85,7 @@ def build_config(
     settings: Settings,
     env: Environment,
     *,
-    certificate: dict[str, Any] | None,
+    certificate: CertificateFacts | None,
     mapping: dict[str, Any],
     findings: list[Finding],
     run_id: str,
@@ -118,21 +119,18 @@ def build_config(
             "SystemId": env.system_id,
             "Protocol": env.protocol,
             "ApiBaseUrl": vendor_address(env.kind),  # the vendor page's address
-            "CertificateThumbprint": certificate["thumbprint_sha1"],
+            "CertificateThumbprint": certificate.thumbprint_sha1,
             "CertificateStore": "LocalMachine\\My",
         },
         "note": "ContactPointGuid is the WorkZone NgDP dispatcher parameter named by KMD's documentation; the other parameter names are ngdpkit's own, because the dispatcher's other parameter names are not public. Enter their values in WorkZone Configurator > Process > Process dispatchers > NgDP.",
         "certificate": {
-            k: certificate[k]
-            for k in (
-                "thumbprint_sha1",
-                "sha256",
-                "subject",
-                "issuer",
-                "serial_number",
-                "not_after",
-                "cvr",
-            )
+            "thumbprint_sha1": certificate.thumbprint_sha1,
+            "sha256": certificate.sha256,
+            "subject": certificate.subject,
+            "issuer": certificate.issuer,
+            "serial_number": certificate.serial_number,
+            "not_after": certificate.not_after,
+            "cvr": certificate.cvr,
         },
         "authorization": {
             "variable": env.authorization_env,

@@ -4,6 +4,8 @@ them (contract §7, §12.4), from the destinations :mod:`ngdpkit.checks.network`
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import astuple, dataclass
 from typing import Any
 
 from ..checks.network import EGRESS_LOOKUP, NGDP, destinations
@@ -22,6 +24,35 @@ FIREWALL_COLUMNS = (
     "environment",
     "basis",
 )
+
+
+@dataclass(frozen=True, slots=True)
+class FirewallRule:
+    """One row of the firewall order as step 04 stores it (``results.firewall``); its
+    fields are :data:`FIREWALL_COLUMNS`, in that order."""
+
+    source: str
+    source_server: str
+    source_ip: str
+    destination_host: str
+    ip: str
+    port: int
+    protocol: str
+    direction: str
+    purpose: str
+    environment: str
+    basis: str
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> FirewallRule:
+        """A row of :func:`firewall_rules` as the typed record."""
+        from ..inputs.typed import structure
+
+        return structure(row, cls)
+
+    def cells(self) -> tuple[Any, ...]:
+        """The values in the order of :data:`FIREWALL_COLUMNS`."""
+        return astuple(self)
 
 
 # The page and the workbook speak the document's language; the CSV keeps these English names.
@@ -207,14 +238,14 @@ def firewall_rules(env: Environment) -> list[dict[str, Any]]:
     return rows
 
 
-def firewall_table(rows: list[dict[str, Any]], language: str) -> tuple[list[str], list[list[Any]]]:
+def firewall_table(
+    rows: Iterable[FirewallRule], language: str
+) -> tuple[list[str], list[list[Any]]]:
     """Headers and rows of the firewall order in the document's language (page, workbook)."""
     headers = [FIREWALL_HEADERS[language][c] for c in FIREWALL_COLUMNS]
-    return headers, [
-        [firewall_word(language, r.get(c, "")) for c in FIREWALL_COLUMNS] for r in rows
-    ]
+    return headers, [[firewall_word(language, v) for v in r.cells()] for r in rows]
 
 
-def firewall_csv_rows(rows: list[dict[str, Any]]) -> list[list[Any]]:
+def firewall_csv_rows(rows: Iterable[FirewallRule]) -> list[list[Any]]:
     """The machine copy: English words, the purpose spelled out."""
-    return [[firewall_word("en", r.get(c, "")) for c in FIREWALL_COLUMNS] for r in rows]
+    return [[firewall_word("en", v) for v in r.cells()] for r in rows]

@@ -20,7 +20,10 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .firewall import FirewallRule
 
 MAPPING_HEADERS = (
     "Mailbox ID",
@@ -564,14 +567,14 @@ def write_plan(path: Path, plan: Any, *, language: str = "da", system_id: str = 
     return write_workbook(path, [(PLAN_TITLE[lang], list(PLAN_HEADERS[lang]), rows, None)])
 
 
-def firewall_csv_bytes(rows: list[dict[str, Any]]) -> bytes:
+def firewall_csv_bytes(rows: Iterable[FirewallRule]) -> bytes:
     """The machine copy of the firewall order: stable English column names and words."""
     from .firewall import FIREWALL_COLUMNS, firewall_csv_rows
 
     return csv_bytes(list(FIREWALL_COLUMNS), firewall_csv_rows(rows))
 
 
-def write_firewall_workbook(path: Path, rows: list[dict[str, Any]], language: str) -> Path:
+def write_firewall_workbook(path: Path, rows: Iterable[FirewallRule], language: str) -> Path:
     """The human copy of the firewall order, in the document's language."""
     from .firewall import firewall_table
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from .. import findings as F
-from ..checks.evidence import server_key
+from ..checks.evidence import EvidenceSummary, server_key
 from ..checks.network import NGDP, destinations
 from ..errors import InputError
 from ..findings import Finding
@@ -466,15 +467,19 @@ def _install_evidence(data: dict[str, Any], label: str) -> tuple[dict[str, Any],
 
 
 def evidence_coverage(
-    env: Environment, summaries: list[dict[str, Any]], *, now: dt.datetime | None = None
+    env: Environment,
+    summaries: Sequence[EvidenceSummary | dict[str, Any]],
+    *,
+    now: dt.datetime | None = None,
 ) -> list[Finding]:
     """``NET_EVIDENCE_MISSING`` for configured servers without evidence (one finding naming
-    them) and ``NET_EVIDENCE_STALE`` for evidence older than 30 days."""
+    them) and ``NET_EVIDENCE_STALE`` for evidence older than 30 days. A summary is the
+    stored record or :func:`read_evidence`'s dict."""
     now = now or dt.datetime.now(dt.UTC)
     key = f"environments.{env.name}.probe_evidence"
     found: list[Finding] = []
-    checks = [s for s in summaries if s.get("kind", "server-check") == "server-check"]
-    seen = {server_key(str(s.get("server", ""))) for s in checks}
+    typed = [s if isinstance(s, EvidenceSummary) else EvidenceSummary.of(s) for s in summaries]
+    seen = {server_key(s.server) for s in typed if s.kind == "server-check"}
     missing = [s.name for s in env.servers if server_key(s.name) not in seen]
     if missing:
         found.append(
@@ -485,9 +490,9 @@ def evidence_coverage(
                 values=", ".join(missing),
             )
         )
-    for s in summaries:
+    for s in typed:
         try:
-            taken = dt.datetime.fromisoformat(str(s.get("taken_at", "")).replace("Z", "+00:00"))
+            taken = dt.datetime.fromisoformat(s.taken_at.replace("Z", "+00:00"))
         except ValueError:
             continue
         if taken.tzinfo is None:
@@ -498,11 +503,11 @@ def evidence_coverage(
                 F.warning(
                     "NET_EVIDENCE_STALE",
                     "The evidence from {value} was taken {age} days ago ({value2}); run server-check.ps1 again (evidence older than {stale_days} days no longer counts).",
-                    str(s.get("file", key)),
-                    str(s.get("server", "")),
-                    value=s.get("server"),
+                    s.file or key,
+                    s.server,
+                    value=s.server,
                     age=age,
-                    value2=s.get("taken_at"),
+                    value2=s.taken_at,
                     stale_days=STALE_DAYS,
                 )
             )

@@ -9,11 +9,14 @@ Static, self-contained, printable; no widgets, no scripts.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..findings import Finding, sort_findings
 from .i18n import count, t
 from .pages import Markup, fragment
+
+if TYPE_CHECKING:
+    from ..checks.certificates import CertificateFacts
 
 COLOURS = {"error": "#b3261e", "warning": "#a15c00", "info": "#2f5d8a", "ok": "#1b6e3a"}
 BACKGROUNDS = {"error": "#fde8e6", "warning": "#fff4e0", "info": "#e8f0f8", "ok": "#e6f4ea"}
@@ -395,7 +398,7 @@ def mapping_by_unit_html(frame: Any, *, limit: int = 2000, language: str = "da")
 
 
 def certificate_card(
-    facts: dict[str, Any] | None, *, label: str, kind: str, language: str = "da"
+    facts: CertificateFacts | None, *, label: str, kind: str, language: str = "da"
 ) -> HTML:
     if facts is None:
         return block(
@@ -405,30 +408,31 @@ def certificate_card(
                 "",
             )
         )
-    sev = "ok" if facts["days_left"] > 60 else "warning" if facts["days_left"] > 14 else "error"
+    days = facts.days_left
+    sev = "ok" if days > 60 else "warning" if days > 14 else "error"
     rows = [
-        (t(language, "organisation"), f"{facts['organisation']} (CVR {facts['cvr'] or '?'})"),
-        (t(language, "environment"), f"{kind} → {facts.get('chains_to') or '?'}"),
-        (t(language, "subject_dn"), facts["subject"]),
+        (t(language, "organisation"), f"{facts.organisation} (CVR {facts.cvr or '?'})"),
+        (t(language, "environment"), f"{kind} → {facts.chains_to or '?'}"),
+        (t(language, "subject_dn"), facts.subject),
         (
             t(language, "valid_until"),
-            f"{facts['not_after']} ({facts['days_left']} {t(language, 'days_left')})",
+            f"{facts.not_after} ({days} {t(language, 'days_left')})",
         ),
-        (t(language, "thumbprint"), facts["thumbprint_sha1"]),
-        (t(language, "key_label"), facts["key"]),
+        (t(language, "thumbprint"), facts.thumbprint_sha1),
+        (t(language, "key_label"), facts.key),
     ]
     head = fragment(
         "heading",
         Markup(
-            fragment("titled", "", f"{t(language, 'certificate')}: {facts['common_name']} ")
-            + badge(sev, f"{facts['days_left']} {t(language, 'days_left')}", language=language)
+            fragment("titled", "", f"{t(language, 'certificate')}: {facts.common_name} ")
+            + badge(sev, f"{days} {t(language, 'days_left')}", language=language)
         ),
         3,
     )
     body = Markup(
         table(rows, [t(language, "field"), t(language, "value")], language=language)
         + fragment("titled", t(language, "chain"), "")
-        + fragment("list", list(facts.get("chain") or []), True)
+        + fragment("list", list(facts.chain), True)
     )
     return block(fragment("card", head, body))
 

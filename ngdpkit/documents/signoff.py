@@ -14,14 +14,22 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from ..checks.evidence import EvidenceSummary
+from ..checks.network import NetworkRun
 from ..findings import Finding
 from ..redact import environ_without_secrets
 from .display import STYLE, badge, findings_html, mapping_by_unit_html, table
 from .i18n import local_time, status_word, t
 from .pages import Markup, fragment, text_table
+
+if TYPE_CHECKING:
+    from ..deliverables.firewall import FirewallRule
+
+T = TypeVar("T")
 
 PAGE_CSS = """
 body { font-family: 'Segoe UI', Arial, sans-serif; margin: 24px auto; max-width: 1100px; color: #1d1d1d; line-height: 1.4; padding: 0 16px; }
@@ -537,23 +545,35 @@ def _overview_findings(ctx: dict[str, Any], lang: str) -> Markup:
     )
 
 
+def _typed(value: Any, kind: type[T]) -> T | None:
+    """A step payload of a page's context: the typed record a run hands over, or (a context
+    built by hand, as JSON would hold it) a dict read into one."""
+    if value is None or isinstance(value, kind):
+        return value
+    from ..inputs.typed import structure
+
+    return structure(value, kind)
+
+
 def _overview_not_checked(ctx: dict[str, Any], lang: str) -> Markup:
     """What was not checked: network, evidence, pending and skipped checks."""
     findings: list[Finding] = ctx["findings"]
     not_checked = [
         f for f in findings if f.code.startswith("PENDING_") or f.code in NOT_CHECKED_CODES
     ]
-    network = ctx.get("network") or {}
+    network = _typed(ctx.get("network"), NetworkRun) or NetworkRun()
     ran = (
         t(lang, "network_offline")
-        if not network.get("online")
-        else f"{t(lang, 'network_ran')}: {network.get('ran_on', '?')}"
+        if not network.online
+        else f"{t(lang, 'network_ran')}: {network.ran_on or '?'}"
     )
+    summaries = [_typed(e, EvidenceSummary) for e in ctx.get("evidence") or ()]
     evidence = [
-        f"{e['server']} ({e['taken_at']}): {t(lang, 'install_evidence')} {e.get('thumbprint', '')}"
-        if e.get("kind") == "install"
-        else f"{e['server']} ({e['taken_at']}): {e.get('failed', 0)}/{e.get('checks', 0)} failed, egress {e.get('egress_ip')}"
-        for e in ctx.get("evidence") or []
+        f"{e.server} ({e.taken_at}): {t(lang, 'install_evidence')} {e.thumbprint or ''}"
+        if e.kind == "install"
+        else f"{e.server} ({e.taken_at}): {e.failed or 0}/{e.checks or 0} failed, egress {e.egress_ip}"
+        for e in summaries
+        if e is not None
     ]
     return fragment(
         "section",
@@ -1050,7 +1070,7 @@ def render_checklist(
 
 
 def render_firewall(
-    rows: list[dict[str, Any]],
+    rows: Sequence[FirewallRule],
     *,
     language: str,
     nav: Markup,
@@ -1064,13 +1084,13 @@ def render_firewall(
 
     lang = "da" if language == "da" else "en"
     headers, body_rows = firewall_table(rows, lang)
-    groups: dict[tuple[str, str, str, str], list[dict[str, Any]]] = {}
+    groups: dict[tuple[str, ...], list[FirewallRule]] = {}
     for r in rows:
         key = tuple(
-            str(firewall_word(lang, r.get(c, "")))
-            for c in ("destination_host", "port", "protocol", "direction")
+            str(firewall_word(lang, v))
+            for v in (r.destination_host, r.port, r.protocol, r.direction)
         )
-        groups.setdefault(key, []).append(r)  # type: ignore[arg-type]
+        groups.setdefault(key, []).append(r)
     names = FIREWALL_HEADERS[lang]
     summary_rows = [
         (
@@ -1078,7 +1098,7 @@ def render_firewall(
             port,
             proto,
             direction,
-            ", ".join(dict.fromkeys(str(firewall_word(lang, r.get("source", ""))) for r in found)),
+            ", ".join(dict.fromkeys(str(firewall_word(lang, r.source)) for r in found)),
             len(found),
         )
         for (host, port, proto, direction), found in groups.items()

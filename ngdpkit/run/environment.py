@@ -214,7 +214,7 @@ class EnvironmentRun:
 
     def sheet_findings(self, step_02: list[Finding]) -> list[dict[str, Any]]:
         """The findings sheet while notebook 02 runs, from what it has found so far."""
-        found = [Finding.from_dict(d) for d in self.step_file("01_mailboxes").findings]
+        found = list(self.step_file("01_mailboxes").findings)
         return self.for_sheet(found + step_02 + self.extra)
 
     def for_sheet(self, found: list[Finding]) -> list[dict[str, Any]]:
@@ -355,9 +355,9 @@ class EnvironmentRun:
         scrub_notebook(out_nb, self.settings)
         data = self.step_file(name)
         for entry in data.inputs_read:
-            if entry["path"] not in seen_inputs:
-                seen_inputs.add(entry["path"])
-                self.trail.append("input_read", **entry)
+            if entry.path not in seen_inputs:
+                seen_inputs.add(entry.path)
+                self.trail.append("input_read", **entry.entry())
         counts = F.counts(data.findings)
         self.trail.append(
             "step",
@@ -387,7 +387,7 @@ class EnvironmentRun:
     def all_findings(self) -> list[Finding]:
         found: list[Finding] = []
         for name in STEP_NAMES:
-            found += [Finding.from_dict(d) for d in self.step_file(name).findings]
+            found += self.step_file(name).findings
         return found + self.extra
 
     def write_outputs(self) -> None:
@@ -472,7 +472,7 @@ class EnvironmentRun:
             observation=contact.ngdp,
             register=contact.register,
             server_evidence=self.record(SystemRecord).evidence,
-            thumbprint=(facts or {}).get("thumbprint_sha1"),
+            thumbprint=facts.thumbprint_sha1 if facts else None,
             certificate_known=bool(facts),
             system_id=self.env.system_id,
             contact_points_known=contact.contact_points is not None,

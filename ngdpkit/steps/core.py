@@ -26,7 +26,7 @@ from ..secrets import Secret, resolve
 from ..settings import LAB_DIR as LAB_DIR
 from ..settings import LAB_MARK as LAB_MARK
 from ..settings import Environment, Settings, load_settings
-from .records import RECORDS, R, StepFile, read_step, write_step_file
+from .records import RECORDS, InputRead, R, StepFile, read_step, write_step_file
 from .records import read_step_file as read_step_file  # the raw reader, for callers of 0.2
 
 STEP_SCHEMA = "ngdpkit/step/2"
@@ -127,8 +127,8 @@ class Step:
         return StepFile(
             self.name,
             F.status_of(self.findings),
-            [f.to_dict() for f in self.findings],
-            list(self.inputs_read),
+            tuple(self.findings),
+            tuple(InputRead(**entry) for entry in self.inputs_read),
             self.record,
         )
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import findings as F
+from ..checks.certificates import CertificateFacts
 from ..documents import display
 from ..documents.i18n import t
 from ..secrets import Secret, quality_findings, secret_missing
@@ -16,7 +17,7 @@ from .deliver import OutputContext
 from .records import CertificateRecord
 
 
-def check_certificate(step: Step) -> dict[str, Any] | None:
+def check_certificate(step: Step) -> CertificateFacts | None:
     """Load and check this environment's certificate; returns its facts (None when unreadable).
 
     It also prepares install-certificate.ps1 (the runner writes it), so that no display call
@@ -26,7 +27,7 @@ def check_certificate(step: Step) -> dict[str, Any] | None:
     return facts
 
 
-def _check(step: Step) -> dict[str, Any] | None:
+def _check(step: Step) -> CertificateFacts | None:
     from ..checks.certificates import check_certificate as do_check
     from ..checks.certificates import load_certificate
     from ..checks.system import check_cvr
@@ -82,7 +83,7 @@ def _check(step: Step) -> dict[str, Any] | None:
                 )
     loaded = load_certificate(env.certificate, label=step.rel(env.certificate), password=password)
     step.add(modern_encryption(env.certificate, step.rel(env.certificate)))
-    facts, found = do_check(
+    found_facts, found = do_check(
         loaded,
         kind=env.kind,
         anchors=anchors,
@@ -92,6 +93,7 @@ def _check(step: Step) -> dict[str, Any] | None:
         label=step.rel(env.certificate),
     )
     step.add(found)
+    facts = CertificateFacts.of(found_facts) if found_facts is not None else None
     from cryptography.hazmat.primitives.serialization import Encoding
 
     from ..checks.certificates import issuing_ca
@@ -132,7 +134,7 @@ def _check(step: Step) -> dict[str, Any] | None:
     return facts
 
 
-def certificate_card(step: Step, facts: dict[str, Any] | None) -> display.HTML:
+def certificate_card(step: Step, facts: CertificateFacts | None) -> display.HTML:
     return display.certificate_card(
         facts,
         label=step.rel(step.env.certificate) or "certificate",
@@ -141,23 +143,23 @@ def certificate_card(step: Step, facts: dict[str, Any] | None) -> display.HTML:
     )
 
 
-def validity_timeline(step: Step, facts: dict[str, Any] | None) -> display.HTML:
+def validity_timeline(step: Step, facts: CertificateFacts | None) -> display.HTML:
     items = (
-        [(f"{step.env.name}: {facts['common_name']}", facts["not_before"], facts["not_after"])]
+        [(f"{step.env.name}: {facts.common_name}", facts.not_before, facts.not_after)]
         if facts
         else []
     )
     return display.validity_timeline(items, now_iso=dt.datetime.now(dt.UTC).isoformat())
 
 
-def install_script(step: Step, facts: dict[str, Any] | None) -> str:
+def install_script(step: Step, facts: CertificateFacts | None) -> str:
     """install-certificate.ps1 for this environment (the runner writes it)."""
     from ..deliverables.servercheck import install_certificate_script
 
     der, root = step.record.issuing_ca_der, step.record.root_ca_der
     return install_certificate_script(
         step.env,
-        thumbprint=facts["thumbprint_sha1"] if facts else None,
+        thumbprint=facts.thumbprint_sha1 if facts else None,
         issuing_ca=base64.b64decode(der) if der else None,
         root_ca=base64.b64decode(root) if root else None,
     )
@@ -177,10 +179,10 @@ def _root_of(issuer: Any, anchors: Any) -> Any:
     return None
 
 
-def installation_steps(step: Step, facts: dict[str, Any] | None) -> display.HTML:
+def installation_steps(step: Step, facts: CertificateFacts | None) -> display.HTML:
     """The operations steps, and the PowerShell script the runner writes as install-certificate.ps1."""
     lang = step.language
-    thumb = facts["thumbprint_sha1"] if facts else None
+    thumb = facts.thumbprint_sha1 if facts else None
     servers = (
         ", ".join(f"{s.name} ({s.role})" if s.role else s.name for s in step.env.servers) or "?"
     )

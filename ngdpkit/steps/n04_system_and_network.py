@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from .. import findings as F
+from ..checks.evidence import EvidenceSummary
+from ..checks.network import NetworkRun
+from ..deliverables.firewall import FirewallRule
 from ..documents import display
 from ..documents.i18n import t
 from ..documents.pages import Markup
@@ -14,10 +18,16 @@ from ..findings import Finding
 from ..secrets import quality_findings, secret_missing
 from .core import Step, pending
 from .deliver import OutputContext, PageContext
-from .records import CertificateRecord, ContactPointsRecord, SystemRecord
+from .records import (
+    CertificateRecord,
+    ContactPointsRecord,
+    PushEndpoints,
+    SystemFacts,
+    SystemRecord,
+)
 
 
-def check_system(step: Step) -> dict[str, Any]:
+def check_system(step: Step) -> SystemFacts:
     from ..checks.network import official_api_url
     from ..checks.system import (
         check_authorization,
@@ -104,37 +114,37 @@ def check_system(step: Step) -> dict[str, Any]:
         if env.protocol == "REST_PUSH" and env.push_base_url
         else None
     )
-    system = {
-        "system_id": env.system_id,
-        "system_name": env.system_name,
-        "protocol": env.protocol,
-        "server_ips": list(env.server_ips),
-        "push_endpoints": endpoints,
-        "authorization": auth_text,
-        "api_base_url": official_api_url(env.kind),
-    }
+    system = SystemFacts(
+        system_id=env.system_id,
+        system_name=env.system_name,
+        protocol=env.protocol,
+        server_ips=tuple(env.server_ips),
+        push_endpoints=PushEndpoints(**endpoints) if endpoints else None,
+        authorization=auth_text,
+        api_base_url=official_api_url(env.kind),
+    )
     step.record.system = system
     return system
 
 
-def show_system(step: Step, system: dict[str, Any]) -> display.HTML:
+def show_system(step: Step, system: SystemFacts) -> display.HTML:
     lang = step.language
-    auth = system["authorization"]
+    auth = system.authorization
     pairs: list[tuple[str, Any]] = [
-        (t(lang, "system_id_label"), system["system_id"] or t(lang, "pending_word")),
-        (t(lang, "system_name_label"), system["system_name"]),
-        (t(lang, "protocol_label"), system["protocol"]),
-        (t(lang, "server_ips_label"), ", ".join(system["server_ips"])),
+        (t(lang, "system_id_label"), system.system_id or t(lang, "pending_word")),
+        (t(lang, "system_name_label"), system.system_name),
+        (t(lang, "protocol_label"), system.protocol),
+        (t(lang, "server_ips_label"), ", ".join(system.server_ips)),
         (
             t(lang, "authorization_label"),
             t(lang, f"auth_{auth.replace(', ', '_').replace(' ', '_')}"),
         ),
-        ("NgDP API", system["api_base_url"]),
+        ("NgDP API", system.api_base_url),
     ]
-    if system["push_endpoints"]:
+    if system.push_endpoints:
         pairs += [
-            (t(lang, "receipt_endpoint_label"), system["push_endpoints"]["receipt_endpoint"]),
-            (t(lang, "message_endpoint_label"), system["push_endpoints"]["message_endpoint"]),
+            (t(lang, "receipt_endpoint_label"), system.push_endpoints.receipt_endpoint),
+            (t(lang, "message_endpoint_label"), system.push_endpoints.message_endpoint),
         ]
     return display.key_values(pairs, title=t(lang, "system"), language=lang)
 
@@ -183,22 +193,22 @@ def show_portal(step: Step, portal: dict[str, Any]) -> display.HTML:
     )
 
 
-def firewall_rules(step: Step) -> list[dict[str, Any]]:
+def firewall_rules(step: Step) -> tuple[FirewallRule, ...]:
     from ..deliverables.firewall import FIREWALL_COLUMNS
     from ..deliverables.firewall import firewall_rules as build
     from ..deliverables.servercheck import server_check_script
 
-    rows = build(step.env)
+    rows = tuple(FirewallRule.of(r) for r in build(step.env))
     step.record.firewall = rows
     step.record.firewall_columns = list(FIREWALL_COLUMNS)
     facts = step.previous(CertificateRecord).certificate
     step.record.server_check_script = server_check_script(
-        step.env, thumbprint=facts["thumbprint_sha1"] if facts else None
+        step.env, thumbprint=facts.thumbprint_sha1 if facts else None
     )
     return rows
 
 
-def show_firewall(rows: list[dict[str, Any]], step: Step | None = None) -> display.HTML:
+def show_firewall(rows: Sequence[FirewallRule], step: Step | None = None) -> display.HTML:
     from ..deliverables.firewall import firewall_table
 
     lang = step.language if step is not None else "da"
@@ -222,14 +232,29 @@ def probe_evidence(step: Step) -> display.HTML:
     return display.block(
         display.heading(title, 3),
         display.table(
-            ([s.get(c, "") for c in columns] for s in summaries),
+            (
+                [
+                    s.server,
+                    s.taken_at,
+                    _blank(s.egress_ip, s),
+                    _blank(s.checks, s),
+                    _blank(s.failed, s),
+                    s.file,
+                ]
+                for s in summaries
+            ),
             [t(step.language, f"evidence_{c}") for c in columns],
             language=step.language,
         ),
     )
 
 
-def evidence(step: Step) -> list[dict[str, Any]]:
+def _blank(value: Any, summary: EvidenceSummary) -> Any:
+    """A server-check's own column as its file gave it; blank in an install's row."""
+    return value if summary.kind == "server-check" else ""
+
+
+def evidence(step: Step) -> tuple[EvidenceSummary, ...]:
     """The servers' check files read (findings added, summaries on the record); no display."""
     from ..deliverables.servercheck import read_evidence
 
@@ -246,9 +271,10 @@ def evidence(step: Step) -> list[dict[str, Any]]:
         summaries.append(summary)
     from ..deliverables.servercheck import evidence_coverage
 
-    step.add(evidence_coverage(step.env, summaries))
-    step.record.evidence = summaries
-    return summaries
+    typed = tuple(EvidenceSummary.of(s) for s in summaries)
+    step.add(evidence_coverage(step.env, typed))
+    step.record.evidence = typed
+    return typed
 
 
 def _client_identity(step: Step) -> Any:
@@ -283,7 +309,7 @@ def network_checks(step: Step) -> list[Finding]:
 
     env = step.env
     ran = socket.gethostname()
-    step.record.network = {"online": bool(step.online), "ran_on": ran}
+    step.record.network = NetworkRun(online=bool(step.online), ran_on=ran)
     if step.online == "ngdp":  # --online ngdp: NgDP's records only, no other probe
         return step.add(
             [
@@ -321,9 +347,13 @@ def network_checks(step: Step) -> list[Finding]:
     )
     for d in destinations(env)[1:]:
         probes.append(Probe(d.host, f"{d.scheme}://{d.host}/", d.scheme, inferred=d.inferred))
-    sys_ = step.record.system or {}
-    for name, url in (sys_.get("push_endpoints") or {}).items():
-        probes.append(Probe(name, url, "push", inferred=True))
+    planned = step.record.system
+    if planned is not None and planned.push_endpoints is not None:
+        for name, url in (
+            ("receipt_endpoint", planned.push_endpoints.receipt_endpoint),
+            ("message_endpoint", planned.push_endpoints.message_endpoint),
+        ):
+            probes.append(Probe(name, url, "push", inferred=True))
     authorization = None
     if env.authorization_env and identity is not None:
         secret = step.secret(env.authorization_env, label="Authorization header")

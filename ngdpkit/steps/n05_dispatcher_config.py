@@ -19,7 +19,7 @@ def dispatcher_config(step: Step) -> dict[str, Any] | None:
 
     findings: list[Finding] = []
     for name in STEP_NAMES[:4]:
-        findings += [Finding.from_dict(d) for d in step.earlier(name).findings]
+        findings += step.earlier(name).findings
     frame = step.previous(ContactPointsRecord).mapping
     config, own, other = build_config(
         step.settings,

@@ -18,10 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar, get_origin
 
-from ..checks.evidence import RegisterComparison
+from ..checks.certificates import CertificateFacts
+from ..checks.evidence import EvidenceSummary, RegisterComparison
+from ..checks.network import NetworkRun
 from ..checks.ngdp import NgdpObservation
 from ..checks.ngdp_compare import PortalTodo
+from ..deliverables.firewall import FirewallRule
 from ..errors import InputError
+from ..findings import Finding
 from ..inputs.decisions import DecisionLog
 from ..inputs.mapping import PlanEntry
 
@@ -191,13 +195,34 @@ class CertificateRecord(Record):
 
     step: ClassVar[str] = "03_certificate"
     support: ClassVar[tuple[str, ...]] = ("certificate", "public_only")
-    certificate: dict[str, Any] | None = None
+    certificate: CertificateFacts | None = None
     certificate_file: str = ""
     public_only: bool = False
     custom_anchors: list[str] = field(default_factory=list)
     issuing_ca_der: str | None = None
     root_ca_der: str | None = None
     install_script: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PushEndpoints:
+    """The two endpoints NgDP pushes to (``checks.system.push_endpoints``)."""
+
+    receipt_endpoint: str
+    message_endpoint: str
+
+
+@dataclass(frozen=True, slots=True)
+class SystemFacts:
+    """04: the sender/receiver system as planned (``results.system``)."""
+
+    system_id: str | None
+    system_name: str
+    protocol: str
+    server_ips: tuple[str, ...]
+    push_endpoints: PushEndpoints | None
+    authorization: str  # "not configured", "missing" or what check_authorization says
+    api_base_url: str
 
 
 @dataclass(slots=True)
@@ -207,14 +232,14 @@ class SystemRecord(Record):
     step: ClassVar[str] = "04_system_and_network"
     support: ClassVar[tuple[str, ...]] = ("system", "network", "evidence")
     shared: ClassVar[dict[str, str]] = {"portal_todo": "02_contact_points"}
-    system: dict[str, Any] | None = None
+    system: SystemFacts | None = None
     portal: dict[str, Any] | None = None
     portal_todo: PortalTodo | None = None  # step 02's, for the portal page (stored there)
-    firewall: list[dict[str, Any]] | None = None
+    firewall: tuple[FirewallRule, ...] | None = None
     firewall_columns: list[str] = field(default_factory=list)
     server_check_script: str | None = None
-    evidence: list[dict[str, Any]] | None = None
-    network: dict[str, Any] | None = None
+    evidence: tuple[EvidenceSummary, ...] | None = None
+    network: NetworkRun | None = None
 
 
 @dataclass(slots=True)
@@ -240,6 +265,11 @@ class RehearsalRecord(Record):
 # Fields holding nested frozen records, by their annotation: read back through the
 # converter (``typed.structure``), written as plain JSON (``typed.unstructure``).
 TYPED: dict[str, type] = {
+    "CertificateFacts | None": CertificateFacts,
+    "SystemFacts | None": SystemFacts,
+    "tuple[FirewallRule, ...] | None": tuple[FirewallRule, ...],
+    "tuple[EvidenceSummary, ...] | None": tuple[EvidenceSummary, ...],
+    "NetworkRun | None": NetworkRun,
     "NgdpObservation | None": NgdpObservation,
     "PortalTodo | None": PortalTodo,
     "RegisterComparison | None": RegisterComparison,
@@ -261,31 +291,62 @@ RECORDS: dict[str, type[Record]] = {
 R = TypeVar("R", bound=Record)
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
+class InputRead:
+    """An input file a step read, as its step file and the audit trail note it: the path,
+    and its size and SHA-256 unless it is read by path only (a secrets file)."""
+
+    path: str
+    size: int | None = None
+    sha256: str | None = None
+
+    def entry(self) -> dict[str, Any]:
+        """As the step file and the audit trail hold it (no size or hash when not taken)."""
+        out: dict[str, Any] = {"path": self.path}
+        if self.size is not None:
+            out["size"] = self.size
+        if self.sha256 is not None:
+            out["sha256"] = self.sha256
+        return out
+
+
+@dataclass(frozen=True, slots=True)
 class StepFile:
-    """A step file read back: status, findings (as written), inputs and the typed record."""
+    """A step file read back: status, findings, inputs and the typed record."""
 
     name: str
     status: str
-    findings: list[dict[str, Any]]
-    inputs_read: list[dict[str, Any]]
+    findings: tuple[Finding, ...]
+    inputs_read: tuple[InputRead, ...]
     record: Any  # the step's Record subclass (see RECORDS)
     duration_s: float | None = None
 
     @classmethod
     def missing(cls, name: str) -> StepFile:
         """The stand-in for a step whose notebook wrote no file (it crashed before the end)."""
-        return cls(name, "missing", [], [], RECORDS[name]())
+        return cls(name, "missing", (), (), RECORDS[name]())
 
     @classmethod
     def from_data(cls, name: str, data: dict[str, Any]) -> StepFile:
+        """The step file's JSON (tables as placeholders or frames) as typed values; a
+        finding or an input entry that does not read is refused (InputError)."""
+        from ..inputs.typed import structure
+
+        try:
+            findings = tuple(Finding.from_dict(d) for d in data.get("findings") or ())
+            inputs = structure(data.get("inputs_read") or [], tuple[InputRead, ...])
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise InputError(
+                f"step file {name}: its findings or inputs do not read ({exc})"
+            ) from exc
+        duration = data.get("duration_s")
         return cls(
             name=name,
             status=str(data.get("status", "?")),
-            findings=list(data.get("findings") or []),
-            inputs_read=list(data.get("inputs_read") or []),
+            findings=findings,
+            inputs_read=inputs,
             record=RECORDS[name].from_results(dict(data.get("results") or {})),
-            duration_s=data.get("duration_s"),
+            duration_s=duration if isinstance(duration, (int, float)) else None,
         )
 
 
