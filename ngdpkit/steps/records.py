@@ -117,9 +117,19 @@ class Record:
             object.__setattr__(self, name, value)
         return value
 
+    def held(self, name: str) -> Any:
+        """A field as the record holds it: a value not read yet stays unread (to hand a
+        shared field on without reading it)."""
+        return object.__getattribute__(self, name)
+
     def fields(self) -> dict[str, Any]:
-        """The record as the step file's ``results`` (shallow: tables stay DataFrames)."""
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        """The record as the step file's ``results`` (shallow: tables stay DataFrames; a
+        shared field, which the file only names, as held)."""
+        shared = type(self).shared
+        return {
+            f.name: self.held(f.name) if f.name in shared else getattr(self, f.name)
+            for f in dataclasses.fields(self)
+        }
 
     @classmethod
     def from_results(cls, results: dict[str, Any]) -> Record:
