@@ -454,8 +454,9 @@ def run_trace(run_dir: Path, traced: dict[str, Any], check_seconds: float) -> li
     row(
         "scan",
         written - sealed - render,
-        "`outputs_sealed` + pages → first `output_written` (holds the first file's hash); the "
-        "bench's settings name no secret, so the scan has nothing to look for and reads no file",
+        "`outputs_sealed` + pages → first `output_written` (holds the first file's hash): the "
+        "leak scan, which looks for the bench's authorization header (workloads.SECRET) in "
+        "every file",
     )
     row(
         "the audit's `output_written` records",

@@ -11,6 +11,7 @@ Each measuring call prints one JSON line: {"seconds": …, "peak_mb": …, "rows
 
 from __future__ import annotations
 
+import base64
 import json
 import random
 import sys
@@ -102,16 +103,27 @@ def build(directory: Path, n: int, *, full_mapping: bool = False) -> None:
     (directory / "default.txt").write_text(cps[0], encoding="utf-8")
 
 
+# The authorization header a user's settings name (issue 31: "bench a secret so the scan is
+# measured"): with a secret to look for, the run's leak scan reads every file it writes.
+SECRET_VAR = "NGDPKIT_BENCH_AUTHORIZATION"
+SECRET = "Basic " + base64.b64encode(f"{SYSTEM_ID}:bench-7f3c9a1e5d2b4f60a8c7".encode()).decode()
+
+
 def write_settings(directory: Path) -> Path:
-    """A settings file for the built inputs (environment ``test``), beside them."""
+    """A settings file for the built inputs (environment ``test``), beside them, with an
+    authorization header in a secrets file beside it (``bench.env``, as a user keeps one)."""
     default = (directory / "default.txt").read_text(encoding="utf-8")
+    secrets = directory / "bench.env"
+    secrets.write_text(f"{SECRET_VAR}={SECRET}\n", encoding="utf-8")
+    secrets.chmod(0o600)
     path = directory / "m.toml"
     path.write_text(
+        'secrets_file = "bench.env"\n'
         '[organisation]\nname = "Bench"\ncvr = "98765433"\n[inputs]\n'
         'mailboxes = "mailboxes.xlsx"\n[environments.test]\nprotocol = "REST_PULL"\n'
         'server_ips = ["198.51.100.10"]\nsystem_id = "5b3f2c1e-8d4a-4e7b-9c2f-1a6d3e8b7c40"\n'
         'contact_points = "contact-points.xlsx"\nmapping = "mapping.xlsx"\n'
-        f'default_contact_point = "{default}"\n',
+        f'default_contact_point = "{default}"\nauthorization_env = "{SECRET_VAR}"\n',
         encoding="utf-8",
     )
     return path

@@ -190,3 +190,49 @@ def test_the_settings_schema_is_the_dataclasses_fields() -> None:
     # An environment's own keys include the inputs it may override (flattened).
     assert set(schema(Environment)) == (keys(Environment) - {"inputs"}) | keys(Inputs)
     assert "mailboxes_in_environment" not in schema(Environment)
+
+
+def test_step_02s_portal_todo_is_structured_when_first_read_and_planned_per_contact_point(
+    tmp_path: Path,
+) -> None:
+    """Issue 31: notebooks 04 and 05 read step 02's record without its to-do (99,000
+    entries offline at 100,000 mailboxes), so it is structured only when used; offline it
+    lists each contact point's mapped rows in the mapping's order, the contact points by name
+    (ties in order of first appearance)."""
+    import pandas as pd
+
+    from ngdpkit.checks.ngdp_compare import PortalTodo, planned_todo
+    from ngdpkit.steps.records import StoredTyped
+
+    todo = _todo()
+    write_step_file(
+        tmp_path,
+        "02_contact_points",
+        {
+            "status": "ok",
+            "findings": [],
+            "inputs_read": [],
+            "results": ContactPointsRecord(portal_todo=todo).fields(),  # type: ignore[arg-type]
+        },
+    )
+    back = read_step(tmp_path / "02_contact_points.json").record
+    assert isinstance(object.__getattribute__(back, "portal_todo"), StoredTyped)
+    assert back.portal_todo == todo and isinstance(back.portal_todo, PortalTodo)
+    mapping = pd.DataFrame(
+        {
+            "mailbox_id": ["1", "2", "3", "4", "5", None],
+            "subject_id": ["", "7", None, "", "", ""],
+            "mailbox_name": ["a", "b", "c", None, "e", "f"],
+            "ngdp_guid": ["g2", "g1", "g2", "", "g3", "g1"],
+            "status": ["mapped", "mapped", "mapped", "mapped", "retired", "mapped"],
+        }
+    )
+    planned = planned_todo(mapping, {"g1": "B", "g2": "B"})
+    assert not planned.verified
+    assert [(c.id, c.name) for c in planned.contact_points] == [("g2", "B"), ("g1", "B")]
+    assert [
+        (e.action, e.postkasse, e.emne, e.mailbox_name, e.reason)
+        for e in planned.contact_points[1].entries
+    ] == [("not_verified", "2", "7", "b", "offline"), ("not_verified", "", "", "f", "offline")]
+    assert [e.emne for e in planned.contact_points[0].entries] == ["", ""]
+    assert planned_todo(mapping.drop(columns=["status"]), {}) == PortalTodo(False, ())

@@ -144,7 +144,7 @@ def _register_stored_todo() -> None:
         if isinstance(points, list | tuple) and any(
             isinstance(p, dict) and "entries" in p for p in points
         ):
-            todo: PortalTodo = whole(data, kind)
+            todo: PortalTodo = whole(data, kind)  # the converter's own hook is untyped
             return todo
         return _from_stored(converter.structure(data, StoredTodo))
 
@@ -281,20 +281,53 @@ def compare_translations(
 
 
 def planned_todo(mapping: Any, names: dict[str, str]) -> PortalTodo:
-    """Offline: every planned translation, each "not verified" against NgDP."""
-    by_cp: dict[str, list[TodoEntry]] = {}
-    for row in _rows(mapping):
-        if row.status == "mapped" and row.guid:
-            by_cp.setdefault(row.guid, []).append(
-                TodoEntry("not_verified", row.mailbox_id, row.subject_id, row.name, "offline")
-            )
-    return PortalTodo(
-        False,
-        tuple(
-            TodoContactPoint(g, names.get(g, g), tuple(e))
-            for g, e in sorted(by_cp.items(), key=lambda kv: names.get(kv[0], kv[0]))
-        ),
+    """Offline: every planned translation, each "not verified" against NgDP.
+
+    Per contact point (ordered by name, ties in the order they first appear), its mapped
+    rows in the mapping's order. Grouped column by column: no per-row key is needed here, and
+    at 100,000 mailboxes building a row object for each cost 0.7 s of ``check`` and of
+    notebook 02."""
+    from itertools import repeat
+
+    import numpy as np
+
+    if mapping is None or not len(mapping):
+        return PortalTodo(False, ())
+
+    def column(name: str) -> Any:
+        if name not in mapping.columns:
+            return np.full(len(mapping), "", dtype=object)
+        return mapping[name].fillna("").astype(str).to_numpy(dtype=object)
+
+    guids = column("ngdp_guid")
+    keep = np.flatnonzero((column("status") == "mapped") & (guids != ""))
+    if not len(keep):
+        return PortalTodo(False, ())
+    import pandas as pd
+
+    codes, uniques = pd.factorize(guids[keep])  # codes in order of first appearance
+    order = np.argsort(codes, kind="stable")  # each contact point's rows, in row order
+    rows = keep[order]
+    bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1)).tolist()
+    mids, sids, mnames = (
+        column(c)[rows].tolist() for c in ("mailbox_id", "subject_id", "mailbox_name")
     )
+    points = []
+    for i, guid in enumerate(uniques.tolist()):
+        lo, hi = bounds[i], bounds[i + 1]
+        entries = tuple(
+            map(
+                TodoEntry,
+                repeat("not_verified", hi - lo),
+                mids[lo:hi],
+                sids[lo:hi],
+                mnames[lo:hi],
+                repeat("offline", hi - lo),
+            )
+        )
+        points.append(TodoContactPoint(guid, names.get(guid, guid), entries))
+    points.sort(key=lambda c: c.name)  # stable: ties stay in order of first appearance
+    return PortalTodo(False, tuple(points))
 
 
 def compare_contact_points(

@@ -85,6 +85,25 @@ class StoredShared:
             raise InputError(f"{name}.json: {self.key} is {exc}") from exc
 
 
+@dataclass(frozen=True, slots=True)
+class StoredTyped:
+    """A typed field of a step file (see :data:`LAZY`) as the file holds it: structured the
+    first time the field is read. Step 02's portal to-do lists 99,000 translations offline at
+    100,000 mailboxes; notebooks 04 and 05 and the run read step 02's record without it."""
+
+    raw: Any
+    kind: Any
+    label: str  # "step record <Record>: <field>", for the error
+
+    def load(self) -> Any:
+        from ..inputs.typed import structure
+
+        try:
+            return structure(self.raw, self.kind)
+        except ValueError as exc:
+            raise InputError(f"{self.label} is {exc}") from exc
+
+
 @dataclass(slots=True)
 class Record:
     """The base of every step record."""
@@ -97,14 +116,24 @@ class Record:
 
     def __getattribute__(self, name: str) -> Any:
         value = object.__getattribute__(self, name)
-        if type(value) is StoredTable or type(value) is StoredShared:
+        if type(value) in _STORED:
             value = value.load()
             object.__setattr__(self, name, value)
         return value
 
+    def held(self, name: str) -> Any:
+        """A field as the record holds it: a value not read yet stays unread (to hand a
+        shared field on without reading it)."""
+        return object.__getattribute__(self, name)
+
     def fields(self) -> dict[str, Any]:
-        """The record as the step file's ``results`` (shallow: tables stay DataFrames)."""
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        """The record as the step file's ``results`` (shallow: tables stay DataFrames; a
+        shared field, which the file only names, as held)."""
+        shared = type(self).shared
+        return {
+            f.name: self.held(f.name) if f.name in shared else getattr(self, f.name)
+            for f in dataclasses.fields(self)
+        }
 
     @classmethod
     def from_results(cls, results: dict[str, Any]) -> Record:
@@ -121,6 +150,9 @@ class Record:
                 and value is not None
                 and not isinstance(value, get_origin(kind) or kind)
             ):
+                if kind in LAZY:
+                    values[name] = StoredTyped(value, kind, f"step record {cls.__name__}: {name}")
+                    continue
                 from ..inputs.typed import structure
 
                 try:
@@ -276,6 +308,10 @@ TYPED: dict[str, type] = {
     "DecisionLog | None": DecisionLog,
     "tuple[PlanEntry, ...] | None": tuple[PlanEntry, ...],
 }
+
+# Typed fields structured only when first read (StoredTyped): the large ones.
+LAZY: tuple[type, ...] = (PortalTodo,)
+_STORED = (StoredTable, StoredShared, StoredTyped)
 
 RECORDS: dict[str, type[Record]] = {
     kind.step: kind
