@@ -154,9 +154,16 @@ def test_a_fifo_named_toml_is_never_read(tmp_path: Path) -> None:
 
 
 def test_only_the_head_of_a_file_is_read(tmp_path: Path) -> None:
+    """Settings are parsed whole up to their bound (a long comment does not hide them);
+    past it, only the bound is read and the file is a row that says it is too large."""
+    from ngdpkit.compare.discover import MAX_SETTINGS
+
+    commented = tmp_path / "commented.toml"
+    commented.write_text("#" * 200_000 + "\n" + SETTINGS)
+    assert looks_like_settings(commented)
     big = tmp_path / "big.toml"
-    big.write_text("#" * 200_000 + "\n" + SETTINGS)
-    assert not looks_like_settings(big)
+    big.write_text("#" * (MAX_SETTINGS + 1) + "\n" + SETTINGS)
+    assert looks_like_settings(big)  # shown, as too large, never read further
     assert read_regular(big, 7) == b"#######"
     small = customer(tmp_path / "s")
     assert looks_like_settings(small)
