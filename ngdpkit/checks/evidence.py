@@ -257,6 +257,8 @@ def compare_register(
     path: Path, mapping: Any, *, label: str, cache: Any = None
 ) -> tuple[RegisterComparison, list[Finding]]:
     """The register export, row by row, against the run's mapping (IDs as integers)."""
+    # Kept whole: one pass over the register's rows against the plan, counting what differs;
+    # the summaries below read the same counters.
     from ..guids import canonical_guid
     from ..inputs.mailboxes import MAILBOX_ID, NGDP_GUID, SUBJECT_ID
     from ..inputs.workbooks import Field, read_table
@@ -379,6 +381,8 @@ def gather(
     language: str = "da",
 ) -> dict[str, Any]:
     """What the kit has for each of the eight steps (``checklist.StepEvidence`` by key)."""
+    # Kept whole: the eight steps in the vendor page's order, a few lines each; read top to
+    # bottom it is the checklist's rule table, and the steps share what was observed.
     words = DETAILS["da" if language == "da" else "en"]
 
     codes = {f.code for f in findings}
@@ -472,6 +476,19 @@ def gather(
         )
 
     # any step can be confirmed instead (the newest confirmation of a step counts)
+    _confirmed(out, confirmations, environment, dispatcher, words)
+    return out
+
+
+def _confirmed(
+    out: dict[str, StepEvidence],
+    confirmations: list[Confirmation],
+    environment: str,
+    dispatcher: Any,
+    words: dict[str, str],
+) -> None:
+    """A person's confirmation stands for a step the kit did not see, never over what it
+    saw (present or missing); a dispatcher confirmation only for the values it followed."""
     latest: dict[int, Confirmation] = {}
     for c in confirmations:
         if c.environment == environment and c.step in STEPS:
@@ -489,7 +506,6 @@ def gather(
             out[key] = StepEvidence("planned", words["stale"].format(who=who), before.blocked)
             continue
         out[key] = StepEvidence("confirmed", who, before.blocked)
-    return out
 
 
 DETAILS = {

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import astuple, dataclass
+from functools import partial
 from typing import Any
 
 from ..checks.network import EGRESS_LOOKUP, NGDP, destinations
@@ -144,11 +145,41 @@ def firewall_rules(env: Environment) -> list[dict[str, Any]]:
     servers = [(s.name, s.internal_ip or s.name) for s in env.servers or ()]
     if not servers:
         servers = [("WorkZone web and agent servers", "")]
+    rows = _outgoing_rows(env, servers) + _ngdp_rows(env, servers)
+    if env.protocol == "REST_PUSH" and env.push_base_url:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(env.push_base_url)
+        host = parts.hostname or env.push_base_url
+        push_servers = [s for s in env.servers if "push" in s.role.lower()]
+        target = ", ".join(s.name for s in push_servers) or "WorkZone Push Service"
+        address = next((s.internal_ip for s in push_servers if s.internal_ip), "")
+        rows.append(
+            {
+                "source": "NgDP",
+                "source_server": "",
+                "source_ip": "not published",
+                "destination_host": f"{host} ({target})",
+                "ip": address or f"(public address of {host})",
+                "port": parts.port or 443,
+                "protocol": "TCP (HTTPS)",
+                "direction": "incoming",
+                "purpose": "push",
+                "environment": env.name,
+                "basis": "inferred",
+            }
+        )
+    return rows
+
+
+def _row(env: Environment, **cells: Any) -> dict[str, Any]:
+    return {"environment": env.name, **cells}
+
+
+def _outgoing_rows(env: Environment, servers: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    """Every server to every destination it must reach, one address and port per row."""
     rows: list[dict[str, Any]] = []
-
-    def row(**cells: Any) -> dict[str, Any]:
-        return {"environment": env.name, **cells}
-
+    row = partial(_row, env)
     for d in destinations(env):
         for name, source_ip in servers:
             for ip in d.ips or ("(resolve by DNS)",):
@@ -166,6 +197,14 @@ def firewall_rules(env: Environment) -> list[dict[str, Any]]:
                         basis="inferred" if d.inferred else "vendor page",
                     )
                 )
+    return rows
+
+
+def _ngdp_rows(env: Environment, servers: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    """No TLS inspection towards NgDP, the egress (NAT) addresses once each for the portal,
+    and the optional egress lookup per server."""
+    rows: list[dict[str, Any]] = []
+    row = partial(_row, env)
     ngdp = NGDP[env.kind]
     for ip in ngdp["ips"]:
         rows.append(
@@ -211,29 +250,6 @@ def firewall_rules(env: Environment) -> list[dict[str, Any]]:
                 purpose="egress",
                 basis="optional",
             )
-        )
-    if env.protocol == "REST_PUSH" and env.push_base_url:
-        from urllib.parse import urlsplit
-
-        parts = urlsplit(env.push_base_url)
-        host = parts.hostname or env.push_base_url
-        push_servers = [s for s in env.servers if "push" in s.role.lower()]
-        target = ", ".join(s.name for s in push_servers) or "WorkZone Push Service"
-        address = next((s.internal_ip for s in push_servers if s.internal_ip), "")
-        rows.append(
-            {
-                "source": "NgDP",
-                "source_server": "",
-                "source_ip": "not published",
-                "destination_host": f"{host} ({target})",
-                "ip": address or f"(public address of {host})",
-                "port": parts.port or 443,
-                "protocol": "TCP (HTTPS)",
-                "direction": "incoming",
-                "purpose": "push",
-                "environment": env.name,
-                "basis": "inferred",
-            }
         )
     return rows
 

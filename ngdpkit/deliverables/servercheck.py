@@ -208,6 +208,8 @@ def read_evidence(
     path: Path, *, label: str, environment: str, registered_ips: tuple[str, ...]
 ) -> tuple[dict[str, Any], list[Finding]]:
     """Findings from one server's evidence file, each naming the server and the time."""
+    # Kept whole: one evidence file read the way server-check.ps1 writes it, top to bottom;
+    # every finding names the same server and time, and each block is a few lines.
     import ipaddress
 
     try:

@@ -98,6 +98,8 @@ def make_bundle(run_dir: Path, *, with_workbooks: bool = False) -> Path:
     verify). Only regular files are read, never through a link; every member is scanned
     for the environment's secrets and left out, with its name in the summary, on a hit;
     the zip is written through a temporary file created exclusively, never followed."""
+    # Kept whole: what is packed, what is left out and the zip written are one decision about
+    # one folder; the refusals (links, a planted target) sit next to the write they guard.
     from .scan import needles
 
     run_dir = run_dir.resolve()

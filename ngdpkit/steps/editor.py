@@ -64,6 +64,8 @@ class MappingEditor:
     def __init__(
         self, step: Step, mapping: Any, contact_points: Any, mapping_file: Any, widgets: Any
     ) -> None:
+        # Kept whole: the editor's widget tree, built once and wired; the layout reads as the
+        # consultant sees it, top to bottom.
         self.step, self.lang, self.w = step, step.language, widgets
         self.contact_points, self.mapping_file, self.mapping = (
             contact_points,

@@ -28,6 +28,8 @@ def check_certificate(step: Step) -> CertificateFacts | None:
 
 
 def _check(step: Step) -> CertificateFacts | None:
+    # Kept whole: notebook 03's check in the order a consultant reads its findings (CVR, the
+    # file, its password, the certificate, its issuer, revocation); each step feeds the next.
     from ..checks.certificates import check_certificate as do_check
     from ..checks.certificates import load_certificate
     from ..checks.system import check_cvr

@@ -28,6 +28,8 @@ from .records import (
 
 
 def check_system(step: Step) -> SystemFacts:
+    # Kept whole: the system's settings checked key by key, as notebook 04 shows them, each a
+    # line or two; the facts at the end are built from what the checks accepted.
     from ..checks.network import official_api_url
     from ..checks.system import (
         check_authorization,
