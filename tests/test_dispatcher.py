@@ -26,6 +26,25 @@ CERT = {
 }
 
 
+# What step 03 stores besides: read through the typed record, anything else the stored
+# facts held (``password`` above) is dropped before the dispatcher sees them.
+STORED = {
+    **CERT,
+    "not_before": "2024-01-01T00:00:00Z",
+    "days_left": 400,
+    "organisation": "Testkommune",
+    "common_name": "Testkommune seal",
+    "key": "RSA 3072",
+    "chains_to": "test",
+}
+
+
+def facts(data: dict[str, Any]) -> Any:
+    from ngdpkit.checks.certificates import CertificateFacts
+
+    return CertificateFacts.of(data)
+
+
 @pytest.fixture(scope="module")
 def settings(sample_dir: Path) -> Settings:
     return load_settings(sample_dir / "migration.toml")
@@ -38,7 +57,7 @@ def build(
     return build_config(
         settings,
         kw.pop("env", env),
-        certificate=kw.pop("certificate", CERT),
+        certificate=kw.pop("certificate", facts(STORED)),
         mapping=kw.pop("mapping", {"file": "mailbox-mapping.csv", "rows": 3}),
         findings=findings or [],
         run_id="20250101-000000",
