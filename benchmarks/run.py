@@ -448,25 +448,25 @@ def run_trace(run_dir: Path, traced: dict[str, Any], check_seconds: float) -> li
     row(
         "seal",
         sealed - outputs_end,
-        "end of `outputs` → `outputs_sealed` (the kernel reaped, every deliverable hashed)",
+        "end of `outputs` → `outputs_sealed` (the kernel reaped, every deliverable hashed: from the writer's bytes, or read once, hashed and scanned, when another process wrote it)",
     )
     row("pages", render, "`run_finished` phase `render`")
     row(
         "scan",
         written - sealed - render,
         "`outputs_sealed` + pages → first `output_written` (holds the first file's hash): the "
-        "leak scan, which looks for the bench's authorization header (workloads.SECRET) in "
-        "every file",
+        "leak scan for the bench's authorization header (workloads.SECRET) in every file; what "
+        "the run wrote itself was scanned by its writer, so only what changed since is read here",
     )
     row(
         "the audit's `output_written` records",
         done - written,
-        "first `output_written` → `run_finished` (every file hashed again)",
+        "first `output_written` → `run_finished` (each file's hash from the ledger, not read again)",
     )
     row(
         "manifest, the processes ending",
         end - done,
-        "`run_finished` → the process's end (every file hashed for the manifest, `LATEST`, exits)",
+        "`run_finished` → the process's end (the manifest from the same hashes, `LATEST`, exits)",
     )
     row("total (wall clock of the process)", end, "")
     return rows
