@@ -16,7 +16,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -140,10 +140,41 @@ def pki() -> dict[str, Issued]:
 # --- a local RFC 3161 time-stamping service -----------------------------------------------
 
 
-class TimestampService:
-    """An HTTP server on 127.0.0.1 that reads each TimeStampReq with asn1crypto and answers
-    with pyHanko's DummyTimeStamper, signing as the test TSA; or, with ``fail``, answers
-    HTTP 500; ``requests`` counts what it received."""
+Answer = Callable[[bytes, Any], None]  # (request body, handler) -> writes the answer
+
+
+class Service:
+    """An HTTP server on 127.0.0.1 whose every POST is answered by ``answer``."""
+
+    def __init__(self, answer: Answer) -> None:
+        self.requests = 0
+        service = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                service.requests += 1
+                try:
+                    answer(body, self)
+                except OSError:
+                    pass  # the client hung up at its deadline
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/tsa"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class TimestampService(Service):
+    """A time-stamping service on 127.0.0.1 that reads each TimeStampReq with asn1crypto and
+    answers with pyHanko's DummyTimeStamper, signing as the test TSA; or, with ``fail``,
+    answers HTTP 500; ``requests`` counts what it received."""
 
     def __init__(self, tsa: Issued, root: Issued) -> None:
         from asn1crypto import keys
@@ -161,38 +192,22 @@ class TimestampService:
             certs_to_embed=[asn1_x509.Certificate.load(root.cert.public_bytes(der))],
         )
         self.fail = False
-        self.requests = 0
-        service = self
+        super().__init__(self._stamp)
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
-                from asn1crypto import tsp
+    def _stamp(self, body: bytes, handler: Any) -> None:
+        from asn1crypto import tsp
 
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                service.requests += 1
-                if service.fail:
-                    self.send_response(500)
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return
-                request = tsp.TimeStampReq.load(body)
-                answer = service.stamper.request_tsa_response(request).dump()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/timestamp-reply")
-                self.send_header("Content-Length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/tsa"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        if self.fail:
+            handler.send_response(500)
+            handler.send_header("Content-Length", "0")
+            handler.end_headers()
+            return
+        answer = self.stamper.request_tsa_response(tsp.TimeStampReq.load(body)).dump()
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/timestamp-reply")
+        handler.send_header("Content-Length", str(len(answer)))
+        handler.end_headers()
+        handler.wfile.write(answer)
 
 
 @pytest.fixture(scope="module")

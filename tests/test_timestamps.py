@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import http.server
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -18,38 +17,9 @@ from asn1crypto import tsp
 
 from ngdpkit.checks.deadline import BodyTooLarge
 from ngdpkit.documents.timestamps import REPLY, BoundedTimeStamper, TimestampFailed, reason
-from tests.test_signing import TimestampService, pki, tsa  # noqa: F401  (fixtures)
+from tests.test_signing import Answer, Service, TimestampService, pki, tsa  # noqa: F401
 
 DIGEST = hashlib.sha256(b"the signed bytes").digest()
-Answer = Callable[[bytes, Any], None]  # (request body, handler) -> writes the answer
-
-
-class Service:
-    """An HTTP server on 127.0.0.1 whose every POST is answered by ``answer``."""
-
-    def __init__(self, answer: Answer) -> None:
-        self.requests = 0
-        service = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                service.requests += 1
-                try:
-                    answer(body, self)
-                except OSError:
-                    pass  # the client hung up at its deadline
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/tsa"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture
