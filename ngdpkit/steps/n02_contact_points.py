@@ -89,10 +89,11 @@ def _contact_points_from_ngdp(step: Step) -> Any:
     return cps
 
 
-def read_ngdp(step: Step, mapping: Any) -> display.HTML:
+def read_ngdp(step: Step, mapping: Any, *, offline_todo: bool = True) -> display.HTML:
     """With ``--online``: NgDP's own contact points and translations against this run's
     mapping (and the contact points file), and the portal administrator's to-do. Offline:
-    the to-do lists every planned translation as not verified."""
+    the to-do lists every planned translation as not verified (``offline_todo``: it finds
+    nothing, so ``check``, which writes no file, leaves it out)."""
     from ..checks.ngdp_compare import compare_contact_points, compare_translations, planned_todo
     from .ngdp_read import observe
 
@@ -106,7 +107,8 @@ def read_ngdp(step: Step, mapping: Any) -> display.HTML:
     names = {p["id"]: p["name"] for p in step.record.contact_points or []}
     observation = observe(step, used) if step.online else None
     if observation is None:
-        step.record.portal_todo = planned_todo(frame, names)
+        if offline_todo:
+            step.record.portal_todo = planned_todo(frame, names)
         return _ngdp_summary(step)
     source = f"NgDP {observation.base_url}"
     if step.record.contact_points_source == "file":
