@@ -39,6 +39,8 @@ def build(directory: Path, n: int, *, full_mapping: bool = False) -> None:
     translations, so nothing conflicts and nothing is left unmapped."""
     from openpyxl import Workbook
 
+    from ngdpkit.rehearsal.sample import CONTACT_POINT_HEADERS
+
     directory.mkdir(parents=True, exist_ok=True)
     rng = random.Random(n)
     cps = [str(uuid.UUID(int=rng.getrandbits(128), version=4)) for _ in range(CONTACT_POINTS)]
@@ -66,19 +68,7 @@ def build(directory: Path, n: int, *, full_mapping: bool = False) -> None:
     wb.save(directory / FILES[0])
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Kontaktpunkter")
-    ws.append(
-        [
-            "Kontaktpunkt ID",
-            "Navn",
-            "Borgere",
-            "Virksomheder",
-            "Myndigheder",
-            "Skjult",
-            "Aktiv",
-            "Modtagersystem",
-            "Postkasse IDs",
-        ]
-    )
+    ws.append(list(CONTACT_POINT_HEADERS))
     for j, guid in enumerate(cps):
         ws.append(
             [

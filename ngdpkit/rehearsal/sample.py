@@ -113,6 +113,20 @@ TRANSLATED_UNITS = (
 )
 HIDDEN_UNIT = "Økonomi og Løn"
 
+# The contact points export's headers, as Administrativ Adgang's export names them (the
+# reader takes these and its other spellings: ``inputs.contact_points.CP_FIELDS``).
+CONTACT_POINT_HEADERS = (
+    "Kontaktpunkt ID",
+    "Navn",
+    "Borgere",
+    "Virksomheder",
+    "Myndigheder",
+    "Skjult",
+    "Aktiv",
+    "Modtagersystem",
+    "Postkasse IDs",
+)
+
 
 def _guid(environment: str, unit: str) -> str:
     return str(uuid.uuid5(NAMESPACE, f"{environment}/{unit}"))
@@ -179,19 +193,7 @@ def _write_contact_points(path: Path, environment: str, rows: list[list[str]]) -
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "Kontaktpunkter"
-    ws.append(
-        [
-            "Kontaktpunkt ID",
-            "Navn",
-            "Borgere",
-            "Virksomheder",
-            "Myndigheder",
-            "Skjult",
-            "Aktiv",
-            "Modtagersystem",
-            "Postkasse IDs",
-        ]
-    )
+    ws.append(list(CONTACT_POINT_HEADERS))
     for unit in UNITS:
         translations = ""
         if unit in TRANSLATED_UNITS:
