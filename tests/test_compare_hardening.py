@@ -375,7 +375,7 @@ def test_the_overview_says_when_the_newest_comparison_compared_older_runs(
 ) -> None:
     """The overview linked "Seneste sammenligning af test og produktion" although that
     comparison compared older runs than the one being signed."""
-    from ngdpkit.run.environment import comparison_link
+    from ngdpkit.run.pages import comparison_link
 
     toml = sample_copy / "migration.toml"
     r = run_cli("run", "--settings", str(toml), "--env", "all")

@@ -15,7 +15,7 @@ from tests.conftest import run_cli
 
 
 def test_verdict_is_honest() -> None:
-    from ngdpkit.run.environment import verdict
+    from ngdpkit.run.pages import verdict
 
     ready = {"ready": True}
     warn = [Finding("warning", "IP_DOCUMENTATION_RANGE", "x")]

@@ -418,9 +418,6 @@ def test_every_module_with_logic_is_imported_by_a_test() -> None:
 
 
 LONG_FUNCTION = 80  # lines; a longer one says why it stays whole (issue 30)
-# Not split yet, and not to be excused: the two long parts of one environment's run wait for
-# EnvironmentRun's split into phases (issue 30, open). Remove an entry once it is split.
-PENDING_SPLIT = {"ngdpkit/run/environment.py:render", "ngdpkit/run/environment.py:run_environment"}
 
 
 def test_no_function_over_80_lines_without_saying_why_it_stays_whole() -> None:
@@ -438,5 +435,4 @@ def test_no_function_over_80_lines_without_saying_why_it_stays_whole() -> None:
                 head = "\n".join(lines[node.lineno - 1 : node.lineno + 40])
                 if size > LONG_FUNCTION and "# Kept whole:" not in head:
                     long.append(f"{path.relative_to(REPO)}:{node.name}")
-    assert sorted(set(long) - PENDING_SPLIT) == []
-    assert PENDING_SPLIT <= set(long), "split: remove it from PENDING_SPLIT"
+    assert sorted(long) == []

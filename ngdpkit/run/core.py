@@ -1,0 +1,128 @@
+"""What the phases of one environment's run share (:mod:`.environment` composes them): the
+settings and environment, the run folder and its audit trail, the kernel and the mapping
+writers, the step files (each read once, final when its notebook has finished), and the
+findings and dispatcher configuration derived from them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..findings import Finding
+from ..guids import canonical_guid
+from ..settings import Environment, Settings
+from ..steps import STEP_NAMES, OutputContext, StepFile, read_step
+from ..steps.records import DispatcherRecord, R
+from .folder import RunFolder
+from .kernels import Kernels
+from .mapping_files import MappingFiles
+
+if TYPE_CHECKING:
+    from ..documents.signing import Sealer
+
+
+class RunCore:
+    """One environment's run as its phases see it."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        env: Environment,
+        out: Path,
+        *,
+        online: bool | str,
+        pdf: bool,
+        extra: list[Finding],
+        kernels: Kernels | None = None,
+        sealer: Sealer | None = None,
+    ) -> None:
+        self.settings = settings
+        self.env = env
+        self.online = online
+        self.pdf = pdf
+        self.extra = list(extra)
+        self.folder = RunFolder.create(out, env.name, sealer=sealer)
+        self.run_dir = self.folder.path
+        self.trail = self.folder.trail
+        self.steps: dict[str, StepFile] = {}
+        self.anchor = ""
+        self.kernels = kernels or Kernels()
+        self.mapping = MappingFiles(self.run_dir, self.sheet_findings)
+
+    def rel(self, path: Path) -> str:
+        return self.settings.rel(path)
+
+    def log(self, text: str) -> None:
+        print(text, flush=True)
+
+    def step_file(self, name: str) -> StepFile:
+        """A step file, read once: it is final when its notebook has finished."""
+        if name not in self.steps:
+            path = self.run_dir / "steps" / f"{name}.json"
+            if not path.is_file():
+                return StepFile.missing(name)
+            self.steps[name] = read_step(path)
+        return self.steps[name]
+
+    def record(self, kind: type[R]) -> R:
+        """A step's typed record (empty when its notebook wrote no file)."""
+        record = self.step_file(kind.step).record
+        assert isinstance(record, kind)
+        return record
+
+    def all_findings(self) -> list[Finding]:
+        found: list[Finding] = []
+        for name in STEP_NAMES:
+            found += self.step_file(name).findings
+        return found + self.extra
+
+    def mapping_findings(self) -> list[dict[str, Any]]:
+        """The findings sheet of the mapping workbook, from every step's findings."""
+        return self.for_sheet(self.all_findings())
+
+    def sheet_findings(self, step_02: list[Finding]) -> list[dict[str, Any]]:
+        """The findings sheet while notebook 02 runs, from what it has found so far."""
+        found = list(self.step_file("01_mailboxes").findings)
+        return self.for_sheet(found + step_02 + self.extra)
+
+    def for_sheet(self, found: list[Finding]) -> list[dict[str, Any]]:
+        """What the run found about mailboxes, contact points, the mapping and cells (steps 01
+        and 02, and the run itself), in the run's language."""
+        from ..deliverables.outputs import MAPPING_FINDING_PREFIXES
+
+        return [
+            f.to_dict(self.settings.language)
+            for f in found
+            if f.code.startswith(MAPPING_FINDING_PREFIXES)
+        ]
+
+    def output_context(self, **changes: Any) -> OutputContext:
+        return OutputContext(
+            run_dir=self.run_dir,
+            language=self.settings.language,
+            system_id=canonical_guid(self.env.system_id or "") or "",
+            **changes,
+        )
+
+    def mapping_paths(self) -> list[Path]:
+        return [self.run_dir / "mailbox-mapping.csv", self.run_dir / "mailbox-mapping.xlsx"]
+
+    def dispatcher(self) -> dict[str, Any] | None:
+        """The dispatcher configuration as written: step 05's, after the run-level findings."""
+        from ..deliverables.dispatcher import final_config
+
+        return final_config(
+            self.record(DispatcherRecord).dispatcher,
+            self.extra,
+            self.env,
+            mapping_sha256=self.mapping.sha256,
+        )
+
+    def acceptance(self) -> Any:
+        """The newest rehearsal of this environment that verifies, as a typed
+        :class:`~ngdpkit.run.neighbours.AcceptanceView` (None when there is none); read once."""
+        if not hasattr(self, "_acceptance"):
+            from .neighbours import latest_acceptance
+
+            self._acceptance = latest_acceptance(self.run_dir.parent)
+        return self._acceptance

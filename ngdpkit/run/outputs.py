@@ -1,0 +1,271 @@
+"""The outputs of one environment's run (contract §7), once its notebooks have finished:
+``findings.json`` with the readiness, the mapping files made current, each step's own files
+in step order (some already written ahead), ``changes.json`` against the previous finished
+run, the checklist and the runbook.
+
+The previous run is read on a thread while the notebooks execute (:class:`PreviousRun`);
+the confirmations beside the settings file are an input of the run and go to the audit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from .. import findings as F
+from ..errors import InputError
+from ..findings import Finding
+from ..steps import STEP_MODULES
+from ..steps.records import CertificateRecord, ContactPointsRecord, SystemRecord
+from .ahead import RenderAhead
+from .core import RunCore
+from .sequence import NotebookSequence
+
+
+class PreviousRun:
+    """The previous finished run of an environment, read on a thread (for ``changes.json``
+    and whether the dispatcher's values changed since)."""
+
+    def __init__(self, out: Path, environment: str) -> None:
+        self.out, self.environment = out, environment
+        self.loaded: tuple[Any, Any] | None = None
+        self.thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self.thread = threading.Thread(target=self.load, name="previous-run", daemon=True)
+        self.thread.start()
+
+    def load(self) -> None:
+        from ..compare.runs import RunView, latest_run
+        from .neighbours import check_folder
+
+        previous = None
+        try:
+            previous = latest_run(self.out)
+            view = None
+            if previous is not None:
+                _, why = check_folder(previous, environment=self.environment)
+                if why:  # nothing of a folder that does not verify reaches a page
+                    raise InputError(why)
+                view = RunView.load(previous, label=previous.name)
+            self.loaded = (previous, view)
+        except BaseException as exc:  # InputError: cannot be compared; else raised on join
+            self.loaded = (previous, exc)
+
+    def result(self) -> tuple[Path | None, Any]:
+        """(the previous run's folder or None, its view or the InputError saying why it
+        cannot be compared)."""
+        if self.thread is None:
+            self.start()
+        assert self.thread is not None
+        self.thread.join()
+        assert self.loaded is not None
+        previous, view = self.loaded
+        if isinstance(view, BaseException) and not isinstance(view, InputError):
+            raise view
+        return previous, view
+
+
+class Outputs:
+    """The outputs phase: the run's files after its notebooks, in the contract's order."""
+
+    def __init__(self, run: RunCore, sequence: NotebookSequence, ahead: RenderAhead) -> None:
+        self.run, self.sequence, self.ahead = run, sequence, ahead
+        self.written: list[Path] = []
+        self.previous = PreviousRun(run.run_dir.parent, run.env.name)
+        self.confirmations: list[Any] = []
+        self.checklist_result: Any = None  # deliverables.checklist.Checklist, once derived
+        self.checklist_rows: list[tuple[str, str, str, str, str]] = []
+        self.changes: dict[str, Any] | None = None
+        self.runbook: Any = None
+
+    def write(self) -> None:
+        """findings.json, then each step's own files (in step order), then the run's."""
+        from ..deliverables.outputs import write_json
+
+        run = self.run
+        self.read_confirmations()
+        findings = run.all_findings()
+        # Derived once, before findings.json (which carries its readiness): the page and
+        # the console say what the sealed checklist.json and checklist.xlsx hold.
+        self.checklist_result = self.checklist(findings)
+        self.written.append(write_json(run.run_dir / "findings.json", self.findings_json(findings)))
+        if run.record(ContactPointsRecord).mapping is not None:
+            run.mapping.finish(run.mapping_findings())  # current, its hash known, first
+        ctx = run.output_context(mapping_files=run.mapping_paths)
+        for name, module in STEP_MODULES.items():
+            if hasattr(module, "outputs"):
+                if name == "05_dispatcher_config":  # decided after the mapping's hash is known
+                    ctx = dataclasses.replace(ctx, dispatcher=run.dispatcher())
+                files = self.ahead.written_ahead(name)
+                if files is None:
+                    files = module.outputs(run.step_file(name).record, ctx)
+                self.written += files
+        self.write_changes(findings)
+        self.written += self.write_checklist()
+        self.written += self.write_runbook()
+
+    def findings_json(self, findings: list[Finding]) -> dict[str, Any]:
+        crashed = self.sequence.crashed
+        lang = self.run.settings.language
+        out: dict[str, Any] = {
+            "environment": self.run.env.name,
+            "status": "crashed" if crashed else F.status_of(findings),
+            "error": f"{crashed} crashed" if crashed else None,
+            "findings": [f.to_dict(lang) for f in F.sort_findings(findings)],
+        }
+        if self.checklist_result is not None:
+            out["readiness"] = self.checklist_result.readiness.to_json()
+        return out
+
+    def rewrite_findings(self) -> None:
+        """``findings.json`` again, from the findings as they are now (after a leak)."""
+        from ..deliverables.outputs import write_json
+
+        findings = self.run.all_findings()
+        write_json(self.run.run_dir / "findings.json", self.findings_json(findings))
+
+    def revise(self) -> None:
+        """Rendering found something: the checklist and ``findings.json`` are derived again."""
+        self.checklist_result = self.checklist(self.run.all_findings())
+        self.rewrite_findings()
+        self.write_checklist()
+
+    def write_runbook(self) -> list[Path]:
+        """``runbook.xlsx`` and (when ``[golive]`` dates a step) ``runbook.ics``: the go-live
+        steps of this environment with their dates and owners."""
+        from ..documents.runbook import build_runbook, write_runbook
+
+        self.runbook = build_runbook(self.run.settings, self.run.env)
+        return write_runbook(self.run.run_dir, self.runbook, stamp=dt.datetime.now(dt.UTC))
+
+    def write_checklist(self) -> list[Path]:
+        """``checklist.json`` and ``checklist.xlsx`` from the checklist derived last."""
+        from ..deliverables.checklist import HEADERS
+        from ..deliverables.outputs import write_json, write_workbook
+
+        lang = self.run.settings.language
+        d = self.run.run_dir
+        self.checklist_rows = self.checklist_result.table_rows(lang)
+        sheet = "Tjekliste" if lang == "da" else "Checklist"
+        return [
+            write_json(d / "checklist.json", self.checklist_result.to_json()),
+            write_workbook(
+                d / "checklist.xlsx", [(sheet, HEADERS[lang], self.checklist_rows, None)]
+            ),
+        ]
+
+    def read_confirmations(self) -> None:
+        """``confirmations.jsonl`` beside the settings file: an input of every run (recorded
+        in the audit like every input); a broken chain is a finding and counts for nothing."""
+        from ..checks.evidence import confirmations_path, read_confirmations
+        from .audit import file_digest
+
+        run = self.run
+        path = confirmations_path(run.settings.path)
+        self.confirmations, problems = read_confirmations(path)
+        run.extra += problems
+        if path.is_file() and not path.is_symlink():
+            size, digest = file_digest(path)
+            run.trail.append("input_read", path=run.rel(path), size=size, sha256=digest)
+
+    def checklist(self, findings: list[Finding]) -> Any:
+        """The eight rows with their evidence and the readiness (``checklist.Checklist``)."""
+        from ..checks.evidence import gather
+        from ..deliverables.checklist import evaluate
+
+        run = self.run
+        contact = run.record(ContactPointsRecord)
+        facts = run.record(CertificateRecord).certificate
+        config = run.dispatcher()
+        evidence = gather(
+            servers=[s.name for s in run.env.servers],
+            observation=contact.ngdp,
+            register=contact.register,
+            server_evidence=run.record(SystemRecord).evidence,
+            thumbprint=facts.thumbprint_sha1 if facts else None,
+            certificate_known=bool(facts),
+            system_id=run.env.system_id,
+            contact_points_known=contact.contact_points is not None,
+            mapping_complete=not any(
+                f.code in ("MAILBOX_UNMAPPED", "PENDING_MAPPING") for f in findings
+            ),
+            dispatcher=config,
+            dispatcher_unchanged=self.dispatcher_unchanged(config),
+            acceptance=run.acceptance(),
+            confirmations=self.confirmations,
+            environment=run.env.name,
+            findings=findings,
+            language=run.settings.language,
+        )
+        return evaluate(findings, evidence, run.settings.language)
+
+    def dispatcher_unchanged(self, config: dict[str, Any] | None) -> bool:
+        """The dispatcher's values are those of the previous finished run (or there is none):
+        a rehearsal against NgDP before this run then still tested them."""
+        previous, view = self.previous.result()
+        if previous is None:
+            return True
+        if isinstance(view, BaseException) or view is None:
+            return False
+        before = (view.dispatcher or {}).get("parameters")
+        return bool(before == (config or {}).get("parameters"))
+
+    def write_changes(self, findings: list[Finding]) -> None:
+        """``changes.json``: this run against the previous finished run of its environment."""
+        from ..compare.diff import changes
+        from ..deliverables.outputs import write_json
+
+        previous, before = self.previous.result()
+        if previous is None:
+            return
+        if isinstance(before, InputError):
+            self.changes = {
+                "schema": "ngdpkit/changes/2",
+                "previous": {"run": previous.name},
+                "problem": {
+                    "code": "CHANGES_NOT_COMPARED",
+                    "params": {"run": previous.name, "reason": before.problems[0]},
+                },
+            }
+        else:
+            self.changes = changes(before, self.current_view(findings))
+        self.written.append(write_json(self.run.run_dir / "changes.json", self.changes))
+
+    def current_view(self, findings: list[Finding]) -> Any:
+        """This run as :class:`~ngdpkit.compare.runs.RunView` reads a finished run, from what
+        it has written (the mapping's cells as reading its CSV would give them)."""
+        from ..compare.runs import RunView, read_mailbox_units, read_mapping_csv, register_table
+        from .audit import file_digest, folder_files, is_deliverable
+
+        run = self.run
+        d = run.run_dir
+
+        def read(name: str) -> Any:
+            path = d / name
+            return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+        return RunView(
+            path=d,
+            environment=run.env.name,
+            status=F.status_of(findings),
+            findings=[f.to_dict(run.settings.language) for f in findings],
+            manifest={
+                p.relative_to(d).as_posix(): file_digest(p)[1]
+                for p in folder_files(d)
+                if is_deliverable(p.relative_to(d).as_posix())
+            },
+            anchor="",
+            kit_version=__version__,
+            dispatcher=read("dispatcher-config.json"),
+            portal=read("portal-registration.json"),
+            mapping=read_mapping_csv(d / "mailbox-mapping.csv", d.name)
+            if run.mapping.cells is None
+            else register_table(run.mapping.cells),
+            mailboxes=read_mailbox_units(d, d.name),
+        )

@@ -1,0 +1,184 @@
+"""The notebook sequence of one environment's run (contract §6): the five notebooks in
+order, through papermill, in the run's one kernel (:mod:`.kernels`), each in a fresh session.
+
+After each notebook its copy is scrubbed of parameter values, the inputs it read and its
+status go to the audit, and the run is told (``after``) so that it can render ahead and
+start the mapping writers. A notebook that fails ends the sequence with
+:class:`~ngdpkit.errors.StepCrashed`; Ctrl-C inside a cell comes back as KeyboardInterrupt.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .. import findings as F
+from ..errors import StepCrashed
+from ..settings import Settings
+from ..steps import STEP_NAMES
+from .core import RunCore
+
+INTERRUPTED = "INTERRUPTED"
+
+
+def notebook_source(name: str, folder: Path | None = None) -> Path:
+    """The packaged notebook, or the customised copy in ``folder`` when it has one."""
+    if folder is not None and (folder / f"{name}.ipynb").is_file():
+        return folder / f"{name}.ipynb"
+    return Path(str(resources.files("ngdpkit") / "notebooks" / f"{name}.ipynb"))
+
+
+def scrub_notebook(path: Path, settings: Settings) -> None:
+    """Remove papermill's copies of the parameters (metadata and injected cell show only names)."""
+    import nbformat
+
+    nb = nbformat.read(str(path), as_version=4)  # type: ignore[no-untyped-call, unused-ignore]
+    meta = nb.metadata.get("papermill", {})
+    if "parameters" in meta:
+        meta["parameters"] = {k: "(scrubbed)" for k in meta["parameters"]}
+    for key in ("input_path", "output_path"):
+        if key in meta:
+            meta[key] = Path(meta[key]).name
+    for cell in nb.cells:
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            cell.source = "# Parameters injected by ngdpkit run (values scrubbed from this copy)"
+            cell.outputs = [] if cell.cell_type == "code" else cell.get("outputs")
+    from ..deliverables.outputs import atomic_write
+
+    atomic_write(path, nbformat.writes(nb))  # type: ignore[no-untyped-call, unused-ignore]
+
+
+def crash_reason(exc: BaseException) -> str:
+    """A failed notebook's error on one line: the exception's name and its first line."""
+    return (
+        getattr(exc, "ename", type(exc).__name__)
+        + ": "
+        + str(getattr(exc, "evalue", exc)).splitlines()[0][:300]
+    )
+
+
+class NotebookSequence:
+    """The notebooks of one run, executed in order in one kernel."""
+
+    def __init__(self, run: RunCore, notebooks: Path | None) -> None:
+        self.run = run
+        self.folder = notebooks  # a customised notebook folder, or None: the packaged ones
+        self.timings: dict[str, float] = {}
+        self.crashed: str | None = None
+        self.first_kernel: Any = None  # started early, while the kit was imported
+        self.seen_inputs: set[str] = set()
+
+    def launch_kernel(self, step: str) -> Any:
+        """Start the kernel for notebook ``step`` now, so that it boots while the kit works."""
+        return self.run.kernels.launch(self.run.run_dir, step)
+
+    def execute(self, after: Callable[[str], None]) -> None:
+        """The notebooks in order, in one kernel: each starts in a fresh session (empty
+        namespace, history and counter), with the kit's modules already imported. ``after``
+        is called with each notebook's name once it has finished."""
+        import gc
+
+        import papermill as pm
+
+        gc.freeze()  # the kit and its libraries, imported by now: never walked by the collector
+        run = self.run
+        (run.run_dir / "notebooks").mkdir(exist_ok=True)
+        (run.run_dir / "steps").mkdir(exist_ok=True)
+        km = self.first_kernel or self.launch_kernel(STEP_NAMES[0])
+        self.first_kernel = None
+        try:
+            for i, name in enumerate(STEP_NAMES, start=1):
+                if i > 1:
+                    run.kernels.fresh_session(km)
+                if name == "02_contact_points":
+                    run.mapping.watch(run.env.name)
+                km = self.execute_one(pm, i, name, km)
+                after(name)
+        except BaseException:
+            run.kernels.shutdown(km)
+            run.mapping.discard()  # nothing begun from a notebook 02 that did not finish
+            raise
+        run.kernels.retire(km)
+
+    def execute_one(self, pm: Any, i: int, name: str, km: Any) -> Any:
+        """One notebook in the (already started) kernel ``km``; returns the kernel the
+        following notebooks use (another one if ``km`` died while it started)."""
+        run = self.run
+        out_nb = run.run_dir / "notebooks" / f"{name}.ipynb"
+        run.log(f"  {i}/{len(STEP_NAMES)} {name} …")
+        t0 = time.monotonic()
+
+        def execute(kernel: Any) -> None:
+            pm.execute_notebook(
+                str(notebook_source(name, self.folder)),
+                str(out_nb),
+                parameters={
+                    "environment": run.env.name,
+                    "settings": str(run.settings.path),
+                    "run_dir": str(run.run_dir),
+                    "online": run.online,
+                },
+                kernel_name="python3",
+                progress_bar=False,
+                log_output=False,
+                cwd=str(run.run_dir),
+                km=kernel,
+                request_save_on_cell_execute=False,  # one write at the end, not one per cell
+            )
+
+        try:
+            try:
+                execute(km)
+            except RuntimeError as exc:
+                if "before replying to kernel_info" not in str(exc):
+                    raise
+                # The kernel died while it started, before any cell ran: one fresh kernel,
+                # which the following notebooks use.
+                run.log(f"  {name}: the kernel did not start; starting another")
+                run.kernels.shutdown(km)
+                km = self.launch_kernel(name)
+                execute(km)
+        except Exception as exc:  # PapermillExecutionError, a dead kernel, a missing kernel
+            if (
+                getattr(exc, "ename", "") == "KeyboardInterrupt"
+                or (run.run_dir / INTERRUPTED).exists()
+            ):
+                raise KeyboardInterrupt from exc
+            self.crash(name, out_nb, crash_reason(exc), time.monotonic() - t0)
+            raise StepCrashed(name, crash_reason(exc)) from exc
+        self.timings[name] = time.monotonic() - t0
+        scrub_notebook(out_nb, run.settings)
+        self.record_step(i, name)
+        return km
+
+    def crash(self, name: str, out_nb: Path, reason: str, took: float) -> None:
+        """Record a notebook that failed: its time, the audit's ``step`` record, a scrubbed copy."""
+        self.timings[name] = took
+        self.crashed = name
+        self.run.trail.append(
+            "step", step=name, status="crashed", duration_s=round(took, 3), error=reason
+        )
+        self.run.log(f"  {name} crashed: {reason}")
+        if out_nb.is_file():
+            scrub_notebook(out_nb, self.run.settings)
+
+    def record_step(self, i: int, name: str) -> None:
+        """A finished notebook in the audit: the inputs it read first, then its status."""
+        run = self.run
+        data = run.step_file(name)
+        for entry in data.inputs_read:
+            if entry.path not in self.seen_inputs:
+                self.seen_inputs.add(entry.path)
+                run.trail.append("input_read", **entry.entry())
+        took = self.timings[name]
+        run.trail.append(
+            "step",
+            step=name,
+            status=data.status,
+            duration_s=round(took, 3),
+            counts=F.counts(data.findings),
+        )
+        run.log(f"  {i}/{len(STEP_NAMES)} {name}: {data.status} ({took:.1f} s)")

@@ -1,0 +1,227 @@
+"""The phases of one environment's run, each tested on its own (issue 30): the shared core,
+the notebook sequence's helpers, the render-ahead cache, the previous run read on a thread,
+the findings file the outputs phase writes, and the environment run that wires them.
+
+Whole runs, through the notebooks, are in test_run.py; here each part meets a real run
+folder made from the sample settings, without starting a kernel."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+
+from ngdpkit import findings as F
+from ngdpkit.errors import InputError
+from ngdpkit.run.ahead import RenderAhead, content_key
+from ngdpkit.run.core import RunCore
+from ngdpkit.run.environment import EnvironmentRun, skip_iri_grammar
+from ngdpkit.run.outputs import Outputs, PreviousRun
+from ngdpkit.run.pages import Pages
+from ngdpkit.run.sequence import NotebookSequence, crash_reason, notebook_source, scrub_notebook
+from ngdpkit.settings import load_settings
+from ngdpkit.steps.records import ContactPointsRecord, DispatcherRecord
+
+
+def _core(sample_copy: Path, tmp_path: Path, **kw: Any) -> RunCore:
+    settings = load_settings(sample_copy / "migration.toml")
+    return RunCore(
+        settings,
+        settings.environment("test"),
+        tmp_path / "runs",
+        online=False,
+        pdf=False,
+        extra=list(kw.get("extra", [])),
+    )
+
+
+def test_the_core_before_any_notebook_has_finished(sample_copy: Path, tmp_path: Path) -> None:
+    """Every step file is a stand-in until its notebook writes it; the findings are the run's
+    own; there is no dispatcher configuration to derive."""
+    extra = F.warning("CONFIRMATION_CHAIN_BROKEN", "broken", "confirmations.jsonl")
+    core = _core(sample_copy, tmp_path, extra=[extra])
+    assert core.run_dir.is_dir() and core.run_dir.parent.name == "test"
+    assert core.step_file("02_contact_points").status == "missing"
+    assert core.record(ContactPointsRecord).mapping is None
+    assert core.record(DispatcherRecord).dispatcher is None
+    assert core.all_findings() == [extra]
+    assert core.dispatcher() is None
+    assert core.mapping_paths() == [
+        core.run_dir / "mailbox-mapping.csv",
+        core.run_dir / "mailbox-mapping.xlsx",
+    ]
+    assert core.output_context().system_id == core.env.system_id.lower()
+
+
+def test_the_mapping_workbooks_findings_sheet_takes_only_mapping_findings(
+    sample_copy: Path, tmp_path: Path
+) -> None:
+    core = _core(sample_copy, tmp_path)
+    mailbox = F.error("MAILBOX_UNMAPPED", "unmapped {mailbox}", "mapping", mailbox="A1")
+    cert = F.error("CERT_EXPIRED", "expired", "certificate")
+    sheet = core.for_sheet([mailbox, cert])
+    assert [row["code"] for row in sheet] == ["MAILBOX_UNMAPPED"]
+
+
+def test_a_step_file_is_read_once(sample_copy: Path, tmp_path: Path) -> None:
+    """Final when its notebook has finished: a later change on disk is not read again."""
+    from ngdpkit.steps.records import write_step_file
+
+    core = _core(sample_copy, tmp_path)
+    steps = core.run_dir / "steps"
+    steps.mkdir()
+    write_step_file(steps, "05_dispatcher_config", {"status": "ok", "findings": [], "results": {}})
+    first = core.step_file("05_dispatcher_config")
+    assert first.status == "ok"
+    write_step_file(
+        steps, "05_dispatcher_config", {"status": "errors", "findings": [], "results": {}}
+    )
+    assert core.step_file("05_dispatcher_config") is first
+
+
+def test_the_packaged_notebook_unless_the_folder_has_its_own(tmp_path: Path) -> None:
+    packaged = notebook_source("01_mailboxes")
+    assert packaged.is_file() and packaged.name == "01_mailboxes.ipynb"
+    assert notebook_source("01_mailboxes", tmp_path) == packaged
+    own = tmp_path / "01_mailboxes.ipynb"
+    own.write_text(packaged.read_text(encoding="utf-8"), encoding="utf-8")
+    assert notebook_source("01_mailboxes", tmp_path) == own
+
+
+def test_scrubbing_leaves_the_parameters_names_and_no_value(
+    sample_copy: Path, tmp_path: Path
+) -> None:
+    settings = load_settings(sample_copy / "migration.toml")
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["papermill"] = {
+        "parameters": {"settings": "/home/anna/secret-path.toml", "online": True},
+        "input_path": "/opt/kit/notebooks/01_mailboxes.ipynb",
+        "output_path": "/home/anna/runs/test/x/notebooks/01_mailboxes.ipynb",
+    }
+    injected = nbformat.v4.new_code_cell('settings = "/home/anna/secret-path.toml"')
+    injected.metadata["tags"] = ["injected-parameters"]
+    injected.outputs = [nbformat.v4.new_output("stream", text="secret-path")]
+    nb.cells = [injected, nbformat.v4.new_code_cell("print(1)")]
+    path = tmp_path / "01_mailboxes.ipynb"
+    nbformat.write(nb, str(path))
+
+    scrub_notebook(path, settings)
+
+    text = path.read_text(encoding="utf-8")
+    assert "secret-path" not in text and "/home/anna" not in text and "/opt/kit" not in text
+    meta = nbformat.read(str(path), as_version=4).metadata["papermill"]
+    assert meta["parameters"] == {"settings": "(scrubbed)", "online": "(scrubbed)"}
+    assert meta["input_path"] == meta["output_path"] == "01_mailboxes.ipynb"
+    assert "print(1)" in text
+
+
+def test_a_crash_is_said_on_one_line() -> None:
+    class CellError(Exception):
+        ename = "ValueError"
+        evalue = "first line\nsecond line\n" + "x" * 400
+
+    assert crash_reason(CellError()) == "ValueError: first line"
+    long = crash_reason(RuntimeError("y" * 500))
+    assert long.startswith("RuntimeError: ") and len(long) == len("RuntimeError: ") + 300
+
+
+def _notebook(path: Path, text: str) -> None:
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("print(verdict)")
+    cell.outputs = [nbformat.v4.new_output("stream", text=text)]
+    nb.cells = [cell]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, str(path))
+
+
+def test_a_body_rendered_ahead_serves_only_the_notebook_it_was_rendered_from(
+    sample_copy: Path, tmp_path: Path
+) -> None:
+    """A leak stub replaces a notebook after its body was rendered: the body is made again."""
+    core = _core(sample_copy, tmp_path)
+    ahead = RenderAhead(core)
+    nb = core.run_dir / "notebooks" / "03_certificate.ipynb"
+    _notebook(nb, "Certifikatet er gyldigt")
+    try:
+        ahead.after("03_certificate")
+        body = ahead.notebook_body(nb)
+        assert body is not None and "Certifikatet er gyldigt" in str(body)
+        nb.write_text("stub", encoding="utf-8")
+        assert ahead.notebook_body(nb) is None
+    finally:
+        ahead.shutdown()
+    assert ahead.prepared_for("02_contact_points") == {}
+    assert ahead.written_ahead("04_system_and_network") is None
+    assert ahead.notebook_body(core.run_dir / "notebooks" / "nothing.ipynb") is None
+
+
+def test_content_key_of_a_missing_file_is_empty(tmp_path: Path) -> None:
+    assert content_key(tmp_path / "gone") == ""
+    (tmp_path / "f").write_bytes(b"abc")
+    assert content_key(tmp_path / "f") == (
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    )
+
+
+def test_no_previous_run_is_no_change(sample_copy: Path, tmp_path: Path) -> None:
+    core = _core(sample_copy, tmp_path)
+    previous = PreviousRun(core.run_dir.parent, "test")
+    assert previous.result() == (None, None)  # read now when it was not started ahead
+
+
+def test_a_previous_run_that_does_not_verify_is_said_not_compared(
+    sample_copy: Path, tmp_path: Path
+) -> None:
+    """A finished-looking folder without a manifest: nothing of it reaches a page."""
+    out = tmp_path / "runs" / "test"
+    fake = out / "20260101T000000Z-abcdef"
+    fake.mkdir(parents=True)
+    (fake / "findings.json").write_text("{}", encoding="utf-8")
+    previous = PreviousRun(out, "test")
+    previous.start()
+    folder, why = previous.result()
+    assert folder == fake
+    assert isinstance(why, InputError)
+
+
+def test_the_findings_file_says_which_notebook_crashed(sample_copy: Path, tmp_path: Path) -> None:
+    core = _core(sample_copy, tmp_path)
+    sequence = NotebookSequence(core, None)
+    outputs = Outputs(core, sequence, RenderAhead(core))
+    warning = F.warning("CERT_EXPIRES_SOON", "soon", "certificate")
+    assert outputs.findings_json([warning])["status"] == "warnings"
+    sequence.crashed = "03_certificate"
+    out = outputs.findings_json([warning])
+    assert out["status"] == "crashed" and out["error"] == "03_certificate crashed"
+    assert [f["code"] for f in out["findings"]] == ["CERT_EXPIRES_SOON"]
+    assert "readiness" not in out  # no checklist derived yet
+
+
+def test_the_environment_run_wires_its_phases(sample_copy: Path, tmp_path: Path) -> None:
+    settings = load_settings(sample_copy / "migration.toml")
+    run = EnvironmentRun(
+        settings, settings.environment("test"), tmp_path / "runs", online=False, pdf=False, extra=[]
+    )
+    try:
+        assert isinstance(run.pages, Pages)
+        assert run.pages.outputs is run.outputs and run.outputs.sequence is run.sequence
+        assert run.outputs.ahead is run.ahead is run.pages.ahead
+        assert run.result(0) == (0, "ok")
+        assert run.summary().startswith("test: ok → ")
+        assert run.revise() is False  # nothing found while rendering
+        run.sequence.crashed = "02_contact_points"
+        assert run.summary().startswith("test: crashed in 02_contact_points → ")
+        assert run.result(3) == (3, "crashed")
+    finally:
+        run.close()
+
+
+def test_the_iri_grammar_is_skipped_in_the_child(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delitem(sys.modules, "rfc3987_syntax", raising=False)
+    skip_iri_grammar()
+    assert sys.modules["rfc3987_syntax"] is None
+    with pytest.raises(ImportError):
+        import rfc3987_syntax  # noqa: F401
