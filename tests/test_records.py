@@ -236,3 +236,23 @@ def test_step_02s_portal_todo_is_structured_when_first_read_and_planned_per_cont
     ] == [("not_verified", "2", "7", "b", "offline"), ("not_verified", "", "", "f", "offline")]
     assert [e.emne for e in planned.contact_points[0].entries] == ["", ""]
     assert planned_todo(mapping.drop(columns=["status"]), {}) == PortalTodo(False, ())
+
+
+def test_a_run_reads_a_shared_field_once_for_both_steps(tmp_path: Path) -> None:
+    """Step 04's to-do linked to step 02's record, already read: one read, one object."""
+    from ngdpkit.steps.records import LinkedShared, SystemRecord
+
+    todo = _todo()
+    for rec in (ContactPointsRecord(portal_todo=todo), SystemRecord(portal_todo=todo)):  # type: ignore[arg-type]
+        write_step_file(
+            tmp_path,
+            rec.step,
+            {"status": "ok", "findings": [], "inputs_read": [], "results": rec.fields()},
+        )
+    step_02 = read_step(tmp_path / "02_contact_points.json").record
+    step_04 = read_step(tmp_path / "04_system_and_network.json").record
+    step_04.link(step_02)
+    assert isinstance(object.__getattribute__(step_04, "portal_todo"), LinkedShared)
+    (tmp_path / "02_contact_points.json").unlink()  # not read again: step 02's record holds it
+    assert step_04.portal_todo is step_02.portal_todo
+    assert step_04.portal_todo == todo

@@ -61,7 +61,12 @@ class RunCore:
             path = self.run_dir / "steps" / f"{name}.json"
             if not path.is_file():
                 return StepFile.missing(name)
-            self.steps[name] = read_step(path)
+            step = read_step(path)
+            for name_before in set(step.record.shared.values()):
+                before = self.step_file(name_before)
+                if before.status != "missing":  # one read of what they share
+                    step.record.link(before.record)
+            self.steps[name] = step
         return self.steps[name]
 
     def record(self, kind: type[R]) -> R:

@@ -86,6 +86,20 @@ class StoredShared:
 
 
 @dataclass(frozen=True, slots=True)
+class LinkedShared:
+    """A shared field linked to the earlier step's record, already in memory (a run holds
+    every step file it has read): read through that record, so that the value is read and
+    structured once for both (step 02's portal to-do, once for step 02's file and step 04's
+    page, not twice)."""
+
+    record: Any  # the earlier step's Record
+    key: str
+
+    def load(self) -> Any:
+        return getattr(self.record, self.key)
+
+
+@dataclass(frozen=True, slots=True)
 class StoredTyped:
     """A typed field of a step file (see :data:`LAZY`) as the file holds it: structured the
     first time the field is read. Step 02's portal to-do lists 99,000 translations offline at
@@ -120,6 +134,13 @@ class Record:
             value = value.load()
             object.__setattr__(self, name, value)
         return value
+
+    def link(self, earlier: Record) -> None:
+        """Read the fields shared with ``earlier`` (its step's record, already read) through
+        it rather than from its file again; a field already read is left as it is."""
+        for key, step in self.shared.items():
+            if step == earlier.step and type(object.__getattribute__(self, key)) is StoredShared:
+                object.__setattr__(self, key, LinkedShared(earlier, key))
 
     def held(self, name: str) -> Any:
         """A field as the record holds it: a value not read yet stays unread (to hand a
@@ -311,7 +332,7 @@ TYPED: dict[str, type] = {
 
 # Typed fields structured only when first read (StoredTyped): the large ones.
 LAZY: tuple[type, ...] = (PortalTodo,)
-_STORED = (StoredTable, StoredShared, StoredTyped)
+_STORED = (StoredTable, StoredShared, LinkedShared, StoredTyped)
 
 RECORDS: dict[str, type[Record]] = {
     kind.step: kind
