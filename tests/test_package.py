@@ -375,13 +375,9 @@ def test_steps_run_and_the_public_api_pass_mypy_strict(tmp_path: Path) -> None:
 # when its direct tests land (issue 30).
 EXERCISED_THROUGH_NOTEBOOK_RUNS = {
     # exercised through notebook runs in test_run.py; direct tests pending the typed records
-    "ngdpkit.steps.deliver",
-    "ngdpkit.steps.n01_mailboxes",
     "ngdpkit.steps.n02_contact_points",
     "ngdpkit.steps.n05_dispatcher_config",
     "ngdpkit.steps.n06_rehearsal",
-    "ngdpkit.steps.ngdp_read",
-    "ngdpkit.steps.pipeline",
 }
 
 
