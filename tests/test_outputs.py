@@ -235,3 +235,21 @@ def test_csv_fields_with_either_separator_are_quoted_and_full_width_formulas_neu
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
         names = [r[1] for r in rows[1:]]
         assert names == ["x,'=cmd|' /C calc'!A0", "'\uff1d1+1", 'a "b"; c']
+
+
+def test_the_column_search_for_an_inner_formula_is_the_cell_search() -> None:
+    """The whole-column pattern (handed to Arrow) finds exactly what the cell pattern finds:
+    every character Python's ``\\s`` takes, and no other, between a separator and a formula."""
+    import re
+
+    import pandas as pd
+
+    from ngdpkit.deliverables.outputs import _INNER_FORMULA, _INNER_FORMULA_COLUMN, _SPACES
+
+    assert _SPACES == "".join(c for c in map(chr, range(0x110000)) if re.match(r"\s", c))
+    cells = [f"a,{c}=cmd" for c in _SPACES] + [f"a;{c}+1" for c in "\u200b\x00x"]
+    cells += ["a, '\"@x", "plain", "x=1", "a,\uff1d1", ";;", ",\t\n-"]
+    column = pd.Series(cells, dtype=object).astype(str)
+    found = column.str.contains(_INNER_FORMULA_COLUMN, regex=True)
+    assert list(found) == [_INNER_FORMULA.search(c) is not None for c in cells]
+    assert found.sum() == len(_SPACES) + 3

@@ -56,6 +56,11 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", 
 # start right after a separator inside a field gets its "'" too.
 _NEEDS_QUOTES = re.compile(r'[;,"\r\n]')
 _INNER_FORMULA = re.compile("([;,][\\s\"']*)([=+\\-@\uff1d\uff0b\uff0d\uff20])")
+# The same search for a whole column, with Python's ``\s`` spelt out (what str.isspace
+# holds): pandas hands a pattern holding ``\s`` to Python's re one cell at a time, this one
+# to Arrow's RE2 at once (8 columns of 100,000 cells: 0.5 s less on the mapping's writer).
+_SPACES = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
+_INNER_FORMULA_COLUMN = f"[;,][{_SPACES}\"']*[=+\\-@\uff1d\uff0b\uff0d\uff20]"
 
 
 def cell_text(value: Any) -> Any:
@@ -228,7 +233,7 @@ def mapping_csv_table(frame: Any) -> Any:
 
     def neutral(column: Any) -> Any:
         column = column.where(~column.str.startswith(risky), "'" + column)
-        inner = column.str.contains(_INNER_FORMULA.pattern.replace("(", "(?:"), regex=True)
+        inner = column.str.contains(_INNER_FORMULA_COLUMN, regex=True)
         if inner.any():
             column = column.where(~inner, column.str.replace(_INNER_FORMULA, r"\1'\2", regex=True))
         return column
