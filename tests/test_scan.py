@@ -292,3 +292,10 @@ def test_a_needle_searched_form_by_form_finds_what_its_whole_pattern_finds() -> 
                 assert needle.search(blob) == (needle.pattern.search(blob) is not None)
                 found += needle.search(blob)
     assert found > 100
+    # the plain forms of a long secret are searched as text; a percent-escape's either case,
+    # and a short secret's whole token, as patterns
+    (long,) = needles({"V": ["a long/secret value"]})
+    assert long.literals and b"a long/secret value" in long.literals
+    assert any(b"%2[Ff]" in p.pattern for p in long.forms)
+    (short,) = needles({"V": ["abc12"]})
+    assert not short.literals and short.forms

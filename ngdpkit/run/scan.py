@@ -35,11 +35,17 @@ class Needle:
     # 100,000 mailboxes with an authorization header: 3.0 -> 0.6 CPU-s). A match of any
     # one is a match of ``pattern``.
     forms: tuple[re.Pattern[bytes], ...] = ()
+    # The forms that are plain text (no percent-escape in either case, not a short secret's
+    # whole token), searched with bytes.find: five times faster than re on the 39 MB a
+    # 100,000-row mapping workbook unzips to.
+    literals: tuple[bytes, ...] = ()
 
     def search(self, blob: bytes) -> bool:
-        if not self.forms:
+        if not self.forms and not self.literals:
             return self.pattern.search(blob) is not None
-        return any(form.search(blob) for form in self.forms)
+        return any(blob.find(text) >= 0 for text in self.literals) or any(
+            form.search(blob) for form in self.forms
+        )
 
 
 def needles(secrets: dict[str, list[str]]) -> list[Needle]:
@@ -49,13 +55,20 @@ def needles(secrets: dict[str, list[str]]) -> list[Needle]:
         for part in parts:
             if not part:
                 continue
-            forms = [form_pattern(f).encode("utf-8") for f in encodings(part)]
+            texts = encodings(part)
+            forms = [form_pattern(f).encode("utf-8") for f in texts]
             short = len(part) < SHORT_SECRET
+            plain = [
+                not short and p == re.escape(t).encode() for t, p in zip(texts, forms, strict=True)
+            ]
             out.append(
                 Needle(
                     name,
                     _compiled(b"|".join(forms), short),
-                    tuple(_compiled(f, short) for f in forms),
+                    tuple(
+                        _compiled(f, short) for f, lit in zip(forms, plain, strict=True) if not lit
+                    ),
+                    tuple(t.encode("utf-8") for t, lit in zip(texts, plain, strict=True) if lit),
                 )
             )
     return out
