@@ -11,7 +11,6 @@ import base64
 import dataclasses
 import datetime as dt
 import getpass
-import json
 import os
 import signal
 import socket
@@ -23,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from .. import findings as F
+from ..deliverables.dispatcher import DispatcherConfig
 from ..errors import InputError, StepCrashed
 from ..findings import Finding
 from ..guids import canonical_guid
@@ -42,6 +42,7 @@ from .mapping_files import MappingFiles
 
 if TYPE_CHECKING:
     from ..documents.signing import Sealer
+    from ..documents.signoff import Overview
 
 INTERRUPTED = "INTERRUPTED"
 from .folder import LATEST, RunFolder  # noqa: E402
@@ -479,7 +480,7 @@ class EnvironmentRun:
             mapping_complete=not any(
                 f.code in ("MAILBOX_UNMAPPED", "PENDING_MAPPING") for f in findings
             ),
-            dispatcher=config,
+            dispatcher=config.to_json() if config is not None else None,  # as the file has it
             dispatcher_unchanged=self.dispatcher_unchanged(config),
             acceptance=self.acceptance(),
             confirmations=getattr(self, "confirmations", []),
@@ -489,7 +490,7 @@ class EnvironmentRun:
         )
         return evaluate(findings, evidence, self.settings.language)
 
-    def dispatcher_unchanged(self, config: dict[str, Any] | None) -> bool:
+    def dispatcher_unchanged(self, config: DispatcherConfig | None) -> bool:
         """The dispatcher's values are those of the previous finished run (or there is none):
         a rehearsal against NgDP before this run then still tested them."""
         previous, view = self.previous_run()
@@ -497,8 +498,8 @@ class EnvironmentRun:
             return True
         if isinstance(view, BaseException) or view is None:
             return False
-        before = (view.dispatcher or {}).get("parameters")
-        return before == (config or {}).get("parameters")
+        before = view.dispatcher.parameters if view.dispatcher else None
+        return before == (config.parameters if config else None)
 
     def acceptance(self) -> Any:
         """The newest rehearsal of this environment that verifies, as a typed
@@ -572,11 +573,6 @@ class EnvironmentRun:
                 },
             }
         else:
-
-            def read(name: str) -> Any:
-                path = self.run_dir / name
-                return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
-
             current = RunView(
                 path=self.run_dir,
                 environment=self.env.name,
@@ -589,8 +585,8 @@ class EnvironmentRun:
                 },
                 anchor="",
                 kit_version=__version__,
-                dispatcher=read("dispatcher-config.json"),
-                portal=read("portal-registration.json"),
+                dispatcher=self.dispatcher(),  # what its files hold (none: no file)
+                portal=self.record(SystemRecord).portal,
                 mapping=read_mapping_csv(self.run_dir / "mailbox-mapping.csv", self.run_dir.name)
                 if self.mapping.cells is None
                 else register_table(self.mapping.cells),  # what reading the file gives
@@ -599,11 +595,11 @@ class EnvironmentRun:
             self.changes = changes(before, current)
         self.outputs.append(write_json(self.run_dir / "changes.json", self.changes))
 
-    def dispatcher(self) -> dict[str, Any] | None:
+    def dispatcher(self) -> DispatcherConfig | None:
         """The dispatcher configuration as written: step 05's, after the run-level findings."""
-        from ..deliverables.dispatcher import final_config
+        from ..deliverables.dispatcher import finalise
 
-        return final_config(
+        return finalise(
             self.record(DispatcherRecord).dispatcher,
             self.extra,
             self.env,
@@ -644,14 +640,13 @@ class EnvironmentRun:
     def render(self) -> None:
 
         from ..deliverables.outputs import atomic_write
-        from ..documents.i18n import count, t
+        from ..documents.i18n import t
         from ..documents.signoff import (
             navigation,
             render_checklist,
             render_notebook,
             render_overview,
             step_title,
-            unit_lookup,
         )
 
         lang = self.settings.language
@@ -729,8 +724,37 @@ class EnvironmentRun:
                 calendar_file=(self.run_dir / "runbook.ics").is_file(),
             ),
         )
+        overview = self.overview(
+            findings, config, withheld_by, banners, nav, svg, acceptance, leaked=leaked
+        )
+        atomic_write(sign / "index.html", render_overview(overview))
+        if self.pdf:
+            why = self.print_document(sign, [*names], acceptance) or self.sign_document(
+                sign / "signoff.pdf"
+            )
+            if why:
+                self.log(f"  PDF: {why}")
+
+    def overview(
+        self,
+        findings: list[Finding],
+        config: DispatcherConfig | None,
+        withheld_by: list[str],
+        banners: list[str],
+        nav: Any,
+        svg: str,
+        acceptance: Any,
+        *,
+        leaked: bool,
+    ) -> Overview:
+        """What the overview page shows, from the step records and the run's own facts."""
+        from ..documents.i18n import count
+        from ..documents.signoff import DispatcherSummary, Overview, StepRow, unit_lookup
+
+        lang = self.settings.language
+        final = self.dispatcher()
+        blocked = leaked or final is None or not final.ready
         steps = []
-        blocked = leaked or not (self.dispatcher() or {}).get("ready")
         for name in STEP_NAMES:
             data = self.step_file(name)
             status = "crashed" if name == self.crashed else data.status
@@ -738,59 +762,49 @@ class EnvironmentRun:
                 status = "blocked"  # withheld or not ready is never "ok"
             counts = F.counts(data.findings)
             steps.append(
-                {
-                    "name": name,
-                    "status": status,
-                    "counts": ", ".join(count(lang, n, s) for s, n in counts.items() if n),
-                    "duration_s": self.timings.get(name, 0.0),
-                }
+                StepRow(
+                    name=name,
+                    status=status,
+                    counts=", ".join(count(lang, n, s) for s, n in counts.items() if n),
+                    duration_s=self.timings.get(name, 0.0),
+                )
             )
         system = self.record(SystemRecord)
-        ctx = {
-            "language": lang,
-            "organisation": self.settings.organisation.name,
-            "cvr": self.settings.organisation.cvr,
-            "environment": self.env.name,
-            "kind": self.env.kind,
-            "run_id": self.run_dir.name,
-            "generated_at": dt.datetime.now(dt.UTC),
-            "kit_version": __version__,
-            "ready": verdict(findings, config, crashed=bool(self.crashed)),
-            "readiness": getattr(self, "checklist_result", None),
-            "steps": steps,
-            "findings": findings,
-            "network": system.network,
-            "evidence": system.evidence,
-            "dispatcher": config,
-            "withheld_by": withheld_by,
-            "mapping": self.record(ContactPointsRecord).mapping,
-            "decisions": self.record(ContactPointsRecord).decisions,
-            "contact_point_names": {
-                p["id"]: p["name"] for p in self.record(ContactPointsRecord).contact_points or []
-            },
-            "units": unit_lookup(
-                self.record(ContactPointsRecord).mapping, self.record(MailboxesRecord).sheet
-            ),
-            "audit_hash": self.anchor,
-            "banners": banners,
-            "rehearsal": f"../../{acceptance.folder.path.name}/signoff/index.html"
+        contact = self.record(ContactPointsRecord)
+        return Overview(
+            language=lang,
+            organisation=self.settings.organisation.name,
+            cvr=self.settings.organisation.cvr,
+            environment=self.env.name,
+            kind=self.env.kind,
+            run_id=self.run_dir.name,
+            generated_at=dt.datetime.now(dt.UTC),
+            kit_version=__version__,
+            ready=verdict(findings, config, crashed=bool(self.crashed)),
+            readiness=getattr(self, "checklist_result", None),
+            steps=tuple(steps),
+            findings=tuple(findings),
+            network=system.network,
+            evidence=system.evidence or (),
+            dispatcher=DispatcherSummary.of(config) if config is not None else None,
+            withheld_by=tuple(withheld_by),
+            mapping=contact.mapping,
+            decisions=contact.decisions,
+            contact_point_names={p.id: p.name for p in contact.contact_points or ()},
+            units=unit_lookup(contact.mapping, self.record(MailboxesRecord).sheet),
+            audit_hash=self.anchor,
+            banners=tuple(banners),
+            rehearsal=f"../../{acceptance.folder.path.name}/signoff/index.html"
             if acceptance
             else None,
-            "rehearsal_local": acceptance.against == "simulator" if acceptance else False,
-            "comparison": comparison_link(self.run_dir.parent.parent, self.run_dir),
-            "checklist": checklist,
-            "diagram": "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode(),
-            "changes": self.changes,
-            "seal": self.folder.sealer.seal.subject if self.folder.sealer else None,
-            "nav": nav,
-        }
-        atomic_write(sign / "index.html", render_overview(ctx))
-        if self.pdf:
-            why = self.print_document(sign, [*names], acceptance) or self.sign_document(
-                sign / "signoff.pdf"
-            )
-            if why:
-                self.log(f"  PDF: {why}")
+            rehearsal_local=acceptance.against == "simulator" if acceptance else False,
+            comparison=comparison_link(self.run_dir.parent.parent, self.run_dir),
+            checklist=self.checklist_rows,
+            diagram="data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode(),
+            changes=self.changes,
+            seal=self.folder.sealer.seal.subject if self.folder.sealer else None,
+            nav=nav,
+        )
 
     def sign_document(self, pdf: Path) -> str | None:
         """The seal's PAdES signature on the printed PDF (nothing without ``[signing]``), before
@@ -897,11 +911,22 @@ class EnvironmentRun:
         return code, "crashed" if code == 3 else F.status_of(findings)
 
 
-def verdict(findings: list[Finding], config: dict[str, Any] | None, *, crashed: bool) -> str:
+def verdict(
+    findings: list[Finding],
+    config: DispatcherConfig | dict[str, Any] | None,
+    *,
+    crashed: bool,
+) -> str:
     """The overview's word: ready only without errors and warnings, ready with remarks with
-    warnings only, not ready otherwise (also while the dispatcher is withheld or not ready)."""
+    warnings only, not ready otherwise (also while the dispatcher is withheld or not ready).
+    ``config``: the final configuration, typed or as its file holds it."""
+    ready = (
+        config.ready
+        if isinstance(config, DispatcherConfig)
+        else bool(config and config.get("ready"))  # the file's JSON (a caller's own)
+    )
     status = F.status_of(findings)
-    if crashed or status == "errors" or not (config and config.get("ready")):
+    if crashed or status == "errors" or not ready:
         return "not_ready"
     return "ready_with_remarks" if status == "warnings" else "ready"
 

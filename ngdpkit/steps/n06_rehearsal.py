@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from ..documents import display
 from ..documents.i18n import t
-from ..findings import Finding
+from ..errors import InputError
+from ..rehearsal.acceptance import AcceptanceRecord
 from .core import LAB_DIR, Step, lab_run_dir
 
 
-def run_rehearsal(step: Step, *, against: str = "simulator") -> dict[str, Any]:
+def run_rehearsal(step: Step, *, against: str = "simulator") -> AcceptanceRecord:
     """The acceptance test for this environment. From a run, its folder lies beside the run
     folders; from a JupyterLab session, inside the session's ``lab/`` folder
     (``lab/rehearsals/<env>/``), marked not for sign-off: a lab rehearsal never becomes the
@@ -29,29 +29,33 @@ def run_rehearsal(step: Step, *, against: str = "simulator") -> dict[str, Any]:
         lab=lab,
         progress=lambda line: None if step.quiet else print(line, flush=True),
     )
-    data: dict[str, Any] = json.loads((folder / "acceptance.json").read_text(encoding="utf-8"))
-    step.add([Finding.from_dict(d) for d in data["findings"]])
-    step.record.acceptance, step.record.folder = data, step.rel(folder)
-    return data
+    path = folder / "acceptance.json"
+    try:
+        acceptance = AcceptanceRecord.of(json.loads(path.read_text(encoding="utf-8")))
+    except ValueError as exc:  # json's own errors are ValueErrors too
+        raise InputError(f"{step.rel(path)}: {exc}") from exc
+    step.add(list(acceptance.findings))
+    step.set(acceptance=acceptance, folder=step.rel(folder))
+    return acceptance
 
 
-def show_acceptance(step: Step, acceptance: dict[str, Any]) -> display.HTML:
+def show_acceptance(step: Step, acceptance: AcceptanceRecord) -> display.HTML:
     rows = [
         (
-            t(step.language, s["name"]),
+            t(step.language, s.name),
             display.badge(
-                "ok" if s["status"] == "ok" else "warning" if s["status"] == "skipped" else "error",
-                t(step.language, f"step_{s['status']}"),
+                "ok" if s.status == "ok" else "warning" if s.status == "skipped" else "error",
+                t(step.language, f"step_{s.status}"),
                 language=step.language,
             ),
-            f"{s['duration_s']:.2f} s",
-            s["detail"],
+            f"{s.duration_s:.2f} s",
+            s.detail,
         )
-        for s in acceptance["steps"]
+        for s in acceptance.steps
     ]
     head = display.para(
-        f"{t(step.language, 'local_rehearsal') if acceptance['against'] == 'simulator' else 'NgDP'}: "
-        f"{acceptance.get('memo_uuid') or '-'} → {acceptance.get('reply_uuid') or '-'}"
+        f"{t(step.language, 'local_rehearsal') if acceptance.against == 'simulator' else 'NgDP'}: "
+        f"{acceptance.memo_uuid or '-'} → {acceptance.reply_uuid or '-'}"
     )
     return display.block(
         head,
