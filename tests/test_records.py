@@ -377,6 +377,7 @@ def test_each_payload_reads_as_its_frozen_record_and_writes_the_same_json(
 
 
 def test_the_typed_payloads_read_by_attribute() -> None:
+    from ngdpkit.rehearsal.acceptance import AcceptanceRecord
     from ngdpkit.steps.records import DispatcherRecord, RehearsalRecord, SystemRecord
 
     config = DispatcherRecord.from_results({"dispatcher": DISPATCHER}).dispatcher
@@ -393,7 +394,7 @@ def test_the_typed_payloads_read_by_attribute() -> None:
     assert (counts.mapped, counts.retired, counts.unmapped) == (199, 1, 0)
     assert list(counts) == ["mapped", "retired"] and counts == {"retired": 1, "mapped": 199}
     acceptance = RehearsalRecord.from_results({"acceptance": ACCEPTANCE}).acceptance
-    assert acceptance is not None and acceptance.steps[0].duration_s == 0.25
+    assert isinstance(acceptance, AcceptanceRecord) and acceptance.steps[0].duration_s == 0.25
     finding = acceptance.findings[0]
     assert (finding.code, finding.message, finding.params) == (
         "REHEARSAL_X",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from ..documents import display
 from ..documents.i18n import t
@@ -11,11 +12,14 @@ from ..rehearsal.acceptance import AcceptanceRecord
 from .core import LAB_DIR, Step, lab_run_dir
 
 
-def run_rehearsal(step: Step, *, against: str = "simulator") -> AcceptanceRecord:
+def run_rehearsal(step: Step, *, against: str = "simulator") -> dict[str, Any]:
     """The acceptance test for this environment. From a run, its folder lies beside the run
     folders; from a JupyterLab session, inside the session's ``lab/`` folder
     (``lab/rehearsals/<env>/``), marked not for sign-off: a lab rehearsal never becomes the
-    acceptance page of a signed run (contract §12.7)."""
+    acceptance page of a signed run (contract §12.7).
+
+    Returns ``acceptance.json`` as the rehearsal wrote it (the notebook's API since 0.1);
+    the step's record holds it typed (:class:`AcceptanceRecord`)."""
     from ..rehearsal.flow import rehearse
 
     run_dir = step.run_dir or lab_run_dir(step.settings, step.env.name)
@@ -30,16 +34,24 @@ def run_rehearsal(step: Step, *, against: str = "simulator") -> AcceptanceRecord
         progress=lambda line: None if step.quiet else print(line, flush=True),
     )
     path = folder / "acceptance.json"
-    try:
-        acceptance = AcceptanceRecord.of(json.loads(path.read_text(encoding="utf-8")))
-    except ValueError as exc:  # json's own errors are ValueErrors too
-        raise InputError(f"{step.rel(path)}: {exc}") from exc
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    acceptance = _typed(data, step.rel(path))
     step.add(list(acceptance.findings))
     step.set(acceptance=acceptance, folder=step.rel(folder))
-    return acceptance
+    return data
 
 
-def show_acceptance(step: Step, acceptance: AcceptanceRecord) -> display.HTML:
+def _typed(data: Any, label: str) -> AcceptanceRecord:
+    try:
+        return AcceptanceRecord.of(data)
+    except ValueError as exc:
+        raise InputError(f"{label}: {exc}") from exc
+
+
+def show_acceptance(step: Step, acceptance: AcceptanceRecord | dict[str, Any]) -> display.HTML:
+    """The acceptance record (typed, or as :func:`run_rehearsal` returns it) as a table."""
+    if not isinstance(acceptance, AcceptanceRecord):
+        acceptance = _typed(acceptance, "acceptance.json")
     rows = [
         (
             t(step.language, s.name),
