@@ -10,6 +10,7 @@ import pytest
 
 import ngdpkit as nk
 from ngdpkit.errors import InputError
+from ngdpkit.inputs.contact_points import ContactPoint
 from ngdpkit.inputs.decisions import read_decisions
 from ngdpkit.steps import decide as decide_module
 
@@ -132,8 +133,11 @@ def test_a_guid_in_any_form_and_several_mailboxes_at_once(session: Session) -> N
 
 def test_ambiguous_name_lists_the_candidates_and_writes_nothing(session: Session) -> None:
     twin = "11111111-2222-4333-8444-555555555555"
-    session.step.record.contact_points.append(
-        {"id": twin, "name": "BORGERSERVICE - Eksempel Kommune"}
+    session.step.set(  # the record is frozen: the step holds one with the twin added
+        contact_points=(
+            *session.step.record.contact_points,
+            ContactPoint(twin, "BORGERSERVICE - Eksempel Kommune", ()),
+        )
     )
     with pytest.raises(InputError) as caught:
         nk.decide(

@@ -256,3 +256,249 @@ def test_a_run_reads_a_shared_field_once_for_both_steps(tmp_path: Path) -> None:
     (tmp_path / "02_contact_points.json").unlink()  # not read again: step 02's record holds it
     assert step_04.portal_todo is step_02.portal_todo
     assert step_04.portal_todo == todo
+
+
+# --- issue 30: every payload a nested frozen record, every step record frozen --------------
+
+DISPATCHER = {
+    "schema": "ngdpkit/dispatcher-config/1",
+    "ready": False,
+    "blocking": ["MAPPING_UNMAPPED"],
+    "environment": "test",
+    "kind": "test",
+    "organisation": {"name": "Testkommune", "cvr": "98765433"},
+    "ngdp": {
+        "api_base_url": "https://api.test.digitalpost.dk/apis/v1",
+        "address": "https://api.test.digitalpost.dk",
+        "system_id": None,
+        "protocol": "REST_PUSH",
+    },
+    "push": {"receipt_endpoint": "https://p/r", "message_endpoint": "https://p/m"},
+    "parameters": {
+        "ContactPointGuid": "0e3f7507-6c3a-5658-910d-f93aafd577e7",
+        "SystemId": None,
+        "Protocol": "REST_PUSH",
+        "ApiBaseUrl": "https://api.test.digitalpost.dk",
+        "CertificateThumbprint": "A" * 40,
+        "CertificateStore": "LocalMachine\\My",
+    },
+    "note": "a note",
+    "certificate": {
+        "thumbprint_sha1": "A" * 40,
+        "sha256": "B" * 64,
+        "subject": "CN=x",
+        "issuer": "CN=y",
+        "serial_number": "12",
+        "not_after": "2029-01-01T00:00:00Z",
+        "cvr": "98765433",
+    },
+    "authorization": {"variable": "NGDPKIT_TEST_AUTHORIZATION", "handover": None, "note": "n"},
+    "mailbox_mapping": {"rows": 2, "file": "mailbox-mapping.csv", "sha256": None},
+    "generated_at": "2026-12-05T00:59:22Z",
+    "kit_version": "0.2.0",
+    "run_id": "20261205T005918Z-c10f2b",
+}
+PORTAL = {
+    "schema": "ngdpkit/portal-registration/1",
+    "environment": "test",
+    "kind": "test",
+    "portal": "https://admin.digitalpost.dk (Administrativ Adgang)",
+    "system": {
+        "name": "WorkZone test",
+        "protocol": "REST_PULL",
+        "allowed_ips": ["192.0.2.10"],
+        "endpoints": None,
+        "receipt_format": "MEMO",
+        "system_id": None,
+    },
+    "contact_points": [
+        {
+            "name": "Borgerservice",
+            "id": "0e3f7507-6c3a-5658-910d-f93aafd577e7",
+            "targets": ["CITIZEN"],
+            "visible": True,
+            "translations": ["0100233", "0100234:2"],
+            "existing_not_mapped": [],
+        },
+        {
+            "name": "Skole",
+            "targets": ["CITIZEN", "COMPANY"],
+            "visible": False,
+            "translations": ["300"],
+            "proposed": True,
+        },
+    ],
+    "notes": ["one", "two"],
+}
+CONTACT_POINTS = [
+    {
+        "id": "0e3f7507-6c3a-5658-910d-f93aafd577e7",
+        "name": "Borgerservice",
+        "targets": ["CITIZEN"],
+        "active": True,
+        "visible": True,
+        "system_id": None,
+        "translations": [[100233, None], [100234, 2]],
+        "location": "Kontaktpunkter!2",
+    }
+]
+ACCEPTANCE = {
+    "environment": "test",
+    "against": "simulator",
+    "status": "warnings",
+    "steps": [{"name": "send", "status": "ok", "duration_s": 0.25, "detail": "sent"}],
+    "memo_uuid": "11111111-2222-4333-8444-555555555555",
+    "reply_uuid": None,
+    "findings": [
+        {
+            "severity": "warning",
+            "code": "REHEARSAL_X",
+            "message": "Noget skete.",
+            "source": "rehearsal",
+            "location": "",
+            "params": {"n": "2"},
+            "template": "Something happened.",
+        }
+    ],
+}
+# step, field, the value as the step file holds it, the typed record's class
+PAYLOADS = [
+    ("05_dispatcher_config", "dispatcher", DISPATCHER, "DispatcherConfig"),
+    ("04_system_and_network", "portal", PORTAL, "PortalRegistration"),
+    ("02_contact_points", "contact_points", CONTACT_POINTS, "tuple"),
+    ("02_contact_points", "counts", {"mapped": 199, "retired": 1}, "MappingCounts"),
+    ("06_rehearsal", "acceptance", ACCEPTANCE, "AcceptanceRecord"),
+]
+
+
+@pytest.mark.parametrize(("step", "name", "value", "kind"), PAYLOADS)
+def test_each_payload_reads_as_its_frozen_record_and_writes_the_same_json(
+    tmp_path: Path, step: str, name: str, value: object, kind: str
+) -> None:
+    """The step file's JSON is the contract's: written back from the typed record, each
+    payload has the same keys in the same order (a dict here, as the file holds it)."""
+    import json
+
+    record = RECORDS[step].from_results({name: json.loads(json.dumps(value))})
+    typed = getattr(record, name)
+    assert type(typed).__name__ == kind and not isinstance(typed, dict | list)
+    for item in typed if isinstance(typed, tuple) else (typed,):
+        assert dataclasses.is_dataclass(item)
+        with pytest.raises(dataclasses.FrozenInstanceError):  # frozen, all the way down
+            setattr(item, dataclasses.fields(item)[0].name, "x")
+    path = write_step_file(
+        tmp_path,
+        step,
+        {"status": "ok", "findings": [], "inputs_read": [], "results": {name: typed}},
+    )
+    stored = json.loads(path.read_text("utf-8"))["results"][name]
+    assert json.dumps(stored) == json.dumps(value)  # keys, their order and the values
+    assert getattr(read_step(path).record, name) == typed
+
+
+def test_the_typed_payloads_read_by_attribute() -> None:
+    from ngdpkit.rehearsal.acceptance import AcceptanceRecord
+    from ngdpkit.steps.records import DispatcherRecord, RehearsalRecord, SystemRecord
+
+    config = DispatcherRecord.from_results({"dispatcher": DISPATCHER}).dispatcher
+    assert config is not None and config.push is not None
+    assert config.parameters.ContactPointGuid == DISPATCHER["parameters"]["ContactPointGuid"]  # type: ignore[index]
+    assert config.parameters.pairs()[0] == ("ContactPointGuid", config.parameters.ContactPointGuid)
+    assert config.mailbox_mapping.rows == 2 and config.blocking == ("MAPPING_UNMAPPED",)
+    portal = SystemRecord.from_results({"portal": PORTAL}).portal
+    assert portal is not None and [c.proposed for c in portal.contact_points] == [False, True]
+    assert portal.contact_points[1].id is None and portal.system.allowed_ips == ("192.0.2.10",)
+    points = ContactPointsRecord.from_results({"contact_points": CONTACT_POINTS}).contact_points
+    assert points is not None and points[0].translations == ((100233, None), (100234, 2))
+    counts = ContactPointsRecord.from_results({"counts": {"mapped": 199, "retired": 1}}).counts
+    assert (counts.mapped, counts.retired, counts.unmapped) == (199, 1, 0)
+    assert list(counts) == ["mapped", "retired"] and counts == {"retired": 1, "mapped": 199}
+    acceptance = RehearsalRecord.from_results({"acceptance": ACCEPTANCE}).acceptance
+    assert isinstance(acceptance, AcceptanceRecord) and acceptance.steps[0].duration_s == 0.25
+    finding = acceptance.findings[0]
+    assert (finding.code, finding.message, finding.params) == (
+        "REHEARSAL_X",
+        "Noget skete.",
+        {"n": "2"},
+    )
+
+
+def _damaged(value: object, path: tuple[object, ...], new: object) -> object:
+    import copy
+
+    out = copy.deepcopy(value)
+    target = out
+    for key in path[:-1]:
+        target = target[key]  # type: ignore[index]
+    if new is KeyError:
+        del target[path[-1]]  # type: ignore[attr-defined]
+    else:
+        target[path[-1]] = new  # type: ignore[index]
+    return out
+
+
+@pytest.mark.parametrize(
+    ("step", "name", "value", "record"),
+    [
+        ("05_dispatcher_config", "dispatcher", _damaged(DISPATCHER, ("blocking",), 5), "DispatcherRecord"),
+        ("05_dispatcher_config", "dispatcher", _damaged(DISPATCHER, ("parameters",), KeyError), "DispatcherRecord"),
+        ("05_dispatcher_config", "dispatcher", ["a list"], "DispatcherRecord"),
+        ("04_system_and_network", "portal", _damaged(PORTAL, ("contact_points", 0, "name"), KeyError), "SystemRecord"),
+        ("04_system_and_network", "portal", _damaged(PORTAL, ("system", "allowed_ips"), 7), "SystemRecord"),
+        ("02_contact_points", "contact_points", _damaged(CONTACT_POINTS, (0, "translations"), [["x", 1]]), "ContactPointsRecord"),
+        ("02_contact_points", "contact_points", _damaged(CONTACT_POINTS, (0, "targets"), "CITIZEN"), "ContactPointsRecord"),
+        ("02_contact_points", "contact_points", [None], "ContactPointsRecord"),
+        ("02_contact_points", "contact_points", {"a": 1}, "ContactPointsRecord"),
+        ("02_contact_points", "counts", {"mapped": "199"}, "ContactPointsRecord"),
+        ("02_contact_points", "counts", {"mapped": True}, "ContactPointsRecord"),
+        ("06_rehearsal", "acceptance", _damaged(ACCEPTANCE, ("steps", 0, "duration_s"), "fast"), "RehearsalRecord"),
+        ("06_rehearsal", "acceptance", _damaged(ACCEPTANCE, ("findings", 0, "severity"), "fatal"), "RehearsalRecord"),
+        ("06_rehearsal", "acceptance", _damaged(ACCEPTANCE, ("findings", 0), "text"), "RehearsalRecord"),
+    ],
+)  # fmt: skip
+def test_a_damaged_payload_is_one_line_naming_the_record_and_the_field(
+    tmp_path: Path, step: str, name: str, value: object, record: str
+) -> None:
+    import json
+
+    results = {name: value}
+    path = tmp_path / f"{step}.json"
+    path.write_text(json.dumps({"status": "ok", "results": results}), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_step(path)
+    text = str(caught.value)
+    assert text.startswith(f"step record {record}: {name} is ") and "\n" not in text
+    assert "Traceback" not in text and len(text) < 400
+
+
+def test_a_step_sets_its_frozen_record_anew_and_leaves_what_is_unread_unread(
+    tmp_path: Path,
+) -> None:
+    """Records are frozen: a field changes through Step.set (Record.replace), which makes a
+    new record from the fields as held, so a table not read yet stays in its file."""
+    import pandas as pd
+
+    from ngdpkit.steps.records import StoredTable
+
+    frame = pd.DataFrame({"mailbox_id": ["0100233"], "status": ["mapped"]})
+    path = write_step_file(
+        tmp_path,
+        "02_contact_points",
+        {
+            "status": "ok",
+            "findings": [],
+            "inputs_read": [],
+            "results": ContactPointsRecord(mapping=frame).fields(),
+        },
+    )
+    back = read_step(path).record
+    with pytest.raises(dataclasses.FrozenInstanceError, match="use Step.set"):
+        back.counts = {}
+    with pytest.raises(dataclasses.FrozenInstanceError, match="no such field"):
+        back.maping = None
+    changed = back.replace(contact_points_source="file")
+    assert changed is not back and back.contact_points_source == ""
+    assert isinstance(object.__getattribute__(changed, "mapping"), StoredTable)
+    assert changed.mapping["mailbox_id"].tolist() == ["0100233"]
+    with pytest.raises(AttributeError, match="no field maping"):
+        back.replace(maping=None)

@@ -5,26 +5,34 @@ import re
 
 import pandas as pd
 
-from ngdpkit.documents.signoff import navigation, render_overview
+from ngdpkit.checks.network import NetworkRun
+from ngdpkit.documents.signoff import (
+    DispatcherSummary,
+    Overview,
+    StepRow,
+    navigation,
+    render_overview,
+)
 from ngdpkit.findings import Finding
 
 
-def ctx(language: str, *, ready: bool = True, dispatcher: dict | None = None) -> dict:
-    return {
-        "language": language,
-        "organisation": "Testkommune",
-        "cvr": "98765433",
-        "environment": "test",
-        "kind": "test",
-        "run_id": "20261128T120000Z-abcdef",
-        "generated_at": dt.datetime(2026, 7, 1, 10, 30, tzinfo=dt.UTC),
-        "kit_version": "0.1.0",
-        "ready": ready,
-        "steps": [
-            {"name": "01_mailboxes", "status": "ok", "counts": "", "duration_s": 1.0},
-            {"name": "03_certificate", "status": "errors", "counts": "1 error", "duration_s": 0.5},
-        ],
-        "findings": [
+def ctx(language: str, *, ready: bool = True, dispatcher: dict | None = None) -> Overview:
+    """The overview's typed view, with the dispatcher given as its JSON."""
+    return Overview(
+        language=language,
+        organisation="Testkommune",
+        cvr="98765433",
+        environment="test",
+        kind="test",
+        run_id="20261128T120000Z-abcdef",
+        generated_at=dt.datetime(2026, 7, 1, 10, 30, tzinfo=dt.UTC),
+        kit_version="0.1.0",
+        ready=ready,
+        steps=(
+            StepRow(name="01_mailboxes", status="ok", counts="", duration_s=1.0),
+            StepRow(name="03_certificate", status="errors", counts="1 error", duration_s=0.5),
+        ),
+        findings=(
             Finding(
                 "error",
                 "CERT_EXPIRED",
@@ -35,12 +43,18 @@ def ctx(language: str, *, ready: bool = True, dispatcher: dict | None = None) ->
                 "info", "NET_SKIPPED", "Network checks skipped.", "environments.test", "network"
             ),
             Finding("info", "NET_SKIPPED", "OCSP skipped.", "certs/test.p12", "OCSP"),
-        ],
-        "network": {"online": False, "ran_on": "laptop"},
-        "evidence": [],
-        "dispatcher": dispatcher,
-        "withheld_by": ["CERT_EXPIRED"],
-        "mapping": pd.DataFrame(
+        ),
+        network=NetworkRun(online=False, ran_on="laptop"),
+        evidence=(),
+        dispatcher=None
+        if dispatcher is None
+        else DispatcherSummary(
+            tuple(dispatcher["parameters"].items()),
+            dispatcher["ready"],
+            tuple(dispatcher["blocking"]),
+        ),
+        withheld_by=("CERT_EXPIRED",),
+        mapping=pd.DataFrame(
             [
                 {
                     "mailbox_id": "007",
@@ -55,11 +69,11 @@ def ctx(language: str, *, ready: bool = True, dispatcher: dict | None = None) ->
                 }
             ]
         ),
-        "audit_hash": "ab" * 32,
-        "banners": ["BANNER TEXT"],
-        "rehearsal": None,
-        "nav": navigation(language, ["01_mailboxes"], []),
-    }
+        audit_hash="ab" * 32,
+        banners=("BANNER TEXT",),
+        rehearsal=None,
+        nav=navigation(language, ["01_mailboxes"], []),
+    )
 
 
 def test_danish_overview() -> None:

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import findings as F
 from ..findings import Finding
 from .certificates import CertificateFacts
 from .ngdp import NgdpObservation, ObservedContactPoint, ObservedSystem
+
+if TYPE_CHECKING:
+    from ..inputs.contact_points import ContactPoint
 
 Key = tuple[int, int | None]
 
@@ -334,7 +337,7 @@ def planned_todo(mapping: Any, names: dict[str, str]) -> PortalTodo:
 
 def compare_contact_points(
     observation: NgdpObservation,
-    file_points: list[dict[str, Any]] | None,
+    file_points: Sequence[ContactPoint] | None,
     used: set[str],
     *,
     source: str,
@@ -355,25 +358,22 @@ def compare_contact_points(
                     guid=guid,
                 )
             )
-    for fp in file_points or []:
-        ngdp = points.get(str(fp.get("id", "")))
+    for fp in file_points or ():
+        ngdp = points.get(fp.id)
         if ngdp is None:
             continue
         differs = []
-        if str(fp.get("name", "")).strip() != ngdp.name.strip():
-            differs.append(f"name ({fp.get('name')!r} / {ngdp.name!r})")
-        planned_targets = {str(t).upper() for t in fp.get("targets") or []}
+        if fp.name.strip() != ngdp.name.strip():
+            differs.append(f"name ({fp.name!r} / {ngdp.name!r})")
+        planned_targets = {t.upper() for t in fp.targets}
         if planned_targets and planned_targets != {t.upper() for t in ngdp.targets}:
             differs.append(
                 f"targets ({', '.join(sorted(planned_targets))} / {', '.join(sorted(ngdp.targets))})"
             )
-        for flag in ("active", "visible"):
-            if (
-                fp.get(flag) is not None
-                and getattr(ngdp, flag) is not None
-                and bool(fp.get(flag)) != getattr(ngdp, flag)
-            ):
-                differs.append(f"{flag} ({_yes(fp.get(flag))} / {_yes(getattr(ngdp, flag))})")
+        for flag, planned in (("active", fp.active), ("visible", fp.visible)):
+            observed = getattr(ngdp, flag)
+            if observed is not None and planned != observed:
+                differs.append(f"{flag} ({_yes(planned)} / {_yes(observed)})")
         if differs:
             found.append(
                 F.warning(

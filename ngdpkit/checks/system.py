@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from .. import findings as F
@@ -138,6 +139,19 @@ def check_protocol(protocol: str, key: str) -> list[Finding]:
             extra=extra,
         )
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class PushEndpoints:
+    """The two endpoints NgDP pushes to (:func:`push_endpoints`), as step 04's system, the
+    portal registration and the dispatcher configuration hold them."""
+
+    receipt_endpoint: str
+    message_endpoint: str
+
+    @classmethod
+    def of(cls, base_url: str, system_id: str) -> PushEndpoints:
+        return cls(**push_endpoints(base_url, system_id))
 
 
 def push_endpoints(base_url: str, system_id: str) -> dict[str, str]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..deliverables.portal import PortalContactPoint
 from ..documents.change_text import unit_of
 from ..errors import InputError
 from .runs import MAPPING_KEY, MAPPING_UNIT, MAPPING_VALUES, RunView
@@ -173,36 +174,43 @@ def _values_changes(
 
 def dispatcher_changes(a: RunView, b: RunView) -> tuple[Change, ...]:
     def values(v: RunView) -> dict[str, Any]:
-        d = v.dispatcher or {}
-        return {**(d.get("parameters") or {}), "ready": d.get("ready") if d else None}
+        d = v.dispatcher
+        return {**dict(d.parameters.pairs()), "ready": d.ready} if d else {"ready": None}
 
     return tuple(_values_changes("DISPATCHER_CHANGED", values(a), values(b)))
 
 
 def portal_changes(a: RunView, b: RunView) -> tuple[Change, ...]:
-    """The system's fields, then each contact point's (matched by GUID, else by name)."""
+    """The system's fields, then each contact point's (matched by GUID, else by name); each
+    value as the file holds it."""
+    from ..inputs.typed import unstructure
 
     def system(v: RunView) -> dict[str, Any]:
-        return dict((v.portal or {}).get("system") or {})
+        return unstructure(v.portal.system) if v.portal else {}
 
-    def points(v: RunView) -> dict[str, dict[str, Any]]:
-        out: dict[str, dict[str, Any]] = {}
-        for c in (v.portal or {}).get("contact_points") or []:
-            if isinstance(c, dict):
-                out[str(c.get("id") or c.get("name"))] = c
-        return out
+    def points(v: RunView) -> dict[str, PortalContactPoint]:
+        return {c.id or c.name: c for c in (v.portal.contact_points if v.portal else ())}
+
+    def compared(c: PortalContactPoint | None) -> dict[str, Any]:
+        if c is None:
+            return {}
+        return {
+            "name": c.name,
+            "targets": list(c.targets),
+            "visible": c.visible,
+            "translations": list(c.translations),
+        }
 
     found = _values_changes("PORTAL_SYSTEM_CHANGED", system(a), system(b))
     pa, pb = points(a), points(b)
     for key in sorted(set(pa) | set(pb)):
-        ca, cb = pa.get(key, {}), pb.get(key, {})
-        fields = ("name", "targets", "visible", "translations")
+        ca, cb = pa.get(key), pb.get(key)
         found += _values_changes(
             "PORTAL_CONTACT_POINT_CHANGED",
-            {k: ca.get(k) for k in fields if ca},
-            {k: cb.get(k) for k in fields if cb},
-            contact_point=str(cb.get("name") or ca.get("name") or key),
-            guid=str(cb.get("id") or ca.get("id") or ""),
+            compared(ca),
+            compared(cb),
+            contact_point=(cb.name if cb else "") or (ca.name if ca else "") or key,
+            guid=(cb.id if cb else None) or (ca.id if ca else None) or "",
         )
     return tuple(found)
 

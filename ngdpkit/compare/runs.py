@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from ..checks.certificates import CertificateFacts
+from ..deliverables.dispatcher import DispatcherConfig
+from ..deliverables.portal import PortalRegistration
 from ..documents.signing import MANIFEST
 from ..errors import InputError
 from ..run.audit import AUDIT, INCOMPLETE, SEALED, Checked
@@ -67,8 +69,8 @@ class RunView:
     manifest: dict[str, str]  # file -> SHA-256
     anchor: str
     kit_version: str
-    dispatcher: dict[str, Any] | None = None
-    portal: dict[str, Any] | None = None
+    dispatcher: DispatcherConfig | None = None
+    portal: PortalRegistration | None = None
     mapping: Any = None  # a table (read_mapping_csv), None without one
     certificate: CertificateFacts | None = None
     # (Mailbox ID, responsible unit, "Sheet!row") per export row: which unit a finding is
@@ -131,12 +133,8 @@ class RunView:
             },
             anchor=anchor,
             kit_version=version,
-            dispatcher=_json(
-                path / "dispatcher-config.json", label, required=False, kind=dict, checked=checked
-            ),
-            portal=_json(
-                path / "portal-registration.json", label, required=False, kind=dict, checked=checked
-            ),
+            dispatcher=_typed(path / "dispatcher-config.json", label, DispatcherConfig, checked),
+            portal=_typed(path / "portal-registration.json", label, PortalRegistration, checked),
             readiness=_readiness(findings.get("readiness")),
         )
         step3 = _json(
@@ -151,6 +149,18 @@ class RunView:
             view.mapping = read_mapping_csv(path / "mailbox-mapping.csv", label)
             view.mailboxes = read_mailbox_units(path, label)
         return view
+
+
+def _typed(path: Path, label: str, kind: Any, checked: Checked | None) -> Any:
+    """A deliverable of the run as its typed record (``kind.of``); None when the run has
+    none. A file that does not read as one is an :class:`InputError` naming it."""
+    data = _json(path, label, required=False, kind=dict, checked=checked)
+    if data is None:
+        return None
+    try:
+        return kind.of(data)
+    except ValueError as exc:
+        raise InputError(f"{label}: {path.name} is {exc} (edited?)") from exc
 
 
 def _certificate(data: Any) -> CertificateFacts | None:

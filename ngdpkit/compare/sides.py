@@ -10,15 +10,19 @@ inputs, as ``check`` does. Either way the comparison sees one typed record per e
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import findings as F
 from ..checks.certificates import CertificateFacts as CheckedCertificate
 from ..errors import InputError
 from ..settings import Settings
 from .diff import RunRef
+
+if TYPE_CHECKING:
+    from ..inputs.contact_points import ContactPoint
 
 MAX_STEP_FILE = 64 * 1024 * 1024  # a step file of a run: the contact points of a large municipality
 
@@ -121,16 +125,12 @@ def _landings(frame: Any) -> tuple[Landing, ...]:
     return tuple(rows.values())
 
 
-def _points(raw: Any, label: str) -> tuple[PointFacts, ...] | None:
-    """The contact points of a ``02_contact_points`` record, typed; None when pending."""
-    if raw is None:
+def _points(points: Sequence[ContactPoint] | None) -> tuple[PointFacts, ...] | None:
+    """What compare compares of a ``02_contact_points`` record's contact points (read and
+    checked with the record); None when pending."""
+    if points is None:
         return None
-    from ..inputs.typed import structure
-
-    try:
-        return structure(raw, tuple[PointFacts, ...])
-    except ValueError as exc:
-        raise InputError(f"{label}: the contact points are {exc}") from exc
+    return tuple(PointFacts(p.id, p.name, p.targets, p.visible, p.active) for p in points)
 
 
 def _certificate(facts: CheckedCertificate | None) -> CertificateFacts | None:
@@ -152,7 +152,7 @@ def from_inputs(settings: Settings, name: str) -> Side:
         server_ips=tuple(env.server_ips),
         default_contact_point=(env.default_contact_point or "").strip("{}").lower(),
         landings=_landings(steps["02_contact_points"].record.mapping),
-        contact_points=_points(steps["02_contact_points"].record.contact_points, name),
+        contact_points=_points(steps["02_contact_points"].record.contact_points),
         certificate=_certificate(steps["03_certificate"].record.certificate),
         status=F.status_of(f for s in steps.values() for f in s.findings),
     )
@@ -212,8 +212,7 @@ def from_run(settings: Settings, name: str, out: Path) -> Side:
     system: SystemRecord = step(SystemRecord)
     dispatcher: DispatcherRecord = step(DispatcherRecord)
     planned = system.system
-    parameters = (dispatcher.dispatcher or {}).get("parameters")
-    default = parameters.get("ContactPointGuid") if isinstance(parameters, dict) else None
+    config = dispatcher.dispatcher
     try:
         landings = _landings(points.mapping)
     except (OSError, ValueError, TypeError, KeyError) as exc:  # a damaged table
@@ -224,9 +223,9 @@ def from_run(settings: Settings, name: str, out: Path) -> Side:
         kind=env.kind,
         protocol=planned.protocol if planned else "",
         server_ips=planned.server_ips if planned else (),
-        default_contact_point=default if isinstance(default, str) else "",
+        default_contact_point=config.parameters.ContactPointGuid if config else "",
         landings=landings,
-        contact_points=_points(points.contact_points, label),
+        contact_points=_points(points.contact_points),
         certificate=_certificate(certificate.certificate),
         status=view.status,
         run=RunRef(run.name, view.anchor, view.status),

@@ -298,7 +298,7 @@ def row_of(
         status=view.status,
         errors=counts["error"],
         warnings=counts["warning"],
-        dispatcher_ready=bool(view.dispatcher and view.dispatcher.get("ready")),
+        dispatcher_ready=view.dispatcher is not None and view.dispatcher.ready,
         checklist=f"{done_total[0]}/{done_total[1]}" if done_total else None,
         steps_done=done_total[0] if done_total else None,
         steps_total=done_total[1] if done_total else None,

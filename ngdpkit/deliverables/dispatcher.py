@@ -7,11 +7,12 @@ names are ngdpkit's own and the file says so in ``note``.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from ..checks.certificates import CertificateFacts
 from ..checks.network import official_api_url, vendor_address
-from ..checks.system import push_endpoints
+from ..checks.system import PushEndpoints, push_endpoints
 from ..findings import Finding
 from ..settings import Environment, Settings
 
@@ -30,6 +31,108 @@ OWN_PREFIXES = (
     "SECRET_LEAK",
 )
 OWN_SOURCES = ("default_contact_point",)
+
+
+# The configuration as step 05 stores it (``results.dispatcher``) and ``dispatcher-config.json``
+# holds it: each record's fields are the file's keys, in the file's order.
+
+
+@dataclass(frozen=True, slots=True)
+class DispatcherOrganisation:
+    name: str
+    cvr: str
+
+
+@dataclass(frozen=True, slots=True)
+class DispatcherNgdp:
+    api_base_url: str
+    address: str  # as the vendor page lists it
+    system_id: str | None
+    protocol: str
+
+
+@dataclass(frozen=True, slots=True)
+class DispatcherParameters:
+    """The values entered in Configurator, under the names the file gives them (only
+    ``ContactPointGuid`` is the vendor's; see the module's note)."""
+
+    ContactPointGuid: str
+    SystemId: str | None
+    Protocol: str
+    ApiBaseUrl: str
+    CertificateThumbprint: str
+    CertificateStore: str
+
+    def pairs(self) -> tuple[tuple[str, str | None], ...]:
+        """(name, value) in the file's order, as the pages list them."""
+        return tuple((f.name, getattr(self, f.name)) for f in fields(self))
+
+
+@dataclass(frozen=True, slots=True)
+class DispatcherCertificate:
+    thumbprint_sha1: str
+    sha256: str
+    subject: str
+    issuer: str
+    serial_number: str
+    not_after: str
+    cvr: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DispatcherAuthorization:
+    """Where the authorization header comes from: a variable's name and the hand-over
+    channel, never the header."""
+
+    variable: str | None
+    handover: str | None
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class MailboxMappingFile:
+    """The mapping CSV the dispatcher is given; its SHA-256 once the run has written it."""
+
+    rows: int = 0
+    file: str = ""
+    sha256: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DispatcherConfig:
+    """The WorkZone NgDP dispatcher configuration (``dispatcher-config.json``)."""
+
+    schema: str
+    ready: bool
+    blocking: tuple[str, ...]
+    environment: str
+    kind: str
+    organisation: DispatcherOrganisation
+    ngdp: DispatcherNgdp
+    push: PushEndpoints | None
+    parameters: DispatcherParameters
+    note: str
+    certificate: DispatcherCertificate
+    authorization: DispatcherAuthorization
+    mailbox_mapping: MailboxMappingFile
+    generated_at: str
+    kit_version: str
+    run_id: str
+
+    @classmethod
+    def of(cls, data: dict[str, Any]) -> DispatcherConfig:
+        """:func:`build_config`'s configuration (or one read back from a file) as the typed
+        record; a ValueError says what does not fit."""
+        from ..inputs.typed import structure
+
+        return structure(data, cls)
+
+    def to_json(self) -> dict[str, Any]:
+        """As ``dispatcher-config.json`` holds it."""
+        from ..inputs.typed import unstructure
+
+        data: dict[str, Any] = unstructure(self)
+        return data
 
 
 def blocking(findings: list[Finding], env: Environment) -> tuple[list[str], list[str]]:
@@ -52,13 +155,13 @@ def blocking(findings: list[Finding], env: Environment) -> tuple[list[str], list
     return sorted(set(own)), sorted(set(other))
 
 
-def final_config(
-    config: dict[str, Any] | None,
+def finalise(
+    config: DispatcherConfig | None,
     run_findings: list[Finding],
     env: Environment,
     *,
     mapping_sha256: str = "",
-) -> dict[str, Any] | None:
+) -> DispatcherConfig | None:
     """Step 05's configuration after the run-level findings (certificate reuse, a leak):
     withheld when one is the dispatcher's own, else ``ready: false`` with it among the
     blocking codes; with the mapping CSV's SHA-256 once the file is written."""
@@ -67,18 +170,31 @@ def final_config(
     own, other = blocking(run_findings, env)
     if own:
         return None
-    if mapping_sha256 and config.get("mailbox_mapping"):
-        config = {
-            **config,
-            "mailbox_mapping": {**config["mailbox_mapping"], "sha256": mapping_sha256},
-        }
+    if mapping_sha256 and config.mailbox_mapping.file:
+        config = replace(
+            config, mailbox_mapping=replace(config.mailbox_mapping, sha256=mapping_sha256)
+        )
     if other:
-        config = {
-            **config,
-            "ready": False,
-            "blocking": sorted(set(config["blocking"]) | set(other)),
-        }
+        config = replace(
+            config, ready=False, blocking=tuple(sorted(set(config.blocking) | set(other)))
+        )
     return config
+
+
+def final_config(
+    config: dict[str, Any] | None,
+    run_findings: list[Finding],
+    env: Environment,
+    *,
+    mapping_sha256: str = "",
+) -> dict[str, Any] | None:
+    """:func:`finalise` on the configuration as JSON (:func:`build_config`'s, or a file's):
+    the same JSON when nothing changes, else the final configuration's."""
+    typed = DispatcherConfig.of(config) if config is not None else None
+    final = finalise(typed, run_findings, env, mapping_sha256=mapping_sha256)
+    if final is None:
+        return None
+    return config if final == typed else final.to_json()
 
 
 def build_config(

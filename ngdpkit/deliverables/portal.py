@@ -5,12 +5,13 @@ contact point) this run maps.
 
 from __future__ import annotations
 
+from dataclasses import MISSING, dataclass, fields
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..inputs.mapping import PlanEntry
 
-from ..checks.system import push_endpoints
+from ..checks.system import PushEndpoints, push_endpoints
 from ..settings import Environment
 
 PORTAL_NOTES = {
@@ -27,6 +28,85 @@ PORTAL_NOTES = {
         "Kvitteringsformatet MEMO er ngdpkits forslag til WorkZone (udledt); portalen tilbyder også DP og DP2.",
     ),
 }
+
+
+# The registration as step 04 stores it (``results.portal``) and ``portal-registration.json``
+# holds it: each record's fields are the file's keys, in the file's order.
+
+
+@dataclass(frozen=True, slots=True)
+class PortalSystem:
+    name: str
+    protocol: str
+    allowed_ips: tuple[str, ...]
+    endpoints: PushEndpoints | None
+    receipt_format: str
+    system_id: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PortalContactPoint:
+    """A contact point to type into the portal: an existing one (``id``, and the
+    translations it has that this run does not map, ``existing_not_mapped``) or, without
+    contact points, one of the plan (``proposed``). The file leaves out the keys the other
+    kind has (``id`` and ``existing_not_mapped`` None, ``proposed`` false)."""
+
+    name: str
+    id: str | None = None
+    targets: tuple[str, ...]
+    visible: bool
+    translations: tuple[str, ...]  # postkasse or postkasse:emne, as the export writes them
+    existing_not_mapped: tuple[str, ...] | None = None
+    proposed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PortalRegistration:
+    """What to type into Administrativ Adgang (``portal-registration.json``)."""
+
+    schema: str
+    environment: str
+    kind: str
+    portal: str
+    system: PortalSystem
+    contact_points: tuple[PortalContactPoint, ...]
+    notes: tuple[str, ...]
+
+    @classmethod
+    def of(cls, data: dict[str, Any]) -> PortalRegistration:
+        """:func:`portal_registration`'s dict (or a file's) as the typed record; a
+        ValueError says what does not fit."""
+        from ..inputs.typed import structure
+
+        return structure(data, cls)
+
+    def to_json(self) -> dict[str, Any]:
+        """As ``portal-registration.json`` holds it."""
+        from ..inputs.typed import unstructure
+
+        data: dict[str, Any] = unstructure(self)
+        return data
+
+
+def _register_contact_point() -> None:
+    """The converter leaves out a contact point's keys its kind does not have (a field at
+    its default), the others in the fields' order."""
+    from ..inputs.typed import converter
+
+    optional = [(f.name, f.default) for f in fields(PortalContactPoint)]
+
+    def unstructure(point: PortalContactPoint) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name, default in optional:
+            value = getattr(point, name)
+            if default is MISSING or value != default:
+                out[name] = list(value) if isinstance(value, tuple) else value
+        return out
+
+    converter.register_unstructure_hook(PortalContactPoint, unstructure)
+
+
+_register_contact_point()
 
 
 def portal_registration(
@@ -93,23 +173,23 @@ PORTAL_LABELS = {
 }
 
 
-def portal_fields(portal: dict[str, Any], language: str) -> list[tuple[str, Any]]:
+def portal_fields(portal: PortalRegistration, language: str) -> list[tuple[str, Any]]:
     """The portal's fields in its order, numbered the same way for PULL and PUSH."""
     labels = PORTAL_LABELS["da" if language == "da" else "en"]
-    s = portal["system"]
+    s = portal.system
     values: list[tuple[str, Any]] = [
-        ("name", s["name"]),
-        ("protocol", s["protocol"]),
-        ("allowed_ips", ", ".join(s["allowed_ips"])),
+        ("name", s.name),
+        ("protocol", s.protocol),
+        ("allowed_ips", ", ".join(s.allowed_ips)),
     ]
-    if s.get("endpoints"):
+    if s.endpoints:
         values += [
-            ("receipt_endpoint", s["endpoints"]["receipt_endpoint"]),
-            ("message_endpoint", s["endpoints"]["message_endpoint"]),
+            ("receipt_endpoint", s.endpoints.receipt_endpoint),
+            ("message_endpoint", s.endpoints.message_endpoint),
         ]
     values += [
-        ("receipt_format", s["receipt_format"]),
-        ("contact_points", len(portal.get("contact_points") or [])),
+        ("receipt_format", s.receipt_format),
+        ("contact_points", len(portal.contact_points)),
     ]
     return [(f"{i}. {labels[key]}", value) for i, (key, value) in enumerate(values, start=1)]
 

@@ -9,14 +9,16 @@ and images are embedded. The overview (``index.html``) gathers the run.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import os
 import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from ..checks.evidence import EvidenceSummary
 from ..checks.network import NetworkRun
@@ -27,9 +29,11 @@ from .i18n import local_time, status_word, t
 from .pages import Markup, fragment, text_table
 
 if TYPE_CHECKING:
+    from ..deliverables.checklist import Checklist
+    from ..deliverables.dispatcher import DispatcherConfig
     from ..deliverables.firewall import FirewallRule
-
-T = TypeVar("T")
+    from ..deliverables.portal import PortalRegistration
+    from ..inputs.decisions import DecisionLog
 
 PAGE_CSS = """
 body { font-family: 'Segoe UI', Arial, sans-serif; margin: 24px auto; max-width: 1100px; color: #1d1d1d; line-height: 1.4; padding: 0 16px; }
@@ -256,7 +260,67 @@ NOT_CHECKED_CODES = (
 )
 
 
-def render_overview(ctx: dict[str, Any]) -> str:
+@dataclass(frozen=True, slots=True)
+class StepRow:
+    """A step as the overview lists it: its status, its findings counted, its duration."""
+
+    name: str
+    status: str
+    counts: str
+    duration_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class DispatcherSummary:
+    """What the overview shows of the dispatcher configuration (all of it: its own page)."""
+
+    parameters: tuple[tuple[str, str | None], ...]
+    ready: bool
+    blocking: tuple[str, ...]
+
+    @classmethod
+    def of(cls, config: DispatcherConfig) -> DispatcherSummary:
+        return cls(config.parameters.pairs(), config.ready, config.blocking)
+
+
+@dataclass(frozen=True, slots=True)
+class Overview:
+    """What the overview page (``signoff/index.html``) shows: the run's typed step records
+    and run-level facts, which the run gathers (``run.pages.Pages.overview``)."""
+
+    language: str
+    organisation: str
+    cvr: str
+    environment: str
+    kind: str
+    run_id: str
+    generated_at: dt.datetime
+    kit_version: str
+    ready: str | bool  # "ready", "ready_with_remarks", "not_ready" (or a plain yes/no)
+    steps: tuple[StepRow, ...]
+    findings: tuple[Finding, ...]
+    nav: Markup
+    readiness: Checklist | None = None  # the checklist's readiness, when derived
+    network: NetworkRun | None = None
+    evidence: tuple[EvidenceSummary, ...] = ()
+    dispatcher: DispatcherSummary | None = None  # None: withheld
+    withheld_by: tuple[str, ...] = ()
+    mapping: Any = None  # step 02's mapping table (a DataFrame), None without one
+    decisions: DecisionLog | None = None
+    contact_point_names: Mapping[str, str] = field(default_factory=dict)  # GUID -> name
+    units: tuple[dict[str, str], dict[str, str]] = ({}, {})  # see unit_lookup
+    audit_hash: str = ""
+    banners: tuple[str, ...] = ()
+    rehearsal: str | None = None  # the newest verified rehearsal's page, from signoff/
+    rehearsal_local: bool = False
+    comparison: Mapping[str, str] | None = None  # run.environment.comparison_link
+    checklist: list[tuple[str, str, str, str, str]] | None = None  # the checklist's rows
+    diagram: str | None = None  # a data: URL
+    changes: dict[str, Any] | None = None  # changes.json
+    seal: str | None = None  # the consultancy's seal's subject
+
+
+def render_overview(ctx: Overview) -> str:
     """The overview page; ``ctx`` is assembled by the runner from the run's own files.
 
     Its order is the signed document's (contract §12.9): status and readiness, the
@@ -264,11 +328,11 @@ def render_overview(ctx: dict[str, Any]) -> str:
     the signatures: what a customer reads before signing fits the first pages. The rest
     (diagram, steps, what was not checked, the dispatcher, the anchor) follows, and every
     long list (each finding, each change, each mailbox) is an appendix."""
-    lang = ctx["language"]
-    anchor = ctx.get("audit_hash") or ""
+    lang = ctx.language
+    anchor = ctx.audit_hash or ""
     body = Markup("").join(
         [
-            ctx["nav"],
+            ctx.nav,
             _overview_head(ctx, lang),
             _overview_checklist(ctx, lang),
             _overview_summary(ctx, lang),
@@ -282,16 +346,16 @@ def render_overview(ctx: dict[str, Any]) -> str:
             _overview_audit(ctx, lang),
             Markup("</div>"),
             _overview_findings(ctx, lang),
-            changes_section(ctx.get("changes"), lang),
+            changes_section(ctx.changes, lang),
             _overview_decisions(ctx, lang),
             _overview_mapping(ctx, lang),
         ]
     )
     return page(
-        f"{t(lang, 'signoff')} - {ctx['organisation']} - {ctx['environment']}",
+        f"{t(lang, 'signoff')} - {ctx.organisation} - {ctx.environment}",
         body,
         language=lang,
-        banners=ctx.get("banners"),
+        banners=list(ctx.banners),
         anchor=anchor,
     )
 
@@ -299,10 +363,10 @@ def render_overview(ctx: dict[str, Any]) -> str:
 SUMMARY_ROWS = 14  # codes named on the front page; the rest are counted in one line
 
 
-def _overview_summary(ctx: dict[str, Any], lang: str) -> Markup:
+def _overview_summary(ctx: Overview, lang: str) -> Markup:
     """Findings and changes since the previous run, counted by code and unit: one page."""
-    findings: list[Finding] = ctx["findings"]
-    units: tuple[dict[str, str], dict[str, str]] = ctx.get("units") or ({}, {})
+    findings = ctx.findings
+    units = ctx.units
     parts: list[Markup] = []
     rows = findings_summary(findings, units, lang)
     if rows:
@@ -334,7 +398,7 @@ def _overview_summary(ctx: dict[str, Any], lang: str) -> Markup:
         parts.append(fragment("para", [t(lang, "summary_appendix")]))
     else:
         parts.append(fragment("para", [t(lang, "no_findings")]))
-    parts.append(_changes_summary(ctx.get("changes"), lang))
+    parts.append(_changes_summary(ctx.changes, lang))
     return fragment("section", t(lang, "summary"), parts, "summary")
 
 
@@ -358,7 +422,7 @@ def unit_lookup(mapping: Any, sheet: str) -> tuple[dict[str, str], dict[str, str
 
 
 def findings_summary(
-    findings: list[Finding], units: tuple[dict[str, str], dict[str, str]], lang: str
+    findings: Sequence[Finding], units: tuple[dict[str, str], dict[str, str]], lang: str
 ) -> list[tuple[str, str, str, int, str]]:
     """(severity, code, title, count, units) per code, errors first, then by count.
 
@@ -446,12 +510,12 @@ def _problem_text(problem: Any, lang: str) -> str:
     return t(lang, "changes_not_compared")
 
 
-def _overview_head(ctx: dict[str, Any], lang: str) -> Markup:
+def _overview_head(ctx: Overview, lang: str) -> Markup:
     """Who, which environment and run, and the verdict."""
-    word = ctx["ready"]
+    word = ctx.ready
     if isinstance(word, bool):  # a plain yes/no from a caller that knows no remarks
         word = "ready" if word else "not_ready"
-    readiness = ctx.get("readiness")
+    readiness = ctx.readiness
     if readiness is not None:  # the checklist's readiness: every step done, with evidence
         word = readiness.readiness.status
     ready = {"ready": True, "ready_with_remarks": "remarks"}.get(word, False)
@@ -460,11 +524,11 @@ def _overview_head(ctx: dict[str, Any], lang: str) -> Markup:
         "overview_head",
         f"{t(lang, 'signoff')}: {t(lang, 'title')}",
         [
-            (t(lang, "organisation"), f"{ctx['organisation']} (CVR {ctx['cvr']})"),
-            (t(lang, "environment"), f"{ctx['environment']} ({t(lang, 'kind_' + ctx['kind'])})"),
-            (t(lang, "run"), ctx["run_id"]),
-            (t(lang, "generated"), local_time(ctx["generated_at"], lang)),
-            (t(lang, "kit_version"), ctx["kit_version"]),
+            (t(lang, "organisation"), f"{ctx.organisation} (CVR {ctx.cvr})"),
+            (t(lang, "environment"), f"{ctx.environment} ({t(lang, 'kind_' + ctx.kind)})"),
+            (t(lang, "run"), ctx.run_id),
+            (t(lang, "generated"), local_time(ctx.generated_at, lang)),
+            (t(lang, "kit_version"), ctx.kit_version),
         ],
         t(lang, "status"),
         status_text,
@@ -472,20 +536,16 @@ def _overview_head(ctx: dict[str, Any], lang: str) -> Markup:
     )
 
 
-def _overview_steps(ctx: dict[str, Any], lang: str) -> Markup:
+def _overview_steps(ctx: Overview, lang: str) -> Markup:
     """Each step with its status, findings and duration."""
     step_rows = [
         (
-            fragment("link", f"{s['name']}.html", step_title(lang, s["name"])),
-            badge(
-                STEP_SEVERITY.get(s["status"], "info"),
-                status_word(lang, s["status"]),
-                language=lang,
-            ),
-            str(s.get("counts", "")),
-            f"{s.get('duration_s', 0):.1f} s",
+            fragment("link", f"{s.name}.html", step_title(lang, s.name)),
+            badge(STEP_SEVERITY.get(s.status, "info"), status_word(lang, s.status), language=lang),
+            s.counts,
+            f"{s.duration_s:.1f} s",
         )
-        for s in ctx["steps"]
+        for s in ctx.steps
     ]
     return fragment(
         "section",
@@ -500,7 +560,7 @@ def _overview_steps(ctx: dict[str, Any], lang: str) -> Markup:
     )
 
 
-def _overview_pages(ctx: dict[str, Any], lang: str) -> Markup:
+def _overview_pages(ctx: Overview, lang: str) -> Markup:
     """Links to the other pages of the document."""
     links = [
         ("portal.html", t(lang, "portal")),
@@ -508,12 +568,12 @@ def _overview_pages(ctx: dict[str, Any], lang: str) -> Markup:
         ("dispatcher.html", t(lang, "dispatcher_page")),
         ("runbook.html", t(lang, "runbook")),
     ]
-    if ctx.get("rehearsal"):
+    if ctx.rehearsal:
         label = t(lang, "rehearsal_link")
-        if ctx.get("rehearsal_local"):
+        if ctx.rehearsal_local:
             label += f" ({t(lang, 'local_rehearsal')})"
-        links.append((ctx["rehearsal"], label))
-    comparison = ctx.get("comparison")
+        links.append((ctx.rehearsal, label))
+    comparison = ctx.comparison
     if comparison:
         label = t(lang, "compare_link")
         if comparison.get("note"):  # it did not compare this run: say which it compared
@@ -529,9 +589,9 @@ def _overview_pages(ctx: dict[str, Any], lang: str) -> Markup:
     )
 
 
-def _overview_findings(ctx: dict[str, Any], lang: str) -> Markup:
+def _overview_findings(ctx: Overview, lang: str) -> Markup:
     """The findings, errors first."""
-    findings: list[Finding] = ctx["findings"]
+    findings = ctx.findings
     grouped: list[Markup] = []
     for sev, key in (("error", "errors"), ("warning", "warnings"), ("info", "infos")):
         chosen = [f for f in findings if f.severity == sev]
@@ -545,35 +605,23 @@ def _overview_findings(ctx: dict[str, Any], lang: str) -> Markup:
     )
 
 
-def _typed(value: Any, kind: type[T]) -> T | None:
-    """A step payload of a page's context: the typed record a run hands over, or (a context
-    built by hand, as JSON would hold it) a dict read into one."""
-    if value is None or isinstance(value, kind):
-        return value
-    from ..inputs.typed import structure
-
-    return structure(value, kind)
-
-
-def _overview_not_checked(ctx: dict[str, Any], lang: str) -> Markup:
+def _overview_not_checked(ctx: Overview, lang: str) -> Markup:
     """What was not checked: network, evidence, pending and skipped checks."""
-    findings: list[Finding] = ctx["findings"]
+    findings = ctx.findings
     not_checked = [
         f for f in findings if f.code.startswith("PENDING_") or f.code in NOT_CHECKED_CODES
     ]
-    network = _typed(ctx.get("network"), NetworkRun) or NetworkRun()
+    network = ctx.network or NetworkRun()
     ran = (
         t(lang, "network_offline")
         if not network.online
         else f"{t(lang, 'network_ran')}: {network.ran_on or '?'}"
     )
-    summaries = [_typed(e, EvidenceSummary) for e in ctx.get("evidence") or ()]
     evidence = [
         f"{e.server} ({e.taken_at}): {t(lang, 'install_evidence')} {e.thumbprint or ''}"
         if e.kind == "install"
         else f"{e.server} ({e.taken_at}): {e.failed or 0}/{e.checks or 0} failed, egress {e.egress_ip}"
-        for e in summaries
-        if e is not None
+        for e in ctx.evidence
     ]
     return fragment(
         "section",
@@ -588,36 +636,36 @@ def _overview_not_checked(ctx: dict[str, Any], lang: str) -> Markup:
     )
 
 
-def _overview_dispatcher(ctx: dict[str, Any], lang: str) -> Markup:
+def _overview_dispatcher(ctx: Overview, lang: str) -> Markup:
     """The dispatcher parameters, or why they are withheld."""
-    disp = ctx.get("dispatcher")
+    disp = ctx.dispatcher
     if disp:
-        rows: list[tuple[str, Any]] = [(k, v) for k, v in disp["parameters"].items()]
+        rows: list[tuple[str, Any]] = list(disp.parameters)
         rows.append(
             (
                 "ready",
                 t(lang, "ready")
-                if disp["ready"]
-                else f"{t(lang, 'not_ready')}: {', '.join(disp['blocking'])}",
+                if disp.ready
+                else f"{t(lang, 'not_ready')}: {', '.join(disp.blocking)}",
             )
         )
         disp_html = table(rows, [t(lang, "field"), t(lang, "value")], language=lang)
     else:
         disp_html = fragment(
-            "banner", t(lang, "dispatcher_withheld", codes=", ".join(ctx.get("withheld_by") or []))
+            "banner", t(lang, "dispatcher_withheld", codes=", ".join(ctx.withheld_by))
         )
     # The PDF holds the dispatcher's own page: this table is printed there only.
     return fragment("section", t(lang, "dispatcher"), [disp_html], "also-in-pdf")
 
 
-def _overview_mapping(ctx: dict[str, Any], lang: str) -> Markup:
+def _overview_mapping(ctx: Overview, lang: str) -> Markup:
     """The mapping grouped by unit (an appendix when printed)."""
     mapping_section = Markup("")
-    if ctx.get("mapping") is not None:
+    if ctx.mapping is not None:
         mapping_section = fragment(
             "section",
             t(lang, "mapping"),
-            [Markup(mapping_by_unit_html(ctx["mapping"], language=lang))],
+            [Markup(mapping_by_unit_html(ctx.mapping, language=lang))],
             "appendix",
         )
     return mapping_section
@@ -626,13 +674,13 @@ def _overview_mapping(ctx: dict[str, Any], lang: str) -> Markup:
 DECISIONS_INLINE = 20  # more decisions than this print in the appendix
 
 
-def _overview_decisions(ctx: dict[str, Any], lang: str) -> Markup:
+def _overview_decisions(ctx: Overview, lang: str) -> Markup:
     """The consultant's decisions that this run's mapping used (contract §12.7): each with
     who made it, when, and the note; the decisions file is an input hashed in the audit."""
-    log = ctx.get("decisions")
+    log = ctx.decisions
     if log is None or not log.decisions:
         return Markup("")
-    names: dict[str, str] = ctx.get("contact_point_names") or {}
+    names = ctx.contact_point_names
     rows = [
         (
             d.key,
@@ -675,9 +723,9 @@ def _overview_decisions(ctx: dict[str, Any], lang: str) -> Markup:
     return fragment("section", t(lang, "decisions_title"), parts, css)
 
 
-def _overview_audit(ctx: dict[str, Any], lang: str) -> Markup:
+def _overview_audit(ctx: Overview, lang: str) -> Markup:
     """The anchor and the command that checks it."""
-    anchor = ctx.get("audit_hash") or ""
+    anchor = ctx.audit_hash or ""
     return fragment(
         "section",
         t(lang, "audit_hash"),
@@ -688,22 +736,22 @@ def _overview_audit(ctx: dict[str, Any], lang: str) -> Markup:
     )
 
 
-def _overview_signatures(ctx: dict[str, Any], lang: str) -> Markup:
+def _overview_signatures(ctx: Overview, lang: str) -> Markup:
     """The declaration and the signature blocks."""
-    anchor = ctx.get("audit_hash") or ""
+    anchor = ctx.audit_hash or ""
     fields = [t(lang, "name"), t(lang, "role"), t(lang, "date"), t(lang, "signature")]
     declaration = fragment(
         "declaration",
         t(
             lang,
             "signature_declaration",
-            environment=ctx["environment"],
-            run=ctx["run_id"],
+            environment=ctx.environment,
+            run=ctx.run_id,
             anchor=anchor,
         ),
     )
-    if ctx.get("seal"):  # the consultancy's electronic seal over the same folder (§12.5)
-        declaration = declaration + fragment("para", [t(lang, "sealed_by", subject=ctx["seal"])])
+    if ctx.seal:  # the consultancy's electronic seal over the same folder (§12.5)
+        declaration = declaration + fragment("para", [t(lang, "sealed_by", subject=ctx.seal)])
     return fragment(
         "signatures",
         t(lang, "signatures"),
@@ -712,20 +760,20 @@ def _overview_signatures(ctx: dict[str, Any], lang: str) -> Markup:
     )
 
 
-def _overview_diagram(ctx: dict[str, Any], lang: str) -> Markup:
+def _overview_diagram(ctx: Overview, lang: str) -> Markup:
     """The environment's diagram, when there is one."""
     return (
-        fragment("section", t(lang, "diagram"), [fragment("image", ctx["diagram"])], "diagram")
-        if ctx.get("diagram")
+        fragment("section", t(lang, "diagram"), [fragment("image", ctx.diagram)], "diagram")
+        if ctx.diagram
         else Markup("")
     )
 
 
-def _overview_checklist(ctx: dict[str, Any], lang: str) -> Markup:
+def _overview_checklist(ctx: Overview, lang: str) -> Markup:
     """The go-live checklist, when there is one."""
     return (
-        fragment("section", t(lang, "checklist"), [checklist_table(ctx["checklist"], lang)])
-        if ctx.get("checklist")
+        fragment("section", t(lang, "checklist"), [checklist_table(ctx.checklist, lang)])
+        if ctx.checklist
         else Markup("")
     )
 
@@ -763,7 +811,7 @@ def changes_section(change: dict[str, Any] | None, language: str) -> Markup:
 
 
 def render_portal(
-    portal: dict[str, Any],
+    portal: PortalRegistration,
     *,
     language: str,
     nav: Markup,
@@ -783,21 +831,21 @@ def render_portal(
     )
 
 
-def portal_content(portal: dict[str, Any], language: str, todo: Any = None) -> Markup:
+def portal_content(portal: PortalRegistration, language: str, todo: Any = None) -> Markup:
     """The portal page below its navigation: the same for every page of a run (no anchor, no
     banners), so a run renders it while its last notebook executes. ``todo`` is step 02's
-    portal to-do (a run of an earlier kit kept it in the registration, as ``todo``)."""
+    portal to-do."""
     from ..deliverables.portal import PORTAL_NOTES, portal_fields
 
     yes, no = t(language, "yes"), t(language, "no")
-    cps = portal.get("contact_points") or []
+    cps = portal.contact_points
     cp_rows = [
         (
-            c.get("name"),
-            c.get("id") or t(language, "new_contact_point"),
-            ", ".join(t(language, f"target_{x.lower()}") for x in c.get("targets", [])),
-            yes if c.get("visible") else no,
-            len(c.get("translations", [])),
+            c.name,
+            c.id or t(language, "new_contact_point"),
+            ", ".join(t(language, f"target_{x.lower()}") for x in c.targets),
+            yes if c.visible else no,
+            len(c.translations),
         )
         for c in cps
     ]
@@ -805,17 +853,17 @@ def portal_content(portal: dict[str, Any], language: str, todo: Any = None) -> M
     # template, without table()'s per-cell conversion).
     appendix = [
         (
-            str(c.get("name") or ""),
-            str(c.get("id") or t(language, "new_contact_point")),
-            *str(entry).partition(":")[::2],
+            c.name,
+            c.id or t(language, "new_contact_point"),
+            *entry.partition(":")[::2],
         )
         for c in cps
-        for entry in c.get("translations", [])
+        for entry in c.translations
     ]
     return Markup("").join(
         [
-            fragment("heading", f"{t(language, 'portal')} ({portal['environment']})", 1),
-            fragment("para", [portal["portal"]]),
+            fragment("heading", f"{t(language, 'portal')} ({portal.environment})", 1),
+            fragment("para", [portal.portal]),
             table(
                 portal_fields(portal, language),
                 [t(language, "field"), t(language, "value")],
@@ -835,7 +883,7 @@ def portal_content(portal: dict[str, Any], language: str, todo: Any = None) -> M
                 language=language,
             ),
             fragment("list", list(PORTAL_NOTES["da" if language == "da" else "en"])),
-            _portal_todo(todo if todo is not None else portal.get("todo"), language),
+            _portal_todo(todo, language),
             fragment(
                 "section",
                 t(language, "translations_appendix"),
@@ -921,7 +969,7 @@ DISPATCHER_WHERE = (
 
 
 def render_dispatcher(
-    config: dict[str, Any] | None,
+    config: DispatcherConfig | None,
     *,
     withheld_by: list[str],
     authorization_env: str | None,
@@ -944,12 +992,9 @@ def render_dispatcher(
             fragment("banner", t(lang, "dispatcher_withheld", codes=", ".join(withheld_by)))
         )
     else:
-        if not config.get("ready"):
+        if not config.ready:
             parts.append(
-                fragment(
-                    "banner",
-                    f"{t(lang, 'not_ready')}: {', '.join(config.get('blocking') or [])}",
-                )
+                fragment("banner", f"{t(lang, 'not_ready')}: {', '.join(config.blocking)}")
             )
         parts += dispatcher_fields(config, lang)
     return page(
@@ -966,14 +1011,14 @@ def render_dispatcher(
 KNOWN_LABELS = {"ContactPointGuid": "ContactPointGuid"}
 
 
-def dispatcher_fields(config: dict[str, Any], lang: str) -> list[Markup]:
+def dispatcher_fields(config: DispatcherConfig, lang: str) -> list[Markup]:
     """The dispatcher's fields: each value with its Configurator label where the vendor page
     gives one and "ngdpkit's name (not Configurator's)" where not; the authorization header
     as a parameter handed over through the agreed channel (never a value, never a variable
     on someone's machine); for REST_PUSH, what the Push Service needs."""
     kit = t(lang, "dispatcher_named_by_kit")
     rows: list[tuple[Any, ...]] = []
-    for name, value in config["parameters"].items():
+    for name, value in config.parameters.pairs():
         label = KNOWN_LABELS.get(name)
         shown: Any = fragment("code", str(value))
         if name == "ApiBaseUrl":
@@ -985,8 +1030,7 @@ def dispatcher_fields(config: dict[str, Any], lang: str) -> list[Markup]:
                 t(lang, "dispatcher_named_by_kmd") if label else kit,
             )
         )
-    auth = config.get("authorization") or {}
-    handover = auth.get("handover")
+    handover = config.authorization.handover
     rows.append(
         (
             t(lang, "dispatcher_authorization_field"),
@@ -1004,20 +1048,14 @@ def dispatcher_fields(config: dict[str, Any], lang: str) -> list[Markup]:
         ),
         fragment("para", [t(lang, "dispatcher_note")]),
     ]
-    push = config.get("push")
+    push = config.push
     if push:
         out.append(fragment("heading", t(lang, "dispatcher_push_title"), 2))
         out.append(
             table(
                 [
-                    (
-                        t(lang, "receipt_endpoint"),
-                        fragment("code", push.get("receipt_endpoint", "")),
-                    ),
-                    (
-                        t(lang, "message_endpoint"),
-                        fragment("code", push.get("message_endpoint", "")),
-                    ),
+                    (t(lang, "receipt_endpoint"), fragment("code", push.receipt_endpoint)),
+                    (t(lang, "message_endpoint"), fragment("code", push.message_endpoint)),
                 ],
                 [t(lang, "field"), t(lang, "value")],
                 language=lang,

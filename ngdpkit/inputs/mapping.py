@@ -9,6 +9,7 @@ over rows, except to word the findings.
 
 from __future__ import annotations
 
+from collections import abc
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,74 @@ MAPPING_FIELDS = (
     Field("reason", ("Reason", "Begrundelse")),
     Field("accept", ("Accept", "Accepter", "Godkend")),
 )
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class MappingCounts(abc.Mapping[str, int]):
+    """Step 02's mailboxes per mapping status (``results.counts``).
+
+    The step file keeps the statuses the mapping found, most frequent first, as pandas
+    counts them (``{"mapped": 199, "retired": 1}``); a record with a field per status would
+    write every status, in a fixed order. So the record keeps the (status, count) pairs in
+    the file's order and reads like a read-only mapping (equal to the dict it was made
+    from); the statuses the kit knows read by attribute too.
+    """
+
+    by_status: tuple[tuple[str, int], ...] = ()
+
+    @classmethod
+    def of(cls, counts: abc.Mapping[str, int]) -> MappingCounts:
+        return cls(tuple(counts.items()))
+
+    def __getitem__(self, status: str) -> int:
+        for known, n in self.by_status:
+            if known == status:
+                return n
+        raise KeyError(status)
+
+    def __iter__(self) -> abc.Iterator[str]:
+        return (status for status, _ in self.by_status)
+
+    def __len__(self) -> int:
+        return len(self.by_status)
+
+    def __repr__(self) -> str:
+        return f"MappingCounts({dict(self.by_status)!r})"
+
+    @property
+    def mapped(self) -> int:
+        return self.get(STATUS_MAPPED, 0)
+
+    @property
+    def retired(self) -> int:
+        return self.get(STATUS_RETIRED, 0)
+
+    @property
+    def unmapped(self) -> int:
+        return self.get(STATUS_UNMAPPED, 0)
+
+    @property
+    def unknown(self) -> int:
+        return self.get(STATUS_UNKNOWN, 0)
+
+
+def _register_counts() -> None:
+    """Written as the JSON object it is; read back only with text keys and whole counts."""
+    from .typed import converter
+
+    def structure(data: Any, kind: Any) -> MappingCounts:
+        if not isinstance(data, dict):
+            raise ValueError(f"the counts are a {type(data).__name__}")
+        for status, n in data.items():
+            if not isinstance(status, str) or type(n) is not int:
+                raise ValueError(f"the count of {status!r} is not a whole number")
+        return MappingCounts.of(data)
+
+    converter.register_unstructure_hook(MappingCounts, lambda c: dict(c.by_status))
+    converter.register_structure_hook(MappingCounts, structure)
+
+
+_register_counts()
 
 
 @dataclass

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..deliverables.dispatcher import DispatcherConfig
 from ..findings import Finding
 from ..guids import canonical_guid
 from ..settings import Environment, Settings
@@ -112,11 +113,11 @@ class RunCore:
     def mapping_paths(self) -> list[Path]:
         return [self.run_dir / "mailbox-mapping.csv", self.run_dir / "mailbox-mapping.xlsx"]
 
-    def dispatcher(self) -> dict[str, Any] | None:
+    def dispatcher(self) -> DispatcherConfig | None:
         """The dispatcher configuration as written: step 05's, after the run-level findings."""
-        from ..deliverables.dispatcher import final_config
+        from ..deliverables.dispatcher import finalise
 
-        return final_config(
+        return finalise(
             self.record(DispatcherRecord).dispatcher,
             self.extra,
             self.env,

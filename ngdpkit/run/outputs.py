@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 import threading
 from pathlib import Path
 from typing import Any
 
 from .. import __version__
 from .. import findings as F
+from ..deliverables.dispatcher import DispatcherConfig
 from ..errors import InputError
 from ..findings import Finding
 from ..steps import STEP_MODULES
@@ -195,7 +195,7 @@ class Outputs:
             mapping_complete=not any(
                 f.code in ("MAILBOX_UNMAPPED", "PENDING_MAPPING") for f in findings
             ),
-            dispatcher=config,
+            dispatcher=config.to_json() if config is not None else None,  # as the file has it
             dispatcher_unchanged=self.dispatcher_unchanged(config),
             acceptance=run.acceptance(),
             confirmations=self.confirmations,
@@ -205,7 +205,7 @@ class Outputs:
         )
         return evaluate(findings, evidence, run.settings.language)
 
-    def dispatcher_unchanged(self, config: dict[str, Any] | None) -> bool:
+    def dispatcher_unchanged(self, config: DispatcherConfig | None) -> bool:
         """The dispatcher's values are those of the previous finished run (or there is none):
         a rehearsal against NgDP before this run then still tested them."""
         previous, view = self.previous.result()
@@ -213,8 +213,8 @@ class Outputs:
             return True
         if isinstance(view, BaseException) or view is None:
             return False
-        before = (view.dispatcher or {}).get("parameters")
-        return bool(before == (config or {}).get("parameters"))
+        before = view.dispatcher.parameters if view.dispatcher else None
+        return bool(before == (config.parameters if config else None))
 
     def write_changes(self, findings: list[Finding]) -> None:
         """``changes.json``: this run against the previous finished run of its environment."""
@@ -245,11 +245,6 @@ class Outputs:
 
         run = self.run
         d = run.run_dir
-
-        def read(name: str) -> Any:
-            path = d / name
-            return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
-
         return RunView(
             path=d,
             environment=run.env.name,
@@ -262,8 +257,8 @@ class Outputs:
             },
             anchor="",
             kit_version=__version__,
-            dispatcher=read("dispatcher-config.json"),
-            portal=read("portal-registration.json"),
+            dispatcher=run.dispatcher(),  # what its files hold (none: no file)
+            portal=run.record(SystemRecord).portal,
             mapping=read_mapping_csv(d / "mailbox-mapping.csv", d.name)
             if run.mapping.cells is None
             else register_table(run.mapping.cells),

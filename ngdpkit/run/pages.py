@@ -13,10 +13,11 @@ import base64
 import dataclasses
 import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from .. import findings as F
+from ..deliverables.dispatcher import DispatcherConfig
 from ..findings import Finding
 from ..steps import STEP_MODULES, STEP_NAMES, PageContext
 from ..steps.records import ContactPointsRecord, DispatcherRecord, MailboxesRecord, SystemRecord
@@ -24,6 +25,9 @@ from .ahead import RenderAhead
 from .core import RunCore
 from .outputs import Outputs
 from .sequence import NotebookSequence
+
+if TYPE_CHECKING:
+    from ..documents.signoff import Overview, StepRow
 
 EXTRA_PAGES = ("portal.html", "firewall.html", "dispatcher.html", "checklist.html", "runbook.html")
 _EXTRA_TITLES = ("portal", "firewall", "dispatcher_page", "checklist", "runbook")
@@ -68,8 +72,10 @@ class Pages:
         )
         self.render_step_pages(page_ctx)
         svg = self.render_run_pages(nav, banners)
+        from ..documents.signoff import render_overview
+
         overview = self.overview(findings, config, withheld_by, svg, nav, banners, leaked=leaked)
-        self.write("index.html", overview)
+        self.write("index.html", render_overview(overview))
         if run.pdf:
             acceptance = run.acceptance()
             why = self.print_document(names, acceptance) or self.sign_document(
@@ -160,10 +166,11 @@ class Pages:
         self.write("runbook.html", page)
         return svg
 
-    def step_rows(self, *, blocked: bool) -> list[dict[str, Any]]:
+    def step_rows(self, *, blocked: bool) -> tuple[StepRow, ...]:
         """The overview's table of steps: status (05 is "blocked" while the dispatcher is
         withheld or not ready), counts in words and duration."""
         from ..documents.i18n import count
+        from ..documents.signoff import StepRow
 
         run = self.run
         lang = run.settings.language
@@ -175,70 +182,71 @@ class Pages:
                 status = "blocked"  # withheld or not ready is never "ok"
             counts = F.counts(data.findings)
             rows.append(
-                {
-                    "name": name,
-                    "status": status,
-                    "counts": ", ".join(count(lang, n, s) for s, n in counts.items() if n),
-                    "duration_s": self.sequence.timings.get(name, 0.0),
-                }
+                StepRow(
+                    name=name,
+                    status=status,
+                    counts=", ".join(count(lang, n, s) for s, n in counts.items() if n),
+                    duration_s=self.sequence.timings.get(name, 0.0),
+                )
             )
-        return rows
+        return tuple(rows)
 
     def overview(
         self,
         findings: list[Finding],
-        config: dict[str, Any] | None,
+        config: DispatcherConfig | None,
         withheld_by: list[str],
         svg: str,
         nav: Any,
         banners: list[str],
         *,
         leaked: bool,
-    ) -> str:
-        """``index.html``: the run at a glance, the checklist and what changed."""
-        from ..documents.signoff import render_overview, unit_lookup
+    ) -> Overview:
+        """What ``index.html`` shows: the run at a glance, the checklist and what changed,
+        from the typed step records and the run's own facts."""
+        from ..documents.signoff import DispatcherSummary, Overview, unit_lookup
 
         run = self.run
         s = run.settings
         contact = run.record(ContactPointsRecord)
         system = run.record(SystemRecord)
         acceptance = run.acceptance()
-        blocked = leaked or not (run.dispatcher() or {}).get("ready")
-        ctx = {
-            "language": s.language,
-            "organisation": s.organisation.name,
-            "cvr": s.organisation.cvr,
-            "environment": run.env.name,
-            "kind": run.env.kind,
-            "run_id": run.run_dir.name,
-            "generated_at": dt.datetime.now(dt.UTC),
-            "kit_version": __version__,
-            "ready": verdict(findings, config, crashed=bool(self.sequence.crashed)),
-            "readiness": self.outputs.checklist_result,
-            "steps": self.step_rows(blocked=blocked),
-            "findings": findings,
-            "network": system.network,
-            "evidence": system.evidence,
-            "dispatcher": config,
-            "withheld_by": withheld_by,
-            "mapping": contact.mapping,
-            "decisions": contact.decisions,
-            "contact_point_names": {p["id"]: p["name"] for p in contact.contact_points or []},
-            "units": unit_lookup(contact.mapping, run.record(MailboxesRecord).sheet),
-            "audit_hash": run.anchor,
-            "banners": banners,
-            "rehearsal": f"../../{acceptance.folder.path.name}/signoff/index.html"
+        final = run.dispatcher()
+        blocked = leaked or final is None or not final.ready
+        return Overview(
+            language=s.language,
+            organisation=s.organisation.name,
+            cvr=s.organisation.cvr,
+            environment=run.env.name,
+            kind=run.env.kind,
+            run_id=run.run_dir.name,
+            generated_at=dt.datetime.now(dt.UTC),
+            kit_version=__version__,
+            ready=verdict(findings, config, crashed=bool(self.sequence.crashed)),
+            readiness=self.outputs.checklist_result,
+            steps=self.step_rows(blocked=blocked),
+            findings=tuple(findings),
+            network=system.network,
+            evidence=system.evidence or (),
+            dispatcher=DispatcherSummary.of(config) if config is not None else None,
+            withheld_by=tuple(withheld_by),
+            mapping=contact.mapping,
+            decisions=contact.decisions,
+            contact_point_names={p.id: p.name for p in contact.contact_points or ()},
+            units=unit_lookup(contact.mapping, run.record(MailboxesRecord).sheet),
+            audit_hash=run.anchor,
+            banners=tuple(banners),
+            rehearsal=f"../../{acceptance.folder.path.name}/signoff/index.html"
             if acceptance
             else None,
-            "rehearsal_local": acceptance.against == "simulator" if acceptance else False,
-            "comparison": comparison_link(run.run_dir.parent.parent, run.run_dir),
-            "checklist": self.outputs.checklist_rows,
-            "diagram": "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode(),
-            "changes": self.outputs.changes,
-            "seal": run.folder.sealer.seal.subject if run.folder.sealer else None,
-            "nav": nav,
-        }
-        return render_overview(ctx)
+            rehearsal_local=acceptance.against == "simulator" if acceptance else False,
+            comparison=comparison_link(run.run_dir.parent.parent, run.run_dir),
+            checklist=self.outputs.checklist_rows,
+            diagram="data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode(),
+            changes=self.outputs.changes,
+            seal=run.folder.sealer.seal.subject if run.folder.sealer else None,
+            nav=nav,
+        )
 
     def sign_document(self, pdf: Path) -> str | None:
         """The seal's PAdES signature on the printed PDF (nothing without ``[signing]``), before
@@ -299,11 +307,22 @@ class Pages:
             )
 
 
-def verdict(findings: list[Finding], config: dict[str, Any] | None, *, crashed: bool) -> str:
+def verdict(
+    findings: list[Finding],
+    config: DispatcherConfig | dict[str, Any] | None,
+    *,
+    crashed: bool,
+) -> str:
     """The overview's word: ready only without errors and warnings, ready with remarks with
-    warnings only, not ready otherwise (also while the dispatcher is withheld or not ready)."""
+    warnings only, not ready otherwise (also while the dispatcher is withheld or not ready).
+    ``config``: the final configuration, typed or as its file holds it."""
+    ready = (
+        config.ready
+        if isinstance(config, DispatcherConfig)
+        else bool(config and config.get("ready"))  # the file's JSON (a caller's own)
+    )
     status = F.status_of(findings)
-    if crashed or status == "errors" or not (config and config.get("ready")):
+    if crashed or status == "errors" or not ready:
         return "not_ready"
     return "ready_with_remarks" if status == "warnings" else "ready"
 

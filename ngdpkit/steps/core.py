@@ -64,7 +64,9 @@ class Step:
     run_dir: Path | None
     online: bool | str  # True, False or "ngdp" (NgDP's records only)
     findings: list[Finding] = field(default_factory=F.Bounded)  # capped per code
-    record: Any = None  # the step's Record (steps.records.RECORDS[name]), made on creation
+    # The step's Record (steps.records.RECORDS[name]), made on creation; frozen, so that a
+    # field changes only through set(), which replaces it.
+    record: Any = None
     inputs_read: list[dict[str, Any]] = field(default_factory=list)
     cache: dict[str, StepFile] = field(default_factory=dict)
     started: float = field(default_factory=time.monotonic)
@@ -80,6 +82,11 @@ class Step:
     @property
     def language(self) -> str:
         return self.settings.language
+
+    def set(self, **fields: Any) -> None:
+        """Set fields of the step's record: records are frozen, so the step holds a new one
+        (the other fields as they were, a value not read yet still unread)."""
+        self.record = self.record.replace(**fields)
 
     def add(self, findings: list[Finding]) -> list[Finding]:
         self.findings.extend(findings)

@@ -218,7 +218,7 @@ class _PointIndex:
     def of(cls, step: Step) -> _PointIndex:
         rec = step.record
         if isinstance(rec, ContactPointsRecord) and rec.contact_points is not None:
-            return cls({p["id"]: p["name"] for p in rec.contact_points})
+            return cls({p.id: p.name for p in rec.contact_points})
         env = step.env
         if env.contact_points is None or env.contact_points_ngdp:
             return cls(None)  # pending, or only NgDP's listing knows them

@@ -30,13 +30,15 @@ from typing import Any
 
 from markupsafe import Markup
 
+from ..deliverables.dispatcher import DispatcherConfig
+
 
 @dataclass(frozen=True)
 class OutputContext:
     run_dir: Path
     language: str
     # The run's final dispatcher configuration (None: withheld), decided after every step.
-    dispatcher: dict[str, Any] | None = None
+    dispatcher: DispatcherConfig | None = None
     # The mapping CSV and workbook, written by the run (begun on its threads from notebook
     # 02's hand-over, made current in the outputs phase); returns both paths.
     mapping_files: Callable[[], list[Path]] = lambda: []
@@ -51,7 +53,7 @@ class PageContext:
     environment: str
     anchor: str
     authorization_env: str | None = None
-    dispatcher: dict[str, Any] | None = None  # None when withheld (or leaked)
+    dispatcher: DispatcherConfig | None = None  # None when withheld (or leaked)
     withheld_by: list[str] = field(default_factory=list)
     prepared: dict[str, Markup] = field(default_factory=dict)  # from the step's ``prepare``
 

@@ -25,9 +25,13 @@ def load_mailboxes(step: Step) -> Any:
     )
     step.record_input(path)
     step.add(export.findings)
-    rec = step.record
-    rec.source, rec.sheet, rec.count = export.source, export.sheet, len(export)
-    rec.blank_rows, rec.guid_column_used = export.blank_rows, export.guid_column_used
-    rec.mailboxes = export.frame
+    step.set(
+        source=export.source,
+        sheet=export.sheet,
+        count=len(export),
+        blank_rows=export.blank_rows,
+        guid_column_used=export.guid_column_used,
+        mailboxes=export.frame,
+    )
     export.language = step.language
     return export

@@ -10,6 +10,7 @@ from ..documents import display
 from ..documents.i18n import t
 from ..findings import Finding
 from ..inputs.decisions import Decision, DecisionLog
+from ..inputs.mapping import MappingCounts
 from .core import Step, pending
 from .deliver import OutputContext
 from .records import ContactPointsRecord, MailboxesRecord
@@ -31,15 +32,14 @@ def load_contact_points(step: Step) -> Any:
             "contact_points",
             "the mapping cannot be checked against NgDP; a contact point plan is proposed instead",
         )
-        step.record.contact_points = None
+        step.set(contact_points=None)
         return None
     cps = read_contact_points(
         path, label=step.rel(path), system_id=step.env.system_id, cache=step.tables
     )
     step.record_input(path)
     step.add(cps.findings)
-    step.record.contact_points = [p.to_dict() for p in cps.points]
-    step.record.contact_points_source = "file"
+    step.set(contact_points=tuple(cps.points), contact_points_source="file")
     cps.language = step.language
     return cps
 
@@ -64,7 +64,7 @@ def _contact_points_from_ngdp(step: Step) -> Any:
                 )
             ]
         )
-        step.record.contact_points = None
+        step.set(contact_points=None)
         return None
     points = [
         ContactPoint(
@@ -82,8 +82,7 @@ def _contact_points_from_ngdp(step: Step) -> Any:
     source = f"NgDP {observation.base_url}"
     found = check_contact_points(points, label=source, system_id=step.env.system_id)
     step.add(found)
-    step.record.contact_points = [p.to_dict() for p in points]
-    step.record.contact_points_source = "ngdp"
+    step.set(contact_points=tuple(points), contact_points_source="ngdp")
     cps = ContactPoints(points, source, list(found))
     cps.language = step.language
     return cps
@@ -104,11 +103,11 @@ def read_ngdp(step: Step, mapping: Any, *, offline_todo: bool = True) -> display
         used = {g for g in frame.loc[frame["status"] == "mapped", "ngdp_guid"].unique() if g}
     if env.default_contact_point:
         used.add(env.default_contact_point)
-    names = {p["id"]: p["name"] for p in step.record.contact_points or []}
+    names = {p.id: p.name for p in step.record.contact_points or ()}
     observation = observe(step, used) if step.online else None
     if observation is None:
         if offline_todo:
-            step.record.portal_todo = planned_todo(frame, names)
+            step.set(portal_todo=planned_todo(frame, names))
         return _ngdp_summary(step)
     source = f"NgDP {observation.base_url}"
     if step.record.contact_points_source == "file":
@@ -121,7 +120,7 @@ def read_ngdp(step: Step, mapping: Any, *, offline_todo: bool = True) -> display
         step.add(compare_contact_points(observation, None, used, source=source))
     found, todo = compare_translations(observation, frame, source=source)
     step.add(found)
-    step.record.portal_todo = todo
+    step.set(portal_todo=todo)
     return _ngdp_summary(step)
 
 
@@ -142,7 +141,7 @@ def check_register(step: Step, mapping: Any) -> display.HTML:
     )
     step.record_input(path)
     step.add(found)
-    step.record.register = comparison
+    step.set(register=comparison)
     return display.key_values(
         [
             (t(lang, "register_rows"), str(comparison.rows)),
@@ -203,14 +202,16 @@ def load_decisions(step: Step, frame: Any, points: Any) -> tuple[Any, ...]:
     of the run (hashed in the audit), each decision it cannot use a finding."""
     read = read_usable_decisions(step, frame, points)
     if read.log is None:
-        step.record.decisions = None
+        step.set(decisions=None)
         return ()
     step.record_input(read.path)
     step.add(list(read.findings))
-    step.record.decisions = replace(
-        read.log,
-        decisions=read.usable,
-        unused=len(read.log.decisions) - len(read.usable) + read.invalid_rows,
+    step.set(
+        decisions=replace(
+            read.log,
+            decisions=read.usable,
+            unused=len(read.log.decisions) - len(read.usable) + read.invalid_rows,
+        )
     )
     return read.usable
 
@@ -280,9 +281,12 @@ def map_mailboxes(step: Step, frame: Any, contact_points: Any, mapping_file: Any
         result.suggestions = suggest(result, points)
     if contact_points is None:
         result.plan = contact_point_plan(frame)
-    rec = step.record
-    rec.mapping, rec.counts = result.frame, result.counts()
-    rec.suggestions, rec.plan = result.suggestions, result.plan
+    step.set(
+        mapping=result.frame,
+        counts=MappingCounts.of(result.counts()),
+        suggestions=result.suggestions,
+        plan=result.plan,
+    )
     result.language = step.language
     return result
 

@@ -23,7 +23,7 @@ def check_certificate(step: Step) -> CertificateFacts | None:
     It also prepares install-certificate.ps1 (the runner writes it), so that no display call
     decides an output."""
     facts = _check(step)
-    step.record.install_script = install_script(step, facts)
+    step.set(install_script=install_script(step, facts))
     return facts
 
 
@@ -37,7 +37,7 @@ def _check(step: Step) -> CertificateFacts | None:
 
     env, s = step.env, step.settings
     step.add(check_cvr(s.organisation.cvr))
-    step.record.certificate_file = step.rel(env.certificate)
+    step.set(certificate_file=step.rel(env.certificate))
     if env.certificate is None:
         pending(
             step,
@@ -101,14 +101,19 @@ def _check(step: Step) -> CertificateFacts | None:
     from ..checks.certificates import issuing_ca
 
     issuer = issuing_ca(loaded, anchors)
-    rec = step.record
-    rec.certificate, rec.public_only = facts, loaded.public_only
-    rec.custom_anchors = list(anchors.custom_kinds)
+    issuing_der = root_der = None
     if issuer is not None:
-        rec.issuing_ca_der = base64.b64encode(issuer.public_bytes(Encoding.DER)).decode()
+        issuing_der = base64.b64encode(issuer.public_bytes(Encoding.DER)).decode()
         root = _root_of(issuer, anchors)
         if root is not None:
-            rec.root_ca_der = base64.b64encode(root.public_bytes(Encoding.DER)).decode()
+            root_der = base64.b64encode(root.public_bytes(Encoding.DER)).decode()
+    step.set(
+        certificate=facts,
+        public_only=loaded.public_only,
+        custom_anchors=list(anchors.custom_kinds),
+        issuing_ca_der=issuing_der,
+        root_ca_der=root_der,
+    )
     if step.online is True and loaded.leaf is not None:  # not with --online ngdp
         from ..checks.revocation import check_revocation
 

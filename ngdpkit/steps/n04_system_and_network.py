@@ -11,6 +11,7 @@ from .. import findings as F
 from ..checks.evidence import EvidenceSummary
 from ..checks.network import NetworkRun
 from ..deliverables.firewall import FirewallRule
+from ..deliverables.portal import PortalRegistration
 from ..documents import display
 from ..documents.i18n import t
 from ..documents.pages import Markup
@@ -125,7 +126,7 @@ def check_system(step: Step) -> SystemFacts:
         authorization=auth_text,
         api_base_url=official_api_url(env.kind),
     )
-    step.record.system = system
+    step.set(system=system)
     return system
 
 
@@ -151,7 +152,7 @@ def show_system(step: Step, system: SystemFacts) -> display.HTML:
     return display.key_values(pairs, title=t(lang, "system"), language=lang)
 
 
-def portal_registration(step: Step) -> dict[str, Any]:
+def portal_registration(step: Step) -> PortalRegistration:
     from ..deliverables.portal import mapped_keys, mapped_translations
     from ..deliverables.portal import portal_registration as build
 
@@ -163,28 +164,28 @@ def portal_registration(step: Step) -> dict[str, Any]:
         keys = mapped_keys(prior.mapping)
         points = [
             {
-                "name": p["name"],
-                "id": p["id"],
-                "targets": p["targets"],
-                "visible": p["visible"],
-                "translations": mapped.get(p["id"], []),
+                "name": p.name,
+                "id": p.id,
+                "targets": list(p.targets),
+                "visible": p.visible,
+                "translations": mapped.get(p.id, []),
                 "existing_not_mapped": [
                     f"{a}:{b}" if b is not None else str(a)
-                    for a, b in p["translations"]
+                    for a, b in p.translations
                     if (a, b) not in keys and (a, None) not in keys
                 ],
             }
             for p in cps
         ]
-    portal = build(step.env, contact_points=points, plan=prior.plan)
+    portal = PortalRegistration.of(build(step.env, contact_points=points, plan=prior.plan))
     # The delta for the portal administrator (12.1), for the portal page: step 02's, which
     # its file keeps (this step's file names it; portal-todo.xlsx is its deliverable).
-    step.record.portal_todo = prior.held("portal_todo")  # not read here: 99,000 entries offline
-    step.record.portal = portal
+    # Not read here: 99,000 entries offline.
+    step.set(portal_todo=prior.held("portal_todo"), portal=portal)
     return portal
 
 
-def show_portal(step: Step, portal: dict[str, Any]) -> display.HTML:
+def show_portal(step: Step, portal: PortalRegistration) -> display.HTML:
     from ..deliverables.portal import portal_fields
 
     return display.key_values(
@@ -201,11 +202,13 @@ def firewall_rules(step: Step) -> tuple[FirewallRule, ...]:
     from ..deliverables.servercheck import server_check_script
 
     rows = tuple(FirewallRule.of(r) for r in build(step.env))
-    step.record.firewall = rows
-    step.record.firewall_columns = list(FIREWALL_COLUMNS)
     facts = step.previous(CertificateRecord).certificate
-    step.record.server_check_script = server_check_script(
-        step.env, thumbprint=facts.thumbprint_sha1 if facts else None
+    step.set(
+        firewall=rows,
+        firewall_columns=list(FIREWALL_COLUMNS),
+        server_check_script=server_check_script(
+            step.env, thumbprint=facts.thumbprint_sha1 if facts else None
+        ),
     )
     return rows
 
@@ -275,7 +278,7 @@ def evidence(step: Step) -> tuple[EvidenceSummary, ...]:
 
     typed = tuple(EvidenceSummary.of(s) for s in summaries)
     step.add(evidence_coverage(step.env, typed))
-    step.record.evidence = typed
+    step.set(evidence=typed)
     return typed
 
 
@@ -311,7 +314,7 @@ def network_checks(step: Step) -> list[Finding]:
 
     env = step.env
     ran = socket.gethostname()
-    step.record.network = NetworkRun(online=bool(step.online), ran_on=ran)
+    step.set(network=NetworkRun(online=bool(step.online), ran_on=ran))
     if step.online == "ngdp":  # --online ngdp: NgDP's records only, no other probe
         return step.add(
             [
@@ -403,7 +406,7 @@ def outputs(record: SystemRecord, ctx: OutputContext) -> list[Path]:
     d = ctx.run_dir
     files: list[Path] = []
     if record.portal:
-        files.append(write_json(d / "portal-registration.json", record.portal))
+        files.append(write_json(d / "portal-registration.json", record.portal.to_json()))
     if record.firewall is not None:
         files.append(atomic_write(d / "firewall-rules.csv", firewall_csv_bytes(record.firewall)))
         files.append(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ..deliverables.dispatcher import DispatcherConfig
 from ..documents import display
 from ..documents.i18n import t
 from ..findings import Finding
@@ -13,7 +14,7 @@ from .deliver import OutputContext, PageContext
 from .records import CertificateRecord, ContactPointsRecord, DispatcherRecord
 
 
-def dispatcher_config(step: Step) -> dict[str, Any] | None:
+def dispatcher_config(step: Step) -> DispatcherConfig | None:
     from .. import __version__
     from ..deliverables.dispatcher import build_config
 
@@ -31,27 +32,27 @@ def dispatcher_config(step: Step) -> dict[str, Any] | None:
         run_id=step.run_dir.name if step.run_dir else "",
         kit_version=__version__,
     )
-    rec = step.record
-    rec.dispatcher, rec.withheld_by, rec.blocking = config, own, other
+    typed = DispatcherConfig.of(config) if config is not None else None
+    step.set(dispatcher=typed, withheld_by=own, blocking=other)
     # The go-live runbook switches this dispatcher on: its dates must be in an order it can keep.
     from ..documents.runbook import golive_findings
 
     step.add(golive_findings(step.env))
-    return config
+    return typed
 
 
-def show_dispatcher(step: Step, config: dict[str, Any] | None) -> display.HTML:
+def show_dispatcher(step: Step, config: DispatcherConfig | None) -> display.HTML:
     lang = step.language
     if config is None:
         codes = ", ".join(step.record.withheld_by)
         return display.block(display.banner(t(lang, "dispatcher_withheld", codes=codes)))
-    pairs: list[tuple[str, Any]] = [(k, v) for k, v in config["parameters"].items()]
+    pairs: list[tuple[str, Any]] = list(config.parameters.pairs())
     pairs.append(
         (
             t(lang, "status"),
             t(lang, "ready")
-            if config["ready"]
-            else f"{t(lang, 'not_ready')}: {', '.join(config['blocking'])}",
+            if config.ready
+            else f"{t(lang, 'not_ready')}: {', '.join(config.blocking)}",
         )
     )
     return display.key_values(pairs, language=lang, cls="also-in-pdf")  # the dispatcher page
@@ -63,7 +64,7 @@ def outputs(record: DispatcherRecord, ctx: OutputContext) -> list[Path]:
 
     if ctx.dispatcher is None:
         return []
-    return [write_json(ctx.run_dir / "dispatcher-config.json", ctx.dispatcher)]
+    return [write_json(ctx.run_dir / "dispatcher-config.json", ctx.dispatcher.to_json())]
 
 
 def pages(record: DispatcherRecord, ctx: PageContext) -> dict[str, str]:

@@ -7,7 +7,8 @@ from typing import Any
 
 from ..documents import display
 from ..documents.i18n import t
-from ..findings import Finding
+from ..errors import InputError
+from ..rehearsal.acceptance import AcceptanceRecord
 from .core import LAB_DIR, Step, lab_run_dir
 
 
@@ -15,7 +16,10 @@ def run_rehearsal(step: Step, *, against: str = "simulator") -> dict[str, Any]:
     """The acceptance test for this environment. From a run, its folder lies beside the run
     folders; from a JupyterLab session, inside the session's ``lab/`` folder
     (``lab/rehearsals/<env>/``), marked not for sign-off: a lab rehearsal never becomes the
-    acceptance page of a signed run (contract §12.7)."""
+    acceptance page of a signed run (contract §12.7).
+
+    Returns ``acceptance.json`` as the rehearsal wrote it (the notebook's API since 0.1);
+    the step's record holds it typed (:class:`AcceptanceRecord`)."""
     from ..rehearsal.flow import rehearse
 
     run_dir = step.run_dir or lab_run_dir(step.settings, step.env.name)
@@ -29,29 +33,41 @@ def run_rehearsal(step: Step, *, against: str = "simulator") -> dict[str, Any]:
         lab=lab,
         progress=lambda line: None if step.quiet else print(line, flush=True),
     )
-    data: dict[str, Any] = json.loads((folder / "acceptance.json").read_text(encoding="utf-8"))
-    step.add([Finding.from_dict(d) for d in data["findings"]])
-    step.record.acceptance, step.record.folder = data, step.rel(folder)
+    path = folder / "acceptance.json"
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    acceptance = _typed(data, step.rel(path))
+    step.add(list(acceptance.findings))
+    step.set(acceptance=acceptance, folder=step.rel(folder))
     return data
 
 
-def show_acceptance(step: Step, acceptance: dict[str, Any]) -> display.HTML:
+def _typed(data: Any, label: str) -> AcceptanceRecord:
+    try:
+        return AcceptanceRecord.of(data)
+    except ValueError as exc:
+        raise InputError(f"{label}: {exc}") from exc
+
+
+def show_acceptance(step: Step, acceptance: AcceptanceRecord | dict[str, Any]) -> display.HTML:
+    """The acceptance record (typed, or as :func:`run_rehearsal` returns it) as a table."""
+    if not isinstance(acceptance, AcceptanceRecord):
+        acceptance = _typed(acceptance, "acceptance.json")
     rows = [
         (
-            t(step.language, s["name"]),
+            t(step.language, s.name),
             display.badge(
-                "ok" if s["status"] == "ok" else "warning" if s["status"] == "skipped" else "error",
-                t(step.language, f"step_{s['status']}"),
+                "ok" if s.status == "ok" else "warning" if s.status == "skipped" else "error",
+                t(step.language, f"step_{s.status}"),
                 language=step.language,
             ),
-            f"{s['duration_s']:.2f} s",
-            s["detail"],
+            f"{s.duration_s:.2f} s",
+            s.detail,
         )
-        for s in acceptance["steps"]
+        for s in acceptance.steps
     ]
     head = display.para(
-        f"{t(step.language, 'local_rehearsal') if acceptance['against'] == 'simulator' else 'NgDP'}: "
-        f"{acceptance.get('memo_uuid') or '-'} → {acceptance.get('reply_uuid') or '-'}"
+        f"{t(step.language, 'local_rehearsal') if acceptance.against == 'simulator' else 'NgDP'}: "
+        f"{acceptance.memo_uuid or '-'} → {acceptance.reply_uuid or '-'}"
     )
     return display.block(
         head,

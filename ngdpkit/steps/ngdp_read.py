@@ -112,7 +112,7 @@ def observe(step: Step, wanted: set[str] | None = None) -> Any:
         else:
             observation = fetch_singles(reader, record.ngdp, wanted or set())
         step.add(reader.findings)
-    record.ngdp = observation
+    step.set(ngdp=observation)
     return observation
 
 

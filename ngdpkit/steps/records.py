@@ -1,9 +1,11 @@
 """What each step hands on: one dataclass per step, and the step file read back as one.
 
-A step's record is what ``steps/NN_*.json`` holds under ``results`` (contract §7). The
-step module fills it while its notebook runs; later steps, the run, the overview, the
-bundle and ``compare`` read it by attribute, so a misspelt or missing field is a type
-error, not a silent ``None``. Tables (mailboxes, the mapping, suggestions) are pandas
+A step's record is what ``steps/NN_*.json`` holds under ``results`` (contract §7). Records
+are frozen: the step module sets its fields while its notebook runs (``Step.set``, which
+makes the step's record anew); later steps, the run, the overview, the bundle and
+``compare`` read it by attribute, so a misspelt or missing field is a type error, not a
+silent ``None``. Every payload is a nested frozen record (:data:`TYPED`), read back through
+the converter; only (de)serialisation reads step data by key. Tables (mailboxes, the mapping, suggestions) are pandas
 DataFrames in memory and Parquet files beside the step file (:mod:`ngdpkit.steps.core`).
 
 ``support`` names the fields a support bundle may carry: facts, never personal data.
@@ -23,11 +25,16 @@ from ..checks.evidence import EvidenceSummary, RegisterComparison
 from ..checks.network import NetworkRun
 from ..checks.ngdp import NgdpObservation
 from ..checks.ngdp_compare import PortalTodo
+from ..checks.system import PushEndpoints as PushEndpoints  # where step 04's system had it
+from ..deliverables.dispatcher import DispatcherConfig
 from ..deliverables.firewall import FirewallRule
+from ..deliverables.portal import PortalRegistration
 from ..errors import InputError
 from ..findings import Finding
+from ..inputs.contact_points import ContactPoint
 from ..inputs.decisions import DecisionLog
-from ..inputs.mapping import PlanEntry
+from ..inputs.mapping import MappingCounts, PlanEntry
+from ..rehearsal.acceptance import AcceptanceRecord
 
 Frame = Any  # a pandas DataFrame; pandas is imported only where a table is read or written
 PRETTY_MAX = 256 * 1024  # a step file this small is indented for a reader; a larger one is compact
@@ -118,9 +125,9 @@ class StoredTyped:
             raise InputError(f"{self.label} is {exc}") from exc
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Record:
-    """The base of every step record."""
+    """The base of every step record (frozen: :meth:`replace` makes a changed one)."""
 
     step: ClassVar[str] = ""
     support: ClassVar[tuple[str, ...]] = ()
@@ -147,6 +154,15 @@ class Record:
         shared field on without reading it)."""
         return object.__getattribute__(self, name)
 
+    def replace(self: R, **changes: Any) -> R:
+        """This record with ``changes``; the other fields as held (a value not read yet
+        stays unread, unlike :func:`dataclasses.replace`, which reads every field)."""
+        known = {f.name for f in dataclasses.fields(self)}
+        unknown = set(changes) - known
+        if unknown:
+            raise AttributeError(f"{type(self).__name__} has no field {', '.join(sorted(unknown))}")
+        return type(self)(**{name: self.held(name) for name in known} | changes)
+
     def fields(self) -> dict[str, Any]:
         """The record as the step file's ``results`` (shallow: tables stay DataFrames; a
         shared field, which the file only names, as held)."""
@@ -171,6 +187,11 @@ class Record:
                 and value is not None
                 and not isinstance(value, get_origin(kind) or kind)
             ):
+                shape = (list, tuple) if get_origin(kind) is tuple else dict
+                if not isinstance(value, shape):  # not even the JSON a record is written as
+                    raise InputError(
+                        f"step record {cls.__name__}: {name} is a {type(value).__name__}"
+                    )
                 if kind in LAZY:
                     values[name] = StoredTyped(value, kind, f"step record {cls.__name__}: {name}")
                     continue
@@ -202,14 +223,11 @@ _KINDS: dict[str, tuple[type, ...]] = {
     "int": (int,),
     "bool": (bool,),
     "str | None": (str,),
-    "dict[str, Any] | None": (dict,),
-    "dict[str, int]": (dict,),
     "list[str]": (list,),
-    "list[dict[str, Any]] | None": (list,),
 }
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class MailboxesRecord(Record):
     """01: the e-Boks export, one row per mailbox."""
 
@@ -223,16 +241,16 @@ class MailboxesRecord(Record):
     mailboxes: Frame = None
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class ContactPointsRecord(Record):
     """02: the contact points, the mapping of every mailbox, suggestions and a plan; with
     ``--online``, what NgDP itself showed and the portal administrator's to-do."""
 
     step: ClassVar[str] = "02_contact_points"
     support: ClassVar[tuple[str, ...]] = ("counts",)
-    contact_points: list[dict[str, Any]] | None = None
+    contact_points: tuple[ContactPoint, ...] | None = None
     mapping: Frame = None
-    counts: dict[str, int] = field(default_factory=dict)
+    counts: MappingCounts = field(default_factory=MappingCounts)
     suggestions: Frame = None
     plan: tuple[PlanEntry, ...] | None = None
     contact_points_source: str = ""  # "file", "ngdp" or "" (none)
@@ -242,7 +260,7 @@ class ContactPointsRecord(Record):
     decisions: DecisionLog | None = None  # the consultant's decisions that count (§12.7)
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class CertificateRecord(Record):
     """03: the certificate's facts and the script that installs it."""
 
@@ -258,14 +276,6 @@ class CertificateRecord(Record):
 
 
 @dataclass(frozen=True, slots=True)
-class PushEndpoints:
-    """The two endpoints NgDP pushes to (``checks.system.push_endpoints``)."""
-
-    receipt_endpoint: str
-    message_endpoint: str
-
-
-@dataclass(frozen=True, slots=True)
 class SystemFacts:
     """04: the sender/receiver system as planned (``results.system``)."""
 
@@ -278,7 +288,7 @@ class SystemFacts:
     api_base_url: str
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class SystemRecord(Record):
     """04: the system, the portal registration, the firewall order and network results."""
 
@@ -286,7 +296,7 @@ class SystemRecord(Record):
     support: ClassVar[tuple[str, ...]] = ("system", "network", "evidence")
     shared: ClassVar[dict[str, str]] = {"portal_todo": "02_contact_points"}
     system: SystemFacts | None = None
-    portal: dict[str, Any] | None = None
+    portal: PortalRegistration | None = None
     portal_todo: PortalTodo | None = None  # step 02's, for the portal page (stored there)
     firewall: tuple[FirewallRule, ...] | None = None
     firewall_columns: list[str] = field(default_factory=list)
@@ -295,23 +305,23 @@ class SystemRecord(Record):
     network: NetworkRun | None = None
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class DispatcherRecord(Record):
     """05: the dispatcher configuration, or who withheld it."""
 
     step: ClassVar[str] = "05_dispatcher_config"
     support: ClassVar[tuple[str, ...]] = ("withheld_by", "blocking")
-    dispatcher: dict[str, Any] | None = None
+    dispatcher: DispatcherConfig | None = None
     withheld_by: list[str] = field(default_factory=list)
     blocking: list[str] = field(default_factory=list)
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class RehearsalRecord(Record):
     """06: a rehearsal's acceptance record."""
 
     step: ClassVar[str] = "06_rehearsal"
-    acceptance: dict[str, Any] | None = None
+    acceptance: AcceptanceRecord | None = None
     folder: str = ""
 
 
@@ -328,6 +338,11 @@ TYPED: dict[str, type] = {
     "RegisterComparison | None": RegisterComparison,
     "DecisionLog | None": DecisionLog,
     "tuple[PlanEntry, ...] | None": tuple[PlanEntry, ...],
+    "tuple[ContactPoint, ...] | None": tuple[ContactPoint, ...],
+    "MappingCounts": MappingCounts,
+    "PortalRegistration | None": PortalRegistration,
+    "DispatcherConfig | None": DispatcherConfig,
+    "AcceptanceRecord | None": AcceptanceRecord,
 }
 
 # Typed fields structured only when first read (StoredTyped): the large ones.
@@ -346,6 +361,20 @@ RECORDS: dict[str, type[Record]] = {
     )
 }
 R = TypeVar("R", bound=Record)
+
+
+def _refuse(self: Record, name: str, *value: Any) -> None:
+    """Records are frozen: a field changes through :meth:`Record.replace` (``Step.set``), and
+    a misspelt one is no new attribute. (Python 3.11's own ``__setattr__`` of a frozen,
+    slotted dataclass raises a TypeError for a name that is not a field.)"""
+    known = {f.name for f in dataclasses.fields(self)}
+    what = "is frozen: use Step.set" if name in known else "has no such field"
+    raise dataclasses.FrozenInstanceError(f"{type(self).__name__}.{name}: the record {what}")
+
+
+for _kind in (Record, *RECORDS.values()):
+    setattr(_kind, "__setattr__", _refuse)  # noqa: B010 (not a method mypy may assign)
+    setattr(_kind, "__delattr__", _refuse)  # noqa: B010
 
 
 @dataclass(frozen=True, slots=True)

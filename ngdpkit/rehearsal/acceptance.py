@@ -1,0 +1,59 @@
+"""A rehearsal's acceptance record as typed values: what ``acceptance.json`` holds (the flow
+writes it, :func:`ngdpkit.rehearsal.flow.Acceptance.to_json`) and step 06 stores as
+``results.acceptance``. The fields are the file's keys, in the file's order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..findings import Finding
+
+
+@dataclass(frozen=True, slots=True)
+class AcceptanceStep:
+    """One part of the flow: its name (an i18n key), ok/skipped/failed, seconds, one line."""
+
+    name: str
+    status: str
+    duration_s: float
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class AcceptanceRecord:
+    environment: str
+    against: str  # "simulator" or "ngdp"
+    status: str
+    steps: tuple[AcceptanceStep, ...]
+    memo_uuid: str | None
+    reply_uuid: str | None
+    findings: tuple[Finding, ...]
+
+    @classmethod
+    def of(cls, data: Any) -> AcceptanceRecord:
+        """``acceptance.json`` as read (parsed JSON) as the typed record; a ValueError says
+        what does not fit."""
+        from ..inputs.typed import structure
+
+        return structure(data, cls)
+
+
+def _register_finding() -> None:
+    """A finding in an acceptance record is the object :meth:`Finding.to_dict` makes (its
+    message in the language it was written in, kept as it is)."""
+    from ..inputs.typed import converter
+
+    def structure(data: Any, kind: Any) -> Finding:
+        if not isinstance(data, dict):
+            raise ValueError(f"a finding is a {type(data).__name__}")
+        try:
+            return Finding.from_dict(data)
+        except KeyError as exc:
+            raise ValueError(f"a finding has no {exc}") from exc
+
+    converter.register_unstructure_hook(Finding, lambda f: f.to_dict())
+    converter.register_structure_hook(Finding, structure)
+
+
+_register_finding()
