@@ -819,3 +819,31 @@ def test_landings_from_typed_sides_with_hostile_values(tmp_path: Path) -> None:
         "Udgår i det ene miljø, tilknyttet i det andet (2)"
     )
     assert json.loads(json.dumps(result)) == result
+
+
+def test_units_are_never_read_from_a_table_outside_the_steps_folder(tmp_path: Path) -> None:
+    """A step 01 file naming a table beside the steps folder: no units, nothing read there."""
+    import json
+
+    import pandas as pd
+
+    from ngdpkit.compare.runs import read_mailbox_units
+
+    steps = tmp_path / "run" / "steps"
+    steps.mkdir(parents=True)
+    frame = pd.DataFrame({"row": [2], "mailbox_id": ["1"], "responsible_unit": ["Løn"]})
+    frame.to_parquet(tmp_path / "run" / "elsewhere.parquet")
+    frame.to_parquet(steps / "01_mailboxes.parquet")
+    results = {"sheet": "Ark1", "count": 1}
+
+    def step(table: str) -> None:
+        data = {"status": "ok", "findings": [], "inputs_read": []}
+        data["results"] = {**results, "mailboxes": {"parquet": table, "rows": 1}}
+        (steps / "01_mailboxes.json").write_text(json.dumps(data), encoding="utf-8")
+
+    step("01_mailboxes.parquet")
+    assert read_mailbox_units(tmp_path / "run", "run") == [("1", "Løn", "Ark1!2")]
+    step("../elsewhere.parquet")
+    assert read_mailbox_units(tmp_path / "run", "run") is None
+    (steps / "01_mailboxes.json").write_text("[1, 2", encoding="utf-8")
+    assert read_mailbox_units(tmp_path / "run", "run") is None

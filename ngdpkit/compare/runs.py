@@ -190,18 +190,21 @@ def _readiness(value: Any) -> tuple[int, int] | None:
 def read_mailbox_units(path: Path, label: str) -> list[tuple[str, str, str]] | None:
     """(Mailbox ID, unit, ``Sheet!row``) for each export row, from step 01's table; None
     when the run has none or it does not read (a unit is then simply not named)."""
-    step = _json(path / "steps" / "01_mailboxes.json", label, required=False, kind=dict)
-    results = step.get("results") if isinstance(step, dict) else None
-    if not isinstance(results, dict):
+    from ..steps.records import MailboxesRecord, StoredTable, read_step
+
+    steps = path / "steps"
+    step = steps / "01_mailboxes.json"
+    if not step.is_file() or step.is_symlink():
         return None
-    table = results.get("mailboxes")
-    name = table.get("parquet") if isinstance(table, dict) else None
-    if not isinstance(name, str) or "/" in name or "\\" in name:
-        return None
-    file = path / "steps" / name
-    if not file.is_file() or file.is_symlink():
-        return None
-    sheet = str(results.get("sheet") or "")
+    try:
+        record = read_step(step).record
+    except (InputError, OSError, ValueError, RecursionError, KeyError, TypeError, AttributeError):
+        return None  # a step file that does not read: units are a courtesy of the summary
+    table = record.held("mailboxes") if isinstance(record, MailboxesRecord) else None
+    file = table.path if isinstance(table, StoredTable) else None
+    if file is None or file.parent != steps or not file.is_file() or file.is_symlink():
+        return None  # never a table beside the run's own steps folder
+    sheet = record.sheet
     try:
         import pyarrow.parquet as pq
 

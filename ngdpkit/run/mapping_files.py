@@ -28,7 +28,7 @@ from typing import Any
 
 from ..deliverables import outputs as _outputs
 from ..inputs.workbooks import TableCache
-from ..steps.records import StoredTable, handover_paths, read_step_file
+from ..steps.records import ContactPointsRecord, handover_paths, read_step
 
 __all__ = ["FILES", "MappingFiles", "write_mapping_outputs"]
 
@@ -54,10 +54,9 @@ def write_mapping_outputs(
     """
     folder = Path(run_dir)
     if frame is None:
-        step = read_step_file(folder / "steps" / "02_contact_points.json", lazy=True)
-        frame = step["results"]["mapping"]
-        if isinstance(frame, StoredTable):  # the one table it needs, and only that one
-            frame = frame.load()
+        record = read_step(folder / "steps" / "02_contact_points.json").record
+        assert isinstance(record, ContactPointsRecord)
+        frame = record.mapping  # the one table it needs, and only that one, read now
     result: dict[str, Any] = {}
     if "csv" in parts:
         table = _outputs.mapping_csv_table(frame)
