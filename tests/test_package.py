@@ -371,16 +371,6 @@ def test_steps_run_and_the_public_api_pass_mypy_strict(tmp_path: Path) -> None:
     assert r.returncode == 0, r.stdout + r.stderr
 
 
-# Modules with logic that no test imports yet, each for a reason; the lead removes an entry
-# when its direct tests land (issue 30).
-EXERCISED_THROUGH_NOTEBOOK_RUNS = {
-    # exercised through notebook runs in test_run.py; direct tests pending the typed records
-    "ngdpkit.steps.n02_contact_points",
-    "ngdpkit.steps.n05_dispatcher_config",
-    "ngdpkit.steps.n06_rehearsal",
-}
-
-
 def test_every_module_with_logic_is_imported_by_a_test() -> None:
     """A module that defines a function or a class is imported (``import ngdpkit.x`` or
     ``from ngdpkit.x import …``, or ``from ngdpkit import x``) by at least one test module,
@@ -406,11 +396,8 @@ def test_every_module_with_logic_is_imported_by_a_test() -> None:
                 imported.add(node.module)
                 imported |= {f"{node.module}.{alias.name}" for alias in node.names}
     logic = {name for name, path in modules.items() if has_logic(path)}
-    untested = sorted(logic - imported - EXERCISED_THROUGH_NOTEBOOK_RUNS)
+    untested = sorted(logic - imported)
     assert not untested, "modules with logic that no test imports: " + ", ".join(untested)
-    stale = sorted(EXERCISED_THROUGH_NOTEBOOK_RUNS & imported)
-    assert not stale, "imported by a test now, remove from the allow-list: " + ", ".join(stale)
-    assert EXERCISED_THROUGH_NOTEBOOK_RUNS <= set(modules), "allow-list names a module gone"
 
 
 LONG_FUNCTION = 80  # lines; a longer one says why it stays whole (issue 30)

@@ -4,6 +4,7 @@ step 01. Whole notebook runs are in test_run.py."""
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from pathlib import Path
 
@@ -116,3 +117,123 @@ def test_the_contexts_a_step_delivers_with(tmp_path: Path) -> None:
     assert common["language"] == "da" and common["anchor"] == "a1"
     assert common["banners"] == ["b"] and common["nav"] == Markup("<nav></nav>")
     assert page.prepared == {} and page.withheld_by == []
+
+
+def _step_02(sample: Path) -> tuple[Step, object]:
+    from ngdpkit.steps.n02_contact_points import (
+        load_contact_points,
+        load_mapping_file,
+        mailboxes_from_step,
+        map_mailboxes,
+    )
+
+    step = _step(sample, "02_contact_points")
+    mapping = map_mailboxes(
+        step, mailboxes_from_step(step), load_contact_points(step), load_mapping_file(step)
+    )
+    return step, mapping
+
+
+def test_step_02_maps_every_mailbox_and_counts_by_status(sample_copy: Path) -> None:
+    from ngdpkit.steps.n02_contact_points import show_mapping_by_unit, show_plan, show_unmapped
+
+    step, mapping = _step_02(sample_copy)
+    rec = step.record
+    assert rec.contact_points_source == "file" and rec.contact_points
+    assert all(p.id and p.name for p in rec.contact_points)
+    assert len(rec.mapping) == step.previous(type(step.earlier("01_mailboxes").record)).count
+    assert sum(rec.counts.values()) == len(rec.mapping)
+    assert rec.counts == dict(rec.mapping["status"].value_counts())
+    assert not rec.plan  # contact points known: no plan to propose
+    assert [e["path"] for e in step.inputs_read] == [
+        "contact-points-test.xlsx",
+        "mapping-test.xlsx",
+    ]
+    for html in (show_unmapped(mapping), show_mapping_by_unit(mapping), show_plan(step)):
+        assert "<script" not in str(html).lower()
+
+
+def test_without_contact_points_step_02_proposes_a_plan(sample_copy: Path) -> None:
+    toml = sample_copy / "migration.toml"
+    text = toml.read_text(encoding="utf-8").replace(
+        'contact_points = "contact-points-test.xlsx"\n', "", 1
+    )
+    toml.write_text(text, encoding="utf-8")
+    step, _ = _step_02(sample_copy)
+    assert step.record.contact_points is None
+    assert step.record.plan  # one proposed contact point per unit
+    assert any(f.code == "PENDING_CONTACT_POINTS" for f in step.findings)
+
+
+def test_a_frozen_step_record_changes_only_through_set(sample_copy: Path) -> None:
+    step, _ = _step_02(sample_copy)
+    with pytest.raises((AttributeError, TypeError)):
+        step.record.contact_points_source = "ngdp"  # type: ignore[misc]
+    before = step.record
+    step.set(contact_points_source="ngdp")
+    assert step.record.contact_points_source == "ngdp" and before.contact_points_source == "file"
+    assert step.record.mapping is before.mapping  # the rest carried over, not copied
+
+
+def test_step_05_builds_the_dispatcher_from_the_earlier_steps(sample_copy: Path) -> None:
+    import json
+
+    from ngdpkit.steps.n05_dispatcher_config import (
+        dispatcher_config,
+        outputs,
+        pages,
+        show_dispatcher,
+    )
+
+    step = _step(sample_copy, "05_dispatcher_config")
+    config = dispatcher_config(step)  # steps 01-04 computed in-process, as check does
+    assert config is not None and step.record.dispatcher is config
+    assert config.to_json()["parameters"]["ContactPointGuid"].lower() == (
+        step.env.default_contact_point.lower()
+    )
+    shown = str(show_dispatcher(step, config))
+    assert "ContactPointGuid" in shown
+    run_dir = sample_copy / "out"
+    run_dir.mkdir()
+    assert outputs(step.record, OutputContext(run_dir=run_dir, language="da")) == []  # withheld
+    (written,) = outputs(
+        step.record, OutputContext(run_dir=run_dir, language="da", dispatcher=config)
+    )
+    assert json.loads(written.read_text(encoding="utf-8")) == config.to_json()
+    page = PageContext(
+        language="da", nav=Markup(""), banners=[], environment="test", anchor="a", dispatcher=None
+    )
+    html = pages(step.record, dataclasses.replace(page, withheld_by=["SECRET_LEAK"]))
+    assert "SECRET_LEAK" in html["dispatcher.html"]
+    secret = dict(
+        line.split("=", 1)
+        for line in (sample_copy / "sample.env").read_text(encoding="utf-8").splitlines()
+        if "=" in line and not line.startswith("#")
+    )["NGDPKIT_TEST_AUTHORIZATION"]
+    assert secret and secret not in html["dispatcher.html"]
+    assert secret not in written.read_text(encoding="utf-8") and secret not in shown
+
+
+def test_step_06_shows_an_acceptance_record_and_refuses_a_damaged_one(sample_copy: Path) -> None:
+    from ngdpkit.errors import InputError
+    from ngdpkit.steps.n06_rehearsal import show_acceptance
+
+    step = _step(sample_copy, "02_contact_points")
+    acceptance = {
+        "schema": "ngdpkit/acceptance/1",
+        "environment": "test",
+        "against": "simulator",
+        "status": "ok",
+        "memo_uuid": "m-1",
+        "reply_uuid": None,
+        "steps": [{"name": "send_memo", "status": "ok", "duration_s": 0.25, "detail": "<b>x</b>"}],
+        "findings": [],
+    }
+    try:
+        html = str(show_acceptance(step, acceptance))
+    except InputError as exc:  # the record's own required fields, named in one line
+        pytest.fail(f"the test's acceptance record does not read: {exc}")
+    assert "m-1" in html and "0.25 s" in html and "<b>x</b>" not in html
+    with pytest.raises(InputError, match="acceptance.json") as info:
+        show_acceptance(step, {"environment": "test", "steps": "not a list"})
+    assert "\n" not in str(info.value)
