@@ -502,3 +502,26 @@ def test_a_step_sets_its_frozen_record_anew_and_leaves_what_is_unread_unread(
     assert changed.mapping["mailbox_id"].tolist() == ["0100233"]
     with pytest.raises(AttributeError, match="no field maping"):
         back.replace(maping=None)
+
+
+def test_a_step_file_this_process_wrote_is_not_parsed_again_until_it_changes(
+    tmp_path: Path,
+) -> None:
+    """A run's kernel: notebook 04 gets step 02 as notebook 02 left it, unless the file on
+    disk is another one since (then the disk is what counts)."""
+    from ngdpkit.steps.records import StepFile, remember_step
+
+    rec = ContactPointsRecord(contact_points_source="file")
+    data = {"status": "ok", "findings": [], "inputs_read": [], "results": rec.fields()}
+    path = write_step_file(tmp_path, rec.step, data)
+    written = StepFile(rec.step, "ok", (), (), rec)
+    remember_step(path, written)
+    assert read_step(path) is written
+    data["results"]["contact_points_source"] = "ngdp"
+    write_step_file(tmp_path, rec.step, data)  # another file at the same path
+    again = read_step(path)
+    assert again is not written and again.record.contact_points_source == "ngdp"
+    (tmp_path / "elsewhere").mkdir()
+    other = write_step_file(tmp_path / "elsewhere", rec.step, data)
+    remember_step(other, written)  # one entry per step: the last written
+    assert read_step(other) is written and read_step(path) is not written

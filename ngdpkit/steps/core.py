@@ -26,7 +26,7 @@ from ..secrets import Secret, resolve
 from ..settings import LAB_DIR as LAB_DIR
 from ..settings import LAB_MARK as LAB_MARK
 from ..settings import Environment, Settings, load_settings
-from .records import RECORDS, InputRead, R, StepFile, read_step, write_step_file
+from .records import RECORDS, InputRead, R, StepFile, read_step, remember_step, write_step_file
 from .records import read_step_file as read_step_file  # the raw reader, for callers of 0.2
 
 STEP_SCHEMA = "ngdpkit/step/2"
@@ -304,7 +304,8 @@ def finish_step(step: Step) -> display.HTML:
     """Write ``steps/NN_*.json`` (and its tables as Parquet) and show the step's status."""
     data = step.to_json()
     if step.run_dir is not None:
-        write_step_file(step.run_dir / "steps", step.name, data)
+        path = write_step_file(step.run_dir / "steps", step.name, data)
+        remember_step(path, step.as_file())  # the later notebooks of this kernel read it
     status = data["status"]
     sev = {"ok": "ok", "warnings": "warning", "errors": "error"}[status]
     from ..documents.pages import Markup, render

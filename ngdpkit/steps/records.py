@@ -438,9 +438,37 @@ class StepFile:
 
 def read_step(path: Path) -> StepFile:
     """``steps/NN_*.json`` as a :class:`StepFile`; each Parquet table is read when its field
-    is first used."""
+    is first used. A step file this process wrote itself, unchanged since, is the step as it
+    was written (see :func:`remember_step`)."""
+    known = _WRITTEN.get(str(path))
+    if known is not None and known[0] == _identity(path):
+        return known[1]
     name = path.name.removesuffix(".json")
     return StepFile.from_data(name, read_step_file(path, lazy=True))
+
+
+# The step files this process wrote, by path, with the file's identity then. A run's kernel
+# executes its notebooks one after another: notebooks 04 and 05 read step 02's file (8 MB of
+# JSON at 100,000 mailboxes, its records structured again) that notebook 02 wrote in this
+# very process. They get the step as notebook 02 left it (frozen records; pandas copies a
+# table on write), as ``check`` hands one step to the next; a file changed since (another
+# inode, size or time) is read from disk.
+_WRITTEN: dict[str, tuple[tuple[int, ...] | None, StepFile]] = {}
+
+
+def _identity(path: Path) -> tuple[int, ...] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def remember_step(path: Path, step: StepFile) -> None:
+    """``step`` was just written to ``path`` by this process (one per step: the last)."""
+    for other in [k for k, (_, known) in _WRITTEN.items() if known.name == step.name]:
+        del _WRITTEN[other]
+    _WRITTEN[str(path)] = (_identity(path), step)
 
 
 def support_facts(path: Path) -> dict[str, Any]:
