@@ -41,8 +41,8 @@ def test_fingerprints_pinned() -> None:
 
 def test_bundled_files_equal_the_shared_reference() -> None:
     ref = REPO.parent / "shared" / "reference" / "oces3"
-    if not ref.is_dir():
-        return  # a wheel install has no shared/ beside it; the pins above still hold
+    if not ref.is_dir():  # a wheel install has no shared/ beside it; the pins above still hold
+        pytest.skip("no shared/reference/oces3 beside the repository")
     for name in PINNED:
         assert (ref / name).read_bytes().strip() == (
             resources.files("ngdpkit") / "anchors" / name
