@@ -71,9 +71,7 @@ PARAMETERS = {
 PAYLOAD_MODULES = (
     "steps/",
     "compare/",
-    "run/environment.py",
-    "run/bundle.py",
-    "run/mapping_files.py",
+    "run/",  # the run's phases read every step's data
     "documents/signoff.py",
     "documents/display.py",
     "deliverables/",

@@ -26,7 +26,7 @@ from ..findings import Finding
 from ..settings import Settings
 from .landings import KEY, compare_landings
 from .names import NameMatcher, normal_name
-from .sides import CertificateFacts, PointFacts, Side, oriented
+from .sides import PointFacts, Side, SideCertificate, oriented
 
 SCHEMA = "ngdpkit/compare/2"
 # a contact point's fields compare sets side by side, as the English message names them
@@ -103,7 +103,7 @@ def compare_sides(settings: Settings, left: Side, right: Side) -> dict[str, Any]
     pairings = _pairings(settings, left, right, found)
     _compare_system(left, right, found)
     _compare_certificates(left, right, found)
-    ca, cb = left.certificate or CertificateFacts(), right.certificate or CertificateFacts()
+    ca, cb = left.certificate or SideCertificate(), right.certificate or SideCertificate()
     runs = None
     if left.run is not None and right.run is not None:
         runs = {a: unstructure(left.run), b: unstructure(right.run)}

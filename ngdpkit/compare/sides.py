@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import findings as F
-from ..checks.certificates import CertificateFacts as CheckedCertificate
+from ..checks.certificates import CertificateFacts
 from ..errors import InputError
 from ..settings import Settings
 from .diff import RunRef
@@ -61,7 +61,10 @@ class PointFacts:
 
 
 @dataclass(frozen=True)
-class CertificateFacts:
+class SideCertificate:
+    """What a comparison knows of one side's certificate: its CVR and when it expires (not
+    :class:`~ngdpkit.checks.certificates.CertificateFacts`, which step 03 checks)."""
+
     cvr: str | None = None
     not_after: str | None = None  # ISO 8601 UTC, ``Z``
 
@@ -89,7 +92,7 @@ class Side:
     default_contact_point: str  # its GUID, lower-case; empty when not known
     landings: tuple[Landing, ...]
     contact_points: tuple[PointFacts, ...] | None  # None: pending (not known in this env)
-    certificate: CertificateFacts | None
+    certificate: SideCertificate | None
     status: str  # the checks' status: ok, warnings, errors
     run: RunRef | None = None  # the run it was read from; None when read from the inputs
 
@@ -133,10 +136,10 @@ def _points(points: Sequence[ContactPoint] | None) -> tuple[PointFacts, ...] | N
     return tuple(PointFacts(p.id, p.name, p.targets, p.visible, p.active) for p in points)
 
 
-def _certificate(facts: CheckedCertificate | None) -> CertificateFacts | None:
+def _certificate(facts: CertificateFacts | None) -> SideCertificate | None:
     if facts is None:
         return None
-    return CertificateFacts(cvr=facts.cvr or None, not_after=facts.not_after or None)
+    return SideCertificate(cvr=facts.cvr or None, not_after=facts.not_after or None)
 
 
 def from_inputs(settings: Settings, name: str) -> Side:

@@ -1,4 +1,4 @@
-"""The pages of one environment's run (contract §7.2), rendered once the folder is sealed,
+"""The pages of one environment's run (contract §7, §12.9), rendered once the folder is sealed,
 with its anchor: each notebook as a page, each step's own pages, the diagram, the
 checklist, the runbook, the overview (``index.html``) and, with ``--pdf``, the whole
 document as one PDF, signed with ``[signing]``'s seal.

@@ -17,7 +17,6 @@ from typing import Any
 
 from .. import findings as F
 from ..errors import StepCrashed
-from ..settings import Settings
 from ..steps import STEP_NAMES
 from .core import RunCore
 
@@ -31,7 +30,7 @@ def notebook_source(name: str, folder: Path | None = None) -> Path:
     return Path(str(resources.files("ngdpkit") / "notebooks" / f"{name}.ipynb"))
 
 
-def scrub_notebook(path: Path, settings: Settings) -> None:
+def scrub_notebook(path: Path) -> None:
     """Remove papermill's copies of the parameters (metadata and injected cell show only names)."""
     import nbformat
 
@@ -150,7 +149,7 @@ class NotebookSequence:
             self.crash(name, out_nb, crash_reason(exc), time.monotonic() - t0)
             raise StepCrashed(name, crash_reason(exc)) from exc
         self.timings[name] = time.monotonic() - t0
-        scrub_notebook(out_nb, run.settings)
+        scrub_notebook(out_nb)
         self.record_step(i, name)
         return km
 
@@ -163,7 +162,7 @@ class NotebookSequence:
         )
         self.run.log(f"  {name} crashed: {reason}")
         if out_nb.is_file():
-            scrub_notebook(out_nb, self.run.settings)
+            scrub_notebook(out_nb)
 
     def record_step(self, i: int, name: str) -> None:
         """A finished notebook in the audit: the inputs it read first, then its status."""
