@@ -397,7 +397,7 @@ def test_each_payload_reads_as_its_frozen_record_and_writes_the_same_json(
 
 
 def test_the_typed_payloads_read_by_attribute() -> None:
-    from ngdpkit.rehearsal.acceptance import AcceptanceRecord
+    from ngdpkit.inputs.acceptance import AcceptanceRecord
     from ngdpkit.steps.records import DispatcherRecord, RehearsalRecord, SystemRecord
 
     config = DispatcherRecord.from_results({"dispatcher": DISPATCHER}).dispatcher

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from .. import findings as F
@@ -32,6 +32,9 @@ from ..redact import clip, one_line
 from ..secrets import secret_missing
 from ..settings import Environment, Settings, load_settings
 from . import memo
+
+if TYPE_CHECKING:
+    from ..run.neighbours import AcceptanceView
 
 
 @dataclass
@@ -854,7 +857,7 @@ def _open_folder(
     return folder, sealing
 
 
-def render_acceptance_view(settings: Settings, env: Environment, view: Any) -> str:
+def render_acceptance_view(settings: Settings, env: Environment, view: AcceptanceView) -> str:
     """The acceptance part of a run's signed document, from a verified rehearsal's typed
     ``acceptance.json`` (:class:`~ngdpkit.run.neighbours.AcceptanceView`) through the same
     templates as the rehearsal's own page: it names the rehearsal folder and its anchor."""

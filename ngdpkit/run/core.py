@@ -20,6 +20,9 @@ from .mapping_files import MappingFiles
 
 if TYPE_CHECKING:
     from ..documents.signing import Sealer
+    from .neighbours import AcceptanceView
+
+_UNREAD = object()  # the newest rehearsal, not looked for yet
 
 
 class RunCore:
@@ -49,6 +52,7 @@ class RunCore:
         self.anchor = ""
         self.kernels = kernels or Kernels()
         self.mapping = MappingFiles(self.run_dir, self.sheet_findings)
+        self._acceptance: AcceptanceView | None | object = _UNREAD
 
     def rel(self, path: Path) -> str:
         return self.settings.rel(path)
@@ -124,11 +128,11 @@ class RunCore:
             mapping_sha256=self.mapping.sha256,
         )
 
-    def acceptance(self) -> Any:
+    def acceptance(self) -> AcceptanceView | None:
         """The newest rehearsal of this environment that verifies, as a typed
         :class:`~ngdpkit.run.neighbours.AcceptanceView` (None when there is none); read once."""
-        if not hasattr(self, "_acceptance"):
+        if self._acceptance is _UNREAD:
             from .neighbours import latest_acceptance
 
             self._acceptance = latest_acceptance(self.run_dir.parent)
-        return self._acceptance
+        return self._acceptance  # type: ignore[return-value]  # read above

@@ -20,6 +20,7 @@ verify against the paper that anchor was printed on.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -28,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..findings import Finding
+from ..inputs.acceptance import AcceptanceRecord
 from ..settings import LAB_MARK
 from .audit import AUDIT, SEALED, verify
 
@@ -159,79 +160,24 @@ def read_json_bytes(data: bytes, name: str) -> Any:
         raise ValueError(f"{name}: not valid JSON") from exc
 
 
-@dataclass(frozen=True)
-class AcceptanceStep:
-    name: str
-    status: str
-    duration_s: float
-    detail: str
-
-
-@dataclass(frozen=True)
-class AcceptanceView:
-    """A verified rehearsal's ``acceptance.json``, typed: the only part of a rehearsal
-    folder that reaches a run's pages, and only through the kit's templates."""
+@dataclass(frozen=True, slots=True)
+class AcceptanceView(AcceptanceRecord):
+    """A verified rehearsal's ``acceptance.json``, typed (the same record step 06 keeps), with
+    the folder it came from: the only part of a rehearsal folder that reaches a run's pages,
+    and only through the kit's templates."""
 
     folder: Verified
-    environment: str
-    against: str
-    status: str
-    steps: tuple[AcceptanceStep, ...]
-    memo_uuid: str | None
-    reply_uuid: str | None
-    findings: tuple[Finding, ...]
 
     @classmethod
     def load(cls, folder: Verified) -> AcceptanceView:
         """Read and type-check ``acceptance.json``; a ``ValueError`` names what is wrong."""
         data = read_json_file(folder.path / "acceptance.json")
-        if not isinstance(data, dict):
-            raise ValueError("acceptance.json: not a JSON object")
-
-        def text(key: str, value: Any, *, optional: bool = False) -> Any:
-            if value is None and optional:
-                return None
-            if not isinstance(value, str):
-                raise ValueError(f"acceptance.json: {key} is not text")
-            return value
-
-        steps = data.get("steps")
-        found = data.get("findings")
-        if not isinstance(steps, list) or not isinstance(found, list):
-            raise ValueError("acceptance.json: steps and findings must be lists")
-        typed_steps = []
-        for s in steps:
-            if not isinstance(s, dict) or not isinstance(s.get("duration_s"), int | float):
-                raise ValueError("acceptance.json: a step is not a step")
-            typed_steps.append(
-                AcceptanceStep(
-                    name=text("step name", s.get("name")),
-                    status=text("step status", s.get("status")),
-                    duration_s=float(s["duration_s"]),
-                    detail=text("step detail", s.get("detail")),
-                )
-            )
-        typed_findings = []
-        for f in found:
-            if not isinstance(f, dict):
-                raise ValueError("acceptance.json: a finding is not an object")
-            try:
-                typed_findings.append(Finding.from_dict(f))
-            except (KeyError, TypeError, ValueError) as exc:
-                raise ValueError("acceptance.json: a finding is not a finding") from exc
-        against = text("against", data.get("against"))
-        if against not in ("simulator", "ngdp"):
-            raise ValueError("acceptance.json: against is neither simulator nor ngdp")
-        return cls(
-            folder=folder,
-            environment=text("environment", data.get("environment")),
-            against=against,
-            status=text("status", data.get("status")),
-            steps=tuple(typed_steps),
-            memo_uuid=text("memo_uuid", data.get("memo_uuid"), optional=True),
-            reply_uuid=text("reply_uuid", data.get("reply_uuid"), optional=True),
-            findings=tuple(typed_findings),
-        )
+        try:
+            record = AcceptanceRecord.of(data)
+        except ValueError as exc:
+            raise ValueError(f"acceptance.json: {exc}") from exc
+        values = {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
+        return cls(**values, folder=folder)
 
 
 def latest_acceptance(env_dir: Path) -> AcceptanceView | None:

@@ -8,7 +8,7 @@ from typing import Any
 from ..documents import display
 from ..documents.i18n import t
 from ..errors import InputError
-from ..rehearsal.acceptance import AcceptanceRecord
+from ..inputs.acceptance import AcceptanceRecord
 from .core import LAB_DIR, Step, lab_run_dir
 
 

@@ -31,10 +31,10 @@ from ..deliverables.firewall import FirewallRule
 from ..deliverables.portal import PortalRegistration
 from ..errors import InputError
 from ..findings import Finding
+from ..inputs.acceptance import AcceptanceRecord
 from ..inputs.contact_points import ContactPoint
 from ..inputs.decisions import DecisionLog
 from ..inputs.mapping import MappingCounts, PlanEntry
-from ..rehearsal.acceptance import AcceptanceRecord
 
 Frame = Any  # a pandas DataFrame; pandas is imported only where a table is read or written
 PRETTY_MAX = 256 * 1024  # a step file this small is indented for a reader; a larger one is compact

@@ -1,6 +1,8 @@
 """A rehearsal's acceptance record as typed values: what ``acceptance.json`` holds (the flow
-writes it, :func:`ngdpkit.rehearsal.flow.Acceptance.to_json`) and step 06 stores as
-``results.acceptance``. The fields are the file's keys, in the file's order."""
+writes it, :func:`ngdpkit.rehearsal.flow.Acceptance.to_json`), step 06 stores as
+``results.acceptance`` and a run reads from the newest verified rehearsal
+(:class:`ngdpkit.run.neighbours.AcceptanceView`). The fields are the file's keys, in the
+file's order; one reader for all three."""
 
 from __future__ import annotations
 
@@ -34,15 +36,18 @@ class AcceptanceRecord:
     def of(cls, data: Any) -> AcceptanceRecord:
         """``acceptance.json`` as read (parsed JSON) as the typed record; a ValueError says
         what does not fit."""
-        from ..inputs.typed import structure
+        from .typed import structure
 
-        return structure(data, cls)
+        record = structure(data, cls)
+        if record.against not in ("simulator", "ngdp"):
+            raise ValueError("against is neither simulator nor ngdp")
+        return record
 
 
 def _register_finding() -> None:
     """A finding in an acceptance record is the object :meth:`Finding.to_dict` makes (its
     message in the language it was written in, kept as it is)."""
-    from ..inputs.typed import converter
+    from .typed import converter
 
     def structure(data: Any, kind: Any) -> Finding:
         if not isinstance(data, dict):
