@@ -525,3 +525,55 @@ def test_a_step_file_this_process_wrote_is_not_parsed_again_until_it_changes(
     other = write_step_file(tmp_path / "elsewhere", rec.step, data)
     remember_step(other, written)  # one entry per step: the last written
     assert read_step(other) is written and read_step(path) is not written
+
+
+def test_every_record_field_is_a_table_a_simple_kind_or_a_typed_payload() -> None:
+    """The records are read back by their annotations: a field of a kind the reader does not
+    know (a new payload not in ``TYPED``) would come back as plain JSON and pass unnoticed.
+    So every field is a table (``Frame``), a simple kind the check knows, or a typed payload."""
+    import dataclasses
+
+    from ngdpkit.steps.records import _KINDS, RECORDS, TYPED
+
+    unknown = [
+        f"{name}.{f.name}: {f.type}"
+        for name, kind in RECORDS.items()
+        for f in dataclasses.fields(kind)
+        if str(f.type) != "Frame" and str(f.type) not in TYPED and str(f.type) not in _KINDS
+    ]
+    assert unknown == []
+    for annotation, kind in TYPED.items():  # each typed payload has its frozen record
+        inner = getattr(kind, "__args__", (kind,))[0]
+        params = getattr(inner, "__dataclass_params__", None)
+        assert params is not None and params.frozen, annotation
+
+
+def test_a_stored_field_read_on_two_threads_at_once_is_read_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+    import time
+
+    import pandas as pd
+
+    from ngdpkit.steps.records import MailboxesRecord, StoredTable
+
+    frame = pd.DataFrame({"row": [2, 3], "mailbox_id": ["1", "2"]})
+    frame.to_parquet(tmp_path / "t.parquet")
+    loads: list[int] = []
+    read = StoredTable.load
+
+    def slow_load(self: StoredTable) -> object:
+        loads.append(1)
+        time.sleep(0.05)  # long enough for every thread to arrive while it reads
+        return read(self)
+
+    monkeypatch.setattr(StoredTable, "load", slow_load)
+    rec = MailboxesRecord(mailboxes=StoredTable(tmp_path / "t.parquet", 2))
+    seen: list[object] = []
+    threads = [threading.Thread(target=lambda: seen.append(rec.mailboxes)) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(loads) == 1 and len(seen) == 8 and all(s is seen[0] for s in seen)

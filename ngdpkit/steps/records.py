@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar, get_origin
@@ -138,8 +139,13 @@ class Record:
     def __getattribute__(self, name: str) -> Any:
         value = object.__getattribute__(self, name)
         if type(value) in _STORED:
-            value = value.load()
-            object.__setattr__(self, name, value)
+            # A run reads one record on two threads (its own and the render-ahead one): the
+            # value is read once, by whichever comes first; the other waits for it.
+            with _LOADING:
+                value = object.__getattribute__(self, name)
+                if type(value) in _STORED:
+                    value = value.load()
+                    object.__setattr__(self, name, value)
         return value
 
     def link(self, earlier: Record) -> None:
@@ -348,6 +354,7 @@ TYPED: dict[str, type] = {
 # Typed fields structured only when first read (StoredTyped): the large ones.
 LAZY: tuple[type, ...] = (PortalTodo,)
 _STORED = (StoredTable, StoredShared, LinkedShared, StoredTyped)
+_LOADING = threading.RLock()  # a LinkedShared loads its earlier record's field inside
 
 RECORDS: dict[str, type[Record]] = {
     kind.step: kind
