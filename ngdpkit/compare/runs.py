@@ -204,7 +204,7 @@ def read_mailbox_units(path: Path, label: str) -> list[tuple[str, str, str]] | N
     file = table.path if isinstance(table, StoredTable) else None
     if file is None or file.parent != steps or not file.is_file() or file.is_symlink():
         return None  # never a table beside the run's own steps folder
-    sheet = record.sheet
+    sheet = record.sheet if isinstance(record, MailboxesRecord) else ""
     try:
         import pyarrow.parquet as pq
 

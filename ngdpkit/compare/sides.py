@@ -145,8 +145,11 @@ def _certificate(facts: CertificateFacts | None) -> SideCertificate | None:
 def from_inputs(settings: Settings, name: str) -> Side:
     """The environment as ``check`` finds it today (in-process, offline, no secret asked for)."""
     from ..steps.pipeline import run_all
+    from ..steps.records import CertificateRecord, ContactPointsRecord
 
     steps = {s.name: s for s in run_all(settings, name)}
+    contact = steps["02_contact_points"].own(ContactPointsRecord)
+    certificate = steps["03_certificate"].own(CertificateRecord)
     env = settings.environment(name)
     return Side(
         name=name,
@@ -154,9 +157,9 @@ def from_inputs(settings: Settings, name: str) -> Side:
         protocol=env.protocol,
         server_ips=tuple(env.server_ips),
         default_contact_point=(env.default_contact_point or "").strip("{}").lower(),
-        landings=_landings(steps["02_contact_points"].record.mapping),
-        contact_points=_points(steps["02_contact_points"].record.contact_points),
-        certificate=_certificate(steps["03_certificate"].record.certificate),
+        landings=_landings(contact.mapping),
+        contact_points=_points(contact.contact_points),
+        certificate=_certificate(certificate.certificate),
         status=F.status_of(f for s in steps.values() for f in s.findings),
     )
 

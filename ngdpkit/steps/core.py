@@ -26,7 +26,16 @@ from ..secrets import Secret, resolve
 from ..settings import LAB_DIR as LAB_DIR
 from ..settings import LAB_MARK as LAB_MARK
 from ..settings import Environment, Settings, load_settings
-from .records import RECORDS, InputRead, R, StepFile, read_step, remember_step, write_step_file
+from .records import (
+    RECORDS,
+    InputRead,
+    R,
+    Record,
+    StepFile,
+    read_step,
+    remember_step,
+    write_step_file,
+)
 from .records import read_step_file as read_step_file  # the raw reader, for callers of 0.2
 
 STEP_SCHEMA = "ngdpkit/step/2"
@@ -66,7 +75,7 @@ class Step:
     findings: list[Finding] = field(default_factory=F.Bounded)  # capped per code
     # The step's Record (steps.records.RECORDS[name]), made on creation; frozen, so that a
     # field changes only through set(), which replaces it.
-    record: Any = None
+    record: Record = None  # type: ignore[assignment]  # made in __post_init__
     inputs_read: list[dict[str, Any]] = field(default_factory=list)
     cache: dict[str, StepFile] = field(default_factory=dict)
     started: float = field(default_factory=time.monotonic)
@@ -122,6 +131,12 @@ class Step:
                 RUNNERS[name](step)
                 self.cache[name] = step.as_file()
         return self.cache[name]
+
+    def own(self, kind: type[R]) -> R:
+        """This step's record as its own type, so that every field read is checked."""
+        record = self.record
+        assert isinstance(record, kind)
+        return record
 
     def previous(self, kind: type[R]) -> R:
         """An earlier step's record of ``kind`` (see :meth:`earlier`)."""

@@ -103,17 +103,20 @@ def read_ngdp(step: Step, mapping: Any, *, offline_todo: bool = True) -> display
         used = {g for g in frame.loc[frame["status"] == "mapped", "ngdp_guid"].unique() if g}
     if env.default_contact_point:
         used.add(env.default_contact_point)
-    names = {p.id: p.name for p in step.record.contact_points or ()}
+    names = {p.id: p.name for p in step.own(ContactPointsRecord).contact_points or ()}
     observation = observe(step, used) if step.online else None
     if observation is None:
         if offline_todo:
             step.set(portal_todo=planned_todo(frame, names))
         return _ngdp_summary(step)
     source = f"NgDP {observation.base_url}"
-    if step.record.contact_points_source == "file":
+    if step.own(ContactPointsRecord).contact_points_source == "file":
         step.add(
             compare_contact_points(
-                observation, step.record.contact_points, used, source=step.rel(env.contact_points)
+                observation,
+                step.own(ContactPointsRecord).contact_points,
+                used,
+                source=step.rel(env.contact_points),
             )
         )
     else:
@@ -158,7 +161,7 @@ def check_register(step: Step, mapping: Any) -> display.HTML:
 
 def _ngdp_summary(step: Step) -> display.HTML:
     lang = step.language
-    obs, todo = step.record.ngdp, step.record.portal_todo
+    obs, todo = step.own(ContactPointsRecord).ngdp, step.own(ContactPointsRecord).portal_todo
     pairs: list[tuple[str, Any]] = []
     if obs is None:
         pairs.append((t(lang, "ngdp_read"), t(lang, "ngdp_not_read")))
@@ -345,7 +348,7 @@ def show_mapping_by_unit(mapping: Any) -> display.HTML:
 
 
 def show_plan(step: Step) -> display.HTML:
-    plan = step.record.plan or []
+    plan = step.own(ContactPointsRecord).plan or ()
     if not plan:
         return display.HTML("")
     rows = [

@@ -163,7 +163,8 @@ def install_script(step: Step, facts: CertificateFacts | None) -> str:
     """install-certificate.ps1 for this environment (the runner writes it)."""
     from ..deliverables.servercheck import install_certificate_script
 
-    der, root = step.record.issuing_ca_der, step.record.root_ca_der
+    own = step.own(CertificateRecord)
+    der, root = own.issuing_ca_der, own.root_ca_der
     return install_certificate_script(
         step.env,
         thumbprint=facts.thumbprint_sha1 if facts else None,

@@ -352,7 +352,7 @@ def network_checks(step: Step) -> list[Finding]:
     )
     for d in destinations(env)[1:]:
         probes.append(Probe(d.host, f"{d.scheme}://{d.host}/", d.scheme, inferred=d.inferred))
-    planned = step.record.system
+    planned = step.own(SystemRecord).system
     if planned is not None and planned.push_endpoints is not None:
         for name, url in (
             ("receipt_endpoint", planned.push_endpoints.receipt_endpoint),

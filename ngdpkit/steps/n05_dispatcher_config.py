@@ -44,7 +44,7 @@ def dispatcher_config(step: Step) -> DispatcherConfig | None:
 def show_dispatcher(step: Step, config: DispatcherConfig | None) -> display.HTML:
     lang = step.language
     if config is None:
-        codes = ", ".join(step.record.withheld_by)
+        codes = ", ".join(step.own(DispatcherRecord).withheld_by)
         return display.block(display.banner(t(lang, "dispatcher_withheld", codes=codes)))
     pairs: list[tuple[str, Any]] = list(config.parameters.pairs())
     pairs.append(

@@ -93,8 +93,9 @@ def observe(step: Step, wanted: set[str] | None = None) -> Any:
     """What NgDP shows (read once per step; later calls fetch only the contact points in
     ``wanted`` that the listing left without ``systemId``); None offline or unreadable."""
     from ..checks.ngdp import fetch_singles, read_ngdp
+    from .records import ContactPointsRecord
 
-    record = step.record
+    record = step.own(ContactPointsRecord)
     if not step.online:
         return None
     if record.ngdp is not None and not wanted:

@@ -19,7 +19,7 @@ import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar, get_origin
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, get_origin
 
 from ..checks.certificates import CertificateFacts
 from ..checks.evidence import EvidenceSummary, RegisterComparison
@@ -136,17 +136,19 @@ class Record:
     # its file stores the value, this one a SharedField naming it.
     shared: ClassVar[dict[str, str]] = {}
 
-    def __getattribute__(self, name: str) -> Any:
-        value = object.__getattribute__(self, name)
-        if type(value) in _STORED:
-            # A run reads one record on two threads (its own and the render-ahead one): the
-            # value is read once, by whichever comes first; the other waits for it.
-            with _LOADING:
-                value = object.__getattribute__(self, name)
-                if type(value) in _STORED:
-                    value = value.load()
-                    object.__setattr__(self, name, value)
-        return value
+    if not TYPE_CHECKING:  # to a type checker a field is of its declared kind, not Any
+
+        def __getattribute__(self, name: str) -> Any:
+            value = object.__getattribute__(self, name)
+            if type(value) in _STORED:
+                # A run reads one record on two threads (its own and the render-ahead one): the
+                # value is read once, by whichever comes first; the other waits for it.
+                with _LOADING:
+                    value = object.__getattribute__(self, name)
+                    if type(value) in _STORED:
+                        value = value.load()
+                        object.__setattr__(self, name, value)
+            return value
 
     def link(self, earlier: Record) -> None:
         """Read the fields shared with ``earlier`` (its step's record, already read) through
@@ -411,7 +413,7 @@ class StepFile:
     status: str
     findings: tuple[Finding, ...]
     inputs_read: tuple[InputRead, ...]
-    record: Any  # the step's Record subclass (see RECORDS)
+    record: Record  # the step's Record subclass (see RECORDS)
     duration_s: float | None = None
 
     @classmethod
