@@ -334,8 +334,8 @@ def test_compare_records_the_pairings_and_warns_of_one_that_pairs_nothing(tmp_pa
     )
     assert "COMPARE_MAPPING_DIFFERS" not in {f["code"] for f in result["findings"]}
     assert TITLES["COMPARE_PAIRING_UNKNOWN"]
-    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
-    assert "| `COMPARE_PAIRING_UNKNOWN` | warning |" in readme
+    codes = (Path(__file__).parent.parent / "docs" / "findings.md").read_text(encoding="utf-8")
+    assert "| `COMPARE_PAIRING_UNKNOWN` | warning |" in codes
     page = render_comparison(result, language="da", organisation="K", run_id="r", anchor="a")
     assert "Parret i indstillingerne" in page and "Skolne" in page
     assert "Skole og Dagtilbud (prod)" in page and "kendes ikke i nogen af miljøerne" in page

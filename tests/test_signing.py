@@ -393,7 +393,7 @@ def test_a_sealed_run_verifies_with_openssl(sealed: dict[str, Any]) -> None:
     assert r.returncode == 0, r.stderr
     assert "Verification successful" in r.stderr
     if shutil.which("jq") and shutil.which("sha256sum") and shutil.which("sh"):
-        # the README's second step: every file against the (sealed) manifest
+        # docs/security.md's second step: every file against the (sealed) manifest
         files = subprocess.run(
             ["sh", "-c", """jq -r '.files[] | "\\(.sha256)  \\(.path)"' manifest.json | sha256sum -c -"""],
             cwd=folder, capture_output=True, text=True, timeout=60,
@@ -480,7 +480,7 @@ def test_the_pdf_carries_a_pades_signature_with_a_valid_timestamp(
 
 @needs_browser
 def test_the_readme_command_validates_the_pdf_without_the_kit(sealed: dict[str, Any]) -> None:
-    """``pyhanko sign validate`` (the ``pyhanko-cli`` package), as the README shows it."""
+    """``pyhanko sign validate`` (the ``pyhanko-cli`` package), as docs/security.md shows it."""
     cli = Path(sys.executable).with_name("pyhanko")
     if not cli.exists():
         pytest.skip("pyhanko-cli is not installed")

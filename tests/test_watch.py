@@ -600,12 +600,13 @@ def test_an_event_log_read_in_part_says_so() -> None:
     assert replace(r, failed=partial).failed_deliveries == 9000  # NgDP's own count
 
 
-def test_the_readme_windows_watch_is_a_monitor() -> None:
-    """A scheduled task has no console: the README's Windows watch keeps the JSON and the exit
+def test_the_documented_windows_watch_is_a_monitor() -> None:
+    """A scheduled task has no console: docs/watch.md's Windows watch keeps the JSON and the exit
     code in a log, makes a non-ok watch an Event Log error (eventcreate), and says that the
     .p12 and its password then stay on that machine, protected by an ACL."""
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## After go-live: watch", 1)[1].split("\n## ", 1)[0]
+    section = (Path(__file__).resolve().parents[1] / "docs" / "watch.md").read_text(
+        encoding="utf-8"
+    )
     ps = section.split("```powershell\n", 1)[1].split("```", 1)[0]
     assert "--json > $json" in ps and "$code = $LASTEXITCODE" in ps
     assert re.search(r"Add-Content [^\n]*watch\.log[^\n]*exit=\$code status=\$status", ps)
