@@ -88,6 +88,27 @@ def sample_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return d
 
 
+@pytest.fixture(scope="session")
+def sample_run(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> dict[str, Any]:
+    """One ``run --env test`` (offline, no PDF) of the unchanged sample, made once per worker
+    instead of once per module that needs it: ``sample`` (the sample folder holding
+    ``runs/test/<run>``), ``run_dir`` and ``result`` (the completed process). Read it; copy
+    it (:func:`copy_sample_run`) to change it."""
+    sample = tmp_path_factory.mktemp("sample-run") / "sample"
+    shutil.copytree(sample_dir, sample, ignore=shutil.ignore_patterns("runs"))
+    result = run_cli("run", "--settings", str(sample / "migration.toml"), "--env", "test")
+    assert result.returncode == 0, result.stdout + result.stderr
+    latest = (sample / "runs" / "test" / "LATEST").read_text().strip()
+    return {"sample": sample, "run_dir": sample / "runs" / "test" / latest, "result": result}
+
+
+def copy_sample_run(sample_run: dict[str, Any], target: Path) -> Path:
+    """A copy of the sample with its one finished run of test, as if ``run`` had just been
+    run there (links kept as links)."""
+    shutil.copytree(sample_run["sample"], target, symlinks=True)
+    return target
+
+
 @pytest.fixture
 def sample_copy(sample_dir: Path, tmp_path: Path) -> Path:
     target = tmp_path / "sample"
