@@ -110,6 +110,13 @@ def copy_sample_run(sample_run: dict[str, Any], target: Path) -> Path:
 
 
 @pytest.fixture
+def sample_run_copy(sample_run: dict[str, Any], tmp_path: Path) -> Path:
+    """The sample as ``run --env test`` leaves it, in this test's folder (the session's run,
+    copied): for a test whose first run is of the unchanged sample."""
+    return copy_sample_run(sample_run, tmp_path / "sample")
+
+
+@pytest.fixture
 def sample_copy(sample_dir: Path, tmp_path: Path) -> Path:
     target = tmp_path / "sample"
     shutil.copytree(sample_dir, target, ignore=shutil.ignore_patterns("runs"))
