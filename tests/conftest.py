@@ -88,6 +88,34 @@ def sample_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return d
 
 
+@pytest.fixture(scope="session")
+def sample_run(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> dict[str, Any]:
+    """One ``run --env test`` (offline, no PDF) of the unchanged sample, made once per worker
+    instead of once per module that needs it: ``sample`` (the sample folder holding
+    ``runs/test/<run>``), ``run_dir`` and ``result`` (the completed process). Read it; copy
+    it (:func:`copy_sample_run`) to change it."""
+    sample = tmp_path_factory.mktemp("sample-run") / "sample"
+    shutil.copytree(sample_dir, sample, ignore=shutil.ignore_patterns("runs"))
+    result = run_cli("run", "--settings", str(sample / "migration.toml"), "--env", "test")
+    assert result.returncode == 0, result.stdout + result.stderr
+    latest = (sample / "runs" / "test" / "LATEST").read_text().strip()
+    return {"sample": sample, "run_dir": sample / "runs" / "test" / latest, "result": result}
+
+
+def copy_sample_run(sample_run: dict[str, Any], target: Path) -> Path:
+    """A copy of the sample with its one finished run of test, as if ``run`` had just been
+    run there (links kept as links)."""
+    shutil.copytree(sample_run["sample"], target, symlinks=True)
+    return target
+
+
+@pytest.fixture
+def sample_run_copy(sample_run: dict[str, Any], tmp_path: Path) -> Path:
+    """The sample as ``run --env test`` leaves it, in this test's folder (the session's run,
+    copied): for a test whose first run is of the unchanged sample."""
+    return copy_sample_run(sample_run, tmp_path / "sample")
+
+
 @pytest.fixture
 def sample_copy(sample_dir: Path, tmp_path: Path) -> Path:
     target = tmp_path / "sample"
@@ -136,3 +164,49 @@ def run_cli(
         timeout=timeout,
         stdin=stdin,
     )
+
+
+# --- how a parallel run (pytest-xdist, `make test`'s -n auto) spreads the suite ------------
+#
+# pyproject's addopts give --dist loadfile (a module's tests go to one worker, so a module's
+# fixtures that run the kit are made once) and --no-loadscope-reorder (the modules are handed
+# out in the order below, not by their number of tests).
+
+# The longest modules first (measured on the 2-core machine), so that the two workers finish
+# together instead of one waiting for a long module handed out last: the 5,000-mailbox PDF,
+# then the modules holding the most runs of the kit. The rest follow in collection order.
+LONGEST_FIRST = (
+    "tests/test_document_large.py",
+    "tests/test_ci_templates.py",
+    "tests/test_signing.py",
+    "tests/test_compare.py",
+    "tests/test_benchmarks.py",
+    "tests/test_run.py",
+    "tests/test_document.py",
+    "tests/test_workbook_bounds.py",
+    "tests/test_ngdp_read.py",
+    "tests/test_checklist.py",
+    "tests/test_compare_hardening.py",
+    "tests/test_editor_browser.py",
+    "tests/test_hostile.py",
+    "tests/test_watch.py",
+    "tests/test_neighbours.py",
+    "tests/test_language.py",
+    "tests/test_plan.py",
+    "tests/test_catalogue.py",
+    "tests/test_decisions.py",
+    "tests/test_package.py",
+)
+
+
+def _rank(nodeid: str) -> int:
+    return next(
+        (i for i, prefix in enumerate(LONGEST_FIRST) if nodeid.startswith(prefix)),
+        len(LONGEST_FIRST),
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Longest modules first (a stable sort: each module's tests keep their order). Which
+    tests run, and what they assert, is unchanged."""
+    items.sort(key=lambda item: _rank(item.nodeid))

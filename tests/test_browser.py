@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,12 +22,10 @@ def browser() -> str:
     return found
 
 
-def test_signoff_page_in_chromium(browser: str, tmp_path: Path, sample_copy: Path) -> None:
-    from tests.conftest import run_cli
-
-    r = run_cli("run", "--settings", str(sample_copy / "migration.toml"), "--env", "test")
+def test_signoff_page_in_chromium(browser: str, tmp_path: Path, sample_run: dict[str, Any]) -> None:
+    r = sample_run["result"]  # the session's run of the sample's test environment
     assert r.returncode == 0, r.stdout
-    run_dir = next((sample_copy / "runs" / "test").glob("2*"))
+    run_dir = Path(sample_run["run_dir"])
     page = run_dir / "signoff" / "index.html"
     profile = tmp_path / "profile"
     dom = subprocess.run(

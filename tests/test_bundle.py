@@ -10,6 +10,7 @@ import os
 import shutil
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,13 +20,10 @@ from ngdpkit.run.bundle import make_bundle
 from tests.conftest import run_cli, write_xlsx
 
 
-@pytest.fixture(scope="module")
-def run_dir(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> Path:
-    sample = tmp_path_factory.mktemp("bundle") / "sample"
-    shutil.copytree(sample_dir, sample, ignore=shutil.ignore_patterns("runs"))
-    r = run_cli("run", "--settings", str(sample / "migration.toml"), "--env", "test")
-    assert r.returncode == 0, r.stderr
-    return next((sample / "runs" / "test").glob("2*"))
+@pytest.fixture
+def run_dir(sample_run: dict[str, Any]) -> Path:
+    """The session's run of the sample's test environment (read it; ``fresh`` copies it)."""
+    return Path(sample_run["run_dir"])
 
 
 def fresh(run_dir: Path, tmp_path: Path) -> Path:

@@ -13,7 +13,7 @@ import pytest
 from ngdpkit import findings as F
 from ngdpkit.checks.evidence import KEYS, StepEvidence
 from ngdpkit.deliverables.checklist import evaluate
-from tests.conftest import run_cli
+from tests.conftest import copy_sample_run, run_cli
 from tests.test_ngdp_read import copy_sample, serve
 
 
@@ -28,11 +28,17 @@ def rows(run_dir: Path) -> dict[int, dict[str, Any]]:
     return {r["step"]: r for r in json.loads((run_dir / "checklist.json").read_text("utf-8"))}
 
 
-@pytest.fixture(scope="module")
-def offline(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> tuple[Any, Path]:
-    sample = tmp_path_factory.mktemp("offline") / "sample"
-    shutil.copytree(sample_dir, sample, ignore=shutil.ignore_patterns("runs"))
-    return run(sample)
+@pytest.fixture
+def offline(sample_run: dict[str, Any]) -> tuple[Any, Path]:
+    """``run`` of the unchanged sample: the session's run (read only)."""
+    return sample_run["result"], Path(sample_run["run_dir"])
+
+
+def sample_after_one_run(sample_run: dict[str, Any], tmp_path: Path) -> tuple[Path, Path]:
+    """A copy of the sample as ``run(sample)`` leaves it (the session's run, copied), and
+    that run's folder."""
+    sample = copy_sample_run(sample_run, tmp_path / "sample")
+    return sample, sample / "runs" / "test" / Path(sample_run["run_dir"]).name
 
 
 def test_offline_no_step_is_done_and_the_overview_says_so(offline: tuple[Any, Path]) -> None:
@@ -58,11 +64,10 @@ def test_offline_no_step_is_done_and_the_overview_says_so(offline: tuple[Any, Pa
 
 
 def test_confirmation_and_a_matching_register_make_two_steps_done(
-    sample_dir: Path, tmp_path: Path
+    sample_run: dict[str, Any], tmp_path: Path
 ) -> None:
-    sample = copy_sample(sample_dir, tmp_path)
+    sample, first = sample_after_one_run(sample_run, tmp_path)
     toml = sample / "migration.toml"
-    _, first = run(sample)
     shutil.copy(
         first / "mailbox-mapping.csv", sample / "register.csv"
     )  # as Configurator exports it
@@ -149,10 +154,9 @@ def test_register_differences_have_their_codes(sample_dir: Path, tmp_path: Path)
 
 
 def test_install_evidence_from_every_server_observes_step_2(
-    sample_dir: Path, tmp_path: Path
+    sample_run: dict[str, Any], tmp_path: Path
 ) -> None:
-    sample = copy_sample(sample_dir, tmp_path)
-    _, first = run(sample)
+    sample, first = sample_after_one_run(sample_run, tmp_path)
     thumb = json.loads((first / "dispatcher-config.json").read_text())["certificate"][
         "thumbprint_sha1"
     ]
@@ -200,12 +204,13 @@ def test_online_reads_make_the_ngdp_steps_observed(sample_dir: Path, tmp_path: P
     assert checklist[5]["status"] == "to_do" and "portal-todo.xlsx" in checklist[5]["detail"]
 
 
-def test_a_confirmation_never_outweighs_what_the_kit_saw(sample_dir: Path, tmp_path: Path) -> None:
+def test_a_confirmation_never_outweighs_what_the_kit_saw(
+    sample_run: dict[str, Any], tmp_path: Path
+) -> None:
     """Step 5 with translations missing in NgDP stays to do after a confirmation; a step 7
     confirmation stops counting when the dispatcher's values change."""
-    sample = copy_sample(sample_dir, tmp_path)
+    sample, _ = sample_after_one_run(sample_run, tmp_path)
     toml = sample / "migration.toml"
-    run(sample)
     for step in ("5", "7"):
         c = run_cli(
             "confirm", "--settings", str(toml), "--env", "test", "--step", step, "--by", "K"

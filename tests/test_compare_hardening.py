@@ -107,14 +107,10 @@ def test_status_refuses_links_above_a_folder_or_a_named_root(tmp_path: Path) -> 
 # --- 3. status verifies what it reads --------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def one_run(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> Path:
-    """The sample with one finished run of test (copy it to change it)."""
-    folder = tmp_path_factory.mktemp("one-run") / "sample"
-    shutil.copytree(sample_dir, folder, ignore=shutil.ignore_patterns("runs"))
-    r = run_cli("run", "--settings", str(folder / "migration.toml"), "--env", "test")
-    assert r.returncode in (0, 1), r.stdout + r.stderr
-    return folder
+@pytest.fixture
+def one_run(sample_run: dict[str, Any]) -> Path:
+    """The sample with one finished run of test (copy it to change it): the session's run."""
+    return Path(sample_run["sample"])
 
 
 def status_row(folder: Path) -> dict[str, Any]:

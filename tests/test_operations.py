@@ -280,15 +280,10 @@ def test_portal_translations_are_what_the_mapping_maps(sample_run_dir: Path) -> 
     assert numbers == [str(i) for i in range(1, len(numbers) + 1)]
 
 
-@pytest.fixture(scope="module")
-def sample_run_dir(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> Path:
-    import shutil
-
-    d = tmp_path_factory.mktemp("ops") / "sample"
-    shutil.copytree(sample_dir, d, ignore=shutil.ignore_patterns("runs"))
-    r = run_cli("run", "--settings", str(d / "migration.toml"), "--env", "test")
-    assert r.returncode == 0, r.stdout + r.stderr
-    return next((d / "runs" / "test").glob("2*"))
+@pytest.fixture
+def sample_run_dir(sample_run: dict[str, Any]) -> Path:
+    """The session's run of the sample's test environment (read only)."""
+    return Path(sample_run["run_dir"])
 
 
 def test_zero_lost_ids(tmp_path: Path) -> None:
