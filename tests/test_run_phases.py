@@ -222,3 +222,34 @@ def test_the_iri_grammar_is_skipped_in_the_child(monkeypatch: pytest.MonkeyPatch
     assert sys.modules["rfc3987_syntax"] is None
     with pytest.raises(ImportError):
         import rfc3987_syntax  # noqa: F401
+
+
+def test_the_render_ahead_thread_does_what_is_waited_for_first_first() -> None:
+    """A step's files before any page part, whatever order they were handed over in; an
+    exception reaches the caller through its future; what has not begun is cancelled."""
+    import threading
+
+    from ngdpkit.run.ahead import BODY, OUTPUTS, PREPARE, PriorityWorker
+
+    gate = threading.Event()
+    done: list[str] = []
+    worker = PriorityWorker("test-ahead")
+    try:
+        worker.submit(OUTPUTS, gate.wait)  # holds the thread while the rest is queued
+        body = worker.submit(BODY, done.append, "body 02")
+        prepare = worker.submit(PREPARE, done.append, "prepare 04")
+        files = worker.submit(OUTPUTS, done.append, "outputs 04")
+        failing = worker.submit(PREPARE, lambda: 1 / 0)
+        gate.set()
+        for future in (body, prepare, files):
+            future.result(timeout=10)
+        assert done == ["outputs 04", "prepare 04", "body 02"]
+        with pytest.raises(ZeroDivisionError):
+            failing.result(timeout=10)
+        gate.clear()
+        worker.submit(OUTPUTS, gate.wait)
+        late = worker.submit(BODY, done.append, "never")
+        threading.Timer(0.2, gate.set).start()
+    finally:
+        worker.shutdown()
+    assert late.cancelled() and "never" not in done
