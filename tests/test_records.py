@@ -134,18 +134,26 @@ def test_the_portal_todo_is_stored_with_each_runs_words_once_and_read_back_whole
         structure(bad, PortalTodo)
 
 
+def _steps_02_and_04_sharing_a_todo(folder: Path) -> object:
+    """Step 02's and step 04's files in ``folder``, both holding the same portal to-do."""
+    from ngdpkit.steps.records import SystemRecord
+
+    todo = _todo()
+    for rec in (ContactPointsRecord(portal_todo=todo), SystemRecord(portal_todo=todo)):  # type: ignore[arg-type]
+        write_step_file(
+            folder,
+            rec.step,
+            {"status": "ok", "findings": [], "inputs_read": [], "results": rec.fields()},
+        )
+    return todo
+
+
 def test_step_04_names_step_02s_portal_todo_instead_of_storing_it_again(tmp_path: Path) -> None:
     import json
 
     from ngdpkit.steps.records import StoredShared, SystemRecord, read_step_file
 
-    todo = _todo()
-    for rec in (ContactPointsRecord(portal_todo=todo), SystemRecord(portal_todo=todo)):  # type: ignore[arg-type]
-        write_step_file(
-            tmp_path,
-            rec.step,
-            {"status": "ok", "findings": [], "inputs_read": [], "results": rec.fields()},
-        )
+    todo = _steps_02_and_04_sharing_a_todo(tmp_path)
     path = tmp_path / "04_system_and_network.json"
     stored = json.loads(path.read_text("utf-8"))["results"]["portal_todo"]
     assert stored == {"stored_in": "02_contact_points"}
@@ -240,15 +248,9 @@ def test_step_02s_portal_todo_is_structured_when_first_read_and_planned_per_cont
 
 def test_a_run_reads_a_shared_field_once_for_both_steps(tmp_path: Path) -> None:
     """Step 04's to-do linked to step 02's record, already read: one read, one object."""
-    from ngdpkit.steps.records import LinkedShared, SystemRecord
+    from ngdpkit.steps.records import LinkedShared
 
-    todo = _todo()
-    for rec in (ContactPointsRecord(portal_todo=todo), SystemRecord(portal_todo=todo)):  # type: ignore[arg-type]
-        write_step_file(
-            tmp_path,
-            rec.step,
-            {"status": "ok", "findings": [], "inputs_read": [], "results": rec.fields()},
-        )
+    todo = _steps_02_and_04_sharing_a_todo(tmp_path)
     step_02 = read_step(tmp_path / "02_contact_points.json").record
     step_04 = read_step(tmp_path / "04_system_and_network.json").record
     step_04.link(step_02)
