@@ -260,6 +260,71 @@ def test_a_run_reads_a_shared_field_once_for_both_steps(tmp_path: Path) -> None:
     assert step_04.portal_todo == todo
 
 
+def test_the_portal_todo_is_counted_and_written_from_its_stored_runs_without_records(
+    tmp_path: Path,
+) -> None:
+    """Issue 31: offline at 100,000 mailboxes the to-do holds 99,000 translations; the run
+    writes portal-todo.xlsx and counts the portal page from the runs its file stores. Read
+    through step 04's link, no record is made of an entry, and every column, row and count is
+    the one the whole to-do gives."""
+    import json
+
+    from ngdpkit.checks.ngdp_compare import (
+        PortalTodo,
+        StoredTodo,
+        _stored_from_json,
+        compact_todo,
+    )
+    from ngdpkit.deliverables.outputs import TODO_WORDS, portal_todo_columns, portal_todo_rows
+    from ngdpkit.inputs.typed import converter, unstructure
+    from ngdpkit.steps.records import StoredTyped
+
+    todo = _steps_02_and_04_sharing_a_todo(tmp_path)
+    assert isinstance(todo, PortalTodo)
+    step_02 = read_step(tmp_path / "02_contact_points.json").record
+    step_04 = read_step(tmp_path / "04_system_and_network.json").record
+    step_04.link(step_02)
+    compact = step_04.stored("portal_todo", compact_todo)
+    assert isinstance(compact, StoredTodo)
+    assert type(object.__getattribute__(step_02, "portal_todo")) is StoredTyped  # still unread
+    # the stored form read without the converter is the converter's own reading
+    raw = json.loads(json.dumps(unstructure(todo)))
+    assert _stored_from_json(raw) == converter.structure(raw, StoredTodo) == compact
+    assert compact.count == todo.count == 4
+    assert [cp.action_counts() for cp in compact.contact_points] == [{"add": 3, "remove": 1}, {}]
+    for language in ("da", "en"):
+        whole = [
+            [cp.name, cp.id, e.action, e.postkasse, e.emne, e.mailbox_name, e.reason]
+            for cp in todo.contact_points
+            for e in cp.entries
+        ]
+        rows = portal_todo_rows(compact, language)
+        assert rows == portal_todo_rows(todo, language)
+        assert [[r[0], r[1], r[3], r[4], r[5]] for r in rows] == [
+            [w[0], w[1], w[3], w[4], w[5]] for w in whole
+        ]
+        assert rows[0][2] == ("tilføj" if language == "da" else "add")
+        headers = TODO_WORDS[language]["headers"]
+        assert list(portal_todo_columns(raw, language)) == [str(h) for h in headers]
+    # an earlier kit's form (every entry whole) is read whole, then counted the same
+    assert compact_todo(dataclasses.asdict(todo)) == compact  # type: ignore[call-overload]
+
+
+def test_a_damaged_stored_todo_is_refused_as_reading_the_field_refuses_it(tmp_path: Path) -> None:
+    import json
+
+    from ngdpkit.checks.ngdp_compare import compact_todo
+    from ngdpkit.inputs.typed import unstructure
+
+    raw = unstructure(_todo())
+    raw["contact_points"][0]["runs"][1]["emner"] = ["7", "8"]  # two emner for one postkasse
+    path = tmp_path / "02_contact_points.json"
+    path.write_text(json.dumps({"status": "ok", "results": {"portal_todo": raw}}), "utf-8")
+    record = read_step(path).record
+    with pytest.raises(InputError, match="^step record ContactPointsRecord: portal_todo is "):
+        record.stored("portal_todo", compact_todo)
+
+
 # --- issue 30: every payload a nested frozen record, every step record frozen --------------
 
 DISPATCHER = {

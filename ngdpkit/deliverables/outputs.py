@@ -632,28 +632,38 @@ TODO_WORDS = {
 }
 
 
+def portal_todo_columns(todo: Any, language: str) -> dict[str, list[str]]:
+    """The workbook's columns (its headers in ``language``): one row per translation to add
+    or remove (offline: every planned one, not verified). ``todo``: a PortalTodo, its
+    stored form, or a step file's JSON of either; made column by column from the stored
+    runs, without one record per translation."""
+    from ..checks.ngdp_compare import compact_todo
+
+    words = TODO_WORDS["da" if language == "da" else "en"]
+    compact = compact_todo(todo)
+    columns = compact.columns() if compact is not None else {}
+    out: dict[str, list[str]] = {}
+    for header, key in zip(words["headers"], COLUMNS_OF_TODO, strict=True):
+        values = columns.get(key, [])
+        if key in ("action", "reason"):
+            values = [str(words.get(v, v)) for v in values]
+        out[str(header)] = values
+    return out
+
+
+COLUMNS_OF_TODO = ("name", "id", "action", "postkasse", "emne", "mailbox_name", "reason")
+
+
 def portal_todo_rows(todo: Any, language: str) -> list[list[str]]:
     """One row per translation to add or remove (offline: every planned one, not verified)."""
-    words = TODO_WORDS["da" if language == "da" else "en"]
-    return [
-        [
-            cp.name,
-            cp.id,
-            str(words.get(e.action, e.action)),
-            e.postkasse,
-            e.emne,
-            e.mailbox_name,
-            str(words.get(e.reason, e.reason)),
-        ]
-        for cp in todo.contact_points
-        for e in cp.entries
-    ]
+    return [list(row) for row in zip(*portal_todo_columns(todo, language).values(), strict=True)]
 
 
 def write_portal_todo(path: Path, todo: Any, language: str) -> Path:
     """``portal-todo.xlsx``: the portal administrator's delta, per contact point."""
+    import pandas as pd
+
     words = TODO_WORDS["da" if language == "da" else "en"]
-    return write_workbook(
-        path,
-        [(str(words["title"]), list(words["headers"]), portal_todo_rows(todo, language), None)],
-    )
+    columns = portal_todo_columns(todo, language)
+    table = pd.DataFrame({h: pd.Series(v, dtype=object) for h, v in columns.items()})
+    return write_workbook(path, [(str(words["title"]), list(columns), table, None)])

@@ -906,38 +906,32 @@ def portal_content(portal: PortalRegistration, language: str, todo: Any = None) 
 
 def _portal_todo(todo: Any, language: str) -> Markup:
     """Per contact point, the translations to add and to remove in NgDP: only the delta
-    (offline: every planned translation, marked not verified). ``todo``: a PortalTodo, or
-    one as JSON."""
-    from ..checks.ngdp_compare import PortalTodo
+    (offline: every planned translation, marked not verified). ``todo``: a PortalTodo, its
+    stored form, or a step file's JSON of either (counted from the stored runs: offline,
+    99,000 translations are never made into records or rows)."""
+    from ..checks.ngdp_compare import compact_todo
     from ..deliverables.outputs import TODO_WORDS, portal_todo_rows
-    from ..inputs.typed import structure
 
-    if isinstance(todo, PortalTodo):
-        typed = todo
-    elif not isinstance(todo, dict):
+    try:
+        typed = compact_todo(todo)
+    except ValueError:
         return Markup("")
-    else:
-        try:
-            typed = structure(todo, PortalTodo)
-        except ValueError:
-            return Markup("")
-    from collections import Counter
-
+    if typed is None:
+        return Markup("")
     words = TODO_WORDS["da" if language == "da" else "en"]
     lead = t(language, "portal_todo_verified" if typed.verified else "portal_todo_offline")
     body = [fragment("para", [lead])]
-    if not any(cp.entries for cp in typed.contact_points):
+    if not typed.count:
         body.append(fragment("para", [t(language, "portal_todo_none")]))
         return fragment("section", t(language, "portal_todo"), body)
     # Per contact point, how many translations to add, remove or verify: on the page; every
-    # translation, one per row, in the appendix (the PDF prints it once, at the end). Counted
-    # from the entries: offline, 99,000 of them are never made into rows.
+    # translation, one per row, in the appendix (the PDF prints it once, at the end).
     counted: dict[tuple[str, str], dict[str, int]] = {}
     for cp in typed.contact_points:
-        if not cp.entries:
+        if not cp.count:
             continue
         counts = counted.setdefault((cp.name, cp.id), {})
-        for action, n in Counter(e.action for e in cp.entries).items():
+        for action, n in cp.action_counts().items():
             word = str(words.get(action, action))
             counts[word] = counts.get(word, 0) + n
     body.append(

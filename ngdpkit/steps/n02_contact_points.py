@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from ..checks.ngdp_compare import compact_todo
 from ..documents import display
 from ..documents.i18n import t
 from ..findings import Finding
@@ -403,10 +404,9 @@ def outputs(record: ContactPointsRecord, ctx: OutputContext) -> list[Path]:
         from ..deliverables.outputs import write_json
 
         files.append(write_json(ctx.run_dir / "ngdp-observed.json", record.ngdp.to_json()))
-    if record.portal_todo is not None and record.portal_todo.contact_points:
+    todo = record.stored("portal_todo", compact_todo)  # 99,000 entries offline at 100,000
+    if todo is not None and todo.contact_points:
         from ..deliverables.outputs import write_portal_todo
 
-        files.append(
-            write_portal_todo(ctx.run_dir / "portal-todo.xlsx", record.portal_todo, ctx.language)
-        )
+        files.append(write_portal_todo(ctx.run_dir / "portal-todo.xlsx", todo, ctx.language))
     return files

@@ -10,6 +10,7 @@ from typing import Any
 from .. import findings as F
 from ..checks.evidence import EvidenceSummary
 from ..checks.network import NetworkRun
+from ..checks.ngdp_compare import compact_todo
 from ..deliverables.firewall import FirewallRule
 from ..deliverables.portal import PortalRegistration
 from ..documents import display
@@ -422,7 +423,11 @@ def prepare(record: SystemRecord, language: str) -> dict[str, Markup]:
     from ..documents.signoff import portal_content
 
     return (
-        {"portal": portal_content(record.portal, language, record.portal_todo)}
+        {
+            "portal": portal_content(
+                record.portal, language, record.stored("portal_todo", compact_todo)
+            )
+        }
         if record.portal
         else {}
     )
@@ -437,7 +442,7 @@ def pages(record: SystemRecord, ctx: PageContext) -> dict[str, str]:
         out["portal.html"] = render_portal(
             record.portal,
             content=ctx.prepared.get("portal"),
-            todo=None if "portal" in ctx.prepared else record.portal_todo,
+            todo=None if "portal" in ctx.prepared else record.stored("portal_todo", compact_todo),
             **ctx.common(),
         )
     if record.firewall is not None:

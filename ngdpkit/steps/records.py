@@ -17,6 +17,7 @@ import dataclasses
 import json
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, get_origin
@@ -161,6 +162,27 @@ class Record:
         """A field as the record holds it: a value not read yet stays unread (to hand a
         shared field on without reading it)."""
         return object.__getattribute__(self, name)
+
+    def stored(self, name: str, read: Callable[[Any], T]) -> T:
+        """``read`` of a typed field as its step file stores it, without structuring the
+        field: of the file's JSON while the field has not been read (also through the earlier
+        record a shared field is linked to), else of the value. To count or write out a large
+        field (step 02's portal to-do) without making a record of each of its entries. JSON
+        that ``read`` refuses (ValueError) is refused as reading the field refuses it."""
+        value = self.held(name)
+        while type(value) is LinkedShared:
+            value = value.record.held(value.key)
+        if type(value) is StoredTyped:
+            value = value.raw
+        elif type(value) is StoredShared:
+            value = value.raw()
+        elif type(value) in _STORED:
+            value = getattr(self, name)
+        try:
+            return read(value)
+        except ValueError:
+            getattr(self, name)  # the InputError naming the step, the field and why
+            raise
 
     def replace(self: R, **changes: Any) -> R:
         """This record with ``changes``; the other fields as held (a value not read yet
@@ -370,6 +392,7 @@ RECORDS: dict[str, type[Record]] = {
     )
 }
 R = TypeVar("R", bound=Record)
+T = TypeVar("T")
 
 
 def _refuse(self: Record, name: str, *value: Any) -> None:
