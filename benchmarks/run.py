@@ -407,28 +407,22 @@ def run_trace(run_dir: Path, traced: dict[str, Any], check_seconds: float) -> li
         begun[names[0]] - started if names else float("nan"),
         "`run_started` → the notebook's progress line",
     )
-    gaps, after = [], []
     for i, name in enumerate(names):
-        note = "its `step` record's duration"
+        note = "its `step` record's duration (papermill's execution in the kernel)"
         if i == 0:
             note += " (holds any wait for the first kernel to be ready)"
         row(f"notebook {name}", steps[name], note)
-        after.append(ended[name] - begun[name] - steps[name])
-        if i + 1 < len(names):
-            gaps.append(begun[names[i + 1]] - ended[name])
-    row(
-        "kernel starts: a fresh session before notebooks 02-05, with what the run does between notebooks",
-        sum(gaps),
-        " + ".join(f"{g:.2f}" for g in gaps)
-        + " s: one notebook's end line → the next one's start line (the page parts handed to the "
-        "render-ahead thread; after 02 the mapping files settled); the first kernel boots in the "
-        "second row",
-    )
-    row(
-        "after each notebook: its copy scrubbed, its step file read, its records",
-        sum(after),
-        " + ".join(f"{a:.2f}" for a in after) + " s: start line + step duration → end line",
-    )
+    if names:
+        span = ended[names[-1]] - begun[names[0]]
+        row(
+            "between and after the notebooks: fresh sessions, papermill's start and save, the "
+            "last notebook's records",
+            span - sum(steps[n] for n in names),
+            f"first start line → last end line ({span:.2f} s) less the notebooks' durations. "
+            "A finished notebook's copy scrubbed, its step file read, its audit records and "
+            "its end line are made on a thread while the next notebook executes (issue 31); "
+            "the next start line waits for them, so the console reads in order",
+        )
     if names:
         row(
             "after the last notebook until the outputs begin",

@@ -5,6 +5,7 @@ findings and dispatcher configuration derived from them."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -49,6 +50,7 @@ class RunCore:
         self.run_dir = self.folder.path
         self.trail = self.folder.trail
         self.steps: dict[str, StepFile] = {}
+        self._steps_lock = threading.RLock()
         self.anchor = ""
         self.kernels = kernels or Kernels()
         self.mapping = MappingFiles(self.run_dir, self.sheet_findings)
@@ -61,14 +63,20 @@ class RunCore:
         print(text, flush=True)
 
     def step_file(self, name: str) -> StepFile:
-        """A step file, read once: it is final when its notebook has finished."""
+        """A step file, read once: it is final when its notebook has finished. Read on the
+        thread that records a finished notebook while the render-ahead thread may ask too:
+        one read, one record, whichever asks first."""
+        with self._steps_lock:
+            return self._step_file(name)
+
+    def _step_file(self, name: str) -> StepFile:
         if name not in self.steps:
             path = self.run_dir / "steps" / f"{name}.json"
             if not path.is_file():
                 return StepFile.missing(name)
             step = read_step(path)
             for name_before in set(step.record.shared.values()):
-                before = self.step_file(name_before)
+                before = self._step_file(name_before)
                 if before.status != "missing":  # one read of what they share
                     step.record.link(before.record)
             self.steps[name] = step

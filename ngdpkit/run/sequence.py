@@ -59,6 +59,55 @@ def crash_reason(exc: BaseException) -> str:
     )
 
 
+class InOrder:
+    """One thread doing what it is given, in the order given; :meth:`wait` waits for all of
+    it and raises the first failure (after which nothing more is done)."""
+
+    def __init__(self, name: str) -> None:
+        import queue
+        import threading
+
+        self._jobs: queue.SimpleQueue[tuple[Callable[..., Any], tuple[Any, ...]] | None] = (
+            queue.SimpleQueue()
+        )
+        self._idle = threading.Condition()
+        self._pending = 0
+        self._failed: BaseException | None = None
+        self._thread = threading.Thread(target=self._work, name=name, daemon=True)
+        self._thread.start()
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> None:
+        with self._idle:
+            self._pending += 1
+        self._jobs.put((fn, args))
+
+    def _work(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            fn, args = job
+            try:
+                if self._failed is None:
+                    fn(*args)
+            except BaseException as exc:  # raised where the sequence waits for it
+                self._failed = exc
+            finally:
+                with self._idle:
+                    self._pending -= 1
+                    self._idle.notify_all()
+
+    def wait(self, *, quietly: bool = False) -> None:
+        """Until everything given is done; then its first failure is raised (``quietly``:
+        not raised, the sequence is ending for another reason)."""
+        with self._idle:
+            while self._pending:
+                self._idle.wait()
+        if self._failed is not None and not quietly:
+            failed, self._failed = self._failed, None
+            raise failed
+
+    def close(self) -> None:
+        self._jobs.put(None)
+
+
 class NotebookSequence:
     """The notebooks of one run, executed in order in one kernel."""
 
@@ -77,7 +126,13 @@ class NotebookSequence:
     def execute(self, after: Callable[[str], None]) -> None:
         """The notebooks in order, in one kernel: each starts in a fresh session (empty
         namespace, history and counter), with the kit's modules already imported. ``after``
-        is called with each notebook's name once it has finished."""
+        is called with each notebook's name once it has finished.
+
+        What the run does with a finished notebook (its copy scrubbed, its step file read,
+        the audit's records, its console line, ``after``) is done on one thread, in order,
+        while the next notebook executes in the kernel: the kernel does not wait for it
+        (issue 31). The next notebook's console line waits for it, so the console reads in
+        order; a failure of it stops the sequence before another notebook starts."""
         import gc
 
         import papermill as pm
@@ -88,26 +143,33 @@ class NotebookSequence:
         (run.run_dir / "steps").mkdir(exist_ok=True)
         km = self.first_kernel or self.launch_kernel(STEP_NAMES[0])
         self.first_kernel = None
+        book = InOrder("notebook-done")
         try:
             for i, name in enumerate(STEP_NAMES, start=1):
                 if i > 1:
                     run.kernels.fresh_session(km)
                 if name == "02_contact_points":
                     run.mapping.watch(run.env.name)
-                km = self.execute_one(pm, i, name, km)
-                after(name)
+                km = self.execute_one(pm, i, name, km, book)
+                book.submit(self.finish_one, i, name, after)
+            book.wait()
         except BaseException:
+            book.wait(quietly=True)  # nothing begun from a finished notebook still under way
             run.kernels.shutdown(km)
             run.mapping.discard()  # nothing begun from a notebook 02 that did not finish
             raise
+        finally:
+            book.close()
         run.kernels.retire(km)
 
-    def execute_one(self, pm: Any, i: int, name: str, km: Any) -> Any:
+    def execute_one(self, pm: Any, i: int, name: str, km: Any, book: InOrder) -> Any:
         """One notebook in the (already started) kernel ``km``; returns the kernel the
-        following notebooks use (another one if ``km`` died while it started)."""
+        following notebooks use (another one if ``km`` died while it started). ``book``
+        still works on the notebook before: it is waited for before a crash is recorded
+        and once this notebook has finished (its failure then ends the sequence)."""
         run = self.run
         out_nb = run.run_dir / "notebooks" / f"{name}.ipynb"
-        run.log(f"  {i}/{len(STEP_NAMES)} {name} …")
+        book.submit(run.log, f"  {i}/{len(STEP_NAMES)} {name} …")
         t0 = time.monotonic()
 
         def execute(kernel: Any) -> None:
@@ -136,7 +198,7 @@ class NotebookSequence:
                     raise
                 # The kernel died while it started, before any cell ran: one fresh kernel,
                 # which the following notebooks use.
-                run.log(f"  {name}: the kernel did not start; starting another")
+                book.submit(run.log, f"  {name}: the kernel did not start; starting another")
                 run.kernels.shutdown(km)
                 km = self.launch_kernel(name)
                 execute(km)
@@ -146,12 +208,25 @@ class NotebookSequence:
                 or (run.run_dir / INTERRUPTED).exists()
             ):
                 raise KeyboardInterrupt from exc
-            self.crash(name, out_nb, crash_reason(exc), time.monotonic() - t0)
+            took = time.monotonic() - t0
+            try:
+                book.wait()  # the notebook before is in the audit first
+            finally:
+                self.crash(name, out_nb, crash_reason(exc), took)
             raise StepCrashed(name, crash_reason(exc)) from exc
         self.timings[name] = time.monotonic() - t0
-        scrub_notebook(out_nb)
-        self.record_step(i, name)
+        try:
+            book.wait()  # the notebook before has been recorded, or its failure ends the run
+        except BaseException:
+            scrub_notebook(out_nb)  # its finish never comes: no parameter value stays in it
+            raise
         return km
+
+    def finish_one(self, i: int, name: str, after: Callable[[str], None]) -> None:
+        """A finished notebook: its copy scrubbed, its records, then ``after``."""
+        scrub_notebook(self.run.run_dir / "notebooks" / f"{name}.ipynb")
+        self.record_step(i, name)
+        after(name)
 
     def crash(self, name: str, out_nb: Path, reason: str, took: float) -> None:
         """Record a notebook that failed: its time, the audit's ``step`` record, a scrubbed copy."""
