@@ -784,3 +784,43 @@ def test_a_typed_secret_is_asked_before_any_kernel_starts(sample_copy: Path) -> 
         os.close(master)
     assert proc.returncode in (0, 1), err
     assert next((sample_copy / "runs" / "test").glob("2*/signoff/index.html"))
+
+
+def test_a_notebook_whose_step_file_cannot_be_read_ends_the_run_before_the_one_after_next(
+    sample_copy: Path, tmp_path: Path
+) -> None:
+    """Issue 31: a finished notebook's step file is read while the next notebook executes.
+    One that cannot be read still ends the run as a crash of the kit (exit 3, one line): the
+    notebook executing meanwhile (03, which does not read 02's file) finishes, no later one
+    starts, and every copy is scrubbed."""
+    folder = tmp_path / "nb"
+    folder.mkdir()
+    nb = json.loads((REPO / "notebooks" / "02_contact_points.ipynb").read_text())
+    nb["cells"].append(
+        {
+            "cell_type": "code",
+            "id": "damage",
+            "metadata": {},
+            "execution_count": None,
+            "outputs": [],
+            "source": "open('steps/02_contact_points.json', 'w').write('{')",
+        }
+    )
+    (folder / "02_contact_points.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+    r = run_sample(sample_copy, "--notebooks", str(folder))
+    assert r.returncode == 3, r.stdout + r.stderr
+    assert "Traceback" not in r.stdout + r.stderr
+    lines = r.stdout.splitlines()
+    assert any(
+        "the kit crashed" in line and "02_contact_points.json: not a step file" in line
+        for line in lines
+    ), r.stdout
+    assert any("1/5 01_mailboxes: ok" in line for line in lines)
+    assert not any("2/5 02_contact_points:" in line for line in lines)  # never said ok
+    assert not any("04_system_and_network" in line for line in lines)
+    run_dir = next((sample_copy / "runs" / "test").glob("2*"))
+    copies = sorted(p.name for p in (run_dir / "notebooks").glob("*.ipynb"))
+    assert copies == ["01_mailboxes.ipynb", "02_contact_points.ipynb", "03_certificate.ipynb"]
+    for copy in copies:
+        text = (run_dir / "notebooks" / copy).read_text(encoding="utf-8")
+        assert str(sample_copy / "migration.toml") not in text  # a parameter's value: scrubbed

@@ -253,3 +253,37 @@ def test_the_render_ahead_thread_does_what_is_waited_for_first_first() -> None:
     finally:
         worker.shutdown()
     assert late.cancelled() and "never" not in done
+
+
+def test_in_order_does_each_job_in_turn_and_raises_the_first_failure_when_waited_for() -> None:
+    """Issue 31: a finished notebook's records are made on this thread while the next one
+    executes; their order is kept, and a failure stops what comes after it."""
+    import threading
+
+    from ngdpkit.run.sequence import InOrder
+
+    done: list[str] = []
+    book = InOrder("test-in-order")
+    try:
+        gate = threading.Event()
+        book.submit(gate.wait)
+        for word in ("a", "b", "c"):
+            book.submit(done.append, word)
+        assert done == []  # behind the first job
+        gate.set()
+        book.wait()
+        assert done == ["a", "b", "c"]
+
+        def fail() -> None:
+            raise InputError("steps/01_mailboxes.json: not a step file")
+
+        book.submit(fail)
+        book.submit(done.append, "after the failure")
+        with pytest.raises(InputError, match="not a step file"):
+            book.wait()
+        assert done == ["a", "b", "c"]  # nothing after a failure is done
+        book.wait()  # raised once
+        book.submit(fail)
+        book.wait(quietly=True)  # the sequence is ending for another reason
+    finally:
+        book.close()

@@ -132,7 +132,8 @@ class NotebookSequence:
         the audit's records, its console line, ``after``) is done on one thread, in order,
         while the next notebook executes in the kernel: the kernel does not wait for it
         (issue 31). The next notebook's console line waits for it, so the console reads in
-        order; a failure of it stops the sequence before another notebook starts."""
+        order. A failure of it (a step file that cannot be read) ends the sequence when the
+        notebook executing meanwhile has finished: no later notebook starts."""
         import gc
 
         import papermill as pm

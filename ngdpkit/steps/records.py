@@ -572,7 +572,12 @@ def read_step_file(path: Path, *, lazy: bool = False) -> dict[str, Any]:
     """A step file with its tables read back from Parquet (as DataFrames) and its shared
     fields from the earlier step's file, or with ``lazy`` as :class:`StoredTable` and
     :class:`StoredShared` placeholders that a record reads on first use."""
-    data = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, RecursionError) as exc:  # not JSON, not UTF-8, nested too deeply
+        raise InputError(f"{path.name}: not a step file ({type(exc).__name__})") from exc
+    if not isinstance(data, dict):
+        raise InputError(f"{path.name}: not a step file (not a JSON object)")
     results = data.get("results") or {}
     record = RECORDS.get(path.name.removesuffix(".json"))
     for key, value in list(results.items()):
