@@ -274,6 +274,7 @@ def test_the_portal_todo_is_counted_and_written_from_its_stored_runs_without_rec
         StoredTodo,
         _stored_from_json,
         compact_todo,
+        stored_json,
     )
     from ngdpkit.deliverables.outputs import TODO_WORDS, portal_todo_columns, portal_todo_rows
     from ngdpkit.inputs.typed import converter, unstructure
@@ -290,6 +291,8 @@ def test_the_portal_todo_is_counted_and_written_from_its_stored_runs_without_rec
     # the stored form read without the converter is the converter's own reading
     raw = json.loads(json.dumps(unstructure(todo)))
     assert _stored_from_json(raw) == converter.structure(raw, StoredTodo) == compact
+    # and written as the converter would write it, without its per-value copy
+    assert stored_json(compact) == converter.unstructure(compact) == raw
     assert compact.count == todo.count == 4
     assert [cp.action_counts() for cp in compact.contact_points] == [{"add": 3, "remove": 1}, {}]
     for language in ("da", "en"):

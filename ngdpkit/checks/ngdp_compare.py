@@ -231,6 +231,32 @@ def _stored_from_json(data: dict[str, Any]) -> StoredTodo | None:
     return StoredTodo(data["verified"], tuple(out))
 
 
+def stored_json(todo: StoredTodo) -> dict[str, Any]:
+    """The stored form as JSON values, as the converter writes it, made directly: the
+    converter's generated code copies 99,000 postkasser one at a time (0.1-0.2 s of notebook
+    02 at 100,000 mailboxes). A test holds the two equal."""
+    return {
+        "verified": todo.verified,
+        "contact_points": [
+            {
+                "id": cp.id,
+                "name": cp.name,
+                "runs": [
+                    {
+                        "action": r.action,
+                        "reason": r.reason,
+                        "postkasser": list(r.postkasser),
+                        "emner": list(r.emner),
+                        "mailbox_names": list(r.mailbox_names),
+                    }
+                    for r in cp.runs
+                ],
+            }
+            for cp in todo.contact_points
+        ],
+    }
+
+
 def _register_stored_todo() -> None:
     """The converter writes a PortalTodo as a StoredTodo and reads either form back (one an
     earlier kit wrote, every entry whole, as it was)."""
@@ -247,7 +273,7 @@ def _register_stored_todo() -> None:
             return todo
         return _from_stored(converter.structure(data, StoredTodo))
 
-    converter.register_unstructure_hook(PortalTodo, lambda t: converter.unstructure(_stored(t)))
+    converter.register_unstructure_hook(PortalTodo, lambda t: stored_json(_stored(t)))
     converter.register_structure_hook(PortalTodo, structure)
 
 
