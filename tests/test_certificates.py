@@ -406,3 +406,48 @@ def test_reuse_across_environments(sample_copy: Path) -> None:
         f["code"] == "CERT_WRONG_ENVIRONMENT" and f["severity"] == "error"
         for f in data[1]["findings"]
     )
+
+
+def test_a_certificate_is_opened_once_per_file_and_password(
+    tmp_path: Path, cas: dict, leaf_key: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 31: a PKCS#12's key derivation runs once per file and password in a process
+    (``check`` opened the environment's certificate for the reuse check, then for step 03),
+    also when two threads ask at once; a wrong password is tried, and refused, each time."""
+    import threading
+
+    from ngdpkit.checks import certificates as C
+
+    opened: list[int] = []
+    real = C.pkcs12.load_pkcs12
+
+    def counted(data: bytes, password: bytes | None) -> Any:
+        opened.append(1)
+        return real(data, password)
+
+    monkeypatch.setattr(C.pkcs12, "load_pkcs12", counted)
+    issued = leaf(cas, leaf_key)
+    path = p12(tmp_path, issued, name="once.p12")
+    results: list[Any] = []
+    threads = [
+        threading.Thread(
+            target=lambda: results.append(
+                load_certificate(path, label="a", password=Secret("PW", PASSWORD))
+            )
+        )
+        for _ in range(3)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(opened) == 1 and all(r.leaf == issued.cert and r.key is not None for r in results)
+    assert load_certificate(path, label="b", password=Secret("PW", PASSWORD)).leaf == issued.cert
+    assert len(opened) == 1
+    for _ in range(2):
+        bad = load_certificate(path, label="b", password=Secret("PW", "wrong"))
+        assert bad.leaf is None and [f.code for f in bad.findings] == ["CERT_BAD_PASSWORD"]
+    assert len(opened) == 3
+    other = p12(tmp_path, leaf(cas, leaf_key), name="other.p12")  # other bytes: opened anew
+    assert load_certificate(other, label="c", password=Secret("PW", PASSWORD)).leaf is not None
+    assert len(opened) == 4

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,28 @@ class LoadedCertificate:
     findings: list[Finding] = field(default_factory=list)
 
 
+_OPENED: dict[bytes, Any] = {}  # (file, password) digest -> what it opened to
+_OPENING: dict[bytes, threading.Lock] = {}
+_OPENING_GUARD = threading.Lock()
+
+
+def _load_pkcs12(data: bytes, password: bytes | None) -> Any:
+    """``pkcs12.load_pkcs12``, once per file and password in this process: decrypting a
+    PKCS#12 runs its key derivation (0.1-0.25 s), and one ``check`` or ``run`` opened the
+    environment's certificate twice (the reuse check across environments, then step 03).
+    Two threads asking at once wait for one opening. Only what opened is kept, in memory,
+    for the life of the process that holds the password anyway; a wrong password raises
+    each time."""
+    key = hashlib.sha256(data).digest() + hashlib.sha256(b"pw\0" + (password or b"")).digest()
+    key += b"\1" if password is None else b"\0"
+    with _OPENING_GUARD:
+        lock = _OPENING.setdefault(key, threading.Lock())
+    with lock:
+        if key not in _OPENED:
+            _OPENED[key] = pkcs12.load_pkcs12(data, password)
+        return _OPENED[key]
+
+
 def _der_length_ok(data: bytes) -> bool:
     """Whether ``data`` is one whole DER SEQUENCE starting with version 3 (a PKCS#12 PFX)."""
     if len(data) < 4 or data[0] != 0x30:
@@ -86,7 +109,7 @@ def load_certificate(path: Path, *, label: str, password: Secret | None) -> Load
             f"{label}: not a PKCS#12 (.p12/.pfx) file, or it is truncated ({len(data)} bytes)"
         )
     try:
-        p12 = pkcs12.load_pkcs12(data, password.reveal().encode() if password else None)
+        p12 = _load_pkcs12(data, password.reveal().encode() if password else None)
     except ValueError:
         if password is None:
             return LoadedCertificate(
