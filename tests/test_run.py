@@ -581,6 +581,34 @@ def test_a_fresh_session_forgets_the_last_notebook(tmp_path: Path) -> None:
         kernels.close()
 
 
+def test_the_runs_kernel_keeps_no_ipython_history(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 31: the run's kernel writes nothing to the user's IPython history database (a
+    fresh session committed to it between notebooks, and the injected parameters name the
+    settings and the run folder); a fresh session still forgets ``In``."""
+    from ngdpkit.run.kernels import Kernels
+
+    home = tmp_path / "ipython"
+    monkeypatch.setenv("IPYTHONDIR", str(home))
+    kernels = Kernels()
+    km = kernels.launch(tmp_path, "01_mailboxes")
+    try:
+        kc = km.blocking_client()
+        kc.start_channels()
+        kc.wait_for_ready(timeout=60)
+        reply = kc.execute_interactive("settings = 'migration.toml'", timeout=60)["content"]
+        assert reply["status"] == "ok"
+        kernels.fresh_session(km)
+        check = "assert In[:-1] == [''], In"  # only this cell since the fresh session
+        assert kc.execute_interactive(check, timeout=60)["content"]["status"] == "ok"
+        kc.stop_channels()
+    finally:
+        km.shutdown_kernel(now=True)
+        kernels.close()
+    assert not list(home.rglob("history.sqlite*")), sorted(home.rglob("*"))
+
+
 def test_the_notebooks_share_one_proven_connection(tmp_path: Path) -> None:
     """papermill asks the kernel manager for a client per notebook; the run's manager hands
     out one connection whose readiness is proven once (kernel_info answered, IOPub
