@@ -425,6 +425,31 @@ def test_planted_leak_is_caught(sample_copy: Path, tmp_path: Path) -> None:
         assert (sign / "signoff.pdf").stat().st_mtime >= (sign / "index.html").stat().st_mtime
 
 
+def test_a_secret_in_a_step_file_scanned_while_the_next_notebook_runs_is_caught(
+    sample_copy: Path, tmp_path: Path
+) -> None:
+    """Issue 31: the files a notebook wrote beside its step file are hashed and scanned
+    while the next notebook executes; what that scan finds is a SECRET_LEAK like any other,
+    and the file is a stub when the run ends."""
+    code = (
+        "import os\nopen('steps/02_contact_points.planted.txt', 'w').write("
+        "'pw=' + os.environ['NGDPKIT_TEST_CERT_PASSWORD'])"
+    )
+    folder = notebooks_with(tmp_path, "02_contact_points", code)
+    r = run_sample(sample_copy, "--notebooks", str(folder))
+    assert r.returncode == 1, r.stdout + r.stderr
+    run_dir = next((sample_copy / "runs" / "test").glob("2*"))
+    findings = json.loads((run_dir / "findings.json").read_text())["findings"]
+    assert f"runs/test/{run_dir.name}/steps/02_contact_points.planted.txt" in {
+        f["source"] for f in findings if f["code"] == "SECRET_LEAK"
+    }
+    from ngdpkit.run.scan import needles, scan_file
+
+    pins = needles(all_secret_parts(sample_copy))
+    assert all(scan_file(p, pins) == [] for p in run_dir.rglob("*") if p.is_file())
+    assert run_cli("audit", "verify", str(run_dir)).returncode == 0
+
+
 def test_day_one_only_ips(tmp_path: Path, sample_dir: Path) -> None:
     d = tmp_path / "day1"
     d.mkdir()

@@ -224,10 +224,18 @@ class NotebookSequence:
         return km
 
     def finish_one(self, i: int, name: str, after: Callable[[str], None]) -> None:
-        """A finished notebook: its copy scrubbed, its records, then ``after``."""
+        """A finished notebook: its copy scrubbed, its records, then ``after``; then the
+        files the kernel wrote for it hashed and scanned for the run's secrets, as sealing
+        would (one read each, remembered until a file changes): step 02's are 10 MB at
+        100,000 mailboxes, read here while the next notebook executes, not after the last."""
+        from .audit import file_digest
+
         scrub_notebook(self.run.run_dir / "notebooks" / f"{name}.ipynb")
         self.record_step(i, name)
         after(name)
+        for path in sorted((self.run.run_dir / "steps").glob(f"{name}.*")):
+            if path.is_file() and not path.is_symlink():
+                file_digest(path)
 
     def crash(self, name: str, out_nb: Path, reason: str, took: float) -> None:
         """Record a notebook that failed: its time, the audit's ``step`` record, a scrubbed copy."""
