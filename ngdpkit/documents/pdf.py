@@ -11,7 +11,8 @@ every character but letters, digits and ``.,:_-`` is a 6-digit hex escape (``css
 nothing in it can end the string, the rule or the style element.
 
 A browser that does not print margin boxes (Chrome and Edge before 131) prints the page
-without them; the first page's text tells (``footer_printed``), and then the older way is
+without them; the first page's text tells (``footer_printed``: its page words and the whole
+footer, which a footer longer than its box's three lines is not), and then the older way is
 taken: the document is printed again without the margin boxes, a second, transparent PDF
 carrying the same footer (``footer_html``) is printed, and pypdf lays it over each page. GUIDs
 never break: table cells in the appendix do not wrap, in a smaller monospace font.
@@ -22,6 +23,7 @@ from __future__ import annotations
 import re
 import string
 import tempfile
+import unicodedata
 from pathlib import Path
 
 from .pages import Markup, render
@@ -150,15 +152,21 @@ FOOTER_BOX = (
 )
 
 
+def footer_line(footer: str) -> str:
+    """The footer as one line of paper: each control character (a newline, a tab, NUL, …) a
+    space, as HTML shows most of them; in CSS content a form feed would print as a box."""
+    return "".join(" " if unicodedata.category(c) == "Cc" else c for c in footer)
+
+
 def footer_css(*, language: str, footer: str) -> str:
     """The footer as page margin boxes: the footer text bottom left, the page words bottom
     right, on the portrait and the landscape appendix pages; where the overlay puts them
     (the line 12 mm above the page's bottom edge, so ``margin-top`` is the page's bottom margin
-    less 12 mm). Only ``css_string`` output is interpolated: the result is ASCII and holds no
-    ``<``."""
+    less 12 mm; below it there is room for three lines of footer). Only ``css_string`` output
+    is interpolated: the result is ASCII and holds no ``<``."""
     page, of = PAGE_WORDS["da" if language == "da" else "en"]
     words = f"{css_string(page + ' ')} counter(page) {css_string(' ' + of + ' ')} counter(pages)"
-    text = css_string(footer)
+    text = css_string(footer_line(footer))
 
     def boxes(top: str) -> str:
         return (
@@ -171,16 +179,21 @@ def footer_css(*, language: str, footer: str) -> str:
     return f"\n@page {{\n  {boxes('8mm')}\n}}\n@page appendix {{\n  {boxes('6mm')}\n}}\n"
 
 
-def footer_printed(pdf: Path, *, language: str) -> bool:
-    """Whether the browser printed the margin boxes: the first page's text holds its page
-    words ("side 1 af N", N the PDF's page count). Only the first page is read."""
+def footer_printed(pdf: Path, *, language: str, footer: str) -> bool:
+    """Whether the browser printed the margin boxes whole: the first page's text holds its
+    page words ("side 1 af N", N the PDF's page count) and the whole footer (spaces and line
+    breaks aside). Only the first page is read. No: a browser without margin boxes (Chrome and
+    Edge before 131), or a footer longer than the three lines its box has."""
     from pypdf import PdfReader
 
     reader = PdfReader(str(pdf))
     count = len(reader.pages)
     if not count:
         return False
-    return page_words(1, count, language=language) in reader.pages[0].extract_text()
+    text = reader.pages[0].extract_text()
+    if page_words(1, count, language=language) not in text:
+        return False
+    return "".join(footer_line(footer).split()) in "".join(text.split())
 
 
 def print_document(
@@ -216,8 +229,9 @@ def _print(pages: list[Path], pdf: Path, *, language: str, title: str, footer: s
         why = print_pdf(doc, body_pdf)
         if why:
             return why
-        if not footer_printed(body_pdf, language=language):
-            # An older browser: the document again without margin boxes, the footer laid over.
+        if not footer_printed(body_pdf, language=language, footer=footer):
+            # An older browser (or a footer too long for its box): the document again without
+            # margin boxes, the footer laid over.
             # (Printed again rather than reused: a browser that did print the boxes but whose
             # words the text does not show would otherwise get the footer twice.)
             body_pdf.unlink()
@@ -254,7 +268,9 @@ def _overlay_footer(body_pdf: Path, work: Path, *, language: str, footer: str) -
         return why
     overlay = PdfReader(str(foot_pdf))
     if len(overlay.pages) != len(body.pages):
-        return f"the footer has {len(overlay.pages)} pages for {len(body.pages)}; the PDF was not made"
+        return (
+            f"the footer has {len(overlay.pages)} pages for {len(body.pages)}; the PDF was not made"
+        )
     writer = PdfWriter(clone_from=str(body_pdf))
     for page, over in zip(writer.pages, overlay.pages, strict=True):
         page.merge_page(over)
