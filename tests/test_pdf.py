@@ -250,9 +250,9 @@ def test_a_hostile_footer_prints_as_itself(
     overlays: list[str] = []
     overlay = pdf_module._overlay_footer
 
-    def spy(body_pdf: Path, work: Path, *, language: str, footer: str) -> str | None:
-        overlays.append(footer)
-        return overlay(body_pdf, work, language=language, footer=footer)
+    def spy(*args: Path, **kwargs: str) -> str | None:
+        overlays.append(kwargs["footer"])
+        return overlay(*args, **kwargs)
 
     monkeypatch.setattr(pdf_module, "_overlay_footer", spy)
 
@@ -275,16 +275,19 @@ def test_a_hostile_footer_prints_as_itself(
         assert "counter(" not in text and "bottom-right" not in text
 
 
-def test_emoji_and_danish_letters_come_out_in_the_pdf_text(tmp_path: Path) -> None:
+def test_emoji_danish_letters_and_the_title_come_out_as_they_are(tmp_path: Path) -> None:
     if find_browser() is None:
         pytest.skip("no Chromium, Chrome or Edge here (.ci/run installs Debian's chromium)")
     from pypdf import PdfReader
 
     pdf = tmp_path / "signoff.pdf"
     footer = "Ærø Kommune · test · \U0001f600 · æøå ÆØÅ"
+    title = " Ærø  Kommune - test "  # Chromium's /Title would be "Ærø Kommune - test"
     doc = [page(tmp_path / "a.html", "<p>x</p>")]
-    assert print_document(doc, pdf, language="en", title="T", footer=footer) is None
-    (text,) = words_and_text(PdfReader(str(pdf)))
+    assert print_document(doc, pdf, language="en", title=title, footer=footer) is None
+    reader = PdfReader(str(pdf))
+    assert reader.metadata is not None and reader.metadata.title == title
+    (text,) = words_and_text(reader)
     assert footer in " ".join(text.split())  # pypdf reads two spaces after the emoji
     assert "page 1 of 1" in text
 
@@ -333,9 +336,9 @@ def test_without_margin_boxes_the_footer_is_laid_over(
         seen.append(pdf)
         return False
 
-    def spy(body_pdf: Path, work: Path, *, language: str, footer: str) -> str | None:
-        overlays.append(body_pdf)
-        return overlay(body_pdf, work, language=language, footer=footer)
+    def spy(*args: Path, **kwargs: str) -> str | None:
+        overlays.append(args[0])
+        return overlay(*args, **kwargs)
 
     monkeypatch.setattr(pdf_module, "footer_printed", no_boxes)
     monkeypatch.setattr(pdf_module, "_overlay_footer", spy)

@@ -229,26 +229,30 @@ def _print(pages: list[Path], pdf: Path, *, language: str, title: str, footer: s
         why = print_pdf(doc, body_pdf)
         if why:
             return why
-        if not footer_printed(body_pdf, language=language, footer=footer):
+        signoff = work / "signoff.pdf"
+        if footer_printed(body_pdf, language=language, footer=footer):
+            _with_title(body_pdf, signoff, title)
+        else:
             # An older browser (or a footer too long for its box): the document again without
-            # margin boxes, the footer laid over.
-            # (Printed again rather than reused: a browser that did print the boxes but whose
-            # words the text does not show would otherwise get the footer twice.)
-            body_pdf.unlink()
+            # margin boxes, the footer laid over. (Printed again rather than reused: a browser
+            # that did print the boxes but whose words the text does not show would otherwise
+            # get the footer twice.)
             doc.write_text(combined_html(pages, language=language, title=title), encoding="utf-8")
+            body_pdf.unlink()
             why = print_pdf(doc, body_pdf) or _overlay_footer(
-                body_pdf, work, language=language, footer=footer
+                body_pdf, signoff, work, language=language, footer=footer, title=title
             )
             if why:
                 return why
-        _set_title(body_pdf, work / "signoff.pdf", title)
-        pdf.write_bytes((work / "signoff.pdf").read_bytes())
+        pdf.write_bytes(signoff.read_bytes())
     return None
 
 
-def _overlay_footer(body_pdf: Path, work: Path, *, language: str, footer: str) -> str | None:
+def _overlay_footer(
+    body_pdf: Path, dst: Path, work: Path, *, language: str, footer: str, title: str
+) -> str | None:
     """The older way: a second, transparent PDF with the footer of each page, printed and laid
-    over ``body_pdf`` (rewritten in place) with pypdf."""
+    over ``body_pdf`` with pypdf, written to ``dst`` with ``title`` as its ``/Title``."""
     from pypdf import PdfReader, PdfWriter
 
     from .signoff import print_pdf
@@ -274,18 +278,22 @@ def _overlay_footer(body_pdf: Path, work: Path, *, language: str, footer: str) -
     writer = PdfWriter(clone_from=str(body_pdf))
     for page, over in zip(writer.pages, overlay.pages, strict=True):
         page.merge_page(over)
-    merged = work / "merged.pdf"
-    with merged.open("wb") as fh:
+    writer.add_metadata({"/Title": title})
+    with dst.open("wb") as fh:
         writer.write(fh)
-    merged.replace(body_pdf)
     return None
 
 
-def _set_title(src: Path, dst: Path, title: str) -> None:
-    """``src`` to ``dst`` with ``title`` as the PDF's ``/Title`` (Chromium writes the HTML
-    ``<title>``, with its whitespace collapsed; the title is the one asked for)."""
-    from pypdf import PdfWriter
+def _with_title(src: Path, dst: Path, title: str) -> None:
+    """``src`` to ``dst`` with ``title`` as the PDF's ``/Title``. Chromium writes the HTML
+    ``<title>`` there, so mostly the file is copied as it is; only a title Chromium changed
+    (it collapses whitespace) costs pypdf's rewrite of the whole file (12 s at 217 pages)."""
+    from pypdf import PdfReader, PdfWriter
 
+    meta = PdfReader(str(src)).metadata
+    if meta is not None and meta.title == title:
+        dst.write_bytes(src.read_bytes())
+        return
     writer = PdfWriter(clone_from=str(src))
     writer.add_metadata({"/Title": title})
     with dst.open("wb") as fh:
