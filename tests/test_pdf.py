@@ -21,6 +21,7 @@ import ngdpkit.documents.pdf as pdf_module
 from ngdpkit.documents.pdf import (
     combined_html,
     css_string,
+    fits_a_margin_box,
     footer_css,
     footer_html,
     footer_printed,
@@ -122,6 +123,7 @@ HOSTILE = {
     "emoji": "Emoji \U0001f600 \U0001f1e9\U0001f1f0 slut",
     "danish": "Ærø Østerbro Åbenrå æøå · Kommune",
     "long": "Langtnavn-" * 200 + " ÆØÅ " + "x" * 500,
+    "many-lines": "Kommune æøå " * 80,
     "hex-after-escape": "æ0 æa æF æ ø\t1",
     "lone-surrogate": "a\ud800b",
 }
@@ -224,6 +226,15 @@ def test_a_hostile_footer_stays_in_its_css_string(tmp_path: Path, name: str) -> 
     assert css in "".join(parsed.style)  # the whole footer CSS inside the one style element
 
 
+def test_a_footer_word_longer_than_the_box_line_goes_to_the_overlay() -> None:
+    anchor = "0123456789abcdef" * 4
+    assert fits_a_margin_box(
+        f"Eksempel Kommune (fiktiv) · test · 20261205T032647Z-5b7188 · anker {anchor}"
+    )
+    assert fits_a_margin_box("W" * 64 + "\n" + "W" * 64)  # a newline is a space on paper
+    assert not fits_a_margin_box("Kommune " + "x" * 65)
+
+
 def css_string_at(css: str, at: int) -> str:
     return read_css_string(css[at:])[0]
 
@@ -235,14 +246,17 @@ def words_and_text(reader: object) -> list[str]:
     return [p.extract_text() for p in reader.pages]
 
 
-@pytest.mark.parametrize("name", ["quotes", "backslash", "style-end", "newline", "nul", "long"])
+@pytest.mark.parametrize(
+    "name", ["quotes", "backslash", "style-end", "newline", "nul", "long", "many-lines"]
+)
 def test_a_hostile_footer_prints_as_itself(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
 ) -> None:
     """Printed by the real browser, each hostile footer is on every page as itself (whitespace
     aside: the PDF's text breaks lines where the footer wraps, and a newline is a space on
     paper), the page words are there once, and no CSS leaked into the page. A footer longer
-    than the three lines of its margin box is laid over instead, whole."""
+    than the three lines of its margin box, or with a word longer than its line, is laid over
+    instead, whole."""
     if find_browser() is None:
         pytest.skip("no Chromium, Chrome or Edge here (.ci/run installs Debian's chromium)")
     from pypdf import PdfReader
@@ -267,7 +281,7 @@ def test_a_hostile_footer_prints_as_itself(
     texts = words_and_text(PdfReader(str(pdf)))
     n = len(texts)
     assert n >= 3
-    assert bool(overlays) == (name == "long")
+    assert bool(overlays) == (name in ("long", "many-lines"))
     expected = "".join(on_paper(footer).split())
     for i, text in enumerate(texts, start=1):
         assert text.count(f"side {i} af {n}") == 1

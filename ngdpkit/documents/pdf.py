@@ -12,10 +12,12 @@ nothing in it can end the string, the rule or the style element.
 
 A browser that does not print margin boxes (Chrome and Edge before 131) prints the page
 without them; the first page's text tells (``footer_printed``: its page words and the whole
-footer, which a footer longer than its box's three lines is not), and then the older way is
-taken: the document is printed again without the margin boxes, a second, transparent PDF
-carrying the same footer (``footer_html``) is printed, and pypdf lays it over each page. GUIDs
-never break: table cells in the appendix do not wrap, in a smaller monospace font.
+footer, which a footer longer than its box's three lines is not either), and then the older
+way is taken, as it is at once for a footer with a word longer than its box's line
+(``fits_a_margin_box``): the document is printed without the margin boxes, a second,
+transparent PDF carrying the same footer (``footer_html``) is printed, and pypdf lays it over
+each page. GUIDs never break: table cells in the appendix do not wrap, in a smaller monospace
+font.
 """
 
 from __future__ import annotations
@@ -158,6 +160,18 @@ def footer_line(footer: str) -> str:
     return "".join(" " if unicodedata.category(c) == "Cc" else c for c in footer)
 
 
+# The longest word a margin box can hold: Chromium breaks its lines at spaces only
+# (word-break and overflow-wrap do nothing there), and 64 of the widest letter ("W", 0.94 em
+# at 7.5 pt) fill its 80 % of the portrait line. The anchor is a word of 64.
+FOOTER_WORD = 64
+
+
+def fits_a_margin_box(footer: str) -> bool:
+    """Whether every word of the footer fits its margin box's line (else it would run under
+    the page words and off the page): no run of more than 64 characters without a space."""
+    return all(len(word) <= FOOTER_WORD for word in footer_line(footer).split())
+
+
 def footer_css(*, language: str, footer: str) -> str:
     """The footer as page margin boxes: the footer text bottom left, the page words bottom
     right, on the portrait and the landscape appendix pages; where the overlay puts them
@@ -170,8 +184,7 @@ def footer_css(*, language: str, footer: str) -> str:
 
     def boxes(top: str) -> str:
         return (
-            f"@bottom-left {{ content: {text}; {FOOTER_BOX} margin-top: {top}; width: 80%;"
-            " word-break: break-all; }\n"
+            f"@bottom-left {{ content: {text}; {FOOTER_BOX} margin-top: {top}; width: 80%; }}\n"
             f"  @bottom-right {{ content: {words}; {FOOTER_BOX} margin-top: {top}; width: 20%;"
             " text-align: right; }"
         )
@@ -216,34 +229,35 @@ def _print(pages: list[Path], pdf: Path, *, language: str, title: str, footer: s
     with tempfile.TemporaryDirectory(prefix="ngdpkit-print-") as tmp:
         work = Path(tmp)
         doc = work / "document.html"
-        doc.write_text(
-            combined_html(
-                pages,
-                language=language,
-                title=title,
-                page_css=footer_css(language=language, footer=footer),
-            ),
-            encoding="utf-8",
-        )
         body_pdf = work / "body.pdf"
-        why = print_pdf(doc, body_pdf)
-        if why:
-            return why
         signoff = work / "signoff.pdf"
-        if footer_printed(body_pdf, language=language, footer=footer):
-            _with_title(body_pdf, signoff, title)
-        else:
-            # An older browser (or a footer too long for its box): the document again without
-            # margin boxes, the footer laid over. (Printed again rather than reused: a browser
-            # that did print the boxes but whose words the text does not show would otherwise
-            # get the footer twice.)
-            doc.write_text(combined_html(pages, language=language, title=title), encoding="utf-8")
-            body_pdf.unlink()
-            why = print_pdf(doc, body_pdf) or _overlay_footer(
-                body_pdf, signoff, work, language=language, footer=footer, title=title
+        if fits_a_margin_box(footer):
+            doc.write_text(
+                combined_html(
+                    pages,
+                    language=language,
+                    title=title,
+                    page_css=footer_css(language=language, footer=footer),
+                ),
+                encoding="utf-8",
             )
+            why = print_pdf(doc, body_pdf)
             if why:
                 return why
+            if footer_printed(body_pdf, language=language, footer=footer):
+                _with_title(body_pdf, signoff, title)
+                pdf.write_bytes(signoff.read_bytes())
+                return None
+            body_pdf.unlink()
+        # An older browser, or a footer too long for its box: the document without margin
+        # boxes, the footer laid over. (Printed again rather than reused: a browser that did
+        # print the boxes but whose words the text does not show would get the footer twice.)
+        doc.write_text(combined_html(pages, language=language, title=title), encoding="utf-8")
+        why = print_pdf(doc, body_pdf) or _overlay_footer(
+            body_pdf, signoff, work, language=language, footer=footer, title=title
+        )
+        if why:
+            return why
         pdf.write_bytes(signoff.read_bytes())
     return None
 
