@@ -1,15 +1,34 @@
 """The sign-off PDF (documents/pdf.py): GUIDs that never break (and never inside a tag), one
 document from the pages with every appendix at the end, the footer's page words, and a PDF
-that cannot be made being a note, never a crash. Printing needs Chromium."""
+that cannot be made being a note, never a crash. The footer is CSS margin boxes: its text
+(from the settings file, so hostile) is a CSS string nothing can break out of, read back here
+by the CSS syntax's own rules and from the printed PDF; a browser without margin boxes gets
+the overlay instead. Printing needs Chromium."""
 
 from __future__ import annotations
 
+import re
+import string
+import unicodedata
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from ngdpkit.documents.pdf import combined_html, footer_html, print_document, unbreakable_guids
-from ngdpkit.documents.signoff import find_browser
+import ngdpkit.documents.pdf as pdf_module
+from ngdpkit.documents.pdf import (
+    combined_html,
+    css_string,
+    fits_a_margin_box,
+    footer_css,
+    footer_html,
+    footer_printed,
+    print_document,
+    unbreakable_guids,
+)
+from ngdpkit.documents.signoff import find_browser, print_pdf
 
 GUID = "0f8fad5b-d9cb-469f-a165-70867728950e"
 
@@ -90,3 +109,269 @@ def test_the_printed_pdf_has_its_footer_on_every_page(tmp_path: Path) -> None:
         assert f"side {i} af {n}" in p.extract_text()
     last = reader.pages[-1]
     assert float(last.mediabox.width) > float(last.mediabox.height)  # the appendix: landscape
+
+
+# --- the footer as margin boxes: a hostile footer text --------------------------------------
+
+HOSTILE = {
+    "quotes": "Kommune \"Citat\" 'enkelt' «guillemets»",
+    "backslash": 'Back\\slash \\" \\\\ \\0000E6 \\',
+    "style-end": "</style><script>alert(1)</script><style>",
+    "comment-and-rules": '*/ } } @page { @bottom-left { content: "x" } } /* ; !important',
+    "newline": "Linje 1\nLinje 2\r\nLinje 3\f\\\nslut",
+    "nul": "Nul\x00byte",
+    "emoji": "Emoji \U0001f600 \U0001f1e9\U0001f1f0 slut",
+    "danish": "Ærø Østerbro Åbenrå æøå · Kommune",
+    "long": "Langtnavn-" * 200 + " ÆØÅ " + "x" * 500,
+    "many-lines": "Kommune æøå " * 80,
+    "hex-after-escape": "æ0 æa æF æ ø\t1",
+    "lone-surrogate": "a\ud800b",
+}
+SAFE_CSS_STRING = re.compile(r'"(?:[A-Za-z0-9.,:_-]|\\[0-9A-F]{6})*"')
+
+
+def read_css_string(css: str) -> tuple[str, str]:
+    """The value of the CSS string token at the start of ``css`` and what follows it, by the
+    CSS Syntax Level 3 rules (§3.3 preprocessing, §4.3.5 string token, §4.3.7 escape): a
+    test-side reader that shares nothing with the code under test."""
+    css = css.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").replace("\0", "\ufffd")
+    quote, i, out = css[0], 1, []
+    assert quote in "\"'"
+    while i < len(css):
+        c = css[i]
+        if c == quote:
+            return "".join(out), css[i + 1 :]
+        if c == "\n":
+            raise AssertionError(f"a bad string: a newline ends it at {i}")
+        if c == "\\":
+            i += 1
+            if i == len(css):
+                break
+            if css[i] == "\n":  # an escaped newline is nothing
+                i += 1
+                continue
+            if css[i] in string.hexdigits:
+                j = i
+                while j < len(css) and j - i < 6 and css[j] in string.hexdigits:
+                    j += 1
+                code = int(css[i:j], 16)
+                if css[j : j + 1] in (" ", "\t", "\n"):
+                    j += 1  # one whitespace after a hex escape belongs to it
+                if code == 0 or 0xD800 <= code <= 0xDFFF or code > 0x10FFFF:
+                    code = 0xFFFD
+                out.append(chr(code))
+                i = j
+                continue
+            out.append(css[i])
+            i += 1
+            continue
+        out.append(c)
+        i += 1
+    raise AssertionError("the string does not end")
+
+
+def as_css_reads_it(text: str) -> str:
+    """What a CSS string can carry of ``text``: NUL and lone surrogates are U+FFFD."""
+    return "".join("\ufffd" if c == "\0" or "\ud800" <= c <= "\udfff" else c for c in text)
+
+
+def on_paper(footer: str) -> str:
+    """The footer as the margin box carries it: one line, a control character a space."""
+    return as_css_reads_it("".join(" " if unicodedata.category(c) == "Cc" else c for c in footer))
+
+
+@given(st.text())
+def test_any_text_is_one_safe_css_string_that_reads_back(text: str) -> None:
+    css = css_string(text)
+    assert SAFE_CSS_STRING.fullmatch(css), css
+    assert read_css_string(css) == (as_css_reads_it(text), "")
+    # whatever follows it (a letter or digit that is a hex digit, a space) is not read into it
+    assert read_css_string(css + " ab12")[1] == " ab12"
+
+
+class Elements(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.style: list[str] = []
+        self._in_style = False
+
+    def handle_starttag(self, tag: str, attrs: object) -> None:
+        self.tags.append(tag)
+        self._in_style = tag == "style"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_style = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_style:
+            self.style.append(data)
+
+
+@pytest.mark.parametrize("name", list(HOSTILE))
+def test_a_hostile_footer_stays_in_its_css_string(tmp_path: Path, name: str) -> None:
+    footer = HOSTILE[name]
+    css = footer_css(language="da", footer=footer)
+    assert css.isascii() and "<" not in css and "/*" not in css
+    assert css.count("{") == css.count("}") == 6  # two @page rules, each with two boxes
+    contents = [css_string_at(css, m.end()) for m in re.finditer(r"content: ", css)]
+    assert contents[0::2] == [on_paper(footer)] * 2  # bottom left, both page kinds
+    assert contents[1::2] == ["side "] * 2  # the page words, then counter(page)
+    html = combined_html(
+        [page(tmp_path / "a.html", "<p>x</p>")], language="da", title="t", page_css=css
+    )
+    parsed = Elements()
+    parsed.feed(html)
+    assert parsed.tags.count("style") == 1 and "script" not in parsed.tags
+    assert css in "".join(parsed.style)  # the whole footer CSS inside the one style element
+
+
+def test_a_footer_word_longer_than_the_box_line_goes_to_the_overlay() -> None:
+    anchor = "0123456789abcdef" * 4
+    assert fits_a_margin_box(
+        f"Eksempel Kommune (fiktiv) · test · 20261205T032647Z-5b7188 · anker {anchor}"
+    )
+    assert fits_a_margin_box("W" * 64 + "\n" + "W" * 64)  # a newline is a space on paper
+    assert not fits_a_margin_box("Kommune " + "x" * 65)
+
+
+def css_string_at(css: str, at: int) -> str:
+    return read_css_string(css[at:])[0]
+
+
+def words_and_text(reader: object) -> list[str]:
+    from pypdf import PdfReader
+
+    assert isinstance(reader, PdfReader)
+    return [p.extract_text() for p in reader.pages]
+
+
+@pytest.mark.parametrize(
+    "name", ["quotes", "backslash", "style-end", "newline", "nul", "long", "many-lines"]
+)
+def test_a_hostile_footer_prints_as_itself(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    """Printed by the real browser, each hostile footer is on every page as itself (whitespace
+    aside: the PDF's text breaks lines where the footer wraps, and a newline is a space on
+    paper), the page words are there once, and no CSS leaked into the page. A footer longer
+    than the three lines of its margin box, or with a word longer than its line, is laid over
+    instead, whole."""
+    if find_browser() is None:
+        pytest.skip("no Chromium, Chrome or Edge here (.ci/run installs Debian's chromium)")
+    from pypdf import PdfReader
+
+    overlays: list[str] = []
+    overlay = pdf_module._overlay_footer
+
+    def spy(*args: Path, **kwargs: str) -> str | None:
+        overlays.append(kwargs["footer"])
+        return overlay(*args, **kwargs)
+
+    monkeypatch.setattr(pdf_module, "_overlay_footer", spy)
+
+    footer = HOSTILE["comment-and-rules"] + HOSTILE["danish"] + HOSTILE[name]
+    long = "".join(f"<p>Linje {i}</p>" for i in range(60))
+    doc = [
+        page(tmp_path / "a.html", long),
+        page(tmp_path / "b.html", '<section class="appendix"><p>bilag</p></section>'),
+    ]
+    pdf = tmp_path / "signoff.pdf"
+    assert print_document(doc, pdf, language="da", title="T", footer=footer) is None
+    texts = words_and_text(PdfReader(str(pdf)))
+    n = len(texts)
+    assert n >= 3
+    assert bool(overlays) == (name in ("long", "many-lines"))
+    expected = "".join(on_paper(footer).split())
+    for i, text in enumerate(texts, start=1):
+        assert text.count(f"side {i} af {n}") == 1
+        assert expected in "".join(text.split()), (name, i)
+        assert "counter(" not in text and "bottom-right" not in text
+
+
+def test_emoji_danish_letters_and_the_title_come_out_as_they_are(tmp_path: Path) -> None:
+    if find_browser() is None:
+        pytest.skip("no Chromium, Chrome or Edge here (.ci/run installs Debian's chromium)")
+    from pypdf import PdfReader
+
+    pdf = tmp_path / "signoff.pdf"
+    footer = "Ærø Kommune · test · \U0001f600 · æøå ÆØÅ"
+    title = " Ærø  Kommune - test "  # Chromium's /Title would be "Ærø Kommune - test"
+    doc = [page(tmp_path / "a.html", "<p>x</p>")]
+    assert print_document(doc, pdf, language="en", title=title, footer=footer) is None
+    reader = PdfReader(str(pdf))
+    assert reader.metadata is not None and reader.metadata.title == title
+    (text,) = words_and_text(reader)
+    assert footer in " ".join(text.split())  # pypdf reads two spaces after the emoji
+    assert "page 1 of 1" in text
+
+
+# --- a browser without margin boxes: the overlay ----------------------------------------------
+
+
+FOOT = "Testkommune · test · 20260101T000000Z-abcdef · anker " + "0123456789abcdef" * 4
+
+
+def test_the_first_page_tells_whether_the_margin_boxes_were_printed(tmp_path: Path) -> None:
+    if find_browser() is None:
+        pytest.skip("no Chromium, Chrome or Edge here (.ci/run installs Debian's chromium)")
+    doc = [page(tmp_path / "a.html", "".join(f"<p>Linje {i}</p>" for i in range(60)))]
+    with_boxes = tmp_path / "with.html"
+    with_boxes.write_text(
+        combined_html(
+            doc, language="en", title="t", page_css=footer_css(language="en", footer=FOOT)
+        ),
+        encoding="utf-8",
+    )
+    without = tmp_path / "without.html"  # what a browser that ignores the boxes prints
+    without.write_text(combined_html(doc, language="en", title="t"), encoding="utf-8")
+    assert print_pdf(with_boxes, tmp_path / "with.pdf") is None
+    assert print_pdf(without, tmp_path / "without.pdf") is None
+    assert footer_printed(tmp_path / "with.pdf", language="en", footer=FOOT)
+    assert not footer_printed(tmp_path / "with.pdf", language="da", footer=FOOT)  # not "side"
+    assert not footer_printed(tmp_path / "with.pdf", language="en", footer=FOOT + " mere")
+    assert not footer_printed(tmp_path / "without.pdf", language="en", footer=FOOT)
+
+
+def test_without_margin_boxes_the_footer_is_laid_over(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The older browser's way, forced by a detection that sees no page words: the document is
+    printed again without the boxes and the overlay carries the footer, once on each page."""
+    if find_browser() is None:
+        pytest.skip("no Chromium, Chrome or Edge here (.ci/run installs Debian's chromium)")
+    from pypdf import PdfReader
+
+    seen: list[Path] = []
+    overlays: list[Path] = []
+    overlay = pdf_module._overlay_footer
+
+    def no_boxes(pdf: Path, *, language: str, footer: str) -> bool:
+        seen.append(pdf)
+        return False
+
+    def spy(*args: Path, **kwargs: str) -> str | None:
+        overlays.append(args[0])
+        return overlay(*args, **kwargs)
+
+    monkeypatch.setattr(pdf_module, "footer_printed", no_boxes)
+    monkeypatch.setattr(pdf_module, "_overlay_footer", spy)
+    long = "".join(f"<p>Linje {i}</p>" for i in range(120))
+    doc = [
+        page(tmp_path / "a.html", f"<h1>Overblik</h1>{long}"),
+        page(tmp_path / "b.html", '<section class="appendix"><p>bilag</p></section>'),
+    ]
+    pdf = tmp_path / "signoff.pdf"
+    footer = 'Testkommune "x" · test'
+    assert print_document(doc, pdf, language="da", title="Godkendelse", footer=footer) is None
+    assert len(seen) == 1 and len(overlays) == 1
+    reader = PdfReader(str(pdf))
+    assert reader.metadata is not None and reader.metadata.title == "Godkendelse"
+    texts = words_and_text(reader)
+    n = len(texts)
+    assert n >= 4
+    for i, text in enumerate(texts, start=1):
+        assert text.count(f"side {i} af {n}") == 1  # the overlay's, no margin box under it
+        assert text.count(footer) == 1
+    last = reader.pages[-1]
+    assert float(last.mediabox.width) > float(last.mediabox.height)

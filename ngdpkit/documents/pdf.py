@@ -1,18 +1,31 @@
-"""``signoff/signoff.pdf``: the whole sign-off document as one A4 PDF (contract §11).
+"""``signoff/signoff.pdf``: the whole sign-off document as one A4 PDF (contract §12.9).
 
 Every page of the run in reading order (overview with its signatures, the step pages,
 certificate, portal, firewall, dispatcher, checklist, the acceptance when there is one),
-then the long tables as an appendix in landscape. Chromium prints the combined document;
-its own header and footer are off (they would show a file path), so a second, transparent
-PDF carrying "side X af Y" and the footer (organisation, environment, run, anchor) is
-printed and laid over each page with pypdf. GUIDs never break: table cells in the appendix
-do not wrap, in a smaller monospace font.
+then the long tables as an appendix in landscape. Chromium prints the combined document in
+one pass; its own header and footer are off (they would show a file path), and "side X af Y"
+and the footer (organisation, environment, run, anchor) are CSS page margin boxes
+(``@page { @bottom-left … @bottom-right … }``), on the landscape appendix pages too. The
+footer text comes from the settings file, so it reaches the CSS only as a string of which
+every character but letters, digits and ``.,:_-`` is a 6-digit hex escape (``css_string``):
+nothing in it can end the string, the rule or the style element.
+
+A browser that does not print margin boxes (Chrome and Edge before 131) prints the page
+without them; the first page's text tells (``footer_printed``: its page words and the whole
+footer, which a footer longer than its box's three lines is not either), and then the older
+way is taken, as it is at once for a footer with a word longer than its box's line
+(``fits_a_margin_box``): the document is printed without the margin boxes, a second,
+transparent PDF carrying the same footer (``footer_html``) is printed, and pypdf lays it over
+each page. GUIDs never break: table cells in the appendix do not wrap, in a smaller monospace
+font.
 """
 
 from __future__ import annotations
 
 import re
+import string
 import tempfile
+import unicodedata
 from pathlib import Path
 
 from .pages import Markup, render
@@ -60,9 +73,10 @@ def unbreakable_guids(html: str) -> str:
     )
 
 
-def combined_html(pages: list[Path], *, language: str, title: str) -> str:
+def combined_html(pages: list[Path], *, language: str, title: str, page_css: str = "") -> str:
     """One document from the rendered pages: their bodies in order, every appendix section
-    moved to the end, the navigation and per-page footers dropped (the PDF has its own)."""
+    moved to the end, the navigation and per-page footers dropped (the PDF has its own).
+    ``page_css``: more CSS after the print rules (the footer's margin boxes, ``footer_css``)."""
     styles: list[str] = []
     parts: list[str] = []
     appendix: list[str] = []
@@ -78,23 +92,121 @@ def combined_html(pages: list[Path], *, language: str, title: str) -> str:
         "print.html.j2",
         language=language,
         title=title,
-        styles=Markup("\n".join(styles) + PRINT_CSS),
+        styles=Markup("\n".join(styles) + PRINT_CSS + page_css),
         parts=[Markup(unbreakable_guids(p)) for p in parts],
         appendix=[Markup(unbreakable_guids(a)) for a in appendix],
     )
 
 
+PAGE_WORDS = {"da": ("side", "af"), "en": ("page", "of")}
+
+
+def page_words(n: int, total: int, *, language: str) -> str:
+    """ "side 2 af 9" (Danish) or "page 2 of 9": the words of one page of the footer."""
+    page, of = PAGE_WORDS["da" if language == "da" else "en"]
+    return f"{page} {n} {of} {total}"
+
+
 def footer_html(count: int, *, language: str, footer: str, landscape: set[int]) -> str:
-    word = "side {n} af {total}" if language == "da" else "page {n} of {total}"
+    """The transparent footer PDF's HTML, one page per printed page (``landscape``: the
+    0-based pages printed wide): the older way, for a browser without margin boxes."""
     return render(
         "print_footer.html.j2",
         language=language,
         pages=[
-            {"number": word.format(n=i, total=count), "landscape": i - 1 in landscape}
+            {
+                "number": page_words(i, count, language=language),
+                "landscape": i - 1 in landscape,
+            }
             for i in range(1, count + 1)
         ],
         footer=footer,
     )
+
+
+# What a CSS string may hold as itself: letters, digits and punctuation that means nothing in
+# a string, a rule or HTML. Everything else (quotes, backslash, "<", "/", "*", braces,
+# semicolons, any whitespace, anything not ASCII) is a hex escape. The space is escaped too:
+# CSS swallows one whitespace after a hex escape ("\\0000E6 b" is "æb"), so a literal space
+# after an escape would be lost.
+CSS_SAFE = frozenset(string.ascii_letters + string.digits + ".,:_-")
+
+
+def css_string(text: str) -> str:
+    """``text`` as a quoted CSS string of ASCII letters, digits, ``.,:_-`` and escapes of
+    exactly 6 hex digits (so a digit or letter after one is never read into it). NUL and lone
+    surrogates, which CSS cannot carry, are U+FFFD, as a CSS parser would make them."""
+    out = []
+    for ch in text:
+        if ch in CSS_SAFE:
+            out.append(ch)
+        else:
+            code = ord(ch)
+            if code == 0 or 0xD800 <= code <= 0xDFFF:
+                code = 0xFFFD
+            out.append(f"\\{code:06X}")
+    return '"' + "".join(out) + '"'
+
+
+FOOTER_BOX = (
+    "font: 7.5pt Arial, sans-serif; color: #444; border-top: 0.3pt solid #999; "
+    "padding-top: 2mm; vertical-align: top;"
+)
+
+
+def footer_line(footer: str) -> str:
+    """The footer as one line of paper: each control character (a newline, a tab, NUL, …) a
+    space, as HTML shows most of them; in CSS content a form feed would print as a box."""
+    return "".join(" " if unicodedata.category(c) == "Cc" else c for c in footer)
+
+
+# The longest word a margin box can hold: Chromium breaks its lines at spaces only
+# (word-break and overflow-wrap do nothing there), and 64 of the widest letter ("W", 0.94 em
+# at 7.5 pt) fill its 80 % of the portrait line. The anchor is a word of 64.
+FOOTER_WORD = 64
+
+
+def fits_a_margin_box(footer: str) -> bool:
+    """Whether every word of the footer fits its margin box's line (else it would run under
+    the page words and off the page): no run of more than 64 characters without a space."""
+    return all(len(word) <= FOOTER_WORD for word in footer_line(footer).split())
+
+
+def footer_css(*, language: str, footer: str) -> str:
+    """The footer as page margin boxes: the footer text bottom left, the page words bottom
+    right, on the portrait and the landscape appendix pages; where the overlay puts them
+    (the line 12 mm above the page's bottom edge, so ``margin-top`` is the page's bottom margin
+    less 12 mm; below it there is room for three lines of footer). Only ``css_string`` output
+    is interpolated: the result is ASCII and holds no ``<``."""
+    page, of = PAGE_WORDS["da" if language == "da" else "en"]
+    words = f"{css_string(page + ' ')} counter(page) {css_string(' ' + of + ' ')} counter(pages)"
+    text = css_string(footer_line(footer))
+
+    def boxes(top: str) -> str:
+        return (
+            f"@bottom-left {{ content: {text}; {FOOTER_BOX} margin-top: {top}; width: 80%; }}\n"
+            f"  @bottom-right {{ content: {words}; {FOOTER_BOX} margin-top: {top}; width: 20%;"
+            " text-align: right; }"
+        )
+
+    return f"\n@page {{\n  {boxes('8mm')}\n}}\n@page appendix {{\n  {boxes('6mm')}\n}}\n"
+
+
+def footer_printed(pdf: Path, *, language: str, footer: str) -> bool:
+    """Whether the browser printed the margin boxes whole: the first page's text holds its
+    page words ("side 1 af N", N the PDF's page count) and the whole footer (spaces and line
+    breaks aside). Only the first page is read. No: a browser without margin boxes (Chrome and
+    Edge before 131), or a footer longer than the three lines its box has."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(str(pdf))
+    count = len(reader.pages)
+    if not count:
+        return False
+    text = reader.pages[0].extract_text()
+    if page_words(1, count, language=language) not in text:
+        return False
+    return "".join(footer_line(footer).split()) in "".join(text.split())
 
 
 def print_document(
@@ -112,42 +224,91 @@ def print_document(
 
 
 def _print(pages: list[Path], pdf: Path, *, language: str, title: str, footer: str) -> str | None:
-    from pypdf import PdfReader, PdfWriter
-
     from .signoff import print_pdf
 
     with tempfile.TemporaryDirectory(prefix="ngdpkit-print-") as tmp:
         work = Path(tmp)
         doc = work / "document.html"
-        doc.write_text(combined_html(pages, language=language, title=title), encoding="utf-8")
         body_pdf = work / "body.pdf"
-        why = print_pdf(doc, body_pdf)
-        if why:
-            return why
-        body = PdfReader(str(body_pdf))
-        landscape = {
-            i
-            for i, p in enumerate(body.pages)
-            if float(p.mediabox.width) > float(p.mediabox.height)
-        }
-        foot = work / "footer.html"
-        foot.write_text(
-            footer_html(len(body.pages), language=language, footer=footer, landscape=landscape),
-            encoding="utf-8",
+        signoff = work / "signoff.pdf"
+        if fits_a_margin_box(footer):
+            doc.write_text(
+                combined_html(
+                    pages,
+                    language=language,
+                    title=title,
+                    page_css=footer_css(language=language, footer=footer),
+                ),
+                encoding="utf-8",
+            )
+            why = print_pdf(doc, body_pdf)
+            if why:
+                return why
+            if footer_printed(body_pdf, language=language, footer=footer):
+                _with_title(body_pdf, signoff, title)
+                pdf.write_bytes(signoff.read_bytes())
+                return None
+            body_pdf.unlink()
+        # An older browser, or a footer too long for its box: the document without margin
+        # boxes, the footer laid over. (Printed again rather than reused: a browser that did
+        # print the boxes but whose words the text does not show would get the footer twice.)
+        doc.write_text(combined_html(pages, language=language, title=title), encoding="utf-8")
+        why = print_pdf(doc, body_pdf) or _overlay_footer(
+            body_pdf, signoff, work, language=language, footer=footer, title=title
         )
-        foot_pdf = work / "footer.pdf"
-        why = print_pdf(foot, foot_pdf)
         if why:
             return why
-        overlay = PdfReader(str(foot_pdf))
-        if len(overlay.pages) != len(body.pages):
-            return f"the footer has {len(overlay.pages)} pages for {len(body.pages)}; the PDF was not made"
-        writer = PdfWriter(clone_from=str(body_pdf))
-        for page, over in zip(writer.pages, overlay.pages, strict=True):
-            page.merge_page(over)
-        writer.add_metadata({"/Title": title})
-        tmp_pdf = work / "signoff.pdf"
-        with tmp_pdf.open("wb") as fh:
-            writer.write(fh)
-        pdf.write_bytes(tmp_pdf.read_bytes())
+        pdf.write_bytes(signoff.read_bytes())
     return None
+
+
+def _overlay_footer(
+    body_pdf: Path, dst: Path, work: Path, *, language: str, footer: str, title: str
+) -> str | None:
+    """The older way: a second, transparent PDF with the footer of each page, printed and laid
+    over ``body_pdf`` with pypdf, written to ``dst`` with ``title`` as its ``/Title``."""
+    from pypdf import PdfReader, PdfWriter
+
+    from .signoff import print_pdf
+
+    body = PdfReader(str(body_pdf))
+    landscape = {
+        i for i, p in enumerate(body.pages) if float(p.mediabox.width) > float(p.mediabox.height)
+    }
+    foot = work / "footer.html"
+    foot.write_text(
+        footer_html(len(body.pages), language=language, footer=footer, landscape=landscape),
+        encoding="utf-8",
+    )
+    foot_pdf = work / "footer.pdf"
+    why = print_pdf(foot, foot_pdf)
+    if why:
+        return why
+    overlay = PdfReader(str(foot_pdf))
+    if len(overlay.pages) != len(body.pages):
+        return (
+            f"the footer has {len(overlay.pages)} pages for {len(body.pages)}; the PDF was not made"
+        )
+    writer = PdfWriter(clone_from=str(body_pdf))
+    for page, over in zip(writer.pages, overlay.pages, strict=True):
+        page.merge_page(over)
+    writer.add_metadata({"/Title": title})
+    with dst.open("wb") as fh:
+        writer.write(fh)
+    return None
+
+
+def _with_title(src: Path, dst: Path, title: str) -> None:
+    """``src`` to ``dst`` with ``title`` as the PDF's ``/Title``. Chromium writes the HTML
+    ``<title>`` there, so mostly the file is copied as it is; only a title Chromium changed
+    (it collapses whitespace) costs pypdf's rewrite of the whole file (12 s at 217 pages)."""
+    from pypdf import PdfReader, PdfWriter
+
+    meta = PdfReader(str(src)).metadata
+    if meta is not None and meta.title == title:
+        dst.write_bytes(src.read_bytes())
+        return
+    writer = PdfWriter(clone_from=str(src))
+    writer.add_metadata({"/Title": title})
+    with dst.open("wb") as fh:
+        writer.write(fh)
