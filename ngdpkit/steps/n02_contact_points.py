@@ -380,9 +380,15 @@ OUTPUTS_AHEAD = True  # its files need nothing but its record (see deliver.py)
 
 
 def outputs(record: ContactPointsRecord, ctx: OutputContext) -> list[Path]:
-    """The mapping (CSV and workbook), the contact point plan and the suggestions."""
-    from ..deliverables.outputs import write_plan, write_suggestions
+    """The mapping (CSV and workbook), the contact point plan, the suggestions, what NgDP
+    showed and the portal to-do, in that order. The to-do's workbook is written first (99,000
+    rows offline at 100,000 mailboxes), while the mapping writers finish on their threads."""
+    from ..deliverables.outputs import write_plan, write_portal_todo, write_suggestions
 
+    todo_file: list[Path] = []
+    todo = record.stored("portal_todo", compact_todo)
+    if todo is not None and todo.contact_points:
+        todo_file.append(write_portal_todo(ctx.run_dir / "portal-todo.xlsx", todo, ctx.language))
     files: list[Path] = []
     if record.mapping is not None:
         files += ctx.mapping_files()
@@ -404,9 +410,4 @@ def outputs(record: ContactPointsRecord, ctx: OutputContext) -> list[Path]:
         from ..deliverables.outputs import write_json
 
         files.append(write_json(ctx.run_dir / "ngdp-observed.json", record.ngdp.to_json()))
-    todo = record.stored("portal_todo", compact_todo)  # 99,000 entries offline at 100,000
-    if todo is not None and todo.contact_points:
-        from ..deliverables.outputs import write_portal_todo
-
-        files.append(write_portal_todo(ctx.run_dir / "portal-todo.xlsx", todo, ctx.language))
-    return files
+    return files + todo_file
