@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -100,6 +101,24 @@ def sample_run(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> di
     assert result.returncode == 0, result.stdout + result.stderr
     latest = (sample / "runs" / "test" / "LATEST").read_text().strip()
     return {"sample": sample, "run_dir": sample / "runs" / "test" / latest, "result": result}
+
+
+@pytest.fixture(scope="session")
+def sample_run_all(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> dict[str, Any]:
+    """One ``run --env all`` (offline, no PDF) of the unchanged sample, made once per worker
+    for the modules whose first run is that one (each made its own, ~7 s): ``sample`` (the
+    sample folder holding ``runs/test/<run>`` and ``runs/production/<run>``), ``result``
+    (the completed process) and ``folders`` (the run folders it printed, test first). Read
+    it; copy it (:func:`copy_sample_run`) to change it."""
+    sample = tmp_path_factory.mktemp("sample-run-all") / "sample"
+    shutil.copytree(sample_dir, sample, ignore=shutil.ignore_patterns("runs"))
+    result = run_cli("run", "--settings", str(sample / "migration.toml"), "--env", "all")
+    folders = [
+        Path(line)
+        for line in result.stdout.splitlines()
+        if line.startswith("/") or re.match(r"^[A-Za-z]:\\", line)
+    ]
+    return {"sample": sample, "result": result, "folders": folders}
 
 
 def copy_sample_run(sample_run: dict[str, Any], target: Path) -> Path:

@@ -411,6 +411,11 @@ def rename_contact_points(path: Path, rename: Any) -> None:
 def run_both(toml: Path) -> dict[str, Path]:
     r = run_cli("run", "--settings", str(toml), "--env", "all")
     assert r.returncode in (0, 1), r.stdout + r.stderr
+    return latest_runs(toml)
+
+
+def latest_runs(toml: Path) -> dict[str, Path]:
+    """Each environment's run folder that its LATEST names."""
     runs = toml.parent / "runs"
     return {
         env: runs / env / (runs / env / "LATEST").read_text().strip()
@@ -535,7 +540,9 @@ def test_a_mailbox_retired_in_one_environment_is_a_warning_only(sample_copy: Pat
     ]
 
 
-def test_compare_without_a_finished_run_says_so_in_one_line(sample_copy: Path) -> None:
+def test_compare_without_a_finished_run_says_so_in_one_line(
+    sample_copy: Path, sample_run_all: dict[str, Any]
+) -> None:
     toml = sample_copy / "migration.toml"
     r = run_cli("compare", "--settings", str(toml))
     assert r.returncode == 2 and "Traceback" not in r.stderr
@@ -546,8 +553,12 @@ def test_compare_without_a_finished_run_says_so_in_one_line(sample_copy: Path) -
         assert f"ngdpkit run --settings {toml} --env {env}" in line  # as given
         assert "--from-inputs" in line
     assert not (sample_copy / "runs" / "compare").exists()
-    # a finished run that no longer verifies is named, with the reason
-    runs = run_both(toml)
+    # a finished run that no longer verifies is named, with the reason; the run of both
+    # environments is the session's run of the unchanged sample, its runs folder copied in
+    r = sample_run_all["result"]
+    assert r.returncode in (0, 1), r.stdout + r.stderr
+    shutil.copytree(sample_run_all["sample"] / "runs", sample_copy / "runs", symlinks=True)
+    runs = latest_runs(toml)
     (runs["production"] / "findings.json").write_text("{}", encoding="utf-8")
     r = run_cli("compare", "--settings", str(toml))
     assert r.returncode == 2 and "Traceback" not in r.stderr

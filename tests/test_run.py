@@ -14,7 +14,7 @@ import pytest
 
 from ngdpkit.checks.system import authorization_parts
 from ngdpkit.secrets import read_dotenv
-from tests.conftest import REPO, run_cli, sigint_default
+from tests.conftest import REPO, copy_sample_run, run_cli, sigint_default
 
 SECTION_7 = [
     "findings.json",
@@ -64,16 +64,15 @@ SECTION_7 = [
 
 
 @pytest.fixture(scope="module")
-def sample_run(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> dict[str, Any]:
-    d = tmp_path_factory.mktemp("run") / "sample"
-    shutil.copytree(sample_dir, d)
-    r = run_cli("run", "--settings", str(d / "migration.toml"), "--env", "all")
-    folders = [
-        Path(line)
-        for line in r.stdout.splitlines()
-        if line.startswith("/") or re.match(r"^[A-Za-z]:\\", line)
-    ]
-    return {"dir": d, "result": r, "folders": folders}
+def sample_run(
+    tmp_path_factory: pytest.TempPathFactory, sample_run_all: dict[str, Any]
+) -> dict[str, Any]:
+    """The session's ``run --env all`` of the sample, copied for this module (its bundle
+    test writes beside a run folder): the folders it printed, as they are in the copy."""
+    d = copy_sample_run(sample_run_all, tmp_path_factory.mktemp("run") / "sample")
+    base = sample_run_all["sample"].resolve()
+    folders = [d / f.resolve().relative_to(base) for f in sample_run_all["folders"]]
+    return {"dir": d, "result": sample_run_all["result"], "folders": folders}
 
 
 def run_sample(sample: Path, *args: str) -> Any:
