@@ -185,6 +185,42 @@ def run_cli(
     )
 
 
+def cli(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``ngdpkit ARGS`` through the command line's own ``main``, in this process: for a test
+    that asserts what a command answers and writes, not how its process behaves (a child
+    spent ~0.5-1 s starting Python and importing the kit). The result has run_cli's shape;
+    ``env`` is set and ``cwd`` entered only meanwhile, stdin is empty (run_cli's DEVNULL).
+    An exception propagates (in a child it would have been a traceback, which no test
+    accepts); an exit through SystemExit (argparse) gives its code, as a process would."""
+    import contextlib
+    import io
+
+    from ngdpkit.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    saved_env, saved_cwd, saved_stdin = dict(os.environ), os.getcwd(), sys.stdin
+    try:
+        os.environ.update(env or {})
+        if cwd is not None:
+            os.chdir(cwd)
+        sys.stdin = io.StringIO("")
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(list(args))
+            except SystemExit as exc:
+                if isinstance(exc.code, str):
+                    print(exc.code, file=sys.stderr)
+                code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+    finally:
+        sys.stdin = saved_stdin
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+    return subprocess.CompletedProcess(["ngdpkit", *args], code, out.getvalue(), err.getvalue())
+
+
 # --- how a parallel run (pytest-xdist, `make test`'s -n auto) spreads the suite ------------
 #
 # pyproject's addopts give --dist loadfile (a module's tests go to one worker, so a module's

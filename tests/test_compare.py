@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 
 from ngdpkit.errors import InputError
-from tests.conftest import copy_sample_run, run_cli
+from tests.conftest import cli, copy_sample_run, run_cli
 
 BORGERSERVICE = "0ffbfcfe-6486-599d-966a-8da4407ea788"  # a production contact point
 
@@ -43,7 +43,7 @@ def test_compare_finds_the_three_classic_mistakes(sample_copy: Path) -> None:
         ),
         encoding="utf-8",
     )
-    r = run_cli("compare", "--settings", str(toml), "--from-inputs", "--json")
+    r = cli("compare", "--settings", str(toml), "--from-inputs", "--json")
     assert r.returncode == 1, r.stdout + r.stderr
     result = json.loads(r.stdout)
     codes = {(f["code"], f["severity"]) for f in result["findings"]}
@@ -63,7 +63,7 @@ def test_compare_finds_the_three_classic_mistakes(sample_copy: Path) -> None:
 
 
 def test_compare_of_the_sample_as_shipped_has_no_error(sample_copy: Path) -> None:
-    r = run_cli("compare", "--settings", str(sample_copy / "migration.toml"), "--from-inputs")
+    r = cli("compare", "--settings", str(sample_copy / "migration.toml"), "--from-inputs")
     assert r.returncode == 0, r.stdout + r.stderr
     assert "COMPARE_PROTOCOL_DIFFERS" in r.stdout  # the sample's test is PULL, production PUSH
 
@@ -75,7 +75,7 @@ def test_compare_refuses_bad_environment_choices(sample_copy: Path) -> None:
         ["--env", "test", "--env", "test"],
         ["--env", "nope", "--env", "test"],
     ):
-        r = run_cli("compare", "--settings", toml, *args)
+        r = cli("compare", "--settings", toml, *args)
         assert r.returncode == 2 and "Traceback" not in r.stderr, (args, r.stderr)
         assert len(r.stderr.strip().splitlines()) == 1
 
@@ -130,13 +130,13 @@ def test_changes_json_names_exactly_what_changed(two_runs: dict[str, Any]) -> No
 
 def test_diff_command_agrees_with_changes_json(two_runs: dict[str, Any]) -> None:
     first, second = two_runs["runs"]
-    r = run_cli("diff", str(first), str(second), "--json")
+    r = cli("diff", str(first), str(second), "--json")
     assert r.returncode == 0, r.stderr
     diffed = json.loads(r.stdout)
     stored = json.loads((second / "changes.json").read_text(encoding="utf-8"))
     for key in ("findings_resolved", "mapping_changed"):
         assert diffed[key] == stored[key]
-    text = run_cli("diff", str(first), str(second)).stdout
+    text = cli("diff", str(first), str(second)).stdout
     assert "IP_DUPLICATE" in text and "0101159" in text
 
 
@@ -175,7 +175,7 @@ def test_diff_refuses_bad_input_in_one_line(two_runs: dict[str, Any], tmp_path: 
         (old, "does not verify"),
         (edited, "dispatcher-config.json"),
     ):
-        r = run_cli("diff", str(first), str(bad))
+        r = cli("diff", str(first), str(bad))
         assert r.returncode == 2, (bad, r.stdout, r.stderr)
         assert "Traceback" not in r.stderr and why in r.stderr and "cannot be compared" in r.stderr
         assert len(r.stderr.strip().splitlines()) == 1
@@ -201,7 +201,7 @@ def test_status_over_three_customers_one_unreadable(
     )
     (portfolio / "notes.toml").write_text("[tool]\nx = 1\n")  # not a settings file: ignored
     html = tmp_path / "status.html"
-    r = run_cli("status", str(portfolio), "--json", "--html", str(html))
+    r = cli("status", str(portfolio), "--json", "--html", str(html))
     assert r.returncode == 0, r.stderr
     rows = json.loads(r.stdout)["rows"]
     assert len(rows) == 6  # three customers, two environments each
@@ -215,13 +215,13 @@ def test_status_over_three_customers_one_unreadable(
     assert {x["status"] for x in rows if x["environment"] == "production"} == {"no run"}
     page = html.read_text(encoding="utf-8")
     assert "Gamma Kommune" in page and "<script" not in page
-    table = run_cli("status", str(portfolio)).stdout.splitlines()
+    table = cli("status", str(portfolio)).stdout.splitlines()
     assert table[0].startswith("times in Europe/Copenhagen")
     assert table[2].startswith("Gamma Kommune") and "unreadable" in table[2]
 
 
 def test_status_of_a_missing_path_is_exit_2(tmp_path: Path) -> None:
-    r = run_cli("status", str(tmp_path / "nowhere"))
+    r = cli("status", str(tmp_path / "nowhere"))
     assert r.returncode == 2 and "not found" in r.stderr and "Traceback" not in r.stderr
 
 
@@ -436,7 +436,7 @@ def test_a_mailbox_sent_to_another_unit_in_production_is_an_error(sample_copy: P
     toml = sample_copy / "migration.toml"
     edit_mapping(sample_copy / "mapping-production.xlsx", {"0101159": ECONOMY})
     runs = run_both(toml)
-    r = run_cli("compare", "--settings", str(toml), "--json")
+    r = cli("compare", "--settings", str(toml), "--json")
     assert r.returncode == 1, r.stdout + r.stderr
     result = json.loads(r.stdout)
     assert result["source"] == "runs"
@@ -481,7 +481,7 @@ def test_contact_point_names_with_an_environment_word_are_matched(sample_copy: P
         sample_copy / "contact-points-test.xlsx",
         lambda name: "Skolen (test)" if name == SCHOOL else name + next(words),
     )
-    r = run_cli("compare", "--settings", str(toml), "--from-inputs", "--json")
+    r = cli("compare", "--settings", str(toml), "--from-inputs", "--json")
     result = json.loads(r.stdout)
     codes = {f["code"]: f for f in result["findings"]}
     assert r.returncode == 1 and result["source"] == "inputs" and result["runs"] is None
@@ -503,7 +503,7 @@ def test_contact_point_names_with_an_environment_word_are_matched(sample_copy: P
         + f'\n[compare]\ncontact_points = {{ "Skolen" = "{SCHOOL.upper()}" }}\n',
         encoding="utf-8",
     )
-    r = run_cli("compare", "--settings", str(toml), "--from-inputs", "--json")
+    r = cli("compare", "--settings", str(toml), "--from-inputs", "--json")
     assert r.returncode == 0, r.stdout + r.stderr
     result = json.loads(r.stdout)
     codes = {f["code"] for f in result["findings"]}
@@ -521,7 +521,7 @@ def test_a_mailbox_retired_in_one_environment_is_a_warning_only(sample_copy: Pat
     edit_mapping(sample_copy / "mapping-production.xlsx", {"0101178": "udgår"})
     edit_mapping(sample_copy / "mapping-test.xlsx", {"0101204": "retire"})
     run_both(toml)
-    r = run_cli("compare", "--settings", str(toml), "--json")
+    r = cli("compare", "--settings", str(toml), "--json")
     assert r.returncode == 0, r.stdout + r.stderr
     result = json.loads(r.stdout)
     retired = [f for f in result["findings"] if f["code"] == "COMPARE_RETIRED_IN_ONE"]
@@ -544,7 +544,7 @@ def test_compare_without_a_finished_run_says_so_in_one_line(
     sample_copy: Path, sample_run_all: dict[str, Any]
 ) -> None:
     toml = sample_copy / "migration.toml"
-    r = run_cli("compare", "--settings", str(toml))
+    r = cli("compare", "--settings", str(toml))
     assert r.returncode == 2 and "Traceback" not in r.stderr
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 2, lines  # each environment, one line
@@ -560,14 +560,14 @@ def test_compare_without_a_finished_run_says_so_in_one_line(
     shutil.copytree(sample_run_all["sample"] / "runs", sample_copy / "runs", symlinks=True)
     runs = latest_runs(toml)
     (runs["production"] / "findings.json").write_text("{}", encoding="utf-8")
-    r = run_cli("compare", "--settings", str(toml))
+    r = cli("compare", "--settings", str(toml))
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert r.stderr.strip().splitlines() == [
         f"ngdpkit: runs/production/{runs['production'].name}: cannot be compared: "
         f"{runs['production'].name} does not verify: changed file: findings.json "
         "(its SHA-256 is not the manifest's)"
     ]
-    r = run_cli("compare", "--settings", str(toml), "--from-inputs")
+    r = cli("compare", "--settings", str(toml), "--from-inputs")
     assert r.returncode == 0, r.stderr
 
 
