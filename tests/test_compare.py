@@ -57,7 +57,7 @@ def test_compare_finds_the_three_classic_mistakes(sample_copy: Path) -> None:
     folder = next((sample_copy / "runs" / "compare").glob("2*"))
     assert json.loads((folder / "compare.json").read_text(encoding="utf-8")) == result
     assert (folder / "signoff" / "index.html").is_file()
-    assert run_cli("audit", "verify", str(folder)).returncode == 0
+    assert cli("audit", "verify", str(folder)).returncode == 0
     page = (folder / "signoff" / "index.html").read_text(encoding="utf-8")
     assert "Sammenligning af test og produktion" in page and "0101159" in page
 
@@ -460,7 +460,7 @@ def test_a_mailbox_sent_to_another_unit_in_production_is_an_error(sample_copy: P
     assert result["mapped_only_in_test"] == [] and result["retired_in_one"] == []
     folder = next((sample_copy / "runs" / "compare").glob("2*"))
     assert json.loads((folder / "compare.json").read_text(encoding="utf-8")) == result
-    assert run_cli("audit", "verify", str(folder)).returncode == 0
+    assert cli("audit", "verify", str(folder)).returncode == 0
     trail = (folder / "audit.jsonl").read_text(encoding="utf-8").splitlines()
     assert json.loads(trail[0])["runs"] == result["runs"]  # the trail names what was compared
     page = (folder / "signoff" / "index.html").read_text(encoding="utf-8")

@@ -14,7 +14,7 @@ import pytest
 
 from ngdpkit.checks.system import authorization_parts
 from ngdpkit.secrets import read_dotenv
-from tests.conftest import REPO, copy_sample_run, run_cli, sigint_default
+from tests.conftest import REPO, cli, copy_sample_run, run_cli, sigint_default
 
 SECTION_7 = [
     "findings.json",
@@ -193,7 +193,7 @@ def test_parameters_scrubbed_and_audit_intact(sample_run: dict[str, Any]) -> Non
     folder = sample_run["folders"][0]
     nb = json.loads((folder / "notebooks" / "03_certificate.ipynb").read_text())
     assert set(nb["metadata"]["papermill"]["parameters"].values()) == {"(scrubbed)"}
-    r = run_cli("audit", "verify", str(folder))
+    r = cli("audit", "verify", str(folder))
     assert r.returncode == 0 and "intact" in r.stdout
     events = [json.loads(x)["event"] for x in (folder / "audit.jsonl").read_text().splitlines()]
     assert (
@@ -319,7 +319,7 @@ def test_crashing_notebook_exits_3_and_is_rendered(sample_copy: Path, tmp_path: 
     assert "planted failure" in page
     assert not (run_dir / "notebooks" / "04_system_and_network.ipynb").exists()
     assert json.loads((run_dir / "findings.json").read_text())["status"] == "crashed"
-    assert run_cli("audit", "verify", str(run_dir)).returncode == 0
+    assert cli("audit", "verify", str(run_dir)).returncode == 0
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")

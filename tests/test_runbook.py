@@ -454,7 +454,7 @@ def test_the_run_writes_the_three_files_and_seals_them(golive_run: Path) -> None
         if '"outputs_sealed"' in line
     ][-1]
     assert {"runbook.xlsx", "runbook.ics"} <= set(sealed["files"])
-    r = run_cli("audit", "verify", str(golive_run))
+    r = cli("audit", "verify", str(golive_run))
     assert r.returncode == 0, r.stdout + r.stderr
     overview = (golive_run / "signoff" / "index.html").read_text(encoding="utf-8")
     assert 'href="runbook.html"' in overview
