@@ -235,7 +235,7 @@ def test_bundle_has_no_secrets(sample_run: dict[str, Any]) -> None:
 
 
 def test_check_json_both_environments(sample_dir: Path) -> None:
-    r = run_cli("check", "--settings", str(sample_dir / "migration.toml"), "--env", "all", "--json")
+    r = cli("check", "--settings", str(sample_dir / "migration.toml"), "--env", "all", "--json")
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)
     assert [d["environment"] for d in data] == ["test", "production"]
@@ -283,9 +283,7 @@ def test_check_reads_each_workbook_once_and_side_by_side(
 
 
 def test_check_refuses_unknown_environment(sample_dir: Path) -> None:
-    r = run_cli(
-        "check", "--settings", str(sample_dir / "migration.toml"), "--env", "staging", "--json"
-    )
+    r = cli("check", "--settings", str(sample_dir / "migration.toml"), "--env", "staging", "--json")
     assert r.returncode == 2 and json.loads(r.stdout)["status"] == "unusable"
     assert "unknown environment 'staging'" in r.stderr and "Traceback" not in r.stderr
 
