@@ -91,22 +91,19 @@ def copy_sample(sample_dir: Path, tmp_path: Path) -> Path:
 
 
 def check(sample: Path, env_name: str) -> dict[str, Any]:
-    """``ngdpkit check --online ngdp --json`` of ``env_name``: the command line's own ``main``,
-    in this process (what is asserted is the reader's, not the process's; a child process
-    spent ~1 s starting and importing the kit). An exception propagates as it would have
-    been a traceback."""
-    import contextlib
-    import io
-
-    from ngdpkit.cli import main
-
-    out, err = io.StringIO(), io.StringIO()
-    args = ["check", "--settings", str(sample / "migration.toml"), "--env", env_name]
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main([*args, "--online", "ngdp", "--json"])
-    assert code in (0, 1), out.getvalue() + err.getvalue()
-    assert "Traceback" not in err.getvalue()
-    return json.loads(out.getvalue())
+    r = run_cli(
+        "check",
+        "--settings",
+        str(sample / "migration.toml"),
+        "--env",
+        env_name,
+        "--online",
+        "ngdp",
+        "--json",
+    )
+    assert r.returncode in (0, 1), r.stdout + r.stderr
+    assert "Traceback" not in r.stderr
+    return json.loads(r.stdout)
 
 
 def codes(result: dict[str, Any]) -> list[str]:
