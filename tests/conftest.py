@@ -193,7 +193,10 @@ def cli(
     spent ~0.5-1 s starting Python and importing the kit). The result has run_cli's shape;
     ``env`` is set and ``cwd`` entered only meanwhile, stdin is empty (run_cli's DEVNULL).
     An exception propagates (in a child it would have been a traceback, which no test
-    accepts); an exit through SystemExit (argparse) gives its code, as a process would."""
+    accepts); an exit through SystemExit (argparse) gives its code, as a process would.
+    Not for a call served by a server running in the test's own process: sys.stderr is
+    redirected for every thread, so what that server prints would be read as the
+    command's (test_ngdp_read's local NgDP keeps its check a child process)."""
     import contextlib
     import io
 
