@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -102,6 +103,24 @@ def sample_run(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> di
     return {"sample": sample, "run_dir": sample / "runs" / "test" / latest, "result": result}
 
 
+@pytest.fixture(scope="session")
+def sample_run_all(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> dict[str, Any]:
+    """One ``run --env all`` (offline, no PDF) of the unchanged sample, made once per worker
+    for the modules whose first run is that one (each made its own, ~7 s): ``sample`` (the
+    sample folder holding ``runs/test/<run>`` and ``runs/production/<run>``), ``result``
+    (the completed process) and ``folders`` (the run folders it printed, test first). Read
+    it; copy it (:func:`copy_sample_run`) to change it."""
+    sample = tmp_path_factory.mktemp("sample-run-all") / "sample"
+    shutil.copytree(sample_dir, sample, ignore=shutil.ignore_patterns("runs"))
+    result = run_cli("run", "--settings", str(sample / "migration.toml"), "--env", "all")
+    folders = [
+        Path(line)
+        for line in result.stdout.splitlines()
+        if line.startswith("/") or re.match(r"^[A-Za-z]:\\", line)
+    ]
+    return {"sample": sample, "result": result, "folders": folders}
+
+
 def copy_sample_run(sample_run: dict[str, Any], target: Path) -> Path:
     """A copy of the sample with its one finished run of test, as if ``run`` had just been
     run there (links kept as links)."""
@@ -166,6 +185,45 @@ def run_cli(
     )
 
 
+def cli(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``ngdpkit ARGS`` through the command line's own ``main``, in this process: for a test
+    that asserts what a command answers and writes, not how its process behaves (a child
+    spent ~0.5-1 s starting Python and importing the kit). The result has run_cli's shape;
+    ``env`` is set and ``cwd`` entered only meanwhile, stdin is empty (run_cli's DEVNULL).
+    An exception propagates (in a child it would have been a traceback, which no test
+    accepts); an exit through SystemExit (argparse) gives its code, as a process would.
+    Not for a call served by a server running in the test's own process: sys.stderr is
+    redirected for every thread, so what that server prints would be read as the
+    command's (test_ngdp_read's local NgDP keeps its check a child process)."""
+    import contextlib
+    import io
+
+    from ngdpkit.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    saved_env, saved_cwd, saved_stdin = dict(os.environ), os.getcwd(), sys.stdin
+    try:
+        os.environ.update(env or {})
+        if cwd is not None:
+            os.chdir(cwd)
+        sys.stdin = io.StringIO("")
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(list(args))
+            except SystemExit as exc:
+                if isinstance(exc.code, str):
+                    print(exc.code, file=sys.stderr)
+                code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+    finally:
+        sys.stdin = saved_stdin
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+    return subprocess.CompletedProcess(["ngdpkit", *args], code, out.getvalue(), err.getvalue())
+
+
 # --- how a parallel run (pytest-xdist, `make test`'s -n auto) spreads the suite ------------
 #
 # pyproject's addopts give --dist loadfile (a module's tests go to one worker, so a module's
@@ -179,23 +237,23 @@ LONGEST_FIRST = (
     "tests/test_document_large.py",
     "tests/test_ci_templates.py",
     "tests/test_signing.py",
-    "tests/test_compare.py",
     "tests/test_benchmarks.py",
+    "tests/test_compare.py",
     "tests/test_run.py",
-    "tests/test_document.py",
-    "tests/test_workbook_bounds.py",
     "tests/test_ngdp_read.py",
+    "tests/test_workbook_bounds.py",
     "tests/test_checklist.py",
-    "tests/test_compare_hardening.py",
     "tests/test_editor_browser.py",
     "tests/test_hostile.py",
-    "tests/test_watch.py",
     "tests/test_neighbours.py",
-    "tests/test_language.py",
     "tests/test_plan.py",
-    "tests/test_catalogue.py",
+    "tests/test_language.py",
+    "tests/test_document.py",
+    "tests/test_watch.py",
+    "tests/test_compare_hardening.py",
     "tests/test_decisions.py",
     "tests/test_package.py",
+    "tests/test_catalogue.py",
 )
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from ngdpkit.run.audit import GENESIS, AuditTrail, record_hash, verify, write_manifest
-from tests.conftest import run_cli
+from tests.conftest import cli
 
 
 def make_trail(tmp_path: Path, n: int = 5) -> Path:
@@ -98,12 +98,12 @@ def test_missing_tail_without_manifest(tmp_path: Path) -> None:
 def test_cli_verify_and_expect_hash(tmp_path: Path) -> None:
     run = make_trail(tmp_path)
     checks = json.loads(lines(run)[-2])["hash"]
-    r = run_cli("audit", "verify", str(run), "--expect-hash", checks)
+    r = cli("audit", "verify", str(run), "--expect-hash", checks)
     assert r.returncode == 0 and "intact" in r.stdout and "checks_finished" in r.stdout
-    r = run_cli("audit", "verify", str(run), "--expect-hash", "ab" * 32)
+    r = cli("audit", "verify", str(run), "--expect-hash", "ab" * 32)
     assert r.returncode == 1 and "not in the trail" in r.stdout
     put(run, lines(run)[:-1])
-    r = run_cli("audit", "verify", str(run / "audit.jsonl"))
+    r = cli("audit", "verify", str(run / "audit.jsonl"))
     assert r.returncode == 1 and "NOT INTACT" in r.stdout
 
 
@@ -165,7 +165,7 @@ def test_files_are_held_against_the_trail_without_a_manifest(tmp_path: Path, mai
     (run / "mailbox-mapping.csv").write_text("a;c\r\n", encoding="utf-8")
     (run / "install-certificate.ps1").write_text("Start-Process calc.exe")
     (run / "manifest.json").unlink()
-    r = run_cli("audit", "verify", str(run), "--expect-hash", anchor)
+    r = cli("audit", "verify", str(run), "--expect-hash", anchor)
     assert r.returncode == 1, r.stdout
     for text in (
         "manifest.json is missing",

@@ -14,7 +14,7 @@ import pytest
 from tests.conftest import REPO
 
 
-def smoke(tmp_path: Path, section: str) -> dict[str, Any]:
+def smoke(tmp_path: Path, section: str, *extra: str) -> dict[str, Any]:
     r = subprocess.run(
         [
             sys.executable,
@@ -24,6 +24,7 @@ def smoke(tmp_path: Path, section: str) -> dict[str, Any]:
             section,
             "--out",
             str(tmp_path),
+            *extra,
         ],
         capture_output=True,
         text=True,
@@ -62,13 +63,15 @@ def test_benchmark_editor_smoke(tmp_path: Path) -> None:
     assert "the editor's recompute" in (tmp_path / "smoke-editor.md").read_text()
 
 
-def test_benchmark_status_smoke(tmp_path: Path) -> None:
-    assert smoke(tmp_path, "status")["status"]["environments"] == 10
+def test_benchmark_status_smoke(tmp_path: Path, sample_run_all: dict[str, Any]) -> None:
+    # the session's sample with its run of both environments: no sample made, no run
+    sample = str(sample_run_all["sample"])
+    assert smoke(tmp_path, "status", "--sample", sample)["status"]["environments"] == 10
 
 
 @pytest.mark.parametrize("section", ["run", "probes"])
-def test_benchmark_run_and_probes_smoke(tmp_path: Path, section: str) -> None:
-    data = smoke(tmp_path, section)
+def test_benchmark_run_and_probes_smoke(tmp_path: Path, section: str, sample_dir: Path) -> None:
+    data = smoke(tmp_path, section, "--sample", str(sample_dir))  # no sample made
     if section == "run":
         assert "notebook 01_mailboxes" in data["run"]["phases_last_run"]
     else:

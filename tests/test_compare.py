@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 
 from ngdpkit.errors import InputError
-from tests.conftest import run_cli
+from tests.conftest import cli, copy_sample_run, run_cli
 
 BORGERSERVICE = "0ffbfcfe-6486-599d-966a-8da4407ea788"  # a production contact point
 
@@ -43,7 +43,7 @@ def test_compare_finds_the_three_classic_mistakes(sample_copy: Path) -> None:
         ),
         encoding="utf-8",
     )
-    r = run_cli("compare", "--settings", str(toml), "--from-inputs", "--json")
+    r = cli("compare", "--settings", str(toml), "--from-inputs", "--json")
     assert r.returncode == 1, r.stdout + r.stderr
     result = json.loads(r.stdout)
     codes = {(f["code"], f["severity"]) for f in result["findings"]}
@@ -57,13 +57,13 @@ def test_compare_finds_the_three_classic_mistakes(sample_copy: Path) -> None:
     folder = next((sample_copy / "runs" / "compare").glob("2*"))
     assert json.loads((folder / "compare.json").read_text(encoding="utf-8")) == result
     assert (folder / "signoff" / "index.html").is_file()
-    assert run_cli("audit", "verify", str(folder)).returncode == 0
+    assert cli("audit", "verify", str(folder)).returncode == 0
     page = (folder / "signoff" / "index.html").read_text(encoding="utf-8")
     assert "Sammenligning af test og produktion" in page and "0101159" in page
 
 
 def test_compare_of_the_sample_as_shipped_has_no_error(sample_copy: Path) -> None:
-    r = run_cli("compare", "--settings", str(sample_copy / "migration.toml"), "--from-inputs")
+    r = cli("compare", "--settings", str(sample_copy / "migration.toml"), "--from-inputs")
     assert r.returncode == 0, r.stdout + r.stderr
     assert "COMPARE_PROTOCOL_DIFFERS" in r.stdout  # the sample's test is PULL, production PUSH
 
@@ -75,7 +75,7 @@ def test_compare_refuses_bad_environment_choices(sample_copy: Path) -> None:
         ["--env", "test", "--env", "test"],
         ["--env", "nope", "--env", "test"],
     ):
-        r = run_cli("compare", "--settings", toml, *args)
+        r = cli("compare", "--settings", toml, *args)
         assert r.returncode == 2 and "Traceback" not in r.stderr, (args, r.stderr)
         assert len(r.stderr.strip().splitlines()) == 1
 
@@ -130,13 +130,13 @@ def test_changes_json_names_exactly_what_changed(two_runs: dict[str, Any]) -> No
 
 def test_diff_command_agrees_with_changes_json(two_runs: dict[str, Any]) -> None:
     first, second = two_runs["runs"]
-    r = run_cli("diff", str(first), str(second), "--json")
+    r = cli("diff", str(first), str(second), "--json")
     assert r.returncode == 0, r.stderr
     diffed = json.loads(r.stdout)
     stored = json.loads((second / "changes.json").read_text(encoding="utf-8"))
     for key in ("findings_resolved", "mapping_changed"):
         assert diffed[key] == stored[key]
-    text = run_cli("diff", str(first), str(second)).stdout
+    text = cli("diff", str(first), str(second)).stdout
     assert "IP_DUPLICATE" in text and "0101159" in text
 
 
@@ -175,7 +175,7 @@ def test_diff_refuses_bad_input_in_one_line(two_runs: dict[str, Any], tmp_path: 
         (old, "does not verify"),
         (edited, "dispatcher-config.json"),
     ):
-        r = run_cli("diff", str(first), str(bad))
+        r = cli("diff", str(first), str(bad))
         assert r.returncode == 2, (bad, r.stdout, r.stderr)
         assert "Traceback" not in r.stderr and why in r.stderr and "cannot be compared" in r.stderr
         assert len(r.stderr.strip().splitlines()) == 1
@@ -201,7 +201,7 @@ def test_status_over_three_customers_one_unreadable(
     )
     (portfolio / "notes.toml").write_text("[tool]\nx = 1\n")  # not a settings file: ignored
     html = tmp_path / "status.html"
-    r = run_cli("status", str(portfolio), "--json", "--html", str(html))
+    r = cli("status", str(portfolio), "--json", "--html", str(html))
     assert r.returncode == 0, r.stderr
     rows = json.loads(r.stdout)["rows"]
     assert len(rows) == 6  # three customers, two environments each
@@ -215,13 +215,13 @@ def test_status_over_three_customers_one_unreadable(
     assert {x["status"] for x in rows if x["environment"] == "production"} == {"no run"}
     page = html.read_text(encoding="utf-8")
     assert "Gamma Kommune" in page and "<script" not in page
-    table = run_cli("status", str(portfolio)).stdout.splitlines()
+    table = cli("status", str(portfolio)).stdout.splitlines()
     assert table[0].startswith("times in Europe/Copenhagen")
     assert table[2].startswith("Gamma Kommune") and "unreadable" in table[2]
 
 
 def test_status_of_a_missing_path_is_exit_2(tmp_path: Path) -> None:
-    r = run_cli("status", str(tmp_path / "nowhere"))
+    r = cli("status", str(tmp_path / "nowhere"))
     assert r.returncode == 2 and "not found" in r.stderr and "Traceback" not in r.stderr
 
 
@@ -411,6 +411,11 @@ def rename_contact_points(path: Path, rename: Any) -> None:
 def run_both(toml: Path) -> dict[str, Path]:
     r = run_cli("run", "--settings", str(toml), "--env", "all")
     assert r.returncode in (0, 1), r.stdout + r.stderr
+    return latest_runs(toml)
+
+
+def latest_runs(toml: Path) -> dict[str, Path]:
+    """Each environment's run folder that its LATEST names."""
     runs = toml.parent / "runs"
     return {
         env: runs / env / (runs / env / "LATEST").read_text().strip()
@@ -431,7 +436,7 @@ def test_a_mailbox_sent_to_another_unit_in_production_is_an_error(sample_copy: P
     toml = sample_copy / "migration.toml"
     edit_mapping(sample_copy / "mapping-production.xlsx", {"0101159": ECONOMY})
     runs = run_both(toml)
-    r = run_cli("compare", "--settings", str(toml), "--json")
+    r = cli("compare", "--settings", str(toml), "--json")
     assert r.returncode == 1, r.stdout + r.stderr
     result = json.loads(r.stdout)
     assert result["source"] == "runs"
@@ -455,7 +460,7 @@ def test_a_mailbox_sent_to_another_unit_in_production_is_an_error(sample_copy: P
     assert result["mapped_only_in_test"] == [] and result["retired_in_one"] == []
     folder = next((sample_copy / "runs" / "compare").glob("2*"))
     assert json.loads((folder / "compare.json").read_text(encoding="utf-8")) == result
-    assert run_cli("audit", "verify", str(folder)).returncode == 0
+    assert cli("audit", "verify", str(folder)).returncode == 0
     trail = (folder / "audit.jsonl").read_text(encoding="utf-8").splitlines()
     assert json.loads(trail[0])["runs"] == result["runs"]  # the trail names what was compared
     page = (folder / "signoff" / "index.html").read_text(encoding="utf-8")
@@ -476,7 +481,7 @@ def test_contact_point_names_with_an_environment_word_are_matched(sample_copy: P
         sample_copy / "contact-points-test.xlsx",
         lambda name: "Skolen (test)" if name == SCHOOL else name + next(words),
     )
-    r = run_cli("compare", "--settings", str(toml), "--from-inputs", "--json")
+    r = cli("compare", "--settings", str(toml), "--from-inputs", "--json")
     result = json.loads(r.stdout)
     codes = {f["code"]: f for f in result["findings"]}
     assert r.returncode == 1 and result["source"] == "inputs" and result["runs"] is None
@@ -498,7 +503,7 @@ def test_contact_point_names_with_an_environment_word_are_matched(sample_copy: P
         + f'\n[compare]\ncontact_points = {{ "Skolen" = "{SCHOOL.upper()}" }}\n',
         encoding="utf-8",
     )
-    r = run_cli("compare", "--settings", str(toml), "--from-inputs", "--json")
+    r = cli("compare", "--settings", str(toml), "--from-inputs", "--json")
     assert r.returncode == 0, r.stdout + r.stderr
     result = json.loads(r.stdout)
     codes = {f["code"] for f in result["findings"]}
@@ -516,7 +521,7 @@ def test_a_mailbox_retired_in_one_environment_is_a_warning_only(sample_copy: Pat
     edit_mapping(sample_copy / "mapping-production.xlsx", {"0101178": "udgår"})
     edit_mapping(sample_copy / "mapping-test.xlsx", {"0101204": "retire"})
     run_both(toml)
-    r = run_cli("compare", "--settings", str(toml), "--json")
+    r = cli("compare", "--settings", str(toml), "--json")
     assert r.returncode == 0, r.stdout + r.stderr
     result = json.loads(r.stdout)
     retired = [f for f in result["findings"] if f["code"] == "COMPARE_RETIRED_IN_ONE"]
@@ -535,9 +540,11 @@ def test_a_mailbox_retired_in_one_environment_is_a_warning_only(sample_copy: Pat
     ]
 
 
-def test_compare_without_a_finished_run_says_so_in_one_line(sample_copy: Path) -> None:
+def test_compare_without_a_finished_run_says_so_in_one_line(
+    sample_copy: Path, sample_run_all: dict[str, Any]
+) -> None:
     toml = sample_copy / "migration.toml"
-    r = run_cli("compare", "--settings", str(toml))
+    r = cli("compare", "--settings", str(toml))
     assert r.returncode == 2 and "Traceback" not in r.stderr
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 2, lines  # each environment, one line
@@ -546,17 +553,21 @@ def test_compare_without_a_finished_run_says_so_in_one_line(sample_copy: Path) -
         assert f"ngdpkit run --settings {toml} --env {env}" in line  # as given
         assert "--from-inputs" in line
     assert not (sample_copy / "runs" / "compare").exists()
-    # a finished run that no longer verifies is named, with the reason
-    runs = run_both(toml)
+    # a finished run that no longer verifies is named, with the reason; the run of both
+    # environments is the session's run of the unchanged sample, its runs folder copied in
+    r = sample_run_all["result"]
+    assert r.returncode in (0, 1), r.stdout + r.stderr
+    shutil.copytree(sample_run_all["sample"] / "runs", sample_copy / "runs", symlinks=True)
+    runs = latest_runs(toml)
     (runs["production"] / "findings.json").write_text("{}", encoding="utf-8")
-    r = run_cli("compare", "--settings", str(toml))
+    r = cli("compare", "--settings", str(toml))
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert r.stderr.strip().splitlines() == [
         f"ngdpkit: runs/production/{runs['production'].name}: cannot be compared: "
         f"{runs['production'].name} does not verify: changed file: findings.json "
         "(its SHA-256 is not the manifest's)"
     ]
-    r = run_cli("compare", "--settings", str(toml), "--from-inputs")
+    r = cli("compare", "--settings", str(toml), "--from-inputs")
     assert r.returncode == 0, r.stderr
 
 
@@ -583,16 +594,20 @@ def test_contact_point_names_are_normalised() -> None:
 
 
 @pytest.fixture(scope="module")
-def customers(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> dict[str, Any]:
+def customers(
+    tmp_path_factory: pytest.TempPathFactory, sample_dir: Path, sample_run: dict[str, Any]
+) -> dict[str, Any]:
     """A consultancy's tree: alpha with two settings files sharing one runs folder, two runs
     and a rehearsal of test; beta outside the tree, reached through two links; a link from
-    inside alpha back up to the tree (a cycle)."""
+    inside alpha back up to the tree (a cycle). (alpha's first run is the session's run of
+    the unchanged sample, copied.)"""
     from ngdpkit.rehearsal.flow import rehearse
 
     root = tmp_path_factory.mktemp("consultancy")
     tree = root / "customers"
     alpha = tree / "alpha"
-    shutil.copytree(sample_dir, alpha, ignore=shutil.ignore_patterns("runs"))
+    tree.mkdir()
+    copy_sample_run(sample_run, alpha)
     shutil.copy(alpha / "migration.toml", alpha / "second.toml")
     beta = root / "outside" / "beta"
     shutil.copytree(sample_dir, beta, ignore=shutil.ignore_patterns("runs"))
@@ -606,8 +621,9 @@ def customers(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> dic
     (tree / "beta").symlink_to(beta, target_is_directory=True)
     (tree / "beta-again").symlink_to(beta, target_is_directory=True)
     (alpha / "loop").symlink_to("..", target_is_directory=True)
-    for _ in range(2):
-        r = run_cli("run", "--settings", str(alpha / "migration.toml"), "--env", "test")
+    for r in (sample_run["result"], None):
+        if r is None:  # the second run
+            r = run_cli("run", "--settings", str(alpha / "migration.toml"), "--env", "test")
         assert r.returncode in (0, 1), r.stdout + r.stderr
     code, rehearsal = rehearse(alpha / "migration.toml", "test", progress=lambda line: None)
     assert code == 0

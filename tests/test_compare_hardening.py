@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import cli, copy_sample_run, run_cli
 
 SETTINGS = (
     '[organisation]\nname = "{name}"\ncvr = "12345678"\n'
@@ -178,7 +178,7 @@ def test_status_shows_no_status_of_a_run_that_does_not_verify(
         assert row["status"] == "unreadable", (name, row)
         assert row["problem"].startswith(f"{run.name} does not verify: ") and why in row["problem"]
         assert row["errors"] is None and row["checklist"] is None and row["blocking"] is None
-        verify = run_cli("audit", "verify", str(run))
+        verify = cli("audit", "verify", str(run))
         assert verify.returncode != 0, name
         restore()
     # the manifest edited to match the edited file: the anchor in the trail still tells
@@ -367,17 +367,19 @@ def test_the_compare_page_says_values_in_words_in_its_language(tmp_path: Path) -
 
 
 def test_the_overview_says_when_the_newest_comparison_compared_older_runs(
-    sample_copy: Path,
+    sample_run_all: dict[str, Any], tmp_path: Path
 ) -> None:
     """The overview linked "Seneste sammenligning af test og produktion" although that
     comparison compared older runs than the one being signed."""
     from ngdpkit.run.pages import comparison_link
 
+    # the first run, of both environments: the session's run of the sample, copied
+    sample_copy = copy_sample_run(sample_run_all, tmp_path / "sample")
     toml = sample_copy / "migration.toml"
-    r = run_cli("run", "--settings", str(toml), "--env", "all")
+    r = sample_run_all["result"]
     assert r.returncode in (0, 1), r.stdout + r.stderr
     compared = latest(sample_copy)
-    r = run_cli("compare", "--settings", str(toml))
+    r = cli("compare", "--settings", str(toml))
     assert r.returncode in (0, 1), r.stdout + r.stderr
     r = run_cli("run", "--settings", str(toml), "--env", "test")
     assert r.returncode in (0, 1), r.stdout + r.stderr
@@ -402,10 +404,10 @@ def test_the_no_run_hint_names_the_settings_file_as_given(sample_copy: Path) -> 
     """``ngdpkit run --settings migration.toml …`` was printed whatever the user typed, a path
     relative to the settings folder that fails from anywhere else."""
     given = f"{sample_copy.name}/migration.toml"
-    r = run_cli("compare", "--settings", given, cwd=sample_copy.parent)
+    r = cli("compare", "--settings", given, cwd=sample_copy.parent)
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert f"`ngdpkit run --settings {given} --env test`" in r.stderr
     spaced = sample_copy.parent / "my customer"
     sample_copy.rename(spaced)
-    r = run_cli("compare", "--settings", str(spaced / "migration.toml"))
+    r = cli("compare", "--settings", str(spaced / "migration.toml"))
     assert f"`ngdpkit run --settings '{spaced / 'migration.toml'}' --env production`" in r.stderr

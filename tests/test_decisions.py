@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ngdpkit.inputs.decisions import Decision, read_decisions
 from ngdpkit.steps.decide import write_decisions
-from tests.conftest import run_cli
+from tests.conftest import cli, run_cli
 
 HEADER = "Mailbox ID;Decision;NgDP Guid;Decided by;Decided at;Note"
 
@@ -83,9 +83,7 @@ def test_a_decision_that_cannot_be_used_is_a_finding(sample_copy: Path) -> None:
             f"{first};retire;;Anne;i går;",
         ],
     )
-    r = run_cli(
-        "check", "--settings", str(sample_copy / "migration.toml"), "--env", "test", "--json"
-    )
+    r = cli("check", "--settings", str(sample_copy / "migration.toml"), "--env", "test", "--json")
     assert r.returncode == 1, r.stderr
     found = json.loads(r.stdout)["findings"]
     codes = [(f["code"], f["location"]) for f in found if f["code"].startswith("DECISION_")]
@@ -146,7 +144,7 @@ def test_a_decisions_file_named_in_the_settings_must_exist(sample_copy: Path) ->
         ),
         encoding="utf-8",
     )
-    r = run_cli("check", "--settings", str(settings), "--env", "test")
+    r = cli("check", "--settings", str(settings), "--env", "test")
     assert r.returncode == 2
     assert "environments.test.decisions: file not found: beslutninger.csv" in r.stderr
     assert "Traceback" not in r.stderr
@@ -165,13 +163,13 @@ def test_check_summarises_past_fifty_findings_by_code_and_unit(sample_copy: Path
         text.replace('mapping = "mapping-test.xlsx"', 'mapping = "retire-all.csv"', 1),
         encoding="utf-8",
     )
-    r = run_cli("check", "--settings", str(settings), "--env", "test")
+    r = cli("check", "--settings", str(settings), "--env", "test")
     out = r.stdout
     assert "findings; by code and unit (--all lists each, up to 1,000 per code):" in out
     line = next(x for x in out.splitlines() if "MAILBOX_RETIRED" in x)
     assert str(len(mailboxes)) in line and "Borgerservice" in line  # counted, with its units
     assert out.count("MAILBOX_RETIRED") == 1
-    every = run_cli("check", "--settings", str(settings), "--env", "test", "--all").stdout
+    every = cli("check", "--settings", str(settings), "--env", "test", "--all").stdout
     assert every.count("MAILBOX_RETIRED") == len(mailboxes)
 
 
@@ -224,9 +222,7 @@ def test_a_fault_put_right_by_a_later_decision_is_history(sample_copy: Path) -> 
             f"{int(second)};retire;;Anne;2026-12-04T10:06:00+01:00;uden nul",
         ],
     )
-    r = run_cli(
-        "check", "--settings", str(sample_copy / "migration.toml"), "--env", "test", "--json"
-    )
+    r = cli("check", "--settings", str(sample_copy / "migration.toml"), "--env", "test", "--json")
     found = json.loads(r.stdout)["findings"]
     assert not [f for f in found if f["code"].startswith("DECISION_")], found
     retired = [f for f in found if f["code"] == "MAILBOX_RETIRED"]

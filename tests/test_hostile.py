@@ -23,7 +23,7 @@ from ngdpkit.redact import encodings, secret_parts
 from ngdpkit.run.audit import verify
 from ngdpkit.run.scan import needles, scan_file
 from ngdpkit.secrets import read_dotenv
-from tests.conftest import run_cli
+from tests.conftest import cli, run_cli
 
 XSS = "<script>alert('x')</script> Kommune"
 BRACED = " {9366B98E-64EF-58FE-A723-950F3D511167} "
@@ -245,7 +245,7 @@ def test_anchor_on_every_page_and_verify_intact(hostile: dict[str, Any]) -> None
     assert not any(k.startswith("signoff/") for k in anchor["files"])
     for page in (run_dir / "signoff").glob("*.html"):
         assert anchor["hash"] in page.read_text(encoding="utf-8"), page.name
-    r = run_cli("audit", "verify", str(run_dir), "--expect-hash", anchor["hash"])
+    r = cli("audit", "verify", str(run_dir), "--expect-hash", anchor["hash"])
     assert r.returncode == 0 and "anchor found" in r.stdout, r.stdout
 
 
@@ -299,7 +299,7 @@ def edit_dispatcher(run_dir: Path) -> None:
 def test_verify_changed_output(hostile: dict[str, Any], tmp_path: Path) -> None:
     run_dir, anchor = tampered(hostile, tmp_path)
     edit_dispatcher(run_dir)
-    r = run_cli("audit", "verify", str(run_dir), "--expect-hash", anchor)
+    r = cli("audit", "verify", str(run_dir), "--expect-hash", anchor)
     assert r.returncode == 1 and "changed file: dispatcher-config.json" in r.stdout
 
 
@@ -366,7 +366,7 @@ def test_verify_forged_chain_fails_the_printed_anchor(
 
     rewrite_chain(run_dir, keep=lambda r: True, change=fix)
     assert verify(run_dir).ok  # a chain without a signature can be recomputed ...
-    r = run_cli("audit", "verify", str(run_dir), "--expect-hash", anchor)
+    r = cli("audit", "verify", str(run_dir), "--expect-hash", anchor)
     assert r.returncode == 1 and "no longer matches this folder" in r.stdout  # ... the paper tells
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from ngdpkit import settings as S
 from ngdpkit.documents.settings_reference import DOCS, TABLES, keys, reference_markdown
-from tests.conftest import REPO, run_cli
+from tests.conftest import REPO, cli, run_cli
 
 
 def test_init_then_check_works_on_a_fresh_folder(sample_dir: Path, tmp_path: Path) -> None:
@@ -46,7 +46,7 @@ def test_init_then_check_works_on_a_fresh_folder(sample_dir: Path, tmp_path: Pat
             assert at is not None, key
             near = "".join(lines[max(0, at - 4) : at + 1])
             assert lines[at - 1].startswith("# ") and DOCS[doc_key].da.split()[0] in near, key
-    check = run_cli("check", "--settings", str(folder / "migration.toml"), "--env", "all")
+    check = cli("check", "--settings", str(folder / "migration.toml"), "--env", "all")
     assert check.returncode == 0, check.stdout + check.stderr
     assert "PENDING_SERVER_IPS" in check.stdout and "PENDING_SYSTEM_ID" in check.stdout
 

@@ -126,7 +126,7 @@ def test_plain_http_api_url_is_never_sent_to() -> None:
 
 
 def test_http_api_url_is_a_settings_error(sample_copy: Path) -> None:
-    from tests.conftest import run_cli
+    from tests.conftest import cli
 
     toml = sample_copy / "migration.toml"
     toml.write_text(
@@ -135,7 +135,7 @@ def test_http_api_url_is_a_settings_error(sample_copy: Path) -> None:
             'protocol = "REST_PULL"\nngdp_api_url = "http://127.0.0.1:9/apis/v1"',
         )
     )
-    r = run_cli("check", "--settings", str(toml), "--env", "test", "--json")
+    r = cli("check", "--settings", str(toml), "--env", "test", "--json")
     import json
 
     codes = {(f["code"], f["severity"]) for f in json.loads(r.stdout)["findings"]}

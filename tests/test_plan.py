@@ -11,7 +11,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import cli, run_cli
 
 
 def _without_contact_points(settings: Path, language: str) -> None:
@@ -48,7 +48,7 @@ def test_the_filled_plan_reads_back_as_contact_points(
         ),
         encoding="utf-8",
     )
-    r = run_cli("check", "--settings", str(settings), "--env", "test", "--json")
+    r = cli("check", "--settings", str(settings), "--env", "test", "--json")
     assert r.returncode in (0, 1), r.stderr
     codes = {f["code"] for f in json.loads(r.stdout)["findings"]}
     assert not codes & {
@@ -134,7 +134,7 @@ def test_the_suggestions_are_in_the_runs_language_and_read_back_as_a_mapping_fil
         ),
         encoding="utf-8",
     )
-    r = run_cli("check", "--settings", str(settings), "--env", "test", "--json")
+    r = cli("check", "--settings", str(settings), "--env", "test", "--json")
     found = json.loads(r.stdout)["findings"]
     unmapped = [f for f in found if f["code"] == "MAILBOX_UNMAPPED"]
     assert not any(str(first[0].value) in f["message"] for f in unmapped)

@@ -19,7 +19,7 @@ from ngdpkit.rehearsal.flow import anchors_pem, rehearse
 from ngdpkit.rehearsal.simulator import SessionCA, Simulator, SimulatorConfig
 from ngdpkit.secrets import Secret, read_dotenv
 from ngdpkit.settings import load_settings
-from tests.conftest import run_cli, sigint_default
+from tests.conftest import cli, run_cli, sigint_default
 
 
 @pytest.fixture(scope="module")
@@ -199,7 +199,7 @@ def test_full_rehearsal(sample_dir: Path, tmp_path: Path, environment: str, prot
     ).is_file()
     assert "Accepttest" in (folder / "signoff" / "index.html").read_text()
     assert folder.name.split("-")[1] == "rehearsal" and not (folder / "INCOMPLETE").exists()
-    assert run_cli("audit", "verify", str(folder)).returncode == 0
+    assert cli("audit", "verify", str(folder)).returncode == 0
     secrets = read_dotenv(d / "sample.env")
     blob = b"".join(p.read_bytes() for p in folder.rglob("*") if p.is_file())
     for k, v in secrets.items():

@@ -14,7 +14,7 @@ import pytest
 
 from ngdpkit.checks.system import authorization_parts
 from ngdpkit.secrets import read_dotenv
-from tests.conftest import REPO, run_cli, sigint_default
+from tests.conftest import REPO, cli, copy_sample_run, run_cli, sigint_default
 
 SECTION_7 = [
     "findings.json",
@@ -64,16 +64,15 @@ SECTION_7 = [
 
 
 @pytest.fixture(scope="module")
-def sample_run(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> dict[str, Any]:
-    d = tmp_path_factory.mktemp("run") / "sample"
-    shutil.copytree(sample_dir, d)
-    r = run_cli("run", "--settings", str(d / "migration.toml"), "--env", "all")
-    folders = [
-        Path(line)
-        for line in r.stdout.splitlines()
-        if line.startswith("/") or re.match(r"^[A-Za-z]:\\", line)
-    ]
-    return {"dir": d, "result": r, "folders": folders}
+def sample_run(
+    tmp_path_factory: pytest.TempPathFactory, sample_run_all: dict[str, Any]
+) -> dict[str, Any]:
+    """The session's ``run --env all`` of the sample, copied for this module (its bundle
+    test writes beside a run folder): the folders it printed, as they are in the copy."""
+    d = copy_sample_run(sample_run_all, tmp_path_factory.mktemp("run") / "sample")
+    base = sample_run_all["sample"].resolve()
+    folders = [d / f.resolve().relative_to(base) for f in sample_run_all["folders"]]
+    return {"dir": d, "result": sample_run_all["result"], "folders": folders}
 
 
 def run_sample(sample: Path, *args: str) -> Any:
@@ -194,7 +193,7 @@ def test_parameters_scrubbed_and_audit_intact(sample_run: dict[str, Any]) -> Non
     folder = sample_run["folders"][0]
     nb = json.loads((folder / "notebooks" / "03_certificate.ipynb").read_text())
     assert set(nb["metadata"]["papermill"]["parameters"].values()) == {"(scrubbed)"}
-    r = run_cli("audit", "verify", str(folder))
+    r = cli("audit", "verify", str(folder))
     assert r.returncode == 0 and "intact" in r.stdout
     events = [json.loads(x)["event"] for x in (folder / "audit.jsonl").read_text().splitlines()]
     assert (
@@ -236,7 +235,7 @@ def test_bundle_has_no_secrets(sample_run: dict[str, Any]) -> None:
 
 
 def test_check_json_both_environments(sample_dir: Path) -> None:
-    r = run_cli("check", "--settings", str(sample_dir / "migration.toml"), "--env", "all", "--json")
+    r = cli("check", "--settings", str(sample_dir / "migration.toml"), "--env", "all", "--json")
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)
     assert [d["environment"] for d in data] == ["test", "production"]
@@ -284,9 +283,7 @@ def test_check_reads_each_workbook_once_and_side_by_side(
 
 
 def test_check_refuses_unknown_environment(sample_dir: Path) -> None:
-    r = run_cli(
-        "check", "--settings", str(sample_dir / "migration.toml"), "--env", "staging", "--json"
-    )
+    r = cli("check", "--settings", str(sample_dir / "migration.toml"), "--env", "staging", "--json")
     assert r.returncode == 2 and json.loads(r.stdout)["status"] == "unusable"
     assert "unknown environment 'staging'" in r.stderr and "Traceback" not in r.stderr
 
@@ -320,7 +317,7 @@ def test_crashing_notebook_exits_3_and_is_rendered(sample_copy: Path, tmp_path: 
     assert "planted failure" in page
     assert not (run_dir / "notebooks" / "04_system_and_network.ipynb").exists()
     assert json.loads((run_dir / "findings.json").read_text())["status"] == "crashed"
-    assert run_cli("audit", "verify", str(run_dir)).returncode == 0
+    assert cli("audit", "verify", str(run_dir)).returncode == 0
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from ngdpkit.deliverables.ics import Event, calendar, fold, text
 from ngdpkit.errors import InputError
 from ngdpkit.settings import load_settings
-from tests.conftest import run_cli
+from tests.conftest import cli, run_cli
 
 HOSTILE_FORMULA = "=cmd|' /C calc'!A0"
 HOSTILE_MARKUP = "<script>alert(1)</script>"
@@ -333,7 +333,7 @@ def test_check_and_run_report_dates_out_of_order(tmp_path: Path, sample_dir: Pat
     text_ = settings.read_text(encoding="utf-8")
     bad = "[golive]\ndate = 2027-02-01\neboks_disable = 2027-02-04\n"
     settings.write_text(text_.replace("[environments.test]", bad + "\n[environments.test]", 1))
-    r = run_cli("check", "--settings", str(settings), "--env", "test", "--json")
+    r = cli("check", "--settings", str(settings), "--env", "test", "--json")
     assert r.returncode in (0, 1), r.stderr
     (found,) = [
         f for f in json.loads(r.stdout)["findings"] if f["code"] == "GOLIVE_DATES_OUT_OF_ORDER"
@@ -381,7 +381,7 @@ def test_golive_refusals_are_one_line_each(
 
 def test_golive_refusal_is_exit_2_on_the_command_line(tmp_path: Path) -> None:
     path = settings_file(tmp_path, '[golive]\ndate = "2027-02-01"')
-    r = run_cli("check", "--settings", str(path), "--env", "test")
+    r = cli("check", "--settings", str(path), "--env", "test")
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert r.stderr.count("\n") == 1 and "golive.date" in r.stderr
 
@@ -454,7 +454,7 @@ def test_the_run_writes_the_three_files_and_seals_them(golive_run: Path) -> None
         if '"outputs_sealed"' in line
     ][-1]
     assert {"runbook.xlsx", "runbook.ics"} <= set(sealed["files"])
-    r = run_cli("audit", "verify", str(golive_run))
+    r = cli("audit", "verify", str(golive_run))
     assert r.returncode == 0, r.stdout + r.stderr
     overview = (golive_run / "signoff" / "index.html").read_text(encoding="utf-8")
     assert 'href="runbook.html"' in overview

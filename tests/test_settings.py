@@ -6,7 +6,7 @@ import pytest
 
 from ngdpkit.errors import InputError
 from ngdpkit.settings import load_settings
-from tests.conftest import run_cli
+from tests.conftest import cli
 
 GOOD = """
 [organisation]
@@ -173,7 +173,7 @@ def test_organisation_names_are_bounded_and_clean(sample_copy: Path, name: str, 
         ),
         encoding="utf-8",
     )
-    r = run_cli("check", "--settings", str(toml), "--env", "test")
+    r = cli("check", "--settings", str(toml), "--env", "test")
     assert r.returncode == 2 and words in r.stderr and "Traceback" not in r.stderr
     assert len(r.stderr) < 2000
 
@@ -191,7 +191,7 @@ def test_settings_that_crashed_check_are_exit_2(tmp_path: Path, text: str) -> No
     OverflowError (exit 3)."""
     path = tmp_path / "s.toml"
     path.write_text(GOOD + "\n" + text if text.startswith("[checks]") else text + "\n" + GOOD)
-    r = run_cli("check", "--settings", str(path), "--env", "test")
+    r = cli("check", "--settings", str(path), "--env", "test")
     assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr[-300:]
 
 
@@ -216,6 +216,6 @@ def test_the_compare_table_pairs_contact_point_names(tmp_path: Path) -> None:
         "name, path or address can hold",
     ]
     for text in ("compare = 3\n", '[compare]\ncontact_points = ["x"]\n'):
-        r = run_cli("check", "--settings", str(write(tmp_path, text + GOOD)), "--env", "test")
+        r = cli("check", "--settings", str(write(tmp_path, text + GOOD)), "--env", "test")
         assert r.returncode == 2 and "Traceback" not in r.stderr
         assert len(r.stderr.strip().splitlines()) == 1 and "compare" in r.stderr

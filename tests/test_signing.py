@@ -31,7 +31,7 @@ from ngdpkit.documents.signoff import find_browser
 from ngdpkit.errors import InputError
 from ngdpkit.redact import encodings
 from ngdpkit.settings import Signing, load_settings
-from tests.conftest import run_cli
+from tests.conftest import cli, run_cli
 
 PASSWORD = "seal-Pa55word-ÆØÅ-7f3c"  # unusual enough that any hit is a leak
 SEAL_VAR = "NGDPKIT_SEAL_PASSWORD"
@@ -446,7 +446,7 @@ def test_a_sealed_run_verifies_with_pyhanko_and_audit_verify(
         )
     )
     assert status.intact and status.valid and status.trusted
-    r = run_cli("audit", "verify", str(folder))
+    r = cli("audit", "verify", str(folder))
     assert r.returncode == 0, r.stdout + r.stderr
     assert "manifest.json.p7s: signature intact, sealed by CN=Konsulenthuset seal" in r.stdout
     assert "does not chain to the bundled OCES3 roots" in r.stdout  # a seal of its own
@@ -471,7 +471,7 @@ def test_the_pdf_carries_a_pades_signature_with_a_valid_timestamp(
     assert ts is not None and ts.intact and ts.valid and ts.trusted
     assert abs((ts.timestamp - dt.datetime.now(dt.UTC)).total_seconds()) < 3600
     assert tsa.requests >= 1
-    r = run_cli("audit", "verify", str(sealed["folder"]))
+    r = cli("audit", "verify", str(sealed["folder"]))
     assert "signoff/signoff.pdf: PAdES signature intact over the whole file" in r.stdout
     assert "timestamped" in r.stdout and "CN=Test TSA" in r.stdout
     # the whole document still has its pages (the signature is an incremental update)
@@ -519,7 +519,7 @@ def test_any_changed_byte_of_the_manifest_breaks_openssl_and_audit_verify(
             assert BROKEN in verdict.problems, (pos, verdict.problems)
         finally:
             manifest.write_bytes(original)
-    r = run_cli("audit", "verify", str(folder))
+    r = cli("audit", "verify", str(folder))
     assert r.returncode == 0, r.stdout  # restored: intact again
 
 
@@ -552,7 +552,7 @@ def test_any_changed_byte_of_the_pdf_breaks_pyhanko_and_audit_verify(
         finally:
             pdf.write_bytes(original)
     assert checked >= 40
-    r = run_cli("audit", "verify", str(folder))
+    r = cli("audit", "verify", str(folder))
     assert r.returncode == 0, r.stdout
 
 
@@ -598,7 +598,7 @@ def test_a_garbage_signature_is_one_line_and_exit_1(
 ) -> None:
     folder = _copy_of(sealed["folder"], tmp_path / "run")
     (folder / "manifest.json.p7s").write_bytes(content)
-    r = run_cli("audit", "verify", str(folder))
+    r = cli("audit", "verify", str(folder))
     assert r.returncode == 1
     assert "Traceback" not in r.stdout + r.stderr
     lines = [x for x in r.stdout.splitlines() if x.startswith("NOT INTACT: manifest.json.p7s")]
@@ -730,7 +730,7 @@ def test_a_certificate_that_cannot_seal_is_a_finding_and_nothing_is_sealed(
 
         data = (folder / "signoff" / "signoff.pdf").read_bytes()
         assert PdfFileReader(io.BytesIO(data), strict=False).embedded_signatures == []
-    assert run_cli("audit", "verify", str(folder)).returncode == 0  # intact, just not sealed
+    assert cli("audit", "verify", str(folder)).returncode == 0  # intact, just not sealed
     # the password, right or wrong, is nowhere
     assert not leaked(r.stdout + r.stderr, PASSWORD)
     assert not leaked(all_bytes(folder), PASSWORD)
@@ -921,7 +921,7 @@ def test_a_run_whose_service_fails_reports_it_and_stays_verifiable(
     assert "ingen forbindelse" in late[0]["message"]  # the sample is Danish
     (status,) = pdf_statuses((folder / "signoff" / "signoff.pdf").read_bytes(), pki["root"])
     assert status.intact and status.valid and status.timestamp_validity is None
-    v = run_cli("audit", "verify", str(folder))
+    v = cli("audit", "verify", str(folder))
     assert v.returncode == 0, v.stdout
     assert "no timestamp" in v.stdout
 
@@ -947,7 +947,7 @@ def test_rehearsal_and_comparison_folders_are_sealed_too(
     for folder in (rehearsal, comparison):
         assert (folder / "manifest.json.p7s").is_file(), folder
         assert openssl_verify(folder, tmp_path / "root.pem").returncode == 0, folder
-        v = run_cli("audit", "verify", str(folder))
+        v = cli("audit", "verify", str(folder))
         assert v.returncode == 0 and "sealed by CN=Konsulenthuset seal" in v.stdout, v.stdout
         assert not leaked(all_bytes(folder), PASSWORD)
     assert not leaked(r.stdout + r.stderr, PASSWORD)
