@@ -5,7 +5,6 @@ from pathlib import Path
 
 import openpyxl
 import pandas as pd
-import pytest
 
 from ngdpkit.deliverables.outputs import (
     MAPPING_HEADERS,
@@ -254,55 +253,3 @@ def test_the_column_search_for_an_inner_formula_is_the_cell_search() -> None:
     found = column.str.contains(_INNER_FORMULA_COLUMN, regex=True)
     assert list(found) == [_INNER_FORMULA.search(c) is not None for c in cells]
     assert found.sum() == len(_SPACES) + 3
-
-
-def _sheets_xml(path: Path) -> dict[str, bytes]:
-    """A workbook's parts but its time stamps (docProps/core.xml holds when it was made)."""
-    import zipfile
-
-    with zipfile.ZipFile(path) as z:
-        return {n: z.read(n) for n in z.namelist() if n != "docProps/core.xml"}
-
-
-def _large_sheet() -> tuple[str, tuple[str, ...], list[list[object]], int]:
-    rows: list[list[object]] = [[f"{i:08d}", f"Postkasse {i} æøå", "mapped"] for i in range(300)]
-    rows[7] = ["00000007", '=HYPERLINK("x")', "error"]  # quote-prefixed and filled
-    rows[-1] = ["00000299", "sidst", "warning"]  # a formatted last row
-    return ("Mapping", ("Mailbox ID", "Mailbox name", "Status"), rows, 2)
-
-
-def test_a_large_workbook_from_the_runs_workbook_process_is_the_same_workbook(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Issue 31: rustpy-xlsxwriter holds the GIL while it writes, so a run with a large export
-    writes its large workbooks in a process of its own. What that process makes is the same
-    workbook, part for part, as the run's own process makes; a broken process is not an
-    error (the workbook is made in the run's process), and stopping leaves no process."""
-    import multiprocessing
-
-    import pytest
-
-    from ngdpkit.deliverables.outputs import WORKBOOKS, WorkbookProcess, write_workbook
-
-    mp = pytest.MonkeyPatch()
-    mp.setattr(WorkbookProcess, "ROWS", 100)
-    highlight = {"ok": {"mapped"}, "colour": {"warning": "warning", "error": "error"}}
-    try:
-        here = write_workbook(tmp_path / "here.xlsx", [_large_sheet()], highlight=highlight)
-        WORKBOOKS.start()
-        assert WORKBOOKS.process is not None
-        there = write_workbook(tmp_path / "there.xlsx", [_large_sheet()], highlight=highlight)
-        assert _sheets_xml(there) == _sheets_xml(here)
-        for child in multiprocessing.active_children():  # the process breaks
-            child.kill()
-            child.join()
-        broken = write_workbook(tmp_path / "broken.xlsx", [_large_sheet()], highlight=highlight)
-        assert _sheets_xml(broken) == _sheets_xml(here)
-    finally:
-        WORKBOOKS.stop()
-    assert WORKBOOKS.process is None and not [
-        c for c in multiprocessing.active_children() if c.is_alive()
-    ]
-    sheet = openpyxl.load_workbook(there).active
-    assert sheet is not None and sheet["B9"].value == '=HYPERLINK("x")'
-    assert sheet["B9"].data_type == "s" and sheet["B9"].quotePrefix

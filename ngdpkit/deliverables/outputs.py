@@ -328,37 +328,8 @@ def write_workbook(
     Rows whose status column is not in ``highlight``'s ``ok`` values get a fill. Every text
     is a string cell, never a formula, a number or a link; a row holding a text that
     Excel could read as a formula is marked quote-prefixed, as Excel marks a typed ``'``.
-    Written by rust_xlsxwriter (through rustpy-xlsxwriter), whole columns at a time; a large
-    one in the run's workbook process when it has one (:class:`WorkbookProcess`).
+    Written by rust_xlsxwriter (through rustpy-xlsxwriter), whole columns at a time.
     """
-    entries: list[tuple[str, Any]] = []
-    widths: dict[str, list[float]] = {}
-    row_specs: dict[str, dict[int, tuple[str | None, bool]]] = {}
-    for title, headers, rows, status_col in sheets:
-        name = title[:31]
-        table, quoted = _sheet_table(headers, rows)
-        fills = _fills(table, status_col, highlight or {})
-        row_specs[name] = {
-            int(i) + 1: (fills.get(int(i)), bool(quoted[i]))
-            for i in sorted(set(fills) | set(quoted.nonzero()[0].tolist()))
-        }
-        widths[name] = [float(_width(h, table[h])) for h in table.columns]
-        entries.append((name, table))
-    elsewhere = WORKBOOKS.process
-    if elsewhere is not None and sum(len(t) for _, t in entries) >= WorkbookProcess.ROWS:
-        data = elsewhere.write(entries, widths, row_specs)
-    else:
-        data = xlsx_bytes(entries, widths, row_specs)
-    return atomic_write(path, data)
-
-
-def xlsx_bytes(
-    entries: list[tuple[str, Any]],
-    widths: dict[str, list[float]],
-    row_specs: dict[str, dict[int, tuple[str | None, bool]]],
-) -> bytes:
-    """The workbook's bytes from its prepared sheets (see :func:`write_workbook`); each row
-    spec is (fill or None, quote-prefixed)."""
     import rustpy_xlsxwriter as rx
 
     formats: dict[tuple[str | None, bool], Any] = {}
@@ -372,101 +343,33 @@ def xlsx_bytes(
             formats[fill, quoted] = f.set_quote_prefix() if quoted else f
         return formats[fill, quoted]
 
+    entries: list[tuple[str, Any]] = []
+    widths: dict[str, dict[str, float] | list[float]] = {}
+    row_formats: dict[str, dict[int, Any]] = {}
+    for title, headers, rows, status_col in sheets:
+        name = title[:31]
+        table, quoted = _sheet_table(headers, rows)
+        fills = _fills(table, status_col, highlight or {})
+        row_formats[name] = {
+            int(i) + 1: fmt(fills.get(int(i)), bool(quoted[i]))
+            for i in sorted(set(fills) | set(quoted.nonzero()[0].tolist()))
+        }
+        widths[name] = [float(_width(h, table[h])) for h in table.columns]
+        entries.append((name, table))
     buf = io.BytesIO()
     rx.write_worksheets(
         entries,
         buf,
         freeze_panes={"general": {"row": 1, "col": 0}},
         bold_headers=True,
-        column_widths=dict(widths),
-        row_formats={
-            name: {row: fmt(*spec) for row, spec in specs.items()}
-            for name, specs in row_specs.items()
-        },
+        column_widths=widths,
+        row_formats=row_formats,
         autofilter={name: True for name, _ in entries},
         # Shared strings, the sheet built in memory: in its streaming mode rustpy-xlsxwriter
         # 0.8 writes a formatted last row twice, which Excel repairs.
         dedupe_strings={"general": True},
     )
-    return buf.getvalue()
-
-
-def _quiet_worker() -> None:
-    """The workbook process ignores Ctrl-C (its run decides) and imports its writer once."""
-    import signal
-
-    import rustpy_xlsxwriter  # noqa: F401
-
-    if hasattr(signal, "SIGINT"):
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-class WorkbookProcess:
-    """One process of the run's own that turns large prepared sheets into workbook bytes.
-
-    rustpy-xlsxwriter holds the GIL while it builds and compresses a workbook (measured:
-    a Python thread beside it gets half its time), so at 100,000 mailboxes the mapping
-    workbook and the portal to-do (about 2 CPU-s) competed with everything else the run's
-    process does after notebook 02. In a process of its own, a workbook is written beside
-    it. The process is started (spawned: a new interpreter, never a fork of the run's
-    threads) only for an export of at least :attr:`ROWS` mailboxes; the bytes come back to
-    the run, which writes, hashes and scans them as it writes every file. A process that
-    fails to start or breaks is said nowhere: the workbook is made in the run's process."""
-
-    ROWS = 20_000
-
-    def __init__(self) -> None:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        self.pool = ProcessPoolExecutor(
-            1, mp_context=multiprocessing.get_context("spawn"), initializer=_quiet_worker
-        )
-        self.pool.submit(int)  # start the process now, while the run waits for its kernel
-
-    def write(
-        self,
-        entries: list[tuple[str, Any]],
-        widths: dict[str, list[float]],
-        row_specs: dict[str, dict[int, tuple[str | None, bool]]],
-    ) -> bytes:
-        from concurrent.futures.process import BrokenProcessPool
-
-        try:
-            data: bytes = self.pool.submit(xlsx_bytes, entries, widths, row_specs).result()
-            return data
-        except (BrokenProcessPool, OSError, RuntimeError):  # the process, not the workbook
-            return xlsx_bytes(entries, widths, row_specs)
-
-    def close(self) -> None:
-        """End the process (a workbook it is writing is finished first: at most about a
-        second), and with it what multiprocessing made for it."""
-        self.pool.shutdown(wait=True, cancel_futures=True)
-
-
-class _Workbooks:
-    """The run's workbook process, if it has started one (:class:`WorkbookProcess`)."""
-
-    def __init__(self) -> None:
-        self.process: WorkbookProcess | None = None
-        self._lock = threading.Lock()
-
-    def start(self) -> None:
-        with self._lock:
-            if self.process is None:
-                try:
-                    self.process = WorkbookProcess()
-                except (OSError, RuntimeError, ValueError):
-                    self.process = None  # workbooks are made in this process
-
-    def stop(self) -> None:
-        with self._lock:
-            process, self.process = self.process, None
-        if process is not None:
-            process.close()
-
-
-WORKBOOKS = _Workbooks()
+    return atomic_write(path, buf.getvalue())
 
 
 def _sheet_table(headers: Sequence[str], rows: Any) -> tuple[Any, Any]:

@@ -19,12 +19,11 @@ from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from .. import findings as F
-from ..deliverables.outputs import WORKBOOKS, WorkbookProcess
 from ..errors import StepCrashed
 from ..findings import Finding
 from ..settings import Environment, Settings, load_settings
 from ..steps import STEP_NAMES
-from ..steps.records import ContactPointsRecord, MailboxesRecord
+from ..steps.records import ContactPointsRecord
 from .ahead import RenderAhead
 from .audit import INCOMPLETE
 from .core import RunCore
@@ -127,11 +126,6 @@ class EnvironmentRun(RunCore):
         after 02 the mapping writers settle on its final mapping."""
 
         def after(name: str) -> None:
-            if (
-                name == "01_mailboxes"
-                and self.record(MailboxesRecord).count >= WorkbookProcess.ROWS
-            ):
-                WORKBOOKS.start()  # a large export: its workbooks in a process of their own
             self.ahead.after(name)
             if name == "02_contact_points":
                 self.mapping.settle(self.record(ContactPointsRecord).mapping, self.mapping_findings)
@@ -193,7 +187,6 @@ class EnvironmentRun(RunCore):
             self.kernels.shutdown(self.sequence.first_kernel)
         self.mapping.close()
         self.ahead.shutdown()
-        WORKBOOKS.stop()
         self.kernels.close()  # nor a retired one
 
     def summary(self) -> str:
