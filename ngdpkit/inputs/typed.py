@@ -17,6 +17,26 @@ T = TypeVar("T")
 converter = cattrs.Converter(forbid_extra_keys=False)
 
 
+def _strings_as_they_are() -> None:
+    """``tuple[str, ...]`` from a list that holds only texts, taken as it is: the converter's
+    own hook reads each value through ``str`` (step 04's portal registration lists 100,000
+    translations at 100,000 mailboxes: 0.2 s). Anything else goes to that hook, unchanged,
+    and is read or refused as before."""
+    kind = tuple[str, ...]
+    general = converter.get_structure_hook(kind)
+
+    def structure(value: Any, _: Any) -> tuple[str, ...]:
+        if type(value) is list and all(type(v) is str for v in value):
+            return tuple(value)
+        strings: tuple[str, ...] = general(value, kind)
+        return strings
+
+    converter.register_structure_hook_func(lambda t: t == kind, structure)
+
+
+_strings_as_they_are()
+
+
 def structure(data: Any, kind: type[T]) -> T:
     """``data`` (parsed JSON) as a ``kind`` record; a ValueError says why it is not one."""
     try:
