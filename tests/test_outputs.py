@@ -11,6 +11,7 @@ from ngdpkit.deliverables.outputs import (
     atomic_write,
     mapping_csv_bytes,
     write_mapping_workbook,
+    write_workbook,
 )
 
 
@@ -253,3 +254,35 @@ def test_the_column_search_for_an_inner_formula_is_the_cell_search() -> None:
     found = column.str.contains(_INNER_FORMULA_COLUMN, regex=True)
     assert list(found) == [_INNER_FORMULA.search(c) is not None for c in cells]
     assert found.sum() == len(_SPACES) + 3
+
+
+def test_a_sheet_without_a_formatted_row_streams_its_texts_and_reads_back_the_same(
+    tmp_path: Path,
+) -> None:
+    """Issue 31: a sheet with no filled or quote-prefixed row is written with inline texts
+    (half the time for the to-do's 99,000 rows); one with a formatted row keeps shared
+    strings, since the streaming writer repeats a formatted last row. Both read back cell for
+    cell, every row once."""
+    import re
+    import zipfile
+
+    plain = [[f"{i:08d}", f"Postkasse {i} æøå", "mapped"] for i in range(50)]
+    marked = [*plain[:-1], ["00000049", "=1+1", "error"]]  # the last row quote-prefixed, filled
+    headers = ("Mailbox ID", "Mailbox name", "Status")
+    highlight = {"ok": {"mapped"}, "colour": {"error": "error"}}
+    book = write_workbook(
+        tmp_path / "w.xlsx",
+        [("Plain", headers, plain, 2), ("Marked", headers, marked, 2)],
+        highlight=highlight,
+    )
+    with zipfile.ZipFile(book) as z:
+        first = z.read("xl/worksheets/sheet1.xml").decode()
+        second = z.read("xl/worksheets/sheet2.xml").decode()
+    assert 't="inlineStr"' in first and 't="inlineStr"' not in second
+    for xml, count in ((first, 51), (second, 51)):
+        rows = re.findall(r'<row r="(\d+)"', xml)
+        assert rows == [str(i) for i in range(1, count + 1)]
+    wb = openpyxl.load_workbook(book)
+    assert [[c.value for c in r] for r in wb["Plain"].iter_rows(min_row=2)] == plain
+    last = wb["Marked"]["B51"]
+    assert last.value == "=1+1" and last.data_type == "s" and last.quotePrefix
