@@ -451,3 +451,21 @@ def test_a_certificate_is_opened_once_per_file_and_password(
     other = p12(tmp_path, leaf(cas, leaf_key), name="other.p12")  # other bytes: opened anew
     assert load_certificate(other, label="c", password=Secret("PW", PASSWORD)).leaf is not None
     assert len(opened) == 4
+
+
+def test_a_password_holding_nul_is_a_wrong_password_and_never_reaches_the_console(
+    tmp_path: Path, cas: dict, leaf_key: Any, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """A NUL in the password (a secrets file can hold one) made cryptography panic and print
+    the password's bytes to stderr; it is refused first, by the variable's name only."""
+    path = p12(tmp_path, leaf(cas, leaf_key), name="nul.p12")
+    secret = "right\x00tail-of-the-password"
+    loaded = load_certificate(path, label="nul.p12", password=Secret("PW_VAR", secret))
+    assert loaded.leaf is None
+    assert [(f.code, f.message) for f in loaded.findings] == [
+        ("CERT_BAD_PASSWORD", "The password in PW_VAR does not open nul.p12.")
+    ]
+    out, err = capfd.readouterr()
+    for text in (out, err, repr(loaded)):
+        assert "tail-of-the-password" not in text and "right" not in text
+        assert "114, 105, 103, 104, 116" not in text  # the bytes of "right", as a panic says them

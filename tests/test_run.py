@@ -496,12 +496,15 @@ def test_refused_input_exits_2_before_any_work(tmp_path: Path, sample_dir: Path)
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
-def test_ctrl_c_exits_130_and_leaves_the_run_incomplete(sample_copy: Path) -> None:
+def test_ctrl_c_exits_130_and_leaves_the_run_incomplete(sample_copy: Path, tmp_path: Path) -> None:
     import os
     import signal
     import subprocess
     import time
 
+    # Notebook 02 takes a while, so that the Ctrl-C lands inside it: the sample's notebooks
+    # now finish within the 0.3 s this test waits after 02's start line.
+    slow = notebooks_with(tmp_path, "02_contact_points", "import time\ntime.sleep(20)")
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -512,6 +515,8 @@ def test_ctrl_c_exits_130_and_leaves_the_run_incomplete(sample_copy: Path) -> No
             str(sample_copy / "migration.toml"),
             "--env",
             "test",
+            "--notebooks",
+            str(slow),
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -284,6 +284,37 @@ def test_in_order_does_each_job_in_turn_and_raises_the_first_failure_when_waited
         assert done == ["a", "b", "c"]  # nothing after a failure is done
         book.wait()  # raised once
         book.submit(fail)
-        book.wait(quietly=True)  # the sequence is ending for another reason
+        failed = book.wait(quietly=True)  # the sequence is ending for another reason
+        assert isinstance(failed, InputError)  # handed back to be said, not raised
+        never = threading.Event()
+        book.submit(never.wait)  # a job that does not end
+        assert book.wait(quietly=True, timeout=0.3) is None  # given up on, not waited for ever
+        never.set()
     finally:
         book.close()
+
+
+def test_two_threads_appending_to_the_trail_keep_its_chain(tmp_path: Path) -> None:
+    """Issue 31: the run's thread and the one recording finished notebooks both append to
+    the audit trail; every record follows the one before (seq and prev), whoever wrote it."""
+    import json
+    import threading
+
+    from ngdpkit.run.audit import AuditTrail, record_hash
+
+    trail = AuditTrail(tmp_path / "audit.jsonl")
+    threads = [
+        threading.Thread(target=lambda n=n: [trail.append("step", n=n, i=i) for i in range(40)])
+        for n in range(2)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    records = [json.loads(x) for x in (tmp_path / "audit.jsonl").read_text().splitlines()]
+    assert [r["seq"] for r in records] == list(range(80))
+    for before, record in zip(records, records[1:], strict=False):
+        assert record["prev"] == before["hash"]
+    assert all(
+        record_hash({k: v for k, v in r.items() if k != "hash"}) == r["hash"] for r in records
+    )

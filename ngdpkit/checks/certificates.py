@@ -56,6 +56,16 @@ class LoadedCertificate:
     findings: list[Finding] = field(default_factory=list)
 
 
+def _bad_password(label: str, name: str) -> Finding:
+    return F.error(
+        "CERT_BAD_PASSWORD",
+        "The password in {name} does not open {label}.",
+        label,
+        name=name,
+        label=label,
+    )
+
+
 _OPENED: dict[bytes, Any] = {}  # (file, password) digest -> what it opened to
 _OPENING: dict[bytes, threading.Lock] = {}
 _OPENING_GUARD = threading.Lock()
@@ -108,6 +118,10 @@ def load_certificate(path: Path, *, label: str, password: Secret | None) -> Load
         raise InputError(
             f"{label}: not a PKCS#12 (.p12/.pfx) file, or it is truncated ({len(data)} bytes)"
         )
+    if password is not None and "\x00" in password.reveal():
+        # No PKCS#12 password holds NUL, and cryptography panics on one, printing the
+        # password's bytes to stderr: it is refused here, by the variable's name only.
+        return LoadedCertificate(leaf=None, findings=[_bad_password(label, password.name)])
     try:
         p12 = _load_pkcs12(data, password.reveal().encode() if password else None)
     except ValueError:
@@ -131,18 +145,7 @@ def load_certificate(path: Path, *, label: str, password: Secret | None) -> Load
                     )
                 ],
             )
-        return LoadedCertificate(
-            leaf=None,
-            findings=[
-                F.error(
-                    "CERT_BAD_PASSWORD",
-                    "The password in {name} does not open {label}.",
-                    label,
-                    name=password.name,
-                    label=label,
-                )
-            ],
-        )
+        return LoadedCertificate(leaf=None, findings=[_bad_password(label, password.name)])
     key = p12.key
     certs = ([p12.cert.certificate] if p12.cert else []) + [
         c.certificate for c in p12.additional_certs

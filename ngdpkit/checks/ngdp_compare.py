@@ -211,6 +211,8 @@ def _stored_from_json(data: dict[str, Any]) -> StoredTodo | None:
     for cp in points:
         if not isinstance(cp, dict) or not isinstance(cp.get("runs", []), list):
             return None
+        if "entries" in cp:  # an earlier kit's form: the converter reads it whole
+            return None
         if type(cp.get("id")) is not str or type(cp.get("name")) is not str:
             return None
         runs = []

@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import stat
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -77,8 +78,15 @@ class AuditTrail:
         self.last_hash = GENESIS
         self.count = 0
         self.hashes: dict[str, str] = {}
+        # A run appends from its own thread and from the one that records finished notebooks:
+        # one record at a time, so that every record's seq and prev follow the one before.
+        self._lock = threading.Lock()
 
     def append(self, event: str, **data: Any) -> dict[str, Any]:
+        with self._lock:
+            return self._append(event, data)
+
+    def _append(self, event: str, data: dict[str, Any]) -> dict[str, Any]:
         record = {
             "seq": self.count,
             "event": event,

@@ -9,6 +9,7 @@ start the mapping writers. A notebook that fails ends the sequence with
 
 from __future__ import annotations
 
+import signal
 import time
 from collections.abc import Callable
 from importlib import resources
@@ -59,6 +60,12 @@ def crash_reason(exc: BaseException) -> str:
     )
 
 
+def _on_main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
 class InOrder:
     """One thread doing what it is given, in the order given; :meth:`wait` waits for all of
     it and raises the first failure (after which nothing more is done)."""
@@ -67,42 +74,43 @@ class InOrder:
         import queue
         import threading
 
-        self._jobs: queue.SimpleQueue[tuple[Callable[..., Any], tuple[Any, ...]] | None] = (
+        self._jobs: queue.SimpleQueue[tuple[Callable[..., Any], tuple[Any, ...], bool] | None] = (
             queue.SimpleQueue()
         )
-        self._idle = threading.Condition()
-        self._pending = 0
         self._failed: BaseException | None = None
         self._thread = threading.Thread(target=self._work, name=name, daemon=True)
         self._thread.start()
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> None:
-        with self._idle:
-            self._pending += 1
-        self._jobs.put((fn, args))
+        self._jobs.put((fn, args, False))
 
     def _work(self) -> None:
         while (job := self._jobs.get()) is not None:
-            fn, args = job
+            fn, args, always = job
             try:
-                if self._failed is None:
+                if always or self._failed is None:
                     fn(*args)
             except BaseException as exc:  # raised where the sequence waits for it
                 self._failed = exc
-            finally:
-                with self._idle:
-                    self._pending -= 1
-                    self._idle.notify_all()
 
-    def wait(self, *, quietly: bool = False) -> None:
-        """Until everything given is done; then its first failure is raised (``quietly``:
-        not raised, the sequence is ending for another reason)."""
-        with self._idle:
-            while self._pending:
-                self._idle.wait()
-        if self._failed is not None and not quietly:
-            failed, self._failed = self._failed, None
+    def wait(self, *, quietly: bool = False, timeout: float | None = None) -> BaseException | None:
+        """Until everything given before is done; then its first failure is raised, or with
+        ``quietly`` returned (the sequence is ending for another reason), and forgotten. The
+        wait wakes every 0.1 s, so a Ctrl-C is seen at once on every platform; ``timeout``
+        gives up waiting (a job that never ends)."""
+        import threading
+        import time
+
+        done = threading.Event()
+        self._jobs.put((done.set, (), True))  # runs after all before it, failed or not
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not done.wait(0.1):
+            if deadline is not None and time.monotonic() > deadline:
+                break
+        failed, self._failed = self._failed, None
+        if failed is not None and not quietly:
             raise failed
+        return failed
 
     def close(self) -> None:
         self._jobs.put(None)
@@ -154,8 +162,17 @@ class NotebookSequence:
                 km = self.execute_one(pm, i, name, km, book)
                 book.submit(self.finish_one, i, name, after)
             book.wait()
-        except BaseException:
-            book.wait(quietly=True)  # nothing begun from a finished notebook still under way
+        except BaseException as exc:
+            if isinstance(exc, KeyboardInterrupt) and _on_main_thread():
+                # The parent passes the user's Ctrl-C on as a second one: the kernel is ended
+                # and nothing is left half done, whatever else arrives (as the run then does).
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+            # Nothing begun from a finished notebook still under way (a minute at most).
+            failed = book.wait(quietly=True, timeout=60)
+            if failed is not None:
+                run.log(
+                    f"  the records of a finished notebook were not made: {crash_reason(failed)}"
+                )
             run.kernels.shutdown(km)
             run.mapping.discard()  # nothing begun from a notebook 02 that did not finish
             raise
