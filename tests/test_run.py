@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import shutil
 import sys
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -586,26 +588,34 @@ def test_the_notebooks_read_the_tables_the_input_check_read(
     assert not list((sample_copy / "runs").glob(".tables-*"))
 
 
-def test_a_fresh_session_forgets_the_last_notebook(tmp_path: Path) -> None:
-    """The run's notebooks share one kernel; between two notebooks the session starts over:
-    nothing the last one defined is left, and the execution counter is back at 1."""
+@contextlib.contextmanager
+def ready_kernel(folder: Path) -> Iterator[tuple[Any, Any, Any]]:
+    """The run's kernel for notebook 01, started in ``folder``, with a client that has seen
+    it ready: (the Kernels, the manager, the client); ended afterwards."""
     from ngdpkit.run.kernels import Kernels
 
     kernels = Kernels()
-    km = kernels.launch(tmp_path, "01_mailboxes")
+    km = kernels.launch(folder, "01_mailboxes")
     try:
         kc = km.blocking_client()
         kc.start_channels()
         kc.wait_for_ready(timeout=60)
+        yield kernels, km, kc
+        kc.stop_channels()
+    finally:
+        km.shutdown_kernel(now=True)
+        kernels.close()
+
+
+def test_a_fresh_session_forgets_the_last_notebook(tmp_path: Path) -> None:
+    """The run's notebooks share one kernel; between two notebooks the session starts over:
+    nothing the last one defined is left, and the execution counter is back at 1."""
+    with ready_kernel(tmp_path) as (kernels, km, kc):
         assert kc.execute_interactive("left_behind = 1", timeout=60)["content"]["status"] == "ok"
         kernels.fresh_session(km)
         reply = kc.execute_interactive("left_behind", timeout=60)["content"]
         assert reply["status"] == "error" and reply["ename"] == "NameError"
         assert reply["execution_count"] == 1
-        kc.stop_channels()
-    finally:
-        km.shutdown_kernel(now=True)
-        kernels.close()
 
 
 def test_the_runs_kernel_keeps_no_ipython_history(
@@ -614,25 +624,14 @@ def test_the_runs_kernel_keeps_no_ipython_history(
     """Issue 31: the run's kernel writes nothing to the user's IPython history database (a
     fresh session committed to it between notebooks, and the injected parameters name the
     settings and the run folder); a fresh session still forgets ``In``."""
-    from ngdpkit.run.kernels import Kernels
-
     home = tmp_path / "ipython"
     monkeypatch.setenv("IPYTHONDIR", str(home))
-    kernels = Kernels()
-    km = kernels.launch(tmp_path, "01_mailboxes")
-    try:
-        kc = km.blocking_client()
-        kc.start_channels()
-        kc.wait_for_ready(timeout=60)
+    with ready_kernel(tmp_path) as (kernels, km, kc):
         reply = kc.execute_interactive("settings = 'migration.toml'", timeout=60)["content"]
         assert reply["status"] == "ok"
         kernels.fresh_session(km)
         check = "assert In[:-1] == [''], In"  # only this cell since the fresh session
         assert kc.execute_interactive(check, timeout=60)["content"]["status"] == "ok"
-        kc.stop_channels()
-    finally:
-        km.shutdown_kernel(now=True)
-        kernels.close()
     assert not list(home.rglob("history.sqlite*")), sorted(home.rglob("*"))
 
 
