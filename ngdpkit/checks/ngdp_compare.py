@@ -161,9 +161,8 @@ def _from_stored(stored: StoredTodo) -> PortalTodo:
     for cp in stored.contact_points:
         entries: list[TodoEntry] = []
         for run in cp.runs:
+            _check_run(cp.id, run)
             n = len(run.postkasser)
-            if len(run.emner) not in (0, n) or len(run.mailbox_names) not in (0, n):
-                raise ValueError(f"a to-do run of {cp.id} has {n} postkasser but other counts")
             emner = run.emner or ("",) * n
             names = run.mailbox_names or ("",) * n
             entries += [
@@ -180,57 +179,34 @@ def compact_todo(value: Any) -> StoredTodo | None:
     that is no to-do is None; JSON that is damaged raises the converter's ValueError."""
     from ..inputs.typed import structure
 
-    if value is None:
-        return None
-    if isinstance(value, StoredTodo):
+    if value is None or isinstance(value, StoredTodo):
         return value
     if isinstance(value, PortalTodo):
         return _stored(value)
     if not isinstance(value, dict):
         return None
-    fast = _stored_from_json(value)
-    if fast is not None:
-        return fast
-    return _stored(structure(value, PortalTodo))  # an earlier kit's form, or not plain
+    if _earlier_form(value):
+        return _stored(structure(value, PortalTodo))
+    stored = structure(value, StoredTodo)
+    for cp in stored.contact_points:
+        for run in cp.runs:
+            _check_run(cp.id, run)
+    return stored
 
 
-def _strings(value: Any) -> tuple[str, ...] | None:
-    if isinstance(value, list) and all(type(v) is str for v in value):
-        return tuple(value)
-    return None
+def _earlier_form(data: Any) -> bool:
+    """Whether a to-do's JSON is an earlier kit's: every entry whole, not in runs."""
+    points = data.get("contact_points") if isinstance(data, dict) else None
+    return isinstance(points, list | tuple) and any(
+        isinstance(p, dict) and "entries" in p for p in points
+    )
 
 
-def _stored_from_json(data: dict[str, Any]) -> StoredTodo | None:
-    """The runs form read without the converter when every value is already of its kind
-    (the converter reads 99,000 postkasser one by one); None when anything is not, and the
-    converter then reads it (and names what is wrong)."""
-    points = data.get("contact_points", [])
-    if type(data.get("verified")) is not bool or not isinstance(points, list):
-        return None
-    out = []
-    for cp in points:
-        if not isinstance(cp, dict) or not isinstance(cp.get("runs", []), list):
-            return None
-        if "entries" in cp:  # an earlier kit's form: the converter reads it whole
-            return None
-        if type(cp.get("id")) is not str or type(cp.get("name")) is not str:
-            return None
-        runs = []
-        for r in cp.get("runs", []):
-            if not isinstance(r, dict) or type(r.get("action")) is not str:
-                return None
-            if type(r.get("reason")) is not str:
-                return None
-            postkasser = _strings(r.get("postkasser"))
-            emner, names = _strings(r.get("emner", [])), _strings(r.get("mailbox_names", []))
-            if postkasser is None or emner is None or names is None:
-                return None
-            n = len(postkasser)
-            if len(emner) not in (0, n) or len(names) not in (0, n):
-                return None
-            runs.append(TodoRun(r["action"], r["reason"], postkasser, emner, names))
-        out.append(StoredTodoContactPoint(cp["id"], cp["name"], tuple(runs)))
-    return StoredTodo(data["verified"], tuple(out))
+def _check_run(contact_point: str, run: TodoRun) -> None:
+    """A run's emner and mailbox names: one per postkasse, or none."""
+    n = len(run.postkasser)
+    if len(run.emner) not in (0, n) or len(run.mailbox_names) not in (0, n):
+        raise ValueError(f"a to-do run of {contact_point} has {n} postkasser but other counts")
 
 
 def stored_json(todo: StoredTodo) -> dict[str, Any]:
@@ -267,10 +243,7 @@ def _register_stored_todo() -> None:
     whole = converter.get_structure_hook(PortalTodo)  # the dataclass field by field
 
     def structure(data: Any, kind: Any) -> PortalTodo:
-        points = data.get("contact_points") if isinstance(data, dict) else None
-        if isinstance(points, list | tuple) and any(
-            isinstance(p, dict) and "entries" in p for p in points
-        ):
+        if _earlier_form(data):
             todo: PortalTodo = whole(data, kind)  # the converter's own hook is untyped
             return todo
         return _from_stored(converter.structure(data, StoredTodo))

@@ -639,21 +639,18 @@ def portal_todo_columns(todo: Any, language: str) -> dict[str, list[str]]:
     or remove (offline: every planned one, not verified). ``todo``: a PortalTodo, its
     stored form, or a step file's JSON of either; made column by column from the stored
     runs, without one record per translation."""
-    from ..checks.ngdp_compare import compact_todo
+    from ..checks.ngdp_compare import COLUMNS, compact_todo
 
     words = TODO_WORDS["da" if language == "da" else "en"]
     compact = compact_todo(todo)
     columns = compact.columns() if compact is not None else {}
     out: dict[str, list[str]] = {}
-    for header, key in zip(words["headers"], COLUMNS_OF_TODO, strict=True):
+    for header, key in zip(words["headers"], COLUMNS, strict=True):
         values = columns.get(key, [])
         if key in ("action", "reason"):
             values = [str(words.get(v, v)) for v in values]
         out[str(header)] = values
     return out
-
-
-COLUMNS_OF_TODO = ("name", "id", "action", "postkasse", "emne", "mailbox_name", "reason")
 
 
 def portal_todo_rows(todo: Any, language: str) -> list[list[str]]:
