@@ -128,6 +128,15 @@ def test_changes_json_names_exactly_what_changed(two_runs: dict[str, Any]) -> No
     assert anchor and anchor in page
 
 
+def test_the_mapping_changes_were_made_beside_the_last_notebooks(two_runs: dict[str, Any]) -> None:
+    """Issue 31: the second run's changes.json took its mapping section from the thread that
+    made it while notebooks 03-05 executed (the diff below shows it is the same)."""
+    _, second = two_runs["runs"]
+    records = [json.loads(x) for x in (second / "audit.jsonl").read_text().splitlines()]
+    phases = [r for r in records if r["event"] == "run_finished"][-1]["phases"]
+    assert phases["changes' mapping (beside the notebooks)"] > 0
+
+
 def test_diff_command_agrees_with_changes_json(two_runs: dict[str, Any]) -> None:
     first, second = two_runs["runs"]
     r = cli("diff", str(first), str(second), "--json")

@@ -318,3 +318,50 @@ def test_two_threads_appending_to_the_trail_keep_its_chain(tmp_path: Path) -> No
     assert all(
         record_hash({k: v for k, v in r.items() if k != "hash"}) == r["hash"] for r in records
     )
+
+
+def test_changes_mapping_made_ahead_is_the_mapping_diff_of_the_same_cells(
+    sample_run: dict[str, Any],
+) -> None:
+    """Issue 31: changes.json's mapping is made on a thread while notebooks 03-05 execute,
+    from the cells the CSV was written from; it is what the diff of the finished runs gives,
+    and it is used only for those very cells (a CSV written again is compared after the
+    notebooks, as before). A writer that failed leaves no view, never a wrong one."""
+    from concurrent.futures import Future
+
+    from ngdpkit.compare.diff import mapping_changes
+    from ngdpkit.compare.runs import RunView, read_mailbox_units, register_table
+    from ngdpkit.deliverables.outputs import mapping_csv_table
+    from ngdpkit.run.outputs import MappingAhead
+    from ngdpkit.steps.records import read_step
+
+    run_dir: Path = sample_run["run_dir"]
+    step = read_step(run_dir / "steps" / "02_contact_points.json").record
+    assert isinstance(step, ContactPointsRecord) and step.mapping is not None
+    cells = mapping_csv_table(step.mapping)
+    changed_guid = "76b6866f-28cf-5130-a631-cfb0cae28e8a"
+    cells.iloc[0, cells.columns.get_loc("NgDP Guid")] = changed_guid
+
+    previous = PreviousRun(run_dir.parent, "test")  # the sample's finished run before it
+    previous.start()
+    csv: Future[dict[str, Any]] = Future()
+    ahead = MappingAhead(run_dir, previous)
+    ahead.start(csv)
+    csv.set_result({"csv_table": cells, "csv_sha256": "x"})
+    view = ahead.view(cells)
+    assert view is not None and ahead.used and ahead.seconds > 0
+    before = RunView.load(run_dir)
+    after = RunView(**{**before.__dict__, "mapping": register_table(cells)})
+    assert view.changed == mapping_changes(before, after)
+    assert [c.code for c in view.changed] == ["MAPPING_CHANGED"]
+    assert view.changed[0].params["after"]["guid"] == changed_guid
+    assert view.mailboxes == read_mailbox_units(run_dir, run_dir.name)
+    assert view.table.equals(register_table(cells))
+    assert ahead.view(cells.copy()) is None and not ahead.used  # other cells: not this view
+
+    failed: Future[dict[str, Any]] = Future()
+    broken = MappingAhead(run_dir, previous)
+    broken.start(failed)
+    failed.set_exception(OSError("disk full"))
+    assert broken.view(cells) is None and not broken.used
+    assert MappingAhead(run_dir, previous).view(cells) is None  # never started
