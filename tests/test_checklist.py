@@ -13,7 +13,7 @@ import pytest
 from ngdpkit import findings as F
 from ngdpkit.checks.evidence import KEYS, StepEvidence
 from ngdpkit.deliverables.checklist import evaluate
-from tests.conftest import copy_sample_run, run_cli
+from tests.conftest import cli, copy_sample_run, run_cli
 from tests.test_ngdp_read import copy_sample, serve
 
 
@@ -77,7 +77,7 @@ def test_confirmation_and_a_matching_register_make_two_steps_done(
         ),
         encoding="utf-8",
     )
-    c = run_cli(
+    c = cli(
         "confirm", "--settings", str(toml), "--env", "test", "--step", "7",
         "--by", "Mette Hansen, WorkZone-administrator", "--note", "dispatcher udfyldt i Configurator",
     )  # fmt: skip
@@ -98,7 +98,7 @@ def test_a_tampered_confirmation_counts_for_nothing(sample_dir: Path, tmp_path: 
     toml = str(sample / "migration.toml")
     for step in ("1", "7"):
         assert (
-            run_cli(
+            cli(
                 "confirm", "--settings", toml, "--env", "test", "--step", step, "--by", "A"
             ).returncode
             == 0
@@ -115,7 +115,7 @@ def test_a_tampered_confirmation_counts_for_nothing(sample_dir: Path, tmp_path: 
     "args", [["--env", "nope", "--step", "7"], ["--env", "test", "--step", "9"]]
 )
 def test_confirm_refuses_unknown_environments_and_steps(sample_copy: Path, args: list[str]) -> None:
-    r = run_cli("confirm", "--settings", str(sample_copy / "migration.toml"), *args, "--by", "x")
+    r = cli("confirm", "--settings", str(sample_copy / "migration.toml"), *args, "--by", "x")
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
     assert not (sample_copy / "confirmations.jsonl").exists()
 
@@ -212,9 +212,7 @@ def test_a_confirmation_never_outweighs_what_the_kit_saw(
     sample, _ = sample_after_one_run(sample_run, tmp_path)
     toml = sample / "migration.toml"
     for step in ("5", "7"):
-        c = run_cli(
-            "confirm", "--settings", str(toml), "--env", "test", "--step", step, "--by", "K"
-        )
+        c = cli("confirm", "--settings", str(toml), "--env", "test", "--step", step, "--by", "K")
         assert c.returncode == 0, c.stderr
     sim, _ = serve(sample, "test", tmp_path)
     with sim:

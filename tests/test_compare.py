@@ -362,15 +362,31 @@ def test_a_mapping_csv_with_a_broken_row_is_refused_not_shifted(tmp_path: Path, 
         read_mapping_csv(path, "run")
 
 
-def test_status_and_diff_survive_a_tampered_run_and_a_fifo(sample_run_copy: Path) -> None:
+@pytest.fixture(scope="module")
+def sample_two_runs(
+    tmp_path_factory: pytest.TempPathFactory, sample_run: dict[str, Any]
+) -> dict[str, Any]:
+    """The sample after two runs of test with nothing changed between them: the session's
+    run, copied, and a second one, made once for the module (the FIFO test and the
+    ``customers`` fixture each made this same second run). ``sample``, ``result`` (the
+    second run's process). Read it; copy it (:func:`copy_sample_run`) to change it."""
+    sample = copy_sample_run(sample_run, tmp_path_factory.mktemp("two-runs") / "sample")
+    result = run_cli("run", "--settings", str(sample / "migration.toml"), "--env", "test")
+    return {"sample": sample, "result": result}
+
+
+def test_status_and_diff_survive_a_tampered_run_and_a_fifo(
+    sample_two_runs: dict[str, Any], tmp_path: Path
+) -> None:
     """Issue 26: wrongly typed files crashed diff and status; a FIFO named *.toml hung
     status; U+200F reached the terminal."""
     import os
 
-    sample_copy = sample_run_copy  # the first run: the session's run of the sample, copied
+    # the session's run of the sample and a second run of it: the module's, copied
+    sample_copy = copy_sample_run(sample_two_runs, tmp_path / "sample")
     toml = sample_copy / "migration.toml"
     good = toml.read_text(encoding="utf-8")
-    assert run_cli("run", "--settings", str(toml), "--env", "test").returncode in (0, 1)
+    assert sample_two_runs["result"].returncode in (0, 1)
     # status reads the organisation's name from the file itself (run refuses such a name)
     toml.write_text(
         good.replace('name = "Eksempel Kommune (fiktiv)"', 'name = "Eksempel\u200f Kommune"'),
@@ -604,19 +620,22 @@ def test_contact_point_names_are_normalised() -> None:
 
 @pytest.fixture(scope="module")
 def customers(
-    tmp_path_factory: pytest.TempPathFactory, sample_dir: Path, sample_run: dict[str, Any]
+    tmp_path_factory: pytest.TempPathFactory,
+    sample_dir: Path,
+    sample_run: dict[str, Any],
+    sample_two_runs: dict[str, Any],
 ) -> dict[str, Any]:
     """A consultancy's tree: alpha with two settings files sharing one runs folder, two runs
     and a rehearsal of test; beta outside the tree, reached through two links; a link from
-    inside alpha back up to the tree (a cycle). (alpha's first run is the session's run of
-    the unchanged sample, copied.)"""
+    inside alpha back up to the tree (a cycle). (alpha's two runs of the unchanged sample
+    are the module's sample_two_runs, copied.)"""
     from ngdpkit.rehearsal.flow import rehearse
 
     root = tmp_path_factory.mktemp("consultancy")
     tree = root / "customers"
     alpha = tree / "alpha"
     tree.mkdir()
-    copy_sample_run(sample_run, alpha)
+    copy_sample_run(sample_two_runs, alpha)
     shutil.copy(alpha / "migration.toml", alpha / "second.toml")
     beta = root / "outside" / "beta"
     shutil.copytree(sample_dir, beta, ignore=shutil.ignore_patterns("runs"))
@@ -630,9 +649,7 @@ def customers(
     (tree / "beta").symlink_to(beta, target_is_directory=True)
     (tree / "beta-again").symlink_to(beta, target_is_directory=True)
     (alpha / "loop").symlink_to("..", target_is_directory=True)
-    for r in (sample_run["result"], None):
-        if r is None:  # the second run
-            r = run_cli("run", "--settings", str(alpha / "migration.toml"), "--env", "test")
+    for r in (sample_run["result"], sample_two_runs["result"]):
         assert r.returncode in (0, 1), r.stdout + r.stderr
     code, rehearsal = rehearse(alpha / "migration.toml", "test", progress=lambda line: None)
     assert code == 0

@@ -12,7 +12,7 @@ import pytest
 import trustme
 
 from ngdpkit.checks.deadline import BodyTooLarge, BoundedClient, DeadlineExceeded
-from tests.conftest import run_cli
+from tests.conftest import cli, run_cli
 from tests.test_network_trust import Recorder
 from tests.test_probes import server_ctx, verify_ctx
 
@@ -109,12 +109,12 @@ def test_checks_seconds_must_be_finite(sample_copy: Path, value: str) -> None:
     toml.write_text(
         text.replace("[organisation]", f"[checks]\nprobe_total_s = {value}\n\n[organisation]", 1)
     )
-    r = run_cli("check", "--settings", str(toml), "--env", "test")
+    r = cli("check", "--settings", str(toml), "--env", "test")
     assert r.returncode == 2 and "probe_total_s" in r.stderr and "Traceback" not in r.stderr
 
 
 def test_simulate_port_out_of_range_is_exit_2(sample_dir: Path) -> None:
-    r = run_cli(
+    r = cli(
         "simulate",
         "--settings",
         str(sample_dir / "migration.toml"),

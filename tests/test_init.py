@@ -10,12 +10,12 @@ import pytest
 
 from ngdpkit import settings as S
 from ngdpkit.documents.settings_reference import DOCS, TABLES, keys, reference_markdown
-from tests.conftest import REPO, cli, run_cli
+from tests.conftest import REPO, cli
 
 
 def test_init_then_check_works_on_a_fresh_folder(sample_dir: Path, tmp_path: Path) -> None:
     folder = tmp_path / "kunder" / "soeby"
-    r = run_cli(
+    r = cli(
         "init",
         str(folder),
         "--organisation",
@@ -67,14 +67,14 @@ def test_init_refuses_bad_input_and_writes_nothing(
     tmp_path: Path, args: list[str], message: str
 ) -> None:
     folder = tmp_path / "kunde"
-    r = run_cli("init", str(folder), "--organisation", "Søby Kommune", *args, cwd=tmp_path)
+    r = cli("init", str(folder), "--organisation", "Søby Kommune", *args, cwd=tmp_path)
     assert r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr
     assert not (folder / "migration.toml").exists()
 
 
 def test_init_never_overwrites_a_settings_file(tmp_path: Path) -> None:
     (tmp_path / "migration.toml").write_text("# mine\n", encoding="utf-8")
-    r = run_cli("init", str(tmp_path), "--organisation", "X", "--cvr", "98765433")
+    r = cli("init", str(tmp_path), "--organisation", "X", "--cvr", "98765433")
     assert r.returncode == 2 and "already exists" in r.stderr
     assert (tmp_path / "migration.toml").read_text(encoding="utf-8") == "# mine\n"
 
@@ -85,7 +85,7 @@ def test_init_never_overwrites_a_settings_file(tmp_path: Path) -> None:
 )
 def test_a_hostile_organisation_name_is_escaped_or_refused(tmp_path: Path, name: str) -> None:
     folder = tmp_path / "kunde"
-    r = run_cli("init", str(folder), "--organisation", name, "--cvr", "98765433")
+    r = cli("init", str(folder), "--organisation", name, "--cvr", "98765433")
     if r.returncode == 2:  # a line break or an invisible character: no settings text holds one
         assert "--organisation holds" in r.stderr and not folder.exists()
         return

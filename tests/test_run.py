@@ -446,7 +446,7 @@ def test_a_secret_in_a_step_file_scanned_while_the_next_notebook_runs_is_caught(
 
     pins = needles(all_secret_parts(sample_copy))
     assert all(scan_file(p, pins) == [] for p in run_dir.rglob("*") if p.is_file())
-    assert run_cli("audit", "verify", str(run_dir)).returncode == 0
+    assert cli("audit", "verify", str(run_dir)).returncode == 0
 
 
 def test_day_one_only_ips(tmp_path: Path, sample_dir: Path) -> None:

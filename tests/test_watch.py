@@ -18,7 +18,7 @@ from ngdpkit.checks.watch_rules import judge
 from ngdpkit.rehearsal.simulator import Simulator
 from ngdpkit.rehearsal.simulator_traffic import Traffic
 from ngdpkit.secrets import read_dotenv
-from tests.conftest import run_cli
+from tests.conftest import cli, run_cli
 from tests.test_ngdp_read import copy_sample, sample_identity, serve
 
 FETCHED = GOOD["REST_PULL"]
@@ -316,16 +316,16 @@ def test_the_json_has_the_contract_keys_and_reads_back_as_a_report(
 def test_input_that_cannot_be_watched_is_exit_2(sample_dir: Path, tmp_path: Path) -> None:
     sample = copy_sample(sample_dir, tmp_path)
     settings = str(sample / "migration.toml")
-    r = run_cli("watch", "--settings", settings, "--env", "nowhere", "--json")
+    r = cli("watch", "--settings", settings, "--env", "nowhere", "--json")
     assert r.returncode == 2 and json.loads(r.stdout)["status"] == "unusable"
     assert r.stderr.count("\n") == 1
     for days in ("0", "91", "x"):
-        r = run_cli("watch", "--settings", settings, "--env", "test", "--days", days)
+        r = cli("watch", "--settings", settings, "--env", "test", "--days", days)
         assert r.returncode == 2 and "Traceback" not in r.stderr
     toml = sample / "migration.toml"
     text = toml.read_text("utf-8")
     toml.write_text(text.replace(SYSTEM, "not-a-uuid", 1), encoding="utf-8")
-    r = run_cli("watch", "--settings", settings, "--env", "test")
+    r = cli("watch", "--settings", settings, "--env", "test")
     assert r.returncode == 2 and "is not a UUID" in r.stderr and "Traceback" not in r.stderr
     toml.write_text(
         text.replace('system_id = "5b3f2c1e-8d4a-4e7b-9c2f-1a6d3e8b7c40"\n', "", 1).replace(
@@ -333,7 +333,7 @@ def test_input_that_cannot_be_watched_is_exit_2(sample_dir: Path, tmp_path: Path
         ),
         encoding="utf-8",
     )
-    r = run_cli("watch", "--settings", settings, "--env", "test")
+    r = cli("watch", "--settings", settings, "--env", "test")
     assert r.returncode == 2 and r.stdout == ""
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 2 and "system_id is not set" in lines[0] and "public" in lines[1]
@@ -576,11 +576,11 @@ def test_watch_days_0_is_one_line(sample_dir: Path, tmp_path: Path) -> None:
     sample = copy_sample(sample_dir, tmp_path)
     settings = str(sample / "migration.toml")
     for days in ("0", "91", "x"):
-        r = run_cli("watch", "--settings", settings, "--env", "test", "--days", days)
+        r = cli("watch", "--settings", settings, "--env", "test", "--days", days)
         assert r.returncode == 2 and r.stdout == "", (days, r.stdout)
         assert r.stderr.count("\n") == 1 and "usage:" not in r.stderr, r.stderr
         assert r.stderr.startswith("ngdpkit: --days") and "1 to 90" in r.stderr
-    r = run_cli("watch", "--settings", settings, "--env", "test", "--days", "0", "--json")
+    r = cli("watch", "--settings", settings, "--env", "test", "--days", "0", "--json")
     assert r.returncode == 2 and json.loads(r.stdout)["status"] == "unusable"
 
 
