@@ -460,15 +460,6 @@ def run_trace(run_dir: Path, traced: dict[str, Any], check_seconds: float) -> li
     )
     for w in writers(run_dir, t0, checks, outputs_end, begun, ended):
         rows.append(w)
-    ahead = "changes' mapping (beside the notebooks)"
-    if ahead in phases:
-        row(
-            "(beside notebooks 03-05, not in the phase) changes.json's mapping",
-            phases[ahead],
-            f"`run_finished` phase `{ahead}`: the merge with the previous run's mapping, the "
-            "register table and the export rows' units, on a thread from when the mapping CSV "
-            "is written; `changes.json` itself is written in the outputs phase",
-        )
     row(
         "seal",
         sealed - outputs_end,

@@ -86,6 +86,10 @@ def finding_units(view: RunView) -> tuple[dict[str, str], dict[str, str]]:
     by_id: dict[str, str] = {}
     by_row: dict[str, str] = {}
     table = view.mailboxes
+    if table is None and view.units_from is not None:
+        from .runs import read_mailbox_units
+
+        table = read_mailbox_units(view.units_from, view.path.name)
     if table is not None:
         for mid, unit, where in table:
             by_id.setdefault(mid, unit)
@@ -125,21 +129,24 @@ def findings_changes(
 
 
 def mapping_changes(a: RunView, b: RunView) -> tuple[Change, ...]:
-    """Mapping rows added, removed or changed, by (Mailbox ID, Subject ID), in key order."""
-    return mapping_table_changes(a.mapping, b.mapping)
+    """Mapping rows added, removed or changed, by (Mailbox ID, Subject ID), in key order.
 
-
-def mapping_table_changes(before: Any, after: Any) -> tuple[Change, ...]:
-    """:func:`mapping_changes` of two register tables (``register_table``; None: no mapping).
-
-    Whole tables at a time (a merge): a run of 100,000 mailboxes usually changes a few."""
+    Whole tables at a time (a merge): a run of 100,000 mailboxes usually changes a few, and
+    when both hold the same keys in the same order only the rows whose values differ are
+    merged."""
+    import numpy as np
     import pandas as pd
 
     keys, values = list(MAPPING_KEY), list(MAPPING_VALUES)
     columns = keys + values + [MAPPING_UNIT]
     empty = pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
-    old = before if before is not None else empty
-    new = after if after is not None else empty
+    old = a.mapping if a.mapping is not None else empty
+    new = b.mapping if b.mapping is not None else empty
+    if _aligned(old, new, keys):  # the usual case: the same rows, a few values changed
+        same = np.ones(len(old), dtype=bool)
+        for f in values:
+            same &= _texts(old[f]) == _texts(new[f])
+        old, new = old[~same], new[~same]  # only rows that differ go into the merge
     merged = old.merge(new, on=keys, how="outer", suffixes=("\0a", "\0b"), indicator=True)
     for suffix in ("\0a", "\0b"):
         for f in [*values, MAPPING_UNIT]:
@@ -170,6 +177,22 @@ def mapping_table_changes(before: Any, after: Any) -> tuple[Change, ...]:
         unit = row[MAPPING_UNIT + "\0b"] or row[MAPPING_UNIT + "\0a"]
         rows.append(Change(code[kind], params, unit))
     return tuple(rows)
+
+
+def _texts(column: Any) -> Any:
+    """A column's cells as the merge compares them: text, an empty text for a missing one."""
+    return column.fillna("").astype(str).to_numpy(dtype=object)
+
+
+def _aligned(old: Any, new: Any, keys: list[str]) -> bool:
+    """Whether two register tables hold the same keys in the same order (each key once, as
+    ``register_table`` leaves them): then a row differs only where a value does, and the
+    merge needs only those rows. At 100,000 mailboxes the whole merge took 0.2 s."""
+    if len(old) != len(new) or not len(old):
+        return False
+    if not all(bool((_texts(old[k]) == _texts(new[k])).all()) for k in keys):
+        return False
+    return not bool(old.duplicated(keys).any())  # a key twice: the whole merge decides
 
 
 def _values_changes(
@@ -265,12 +288,8 @@ def _workbook_content(path: Path) -> str | None:
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
-def changes(
-    a: RunView, b: RunView, *, mapping_changed: tuple[Change, ...] | None = None
-) -> dict[str, Any]:
-    """Everything that changed from run ``a`` to run ``b``; ``mapping_changed``: the
-    mapping's changes when already known (:func:`mapping_table_changes` of the same two
-    tables, made while the run's last notebooks executed)."""
+def changes(a: RunView, b: RunView) -> dict[str, Any]:
+    """Everything that changed from run ``a`` to run ``b``."""
     if a.environment != b.environment:
         raise InputError(
             f"{b.path}: environment {b.environment!r}, but {a.path} is {a.environment!r}; "
@@ -286,7 +305,7 @@ def changes(
         current=RunRef(b.path.name, b.anchor, b.status),
         findings_added=added,
         findings_resolved=resolved,
-        mapping_changed=mapping_changes(a, b) if mapping_changed is None else mapping_changed,
+        mapping_changed=mapping_changes(a, b),
         dispatcher_changed=dispatcher_changes(a, b),
         portal_changed=portal_changes(a, b),
         outputs_changed=output_changes(a, b),

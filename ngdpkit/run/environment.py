@@ -129,8 +129,6 @@ class EnvironmentRun(RunCore):
             self.ahead.after(name)
             if name == "02_contact_points":
                 self.mapping.settle(self.record(ContactPointsRecord).mapping, self.mapping_findings)
-                if self.mapping.job is not None:  # changes.json's mapping, beside 03-05
-                    self.outputs.mapping_ahead.start(self.mapping.job.csv)
 
         self.sequence.execute(after)
 
@@ -188,7 +186,6 @@ class EnvironmentRun(RunCore):
         if self.sequence.first_kernel is not None:
             self.kernels.shutdown(self.sequence.first_kernel)
         self.mapping.close()
-        self.outputs.mapping_ahead.join()
         self.ahead.shutdown()
         self.kernels.close()  # nor a retired one
 
@@ -347,8 +344,6 @@ def _run_phases(r: EnvironmentRun) -> tuple[int, bool]:
         t0 = time.monotonic()
         r.outputs.write()
         r.phase("outputs", t0)
-        if r.outputs.mapping_ahead.used:  # on its thread, while notebooks 03-05 executed
-            r.phases["changes' mapping (beside the notebooks)"] = r.outputs.mapping_ahead.seconds
         r.kernels.reap()  # every kernel gone before the folder is sealed and scanned
         t0 = time.monotonic()
         code = r.folder.close(

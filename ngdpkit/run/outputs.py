@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -72,75 +71,6 @@ class PreviousRun:
         return previous, view
 
 
-@dataclasses.dataclass(frozen=True)
-class MappingView:
-    """This run's side of ``changes.json``'s mapping section, made once its mapping CSV is
-    written: the register table of the CSV's ``cells``, the export rows' units, and the
-    mapping's changes from the previous run's (None: no previous run to compare)."""
-
-    cells: Any  # the CSV's cells it was made from (MappingFiles.cells, the same object)
-    table: Any  # compare.runs.register_table(cells)
-    mailboxes: list[tuple[str, str, str]] | None
-    changed: tuple[Any, ...] | None  # tuple[compare.diff.Change, ...]
-
-
-class MappingAhead:
-    """:class:`MappingView`, made on a thread while notebooks 03-05 execute: at 100,000
-    mailboxes the merge with the previous run's mapping, the register table and the export
-    rows' units took ~0.5 s after the last notebook.
-
-    Only a view made from the very cells the run's CSV was finally written from is used
-    (:meth:`view`); anything else (a CSV written again, a thread that failed) is made after
-    the notebooks as before, so a failure here costs time, never a result."""
-
-    def __init__(self, run_dir: Path, previous: PreviousRun) -> None:
-        self.run_dir, self.previous = run_dir, previous
-        self.made: MappingView | None = None
-        self.thread: threading.Thread | None = None
-        self.seconds = 0.0  # the thread's time, from its start to its view
-        self.used = False  # changes.json was made with the view
-
-    def start(self, csv: Any) -> None:
-        """``csv``: the future of the CSV's writer (its result holds ``csv_table``)."""
-
-        def make() -> None:
-            from ..compare.diff import mapping_table_changes
-            from ..compare.runs import RunView, read_mailbox_units, register_table
-
-            t0 = time.monotonic()
-            try:
-                cells = csv.result()["csv_table"]
-                table = register_table(cells)
-                mailboxes = read_mailbox_units(self.run_dir, self.run_dir.name)
-                _, before = self.previous.result()
-                changed = (
-                    mapping_table_changes(before.mapping, table)
-                    if isinstance(before, RunView)
-                    else None
-                )
-                self.made = MappingView(cells, table, mailboxes, changed)
-                self.seconds = round(time.monotonic() - t0, 3)
-            except BaseException:  # made after the notebooks instead (and raised there)
-                self.made = None
-
-        self.thread = threading.Thread(target=make, name="mapping-ahead", daemon=True)
-        self.thread.start()
-
-    def join(self) -> None:
-        """Wait for the thread (it ends soon: a cancelled writer ends its wait)."""
-        if self.thread is not None:
-            self.thread.join()
-
-    def view(self, cells: Any) -> MappingView | None:
-        """The view made ahead from exactly ``cells``, else None."""
-        if self.thread is None:
-            return None
-        self.thread.join()
-        made = self.made
-        self.used = made is not None and made.cells is cells
-        return made if self.used else None
-
-
 class Outputs:
     """The outputs phase: the run's files after its notebooks, in the contract's order."""
 
@@ -148,7 +78,6 @@ class Outputs:
         self.run, self.sequence, self.ahead = run, sequence, ahead
         self.written: list[Path] = []
         self.previous = PreviousRun(run.run_dir.parent, run.env.name)
-        self.mapping_ahead = MappingAhead(run.run_dir, self.previous)
         self.confirmations: list[Any] = []
         self.checklist_result: Any = None  # deliverables.checklist.Checklist, once derived
         self.checklist_rows: list[tuple[str, str, str, str, str]] = []
@@ -305,19 +234,13 @@ class Outputs:
                 },
             }
         else:
-            ahead = self.mapping_ahead.view(self.run.mapping.cells)
-            self.changes = changes(
-                before,
-                self.current_view(findings, ahead),
-                mapping_changed=ahead.changed if ahead is not None else None,
-            )
+            self.changes = changes(before, self.current_view(findings))
         self.written.append(write_json(self.run.run_dir / "changes.json", self.changes))
 
-    def current_view(self, findings: list[Finding], ahead: MappingView | None = None) -> Any:
+    def current_view(self, findings: list[Finding]) -> Any:
         """This run as :class:`~ngdpkit.compare.runs.RunView` reads a finished run, from what
-        it has written (the mapping's cells as reading its CSV would give them; from
-        ``ahead`` when it was made from them)."""
-        from ..compare.runs import RunView, read_mailbox_units, read_mapping_csv, register_table
+        it has written (the mapping's cells as reading its CSV would give them)."""
+        from ..compare.runs import RunView, read_mapping_csv, register_table
         from .audit import file_digest, folder_files, is_deliverable
 
         run = self.run
@@ -336,10 +259,8 @@ class Outputs:
             kit_version=__version__,
             dispatcher=run.dispatcher(),  # what its files hold (none: no file)
             portal=run.record(SystemRecord).portal,
-            mapping=ahead.table
-            if ahead is not None
-            else read_mapping_csv(d / "mailbox-mapping.csv", d.name)
+            mapping=read_mapping_csv(d / "mailbox-mapping.csv", d.name)
             if run.mapping.cells is None
             else register_table(run.mapping.cells),
-            mailboxes=ahead.mailboxes if ahead is not None else read_mailbox_units(d, d.name),
+            units_from=d,  # read only if a finding added by this run needs its unit
         )
