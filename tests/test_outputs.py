@@ -5,6 +5,8 @@ from pathlib import Path
 
 import openpyxl
 import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ngdpkit.deliverables.outputs import (
     MAPPING_HEADERS,
@@ -286,3 +288,27 @@ def test_a_sheet_without_a_formatted_row_streams_its_texts_and_reads_back_the_sa
     assert [[c.value for c in r] for r in wb["Plain"].iter_rows(min_row=2)] == plain
     last = wb["Marked"]["B51"]
     assert last.value == "=1+1" and last.data_type == "s" and last.quotePrefix
+
+
+_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12) | st.sampled_from(
+    ["", ";", '"', "a;b", 'say "hi"', "line\r\nend", "\n", "\r", ",", "Æblegrød", "=1+1", "'x"]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rows=st.lists(st.lists(_TEXT, min_size=3, max_size=3), min_size=1, max_size=6),
+    arrow=st.booleans(),
+)
+def test_the_whole_column_csv_is_the_row_by_row_csv(rows: list[list[str]], arrow: bool) -> None:
+    """Issue 31: csv_of joins whole columns in Arrow and takes the bytes from Arrow's buffer
+    (0.08 s at 100,000 mailboxes instead of 0.2-0.55 s). For any texts, from pandas' Arrow
+    text or from Python objects, its bytes are those of the row-by-row writer."""
+    from ngdpkit.deliverables.outputs import csv_bytes, csv_cell, csv_of
+
+    headers = ["Mailbox ID", "Navn; enhed", 'Sag "x"']
+    table = pd.DataFrame(
+        {h: [csv_cell(r[i]) for r in rows] for i, h in enumerate(headers)},
+        dtype="str" if arrow else object,
+    )
+    assert csv_of(table) == csv_bytes(headers, rows)
