@@ -143,9 +143,12 @@ def mapping_changes(a: RunView, b: RunView) -> tuple[Change, ...]:
     old = a.mapping if a.mapping is not None else empty
     new = b.mapping if b.mapping is not None else empty
     if _aligned(old, new, keys):  # the usual case: the same rows, a few values changed
-        same = np.ones(len(old), dtype=bool)
-        for f in values:
-            same &= _texts(old[f]) == _texts(new[f])
+        try:
+            same = np.ones(len(old), dtype=bool)
+            for f in values:
+                same &= _texts(old[f]) == _texts(new[f])
+        except (TypeError, ValueError):  # a column the comparison cannot take: all rows
+            same = np.zeros(len(old), dtype=bool)
         old, new = old[~same], new[~same]  # only rows that differ go into the merge
     merged = old.merge(new, on=keys, how="outer", suffixes=("\0a", "\0b"), indicator=True)
     for suffix in ("\0a", "\0b"):
@@ -190,9 +193,13 @@ def _aligned(old: Any, new: Any, keys: list[str]) -> bool:
     merge needs only those rows. At 100,000 mailboxes the whole merge took 0.2 s."""
     if len(old) != len(new) or not len(old):
         return False
-    if not all(bool((_texts(old[k]) == _texts(new[k])).all()) for k in keys):
+    try:
+        for k in keys:  # exactly equal, cell for cell (a missing key is never an empty one)
+            if not bool((old[k].to_numpy(dtype=object) == new[k].to_numpy(dtype=object)).all()):
+                return False
+        return not bool(old.duplicated(keys).any())  # a key twice: the whole merge decides
+    except (TypeError, ValueError):
         return False
-    return not bool(old.duplicated(keys).any())  # a key twice: the whole merge decides
 
 
 def _values_changes(

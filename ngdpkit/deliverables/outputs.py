@@ -295,6 +295,8 @@ def _arrow_text(column: Any, text: Any) -> Any:
         cells = pa.array(column.array, from_pandas=True)
     except (pa.ArrowException, TypeError, ValueError):
         cells = None
+    if isinstance(cells, pa.ChunkedArray):  # a table read from Parquet: 131,072 rows a chunk
+        cells = cells.combine_chunks()
     if (
         cells is None
         or cells.null_count
