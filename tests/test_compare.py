@@ -953,8 +953,8 @@ def test_a_runs_own_units_are_read_only_for_a_finding_that_names_a_mailbox(
     mid, unit, _ = next(u for u in units if u[1])
     named = F.warning("MAILBOX_UNMAPPED", "{mailbox_id}", "mailboxes.xlsx", mailbox_id=mid)
 
-    def view(findings: list[Any], units_from: Path) -> RunView:
-        return RunView(run_dir, "test", "ok", findings, {}, "", "", units_from=units_from)
+    def view(findings: list[Any], folder: Path) -> RunView:
+        return RunView(folder, "test", "ok", findings, {}, "", "", units_on_demand=True)
 
     nowhere = run_dir / "no such folder"
     assert findings_changes(view([], nowhere), view([], nowhere)) == ((), ())  # none read

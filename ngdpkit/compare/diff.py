@@ -86,10 +86,10 @@ def finding_units(view: RunView) -> tuple[dict[str, str], dict[str, str]]:
     by_id: dict[str, str] = {}
     by_row: dict[str, str] = {}
     table = view.mailboxes
-    if table is None and view.units_from is not None:
+    if table is None and view.units_on_demand:
         from .runs import read_mailbox_units
 
-        table = read_mailbox_units(view.units_from, view.path.name)
+        table = read_mailbox_units(view.path, view.path.name)
     if table is not None:
         for mid, unit, where in table:
             by_id.setdefault(mid, unit)

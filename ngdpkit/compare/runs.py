@@ -76,9 +76,9 @@ class RunView:
     # (Mailbox ID, responsible unit, "Sheet!row") per export row: which unit a finding is
     # about; None when the run kept no mailbox table.
     mailboxes: list[tuple[str, str, str]] | None = None
-    # The run folder to read ``mailboxes`` from when a finding first needs them (a run's view
-    # of itself, for changes.json: at 100,000 mailboxes 0.1 s, usually for no finding at all)
-    units_from: Path | None = None
+    # ``mailboxes`` read from ``path`` only when a finding first needs them (a run's view of
+    # itself, for changes.json: at 100,000 mailboxes 0.1 s, usually for no finding at all)
+    units_on_demand: bool = False
     # findings.json's readiness (contract §12.2) as (steps done, steps in all); None for a
     # run made before the checklist had evidence, or a value that is not two counts
     readiness: tuple[int, int] | None = None

@@ -262,5 +262,5 @@ class Outputs:
             mapping=read_mapping_csv(d / "mailbox-mapping.csv", d.name)
             if run.mapping.cells is None
             else register_table(run.mapping.cells),
-            units_from=d,  # read only if a finding added by this run needs its unit
+            units_on_demand=True,  # read only if a finding added by this run needs its unit
         )
