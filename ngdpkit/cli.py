@@ -934,7 +934,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
 
 def cmd_child(args: argparse.Namespace) -> int:
     from .findings import Finding
-    from .run.environment import run_environment
+    from .run.child import run_environment
 
     extra = [Finding.from_dict(d) for d in json.loads(args.extra)]
     code = run_environment(

@@ -12,8 +12,8 @@ import getpass
 import os
 import signal
 import socket
-import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,17 +21,17 @@ from .. import __version__
 from .. import findings as F
 from ..errors import StepCrashed
 from ..findings import Finding
-from ..settings import Environment, Settings, load_settings
+from ..settings import Environment, Settings
 from ..steps import STEP_NAMES
 from ..steps.records import ContactPointsRecord
 from .ahead import RenderAhead
 from .audit import INCOMPLETE
 from .core import RunCore
-from .folder import LATEST
+from .folder import INTERRUPTED, LATEST
 from .kernels import Kernels
 from .outputs import Outputs
 from .pages import Pages, comparison_link, verdict
-from .sequence import INTERRUPTED, NotebookSequence
+from .sequence import NotebookSequence
 
 if TYPE_CHECKING:
     from ..documents.signing import Sealer
@@ -42,15 +42,10 @@ __all__ = [
     "LATEST",
     "EnvironmentRun",
     "comparison_link",
-    "run_environment",
+    "open_run",
+    "run_opened",
     "verdict",
 ]
-CHILD_MARK = "NGDPKIT_RUN_DIR="
-GO = "go"  # the parent's word, on a waiting child's stdin, that the input has passed its check
-
-
-def default_out(settings: Settings) -> Path:
-    return settings.base_dir / "runs"
 
 
 def _user() -> str:
@@ -212,7 +207,7 @@ def skip_iri_grammar() -> None:
     sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]  # now an ImportError
 
 
-def _open_seal_ahead(settings: Settings) -> Any:
+def open_seal_ahead(settings: Settings) -> Any:
     """Open ``[signing]``'s certificate on a thread (importing pyHanko takes 0.35 s) while the
     kernel boots; the returned call waits for (the sealer or None, its findings)."""
     import threading
@@ -241,58 +236,24 @@ def _open_seal_ahead(settings: Settings) -> Any:
     return wait
 
 
-def _boot_and_wait(kernels: Kernels, out: Path) -> tuple[Any, int | None]:
-    """Boot the first kernel and import what the run needs while the parent checks the
-    input; then wait for its word. (the kernel, None) on ``go``; otherwise the kernel is
-    ended and (None, the exit code)."""
-    early, code = None, 0
-    try:
-        early = kernels.launch(out, STEP_NAMES[0])
-        import nbformat  # noqa: F401
-        import papermill  # noqa: F401
-
-        go = sys.stdin.readline().strip() == GO
-    except KeyboardInterrupt:
-        go, code = False, 130
-    if go:
-        return early, None
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # end the kernel, whatever arrives
-    if early is not None:
-        kernels.shutdown(early)
-    kernels.close()
-    return None, code
-
-
-def run_environment(
-    settings_path: Path,
-    name: str,
+def open_run(
+    settings: Settings,
+    env: Environment,
     out: Path,
     *,
     online: bool | str,
     pdf: bool,
     extra: list[Finding],
-    notebooks: Path | None = None,
-    wait: bool = False,
-) -> int:
-    """The child: one environment from start to manifest. Returns the exit code.
-
-    With ``wait`` the parent is still checking the input: the child boots its kernel and
-    imports what it will need, then waits for ``go`` on its stdin before it creates the run
-    folder. The end of its stdin instead (the input was refused, or the parent has gone)
-    ends it without a trace."""
+    notebooks: Path | None,
+    kernels: Kernels,
+    opening: Callable[[], Any] | None,
+) -> EnvironmentRun:
+    """The child's run once the input has passed, its folder made (:mod:`ngdpkit.run.child`
+    starts it). ``opening`` waits for ``[signing]``'s certificate when the child opened it
+    ahead; otherwise it is opened here."""
     skip_iri_grammar()
-    settings = load_settings(settings_path)
-    env = settings.environment(name)
-    opening = _open_seal_ahead(settings)
-    # The notebooks never need the seal's password: their kernels start without it.
-    withheld = tuple(v for v in settings.signing_secret_names if v not in env.secret_names)
-    kernels, early = Kernels(withheld=withheld), None
-    if wait:
-        early, stopped = _boot_and_wait(kernels, out)
-        if stopped is not None:
-            return stopped
-    sealer, sealing = opening()
-    r = EnvironmentRun(
+    sealer, sealing = (opening or open_seal_ahead(settings))()
+    return EnvironmentRun(
         settings,
         env,
         out,
@@ -303,13 +264,18 @@ def run_environment(
         kernels=kernels,
         sealer=sealer,
     )
-    print(f"{CHILD_MARK}{r.run_dir}", flush=True)
-    if early is not None:
-        r.sequence.first_kernel = early
-        kernels.enter(early, r.run_dir)
-    else:  # boots while the kit is imported
+
+
+def run_opened(r: EnvironmentRun, first_kernel: Any | None) -> int:
+    """The opened run from its first notebook to its manifest, in ``first_kernel`` (booted
+    while the parent checked the input) or in one that boots while the kit is imported.
+    Returns the exit code."""
+    if first_kernel is not None:
+        r.sequence.first_kernel = first_kernel
+        r.kernels.enter(first_kernel, r.run_dir)
+    else:
         r.sequence.first_kernel = r.sequence.launch_kernel(STEP_NAMES[0])
-    r.log(f"{name}: {r.run_dir}")
+    r.log(f"{r.env.name}: {r.run_dir}")
     code, closed = _run_phases(r)
     if not closed:
         return code

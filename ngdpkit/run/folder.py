@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from .scan import Needle
 
 LATEST = "LATEST"
+INTERRUPTED = "INTERRUPTED"  # written by the parent into a run folder when the user pressed Ctrl-C
 ROUNDS = 3
 
 Leak = tuple[Path, list[str]]

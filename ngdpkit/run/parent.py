@@ -22,8 +22,8 @@ from typing import Any
 
 from ..inputs.workbooks import TableCache
 from ..settings import Settings, load_settings
-from .environment import CHILD_MARK, GO, INTERRUPTED, default_out
-from .folder import writable_out
+from .child import CHILD_MARK, default_out, go_lines
+from .folder import INTERRUPTED, writable_out
 from .preflight import collect_secrets, preflight, reuse_findings, wanted
 
 
@@ -126,7 +126,11 @@ def run(
             children.start(secrets, reuse_findings(settings, secrets), shared, wait=False)
         else:
             try:
-                children.start(secrets, reuse_findings(settings, secrets), shared, wait=True)
+                # The children first: their kernels boot while this process reads the
+                # certificates and checks the input; what it finds across environments
+                # follows the word ``go``.
+                children.start(secrets, [], shared, wait=True)
+                extra = reuse_findings(settings, secrets)
                 preflight(settings, chosen, tables)
                 share_tables(tables, shared)
             except BaseException:
@@ -136,7 +140,7 @@ def run(
                 if not existed:
                     _remove_empty(out_dir)
                 raise
-            children.go()
+            children.go(extra)
         return children.wait()
     finally:
         if shared is not None:
@@ -233,22 +237,23 @@ class Children:
             th.start()
             self.threads.append(th)
 
-    def _tell(self, word: str | None) -> None:
-        """Give each waiting child ``word`` (None: only the end of its stdin)."""
+    def _tell(self, lines: str | None) -> None:
+        """Give each waiting child ``lines`` (None: only the end of its stdin)."""
         for proc in self.procs.values():
             if proc.stdin is None:
                 continue
             try:
-                if word is not None:
-                    proc.stdin.write(word + "\n")
+                if lines is not None:
+                    proc.stdin.write(lines)
                     proc.stdin.flush()
                 proc.stdin.close()
             except OSError:
                 pass  # it has ended already; wait() reports how
 
-    def go(self) -> None:
-        """The input passed: every child creates its run folder and runs."""
-        self._tell(GO)
+    def go(self, extra: list[Any]) -> None:
+        """The input passed: every child creates its run folder and runs, with ``extra``
+        (the findings about all environments together) among its own."""
+        self._tell(go_lines(extra))
 
     def stop(self) -> None:
         """The input did not pass (or the user interrupted): every waiting child ends its

@@ -20,8 +20,7 @@ from .. import findings as F
 from ..errors import StepCrashed
 from ..steps import STEP_NAMES
 from .core import RunCore
-
-INTERRUPTED = "INTERRUPTED"
+from .folder import INTERRUPTED
 
 
 def notebook_source(name: str, folder: Path | None = None) -> Path:

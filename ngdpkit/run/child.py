@@ -1,0 +1,120 @@
+"""The child process of ``ngdpkit run``: one environment, started by the parent (contract §6).
+
+This module is kept light on purpose. While the parent checks the input, the child first
+starts its kernel (whose boot takes most of a second) and only then imports the run's own
+machinery, nbformat and papermill, so that the two overlap; a module imported here at the
+top would sit in front of the kernel's start on every run.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..settings import Settings, load_settings
+from .kernels import FIRST_STEP, Kernels
+
+if TYPE_CHECKING:
+    from ..findings import Finding
+
+CHILD_MARK = "NGDPKIT_RUN_DIR="
+GO = "go"  # the parent's word, on a waiting child's stdin, that the input has passed its check
+
+
+def default_out(settings: Settings) -> Path:
+    return settings.base_dir / "runs"
+
+
+def go_lines(extra: list[Finding]) -> str:
+    """What the parent writes to a waiting child when the input passed: the word, then the
+    findings it made about all environments together (a reused certificate) as one JSON line."""
+    return f"{GO}\n{json.dumps([f.to_dict() for f in extra])}\n"
+
+
+@dataclass(frozen=True)
+class Booted:
+    """What a waiting child has when the parent's ``go`` arrives."""
+
+    kernel: Any  # the first notebook's started kernel (a jupyter_client KernelManager)
+    told: list[Finding]  # the parent's findings across environments
+    opening: Callable[[], Any]  # waits for [signing]'s certificate, opened on a thread
+
+
+def run_environment(
+    settings_path: Path,
+    name: str,
+    out: Path,
+    *,
+    online: bool | str,
+    pdf: bool,
+    extra: list[Finding],
+    notebooks: Path | None = None,
+    wait: bool = False,
+) -> int:
+    """The child: one environment from start to manifest. Returns the exit code.
+
+    With ``wait`` the parent is still checking the input: the child boots its kernel and
+    imports what it will need, then waits for ``go`` on its stdin before it creates the run
+    folder; the findings the parent made across environments follow the word. The end of
+    its stdin instead (the input was refused, or the parent has gone) ends it without a
+    trace."""
+    settings = load_settings(settings_path)
+    env = settings.environment(name)
+    # The notebooks never need the seal's password: their kernels start without it.
+    withheld = tuple(v for v in settings.signing_secret_names if v not in env.secret_names)
+    kernels = Kernels(withheld=withheld)
+    booted = None
+    if wait:
+        booted, stopped = _boot_and_wait(kernels, settings, out)
+        if booted is None:
+            return stopped
+        extra = [*extra, *booted.told]
+    from .environment import open_run, run_opened
+
+    r = open_run(
+        settings,
+        env,
+        out,
+        online=online,
+        pdf=pdf,
+        extra=extra,
+        notebooks=notebooks,
+        kernels=kernels,
+        opening=booted.opening if booted is not None else None,
+    )
+    print(f"{CHILD_MARK}{r.run_dir}", flush=True)  # the parent learns the folder
+    return run_opened(r, booted.kernel if booted is not None else None)
+
+
+def _boot_and_wait(kernels: Kernels, settings: Settings, out: Path) -> tuple[Booted | None, int]:
+    """Boot the first kernel, then import what the run needs while the parent checks the
+    input, and wait for its word. (what was booted, 0) on ``go``; otherwise the kernel is
+    ended and (None, the exit code)."""
+    early, code, booted = None, 0, None
+    try:
+        early = kernels.launch(out, FIRST_STEP)
+        from ..findings import Finding
+        from .environment import open_seal_ahead, skip_iri_grammar
+
+        skip_iri_grammar()
+        opening = open_seal_ahead(settings)  # pyHanko's import beside the kernel's boot
+        import nbformat  # noqa: F401
+        import papermill  # noqa: F401
+
+        if sys.stdin.readline().strip() == GO:
+            told = [Finding.from_dict(d) for d in json.loads(sys.stdin.readline() or "[]")]
+            booted = Booted(early, told, opening)
+    except KeyboardInterrupt:
+        code = 130
+    finally:
+        if booted is None:  # refused, interrupted or failed: the kernel goes, whatever arrives
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            if early is not None:
+                kernels.shutdown(early)
+            kernels.close()
+    return booted, code

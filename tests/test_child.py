@@ -1,0 +1,81 @@
+"""The child process of ``ngdpkit run`` (ngdpkit.run.child): it starts its kernel before it
+imports the run's machinery, and it receives the parent's findings across environments
+after the word ``go``."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import REPO, run_cli
+
+
+def test_the_child_module_imports_nothing_heavy_before_its_kernel_starts() -> None:
+    """What ``run.child`` imports at the top sits in front of the kernel's start on every run:
+    none of the run's machinery, the steps, the notebook libraries or pandas."""
+    heavy = (
+        "pandas",
+        "papermill",
+        "nbformat",
+        "cryptography",
+        "ngdpkit.steps",
+        "ngdpkit.run.environment",
+        "ngdpkit.inputs.workbooks",
+    )
+    code = f"import sys, ngdpkit.run.child; print([m for m in {heavy!r} if m in sys.modules])"
+    r = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True
+    )
+    assert r.stdout.strip() == "[]"
+
+
+def test_the_first_kernel_is_warmed_for_the_first_notebook() -> None:
+    from ngdpkit.run.kernels import FIRST_STEP, WARM_IMPORTS
+    from ngdpkit.steps import STEP_NAMES
+
+    assert FIRST_STEP == STEP_NAMES[0] and FIRST_STEP in WARM_IMPORTS
+
+
+def test_go_carries_the_findings_as_one_json_line() -> None:
+    from ngdpkit import findings as F
+    from ngdpkit.run.child import GO, go_lines
+
+    said = go_lines(
+        [
+            F.error(
+                "CERT_REUSED_ACROSS_ENVIRONMENTS",
+                "{values}",
+                "certificate",
+                values="test\nand production",
+            )
+        ]
+    )
+    word, line, rest = said.split("\n")
+    assert word == GO and rest == ""
+    assert json.loads(line)[0]["code"] == "CERT_REUSED_ACROSS_ENVIRONMENTS"
+
+
+def test_a_run_carries_the_parents_findings_across_environments(sample_copy: Path) -> None:
+    """The parent reads every environment's certificate while the child boots; a certificate
+    used by two environments reaches the run's own findings, through the child's stdin."""
+    settings = sample_copy / "migration.toml"
+    text = settings.read_text()
+    settings.write_text(
+        text.replace(
+            'certificate = "certs/production.p12"', 'certificate = "certs/test.p12"'
+        ).replace(
+            'certificate_password_env = "NGDPKIT_PRODUCTION_CERT_PASSWORD"',
+            'certificate_password_env = "NGDPKIT_TEST_CERT_PASSWORD"',
+        )
+    )
+    r = run_cli(
+        "run", "--settings", str(settings), "--env", "test", "--out", str(sample_copy / "r")
+    )
+    assert r.returncode == 1, r.stdout + r.stderr
+    run_dir = Path(r.stdout.strip().splitlines()[-1])
+    found = json.loads((run_dir / "findings.json").read_text(encoding="utf-8"))["findings"]
+    assert [f["severity"] for f in found if f["code"] == "CERT_REUSED_ACROSS_ENVIRONMENTS"] == [
+        "error"
+    ]
