@@ -268,3 +268,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """Longest modules first (a stable sort: each module's tests keep their order). Which
     tests run, and what they assert, is unchanged."""
     items.sort(key=lambda item: _rank(item.nodeid))
+
+
+def pdf_texts(path: Path) -> list[str]:
+    """Each page's text of the PDF at ``path``, read by PDFium (pypdfium2): what a reader's
+    copy and search find. Lines end in CRLF; a test looks for words and lines in it."""
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(str(path))
+    try:
+        texts = []
+        for page in pdf:
+            textpage = page.get_textpage()
+            texts.append(textpage.get_text_range())
+            textpage.close()
+            page.close()
+        return texts
+    finally:
+        pdf.close()

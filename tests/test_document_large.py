@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import pdf_texts, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -29,9 +29,7 @@ def large_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_a_large_document_is_signed_by_page_three(large_pdf: Path) -> None:
     """At 5,000 mailboxes the signatures come by page 3, every per-mailbox list is in the
     appendix, each table is printed once and nothing addressed to the consultant is."""
-    from pypdf import PdfReader
-
-    texts = [p.extract_text() for p in PdfReader(str(large_pdf / "signoff" / "signoff.pdf")).pages]
+    texts = pdf_texts(large_pdf / "signoff" / "signoff.pdf")
     signatures = next(i for i, t in enumerate(texts, 1) if "Underskrifter" in t)
     assert signatures <= 3
     first_appendix = next(i for i, t in enumerate(texts, 1) if "Bilag:" in t)

@@ -16,7 +16,7 @@ from ngdpkit.run.neighbours import (
     latest_comparison,
     latest_rehearsal,
 )
-from tests.conftest import run_cli
+from tests.conftest import pdf_texts, run_cli
 
 FORGED = "GODKENDT AF NGDP (forged)"
 STYLE = "<style>table{display:none}h1::after,h2::after{content:'" + FORGED + "'}</style>"
@@ -125,11 +125,7 @@ def test_the_pdf_carries_the_rehearsal_from_its_record(planted: dict[str, Path])
 
     if find_browser() is None:
         pytest.skip("no Chromium, Chrome or Edge here (.ci/run installs Debian's chromium)")
-    from pypdf import PdfReader
-
-    text = "\n".join(
-        p.extract_text() for p in PdfReader(str(planted["run"] / "signoff" / "signoff.pdf")).pages
-    )
+    text = "\n".join(pdf_texts(planted["run"] / "signoff" / "signoff.pdf"))
     assert FORGED not in text
     assert planted["rehearsal"].name in text  # the verified rehearsal, rendered by the kit
 
