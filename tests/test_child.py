@@ -24,7 +24,11 @@ def test_the_child_module_imports_nothing_heavy_before_its_kernel_starts() -> No
         "ngdpkit.run.environment",
         "ngdpkit.inputs.workbooks",
     )
-    code = f"import sys, ngdpkit.run.child; print([m for m in {heavy!r} if m in sys.modules])"
+    # as the child process imports it: the package, the command line, then the module
+    code = (
+        "import sys, ngdpkit.cli, ngdpkit.run.child; "
+        f"print([m for m in {heavy!r} if m in sys.modules])"
+    )
     r = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True
     )
@@ -79,3 +83,57 @@ def test_a_run_carries_the_parents_findings_across_environments(sample_copy: Pat
     assert [f["severity"] for f in found if f["code"] == "CERT_REUSED_ACROSS_ENVIRONMENTS"] == [
         "error"
     ]
+
+
+def _waiting_child(sample: Path, out: Path) -> subprocess.Popen[str]:
+    """The child as the parent starts it while it checks the input (``--wait``)."""
+    import os
+
+    env = dict(os.environ, PYTHONIOENCODING="utf-8")
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "ngdpkit",
+            "_run-environment",
+            "--settings",
+            str(sample / "migration.toml"),
+            "--env",
+            "test",
+            "--out",
+            str(out),
+            "--extra",
+            "[]",
+            "--wait",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        encoding="utf-8",
+        env=env,
+    )
+
+
+def test_go_without_its_findings_line_is_a_parent_gone(sample_copy: Path, tmp_path: Path) -> None:
+    """The word arrives but the findings do not (the parent died mid-sentence): the child
+    ends its kernel and exits without a run folder, rather than run without a finding the
+    parent may have made (a reused certificate is an error)."""
+    out = tmp_path / "runs"
+    out.mkdir()
+    child = _waiting_child(sample_copy, out)
+    said, _ = child.communicate("go\n", timeout=120)
+    assert child.returncode == 0, said
+    assert list(out.iterdir()) == [], said
+
+
+def test_a_malformed_findings_line_is_one_line_and_no_folder(
+    sample_copy: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "runs"
+    out.mkdir()
+    child = _waiting_child(sample_copy, out)
+    said, _ = child.communicate("go\nnot json\n", timeout=120)
+    assert child.returncode == 3, said
+    assert "Traceback" not in said and "JSONDecodeError" in said
+    assert list(out.iterdir()) == [], said

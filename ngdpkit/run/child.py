@@ -76,19 +76,30 @@ def run_environment(
         extra = [*extra, *booted.told]
     from .environment import open_run, run_opened
 
-    r = open_run(
-        settings,
-        env,
-        out,
-        online=online,
-        pdf=pdf,
-        extra=extra,
-        notebooks=notebooks,
-        kernels=kernels,
-        opening=booted.opening if booted is not None else None,
-    )
-    print(f"{CHILD_MARK}{r.run_dir}", flush=True)  # the parent learns the folder
-    return run_opened(r, booted.kernel if booted is not None else None)
+    r = None
+    try:
+        r = open_run(
+            settings,
+            env,
+            out,
+            online=online,
+            pdf=pdf,
+            extra=extra,
+            notebooks=notebooks,
+            kernels=kernels,
+            opening=booted.opening if booted is not None else None,
+        )
+        if booted is not None:
+            r.sequence.first_kernel = booted.kernel  # the run's now: r.close() ends it
+        print(f"{CHILD_MARK}{r.run_dir}", flush=True)  # the parent learns the folder
+    except BaseException:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # end the kernel, whatever arrives
+        if r is not None:
+            r.close()
+        elif booted is not None:
+            _end(kernels, booted.kernel)
+        raise
+    return run_opened(r)
 
 
 def _boot_and_wait(kernels: Kernels, settings: Settings, out: Path) -> tuple[Booted | None, int]:
@@ -107,14 +118,26 @@ def _boot_and_wait(kernels: Kernels, settings: Settings, out: Path) -> tuple[Boo
         import papermill  # noqa: F401
 
         if sys.stdin.readline().strip() == GO:
-            told = [Finding.from_dict(d) for d in json.loads(sys.stdin.readline() or "[]")]
-            booted = Booted(early, told, opening)
+            # The word without its findings line is a parent gone mid-sentence: refused,
+            # since a run without them could miss a reused certificate (an error).
+            line = sys.stdin.readline()
+            if line.strip():
+                told = [Finding.from_dict(d) for d in json.loads(line)]
+                booted = Booted(early, told, opening)
     except KeyboardInterrupt:
         code = 130
     finally:
         if booted is None:  # refused, interrupted or failed: the kernel goes, whatever arrives
             signal.signal(signal.SIGINT, signal.SIG_IGN)
-            if early is not None:
-                kernels.shutdown(early)
-            kernels.close()
+            _end(kernels, early)
     return booted, code
+
+
+def _end(kernels: Kernels, kernel: Any) -> None:
+    """End ``kernel`` (None: none was started) and remove the kernels' sockets folder, even
+    when ending the kernel fails."""
+    try:
+        if kernel is not None:
+            kernels.shutdown(kernel)
+    finally:
+        kernels.close()

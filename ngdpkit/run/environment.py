@@ -266,16 +266,10 @@ def open_run(
     )
 
 
-def run_opened(r: EnvironmentRun, first_kernel: Any | None) -> int:
-    """The opened run from its first notebook to its manifest, in ``first_kernel`` (booted
-    while the parent checked the input) or in one that boots while the kit is imported.
-    Returns the exit code."""
-    if first_kernel is not None:
-        r.sequence.first_kernel = first_kernel
-        r.kernels.enter(first_kernel, r.run_dir)
-    else:
-        r.sequence.first_kernel = r.sequence.launch_kernel(STEP_NAMES[0])
-    r.log(f"{r.env.name}: {r.run_dir}")
+def run_opened(r: EnvironmentRun) -> int:
+    """The opened run from its first notebook to its manifest, in ``r.sequence.first_kernel``
+    (booted while the parent checked the input) or, when there is none, in one that boots
+    while the kit is imported. Returns the exit code."""
     code, closed = _run_phases(r)
     if not closed:
         return code
@@ -288,14 +282,20 @@ def run_opened(r: EnvironmentRun, first_kernel: Any | None) -> int:
 def _run_phases(r: EnvironmentRun) -> tuple[int, bool]:
     """The run's phases in order, then the folder sealed and closed: (the exit code, whether
     the folder was closed). After Ctrl-C (130) or a crash of the kit (3) it was not, and
-    stays marked incomplete; a notebook that crashed (3) still closes it."""
+    stays marked incomplete; a notebook that crashed (3) still closes it. From the first
+    line on, whatever ends the run ends its kernel (:meth:`EnvironmentRun.close`)."""
     from ..redact import one_line
     from .scan import environment_secrets
 
-    secrets = environment_secrets(r.settings, r.env)
-    r.folder.scan_as_written(secrets)  # each file scanned by its writer, not read back
     code = 0
     try:
+        if r.sequence.first_kernel is not None:
+            r.kernels.enter(r.sequence.first_kernel, r.run_dir)
+        else:
+            r.sequence.first_kernel = r.sequence.launch_kernel(STEP_NAMES[0])
+        r.log(f"{r.env.name}: {r.run_dir}")
+        secrets = environment_secrets(r.settings, r.env)
+        r.folder.scan_as_written(secrets)  # each file scanned by its writer, not read back
         r.start()
         try:
             r.execute()

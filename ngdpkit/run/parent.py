@@ -1,9 +1,11 @@
 """``ngdpkit run``: the parent process (contract §2, §6).
 
-It refuses bad input before any work, resolves secrets (a terminal prompt happens
-here, before any kernel), checks certificate reuse across environments, then
-starts one child process per environment (:mod:`ngdpkit.run.environment`) whose
-environment holds only that environment's secrets, and relays their progress.
+It starts one child process per environment (:mod:`ngdpkit.run.child`) whose environment
+holds only that environment's secrets; while the children boot their kernels and wait, it
+checks certificate reuse across environments and refuses bad input (exit 2) before any run
+folder exists, then tells them ``go`` with the reuse findings, and relays their progress.
+When a secret must be typed, the input is checked first, then the terminal prompt comes,
+and only then do the children start (contract §6: no kernel while a secret is typed).
 """
 
 from __future__ import annotations
