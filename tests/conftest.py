@@ -286,3 +286,19 @@ def pdf_texts(path: Path) -> list[str]:
         return texts
     finally:
         pdf.close()
+
+
+def one_certificate_for_both(sample: Path) -> Path:
+    """The sample's settings with production using test's certificate and password: a
+    certificate reused across environments. Returns the settings file."""
+    settings = sample / "migration.toml"
+    text = settings.read_text()
+    settings.write_text(
+        text.replace(
+            'certificate = "certs/production.p12"', 'certificate = "certs/test.p12"'
+        ).replace(
+            'certificate_password_env = "NGDPKIT_PRODUCTION_CERT_PASSWORD"',
+            'certificate_password_env = "NGDPKIT_TEST_CERT_PASSWORD"',
+        )
+    )
+    return settings

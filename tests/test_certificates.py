@@ -12,7 +12,7 @@ from ngdpkit.checks.certificates import check_certificate, load_certificate
 from ngdpkit.errors import InputError
 from ngdpkit.rehearsal import pki
 from ngdpkit.secrets import Secret
-from tests.conftest import CVR, ORG, run_cli
+from tests.conftest import CVR, ORG, one_certificate_for_both, run_cli
 
 PASSWORD = "correct horse battery"
 NOW = dt.datetime.now(dt.UTC)
@@ -383,18 +383,8 @@ def test_ocsp_against_a_local_responder(
 
 
 def test_reuse_across_environments(sample_copy: Path) -> None:
-    text = (sample_copy / "migration.toml").read_text()
-    (sample_copy / "migration.toml").write_text(
-        text.replace(
-            'certificate = "certs/production.p12"', 'certificate = "certs/test.p12"'
-        ).replace(
-            'certificate_password_env = "NGDPKIT_PRODUCTION_CERT_PASSWORD"',
-            'certificate_password_env = "NGDPKIT_TEST_CERT_PASSWORD"',
-        )
-    )
-    r = run_cli(
-        "check", "--settings", str(sample_copy / "migration.toml"), "--env", "all", "--json"
-    )
+    settings = one_certificate_for_both(sample_copy)
+    r = run_cli("check", "--settings", str(settings), "--env", "all", "--json")
     data = json.loads(r.stdout)
     assert r.returncode == 1
     for payload in data:

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import REPO, run_cli
+from tests.conftest import REPO, one_certificate_for_both, run_cli
 
 
 def test_the_child_module_imports_nothing_heavy_before_its_kernel_starts() -> None:
@@ -64,16 +64,7 @@ def test_go_carries_the_findings_as_one_json_line() -> None:
 def test_a_run_carries_the_parents_findings_across_environments(sample_copy: Path) -> None:
     """The parent reads every environment's certificate while the child boots; a certificate
     used by two environments reaches the run's own findings, through the child's stdin."""
-    settings = sample_copy / "migration.toml"
-    text = settings.read_text()
-    settings.write_text(
-        text.replace(
-            'certificate = "certs/production.p12"', 'certificate = "certs/test.p12"'
-        ).replace(
-            'certificate_password_env = "NGDPKIT_PRODUCTION_CERT_PASSWORD"',
-            'certificate_password_env = "NGDPKIT_TEST_CERT_PASSWORD"',
-        )
-    )
+    settings = one_certificate_for_both(sample_copy)
     r = run_cli(
         "run", "--settings", str(settings), "--env", "test", "--out", str(sample_copy / "r")
     )
