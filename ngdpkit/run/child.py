@@ -41,7 +41,7 @@ class Booted:
     """What a waiting child has when the parent's ``go`` arrives."""
 
     kernel: Any  # the first notebook's started kernel (a jupyter_client KernelManager)
-    told: list[Finding]  # the parent's findings across environments
+    told: tuple[Finding, ...]  # the parent's findings across environments
     opening: Callable[[], Any]  # waits for [signing]'s certificate, opened on a thread
 
 
@@ -122,7 +122,7 @@ def _boot_and_wait(kernels: Kernels, settings: Settings, out: Path) -> tuple[Boo
             # since a run without them could miss a reused certificate (an error).
             line = sys.stdin.readline()
             if line.strip():
-                told = [Finding.from_dict(d) for d in json.loads(line)]
+                told = tuple(Finding.from_dict(d) for d in json.loads(line))
                 booted = Booted(early, told, opening)
     except KeyboardInterrupt:
         code = 130
