@@ -25,7 +25,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 # What a run's child imports before its first notebook (as run_environment does).
 CHILD_IMPORTS = (
-    "from ngdpkit.run.environment import skip_iri_grammar; skip_iri_grammar(); "
+    "from ngdpkit.run.child import skip_iri_grammar; skip_iri_grammar(); "
     "import ngdpkit.run.parent, papermill, nbformat"
 )
 PY = sys.executable

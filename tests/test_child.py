@@ -76,34 +76,26 @@ def test_a_run_carries_the_parents_findings_across_environments(sample_copy: Pat
     ]
 
 
-def _waiting_child(sample: Path, out: Path) -> subprocess.Popen[str]:
-    """The child as the parent starts it while it checks the input (``--wait``)."""
-    import os
+def _told(sample: Path, out: Path, lines: str) -> tuple[int, str]:
+    """A child started by the parent's own ``Children`` while it checks the input
+    (``--wait``), told ``lines`` on its stdin and then nothing more: (its exit code, what it
+    said)."""
+    from ngdpkit.run.parent import Children
+    from ngdpkit.settings import load_settings
 
-    env = dict(os.environ, PYTHONIOENCODING="utf-8")
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "ngdpkit",
-            "_run-environment",
-            "--settings",
-            str(sample / "migration.toml"),
-            "--env",
-            "test",
-            "--out",
-            str(out),
-            "--extra",
-            "[]",
-            "--wait",
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        encoding="utf-8",
-        env=env,
+    said: list[str] = []
+    children = Children(
+        load_settings(sample / "migration.toml"), ["test"], out, False, False, None, said.append
     )
+    children.start({}, [], None, wait=True)
+    proc = children.procs["test"]
+    assert proc.stdin is not None
+    proc.stdin.write(lines)
+    proc.stdin.close()
+    code = proc.wait(timeout=120)
+    for th in children.threads:
+        th.join(timeout=5)
+    return code, "\n".join(said)
 
 
 def test_go_without_its_findings_line_is_a_parent_gone(sample_copy: Path, tmp_path: Path) -> None:
@@ -112,9 +104,8 @@ def test_go_without_its_findings_line_is_a_parent_gone(sample_copy: Path, tmp_pa
     parent may have made (a reused certificate is an error)."""
     out = tmp_path / "runs"
     out.mkdir()
-    child = _waiting_child(sample_copy, out)
-    said, _ = child.communicate("go\n", timeout=120)
-    assert child.returncode == 0, said
+    code, said = _told(sample_copy, out, "go\n")
+    assert code == 0, said
     assert list(out.iterdir()) == [], said
 
 
@@ -123,8 +114,7 @@ def test_a_malformed_findings_line_is_one_line_and_no_folder(
 ) -> None:
     out = tmp_path / "runs"
     out.mkdir()
-    child = _waiting_child(sample_copy, out)
-    said, _ = child.communicate("go\nnot json\n", timeout=120)
-    assert child.returncode == 3, said
+    code, said = _told(sample_copy, out, "go\nnot json\n")
+    assert code == 3, said
     assert "Traceback" not in said and "JSONDecodeError" in said
     assert list(out.iterdir()) == [], said

@@ -17,8 +17,9 @@ import pytest
 from ngdpkit import findings as F
 from ngdpkit.errors import InputError
 from ngdpkit.run.ahead import RenderAhead, content_key
+from ngdpkit.run.child import skip_iri_grammar
 from ngdpkit.run.core import RunCore
-from ngdpkit.run.environment import EnvironmentRun, skip_iri_grammar
+from ngdpkit.run.environment import EnvironmentRun
 from ngdpkit.run.outputs import Outputs, PreviousRun
 from ngdpkit.run.pages import Pages
 from ngdpkit.run.sequence import NotebookSequence, crash_reason, notebook_source, scrub_notebook

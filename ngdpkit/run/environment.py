@@ -193,20 +193,6 @@ class EnvironmentRun(RunCore):
         return f"{self.env.name}: {status}{readiness} → {self.run_dir / 'signoff' / 'index.html'}"
 
 
-def skip_iri_grammar() -> None:
-    """Mark rfc3987-syntax absent in this process, before papermill is imported.
-
-    jsonschema (imported through papermill and nbformat) uses it, when it is installed
-    (JupyterLab brings it), to check the "iri" string formats, and importing it compiles a
-    grammar: 0.8 s of CPU on the run's critical path, while the first kernel boots on the
-    other core. No notebook schema uses those formats (a test checks nbformat's schemas);
-    jsonschema then leaves them unchecked, as it does when the package is not installed.
-    """
-    import sys
-
-    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]  # now an ImportError
-
-
 def open_seal_ahead(settings: Settings) -> Any:
     """Open ``[signing]``'s certificate on a thread (importing pyHanko takes 0.35 s) while the
     kernel boots; the returned call waits for (the sealer or None, its findings)."""
@@ -251,7 +237,6 @@ def open_run(
     """The child's run once the input has passed, its folder made (:mod:`ngdpkit.run.child`
     starts it). ``opening`` waits for ``[signing]``'s certificate when the child opened it
     ahead; otherwise it is opened here."""
-    skip_iri_grammar()
     sealer, sealing = (opening or open_seal_ahead(settings))()
     return EnvironmentRun(
         settings,

@@ -21,9 +21,8 @@ from typing import Any
 # list for the run's kernel, the failing notebook's for a kernel that replaces one that died
 # while it started. A module left out is imported by the notebook itself: slower, never wrong.
 _PAGES = "ngdpkit.steps, jinja2, babel.plural"
-FIRST_STEP = (
-    "01_mailboxes"  # STEP_NAMES[0], named here so that a child boots it before importing the steps
-)
+# STEP_NAMES[0], named here so that a child boots its kernel before it imports the steps
+FIRST_STEP = "01_mailboxes"
 WARM_IMPORTS = {
     "01_mailboxes": f"{_PAGES}, pandas, pyarrow.parquet, python_calamine",
     "02_contact_points": f"{_PAGES}, pandas, pyarrow.parquet, python_calamine, rapidfuzz",
