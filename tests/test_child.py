@@ -8,8 +8,9 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
-from tests.conftest import REPO, one_certificate_for_both, run_cli
+from tests.conftest import REPO, children_of, one_certificate_for_both, run_cli
 
 
 def test_the_child_module_imports_nothing_heavy_before_its_kernel_starts() -> None:
@@ -118,3 +119,44 @@ def test_a_malformed_findings_line_is_one_line_and_no_folder(
     assert code == 3, said
     assert "Traceback" not in said and "JSONDecodeError" in said
     assert list(out.iterdir()) == [], said
+
+
+def test_a_refusal_heard_while_the_child_imports_ends_its_kernel_and_sockets(
+    sample_copy: Path, tmp_path: Path, monkeypatch: Any
+) -> None:
+    """The parent refuses the input (ends the child's stdin) as soon as the child's kernel
+    has started, while the child is still importing the run's machinery: the child ends
+    there, its kernel ended and its sockets' folder removed, with exit 0, no run folder and
+    nothing said."""
+    import os
+    import time
+
+    from ngdpkit.run.parent import Children
+    from ngdpkit.settings import load_settings
+
+    sockets = tmp_path / "tmp"  # the child's tempfile folder: where its kernels' sockets go
+    sockets.mkdir()
+    monkeypatch.setenv("TMPDIR", str(sockets))
+    out = tmp_path / "runs"
+    out.mkdir()
+    said: list[str] = []
+    children = Children(
+        load_settings(sample_copy / "migration.toml"),
+        ["test"],
+        out,
+        False,
+        False,
+        None,
+        said.append,
+    )
+    children.start({}, [], None, wait=True)
+    proc = children.procs["test"]
+    deadline = time.monotonic() + 60
+    while not list(sockets.glob("ngdpkit-k-*/*")) and time.monotonic() < deadline:
+        time.sleep(0.01)  # the kernel's connection file: it has been started
+    kernels = children_of(proc.pid) if os.path.exists("/proc/self/stat") else []
+    children.stop()
+    assert proc.returncode == 0, said
+    assert list(out.iterdir()) == [] and said == []
+    assert list(sockets.iterdir()) == []
+    assert not [k for k in kernels if Path(f"/proc/{k}").exists()]

@@ -16,7 +16,7 @@ import pytest
 
 from ngdpkit.checks.system import authorization_parts
 from ngdpkit.secrets import read_dotenv
-from tests.conftest import REPO, cli, copy_sample_run, run_cli, sigint_default
+from tests.conftest import REPO, children_of, cli, copy_sample_run, run_cli, sigint_default
 
 SECTION_7 = [
     "findings.json",
@@ -718,19 +718,6 @@ def test_no_notebook_schema_needs_the_iri_format() -> None:
         assert formats(json.loads(path.read_text(encoding="utf-8"))) == [], path
 
 
-def _children_of(pid: int) -> list[int]:
-    """Process IDs whose parent is ``pid`` (Linux /proc)."""
-    out = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            out.append(int(stat.parent.name))
-    return out
-
-
 linux_only = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
 
 
@@ -762,7 +749,7 @@ def test_a_waiting_child_that_is_told_to_stop_leaves_nothing(
     child = children.procs["test"].pid
     deadline, kernels = time.monotonic() + 60, []
     while not kernels and time.monotonic() < deadline:
-        kernels = _children_of(child)
+        kernels = children_of(child)
         time.sleep(0.05)
     assert kernels, "the waiting child started no kernel"
     children.stop()
@@ -829,7 +816,7 @@ def test_a_typed_secret_is_asked_before_any_kernel_starts(sample_copy: Path) -> 
                 if select.select([master], [], [], 0.5)[0]:
                     seen += os.read(master, 4096)
             assert b"input hidden" in seen, seen
-            assert _children_of(proc.pid) == []  # no child, so no kernel, while it asks
+            assert children_of(proc.pid) == []  # no child, so no kernel, while it asks
             os.write(master, secrets[name].encode() + b"\n")
         out, err = proc.communicate(timeout=300)
     finally:
