@@ -332,3 +332,17 @@ def children_of(pid: int) -> list[int]:
         if int(fields[1]) == pid:
             out.append(int(stat.parent.name))
     return out
+
+
+def waiting_child(sample: Path, out: Path, said: list[str]) -> Any:
+    """The parent's own ``Children`` for the sample's test environment, started as ``run``
+    starts them while it checks the input (``--wait``): the child boots its kernel and waits
+    for the parent's word. What it prints goes to ``said``."""
+    from ngdpkit.run.parent import Children
+    from ngdpkit.settings import load_settings
+
+    children = Children(
+        load_settings(sample / "migration.toml"), ["test"], out, False, False, None, said.append
+    )
+    children.start({}, [], None, wait=True)
+    return children

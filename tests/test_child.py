@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import REPO, children_of, one_certificate_for_both, run_cli
+from tests.conftest import REPO, children_of, one_certificate_for_both, run_cli, waiting_child
 
 
 def test_the_child_module_imports_nothing_heavy_before_its_kernel_starts() -> None:
@@ -81,14 +81,8 @@ def _told(sample: Path, out: Path, lines: str) -> tuple[int, str]:
     """A child started by the parent's own ``Children`` while it checks the input
     (``--wait``), told ``lines`` on its stdin and then nothing more: (its exit code, what it
     said)."""
-    from ngdpkit.run.parent import Children
-    from ngdpkit.settings import load_settings
-
     said: list[str] = []
-    children = Children(
-        load_settings(sample / "migration.toml"), ["test"], out, False, False, None, said.append
-    )
-    children.start({}, [], None, wait=True)
+    children = waiting_child(sample, out, said)
     proc = children.procs["test"]
     assert proc.stdin is not None
     proc.stdin.write(lines)
@@ -131,25 +125,13 @@ def test_a_refusal_heard_while_the_child_imports_ends_its_kernel_and_sockets(
     import os
     import time
 
-    from ngdpkit.run.parent import Children
-    from ngdpkit.settings import load_settings
-
     sockets = tmp_path / "tmp"  # the child's tempfile folder: where its kernels' sockets go
     sockets.mkdir()
     monkeypatch.setenv("TMPDIR", str(sockets))
     out = tmp_path / "runs"
     out.mkdir()
     said: list[str] = []
-    children = Children(
-        load_settings(sample_copy / "migration.toml"),
-        ["test"],
-        out,
-        False,
-        False,
-        None,
-        said.append,
-    )
-    children.start({}, [], None, wait=True)
+    children = waiting_child(sample_copy, out, said)
     proc = children.procs["test"]
     deadline = time.monotonic() + 60
     while not list(sockets.glob("ngdpkit-k-*/*")) and time.monotonic() < deadline:

@@ -16,7 +16,15 @@ import pytest
 
 from ngdpkit.checks.system import authorization_parts
 from ngdpkit.secrets import read_dotenv
-from tests.conftest import REPO, children_of, cli, copy_sample_run, run_cli, sigint_default
+from tests.conftest import (
+    REPO,
+    children_of,
+    cli,
+    copy_sample_run,
+    run_cli,
+    sigint_default,
+    waiting_child,
+)
 
 SECTION_7 = [
     "findings.json",
@@ -730,22 +738,10 @@ def test_a_waiting_child_that_is_told_to_stop_leaves_nothing(
     output, no process left."""
     import time
 
-    from ngdpkit.run.parent import Children
-    from ngdpkit.settings import load_settings
-
     out = tmp_path / "runs"
     out.mkdir()
     said: list[str] = []
-    children = Children(
-        load_settings(sample_copy / "migration.toml"),
-        ["test"],
-        out,
-        False,
-        False,
-        None,
-        said.append,
-    )
-    children.start({}, [], None, wait=True)
+    children = waiting_child(sample_copy, out, said)
     child = children.procs["test"].pid
     deadline, kernels = time.monotonic() + 60, []
     while not kernels and time.monotonic() < deadline:
