@@ -142,3 +142,28 @@ def test_a_refusal_heard_while_the_child_imports_ends_its_kernel_and_sockets(
     assert list(out.iterdir()) == [] and said == []
     assert list(sockets.iterdir()) == []
     assert not [k for k in kernels if Path(f"/proc/{k}").exists()]
+
+
+def test_a_stdin_that_cannot_be_read_is_a_refusal_not_a_wait() -> None:
+    """Reading the parent's word fails in a way no one foresaw (here a RuntimeError): the
+    child takes it as a parent it cannot hear and ends, rather than wait for a word forever
+    with its kernel up."""
+    script = (
+        "import sys\n"
+        "from ngdpkit.run.child import Listener\n"
+        "from ngdpkit.run.kernels import Kernels\n"
+        "class Broken:\n"
+        "    def readline(self):\n"
+        "        raise RuntimeError('unreadable')\n"
+        "sys.stdin = Broken()\n"
+        "listener = Listener(Kernels(), None)\n"
+        "listener.start()\n"
+        "listener.wait()\n"
+        "import time; time.sleep(30)\n"  # the listener ends the process before this ends
+        "sys.exit(7)\n"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, cwd=REPO
+    )
+    assert r.returncode == 0, r.stderr
+    assert "Traceback" not in r.stderr, r.stderr

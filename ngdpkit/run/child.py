@@ -131,16 +131,22 @@ class Listener:
         self.lines: tuple[str, str] = ("", "")
         self.heard = threading.Event()
         self.ending = threading.Lock()  # held by whoever ends the kernel: the thread or main
+
+    def start(self) -> None:
+        """Listen (a method of its own: the caller holds the listener, and so its lock, before
+        the thread can act)."""
         threading.Thread(target=self._listen, name="parent-word", daemon=True).start()
 
     def _listen(self) -> None:
+        word, line = "", ""
         try:
             word = sys.stdin.readline()
             line = sys.stdin.readline() if word.strip() == GO else ""
-        except (OSError, ValueError):
-            word, line = "", ""
-        self.lines = (word, line)
-        self.heard.set()
+        except BaseException:
+            word, line = "", ""  # stdin that cannot be read: the parent cannot be heard
+        finally:
+            self.lines = (word, line)
+            self.heard.set()  # whatever happened, the main thread does not wait forever
         if word.strip() != GO and self.ending.acquire(blocking=False):
             try:
                 _end(self.kernels, self.kernel)
@@ -164,6 +170,7 @@ def _boot_and_wait(kernels: Kernels, settings: Settings, out: Path) -> tuple[Boo
     try:
         early = kernels.launch(out, FIRST_STEP)
         listener = Listener(kernels, early)
+        listener.start()
         from ..findings import Finding
         from .environment import open_seal_ahead
 
