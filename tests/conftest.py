@@ -262,8 +262,8 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     """``-n auto``: one worker more than the cores this process may use. Much of the suite
     waits (servers that answer slowly on purpose, deadlines, a browser, runs' processes
     handing work to each other), and a worker per core left a core idle meanwhile: on 2
-    cores, 3 workers took 4:25 where 2 took 4:44-4:53, and 4 workers gained nothing more (the
-    suite is then bound by its CPU time). ``PYTEST_XDIST_AUTO_NUM_WORKERS`` still decides
+    cores, 3 workers took 4:25-4:42 where 2 took 4:35-4:53, and 4 workers gained nothing more
+    (the suite is then bound by its CPU time). ``PYTEST_XDIST_AUTO_NUM_WORKERS`` still decides
     when it is set."""
     if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
         return None  # xdist's own hook reads it

@@ -8,7 +8,8 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+
+import pytest
 
 from tests.conftest import REPO, children_of, one_certificate_for_both, run_cli, waiting_child
 
@@ -116,7 +117,7 @@ def test_a_malformed_findings_line_is_one_line_and_no_folder(
 
 
 def test_a_refusal_heard_while_the_child_imports_ends_its_kernel_and_sockets(
-    sample_copy: Path, tmp_path: Path, monkeypatch: Any
+    sample_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The parent refuses the input (ends the child's stdin) as soon as the child's kernel
     has started, while the child is still importing the run's machinery: the child ends

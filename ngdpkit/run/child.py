@@ -138,15 +138,13 @@ class Listener:
         threading.Thread(target=self._listen, name="parent-word", daemon=True).start()
 
     def _listen(self) -> None:
-        word, line = "", ""
         try:
             word = sys.stdin.readline()
             line = sys.stdin.readline() if word.strip() == GO else ""
         except BaseException:
             word, line = "", ""  # stdin that cannot be read: the parent cannot be heard
-        finally:
-            self.lines = (word, line)
-            self.heard.set()  # whatever happened, the main thread does not wait forever
+        self.lines = (word, line)
+        self.heard.set()  # whatever happened, the main thread does not wait forever
         if word.strip() != GO and self.ending.acquire(blocking=False):
             try:
                 _end(self.kernels, self.kernel)
