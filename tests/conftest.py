@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import shutil
@@ -18,6 +19,24 @@ from ngdpkit.rehearsal import pki
 REPO = Path(__file__).resolve().parents[1]
 CVR = "98765433"
 ORG = "Testkommune"
+
+
+@pytest.fixture(autouse=True)
+def _no_thread_outlives_its_test() -> Any:
+    """A thread a test started and left running goes on into the next tests of its worker,
+    where what it prints is read as theirs (CI once failed on a probe test's slow server
+    writing a traceback into a later test's captured stderr). Each test's new threads must
+    have ended, after a grace of 2 s for those already winding down."""
+    import threading
+    import time
+
+    before = set(threading.enumerate())
+    yield
+    deadline = time.monotonic() + 2.0
+    for thread in [t for t in threading.enumerate() if t not in before]:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    left = [t.name for t in threading.enumerate() if t not in before and t.is_alive()]
+    assert not left, f"threads left running by this test: {left}"
 
 
 @pytest.fixture(scope="session")
@@ -194,15 +213,20 @@ def cli(
     ``env`` is set and ``cwd`` entered only meanwhile, stdin is empty (run_cli's DEVNULL).
     An exception propagates (in a child it would have been a traceback, which no test
     accepts); an exit through SystemExit (argparse) gives its code, as a process would.
-    Not for a call served by a server running in the test's own process: sys.stderr is
-    redirected for every thread, so what that server prints would be read as the
-    command's (test_ngdp_read's local NgDP keeps its check a child process)."""
+    Only the command's own threads (this one and those it starts) are read as its output:
+    a thread that was already running, such as a test server or one a previous test left
+    behind, still prints to the real streams (CI once failed on a stray server's traceback
+    read as the command's stderr)."""
     import contextlib
-    import io
+    import threading
 
     from ngdpkit.cli import main
 
-    out, err = io.StringIO(), io.StringIO()
+    before = frozenset(threading.enumerate()) - {threading.current_thread()}
+    out, err = (
+        _Routed(io.StringIO(), sys.stdout, before),
+        _Routed(io.StringIO(), sys.stderr, before),
+    )
     saved_env, saved_cwd, saved_stdin = dict(os.environ), os.getcwd(), sys.stdin
     try:
         os.environ.update(env or {})
@@ -221,7 +245,34 @@ def cli(
         os.chdir(saved_cwd)
         os.environ.clear()
         os.environ.update(saved_env)
-    return subprocess.CompletedProcess(["ngdpkit", *args], code, out.getvalue(), err.getvalue())
+    return subprocess.CompletedProcess(
+        ["ngdpkit", *args], code, out.captured.getvalue(), err.captured.getvalue()
+    )
+
+
+class _Routed(io.TextIOBase):
+    """A stream for ``cli``: a write from a thread in ``others`` goes to ``real``, any other
+    to ``captured``."""
+
+    def __init__(self, captured: io.StringIO, real: Any, others: frozenset[Any]) -> None:
+        self.captured, self.real, self.others = captured, real, others
+
+    def _target(self) -> Any:
+        import threading
+
+        return self.real if threading.current_thread() in self.others else self.captured
+
+    def write(self, s: str) -> int:
+        return int(self._target().write(s))
+
+    def flush(self) -> None:
+        self._target().flush()
+
+    def isatty(self) -> bool:
+        return False
+
+    def writable(self) -> bool:
+        return True
 
 
 # --- how a parallel run (pytest-xdist, `make test`'s -n auto) spreads the suite ------------

@@ -316,12 +316,12 @@ def test_ocsp_against_a_local_responder(
 ) -> None:
     """OCSP to the certificate's own AIA URL on 127.0.0.1: good, revoked, wrongly signed, no answer."""
     import http.server
-    import threading
 
     from cryptography.hazmat.primitives import hashes
     from cryptography.x509 import ocsp
 
     from ngdpkit.checks.revocation import check_revocation
+    from tests.loopback import LoopbackServer
 
     issuing = cas["test"]["issuing"]
     state: dict[str, Any] = {"status": ocsp.OCSPCertStatus.GOOD, "signer": issuing}
@@ -359,10 +359,8 @@ def test_ocsp_against_a_local_responder(
         def log_message(self, *a: Any) -> None:
             pass
 
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Responder)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    try:
-        issued = leaf(cas, leaf_key, ocsp_url=f"http://127.0.0.1:{httpd.server_address[1]}/ocsp")
+    with LoopbackServer(Responder) as httpd:
+        issued = leaf(cas, leaf_key, ocsp_url=f"http://127.0.0.1:{httpd.port}/ocsp")
 
         def check() -> list[tuple[str, str]]:
             found = check_revocation(issued.cert, [issuing.cert], anchors, timeout=5, label="c")
@@ -373,9 +371,6 @@ def test_ocsp_against_a_local_responder(
         assert check() == [("CERT_REVOKED", "error")]
         state["signer"] = cas["other"]["issuing"]
         assert check() == [("CERT_OCSP_UNAVAILABLE", "warning")]
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
     assert [
         (f.code, f.severity)
         for f in check_revocation(issued.cert, [issuing.cert], anchors, timeout=1, label="c")

@@ -324,11 +324,14 @@ def test_the_input_records_show_as_html_without_importing_the_pages(sample_dir: 
         }
         assert not {"display", "signoff", "pages"} & imported, name
     from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
 
     from ngdpkit.documents.display import register_views
     from ngdpkit.inputs.contact_points import read_contact_points
 
-    shell = InteractiveShell.instance()
+    config = Config()
+    config.HistoryManager.enabled = False  # no history file, and no thread saving it
+    shell = InteractiveShell.instance(config=config)
     try:
         assert register_views(shell)
         cps = read_contact_points(

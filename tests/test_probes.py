@@ -6,7 +6,6 @@ import datetime as dt
 import http.server
 import socket
 import ssl
-import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -15,6 +14,7 @@ import pytest
 import trustme
 
 from ngdpkit.checks.probes import Probe, client_tls_context, run_probe, run_probes
+from tests.loopback import LoopbackServer
 
 
 def loopback(host: str) -> list[str]:
@@ -22,13 +22,11 @@ def loopback(host: str) -> list[str]:
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
-    status = 200
-    delay = 0.0
+    server: Server
 
     def do_GET(self) -> None:  # noqa: N802
-        time.sleep(self.server.delay)  # type: ignore[attr-defined]
-        code = self.server.status  # type: ignore[attr-defined]
-        self.send_response(code)
+        self.server.wait(self.server.delay)
+        self.send_response(self.server.status)
         self.send_header("Content-Length", "2")
         self.end_headers()
         self.wfile.write(b"{}")
@@ -37,25 +35,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 
-class Server:
+class Server(LoopbackServer):
     def __init__(
         self, ctx: ssl.SSLContext | None, *, status: int = 200, delay: float = 0.0
     ) -> None:
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.status = status  # type: ignore[attr-defined]
-        self.httpd.delay = delay  # type: ignore[attr-defined]
-        if ctx is not None:
-            self.httpd.socket = ctx.wrap_socket(self.httpd.socket, server_side=True)
-        self.port = self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
+        self.status, self.delay = status, delay
+        super().__init__(Handler, ctx)
 
     def url(self, host: str = "localhost") -> str:
         return f"https://{host}:{self.port}/"
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 @pytest.fixture(scope="module")

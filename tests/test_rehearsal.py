@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -408,3 +409,35 @@ def test_the_push_stand_in_accepts_only_ngdps_client_certificate(tmp_path: Path)
             r = client.post(stand_in.url("receipt"), json={"messageUUID": "x"})
         assert r.status_code == 200
         assert [x["client_certificate"] for x in stand_in.received()] == ["ngdp-push"]
+
+
+def test_a_client_hanging_up_mid_request_prints_no_traceback(
+    simulator: Simulator, sim_setup: dict[str, Any], capfd: pytest.CaptureFixture[str]
+) -> None:
+    """``ngdpkit simulate`` runs in the consultant's console: a client that resets its
+    connection halfway through a request is the client's business, as at NgDP, and the
+    simulator goes on serving."""
+    import socket
+    import struct
+
+    loaded = sim_setup["loaded"]
+    port = int(simulator.base_url.split(":")[2].split("/")[0])
+    with client_tls_context(
+        loaded.leaf, loaded.key, loaded.extra, cafile=str(simulator.ca.ca_file)
+    ) as ctx:
+        raw = socket.create_connection(("127.0.0.1", port))
+        tls = ctx.wrap_socket(raw, server_hostname="127.0.0.1")
+        auth = header(sim_setup["env"].system_id, sim_setup["token"])
+        tls.sendall(
+            b"POST /apis/v1/memos/?memo-message-uuid=x HTTP/1.1\r\nHost: x\r\n"
+            + f"Authorization: {auth}\r\nContent-Length: 100000\r\n\r\nab".encode()
+        )
+        time.sleep(0.3)  # the simulator is reading the body
+        tls.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        tls.close()  # a reset, mid-body
+    time.sleep(0.5)
+    env = sim_setup["env"]
+    letter = make_letter(env.default_contact_point)
+    r = send(simulator, loaded, header(env.system_id, sim_setup["token"]), letter.xml, letter.uuid)
+    assert r.status_code < 500 and simulator.server.hangups == 1
+    assert capfd.readouterr().err == ""

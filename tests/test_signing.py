@@ -14,7 +14,6 @@ import re
 import shutil
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -32,6 +31,7 @@ from ngdpkit.errors import InputError
 from ngdpkit.redact import encodings
 from ngdpkit.settings import Signing, load_settings
 from tests.conftest import cli, run_cli
+from tests.loopback import LoopbackServer
 
 PASSWORD = "seal-Pa55word-ÆØÅ-7f3c"  # unusual enough that any hit is a leak
 SEAL_VAR = "NGDPKIT_SEAL_PASSWORD"
@@ -162,13 +162,11 @@ class Service:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/tsa"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.server = LoopbackServer(Handler)
+        self.url = f"http://127.0.0.1:{self.server.port}/tsa"
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.close()
 
 
 class TimestampService(Service):
@@ -867,38 +865,32 @@ def test_a_trickling_service_is_abandoned_at_the_deadline(
     """A service that sends a byte a second never trips a read timeout; the deadline holds."""
     from ngdpkit.documents.signing import sign_pdf
 
-    stop = threading.Event()
-
     class Trickle(http.server.BaseHTTPRequestHandler):
+        server: LoopbackServer
+
         def do_POST(self) -> None:  # noqa: N802
             self.rfile.read(int(self.headers.get("Content-Length", "0")))
             self.send_response(200)
             self.send_header("Content-Type", "application/timestamp-reply")
             self.send_header("Content-Length", "100000")
             self.end_headers()
-            while not stop.is_set():
+            while not self.server.stopping.is_set():
                 try:
                     self.wfile.write(b"0")
                     self.wfile.flush()
                 except OSError:
                     return
-                time.sleep(0.5)
+                self.server.wait(0.5)
 
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Trickle)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}/"
-    try:
+    with LoopbackServer(Trickle) as server:
+        url = f"http://127.0.0.1:{server.port}/"
         pdf = _blank_pdf(tmp_path / "doc.pdf")
         started = time.monotonic()
         why = sign_pdf(_sealer(tmp_path, pki, url, total_s=2), pdf)
         took = time.monotonic() - started
-    finally:
-        stop.set()
-        server.shutdown()
-        server.server_close()
     assert why == "no answer in time"
     assert took < 8
     assert pdf_signature_holds(pdf.read_bytes(), pki["root"])

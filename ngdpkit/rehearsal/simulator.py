@@ -18,9 +18,9 @@ import http.server
 import ipaddress
 import json
 import ssl
+import sys
 import tempfile
 import threading
-import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -241,7 +241,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             )
             return False
         if cfg.delay_s:
-            time.sleep(cfg.delay_s)
+            self.server.stopping.wait(cfg.delay_s)
         if cfg.reject_status:
             self._send(
                 cfg.reject_status,
@@ -257,7 +257,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return False
         parts = urlsplit(self.path)
         registry.log(method, parts.path + (f"?{parts.query}" if parts.query else ""))
-        answer = registry.handle(method, parts.path, parts.query)
+        answer = registry.handle(method, parts.path, parts.query, self.server.stopping.wait)
         if answer is None:
             return False
         if self._authorised():
@@ -402,7 +402,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         kind = "memos" if path.endswith("/memos") else "receipts"
         registry = self.server.config.registry
         if registry is not None:
-            overridden = registry.override(f"/{kind}/")
+            overridden = registry.override(f"/{kind}/", self.server.stopping.wait)
             if overridden is not None:
                 self._send(*overridden)
                 return
@@ -437,9 +437,37 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self._send(404, error_body("NOT_FOUND", f"No such endpoint: DELETE {parts.path}"))
 
 
-class _Server(http.server.ThreadingHTTPServer):
-    daemon_threads = True
+class _Quiet(http.server.ThreadingHTTPServer):
+    """socketserver prints a traceback for any error in a handler, into the console of
+    ``ngdpkit simulate`` or a run's rehearsal. A client that hangs up mid-request (an
+    ``OSError``: reset, broken pipe, TLS EOF) is the client's business, as at NgDP, so it
+    is only counted; anything else is a flaw of the simulator, told in one line."""
 
+    daemon_threads = True
+    hangups = 0
+    label = "the NgDP simulator"
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.stopping = threading.Event()  # set when it closes: a told-to-be-slow answer ends
+
+    def close(self) -> None:
+        self.stopping.set()
+        self.shutdown()
+        self.server_close()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        exc = sys.exc_info()[1]
+        if isinstance(exc, OSError):
+            self.hangups += 1
+            return
+        print(
+            f"ngdpkit: {self.label} could not answer a request: {type(exc).__name__}",
+            file=sys.stderr,
+        )
+
+
+class _Server(_Quiet):
     def __init__(self, config: SimulatorConfig, ctx: ssl.SSLContext, port: int) -> None:
         super().__init__(("127.0.0.1", port), _Handler)
         self.config = config
@@ -525,8 +553,7 @@ class Simulator:
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.close()
 
 
 class _PushHandler(http.server.BaseHTTPRequestHandler):
@@ -583,8 +610,8 @@ class _PushHandler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
 
 
-class _PushServer(http.server.ThreadingHTTPServer):
-    daemon_threads = True
+class _PushServer(_Quiet):
+    label = "the push stand-in"
 
     def __init__(self, message_path: str, receipt_path: str) -> None:
         super().__init__(("127.0.0.1", 0), _PushHandler)
@@ -628,5 +655,4 @@ class PushStandIn:
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.close()

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import copy
 import threading
+import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
@@ -48,12 +50,11 @@ class Registry:
         with self.lock:
             self.requests.append((method, path))
 
-    def override(self, rel: str) -> tuple[int, Any] | None:
-        """The delay, and a fault or a refusal a test set for ``rel`` (None: answer it)."""
+    def override(self, rel: str, wait: Callable[[float], object]) -> tuple[int, Any] | None:
+        """The delay (through ``wait``, which the simulator ends early when it closes), and a
+        fault or a refusal a test set for ``rel`` (None: answer it)."""
         if self.delay_s:
-            import time
-
-            time.sleep(min(self.delay_s, 30.0))
+            wait(min(self.delay_s, 30.0))
         for fragment, answer in self.faults.items():
             if fragment in rel:
                 return answer
@@ -61,7 +62,9 @@ class Registry:
             return 403, _error("FORBIDDEN", "The system may not read this resource.")
         return None
 
-    def handle(self, method: str, path: str, query: str) -> tuple[int, Any] | None:
+    def handle(
+        self, method: str, path: str, query: str, wait: Callable[[float], object] = time.sleep
+    ) -> tuple[int, Any] | None:
         """(status, body) for a request under ``/organisations`` or ``/events``; None for
         other paths."""
         rel = path[len(API) :] if path.startswith(API) else path
@@ -69,7 +72,7 @@ class Registry:
             return None
         if method != "GET":
             return 405, _error("METHOD_NOT_ALLOWED", f"{method} is not served on {rel}")
-        overridden = self.override(rel)
+        overridden = self.override(rel, wait)
         if overridden is not None:
             return overridden
         params = {k: v[0] for k, v in parse_qs(query).items()}
