@@ -1030,8 +1030,11 @@ def main(argv: list[str] | None = None) -> int:
         handler = cmd_audit_verify
     else:
         handler = COMMANDS[args.command]
+    from .run.collector import collector_for
+
     try:
-        return handler(args)
+        with collector_for(args.command):
+            return handler(args)
     except InputError as exc:
         for p in exc.problems:
             _err(p)

@@ -597,13 +597,13 @@ def test_the_notebooks_read_the_tables_the_input_check_read(
 
 
 @contextlib.contextmanager
-def ready_kernel(folder: Path) -> Iterator[tuple[Any, Any, Any]]:
-    """The run's kernel for notebook 01, started in ``folder``, with a client that has seen
-    it ready: (the Kernels, the manager, the client); ended afterwards."""
+def ready_kernel(folder: Path, step: str = "01_mailboxes") -> Iterator[tuple[Any, Any, Any]]:
+    """The run's kernel for notebook ``step``, started in ``folder``, with a client that has
+    seen it ready: (the Kernels, the manager, the client); ended afterwards."""
     from ngdpkit.run.kernels import Kernels
 
     kernels = Kernels()
-    km = kernels.launch(folder, "01_mailboxes")
+    km = kernels.launch(folder, step)
     try:
         kc = km.blocking_client()
         kc.start_channels()
@@ -613,6 +613,30 @@ def ready_kernel(folder: Path) -> Iterator[tuple[Any, Any, Any]]:
     finally:
         km.shutdown_kernel(now=True)
         kernels.close()
+
+
+@pytest.mark.parametrize("warm", ["as shipped", "an import that fails"])
+def test_the_notebooks_run_with_the_collector_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, warm: str
+) -> None:
+    """Issue 31: a run's kernel imports what its notebook will use with the cyclic collector
+    off and freezes it; the notebooks' own code runs with the collector on, also when a
+    warm import fails (IPython runs the line that switches it on again on its own)."""
+    from ngdpkit.run import kernels
+
+    if warm != "as shipped":
+        monkeypatch.setitem(kernels.WARM_IMPORTS, "03_certificate", "ngdpkit_no_such_module")
+    printed: list[str] = []
+
+    def hook(msg: dict[str, Any]) -> None:
+        if msg["msg_type"] == "stream":
+            printed.append(msg["content"]["text"])
+
+    with ready_kernel(tmp_path, "03_certificate") as (_, _, kc):
+        code = "import gc, sys; print(gc.isenabled(), gc.get_freeze_count() > 0, 'cryptography.x509' in sys.modules)"
+        reply = kc.execute_interactive(code, timeout=60, output_hook=hook)["content"]
+    assert reply["status"] == "ok"
+    assert "".join(printed).split() == ["True", "True", str(warm == "as shipped")]
 
 
 def test_a_fresh_session_forgets_the_last_notebook(tmp_path: Path) -> None:

@@ -137,9 +137,16 @@ class Kernels:
             km = KernelManager(
                 kernel_name="python3", transport="ipc", ip=str(self.ipc_dir / f"k{self.started}")
             )
-        # What was imported stays for the kernel's life: frozen, the collector no longer walks
-        # it (a new session's gc.collect() and every full collection while notebooks run).
-        warm = f"import gc, {WARM_IMPORTS.get(step, 'ngdpkit.steps')}; gc.freeze()"
+        # What was imported stays for the kernel's life: imported with the collector off (the
+        # full collections a growing heap triggers), then frozen, so that the collector no
+        # longer walks it (a new session's gc.collect() and every full collection while
+        # notebooks run); then the collector is on again for the notebooks' own code. Two
+        # lines, since IPython runs each on its own: an import that fails does not keep the
+        # second from switching the collector on again.
+        warm = (
+            f"import gc; gc.disable(); import {WARM_IMPORTS.get(step, 'ngdpkit.steps')}",
+            "gc.freeze(); gc.enable()",
+        )
         # A Ctrl-C between the kernel's process starting and ``km`` knowing it would leave
         # that process behind (it runs in a session of its own, so the Ctrl-C does not reach
         # it, and a kernel whose parent is gone before it watches for that stays). So a
@@ -148,7 +155,8 @@ class Kernels:
             with _ctrl_c_held():
                 km.start_kernel(
                     cwd=str(cwd),
-                    extra_arguments=[f"--IPKernelApp.exec_lines={warm}", *NO_HISTORY],
+                    extra_arguments=[f"--IPKernelApp.exec_lines={w}" for w in warm]
+                    + list(NO_HISTORY),
                     env={k: v for k, v in os.environ.items() if k not in self.withheld},
                 )
         except KeyboardInterrupt:
