@@ -7,13 +7,18 @@ into whatever stderr that test is reading (CI once failed that way: a probe test
 server wrote into ``cli()``'s captured stderr, and the next test found "Traceback" in it).
 
 Here closing the server wakes every slow handler (they wait on ``stopping``, not in
-``time.sleep``), joins its threads, and a handler's error is kept in ``errors`` instead of
-being printed: the client hanging up at its deadline is what the slow tests are about.
+``time.sleep``), shuts down every connection still open (a handler blocked reading from a
+client that keeps its connection, idle or half-sent or kept alive, reads its end), joins the
+handlers' threads, and a handler's error is kept in ``errors`` instead of being printed: the
+client hanging up at its deadline is what the slow tests are about. With TLS, the handshake
+is done in the connection's own thread, so a client that never sends its hello holds up
+neither the other clients nor the server's close.
 """
 
 from __future__ import annotations
 
 import http.server
+import socket
 import ssl
 import threading
 from types import TracebackType
@@ -27,10 +32,11 @@ class LoopbackServer(http.server.ThreadingHTTPServer):
         self, handler: type[http.server.BaseHTTPRequestHandler], ctx: ssl.SSLContext | None = None
     ) -> None:
         super().__init__(("127.0.0.1", 0), handler)
-        if ctx is not None:
-            self.socket = ctx.wrap_socket(self.socket, server_side=True)
+        self.ctx = ctx
         self.stopping = threading.Event()
         self.errors: list[str] = []
+        self._open: set[socket.socket] = set()
+        self._lock = threading.Lock()
         self.port: int = self.server_address[1]
         self._thread = threading.Thread(target=self.serve_forever, name="loopback", daemon=True)
         self._thread.start()
@@ -38,6 +44,24 @@ class LoopbackServer(http.server.ThreadingHTTPServer):
     def wait(self, seconds: float) -> None:
         """A handler's delay that ends early when the server closes."""
         self.stopping.wait(seconds)
+
+    def get_request(self) -> tuple[Any, Any]:
+        sock, address = super().get_request()
+        if self.ctx is not None:
+            sock = self.ctx.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+        with self._lock:
+            self._open.add(sock)
+        return sock, address
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        if self.ctx is not None:
+            request.do_handshake()  # here, in the connection's thread, not in accept()
+        super().finish_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._lock:
+            self._open.discard(request)
+        super().shutdown_request(request)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         import sys
@@ -48,6 +72,14 @@ class LoopbackServer(http.server.ThreadingHTTPServer):
     def close(self) -> None:
         self.stopping.set()
         self.shutdown()
+        with self._lock:
+            still_open = list(self._open)
+        for sock in still_open:
+            try:  # the descriptor itself (SSLSocket.shutdown would drop its TLS state under
+                # the thread still reading it): that thread's read ends
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+            except OSError:
+                pass
         self.server_close()
         self._thread.join()
 

@@ -46,6 +46,62 @@ def test_a_closed_server_leaves_no_handler_running_and_prints_nothing(
     assert "Traceback" not in capfd.readouterr().err
 
 
+class Quick(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keeps the connection after an answer
+
+    def do_GET(self) -> None:  # noqa: N802
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.mark.parametrize("client", ["idle", "half a request", "kept alive", "TLS, no hello"])
+def test_a_client_holding_its_connection_holds_up_neither_others_nor_the_close(
+    client: str,
+) -> None:
+    """A client that keeps its connection open (as a leaked test client would) may not hang
+    the suite at the server's close; with TLS a client that never says hello may not keep
+    another from being served."""
+    import ssl
+
+    import trustme
+
+    ctx = client_ctx = None
+    if client.startswith("TLS"):
+        ca = trustme.CA()
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ca.issue_cert("localhost").configure_cert(ctx)
+        client_ctx = ssl.create_default_context()
+        ca.configure_trust(client_ctx)
+    before = set(threading.enumerate())
+    server = LoopbackServer(Quick, ctx)
+    holder = socket.create_connection(("127.0.0.1", server.port))
+    try:
+        if client == "half a request":
+            holder.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
+        elif client == "kept alive":
+            holder.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert holder.recv(100).startswith(b"HTTP/1.1 200")
+        elif client_ctx is not None:
+            raw = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+            with client_ctx.wrap_socket(raw, server_hostname="localhost") as other:
+                other.sendall(b"GET / HTTP/1.0\r\n\r\n")
+                assert other.recv(100).startswith(b"HTTP/1.1 200")
+        time.sleep(0.2)
+        closing = threading.Thread(target=server.close)
+        closing.start()
+        closing.join(10)
+        assert not closing.is_alive(), "close() waited for the client"
+    finally:
+        holder.close()
+        server.close()  # again, and at once now: nothing is open
+    assert [t for t in threading.enumerate() if t not in before] == []
+
+
 def test_cli_reads_only_its_own_threads_output(
     tmp_path: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -441,3 +441,28 @@ def test_a_client_hanging_up_mid_request_prints_no_traceback(
     r = send(simulator, loaded, header(env.system_id, sim_setup["token"]), letter.xml, letter.uuid)
     assert r.status_code < 500 and simulator.server.hangups == 1
     assert capfd.readouterr().err == ""
+
+
+@pytest.mark.parametrize("length", ["-5", "abc", "1e3", "٣", str(2**70)])
+def test_a_bad_content_length_is_answered_400_and_told_nowhere(
+    simulator: Simulator, sim_setup: dict[str, Any], capfd: pytest.CaptureFixture[str], length: str
+) -> None:
+    """A request whose Content-Length is not a whole number in bounds gets 400, as a web
+    server in front of NgDP answers it; before, it got no answer and a line about a
+    ValueError in the console."""
+    import socket
+
+    loaded = sim_setup["loaded"]
+    port = int(simulator.base_url.split(":")[2].split("/")[0])
+    auth = header(sim_setup["env"].system_id, sim_setup["token"])
+    with client_tls_context(
+        loaded.leaf, loaded.key, loaded.extra, cafile=str(simulator.ca.ca_file)
+    ) as ctx:
+        raw = socket.create_connection(("127.0.0.1", port), timeout=10)
+        with ctx.wrap_socket(raw, server_hostname="127.0.0.1") as tls:
+            tls.sendall(
+                b"POST /apis/v1/memos/?memo-message-uuid=x HTTP/1.1\r\nHost: x\r\n"
+                + f"Authorization: {auth}\r\nContent-Length: {length}\r\n\r\n".encode()
+            )
+            assert tls.recv(100).startswith(b"HTTP/1.1 400")
+    assert capfd.readouterr().err == ""

@@ -325,9 +325,9 @@ def test_a_command_works_without_the_cyclic_collector(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Issue 31: ``run``, a run's child and ``check`` work with the cyclic collector off
-    (0.2-0.25 s of a 100,000-mailbox run in each process, 0.4 s of ``check``); ``watch``,
-    which runs for hours, keeps it; a caller that runs a command in its own process has it
-    back afterwards, also after an error."""
+    (0.2-0.25 s of a 100,000-mailbox run in each process, 0.4 s of ``check``); ``simulate``,
+    which serves until it is stopped, keeps it; a caller that runs a command in its own
+    process has it back afterwards, also after an error."""
     import gc
 
     from ngdpkit import cli as cli_module
@@ -346,19 +346,19 @@ def test_a_command_works_without_the_cyclic_collector(
     monkeypatch.setitem(cli_module.COMMANDS, "run", handler("run", fail=True))
     monkeypatch.setitem(cli_module.COMMANDS, "_run-environment", handler("child"))
     monkeypatch.setitem(cli_module.COMMANDS, "check", handler("check"))
-    monkeypatch.setitem(cli_module.COMMANDS, "watch", handler("watch"))
+    monkeypatch.setitem(cli_module.COMMANDS, "simulate", handler("simulate"))
     assert gc.isenabled()
     assert cli_module.main(["run", "--settings", "x.toml"]) == 2
     assert gc.isenabled()
     assert cli_module.main(["_run-environment", "--settings", "x", "--env", "t", "--out", "o"]) == 0
     assert cli_module.main(["check", "--settings", "x.toml"]) == 0
-    assert cli_module.main(["watch", "--settings", "x.toml", "--env", "t"]) == 0
-    assert seen == {"run": False, "child": False, "check": False, "watch": True}
+    assert cli_module.main(["simulate", "--settings", "x.toml", "--env", "t"]) == 0
+    assert seen == {"run": False, "child": False, "check": False, "simulate": True}
     assert gc.isenabled()
 
     from ngdpkit.run.collector import LONG_LIVED, collector_for
 
-    assert LONG_LIVED == {"watch", "simulate"}
+    assert LONG_LIVED == {"simulate"}
     gc.disable()  # a caller that has it off keeps it off
     try:
         with collector_for("run"):

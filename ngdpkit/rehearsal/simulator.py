@@ -189,7 +189,32 @@ class State:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-class _Handler(http.server.BaseHTTPRequestHandler):
+MAX_BODY = 64 * 1024 * 1024  # a memo with its attachments stays far below this
+
+
+class _Strict(http.server.BaseHTTPRequestHandler):
+    """A request whose ``Content-Length`` is not a whole number from 0 to ``MAX_BODY`` is
+    answered 400 before any handler reads it (as a web server in front of NgDP would); before,
+    ``-5`` or ``abc`` got no answer and a line about a ``ValueError`` on the console."""
+
+    def parse_request(self) -> bool:
+        if not super().parse_request():
+            return False
+        text = (self.headers.get("Content-Length") or "0").strip()
+        if not (text.isascii() and text.isdigit() and int(text) <= MAX_BODY):
+            self.send_error(400, "Invalid Content-Length")
+            return False
+        return True
+
+    def peer_certificate(self, binary: bool) -> Any:
+        """The client's certificate (None when it gave none, or its handshake never ended)."""
+        try:
+            return self.connection.getpeercert(binary_form=binary)  # type: ignore[attr-defined, unused-ignore]
+        except ValueError:  # "handshake not done yet": a client that hung up during it
+            return None
+
+
+class _Handler(_Strict):
     server: _Server
     protocol_version = "HTTP/1.1"
 
@@ -214,7 +239,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     def _authorised(self) -> bool:
         cfg = self.server.config
-        der = self.connection.getpeercert(binary_form=True)  # type: ignore[attr-defined, unused-ignore]
+        der = self.peer_certificate(binary=True)
         if not der:
             self._send(403, error_body("FORBIDDEN", "A client certificate is required."))
             return False
@@ -439,17 +464,19 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
 class _Quiet(http.server.ThreadingHTTPServer):
     """socketserver prints a traceback for any error in a handler, into the console of
-    ``ngdpkit simulate`` or a run's rehearsal. A client that hangs up mid-request (an
-    ``OSError``: reset, broken pipe, TLS EOF) is the client's business, as at NgDP, so it
-    is only counted; anything else is a flaw of the simulator, told in one line."""
+    ``ngdpkit simulate`` or a run's rehearsal. A client that hangs up mid-request (a reset, a
+    broken pipe, a TLS error or EOF, a timeout) is the client's business, as at NgDP, so it is
+    only counted (``hangups``, which the tests read); anything else is a flaw of the
+    simulator, told in one line."""
 
     daemon_threads = True
-    hangups = 0
     label = "the NgDP simulator"
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self.stopping = threading.Event()  # set when it closes: a told-to-be-slow answer ends
+        self.hangups = 0
+        self._count = threading.Lock()
 
     def close(self) -> None:
         self.stopping.set()
@@ -458,8 +485,9 @@ class _Quiet(http.server.ThreadingHTTPServer):
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         exc = sys.exc_info()[1]
-        if isinstance(exc, OSError):
-            self.hangups += 1
+        if isinstance(exc, (ConnectionError, ssl.SSLError, TimeoutError)):
+            with self._count:
+                self.hangups += 1
             return
         print(
             f"ngdpkit: {self.label} could not answer a request: {type(exc).__name__}",
@@ -556,7 +584,7 @@ class Simulator:
         self.server.close()
 
 
-class _PushHandler(http.server.BaseHTTPRequestHandler):
+class _PushHandler(_Strict):
     server: _PushServer
     protocol_version = "HTTP/1.1"
 
@@ -570,7 +598,7 @@ class _PushHandler(http.server.BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length)
         parts = urlsplit(self.path)
-        peer = self.connection.getpeercert() or {}  # type: ignore[attr-defined, unused-ignore]
+        peer = self.peer_certificate(binary=False) or {}
         subject = dict(x[0] for x in peer.get("subject", ()))
         record: dict[str, Any] = {
             "path": parts.path,
