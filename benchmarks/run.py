@@ -423,6 +423,19 @@ def run_trace(run_dir: Path, traced: dict[str, Any], check_seconds: float) -> li
         "first line → `run_started`; not separable from the records: they share the two cores "
         f"(for scale: `check` as a whole process {check_seconds:.2f} s)",
     )
+    kernel = finished.get("kernel") or {}
+    waits = kernel.get("ready_waits") or {}
+    if kernel.get("first_boot_s") is not None:
+        row(
+            "kernel starts: the one kernel of the sequence, from its launch to its first answer",
+            kernel["first_boot_s"],
+            "`run_finished` `kernel.first_boot_s`. The child launches it before anything else, "
+            "so it boots beside the rows above and below; notebook 01 waited "
+            f"{waits.get(names[0], 0.0) if names else 0.0:.2f} s for it (its row holds that), "
+            "later notebooks "
+            f"{sum(v for k, v in waits.items() if names and k != names[0]):.2f} s in all for "
+            "their client (`kernel.ready_waits`). No other kernel started",
+        )
     row(
         "the child until notebook 01 starts",
         begun[names[0]] - started if names else float("nan"),
@@ -453,11 +466,13 @@ def run_trace(run_dir: Path, traced: dict[str, Any], check_seconds: float) -> li
     row(
         "outputs, all writers",
         phases.get("outputs", 0.0),
-        "`run_finished` phase `outputs`. A writer's start is not recorded: below, each file by "
-        "when it was last written (mtime); one done in this phase shows the time since the file "
-        "before it, which for the files of steps 02-04 (begun on the render-ahead thread when "
-        "their notebook ended) is only the part the phase waited for",
+        "`run_finished` phase `outputs`. Below, first each writer of the phase as the run "
+        "timed it (for the files of steps 02-04, begun on the render-ahead thread when their "
+        "notebook ended, the part the phase waited for); then each file by when it was last "
+        "written (mtime), those written ahead by when they were done",
     )
+    for label, seconds in finished.get("writers") or []:
+        row(f"· writer: {label}", seconds, "`run_finished` `writers`: measured by the run")
     for w in writers(run_dir, t0, checks, outputs_end, begun, ended):
         rows.append(w)
     row(

@@ -52,6 +52,8 @@ def test_benchmark_commands_smoke(tmp_path: Path) -> None:
     assert (half["mapping_rows"], full["mapping_rows"]) == (500, 1000)
     parts = {t["part"]: t["seconds"] for t in full["trace"]}
     assert parts["notebook 01_mailboxes"] > 0 and parts["pages"] > 0
+    kernel = "kernel starts: the one kernel of the sequence, from its launch to its first answer"
+    assert parts[kernel] > 0 and parts["· writer: findings.json"] >= 0
     assert parts["total (wall clock of the process)"] == round(full["trace_run_seconds"], 2)
     assert "mapping file of 1,000 rows" in (tmp_path / "smoke-commands.md").read_text()
 

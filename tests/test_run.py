@@ -194,6 +194,25 @@ def test_overview_in_danish(sample_run: dict[str, Any]) -> None:
     assert '<html lang="da">' in text
 
 
+def test_the_run_records_its_kernel_and_each_writer(sample_run: dict[str, Any]) -> None:
+    """Issue 31's trace: ``run_finished`` says how long the sequence's one kernel took from
+    its launch to its first answer, how long each notebook waited for it, and each output
+    writer's seconds in the order they ran."""
+    from ngdpkit.steps import STEP_NAMES
+
+    for folder in sample_run["folders"]:
+        records = (folder / "audit.jsonl").read_text(encoding="utf-8").splitlines()
+        finished = json.loads(records[-1])
+        kernel = finished["kernel"]
+        assert 0 < kernel["first_boot_s"] < 60
+        assert list(kernel["ready_waits"]) == list(STEP_NAMES)
+        assert all(0 <= s < kernel["first_boot_s"] for s in kernel["ready_waits"].values())
+        labels = [label for label, seconds in finished["writers"] if seconds >= 0]
+        assert labels[:3] == ["checklist", "findings.json", "mailbox mapping"]
+        assert labels[-3:] == ["changes.json", "checklist.json, checklist.xlsx", "runbook"]
+        assert any(label.startswith("04_system_and_network") for label in labels)
+
+
 def test_kernel_runs_the_cli_interpreter(sample_run: dict[str, Any]) -> None:
     step = json.loads((sample_run["folders"][0] / "steps" / "01_mailboxes.json").read_text())
     assert Path(step["interpreter"]).resolve() == Path(sys.executable).resolve()

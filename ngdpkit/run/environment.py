@@ -174,6 +174,13 @@ class EnvironmentRun(RunCore):
         return {
             "durations": {k: round(v, 3) for k, v in self.sequence.timings.items()},
             "phases": self.phases,
+            # Where the time went inside them (benchmarks/run.py's trace): the first kernel's
+            # boot and each notebook's wait for its kernel; each output writer's seconds.
+            "kernel": {
+                "first_boot_s": self.sequence.first_boot,
+                "ready_waits": self.sequence.ready_waits,
+            },
+            "writers": self.outputs.writers,
         }
 
     def close(self) -> None:

@@ -12,6 +12,7 @@ import shutil
 import signal
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -119,6 +120,7 @@ class Kernels:
         self.withheld = withheld
         self.ipc_dir: Path | None = None
         self.started = 0
+        self.launched_at: dict[int, float] = {}  # id(km) -> time.monotonic() of its launch
         self.retiring: list[Any] = []  # asked to stop, not yet collected
 
     def launch(self, cwd: Path, step: str) -> Any:
@@ -126,6 +128,7 @@ class Kernels:
         for the notebook ``step``."""
         KernelManager = _client_classes()[0]  # noqa: N806
 
+        launched = time.monotonic()
         self.started += 1
         if os.name == "nt":
             km = KernelManager(kernel_name="python3")
@@ -163,6 +166,7 @@ class Kernels:
             if km.has_kernel:
                 km.shutdown_kernel(now=True)
             raise
+        self.launched_at[id(km)] = launched
         return km
 
     def fresh_session(self, km: Any) -> None:

@@ -12,8 +12,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from .. import __version__
 from .. import findings as F
@@ -25,6 +27,8 @@ from ..steps.records import CertificateRecord, ContactPointsRecord, SystemRecord
 from .ahead import RenderAhead
 from .core import RunCore
 from .sequence import NotebookSequence
+
+T = TypeVar("T")
 
 
 class PreviousRun:
@@ -83,32 +87,52 @@ class Outputs:
         self.checklist_rows: list[tuple[str, str, str, str, str]] = []
         self.changes: dict[str, Any] | None = None
         self.runbook: Any = None
+        self.writers: list[tuple[str, float]] = []  # (writer, seconds), in the order they ran
 
     def write(self) -> None:
-        """findings.json, then each step's own files (in step order), then the run's."""
+        """findings.json, then each step's own files (in step order), then the run's; each
+        writer's seconds in ``writers`` (for a step's files written ahead, the wait for them)."""
         from ..deliverables.outputs import write_json
 
         run = self.run
+        timed = self.timed
         self.read_confirmations()
         findings = run.all_findings()
         # Derived once, before findings.json (which carries its readiness): the page and
         # the console say what the sealed checklist.json and checklist.xlsx hold.
-        self.checklist_result = self.checklist(findings)
-        self.written.append(write_json(run.run_dir / "findings.json", self.findings_json(findings)))
+        self.checklist_result = timed("checklist", lambda: self.checklist(findings))
+        self.written.append(
+            timed(
+                "findings.json",
+                lambda: write_json(run.run_dir / "findings.json", self.findings_json(findings)),
+            )
+        )
         if run.record(ContactPointsRecord).mapping is not None:
-            run.mapping.finish(run.mapping_findings())  # current, its hash known, first
+            # current, its hash known, first
+            timed("mailbox mapping", lambda: run.mapping.finish(run.mapping_findings()))
         ctx = run.output_context(mapping_files=run.mapping_paths)
         for name, module in STEP_MODULES.items():
             if hasattr(module, "outputs"):
                 if name == "05_dispatcher_config":  # decided after the mapping's hash is known
                     ctx = dataclasses.replace(ctx, dispatcher=run.dispatcher())
+                started = time.monotonic()
                 files = self.ahead.written_ahead(name)
+                ahead = files is not None
                 if files is None:
                     files = module.outputs(run.step_file(name).record, ctx)
+                label = f"{name} (waited for, written ahead)" if ahead else name
+                self.writers.append((label, round(time.monotonic() - started, 3)))
                 self.written += files
-        self.write_changes(findings)
-        self.written += self.write_checklist()
-        self.written += self.write_runbook()
+        timed("changes.json", lambda: self.write_changes(findings))
+        self.written += timed("checklist.json, checklist.xlsx", self.write_checklist)
+        self.written += timed("runbook", self.write_runbook)
+
+    def timed(self, label: str, work: Callable[[], T]) -> T:
+        started = time.monotonic()
+        try:
+            return work()
+        finally:
+            self.writers.append((label, round(time.monotonic() - started, 3)))
 
     def findings_json(self, findings: list[Finding]) -> dict[str, Any]:
         crashed = self.sequence.crashed

@@ -122,6 +122,11 @@ class NotebookSequence:
         self.run = run
         self.folder = notebooks  # a customised notebook folder, or None: the packaged ones
         self.timings: dict[str, float] = {}
+        # How long each notebook waited, from papermill's call until its kernel answered
+        # (nbclient's ``on_notebook_start``): for the first, the part of the kernel's boot
+        # that did not overlap the parent's check and the child's imports.
+        self.ready_waits: dict[str, float] = {}
+        self.first_boot: float | None = None  # the first kernel: its launch -> it answered
         self.crashed: str | None = None
         self.first_kernel: Any = None  # started early, while the kit was imported
         self.seen_inputs: set[str] = set()
@@ -190,6 +195,15 @@ class NotebookSequence:
         t0 = time.monotonic()
 
         def execute(kernel: Any) -> None:
+            called = time.monotonic()
+
+            def answered(**_: Any) -> None:
+                now = time.monotonic()
+                self.ready_waits[name] = round(now - called, 3)
+                launched = run.kernels.launched_at.get(id(kernel))
+                if self.first_boot is None and launched is not None:
+                    self.first_boot = round(now - launched, 3)
+
             pm.execute_notebook(
                 str(notebook_source(name, self.folder)),
                 str(out_nb),
@@ -205,6 +219,7 @@ class NotebookSequence:
                 cwd=str(run.run_dir),
                 km=kernel,
                 request_save_on_cell_execute=False,  # one write at the end, not one per cell
+                on_notebook_start=answered,
             )
 
         try:
