@@ -166,6 +166,7 @@ def papermill_script(settings: str, *, one_kernel: bool) -> str:
     ]
     if one_kernel:
         lines.append("km.shutdown_kernel(now=True)")
+    lines.append("import shutil; shutil.rmtree(d)")  # a peer leaves no folder behind either
     return "\n".join(lines) + "\n"
 
 

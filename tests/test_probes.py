@@ -8,6 +8,7 @@ import socket
 import ssl
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -120,7 +121,7 @@ def test_expired_wrong_host_self_signed(ca: trustme.CA, serve: Any) -> None:
     ) == [("NET_TLS_INVALID", "error")]
 
 
-def test_client_certificate_required(ca: trustme.CA, serve: Any) -> None:
+def test_client_certificate_required(ca: trustme.CA, serve: Any, tmp_path: Path) -> None:
     from cryptography import x509
     from cryptography.hazmat.primitives import serialization
 
@@ -129,12 +130,9 @@ def test_client_certificate_required(ca: trustme.CA, serve: Any) -> None:
     good = client_ca.issue_cert("workzone")
     cert = x509.load_pem_x509_certificate(good.cert_chain_pems[0].bytes())
     key = serialization.load_pem_private_key(good.private_key_pem.bytes(), None)
-    import tempfile
-
-    ca_file = tempfile.NamedTemporaryFile("wb", suffix=".pem", delete=False)
-    ca_file.write(ca.cert_pem.bytes())
-    ca_file.close()
-    with client_tls_context(cert, key, cafile=ca_file.name) as ctx:
+    ca_file = tmp_path / "ca.pem"  # in the test's folder: the suite leaves nothing in /tmp
+    ca_file.write_bytes(ca.cert_pem.bytes())
+    with client_tls_context(cert, key, cafile=str(ca_file)) as ctx:
         assert (
             probe(
                 s.url(),
@@ -149,7 +147,7 @@ def test_client_certificate_required(ca: trustme.CA, serve: Any) -> None:
     other = trustme.CA().issue_cert("intruder")
     cert2 = x509.load_pem_x509_certificate(other.cert_chain_pems[0].bytes())
     key2 = serialization.load_pem_private_key(other.private_key_pem.bytes(), None)
-    with client_tls_context(cert2, key2, cafile=ca_file.name) as ctx:
+    with client_tls_context(cert2, key2, cafile=str(ca_file)) as ctx:
         found = probe(
             s.url(), "ngdp", timeout=5, verify=verify_ctx(ca), client_ctx=ctx, authorization=None
         )
