@@ -435,7 +435,8 @@ def run_trace(run_dir: Path, traced: dict[str, Any], check_seconds: float) -> li
             f"{waits.get(names[0], 0.0) if names else 0.0:.2f} s for it (its row holds that), "
             "later notebooks "
             f"{sum(v for k, v in waits.items() if names and k != names[0]):.2f} s in all for "
-            "their client (`kernel.ready_waits`). No other kernel started",
+            "their client (`kernel.ready_waits`). Kernels started in all: "
+            f"{kernel.get('started', '?')}",
         )
     row(
         "the child until notebook 01 starts",

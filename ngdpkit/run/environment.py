@@ -177,6 +177,7 @@ class EnvironmentRun(RunCore):
             # Where the time went inside them (benchmarks/run.py's trace): the first kernel's
             # boot and each notebook's wait for its kernel; each output writer's seconds.
             "kernel": {
+                "started": self.kernels.started,
                 "first_boot_s": self.sequence.first_boot,
                 "ready_waits": self.sequence.ready_waits,
             },

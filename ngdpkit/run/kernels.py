@@ -120,7 +120,7 @@ class Kernels:
         self.withheld = withheld
         self.ipc_dir: Path | None = None
         self.started = 0
-        self.launched_at: dict[int, float] = {}  # id(km) -> time.monotonic() of its launch
+        self.launched_at: dict[Any, float] = {}  # a kernel manager -> time.monotonic() at launch
         self.retiring: list[Any] = []  # asked to stop, not yet collected
 
     def launch(self, cwd: Path, step: str) -> Any:
@@ -166,7 +166,7 @@ class Kernels:
             if km.has_kernel:
                 km.shutdown_kernel(now=True)
             raise
-        self.launched_at[id(km)] = launched
+        self.launched_at[km] = launched
         return km
 
     def fresh_session(self, km: Any) -> None:

@@ -200,7 +200,7 @@ class NotebookSequence:
             def answered(**_: Any) -> None:
                 now = time.monotonic()
                 self.ready_waits[name] = round(now - called, 3)
-                launched = run.kernels.launched_at.get(id(kernel))
+                launched = run.kernels.launched_at.get(kernel)
                 if self.first_boot is None and launched is not None:
                     self.first_boot = round(now - launched, 3)
 
