@@ -60,16 +60,7 @@ class Finding:
         """The message in ``language`` ("da" or "en"), from the catalogue when it has one."""
         if language != "da" or not self.template:
             return self.message
-        from .catalogue import DANISH, VALUES_DA
-
-        danish = DANISH.get(self.template)
-        if danish is None:
-            return self.message
-        params = {k: _danish_value(v, VALUES_DA) for k, v in self.params.items()}
-        try:
-            return redact(_plain(danish).format(**params))
-        except (KeyError, IndexError, ValueError):
-            return self.message
+        return danish_text(self.template, self.params) or self.message
 
     def to_dict(self, language: str = "en") -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -133,11 +124,34 @@ def _plain(template: str) -> str:
     return "".join(out)
 
 
-def _make(
-    severity: str, code: str, template: str, source: str, location: str, params: dict[str, Any]
-) -> Finding:
-    if not params:
-        return Finding(severity, code, template, source, location, template=template)
+def danish_text(template: str, params: dict[str, Any]) -> str | None:
+    """``template``'s Danish form from the catalogue with ``params`` (already formatted as
+    text; fixed English words among them in Danish), secrets removed; None when the
+    catalogue has no Danish form of it or the parameters do not fit it."""
+    from .catalogue import DANISH, VALUES_DA
+
+    danish = DANISH.get(template)
+    if danish is None:
+        return None
+    values = {k: _danish_value(v, VALUES_DA) for k, v in params.items()}
+    try:
+        return redact(_plain(danish).format(**values))
+    except (KeyError, IndexError, ValueError, AttributeError):
+        return None
+
+
+def english_text(template: str, params: dict[str, Any]) -> str | None:
+    """``template`` with ``params`` already formatted as text, secrets removed; None when
+    they do not fit it."""
+    try:
+        return redact(_plain(template).format(**params))
+    except (KeyError, IndexError, ValueError, AttributeError):
+        return None
+
+
+def format_params(template: str, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """(the English text, the parameters as text): each parameter formatted once with the
+    conversion and format spec the English template gives it."""
     formatted: dict[str, Any] = {}
     for _literal, name, spec, conv in string.Formatter().parse(template):
         if name is None or name not in params or name in formatted:
@@ -146,9 +160,18 @@ def _make(
         value = repr(value) if conv == "r" else str(value) if conv == "s" else value
         formatted[name] = format(value, spec or "")
     try:
-        message = _plain(template).format(**formatted)
+        text = _plain(template).format(**formatted)
     except (KeyError, IndexError, ValueError):
-        message = template
+        text = template
+    return text, formatted
+
+
+def _make(
+    severity: str, code: str, template: str, source: str, location: str, params: dict[str, Any]
+) -> Finding:
+    if not params:
+        return Finding(severity, code, template, source, location, template=template)
+    message, formatted = format_params(template, params)
     return Finding(severity, code, message, source, location, template=template, params=formatted)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import shutil
 import time
 from pathlib import Path
@@ -384,7 +385,13 @@ def test_recipient_type_must_be_cpr_or_cvr(sample_dir: Path, tmp_path: Path) -> 
             "name": "prepare",
             "status": "failed",
             "duration_s": acc["steps"][0]["duration_s"],
-            "detail": "REHEARSAL_RECIPIENT_INVALID",
+            "detail": "Refused before sending: REHEARSAL_RECIPIENT_INVALID.",
+            "parts": [
+                {
+                    "template": "Refused before sending: {values}.",
+                    "params": [{"name": "values", "value": "REHEARSAL_RECIPIENT_INVALID"}],
+                }
+            ],
         }
     ]
 
@@ -466,3 +473,62 @@ def test_a_bad_content_length_is_answered_400_and_told_nowhere(
             )
             assert tls.recv(100).startswith(b"HTTP/1.1 400")
     assert capfd.readouterr().err == ""
+
+
+@pytest.mark.parametrize("language", ["da", "en"])
+def test_each_step_reads_in_the_pages_language(
+    sample_dir: Path, tmp_path: Path, language: str
+) -> None:
+    """The steps table of a rehearsal page (production: REST_PUSH, every kind of step) says
+    each step's detail and duration in the run's language: the Danish page held "HTTP 201
+    for …", "1 receipt(s) … delivered" and "0.05 s"."""
+    import html
+
+    from ngdpkit.catalogue import DANISH
+    from ngdpkit.inputs.acceptance import AcceptanceRecord
+
+    d = _copy(sample_dir, tmp_path)
+    toml = d / "migration.toml"
+    toml.write_text(
+        toml.read_text(encoding="utf-8").replace('language = "da"', f'language = "{language}"'),
+        encoding="utf-8",
+    )
+    code, folder = rehearse(toml, "production", progress=lambda line: None)
+    assert code == 0
+    record = AcceptanceRecord.of(json.loads((folder / "acceptance.json").read_text()))
+    page = html.unescape((folder / "signoff" / "index.html").read_text(encoding="utf-8"))
+    assert len(record.steps) == 5 and all(s.parts for s in record.steps)
+    for step in record.steps:
+        text = step.text(language)
+        assert text and text in page, (step.name, text)
+        other = "en" if language == "da" else "da"
+        assert step.text(other) != text and step.text(other) not in page, step.name
+        for part in step.parts:  # the English line is the English sentences, kept for readers
+            assert part.text("en") in step.detail
+            assert part.template in DANISH
+    durations = re.findall(r">(\d+[.,]\d\d) s<", page)
+    assert len(durations) == 5
+    assert all(("," in x) == (language == "da") for x in durations), durations
+
+
+def test_a_step_line_the_kit_did_not_write_is_shown_as_written_never_formatted() -> None:
+    """An older rehearsal's steps have only their line; a sentence whose template is not the
+    kit's own (a hand-edited record) is never formatted: the line is shown instead (which the
+    page escapes, as test_neighbours shows with a forged record)."""
+    from ngdpkit.inputs.acceptance import AcceptanceStep, DetailPart, DetailValue
+
+    old = AcceptanceStep("send", "ok", 0.1, "HTTP 201 for x")
+    assert old.text("da") == old.text("en") == "HTTP 201 for x"
+    forged = AcceptanceStep(
+        "send",
+        "ok",
+        0.1,
+        "<b>line</b>",
+        (DetailPart("{uuid.__class__} {uuid}", (DetailValue("uuid", "u"),)),),
+    )
+    assert forged.text("da") == forged.text("en") == "<b>line</b>"
+    kit = DetailPart.of("Reply {uuid}.", uuid="<script>alert(1)</script>")
+    assert kit.text("da") == "Svar <script>alert(1)</script>."
+    assert kit.text("en") == "Reply <script>alert(1)</script>."
+    spoken = DetailPart.of("The request failed: {detail}.", detail="line one\nline two")
+    assert spoken.text("en") == "The request failed: line one line two."

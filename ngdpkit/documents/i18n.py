@@ -856,6 +856,13 @@ def count(language: str, n: int, noun: str) -> str:
     return f"{format_decimal(n, locale=lang)} {one if form == 'one' else other}"
 
 
+def seconds(language: str, value: float) -> str:
+    """``0,05 s`` / ``0.05 s``: seconds to the hundredth in the language's number format."""
+    from babel.numbers import format_decimal
+
+    return f"{format_decimal(value, format='0.00', locale='da' if language == 'da' else 'en')} s"
+
+
 def duration(language: str, hours: int) -> str:
     """Whole hours as people read a time span: ``5 timer`` under a day, else ``6 dage og 22
     timer`` (``7 dage`` on the day). The caller rounds: down for the time left of a

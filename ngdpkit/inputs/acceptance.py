@@ -13,13 +13,63 @@ from ..findings import Finding
 
 
 @dataclass(frozen=True, slots=True)
+class DetailValue:
+    """A value a step's sentence names: data (an ID, a status, a library's reason), as text."""
+
+    name: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class DetailPart:
+    """One sentence of a step's detail: its English template (the key of its Danish form in
+    :mod:`ngdpkit.catalogue`, as for a finding) and the values it names."""
+
+    template: str
+    params: tuple[DetailValue, ...] = ()
+
+    @classmethod
+    def of(cls, template: str, **params: Any) -> DetailPart:
+        """The sentence ``template`` names ``params`` in: each formatted once as the English
+        template says, as one line without secrets (a value may quote a library's error)."""
+        from ..findings import format_params
+        from ..redact import one_line
+
+        _, formatted = format_params(template, params)
+        return cls(template, tuple(DetailValue(k, one_line(str(v))) for k, v in formatted.items()))
+
+    def text(self, language: str) -> str:
+        """The sentence in ``language``; in Danish from the catalogue (English when it has
+        none: a template that is not the kit's own is never formatted)."""
+        from ..catalogue import DANISH
+        from ..findings import danish_text, english_text
+
+        if self.template not in DANISH:
+            return ""
+        values = {p.name: p.value for p in self.params}
+        text = danish_text(self.template, values) if language == "da" else None
+        return text or english_text(self.template, values) or ""
+
+
+@dataclass(frozen=True, slots=True)
 class AcceptanceStep:
-    """One part of the flow: its name (an i18n key), ok/skipped/failed, seconds, one line."""
+    """One part of the flow: its name (an i18n key), ok/skipped/failed, seconds, one line
+    (``detail``, in English) and the sentences it is made of (``parts``; an older rehearsal
+    wrote only the line)."""
 
     name: str
     status: str
     duration_s: float
     detail: str
+    parts: tuple[DetailPart, ...] = ()
+
+    def text(self, language: str) -> str:
+        """The detail in ``language``: its sentences, or the line as it was written when a
+        sentence is not the kit's own."""
+        texts = [p.text(language) for p in self.parts]
+        if not texts or not all(texts):
+            return self.detail
+        return " ".join(texts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,9 +94,11 @@ class AcceptanceRecord:
         return record
 
 
-def _register_finding() -> None:
+def _register_hooks() -> None:
     """A finding in an acceptance record is the object :meth:`Finding.to_dict` makes (its
     message in the language it was written in, kept as it is)."""
+    from cattrs.gen import make_dict_unstructure_fn, override
+
     from .typed import converter
 
     def structure(data: Any, kind: Any) -> Finding:
@@ -59,6 +111,11 @@ def _register_finding() -> None:
 
     converter.register_unstructure_hook(Finding, lambda f: f.to_dict())
     converter.register_structure_hook(Finding, structure)
+    # A step without sentences (an older rehearsal's) is written back as it was read.
+    converter.register_unstructure_hook(
+        AcceptanceStep,
+        make_dict_unstructure_fn(AcceptanceStep, converter, parts=override(omit_if_default=True)),
+    )
 
 
-_register_finding()
+_register_hooks()

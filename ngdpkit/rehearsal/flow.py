@@ -28,6 +28,9 @@ from .. import findings as F
 from ..checks.network import official_api_url
 from ..errors import InputError
 from ..findings import Finding
+from ..inputs.acceptance import AcceptanceStep
+from ..inputs.acceptance import DetailPart as Part
+from ..inputs.typed import unstructure
 from ..redact import clip, one_line
 from ..secrets import secret_missing
 from ..settings import Environment, Settings, load_settings
@@ -41,7 +44,7 @@ if TYPE_CHECKING:
 class Acceptance:
     environment: str
     against: str
-    steps: list[dict[str, Any]] = field(default_factory=list)
+    steps: list[AcceptanceStep] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     memo_uuid: str | None = None
     reply_uuid: str | None = None
@@ -52,14 +55,18 @@ class Acceptance:
     def status(self) -> str:
         return F.status_of(self.findings)
 
-    def step(self, name: str, status: str, started: float, detail: str) -> None:
+    def step(self, name: str, status: str, started: float, *parts: Part) -> None:
+        """The step ``name`` ended (ok, skipped or failed); ``parts`` say how, as sentences
+        of the catalogue (the page shows them in the run's language, the record keeps them
+        and their English line)."""
         self.steps.append(
-            {
-                "name": name,
-                "status": status,
-                "duration_s": round(time.monotonic() - started, 3),
-                "detail": one_line(detail),  # may quote a library's error text
-            }
+            AcceptanceStep(
+                name=name,
+                status=status,
+                duration_s=round(time.monotonic() - started, 3),
+                detail=" ".join(p.text("en") for p in parts),
+                parts=parts,
+            )
         )
 
     def to_json(self, language: str = "en") -> dict[str, Any]:
@@ -67,7 +74,7 @@ class Acceptance:
             "environment": self.environment,
             "against": self.against,
             "status": self.status,
-            "steps": self.steps,
+            "steps": unstructure(self.steps),
             "memo_uuid": self.memo_uuid,
             "reply_uuid": self.reply_uuid,
             "findings": [f.to_dict(language) for f in F.sort_findings(self.findings)],
@@ -183,7 +190,10 @@ def run_flow(
             "prepare",
             "failed",
             time.monotonic(),
-            "; ".join(f.code for f in acc.findings if f.severity == "error"),
+            Part.of(
+                "Refused before sending: {values}.",
+                values=", ".join(f.code for f in acc.findings if f.severity == "error"),
+            ),
         )
         return acc
     contact_point = (env.default_contact_point or "").strip("{}").lower()
@@ -396,7 +406,7 @@ def _ngdp_base(env: Environment, acc: Acceptance) -> tuple[str, str | None] | No
     base = (env.ngdp_api_url or official_api_url(env.kind)).rstrip("/")
     ca_file = str(env.ngdp_api_ca) if env.ngdp_api_ca else None
     if not base.lower().startswith("https://"):
-        acc.step("send", "failed", time.monotonic(), "ngdp_api_url is not https")
+        acc.step("send", "failed", time.monotonic(), Part.of("ngdp_api_url is not https."))
         acc.findings.append(
             F.error(
                 "NGDP_API_URL_NOT_HTTPS",
@@ -426,7 +436,7 @@ def _send(client: Any, base: str, letter: Any, acc: Acceptance) -> bool:
         )
     except httpx.HTTPError as exc:
         detail = f"{type(exc).__name__}: {clip(str(exc), 200)}"
-        acc.step("send", "failed", t0, detail)
+        acc.step("send", "failed", t0, Part.of("The request failed: {detail}.", detail=detail))
         found.append(
             F.error(
                 "REHEARSAL_SEND_REFUSED",
@@ -438,7 +448,12 @@ def _send(client: Any, base: str, letter: Any, acc: Acceptance) -> bool:
         )
         return False
     if 300 <= r.status_code < 400:
-        acc.step("send", "failed", t0, f"HTTP {r.status_code} (redirect, not followed)")
+        acc.step(
+            "send",
+            "failed",
+            t0,
+            Part.of("HTTP {status}: a redirect, not followed.", status=r.status_code),
+        )
         found.append(
             F.error(
                 "NET_REDIRECT",
@@ -453,7 +468,12 @@ def _send(client: Any, base: str, letter: Any, acc: Acceptance) -> bool:
         return False
     if r.status_code != 201:
         detail = _error_detail(r)
-        acc.step("send", "failed", t0, f"HTTP {r.status_code}: {detail}")
+        acc.step(
+            "send",
+            "failed",
+            t0,
+            Part.of("HTTP {status}: {detail}.", status=r.status_code, detail=detail),
+        )
         found.append(
             F.error(
                 "REHEARSAL_SEND_REFUSED",
@@ -465,7 +485,7 @@ def _send(client: Any, base: str, letter: Any, acc: Acceptance) -> bool:
             )
         )
         return False
-    acc.step("send", "ok", t0, f"HTTP 201 for {letter.uuid}")
+    acc.step("send", "ok", t0, Part.of("HTTP 201: letter {uuid} was taken.", uuid=letter.uuid))
     _transport_receipt(r, base, letter, acc)
     return True
 
@@ -488,10 +508,19 @@ def _transport_receipt(r: Any, base: str, letter: Any, acc: Acceptance) -> None:
             "transport receipt",
             "ok",
             t0,
-            f"{receipt['receiptStatus']}, transmission {receipt.get('transmissionId')}",
+            Part.of(
+                "{status}, transmission ID {transmission}.",
+                status=receipt["receiptStatus"],
+                transmission=receipt.get("transmissionId"),
+            ),
         )
     else:
-        acc.step("transport receipt", "failed", t0, clip(json.dumps(receipt), 200))
+        acc.step(
+            "transport receipt",
+            "failed",
+            t0,
+            Part.of("The answer was {value}.", value=clip(json.dumps(receipt), 200)),
+        )
         found.append(
             F.error(
                 "REHEARSAL_NO_RECEIPT",
@@ -525,7 +554,9 @@ def _wait_reply(
             "reply",
             "skipped",
             t0,
-            "REST_PUSH against NgDP: the reply arrives at the WorkZone Push Service, not here; check it in WorkZone",
+            Part.of(
+                "REST_PUSH against NgDP: the reply arrives at the WorkZone Push Service, not here; check it in WorkZone."
+            ),
         )
         acc.findings.append(
             F.warning(
@@ -538,7 +569,9 @@ def _wait_reply(
         return None
     if reply_xml is None:
         timeout_s = env.rehearsal.timeout_s
-        acc.step("reply", "failed", t0, f"no reply within {timeout_s} s")
+        acc.step(
+            "reply", "failed", t0, Part.of("No reply within {timeout_s} s.", timeout_s=timeout_s)
+        )
         acc.findings.append(
             F.error(
                 "REHEARSAL_NO_REPLY",
@@ -561,9 +594,8 @@ def _check_reply(
     acc.reply_xml = reply_xml
     fields = memo.read(reply_xml)
     acc.reply_uuid = fields["uuid"]
-    acc.step("reply", "ok", t0, f"reply {fields['uuid']}")
+    acc.step("reply", "ok", t0, Part.of("Reply {uuid}.", uuid=fields["uuid"]))
     t0 = time.monotonic()
-    problems = []
     reason = memo.validate(reply_xml)
     if reason:
         found.append(
@@ -575,16 +607,32 @@ def _check_reply(
                 reason=reason,
             )
         )
+    parts: list[Part] = []
     if fields["reply_to"] != uuid:
-        problems.append(f"it answers {fields['reply_to'] or 'nothing'}, not {uuid}")
+        parts.append(
+            Part.of(
+                "It answers {found}, not {wanted}.", found=fields["reply_to"] or "-", wanted=uuid
+            )
+        )
     if (
         fields["reply_contact_point"] or fields["recipient_contact_point"]
     ).lower() != contact_point:
-        problems.append(
-            f"it names contact point {fields['reply_contact_point'] or '?'}, not {contact_point}"
+        parts.append(
+            Part.of(
+                "It names contact point {found}, not {wanted}.",
+                found=fields["reply_contact_point"] or "-",
+                wanted=contact_point,
+            )
         )
     if case_id and fields["reply_case"] != case_id:
-        problems.append(f"it names case {fields['reply_case'] or '?'}, not {case_id}")
+        parts.append(
+            Part.of(
+                "It names case {found}, not {wanted}.",
+                found=fields["reply_case"] or "-",
+                wanted=case_id,
+            )
+        )
+    problems = [_clause(p.text("en")) for p in parts]
     if problems:
         found.append(
             F.error(
@@ -595,15 +643,35 @@ def _check_reply(
                 values="; ".join(problems),
             )
         )
-        acc.step("reply matches", "failed", t0, "; ".join(problems))
+        acc.step("reply matches", "failed", t0, *parts)
+    elif case_id:
+        acc.step(
+            "reply matches",
+            "ok",
+            t0,
+            Part.of(
+                "Letter {uuid}, contact point {contact_point}, case {case}.",
+                uuid=uuid,
+                contact_point=contact_point,
+                case=case_id,
+            ),
+        )
     else:
         acc.step(
             "reply matches",
             "ok",
             t0,
-            f"letter {uuid}, contact point {contact_point}"
-            + (f", case {case_id}" if case_id else ""),
+            Part.of(
+                "Letter {uuid}, contact point {contact_point}.",
+                uuid=uuid,
+                contact_point=contact_point,
+            ),
         )
+
+
+def _clause(sentence: str) -> str:
+    """A sentence as a clause of a longer one: "It answers x." gives "it answers x"."""
+    return sentence[:1].lower() + sentence[1:].rstrip(".")
 
 
 def _push_receipt(
@@ -626,11 +694,16 @@ def _push_receipt(
         "receipt at push endpoint",
         "ok" if receipts else "failed",
         t0,
-        f"{len(receipts)} receipt(s) for {uuid} delivered"
-        + (
-            f", the receiver accepted the client certificate {', '.join(callers)}"
+        Part.of("Receipts for {uuid} delivered: {count}.", uuid=uuid, count=len(receipts)),
+        *(
+            [
+                Part.of(
+                    "The receiver accepted the client certificate {values}.",
+                    values=", ".join(callers),
+                )
+            ]
             if callers
-            else ""
+            else []
         ),
     )
     if not receipts:
@@ -778,7 +851,7 @@ def rehearse(
         )
     acc.findings += sealing
     for s in acc.steps:
-        trail.append("step", step=s["name"], status=s["status"], duration_s=s["duration_s"])
+        trail.append("step", step=s.name, status=s.status, duration_s=s.duration_s)
     trail.append("checks_finished", status=acc.status)
     if acc.sent_xml is not None:
         atomic_write(run_dir / "memo" / f"sent-{acc.memo_uuid}.xml", acc.sent_xml)
@@ -803,7 +876,7 @@ def rehearse(
 
     code = folder.close(secrets=secrets, render=render, on_leak=on_leak, result=result)
     for s in acc.steps:
-        progress(f"  {s['name']}: {s['status']} ({s['duration_s']:.2f} s) {s['detail']}")
+        progress(f"  {s.name}: {s.status} ({s.duration_s:.2f} s) {s.text(settings.language)}")
     progress(f"{name}: acceptance {acc.status} → {run_dir / 'signoff' / 'index.html'}")
     return code, run_dir
 
@@ -864,10 +937,7 @@ def render_acceptance_view(settings: Settings, env: Environment, view: Acceptanc
     acc = Acceptance(
         environment=view.environment,
         against=view.against,
-        steps=[
-            {"name": s.name, "status": s.status, "duration_s": s.duration_s, "detail": s.detail}
-            for s in view.steps
-        ],
+        steps=list(view.steps),
         findings=list(view.findings),
         memo_uuid=view.memo_uuid,
         reply_uuid=view.reply_uuid,
@@ -894,21 +964,21 @@ def render_acceptance(
     generated_at: dt.datetime | None = None,
 ) -> str:
     from ..documents.display import badge, findings_html, table
-    from ..documents.i18n import t
+    from ..documents.i18n import seconds, t
     from ..documents.pages import Markup, fragment
     from ..documents.signoff import page
 
     lang = settings.language
     rows = [
         (
-            t(lang, s["name"]),
+            t(lang, s.name),
             badge(
-                "ok" if s["status"] == "ok" else "warning" if s["status"] == "skipped" else "error",
-                t(lang, f"step_{s['status']}"),
+                "ok" if s.status == "ok" else "warning" if s.status == "skipped" else "error",
+                t(lang, f"step_{s.status}"),
                 language=lang,
             ),
-            f"{s['duration_s']:.2f} s",
-            s["detail"],
+            seconds(lang, s.duration_s),
+            s.text(lang),
         )
         for s in acc.steps
     ]

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from ..documents import display
-from ..documents.i18n import t
+from ..documents.i18n import seconds, t
 from ..errors import InputError
 from ..inputs.acceptance import AcceptanceRecord
 from .core import LAB_DIR, Step, lab_run_dir
@@ -60,8 +60,8 @@ def show_acceptance(step: Step, acceptance: AcceptanceRecord | dict[str, Any]) -
                 t(step.language, f"step_{s.status}"),
                 language=step.language,
             ),
-            f"{s.duration_s:.2f} s",
-            s.detail,
+            seconds(step.language, s.duration_s),
+            s.text(step.language),
         )
         for s in acceptance.steps
     ]
