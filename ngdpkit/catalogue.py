@@ -206,7 +206,9 @@ DANISH: dict[str, str] = {
     "The letter could not be sent: the TLS connection or the request failed ({detail}).": "Brevet kunne ikke sendes: TLS-forbindelsen eller forespørgslen fejlede ({detail}).",
     "With REST_PUSH the reply goes to the WorkZone Push Service; confirm in WorkZone that it arrived on the case.": "Med REST_PUSH går svaret til WorkZone Push Service; bekræft i WorkZone, at det er kommet på sagen.",
     "The push receipt endpoint received no receipt for {uuid} within {timeout_s} s.": "Push-kvitteringsendepunktet modtog ingen kvittering for {uuid} inden for {timeout_s} s.",
-    "The reply does not match the letter: {values}.": "Svaret passer ikke til brevet: {values}.",
+    "The reply does not match the letter: it answers {found}, not {wanted}.": "Svaret passer ikke til brevet: det besvarer {found}, ikke {wanted}.",
+    "The reply does not match the letter: it names contact point {found}, not {wanted}.": "Svaret passer ikke til brevet: det nævner kontaktpunkt {found}, ikke {wanted}.",
+    "The reply does not match the letter: it names case {found}, not {wanted}.": "Svaret passer ikke til brevet: det nævner sag {found}, ikke {wanted}.",
     # the acceptance test's steps, as its page lists them (rehearsal.flow, Part.of)
     "Refused before sending: {values}.": "Afvist før afsendelse: {values}.",
     "ngdp_api_url is not https.": "ngdp_api_url er ikke https.",

@@ -532,3 +532,35 @@ def test_a_step_line_the_kit_did_not_write_is_shown_as_written_never_formatted()
     assert kit.text("en") == "Reply <script>alert(1)</script>."
     spoken = DetailPart.of("The request failed: {detail}.", detail="line one\nline two")
     assert spoken.text("en") == "The request failed: line one line two."
+
+
+def test_a_reply_to_another_letter_contact_point_and_case_is_three_errors_in_danish() -> None:
+    """The reply must answer this letter, from this contact point, on this case: each
+    mismatch is its own finding and sentence, said in the page's language."""
+    from ngdpkit.rehearsal.flow import Acceptance, _check_reply
+
+    other = {
+        "uuid": "11111111-2222-4333-8444-555555555555",
+        "label": "Testbrev",
+        "sender_id": "98765433",
+        "contact_point": "0e3f7507-6c3a-5658-910d-f93aafd577e7",
+        "case_id": "99.99.99-X",
+    }
+    reply = memo.build_reply(other, citizen_id="0101012222", citizen_type="CPR")
+    acc = Acceptance("test", "simulator")
+    wanted_cp = "9366b98e-64ef-58fe-a723-950f3d511167"
+    letter = "aaaaaaaa-2222-4333-8444-555555555555"
+    _check_reply(reply.xml, letter, wanted_cp, "27.12.00-G01-17-25", acc, time.monotonic())
+    mismatches = [f for f in acc.findings if f.code == "REHEARSAL_REPLY_MISMATCH"]
+    assert [f.severity for f in mismatches] == ["error"] * 3
+    danish = [f.text("da") for f in mismatches]
+    assert danish == [
+        f"Svaret passer ikke til brevet: det besvarer {other['uuid']}, ikke {letter}.",
+        f"Svaret passer ikke til brevet: det nævner kontaktpunkt {other['contact_point']}, "
+        f"ikke {wanted_cp}.",
+        "Svaret passer ikke til brevet: det nævner sag 99.99.99-X, ikke 27.12.00-G01-17-25.",
+    ]
+    step = acc.steps[-1]
+    assert step.name == "reply matches" and step.status == "failed" and len(step.parts) == 3
+    assert step.text("da").startswith(f"Det besvarer {other['uuid']}, ikke {letter}. Det nævner")
+    assert step.detail.startswith(f"It answers {other['uuid']}, not {letter}. It names")

@@ -607,42 +607,46 @@ def _check_reply(
                 reason=reason,
             )
         )
-    parts: list[Part] = []
+    # Each mismatch: the step's sentence and its finding (one finding per mismatch, so that
+    # each says its own sentence in the run's language).
+    wrong: list[tuple[str, str, str, str]] = []
     if fields["reply_to"] != uuid:
-        parts.append(
-            Part.of(
-                "It answers {found}, not {wanted}.", found=fields["reply_to"] or "-", wanted=uuid
+        wrong.append(
+            (
+                "It answers {found}, not {wanted}.",
+                "The reply does not match the letter: it answers {found}, not {wanted}.",
+                fields["reply_to"] or "-",
+                uuid,
             )
         )
     if (
         fields["reply_contact_point"] or fields["recipient_contact_point"]
     ).lower() != contact_point:
-        parts.append(
-            Part.of(
+        wrong.append(
+            (
                 "It names contact point {found}, not {wanted}.",
-                found=fields["reply_contact_point"] or "-",
-                wanted=contact_point,
+                "The reply does not match the letter: it names contact point {found}, not {wanted}.",
+                fields["reply_contact_point"] or "-",
+                contact_point,
             )
         )
     if case_id and fields["reply_case"] != case_id:
-        parts.append(
-            Part.of(
+        wrong.append(
+            (
                 "It names case {found}, not {wanted}.",
-                found=fields["reply_case"] or "-",
-                wanted=case_id,
+                "The reply does not match the letter: it names case {found}, not {wanted}.",
+                fields["reply_case"] or "-",
+                case_id,
             )
         )
-    problems = [_clause(p.text("en")) for p in parts]
-    if problems:
+    parts = [Part.of(sentence, found=got, wanted=want) for sentence, _, got, want in wrong]
+    for _, message, got, want in wrong:
         found.append(
             F.error(
-                "REHEARSAL_REPLY_MISMATCH",
-                "The reply does not match the letter: {values}.",
-                "reply",
-                fields["uuid"],
-                values="; ".join(problems),
+                "REHEARSAL_REPLY_MISMATCH", message, "reply", fields["uuid"], found=got, wanted=want
             )
         )
+    if parts:
         acc.step("reply matches", "failed", t0, *parts)
     elif case_id:
         acc.step(
@@ -667,11 +671,6 @@ def _check_reply(
                 contact_point=contact_point,
             ),
         )
-
-
-def _clause(sentence: str) -> str:
-    """A sentence as a clause of a longer one: "It answers x." gives "it answers x"."""
-    return sentence[:1].lower() + sentence[1:].rstrip(".")
 
 
 def _push_receipt(
