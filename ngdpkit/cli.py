@@ -7,10 +7,13 @@ problem on stderr and exit 2; nothing here prints a traceback for bad input.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import json
 import os
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -718,6 +721,29 @@ def cmd_rehearse(args: argparse.Namespace) -> int:
     return code
 
 
+@contextlib.contextmanager
+def _terminate_as_ctrl_c() -> Iterator[None]:
+    """Meanwhile a ``kill`` (SIGTERM: a service manager, a cancelled CI job; Ctrl-Break on
+    Windows) stops the command as Ctrl-C does, so that what it made is removed (the
+    simulator's session CA in its temporary folder); the handlers before come back after."""
+    import signal
+
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    saved = {}
+    if threading.current_thread() is threading.main_thread():
+        for name in ("SIGTERM", "SIGBREAK"):
+            sig = getattr(signal, name, None)
+            if sig is not None:
+                saved[sig] = signal.signal(sig, stop)
+    try:
+        yield
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
+
+
 def cmd_simulate(args: argparse.Namespace) -> int:
     import base64
     import tempfile
@@ -746,7 +772,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     registry = registry_from_settings(settings, env)  # the read endpoints of 12.1
     if args.seed is not None:
         registry.traffic = seed_traffic(args.seed, env.system_id)  # what watch reads (12.6)
-    with tempfile.TemporaryDirectory(prefix="ngdpkit-simulate-") as tmp:
+    with _terminate_as_ctrl_c(), tempfile.TemporaryDirectory(prefix="ngdpkit-simulate-") as tmp:
         ca = SessionCA.create(Path(tmp))
         cfg = SimulatorConfig(
             kind=env.kind,

@@ -6,6 +6,7 @@ import base64
 import json
 import re
 import shutil
+import ssl
 import time
 from pathlib import Path
 from typing import Any
@@ -369,6 +370,40 @@ def test_simulate_command_prints_url_and_ca(sample_dir: Path) -> None:
     assert proc.returncode == 0
 
 
+@pytest.mark.parametrize("how", ["SIGINT", "SIGTERM"])
+def test_simulate_stopped_by_ctrl_c_or_a_kill_removes_its_session_ca(
+    sample_dir: Path, tmp_path: Path, how: str
+) -> None:
+    """A service manager or a cancelled CI job stops ``simulate`` with SIGTERM: it ends as
+    on Ctrl-C, and its temporary folder with the session CA goes (a kill left it)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ngdpkit", "simulate", "--settings"]
+        + [str(sample_dir / "migration.toml"), "--env", "test"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", "TMPDIR": str(tmp)},
+        preexec_fn=sigint_default,
+    )
+    try:
+        assert proc.stdout is not None
+        lines = [proc.stdout.readline() for _ in range(2)]
+        ca_file = Path(lines[1].split(": ", 1)[1].strip())
+        assert ca_file.is_file() and ca_file.parent.parent == tmp
+    finally:
+        proc.send_signal(getattr(signal, how))
+        out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0 and out.rstrip().endswith("stopped") and "Traceback" not in err
+    assert list(tmp.iterdir()) == []
+
+
 def test_recipient_type_must_be_cpr_or_cvr(sample_dir: Path, tmp_path: Path) -> None:
     d = _copy(sample_dir, tmp_path)
     text = (
@@ -416,6 +451,25 @@ def test_the_push_stand_in_accepts_only_ngdps_client_certificate(tmp_path: Path)
             r = client.post(stand_in.url("receipt"), json={"messageUUID": "x"})
         assert r.status_code == 200
         assert [x["client_certificate"] for x in stand_in.received()] == ["ngdp-push"]
+
+
+def test_a_silent_caller_does_not_hold_up_ngdps_push(tmp_path: Path) -> None:
+    """The push stand-in makes each TLS handshake in the connection's own thread: a caller
+    that connects and never says hello held up every other caller in ``accept()``."""
+    import socket
+
+    from ngdpkit.rehearsal.simulator import PushStandIn, SessionCA
+
+    ca = SessionCA.create(tmp_path / "ca")
+    with PushStandIn("https://push.invalid/m", "https://push.invalid/r", ca) as stand_in:
+        port = stand_in.server.server_address[1]
+        with socket.create_connection(("127.0.0.1", port)):  # silent: no ClientHello
+            ngdp = ssl.create_default_context(cafile=str(ca.ca_file))
+            ngdp.load_cert_chain(*map(str, ca.client_identity("ngdp-push")))
+            start = time.monotonic()
+            with httpx.Client(verify=ngdp, timeout=5) as client:
+                r = client.post(stand_in.url("receipt"), json={"messageUUID": "x"})
+            assert r.status_code == 200 and time.monotonic() - start < 2
 
 
 def test_a_client_hanging_up_mid_request_prints_no_traceback(

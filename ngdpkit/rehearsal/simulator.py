@@ -495,12 +495,11 @@ class _Quiet(http.server.ThreadingHTTPServer):
         )
 
 
-class _Server(_Quiet):
-    def __init__(self, config: SimulatorConfig, ctx: ssl.SSLContext, port: int) -> None:
-        super().__init__(("127.0.0.1", port), _Handler)
-        self.config = config
-        self.state = State()
-        self.ctx = ctx
+class _TLS(_Quiet):
+    """HTTPS with the TLS handshake in each connection's own thread: a client that connects
+    and says nothing holds up only itself (in ``accept()`` it held up every other caller)."""
+
+    ctx: ssl.SSLContext
 
     def get_request(self) -> tuple[Any, Any]:
         sock, addr = super().get_request()
@@ -512,6 +511,14 @@ class _Server(_Quiet):
         except (ssl.SSLError, OSError):
             return  # a missing or foreign client certificate: the TLS handshake fails, as at NgDP
         super().finish_request(request, client_address)
+
+
+class _Server(_TLS):
+    def __init__(self, config: SimulatorConfig, ctx: ssl.SSLContext, port: int) -> None:
+        super().__init__(("127.0.0.1", port), _Handler)
+        self.config = config
+        self.state = State()
+        self.ctx = ctx
 
     def citizen_replies(self, letter: dict[str, Any], receipt: dict[str, Any]) -> None:
         cfg = self.config
@@ -638,11 +645,12 @@ class _PushHandler(_Strict):
         self.end_headers()
 
 
-class _PushServer(_Quiet):
+class _PushServer(_TLS):
     label = "the push stand-in"
 
-    def __init__(self, message_path: str, receipt_path: str) -> None:
+    def __init__(self, message_path: str, receipt_path: str, ctx: ssl.SSLContext) -> None:
         super().__init__(("127.0.0.1", 0), _PushHandler)
+        self.ctx = ctx
         self.message_path = message_path
         self.receipt_path = receipt_path
         self.received: list[dict[str, Any]] = []
@@ -655,13 +663,12 @@ class PushStandIn:
     def __init__(self, message_endpoint: str, receipt_endpoint: str, ca: SessionCA) -> None:
         msg, rec = urlsplit(message_endpoint), urlsplit(receipt_endpoint)
         self.message_query = msg.query
-        self.server = _PushServer(msg.path, rec.path)
         ctx = ca.server_context("push-stand-in")
         # As a receiver should: accept only callers presenting NgDP's certificate (here the
         # session CA's "NgDP" identity); a caller without one fails the TLS handshake.
         ctx.verify_mode = ssl.CERT_REQUIRED
         ctx.load_verify_locations(cafile=str(ca.ca_file))
-        self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True)
+        self.server = _PushServer(msg.path, rec.path, ctx)
         self.thread = threading.Thread(
             target=self.server.serve_forever, name="push-stand-in", daemon=True
         )
