@@ -233,7 +233,9 @@ def test_step_06_shows_an_acceptance_record_and_refuses_a_damaged_one(sample_cop
         html = str(show_acceptance(step, acceptance))
     except InputError as exc:  # the record's own required fields, named in one line
         pytest.fail(f"the test's acceptance record does not read: {exc}")
-    assert "m-1" in html and "0.25 s" in html and "<b>x</b>" not in html
+    # the sample's step speaks Danish: its duration in Danish (the table said "0.25 s")
+    assert step.language == "da"
+    assert "m-1" in html and "0,25 s" in html and "<b>x</b>" not in html
     with pytest.raises(InputError, match="acceptance.json") as info:
         show_acceptance(step, {"environment": "test", "steps": "not a list"})
     assert "\n" not in str(info.value)

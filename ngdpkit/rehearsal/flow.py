@@ -607,38 +607,7 @@ def _check_reply(
                 reason=reason,
             )
         )
-    # Each mismatch: the step's sentence and its finding (one finding per mismatch, so that
-    # each says its own sentence in the run's language).
-    wrong: list[tuple[str, str, str, str]] = []
-    if fields["reply_to"] != uuid:
-        wrong.append(
-            (
-                "It answers {found}, not {wanted}.",
-                "The reply does not match the letter: it answers {found}, not {wanted}.",
-                fields["reply_to"] or "-",
-                uuid,
-            )
-        )
-    if (
-        fields["reply_contact_point"] or fields["recipient_contact_point"]
-    ).lower() != contact_point:
-        wrong.append(
-            (
-                "It names contact point {found}, not {wanted}.",
-                "The reply does not match the letter: it names contact point {found}, not {wanted}.",
-                fields["reply_contact_point"] or "-",
-                contact_point,
-            )
-        )
-    if case_id and fields["reply_case"] != case_id:
-        wrong.append(
-            (
-                "It names case {found}, not {wanted}.",
-                "The reply does not match the letter: it names case {found}, not {wanted}.",
-                fields["reply_case"] or "-",
-                case_id,
-            )
-        )
+    wrong = _mismatches(fields, uuid, contact_point, case_id)
     parts = [Part.of(sentence, found=got, wanted=want) for sentence, _, got, want in wrong]
     for _, message, got, want in wrong:
         found.append(
@@ -671,6 +640,45 @@ def _check_reply(
                 contact_point=contact_point,
             ),
         )
+
+
+def _mismatches(
+    fields: dict[str, Any], uuid: str, contact_point: str, case_id: str
+) -> list[tuple[str, str, str, str]]:
+    """What in the reply does not answer this letter: (the step's sentence, the finding's
+    message, what the reply says, what was wanted) each; one finding per mismatch, so that
+    each says its own sentence in the run's language."""
+    wrong: list[tuple[str, str, str, str]] = []
+    if fields["reply_to"] != uuid:
+        wrong.append(
+            (
+                "It answers {found}, not {wanted}.",
+                "The reply does not match the letter: it answers {found}, not {wanted}.",
+                fields["reply_to"] or "-",
+                uuid,
+            )
+        )
+    if (
+        fields["reply_contact_point"] or fields["recipient_contact_point"]
+    ).lower() != contact_point:
+        wrong.append(
+            (
+                "It names contact point {found}, not {wanted}.",
+                "The reply does not match the letter: it names contact point {found}, not {wanted}.",
+                fields["reply_contact_point"] or "-",
+                contact_point,
+            )
+        )
+    if case_id and fields["reply_case"] != case_id:
+        wrong.append(
+            (
+                "It names case {found}, not {wanted}.",
+                "The reply does not match the letter: it names case {found}, not {wanted}.",
+                fields["reply_case"] or "-",
+                case_id,
+            )
+        )
+    return wrong
 
 
 def _push_receipt(
