@@ -16,7 +16,7 @@ from ngdpkit.rehearsal.simulator import SessionCA, Simulator, SimulatorConfig
 from ngdpkit.rehearsal.simulator_registry import registry_from_settings
 from ngdpkit.secrets import read_dotenv
 from ngdpkit.settings import load_settings
-from tests.conftest import run_cli
+from tests.conftest import cli, run_cli
 
 ALLOWED_GET = (
     "/apis/v1/organisations/?cvrNumber=",
@@ -91,7 +91,9 @@ def copy_sample(sample_dir: Path, tmp_path: Path) -> Path:
 
 
 def check(sample: Path, env_name: str) -> dict[str, Any]:
-    r = run_cli(
+    """``check --online ngdp --json`` through the command line's own ``main``, in this
+    process (its answer is what is asserted, not its process)."""
+    r = cli(
         "check",
         "--settings",
         str(sample / "migration.toml"),
@@ -227,7 +229,7 @@ def test_contact_points_from_ngdp(sample_dir: Path, tmp_path: Path) -> None:
         online = check(sample, "test")
     assert "PENDING_CONTACT_POINTS" not in codes(online)
     assert "CONTACT_POINT_UNKNOWN" not in codes(online)
-    r = run_cli("check", "--settings", str(toml), "--env", "test", "--json")
+    r = cli("check", "--settings", str(toml), "--env", "test", "--json")
     assert "PENDING_CONTACT_POINTS" in codes(json.loads(r.stdout))
 
 
