@@ -30,6 +30,24 @@ DANISH: dict[str, str] = {
     "Decision row {row} is not used: Decided at {value!r} is not a date and time (ISO 8601, e.g. 2026-12-04T10:15:00+01:00).": "Beslutningsrække {row} bruges ikke: Decided at {value!r} er ikke en dato og et tidspunkt (ISO 8601, fx 2026-12-04T10:15:00+01:00).",
     "The decision for mailbox {mailbox} ({decision} by {by} at {at}) is not used: the export has no such mailbox.": "Beslutningen om postkassen {mailbox} ({decision} af {by} {at}) bruges ikke: eksporten har ingen sådan postkasse.",
     "The decision for mailbox {mailbox} ({decision} by {by} at {at}) names {guid}, which is not one of this environment's contact points; it is not used.": "Beslutningen om postkassen {mailbox} ({decision} af {by} {at}) peger på {guid}, som ikke er et af miljøets kontaktpunkter; den bruges ikke.",
+    # why nk.decide or the editor refused a decision (steps.decide; shown after "Intet er gemt:")
+    "the name of who decides is empty": "navnet på den, der beslutter, er tomt",
+    "decision {value!r} is not one of accept, override, retire": "beslutningen {value!r} er ikke en af accept, override, retire",
+    "who decides is not known: type your name in the editor (Dit navn) or pass by=...": "det vides ikke, hvem der beslutter: skriv dit navn i editoren (Dit navn) eller angiv by=...",
+    "the note is {n} characters long; at most {most}": "noten er {n} tegn lang; højst {most}",
+    "no mailbox named": "ingen postkasse er angivet",
+    "a retire decision names no contact point ({values})": "en retire-beslutning nævner intet kontaktpunkt ({values})",
+    "mailbox {value!r} is not a postkasse ID (digits, or digits:digits)": "postkassen {value!r} er ikke et postkasse-ID (cifre, eller cifre:cifre)",
+    "mailbox {value} is not in the export": "postkassen {value} er ikke i eksporten",
+    "{key}: {decision} needs a contact point": "{key}: {decision} kræver et kontaktpunkt",
+    "{key}: {decision} needs a contact point (the mailbox has no suggestion)": "{key}: {decision} kræver et kontaktpunkt (postkassen har intet forslag)",
+    "{key}: {decision} needs a contact point (no suggestions made)": "{key}: {decision} kræver et kontaktpunkt (der er ikke lavet forslag)",
+    "{key}: {point} is not one of its suggestions ({values}); use 'override' for another contact point": "{key}: {point} er ikke et af dens forslag ({values}); brug 'override' for et andet kontaktpunkt",
+    "{guid} is not one of this environment's contact points": "{guid} er ikke et af miljøets kontaktpunkter",
+    "this environment's contact points are not known, so {value!r} cannot be looked up by name; give the contact point's NgDP Guid": "miljøets kontaktpunkter kendes ikke, så {value!r} kan ikke slås op efter navn; angiv kontaktpunktets NgDP Guid",
+    "{value!r} names {n} contact points: {values} (give the NgDP Guid)": "{value!r} passer på {n} kontaktpunkter: {values} (angiv NgDP Guid)",
+    "no contact point is named {value!r} (did you mean: {values})": "intet kontaktpunkt hedder {value!r} (mente du: {values})",
+    "no contact point is named {value!r}": "intet kontaktpunkt hedder {value!r}",
     # Windows servers (contract 12.4)
     "{label} is encrypted with AES (PBES2): Windows Server 2016 and older cannot import it, and say the password is wrong. Re-export it with 3DES for those servers: {command} (then delete key-and-cert.pem: it holds the key unencrypted).": "{label} er krypteret med AES (PBES2): Windows Server 2016 og ældre kan ikke importere den og siger, at adgangskoden er forkert. Eksportér den igen med 3DES til de servere: {command} (slet derefter key-and-cert.pem: den indeholder nøglen ukrypteret).",
     "Servers {values} share the name {name} on Windows (the first label): scripts and evidence cannot tell them apart.": "Serverne {values} har samme navn {name} i Windows (første del af navnet): scripts og dokumentation kan ikke skelne dem.",
@@ -209,7 +227,7 @@ DANISH: dict[str, str] = {
     "The reply does not match the letter: it answers {found}, not {wanted}.": "Svaret passer ikke til brevet: det besvarer {found}, ikke {wanted}.",
     "The reply does not match the letter: it names contact point {found}, not {wanted}.": "Svaret passer ikke til brevet: det nævner kontaktpunkt {found}, ikke {wanted}.",
     "The reply does not match the letter: it names case {found}, not {wanted}.": "Svaret passer ikke til brevet: det nævner sag {found}, ikke {wanted}.",
-    # the acceptance test's steps, as its page lists them (rehearsal.flow, Part.of)
+    # the acceptance test's steps, as its page lists them (rehearsal.flow, Sentence.of)
     "Refused before sending: {values}.": "Afvist før afsendelse: {values}.",
     "ngdp_api_url is not https.": "ngdp_api_url er ikke https.",
     "The request failed: {detail}.": "Forespørgslen fejlede: {detail}.",

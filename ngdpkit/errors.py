@@ -13,6 +13,12 @@ these at the boundary where the file is read, with ``raise ... from exc``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .findings import Sentence
+
 
 class NgdpkitError(Exception):
     """Base class of every error the kit raises on purpose."""
@@ -27,7 +33,22 @@ class InputError(NgdpkitError):
 
     def __init__(self, problems: list[str] | str) -> None:
         self.problems = [problems] if isinstance(problems, str) else list(problems)
+        self.sentences: tuple[Sentence, ...] = ()
         super().__init__("; ".join(self.problems))
+
+    @classmethod
+    def said(cls, sentences: Sequence[Sentence]) -> InputError:
+        """The refusal of ``sentences`` (the catalogue's): its problems in English, as
+        always, and :meth:`text` in another language (a Danish screen shows them in Danish)."""
+        error = cls([s.text("en") for s in sentences])
+        error.sentences = tuple(sentences)
+        return error
+
+    def text(self, language: str) -> str:
+        """The problems in ``language`` when they were said as sentences, else as written."""
+        if not self.sentences:
+            return str(self)
+        return "; ".join(s.text(language) for s in self.sentences)
 
 
 class StepCrashed(NgdpkitError):

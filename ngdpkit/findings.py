@@ -89,6 +89,46 @@ class Finding:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class SentenceValue:
+    """A value a sentence names: data (an ID, a status, a library's reason), as text."""
+
+    name: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """A sentence the kit says that is not a finding (an acceptance test's step, why a
+    decision was refused): its English template, the key of its Danish form in
+    :mod:`ngdpkit.catalogue` as a finding's is, and the values it names."""
+
+    template: str
+    params: tuple[SentenceValue, ...] = ()
+
+    @classmethod
+    def of(cls, template: str, **params: Any) -> Sentence:
+        """The sentence ``template`` names ``params`` in: each formatted once as the English
+        template says, as one line without secrets (a value may quote a library's error)."""
+        from .redact import one_line
+
+        _, formatted = format_params(template, params)
+        return cls(
+            template, tuple(SentenceValue(k, one_line(str(v))) for k, v in formatted.items())
+        )
+
+    def text(self, language: str) -> str:
+        """The sentence in ``language``; in Danish from the catalogue. Empty when the
+        template is not the kit's own (one read from a file is never formatted)."""
+        from .catalogue import DANISH
+
+        if self.template not in DANISH:
+            return ""
+        values = {p.name: p.value for p in self.params}
+        text = danish_text(self.template, values) if language == "da" else None
+        return text or english_text(self.template, values) or ""
+
+
 _AND_MORE = re.compile(r"(.+) and (\d+) more", re.DOTALL)
 
 

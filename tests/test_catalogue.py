@@ -37,10 +37,10 @@ def emitted_templates() -> set[str]:
             elif (
                 name == "of"
                 and isinstance(func, ast.Attribute)
-                and getattr(func.value, "id", "") in ("Part", "DetailPart")
+                and getattr(func.value, "id", "") == "Sentence"
                 and args
             ):
-                msg = args[0]  # a sentence of an acceptance test's step (rehearsal.flow)
+                msg = args[0]  # a sentence that is not a finding (findings.Sentence)
             else:
                 continue
             if isinstance(msg, ast.Constant) and isinstance(msg.value, str):

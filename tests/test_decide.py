@@ -284,3 +284,25 @@ def test_recompute_keeps_the_suggestions_of_what_is_still_open(session: Session)
     assert set(frame.loc[frame["source"] == "decision", "mailbox_id"]) == {first, second}
     # the notebook's step is left as it was: its findings and files come from a run again
     assert session.step.record.counts == session.mapping.counts()
+
+
+def test_every_refusal_is_said_in_either_language(session: Session) -> None:
+    """A refusal reads in English as ``str`` (the notebook's API) and in Danish for the
+    Danish editor: every problem of one call, each from the catalogue."""
+    good = a_mailbox_without_subject(session)
+    with pytest.raises(InputError) as caught:
+        nk.decide(session.step, [good, "12ab", "999999999"], "override", "skole", by="Anne")
+    error = caught.value
+    assert len(error.sentences) == 3 and str(error) == error.text("en")
+    assert error.text("en").startswith("no contact point is named 'skole' (did you mean: ")
+    danish = error.text("da")
+    assert danish.startswith("intet kontaktpunkt hedder 'skole' (mente du: ")
+    assert "postkassen '12ab' er ikke et postkasse-ID (cifre, eller cifre:cifre)" in danish
+    assert "postkassen 999999999 er ikke i eksporten" in danish
+    with pytest.raises(InputError) as caught:
+        nk.decide(session.step, good, "keep", by="Anne")
+    assert caught.value.text("da") == ("beslutningen 'keep' er ikke en af accept, override, retire")
+    with pytest.raises(InputError) as caught:
+        nk.decide(session.step, good, "retire", by="Anne", note="x" * 501)
+    assert caught.value.text("da") == "noten er 501 tegn lang; højst 500"
+    assert not session.file.exists()

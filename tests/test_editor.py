@@ -174,7 +174,8 @@ def test_override_by_name_and_retire(session: Session) -> None:
     check.value = True
     ed.other.value = "nowhere"
     ed.override.click()
-    assert text(ed.message).startswith("Intet er gemt: no contact point is named 'nowhere'")
+    # the refusal in the editor's language (it said "no contact point is named 'nowhere'")
+    assert text(ed.message).startswith("Intet er gemt: intet kontaktpunkt hedder 'nowhere'")
     assert not session.file.exists()
     ed.other.value = "Eksempel Kommune - hovedpostkasse"
     ed.override.click()

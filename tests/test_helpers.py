@@ -131,3 +131,20 @@ def test_cli_reads_only_its_own_threads_output(
     thread.join()
     assert done.is_set() and r.returncode == 2
     assert "Traceback" not in r.stderr and "missing.toml" in r.stderr
+
+
+def test_a_native_thread_that_called_python_is_not_the_tests_to_end() -> None:
+    """A thread Python did not start (a library's native pool) that calls into Python is
+    listed by ``threading`` as a dummy that cannot be joined: the autouse thread check
+    leaves it alone (it failed a test's teardown with "cannot join a dummy thread")."""
+    import _thread
+    import threading
+
+    seen = threading.Event()
+
+    def native() -> None:
+        threading.current_thread()  # what a callback from a native thread does first
+        seen.set()
+
+    _thread.start_new_thread(native, ())
+    assert seen.wait(5)

@@ -569,7 +569,8 @@ def test_a_step_line_the_kit_did_not_write_is_shown_as_written_never_formatted()
     """An older rehearsal's steps have only their line; a sentence whose template is not the
     kit's own (a hand-edited record) is never formatted: the line is shown instead (which the
     page escapes, as test_neighbours shows with a forged record)."""
-    from ngdpkit.inputs.acceptance import AcceptanceStep, DetailPart, DetailValue
+    from ngdpkit.findings import Sentence, SentenceValue
+    from ngdpkit.inputs.acceptance import AcceptanceStep
 
     old = AcceptanceStep("send", "ok", 0.1, "HTTP 201 for x")
     assert old.text("da") == old.text("en") == "HTTP 201 for x"
@@ -578,13 +579,13 @@ def test_a_step_line_the_kit_did_not_write_is_shown_as_written_never_formatted()
         "ok",
         0.1,
         "<b>line</b>",
-        (DetailPart("{uuid.__class__} {uuid}", (DetailValue("uuid", "u"),)),),
+        (Sentence("{uuid.__class__} {uuid}", (SentenceValue("uuid", "u"),)),),
     )
     assert forged.text("da") == forged.text("en") == "<b>line</b>"
-    kit = DetailPart.of("Reply {uuid}.", uuid="<script>alert(1)</script>")
+    kit = Sentence.of("Reply {uuid}.", uuid="<script>alert(1)</script>")
     assert kit.text("da") == "Svar <script>alert(1)</script>."
     assert kit.text("en") == "Reply <script>alert(1)</script>."
-    spoken = DetailPart.of("The request failed: {detail}.", detail="line one\nline two")
+    spoken = Sentence.of("The request failed: {detail}.", detail="line one\nline two")
     assert spoken.text("en") == "The request failed: line one line two."
 
 

@@ -9,46 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..findings import Finding
-
-
-@dataclass(frozen=True, slots=True)
-class DetailValue:
-    """A value a step's sentence names: data (an ID, a status, a library's reason), as text."""
-
-    name: str
-    value: str
-
-
-@dataclass(frozen=True, slots=True)
-class DetailPart:
-    """One sentence of a step's detail: its English template (the key of its Danish form in
-    :mod:`ngdpkit.catalogue`, as for a finding) and the values it names."""
-
-    template: str
-    params: tuple[DetailValue, ...] = ()
-
-    @classmethod
-    def of(cls, template: str, **params: Any) -> DetailPart:
-        """The sentence ``template`` names ``params`` in: each formatted once as the English
-        template says, as one line without secrets (a value may quote a library's error)."""
-        from ..findings import format_params
-        from ..redact import one_line
-
-        _, formatted = format_params(template, params)
-        return cls(template, tuple(DetailValue(k, one_line(str(v))) for k, v in formatted.items()))
-
-    def text(self, language: str) -> str:
-        """The sentence in ``language``; in Danish from the catalogue (English when it has
-        none: a template that is not the kit's own is never formatted)."""
-        from ..catalogue import DANISH
-        from ..findings import danish_text, english_text
-
-        if self.template not in DANISH:
-            return ""
-        values = {p.name: p.value for p in self.params}
-        text = danish_text(self.template, values) if language == "da" else None
-        return text or english_text(self.template, values) or ""
+from ..findings import Finding, Sentence
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +22,7 @@ class AcceptanceStep:
     status: str
     duration_s: float
     detail: str
-    parts: tuple[DetailPart, ...] = ()
+    parts: tuple[Sentence, ...] = ()
 
     def text(self, language: str) -> str:
         """The detail in ``language``: its sentences, or the line as it was written when a

@@ -27,9 +27,8 @@ from .. import __version__
 from .. import findings as F
 from ..checks.network import official_api_url
 from ..errors import InputError
-from ..findings import Finding
+from ..findings import Finding, Sentence
 from ..inputs.acceptance import AcceptanceStep
-from ..inputs.acceptance import DetailPart as Part
 from ..inputs.typed import unstructure
 from ..redact import clip, one_line
 from ..secrets import secret_missing
@@ -55,7 +54,7 @@ class Acceptance:
     def status(self) -> str:
         return F.status_of(self.findings)
 
-    def step(self, name: str, status: str, started: float, *parts: Part) -> None:
+    def step(self, name: str, status: str, started: float, *parts: Sentence) -> None:
         """The step ``name`` ended (ok, skipped or failed); ``parts`` say how, as sentences
         of the catalogue (the page shows them in the run's language, the record keeps them
         and their English line)."""
@@ -190,7 +189,7 @@ def run_flow(
             "prepare",
             "failed",
             time.monotonic(),
-            Part.of(
+            Sentence.of(
                 "Refused before sending: {values}.",
                 values=", ".join(f.code for f in acc.findings if f.severity == "error"),
             ),
@@ -406,7 +405,7 @@ def _ngdp_base(env: Environment, acc: Acceptance) -> tuple[str, str | None] | No
     base = (env.ngdp_api_url or official_api_url(env.kind)).rstrip("/")
     ca_file = str(env.ngdp_api_ca) if env.ngdp_api_ca else None
     if not base.lower().startswith("https://"):
-        acc.step("send", "failed", time.monotonic(), Part.of("ngdp_api_url is not https."))
+        acc.step("send", "failed", time.monotonic(), Sentence.of("ngdp_api_url is not https."))
         acc.findings.append(
             F.error(
                 "NGDP_API_URL_NOT_HTTPS",
@@ -436,7 +435,7 @@ def _send(client: Any, base: str, letter: Any, acc: Acceptance) -> bool:
         )
     except httpx.HTTPError as exc:
         detail = f"{type(exc).__name__}: {clip(str(exc), 200)}"
-        acc.step("send", "failed", t0, Part.of("The request failed: {detail}.", detail=detail))
+        acc.step("send", "failed", t0, Sentence.of("The request failed: {detail}.", detail=detail))
         found.append(
             F.error(
                 "REHEARSAL_SEND_REFUSED",
@@ -452,7 +451,7 @@ def _send(client: Any, base: str, letter: Any, acc: Acceptance) -> bool:
             "send",
             "failed",
             t0,
-            Part.of("HTTP {status}: a redirect, not followed.", status=r.status_code),
+            Sentence.of("HTTP {status}: a redirect, not followed.", status=r.status_code),
         )
         found.append(
             F.error(
@@ -472,7 +471,7 @@ def _send(client: Any, base: str, letter: Any, acc: Acceptance) -> bool:
             "send",
             "failed",
             t0,
-            Part.of("HTTP {status}: {detail}.", status=r.status_code, detail=detail),
+            Sentence.of("HTTP {status}: {detail}.", status=r.status_code, detail=detail),
         )
         found.append(
             F.error(
@@ -485,7 +484,7 @@ def _send(client: Any, base: str, letter: Any, acc: Acceptance) -> bool:
             )
         )
         return False
-    acc.step("send", "ok", t0, Part.of("HTTP 201: letter {uuid} was taken.", uuid=letter.uuid))
+    acc.step("send", "ok", t0, Sentence.of("HTTP 201: letter {uuid} was taken.", uuid=letter.uuid))
     _transport_receipt(r, base, letter, acc)
     return True
 
@@ -508,7 +507,7 @@ def _transport_receipt(r: Any, base: str, letter: Any, acc: Acceptance) -> None:
             "transport receipt",
             "ok",
             t0,
-            Part.of(
+            Sentence.of(
                 "{status}, transmission ID {transmission}.",
                 status=receipt["receiptStatus"],
                 transmission=receipt.get("transmissionId"),
@@ -519,7 +518,7 @@ def _transport_receipt(r: Any, base: str, letter: Any, acc: Acceptance) -> None:
             "transport receipt",
             "failed",
             t0,
-            Part.of("The answer was {value}.", value=clip(json.dumps(receipt), 200)),
+            Sentence.of("The answer was {value}.", value=clip(json.dumps(receipt), 200)),
         )
         found.append(
             F.error(
@@ -554,7 +553,7 @@ def _wait_reply(
             "reply",
             "skipped",
             t0,
-            Part.of(
+            Sentence.of(
                 "REST_PUSH against NgDP: the reply arrives at the WorkZone Push Service, not here; check it in WorkZone."
             ),
         )
@@ -570,7 +569,10 @@ def _wait_reply(
     if reply_xml is None:
         timeout_s = env.rehearsal.timeout_s
         acc.step(
-            "reply", "failed", t0, Part.of("No reply within {timeout_s} s.", timeout_s=timeout_s)
+            "reply",
+            "failed",
+            t0,
+            Sentence.of("No reply within {timeout_s} s.", timeout_s=timeout_s),
         )
         acc.findings.append(
             F.error(
@@ -594,7 +596,7 @@ def _check_reply(
     acc.reply_xml = reply_xml
     fields = memo.read(reply_xml)
     acc.reply_uuid = fields["uuid"]
-    acc.step("reply", "ok", t0, Part.of("Reply {uuid}.", uuid=fields["uuid"]))
+    acc.step("reply", "ok", t0, Sentence.of("Reply {uuid}.", uuid=fields["uuid"]))
     t0 = time.monotonic()
     reason = memo.validate(reply_xml)
     if reason:
@@ -608,7 +610,7 @@ def _check_reply(
             )
         )
     wrong = _mismatches(fields, uuid, contact_point, case_id)
-    parts = [Part.of(sentence, found=got, wanted=want) for sentence, _, got, want in wrong]
+    parts = [Sentence.of(sentence, found=got, wanted=want) for sentence, _, got, want in wrong]
     for _, message, got, want in wrong:
         found.append(
             F.error(
@@ -622,7 +624,7 @@ def _check_reply(
             "reply matches",
             "ok",
             t0,
-            Part.of(
+            Sentence.of(
                 "Letter {uuid}, contact point {contact_point}, case {case}.",
                 uuid=uuid,
                 contact_point=contact_point,
@@ -634,7 +636,7 @@ def _check_reply(
             "reply matches",
             "ok",
             t0,
-            Part.of(
+            Sentence.of(
                 "Letter {uuid}, contact point {contact_point}.",
                 uuid=uuid,
                 contact_point=contact_point,
@@ -701,10 +703,10 @@ def _push_receipt(
         "receipt at push endpoint",
         "ok" if receipts else "failed",
         t0,
-        Part.of("Receipts for {uuid} delivered: {count}.", uuid=uuid, count=len(receipts)),
+        Sentence.of("Receipts for {uuid} delivered: {count}.", uuid=uuid, count=len(receipts)),
         *(
             [
-                Part.of(
+                Sentence.of(
                     "The receiver accepted the client certificate {values}.",
                     values=", ".join(callers),
                 )

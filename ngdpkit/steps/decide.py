@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from ..findings import Sentence
 from ..guids import canonical_guid
 from ..inputs.decisions import DECISIONS, HEADERS, MAX_NOTE, Decision, export_form
 from .core import Step
@@ -46,7 +47,7 @@ def set_decider(name: str) -> str:
     global _decider
     clean = _one_line(name)
     if not clean:
-        raise InputError("the name of who decides is empty")
+        raise InputError.said([Sentence.of("the name of who decides is empty")])
     _decider = clean
     return clean
 
@@ -97,24 +98,41 @@ def decide_each(
     checked row's own suggestion): every choice is checked, then all are written at once."""
     word = decision.strip().lower() if isinstance(decision, str) else ""
     if word not in DECISIONS:
-        raise InputError(f"decision {decision!r} is not one of {', '.join(DECISIONS)}")
+        raise InputError.said([_not_a_decision(decision)])
     who = _one_line(by) if by is not None else _decider
     if not who:
-        raise InputError(
-            "who decides is not known: type your name in the editor (Dit navn) or pass by=..."
+        raise InputError.said(
+            [
+                Sentence.of(
+                    "who decides is not known: type your name in the editor (Dit navn) or pass by=..."
+                )
+            ]
         )
     text = _one_line(note)
     if len(text) > MAX_NOTE:
-        raise InputError(f"the note is {len(text)} characters long; at most {MAX_NOTE}")
+        raise InputError.said(
+            [
+                Sentence.of(
+                    "the note is {n} characters long; at most {most}", n=len(text), most=MAX_NOTE
+                )
+            ]
+        )
     if not choices:
-        raise InputError("no mailbox named")
+        raise InputError.said([Sentence.of("no mailbox named")])
     points = _PointIndex.of(step)
     known = _known_mailboxes(step)
     suggested = _suggestions(step, {str(raw).strip().partition(":")[0] for raw, _ in choices})
-    problems: list[str] = []
+    problems: list[Sentence] = []
     named = {str(p).strip() for _, p in choices if p is not None and str(p).strip()}
     if word == "retire" and named:
-        raise InputError(f"a retire decision names no contact point ({', '.join(sorted(named))})")
+        raise InputError.said(
+            [
+                Sentence.of(
+                    "a retire decision names no contact point ({values})",
+                    values=", ".join(sorted(named)),
+                )
+            ]
+        )
     resolved: dict[str, str | None] = {}
     for name in sorted(named):  # each looked up once, however many mailboxes it is for
         resolved[name], why = points.find(name)
@@ -141,10 +159,16 @@ def decide_each(
             note=text,
         )
     if problems:
-        raise InputError(problems)
+        raise InputError.said(problems)
     written = tuple(made.values())
     write_decisions(step.settings.decisions_path(step.env.name), written)
     return written
+
+
+def _not_a_decision(decision: object) -> Sentence:
+    # DECISIONS' words in the template itself: as a value they would be said in Danish, as
+    # the pages name decisions, and a caller must type them as they are
+    return Sentence.of("decision {value!r} is not one of accept, override, retire", value=decision)
 
 
 def _one_line(text: str | None) -> str:
@@ -153,19 +177,25 @@ def _one_line(text: str | None) -> str:
 
 
 def _mailbox_key(
-    raw: str | int, known: tuple[set[str], set[tuple[str, str]]] | None, problems: list[str]
+    raw: str | int,
+    known: tuple[set[str], set[tuple[str, str]]] | None,
+    problems: list[Sentence],
 ) -> str | None:
     text = str(raw).strip()
     m = _MAILBOX.fullmatch(text)
     if m is None:
-        problems.append(f"mailbox {text!r} is not a postkasse ID (digits, or digits:digits)")
+        problems.append(
+            Sentence.of(
+                "mailbox {value!r} is not a postkasse ID (digits, or digits:digits)", value=text
+            )
+        )
         return None
     mailbox_id, subject = m.group(1), m.group(2) or ""
     if known is not None:
         ids, pairs = known
         mailbox_id = export_form(mailbox_id, ids) or mailbox_id
         if (mailbox_id not in ids) if not subject else ((mailbox_id, subject) not in pairs):
-            problems.append(f"mailbox {text} is not in the export")
+            problems.append(Sentence.of("mailbox {value} is not in the export", value=text))
             return None
     return f"{mailbox_id}:{subject}" if subject else mailbox_id
 
@@ -177,7 +207,7 @@ def _target(
     resolved: dict[str, str | None],
     points: _PointIndex,
     suggested: dict[str, list[tuple[str, str]]] | None,
-    problems: list[str],
+    problems: list[Sentence],
 ) -> str | None:
     """The GUID a decision for ``key`` names ("" for retire), or None with the problem noted
     (a contact point that could not be found is noted once, before)."""
@@ -188,21 +218,26 @@ def _target(
     if not text:
         if word == "accept" and own:
             return own[0][0]  # the best suggestion
-        why = ""
+        template = "{key}: {decision} needs a contact point"
         if word == "accept":
-            why = (
+            template += (
                 " (the mailbox has no suggestion)" if own is not None else " (no suggestions made)"
             )
-        problems.append(f"{key}: {word} needs a contact point{why}")
+        problems.append(Sentence.of(template, key=key, decision=word))
         return None
     guid = resolved.get(text)
     if guid is None:
         return None
     if word == "accept" and own is not None and guid not in {g for g, _ in own}:
-        offered = "; ".join(f"{name!r} ({g})" for g, name in own) or "none"
+        offered = "; ".join(f"{name!r} ({g})" for g, name in own) or "-"
         problems.append(
-            f"{key}: {points.label(guid)} is not one of its suggestions ({offered}); "
-            "use 'override' for another contact point"
+            Sentence.of(
+                "{key}: {point} is not one of its suggestions ({values}); "
+                "use 'override' for another contact point",
+                key=key,
+                point=points.label(guid),
+                values=offered,
+            )
         )
         return None
     return guid
@@ -233,36 +268,48 @@ class _PointIndex:
         name = (self.names or {}).get(guid)
         return f"{name!r} ({guid})" if name is not None else guid
 
-    def find(self, text: str) -> tuple[str | None, str]:
+    def find(self, text: str) -> tuple[str | None, Sentence | None]:
         """The GUID ``text`` names (a GUID, or a unique name), or None and why not."""
         value = text.strip()
         guid = canonical_guid(value)
         if guid is not None:
             if self.names is not None and guid not in self.names:
-                return None, f"{guid} is not one of this environment's contact points"
-            return guid, ""
+                return None, Sentence.of(
+                    "{guid} is not one of this environment's contact points", guid=guid
+                )
+            return guid, None
         if self.names is None:
-            return None, (
-                f"this environment's contact points are not known, so {value!r} cannot be "
-                "looked up by name; give the contact point's NgDP Guid"
+            return None, Sentence.of(
+                "this environment's contact points are not known, so {value!r} cannot be "
+                "looked up by name; give the contact point's NgDP Guid",
+                value=value,
             )
         wanted = value.casefold()
         hits = [g for g, name in self.names.items() if name.strip().casefold() == wanted]
         if len(hits) == 1:
-            return hits[0], ""
+            return hits[0], None
         if hits:
-            return None, f"{value!r} names {len(hits)} contact points: " + "; ".join(
-                self.label(g) for g in sorted(hits)
-            ) + " (give the NgDP Guid)"
-        return None, f"no contact point is named {value!r}" + self._near(wanted)
+            return None, Sentence.of(
+                "{value!r} names {n} contact points: {values} (give the NgDP Guid)",
+                value=value,
+                n=len(hits),
+                values="; ".join(self.label(g) for g in sorted(hits)),
+            )
+        near = self._near(wanted)
+        if near:
+            return None, Sentence.of(
+                "no contact point is named {value!r} (did you mean: {values})",
+                value=value,
+                values="; ".join(repr(n) for n in near),
+            )
+        return None, Sentence.of("no contact point is named {value!r}", value=value)
 
-    def _near(self, wanted: str) -> str:
+    def _near(self, wanted: str) -> list[str]:
         names = self.names or {}
         folded = {name.strip().casefold(): name for name in names.values()}
-        near = [folded[n] for n in folded if wanted and wanted in n][:5] or [
+        return [folded[n] for n in folded if wanted and wanted in n][:5] or [
             folded[n] for n in difflib.get_close_matches(wanted, list(folded), n=5, cutoff=0.6)
         ]
-        return f" (did you mean: {'; '.join(repr(n) for n in near)})" if near else ""
 
 
 def _known_mailboxes(step: Step) -> tuple[set[str], set[tuple[str, str]]] | None:
@@ -369,7 +416,7 @@ def write_decisions(
         lines.append(";".join(csv_field(h) for h in HEADERS))
     for d in decisions:
         if d.decision not in DECISIONS:
-            raise InputError(f"decision {d.decision!r} is not one of {', '.join(DECISIONS)}")
+            raise InputError.said([_not_a_decision(d.decision)])
         lines.append(
             ";".join(
                 csv_field(v)

@@ -350,7 +350,7 @@ class MappingEditor:
                 note=self.note.value,
             )
         except InputError as exc:
-            return self._say(t(lang, "editor_refused", reason=str(exc)), problem=True)
+            return self._say(t(lang, "editor_refused", reason=exc.text(lang)), problem=True)
         self.mapping = done.mapping
         self.in_use = self._decisions_in_use()
         self.note.value = ""
