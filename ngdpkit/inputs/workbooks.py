@@ -22,6 +22,7 @@ import io
 import json
 import os
 import re
+import threading
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -528,9 +529,13 @@ def _read_workbook(path: Path, label: str, only: str | None) -> dict[str, list[l
         return _read_with_openpyxl(path, label, calamine_exc)
 
 
+_OPENPYXL = threading.Lock()  # the run reads workbooks side by side (run/preflight.py)
+
+
 def _read_with_openpyxl(path: Path, label: str, first: BaseException) -> dict[str, list[list[Any]]]:
     try:
-        import openpyxl
+        with _OPENPYXL:  # its first import on one thread at a time (run/imports.py says why)
+            import openpyxl
 
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
         try:

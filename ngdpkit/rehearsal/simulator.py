@@ -23,6 +23,8 @@ import tempfile
 import threading
 import uuid
 from dataclasses import dataclass, field
+from email.parser import BytesParser  # here, not in a handler's thread (run/imports.py says why)
+from email.policy import HTTP
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -599,9 +601,6 @@ class _PushHandler(_Strict):
         pass
 
     def do_POST(self) -> None:  # noqa: N802
-        from email.parser import BytesParser
-        from email.policy import HTTP
-
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length)
         parts = urlsplit(self.path)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..settings import Settings, load_settings
+from .imports import import_for_threads, skip_iri_grammar
 from .kernels import FIRST_STEP, Kernels
 
 if TYPE_CHECKING:
@@ -30,18 +31,6 @@ GO = "go"  # the parent's word, on a waiting child's stdin, that the input has p
 
 def default_out(settings: Settings) -> Path:
     return settings.base_dir / "runs"
-
-
-def skip_iri_grammar() -> None:
-    """Mark rfc3987-syntax absent in this process, before papermill is imported.
-
-    jsonschema (imported through papermill and nbformat) uses it, when it is installed
-    (JupyterLab brings it), to check the "iri" string formats, and importing it compiles a
-    grammar: 0.8 s of CPU on the run's critical path, while the first kernel boots on the
-    other core. No notebook schema uses those formats (a test checks nbformat's schemas);
-    jsonschema then leaves them unchecked, as it does when the package is not installed.
-    """
-    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]  # now an ImportError
 
 
 def go_lines(extra: list[Finding]) -> str:
@@ -169,13 +158,11 @@ def _boot_and_wait(kernels: Kernels, settings: Settings, out: Path) -> tuple[Boo
         early = kernels.launch(out, FIRST_STEP)
         listener = Listener(kernels, early)
         listener.start()
+        import_for_threads(settings)  # beside the kernel's boot and the parent's check
         from ..findings import Finding
         from .environment import open_seal_ahead
 
-        opening = open_seal_ahead(settings)  # pyHanko's import beside the kernel's boot
-        import nbformat  # noqa: F401
-        import papermill  # noqa: F401
-
+        opening = open_seal_ahead(settings)  # its imports are done: opening the .p12 is left
         word, line = listener.wait()
         # The word without its findings line is a parent gone mid-sentence: refused, since
         # a run without them could miss a reused certificate (an error).

@@ -28,6 +28,7 @@ from .ahead import RenderAhead
 from .audit import INCOMPLETE
 from .core import RunCore
 from .folder import INTERRUPTED, LATEST
+from .imports import import_for_threads
 from .kernels import Kernels
 from .outputs import Outputs
 from .pages import Pages, comparison_link, verdict
@@ -286,6 +287,7 @@ def _run_phases(r: EnvironmentRun) -> tuple[int, bool]:
             r.kernels.enter(r.sequence.first_kernel, r.run_dir)
         else:
             r.sequence.first_kernel = r.sequence.launch_kernel(STEP_NAMES[0])
+        import_for_threads(r.settings)  # before any thread of the run starts (run/imports.py)
         r.log(f"{r.env.name}: {r.run_dir}")
         secrets = environment_secrets(r.settings, r.env)
         r.folder.scan_as_written(secrets)  # each file scanned by its writer, not read back

@@ -136,6 +136,12 @@ def _side_by_side(
                 raise
         return []
 
+    # The threads' readers imported here first: two threads importing one module for the
+    # first time at once can find it half made (ngdpkit/run/imports.py says more).
+    import encodings.cp437  # noqa: F401  (zip member names)
+
+    import python_calamine  # noqa: F401
+
     problems: list[str] = []
     with ThreadPoolExecutor(max(1, min(4, len(calls)))) as pool:
         for found in pool.map(run, calls):  # in the order the checks were listed

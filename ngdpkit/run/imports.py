@@ -1,0 +1,86 @@
+"""What a run's child imports on its main thread before it starts any thread of its own.
+
+A run's child works on several threads (the notebook-done book, the render-ahead, the mapping
+files and their watcher, the previous run's reader, the seal). :func:`import_for_threads` is
+called once the first kernel is launched and before any of them starts: by the waiting child
+while the parent checks the input (:mod:`ngdpkit.run.child`), else by the run itself
+(:func:`ngdpkit.run.environment.run_opened`), where it costs nothing more the second time.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..settings import Settings
+
+
+def skip_iri_grammar() -> None:
+    """Mark rfc3987-syntax absent in this process, before papermill is imported.
+
+    jsonschema (imported through papermill and nbformat) uses it, when it is installed
+    (JupyterLab brings it), to check the "iri" string formats, and importing it compiles a
+    grammar: 0.8 s of CPU on the run's critical path, while the first kernel boots on the
+    other core. No notebook schema uses those formats (a test checks nbformat's schemas);
+    jsonschema then leaves them unchecked, as it does when the package is not installed.
+    """
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]  # now an ImportError
+
+
+# What the run's threads use (the notebook-done book, the render-ahead, the mapping files
+# and their watcher, the previous run's reader, the seal), imported here on the main thread
+# before any of them starts. pandas, pyarrow and pyHanko's stack import themselves through
+# cycles: two threads importing one of them for the first time at once can each find the
+# other's module half made ("cannot import name 'Categorical' from partially initialized
+# module 'pandas.core.arrays'"), and the run crashed (exit 3) now and then under load. The
+# imports cost no more here: a thread's import holds the GIL as this one does, and here
+# they overlap the kernel's boot and the parent's check. ``tests/test_run_threads.py``
+# runs a run and fails on any module first imported off the main thread.
+FOR_THE_THREADS = (
+    "encodings.cp437",  # zipfile's member names
+    "nbformat",
+    "papermill",
+    "pandas",
+    "pandas.core.arrays.arrow.extension_types",
+    "pyarrow.compute",
+    "pyarrow.dataset",
+    "pyarrow.parquet",
+    "jinja2",
+    "nh3",
+    "rustpy_xlsxwriter",
+    "ngdpkit.catalogue",
+    "ngdpkit.compare.runs",
+    "ngdpkit.deliverables.powershell",
+    "ngdpkit.documents.signoff",
+    "ngdpkit.run.environment",
+    "ngdpkit.run.neighbours",
+)
+FOR_THE_SEAL = (  # with [signing]: what opening the seal and signing import
+    "ngdpkit.documents.signing",
+    "ngdpkit.documents.timestamps",
+    "pyhanko.sign.signers",
+    "pyhanko.sign.fields",
+    "pyhanko.sign.timestamps",
+    "pyhanko.pdf_utils.incremental_writer",
+    "pyhanko_certvalidator.registry",
+    "asn1crypto.keys",
+    "asn1crypto.x509",
+)
+
+
+# pandas' own module for Arrow's types (what reading a Parquet table into pandas imports): a
+# library's inside, which a later pandas may move; then there is nothing of it to import.
+INSIDE_A_LIBRARY = frozenset({"pandas.core.arrays.arrow.extension_types"})
+
+
+def import_for_threads(settings: Settings) -> None:
+    """Import, on this (the main) thread, every module the run's threads will use."""
+    skip_iri_grammar()
+    for name in FOR_THE_THREADS + (FOR_THE_SEAL if settings.signing is not None else ()):
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError:
+            if name not in INSIDE_A_LIBRARY:
+                raise
