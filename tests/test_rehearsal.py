@@ -547,9 +547,18 @@ def test_each_step_reads_in_the_pages_language(
         toml.read_text(encoding="utf-8").replace('language = "da"', f'language = "{language}"'),
         encoding="utf-8",
     )
-    code, folder = rehearse(toml, "production", progress=lambda line: None)
+    said: list[str] = []
+    code, folder = rehearse(toml, "production", progress=said.append)
     assert code == 0
     record = AcceptanceRecord.of(json.loads((folder / "acceptance.json").read_text()))
+    console = "\n".join(said[-6:])  # the steps and the verdict, as the page says them
+    for step in record.steps:
+        assert step.text(language) in console
+    if language == "da":  # it said "send: ok (0.05 s)" and "production: acceptance ok"
+        assert "afsendelse af testbrev: ok (0,0" in console
+        assert "production: Accepttest ok →" in console
+    else:
+        assert "production: Acceptance test ok →" in console
     page = html.unescape((folder / "signoff" / "index.html").read_text(encoding="utf-8"))
     assert len(record.steps) == 5 and all(s.parts for s in record.steps)
     for step in record.steps:

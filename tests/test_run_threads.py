@@ -106,19 +106,16 @@ def test_the_recorder_sees_an_import_off_the_main_thread(tmp_path: Path) -> None
 
 
 def test_a_run_imports_nothing_off_its_main_threads(sample_copy: Path, tmp_path: Path) -> None:
-    """Both environments at once, sealed: the parent, both children and their kernels."""
+    """Both environments at once, sealed, each after a sealed run of its own (which a thread
+    reads back and checks for ``changes.json``): the parent, both children, their kernels."""
     with_seal(sample_copy)
     site, records = recorder(tmp_path)
-    r = run_cli(
-        "run",
-        "--settings",
-        str(sample_copy / "migration.toml"),
-        "--env",
-        "all",
-        env={"PYTHONPATH": str(site), "TEST_SEAL_PW": "seal-password"},
-    )
-    assert r.returncode in (0, 1), r.stdout + r.stderr
-    assert list((sample_copy / "runs").glob("*/2*/manifest.json.p7s")), "the runs were sealed"
+    settings = str(sample_copy / "migration.toml")
+    for watched in (False, True):
+        env = {"TEST_SEAL_PW": "seal-password"} | ({"PYTHONPATH": str(site)} if watched else {})
+        r = run_cli("run", "--settings", settings, "--env", "all", env=env)
+        assert r.returncode in (0, 1), r.stdout + r.stderr
+    assert len(list((sample_copy / "runs").glob("*/2*/manifest.json.p7s"))) == 4, "all sealed"
     found = off_main(records)
     roles = sorted(
         "kernel" if " -f " in argv else "child" if "_run-environment" in argv else "parent"

@@ -80,6 +80,8 @@ class BoundedClient(httpx.Client):
             finally:
                 finished.set()
 
+        import encodings.idna  # noqa: F401  (a host name's lookup: here, not on the thread)
+
         threading.Thread(target=work, name="ngdpkit-http", daemon=True).start()
         if not finished.wait(max(0.0, self.deadline - time.monotonic())):
             raise DeadlineExceeded(

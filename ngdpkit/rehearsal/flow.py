@@ -884,9 +884,15 @@ def rehearse(
         return (1 if acc.status == "errors" else 0), acc.status
 
     code = folder.close(secrets=secrets, render=render, on_leak=on_leak, result=result)
+    from ..documents.i18n import seconds, status_word, t
+
+    lang = settings.language  # the console says it as the page does
     for s in acc.steps:
-        progress(f"  {s.name}: {s.status} ({s.duration_s:.2f} s) {s.text(settings.language)}")
-    progress(f"{name}: acceptance {acc.status} → {run_dir / 'signoff' / 'index.html'}")
+        said = f"{t(lang, s.name)}: {t(lang, f'step_{s.status}')} ({seconds(lang, s.duration_s)})"
+        progress(f"  {said} {s.text(lang)}")
+    progress(
+        f"{name}: {t(lang, 'rehearsal')} {status_word(lang, acc.status)} → {run_dir / 'signoff' / 'index.html'}"
+    )
     return code, run_dir
 
 
