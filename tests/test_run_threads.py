@@ -11,13 +11,13 @@ the test fails on any.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 from tests.conftest import run_cli
+from tests.test_signing import issue, with_signing
 
 RECORDER = """
 import os, sys, threading
@@ -56,40 +56,8 @@ def off_main(records: Path) -> dict[str, list[str]]:
 
 
 def with_seal(sample: Path) -> None:
-    """``[signing]`` with a self-made seal beside the settings: the seal's imports too."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.hazmat.primitives.serialization import pkcs12
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Seal (test)")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=90))
-        .add_extension(
-            x509.KeyUsage(True, True, False, False, False, False, False, False, False),
-            critical=True,
-        )
-        .sign(key, hashes.SHA256())
-    )
-    p12 = pkcs12.serialize_key_and_certificates(
-        b"seal", key, cert, None, serialization.BestAvailableEncryption(b"seal-password")
-    )
-    (sample / "seal.p12").write_bytes(p12)
-    toml = sample / "migration.toml"
-    toml.write_text(
-        toml.read_text(encoding="utf-8")
-        + '\n[signing]\ncertificate = "seal.p12"\ncertificate_password_env = "TEST_SEAL_PW"\n',
-        encoding="utf-8",
-    )
+    """``[signing]`` with a seal of its own beside the settings: the seal's imports too."""
+    with_signing(sample, issue("Seal (test)").p12("seal-password"), password_env="TEST_SEAL_PW")
 
 
 def test_the_recorder_sees_an_import_off_the_main_thread(tmp_path: Path) -> None:

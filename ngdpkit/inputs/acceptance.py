@@ -57,7 +57,8 @@ class AcceptanceRecord:
 
 def _register_hooks() -> None:
     """A finding in an acceptance record is the object :meth:`Finding.to_dict` makes (its
-    message in the language it was written in, kept as it is)."""
+    message in the language it was written in, kept as it is); a step's ``parts`` are left
+    out when it has none, so an older record is written back as it was read."""
     from cattrs.gen import make_dict_unstructure_fn, override
 
     from .typed import converter
@@ -72,7 +73,6 @@ def _register_hooks() -> None:
 
     converter.register_unstructure_hook(Finding, lambda f: f.to_dict())
     converter.register_structure_hook(Finding, structure)
-    # A step without sentences (an older rehearsal's) is written back as it was read.
     converter.register_unstructure_hook(
         AcceptanceStep,
         make_dict_unstructure_fn(AcceptanceStep, converter, parts=override(omit_if_default=True)),

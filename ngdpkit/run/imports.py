@@ -1,10 +1,11 @@
-"""What a run's child imports on its main thread before it starts any thread of its own.
+"""What a run's child imports on its main thread before any thread of its own works.
 
 A run's child works on several threads (the notebook-done book, the render-ahead, the mapping
 files and their watcher, the previous run's reader, the seal). :func:`import_for_threads` is
-called once the first kernel is launched and before any of them starts: by the waiting child
-while the parent checks the input (:mod:`ngdpkit.run.child`), else by the run itself
-(:func:`ngdpkit.run.environment.run_opened`), where it costs nothing more the second time.
+called once the first kernel is launched and before any of them is given work: by the
+waiting child while the parent checks the input (:mod:`ngdpkit.run.child`), and again by the
+run itself (``run.environment._run_phases``), where it costs nothing the second time and
+covers a child that did not wait (a typed secret).
 """
 
 from __future__ import annotations
