@@ -168,3 +168,21 @@ def test_a_huge_contact_point_listing_gives_bounded_findings(tmp_path: Path) -> 
     read = read_contact_points(path, label="cp.json", system_id=None)
     codes = [f.code for f in read.findings]
     assert codes.count("CONTACT_POINT_VALUE_INVALID") == 1001 and len(read.points) == 3000
+
+
+def test_every_sentence_is_a_template_the_catalogue_check_can_see() -> None:
+    """A ``Sentence`` whose template is composed at run time would escape the check above,
+    and would say nothing at all: a template the catalogue lacks is never formatted."""
+    composed = []
+    for path in (REPO / "ngdpkit").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "of"
+                and getattr(node.func.value, "id", "") == "Sentence"
+            ):
+                first = node.args[0] if node.args else None
+                if not (isinstance(first, ast.Constant) and isinstance(first.value, str)):
+                    composed.append(f"{path.name}:{node.lineno}")
+    assert composed == []

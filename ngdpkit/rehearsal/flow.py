@@ -610,13 +610,8 @@ def _check_reply(
             )
         )
     wrong = _mismatches(fields, uuid, contact_point, case_id)
-    parts = [Sentence.of(sentence, found=got, wanted=want) for sentence, _, got, want in wrong]
-    for _, message, got, want in wrong:
-        found.append(
-            F.error(
-                "REHEARSAL_REPLY_MISMATCH", message, "reply", fields["uuid"], found=got, wanted=want
-            )
-        )
+    parts = [sentence for sentence, _ in wrong]
+    found.extend(finding for _, finding in wrong)
     if parts:
         acc.step("reply matches", "failed", t0, *parts)
     elif case_id:
@@ -646,38 +641,60 @@ def _check_reply(
 
 def _mismatches(
     fields: dict[str, Any], uuid: str, contact_point: str, case_id: str
-) -> list[tuple[str, str, str, str]]:
-    """What in the reply does not answer this letter: (the step's sentence, the finding's
-    message, what the reply says, what was wanted) each; one finding per mismatch, so that
-    each says its own sentence in the run's language."""
-    wrong: list[tuple[str, str, str, str]] = []
-    if fields["reply_to"] != uuid:
+) -> list[tuple[Sentence, Finding]]:
+    """What in the reply does not answer this letter: the step's sentence and the finding,
+    for each mismatch (one finding each, so that each says its own sentence in the run's
+    language)."""
+    wrong: list[tuple[Sentence, Finding]] = []
+    reply = fields["uuid"]
+    said = fields["reply_to"] or "-"
+    if said != uuid:
         wrong.append(
             (
-                "It answers {found}, not {wanted}.",
-                "The reply does not match the letter: it answers {found}, not {wanted}.",
-                fields["reply_to"] or "-",
-                uuid,
+                Sentence.of("It answers {found}, not {wanted}.", found=said, wanted=uuid),
+                F.error(
+                    "REHEARSAL_REPLY_MISMATCH",
+                    "The reply does not match the letter: it answers {found}, not {wanted}.",
+                    "reply",
+                    reply,
+                    found=said,
+                    wanted=uuid,
+                ),
             )
         )
-    if (
-        fields["reply_contact_point"] or fields["recipient_contact_point"]
-    ).lower() != contact_point:
+    named = fields["reply_contact_point"] or fields["recipient_contact_point"]
+    if named.lower() != contact_point:
+        said = fields["reply_contact_point"] or "-"
         wrong.append(
             (
-                "It names contact point {found}, not {wanted}.",
-                "The reply does not match the letter: it names contact point {found}, not {wanted}.",
-                fields["reply_contact_point"] or "-",
-                contact_point,
+                Sentence.of(
+                    "It names contact point {found}, not {wanted}.",
+                    found=said,
+                    wanted=contact_point,
+                ),
+                F.error(
+                    "REHEARSAL_REPLY_MISMATCH",
+                    "The reply does not match the letter: it names contact point {found}, not {wanted}.",
+                    "reply",
+                    reply,
+                    found=said,
+                    wanted=contact_point,
+                ),
             )
         )
     if case_id and fields["reply_case"] != case_id:
+        said = fields["reply_case"] or "-"
         wrong.append(
             (
-                "It names case {found}, not {wanted}.",
-                "The reply does not match the letter: it names case {found}, not {wanted}.",
-                fields["reply_case"] or "-",
-                case_id,
+                Sentence.of("It names case {found}, not {wanted}.", found=said, wanted=case_id),
+                F.error(
+                    "REHEARSAL_REPLY_MISMATCH",
+                    "The reply does not match the letter: it names case {found}, not {wanted}.",
+                    "reply",
+                    reply,
+                    found=said,
+                    wanted=case_id,
+                ),
             )
         )
     return wrong

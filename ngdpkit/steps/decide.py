@@ -218,12 +218,21 @@ def _target(
     if not text:
         if word == "accept" and own:
             return own[0][0]  # the best suggestion
-        template = "{key}: {decision} needs a contact point"
-        if word == "accept":
-            template += (
-                " (the mailbox has no suggestion)" if own is not None else " (no suggestions made)"
+        if word != "accept":
+            said = Sentence.of("{key}: {decision} needs a contact point", key=key, decision=word)
+        elif own is not None:
+            said = Sentence.of(
+                "{key}: {decision} needs a contact point (the mailbox has no suggestion)",
+                key=key,
+                decision=word,
             )
-        problems.append(Sentence.of(template, key=key, decision=word))
+        else:
+            said = Sentence.of(
+                "{key}: {decision} needs a contact point (no suggestions made)",
+                key=key,
+                decision=word,
+            )
+        problems.append(said)
         return None
     guid = resolved.get(text)
     if guid is None:
