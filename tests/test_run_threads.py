@@ -6,7 +6,7 @@ initialized module 'pandas.core.arrays'``. A run's child did that now and then (
 notebook-done book read step 01's tables while the mapping files' watcher imported pandas'
 Arrow types) and crashed with exit 3. Here a ``sitecustomize`` handed to the run's processes
 records every module imported for the first time on a thread other than the main one, and
-the test fails on any.
+the test fails on any. The network probes, a thread each, are held to the same rule.
 """
 
 from __future__ import annotations
@@ -106,3 +106,26 @@ def test_every_module_named_for_the_threads_is_there() -> None:
         if name not in INSIDE_A_LIBRARY and importlib.util.find_spec(name) is None
     ]
     assert missing == []
+
+
+def test_network_probes_import_nothing_on_their_threads(tmp_path: Path) -> None:
+    """``run_probes`` (notebook 04 and ``check --online all``) runs each probe on a thread of
+    its own: httpx and its transport are imported before they start. In a fresh process,
+    eight probes of a closed port on 127.0.0.1."""
+    site, records = recorder(tmp_path)
+    script = (
+        "import socket\n"
+        "from ngdpkit.checks.probes import Probe, run_probes\n"
+        "s = socket.socket(); s.bind(('127.0.0.1', 0)); port = s.getsockname()[1]; s.close()\n"
+        "probes = [Probe(f'p{i}', f'https://localhost:{port}/', 'https') for i in range(8)]\n"
+        "found = run_probes(probes, timeout=2, total=10, resolver=lambda host: ['127.0.0.1'])\n"
+        "assert len(found) == 8, found\n"
+    )
+    subprocess.run(
+        [sys.executable, "-c", script],
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(site), *sys.path])},
+        check=True,
+        timeout=60,
+    )
+    (lines,) = off_main(records).values()
+    assert lines == []

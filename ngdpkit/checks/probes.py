@@ -387,6 +387,14 @@ def run_probes(
     # results table and one deadline; split, each part would take all three as arguments.
     if not probes:
         return []
+    # What the probes' threads use, imported here first: threads importing one package's
+    # modules for the first time side by side can find them half made (run/imports.py).
+    import encodings.idna  # noqa: F401  (a host name's lookup)
+
+    import httpx
+
+    httpx.HTTPTransport().close()  # as a client's is made: httpcore and the trust store
+
     start = time.monotonic()
     results: dict[int, list[Finding]] = {}
     done = threading.Condition()
