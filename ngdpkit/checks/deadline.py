@@ -12,6 +12,7 @@ already turn into findings.
 
 from __future__ import annotations
 
+import encodings.idna  # noqa: F401  (a host name's lookup: imported here, not on the thread)
 import math
 import threading
 import time
@@ -79,8 +80,6 @@ class BoundedClient(httpx.Client):
                 outcome["error"] = exc
             finally:
                 finished.set()
-
-        import encodings.idna  # noqa: F401  (a host name's lookup: here, not on the thread)
 
         threading.Thread(target=work, name="ngdpkit-http", daemon=True).start()
         if not finished.wait(max(0.0, self.deadline - time.monotonic())):

@@ -14,6 +14,7 @@ and the TLS trust store are injectable for tests.
 from __future__ import annotations
 
 import contextlib
+import functools
 import secrets
 import shutil
 import socket
@@ -366,6 +367,19 @@ def _tcp_only(
     ]
 
 
+@functools.cache
+def _import_for_the_probes() -> None:
+    """What the probes' threads use, imported once on the caller's thread: threads importing
+    one package's modules for the first time side by side can find them half made
+    (run/imports.py). A transport made and closed imports httpcore and the trust store as a
+    client does (20-35 ms, once a process)."""
+    import encodings.idna  # noqa: F401  (a host name's lookup)
+
+    import httpx
+
+    httpx.HTTPTransport().close()
+
+
 def run_probes(
     probes: list[Probe],
     *,
@@ -387,14 +401,7 @@ def run_probes(
     # results table and one deadline; split, each part would take all three as arguments.
     if not probes:
         return []
-    # What the probes' threads use, imported here first: threads importing one package's
-    # modules for the first time side by side can find them half made (run/imports.py).
-    import encodings.idna  # noqa: F401  (a host name's lookup)
-
-    import httpx
-
-    httpx.HTTPTransport().close()  # as a client's is made: httpcore and the trust store
-
+    _import_for_the_probes()
     start = time.monotonic()
     results: dict[int, list[Finding]] = {}
     done = threading.Condition()
