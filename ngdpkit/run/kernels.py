@@ -10,6 +10,7 @@ import functools
 import os
 import shutil
 import signal
+import sys
 import tempfile
 import threading
 import time
@@ -37,6 +38,21 @@ WARM_IMPORTS = {
 # of a run's cells (the injected parameters name the settings and the run folder) belongs
 # in the user's own history. ``In`` and the execution counter still start over.
 NO_HISTORY = ("--HistoryManager.enabled=False",)
+
+
+# ipykernel's launcher, as the python3 kernel spec names it, and the kit's (the same launcher
+# without the debugger; ngdpkit/run/kernel_launcher.py says why)
+IPYKERNEL_LAUNCHER = ["-m", "ipykernel_launcher"]
+KIT_LAUNCHER = ["-m", "ngdpkit.run.kernel_launcher"]
+
+
+def without_debugger(cmd: list[str]) -> list[str]:
+    """The command that starts a kernel, with ipykernel's launcher replaced by the kit's when
+    the kernel is this Python's own ipykernel (where the kit is importable). Any other kernel
+    spec (another Python, a wrapper script) is started as it says."""
+    if cmd[:1] == [sys.executable] and cmd[1:3] == IPYKERNEL_LAUNCHER:
+        return [cmd[0], *KIT_LAUNCHER, *cmd[3:]]
+    return cmd
 
 
 @functools.cache
@@ -88,9 +104,13 @@ def _client_classes() -> tuple[type, type]:
             self.proven = True
 
     class SharedKernelManager(KernelManager):  # type: ignore[misc, unused-ignore]
-        """A kernel manager whose ``client()`` is always the same :class:`ReadyClient`."""
+        """A kernel manager whose ``client()`` is always the same :class:`ReadyClient`, and
+        whose kernel is started without the debugger (:func:`without_debugger`)."""
 
         shared: Any = None
+
+        def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+            return without_debugger(super().format_kernel_cmd(extra_arguments))
 
         def client(self, **kwargs: Any) -> Any:
             if self.shared is None:
