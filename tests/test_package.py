@@ -63,10 +63,11 @@ def test_environment_yml_in_step_with_pyproject() -> None:
     assert pip_part == ["-e ."]
 
 
-# Declared without an import statement, each for a reason: the kernel every notebook runs
-# in, and papermill's engine (contract §1 names it as a core dependency). pyarrow, pandas'
-# Parquet engine, is imported by name since the mapping worker warms it.
-RUNTIME_ONLY = {"ipykernel", "nbclient"}
+# Declared without an import statement, for a reason: papermill's engine (contract §1 names it
+# as a core dependency). ipykernel, the kernel every notebook runs in, is imported by the
+# kit's kernel launcher; pyarrow, pandas' Parquet engine, by name since the mapping worker
+# warms it.
+RUNTIME_ONLY = {"nbclient"}
 
 
 def test_dependencies_are_declared_exactly_as_imported() -> None:

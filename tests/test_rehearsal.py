@@ -555,7 +555,8 @@ def test_each_step_reads_in_the_pages_language(
     for step in record.steps:
         assert step.text(language) in console
     if language == "da":  # it said "send: ok (0.05 s)" and "production: acceptance ok"
-        assert "afsendelse af testbrev: ok (0,0" in console
+        # a decimal comma, however long the send took (0,10 s on a loaded machine)
+        assert re.search(r"afsendelse af testbrev: ok \(\d+,\d\d s\)", console), console
         assert "production: Accepttest ok →" in console
     else:
         assert "production: Acceptance test ok →" in console
