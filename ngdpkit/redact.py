@@ -1,16 +1,25 @@
 """The one sanitising boundary for secrets and for text bound for a terminal (contract §6, §10).
 
 Every secret the process resolves is registered here (by :func:`ngdpkit.secrets.resolve`),
-and every text that leaves the process passes through :func:`redact` first: finding
-messages (at construction), files written by the kit (``outputs.atomic_write``), and the
-console (the CLI wraps stdout and stderr). So a library's error text that quotes a
-header (httpx: ``Illegal header value b'Basic …'``) loses the secret before anyone sees it.
+and text passes through :func:`redact` where it enters or leaves: finding messages (at
+construction), the console (the CLI wraps stdout and stderr), and what the kit reads from
+NgDP and the rehearsal's replies (``checks.deadline.answer_json``: a server that echoes the
+header back). So a library's error text that quotes a header (httpx: ``Illegal header value
+b'Basic …'``) loses the secret before anyone sees it. Files are not redacted as they are
+written (a redaction of every byte of a 100,000-mailbox run would double the scan's cost).
+The same table of encodings drives the leak scan (:mod:`ngdpkit.run.scan`), which looks for
+what escaped this boundary in the files a run wrote, and stubs such a file: raw, base64
+(standard and URL-safe, padded or not), URL-, HTML- and JSON-escaped, the combinations
+HTML-then-JSON and JSON-then-HTML, PowerShell single-quoted (``'`` doubled) and Python
+``repr``. Secrets under :data:`SHORT_SECRET` characters match as whole tokens only.
 
-The same table of encodings drives the leak scan (:mod:`ngdpkit.scan`), which looks
-for what escaped this boundary in the files a run wrote: raw, base64 (standard and
-URL-safe, padded or not), URL-, HTML- and JSON-escaped, the combinations HTML-then-JSON
-and JSON-then-HTML, PowerShell single-quoted (``'`` doubled) and Python ``repr``.
-Secrets under :data:`SHORT_SECRET` characters match as whole tokens only.
+A secret split by what a reader cannot see is still the secret: a token with a zero-width
+space (U+200B) inside shows whole in a terminal, a browser or a PDF. :func:`redact` and the
+scan look for every form again in the text with those characters taken out
+(:func:`unseen_removed`, :data:`UNSEEN_RANGES`): ANSI escapes, control characters but tab and
+newline, Unicode's format characters (zero-width, soft hyphen, bidirectional marks, tags)
+and variation selectors. A secret split by a visible character (a space, a line break) or
+across two fields is not matched.
 """
 
 from __future__ import annotations
@@ -21,6 +30,7 @@ import html
 import json
 import re
 import threading
+from typing import Any
 from urllib.parse import quote, quote_plus
 
 SHORT_SECRET = 8
@@ -180,7 +190,9 @@ def _compiled() -> re.Pattern[str] | None:
 
 
 def redact(text: str) -> str:
-    """``text`` with every registered secret, in every encoding, replaced by ``[hidden: NAME]``."""
+    """``text`` with every registered secret, in every encoding, replaced by ``[hidden: NAME]``;
+    also a secret split by characters a reader cannot see (the span, those characters with
+    it, is replaced)."""
     if not text:
         return text
     pattern = _compiled()
@@ -191,7 +203,46 @@ def redact(text: str) -> str:
         upper = _PERCENT.sub(lambda m: m.group(0).upper(), found)
         return _names.get(found) or _names.get(upper, "secret")
 
-    return pattern.sub(lambda m: HIDDEN.format(name=name(m.group(0))), text)
+    out = pattern.sub(lambda m: HIDDEN.format(name=name(m.group(0))), text)
+    if _UNSEEN.search(out) is None:
+        return out
+    return _redact_across_unseen(out, pattern, name)
+
+
+def _redact_across_unseen(text: str, pattern: re.Pattern[str], name: Any) -> str:
+    """The secrets :func:`redact` finds once the unseen characters are taken out, replaced in
+    ``text`` itself: each match is mapped back to the span of the original it came from."""
+    import bisect
+
+    starts: list[int] = []  # where each visible piece begins in the skeleton …
+    origins: list[int] = []  # … and in ``text``
+    pieces: list[str] = []
+    at = length = 0
+    for m in _UNSEEN.finditer(text):
+        if m.start() > at:
+            starts.append(length)
+            origins.append(at)
+            pieces.append(text[at : m.start()])
+            length += m.start() - at
+        at = m.end()
+    if at < len(text):
+        starts.append(length)
+        origins.append(at)
+        pieces.append(text[at:])
+    skeleton = "".join(pieces)
+
+    def original(i: int) -> int:  # the position in ``text`` of the skeleton's character i
+        k = bisect.bisect_right(starts, i) - 1
+        return origins[k] + (i - starts[k])
+
+    spans = [
+        (original(m.start()), original(m.end() - 1) + 1, name(m.group(0)))
+        for m in pattern.finditer(skeleton)
+        if m.end() > m.start()
+    ]
+    for start, end, found in reversed(spans):
+        text = text[:start] + HIDDEN.format(name=found) + text[end:]
+    return text
 
 
 def redact_bytes(data: bytes) -> bytes:
@@ -207,6 +258,33 @@ def redact_bytes(data: bytes) -> bytes:
 
 
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]")
+# What a reader cannot see, as code point ranges: control characters but tab and newline,
+# Unicode's format characters (category Cf: soft hyphen, zero-width characters, bidirectional
+# marks, word joiners, the byte order mark, tags), the combining grapheme joiner and the
+# variation selectors. One table for the text pattern and the scan's escaped forms.
+UNSEEN_RANGES = (
+    (0x00, 0x08), (0x0B, 0x1F), (0x7F, 0x9F), (0xAD, 0xAD), (0x34F, 0x34F),
+    (0x600, 0x605), (0x61C, 0x61C), (0x6DD, 0x6DD), (0x70F, 0x70F), (0x890, 0x891),
+    (0x8E2, 0x8E2), (0x180E, 0x180E), (0x200B, 0x200F), (0x2028, 0x202E),
+    (0x2060, 0x2064), (0x2066, 0x206F), (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF),
+    (0xFFF9, 0xFFFB), (0x110BD, 0x110BD), (0x110CD, 0x110CD), (0x13430, 0x13438),
+    (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A), (0xE0001, 0xE0001), (0xE0020, 0xE007F),
+    (0xE0100, 0xE01EF),
+)  # fmt: skip
+_UNSEEN_CLASS = "[" + "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in UNSEEN_RANGES) + "]"
+_UNSEEN = re.compile(_ANSI.pattern + "|" + _UNSEEN_CLASS)
+
+
+def unseen(code_point: int) -> bool:
+    """True for a character a reader cannot see (:data:`UNSEEN_RANGES`)."""
+    return any(a <= code_point <= b for a, b in UNSEEN_RANGES)
+
+
+def unseen_removed(text: str) -> str:
+    """``text`` without ANSI escapes and the characters a reader cannot see."""
+    return _UNSEEN.sub("", text)
+
+
 # Control characters, and the invisible ones that reorder or hide text on a terminal:
 # bidirectional marks and overrides (U+200E/F, U+061C, U+202A-E, U+2066-9), zero-width
 # characters (U+200B-D, U+2060, U+FEFF) and line/paragraph separators.
@@ -216,8 +294,9 @@ _CONTROL = re.compile(
 
 
 def terminal_text(text: str) -> str:
-    """Text safe for a terminal: secrets hidden, ANSI escapes and control characters removed."""
-    return _CONTROL.sub("", _ANSI.sub("", redact(text)))
+    """Text safe for a terminal: ANSI escapes and control characters removed, then secrets
+    hidden (in that order: an escape inside a secret no longer hides it from the redaction)."""
+    return redact(_CONTROL.sub("", _ANSI.sub("", text)))
 
 
 def one_line(text: str) -> str:

@@ -124,3 +124,80 @@ def test_simulate_port_out_of_range_is_exit_2(sample_dir: Path) -> None:
         "70000",
     )
     assert r.returncode == 2 and "Traceback" not in r.stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# A server that echoes the authorization header back (the attacker's review of session 20):
+# what the kit reads from it holds the header hidden, and a header byte above 127 is no crash.
+
+ECHO_TOKEN = "IhsPHD2PaW3SzxVeqHWEdgs-j2_WeloN"
+
+
+def test_an_echoed_header_is_hidden_as_the_answer_is_read() -> None:
+    import base64
+    import http.server
+    import json
+
+    from ngdpkit import redact as R
+    from ngdpkit.checks.deadline import answer_json
+    from tests.loopback import LoopbackServer
+
+    header = "Basic " + base64.b64encode(f"sys-1:{ECHO_TOKEN}".encode()).decode()
+
+    class Echo(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            sent = self.headers["Authorization"]
+            token = base64.b64decode(sent[6:]).decode().split(":", 1)[1]
+            text = json.dumps(
+                {
+                    "name": sent,
+                    "targets": [token[:10] + "\u200b" + token[10:], "ok"],
+                    sent: {"escaped": "ESCAPED"},
+                }
+            )
+            # the token's first letter written as a JSON escape: only the parsed text shows it
+            body = text.replace("ESCAPED", "\\u0049" + token[1:]).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("X-A", "æ".encode().decode("latin-1"))  # two bytes above 127
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    R.forget_all()
+    try:
+        R.register("NGDPKIT_TEST_AUTHORIZATION", header)
+        with LoopbackServer(Echo) as server, BoundedClient(deadline=time.monotonic() + 10) as c:
+            response = c.get(f"http://127.0.0.1:{server.port}/x", headers={"Authorization": header})
+            sent_back = {k.lower(): v for k, v in response.headers.raw}
+            assert sent_back[b"x-a"] == "æ".encode()  # kept as sent, no crash
+            body = answer_json(response)
+        hidden = "[hidden: NGDPKIT_TEST_AUTHORIZATION]"
+        assert body == {
+            "name": hidden,
+            "targets": [hidden, "ok"],
+            hidden: {"escaped": hidden},
+        }
+    finally:
+        R.forget_all()
+
+
+def test_only_guids_from_the_memo_listing_go_into_a_path_and_a_bad_memo_is_no_crash() -> None:
+    from ngdpkit.rehearsal.flow import _memo_ids, _reply_to
+
+    guid = "6f1c2b2e-8c1d-4a6e-9b0e-0123456789ab"
+    listing = {"content": ["../organisations/1", "{" + guid.upper() + "}", 5, None, "Basic x"]}
+    assert _memo_ids(httpx.Response(200, json=listing)) == [guid]
+    for answer in (
+        httpx.Response(200, text="<html>"),
+        httpx.Response(200, json=[guid]),
+        httpx.Response(200, json={"content": guid}),
+        httpx.Response(500, json=listing),
+    ):
+        assert _memo_ids(answer) == []
+    bomb = b'<!DOCTYPE m [<!ENTITY a "aaaa">]><m>&a;</m>'
+    for memo in (b"<not xml", bomb, b""):
+        assert _reply_to(memo) is None

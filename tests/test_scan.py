@@ -299,3 +299,82 @@ def test_a_needle_searched_form_by_form_finds_what_its_whole_pattern_finds() -> 
     assert any(b"%2[Ff]" in p.pattern for p in long.forms)
     (short,) = needles({"V": ["abc12"]})
     assert not short.literals and short.forms
+
+
+# ---------------------------------------------------------------------------------------------
+# A secret split by what a reader cannot see (a server that echoes the token back with a
+# zero-width space in it): still the secret, to the redaction and to the scan.
+
+TOKEN = "IhsPHD2PaW3SzxVeqHWEdgs-j2_WeloN"
+UNSEEN_SPLITS = {
+    "zero-width space": TOKEN[:10] + "\u200b" + TOKEN[10:],
+    "soft hyphen": TOKEN[:3] + "\u00ad" + TOKEN[3:],
+    "ANSI reset": TOKEN[:10] + "\x1b[0m" + TOKEN[10:],
+    "bidirectional override": TOKEN[:5] + "\u202e" + TOKEN[5:],
+    "tag character": TOKEN[:20] + "\U000e0041" + TOKEN[20:],
+    "variation selector": TOKEN[:7] + "\ufe0f" + TOKEN[7:],
+    "several": "\u2060".join(TOKEN),
+}
+
+
+def test_the_redaction_hides_a_secret_split_by_unseen_characters() -> None:
+    from ngdpkit import redact as R
+
+    header = "Basic " + base64.b64encode(f"sys-1:{TOKEN}".encode()).decode()
+    R.forget_all()
+    try:
+        R.register("NGDPKIT_TEST_AUTHORIZATION", header)
+        for kind, split in UNSEEN_SPLITS.items():
+            for said in (R.redact(f"name: {split}."), R.terminal_text(f"name: {split}.")):
+                assert said == "name: [hidden: NGDPKIT_TEST_AUTHORIZATION].", (kind, said)
+            assert R.one_line(f"a\n{split}\nb") == "a [hidden: NGDPKIT_TEST_AUTHORIZATION] b"
+        # two secrets in one text, each split; text around them kept as it was
+        two = f"x\u200b {UNSEEN_SPLITS['soft hyphen']} y {UNSEEN_SPLITS['tag character']}"
+        assert R.redact(two) == (
+            "x\u200b [hidden: NGDPKIT_TEST_AUTHORIZATION] y [hidden: NGDPKIT_TEST_AUTHORIZATION]"
+        )
+        # an unseen character where there is no secret is left alone
+        for clean in ("Ærø\u00adkommune", "a\u200bb", "\x1b[1mfed\x1b[0m", TOKEN[:12] + "\u200b"):
+            assert R.redact(clean) == clean
+    finally:
+        R.forget_all()
+
+
+def test_the_scan_finds_a_secret_split_by_unseen_characters(tmp_path: Path) -> None:
+    """Raw in a page, JSON-escaped in a step file, an HTML character reference, inside a
+    workbook and a compressed step table: each is the secret to a reader, and to the scan."""
+    import pandas as pd
+
+    from ngdpkit.run.scan import without_unseen
+    from ngdpkit.steps.records import write_step_file
+
+    pins = {"NGDPKIT_TEST_AUTHORIZATION": [TOKEN]}
+    split = UNSEEN_SPLITS["zero-width space"]
+    for kind, text in UNSEEN_SPLITS.items():
+        for name, content in {
+            "page.html": f"<td>{html.escape(text)}</td>",
+            "step.json": json.dumps({"name": text}),
+            "step-utf8.json": json.dumps({"name": text}, ensure_ascii=False),
+        }.items():
+            path = tmp_path / name
+            path.write_text(content, encoding="utf-8")
+            assert found(path, pins) == ["NGDPKIT_TEST_AUTHORIZATION"], (kind, name)
+    for reference in ("&#8203;", "&#x200B;", "&#x200b;"):
+        path = tmp_path / "reference.html"
+        path.write_text(f"<td>{TOKEN[:10]}{reference}{TOKEN[10:]}</td>", encoding="utf-8")
+        assert found(path, pins) == ["NGDPKIT_TEST_AUTHORIZATION"], reference
+    book = tmp_path / "book.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.append(["Navn", split])
+    wb.save(book)
+    assert found(book, pins) == ["NGDPKIT_TEST_AUTHORIZATION"]
+    write_step_file(tmp_path, "02_contact_points", {"results": {"t": pd.DataFrame({"n": [split]})}})
+    assert found(tmp_path / "02_contact_points.t.parquet", pins) == ["NGDPKIT_TEST_AUTHORIZATION"]
+
+    # what a page and a step file hold every day is not searched twice
+    everyday = [
+        json.dumps({"n": "Ærø “kommune” – afdeling"}).encode(),
+        json.dumps({"n": "Ærø “kommune” – afdeling"}, ensure_ascii=False).encode(),
+        "<td>O&#39;Brien &amp; &#34;Co&#34;</td>\r\n\tÆØÅ".encode(),
+    ]
+    assert [without_unseen(blob) for blob in everyday] == [None, None, None]

@@ -8,6 +8,11 @@ thread cannot keep the process alive), with its body read in full on that thread
 bounded in size. What the caller sees is an ``httpx.TimeoutException`` (or a
 ``httpx.DecodingError`` for a body over the bound), which its existing error paths
 already turn into findings.
+
+:func:`answer_json` reads an answer's JSON with every secret the process holds hidden in
+its text: a server that echoes the authorization header back (in a name, a message, any
+field) never gets it into what the kit keeps, writes or shows, not even for the moment
+before the leak scan would remove it.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ import time
 from typing import Any
 
 import httpx
+
+from ..redact import redact
 
 MAX_BODY = 32 * 1024 * 1024
 
@@ -67,10 +74,12 @@ class BoundedClient(httpx.Client):
                     response.close()
                 outcome["response"] = httpx.Response(
                     response.status_code,
+                    # as received, in bytes: a header holding a byte above 127 (HTTP allows
+                    # them, as ISO-8859-1) made the decoded text one httpx could not encode
                     headers=[
                         (k, v)
-                        for k, v in response.headers.multi_items()
-                        if k.lower() not in ("content-encoding", "content-length")
+                        for k, v in response.headers.raw
+                        if k.lower() not in (b"content-encoding", b"content-length")
                     ],
                     content=bytes(body),
                     request=request,
@@ -90,3 +99,21 @@ class BoundedClient(httpx.Client):
         if "error" in outcome:
             raise outcome["error"]
         return outcome["response"]  # type: ignore[no-any-return]
+
+
+def answer_json(response: httpx.Response) -> Any:
+    """``response.json()``, with every registered secret (:mod:`ngdpkit.redact`) hidden in
+    each of its strings, keys and values alike; raises as ``response.json()`` does."""
+    return _without_secrets(response.json())
+
+
+def _without_secrets(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, list):
+        return [_without_secrets(v) for v in value]
+    if isinstance(value, dict):
+        return {
+            (redact(k) if isinstance(k, str) else k): _without_secrets(v) for k, v in value.items()
+        }
+    return value

@@ -28,9 +28,10 @@ from .. import findings as F
 from ..checks.network import official_api_url
 from ..errors import InputError
 from ..findings import Finding, Sentence
+from ..guids import canonical_guid
 from ..inputs.acceptance import AcceptanceStep
 from ..inputs.typed import unstructure
-from ..redact import clip, one_line
+from ..redact import clip, one_line, redact_bytes
 from ..secrets import secret_missing
 from ..settings import Environment, Settings, load_settings
 from . import memo
@@ -493,9 +494,11 @@ def _transport_receipt(r: Any, base: str, letter: Any, acc: Acceptance) -> None:
     """The answer to a letter sent must be its RECEIVED (or COMPLETED) transport receipt."""
     found = acc.findings
     t0 = time.monotonic()
+    from ..checks.deadline import answer_json
+
     try:
-        receipt = r.json()
-    except ValueError:
+        receipt = answer_json(r)  # an echoed secret is hidden as it is read
+    except (ValueError, RecursionError):
         receipt = {}
     if not isinstance(receipt, dict):
         receipt = {"body": receipt}
@@ -585,7 +588,8 @@ def _wait_reply(
             )
         )
         return None
-    return reply_xml
+    # kept in the rehearsal's folder: a reply that echoes a secret keeps it hidden there
+    return redact_bytes(reply_xml)
 
 
 def _check_reply(
@@ -776,14 +780,37 @@ def _error_detail(r: Any) -> str:
     return clip("; ".join(p for p in parts if p), 400)
 
 
+def _memo_ids(r: Any) -> list[str]:
+    """The memo IDs of NgDP's listing of waiting memos, each a GUID in its normal form; an
+    answer that is not a listing, and an ID that is not a GUID, give none (an ID goes into
+    the path of the next requests, so only a GUID ever does)."""
+    from ..checks.deadline import answer_json
+
+    if r.status_code != 200:
+        return []
+    try:
+        listing = answer_json(r)
+    except (ValueError, RecursionError):
+        return []
+    ids = listing.get("content") if isinstance(listing, dict) else None
+    found = [canonical_guid(i) for i in ids if isinstance(i, str)] if isinstance(ids, list) else []
+    return [i for i in found if i is not None]
+
+
+def _reply_to(xml: bytes) -> str | None:
+    """The letter a memo answers, or None when the memo cannot be read as one."""
+    try:
+        return str(memo.read(xml)["reply_to"])
+    except (ValueError, SyntaxError):  # defusedxml's refusals; ElementTree's ParseError
+        return None
+
+
 def _wait_pull(client: Any, base: str, letter_uuid: str, deadline: float) -> bytes | None:
     while time.monotonic() < deadline:
         r = client.get(f"{base}/memos/")
-        for memo_id in (r.json().get("content") or []) if r.status_code == 200 else []:
+        for memo_id in _memo_ids(r):
             got = client.get(f"{base}/memos/{memo_id}")
-            if got.status_code != 200:
-                continue
-            if memo.read(got.content)["reply_to"] != letter_uuid:
+            if got.status_code != 200 or _reply_to(got.content) != letter_uuid:
                 continue
             client.post(
                 f"{base}/memos/{memo_id}/receipt",
@@ -803,11 +830,7 @@ def _wait_push(stand_in: Any, letter_uuid: str, deadline: float) -> bytes | None
     while time.monotonic() < deadline:
         for record in stand_in.received():
             xml = record.get("xml")
-            if (
-                record.get("kind") == "message"
-                and xml
-                and memo.read(xml)["reply_to"] == letter_uuid
-            ):
+            if record.get("kind") == "message" and xml and _reply_to(xml) == letter_uuid:
                 if record.get("filename") != memo.read(xml)["uuid"]:
                     return None
                 return bytes(xml)
