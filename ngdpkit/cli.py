@@ -299,14 +299,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     if args.notebooks is not None and not args.notebooks.is_dir():
         raise InputError(f"--notebooks {args.notebooks}: folder not found")
-    code, folders = run(
-        args.settings,
-        args.env,
-        out=args.out,
-        online=online_mode(args.online),
-        pdf=args.pdf,
-        notebooks=args.notebooks,
-    )
+    with _terminate_as_ctrl_c():  # a cancelled CI job's SIGTERM ends the run as Ctrl-C does
+        code, folders = run(
+            args.settings,
+            args.env,
+            out=args.out,
+            online=online_mode(args.online),
+            pdf=args.pdf,
+            notebooks=args.notebooks,
+        )
     for folder in folders:
         print(folder)
     return code
@@ -725,7 +726,8 @@ def cmd_rehearse(args: argparse.Namespace) -> int:
 def _terminate_as_ctrl_c() -> Iterator[None]:
     """Meanwhile a ``kill`` (SIGTERM: a service manager, a cancelled CI job; Ctrl-Break on
     Windows) stops the command as Ctrl-C does, so that what it made is removed (the
-    simulator's session CA in its temporary folder); the handlers before come back after."""
+    simulator's session CA in its temporary folder; a run's kernels, and from a run folder
+    any file holding a secret); the handlers before come back after."""
     import signal
 
     def stop(signum: int, frame: Any) -> None:
@@ -963,16 +965,18 @@ def cmd_child(args: argparse.Namespace) -> int:
     from .run.child import run_environment
 
     extra = [Finding.from_dict(d) for d in json.loads(args.extra)]
-    code = run_environment(
-        args.settings,
-        args.env,
-        args.out,
-        online=online_mode(args.online),
-        pdf=args.pdf,
-        extra=extra,
-        notebooks=args.notebooks,
-        wait=args.wait,
-    )
+    # A SIGTERM sent to the whole process group (a cancelled CI job) reaches the children too
+    with _terminate_as_ctrl_c():
+        code = run_environment(
+            args.settings,
+            args.env,
+            args.out,
+            online=online_mode(args.online),
+            pdf=args.pdf,
+            extra=extra,
+            notebooks=args.notebooks,
+            wait=args.wait,
+        )
     # Everything is written, sealed and collected by now: end without tearing down the
     # interpreter's objects one by one (0.3 s after a 100,000-mailbox run).
     sys.stdout.flush()

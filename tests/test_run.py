@@ -904,3 +904,59 @@ def test_a_notebook_whose_step_file_cannot_be_read_ends_the_run_before_the_one_a
     for copy in copies:
         text = (run_dir / "notebooks" / copy).read_text(encoding="utf-8")
         assert str(sample_copy / "migration.toml") not in text  # a parameter's value: scrubbed
+
+
+@pytest.mark.parametrize("whom", ["the parent", "the process group"])
+def test_sigterm_ends_a_run_as_ctrl_c_does_and_leaves_no_secret(
+    sample_copy: Path, tmp_path: Path, whom: str
+) -> None:
+    """A cancelled CI job sends SIGTERM, to the kit's process or to its whole process group:
+    the run ends as on Ctrl-C (130, the folder marked incomplete, its trail saying so), and a
+    file in the folder that holds a secret, whole or split by a zero-width space, is replaced
+    by its note before the child exits (the folder may be kept as an artifact)."""
+    import os
+    import signal
+    import subprocess
+
+    from ngdpkit.secrets import read_dotenv
+    from ngdpkit.settings import load_settings
+
+    env = load_settings(sample_copy / "migration.toml").environment("test")
+    header = read_dotenv(sample_copy / "sample.env")[env.authorization_env]
+    slow = notebooks_with(tmp_path, "02_contact_points", "import time\ntime.sleep(20)")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ngdpkit", "run", "--settings", str(sample_copy / "migration.toml")]
+        + ["--env", "test", "--notebooks", str(slow)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        preexec_fn=sigint_default,
+        start_new_session=True,  # its own process group, as a CI job's step has
+    )
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if "2/5 02_contact_points …" in line:
+            break
+    run_dir = next((sample_copy / "runs" / "test").glob("2*"))
+    (run_dir / "echoed.json").write_text(json.dumps({"name": header}), encoding="utf-8")
+    split = header[:12] + "\u200b" + header[12:]
+    (run_dir / "split.html").write_text(f"<td>{split}</td>", encoding="utf-8")
+    if whom == "the parent":
+        proc.send_signal(signal.SIGTERM)
+    else:
+        os.killpg(proc.pid, signal.SIGTERM)
+    rest = proc.stdout.read()
+    assert proc.wait(timeout=90) == 130, rest
+    assert (run_dir / "INCOMPLETE").exists()
+    last = json.loads((run_dir / "audit.jsonl").read_text().splitlines()[-1])
+    assert (last["event"], last["status"], last["exit_code"]) == (
+        "run_finished",
+        "interrupted",
+        130,
+    )
+    for name in ("echoed.json", "split.html"):
+        text = (run_dir / name).read_text(encoding="utf-8")
+        assert text.startswith(f"This file ({name}) was removed by ngdpkit"), text
+    assert "2 file(s) of the interrupted run held a secret" in rest, rest
+    assert "Traceback" not in rest

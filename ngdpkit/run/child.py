@@ -173,7 +173,9 @@ def _boot_and_wait(kernels: Kernels, settings: Settings, out: Path) -> tuple[Boo
         code = 130
     finally:
         if booted is None:  # refused, interrupted or failed: the kernel goes, whatever arrives
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            for name in ("SIGINT", "SIGTERM", "SIGBREAK"):
+                if hasattr(signal, name):
+                    signal.signal(getattr(signal, name), signal.SIG_IGN)
             if listener is None or listener.ending.acquire(blocking=False):
                 _end(kernels, early)
             else:  # the listener is ending it and this process

@@ -282,6 +282,7 @@ def _run_phases(r: EnvironmentRun) -> tuple[int, bool]:
     from .scan import environment_secrets
 
     code = 0
+    interrupted = False
     try:
         if r.sequence.first_kernel is not None:
             r.kernels.enter(r.sequence.first_kernel, r.run_dir)
@@ -317,7 +318,10 @@ def _run_phases(r: EnvironmentRun) -> tuple[int, bool]:
         )
         r.phase("seal, scan and audit", t0)
     except KeyboardInterrupt:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # finish the record, whatever else arrives
+        interrupted = True
+        for name in ("SIGINT", "SIGTERM", "SIGBREAK"):  # finish, whatever else arrives
+            if hasattr(signal, name):
+                signal.signal(getattr(signal, name), signal.SIG_IGN)
         r.finish(130, "interrupted")
         r.log(f"{r.env.name}: interrupted; {r.run_dir} stays marked {INCOMPLETE}")
         return 130, False
@@ -331,4 +335,24 @@ def _run_phases(r: EnvironmentRun) -> tuple[int, bool]:
         return 3, False
     finally:
         r.close()
+        if interrupted:
+            _scrub_interrupted(r)
     return code, True
+
+
+def _scrub_interrupted(r: EnvironmentRun) -> None:
+    """An interrupted run's folder stays marked incomplete, and holds no secret: once its
+    kernels are gone, every file is scanned as at the seal and one that holds a secret is
+    replaced by its note (a folder left behind by a cancelled CI job may be cached as an
+    artifact). Its audit trail still ends "interrupted"."""
+    from .scan import environment_secrets, scrub_folder
+
+    try:
+        hits = scrub_folder(r.run_dir, environment_secrets(r.settings, r.env), skip=(INCOMPLETE,))
+    except Exception as exc:  # the interrupted run's exit stays 130; say why nothing was scanned
+        r.log(f"{r.env.name}: the interrupted folder could not be scanned: {type(exc).__name__}")
+        return
+    if hits:
+        r.log(
+            f"{r.env.name}: {len(hits)} file(s) of the interrupted run held a secret and now hold a note instead"
+        )
