@@ -204,27 +204,29 @@ def redact(text: str) -> str:
         return _names.get(found) or _names.get(upper, "secret")
 
     out = pattern.sub(lambda m: HIDDEN.format(name=name(m.group(0))), text)
-    if _UNSEEN.search(out) is None:
+    if _MAYBE_UNSEEN.search(out) is None:
         return out
     return _redact_across_unseen(out, pattern, name)
 
 
 def _redact_across_unseen(text: str, pattern: re.Pattern[str], name: Any) -> str:
-    """The secrets :func:`redact` finds once the unseen characters are taken out, replaced in
-    ``text`` itself: each match is mapped back to the span of the original it came from."""
+    """The secrets :func:`redact` finds once the unseen characters (raw or escaped) are taken
+    out, replaced in ``text`` itself: each match is mapped back to the span of the original
+    it came from. A secret found only in the order a right-to-left override shows the text
+    hides the whole text: which characters of it spell the secret is the display's doing."""
     import bisect
 
     starts: list[int] = []  # where each visible piece begins in the skeleton …
     origins: list[int] = []  # … and in ``text``
     pieces: list[str] = []
     at = length = 0
-    for m in _UNSEEN.finditer(text):
-        if m.start() > at:
+    for start, end in _unseen_spans(text):
+        if start > at:
             starts.append(length)
             origins.append(at)
-            pieces.append(text[at : m.start()])
-            length += m.start() - at
-        at = m.end()
+            pieces.append(text[at:start])
+            length += start - at
+        at = end
     if at < len(text):
         starts.append(length)
         origins.append(at)
@@ -235,14 +237,20 @@ def _redact_across_unseen(text: str, pattern: re.Pattern[str], name: Any) -> str
         k = bisect.bisect_right(starts, i) - 1
         return origins[k] + (i - starts[k])
 
-    spans = [
-        (original(m.start()), original(m.end() - 1) + 1, name(m.group(0)))
-        for m in pattern.finditer(skeleton)
-        if m.end() > m.start()
-    ]
-    for start, end, found in reversed(spans):
-        text = text[:start] + HIDDEN.format(name=found) + text[end:]
-    return text
+    out: list[str] = []  # built in one pass: a text of many matches costs no more per match
+    at = 0
+    for m in pattern.finditer(skeleton):
+        if m.end() > m.start():
+            start, end = original(m.start()), original(m.end() - 1) + 1
+            out += [text[at:start], HIDDEN.format(name=name(m.group(0)))]
+            at = end
+    out.append(text[at:])
+    result = "".join(out)
+    if _RTL_OPENS.search(result):
+        shown = pattern.search(as_shown(result))
+        if shown is not None:
+            return HIDDEN.format(name=name(shown.group(0)))
+    return result
 
 
 def redact_bytes(data: bytes) -> bytes:
@@ -257,22 +265,49 @@ def redact_bytes(data: bytes) -> bytes:
     return data if cleaned == text else cleaned.encode("utf-8")
 
 
-_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]")
+# Escape sequences a terminal acts on: CSI (colours, cursor moves), OSC (titles, links),
+# DCS/SOS/PM/APC strings, escapes with intermediates (``ESC ( B``) and the two-byte ones
+# (``ESC 7``). C1 controls, the eight-bit forms, are unseen characters below.
+_ANSI = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[PX^_][^\x1b]*(?:\x1b\\)?"
+    r"|\x1b[ -/]+[0-~]|\x1b[0-~]"
+)
 # What a reader cannot see, as code point ranges: control characters but tab and newline,
 # Unicode's format characters (category Cf: soft hyphen, zero-width characters, bidirectional
-# marks, word joiners, the byte order mark, tags), the combining grapheme joiner and the
-# variation selectors. One table for the text pattern and the scan's escaped forms.
+# marks, word joiners, the byte order mark, tags) and its Default_Ignorable_Code_Point set
+# (Hangul fillers, Khmer and Mongolian marks, variation selectors, the reserved ignorables),
+# as of Unicode 15. One table for the redaction, the scan, and their escaped forms.
 UNSEEN_RANGES = (
     (0x00, 0x08), (0x0B, 0x1F), (0x7F, 0x9F), (0xAD, 0xAD), (0x34F, 0x34F),
     (0x600, 0x605), (0x61C, 0x61C), (0x6DD, 0x6DD), (0x70F, 0x70F), (0x890, 0x891),
-    (0x8E2, 0x8E2), (0x180E, 0x180E), (0x200B, 0x200F), (0x2028, 0x202E),
-    (0x2060, 0x2064), (0x2066, 0x206F), (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF),
-    (0xFFF9, 0xFFFB), (0x110BD, 0x110BD), (0x110CD, 0x110CD), (0x13430, 0x13438),
-    (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A), (0xE0001, 0xE0001), (0xE0020, 0xE007F),
-    (0xE0100, 0xE01EF),
+    (0x8E2, 0x8E2), (0x115F, 0x1160), (0x17B4, 0x17B5), (0x180B, 0x180F),
+    (0x200B, 0x200F), (0x2028, 0x202E), (0x2060, 0x206F), (0x3164, 0x3164),
+    (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0xFFF0, 0xFFFB),
+    (0x110BD, 0x110BD), (0x110CD, 0x110CD), (0x13430, 0x1343F), (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF),
 )  # fmt: skip
 _UNSEEN_CLASS = "[" + "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in UNSEEN_RANGES) + "]"
 _UNSEEN = re.compile(_ANSI.pattern + "|" + _UNSEEN_CLASS)
+# The same characters written as a JSON escape (a pair of them beyond the first plane), an
+# HTML character reference, or an ANSI escape written as JSON: unseen when the character is.
+_ESCAPED = re.compile(
+    # _ANSI's escape sequences with ESC written \u001b (and ST's backslash as \\)
+    r"\\u001[bB](?:\[[0-?]*[ -/]*[@-~]"
+    r"|\](?:(?!\\u0007|\\u001[bB]).)*(?:\\u0007|\\u001[bB]\\\\)?"
+    r"|[PX^_](?:(?!\\u001[bB]).)*(?:\\u001[bB]\\\\)?"
+    r"|[ -/]+[0-~]|[0-~])"
+    r"|\\u([dD][89abAB][0-9a-fA-F]{2})\\u([dD][c-fC-F][0-9a-fA-F]{2})"
+    r"|\\u([0-9a-fA-F]{4})"
+    r"|&#(?:[xX]([0-9a-fA-F]{1,6})|([0-9]{1,7}));"
+)
+_MAYBE_UNSEEN = re.compile(_UNSEEN.pattern + r"|\\u|&#")
+# Right-to-left embeddings, overrides and isolates: what follows is shown reversed, up to
+# the character that ends it (or the line's end)
+_RTL_OPENS = re.compile(
+    "[\u202b\u202e\u2067]|\\\\u(?:202[be]|2067)|&#(?:x0*(?:202[be]|2067)|8235|8238|8295);",
+    re.IGNORECASE,
+)
+_RTL_RUN = re.compile("[\u202b\u202e\u2067]([^\u202a-\u202e\u2066-\u2069\n]*)")
 
 
 def unseen(code_point: int) -> bool:
@@ -280,9 +315,51 @@ def unseen(code_point: int) -> bool:
     return any(a <= code_point <= b for a, b in UNSEEN_RANGES)
 
 
+def _escaped_point(m: re.Match[str]) -> int | None:
+    """The character an :data:`_ESCAPED` match stands for (None: an ANSI escape)."""
+    if m.group(1):
+        return 0x10000 + ((int(m.group(1), 16) - 0xD800) << 10) + (int(m.group(2), 16) - 0xDC00)
+    if m.group(3) or m.group(4):
+        return int(m.group(3) or m.group(4), 16)
+    if m.group(5):
+        return int(m.group(5))
+    return None
+
+
+def _unseen_spans(text: str) -> list[tuple[int, int]]:
+    """Where ``text`` holds what a reader cannot see: raw, or escaped as :data:`_ESCAPED`."""
+    spans = [(m.start(), m.end()) for m in _UNSEEN.finditer(text)]
+    for m in _ESCAPED.finditer(text):
+        point = _escaped_point(m)
+        if point is None or unseen(point):
+            spans.append((m.start(), m.end()))
+    spans.sort()
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:  # an escape's own text never holds a raw unseen character
+        if merged and start < merged[-1][1]:
+            continue
+        merged.append((start, end))
+    return merged
+
+
 def unseen_removed(text: str) -> str:
-    """``text`` without ANSI escapes and the characters a reader cannot see."""
-    return _UNSEEN.sub("", text)
+    """``text`` without ANSI escapes and the characters a reader cannot see, raw or escaped."""
+    pieces, at = [], 0
+    for start, end in _unseen_spans(text):
+        pieces.append(text[at:start])
+        at = end
+    pieces.append(text[at:])
+    return "".join(pieces)
+
+
+def as_shown(text: str) -> str:
+    """``text`` in the order a display shows it, each right-to-left override's run reversed
+    (nesting aside), and without what a reader cannot see."""
+    raw = _ESCAPED.sub(
+        lambda m: chr(p) if (p := _escaped_point(m)) is not None and unseen(p) else m.group(0),
+        text,
+    )
+    return unseen_removed(_RTL_RUN.sub(lambda m: m.group(1)[::-1], raw))
 
 
 # Control characters, and the invisible ones that reorder or hide text on a terminal:

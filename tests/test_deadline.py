@@ -201,3 +201,41 @@ def test_only_guids_from_the_memo_listing_go_into_a_path_and_a_bad_memo_is_no_cr
     bomb = b'<!DOCTYPE m [<!ENTITY a "aaaa">]><m>&a;</m>'
     for memo in (b"<not xml", bomb, b""):
         assert _reply_to(memo) is None
+
+
+def test_a_reply_memo_that_echoes_the_token_is_kept_without_it() -> None:
+    """The reply memo is kept in the rehearsal's folder. A token in it as character
+    references, split by a comment or in a CDATA section passed a byte-wise redaction, and any
+    XML reader reads it; such a memo is kept written again from its parsed tree."""
+    import base64
+
+    from defusedxml import ElementTree as SafeET
+
+    from ngdpkit import redact as R
+    from ngdpkit.rehearsal.flow import memo_without_secrets
+
+    header = "Basic " + base64.b64encode(f"sys-1:{ECHO_TOKEN}".encode()).decode()
+    refs = "".join(f"&#x{ord(c):x};" for c in ECHO_TOKEN)
+    plain = b'<?xml version="1.0"?><m a="1"><c>case 7</c><l>Svar</l></m>'
+    R.forget_all()
+    try:
+        R.register("NGDPKIT_TEST_AUTHORIZATION", header)
+        assert memo_without_secrets(plain) == plain  # kept byte for byte
+        for body in (
+            f"<c>{refs}</c>",
+            f"<c>{ECHO_TOKEN[:9]}<!-- x -->{ECHO_TOKEN[9:]}</c>",
+            f"<c><![CDATA[{ECHO_TOKEN[:9]}]]>{ECHO_TOKEN[9:]}</c>",
+            f'<c k="{ECHO_TOKEN}">x</c>',
+            f"<c>x</c>{ECHO_TOKEN}",
+        ):
+            kept = memo_without_secrets(f"<m>{body}<l>Svar</l></m>".encode())
+            read = " ".join(
+                [*(e.text or "" for e in SafeET.fromstring(kept).iter())]
+                + [v for e in SafeET.fromstring(kept).iter() for v in e.attrib.values()]
+                + [e.tail or "" for e in SafeET.fromstring(kept).iter()]
+            )
+            assert ECHO_TOKEN not in read and ECHO_TOKEN.encode() not in kept, body
+            assert "[hidden: NGDPKIT_TEST_AUTHORIZATION]" in read and "Svar" in read, body
+        assert ECHO_TOKEN.encode() not in memo_without_secrets(b"<m>" + ECHO_TOKEN.encode())
+    finally:
+        R.forget_all()

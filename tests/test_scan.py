@@ -314,6 +314,23 @@ UNSEEN_SPLITS = {
     "tag character": TOKEN[:20] + "\U000e0041" + TOKEN[20:],
     "variation selector": TOKEN[:7] + "\ufe0f" + TOKEN[7:],
     "several": "\u2060".join(TOKEN),
+    "Mongolian variation selector": TOKEN[:7] + "\u180b" + TOKEN[7:],
+    "Khmer vowel inherent": TOKEN[:7] + "\u17b4" + TOKEN[7:],
+    "Hangul filler": TOKEN[:7] + "\u3164" + TOKEN[7:],
+    "halfwidth Hangul filler": TOKEN[:7] + "\uffa0" + TOKEN[7:],
+    "reserved ignorable": TOKEN[:7] + "\U000e0fff" + TOKEN[7:],
+    "escape sequence with intermediates": TOKEN[:10] + "\x1b(B" + TOKEN[10:],
+    "two-byte escape": TOKEN[:10] + "\x1b7" + TOKEN[10:],
+    "device control string": TOKEN[:10] + "\x1bPq\x1b\\" + TOKEN[10:],
+}
+
+
+# in a text the kit reads (an NgDP answer's field): the escaped forms of an unseen character,
+# which the scan undoes in the files it reads, count as the character for the redaction too
+ESCAPED_SPLITS = {
+    "JSON escape in the text": TOKEN[:10] + "\\u200b" + TOKEN[10:],
+    "HTML reference in the text": TOKEN[:10] + "&#8203;" + TOKEN[10:],
+    "HTML hex reference in the text": TOKEN[:10] + "&#X200B;" + TOKEN[10:],
 }
 
 
@@ -324,7 +341,7 @@ def test_the_redaction_hides_a_secret_split_by_unseen_characters() -> None:
     R.forget_all()
     try:
         R.register("NGDPKIT_TEST_AUTHORIZATION", header)
-        for kind, split in UNSEEN_SPLITS.items():
+        for kind, split in {**UNSEEN_SPLITS, **ESCAPED_SPLITS}.items():
             for said in (R.redact(f"name: {split}."), R.terminal_text(f"name: {split}.")):
                 assert said == "name: [hidden: NGDPKIT_TEST_AUTHORIZATION].", (kind, said)
             assert R.one_line(f"a\n{split}\nb") == "a [hidden: NGDPKIT_TEST_AUTHORIZATION] b"
@@ -333,6 +350,13 @@ def test_the_redaction_hides_a_secret_split_by_unseen_characters() -> None:
         assert R.redact(two) == (
             "x\u200b [hidden: NGDPKIT_TEST_AUTHORIZATION] y [hidden: NGDPKIT_TEST_AUTHORIZATION]"
         )
+        # shown reversed by a right-to-left override: the whole text is hidden
+        for reversed_ in ("\u202e" + TOKEN[::-1] + "\u202c", "x \u2067" + TOKEN[::-1]):
+            assert R.redact(reversed_) == "[hidden: NGDPKIT_TEST_AUTHORIZATION]", reversed_
+        assert R.redact("\u202e" + "nommok" + "\u202c") == "\u202enommok\u202c"
+        # many secrets in one text: each hidden (the text is rebuilt once, not once a match)
+        many = " ".join([UNSEEN_SPLITS["zero-width space"]] * 20_000)
+        assert R.redact(many) == " ".join(["[hidden: NGDPKIT_TEST_AUTHORIZATION]"] * 20_000)
         # an unseen character where there is no secret is left alone
         for clean in ("Ærø\u00adkommune", "a\u200bb", "\x1b[1mfed\x1b[0m", TOKEN[:12] + "\u200b"):
             assert R.redact(clean) == clean
@@ -377,4 +401,40 @@ def test_the_scan_finds_a_secret_split_by_unseen_characters(tmp_path: Path) -> N
         json.dumps({"n": "Ærø “kommune” – afdeling"}, ensure_ascii=False).encode(),
         "<td>O&#39;Brien &amp; &#34;Co&#34;</td>\r\n\tÆØÅ".encode(),
     ]
-    assert [without_unseen(blob) for blob in everyday] == [None, None, None]
+    assert [without_unseen(blob) for blob in everyday] == [[], [], []]
+
+    # shown reversed by a right-to-left override, raw or as the JSON escape json.dumps writes
+    for content in (
+        json.dumps({"name": "\u202e" + TOKEN[::-1] + "\u202c"}),
+        json.dumps({"name": "\u202e" + TOKEN[::-1]}, ensure_ascii=False),
+    ):
+        path = tmp_path / "reversed.json"
+        path.write_text(content, encoding="utf-8")
+        assert found(path, pins) == ["NGDPKIT_TEST_AUTHORIZATION"], content
+
+
+def test_a_rewrite_that_leaks_after_the_last_round_is_scanned_too(tmp_path: Path) -> None:
+    """The folder is sealed, rendered and scanned again after each rewrite of the findings a
+    leak makes. A rewrite that leaks in every round left its last file unscanned: the
+    attacker's review found a final ``findings.json`` holding a token split by ``&#8203;``.
+    What the last rewrite wrote is now scanned and stubbed too."""
+    from ngdpkit.run.audit import verify
+    from ngdpkit.run.folder import ROUNDS, RunFolder
+
+    secrets = {"NGDPKIT_TEST_AUTHORIZATION": [TOKEN]}
+    folder = RunFolder.create(tmp_path / "out", "test")
+    findings = folder.path / "findings.json"
+    findings.write_text(json.dumps({"x": TOKEN}), encoding="utf-8")
+    rewrites: list[int] = []
+
+    def on_leak(hits: list) -> None:  # a rewrite that writes the secret again, every time
+        rewrites.append(len(hits))
+        findings.write_text(json.dumps({"x": TOKEN[:5] + "&#8203;" + TOKEN[5:]}), encoding="utf-8")
+
+    code = folder.close(
+        secrets=secrets, render=lambda anchor: None, on_leak=on_leak, result=lambda: (1, "errors")
+    )
+    assert code == 1 and len(rewrites) == ROUNDS
+    assert findings.read_text(encoding="utf-8").startswith("This file (findings.json) was removed")
+    assert len(folder.leaks) == ROUNDS + 1
+    assert verify(folder.path, expect_hash=folder.anchor).ok

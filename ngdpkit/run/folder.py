@@ -158,7 +158,15 @@ class RunFolder:
                 )
             self.leaks += hits
             on_leak(hits)
-        else:  # still leaking after every rewrite: seal what is left (all stubs by now)
+        else:  # still leaking after every rewrite: what the last rewrite wrote is scanned
+            # too (an attacker's review found a rewritten findings.json kept its secret), and
+            # what is left, every file that held a secret a stub, is sealed
+            hits = scrub_folder(self.path, secrets, skip=(INCOMPLETE,), pins=pins)
+            for path, names in hits:
+                self.trail.append(
+                    "secret_leak", file=path.relative_to(self.path).as_posix(), variables=names
+                )
+            self.leaks += hits
             self.anchor = seal_outputs(self.trail, self.path)
         code, status = result()
         return self.finish(code, status, finished=finished, keep_incomplete=keep_incomplete)

@@ -21,7 +21,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..redact import SHORT_SECRET, encodings, form_pattern, secret_parts, unseen, unseen_removed
+from ..redact import (
+    SHORT_SECRET,
+    UNSEEN_RANGES,
+    as_shown,
+    encodings,
+    form_pattern,
+    secret_parts,
+    unseen_removed,
+)
 
 if TYPE_CHECKING:
     from ..findings import Finding
@@ -162,25 +170,34 @@ def _contents(name: str, data: bytes) -> list[bytes]:
 # that has one is searched again without them. Each look is one that re runs fast over the
 # 156 MB of a 100,000-mailbox run (a single alternation of all of them took 1 s for 40 MB):
 # - the bytes that are not printable ASCII, tab, newline or carriage return, searched for
-#   the UTF-8 of UNSEEN_RANGES' characters (C0 and C1 controls, U+00AD, U+034F, the few of
-#   U+0600-08E2, U+180E, U+200B-206F's, U+FE00-FEFF's, U+FFF9-FFFB, and any character beyond
-#   the first plane, whose rare marks the full test sorts out);
-# - a JSON escape of one of them (or of any character beyond the first plane);
+#   the UTF-8 of UNSEEN_RANGES' characters (any character beyond the first plane counts:
+#   the full test sorts those out);
+# - a JSON escape of one (or of any character beyond the first plane);
 # - an HTML character reference other than the &#34; and &#39; every page holds.
+# All three are made from UNSEEN_RANGES, so the table is the one place to add a character.
 BOM = "\ufeff".encode()
 _PRINTABLE = bytes(range(0x20, 0x7F)) + b"\t\n\r"
+
+
+def _first_plane_unseen() -> list[int]:
+    return [
+        cp
+        for a, b in UNSEEN_RANGES
+        for cp in range(a, min(b, 0xFFFF) + 1)
+        if cp not in (0x09, 0x0A, 0x0D)  # a carriage return is every CRLF file's
+    ]
+
+
+_ENCODED = [chr(cp).encode("utf-8") for cp in _first_plane_unseen()]
 _LEAD = re.compile(
-    rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\xc2\xcd\xd8\xdb\xdc\xe0\xe1\xe2\xef\xf0-\xf4]"
+    b"[" + b"".join(re.escape(bytes([e[0]])) for e in sorted(set(_ENCODED))) + rb"\xf0-\xf4]"
 )
 _RAW = re.compile(
-    rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\xc2[\x80-\x9f\xad]|\xcd\x8f|\xd8[\x80-\x85\x9c]"
-    rb"|\xdb\x9d|\xdc\x8f|\xe0\xa2[\x90\x91\xa3]|\xe1\xa0\x8e|\xe2\x80[\x8b-\x8f\xa8-\xae]"
-    rb"|\xe2\x81[\xa0-\xa4\xa6-\xaf]|\xef\xb8[\x80-\x8f]|\xef\xbb\xbf|\xef\xbf[\xb9-\xbb]|[\xf0-\xf4]"
+    b"|".join(re.escape(e) for e in sorted(set(_ENCODED), key=len, reverse=True)) + rb"|[\xf0-\xf4]"
 )
 _JSON_ESCAPE = re.compile(
-    rb"\\u(?:00[01][0-9a-fA-F]|00[89][0-9a-fA-F]|007[fF]|00[aA][dD]|034[fF]|060[0-5]|061[cC]"
-    rb"|06[dD][dD]|070[fF]|089[01]|08[eE]2|180[eE]|200[b-fB-F]|202[8-9a-eA-E]|206[0-4]"
-    rb"|206[6-9a-fA-F]|[fF][eE]0[0-9a-fA-F]|[fF][eE][fF][fF]|[fF][fF][fF][9abAB]|[dD][89abAB])"
+    rb"\\u(?:" + b"|".join(f"{cp:04x}".encode() for cp in _first_plane_unseen()) + rb"|d[89ab])",
+    re.IGNORECASE,
 )
 _HTML_REFERENCE = re.compile(rb"&#(?!3[49];)")
 
@@ -196,34 +213,15 @@ def _maybe_unseen(blob: bytes) -> bool:
     )
 
 
-# The escaped forms, undone when they stand for an unseen character: a JSON escape (a pair
-# of them for a character beyond the first plane), an HTML character reference, and an ANSI
-# escape written as JSON.
-_ESCAPED = re.compile(
-    r"\\u001[bB]\[[0-?]*[ -/]*[@-~]"
-    r"|\\u([dD][89abAB][0-9a-fA-F]{2})\\u([dD][c-fC-F][0-9a-fA-F]{2})"
-    r"|\\u([0-9a-fA-F]{4})"
-    r"|&#(?:[xX]([0-9a-fA-F]{1,6})|([0-9]{1,7}));"
-)
-
-
-def _unescaped_if_unseen(m: re.Match[str]) -> str:
-    if m.group(0).lower().startswith("\\u001b["):
-        return ""
-    if m.group(1):
-        point = 0x10000 + ((int(m.group(1), 16) - 0xD800) << 10) + (int(m.group(2), 16) - 0xDC00)
-    else:
-        point = int(m.group(3) or m.group(4) or "0", 16) if not m.group(5) else int(m.group(5))
-    return "" if unseen(point) else m.group(0)
-
-
-def without_unseen(blob: bytes) -> bytes | None:
-    """``blob`` without what a reader cannot see, raw or escaped; None when it holds none."""
+def without_unseen(blob: bytes) -> list[bytes]:
+    """``blob`` as a reader sees it: without what a reader cannot see (raw or escaped), and
+    when it holds a right-to-left override also in the order that shows; none when it holds
+    nothing unseen."""
     if not _maybe_unseen(blob):
-        return None
+        return []
     text = blob.decode("utf-8", "surrogateescape")
-    bare = unseen_removed(_ESCAPED.sub(_unescaped_if_unseen, text))
-    return None if bare == text else bare.encode("utf-8", "surrogateescape")
+    seen = [unseen_removed(text), as_shown(text)]
+    return [t.encode("utf-8", "surrogateescape") for t in dict.fromkeys(seen) if t != text]
 
 
 def scan_file(path: Path, found_needles: list[Needle]) -> list[str]:
@@ -245,7 +243,7 @@ def scan_bytes(name: str, data: bytes, found_needles: list[Needle]) -> list[str]
     # a container's own bytes (a zip, a Parquet file) are compressed: its decoded parts are
     # what is read without the unseen characters
     texts = blobs[1:] if data[:4] in (b"PAR1", b"PK\x03\x04") else blobs
-    blobs += [bare for bare in map(without_unseen, texts) if bare is not None]
+    blobs += [seen for text in texts for seen in without_unseen(text)]
     for needle in found_needles:
         if needle.name in hits:
             continue
