@@ -906,7 +906,7 @@ def test_a_notebook_whose_step_file_cannot_be_read_ends_the_run_before_the_one_a
         assert str(sample_copy / "migration.toml") not in text  # a parameter's value: scrubbed
 
 
-@pytest.mark.parametrize("whom", ["the parent", "the process group"])
+@pytest.mark.parametrize("whom", ["the parent", "the process group", "Ctrl-C, then a kill"])
 def test_sigterm_ends_a_run_as_ctrl_c_does_and_leaves_no_secret(
     sample_copy: Path, tmp_path: Path, whom: str
 ) -> None:
@@ -944,8 +944,14 @@ def test_sigterm_ends_a_run_as_ctrl_c_does_and_leaves_no_secret(
     (run_dir / "split.html").write_text(f"<td>{split}</td>", encoding="utf-8")
     if whom == "the parent":
         proc.send_signal(signal.SIGTERM)
-    else:
+    elif whom == "the process group":
         os.killpg(proc.pid, signal.SIGTERM)
+    else:  # as a cancelled GitHub job: SIGINT, then SIGTERM while the run is ending
+        import time
+
+        proc.send_signal(signal.SIGINT)
+        time.sleep(0.2)
+        proc.send_signal(signal.SIGTERM)
     rest = proc.stdout.read()
     assert proc.wait(timeout=90) == 130, rest
     assert (run_dir / "INCOMPLETE").exists()

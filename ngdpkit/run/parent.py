@@ -10,6 +10,7 @@ and only then do the children start (contract §6: no kernel while a secret is t
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets as pysecrets
@@ -19,6 +20,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -280,19 +282,24 @@ class Children:
         except KeyboardInterrupt:
             # Mark each run as interrupted (nbclient turns a SIGINT during execution into a dead
             # kernel, which would otherwise read as a crash), then make sure every child hears it.
-            for folder in folders.values():
-                (folder / INTERRUPTED).write_text(
-                    "Interrupted by the user (Ctrl-C).\n", encoding="utf-8"
-                )
-            if os.name != "nt":  # a Windows console already delivers Ctrl-C to every process
+            # A second Ctrl-C or kill meanwhile (a cancelled GitHub job sends SIGINT, then
+            # SIGTERM) waits with the rest: each child is ending its kernel and scanning its
+            # folder, and a parent gone first would leave that half done.
+            with _interrupts_ignored():
+                for folder in folders.values():
+                    (folder / INTERRUPTED).write_text(
+                        "Interrupted (Ctrl-C, or a kill as a cancelled CI job sends).\n",
+                        encoding="utf-8",
+                    )
+                if os.name != "nt":  # a Windows console already delivers Ctrl-C to every process
+                    for proc in procs.values():
+                        if proc.poll() is None:
+                            proc.send_signal(signal.SIGINT)
                 for proc in procs.values():
-                    if proc.poll() is None:
-                        proc.send_signal(signal.SIGINT)
-            for proc in procs.values():
-                try:
-                    proc.wait(timeout=60)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+                    try:
+                        proc.wait(timeout=60)
+                    except subprocess.TimeoutExpired:
+                        proc.kill()
             return 130, [folders[n] for n in chosen if n in folders]
         values = set(codes.values())
         code = (
@@ -305,3 +312,20 @@ class Children:
             else 0
         )
         return code, [folders[n] for n in chosen if n in folders]
+
+
+@contextlib.contextmanager
+def _interrupts_ignored() -> Iterator[None]:
+    """Ctrl-C and a kill (SIGINT, SIGTERM; Ctrl-Break on Windows) ignored meanwhile, on the
+    main thread (only it can set a handler); the handlers before come back after."""
+    saved = {}
+    if threading.current_thread() is threading.main_thread():
+        for name in ("SIGINT", "SIGTERM", "SIGBREAK"):
+            sig = getattr(signal, name, None)
+            if sig is not None:
+                saved[sig] = signal.signal(sig, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
