@@ -298,9 +298,12 @@ _ESCAPED = re.compile(
     r"|[ -/]+[0-~]|[0-~])"
     r"|\\u([dD][89abAB][0-9a-fA-F]{2})\\u([dD][c-fC-F][0-9a-fA-F]{2})"
     r"|\\u([0-9a-fA-F]{4})"
-    r"|&#(?:[xX]([0-9a-fA-F]{1,6})|([0-9]{1,7}));"
+    # an HTML reference as a browser reads it: any number of leading zeros, the ";" optional
+    # after a number, a named one (``&shy;``, ``&ZeroWidthSpace;``; ``&shy`` alone as well)
+    r"|&#(?:[xX]0*([0-9a-fA-F]{1,6})|0*([0-9]{1,7}));?"
+    r"|&([A-Za-z][A-Za-z0-9]{1,31};|shy)"
 )
-_MAYBE_UNSEEN = re.compile(_UNSEEN.pattern + r"|\\u|&#")
+_MAYBE_UNSEEN = re.compile(_UNSEEN.pattern + r"|\\u|&[#A-Za-z]")
 # Right-to-left embeddings, overrides and isolates: what follows is shown reversed, up to
 # the character that ends it (or the line's end)
 _RTL_OPENS = re.compile(
@@ -323,6 +326,11 @@ def _escaped_point(m: re.Match[str]) -> int | None:
         return int(m.group(3) or m.group(4), 16)
     if m.group(5):
         return int(m.group(5))
+    if m.group(6):
+        import html.entities
+
+        named = html.entities.html5.get(m.group(6), "")
+        return ord(named) if len(named) == 1 else -1  # -1: not one character, never unseen
     return None
 
 

@@ -239,3 +239,16 @@ def test_a_reply_memo_that_echoes_the_token_is_kept_without_it() -> None:
         assert ECHO_TOKEN.encode() not in memo_without_secrets(b"<m>" + ECHO_TOKEN.encode())
     finally:
         R.forget_all()
+
+
+def test_a_text_longer_than_any_field_of_ngdp_is_refused_before_it_is_searched() -> None:
+    """The review's hostile answer, one field of 5 million invisible characters, took 14 s and
+    2.3 GB to redact. A text over MAX_TEXT characters, a value or a key, refuses the answer."""
+    from ngdpkit.checks.deadline import MAX_TEXT, AnswerRefused, answer_json
+
+    long = "\u202e\u200b" * (MAX_TEXT // 2 + 1)
+    for body in ({"name": long}, {long: 1}, [[{"x": ["ok", long]}]]):
+        with pytest.raises(AnswerRefused, match="characters"):
+            answer_json(httpx.Response(200, json=body))
+    fits = "æ" * MAX_TEXT
+    assert answer_json(httpx.Response(200, json={"name": fits})) == {"name": fits}

@@ -966,3 +966,26 @@ def test_sigterm_ends_a_run_as_ctrl_c_does_and_leaves_no_secret(
         assert text.startswith(f"This file ({name}) was removed by ngdpkit"), text
     assert "2 file(s) of the interrupted run held a secret" in rest, rest
     assert "Traceback" not in rest
+
+
+def test_an_interrupted_run_never_becomes_latest(tmp_path: Path) -> None:
+    """A child that finished its run as the parent was interrupted closed its folder, and
+    LATEST named it though the run exited 130 (the attacker's review: SIGTERM to the kit's
+    process alone). A folder holding the parent's INTERRUPTED is never LATEST."""
+    from ngdpkit.run.folder import INTERRUPTED, LATEST, RunFolder
+
+    def closed(marked: bool) -> RunFolder:
+        folder = RunFolder.create(tmp_path / "runs", "test")
+        if marked:
+            (folder.path / INTERRUPTED).write_text("Interrupted.\n", encoding="utf-8")
+        folder.close(
+            secrets={}, render=lambda anchor: None, on_leak=lambda hits: None,
+            result=lambda: (0, "ok"),
+        )  # fmt: skip
+        return folder
+
+    finished = closed(False)
+    assert finished.mark_latest()
+    interrupted = closed(True)
+    assert not interrupted.mark_latest()
+    assert (tmp_path / "runs" / "test" / LATEST).read_text().strip() == finished.path.name

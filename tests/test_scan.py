@@ -331,6 +331,13 @@ ESCAPED_SPLITS = {
     "JSON escape in the text": TOKEN[:10] + "\\u200b" + TOKEN[10:],
     "HTML reference in the text": TOKEN[:10] + "&#8203;" + TOKEN[10:],
     "HTML hex reference in the text": TOKEN[:10] + "&#X200B;" + TOKEN[10:],
+    # as a browser reads them (the attacker's third look): named, zero-padded, no ";"
+    "named reference": TOKEN[:10] + "&shy;" + TOKEN[10:],
+    "named reference, long": TOKEN[:10] + "&ZeroWidthSpace;" + TOKEN[10:],
+    "legacy name without ;": TOKEN[:10] + "&shy" + TOKEN[10:],
+    "zero-padded hex reference": TOKEN[:10] + "&#x0000200B;" + TOKEN[10:],
+    "zero-padded decimal reference": TOKEN[:10] + "&#00000000173;" + TOKEN[10:],
+    "decimal reference without ;": TOKEN[:11] + "&#173" + TOKEN[11:],  # a letter follows
 }
 
 
@@ -358,7 +365,13 @@ def test_the_redaction_hides_a_secret_split_by_unseen_characters() -> None:
         many = " ".join([UNSEEN_SPLITS["zero-width space"]] * 20_000)
         assert R.redact(many) == " ".join(["[hidden: NGDPKIT_TEST_AUTHORIZATION]"] * 20_000)
         # an unseen character where there is no secret is left alone
-        for clean in ("Ærø\u00adkommune", "a\u200bb", "\x1b[1mfed\x1b[0m", TOKEN[:12] + "\u200b"):
+        for clean in (
+            "Ærø\u00adkommune",
+            "a\u200bb",
+            "\x1b[1mfed\x1b[0m",
+            TOKEN[:12] + "\u200b",
+            "R&D; Teknik &amp; Miljø &shy; &#173 &nbsp;",
+        ):
             assert R.redact(clean) == clean
     finally:
         R.forget_all()
@@ -383,9 +396,9 @@ def test_the_scan_finds_a_secret_split_by_unseen_characters(tmp_path: Path) -> N
             path = tmp_path / name
             path.write_text(content, encoding="utf-8")
             assert found(path, pins) == ["NGDPKIT_TEST_AUTHORIZATION"], (kind, name)
-    for reference in ("&#8203;", "&#x200B;", "&#x200b;"):
+    for reference in ("&#8203;", "&#x200B;", "&#x200b;", "&shy;", "&zwj;", "&#x0000200B;", "&#173"):
         path = tmp_path / "reference.html"
-        path.write_text(f"<td>{TOKEN[:10]}{reference}{TOKEN[10:]}</td>", encoding="utf-8")
+        path.write_text(f"<td>{TOKEN[:11]}{reference}{TOKEN[11:]}</td>", encoding="utf-8")
         assert found(path, pins) == ["NGDPKIT_TEST_AUTHORIZATION"], reference
     book = tmp_path / "book.xlsx"
     wb = openpyxl.Workbook()

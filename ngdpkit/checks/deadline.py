@@ -101,19 +101,30 @@ class BoundedClient(httpx.Client):
         return outcome["response"]  # type: ignore[no-any-return]
 
 
+# No field of NgDP's answers (a name, an ID, a message) comes near this; a longer text is a
+# hostile answer, refused before it is searched (the review's 30 MB field of 5 million
+# invisible characters took 14 s and 2.3 GB to redact)
+MAX_TEXT = 64 * 1024
+
+
+class AnswerRefused(ValueError):
+    """An answer the kit does not read (a text in it is longer than :data:`MAX_TEXT`)."""
+
+
 def answer_json(response: httpx.Response) -> Any:
     """``response.json()``, with every registered secret (:mod:`ngdpkit.redact`) hidden in
-    each of its strings, keys and values alike; raises as ``response.json()`` does."""
+    each of its strings, keys and values alike; raises as ``response.json()`` does, and
+    :class:`AnswerRefused` (a ``ValueError``) for a text over :data:`MAX_TEXT` characters."""
     return _without_secrets(response.json())
 
 
 def _without_secrets(value: Any) -> Any:
     if isinstance(value, str):
+        if len(value) > MAX_TEXT:
+            raise AnswerRefused(f"a text of {len(value):,} characters (at most {MAX_TEXT:,})")
         return redact(value)
     if isinstance(value, list):
         return [_without_secrets(v) for v in value]
     if isinstance(value, dict):
-        return {
-            (redact(k) if isinstance(k, str) else k): _without_secrets(v) for k, v in value.items()
-        }
+        return {_without_secrets(k): _without_secrets(v) for k, v in value.items()}
     return value

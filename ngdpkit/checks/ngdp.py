@@ -261,10 +261,12 @@ class NgdpReader:
             return _NOT_FOUND
         if status != 200:
             return self._failed(path, f"HTTP {status}")
-        from .deadline import answer_json
+        from .deadline import AnswerRefused, answer_json
 
         try:
             return answer_json(response)  # an echoed secret is hidden as it is read
+        except AnswerRefused as exc:
+            return self._failed(path, f"the answer holds {exc}")
         except (ValueError, RecursionError):
             return self._failed(path, "the answer is not JSON")
 

@@ -227,11 +227,18 @@ class RunFolder:
         signed = sorted(rel for rel in self.signed if (self.path / rel).is_file())
         return {**self.sealer.seal.manifest_fields(), "signed_files": signed}
 
-    def mark_latest(self) -> None:
-        """``<out>/<env>/LATEST`` names the newest finished run (a text file, not a link)."""
+    def mark_latest(self) -> bool:
+        """``<out>/<env>/LATEST`` names the newest finished run (a text file, not a link).
+        A run the user (or a cancelled CI job) interrupted never becomes it, even one whose
+        child finished as the interruption came (the parent's ``INTERRUPTED`` is in it):
+        the exit code was 130, and a customer signs only a run that ended as it should.
+        Returns whether LATEST now names this run."""
         from ..deliverables.outputs import atomic_write
 
+        if (self.path / INTERRUPTED).exists():
+            return False
         atomic_write(self.path.parent / LATEST, self.path.name + "\n")
+        return True
 
     def make_private(self) -> None:
         """Every folder 0700 and every file 0600 (files written by other programs included)."""

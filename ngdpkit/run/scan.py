@@ -173,7 +173,8 @@ def _contents(name: str, data: bytes) -> list[bytes]:
 #   the UTF-8 of UNSEEN_RANGES' characters (any character beyond the first plane counts:
 #   the full test sorts those out);
 # - a JSON escape of one (or of any character beyond the first plane);
-# - an HTML character reference other than the &#34; and &#39; every page holds.
+# - an HTML reference other than the &#34;, &#39;, &amp;, &lt;, &gt; and &quot; every page
+#   holds (a named one such as &shy; too).
 # All three are made from UNSEEN_RANGES, so the table is the one place to add a character.
 BOM = "\ufeff".encode()
 _PRINTABLE = bytes(range(0x20, 0x7F)) + b"\t\n\r"
@@ -199,7 +200,7 @@ _JSON_ESCAPE = re.compile(
     rb"\\u(?:" + b"|".join(f"{cp:04x}".encode() for cp in _first_plane_unseen()) + rb"|d[89ab])",
     re.IGNORECASE,
 )
-_HTML_REFERENCE = re.compile(rb"&#(?!3[49];)")
+_HTML_REFERENCE = re.compile(rb"&(?:#(?!3[49];)|(?!(?:amp|lt|gt|quot|apos);)[A-Za-z])")
 
 
 def _maybe_unseen(blob: bytes) -> bool:
