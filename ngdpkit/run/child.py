@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import sys
 import threading
 from collections.abc import Callable
@@ -20,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..settings import Settings, load_settings
 from .imports import import_for_threads, skip_iri_grammar
-from .kernels import FIRST_STEP, Kernels
+from .kernels import FIRST_STEP, Kernels, ignore_interrupts
 
 if TYPE_CHECKING:
     from ..findings import Finding
@@ -97,7 +96,7 @@ def run_environment(
             r.sequence.first_kernel = booted.kernel  # the run's now: r.close() ends it
         print(f"{CHILD_MARK}{r.run_dir}", flush=True)  # the parent learns the folder
     except BaseException:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # end the kernel, whatever arrives
+        ignore_interrupts()  # end the kernel, whatever arrives
         if r is not None:
             r.close()
         elif booted is not None:
@@ -173,9 +172,7 @@ def _boot_and_wait(kernels: Kernels, settings: Settings, out: Path) -> tuple[Boo
         code = 130
     finally:
         if booted is None:  # refused, interrupted or failed: the kernel goes, whatever arrives
-            for name in ("SIGINT", "SIGTERM", "SIGBREAK"):
-                if hasattr(signal, name):
-                    signal.signal(getattr(signal, name), signal.SIG_IGN)
+            ignore_interrupts()
             if listener is None or listener.ending.acquire(blocking=False):
                 _end(kernels, early)
             else:  # the listener is ending it and this process

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import getpass
 import os
-import signal
 import socket
 import time
 from collections.abc import Callable
@@ -29,7 +28,7 @@ from .audit import INCOMPLETE
 from .core import RunCore
 from .folder import INTERRUPTED, LATEST
 from .imports import import_for_threads
-from .kernels import Kernels
+from .kernels import Kernels, ignore_interrupts
 from .outputs import Outputs
 from .pages import Pages, comparison_link, verdict
 from .sequence import NotebookSequence
@@ -319,9 +318,7 @@ def _run_phases(r: EnvironmentRun) -> tuple[int, bool]:
         r.phase("seal, scan and audit", t0)
     except KeyboardInterrupt:
         interrupted = True
-        for name in ("SIGINT", "SIGTERM", "SIGBREAK"):  # finish, whatever else arrives
-            if hasattr(signal, name):
-                signal.signal(getattr(signal, name), signal.SIG_IGN)
+        ignore_interrupts()  # finish the record, whatever else arrives
         r.finish(130, "interrupted")
         r.log(f"{r.env.name}: interrupted; {r.run_dir} stays marked {INCOMPLETE}")
         return 130, False

@@ -238,6 +238,35 @@ class Kernels:
             self.ipc_dir = None
 
 
+# Ctrl-C, a kill (a cancelled CI job's SIGTERM) and Ctrl-Break on Windows: what ends a run
+INTERRUPTS = tuple(
+    getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGBREAK") if hasattr(signal, n)
+)
+
+
+def ignore_interrupts() -> None:
+    """From now on this process ignores :data:`INTERRUPTS` (an interrupted run finishing
+    its record, ending its kernel and scanning its folder, whatever else arrives). Only the
+    main thread can set a handler; elsewhere nothing changes."""
+    if threading.current_thread() is threading.main_thread():
+        for sig in INTERRUPTS:
+            signal.signal(sig, signal.SIG_IGN)
+
+
+@contextlib.contextmanager
+def interrupts_ignored() -> Iterator[None]:
+    """:func:`ignore_interrupts` meanwhile; the handlers before come back after."""
+    saved = {}
+    if threading.current_thread() is threading.main_thread():
+        saved = {sig: signal.getsignal(sig) for sig in INTERRUPTS}
+    ignore_interrupts()
+    try:
+        yield
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
+
+
 @contextlib.contextmanager
 def _ctrl_c_held() -> Iterator[None]:
     """A Ctrl-C (SIGINT) that arrives meanwhile is noted, and delivered again as the block

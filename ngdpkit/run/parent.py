@@ -10,7 +10,6 @@ and only then do the children start (contract §6: no kernel while a secret is t
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import secrets as pysecrets
@@ -20,7 +19,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +26,7 @@ from ..inputs.workbooks import TableCache
 from ..settings import Settings, load_settings
 from .child import CHILD_MARK, default_out, go_lines
 from .folder import INTERRUPTED, writable_out
+from .kernels import interrupts_ignored
 from .preflight import collect_secrets, preflight, reuse_findings, wanted
 
 
@@ -285,7 +284,7 @@ class Children:
             # A second Ctrl-C or kill meanwhile (a cancelled GitHub job sends SIGINT, then
             # SIGTERM) waits with the rest: each child is ending its kernel and scanning its
             # folder, and a parent gone first would leave that half done.
-            with _interrupts_ignored():
+            with interrupts_ignored():
                 for folder in folders.values():
                     (folder / INTERRUPTED).write_text(
                         "Interrupted (Ctrl-C, or a kill as a cancelled CI job sends).\n",
@@ -312,20 +311,3 @@ class Children:
             else 0
         )
         return code, [folders[n] for n in chosen if n in folders]
-
-
-@contextlib.contextmanager
-def _interrupts_ignored() -> Iterator[None]:
-    """Ctrl-C and a kill (SIGINT, SIGTERM; Ctrl-Break on Windows) ignored meanwhile, on the
-    main thread (only it can set a handler); the handlers before come back after."""
-    saved = {}
-    if threading.current_thread() is threading.main_thread():
-        for name in ("SIGINT", "SIGTERM", "SIGBREAK"):
-            sig = getattr(signal, name, None)
-            if sig is not None:
-                saved[sig] = signal.signal(sig, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        for sig, handler in saved.items():
-            signal.signal(sig, handler)
