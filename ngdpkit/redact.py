@@ -139,6 +139,14 @@ def clip(text: str, limit: int) -> str:
     return one_line(text)[:limit]
 
 
+def shortened(text: str, limit: int) -> str:
+    """``text`` with its secrets hidden, then cut to ``limit`` characters with "..." (a value
+    quoted in a message: cutting first left 18 of a token's 32 characters in a settings or
+    evidence error, which the whole token would not have)."""
+    text = redact(text)
+    return text if len(text) <= limit else text[: max(0, limit - 3)] + "..."
+
+
 def register(name: str, value: str) -> None:
     """Remember a secret (by its variable's name) so that :func:`redact` removes it everywhere."""
     parts = tuple(secret_parts(value))

@@ -21,6 +21,7 @@ from typing import Any, get_args, get_origin, get_type_hints
 
 from .errors import InputError
 from .guids import normal_or_raw
+from .redact import shortened
 
 KINDS = ("test", "production")
 ENVIRONMENT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
@@ -55,6 +56,7 @@ NOT_A_KEY: dict[str, bool] = {"key": False}
 POSITIVE = {"check": "_positive"}
 SECONDS = {"check": "_seconds"}
 GUID = {"read": "_guid"}
+VARIABLE = {"check": "_variable_name"}  # a secret's variable: its name, never the secret
 GOLIVE = {"read": "_golive"}
 BLANK_KEPT = {"blank": "kept"}
 COLUMN_FIELDS = (
@@ -155,8 +157,8 @@ class Environment:
     servers: tuple[Server, ...] = ()
     service_account: str = ""
     certificate: Path | None = None
-    certificate_password_env: str | None = None
-    authorization_env: str | None = None
+    certificate_password_env: str | None = field(default=None, metadata=VARIABLE)
+    authorization_env: str | None = field(default=None, metadata=VARIABLE)
     # How the authorization header reaches whoever enters it in Configurator (a channel the
     # customer agreed, e.g. "the customer's password vault, item NgDP test"): named on the
     # dispatcher page, never the header itself.
@@ -199,7 +201,7 @@ class Signing:
     certificate: Path = field(
         metadata={"missing": "missing required key {key} (the .p12/.pfx that seals)"}
     )
-    certificate_password_env: str | None = None  # the NAME of the variable, never the value
+    certificate_password_env: str | None = field(default=None, metadata=VARIABLE)
     # an RFC 3161 time-stamping service, for the PDF
     timestamp_url: str | None = field(default=None, metadata={"check": "_timestamp_url"})
 
@@ -446,6 +448,21 @@ def _language(value: Any, given: bool) -> str:
     return "" if value in ("da", "en") else f'must be "da" or "en", not {value!r}'
 
 
+_VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}\Z")
+
+
+def _variable_name(value: Any, given: bool) -> str:
+    """The name of the environment variable that holds a secret. Anything else is refused
+    without being shown: a consultant who pasted the password or the header itself here
+    would otherwise see it printed, and written into every page that names the variable."""
+    if isinstance(value, str) and _VARIABLE_NAME.match(value):
+        return ""
+    return (
+        "must be the name of an environment variable (letters, digits and _), never the "
+        "secret itself; what is there is not shown"
+    )
+
+
 def _kind(value: Any, given: bool) -> str:
     """An environment's kind; left out, it is the environment's name, which must be one."""
     if value in KINDS:
@@ -552,7 +569,7 @@ def _short(value: Any) -> str:
         text = repr(value)
     except ValueError:  # an int too long to print
         return "(a number too long to show)"
-    return text if len(text) <= 40 else text[:37] + "..."
+    return shortened(text, 40)  # a secret pasted into the wrong key is hidden before the cut
 
 
 def parse_toml(raw: bytes, name: str) -> dict[str, Any]:

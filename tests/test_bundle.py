@@ -174,3 +174,50 @@ def test_a_planted_target_is_refused_and_a_planted_tmp_link_removed(tmp_path: Pa
     assert victim.read_text() == "keep me"
     assert oct(target.stat().st_mode & 0o777) == "0o600"
     assert not (folder.parent / f"{folder.name}-support.zip.tmp").exists()
+
+
+# --- the attacker's fourth look (session 20) ----------------------------------------------
+
+
+def _encrypted_zip() -> bytes:
+    """A stored zip whose one entry says it is encrypted (general purpose flag bit 0)."""
+    import io
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        zf.writestr("a.txt", "Topsecret-Token-4711")
+    data = bytearray(buffer.getvalue())
+    local = data.index(b"PK\x03\x04")
+    central = data.index(b"PK\x01\x02")
+    data[local + 6] |= 0x1  # the local header's flags
+    data[central + 8] |= 0x1  # the central directory's
+    return bytes(data)
+
+
+def test_a_split_token_an_encrypted_part_and_a_decoy_trail_are_each_left_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``bundle`` searched each member byte by byte: a token split by a zero-width space
+    was shipped, a zip part flagged encrypted crashed it (exit 3), and a trail naming a decoy
+    settings file emptied its list of secrets. It now searches as the run's own scan does,
+    leaves out what it cannot read, and always looks for the usual variables too."""
+    import hashlib
+
+    folder = tiny_run(tmp_path)
+    monkeypatch.setenv("NGDPKIT_TEST_AUTHORIZATION", TOKEN)
+    (folder / "findings.json").write_text(
+        json.dumps({"findings": [], "note": "Topsecret\u200b-Token-4711"}), encoding="utf-8"
+    )
+    (folder / "dispatcher-config.json").write_bytes(_encrypted_zip())
+    decoy = folder.parents[2] / "decoy.toml"
+    decoy.write_text('[organisation]\nname = "x"\ncvr = "12345678"\n', encoding="utf-8")
+    started = {
+        "event": "run_started",
+        "settings": "decoy.toml",
+        "settings_sha256": hashlib.sha256(decoy.read_bytes()).hexdigest(),
+    }
+    (folder / "audit.jsonl").write_text(json.dumps(started) + "\n", encoding="utf-8")
+    got = members(make_bundle(folder))
+    left_out = json.loads(got["summary.json"])["left_out_holding_a_secret"]
+    assert sorted(left_out) == ["dispatcher-config.json", "findings.json"]
+    assert not any(b"Topsecret" in data for data in got.values())

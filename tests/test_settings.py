@@ -219,3 +219,45 @@ def test_the_compare_table_pairs_contact_point_names(tmp_path: Path) -> None:
         r = cli("check", "--settings", str(write(tmp_path, text + GOOD)), "--env", "test")
         assert r.returncode == 2 and "Traceback" not in r.stderr
         assert len(r.stderr.strip().splitlines()) == 1 and "compare" in r.stderr
+
+
+def test_a_secret_pasted_where_its_variable_is_named_is_refused_unshown(tmp_path: Path) -> None:
+    """The attacker's fourth look: a consultant who pasted the header or the password into
+    ``authorization_env`` saw it printed in SECRET_MISSING and written into every page that
+    names the variable. A value that is not a variable's name is refused, and never shown."""
+    header = "Basic NWIzZjJjMWUtOGQ0YTp0b2tfOWY4ZTdkNmM1YjRh"
+    password = "-REmWQymfhUn-SmqavLOtlpY"
+    text = GOOD + (
+        f'authorization_env = "{header}"\ncertificate_password_env = "{password}"\n'
+        f'[signing]\ncertificate = "m.xlsx"\ncertificate_password_env = "pw with space"\n'
+    )
+    found = problems(write(tmp_path, text))
+    assert sorted(p.split(": ", 1)[-1].split(" must")[0] for p in found) == [
+        "environments.test.authorization_env",
+        "environments.test.certificate_password_env",
+        "signing.certificate_password_env",
+    ]
+    said = "\n".join(found)
+    assert "never the secret itself; what is there is not shown" in said
+    assert not any(part in said for part in ("NWIzZjJj", "Basic", "REmWQ", "with space"))
+    ok = GOOD + 'authorization_env = "NGDPKIT_TEST_AUTHORIZATION"\n'
+    assert load_settings(write(tmp_path, ok)).environment("test").authorization_env
+
+
+def test_a_value_quoted_in_an_error_loses_its_secret_before_it_is_cut() -> None:
+    """``str(value)[:40]`` left 18 of a token's 32 characters in an evidence file's error;
+    the token is hidden first, then the text is cut."""
+    from ngdpkit import redact as R
+    from ngdpkit.deliverables.servercheck import evidence_shape_problems
+
+    token = "qHzVJ5UR392QyY1mHK9bbltT5AvQbdJn"
+    R.forget_all()
+    try:
+        R.register("NGDPKIT_TEST_AUTHORIZATION", token)
+        data = {"checks": [{"kind": "https", "ok": False, "target": ["x" * 20 + token]}]}
+        (said,) = evidence_shape_problems(data)
+        assert not any(token[i : i + 6] in said for i in range(len(token) - 5)), said
+        assert "[hidden" in said and said.endswith('...")')
+        assert R.shortened("a" * 10, 8) == "aaaaa..." and R.shortened("short", 8) == "short"
+    finally:
+        R.forget_all()

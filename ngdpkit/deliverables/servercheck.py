@@ -19,6 +19,7 @@ from ..checks.evidence import EvidenceSummary, server_key
 from ..checks.network import NGDP, destinations
 from ..errors import InputError
 from ..findings import Finding
+from ..redact import shortened
 from ..settings import Environment
 from .powershell import HOST, THUMBPRINT, array, fill, literal, template
 
@@ -189,7 +190,9 @@ def evidence_shape_problems(data: dict[str, Any]) -> list[str]:
     problems = []
     for key, types in _EVIDENCE_TYPES.items():
         if key in data and not isinstance(data[key], types):
-            problems.append(f"'{key}' is {type(data[key]).__name__} ({str(data[key])[:40]!r})")
+            problems.append(
+                f"'{key}' is {type(data[key]).__name__} ({shortened(str(data[key]), 40)!r})"
+            )
     checks = data.get("checks")
     items = [checks] if isinstance(checks, dict) else checks if isinstance(checks, list) else []
     for i, check in enumerate(items):
@@ -199,7 +202,7 @@ def evidence_shape_problems(data: dict[str, Any]) -> list[str]:
         for key, types in _CHECK_TYPES.items():
             if key in check and not isinstance(check[key], types):
                 problems.append(
-                    f"checks[{i}].{key} is {type(check[key]).__name__} ({str(check[key])[:40]!r})"
+                    f"checks[{i}].{key} is {type(check[key]).__name__} ({shortened(str(check[key]), 40)!r})"
                 )
     return problems
 
@@ -340,7 +343,7 @@ PUBLIC_TLS_ISSUERS = ("sectigo", "usertrust")
 def _seen_on_the_way(check: dict[str, Any], label: str, server: str, taken: str) -> list[Finding]:
     """What stands between the server and NgDP: the issuer of the TLS certificate it saw for
     NgDP (another than the public CA means a TLS-inspecting proxy) and the WinHTTP proxy."""
-    detail = str(check.get("detail") or "")[:300]
+    detail = shortened(str(check.get("detail") or ""), 300)
     if check.get("kind") == "as_account_not_run":
         return [
             F.info(
@@ -350,7 +353,7 @@ def _seen_on_the_way(check: dict[str, Any], label: str, server: str, taken: str)
                 server,
                 server=server,
                 taken=taken,
-                account=str(check.get("target") or "")[:200],
+                account=shortened(str(check.get("target") or ""), 200),
             )
         ]
     if check.get("kind") == "push_client_cert":
@@ -364,7 +367,7 @@ def _seen_on_the_way(check: dict[str, Any], label: str, server: str, taken: str)
                 server,
                 server=server,
                 taken=taken,
-                url=str(check.get("target") or "")[:300],
+                url=shortened(str(check.get("target") or ""), 300),
                 detail=detail,
             )
         ]

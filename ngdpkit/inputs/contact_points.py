@@ -17,6 +17,7 @@ from .. import findings as F
 from ..errors import InputError
 from ..findings import Finding
 from ..guids import canonical_guid as canonical_guid  # re-exported
+from ..redact import shortened
 from .workbooks import Field, TableCache, check_size, read_table
 
 TARGETS = ("CITIZEN", "COMPANY", "AUTHORITY")
@@ -360,14 +361,14 @@ def _read_json(path: Path, label: str) -> tuple[list[ContactPoint], list[Finding
                     (int(t["postkasseId"]), None if subject in (None, "") else int(subject))
                 )
             except (KeyError, TypeError, ValueError):
-                text = repr(t)
+                text = shortened(repr(t), 80)
                 found.append(
                     F.warning(
                         "CONTACT_POINT_VALUE_INVALID",
                         "Translation {t} of contact point {guid} has no numeric postkasseId.",
                         label,
                         where,
-                        t=text if len(text) <= 80 else text[:77] + "...",
+                        t=text,
                         guid=guid,
                     )
                 )

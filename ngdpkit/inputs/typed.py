@@ -12,6 +12,8 @@ from typing import Any, TypeVar
 
 import cattrs
 
+from ..redact import shortened
+
 T = TypeVar("T")
 
 converter = cattrs.Converter(forbid_extra_keys=False)
@@ -47,7 +49,7 @@ def structure(data: Any, kind: type[T]) -> T:
             if isinstance(exc, cattrs.BaseValidationError)
             else str(exc)
         )
-        raise ValueError(f"not a {kind.__name__}: {detail[:300]}") from exc
+        raise ValueError(f"not a {kind.__name__}: {shortened(detail, 300)}") from exc
     except RecursionError as exc:
         raise ValueError(f"not a {kind.__name__}: nested too deeply") from exc
 

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..redact import shortened
+
 MAX_PAGE = 100
 
 
@@ -145,7 +147,9 @@ def seed_traffic(path: Path, system_id: str) -> Traffic:
     except OSError as exc:
         raise InputError(f"{path}: cannot read the seed ({exc.strerror})") from exc
     except (ValueError, TypeError, RecursionError) as exc:
-        raise InputError(f"{path}: not a seed ({type(exc).__name__}: {str(exc)[:120]})") from exc
+        raise InputError(
+            f"{path}: not a seed ({type(exc).__name__}: {shortened(str(exc), 120)})"
+        ) from exc
     return traffic
 
 

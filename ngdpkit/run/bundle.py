@@ -53,8 +53,9 @@ def _regular(path: Path) -> bool:
 
 def _secrets_of(run_dir: Path) -> dict[str, list[str]]:
     """The secrets to scan the bundle for: those of the run's own environment when its
-    settings file is where the run says (beside ``runs/``) with the same SHA-256; else the
-    ones the run's variables hold in this process's environment."""
+    settings file is where the run says (beside ``runs/``) with the same SHA-256, and always
+    also the ones the usual variables and the run's own hold in this process's environment
+    (a tampered trail that names a decoy settings file must not empty the list)."""
     from ..secrets import resolve
     from ..settings import load_settings
     from .scan import environment_secrets
@@ -70,13 +71,14 @@ def _secrets_of(run_dir: Path) -> dict[str, list[str]]:
     settings_path = (
         run_dir.parents[2] / rel if isinstance(rel, str) and len(run_dir.parents) > 2 else None
     )
+    out: dict[str, list[str]] = {}
     if settings_path is not None and _regular(settings_path):
         import hashlib
 
         if hashlib.sha256(settings_path.read_bytes()).hexdigest() == started.get("settings_sha256"):
             try:
                 settings = load_settings(settings_path)
-                return environment_secrets(settings, settings.environment(run_dir.parent.name))
+                out = environment_secrets(settings, settings.environment(run_dir.parent.name))
             except InputError:
                 pass
     names = {"NGDPKIT_TEST_AUTHORIZATION", "NGDPKIT_PRODUCTION_AUTHORIZATION"}
@@ -85,8 +87,7 @@ def _secrets_of(run_dir: Path) -> dict[str, list[str]]:
         names.add(str(config["authorization"]["variable"]))
     except (OSError, ValueError, KeyError, TypeError, RecursionError):
         pass
-    out: dict[str, list[str]] = {}
-    for name in names:
+    for name in names - set(out):
         secret = resolve(name)
         if secret is not None:
             out[name] = secret_parts(secret.reveal())
@@ -182,14 +183,30 @@ def make_bundle(run_dir: Path, *, with_workbooks: bool = False) -> Path:
 
 
 def _holds_secret(name: str, data: bytes, pins: list[Any]) -> bool:
-    """True when a member's bytes (a workbook's parts decompressed) hold a secret."""
+    """True when a member's bytes hold a secret, searched as the run's own leak scan searches
+    them (:func:`ngdpkit.run.scan.scan_bytes`: a workbook's parts decompressed, a step table
+    decoded, a token split by an unseen character). What cannot be searched (a zip that does
+    not open, or one whose parts are encrypted) is not handed on."""
     import io
 
-    blobs = [data]
+    from .scan import Unreadable, scan_bytes
+
     if data[:4] == b"PK\x03\x04":
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as inner:
-                blobs += [inner.read(i) for i in inner.infolist() if i.file_size < 256 << 20]
+                if any(i.flag_bits & 0x1 for i in inner.infolist()):  # encrypted
+                    return True
         except (zipfile.BadZipFile, OSError, ValueError):
-            return True  # what cannot be searched is not handed on
-    return any(p.search(b) for p in pins for b in blobs)
+            return True
+    try:
+        return bool(scan_bytes(name, data, pins))
+    except (
+        Unreadable,
+        zipfile.BadZipFile,
+        OSError,
+        ValueError,
+        RuntimeError,
+        NotImplementedError,
+        EOFError,
+    ):
+        return True

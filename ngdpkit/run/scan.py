@@ -163,6 +163,8 @@ def _contents(name: str, data: bytes) -> list[bytes]:
                 ]
         except zipfile.BadZipFile:
             pass
+        except (RuntimeError, NotImplementedError, EOFError) as exc:  # encrypted, unknown method
+            raise Unreadable(name) from exc
     return blobs
 
 
