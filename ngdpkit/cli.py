@@ -488,7 +488,10 @@ def _clip(text: str, width: int) -> str:
 def cmd_cert_inspect(args: argparse.Namespace) -> int:
     from . import findings as F
     from .checks.certificates import INSPECT_KEYS, inspect
+    from .settings import variable_name_problem
 
+    if args.password_env and (why := variable_name_problem(args.password_env)):
+        raise InputError(f"--password-env {why}")
     try:
         facts, found = inspect(
             args.file,

@@ -101,6 +101,7 @@ def encodings(value: str) -> list[str]:
         url64.rstrip("="),
         quote(value, safe=""),
         quote_plus(value),
+        "".join(f"%{byte:02X}" for byte in b),  # every byte escaped (either case matches)
         escaped,
         html.escape(value, quote=False),
         jsoned,
@@ -212,9 +213,35 @@ def redact(text: str) -> str:
         return _names.get(found) or _names.get(upper, "secret")
 
     out = pattern.sub(lambda m: HIDDEN.format(name=name(m.group(0))), text)
-    if _MAYBE_UNSEEN.search(out) is None:
-        return out
-    return _redact_across_unseen(out, pattern, name)
+    if _MAYBE_UNSEEN.search(out) is not None:
+        out = _redact_across_unseen(out, pattern, name)
+    for view in _decoded_views(out):  # a URL's escapes, a library's b'…' bytes
+        shown = pattern.search(as_shown(view))
+        if shown is not None:  # which characters spell it is the decoder's doing
+            return HIDDEN.format(name=name(shown.group(0)))
+    return out
+
+
+_PYTHON_BYTES = re.compile(r"(?:\\x[0-9a-fA-F]{2})+")
+
+
+def _decoded_views(text: str) -> list[str]:
+    """``text`` as a URL decoder reads it (every ``%XX`` undone, so a token written wholly in
+    escapes is the token) and as Python's ``b'…'`` shows bytes (httpx quoting a server's
+    illegal line: ``\\xe2\\x80\\x8b`` is a zero-width space); only where it holds either."""
+    from urllib.parse import unquote
+
+    views = []
+    if "%" in text and (url := unquote(text)) != text:
+        views.append(url)
+    if "\\x" in text:
+        raw = _PYTHON_BYTES.sub(
+            lambda m: bytes.fromhex(m.group(0).replace("\\x", "")).decode("utf-8", "replace"),
+            text,
+        )
+        if raw != text:
+            views.append(raw)
+    return views
 
 
 def _redact_across_unseen(text: str, pattern: re.Pattern[str], name: Any) -> str:
@@ -388,8 +415,17 @@ _CONTROL = re.compile(
 
 def terminal_text(text: str) -> str:
     """Text safe for a terminal: ANSI escapes and control characters removed, then secrets
-    hidden (in that order: an escape inside a secret no longer hides it from the redaction)."""
+    hidden (in that order: an escape inside a secret no longer hides it from the redaction).
+    A text a right-to-left override shows a secret in is hidden whole, as :func:`redact`
+    hides it, before the override is removed (which would leave the secret reversed)."""
+    if _RTL_OPENS.search(text):
+        whole = redact(text)
+        if whole != text and _WHOLLY_HIDDEN.fullmatch(whole):
+            return whole
     return redact(_CONTROL.sub("", _ANSI.sub("", text)))
+
+
+_WHOLLY_HIDDEN = re.compile(re.escape(HIDDEN).replace(re.escape("{name}"), r"[^\]]*"))
 
 
 def one_line(text: str) -> str:

@@ -21,7 +21,7 @@ from typing import Any, get_args, get_origin, get_type_hints
 
 from .errors import InputError
 from .guids import normal_or_raw
-from .redact import shortened
+from .redact import SHORT_SECRET, register, shortened
 
 KINDS = ("test", "production")
 ENVIRONMENT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
@@ -448,7 +448,10 @@ def _language(value: Any, given: bool) -> str:
     return "" if value in ("da", "en") else f'must be "da" or "en", not {value!r}'
 
 
-_VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}\Z")
+# Capitals, digits and _ (NGDPKIT_TEST_AUTHORIZATION): a name in lower or mixed case is
+# refused too, since a pasted password or token made only of letters and digits would
+# otherwise pass for a name, and be printed as the variable that is not set
+_VARIABLE_NAME = re.compile(r"[A-Z_][A-Z0-9_]{0,127}\Z")
 
 
 def _variable_name(value: Any, given: bool) -> str:
@@ -458,9 +461,15 @@ def _variable_name(value: Any, given: bool) -> str:
     if isinstance(value, str) and _VARIABLE_NAME.match(value):
         return ""
     return (
-        "must be the name of an environment variable (letters, digits and _), never the "
-        "secret itself; what is there is not shown"
+        "must be the name of an environment variable in capitals, digits and _ (such as "
+        "NGDPKIT_TEST_AUTHORIZATION), never the secret itself; what is there is not shown"
     )
+
+
+def variable_name_problem(value: str) -> str:
+    """Why ``value`` is not the name of a secret's variable ("" when it is); the value is
+    never quoted (``cert inspect --password-env`` asks this of its argument)."""
+    return _variable_name(value, True)
 
 
 def _kind(value: Any, given: bool) -> str:
@@ -646,8 +655,37 @@ def load_settings(path: Path | str) -> Settings:
     r = _Reader(path)
     values = _table(r, Settings, data, "", {})
     if r.problems:
+        _register_secrets_named(data, path.parent)
         raise InputError(r.problems)
     return Settings(path=path, raw_sha256=hashlib.sha256(raw).hexdigest(), given=given, **values)
+
+
+def _register_secrets_named(data: dict[str, Any], folder: Path) -> None:
+    """Before settings that cannot be read are refused: register for the redaction what the
+    settings name as secrets (every value of the secrets file, and each variable a ``*_env``
+    key names), so that a refusal quoting a value hides a secret pasted into the wrong key
+    (the attacker's fifth look: ``language = "<the header>"`` printed the header). What
+    cannot be read here is left for the run to report."""
+    import os
+
+    from .secrets import read_dotenv
+
+    file = data.get("secrets_file")
+    if isinstance(file, str) and file:
+        candidate = folder / file
+        try:
+            if candidate.is_file() and candidate.stat().st_size <= MAX_SETTINGS_BYTES:
+                for key, value in read_dotenv(candidate).items():
+                    if len(value.strip()) >= SHORT_SECRET:  # not a word of the refusal itself
+                        register(key, value)
+        except (OSError, ValueError):
+            pass
+    tables = [data.get("signing"), *(data.get("environments") or {}).values()]
+    for table in (t for t in tables if isinstance(t, dict)):
+        for key in ("certificate_password_env", "authorization_env"):
+            name = table.get(key)
+            if isinstance(name, str) and _VARIABLE_NAME.match(name) and os.environ.get(name):
+                register(name, os.environ[name])
 
 
 # -- the reader: every table is read the same way, as its dataclass declares it -------------

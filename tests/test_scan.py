@@ -361,6 +361,9 @@ def test_the_redaction_hides_a_secret_split_by_unseen_characters() -> None:
         for reversed_ in ("\u202e" + TOKEN[::-1] + "\u202c", "x \u2067" + TOKEN[::-1]):
             assert R.redact(reversed_) == "[hidden: NGDPKIT_TEST_AUTHORIZATION]", reversed_
         assert R.redact("\u202e" + "nommok" + "\u202c") == "\u202enommok\u202c"
+        # and on a terminal, where the override itself is removed
+        shown_reversed = "x \u202e" + TOKEN[::-1] + "\u202c y"
+        assert R.terminal_text(shown_reversed) == "[hidden: NGDPKIT_TEST_AUTHORIZATION]"
         # many secrets in one text: each hidden (the text is rebuilt once, not once a match)
         many = " ".join([UNSEEN_SPLITS["zero-width space"]] * 20_000)
         assert R.redact(many) == " ".join(["[hidden: NGDPKIT_TEST_AUTHORIZATION]"] * 20_000)
@@ -451,3 +454,59 @@ def test_a_rewrite_that_leaks_after_the_last_round_is_scanned_too(tmp_path: Path
     assert findings.read_text(encoding="utf-8").startswith("This file (findings.json) was removed")
     assert len(folder.leaks) == ROUNDS + 1
     assert verify(folder.path, expect_hash=folder.anchor).ok
+
+
+def test_each_environments_folder_is_searched_for_every_environments_secrets(
+    sample_dir: Path,
+) -> None:
+    """A server both environments reach echoed the test token into production's answers, and
+    production's folder kept it raw: its child looked only for production's secrets. Every
+    environment's secrets that the process can read are looked for (and hidden) now."""
+    from ngdpkit import redact as R
+    from ngdpkit.run.scan import environment_secrets
+    from ngdpkit.settings import load_settings
+
+    settings = load_settings(sample_dir / "migration.toml")
+    R.forget_all()
+    try:
+        found = environment_secrets(settings, settings.environment("production"))
+        assert {
+            "NGDPKIT_PRODUCTION_AUTHORIZATION",
+            "NGDPKIT_TEST_AUTHORIZATION",
+            "NGDPKIT_TEST_CERT_PASSWORD",
+        } <= set(found)
+        test_token = found["NGDPKIT_TEST_AUTHORIZATION"][-1]
+        assert R.redact(f"name: {test_token}") == "name: [hidden: NGDPKIT_TEST_AUTHORIZATION]"
+    finally:
+        R.forget_all()
+
+
+def test_a_token_written_in_url_escapes_or_quoted_as_python_bytes_is_hidden(
+    tmp_path: Path,
+) -> None:
+    """The fifth look: a redirect's Location with every byte of the token as %XX, and httpx
+    quoting a server's illegal status line as b'…' with a zero-width space as \\xe2\\x80\\x8b,
+    each showed the token to anyone who decodes them."""
+    from ngdpkit import redact as R
+
+    every_byte = "".join(f"%{b:02x}" for b in TOKEN.encode())
+    some = TOKEN[:5] + "".join(f"%{b:02X}" for b in TOKEN[5:12].encode()) + TOKEN[12:]
+    zwsp = "\\xe2\\x80\\x8b"
+    quoted_bytes = f"illegal status line: bytearray(b'200 {TOKEN[:10]}{zwsp}{TOKEN[10:]}')"
+    R.forget_all()
+    try:
+        R.register("NGDPKIT_TEST_AUTHORIZATION", TOKEN)
+        from urllib.parse import unquote
+
+        for text in (f"https://h/p?t={every_byte}", f"https://h/p?t={some}", quoted_bytes):
+            said = R.redact(text)
+            assert "[hidden: NGDPKIT_TEST_AUTHORIZATION]" in said, text
+            decoded = unquote(said).encode().decode("unicode_escape")
+            assert not any(TOKEN[i : i + 8] in decoded for i in range(len(TOKEN) - 7)), said
+        for clean in ("https://h/p?q=%C3%A6r%C3%B8", "b'\\xc3\\xa6r\\xc3\\xb8'"):
+            assert R.redact(clean) == clean
+    finally:
+        R.forget_all()
+    path = tmp_path / "findings.json"
+    path.write_text(json.dumps({"url": f"https://h/p?t={every_byte}"}), encoding="utf-8")
+    assert found(path, {"NGDPKIT_TEST_AUTHORIZATION": [TOKEN]}) == ["NGDPKIT_TEST_AUTHORIZATION"]

@@ -226,7 +226,7 @@ def test_a_secret_pasted_where_its_variable_is_named_is_refused_unshown(tmp_path
     ``authorization_env`` saw it printed in SECRET_MISSING and written into every page that
     names the variable. A value that is not a variable's name is refused, and never shown."""
     header = "Basic NWIzZjJjMWUtOGQ0YTp0b2tfOWY4ZTdkNmM1YjRh"
-    password = "-REmWQymfhUn-SmqavLOtlpY"
+    password = "REmWQymfhUnSmqavLOtlpY9"  # letters and digits only: it would pass for a name
     text = GOOD + (
         f'authorization_env = "{header}"\ncertificate_password_env = "{password}"\n'
         f'[signing]\ncertificate = "m.xlsx"\ncertificate_password_env = "pw with space"\n'
@@ -242,6 +242,9 @@ def test_a_secret_pasted_where_its_variable_is_named_is_refused_unshown(tmp_path
     assert not any(part in said for part in ("NWIzZjJj", "Basic", "REmWQ", "with space"))
     ok = GOOD + 'authorization_env = "NGDPKIT_TEST_AUTHORIZATION"\n'
     assert load_settings(write(tmp_path, ok)).environment("test").authorization_env
+    r = cli("cert", "inspect", str(tmp_path / "m.xlsx"), "--password-env", password)
+    assert r.returncode == 2 and password not in r.stdout + r.stderr, r.stderr
+    assert "--password-env must be the name of an environment variable" in r.stderr
 
 
 def test_a_value_quoted_in_an_error_loses_its_secret_before_it_is_cut() -> None:
@@ -259,5 +262,29 @@ def test_a_value_quoted_in_an_error_loses_its_secret_before_it_is_cut() -> None:
         assert not any(token[i : i + 6] in said for i in range(len(token) - 5)), said
         assert "[hidden" in said and said.endswith('...")')
         assert R.shortened("a" * 10, 8) == "aaaaa..." and R.shortened("short", 8) == "short"
+    finally:
+        R.forget_all()
+
+
+def test_a_refusal_quoting_a_value_hides_the_secrets_the_settings_name(
+    sample_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fifth look: settings that cannot be read are refused before any secret is read,
+    so ``language = "<the header>"`` printed the header. The secrets the settings name (the
+    secrets file's values, the variables the ``*_env`` keys name) are hidden first."""
+    from ngdpkit import redact as R
+    from ngdpkit.secrets import read_dotenv
+
+    secrets = read_dotenv(sample_copy / "sample.env")
+    header = secrets["NGDPKIT_TEST_AUTHORIZATION"]
+    toml = sample_copy / "migration.toml"
+    text = toml.read_text(encoding="utf-8")
+    toml.write_text(text.replace('language = "da"', f'language = "{header}"'), encoding="utf-8")
+    R.forget_all()
+    try:
+        r = cli("check", "--settings", str(toml), "--env", "test")
+        assert r.returncode == 2, r.stderr
+        assert header not in r.stderr and header.split()[-1] not in r.stderr, r.stderr
+        assert "[hidden: NGDPKIT_TEST_AUTHORIZATION]" in r.stderr
     finally:
         R.forget_all()

@@ -263,12 +263,17 @@ def stub_text(path: Path, names: list[str]) -> str:
 
 
 def environment_secrets(settings: Settings, env: Environment) -> dict[str, list[str]]:
-    """Variable name -> every form to look for, for the secrets of one environment (and the
-    signing certificate's password, which every folder's run holds)."""
+    """Variable name -> every form to look for: the secrets of one environment, the signing
+    certificate's password (which every folder's run holds), and every other environment's
+    that this process can read. A server both environments reach could echo the test
+    token into production's answers (the attacker's fifth look found it raw in
+    production's folder); where a CI job holds one environment's secrets only, the others
+    are simply not there to look for. Each is registered for the redaction as it is read."""
     from ..secrets import resolve
 
+    others = (n for e in settings.environments.values() for n in e.secret_names)
     out: dict[str, list[str]] = {}
-    for var in dict.fromkeys((*env.secret_names, *settings.signing_secret_names)):
+    for var in dict.fromkeys((*env.secret_names, *settings.signing_secret_names, *others)):
         secret = resolve(var, secrets_file=settings.secrets_file)
         if secret is not None:
             out[var] = secret_parts(secret.reveal())
