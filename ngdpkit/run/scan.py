@@ -49,12 +49,18 @@ class Needle:
     # whole token), searched with bytes.find: five times faster than re on the 39 MB a
     # 100,000-row mapping workbook unzips to.
     literals: tuple[bytes, ...] = ()
+    # The forms that open with a percent-escape (the one with every byte escaped), searched
+    # only in a blob that holds a "%" at all, which one memchr tells: 27 of a 100,000-mailbox
+    # run's 188 MB do, and each such form cost 0.06 s on the workbooks alone.
+    percent: tuple[re.Pattern[bytes], ...] = ()
 
     def search(self, blob: bytes) -> bool:
-        if not self.forms and not self.literals:
+        if not self.forms and not self.literals and not self.percent:
             return self.pattern.search(blob) is not None
-        return any(blob.find(text) >= 0 for text in self.literals) or any(
-            form.search(blob) for form in self.forms
+        return (
+            any(blob.find(text) >= 0 for text in self.literals)
+            or any(form.search(blob) for form in self.forms)
+            or (b"%" in blob and any(form.search(blob) for form in self.percent))
         )
 
 
@@ -71,14 +77,20 @@ def needles(secrets: dict[str, list[str]]) -> list[Needle]:
             plain = [
                 not short and p == re.escape(t).encode() for t, p in zip(texts, forms, strict=True)
             ]
+            escaped = [not lit and t.startswith("%") for t, lit in zip(texts, plain, strict=True)]
             out.append(
                 Needle(
                     name,
                     _compiled(b"|".join(forms), short),
                     tuple(
-                        _compiled(f, short) for f, lit in zip(forms, plain, strict=True) if not lit
+                        _compiled(f, short)
+                        for f, lit, pct in zip(forms, plain, escaped, strict=True)
+                        if not lit and not pct
                     ),
                     tuple(t.encode("utf-8") for t, lit in zip(texts, plain, strict=True) if lit),
+                    tuple(
+                        _compiled(f, short) for f, pct in zip(forms, escaped, strict=True) if pct
+                    ),
                 )
             )
     return out
