@@ -252,3 +252,29 @@ def test_a_text_longer_than_any_field_of_ngdp_is_refused_before_it_is_searched()
             answer_json(httpx.Response(200, json=body))
     fits = "æ" * MAX_TEXT
     assert answer_json(httpx.Response(200, json={"name": fits})) == {"name": fits}
+
+
+def test_an_answer_without_escapes_is_read_whole_and_still_without_secrets() -> None:
+    """A body without a backslash is redacted as one text (its strings are in it as written);
+    a secret in it, whole or split by a zero-width space, still sends every string through
+    the redaction, and a clean one comes back exactly as parsed."""
+    import json
+
+    from ngdpkit import redact as R
+    from ngdpkit.checks.deadline import answer_json
+
+    def answer(body: object) -> httpx.Response:
+        return httpx.Response(200, content=json.dumps(body, ensure_ascii=False).encode())
+
+    clean = {"content": [{"name": "Borgerservice – Ærø", "targets": ["borgere"], "n": 1}]}
+    split = ECHO_TOKEN[:9] + "\u200b" + ECHO_TOKEN[9:]
+    R.forget_all()
+    try:
+        R.register("NGDPKIT_TEST_AUTHORIZATION", ECHO_TOKEN)
+        assert answer_json(answer(clean)) == clean
+        hidden = "[hidden: NGDPKIT_TEST_AUTHORIZATION]"
+        for echo in (ECHO_TOKEN, split):
+            got = answer_json(answer({"content": [{"name": echo, "other": "Ærø"}]}))
+            assert got == {"content": [{"name": hidden, "other": "Ærø"}]}, echo
+    finally:
+        R.forget_all()
