@@ -12,8 +12,6 @@ import io
 import json
 import os
 import sys
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -725,28 +723,20 @@ def cmd_rehearse(args: argparse.Namespace) -> int:
     return code
 
 
-@contextlib.contextmanager
-def _terminate_as_ctrl_c() -> Iterator[None]:
+def _terminate_as_ctrl_c() -> contextlib.AbstractContextManager[None]:
     """Meanwhile a ``kill`` (SIGTERM: a service manager, a cancelled CI job; Ctrl-Break on
     Windows) stops the command as Ctrl-C does, so that what it made is removed (the
     simulator's session CA in its temporary folder; a run's kernels, and from a run folder
     any file holding a secret); the handlers before come back after."""
     import signal
 
+    from .run.kernels import signals_handled
+
     def stop(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt
 
-    saved = {}
-    if threading.current_thread() is threading.main_thread():
-        for name in ("SIGTERM", "SIGBREAK"):
-            sig = getattr(signal, name, None)
-            if sig is not None:
-                saved[sig] = signal.signal(sig, stop)
-    try:
-        yield
-    finally:
-        for sig, handler in saved.items():
-            signal.signal(sig, handler)
+    kills = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGBREAK") if hasattr(signal, n))
+    return signals_handled(kills, stop)
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:

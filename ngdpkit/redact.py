@@ -395,6 +395,12 @@ def unseen_removed(text: str) -> str:
     return "".join(pieces)
 
 
+def reverses(text: str) -> bool:
+    """True when ``text`` holds a right-to-left embedding, override or isolate (raw or
+    escaped), so that :func:`as_shown` may differ from reading it in order."""
+    return _RTL_OPENS.search(text) is not None
+
+
 def as_shown(text: str) -> str:
     """``text`` in the order a display shows it, each right-to-left override's run reversed
     (nesting aside), and without what a reader cannot see."""

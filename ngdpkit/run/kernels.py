@@ -254,17 +254,22 @@ def ignore_interrupts() -> None:
 
 
 @contextlib.contextmanager
-def interrupts_ignored() -> Iterator[None]:
-    """:func:`ignore_interrupts` meanwhile; the handlers before come back after."""
+def signals_handled(signals: tuple[int, ...], handler: Any) -> Iterator[None]:
+    """``handler`` for ``signals`` meanwhile, on the main thread (only it can set one;
+    elsewhere nothing changes); the handlers before come back after."""
     saved = {}
     if threading.current_thread() is threading.main_thread():
-        saved = {sig: signal.getsignal(sig) for sig in INTERRUPTS}
-    ignore_interrupts()
+        saved = {sig: signal.signal(sig, handler) for sig in signals}
     try:
         yield
     finally:
-        for sig, handler in saved.items():
-            signal.signal(sig, handler)
+        for sig, before in saved.items():
+            signal.signal(sig, before)
+
+
+def interrupts_ignored() -> contextlib.AbstractContextManager[None]:
+    """:func:`ignore_interrupts` meanwhile; the handlers before come back after."""
+    return signals_handled(INTERRUPTS, signal.SIG_IGN)
 
 
 @contextlib.contextmanager

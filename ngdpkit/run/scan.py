@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,6 +28,7 @@ from ..redact import (
     as_shown,
     encodings,
     form_pattern,
+    reverses,
     secret_parts,
     unseen_removed,
 )
@@ -175,8 +177,8 @@ def _contents(name: str, data: bytes) -> list[bytes]:
                 ]
         except zipfile.BadZipFile:
             pass
-        except (RuntimeError, NotImplementedError, EOFError) as exc:  # encrypted, unknown method
-            raise Unreadable(name) from exc
+        except (RuntimeError, NotImplementedError, EOFError, zlib.error) as exc:
+            raise Unreadable(name) from exc  # encrypted, an unknown method, a broken stream
     return blobs
 
 
@@ -235,7 +237,7 @@ def without_unseen(blob: bytes) -> list[bytes]:
     if not _maybe_unseen(blob):
         return []
     text = blob.decode("utf-8", "surrogateescape")
-    seen = [unseen_removed(text), as_shown(text)]
+    seen = [unseen_removed(text), *([as_shown(text)] if reverses(text) else [])]
     return [t.encode("utf-8", "surrogateescape") for t in dict.fromkeys(seen) if t != text]
 
 
