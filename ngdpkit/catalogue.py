@@ -57,7 +57,14 @@ DANISH: dict[str, str] = {
     "The register has no NgDP Guid for mailbox {mailbox}; this run maps it to {guid}.": "Registret har ingen NgDP Guid for postkassen {mailbox}; denne kørsel tilknytter den {guid}.",
     "The register maps mailbox {mailbox}, which this run does not map.": "Registret tilknytter postkassen {mailbox}, som denne kørsel ikke tilknytter.",
     "The register sends mailbox {mailbox} to {value}; this run maps it to {guid}.": "Registret sender postkassen {mailbox} til {value}; denne kørsel tilknytter den {guid}.",
-    "{file} cannot be used ({reason}); no confirmation in it counts.": "{file} kan ikke bruges ({reason}); ingen bekræftelse i den tæller.",
+    "{file} cannot be used (not a regular file); no confirmation in it counts.": "{file} kan ikke bruges (ikke en almindelig fil); ingen bekræftelse i den tæller.",
+    "{file} cannot be used (larger than 8 MB); no confirmation in it counts.": "{file} kan ikke bruges (større end 8 MB); ingen bekræftelse i den tæller.",
+    "{file} cannot be used (not readable UTF-8 text); no confirmation in it counts.": "{file} kan ikke bruges (ikke læsbar UTF-8-tekst); ingen bekræftelse i den tæller.",
+    "{file} cannot be used (line {line} is not JSON); no confirmation in it counts.": "{file} kan ikke bruges (linje {line} er ikke JSON); ingen bekræftelse i den tæller.",
+    "{file} cannot be used (line {line} is not a record); no confirmation in it counts.": "{file} kan ikke bruges (linje {line} er ikke en post); ingen bekræftelse i den tæller.",
+    "{file} cannot be used (line {line} was changed, removed or reordered); no confirmation in it counts.": "{file} kan ikke bruges (linje {line} er ændret, fjernet eller flyttet); ingen bekræftelse i den tæller.",
+    "{file} cannot be used (line {line} lacks a field or holds one of the wrong kind); no confirmation in it counts.": "{file} kan ikke bruges (linje {line} mangler et felt eller har et af forkert slags); ingen bekræftelse i den tæller.",
+    "{file} cannot be used (it no longer begins with the {size} bytes run {run} read: lines were changed or removed, where only new ones may be added); no confirmation in it counts.": "{file} kan ikke bruges (den begynder ikke længere med de {size} byte, kørslen {run} læste: linjer er ændret eller fjernet, hvor der kun må tilføjes nye); ingen bekræftelse i den tæller.",
     # NgDP itself (checks.ngdp, checks.ngdp_compare, steps.ngdp_read)
     "Contact point {guid} differs between the contact points file and NgDP (file / NgDP): {values}.": "Kontaktpunktet {guid} er forskelligt i kontaktpunktsfilen og i NgDP (fil / NgDP): {values}.",
     "Contact point {guid} is used by the mapping or the default, but NgDP's listing of the organisation's contact points lacks it.": "Kontaktpunktet {guid} bruges af tilknytningen eller som standard, men NgDP's liste over organisationens kontaktpunkter har det ikke.",
@@ -81,11 +88,11 @@ DANISH: dict[str, str] = {
     "NgDP refused the watch's read of {path} (HTTP {status}); nothing from it is in this report.": "NgDP afviste overvågningens læsning af {path} (HTTP {status}); intet derfra er med i denne rapport.",
     "NgDP's answer to {path} could not be used ({reason}); nothing from it is in this report.": "NgDP's svar på {path} kunne ikke bruges ({reason}); intet derfra er med i denne rapport.",
     "NgDP was not reached for {path} ({reason}); nothing more was read.": "NgDP blev ikke nået for {path} ({reason}); intet mere blev læst.",
-    "{count} letter(s) wait in NgDP for WorkZone to fetch them; the last delivery to WorkZone that NgDP logged was at {last_good}, {since_hours} hour(s) ago.": "{count} brev(e) venter i NgDP på, at WorkZone henter dem; den seneste levering til WorkZone, som NgDP har logget, var {last_good}, for {since_hours} time(r) siden.",
-    "{count} letter(s) wait in NgDP for WorkZone to fetch them; the last delivery to WorkZone that NgDP logged was at {last_good}, {since_days} day(s) and {since_hours} hour(s) ago.": "{count} brev(e) venter i NgDP på, at WorkZone henter dem; den seneste levering til WorkZone, som NgDP har logget, var {last_good}, for {since_days} dag(e) og {since_hours} time(r) siden.",
-    "{count} letter(s) wait in NgDP for WorkZone to fetch them; NgDP logged no delivery to WorkZone in the last {days} day(s).": "{count} brev(e) venter i NgDP på, at WorkZone henter dem; NgDP har ikke logget nogen levering til WorkZone de seneste {days} dag(e).",
-    "{count} letter(s) wait in NgDP for WorkZone to fetch them; since when is not known (NgDP's event log was not read).": "{count} brev(e) venter i NgDP på, at WorkZone henter dem; siden hvornår vides ikke (NgDP's hændelseslog blev ikke læst).",
-    "{count} receipt(s) wait in NgDP for WorkZone to fetch them.": "{count} kvittering(er) venter i NgDP på, at WorkZone henter dem.",
+    "{count} letter(s) wait in NgDP {waiting}; the last delivery to WorkZone that NgDP logged was at {last_good}, {since_hours} hour(s) ago.": "{count} brev(e) venter i NgDP {waiting}; den seneste levering til WorkZone, som NgDP har logget, var {last_good}, for {since_hours} time(r) siden.",
+    "{count} letter(s) wait in NgDP {waiting}; the last delivery to WorkZone that NgDP logged was at {last_good}, {since_days} day(s) and {since_hours} hour(s) ago.": "{count} brev(e) venter i NgDP {waiting}; den seneste levering til WorkZone, som NgDP har logget, var {last_good}, for {since_days} dag(e) og {since_hours} time(r) siden.",
+    "{count} letter(s) wait in NgDP {waiting}; NgDP logged no delivery to WorkZone in the last {days} day(s).": "{count} brev(e) venter i NgDP {waiting}; NgDP har ikke logget nogen levering til WorkZone de seneste {days} dag(e).",
+    "{count} letter(s) wait in NgDP {waiting}; since when is not known (NgDP's event log was not read).": "{count} brev(e) venter i NgDP {waiting}; siden hvornår vides ikke (NgDP's hændelseslog blev ikke læst).",
+    "{count} receipt(s) wait in NgDP {waiting}.": "{count} kvittering(er) venter i NgDP {waiting}.",
     "{count} deliveries to the receiving system failed in the last {days} days, the last at {last_failed}; a delivery succeeded after it, at {last_good}.": "{count} leveringer til modtagersystemet fejlede de seneste {days} dage, den seneste {last_failed}; en levering lykkedes efter den, {last_good}.",
     "{count} deliveries to the receiving system failed in the last {days} days, the last at {last_failed}, and NgDP logged no good delivery in that time: NgDP deactivates a receiving system after {limit} days without a delivery, so it may already be deactivated; check it in Administrativ Adgang.": "{count} leveringer til modtagersystemet fejlede de seneste {days} dage, den seneste {last_failed}, og NgDP har ikke logget nogen vellykket levering i den tid: NgDP deaktiverer et modtagersystem efter {limit} dage uden levering, så det kan allerede være deaktiveret; se efter i Administrativ Adgang.",
     "{count} deliveries to the receiving system failed in the last {days} days, the last at {last_failed}, and NgDP logged no good delivery in that time: NgDP deactivates a receiving system after {limit} days without a delivery; run watch with --days {limit} to see how long it has been.": "{count} leveringer til modtagersystemet fejlede de seneste {days} dage, den seneste {last_failed}, og NgDP har ikke logget nogen vellykket levering i den tid: NgDP deaktiverer et modtagersystem efter {limit} dage uden levering; kør watch med --days {limit} for at se, hvor længe det har stået på.",
@@ -166,6 +173,7 @@ DANISH: dict[str, str] = {
     "Contact point {id} has no name: the pages and mailbox-mapping.xlsx show it without one, and compare cannot match it between test and production (it matches by name).": "Kontaktpunktet {id} har intet navn: siderne og mailbox-mapping.xlsx viser det uden navn, og compare kan ikke parre det mellem test og produktion (det parres på navn).",
     "{value} value {value2!r} is not ja/nej/yes/no/x/true/false/1/0.": "Værdien {value2!r} i {value} er ikke ja/nej/yes/no/x/true/false/1/0.",
     "Translation {t} of contact point {guid} has no numeric postkasseId.": "Oversættelsen {t} af kontaktpunktet {guid} har intet numerisk postkasseId.",
+    "{key} of contact point {guid} is {value}, not true or false: read as true.": "{key} for kontaktpunktet {guid} er {value}, ikke true eller false: læst som true.",
     # mailboxes and mapping
     "Mailbox ID {value} has {count} digits where this export's IDs have {usual}; if Excel dropped a leading zero it should read {value2}.": "Postkasse-ID {value} har {count} cifre, hvor eksportens ID'er har {usual}; har Excel fjernet et foranstillet nul, skal det være {value2}.",
     "Read sheet {sheet!r} (header in row {header_row}) of {sheet_count} sheet(s).": "Læste arket {sheet!r} (overskrifter i række {header_row}) af {sheet_count} ark.",
@@ -291,6 +299,9 @@ DANISH: dict[str, str] = {
 # Parameter values that are English words rather than data (a kind of address, a mapping
 # source, a kind of server check): their Danish form, used when a message renders in Danish.
 VALUES_DA: dict[str, str] = {
+    # what letters in NgDP wait for (watch), by the environment's protocol
+    "for WorkZone to fetch them": "på, at WorkZone henter dem",
+    "to be delivered to WorkZone's push endpoint": "på at blive leveret til WorkZones push-endpoint",
     # why a time-stamping service gave no timestamp (timestamps.reason)
     "no answer in time": "intet svar i tide",
     "no connection": "ingen forbindelse",

@@ -12,11 +12,13 @@ import io
 import json
 import os
 import sys
+import zipfile
 from pathlib import Path
 from typing import Any
 
 from . import __version__
 from .errors import InputError, NgdpkitError
+from .findings import plurals
 from .redact import one_line, terminal_text
 
 
@@ -47,7 +49,8 @@ class CleanStream(io.TextIOBase):
 
 
 def _err(text: str) -> None:
-    print(f"ngdpkit: {text}", file=sys.stderr, flush=True)
+    """One line on stderr: a value in ``text`` (a file name, a cell) cannot start another."""
+    print(f"ngdpkit: {one_line(text)}", file=sys.stderr, flush=True)
 
 
 def _settings_arg(p: argparse.ArgumentParser) -> None:
@@ -374,7 +377,13 @@ def seal_findings(settings: Any, secrets: dict[str, dict[str, str]]) -> list[Any
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .run.preflight import collect_secrets, preflight, read_tables, reuse_findings
+    from .run.preflight import (
+        collect_secrets,
+        confirmation_findings,
+        preflight,
+        read_tables,
+        reuse_findings,
+    )
     from .settings import load_settings
 
     try:
@@ -409,7 +418,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                 settings,
                 name,
                 online=online_mode(args.online),
-                extra=extra,
+                extra=extra + confirmation_findings(settings, name),
                 tables=tables,
                 summary=None if args.all else summary,
             )
@@ -459,7 +468,7 @@ def print_findings_table(payload: dict[str, Any], *, summary: list[Any] | None =
         f"\n== {payload['environment']}: {payload['status']} ({counts['error']} errors, {counts['warning']} warnings, {counts['info']} info)"
     )
     if payload.get("error"):
-        print(f"   {payload['error']}")
+        print(f"   {one_line(str(payload['error']))}")
     skipped = [f for f in findings if f["code"] == "NET_SKIPPED"]
     if summary:
         total = sum(row[3] for row in summary)
@@ -472,10 +481,14 @@ def print_findings_table(payload: dict[str, Any], *, summary: list[Any] | None =
             continue
         place = " ".join(x for x in (f["source"], f["location"]) if x)
         where = f" [{place}]" if place else ""
-        print(f"  {f['severity']:<7} {f['code']:<32} {f['message']}{where}")
+        # one line per finding: a value it quotes (a certificate's name in a library's
+        # error) may hold a line end, which would start a line of its own choosing
+        print(f"  {f['severity']:<7} {f['code']:<32} {one_line(f['message'] + where)}")
     if skipped:
         print(
-            f"  {'info':<7} {'NET_SKIPPED':<32} {len(skipped)} network check(s) skipped (offline or --online ngdp; use --online)"
+            plurals(
+                f"  {'info':<7} {'NET_SKIPPED':<32} {len(skipped)} network check(s) skipped (offline or --online ngdp; use --online)"
+            )
         )
 
 
@@ -516,8 +529,10 @@ def cmd_cert_inspect(args: argparse.Namespace) -> int:
     else:
         if facts:
             for key in INSPECT_KEYS:
-                print(f"{key:>16}: {facts[key]}")
-            print(f"{'chain':>16}: {' -> '.join(facts['chain'])}")
+                # a value is one line: a certificate's name may hold a line end, which
+                # would print a line of the certificate's choosing into a CI log
+                print(f"{key:>16}: {one_line(str(facts[key]))}")
+            print(f"{'chain':>16}: {one_line(' -> '.join(map(str, facts['chain'])))}")
         else:
             print("certificate: null (it could not be opened)")
         print_findings_table(
@@ -539,12 +554,12 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
         return 2
     verdict = verify(args.target, expect_hash=args.expect_hash)
     for note in verdict.notes:
-        print(note)
+        print(one_line(note))  # a file name planted in the folder may hold a line end
     if verdict.ok:
         print(f"intact: {verdict.records} records, final hash {verdict.final_hash}")
         return 0
     for problem in verdict.problems:
-        print(f"NOT INTACT: {problem}")
+        print(f"NOT INTACT: {one_line(problem)}")
     return 1
 
 
@@ -590,7 +605,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
     written = write_sample(args.dir, mailboxes=args.mailboxes)
     for path in written:
         print(f"wrote {path}")
-    print(f"sample set in {args.dir} ({len(written)} file(s) written or renewed)")
+    print(plurals(f"sample set in {args.dir} ({len(written)} file(s) written or renewed)"))
     return 0
 
 
@@ -704,6 +719,16 @@ def cmd_bundle(args: argparse.Namespace) -> int:
         for p in exc.problems:
             _err(p)
         return 2
+    with zipfile.ZipFile(path) as zf:
+        summary = json.loads(zf.read("summary.json"))
+    if not summary["audit_verify"]["intact"]:
+        problems = summary["audit_verify"]["problems"]
+        _err(
+            f"{args.run_dir}: the folder does not verify ({problems[0] if problems else '?'}); "
+            "the bundle says so in summary.json"
+        )
+    for name in summary["left_out_too_large"]:
+        _err(f"{name}: left out of the bundle, larger than any run writes")
     print(path)
     return 0
 
@@ -766,7 +791,9 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
     registry = registry_from_settings(settings, env)  # the read endpoints of 12.1
     if args.seed is not None:
-        registry.traffic = seed_traffic(args.seed, env.system_id)  # what watch reads (12.6)
+        registry.traffic = seed_traffic(
+            args.seed, env.system_id, env.protocol
+        )  # what watch reads (12.6)
     with _terminate_as_ctrl_c(), tempfile.TemporaryDirectory(prefix="ngdpkit-simulate-") as tmp:
         ca = SessionCA.create(Path(tmp))
         cfg = SimulatorConfig(
@@ -783,7 +810,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         with Simulator(cfg, ca, port=args.port) as sim:
             try:  # Ctrl-C at any moment once it listens is the normal way to stop it
                 print(f"NgDP simulator for {env.name} ({env.kind}): {sim.base_url}")
-                print(f"trust this CA: {ca.ca_file}")
+                print(f"trust this CA: {_kept_ca(ca.ca_file, settings.base_dir, env.name)}")
                 if parsed is None:
                     header = (
                         "Basic " + base64.b64encode(f"{env.system_id}:{token}".encode()).decode()
@@ -797,6 +824,23 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             except KeyboardInterrupt:
                 print("stopped")
     return 0
+
+
+def _kept_ca(ca_file: Path, base_dir: Path, environment: str) -> Path:
+    """The session CA's certificate (public; its key stays in the session's temporary
+    folder) copied to ``simulator/<env>-ca.pem`` beside the settings file, where it stays
+    after the simulator stops: settings whose ``ngdp_api_ca`` names it stay usable (a
+    missing file refused the whole settings file). Each start writes the new CA there.
+    The session's own file when the copy cannot be written."""
+    target = base_dir / "simulator" / f"{environment}-ca.pem"
+    try:
+        target.parent.mkdir(exist_ok=True)
+        tmp = target.with_name(target.name + ".tmp")
+        tmp.write_bytes(ca_file.read_bytes())
+        os.replace(tmp, target)
+    except OSError:
+        return ca_file
+    return target
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -1045,6 +1089,12 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout = CleanStream(sys.stdout)
     if not isinstance(sys.stderr, CleanStream):
         sys.stderr = CleanStream(sys.stderr)
+    if not sys.warnoptions:  # -W or PYTHONWARNINGS given: the user asked to see them
+        import warnings
+
+        # A library's warning prints its file and source line on stderr: no message for a
+        # consultant or a CI log (what the kit finds, it says as a finding).
+        warnings.simplefilter("ignore")
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "cert":

@@ -6,6 +6,7 @@ turns into a DataFrame for display.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import string
 from collections import Counter
@@ -131,6 +132,38 @@ class Sentence:
 
 _AND_MORE = re.compile(r"(.+) and (\d+) more", re.DOTALL)
 
+# A time as the kit writes it into a message's values: ISO 8601 with its zone
+# (2026-12-04T10:06:00+01:00, 2026-12-05T18:14:16Z), or watch's 2026-12-05 06:16 UTC.
+_TIME = re.compile(
+    r"\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:\d{2})"
+    r"| \d{2}:\d{2} UTC)"
+)
+
+
+def local_time(value: dt.datetime | str, language: str) -> str:
+    """A time in Europe/Copenhagen, as people there read it: ``04-12-2026 kl. 10:06`` in
+    Danish, ``2026-12-04 10:06 (Copenhagen)`` in English. A text that is no time is
+    returned as it is; one without a zone is read in this machine's."""
+    from zoneinfo import ZoneInfo
+
+    if isinstance(value, str):
+        text = value
+        if _TIME.fullmatch(text):
+            text = text.replace("Z", "+00:00").replace(" UTC", "+00:00")
+        try:
+            value = dt.datetime.fromisoformat(text)
+        except ValueError:  # not a time (a month 13)
+            return str(value)
+    try:
+        local = value.astimezone(ZoneInfo("Europe/Copenhagen"))
+    except Exception:  # no tz database (some Windows installs without tzdata): show UTC
+        return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return (
+        local.strftime("%d-%m-%Y kl. %H:%M")
+        if language == "da"
+        else local.strftime("%Y-%m-%d %H:%M (Copenhagen)")
+    )
+
 
 def _danish_value(value: Any, words: dict[str, str]) -> Any:
     """A parameter in Danish when it is made of fixed English words the catalogue knows:
@@ -141,6 +174,8 @@ def _danish_value(value: Any, words: dict[str, str]) -> Any:
         return value
     if value in words:
         return words[value]
+    if _TIME.fullmatch(value):  # a time with its zone, as a Dane reads it
+        return local_time(value, "da")
     more = _AND_MORE.fullmatch(value)  # first_of's "a, b, c, d, e and 13 more"
     if more:
         return f"{_danish_value(more.group(1), words)} og {more.group(2)} mere"
@@ -175,7 +210,7 @@ def danish_text(template: str, params: dict[str, Any]) -> str | None:
         return None
     values = {k: _danish_value(v, VALUES_DA) for k, v in params.items()}
     try:
-        return redact(_plain(danish).format(**values))
+        return redact(plurals(_plain(danish).format(**values)))
     except (KeyError, IndexError, ValueError, AttributeError):
         return None
 
@@ -184,9 +219,24 @@ def english_text(template: str, params: dict[str, Any]) -> str | None:
     """``template`` with ``params`` already formatted as text, secrets removed; None when
     they do not fit it."""
     try:
-        return redact(_plain(template).format(**params))
+        return redact(plurals(_plain(template).format(**params)))
     except (KeyError, IndexError, ValueError, AttributeError):
         return None
+
+
+# "{count} letter(s)", "{count} postkasse(r)": a count and its noun with the plural's ending
+# in brackets, as the templates write it; said in the form the count takes.
+_HEDGE = re.compile(r"(?<![\w.,])(\d[\d.,]*) (\w+)\((s|es|r|e|er)\)")
+
+
+def plurals(text: str) -> str:
+    """``1 letter(s)`` as ``1 letter``, ``12 brev(e)`` as ``12 breve``: the bracketed
+    plural ending of a noun right after a number, kept unless the number is 1."""
+    if "(" not in text:
+        return text
+    return _HEDGE.sub(
+        lambda m: f"{m.group(1)} {m.group(2)}" + ("" if m.group(1) == "1" else m.group(3)), text
+    )
 
 
 def format_params(template: str, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -200,7 +250,7 @@ def format_params(template: str, params: dict[str, Any]) -> tuple[str, dict[str,
         value = repr(value) if conv == "r" else str(value) if conv == "s" else value
         formatted[name] = format(value, spec or "")
     try:
-        text = _plain(template).format(**formatted)
+        text = plurals(_plain(template).format(**formatted))
     except (KeyError, IndexError, ValueError):
         text = template
     return text, formatted

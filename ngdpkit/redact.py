@@ -85,6 +85,24 @@ def _powershell(value: str) -> str:
     return re.sub("['\u2018\u2019\u201a\u201b]", lambda m: m.group(0) * 2, value)
 
 
+# A formula start right after a separator inside a CSV field gets a "'" (the kit's CSV
+# writer, deliverables.outputs.csv_cell, uses this pattern): "x,=cmd|..." is split at the
+# comma by an English Excel and the part after it run.
+CSV_INNER_FORMULA = re.compile("([;,][\\s\"']*)([=+\\-@\uff1d\uff0b\uff0d\uff20])")
+
+
+def _markup(value: str) -> str:
+    """``value`` as Jinja2 (markupsafe) escapes it into a page: ``"`` as ``&#34;`` and
+    ``'`` as ``&#39;``, where ``html.escape`` writes ``&quot;`` and ``&#x27;``."""
+    return (
+        value.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&#34;")
+        .replace("'", "&#39;")
+    )
+
+
 def encodings(value: str) -> list[str]:
     """Every form in which ``value`` could be written, longest first."""
     b = value.encode("utf-8")
@@ -93,7 +111,15 @@ def encodings(value: str) -> list[str]:
     jsoned = json.dumps(value)[1:-1]
     jsoned_utf8 = json.dumps(value, ensure_ascii=False)[1:-1]
     escaped = html.escape(value)
+    markup = _markup(value)
+    in_csv = CSV_INNER_FORMULA.sub(r"\1'\2", value)
     forms = {
+        markup,  # a page (Jinja2), and a notebook's HTML output (JSON of it)
+        json.dumps(markup)[1:-1],
+        json.dumps(markup, ensure_ascii=False)[1:-1],
+        value.replace('"', '""'),  # a quoted CSV field
+        in_csv,  # ... whose formula start after a separator got its "'"
+        in_csv.replace('"', '""'),
         value,
         b64,
         b64.rstrip("="),

@@ -450,7 +450,9 @@ def _language(value: Any, given: bool) -> str:
 
 # Capitals, digits and _ (NGDPKIT_TEST_AUTHORIZATION): a name in lower or mixed case is
 # refused too, since a pasted password or token made only of letters and digits would
-# otherwise pass for a name, and be printed as the variable that is not set
+# otherwise pass for a name, and be printed as the variable that is not set. For the same
+# reason a name with a digit needs a _ as well: a generated password in capitals and digits
+# (K7QX2M9PLR) has none, the names people give variables (CERT_PASSWORD_2026) do.
 _VARIABLE_NAME = re.compile(r"[A-Z_][A-Z0-9_]{0,127}\Z")
 
 
@@ -458,11 +460,16 @@ def _variable_name(value: Any, given: bool) -> str:
     """The name of the environment variable that holds a secret. Anything else is refused
     without being shown: a consultant who pasted the password or the header itself here
     would otherwise see it printed, and written into every page that names the variable."""
-    if isinstance(value, str) and _VARIABLE_NAME.match(value):
+    if (
+        isinstance(value, str)
+        and _VARIABLE_NAME.match(value)
+        and ("_" in value or not any(c.isdigit() for c in value))
+    ):
         return ""
     return (
         "must be the name of an environment variable in capitals, digits and _ (such as "
-        "NGDPKIT_TEST_AUTHORIZATION), never the secret itself; what is there is not shown"
+        "NGDPKIT_TEST_AUTHORIZATION; a name with a digit holds a _ too), never the secret "
+        "itself; what is there is not shown"
     )
 
 

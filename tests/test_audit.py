@@ -196,3 +196,21 @@ def test_an_interrupted_run_is_called_interrupted(tmp_path: Path) -> None:
     problems = verify(run).problems
     assert any("interrupted" in p for p in problems), problems
     assert not any("recomputed" in p or "manifest.json is missing" in p for p in problems)
+
+
+@pytest.mark.parametrize("name", ["audit.jsonl", "manifest.json"])
+def test_a_trail_of_gigabytes_is_refused_unread(sample_run_copy: Path, name: str) -> None:
+    """The attacker's sixth look: a sparse 1.5 GB ``audit.jsonl`` (no disk spent) was read
+    whole by ``audit verify``, ``diff``, ``bundle`` and the next ``run`` (3 GB, or a
+    MemoryError and exit 3 under a memory limit). Past 64 MB it is not read."""
+    runs = sample_run_copy / "runs" / "test"
+    run_dir = runs / (runs / "LATEST").read_text().strip()
+    with (run_dir / name).open("r+b") as fh:
+        fh.truncate(1500 << 20)
+    r = cli("audit", "verify", str(run_dir))
+    assert r.returncode == 1 and "larger than 64 MB" in r.stdout + r.stderr, r.stdout + r.stderr
+    for args in (("diff", str(run_dir), str(run_dir)), ("bundle", str(run_dir))):
+        r = cli(*args)
+        assert r.returncode in (0, 1, 2) and "Traceback" not in r.stderr, (args, r.stderr)
+    r = cli("run", "--settings", str(sample_run_copy / "migration.toml"), "--env", "test")
+    assert r.returncode in (0, 1), r.stdout + r.stderr

@@ -221,3 +221,36 @@ def test_a_split_token_an_encrypted_part_and_a_decoy_trail_are_each_left_out(
     left_out = json.loads(got["summary.json"])["left_out_holding_a_secret"]
     assert sorted(left_out) == ["dispatcher-config.json", "findings.json"]
     assert not any(b"Topsecret" in data for data in got.values())
+
+
+def test_a_folder_that_does_not_verify_is_bundled_and_says_so(
+    run_dir: Path, tmp_path: Path
+) -> None:
+    """The attacker's sixth look: a folder with a planted file (or a trail of gigabytes, a
+    sparse file that costs no disk) was bundled without a word, and the huge trail read
+    whole (a MemoryError, exit 3). Support now reads first whether the folder verifies; a
+    member larger than any run writes is left out, unread."""
+    copy = fresh(run_dir, tmp_path)
+    (copy / "planted\nline.txt").write_text("x")
+    with (copy / "audit.jsonl").open("r+b") as fh:
+        fh.truncate(1500 << 20)
+    r = run_cli("bundle", str(copy))
+    assert r.returncode == 0, r.stderr
+    err = r.stderr.splitlines()
+    assert len(err) == 2 and "does not verify" in err[0] and "larger than 64 MB" in err[0], err
+    assert err[1] == "ngdpkit: audit.jsonl: left out of the bundle, larger than any run writes"
+    with zipfile.ZipFile(r.stdout.strip()) as zf:
+        summary = json.loads(zf.read("summary.json"))
+        assert "audit.jsonl" not in zf.namelist()
+    assert summary["audit_verify"]["intact"] is False
+    assert summary["left_out_too_large"] == ["audit.jsonl"]
+
+
+def test_a_bundle_of_an_intact_folder_says_it_verifies(run_dir: Path, tmp_path: Path) -> None:
+    copy = fresh(run_dir, tmp_path)
+    r = run_cli("bundle", str(copy))
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    with zipfile.ZipFile(r.stdout.strip()) as zf:
+        summary = json.loads(zf.read("summary.json"))
+    assert summary["audit_verify"] == {"intact": True, "problems": []}
+    assert summary["left_out_too_large"] == []

@@ -454,3 +454,48 @@ def test_a_password_holding_nul_is_a_wrong_password_and_never_reaches_the_consol
     for text in (out, err, repr(loaded)):
         assert "tail-of-the-password" not in text and "right" not in text
         assert "114, 105, 103, 104, 116" not in text  # the bytes of "right", as a panic says them
+
+
+def test_a_name_with_a_line_end_or_over_64_characters_prints_as_one_line(
+    tmp_path: Path, cas: dict, leaf_key: Any
+) -> None:
+    """The attacker's sixth look: a certificate whose CN held a line end printed a line of
+    its choosing into the console (a CI log), and a CN over X.520's 64 characters made
+    cryptography print a UserWarning with the kit's own source line on stderr."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
+    from cryptography.x509.oid import NameOID
+
+    name = "WorkZone\nINJECTED: intact, 0 errors\r" + "x" * 70
+    issuing = cas["test"]["issuing"]
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, ORG),
+            x509.NameAttribute(NameOID.COMMON_NAME, name, _validate=False),  # as a CA could
+        ]
+    )
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuing.cert.subject)
+        .public_key(leaf_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(NOW - dt.timedelta(days=1))
+        .not_valid_after(NOW + dt.timedelta(days=300))
+        .sign(issuing.key, hashes.SHA256())
+    )
+    path = tmp_path / "long.p12"
+    path.write_bytes(
+        pkcs12.serialize_key_and_certificates(
+            b"x", leaf_key, cert, [issuing.cert], BestAvailableEncryption(PASSWORD.encode())
+        )
+    )
+    r = run_cli(
+        "cert", "inspect", str(path), "--password-env", "CERT_PW", env={"CERT_PW": PASSWORD}
+    )
+    assert r.returncode in (0, 1), r.stderr
+    lines = (r.stdout + r.stderr).splitlines()
+    assert not any(line.lstrip().startswith("INJECTED") for line in lines), r.stdout
+    assert "Warning" not in r.stderr and "trust.py" not in r.stderr, r.stderr
+    assert any("WorkZone INJECTED" in line and "common_name" in line for line in lines), r.stdout

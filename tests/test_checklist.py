@@ -111,6 +111,69 @@ def test_a_tampered_confirmation_counts_for_nothing(sample_dir: Path, tmp_path: 
     assert "CONFIRMATIONS_TAMPERED" in codes
 
 
+def _confirmed(sample: Path, *steps: str) -> Path:
+    toml = str(sample / "migration.toml")
+    for step in steps:
+        r = cli("confirm", "--settings", toml, "--env", "test", "--step", step, "--by", "A")
+        assert r.returncode == 0, r.stderr
+    return sample / "confirmations.jsonl"
+
+
+def _codes(run_dir: Path) -> list[str]:
+    return [f["code"] for f in json.loads((run_dir / "findings.json").read_text())["findings"]]
+
+
+def test_a_cut_or_recomputed_confirmations_file_is_named_until_it_is_put_back(
+    sample_dir: Path, tmp_path: Path
+) -> None:
+    """The attacker's sixth look: the chain's hashes have no key, so a last line cut, or a
+    line rewritten with every hash after it recomputed, passed as an intact chain. The file
+    is only ever appended to, and each run records what it accepted: a file that no longer
+    begins with it is named by ``run`` and ``check``, run after run, until it is put back."""
+    sample = copy_sample(sample_dir, tmp_path)
+    path = _confirmed(sample, "1", "2")
+    run(sample)
+    whole = path.read_bytes()
+    path.write_bytes(whole.split(b"\n", 1)[0] + b"\n")  # the last line cut: a valid chain
+    for _ in range(2):
+        _, run_dir = run(sample)
+        assert "CONFIRMATIONS_TAMPERED" in _codes(run_dir)
+        assert all(row["evidence"] != "confirmed" for row in rows(run_dir).values())
+    r = cli("check", "--settings", str(sample / "migration.toml"), "--env", "test")
+    assert r.returncode == 1 and "CONFIRMATIONS_TAMPERED" in r.stdout, r.stdout
+    path.write_bytes(whole)
+    _confirmed(sample, "3")  # appended: as the file is meant to grow
+    _, run_dir = run(sample)
+    assert "CONFIRMATIONS_TAMPERED" not in _codes(run_dir)
+    assert {rows(run_dir)[n]["evidence"] for n in (1, 2, 3)} == {"confirmed"}
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("step", True), ("step", 1.0), ("note", {"a": 1}), ("by", 7), ("at", "yesterday")],
+)
+def test_a_confirmation_with_a_field_of_the_wrong_kind_counts_for_nothing(
+    sample_copy: Path, field: str, value: object
+) -> None:
+    """``"step": true`` counted as step 1, and a note that was a JSON object was shown to
+    the customer as a Python dict. A line of the chain (its hashes recomputed, as anyone
+    can) whose field is not of its kind makes the file unusable, in ``check`` too."""
+    import hashlib
+
+    path = _confirmed(sample_copy, "1")
+    record = json.loads(path.read_text(encoding="utf-8"))
+    record[field] = value
+    body = {k: v for k, v in record.items() if k != "hash"}
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    record["hash"] = hashlib.sha256(canonical.encode()).hexdigest()
+    path.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    r = cli("check", "--settings", str(sample_copy / "migration.toml"), "--env", "test", "--json")
+    tampered = [
+        f for f in json.loads(r.stdout)["findings"] if f["code"] == "CONFIRMATIONS_TAMPERED"
+    ]
+    assert len(tampered) == 1 and "linje 1 mangler et felt" in tampered[0]["message"], tampered
+
+
 @pytest.mark.parametrize(
     "args", [["--env", "nope", "--step", "7"], ["--env", "test", "--step", "9"]]
 )

@@ -138,7 +138,7 @@ def test_accept_writes_the_chosen_suggestion_for_the_checked_rows(session: Sessi
     pick2.value = chosen  # the second suggestion for the second row
     ed.note.value = "aftalt på mødet"
     ed.accept.click()
-    assert "2 beslutning(er) gemt i decisions-test.csv" in text(ed.message)
+    assert "2 beslutninger gemt i decisions-test.csv" in text(ed.message)
     written = {d.key: d for d in decisions(session)}
     assert set(written) == {first, second}
     assert written[second].guid == chosen and written[first].guid == ed_first_best(session, first)

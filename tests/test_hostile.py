@@ -247,6 +247,9 @@ def test_anchor_on_every_page_and_verify_intact(hostile: dict[str, Any]) -> None
         assert anchor["hash"] in page.read_text(encoding="utf-8"), page.name
     r = cli("audit", "verify", str(run_dir), "--expect-hash", anchor["hash"])
     assert r.returncode == 0 and "anchor found" in r.stdout, r.stdout
+    # The attacker's sixth look: a page rewritten with the chain after the anchor recomputed
+    # still finds the anchor; the verdict says the pages are outside it.
+    assert "the anchor does not pin them" in r.stdout and "dispatcher-config.json" in r.stdout
 
 
 # --- audit verify against tampering (each on a copy of the hostile run) -------------------
@@ -821,6 +824,42 @@ def test_every_secret_form_planted_in_settings_values_is_caught(sample_copy: Pat
     for out in (r.stdout, r.stderr, bundle.stdout, bundle.stderr):
         assert not any(form in out for form in encodings(token))
     assert not (run_dir / "dispatcher-config.json").exists()
+    assert verify(run_dir).ok
+
+
+def test_a_secret_with_quotes_and_a_formula_start_is_caught_in_pages_and_the_csv(
+    sample_copy: Path,
+) -> None:
+    """The attacker's sixth look: a token holding ``"`` and ``,=`` planted as a contact
+    point's name reached the pages as Jinja2 escapes it (``&#34;``, not ``html.escape``'s
+    ``&quot;``) and the mapping CSV with its quote doubled and a ``'`` before the ``=``; the
+    scan knew neither form. Each file is read back here the way its reader decodes it."""
+    import base64
+    import html as h
+
+    from ngdpkit.settings import load_settings
+
+    system_id = load_settings(sample_copy / "migration.toml").environment("test").system_id
+    token = "Tk\"q,=Secret'7890;@x1234"
+    header = "Basic " + base64.b64encode(f"{system_id}:{token}".encode()).decode()
+    env = read_dotenv(sample_copy / "sample.env")
+    env["NGDPKIT_TEST_AUTHORIZATION"] = header
+    book = sample_copy / "contact-points-test.xlsx"
+    wb = openpyxl.load_workbook(book)
+    wb.active["B2"] = token
+    wb.save(book)
+    r = run_cli("run", "--settings", str(sample_copy / "migration.toml"), "--env", "test", env=env)
+    assert r.returncode == 1, r.stdout + r.stderr
+    run_dir = next((sample_copy / "runs" / "test").glob("2*"))
+    findings = json.loads((run_dir / "findings.json").read_text(encoding="utf-8"))["findings"]
+    leaked = {f["source"].rsplit("/", 1)[-1] for f in findings if f["code"] == "SECRET_LEAK"}
+    assert {"mailbox-mapping.csv", "index.html"} <= leaked, leaked
+    for path in (p for p in run_dir.rglob("*") if p.is_file() and p.suffix != ".xlsx"):
+        text = path.read_bytes().decode("utf-8", "replace")
+        for read in (text, h.unescape(text), json.dumps(text)):
+            as_csv = re.sub(r"([;,][\s\"']*)'", r"\1", read.replace('""', '"'))
+            for shown in (read, as_csv, h.unescape(as_csv)):
+                assert token not in shown and "Secret'7890" not in shown, path
     assert verify(run_dir).ok
 
 

@@ -83,7 +83,7 @@ def test_a_mailbox_landing_elsewhere_is_one_error_per_pair() -> None:
     # the pair with the most mailboxes first, each with its count and first mailboxes
     assert found[0].params["count"] == "3" and found[0].params["value"] == "1, 2, 3:7"
     assert found[0].message == (
-        "3 mailbox(es) land on 'Borgerservice' in test but on 'Ydelser' in prod: replies to"
+        "3 mailboxes land on 'Borgerservice' in test but on 'Ydelser' in prod: replies to"
         " them would land differently: 1, 2, 3:7."
     )
     assert found[1].params["count"] == "1" and "'Skat'" in found[1].message

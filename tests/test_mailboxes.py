@@ -90,7 +90,7 @@ def test_second_sheet_and_sheet_setting(tmp_path: Path) -> None:
     )
     e = read_mailbox_export(path, label="e.xlsx")
     assert e.sheet == "Data" and len(e) == 1
-    assert "2 sheet(s)" in codes(e, "MAILBOX_SHEET_USED")[0].message
+    assert "2 sheets" in codes(e, "MAILBOX_SHEET_USED")[0].message
     with pytest.raises(InputError, match="no sheet named 'Nope'"):
         read_mailbox_export(path, label="e.xlsx", sheet="Nope")
 

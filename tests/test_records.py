@@ -615,6 +615,8 @@ def test_every_record_field_is_a_table_a_simple_kind_or_a_typed_payload() -> Non
     assert unknown == []
     for annotation, kind in TYPED.items():  # each typed payload has its frozen record
         inner = getattr(kind, "__args__", (kind,))[0]
+        if inner is str:
+            continue  # a tuple of texts: immutable as it is
         params = getattr(inner, "__dataclass_params__", None)
         assert params is not None and params.frozen, annotation
 
@@ -657,10 +659,10 @@ def test_a_stored_field_read_on_two_threads_at_once_is_read_once(
 def test_a_list_of_texts_reads_as_the_converters_own_hook_reads_it(value: object) -> None:
     """Issue 31: ``tuple[str, ...]`` from a list of texts is taken as it is (step 04's
     100,000 translations were read one ``str`` call at a time); every value reads, or is
-    refused, exactly as cattrs' own converter reads it."""
+    refused, exactly as cattrs' own converter with the kit's strict texts reads it."""
     import cattrs
 
-    from ngdpkit.inputs.typed import converter
+    from ngdpkit.inputs.typed import converter, strict_scalars
 
     def read(c: cattrs.Converter) -> object:
         try:
@@ -668,4 +670,45 @@ def test_a_list_of_texts_reads_as_the_converters_own_hook_reads_it(value: object
         except (cattrs.BaseValidationError, TypeError, ValueError) as exc:  # compared below
             return ("refused", type(exc))
 
-    assert read(converter) == read(cattrs.Converter(forbid_extra_keys=False))
+    reference = cattrs.Converter(forbid_extra_keys=False)
+    strict_scalars(reference)
+    assert read(converter) == read(reference)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("withheld_by", ["CERT_EXPIRED", 3]),  # a number where a code belongs
+        ("blocking", [None]),
+    ],
+)
+def test_a_step_file_with_a_number_where_a_text_belongs_is_refused(
+    field: str, value: object
+) -> None:
+    """A hand-edited step file is read as it says or refused: cattrs alone read ``3`` as
+    ``"3"``."""
+    from ngdpkit.errors import InputError
+    from ngdpkit.steps.records import DispatcherRecord
+
+    with pytest.raises(InputError, match=field):
+        DispatcherRecord.from_results({field: value})
+
+
+@pytest.mark.parametrize(
+    ("kind", "value"),
+    [(str, 3), (int, "7"), (int, 2.9), (int, True), (bool, "false"), (bool, 1), (float, "1.5")],
+)
+def test_the_converter_reads_a_scalar_only_from_its_own_json_kind(
+    kind: type, value: object
+) -> None:
+    from ngdpkit.inputs.typed import structure
+
+    with pytest.raises(ValueError, match="belongs"):
+        structure(value, kind)
+
+
+def test_the_converter_still_reads_what_the_kit_writes() -> None:
+    from ngdpkit.inputs.typed import structure
+
+    assert structure("x", str) == "x" and structure(7, int) == 7 and structure(True, bool) is True
+    assert structure(2, float) == 2.0 and isinstance(structure(2, float), float)

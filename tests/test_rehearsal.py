@@ -334,7 +334,10 @@ def test_against_ngdp_path_through_the_override(
     )
 
 
-def test_simulate_command_prints_url_and_ca(sample_dir: Path) -> None:
+def test_simulate_command_prints_url_and_ca(sample_copy: Path) -> None:
+    """The CA to trust is kept beside the settings file after the simulator stops: settings
+    whose ``ngdp_api_ca`` names it stayed unusable once the session's temporary file went
+    (the consultant's cold run)."""
     import os
     import signal
     import subprocess
@@ -347,7 +350,7 @@ def test_simulate_command_prints_url_and_ca(sample_dir: Path) -> None:
             "ngdpkit",
             "simulate",
             "--settings",
-            str(sample_dir / "migration.toml"),
+            str(sample_copy / "migration.toml"),
             "--env",
             "test",
         ],
@@ -363,16 +366,25 @@ def test_simulate_command_prints_url_and_ca(sample_dir: Path) -> None:
             "NgDP simulator for test (test): https://127.0.0.1:"
         ) and first.rstrip().endswith("/apis/v1")
         ca_file = Path(second.split(": ", 1)[1].strip())
-        assert ca_file.is_file() and b"BEGIN CERTIFICATE" in ca_file.read_bytes()
+        assert ca_file == sample_copy / "simulator" / "test-ca.pem"
+        assert b"BEGIN CERTIFICATE" in ca_file.read_bytes()
+        assert b"PRIVATE" not in ca_file.read_bytes()
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=20)
-    assert proc.returncode == 0
+    assert proc.returncode == 0 and ca_file.is_file()
+    text = (sample_copy / "migration.toml").read_text(encoding="utf-8")
+    (sample_copy / "migration.toml").write_text(
+        text.replace("[environments.test]", f"[environments.test]\nngdp_api_ca = '{ca_file}'", 1),
+        encoding="utf-8",
+    )
+    r = cli("check", "--settings", str(sample_copy / "migration.toml"), "--env", "test")
+    assert r.returncode in (0, 1), r.stderr  # the settings that name it stay usable
 
 
 @pytest.mark.parametrize("how", ["SIGINT", "SIGTERM"])
 def test_simulate_stopped_by_ctrl_c_or_a_kill_removes_its_session_ca(
-    sample_dir: Path, tmp_path: Path, how: str
+    sample_copy: Path, tmp_path: Path, how: str
 ) -> None:
     """A service manager or a cancelled CI job stops ``simulate`` with SIGTERM: it ends as
     on Ctrl-C, and its temporary folder with the session CA goes (a kill left it)."""
@@ -385,7 +397,7 @@ def test_simulate_stopped_by_ctrl_c_or_a_kill_removes_its_session_ca(
     tmp.mkdir()
     proc = subprocess.Popen(
         [sys.executable, "-m", "ngdpkit", "simulate", "--settings"]
-        + [str(sample_dir / "migration.toml"), "--env", "test"],
+        + [str(sample_copy / "migration.toml"), "--env", "test"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -396,7 +408,7 @@ def test_simulate_stopped_by_ctrl_c_or_a_kill_removes_its_session_ca(
         assert proc.stdout is not None
         lines = [proc.stdout.readline() for _ in range(2)]
         ca_file = Path(lines[1].split(": ", 1)[1].strip())
-        assert ca_file.is_file() and ca_file.parent.parent == tmp
+        assert ca_file.is_file() and len(list(tmp.iterdir())) == 1  # the session's folder
     finally:
         proc.send_signal(getattr(signal, how))
         out, err = proc.communicate(timeout=20)

@@ -964,7 +964,7 @@ def test_sigterm_ends_a_run_as_ctrl_c_does_and_leaves_no_secret(
     for name in ("echoed.json", "split.html"):
         text = (run_dir / name).read_text(encoding="utf-8")
         assert text.startswith(f"This file ({name}) was removed by ngdpkit"), text
-    assert "2 file(s) of the interrupted run held a secret" in rest, rest
+    assert "2 files of the interrupted run held a secret" in rest, rest
     assert "Traceback" not in rest
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from ngdpkit.errors import InputError
-from ngdpkit.settings import load_settings
+from ngdpkit.settings import load_settings, variable_name_problem
 from tests.conftest import cli
 
 GOOD = """
@@ -245,6 +245,20 @@ def test_a_secret_pasted_where_its_variable_is_named_is_refused_unshown(tmp_path
     r = cli("cert", "inspect", str(tmp_path / "m.xlsx"), "--password-env", password)
     assert r.returncode == 2 and password not in r.stdout + r.stderr, r.stderr
     assert "--password-env must be the name of an environment variable" in r.stderr
+
+
+@pytest.mark.parametrize("pasted", ["K7QX2M9PLR", "7QX2M9PLRK", "ABCDEFGH1"])
+def test_a_password_in_capitals_and_digits_is_no_variable_name(tmp_path: Path, pasted: str) -> None:
+    """A generated password in capitals and digits matched the pattern of a name, and was
+    printed as the variable that is not set. A name with a digit must hold a _ as well."""
+    text = GOOD + f'certificate_password_env = "{pasted}"\n'
+    found = problems(write(tmp_path, text))
+    assert len(found) == 1 and "certificate_password_env must be the name" in found[0]
+    assert pasted not in "\n".join(found)
+    r = cli("cert", "inspect", str(tmp_path / "m.xlsx"), "--password-env", pasted)
+    assert r.returncode == 2 and pasted not in r.stdout + r.stderr, r.stderr
+    for name in ("CERT_PASSWORD_2026", "PASSWORD", "NGDPKIT_TEST_CERT_PASSWORD", "_X1"):
+        assert not variable_name_problem(name), name
 
 
 def test_a_value_quoted_in_an_error_loses_its_secret_before_it_is_cut() -> None:

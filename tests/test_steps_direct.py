@@ -116,7 +116,7 @@ def test_the_contexts_a_step_delivers_with(tmp_path: Path) -> None:
     common = page.common()
     assert common["language"] == "da" and common["anchor"] == "a1"
     assert common["banners"] == ["b"] and common["nav"] == Markup("<nav></nav>")
-    assert page.prepared == {} and page.withheld_by == []
+    assert page.prepared == {} and page.withheld_by == ()
 
 
 def _step_02(sample: Path) -> tuple[Step, object]:
@@ -203,7 +203,7 @@ def test_step_05_builds_the_dispatcher_from_the_earlier_steps(sample_copy: Path)
     page = PageContext(
         language="da", nav=Markup(""), banners=[], environment="test", anchor="a", dispatcher=None
     )
-    html = pages(step.record, dataclasses.replace(page, withheld_by=["SECRET_LEAK"]))
+    html = pages(step.record, dataclasses.replace(page, withheld_by=("SECRET_LEAK",)))
     assert "SECRET_LEAK" in html["dispatcher.html"]
     secret = dict(
         line.split("=", 1)

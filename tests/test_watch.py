@@ -118,7 +118,7 @@ def test_a_backlog_is_a_warning_with_the_count_and_since_when(
     assert letters["severity"] == "warning" and letters["location"] == "/memos/"
     assert letters["params"]["count"] == "12" and letters["params"]["since_days"] == "2"
     assert letters["params"]["since_hours"] == "7"  # 2.3 days: 2 days and 7 hours, not "2 days"
-    assert "12 brev(e) venter i NgDP" in letters["message"]  # the settings' language (da)
+    assert "12 breve venter i NgDP" in letters["message"]  # the settings' language (da)
     assert receipts["params"]["count"] == "3"
     assert data["days_since_last_good"] == 2 and data["deliveries"] == "ok"
     only_allowed(requests, system_id)
@@ -128,8 +128,8 @@ def test_a_backlog_is_a_warning_with_the_count_and_since_when(
 @pytest.mark.parametrize(
     ("last_good", "since", "left", "said"),
     [
-        (6.2, 6, 0, ("for 6 dag(e) og 4 time(r) siden", "om 19 time(r)", "19 timer tilbage")),
-        (8.2, 8, 0, ("for 8 dag(e) og 4 time(r) siden", "", "kan være deaktiveret")),
+        (6.2, 6, 0, ("for 6 dage og 4 timer siden", "om 19 timer", "19 timer tilbage")),
+        (8.2, 8, 0, ("for 8 dage og 4 timer siden", "", "kan være deaktiveret")),
     ],
 )
 def test_failing_deliveries_name_the_days_since_the_last_good_one(
@@ -218,7 +218,7 @@ def test_the_table_in_english(sample_dir: Path, tmp_path: Path) -> None:
     assert r.returncode == 1
     assert "Letters waiting for WorkZone" in r.stdout and "13 hours left before NgDP" in r.stdout
     assert "(6 days and 10 hours ago)" in r.stdout
-    assert "2 letter(s) wait in NgDP" in r.stdout and "brev" not in r.stdout
+    assert "2 letters wait in NgDP" in r.stdout and "brev" not in r.stdout
 
 
 def test_a_refused_read_is_one_warning_and_the_rest_is_read(
@@ -425,8 +425,8 @@ def test_an_hour_left_is_said_in_hours_never_as_a_day(sample_dir: Path, tmp_path
     assert data["days_until_deactivation"] == 0 and data["deactivation_passed"] is False
     assert data["hours_since_last_good"] == 166 and data["days_since_last_good"] == 6
     (failing,) = by_code(data, "WATCH_DELIVERY_FAILING")
-    assert "for 6 dag(e) og 22 time(r) siden" in failing["message"]
-    assert failing["message"].endswith("om 1 time(r).")
+    assert "for 6 dage og 22 timer siden" in failing["message"]
+    assert failing["message"].endswith("om 1 time.")
     assert "1 time tilbage, før NgDP deaktiverer" in table.stdout
     assert "(for 6 dage og 22 timer siden)" in table.stdout
     assert "dag tilbage" not in table.stdout and "for 6 dage siden" not in table.stdout
@@ -545,13 +545,13 @@ def test_the_seven_day_rule(
     ("good", "since", "left", "message"),
     [
         # (days ago, what is said of the time since, of the time left)
-        (0.2, "4 hour(s) ago", "in 6 day(s) and 19 hour(s).", "6 dage og 19 timer tilbage"),
-        (1.0, "1 day(s) and 0 hour(s) ago", "in 6 day(s) and 0 hour(s).", "6 dage tilbage"),
-        (5.99, "5 day(s) and 23 hour(s) ago", "in 1 day(s) and 0 hour(s).", "1 dag tilbage"),
-        (6.01, "6 day(s) and 0 hour(s) ago", "in 23 hour(s).", "23 timer tilbage"),
-        (6.95, "6 day(s) and 22 hour(s) ago", "in 1 hour(s).", "1 time tilbage"),
-        (6.99, "6 day(s) and 23 hour(s) ago", "in less than an hour.", "under en time tilbage"),
-        (7.0, "7 day(s) and 0 hour(s) ago", "past NgDP's 7 days", "kan være deaktiveret"),
+        (0.2, "4 hours ago", "in 6 days and 19 hours.", "6 dage og 19 timer tilbage"),
+        (1.0, "1 day and 0 hours ago", "in 6 days and 0 hours.", "6 dage tilbage"),
+        (5.99, "5 days and 23 hours ago", "in 1 day and 0 hours.", "1 dag tilbage"),
+        (6.01, "6 days and 0 hours ago", "in 23 hours.", "23 timer tilbage"),
+        (6.95, "6 days and 22 hours ago", "in 1 hour.", "1 time tilbage"),
+        (6.99, "6 days and 23 hours ago", "in less than an hour.", "under en time tilbage"),
+        (7.0, "7 days and 0 hours ago", "past NgDP's 7 days", "kan være deaktiveret"),
     ],
 )
 def test_the_time_left_is_rounded_down_and_said_in_hours_under_a_day(
@@ -621,3 +621,45 @@ def test_the_documented_windows_watch_is_a_monitor() -> None:
     assert "on that machine, all the time" in honest.replace("\n", " ").replace("**", "")
     assert "icacls" in honest and "(OI)(CI)R" in honest and "svc-ngdpwatch" in honest
     assert "jq" not in section  # the GitHub example needs nothing the runner may lack
+
+
+def test_a_seed_logs_good_deliveries_as_ngdp_does_for_the_environments_protocol(
+    tmp_path: Path,
+) -> None:
+    """The consultant's cold run: ``simulate --seed`` of a REST_PUSH environment logged its
+    good deliveries as fetched (REST_PULL's tag), so ``watch`` found none and called the
+    system deactivated. The environment's protocol decides; the seed's own key still wins."""
+    from ngdpkit.checks.watch import GOOD
+    from ngdpkit.rehearsal.simulator_traffic import seed_traffic
+
+    seed = tmp_path / "seed.json"
+    seed.write_text(json.dumps({"failed_days_ago": [0.5], "good_days_ago": [6.2]}))
+    for protocol in ("REST_PULL", "REST_PUSH"):
+        tags = {e["eventTag"] for e in seed_traffic(seed, SYSTEM, protocol).events}
+        assert tags == {FAILED, GOOD[protocol]}, protocol
+    seed.write_text(json.dumps({"protocol": "REST_PULL", "good_days_ago": [1]}))
+    assert {e["eventTag"] for e in seed_traffic(seed, SYSTEM, "REST_PUSH").events} == {FETCHED}
+
+
+@pytest.mark.parametrize(
+    ("protocol", "english", "danish"),
+    [
+        ("REST_PULL", "wait in NgDP for WorkZone to fetch them", "på, at WorkZone henter dem"),
+        (
+            "REST_PUSH",
+            "wait in NgDP to be delivered to WorkZone's push endpoint",
+            "på at blive leveret til WorkZones push-endpoint",
+        ),
+    ],
+)
+def test_a_backlog_says_what_the_letters_wait_for_by_protocol(
+    protocol: str, english: str, danish: str
+) -> None:
+    import dataclasses
+
+    from ngdpkit.checks.watch_rules import backlog
+
+    r = dataclasses.replace(report(failed=[], good=[1], memos=3), protocol=protocol)
+    (letters,) = backlog(r, "watch")
+    assert english in letters.text("en") and danish in letters.text("da")
+    assert "3 letters" in letters.text("en") and "3 breve" in letters.text("da")

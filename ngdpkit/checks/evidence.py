@@ -23,6 +23,7 @@ from typing import Any
 from .. import findings as F
 from ..errors import InputError
 from ..findings import Finding
+from ..inputs import is_number
 
 # The checklist's eight steps, in the vendor page's order (contract §11).
 KEYS = (
@@ -119,32 +120,71 @@ def confirmations_path(settings_path: Path) -> Path:
     return settings_path.parent / CONFIRMATIONS
 
 
+# Why a confirmations file cannot be used, each said whole in the catalogue's languages.
+_TAMPERED = "{file} cannot be used ({reason}); no confirmation in it counts."
+REASONS = {
+    "not_regular": "not a regular file",
+    "too_large": "larger than 8 MB",
+    "not_text": "not readable UTF-8 text",
+    "not_json": "line {line} is not JSON",
+    "not_record": "line {line} is not a record",
+    "changed": "line {line} was changed, removed or reordered",
+    "field": "line {line} lacks a field or holds one of the wrong kind",
+    "rewritten": "it no longer begins with the {size} bytes run {run} read: lines were changed or removed, where only new ones may be added",
+}
+
+
+def _tampered(source: str, reason: str, **params: Any) -> list[Finding]:
+    return [
+        F.error(
+            "CONFIRMATIONS_TAMPERED",
+            _TAMPERED.replace("{reason}", REASONS[reason]),
+            source,
+            "",
+            file=source,
+            **params,
+        )
+    ]
+
+
+def _confirmation(data: dict[str, Any], prev: str) -> Confirmation | None:
+    """A line's record, or None when a field is missing or not of its kind (``"step":
+    true`` is no step; a note that is an object no note)."""
+    step, texts = data.get("step"), [data.get(k) for k in ("environment", "by", "at")]
+    optional = [data.get(k) for k in ("note", "values_sha256")]
+    if type(step) is not int or step not in STEPS or not all(isinstance(t, str) for t in texts):
+        return None
+    if not all(v is None or isinstance(v, str) for v in optional):
+        return None
+    try:
+        dt.datetime.fromisoformat(str(data["at"]).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return Confirmation(
+        environment=data["environment"],
+        step=step,
+        by=data["by"],
+        at=data["at"],
+        note=data.get("note") or "",
+        prev=prev,
+        hash=str(data.get("hash")),
+        values_sha256=data.get("values_sha256") or "",
+    )
+
+
 def read_confirmations(path: Path) -> tuple[list[Confirmation], list[Finding]]:
     """Every confirmation in ``path`` when its chain is intact; none and a finding otherwise."""
     if not path.exists() and not path.is_symlink():
         return [], []
     source = path.name
-
-    def tampered(why: str) -> tuple[list[Confirmation], list[Finding]]:
-        return [], [
-            F.error(
-                "CONFIRMATIONS_TAMPERED",
-                "{file} cannot be used ({reason}); no confirmation in it counts.",
-                source,
-                "",
-                file=source,
-                reason=why,
-            )
-        ]
-
     try:
         if not path.is_file() or path.is_symlink():
-            return tampered("not a regular file")
+            return [], _tampered(source, "not_regular")
         if path.stat().st_size > MAX_CONFIRMATIONS_BYTES:
-            return tampered("larger than 8 MB")
+            return [], _tampered(source, "too_large")
         lines = path.read_bytes().decode("utf-8").split("\n")
     except (OSError, UnicodeDecodeError):
-        return tampered("not readable UTF-8 text")
+        return [], _tampered(source, "not_text")
     out: list[Confirmation] = []
     prev = GENESIS
     for number, line in enumerate(lines, start=1):
@@ -153,27 +193,35 @@ def read_confirmations(path: Path) -> tuple[list[Confirmation], list[Finding]]:
         try:
             data = json.loads(line)
         except (ValueError, RecursionError):
-            return tampered(f"line {number} is not JSON")
+            return [], _tampered(source, "not_json", line=number)
         if not isinstance(data, dict):
-            return tampered(f"line {number} is not a record")
+            return [], _tampered(source, "not_record", line=number)
         if data.get("prev") != prev or _hash(data) != data.get("hash"):
-            return tampered(f"line {number} was changed, removed or reordered")
-        try:
-            record = Confirmation(
-                environment=str(data["environment"]),
-                step=int(data["step"]),
-                by=str(data["by"]),
-                at=str(data["at"]),
-                note=str(data.get("note") or ""),
-                prev=prev,
-                hash=str(data["hash"]),
-                values_sha256=str(data.get("values_sha256") or ""),
-            )
-        except (KeyError, TypeError, ValueError):
-            return tampered(f"line {number} lacks a field")
+            return [], _tampered(source, "changed", line=number)
+        record = _confirmation(data, prev)
+        if record is None:
+            return [], _tampered(source, "field", line=number)
         out.append(record)
         prev = record.hash
     return out, []
+
+
+def still_appended(path: Path, size: int, sha256: str, run: str) -> list[Finding]:
+    """``CONFIRMATIONS_TAMPERED`` unless ``path`` still begins with the ``size`` bytes whose
+    SHA-256 run ``run`` recorded when it read the file. The chain's hashes have no key, so
+    a whole file rewritten consistently (a last line cut, an old line edited and every
+    hash after it recomputed) passes :func:`read_confirmations`; the file is only ever
+    appended to, and each run's audit trail holds what it read."""
+    import hashlib
+
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(size) if 0 <= size <= MAX_CONFIRMATIONS_BYTES else b""
+    except OSError:
+        head = b""
+    if len(head) == size and hashlib.sha256(head).hexdigest() == sha256:
+        return []
+    return _tampered(path.name, "rewritten", size=size, run=run)
 
 
 def values_sha256(dispatcher: dict[str, Any] | None) -> str:
@@ -250,7 +298,7 @@ class RegisterComparison:
 
 def _id(text: str) -> int | None:
     t = text.strip()
-    return int(t) if t.isdigit() and len(t) <= 18 else None
+    return int(t) if is_number(t) else None
 
 
 def compare_register(
@@ -476,7 +524,7 @@ def gather(
         )
 
     # any step can be confirmed instead (the newest confirmation of a step counts)
-    _confirmed(out, confirmations, environment, dispatcher, words)
+    _confirmed(out, confirmations, environment, dispatcher, words, language)
     return out
 
 
@@ -486,6 +534,7 @@ def _confirmed(
     environment: str,
     dispatcher: Any,
     words: dict[str, str],
+    language: str,
 ) -> None:
     """A person's confirmation stands for a step the kit did not see, never over what it
     saw (present or missing); a dispatcher confirmation only for the values it followed."""
@@ -500,7 +549,7 @@ def _confirmed(
         if confirmed is None or before.kind == "observed" or before.gap:
             continue  # what the kit saw, present or missing, outweighs a person's word
         note = f": {confirmed.note}" if confirmed.note else ""
-        who = f"{confirmed.by}, {confirmed.at}{note}"
+        who = f"{confirmed.by}, {F.local_time(confirmed.at, language)}{note}"
         if key == "dispatcher" and confirmed.values_sha256 != current_values:
             # a confirmation is for the values of the run it followed; they changed since
             out[key] = StepEvidence("planned", words["stale"].format(who=who), before.blocked)

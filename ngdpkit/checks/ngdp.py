@@ -33,6 +33,7 @@ from urllib.parse import quote
 from .. import findings as F
 from ..findings import Finding
 from ..guids import canonical_guid
+from ..inputs import is_number
 
 PAGE_SIZE = 100
 MAX_PAGES = 1000
@@ -297,7 +298,7 @@ def _int(value: Any) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 18:
+    if isinstance(value, str) and is_number(value.strip()):
         return int(value.strip())
     return None
 

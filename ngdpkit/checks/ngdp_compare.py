@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import findings as F
 from ..findings import Finding
+from ..inputs import is_number
 from .certificates import CertificateFacts
 from .ngdp import NgdpObservation, ObservedContactPoint, ObservedSystem
 
@@ -268,7 +269,7 @@ class _Row:
 def _key(mailbox_id: str, subject_id: str) -> Key | None:
     m = mailbox_id.strip()
     s = subject_id.strip()
-    if not m.isdigit() or len(m) > 18 or (s and (not s.isdigit() or len(s) > 18)):
+    if not is_number(m) or (s and not is_number(s)):
         return None
     return int(m), int(s) if s else None
 
@@ -512,7 +513,7 @@ def serial_matches(registered: str, planned_hex: str) -> bool:
     text = registered.strip()
     if _hex(text) == want:
         return True
-    if text.isdigit():
+    if is_number(text, 80):  # a serial is at most 20 bytes: 49 digits
         return format(int(text), "x") == want
     return False
 

@@ -9,6 +9,7 @@ the environments apart.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
@@ -17,6 +18,11 @@ from pathlib import Path
 from cryptography import x509
 
 from ..errors import InputError
+
+# cryptography warns, with the caller's source line, when a name attribute is longer than
+# X.520 allows (a CN of 65+ characters); the kit reads such a certificate as it is, and the
+# warning would reach the console and a notebook's output (a sign-off page).
+warnings.filterwarnings("ignore", message="Attribute's length must be", category=UserWarning)
 
 BUNDLED = {
     "production": ("oces3-prod-root-ca.pem", "oces3-prod-issuing-ca-1.pem"),

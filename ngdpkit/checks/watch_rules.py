@@ -37,27 +37,37 @@ def _when(stamp: str | None) -> str:
 def backlog(report: WatchReport, source: str) -> list[Finding]:
     """``WATCH_BACKLOG`` for letters (and for receipts) waiting for WorkZone."""
     found = []
+    waiting = (
+        "to be delivered to WorkZone's push endpoint"
+        if report.protocol == "REST_PUSH"
+        else "for WorkZone to fetch them"
+    )
     if report.memos_waiting:
-        params: dict[str, object] = {"count": report.memos_waiting, "days": report.days}
+        params: dict[str, object] = {
+            "count": report.memos_waiting,
+            "days": report.days,
+            "waiting": waiting,
+        }
         if report.last_good_delivery is not None:
             if (report.hours_since_last_good or 0) < 24:
-                msg = "{count} letter(s) wait in NgDP for WorkZone to fetch them; the last delivery to WorkZone that NgDP logged was at {last_good}, {since_hours} hour(s) ago."
+                msg = "{count} letter(s) wait in NgDP {waiting}; the last delivery to WorkZone that NgDP logged was at {last_good}, {since_hours} hour(s) ago."
             else:
-                msg = "{count} letter(s) wait in NgDP for WorkZone to fetch them; the last delivery to WorkZone that NgDP logged was at {last_good}, {since_days} day(s) and {since_hours} hour(s) ago."
+                msg = "{count} letter(s) wait in NgDP {waiting}; the last delivery to WorkZone that NgDP logged was at {last_good}, {since_days} day(s) and {since_hours} hour(s) ago."
             params |= {"last_good": _when(report.last_good_delivery), **_since(report)}
         elif report.good is not None:
-            msg = "{count} letter(s) wait in NgDP for WorkZone to fetch them; NgDP logged no delivery to WorkZone in the last {days} day(s)."
+            msg = "{count} letter(s) wait in NgDP {waiting}; NgDP logged no delivery to WorkZone in the last {days} day(s)."
         else:
-            msg = "{count} letter(s) wait in NgDP for WorkZone to fetch them; since when is not known (NgDP's event log was not read)."
+            msg = "{count} letter(s) wait in NgDP {waiting}; since when is not known (NgDP's event log was not read)."
         found.append(F.warning("WATCH_BACKLOG", msg, source, "/memos/", **params))
     if report.receipts_waiting:
         found.append(
             F.warning(
                 "WATCH_BACKLOG",
-                "{count} receipt(s) wait in NgDP for WorkZone to fetch them.",
+                "{count} receipt(s) wait in NgDP {waiting}.",
                 source,
                 "/receipts/",
                 count=report.receipts_waiting,
+                waiting=waiting,
             )
         )
     return found

@@ -8,6 +8,7 @@ Static, self-contained, printable; no widgets, no scripts.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -137,7 +138,7 @@ def findings_html(
             fragment("code", f.code),
             fragment("titled", title(f.code) if language == "da" else "", f.text(language)),
             f.source,
-            f.location,
+            location_text(f.location, language),
         )
         for f in shown
     ]
@@ -168,6 +169,19 @@ def findings_html(
             t(language, "skipped_folded", n=len(skipped), names=names),
         )
     return Markup(head + fold + body)
+
+
+_WHERE_DA = re.compile(r"(?:(?<=^)|(?<= ))(sheet|row|line)(?= )")
+
+
+def location_text(location: str, language: str) -> str:
+    """A finding's location as its page's reader reads it: the kit writes ``row 4``,
+    ``sheet 'Ark1' row 4`` or ``line 2`` (``findings.json`` keeps that); a Danish page says
+    ``række 4``, ``ark 'Ark1' række 4``, ``linje 2``. ``Ark1!4`` stays as it is."""
+    if language != "da" or not location:
+        return location
+    words = {"sheet": "ark", "row": "række", "line": "linje"}
+    return _WHERE_DA.sub(lambda m: words[m.group(1)], location)
 
 
 SUMMARY_OVER = 50  # more findings than this open with a summary by code and unit

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
+from ..findings import local_time as local_time  # the pages' name for it
+from ..findings import plurals
 
 TEXT: dict[str, dict[str, str]] = {
     "da": {
@@ -793,30 +794,13 @@ TEXT: dict[str, dict[str, str]] = {
 
 def t(language: str, key: str, **kwargs: object) -> str:
     text = TEXT.get(language, TEXT["da"]).get(key) or TEXT["en"].get(key, key)
-    return text.format(**kwargs) if kwargs else text
+    return plurals(text.format(**kwargs)) if kwargs else text
 
 
 def status_word(language: str, status: str) -> str:
     """ok / warnings / errors / crashed in the document's language."""
     return t(
         language, {"warnings": "warnings_status", "errors": "errors_status"}.get(status, status)
-    )
-
-
-def local_time(value: dt.datetime | str, language: str) -> str:
-    """A timestamp in Europe/Copenhagen, as people there read it."""
-    from zoneinfo import ZoneInfo
-
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    try:
-        local = value.astimezone(ZoneInfo("Europe/Copenhagen"))
-    except Exception:  # no tz database (some Windows installs without tzdata): show UTC
-        return value.strftime("%Y-%m-%d %H:%M UTC")
-    return (
-        local.strftime("%d-%m-%Y kl. %H:%M")
-        if language == "da"
-        else local.strftime("%Y-%m-%d %H:%M (Copenhagen)")
     )
 
 
@@ -856,11 +840,13 @@ def count(language: str, n: int, noun: str) -> str:
     return f"{format_decimal(n, locale=lang)} {one if form == 'one' else other}"
 
 
-def seconds(language: str, value: float) -> str:
-    """``0,05 s`` / ``0.05 s``: seconds to the hundredth in the language's number format."""
+def seconds(language: str, value: float, places: int = 2) -> str:
+    """``0,05 s`` / ``0.05 s``: seconds to ``places`` decimals (the hundredth unless told)
+    in the language's number format."""
     from babel.numbers import format_decimal
 
-    return f"{format_decimal(value, format='0.00', locale='da' if language == 'da' else 'en')} s"
+    pattern = "#,##0." + "0" * places if places else "#,##0"
+    return f"{format_decimal(value, format=pattern, locale='da' if language == 'da' else 'en')} s"
 
 
 def duration(language: str, hours: int) -> str:

@@ -25,7 +25,7 @@ from ..checks.network import NetworkRun
 from ..findings import Finding
 from ..redact import environ_without_secrets
 from .display import STYLE, badge, findings_html, mapping_by_unit_html, table
-from .i18n import local_time, status_word, t
+from .i18n import local_time, seconds, status_word, t
 from .pages import Markup, fragment, text_table
 
 if TYPE_CHECKING:
@@ -543,7 +543,7 @@ def _overview_steps(ctx: Overview, lang: str) -> Markup:
             fragment("link", f"{s.name}.html", step_title(lang, s.name)),
             badge(STEP_SEVERITY.get(s.status, "info"), status_word(lang, s.status), language=lang),
             s.counts,
-            f"{s.duration_s:.1f} s",
+            seconds(lang, s.duration_s, 1),
         )
         for s in ctx.steps
     ]
@@ -643,7 +643,7 @@ def _overview_dispatcher(ctx: Overview, lang: str) -> Markup:
         rows: list[tuple[str, Any]] = list(disp.parameters)
         rows.append(
             (
-                "ready",
+                t(lang, "status"),  # the kit's word, beside WorkZone's own field names
                 t(lang, "ready")
                 if disp.ready
                 else f"{t(lang, 'not_ready')}: {', '.join(disp.blocking)}",
@@ -965,7 +965,7 @@ DISPATCHER_WHERE = (
 def render_dispatcher(
     config: DispatcherConfig | None,
     *,
-    withheld_by: list[str],
+    withheld_by: Sequence[str],
     authorization_env: str | None,
     language: str,
     nav: Markup,

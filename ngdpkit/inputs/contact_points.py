@@ -18,6 +18,7 @@ from ..errors import InputError
 from ..findings import Finding
 from ..guids import canonical_guid as canonical_guid  # re-exported
 from ..redact import shortened
+from . import NUMBER_DIGITS, is_number
 from .workbooks import Field, TableCache, check_size, read_table
 
 TARGETS = ("CITIZEN", "COMPANY", "AUTHORITY")
@@ -181,7 +182,7 @@ def _parse_translations(
         if not token:
             continue
         pk, _, subject = token.partition(":")
-        if not pk.isdigit() or (subject and not subject.isdigit()):
+        if not is_number(pk) or (subject and not is_number(subject)):
             found.append(
                 F.warning(
                     "CONTACT_POINT_VALUE_INVALID",
@@ -311,6 +312,50 @@ def _row_point(
     )
 
 
+def _json_id(value: object) -> int:
+    """A postkasse or subject ID from NgDP's JSON: a whole number of at most 18 digits, as a
+    number or as text. ``true``, ``1.9``, ``-5``, ``1e400`` and ``Infinity`` are none (a
+    ValueError)."""
+    if type(value) is int and 0 <= value < 10**NUMBER_DIGITS:
+        return value
+    if isinstance(value, str) and is_number(value.strip()):
+        return int(value.strip())
+    raise ValueError("not a whole number of at most 18 digits")
+
+
+def _json_translations(
+    item: dict[str, Any], guid: str, label: str, where: str, found: list[Finding]
+) -> tuple[tuple[int, int | None], ...]:
+    """A JSON contact point's translations; one that is not a whole postkasse ID (with an
+    optional subject) is a finding and left out."""
+    translations: list[tuple[int, int | None]] = []
+    listed = item.get("translations") or []
+    for t in listed if isinstance(listed, list) else [listed]:
+        try:
+            if not isinstance(t, dict):
+                raise TypeError("not an object")
+            subject = t.get("postkasseEmneId")
+            translations.append(
+                (
+                    _json_id(t["postkasseId"]),
+                    None if subject in (None, "") else _json_id(subject),
+                )
+            )
+        except (KeyError, TypeError, ValueError):
+            text = shortened(repr(t), 80)
+            found.append(
+                F.warning(
+                    "CONTACT_POINT_VALUE_INVALID",
+                    "Translation {t} of contact point {guid} has no numeric postkasseId.",
+                    label,
+                    where,
+                    t=text,
+                    guid=guid,
+                )
+            )
+    return tuple(translations)
+
+
 def _read_json(path: Path, label: str) -> tuple[list[ContactPoint], list[Finding]]:
     check_size(path, label)
     try:
@@ -350,38 +395,39 @@ def _read_json(path: Path, label: str) -> tuple[list[ContactPoint], list[Finding
                 )
             )
             continue
-        translations: list[tuple[int, int | None]] = []
-        listed = item.get("translations") or []
-        for t in listed if isinstance(listed, list) else [listed]:
-            try:
-                if not isinstance(t, dict):
-                    raise TypeError("not an object")
-                subject = t.get("postkasseEmneId")
-                translations.append(
-                    (int(t["postkasseId"]), None if subject in (None, "") else int(subject))
-                )
-            except (KeyError, TypeError, ValueError):
-                text = shortened(repr(t), 80)
+        translations = _json_translations(item, guid, label, where, found)
+        system = item.get("systemId")
+        listed_targets = item.get("targets") or []
+        flags = {}
+        for key in ("active", "visible"):
+            flag = item.get(key, True)
+            if not isinstance(flag, bool):
                 found.append(
                     F.warning(
                         "CONTACT_POINT_VALUE_INVALID",
-                        "Translation {t} of contact point {guid} has no numeric postkasseId.",
+                        "{key} of contact point {guid} is {value}, not true or false: read as true.",
                         label,
                         where,
-                        t=text,
+                        key=key,
                         guid=guid,
+                        value=shortened(repr(flag), 40),
                     )
                 )
-        system = item.get("systemId")
+                flag = True
+            flags[key] = flag
         points.append(
             ContactPoint(
                 id=guid,
                 name=str(item.get("name", "")),
-                targets=tuple(t for t in (item.get("targets") or []) if t in TARGETS),
-                active=bool(item.get("active", True)),
-                visible=bool(item.get("visible", True)),
+                targets=tuple(
+                    t
+                    for t in (listed_targets if isinstance(listed_targets, list) else ())
+                    if isinstance(t, str) and t in TARGETS
+                ),
+                active=flags["active"],
+                visible=flags["visible"],
                 system_id=(canonical_guid(str(system)) or str(system)) if system else None,
-                translations=tuple(translations),
+                translations=translations,
                 location=where,
             )
         )

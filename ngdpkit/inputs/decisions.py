@@ -22,6 +22,7 @@ from pathlib import Path
 from .. import findings as F
 from ..findings import Finding
 from ..guids import canonical_guid
+from . import is_number
 from .workbooks import Field, read_table
 
 DECISIONS = ("accept", "override", "retire")
@@ -153,7 +154,7 @@ def _decision(
     mailbox_id, subject = mailbox_id.strip(), subject.strip()
     if not mailbox_id:
         return None, NO_MAILBOX, {}
-    if not mailbox_id.isdigit() or (subject and not subject.isdigit()):
+    if not is_number(mailbox_id) or (subject and not is_number(subject)):
         return None, BAD_MAILBOX, {"value": mailbox}
     word = decision.strip().lower()
     if word not in DECISIONS:
@@ -211,7 +212,7 @@ def export_form(
     compare as integers, contract §4). None when the export has no such mailbox."""
     if mailbox_id in ids:
         return mailbox_id
-    if not mailbox_id.isdigit():
+    if not is_number(mailbox_id):
         return None
     numbers = by_number if by_number is not None else numbered(ids)
     return numbers.get(int(mailbox_id))
@@ -222,7 +223,7 @@ def numbered(ids: set[str]) -> dict[int, str]:
     out: dict[int, str] = {}
     twice: set[int] = set()
     for i in ids:
-        if i.isdigit():
+        if is_number(i):
             n = int(i)
             if n in out:
                 twice.add(n)

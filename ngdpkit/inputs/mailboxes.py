@@ -214,7 +214,7 @@ def _id_findings(table: Any, df: Any, label: str) -> list[Finding]:
                 value=value,
             )
         )
-    non_digit = (ids != "") & ~lost & ~ids.str.fullmatch(r"\d+")
+    non_digit = (ids != "") & ~lost & ~ids.str.fullmatch(r"[0-9]+")
     for row, value in df.loc[non_digit, ["row", "mailbox_id"]].itertuples(index=False):
         found.append(
             F.warning(
@@ -227,7 +227,7 @@ def _id_findings(table: Any, df: Any, label: str) -> list[Finding]:
         )
     found += zero_lost(df, ids, label, where)
     subj = df["subject_id"]
-    bad_subj = (subj != "") & ~subj.str.fullmatch(r"\d+")
+    bad_subj = (subj != "") & ~subj.str.fullmatch(r"[0-9]+")
     for row, value in df.loc[bad_subj, ["row", "subject_id"]].itertuples(index=False):
         found.append(
             F.warning(
@@ -289,7 +289,7 @@ def zero_lost(df: Any, ids: Any, label: str, where: Any) -> list[Finding]:
     """``MAILBOX_ID_ZERO_LOST``: an all-digit ID shorter than the export's usual length, in an
     export where IDs of that length start with 0 (so zeros matter and Excel may have dropped
     one: ``103999`` among ``0103679``-style IDs)."""
-    digits = ids[ids.str.fullmatch(r"\d+")]
+    digits = ids[ids.str.fullmatch(r"[0-9]+")]
     if digits.empty:
         return []
     lengths = digits.str.len()

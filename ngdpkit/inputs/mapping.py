@@ -221,7 +221,7 @@ def _as_int(series: Any) -> Any:
     import pandas as pd
 
     return pd.to_numeric(
-        series.where(series.str.fullmatch(r"\d{1,18}"), None), errors="coerce"
+        series.where(series.str.fullmatch(r"[0-9]{1,18}"), None), errors="coerce"
     ).astype("Int64")
 
 

@@ -39,6 +39,29 @@ def _strings_as_they_are() -> None:
 _strings_as_they_are()
 
 
+def strict_scalars(converter: cattrs.Converter) -> None:
+    """A text, a whole number, a number and a yes/no are each read only from their own JSON
+    kind. cattrs' own hooks convert (``str(3)``, ``int("7")``, ``int(2.9)``, ``bool("no")``),
+    so a hand-edited file with a number where a text belongs, or ``"false"`` where a yes/no
+    does, would be read as something it does not say."""
+
+    def exact(kind: type, accepted: tuple[type, ...]) -> None:
+        def structure(value: Any, _: Any) -> Any:
+            if type(value) in accepted:
+                return kind(value)
+            raise TypeError(f"a {type(value).__name__} where a {kind.__name__} belongs")
+
+        converter.register_structure_hook(kind, structure)
+
+    exact(str, (str,))
+    exact(int, (int,))
+    exact(float, (int, float))
+    exact(bool, (bool,))
+
+
+strict_scalars(converter)
+
+
 def structure(data: Any, kind: type[T]) -> T:
     """``data`` (parsed JSON) as a ``kind`` record; a ValueError says why it is not one."""
     try:

@@ -358,7 +358,7 @@ def _read_table(
         table.sheet_chosen = sheet is None and suffix != ".csv"
         table.sheet_count = len(sheets)
         if suffix in (".xlsx", ".xlsm"):
-            _mark_formulas(table, {f.name for f in fields if f.required})
+            _mark_formulas(table, {f.name for f in fields if f.required}, label)
         return table
     required = ", ".join(f.specific[0] for f in fields if f.required)
     raise InputError(f"{label}: no sheet has the needed columns ({required}); " + "; ".join(seen))
@@ -582,7 +582,7 @@ def _read_csv(path: Path, label: str) -> list[list[Any]]:
 _CELL_REF = re.compile(r"([A-Z]+)(\d+)")
 
 
-def _mark_formulas(table: Table, wanted: set[str]) -> None:
+def _mark_formulas(table: Table, wanted: set[str], label: str) -> None:
     """Tell a formula without a saved value from a blank, in the required columns only."""
     blank_cells = {
         (num, name)
@@ -595,7 +595,7 @@ def _mark_formulas(table: Table, wanted: set[str]) -> None:
         return
     frame_rows = {n: i for i, n in enumerate(table.row_numbers)}
     wanted_cols = {_col_letters(i): name for name, i in table.columns.items()}
-    for ref in formula_cells_without_value(table.path, table.sheet):
+    for ref in formula_cells_without_value(table.path, table.sheet, label):
         m = _CELL_REF.fullmatch(ref)
         if not m:
             continue
@@ -609,30 +609,64 @@ def _col_letters(index: int) -> str:
     return _col(index).removeprefix("column ")
 
 
-def formula_cells_without_value(path: Path, sheet: str) -> list[str]:
-    """Cell references (``A5``) of formulas that carry no cached value, by streaming the sheet XML."""
+def formula_cells_without_value(path: Path, sheet: str, label: str = "") -> list[str]:
+    """Cell references (``A5``) of formulas that carry no cached value, by streaming the sheet
+    XML. The parts are found as Excel finds them, through the package's relationships (the
+    workbook part need not be ``xl/workbook.xml``). XML that declares entities or a DTD is
+    refused (InputError), as are parts that cannot be read."""
+    import posixpath
+
+    from defusedxml import DefusedXmlException
     from defusedxml import ElementTree as SafeET
 
+    label = label or path.name
     ns = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
     rel_ns = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-    with zipfile.ZipFile(path) as zf:
-        workbook = SafeET.fromstring(zf.read("xl/workbook.xml"))
-        rels = SafeET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
-        targets = {r.get("Id"): r.get("Target") for r in rels}
-        member = None
-        for s in workbook.iter(f"{ns}sheet"):
-            if s.get("name") == sheet:
-                target = targets.get(s.get(f"{rel_ns}id"), "")
-                member = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-        if member is None or member not in zf.namelist():
-            return []
-        found: list[str] = []
-        with zf.open(member) as fh:
-            for _event, elem in SafeET.iterparse(fh, events=("end",)):
-                if elem.tag == f"{ns}c":
-                    has_formula = elem.find(f"{ns}f") is not None
-                    value = elem.find(f"{ns}v")
-                    if has_formula and (value is None or not (value.text or "").strip()):
-                        found.append(elem.get("r", ""))
-                    elem.clear()
-        return found
+    pkg_ns = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+
+    def part(base: str, target: str) -> str:
+        joined = target.lstrip("/") if target.startswith("/") else posixpath.join(base, target)
+        return posixpath.normpath(joined)
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = set(zf.namelist())
+            main = "xl/workbook.xml"
+            if "_rels/.rels" in names:
+                for r in SafeET.fromstring(zf.read("_rels/.rels")).iter(f"{pkg_ns}Relationship"):
+                    if str(r.get("Type", "")).endswith("/officeDocument"):
+                        main = part("", r.get("Target", ""))
+            if main not in names:
+                return []
+            folder, name = posixpath.split(main)
+            rels_name = posixpath.join(folder, "_rels", name + ".rels")
+            workbook = SafeET.fromstring(zf.read(main))
+            rels = SafeET.fromstring(zf.read(rels_name)) if rels_name in names else []
+            targets = {r.get("Id"): r.get("Target") or "" for r in rels}
+            member = None
+            for s in workbook.iter(f"{ns}sheet"):
+                if s.get("name") == sheet:
+                    member = part(folder, targets.get(s.get(f"{rel_ns}id"), ""))
+            if member is None or member not in names:
+                return []
+            found: list[str] = []
+            with zf.open(member) as fh:
+                for _event, elem in SafeET.iterparse(fh, events=("end",)):
+                    if elem.tag == f"{ns}c":
+                        has_formula = elem.find(f"{ns}f") is not None
+                        value = elem.find(f"{ns}v")
+                        if has_formula and (value is None or not (value.text or "").strip()):
+                            found.append(elem.get("r", ""))
+                        elem.clear()
+            return found
+    except DefusedXmlException as exc:
+        raise InputError(
+            f"{label}: the workbook's XML declares a DTD or entities ({type(exc).__name__}), "
+            "which Excel never writes and the kit does not read; save it again from Excel"
+        ) from None
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, SyntaxError) as exc:
+        # ElementTree's ParseError is a SyntaxError; a zip member's bad CRC a BadZipFile
+        reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+        raise InputError(
+            f"{label}: the workbook cannot be read (corrupt or not .xlsx): {reason}"
+        ) from None

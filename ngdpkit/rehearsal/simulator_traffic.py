@@ -129,10 +129,12 @@ class Traffic:
         }
 
 
-def seed_traffic(path: Path, system_id: str) -> Traffic:
+def seed_traffic(path: Path, system_id: str, protocol: str = "REST_PULL") -> Traffic:
     """What a watch reads, from a seed file: ``{"memos_waiting": 12, "receipts_waiting": 0,
-    "protocol": "REST_PULL", "failed_days_ago": [0.5, 2], "good_days_ago": [6]}`` (event
-    times in days before now); :class:`~ngdpkit.errors.InputError` naming what is wrong."""
+    "failed_days_ago": [0.5, 2], "good_days_ago": [6]}`` (event times in days before now);
+    the good deliveries are logged as NgDP logs them for the environment's ``protocol``
+    (a ``"protocol"`` key in the seed overrides it); :class:`~ngdpkit.errors.InputError`
+    naming what is wrong."""
     from ..checks.watch import FAILED, GOOD
     from ..errors import InputError
 
@@ -141,7 +143,7 @@ def seed_traffic(path: Path, system_id: str) -> Traffic:
         if not isinstance(data, dict):
             raise ValueError("not a JSON object")
         traffic = Traffic(int(data.get("memos_waiting", 0)), int(data.get("receipts_waiting", 0)))
-        good = GOOD.get(str(data.get("protocol", "REST_PULL")), GOOD["REST_PULL"])
+        good = GOOD.get(str(data.get("protocol", protocol)), GOOD["REST_PULL"])
         traffic.add(system_id, FAILED, *(float(d) for d in data.get("failed_days_ago", ())))
         traffic.add(system_id, good, *(float(d) for d in data.get("good_days_ago", ())))
     except OSError as exc:

@@ -24,6 +24,7 @@ from ..documents.signing import (  # the seal over manifest.json is written afte
     MANIFEST,
     SIGNATURE,
 )
+from ..findings import plurals
 
 GENESIS = "0" * 64
 AUDIT = "audit.jsonl"
@@ -217,7 +218,13 @@ class Checked:
     kit_version: str = "?"  # from the trail's first record
 
 
-def verify_files(folder: Path, names: tuple[str, ...], *, limit: int = 64 << 20) -> Checked:
+# The most a run's audit trail or manifest is read up to: a record per file and step, so a
+# 100,000-mailbox run's trail is some tens of kB. A larger one was put there, and read
+# whole it could take all memory (a sparse file of gigabytes costs no disk).
+TRAIL_LIMIT = 64 << 20
+
+
+def verify_files(folder: Path, names: tuple[str, ...], *, limit: int = TRAIL_LIMIT) -> Checked:
     """What a reader of a few files of a finished folder (``status``, over hundreds of runs)
     checks before it uses them, without hashing every file and record as :func:`verify`
     does. The manifest pins the trail (its SHA-256) and the trail pins the manifest (its
@@ -373,7 +380,7 @@ def verify(target: Path, *, expect_hash: str | None = None) -> Verdict:
     if records is None:
         return Verdict(False, 0, "", problems)
     problems += _chain_problems(records)
-    final = records[-1]["hash"] if records else ""
+    final = str(records[-1].get("hash", "")) if records else ""
     manifest, manifest_problem = read_manifest(path.parent)
     finished = bool(records) and records[-1].get("event") == FINISHED
     if manifest_problem and (finished or manifest_problem != _NO_MANIFEST):
@@ -391,7 +398,7 @@ def verify(target: Path, *, expect_hash: str | None = None) -> Verdict:
     if expect_hash:
         found, said = _expected_hash(expect_hash, records, sealed)
         problems += found
-        notes += said
+        notes += said if not seal.notes else said[:1]  # a seal pins the pages too
     return Verdict(not problems, len(records), final, problems, notes)
 
 
@@ -404,11 +411,14 @@ def _read_records(path: Path) -> tuple[list[dict[str, Any]] | None, list[str]]:
         regular = False
     if not regular:
         return None, [f"{path}: no audit trail here (no regular file)"]
+    data, why = _small_file(path, path.name, TRAIL_LIMIT)
+    if data is None:  # a trail of gigabytes (a sparse file costs no disk) is not read whole
+        return None, [f"{path}: {why}"]
     try:
         # Records end at "\n" only: splitlines() would also cut at U+2028 and the like,
         # which json.dumps(ensure_ascii=False) leaves inside a record (a file name may hold one).
-        lines = [x for x in path.read_bytes().decode("utf-8").split("\n") if x]
-    except (OSError, UnicodeDecodeError):
+        lines = [x for x in data.decode("utf-8").split("\n") if x]
+    except UnicodeDecodeError:
         return None, [f"{path}: the audit trail cannot be read as UTF-8 text"]
     records: list[dict[str, Any]] = []
     for number, line in enumerate(lines, start=1):
@@ -483,7 +493,14 @@ def _expected_hash(
         if want == anchor.get("hash"):
             pinned = len(anchor.get("files") or {})
             return [], [
-                f"anchor found: record {at + 1} ({SEALED}), pinning {pinned} deliverable(s)"
+                plurals(
+                    f"anchor found: record {at + 1} ({SEALED}), pinning {pinned} deliverable(s)"
+                ),
+                # the pages print the anchor, so it cannot pin them: say so beside "intact"
+                "the pages in signoff/ (and signoff.pdf) print the anchor and are written after "
+                "it: the anchor does not pin them, only the chain after it does, which whoever "
+                "can write the folder can recompute; type dispatcher values from "
+                "dispatcher-config.json, which it pins, or seal the folder ([signing])",
             ]
         if hit is not None:
             return [
@@ -517,9 +534,12 @@ def read_manifest(folder: Path) -> tuple[dict[str, Any] | None, str]:
         return None, f"{MANIFEST} cannot be read ({exc.strerror})"
     if not stat.S_ISREG(mode):
         return None, f"{MANIFEST} is not a regular file (something else was put in its place)"
+    raw, why = _small_file(path, MANIFEST, TRAIL_LIMIT)
+    if raw is None:
+        return None, why
     try:
-        loaded = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError):
+        loaded = json.loads(raw.decode("utf-8"))
+    except (ValueError, RecursionError):
         return None, f"{MANIFEST}: not valid JSON"
     if not isinstance(loaded, dict):
         return None, f"{MANIFEST}: not a JSON object"

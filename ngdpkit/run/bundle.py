@@ -63,7 +63,7 @@ def _secrets_of(run_dir: Path) -> dict[str, list[str]]:
     started: dict[str, Any] = {}
     try:
         with (run_dir / "audit.jsonl").open(encoding="utf-8") as fh:
-            first = json.loads(fh.readline())
+            first = json.loads(fh.readline(1 << 20))  # a record, not a file without line ends
         started = first if isinstance(first, dict) else {}
     except (OSError, ValueError, RecursionError):
         pass
@@ -92,6 +92,21 @@ def _secrets_of(run_dir: Path) -> dict[str, list[str]]:
         if secret is not None:
             out[name] = secret_parts(secret.reveal())
     return out
+
+
+# The largest file a bundle carries. A run's own are far smaller (a 100,000-mailbox run's
+# mapping workbook is some MB); a larger one was put there, and read whole it could take all
+# memory (a sparse file of gigabytes costs no disk).
+MEMBER_LIMIT = 256 << 20
+
+
+def _verdict(run_dir: Path) -> dict[str, Any]:
+    """What ``audit verify`` says of the folder, for support to read first: a bundle of a
+    folder that does not verify says so (and the command prints it)."""
+    from .audit import verify
+
+    result = verify(run_dir)
+    return {"intact": result.ok, "problems": [str(p)[:300] for p in result.problems[:5]]}
 
 
 def make_bundle(run_dir: Path, *, with_workbooks: bool = False) -> Path:
@@ -133,9 +148,13 @@ def make_bundle(run_dir: Path, *, with_workbooks: bool = False) -> Path:
     pins = needles(_secrets_of(run_dir))
     members: dict[str, bytes] = {}
     left_out: list[str] = []
+    too_large: list[str] = []
     for name in names:
         path = run_dir / name
         if not _regular(path):
+            continue
+        if path.stat().st_size > MEMBER_LIMIT:  # no run writes one: it was put there
+            too_large.append(name)
             continue
         data = path.read_bytes()
         if _holds_secret(name, data, pins):
@@ -148,6 +167,8 @@ def make_bundle(run_dir: Path, *, with_workbooks: bool = False) -> Path:
         "versions": versions(),
         "steps": steps,
         "left_out_holding_a_secret": left_out,
+        "left_out_too_large": too_large,
+        "audit_verify": _verdict(run_dir),
     }
     text = json.dumps(summary, ensure_ascii=False, indent=2).encode("utf-8")
     if _holds_secret("summary.json", text, pins):

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from .. import __version__
 from .. import findings as F
 from ..errors import StepCrashed
-from ..findings import Finding
+from ..findings import Finding, plurals
 from ..settings import Environment, Settings
 from ..steps import STEP_NAMES
 from ..steps.records import ContactPointsRecord
@@ -351,5 +351,7 @@ def _scrub_interrupted(r: EnvironmentRun) -> None:
         return
     if hits:
         r.log(
-            f"{r.env.name}: {len(hits)} file(s) of the interrupted run held a secret and now hold a note instead"
+            plurals(
+                f"{r.env.name}: {len(hits)} file(s) of the interrupted run held a secret and now hold a note instead"
+            )
         )

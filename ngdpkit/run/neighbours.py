@@ -31,7 +31,7 @@ from typing import Any
 
 from ..inputs.acceptance import AcceptanceRecord
 from ..settings import LAB_MARK
-from .audit import AUDIT, SEALED, verify
+from .audit import AUDIT, SEALED, TRAIL_LIMIT, verify
 
 STAMP = re.compile(r"^(\d{8}T\d{6}Z)-")
 SKEW = dt.timedelta(minutes=5)
@@ -201,3 +201,47 @@ def read_text_file(path: Path, *, limit: int) -> str | None:
         return path.read_bytes().decode("utf-8")
     except (OSError, UnicodeDecodeError):
         return None
+
+
+def confirmations_read(run_dir: Path, rel: str) -> tuple[int, str, str] | None:
+    """(size, SHA-256, the run that read them) of the confirmations file at ``rel`` as the
+    run in ``run_dir`` last accepted it: its ``confirmations_kept`` record (which a run
+    that found the file rewritten carries over from the run before, so that a rewrite is
+    named again by every run until the file is put back), else, for a run of an older kit,
+    its ``input_read``. None when it read none. The caller has verified the folder."""
+    raw = read_text_file(run_dir / AUDIT, limit=TRAIL_LIMIT)
+    kept = read = None
+    for line in (raw or "").split("\n"):
+        if '"confirmations_kept"' not in line and '"input_read"' not in line:
+            continue
+        try:
+            rec = json.loads(line)
+        except (ValueError, RecursionError):
+            continue
+        if not isinstance(rec, dict) or rec.get("path") != rel:
+            continue
+        size, digest, by = rec.get("size"), rec.get("sha256"), rec.get("run", run_dir.name)
+        if type(size) is not int or not isinstance(digest, str) or not isinstance(by, str):
+            continue
+        if rec.get("event") == "confirmations_kept":
+            kept = (size, digest, by)
+        elif rec.get("event") == "input_read":
+            read = (size, digest, run_dir.name)
+    return kept or read
+
+
+def confirmations_kept(
+    path: Path, rel: str, previous: Path | None
+) -> tuple[list[Any], tuple[int, str, str] | None]:
+    """(``CONFIRMATIONS_TAMPERED`` when the confirmations file at ``path`` no longer begins
+    with what the ``previous`` run (verified by the caller) accepted of it, and what that
+    run accepted). A cut last line, or a line rewritten with its chain recomputed, is one
+    the chain alone cannot tell: the file is only ever appended to."""
+    from ..checks.evidence import still_appended
+
+    if previous is None or not path.is_file() or path.is_symlink():
+        return [], None
+    read = confirmations_read(previous, rel)
+    if read is None:
+        return [], None
+    return still_appended(path, read[0], read[1], read[2]), read

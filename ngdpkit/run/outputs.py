@@ -189,14 +189,32 @@ class Outputs:
         in the audit like every input); a broken chain is a finding and counts for nothing."""
         from ..checks.evidence import confirmations_path, read_confirmations
         from .audit import file_digest
+        from .neighbours import confirmations_kept
 
         run = self.run
         path = confirmations_path(run.settings.path)
+        rel = run.rel(path)
         self.confirmations, problems = read_confirmations(path)
+        before = None
+        if not problems:
+            previous, view = self.previous.result()
+            verified = (
+                previous if previous is not None and not isinstance(view, Exception) else None
+            )
+            problems, before = confirmations_kept(path, rel, verified)
+            if problems:
+                self.confirmations = []
         run.extra += problems
         if path.is_file() and not path.is_symlink():
             size, digest = file_digest(path)
-            run.trail.append("input_read", path=run.rel(path), size=size, sha256=digest)
+            run.trail.append("input_read", path=rel, size=size, sha256=digest)
+            # What the next run holds the file against: this reading when it was accepted,
+            # else the last one accepted (a rewrite is named until the file is put back).
+            kept = (size, digest, run.run_dir.name) if not problems else before
+            if kept is not None:
+                run.trail.append(
+                    "confirmations_kept", path=rel, size=kept[0], sha256=kept[1], run=kept[2]
+                )
 
     def checklist(self, findings: list[Finding]) -> Any:
         """The eight rows with their evidence and the readiness (``checklist.Checklist``)."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -59,11 +60,13 @@ class Pages:
         self.render_notebooks(names, nav, banners)
         leaked = any(f.code == "SECRET_LEAK" for f in findings)
         config = None if leaked else run.dispatcher()
-        withheld_by = run.record(DispatcherRecord).withheld_by + (["SECRET_LEAK"] if leaked else [])
+        withheld_by = run.record(DispatcherRecord).withheld_by + (
+            ("SECRET_LEAK",) if leaked else ()
+        )
         page_ctx = PageContext(
             language=lang,
             nav=nav,
-            banners=banners,
+            banners=tuple(banners),
             environment=run.env.name,
             anchor=run.anchor,
             authorization_env=run.env.authorization_env,
@@ -195,7 +198,7 @@ class Pages:
         self,
         findings: list[Finding],
         config: DispatcherConfig | None,
-        withheld_by: list[str],
+        withheld_by: Sequence[str],
         svg: str,
         nav: Any,
         banners: list[str],

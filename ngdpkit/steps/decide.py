@@ -32,7 +32,7 @@ from .core import Step
 from .n02_contact_points import compute_mapping, mailboxes_from_step, read_usable_decisions
 from .records import ContactPointsRecord
 
-_MAILBOX = re.compile(r"(\d+)(?::(\d+))?")  # as the reader takes them (digits, digits:digits)
+_MAILBOX = re.compile(r"([0-9]+)(?::([0-9]+))?")  # as the reader takes them (digits, digits:digits)
 _SPACE = re.compile(r"\s+")
 _decider: str | None = None  # who decides, for this kernel's life (see set_decider)
 

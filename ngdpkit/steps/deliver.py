@@ -49,12 +49,12 @@ class OutputContext:
 class PageContext:
     language: str
     nav: Markup
-    banners: list[str]
+    banners: tuple[str, ...]
     environment: str
     anchor: str
     authorization_env: str | None = None
     dispatcher: DispatcherConfig | None = None  # None when withheld (or leaked)
-    withheld_by: list[str] = field(default_factory=list)
+    withheld_by: tuple[str, ...] = ()
     prepared: dict[str, Markup] = field(default_factory=dict)  # from the step's ``prepare``
 
     def common(self) -> dict[str, Any]:

@@ -110,7 +110,7 @@ def _check(step: Step) -> CertificateFacts | None:
     step.set(
         certificate=facts,
         public_only=loaded.public_only,
-        custom_anchors=list(anchors.custom_kinds),
+        custom_anchors=tuple(anchors.custom_kinds),
         issuing_ca_der=issuing_der,
         root_ca_der=root_der,
     )

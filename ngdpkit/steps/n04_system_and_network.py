@@ -206,7 +206,7 @@ def firewall_rules(step: Step) -> tuple[FirewallRule, ...]:
     facts = step.previous(CertificateRecord).certificate
     step.set(
         firewall=rows,
-        firewall_columns=list(FIREWALL_COLUMNS),
+        firewall_columns=tuple(FIREWALL_COLUMNS),
         server_check_script=server_check_script(
             step.env, thumbprint=facts.thumbprint_sha1 if facts else None
         ),

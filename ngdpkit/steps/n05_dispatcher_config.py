@@ -33,7 +33,7 @@ def dispatcher_config(step: Step) -> DispatcherConfig | None:
         kit_version=__version__,
     )
     typed = DispatcherConfig.of(config) if config is not None else None
-    step.set(dispatcher=typed, withheld_by=own, blocking=other)
+    step.set(dispatcher=typed, withheld_by=tuple(own), blocking=tuple(other))
     # The go-live runbook switches this dispatcher on: its dates must be in an order it can keep.
     from ..documents.runbook import golive_findings
 

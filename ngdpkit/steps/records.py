@@ -253,7 +253,6 @@ _KINDS: dict[str, tuple[type, ...]] = {
     "int": (int,),
     "bool": (bool,),
     "str | None": (str,),
-    "list[str]": (list,),
 }
 
 
@@ -299,7 +298,7 @@ class CertificateRecord(Record):
     certificate: CertificateFacts | None = None
     certificate_file: str = ""
     public_only: bool = False
-    custom_anchors: list[str] = field(default_factory=list)
+    custom_anchors: tuple[str, ...] = ()
     issuing_ca_der: str | None = None
     root_ca_der: str | None = None
     install_script: str | None = None
@@ -329,7 +328,7 @@ class SystemRecord(Record):
     portal: PortalRegistration | None = None
     portal_todo: PortalTodo | None = None  # step 02's, for the portal page (stored there)
     firewall: tuple[FirewallRule, ...] | None = None
-    firewall_columns: list[str] = field(default_factory=list)
+    firewall_columns: tuple[str, ...] = ()
     server_check_script: str | None = None
     evidence: tuple[EvidenceSummary, ...] | None = None
     network: NetworkRun | None = None
@@ -342,8 +341,8 @@ class DispatcherRecord(Record):
     step: ClassVar[str] = "05_dispatcher_config"
     support: ClassVar[tuple[str, ...]] = ("withheld_by", "blocking")
     dispatcher: DispatcherConfig | None = None
-    withheld_by: list[str] = field(default_factory=list)
-    blocking: list[str] = field(default_factory=list)
+    withheld_by: tuple[str, ...] = ()
+    blocking: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -373,6 +372,7 @@ TYPED: dict[str, type] = {
     "PortalRegistration | None": PortalRegistration,
     "DispatcherConfig | None": DispatcherConfig,
     "AcceptanceRecord | None": AcceptanceRecord,
+    "tuple[str, ...]": tuple[str, ...],
 }
 
 # Typed fields structured only when first read (StoredTyped): the large ones.
