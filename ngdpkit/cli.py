@@ -11,6 +11,7 @@ import contextlib
 import io
 import json
 import os
+import shlex
 import sys
 import zipfile
 from pathlib import Path
@@ -566,10 +567,11 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 def _mailbox_count(text: str) -> int:
     """``--mailboxes``: a whole number from 200 to 200,000 (argparse turns the error into
     one line and exit 2)."""
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    from .inputs import is_number
+
+    if not is_number(text, 6):  # int() also takes "٣٠٠", " 300" and "3_00"
+        raise argparse.ArgumentTypeError(f"{one_line(text)[:20]!r} is not a whole number")
+    n = int(text)
     if not 200 <= n <= 200_000:
         raise argparse.ArgumentTypeError(f"{n} is outside 200 to 200000")
     return n
@@ -595,7 +597,7 @@ def cmd_init(args: argparse.Namespace) -> int:
         print(f"copied the export to {export}")
     else:
         print(f"put the e-Boks export at {export} (or change inputs.mailboxes)")
-    print(f"next: ngdpkit check --settings {target} --env all")
+    print(f"next: ngdpkit check --settings {shlex.quote(str(target))} --env all")
     return 0
 
 
@@ -660,7 +662,7 @@ def cmd_notebooks(args: argparse.Namespace) -> int:
             print(f"wrote {target}")
     print(
         "Open them with: jupyter lab "
-        + str(args.dir)
+        + shlex.quote(str(args.dir))  # a folder with a space is typed again as one
         + "  (set NGDPKIT_SETTINGS to your settings file, or edit the settings parameter)"
     )
     return 0
@@ -876,11 +878,24 @@ def cmd_compare(args: argparse.Namespace) -> int:
 DIFF_ROWS = 50  # past this many changes, diff prints a summary by code and unit
 
 
+def _named_run(path: Path) -> Path:
+    """``runs/test/LATEST`` as the run folder it names (a consultant types it for "the last
+    run"); any other path as it is. ``LATEST`` is read as a folder name, never as a path."""
+    from .compare.runs import RUN_NAME
+    from .run.neighbours import read_text_file
+
+    if path.name != "LATEST":
+        return path
+    text = read_text_file(path, limit=256)
+    name = text.strip() if text is not None else ""
+    return path.parent / name if RUN_NAME.fullmatch(name) else path
+
+
 def cmd_diff(args: argparse.Namespace) -> int:
     from .compare.diff import diff_runs, is_empty
     from .documents.change_text import code_title, lines, summary
 
-    change = diff_runs(args.run_a, args.run_b)
+    change = diff_runs(_named_run(args.run_a), _named_run(args.run_b))
     if args.json:
         print(json.dumps(change, ensure_ascii=False, indent=2))
         return 0
@@ -915,6 +930,15 @@ def _short_time(iso: str | None, *, date_only: bool = False) -> str:
     return iso[:10] if date_only else iso[:16].replace("T", " ")
 
 
+def _shown_path(path: str) -> str:
+    """A settings file as the console names it: from the working folder when it is below it
+    (two customers' rows of one organisation are told apart by it)."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
+        return path
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     from .compare.status import portfolio
     from .inputs.typed import unstructure
@@ -934,19 +958,20 @@ def cmd_status(args: argparse.Namespace) -> int:
     print(
         f"{'organisation':<28} {'env':<12} {'status':<10} {'err':>4} {'warn':>4} {'ready':<5} "
         f"{'steps':<5} {'holding up':<20} {'rehearsal':<17} {'cert ends':<10} "
-        f"{'run':<16} anchor"
+        f"{'run':<16} {'anchor':<16} settings"
     )
     for r in result.rows:
         b, h = r.blocking, r.rehearsal
-        holding = f"{b.step}: {b.status}, {b.days} d" if b else ""
+        holding = f"{b.step} {b.status.replace('_', ' ')}, {b.days} d" if b else ""
         rehearsal = f"{h.status} ({h.against})" if h else ""
-        tail = (r.anchor or "")[:16] or (r.problem or "")
+        anchor = (r.anchor or "")[:16]
+        problem = f"  {r.problem}" if r.problem and not r.anchor else ""
         print(
             f"{r.organisation[:28]:<28} {r.environment[:12]:<12} {r.status:<10} "
             f"{_cell(r.errors):>4} {_cell(r.warnings):>4} {_cell(r.dispatcher_ready):<5} "
             f"{_cell(r.checklist):<5} {holding[:20]:<20} {rehearsal[:17]:<17} "
             f"{_short_time(r.certificate_not_after, date_only=True):<10} "
-            f"{_short_time(r.run_date):<16} {tail}"
+            f"{_short_time(r.run_date):<16} {anchor:<16} {_shown_path(r.settings)}{problem}"
         )
     if not result.rows:
         print("no ngdpkit settings files found")
@@ -1079,6 +1104,20 @@ def days_number(text: str) -> int:
     return value
 
 
+def _odd_path(args: argparse.Namespace) -> str:
+    """The first path argument the kit cannot work in (a line break or an escape in a folder
+    name would start console lines and page text of its own), said without the path."""
+    from .settings import path_problem
+
+    for name, value in vars(args).items():
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, Path):
+                why = path_problem(item.absolute())
+                if why:
+                    return f"{name.upper()}: the path {why}"
+    return ""
+
+
 def main(argv: list[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):
         try:
@@ -1097,6 +1136,10 @@ def main(argv: list[str] | None = None) -> int:
         warnings.simplefilter("ignore")
     parser = build_parser()
     args = parser.parse_args(argv)
+    odd = _odd_path(args)
+    if odd:
+        _err(odd)
+        return 2
     if args.command == "cert":
         handler = cmd_cert_inspect
     elif args.command == "audit":

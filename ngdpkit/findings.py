@@ -156,8 +156,13 @@ def local_time(value: dt.datetime | str, language: str) -> str:
             return str(value)
     try:
         local = value.astimezone(ZoneInfo("Europe/Copenhagen"))
+    except (OverflowError, ValueError):  # a time at the edge of year 1 or 9999: as written
+        return value.isoformat(timespec="minutes")
     except Exception:  # no tz database (some Windows installs without tzdata): show UTC
-        return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+        try:
+            return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+        except (OverflowError, ValueError):
+            return value.isoformat(timespec="minutes")
     return (
         local.strftime("%d-%m-%Y kl. %H:%M")
         if language == "da"

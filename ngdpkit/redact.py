@@ -141,6 +141,11 @@ def encodings(value: str) -> list[str]:
         json.dumps(_powershell(value))[1:-1],
         repr(value)[1:-1],
         repr(b)[2:-1],
+        # a Python literal shown in a page or a notebook's JSON (a mapping table's cell)
+        html.escape(repr(value)[1:-1]),
+        _markup(repr(value)[1:-1]),
+        json.dumps(repr(value)[1:-1])[1:-1],
+        json.dumps(_markup(repr(value)[1:-1]))[1:-1],
     }
     return sorted((f for f in forms if f), key=len, reverse=True)
 

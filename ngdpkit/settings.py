@@ -588,6 +588,17 @@ def _short(value: Any) -> str:
     return shortened(text, 40)  # a secret pasted into the wrong key is hidden before the cut
 
 
+def _cp1252(raw: bytes) -> bool:
+    """The bytes read as Windows-1252 text holding æ, ø, å or another letter above ASCII
+    (Notepad's "ANSI" of a Danish Windows): the likeliest reason a settings file is not
+    UTF-8, and the message then says how to save it."""
+    try:
+        text = raw.decode("cp1252")
+    except UnicodeDecodeError:
+        return False
+    return any(c.isalpha() and ord(c) > 127 for c in text)
+
+
 def parse_toml(raw: bytes, name: str) -> dict[str, Any]:
     """The TOML step of :func:`load_settings`, for every reader of a settings file (``status``
     reads hundreds without checking them): the text as TOML, or an :class:`InputError` of
@@ -599,7 +610,11 @@ def parse_toml(raw: bytes, name: str) -> dict[str, Any]:
     try:
         return tomllib.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
-        raise InputError(f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+        line = raw[: exc.start].count(b"\n") + 1
+        legacy = "; it looks like Windows-1252 (ANSI): save it as UTF-8" if _cp1252(raw) else ""
+        raise InputError(
+            f"{name}: not UTF-8 text (line {line}, byte {exc.start}: {exc.reason}){legacy}"
+        ) from exc
     except RecursionError as exc:
         raise InputError(f"{name}: TOML nested too deeply to be a settings file") from exc
     except tomllib.TOMLDecodeError as exc:
@@ -640,6 +655,19 @@ def _field(name: str) -> Field[Any]:
     return next(f for f in fields(Settings) if f.name == name)
 
 
+def path_problem(path: Path | str) -> str:
+    """Why the kit cannot work in ``path`` ("" when it can): a folder or file name holding a
+    line break, an escape or an invisible character would be printed and written into every
+    page, script and log line that names a run folder below it. The path is not quoted."""
+    m = _CONTROL_CHARS.search(str(path))
+    if not m:
+        return ""
+    return (
+        f"holds character U+{ord(m.group(0)):04X}, which no page, script or console line can "
+        "show as it is; move it to a folder whose names are plain text"
+    )
+
+
 def load_settings(path: Path | str) -> Settings:
     """Read and check a settings file.
 
@@ -648,6 +676,9 @@ def load_settings(path: Path | str) -> Settings:
     """
     given = str(path)
     path = Path(path).resolve()
+    odd = path_problem(path)
+    if odd:
+        raise InputError(f"the settings file's path {odd}")
     if not path.is_file():
         raise InputError(f"settings file not found: {path}")
     if path.stat().st_size > MAX_SETTINGS_BYTES:

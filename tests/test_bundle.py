@@ -254,3 +254,19 @@ def test_a_bundle_of_an_intact_folder_says_it_verifies(run_dir: Path, tmp_path: 
         summary = json.loads(zf.read("summary.json"))
     assert summary["audit_verify"] == {"intact": True, "problems": []}
     assert summary["left_out_too_large"] == []
+
+
+def test_a_step_file_of_gigabytes_is_not_read_into_the_bundle(
+    run_dir: Path, tmp_path: Path
+) -> None:
+    """The attacker's seventh look: ``bundle`` parsed each step file whole for its support
+    facts (a sparse 2.5 GB file: a MemoryError, exit 3)."""
+    copy = fresh(run_dir, tmp_path)
+    step = copy / "steps" / "03_certificate.json"
+    with step.open("r+b") as fh:
+        fh.truncate(2500 << 20)
+    r = run_cli("bundle", str(copy))
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+    with zipfile.ZipFile(r.stdout.strip()) as zf:
+        summary = json.loads(zf.read("summary.json"))
+    assert summary["steps"]["03_certificate"]["status"] == "too large to read"

@@ -469,12 +469,9 @@ def test_a_name_with_a_line_end_or_over_64_characters_prints_as_one_line(
 
     name = "WorkZone\nINJECTED: intact, 0 errors\r" + "x" * 70
     issuing = cas["test"]["issuing"]
-    subject = x509.Name(
-        [
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, ORG),
-            x509.NameAttribute(NameOID.COMMON_NAME, name, _validate=False),  # as a CA could
-        ]
-    )
+    with pytest.warns(UserWarning, match="Attribute's length"):  # as a CA could write it
+        long_name = x509.NameAttribute(NameOID.COMMON_NAME, name, _validate=False)
+    subject = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, ORG), long_name])
     cert = (
         x509.CertificateBuilder()
         .subject_name(subject)

@@ -141,6 +141,17 @@ def test_a_cut_or_recomputed_confirmations_file_is_named_until_it_is_put_back(
         assert all(row["evidence"] != "confirmed" for row in rows(run_dir).values())
     r = cli("check", "--settings", str(sample / "migration.toml"), "--env", "test")
     assert r.returncode == 1 and "CONFIRMATIONS_TAMPERED" in r.stdout, r.stdout
+    # The attacker's seventh look: LATEST pointed at a run that never read the file, or the
+    # newest run made not to verify (a space added to one of its files), set the check aside.
+    runs = sample / "runs" / "test"
+    folders = sorted(p for p in runs.iterdir() if p.is_dir())
+    (runs / "LATEST").write_text(folders[0].name)
+    with (folders[-1] / "checklist.json").open("a") as fh:
+        fh.write(" ")
+    r = cli("check", "--settings", str(sample / "migration.toml"), "--env", "test")
+    assert r.returncode == 1 and "CONFIRMATIONS_TAMPERED" in r.stdout, r.stdout
+    _, run_dir = run(sample)
+    assert "CONFIRMATIONS_TAMPERED" in _codes(run_dir)
     path.write_bytes(whole)
     _confirmed(sample, "3")  # appended: as the file is meant to grow
     _, run_dir = run(sample)
@@ -150,7 +161,14 @@ def test_a_cut_or_recomputed_confirmations_file_is_named_until_it_is_put_back(
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("step", True), ("step", 1.0), ("note", {"a": 1}), ("by", 7), ("at", "yesterday")],
+    [
+        ("step", True),
+        ("step", 1.0),
+        ("note", {"a": 1}),
+        ("by", 7),
+        ("at", "yesterday"),
+        ("at", "9999-12-31T23:59:59-23:59"),  # past year 9999 in UTC: run crashed on it
+    ],
 )
 def test_a_confirmation_with_a_field_of_the_wrong_kind_counts_for_nothing(
     sample_copy: Path, field: str, value: object

@@ -962,3 +962,15 @@ def test_a_runs_own_units_are_read_only_for_a_finding_that_names_a_mailbox(
     assert (added.code, added.unit) == ("MAILBOX_UNMAPPED", unit)
     (unnamed,), () = findings_changes(view([], nowhere), view([named.to_dict()], nowhere))
     assert unnamed.unit == ""  # no table to read: the unit is not named, nothing fails
+
+
+def test_the_status_table_names_each_rows_settings_and_its_step_in_words(
+    sample_run_all: dict[str, Any],
+) -> None:
+    """The consultant's cold run: two customers' rows of one organisation could not be told
+    apart on the console, and the step holding a row up read ``2: not_verified``."""
+    sample = Path(sample_run_all["sample"])
+    r = cli("status", str(sample), cwd=sample.parent)
+    rows = r.stdout.splitlines()[2:]
+    assert len(rows) == 2 and all(row.endswith("sample/migration.toml") for row in rows), rows
+    assert not any("not_verified" in row or "to_do" in row for row in rows), rows

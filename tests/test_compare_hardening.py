@@ -411,3 +411,15 @@ def test_the_no_run_hint_names_the_settings_file_as_given(sample_copy: Path) -> 
     sample_copy.rename(spaced)
     r = cli("compare", "--settings", str(spaced / "migration.toml"))
     assert f"`ngdpkit run --settings '{spaced / 'migration.toml'}' --env production`" in r.stderr
+
+
+def test_diff_takes_latest_for_the_run_it_names(sample_run_copy: Path) -> None:
+    """The consultant's cold run: ``diff runs/test/LATEST runs/test/<run>`` said "not a
+    folder". ``LATEST`` names the last run; it is read as a name, never as a path."""
+    runs = sample_run_copy / "runs" / "test"
+    name = (runs / "LATEST").read_text().strip()
+    r = cli("diff", str(runs / "LATEST"), str(runs / name))
+    assert r.returncode == 0 and "no changes" in r.stdout, r.stdout + r.stderr
+    (runs / "LATEST").write_text("../../../etc")
+    r = cli("diff", str(runs / "LATEST"), str(runs / name))
+    assert r.returncode == 2 and "LATEST" in r.stderr, r.stderr

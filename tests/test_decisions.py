@@ -67,6 +67,8 @@ def test_a_hand_written_decisions_file_drives_a_headless_run(sample_copy: Path) 
     findings = json.loads((run_dir / "findings.json").read_text())["findings"]
     conflicts = [f for f in findings if f["code"] == "MAPPING_CONFLICT"]
     assert any(first in f["message"] and "beslutningen" in f["message"] for f in conflicts)
+    # each contact point by name as well as GUID (the consultant's cold run saw GUIDs only)
+    assert any("Eksempel Kommune' (" in f["message"] for f in conflicts), conflicts
 
 
 def test_a_decision_that_cannot_be_used_is_a_finding(sample_copy: Path) -> None:

@@ -201,3 +201,45 @@ def test_a_workbook_part_where_the_relationships_put_it_is_read(sample_copy: Pat
     code, found, err = check(sample_copy)
     assert code in (0, 1), err
     assert "MAILBOX_ID_MISSING" in {f["code"] for f in found}
+
+
+@pytest.mark.parametrize("command", ["sample", "init", "notebooks", "check"])
+def test_a_path_with_a_line_break_or_an_escape_is_refused_in_one_line(
+    tmp_path: Path, command: str
+) -> None:
+    """The attacker's seventh look: a folder named ``n1\\nFAKE\\x1b[31mX`` was printed as two
+    console lines (a forged line in a CI log) by ``init``, ``notebooks``, ``run`` and
+    ``rehearse``. A path argument the kit cannot show as it is, is refused before any write."""
+    odd = tmp_path / "n1\nFAKE\x1b[31mX"
+    args = {
+        "sample": ["sample", str(odd)],
+        "init": ["init", str(odd / "k"), "--organisation", "S", "--cvr", "98765433"],
+        "notebooks": ["notebooks", str(odd)],
+        "check": ["check", "--settings", str(odd / "migration.toml"), "--env", "test"],
+    }[command]
+    r = cli(*args)
+    assert r.returncode == 2 and len(r.stderr.splitlines()) == 1, r.stderr
+    assert "U+000A" in r.stderr and "FAKE" not in r.stderr + r.stdout
+    assert not odd.exists()
+
+
+@pytest.mark.parametrize("when", ["9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+23:59"])
+def test_a_decision_dated_past_the_calendars_edge_is_not_used(sample_copy: Path, when: str) -> None:
+    """The attacker's seventh look: ``check`` took the date and ``run`` crashed on it (exit 3,
+    ``OverflowError``: in UTC it is past year 9999, or before year 1)."""
+    (sample_copy / "decisions-test.csv").write_text(
+        "Mailbox ID;Decision;NgDP Guid;Decided by;Decided at;Note\r\n"
+        f"0100233;retire;;Anne;{when};x\r\n",
+        encoding="utf-8-sig",
+    )
+    code, found, _ = check(sample_copy)
+    assert code in (0, 1)
+    assert [f["code"] for f in found if f["code"].startswith("DECISION_")] == ["DECISION_INVALID"]
+    r = cli("run", "--settings", str(sample_copy / "migration.toml"), "--env", "test")
+    assert r.returncode in (0, 1), r.stdout + r.stderr
+
+
+def test_the_calendars_edge_is_shown_as_written() -> None:
+    from ngdpkit.findings import local_time
+
+    assert local_time("9999-12-31T23:59:59-23:59", "da") == "9999-12-31T23:59-23:59"

@@ -109,3 +109,47 @@ def test_the_readme_settings_reference_is_generated_from_the_schema() -> None:
     assert current == reference_markdown(), (
         "README's settings reference is stale: .venv/bin/python -m ngdpkit.documents.settings_reference README.md"
     )
+
+
+def test_the_next_command_is_typed_again_as_printed_in_a_folder_with_spaces(
+    tmp_path: Path,
+) -> None:
+    """The consultant's cold run: ``init`` in ``Kunde Ærø Kommune/migrering å`` printed
+    ``next: ngdpkit check --settings Kunde Ærø Kommune/migrering å/migration.toml``, which a
+    shell splits at every space. The path is quoted as a shell (bash or PowerShell) reads it."""
+    import shlex
+
+    folder = tmp_path / "Kunde Ærø Kommune" / "migrering å"
+    r = cli("init", str(folder), "--organisation", "Ærø Kommune", "--cvr", "98765433")
+    assert r.returncode == 0, r.stderr
+    (hint,) = [line for line in r.stdout.splitlines() if line.startswith("next: ")]
+    words = shlex.split(hint.removeprefix("next: "))
+    assert words[:3] == ["ngdpkit", "check", "--settings"]
+    assert Path(words[3]) == folder / "migration.toml"
+
+
+def test_a_settings_file_saved_as_ansi_is_named_with_its_line_and_how_to_save_it(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "migration.toml"
+    path.write_bytes('[organisation]\nname = "Ærø Kommune"\n'.encode("cp1252"))
+    r = cli("check", "--settings", str(path), "--env", "test")
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert "not UTF-8 text (line 2, byte 23" in r.stderr and "save it as UTF-8" in r.stderr
+
+
+def test_an_export_whose_name_the_settings_cannot_hold_is_refused_before_any_write(
+    sample_dir: Path, tmp_path: Path
+) -> None:
+    """The attacker's sixth look: ``--mailboxes`` named a file with a line break in its name;
+    ``init`` copied it and wrote settings that ``check`` then refused."""
+    import shutil
+
+    odd = tmp_path / "a\nb.xlsx"
+    shutil.copy(sample_dir / "mailboxes.xlsx", odd)
+    folder = tmp_path / "k"
+    r = cli(
+        "init", str(folder), "--organisation", "X", "--cvr", "98765433", "--mailboxes", str(odd)
+    )
+    assert r.returncode == 2 and "U+000A" in r.stderr and len(r.stderr.splitlines()) == 1
+    assert not folder.exists()

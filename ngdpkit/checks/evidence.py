@@ -156,9 +156,11 @@ def _confirmation(data: dict[str, Any], prev: str) -> Confirmation | None:
         return None
     if not all(v is None or isinstance(v, str) for v in optional):
         return None
-    try:
-        dt.datetime.fromisoformat(str(data["at"]).replace("Z", "+00:00"))
-    except ValueError:
+    try:  # a time every reader can convert (9999-12-31T23:59-23:59 is past year 9999 in UTC)
+        at = dt.datetime.fromisoformat(str(data["at"]).replace("Z", "+00:00"))
+        at.astimezone(dt.timezone(dt.timedelta(hours=14)))
+        at.astimezone(dt.timezone(dt.timedelta(hours=-14)))
+    except (ValueError, OverflowError):
         return None
     return Confirmation(
         environment=data["environment"],

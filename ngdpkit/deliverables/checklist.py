@@ -103,7 +103,7 @@ NEXT = {
             "done": "Intet: kontaktpunkter og oversættelser er på plads i NgDP.",
         },
         "mapping": {
-            "to_do": "Tilknyt de resterende postkasser (se mapping-suggestions.xlsx).",
+            "to_do": "Tilknyt de resterende postkasser: mapping-suggestions.xlsx foreslår kontaktpunkter, når kontaktpunkterne er kendt (trin 5).",
             "blocked": "Ret tilknytningsfundene.",
             "not_verified": "Indlæs mailbox-mapping.xlsx i WorkZone, eksportér Mailbox mappings og angiv filen i workzone_register.",
             "done": "Intet: WorkZone-registret stemmer med tilknytningen.",
@@ -152,7 +152,7 @@ NEXT = {
             "done": "Nothing: the contact points and translations are in place in NgDP.",
         },
         "mapping": {
-            "to_do": "Map the remaining mailboxes (see mapping-suggestions.xlsx).",
+            "to_do": "Map the remaining mailboxes: mapping-suggestions.xlsx suggests contact points once the contact points are known (step 5).",
             "blocked": "Fix the mapping findings.",
             "not_verified": "Load mailbox-mapping.xlsx into WorkZone, export Mailbox mappings and name the file in workzone_register.",
             "done": "Nothing: the WorkZone register matches the mapping.",

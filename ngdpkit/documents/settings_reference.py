@@ -244,14 +244,14 @@ DOCS: dict[str, KeyDoc] = {
         '["evidence/wz-web01.json"]',
     ),
     "Environment.ngdp_api_url": KeyDoc(
-        "Kun til øvelse: en anden NgDP-adresse end den officielle (https).",
-        "Rehearsal only: another NgDP address than the official one (https).",
+        "En anden NgDP-adresse end den officielle (https), som rehearse, check --online og watch læser: fx den lokale simulator. Fjern den før rigtig brug.",
+        "Another NgDP address than the official one (https), read by rehearse, check --online and watch: the local simulator, say. Remove it for real use.",
         '"https://127.0.0.1:8443/apis/v1"',
     ),
     "Environment.ngdp_api_ca": KeyDoc(
-        "CA-filen, som ngdp_api_url's TLS-certifikat kontrolleres mod.",
-        "The CA file that ngdp_api_url's TLS certificate is checked against.",
-        '"certs/simulator-ca.pem"',
+        "CA-filen, som ngdp_api_url's TLS-certifikat kontrolleres mod (simulate skriver sin i simulator/<miljø>-ca.pem).",
+        "The CA file that ngdp_api_url's TLS certificate is checked against (simulate writes its own to simulator/<env>-ca.pem).",
+        '"simulator/test-ca.pem"',
     ),
     "Environment.workzone_register": KeyDoc(
         "En eksport af Configurator -> Process -> Mailbox mappings, sammenlignet række for række.",
@@ -446,7 +446,10 @@ def toml_string(text: str) -> str:
 
 
 def _comment(text: str, indent: str = "") -> list[str]:
-    return [f"{indent}# {line}" for line in textwrap.wrap(text, 88 - len(indent))]
+    return [
+        f"{indent}# {line}"
+        for line in textwrap.wrap(text, 88 - len(indent), break_on_hyphens=False)
+    ]
 
 
 def scaffold(
@@ -548,6 +551,50 @@ WINDOWS_RESERVED = {
 }  # fmt: skip
 
 
+def _init_problems(
+    folder: Path, organisation: str, cvr: str, mailboxes: Path | None, names: list[str]
+) -> list[str]:
+    """What is wrong with ``init``'s arguments, one line each (nothing is written then)."""
+    from ..checks.system import cvr_valid
+    from ..errors import InputError
+
+    problems = []
+    if not cvr_valid(cvr):
+        problems.append(f"--cvr {cvr!r} is not a CVR number (8 digits, modulus 11)")
+    why = S._text_problem(organisation) if organisation.strip() else "is empty"
+    if why:
+        problems.append(f"--organisation {why}")
+    for name in names:
+        if name == "all" or not S.ENVIRONMENT_NAME.match(name):
+            problems.append(
+                f"--env {name!r}: use 1-32 lower-case letters, digits, '-' or '_' (not 'all')"
+            )
+        elif name.split(".")[0] in WINDOWS_RESERVED:
+            problems.append(
+                f"--env {name!r} is a device name on Windows and cannot be a folder there"
+            )
+    target = folder / SETTINGS_NAME
+    if target.exists():
+        problems.append(f"{target} already exists; ngdpkit init never overwrites a settings file")
+    odd = S._CONTROL_CHARS.search(mailboxes.name) if mailboxes is not None else None
+    if odd:  # it would be copied in and named in the settings, which refuse it
+        problems.append(
+            f"--mailboxes: the file's name holds character U+{ord(odd.group(0)):04X}, "
+            "which the settings cannot name; rename it first"
+        )
+    elif mailboxes is not None and not mailboxes.is_file():
+        problems.append(f"--mailboxes {mailboxes}: file not found")
+    elif mailboxes is not None:
+        from ..inputs.mailboxes import EXPORT_FIELDS
+        from ..inputs.workbooks import read_table
+
+        try:  # the export is read as check will read it: a wrong file is refused now
+            read_table(mailboxes, EXPORT_FIELDS, label=str(mailboxes))
+        except InputError as exc:
+            problems += [f"--mailboxes {p}" for p in exc.problems]
+    return problems
+
+
 def init_folder(
     folder: Path,
     *,
@@ -565,38 +612,11 @@ def init_folder(
     """
     import shutil
 
-    from ..checks.system import cvr_valid
     from ..errors import InputError
 
-    problems = []
-    if not cvr_valid(cvr):
-        problems.append(f"--cvr {cvr!r} is not a CVR number (8 digits, modulus 11)")
-    why = S._text_problem(organisation) if organisation.strip() else "is empty"
-    if why:
-        problems.append(f"--organisation {why}")
     names = list(dict.fromkeys(environments or ["test", "production"]))
-    for name in names:
-        if name == "all" or not S.ENVIRONMENT_NAME.match(name):
-            problems.append(
-                f"--env {name!r}: use 1-32 lower-case letters, digits, '-' or '_' (not 'all')"
-            )
-        elif name.split(".")[0] in WINDOWS_RESERVED:
-            problems.append(
-                f"--env {name!r} is a device name on Windows and cannot be a folder there"
-            )
+    problems = _init_problems(folder, organisation, cvr, mailboxes, names)
     target = folder / SETTINGS_NAME
-    if target.exists():
-        problems.append(f"{target} already exists; ngdpkit init never overwrites a settings file")
-    if mailboxes is not None and not mailboxes.is_file():
-        problems.append(f"--mailboxes {mailboxes}: file not found")
-    elif mailboxes is not None:
-        from ..inputs.mailboxes import EXPORT_FIELDS
-        from ..inputs.workbooks import read_table
-
-        try:  # the export is read as check will read it: a wrong file is refused now
-            read_table(mailboxes, EXPORT_FIELDS, label=str(mailboxes))
-        except InputError as exc:
-            problems += [f"--mailboxes {p}" for p in exc.problems]
     export_name = mailboxes.name if mailboxes is not None else "mailboxes.xlsx"
     copy_to = folder / export_name
     if (

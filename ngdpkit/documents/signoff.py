@@ -52,6 +52,7 @@ section.lead-ok { border-left: 4px solid #1b6e3a; padding: 2px 14px; }
 section.diagram img { max-width: 100%; height: auto; }
 footer.anchor { margin-top: 24px; font-size: 11px; color: #555; border-top: 1px solid #ccc; padding-top: 6px; word-break: break-all; }
 pre { white-space: pre-wrap; font-size: 12px; background: #f6f7f8; padding: 8px; }
+code.cmd { white-space: nowrap; }
 .nb-out { position: relative; overflow: hidden; }
 .print-only { display: none; }
 table { border-collapse: collapse; width: 100%; }
@@ -1074,13 +1075,29 @@ CHECKLIST_SEVERITY = {
 }
 
 
+# A command a next action names (ngdpkit rehearse --against ngdp, --online): one <code>
+# that does not break, where a line once broke between the two hyphens of "--against".
+_COMMAND = re.compile(r"ngdpkit [a-z]+(?: --[a-z][a-z-]*(?: ngdp\b)?)*|--[a-z][a-z-]*")
+
+
+def with_commands(text: str) -> Markup:
+    """``text`` (escaped by the join), each command in it a ``command`` fragment."""
+    out: list[str | Markup] = []
+    at = 0
+    for m in _COMMAND.finditer(text):
+        out += [text[at : m.start()], fragment("command", m.group(0))]
+        at = m.end()
+    out.append(text[at:])
+    return Markup("").join(out)
+
+
 def checklist_table(rows: list[tuple[str, str, str, str, str]], language: str) -> Markup:
     from ..deliverables.checklist import HEADERS
 
     lang = "da" if language == "da" else "en"
     return table(
         [
-            (s, who, badge(CHECKLIST_SEVERITY.get(status, "error"), status), ev, nxt)
+            (s, who, badge(CHECKLIST_SEVERITY.get(status, "error"), status), ev, with_commands(nxt))
             for s, who, status, ev, nxt in rows
         ],
         HEADERS[lang],

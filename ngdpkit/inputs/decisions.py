@@ -201,6 +201,12 @@ def _timestamp(text: str) -> str | None:
             parsed = parsed.replace(tzinfo=ZoneInfo("Europe/Copenhagen"))
         except (ImportError, KeyError):  # no tz database (some Windows installs): as written
             pass
+    try:  # a time every reader can convert: 9999-12-31T23:59-23:59 is past year 9999 in UTC
+        parsed.astimezone(dt.UTC)
+        parsed.astimezone(dt.timezone(dt.timedelta(hours=14)))
+        parsed.astimezone(dt.timezone(dt.timedelta(hours=-14)))
+    except (OverflowError, ValueError):
+        return None
     return parsed.isoformat(timespec="seconds")
 
 

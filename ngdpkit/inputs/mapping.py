@@ -269,7 +269,7 @@ def map_mailboxes(
     ]
     for cand in candidates:
         if cand is not None and len(cand):
-            _apply_candidates(mb, cand, found, export_label, at)
+            _apply_candidates(mb, cand, found, export_label, at, contact_points or [])
     nothing_to_map_with = (
         contact_points is None and mapping is None and not (export_guid != "").any()
     )
@@ -355,6 +355,7 @@ def _translation_candidates(
 ) -> Any:
     """The contact points' postkasse translations: (mailbox, subject) first, then the
     mailbox alone. A mailbox whose subjects point at different contact points is left out."""
+    names = {p.id: p.name for p in contact_points if p.name}
     import pandas as pd
 
     trans = pd.DataFrame(
@@ -382,7 +383,7 @@ def _translation_candidates(
     ambiguous = n[n > 1].index
     for i in ambiguous:
         row = mb.loc[i]
-        guids = sorted(tr.loc[tr["_i"] == i, "cand"])
+        guids = [_named(g, names) for g in sorted(tr.loc[tr["_i"] == i, "cand"])]
         found.append(
             F.warning(
                 "MAPPING_CONFLICT",
@@ -398,9 +399,24 @@ def _translation_candidates(
     return tr
 
 
-def _apply_candidates(mb: Any, cand: Any, found: list[Finding], export_label: str, at: Any) -> None:
+def _named(guid: str, names: dict[str, str]) -> str:
+    """A contact point as a person tells it from another: its name, then its GUID."""
+    name = names.get(str(guid))
+    return f"{name!r} ({guid})" if name else str(guid)
+
+
+def _apply_candidates(
+    mb: Any,
+    cand: Any,
+    found: list[Finding],
+    export_label: str,
+    at: Any,
+    contact_points: list[ContactPoint],
+) -> None:
     """Candidates fill the mailboxes still undecided; one that disagrees with an earlier
-    source is a MAPPING_CONFLICT (the earlier source stays)."""
+    source is a MAPPING_CONFLICT (the earlier source stays), naming both contact points by
+    name and GUID (two GUIDs alone say nothing to the person who must choose)."""
+    names = {p.id: p.name for p in contact_points if p.name}
     c = cand.drop_duplicates("_i").set_index("_i")
     current = mb.loc[c.index]
     undecided = current["source"] == ""
@@ -416,9 +432,9 @@ def _apply_candidates(mb: Any, cand: Any, found: list[Finding], export_label: st
                 at(row["row"]),
                 mailbox_id=row["mailbox_id"],
                 source_=row["source"],
-                value=decided_value[i],
+                value=_named(decided_value[i], names),
                 value2=c.at[i, "src"],
-                value3=c.at[i, "cand"],
+                value3=_named(c.at[i, "cand"], names),
             )
         )
     take = c.index[undecided.to_numpy()]

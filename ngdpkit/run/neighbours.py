@@ -230,18 +230,41 @@ def confirmations_read(run_dir: Path, rel: str) -> tuple[int, str, str] | None:
     return kept or read
 
 
+RUN_FOLDER = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{6}$")  # a run's folder (no rehearsal)
+
+
 def confirmations_kept(
-    path: Path, rel: str, previous: Path | None
+    path: Path, rel: str, env_dir: Path, *, most: int = 20
 ) -> tuple[list[Any], tuple[int, str, str] | None]:
     """(``CONFIRMATIONS_TAMPERED`` when the confirmations file at ``path`` no longer begins
-    with what the ``previous`` run (verified by the caller) accepted of it, and what that
-    run accepted). A cut last line, or a line rewritten with its chain recomputed, is one
-    the chain alone cannot tell: the file is only ever appended to."""
-    from ..checks.evidence import still_appended
+    with what the environment's runs accepted of it, and the newest such acceptance). A cut
+    last line, or a line rewritten with its chain recomputed, is one the keyless chain alone
+    cannot tell: the file is only ever appended to.
 
-    if previous is None or not path.is_file() or path.is_symlink():
+    The newest finished run folder (by the time in its name, never by ``LATEST``, which
+    anyone can point at an older run) whose trail holds to its manifest
+    (:func:`~ngdpkit.run.audit.verify_files`: a run whose other files were edited still
+    says what it accepted) and that read the file decides; one whose trail does not hold is
+    passed over for the one before. Up to ``most`` folders are looked at."""
+    from ..checks.evidence import still_appended
+    from .audit import INCOMPLETE, verify_files
+
+    if not path.is_file() or path.is_symlink():
         return [], None
-    read = confirmations_read(previous, rel)
-    if read is None:
+    try:
+        folders = sorted((p for p in env_dir.iterdir() if RUN_FOLDER.match(p.name)), reverse=True)
+    except OSError:
         return [], None
-    return still_appended(path, read[0], read[1], read[2]), read
+    looked = 0
+    for folder in folders:
+        if looked >= most:
+            break
+        if folder.is_symlink() or not folder.is_dir() or (folder / INCOMPLETE).exists():
+            continue
+        looked += 1
+        if verify_files(folder, ()).problems:
+            continue
+        read = confirmations_read(folder, rel)
+        if read is not None:
+            return still_appended(path, read[0], read[1], read[2]), read
+    return [], None

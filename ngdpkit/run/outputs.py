@@ -197,11 +197,7 @@ class Outputs:
         self.confirmations, problems = read_confirmations(path)
         before = None
         if not problems:
-            previous, view = self.previous.result()
-            verified = (
-                previous if previous is not None and not isinstance(view, Exception) else None
-            )
-            problems, before = confirmations_kept(path, rel, verified)
+            problems, before = confirmations_kept(path, rel, run.run_dir.parent)
             if problems:
                 self.confirmations = []
         run.extra += problems

@@ -245,16 +245,13 @@ def reuse_findings(settings: Settings, secrets: dict[str, dict[str, str]]) -> li
 def confirmation_findings(settings: Settings, environment: str) -> list[Finding]:
     """What ``run`` says of ``confirmations.jsonl`` beside the settings file, said by
     ``check`` too: a broken chain, or a file that no longer begins with what the
-    environment's latest run (in ``runs/`` beside the settings, when it verifies) read."""
+    environment's runs (in ``runs/`` beside the settings) accepted of it."""
     from ..checks.evidence import confirmations_path, read_confirmations
-    from ..compare.runs import latest_run
-    from .neighbours import check_folder, confirmations_kept
+    from .neighbours import confirmations_kept
 
     path = confirmations_path(settings.path)
     _, problems = read_confirmations(path)
     if problems:
         return problems
-    previous = latest_run(settings.path.parent / "runs" / environment)
-    if previous is not None and check_folder(previous, environment=environment)[0] is None:
-        previous = None
-    return confirmations_kept(path, settings.rel(path), previous)[0]
+    env_dir = settings.path.parent / "runs" / environment
+    return confirmations_kept(path, settings.rel(path), env_dir)[0]

@@ -295,4 +295,14 @@ class NotebookSequence:
             duration_s=round(took, 3),
             counts=F.counts(data.findings),
         )
-        run.log(f"  {i}/{len(STEP_NAMES)} {name}: {data.status} ({took:.1f} s)")
+        shown = data.status
+        if name == STEP_NAMES[4]:
+            # as the overview says it: a withheld or not-ready dispatcher is never "ok"
+            from ..steps.records import DispatcherRecord
+
+            record = run.record(DispatcherRecord)
+            if record.dispatcher is None:
+                shown = f"blocked (withheld: {', '.join(record.withheld_by) or '?'})"
+            elif not record.dispatcher.ready:
+                shown = f"blocked (not ready: {', '.join(record.dispatcher.blocking)})"
+        run.log(f"  {i}/{len(STEP_NAMES)} {name}: {shown} ({took:.1f} s)")

@@ -503,13 +503,20 @@ def remember_step(path: Path, step: StepFile) -> None:
     _WRITTEN[str(path)] = (_identity(path), step)
 
 
+# The largest step file a support bundle reads (step 02's at 100,000 mailboxes is some MB):
+# a larger one was put there, and read whole it could take all memory.
+SUPPORT_LIMIT = 64 << 20
+
+
 def support_facts(path: Path) -> dict[str, Any]:
     """What a support bundle may carry of one step file: its status, duration and the
     record's ``support`` fields, read from the JSON alone (no tables)."""
     name = path.name.removesuffix(".json")
     try:
+        if path.stat().st_size > SUPPORT_LIMIT:  # no step writes one: it was put there
+            return {"status": "too large to read", "duration_s": None, "results": {}}
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, RecursionError):  # a leak stub or a damaged file: say so, go on
+    except (ValueError, RecursionError, OSError):  # a leak stub or a damaged file: go on
         return {"status": "removed", "duration_s": None, "results": {}}
     results = data.get("results", {}) if isinstance(data, dict) else {}
     wanted = RECORDS[name].support if name in RECORDS else ()
