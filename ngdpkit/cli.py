@@ -19,7 +19,7 @@ from typing import Any
 
 from . import __version__
 from .errors import InputError, NgdpkitError
-from .findings import plurals
+from .findings import local_time, plurals
 from .redact import one_line, terminal_text
 
 
@@ -550,10 +550,11 @@ def cmd_cert_inspect(args: argparse.Namespace) -> int:
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     from .run.audit import verify
 
-    if not args.target.exists():
+    target = _named_run(args.target)  # runs/<env>/LATEST: the run it names
+    if not target.exists():
         _err(f"{args.target}: not found")
         return 2
-    verdict = verify(args.target, expect_hash=args.expect_hash)
+    verdict = verify(target, expect_hash=args.expect_hash)
     for note in verdict.notes:
         print(one_line(note))  # a file name planted in the folder may hold a line end
     if verdict.ok:
@@ -691,7 +692,16 @@ def cmd_confirm(args: argparse.Namespace) -> int:
         path, environment=args.env, step=args.step, by=args.by, note=args.note, values=values
     )
     title = STEPS[settings.language if settings.language in STEPS else "en"][KEYS[args.step - 1]]
-    print(f"{args.env}: step {args.step} ({title}) confirmed by {record.by} at {record.at}")
+    when = local_time(record.at, settings.language)
+    print(f"{args.env}: step {args.step} ({title}) confirmed by {record.by} at {when}")
+    from .run.preflight import confirmation_findings
+
+    unusable = confirmation_findings(settings, args.env)
+    if unusable:  # appended to a file no run will count: say so now, not at the next run
+        print(f"recorded in {settings.rel(path)} ({record.hash[:12]}…), but:")
+        for f in unusable:
+            print(f"  {f.code}: {one_line(f.text(settings.language))}")
+        return 1
     print(f"recorded in {settings.rel(path)} ({record.hash[:12]}…); the next run shows it")
     return 0
 
@@ -716,7 +726,7 @@ def cmd_bundle(args: argparse.Namespace) -> int:
     from .run.bundle import make_bundle
 
     try:
-        path = make_bundle(args.run_dir, with_workbooks=args.with_workbooks)
+        path = make_bundle(_named_run(args.run_dir), with_workbooks=args.with_workbooks)
     except InputError as exc:
         for p in exc.problems:
             _err(p)
@@ -776,28 +786,34 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     from .rehearsal.flow import anchors_pem, contact_point_ids
     from .rehearsal.simulator import SessionCA, Simulator, SimulatorConfig
     from .secrets import resolve
-    from .settings import load_settings
+    from .settings import ENVIRONMENT_NAME, load_settings
 
-    settings = load_settings(args.settings)
-    env = settings.environment(args.env)
-    if not env.system_id:
-        raise InputError(
-            f"environments.{env.name}.system_id is not set; the simulator needs it to check the authorization header"
-        )
-    secret = resolve(env.authorization_env, secrets_file=settings.secrets_file)
-    parsed = parse_authorization(secret.reveal()) if secret else None
-    token = parsed[1] if parsed else token_urlsafe(24)
-
-    from .rehearsal.simulator_registry import registry_from_settings
-    from .rehearsal.simulator_traffic import seed_traffic
-
-    registry = registry_from_settings(settings, env)  # the read endpoints of 12.1
-    if args.seed is not None:
-        registry.traffic = seed_traffic(
-            args.seed, env.system_id, env.protocol
-        )  # what watch reads (12.6)
     with _terminate_as_ctrl_c(), tempfile.TemporaryDirectory(prefix="ngdpkit-simulate-") as tmp:
         ca = SessionCA.create(Path(tmp))
+        # Kept beside the settings before they are read: settings whose ngdp_api_ca names it
+        # were refused while it was missing, and simulate is what writes it.
+        given = Path(args.settings)
+        kept = (
+            _kept_ca(ca.ca_file, given.resolve().parent, args.env)
+            if given.is_file() and ENVIRONMENT_NAME.match(args.env)
+            else ca.ca_file
+        )
+        settings = load_settings(args.settings)
+        env = settings.environment(args.env)
+        if not env.system_id:
+            raise InputError(
+                f"environments.{env.name}.system_id is not set; the simulator needs it to check the authorization header"
+            )
+        secret = resolve(env.authorization_env, secrets_file=settings.secrets_file)
+        parsed = parse_authorization(secret.reveal()) if secret else None
+        token = parsed[1] if parsed else token_urlsafe(24)
+
+        from .rehearsal.simulator_registry import registry_from_settings
+        from .rehearsal.simulator_traffic import seed_traffic
+
+        registry = registry_from_settings(settings, env)  # the read endpoints of 12.1
+        if args.seed is not None:  # what watch reads (12.6)
+            registry.traffic = seed_traffic(args.seed, env.system_id, env.protocol)
         cfg = SimulatorConfig(
             kind=env.kind,
             anchors_pem=anchors_pem(settings, env.kind),
@@ -809,10 +825,16 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             protocol="REST_PULL",
             registry=registry,
         )
-        with Simulator(cfg, ca, port=args.port) as sim:
+        try:
+            sim = Simulator(cfg, ca, port=args.port)
+        except OSError as exc:  # the port is taken, or not ours to listen on
+            raise InputError(
+                f"--port {args.port}: cannot listen on 127.0.0.1 ({exc.strerror or exc})"
+            ) from None
+        with sim:
             try:  # Ctrl-C at any moment once it listens is the normal way to stop it
                 print(f"NgDP simulator for {env.name} ({env.kind}): {sim.base_url}")
-                print(f"trust this CA: {_kept_ca(ca.ca_file, settings.base_dir, env.name)}")
+                print(f"trust this CA: {kept}")
                 if parsed is None:
                     header = (
                         "Basic " + base64.b64encode(f"{env.system_id}:{token}".encode()).decode()

@@ -231,14 +231,22 @@ def english_text(template: str, params: dict[str, Any]) -> str | None:
 
 # "{count} letter(s)", "{count} postkasse(r)": a count and its noun with the plural's ending
 # in brackets, as the templates write it; said in the form the count takes.
-_HEDGE = re.compile(r"(?<![\w.,])(\d[\d.,]*) (\w+)\((s|es|r|e|er)\)")
+_HEDGE = re.compile(r"(?<![\w.,])(\d[\d.,]*) ((?:\w+ )?\w+)\((s|es|r|e|er)\)")
+
+
+# ... or both endings, for a word whose plural is no ending added: "deliver(y|ies)"
+_BOTH = re.compile(r"(?<![\w.,])(\d[\d.,]*) ((?:\w+ )?\w*)\((\w*)\|(\w*)\)")
 
 
 def plurals(text: str) -> str:
     """``1 letter(s)`` as ``1 letter``, ``12 brev(e)`` as ``12 breve``: the bracketed
-    plural ending of a noun right after a number, kept unless the number is 1."""
+    plural ending of a noun right after a number (or after one word after it: ``0
+    tidligere beslutning(er)``), kept unless the number is 1."""
     if "(" not in text:
         return text
+    text = _BOTH.sub(
+        lambda m: f"{m.group(1)} {m.group(2)}" + m.group(3 if m.group(1) == "1" else 4), text
+    )
     return _HEDGE.sub(
         lambda m: f"{m.group(1)} {m.group(2)}" + ("" if m.group(1) == "1" else m.group(3)), text
     )

@@ -611,7 +611,12 @@ def parse_toml(raw: bytes, name: str) -> dict[str, Any]:
         return tomllib.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        legacy = "; it looks like Windows-1252 (ANSI): save it as UTF-8" if _cp1252(raw) else ""
+        if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or raw[:200].count(b"\x00") > 10:
+            legacy = '; it looks like UTF-16 (Notepad\'s "Unicode"): save it as UTF-8'
+        elif _cp1252(raw):
+            legacy = "; it looks like Windows-1252 (ANSI): save it as UTF-8"
+        else:
+            legacy = ""
         raise InputError(
             f"{name}: not UTF-8 text (line {line}, byte {exc.start}: {exc.reason}){legacy}"
         ) from exc

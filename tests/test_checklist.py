@@ -141,6 +141,12 @@ def test_a_cut_or_recomputed_confirmations_file_is_named_until_it_is_put_back(
         assert all(row["evidence"] != "confirmed" for row in rows(run_dir).values())
     r = cli("check", "--settings", str(sample / "migration.toml"), "--env", "test")
     assert r.returncode == 1 and "CONFIRMATIONS_TAMPERED" in r.stdout, r.stdout
+    # confirm appends to the cut file (its chain holds) and says at once that no run counts it
+    cut = path.read_bytes()
+    toml = str(sample / "migration.toml")
+    r = cli("confirm", "--settings", toml, "--env", "test", "--step", "4", "--by", "A")
+    assert r.returncode == 1 and "CONFIRMATIONS_TAMPERED" in r.stdout, r.stdout
+    path.write_bytes(cut)
     # The attacker's seventh look: LATEST pointed at a run that never read the file, or the
     # newest run made not to verify (a space added to one of its files), set the check aside.
     runs = sample / "runs" / "test"
@@ -157,6 +163,30 @@ def test_a_cut_or_recomputed_confirmations_file_is_named_until_it_is_put_back(
     _, run_dir = run(sample)
     assert "CONFIRMATIONS_TAMPERED" not in _codes(run_dir)
     assert {rows(run_dir)[n]["evidence"] for n in (1, 2, 3)} == {"confirmed"}
+
+
+def test_a_file_edited_by_hand_is_named_until_it_is_put_back_and_then_counts(
+    sample_dir: Path, tmp_path: Path
+) -> None:
+    """The consultant's second cold run: a run that read a hand-edited file (its chain
+    broken) made the edited bytes the measure, so putting the file back was named as a
+    rewrite for good. A run never makes a file it refused the measure."""
+    sample = copy_sample(sample_dir, tmp_path)
+    path = _confirmed(sample, "1", "2")
+    run(sample)
+    whole = path.read_bytes()
+    path.write_bytes(whole.replace(b'"by": "A"', b'"by": "B"', 1))  # no chain recomputed
+    _, run_dir = run(sample)
+    assert "CONFIRMATIONS_TAMPERED" in _codes(run_dir)
+    toml = str(sample / "migration.toml")
+    r = cli("confirm", "--settings", toml, "--env", "test", "--step", "3", "--by", "A")
+    assert r.returncode == 2 and "cannot be used" in r.stderr, r.stderr  # nothing appended
+    path.write_bytes(whole)
+    r = cli("check", "--settings", str(sample / "migration.toml"), "--env", "test")
+    assert "CONFIRMATIONS_TAMPERED" not in r.stdout, r.stdout
+    _, run_dir = run(sample)
+    assert "CONFIRMATIONS_TAMPERED" not in _codes(run_dir)
+    assert {rows(run_dir)[n]["evidence"] for n in (1, 2)} == {"confirmed"}
 
 
 @pytest.mark.parametrize(
@@ -423,7 +453,8 @@ def test_words_in_both_languages_and_english_for_any_other() -> None:
         "kunden, drift",
         "færdig",
         "bekræftet: Anna 2025-01-02",
-        "Intet: certifikatet er installeret på alle servere.",
+        # on a person's word: not "Intet: certifikatet er installeret på alle servere."
+        "Intet: en person har bekræftet trinnet; kittet har ikke selv set det.",
     )
     assert da[0][2:4] == ("mangler", "intet")
     de = evaluate([], evidence, "de")

@@ -136,6 +136,9 @@ def test_a_settings_file_saved_as_ansi_is_named_with_its_line_and_how_to_save_it
     r = cli("check", "--settings", str(path), "--env", "test")
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
     assert "not UTF-8 text (line 2, byte 23" in r.stderr and "save it as UTF-8" in r.stderr
+    path.write_bytes('[organisation]\nname = "Ærø Kommune"\n'.encode("utf-16"))
+    r = cli("check", "--settings", str(path), "--env", "test")
+    assert r.returncode == 2 and "looks like UTF-16" in r.stderr, r.stderr
 
 
 def test_an_export_whose_name_the_settings_cannot_hold_is_refused_before_any_write(

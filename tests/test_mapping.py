@@ -187,3 +187,31 @@ def test_suggestions_and_plan() -> None:
     assert [p.name for p in plan] == ["Borgerservice", "Børn og Unge"] and plan[0].translations == (
         "1",
     )
+
+
+def test_a_mapping_row_for_no_exported_mailbox_is_named_and_leading_zeros_still_match(
+    tmp_path: Path,
+) -> None:
+    """The consultant's second cold run: a mapping row for a mailbox not in the export (a
+    typo) was dropped without a word. And a row whose leading zeros Excel dropped
+    (``100233`` for ``0100233``) maps the mailbox, as IDs compare as integers (contract §4)."""
+    mf = read_mapping_file(
+        write_xlsx(
+            tmp_path / "m.xlsx",
+            [["Mailbox ID", "NgDP Guid"], ["100233", A], ["9999999", B], ["0100300", B]],
+        ),
+        label="m.xlsx",
+    )
+    f = frame([("0100233", "", "x", "U"), ("0100300", "", "y", "U")])
+    m = map_mailboxes(
+        f,
+        mapping=mf,
+        contact_points=cps(cp(A, "Borgerservice"), cp(B, "Ydelser")),
+        system_id=SYS,
+        default_contact_point=A,
+        export_label="e.xlsx",
+    )
+    assert by(m, "0100233")["ngdp_guid"] == A and by(m, "0100300")["ngdp_guid"] == B
+    unused = [x for x in m.findings if x.code == "MAPPING_ROW_UNUSED"]
+    assert [(x.location, x.params["mailbox_id"]) for x in unused] == [("row 3", "9999999")]
+    assert unused[0].text("da").startswith("Tilknytningsfilens række 3: postkassen 9999999")

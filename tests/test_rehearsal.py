@@ -641,3 +641,64 @@ def test_a_reply_to_another_letter_contact_point_and_case_is_three_errors_in_dan
     assert step.name == "reply matches" and step.status == "failed" and len(step.parts) == 3
     assert step.text("da").startswith(f"Det besvarer {other['uuid']}, ikke {letter}. Det nævner")
     assert step.detail.startswith(f"It answers {other['uuid']}, not {letter}. It names")
+
+
+def test_simulate_on_a_port_in_use_is_one_line(sample_copy: Path) -> None:
+    """The consultant's second cold run: "the kit crashed in 'simulate': OSError: [Errno 98]
+    Address already in use"."""
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        r = cli(
+            "simulate",
+            "--settings",
+            str(sample_copy / "migration.toml"),
+            "--env",
+            "test",
+            "--port",
+            str(port),
+        )
+    assert r.returncode == 2 and len(r.stderr.splitlines()) == 1, r.stderr
+    assert f"--port {port}: cannot listen" in r.stderr and "crashed" not in r.stderr
+
+
+def test_simulate_starts_when_the_settings_name_the_ca_it_has_not_written_yet(
+    sample_copy: Path,
+) -> None:
+    """The CA file ``simulate`` keeps beside the settings, named in ``ngdp_api_ca`` before it
+    exists (or after it was moved): the settings were refused whole, simulate's too."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    toml = sample_copy / "migration.toml"
+    text = toml.read_text(encoding="utf-8")
+    toml.write_text(
+        text.replace(
+            "[environments.test]",
+            "[environments.test]\nngdp_api_ca = 'simulator/test-ca.pem'",
+            1,
+        ),
+        encoding="utf-8",
+    )
+    assert not (sample_copy / "simulator").exists()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ngdpkit", "simulate", "--settings", str(toml), "--env", "test"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        preexec_fn=sigint_default,
+    )
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        assert first.startswith("NgDP simulator for test"), first + proc.stderr.read()
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=20)
+    assert (sample_copy / "simulator" / "test-ca.pem").is_file()

@@ -211,7 +211,7 @@ def test_the_environment_run_wires_its_phases(sample_copy: Path, tmp_path: Path)
         assert run.summary().startswith("test: ok → ")
         assert run.revise() is False  # nothing found while rendering
         run.sequence.crashed = "02_contact_points"
-        assert run.summary().startswith("test: crashed in 02_contact_points → ")
+        assert run.summary().startswith("test: brudt ned: 02_contact_points → ")  # in Danish
         assert run.result(3) == (3, "crashed")
     finally:
         run.close()

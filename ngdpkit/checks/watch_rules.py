@@ -90,7 +90,7 @@ def deliveries(report: WatchReport, source: str) -> list[Finding]:
         return [
             F.warning(
                 "WATCH_DELIVERY_RECOVERED",
-                "{count} deliveries to the receiving system failed in the last {days} days, the last at {last_failed}; a delivery succeeded after it, at {last_good}.",
+                "{count} deliver(y|ies) to the receiving system failed in the last {days} days, the last at {last_failed}; a delivery succeeded after it, at {last_good}.",
                 source,
                 "/events/",
                 **params,
@@ -99,19 +99,19 @@ def deliveries(report: WatchReport, source: str) -> list[Finding]:
     hours = report.hours_since_last_good
     left = report.hours_until_deactivation or 0
     if hours is None and report.days >= DEACTIVATION_DAYS:
-        msg = "{count} deliveries to the receiving system failed in the last {days} days, the last at {last_failed}, and NgDP logged no good delivery in that time: NgDP deactivates a receiving system after {limit} days without a delivery, so it may already be deactivated; check it in Administrativ Adgang."
+        msg = "{count} deliver(y|ies) to the receiving system failed in the last {days} days, the last at {last_failed}, and NgDP logged no good delivery in that time: NgDP deactivates a receiving system after {limit} days without a delivery, so it may already be deactivated; check it in Administrativ Adgang."
     elif hours is None:
-        msg = "{count} deliveries to the receiving system failed in the last {days} days, the last at {last_failed}, and NgDP logged no good delivery in that time: NgDP deactivates a receiving system after {limit} days without a delivery; run watch with --days {limit} to see how long it has been."
+        msg = "{count} deliver(y|ies) to the receiving system failed in the last {days} days, the last at {last_failed}, and NgDP logged no good delivery in that time: NgDP deactivates a receiving system after {limit} days without a delivery; run watch with --days {limit} to see how long it has been."
     elif report.deactivation_passed:
-        msg = "{count} deliveries to the receiving system failed in the last {days} days, the last at {last_failed}, and none has succeeded since {last_good}, {since_days} day(s) and {since_hours} hour(s) ago: past NgDP's {limit} days, so NgDP may already have deactivated the receiving system; check it in Administrativ Adgang."
+        msg = "{count} deliver(y|ies) to the receiving system failed in the last {days} days, the last at {last_failed}, and none has succeeded since {last_good}, {since_days} day(s) and {since_hours} hour(s) ago: past NgDP's {limit} days, so NgDP may already have deactivated the receiving system; check it in Administrativ Adgang."
     elif hours < 24:
-        msg = "{count} deliveries to the receiving system failed in the last {days} days, the last at {last_failed}, and none has succeeded since {last_good}, {since_hours} hour(s) ago: NgDP deactivates a receiving system after {limit} days without a delivery, in {left_days} day(s) and {left_hours} hour(s)."
+        msg = "{count} deliver(y|ies) to the receiving system failed in the last {days} days, the last at {last_failed}, and none has succeeded since {last_good}, {since_hours} hour(s) ago: NgDP deactivates a receiving system after {limit} days without a delivery, in {left_days} day(s) and {left_hours} hour(s)."
     elif left >= 24:
-        msg = "{count} deliveries to the receiving system failed in the last {days} days, the last at {last_failed}, and none has succeeded since {last_good}, {since_days} day(s) and {since_hours} hour(s) ago: NgDP deactivates a receiving system after {limit} days without a delivery, in {left_days} day(s) and {left_hours} hour(s)."
+        msg = "{count} deliver(y|ies) to the receiving system failed in the last {days} days, the last at {last_failed}, and none has succeeded since {last_good}, {since_days} day(s) and {since_hours} hour(s) ago: NgDP deactivates a receiving system after {limit} days without a delivery, in {left_days} day(s) and {left_hours} hour(s)."
     elif left:
-        msg = "{count} deliveries to the receiving system failed in the last {days} days, the last at {last_failed}, and none has succeeded since {last_good}, {since_days} day(s) and {since_hours} hour(s) ago: NgDP deactivates a receiving system after {limit} days without a delivery, in {left_hours} hour(s)."
+        msg = "{count} deliver(y|ies) to the receiving system failed in the last {days} days, the last at {last_failed}, and none has succeeded since {last_good}, {since_days} day(s) and {since_hours} hour(s) ago: NgDP deactivates a receiving system after {limit} days without a delivery, in {left_hours} hour(s)."
     else:
-        msg = "{count} deliveries to the receiving system failed in the last {days} days, the last at {last_failed}, and none has succeeded since {last_good}, {since_days} day(s) and {since_hours} hour(s) ago: NgDP deactivates a receiving system after {limit} days without a delivery, in less than an hour."
+        msg = "{count} deliver(y|ies) to the receiving system failed in the last {days} days, the last at {last_failed}, and none has succeeded since {last_good}, {since_days} day(s) and {since_hours} hour(s) ago: NgDP deactivates a receiving system after {limit} days without a delivery, in less than an hour."
     return [
         F.error(
             "WATCH_DELIVERY_FAILING",

@@ -281,6 +281,14 @@ class Checklist:
         ]
 
 
+# A step done on a person's word: its usual "done" text says what the kit saw, which it did
+# not ("Intet: systemet er registreret og stemmer med indstillingerne").
+CONFIRMED_DONE = {
+    "da": "Intet: en person har bekræftet trinnet; kittet har ikke selv set det.",
+    "en": "Nothing: a person confirmed the step; the kit did not see it itself.",
+}
+
+
 def evaluate(
     findings: Iterable[Finding], evidence: dict[str, StepEvidence], language: str
 ) -> Checklist:
@@ -310,7 +318,10 @@ def evaluate(
                 status=status,
                 evidence=ev.kind,
                 detail=ev.detail,
-                next_action=ev.next_action or texts.get(status) or texts["to_do"],
+                next_action=ev.next_action
+                or (CONFIRMED_DONE[lang] if status == "done" and ev.kind == "confirmed" else "")
+                or texts.get(status)
+                or texts["to_do"],
             )
         )
     done = sum(1 for r in rows if r.status == "done")

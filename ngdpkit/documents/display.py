@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from ..findings import Finding, sort_findings
-from .i18n import count, t
+from .i18n import count, local_time, t
 from .pages import Markup, fragment
 
 if TYPE_CHECKING:
@@ -430,7 +430,7 @@ def certificate_card(
         (t(language, "subject_dn"), facts.subject),
         (
             t(language, "valid_until"),
-            f"{facts.not_after} ({days} {t(language, 'days_left')})",
+            f"{local_time(facts.not_after, language)} ({days} {t(language, 'days_left')})",
         ),
         (t(language, "thumbprint"), facts.thumbprint_sha1),
         (t(language, "key_label"), facts.key),

@@ -732,7 +732,15 @@ def _overview_audit(ctx: Overview, lang: str) -> Markup:
         t(lang, "audit_hash"),
         [
             fragment("para", [fragment("code", anchor)]),
-            fragment("para", [f"ngdpkit audit verify <run folder> --expect-hash {anchor}"]),
+            fragment(
+                "para",
+                [
+                    fragment(
+                        "code",
+                        f"ngdpkit audit verify <{t(lang, 'run_folder')}> --expect-hash {anchor}",
+                    )
+                ],
+            ),
         ],
     )
 
@@ -1077,7 +1085,9 @@ CHECKLIST_SEVERITY = {
 
 # A command a next action names (ngdpkit rehearse --against ngdp, --online): one <code>
 # that does not break, where a line once broke between the two hyphens of "--against".
-_COMMAND = re.compile(r"ngdpkit [a-z]+(?: --[a-z][a-z-]*(?: ngdp\b)?)*|--[a-z][a-z-]*")
+_COMMAND = re.compile(
+    r"ngdpkit [a-z]+(?: --[a-z][a-z-]*(?: (?:ngdp|[0-9]+)\b)?)*|--[a-z][a-z-]*(?: [0-9]+\b)?"
+)
 
 
 def with_commands(text: str) -> Markup:

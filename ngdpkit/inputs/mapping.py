@@ -16,6 +16,7 @@ from typing import Any
 
 from .. import findings as F
 from ..findings import Finding
+from . import is_number
 from .contact_points import ContactPoint, canonical_guid, parse_bool
 from .decisions import Decision
 from .mailboxes import MAILBOX_ID, NGDP_GUID, SUBJECT_ID
@@ -263,13 +264,20 @@ def map_mailboxes(
     export_guid = mb["ngdp_guid"].astype(str).str.strip()
     candidates = [
         _decision_candidates(mb, decisions),
-        _file_candidates(mb, mapping.rows if mapping is not None else None),
+        _file_candidates(
+            mb,
+            mapping.rows.assign(mailbox_id=_in_export_form(mapping.rows, mb))
+            if mapping is not None and len(mapping.rows)
+            else None,
+        ),
         _export_candidates(mb, export_guid, found, export_label, at),
         _translation_candidates(mb, contact_points or [], found, export_label, at),
     ]
     for cand in candidates:
         if cand is not None and len(cand):
             _apply_candidates(mb, cand, found, export_label, at, contact_points or [])
+    if mapping is not None:
+        found += _rows_for_no_mailbox(mapping, mb)
     nothing_to_map_with = (
         contact_points is None and mapping is None and not (export_guid != "").any()
     )
@@ -283,6 +291,44 @@ def map_mailboxes(
     )
     frame = mb.drop(columns=["_i", "retired", "ngdp_guid"]).rename(columns={"guid": "ngdp_guid"})
     return Mapping(frame=frame, findings=found)
+
+
+def _in_export_form(rows: Any, mb: Any) -> Any:
+    """The mapping file's mailbox IDs as the export writes them: ``101626`` is ``0101626``
+    when only leading zeros differ (Excel drops them when it saves a CSV; IDs compare as
+    integers, contract §4). An ID the export does not hold stays as written."""
+    from .decisions import numbered
+
+    ids = rows["mailbox_id"]
+    exported = mb["mailbox_id"]
+    missing = ~ids.isin(exported)
+    if not len(ids) or not missing.any():
+        return ids
+    numbers = numbered(set(exported))
+    return ids.where(
+        ~missing,
+        ids.map(lambda i: numbers.get(int(i), i) if is_number(str(i)) else i),
+    )
+
+
+def _rows_for_no_mailbox(mapping: MappingFile, mb: Any) -> list[Finding]:
+    """``MAPPING_ROW_UNUSED`` for each mapping file row whose mailbox is not in the export (a
+    typo left the real mailbox unmapped, and the row was dropped without a word)."""
+    rows = mapping.rows
+    if not len(rows):
+        return []
+    unused = rows[~_in_export_form(rows, mb).isin(mb["mailbox_id"])]
+    return [
+        F.warning(
+            "MAPPING_ROW_UNUSED",
+            "Mapping file row {row}: mailbox {mailbox_id} is not in the e-Boks export; the row is not used.",
+            mapping.source,
+            f"row {row}",
+            row=int(row),
+            mailbox_id=mailbox_id,
+        )
+        for row, mailbox_id in zip(unused["row"], unused["mailbox_id"], strict=True)
+    ]
 
 
 def _keyed_candidates(mb: Any, m: Any, source: str) -> Any:

@@ -217,12 +217,22 @@ def run_flow(
         if link is None:
             return acc
         client, base, stand_in = link
-        progress(f"  sending the test letter {letter.uuid} to {base} …")
+        from ..documents.i18n import t
+
+        progress("  " + t(settings.language, "rehearse_sending", uuid=letter.uuid, base=base))
         if not _send(client, base, letter, acc):
             return acc
         reh = env.rehearsal
         t0 = time.monotonic()
-        progress(f"  waiting up to {reh.timeout_s} s for the citizen's reply ({env.protocol}) …")
+        progress(
+            "  "
+            + t(
+                settings.language,
+                "rehearse_waiting",
+                seconds=reh.timeout_s,
+                protocol=env.protocol,
+            )
+        )
         deadline = time.monotonic() + reh.timeout_s
         reply_xml = _wait_reply(client, base, stand_in, env, letter.uuid, deadline, acc, t0)
         if reply_xml is None:
@@ -916,7 +926,11 @@ def rehearse(
     run_dir, trail = folder.path, folder.trail
     secrets = environment_secrets(settings, env)
     folder.scan_as_written(secrets)  # each file scanned by its writer, not read back
-    progress(f"{name}: rehearsal against {against} → {run_dir}")
+    from ..documents.i18n import t as words
+
+    progress(
+        f"{name}: " + words(settings.language, "rehearse_start", against=against, folder=run_dir)
+    )
     with tempfile.TemporaryDirectory(prefix="ngdpkit-rehearsal-") as tmp:
         acc = run_flow(
             settings,

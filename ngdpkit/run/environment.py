@@ -196,8 +196,17 @@ class EnvironmentRun(RunCore):
         """The run's last console line: its status, its readiness and where its pages are."""
         crashed = self.sequence.crashed
         checklist = self.outputs.checklist_result
-        readiness = f" · {checklist.readiness.words(self.settings.language)}" if checklist else ""
-        status = "crashed in " + crashed if crashed else F.status_of(self.all_findings())
+        from ..documents.i18n import status_word
+
+        lang = self.settings.language
+        readiness = f" · {checklist.readiness.words(lang)}" if checklist else ""
+        # in the pages' language, as the readiness after it (a Danish run said "warnings ·
+        # ikke klar"); a crash names its notebook
+        status = (
+            f"{status_word(lang, 'crashed')}: {crashed}"
+            if crashed
+            else status_word(lang, F.status_of(self.all_findings()))
+        )
         return f"{self.env.name}: {status}{readiness} → {self.run_dir / 'signoff' / 'index.html'}"
 
 

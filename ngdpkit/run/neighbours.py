@@ -203,14 +203,18 @@ def read_text_file(path: Path, *, limit: int) -> str | None:
         return None
 
 
-def confirmations_read(run_dir: Path, rel: str) -> tuple[int, str, str] | None:
-    """(size, SHA-256, the run that read them) of the confirmations file at ``rel`` as the
-    run in ``run_dir`` last accepted it: its ``confirmations_kept`` record (which a run
-    that found the file rewritten carries over from the run before, so that a rewrite is
-    named again by every run until the file is put back), else, for a run of an older kit,
-    its ``input_read``. None when it read none. The caller has verified the folder."""
+def confirmations_read(run_dir: Path, rel: str) -> tuple[tuple[int, str, str] | None, bool]:
+    """(size, SHA-256 and the run that read them, of the confirmations file at ``rel`` as
+    the run in ``run_dir`` last accepted it; whether the run said). Its ``confirmations_kept``
+    record says: what it accepted, or what the run before it accepted (carried over by a run
+    that found the file rewritten or its chain broken, so that every later run names it
+    until the file is put back), or nothing (``size`` null: look further back). A run of an
+    older kit has no such record: its ``input_read`` stands in. The caller has verified the
+    folder."""
     raw = read_text_file(run_dir / AUDIT, limit=TRAIL_LIMIT)
-    kept = read = None
+    kept: tuple[int, str, str] | None = None
+    said = False
+    read: tuple[int, str, str] | None = None
     for line in (raw or "").split("\n"):
         if '"confirmations_kept"' not in line and '"input_read"' not in line:
             continue
@@ -221,13 +225,13 @@ def confirmations_read(run_dir: Path, rel: str) -> tuple[int, str, str] | None:
         if not isinstance(rec, dict) or rec.get("path") != rel:
             continue
         size, digest, by = rec.get("size"), rec.get("sha256"), rec.get("run", run_dir.name)
-        if type(size) is not int or not isinstance(digest, str) or not isinstance(by, str):
-            continue
+        facts = (size, digest, by) if type(size) is int and isinstance(digest, str) else None
         if rec.get("event") == "confirmations_kept":
-            kept = (size, digest, by)
-        elif rec.get("event") == "input_read":
-            read = (size, digest, run_dir.name)
-    return kept or read
+            said = True
+            kept = facts if facts is not None and isinstance(by, str) else None
+        elif rec.get("event") == "input_read" and facts is not None:
+            read = (facts[0], facts[1], run_dir.name)
+    return (kept, True) if said else (read, read is not None)
 
 
 RUN_FOLDER = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{6}$")  # a run's folder (no rehearsal)
@@ -264,7 +268,8 @@ def confirmations_kept(
         looked += 1
         if verify_files(folder, ()).problems:
             continue
-        read = confirmations_read(folder, rel)
+        read, _ = confirmations_read(folder, rel)
         if read is not None:
             return still_appended(path, read[0], read[1], read[2]), read
+        # this run accepted nothing (or did not read the file): the one before decides
     return [], None

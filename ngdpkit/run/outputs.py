@@ -195,22 +195,25 @@ class Outputs:
         path = confirmations_path(run.settings.path)
         rel = run.rel(path)
         self.confirmations, problems = read_confirmations(path)
-        before = None
-        if not problems:
-            problems, before = confirmations_kept(path, rel, run.run_dir.parent)
-            if problems:
-                self.confirmations = []
+        rewritten, before = confirmations_kept(path, rel, run.run_dir.parent)
+        problems = problems or rewritten
+        if problems:
+            self.confirmations = []
         run.extra += problems
         if path.is_file() and not path.is_symlink():
             size, digest = file_digest(path)
             run.trail.append("input_read", path=rel, size=size, sha256=digest)
             # What the next run holds the file against: this reading when it was accepted,
-            # else the last one accepted (a rewrite is named until the file is put back).
+            # else the last one accepted (a broken or rewritten file is named by every run
+            # until it is put back; a run that read a broken file never makes it the measure).
             kept = (size, digest, run.run_dir.name) if not problems else before
-            if kept is not None:
-                run.trail.append(
-                    "confirmations_kept", path=rel, size=kept[0], sha256=kept[1], run=kept[2]
-                )
+            run.trail.append(
+                "confirmations_kept",
+                path=rel,
+                size=kept[0] if kept else None,
+                sha256=kept[1] if kept else None,
+                run=kept[2] if kept else None,
+            )
 
     def checklist(self, findings: list[Finding]) -> Any:
         """The eight rows with their evidence and the readiness (``checklist.Checklist``)."""

@@ -18,7 +18,7 @@ from typing import Any
 
 from .. import findings as F
 from ..documents import display
-from ..documents.i18n import status_word, t
+from ..documents.i18n import seconds, status_word, t
 from ..errors import InputError
 from ..findings import Finding
 from ..inputs.workbooks import TableCache
@@ -335,7 +335,7 @@ def finish_step(step: Step) -> display.HTML:
             ),
             count=len(step.findings),
             findings_label=t(step.language, "findings").lower(),
-            duration=f"{data['duration_s']:.1f}",
+            duration=seconds(step.language, data["duration_s"], 1).removesuffix(" s"),
             next=t(step.language, f"next_{step.name[:2]}"),
         )
     )
