@@ -203,12 +203,12 @@ def read_text_file(path: Path, *, limit: int) -> str | None:
         return None
 
 
-def confirmations_read(run_dir: Path, rel: str) -> tuple[tuple[int, str, str] | None, bool]:
-    """(size, SHA-256 and the run that read them, of the confirmations file at ``rel`` as
-    the run in ``run_dir`` last accepted it; whether the run said). Its ``confirmations_kept``
-    record says: what it accepted, or what the run before it accepted (carried over by a run
-    that found the file rewritten or its chain broken, so that every later run names it
-    until the file is put back), or nothing (``size`` null: look further back). A run of an
+def confirmations_read(run_dir: Path, rel: str) -> tuple[int, str, str] | None:
+    """(size, SHA-256, the run that read them) of the confirmations file at ``rel`` as the
+    run in ``run_dir`` last accepted it, or None (look further back). Its
+    ``confirmations_kept`` record says: what it accepted, or what the run before it accepted
+    (carried over by a run that found the file rewritten or its chain broken, so that every
+    later run names it until the file is put back), or nothing (``size`` null). A run of an
     older kit has no such record: its ``input_read`` stands in. The caller has verified the
     folder."""
     raw = read_text_file(run_dir / AUDIT, limit=TRAIL_LIMIT)
@@ -231,7 +231,7 @@ def confirmations_read(run_dir: Path, rel: str) -> tuple[tuple[int, str, str] | 
             kept = facts if facts is not None and isinstance(by, str) else None
         elif rec.get("event") == "input_read" and facts is not None:
             read = (facts[0], facts[1], run_dir.name)
-    return (kept, True) if said else (read, read is not None)
+    return kept if said else read
 
 
 RUN_FOLDER = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{6}$")  # a run's folder (no rehearsal)
@@ -268,7 +268,7 @@ def confirmations_kept(
         looked += 1
         if verify_files(folder, ()).problems:
             continue
-        read, _ = confirmations_read(folder, rel)
+        read = confirmations_read(folder, rel)
         if read is not None:
             return still_appended(path, read[0], read[1], read[2]), read
         # this run accepted nothing (or did not read the file): the one before decides
