@@ -786,7 +786,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     from .rehearsal.flow import anchors_pem, contact_point_ids
     from .rehearsal.simulator import SessionCA, Simulator, SimulatorConfig
     from .secrets import resolve
-    from .settings import ENVIRONMENT_NAME, load_settings
+    from .settings import load_settings
 
     with _terminate_as_ctrl_c(), tempfile.TemporaryDirectory(prefix="ngdpkit-simulate-") as tmp:
         ca = SessionCA.create(Path(tmp))
@@ -795,7 +795,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         given = Path(args.settings)
         kept = (
             _kept_ca(ca.ca_file, given.resolve().parent, args.env)
-            if given.is_file() and ENVIRONMENT_NAME.match(args.env)
+            if _names_environment(given, args.env)
             else ca.ca_file
         )
         settings = load_settings(args.settings)
@@ -848,6 +848,22 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             except KeyboardInterrupt:
                 print("stopped")
     return 0
+
+
+def _names_environment(path: Path, environment: str) -> bool:
+    """``path`` is a TOML file with ``[environments.<environment>]``: before the settings are
+    checked, the only kind of folder ``simulate`` writes its CA into (a file given by
+    mistake, ``--settings /etc/hosts``, leaves its folder alone)."""
+    from .settings import ENVIRONMENT_NAME, MAX_SETTINGS_BYTES, parse_toml
+
+    try:
+        if not ENVIRONMENT_NAME.match(environment) or path.stat().st_size > MAX_SETTINGS_BYTES:
+            return False
+        data = parse_toml(path.read_bytes(), path.name)
+    except (OSError, InputError):
+        return False
+    envs = data.get("environments")
+    return isinstance(envs, dict) and isinstance(envs.get(environment), dict)
 
 
 def _kept_ca(ca_file: Path, base_dir: Path, environment: str) -> Path:
