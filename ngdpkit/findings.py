@@ -215,7 +215,7 @@ def danish_text(template: str, params: dict[str, Any]) -> str | None:
         return None
     values = {k: _danish_value(v, VALUES_DA) for k, v in params.items()}
     try:
-        return redact(plurals(_plain(danish).format(**values)))
+        return redact(with_plurals(_plain(danish), values).format(**values))
     except (KeyError, IndexError, ValueError, AttributeError):
         return None
 
@@ -224,7 +224,7 @@ def english_text(template: str, params: dict[str, Any]) -> str | None:
     """``template`` with ``params`` already formatted as text, secrets removed; None when
     they do not fit it."""
     try:
-        return redact(plurals(_plain(template).format(**params)))
+        return redact(with_plurals(_plain(template), params).format(**params))
     except (KeyError, IndexError, ValueError, AttributeError):
         return None
 
@@ -236,6 +236,34 @@ _HEDGE = re.compile(r"(?<![\w.,])(\d[\d.,]*) ((?:\w+ )?\w+)\((s|es|r|e|er)\)")
 
 # ... or both endings, for a word whose plural is no ending added: "deliver(y|ies)"
 _BOTH = re.compile(r"(?<![\w.,])(\d[\d.,]*) ((?:\w+ )?\w*)\((\w*)\|(\w*)\)")
+
+
+# The same in a template, before its values go in (a value, such as a name that holds
+# "2 borger(e)", is data and is never changed): "{count} letter(s)", "{n} deliver(y|ies)".
+_TEMPLATE_HEDGE = re.compile(
+    r"\{(\w+)(?:![rsa])?(?::[^{}]*)?\} ((?:\w+ )?\w*)\((\w*)(?:\|(\w*))?\)"
+)
+
+
+def with_plurals(template: str, values: dict[str, Any]) -> str:
+    """``template`` with each count's noun in the form its value takes (see :func:`plurals`):
+    singular for 1, else the plural ending. A count the values do not hold is left as it is."""
+    if "(" not in template:
+        return template
+
+    def said(m: re.Match[str]) -> str:
+        value = str(values.get(m.group(1), ""))
+        if not re.fullmatch(r"\d[\d.,]*", value):
+            return m.group(0)
+        one = value == "1"
+        head = m.group(0)[: m.start(2) - m.start(0)] + m.group(2)
+        if m.group(4) is not None:  # word(singular|plural)
+            return head + (m.group(3) if one else m.group(4))
+        if m.group(3) not in ("s", "es", "r", "e", "er"):
+            return m.group(0)
+        return head + ("" if one else m.group(3))
+
+    return _TEMPLATE_HEDGE.sub(said, template)
 
 
 def plurals(text: str) -> str:
@@ -263,7 +291,7 @@ def format_params(template: str, params: dict[str, Any]) -> tuple[str, dict[str,
         value = repr(value) if conv == "r" else str(value) if conv == "s" else value
         formatted[name] = format(value, spec or "")
     try:
-        text = plurals(_plain(template).format(**formatted))
+        text = with_plurals(_plain(template), formatted).format(**formatted)
     except (KeyError, IndexError, ValueError):
         text = template
     return text, formatted

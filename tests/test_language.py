@@ -172,3 +172,28 @@ def test_the_overview_summarises_changes_by_code_and_unit(changed_run: tuple[str
     assert word in html.unescape(summary)
     # the summary comes before the signatures, the sentences after them (an appendix)
     assert page.index(word) < page.index('class="sigs"') < page.rindex("0101159")
+
+
+def test_a_count_says_its_noun_in_the_form_it_takes_and_a_value_is_never_changed() -> None:
+    """Templates write "{count} letter(s)"; a Danish customer read "12 brev(e)" and "1
+    leveringer". The noun takes the count's form in both languages; a value holding the
+    same shape (a contact point named "Team 2 borger(e)") is data and stays as it is."""
+    from ngdpkit import findings as F
+    from ngdpkit.documents.i18n import t
+
+    one = F.warning(
+        "X",
+        "Contact point {name!r} has {count} mailbox(es).",
+        "s",
+        name="Team 2 borger(e)",
+        count=1,
+    )
+    assert one.message == "Contact point 'Team 2 borger(e)' has 1 mailbox."
+    many = F.warning("X", "{count} deliver(y|ies) to the receiving system failed.", "s", count=3)
+    assert many.message == "3 deliveries to the receiving system failed."
+    assert t("da", "decisions_lead", n=1, file="d.csv", superseded=0, unused=2).startswith(
+        "1 beslutning fra d.csv"
+    )
+    assert "(0 tidligere beslutninger er erstattet" in t(
+        "da", "decisions_lead", n=1, file="d.csv", superseded=0, unused=2
+    )

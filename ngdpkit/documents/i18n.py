@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..findings import local_time as local_time  # the pages' name for it
-from ..findings import plurals
+from ..findings import with_plurals
 
 TEXT: dict[str, dict[str, str]] = {
     "da": {
@@ -802,7 +802,7 @@ TEXT: dict[str, dict[str, str]] = {
 
 def t(language: str, key: str, **kwargs: object) -> str:
     text = TEXT.get(language, TEXT["da"]).get(key) or TEXT["en"].get(key, key)
-    return plurals(text.format(**kwargs)) if kwargs else text
+    return with_plurals(text, kwargs).format(**kwargs) if kwargs else text
 
 
 def status_word(language: str, status: str) -> str:
