@@ -23,7 +23,7 @@ from typing import Any
 from .. import findings as F
 from ..errors import InputError
 from ..findings import Finding
-from ..inputs import is_number
+from ..inputs import is_number, within_calendar
 
 # The checklist's eight steps, in the vendor page's order (contract §11).
 KEYS = (
@@ -156,11 +156,11 @@ def _confirmation(data: dict[str, Any], prev: str) -> Confirmation | None:
         return None
     if not all(v is None or isinstance(v, str) for v in optional):
         return None
-    try:  # a time every reader can convert (9999-12-31T23:59-23:59 is past year 9999 in UTC)
+    try:
         at = dt.datetime.fromisoformat(str(data["at"]).replace("Z", "+00:00"))
-        at.astimezone(dt.timezone(dt.timedelta(hours=14)))
-        at.astimezone(dt.timezone(dt.timedelta(hours=-14)))
-    except (ValueError, OverflowError):
+    except ValueError:
+        return None
+    if not within_calendar(at):
         return None
     return Confirmation(
         environment=data["environment"],

@@ -22,7 +22,7 @@ from pathlib import Path
 from .. import findings as F
 from ..findings import Finding
 from ..guids import canonical_guid
-from . import is_number
+from . import is_number, within_calendar
 from .workbooks import Field, read_table
 
 DECISIONS = ("accept", "override", "retire")
@@ -201,13 +201,7 @@ def _timestamp(text: str) -> str | None:
             parsed = parsed.replace(tzinfo=ZoneInfo("Europe/Copenhagen"))
         except (ImportError, KeyError):  # no tz database (some Windows installs): as written
             pass
-    try:  # a time every reader can convert: 9999-12-31T23:59-23:59 is past year 9999 in UTC
-        parsed.astimezone(dt.UTC)
-        parsed.astimezone(dt.timezone(dt.timedelta(hours=14)))
-        parsed.astimezone(dt.timezone(dt.timedelta(hours=-14)))
-    except (OverflowError, ValueError):
-        return None
-    return parsed.isoformat(timespec="seconds")
+    return parsed.isoformat(timespec="seconds") if within_calendar(parsed) else None
 
 
 def export_form(
