@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,8 +19,8 @@ from ..documents.signing import MANIFEST
 from ..errors import InputError
 from ..run.audit import AUDIT, INCOMPLETE, SEALED, Checked
 from ..run.folder import LATEST
+from ..run.neighbours import RUN_NAME as RUN_NAME  # one pattern for a run's folder name
 
-RUN_NAME = re.compile(r"^(\d{8}T\d{6}Z)-[0-9a-f]{6}$")
 MAPPING_KEY = ("Mailbox ID", "Subject ID")
 MAPPING_VALUES = ("NgDP Guid", "Contact point name", "Status")
 MAPPING_UNIT = "Responsible unit"  # carried along to say which unit a change concerns, not compared

@@ -34,6 +34,7 @@ from ..settings import LAB_MARK
 from .audit import AUDIT, SEALED, TRAIL_LIMIT, verify
 
 STAMP = re.compile(r"^(\d{8}T\d{6}Z)-")
+RUN_NAME = re.compile(r"^(\d{8}T\d{6}Z)-[0-9a-f]{6}$")  # a run's folder (no rehearsal)
 SKEW = dt.timedelta(minutes=5)
 MAX_JSON = 16 * 1024 * 1024
 
@@ -234,9 +235,6 @@ def confirmations_read(run_dir: Path, rel: str) -> tuple[int, str, str] | None:
     return kept if said else read
 
 
-RUN_FOLDER = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{6}$")  # a run's folder (no rehearsal)
-
-
 def confirmations_kept(
     path: Path, rel: str, env_dir: Path, *, most: int = 20
 ) -> tuple[list[Any], tuple[int, str, str] | None]:
@@ -256,7 +254,7 @@ def confirmations_kept(
     if not path.is_file() or path.is_symlink():
         return [], None
     try:
-        folders = sorted((p for p in env_dir.iterdir() if RUN_FOLDER.match(p.name)), reverse=True)
+        folders = sorted((p for p in env_dir.iterdir() if RUN_NAME.match(p.name)), reverse=True)
     except OSError:
         return [], None
     looked = 0
