@@ -432,7 +432,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         payloads.append(payload)
         codes.append(code)
         if not args.json:
-            print_findings_table(payload, summary=summary)
+            print_findings_table(payload, summary=summary, language=settings.language)
     if args.json:
         print(
             json.dumps(
@@ -458,22 +458,46 @@ def cmd_check(args: argparse.Namespace) -> int:
 FINDING_ROWS = 50  # past this many findings, check prints a summary by code and unit
 
 
-def print_findings_table(payload: dict[str, Any], *, summary: list[Any] | None = None) -> None:
-    """One environment's findings, one per line; past :data:`FINDING_ROWS` (and given the
-    ``summary`` by code and unit), the summary instead, and ``--all`` for every line."""
-    findings = payload["findings"]
-    from .findings import counts as count_severities
+# The table's own words, in the settings' language (its findings are already in it)
+_TABLE_WORDS = {
+    "da": {
+        "summary": "{total} fund; efter kode og enhed (--all viser hvert, op til 1.000 pr. kode):",
+        "skipped": "{n} netværkskontrol(|ler) sprunget over (offline eller --online ngdp; brug --online)",
+    },
+    "en": {
+        "summary": "{total} findings; by code and unit (--all lists each, up to 1,000 per code):",
+        "skipped": "{n} network check(s) skipped (offline or --online ngdp; use --online)",
+    },
+}
 
+
+def print_findings_table(
+    payload: dict[str, Any], *, summary: list[Any] | None = None, language: str = "en"
+) -> None:
+    """One environment's findings, one per line; past :data:`FINDING_ROWS` (and given the
+    ``summary`` by code and unit), the summary instead, and ``--all`` for every line. The
+    frame is said in ``language``, as the findings are (a Danish run's table said "warnings
+    (0 errors, …)" around Danish messages)."""
+    from .documents.i18n import count, status_word
+    from .findings import counts as count_severities
+    from .findings import with_plurals
+
+    lang = "da" if language == "da" else "en"
+    words = _TABLE_WORDS[lang]
+    findings = payload["findings"]
     counts = count_severities(findings)
-    print(
-        f"\n== {payload['environment']}: {payload['status']} ({counts['error']} errors, {counts['warning']} warnings, {counts['info']} info)"
+    said = ", ".join(count(lang, counts[s], s) for s in ("error", "warning", "info"))
+    status = str(payload["status"])
+    shown = (
+        status_word(lang, status) if status in ("ok", "warnings", "errors", "crashed") else status
     )
+    print(f"\n== {payload['environment']}: {shown} ({said})")
     if payload.get("error"):
         print(f"   {one_line(str(payload['error']))}")
     skipped = [f for f in findings if f["code"] == "NET_SKIPPED"]
     if summary:
         total = sum(row[3] for row in summary)
-        print(f"  {total} findings; by code and unit (--all lists each, up to 1,000 per code):")
+        print("  " + words["summary"].format(total=total))
         for severity, code, title_, n, where in summary:
             print(f"  {severity:<7} {code:<32} {n:>6}  {_clip(title_, 50):<50} {where}")
         return
@@ -486,10 +510,10 @@ def print_findings_table(payload: dict[str, Any], *, summary: list[Any] | None =
         # error) may hold a line end, which would start a line of its own choosing
         print(f"  {f['severity']:<7} {f['code']:<32} {one_line(f['message'] + where)}")
     if skipped:
+        n = len(skipped)
         print(
-            plurals(
-                f"  {'info':<7} {'NET_SKIPPED':<32} {len(skipped)} network check(s) skipped (offline or --online ngdp; use --online)"
-            )
+            f"  {'info':<7} {'NET_SKIPPED':<32} "
+            + with_plurals(words["skipped"], {"n": n}).format(n=n)
         )
 
 
@@ -907,7 +931,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
                 "status": result["status"],
                 "error": None,
                 "findings": result["findings"],
-            }
+            },
+            language=settings.language,
         )
         print(folder)
     return code

@@ -167,7 +167,7 @@ def test_check_summarises_past_fifty_findings_by_code_and_unit(sample_copy: Path
     )
     r = cli("check", "--settings", str(settings), "--env", "test")
     out = r.stdout
-    assert "findings; by code and unit (--all lists each, up to 1,000 per code):" in out
+    assert "fund; efter kode og enhed (--all viser hvert, op til 1.000 pr. kode):" in out  # da
     line = next(x for x in out.splitlines() if "MAILBOX_RETIRED" in x)
     assert str(len(mailboxes)) in line and "Borgerservice" in line  # counted, with its units
     assert out.count("MAILBOX_RETIRED") == 1

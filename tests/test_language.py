@@ -21,7 +21,7 @@ from typing import Any
 import openpyxl
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import cli, run_cli
 
 ENGLISH = re.compile(
     r"\b(the|is|are|and|not|of|with|was|from|this|that|which|it|has|been|or|"
@@ -197,3 +197,19 @@ def test_a_count_says_its_noun_in_the_form_it_takes_and_a_value_is_never_changed
     assert "(0 tidligere beslutninger er erstattet" in t(
         "da", "decisions_lead", n=1, file="d.csv", superseded=0, unused=2
     )
+
+
+def test_checks_table_is_framed_in_the_settings_language(sample_copy: Path) -> None:
+    """The consultant's second cold run: a Danish run's ``check`` framed Danish messages in
+    English ("== test: warnings (0 errors, 5 warnings, 5 info)", "2 network check(s)
+    skipped"). The frame is said in the settings' language; "1 warnings" is gone in English."""
+    settings = sample_copy / "migration.toml"
+    out = cli("check", "--settings", str(settings), "--env", "test").stdout.splitlines()
+    assert out[1].startswith("== test: advarsler (0 fejl, ")
+    assert any("netværkskontroller sprunget over" in line for line in out), out
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text(text.replace('language = "da"', 'language = "en"'), encoding="utf-8")
+    assert 'language = "en"' in settings.read_text(encoding="utf-8")
+    out = cli("check", "--settings", str(settings), "--env", "test").stdout.splitlines()
+    assert out[1].startswith("== test: warnings (0 errors, ")
+    assert any("network checks skipped" in line for line in out), out
