@@ -64,12 +64,17 @@ def test_a_translation_that_is_no_ascii_number_is_a_finding(sample_copy: Path, t
 
 @pytest.mark.parametrize("mailbox", ["²", HUGE, "٠١٠٠٢٥٣", "0100233:²"])
 def test_a_decision_for_no_ascii_number_is_not_used(sample_copy: Path, mailbox: str) -> None:
-    (sample_copy / "decisions-test.csv").write_text(
+    assert_decision_not_used(sample_copy, mailbox, "2026-12-04T10:00:00+01:00")
+
+
+def assert_decision_not_used(sample: Path, mailbox: str, when: str) -> None:
+    """A decisions file of one retire decision: ``check`` finds it DECISION_INVALID."""
+    (sample / "decisions-test.csv").write_text(
         "Mailbox ID;Decision;NgDP Guid;Decided by;Decided at;Note\r\n"
-        f"{mailbox};retire;;Anne;2026-12-04T10:00:00+01:00;x\r\n",
+        f"{mailbox};retire;;Anne;{when};x\r\n",
         encoding="utf-8-sig",
     )
-    code, found, _ = check(sample_copy)
+    code, found, _ = check(sample)
     assert code in (0, 1)
     assert [f["code"] for f in found if f["code"].startswith("DECISION_")] == ["DECISION_INVALID"]
 
@@ -227,14 +232,7 @@ def test_a_path_with_a_line_break_or_an_escape_is_refused_in_one_line(
 def test_a_decision_dated_past_the_calendars_edge_is_not_used(sample_copy: Path, when: str) -> None:
     """The attacker's seventh look: ``check`` took the date and ``run`` crashed on it (exit 3,
     ``OverflowError``: in UTC it is past year 9999, or before year 1)."""
-    (sample_copy / "decisions-test.csv").write_text(
-        "Mailbox ID;Decision;NgDP Guid;Decided by;Decided at;Note\r\n"
-        f"0100233;retire;;Anne;{when};x\r\n",
-        encoding="utf-8-sig",
-    )
-    code, found, _ = check(sample_copy)
-    assert code in (0, 1)
-    assert [f["code"] for f in found if f["code"].startswith("DECISION_")] == ["DECISION_INVALID"]
+    assert_decision_not_used(sample_copy, "0100233", when)
     r = cli("run", "--settings", str(sample_copy / "migration.toml"), "--env", "test")
     assert r.returncode in (0, 1), r.stdout + r.stderr
 
