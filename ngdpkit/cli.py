@@ -1014,6 +1014,11 @@ def cmd_status(args: argparse.Namespace) -> int:
         from .deliverables.outputs import atomic_write
 
         atomic_write(args.html, render_portfolio(result, language="da"))
+        # a page for the team (no secret in it): readable as the user's other files are, not
+        # 0600 as the temporary file it was written through
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(args.html, 0o666 & ~mask)
     if args.json:
         print(json.dumps(unstructure(result), ensure_ascii=False, indent=2))
         return 0

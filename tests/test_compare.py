@@ -974,3 +974,20 @@ def test_the_status_table_names_each_rows_settings_and_its_step_in_words(
     rows = r.stdout.splitlines()[2:]
     assert len(rows) == 2 and all(row.endswith("sample/migration.toml") for row in rows), rows
     assert not any("not_verified" in row or "to_do" in row for row in rows), rows
+
+
+def test_the_status_page_is_as_readable_as_the_users_other_files(
+    sample_run_all: dict[str, Any], tmp_path: Path
+) -> None:
+    """The consultant's second cold run: ``status --html`` wrote its page 0600 (unreadable on
+    a shared drive); it holds no secret, and takes the user's umask."""
+    import os
+
+    page = tmp_path / "status.html"
+    saved = os.umask(0o022)
+    try:
+        r = cli("status", str(sample_run_all["sample"]), "--html", str(page))
+    finally:
+        os.umask(saved)
+    assert r.returncode == 0, r.stderr
+    assert page.stat().st_mode & 0o777 == 0o644
