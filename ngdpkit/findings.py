@@ -136,8 +136,9 @@ _AND_MORE = re.compile(r"(.+) and (\d+) more", re.DOTALL)
 # (2026-12-04T10:06:00+01:00, 2026-12-05T18:14:16Z), or watch's 2026-12-05 06:16 UTC.
 _TIME = re.compile(
     r"\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:\d{2})"
-    r"| \d{2}:\d{2} UTC)"
+    r"| \d{2}:\d{2} UTC| \d{2}:\d{2} \(Copenhagen\))"
 )
+_COPENHAGEN = " (Copenhagen)"  # local_time's English form, read back for the Danish one
 
 
 def local_time(value: dt.datetime | str, language: str) -> str:
@@ -151,8 +152,13 @@ def local_time(value: dt.datetime | str, language: str) -> str:
         if _TIME.fullmatch(text):
             text = text.replace("Z", "+00:00").replace(" UTC", "+00:00")
         try:
-            value = dt.datetime.fromisoformat(text)
-        except ValueError:  # not a time (a month 13)
+            if text.endswith(_COPENHAGEN):
+                value = dt.datetime.fromisoformat(text.removesuffix(_COPENHAGEN)).replace(
+                    tzinfo=ZoneInfo("Europe/Copenhagen")
+                )
+            else:
+                value = dt.datetime.fromisoformat(text)
+        except (ValueError, KeyError):  # not a time (a month 13), or no tz database
             return str(value)
     try:
         local = value.astimezone(ZoneInfo("Europe/Copenhagen"))

@@ -663,3 +663,13 @@ def test_a_backlog_says_what_the_letters_wait_for_by_protocol(
     (letters,) = backlog(r, "watch")
     assert english in letters.text("en") and danish in letters.text("da")
     assert "3 letters" in letters.text("en") and "3 breve" in letters.text("da")
+
+
+def test_a_watch_message_says_its_times_in_copenhagen_time_in_both_languages() -> None:
+    """The consultant's second cold run: the table said Copenhagen time and the English
+    messages UTC ("2026-03-08 12:00 UTC"); both languages now say the table's time."""
+    from ngdpkit.checks.watch_rules import backlog
+
+    (letters,) = backlog(report(failed=[], good=[1], memos=3), "watch")
+    assert "at 2026-03-08 13:00 (Copenhagen)" in letters.text("en")
+    assert "var 08-03-2026 kl. 13:00" in letters.text("da")

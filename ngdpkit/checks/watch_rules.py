@@ -30,8 +30,10 @@ def judge(report: WatchReport, source: str) -> list[Finding]:
 
 
 def _when(stamp: str | None) -> str:
-    """An ISO time as people read it in a one-line message: ``2026-03-01 08:00 UTC``."""
-    return f"{stamp[:10]} {stamp[11:16]} UTC" if stamp else ""
+    """An ISO time as people read it in a one-line message, in Copenhagen time as the
+    watch's table says it: ``2026-03-01 09:00 (Copenhagen)``, which a Danish message says
+    as ``01-03-2026 kl. 09:00`` (it said the English messages' times in UTC)."""
+    return F.local_time(stamp, "en") if stamp else ""
 
 
 def backlog(report: WatchReport, source: str) -> list[Finding]:
