@@ -19,7 +19,7 @@ from typing import Any
 
 from . import __version__
 from .errors import InputError, NgdpkitError
-from .findings import local_time, plurals
+from .findings import local_time, with_plurals
 from .redact import one_line, terminal_text
 
 
@@ -632,7 +632,8 @@ def cmd_sample(args: argparse.Namespace) -> int:
     written = write_sample(args.dir, mailboxes=args.mailboxes)
     for path in written:
         print(f"wrote {path}")
-    print(plurals(f"sample set in {args.dir} ({len(written)} file(s) written or renewed)"))
+    said = with_plurals("sample set in {dir} ({n} file(s) written or renewed)", {"n": len(written)})
+    print(said.format(dir=args.dir, n=len(written)))
     return 0
 
 

@@ -235,25 +235,19 @@ def english_text(template: str, params: dict[str, Any]) -> str | None:
         return None
 
 
-# "{count} letter(s)", "{count} postkasse(r)": a count and its noun with the plural's ending
-# in brackets, as the templates write it; said in the form the count takes.
-_HEDGE = re.compile(r"(?<![\w.,])(\d[\d.,]*) ((?:\w+ )?\w+)\((s|es|r|e|er)\)")
-
-
-# ... or both endings, for a word whose plural is no ending added: "deliver(y|ies)"
-_BOTH = re.compile(r"(?<![\w.,])(\d[\d.,]*) ((?:\w+ )?\w*)\((\w*)\|(\w*)\)")
-
-
-# The same in a template, before its values go in (a value, such as a name that holds
-# "2 borger(e)", is data and is never changed): "{count} letter(s)", "{n} deliver(y|ies)".
+# "{count} letter(s)", "{n} postkasse(r)", "{n} deliver(y|ies)": a count and its noun with the
+# plural's ending in brackets (or both endings), as the templates write it; resolved in the
+# template before its values go in (a value, such as a name that holds "2 borger(e)", is data).
 _TEMPLATE_HEDGE = re.compile(
     r"\{(\w+)(?:![rsa])?(?::[^{}]*)?\} ((?:\w+ )?\w*)\((\w*)(?:\|(\w*))?\)"
 )
 
 
 def with_plurals(template: str, values: dict[str, Any]) -> str:
-    """``template`` with each count's noun in the form its value takes (see :func:`plurals`):
-    singular for 1, else the plural ending. A count the values do not hold is left as it is."""
+    """``template`` with each count's noun in the form its value takes: ``{count} letter(s)``
+    is ``1 letter`` or ``12 letters``, ``{n} brev(e)`` ``12 breve``, and one word may stand
+    between (``{n} tidligere beslutning(er)``). A count the values do not hold is left as it
+    is."""
     if "(" not in template:
         return template
 
@@ -270,20 +264,6 @@ def with_plurals(template: str, values: dict[str, Any]) -> str:
         return head + ("" if one else m.group(3))
 
     return _TEMPLATE_HEDGE.sub(said, template)
-
-
-def plurals(text: str) -> str:
-    """``1 letter(s)`` as ``1 letter``, ``12 brev(e)`` as ``12 breve``: the bracketed
-    plural ending of a noun right after a number (or after one word after it: ``0
-    tidligere beslutning(er)``), kept unless the number is 1."""
-    if "(" not in text:
-        return text
-    text = _BOTH.sub(
-        lambda m: f"{m.group(1)} {m.group(2)}" + m.group(3 if m.group(1) == "1" else 4), text
-    )
-    return _HEDGE.sub(
-        lambda m: f"{m.group(1)} {m.group(2)}" + ("" if m.group(1) == "1" else m.group(3)), text
-    )
 
 
 def format_params(template: str, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:

@@ -24,7 +24,7 @@ from ..documents.signing import (  # the seal over manifest.json is written afte
     MANIFEST,
     SIGNATURE,
 )
-from ..findings import plurals
+from ..findings import with_plurals
 
 GENESIS = "0" * 64
 AUDIT = "audit.jsonl"
@@ -493,9 +493,9 @@ def _expected_hash(
         if want == anchor.get("hash"):
             pinned = len(anchor.get("files") or {})
             return [], [
-                plurals(
-                    f"anchor found: record {at + 1} ({SEALED}), pinning {pinned} deliverable(s)"
-                ),
+                with_plurals(
+                    "anchor found: record {at} ({event}), pinning {n} deliverable(s)", {"n": pinned}
+                ).format(at=at + 1, event=SEALED, n=pinned),
                 # the pages print the anchor, so it cannot pin them: say so beside "intact"
                 "the pages in signoff/ (and signoff.pdf) print the anchor and are written after "
                 "it: the anchor does not pin them, only the chain after it does, which whoever "

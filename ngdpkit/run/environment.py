@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from .. import __version__
 from .. import findings as F
 from ..errors import StepCrashed
-from ..findings import Finding, plurals
+from ..findings import Finding, with_plurals
 from ..settings import Environment, Settings
 from ..steps import STEP_NAMES
 from ..steps.records import ContactPointsRecord
@@ -359,8 +359,5 @@ def _scrub_interrupted(r: EnvironmentRun) -> None:
         r.log(f"{r.env.name}: the interrupted folder could not be scanned: {type(exc).__name__}")
         return
     if hits:
-        r.log(
-            plurals(
-                f"{r.env.name}: {len(hits)} file(s) of the interrupted run held a secret and now hold a note instead"
-            )
-        )
+        said = "{env}: {n} file(s) of the interrupted run held a secret and now hold a note instead"
+        r.log(with_plurals(said, {"n": len(hits)}).format(env=r.env.name, n=len(hits)))
