@@ -478,12 +478,19 @@ def print_findings_table(
     ``summary`` by code and unit), the summary instead, and ``--all`` for every line. The
     frame is said in ``language``, as the findings are (a Danish run's table said "warnings
     (0 errors, …)" around Danish messages)."""
-    from .documents.i18n import count, status_word
+    from .documents.i18n import count, status_word, t
     from .findings import counts as count_severities
     from .findings import with_plurals
 
     lang = "da" if language == "da" else "en"
     words = _TABLE_WORDS[lang]
+    width = 8 if lang == "da" else 7  # "advarsel"
+
+    def severity(word: str) -> str:
+        """The severity column in the table's language (the code beside it stays as it is)."""
+        shown = t(lang, word) if word in ("error", "warning", "info") else word
+        return f"{shown:<{width}}"
+
     findings = payload["findings"]
     counts = count_severities(findings)
     said = ", ".join(count(lang, counts[s], s) for s in ("error", "warning", "info"))
@@ -498,8 +505,8 @@ def print_findings_table(
     if summary:
         total = sum(row[3] for row in summary)
         print("  " + words["summary"].format(total=total))
-        for severity, code, title_, n, where in summary:
-            print(f"  {severity:<7} {code:<32} {n:>6}  {_clip(title_, 50):<50} {where}")
+        for sev, code, title_, n, where in summary:
+            print(f"  {severity(sev)} {code:<32} {n:>6}  {_clip(title_, 50):<50} {where}")
         return
     for f in findings:
         if f["code"] == "NET_SKIPPED":
@@ -508,11 +515,11 @@ def print_findings_table(
         where = f" [{place}]" if place else ""
         # one line per finding: a value it quotes (a certificate's name in a library's
         # error) may hold a line end, which would start a line of its own choosing
-        print(f"  {f['severity']:<7} {f['code']:<32} {one_line(f['message'] + where)}")
+        print(f"  {severity(f['severity'])} {f['code']:<32} {one_line(f['message'] + where)}")
     if skipped:
         n = len(skipped)
         print(
-            f"  {'info':<7} {'NET_SKIPPED':<32} "
+            f"  {severity('info')} {'NET_SKIPPED':<32} "
             + with_plurals(words["skipped"], {"n": n}).format(n=n)
         )
 

@@ -236,10 +236,12 @@ def english_text(template: str, params: dict[str, Any]) -> str | None:
 
 
 # "{count} letter(s)", "{n} postkasse(r)", "{n} deliver(y|ies)": a count and its noun with the
-# plural's ending in brackets (or both endings), as the templates write it; resolved in the
-# template before its values go in (a value, such as a name that holds "2 borger(e)", is data).
+# plural's ending in brackets (or both endings), as the templates write it, and a verb right
+# after it that agrees (``wait(s|)``: singular first); resolved in the template before its
+# values go in (a value, such as a name that holds "2 borger(e)", is data).
 _TEMPLATE_HEDGE = re.compile(
     r"\{(\w+)(?:![rsa])?(?::[^{}]*)?\} ((?:\w+ )?\w*)\((\w*)(?:\|(\w*))?\)"
+    r"(?: (\w+)\((\w*)\|(\w*)\))?"
 )
 
 
@@ -257,11 +259,14 @@ def with_plurals(template: str, values: dict[str, Any]) -> str:
             return m.group(0)
         one = value == "1"
         head = m.group(0)[: m.start(2) - m.start(0)] + m.group(2)
+        verb = ""
+        if m.group(5) is not None:  # a verb that agrees: wait(s|) is "waits" for one
+            verb = " " + m.group(5) + (m.group(6) if one else m.group(7))
         if m.group(4) is not None:  # word(singular|plural)
-            return head + (m.group(3) if one else m.group(4))
+            return head + (m.group(3) if one else m.group(4)) + verb
         if m.group(3) not in ("s", "es", "r", "e", "er"):
             return m.group(0)
-        return head + ("" if one else m.group(3))
+        return head + ("" if one else m.group(3)) + verb
 
     return _TEMPLATE_HEDGE.sub(said, template)
 

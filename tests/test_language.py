@@ -199,6 +199,25 @@ def test_a_count_says_its_noun_in_the_form_it_takes_and_a_value_is_never_changed
     )
 
 
+def test_a_verb_after_a_count_agrees_with_it() -> None:
+    """Session 21's leftover: "1 letter wait in NgDP". A verb written ``wait(s|)`` right after
+    the counted noun takes the count's number; the Danish verb has one form."""
+    from ngdpkit import findings as F
+
+    template = (
+        "{count} letter(s) wait(s|) in NgDP {waiting}; NgDP logged no delivery to WorkZone"
+        " in the last {days} day(s)."
+    )
+    one = F.warning("WATCH_BACKLOG", template, "s", count=1, waiting="for WorkZone", days=7)
+    assert one.message.startswith("1 letter waits in NgDP for WorkZone;"), one.message
+    assert one.message.endswith("in the last 7 days.")
+    many = F.warning("WATCH_BACKLOG", template, "s", count=12, waiting="for WorkZone", days=1)
+    assert many.message.startswith("12 letters wait in NgDP for WorkZone;"), many.message
+    assert many.message.endswith("in the last 1 day.")
+    assert (F.danish_text(template, one.params) or "").startswith("1 brev venter i NgDP")
+    assert (F.danish_text(template, many.params) or "").startswith("12 breve venter i NgDP")
+
+
 def test_checks_table_is_framed_in_the_settings_language(sample_copy: Path) -> None:
     """The consultant's second cold run: a Danish run's ``check`` framed Danish messages in
     English ("== test: warnings (0 errors, 5 warnings, 5 info)", "2 network check(s)
@@ -207,9 +226,13 @@ def test_checks_table_is_framed_in_the_settings_language(sample_copy: Path) -> N
     out = cli("check", "--settings", str(settings), "--env", "test").stdout.splitlines()
     assert out[1].startswith("== test: advarsler (0 fejl, ")
     assert any("netværkskontroller sprunget over" in line for line in out), out
+    # the severity column too (session 21's leftover: "warning" beside a Danish message)
+    assert any(line.startswith("  advarsel IP_DOCUMENTATION_RANGE ") for line in out), out
+    assert not any(line.startswith("  warning ") for line in out), out
     text = settings.read_text(encoding="utf-8")
     settings.write_text(text.replace('language = "da"', 'language = "en"'), encoding="utf-8")
     assert 'language = "en"' in settings.read_text(encoding="utf-8")
     out = cli("check", "--settings", str(settings), "--env", "test").stdout.splitlines()
     assert out[1].startswith("== test: warnings (0 errors, ")
+    assert any(line.startswith("  warning IP_DOCUMENTATION_RANGE ") for line in out), out
     assert any("network checks skipped" in line for line in out), out

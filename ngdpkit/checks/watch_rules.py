@@ -52,20 +52,20 @@ def backlog(report: WatchReport, source: str) -> list[Finding]:
         }
         if report.last_good_delivery is not None:
             if (report.hours_since_last_good or 0) < 24:
-                msg = "{count} letter(s) wait in NgDP {waiting}; the last delivery to WorkZone that NgDP logged was at {last_good}, {since_hours} hour(s) ago."
+                msg = "{count} letter(s) wait(s|) in NgDP {waiting}; the last delivery to WorkZone that NgDP logged was at {last_good}, {since_hours} hour(s) ago."
             else:
-                msg = "{count} letter(s) wait in NgDP {waiting}; the last delivery to WorkZone that NgDP logged was at {last_good}, {since_days} day(s) and {since_hours} hour(s) ago."
+                msg = "{count} letter(s) wait(s|) in NgDP {waiting}; the last delivery to WorkZone that NgDP logged was at {last_good}, {since_days} day(s) and {since_hours} hour(s) ago."
             params |= {"last_good": _when(report.last_good_delivery), **_since(report)}
         elif report.good is not None:
-            msg = "{count} letter(s) wait in NgDP {waiting}; NgDP logged no delivery to WorkZone in the last {days} day(s)."
+            msg = "{count} letter(s) wait(s|) in NgDP {waiting}; NgDP logged no delivery to WorkZone in the last {days} day(s)."
         else:
-            msg = "{count} letter(s) wait in NgDP {waiting}; since when is not known (NgDP's event log was not read)."
+            msg = "{count} letter(s) wait(s|) in NgDP {waiting}; since when is not known (NgDP's event log was not read)."
         found.append(F.warning("WATCH_BACKLOG", msg, source, "/memos/", **params))
     if report.receipts_waiting:
         found.append(
             F.warning(
                 "WATCH_BACKLOG",
-                "{count} receipt(s) wait in NgDP {waiting}.",
+                "{count} receipt(s) wait(s|) in NgDP {waiting}.",
                 source,
                 "/receipts/",
                 count=report.receipts_waiting,
