@@ -14,6 +14,7 @@ from __future__ import annotations
 
 DANISH: dict[str, str] = {
     "On {server} at {taken}: the key was not used as {account} (a virtual account cannot run a task); its read right, read back by SID, is the evidence.": "På {server} {taken}: nøglen blev ikke brugt som {account} (en virtuel konto kan ikke køre en opgave); dens læseret, læst tilbage via SID, er belægget.",
+    "On {server} at {taken}: the key was not used as {account} (server-check.ps1 ran without -TestKeyAsAccount); its read right, read back by SID, is the evidence.": "På {server} {taken}: nøglen blev ikke brugt som {account} (server-check.ps1 kørte uden -TestKeyAsAccount); dens læseret, læst tilbage via SID, er belægget.",
     "On {server} at {taken}: the push endpoint {url} {detail}: NgDP calls it with its own certificate, and its binding should ask for one.": "På {server} {taken}: push-endepunktet {url} {detail}: NgDP kalder det med sit eget certifikat, og dets binding bør kræve et.",
     "The push endpoint {url} asked for a client certificate and refused {ran} without one, as a receiver of NgDP's calls should.": "Push-endepunktet {url} bad om et klientcertifikat og afviste {ran} uden et, som en modtager af NgDP's kald skal.",
     "On {server} at {taken}: NgDP's TLS certificate was issued by {issuer}, not by the public CA NgDP uses (Sectigo/USERTrust; inferred): a proxy inspects TLS there, and mutual TLS with NgDP fails through it.": "På {server} {taken}: NgDP's TLS-certifikat er udstedt af {issuer}, ikke af den offentlige CA, NgDP bruger (Sectigo/USERTrust; udledt): en proxy inspicerer TLS dér, og gensidig TLS med NgDP fejler gennem den.",
@@ -50,7 +51,11 @@ DANISH: dict[str, str] = {
     "no contact point is named {value!r} (did you mean: {values})": "intet kontaktpunkt hedder {value!r} (mente du: {values})",
     "no contact point is named {value!r}": "intet kontaktpunkt hedder {value!r}",
     # Windows servers (contract 12.4)
-    "{label} is encrypted with AES (PBES2): Windows Server 2016 and older cannot import it, and say the password is wrong. Re-export it with 3DES for those servers: {command} (then delete key-and-cert.pem: it holds the key unencrypted).": "{label} er krypteret med AES (PBES2): Windows Server 2016 og ældre kan ikke importere den og siger, at adgangskoden er forkert. Eksportér den igen med 3DES til de servere: {command} (slet derefter key-and-cert.pem: den indeholder nøglen ukrypteret).",
+    "{label} is encrypted with AES (PBES2): Windows Server 2016 and older cannot import it, and say the password is wrong. Re-export it with 3DES for those servers, on your own machine: {command} (the first command asks for a pass phrase that keeps the key encrypted in key-and-cert.pem; delete that file afterwards).": "{label} er krypteret med AES (PBES2): Windows Server 2016 og ældre kan ikke importere den og siger, at adgangskoden er forkert. Eksportér den igen med 3DES til de servere, på din egen maskine: {command} (den første kommando beder om en adgangsfrase, der holder nøglen krypteret i key-and-cert.pem; slet filen bagefter).",
+    "{name!r} is not a computer name (NetBIOS) or a DNS name: letters, digits and hyphens, labels separated by dots.": "{name!r} er hverken et computernavn (NetBIOS) eller et DNS-navn: bogstaver, cifre og bindestreger, dele adskilt af punktum.",
+    "Windows calls {name} {short} (a computer name keeps {limit} characters); the scripts and their evidence use that name.": "Windows kalder {name} {short} (et computernavn har højst {limit} tegn); scripts og deres dokumentation bruger det navn.",
+    "{server}'s {field} {text!r} must be one IPv4 address in canonical form (no range, no name).": "{field} for {server} er {text!r}, men skal være én IPv4-adresse skrevet normalt (intet område, intet navn).",
+    "{server}'s {field} {text!r} is IPv6: NgDP's addresses are IPv4, so no rule runs from it to them; give the server's IPv4 address.": "{field} for {server} er {text!r}, en IPv6-adresse: NgDP's adresser er IPv4, så ingen regel kan gå derfra til dem; angiv serverens IPv4-adresse.",
     "Servers {values} share the name {name} on Windows (the first label): scripts and evidence cannot tell them apart.": "Serverne {values} har samme navn {name} i Windows (første del af navnet): scripts og dokumentation kan ikke skelne dem.",
     # the checklist's evidence (checks.evidence, servercheck)
     "Mailbox {mailbox} is mapped by this run but missing from the register.": "Postkassen {mailbox} er tilknyttet i denne kørsel, men mangler i registret.",
@@ -425,6 +430,8 @@ TITLES = {
     "CONFIRMATIONS_TAMPERED": "Bekræftelserne er ændret",
     "CERT_P12_MODERN_ENCRYPTION": "Certifikatfilen er AES-krypteret",
     "SERVER_NAME_AMBIGUOUS": "To servere har samme Windows-navn",
+    "SERVER_NAME_INVALID": "Et servernavn er ikke et computernavn",
+    "SERVER_NAME_NETBIOS": "Windows forkorter et servernavn",
     "NET_TLS_INTERCEPTED": "En proxy inspicerer TLS mod NgDP",
     "SIGNING_CERT_INVALID": "Signeringscertifikatet kan ikke forsegle mappen",
     "SIGNING_TIMESTAMP_FAILED": "Intet tidsstempel på PDF-signaturen",

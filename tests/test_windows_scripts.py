@@ -29,6 +29,7 @@ PS51 = {
     "Set-Acl", "Set-Content", "Sort-Object", "Split-Path", "Test-NetConnection", "Test-Path",
     "Where-Object", "Write-Host", "Write-Warning", "Write-Output", "Measure-Object",
     "Get-NetAdapter", "Invoke-RestMethod", "Start-Sleep", "Out-String", "Out-Null", "Remove-Item",
+    "Get-Location",
     "New-ScheduledTaskAction", "New-ScheduledTaskPrincipal", "Register-ScheduledTask",
     "Start-ScheduledTask", "Unregister-ScheduledTask",  # the ScheduledTasks module (Server 2012 on)
     "netsh.exe",  # not a cmdlet: the Windows tool that shows the WinHTTP proxy
@@ -186,6 +187,56 @@ def test_fqdn_server_names_are_keyed_by_their_first_label(sample_dir: Path) -> N
     twins = replace(env, servers=(Server("wzweb01.soeby.local"), Server("WZWEB01")))
     assert [f.code for f in ambiguous_servers(twins)] == ["SERVER_NAME_AMBIGUOUS"]
     assert ambiguous_servers(env) == []
+
+
+def test_a_long_name_is_keyed_as_windows_cuts_it_and_odd_names_and_addresses_are_errors(
+    sample_dir: Path,
+) -> None:
+    """The Windows administrator's cold review: a server named ``wz-verylongservername01``
+    never matched ``$env:COMPUTERNAME`` (``WZ-VERYLONGSERV``: Windows keeps 15 characters), so
+    the install refused on it; ``internal_ip = "10.0.0.0/8"`` (a whole network opened to
+    NgDP), ``"@SUM(1+1)"``, an IPv6 source for IPv4 destinations and a name ``wz agent01; x``
+    passed without a word."""
+    from ngdpkit.checks.system import check_servers
+
+    env = replace(
+        env_of(sample_dir),
+        servers=(Server("wz-verylongservername01.soeby.local", service_account="S\\svc"),),
+    )
+    for text in (
+        install_certificate_script(env, thumbprint="ABCDEF0123"),
+        server_check_script(env, thumbprint="ABCDEF0123"),
+    ):
+        assert "'WZ-VERYLONGSERV' = @('S\\svc')" in text
+    found = check_servers(
+        (
+            Server("wz-verylongservername01.soeby.local", internal_ip="10.20.30.40"),
+            Server("wz-web01", internal_ip="10.0.0.0/8"),
+            Server("wz agent01; x"),
+            Server("wz-web02", internal_ip="fd00::5"),
+            Server("wz-web03", internal_ip="@SUM(1+1)", ip="203.0.113.7"),
+            Server("wz-web04", ip="010.1.2.3"),
+            Server("WZ_WEB05"),
+        ),
+        "environments.test.servers",
+    )
+    said = [(f.code, f.severity, f.location) for f in found]
+    assert said == [
+        ("SERVER_NAME_NETBIOS", "info", "wz-verylongservername01.soeby.local"),
+        ("IP_INVALID", "error", "wz-web01"),
+        ("SERVER_NAME_INVALID", "error", "wz agent01; x"),
+        ("IP_INVALID", "error", "wz-web02"),
+        ("IP_INVALID", "error", "wz-web03"),
+        ("IP_INVALID", "error", "wz-web04"),
+    ], said
+    assert "WZ-VERYLONGSERV" in found[0].message
+    assert "IPv6" in found[3].message and found[5].source.endswith(".servers.ip")
+    # two long names Windows cuts alike cannot be told apart
+    twins = replace(
+        env,
+        servers=(Server("wz-verylongservername01"), Server("wz-verylongservername02")),
+    )
+    assert [f.code for f in ambiguous_servers(twins)] == ["SERVER_NAME_AMBIGUOUS"]
 
 
 def test_an_aes_p12_is_flagged_with_the_reexport_command(sample_dir: Path) -> None:
@@ -366,3 +417,114 @@ def test_every_format_string_is_well_formed(scripts: dict[str, str]) -> None:
             body = node.text.decode("utf-8")[1:-1].replace("''", "'")
             rest = re.sub(r"\{\d+(?::[^{}]*)?\}", "", body.replace("{{", "").replace("}}", ""))
             assert "{" not in rest and "}" not in rest, (name, body)
+
+
+def test_a_root_the_settings_named_is_installed_only_on_purpose(sample_dir: Path) -> None:
+    """The Windows administrator's cold review: the install script put whatever root the
+    settings' ``trust_anchors`` named into ``LocalMachine\\Root`` on every server (the run said
+    only ``CERT_CUSTOM_TRUST_ANCHORS``, a warning), where Windows trusts it for every TLS
+    connection. A root that is not one of the OCES3 roots the kit ships now needs
+    ``-TrustCustomRoot``, and the script stops before it changes anything without it."""
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from ngdpkit.checks.trust import _bundled, bundled_root_ders
+
+    env = env_of(sample_dir)
+    custom = install_certificate_script(
+        env, thumbprint="ABCDEF0123", issuing_ca=b"\x30\x03\x02\x01\x01", root_ca=b"\x30\x03"
+    )
+    real_root = _bundled("test")[0].public_bytes(Encoding.DER)
+    assert real_root in bundled_root_ders()
+    real = install_certificate_script(
+        env, thumbprint="ABCDEF0123", issuing_ca=b"\x30\x03\x02\x01\x01", root_ca=real_root
+    )
+    assert "$RootIsOces3 = $false" in custom and "$RootIsOces3 = $true" in real
+    for text in (custom, real):
+        assert "[switch]$TrustCustomRoot" in text
+        guard = text.index("if ($RootCa -and -not $RootIsOces3 -and -not $TrustCustomRoot)")
+        # the refusal comes before the first change (the root's import), and says nothing
+        # was changed
+        assert guard < text.index("Install-NgdpCa $RootCa $RootThumbprint 'Root'")
+        assert "throw ('Nothing was changed. The root CA in this script" in text[guard:]
+
+
+def test_both_scripts_refuse_powershell_7_and_an_unwritable_folder_before_any_work(
+    scripts: dict[str, str],
+) -> None:
+    """The cold review: under PowerShell 7 ``catch [System.Net.WebException]`` never matches
+    (a 401 read as a failed https check), and Import-PfxCertificate goes through a
+    compatibility session; the scripts say ``#Requires -PSEdition Desktop``. ``-OutDir`` was
+    resolved by .NET against the process's folder (often System32) and a read-only share
+    failed after minutes of checks; it is resolved and tried first. The server check printed
+    only "Written: …" and exited 0 when every check failed."""
+    for name, text in scripts.items():
+        assert text.splitlines()[2] == "#Requires -PSEdition Desktop", name
+        resolve = text.index("GetUnresolvedProviderPathFromPSPath($OutDir)")
+        probe = text.index("[System.IO.File]::WriteAllText($probe, '')")
+        first_work = (
+            text.index("Write-Host ('ngdpkit: installing")
+            if name == "install"
+            else (text.index("function Add-Check"))
+        )
+        assert resolve < probe < first_work, name
+    check = scripts["check"]
+    tail = check[check.index("$failed = @($checks") :]
+    assert "'FAIL'" in tail and "exit 1" in tail
+    assert tail.index("Write-Host ('Written: ' + $file)") < tail.index("exit 1")
+
+
+def test_the_key_is_used_as_an_account_only_when_asked(
+    scripts: dict[str, str], tmp_path: Path
+) -> None:
+    """The Windows administrator's cold review: the server check registered, by default, a
+    scheduled task running ``powershell.exe -EncodedCommand`` as the service account, which
+    endpoint protection flags (a security team may isolate the server). It does so only with
+    ``-TestKeyAsAccount``; without it the evidence says so, and the run reads it as
+    ``NET_ACCOUNT_NOT_TESTED`` (info) naming the switch. An S4U task that writes nothing
+    names the right it needs."""
+    body = scripts["check"][scripts["check"].index("function Test-NgdpKeyAsAccount") :]
+    body = body[: body.index("\n}")]
+    assert "[switch]$TestKeyAsAccount" in scripts["check"]
+    assert body.index("if (-not $TestKeyAsAccount)") < body.index("New-ScheduledTaskAction")
+    assert "Log on as a batch job" in body
+    path = tmp_path / "ev.json"
+    path.write_text(
+        json.dumps(
+            {
+                "schema": "ngdpkit/server-check/1",
+                "server": "WZWEB01",
+                "taken_at": "2026-12-01T10:00:00Z",
+                "checks": [
+                    {
+                        "kind": "as_account_not_run",
+                        "target": "SOEBY\\svc-wz",
+                        "ok": True,
+                        "detail": "not run as the account: the script ran without"
+                        " -TestKeyAsAccount (a one-off scheduled task); the ACL read back by SID"
+                        " is the evidence",
+                        "status": None,
+                    }
+                ],
+            }
+        )
+    )
+    (found,) = read_evidence(path, label="ev.json", environment="test", registered_ips=())[1]
+    assert found.code == "NET_ACCOUNT_NOT_TESTED" and found.severity == "info"
+    assert "without -TestKeyAsAccount" in found.message and "virtual" not in found.message
+    assert "uden -TestKeyAsAccount" in found.text("da")
+
+
+def test_a_read_right_is_read_whole_and_a_deny_outweighs_it(scripts: dict[str, str]) -> None:
+    """The cold review: ``Get-NgdpReadRight`` counted any Allow entry for the account
+    (``Synchronize`` alone, or ``Write``) as a read right and ignored Deny entries, so the
+    evidence could say the account reads a key it cannot. It combines the account's Allow and
+    Deny entries and answers only when Read is allowed whole and none of it denied."""
+    for name, text in scripts.items():
+        body = text[text.index("function Get-NgdpReadRight") :]
+        body = body[: body.index("\n}")]
+        assert "$allowed = $allowed -bor [int]$rule.FileSystemRights" in body, name
+        assert "$denied = $denied -bor [int]$rule.FileSystemRights" in body, name
+        assert "[System.Security.AccessControl.FileSystemRights]::Read" in body, name
+        verdict = "if ((($allowed -band $read) -ne $read) -or (($denied -band $read) -ne 0)) { return '' }"
+        assert verdict in body, name
+        assert "0x90000000" in body  # GENERIC_READ and GENERIC_ALL as stored entries

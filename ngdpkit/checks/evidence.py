@@ -78,8 +78,9 @@ class StepEvidence:
 
 def server_key(name: str) -> str:
     """A server as Windows names it (``$env:COMPUTERNAME``): its first label, upper-case
-    (``wzweb01.soeby.local`` is ``WZWEB01``; contract §12.4)."""
-    return name.strip().split(".", 1)[0].upper()
+    (``wzweb01.soeby.local`` is ``WZWEB01``; contract §12.4), cut to the 15 characters a
+    computer name keeps (``wz-verylongservername01`` is ``WZ-VERYLONGSERV``)."""
+    return name.strip().split(".", 1)[0].upper()[:15]
 
 
 CONFIRMATIONS = "confirmations.jsonl"

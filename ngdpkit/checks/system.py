@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from .. import findings as F
@@ -304,6 +305,75 @@ def check_ips(values: tuple[str, ...] | list[str], key: str) -> list[Finding]:
                     )
                 )
         networks.append((text, net))
+    return found
+
+
+# A server as the settings name it (contract §12.4): a NetBIOS name or an FQDN, labels of
+# letters, digits, hyphens (and the underscore Windows allows in a computer name).
+_SERVER_NAME = re.compile(
+    r"^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
+)
+NETBIOS_LENGTH = 15  # what $env:COMPUTERNAME holds of a longer first label
+
+
+def check_servers(servers: tuple[Any, ...], key: str) -> list[Finding]:
+    """Each server's name and addresses, before they go into PowerShell and the firewall
+    order: a name that is not a computer name (``wz agent01; x``), a first label longer
+    than Windows keeps, and an ``internal_ip`` or ``ip`` that is not one IPv4 address (a
+    ``10.0.0.0/8`` would open a whole network to NgDP; NgDP's addresses are IPv4)."""
+    found: list[Finding] = []
+    for server in servers:
+        name = server.name.strip()
+        if not _SERVER_NAME.match(name):
+            found.append(
+                F.error(
+                    "SERVER_NAME_INVALID",
+                    "{name!r} is not a computer name (NetBIOS) or a DNS name: letters, digits and hyphens, labels separated by dots.",
+                    key,
+                    name,
+                    name=name,
+                )
+            )
+            continue
+        first = name.split(".", 1)[0]
+        if len(first) > NETBIOS_LENGTH:
+            found.append(
+                F.info(
+                    "SERVER_NAME_NETBIOS",
+                    "Windows calls {name} {short} (a computer name keeps {limit} characters); the scripts and their evidence use that name.",
+                    key,
+                    name,
+                    name=name,
+                    short=first[:NETBIOS_LENGTH].upper(),
+                    limit=NETBIOS_LENGTH,
+                )
+            )
+        for field_name in ("internal_ip", "ip"):
+            text = str(getattr(server, field_name, "") or "").strip()
+            if not text:
+                continue
+            try:
+                address = ipaddress.ip_address(text)
+            except ValueError:
+                address = None
+            if address is None or str(address) != text:
+                template = "{server}'s {field} {text!r} must be one IPv4 address in canonical form (no range, no name)."
+            elif address.version != 4:
+                template = "{server}'s {field} {text!r} is IPv6: NgDP's addresses are IPv4, so no rule runs from it to them; give the server's IPv4 address."
+            else:
+                continue
+            found.append(
+                F.error(
+                    "IP_INVALID",
+                    template,
+                    f"{key}.{field_name}",
+                    name,
+                    server=name,
+                    field=field_name,
+                    text=text,
+                )
+            )
     return found
 
 

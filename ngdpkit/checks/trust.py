@@ -58,6 +58,19 @@ def _bundled(kind: str) -> list[x509.Certificate]:
     return [x509.load_pem_x509_certificate((base / name).read_bytes()) for name in BUNDLED[kind]]
 
 
+def bundled_root_ders() -> frozenset[bytes]:
+    """The DER bytes of the OCES3 roots the kit ships (both kinds): a root the settings named
+    themselves is not among them."""
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    return frozenset(
+        c.public_bytes(Encoding.DER)
+        for kind in BUNDLED
+        for c in _bundled(kind)
+        if is_self_signed(c)
+    )
+
+
 def read_pem_bundle(path: Path, label: str) -> list[x509.Certificate]:
     data = path.read_bytes()
     try:

@@ -117,6 +117,8 @@ def install_certificate_script(
     """
     import base64
 
+    from ..checks.trust import bundled_root_ders
+
     code, refusals = _common(env, thumbprint)
     if not thumbprint:
         refusals.append(
@@ -142,6 +144,7 @@ def install_certificate_script(
             "__ISSUING_THUMBPRINT__": literal(_sha1(issuing_ca)),
             "__ROOT_CA__": literal(base64.b64encode(root_ca).decode() if root_ca else ""),
             "__ROOT_THUMBPRINT__": literal(_sha1(root_ca)),
+            "__ROOT_IS_BUNDLED__": "$true" if root_ca in bundled_root_ders() else "$false",
         }
     )
     return fill("install-certificate.ps1", code, refusals=refusals)
@@ -345,10 +348,13 @@ def _seen_on_the_way(check: dict[str, Any], label: str, server: str, taken: str)
     NgDP (another than the public CA means a TLS-inspecting proxy) and the WinHTTP proxy."""
     detail = shortened(str(check.get("detail") or ""), 300)
     if check.get("kind") == "as_account_not_run":
+        asked = "-TestKeyAsAccount" not in detail  # a virtual account, or not asked for
         return [
             F.info(
                 "NET_ACCOUNT_NOT_TESTED",
-                "On {server} at {taken}: the key was not used as {account} (a virtual account cannot run a task); its read right, read back by SID, is the evidence.",
+                "On {server} at {taken}: the key was not used as {account} (a virtual account cannot run a task); its read right, read back by SID, is the evidence."
+                if asked
+                else "On {server} at {taken}: the key was not used as {account} (server-check.ps1 ran without -TestKeyAsAccount); its read right, read back by SID, is the evidence.",
                 label,
                 server,
                 server=server,

@@ -156,7 +156,9 @@ def validity_timeline(step: Step, facts: CertificateFacts | None) -> display.HTM
         if facts
         else []
     )
-    return display.validity_timeline(items, now_iso=dt.datetime.now(dt.UTC).isoformat())
+    return display.validity_timeline(
+        items, now_iso=dt.datetime.now(dt.UTC).isoformat(), language=step.language
+    )
 
 
 def install_script(step: Step, facts: CertificateFacts | None) -> str:
@@ -243,12 +245,12 @@ def modern_encryption(path: Any, label: str) -> list[Any]:
     return [
         F.info(
             "CERT_P12_MODERN_ENCRYPTION",
-            "{label} is encrypted with AES (PBES2): Windows Server 2016 and older cannot import it, and say the password is wrong. Re-export it with 3DES for those servers: {command} (then delete key-and-cert.pem: it holds the key unencrypted).",
+            "{label} is encrypted with AES (PBES2): Windows Server 2016 and older cannot import it, and say the password is wrong. Re-export it with 3DES for those servers, on your own machine: {command} (the first command asks for a pass phrase that keeps the key encrypted in key-and-cert.pem; delete that file afterwards).",
             label,
             "",
             label=label,
             command=(
-                f"openssl pkcs12 -in {name} -nodes -out key-and-cert.pem && "
+                f"openssl pkcs12 -in {name} -out key-and-cert.pem && "
                 f"openssl pkcs12 -export -legacy -in key-and-cert.pem -out legacy-{name}"
             ),
         )

@@ -60,8 +60,10 @@ def check_system(step: Step) -> SystemFacts:
             "the portal registration and the firewall order have no egress address yet",
         )
     step.add(check_ips(env.server_ips, f"{key}.server_ips"))
+    from ..checks.system import check_servers
     from ..deliverables.servercheck import ambiguous_servers
 
+    step.add(check_servers(env.servers, f"{key}.servers"))
     step.add(ambiguous_servers(env))
     auth_text = "not configured"
     if env.authorization_env:

@@ -1,11 +1,13 @@
 #Requires -RunAsAdministrator
 #Requires -Version 5.1
+#Requires -PSEdition Desktop
 <#
   ngdpkit: install the NgDP certificate of one environment (__KIND__ kind); the run folder it came from says when and from which settings.
-  Run it on each WorkZone web and agent server, as an administrator, in Windows PowerShell 5.1 or later:
+  Run it on each WorkZone web and agent server, as an administrator, in Windows PowerShell 5.1 (not PowerShell 7: the script says #Requires -PSEdition Desktop):
       powershell -ExecutionPolicy Bypass -File .\install-certificate.ps1 -PfxPath <path of the .p12/.pfx>
   It installs the root CA of the environment into LocalMachine\Root and its issuing CA into LocalMachine\CA
-  (each checked against its thumbprint before import), imports the certificate into LocalMachine\My
+  (each checked against its thumbprint before import; a root that is not one of the real OCES3 roots
+  ngdpkit ships, from the trust_anchors of the settings, only with -TrustCustomRoot), imports the certificate into LocalMachine\My
   with a non-exportable key unless it is there already with its key, selects it by its thumbprint,
   checks that the chain builds, grants each service account of this server read access to the
   private key (CNG and CSP key folders both searched) and reads the access back by SID. It writes
@@ -18,15 +20,28 @@ param(
     [string]$PfxPath = '',
     [string[]]$ServiceAccount = @(),
     [string]$Thumbprint = __THUMBPRINT__,
-    [string]$OutDir = $PSScriptRoot
+    [string]$OutDir = $PSScriptRoot,
+    [switch]$TrustCustomRoot
 )
 $ErrorActionPreference = 'Stop'
+# -OutDir as PowerShell resolves a path (relative to this session's folder, not the process's),
+# checked before any work: code pasted into a console has no $PSScriptRoot, and a read-only
+# share would fail only at the end
+if (-not $OutDir) { $OutDir = (Get-Location).ProviderPath }
+$OutDir = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($OutDir)
+if (-not (Test-Path -LiteralPath $OutDir -PathType Container)) { throw ('-OutDir {0} is not a folder: give one with -OutDir <folder>.' -f $OutDir) }
+try {
+    $probe = Join-Path $OutDir ('.ngdpkit-write-test-' + [guid]::NewGuid().ToString('N'))
+    [System.IO.File]::WriteAllText($probe, '')
+    Remove-Item -LiteralPath $probe
+} catch { throw ('Nothing was checked or changed: the evidence cannot be written to {0} ({1}); give a writable folder with -OutDir <folder>.' -f $OutDir, $_.Exception.Message) }
 $Environment = __ENVIRONMENT__
 $Servers = __SERVER_LIST__
 $AccountsByServer = __ACCOUNTS_BY_SERVER__
 $DefaultAccounts = __DEFAULT_ACCOUNTS__
 $RootCa = __ROOT_CA__
 $RootThumbprint = __ROOT_THUMBPRINT__
+$RootIsOces3 = __ROOT_IS_BUNDLED__
 $IssuingCa = __ISSUING_CA__
 $IssuingThumbprint = __ISSUING_THUMBPRINT__
 
@@ -51,6 +66,13 @@ Write-Host ('ngdpkit: installing the NgDP certificate of environment {0} ({1})' 
 $accounts = @(Get-NgdpAccounts $ServiceAccount $AccountsByServer $DefaultAccounts)
 if ($accounts.Count -eq 0) { throw ('No service account for {0}: it is not one of the servers in the settings ({1}), or has no service_account; pass -ServiceAccount.' -f $env:COMPUTERNAME, ($Servers -join ', ')) }
 Assert-NgdpAccounts $accounts
+
+# A root CA the settings named themselves (their trust_anchors), not one of the OCES3 roots
+# ngdpkit ships, would be trusted for every TLS connection of this server: only on purpose.
+if ($RootCa -and -not $RootIsOces3 -and -not $TrustCustomRoot) {
+    $custom = New-Object System.Security.Cryptography.X509Certificates.X509Certificate2(, [Convert]::FromBase64String($RootCa))
+    throw ('Nothing was changed. The root CA in this script, {0} (thumbprint {1}), is not one of the OCES3 roots ngdpkit ships: the settings named their own trust anchors, and Windows would trust this CA for every TLS connection of this server. Only on a test server, and only if you know this CA, run the script again with -TrustCustomRoot.' -f $custom.Subject, $custom.Thumbprint)
+}
 
 # 1. The root CA into LocalMachine\Root and the issuing CA into LocalMachine\CA
 Install-NgdpCa $RootCa $RootThumbprint 'Root'

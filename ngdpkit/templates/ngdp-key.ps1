@@ -18,12 +18,24 @@ function Get-NgdpKeyFile([System.Security.Cryptography.X509Certificates.X509Cert
 }
 
 function Get-NgdpReadRight([string]$Path, [string]$Account) {
-    # The rights the ACL allows the account on the key file, read back by SID.
+    # The rights the ACL gives the account itself on the key file, read back by SID: empty
+    # unless its Allow entries hold Read whole and no Deny entry takes any of it away (an
+    # entry for Synchronize or Write alone is no read right; a Deny outweighs an Allow).
     $sid = (New-Object System.Security.Principal.NTAccount($Account)).Translate([System.Security.Principal.SecurityIdentifier])
     $acl = Get-Acl -LiteralPath $Path
-    $rules = @($acl.GetAccessRules($true, $true, [System.Security.Principal.SecurityIdentifier]) | Where-Object { $_.IdentityReference -eq $sid -and $_.AccessControlType -eq 'Allow' })
-    $rights = @($rules | ForEach-Object { $_.FileSystemRights.ToString() })
-    return ($rights -join ', ')
+    $allowed = 0
+    $denied = 0
+    foreach ($rule in @($acl.GetAccessRules($true, $true, [System.Security.Principal.SecurityIdentifier]))) {
+        if ($rule.IdentityReference -ne $sid) { continue }
+        if ($rule.AccessControlType -eq 'Allow') { $allowed = $allowed -bor [int]$rule.FileSystemRights }
+        else { $denied = $denied -bor [int]$rule.FileSystemRights }
+    }
+    $read = [int][System.Security.AccessControl.FileSystemRights]::Read
+    # GENERIC_READ (0x80000000) and GENERIC_ALL (0x10000000) in a stored entry grant Read too
+    if (($allowed -band 0x90000000) -ne 0) { $allowed = $allowed -bor $read }
+    if (($denied -band 0x90000000) -ne 0) { $denied = $denied -bor $read }
+    if ((($allowed -band $read) -ne $read) -or (($denied -band $read) -ne 0)) { return '' }
+    return ([System.Security.AccessControl.FileSystemRights]$allowed).ToString()
 }
 
 function Get-NgdpAccounts([string[]]$Given, $ByServer, [string[]]$Default) {

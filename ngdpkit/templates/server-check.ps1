@@ -1,8 +1,9 @@
 #Requires -RunAsAdministrator
 #Requires -Version 5.1
+#Requires -PSEdition Desktop
 <#
   ngdpkit server check for one environment (__KIND__ kind); the run folder it came from says when and from which settings.
-  Run on each WorkZone web and agent server, in Windows PowerShell 5.1 or later, as an administrator:
+  Run on each WorkZone web and agent server, in Windows PowerShell 5.1 (not PowerShell 7: the script says #Requires -PSEdition Desktop), as an administrator:
       powershell -ExecutionPolicy Bypass -File .\server-check.ps1 [-AskAuthorization] [-EgressIp <public address>]
   -AskAuthorization asks for the NgDP authorization header (hidden input, never stored), which
   enables the NgDP API call; -AuthorizationFile <path> reads it from a file readable only by you.
@@ -11,6 +12,10 @@
   consultant, who lists it under probe_evidence in the settings. The file holds no secret.
   -EgressIpUrl <https URL> looks the egress address up instead; use it only when the firewall
   request opens that host (it names api.ipify.org as optional).
+  -TestKeyAsAccount also uses the key as each service account, through a one-off scheduled task
+  that runs an encoded PowerShell command as the account and is removed afterwards; tell your
+  security team first, since endpoint protection may flag such a task. Without it, the
+  read right of the key, read back by SID, is the evidence.
 #>
 [CmdletBinding()]
 param(
@@ -20,9 +25,21 @@ param(
     [string]$EgressIpUrl = '',
     [string]$OutDir = $PSScriptRoot,
     [switch]$AskAuthorization,
-    [string]$AuthorizationFile = ''
+    [string]$AuthorizationFile = '',
+    [switch]$TestKeyAsAccount
 )
 $ErrorActionPreference = 'Stop'
+# -OutDir as PowerShell resolves a path (relative to this session's folder, not the process's),
+# checked before any work: code pasted into a console has no $PSScriptRoot, and a read-only
+# share would fail only at the end
+if (-not $OutDir) { $OutDir = (Get-Location).ProviderPath }
+$OutDir = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($OutDir)
+if (-not (Test-Path -LiteralPath $OutDir -PathType Container)) { throw ('-OutDir {0} is not a folder: give one with -OutDir <folder>.' -f $OutDir) }
+try {
+    $probe = Join-Path $OutDir ('.ngdpkit-write-test-' + [guid]::NewGuid().ToString('N'))
+    [System.IO.File]::WriteAllText($probe, '')
+    Remove-Item -LiteralPath $probe
+} catch { throw ('Nothing was checked or changed: the evidence cannot be written to {0} ({1}); give a writable folder with -OutDir <folder>.' -f $OutDir, $_.Exception.Message) }
 $Environment = __ENVIRONMENT__
 $ApiUrl = __API_URL__
 $ApiHost = __API_HOST__
@@ -32,6 +49,7 @@ $AccountsByServer = __ACCOUNTS_BY_SERVER__
 $DefaultAccounts = __DEFAULT_ACCOUNTS__
 [Net.ServicePointManager]::SecurityProtocol = [Net.SecurityProtocolType]::Tls12
 $checks = New-Object System.Collections.ArrayList
+Write-Host ('ngdpkit: server check of environment {0} on {1}' -f $Environment, $env:COMPUTERNAME)
 
 function Add-Check([string]$Kind, [string]$Target, [bool]$Ok, [string]$Detail, $Status) {
     [void]$checks.Add([ordered]@{ kind = $Kind; target = $Target; ok = $Ok; detail = $Detail; status = $Status })
@@ -50,6 +68,12 @@ function Test-NgdpKeyAsAccount([string]$Account, [string]$Thumb) {
     $builtIn = @('NT AUTHORITY\SYSTEM', 'NT AUTHORITY\NETWORK SERVICE', 'NT AUTHORITY\LOCAL SERVICE')
     if ($Account.ToUpper().StartsWith('IIS APPPOOL\') -or $Account.ToUpper().StartsWith('NT SERVICE\')) {
         Add-Check 'as_account_not_run' $Account $true 'not run as the account (a virtual account cannot run a task): the ACL read back by SID is the evidence' $null
+        return
+    }
+    if (-not $TestKeyAsAccount) {
+        # Only when asked: endpoint protection may flag a scheduled task that runs an encoded
+        # PowerShell command, and a security team may isolate the server for it
+        Add-Check 'as_account_not_run' $Account $true 'not run as the account: the script ran without -TestKeyAsAccount (a one-off scheduled task); the ACL read back by SID is the evidence' $null
         return
     }
     $name = 'ngdpkit-key-check-' + [guid]::NewGuid().ToString('N')
@@ -85,6 +109,7 @@ function Test-NgdpKeyAsAccount([string]$Account, [string]$Thumb) {
             $said = (Get-Content -LiteralPath $out -Raw).Trim()
             Add-Check 'as_account' $Account ($said.StartsWith('ok')) ('signed with the key and called NgDP as the account: ' + $said) $null
         }
+        elseif ($logon -eq 'S4U') { Add-Check 'as_account' $Account $false 'the task run as the account wrote nothing within 60 s: a domain account runs it by S4U, which needs the right Log on as a batch job' $null }
         else { Add-Check 'as_account' $Account $false 'the task run as the account wrote nothing within 60 s' $null }
     } catch {
         Add-Check 'as_account' $Account $false $_.Exception.Message $null
@@ -247,4 +272,19 @@ $result = [ordered]@{
 $file = Join-Path $OutDir ('ngdpkit-server-check-{0}-{1}.json' -f $env:COMPUTERNAME, $Environment)
 $json = $result | ConvertTo-Json -Depth 5
 [System.IO.File]::WriteAllText($file, $json, (New-Object System.Text.UTF8Encoding($false)))
+
+# What was found, on screen, and as the exit code (1 when a check failed) for a person or a job
+# that runs the script: the file holds the same, for the run
+$failed = @($checks | Where-Object { -not $_.ok -and $_.kind -ne 'auth_not_tested' })
+foreach ($c in $checks) {
+    $mark = 'ok  '
+    if ($c.kind -eq 'auth_not_tested') { $mark = 'note' }
+    elseif (-not $c.ok) { $mark = 'FAIL' }
+    Write-Host ('{0} {1} {2} {3}' -f $mark, ([string]$c.kind).PadRight(18), $c.target, $c.detail)
+}
 Write-Host ('Written: ' + $file)
+if ($failed.Count -gt 0) {
+    Write-Warning ('{0} of {1} checks failed (FAIL above). Hand the file back all the same: the next run names each.' -f $failed.Count, $checks.Count)
+    exit 1
+}
+Write-Host ('All {0} checks passed. Hand the file back to the consultant.' -f $checks.Count)
