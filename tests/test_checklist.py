@@ -454,7 +454,7 @@ def test_words_in_both_languages_and_english_for_any_other() -> None:
         "færdig",
         "bekræftet: Anna 2025-01-02",
         # on a person's word: not "Intet: certifikatet er installeret på alle servere."
-        "Intet: en person har bekræftet trinnet; kittet har ikke selv set det.",
+        "Intet: en person har bekræftet trinnet; ngdpkit har ikke selv set det.",
     )
     assert da[0][2:4] == ("mangler", "intet")
     de = evaluate([], evidence, "de")

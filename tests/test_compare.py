@@ -488,6 +488,13 @@ def test_a_mailbox_sent_to_another_unit_in_production_is_an_error(sample_copy: P
     assert page.index("Økonomi og Løn - Eksempel Kommune", lead) < page.index("<h2>Fund</h2>")
     for env, run in runs.items():
         assert f"Kørsel i {env}" in page and f"{run.name}, anker {anchor_of(run)}" in page
+        # each compared run says its own readiness; the comparison's outcome is not called
+        # "klar" (a customer's cold read took "klar med bemærkninger" for the migration's)
+        assert f"{run.name}, anker {anchor_of(run)} · ikke klar: 8 af 8 trin mangler" in page
+        assert result["readiness"][env] == {"steps_done": 0, "steps_total": 8}
+    assert "Sammenligningens udfald" in page and "forskelle, der skal rettes" in page
+    assert ">klar<" not in page and "klar med bemærkninger" not in page
+    assert "egne tillidsankre" in page  # the sample's own anchors, said as on every page
 
 
 def test_contact_point_names_with_an_environment_word_are_matched(sample_copy: Path) -> None:

@@ -86,6 +86,10 @@ def test_the_signature_says_what_it_confirms(sample_run_dir: Path) -> None:
         assert field in page
     # offline, nothing is seen in place: not ready, with the steps still to go counted
     assert '<b class="status-bad">ikke klar: 8 af 8 trin mangler</b>' in page
+    # and the signatures say they do not approve go-live (a customer's cold read: "what am
+    # I signing?"), before the signature blocks
+    said = "Underskriften godkender ikke idriftsættelse: miljøet er ikke klar: 8 af 8 trin mangler."
+    assert page.index("declaration") < page.index(said) < page.index('class="sigs"')
 
 
 def test_diagram_and_checklist(sample_run_dir: Path, sample_dir: Path) -> None:
@@ -193,7 +197,49 @@ def test_notebook_header_names_its_settings_and_the_next_step(
         run_dir=str(tmp_path),
     )
     html = header(step)._repr_html_()
-    assert "Indstillinger: migration.toml (notebookens parameter settings)" in html
+    # in Danish throughout (a customer's cold read: "notebookens parameter settings",
+    # "Miljø: production (production)")
+    assert "Indstillinger: migration.toml (fra notebookens parametercelle)" in html
+    assert "<b>test</b> (testmiljø)" in html
     done = finish_step(step)._repr_html_()
     assert "Næste: kør 02 Kontaktpunkter og tilknytning." in done
+    # step 05 with no finding does not say "fix the findings" (a customer's cold read)
+    last = start_step(
+        "05_dispatcher_config",
+        settings=str(sample_dir / "migration.toml"),
+        environment="test",
+        run_dir=str(tmp_path / "05"),
+    )
+    said = finish_step(last)._repr_html_()
+    assert "Næste: kør ngdpkit run for at få godkendelsesdokumentet." in said
+    assert "ret fundene" not in said
     assert "text-align: left !important" in html  # JupyterLab right-aligns table cells
+
+
+def test_the_validity_timeline_says_its_dates_in_the_pages_form_and_copenhagen() -> None:
+    """A customer's cold read: the certificate page said "2026-12-05 → 2029-12-04" beside
+    "04-12-2029 kl. 20:42". The dates are Copenhagen's, in the page's form."""
+    from ngdpkit.documents.display import validity_timeline
+
+    items = [("test: CN", "2026-12-05T00:30:00+00:00", "2029-12-04T23:30:00+00:00")]
+    now = "2027-01-01T00:00:00+00:00"
+    da = validity_timeline(items, now_iso=now, language="da")._repr_html_()
+    assert "05-12-2026 → 05-12-2029" in da  # 23:30 UTC is past midnight in Copenhagen
+    en = validity_timeline(items, now_iso=now, language="en")._repr_html_()
+    assert "2026-12-05 → 2029-12-05" in en
+
+
+def test_the_export_summary_counts_rows_and_mailboxes_apart(sample_dir: Path) -> None:
+    """A customer's cold read: "200 postkasser, 165 forskellige postkasse-ID'er" left them
+    asking how many mailboxes there are. Rows are (mailbox, subject) pairs."""
+    from ngdpkit.documents.display import mailbox_summary_html
+    from ngdpkit.inputs.mailboxes import read_mailbox_export
+
+    export = read_mailbox_export(sample_dir / "mailboxes.xlsx", label="mailboxes.xlsx")
+    frame = export.frame
+    rows, ids = len(frame), int(frame["mailbox_id"].nunique())
+    assert rows > ids
+    da = mailbox_summary_html(export, language="da")._repr_html_()
+    assert f"{rows} rækker (postkasse og emne), {ids} postkasser" in da
+    en = mailbox_summary_html(export, language="en")._repr_html_()
+    assert f"{rows} rows (mailbox and subject), {ids} mailboxes" in en

@@ -70,8 +70,15 @@ def test_outside_jupyterlab_the_cell_is_a_note(sample_copy: Path, tmp_path: Path
     assert not in_lab(step)
     shown = mapping_editor(step, mapping, cps, mf)
     assert isinstance(shown, nk.steps.core.display.HTML)
-    assert "denne kørsel læser beslutningerne fra decisions-test.csv" in str(shown)
+    # no decisions file yet: the note never names it as read (a customer's cold read found
+    # "this run reads the decisions from decisions-production.csv", a file that was not there)
+    assert not (sample_copy / "decisions-test.csv").exists()
+    assert "der findes endnu ingen beslutningsfil (decisions-test.csv)" in str(shown)
+    assert "læser beslutningerne" not in str(shown)
     assert 'class="nk consultant"' in str(shown)  # on screen, never printed for signing
+    (sample_copy / "decisions-test.csv").write_text("", encoding="utf-8")
+    shown = mapping_editor(step, mapping, cps, mf)
+    assert "denne kørsel læser beslutningerne fra decisions-test.csv" in str(shown)
 
 
 def test_without_ipywidgets_the_cell_is_a_note(

@@ -255,6 +255,19 @@ def test_push_rule_names_the_push_service_and_the_unpublished_source(sample_dir:
     assert rule["source"] == "NgDP" and rule["source_ip"] == "not published"
 
 
+def test_the_push_rule_without_an_address_is_said_in_the_pages_language(sample_dir: Path) -> None:
+    """A customer's cold read: the Danish firewall page said "(public address of
+    wzpush.eksempel-kommune.dk)"; the CSV keeps its English words."""
+    from ngdpkit.deliverables.firewall import firewall_word
+
+    prod = env_of(sample_dir, "production")
+    (rule,) = [r for r in firewall_rules(prod) if r["direction"] == "incoming"]
+    host = rule["ip"].removeprefix("(public address of ").removesuffix(")")
+    assert rule["ip"] == f"(public address of {host})" and "." in host
+    assert firewall_word("da", rule["ip"]) == f"(offentlig adresse for {host})"
+    assert firewall_word("en", rule["ip"]) == rule["ip"]
+
+
 def test_portal_translations_are_what_the_mapping_maps(sample_run_dir: Path) -> None:
     portal = json.loads((sample_run_dir / "portal-registration.json").read_text(encoding="utf-8"))
     from ngdpkit.steps.core import read_step_file

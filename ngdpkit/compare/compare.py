@@ -21,6 +21,7 @@ from typing import Any
 
 from .. import findings as F
 from ..documents.change_text import human
+from ..documents.i18n import t
 from ..errors import InputError
 from ..findings import Finding
 from ..settings import Settings
@@ -113,6 +114,10 @@ def compare_sides(settings: Settings, left: Side, right: Side) -> dict[str, Any]
         "environments": [a, b],
         "source": "runs" if runs is not None else "inputs",
         "runs": runs,
+        # each compared run's readiness, so that the page never leaves a reader to take the
+        # comparison's outcome for the migration's (a customer's cold read); null per
+        # environment from the inputs or a run made before the checklist
+        "readiness": {side.name: _readiness(side) for side in (left, right)},
         "status": F.status_of(found),
         "findings": [f.to_dict(settings.language) for f in F.sort_findings(found)],
         "lands_differently": unstructure(differs),
@@ -410,6 +415,9 @@ def write_comparison(settings: Settings, result: dict[str, Any], out: Any) -> tu
                 organisation=settings.organisation.name,
                 run_id=folder.path.name,
                 anchor=anchor,
+                banners=[t(settings.language, "custom_anchors", kinds=", ".join(kinds))]
+                if (kinds := settings.trust_anchors)
+                else [],
             ),
         )
 
@@ -429,3 +437,11 @@ def write_comparison(settings: Settings, result: dict[str, Any], out: Any) -> tu
         result=lambda: (1 if result["status"] == "errors" else 0, result["status"]),
     )
     return code, folder.path
+
+
+def _readiness(side: Side) -> dict[str, int] | None:
+    """A side's run's readiness as ``{"steps_done", "steps_total"}``, None when unknown."""
+    if side.readiness is None:
+        return None
+    done, total = side.readiness
+    return {"steps_done": done, "steps_total": total}

@@ -20,10 +20,32 @@ def _compared(result: dict[str, Any], language: str) -> list[tuple[str, str]]:
     return [
         (
             t(language, "compare_run_in", env=env),
-            t(language, "compare_run_value", run=runs[env]["run"], anchor=runs[env]["anchor"]),
+            t(language, "compare_run_value", run=runs[env]["run"], anchor=runs[env]["anchor"])
+            + _run_readiness(runs[env], (result.get("readiness") or {}).get(env), language),
         )
         for env in result["environments"]
     ]
+
+
+def _run_readiness(run: dict[str, Any], ready: Any, language: str) -> str:
+    """`` · ikke klar: 8 af 8 trin mangler``: the compared run's own readiness, as its overview
+    says it (nothing for a run made before the checklist)."""
+    from ..deliverables.checklist import Readiness
+
+    if not isinstance(ready, dict):
+        return ""
+    done, total = ready.get("steps_done"), ready.get("steps_total")
+    if type(done) is not int or type(total) is not int:
+        return ""
+    status = run.get("status")
+    word = (
+        "not_ready"
+        if done < total or status not in ("ok", "warnings")
+        else "ready"
+        if status == "ok"
+        else "ready_with_remarks"
+    )
+    return " · " + Readiness(word, done, total).words(language)
 
 
 def _label(row: dict[str, Any]) -> str:
@@ -31,7 +53,13 @@ def _label(row: dict[str, Any]) -> str:
 
 
 def render_comparison(
-    result: dict[str, Any], *, language: str, organisation: str, run_id: str, anchor: str
+    result: dict[str, Any],
+    *,
+    language: str,
+    organisation: str,
+    run_id: str,
+    anchor: str,
+    banners: list[str] | None = None,
 ) -> str:
     """The comparison's sign-off page. It leads with the mailboxes whose replies would land
     differently (the error a customer fears most), then those retired in one environment,
@@ -70,7 +98,11 @@ def render_comparison(
         ]
     )
     return page(
-        f"{t(language, 'compare_title')} - {organisation}", body, language=language, anchor=anchor
+        f"{t(language, 'compare_title')} - {organisation}",
+        body,
+        language=language,
+        anchor=anchor,
+        banners=banners or [],
     )
 
 
@@ -87,12 +119,10 @@ def _head(result: dict[str, Any], language: str, organisation: str, run_id: str)
             (t(language, "compare_folder"), run_id),
             (t(language, "generated"), local_time(dt.datetime.now(dt.UTC), language)),
         ],
-        t(language, "status"),
-        t(language, "ready")
-        if status == "ok"
-        else t(language, "ready_with_remarks")
-        if status == "warnings"
-        else t(language, "not_ready"),
+        # the comparison's own outcome, not the migration's readiness (each run's is beside
+        # its name above): "klar med bemærkninger" here read as the migration being ready
+        t(language, "compare_outcome"),
+        t(language, f"compare_outcome_{status if status in ('ok', 'warnings') else 'errors'}"),
         True if status == "ok" else "remarks" if status == "warnings" else False,
     )
 

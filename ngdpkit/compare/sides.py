@@ -95,6 +95,9 @@ class Side:
     certificate: SideCertificate | None
     status: str  # the checks' status: ok, warnings, errors
     run: RunRef | None = None  # the run it was read from; None when read from the inputs
+    # the run's readiness as findings.json gives it (steps done, steps in all); None from the
+    # inputs or a run made before the checklist
+    readiness: tuple[int, int] | None = None
 
     def by_key(self) -> dict[tuple[str, str], Landing]:
         return {row.key: row for row in self.landings}
@@ -235,4 +238,5 @@ def from_run(settings: Settings, name: str, out: Path) -> Side:
         certificate=_certificate(certificate.certificate),
         status=view.status,
         run=RunRef(run.name, view.anchor, view.status),
+        readiness=view.readiness,
     )

@@ -284,7 +284,7 @@ class Checklist:
 # A step done on a person's word: its usual "done" text says what the kit saw, which it did
 # not ("Intet: systemet er registreret og stemmer med indstillingerne").
 CONFIRMED_DONE = {
-    "da": "Intet: en person har bekræftet trinnet; kittet har ikke selv set det.",
+    "da": "Intet: en person har bekræftet trinnet; ngdpkit har ikke selv set det.",
     "en": "Nothing: a person confirmed the step; the kit did not see it itself.",
 }
 

@@ -129,7 +129,12 @@ def firewall_word(language: str, value: Any) -> Any:
     """A firewall cell in the document's language (the CSV keeps the English words)."""
     if not isinstance(value, str):
         return value
+    if language == "da" and value.startswith(PUBLIC_ADDRESS_OF) and value.endswith(")"):
+        return f"(offentlig adresse for {value[len(PUBLIC_ADDRESS_OF) : -1]})"
     return FIREWALL_WORDS.get(language, {}).get(value, value)
+
+
+PUBLIC_ADDRESS_OF = "(public address of "  # the push rule's destination, when no IP is given
 
 
 def firewall_rules(env: Environment) -> list[dict[str, Any]]:
@@ -160,7 +165,7 @@ def firewall_rules(env: Environment) -> list[dict[str, Any]]:
                 "source_server": "",
                 "source_ip": "not published",
                 "destination_host": f"{host} ({target})",
-                "ip": address or f"(public address of {host})",
+                "ip": address or f"{PUBLIC_ADDRESS_OF}{host})",
                 "port": parts.port or 443,
                 "protocol": "TCP (HTTPS)",
                 "direction": "incoming",

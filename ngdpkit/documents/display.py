@@ -274,8 +274,10 @@ def mailbox_summary_html(export: Any, *, language: str = "da") -> HTML:
         "card",
         para(
             fragment("titled", "", f"{export.source} ({export.sheet or 'CSV'}):"),
-            f"{count(language, len(df), 'mailbox')},",
-            count(language, int(df["mailbox_id"].nunique()), "mailbox_id"),
+            # rows are (mailbox, subject) pairs: "200 postkasser, 165 forskellige
+            # postkasse-ID'er" left a customer asking how many mailboxes there are
+            f"{count(language, len(df), 'export_row')},",
+            count(language, int(df["mailbox_id"].nunique()), "mailbox"),
         ),
         "",
     )
@@ -451,9 +453,20 @@ def certificate_card(
     return block(fragment("card", head, body))
 
 
-def validity_timeline(items: list[tuple[str, str, str]], *, now_iso: str) -> HTML:
-    """A static timeline: (label, not_before, not_after) bars on a shared axis, with today marked."""
+def validity_timeline(
+    items: list[tuple[str, str, str]], *, now_iso: str, language: str = "en"
+) -> HTML:
+    """A static timeline: (label, not_before, not_after) bars on a shared axis, with today
+    marked; its dates in Copenhagen and in the page's form (``05-12-2026`` in Danish)."""
     import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    def day(value: dt.datetime) -> str:
+        try:
+            value = value.astimezone(ZoneInfo("Europe/Copenhagen"))
+        except Exception:  # no tz database, or a time at the calendar's edge: as written
+            pass
+        return value.strftime("%d-%m-%Y" if language == "da" else "%Y-%m-%d")
 
     if not items:
         return HTML("")
@@ -476,7 +489,7 @@ def validity_timeline(items: list[tuple[str, str, str]], *, now_iso: str) -> HTM
                 max(2, int(width * (e - s).total_seconds() / span)),
                 COLOURS["error"] if e < now else COLOURS["ok"],
                 int(width * (now - lo).total_seconds() / span),
-                f"{s:%Y-%m-%d} → {e:%Y-%m-%d}",
+                f"{day(s)} → {day(e)}",
             )
         )
     return block(fragment("timeline", rows, width))

@@ -759,6 +759,13 @@ def _overview_signatures(ctx: Overview, lang: str) -> Markup:
             anchor=anchor,
         ),
     )
+    ready = ctx.readiness.readiness if ctx.readiness is not None else None
+    if ready is not None and ready.status != "ready":
+        # what a signature on a document that is not ready does not mean (a customer's
+        # cold read: "what am I signing?")
+        declaration = declaration + fragment(
+            "para", [t(lang, "signature_not_go_live", status=ready.words(lang))]
+        )
     if ctx.seal:  # the consultancy's electronic seal over the same folder (§12.5)
         declaration = declaration + fragment("para", [t(lang, "sealed_by", subject=ctx.seal)])
     return fragment(

@@ -967,16 +967,25 @@ def rehearse(
         return (1 if acc.status == "errors" else 0), acc.status
 
     code = folder.close(secrets=secrets, render=render, on_leak=on_leak, result=result)
+    _say_verdict(acc, name, settings.language, run_dir, progress)
+    return code, run_dir
+
+
+def _say_verdict(
+    acc: Acceptance, name: str, lang: str, run_dir: Path, progress: Callable[[str], None]
+) -> None:
+    """Each step and the verdict on the console, as the page says them; against the
+    simulator the verdict says so, as the page does ("Accepttest ok" alone read as NgDP's
+    acceptance: a customer's cold read)."""
     from ..documents.i18n import seconds, status_word, t
 
-    lang = settings.language  # the console says it as the page does
     for s in acc.steps:
         said = f"{t(lang, s.name)}: {t(lang, f'step_{s.status}')} ({seconds(lang, s.duration_s)})"
         progress(f"  {said} {s.text(lang)}")
+    where = f" ({t(lang, 'local_rehearsal')})" if acc.against == "simulator" else ""
     progress(
-        f"{name}: {t(lang, 'rehearsal')} {status_word(lang, acc.status)} → {run_dir / 'signoff' / 'index.html'}"
+        f"{name}: {t(lang, 'rehearsal')} {status_word(lang, acc.status)}{where} → {run_dir / 'signoff' / 'index.html'}"
     )
-    return code, run_dir
 
 
 def _open_folder(

@@ -280,7 +280,9 @@ def header(step: Step) -> display.HTML:
             cvr=s.organisation.cvr,
             environment_label=t(s.language, "environment"),
             environment=step.env.name,
-            kind=step.env.kind,
+            # "production (produktionsmiljø)", as the overview says it: the kind is a word of
+            # the page's language, the name the settings' own
+            kind=t(s.language, f"kind_{step.env.kind}"),
             settings_origin=" · ".join(
                 x
                 for x in (
@@ -336,7 +338,12 @@ def finish_step(step: Step) -> display.HTML:
             count=len(step.findings),
             findings_label=t(step.language, "findings").lower(),
             duration=seconds(step.language, data["duration_s"], 1).removesuffix(" s"),
-            next=t(step.language, f"next_{step.name[:2]}"),
+            # "fix the findings" only when there are some (it followed "Fund: ingen")
+            next=t(
+                step.language,
+                f"next_{step.name[:2]}"
+                + ("_ok" if step.name[:2] == "05" and status == "ok" else ""),
+            ),
         )
     )
 

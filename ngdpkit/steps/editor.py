@@ -37,11 +37,14 @@ def mapping_editor(step: Step, mapping: Any, contact_points: Any, mapping_file: 
     """The editor in a JupyterLab session; elsewhere a short note saying where the
     decisions come from (so a signed run's notebook holds no widget)."""
     lang = step.language
-    where = step.rel(step.settings.decisions_path(step.env.name))
+    path = step.settings.decisions_path(step.env.name)
+    where = step.rel(path)
     if not in_lab(
         step
     ):  # addressed to the consultant: not printed (documents/signoff.py, documents/pdf.py)
-        return display.block(display.para(t(lang, "editor_static", file=where)), cls="consultant")
+        # a page never names a file as read that is not there (a customer's cold read)
+        key = "editor_static" if path.is_file() else "editor_static_none"
+        return display.block(display.para(t(lang, key, file=where)), cls="consultant")
     try:
         import ipywidgets
     except ImportError:

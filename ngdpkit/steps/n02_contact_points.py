@@ -179,7 +179,8 @@ def _ngdp_summary(step: Step) -> display.HTML:
         ]
     if todo is not None:
         pairs.append((t(lang, "portal_todo"), str(todo.count)))
-    return display.key_values(pairs, title=t(lang, "ngdp_itself"), language=lang)
+    # under its section's own heading ("NgDP selv"): no second heading saying the same
+    return display.key_values(pairs, language=lang)
 
 
 def load_mapping_file(step: Step) -> Any:
