@@ -962,25 +962,47 @@ def _named_run(path: Path) -> Path:
     return path.parent / name if RUN_NAME.fullmatch(name) else path
 
 
+# diff's own words, in the language of the runs it compares (their findings already are)
+_DIFF_WORDS = {
+    "da": {
+        "none": "ingen ændringer",
+        "summary": "{n} ændringer; efter kode og enhed (--all viser hver):",
+        "environment": "(hele miljøet)",
+    },
+    "en": {
+        "none": "no changes",
+        "summary": "{n} changes; by code and unit (--all prints each):",
+        "environment": "(environment)",
+    },
+}
+
+
 def cmd_diff(args: argparse.Namespace) -> int:
     from .compare.diff import diff_runs, is_empty
+    from .compare.runs import run_language
     from .documents.change_text import code_title, lines, summary
 
-    change = diff_runs(_named_run(args.run_a), _named_run(args.run_b))
+    run_b = _named_run(args.run_b)
+    change = diff_runs(_named_run(args.run_a), run_b)
     if args.json:
         print(json.dumps(change, ensure_ascii=False, indent=2))
         return 0
+    # the change lines in the runs' language: they stood in English beside Danish findings
+    lang = run_language(run_b)
+    words = _DIFF_WORDS[lang]
     print(f"{change['environment']}: {change['previous']['run']} -> {change['current']['run']}")
     if is_empty(change):
-        print("  no changes")
+        print("  " + words["none"])
         return 0
     mark = {"findings_added": "+", "findings_resolved": "-"}
-    every = lines(change, "en")
+    every = lines(change, lang)
     if len(every) > DIFF_ROWS and not args.all:
-        print(f"  {len(every)} changes; by code and unit (--all prints each):")
-        for section, code, unit, n in summary(change, "en"):
-            what = f"{code} ({code_title(section, code, 'en')})" if code else section
-            print(f"  {mark.get(section, '~')} {n:>6}  {what[:60]:<60} {unit or '(environment)'}")
+        print("  " + words["summary"].format(n=len(every)))
+        for section, code, unit, n in summary(change, lang):
+            what = f"{code} ({code_title(section, code, lang)})" if code else section
+            print(
+                f"  {mark.get(section, '~')} {n:>6}  {what[:60]:<60} {unit or words['environment']}"
+            )
         return 0
     for section, code, unit, text in every:
         where = f" [{unit}]" if unit else ""

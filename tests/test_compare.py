@@ -141,6 +141,27 @@ def test_diff_command_agrees_with_changes_json(two_runs: dict[str, Any]) -> None
         assert diffed[key] == stored[key]
     text = cli("diff", str(first), str(second)).stdout
     assert "IP_DUPLICATE" in text and "0101159" in text
+    # in the runs' language (session 21's leftover: English change lines beside Danish
+    # findings); the folder records none, its findings say it
+    assert "mailbox-mapping.csv har nyt indhold." in text and "has new content" not in text
+
+
+def test_a_runs_language_is_read_from_its_findings(tmp_path: Path) -> None:
+    from ngdpkit import findings as F
+    from ngdpkit.compare.runs import run_language
+
+    found = F.warning("IP_DUPLICATE", "{text} is listed twice.", "k", text="203.0.113.1")
+    for language in ("da", "en"):
+        run = tmp_path / language
+        run.mkdir()
+        (run / "findings.json").write_text(
+            json.dumps({"findings": [found.to_dict(language)]}), encoding="utf-8"
+        )
+        assert run_language(run) == language
+    (tmp_path / "none").mkdir()
+    assert run_language(tmp_path / "none") == "en"  # no file: English, as before
+    (tmp_path / "none" / "findings.json").write_text("{ not json", encoding="utf-8")
+    assert run_language(tmp_path / "none") == "en"
 
 
 def test_diff_refuses_bad_input_in_one_line(two_runs: dict[str, Any], tmp_path: Path) -> None:
@@ -495,6 +516,7 @@ def test_a_mailbox_sent_to_another_unit_in_production_is_an_error(sample_copy: P
     assert "Sammenligningens udfald" in page and "forskelle, der skal rettes" in page
     assert ">klar<" not in page and "klar med bemærkninger" not in page
     assert "egne tillidsankre" in page  # the sample's own anchors, said as on every page
+    assert "Certifikatets CVR" in page and "Dage til certifikatet udløber" in page
 
 
 def test_contact_point_names_with_an_environment_word_are_matched(sample_copy: Path) -> None:

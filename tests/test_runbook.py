@@ -400,6 +400,7 @@ def test_without_dates_every_step_says_so_and_no_calendar_is_written(tmp_path: P
     assert [f.name for f in files] == ["runbook.xlsx"] and not (tmp_path / "runbook.ics").exists()
     html = render_runbook(book, nav="", banners=[], anchor="", calendar_file=False)
     assert "Der er ingen kalenderfil (runbook.ics)" in html
+    assert "Tidspunkter er dansk tid" not in html  # no time to read (a customer's cold read)
 
 
 def test_undated_steps_are_named_and_left_out_of_the_calendar(tmp_path: Path) -> None:
@@ -413,6 +414,7 @@ def test_undated_steps_are_named_and_left_out_of_the_calendar(tmp_path: Path) ->
     assert event["DTSTART"] == ({"VALUE": "DATE"}, "20270301")
     html = render_runbook(book, nav="", banners=[], anchor="", calendar_file=True)
     assert "ikke i kalenderfilen: 1, 2, 3, 4, 6." in html
+    assert "Tidspunkter er dansk tid." in html
 
 
 def test_english_settings_give_an_english_runbook(tmp_path: Path) -> None:

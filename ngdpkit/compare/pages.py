@@ -213,9 +213,13 @@ def _side_by_side(result: dict[str, Any], language: str) -> list[tuple[str, Any,
             result["default_contact_points"][b]["name"]
             or result["default_contact_points"][b]["guid"],
         ),
-        ("CVR", result["certificate"][a]["cvr"] or "?", result["certificate"][b]["cvr"] or "?"),
         (
-            t(language, "days_left"),
+            t(language, "certificate_cvr"),
+            result["certificate"][a]["cvr"] or "?",
+            result["certificate"][b]["cvr"] or "?",
+        ),
+        (
+            t(language, "certificate_days_left"),
             result["certificate"][a]["days_left"]
             if result["certificate"][a]["days_left"] is not None
             else "?",

@@ -338,3 +338,34 @@ def latest_run(env_dir: Path) -> Path | None:
             return candidate
     found = [p for p in run_folders(env_dir) if (stamp_of(p.name) or now) <= now]
     return found[-1] if found else None
+
+
+def run_language(path: Path) -> str:
+    """The language a finished run's findings were written in, ``"da"`` or ``"en"``, read
+    from its own ``findings.json``: the first finding whose Danish and English forms differ
+    says which one its message is (the run folder records no language of its own). ``"en"``
+    when none says (no finding, an unreadable file)."""
+    import json
+
+    from ..findings import danish_text, english_text
+    from ..run.neighbours import read_text_file
+
+    text = read_text_file(path / "findings.json", limit=64 * 1024 * 1024)
+    try:
+        findings = json.loads(text)["findings"] if text is not None else []
+    except (ValueError, TypeError, KeyError):
+        return "en"
+    for f in findings if isinstance(findings, list) else []:
+        if not isinstance(f, dict):
+            continue
+        template, params, message = f.get("template"), f.get("params"), f.get("message")
+        if not isinstance(template, str) or not isinstance(params, dict):
+            continue
+        da, en = danish_text(template, params), english_text(template, params)
+        if da is None or da == en:
+            continue
+        if message == da:
+            return "da"
+        if message == en:
+            return "en"
+    return "en"

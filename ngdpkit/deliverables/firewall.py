@@ -107,7 +107,7 @@ FIREWALL_WORDS = {
         "nat": "udgående adresse efter NAT: registreres i Administrativ Adgang (ikke en kilde i den indre firewall)",
         "no inspection": "ingen TLS-inspektion mod NgDP: gensidig TLS bryder, hvis en proxy åbner forbindelsen",
         "egress address (NAT)": "udgående adresse (NAT)",
-        "any": "alle",
+        "(note, not a rule)": "(bemærkning, ikke en regel)",
     },
     "en": {
         "internal": "internal address",
@@ -134,6 +134,7 @@ def firewall_word(language: str, value: Any) -> Any:
     return FIREWALL_WORDS.get(language, {}).get(value, value)
 
 
+NOT_A_RULE = "(note, not a rule)"  # the source of the rows that ask for no TLS inspection
 PUBLIC_ADDRESS_OF = "(public address of "  # the push rule's destination, when no IP is given
 
 
@@ -214,7 +215,10 @@ def _ngdp_rows(env: Environment, servers: list[tuple[str, str]]) -> list[dict[st
     for ip in ngdp["ips"]:
         rows.append(
             row(
-                source="any",
+                # not a rule: a change-request system importing "any" would open NgDP to
+                # every source (the Windows administrator's cold review); a row that is no
+                # address fails an import instead
+                source=NOT_A_RULE,
                 source_server="",
                 source_ip="",
                 destination_host=ngdp["host"],

@@ -482,7 +482,9 @@ def render_runbook(
         owners=[(who[o.role], o.name or w["name_not_set"]) for o in runbook.owners],
         calendar_title=w["calendar"],
         calendar_note=note,
-        times=w["times"],
+        # said only when a time is there to read ("Tidspunkter er dansk tid" stood above a
+        # plan with no date at all: a customer's cold read)
+        times=w["times"] if runbook.dated else "",
     )
     return page(
         f"{w['title']} - {runbook.organisation} - {runbook.environment}",
