@@ -80,8 +80,11 @@ def test_install_script_grants_each_account_and_installs_the_issuing_ca(sample_d
     assert "Install-NgdpCa $IssuingCa $IssuingThumbprint 'CA'" in text
     assert "Install-NgdpCa $RootCa $RootThumbprint 'Root'" in text
     assert "$chain.Build($cert)" in text
-    assert "foreach ($account in $accounts)" in text and "Set-Acl -LiteralPath $keyFile" in text
-    grant = text.index("Set-Acl -LiteralPath $keyFile")
+    assert (
+        "foreach ($account in $accounts)" in text
+        and "[System.IO.File]::SetAccessControl($keyFile, $acl)" in text
+    )
+    grant = text.index("[System.IO.File]::SetAccessControl($keyFile, $acl)")
     assert text.index("Get-NgdpReadRight $keyFile $account", grant) > grant  # read back after
 
 

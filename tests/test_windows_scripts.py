@@ -115,7 +115,7 @@ def test_install_selects_by_thumbprint_and_does_nothing_twice(scripts: dict[str,
     assert "@(Import-PfxCertificate" in text  # an array when the .p12 carries the chain
     assert "Where-Object { $_.Thumbprint -eq $Thumbprint }" in text
     assert "$cert.Thumbprint -ne $Thumbprint" not in text  # -ne on an array filters
-    grant = text.index("Set-Acl -LiteralPath $keyFile")
+    grant = text.index("[System.IO.File]::SetAccessControl($keyFile, $acl)")
     assert text.rindex("Get-NgdpReadRight $keyFile $account", 0, grant) < grant  # checked first
 
 
@@ -469,8 +469,10 @@ def test_both_scripts_refuse_powershell_7_and_an_unwritable_folder_before_any_wo
         assert resolve < probe < first_work, name
     check = scripts["check"]
     tail = check[check.index("$failed = @($checks") :]
-    assert "'FAIL'" in tail and "exit 1" in tail
-    assert tail.index("Write-Host ('Written: ' + $file)") < tail.index("exit 1")
+    # 2 when a check failed with the evidence written; a script that stops on an error exits 1
+    assert "'FAIL'" in tail and "exit 2" in tail and "exit 1" not in tail
+    assert tail.index("Write-Host ('Written: ' + $file)") < tail.index("exit 2")
+    assert "($_.kind -eq 'tls_issuer') -and ($_.detail -notmatch 'Sectigo|USERTrust')" in tail
 
 
 def test_the_key_is_used_as_an_account_only_when_asked(
@@ -528,3 +530,73 @@ def test_a_read_right_is_read_whole_and_a_deny_outweighs_it(scripts: dict[str, s
         verdict = "if ((($allowed -band $read) -ne $read) -or (($denied -band $read) -ne 0)) { return '' }"
         assert verdict in body, name
         assert "0x90000000" in body  # GENERIC_READ and GENERIC_ALL as stored entries
+
+
+def test_a_refused_server_value_never_becomes_a_firewall_rule(sample_dir: Path) -> None:
+    """The administrator's second look: the run called ``internal_ip = "10.0.0.0/8"`` an
+    error but still wrote it as the source of eleven rows of the firewall order (and a
+    formula, and ``fe80::1``); ``0.0.0.0`` (any, to several firewalls), ``255.255.255.255``
+    and a server named ``10.1.2.3`` passed; ``" 10.1.2.3 "`` went in with its spaces."""
+    from ngdpkit.checks.system import check_servers
+    from ngdpkit.deliverables.firewall import firewall_rules
+
+    servers = (
+        Server("wz-web01", internal_ip="10.0.0.0/8"),
+        Server("wz-web02", internal_ip='=HYPERLINK("x")'),
+        Server("wz-web03", internal_ip="fe80::1"),
+        Server("wz-web04", internal_ip="0.0.0.0"),
+        Server("wz-web05", internal_ip="255.255.255.255"),
+        Server("wz-web06", internal_ip=" 10.1.2.3 "),
+        Server("10.1.2.4"),
+        Server("wz agent; x", internal_ip="10.1.2.5"),
+    )
+    found = check_servers(servers, "environments.test.servers")
+    said = [(f.code, f.location) for f in found]
+    assert said == [
+        ("IP_INVALID", "wz-web01"),
+        ("IP_INVALID", "wz-web02"),
+        ("IP_INVALID", "wz-web03"),
+        ("IP_INVALID", "wz-web04"),
+        ("IP_INVALID", "wz-web05"),
+        ("SERVER_NAME_INVALID", "10.1.2.4"),
+        ("SERVER_NAME_INVALID", "wz agent; x"),
+    ], said
+    assert "0.0.0.0 as any address" in found[3].message
+    env = replace(env_of(sample_dir), servers=servers)
+    rows = firewall_rules(env)
+    sources = {r["source_ip"] for r in rows if r["source_server"]}
+    assert sources == {"wz-web01", "wz-web02", "wz-web03", "wz-web04", "wz-web05", "10.1.2.3"}
+    cells = " ".join(str(v) for r in rows for v in r.values())
+    for refused in ("10.0.0.0/8", "HYPERLINK", "fe80", "0.0.0.0", "255.255.255.255", "wz agent"):
+        assert refused not in cells, refused
+    assert "10.1.2.4" not in {r["source_server"] for r in rows}
+
+
+def test_the_scripts_read_what_they_need_first_and_survive_what_windows_throws(
+    scripts: dict[str, str],
+) -> None:
+    """The administrator's second look: ``-AuthorizationFile`` was read after minutes of
+    checks, outside any ``try`` (a missing or empty file lost them all); a ``Test-NetConnection``
+    that threw ended the run with no evidence; the task's output was read the moment it
+    existed, maybe half-written; ``Set-Acl`` writes the owner back, which fails on a key file
+    another account owns."""
+    check = scripts["check"]
+    first_check = check.index("foreach ($d in $destinations)")
+    assert check.index("Get-Content -LiteralPath $AuthorizationFile -Raw") < first_check
+    assert check.index("Read-Host -AsSecureString") < first_check
+    assert "is empty." in check[:first_check]
+    for call in (
+        "Test-NetConnection -ComputerName $d.Host",
+        "Test-NetConnection -ComputerName $ip",
+    ):
+        at = check.index(call)
+        before = check[: check.rindex("\n", 0, at)].rstrip()
+        assert before.endswith("try {"), call
+    body = check[check.index("function Test-NgdpKeyAsAccount") :]
+    body = body[: body.index("\n}")]
+    assert "Set-Content -LiteralPath ''{0}'''" + " -f $part" in body
+    assert "-Destination ''{1}'' -Force' -f $part, $out" in body
+    install = scripts["install"]
+    assert "Set-Acl -" not in install and "Get-Acl -LiteralPath $keyFile" not in install
+    assert ".GetAccessControl('Access')" in install
+    assert "[System.IO.File]::SetAccessControl($keyFile, $acl)" in install

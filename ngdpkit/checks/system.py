@@ -317,15 +317,67 @@ _SERVER_NAME = re.compile(
 NETBIOS_LENGTH = 15  # what $env:COMPUTERNAME holds of a longer first label
 
 
+def server_name_ok(name: str) -> bool:
+    """Whether ``name`` is a computer (NetBIOS) or DNS name: not an IP address (Windows would
+    call ``10.1.2.3`` ``10``), no space, no ``;``."""
+    text = name.strip()
+    if not _SERVER_NAME.match(text):
+        return False
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return True
+    return False
+
+
+# the message for each way a server's address fails (None: it is one usable IPv4 address)
+_ADDRESS_NOT_ONE = (
+    "{server}'s {field} {text!r} must be one IPv4 address in canonical form (no range, no name)."
+)
+_ADDRESS_IPV6 = "{server}'s {field} {text!r} is IPv6: NgDP's addresses are IPv4, so no rule runs from it to them; give the server's IPv4 address."
+_ADDRESS_SPECIAL = "{server}'s {field} {text!r} is not a host's address (unspecified, broadcast, multicast, loopback, link-local or reserved); several firewalls read 0.0.0.0 as any address."
+
+
+def server_address_problem(text: str) -> str | None:
+    """Why ``text`` (already stripped) cannot be a server's ``internal_ip`` or ``ip``, as one
+    of the templates above; None when it is one IPv4 host address in canonical form."""
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return _ADDRESS_NOT_ONE
+    if str(address) != text:
+        return _ADDRESS_NOT_ONE
+    if address.version != 4:
+        return _ADDRESS_IPV6
+    if (
+        address.is_unspecified
+        or address.is_multicast
+        or address.is_loopback
+        or address.is_link_local
+        or address in ipaddress.ip_network("240.0.0.0/4")  # reserved, broadcast included
+    ):
+        return _ADDRESS_SPECIAL
+    return None
+
+
+def usable_internal_ip(server: Any) -> str:
+    """The server's ``internal_ip`` as the firewall order may write it: stripped, and only
+    when it passes :func:`server_address_problem` ("" otherwise: the run says why)."""
+    text = str(server.internal_ip or "").strip()
+    return text if text and server_address_problem(text) is None else ""
+
+
 def check_servers(servers: tuple[Any, ...], key: str) -> list[Finding]:
     """Each server's name and addresses, before they go into PowerShell and the firewall
-    order: a name that is not a computer name (``wz agent01; x``), a first label longer
-    than Windows keeps, and an ``internal_ip`` or ``ip`` that is not one IPv4 address (a
-    ``10.0.0.0/8`` would open a whole network to NgDP; NgDP's addresses are IPv4)."""
+    order: a name that is not a computer name (``wz agent01; x``, an IP address), a first
+    label longer than Windows keeps, and an ``internal_ip`` or ``ip`` that is not one IPv4
+    host address (a ``10.0.0.0/8`` would open a whole network to NgDP, ``0.0.0.0`` is "any"
+    to several firewalls; NgDP's addresses are IPv4). The firewall order leaves out what
+    fails here (:func:`usable_internal_ip`, :func:`server_name_ok`)."""
     found: list[Finding] = []
     for server in servers:
         name = server.name.strip()
-        if not _SERVER_NAME.match(name):
+        if not server_name_ok(name):
             found.append(
                 F.error(
                     "SERVER_NAME_INVALID",
@@ -335,9 +387,8 @@ def check_servers(servers: tuple[Any, ...], key: str) -> list[Finding]:
                     name=name,
                 )
             )
-            continue
         first = name.split(".", 1)[0]
-        if len(first) > NETBIOS_LENGTH:
+        if server_name_ok(name) and len(first) > NETBIOS_LENGTH:
             found.append(
                 F.info(
                     "SERVER_NAME_NETBIOS",
@@ -351,17 +402,8 @@ def check_servers(servers: tuple[Any, ...], key: str) -> list[Finding]:
             )
         for field_name in ("internal_ip", "ip"):
             text = str(getattr(server, field_name, "") or "").strip()
-            if not text:
-                continue
-            try:
-                address = ipaddress.ip_address(text)
-            except ValueError:
-                address = None
-            if address is None or str(address) != text:
-                template = "{server}'s {field} {text!r} must be one IPv4 address in canonical form (no range, no name)."
-            elif address.version != 4:
-                template = "{server}'s {field} {text!r} is IPv6: NgDP's addresses are IPv4, so no rule runs from it to them; give the server's IPv4 address."
-            else:
+            template = server_address_problem(text) if text else None
+            if template is None:
                 continue
             found.append(
                 F.error(

@@ -10,6 +10,7 @@ from functools import partial
 from typing import Any
 
 from ..checks.network import EGRESS_LOOKUP, NGDP, destinations
+from ..checks.system import server_name_ok, usable_internal_ip
 from ..settings import Environment
 
 FIREWALL_COLUMNS = (
@@ -148,7 +149,10 @@ def firewall_rules(env: Environment) -> list[dict[str, Any]]:
     addresses are listed once each, for the portal, and one row asks for no TLS inspection
     towards NgDP.
     """
-    servers = [(s.name, s.internal_ip or s.name) for s in env.servers or ()]
+    # a value the run refuses (SERVER_NAME_INVALID, IP_INVALID) never becomes a rule: a
+    # server with no usable name is left out, one with no usable internal_ip is named
+    named = [s for s in env.servers or () if server_name_ok(s.name)]
+    servers = [(s.name.strip(), usable_internal_ip(s) or s.name.strip()) for s in named]
     if not servers:
         servers = [("WorkZone web and agent servers", "")]
     rows = _outgoing_rows(env, servers) + _ngdp_rows(env, servers)
@@ -157,9 +161,9 @@ def firewall_rules(env: Environment) -> list[dict[str, Any]]:
 
         parts = urlsplit(env.push_base_url)
         host = parts.hostname or env.push_base_url
-        push_servers = [s for s in env.servers if "push" in s.role.lower()]
-        target = ", ".join(s.name for s in push_servers) or "WorkZone Push Service"
-        address = next((s.internal_ip for s in push_servers if s.internal_ip), "")
+        push_servers = [s for s in named if "push" in s.role.lower()]
+        target = ", ".join(s.name.strip() for s in push_servers) or "WorkZone Push Service"
+        address = next((ip for s in push_servers if (ip := usable_internal_ip(s))), "")
         rows.append(
             {
                 "source": "NgDP",

@@ -113,10 +113,12 @@ $keyFile = Get-NgdpKeyFile $cert
 foreach ($account in $accounts) {
     $right = Get-NgdpReadRight $keyFile $account
     if (-not $right) {
-        $acl = Get-Acl -LiteralPath $keyFile
+        # the access rules alone: Get-Acl/Set-Acl would write the owner back too, which fails
+        # on a key file another account owns ("not allowed to be the owner")
+        $acl = (Get-Item -LiteralPath $keyFile).GetAccessControl('Access')
         $rule = New-Object System.Security.AccessControl.FileSystemAccessRule($account, 'Read', 'Allow')
         $acl.AddAccessRule($rule)
-        Set-Acl -LiteralPath $keyFile -AclObject $acl
+        [System.IO.File]::SetAccessControl($keyFile, $acl)
         $right = Get-NgdpReadRight $keyFile $account
     }
     if (-not $right) { throw ('{0} has no access to {1} after the grant' -f $account, $keyFile) }
