@@ -313,6 +313,22 @@ def test_mapping_changes_by_key_in_key_order(tmp_path: Path) -> None:
         read_mapping_csv(tmp_path / "bad.csv", "bad.csv")
 
 
+def test_a_run_of_unchanged_inputs_reports_no_change(sample_run_copy: Path) -> None:
+    """A customer's cold read: a second run of the same inputs listed "checklist.json,
+    checklist.xlsx, runbook.xlsx har nyt indhold" (changes.json was written before them, so
+    they were missing from the run it compared), in the changes a customer signs."""
+    toml = str(sample_run_copy / "migration.toml")
+    r = run_cli("run", "--settings", toml, "--env", "test")
+    assert r.returncode in (0, 1), r.stdout + r.stderr
+    runs = sample_run_copy / "runs" / "test"
+    second = runs / (runs / "LATEST").read_text().strip()
+    change = json.loads((second / "changes.json").read_text(encoding="utf-8"))
+    assert change["outputs_changed"] == [], change["outputs_changed"]
+    assert not any(change[k] for k in ("findings_added", "findings_resolved", "mapping_changed"))
+    page = (second / "signoff" / "index.html").read_text(encoding="utf-8")
+    assert "har nyt indhold" not in page
+
+
 def test_a_damaged_previous_run_is_named_in_changes_json(sample_run_copy: Path) -> None:
     """The previous run is read while the notebooks run; when it cannot be read, the new
     run still finishes and its changes.json says why there is no comparison."""

@@ -123,9 +123,11 @@ class Outputs:
                 label = f"{name} (waited for, written ahead)" if ahead else name
                 self.writers.append((label, round(time.monotonic() - started, 3)))
                 self.written += files
-        timed("changes.json", lambda: self.write_changes(findings))
         self.written += timed("checklist.json, checklist.xlsx", self.write_checklist)
         self.written += timed("runbook", self.write_runbook)
+        # last: it compares every deliverable with the previous run's, so each must be
+        # written (a run of unchanged inputs said its checklist and runbook had new content)
+        timed("changes.json", lambda: self.write_changes(findings))
 
     def timed(self, label: str, work: Callable[[], T]) -> T:
         started = time.monotonic()
