@@ -88,8 +88,11 @@ def test_the_signature_says_what_it_confirms(sample_run_dir: Path) -> None:
     assert '<b class="status-bad">ikke klar: 8 af 8 trin mangler</b>' in page
     # and the signatures say they do not approve go-live (a customer's cold read: "what am
     # I signing?"), before the signature blocks
-    said = "Underskriften godkender ikke idriftsættelse: miljøet er ikke klar: 8 af 8 trin mangler."
+    said = "Underskriften godkender ikke idriftsættelse. Miljøets status er »ikke klar: 8 af 8 trin mangler«"
     assert page.index("declaration") < page.index(said) < page.index('class="sigs"')
+    # offline with no server check handed in, it does not send the reader to server checks
+    assert "ingen server har afleveret en serverkontrol endnu" in page
+    assert "se serverkontrollerne" not in page
 
 
 def test_diagram_and_checklist(sample_run_dir: Path, sample_dir: Path) -> None:
@@ -211,8 +214,18 @@ def test_notebook_header_names_its_settings_and_the_next_step(
         run_dir=str(tmp_path / "05"),
     )
     said = finish_step(last)._repr_html_()
-    assert "Næste: kør ngdpkit run for at få godkendelsesdokumentet." in said
-    assert "ret fundene" not in said
+    # in a run the page is part of the sign-off document: no "run ngdpkit to get it"
+    assert "Næste: oversigten (index.html) samler trinene til gennemgang og underskrift." in said
+    assert "ret fundene" not in said and "kør ngdpkit run" not in said
+    lab = start_step(
+        "05_dispatcher_config",
+        settings=str(sample_dir / "migration.toml"),
+        environment="test",
+        run_dir=str(tmp_path / "lab"),
+    )
+    assert "Næste: kør ngdpkit run for at få godkendelsesdokumentet." in (
+        finish_step(lab)._repr_html_()
+    )
     assert "text-align: left !important" in html  # JupyterLab right-aligns table cells
 
 

@@ -166,3 +166,45 @@ def test_notebook_html_cannot_overlay_the_page_or_fetch() -> None:
         ]
     }
     assert str(notebook_body(nb)).startswith('<div class="nb-out">')
+
+
+def test_what_was_not_checked_is_said_in_the_pages_language() -> None:
+    """A customer's cold read: offline with no server check it said "se
+    serverkontrollerne" (there were none), and a server check's line was English ("2/11
+    failed, egress …") in the Danish page."""
+    import dataclasses
+
+    from ngdpkit.checks.evidence import EvidenceSummary
+
+    empty = render_overview(ctx("da"))
+    assert "ingen server har afleveret en serverkontrol endnu" in empty
+    assert "se serverkontrollerne" not in empty
+    seen = EvidenceSummary(
+        "server-check",
+        "WZWEB01",
+        "2026-12-01T10:00:00Z",
+        egress_ip="203.0.113.5",
+        checks=11,
+        failed=2,
+    )
+    page = render_overview(dataclasses.replace(ctx("da"), evidence=(seen,)))
+    assert (
+        "WZWEB01 (01-12-2026 kl. 11:00): 2 af 11 kontroller fejlede, udgående adresse 203.0.113.5"
+        in page
+    )
+    assert "se serverkontrollerne" in page and "failed, egress" not in page
+    english = render_overview(dataclasses.replace(ctx("en"), evidence=(seen,)))
+    assert "2 of 11 checks failed, egress 203.0.113.5" in english
+
+
+def test_the_dispatcher_table_says_its_values_are_ready_not_the_migration() -> None:
+    """A customer's cold read: "Status klar" in the dispatcher table under "ikke klar" for
+    the whole document, with six field names that are ngdpkit's and not Configurator's."""
+    params = {
+        "parameters": {"SystemId": "s", "ContactPointGuid": "g"},
+        "ready": True,
+        "blocking": [],
+    }
+    page = render_overview(ctx("da", ready=False, dispatcher=params))
+    assert "værdierne er klar til at blive tastet ind" in page
+    assert "Feltnavnene er ngdpkits egne, undtagen ContactPointGuid" in page

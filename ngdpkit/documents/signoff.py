@@ -613,15 +613,25 @@ def _overview_not_checked(ctx: Overview, lang: str) -> Markup:
         f for f in findings if f.code.startswith("PENDING_") or f.code in NOT_CHECKED_CODES
     ]
     network = ctx.network or NetworkRun()
+    # "see the server checks" only when there are some (a customer's cold read)
+    offline = "network_offline" if ctx.evidence else "network_offline_no_evidence"
     ran = (
-        t(lang, "network_offline")
+        t(lang, offline)
         if not network.online
         else f"{t(lang, 'network_ran')}: {network.ran_on or '?'}"
     )
     evidence = [
-        f"{e.server} ({e.taken_at}): {t(lang, 'install_evidence')} {e.thumbprint or ''}"
+        f"{e.server} ({local_time(e.taken_at, lang)}): {t(lang, 'install_evidence')} {e.thumbprint or ''}"
         if e.kind == "install"
-        else f"{e.server} ({e.taken_at}): {e.failed or 0}/{e.checks or 0} failed, egress {e.egress_ip}"
+        else t(
+            lang,
+            "server_check_line",
+            server=e.server,
+            taken=local_time(e.taken_at, lang),
+            failed=e.failed or 0,
+            checks=e.checks or 0,
+            egress=e.egress_ip or "-",
+        )
         for e in ctx.evidence
     ]
     return fragment(
@@ -644,13 +654,16 @@ def _overview_dispatcher(ctx: Overview, lang: str) -> Markup:
         rows: list[tuple[str, Any]] = list(disp.parameters)
         rows.append(
             (
-                t(lang, "status"),  # the kit's word, beside WorkZone's own field names
-                t(lang, "ready")
+                t(lang, "status"),  # the values', not the migration's ("klar" under "ikke klar")
+                t(lang, "dispatcher_values_ready")
                 if disp.ready
                 else f"{t(lang, 'not_ready')}: {', '.join(disp.blocking)}",
             )
         )
         disp_html = table(rows, [t(lang, "field"), t(lang, "value")], language=lang)
+        # the names are ngdpkit's but one; the dispatcher page says which (a customer's cold
+        # read: a WorkZone administrator would look for fields that are not there)
+        disp_html = disp_html + fragment("para", [t(lang, "dispatcher_names_note")])
     else:
         disp_html = fragment(
             "banner", t(lang, "dispatcher_withheld", codes=", ".join(ctx.withheld_by))

@@ -338,14 +338,20 @@ def finish_step(step: Step) -> display.HTML:
             count=len(step.findings),
             findings_label=t(step.language, "findings").lower(),
             duration=seconds(step.language, data["duration_s"], 1).removesuffix(" s"),
-            # "fix the findings" only when there are some (it followed "Fund: ingen")
-            next=t(
-                step.language,
-                f"next_{step.name[:2]}"
-                + ("_ok" if step.name[:2] == "05" and status == "ok" else ""),
-            ),
+            next=t(step.language, _next_key(step, status)),
         )
     )
+
+
+def _next_key(step: Step, status: str) -> str:
+    """What the step's status line says comes next. Step 05 says "fix the findings" only
+    when there are some (it followed "Fund: ingen"), and in a run, whose sign-off document
+    the page is part of, it does not tell the reader to run ngdpkit for that document."""
+    key = f"next_{step.name[:2]}"
+    if step.name[:2] != "05":
+        return key
+    in_run = step.run_dir is not None and step.run_dir.name != LAB_DIR
+    return key + ("_run" if in_run else "") + ("_ok" if status == "ok" else "")
 
 
 def show_findings(step: Step) -> display.HTML:

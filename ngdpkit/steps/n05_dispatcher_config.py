@@ -49,8 +49,8 @@ def show_dispatcher(step: Step, config: DispatcherConfig | None) -> display.HTML
     pairs: list[tuple[str, Any]] = list(config.parameters.pairs())
     pairs.append(
         (
-            t(lang, "status"),
-            t(lang, "ready")
+            t(lang, "status"),  # the values', not the migration's, as on the overview
+            t(lang, "dispatcher_values_ready")
             if config.ready
             else f"{t(lang, 'not_ready')}: {', '.join(config.blocking)}",
         )
