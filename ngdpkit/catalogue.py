@@ -51,11 +51,12 @@ DANISH: dict[str, str] = {
     "no contact point is named {value!r} (did you mean: {values})": "intet kontaktpunkt hedder {value!r} (mente du: {values})",
     "no contact point is named {value!r}": "intet kontaktpunkt hedder {value!r}",
     # Windows servers (contract 12.4)
-    "{label} is encrypted with AES (PBES2): Windows Server 2016 and older cannot import it, and say the password is wrong. Re-export it with 3DES for those servers, on your own machine: {command} (the first command asks for a pass phrase that keeps the key encrypted in key-and-cert.pem; delete that file afterwards).": "{label} er krypteret med AES (PBES2): Windows Server 2016 og ældre kan ikke importere den og siger, at adgangskoden er forkert. Eksportér den igen med 3DES til de servere, på din egen maskine: {command} (den første kommando beder om en adgangsfrase, der holder nøglen krypteret i key-and-cert.pem; slet filen bagefter).",
+    "{label} is encrypted with AES (PBES2): Windows Server 2016 and older cannot import it, and say the password is wrong. Re-export it with 3DES for those servers, on your own machine: {command} (the first command asks for a pass phrase that keeps the key encrypted in key-and-cert.pem; delete that file afterwards).": "{label} er krypteret med AES (PBES2): Windows Server 2016 og ældre kan ikke importere den og siger, at adgangskoden er forkert. Eksportér den igen med 3DES til disse servere, på din egen maskine: {command} (den første kommando beder om en adgangsfrase, der holder nøglen krypteret i key-and-cert.pem; slet filen bagefter).",
     "{name!r} is not a computer name (NetBIOS) or a DNS name: letters, digits and hyphens, labels separated by dots.": "{name!r} er hverken et computernavn (NetBIOS) eller et DNS-navn: bogstaver, cifre og bindestreger, dele adskilt af punktum.",
     "Windows calls {name} {short} (a computer name keeps {limit} characters); the scripts and their evidence use that name.": "Windows kalder {name} {short} (et computernavn har højst {limit} tegn); scripts og deres dokumentation bruger det navn.",
     "{server}'s {field} {text!r} must be one IPv4 address in canonical form (no range, no name).": "{field} for {server} er {text!r}, men skal være én IPv4-adresse skrevet normalt (intet område, intet navn).",
-    "{server}'s {field} {text!r} is not a host's address (unspecified, broadcast, multicast, loopback, link-local or reserved); several firewalls read 0.0.0.0 as any address.": "{field} for {server} er {text!r}, som ikke er en værts adresse (uspecificeret, broadcast, multicast, loopback, link-local eller reserveret); flere firewalls læser 0.0.0.0 som enhver adresse.",
+    "{server}'s {field} {text!r} is not a host's address (unspecified, broadcast, multicast, loopback, link-local or reserved): a firewall may read it as any address or none.": "{field} for {server} er {text!r}, som ikke er en værts adresse (uspecificeret, broadcast, multicast, loopback, link-local eller reserveret): en firewall kan læse den som enhver adresse eller ingen.",
+    "service_account {account!r} ({where}) stands for every user: the install script would let all of them read the NgDP certificate's private key. Give the service account itself.": "service_account {account!r} ({where}) står for alle brugere: installationsscriptet ville give dem alle læseadgang til NgDP-certifikatets private nøgle. Angiv selve servicekontoen.",
     "{server}'s {field} {text!r} is IPv6: NgDP's addresses are IPv4, so no rule runs from it to them; give the server's IPv4 address.": "{field} for {server} er {text!r}, en IPv6-adresse: NgDP's adresser er IPv4, så ingen regel kan gå derfra til dem; angiv serverens IPv4-adresse.",
     "Servers {values} share the name {name} on Windows (the first label): scripts and evidence cannot tell them apart.": "Serverne {values} har samme navn {name} i Windows (første del af navnet): scripts og dokumentation kan ikke skelne dem.",
     # the checklist's evidence (checks.evidence, servercheck)
@@ -433,6 +434,7 @@ TITLES = {
     "SERVER_NAME_AMBIGUOUS": "To servere har samme Windows-navn",
     "SERVER_NAME_INVALID": "Et servernavn er ikke et computernavn",
     "SERVER_NAME_NETBIOS": "Windows forkorter et servernavn",
+    "SERVICE_ACCOUNT_TOO_BROAD": "En servicekonto står for alle brugere",
     "NET_TLS_INTERCEPTED": "En proxy inspicerer TLS mod NgDP",
     "SIGNING_CERT_INVALID": "Signeringscertifikatet kan ikke forsegle mappen",
     "SIGNING_TIMESTAMP_FAILED": "Intet tidsstempel på PDF-signaturen",

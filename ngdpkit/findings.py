@@ -222,7 +222,8 @@ def danish_text(template: str, params: dict[str, Any]) -> str | None:
     values = {k: _danish_value(v, VALUES_DA) for k, v in params.items()}
     try:
         return redact(with_plurals(_plain(danish), values).format(**values))
-    except (KeyError, IndexError, ValueError, AttributeError):
+    except (LookupError, ValueError, AttributeError, TypeError, OverflowError):
+        # a template or values from a file (a forged findings.json) that do not fit
         return None
 
 
@@ -231,7 +232,8 @@ def english_text(template: str, params: dict[str, Any]) -> str | None:
     they do not fit it."""
     try:
         return redact(with_plurals(_plain(template), params).format(**params))
-    except (KeyError, IndexError, ValueError, AttributeError):
+    except (LookupError, ValueError, AttributeError, TypeError, OverflowError):
+        # a template or values from a file (a forged findings.json) that do not fit
         return None
 
 

@@ -158,6 +158,22 @@ def test_a_runs_language_is_read_from_its_findings(tmp_path: Path) -> None:
             json.dumps({"findings": [found.to_dict(language)]}), encoding="utf-8"
         )
         assert run_language(run) == language
+    # a forged template or values that do not fit are no crash (the attacker's pass: exit 3)
+    forged = tmp_path / "forged"
+    forged.mkdir()
+    (forged / "findings.json").write_text(
+        json.dumps(
+            {
+                "findings": [
+                    {"template": "{x[0]}", "params": {"x": 5}, "message": "m"},
+                    {"template": "{x[a][b]}", "params": {"x": {"a": "s"}}, "message": "m"},
+                    found.to_dict("da"),
+                ]
+            }
+        ),
+        encoding="utf-8",
+    )
+    assert run_language(forged) == "da"
     (tmp_path / "none").mkdir()
     assert run_language(tmp_path / "none") == "en"  # no file: English, as before
     (tmp_path / "none" / "findings.json").write_text("{ not json", encoding="utf-8")

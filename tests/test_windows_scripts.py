@@ -561,7 +561,7 @@ def test_a_refused_server_value_never_becomes_a_firewall_rule(sample_dir: Path) 
         ("SERVER_NAME_INVALID", "10.1.2.4"),
         ("SERVER_NAME_INVALID", "wz agent; x"),
     ], said
-    assert "0.0.0.0 as any address" in found[3].message
+    assert "a firewall may read it as any address" in found[3].message
     env = replace(env_of(sample_dir), servers=servers)
     rows = firewall_rules(env)
     sources = {r["source_ip"] for r in rows if r["source_server"]}
@@ -600,3 +600,71 @@ def test_the_scripts_read_what_they_need_first_and_survive_what_windows_throws(
     assert "Set-Acl -" not in install and "Get-Acl -LiteralPath $keyFile" not in install
     assert ".GetAccessControl('Access')" in install
     assert "[System.IO.File]::SetAccessControl($keyFile, $acl)" in install
+
+
+def test_refused_egress_push_and_account_values_are_never_used(sample_dir: Path) -> None:
+    """The attacker's pass on the mends: refused ``server_ips`` (``0.0.0.0/0``, a private
+    range, no address) stood as NAT rows of the firewall order; a refused ``push_base_url``
+    became an incoming rule, and one with port 99999 crashed step 04; the scripts embedded a
+    refused server name (``wz;calc``) and would give ``Everyone`` read access to the key."""
+    from ngdpkit.checks.system import check_accounts
+    from ngdpkit.deliverables.firewall import firewall_rules
+
+    env = replace(
+        env_of(sample_dir, "production"),
+        server_ips=("0.0.0.0/0", "10.0.0.0/8", "203.0.113.20", "not-an-ip;calc"),
+        push_base_url="https://10.0.0.1:99999/",
+    )
+    rows = firewall_rules(env)
+    nat = [r["source_ip"] for r in rows if r["purpose"] == "nat"]
+    assert nat == ["203.0.113.20"]
+    assert not [r for r in rows if r["direction"] == "incoming"]
+    for url in ("https://10.0.0.1/", "http://wzpush.example.dk/"):
+        assert not [
+            r
+            for r in firewall_rules(replace(env, push_base_url=url))
+            if r["direction"] == "incoming"
+        ]
+    good = replace(env, push_base_url="https://wzpush.eksempel-kommune.dk/")
+    assert [r["direction"] for r in firewall_rules(good)].count("incoming") == 1
+    hostile = replace(
+        env_of(sample_dir),
+        servers=(
+            Server("wz-web01-t", service_account="Everyone"),
+            Server("wz;calc", service_account="BUILTIN\\Users"),
+        ),
+        service_account="SOEBY\\Domain Users",
+    )
+    found = check_accounts(
+        [(s.name, s.service_account) for s in hostile.servers]
+        + [("test", hostile.service_account)],
+        "environments.test.service_account",
+    )
+    assert [f.code for f in found] == ["SERVICE_ACCOUNT_TOO_BROAD"] * 3
+    assert (
+        check_accounts([("x", "EKSEMPEL\\svc-workzone"), ("y", "NT AUTHORITY\\SYSTEM")], "k") == []
+    )
+    for text in (
+        install_certificate_script(hostile, thumbprint="ABCDEF0123"),
+        server_check_script(hostile, thumbprint="ABCDEF0123"),
+    ):
+        top = text[: text.index("function ")]
+        assert "throw 'ngdpkit refused" in top
+        assert "(SERVER_NAME_INVALID)" in top and "(SERVICE_ACCOUNT_TOO_BROAD)" in top
+
+
+def test_a_production_server_never_trusts_a_root_the_settings_named(sample_dir: Path) -> None:
+    """The administrator's second look: ``-TrustCustomRoot`` worked on a production script
+    too, though it belongs on a test server only. A production script with a root that is
+    not a shipped OCES3 root stops before any change, with or without the switch."""
+    prod = env_of(sample_dir, "production")
+    text = install_certificate_script(
+        prod, thumbprint="ABCDEF0123", issuing_ca=b"\x30\x03\x02\x01\x01", root_ca=b"\x30\x03"
+    )
+    assert "$EnvironmentKind = 'production'" in text and "$RootIsOces3 = $false" in text
+    guard = text.index("if ($RootCa -and -not $RootIsOces3 -and $EnvironmentKind -eq 'production')")
+    assert guard < text.index("-and -not $TrustCustomRoot)") < text.index("Install-NgdpCa $RootCa")
+    test = install_certificate_script(
+        env_of(sample_dir), thumbprint="ABCDEF0123", root_ca=b"\x30\x03"
+    )
+    assert "$EnvironmentKind = 'test'" in test

@@ -335,7 +335,7 @@ _ADDRESS_NOT_ONE = (
     "{server}'s {field} {text!r} must be one IPv4 address in canonical form (no range, no name)."
 )
 _ADDRESS_IPV6 = "{server}'s {field} {text!r} is IPv6: NgDP's addresses are IPv4, so no rule runs from it to them; give the server's IPv4 address."
-_ADDRESS_SPECIAL = "{server}'s {field} {text!r} is not a host's address (unspecified, broadcast, multicast, loopback, link-local or reserved); several firewalls read 0.0.0.0 as any address."
+_ADDRESS_SPECIAL = "{server}'s {field} {text!r} is not a host's address (unspecified, broadcast, multicast, loopback, link-local or reserved): a firewall may read it as any address or none."
 
 
 def server_address_problem(text: str) -> str | None:
@@ -365,6 +365,68 @@ def usable_internal_ip(server: Any) -> str:
     when it passes :func:`server_address_problem` ("" otherwise: the run says why)."""
     text = str(server.internal_ip or "").strip()
     return text if text and server_address_problem(text) is None else ""
+
+
+# Accounts that stand for everyone or every user: the install script would give each of them
+# read access to the NgDP certificate's private key (the attacker's pass: "Everyone")
+BROAD_ACCOUNTS = frozenset(
+    {
+        "EVERYONE",
+        "ALLE",
+        "USERS",
+        "BUILTIN\\USERS",
+        "AUTHENTICATED USERS",
+        "NT AUTHORITY\\AUTHENTICATED USERS",
+        "DOMAIN USERS",
+        "INTERACTIVE",
+        "NT AUTHORITY\\INTERACTIVE",
+        "ANONYMOUS LOGON",
+        "NT AUTHORITY\\ANONYMOUS LOGON",
+        "GUESTS",
+        "BUILTIN\\GUESTS",
+    }
+)
+
+
+def account_too_broad(account: str) -> bool:
+    """Whether ``account`` is a group of everyone or every user (``Everyone``,
+    ``BUILTIN\\Users``, ``<DOMAIN>\\Domain Users``), case ignored."""
+    text = " ".join(account.split()).upper()
+    return text in BROAD_ACCOUNTS or text.rpartition("\\")[2] in (
+        "DOMAIN USERS",
+        "EVERYONE",
+        "AUTHENTICATED USERS",
+    )
+
+
+def check_accounts(accounts: list[tuple[str, str]], key: str) -> list[Finding]:
+    """``SERVICE_ACCOUNT_TOO_BROAD`` (error) for each (where, account) that stands for every
+    user: the key must be readable by the service accounts alone."""
+    return [
+        F.error(
+            "SERVICE_ACCOUNT_TOO_BROAD",
+            "service_account {account!r} ({where}) stands for every user: the install script would let all of them read the NgDP certificate's private key. Give the service account itself.",
+            key,
+            where,
+            account=account,
+            where=where,
+        )
+        for where, account in accounts
+        if account and account_too_broad(account)
+    ]
+
+
+def usable_egress(values: tuple[str, ...] | list[str]) -> list[str]:
+    """The ``server_ips`` that the firewall order may list: each one that passes
+    :func:`check_ips` with no error, stripped."""
+    return [v.strip() for v in values if not any(f.severity == "error" for f in check_ips([v], ""))]
+
+
+def usable_push_url(url: str | None, protocol: str) -> bool:
+    """Whether ``push_base_url`` passes its own check: a refused one never becomes a rule."""
+    return bool(url) and not any(
+        f.severity == "error" for f in check_push_url(url, protocol=protocol, key="")
+    )
 
 
 def check_servers(servers: tuple[Any, ...], key: str) -> list[Finding]:

@@ -10,7 +10,7 @@ from functools import partial
 from typing import Any
 
 from ..checks.network import EGRESS_LOOKUP, NGDP, destinations
-from ..checks.system import server_name_ok, usable_internal_ip
+from ..checks.system import server_name_ok, usable_egress, usable_internal_ip, usable_push_url
 from ..settings import Environment
 
 FIREWALL_COLUMNS = (
@@ -156,7 +156,12 @@ def firewall_rules(env: Environment) -> list[dict[str, Any]]:
     if not servers:
         servers = [("WorkZone web and agent servers", "")]
     rows = _outgoing_rows(env, servers) + _ngdp_rows(env, servers)
-    if env.protocol == "REST_PUSH" and env.push_base_url:
+    # a push_base_url the run refuses (a private address, a port out of range) is no rule
+    if (
+        env.protocol == "REST_PUSH"
+        and env.push_base_url
+        and usable_push_url(env.push_base_url, env.protocol)
+    ):
         from urllib.parse import urlsplit
 
         parts = urlsplit(env.push_base_url)
@@ -234,7 +239,9 @@ def _ngdp_rows(env: Environment, servers: list[tuple[str, str]]) -> list[dict[st
                 basis="inferred",
             )
         )
-    for egress in env.server_ips:  # listed once each, for the portal: never a source above
+    # listed once each, for the portal, never a source above; a value the run refuses
+    # (0.0.0.0/0, a private range, no address) is left out (the attacker's pass)
+    for egress in usable_egress(env.server_ips):
         rows.append(
             row(
                 source="egress address (NAT)",

@@ -58,6 +58,8 @@ def _accounts_code(env: Environment) -> tuple[str, str]:
 
 def _common(env: Environment, thumbprint: str | None) -> tuple[dict[str, str], list[str]]:
     """The values both scripts embed, as PowerShell code, and the refusals for bad ones."""
+    from ..checks.system import account_too_broad, server_name_ok
+
     refusals: list[str] = []
     thumb = thumbprint or ""
     if thumb and not THUMBPRINT.match(thumb):
@@ -67,6 +69,20 @@ def _common(env: Environment, thumbprint: str | None) -> tuple[dict[str, str], l
     refusals += [
         f"servers {f.params.get('values')} share the Windows name {f.params.get('name')}"
         for f in ambiguous_servers(env)
+    ]
+    # a value the run refuses is never used (the attacker's pass: "wz;calc" as a key, and
+    # "Everyone" given read access to the private key)
+    refusals += [
+        f"server name {s.name.strip()!r} is not a computer or DNS name (SERVER_NAME_INVALID)"
+        for s in env.servers
+        if not server_name_ok(s.name)
+    ]
+    refusals += [
+        f"service_account {account!r} stands for every user (SERVICE_ACCOUNT_TOO_BROAD)"
+        for account in dict.fromkeys(
+            [s.service_account for s in env.servers] + [env.service_account]
+        )
+        if account and account_too_broad(account)
     ]
     return (
         {

@@ -60,10 +60,12 @@ def check_system(step: Step) -> SystemFacts:
             "the portal registration and the firewall order have no egress address yet",
         )
     step.add(check_ips(env.server_ips, f"{key}.server_ips"))
-    from ..checks.system import check_servers
+    from ..checks.system import check_accounts, check_servers
     from ..deliverables.servercheck import ambiguous_servers
 
     step.add(check_servers(env.servers, f"{key}.servers"))
+    accounts = [(s.name, s.service_account) for s in env.servers]
+    step.add(check_accounts([*accounts, (env.name, env.service_account)], f"{key}.service_account"))
     step.add(ambiguous_servers(env))
     auth_text = "not configured"
     if env.authorization_env:

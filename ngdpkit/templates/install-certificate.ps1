@@ -42,6 +42,7 @@ $DefaultAccounts = __DEFAULT_ACCOUNTS__
 $RootCa = __ROOT_CA__
 $RootThumbprint = __ROOT_THUMBPRINT__
 $RootIsOces3 = __ROOT_IS_BUNDLED__
+$EnvironmentKind = '__KIND__'
 $IssuingCa = __ISSUING_CA__
 $IssuingThumbprint = __ISSUING_THUMBPRINT__
 
@@ -69,6 +70,9 @@ Assert-NgdpAccounts $accounts
 
 # A root CA the settings named themselves (their trust_anchors), not one of the OCES3 roots
 # ngdpkit ships, would be trusted for every TLS connection of this server: only on purpose.
+if ($RootCa -and -not $RootIsOces3 -and $EnvironmentKind -eq 'production') {
+    throw 'Nothing was changed. The root CA in this script is not one of the OCES3 roots ngdpkit ships, and a production server trusts only the real OCES3 root: fix trust_anchors in the settings and run ngdpkit again.'
+}
 if ($RootCa -and -not $RootIsOces3 -and -not $TrustCustomRoot) {
     $custom = New-Object System.Security.Cryptography.X509Certificates.X509Certificate2(, [Convert]::FromBase64String($RootCa))
     throw ('Nothing was changed. The root CA in this script, {0} (thumbprint {1}), is not one of the OCES3 roots ngdpkit ships: the settings named their own trust anchors, and Windows would trust this CA for every TLS connection of this server. Only on a test server, and only if you know this CA, run the script again with -TrustCustomRoot.' -f $custom.Subject, $custom.Thumbprint)

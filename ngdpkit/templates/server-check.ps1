@@ -80,7 +80,8 @@ function Test-NgdpKeyAsAccount([string]$Account, [string]$Thumb) {
     # service accounts, group managed service accounts (names ending in $) and, by S4U,
     # domain accounts. Virtual accounts (IIS APPPOOL, NT SERVICE) cannot run a task: for them
     # the ACL read back by SID above is the evidence, and the check says so.
-    $builtIn = @('NT AUTHORITY\SYSTEM', 'NT AUTHORITY\NETWORK SERVICE', 'NT AUTHORITY\LOCAL SERVICE')
+    # (also as written without NT AUTHORITY\: they would fall through to an S4U logon)
+    $builtIn = @('NT AUTHORITY\SYSTEM', 'NT AUTHORITY\NETWORK SERVICE', 'NT AUTHORITY\LOCAL SERVICE', 'SYSTEM', 'NETWORK SERVICE', 'LOCAL SERVICE')
     if ($Account.ToUpper().StartsWith('IIS APPPOOL\') -or $Account.ToUpper().StartsWith('NT SERVICE\')) {
         Add-Check 'as_account_not_run' $Account $true 'not run as the account (a virtual account cannot run a task): the ACL read back by SID is the evidence' $null
         return
