@@ -140,7 +140,13 @@ def test_scripts_are_utf8_with_bom_and_crlf(sample_copy: Path) -> None:
     wb = openpyxl.load_workbook(run_dir / "firewall-rules.xlsx")
     head = [c.value for c in next(wb.active.iter_rows(max_row=1))]
     assert head[:2] == ["Kilde", "Kildeserver"] and "Formål" in head
-    assert "udgående" in (run_dir / "signoff" / "firewall.html").read_text(encoding="utf-8")
+    page = (run_dir / "signoff" / "firewall.html").read_text(encoding="utf-8")
+    assert "udgående" in page
+    # the summary counts rules only: the notes and NAT addresses are said below it (they
+    # were counted as rules of api.test.digitalpost.dk; the customer's second read)
+    summary = page[: page.index("Bilaget har også rækker, der ikke er regler")]
+    assert "bemærkning, ikke en regel" not in summary
+    assert any(r[8].startswith("no TLS inspection") and r[0] == "(note, not a rule)" for r in rows)
 
 
 def test_server_check_tests_every_published_ip_and_tls_by_name(sample_dir: Path) -> None:

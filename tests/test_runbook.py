@@ -351,7 +351,7 @@ def test_the_watch_step_says_who_watches_each_environment(tmp_path: Path) -> Non
     test = build_runbook(s, s.environments["test"]).steps[5].what
     production = build_runbook(s, s.environments["production"]).steps[5].what
     assert "--env test" in test and "i hånden eller som en planlagt opgave" in test
-    assert "ser kun til produktionsmiljøet" in test and "CI-pipeline gør det" not in test
+    assert "holder kun øje med produktionsmiljøet" in test and "CI-pipeline gør det" not in test
     assert "--env production" in production and "watch-job i jeres CI-pipeline" in production
     assert "examples/ci" not in test + production
 

@@ -85,7 +85,7 @@ WORDS: dict[str, dict[str, str]] = {
         "rollback_done_open": "Datoen er aftalt og passeret uden nogen af de iagttagelser.",
         "watch": "Kør ngdpkit watch --settings {settings} --env {environment} dagligt den første uge{how}.",
         "watch_ci": " (det planlagte watch-job i jeres CI-pipeline gør det, når det er sat op efter ngdpkit's CI-skabeloner)",
-        "watch_by_hand": " (i hånden eller som en planlagt opgave på en maskine, NgDP kender IP-adressen på: CI-skabelonernes planlagte watch-job ser kun til produktionsmiljøet)",
+        "watch_by_hand": " (i hånden eller som en planlagt opgave på en maskine, NgDP kender IP-adressen på: CI-skabelonernes planlagte watch-job holder kun øje med produktionsmiljøet)",
         "watch_done": "Syv daglige kørsler med status ok.",
     },
     "en": {

@@ -1166,12 +1166,21 @@ def render_firewall(
 ) -> str:
     """The firewall order for operations: a summary by destination on the page, and every
     rule, one per row, as an appendix (the PDF prints it once, at the end)."""
-    from ..deliverables.firewall import FIREWALL_HEADERS, firewall_table, firewall_word
+    from ..deliverables.firewall import (
+        FIREWALL_HEADERS,
+        NOT_A_RULE,
+        firewall_table,
+        firewall_word,
+    )
 
     lang = "da" if language == "da" else "en"
     headers, body_rows = firewall_table(rows, lang)
     groups: dict[tuple[str, ...], list[FirewallRule]] = {}
+    # the summary counts rules: the notes (no TLS inspection) and the NAT addresses listed
+    # for the portal are in the appendix, and said below the summary
     for r in rows:
+        if r.source == NOT_A_RULE or r.purpose == "nat":
+            continue
         key = tuple(
             str(firewall_word(lang, v))
             for v in (r.destination_host, r.port, r.protocol, r.direction)
@@ -1207,6 +1216,7 @@ def render_firewall(
                 limit=100_000,
                 language=lang,
             ),
+            fragment("para", [t(lang, "firewall_notes")]),
             fragment(
                 "section",
                 t(lang, "firewall_appendix"),
