@@ -130,6 +130,10 @@ def test_scripts_are_utf8_with_bom_and_crlf(sample_copy: Path) -> None:
     # the consultant's laptop, never the value.
     assert "NGDPKIT_TEST_AUTHORIZATION" not in page and "KMD" in page
     assert "Autorisationsheader" in page and "kanalen er endnu ikke aftalt" in page
+    # the portal page's count per contact point is of translations, not mailboxes (a
+    # customer's second read: "Postkasser 43" where 24 mailboxes have 43 translations)
+    portal = (run_dir / "signoff" / "portal.html").read_text(encoding="utf-8")
+    assert "Oversættelser (postkasse eller postkasse:emne)" in portal
     # The firewall order: the CSV in English, the workbook and page in Danish
     rows = list(
         csv.reader(
