@@ -68,6 +68,21 @@ def functions(text: str) -> set[str]:
     }
 
 
+def server_check_evidence(path: Path, checks: list[dict[str, Any]]) -> Path:
+    """A server check's evidence file from WZWEB01, as server-check.ps1 writes it."""
+    path.write_text(
+        json.dumps(
+            {
+                "schema": "ngdpkit/server-check/1",
+                "server": "WZWEB01",
+                "taken_at": "2026-12-01T10:00:00Z",
+                "checks": checks,
+            }
+        )
+    )
+    return path
+
+
 @pytest.fixture(scope="module")
 def scripts(sample_dir: Path) -> dict[str, str]:
     env = env_of(sample_dir)
@@ -303,31 +318,24 @@ def test_server_check_uses_the_key_as_each_service_account(
     ):
         assert needed in body, needed
     assert body.index("Unregister-ScheduledTask") > body.index("finally")  # never left behind
-    path = tmp_path / "ev.json"
-    path.write_text(
-        json.dumps(
+    path = server_check_evidence(
+        tmp_path / "ev.json",
+        [
             {
-                "schema": "ngdpkit/server-check/1",
-                "server": "WZWEB01",
-                "taken_at": "2026-12-01T10:00:00Z",
-                "checks": [
-                    {
-                        "kind": "as_account",
-                        "target": "SOEBY\\gmsa-wz$",
-                        "ok": False,
-                        "detail": "Keyset does not exist",
-                        "status": None,
-                    },
-                    {
-                        "kind": "as_account_not_run",
-                        "target": "IIS APPPOOL\\WorkZone",
-                        "ok": True,
-                        "detail": "not run",
-                        "status": None,
-                    },
-                ],
-            }
-        )
+                "kind": "as_account",
+                "target": "SOEBY\\gmsa-wz$",
+                "ok": False,
+                "detail": "Keyset does not exist",
+                "status": None,
+            },
+            {
+                "kind": "as_account_not_run",
+                "target": "IIS APPPOOL\\WorkZone",
+                "ok": True,
+                "detail": "not run",
+                "status": None,
+            },
+        ],
     )
     found = read_evidence(path, label="ev.json", environment="test", registered_ips=())[1]
     assert [f.code for f in found] == ["CERT_NO_PRIVATE_KEY", "NET_ACCOUNT_NOT_TESTED"]
@@ -459,14 +467,18 @@ def test_both_scripts_refuse_powershell_7_and_an_unwritable_folder_before_any_wo
     only "Written: …" and exited 0 when every check failed."""
     for name, text in scripts.items():
         assert text.splitlines()[2] == "#Requires -PSEdition Desktop", name
-        resolve = text.index("GetUnresolvedProviderPathFromPSPath($OutDir)")
-        probe = text.index("[System.IO.File]::WriteAllText($probe, '')")
+        # one function in the scripts' shared part, called before the first work
+        body = text[text.index("function Resolve-NgdpOutDir") :]
+        body = body[: body.index("\n}")]
+        resolve = body.index("GetUnresolvedProviderPathFromPSPath($Path)")
+        assert resolve < body.index("[System.IO.File]::WriteAllText($probe, '')"), name
         first_work = (
             text.index("Write-Host ('ngdpkit: installing")
             if name == "install"
-            else (text.index("function Add-Check"))
+            else text.index("foreach ($d in $destinations)")
         )
-        assert resolve < probe < first_work, name
+        assert text.index("$OutDir = Resolve-NgdpOutDir $OutDir") < first_work, name
+        assert text.count("GetUnresolvedProviderPathFromPSPath") == 1, name
     check = scripts["check"]
     tail = check[check.index("$failed = @($checks") :]
     # 2 when a check failed with the evidence written; a script that stops on an error exits 1
@@ -489,26 +501,19 @@ def test_the_key_is_used_as_an_account_only_when_asked(
     assert "[switch]$TestKeyAsAccount" in scripts["check"]
     assert body.index("if (-not $TestKeyAsAccount)") < body.index("New-ScheduledTaskAction")
     assert "Log on as a batch job" in body
-    path = tmp_path / "ev.json"
-    path.write_text(
-        json.dumps(
+    path = server_check_evidence(
+        tmp_path / "ev.json",
+        [
             {
-                "schema": "ngdpkit/server-check/1",
-                "server": "WZWEB01",
-                "taken_at": "2026-12-01T10:00:00Z",
-                "checks": [
-                    {
-                        "kind": "as_account_not_run",
-                        "target": "SOEBY\\svc-wz",
-                        "ok": True,
-                        "detail": "not run as the account: the script ran without"
-                        " -TestKeyAsAccount (a one-off scheduled task); the ACL read back by SID"
-                        " is the evidence",
-                        "status": None,
-                    }
-                ],
+                "kind": "as_account_not_run",
+                "target": "SOEBY\\svc-wz",
+                "ok": True,
+                "detail": "not run as the account: the script ran without"
+                " -TestKeyAsAccount (a one-off scheduled task); the ACL read back by SID"
+                " is the evidence",
+                "status": None,
             }
-        )
+        ],
     )
     (found,) = read_evidence(path, label="ev.json", environment="test", registered_ips=())[1]
     assert found.code == "NET_ACCOUNT_NOT_TESTED" and found.severity == "info"

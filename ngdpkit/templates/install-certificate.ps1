@@ -24,17 +24,6 @@ param(
     [switch]$TrustCustomRoot
 )
 $ErrorActionPreference = 'Stop'
-# -OutDir as PowerShell resolves a path (relative to this session's folder, not the process's),
-# checked before any work: code pasted into a console has no $PSScriptRoot, and a read-only
-# share would fail only at the end
-if (-not $OutDir) { $OutDir = (Get-Location).ProviderPath }
-$OutDir = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($OutDir)
-if (-not (Test-Path -LiteralPath $OutDir -PathType Container)) { throw ('-OutDir {0} is not a folder: give one with -OutDir <folder>.' -f $OutDir) }
-try {
-    $probe = Join-Path $OutDir ('.ngdpkit-write-test-' + [guid]::NewGuid().ToString('N'))
-    [System.IO.File]::WriteAllText($probe, '')
-    Remove-Item -LiteralPath $probe
-} catch { throw ('Nothing was checked or changed: the evidence cannot be written to {0} ({1}); give a writable folder with -OutDir <folder>.' -f $OutDir, $_.Exception.Message) }
 $Environment = __ENVIRONMENT__
 $Servers = __SERVER_LIST__
 $AccountsByServer = __ACCOUNTS_BY_SERVER__
@@ -47,6 +36,7 @@ $IssuingCa = __ISSUING_CA__
 $IssuingThumbprint = __ISSUING_THUMBPRINT__
 
 __KEY_FUNCTIONS__
+$OutDir = Resolve-NgdpOutDir $OutDir
 
 function Install-NgdpCa([string]$Base64, [string]$Expected, [string]$StoreName) {
     # A CA embedded in this script, checked against its thumbprint, into LocalMachine\<StoreName>.

@@ -38,6 +38,21 @@ function Get-NgdpReadRight([string]$Path, [string]$Account) {
     return ([System.Security.AccessControl.FileSystemRights]$allowed).ToString()
 }
 
+function Resolve-NgdpOutDir([string]$Path) {
+    # -OutDir as PowerShell resolves a path (relative to this session's folder, not the
+    # process's), tried for writing before any work: code pasted into a console has no
+    # $PSScriptRoot, and a read-only share would fail only at the end
+    if (-not $Path) { $Path = (Get-Location).ProviderPath }
+    $Path = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($Path)
+    if (-not (Test-Path -LiteralPath $Path -PathType Container)) { throw ('-OutDir {0} is not a folder: give one with -OutDir <folder>.' -f $Path) }
+    try {
+        $probe = Join-Path $Path ('.ngdpkit-write-test-' + [guid]::NewGuid().ToString('N'))
+        [System.IO.File]::WriteAllText($probe, '')
+        Remove-Item -LiteralPath $probe
+    } catch { throw ('Nothing was checked or changed: the evidence cannot be written to {0} ({1}); give a writable folder with -OutDir <folder>.' -f $Path, $_.Exception.Message) }
+    return $Path
+}
+
 function Get-NgdpAccounts([string[]]$Given, $ByServer, [string[]]$Default) {
     # The accounts that must read the key on this server: -ServiceAccount, else those of this
     # server (every configured server is in the table, keyed as $env:COMPUTERNAME spells it).

@@ -29,32 +29,6 @@ param(
     [switch]$TestKeyAsAccount
 )
 $ErrorActionPreference = 'Stop'
-# -OutDir as PowerShell resolves a path (relative to this session's folder, not the process's),
-# checked before any work: code pasted into a console has no $PSScriptRoot, and a read-only
-# share would fail only at the end
-if (-not $OutDir) { $OutDir = (Get-Location).ProviderPath }
-$OutDir = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($OutDir)
-if (-not (Test-Path -LiteralPath $OutDir -PathType Container)) { throw ('-OutDir {0} is not a folder: give one with -OutDir <folder>.' -f $OutDir) }
-try {
-    $probe = Join-Path $OutDir ('.ngdpkit-write-test-' + [guid]::NewGuid().ToString('N'))
-    [System.IO.File]::WriteAllText($probe, '')
-    Remove-Item -LiteralPath $probe
-} catch { throw ('Nothing was checked or changed: the evidence cannot be written to {0} ({1}); give a writable folder with -OutDir <folder>.' -f $OutDir, $_.Exception.Message) }
-# The authorization header, asked for or read before any check (a missing file or a prompt
-# after minutes of checks would lose them): from a hidden prompt or a file, never from a
-# typed assignment (the history of PowerShell keeps that line)
-$authorization = ''
-if ($AuthorizationFile) {
-    $raw = Get-Content -LiteralPath $AuthorizationFile -Raw
-    if ($raw) { $authorization = $raw.Trim() }
-    if (-not $authorization) { throw ('Nothing was checked: -AuthorizationFile {0} is empty.' -f $AuthorizationFile) }
-}
-elseif ($AskAuthorization) {
-    $secure = Read-Host -AsSecureString -Prompt 'NgDP authorization header (from Administrativ Adgang)'
-    $bstr = [Runtime.InteropServices.Marshal]::SecureStringToBSTR($secure)
-    try { $authorization = [Runtime.InteropServices.Marshal]::PtrToStringBSTR($bstr).Trim() }
-    finally { [Runtime.InteropServices.Marshal]::ZeroFreeBSTR($bstr) }
-}
 $Environment = __ENVIRONMENT__
 $ApiUrl = __API_URL__
 $ApiHost = __API_HOST__
@@ -71,6 +45,23 @@ function Add-Check([string]$Kind, [string]$Target, [bool]$Ok, [string]$Detail, $
 }
 
 __KEY_FUNCTIONS__
+$OutDir = Resolve-NgdpOutDir $OutDir
+
+# The authorization header, asked for or read before any check (a missing file or a prompt
+# after minutes of checks would lose them): from a hidden prompt or a file, never from a
+# typed assignment (the history of PowerShell keeps that line)
+$authorization = ''
+if ($AuthorizationFile) {
+    $raw = Get-Content -LiteralPath $AuthorizationFile -Raw
+    if ($raw) { $authorization = $raw.Trim() }
+    if (-not $authorization) { throw ('Nothing was checked: -AuthorizationFile {0} is empty.' -f $AuthorizationFile) }
+}
+elseif ($AskAuthorization) {
+    $secure = Read-Host -AsSecureString -Prompt 'NgDP authorization header (from Administrativ Adgang)'
+    $bstr = [Runtime.InteropServices.Marshal]::SecureStringToBSTR($secure)
+    try { $authorization = [Runtime.InteropServices.Marshal]::PtrToStringBSTR($bstr).Trim() }
+    finally { [Runtime.InteropServices.Marshal]::ZeroFreeBSTR($bstr) }
+}
 
 function Test-NgdpKeyAsAccount([string]$Account, [string]$Thumb) {
     # The key used as the service account itself, not as this administrator: a scheduled task
