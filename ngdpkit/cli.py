@@ -458,19 +458,6 @@ def cmd_check(args: argparse.Namespace) -> int:
 FINDING_ROWS = 50  # past this many findings, check prints a summary by code and unit
 
 
-# The table's own words, in the settings' language (its findings are already in it)
-_TABLE_WORDS = {
-    "da": {
-        "summary": "{total} fund; efter kode og enhed (--all viser hvert, op til 1.000 pr. kode):",
-        "skipped": "{n} netværkskontrol(|ler) sprunget over (offline eller --online ngdp; brug --online)",
-    },
-    "en": {
-        "summary": "{total} findings; by code and unit (--all lists each, up to 1,000 per code):",
-        "skipped": "{n} network check(s) skipped (offline or --online ngdp; use --online)",
-    },
-}
-
-
 def print_findings_table(
     payload: dict[str, Any], *, summary: list[Any] | None = None, language: str = "en"
 ) -> None:
@@ -480,10 +467,8 @@ def print_findings_table(
     (0 errors, …)" around Danish messages)."""
     from .documents.i18n import count, status_word, t
     from .findings import counts as count_severities
-    from .findings import with_plurals
 
     lang = "da" if language == "da" else "en"
-    words = _TABLE_WORDS[lang]
     width = 8 if lang == "da" else 7  # "advarsel"
 
     def severity(word: str) -> str:
@@ -504,7 +489,7 @@ def print_findings_table(
     skipped = [f for f in findings if f["code"] == "NET_SKIPPED"]
     if summary:
         total = sum(row[3] for row in summary)
-        print("  " + words["summary"].format(total=total))
+        print("  " + t(lang, "table_summary", total=total))
         for sev, code, title_, n, where in summary:
             print(f"  {severity(sev)} {code:<32} {n:>6}  {_clip(title_, 50):<50} {where}")
         return
@@ -518,10 +503,7 @@ def print_findings_table(
         print(f"  {severity(f['severity'])} {f['code']:<32} {one_line(f['message'] + where)}")
     if skipped:
         n = len(skipped)
-        print(
-            f"  {severity('info')} {'NET_SKIPPED':<32} "
-            + with_plurals(words["skipped"], {"n": n}).format(n=n)
-        )
+        print(f"  {severity('info')} {'NET_SKIPPED':<32} " + t(lang, "table_skipped", n=n))
 
 
 def _clip(text: str, width: int) -> str:
@@ -962,25 +944,11 @@ def _named_run(path: Path) -> Path:
     return path.parent / name if RUN_NAME.fullmatch(name) else path
 
 
-# diff's own words, in the language of the runs it compares (their findings already are)
-_DIFF_WORDS = {
-    "da": {
-        "none": "ingen ændringer",
-        "summary": "{n} ændringer; efter kode og enhed (--all viser hver):",
-        "environment": "(hele miljøet)",
-    },
-    "en": {
-        "none": "no changes",
-        "summary": "{n} changes; by code and unit (--all prints each):",
-        "environment": "(environment)",
-    },
-}
-
-
 def cmd_diff(args: argparse.Namespace) -> int:
     from .compare.diff import diff_runs, is_empty
     from .compare.runs import run_language
     from .documents.change_text import code_title, lines, summary
+    from .documents.i18n import t
 
     run_b = _named_run(args.run_b)
     change = diff_runs(_named_run(args.run_a), run_b)
@@ -989,19 +957,18 @@ def cmd_diff(args: argparse.Namespace) -> int:
         return 0
     # the change lines in the runs' language: they stood in English beside Danish findings
     lang = run_language(run_b)
-    words = _DIFF_WORDS[lang]
     print(f"{change['environment']}: {change['previous']['run']} -> {change['current']['run']}")
     if is_empty(change):
-        print("  " + words["none"])
+        print("  " + t(lang, "diff_none"))
         return 0
     mark = {"findings_added": "+", "findings_resolved": "-"}
     every = lines(change, lang)
     if len(every) > DIFF_ROWS and not args.all:
-        print("  " + words["summary"].format(n=len(every)))
+        print("  " + t(lang, "diff_summary", n=len(every)))
         for section, code, unit, n in summary(change, lang):
             what = f"{code} ({code_title(section, code, lang)})" if code else section
             print(
-                f"  {mark.get(section, '~')} {n:>6}  {what[:60]:<60} {unit or words['environment']}"
+                f"  {mark.get(section, '~')} {n:>6}  {what[:60]:<60} {unit or t(lang, 'diff_environment')}"
             )
         return 0
     for section, code, unit, text in every:

@@ -37,15 +37,7 @@ def _run_readiness(run: dict[str, Any], ready: Any, language: str) -> str:
     done, total = ready.get("steps_done"), ready.get("steps_total")
     if type(done) is not int or type(total) is not int:
         return ""
-    status = run.get("status")
-    word = (
-        "not_ready"
-        if done < total or status not in ("ok", "warnings")
-        else "ready"
-        if status == "ok"
-        else "ready_with_remarks"
-    )
-    return " · " + Readiness(word, done, total).words(language)
+    return " · " + Readiness.of(done, total, str(run.get("status"))).words(language)
 
 
 def _label(row: dict[str, Any]) -> str:

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..checks.evidence import KEYS, StepEvidence  # the steps and their evidence are the checks'
-from ..findings import Finding
+from ..findings import Finding, status_of
 
 WHO = {
     "da": {
@@ -234,6 +234,15 @@ class Readiness:
     steps_done: int
     steps_total: int
 
+    @classmethod
+    def of(cls, done: int, total: int, findings_status: str) -> Readiness:
+        """Ready only with every step done and no error or warning, ready with remarks with
+        warnings only (contract §12.2); ``findings_status`` is ``ok``, ``warnings`` or
+        ``errors`` (:func:`ngdpkit.findings.status_of`)."""
+        if done < total or findings_status not in ("ok", "warnings"):
+            return cls("not_ready", done, total)
+        return cls("ready" if findings_status == "ok" else "ready_with_remarks", done, total)
+
     def to_json(self) -> dict[str, object]:
         return {
             "status": self.status,
@@ -325,12 +334,7 @@ def evaluate(
             )
         )
     done = sum(1 for r in rows if r.status == "done")
-    severities = {f.severity for f in found}
-    if done == len(rows) and "error" not in severities:
-        word = "ready_with_remarks" if "warning" in severities else "ready"
-    else:
-        word = "not_ready"
-    return Checklist(tuple(rows), Readiness(word, done, len(rows)))
+    return Checklist(tuple(rows), Readiness.of(done, len(rows), status_of(found)))
 
 
 HEADERS = {
