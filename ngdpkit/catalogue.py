@@ -15,6 +15,7 @@ from __future__ import annotations
 DANISH: dict[str, str] = {
     "On {server} at {taken}: the key was not used as {account} (a virtual account cannot run a task); its read right, read back by SID, is the evidence.": "På {server} {taken}: nøglen blev ikke brugt som {account} (en virtuel konto kan ikke køre en opgave); dens læseret, læst tilbage via SID, er belægget.",
     "On {server} at {taken}: the key was not used as {account} (server-check.ps1 ran without -TestKeyAsAccount); its read right, read back by SID, is the evidence.": "På {server} {taken}: nøglen blev ikke brugt som {account} (server-check.ps1 kørte uden -TestKeyAsAccount); dens læseret, læst tilbage via SID, er belægget.",
+    "On {server} at {taken}: install-certificate.ps1 put the root CA {thumbprint}, which is not an OCES3 root, into LocalMachine\\Root (-TrustCustomRoot): Windows trusts it for every TLS connection of the server; remove it when the test is over.": "På {server} {taken}: install-certificate.ps1 lagde rod-CA'en {thumbprint}, som ikke er en OCES3-rod, i LocalMachine\\Root (-TrustCustomRoot): Windows stoler på den ved enhver TLS-forbindelse fra serveren; fjern den, når testen er slut.",
     "On {server} at {taken}: the push endpoint {url} {detail}: NgDP calls it with its own certificate, and its binding should ask for one.": "På {server} {taken}: push-endepunktet {url} {detail}: NgDP kalder det med sit eget certifikat, og dets binding bør kræve et.",
     "The push endpoint {url} asked for a client certificate and refused {ran} without one, as a receiver of NgDP's calls should.": "Push-endepunktet {url} bad om et klientcertifikat og afviste {ran} uden et, som en modtager af NgDP's kald skal.",
     "On {server} at {taken}: NgDP's TLS certificate was issued by {issuer}, not by the public CA NgDP uses (Sectigo/USERTrust; inferred): a proxy inspects TLS there, and mutual TLS with NgDP fails through it.": "På {server} {taken}: NgDP's TLS-certifikat er udstedt af {issuer}, ikke af den offentlige CA, NgDP bruger (Sectigo/USERTrust; udledt): en proxy inspicerer TLS dér, og gensidig TLS med NgDP fejler gennem den.",
@@ -269,7 +270,7 @@ DANISH: dict[str, str] = {
     "ngdp_api_url is overridden to {ngdp_api_url}; the dispatcher configuration keeps the official {value}.": "ngdp_api_url er ændret til {ngdp_api_url}; dispatcher-konfigurationen beholder den officielle {value}.",
     "{key} is not set yet: {what}.": "{key} er ikke sat endnu: {what}.",
     # server evidence
-    "The evidence on {server} at {taken} was taken for environment {value!r}, not {environment!r}.": "Servertjekket på {server} kl. {taken} er taget for miljøet {value!r}, ikke {environment!r}.",
+    "The evidence on {server} at {taken} was taken for environment {value!r}, not {environment!r}.": "Belægget fra {server} kl. {taken} er taget for miljøet {value!r}, ikke {environment!r}.",
     "No server-check evidence from {values}: run server-check.ps1 there and list the JSON it writes under probe_evidence.": "Intet servertjek fra {values}: kør server-check.ps1 dér, og angiv den JSON-fil, det skriver, under probe_evidence.",
     "On {server} at {taken}: NgDP accepted the connection and the certificate but answered 401: the script ran without the authorization header, so the header was not tested.": "På {server} kl. {taken}: NgDP accepterede forbindelsen og certifikatet, men svarede 401: scriptet kørte uden autorisationsheaderen, så den blev ikke afprøvet.",
     "The evidence from {value} was taken {age} days ago ({value2}); run server-check.ps1 again (evidence older than {stale_days} days no longer counts).": "Servertjekket fra {value} er {age} dage gammelt ({value2}); kør server-check.ps1 igen (tjek ældre end {stale_days} dage tæller ikke længere).",
@@ -440,6 +441,7 @@ TITLES = {
     "SIGNING_TIMESTAMP_FAILED": "Intet tidsstempel på PDF-signaturen",
     "NET_PUSH_PROTECTED": "Push-endepunktet kræver klientcertifikat",
     "NET_ACCOUNT_NOT_TESTED": "Nøglen er ikke prøvet som kontoen",
+    "SERVER_CUSTOM_ROOT_TRUSTED": "Serveren stoler på en rod-CA uden for OCES3",
     "NET_WINHTTP_PROXY": "Der er sat en WinHTTP-proxy",
     "WZ_REGISTER_GUID_DIFFERS": "WorkZone-registret sender postkassen et andet sted hen",
     "WZ_REGISTER_GUID_MISSING": "WorkZone-registret mangler en NgDP Guid",
@@ -552,7 +554,7 @@ TITLES = {
     "NET_PUSH_UNPROTECTED": "Push-endpoint svarer uden autorisation",
     "NET_PUSH_NOT_JUDGED": "Push-endpoint kan nås; beskyttelse kan ikke vurderes",
     "NET_EGRESS_IP_UNREGISTERED": "Serverens udgående IP er ikke registreret",
-    "PROBE_EVIDENCE_OTHER_ENVIRONMENT": "Serverkontrol fra et andet miljø",
+    "PROBE_EVIDENCE_OTHER_ENVIRONMENT": "Serverbelæg fra et andet miljø",
     "NET_SKIPPED": "Netværkskontrol sprunget over (offline)",
     "MEMO_INVALID": "Ugyldig MeMo",
     "REHEARSAL_SEND_REFUSED": "Testbrevet blev afvist",

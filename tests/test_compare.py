@@ -1052,3 +1052,43 @@ def test_the_status_page_is_as_readable_as_the_users_other_files(
         os.umask(saved)
     assert r.returncode == 0, r.stderr
     assert page.stat().st_mode & 0o777 == 0o644
+
+
+def test_a_finding_whose_row_moved_is_neither_new_nor_resolved() -> None:
+    """A customer's cold read of a second run: one mailbox row deleted from the export moved
+    every row below it up by one, and "what changed" listed the retired mailbox 0103679 both
+    as a new finding (row 156) and as a resolved one (row 157). A finding is the same when
+    only the number in its location moved and everything it says of its subject is the same;
+    one whose subject changed, or that names no subject, is still new or resolved."""
+    from ngdpkit import findings as F
+    from ngdpkit.compare.diff import findings_changes
+
+    def retired(mid: str, row: int) -> dict[str, Any]:
+        text = "The mailbox {mid} is marked retired."
+        return F.info("MAILBOX_RETIRED", text, "mailboxes.xlsx", f"Postkasser!{row}", mid=mid).to_dict()
+
+    def blank(row: int) -> dict[str, Any]:
+        text = "A mailbox has no name."
+        return F.warning("MAILBOX_NAME_BLANK", text, "mailboxes.xlsx", f"Postkasser!{row}").to_dict()
+
+    def view(findings: list[dict[str, Any]], name: str) -> RunView:
+        return RunView(Path(name), "test", "ok", findings, {}, "", "")
+
+    before = view([retired("0103679", 157), retired("0100001", 20), blank(30)], "a")
+    after = view([retired("0103679", 156), retired("0100002", 21), blank(31)], "b")
+    added, resolved = findings_changes(before, after)
+    # 0103679 only moved; 0100001 and 0100002 are other mailboxes; a finding naming no
+    # subject is told apart by its row alone
+    assert sorted((c.code, c.params.get("mid", ""), c.location) for c in added) == [
+        ("MAILBOX_NAME_BLANK", "", "Postkasser!31"),
+        ("MAILBOX_RETIRED", "0100002", "Postkasser!21"),
+    ]
+    assert sorted((c.code, c.params.get("mid", ""), c.location) for c in resolved) == [
+        ("MAILBOX_NAME_BLANK", "", "Postkasser!30"),
+        ("MAILBOX_RETIRED", "0100001", "Postkasser!20"),
+    ]
+    # the same mailbox retired twice (two rows) and once afterwards: one of them is resolved
+    twice = view([retired("0103679", 10), retired("0103679", 11)], "a")
+    once = view([retired("0103679", 9)], "b")
+    added, resolved = findings_changes(twice, once)
+    assert not added and [c.location for c in resolved] == ["Postkasser!11"]

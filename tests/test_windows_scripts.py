@@ -16,6 +16,7 @@ from ngdpkit.deliverables.servercheck import (
     read_evidence,
     server_check_script,
 )
+from ngdpkit.errors import InputError
 from ngdpkit.settings import Server, load_settings
 from tests.test_powershell import parser
 
@@ -534,7 +535,37 @@ def test_a_read_right_is_read_whole_and_a_deny_outweighs_it(scripts: dict[str, s
         assert "[System.Security.AccessControl.FileSystemRights]::Read" in body, name
         verdict = "if ((($allowed -band $read) -ne $read) -or (($denied -band $read) -ne 0)) { return '' }"
         assert verdict in body, name
-        assert "0x90000000" in body  # GENERIC_READ and GENERIC_ALL as stored entries
+        # GENERIC_READ and GENERIC_ALL as stored entries count as Read, allowed or denied
+        convert = body.index("$allowed = ConvertTo-NgdpFileRights $allowed")
+        assert convert < body.index(verdict), name
+        assert "$denied = ConvertTo-NgdpFileRights $denied" in body[: body.index(verdict)], name
+        generic = text[text.index("function ConvertTo-NgdpFileRights") :]
+        generic = generic[: generic.index("\n}")]
+        for bit, rights in (("0x10000000", "FullControl"), ("0x80000000", "Read")):
+            assert (
+                f"if (($Mask -band {bit}) -ne 0) {{ $Mask = $Mask -bor [int]$rights::{rights} }}"
+                in generic
+            ), name
+
+
+def test_a_right_prints_by_name_not_as_a_number(scripts: dict[str, str]) -> None:
+    """The rights shown for an account (console and evidence) printed as a negative number
+    when a stored entry held a generic right (GENERIC_READ is 0x80000000):
+    ``FileSystemRights`` has no name for it. Each generic right counts as the file rights it
+    stands for, and the generic bits are dropped before the rights are printed."""
+    for name, text in scripts.items():
+        generic = text[text.index("function ConvertTo-NgdpFileRights") :]
+        generic = generic[: generic.index("\n}")]
+        for bit, rights in (("0x20000000", "ExecuteFile"), ("0x40000000", "Write")):
+            assert (
+                f"if (($Mask -band {bit}) -ne 0) {{ $Mask = $Mask -bor [int]$rights::{rights} }}"
+                in generic
+            ), name
+        assert generic.rstrip().endswith("return ($Mask -band 0x0FFFFFFF)"), name
+        read = text[text.index("function Get-NgdpReadRight") :]
+        read = read[: read.index("\n}")]
+        shown = "return ([System.Security.AccessControl.FileSystemRights]$allowed).ToString()"
+        assert read.index("$allowed = ConvertTo-NgdpFileRights $allowed") < read.index(shown), name
 
 
 def test_a_refused_server_value_never_becomes_a_firewall_rule(sample_dir: Path) -> None:
@@ -673,3 +704,127 @@ def test_a_production_server_never_trusts_a_root_the_settings_named(sample_dir: 
         env_of(sample_dir), thumbprint="ABCDEF0123", root_ca=b"\x30\x03"
     )
     assert "$EnvironmentKind = 'test'" in test
+
+
+def install_evidence(path: Path, **fields: Any) -> Path:
+    """Install evidence from WZWEB01, as install-certificate.ps1 writes it."""
+    data = {
+        "kind": "install",
+        "server": "WZWEB01",
+        "environment": "test",
+        "thumbprint": "ABCDEF0123",
+        "key_accounts": ["EKSEMPEL\\svc"],
+        "chain_ok": True,
+        "custom_root": None,
+        "taken_at": "2026-12-01T10:00:00Z",
+    }
+    data.update(fields)
+    path.write_text(json.dumps(data), encoding="utf-8-sig")
+    return path
+
+
+def test_install_evidence_says_when_a_custom_root_was_trusted(
+    scripts: dict[str, str], tmp_path: Path
+) -> None:
+    """Session 22's leftover: with ``-TrustCustomRoot`` the script put a root that is not an
+    OCES3 root into ``LocalMachine\\Root``, and its evidence did not say so: the run that read
+    it back could not tell the operations team to take it out again. The evidence names the
+    root's thumbprint (null for an OCES3 root), and the run says it as a warning."""
+    text = scripts["install"]
+    field = (
+        "custom_root = $(if ($RootCa -and -not $RootIsOces3) { $RootThumbprint } else { $null })"
+    )
+    assert field in text
+    assert text.index("$evidence = [ordered]@{") < text.index(field) < text.index("ConvertTo-Json")
+
+    plain = install_evidence(tmp_path / "plain.json")
+    summary, found = read_evidence(plain, label="plain.json", environment="test", registered_ips=())
+    assert summary["custom_root"] is None and not found
+
+    custom = install_evidence(tmp_path / "custom.json", custom_root="0123456789abcdef0123")
+    summary, found = read_evidence(
+        custom, label="custom.json", environment="test", registered_ips=()
+    )
+    assert summary["custom_root"] == "0123456789ABCDEF0123"
+    (warning,) = found
+    assert (warning.code, warning.severity) == ("SERVER_CUSTOM_ROOT_TRUSTED", "warning")
+    assert "0123456789ABCDEF0123" in warning.message and "LocalMachine\\Root" in warning.message
+    assert "fjern den, når testen er slut" in warning.text("da")
+
+    # the field is checked as every other field of the file (a hostile or broken file)
+    for bad in ("not a thumbprint", 17, ["AB"], "<script>"):
+        forged = install_evidence(tmp_path / "forged.json", custom_root=bad)
+        with pytest.raises(InputError, match="not valid install evidence: custom_root"):
+            read_evidence(forged, label="forged.json", environment="test", registered_ips=())
+
+
+def test_install_evidence_of_another_environment_is_named(tmp_path: Path) -> None:
+    """A server check's evidence of another environment was a warning, an install's was
+    read silently (its step stayed planned without a word)."""
+    other = install_evidence(tmp_path / "prod.json", environment="production")
+    _, found = read_evidence(other, label="prod.json", environment="test", registered_ips=())
+    assert [f.code for f in found] == ["PROBE_EVIDENCE_OTHER_ENVIRONMENT"]
+    assert "'production'" in found[0].message
+    assert "Belægget fra WZWEB01" in found[0].text("da")
+
+
+def test_the_overview_names_a_custom_root_a_server_trusts() -> None:
+    import dataclasses
+
+    from ngdpkit.checks.evidence import EvidenceSummary
+    from ngdpkit.documents.signoff import render_overview
+    from tests.test_signoff import ctx
+
+    seen = EvidenceSummary(
+        "install",
+        "WZWEB01",
+        "2026-12-01T10:00:00Z",
+        thumbprint="ABCDEF0123",
+        chain_ok=True,
+        key_accounts=1,
+        custom_root="0123456789ABCDEF0123",
+    )
+    page = render_overview(dataclasses.replace(ctx("da"), evidence=(seen,)))
+    assert (
+        "WZWEB01 (01-12-2026 kl. 11:00): certifikatet installeret ABCDEF0123; stoler også på"
+        " rod-CA&#39;en 0123456789ABCDEF0123, som ikke er en OCES3-rod" in page
+    )
+    plain = render_overview(
+        dataclasses.replace(ctx("da"), evidence=(dataclasses.replace(seen, custom_root=None),))
+    )
+    assert "certifikatet installeret ABCDEF0123</li>" in plain and "OCES3-rod" not in plain
+
+
+def test_install_with_whatif_changes_and_writes_nothing(scripts: dict[str, str]) -> None:
+    """A Windows administrator's habit before a script changes a production server's
+    certificate stores: ``-WhatIf``. The script declares ``SupportsShouldProcess``; with
+    ``-WhatIf`` it checks the accounts and the root CA's policy, prints what it would change,
+    and returns before the first change, before the password prompt and before any file is
+    written (the folder's write test included)."""
+    text = scripts["install"].replace("\r\n", "\n")  # the scripts are written with CRLF
+    assert "[CmdletBinding(SupportsShouldProcess = $true)]" in text
+    plan = text.index("if ($WhatIfPreference) {\n")
+    end = text.index("\n    return\n}", plan)
+    block = text[plan:end]
+    # after every refusal, before every change
+    assert text.index("Assert-NgdpAccounts $accounts") < plan
+    assert text.rindex("throw ('Nothing was changed. The root CA in this script") < plan
+    for change in (
+        "Install-NgdpCa $RootCa $RootThumbprint 'Root'",
+        "Read-Host -AsSecureString",
+        "Import-PfxCertificate -FilePath",
+        "[System.IO.File]::SetAccessControl($keyFile, $acl)",
+        "Set-Content -LiteralPath $out",
+    ):
+        assert end < text.index(change), change
+    # the plan only reads and prints
+    assert commands(block) <= {"Write-Host", "Test-Path", "Get-Item", "Join-Path"}, commands(block)
+    for says in ("LocalMachine\\{1}", "read access to the private key", "write its evidence to"):
+        assert says in block, says
+    assert "which is not an OCES3 root" in block
+    # the shared folder check writes no test file under -WhatIf
+    resolve = text[text.index("function Resolve-NgdpOutDir") :]
+    resolve = resolve[: resolve.index("\n}")]
+    skip = resolve.index("if ($WhatIfPreference) { return $Path }")
+    assert skip < resolve.index("[System.IO.File]::WriteAllText($probe, '')")
+    assert not nodes(text, "ERROR")

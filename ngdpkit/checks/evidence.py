@@ -42,7 +42,8 @@ KEYS = (
 class EvidenceSummary:
     """One server's evidence file as step 04 stores it (``results.evidence``): a
     server-check (``egress_ip``, ``checks``, ``failed``) or an install-certificate one
-    (``thumbprint``, ``chain_ok``, ``key_accounts``); the other kind's fields are None."""
+    (``thumbprint``, ``chain_ok``, ``key_accounts``, ``custom_root``); the other kind's
+    fields are None."""
 
     kind: str  # "server-check" or "install"
     server: str
@@ -54,6 +55,7 @@ class EvidenceSummary:
     thumbprint: str | None = None
     chain_ok: bool | None = None
     key_accounts: int | None = None
+    custom_root: str | None = None  # an install's root CA that is not an OCES3 root
 
     @classmethod
     def of(cls, data: dict[str, Any]) -> EvidenceSummary:

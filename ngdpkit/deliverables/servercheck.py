@@ -241,7 +241,7 @@ def read_evidence(
     except RecursionError as exc:
         raise InputError(f"{label}: not a server-check JSON file (nested too deeply)") from exc
     if isinstance(data, dict) and data.get("kind") == "install":
-        return _install_evidence(data, label)
+        return _install_evidence(data, label, environment)
     if not isinstance(data, dict) or data.get("schema") != EVIDENCE_SCHEMA:
         raise InputError(
             f"{label}: not written by server-check.ps1 (schema {data.get('schema') if isinstance(data, dict) else None!r})"
@@ -251,20 +251,7 @@ def read_evidence(
         raise InputError(f"{label}: not a valid server-check file: {shape[0]}")
     server = str(data.get("server", "?"))
     taken = str(data.get("taken_at", "?"))
-    found: list[Finding] = []
-    if data.get("environment") not in (None, environment):
-        found.append(
-            F.warning(
-                "PROBE_EVIDENCE_OTHER_ENVIRONMENT",
-                "The evidence on {server} at {taken} was taken for environment {value!r}, not {environment!r}.",
-                label,
-                server,
-                server=server,
-                taken=taken,
-                value=data.get("environment"),
-                environment=environment,
-            )
-        )
+    found = _other_environment(data, label, server, taken, environment)
     checks = data.get("checks") or []
     if isinstance(checks, dict):  # PowerShell 5.1 writes a one-element array as an object
         checks = [checks]
@@ -352,6 +339,27 @@ def read_evidence(
         "file": label,
     }
     return summary, found
+
+
+def _other_environment(
+    data: dict[str, Any], label: str, server: str, taken: str, environment: str
+) -> list[Finding]:
+    """``PROBE_EVIDENCE_OTHER_ENVIRONMENT``: a server's evidence written for another
+    environment than the run's (a server check's or an install's)."""
+    if data.get("environment") in (None, environment):
+        return []
+    return [
+        F.warning(
+            "PROBE_EVIDENCE_OTHER_ENVIRONMENT",
+            "The evidence on {server} at {taken} was taken for environment {value!r}, not {environment!r}.",
+            label,
+            server,
+            server=server,
+            taken=taken,
+            value=shortened(str(data.get("environment")), 60),
+            environment=environment,
+        )
+    ]
 
 
 # The public CA behind NgDP's and digitaliser.dk's TLS certificates (the validation hosts of
@@ -442,9 +450,13 @@ def ambiguous_servers(env: Environment) -> list[Finding]:
     ]
 
 
-def _install_evidence(data: dict[str, Any], label: str) -> tuple[dict[str, Any], list[Finding]]:
+def _install_evidence(
+    data: dict[str, Any], label: str, environment: str
+) -> tuple[dict[str, Any], list[Finding]]:
     """``install-certificate.ps1``'s evidence (contract §12.4): ``{"kind": "install",
-    "server", "thumbprint", "key_accounts", "chain_ok", "taken_at"}``."""
+    "server", "thumbprint", "key_accounts", "chain_ok", "taken_at"}``, and ``custom_root``
+    (the thumbprint of a root CA that is not an OCES3 root, trusted with -TrustCustomRoot,
+    or null)."""
     accounts = data.get("key_accounts")
     if isinstance(accounts, str):  # PowerShell 5.1 writes a one-element array as a string
         accounts = [accounts]
@@ -463,13 +475,34 @@ def _install_evidence(data: dict[str, Any], label: str) -> tuple[dict[str, Any],
             ),
             ("chain_ok", isinstance(data.get("chain_ok"), bool)),
             ("taken_at", isinstance(data.get("taken_at"), str) and len(data["taken_at"]) <= 64),
+            (
+                "custom_root",
+                data.get("custom_root") is None
+                or (
+                    isinstance(data["custom_root"], str)
+                    and bool(THUMBPRINT.match(data["custom_root"]))
+                ),
+            ),
         )
         if not ok
     ]
     if problems:
         raise InputError(f"{label}: not valid install evidence: {', '.join(problems)}")
     server, taken = str(data["server"]), str(data["taken_at"])
-    found: list[Finding] = []
+    found: list[Finding] = _other_environment(data, label, server, taken, environment)
+    custom_root = str(data["custom_root"]).upper() if data.get("custom_root") else None
+    if custom_root:
+        found.append(
+            F.warning(
+                "SERVER_CUSTOM_ROOT_TRUSTED",
+                "On {server} at {taken}: install-certificate.ps1 put the root CA {thumbprint}, which is not an OCES3 root, into LocalMachine\\Root (-TrustCustomRoot): Windows trusts it for every TLS connection of the server; remove it when the test is over.",
+                label,
+                server,
+                server=server,
+                taken=taken,
+                thumbprint=custom_root,
+            )
+        )
     if not data["chain_ok"]:
         found.append(
             F.error(
@@ -488,6 +521,7 @@ def _install_evidence(data: dict[str, Any], label: str) -> tuple[dict[str, Any],
         "thumbprint": str(data["thumbprint"]).upper(),
         "chain_ok": bool(data["chain_ok"]),
         "key_accounts": len(accounts or []),
+        "custom_root": custom_root,
         "file": label,
     }
     return summary, found

@@ -622,6 +622,7 @@ def _overview_not_checked(ctx: Overview, lang: str) -> Markup:
     )
     evidence = [
         f"{e.server} ({local_time(e.taken_at, lang)}): {t(lang, 'install_evidence')} {e.thumbprint or ''}"
+        + (f"; {t(lang, 'install_custom_root', thumbprint=e.custom_root)}" if e.custom_root else "")
         if e.kind == "install"
         else t(
             lang,

@@ -14,8 +14,10 @@
   ngdpkit-install-<server>-<environment>.json beside itself: hand it back to the consultant, who
   lists it under probe_evidence. The .p12/.pfx password is asked for and never stored; delete the
   .p12/.pfx from the server afterwards.
+  With -WhatIf it checks the accounts and the root CA as above, prints what it would change,
+  and changes and writes nothing (no password is asked for).
 #>
-[CmdletBinding()]
+[CmdletBinding(SupportsShouldProcess = $true)]
 param(
     [string]$PfxPath = '',
     [string[]]$ServiceAccount = @(),
@@ -66,6 +68,25 @@ if ($RootCa -and -not $RootIsOces3 -and $EnvironmentKind -eq 'production') {
 if ($RootCa -and -not $RootIsOces3 -and -not $TrustCustomRoot) {
     $custom = New-Object System.Security.Cryptography.X509Certificates.X509Certificate2(, [Convert]::FromBase64String($RootCa))
     throw ('Nothing was changed. The root CA in this script, {0} (thumbprint {1}), is not one of the OCES3 roots ngdpkit ships: the settings named their own trust anchors, and Windows would trust this CA for every TLS connection of this server. Only on a test server, and only if you know this CA, run the script again with -TrustCustomRoot.' -f $custom.Subject, $custom.Thumbprint)
+}
+
+# -WhatIf: what the steps below would change on this server, and nothing changed or written
+if ($WhatIfPreference) {
+    Write-Host 'What if: nothing is changed and no evidence is written. Without -WhatIf this script would, on this server:'
+    foreach ($ca in @(@($RootCa, $RootThumbprint, 'Root'), @($IssuingCa, $IssuingThumbprint, 'CA'))) {
+        if (-not $ca[0]) { continue }
+        if (Test-Path -LiteralPath ('Cert:\LocalMachine\' + $ca[2] + '\' + $ca[1])) { Write-Host ('  keep the CA {0}, already in LocalMachine\{1}' -f $ca[1], $ca[2]) }
+        else { Write-Host ('  put the CA {0} into LocalMachine\{1}' -f $ca[1], $ca[2]) }
+    }
+    if ($RootCa -and -not $RootIsOces3) { Write-Host ('  trust the root CA {0}, which is not an OCES3 root, for every TLS connection of this server' -f $RootThumbprint) }
+    $present = Get-Item -LiteralPath ('Cert:\LocalMachine\My\' + $Thumbprint) -ErrorAction SilentlyContinue
+    if ($present -ne $null -and $present.HasPrivateKey) { Write-Host ('  keep the certificate {0}, installed with its key' -f $Thumbprint) }
+    elseif ($PfxPath) { Write-Host ('  import the certificate {0} from {1} into LocalMachine\My, with a non-exportable key (asking for its password)' -f $Thumbprint, $PfxPath) }
+    else { Write-Host ('  import the certificate {0} into LocalMachine\My: give the .p12/.pfx with -PfxPath <file>' -f $Thumbprint) }
+    Write-Host '  check that its chain builds'
+    foreach ($account in $accounts) { Write-Host ('  give {0} read access to the private key, unless it has it' -f $account) }
+    Write-Host ('  write its evidence to {0}' -f (Join-Path $OutDir ('ngdpkit-install-{0}-{1}.json' -f $env:COMPUTERNAME, $Environment)))
+    return
 }
 
 # 1. The root CA into LocalMachine\Root and the issuing CA into LocalMachine\CA
@@ -127,6 +148,8 @@ $evidence = [ordered]@{
     thumbprint = $cert.Thumbprint
     key_accounts = @($accounts)
     chain_ok = [bool]$chainOk
+    # a root the settings named, not an OCES3 root, trusted on this server (-TrustCustomRoot)
+    custom_root = $(if ($RootCa -and -not $RootIsOces3) { $RootThumbprint } else { $null })
     taken_at = (Get-Date).ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ')
 }
 $out = Join-Path $OutDir ('ngdpkit-install-{0}-{1}.json' -f $env:COMPUTERNAME, $Environment)

@@ -30,12 +30,24 @@ function Get-NgdpReadRight([string]$Path, [string]$Account) {
         if ($rule.AccessControlType -eq 'Allow') { $allowed = $allowed -bor [int]$rule.FileSystemRights }
         else { $denied = $denied -bor [int]$rule.FileSystemRights }
     }
+    $allowed = ConvertTo-NgdpFileRights $allowed
+    $denied = ConvertTo-NgdpFileRights $denied
     $read = [int][System.Security.AccessControl.FileSystemRights]::Read
-    # GENERIC_READ (0x80000000) and GENERIC_ALL (0x10000000) in a stored entry grant Read too
-    if (($allowed -band 0x90000000) -ne 0) { $allowed = $allowed -bor $read }
-    if (($denied -band 0x90000000) -ne 0) { $denied = $denied -bor $read }
     if ((($allowed -band $read) -ne $read) -or (($denied -band $read) -ne 0)) { return '' }
     return ([System.Security.AccessControl.FileSystemRights]$allowed).ToString()
+}
+
+function ConvertTo-NgdpFileRights([int]$Mask) {
+    # A stored entry may hold generic rights (GENERIC_ALL 0x10000000, GENERIC_EXECUTE
+    # 0x20000000, GENERIC_WRITE 0x40000000, GENERIC_READ 0x80000000): each counts as the file
+    # rights it stands for, and the generic bits are dropped, so that the rights print by
+    # name (Read, FullControl) and not as a negative number.
+    $rights = [System.Security.AccessControl.FileSystemRights]
+    if (($Mask -band 0x10000000) -ne 0) { $Mask = $Mask -bor [int]$rights::FullControl }
+    if (($Mask -band 0x20000000) -ne 0) { $Mask = $Mask -bor [int]$rights::ExecuteFile }
+    if (($Mask -band 0x40000000) -ne 0) { $Mask = $Mask -bor [int]$rights::Write }
+    if (($Mask -band 0x80000000) -ne 0) { $Mask = $Mask -bor [int]$rights::Read }
+    return ($Mask -band 0x0FFFFFFF)
 }
 
 function Resolve-NgdpOutDir([string]$Path) {
@@ -45,6 +57,7 @@ function Resolve-NgdpOutDir([string]$Path) {
     if (-not $Path) { $Path = (Get-Location).ProviderPath }
     $Path = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($Path)
     if (-not (Test-Path -LiteralPath $Path -PathType Container)) { throw ('-OutDir {0} is not a folder: give one with -OutDir <folder>.' -f $Path) }
+    if ($WhatIfPreference) { return $Path }  # -WhatIf writes nothing, not even a test file
     try {
         $probe = Join-Path $Path ('.ngdpkit-write-test-' + [guid]::NewGuid().ToString('N'))
         [System.IO.File]::WriteAllText($probe, '')
