@@ -129,6 +129,7 @@ DANISH: dict[str, str] = {
     "The certificate expired on {not_valid_after_utc:%Y-%m-%d} ({value} days ago).": "Certifikatet udløb {not_valid_after_utc:%Y-%m-%d} (for {value} dage siden).",
     "The certificate's key is {value}; NgDP needs RSA of at least 2048 bits (OCES3 uses 3072) or EC P-256 or stronger.": "Certifikatets nøgle er {value}; NgDP kræver RSA på mindst 2048 bit (OCES3 bruger 3072) eller EC P-256 eller stærkere.",
     "The certificate's key usage does not allow digitalSignature, which mutual TLS needs.": "Certifikatets nøgleanvendelse tillader ikke digitalSignature, som gensidig TLS kræver.",
+    "Neither the environment nor the secrets file {file} holds {password_env}.": "Hverken miljøet eller hemmelighedsfilen {file} indeholder {password_env}.",
     "The environment variable {password_env} is not set.": "Miljøvariablen {password_env} er ikke sat.",
     "The private key in {label} does not belong to its certificate ({value}).": "Den private nøgle i {label} hører ikke til certifikatet ({value}).",
     "The certificate is not shaped like an OCES3 organisation/system certificate: it lacks {values}.": "Certifikatet er ikke opbygget som et OCES3-organisations-/systemcertifikat: det mangler {values}.",
@@ -282,6 +283,7 @@ DANISH: dict[str, str] = {
     # system
     "CVR {cvr!r} is not 8 digits passing the modulus-11 check.": "CVR {cvr!r} er ikke 8 cifre, der består modulus 11-kontrollen.",
     "Protocol {protocol!r} is not REST_PULL or REST_PUSH{extra}; KMD recommends REST_PULL.": "Protokollen {protocol!r} er ikke REST_PULL eller REST_PUSH{extra}; KMD anbefaler REST_PULL.",
+    "System ID {system_id!r} is the all-zero example of the settings, not a system's ID: copy the ID Administrativ Adgang shows for the system.": "System-ID {system_id!r} er indstillingernes eksempel med lutter nuller, ikke et systems ID: kopiér det ID, Administrativ Adgang viser for systemet.",
     "System ID {system_id!r} is not a UUID as Administrativ Adgang shows it.": "System-ID {system_id!r} er ikke en UUID, som Administrativ Adgang viser den.",
     "REST_PUSH needs push_base_url, the public HTTPS base address of the WorkZone Push Service.": "REST_PUSH kræver push_base_url, den offentlige HTTPS-basisadresse for WorkZone Push Service.",
     "push_base_url {url!r} must start with https://; NgDP only delivers over HTTPS.": "push_base_url {url!r} skal begynde med https://; NgDP leverer kun over HTTPS.",

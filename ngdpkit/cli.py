@@ -15,12 +15,15 @@ import shlex
 import sys
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .errors import InputError, NgdpkitError
 from .findings import local_time, with_plurals
 from .redact import one_line, terminal_text
+
+if TYPE_CHECKING:
+    from .settings import Environment, Settings
 
 
 class CleanStream(io.TextIOBase):
@@ -160,6 +163,14 @@ def _tool_commands(sub: Any) -> None:
         help="the environment kind it is meant for",
     )
     p.add_argument("--cvr", help="the organisation's CVR")
+    p.add_argument(
+        "--settings",
+        type=Path,
+        metavar="FILE",
+        help="the settings: the password found as run finds it (its secrets_file too), and the"
+        " environment's password variable, kind, the CVR and trust anchors when FILE is its"
+        " certificate",
+    )
     p.add_argument(
         "--trust-anchors",
         action="append",
@@ -510,20 +521,48 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def _environment_of_certificate(settings: Settings, file: Path) -> Environment | None:
+    """The environment whose ``certificate`` is ``file`` (the same file, however named)."""
+    for env in settings.environments.values():
+        try:
+            if env.certificate is not None and env.certificate.samefile(file):
+                return env
+        except OSError:  # either is missing: not the same file
+            continue
+    return None
+
+
 def cmd_cert_inspect(args: argparse.Namespace) -> int:
     from . import findings as F
     from .checks.certificates import INSPECT_KEYS, inspect
-    from .settings import variable_name_problem
+    from .settings import load_settings, variable_name_problem
 
     if args.password_env and (why := variable_name_problem(args.password_env)):
         raise InputError(f"--password-env {why}")
+    password_env, kind, cvr = args.password_env, args.kind, args.cvr
+    anchors: dict[str, tuple[Path, ...]] = {}
+    secrets_file = None
+    if args.settings is not None:
+        # where run and check find the password (a consultant exported it into the shell
+        # for want of this, where it stays in the history): the settings' own secrets_file
+        settings = load_settings(args.settings)
+        secrets_file = settings.secrets_file
+        env = _environment_of_certificate(settings, args.file)
+        if env is not None:
+            password_env = password_env or env.certificate_password_env
+            kind = kind or env.kind
+        cvr = cvr or settings.organisation.cvr
+        if not args.trust_anchors:
+            anchors = dict(settings.trust_anchors)
     try:
         facts, found = inspect(
             args.file,
-            password_env=args.password_env,
-            kind=args.kind,
-            cvr=args.cvr,
+            password_env=password_env,
+            kind=kind,
+            cvr=cvr,
             trust_anchors=args.trust_anchors,
+            anchor_files=anchors,
+            secrets_file=secrets_file,
             prompt=sys.stdin is not None and sys.stdin.isatty(),
         )
     except InputError as exc:
@@ -1006,6 +1045,11 @@ def cmd_status(args: argparse.Namespace) -> int:
     result = portfolio(args.paths)
     for skipped in result.skipped:
         print(f"ngdpkit: {skipped.path}: {skipped.reason}", file=sys.stderr)
+    if not result.rows:
+        # nothing to list is refused input, not a quiet success: a scheduled status job
+        # pointed at the wrong folder would otherwise pass, and keep an old page
+        _err(f"no ngdpkit settings file found in {', '.join(map(str, args.paths))}")
+        return 2
     if args.html is not None:
         from .compare.status_page import render_portfolio
         from .deliverables.outputs import atomic_write
@@ -1020,26 +1064,26 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(json.dumps(unstructure(result), ensure_ascii=False, indent=2))
         return 0
     print(f"times in {result.time_zone}; listed {_short_time(result.generated_at)}")
+    # "values" is the dispatcher's values ready to be typed in (a bare "ready yes" read as
+    # the migration's readiness); "holding up" names the step ("2 blocked" read as a count)
     print(
-        f"{'organisation':<28} {'env':<12} {'status':<10} {'err':>4} {'warn':>4} {'ready':<5} "
-        f"{'steps':<5} {'holding up':<20} {'rehearsal':<17} {'cert ends':<10} "
+        f"{'organisation':<28} {'env':<12} {'status':<10} {'err':>4} {'warn':>4} {'values':<6} "
+        f"{'steps':<5} {'holding up':<26} {'rehearsal':<17} {'cert ends':<10} "
         f"{'run':<16} {'anchor':<16} settings"
     )
     for r in result.rows:
         b, h = r.blocking, r.rehearsal
-        holding = f"{b.step} {b.status.replace('_', ' ')}, {b.days} d" if b else ""
+        holding = f"step {b.step} {b.status.replace('_', ' ')}, {b.days} d" if b else ""
         rehearsal = f"{h.status} ({h.against})" if h else ""
         anchor = (r.anchor or "")[:16]
         problem = f"  {r.problem}" if r.problem and not r.anchor else ""
         print(
             f"{r.organisation[:28]:<28} {r.environment[:12]:<12} {r.status:<10} "
-            f"{_cell(r.errors):>4} {_cell(r.warnings):>4} {_cell(r.dispatcher_ready):<5} "
-            f"{_cell(r.checklist):<5} {holding[:20]:<20} {rehearsal[:17]:<17} "
+            f"{_cell(r.errors):>4} {_cell(r.warnings):>4} {_cell(r.dispatcher_ready):<6} "
+            f"{_cell(r.checklist):<5} {holding[:26]:<26} {rehearsal[:17]:<17} "
             f"{_short_time(r.certificate_not_after, date_only=True):<10} "
             f"{_short_time(r.run_date):<16} {anchor:<16} {_shown_path(r.settings)}{problem}"
         )
-    if not result.rows:
-        print("no ngdpkit settings files found")
     return 0
 
 

@@ -12,7 +12,7 @@ from ngdpkit.checks.certificates import check_certificate, load_certificate
 from ngdpkit.errors import InputError
 from ngdpkit.rehearsal import pki
 from ngdpkit.secrets import Secret
-from tests.conftest import CVR, ORG, one_certificate_for_both, run_cli
+from tests.conftest import CVR, ORG, cli, one_certificate_for_both, run_cli
 
 PASSWORD = "correct horse battery"
 NOW = dt.datetime.now(dt.UTC)
@@ -496,3 +496,52 @@ def test_a_name_with_a_line_end_or_over_64_characters_prints_as_one_line(
     assert not any(line.lstrip().startswith("INJECTED") for line in lines), r.stdout
     assert "Warning" not in r.stderr and "trust.py" not in r.stderr, r.stderr
     assert any("WorkZone INJECTED" in line and "common_name" in line for line in lines), r.stdout
+
+
+def test_cert_inspect_finds_the_password_where_the_settings_keep_it(
+    sample_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A consultant's cold run: ``cert inspect`` read the password only from an environment
+    variable (or a prompt), so the consultant exported it into the shell, where it stays in
+    the history. With ``--settings`` the password is found as ``run`` finds it (the settings'
+    ``secrets_file``), and the environment whose certificate the file is gives its password
+    variable, its kind, the CVR and the trust anchors; nothing of the secret is printed."""
+    from ngdpkit.secrets import read_dotenv
+
+    secrets = read_dotenv(sample_copy / "sample.env")
+    monkeypatch.delenv("NGDPKIT_TEST_CERT_PASSWORD", raising=False)
+    r = cli(
+        "cert",
+        "inspect",
+        str(sample_copy / "certs" / "test.p12"),
+        "--settings",
+        str(sample_copy / "migration.toml"),
+        "--json",
+    )
+    assert r.returncode == 0, r.stdout + r.stderr
+    data = json.loads(r.stdout)
+    assert data["certificate"]["cvr"] == "98765433" and data["certificate"]["chains_to"] == "test"
+    # the settings' own anchors, not the bundled roots (the sample is not real OCES3)
+    assert [f["code"] for f in data["findings"]] == ["CERT_CUSTOM_TRUST_ANCHORS"]
+    for value in secrets.values():
+        assert value not in r.stdout + r.stderr
+    # a file named another way is the same certificate
+    r = cli("cert", "inspect", "certs/../certs/test.p12", "--settings", "migration.toml",
+            cwd=sample_copy)  # fmt: skip
+    assert r.returncode == 0 and "chains_to: test" in r.stdout, r.stdout + r.stderr
+
+    # the secrets file without the password: named, exit 1, no prompt without a terminal
+    (sample_copy / "sample.env").write_text("# emptied\n", encoding="utf-8")
+    r = cli(
+        "cert", "inspect", str(sample_copy / "certs" / "test.p12"),
+        "--settings", str(sample_copy / "migration.toml"),
+    )  # fmt: skip
+    assert r.returncode == 1
+    assert (
+        "Neither the environment nor the secrets file sample.env holds NGDPKIT_TEST_CERT_PASSWORD"
+        in r.stdout
+    )
+    # settings that cannot be read: one line, exit 2
+    r = cli("cert", "inspect", "certs/test.p12", "--settings", "nowhere.toml", cwd=sample_copy)
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
+    assert "nowhere.toml" in r.stderr

@@ -258,11 +258,29 @@ def test_status_over_three_customers_one_unreadable(
     table = cli("status", str(portfolio)).stdout.splitlines()
     assert table[0].startswith("times in Europe/Copenhagen")
     assert table[2].startswith("Gamma Kommune") and "unreadable" in table[2]
+    # the consultant's cold read: "ready yes" read as the migration's readiness and
+    # "2 blocked" as a count; the columns say the dispatcher's values and the step
+    assert " values " in table[1] and " ready " not in table[1]
+    assert any(" step " in line and " d " in line for line in table[2:]), table
 
 
 def test_status_of_a_missing_path_is_exit_2(tmp_path: Path) -> None:
     r = cli("status", str(tmp_path / "nowhere"))
     assert r.returncode == 2 and "not found" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_status_of_a_folder_without_settings_is_exit_2(tmp_path: Path) -> None:
+    """A consultant's cold run: ``status emptydir`` printed "no ngdpkit settings files
+    found" and exited 0, so a scheduled status job pointed at the wrong folder passed (and its
+    page stayed as it was). Nothing to list is refused, on stderr, and no page is written."""
+    (tmp_path / "notes.toml").write_text("[tool]\nx = 1\n")
+    html = tmp_path / "status.html"
+    for extra in ((), ("--json",), ("--html", str(html))):
+        r = cli("status", str(tmp_path), *extra)
+        assert r.returncode == 2, (extra, r.stdout, r.stderr)
+        assert r.stderr.strip() == f"ngdpkit: no ngdpkit settings file found in {tmp_path}"
+        assert r.stdout == ""
+    assert not html.exists()
 
 
 def test_mapping_changes_by_key_in_key_order(tmp_path: Path) -> None:
@@ -1065,11 +1083,15 @@ def test_a_finding_whose_row_moved_is_neither_new_nor_resolved() -> None:
 
     def retired(mid: str, row: int) -> dict[str, Any]:
         text = "The mailbox {mid} is marked retired."
-        return F.info("MAILBOX_RETIRED", text, "mailboxes.xlsx", f"Postkasser!{row}", mid=mid).to_dict()
+        return F.info(
+            "MAILBOX_RETIRED", text, "mailboxes.xlsx", f"Postkasser!{row}", mid=mid
+        ).to_dict()
 
     def blank(row: int) -> dict[str, Any]:
         text = "A mailbox has no name."
-        return F.warning("MAILBOX_NAME_BLANK", text, "mailboxes.xlsx", f"Postkasser!{row}").to_dict()
+        return F.warning(
+            "MAILBOX_NAME_BLANK", text, "mailboxes.xlsx", f"Postkasser!{row}"
+        ).to_dict()
 
     def view(findings: list[dict[str, Any]], name: str) -> RunView:
         return RunView(Path(name), "test", "ok", findings, {}, "", "")

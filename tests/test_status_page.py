@@ -105,3 +105,43 @@ def test_folders_not_searched_are_listed_with_their_reason() -> None:
     html = render_portfolio(portfolio(skipped=skipped), language="en")
     assert "/k/loop" in html
     assert render_portfolio(portfolio(), language="en").count("/k/loop") == 0
+
+
+def test_each_row_says_the_sign_offs_verdict_beside_its_findings() -> None:
+    """A signing customer's cold read: the status page said "advarsler · dispatcher klar: ja"
+    beside a sign-off that says "ikke klar: 8 af 8 trin mangler", and "dispatcher klar" read
+    as if the dispatcher were set up. Each row says the sign-off's own verdict (the one
+    readiness rule) and that the dispatcher's values are ready to be typed in."""
+    da = render_portfolio(portfolio(full_row(steps_done=0, steps_total=8)), language="da")
+    assert "ikke klar: 8 af 8 trin mangler · 0 fejl · 2 advarsler" in da
+    assert "dispatcher-værdier klar: ja" in da and "dispatcher klar" not in da
+    done = full_row(steps_done=8, steps_total=8)
+    assert "klar med bemærkninger · 0 fejl" in render_portfolio(portfolio(done), language="da")
+    en = render_portfolio(portfolio(full_row(steps_done=3, steps_total=8)), language="en")
+    assert "not ready: 5 of 8 steps to go · 0 errors · 2 warnings" in en
+    assert "dispatcher values ready: yes" in en
+    # a run made before the checklist (no counts) shows the findings alone, as before
+    old = render_portfolio(portfolio(full_row()), language="da")
+    assert "ikke klar" not in old and "0 fejl · 2 advarsler" in old
+
+
+def test_a_step_held_up_since_today_or_one_day_reads_as_such() -> None:
+    """ "ikke verificeret i 0 dage" (the customer's read): today and one day are said so."""
+
+    def held(days: int, language: str) -> str:
+        blocking = Blocking(7, "Dispatcher", "konsulent", "not_verified", "2025-03-04", "r", days)
+        return render_portfolio(portfolio(full_row(blocking=blocking)), language=language)
+
+    assert "ikke verificeret siden i dag · konsulent" in held(0, "da")
+    assert "i 0 dage" not in held(0, "da")
+    assert "ikke verificeret i 1 dag (siden 04-03-2025)" in held(1, "da")
+    assert "ikke verificeret i 2 dage (siden 04-03-2025)" in held(2, "da")
+    assert "since today" in held(0, "en") and "for 1 day (since 2025-03-04)" in held(1, "en")
+
+
+def test_the_page_does_not_claim_a_schedule_it_cannot_see() -> None:
+    """It said "et planlagt ngdpkit status --html holder den ajour" of a page made once."""
+    da = render_portfolio(portfolio(full_row()), language="da")
+    assert "Dannet 04-03-2025 kl. 05:06" in da
+    assert "viser kun nyt, når ngdpkit status --html er kørt igen" in da
+    assert "holder den ajour" not in da

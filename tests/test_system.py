@@ -149,3 +149,15 @@ def test_authorization_forms() -> None:
 def test_more_special_purpose_ranges_are_not_public(ip: str) -> None:
     """Issue 26: these six were accepted as public egress addresses."""
     assert [f.code for f in check_ips([ip], "k")] == ["IP_NOT_PUBLIC"]
+
+
+def test_the_all_zero_example_system_id_is_named_as_such() -> None:
+    """A consultant's cold run: ``system_id = "00000000-…"`` uncommented from the settings'
+    example gave twelve errors (every contact point "of another system"), none naming the
+    key. It is ``SYSTEM_ID_INVALID`` itself, saying it is the example, in both languages."""
+    for value in ("00000000-0000-0000-0000-000000000000", "{00000000-0000-0000-0000-000000000000}"):
+        (found,) = check_system_id(value, "environments.test.system_id")
+        assert (found.code, found.source) == ("SYSTEM_ID_INVALID", "environments.test.system_id")
+        assert "all-zero example" in found.message
+        assert "eksempel med lutter nuller" in found.text("da")
+    assert check_system_id("00000000-0000-0000-0000-000000000001", "k") == []

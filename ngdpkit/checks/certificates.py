@@ -670,6 +670,61 @@ INSPECT_KEYS = (
 )
 
 
+def _anchor_items(items: list[str]) -> tuple[dict[str, tuple[Path, ...]], list[str]]:
+    """``--trust-anchors KIND=PEM`` items as files per kind, and a line per unusable item."""
+    custom: dict[str, tuple[Path, ...]] = {}
+    problems = []
+    for item in items:
+        which, _, pem = item.partition("=")
+        if which not in ("test", "production") or not pem:
+            problems.append(
+                f"--trust-anchors {item!r}: write KIND=PEM with KIND test or production"
+            )
+        elif not Path(pem).is_file():
+            problems.append(f"--trust-anchors {which}: file not found: {pem}")
+        else:
+            custom[which] = custom.get(which, ()) + (Path(pem),)
+    return custom, problems
+
+
+def _no_password(
+    password_env: str | None, secrets_file: Path | None, path: Path, *, opened: bool
+) -> list[Finding]:
+    """``SECRET_MISSING`` for a .p12/.pfx opened without a password: the variable named and
+    found nowhere (nor in the secrets file, when the settings gave one), or none named for a
+    file that needs one."""
+    from .. import findings as F
+
+    if password_env and secrets_file is not None:
+        return [
+            F.error(
+                "SECRET_MISSING",
+                "Neither the environment nor the secrets file {file} holds {password_env}.",
+                password_env,
+                password_env=password_env,
+                file=secrets_file.name,
+            )
+        ]
+    if password_env:
+        return [
+            F.error(
+                "SECRET_MISSING",
+                "The environment variable {password_env} is not set.",
+                password_env,
+                password_env=password_env,
+            )
+        ]
+    if opened:
+        return []
+    return [
+        F.error(
+            "SECRET_MISSING",
+            "The .p12/.pfx is password protected: name the variable holding its password with --password-env.",
+            path.name,
+        )
+    ]
+
+
 def inspect(
     path: Path,
     *,
@@ -677,6 +732,8 @@ def inspect(
     kind: str | None,
     cvr: str | None,
     trust_anchors: list[str],
+    anchor_files: dict[str, tuple[Path, ...]] | None = None,
+    secrets_file: Path | None = None,
     prompt: bool = False,
 ) -> tuple[dict[str, Any] | None, list[Finding]]:
     """``ngdpkit cert inspect``: the facts and findings for one certificate file.
@@ -687,6 +744,9 @@ def inspect(
         kind: "test" or "production" when known; without it, the environment is not judged.
         cvr: the organisation's CVR, when it should be compared.
         trust_anchors: ``KIND=PEM`` items replacing the bundled OCES3 roots of that kind.
+        anchor_files: the settings' ``[trust_anchors]`` (used when ``trust_anchors`` is empty).
+        secrets_file: the settings' dotenv file, searched for the password after the
+            environment (as ``run`` does).
         prompt: ask for the password on the terminal when no source has it.
 
     Raises:
@@ -697,24 +757,20 @@ def inspect(
     from .system import check_cvr
     from .trust import load_trust_anchors
 
-    custom: dict[str, tuple[Path, ...]] = {}
-    problems = []
-    for item in trust_anchors:
-        which, _, pem = item.partition("=")
-        if which not in ("test", "production") or not pem:
-            problems.append(
-                f"--trust-anchors {item!r}: write KIND=PEM with KIND test or production"
-            )
-        elif not Path(pem).is_file():
-            problems.append(f"--trust-anchors {which}: file not found: {pem}")
-        else:
-            custom[which] = custom.get(which, ()) + (Path(pem),)
+    custom, problems = _anchor_items(trust_anchors)
+    if not trust_anchors:
+        custom = dict(anchor_files or {})
     if not path.is_file():
         problems.append(f"{path}: file not found")
     if problems:
         raise InputError(problems)
     password = (
-        resolve(password_env, prompt=prompt, label=f"Password of {path.name}")
+        resolve(
+            password_env,
+            secrets_file=secrets_file,
+            prompt=prompt,
+            label=f"Password of {path.name}",
+        )
         if password_env
         else None
     )
@@ -723,23 +779,8 @@ def inspect(
     found: list[Finding] = []
     if password is not None:
         found += quality_findings(password, password_env or "")
-    if password_env and password is None and not loaded.public_only:
-        found.append(
-            F.error(
-                "SECRET_MISSING",
-                "The environment variable {password_env} is not set.",
-                password_env,
-                password_env=password_env,
-            )
-        )
-    elif password is None and not loaded.public_only and loaded.leaf is None:
-        found.append(
-            F.error(
-                "SECRET_MISSING",
-                "The .p12/.pfx is password protected: name the variable holding its password with --password-env.",
-                path.name,
-            )
-        )
+    if password is None and not loaded.public_only:
+        found += _no_password(password_env, secrets_file, path, opened=loaded.leaf is not None)
     if cvr:
         found += check_cvr(cvr)
     facts, more = check_certificate(

@@ -110,7 +110,22 @@ def check_cvr(cvr: str) -> list[Finding]:
     ]
 
 
+NIL_GUID = "00000000-0000-0000-0000-000000000000"
+
+
 def check_system_id(system_id: str | None, key: str) -> list[Finding]:
+    if system_id and system_id.strip().lower().strip("{}") == NIL_GUID:
+        # the settings reference's example, uncommented as it stood: no system has it, and
+        # the dozen findings it leads to (every contact point "of another system") named
+        # the key nowhere (a consultant's cold run of `init`)
+        return [
+            F.error(
+                "SYSTEM_ID_INVALID",
+                "System ID {system_id!r} is the all-zero example of the settings, not a system's ID: copy the ID Administrativ Adgang shows for the system.",
+                key,
+                system_id=system_id,
+            )
+        ]
     if system_id and not _UUID.match(system_id.strip().lower()):
         return [
             F.error(

@@ -7,6 +7,8 @@ else by name); outputs by the digest the manifest gives them.
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -80,6 +82,57 @@ def _relative(text: str, a: RunView, b: RunView) -> str:
     return text.replace(a.path.name, "<run>").replace(b.path.name, "<run>")
 
 
+# Parameters that say where a finding is, not what it says of its subject.
+_WHERE_PARAMS = frozenset({"row", "line", "header_row"})
+
+
+def _subject(key: tuple[str, ...], finding: dict[str, Any]) -> tuple[str, ...] | None:
+    """A finding without the number of its location: its code, source, location with the
+    numbers left out, and what it says of its subject (its parameters but the row). None for
+    a finding that names no subject beyond its row (a blank name): only its row tells two
+    such findings apart."""
+    raw = finding.get("params")
+    params = {
+        str(k): str(v)
+        for k, v in (raw.items() if isinstance(raw, dict) else ())
+        if k not in _WHERE_PARAMS
+    }
+    if not params:
+        return None
+    code, source, location = key
+    return (code, source, re.sub(r"\d+", "#", location), json.dumps(params, sort_keys=True))
+
+
+def _unmoved(
+    added: list[tuple[str, ...]],
+    resolved: list[tuple[str, ...]],
+    after: dict[tuple[str, ...], dict[str, Any]],
+    before: dict[tuple[str, ...], dict[str, Any]],
+) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
+    """Added and resolved findings without those that only moved: a row deleted or added
+    above a mailbox's row renumbers it, and the finding about that mailbox is the same one
+    (a customer's cold read found the retired mailbox listed as new at row 156 and resolved
+    at row 157). Paired one to one, in order, so a mailbox found twice before and once now
+    still has one resolved finding."""
+    if not added or not resolved:
+        return added, resolved
+    waiting: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
+    for key in resolved:
+        subject = _subject(key, before[key])
+        if subject is not None:
+            waiting.setdefault(subject, []).append(key)
+    moved: set[tuple[str, ...]] = set()
+    still_added = []
+    for key in added:
+        subject = _subject(key, after[key])
+        pool = waiting.get(subject) if subject is not None else None
+        if pool:
+            moved.add(pool.pop(0))
+        else:
+            still_added.append(key)
+    return still_added, [k for k in resolved if k not in moved]
+
+
 def finding_units(view: RunView) -> tuple[dict[str, str], dict[str, str]]:
     """The responsible unit by mailbox ID and by export row (``Sheet!row``), from the run's
     own mailbox table: so a finding about one mailbox is counted under its unit."""
@@ -104,6 +157,7 @@ def findings_changes(
     after = {tuple(_relative(x, a, b) for x in _key(f)): f for f in b.findings}
     added_keys = [k for k in after if k not in before]
     resolved_keys = [k for k in before if k not in after]
+    added_keys, resolved_keys = _unmoved(added_keys, resolved_keys, after, before)
     # A side's units only when a finding of it is named (100,000 mailboxes: 0.07 s a side).
     no_units: tuple[dict[str, str], dict[str, str]] = ({}, {})
     units_a = finding_units(a) if resolved_keys else no_units

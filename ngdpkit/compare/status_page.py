@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from ..deliverables.checklist import STATUS as STEP_STATUS
+from ..deliverables.checklist import Readiness
 from ..documents.display import badge, table
 from ..documents.i18n import status_word, t
 from ..documents.pages import Markup, fragment
@@ -44,11 +45,13 @@ def _status(r: StatusRow, language: str) -> Markup:
     if r.errors is None:
         return mark
     ready = t(language, "yes") if r.dispatcher_ready else t(language, "no")
-    return fragment(
-        "titled",
-        mark,
-        t(language, "status_counts", errors=r.errors, warnings=r.warnings or 0, ready=ready),
-    )
+    counts = t(language, "status_counts", errors=r.errors, warnings=r.warnings or 0, ready=ready)
+    if r.steps_done is not None and r.steps_total and r.status in STATUS_SEVERITY:
+        # the sign-off's own verdict ("ikke klar: 8 af 8 trin mangler"), by the one rule: the
+        # findings' badge alone read as "only warnings" beside a document that is not ready
+        verdict = Readiness.of(r.steps_done, r.steps_total, r.status).words(language)
+        counts = f"{verdict} · {counts}"
+    return fragment("titled", mark, counts)
 
 
 def _who(r: StatusRow) -> Markup:
@@ -63,12 +66,15 @@ def _holding_up(r: StatusRow, language: str) -> str | Markup:
     if b is None:
         return t(language, "status_all_done") if r.checklist else ""
     words = STEP_STATUS.get(language, STEP_STATUS["en"])
+    detail = {0: "status_step_detail_today", 1: "status_step_detail_one"}.get(
+        b.days, "status_step_detail"
+    )
     return fragment(
         "titled",
         t(language, "status_step", step=b.step, title=b.title),
         t(
             language,
-            "status_step_detail",
+            detail,
             status=words.get(b.status, b.status),
             days=b.days,
             since=_when(b.since, language, date_only=True),
