@@ -1000,7 +1000,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     if is_empty(change):
         print("  " + t(lang, "diff_none"))
         return 0
-    mark = {"findings_added": "+", "findings_resolved": "-"}
+    mark = {"findings_added": "+", "findings_resolved": "-", "findings_unchecked": "?"}
     every = lines(change, lang)
     if len(every) > DIFF_ROWS and not args.all:
         print("  " + t(lang, "diff_summary", n=len(every)))

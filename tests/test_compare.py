@@ -1114,3 +1114,69 @@ def test_a_finding_whose_row_moved_is_neither_new_nor_resolved() -> None:
     once = view([retired("0103679", 9)], "b")
     added, resolved = findings_changes(twice, once)
     assert not added and [c.location for c in resolved] == ["Postkasser!11"]
+
+
+def test_findings_of_one_place_are_told_apart_by_what_they_say() -> None:
+    """Two findings with one code at one place (two addresses in the documentation range at
+    one settings key) were one entry of the comparison: one of them fixed was no change. A
+    parameter that changes by itself (days left) still does not make a finding new."""
+    from ngdpkit import findings as F
+    from ngdpkit.compare.diff import findings_changes
+
+    def ip(text: str) -> dict[str, Any]:
+        return F.warning("IP_DOCUMENTATION_RANGE", "{text}", "environments.test.server_ips", text=text).to_dict()  # fmt: skip
+
+    def expiring(days: int) -> dict[str, Any]:
+        return F.warning("CERT_EXPIRES_SOON", "{days}", "certs/test.p12", days=days).to_dict()
+
+    def view(findings: list[dict[str, Any]], name: str) -> RunView:
+        return RunView(Path(name), "test", "ok", findings, {}, "", "")
+
+    before = view([ip("198.51.100.10"), ip("198.51.100.11"), expiring(59)], "a")
+    after = view([ip("198.51.100.11"), expiring(58)], "b")
+    added, resolved = findings_changes(before, after)
+    assert not added and [c.params["text"] for c in resolved] == ["198.51.100.10"]
+    added, resolved = findings_changes(after, before)
+    assert [c.params["text"] for c in added] == ["198.51.100.10"] and not resolved
+    # the same finding said twice alike (an address listed twice) is one: once is no change
+    twice = view([ip("198.51.100.10"), ip("198.51.100.10"), ip("198.51.100.11")], "a")
+    assert findings_changes(twice, view([ip("198.51.100.10"), ip("198.51.100.11")], "b")) == (
+        (),
+        (),
+    )
+
+
+def test_what_a_run_could_not_check_is_not_called_resolved(
+    sample_run_copy: Path,
+) -> None:
+    """A consultant's cold run: a run with a wrong certificate password listed the
+    certificate's findings (custom trust anchors, the skipped revocation check) as "Løste
+    fund" in the changes the customer signs, and every dispatcher value as "→ ikke sat",
+    which a WorkZone administrator could take as "clear the field". They are findings the run
+    could not check, and the dispatcher's values are said to be withheld, once."""
+    settings = sample_run_copy / "migration.toml"
+    r = run_cli(
+        "run", "--settings", str(settings), "--env", "test",
+        env={"NGDPKIT_TEST_CERT_PASSWORD": "not the password at all"},
+    )  # fmt: skip
+    assert r.returncode == 1, r.stdout + r.stderr
+    runs = sample_run_copy / "runs" / "test"
+    latest = runs / (runs / "LATEST").read_text().strip()
+    change = json.loads((latest / "changes.json").read_text(encoding="utf-8"))
+    assert "CERT_BAD_PASSWORD" in {f["code"] for f in change["findings_added"]}
+    assert change["findings_resolved"] == []
+    assert {f["code"] for f in change["findings_unchecked"]} == {
+        "CERT_CUSTOM_TRUST_ANCHORS",
+        "NET_SKIPPED",
+    }
+    (withheld,) = [c for c in change["dispatcher_changed"] if c["code"] == "DISPATCHER_WITHHELD"]
+    assert "CERT_BAD_PASSWORD" in withheld["params"]["codes"]
+    assert all(c["params"].get("after") is not None for c in change["dispatcher_changed"][1:])
+    page = (latest / "signoff" / "index.html").read_text(encoding="utf-8")
+    assert "Fund, som denne kørsel ikke kunne kontrollere (ikke løst)" in page
+    assert "Løste fund" not in page
+    assert "Ret ikke værdierne i Configurator på grund af dette" in page
+    # diff on the console says the same
+    d = cli("diff", str(latest.parent / sorted(p.name for p in runs.iterdir() if p.is_dir())[0]), str(latest))  # fmt: skip
+    assert d.returncode == 0, d.stderr
+    assert "  ? CERT_CUSTOM_TRUST_ANCHORS" in d.stdout and "  - " not in d.stdout

@@ -71,6 +71,8 @@ class Changes:
     dispatcher_changed: tuple[Change, ...]
     portal_changed: tuple[Change, ...]
     outputs_changed: tuple[Change, ...]
+    # gone because the newer run could not check them (a wrong password): not resolved
+    findings_unchecked: tuple[FindingChange, ...] = ()
 
 
 def _key(f: dict[str, Any]) -> tuple[str, str, str]:
@@ -85,52 +87,105 @@ def _relative(text: str, a: RunView, b: RunView) -> str:
 # Parameters that say where a finding is, not what it says of its subject.
 _WHERE_PARAMS = frozenset({"row", "line", "header_row"})
 
+Keyed = tuple[tuple[str, ...], dict[str, Any]]  # a finding and its (code, source, location)
+
+
+def _params(finding: dict[str, Any], *, leave_out: frozenset[str] = frozenset()) -> str:
+    """A finding's parameters as one comparable text."""
+    raw = finding.get("params")
+    params = {
+        str(k): str(v)
+        for k, v in (raw.items() if isinstance(raw, dict) else ())
+        if k not in leave_out
+    }
+    return json.dumps(params, sort_keys=True) if params else ""
+
 
 def _subject(key: tuple[str, ...], finding: dict[str, Any]) -> tuple[str, ...] | None:
     """A finding without the number of its location: its code, source, location with the
     numbers left out, and what it says of its subject (its parameters but the row). None for
     a finding that names no subject beyond its row (a blank name): only its row tells two
     such findings apart."""
-    raw = finding.get("params")
-    params = {
-        str(k): str(v)
-        for k, v in (raw.items() if isinstance(raw, dict) else ())
-        if k not in _WHERE_PARAMS
-    }
+    params = _params(finding, leave_out=_WHERE_PARAMS)
     if not params:
         return None
     code, source, location = key
-    return (code, source, re.sub(r"\d+", "#", location), json.dumps(params, sort_keys=True))
+    return (code, source, re.sub(r"\d+", "#", location), params)
 
 
-def _unmoved(
-    added: list[tuple[str, ...]],
-    resolved: list[tuple[str, ...]],
-    after: dict[tuple[str, ...], dict[str, Any]],
-    before: dict[tuple[str, ...], dict[str, Any]],
-) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
-    """Added and resolved findings without those that only moved: a row deleted or added
-    above a mailbox's row renumbers it, and the finding about that mailbox is the same one
-    (a customer's cold read found the retired mailbox listed as new at row 156 and resolved
-    at row 157). Paired one to one, in order, so a mailbox found twice before and once now
-    still has one resolved finding."""
-    if not added or not resolved:
-        return added, resolved
-    waiting: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
-    for key in resolved:
-        subject = _subject(key, before[key])
-        if subject is not None:
-            waiting.setdefault(subject, []).append(key)
-    moved: set[tuple[str, ...]] = set()
-    still_added = []
-    for key in added:
-        subject = _subject(key, after[key])
-        pool = waiting.get(subject) if subject is not None else None
+def _pair(before: list[Keyed], after: list[Keyed], same: Any) -> tuple[list[Keyed], list[Keyed]]:
+    """The findings of ``after`` and of ``before`` left once each is paired with one of the
+    other side that ``same`` gives the same value (None pairs with nothing), in order."""
+    waiting: dict[Any, list[int]] = {}
+    for i, (key, finding) in enumerate(before):
+        value = same(key, finding)
+        if value is not None:
+            waiting.setdefault(value, []).append(i)
+    taken: set[int] = set()
+    left: list[Keyed] = []
+    for key, finding in after:
+        value = same(key, finding)
+        pool = waiting.get(value) if value is not None else None
         if pool:
-            moved.add(pool.pop(0))
+            taken.add(pool.pop(0))
         else:
-            still_added.append(key)
-    return still_added, [k for k in resolved if k not in moved]
+            left.append((key, finding))
+    return left, [k for i, k in enumerate(before) if i not in taken]
+
+
+def _compared(before: list[Keyed], after: list[Keyed]) -> tuple[list[Keyed], list[Keyed]]:
+    """The findings added and resolved from ``before`` to ``after``, each side's in its order.
+
+    A finding is the one of the other run that has its code, source and location: with the
+    same parameters first (two addresses in the documentation range at one settings key are
+    two findings), then any (a parameter that changes each day, such as days left, does not
+    make it new). Of those left, one whose location only moved is the same too: a row deleted
+    or added above a mailbox renumbers its row (a customer's cold read found the retired
+    mailbox listed as new at row 156 and as resolved at row 157)."""
+    for same in (
+        lambda key, f: (key, _params(f)),
+        lambda key, f: key,
+        _subject,
+    ):
+        after, before = _pair(before, after, same)
+        if not after or not before:
+            break
+    return after, before
+
+
+# Errors after which a run could not check what they stand before: a finding of those checks
+# that went away was not resolved, it was not looked at (a wrong password "resolved" the
+# certificate's findings in a consultant's cold run). Each names the codes it hides, by prefix.
+_BLINDING = {
+    "CERT_BAD_PASSWORD": "CERT_",
+    "CERT_FILE_CORRUPT": "CERT_",
+    "NGDP_READ_FAILED": "NGDP_",
+}
+
+
+def _blinded(after: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """The (code prefix, source) of each error of the newer run that stopped a check."""
+    out = []
+    for f in after:
+        code, source = str(f.get("code", "")), str(f.get("source", ""))
+        if f.get("severity") != "error":
+            continue
+        if code in _BLINDING:
+            out.append((_BLINDING[code], source))
+        elif code == "SECRET_MISSING" and source.endswith(".certificate_password_env"):
+            out.append(("CERT_", source))  # the certificate was not opened
+    return out
+
+
+def _not_checked(finding: dict[str, Any], blind: list[tuple[str, str]]) -> bool:
+    code, source = str(finding.get("code", "")), str(finding.get("source", ""))
+    for prefix, stopper_source in blind:
+        if code.startswith(prefix) or source == stopper_source:
+            return True
+        # the certificate's revocation check is skipped only once the certificate is open
+        if prefix == "CERT_" and (code, finding.get("location")) == ("NET_SKIPPED", "OCSP"):
+            return True
+    return False
 
 
 def finding_units(view: RunView) -> tuple[dict[str, str], dict[str, str]]:
@@ -153,15 +208,37 @@ def finding_units(view: RunView) -> tuple[dict[str, str], dict[str, str]]:
 def findings_changes(
     a: RunView, b: RunView
 ) -> tuple[tuple[FindingChange, ...], tuple[FindingChange, ...]]:
-    before = {tuple(_relative(x, a, b) for x in _key(f)): f for f in a.findings}
-    after = {tuple(_relative(x, a, b) for x in _key(f)): f for f in b.findings}
-    added_keys = [k for k in after if k not in before]
-    resolved_keys = [k for k in before if k not in after]
-    added_keys, resolved_keys = _unmoved(added_keys, resolved_keys, after, before)
+    """The findings added and resolved from run ``a`` to run ``b`` (those ``b`` could not
+    check are left out: :func:`findings_compared` names them)."""
+    added, resolved, _ = findings_compared(a, b)
+    return added, resolved
+
+
+def findings_compared(
+    a: RunView, b: RunView
+) -> tuple[tuple[FindingChange, ...], tuple[FindingChange, ...], tuple[FindingChange, ...]]:
+    """The findings added, resolved, and gone because run ``b`` could not check them."""
+
+    def keyed(view: RunView) -> list[Keyed]:
+        # a finding said twice alike (an address listed twice gives its warning twice) is
+        # one: one of the two gone is no change, since the reader still reads the same words
+        out: list[Keyed] = []
+        seen: set[tuple[tuple[str, ...], str]] = set()
+        for f in view.findings:
+            key = tuple(_relative(x, a, b) for x in _key(f))
+            if (key, _params(f)) not in seen:
+                seen.add((key, _params(f)))
+                out.append((key, f))
+        return out
+
+    added_keyed, resolved_keyed = _compared(keyed(a), keyed(b))
+    blind = _blinded(b.findings) if resolved_keyed else []
+    unchecked_keyed = [k for k in resolved_keyed if blind and _not_checked(k[1], blind)]
+    resolved_keyed = [k for k in resolved_keyed if not (blind and _not_checked(k[1], blind))]
     # A side's units only when a finding of it is named (100,000 mailboxes: 0.07 s a side).
     no_units: tuple[dict[str, str], dict[str, str]] = ({}, {})
-    units_a = finding_units(a) if resolved_keys else no_units
-    units_b = finding_units(b) if added_keys else no_units
+    units_a = finding_units(a) if resolved_keyed or unchecked_keyed else no_units
+    units_b = finding_units(b) if added_keyed else no_units
 
     def brief(f: dict[str, Any], units: tuple[dict[str, str], dict[str, str]]) -> FindingChange:
         raw = f.get("params")
@@ -177,9 +254,11 @@ def findings_changes(
             unit=unit_of(f, units),
         )
 
-    added = tuple(brief(after[k], units_b) for k in added_keys)
-    resolved = tuple(brief(before[k], units_a) for k in resolved_keys)
-    return added, resolved
+    return (
+        tuple(brief(f, units_b) for _, f in added_keyed),
+        tuple(brief(f, units_a) for _, f in resolved_keyed),
+        tuple(brief(f, units_a) for _, f in unchecked_keyed),
+    )
 
 
 def mapping_changes(a: RunView, b: RunView) -> tuple[Change, ...]:
@@ -267,11 +346,39 @@ def _values_changes(
 
 
 def dispatcher_changes(a: RunView, b: RunView) -> tuple[Change, ...]:
+    """The dispatcher's values that changed. A newer run that withheld them (an error in
+    their inputs) says so once: field by field they read "→ ikke sat", which a WorkZone
+    administrator could take as "clear the field" (a consultant's cold run)."""
+
     def values(v: RunView) -> dict[str, Any]:
         d = v.dispatcher
         return {**dict(d.parameters.pairs()), "ready": d.ready} if d else {"ready": None}
 
-    return tuple(_values_changes("DISPATCHER_CHANGED", values(a), values(b)))
+    before, after = values(a), values(b)
+    found = _values_changes("DISPATCHER_CHANGED", before, after)
+    d = b.dispatcher
+    if d is not None and (d.ready or not d.blocking):
+        return tuple(found)
+    # withheld: dispatcher-config.json says by which errors, or (not written at all) the
+    # run's errors do
+    codes = (
+        d.blocking
+        if d is not None
+        else tuple(
+            dict.fromkeys(str(f.get("code")) for f in b.findings if f.get("severity") == "error")
+        )
+    )
+    if not codes:
+        return tuple(found)
+    hidden = {
+        k
+        for k, value in before.items()
+        if k != "ready" and value not in (None, "") and after.get(k) in (None, "")
+    }
+    if not hidden:
+        return tuple(found)
+    kept = [c for c in found if c.params.get("field") not in hidden | {"ready"}]
+    return (Change("DISPATCHER_WITHHELD", {"codes": ", ".join(codes)}), *kept)
 
 
 def portal_changes(a: RunView, b: RunView) -> tuple[Change, ...]:
@@ -358,7 +465,7 @@ def changes(a: RunView, b: RunView) -> dict[str, Any]:
         )
     from ..inputs.typed import unstructure
 
-    added, resolved = findings_changes(a, b)
+    added, resolved, unchecked = findings_compared(a, b)
     record = Changes(
         schema=SCHEMA,
         environment=b.environment,
@@ -366,6 +473,7 @@ def changes(a: RunView, b: RunView) -> dict[str, Any]:
         current=RunRef(b.path.name, b.anchor, b.status),
         findings_added=added,
         findings_resolved=resolved,
+        findings_unchecked=unchecked,
         mapping_changed=mapping_changes(a, b),
         dispatcher_changed=dispatcher_changes(a, b),
         portal_changed=portal_changes(a, b),
@@ -391,4 +499,4 @@ def diff_runs(run_a: Path, run_b: Path) -> dict[str, Any]:
 def is_empty(change: dict[str, Any]) -> bool:
     from ..documents.change_text import SECTIONS
 
-    return not any(change[k] for k in SECTIONS)
+    return not any(change.get(k) for k in SECTIONS)  # an older changes.json lacks a section

@@ -39,6 +39,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "da": "Dispatcherens {field}: {before} → {after}.",
         "en": "The dispatcher's {field}: {before} → {after}.",
     },
+    "DISPATCHER_WITHHELD": {
+        "da": "Dispatcherens værdier er holdt tilbage i denne kørsel ({codes}): de vises igen, når fejlene er rettet. Ret ikke værdierne i Configurator på grund af dette.",
+        "en": "The dispatcher's values are withheld in this run ({codes}): they are shown again once the errors are fixed. Do not change the values in Configurator because of this.",
+    },
     "PORTAL_SYSTEM_CHANGED": {
         "da": "Systemets {field} i portalen: {before} → {after}.",
         "en": "The system's {field} in the portal: {before} → {after}.",
@@ -67,6 +71,10 @@ TITLES: dict[str, dict[str, str]] = {
         "en": "{where}{field}: added {added}; removed {removed}.",
     },
     "DISPATCHER_CHANGED": {"da": "Dispatcher-værdi ændret", "en": "Dispatcher value changed"},
+    "DISPATCHER_WITHHELD": {
+        "da": "Dispatcher-værdier holdt tilbage",
+        "en": "Dispatcher values withheld",
+    },
     "PORTAL_SYSTEM_CHANGED": {"da": "Systemværdi ændret", "en": "System value changed"},
     "PORTAL_CONTACT_POINT_CHANGED": {
         "da": "Kontaktpunkt ændret",
@@ -244,6 +252,7 @@ def guid_names(change: Mapping[str, Any]) -> dict[str, str]:
 SECTIONS = (
     "findings_added",
     "findings_resolved",
+    "findings_unchecked",  # gone because the newer run could not check them
     "mapping_changed",
     "dispatcher_changed",
     "portal_changed",

@@ -476,6 +476,7 @@ def _changes_summary(change: dict[str, Any] | None, lang: str) -> Markup:
     section_word = {
         "findings_added": t(lang, "changes_added"),
         "findings_resolved": t(lang, "changes_resolved"),
+        "findings_unchecked": t(lang, "changes_unchecked"),
         "mapping_changed": t(lang, "changes_mapping"),
         "dispatcher_changed": t(lang, "changes_dispatcher"),
         "portal_changed": t(lang, "changes_portal"),
@@ -825,6 +826,7 @@ def changes_section(change: dict[str, Any] | None, language: str) -> Markup:
     titles = {
         "findings_added": t(language, "changes_added"),
         "findings_resolved": t(language, "changes_resolved"),
+        "findings_unchecked": t(language, "changes_unchecked"),
         "mapping_changed": t(language, "changes_mapping"),
         "dispatcher_changed": t(language, "changes_dispatcher"),
         "portal_changed": t(language, "changes_portal"),
