@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -53,6 +53,8 @@ class Secret:
     origin: str = "environment"
     whitespace: bool = False  # the source had surrounding whitespace, now stripped
     _raw: str = field(default="", repr=False)  # as the source held it (handed on to a child)
+    # the secrets file that holds another value for the variable, when the environment's won
+    shadows: str = ""
 
     def reveal(self) -> str:
         return self._value
@@ -142,12 +144,25 @@ def resolve(
     if not name:
         return None
     env = os.environ if environ is None else environ
+    in_file = (
+        read_dotenv(secrets_file).get(name)
+        if secrets_file is not None and secrets_file.is_file()
+        else None
+    )
     if env.get(name) and env[name].strip():
-        return Secret.found(name, env[name], "environment")
-    if secrets_file is not None and secrets_file.is_file():
-        value = read_dotenv(secrets_file).get(name)
-        if value and value.strip():
-            return Secret.found(name, value, "secrets file")
+        secret = Secret.found(name, env[name], "environment")
+        if secret is not None and in_file and in_file.strip() not in ("", secret.reveal()):
+            # a stale variable left in the shell wins over the file the consultant corrected:
+            # said, or the fix "does not work" (a consultant's cold run). The file's value is
+            # a secret too, and is registered for redaction like any other (under its own
+            # name: the variable's registration is the value in use).
+            redact.register(
+                f"{name} ({secrets_file.name if secrets_file else 'file'})", in_file.strip()
+            )
+            secret = replace(secret, shadows=secrets_file.name if secrets_file else "")
+        return secret
+    if in_file and in_file.strip():
+        return Secret.found(name, in_file, "secrets file")
     value = _from_keyring(name)
     if value and value.strip():
         return Secret.found(name, value, "keyring")
@@ -209,7 +224,8 @@ def secret_missing(source: str, *, what: str, variable: str | None, detail: str 
 
 
 def quality_findings(secret: Secret, key: str) -> list[Finding]:
-    """``SECRET_WHITESPACE`` and ``SECRET_TOO_SHORT`` for a secret that was found."""
+    """``SECRET_WHITESPACE``, ``SECRET_SHADOWED`` and ``SECRET_TOO_SHORT`` for a secret that
+    was found."""
     from . import findings as F
 
     found = []
@@ -220,6 +236,16 @@ def quality_findings(secret: Secret, key: str) -> list[Finding]:
                 "The value of {name} had surrounding whitespace (a trailing newline from a file or a paste); it was removed before use.",
                 key,
                 name=secret.name,
+            )
+        )
+    if secret.shadows:
+        found.append(
+            F.warning(
+                "SECRET_SHADOWED",
+                "{name} is set in the environment, and {file} holds another value for it: the environment's value is used (remove the variable from the environment to use the file's).",
+                key,
+                name=secret.name,
+                file=secret.shadows,
             )
         )
     if len(secret.reveal()) < SHORT_SECRET:

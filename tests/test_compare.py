@@ -1180,3 +1180,45 @@ def test_what_a_run_could_not_check_is_not_called_resolved(
     d = cli("diff", str(latest.parent / sorted(p.name for p in runs.iterdir() if p.is_dir())[0]), str(latest))  # fmt: skip
     assert d.returncode == 0, d.stderr
     assert "  ? CERT_CUSTOM_TRUST_ANCHORS" in d.stdout and "  - " not in d.stdout
+
+
+def test_a_confirmed_step_is_named_in_what_changed(sample_run_copy: Path) -> None:
+    """A consultant's cold run: a step confirmed between two runs read, in the changes a
+    customer who signed the first one reads, only as "checklist.json har nyt indhold". The
+    step, its status before and after and who confirmed it are named, on the page and in
+    ``diff``; a run before the checklist had a file compares without it."""
+    from ngdpkit.compare.diff import checklist_changes
+    from ngdpkit.compare.runs import ChecklistState
+
+    settings = sample_run_copy / "migration.toml"
+    r = cli(
+        "confirm", "--settings", str(settings), "--env", "test", "--step", "7",
+        "--by", "Mette Konsulent", "--note", "tastet i Configurator",
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    r = run_cli("run", "--settings", str(settings), "--env", "test")
+    runs = sample_run_copy / "runs" / "test"
+    first, second = sorted(p for p in runs.iterdir() if p.is_dir())
+    change = json.loads((second / "changes.json").read_text(encoding="utf-8"))
+    (step,) = change["checklist_changed"]
+    assert step["code"] == "CHECKLIST_CHANGED" and step["params"]["step"] == 7
+    assert (step["params"]["before"], step["params"]["after"]) == ("not_verified", "done")
+    assert "Mette Konsulent" in step["params"]["detail"]
+    page = (second / "signoff" / "index.html").read_text(encoding="utf-8")
+    assert "Tjeklistetrin ændret" in page  # the overview's count
+    assert "Trin 7 (" in page and "): ikke verificeret → færdig (" in page
+    text = cli("diff", str(first), str(second)).stdout
+    assert "CHECKLIST_CHANGED" in text and "ikke verificeret → færdig" in text
+    # runs from before checklist.json: nothing to compare, no crash
+    a = RunView(first, "test", "ok", [], {}, "", "", checklist=None)
+    b = RunView(
+        second,
+        "test",
+        "ok",
+        [],
+        {},
+        "",
+        "",
+        checklist=(ChecklistState(7, "t", "done", "confirmed", ""),),
+    )
+    assert checklist_changes(a, b) == ()

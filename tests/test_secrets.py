@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import pickle
 from pathlib import Path
 
@@ -46,3 +47,42 @@ def test_importing_ipykernel_does_not_make_a_kernel() -> None:
     import ipykernel  # noqa: F401
 
     assert not S._in_jupyter_kernel()
+
+
+def test_a_stale_variable_that_wins_over_the_secrets_file_is_said(
+    tmp_path: Path, sample_copy: Path
+) -> None:
+    """A consultant's cold run: a password exported into the shell earlier, and the right one
+    in the settings' secrets file: the environment's won without a word, and "the password in
+    NGDPKIT_TEST_CERT_PASSWORD does not open certs/test.p12" stayed after the file was fixed.
+    The secret says the file it shadows, its findings say so, and neither value is shown."""
+    from ngdpkit import redact
+    from ngdpkit.secrets import quality_findings, read_dotenv, resolve
+    from tests.conftest import cli
+
+    env_file = tmp_path / "s.env"
+    env_file.write_text('PW="from the file, right"\n', encoding="utf-8")
+    stale = resolve("PW", secrets_file=env_file, environ={"PW": "from the shell, stale"})
+    assert stale is not None and stale.reveal() == "from the shell, stale"
+    assert stale.shadows == "s.env"
+    (found,) = [
+        f for f in quality_findings(stale, "environments.test.x") if f.code == "SECRET_SHADOWED"
+    ]
+    assert found.severity == "warning" and "s.env holds another value" in found.message
+    assert "fjern variablen fra miljøet" in found.text("da")
+    assert "from the file, right" not in redact.redact("x from the file, right y")
+    same = resolve("PW", secrets_file=env_file, environ={"PW": "from the file, right"})
+    assert same is not None and same.shadows == ""
+    alone = resolve("PW", secrets_file=None, environ={"PW": "from the shell, stale"})
+    assert alone is not None and alone.shadows == ""
+
+    # the run's own check, in the consultant's words
+    right = read_dotenv(sample_copy / "sample.env")["NGDPKIT_TEST_CERT_PASSWORD"]
+    r = cli(
+        "check", "--settings", str(sample_copy / "migration.toml"), "--env", "test", "--json",
+        env={"NGDPKIT_TEST_CERT_PASSWORD": "an old password left in the shell"},
+    )  # fmt: skip
+    codes = {f["code"] for f in json.loads(r.stdout)["findings"]}
+    assert {"SECRET_SHADOWED", "CERT_BAD_PASSWORD"} <= codes, codes
+    assert right not in r.stdout + r.stderr
+    assert "an old password left in the shell" not in r.stdout + r.stderr

@@ -73,6 +73,7 @@ class Changes:
     outputs_changed: tuple[Change, ...]
     # gone because the newer run could not check them (a wrong password): not resolved
     findings_unchecked: tuple[FindingChange, ...] = ()
+    checklist_changed: tuple[Change, ...] = ()  # a step's status or evidence
 
 
 def _key(f: dict[str, Any]) -> tuple[str, str, str]:
@@ -381,6 +382,33 @@ def dispatcher_changes(a: RunView, b: RunView) -> tuple[Change, ...]:
     return (Change("DISPATCHER_WITHHELD", {"codes": ", ".join(codes)}), *kept)
 
 
+def checklist_changes(a: RunView, b: RunView) -> tuple[Change, ...]:
+    """Each checklist step whose status or evidence changed: what a customer who signed the
+    previous run needs to see (a confirmation recorded between the runs read only as
+    "checklist.json har nyt indhold" in a consultant's cold run)."""
+    if a.checklist is None or b.checklist is None:
+        return ()
+    before = {s.step: s for s in a.checklist}
+    found = []
+    for now in b.checklist:
+        then = before.get(now.step)
+        if then is None or (then.status, then.evidence) == (now.status, now.evidence):
+            continue
+        found.append(
+            Change(
+                "CHECKLIST_CHANGED",
+                {
+                    "step": now.step,
+                    "title": now.title,
+                    "before": then.status,
+                    "after": now.status,
+                    "detail": now.detail,
+                },
+            )
+        )
+    return tuple(found)
+
+
 def portal_changes(a: RunView, b: RunView) -> tuple[Change, ...]:
     """The system's fields, then each contact point's (matched by GUID, else by name); each
     value as the file holds it."""
@@ -474,6 +502,7 @@ def changes(a: RunView, b: RunView) -> dict[str, Any]:
         findings_added=added,
         findings_resolved=resolved,
         findings_unchecked=unchecked,
+        checklist_changed=checklist_changes(a, b),
         mapping_changed=mapping_changes(a, b),
         dispatcher_changed=dispatcher_changes(a, b),
         portal_changed=portal_changes(a, b),

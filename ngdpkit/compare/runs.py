@@ -81,6 +81,8 @@ class RunView:
     # findings.json's readiness (contract §12.2) as (steps done, steps in all); None for a
     # run made before the checklist had evidence, or a value that is not two counts
     readiness: tuple[int, int] | None = None
+    # checklist.json's steps; None for a run made before it had one
+    checklist: tuple[ChecklistState, ...] | None = None
 
     @property
     def when(self) -> dt.datetime | None:
@@ -147,6 +149,7 @@ class RunView:
             checked=checked,
         )
         view.certificate = _certificate(step3)
+        view.checklist = read_checklist(path, label, checked)
         if mapping and checked is None:
             view.mapping = read_mapping_csv(path / "mailbox-mapping.csv", label)
             view.mailboxes = read_mailbox_units(path, label)
@@ -178,6 +181,35 @@ def _certificate(data: Any) -> CertificateFacts | None:
         return None
     assert isinstance(record, CertificateRecord)
     return record.certificate
+
+
+@dataclass(frozen=True)
+class ChecklistState:
+    """One checklist step as a run's ``checklist.json`` left it (contract §12.2)."""
+
+    step: int
+    title: str
+    status: str  # done, not_verified, to_do, blocked
+    evidence: str  # observed, confirmed, planned, none
+    detail: str
+
+
+def read_checklist(
+    path: Path, label: str, checked: Checked | None = None
+) -> tuple[ChecklistState, ...] | None:
+    """The steps of a run's ``checklist.json``; None for a run made before it had one. A row
+    that is not a step's record is left out (the folder's trail vouches for the file)."""
+    data = _json(path / "checklist.json", label, required=False, kind=list, checked=checked)
+    if data is None:
+        return None
+    out = []
+    for row in data:
+        if not isinstance(row, dict) or type(row.get("step")) is not int:
+            continue
+        fields = [row.get(k) for k in ("title", "status", "evidence", "detail")]
+        if all(isinstance(v, str) for v in fields):
+            out.append(ChecklistState(row["step"], *(str(v)[:500] for v in fields)))
+    return tuple(out)
 
 
 def _readiness(value: Any) -> tuple[int, int] | None:

@@ -39,6 +39,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "da": "Dispatcherens {field}: {before} → {after}.",
         "en": "The dispatcher's {field}: {before} → {after}.",
     },
+    "CHECKLIST_CHANGED": {
+        "da": "Trin {step} ({title}): {before} → {after}{detail}.",
+        "en": "Step {step} ({title}): {before} → {after}{detail}.",
+    },
     "DISPATCHER_WITHHELD": {
         "da": "Dispatcherens værdier er holdt tilbage i denne kørsel ({codes}): de vises igen, når fejlene er rettet. Ret ikke værdierne i Configurator på grund af dette.",
         "en": "The dispatcher's values are withheld in this run ({codes}): they are shown again once the errors are fixed. Do not change the values in Configurator because of this.",
@@ -71,6 +75,7 @@ TITLES: dict[str, dict[str, str]] = {
         "en": "{where}{field}: added {added}; removed {removed}.",
     },
     "DISPATCHER_CHANGED": {"da": "Dispatcher-værdi ændret", "en": "Dispatcher value changed"},
+    "CHECKLIST_CHANGED": {"da": "Tjeklistetrin ændret", "en": "Checklist step changed"},
     "DISPATCHER_WITHHELD": {
         "da": "Dispatcher-værdier holdt tilbage",
         "en": "Dispatcher values withheld",
@@ -183,7 +188,9 @@ def sentence(code: str, params: Mapping[str, Any], language: str, names: Mapping
         return f"{code}: " + ", ".join(f"{k} {human(v, lang, names)}" for k, v in params.items())
     values: dict[str, str] = {}
     for key, value in params.items():
-        if code.startswith("MAPPING_") and key in ("before", "after"):
+        if code == "CHECKLIST_CHANGED":
+            values[key] = _checklist_value(key, value, lang)
+        elif code.startswith("MAPPING_") and key in ("before", "after"):
             values[key] = _mapping_side(value, lang, names)
         elif key == "field":
             values[key] = field_label(str(value), lang)
@@ -197,6 +204,19 @@ def sentence(code: str, params: Mapping[str, Any], language: str, names: Mapping
         return template.format(**values)
     except (KeyError, IndexError, ValueError):
         return f"{TITLES.get(code, {}).get(lang, code)}: " + ", ".join(values.values())
+
+
+def _checklist_value(key: str, value: Any, lang: str) -> str:
+    """A checklist step's status in words (``not_verified`` is "ikke verificeret"), and its
+    evidence's detail in brackets when it has one."""
+    from ..deliverables.checklist import STATUS
+
+    text = "" if value is None else str(value)
+    if key in ("before", "after"):
+        return STATUS.get(lang, STATUS["en"]).get(text, text)
+    if key == "detail":
+        return f" ({text})" if text else ""
+    return text
 
 
 def _list_sentence(
@@ -253,6 +273,7 @@ SECTIONS = (
     "findings_added",
     "findings_resolved",
     "findings_unchecked",  # gone because the newer run could not check them
+    "checklist_changed",
     "mapping_changed",
     "dispatcher_changed",
     "portal_changed",

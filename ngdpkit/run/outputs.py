@@ -283,7 +283,7 @@ class Outputs:
     def current_view(self, findings: list[Finding]) -> Any:
         """This run as :class:`~ngdpkit.compare.runs.RunView` reads a finished run, from what
         it has written (the mapping's cells as reading its CSV would give them)."""
-        from ..compare.runs import RunView, read_mapping_csv, register_table
+        from ..compare.runs import RunView, read_checklist, read_mapping_csv, register_table
         from .audit import file_digest, folder_files, is_deliverable
 
         run = self.run
@@ -306,4 +306,5 @@ class Outputs:
             if run.mapping.cells is None
             else register_table(run.mapping.cells),
             units_on_demand=True,  # read only if a finding added by this run needs its unit
+            checklist=read_checklist(d, d.name),  # written before changes.json
         )
