@@ -684,6 +684,10 @@ def load_settings(path: Path | str) -> Settings:
     odd = path_problem(path)
     if odd:
         raise InputError(f"the settings file's path {odd}")
+    if path.is_dir():  # `--settings kunder/hjortby`: say which file it holds, if one
+        found = sorted(path.glob("*.toml"))
+        hint = f" (it holds {', '.join(p.name for p in found[:3])})" if found else ""
+        raise InputError(f"--settings {path} is a folder: give its settings file{hint}")
     if not path.is_file():
         raise InputError(f"settings file not found: {path}")
     if path.stat().st_size > MAX_SETTINGS_BYTES:

@@ -1222,3 +1222,52 @@ def test_a_confirmed_step_is_named_in_what_changed(sample_run_copy: Path) -> Non
         checklist=(ChecklistState(7, "t", "done", "confirmed", ""),),
     )
     assert checklist_changes(a, b) == ()
+
+
+def test_status_names_the_newest_comparison_of_each_environment(
+    sample_run_all: dict[str, Any], tmp_path: Path
+) -> None:
+    """A signing customer's cold read: the comparison said "forskelle, der skal rettes", and
+    neither the production document nor the status page said a word of it. Each row of
+    ``status`` names the newest comparison of its environment (outcome, date, and whether it
+    compared the latest run); a comparison folder edited since is unreadable, never its
+    outcome; the page says it in Danish."""
+    import dataclasses
+
+    from ngdpkit.compare.status import ComparisonResult, Portfolio, StatusRow, _with_comparison
+    from ngdpkit.compare.status_page import render_portfolio
+
+    sample = copy_sample_run(sample_run_all, tmp_path / "sample")
+    settings = sample / "migration.toml"
+    assert cli("compare", "--settings", str(settings)).returncode in (0, 1)
+    r = cli("status", str(sample), "--json", "--html", str(tmp_path / "s.html"))
+    assert r.returncode == 0, r.stderr
+    rows = json.loads(r.stdout)["rows"]
+    seen = {x["environment"]: x["comparison"] for x in rows}
+    assert set(seen) == {"test", "production"}
+    for comparison in seen.values():
+        assert comparison["status"] in ("ok", "warnings", "errors") and comparison["current"]
+    page = (tmp_path / "s.html").read_text(encoding="utf-8")
+    assert "Seneste sammenligning (test ↔ produktion)" in page
+    assert "forskelle med bemærkninger" in page or "ingen forskelle at bemærke" in page
+    table = cli("status", str(sample)).stdout.splitlines()
+    assert " compared " in table[1]
+
+    # an edited comparison is not read as an outcome
+    folder = next((sample / "runs" / "compare").glob("2*"))
+    data = json.loads((folder / "compare.json").read_text(encoding="utf-8"))
+    data["status"] = "ok"
+    (folder / "compare.json").write_text(json.dumps(data), encoding="utf-8")
+    rows = json.loads(cli("status", str(sample), "--json").stdout)["rows"]
+    assert {x["comparison"]["status"] for x in rows} == {"unreadable"}
+
+    # a comparison of an older run than the latest says so
+    row = StatusRow("s.toml", "K", "test", "warnings", run="20261201T000000Z-aaaaaa")
+    older = (ComparisonResult("20261130T000000Z-bbbbbb", "errors", None, False),
+             {"test": "20261130T000000Z-cccccc"})  # fmt: skip
+    stale = _with_comparison(row, older)
+    assert stale.comparison is not None and not stale.comparison.current
+    listing = Portfolio("ngdpkit/status/2", "2026-12-01T10:00:00+01:00", "Europe/Copenhagen", (stale,))
+    html = render_portfolio(listing, language="da")
+    assert "forskelle, der skal rettes" in html and "af en ældre kørsel end den seneste" in html
+    assert _with_comparison(dataclasses.replace(row, environment="x"), older).comparison is None

@@ -426,3 +426,25 @@ def test_diff_takes_latest_for_the_run_it_names(sample_run_copy: Path) -> None:
     (runs / "LATEST").write_text("../../../etc")
     r = cli("diff", str(runs / "LATEST"), str(runs / name))
     assert r.returncode == 2 and "LATEST" in r.stderr, r.stderr
+
+
+def test_the_compare_page_shows_no_settings_names_or_kit_tokens(tmp_path: Path) -> None:
+    """A signing customer's cold read of the comparison: "Parret i indstillingerne ([compare]
+    contact_points)", and findings with "Kilde: compare" and "Placering: production /
+    protocol / server_ips", the kit's own words. The pairings' heading says who paired them,
+    and the comparison's findings (whose messages name both environments) show no source or
+    location column; a run's findings still do."""
+    from ngdpkit import findings as F
+    from ngdpkit.compare.pages import render_comparison
+    from ngdpkit.documents.display import findings_html
+
+    table = '{ "Skolen" = "Skole og Dagtilbud" }'
+    _settings, result = typed_comparison(tmp_path, table)
+    assert result["findings"], "the comparison has findings to show"
+    page = render_comparison(result, language="da", organisation="K", run_id="r", anchor="a")
+    assert "[compare]" not in page and "contact_points" not in page
+    assert "Parret i indstillingerne af konsulenten" in page
+    assert "<th>Kilde</th>" not in page and "<th>Placering</th>" not in page
+    one = [F.warning("IP_DUPLICATE", "{text}", "environments.test.server_ips", "x", text="1.2.3.4")]
+    run_table = str(findings_html(one, language="da"))
+    assert "<th>Kilde</th>" in run_table and "<th>Placering</th>" in run_table

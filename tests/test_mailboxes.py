@@ -286,3 +286,19 @@ def test_a_table_that_changes_while_it_is_read_is_not_kept(
     cache = workbooks.TableCache(collect=True)
     read_mailbox_export(path, label="e.xlsx", cache=cache)
     assert cache.tables == {}
+
+
+def test_a_renamed_column_says_how_to_name_the_exports_own_headers(tmp_path: Path) -> None:
+    """A consultant's cold run: an export whose ID column reads "PK nummer" was refused with
+    the headers it has, and no word of ``[inputs.columns]``, the way to name them."""
+    path = write_xlsx(tmp_path / "m.xlsx", [["PK nummer", "Postkassenavn"], ["1", "a"]])
+    with pytest.raises(InputError) as info:
+        read_mailbox_export(path, label="m.xlsx")
+    (problem,) = info.value.problems
+    assert "has columns: PK nummer, Postkassenavn" in problem
+    assert problem.endswith(
+        'give its headers in the settings: [inputs.columns] mailbox_id = "<header>"'
+    )
+    # with them named, the same export reads
+    table = read_mailbox_export(path, label="m.xlsx", columns={"mailbox_id": "PK nummer"})
+    assert list(table.frame["mailbox_id"]) == ["1"]

@@ -991,3 +991,14 @@ def test_an_interrupted_run_never_becomes_latest(tmp_path: Path) -> None:
     interrupted = closed(True)
     assert not interrupted.mark_latest()
     assert (tmp_path / "runs" / "test" / LATEST).read_text().strip() == finished.path.name
+
+
+def test_the_runs_last_line_counts_its_errors_and_warnings(sample_run: dict[str, Any]) -> None:
+    """A consultant's cold run: "test: fejl · ikke klar: 8 af 8 trin mangler → …" said
+    neither how many errors nor which; the page had to be opened to learn whether it was one
+    or twenty. The line counts the errors and warnings (the page names them)."""
+    result = sample_run["result"]
+    lines = [x for x in (result.stdout + result.stderr).splitlines() if " → " in x]
+    assert lines and all(" advarsler (" not in x for x in lines), lines
+    for line in lines:  # each environment's (this module's run is of both)
+        assert re.search(r"\w+: \d+ advarsler · ikke klar: \d af 8 trin mangler → ", line), line

@@ -302,3 +302,19 @@ def test_a_refusal_quoting_a_value_hides_the_secrets_the_settings_name(
         assert "[hidden: NGDPKIT_TEST_AUTHORIZATION]" in r.stderr
     finally:
         R.forget_all()
+
+
+def test_a_folder_given_as_the_settings_file_is_named_as_a_folder(tmp_path: Path) -> None:
+    """A consultant's cold run: ``confirm --settings kunder/hjortby`` (the customer's folder)
+    said "settings file not found", of a folder that exists. It says it is a folder, and
+    which settings file it holds."""
+    (tmp_path / "migration.toml").write_text("", encoding="utf-8")
+    r = cli("confirm", "--settings", str(tmp_path), "--env", "test", "--step", "7", "--by", "M")
+    assert r.returncode == 2
+    assert r.stderr.strip() == (
+        f"ngdpkit: --settings {tmp_path} is a folder: give its settings file (it holds migration.toml)"
+    )
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    r = cli("check", "--settings", str(empty), "--env", "test")
+    assert r.returncode == 2 and r.stderr.strip().endswith("is a folder: give its settings file")

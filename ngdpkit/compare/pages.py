@@ -68,7 +68,9 @@ def render_comparison(
                 t(language, "findings"),
                 [
                     findings_html(
-                        [Finding.from_dict(f) for f in result["findings"]], language=language
+                        [Finding.from_dict(f) for f in result["findings"]],
+                        language=language,
+                        where=False,  # "Kilde: compare", "Placering: server_ips": the kit's words
                     )
                 ],
             ),

@@ -115,7 +115,11 @@ def findings_html(
     fold_skipped: bool = True,
     limit: int = MAX_ROWS,
     language: str = "da",
+    where: bool = True,
 ) -> Markup:
+    """The findings as a table: severity, code, message, and unless ``where`` is False the
+    source and location (a comparison's findings name the environments in their message,
+    and their source and location are the kit's own words: "compare", "server_ips")."""
     items = sort_findings(findings)
     skipped = [f for f in items if f.code == "NET_SKIPPED"] if fold_skipped else []
     shown = [f for f in items if f not in skipped] if skipped else items
@@ -137,8 +141,7 @@ def findings_html(
             badge(f.severity, language=language),
             fragment("code", f.code),
             fragment("titled", title(f.code) if language == "da" else "", f.text(language)),
-            f.source,
-            location_text(f.location, language),
+            *((f.source, location_text(f.location, language)) if where else ()),
         )
         for f in shown
     ]
@@ -148,8 +151,7 @@ def findings_html(
             t(language, "severity"),
             t(language, "code"),
             t(language, "message"),
-            t(language, "source"),
-            t(language, "location"),
+            *((t(language, "source"), t(language, "location")) if where else ()),
         ],
         limit=limit,
         language=language,

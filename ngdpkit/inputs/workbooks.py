@@ -360,8 +360,20 @@ def _read_table(
         if suffix in (".xlsx", ".xlsm"):
             _mark_formulas(table, {f.name for f in fields if f.required}, label)
         return table
-    required = ", ".join(f.specific[0] for f in fields if f.required)
-    raise InputError(f"{label}: no sheet has the needed columns ({required}); " + "; ".join(seen))
+    from ..settings import COLUMN_FIELDS
+
+    wanted = [f for f in fields if f.required]
+    required = ", ".join(f.specific[0] for f in wanted)
+    # the export's own headers can be named in the settings: say how (a consultant's cold
+    # run with a renamed column found the table of headers, and no way out of it)
+    hint = (
+        f'; if it names them otherwise, give its headers in the settings: [inputs.columns] {wanted[0].name} = "<header>"'
+        if wanted and all(f.name in COLUMN_FIELDS for f in wanted)
+        else ""
+    )
+    raise InputError(
+        f"{label}: no sheet has the needed columns ({required}); " + "; ".join(seen) + hint
+    )
 
 
 def _find_header(

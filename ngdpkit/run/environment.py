@@ -196,16 +196,20 @@ class EnvironmentRun(RunCore):
         """The run's last console line: its status, its readiness and where its pages are."""
         crashed = self.sequence.crashed
         checklist = self.outputs.checklist_result
-        from ..documents.i18n import status_word
+        from ..documents.i18n import count, status_word
 
         lang = self.settings.language
         readiness = f" · {checklist.readiness.words(lang)}" if checklist else ""
         # in the pages' language, as the readiness after it (a Danish run said "warnings ·
-        # ikke klar"); a crash names its notebook
+        # ikke klar"); a crash names its notebook; errors and warnings counted ("fejl" alone
+        # sent a consultant to the page to learn whether it was one or twenty)
+        found = self.all_findings()
+        counted = F.counts(found)
+        numbers = ", ".join(count(lang, counted[s], s) for s in ("error", "warning") if counted[s])
         status = (
             f"{status_word(lang, 'crashed')}: {crashed}"
             if crashed
-            else status_word(lang, F.status_of(self.all_findings()))
+            else numbers or status_word(lang, F.status_of(found))
         )
         return f"{self.env.name}: {status}{readiness} → {self.run_dir / 'signoff' / 'index.html'}"
 
