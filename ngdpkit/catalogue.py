@@ -272,7 +272,7 @@ DANISH: dict[str, str] = {
     "ngdp_api_url is overridden to {ngdp_api_url}; the dispatcher configuration keeps the official {value}.": "ngdp_api_url er ændret til {ngdp_api_url}; dispatcher-konfigurationen beholder den officielle {value}.",
     "{key} is not set yet: {what}.": "{key} er ikke sat endnu: {what}.",
     # server evidence
-    "The evidence on {server} at {taken} was taken for environment {value!r}, not {environment!r}.": "Belægget fra {server} kl. {taken} er taget for miljøet {value!r}, ikke {environment!r}.",
+    "The evidence on {server} at {taken} was taken for environment {value!r}, not {environment!r}.": "Belægget fra {server} {taken} er taget for miljøet {value!r}, ikke {environment!r}.",
     "No server-check evidence from {values}: run server-check.ps1 there and list the JSON it writes under probe_evidence.": "Intet servertjek fra {values}: kør server-check.ps1 dér, og angiv den JSON-fil, det skriver, under probe_evidence.",
     "On {server} at {taken}: NgDP accepted the connection and the certificate but answered 401: the script ran without the authorization header, so the header was not tested.": "På {server} kl. {taken}: NgDP accepterede forbindelsen og certifikatet, men svarede 401: scriptet kørte uden autorisationsheaderen, så den blev ikke afprøvet.",
     "The evidence from {value} was taken {age} days ago ({value2}); run server-check.ps1 again (evidence older than {stale_days} days no longer counts).": "Servertjekket fra {value} er {age} dage gammelt ({value2}); kør server-check.ps1 igen (tjek ældre end {stale_days} dage tæller ikke længere).",

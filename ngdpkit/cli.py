@@ -729,9 +729,10 @@ def cmd_confirm(args: argparse.Namespace) -> int:
     from .settings import load_settings
 
     settings = load_settings(args.settings)
-    settings.environment(args.env)  # an unknown environment is exit 2
+    env = settings.environment(args.env)  # an unknown environment is exit 2
     if args.step not in range(1, len(KEYS) + 1):
         raise InputError(f"--step {args.step}: the checklist has steps 1 to {len(KEYS)}")
+    _no_secret_in_confirmation(settings, env, by=args.by, note=args.note)
     path = confirmations_path(settings.path)
     values = ""
     if args.step == 7:  # the dispatcher: a confirmation is for the values of the latest run
@@ -757,6 +758,26 @@ def cmd_confirm(args: argparse.Namespace) -> int:
         return 1
     print(f"recorded in {settings.rel(path)} ({record.hash[:12]}…); the next run shows it")
     return 0
+
+
+def _no_secret_in_confirmation(settings: Settings, env: Environment, *, by: str, note: str) -> None:
+    """A name or note that holds a secret of the settings is refused before it is written:
+    ``confirmations.jsonl`` is an input of every later run, which would then stub its own
+    pages, and the console echoed it (an attacker's look found both)."""
+    import re
+
+    from .redact import redact
+    from .run.scan import environment_secrets
+
+    environment_secrets(settings, env)  # every secret this process can read, registered
+    for flag, text in (("--by", by), ("--note", note)):
+        hidden = redact(text)
+        if hidden != text:
+            names = sorted(set(re.findall(r"\[hidden: ([^\]]+)\]", hidden))) or ["a secret"]
+            raise InputError(
+                f"{flag} holds the value of {', '.join(names)}: a confirmation says what was"
+                " done and by whom, never a password or a header; nothing was recorded"
+            )
 
 
 def _latest_dispatcher_values(settings: Any, environment: str) -> str:
@@ -1039,16 +1060,24 @@ def _shown_path(path: str) -> str:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    from .compare.discover import settings_files
     from .compare.status import portfolio
     from .inputs.typed import unstructure
 
+    if args.html is not None:  # the page replaces that file: only a page, in a folder there
+        target = args.html
+        if target.suffix.lower() not in (".html", ".htm") or target.is_dir():
+            raise InputError(f"--html {target}: give a file ending in .html (it is replaced)")
+        if not target.parent.is_dir():
+            raise InputError(f"--html {target}: the folder {target.parent} does not exist")
     result = portfolio(args.paths)
     for skipped in result.skipped:
         print(f"ngdpkit: {skipped.path}: {skipped.reason}", file=sys.stderr)
-    if not result.rows:
-        # nothing to list is refused input, not a quiet success: a scheduled status job
-        # pointed at the wrong folder would otherwise pass, and keep an old page
-        _err(f"no ngdpkit settings file found in {', '.join(map(str, args.paths))}")
+    # a path that holds no settings file is refused input, not a quiet success: a scheduled
+    # status job pointed at a wrong folder would otherwise pass, and keep its old page
+    empty = [p for p in args.paths if not settings_files([p])[0]] if len(args.paths) > 1 else []
+    if not result.rows or empty:
+        _err(f"no ngdpkit settings file found in {', '.join(map(str, empty or args.paths))}")
         return 2
     if args.html is not None:
         from .compare.status_page import render_portfolio
@@ -1068,19 +1097,23 @@ def cmd_status(args: argparse.Namespace) -> int:
     # the migration's readiness); "holding up" names the step ("2 blocked" read as a count)
     print(
         f"{'organisation':<28} {'env':<12} {'status':<10} {'err':>4} {'warn':>4} {'values':<6} "
-        f"{'steps':<5} {'holding up':<26} {'rehearsal':<17} {'cert ends':<10} "
+        f"{'steps':<5} {'holding up':<26} {'rehearsal':<17} {'compared':<10} {'cert ends':<10} "
         f"{'run':<16} {'anchor':<16} settings"
     )
     for r in result.rows:
         b, h = r.blocking, r.rehearsal
         holding = f"step {b.step} {b.status.replace('_', ' ')}, {b.days} d" if b else ""
         rehearsal = f"{h.status} ({h.against})" if h else ""
+        c = r.comparison  # the newest comparison's outcome; "(old)": of an older run
+        compared = (
+            f"{c.status}{'' if c.current or c.status == 'unreadable' else ' (old)'}" if c else ""
+        )
         anchor = (r.anchor or "")[:16]
         problem = f"  {r.problem}" if r.problem and not r.anchor else ""
         print(
             f"{r.organisation[:28]:<28} {r.environment[:12]:<12} {r.status:<10} "
             f"{_cell(r.errors):>4} {_cell(r.warnings):>4} {_cell(r.dispatcher_ready):<6} "
-            f"{_cell(r.checklist):<5} {holding[:26]:<26} {rehearsal[:17]:<17} "
+            f"{_cell(r.checklist):<5} {holding[:26]:<26} {rehearsal[:17]:<17} {compared[:10]:<10} "
             f"{_short_time(r.certificate_not_after, date_only=True):<10} "
             f"{_short_time(r.run_date):<16} {anchor:<16} {_shown_path(r.settings)}{problem}"
         )

@@ -55,6 +55,11 @@ class Secret:
     _raw: str = field(default="", repr=False)  # as the source held it (handed on to a child)
     # the secrets file that holds another value for the variable, when the environment's won
     shadows: str = ""
+    _shadowed: str = field(default="", repr=False)  # that value: a secret too, never used
+
+    def shadowed_value(self) -> str:
+        """The secrets file's other value (a leak scan looks for it too); empty if none."""
+        return self._shadowed
 
     def reveal(self) -> str:
         return self._value
@@ -84,10 +89,45 @@ class Secret:
         raise TypeError("a Secret cannot be pickled")
 
 
-def read_dotenv(path: Path) -> dict[str, str]:
-    """Parse a dotenv file: ``NAME=value`` lines, ``#`` comments, optional quotes and ``export``."""
+MAX_DOTENV_BYTES = 1024 * 1024  # a secrets file holds a few lines
+
+
+def _dotenv_text(path: Path, *, lenient: bool) -> str:
+    """A secrets file's text: UTF-8, at most :data:`MAX_DOTENV_BYTES`, else an
+    :class:`InputError` naming the file and never its content (Windows PowerShell 5.1's ``>``
+    writes UTF-16: it crashed check and run, an attacker's look found). ``lenient`` reads
+    what it can instead (UTF-16 by its BOM, else Latin-1; 64 MB at most), for hiding a
+    secret in a refusal that comes before the file's own."""
+    from .errors import InputError
+
+    bound = 64 * MAX_DOTENV_BYTES if lenient else MAX_DOTENV_BYTES
+    try:
+        size = path.stat().st_size
+        if size > bound:
+            raise InputError(f"{path.name}: {size:,} bytes, over the 1 MB bound for a secrets file")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path.name}: the secrets file cannot be read ({exc.strerror})") from exc
+    utf16 = raw.startswith((b"\xff\xfe", b"\xfe\xff"))
+    try:
+        return raw.decode("utf-16" if utf16 and lenient else "utf-8-sig")
+    except UnicodeDecodeError:
+        if lenient:
+            return raw.decode("latin-1")
+        why = (
+            "it looks like UTF-16 (as Windows PowerShell's > writes it)"
+            if utf16
+            else "it is not UTF-8 text"
+        )
+        raise InputError(f"{path.name}: {why}: save the secrets file as UTF-8") from None
+
+
+def read_dotenv(path: Path, *, lenient: bool = False) -> dict[str, str]:
+    """Parse a dotenv file: ``NAME=value`` lines, ``#`` comments, optional quotes and
+    ``export``. A file that is not UTF-8 or over 1 MB is an :class:`InputError` (``lenient``:
+    see :func:`_dotenv_text`)."""
     values: dict[str, str] = {}
-    for line in path.read_text(encoding="utf-8-sig").splitlines():
+    for line in _dotenv_text(path, lenient=lenient).splitlines():
         line = line.strip()
         if not line or line.startswith("#") or "=" not in line:
             continue
@@ -151,15 +191,18 @@ def resolve(
     )
     if env.get(name) and env[name].strip():
         secret = Secret.found(name, env[name], "environment")
-        if secret is not None and in_file and in_file.strip() not in ("", secret.reveal()):
+        other = (in_file or "").strip()
+        if secret is not None and other and other != secret.reveal() and secrets_file:
             # a stale variable left in the shell wins over the file the consultant corrected:
             # said, or the fix "does not work" (a consultant's cold run). The file's value is
-            # a secret too, and is registered for redaction like any other (under its own
-            # name: the variable's registration is the value in use).
-            redact.register(
-                f"{name} ({secrets_file.name if secrets_file else 'file'})", in_file.strip()
-            )
-            secret = replace(secret, shadows=secrets_file.name if secrets_file else "")
+            # a secret too (often the right one): registered for redaction under its own name
+            # (the variable's registration is the value in use) and scanned for in a run's
+            # folder, unless it is too short to be told from words ("test" would hide every
+            # "test" of the pages, an attacker's look found)
+            shadowed = other if len(other) >= SHORT_SECRET else ""
+            if shadowed:
+                redact.register(f"{name} ({secrets_file.name})", shadowed)
+            secret = replace(secret, shadows=secrets_file.name, _shadowed=shadowed)
         return secret
     if in_file and in_file.strip():
         return Secret.found(name, in_file, "secrets file")

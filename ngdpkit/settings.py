@@ -721,11 +721,11 @@ def _register_secrets_named(data: dict[str, Any], folder: Path) -> None:
     if isinstance(file, str) and file:
         candidate = folder / file
         try:
-            if candidate.is_file() and candidate.stat().st_size <= MAX_SETTINGS_BYTES:
-                for key, value in read_dotenv(candidate).items():
+            if candidate.is_file():  # read as it can be: a run refuses the file itself later
+                for key, value in read_dotenv(candidate, lenient=True).items():
                     if len(value.strip()) >= SHORT_SECRET:  # not a word of the refusal itself
                         register(key, value)
-        except (OSError, ValueError):
+        except (OSError, ValueError, InputError):
             pass
     tables = [data.get("signing"), *(data.get("environments") or {}).values()]
     for table in (t for t in tables if isinstance(t, dict)):

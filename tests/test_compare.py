@@ -1267,7 +1267,9 @@ def test_status_names_the_newest_comparison_of_each_environment(
              {"test": "20261130T000000Z-cccccc"})  # fmt: skip
     stale = _with_comparison(row, older)
     assert stale.comparison is not None and not stale.comparison.current
-    listing = Portfolio("ngdpkit/status/2", "2026-12-01T10:00:00+01:00", "Europe/Copenhagen", (stale,))
+    listing = Portfolio(
+        "ngdpkit/status/2", "2026-12-01T10:00:00+01:00", "Europe/Copenhagen", (stale,)
+    )
     html = render_portfolio(listing, language="da")
     assert "forskelle, der skal rettes" in html and "af en ældre kørsel end den seneste" in html
     assert _with_comparison(dataclasses.replace(row, environment="x"), older).comparison is None

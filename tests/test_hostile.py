@@ -880,3 +880,92 @@ def test_deeply_nested_evidence_and_contact_points_are_exit_2(sample_copy: Path)
         assert r.returncode == 2, (name, r.stdout, r.stderr)
         assert "Traceback" not in r.stdout + r.stderr and name in r.stderr
         assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+def test_an_attackers_look_at_the_sessions_new_surfaces(
+    sample_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Session 23's attacker pass, each mended here:
+    - a secrets file in UTF-16 (what Windows PowerShell 5.1's ``>`` writes) or over 1 MB
+      crashed check, run and ``cert inspect --settings`` (exit 3); it is one line, exit 2,
+      naming the file and never its content, and a secret pasted into a wrong settings key
+      is still hidden in the refusal that comes first;
+    - ``confirm --by``/``--note`` holding a secret printed it and wrote it into
+      ``confirmations.jsonl`` (every later run then stubbed its own pages): refused;
+    - the secrets file's other value under ``SECRET_SHADOWED`` was hidden on the console
+      but not looked for in the run's folder; and a short one ("test") hid every "test";
+    - ``status --html migration.toml`` replaced the settings with a page, ``--html`` a
+      folder crashed, a missing folder was created; one of two paths without settings
+      passed."""
+    from ngdpkit import redact
+    from ngdpkit.run.scan import environment_secrets
+    from ngdpkit.secrets import read_dotenv
+    from ngdpkit.settings import load_settings
+    from tests.conftest import cli
+
+    settings = sample_copy / "migration.toml"
+    env_file = sample_copy / "sample.env"
+    good = env_file.read_bytes()
+    secrets = read_dotenv(env_file)
+    for var in secrets:
+        monkeypatch.delenv(var, raising=False)
+
+    # the secrets file as UTF-16, and over the bound
+    env_file.write_bytes(good.decode("utf-8").encode("utf-16"))
+    for command in (
+        ("check", "--settings", str(settings), "--env", "test"),
+        ("cert", "inspect", str(sample_copy / "certs" / "test.p12"), "--settings", str(settings)),
+    ):
+        r = cli(*command)
+        assert r.returncode == 2, (command, r.stdout, r.stderr)
+        assert (
+            "sample.env: it looks like UTF-16" in r.stderr
+            and "save the secrets file as UTF-8" in r.stderr
+        )
+        assert "Traceback" not in r.stderr
+    env_file.write_bytes(good + b"#" * (1024 * 1024))
+    r = cli("check", "--settings", str(settings), "--env", "test")
+    assert r.returncode == 2 and "over the 1 MB bound for a secrets file" in r.stderr
+    # a secret pasted into a wrong key, with the file unreadable for the run: still hidden
+    env_file.write_bytes(good.decode("utf-8").encode("utf-16"))
+    password = secrets["NGDPKIT_TEST_CERT_PASSWORD"]
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text(f'language = "{password}"\n' + text, encoding="utf-8")
+    r = cli("check", "--settings", str(settings), "--env", "test")
+    assert r.returncode == 2 and password not in r.stdout + r.stderr
+    settings.write_text(text, encoding="utf-8")
+    env_file.write_bytes(good)
+
+    # a confirmation holding a secret
+    header = secrets["NGDPKIT_TEST_AUTHORIZATION"]
+    for flag, value in (("--by", f"Mette {password}"), ("--note", f"header er {header}")):
+        args = ["confirm", "--settings", str(settings), "--env", "test", "--step", "6"]
+        args += ["--by", "Mette"] if flag == "--note" else []
+        r = cli(*args, flag, value)
+        assert r.returncode == 2, (flag, r.stdout, r.stderr)
+        assert f"{flag} holds the value of" in r.stderr and "nothing was recorded" in r.stderr
+        assert password not in r.stdout + r.stderr and header not in r.stdout + r.stderr
+    assert not (sample_copy / "confirmations.jsonl").exists()
+
+    # the shadowed value is looked for in the folder; a short one is not hidden anywhere
+    monkeypatch.setenv("NGDPKIT_TEST_CERT_PASSWORD", "an old password left in the shell")
+    loaded = load_settings(settings)
+    looked_for = environment_secrets(loaded, loaded.environment("test"))
+    assert "NGDPKIT_TEST_CERT_PASSWORD (sample.env)" in looked_for
+    env_file.write_bytes(good.replace(password.encode(), b"test"))
+    redact.forget_all()
+    looked_for = environment_secrets(load_settings(settings), loaded.environment("test"))
+    assert not any("(sample.env)" in name for name in looked_for)
+    assert redact.redact("test and production") == "test and production"
+    env_file.write_bytes(good)
+
+    # status --html: only a page, in a folder that exists; every path must hold settings
+    for target in (settings, tmp_path, tmp_path / "nowhere" / "s.html"):
+        r = cli("status", str(sample_copy), "--html", str(target))
+        assert r.returncode == 2 and "--html" in r.stderr, (target, r.stderr)
+    assert settings.read_text(encoding="utf-8") == text and not (tmp_path / "nowhere").exists()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    r = cli("status", str(sample_copy), str(empty), "--html", str(tmp_path / "s.html"))
+    assert r.returncode == 2 and r.stderr.strip().endswith(f"found in {empty}")
+    assert not (tmp_path / "s.html").exists()

@@ -107,6 +107,20 @@ class StatusRow:
     run_date: str | None = None
     anchor: str | None = None
     problem: str | None = None
+    # the newest comparison naming this environment: an error there (a mailbox whose replies
+    # would land elsewhere in production) was on no page but its own (a customer's cold read)
+    comparison: ComparisonResult | None = None
+
+
+@dataclass(frozen=True)
+class ComparisonResult:
+    """The newest comparison of test and production (``compare``) that named this
+    environment: its outcome, and whether it compared the environment's latest run."""
+
+    folder: str  # the comparison's folder name, <time>-<hex>
+    status: str  # ok, warnings, errors; unreadable when its folder does not verify
+    date: str | None  # in the listing's time zone (ISO 8601)
+    current: bool  # it compared this environment's latest run
 
 
 @dataclass(frozen=True)
@@ -323,6 +337,58 @@ def _sort_key(r: StatusRow) -> tuple[Any, ...]:
     )
 
 
+def _with_comparison(
+    row: StatusRow, newest: tuple[ComparisonResult, dict[str, str]] | None
+) -> StatusRow:
+    """The row with the newest comparison that named its environment (an unreadable one
+    for every row of its settings), current when it compared the row's latest run."""
+    if newest is None:
+        return row
+    result, compared = newest
+    if result.status == "unreadable":
+        return replace(row, comparison=result)
+    if row.environment not in compared:
+        return row
+    current = row.run is not None and compared[row.environment] == row.run
+    return replace(row, comparison=replace(result, current=current))
+
+
+def newest_comparison(runs: Path, tz: dt.tzinfo) -> tuple[ComparisonResult, dict[str, str]] | None:
+    """The newest finished comparison in ``<runs>/compare`` as (its result, the run ID it
+    compared per environment); None when there is none. Its ``compare.json`` is read as its
+    manifest and trail vouch for it; a folder that does not verify is ``unreadable``."""
+    from ..run.neighbours import read_json_bytes, stamp_of
+    from .runs import latest_run
+
+    folder = latest_run(runs / "compare")
+    if folder is None:
+        return None
+    when = stamp_of(folder.name)
+    date = when.astimezone(tz).isoformat(timespec="seconds") if when else None
+    checked = unverified(folder, ("compare.json",))
+    raw = checked.contents.get("compare.json")
+    unreadable: tuple[ComparisonResult, dict[str, str]] = (
+        ComparisonResult(folder.name, "unreadable", date, False),
+        {},
+    )
+    if checked.problems or raw is None:
+        return unreadable
+    try:
+        data = read_json_bytes(raw, "compare.json")
+    except ValueError:
+        return unreadable
+    runs_of = data.get("runs") if isinstance(data, dict) else None
+    status = data.get("status") if isinstance(data, dict) else None
+    if not isinstance(runs_of, dict) or status not in ("ok", "warnings", "errors"):
+        return unreadable
+    compared = {
+        str(env): str(run.get("run"))
+        for env, run in runs_of.items()
+        if isinstance(run, dict) and isinstance(run.get("run"), str)
+    }
+    return ComparisonResult(folder.name, status, date, False), compared
+
+
 def portfolio(paths: list[Path], *, now: dt.datetime | None = None) -> Portfolio:
     """One row per distinct runs folder of every settings file found, worst first."""
     now = now or dt.datetime.now(dt.UTC)
@@ -345,6 +411,7 @@ def portfolio(paths: list[Path], *, now: dt.datetime | None = None) -> Portfolio
                 )
             )
             continue
+        newest = newest_comparison(runs, tz)
         for name in names:
             if not ENVIRONMENT_NAME.match(name):  # it becomes a folder name: never "../x"
                 rows.append(
@@ -364,7 +431,9 @@ def portfolio(paths: list[Path], *, now: dt.datetime | None = None) -> Portfolio
                 rows[i] = replace(rows[i], also_settings=(*rows[i].also_settings, str(path)))
                 continue
             by_folder[real] = len(rows)
-            rows.append(row_of(path, organisation, name, env_dir, now=now))
+            rows.append(
+                _with_comparison(row_of(path, organisation, name, env_dir, now=now), newest)
+            )
     rows.sort(key=_sort_key)
     return Portfolio(
         schema=SCHEMA,

@@ -103,6 +103,21 @@ def _certificate(r: StatusRow, language: str) -> str:
     )
 
 
+def _comparison(r: StatusRow, language: str) -> str | Markup:
+    """The newest comparison's outcome, its date, and whether it is of an older run."""
+    c = r.comparison
+    if c is None:
+        return t(language, "status_no_comparison")
+    if c.status == "unreadable":
+        return fragment("titled", t(language, "status_unreadable"), c.folder)
+    word = t(language, f"compare_outcome_{c.status}")
+    mark = badge(STATUS_SEVERITY.get(c.status, "info"), word, language=language)
+    when = _when(c.date, language)
+    return fragment(
+        "titled", mark, when if c.current else f"{when} · {t(language, 'status_comparison_old')}"
+    )
+
+
 def _run(r: StatusRow, language: str) -> str | Markup:
     if r.problem:
         return r.problem
@@ -121,6 +136,7 @@ def render_portfolio(result: Portfolio, *, language: str) -> str:
             r.checklist or "",
             _holding_up(r, language),
             _rehearsal(r, language),
+            _comparison(r, language),
             _certificate(r, language),
             _run(r, language),
         )
@@ -133,6 +149,7 @@ def render_portfolio(result: Portfolio, *, language: str) -> str:
         t(language, "status_checklist"),
         t(language, "status_holding_up"),
         t(language, "status_rehearsal"),
+        t(language, "status_comparison"),
         t(language, "status_certificate"),
         t(language, "status_run"),
     ]

@@ -39,10 +39,10 @@ DOCS: dict[str, KeyDoc] = {
     "Settings.secrets_file": KeyDoc(
         "En dotenv-fil med hemmelighederne (adgangskoder, autorisationsheader); rigtige "
         "miljøvariabler vinder (SECRET_SHADOWED siger det, når filen har en anden værdi). "
-        "Læg den aldrig i versionsstyring.",
+        "UTF-8, højst 1 MB. Læg den aldrig i versionsstyring.",
         "A dotenv file holding the secrets (passwords, authorization header); real "
         "environment variables win (SECRET_SHADOWED says so when the file holds another "
-        "value). Never commit it.",
+        "value). UTF-8, 1 MB at most. Never commit it.",
         '"secrets.env"',
     ),
     "Settings.organisation": KeyDoc("Organisationen, der migrerer.", "The organisation."),

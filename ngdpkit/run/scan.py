@@ -291,6 +291,8 @@ def environment_secrets(settings: Settings, env: Environment) -> dict[str, list[
         secret = resolve(var, secrets_file=settings.secrets_file)
         if secret is not None:
             out[var] = secret_parts(secret.reveal())
+            if secret.shadowed_value():  # the secrets file's other value (SECRET_SHADOWED)
+                out[f"{var} ({secret.shadows})"] = secret_parts(secret.shadowed_value())
     return out
 
 
