@@ -464,3 +464,31 @@ def test_words_in_both_languages_and_english_for_any_other() -> None:
     assert [set(r) for r in de.to_json()] == [
         {"step", "title", "who", "status", "evidence", "detail", "next_action"}
     ] * 8
+
+
+def test_a_confirmation_written_by_hand_keeps_the_writers_rules(tmp_path: Path) -> None:
+    """An attacker's look: the chain's hashes have no key, so a line written by hand with its
+    hash recomputed carried NUL, ESC and CR into the pages and the checklist workbook, and
+    a right-to-left override given to ``confirm`` turned a name around in Excel. The reader
+    keeps the writer's rules (the file is then tampered, no confirmation in it counts), and
+    the writer refuses a direction override."""
+    from ngdpkit.checks.evidence import GENESIS, _hash, append_confirmation, read_confirmations
+    from ngdpkit.errors import InputError
+
+    path = tmp_path / "confirmations.jsonl"
+    for by, note in (("Mette\u202egnikoob", ""), ("Mette", "ok\u202e")):
+        with pytest.raises(InputError, match="direction overrides"):
+            append_confirmation(path, environment="test", step=6, by=by, note=note)
+    assert not path.exists()
+    for by, note in (("Mette\x00", ""), ("Mette", "ok\rFAKE: alt godkendt"), ("Mette", "\x1b[2J")):
+        record = {"environment": "test", "step": 6, "by": by, "at": "2026-12-01T10:00:00Z",
+                  "note": note, "prev": GENESIS}  # fmt: skip
+        record["hash"] = _hash(record)
+        path.write_text(json.dumps(record) + "\n", encoding="utf-8")
+        records, problems = read_confirmations(path)
+        assert records == [] and [p.code for p in problems] == ["CONFIRMATIONS_TAMPERED"]
+    # the writer's own line, with a tab and a line end in its note, still reads
+    path.unlink()
+    append_confirmation(path, environment="test", step=6, by="Mette", note="linje 1\nlinje\t2")
+    records, problems = read_confirmations(path)
+    assert len(records) == 1 and not problems

@@ -828,3 +828,40 @@ def test_install_with_whatif_changes_and_writes_nothing(scripts: dict[str, str])
     skip = resolve.index("if ($WhatIfPreference) { return $Path }")
     assert skip < resolve.index("[System.IO.File]::WriteAllText($probe, '')")
     assert not nodes(text, "ERROR")
+
+
+def test_evidence_that_counts_for_nothing_is_said(sample_dir: Path) -> None:
+    """An attacker's look: install evidence of another certificate read as "certifikatet
+    installeret CDCD…" without a word, evidence dated 2999 never went stale, and a file from
+    a server the settings do not name was read silently. Each is a warning now."""
+    import datetime as dt
+
+    from ngdpkit.checks.evidence import EvidenceSummary
+    from ngdpkit.deliverables.servercheck import evidence_coverage
+
+    env = env_of(sample_dir)
+    known = env.servers[0].name
+    now = dt.datetime(2026, 12, 5, tzinfo=dt.UTC)
+
+    def install(
+        server: str, thumbprint: str, taken: str = "2026-12-01T10:00:00Z"
+    ) -> EvidenceSummary:
+        return EvidenceSummary("install", server, taken, file="x.json", thumbprint=thumbprint,
+                               chain_ok=True, key_accounts=1)  # fmt: skip
+
+    def codes(*summaries: EvidenceSummary) -> list[str]:
+        found = evidence_coverage(env, summaries, now=now, thumbprint="ABCDEF0123")
+        return sorted(f.code for f in found if f.code != "NET_EVIDENCE_MISSING")
+
+    assert codes(install(known, "abcdef0123")) == []
+    assert codes(install(known, "CDCD")) == ["PROBE_EVIDENCE_OTHER_CERTIFICATE"]
+    assert codes(install(known, "ABCDEF0123", "2999-01-01T00:00:00Z")) == ["PROBE_EVIDENCE_FUTURE"]
+    (unknown,) = [
+        f for f in evidence_coverage(env, [install("=HYPERLINK(1)", "ABCDEF0123")], now=now)
+        if f.code == "PROBE_EVIDENCE_UNKNOWN_SERVER"
+    ]  # fmt: skip
+    assert unknown.severity == "warning" and known in unknown.message
+    assert "tæller for ingen af dem" in unknown.text("da")
+    # without the run's thumbprint (no certificate read), no certificate is judged
+    plain = evidence_coverage(env, [install(known, "CDCD")], now=now)
+    assert "PROBE_EVIDENCE_OTHER_CERTIFICATE" not in {f.code for f in plain}

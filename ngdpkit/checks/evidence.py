@@ -89,7 +89,14 @@ CONFIRMATIONS = "confirmations.jsonl"
 GENESIS = "0" * 64
 STEPS = range(1, 9)
 MAX_CONFIRMATIONS_BYTES = 8 * 1024 * 1024
-_NAME = re.compile(r"^[^\x00-\x1f\x7f]{1,200}$")
+_NAME = re.compile(r"^[^\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069]{1,200}$")
+# a note's lines: no control character but the tab and the line end, and no bidirectional
+# override, which turns a name around in Excel ("Mette" + U+202E + "…": an attacker's look)
+_NOTE_REFUSED = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+
+
+def _note_ok(note: str) -> bool:
+    return len(note) <= 1000 and _NOTE_REFUSED.search(note) is None
 
 
 @dataclass(frozen=True)
@@ -158,6 +165,10 @@ def _confirmation(data: dict[str, Any], prev: str) -> Confirmation | None:
     if type(step) is not int or step not in STEPS or not all(isinstance(t, str) for t in texts):
         return None
     if not all(v is None or isinstance(v, str) for v in optional):
+        return None
+    # the writer's own rules: a line written by hand (its hash recomputed; the chain has no
+    # key) carried NUL, ESC and CR into the pages and the workbook (an attacker's look)
+    if not _NAME.match(str(data["by"]).strip()) or not _note_ok(str(data.get("note") or "")):
         return None
     try:
         at = dt.datetime.fromisoformat(str(data["at"]).replace("Z", "+00:00"))
@@ -254,9 +265,13 @@ def append_confirmation(
     if step not in STEPS:
         raise InputError(f"--step {step}: the checklist has steps 1 to 8")
     if not _NAME.match(by.strip()):
-        raise InputError("--by: a name of 1 to 200 characters without control characters")
-    if len(note) > 1000 or re.search(r"[\x00-\x08\x0b-\x1f\x7f]", note):
-        raise InputError("--note: at most 1,000 characters, no control characters")
+        raise InputError(
+            "--by: a name of 1 to 200 characters without control characters or direction overrides"
+        )
+    if not _note_ok(note):
+        raise InputError(
+            "--note: at most 1,000 characters, no control characters or direction overrides"
+        )
     existing, problems = read_confirmations(path)
     if problems:
         raise InputError(f"{path}: {problems[0].message}")

@@ -527,19 +527,84 @@ def _install_evidence(
     return summary, found
 
 
+def _evidence_that_counts_for_nothing(
+    env: Environment,
+    typed: Sequence[EvidenceSummary],
+    now: dt.datetime,
+    thumbprint: str | None,
+) -> list[Finding]:
+    configured = {server_key(s.name) for s in env.servers}
+    found: list[Finding] = []
+    for s in typed:
+        where = s.file or f"environments.{env.name}.probe_evidence"
+        if configured and server_key(s.server) not in configured:
+            found.append(
+                F.warning(
+                    "PROBE_EVIDENCE_UNKNOWN_SERVER",
+                    "The evidence from {server} names a server that is not in the settings ({values}); it counts for none of them.",
+                    where,
+                    shortened(s.server, 80),
+                    server=shortened(s.server, 80),
+                    values=", ".join(x.name for x in env.servers),
+                )
+            )
+        try:
+            taken = dt.datetime.fromisoformat(s.taken_at.replace("Z", "+00:00"))
+        except ValueError:
+            taken = None
+        if taken is not None and taken.tzinfo is None:
+            taken = taken.replace(tzinfo=dt.UTC)
+        if taken is not None and taken > now + dt.timedelta(days=1):
+            found.append(
+                F.warning(
+                    "PROBE_EVIDENCE_FUTURE",
+                    "The evidence from {server} is dated {taken}, in the future: the server's clock or the file is wrong.",
+                    where,
+                    shortened(s.server, 80),
+                    server=shortened(s.server, 80),
+                    taken=shortened(s.taken_at, 64),
+                )
+            )
+        if (
+            s.kind == "install"
+            and thumbprint
+            and s.thumbprint
+            and s.thumbprint.upper() != thumbprint.upper()
+        ):
+            found.append(
+                F.warning(
+                    "PROBE_EVIDENCE_OTHER_CERTIFICATE",
+                    "The install evidence from {server} is for the certificate {value}, not this run's {thumbprint}: install this one there (install-certificate.ps1) and hand back its evidence.",
+                    where,
+                    shortened(s.server, 80),
+                    server=shortened(s.server, 80),
+                    value=s.thumbprint,
+                    thumbprint=thumbprint.upper(),
+                )
+            )
+    return found
+
+
 def evidence_coverage(
     env: Environment,
     summaries: Sequence[EvidenceSummary | dict[str, Any]],
     *,
     now: dt.datetime | None = None,
+    thumbprint: str | None = None,
 ) -> list[Finding]:
     """``NET_EVIDENCE_MISSING`` for configured servers without evidence (one finding naming
-    them) and ``NET_EVIDENCE_STALE`` for evidence older than 30 days. A summary is the
-    stored record or :func:`read_evidence`'s dict."""
+    them), ``NET_EVIDENCE_STALE`` for evidence older than 30 days, and what makes a file
+    count for nothing, said (an attacker's look found each read without a word):
+    ``PROBE_EVIDENCE_UNKNOWN_SERVER`` (a server the settings do not name),
+    ``PROBE_EVIDENCE_FUTURE`` (dated more than a day ahead) and
+    ``PROBE_EVIDENCE_OTHER_CERTIFICATE`` (install evidence of another certificate than
+    ``thumbprint``, the run's). A summary is the stored record or :func:`read_evidence`'s
+    dict."""
     now = now or dt.datetime.now(dt.UTC)
     key = f"environments.{env.name}.probe_evidence"
     found: list[Finding] = []
     typed = [s if isinstance(s, EvidenceSummary) else EvidenceSummary.of(s) for s in summaries]
+    found += _evidence_that_counts_for_nothing(env, typed, now, thumbprint)
     seen = {server_key(s.server) for s in typed if s.kind == "server-check"}
     missing = [s.name for s in env.servers if server_key(s.name) not in seen]
     if missing:

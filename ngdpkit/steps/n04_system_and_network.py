@@ -282,7 +282,10 @@ def evidence(step: Step) -> tuple[EvidenceSummary, ...]:
     from ..deliverables.servercheck import evidence_coverage
 
     typed = tuple(EvidenceSummary.of(s) for s in summaries)
-    step.add(evidence_coverage(step.env, typed))
+    facts = step.previous(CertificateRecord).certificate
+    step.add(
+        evidence_coverage(step.env, typed, thumbprint=facts.thumbprint_sha1 if facts else None)
+    )
     step.set(evidence=typed)
     return typed
 
