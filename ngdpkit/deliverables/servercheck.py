@@ -534,54 +534,45 @@ def _evidence_that_counts_for_nothing(
     thumbprint: str | None,
 ) -> list[Finding]:
     configured = {server_key(s.name) for s in env.servers}
+    ours = (thumbprint or "").upper()
     found: list[Finding] = []
     for s in typed:
-        where = s.file or f"environments.{env.name}.probe_evidence"
-        if configured and server_key(s.server) not in configured:
-            found.append(
-                F.warning(
-                    "PROBE_EVIDENCE_UNKNOWN_SERVER",
-                    "The evidence from {server} names a server that is not in the settings ({values}); it counts for none of them.",
-                    where,
-                    shortened(s.server, 80),
-                    server=shortened(s.server, 80),
-                    values=", ".join(x.name for x in env.servers),
-                )
-            )
         try:
-            taken = dt.datetime.fromisoformat(s.taken_at.replace("Z", "+00:00"))
+            taken: dt.datetime | None = dt.datetime.fromisoformat(s.taken_at.replace("Z", "+00:00"))
         except ValueError:
             taken = None
         if taken is not None and taken.tzinfo is None:
             taken = taken.replace(tzinfo=dt.UTC)
-        if taken is not None and taken > now + dt.timedelta(days=1):
-            found.append(
-                F.warning(
-                    "PROBE_EVIDENCE_FUTURE",
-                    "The evidence from {server} is dated {taken}, in the future: the server's clock or the file is wrong.",
-                    where,
-                    shortened(s.server, 80),
-                    server=shortened(s.server, 80),
-                    taken=shortened(s.taken_at, 64),
-                )
-            )
-        if (
-            s.kind == "install"
-            and thumbprint
-            and s.thumbprint
-            and s.thumbprint.upper() != thumbprint.upper()
-        ):
-            found.append(
-                F.warning(
-                    "PROBE_EVIDENCE_OTHER_CERTIFICATE",
-                    "The install evidence from {server} is for the certificate {value}, not this run's {thumbprint}: install this one there (install-certificate.ps1) and hand back its evidence.",
-                    where,
-                    shortened(s.server, 80),
-                    server=shortened(s.server, 80),
-                    value=s.thumbprint,
-                    thumbprint=thumbprint.upper(),
-                )
-            )
+        said = (  # (whether it holds, code, message, its values)
+            (
+                bool(configured) and server_key(s.server) not in configured,
+                "PROBE_EVIDENCE_UNKNOWN_SERVER",
+                "The evidence from {server} names a server that is not in the settings ({values}); it counts for none of them.",
+                {"values": ", ".join(x.name for x in env.servers)},
+            ),
+            (
+                taken is not None and taken > now + dt.timedelta(days=1),
+                "PROBE_EVIDENCE_FUTURE",
+                "The evidence from {server} is dated {taken}, in the future: the server's clock or the file is wrong.",
+                {"taken": shortened(s.taken_at, 64)},
+            ),
+            (
+                s.kind == "install"
+                and bool(ours)
+                and bool(s.thumbprint)
+                and (s.thumbprint or "").upper() != ours,
+                "PROBE_EVIDENCE_OTHER_CERTIFICATE",
+                "The install evidence from {server} is for the certificate {value}, not this run's {thumbprint}: install this one there (install-certificate.ps1) and hand back its evidence.",
+                {"value": s.thumbprint, "thumbprint": ours},
+            ),
+        )
+        where = s.file or f"environments.{env.name}.probe_evidence"
+        server = shortened(s.server, 80)
+        found += [
+            F.warning(code, text, where, server, server=server, **values)
+            for holds, code, text, values in said
+            if holds
+        ]
     return found
 
 
