@@ -1097,7 +1097,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     # the migration's readiness); "holding up" names the step ("2 blocked" read as a count)
     print(
         f"{'organisation':<28} {'env':<12} {'status':<10} {'err':>4} {'warn':>4} {'values':<6} "
-        f"{'steps':<5} {'holding up':<26} {'rehearsal':<17} {'compared':<10} {'cert ends':<10} "
+        f"{'steps':<5} {'holding up':<26} {'rehearsal':<17} {'compared':<14} {'cert ends':<10} "
         f"{'run':<16} {'anchor':<16} settings"
     )
     for r in result.rows:
@@ -1113,7 +1113,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(
             f"{r.organisation[:28]:<28} {r.environment[:12]:<12} {r.status:<10} "
             f"{_cell(r.errors):>4} {_cell(r.warnings):>4} {_cell(r.dispatcher_ready):<6} "
-            f"{_cell(r.checklist):<5} {holding[:26]:<26} {rehearsal[:17]:<17} {compared[:10]:<10} "
+            f"{_cell(r.checklist):<5} {holding[:26]:<26} {rehearsal[:17]:<17} {compared[:14]:<14} "
             f"{_short_time(r.certificate_not_after, date_only=True):<10} "
             f"{_short_time(r.run_date):<16} {anchor:<16} {_shown_path(r.settings)}{problem}"
         )

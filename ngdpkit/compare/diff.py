@@ -227,15 +227,16 @@ def findings_compared(
         seen: set[tuple[tuple[str, ...], str]] = set()
         for f in view.findings:
             key = tuple(_relative(x, a, b) for x in _key(f))
-            if (key, _params(f)) not in seen:
-                seen.add((key, _params(f)))
+            said = (key, _params(f))
+            if said not in seen:
+                seen.add(said)
                 out.append((key, f))
         return out
 
-    added_keyed, resolved_keyed = _compared(keyed(a), keyed(b))
-    blind = _blinded(b.findings) if resolved_keyed else []
-    unchecked_keyed = [k for k in resolved_keyed if blind and _not_checked(k[1], blind)]
-    resolved_keyed = [k for k in resolved_keyed if not (blind and _not_checked(k[1], blind))]
+    added_keyed, gone = _compared(keyed(a), keyed(b))
+    blind = _blinded(b.findings) if gone else []
+    unchecked_keyed = [k for k in gone if _not_checked(k[1], blind)]
+    resolved_keyed = [k for k in gone if not _not_checked(k[1], blind)]
     # A side's units only when a finding of it is named (100,000 mailboxes: 0.07 s a side).
     no_units: tuple[dict[str, str], dict[str, str]] = ({}, {})
     units_a = finding_units(a) if resolved_keyed or unchecked_keyed else no_units
