@@ -1021,7 +1021,12 @@ def cmd_diff(args: argparse.Namespace) -> int:
     if is_empty(change):
         print("  " + t(lang, "diff_none"))
         return 0
-    mark = {"findings_added": "+", "findings_resolved": "-", "findings_unchecked": "?"}
+    mark = {
+        "findings_added": "+",
+        "findings_resolved": "-",
+        "findings_unchecked": "?",
+        "findings_rechecked": "=",
+    }
     every = lines(change, lang)
     if len(every) > DIFF_ROWS and not args.all:
         print("  " + t(lang, "diff_summary", n=len(every)))

@@ -492,3 +492,18 @@ def test_a_confirmation_written_by_hand_keeps_the_writers_rules(tmp_path: Path) 
     append_confirmation(path, environment="test", step=6, by="Mette", note="linje 1\nlinje\t2")
     records, problems = read_confirmations(path)
     assert len(records) == 1 and not problems
+
+
+def test_a_dispatcher_confirmation_in_a_run_that_withheld_its_values() -> None:
+    """A customer's second look: a run that withheld the dispatcher values (a wrong
+    password) said step 7 was "confirmed for other dispatcher values than this run's …;
+    confirm again", and the next run counted the same confirmation. There are no values to
+    hold it against: it says so, and that it counts again once the values are shown."""
+    from ngdpkit.checks.evidence import DETAILS, Confirmation, _confirmed
+
+    mette = Confirmation("test", 7, "Mette", "2026-12-01T10:00:00Z", "tastet", "0" * 64, "h", "abc")
+    out: dict[str, StepEvidence] = {}
+    _confirmed(out, [mette], "test", None, DETAILS["da"], "da")
+    assert out["dispatcher"].kind == "planned"
+    assert "holder dispatcher-værdierne tilbage" in out["dispatcher"].detail
+    assert "andre dispatcher-værdier" not in out["dispatcher"].detail

@@ -1181,6 +1181,26 @@ def test_what_a_run_could_not_check_is_not_called_resolved(
     assert d.returncode == 0, d.stderr
     assert "  ? CERT_CUSTOM_TRUST_ANCHORS" in d.stdout and "  - " not in d.stdout
 
+    # the customer's second look at the run after it, with the right password: the values
+    # read "ikke sat → …" seven times (unchanged since the run before), and the findings the
+    # wrong-password run could not check came back as new
+    r = run_cli("run", "--settings", str(settings), "--env", "test")
+    assert r.returncode == 0, r.stdout + r.stderr
+    after = runs / (runs / "LATEST").read_text().strip()
+    change = json.loads((after / "changes.json").read_text(encoding="utf-8"))
+    assert {f["code"] for f in change["findings_rechecked"]} == {
+        "CERT_CUSTOM_TRUST_ANCHORS",
+        "NET_SKIPPED",
+    }
+    assert not {f["code"] for f in change["findings_added"]} & {
+        "CERT_CUSTOM_TRUST_ANCHORS",
+        "NET_SKIPPED",
+    }
+    assert [c["code"] for c in change["dispatcher_changed"]] == ["DISPATCHER_SHOWN_AGAIN"]
+    page = (after / "signoff" / "index.html").read_text(encoding="utf-8")
+    assert "Fund, som den forrige kørsel ikke kunne kontrollere (kontrolleret igen nu)" in page
+    assert "Dispatcherens værdier vises igen efter kørslen" in page and "ikke sat →" not in page
+
 
 def test_a_confirmed_step_is_named_in_what_changed(sample_run_copy: Path) -> None:
     """A consultant's cold run: a step confirmed between two runs read, in the changes a

@@ -570,6 +570,11 @@ def _confirmed(
             continue  # what the kit saw, present or missing, outweighs a person's word
         note = f": {confirmed.note}" if confirmed.note else ""
         who = f"{confirmed.by}, {F.local_time(confirmed.at, language)}{note}"
+        if key == "dispatcher" and not current_values:
+            # this run withheld its values: nothing to hold the confirmation against (it said
+            # "for other values … confirm again", and the next run counted it: a customer)
+            out[key] = StepEvidence("planned", words["withheld"].format(who=who), before.blocked)
+            continue
         if key == "dispatcher" and confirmed.values_sha256 != current_values:
             # a confirmation is for the values of the run it followed; they changed since
             out[key] = StepEvidence("planned", words["stale"].format(who=who), before.blocked)
@@ -583,11 +588,13 @@ DETAILS = {
         "gaps_next": "Portaladministratoren tilføjer og fjerner oversættelserne i portal-todo.xlsx; kør derefter med --online igen.",
         "register": "workzone_register: {count} rækker stemmer med tilknytningen",
         "stale": "bekræftet for andre dispatcher-værdier end denne kørsels ({who}); bekræft igen",
+        "withheld": "bekræftet ({who}), men denne kørsel holder dispatcher-værdierne tilbage, så bekræftelsen kan ikke holdes op mod dem; den tæller igen, når værdierne vises",
     },
     "en": {
         "gaps": "NgDP lacks {count} translation(s) or has them on another contact point (portal-todo.xlsx)",
         "gaps_next": "The portal administrator adds and removes the translations in portal-todo.xlsx; then run with --online again.",
         "register": "workzone_register: {count} rows match the mapping",
         "stale": "confirmed for other dispatcher values than this run's ({who}); confirm again",
+        "withheld": "confirmed ({who}), but this run withholds the dispatcher values, so the confirmation cannot be held against them; it counts again once the values are shown",
     },
 }

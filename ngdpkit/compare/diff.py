@@ -73,6 +73,8 @@ class Changes:
     outputs_changed: tuple[Change, ...]
     # gone because the newer run could not check them (a wrong password): not resolved
     findings_unchecked: tuple[FindingChange, ...] = ()
+    # come back because the previous run could not check them: checked again, not new
+    findings_rechecked: tuple[FindingChange, ...] = ()
     checklist_changed: tuple[Change, ...] = ()  # a step's status or evidence
 
 
@@ -211,14 +213,20 @@ def findings_changes(
 ) -> tuple[tuple[FindingChange, ...], tuple[FindingChange, ...]]:
     """The findings added and resolved from run ``a`` to run ``b`` (those ``b`` could not
     check are left out: :func:`findings_compared` names them)."""
-    added, resolved, _ = findings_compared(a, b)
+    added, resolved, _, _ = findings_compared(a, b)
     return added, resolved
 
 
 def findings_compared(
     a: RunView, b: RunView
-) -> tuple[tuple[FindingChange, ...], tuple[FindingChange, ...], tuple[FindingChange, ...]]:
-    """The findings added, resolved, and gone because run ``b`` could not check them."""
+) -> tuple[
+    tuple[FindingChange, ...],
+    tuple[FindingChange, ...],
+    tuple[FindingChange, ...],
+    tuple[FindingChange, ...],
+]:
+    """The findings added, resolved, gone because run ``b`` could not check them, and come
+    back because run ``a`` could not."""
 
     def keyed(view: RunView) -> list[Keyed]:
         # a finding said twice alike (an address listed twice gives its warning twice) is
@@ -233,14 +241,18 @@ def findings_compared(
                 out.append((key, f))
         return out
 
-    added_keyed, gone = _compared(keyed(a), keyed(b))
+    came, gone = _compared(keyed(a), keyed(b))
     blind = _blinded(b.findings) if gone else []
     unchecked_keyed = [k for k in gone if _not_checked(k[1], blind)]
     resolved_keyed = [k for k in gone if not _not_checked(k[1], blind)]
+    # the run after one that could not check: what comes back is checked again, not new
+    was_blind = _blinded(a.findings) if came else []
+    rechecked_keyed = [k for k in came if _not_checked(k[1], was_blind)]
+    added_keyed = [k for k in came if not _not_checked(k[1], was_blind)]
     # A side's units only when a finding of it is named (100,000 mailboxes: 0.07 s a side).
     no_units: tuple[dict[str, str], dict[str, str]] = ({}, {})
     units_a = finding_units(a) if resolved_keyed or unchecked_keyed else no_units
-    units_b = finding_units(b) if added_keyed else no_units
+    units_b = finding_units(b) if came else no_units
 
     def brief(f: dict[str, Any], units: tuple[dict[str, str], dict[str, str]]) -> FindingChange:
         raw = f.get("params")
@@ -260,6 +272,7 @@ def findings_compared(
         tuple(brief(f, units_b) for _, f in added_keyed),
         tuple(brief(f, units_a) for _, f in resolved_keyed),
         tuple(brief(f, units_a) for _, f in unchecked_keyed),
+        tuple(brief(f, units_b) for _, f in rechecked_keyed),
     )
 
 
@@ -358,6 +371,10 @@ def dispatcher_changes(a: RunView, b: RunView) -> tuple[Change, ...]:
 
     before, after = values(a), values(b)
     found = _values_changes("DISPATCHER_CHANGED", before, after)
+    if _withheld(a) and not _withheld(b) and b.dispatcher is not None:
+        # shown again after a run that withheld them: "ikke sat → …" for every value read as
+        # seven changes to type in again (a customer's second look); said once, to compare
+        return (Change("DISPATCHER_SHOWN_AGAIN", {"run": a.path.name}),)
     d = b.dispatcher
     if d is not None and (d.ready or not d.blocking):
         return tuple(found)
@@ -381,6 +398,15 @@ def dispatcher_changes(a: RunView, b: RunView) -> tuple[Change, ...]:
         return tuple(found)
     kept = [c for c in found if c.params.get("field") not in hidden | {"ready"}]
     return (Change("DISPATCHER_WITHHELD", {"codes": ", ".join(codes)}), *kept)
+
+
+def _withheld(v: RunView) -> bool:
+    """The run withheld its dispatcher values (an error in their inputs): no file, or one
+    that names what blocks it."""
+    d = v.dispatcher
+    return (d is None and any(f.get("severity") == "error" for f in v.findings)) or (
+        d is not None and not d.ready and bool(d.blocking)
+    )
 
 
 def checklist_changes(a: RunView, b: RunView) -> tuple[Change, ...]:
@@ -494,7 +520,7 @@ def changes(a: RunView, b: RunView) -> dict[str, Any]:
         )
     from ..inputs.typed import unstructure
 
-    added, resolved, unchecked = findings_compared(a, b)
+    added, resolved, unchecked, rechecked = findings_compared(a, b)
     record = Changes(
         schema=SCHEMA,
         environment=b.environment,
@@ -503,6 +529,7 @@ def changes(a: RunView, b: RunView) -> dict[str, Any]:
         findings_added=added,
         findings_resolved=resolved,
         findings_unchecked=unchecked,
+        findings_rechecked=rechecked,
         checklist_changed=checklist_changes(a, b),
         mapping_changed=mapping_changes(a, b),
         dispatcher_changed=dispatcher_changes(a, b),

@@ -43,6 +43,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "da": "Trin {step} ({title}): {before} → {after}{detail}.",
         "en": "Step {step} ({title}): {before} → {after}{detail}.",
     },
+    "DISPATCHER_SHOWN_AGAIN": {
+        "da": "Dispatcherens værdier vises igen efter kørslen {run}, der holdt dem tilbage: sammenlign dem med det, der står i Configurator.",
+        "en": "The dispatcher's values are shown again after run {run}, which withheld them: compare them with what Configurator holds.",
+    },
     "DISPATCHER_WITHHELD": {
         "da": "Dispatcherens værdier er holdt tilbage i denne kørsel ({codes}): de vises igen, når fejlene er rettet. Ret ikke værdierne i Configurator på grund af dette.",
         "en": "The dispatcher's values are withheld in this run ({codes}): they are shown again once the errors are fixed. Do not change the values in Configurator because of this.",
@@ -76,6 +80,10 @@ TITLES: dict[str, dict[str, str]] = {
     },
     "DISPATCHER_CHANGED": {"da": "Dispatcher-værdi ændret", "en": "Dispatcher value changed"},
     "CHECKLIST_CHANGED": {"da": "Tjeklistetrin ændret", "en": "Checklist step changed"},
+    "DISPATCHER_SHOWN_AGAIN": {
+        "da": "Dispatcher-værdier vist igen",
+        "en": "Dispatcher values shown again",
+    },
     "DISPATCHER_WITHHELD": {
         "da": "Dispatcher-værdier holdt tilbage",
         "en": "Dispatcher values withheld",
@@ -273,6 +281,7 @@ SECTIONS = (
     "findings_added",
     "findings_resolved",
     "findings_unchecked",  # gone because the newer run could not check them
+    "findings_rechecked",  # come back because the previous run could not check them
     "checklist_changed",
     "mapping_changed",
     "dispatcher_changed",
