@@ -69,7 +69,7 @@ def test_a_stale_variable_that_wins_over_the_secrets_file_is_said(
         f for f in quality_findings(stale, "environments.test.x") if f.code == "SECRET_SHADOWED"
     ]
     assert found.severity == "warning" and "s.env holds another value" in found.message
-    assert "fjern variablen fra miljøet" in found.text("da")
+    assert "fjern miljøvariablen for at bruge filens" in found.text("da")
     assert "from the file, right" not in redact.redact("x from the file, right y")
     same = resolve("PW", secrets_file=env_file, environ={"PW": "from the file, right"})
     assert same is not None and same.shadows == ""
