@@ -371,22 +371,11 @@ def dispatcher_changes(a: RunView, b: RunView) -> tuple[Change, ...]:
 
     before, after = values(a), values(b)
     found = _values_changes("DISPATCHER_CHANGED", before, after)
-    if _withheld(a) and not _withheld(b) and b.dispatcher is not None:
+    if _withholding(a) and not _withholding(b) and b.dispatcher is not None:
         # shown again after a run that withheld them: "ikke sat → …" for every value read as
         # seven changes to type in again (a customer's second look); said once, to compare
         return (Change("DISPATCHER_SHOWN_AGAIN", {"run": a.path.name}),)
-    d = b.dispatcher
-    if d is not None and (d.ready or not d.blocking):
-        return tuple(found)
-    # withheld: dispatcher-config.json says by which errors, or (not written at all) the
-    # run's errors do
-    codes = (
-        d.blocking
-        if d is not None
-        else tuple(
-            dict.fromkeys(str(f.get("code")) for f in b.findings if f.get("severity") == "error")
-        )
-    )
+    codes = _withholding(b)
     if not codes:
         return tuple(found)
     hidden = {
@@ -400,12 +389,15 @@ def dispatcher_changes(a: RunView, b: RunView) -> tuple[Change, ...]:
     return (Change("DISPATCHER_WITHHELD", {"codes": ", ".join(codes)}), *kept)
 
 
-def _withheld(v: RunView) -> bool:
-    """The run withheld its dispatcher values (an error in their inputs): no file, or one
-    that names what blocks it."""
+def _withholding(v: RunView) -> tuple[str, ...]:
+    """What made the run withhold its dispatcher values, empty when it did not:
+    dispatcher-config.json's blocking codes, or (the file not written at all) the run's
+    errors."""
     d = v.dispatcher
-    return (d is None and any(f.get("severity") == "error" for f in v.findings)) or (
-        d is not None and not d.ready and bool(d.blocking)
+    if d is not None:
+        return () if d.ready else d.blocking
+    return tuple(
+        dict.fromkeys(str(f.get("code")) for f in v.findings if f.get("severity") == "error")
     )
 
 

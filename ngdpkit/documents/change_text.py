@@ -277,17 +277,23 @@ def guid_names(change: Mapping[str, Any]) -> dict[str, str]:
     return names
 
 
-SECTIONS = (
-    "findings_added",
-    "findings_resolved",
-    "findings_unchecked",  # gone because the newer run could not check them
-    "findings_rechecked",  # come back because the previous run could not check them
-    "checklist_changed",
-    "mapping_changed",
-    "dispatcher_changed",
-    "portal_changed",
-    "outputs_changed",
-)
+# changes.json's sections in the document's order, each with the i18n key of its heading
+SECTIONS = {
+    "findings_added": "changes_added",
+    "findings_resolved": "changes_resolved",
+    "findings_unchecked": "changes_unchecked",  # gone: the newer run could not check them
+    "findings_rechecked": "changes_rechecked",  # back: the previous run could not check them
+    "checklist_changed": "changes_checklist",
+    "mapping_changed": "changes_mapping",
+    "dispatcher_changed": "changes_dispatcher",
+    "portal_changed": "changes_portal",
+    "outputs_changed": "changes_outputs",
+}
+
+
+def section_titles(language: str) -> dict[str, str]:
+    """Each section's heading in ``language``."""
+    return {section: t(language, key) for section, key in SECTIONS.items()}
 
 
 def lines(change: Mapping[str, Any], language: str) -> list[tuple[str, str, str, str]]:

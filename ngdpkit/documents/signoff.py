@@ -463,7 +463,7 @@ def findings_summary(
 
 def _changes_summary(change: dict[str, Any] | None, lang: str) -> Markup:
     """Changes since the previous run, counted by code and unit."""
-    from .change_text import code_title, summary
+    from .change_text import code_title, section_titles, summary
 
     heading = fragment("heading", t(lang, "changes_title"), 3)
     if change is None:
@@ -473,17 +473,7 @@ def _changes_summary(change: dict[str, Any] | None, lang: str) -> Markup:
     counted = summary(change, lang)
     if not counted:
         return heading + fragment("para", [t(lang, "changes_none")])
-    section_word = {
-        "findings_added": t(lang, "changes_added"),
-        "findings_resolved": t(lang, "changes_resolved"),
-        "findings_unchecked": t(lang, "changes_unchecked"),
-        "findings_rechecked": t(lang, "changes_rechecked"),
-        "checklist_changed": t(lang, "changes_checklist"),
-        "mapping_changed": t(lang, "changes_mapping"),
-        "dispatcher_changed": t(lang, "changes_dispatcher"),
-        "portal_changed": t(lang, "changes_portal"),
-        "outputs_changed": t(lang, "changes_outputs"),
-    }
+    section_word = section_titles(lang)
     rows = [
         (section_word[sec], code_title(sec, code, lang), unit or t(lang, "whole_environment"), n)
         for sec, code, unit, n in counted
@@ -814,7 +804,7 @@ def _overview_checklist(ctx: Overview, lang: str) -> Markup:
 def changes_section(change: dict[str, Any] | None, language: str) -> Markup:
     """Every change since the previous run, one sentence each in the run's language (an
     appendix: the front page counts them); nothing on a first run."""
-    from .change_text import lines
+    from .change_text import lines, section_titles
 
     if change is None or change.get("problem"):
         return Markup("")
@@ -825,17 +815,7 @@ def changes_section(change: dict[str, Any] | None, language: str) -> Markup:
             [t(language, "changes_previous", run=prev["run"]), fragment("code", prev["anchor"])],
         )
     ]
-    titles = {
-        "findings_added": t(language, "changes_added"),
-        "findings_resolved": t(language, "changes_resolved"),
-        "findings_unchecked": t(language, "changes_unchecked"),
-        "findings_rechecked": t(language, "changes_rechecked"),
-        "checklist_changed": t(language, "changes_checklist"),
-        "mapping_changed": t(language, "changes_mapping"),
-        "dispatcher_changed": t(language, "changes_dispatcher"),
-        "portal_changed": t(language, "changes_portal"),
-        "outputs_changed": t(language, "changes_outputs"),
-    }
+    titles = section_titles(language)
     grouped: dict[str, list[str]] = {}
     for section, _code, unit, text in lines(change, language):
         grouped.setdefault(section, []).append(f"{unit}: {text}" if unit else text)
