@@ -491,10 +491,12 @@ def print_findings_table(
     counts = count_severities(findings)
     said = ", ".join(count(lang, counts[s], s) for s in ("error", "warning", "info"))
     status = str(payload["status"])
-    shown = (
-        status_word(lang, status) if status in ("ok", "warnings", "errors", "crashed") else status
-    )
-    print(f"\n== {payload['environment']}: {shown} ({said})")
+    known = ("ok", "warnings", "errors", "crashed", "unusable")
+    shown = status_word(lang, status) if status in known else status
+    # an input no step could read has no findings to count: "(0 fejl, 0 advarsler, 0 info)"
+    # beside it read as a clean bill
+    counted = "" if status == "unusable" and not findings else f" ({said})"
+    print(f"\n== {payload['environment']}: {shown}{counted}")
     if payload.get("error"):
         print(f"   {one_line(str(payload['error']))}")
     skipped = [f for f in findings if f["code"] == "NET_SKIPPED"]

@@ -1293,3 +1293,22 @@ def test_status_names_the_newest_comparison_of_each_environment(
     html = render_portfolio(listing, language="da")
     assert "forskelle, der skal rettes" in html and "af en ældre kørsel end den seneste" in html
     assert _with_comparison(dataclasses.replace(row, environment="x"), older).comparison is None
+
+
+def test_a_compared_run_with_errors_says_so_beside_its_readiness() -> None:
+    """Session 23's leftover: "ingen forskelle at bemærke" stood beside a run with errors, whose
+    line said only "ikke klar: 8 af 8 trin mangler". A run whose findings hold an error says
+    so, before its readiness; one without says nothing more; a run from before the checklist
+    (no readiness) still says it."""
+    from ngdpkit.compare.pages import _run_readiness
+
+    ready = {"steps_done": 0, "steps_total": 8}
+    said = _run_readiness({"status": "errors"}, ready, "da")
+    assert said == " · kørslen har fejl i sine fund · ikke klar: 8 af 8 trin mangler"
+    assert (
+        _run_readiness({"status": "warnings"}, ready, "da") == " · ikke klar: 8 af 8 trin mangler"
+    )
+    assert (
+        _run_readiness({"status": "errors"}, None, "en") == " · the run has errors in its findings"
+    )
+    assert _run_readiness({"status": "ok"}, None, "da") == ""

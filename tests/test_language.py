@@ -236,3 +236,17 @@ def test_checks_table_is_framed_in_the_settings_language(sample_copy: Path) -> N
     assert out[1].startswith("== test: warnings (0 errors, ")
     assert any(line.startswith("  warning IP_DOCUMENTATION_RANGE ") for line in out), out
     assert any("network checks skipped" in line for line in out), out
+
+
+def test_an_unusable_input_is_framed_without_counts_in_the_settings_language(
+    sample_copy: Path,
+) -> None:
+    """Session 23's leftover: a workbook no step could read printed "== test: unusable (0 fejl,
+    0 advarsler, 0 info)": English beside Danish, and three zeros that read as a clean bill.
+    The status is said in the settings' language, with no counts when there are no findings."""
+    (sample_copy / "mailboxes.xlsx").write_bytes(b"not a workbook")
+    r = cli("check", "--settings", str(sample_copy / "migration.toml"), "--env", "test")
+    assert r.returncode == 2
+    out = r.stdout.splitlines()
+    assert out[1] == "== test: kan ikke bruges", out
+    assert "mailboxes.xlsx" in out[2] and "0 fejl" not in r.stdout

@@ -29,15 +29,19 @@ def _compared(result: dict[str, Any], language: str) -> list[tuple[str, str]]:
 
 def _run_readiness(run: dict[str, Any], ready: Any, language: str) -> str:
     """`` · ikke klar: 8 af 8 trin mangler``: the compared run's own readiness, as its overview
-    says it (nothing for a run made before the checklist)."""
+    says it (nothing for a run made before the checklist), after `` · kørslen har fejl i sine
+    fund`` when it has errors: "ingen forskelle at bemærke" beside a run with errors read as
+    a clean bill, and readiness alone names only the steps to go (session 23's leftover)."""
     from ..deliverables.checklist import Readiness
 
+    status = str(run.get("status"))
+    said = " · " + t(language, "compare_run_errors") if status == "errors" else ""
     if not isinstance(ready, dict):
-        return ""
+        return said
     done, total = ready.get("steps_done"), ready.get("steps_total")
     if type(done) is not int or type(total) is not int:
-        return ""
-    return " · " + Readiness.of(done, total, str(run.get("status"))).words(language)
+        return said
+    return said + " · " + Readiness.of(done, total, status).words(language)
 
 
 def _label(row: dict[str, Any]) -> str:
