@@ -4,6 +4,7 @@ checked by rule on the parsed script (tree-sitter-powershell): nothing here runs
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -865,3 +866,57 @@ def test_evidence_that_counts_for_nothing_is_said(sample_dir: Path) -> None:
     # without the run's thumbprint (no certificate read), no certificate is judged
     plain = evidence_coverage(env, [install(known, "CDCD")], now=now)
     assert "PROBE_EVIDENCE_OTHER_CERTIFICATE" not in {f.code for f in plain}
+
+
+def test_an_import_that_fails_leaves_no_ca_trusted(scripts: dict[str, str]) -> None:
+    """An administrator's cold read: the CAs were put into LocalMachine\\Root and \\CA before
+    the import, so a missing -PfxPath, a wrong password or an AES .p12 on Server 2016 stopped
+    the script with a root trusted (with -TrustCustomRoot, one no evidence file names). The
+    certificate is imported, or found installed, first."""
+    text = scripts["install"].replace("\r\n", "\n")
+    plan_end = text.index("\n    return\n}", text.index("if ($WhatIfPreference) {\n"))
+    root = text.index("Install-NgdpCa $RootCa $RootThumbprint 'Root'", plan_end)
+    for before in (
+        "if (-not $PfxPath) { throw 'Give the .p12/.pfx with -PfxPath <file>.' }",
+        "Read-Host -AsSecureString",
+        "@(Import-PfxCertificate -FilePath",
+        "throw ('The .p12/.pfx holds no certificate with thumbprint",
+    ):
+        assert plan_end < text.index(before, plan_end) < root, before
+    assert root < text.index("$chainOk = $chain.Build($cert)")  # the chain needs the CAs
+    assert not nodes(text, "ERROR")
+
+
+def test_the_server_check_reads_only_the_count_of_receipts(scripts: dict[str, str]) -> None:
+    """An administrator's cold read: the https check and the key-as-account task fetched
+    ``/receipts/``, a page of receipts WorkZone fetches on REST_PULL; the kit reads only the
+    count NgDP allows (``page=0&size=1``), and never ``/memos/``."""
+    text = scripts["check"]
+    reads = re.findall(r"/receipts/[^'\s)]*", text)
+    assert len(reads) == 2 and set(reads) == {"/receipts/?page=0&size=1"}, reads
+    assert "/memos/" not in text.replace("/api/MeMoV1/memos/", "")
+
+
+def test_a_push_service_this_server_does_not_trust_is_not_a_pass(scripts: dict[str, str]) -> None:
+    """An administrator's cold read: TrustFailure (this server does not trust the Push
+    Service's own certificate) counted as "refused without a client certificate", a pass. It
+    is a failed check now, which the run reads as NET_PUSH_UNPROTECTED (a warning)."""
+    text = scripts["check"]
+    trust = text.index("[System.Net.WebExceptionStatus]::TrustFailure")
+    line = text[trust : text.index("\n", trust)]
+    assert "Add-Check 'push_client_cert' $PushUrl $false" in line, line
+    assert "SecureChannelFailure" not in line
+
+
+def test_evidence_times_do_not_follow_the_servers_culture(scripts: dict[str, str]) -> None:
+    """An administrator's cold read: ``ToString('yyyy-MM-ddTHH:mm:ssZ')`` writes the culture's
+    time separator (a "." in some), which the run then could not read as a time. Every time
+    the scripts write is formatted in the invariant culture, with its literals quoted."""
+    for name in ("install", "check"):
+        text = scripts[name]
+        formats = re.findall(r"\.ToString\((\"yyyy[^)]*)\)", text)
+        assert formats, name
+        for f in formats:
+            assert "[System.Globalization.CultureInfo]::InvariantCulture" in f, (name, f)
+            assert "'T'" in f and "'Z'" in f, (name, f)
+        assert ".ToString('yyyy" not in text, name

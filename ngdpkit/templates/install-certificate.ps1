@@ -89,11 +89,10 @@ if ($WhatIfPreference) {
     return
 }
 
-# 1. The root CA into LocalMachine\Root and the issuing CA into LocalMachine\CA
-Install-NgdpCa $RootCa $RootThumbprint 'Root'
-Install-NgdpCa $IssuingCa $IssuingThumbprint 'CA'
-
-# 2. The certificate in LocalMachine\My with its key: kept when it is there, else imported
+# 1. The certificate in LocalMachine\My with its key: kept when it is there, else imported.
+# First, so that a missing -PfxPath, a wrong password or a .p12 this Windows cannot read
+# stops the script before any CA is trusted (a root trusted with -TrustCustomRoot stayed in
+# LocalMachine\Root, with no evidence file to name it: the cold read of an administrator).
 $cert = Get-Item -LiteralPath ('Cert:\LocalMachine\My\' + $Thumbprint) -ErrorAction SilentlyContinue
 if ($cert -ne $null -and $cert.HasPrivateKey) {
     Write-Host ('The certificate {0} is already installed with its key: not imported again' -f $Thumbprint)
@@ -115,6 +114,10 @@ else {
     $cert = $imported | Where-Object { $_.Thumbprint -eq $Thumbprint } | Select-Object -First 1
     if ($cert -eq $null) { throw ('The .p12/.pfx holds no certificate with thumbprint {0} (it holds {1})' -f $Thumbprint, (($imported | ForEach-Object { $_.Thumbprint }) -join ', ')) }
 }
+
+# 2. The root CA into LocalMachine\Root and the issuing CA into LocalMachine\CA
+Install-NgdpCa $RootCa $RootThumbprint 'Root'
+Install-NgdpCa $IssuingCa $IssuingThumbprint 'CA'
 
 # 3. The chain must build on this server (revocation is checked by NgDP, not here)
 $chain = New-Object System.Security.Cryptography.X509Certificates.X509Chain
@@ -150,7 +153,7 @@ $evidence = [ordered]@{
     chain_ok = [bool]$chainOk
     # a root the settings named, not an OCES3 root, trusted on this server (-TrustCustomRoot)
     custom_root = $(if ($RootCa -and -not $RootIsOces3) { $RootThumbprint } else { $null })
-    taken_at = (Get-Date).ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ')
+    taken_at = (Get-Date).ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", [System.Globalization.CultureInfo]::InvariantCulture)
 }
 $out = Join-Path $OutDir ('ngdpkit-install-{0}-{1}.json' -f $env:COMPUTERNAME, $Environment)
 $evidence | ConvertTo-Json -Depth 4 | Set-Content -LiteralPath $out -Encoding UTF8

@@ -95,7 +95,7 @@ function Test-NgdpKeyAsAccount([string]$Account, [string]$Thumb) {
         '  $null = $k.SignData([byte[]](1, 2, 3), [System.Security.Cryptography.HashAlgorithmName]::SHA256, [System.Security.Cryptography.RSASignaturePadding]::Pkcs1)',
         '  [Net.ServicePointManager]::SecurityProtocol = [Net.SecurityProtocolType]::Tls12',
         '  $status = 0',
-        ('  try {{ $status = [int](Invoke-WebRequest -Uri ''{0}/receipts/'' -Certificate $c -UseBasicParsing -TimeoutSec 20 -MaximumRedirection 0).StatusCode }}' -f $ApiUrl),
+        ('  try {{ $status = [int](Invoke-WebRequest -Uri ''{0}/receipts/?page=0&size=1'' -Certificate $c -UseBasicParsing -TimeoutSec 20 -MaximumRedirection 0).StatusCode }}' -f $ApiUrl),
         '  catch [System.Net.WebException] { if ($_.Exception.Response -eq $null) { throw } ; $status = [int]$_.Exception.Response.StatusCode }',
         ('  (''ok; NgDP answered {{0}}'' -f $status) | Set-Content -LiteralPath ''{0}''' -f $part),
         ('}} catch {{ $_.Exception.Message | Set-Content -LiteralPath ''{0}'' }}' -f $part),
@@ -188,8 +188,10 @@ if ($PushUrl) {
     } catch [System.Net.WebException] {
         $status = $null
         if ($_.Exception.Response -ne $null) { $status = [int]$_.Exception.Response.StatusCode }
-        $tlsRefused = ($_.Exception.Status -eq [System.Net.WebExceptionStatus]::TrustFailure) -or ($_.Exception.Status -eq [System.Net.WebExceptionStatus]::SecureChannelFailure)
-        if ($tlsRefused -or $status -eq 403) { Add-Check 'push_client_cert' $PushUrl $true ('refused without a client certificate: ' + $_.Exception.Message) $status }
+        # TrustFailure is this server not trusting the certificate of the Push Service: no sign
+        # that the binding asks for a client certificate, and NgDP must trust that certificate
+        if ($_.Exception.Status -eq [System.Net.WebExceptionStatus]::TrustFailure) { Add-Check 'push_client_cert' $PushUrl $false ('could not be judged: this server does not trust its TLS certificate, which NgDP must trust (' + $_.Exception.Message + ')') $null }
+        elseif ($_.Exception.Status -eq [System.Net.WebExceptionStatus]::SecureChannelFailure -or $status -eq 403) { Add-Check 'push_client_cert' $PushUrl $true ('refused without a client certificate: ' + $_.Exception.Message) $status }
         elseif ($status -ne $null) { Add-Check 'push_client_cert' $PushUrl $false ('answered {0} without a client certificate (the TLS handshake went through)' -f $status) $status }
         else { Add-Check 'push_not_judged' $PushUrl $true ('not reached from this server: ' + $_.Exception.Message) $null }
     } catch {
@@ -248,7 +250,7 @@ if ($cert -ne $null) {
     $headers = @{}
     if ($withHeader) { $headers['Authorization'] = $authorization }
     try {
-        $r = Invoke-WebRequest -Uri ($ApiUrl + '/receipts/') -Certificate $cert -Headers $headers -UseBasicParsing -TimeoutSec 20 -MaximumRedirection 0
+        $r = Invoke-WebRequest -Uri ($ApiUrl + '/receipts/?page=0&size=1') -Certificate $cert -Headers $headers -UseBasicParsing -TimeoutSec 20 -MaximumRedirection 0
         Add-Check 'https' $ApiUrl $true 'answered' ([int]$r.StatusCode)
     } catch [System.Net.WebException] {
         $status = $null
@@ -273,7 +275,7 @@ $result = [ordered]@{
     schema = 'ngdpkit/server-check/1'
     environment = $Environment
     server = $env:COMPUTERNAME
-    taken_at = (Get-Date).ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ')
+    taken_at = (Get-Date).ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", [System.Globalization.CultureInfo]::InvariantCulture)
     egress_ip = $egress
     header_given = $withHeader
     checks = $checks
