@@ -306,6 +306,12 @@ def _internal_commands(sub: Any) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     from .run.parent import run
 
+    if not args.env:
+        # a run becomes its environment's latest, which compare and status read: never one
+        # nobody named (a tired consultant's `run --settings …` ran production too)
+        raise InputError(
+            f"{args.settings}: name the environment to run: --env NAME (repeatable) or --env all"
+        )
     print(
         f"ngdpkit {__version__}: running {', '.join(args.env) or 'all'} from {args.settings}",
         flush=True,
@@ -750,6 +756,12 @@ def cmd_confirm(args: argparse.Namespace) -> int:
     title = STEPS[settings.language if settings.language in STEPS else "en"][KEYS[args.step - 1]]
     when = local_time(record.at, settings.language)
     print(f"{args.env}: step {args.step} ({title}) confirmed by {record.by} at {when}")
+    blocked = _blocked_in_latest_run(settings, args.env, args.step)
+    if blocked:  # recorded, but a blocked step stays blocked (a consultant's cold run)
+        print(
+            f"note: step {args.step} is blocked in the latest run ({blocked}): a confirmation "
+            "never outweighs an error the kit found; it counts once those findings are gone"
+        )
     from .run.preflight import confirmation_findings
 
     unusable = confirmation_findings(settings, args.env)
@@ -780,6 +792,21 @@ def _no_secret_in_confirmation(settings: Settings, env: Environment, *, by: str,
                 f"{flag} holds the value of {', '.join(names)}: a confirmation says what was"
                 " done and by whom, never a password or a header; nothing was recorded"
             )
+
+
+def _blocked_in_latest_run(settings: Any, environment: str, step: int) -> str:
+    """The run ID of the environment's latest run when ``step`` is blocked there, else ""."""
+    from .compare.runs import latest_run, read_checklist
+
+    run_dir = latest_run(settings.base_dir / "runs" / environment)
+    if run_dir is None:
+        return ""
+    try:
+        rows = read_checklist(run_dir, run_dir.name)
+    except InputError:
+        return ""
+    blocked = any(r.step == step and r.status == "blocked" for r in rows or ())
+    return run_dir.name if blocked else ""
 
 
 def _latest_dispatcher_values(settings: Any, environment: str) -> str:

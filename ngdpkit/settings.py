@@ -367,6 +367,7 @@ class _Reader:
         self.name = path.name
         self.problems: list[str] = []
         self.given: set[str] = set()  # the dotted keys read, each of the right type
+        self.meant: set[str] = set()  # keys a typo was taken for ("did you mean"), dotted
 
     def problem(self, text: str) -> None:
         self.problems.append(f"{self.name}: {text}")
@@ -376,8 +377,17 @@ class _Reader:
         for key, value in data.items():
             dotted = f"{where}.{key}" if where else key
             if key not in schema:
-                known = ", ".join(sorted(schema))
-                self.problem(f"unknown key {dotted!r} (known here: {known})")
+                import difflib
+
+                # a typo ("server_ip") is named first: 26 keys to read through hid it (a
+                # consultant's cold run)
+                close = difflib.get_close_matches(str(key), list(schema), n=1, cutoff=0.75)
+                if close:
+                    self.problem(f"unknown key {dotted!r}: did you mean {close[0]!r}?")
+                    self.meant.add(f"{where}.{close[0]}" if where else close[0])
+                else:
+                    known = ", ".join(sorted(schema))
+                    self.problem(f"unknown key {dotted!r} (known here: {known})")
                 continue
             if not _type_ok(value, schema[key]):
                 self.problem(
@@ -760,6 +770,8 @@ def _values(
     keys = [f for f in fields(cls) if f.metadata.get("key") is not False]
     for f in keys:
         if _required(f) and f.name not in base and f.name not in raw:
+            if _dotted(where, f.name) in r.meant:
+                continue  # its typo was named already: one line for one mistake
             missing = f.metadata.get("missing", "missing required key {key}")
             r.problem(missing.format(key=_dotted(where, f.name)))
     out: dict[str, Any] = {}

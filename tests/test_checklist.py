@@ -430,7 +430,8 @@ def test_a_withheld_dispatcher_is_blocked_whatever_was_seen() -> None:
     c = evaluate([], evidence, "en")
     row = next(r for r in c.rows if r.key == "dispatcher")
     assert row.status == "blocked" and row.evidence == "observed"
-    assert row.next_action.startswith("Wait for the blocking findings")
+    # not "the configuration is withheld": only the dispatcher's own errors withhold it
+    assert row.next_action.startswith("Fix the blocking findings")
     assert c.readiness.status == "not_ready"
 
 
@@ -507,3 +508,35 @@ def test_a_dispatcher_confirmation_in_a_run_that_withheld_its_values() -> None:
     assert out["dispatcher"].kind == "planned"
     assert "holder dispatcher-værdierne tilbage" in out["dispatcher"].detail
     assert "andre dispatcher-værdier" not in out["dispatcher"].detail
+
+
+def test_confirming_a_step_the_latest_run_blocks_says_it_stays_blocked(sample_copy: Path) -> None:
+    """A consultant's cold run: ``confirm --step 7`` while the latest run blocked the step
+    (a mailbox unmapped) was recorded without a word, and the next run's changes read
+    "blokeret → blokeret (Jens Hansen, …)". confirm says the step stays blocked while the
+    kit's errors stand; the change says the step is still blocked, with new evidence."""
+    from ngdpkit.documents.change_text import sentence
+
+    run = sample_copy / "runs" / "test" / "20261206T010227Z-91c8d6"
+    run.mkdir(parents=True)
+    rows_ = [
+        {"step": n, "title": f"Trin {n}", "who": "", "status": "to_do", "evidence": "none",
+         "detail": "", "next_action": ""}
+        for n in range(1, 9)
+    ]  # fmt: skip
+    rows_[6]["status"] = "blocked"
+    (run / "checklist.json").write_text(json.dumps(rows_), encoding="utf-8")
+    (run.parent / "LATEST").write_text(run.name, encoding="utf-8")
+    toml = str(sample_copy / "migration.toml")
+    r = cli("confirm", "--settings", toml, "--env", "test", "--step", "7", "--by", "Jens Hansen")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert f"step 7 is blocked in the latest run ({run.name})" in r.stdout
+    r = cli("confirm", "--settings", toml, "--env", "test", "--step", "6", "--by", "Jens Hansen")
+    assert r.returncode == 0 and "blocked" not in r.stdout
+    params = {"step": 7, "title": "NgDP-dispatcheren sat op i WorkZone", "before": "blocked",
+              "after": "blocked", "detail": "Jens Hansen, 06-12-2026"}  # fmt: skip
+    said = sentence("CHECKLIST_CHANGED", params, "da", {})
+    assert said == (
+        "Trin 7 (NgDP-dispatcheren sat op i WorkZone): stadig blokeret, nyt belæg "
+        "(Jens Hansen, 06-12-2026)."
+    )

@@ -1312,3 +1312,39 @@ def test_a_compared_run_with_errors_says_so_beside_its_readiness() -> None:
         _run_readiness({"status": "errors"}, None, "en") == " · the run has errors in its findings"
     )
     assert _run_readiness({"status": "ok"}, None, "da") == ""
+
+
+def test_a_mailbox_moved_to_another_unit_is_a_change(tmp_path: Path) -> None:
+    """A consultant's cold run: a mailbox moved from Borgerservice to Børn og Unge in the
+    export, still landing on Borgerservice's contact point, was on no list of changes (the
+    page then showed it under Børn og Unge on Borgerservice's contact point). It is
+    ``MAPPING_UNIT_CHANGED``, beside a change of its contact point when there is one; a run
+    from before the unit column (no unit) moves nothing."""
+    from ngdpkit.compare.diff import mapping_changes
+    from ngdpkit.compare.runs import RunView, read_mapping_csv
+    from ngdpkit.documents.change_text import sentence
+
+    head = "Mailbox ID;Responsible unit;NgDP Guid;Contact point name;Status;Subject ID\r\n"
+
+    def view(name: str, rows: str) -> RunView:
+        path = tmp_path / name
+        path.write_bytes(("\ufeff" + head + rows).encode())
+        return RunView(tmp_path, "test", "ok", [], {}, "", "", mapping=read_mapping_csv(path, name))
+
+    a = view(
+        "a.csv",
+        "1;Borgerservice;g1;A;mapped;\r\n2;Borgerservice;g1;A;mapped;\r\n3;;g1;A;mapped;\r\n",
+    )
+    b = view(
+        "b.csv",
+        "1;Børn og Unge;g1;A;mapped;\r\n2;Børn og Unge;g2;B;mapped;\r\n3;Skole;g1;A;mapped;\r\n",
+    )
+    changes = mapping_changes(a, b)
+    assert [(c.code, c.params["mailbox"], c.unit) for c in changes] == [
+        ("MAPPING_UNIT_CHANGED", "1", "Børn og Unge"),
+        ("MAPPING_UNIT_CHANGED", "2", "Børn og Unge"),
+        ("MAPPING_CHANGED", "2", "Børn og Unge"),
+    ]
+    said = sentence(changes[0].code, changes[0].params, "da", {})
+    assert said == "Postkasse 1 hører nu til Børn og Unge (før: Borgerservice) og lander på A."
+    assert mapping_changes(b, b) == ()

@@ -448,3 +448,15 @@ def test_the_compare_page_shows_no_settings_names_or_kit_tokens(tmp_path: Path) 
     one = [F.warning("IP_DUPLICATE", "{text}", "environments.test.server_ips", "x", text="1.2.3.4")]
     run_table = str(findings_html(one, language="da"))
     assert "<th>Kilde</th>" in run_table and "<th>Placering</th>" in run_table
+
+
+def test_diff_of_a_rehearsal_folder_says_what_it_is(tmp_path: Path) -> None:
+    """A consultant's cold run: ``diff <run> <rehearsal folder>`` said "findings.json is
+    missing (not a finished ngdpkit run folder)". A folder holding ``acceptance.json`` is
+    named as a rehearsal, in one line, exit 2."""
+    rehearsal = tmp_path / "20261206T003153Z-rehearsal-283bba"
+    rehearsal.mkdir()
+    (rehearsal / "acceptance.json").write_text("{}", encoding="utf-8")
+    r = cli("diff", str(rehearsal), str(rehearsal))
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "a rehearsal (acceptance test) folder, not a run" in r.stderr, r.stderr

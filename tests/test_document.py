@@ -3,6 +3,7 @@ and the whole document as one A4 PDF, read back."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import shutil
@@ -256,3 +257,88 @@ def test_the_export_summary_counts_rows_and_mailboxes_apart(sample_dir: Path) ->
     assert f"{rows} rækker (postkasse og emne), {ids} postkasser" in da
     en = mailbox_summary_html(export, language="en")._repr_html_()
     assert f"{rows} rows (mailbox and subject), {ids} mailboxes" in en
+
+
+def test_a_mailbox_without_a_unit_is_listed_under_a_dash() -> None:
+    """A consultant's cold run: a row whose "Ansvarlig enhed" was empty (None in the mapping)
+    was on no unit's table, so the page's units summed to one row less than the export."""
+    import pandas as pd
+
+    from ngdpkit.documents.display import mapping_by_unit_html
+
+    cells = {
+        c: ["", "", ""]
+        for c in ("subject_id", "case", "ngdp_guid", "contact_point", "source", "status")
+    }
+    frame = pd.DataFrame(
+        {
+            "mailbox_id": ["0100001", "0100002", "0100003"],
+            "mailbox_name": ["Pas", "Ingen enhed", "Blank enhed"],
+            "responsible_unit": ["Borgerservice", None, "  "],
+            **cells,
+        }
+    )
+    page = str(mapping_by_unit_html(frame, language="da"))
+    assert "Borgerservice (1)" in page and "— (2)" in page
+    assert "Ingen enhed" in page and "Blank enhed" in page
+
+
+def test_blocking_codes_are_named_in_words_with_the_code_beside() -> None:
+    """A consultant's cold run: the overview and the dispatcher page said "ikke klar:
+    MAILBOX_UNMAPPED" to the customer who signs. Each code is its title in the page's language,
+    with the code in brackets for the consultant."""
+    from ngdpkit.documents.change_text import codes_in_words
+
+    said = codes_in_words(("MAILBOX_UNMAPPED", "CELL_FORMULA_NO_VALUE"), "da")
+    assert said == (
+        "Postkassen er ikke tilknyttet et kontaktpunkt (MAILBOX_UNMAPPED); "
+        "Formel uden gemt værdi i regnearket (CELL_FORMULA_NO_VALUE)"
+    )
+    assert codes_in_words(("MAILBOX_UNMAPPED",), "en") == "Mailbox unmapped (MAILBOX_UNMAPPED)"
+    assert codes_in_words(("NOT_A_KNOWN_CODE",), "da") == "Not a known code (NOT_A_KNOWN_CODE)"
+
+
+def test_a_part_printed_on_its_own_page_leaves_a_pointer_not_an_empty_heading(
+    sample_run_dir: Path,
+) -> None:
+    """A customer's cold read of the PDF: "Administrativ Adgang" and "Firewall" in notebook
+    04's part, and notebook 05's part, were headings with nothing under them (their tables
+    are printed on their own pages). In the PDF each says where it is printed; on screen the
+    table is shown and the pointer is not."""
+    from ngdpkit.documents.signoff import find_browser
+
+    if find_browser() is None:
+        pytest.skip("no Chromium, Chrome or Edge here (.ci/run installs Debian's chromium)")
+    whole = "\n".join(pdf_texts(sample_run_dir / "signoff" / "signoff.pdf"))
+    for where in (
+        "Registrering i Administrativ Adgang (test)",
+        "Firewall-regler (test)",
+        "NgDP-dispatcher i WorkZone (test)",
+    ):
+        assert f"Står i dokumentets eget afsnit »{where}«." in whole.replace("\r\n", " "), where
+    page = (sample_run_dir / "signoff" / "04_system_and_network.html").read_text(encoding="utf-8")
+    pointer = page.index("Står i dokumentets eget afsnit »Firewall-regler (test)«")
+    assert page.rindex('class="nk print-only"', 0, pointer) > page.rindex("also-in-pdf", 0, pointer)
+
+
+def test_the_declaration_says_what_the_anchor_pins_and_what_it_cannot(
+    sample_run_dir: Path,
+) -> None:
+    """A customer's cold read: "identified by the anchor" promised more than ``audit verify``
+    says (the pages print the anchor, so it cannot pin them). An unsealed run's declaration
+    says that the anchor pins the deliverables, not the pages; a sealed one names its seal
+    instead (tests/test_signing.py)."""
+    page = (sample_run_dir / "signoff" / "index.html").read_text(encoding="utf-8")
+    said = "Ankeret låser kørslens leverancer (bl.a. dispatcher-config.json og mailbox-mapping.xlsx), ikke selve siderne"
+    assert page.index("declaration") < page.index(said) < page.index('class="sigs"')
+    assert "forsegles elektronisk" not in page
+
+
+def test_the_checklist_says_what_its_statuses_and_evidence_mean(sample_run_dir: Path) -> None:
+    """A customer's cold read: "ikke verificeret" beside "mangler" was not explained, and the
+    evidence column held plans. Under the checklist, on the overview and its own page, each
+    status and each kind of evidence is said in a sentence."""
+    for name in ("index.html", "checklist.html"):
+        page = html.unescape((sample_run_dir / "signoff" / name).read_text(encoding="utf-8"))
+        for said in ("»ikke verificeret« er forberedt i leverancerne", "»planlagt« findes kun"):
+            assert said in page, (name, said)

@@ -215,3 +215,22 @@ def test_a_mapping_row_for_no_exported_mailbox_is_named_and_leading_zeros_still_
     unused = [x for x in m.findings if x.code == "MAPPING_ROW_UNUSED"]
     assert [(x.location, x.params["mailbox_id"]) for x in unused] == [("row 3", "9999999")]
     assert unused[0].text("da").startswith("Tilknytningsfilens række 3: postkassen 9999999")
+
+
+def test_an_unmapped_mailbox_without_a_name_has_no_empty_brackets() -> None:
+    """A consultant's cold run: a name cell holding a formula (no value) gave "Postkassen
+    0109994 () har ingen kontaktpunkt-GUID."; without a name the sentence names the ID."""
+    m = map_mailboxes(
+        frame([("0109994", "", "", "U"), ("0109995", "", "Pas", "U")]),
+        mapping=None,
+        contact_points=cps(cp(A, "Borgerservice")),
+        system_id=SYS,
+        default_contact_point=A,
+        export_label="e.xlsx",
+        export_sheet="Ark",
+    )
+    said = sorted(x.text("da") for x in m.findings if x.code == "MAILBOX_UNMAPPED")
+    assert said == [
+        "Postkassen 0109994 har ingen kontaktpunkt-GUID.",
+        "Postkassen 0109995 (Pas) har ingen kontaktpunkt-GUID.",
+    ]

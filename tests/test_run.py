@@ -1002,3 +1002,76 @@ def test_the_runs_last_line_counts_its_errors_and_warnings(sample_run: dict[str,
     assert lines and all(" advarsler (" not in x for x in lines), lines
     for line in lines:  # each environment's (this module's run is of both)
         assert re.search(r"\w+: \d+ advarsler · ikke klar: \d af 8 trin mangler → ", line), line
+
+
+def test_two_environments_lines_are_relayed_whole() -> None:
+    """A consultant's cold run: ``run --env all`` printed "[production] production: …[test]
+    test: …" on one line and an empty one after it. Each child's pump is a thread, and a
+    print writes its text and its line end apart; the parent says each line whole."""
+    import io
+    import threading
+    import time
+    from types import SimpleNamespace
+
+    from ngdpkit.run.parent import Children
+
+    out: list[str] = []
+
+    def slow_print(line: str) -> None:  # as print: the text, then its line end
+        out.append(line)
+        time.sleep(0.0005)
+        out.append("\n")
+
+    children = Children(None, ["test", "production"], Path("."), False, False, None, slow_print)  # type: ignore[arg-type]
+    procs = {
+        name: SimpleNamespace(stdout=io.StringIO("".join(f"{name} {i}\n" for i in range(200))))
+        for name in ("test", "production")
+    }
+    pumps = [threading.Thread(target=children.pump, args=(n, p)) for n, p in procs.items()]
+    for pump in pumps:
+        pump.start()
+    for pump in pumps:
+        pump.join()
+    lines = "".join(out).split("\n")[:-1]
+    assert len(lines) == 400 and all(re.fullmatch(r"\[(\w+)\] \1 \d+", x) for x in lines), [
+        x for x in lines if not re.fullmatch(r"\[(\w+)\] \1 \d+", x)
+    ][:3]
+
+
+def test_what_the_install_script_needs_is_said_by_the_check(
+    tmp_path: Path, sample_dir: Path
+) -> None:
+    """A Windows administrator's cold read: with no ``servers`` the install script ran on any
+    computer, and with no service account it only refused, on the server; the run said
+    neither. ``check`` names both as pending, and says nothing of them when they are set."""
+    d = tmp_path / "day1"
+    d.mkdir()
+    shutil.copy(sample_dir / "mailboxes.xlsx", d)
+    head = (
+        '[organisation]\nname = "Dag Et Kommune"\ncvr = "98765433"\n[inputs]\n'
+        'mailboxes = "mailboxes.xlsx"\n[environments.test]\nprotocol = "REST_PULL"\n'
+        'server_ips = ["203.0.113.7"]\n'
+    )
+
+    def codes(extra: str) -> set[str]:
+        (d / "migration.toml").write_text(head + extra, encoding="utf-8")
+        r = cli("check", "--settings", str(d / "migration.toml"), "--env", "test", "--json")
+        return {f["code"] for f in json.loads(r.stdout)["findings"]}
+
+    assert {"PENDING_SERVERS", "PENDING_SERVICE_ACCOUNT"} <= codes("")
+    one_without = 'servers = [{ name = "wz-web01", role = "web" }]\n'
+    found = codes(one_without)
+    assert "PENDING_SERVICE_ACCOUNT" in found and "PENDING_SERVERS" not in found
+    found = codes(one_without + 'service_account = "EKS\\\\svc-wz"\n')
+    assert not found & {"PENDING_SERVERS", "PENDING_SERVICE_ACCOUNT"}, found
+    found = codes('service_account = "EKS\\\\svc-wz"\n')
+    assert "PENDING_SERVERS" in found and "PENDING_SERVICE_ACCOUNT" not in found
+
+
+def test_run_without_an_environment_is_refused(sample_copy: Path) -> None:
+    """A consultant's cold run: ``run --settings …`` without ``--env`` ran every environment,
+    production too, whose run then became the one compare and status read. The environment
+    is named, or ``--env all``; nothing is started and no folder made."""
+    r = cli("run", "--settings", str(sample_copy / "migration.toml"))
+    assert r.returncode == 2 and "--env NAME (repeatable) or --env all" in r.stderr, r.stderr
+    assert not (sample_copy / "runs").exists()

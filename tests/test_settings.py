@@ -318,3 +318,19 @@ def test_a_folder_given_as_the_settings_file_is_named_as_a_folder(tmp_path: Path
     empty.mkdir()
     r = cli("check", "--settings", str(empty), "--env", "test")
     assert r.returncode == 2 and r.stderr.strip().endswith("is a folder: give its settings file")
+
+
+def test_a_typo_of_a_key_is_named_once_with_what_was_meant(tmp_path: Path) -> None:
+    """A consultant's cold run: ``server_ip`` gave the list of 26 keys known there and a
+    second line, "missing required key environments.test.server_ips", for one mistake. A
+    key close to a known one is named with it, and the key it was taken for is not said
+    missing again; a key like none is listed with what is known, as before."""
+    typo = GOOD.replace('server_ips = ["203.0.113.5"]', 'server_ip = ["203.0.113.5"]')
+    assert problems(write(tmp_path, typo)) == [
+        "migration.toml: unknown key 'environments.test.server_ip': did you mean 'server_ips'?"
+    ]
+    far = GOOD + "[environments.test.rehearsal]\nxyzzy = 1\n"
+    (said,) = problems(write(tmp_path, far))
+    assert said.startswith(
+        "migration.toml: unknown key 'environments.test.rehearsal.xyzzy' (known here: "
+    )

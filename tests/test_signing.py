@@ -424,6 +424,7 @@ def test_the_manifest_records_the_seal_and_the_cms_is_what_the_contract_says(
     # the signed document says who seals it, beside the signatures
     page = (folder / "signoff" / "index.html").read_text(encoding="utf-8")
     assert "forsegles elektronisk af" in page and "Konsulenthuset seal" in page
+    assert "Ankeret låser kørslens leverancer" not in page  # the seal covers the pages too
 
 
 def test_a_sealed_run_verifies_with_pyhanko_and_audit_verify(

@@ -84,7 +84,8 @@ def test_danish_overview() -> None:
         "Certifikatet er udløbet",
         "Sprunget over, fordi kørslen var offline",
         "01-07-2026 kl. 12:30",
-        "dispatcher-config.json er tilbageholdt: CERT_EXPIRED",
+        # the code in words, with the code beside (a consultant's cold run, session 24)
+        "dispatcher-config.json er tilbageholdt: Certifikatet er udløbet (CERT_EXPIRED)",
         "Enhed Ø",
         "Underskrifter",
         "ab" * 32,

@@ -293,7 +293,10 @@ def mapping_changes(a: RunView, b: RunView) -> tuple[Change, ...]:
     if _aligned(old, new, keys):  # the usual case: the same rows, a few values changed
         try:
             same = np.ones(len(old), dtype=bool)
-            for f in values:
+            # a mailbox moved to another unit, landing where it did, is a change too (a
+            # consultant's cold run: none said it, and the page listed it under its new unit
+            # on the old one's contact point)
+            for f in [*values, MAPPING_UNIT]:
                 same &= _texts(old[f]) == _texts(new[f])
         except (TypeError, ValueError):  # a column the comparison cannot take: all rows
             same = np.zeros(len(old), dtype=bool)
@@ -305,6 +308,11 @@ def mapping_changes(a: RunView, b: RunView) -> tuple[Change, ...]:
     differs = merged["_merge"] != "both"
     for f in values:
         differs |= merged[f + "\0a"] != merged[f + "\0b"]
+    unit_a, unit_b = merged[MAPPING_UNIT + "\0a"], merged[MAPPING_UNIT + "\0b"]
+    # both named (a run from before the unit column reads as ""): no unit is no move
+    moved = (merged["_merge"] == "both") & (unit_a != unit_b) & (unit_a != "") & (unit_b != "")
+    merged["\0moved"] = moved
+    differs |= moved
     # Key order as Python sorts text (by code point), which pandas' sort of text gives too.
     merged = merged[differs].sort_values(keys, kind="stable")
     code = {
@@ -320,12 +328,28 @@ def mapping_changes(a: RunView, b: RunView) -> tuple[Change, ...]:
     rows: list[Change] = []
     for row in merged.to_dict("records"):
         kind = str(row["_merge"])
+        unit = row[MAPPING_UNIT + "\0b"] or row[MAPPING_UNIT + "\0a"]
+        if row["\0moved"]:
+            rows.append(
+                Change(
+                    "MAPPING_UNIT_CHANGED",
+                    {
+                        "mailbox": row[keys[0]],
+                        "subject": row[keys[1]],
+                        "from_unit": row[MAPPING_UNIT + "\0a"],
+                        "to_unit": row[MAPPING_UNIT + "\0b"],
+                        "contact_point": row[values[1] + "\0b"] or row[values[0] + "\0b"],
+                    },
+                    unit,
+                )
+            )
+            if all(row[f + "\0a"] == row[f + "\0b"] for f in values):
+                continue  # only its unit changed
         params: dict[str, Any] = {"mailbox": row[keys[0]], "subject": row[keys[1]]}
         if kind != "right_only":
             params["before"] = side(row, "\0a")
         if kind != "left_only":
             params["after"] = side(row, "\0b")
-        unit = row[MAPPING_UNIT + "\0b"] or row[MAPPING_UNIT + "\0a"]
         rows.append(Change(code[kind], params, unit))
     return tuple(rows)
 
@@ -538,6 +562,11 @@ def diff_runs(run_a: Path, run_b: Path) -> dict[str, Any]:
     from ..run.neighbours import check_folder
 
     for run in (run_a, run_b):
+        if run.is_dir() and (run / "acceptance.json").exists():  # said before any check
+            raise InputError(
+                f"{run}: a rehearsal (acceptance test) folder, not a run: diff compares two "
+                "runs of one environment"
+            )
         if run.is_dir():
             verified, why = check_folder(run)
             if verified is None:

@@ -23,7 +23,7 @@ from ..run.neighbours import RUN_NAME as RUN_NAME  # one pattern for a run's fol
 
 MAPPING_KEY = ("Mailbox ID", "Subject ID")
 MAPPING_VALUES = ("NgDP Guid", "Contact point name", "Status")
-MAPPING_UNIT = "Responsible unit"  # carried along to say which unit a change concerns, not compared
+MAPPING_UNIT = "Responsible unit"  # the unit a change concerns; a move is MAPPING_UNIT_CHANGED
 
 
 def _json(

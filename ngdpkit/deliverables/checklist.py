@@ -109,8 +109,8 @@ NEXT = {
             "done": "Intet: WorkZone-registret stemmer med tilknytningen.",
         },
         "dispatcher": {
-            "to_do": "Afvent de blokerende fund; konfigurationen holdes tilbage til da.",
-            "blocked": "Afvent de blokerende fund; konfigurationen holdes tilbage til da.",
+            "to_do": "Ret de blokerende fund: dispatcherens værdier er ikke klar til brug før da.",
+            "blocked": "Ret de blokerende fund: dispatcherens værdier er ikke klar til brug før da.",
             "not_verified": "Indtast værdierne fra siden NgDP-dispatcher i WorkZone Configurator og bekræft med ngdpkit confirm --step 7.",
             "done": "Intet.",
         },
@@ -158,8 +158,8 @@ NEXT = {
             "done": "Nothing: the WorkZone register matches the mapping.",
         },
         "dispatcher": {
-            "to_do": "Wait for the blocking findings; the configuration is withheld until then.",
-            "blocked": "Wait for the blocking findings; the configuration is withheld until then.",
+            "to_do": "Fix the blocking findings: the dispatcher values are not ready for use until then.",
+            "blocked": "Fix the blocking findings: the dispatcher values are not ready for use until then.",
             "not_verified": "Enter the values of the NgDP dispatcher page in WorkZone Configurator and confirm with ngdpkit confirm --step 7.",
             "done": "Nothing.",
         },

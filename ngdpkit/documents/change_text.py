@@ -31,6 +31,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "da": "Postkasse {mailbox}: {before} → {after}.",
         "en": "Mailbox {mailbox}: {before} → {after}.",
     },
+    "MAPPING_UNIT_CHANGED": {
+        "da": "Postkasse {mailbox} hører nu til {to_unit} (før: {from_unit}) og lander på {contact_point}.",
+        "en": "Mailbox {mailbox} now belongs to {to_unit} (was: {from_unit}) and lands on {contact_point}.",
+    },
     "LIST_CHANGED": {
         "da": "{where}{field}: tilføjet {added}; fjernet {removed}.",
         "en": "{where}{field}: added {added}; removed {removed}.",
@@ -42,6 +46,11 @@ TEXTS: dict[str, dict[str, str]] = {
     "CHECKLIST_CHANGED": {
         "da": "Trin {step} ({title}): {before} → {after}{detail}.",
         "en": "Step {step} ({title}): {before} → {after}{detail}.",
+    },
+    # CHECKLIST_CHANGED whose status stayed: only its evidence changed
+    "CHECKLIST_EVIDENCE_CHANGED": {
+        "da": "Trin {step} ({title}): stadig {after}, nyt belæg{detail}.",
+        "en": "Step {step} ({title}): still {after}, new evidence{detail}.",
     },
     "DISPATCHER_SHOWN_AGAIN": {
         "da": "Dispatcherens værdier vises igen efter kørslen {run}, der holdt dem tilbage: sammenlign dem med det, der står i Configurator.",
@@ -74,6 +83,10 @@ TITLES: dict[str, dict[str, str]] = {
     "MAPPING_ADDED": {"da": "Ny postkasse", "en": "New mailbox"},
     "MAPPING_REMOVED": {"da": "Postkasse fjernet", "en": "Mailbox removed"},
     "MAPPING_CHANGED": {"da": "Tilknytning ændret", "en": "Mapping changed"},
+    "MAPPING_UNIT_CHANGED": {
+        "da": "Postkasse flyttet til en anden enhed",
+        "en": "Mailbox moved to another unit",
+    },
     "LIST_CHANGED": {
         "da": "{where}{field}: tilføjet {added}; fjernet {removed}.",
         "en": "{where}{field}: added {added}; removed {removed}.",
@@ -192,6 +205,10 @@ def sentence(code: str, params: Mapping[str, Any], language: str, names: Mapping
     ):
         return _list_sentence(code, params, before, after, lang, names)
     template = TEXTS.get(code, {}).get(lang)
+    if code == "CHECKLIST_CHANGED" and before == after:
+        # only its evidence changed (a confirmation of a blocked step): "blokeret → blokeret"
+        # read as a change of status (a consultant's cold run)
+        template = TEXTS["CHECKLIST_EVIDENCE_CHANGED"][lang]
     if template is None:  # a code from a newer kit: its name and values, still readable
         return f"{code}: " + ", ".join(f"{k} {human(v, lang, names)}" for k, v in params.items())
     values: dict[str, str] = {}
@@ -351,6 +368,19 @@ def code_words(code: str) -> str:
     words = [WORDS.get(w, w.lower()) for w in code.split("_") if w]
     text = " ".join(words)
     return text[:1].upper() + text[1:]
+
+
+def codes_in_words(codes: Iterable[str], language: str) -> str:
+    """Finding codes as a reader of a page takes them: each one's title in the page's language,
+    its code in brackets for the consultant who looks it up ("Postkassen er ikke tilknyttet
+    et kontaktpunkt (MAILBOX_UNMAPPED)"); a signing customer read "ikke klar:
+    MAILBOX_UNMAPPED" (a consultant's cold run)."""
+    lang = _lang(language)
+    said = []
+    for code in codes:
+        words = code_title("findings_added", code, lang)
+        said.append(f"{words} ({code})" if words and words != code else code)
+    return "; ".join(said)
 
 
 def unit_counts(units: Iterable[str], language: str) -> str:

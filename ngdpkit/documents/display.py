@@ -93,6 +93,18 @@ def block(*parts: Any, flex: bool = False, cls: str = "") -> HTML:
     return HTML(fragment("block", [p for p in parts if p], Markup(STYLE), flex, cls))
 
 
+def printed_elsewhere(shown: HTML, where: str, language: str) -> HTML:
+    """``shown`` (an ``also-in-pdf`` block, printed on a page of its own) and, in the PDF
+    only, a line in its place naming that page: the printed notebook part kept its section's
+    heading with nothing under it ("Administrativ Adgang", "Firewall"; a customer's cold
+    read)."""
+    pointer = fragment(
+        "block", [para(t(language, "printed_elsewhere", where=where))], Markup(STYLE), False,
+        "print-only",
+    )  # fmt: skip
+    return HTML(Markup(shown.html) + pointer)
+
+
 def para(*items: Any) -> Markup:
     return fragment("para", list(items))
 
@@ -302,7 +314,7 @@ def contact_points_html(cps: Any, *, language: str = "da") -> HTML:
         )
         for p in cps.points
     ]
-    return block(
+    shown = block(
         table(
             rows,
             [
@@ -317,6 +329,7 @@ def contact_points_html(cps: Any, *, language: str = "da") -> HTML:
         ),
         cls="also-in-pdf",  # the portal page's table of contact points is the printed one
     )
+    return printed_elsewhere(shown, t(language, "portal"), language)
 
 
 def coverage_html(mapping: Any, *, language: str = "da") -> HTML:
@@ -374,7 +387,10 @@ def mapping_by_unit_html(frame: Any, *, limit: int = 2000, language: str = "da")
         t(language, "mapping_status"),
     ]
     parts: list[Markup] = []
-    units = frame["responsible_unit"].where(frame["responsible_unit"] != "", "—")
+    # A row without a unit is under "—": a missing cell (None) counted nowhere, and the
+    # page's units summed to one row less than the export (a consultant's cold run).
+    unit = frame["responsible_unit"].fillna("").astype(str).str.strip()
+    units = unit.where(unit != "", "—")
     # Rows sorted by unit once (stable: each unit keeps the export's order); only the rows
     # shown become Python values, and units are walked by their sizes.
     sizes = units.value_counts(sort=False).sort_index()

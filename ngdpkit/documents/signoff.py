@@ -24,6 +24,7 @@ from ..checks.evidence import EvidenceSummary
 from ..checks.network import NetworkRun
 from ..findings import Finding
 from ..redact import environ_without_secrets
+from .change_text import codes_in_words
 from .display import STYLE, badge, findings_html, mapping_by_unit_html, table
 from .i18n import local_time, seconds, status_word, t
 from .pages import Markup, fragment, text_table
@@ -651,7 +652,7 @@ def _overview_dispatcher(ctx: Overview, lang: str) -> Markup:
                 t(lang, "status"),  # the values', not the migration's ("klar" under "ikke klar")
                 t(lang, "dispatcher_values_ready")
                 if disp.ready
-                else f"{t(lang, 'not_ready')}: {', '.join(disp.blocking)}",
+                else f"{t(lang, 'not_ready')}: {codes_in_words(disp.blocking, lang)}",
             )
         )
         disp_html = table(rows, [t(lang, "field"), t(lang, "value")], language=lang)
@@ -660,7 +661,7 @@ def _overview_dispatcher(ctx: Overview, lang: str) -> Markup:
         disp_html = disp_html + fragment("para", [t(lang, "dispatcher_names_note")])
     else:
         disp_html = fragment(
-            "banner", t(lang, "dispatcher_withheld", codes=", ".join(ctx.withheld_by))
+            "banner", t(lang, "dispatcher_withheld", codes=codes_in_words(ctx.withheld_by, lang))
         )
     # The PDF holds the dispatcher's own page: this table is printed there only.
     return fragment("section", t(lang, "dispatcher"), [disp_html], "also-in-pdf")
@@ -775,6 +776,10 @@ def _overview_signatures(ctx: Overview, lang: str) -> Markup:
         )
     if ctx.seal:  # the consultancy's electronic seal over the same folder (§12.5)
         declaration = declaration + fragment("para", [t(lang, "sealed_by", subject=ctx.seal)])
+    elif anchor:
+        # what the anchor pins, and what it cannot (the pages print it): a customer's cold
+        # read found "identified by the anchor" promised more than audit verify says
+        declaration = declaration + fragment("para", [t(lang, "anchor_scope")])
     return fragment(
         "signatures",
         t(lang, "signatures"),
@@ -999,12 +1004,16 @@ def render_dispatcher(
     ]
     if config is None:
         parts.append(
-            fragment("banner", t(lang, "dispatcher_withheld", codes=", ".join(withheld_by)))
+            fragment(
+                "banner", t(lang, "dispatcher_withheld", codes=codes_in_words(withheld_by, lang))
+            )
         )
     else:
         if not config.ready:
             parts.append(
-                fragment("banner", f"{t(lang, 'not_ready')}: {', '.join(config.blocking)}")
+                fragment(
+                    "banner", f"{t(lang, 'not_ready')}: {codes_in_words(config.blocking, lang)}"
+                )
             )
         parts += dispatcher_fields(config, lang)
     return page(
@@ -1119,6 +1128,11 @@ def checklist_table(rows: list[tuple[str, str, str, str, str]], language: str) -
         ],
         HEADERS[lang],
         language=lang,
+    ) + fragment(
+        # what each word means: "ikke verificeret" beside "mangler", and plans in a column
+        # called evidence, left a signing customer guessing (a customer's cold read)
+        "para",
+        [t(lang, "checklist_legend")],
     )
 
 

@@ -541,14 +541,17 @@ def _statuses(
         for row, mid, name in mb.loc[
             mb["status"] == STATUS_UNMAPPED, ["row", "mailbox_id", "mailbox_name"]
         ].itertuples(index=False):
+            named = str(name or "").strip()  # a name cell left empty (or a formula's): no "()"
             found.append(
                 F.error(
                     "MAILBOX_UNMAPPED",
-                    "Mailbox {mid} ({name}) has no contact point GUID.",
+                    "Mailbox {mid} ({name}) has no contact point GUID."
+                    if named
+                    else "Mailbox {mid} has no contact point GUID.",
                     export_label,
                     at(row),
                     mid=mid,
-                    name=name,
+                    **({"name": name} if named else {}),
                 )
             )
     return mapped

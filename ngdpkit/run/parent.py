@@ -179,10 +179,19 @@ class Children:
         echo: Any,
     ) -> None:
         self.settings, self.chosen, self.out_dir = settings, chosen, out_dir
-        self.online, self.pdf, self.notebooks, self.echo = online, pdf, notebooks, echo
+        self.online, self.pdf, self.notebooks = online, pdf, notebooks
+        self._echo, self._said = echo, threading.Lock()
         self.procs: dict[str, subprocess.Popen[str]] = {}
         self.folders: dict[str, Path] = {}
         self.threads: list[threading.Thread] = []
+
+    def echo(self, line: str) -> None:
+        """One line said whole: each environment's pump is a thread of its own, and ``print``
+        writes the text and its line end apart, so two children's lines ran together
+        ("[production] production: …[test] test: …" and an empty line; a consultant's cold
+        run)."""
+        with self._said:
+            self._echo(line)
 
     def pump(self, name: str, proc: subprocess.Popen[str]) -> None:
         assert proc.stdout is not None

@@ -56,6 +56,8 @@ PENDING_KEYS = {
         "mapping",
         "default_contact_point",
         "server_ips",
+        "servers",
+        "service_account",
     )
 }
 # Step name -> the calls that compute it in-process. Filled by ``ngdpkit.steps`` from

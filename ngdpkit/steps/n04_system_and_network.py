@@ -66,6 +66,13 @@ def check_system(step: Step) -> SystemFacts:
     step.add(check_servers(env.servers, f"{key}.servers"))
     accounts = [(s.name, s.service_account) for s in env.servers]
     step.add(check_accounts([*accounts, (env.name, env.service_account)], f"{key}.service_account"))
+    # What the install script needs, said by the run and not first on the server (a Windows
+    # administrator's cold read: it refused, or ran on any computer, and the run was silent)
+    if not env.servers:
+        pending(step, "servers", "install-certificate.ps1 installs on any computer it is run on")
+    without = [s.name for s in env.servers if not s.accounts(env.service_account)]
+    if without or not (env.servers or env.service_account):
+        pending(step, "service_account", "install-certificate.ps1 stops at its top until it is set")
     step.add(ambiguous_servers(env))
     auth_text = "not configured"
     if env.authorization_env:
@@ -193,12 +200,14 @@ def portal_registration(step: Step) -> PortalRegistration:
 def show_portal(step: Step, portal: PortalRegistration) -> display.HTML:
     from ..deliverables.portal import portal_fields
 
-    return display.key_values(
-        portal_fields(portal, step.language),
-        title=t(step.language, "portal"),
-        language=step.language,
+    lang = step.language
+    shown = display.key_values(
+        portal_fields(portal, lang),
+        title=t(lang, "portal"),
+        language=lang,
         cls="also-in-pdf",  # the portal page carries it in the PDF
     )
+    return display.printed_elsewhere(shown, f"{t(lang, 'portal')} ({step.env.name})", lang)
 
 
 def firewall_rules(step: Step) -> tuple[FirewallRule, ...]:
@@ -223,11 +232,13 @@ def show_firewall(rows: Sequence[FirewallRule], step: Step | None = None) -> dis
 
     lang = step.language if step is not None else "da"
     headers, body = firewall_table(rows, lang)
-    return display.block(
+    shown = display.block(
         display.heading(t(lang, "firewall"), 3),
         display.table(body, headers, language=lang),
-        cls="also-in-pdf",  # the firewall order is printed once, in the appendix
+        cls="also-in-pdf",  # the firewall order is printed once, on its own page
     )
+    where = t(lang, "firewall") + (f" ({step.env.name})" if step is not None else "")
+    return display.printed_elsewhere(shown, where, lang)
 
 
 def probe_evidence(step: Step) -> display.HTML:

@@ -7,6 +7,7 @@ from typing import Any
 
 from ..deliverables.dispatcher import DispatcherConfig
 from ..documents import display
+from ..documents.change_text import codes_in_words
 from ..documents.i18n import t
 from ..findings import Finding
 from .core import STEP_NAMES, Step
@@ -44,7 +45,7 @@ def dispatcher_config(step: Step) -> DispatcherConfig | None:
 def show_dispatcher(step: Step, config: DispatcherConfig | None) -> display.HTML:
     lang = step.language
     if config is None:
-        codes = ", ".join(step.own(DispatcherRecord).withheld_by)
+        codes = codes_in_words(step.own(DispatcherRecord).withheld_by, lang)
         return display.block(display.banner(t(lang, "dispatcher_withheld", codes=codes)))
     pairs: list[tuple[str, Any]] = list(config.parameters.pairs())
     pairs.append(
@@ -52,10 +53,12 @@ def show_dispatcher(step: Step, config: DispatcherConfig | None) -> display.HTML
             t(lang, "status"),  # the values', not the migration's, as on the overview
             t(lang, "dispatcher_values_ready")
             if config.ready
-            else f"{t(lang, 'not_ready')}: {', '.join(config.blocking)}",
+            else f"{t(lang, 'not_ready')}: {codes_in_words(config.blocking, lang)}",
         )
     )
-    return display.key_values(pairs, language=lang, cls="also-in-pdf")  # the dispatcher page
+    shown = display.key_values(pairs, language=lang, cls="also-in-pdf")  # the dispatcher page
+    where = f"{t(lang, 'dispatcher_page')} ({step.env.name})"
+    return display.printed_elsewhere(shown, where, lang)
 
 
 def outputs(record: DispatcherRecord, ctx: OutputContext) -> list[Path]:
