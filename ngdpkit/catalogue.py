@@ -202,6 +202,7 @@ DANISH: dict[str, str] = {
     "Mailbox ID {label_id} appears {count} times (rows {value}).": "Postkasse-ID {label_id} står {count} gange (rækkerne {value}).",
     "NgDP Guid {value!r} is neither a GUID nor 'udgår'/'retire'.": "NgDP Guid {value!r} er hverken en GUID eller 'udgår'/'retire'.",
     "Mailbox {mid} is marked udgår/retire and is not migrated.": "Postkassen {mid} er markeret udgår og flyttes ikke med.",
+    "Mailbox {mid} is marked udgår/retire (in the {src}) and is not migrated.": "Postkassen {mid} er markeret udgår (i {src}) og flyttes ikke med.",
     "default_contact_point {default_contact_point!r} is not a GUID.": "default_contact_point {default_contact_point!r} er ikke en GUID.",
     "Mailbox {mid}{value} is mapped more than once in the mapping file (rows {rows}) to {value2}; the first row is used.": "Postkassen {mid}{value} er tilknyttet mere end én gang i tilknytningsfilen (rækkerne {rows}) til {value2}; den første række bruges.",
     "NgDP Guid {value!r} in the export is not a GUID.": "NgDP Guid {value!r} i eksporten er ikke en GUID.",

@@ -476,7 +476,11 @@ FINDING_ROWS = 50  # past this many findings, check prints a summary by code and
 
 
 def print_findings_table(
-    payload: dict[str, Any], *, summary: list[Any] | None = None, language: str = "en"
+    payload: dict[str, Any],
+    *,
+    summary: list[Any] | None = None,
+    language: str = "en",
+    outcome: str = "",
 ) -> None:
     """One environment's findings, one per line; past :data:`FINDING_ROWS` (and given the
     ``summary`` by code and unit), the summary instead, and ``--all`` for every line. The
@@ -499,6 +503,8 @@ def print_findings_table(
     status = str(payload["status"])
     known = ("ok", "warnings", "errors", "crashed", "unusable")
     shown = status_word(lang, status) if status in known else status
+    if outcome:  # the i18n key of what the command's page calls it
+        shown = t(lang, outcome)
     # an input no step could read has no findings to count: "(0 fejl, 0 advarsler, 0 info)"
     # beside it read as a clean bill
     counted = "" if status == "unusable" and not findings else f" ({said})"
@@ -795,11 +801,14 @@ def _no_secret_in_confirmation(settings: Settings, env: Environment, *, by: str,
 
 
 def _blocked_in_latest_run(settings: Any, environment: str, step: int) -> str:
-    """The run ID of the environment's latest run when ``step`` is blocked there, else ""."""
+    """The run ID of the environment's latest run when ``step`` is blocked there, else "".
+    Only a folder that verifies as this environment's run is read (an attacker's pass: a
+    planted folder named in ``LATEST`` decided the note), as ``status`` and ``diff`` read."""
     from .compare.runs import latest_run, read_checklist
+    from .run.neighbours import check_folder
 
     run_dir = latest_run(settings.base_dir / "runs" / environment)
-    if run_dir is None:
+    if run_dir is None or check_folder(run_dir, environment=environment)[0] is None:
         return ""
     try:
         rows = read_checklist(run_dir, run_dir.name)
@@ -1012,6 +1021,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
                 "findings": result["findings"],
             },
             language=settings.language,
+            # the comparison's outcome in the page's words: "advarsler" on the console beside
+            # "forskelle med bemærkninger" on the page read as two verdicts (a customer's look)
+            outcome=f"compare_outcome_{result['status']}",
         )
         print(folder)
     return code

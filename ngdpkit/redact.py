@@ -18,7 +18,7 @@ space (U+200B) inside shows whole in a terminal, a browser or a PDF. :func:`reda
 scan look for every form again in the text with those characters taken out
 (:func:`unseen_removed`, :data:`UNSEEN_RANGES`): ANSI escapes, control characters but tab and
 newline, Unicode's format characters (zero-width, soft hyphen, bidirectional marks, tags)
-and variation selectors. A secret split by a visible character (a space, a line break) or
+and variation selectors, raw or escaped (JSON, HTML, or Python's ``\xad`` and ``\U000e0041``). A secret split by a visible character (a space, a line break) or
 across two fields is not matched.
 """
 
@@ -368,8 +368,11 @@ _ESCAPED = re.compile(
     # after a number, a named one (``&shy;``, ``&ZeroWidthSpace;``; ``&shy`` alone as well)
     r"|&#(?:[xX]0*([0-9a-fA-F]{1,6})|0*([0-9]{1,7}));?"
     r"|&([A-Za-z][A-Za-z0-9]{1,31};|shy)"
+    # Python's repr of a string (a settings key quoted in an error): \xad, \U000e0041 (an
+    # attacker's pass: a password split by a soft hyphen in a key name was echoed so)
+    r"|\\x([0-9a-fA-F]{2})|\\U([0-9a-fA-F]{8})"
 )
-_MAYBE_UNSEEN = re.compile(_UNSEEN.pattern + r"|\\u|&[#A-Za-z]")
+_MAYBE_UNSEEN = re.compile(_UNSEEN.pattern + r"|\\[uxU]|&[#A-Za-z]")
 # Right-to-left embeddings, overrides and isolates: what follows is shown reversed, up to
 # the character that ends it (or the line's end)
 _RTL_OPENS = re.compile(
@@ -397,6 +400,8 @@ def _escaped_point(m: re.Match[str]) -> int | None:
 
         named = html.entities.html5.get(m.group(6), "")
         return ord(named) if len(named) == 1 else -1  # -1: not one character, never unseen
+    if m.group(7) or m.group(8):
+        return int(m.group(7) or m.group(8), 16)
     return None
 
 

@@ -510,29 +510,43 @@ def test_a_dispatcher_confirmation_in_a_run_that_withheld_its_values() -> None:
     assert "andre dispatcher-værdier" not in out["dispatcher"].detail
 
 
-def test_confirming_a_step_the_latest_run_blocks_says_it_stays_blocked(sample_copy: Path) -> None:
-    """A consultant's cold run: ``confirm --step 7`` while the latest run blocked the step
-    (a mailbox unmapped) was recorded without a word, and the next run's changes read
-    "blokeret → blokeret (Jens Hansen, …)". confirm says the step stays blocked while the
-    kit's errors stand; the change says the step is still blocked, with new evidence."""
+def test_confirming_a_step_the_latest_run_blocks_says_it_stays_blocked(
+    sample_run_copy: Path,
+) -> None:
+    """A consultant's cold run: ``confirm --step 7`` while the latest run blocked the step was
+    recorded without a word, and the next run's changes read "blokeret → blokeret (Jens
+    Hansen, …)". confirm says the step stays blocked while the kit's errors stand, read from
+    a run folder that verifies only (an attacker's pass: a planted folder decided the note);
+    the change says the step is still blocked, with new evidence."""
     from ngdpkit.documents.change_text import sentence
 
-    run = sample_copy / "runs" / "test" / "20261206T010227Z-91c8d6"
-    run.mkdir(parents=True)
-    rows_ = [
-        {"step": n, "title": f"Trin {n}", "who": "", "status": "to_do", "evidence": "none",
-         "detail": "", "next_action": ""}
-        for n in range(1, 9)
-    ]  # fmt: skip
-    rows_[6]["status"] = "blocked"
-    (run / "checklist.json").write_text(json.dumps(rows_), encoding="utf-8")
-    (run.parent / "LATEST").write_text(run.name, encoding="utf-8")
-    toml = str(sample_copy / "migration.toml")
-    r = cli("confirm", "--settings", toml, "--env", "test", "--step", "7", "--by", "Jens Hansen")
-    assert r.returncode == 0, r.stdout + r.stderr
-    assert f"step 7 is blocked in the latest run ({run.name})" in r.stdout
-    r = cli("confirm", "--settings", toml, "--env", "test", "--step", "6", "--by", "Jens Hansen")
-    assert r.returncode == 0 and "blocked" not in r.stdout
+    sample = sample_run_copy
+    toml = str(sample / "migration.toml")
+
+    def confirm(step: str) -> str:
+        r = cli("confirm", "--settings", toml, "--env", "test", "--step", step, "--by", "Jens")
+        assert r.returncode == 0, r.stdout + r.stderr
+        return r.stdout
+
+    assert "is blocked in the latest run" not in confirm("7")  # the sample's run: not blocked
+    text = (sample / "migration.toml").read_text(encoding="utf-8")
+    test_default = 'default_contact_point = "9366b98e-64ef-58fe-a723-950f3d511167"\n'
+    assert test_default in text
+    (sample / "migration.toml").write_text(text.replace(test_default, "", 1), encoding="utf-8")
+    r = run_cli("run", "--settings", toml, "--env", "test")  # PENDING_DEFAULT_CONTACT_POINT
+    latest = (sample / "runs" / "test" / "LATEST").read_text(encoding="utf-8").strip()
+    assert rows(sample / "runs" / "test" / latest)[7]["status"] == "blocked", r.stdout
+    assert f"step 7 is blocked in the latest run ({latest})" in confirm("7")
+    assert "is blocked in the latest run" not in confirm("6")
+    planted = sample / "runs" / "test" / "20261206T010227Z-91c8d6"
+    planted.mkdir()
+    (planted / "checklist.json").write_text(
+        json.dumps([{"step": 6, "title": "x", "status": "blocked", "evidence": "none",
+                     "detail": ""}]),
+        encoding="utf-8",
+    )  # fmt: skip
+    (sample / "runs" / "test" / "LATEST").write_text(planted.name, encoding="utf-8")
+    assert "is blocked in the latest run" not in confirm("6")  # it does not verify
     params = {"step": 7, "title": "NgDP-dispatcheren sat op i WorkZone", "before": "blocked",
               "after": "blocked", "detail": "Jens Hansen, 06-12-2026"}  # fmt: skip
     said = sentence("CHECKLIST_CHANGED", params, "da", {})

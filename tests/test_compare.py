@@ -1318,8 +1318,9 @@ def test_a_mailbox_moved_to_another_unit_is_a_change(tmp_path: Path) -> None:
     """A consultant's cold run: a mailbox moved from Borgerservice to Børn og Unge in the
     export, still landing on Borgerservice's contact point, was on no list of changes (the
     page then showed it under Børn og Unge on Borgerservice's contact point). It is
-    ``MAPPING_UNIT_CHANGED``, beside a change of its contact point when there is one; a run
-    from before the unit column (no unit) moves nothing."""
+    ``MAPPING_UNIT_CHANGED``, beside a change of its contact point when there is one; a unit
+    emptied or filled in is a move too (the customer's second look), and a run from before
+    the unit column (no unit at all) moves nothing."""
     from ngdpkit.compare.diff import mapping_changes
     from ngdpkit.compare.runs import RunView, read_mapping_csv
     from ngdpkit.documents.change_text import sentence
@@ -1333,18 +1334,35 @@ def test_a_mailbox_moved_to_another_unit_is_a_change(tmp_path: Path) -> None:
 
     a = view(
         "a.csv",
-        "1;Borgerservice;g1;A;mapped;\r\n2;Borgerservice;g1;A;mapped;\r\n3;;g1;A;mapped;\r\n",
+        "1;Borgerservice;g1;A;mapped;\r\n2;Borgerservice;g1;A;mapped;\r\n3;;g1;A;mapped;\r\n"
+        "4;Byggesager;g1;A;mapped;\r\n",
     )
     b = view(
         "b.csv",
-        "1;Børn og Unge;g1;A;mapped;\r\n2;Børn og Unge;g2;B;mapped;\r\n3;Skole;g1;A;mapped;\r\n",
+        "1;Børn og Unge;g1;A;mapped;\r\n2;Børn og Unge;g2;B;mapped;\r\n3;Skole;g1;A;mapped;\r\n"
+        "4;;g1;A;mapped;\r\n",
     )
     changes = mapping_changes(a, b)
     assert [(c.code, c.params["mailbox"], c.unit) for c in changes] == [
         ("MAPPING_UNIT_CHANGED", "1", "Børn og Unge"),
         ("MAPPING_UNIT_CHANGED", "2", "Børn og Unge"),
         ("MAPPING_CHANGED", "2", "Børn og Unge"),
+        ("MAPPING_UNIT_CHANGED", "3", "Skole"),
+        ("MAPPING_UNIT_CHANGED", "4", "Byggesager"),
     ]
     said = sentence(changes[0].code, changes[0].params, "da", {})
     assert said == "Postkasse 1 hører nu til Børn og Unge (før: Borgerservice) og lander på A."
+    said = sentence(changes[4].code, changes[4].params, "da", {})
+    assert said == "Postkasse 4 hører nu til ingen enhed (før: Byggesager) og lander på A."
     assert mapping_changes(b, b) == ()
+    old_kit = view("c.csv", "1;;g1;A;mapped;\r\n2;;g1;A;mapped;\r\n")  # no unit at all
+    codes = [c.code for c in mapping_changes(old_kit, b)]  # mailbox 2's contact point, 3, 4
+    assert codes == ["MAPPING_CHANGED", "MAPPING_ADDED", "MAPPING_ADDED"]
+
+
+def test_the_console_names_the_comparisons_outcome_as_its_page_does(sample_copy: Path) -> None:
+    """A customer's look: the console said "advarsler" where the page said "forskelle med
+    bemærkninger", two verdicts for one comparison."""
+    r = cli("compare", "--settings", str(sample_copy / "migration.toml"), "--from-inputs")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "== test <> production: forskelle med bemærkninger (0 fejl, " in r.stdout, r.stdout

@@ -261,7 +261,8 @@ def test_the_export_summary_counts_rows_and_mailboxes_apart(sample_dir: Path) ->
 
 def test_a_mailbox_without_a_unit_is_listed_under_a_dash() -> None:
     """A consultant's cold run: a row whose "Ansvarlig enhed" was empty (None in the mapping)
-    was on no unit's table, so the page's units summed to one row less than the export."""
+    was on no unit's table, so the page's units summed to one row less than the export. It
+    is under "Ingen enhed"."""
     import pandas as pd
 
     from ngdpkit.documents.display import mapping_by_unit_html
@@ -273,14 +274,14 @@ def test_a_mailbox_without_a_unit_is_listed_under_a_dash() -> None:
     frame = pd.DataFrame(
         {
             "mailbox_id": ["0100001", "0100002", "0100003"],
-            "mailbox_name": ["Pas", "Ingen enhed", "Blank enhed"],
+            "mailbox_name": ["Pas", "Uden enhed", "Blank enhed"],
             "responsible_unit": ["Borgerservice", None, "  "],
             **cells,
         }
     )
     page = str(mapping_by_unit_html(frame, language="da"))
-    assert "Borgerservice (1)" in page and "— (2)" in page
-    assert "Ingen enhed" in page and "Blank enhed" in page
+    assert "Borgerservice (1)" in page and "Ingen enhed (2)" in page
+    assert "Uden enhed" in page and "Blank enhed" in page
 
 
 def test_blocking_codes_are_named_in_words_with_the_code_beside() -> None:

@@ -86,3 +86,24 @@ def test_a_stale_variable_that_wins_over_the_secrets_file_is_said(
     assert {"SECRET_SHADOWED", "CERT_BAD_PASSWORD"} <= codes, codes
     assert right not in r.stdout + r.stderr
     assert "an old password left in the shell" not in r.stdout + r.stderr
+
+
+def test_a_secret_split_by_an_unseen_character_in_pythons_quoting_is_hidden() -> None:
+    """An attacker's pass: a password pasted into a settings key, split by a soft hyphen or a
+    tag character, was echoed by the unknown-key line in Python's quoting (``\\xad``,
+    ``\\U000e0041``), which the console filter did not read as unseen. It is hidden as the
+    raw, JSON and HTML forms are; a visible character written so is left alone."""
+    from ngdpkit import redact as R
+
+    secret = "jyy2PvQohVRbS3cretT41l"
+    R.forget_all()
+    try:
+        R.register("NGDPKIT_TEST_CERT_PASSWORD", secret)
+        for split in ("\\xad", "\\U000e0041", "\\x9b", "\\u200b"):
+            said = R.redact(f"unknown key '{secret[:12]}{split}{secret[12:]}' (known here: …)")
+            assert said == "unknown key '[hidden: NGDPKIT_TEST_CERT_PASSWORD]' (known here: …)", (
+                split
+            )
+        assert R.redact(f"{secret[:12]}\\x64{secret[12:]}") == f"{secret[:12]}\\x64{secret[12:]}"
+    finally:
+        R.forget_all()

@@ -290,13 +290,15 @@ def mapping_changes(a: RunView, b: RunView) -> tuple[Change, ...]:
     empty = pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
     old = a.mapping if a.mapping is not None else empty
     new = b.mapping if b.mapping is not None else empty
+    # a run from before the unit column reads every unit as "": no move is read from it
+    units_known = all(len(t) and bool((_texts(t[MAPPING_UNIT]) != "").any()) for t in (old, new))
     if _aligned(old, new, keys):  # the usual case: the same rows, a few values changed
         try:
             same = np.ones(len(old), dtype=bool)
             # a mailbox moved to another unit, landing where it did, is a change too (a
             # consultant's cold run: none said it, and the page listed it under its new unit
             # on the old one's contact point)
-            for f in [*values, MAPPING_UNIT]:
+            for f in [*values, MAPPING_UNIT] if units_known else values:
                 same &= _texts(old[f]) == _texts(new[f])
         except (TypeError, ValueError):  # a column the comparison cannot take: all rows
             same = np.zeros(len(old), dtype=bool)
@@ -309,8 +311,9 @@ def mapping_changes(a: RunView, b: RunView) -> tuple[Change, ...]:
     for f in values:
         differs |= merged[f + "\0a"] != merged[f + "\0b"]
     unit_a, unit_b = merged[MAPPING_UNIT + "\0a"], merged[MAPPING_UNIT + "\0b"]
-    # both named (a run from before the unit column reads as ""): no unit is no move
-    moved = (merged["_merge"] == "both") & (unit_a != unit_b) & (unit_a != "") & (unit_b != "")
+    # a unit emptied or filled in is a move too (a customer's second look: an emptied unit
+    # was on no list)
+    moved = (merged["_merge"] == "both") & (unit_a != unit_b) & units_known
     merged["\0moved"] = moved
     differs |= moved
     # Key order as Python sorts text (by code point), which pandas' sort of text gives too.

@@ -221,6 +221,10 @@ def sentence(code: str, params: Mapping[str, Any], language: str, names: Mapping
             values[key] = field_label(str(value), lang)
         else:
             values[key] = human(value, lang, names)
+    if code == "MAPPING_UNIT_CHANGED":  # an empty unit is said, not left blank
+        for key in ("from_unit", "to_unit"):
+            if not str(params.get(key) or "").strip():
+                values[key] = t(lang, "no_unit")
     mailbox = str(params.get("mailbox") or "")
     subject = str(params.get("subject") or "")
     if subject:

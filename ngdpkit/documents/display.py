@@ -387,10 +387,10 @@ def mapping_by_unit_html(frame: Any, *, limit: int = 2000, language: str = "da")
         t(language, "mapping_status"),
     ]
     parts: list[Markup] = []
-    # A row without a unit is under "—": a missing cell (None) counted nowhere, and the
+    # A row without a unit is under "Ingen enhed": a missing cell (None) counted nowhere, and the
     # page's units summed to one row less than the export (a consultant's cold run).
     unit = frame["responsible_unit"].fillna("").astype(str).str.strip()
-    units = unit.where(unit != "", "—")
+    units = unit.where(unit != "", t(language, "no_unit").capitalize())
     # Rows sorted by unit once (stable: each unit keeps the export's order); only the rows
     # shown become Python values, and units are walked by their sizes.
     sizes = units.value_counts(sort=False).sort_index()

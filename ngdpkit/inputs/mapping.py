@@ -527,14 +527,19 @@ def _statuses(
                     guid=guid,
                 )
             )
-    for row, mid in mb.loc[retired, ["row", "mailbox_id"]].itertuples(index=False):
+    for row, mid, src in mb.loc[retired, ["row", "mailbox_id", "source"]].itertuples(index=False):
+        # where the mark is (the mapping file, a decision): the location is the export's
+        # row, which holds no mark (a customer's cold read looked for it there)
         found.append(
             F.info(
                 "MAILBOX_RETIRED",
-                "Mailbox {mid} is marked udgår/retire and is not migrated.",
+                "Mailbox {mid} is marked udgår/retire (in the {src}) and is not migrated."
+                if src
+                else "Mailbox {mid} is marked udgår/retire and is not migrated.",
                 export_label,
                 at(row),
                 mid=mid,
+                **({"src": src} if src else {}),
             )
         )
     if not nothing_to_map_with:  # on day one PENDING_CONTACT_POINTS/PENDING_MAPPING say it once
