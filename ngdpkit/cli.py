@@ -313,7 +313,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"{args.settings}: name the environment to run: --env NAME (repeatable) or --env all"
         )
     print(
-        f"ngdpkit {__version__}: running {', '.join(args.env) or 'all'} from {args.settings}",
+        f"ngdpkit {__version__}: running {', '.join(args.env)} from {args.settings}",
         flush=True,
     )
     if args.notebooks is not None and not args.notebooks.is_dir():

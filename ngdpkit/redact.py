@@ -18,8 +18,9 @@ space (U+200B) inside shows whole in a terminal, a browser or a PDF. :func:`reda
 scan look for every form again in the text with those characters taken out
 (:func:`unseen_removed`, :data:`UNSEEN_RANGES`): ANSI escapes, control characters but tab and
 newline, Unicode's format characters (zero-width, soft hyphen, bidirectional marks, tags)
-and variation selectors, raw or escaped (JSON, HTML, or Python's ``\xad`` and ``\U000e0041``). A secret split by a visible character (a space, a line break) or
-across two fields is not matched.
+and variation selectors, raw or escaped (JSON, HTML, or Python's ``\xad`` and
+``\U000e0041``). A secret split by a visible character (a space, a line break) or across two
+fields is not matched.
 """
 
 from __future__ import annotations

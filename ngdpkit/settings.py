@@ -384,7 +384,7 @@ class _Reader:
                 close = difflib.get_close_matches(str(key), list(schema), n=1, cutoff=0.75)
                 if close:
                     self.problem(f"unknown key {dotted!r}: did you mean {close[0]!r}?")
-                    self.meant.add(f"{where}.{close[0]}" if where else close[0])
+                    self.meant.add(_dotted(where, close[0]))
                 else:
                     known = ", ".join(sorted(schema))
                     self.problem(f"unknown key {dotted!r} (known here: {known})")

@@ -379,10 +379,12 @@ def codes_in_words(codes: Iterable[str], language: str) -> str:
     its code in brackets for the consultant who looks it up ("Postkassen er ikke tilknyttet
     et kontaktpunkt (MAILBOX_UNMAPPED)"); a signing customer read "ikke klar:
     MAILBOX_UNMAPPED" (a consultant's cold run)."""
+    from ..catalogue import title
+
     lang = _lang(language)
     said = []
     for code in codes:
-        words = code_title("findings_added", code, lang)
+        words = (title(code) if lang == "da" else "") or code_words(code)
         said.append(f"{words} ({code})" if words and words != code else code)
     return "; ".join(said)
 

@@ -70,8 +70,9 @@ def check_system(step: Step) -> SystemFacts:
     # administrator's cold read: it refused, or ran on any computer, and the run was silent)
     if not env.servers:
         pending(step, "servers", "install-certificate.ps1 installs on any computer it is run on")
-    without = [s.name for s in env.servers if not s.accounts(env.service_account)]
-    if without or not (env.servers or env.service_account):
+    if not (env.servers or env.service_account) or any(
+        not s.accounts(env.service_account) for s in env.servers
+    ):
         pending(step, "service_account", "install-certificate.ps1 stops at its top until it is set")
     step.add(ambiguous_servers(env))
     auth_text = "not configured"
