@@ -354,3 +354,25 @@ def test_each_step_file_holds_exactly_its_record(sample_run_dir: Path) -> None:
         kind = RECORDS[path.stem]
         assert set(data["results"]) == {f.name for f in dataclasses.fields(kind)}, path.name
         assert isinstance(read_step(path).record, kind)
+
+
+def test_no_address_cell_of_the_firewall_order_is_empty(sample_dir: Path) -> None:
+    """A Windows administrator's cold read: many change-request systems read an empty address
+    cell as "any". The rows asking for no TLS inspection had no source address, the NAT rows
+    no destination, and with no ``servers`` the rules themselves had no source. Every
+    address cell holds an address or a text that fails an import."""
+    from ngdpkit.deliverables.firewall import NOT_A_RULE, PORTAL_ONLY, SERVERS_ADDRESSES
+
+    for env in (env_of(sample_dir), replace(env_of(sample_dir), servers=())):
+        rows = firewall_rules(env)
+        assert all(r["source_ip"] and r["ip"] for r in rows), [
+            r for r in rows if not (r["source_ip"] and r["ip"])
+        ]
+        notes = [r for r in rows if r["purpose"] == "no inspection"]
+        assert notes and all(r["source_ip"] == NOT_A_RULE for r in notes)
+        nat = [r for r in rows if r["purpose"] == "nat"]
+        assert nat and all(r["ip"] == PORTAL_ONLY for r in nat)
+    rules = [
+        r for r in firewall_rules(replace(env_of(sample_dir), servers=())) if r["purpose"] == "ngdp"
+    ]
+    assert rules and {r["source_ip"] for r in rules} == {SERVERS_ADDRESSES}

@@ -884,6 +884,15 @@ def test_an_import_that_fails_leaves_no_ca_trusted(scripts: dict[str, str]) -> N
     ):
         assert plan_end < text.index(before, plan_end) < root, before
     assert root < text.index("$chainOk = $chain.Build($cert)")  # the chain needs the CAs
+    # an edited CA still stops the script before any change, -WhatIf's plan too (the
+    # administrator's second look: the thumbprint check had moved after the import)
+    plan = text.index("if ($WhatIfPreference) {\n")
+    for ca in (
+        "Assert-NgdpCa $RootCa $RootThumbprint",
+        "Assert-NgdpCa $IssuingCa $IssuingThumbprint",
+    ):
+        assert text.index("function Assert-NgdpCa") < text.index(ca) < plan, ca
+    assert "throw ('Nothing was changed. The embedded CA has thumbprint" in text
     assert not nodes(text, "ERROR")
 
 
@@ -897,15 +906,40 @@ def test_the_server_check_reads_only_the_count_of_receipts(scripts: dict[str, st
     assert "/memos/" not in text.replace("/api/MeMoV1/memos/", "")
 
 
-def test_a_push_service_this_server_does_not_trust_is_not_a_pass(scripts: dict[str, str]) -> None:
+def test_a_push_service_this_server_does_not_trust_is_not_a_pass(
+    scripts: dict[str, str], tmp_path: Path
+) -> None:
     """An administrator's cold read: TrustFailure (this server does not trust the Push
     Service's own certificate) counted as "refused without a client certificate", a pass. It
-    is a failed check now, which the run reads as NET_PUSH_UNPROTECTED (a warning)."""
+    is a check of its own that fails, which the run reads as NET_PUSH_CERT_UNTRUSTED (a
+    warning saying the binding could not be judged; NET_PUSH_UNPROTECTED's title, "answers
+    without authorisation", was wrong for an endpoint that never answered: the second look)."""
     text = scripts["check"]
     trust = text.index("[System.Net.WebExceptionStatus]::TrustFailure")
     line = text[trust : text.index("\n", trust)]
-    assert "Add-Check 'push_client_cert' $PushUrl $false" in line, line
+    assert "Add-Check 'push_cert_untrusted' $PushUrl $false" in line, line
     assert "SecureChannelFailure" not in line
+    path = tmp_path / "ev.json"
+    check = {
+        "kind": "push_cert_untrusted",
+        "target": "https://push.example.dk/api/MeMoV1/x/receipt",
+        "ok": False,
+        "detail": "The remote certificate is invalid according to the validation procedure.",
+        "status": None,
+    }
+    path.write_text(
+        json.dumps(
+            {
+                "schema": "ngdpkit/server-check/1",
+                "server": "WZPUSH01",
+                "taken_at": "2026-12-01T10:00:00Z",
+                "checks": [check],
+            }
+        )
+    )
+    found = read_evidence(path, label="ev.json", environment="production", registered_ips=())[1]
+    assert [(f.code, f.severity) for f in found] == [("NET_PUSH_CERT_UNTRUSTED", "warning")]
+    assert "kunne ikke afgøres" in found[0].text("da")
 
 
 def test_evidence_times_do_not_follow_the_servers_culture(scripts: dict[str, str]) -> None:

@@ -109,6 +109,8 @@ FIREWALL_WORDS = {
         "no inspection": "ingen TLS-inspektion mod NgDP: gensidig TLS bryder, hvis en proxy åbner forbindelsen",
         "egress address (NAT)": "udgående adresse (NAT)",
         "(note, not a rule)": "(bemærkning, ikke en regel)",
+        "(portal only: not a rule)": "(kun til portalen: ikke en regel)",
+        "(each server's internal address)": "(hver servers interne adresse)",
     },
     "en": {
         "internal": "internal address",
@@ -136,6 +138,12 @@ def firewall_word(language: str, value: Any) -> Any:
 
 
 NOT_A_RULE = "(note, not a rule)"  # the source of the rows that ask for no TLS inspection
+# What stands in an address cell that holds no address, so that a change-request system
+# importing the CSV fails on the row: an empty cell is read as "any" by many (a Windows
+# administrator's cold read: the note rows had no source address, the NAT rows no
+# destination, and with no servers the rules themselves had no source)
+PORTAL_ONLY = "(portal only: not a rule)"
+SERVERS_ADDRESSES = "(each server's internal address)"
 PUBLIC_ADDRESS_OF = "(public address of "  # the push rule's destination, when no IP is given
 
 
@@ -154,7 +162,7 @@ def firewall_rules(env: Environment) -> list[dict[str, Any]]:
     named = [s for s in env.servers or () if server_name_ok(s.name)]
     servers = [(s.name.strip(), usable_internal_ip(s) or s.name.strip()) for s in named]
     if not servers:
-        servers = [("WorkZone web and agent servers", "")]
+        servers = [("WorkZone web and agent servers", SERVERS_ADDRESSES)]
     rows = _outgoing_rows(env, servers) + _ngdp_rows(env, servers)
     # a push_base_url the run refuses (a private address, a port out of range) is no rule
     if (
@@ -229,7 +237,7 @@ def _ngdp_rows(env: Environment, servers: list[tuple[str, str]]) -> list[dict[st
                 # address fails an import instead
                 source=NOT_A_RULE,
                 source_server="",
-                source_ip="",
+                source_ip=NOT_A_RULE,
                 destination_host=ngdp["host"],
                 ip=ip,
                 port=443,
@@ -248,7 +256,7 @@ def _ngdp_rows(env: Environment, servers: list[tuple[str, str]]) -> list[dict[st
                 source_server="",
                 source_ip=egress,
                 destination_host=ngdp["host"],
-                ip="",
+                ip=PORTAL_ONLY,
                 port=443,
                 protocol="TCP (HTTPS)",
                 direction="outgoing",

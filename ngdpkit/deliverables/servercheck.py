@@ -260,6 +260,7 @@ def read_evidence(
             "tls_issuer",
             "proxy",
             "push_client_cert",
+            "push_cert_untrusted",
             "as_account_not_run",
         ):
             found += _seen_on_the_way(check, label, server, taken)
@@ -393,6 +394,21 @@ def _seen_on_the_way(check: dict[str, Any], label: str, server: str, taken: str)
             F.warning(
                 "NET_PUSH_UNPROTECTED",
                 "On {server} at {taken}: the push endpoint {url} {detail}: NgDP calls it with its own certificate, and its binding should ask for one.",
+                label,
+                server,
+                server=server,
+                taken=taken,
+                url=shortened(str(check.get("target") or ""), 300),
+                detail=detail,
+            )
+        ]
+    if check.get("kind") == "push_cert_untrusted":
+        # TrustFailure: this server does not trust the Push Service's own certificate. No
+        # sign of a client-certificate binding either way (a Windows administrator's read)
+        return [
+            F.warning(
+                "NET_PUSH_CERT_UNTRUSTED",
+                "On {server} at {taken}: this server does not trust the TLS certificate of the push endpoint {url} ({detail}); NgDP calls it and must trust that certificate, and whether its binding asks for a client certificate could not be judged.",
                 label,
                 server,
                 server=server,

@@ -40,6 +40,13 @@ $IssuingThumbprint = __ISSUING_THUMBPRINT__
 __KEY_FUNCTIONS__
 $OutDir = Resolve-NgdpOutDir $OutDir
 
+function Assert-NgdpCa([string]$Base64, [string]$Expected) {
+    # An embedded CA that is not what ngdpkit wrote stops the script before any change
+    if (-not $Base64) { return }
+    $ca = New-Object System.Security.Cryptography.X509Certificates.X509Certificate2(, [Convert]::FromBase64String($Base64))
+    if ($ca.Thumbprint -ne $Expected) { throw ('Nothing was changed. The embedded CA has thumbprint {0}, not {1}: the script was changed.' -f $ca.Thumbprint, $Expected) }
+}
+
 function Install-NgdpCa([string]$Base64, [string]$Expected, [string]$StoreName) {
     # A CA embedded in this script, checked against its thumbprint, into LocalMachine\<StoreName>.
     if (-not $Base64) { return }
@@ -70,6 +77,10 @@ if ($RootCa -and -not $RootIsOces3 -and -not $TrustCustomRoot) {
     throw ('Nothing was changed. The root CA in this script, {0} (thumbprint {1}), is not one of the OCES3 roots ngdpkit ships: the settings named their own trust anchors, and Windows would trust this CA for every TLS connection of this server. Only on a test server, and only if you know this CA, run the script again with -TrustCustomRoot.' -f $custom.Subject, $custom.Thumbprint)
 }
 
+# The embedded CAs are checked before anything (-WhatIf too): an edited script changes nothing
+Assert-NgdpCa $RootCa $RootThumbprint
+Assert-NgdpCa $IssuingCa $IssuingThumbprint
+
 # -WhatIf: what the steps below would change on this server, and nothing changed or written
 if ($WhatIfPreference) {
     Write-Host 'What if: nothing is changed and no evidence is written. Without -WhatIf this script would, on this server:'
@@ -91,8 +102,9 @@ if ($WhatIfPreference) {
 
 # 1. The certificate in LocalMachine\My with its key: kept when it is there, else imported.
 # First, so that a missing -PfxPath, a wrong password or a .p12 this Windows cannot read
-# stops the script before any CA is trusted (a root trusted with -TrustCustomRoot stayed in
-# LocalMachine\Root, with no evidence file to name it: the cold read of an administrator).
+# stops the script before any CA is put into a trust store (a root trusted with
+# -TrustCustomRoot stayed in LocalMachine\Root, with no evidence file to name it: the cold
+# read of an administrator).
 $cert = Get-Item -LiteralPath ('Cert:\LocalMachine\My\' + $Thumbprint) -ErrorAction SilentlyContinue
 if ($cert -ne $null -and $cert.HasPrivateKey) {
     Write-Host ('The certificate {0} is already installed with its key: not imported again' -f $Thumbprint)

@@ -190,7 +190,7 @@ if ($PushUrl) {
         if ($_.Exception.Response -ne $null) { $status = [int]$_.Exception.Response.StatusCode }
         # TrustFailure is this server not trusting the certificate of the Push Service: no sign
         # that the binding asks for a client certificate, and NgDP must trust that certificate
-        if ($_.Exception.Status -eq [System.Net.WebExceptionStatus]::TrustFailure) { Add-Check 'push_client_cert' $PushUrl $false ('could not be judged: this server does not trust its TLS certificate, which NgDP must trust (' + $_.Exception.Message + ')') $null }
+        if ($_.Exception.Status -eq [System.Net.WebExceptionStatus]::TrustFailure) { Add-Check 'push_cert_untrusted' $PushUrl $false $_.Exception.Message $null }
         elseif ($_.Exception.Status -eq [System.Net.WebExceptionStatus]::SecureChannelFailure -or $status -eq 403) { Add-Check 'push_client_cert' $PushUrl $true ('refused without a client certificate: ' + $_.Exception.Message) $status }
         elseif ($status -ne $null) { Add-Check 'push_client_cert' $PushUrl $false ('answered {0} without a client certificate (the TLS handshake went through)' -f $status) $status }
         else { Add-Check 'push_not_judged' $PushUrl $true ('not reached from this server: ' + $_.Exception.Message) $null }
