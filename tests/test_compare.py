@@ -1366,3 +1366,40 @@ def test_the_console_names_the_comparisons_outcome_as_its_page_does(sample_copy:
     r = cli("compare", "--settings", str(sample_copy / "migration.toml"), "--from-inputs")
     assert r.returncode == 0, r.stdout + r.stderr
     assert "== test <> production: forskelle med bemærkninger (0 fejl, " in r.stdout, r.stdout
+
+
+def test_a_contact_point_of_one_unit_changes_under_that_unit(tmp_path: Path) -> None:
+    """A customer's second look: a contact point's translations changed and the summary
+    counted it under "hele miljøet". A contact point whose mapped mailboxes all belong to one
+    unit is that unit's change; one shared by units stays the environment's."""
+    from ngdpkit.compare.diff import portal_changes
+    from ngdpkit.compare.runs import RunView, read_mapping_csv
+    from ngdpkit.deliverables.portal import PortalContactPoint, PortalRegistration, PortalSystem
+
+    head = "Mailbox ID;Responsible unit;NgDP Guid;Contact point name;Status;Subject ID\r\n"
+    rows = "1;Borgerservice;G1;A;mapped;\r\n2;Borgerservice;g1;A;mapped;\r\n3;Skole;g2;B;mapped;\r\n4;Teknik;g2;B;mapped;\r\n"
+    (tmp_path / "m.csv").write_bytes(("\ufeff" + head + rows).encode())
+    mapping = read_mapping_csv(tmp_path / "m.csv", "m.csv")
+
+    def view(translations: tuple[str, ...]) -> RunView:
+        system = PortalSystem(
+            name="WZ", protocol="REST_PULL", allowed_ips=(), endpoints=None,
+            receipt_format="MEMO", system_id=None,
+        )  # fmt: skip
+        points = tuple(
+            PortalContactPoint(
+                name=n, id=g, targets=("CITIZEN",), visible=True, translations=translations
+            )
+            for n, g in (("A", "g1"), ("B", "g2"))
+        )
+        portal = PortalRegistration(
+            schema="x", environment="test", kind="test", portal="p", system=system,
+            contact_points=points, notes=(),
+        )  # fmt: skip
+        return RunView(tmp_path, "test", "ok", [], {}, "", "", portal=portal, mapping=mapping)
+
+    changes = portal_changes(view(("1",)), view(("1", "2")))
+    assert [(c.params["contact_point"], c.unit) for c in changes] == [
+        ("A", "Borgerservice"),
+        ("B", ""),  # shared by Skole and Teknik
+    ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -478,16 +478,40 @@ def portal_changes(a: RunView, b: RunView) -> tuple[Change, ...]:
 
     found = _values_changes("PORTAL_SYSTEM_CHANGED", system(a), system(b))
     pa, pb = points(a), points(b)
+    units: dict[str, str] | None = None  # read once, and only when a contact point changed
     for key in sorted(set(pa) | set(pb)):
         ca, cb = pa.get(key), pb.get(key)
-        found += _values_changes(
+        guid = (cb.id if cb else None) or (ca.id if ca else None) or ""
+        changes = _values_changes(
             "PORTAL_CONTACT_POINT_CHANGED",
             compared(ca),
             compared(cb),
             contact_point=(cb.name if cb else "") or (ca.name if ca else "") or key,
-            guid=(cb.id if cb else None) or (ca.id if ca else None) or "",
+            guid=guid,
         )
+        if changes and guid:
+            # a contact point that serves one unit is that unit's change: the summary counted
+            # it under "hele miljøet" (a customer's second look)
+            units = _one_unit_per_guid(b, a) if units is None else units
+            unit = units.get(guid.lower(), "")
+            changes = [replace(c, unit=unit) for c in changes] if unit else changes
+        found += changes
     return tuple(found)
+
+
+def _one_unit_per_guid(*views: RunView) -> dict[str, str]:
+    """Each contact point GUID (lower-case) whose mapped mailboxes all belong to one unit, with
+    that unit, from the first view that has a mapping."""
+    table = next((v.mapping for v in views if v.mapping is not None and len(v.mapping)), None)
+    if table is None:
+        return {}
+    guid = _texts(table[MAPPING_VALUES[0]])
+    unit = _texts(table[MAPPING_UNIT])
+    seen: dict[str, set[str]] = {}
+    for g, u in zip(guid, unit, strict=True):
+        if g and u:
+            seen.setdefault(str(g).lower(), set()).add(str(u))
+    return {g: next(iter(us)) for g, us in seen.items() if len(us) == 1}
 
 
 def output_changes(a: RunView, b: RunView) -> tuple[Change, ...]:
