@@ -61,6 +61,12 @@ def commands(text: str) -> set[str]:
     return names
 
 
+def function_body(text: str, name: str) -> str:
+    """A generated script's function ``name``, from its ``function`` line to its closing brace."""
+    body = text[text.index(f"function {name}") :]
+    return body[: body.index("\n}")]
+
+
 def functions(text: str) -> set[str]:
     return {
         c.text.decode()
@@ -154,8 +160,7 @@ def test_both_key_folders_are_searched_whatever_type_dotnet_reports(
     scripts: dict[str, str],
 ) -> None:
     for text in scripts.values():
-        body = text[text.index("function Get-NgdpKeyFile") :]
-        body = body[: body.index("\n}")]
+        body = function_body(text, "Get-NgdpKeyFile")
         assert "$rsa -is" not in body  # never trusts the type
         assert (
             "Microsoft\\Crypto\\Keys\\" in body and "Microsoft\\Crypto\\RSA\\MachineKeys\\" in body
@@ -310,8 +315,7 @@ def test_server_check_uses_the_key_as_each_service_account(
         "foreach ($account in $accounts) { Test-NgdpKeyAsAccount $account $cert.Thumbprint }"
         in text
     )
-    body = text[text.index("function Test-NgdpKeyAsAccount") :]
-    body = body[: body.index("\n}")]
+    body = function_body(text, "Test-NgdpKeyAsAccount")
     for needed in (
         "New-ScheduledTaskPrincipal -UserId $Account",
         "-EncodedCommand",
@@ -470,8 +474,7 @@ def test_both_scripts_refuse_powershell_7_and_an_unwritable_folder_before_any_wo
     for name, text in scripts.items():
         assert text.splitlines()[2] == "#Requires -PSEdition Desktop", name
         # one function in the scripts' shared part, called before the first work
-        body = text[text.index("function Resolve-NgdpOutDir") :]
-        body = body[: body.index("\n}")]
+        body = function_body(text, "Resolve-NgdpOutDir")
         resolve = body.index("GetUnresolvedProviderPathFromPSPath($Path)")
         assert resolve < body.index("[System.IO.File]::WriteAllText($probe, '')"), name
         first_work = (
@@ -498,8 +501,7 @@ def test_the_key_is_used_as_an_account_only_when_asked(
     ``-TestKeyAsAccount``; without it the evidence says so, and the run reads it as
     ``NET_ACCOUNT_NOT_TESTED`` (info) naming the switch. An S4U task that writes nothing
     names the right it needs."""
-    body = scripts["check"][scripts["check"].index("function Test-NgdpKeyAsAccount") :]
-    body = body[: body.index("\n}")]
+    body = function_body(scripts["check"], "Test-NgdpKeyAsAccount")
     assert "[switch]$TestKeyAsAccount" in scripts["check"]
     assert body.index("if (-not $TestKeyAsAccount)") < body.index("New-ScheduledTaskAction")
     assert "Log on as a batch job" in body
@@ -529,8 +531,7 @@ def test_a_read_right_is_read_whole_and_a_deny_outweighs_it(scripts: dict[str, s
     evidence could say the account reads a key it cannot. It combines the account's Allow and
     Deny entries and answers only when Read is allowed whole and none of it denied."""
     for name, text in scripts.items():
-        body = text[text.index("function Get-NgdpReadRight") :]
-        body = body[: body.index("\n}")]
+        body = function_body(text, "Get-NgdpReadRight")
         assert "$allowed = $allowed -bor [int]$rule.FileSystemRights" in body, name
         assert "$denied = $denied -bor [int]$rule.FileSystemRights" in body, name
         assert "[System.Security.AccessControl.FileSystemRights]::Read" in body, name
@@ -540,8 +541,7 @@ def test_a_read_right_is_read_whole_and_a_deny_outweighs_it(scripts: dict[str, s
         convert = body.index("$allowed = ConvertTo-NgdpFileRights $allowed")
         assert convert < body.index(verdict), name
         assert "$denied = ConvertTo-NgdpFileRights $denied" in body[: body.index(verdict)], name
-        generic = text[text.index("function ConvertTo-NgdpFileRights") :]
-        generic = generic[: generic.index("\n}")]
+        generic = function_body(text, "ConvertTo-NgdpFileRights")
         for bit, rights in (("0x10000000", "FullControl"), ("0x80000000", "Read")):
             assert (
                 f"if (($Mask -band {bit}) -ne 0) {{ $Mask = $Mask -bor [int]$rights::{rights} }}"
@@ -555,16 +555,14 @@ def test_a_right_prints_by_name_not_as_a_number(scripts: dict[str, str]) -> None
     ``FileSystemRights`` has no name for it. Each generic right counts as the file rights it
     stands for, and the generic bits are dropped before the rights are printed."""
     for name, text in scripts.items():
-        generic = text[text.index("function ConvertTo-NgdpFileRights") :]
-        generic = generic[: generic.index("\n}")]
+        generic = function_body(text, "ConvertTo-NgdpFileRights")
         for bit, rights in (("0x20000000", "ExecuteFile"), ("0x40000000", "Write")):
             assert (
                 f"if (($Mask -band {bit}) -ne 0) {{ $Mask = $Mask -bor [int]$rights::{rights} }}"
                 in generic
             ), name
         assert generic.rstrip().endswith("return ($Mask -band 0x0FFFFFFF)"), name
-        read = text[text.index("function Get-NgdpReadRight") :]
-        read = read[: read.index("\n}")]
+        read = function_body(text, "Get-NgdpReadRight")
         shown = "return ([System.Security.AccessControl.FileSystemRights]$allowed).ToString()"
         assert read.index("$allowed = ConvertTo-NgdpFileRights $allowed") < read.index(shown), name
 
@@ -629,8 +627,7 @@ def test_the_scripts_read_what_they_need_first_and_survive_what_windows_throws(
         at = check.index(call)
         before = check[: check.rindex("\n", 0, at)].rstrip()
         assert before.endswith("try {"), call
-    body = check[check.index("function Test-NgdpKeyAsAccount") :]
-    body = body[: body.index("\n}")]
+    body = function_body(check, "Test-NgdpKeyAsAccount")
     assert "Set-Content -LiteralPath ''{0}'''" + " -f $part" in body
     assert "-Destination ''{1}'' -Force' -f $part, $out" in body
     install = scripts["install"]
@@ -824,8 +821,7 @@ def test_install_with_whatif_changes_and_writes_nothing(scripts: dict[str, str])
         assert says in block, says
     assert "which is not an OCES3 root" in block
     # the shared folder check writes no test file under -WhatIf
-    resolve = text[text.index("function Resolve-NgdpOutDir") :]
-    resolve = resolve[: resolve.index("\n}")]
+    resolve = function_body(text, "Resolve-NgdpOutDir")
     skip = resolve.index("if ($WhatIfPreference) { return $Path }")
     assert skip < resolve.index("[System.IO.File]::WriteAllText($probe, '')")
     assert not nodes(text, "ERROR")
