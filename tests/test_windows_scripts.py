@@ -950,3 +950,165 @@ def test_evidence_times_do_not_follow_the_servers_culture(scripts: dict[str, str
             assert "[System.Globalization.CultureInfo]::InvariantCulture" in f, (name, f)
             assert "'T'" in f and "'Z'" in f, (name, f)
         assert ".ToString('yyyy" not in text, name
+
+
+def _evidence_of(tmp_path: Path, check: dict[str, Any]) -> list[Any]:
+    path = server_check_evidence(tmp_path / "ev.json", [check])
+    return read_evidence(path, label="ev.json", environment="test", registered_ips=())[1]
+
+
+def test_a_redirect_is_an_answer_not_a_failed_connection(
+    scripts: dict[str, str], tmp_path: Path
+) -> None:
+    """An administrator's cold read: ``Invoke-WebRequest -MaximumRedirection 0`` stops on a 3xx
+    with an error of its own, not a WebException, so a Push Service that redirects read as
+    "not reached" and a redirected API call as a misleading failure. Every call goes through
+    one function built on HttpWebRequest with AllowAutoRedirect off, which hands a 3xx back as
+    an answer (the documented .NET Framework behaviour), and sends only a GET."""
+    text = scripts["check"].replace("\r\n", "\n")
+    code = "\n".join(
+        line
+        for line in re.sub(r"<#.*?#>", "", text, flags=re.S).splitlines()
+        if not line.lstrip().startswith("#")
+    )
+    assert "-MaximumRedirection" not in code and "Invoke-WebRequest" not in code
+    helper = function_body(text, "Invoke-NgdpRequest")
+    assert "$request.AllowAutoRedirect = $false" in helper
+    assert "if ($Method -ne 'Get') { throw" in helper
+    assert helper.index("if ($Method -ne 'Get')") < helper.index("[System.Net.WebRequest]::Create")
+    # a header Windows refuses is a failed check, not a stop with no evidence (second look)
+    assert helper.index("    try {") < helper.index("[System.Net.WebRequest]::Create")
+    assert helper.index("    try {") < helper.index("$request.Headers[$name] = $Headers[$name]")
+    assert "$request.UserAgent = 'ngdpkit-server-check'" in helper
+    # a WebException PowerShell hands over wrapped is found among the inner exceptions
+    assert "$e = $e.InnerException" in helper and "$e.Response.StatusCode" in helper
+    calls = [
+        n.text.decode()
+        for n in nodes(text, "command")
+        if (n.child_by_field_name("command_name") or n.children[0]).text == b"Invoke-NgdpRequest"
+    ]
+    assert len(calls) == 2 and all(" -Method Get" in c for c in calls), calls
+    # the task run as the account reads NgDP the same way
+    inner = text[text.index("$inner = @(") : text.index(") -join")]
+    assert "$r.AllowAutoRedirect = $false" in inner and "ClientCertificates.Add($c)" in inner
+    # and a redirect there is no "ok" either (the run reads "ok" as the key used)
+    assert "if (($status -ge 300) -and ($status -lt 400)) { $said = ''redirected'' }" in inner
+    # the push endpoint: a redirect is an answer without a client certificate
+    push = text[text.index("if ($PushUrl) {") : text.index("# The WinHTTP proxy")]
+    order = [
+        push.index(
+            "[System.Net.WebExceptionStatus]::TrustFailure) { Add-Check 'push_cert_untrusted'"
+        ),
+        push.index("$a.Status -eq 403) { Add-Check 'push_client_cert' $PushUrl $true"),
+        push.index("elseif ($a.Status -ne $null) { Add-Check 'push_client_cert' $PushUrl $false"),
+        push.index("else { Add-Check 'push_not_judged'"),
+    ]
+    assert order == sorted(order)
+    found = _evidence_of(
+        tmp_path,
+        {
+            "kind": "push_client_cert",
+            "target": "https://push.example.dk/api/MeMoV1/x/receipt",
+            "ok": False,
+            "detail": "answered 302 (a redirect to https://login.example.dk/) without a client certificate (the TLS handshake went through)",
+            "status": 302,
+        },
+    )
+    assert [(f.code, f.severity) for f in found] == [("NET_PUSH_UNPROTECTED", "warning")]
+    assert "a redirect to https://login.example.dk/" in found[0].message
+    # the API: NgDP does not redirect, so a 3xx fails the check and names where it pointed
+    api = text[text.index("$a = Invoke-NgdpRequest -Uri ($ApiUrl") : text.index("# The egress")]
+    redirect = api.index(
+        "elseif (($a.Status -ge 300) -and ($a.Status -lt 400)) { Add-Check 'https' $ApiUrl $false"
+    )
+    assert api.index("($a.Status -ge 200) -and ($a.Status -lt 300)") < redirect
+    found = _evidence_of(
+        tmp_path,
+        {
+            "kind": "https",
+            "target": "https://api.test.digitalpost.dk/apis/v1",
+            "ok": False,
+            "detail": "answered 302 (a redirect to http://proxy.local/login): NgDP does not redirect its API, so something between this server and NgDP answered",
+            "status": 302,
+        },
+    )
+    assert [(f.code, f.severity) for f in found] == [("NET_HTTP_REFUSED", "error")]
+    assert "http://proxy.local/login" in found[0].message
+    assert not nodes(text, "ERROR")
+
+
+def test_the_tls_check_presents_the_certificate_when_it_is_installed(
+    scripts: dict[str, str],
+) -> None:
+    """An administrator's cold read: the TLS check connected without a client certificate,
+    and NgDP authenticates every call by mutual TLS. A front that asks for the certificate in
+    the handshake may refuse a connection without one, and every server would fail the check
+    (the TLS issuer then never read). The certificate is looked up first and presented; the
+    check says whether .NET sent it (it sends one only when asked, from a CA the server
+    names); refused with it, the handshake is tried once more without it, so that the issuer
+    is still read; and no step of it waits for ever (the second look)."""
+    text = scripts["check"].replace("\r\n", "\n")
+    lookup = "$cert = Get-Item -LiteralPath ('Cert:\\LocalMachine\\My\\' + $Thumbprint)"
+    assert text.count(lookup) == 1
+    probe = function_body(text, "Test-NgdpTls")
+    presented = probe.index("$tls.AuthenticateAsClient($ApiHost, $presented, ")
+    assert probe.index("[void]$presented.Add($Certificate)") < presented
+    without = probe.index("$tls.AuthenticateAsClient($ApiHost, $null, ")
+    assert probe.rindex("if ($Certificate -eq $null) {", 0, without) >= 0
+    assert "$seen.Sent = ($tls.LocalCertificate -ne $null)" in probe
+    assert "$client.ConnectAsync($ApiHost, 443).Wait(20000)" in probe
+    assert "$client.ReceiveTimeout = 20000" in probe and "$client.SendTimeout = 20000" in probe
+    called = text.index("$tlsSeen = Test-NgdpTls $cert")
+    assert text.index(lookup) < called
+    after = text[called : text.index("# REST_PUSH: NgDP calls")]
+    assert "'the certificate offered, not sent: " in after
+    # refused with the certificate: once more without, and the issuer from that handshake
+    retry = after.index("$without = Test-NgdpTls $null")
+    assert after.index("$tlsSeen = $without", retry) < after.index(
+        "if ($tlsSeen.Ok) { Add-Check 'tls_issuer' $ApiHost $true $tlsSeen.Issuer $null }"
+    )
+    # the chain and key checks still follow the lookup, on the certificate it found
+    assert text.index(lookup) < text.index("$built = $chain.Build($cert)")
+    assert not nodes(text, "ERROR")
+
+
+def test_a_failure_after_a_change_says_what_was_changed(scripts: dict[str, str]) -> None:
+    """An administrator's cold read: a failure after the import (no key file, a refused
+    grant) stopped the script with no evidence file, and a root trusted with -TrustCustomRoot
+    went unnamed. Each change is noted as it is made (a CA put into a store, a certificate
+    imported, a read right given), and a trap at the script's own level says them, with how to
+    undo each, when a later step stops it; once the evidence is written, it names them."""
+    text = scripts["install"].replace("\r\n", "\n")
+    traps = nodes(text, "trap_statement")
+    assert len(traps) == 1 and traps[0].parent.parent.type == "program"  # the script's scope
+    trap = traps[0].text.decode()
+    assert "foreach ($line in $changed) { Write-Warning" in trap and trap.rstrip("}\n ").endswith(
+        "break"
+    )
+    assert "no evidence written" in trap and "the cause shown below" in trap  # the error follows
+    noted = [m.start() for m in re.finditer(r"\[void\]\$changed\.Add\(", text)]
+    assert len(noted) == 3
+    install_ca = function_body(text, "Install-NgdpCa")
+    assert install_ca.index("$store.Add($ca)") < install_ca.index("[void]$changed.Add(")
+    assert (
+        "Remove-Item -LiteralPath Cert:\\LocalMachine\\{1}\\{0})' -f $ca.Thumbprint, $StoreName"
+        in install_ca
+    )
+    # only what the import added (a chain certificate already there is no change of its own)
+    before = text.index("$before = @(Get-ChildItem -LiteralPath 'Cert:\\LocalMachine\\My'")
+    imported = text.index(
+        "foreach ($one in ($imported | Where-Object { $before -notcontains $_.Thumbprint })) { [void]$changed.Add("
+    )
+    assert before < text.index("@(Import-PfxCertificate") < imported
+    # made before the first line the trap covers (all of its scope), for Set-StrictMode
+    assert text.index("$changed = New-Object System.Collections.ArrayList") < text.index(
+        "Get-NgdpAccounts $ServiceAccount"
+    )
+    assert "(to undo: `$a = (Get-Item -LiteralPath '{2}').GetAccessControl('Access')" in text
+    assert text.index("[System.IO.File]::SetAccessControl($keyFile, $acl)") < text.index(
+        '[void]$changed.Add(("gave {0} read access'
+    )
+    written = text.index("$evidence | ConvertTo-Json -Depth 4 | Set-Content")
+    cleared = text.index("$changed.Clear()")
+    assert written < cleared < text.index("if (-not $chainOk) { throw")
+    assert not nodes(text, "ERROR")

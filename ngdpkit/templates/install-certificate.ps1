@@ -26,6 +26,10 @@ param(
     [switch]$TrustCustomRoot
 )
 $ErrorActionPreference = 'Stop'
+# What this script changed on this server, said when a later step fails (the trap below). Made
+# first: a trap covers its whole scope, the lines before it too, and under Set-StrictMode (a
+# profile may set it) an unset variable in the trap would hide the error it reports.
+$changed = New-Object System.Collections.ArrayList
 $Environment = __ENVIRONMENT__
 $Servers = __SERVER_LIST__
 $AccountsByServer = __ACCOUNTS_BY_SERVER__
@@ -60,6 +64,7 @@ function Install-NgdpCa([string]$Base64, [string]$Expected, [string]$StoreName) 
     $store.Open('ReadWrite')
     try { $store.Add($ca) } finally { $store.Close() }
     Write-Host ('Installed {0} ({1}) into LocalMachine\{2}' -f $ca.Subject, $ca.Thumbprint, $StoreName)
+    [void]$changed.Add(('put the CA {0} into LocalMachine\{1} (to undo: Remove-Item -LiteralPath Cert:\LocalMachine\{1}\{0})' -f $ca.Thumbprint, $StoreName))
 }
 
 Write-Host ('ngdpkit: installing the NgDP certificate of environment {0} ({1})' -f $Environment, ($Servers -join ', '))
@@ -100,6 +105,18 @@ if ($WhatIfPreference) {
     return
 }
 
+# A later step that fails stops the script with no evidence file: what it changed before is
+# said here (a root trusted with -TrustCustomRoot would otherwise go unnamed). The trap runs
+# before PowerShell shows the error, so the error follows these lines.
+trap {
+    if ($changed.Count -gt 0) {
+        Write-Warning ('Stopped before the end, with no evidence written. This script had already, on {0}:' -f $env:COMPUTERNAME)
+        foreach ($line in $changed) { Write-Warning ('  ' + $line) }
+        Write-Warning 'Fix the cause shown below and run the script again (what is in place is kept), or undo those changes.'
+    }
+    break
+}
+
 # 1. The certificate in LocalMachine\My with its key: kept when it is there, else imported.
 # First, so that a missing -PfxPath, a wrong password or a .p12 this Windows cannot read
 # stops the script before any CA is put into a trust store (a root trusted with
@@ -112,6 +129,8 @@ if ($cert -ne $null -and $cert.HasPrivateKey) {
 else {
     if (-not $PfxPath) { throw 'Give the .p12/.pfx with -PfxPath <file>.' }
     $password = Read-Host -AsSecureString -Prompt 'Certificate password'
+    # What is in the store before, so that only what the import adds is named as a change
+    $before = @(Get-ChildItem -LiteralPath 'Cert:\LocalMachine\My' | ForEach-Object { $_.Thumbprint })
     try {
         $imported = @(Import-PfxCertificate -FilePath $PfxPath -CertStoreLocation 'Cert:\LocalMachine\My' -Password $password)
     }
@@ -124,6 +143,7 @@ else {
     }
     # The .p12 may carry the chain: the result is then an array, so select by thumbprint
     $cert = $imported | Where-Object { $_.Thumbprint -eq $Thumbprint } | Select-Object -First 1
+    foreach ($one in ($imported | Where-Object { $before -notcontains $_.Thumbprint })) { [void]$changed.Add(('imported {0} into LocalMachine\My (to undo: Remove-Item -LiteralPath Cert:\LocalMachine\My\{0} -DeleteKey)' -f $one.Thumbprint)) }
     if ($cert -eq $null) { throw ('The .p12/.pfx holds no certificate with thumbprint {0} (it holds {1})' -f $Thumbprint, (($imported | ForEach-Object { $_.Thumbprint }) -join ', ')) }
 }
 
@@ -149,6 +169,7 @@ foreach ($account in $accounts) {
         $rule = New-Object System.Security.AccessControl.FileSystemAccessRule($account, 'Read', 'Allow')
         $acl.AddAccessRule($rule)
         [System.IO.File]::SetAccessControl($keyFile, $acl)
+        [void]$changed.Add(("gave {0} read access to the key file {1} (to undo: `$a = (Get-Item -LiteralPath '{2}').GetAccessControl('Access'); [void]`$a.RemoveAccessRule((New-Object System.Security.AccessControl.FileSystemAccessRule('{3}', 'Read', 'Allow'))); [System.IO.File]::SetAccessControl('{2}', `$a))" -f $account, $keyFile, ($keyFile -replace "'", "''"), ($account -replace "'", "''")))
         $right = Get-NgdpReadRight $keyFile $account
     }
     if (-not $right) { throw ('{0} has no access to {1} after the grant' -f $account, $keyFile) }
@@ -169,6 +190,7 @@ $evidence = [ordered]@{
 }
 $out = Join-Path $OutDir ('ngdpkit-install-{0}-{1}.json' -f $env:COMPUTERNAME, $Environment)
 $evidence | ConvertTo-Json -Depth 4 | Set-Content -LiteralPath $out -Encoding UTF8
+$changed.Clear()  # the evidence says what is in place now
 Write-Host ('Installed {0} for {1}; evidence in {2}' -f $cert.Thumbprint, $cert.Subject, $out)
 Write-Host 'Delete the .p12/.pfx from this server now: the key is in the certificate store.'
 if (-not $chainOk) { throw 'The chain does not build: see the warning above (the evidence says chain_ok false).' }

@@ -44,6 +44,48 @@ function Add-Check([string]$Kind, [string]$Target, [bool]$Ok, [string]$Detail, $
     [void]$checks.Add([ordered]@{ kind = $Kind; target = $Target; ok = $Ok; detail = $Detail; status = $Status })
 }
 
+function Invoke-NgdpRequest([string]$Uri, [string]$Method, $Certificate, [hashtable]$Headers) {
+    # One request that follows no redirect, and only a GET (every call here reads): with AllowAutoRedirect off, HttpWebRequest hands a
+    # 3xx answer back like any other (Invoke-WebRequest -MaximumRedirection 0 stops on it with
+    # an error of its own instead). An HTTP error or a failed connection is a WebException,
+    # which PowerShell may hand over wrapped: it is looked for among the inner exceptions.
+    $answer = @{ Status = $null; Location = ''; Failure = $null; Message = '' }
+    if ($Method -ne 'Get') { throw ('ngdpkit only reads: {0} {1} was not sent' -f $Method, $Uri) }
+    try {
+        # inside the try: a header value Windows refuses (a control character in the
+        # -AuthorizationFile) is a failed check, not a stop with no evidence written
+        $request = [System.Net.WebRequest]::Create($Uri)
+        $request.Method = 'GET'
+        $request.AllowAutoRedirect = $false
+        $request.Timeout = 20000
+        $request.ReadWriteTimeout = 20000
+        # Invoke-WebRequest sent one; a web firewall may refuse a request without it, which
+        # would read as a binding asking for a client certificate
+        $request.UserAgent = 'ngdpkit-server-check'
+        if ($Certificate -ne $null) { [void]$request.ClientCertificates.Add($Certificate) }
+        if ($Headers) { foreach ($name in $Headers.Keys) { $request.Headers[$name] = $Headers[$name] } }
+        $response = $request.GetResponse()
+        $answer.Status = [int]$response.StatusCode
+        $answer.Location = [string]$response.Headers['Location']
+        $response.Close()
+    } catch {
+        $e = $_.Exception
+        while (($e -ne $null) -and -not ($e -is [System.Net.WebException])) { $e = $e.InnerException }
+        if ($e -eq $null) { $answer.Message = $_.Exception.Message; return $answer }
+        $answer.Failure = $e.Status
+        $answer.Message = $e.Message
+        if ($e.Response -ne $null) { $answer.Status = [int]$e.Response.StatusCode; $e.Response.Close() }
+    }
+    return $answer
+}
+
+function Get-NgdpAnswerText($Answer) {
+    # How an answer reads in the evidence: its status, and where a redirect pointed
+    $text = 'answered {0}' -f $Answer.Status
+    if ($Answer.Location) { $text += (' (a redirect to {0})' -f $Answer.Location) }
+    return $text
+}
+
 __KEY_FUNCTIONS__
 $OutDir = Resolve-NgdpOutDir $OutDir
 
@@ -95,9 +137,12 @@ function Test-NgdpKeyAsAccount([string]$Account, [string]$Thumb) {
         '  $null = $k.SignData([byte[]](1, 2, 3), [System.Security.Cryptography.HashAlgorithmName]::SHA256, [System.Security.Cryptography.RSASignaturePadding]::Pkcs1)',
         '  [Net.ServicePointManager]::SecurityProtocol = [Net.SecurityProtocolType]::Tls12',
         '  $status = 0',
-        ('  try {{ $status = [int](Invoke-WebRequest -Uri ''{0}/receipts/?page=0&size=1'' -Certificate $c -UseBasicParsing -TimeoutSec 20 -MaximumRedirection 0).StatusCode }}' -f $ApiUrl),
-        '  catch [System.Net.WebException] { if ($_.Exception.Response -eq $null) { throw } ; $status = [int]$_.Exception.Response.StatusCode }',
-        ('  (''ok; NgDP answered {{0}}'' -f $status) | Set-Content -LiteralPath ''{0}''' -f $part),
+        ('  $r = [System.Net.WebRequest]::Create(''{0}/receipts/?page=0&size=1'')' -f $ApiUrl),
+        '  $r.AllowAutoRedirect = $false; $r.Timeout = 20000; $r.UserAgent = ''ngdpkit-server-check''; [void]$r.ClientCertificates.Add($c)',
+        '  try { $a = $r.GetResponse(); $status = [int]$a.StatusCode; $a.Close() }',
+        '  catch { $e = $_.Exception; while (($e -ne $null) -and -not ($e -is [System.Net.WebException])) { $e = $e.InnerException }; if (($e -eq $null) -or ($e.Response -eq $null)) { throw }; $status = [int]$e.Response.StatusCode }',
+        '  $said = ''ok''; if (($status -ge 300) -and ($status -lt 400)) { $said = ''redirected'' }',
+        ('  (''{{0}}; NgDP answered {{1}}'' -f $said, $status) | Set-Content -LiteralPath ''{0}''' -f $part),
         ('}} catch {{ $_.Exception.Message | Set-Content -LiteralPath ''{0}'' }}' -f $part),
         ('Move-Item -LiteralPath ''{0}'' -Destination ''{1}'' -Force' -f $part, $out)
     ) -join "`n"
@@ -160,54 +205,7 @@ foreach ($ip in $NgdpIps) {
     }
 }
 
-# TLS to NgDP by host name
-try {
-    $client = New-Object System.Net.Sockets.TcpClient
-    try {
-        $client.Connect($ApiHost, 443)
-        $tls = New-Object System.Net.Security.SslStream($client.GetStream(), $false)
-        # TLS 1.2 named: SslStream ignores ServicePointManager, and the .NET default on a
-        # fresh Server 2016 offers TLS 1.0 at most
-        $tls.AuthenticateAsClient($ApiHost, $null, [System.Security.Authentication.SslProtocols]::Tls12, $false)
-        Add-Check 'tls' $ApiHost $true ('TLS ' + $tls.SslProtocol) $null
-        # Who issued the certificate this server sees for NgDP: a TLS-inspecting proxy shows
-        # its own CA here, and mutual TLS through it fails while TCP looks fine
-        $seen = New-Object System.Security.Cryptography.X509Certificates.X509Certificate2($tls.RemoteCertificate)
-        Add-Check 'tls_issuer' $ApiHost $true $seen.Issuer $null
-    } finally { $client.Close() }
-} catch {
-    Add-Check 'tls' $ApiHost $false $_.Exception.Message $null
-}
-
-# REST_PUSH: NgDP calls the Push Service with its own certificate, and the binding should ask
-# for one. Called from here without a client certificate, it should refuse.
-if ($PushUrl) {
-    try {
-        $r = Invoke-WebRequest -Uri $PushUrl -Method Get -UseBasicParsing -TimeoutSec 20 -MaximumRedirection 0
-        Add-Check 'push_client_cert' $PushUrl $false ('answered {0} without a client certificate' -f [int]$r.StatusCode) ([int]$r.StatusCode)
-    } catch [System.Net.WebException] {
-        $status = $null
-        if ($_.Exception.Response -ne $null) { $status = [int]$_.Exception.Response.StatusCode }
-        # TrustFailure is this server not trusting the certificate of the Push Service: no sign
-        # that the binding asks for a client certificate, and NgDP must trust that certificate
-        if ($_.Exception.Status -eq [System.Net.WebExceptionStatus]::TrustFailure) { Add-Check 'push_cert_untrusted' $PushUrl $false $_.Exception.Message $null }
-        elseif ($_.Exception.Status -eq [System.Net.WebExceptionStatus]::SecureChannelFailure -or $status -eq 403) { Add-Check 'push_client_cert' $PushUrl $true ('refused without a client certificate: ' + $_.Exception.Message) $status }
-        elseif ($status -ne $null) { Add-Check 'push_client_cert' $PushUrl $false ('answered {0} without a client certificate (the TLS handshake went through)' -f $status) $status }
-        else { Add-Check 'push_not_judged' $PushUrl $true ('not reached from this server: ' + $_.Exception.Message) $null }
-    } catch {
-        Add-Check 'push_not_judged' $PushUrl $true ('not reached from this server: ' + $_.Exception.Message) $null
-    }
-}
-
-# The WinHTTP proxy (what services use), reported as it is set
-try {
-    $winhttp = (& netsh.exe winhttp show proxy | Out-String).Trim() -replace '\s+', ' '
-    Add-Check 'proxy' 'WinHTTP' $true $winhttp $null
-} catch {
-    Add-Check 'proxy' 'WinHTTP' $true ('not read: ' + $_.Exception.Message) $null
-}
-
-# The certificate, its chain and its private key (CNG or CSP), for each service account of this server
+# The certificate, looked up first: the TLS check below presents it, as WorkZone does
 $cert = $null
 if (-not $Thumbprint) {
     Add-Check 'certificate' '' $false 'the thumbprint is not known yet (no certificate in the settings); certificate checks skipped' $null
@@ -219,6 +217,83 @@ if (-not $Thumbprint) {
         Add-Check 'certificate' $Thumbprint $false 'not found in Cert:\LocalMachine\My' $null
     }
 }
+
+# TLS to NgDP by host name, with the certificate when it is installed: NgDP authenticates every
+# call by mutual TLS, and a front that asks for the certificate in the handshake may refuse
+# one without it (every server would then fail here, and the issuer below go unread)
+function Test-NgdpTls($Certificate) {
+    # One handshake, at most 20 s to connect and 20 s per read; what it gave, or why it failed
+    $seen = @{ Ok = $false; Protocol = ''; Issuer = ''; Sent = $false; Message = '' }
+    $client = New-Object System.Net.Sockets.TcpClient
+    try {
+        if (-not $client.ConnectAsync($ApiHost, 443).Wait(20000)) { throw 'no TCP connection within 20 s' }
+        $client.ReceiveTimeout = 20000
+        $client.SendTimeout = 20000
+        $tls = New-Object System.Net.Security.SslStream($client.GetStream(), $false)
+        # TLS 1.2 named: SslStream ignores ServicePointManager, and the .NET default on a
+        # fresh Server 2016 offers TLS 1.0 at most
+        if ($Certificate -eq $null) {
+            $tls.AuthenticateAsClient($ApiHost, $null, [System.Security.Authentication.SslProtocols]::Tls12, $false)
+        } else {
+            $presented = New-Object System.Security.Cryptography.X509Certificates.X509CertificateCollection
+            [void]$presented.Add($Certificate)
+            $tls.AuthenticateAsClient($ApiHost, $presented, [System.Security.Authentication.SslProtocols]::Tls12, $false)
+        }
+        $seen.Ok = $true
+        $seen.Protocol = [string]$tls.SslProtocol
+        # sent only when NgDP asked for a certificate from a CA it accepts: handed to .NET is not sent
+        $seen.Sent = ($tls.LocalCertificate -ne $null)
+        # Who issued the certificate this server sees for NgDP: a TLS-inspecting proxy shows
+        # its own CA here, and mutual TLS through it fails while TCP looks fine
+        $seen.Issuer = (New-Object System.Security.Cryptography.X509Certificates.X509Certificate2($tls.RemoteCertificate)).Issuer
+    } catch {
+        $e = $_.Exception
+        while ($e.InnerException -ne $null) { $e = $e.InnerException }
+        $seen.Message = $e.Message
+    } finally { $client.Close() }
+    return $seen
+}
+
+$tlsSeen = Test-NgdpTls $cert
+if ($cert -eq $null) {
+    if ($tlsSeen.Ok) { Add-Check 'tls' $ApiHost $true ('TLS {0}, without a client certificate (none installed)' -f $tlsSeen.Protocol) $null }
+    else { Add-Check 'tls' $ApiHost $false ('{0} (without a client certificate: none installed)' -f $tlsSeen.Message) $null }
+} elseif ($tlsSeen.Ok) {
+    $sent = 'the certificate offered and sent'
+    if (-not $tlsSeen.Sent) { $sent = 'the certificate offered, not sent: NgDP did not ask for one in the handshake, or not from its CA' }
+    Add-Check 'tls' $ApiHost $true ('TLS {0}, {1}' -f $tlsSeen.Protocol, $sent) $null
+} else {
+    # Refused with the certificate: once more without it, so that who issued the certificate
+    # this server sees for NgDP is still read (the sign of a TLS-inspecting proxy)
+    $without = Test-NgdpTls $null
+    if ($without.Ok) { Add-Check 'tls' $ApiHost $false ('{0} (with the certificate; without it the handshake went through: the certificate was refused, or its key could not be used)' -f $tlsSeen.Message) $null }
+    else { Add-Check 'tls' $ApiHost $false ('{0} (with the certificate; without it too: {1})' -f $tlsSeen.Message, $without.Message) $null }
+    $tlsSeen = $without
+}
+if ($tlsSeen.Ok) { Add-Check 'tls_issuer' $ApiHost $true $tlsSeen.Issuer $null }
+
+# REST_PUSH: NgDP calls the Push Service with its own certificate, and the binding should ask
+# for one. Called from here without a client certificate, it should refuse.
+if ($PushUrl) {
+    $a = Invoke-NgdpRequest -Uri $PushUrl -Method Get
+    # TrustFailure is this server not trusting the certificate of the Push Service: no sign
+    # that the binding asks for a client certificate, and NgDP must trust that certificate
+    if ($a.Failure -eq [System.Net.WebExceptionStatus]::TrustFailure) { Add-Check 'push_cert_untrusted' $PushUrl $false $a.Message $null }
+    elseif ($a.Failure -eq [System.Net.WebExceptionStatus]::SecureChannelFailure -or $a.Status -eq 403) { Add-Check 'push_client_cert' $PushUrl $true ('refused without a client certificate: ' + $a.Message) $a.Status }
+    # Any other answer, a redirect too, came through the TLS handshake without a certificate
+    elseif ($a.Status -ne $null) { Add-Check 'push_client_cert' $PushUrl $false ('{0} without a client certificate (the TLS handshake went through)' -f (Get-NgdpAnswerText $a)) $a.Status }
+    else { Add-Check 'push_not_judged' $PushUrl $true ('not reached from this server: ' + $a.Message) $null }
+}
+
+# The WinHTTP proxy (what services use), reported as it is set
+try {
+    $winhttp = (& netsh.exe winhttp show proxy | Out-String).Trim() -replace '\s+', ' '
+    Add-Check 'proxy' 'WinHTTP' $true $winhttp $null
+} catch {
+    Add-Check 'proxy' 'WinHTTP' $true ('not read: ' + $_.Exception.Message) $null
+}
+
+# The chain and the private key (CNG or CSP), for each service account of this server
 if ($cert -ne $null) {
     $chain = New-Object System.Security.Cryptography.X509Certificates.X509Chain
     $chain.ChainPolicy.RevocationMode = [System.Security.Cryptography.X509Certificates.X509RevocationMode]::NoCheck
@@ -249,19 +324,15 @@ $withHeader = [bool]$authorization
 if ($cert -ne $null) {
     $headers = @{}
     if ($withHeader) { $headers['Authorization'] = $authorization }
-    try {
-        $r = Invoke-WebRequest -Uri ($ApiUrl + '/receipts/?page=0&size=1') -Certificate $cert -Headers $headers -UseBasicParsing -TimeoutSec 20 -MaximumRedirection 0
-        Add-Check 'https' $ApiUrl $true 'answered' ([int]$r.StatusCode)
-    } catch [System.Net.WebException] {
-        $status = $null
-        if ($_.Exception.Response -ne $null) { $status = [int]$_.Exception.Response.StatusCode }
-        $isTls = ($_.Exception.Status -eq [System.Net.WebExceptionStatus]::TrustFailure) -or ($_.Exception.Status -eq [System.Net.WebExceptionStatus]::SecureChannelFailure)
-        if ($isTls) { Add-Check 'tls' $ApiUrl $false $_.Exception.Message $null }
-        elseif (-not $withHeader -and $status -eq 401) { Add-Check 'auth_not_tested' $ApiUrl $false 'run without the authorization header (-AskAuthorization): TLS and the certificate were accepted, the header was not tested' $status }
-        else { Add-Check 'https' $ApiUrl $false $_.Exception.Message $status }
-    } catch {
-        Add-Check 'https' $ApiUrl $false $_.Exception.Message $null
-    }
+    $a = Invoke-NgdpRequest -Uri ($ApiUrl + '/receipts/?page=0&size=1') -Method Get -Certificate $cert -Headers $headers
+    $isTls = ($a.Failure -eq [System.Net.WebExceptionStatus]::TrustFailure) -or ($a.Failure -eq [System.Net.WebExceptionStatus]::SecureChannelFailure)
+    if ($isTls) { Add-Check 'tls' $ApiUrl $false $a.Message $null }
+    elseif (($a.Status -ge 200) -and ($a.Status -lt 300)) { Add-Check 'https' $ApiUrl $true 'answered' $a.Status }
+    elseif (-not $withHeader -and $a.Status -eq 401) { Add-Check 'auth_not_tested' $ApiUrl $false 'run without the authorization header (-AskAuthorization): TLS and the certificate were accepted, the header was not tested' $a.Status }
+    # NgDP does not redirect its API: a 3xx is something between this server and NgDP
+    elseif (($a.Status -ge 300) -and ($a.Status -lt 400)) { Add-Check 'https' $ApiUrl $false ('{0}: NgDP does not redirect its API, so something between this server and NgDP answered' -f (Get-NgdpAnswerText $a)) $a.Status }
+    elseif ($a.Failure -ne $null) { Add-Check 'https' $ApiUrl $false $a.Message $a.Status }
+    else { Add-Check 'https' $ApiUrl $false ('not reached: ' + $a.Message) $a.Status }
 }
 
 # The egress address NgDP sees: typed by operations, or looked up only when asked
