@@ -614,13 +614,16 @@ def cmd_cert_inspect(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    from .run.audit import verify
+    from .run.audit import verify, verify_bundle
 
     target = _named_run(args.target)  # runs/<env>/LATEST: the run it names
     if not target.exists():
         _err(f"{args.target}: not found")
         return 2
-    verdict = verify(target, expect_hash=args.expect_hash)
+    if target.is_file() and target.suffix.lower() == ".zip":  # a support bundle, as it came
+        verdict = verify_bundle(target, expect_hash=args.expect_hash)
+    else:
+        verdict = verify(target, expect_hash=args.expect_hash)
     for note in verdict.notes:
         print(one_line(note))  # a file name planted in the folder may hold a line end
     if verdict.ok:

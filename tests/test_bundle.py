@@ -104,11 +104,11 @@ def test_make_bundle_packs_what_is_there_beside_the_folder(tmp_path: Path) -> No
     got = members(target)
     assert set(got) == {
         "summary.json",
-        "findings.json",
+        "README.txt",  # session 25: what the zip holds and how to check it
         "audit.jsonl",
         "firewall-rules.csv",
         "dispatcher-config.json",
-    }
+    }  # findings.json only with the workbooks since session 25: it may name citizens
     summary = json.loads(got["summary.json"])
     assert summary["run"] == folder.name and summary["environment"] == "test"
     assert summary["left_out_holding_a_secret"] == [] and summary["steps"] == {}
@@ -270,3 +270,146 @@ def test_a_step_file_of_gigabytes_is_not_read_into_the_bundle(
     with zipfile.ZipFile(r.stdout.strip()) as zf:
         summary = json.loads(zf.read("summary.json"))
     assert summary["steps"]["03_certificate"]["status"] == "too large to read"
+
+
+# --- a support engineer's read (session 25) --------------------------------------------------
+
+
+def test_findings_reach_support_with_mailbox_names_and_cpr_numbers_hidden() -> None:
+    """A support engineer's read of a default bundle: ``findings.json`` quoted a mailbox
+    name verbatim ("Sag vedr. Jens Hansen 010170-9996"), so the zip meant to hold no
+    personal data without ``--with-workbooks`` named a citizen. ``summary.json`` carries
+    the findings with each mailbox name of the export and each CPR-shaped number hidden,
+    the sentence made again from its template in the language it was written in."""
+    from ngdpkit.run.bundle import HIDDEN_CPR, HIDDEN_NAME, masked_findings
+
+    name = "Sag vedr. Jens Hansen 010170-9996"
+    data = {
+        "findings": [
+            {
+                "severity": "error",
+                "code": "MAILBOX_UNMAPPED",
+                "message": f"Postkassen 0109999 ({name}) har ingen kontaktpunkt-GUID.",
+                "template": "Mailbox {mid} ({name}) has no contact point GUID.",
+                "params": {"mid": "0109999", "name": name},
+                "source": "mailboxes.xlsx",
+                "location": "Postkasser!7",
+            },
+            {
+                "severity": "warning",
+                "code": "CELL_X",
+                "message": "A cell says 2311851234 and 12345678.",
+                "params": {"value": "2311851234"},
+                "source": "mailboxes.xlsx",
+                "location": "Postkasser!8",
+            },
+        ]
+    }
+    first, second = masked_findings(data, frozenset({name}))
+    assert first["message"] == f"Postkassen 0109999 ({HIDDEN_NAME}) har ingen kontaktpunkt-GUID."
+    assert first["params"] == {"mid": "0109999", "name": HIDDEN_NAME}
+    assert (first["code"], first["location"]) == ("MAILBOX_UNMAPPED", "Postkasser!7")
+    # a CPR-shaped number anywhere, a CVR (eight digits) and a mailbox ID (seven) left alone
+    assert second["message"] == f"A cell says {HIDDEN_CPR} and 12345678."
+    assert second["params"] == {"value": HIDDEN_CPR}
+    assert "Jens" not in json.dumps([first, second]) and "9996" not in json.dumps([first, second])
+
+
+def test_the_zip_itself_verifies_and_names_what_it_left_out(run_dir: Path, tmp_path: Path) -> None:
+    """A support engineer's read: ``audit verify`` of the unzipped bundle printed about 100
+    "NOT INTACT" lines for the files the bundle leaves out, so real tampering could not be
+    told from a bundle. ``audit verify`` of the zip itself holds each run file in it against
+    the run's trail, manifest and sealed record, and names the left-out ones in a note; a
+    changed or added member is named. The zip carries a README, the checklist, the run's
+    kit version, and (with the workbooks) findings.json under a name of its own."""
+    from ngdpkit.run.bundle import masked_findings
+    from tests.conftest import cli
+
+    folder = fresh(run_dir, tmp_path)
+    target = make_bundle(folder)
+    got = members(target)
+    assert {"README.txt", "checklist.json", "manifest.json", "audit.jsonl"} <= set(got)
+    assert "findings.json" not in got
+    summary = json.loads(got["summary.json"])
+    findings = json.loads((folder / "findings.json").read_text(encoding="utf-8"))
+    assert summary["kind"] == "ngdpkit-support-bundle" and summary["with_workbooks"] is False
+    assert (
+        summary["run_kit_version"]
+        == json.loads((folder / "audit.jsonl").read_text(encoding="utf-8").splitlines()[0])[
+            "kit_version"
+        ]
+    )
+    assert len(summary["findings"]) == len(findings["findings"])
+    assert summary["findings"] == masked_findings(findings, frozenset())  # nothing else hidden
+    assert summary["dispatcher"]["written"] is ("dispatcher-config.json" in got)
+    assert summary["included"] == sorted(n for n in got if n not in ("summary.json", "README.txt"))
+    readme = got["README.txt"].decode("utf-8")
+    assert (
+        "ngdpkit audit verify <this zip>" in readme
+        and "Left out on purpose: findings.json" in readme
+    )
+    r = cli("audit", "verify", str(target))
+    assert r.returncode == 0, r.stdout
+    note, said = r.stdout.splitlines()[:2]
+    assert note.startswith("support bundle: ") and "left out of it (" in note
+    assert said.startswith("intact: ")
+    # a member changed, one added: each named
+    changed = tmp_path / "changed.zip"
+    with zipfile.ZipFile(changed, "w") as zf:
+        for name, data in got.items():
+            zf.writestr(
+                name, data.replace(b"443", b"444") if name == "firewall-rules.csv" else data
+            )
+        zf.writestr("evil.ps1", "Write-Host hi")
+    r = cli("audit", "verify", str(changed))
+    assert r.returncode == 1
+    assert (
+        "NOT INTACT: changed file: firewall-rules.csv (its SHA-256 is not the manifest's)"
+        in r.stdout
+    )
+    assert "NOT INTACT: extra file: evil.ps1 (not in the manifest)" in r.stdout
+    # a member that is a path is no bundle
+    odd = tmp_path / "odd.zip"
+    with zipfile.ZipFile(odd, "w") as zf:
+        zf.writestr("audit.jsonl", got["audit.jsonl"])
+        zf.writestr("../x", "y")
+    r = cli("audit", "verify", str(odd))
+    assert r.returncode == 1 and "not a support bundle (member '../x')" in r.stdout
+    # with the workbooks: a zip of its own, findings.json in it, the default one kept
+    both = make_bundle(folder, with_workbooks=True)
+    assert both.name == f"{folder.name}-support-with-workbooks.zip" and target.is_file()
+    wide = members(both)
+    assert (
+        "findings.json" in wide
+        and json.loads(wide["summary.json"])["findings"] == "in findings.json"
+    )
+    assert cli("audit", "verify", str(both)).returncode == 0
+
+
+def test_the_bundle_names_the_newest_acceptance_test(
+    sample_run: dict[str, Any], tmp_path: Path
+) -> None:
+    """A support engineer's read: nothing in the zip said whether the acceptance test (a
+    letter out, the reply back) had passed. ``summary.json`` carries the environment's newest
+    rehearsal that verifies: where it went, its outcome and each step's."""
+    from ngdpkit.rehearsal.flow import rehearse
+    from tests.conftest import copy_sample_run
+
+    sample = copy_sample_run(sample_run, tmp_path / "s")
+    code, rehearsal = rehearse(sample / "migration.toml", "test", progress=lambda line: None)
+    assert code == 0
+    run = Path(sample_run["run_dir"])
+    summary = json.loads(members(make_bundle(sample / "runs" / "test" / run.name))["summary.json"])
+    shown = summary["rehearsal"]
+    assert (shown["folder"], shown["against"], shown["status"]) == (
+        rehearsal.name,
+        "simulator",
+        "ok",
+    )
+    assert [s["name"] for s in shown["steps"]][:4] == [
+        "send",
+        "transport receipt",
+        "reply",
+        "reply matches",
+    ]
+    assert all(s["status"] == "ok" and s["detail"] for s in shown["steps"])

@@ -545,3 +545,20 @@ def test_cert_inspect_finds_the_password_where_the_settings_keep_it(
     r = cli("cert", "inspect", "certs/test.p12", "--settings", "nowhere.toml", cwd=sample_copy)
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
     assert "nowhere.toml" in r.stderr
+
+
+def test_an_expired_certificate_counts_whole_days_since(cas: dict, leaf_key: Any) -> None:
+    """A support engineer's read of a bundle: a certificate that expired 3 days and 3
+    seconds before the run was "4 dage siden" and ``days_left`` -4 (a negative timedelta's
+    ``.days`` is floored). Whole days since: 3, and -3."""
+    from ngdpkit.checks.certificates import _validity_findings, facts
+
+    now = dt.datetime(2026, 12, 6, 12, 0, tzinfo=dt.UTC)
+    issued = leaf(cas, leaf_key, not_before=now - dt.timedelta(days=400), days=397)
+    after = issued.cert.not_valid_after_utc
+    now = after + dt.timedelta(days=3, seconds=3)
+    (found,) = _validity_findings(issued.cert, now, warn_days=60, error_days=14, label="c")
+    assert found.code == "CERT_EXPIRED" and found.params["value"] == "3"
+    assert "(3 days ago)" in found.text("en")
+    assert facts(issued.cert, now=now)["days_left"] == -3
+    assert facts(issued.cert, now=after - dt.timedelta(seconds=3))["days_left"] == 0

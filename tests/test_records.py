@@ -712,3 +712,28 @@ def test_the_converter_still_reads_what_the_kit_writes() -> None:
 
     assert structure("x", str) == "x" and structure(7, int) == 7 and structure(True, bool) is True
     assert structure(2, float) == 2.0 and isinstance(structure(2, float), float)
+
+
+def test_a_bundle_carries_ngdps_own_view_with_translations_counted(tmp_path: Path) -> None:
+    """A support engineer's read: after an ``--online`` run the bundle kept only step 02's
+    counts, not what NgDP itself holds (the certificate it has registered, the system, each
+    contact point), the first thing support compares. It carries that view, each contact
+    point's translations counted (a large municipality has 100,000)."""
+    import json
+
+    from ngdpkit.steps.records import support_facts
+
+    ngdp = {
+        "fetched_at": "2026-12-06T02:22:52Z",
+        "system": {"id": "5b3f", "protocol": "REST_PULL", "certificate": {"sha1": "7E:4A"}},
+        "contact_points": [
+            {"id": "7f9c", "name": "Borgerservice", "translations": [{"postkasse": 1}] * 3},
+            {"id": "8a0d", "name": "Skat", "translations": None},
+        ],
+    }
+    path = tmp_path / "02_contact_points.json"
+    path.write_text(json.dumps({"status": "ok", "results": {"counts": {}, "ngdp": ngdp}}))
+    shown = support_facts(path)["results"]["ngdp"]
+    assert shown["system"] == ngdp["system"] and shown["fetched_at"] == ngdp["fetched_at"]
+    assert [p["translations"] for p in shown["contact_points"]] == [3, None]
+    assert shown["contact_points"][0]["name"] == "Borgerservice"

@@ -312,7 +312,8 @@ def facts(
         "serial_number": format(cert.serial_number, "X"),
         "not_before": cert.not_valid_before_utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "not_after": after.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "days_left": (after - now).days,
+        # whole days either way: expired 3 days and 3 seconds ago is -3, not the floored -4
+        "days_left": (after - now).days if after >= now else -((now - after).days),
         "cvr": cvr_of(cert),
         "organisation": _attr(cert, NameOID.ORGANIZATION_NAME),
         "common_name": _cn(cert),
@@ -556,7 +557,9 @@ def _validity_findings(
                 "The certificate expired on {not_valid_after_utc:%Y-%m-%d} ({value} days ago).",
                 label,
                 not_valid_after_utc=leaf.not_valid_after_utc,
-                value=-days,
+                # whole days since it expired: 3 days and 3 seconds ago is 3 (a floored
+                # negative timedelta said 4, a support engineer's read)
+                value=(now - leaf.not_valid_after_utc).days,
             )
         )
     elif leaf.not_valid_before_utc > now:

@@ -36,9 +36,12 @@ class SealCheck:
     notes: tuple[str, ...] = ()
 
 
-def check_seal(folder: Path, manifest: dict[str, Any] | None) -> SealCheck:
+def check_seal(
+    folder: Path, manifest: dict[str, Any] | None, *, absent: frozenset[str] = frozenset()
+) -> SealCheck:
     """The folder's seal against its manifest. Nothing to say for a folder that is not
-    sealed (no ``manifest.json.p7s`` and no ``signed_by`` in the manifest)."""
+    sealed (no ``manifest.json.p7s`` and no ``signed_by`` in the manifest). A signed file
+    named in ``absent`` (left out of a support bundle) is not checked."""
     claimed = manifest.get("signed_by") if manifest else None
     sig_path = folder / SIGNATURE
     present = _is_regular(sig_path)
@@ -57,7 +60,7 @@ def check_seal(folder: Path, manifest: dict[str, Any] | None) -> SealCheck:
         notes += [note] if note else []
     signed = manifest.get("signed_files") if manifest else None
     for rel in signed if isinstance(signed, list) else []:
-        if isinstance(rel, str) and _inside(folder, rel):
+        if isinstance(rel, str) and _inside(folder, rel) and rel not in absent:
             problem, note = check_pdf(folder / rel, rel)
             problems += [problem] if problem else []
             notes += [note] if note else []

@@ -367,14 +367,17 @@ def _small_file(path: Path, name: str, limit: int) -> tuple[bytes | None, str]:
         return None, f"{name} cannot be read ({exc.strerror})"
 
 
-def verify(target: Path, *, expect_hash: str | None = None) -> Verdict:
+def verify(
+    target: Path, *, expect_hash: str | None = None, absent: frozenset[str] = frozenset()
+) -> Verdict:
     """Check a trail (the file or its run folder); name the first record that is wrong.
 
     One rule per function, in the order a reader would check by hand: the trail can be
     read (:func:`_read_records`), its chain holds (:func:`_chain_problems`), its tail
     matches the manifest (:func:`_tail_problems`), every file matches (:func:`file_problems`),
     the seal holds (``signature_check``), the anchor is there (:func:`_anchor_missing`),
-    and the hash printed on the paper is the anchor (:func:`_expected_hash`)."""
+    and the hash printed on the paper is the anchor (:func:`_expected_hash`). A file named
+    in ``absent`` (left out of a support bundle, :func:`verify_bundle`) is not missing."""
     path = target / AUDIT if target.is_dir() else target
     records, problems = _read_records(path)
     if records is None:
@@ -388,10 +391,12 @@ def verify(target: Path, *, expect_hash: str | None = None) -> Verdict:
     if not problems:
         problems += _tail_problems(records, manifest, final)
     sealed = [(i, r) for i, r in enumerate(records) if r.get("event") == SEALED]
-    problems += file_problems(path.parent, records, manifest, sealed[-1][1] if sealed else None)
+    problems += file_problems(
+        path.parent, records, manifest, sealed[-1][1] if sealed else None, absent=absent
+    )
     from ..documents.signature_check import check_seal
 
-    seal = check_seal(path.parent, manifest)
+    seal = check_seal(path.parent, manifest, absent=absent)
     problems += seal.problems
     problems += _anchor_missing(records, sealed, finished)
     notes = list(seal.notes)
@@ -641,6 +646,8 @@ def file_problems(
     records: list[dict[str, Any]],
     manifest: dict[str, Any] | None,
     anchor: dict[str, Any] | None,
+    *,
+    absent: frozenset[str] = frozenset(),
 ) -> list[str]:
     """Every file of the folder against the manifest, the ``output_written`` records and the
     sealed record: each changed, missing or extra file, one line each. Without a usable
@@ -675,4 +682,85 @@ def file_problems(
         problems += _against_output_records(present, written, digests)
     if anchor is not None:
         problems += _against_anchor(present, anchor, digests)
+    if absent:  # a support bundle's left-out files: not there by design
+        problems = [
+            p for p in problems if not (p.startswith("missing file: ") and _named(p) in absent)
+        ]
     return list(dict.fromkeys(problems))
+
+
+def _named(problem: str) -> str:
+    """The file a "missing file: NAME (…)" line names."""
+    return problem.removeprefix("missing file: ").rsplit(" (", 1)[0]
+
+
+# What a support bundle may hold: the run's own files by their names in the folder, and its
+# own two (summary.json, README.txt), each at most this large (run.bundle's limit)
+BUNDLE_MEMBER_LIMIT = 256 << 20
+BUNDLE_OWN = ("summary.json", "README.txt")  # the bundle's own members, not the run's
+
+
+def verify_bundle(zip_path: Path, *, expect_hash: str | None = None) -> Verdict:
+    """A support bundle (``ngdpkit bundle``) checked as the run folder it came from: its
+    run files are held against the run's own audit trail, manifest and sealed record, as
+    :func:`verify` holds a folder's, and the run's files the zip leaves out are named in a
+    note, not as missing. The bundle's own ``summary.json`` and ``README.txt`` are the
+    sender's words: not part of the run, and not verified."""
+    import shutil
+    import tempfile
+    import zipfile
+
+    try:
+        zf = zipfile.ZipFile(zip_path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        return Verdict(False, 0, "", [f"{zip_path.name}: not a zip ({exc})"])
+    with zf:
+        infos = zf.infolist()
+        names = [i.filename for i in infos]
+        bad = [
+            n
+            for n in names
+            if "/" in n or "\\" in n or n.startswith(".") or len(set(names)) != len(names)
+        ]
+        if bad:
+            return Verdict(
+                False, 0, "", [f"{zip_path.name}: not a support bundle (member {bad[0]!r})"]
+            )
+        if "audit.jsonl" not in names:
+            return Verdict(
+                False, 0, "", [f"{zip_path.name}: not a support bundle (no audit.jsonl)"]
+            )
+        large = [i.filename for i in infos if i.file_size > BUNDLE_MEMBER_LIMIT]
+        if large:
+            return Verdict(False, 0, "", [f"{large[0]}: larger than any run writes"])
+        folder = Path(tempfile.mkdtemp(prefix="ngdpkit-bundle-"))
+        try:
+            for info in infos:
+                if info.filename in BUNDLE_OWN:
+                    continue
+                with zf.open(info) as src, (folder / info.filename).open("xb") as dst:
+                    shutil.copyfileobj(src, dst)
+            manifest, _ = read_manifest(folder)
+            entries = manifest.get("files") if manifest is not None else None
+            listed = {
+                str(e["path"])
+                for e in (entries if isinstance(entries, list) else [])
+                if isinstance(e, dict) and isinstance(e.get("path"), str)
+            }
+            packed = {n for n in names if n not in BUNDLE_OWN}
+            absent = frozenset(listed - packed)
+            verdict = verify(folder, absent=absent, expect_hash=expect_hash)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+    verdict.notes.insert(
+        0,
+        f"support bundle: {len(packed)} of the run's {len(listed | packed)} files are in the zip, "
+        f"each checked; {len(absent)} left out of it"
+        + (
+            f" ({', '.join(sorted(absent)[:5])}{', …' if len(absent) > 5 else ''})"
+            if absent
+            else ""
+        )
+        + "; its summary.json and README.txt are the sender's and not checked",
+    )
+    return verdict

@@ -1,7 +1,11 @@
 """``ngdpkit bundle``: a zip for KMD or Digitaliseringsstyrelsen support, with no secrets.
 
-It holds findings, versions, the system ID, certificate facts and probe results
-with their times; the mapping workbooks only when asked (they may hold personal data).
+It holds the run's own files a support engineer reads (the audit trail and manifest, the
+dispatcher values, the portal values, the firewall order, the checklist), each byte for byte
+as the run wrote it, so that ``ngdpkit audit verify`` checks the zip itself against the run's
+trail; a ``summary.json`` of its own (versions, the steps' facts, the findings with mailbox
+names and CPR-shaped numbers hidden) and a ``README.txt``. ``findings.json`` itself and the
+mapping workbooks only when asked (``--with-workbooks``: they may hold personal data).
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 import stat
 import sys
 import zipfile
@@ -18,6 +23,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..redact import secret_parts
+from .audit import BUNDLE_MEMBER_LIMIT
 
 VERSIONS = (
     "ngdpkit",
@@ -97,7 +103,7 @@ def _secrets_of(run_dir: Path) -> dict[str, list[str]]:
 # The largest file a bundle carries. A run's own are far smaller (a 100,000-mailbox run's
 # mapping workbook is some MB); a larger one was put there, and read whole it could take all
 # memory (a sparse file of gigabytes costs no disk).
-MEMBER_LIMIT = 256 << 20
+MEMBER_LIMIT = BUNDLE_MEMBER_LIMIT
 
 
 def _verdict(run_dir: Path) -> dict[str, Any]:
@@ -107,6 +113,169 @@ def _verdict(run_dir: Path) -> dict[str, Any]:
 
     result = verify(run_dir)
     return {"intact": result.ok, "problems": [str(p)[:300] for p in result.problems[:5]]}
+
+
+HIDDEN_NAME = "(postkassenavn udeladt)"
+HIDDEN_CPR = "(CPR-nummer udeladt)"
+# A CPR number: a day, a month, two digits of a year, with or without its hyphen, and four
+# digits, standing alone (a mailbox ID has seven digits, a CVR eight)
+_CPR = re.compile(
+    r"(?<![0-9])(?:0[1-9]|[12][0-9]|3[01])(?:0[1-9]|1[0-2])[0-9]{2}-?[0-9]{4}(?![0-9])"
+)
+
+
+def _mailbox_names(run_dir: Path) -> frozenset[str]:
+    """The mailbox names of the run's export (its step table), which may name citizens
+    ("Sag vedr. Jens Hansen"): hidden wherever a finding names one. Names of fewer than
+    three characters are not (they would hide half of every message)."""
+    path = run_dir / "steps" / "01_mailboxes.mailboxes.parquet"
+    if not _regular(path) or path.stat().st_size > MEMBER_LIMIT:
+        return frozenset()
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        column = pq.read_table(path, columns=["mailbox_name"]).column(0).to_pylist()
+    except (OSError, ValueError, KeyError, pa.ArrowException):
+        return frozenset()
+    return frozenset(s for n in column if n and len(s := str(n).strip()) >= 3)
+
+
+def _hide(text: str, names: frozenset[str]) -> str:
+    """``text`` with a mailbox name it is, or lists (", "), and CPR-shaped numbers hidden."""
+    if text.strip() in names:
+        return HIDDEN_NAME
+    if ", " in text:
+        text = ", ".join(
+            HIDDEN_NAME if part.strip() in names else part for part in text.split(", ")
+        )
+    return _CPR.sub(HIDDEN_CPR, text)
+
+
+def masked_findings(data: Any, names: frozenset[str]) -> list[dict[str, Any]]:
+    """The findings of ``findings.json`` for a reader outside the customer: each with its
+    code, severity, source and location, and its values and sentence with mailbox names and
+    CPR-shaped numbers hidden (the sentence made again from its template, in the language it
+    was written in; a sentence without one has each hidden value replaced in it)."""
+    from ..findings import danish_text, english_text
+
+    found = data.get("findings") if isinstance(data, dict) else None
+    out: list[dict[str, Any]] = []
+    for item in found if isinstance(found, list) else []:
+        if not isinstance(item, dict):
+            continue
+        given = item.get("params")
+        params: dict[str, Any] = given if isinstance(given, dict) else {}
+        shown = {str(k): _hide(str(v), names) for k, v in params.items()}
+        message = str(item.get("message") or "")
+        template = str(item.get("template") or "")
+        made = None
+        if template:
+            english = english_text(template, {str(k): str(v) for k, v in params.items()})
+            made = (english_text if message == english else danish_text)(template, shown)
+        if made is None:
+            made = message
+            for k, v in params.items():
+                if shown[str(k)] != str(v) and str(v):
+                    made = made.replace(str(v), shown[str(k)])
+        out.append(
+            {
+                "severity": str(item.get("severity") or ""),
+                "code": str(item.get("code") or ""),
+                "message": _hide(made, names),
+                "source": _hide(str(item.get("source") or ""), names),
+                "location": str(item.get("location") or ""),
+                "params": shown,
+            }
+        )
+    return out
+
+
+def _readme(summary: dict[str, Any]) -> str:
+    """``README.txt``: what the zip holds, what it leaves out and why, how to check it."""
+    run, env = summary["run"], summary["environment"]
+    lines = [
+        f"ngdpkit support bundle: run {run} of environment {env}",
+        f"Made {summary['made_at']} by ngdpkit {summary['versions'].get('ngdpkit', '?')}; the run was made by ngdpkit {summary['run_kit_version']}.",
+        "",
+        "summary.json   this bundle's own: the run, the versions of this machine (versions) and of",
+        "               the run (run_kit_version), each step's status and facts (steps; with",
+        "               NgDP's own view under 02_contact_points when the run read NgDP), the",
+        "               dispatcher (written, or withheld and by which findings), the findings with",
+        "               mailbox names and CPR-shaped numbers hidden (findings), the newest",
+        "               acceptance test (rehearsal), what was left out.",
+        "Every other file is the run's own, byte for byte. Check the zip itself with",
+        "    ngdpkit audit verify <this zip>",
+        "which holds each of them against the run's audit trail, manifest and sealed record, and",
+        "names the run's files that are not in the zip. The finding codes are explained in the",
+        "kit's docs/findings.md; times are UTC (Z) unless a text says Danish time.",
+        "",
+        "In this zip: " + ", ".join(summary["included"]) + ".",
+    ]
+    if not summary["with_workbooks"]:
+        lines.append(
+            "Left out on purpose: findings.json and the mapping workbooks, which may name citizens"
+            " (their findings are in summary.json with names hidden); ask for a bundle made with"
+            " --with-workbooks if you need them."
+        )
+    if summary["left_out_holding_a_secret"]:
+        lines.append(
+            "Left out, holding a secret: " + ", ".join(summary["left_out_holding_a_secret"]) + "."
+        )
+    if summary["left_out_too_large"]:
+        lines.append(
+            "Left out, larger than any run writes: "
+            + ", ".join(summary["left_out_too_large"])
+            + "."
+        )
+    if not summary["audit_verify"]["intact"]:
+        lines.append(
+            "The run folder did NOT verify when this zip was made: see audit_verify in summary.json."
+        )
+    return "\r\n".join(lines) + "\r\n"
+
+
+def _rehearsal(run_dir: Path) -> dict[str, Any] | None:
+    """The environment's newest rehearsal that verifies (the acceptance test: a letter out,
+    the reply back), as support reads it: where it went, its outcome and each step's; None
+    when there is none."""
+    from .neighbours import latest_rehearsal, read_json_file
+
+    found = latest_rehearsal(run_dir.parent)
+    if found is None:
+        return None
+    try:
+        data = read_json_file(found.path / "acceptance.json")
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    steps = data.get("steps")
+    return {
+        "folder": found.path.name,
+        "against": str(data.get("against") or ""),
+        "status": str(data.get("status") or ""),
+        "memo_uuid": str(data.get("memo_uuid") or ""),
+        "steps": [
+            {
+                "name": str(s.get("name") or ""),
+                "status": str(s.get("status") or ""),
+                "detail": _hide(str(s.get("detail") or ""), frozenset()),
+            }
+            for s in (steps if isinstance(steps, list) else [])
+            if isinstance(s, dict)
+        ],
+    }
+
+
+def _run_kit_version(run_dir: Path) -> str:
+    """The kit version the run was made with (its trail's first record), not this machine's."""
+    try:
+        with (run_dir / "audit.jsonl").open(encoding="utf-8") as fh:
+            first = json.loads(fh.readline(1 << 20))
+    except (OSError, ValueError, RecursionError):
+        return "?"
+    return str(first.get("kit_version", "?")) if isinstance(first, dict) else "?"
 
 
 def make_bundle(run_dir: Path, *, with_workbooks: bool = False) -> Path:
@@ -130,13 +299,14 @@ def make_bundle(run_dir: Path, *, with_workbooks: bool = False) -> Path:
         if _regular(p) and not (run_dir / "steps").is_symlink()
     }
     names = [
-        "findings.json",
+        "findings.json",  # scanned always; packed only with the workbooks (it names mailboxes)
         "manifest.json",
         "manifest.json.p7s",  # the seal, when the folder is sealed: support can verify it
         "audit.jsonl",
         "portal-registration.json",
         "firewall-rules.csv",
         "dispatcher-config.json",
+        "checklist.json",
     ]
     if with_workbooks:
         names += [
@@ -161,11 +331,34 @@ def make_bundle(run_dir: Path, *, with_workbooks: bool = False) -> Path:
             left_out.append(name)
         else:
             members[name] = data
-    summary = {
+    findings_bytes = members.get("findings.json")
+    if not with_workbooks:
+        members.pop("findings.json", None)  # its findings go into summary.json, names hidden
+    try:
+        findings_data = json.loads(findings_bytes) if findings_bytes is not None else None
+    except (ValueError, RecursionError):
+        findings_data = None
+    import datetime as dt
+
+    withheld = (steps.get("05_dispatcher_config") or {}).get("results", {}).get("withheld_by")
+    summary: dict[str, Any] = {
+        "kind": "ngdpkit-support-bundle",
         "run": run_dir.name,
         "environment": run_dir.parent.name,
+        "made_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "with_workbooks": with_workbooks,
+        "run_kit_version": _run_kit_version(run_dir),
         "versions": versions(),
         "steps": steps,
+        "dispatcher": {
+            "written": "dispatcher-config.json" in members,
+            "withheld_by": withheld if isinstance(withheld, list) else [],
+        },
+        "findings": masked_findings(findings_data, _mailbox_names(run_dir))
+        if not with_workbooks
+        else "in findings.json",
+        "rehearsal": _rehearsal(run_dir),
+        "included": sorted(members),
         "left_out_holding_a_secret": left_out,
         "left_out_too_large": too_large,
         "audit_verify": _verdict(run_dir),
@@ -173,8 +366,11 @@ def make_bundle(run_dir: Path, *, with_workbooks: bool = False) -> Path:
     text = json.dumps(summary, ensure_ascii=False, indent=2).encode("utf-8")
     if _holds_secret("summary.json", text, pins):
         summary["steps"] = {}
+        summary["findings"] = "left out: they held a secret"
         text = json.dumps(summary, ensure_ascii=False, indent=2).encode("utf-8")
-    target = run_dir.parent / f"{run_dir.name}-support.zip"
+    readme = _readme(summary).encode("utf-8")
+    suffix = "-support-with-workbooks.zip" if with_workbooks else "-support.zip"
+    target = run_dir.parent / f"{run_dir.name}{suffix}"
     if target.is_symlink() or (target.exists() and not _regular(target)):
         raise InputError(f"{target}: exists and is not a regular file; remove it first")
     tmp = target.with_name(target.name + ".tmp")
@@ -194,6 +390,7 @@ def make_bundle(run_dir: Path, *, with_workbooks: bool = False) -> Path:
     try:
         with os.fdopen(fd, "wb") as fh, zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zf:
             zf.writestr("summary.json", text)
+            zf.writestr("README.txt", readme)
             for name, data in members.items():
                 zf.writestr(name, data)
         os.replace(tmp, target)

@@ -276,7 +276,9 @@ class ContactPointsRecord(Record):
     ``--online``, what NgDP itself showed and the portal administrator's to-do."""
 
     step: ClassVar[str] = "02_contact_points"
-    support: ClassVar[tuple[str, ...]] = ("counts",)
+    # with NgDP's own view (--online): what support compares first (the certificate NgDP
+    # holds, the system, each contact point); translations counted (support_facts)
+    support: ClassVar[tuple[str, ...]] = ("counts", "ngdp")
     contact_points: tuple[ContactPoint, ...] | None = None
     mapping: Frame = None
     counts: MappingCounts = field(default_factory=MappingCounts)
@@ -523,8 +525,30 @@ def support_facts(path: Path) -> dict[str, Any]:
     return {
         "status": data.get("status"),
         "duration_s": data.get("duration_s"),
-        "results": {k: results[k] for k in wanted if k in results},
+        "results": {  # NgDP's view only when a run read it (--online)
+            k: _counted(k, results[k])
+            for k in wanted
+            if k in results and not (k == "ngdp" and results[k] is None)
+        },
     }
+
+
+def _counted(key: str, value: Any) -> Any:
+    """A support field as a bundle carries it: NgDP's view with each contact point's
+    translations counted, not listed (100,000 of them at a large municipality; the mapping
+    workbooks hold them, with ``--with-workbooks``)."""
+    if key != "ngdp" or not isinstance(value, dict):
+        return value
+    points = value.get("contact_points")
+    if not isinstance(points, list):
+        return value
+    counted = [
+        {**p, "translations": len(p["translations"])}
+        if isinstance(p, dict) and isinstance(p.get("translations"), list)
+        else p
+        for p in points
+    ]
+    return {**value, "contact_points": counted}
 
 
 def write_step_file(folder: Path, name: str, data: dict[str, Any]) -> Path:
