@@ -713,8 +713,22 @@ def load_settings(path: Path | str) -> Settings:
     values = _table(r, Settings, data, "", {})
     if r.problems:
         _register_secrets_named(data, path.parent)
-        raise InputError(r.problems)
+        raise InputError(_at_most(r.problems, path.name))
     return Settings(path=path, raw_sha256=hashlib.sha256(raw).hexdigest(), given=given, **values)
+
+
+MAX_PROBLEM_LINES = 50
+
+
+def _at_most(problems: list[str], name: str) -> list[str]:
+    """The first :data:`MAX_PROBLEM_LINES` problems and a line counting the rest: a file of
+    2,000 unknown keys printed 2,000 lines, its first problems long gone from the screen."""
+    if len(problems) <= MAX_PROBLEM_LINES:
+        return problems
+    more = len(problems) - MAX_PROBLEM_LINES
+    return problems[:MAX_PROBLEM_LINES] + [
+        f"{name}: and {more:,} more problem(s) like these, not listed: fix these first"
+    ]
 
 
 def _register_secrets_named(data: dict[str, Any], folder: Path) -> None:

@@ -334,3 +334,19 @@ def test_a_typo_of_a_key_is_named_once_with_what_was_meant(tmp_path: Path) -> No
     assert said.startswith(
         "migration.toml: unknown key 'environments.test.rehearsal.xyzzy' (known here: "
     )
+
+
+def test_a_file_of_thousands_of_problems_says_fifty_and_counts_the_rest(tmp_path: Path) -> None:
+    """An attacker's (or a bad generator's) settings file: 2,000 unknown keys printed 2,000
+    lines, the first problems long gone from the screen. The first 50 are said, one line
+    counts the rest, and the command line says it as one refusal (exit 2)."""
+    junk = "".join(f"junk_key_{i} = 1\n" for i in range(2000))
+    path = write(tmp_path, junk + GOOD)
+    said = problems(path)
+    assert len(said) == 51
+    assert said[0].startswith("migration.toml: unknown key 'junk_key_0' (known here: ")
+    assert said[-1] == (
+        "migration.toml: and 1,950 more problem(s) like these, not listed: fix these first"
+    )
+    r = cli("check", "--settings", str(path), "--env", "test")
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 51, r.stderr[-300:]
