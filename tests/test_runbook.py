@@ -9,6 +9,7 @@ import json
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -552,3 +553,204 @@ def test_every_golive_key_is_in_the_readme() -> None:
     section = readme.split("## Go-live runbook", 1)[1].split("\n## ", 1)[0]
     for key in [*schema(GoLive), *schema(Owners)]:
         assert re.search(rf"\b{key}\b", section), key
+
+
+def _checklist(statuses: dict[int, str], confirmed: tuple[int, ...] = ()) -> object:
+    from ngdpkit.deliverables.checklist import STEPS, Checklist, ChecklistRow, Readiness
+
+    keys = list(STEPS["da"])
+    rows = tuple(
+        ChecklistRow(
+            n,
+            keys[n - 1],
+            f"Trin {n}",
+            "kunden",
+            statuses.get(n, "done"),
+            "confirmed" if n in confirmed else "observed",
+            "",
+            "",
+        )
+        for n in range(1, 9)
+    )
+    done = sum(1 for r in rows if r.status == "done")
+    return Checklist(rows, Readiness.of(done, 8, "ok"))
+
+
+def _runbook(tmp_path: Path, golive: str = "") -> Any:
+    from ngdpkit.documents.runbook import build_runbook
+    from ngdpkit.settings import load_settings
+
+    s = load_settings(settings_file(tmp_path, golive))
+    return build_runbook(s, s.environment("test"))
+
+
+def _finding(severity: str, code: str, text: str) -> Any:
+    from ngdpkit.findings import Finding
+
+    return Finding(severity, code, text, "test", "")
+
+
+@pytest.mark.parametrize(
+    ("statuses", "errors", "da", "en"),
+    [
+        (
+            {7: "to_do", 8: "to_do"},
+            0,
+            "Klar til at begynde: tjeklistens trin 1–6 er færdige, og kørslen har ingen fejl.",
+            "Ready to begin: checklist steps 1–6 are done, and the run has no error.",
+        ),
+        (
+            {3: "not_verified"},
+            0,
+            "Vent – begynd ikke endnu: tjeklistens trin 3 er ikke færdigt.",
+            "Wait – do not begin yet: checklist step 3 is not done.",
+        ),
+        (
+            {2: "blocked", 5: "to_do", 6: "not_verified"},
+            1,
+            "Vent – begynd ikke endnu: tjeklistens trin 2, 5 og 6 er ikke færdige, og kørslen har én fejl.",
+            "Wait – do not begin yet: checklist steps 2, 5, and 6 are not done, and the run has 1 error.",
+        ),
+        (
+            {1: "to_do", 2: "to_do", 3: "to_do", 4: "to_do", 6: "to_do"},
+            0,
+            "Vent – begynd ikke endnu: tjeklistens trin 1–4 og 6 er ikke færdige.",
+            "Wait – do not begin yet: checklist steps 1–4 and 6 are not done.",
+        ),
+        (
+            {},
+            3,
+            "Vent – begynd ikke endnu: kørslen har 3 fejl.",
+            "Wait – do not begin yet: the run has 3 errors.",
+        ),
+    ],
+)
+def test_the_gate_before_step_1_goes_only_on_steps_1_to_6_done_and_no_error(
+    tmp_path: Path, statuses: dict[int, str], errors: int, da: str, en: str
+) -> None:
+    """A consultant's go-live: the overview's readiness counts all eight steps, and steps 7
+    (the dispatcher) and 8 (the acceptance test) come with the go-live itself, so it never
+    read "klar" on the day. The runbook says, before its step 1, ready to begin or wait by
+    what the run saw of the steps the go-live rests on (1-6) and of its errors; 7 and 8 do
+    not hold it, and a run of three or more steps reads as a range (the customer's read)."""
+    from ngdpkit.documents.runbook import gate_of, gate_verdict
+
+    found = [_finding("error", f"CERT_X{i}", "x") for i in range(errors)]
+    found.append(_finding("info", "INFO_X", "x"))  # an info holds nothing
+    gate = gate_of(_checklist(statuses), found, "r", _runbook(tmp_path))  # type: ignore[arg-type]
+    assert [s.step for s in gate.steps] == [1, 2, 3, 4, 5, 6]
+    assert gate.go is da.startswith("Klar")
+    assert gate_verdict(gate, "da") == da
+    assert gate_verdict(gate, "en") == en
+
+
+def test_the_gate_names_errors_warnings_confirmations_and_a_passed_step_1(
+    tmp_path: Path,
+) -> None:
+    """The project lead's two reads of a go-live page: "Gå" rested on steps a person
+    confirmed in a minute, said so only further down, beside warnings the verdict never named
+    (one about a confirmed step: no server check from the servers), an error it did not name,
+    and a step 1 already past with "run again before step 1". The verdict says whose word it
+    rests on, the notes name each error and warning (a warning about a confirmed step first,
+    in full), when the page was made and that step 1 has passed, with what to do then, why
+    the overview's status is as expected, and the acceptance test before step 1."""
+    from ngdpkit.documents.runbook import gate_notes, gate_of, gate_short, gate_verdict
+
+    runbook = _runbook(tmp_path, "[golive]\neboks_disable = 2020-01-29T16:00:00\n")
+    checklist = _checklist({7: "not_verified", 8: "to_do"}, confirmed=(1, 3, 5))
+    missing = "Intet servertjek fra wz-web01, wz-web02."
+    found = [
+        _finding("warning", "NET_EVIDENCE_MISSING", missing),
+        _finding("warning", "IP_DOCUMENTATION_RANGE", "y"),
+        _finding("warning", "IP_DOCUMENTATION_RANGE", "z"),
+    ]
+    gate = gate_of(checklist, found, "20270201T070000Z-abc123", runbook)  # type: ignore[arg-type]
+    assert gate_verdict(gate, "da") == (
+        "Klar til at begynde på personers bekræftelse af trin 1, 3 og 5: tjeklistens trin 1–6 "
+        "er færdige, og kørslen har ingen fejl."
+    )
+    assert gate_short(gate, "da") == (
+        "klar til at begynde; trin 1, 3 og 5 kun bekræftet af personer; 3 advarsler; "
+        "tidspunktet for trin 1 er passeret"
+    )
+    notes = gate_notes(gate, runbook)
+    assert notes[0] == (
+        f"Advarsel om trin 3, som kun er bekræftet af en person: {missing} "
+        "Afgør, om I vil begynde uden det."
+    )
+    assert notes[1].startswith("Kørslen har 3 advarsler: ") and "(NET_EVIDENCE_MISSING)" in notes[1]
+    assert notes[1].count("(IP_DOCUMENTATION_RANGE)") == 1  # a code once, however often
+    assert notes[1].endswith("Læs dem i godkendelsesdokumentet, før I begynder.")
+    assert notes[2] == (
+        "Trin 1, 3 og 5 er bekræftet af personer; ngdpkit har ikke selv set dem. "
+        "Tjeklisten viser, hvem der har bekræftet dem, og hvornår."
+    )
+    assert notes[3].startswith("Siden er dannet ") and notes[3].endswith(
+        "ved kørslen 20270201T070000Z-abc123. Tidspunktet for drejebogens trin 1 "
+        "(29-01-2020 kl. 16:00) er passeret. Er trinnet ikke taget: aftal et nyt tidspunkt, "
+        "og ret datoerne."
+    )
+    assert "Kør ngdpkit igen før" not in notes[3]
+    assert notes[4] == (
+        "Oversigtens status, »ikke klar: 2 af 8 trin mangler«, tæller alle otte trin. Det er "
+        "som forventet: trin 7 (dispatcheren, i drejebogens trin 3) og trin 8 (accepttesten, "
+        "se nedenfor) hører til selve idriftsættelsen."
+    )
+    assert notes[5].startswith(
+        "Anbefalet: tag accepttesten (tjeklistens trin 8) før drejebogens trin 1"
+    )
+    # wait, with an error and a passed step 1: the error named, and e-Boks back on
+    wait = gate_of(
+        _checklist({3: "to_do", 8: "done"}),
+        [_finding("error", "DEFAULT_CONTACT_POINT_UNKNOWN", "x"), found[1]],
+        "r",
+        runbook,
+    )  # type: ignore[arg-type]
+    said = gate_notes(wait, runbook)
+    assert said[0].startswith("Fejl, der skal rettes først: ")
+    assert said[0].endswith("(DEFAULT_CONTACT_POINT_UNKNOWN).")
+    assert said[1].startswith("Kørslen har én advarsel: ") and "Læs den i" in said[1]
+    assert said[2].startswith("Tjeklisten siger under »Næste handling«")
+    assert said[3].endswith(
+        "Er e-Boks-dispatcheren allerede deaktiveret, mens siden siger »Vent«: aktivér den "
+        "igen, indtil tjeklistens trin 1–6 er færdige."
+    )
+    assert said[4].startswith("Tjeklistens trin 7 (dispatcheren i WorkZone)")
+    assert not any("accepttesten" in n for n in said)  # step 8 done
+    # many codes: the first eight named, the rest counted
+    many = [_finding("warning", f"NET_W{i}", "w") for i in range(11)]
+    many.insert(1, _finding("warning", "NET_W0", "the same code again: said in full once"))
+    crowded = gate_notes(gate_of(checklist, many, "r", runbook), runbook)  # type: ignore[arg-type]
+    assert [n.startswith("Advarsel om trin 3") for n in crowded[:4]] == [True] * 3 + [False]
+    assert not any("said in full once" in n for n in crowded)
+    assert crowded[3].startswith("Kørslen har 12 advarsler: ")
+    assert "og 3 flere (se »Bilag: alle fund« i godkendelsesdokumentet)" in crowded[3]
+
+
+def test_the_page_says_ready_or_wait_before_step_1(golive_run: Path) -> None:
+    """The sample's run has seen none of steps 1-6 (only planned values): wait, each step
+    with its status, the run it was read from, and that 7 and 8 are not part of the gate; the
+    overview says the same verdict beside its readiness, which counts all eight steps."""
+    html = (golive_run / "signoff" / "runbook.html").read_text(encoding="utf-8")
+    gate = html[html.index('<section class="gate lead">') : html.index('<section class="runbook">')]
+    assert "Før drejebogens trin 1: klar til at begynde?" in gate
+    assert (
+        '<p class="status-bad"><strong>Vent – begynd ikke endnu: tjeklistens trin 1–6 er ikke færdige.</strong></p>'
+        in gate
+    )
+    assert (
+        "<td>2. FOCES3/VOCES3-certifikat pr. miljø, installeret på alle servere</td><td>ikke verificeret</td>"
+        in gate
+    )
+    assert "<td>Fejl i kørslen</td><td>ingen</td>" in gate
+    assert (
+        f"ved kørslen {golive_run.name}. Kør ngdpkit igen før drejebogens trin 1 (29-01-2027 kl. 16:00)"
+        in gate
+    )
+    assert "Tjeklistens trin 7 (dispatcheren i WorkZone) udføres i drejebogens trin 3." in gate
+    assert html.index("Før drejebogens trin 1") < html.index("<th>Trin</th>")
+    overview = (golive_run / "signoff" / "index.html").read_text(encoding="utf-8")
+    assert "Drejebogens trin 1" in overview
+    assert (
+        "vent – begynd ikke endnu" in overview and "(se »Drejebog for idriftsættelse«)" in overview
+    )

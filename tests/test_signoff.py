@@ -209,3 +209,18 @@ def test_the_dispatcher_table_says_its_values_are_ready_not_the_migration() -> N
     page = render_overview(ctx("da", ready=False, dispatcher=params))
     assert "værdierne er klar til at blive tastet ind" in page
     assert "Feltnavnene er ngdpkits egne, undtagen ContactPointGuid" in page
+
+
+def test_only_the_kits_own_commands_are_set_as_code() -> None:
+    """A customer's read of the checklist: "Intet: en person har bekræftet trinnet; ngdpkit
+    har ikke selv set det" showed "ngdpkit har" as a command. Only the kit's commands are."""
+    from ngdpkit.cli import COMMANDS
+    from ngdpkit.documents.signoff import COMMAND_NAMES, with_commands
+
+    assert set(COMMAND_NAMES) == {c for c in COMMANDS if not c.startswith("_")} | {"cert", "audit"}
+    said = str(
+        with_commands("Intet: en person har bekræftet trinnet; ngdpkit har ikke selv set det.")
+    )
+    assert "<code" not in said
+    said = str(with_commands("Kør ngdpkit rehearse --against ngdp, når alt ovenfor er færdigt."))
+    assert '<code class="cmd">ngdpkit rehearse --against ngdp</code>' in said

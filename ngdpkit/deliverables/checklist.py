@@ -109,13 +109,13 @@ NEXT = {
             "done": "Intet: WorkZone-registret stemmer med tilknytningen.",
         },
         "dispatcher": {
-            "to_do": "Ret de blokerende fund: dispatcherens værdier er ikke klar til brug før da.",
-            "blocked": "Ret de blokerende fund: dispatcherens værdier er ikke klar til brug før da.",
-            "not_verified": "Indtast værdierne fra siden NgDP-dispatcher i WorkZone Configurator og bekræft med ngdpkit confirm --step 7.",
+            "to_do": "Ret de blokerende fund: dispatcherens værdier er ikke klare til brug før da.",
+            "blocked": "Ret de blokerende fund: dispatcherens værdier er ikke klare til brug før da.",
+            "not_verified": "I drejebogens trin 3 (ikke før): indtast værdierne fra siden »NgDP-dispatcher i WorkZone« i WorkZone Configurator, og bekræft med ngdpkit confirm --step 7.",
             "done": "Intet.",
         },
         "acceptance": {
-            "to_do": "Kør ngdpkit rehearse --against ngdp, når alt ovenfor er færdigt.",
+            "to_do": "Kør ngdpkit rehearse --against ngdp, når trin 1–6 er færdige: helst før drejebogens trin 1.",
             "blocked": "Ret fundene fra accepttesten og kør den igen.",
             "not_verified": "Kør ngdpkit rehearse --against ngdp igen: dispatcherens værdier er ændret siden.",
             "done": "Intet: accepttesten mod NgDP er gennemført.",
@@ -160,11 +160,11 @@ NEXT = {
         "dispatcher": {
             "to_do": "Fix the blocking findings: the dispatcher values are not ready for use until then.",
             "blocked": "Fix the blocking findings: the dispatcher values are not ready for use until then.",
-            "not_verified": "Enter the values of the NgDP dispatcher page in WorkZone Configurator and confirm with ngdpkit confirm --step 7.",
+            "not_verified": 'In the runbook\'s step 3 (not before): enter the values of the page "The NgDP dispatcher in WorkZone" in WorkZone Configurator, and confirm with ngdpkit confirm --step 7.',
             "done": "Nothing.",
         },
         "acceptance": {
-            "to_do": "Run ngdpkit rehearse --against ngdp once everything above is done.",
+            "to_do": "Run ngdpkit rehearse --against ngdp once steps 1–6 are done: best before the runbook's step 1.",
             "blocked": "Fix the acceptance test's findings and run it again.",
             "not_verified": "Run ngdpkit rehearse --against ngdp again: the dispatcher's values changed since.",
             "done": "Nothing: the acceptance test against NgDP passed.",

@@ -20,14 +20,25 @@ from ..deliverables.checklist import WHO
 from ..deliverables.ics import Event
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from ..deliverables.checklist import Checklist
     from ..findings import Finding
     from ..settings import Environment, Settings
 
 __all__ = [
+    "Gate",
+    "GateFinding",
+    "GateStep",
     "Runbook",
     "RunbookStep",
     "When",
     "build_runbook",
+    "gate_notes",
+    "gate_of",
+    "gate_short",
+    "gate_verdict",
+    "steps_text",
     "golive_findings",
     "render_runbook",
     "write_runbook",
@@ -73,20 +84,59 @@ WORDS: dict[str, dict[str, str]] = {
         "eboks_disable_done": "e-Boks-dispatcheren står som deaktiveret, og ingen nye breve kommer i dens kø.",
         "drain": "Lad e-Boks-dispatcherens kø løbe tom: breve, der allerede ligger i den, sendes stadig gennem e-Boks.",
         "drain_done": "Køen er tom (0 breve venter), før NgDP aktiveres.",
-        "ngdp_enable": "Aktivér NgDP-dispatcheren i WorkZone med værdierne på siden Dispatcher i denne kørsel{guid}.",
+        "ngdp_enable": "Aktivér NgDP-dispatcheren i WorkZone med værdierne på siden »NgDP-dispatcher i WorkZone« i denne kørsel{guid}.",
         "ngdp_enable_guid": " (ContactPointGuid {guid})",
-        "ngdp_enable_done": "NgDP-dispatcheren er aktiv med de værdier, og tjeklistens trin 7 er bekræftet (ngdpkit confirm --step 7).",
+        "ngdp_enable_done": "NgDP-dispatcheren er aktiv med disse værdier, og tjeklistens trin 7 er bekræftet (ngdpkit confirm --step 7).",
         "first_letter": "Send ét rigtigt brev fra en rigtig sag gennem NgDP, og bed modtageren svare på det.",
         "first_letter_done": "Brevet har fået en kvittering (RECEIVED eller COMPLETED) og ligger på sagen, og svaret er kommet frem på samme sag gennem kontaktpunktet.",
-        "rollback": "Tilbagerulning, fra NgDP aktiveres {until}: NgDP-dispatcheren deaktiveres og e-Boks-dispatcheren aktiveres igen, hvis én af disse iagttagelser gøres: det første brev får ingen kvittering inden for 24 timer; ngdpkit watch melder WATCH_DELIVERY_FAILING; svar når ikke frem til sagen; breve venter i NgDP (WATCH_BACKLOG) i mere end et døgn.",
+        "rollback": "Tilbagerulning er mulig, fra NgDP-dispatcheren er aktiveret, {until}: slå NgDP-dispatcheren fra og e-Boks-dispatcheren til igen, hvis ét af følgende sker: det første brev får ingen kvittering inden for 24 timer; ngdpkit watch melder WATCH_DELIVERY_FAILING; svar når ikke frem til sagen; breve venter i NgDP (WATCH_BACKLOG) i mere end et døgn. Konsulenten holder øje med disse kriterier og melder, når ét er opfyldt; kunden beslutter en tilbagerulning, og WorkZone-administratoren udfører den.",
         "rollback_until": "til og med {date}",
-        "rollback_open": "indtil en dato aftales (rollback_until er ikke fastsat)",
-        "rollback_done": "{date} er passeret uden nogen af de iagttagelser.",
-        "rollback_done_open": "Datoen er aftalt og passeret uden nogen af de iagttagelser.",
+        "rollback_open": "indtil en dato, der endnu ikke er aftalt",
+        "rollback_done": "{date} er passeret, uden at noget af dette er sket.",
+        "rollback_done_open": "Datoen er aftalt og passeret, uden at noget af dette er sket.",
         "watch": "Kør ngdpkit watch --settings {settings} --env {environment} dagligt den første uge{how}.",
-        "watch_ci": " (det planlagte watch-job i jeres CI-pipeline gør det, når det er sat op efter ngdpkit's CI-skabeloner)",
+        "watch_ci": " (det planlagte watch-job i jeres CI-pipeline gør det, når det er sat op efter ngdpkits CI-skabeloner)",
         "watch_by_hand": " (i hånden eller som en planlagt opgave på en maskine, NgDP kender IP-adressen på: CI-skabelonernes planlagte watch-job holder kun øje med produktionsmiljøet)",
         "watch_done": "Syv daglige kørsler med status ok.",
+        "gate_title": "Før drejebogens trin 1: klar til at begynde?",
+        "gate_go": "Klar til at begynde: tjeklistens trin {steps} er færdige, og kørslen har ingen fejl.",
+        "gate_go_confirmed": "Klar til at begynde på personers bekræftelse af trin {confirmed}: tjeklistens trin {steps} er færdige, og kørslen har ingen fejl.",
+        "gate_wait": "Vent – begynd ikke endnu: {reasons}.",
+        "gate_and": ", og ",
+        "gate_steps_open": "tjeklistens trin {steps} er ikke færdige",
+        "gate_step_open": "tjeklistens trin {steps} er ikke færdigt",
+        "gate_errors": "kørslen har {errors}",
+        "gate_error_one": "én fejl",
+        "gate_error_many": "{n} fejl",
+        "gate_error_list": "Fejl, der skal rettes først: {codes}.",
+        "gate_warning_on_confirmed": "Advarsel om trin {step}, som kun er bekræftet af en person: {text} Afgør, om I vil begynde uden det.",
+        "gate_warnings": "Kørslen har {warnings}: {codes}. Læs {them} i godkendelsesdokumentet, før I begynder.",
+        "gate_warning_one": "én advarsel",
+        "gate_warning_many": "{n} advarsler",
+        "gate_warning_it": "den",
+        "gate_warning_them": "dem",
+        "gate_more": "og {n} flere (se »Bilag: alle fund« i godkendelsesdokumentet)",
+        "gate_confirmed_one": "Trin {steps} er bekræftet af en person; ngdpkit har ikke selv set det. Tjeklisten viser, hvem der har bekræftet det, og hvornår.",
+        "gate_confirmed_many": "Trin {steps} er bekræftet af personer; ngdpkit har ikke selv set dem. Tjeklisten viser, hvem der har bekræftet dem, og hvornår.",
+        "gate_next": "Tjeklisten siger under »Næste handling«, hvad hvert trin mangler; kør ngdpkit igen, når det er gjort.",
+        "gate_made": "Siden er dannet {made} ved kørslen {run}.",
+        "gate_again": "Kør ngdpkit igen før drejebogens trin 1{at}, og læs siden igen.",
+        "gate_passed": "Tidspunktet for drejebogens trin 1 ({when}) er passeret. Er trinnet ikke taget: aftal et nyt tidspunkt, og ret datoerne.",
+        "gate_passed_wait": " Er e-Boks-dispatcheren allerede deaktiveret, mens siden siger »Vent«: aktivér den igen, indtil tjeklistens trin 1–6 er færdige.",
+        "gate_expected": "Oversigtens status, »{readiness}«, tæller alle otte trin. Det er som forventet: {missing} hører til selve idriftsættelsen.",
+        "gate_missing_7": "trin 7 (dispatcheren, i drejebogens trin 3)",
+        "gate_missing_8": "trin 8 (accepttesten, se nedenfor)",
+        "gate_later": "Tjeklistens trin 7 (dispatcheren i WorkZone) udføres i drejebogens trin 3.",
+        "gate_acceptance": "Anbefalet: tag accepttesten (tjeklistens trin 8) før drejebogens trin 1 med ngdpkit rehearse --against ngdp. Ellers er drejebogens trin 4 det første brev gennem NgDP, og trin 8 bekræftes bagefter med ngdpkit confirm --step 8.",
+        "gate_step": "Tjeklistens trin",
+        "gate_status": "Status ved denne kørsel",
+        "gate_errors_row": "Fejl i kørslen",
+        "gate_warnings_row": "Advarsler i kørslen",
+        "gate_none": "ingen",
+        "gate_short_go": "klar til at begynde",
+        "gate_short_wait": "vent – begynd ikke endnu",
+        "gate_short_confirmed": "trin {steps} kun bekræftet af personer",
+        "gate_short_passed": "tidspunktet for trin 1 er passeret",
     },
     "en": {
         "title": "Go-live runbook",
@@ -115,20 +165,59 @@ WORDS: dict[str, dict[str, str]] = {
         "eboks_disable_done": "The e-Boks dispatcher shows as disabled and no new letters join its queue.",
         "drain": "Let the e-Boks dispatcher's queue drain: letters already in it are still sent through e-Boks.",
         "drain_done": "The queue is empty (0 letters waiting) before NgDP is enabled.",
-        "ngdp_enable": "Enable the NgDP dispatcher in WorkZone with the values on this run's Dispatcher page{guid}.",
+        "ngdp_enable": 'Enable the NgDP dispatcher in WorkZone with the values on this run\'s page "The NgDP dispatcher in WorkZone"{guid}.',
         "ngdp_enable_guid": " (ContactPointGuid {guid})",
         "ngdp_enable_done": "The NgDP dispatcher is enabled with those values, and checklist step 7 is confirmed (ngdpkit confirm --step 7).",
         "first_letter": "Send one real letter from a real case through NgDP, and ask its recipient to reply.",
         "first_letter_done": "The letter has a receipt (RECEIVED or COMPLETED) and shows on the case, and the reply has arrived on the same case through the contact point.",
-        "rollback": "Rollback, from NgDP's enabling {until}: disable the NgDP dispatcher and enable the e-Boks dispatcher again on any of these observations: the first letter has no receipt within 24 hours; ngdpkit watch reports WATCH_DELIVERY_FAILING; replies do not reach the case; letters wait in NgDP (WATCH_BACKLOG) for more than a day.",
+        "rollback": "Rollback is possible from the NgDP dispatcher's enabling {until}: disable the NgDP dispatcher and enable the e-Boks dispatcher again if any of these happens: the first letter has no receipt within 24 hours; ngdpkit watch reports WATCH_DELIVERY_FAILING; replies do not reach the case; letters wait in NgDP (WATCH_BACKLOG) for more than a day. The consultant watches for these and reports when one is met; the customer decides a rollback, and the WorkZone administrator carries it out.",
         "rollback_until": "until {date} inclusive",
-        "rollback_open": "until a date is agreed (rollback_until is not set)",
+        "rollback_open": "until a date not yet agreed",
         "rollback_done": "{date} has passed without any of those observations.",
         "rollback_done_open": "The date is agreed and has passed without any of those observations.",
         "watch": "Run ngdpkit watch --settings {settings} --env {environment} daily in the first week{how}.",
         "watch_ci": " (the scheduled watch job of your CI pipeline does, when it is set up from ngdpkit's CI templates)",
         "watch_by_hand": " (by hand, or as a scheduled task on a machine whose IP address NgDP knows: the CI templates' scheduled watch job watches the production environment only)",
         "watch_done": "Seven daily runs with status ok.",
+        "gate_title": "Before the runbook's step 1: ready to begin?",
+        "gate_go": "Ready to begin: checklist steps {steps} are done, and the run has no error.",
+        "gate_go_confirmed": "Ready to begin on people's confirmation of steps {confirmed}: checklist steps {steps} are done, and the run has no error.",
+        "gate_wait": "Wait – do not begin yet: {reasons}.",
+        "gate_and": ", and ",
+        "gate_steps_open": "checklist steps {steps} are not done",
+        "gate_step_open": "checklist step {steps} is not done",
+        "gate_errors": "the run has {errors}",
+        "gate_error_one": "1 error",
+        "gate_error_many": "{n} errors",
+        "gate_error_list": "Errors to fix first: {codes}.",
+        "gate_warning_on_confirmed": "A warning about step {step}, which only a person confirmed: {text} Decide whether you begin without it.",
+        "gate_warnings": "The run has {warnings}: {codes}. Read {them} in the sign-off document before you begin.",
+        "gate_warning_one": "1 warning",
+        "gate_warning_many": "{n} warnings",
+        "gate_warning_it": "it",
+        "gate_warning_them": "them",
+        "gate_more": 'and {n} more (see "Appendix: all findings" in the sign-off document)',
+        "gate_confirmed_one": "Step {steps} was confirmed by a person; ngdpkit has not seen it itself. The checklist shows who confirmed it, and when.",
+        "gate_confirmed_many": "Steps {steps} were confirmed by people; ngdpkit has not seen them itself. The checklist shows who confirmed them, and when.",
+        "gate_next": 'The checklist says under "Next action" what each step lacks; run ngdpkit again when that is done.',
+        "gate_made": "This page was made {made} by run {run}.",
+        "gate_again": "Run ngdpkit again before the runbook's step 1{at}, and read this page again.",
+        "gate_passed": "The time of the runbook's step 1 ({when}) has passed. If the step was not taken: agree a new time and correct the dates.",
+        "gate_passed_wait": " If the e-Boks dispatcher is already disabled while this page says to wait: enable it again until checklist steps 1–6 are done.",
+        "gate_expected": 'The overview\'s status, "{readiness}", counts all eight steps. That is as expected: {missing} belong to the go-live itself.',
+        "gate_missing_7": "step 7 (the dispatcher, in the runbook's step 3)",
+        "gate_missing_8": "step 8 (the acceptance test, see below)",
+        "gate_later": "Checklist step 7 (the dispatcher in WorkZone) is done in the runbook's step 3.",
+        "gate_acceptance": "Recommended: take the acceptance test (checklist step 8) before the runbook's step 1 with ngdpkit rehearse --against ngdp. Otherwise the runbook's step 4 is the first letter through NgDP, and step 8 is confirmed afterwards with ngdpkit confirm --step 8.",
+        "gate_step": "Checklist step",
+        "gate_status": "Status at this run",
+        "gate_errors_row": "Errors in the run",
+        "gate_warnings_row": "Warnings in the run",
+        "gate_none": "none",
+        "gate_short_go": "ready to begin",
+        "gate_short_wait": "wait – do not begin yet",
+        "gate_short_confirmed": "steps {steps} only confirmed by people",
+        "gate_short_passed": "the time of step 1 has passed",
     },
 }
 HEADERS = {
@@ -176,6 +265,267 @@ class Runbook:
     @property
     def dated(self) -> tuple[RunbookStep, ...]:
         return tuple(s for s in self.steps if s.when.start is not None)
+
+
+# The checklist's steps a go-live rests on: access, the certificate on every server, the
+# network, the system, the contact points and the mailbox mapping in WorkZone. Step 7 (the
+# dispatcher) is the runbook's step 3, step 8 (the acceptance test) may follow go-live.
+GATE_STEPS = (1, 2, 3, 4, 5, 6)
+
+
+@dataclass(frozen=True)
+class GateStep:
+    step: int
+    key: str  # the checklist's key of the step (deliverables.checklist.STEPS)
+    title: str
+    status: str  # a status of deliverables.checklist: done, not_verified, to_do, blocked
+    evidence: str  # observed, confirmed, planned, none
+
+
+@dataclass(frozen=True)
+class GateFinding:
+    """An error or a warning of the run, as the gate says it: ``words`` its title and code,
+    ``text`` its sentence (shortened), ``step`` the checklist step it concerns, if any."""
+
+    severity: str
+    code: str
+    words: str
+    text: str
+    step: int | None
+
+
+@dataclass(frozen=True)
+class Gate:
+    """Before the runbook's step 1 (the e-Boks dispatcher disabled): what the run saw of the
+    checklist's steps the go-live rests on, its errors and warnings. Ready to begin only with
+    every such step done and no error; warnings and steps only a person confirmed are said
+    beside it. ``run`` names the run, ``made`` when the page was made, ``readiness`` the
+    overview's status in words, ``later`` the checklist's steps 7 and 8 not done, and
+    ``step1`` the time of the runbook's step 1 (None when it has no date)."""
+
+    steps: tuple[GateStep, ...]
+    findings: tuple[GateFinding, ...]
+    run: str
+    made: dt.datetime
+    readiness: str
+    readiness_ready: bool
+    later: tuple[int, ...]
+    step1: When | None
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f.severity == "error")
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for f in self.findings if f.severity == "warning")
+
+    @property
+    def open_steps(self) -> tuple[GateStep, ...]:
+        return tuple(s for s in self.steps if s.status != "done")
+
+    @property
+    def confirmed_only(self) -> tuple[GateStep, ...]:
+        """Steps done on a person's word, which the kit has not seen."""
+        return tuple(s for s in self.steps if s.status == "done" and s.evidence == "confirmed")
+
+    @property
+    def go(self) -> bool:
+        return not self.open_steps and self.errors == 0
+
+    @property
+    def step1_passed(self) -> bool:
+        start = self.step1.start if self.step1 is not None else None
+        return start is not None and not _before(self.made, start)
+
+
+def gate_of(
+    checklist: Checklist,
+    findings: Iterable[Finding],
+    run: str,
+    runbook: Runbook,
+    *,
+    made: dt.datetime | None = None,
+) -> Gate:
+    """The gate of a run from its checklist, its findings (errors and warnings kept) and its
+    runbook (the time of step 1, the language)."""
+    from ..deliverables.checklist import BLOCKING
+    from ..redact import shortened
+    from .change_text import codes_in_words
+
+    lang = runbook.language
+    number = {r.key: r.step for r in checklist.rows}
+
+    def step_of(code: str) -> int | None:
+        return next(
+            (
+                number[k]
+                for k, prefixes in BLOCKING.items()
+                if code.startswith(prefixes) and k in number
+            ),
+            None,
+        )
+
+    kept = tuple(
+        GateFinding(
+            f.severity,
+            f.code,
+            codes_in_words([f.code], lang),
+            shortened(f.text(lang), 400),
+            step_of(f.code),
+        )
+        for f in findings
+        if f.severity in ("error", "warning")
+    )
+    return Gate(
+        steps=tuple(
+            GateStep(r.step, r.key, r.title, r.status, r.evidence)
+            for r in checklist.rows
+            if r.step in GATE_STEPS
+        ),
+        findings=kept,
+        run=run,
+        made=made or dt.datetime.now(dt.UTC),
+        readiness=checklist.readiness.words(lang),
+        readiness_ready=checklist.readiness.status != "not_ready",
+        later=tuple(r.step for r in checklist.rows if r.step in (7, 8) and r.status != "done"),
+        step1=runbook.steps[0].when if runbook.steps else None,
+    )
+
+
+def steps_text(numbers: list[int], language: str) -> str:
+    """Step numbers as people write them: a run of three or more as a range ("1–6", "2–4 og
+    6"), the rest listed ("2, 5 og 6")."""
+    from babel.lists import format_list
+
+    runs: list[list[int]] = []
+    for n in sorted(numbers):
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    parts: list[str] = []
+    for r in runs:
+        if len(r) >= 3:
+            parts.append(f"{r[0]}–{r[-1]}")
+        else:
+            parts += [str(n) for n in r]
+    return format_list(parts, locale="da" if language == "da" else "en")
+
+
+def gate_verdict(gate: Gate, language: str) -> str:
+    """ "Klar til at begynde: …" or "Vent – begynd ikke endnu: tjeklistens trin 2 og 3 er
+    ikke færdige, og kørslen har én fejl."."""
+    lang = "da" if language == "da" else "en"
+    w = WORDS[lang]
+    if gate.go:
+        steps = steps_text(list(GATE_STEPS), lang)
+        if gate.confirmed_only:
+            confirmed = steps_text([s.step for s in gate.confirmed_only], lang)
+            return w["gate_go_confirmed"].format(steps=steps, confirmed=confirmed)
+        return w["gate_go"].format(steps=steps)
+    reasons = []
+    if gate.open_steps:
+        key = "gate_step_open" if len(gate.open_steps) == 1 else "gate_steps_open"
+        reasons.append(w[key].format(steps=steps_text([s.step for s in gate.open_steps], lang)))
+    if gate.errors:
+        n = w["gate_error_one"] if gate.errors == 1 else w["gate_error_many"].format(n=gate.errors)
+        reasons.append(w["gate_errors"].format(errors=n))
+    return w["gate_wait"].format(reasons=w["gate_and"].join(reasons))
+
+
+def gate_short(gate: Gate, language: str) -> str:
+    """The verdict in a few words, for the overview: "klar til at begynde; trin 1–6 kun
+    bekræftet af personer; 4 advarsler" or "vent – begynd ikke endnu"."""
+    lang = "da" if language == "da" else "en"
+    w = WORDS[lang]
+    said = [w["gate_short_go" if gate.go else "gate_short_wait"]]
+    if gate.go and gate.confirmed_only:
+        said.append(
+            w["gate_short_confirmed"].format(
+                steps=steps_text([s.step for s in gate.confirmed_only], lang)
+            )
+        )
+    if gate.warnings:
+        said.append(
+            w["gate_warning_one"]
+            if gate.warnings == 1
+            else w["gate_warning_many"].format(n=gate.warnings)
+        )
+    if gate.step1_passed:
+        said.append(w["gate_short_passed"])
+    return "; ".join(said)
+
+
+GATE_LISTED = 8  # codes named in a note; the rest counted
+GATE_IN_FULL = 3  # warnings about a step only a person confirmed, said in full
+
+
+def _codes(found: list[GateFinding], lang: str) -> str:
+    """The distinct codes of ``found`` in words, the first :data:`GATE_LISTED`, the rest counted."""
+    from babel.lists import format_list
+
+    words = list(dict.fromkeys(f.words for f in found))
+    shown = words[:GATE_LISTED]
+    if len(words) > GATE_LISTED:
+        shown.append(WORDS[lang]["gate_more"].format(n=len(words) - GATE_LISTED))
+    return format_list(shown, locale=lang)
+
+
+def gate_notes(gate: Gate, runbook: Runbook) -> list[str]:
+    """What the page says under the verdict, in order: the errors to fix, each warning about
+    a step only a person confirmed, the other warnings, the steps only a person confirmed,
+    what to do next, when the page was made and the time of step 1 (or that it has passed),
+    the overview's status, and the acceptance test."""
+    from ..findings import local_time
+
+    lang = runbook.language
+    w = WORDS[lang]
+    notes = []
+    errors = [f for f in gate.findings if f.severity == "error"]
+    if errors:
+        notes.append(w["gate_error_list"].format(codes=_codes(errors, lang)))
+    confirmed = {s.step for s in gate.confirmed_only}
+    warnings = [f for f in gate.findings if f.severity == "warning"]
+    # in full, one per code and a few in all: every warning is named in the list below too
+    first_of_code = {f.code: f for f in reversed(warnings) if f.step in confirmed}
+    on_confirmed = [f for f in warnings if first_of_code.get(f.code) is f][:GATE_IN_FULL]
+    for f in on_confirmed:
+        notes.append(w["gate_warning_on_confirmed"].format(step=f.step, text=f.text))
+    if warnings:
+        many = len(warnings) != 1
+        notes.append(
+            w["gate_warnings"].format(
+                warnings=w["gate_warning_many"].format(n=len(warnings))
+                if many
+                else w["gate_warning_one"],
+                codes=_codes(warnings, lang),
+                them=w["gate_warning_them" if many else "gate_warning_it"],
+            )
+        )
+    if gate.confirmed_only:
+        key = "gate_confirmed_one" if len(gate.confirmed_only) == 1 else "gate_confirmed_many"
+        notes.append(w[key].format(steps=steps_text(sorted(confirmed), lang)))
+    if not gate.go:
+        notes.append(w["gate_next"])
+    made = w["gate_made"].format(made=local_time(gate.made, lang), run=gate.run)
+    step1 = gate.step1
+    if step1 is not None and gate.step1_passed:
+        passed = w["gate_passed"].format(when=when_text(step1, lang))
+        notes.append(f"{made} {passed}" + ("" if gate.go else w["gate_passed_wait"]))
+    else:
+        at = f" ({when_text(step1, lang)})" if step1 is not None and step1.start else ""
+        notes.append(f"{made} {w['gate_again'].format(at=at)}")
+    if gate.go and not gate.readiness_ready and gate.later:
+        from babel.lists import format_list
+
+        missing = format_list([w[f"gate_missing_{n}"] for n in gate.later], locale=lang)
+        notes.append(w["gate_expected"].format(readiness=gate.readiness, missing=missing))
+    else:
+        notes.append(w["gate_later"])
+    if 8 in gate.later:
+        notes.append(w["gate_acceptance"])
+    return notes
 
 
 def _zone() -> dt.tzinfo:
@@ -452,14 +802,48 @@ def write_runbook(run_dir: Path, runbook: Runbook, *, stamp: dt.datetime) -> lis
 
 
 def render_runbook(
-    runbook: Runbook, *, nav: object, banners: list[str], anchor: str, calendar_file: bool
+    runbook: Runbook,
+    *,
+    nav: object,
+    banners: list[str],
+    anchor: str,
+    calendar_file: bool,
+    gate: Gate | None = None,
 ) -> str:
-    """``signoff/runbook.html``: the steps, the owners and what the calendar file holds."""
+    """``signoff/runbook.html``: before step 1, go or wait by what the run saw (``gate``);
+    the steps, the owners and what the calendar file holds."""
+    from ..deliverables.checklist import EVIDENCE, STATUS
     from .pages import Markup, render
     from .signoff import page
 
     lang = runbook.language
     w = WORDS[lang]
+    shown_gate = None
+    if gate is not None:
+        status = STATUS["da" if lang == "da" else "en"]
+        seen = EVIDENCE["da" if lang == "da" else "en"]
+
+        def shown(s: GateStep) -> str:
+            return (
+                f"{status[s.status]} ({seen[s.evidence]})"
+                if s.status == "done"
+                else status[s.status]
+            )
+
+        tone = "status-bad" if not gate.go else "status-warn" if gate.warnings else "status-ok"
+        shown_gate = {
+            "title": w["gate_title"],
+            "go": gate.go,
+            "tone": tone,
+            "verdict": gate_verdict(gate, lang),
+            "headers": (w["gate_step"], w["gate_status"]),
+            "rows": [(f"{s.step}. {s.title}", shown(s)) for s in gate.steps]
+            + [
+                (w["gate_errors_row"], str(gate.errors) if gate.errors else w["gate_none"]),
+                (w["gate_warnings_row"], str(gate.warnings) if gate.warnings else w["gate_none"]),
+            ],
+            "notes": gate_notes(gate, runbook),
+        }
     undated = [str(s.number) for s in runbook.steps if s.when.start is None]
     if not runbook.dated or not calendar_file:
         note = w["ics_none"]
@@ -485,6 +869,7 @@ def render_runbook(
         # said only when a time is there to read ("Tidspunkter er dansk tid" stood above a
         # plan with no date at all: a customer's cold read)
         times=w["times"] if runbook.dated else "",
+        gate=shown_gate,
     )
     return page(
         f"{w['title']} - {runbook.organisation} - {runbook.environment}",

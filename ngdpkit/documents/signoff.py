@@ -303,6 +303,8 @@ class Overview:
     findings: tuple[Finding, ...]
     nav: Markup
     readiness: Checklist | None = None  # the checklist's readiness, when derived
+    # before the runbook's step 1: ready to begin or wait, in a few words (documents.runbook)
+    gate: str = ""
     network: NetworkRun | None = None
     evidence: tuple[EvidenceSummary, ...] = ()
     dispatcher: DispatcherSummary | None = None  # None: withheld
@@ -524,6 +526,7 @@ def _overview_head(ctx: Overview, lang: str) -> Markup:
             (t(lang, "run"), ctx.run_id),
             (t(lang, "generated"), local_time(ctx.generated_at, lang)),
             (t(lang, "kit_version"), ctx.kit_version),
+            *([(t(lang, "gate_row"), t(lang, "gate_see", verdict=ctx.gate))] if ctx.gate else []),
         ],
         t(lang, "status"),
         status_text,
@@ -1100,9 +1103,15 @@ CHECKLIST_SEVERITY = {
 
 
 # A command a next action names (ngdpkit rehearse --against ngdp, --online): one <code>
-# that does not break, where a line once broke between the two hyphens of "--against".
+# that does not break, where a line once broke between the two hyphens of "--against". Only
+# the kit's own commands: "ngdpkit har ikke selv set det" set "ngdpkit har" as code.
+COMMAND_NAMES = (
+    "run", "init", "check", "confirm", "cert", "audit", "sample", "demo", "notebooks",
+    "bundle", "simulate", "rehearse", "compare", "diff", "status", "watch",
+)  # fmt: skip
 _COMMAND = re.compile(
-    r"ngdpkit [a-z]+(?: --[a-z][a-z-]*(?: (?:ngdp|[0-9]+)\b)?)*|--[a-z][a-z-]*(?: [0-9]+\b)?"
+    rf"ngdpkit (?:{'|'.join(COMMAND_NAMES)})\b(?: --[a-z][a-z-]*(?: (?:ngdp|[0-9]+)\b)?)*"
+    r"|--[a-z][a-z-]*(?: [0-9]+\b)?"
 )
 
 

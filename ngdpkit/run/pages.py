@@ -164,10 +164,35 @@ class Pages:
         runbook = self.outputs.runbook or build_runbook(run.settings, run.env)
         calendar = (run.run_dir / "runbook.ics").is_file()
         page = render_runbook(
-            runbook, nav=nav, banners=banners, anchor=run.anchor, calendar_file=calendar
+            runbook,
+            nav=nav,
+            banners=banners,
+            anchor=run.anchor,
+            calendar_file=calendar,
+            gate=self.gate(),
         )
         self.write("runbook.html", page)
         return svg
+
+    def gate(self) -> Any:
+        """Before the runbook's step 1: ready to begin or wait, from the checklist derived
+        last and the run's findings as they are now (a :class:`documents.runbook.Gate`);
+        None before the checklist is derived."""
+        from ..documents.runbook import build_runbook, gate_of
+
+        checklist = self.outputs.checklist_result
+        if checklist is None:
+            return None
+        run = self.run
+        runbook = self.outputs.runbook or build_runbook(run.settings, run.env)
+        return gate_of(checklist, run.all_findings(), run.run_dir.name, runbook)
+
+    def gate_words(self) -> str:
+        """The gate's verdict in a few words, for the overview ("" before the checklist)."""
+        from ..documents.runbook import gate_short
+
+        gate = self.gate()
+        return gate_short(gate, self.run.settings.language) if gate is not None else ""
 
     def step_rows(self, *, blocked: bool) -> tuple[StepRow, ...]:
         """The overview's table of steps: status (05 is "blocked" while the dispatcher is
@@ -227,6 +252,7 @@ class Pages:
             kit_version=__version__,
             ready=verdict(findings, config, crashed=bool(self.sequence.crashed)),
             readiness=self.outputs.checklist_result,
+            gate=self.gate_words(),
             steps=self.step_rows(blocked=blocked),
             findings=tuple(findings),
             network=system.network,
