@@ -44,6 +44,13 @@ $IssuingThumbprint = __ISSUING_THUMBPRINT__
 __KEY_FUNCTIONS__
 $OutDir = Resolve-NgdpOutDir $OutDir
 
+function Format-NgdpQuoted([string]$Text) {
+    # Text for inside a single-quoted string of a printed command: every quote PowerShell
+    # ends such a string at (the typographic ones too) doubled
+    $quotes = '[' + [char]0x27 + [char]0x2018 + [char]0x2019 + [char]0x201A + [char]0x201B + ']'
+    return ($Text -replace $quotes, '$0$0')
+}
+
 function Assert-NgdpCa([string]$Base64, [string]$Expected) {
     # An embedded CA that is not what ngdpkit wrote stops the script before any change
     if (-not $Base64) { return }
@@ -64,7 +71,7 @@ function Install-NgdpCa([string]$Base64, [string]$Expected, [string]$StoreName) 
     $store.Open('ReadWrite')
     try { $store.Add($ca) } finally { $store.Close() }
     Write-Host ('Installed {0} ({1}) into LocalMachine\{2}' -f $ca.Subject, $ca.Thumbprint, $StoreName)
-    [void]$changed.Add(('put the CA {0} into LocalMachine\{1} (to undo: Remove-Item -LiteralPath Cert:\LocalMachine\{1}\{0})' -f $ca.Thumbprint, $StoreName))
+    [void]$changed.Add(@{ What = ('put the CA {0} into LocalMachine\{1}' -f $ca.Thumbprint, $StoreName); Undo = ('Remove-Item -LiteralPath Cert:\LocalMachine\{1}\{0}' -f $ca.Thumbprint, $StoreName) })
 }
 
 Write-Host ('ngdpkit: installing the NgDP certificate of environment {0} ({1})' -f $Environment, ($Servers -join ', '))
@@ -110,9 +117,13 @@ if ($WhatIfPreference) {
 # before PowerShell shows the error, so the error follows these lines.
 trap {
     if ($changed.Count -gt 0) {
-        Write-Warning ('Stopped before the end, with no evidence written. This script had already, on {0}:' -f $env:COMPUTERNAME)
-        foreach ($line in $changed) { Write-Warning ('  ' + $line) }
-        Write-Warning 'Fix the cause shown below and run the script again (what is in place is kept), or undo those changes.'
+        Write-Warning ('Stopped before the end, with no evidence written. This script had already, on {0}, last first:' -f $env:COMPUTERNAME)
+        # last first, each undo a command of its own on its own line, to paste as it stands
+        for ($i = $changed.Count - 1; $i -ge 0; $i--) {
+            Write-Warning ('  ' + $changed[$i].What)
+            if ($changed[$i].Undo) { Write-Warning ('    undo: ' + $changed[$i].Undo) }
+        }
+        Write-Warning 'Fix the cause shown below and run the script again (what is in place is kept), or undo those changes in this order.'
     }
     break
 }
@@ -143,7 +154,10 @@ else {
     }
     # The .p12 may carry the chain: the result is then an array, so select by thumbprint
     $cert = $imported | Where-Object { $_.Thumbprint -eq $Thumbprint } | Select-Object -First 1
-    foreach ($one in ($imported | Where-Object { $before -notcontains $_.Thumbprint })) { [void]$changed.Add(('imported {0} into LocalMachine\My (to undo: Remove-Item -LiteralPath Cert:\LocalMachine\My\{0} -DeleteKey)' -f $one.Thumbprint)) }
+    foreach ($one in ($imported | Where-Object { $before -notcontains $_.Thumbprint })) { [void]$changed.Add(@{ What = ('imported {0} into LocalMachine\My' -f $one.Thumbprint); Undo = ('Remove-Item -LiteralPath Cert:\LocalMachine\My\{0} -DeleteKey' -f $one.Thumbprint) }) }
+    # A certificate that was there without its key has its key now: a change with no undo
+    # here (removing the key would remove the certificate that was there before)
+    if ($before -contains $Thumbprint) { [void]$changed.Add(@{ What = ('imported the private key of {0}, which was in LocalMachine\My without it' -f $Thumbprint); Undo = '' }) }
     if ($cert -eq $null) { throw ('The .p12/.pfx holds no certificate with thumbprint {0} (it holds {1})' -f $Thumbprint, (($imported | ForEach-Object { $_.Thumbprint }) -join ', ')) }
 }
 
@@ -169,7 +183,8 @@ foreach ($account in $accounts) {
         $rule = New-Object System.Security.AccessControl.FileSystemAccessRule($account, 'Read', 'Allow')
         $acl.AddAccessRule($rule)
         [System.IO.File]::SetAccessControl($keyFile, $acl)
-        [void]$changed.Add(("gave {0} read access to the key file {1} (to undo: `$a = (Get-Item -LiteralPath '{2}').GetAccessControl('Access'); [void]`$a.RemoveAccessRule((New-Object System.Security.AccessControl.FileSystemAccessRule('{3}', 'Read', 'Allow'))); [System.IO.File]::SetAccessControl('{2}', `$a))" -f $account, $keyFile, ($keyFile -replace "'", "''"), ($account -replace "'", "''")))
+        $undo = "`$a = (Get-Item -LiteralPath '{0}').GetAccessControl('Access'); [void]`$a.RemoveAccessRule((New-Object System.Security.AccessControl.FileSystemAccessRule('{1}', 'Read', 'Allow'))); [System.IO.File]::SetAccessControl('{0}', `$a)" -f (Format-NgdpQuoted $keyFile), (Format-NgdpQuoted $account)
+        [void]$changed.Add(@{ What = ('gave {0} read access to the key file {1}' -f $account, $keyFile); Undo = $undo })
         $right = Get-NgdpReadRight $keyFile $account
     }
     if (-not $right) { throw ('{0} has no access to {1} after the grant' -f $account, $keyFile) }

@@ -139,9 +139,12 @@ function Test-NgdpKeyAsAccount([string]$Account, [string]$Thumb) {
         '  $status = 0',
         ('  $r = [System.Net.WebRequest]::Create(''{0}/receipts/?page=0&size=1'')' -f $ApiUrl),
         '  $r.AllowAutoRedirect = $false; $r.Timeout = 20000; $r.UserAgent = ''ngdpkit-server-check''; [void]$r.ClientCertificates.Add($c)',
-        '  try { $a = $r.GetResponse(); $status = [int]$a.StatusCode; $a.Close() }',
-        '  catch { $e = $_.Exception; while (($e -ne $null) -and -not ($e -is [System.Net.WebException])) { $e = $e.InnerException }; if (($e -eq $null) -or ($e.Response -eq $null)) { throw }; $status = [int]$e.Response.StatusCode }',
-        '  $said = ''ok''; if (($status -ge 300) -and ($status -lt 400)) { $said = ''redirected'' }',
+        '  $where = ''''',
+        '  try { $a = $r.GetResponse(); $status = [int]$a.StatusCode; $where = [string]$a.Headers[''Location'']; $a.Close() }',
+        '  catch { $e = $_.Exception; while (($e -ne $null) -and -not ($e -is [System.Net.WebException])) { $e = $e.InnerException }; if (($e -eq $null) -or ($e.Response -eq $null)) { throw }; $status = [int]$e.Response.StatusCode; $e.Response.Close() }',
+        '  $said = ''answered''',
+        '  if ((($status -ge 200) -and ($status -lt 300)) -or ($status -eq 401) -or ($status -eq 403)) { $said = ''ok'' }',
+        '  elseif (($status -ge 300) -and ($status -lt 400)) { $said = ''redirected to '' + $where }',
         ('  (''{{0}}; NgDP answered {{1}}'' -f $said, $status) | Set-Content -LiteralPath ''{0}''' -f $part),
         ('}} catch {{ $_.Exception.Message | Set-Content -LiteralPath ''{0}'' }}' -f $part),
         ('Move-Item -LiteralPath ''{0}'' -Destination ''{1}'' -Force' -f $part, $out)
@@ -222,14 +225,24 @@ if (-not $Thumbprint) {
 # call by mutual TLS, and a front that asks for the certificate in the handshake may refuse
 # one without it (every server would then fail here, and the issuer below go unread)
 function Test-NgdpTls($Certificate) {
-    # One handshake, at most 20 s to connect and 20 s per read; what it gave, or why it failed
-    $seen = @{ Ok = $false; Protocol = ''; Issuer = ''; Sent = $false; Message = '' }
+    # One handshake: at most 45 s to connect (Windows gives up on an address after about
+    # 21 s, and a host name may have several) and 20 s per wait for a reply. The certificate
+    # NgDP shows is read in the validation callback, so that its issuer is known even when
+    # this server does not trust it (a TLS-inspecting proxy whose CA is not trusted here)
+    $seen = @{ Ok = $false; Stage = 'connect'; Protocol = ''; Issuer = ''; PolicyErrors = ''; Sent = $false; Message = '' }
+    $validate = [System.Net.Security.RemoteCertificateValidationCallback]{
+        param($source, $remote, $chain, $errors)
+        if ($remote -ne $null) { $seen.Issuer = $remote.Issuer }
+        $seen.PolicyErrors = [string]$errors
+        return ($errors -eq [System.Net.Security.SslPolicyErrors]::None)
+    }.GetNewClosure()
     $client = New-Object System.Net.Sockets.TcpClient
     try {
-        if (-not $client.ConnectAsync($ApiHost, 443).Wait(20000)) { throw 'no TCP connection within 20 s' }
+        if (-not $client.ConnectAsync($ApiHost, 443).Wait(45000)) { throw 'no TCP connection within 45 s' }
+        $seen.Stage = 'handshake'
         $client.ReceiveTimeout = 20000
         $client.SendTimeout = 20000
-        $tls = New-Object System.Net.Security.SslStream($client.GetStream(), $false)
+        $tls = New-Object System.Net.Security.SslStream($client.GetStream(), $false, $validate)
         # TLS 1.2 named: SslStream ignores ServicePointManager, and the .NET default on a
         # fresh Server 2016 offers TLS 1.0 at most
         if ($Certificate -eq $null) {
@@ -241,11 +254,9 @@ function Test-NgdpTls($Certificate) {
         }
         $seen.Ok = $true
         $seen.Protocol = [string]$tls.SslProtocol
-        # sent only when NgDP asked for a certificate from a CA it accepts: handed to .NET is not sent
+        # sent only when NgDP asked for a certificate from a CA it accepts, and .NET could
+        # use its key: handed to .NET is not sent
         $seen.Sent = ($tls.LocalCertificate -ne $null)
-        # Who issued the certificate this server sees for NgDP: a TLS-inspecting proxy shows
-        # its own CA here, and mutual TLS through it fails while TCP looks fine
-        $seen.Issuer = (New-Object System.Security.Cryptography.X509Certificates.X509Certificate2($tls.RemoteCertificate)).Issuer
     } catch {
         $e = $_.Exception
         while ($e.InnerException -ne $null) { $e = $e.InnerException }
@@ -260,17 +271,22 @@ if ($cert -eq $null) {
     else { Add-Check 'tls' $ApiHost $false ('{0} (without a client certificate: none installed)' -f $tlsSeen.Message) $null }
 } elseif ($tlsSeen.Ok) {
     $sent = 'the certificate offered and sent'
-    if (-not $tlsSeen.Sent) { $sent = 'the certificate offered, not sent: NgDP did not ask for one in the handshake, or not from its CA' }
+    if (-not $tlsSeen.Sent) { $sent = 'the certificate offered, not sent: NgDP did not ask for one in the handshake, or not from its CA, or .NET could not use its private key (see the key check)' }
     Add-Check 'tls' $ApiHost $true ('TLS {0}, {1}' -f $tlsSeen.Protocol, $sent) $null
-} else {
-    # Refused with the certificate: once more without it, so that who issued the certificate
-    # this server sees for NgDP is still read (the sign of a TLS-inspecting proxy)
+} elseif (($tlsSeen.Stage -eq 'handshake') -and (-not $tlsSeen.PolicyErrors -or $tlsSeen.PolicyErrors -eq 'None')) {
+    # Refused in the handshake with the certificate, the one NgDP showed accepted: once more without
+    # it, to tell the certificate from the rest
     $without = Test-NgdpTls $null
     if ($without.Ok) { Add-Check 'tls' $ApiHost $false ('{0} (with the certificate; without it the handshake went through: the certificate was refused, or its key could not be used)' -f $tlsSeen.Message) $null }
     else { Add-Check 'tls' $ApiHost $false ('{0} (with the certificate; without it too: {1})' -f $tlsSeen.Message, $without.Message) $null }
-    $tlsSeen = $without
+} else {
+    $why = $tlsSeen.Message
+    if ($tlsSeen.PolicyErrors -and $tlsSeen.PolicyErrors -ne 'None') { $why = '{0} (this server does not accept the certificate shown for NgDP: {1})' -f $tlsSeen.Message, $tlsSeen.PolicyErrors }
+    Add-Check 'tls' $ApiHost $false $why $null
 }
-if ($tlsSeen.Ok) { Add-Check 'tls_issuer' $ApiHost $true $tlsSeen.Issuer $null }
+# Who issued the certificate this server sees for NgDP, read even when the handshake failed:
+# a TLS-inspecting proxy shows its own CA here, and mutual TLS through it fails
+if ($tlsSeen.Issuer) { Add-Check 'tls_issuer' $ApiHost $true $tlsSeen.Issuer $null }
 
 # REST_PUSH: NgDP calls the Push Service with its own certificate, and the binding should ask
 # for one. Called from here without a client certificate, it should refuse.
