@@ -313,6 +313,57 @@ def test_findings_reach_support_with_mailbox_names_and_cpr_numbers_hidden() -> N
     assert second["message"] == f"A cell says {HIDDEN_CPR} and 12345678."
     assert second["params"] == {"value": HIDDEN_CPR}
     assert "Jens" not in json.dumps([first, second]) and "9996" not in json.dumps([first, second])
+    # the second look: an ID cell holding a name, a CPR number written otherwise, a sheet name
+    third, fourth = masked_findings(
+        {
+            "findings": [
+                {
+                    "severity": "error",
+                    "code": "MAILBOX_ID_INVALID",
+                    "message": "Mailbox ID 'Lars Petersen' is not a number.",
+                    "params": {"value": "Lars Petersen"},
+                    "location": "Jens Hansen 010170-1234!157",
+                },
+                {
+                    "severity": "warning",
+                    "code": "X",
+                    "message": "010170 1240, 01.01.70-1237 and 010170\u20131239.",
+                },
+            ]
+        },
+        frozenset(),
+    )
+    assert third["params"] == {"value": "cellens indhold udeladt"}
+    assert "Lars" not in third["message"] and "010170" not in third["location"]
+    assert fourth["message"] == f"{HIDDEN_CPR}, {HIDDEN_CPR} and {HIDDEN_CPR}."
+
+
+def test_a_run_file_with_a_cpr_number_stays_with_the_customer(
+    run_dir: Path, tmp_path: Path
+) -> None:
+    """The second look: a first day's run proposes contact points named after the export's
+    units, "Hans Lunds værgemål 010170-1299" among them, and ``portal-registration.json``
+    went into the default zip as it stands. A run file holding a CPR-shaped number is left
+    out and named (the zip still verifies: the summary gives the reason)."""
+    from tests.conftest import cli
+
+    folder = fresh(run_dir, tmp_path)
+    portal = folder / "portal-registration.json"
+    portal.write_text(
+        portal.read_text(encoding="utf-8").replace(
+            "Borgerservice", "Hans Lunds værgemål 010170-1299", 1
+        ),
+        encoding="utf-8",
+    )
+    target = make_bundle(folder)
+    got = members(target)
+    assert "portal-registration.json" not in got
+    summary = json.loads(got["summary.json"])
+    assert summary["left_out_personal_data"] == ["portal-registration.json"]
+    assert b"010170" not in b"".join(got.values())
+    readme = got["README.txt"].decode()
+    assert "Left out, holding a CPR-shaped number: portal-registration.json." in readme
+    assert "missing from the bundle" not in cli("audit", "verify", str(target)).stdout
 
 
 def test_the_zip_itself_verifies_and_names_what_it_left_out(run_dir: Path, tmp_path: Path) -> None:
@@ -353,28 +404,61 @@ def test_the_zip_itself_verifies_and_names_what_it_left_out(run_dir: Path, tmp_p
     note, said = r.stdout.splitlines()[:2]
     assert note.startswith("support bundle: ") and "left out of it (" in note
     assert said.startswith("intact: ")
-    # a member changed, one added: each named
+    # a member changed, one removed on the way: each named
     changed = tmp_path / "changed.zip"
     with zipfile.ZipFile(changed, "w") as zf:
         for name, data in got.items():
-            zf.writestr(
-                name, data.replace(b"443", b"444") if name == "firewall-rules.csv" else data
-            )
-        zf.writestr("evil.ps1", "Write-Host hi")
+            if name != "dispatcher-config.json":
+                zf.writestr(
+                    name, data.replace(b"443", b"444") if name == "firewall-rules.csv" else data
+                )
     r = cli("audit", "verify", str(changed))
     assert r.returncode == 1
     assert (
         "NOT INTACT: changed file: firewall-rules.csv (its SHA-256 is not the manifest's)"
         in r.stdout
     )
-    assert "NOT INTACT: extra file: evil.ps1 (not in the manifest)" in r.stdout
-    # a member that is a path is no bundle
-    odd = tmp_path / "odd.zip"
-    with zipfile.ZipFile(odd, "w") as zf:
+    assert (
+        "NOT INTACT: missing from the bundle: dispatcher-config.json (the run has it, and "
+        "summary.json gives no reason)" in r.stdout
+    )
+    # a member no bundle packs, a path, one named twice: refused before any is written out
+    import warnings
+
+    for extra, said in (
+        ("evil.ps1", "member 'evil.ps1', which no bundle packs"),
+        ("../x", "member '../x', which no bundle packs"),
+        ("checklist.json", "member 'checklist.json' twice"),
+    ):
+        odd = tmp_path / "odd.zip"
+        with zipfile.ZipFile(odd, "w") as zf:
+            for name, data in got.items():
+                zf.writestr(name, data)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # zipfile warns of a duplicate name
+                zf.writestr(extra, "y")
+        r = cli("audit", "verify", str(odd))
+        assert r.returncode == 1 and f"not a support bundle ({said})" in r.stdout, r.stdout
+    # a member that cannot be read (damaged), and one meant to fill the disk: one line each
+    damaged = tmp_path / "damaged.zip"
+    with zipfile.ZipFile(damaged, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("audit.jsonl", got["audit.jsonl"])
-        zf.writestr("../x", "y")
-    r = cli("audit", "verify", str(odd))
-    assert r.returncode == 1 and "not a support bundle (member '../x')" in r.stdout
+    data = bytearray(damaged.read_bytes())
+    data[60:80] = b"\x00" * 20  # inside the compressed bytes
+    damaged.write_bytes(bytes(data))
+    r = cli("audit", "verify", str(damaged))
+    assert r.returncode == 1 and r.stdout.startswith("NOT INTACT: audit.jsonl: cannot be read"), (
+        r.stdout
+    )
+    huge = tmp_path / "huge.zip"  # refused from its header, before a byte is written out
+    with zipfile.ZipFile(huge, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("audit.jsonl", got["audit.jsonl"])
+        with zf.open("checklist.json", "w", force_zip64=True) as fh:
+            chunk = b"0" * (1 << 20)
+            for _ in range(257):
+                fh.write(chunk)
+    r = cli("audit", "verify", str(huge))
+    assert r.returncode == 1 and "checklist.json: larger than any run writes" in r.stdout
     # with the workbooks: a zip of its own, findings.json in it, the default one kept
     both = make_bundle(folder, with_workbooks=True)
     assert both.name == f"{folder.name}-support-with-workbooks.zip" and target.is_file()

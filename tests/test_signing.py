@@ -1034,3 +1034,30 @@ def test_signing_settings_read(sample_dir: Path, tmp_path: Path) -> None:
     )
     assert settings.signing_secret_names == (SEAL_VAR,)
     assert load_settings(sample_dir / "migration.toml").signing is None
+
+
+def test_a_seal_removed_with_the_manifests_words_of_it_is_named(
+    sealed: dict[str, Any], tmp_path: Path
+) -> None:
+    """A support engineer's second look: removing ``manifest.json.p7s`` and the manifest's
+    ``signed_by``, ``signer_sha256`` and ``signed_files`` left a sealed folder (and its support
+    bundle) verifying as one never sealed: only the editable manifest said a seal was there.
+    The trail's last record names the sealing certificate, so the removal is named."""
+    import json as _json
+
+    from ngdpkit.run.audit import verify
+
+    folder = _copy_of(sealed["folder"], tmp_path / "stripped")
+    last = _json.loads((folder / "audit.jsonl").read_text(encoding="utf-8").splitlines()[-1])
+    assert last["event"] == "run_finished" and len(last["sealed_by_sha256"]) == 64
+    (folder / "manifest.json.p7s").unlink()
+    manifest = _json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    for key in ("signed_by", "signer_sha256", "signed_files", "signature_file"):
+        manifest.pop(key, None)
+    (folder / "manifest.json").write_text(_json.dumps(manifest), encoding="utf-8")
+    problems = verify(folder).problems
+    assert "manifest.json.p7s is missing: the audit trail says the folder is sealed" in problems
+    assert any(
+        p.startswith("the audit trail says the folder is sealed by the certificate with SHA-256 ")
+        for p in problems
+    ), problems

@@ -284,14 +284,17 @@ class GateStep:
 
 @dataclass(frozen=True)
 class GateFinding:
-    """An error or a warning of the run, as the gate says it: ``words`` its title and code,
-    ``text`` its sentence (shortened), ``step`` the checklist step it concerns, if any."""
+    """The run's errors or warnings of one code, as the gate says them: how many, ``words``
+    the code's title and code, ``step`` the checklist step the code concerns (if any), and
+    ``text`` the first one's sentence (shortened) when the page says it in full: a warning
+    about a step only a person confirmed ("" otherwise)."""
 
     severity: str
     code: str
+    count: int
     words: str
-    text: str
     step: int | None
+    text: str = ""
 
 
 @dataclass(frozen=True)
@@ -314,11 +317,11 @@ class Gate:
 
     @property
     def errors(self) -> int:
-        return sum(1 for f in self.findings if f.severity == "error")
+        return sum(f.count for f in self.findings if f.severity == "error")
 
     @property
     def warnings(self) -> int:
-        return sum(1 for f in self.findings if f.severity == "warning")
+        return sum(f.count for f in self.findings if f.severity == "warning")
 
     @property
     def open_steps(self) -> tuple[GateStep, ...]:
@@ -347,14 +350,20 @@ def gate_of(
     *,
     made: dt.datetime | None = None,
 ) -> Gate:
-    """The gate of a run from its checklist, its findings (errors and warnings kept) and its
-    runbook (the time of step 1, the language)."""
+    """The gate of a run from its checklist, its findings (errors and warnings, by code) and
+    its runbook (the time of step 1, the language). Each code is worded once, and only the
+    few sentences the page says in full are made (a run may hold 100,000 findings)."""
     from ..deliverables.checklist import BLOCKING
     from ..redact import shortened
     from .change_text import codes_in_words
 
     lang = runbook.language
     number = {r.key: r.step for r in checklist.rows}
+    confirmed = {
+        r.step
+        for r in checklist.rows
+        if r.step in GATE_STEPS and r.status == "done" and r.evidence == "confirmed"
+    }
 
     def step_of(code: str) -> int | None:
         return next(
@@ -366,24 +375,29 @@ def gate_of(
             None,
         )
 
-    kept = tuple(
-        GateFinding(
-            f.severity,
-            f.code,
-            codes_in_words([f.code], lang),
-            shortened(f.text(lang), 400),
-            step_of(f.code),
-        )
-        for f in findings
-        if f.severity in ("error", "warning")
-    )
+    first: dict[tuple[str, str], Finding] = {}
+    counts: dict[tuple[str, str], int] = {}
+    for f in findings:
+        if f.severity in ("error", "warning"):
+            key = (f.severity, f.code)
+            first.setdefault(key, f)
+            counts[key] = counts.get(key, 0) + 1
+    kept = []
+    in_full = 0
+    for (severity, code), f in first.items():
+        step = step_of(code)
+        text = ""
+        if severity == "warning" and step in confirmed and in_full < GATE_IN_FULL:
+            text, in_full = shortened(f.text(lang), 400), in_full + 1
+        words = codes_in_words([code], lang)
+        kept.append(GateFinding(severity, code, counts[(severity, code)], words, step, text))
     return Gate(
         steps=tuple(
             GateStep(r.step, r.key, r.title, r.status, r.evidence)
             for r in checklist.rows
             if r.step in GATE_STEPS
         ),
-        findings=kept,
+        findings=tuple(kept),
         run=run,
         made=made or dt.datetime.now(dt.UTC),
         readiness=checklist.readiness.words(lang),
@@ -462,10 +476,10 @@ GATE_IN_FULL = 3  # warnings about a step only a person confirmed, said in full
 
 
 def _codes(found: list[GateFinding], lang: str) -> str:
-    """The distinct codes of ``found`` in words, the first :data:`GATE_LISTED`, the rest counted."""
+    """The codes of ``found`` in words, the first :data:`GATE_LISTED`, the rest counted."""
     from babel.lists import format_list
 
-    words = list(dict.fromkeys(f.words for f in found))
+    words = [f.words for f in found]
     shown = words[:GATE_LISTED]
     if len(words) > GATE_LISTED:
         shown.append(WORDS[lang]["gate_more"].format(n=len(words) - GATE_LISTED))
@@ -487,16 +501,16 @@ def gate_notes(gate: Gate, runbook: Runbook) -> list[str]:
         notes.append(w["gate_error_list"].format(codes=_codes(errors, lang)))
     confirmed = {s.step for s in gate.confirmed_only}
     warnings = [f for f in gate.findings if f.severity == "warning"]
-    # in full, one per code and a few in all: every warning is named in the list below too
-    first_of_code = {f.code: f for f in reversed(warnings) if f.step in confirmed}
-    on_confirmed = [f for f in warnings if first_of_code.get(f.code) is f][:GATE_IN_FULL]
-    for f in on_confirmed:
-        notes.append(w["gate_warning_on_confirmed"].format(step=f.step, text=f.text))
+    # in full, one per code and a few in all (gate_of made their sentences): every warning
+    # is named in the list below too
+    for f in warnings:
+        if f.text:
+            notes.append(w["gate_warning_on_confirmed"].format(step=f.step, text=f.text))
     if warnings:
-        many = len(warnings) != 1
+        many = gate.warnings != 1
         notes.append(
             w["gate_warnings"].format(
-                warnings=w["gate_warning_many"].format(n=len(warnings))
+                warnings=w["gate_warning_many"].format(n=gate.warnings)
                 if many
                 else w["gate_warning_one"],
                 codes=_codes(warnings, lang),

@@ -37,23 +37,37 @@ class SealCheck:
 
 
 def check_seal(
-    folder: Path, manifest: dict[str, Any] | None, *, absent: frozenset[str] = frozenset()
+    folder: Path,
+    manifest: dict[str, Any] | None,
+    *,
+    absent: frozenset[str] = frozenset(),
+    trail_signer: str = "",
 ) -> SealCheck:
     """The folder's seal against its manifest. Nothing to say for a folder that is not
-    sealed (no ``manifest.json.p7s`` and no ``signed_by`` in the manifest). A signed file
-    named in ``absent`` (left out of a support bundle) is not checked."""
+    sealed (no ``manifest.json.p7s``, no ``signed_by`` in the manifest, no signer in the
+    trail's last record). ``trail_signer``: the SHA-256 of the sealing certificate the
+    audit trail's last record names (the manifest can be edited; the trail is chained). A
+    signed file named in ``absent`` (left out of a support bundle) is not checked."""
     claimed = manifest.get("signed_by") if manifest else None
     sig_path = folder / SIGNATURE
     present = _is_regular(sig_path)
-    if not present and not claimed:
+    if not present and not claimed and not trail_signer:
         return SealCheck()
     quiet_libraries()
     problems: list[str] = []
     notes: list[str] = []
-    if not present:
+    named = manifest.get("signer_sha256") if manifest else None
+    if trail_signer and (not isinstance(named, str) or named.lower() != trail_signer.lower()):
+        problems.append(
+            "the audit trail says the folder is sealed by the certificate with SHA-256 "
+            f"{trail_signer[:16]}…, and the manifest does not name it"
+        )
+    if not present and claimed:
         problems.append(
             f"{SIGNATURE} is missing: the manifest says the folder is sealed by {claimed}"
         )
+    elif not present:
+        problems.append(f"{SIGNATURE} is missing: the audit trail says the folder is sealed")
     else:
         problem, note = _check_manifest_signature(folder, manifest)
         problems += [problem] if problem else []

@@ -396,7 +396,14 @@ def verify(
     )
     from ..documents.signature_check import check_seal
 
-    seal = check_seal(path.parent, manifest, absent=absent)
+    last = records[-1] if records and records[-1].get("event") == FINISHED else {}
+    signer = last.get("sealed_by_sha256")
+    seal = check_seal(
+        path.parent,
+        manifest,
+        absent=absent,
+        trail_signer=signer if isinstance(signer, str) else "",
+    )
     problems += seal.problems
     problems += _anchor_missing(records, sealed, finished)
     notes = list(seal.notes)
@@ -698,6 +705,75 @@ def _named(problem: str) -> str:
 # own two (summary.json, README.txt), each at most this large (run.bundle's limit)
 BUNDLE_MEMBER_LIMIT = 256 << 20
 BUNDLE_OWN = ("summary.json", "README.txt")  # the bundle's own members, not the run's
+# The run's files a bundle packs (the last four and findings.json only --with-workbooks)
+BUNDLE_FILES = (
+    "findings.json",
+    "manifest.json",
+    "manifest.json.p7s",
+    "audit.jsonl",
+    "portal-registration.json",
+    "firewall-rules.csv",
+    "dispatcher-config.json",
+    "checklist.json",
+    "mailbox-mapping.xlsx",
+    "mailbox-mapping.csv",
+    "mapping-suggestions.xlsx",
+    "contact-point-plan.xlsx",
+)
+BUNDLE_WITH_WORKBOOKS = frozenset(("findings.json", *BUNDLE_FILES[-4:]))
+
+
+BUNDLE_TOTAL_LIMIT = 1 << 30  # what all members of a bundle may hold together
+BUNDLE_MEMBERS = 100  # a bundle holds about a dozen
+
+
+def _bundle_refusal(infos: list[Any]) -> str:
+    """Why a zip's members are not a bundle's: a name that is a path, hidden, odd or twice,
+    no audit trail, a member larger than any run writes, or too much in all (a zip made to
+    fill the disk when its members are written out); "" when they may be."""
+    names = [i.filename for i in infos]
+    known = (*BUNDLE_OWN, *BUNDLE_FILES)
+    odd = next((n for n in names if n not in known), None)
+    if odd is not None:  # refused before anything is written out
+        return f"member {odd[:100]!r}, which no bundle packs"
+    twice = next((n for n in names if names.count(n) > 1), None)
+    if twice is not None:
+        return f"member {twice!r} twice"
+    if "audit.jsonl" not in names:
+        return "no audit.jsonl"
+    large = next((i.filename for i in infos if i.file_size > BUNDLE_MEMBER_LIMIT), None)
+    if large is not None:
+        return f"{large}: larger than any run writes"
+    if len(infos) > BUNDLE_MEMBERS or sum(i.file_size for i in infos) > BUNDLE_TOTAL_LIMIT:
+        return "more members, or more bytes, than a run writes"
+    return ""
+
+
+def _unexplained(zf: Any, names: list[str], listed: set[str], packed: set[str]) -> list[str]:
+    """A file a bundle packs, which the run's manifest lists, missing from the zip with no
+    reason in its ``summary.json`` (held a secret, too large, or not asked for: findings.json
+    and the workbooks without --with-workbooks). The summary is the sender's, so this names a
+    member removed on the way, not one removed by the sender who also edits the summary."""
+    import json as _json
+
+    summary: dict[str, Any] = {}
+    if "summary.json" in names:
+        try:
+            loaded = _json.loads(zf.read("summary.json"))
+            summary = loaded if isinstance(loaded, dict) else {}
+        except (ValueError, RecursionError, OSError):
+            summary = {}
+    said: set[str] = set()
+    for key in ("left_out_holding_a_secret", "left_out_too_large", "left_out_personal_data"):
+        value = summary.get(key)
+        said |= {str(v) for v in value} if isinstance(value, list) else set()
+    if summary.get("with_workbooks") is not True:
+        said |= BUNDLE_WITH_WORKBOOKS
+    return [
+        f"missing from the bundle: {name} (the run has it, and summary.json gives no reason)"
+        for name in BUNDLE_FILES
+        if name in listed and name not in packed and name not in said
+    ]
 
 
 def verify_bundle(zip_path: Path, *, expect_hash: str | None = None) -> Verdict:
@@ -706,9 +782,11 @@ def verify_bundle(zip_path: Path, *, expect_hash: str | None = None) -> Verdict:
     :func:`verify` holds a folder's, and the run's files the zip leaves out are named in a
     note, not as missing. The bundle's own ``summary.json`` and ``README.txt`` are the
     sender's words: not part of the run, and not verified."""
+    import lzma
     import shutil
     import tempfile
     import zipfile
+    import zlib
 
     try:
         zf = zipfile.ZipFile(zip_path)
@@ -717,29 +795,31 @@ def verify_bundle(zip_path: Path, *, expect_hash: str | None = None) -> Verdict:
     with zf:
         infos = zf.infolist()
         names = [i.filename for i in infos]
-        bad = [
-            n
-            for n in names
-            if "/" in n or "\\" in n or n.startswith(".") or len(set(names)) != len(names)
-        ]
-        if bad:
-            return Verdict(
-                False, 0, "", [f"{zip_path.name}: not a support bundle (member {bad[0]!r})"]
-            )
-        if "audit.jsonl" not in names:
-            return Verdict(
-                False, 0, "", [f"{zip_path.name}: not a support bundle (no audit.jsonl)"]
-            )
-        large = [i.filename for i in infos if i.file_size > BUNDLE_MEMBER_LIMIT]
-        if large:
-            return Verdict(False, 0, "", [f"{large[0]}: larger than any run writes"])
+        refused = _bundle_refusal(infos)
+        if refused:
+            return Verdict(False, 0, "", [f"{zip_path.name}: not a support bundle ({refused})"])
         folder = Path(tempfile.mkdtemp(prefix="ngdpkit-bundle-"))
         try:
             for info in infos:
                 if info.filename in BUNDLE_OWN:
                     continue
-                with zf.open(info) as src, (folder / info.filename).open("xb") as dst:
-                    shutil.copyfileobj(src, dst)
+                try:
+                    with zf.open(info) as src, (folder / info.filename).open("xb") as dst:
+                        shutil.copyfileobj(src, dst)
+                except (
+                    zipfile.BadZipFile,
+                    zlib.error,
+                    lzma.LZMAError,
+                    NotImplementedError,  # a compression method zipfile does not know
+                    OSError,
+                    EOFError,
+                    RuntimeError,
+                    ValueError,
+                ) as exc:
+                    # a damaged or encrypted member, a compression zipfile does not know
+                    return Verdict(
+                        False, 0, "", [f"{info.filename}: cannot be read from the zip ({exc})"]
+                    )
             manifest, _ = read_manifest(folder)
             entries = manifest.get("files") if manifest is not None else None
             listed = {
@@ -750,6 +830,8 @@ def verify_bundle(zip_path: Path, *, expect_hash: str | None = None) -> Verdict:
             packed = {n for n in names if n not in BUNDLE_OWN}
             absent = frozenset(listed - packed)
             verdict = verify(folder, absent=absent, expect_hash=expect_hash)
+            verdict.problems += _unexplained(zf, names, listed, packed)
+            verdict.ok = not verdict.problems
         finally:
             shutil.rmtree(folder, ignore_errors=True)
     verdict.notes.insert(

@@ -23,7 +23,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..redact import secret_parts
-from .audit import BUNDLE_MEMBER_LIMIT
+from .audit import BUNDLE_FILES, BUNDLE_MEMBER_LIMIT, BUNDLE_WITH_WORKBOOKS
 
 VERSIONS = (
     "ngdpkit",
@@ -115,13 +115,22 @@ def _verdict(run_dir: Path) -> dict[str, Any]:
     return {"intact": result.ok, "problems": [str(p)[:300] for p in result.problems[:5]]}
 
 
-HIDDEN_NAME = "(postkassenavn udeladt)"
-HIDDEN_CPR = "(CPR-nummer udeladt)"
-# A CPR number: a day, a month, two digits of a year, with or without its hyphen, and four
-# digits, standing alone (a mailbox ID has seven digits, a CVR eight)
-_CPR = re.compile(
-    r"(?<![0-9])(?:0[1-9]|[12][0-9]|3[01])(?:0[1-9]|1[0-2])[0-9]{2}-?[0-9]{4}(?![0-9])"
+HIDDEN_NAME = "postkassenavn udeladt"
+HIDDEN_CPR = "CPR-nummer udeladt"
+# A CPR number: a day, a month (either may end in a dot), two digits of a year, and four
+# digits, with or without a hyphen, a dash or a space between, standing alone (a mailbox ID
+# has seven digits, a CVR eight). _CPR hides one in the findings' words; _CPR_SEEN looks for
+# one in the run's files, between word boundaries (a hash's hex holds digit runs, never one
+# standing alone).
+_CPR_BODY = (
+    r"(?:0[1-9]|[12][0-9]|3[01])\.?(?:0[1-9]|1[0-2])\.?[0-9]{2}"
+    r"[ \u00a0]?[-\u2010-\u2015]?[ \u00a0]?[0-9]{4}"
 )
+_CPR = re.compile(rf"(?<![0-9]){_CPR_BODY}(?![0-9])")
+_CPR_SEEN = re.compile(rf"(?<![.,])\b{_CPR_BODY}\b")
+HIDDEN_CELL = "cellens indhold udeladt"
+# The values of a mailbox's own cells in the export, which may hold anything a person typed
+_CELL_PARAMS = ("mid", "value", "id", "mailbox_id")
 
 
 def _mailbox_names(run_dir: Path) -> frozenset[str]:
@@ -167,6 +176,11 @@ def masked_findings(data: Any, names: frozenset[str]) -> list[dict[str, Any]]:
         given = item.get("params")
         params: dict[str, Any] = given if isinstance(given, dict) else {}
         shown = {str(k): _hide(str(v), names) for k, v in params.items()}
+        if str(item.get("code") or "").startswith("MAILBOX_"):
+            # an ID cell that is no ID (a name, a CPR number written with a space)
+            for k, v in params.items():
+                if str(k) in _CELL_PARAMS and any(c.isalpha() for c in str(v)):
+                    shown[str(k)] = HIDDEN_CELL
         message = str(item.get("message") or "")
         template = str(item.get("template") or "")
         made = None
@@ -184,7 +198,7 @@ def masked_findings(data: Any, names: frozenset[str]) -> list[dict[str, Any]]:
                 "code": str(item.get("code") or ""),
                 "message": _hide(made, names),
                 "source": _hide(str(item.get("source") or ""), names),
-                "location": str(item.get("location") or ""),
+                "location": _hide(str(item.get("location") or ""), names),
                 "params": shown,
             }
         )
@@ -207,7 +221,10 @@ def _readme(summary: dict[str, Any]) -> str:
         "Every other file is the run's own, byte for byte. Check the zip itself with",
         "    ngdpkit audit verify <this zip>",
         "which holds each of them against the run's audit trail, manifest and sealed record, and",
-        "names the run's files that are not in the zip. The finding codes are explained in the",
+        "names the run's files that are not in the zip. A trail forged whole, recomputed, passes that",
+        "check: give it the anchor printed on the signed sign-off page,",
+        "    ngdpkit audit verify <this zip> --expect-hash <anchor>",
+        "and only the run that was signed passes. The finding codes are explained in the",
         "kit's docs/findings.md; times are UTC (Z) unless a text says Danish time.",
         "",
         "In this zip: " + ", ".join(summary["included"]) + ".",
@@ -221,6 +238,12 @@ def _readme(summary: dict[str, Any]) -> str:
     if summary["left_out_holding_a_secret"]:
         lines.append(
             "Left out, holding a secret: " + ", ".join(summary["left_out_holding_a_secret"]) + "."
+        )
+    if summary["left_out_personal_data"]:
+        lines.append(
+            "Left out, holding a CPR-shaped number: "
+            + ", ".join(summary["left_out_personal_data"])
+            + "."
         )
     if summary["left_out_too_large"]:
         lines.append(
@@ -298,27 +321,18 @@ def make_bundle(run_dir: Path, *, with_workbooks: bool = False) -> Path:
         for p in sorted((run_dir / "steps").glob("*.json"))
         if _regular(p) and not (run_dir / "steps").is_symlink()
     }
-    names = [
-        "findings.json",  # scanned always; packed only with the workbooks (it names mailboxes)
-        "manifest.json",
-        "manifest.json.p7s",  # the seal, when the folder is sealed: support can verify it
-        "audit.jsonl",
-        "portal-registration.json",
-        "firewall-rules.csv",
-        "dispatcher-config.json",
-        "checklist.json",
+    # findings.json is scanned always and packed only with the workbooks (it names
+    # mailboxes); manifest.json.p7s is the seal, when the folder is sealed
+    names = ["findings.json"] + [
+        n
+        for n in BUNDLE_FILES
+        if n != "findings.json" and (with_workbooks or n not in BUNDLE_WITH_WORKBOOKS)
     ]
-    if with_workbooks:
-        names += [
-            "mailbox-mapping.xlsx",
-            "mailbox-mapping.csv",
-            "mapping-suggestions.xlsx",
-            "contact-point-plan.xlsx",
-        ]
     pins = needles(_secrets_of(run_dir))
     members: dict[str, bytes] = {}
     left_out: list[str] = []
     too_large: list[str] = []
+    personal: list[str] = []  # a CPR-shaped number in a text file: left with the customer
     for name in names:
         path = run_dir / name
         if not _regular(path):
@@ -329,6 +343,8 @@ def make_bundle(run_dir: Path, *, with_workbooks: bool = False) -> Path:
         data = path.read_bytes()
         if _holds_secret(name, data, pins):
             left_out.append(name)
+        elif not with_workbooks and _holds_cpr(name, data):
+            personal.append(name)
         else:
             members[name] = data
     findings_bytes = members.get("findings.json")
@@ -361,6 +377,7 @@ def make_bundle(run_dir: Path, *, with_workbooks: bool = False) -> Path:
         "included": sorted(members),
         "left_out_holding_a_secret": left_out,
         "left_out_too_large": too_large,
+        "left_out_personal_data": personal,
         "audit_verify": _verdict(run_dir),
     }
     text = json.dumps(summary, ensure_ascii=False, indent=2).encode("utf-8")
@@ -398,6 +415,16 @@ def make_bundle(run_dir: Path, *, with_workbooks: bool = False) -> Path:
         tmp.unlink(missing_ok=True)
         raise
     return target
+
+
+def _holds_cpr(name: str, data: bytes) -> bool:
+    """A text file of the run (JSON, CSV) that holds a CPR-shaped number: a proposed contact
+    point named after a unit "Hans Lunds værgemål 010170-1299", a translation of an ID cell
+    that held one. Left out of a default bundle and named; the workbooks, asked for, are not
+    searched (they hold what the export holds)."""
+    if not name.endswith((".json", ".jsonl", ".csv")):
+        return False
+    return bool(_CPR_SEEN.search(data.decode("utf-8", "replace")))
 
 
 def _holds_secret(name: str, data: bytes, pins: list[Any]) -> bool:

@@ -183,7 +183,10 @@ class RunFolder:
         Ctrl-C (a sealed folder is sealed however it ended: the seal vouches for what the
         folder holds, and its status says how the run ended)."""
         record_outputs(self.trail, self.path, skip=(INCOMPLETE,))
-        self.trail.append(FINISHED, status=status, exit_code=code, **(finished or {}))
+        # The trail says the folder is sealed, and by whom: the manifest alone said it, and a
+        # seal removed with the manifest's words of it verified as a folder never sealed
+        sealed = {"sealed_by_sha256": self.sealer.seal.sha256} if self.sealer is not None else {}
+        self.trail.append(FINISHED, status=status, exit_code=code, **(finished or {}), **sealed)
         manifest = _write_manifest(self.path, self.trail, seal=self.seal_fields())
         if self.sealer is not None:
             from ..documents.signing import seal_manifest
