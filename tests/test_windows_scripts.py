@@ -1078,7 +1078,10 @@ def test_the_tls_check_presents_the_certificate_when_it_is_installed(
     # the issuer written whenever it was read, a failed handshake too
     retry = after.index("$without = Test-NgdpTls $null")
     assert after.rindex("($tlsSeen.Stage -eq 'handshake')", 0, retry) > 0
-    assert after.index("this server does not accept the certificate shown for NgDP") > retry
+    assert after.rindex("this server does not accept the certificate shown for NgDP") > retry
+    # the retry's issuer kept: a certificate refused in the handshake leaves none (the third
+    # look: .NET calls the callback only after a completed handshake)
+    assert after.index("if (-not $tlsSeen.Issuer) { $tlsSeen.Issuer = $without.Issuer }") > retry
     assert (
         "if ($tlsSeen.Issuer) { Add-Check 'tls_issuer' $ApiHost $true $tlsSeen.Issuer $null }"
         in after
@@ -1120,6 +1123,9 @@ def test_a_failure_after_a_change_says_what_was_changed(scripts: dict[str, str])
         "foreach ($one in ($imported | Where-Object { $before -notcontains $_.Thumbprint })) { [void]$changed.Add("
     )
     assert before < text.index("@(Import-PfxCertificate") < imported
+    # a key given to a certificate that was there: said only once it is there with its key
+    key = text.index("if (($before -contains $Thumbprint) -and $cert.HasPrivateKey)")
+    assert text.index("throw ('The .p12/.pfx holds no certificate with thumbprint") < key
     # made before the first line the trap covers (all of its scope), for Set-StrictMode
     assert text.index("$changed = New-Object System.Collections.ArrayList") < text.index(
         "Get-NgdpAccounts $ServiceAccount"

@@ -155,10 +155,10 @@ else {
     # The .p12 may carry the chain: the result is then an array, so select by thumbprint
     $cert = $imported | Where-Object { $_.Thumbprint -eq $Thumbprint } | Select-Object -First 1
     foreach ($one in ($imported | Where-Object { $before -notcontains $_.Thumbprint })) { [void]$changed.Add(@{ What = ('imported {0} into LocalMachine\My' -f $one.Thumbprint); Undo = ('Remove-Item -LiteralPath Cert:\LocalMachine\My\{0} -DeleteKey' -f $one.Thumbprint) }) }
+    if ($cert -eq $null) { throw ('The .p12/.pfx holds no certificate with thumbprint {0} (it holds {1})' -f $Thumbprint, (($imported | ForEach-Object { $_.Thumbprint }) -join ', ')) }
     # A certificate that was there without its key has its key now: a change with no undo
     # here (removing the key would remove the certificate that was there before)
-    if ($before -contains $Thumbprint) { [void]$changed.Add(@{ What = ('imported the private key of {0}, which was in LocalMachine\My without it' -f $Thumbprint); Undo = '' }) }
-    if ($cert -eq $null) { throw ('The .p12/.pfx holds no certificate with thumbprint {0} (it holds {1})' -f $Thumbprint, (($imported | ForEach-Object { $_.Thumbprint }) -join ', ')) }
+    if (($before -contains $Thumbprint) -and $cert.HasPrivateKey) { [void]$changed.Add(@{ What = ('imported the private key of {0}, which was in LocalMachine\My without it' -f $Thumbprint); Undo = '' }) }
 }
 
 # 2. The root CA into LocalMachine\Root and the issuing CA into LocalMachine\CA

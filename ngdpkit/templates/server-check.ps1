@@ -141,11 +141,11 @@ function Test-NgdpKeyAsAccount([string]$Account, [string]$Thumb) {
         '  $r.AllowAutoRedirect = $false; $r.Timeout = 20000; $r.UserAgent = ''ngdpkit-server-check''; [void]$r.ClientCertificates.Add($c)',
         '  $where = ''''',
         '  try { $a = $r.GetResponse(); $status = [int]$a.StatusCode; $where = [string]$a.Headers[''Location'']; $a.Close() }',
-        '  catch { $e = $_.Exception; while (($e -ne $null) -and -not ($e -is [System.Net.WebException])) { $e = $e.InnerException }; if (($e -eq $null) -or ($e.Response -eq $null)) { throw }; $status = [int]$e.Response.StatusCode; $e.Response.Close() }',
+        '  catch { $e = $_.Exception; while (($e -ne $null) -and -not ($e -is [System.Net.WebException])) { $e = $e.InnerException }; if (($e -eq $null) -or ($e.Response -eq $null)) { throw }; $status = [int]$e.Response.StatusCode; $where = [string]$e.Response.Headers[''Location'']; $e.Response.Close() }',
         '  $said = ''answered''',
         '  if ((($status -ge 200) -and ($status -lt 300)) -or ($status -eq 401) -or ($status -eq 403)) { $said = ''ok'' }',
         '  elseif (($status -ge 300) -and ($status -lt 400)) { $said = ''redirected to '' + $where }',
-        ('  (''{{0}}; NgDP answered {{1}}'' -f $said, $status) | Set-Content -LiteralPath ''{0}''' -f $part),
+        ('  (''{{0}}; answered HTTP {{1}}'' -f $said, $status) | Set-Content -LiteralPath ''{0}''' -f $part),
         ('}} catch {{ $_.Exception.Message | Set-Content -LiteralPath ''{0}'' }}' -f $part),
         ('Move-Item -LiteralPath ''{0}'' -Destination ''{1}'' -Force' -f $part, $out)
     ) -join "`n"
@@ -268,16 +268,20 @@ function Test-NgdpTls($Certificate) {
 $tlsSeen = Test-NgdpTls $cert
 if ($cert -eq $null) {
     if ($tlsSeen.Ok) { Add-Check 'tls' $ApiHost $true ('TLS {0}, without a client certificate (none installed)' -f $tlsSeen.Protocol) $null }
+    elseif ($tlsSeen.PolicyErrors -and $tlsSeen.PolicyErrors -ne 'None') { Add-Check 'tls' $ApiHost $false ('{0} (this server does not accept the certificate shown for NgDP: {1}; without a client certificate: none installed)' -f $tlsSeen.Message, $tlsSeen.PolicyErrors) $null }
     else { Add-Check 'tls' $ApiHost $false ('{0} (without a client certificate: none installed)' -f $tlsSeen.Message) $null }
 } elseif ($tlsSeen.Ok) {
     $sent = 'the certificate offered and sent'
     if (-not $tlsSeen.Sent) { $sent = 'the certificate offered, not sent: NgDP did not ask for one in the handshake, or not from its CA, or .NET could not use its private key (see the key check)' }
     Add-Check 'tls' $ApiHost $true ('TLS {0}, {1}' -f $tlsSeen.Protocol, $sent) $null
 } elseif (($tlsSeen.Stage -eq 'handshake') -and (-not $tlsSeen.PolicyErrors -or $tlsSeen.PolicyErrors -eq 'None')) {
-    # Refused in the handshake with the certificate, the one NgDP showed accepted: once more without
-    # it, to tell the certificate from the rest
+    # Refused in the handshake with the certificate, before the certificate NgDP showed was
+    # judged (.NET calls the callback only after a completed handshake): once more without
+    # it, to tell the certificate from the rest, and to read that issuer
     $without = Test-NgdpTls $null
+    if (-not $tlsSeen.Issuer) { $tlsSeen.Issuer = $without.Issuer }
     if ($without.Ok) { Add-Check 'tls' $ApiHost $false ('{0} (with the certificate; without it the handshake went through: the certificate was refused, or its key could not be used)' -f $tlsSeen.Message) $null }
+    elseif ($without.PolicyErrors -and $without.PolicyErrors -ne 'None') { Add-Check 'tls' $ApiHost $false ('{0} (with the certificate; without it, this server does not accept the certificate shown for NgDP: {1})' -f $tlsSeen.Message, $without.PolicyErrors) $null }
     else { Add-Check 'tls' $ApiHost $false ('{0} (with the certificate; without it too: {1})' -f $tlsSeen.Message, $without.Message) $null }
 } else {
     $why = $tlsSeen.Message
