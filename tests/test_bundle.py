@@ -497,3 +497,33 @@ def test_the_bundle_names_the_newest_acceptance_test(
         "reply matches",
     ]
     assert all(s["status"] == "ok" and s["detail"] for s in shown["steps"])
+
+
+def test_findings_naming_a_cpr_number_reach_support_masked_not_dropped(
+    run_dir: Path, tmp_path: Path
+) -> None:
+    """A consultant's cold run: a mailbox named "Sag vedr. Hanne Holm 120385-1234" made the
+    CPR scan leave findings.json out, and with it every finding of the summary ("findings":
+    []), a bundle that read as nothing wrong. findings.json is never packed without the
+    workbooks; its findings are masked into the summary, whatever it holds."""
+    folder = fresh(run_dir, tmp_path)
+    findings = json.loads((folder / "findings.json").read_text(encoding="utf-8"))
+    findings["findings"].append(
+        {
+            "severity": "error",
+            "code": "MAILBOX_UNMAPPED",
+            "message": "Mailbox 0199999 (Sag vedr. Hanne Holm 120385-1234) has no contact point GUID.",
+            "template": "Mailbox {mid} ({name}) has no contact point GUID.",
+            "params": {"mid": "0199999", "name": "Sag vedr. Hanne Holm 120385-1234"},
+            "source": "mailboxes.xlsx",
+            "location": "Postkasser!9",
+        }
+    )
+    (folder / "findings.json").write_text(json.dumps(findings), encoding="utf-8")
+    got = members(make_bundle(folder))
+    summary = json.loads(got["summary.json"])
+    assert summary["left_out_personal_data"] == []
+    assert len(summary["findings"]) == len(findings["findings"])
+    last = summary["findings"][-1]
+    assert last["code"] == "MAILBOX_UNMAPPED" and "120385" not in json.dumps(last)
+    assert b"120385" not in b"".join(got.values())

@@ -680,6 +680,7 @@ def test_the_gate_names_errors_warnings_confirmations_and_a_passed_step_1(
     )
     assert notes[1].startswith("Kørslen har 3 advarsler: ") and "(NET_EVIDENCE_MISSING)" in notes[1]
     assert notes[1].count("(IP_DOCUMENTATION_RANGE)") == 1  # a code once, however often
+    assert "2 × " in notes[1]  # with how often: "4 advarsler" then named three titles
     assert notes[1].endswith("Læs dem i godkendelsesdokumentet, før I begynder.")
     assert notes[2] == (
         "Trin 1, 3 og 5 er bekræftet af personer; ngdpkit har ikke selv set dem. "
@@ -706,6 +707,10 @@ def test_the_gate_names_errors_warnings_confirmations_and_a_passed_step_1(
         "r",
         runbook,
     )  # type: ignore[arg-type]
+    # the overview's words name the errors, the reason to wait, before the warnings
+    assert gate_short(wait, "da") == (
+        "vent – begynd ikke endnu; én fejl; én advarsel; tidspunktet for trin 1 er passeret"
+    )
     said = gate_notes(wait, runbook)
     assert said[0].startswith("Fejl, der skal rettes først: ")
     assert said[0].endswith("(DEFAULT_CONTACT_POINT_UNKNOWN).")
@@ -754,3 +759,22 @@ def test_the_page_says_ready_or_wait_before_step_1(golive_run: Path) -> None:
     assert (
         "vent – begynd ikke endnu" in overview and "(se »Drejebog for idriftsættelse«)" in overview
     )
+
+
+def test_a_withheld_dispatcher_is_not_enabled_with_values_the_run_did_not_give(
+    tmp_path: Path,
+) -> None:
+    """A consultant's cold run: with the dispatcher's values withheld (a wrong certificate
+    password), the runbook's step 3 still said to enable the dispatcher "med værdierne … i
+    denne kørsel (ContactPointGuid …)". It says to fix the findings and run again first."""
+    from ngdpkit.documents.runbook import build_runbook
+    from ngdpkit.settings import load_settings
+
+    s = load_settings(settings_file(tmp_path, ""))
+    env = s.environment("test")
+    usual = build_runbook(s, env).steps[2].what
+    withheld = build_runbook(s, env, withheld=True).steps[2].what
+    assert "ContactPointGuid" in usual or "i denne kørsel" in usual
+    assert "ContactPointGuid" not in withheld
+    assert "denne kørsel har tilbageholdt dem på grund af blokerende fund" in withheld
+    assert withheld.endswith("så ret fundene, og kør igen først.")

@@ -86,6 +86,7 @@ WORDS: dict[str, dict[str, str]] = {
         "drain_done": "Køen er tom (0 breve venter), før NgDP aktiveres.",
         "ngdp_enable": "Aktivér NgDP-dispatcheren i WorkZone med værdierne på siden »NgDP-dispatcher i WorkZone« i denne kørsel{guid}.",
         "ngdp_enable_guid": " (ContactPointGuid {guid})",
+        "ngdp_enable_withheld": "Aktivér NgDP-dispatcheren i WorkZone med værdierne fra en kørsel, der ikke tilbageholder dem: denne kørsel har tilbageholdt dem på grund af blokerende fund (se siden »NgDP-dispatcher i WorkZone«), så ret fundene, og kør igen først.",
         "ngdp_enable_done": "NgDP-dispatcheren er aktiv med disse værdier, og tjeklistens trin 7 er bekræftet (ngdpkit confirm --step 7).",
         "first_letter": "Send ét rigtigt brev fra en rigtig sag gennem NgDP, og bed modtageren svare på det.",
         "first_letter_done": "Brevet har fået en kvittering (RECEIVED eller COMPLETED) og ligger på sagen, og svaret er kommet frem på samme sag gennem kontaktpunktet.",
@@ -167,6 +168,7 @@ WORDS: dict[str, dict[str, str]] = {
         "drain_done": "The queue is empty (0 letters waiting) before NgDP is enabled.",
         "ngdp_enable": 'Enable the NgDP dispatcher in WorkZone with the values on this run\'s page "The NgDP dispatcher in WorkZone"{guid}.',
         "ngdp_enable_guid": " (ContactPointGuid {guid})",
+        "ngdp_enable_withheld": 'Enable the NgDP dispatcher in WorkZone with the values of a run that does not withhold them: this run withheld them for blocking findings (see the page "The NgDP dispatcher in WorkZone"), so fix the findings and run again first.',
         "ngdp_enable_done": "The NgDP dispatcher is enabled with those values, and checklist step 7 is confirmed (ngdpkit confirm --step 7).",
         "first_letter": "Send one real letter from a real case through NgDP, and ask its recipient to reply.",
         "first_letter_done": "The letter has a receipt (RECEIVED or COMPLETED) and shows on the case, and the reply has arrived on the same case through the contact point.",
@@ -454,6 +456,10 @@ def gate_short(gate: Gate, language: str) -> str:
     lang = "da" if language == "da" else "en"
     w = WORDS[lang]
     said = [w["gate_short_go" if gate.go else "gate_short_wait"]]
+    if gate.errors:  # the reason to wait, before the warnings
+        said.append(
+            w["gate_error_one"] if gate.errors == 1 else w["gate_error_many"].format(n=gate.errors)
+        )
     if gate.go and gate.confirmed_only:
         said.append(
             w["gate_short_confirmed"].format(
@@ -479,7 +485,7 @@ def _codes(found: list[GateFinding], lang: str) -> str:
     """The codes of ``found`` in words, the first :data:`GATE_LISTED`, the rest counted."""
     from babel.lists import format_list
 
-    words = [f.words for f in found]
+    words = [f"{f.count} × {f.words}" if f.count > 1 else f.words for f in found]
     shown = words[:GATE_LISTED]
     if len(words) > GATE_LISTED:
         shown.append(WORDS[lang]["gate_more"].format(n=len(words) - GATE_LISTED))
@@ -503,9 +509,8 @@ def gate_notes(gate: Gate, runbook: Runbook) -> list[str]:
     warnings = [f for f in gate.findings if f.severity == "warning"]
     # in full, one per code and a few in all (gate_of made their sentences): every warning
     # is named in the list below too
-    for f in warnings:
-        if f.text:
-            notes.append(w["gate_warning_on_confirmed"].format(step=f.step, text=f.text))
+    for f in sorted((f for f in warnings if f.text), key=lambda f: f.step or 0):  # step order
+        notes.append(w["gate_warning_on_confirmed"].format(step=f.step, text=f.text))
     if warnings:
         many = gate.warnings != 1
         notes.append(
@@ -629,8 +634,11 @@ def golive_findings(env: Environment) -> list[Finding]:
     return found
 
 
-def build_runbook(settings: Settings, env: Environment) -> Runbook:
-    """The six steps of ``env``'s go-live, with the dates and owners its settings give."""
+def build_runbook(settings: Settings, env: Environment, *, withheld: bool = False) -> Runbook:
+    """The six steps of ``env``'s go-live, with the dates and owners its settings give.
+    ``withheld``: the run withheld the dispatcher's values, so step 3 names none (it told the
+    administrator to enable the dispatcher with values the run did not give: a consultant's
+    cold run)."""
     lang = "da" if settings.language == "da" else "en"
     w = WORDS[lang]
     g = env.golive
@@ -642,9 +650,9 @@ def build_runbook(settings: Settings, env: Environment) -> Runbook:
     texts = {
         "eboks_disable": w["eboks_disable"],
         "drain": w["drain"],
-        "ngdp_enable": w["ngdp_enable"].format(
-            guid=w["ngdp_enable_guid"].format(guid=guid) if guid else ""
-        ),
+        "ngdp_enable": w["ngdp_enable_withheld"]
+        if withheld
+        else w["ngdp_enable"].format(guid=w["ngdp_enable_guid"].format(guid=guid) if guid else ""),
         "first_letter": w["first_letter"],
         "rollback": w["rollback"].format(until=until_text or w["rollback_open"]),
         "watch": w["watch"].format(

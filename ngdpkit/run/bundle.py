@@ -343,7 +343,9 @@ def make_bundle(run_dir: Path, *, with_workbooks: bool = False) -> Path:
         data = path.read_bytes()
         if _holds_secret(name, data, pins):
             left_out.append(name)
-        elif not with_workbooks and _holds_cpr(name, data):
+        elif not with_workbooks and name != "findings.json" and _holds_cpr(name, data):
+            # findings.json is never packed without the workbooks: its findings are masked
+            # into summary.json (left out here, they were all lost: a consultant's cold run)
             personal.append(name)
         else:
             members[name] = data
@@ -370,9 +372,13 @@ def make_bundle(run_dir: Path, *, with_workbooks: bool = False) -> Path:
             "written": "dispatcher-config.json" in members,
             "withheld_by": withheld if isinstance(withheld, list) else [],
         },
-        "findings": masked_findings(findings_data, _mailbox_names(run_dir))
-        if not with_workbooks
-        else "in findings.json",
+        "findings": (
+            "in findings.json"
+            if with_workbooks and "findings.json" in members
+            else masked_findings(findings_data, _mailbox_names(run_dir))
+            if findings_data is not None
+            else "left out: findings.json held a secret, or could not be read"
+        ),
         "rehearsal": _rehearsal(run_dir),
         "included": sorted(members),
         "left_out_holding_a_secret": left_out,

@@ -167,7 +167,10 @@ class Outputs:
         steps of this environment with their dates and owners."""
         from ..documents.runbook import build_runbook, write_runbook
 
-        self.runbook = build_runbook(self.run.settings, self.run.env)
+        final = self.run.dispatcher()
+        self.runbook = build_runbook(
+            self.run.settings, self.run.env, withheld=final is None or not final.ready
+        )
         return write_runbook(self.run.run_dir, self.runbook, stamp=dt.datetime.now(dt.UTC))
 
     def write_checklist(self) -> list[Path]:
