@@ -1079,3 +1079,18 @@ def test_run_without_an_environment_is_refused(sample_copy: Path) -> None:
     r = cli("run", "--settings", str(sample_copy / "migration.toml"))
     assert r.returncode == 2 and "--env NAME (repeatable) or --env all" in r.stderr, r.stderr
     assert not (sample_copy / "runs").exists()
+
+
+def test_a_line_that_names_its_environment_is_not_prefixed_again() -> None:
+    """A consultant's cold run: ``run --env all`` printed "[production] production: 4
+    advarsler · …": the child's summary line names its environment already."""
+    import io
+    from types import SimpleNamespace
+
+    from ngdpkit.run.parent import Children
+
+    out: list[str] = []
+    children = Children(None, ["test", "production"], Path("."), False, False, None, out.append)  # type: ignore[arg-type]
+    text = "  1/5 01_mailboxes: ok\nproduction: 4 advarsler · ikke klar\n"
+    children.pump("production", SimpleNamespace(stdout=io.StringIO(text)))  # type: ignore[arg-type]
+    assert out == ["[production]   1/5 01_mailboxes: ok", "production: 4 advarsler · ikke klar"]

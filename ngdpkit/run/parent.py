@@ -201,8 +201,10 @@ class Children:
                 self.folders[name] = Path(line[len(CHILD_MARK) :])
             elif "Kernel is running over TCP without encryption" in line:
                 continue  # ipykernel's notice about its loopback transport: noise for a consultant
-            else:
-                self.echo(f"[{name}] {line}" if len(self.chosen) > 1 else line)
+            elif len(self.chosen) > 1 and not line.startswith(f"{name}: "):
+                self.echo(f"[{name}] {line}")
+            else:  # one environment, or a line that names its own ("production: 4 advarsler …")
+                self.echo(line)
 
     def start(
         self,
