@@ -778,3 +778,30 @@ def test_a_withheld_dispatcher_is_not_enabled_with_values_the_run_did_not_give(
     assert "ContactPointGuid" not in withheld
     assert "denne kørsel har tilbageholdt dem på grund af blokerende fund" in withheld
     assert withheld.endswith("så ret fundene, og kør igen først.")
+
+
+def test_the_workbook_opens_with_the_verdict_before_step_1(golive_run: Path) -> None:
+    """A consultant's cold run: ``runbook.xlsx``, the copy that gets mailed around, had only
+    the steps and the owners, and read as a plan to go while the page said wait. Its first
+    sheet is the verdict, each step's status and the notes; no run or time in it (a run of
+    unchanged inputs would otherwise always have a runbook "med nyt indhold")."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(golive_run / "runbook.xlsx")
+    assert wb.sheetnames[0] == "Før trin 1" and "Drejebog" in wb.sheetnames
+    rows_ = [[c.value for c in row] for row in wb["Før trin 1"].iter_rows()]
+    assert rows_[0] == ["Tjeklistens trin", "Status ved denne kørsel"]
+    assert rows_[1] == [
+        "Klar til at begynde?",
+        "Vent – begynd ikke endnu: tjeklistens trin 1–6 er ikke færdige.",
+    ]
+    assert rows_[3] == [
+        "2. FOCES3/VOCES3-certifikat pr. miljø, installeret på alle servere",
+        "ikke verificeret",
+    ]
+    notes = [r[1] for r in rows_ if r[0] in (None, "")]
+    assert any(
+        n.startswith("Kør ngdpkit igen før drejebogens trin 1 (29-01-2027 kl. 16:00)")
+        for n in notes
+    )
+    assert not any(golive_run.name in str(c) for r in rows_ for c in r)  # no run, no time

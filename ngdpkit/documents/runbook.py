@@ -14,9 +14,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from ..deliverables.checklist import WHO
+from ..deliverables.checklist import STATUS, WHO
 from ..deliverables.ics import Event
 
 if TYPE_CHECKING:
@@ -138,6 +138,8 @@ WORDS: dict[str, dict[str, str]] = {
         "gate_short_wait": "vent – begynd ikke endnu",
         "gate_short_confirmed": "trin {steps} kun bekræftet af personer",
         "gate_short_passed": "tidspunktet for trin 1 er passeret",
+        "gate_sheet": "Før trin 1",
+        "gate_verdict": "Klar til at begynde?",
     },
     "en": {
         "title": "Go-live runbook",
@@ -220,6 +222,8 @@ WORDS: dict[str, dict[str, str]] = {
         "gate_short_wait": "wait – do not begin yet",
         "gate_short_confirmed": "steps {steps} only confirmed by people",
         "gate_short_passed": "the time of step 1 has passed",
+        "gate_sheet": "Before step 1",
+        "gate_verdict": "Ready to begin?",
     },
 }
 HEADERS = {
@@ -492,7 +496,7 @@ def _codes(found: list[GateFinding], lang: str) -> str:
     return format_list(shown, locale=lang)
 
 
-def gate_notes(gate: Gate, runbook: Runbook) -> list[str]:
+def gate_notes(gate: Gate, runbook: Runbook, *, made: bool = True) -> list[str]:
     """What the page says under the verdict, in order: the errors to fix, each warning about
     a step only a person confirmed, the other warnings, the steps only a person confirmed,
     what to do next, when the page was made and the time of step 1 (or that it has passed),
@@ -527,14 +531,18 @@ def gate_notes(gate: Gate, runbook: Runbook) -> list[str]:
         notes.append(w[key].format(steps=steps_text(sorted(confirmed), lang)))
     if not gate.go:
         notes.append(w["gate_next"])
-    made = w["gate_made"].format(made=local_time(gate.made, lang), run=gate.run)
+    # ``made``: when and by which run the page was made (the workbook leaves it out: its
+    # content would change with every run, and "what changed" would say so every time)
+    said = (
+        w["gate_made"].format(made=local_time(gate.made, lang), run=gate.run) + " " if made else ""
+    )
     step1 = gate.step1
     if step1 is not None and gate.step1_passed:
         passed = w["gate_passed"].format(when=when_text(step1, lang))
-        notes.append(f"{made} {passed}" + ("" if gate.go else w["gate_passed_wait"]))
+        notes.append(f"{said}{passed}" + ("" if gate.go else w["gate_passed_wait"]))
     else:
         at = f" ({when_text(step1, lang)})" if step1 is not None and step1.start else ""
-        notes.append(f"{made} {w['gate_again'].format(at=at)}")
+        notes.append(f"{said}{w['gate_again'].format(at=at)}")
     if gate.go and not gate.readiness_ready and gate.later:
         from babel.lists import format_list
 
@@ -788,9 +796,13 @@ def events(runbook: Runbook) -> list[Event]:
     return out
 
 
-def write_runbook(run_dir: Path, runbook: Runbook, *, stamp: dt.datetime) -> list[Path]:
+def write_runbook(
+    run_dir: Path, runbook: Runbook, *, stamp: dt.datetime, gate: Gate | None = None
+) -> list[Path]:
     """``runbook.xlsx`` and, when a step has a date, ``runbook.ics``; the files written.
-    (A run folder is never reused, so a runbook.ics is never left over from before.)"""
+    With ``gate``, the workbook's first sheet is the verdict before step 1 (the copy that
+    gets mailed around looked like a plan to go: a consultant's cold run). (A run folder is
+    never reused, so a runbook.ics is never left over from before.)"""
     from .. import __version__
     from ..deliverables.ics import calendar
     from ..deliverables.outputs import atomic_write, write_workbook
@@ -798,10 +810,31 @@ def write_runbook(run_dir: Path, runbook: Runbook, *, stamp: dt.datetime) -> lis
     lang = runbook.language
     w = WORDS[lang]
     who = WHO["da" if lang == "da" else "en"]
+    first: list[Any] = []
+    if gate is not None:
+        status = STATUS["da" if lang == "da" else "en"]
+        first = [
+            (
+                w["gate_sheet"],
+                (w["gate_step"], w["gate_status"]),
+                [[w["gate_verdict"], gate_verdict(gate, lang)]]
+                + [[f"{s.step}. {s.title}", status[s.status]] for s in gate.steps]
+                + [
+                    [w["gate_errors_row"], str(gate.errors) if gate.errors else w["gate_none"]],
+                    [
+                        w["gate_warnings_row"],
+                        str(gate.warnings) if gate.warnings else w["gate_none"],
+                    ],
+                ]
+                + [["", note] for note in gate_notes(gate, runbook, made=False)],
+                None,
+            )
+        ]
     written = [
         write_workbook(
             run_dir / "runbook.xlsx",
             [
+                *first,
                 (w["sheet"], HEADERS[lang], rows(runbook), None),
                 (
                     w["owners"],

@@ -165,13 +165,19 @@ class Outputs:
     def write_runbook(self) -> list[Path]:
         """``runbook.xlsx`` and (when ``[golive]`` dates a step) ``runbook.ics``: the go-live
         steps of this environment with their dates and owners."""
-        from ..documents.runbook import build_runbook, write_runbook
+        from ..documents.runbook import build_runbook, gate_of, write_runbook
 
-        final = self.run.dispatcher()
+        run = self.run
+        final = run.dispatcher()
         self.runbook = build_runbook(
-            self.run.settings, self.run.env, withheld=final is None or not final.ready
+            run.settings, run.env, withheld=final is None or not final.ready
         )
-        return write_runbook(self.run.run_dir, self.runbook, stamp=dt.datetime.now(dt.UTC))
+        gate = (
+            gate_of(self.checklist_result, run.all_findings(), run.run_dir.name, self.runbook)
+            if self.checklist_result is not None
+            else None
+        )
+        return write_runbook(run.run_dir, self.runbook, stamp=dt.datetime.now(dt.UTC), gate=gate)
 
     def write_checklist(self) -> list[Path]:
         """``checklist.json`` and ``checklist.xlsx`` from the checklist derived last."""
