@@ -272,13 +272,18 @@ def _pinned_manifest(folder: Path, limit: int) -> tuple[dict[str, Any], dict[str
         raise _Refused(f"{MANIFEST}: not valid JSON") from None
     if not isinstance(manifest, dict):
         raise _Refused(f"{MANIFEST}: not a JSON object")
-    entries = manifest.get("files")
-    listed = {
+    return manifest, manifest_files(manifest)
+
+
+def manifest_files(manifest: dict[str, Any] | None) -> dict[str, str]:
+    """Each file a manifest lists, with its SHA-256 as text (the manifest is untrusted: an
+    entry that is not an object with a text ``path`` is passed over)."""
+    entries = manifest.get("files") if manifest is not None else None
+    return {
         e["path"]: str(e.get("sha256"))
         for e in (entries if isinstance(entries, list) else [])
         if isinstance(e, dict) and isinstance(e.get("path"), str)
     }
-    return manifest, listed
 
 
 def _trail_ends(
@@ -661,11 +666,7 @@ def file_problems(
     manifest the files are still held against the records and the anchor, which live in
     the trail."""
     problems: list[str] = []
-    listed: dict[str, str] = {}
-    entries = manifest.get("files") if manifest is not None else None
-    for entry in entries if isinstance(entries, list) else []:
-        if isinstance(entry, dict) and isinstance(entry.get("path"), str):
-            listed[entry["path"]] = str(entry.get("sha256"))
+    listed = manifest_files(manifest)
     written = {
         str(r.get("path")): str(r.get("sha256"))
         for r in records
@@ -820,13 +821,7 @@ def verify_bundle(zip_path: Path, *, expect_hash: str | None = None) -> Verdict:
                     return Verdict(
                         False, 0, "", [f"{info.filename}: cannot be read from the zip ({exc})"]
                     )
-            manifest, _ = read_manifest(folder)
-            entries = manifest.get("files") if manifest is not None else None
-            listed = {
-                str(e["path"])
-                for e in (entries if isinstance(entries, list) else [])
-                if isinstance(e, dict) and isinstance(e.get("path"), str)
-            }
+            listed = set(manifest_files(read_manifest(folder)[0]))
             packed = {n for n in names if n not in BUNDLE_OWN}
             absent = frozenset(listed - packed)
             verdict = verify(folder, absent=absent, expect_hash=expect_hash)
