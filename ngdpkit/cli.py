@@ -11,6 +11,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import shlex
 import sys
 import zipfile
@@ -753,8 +754,14 @@ def cmd_confirm(args: argparse.Namespace) -> int:
     path = confirmations_path(settings.path)
     values = ""
     if args.step == 7:  # the dispatcher: a confirmation is for the values of the latest run
-        values = _latest_dispatcher_values(settings, args.env)
-        if not values:
+        values, withheld = _latest_dispatcher_values(settings, args.env)
+        if withheld:  # a run there is: it held its values back (not "no run yet")
+            print(
+                f"note: the latest run ({withheld[0]}) withheld its dispatcher values"
+                f" ({', '.join(withheld[1:])}); this confirmation will not count for step 7"
+                " until it is given after a run that shows them"
+            )
+        elif not values:
             print(
                 "note: no finished run of this environment has dispatcher values yet; "
                 "this confirmation will not count for step 7 until it is given after a run"
@@ -821,20 +828,37 @@ def _blocked_in_latest_run(settings: Any, environment: str, step: int) -> str:
     return run_dir.name if blocked else ""
 
 
-def _latest_dispatcher_values(settings: Any, environment: str) -> str:
-    """The SHA-256 of the dispatcher parameters in the environment's latest run ("" if none)."""
+_CODE = re.compile(r"[A-Z][A-Z0-9_]{1,63}")  # a finding code, as a step file may name it
+
+
+def _latest_dispatcher_values(settings: Any, environment: str) -> tuple[str, tuple[str, ...]]:
+    """(the SHA-256 of the dispatcher parameters in the environment's latest run, or "";
+    when that run withheld them: its run ID and the codes that withheld them, else ()).
+
+    A consultant's cold run: after a run that withheld the values (a wrong certificate
+    password), ``confirm --step 7`` said no finished run had dispatcher values "yet"."""
     from .checks.evidence import values_sha256
     from .compare.runs import latest_run
     from .run.neighbours import read_json_file
+    from .steps.records import DispatcherRecord, read_step
 
     run_dir = latest_run(settings.base_dir / "runs" / environment)
     if run_dir is None:
-        return ""
+        return "", ()
     try:
         config = read_json_file(run_dir / "dispatcher-config.json")
     except ValueError:
-        return ""
-    return values_sha256(config if isinstance(config, dict) else None)
+        config = None
+    values = values_sha256(config if isinstance(config, dict) else None)
+    if values:
+        return values, ()
+    try:
+        record = read_step(run_dir / "steps" / f"{DispatcherRecord.step}.json").record
+    except (OSError, ValueError, InputError):
+        return "", ()
+    codes = record.withheld_by if isinstance(record, DispatcherRecord) else ()
+    names = tuple(c for c in codes if isinstance(c, str) and _CODE.fullmatch(c))[:5]
+    return "", ((run_dir.name, *names) if names else ())
 
 
 def cmd_bundle(args: argparse.Namespace) -> int:

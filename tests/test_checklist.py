@@ -554,3 +554,35 @@ def test_confirming_a_step_the_latest_run_blocks_says_it_stays_blocked(
         "Trin 7 (NgDP-dispatcheren sat op i WorkZone): stadig blokeret, nyt belæg "
         "(Jens Hansen, 06-12-2026)."
     )
+
+
+def test_confirming_step_7_after_a_withheld_run_names_the_run_and_why(
+    sample_copy: Path,
+) -> None:
+    """A consultant's cold run: after a run that withheld the dispatcher values (a wrong
+    certificate password), ``confirm --step 7`` said "no finished run of this environment
+    has dispatcher values yet", as if no run had been made. It names the run that withheld
+    them and the codes that did; a step file that names no code reads as before."""
+    run = sample_copy / "runs" / "test" / "20261206T050644Z-648b2b"
+    (run / "steps").mkdir(parents=True)
+    step = run / "steps" / "05_dispatcher_config.json"
+    results = {"dispatcher": None, "withheld_by": ["CERT_BAD_PASSWORD"], "blocking": []}
+    step.write_text(
+        json.dumps({"step": "05_dispatcher_config", "status": "ok", "results": results}),
+        encoding="utf-8",
+    )
+    (run.parent / "LATEST").write_text(run.name, encoding="utf-8")
+    toml = str(sample_copy / "migration.toml")
+    r = cli("confirm", "--settings", toml, "--env", "test", "--step", "7", "--by", "Jens")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert (
+        f"note: the latest run ({run.name}) withheld its dispatcher values (CERT_BAD_PASSWORD);"
+        " this confirmation will not count for step 7 until it is given after a run that"
+        " shows them"
+    ) in r.stdout
+    assert "yet" not in r.stdout
+    results["withheld_by"] = ["<script>", "x" * 100]  # no code: the note as before
+    step.write_text(json.dumps({"step": "05_dispatcher_config", "results": results}), "utf-8")
+    r = cli("confirm", "--settings", toml, "--env", "test", "--step", "7", "--by", "Jens")
+    assert "no finished run of this environment has dispatcher values yet" in r.stdout
+    assert "<script>" not in r.stdout
