@@ -157,10 +157,14 @@ class Outputs:
         write_json(self.run.run_dir / "findings.json", self.findings_json(findings))
 
     def revise(self) -> None:
-        """Rendering found something: the checklist and ``findings.json`` are derived again."""
+        """Rendering found something: the checklist, ``findings.json`` and the runbook's verdict
+        before step 1 are derived again (``runbook.xlsx`` opens with it: it counted the
+        findings from before the late one, while the page counted them all)."""
         self.checklist_result = self.checklist(self.run.all_findings())
         self.rewrite_findings()
         self.write_checklist()
+        if self.runbook is not None:
+            self.write_runbook()
 
     def write_runbook(self) -> list[Path]:
         """``runbook.xlsx`` and (when ``[golive]`` dates a step) ``runbook.ics``: the go-live
