@@ -1008,6 +1008,21 @@ def test_the_runs_last_line_counts_its_errors_and_warnings(sample_run: dict[str,
         assert re.search(r"\w+: \d+ advarsler · ikke klar: \d af 8 trin mangler → ", line), line
 
 
+def test_the_run_says_whether_to_begin_the_runbooks_step_1(sample_run: dict[str, Any]) -> None:
+    """A consultant's cold run: on go-live morning the console said "ikke klar: 2 af 8 trin
+    mangler" (steps 7 and 8 come with the go-live), and whether to begin step 1 was only on
+    runbook.html. Each environment's summary is followed by the runbook page's verdict."""
+    out = (sample_run["result"].stdout + sample_run["result"].stderr).splitlines()
+    for env in ("test", "production"):
+        (line,) = [x for x in out if x.startswith(f"{env}: Drejebogens trin 1: ")]
+        verdict = line.removeprefix(f"{env}: Drejebogens trin 1: ")
+        assert verdict == "Vent – begynd ikke endnu: tjeklistens trin 1–6 er ikke færdige."
+        (run_dir,) = [f for f in sample_run["folders"] if f.parent.name == env]
+        page = (run_dir / "signoff" / "runbook.html").read_text(encoding="utf-8")
+        assert verdict in page
+        assert out.index(line) == out.index(next(x for x in out if x.startswith(f"{env}: ") and " → " in x)) + 1  # fmt: skip
+
+
 def test_two_environments_lines_are_relayed_whole() -> None:
     """A consultant's cold run: ``run --env all`` printed "[production] production: …[test]
     test: …" on one line and an empty one after it. Each child's pump is a thread, and a

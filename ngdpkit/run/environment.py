@@ -213,6 +213,19 @@ class EnvironmentRun(RunCore):
         )
         return f"{self.env.name}: {status}{readiness} → {self.run_dir / 'signoff' / 'index.html'}"
 
+    def gate_line(self) -> str:
+        """The runbook's verdict before step 1, after the summary ("" before the checklist):
+        a consultant's cold run read "ikke klar: 2 af 8 trin mangler" on go-live morning and
+        had to open runbook.html to learn whether to begin (steps 7 and 8 come after)."""
+        from ..documents.i18n import t
+        from ..documents.runbook import gate_verdict
+
+        gate = None if self.sequence.crashed else self.pages.gate()
+        if gate is None:
+            return ""
+        lang = self.settings.language
+        return f"{self.env.name}: {t(lang, 'gate_row')}: {gate_verdict(gate, lang)}"
+
 
 def open_seal_ahead(settings: Settings) -> Any:
     """Open ``[signing]``'s certificate on a thread (importing pyHanko takes 0.35 s) while the
@@ -282,6 +295,9 @@ def run_opened(r: EnvironmentRun) -> int:
     if code != 3:  # a notebook that crashed leaves its folder out of LATEST
         r.folder.mark_latest()
     r.log(r.summary())
+    gate = r.gate_line()
+    if gate:
+        r.log(gate)
     return code
 
 
