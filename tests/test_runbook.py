@@ -759,6 +759,22 @@ def test_the_page_says_ready_or_wait_before_step_1(golive_run: Path) -> None:
     assert (
         "vent – begynd ikke endnu" in overview and "(se »Drejebog for idriftsættelse«)" in overview
     )
+    # the reason to wait, before the warnings (a customer's cold read: "vent – begynd ikke
+    # endnu; 4 advarsler" read as if the warnings were why)
+    assert "vent – begynd ikke endnu; trin 1–6 ikke færdige; " in overview
+
+
+def test_the_overviews_words_give_the_reason_to_wait(tmp_path: Path) -> None:
+    """The errors when there are any, else the steps not done, before the warnings."""
+    from ngdpkit.documents.runbook import gate_of, gate_short
+
+    runbook = _runbook(tmp_path, "")
+    warned = [_finding("warning", "IP_DOCUMENTATION_RANGE", "y")]
+    one = gate_of(_checklist({3: "to_do", 8: "to_do"}), warned, "r", runbook)  # type: ignore[arg-type]
+    assert gate_short(one, "da") == "vent – begynd ikke endnu; trin 3 ikke færdigt; én advarsel"
+    assert gate_short(one, "en") == "wait – do not begin yet; step 3 not done; 1 warning"
+    two = gate_of(_checklist({2: "to_do", 4: "blocked"}), [], "r", runbook)  # type: ignore[arg-type]
+    assert gate_short(two, "da") == "vent – begynd ikke endnu; trin 2 og 4 ikke færdige"
 
 
 def test_a_withheld_dispatcher_is_not_enabled_with_values_the_run_did_not_give(

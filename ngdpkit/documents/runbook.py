@@ -138,6 +138,8 @@ WORDS: dict[str, dict[str, str]] = {
         "gate_short_wait": "vent – begynd ikke endnu",
         "gate_short_confirmed": "trin {steps} kun bekræftet af personer",
         "gate_short_passed": "tidspunktet for trin 1 er passeret",
+        "gate_short_steps_open": "trin {steps} ikke færdige",
+        "gate_short_step_open": "trin {steps} ikke færdigt",
         "gate_sheet": "Før trin 1",
         "gate_verdict": "Klar til at begynde?",
     },
@@ -222,6 +224,8 @@ WORDS: dict[str, dict[str, str]] = {
         "gate_short_wait": "wait – do not begin yet",
         "gate_short_confirmed": "steps {steps} only confirmed by people",
         "gate_short_passed": "the time of step 1 has passed",
+        "gate_short_steps_open": "steps {steps} not done",
+        "gate_short_step_open": "step {steps} not done",
         "gate_sheet": "Before step 1",
         "gate_verdict": "Ready to begin?",
     },
@@ -456,7 +460,8 @@ def gate_verdict(gate: Gate, language: str) -> str:
 
 def gate_short(gate: Gate, language: str) -> str:
     """The verdict in a few words, for the overview: "klar til at begynde; trin 1–6 kun
-    bekræftet af personer; 4 advarsler" or "vent – begynd ikke endnu"."""
+    bekræftet af personer; 4 advarsler" or "vent – begynd ikke endnu; trin 2–6 ikke
+    færdige; 4 advarsler" (the reason to wait first: the errors, else the steps not done)."""
     lang = "da" if language == "da" else "en"
     w = WORDS[lang]
     said = [w["gate_short_go" if gate.go else "gate_short_wait"]]
@@ -464,6 +469,10 @@ def gate_short(gate: Gate, language: str) -> str:
         said.append(
             w["gate_error_one"] if gate.errors == 1 else w["gate_error_many"].format(n=gate.errors)
         )
+    elif not gate.go and gate.open_steps:  # else the steps not done (a customer's cold read:
+        # "vent – begynd ikke endnu; 4 advarsler" read as if the warnings were the reason)
+        key = "gate_short_step_open" if len(gate.open_steps) == 1 else "gate_short_steps_open"
+        said.append(w[key].format(steps=steps_text([s.step for s in gate.open_steps], lang)))
     if gate.go and gate.confirmed_only:
         said.append(
             w["gate_short_confirmed"].format(
