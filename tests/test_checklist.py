@@ -61,6 +61,14 @@ def test_offline_no_step_is_done_and_the_overview_says_so(offline: tuple[Any, Pa
     page = (run_dir / "signoff" / "index.html").read_text("utf-8")
     assert "ikke klar: 8 af 8 trin mangler" in page and "klar med bemærkninger" not in page
     assert "ikke klar: 8 af 8 trin mangler" in r.stdout + r.stderr  # the console says the same
+    # "Ikke kontrolleret" names NgDP and WorkZone unread, not only the network (a customer's
+    # cold read: an offline run read as if only the network had gone unchecked)
+    unchecked = page[page.index("<h2>Ikke kontrolleret</h2>") :]
+    unchecked = unchecked[: unchecked.index("</section>")]
+    assert (
+        "NgDP blev ikke læst i denne kørsel: organisationen, systemets registrering" in unchecked
+        and "WorkZones egne postkasse-tilknytninger blev ikke læst" in unchecked
+    )
 
 
 def test_confirmation_and_a_matching_register_make_two_steps_done(
@@ -89,6 +97,11 @@ def test_confirmation_and_a_matching_register_make_two_steps_done(
     assert "Mette Hansen" in checklist[7]["detail"] and "Configurator" in checklist[7]["detail"]
     page = (run_dir / "signoff" / "checklist.html").read_text("utf-8")
     assert "Mette Hansen" in page and "ikke klar: 6 af 8 trin mangler" in r.stdout
+    overview = (run_dir / "signoff" / "index.html").read_text("utf-8")
+    assert (
+        "WorkZones egne postkasse-tilknytninger blev ikke læst" not in overview
+        and "NgDP blev ikke læst i denne kørsel: organisationen, systemets registrering" in overview
+    )
     trail = (run_dir / "audit.jsonl").read_text("utf-8")
     assert "confirmations.jsonl" in trail  # read as an input, like every input
 
@@ -313,6 +326,9 @@ def test_online_reads_make_the_ngdp_steps_observed(sample_dir: Path, tmp_path: P
     # the sample's mapping file sends mailboxes to contact points without their translations
     # in NgDP: step 5 is to do, pointing at the portal administrator's to-do
     assert checklist[5]["status"] == "to_do" and "portal-todo.xlsx" in checklist[5]["detail"]
+    assert "NgDP blev ikke læst i denne kørsel: organisationen, systemets registrering" not in (
+        run_dir / "signoff" / "index.html"
+    ).read_text("utf-8")
 
 
 def test_a_confirmation_never_outweighs_what_the_kit_saw(

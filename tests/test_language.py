@@ -250,3 +250,21 @@ def test_an_unusable_input_is_framed_without_counts_in_the_settings_language(
     out = r.stdout.splitlines()
     assert out[1] == "== test: kan ikke bruges", out
     assert "mailboxes.xlsx" in out[2] and "0 fejl" not in r.stdout
+
+
+def test_no_word_table_says_one_key_twice() -> None:
+    """A key written twice in one dict literal is silently the last one: a session's new
+    "ngdp_not_read" for the overview replaced step 02's own, and the overview said step 02's
+    words. Every dict literal in the package holds each constant key once."""
+    import ast
+
+    package = Path(__file__).resolve().parent.parent / "ngdpkit"
+    twice = []
+    for path in sorted(package.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Dict):
+                keys = [k.value for k in node.keys if isinstance(k, ast.Constant)]
+                twice += [
+                    f"{path.name}:{node.lineno}: {k!r}" for k in set(keys) if keys.count(k) > 1
+                ]
+    assert not twice

@@ -306,6 +306,10 @@ class Overview:
     # before the runbook's step 1: ready to begin or wait, in a few words (documents.runbook)
     gate: str = ""
     network: NetworkRun | None = None
+    # whether NgDP itself and WorkZone's own mappings were read (None: not said): a customer's
+    # cold read found "Ikke kontrolleret" naming the network only on an offline run
+    ngdp_read: bool | None = None
+    workzone_read: bool | None = None
     evidence: tuple[EvidenceSummary, ...] = ()
     dispatcher: DispatcherSummary | None = None  # None: withheld
     withheld_by: tuple[str, ...] = ()
@@ -604,7 +608,8 @@ def _overview_findings(ctx: Overview, lang: str) -> Markup:
 
 
 def _overview_not_checked(ctx: Overview, lang: str) -> Markup:
-    """What was not checked: network, evidence, pending and skipped checks."""
+    """What was not checked: network, evidence, NgDP and WorkZone unread, pending and skipped
+    checks."""
     findings = ctx.findings
     not_checked = [
         f for f in findings if f.code.startswith("PENDING_") or f.code in NOT_CHECKED_CODES
@@ -632,10 +637,18 @@ def _overview_not_checked(ctx: Overview, lang: str) -> Markup:
         )
         for e in ctx.evidence
     ]
+    unread = [
+        fragment("para", [t(lang, key)])
+        for key, read in (
+            ("overview_ngdp_unread", ctx.ngdp_read),
+            ("overview_workzone_unread", ctx.workzone_read),
+        )
+        if read is False
+    ]
     return fragment(
         "section",
         t(lang, "not_checked"),
-        [fragment("para", [ran]), fragment("list", evidence)]
+        [fragment("para", [ran]), fragment("list", evidence), *unread]
         + [
             fragment(
                 "para", [badge(f.severity, language=lang), fragment("code", f.code), f.text(lang)]

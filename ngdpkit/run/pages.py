@@ -256,6 +256,8 @@ class Pages:
             steps=self.step_rows(blocked=blocked),
             findings=tuple(findings),
             network=system.network,
+            ngdp_read=contact.ngdp is not None,
+            workzone_read=contact.register is not None,
             evidence=system.evidence or (),
             dispatcher=DispatcherSummary.of(config) if config is not None else None,
             withheld_by=tuple(withheld_by),
