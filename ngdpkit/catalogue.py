@@ -271,6 +271,7 @@ DANISH: dict[str, str] = {
     "Letter {uuid}, contact point {contact_point}.": "Brev {uuid}, kontaktpunkt {contact_point}.",
     "Receipts for {uuid} delivered: {count}.": "Kvitteringer for {uuid} leveret: {count}.",
     "The receiver accepted the client certificate {values}.": "Modtageren godtog klientcertifikatet {values}.",
+    "The receiver was ngdpkit's local stand-in for WorkZone's Push Service, not yours.": "Modtageren var ngdpkits lokale stedfortræder for WorkZones Push Service, ikke jeres egen.",
     # secrets and settings
     "The value of {name} had surrounding whitespace (a trailing newline from a file or a paste); it was removed before use.": "Værdien af {name} havde mellemrum eller linjeskift omkring sig (fra en fil eller en indsættelse); det blev fjernet før brug.",
     "The value of {name} is under {short_secret} characters; the leak scan matches it as a whole token only.": "Værdien af {name} er under {short_secret} tegn; lækagescanningen finder den kun som et helt ord.",

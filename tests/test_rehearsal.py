@@ -210,6 +210,10 @@ def test_full_rehearsal(sample_dir: Path, tmp_path: Path, environment: str, prot
             assert part.encode() not in blob
     if protocol == "REST_PUSH":
         assert names[-1] == "receipt at push endpoint"
+        # a customer's cold read took the receipt step's "Modtageren godtog
+        # klientcertifikatet" for their own Push Service: the page says whose it was
+        page = (folder / "signoff" / "index.html").read_text(encoding="utf-8")
+        assert "Modtageren var ngdpkits lokale stedfortræder for WorkZones Push Service" in page
 
 
 def test_dropped_reply_ends_within_timeout(sample_dir: Path, tmp_path: Path) -> None:

@@ -764,6 +764,11 @@ def _push_receipt(
         "ok" if receipts else "failed",
         t0,
         Sentence.of("Receipts for {uuid} delivered: {count}.", uuid=uuid, count=len(receipts)),
+        # the push endpoint here is always the kit's own: a customer's cold read took "the
+        # receiver accepted the client certificate" for their Push Service
+        Sentence.of(
+            "The receiver was ngdpkit's local stand-in for WorkZone's Push Service, not yours."
+        ),
         *(
             [
                 Sentence.of(
