@@ -24,7 +24,7 @@ from .guids import normal_or_raw
 from .redact import SHORT_SECRET, register, shortened
 
 KINDS = ("test", "production")
-ENVIRONMENT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+ENVIRONMENT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}\Z")
 NGDP_SOURCE = "ngdp"  # contact_points = "ngdp": NgDP's listing, read with --online
 LAB_DIR = "lab"  # <out>/<env>/lab/: a JupyterLab session's folder, overwritable (§7, §12.7)
 LAB_MARK = "NOT-FOR-SIGNOFF.txt"  # in every folder a JupyterLab session writes: never signed
@@ -553,8 +553,10 @@ MAX_SETTINGS_BYTES = 1024 * 1024
 MAX_TEXT = 1000  # characters in one settings value: a name, a path, an address
 # Control characters (C0, DEL, C1) and the invisible ones that reorder or break text: line
 # and paragraph separators, bidirectional marks and overrides, zero-width characters.
-_CONTROL_CHARS = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060\u2066-\u2069\ufeff]"
+_CONTROL_CHARS = re.compile(  # the soft hyphen and the other invisible ones too (an attacker's
+    # pass: a name with U+00AD reached runbook.ics, the pages and the diagram unseen)
+    "[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064"
+    "\u2066-\u2069\ufeff]"
 )
 _ESCAPE_HINT = (
     "; in TOML a backslash in double quotes is an escape: write Windows paths in single "
@@ -663,7 +665,11 @@ def outline(raw: bytes, name: str) -> Outline | None:
     if not all(isinstance(data.get(k), dict) for k in required if _required(_field(k))):
         return None
     organisation = data["organisation"].get("name", "?")
-    return Outline(str(organisation), tuple(str(n) for n in data["environments"]))
+    # status reads every settings file below a folder, refused by run or not: the name it
+    # shows has no control or invisible character (an attacker's pass: ESC and U+202E came
+    # through to status.html), as load_settings would refuse it
+    shown = _CONTROL_CHARS.sub("", str(organisation))[:200]
+    return Outline(shown, tuple(str(n) for n in data["environments"]))
 
 
 def _field(name: str) -> Field[Any]:
@@ -985,6 +991,7 @@ def _environment(
 
 
 GOLIVE_MOMENTS = tuple(f.name for f in fields(GoLive) if "datetime" in str(f.type))
+GOLIVE_YEARS = range(2000, 2200)  # a date outside is a typo, and near the calendar's end
 
 
 def _golive(
@@ -997,7 +1004,15 @@ def _golive(
     never the shared plan's e-Boks and NgDP dates under a header that says 15 January."""
     given = r.table(value, schema(GoLive), where)
     values = _values(r, GoLive, value, given, where, _fields_of(base))
-    own_date = given.get("date")
+    for key in ("date", *GOLIVE_MOMENTS):  # an attacker's pass: 9999-12-28 crashed the run
+        when = values.get(key)  # (its daily watch adds six days: OverflowError, exit 3)
+        if isinstance(when, dt.date) and when.year not in GOLIVE_YEARS:
+            r.problem(
+                f"{where}.{key} = {when.isoformat()}: a go-live date lies between the years "
+                f"{GOLIVE_YEARS.start} and {GOLIVE_YEARS.stop - 1}"
+            )
+            values[key] = None
+    own_date = given.get("date") if values.get("date") is not None else None
     reference = base.date or (_golive_day(base.ngdp_enable) if base.ngdp_enable else None)
     if isinstance(own_date, dt.date) and reference is not None and own_date != reference:
         moved = own_date - reference

@@ -428,6 +428,13 @@ def test_malformed_evidence_is_exit_2(sample_copy: Path) -> None:
             "positive",
         ),
         (('secrets_file = "sample.env"', 'secrets_file = "certs"'), "is a folder"),
+        # an attacker's pass: "$" let one trailing line break through every name rule, and
+        # the folder runs/test⏎ was made (then refused by bundle and audit verify)
+        (("[environments.test]", '[environments."test\\n"]'), "environment names"),
+        (('{ name = "wz-web01-t"', '{ name = "wz-web01-t\\n"'), "name holds a line break"),
+        # a go-live date near the calendar's end crashed the run (OverflowError, exit 3)
+        (("[inputs]", "[golive]\ndate = 9999-12-28\n\n[inputs]"), "between the years 2000"),
+        (("[inputs]", "[golive]\neboks_disable = 0001-01-01T00:30:00\n\n[inputs]"), "2199"),
     ],
 )
 def test_settings_values_refused(sample_copy: Path, edit: tuple[str, str], expect: str) -> None:

@@ -57,6 +57,8 @@ def test_init_then_check_works_on_a_fresh_folder(sample_dir: Path, tmp_path: Pat
         (["--cvr", "12345678"], "--cvr '12345678' is not a CVR number"),
         (["--cvr", "98765433", "--env", "Prod"], "--env 'Prod'"),
         (["--cvr", "98765433", "--env", "all"], "--env 'all'"),
+        # an attacker's pass: "$" took one trailing line break, and init crashed (exit 3)
+        (["--cvr", "98765433", "--env", "test\n"], "--env 'test\\n'"),
         (
             ["--cvr", "98765433", "--mailboxes", "nowhere.xlsx"],
             "--mailboxes nowhere.xlsx: file not found",

@@ -161,6 +161,7 @@ def test_bad_domain_values_are_not_refused(tmp_path: Path) -> None:
         ("a\\u0000b", "NUL"),
         ("a\\u2028b", "U+2028"),
         ("a\\u202eb", "U+202E"),
+        ("a\\u00adb", "U+00AD"),  # a soft hyphen: unseen in runbook.ics and on the pages
         ("a\\nb", "line break"),
     ],
 )
@@ -350,3 +351,15 @@ def test_a_file_of_thousands_of_problems_says_fifty_and_counts_the_rest(tmp_path
     )
     r = cli("check", "--settings", str(path), "--env", "test")
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 51, r.stderr[-300:]
+
+
+def test_status_shows_an_organisation_name_without_control_characters() -> None:
+    """An attacker's pass: ``status`` reads settings files that ``run`` refuses, and the
+    outline's name reached status.html with ESC and U+202E in it."""
+    from ngdpkit.settings import outline
+
+    raw = (
+        GOOD.replace('name = "Kommune"', 'name = "=cmd\\u001b[31mRED\\u202eLIVE\\u200b\\u00ad"')
+    ).encode()
+    said = outline(raw, "s.toml")
+    assert said is not None and said.organisation == "=cmd[31mREDLIVE"

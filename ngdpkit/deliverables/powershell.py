@@ -19,9 +19,9 @@ _QUOTES = re.compile("['\u2018\u2019\u201a\u201b]")
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 _PLACEHOLDER = re.compile(r"__[A-Z_]+__")
 HOST = re.compile(
-    r"^(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$"
+    r"^(?=.{1,253}\Z)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\Z"
 )
-THUMBPRINT = re.compile(r"^[0-9A-Fa-f]{1,128}$")
+THUMBPRINT = re.compile(r"^[0-9A-Fa-f]{1,128}\Z")
 
 
 def literal(value: object) -> str:

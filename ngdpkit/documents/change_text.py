@@ -131,7 +131,7 @@ FIELDS: dict[str, dict[str, str]] = {
     "guid": {"da": "kontaktpunkt", "en": "contact point"},
     "status": {"da": "status", "en": "status"},
 }
-GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
 TARGETS = {"CITIZEN", "COMPANY", "AUTHORITY"}
 MAPPING_STATUSES = {"mapped", "retired", "unmapped", "pending"}
 LIST_SHOWN = 8  # items of a list value named before "and N more"

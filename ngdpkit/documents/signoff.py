@@ -124,7 +124,7 @@ _STYLE_FORBIDDEN = re.compile(
     r"url\s*\(|image-set|expression|@import|var\s*\(|\\|position\s*:\s*(?!relative\b|absolute\b)",
     re.I,
 )
-_IMAGE_DATA = re.compile(r"^data:image/(png|jpeg|gif|svg\+xml);base64,[A-Za-z0-9+/=\s]*$")
+_IMAGE_DATA = re.compile(r"^data:image/(png|jpeg|gif|svg\+xml);base64,[A-Za-z0-9+/=\s]*\Z")
 
 
 def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
