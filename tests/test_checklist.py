@@ -602,3 +602,27 @@ def test_confirming_step_7_after_a_withheld_run_names_the_run_and_why(
     r = cli("confirm", "--settings", toml, "--env", "test", "--step", "7", "--by", "Jens")
     assert "no finished run of this environment has dispatcher values yet" in r.stdout
     assert "<script>" not in r.stdout
+
+
+@pytest.mark.parametrize(
+    ("by", "note"),
+    [
+        ("-Mette\u200f\u2028x\u00ad", ""),  # an invisible mark, a line separator, a soft hyphen
+        ("Mette\u0085\u009b31m", ""),  # C1: U+009B starts an escape sequence in a terminal
+        ("Mette", "ok\u200b"),
+        ("Mette", "ok\u0085"),
+    ],
+)
+def test_confirm_refuses_invisible_and_c1_characters(tmp_path: Path, by: str, note: str) -> None:
+    """An attacker's second look: the name rule refused C0 and the direction overrides, and
+    let C1 controls, zero-width marks, line separators and soft hyphens into
+    confirmations.jsonl and the checklist workbook (two names that look alike)."""
+    from ngdpkit.checks.evidence import append_confirmation
+    from ngdpkit.errors import InputError
+
+    path = tmp_path / "confirmations.jsonl"
+    with pytest.raises(InputError, match="invisible characters"):
+        append_confirmation(path, environment="test", step=6, by=by, note=note)
+    assert not path.exists()
+    append_confirmation(path, environment="test", step=6, by="Mette Sørensen, KMD", note="ok\n\tx")
+    assert path.exists()

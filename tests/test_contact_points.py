@@ -130,3 +130,22 @@ def test_json_not_a_list(tmp_path: Path) -> None:
     path.write_text('{"oops": 1}', encoding="utf-8")
     with pytest.raises(InputError, match="list of contact points"):
         read_contact_points(path, label="cp.json", system_id=SYS)
+
+
+def test_json_names_keep_no_control_character(tmp_path: Path) -> None:
+    """An attacker's pass: a JSON contact point's name went out as it came, ESC, BEL and NUL
+    into mailbox-mapping.csv (a terminal that shows it obeys them) and the signed pages; a
+    workbook cell loses them. A JSON name and system ID are cleaned the same way."""
+    data = [
+        {
+            "id": G1,
+            "name": "\x1b]8;;http://evil.test\x07Borger\x1b[31mservice\x00\x0b",
+            "targets": ["CITIZEN"],
+            "systemId": "\x1b[2Jnot a guid",
+        }
+    ]
+    path = tmp_path / "cp.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    (point,) = read_contact_points(path, label="cp.json", system_id=SYS).points
+    assert point.name == "Borgerservice"
+    assert point.system_id == "not a guid"

@@ -153,3 +153,35 @@ def test_generated_powershell_parses(sample_dir: Path) -> None:
             assert not bad and not tree.root_node.has_error, bad
     broken = parser.parse(b"if ($x { Write-Host 'x' ")
     assert broken.root_node.has_error  # the check can fail
+
+
+def test_evidence_text_keeps_no_control_character(sample_dir: Path, tmp_path: Path) -> None:
+    """An attacker's pass: a check's detail in an evidence file carried ESC, BEL and NUL into
+    runbook.html and the runbook workbook's first sheet. Every text of the file is read as a
+    workbook cell is: no control characters."""
+    e = env(sample_dir, "test")
+    evidence = {
+        "schema": "ngdpkit/server-check/1",
+        "environment": "test",
+        "server": "WZ-WEB01-T\x1b[2J",
+        "taken_at": "2026-11-20T09:15:00Z",
+        "egress_ip": None,
+        "checks": [
+            {
+                "kind": "proxy",
+                "target": "WinHTTP",
+                "ok": False,
+                "detail": "=cmd|' /C calc'!A0 \x1b]8;;http://evil.test\x07klik\x1b]8;;\x07\x00\r\nLIVE",
+                "status": None,
+            }
+        ],
+    }
+    path = tmp_path / "ev.json"
+    path.write_text(json.dumps(evidence), encoding="utf-8")
+    summary, found = read_evidence(
+        path, label="ev.json", environment="test", registered_ips=e.server_ips
+    )
+    assert summary["server"] == "WZ-WEB01-T"
+    said = json.dumps([f.message for f in found]) + json.dumps(summary)
+    assert found and not any(c in said for c in ("\x1b", "\x07", "\x00", "\r"))
+    assert "klik" in said and "\\u001b" not in said

@@ -89,10 +89,14 @@ CONFIRMATIONS = "confirmations.jsonl"
 GENESIS = "0" * 64
 STEPS = range(1, 9)
 MAX_CONFIRMATIONS_BYTES = 8 * 1024 * 1024
-_NAME = re.compile(r"^[^\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069]{1,200}$")
-# a note's lines: no control character but the tab and the line end, and no bidirectional
-# override, which turns a name around in Excel ("Mette" + U+202E + "…": an attacker's look)
-_NOTE_REFUSED = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+# Never in a name or a note: the C1 controls (U+009B starts an escape sequence in a terminal),
+# the bidirectional overrides, which turn a name around in Excel ("Mette" + U+202E + "…": an
+# attacker's look), and the invisible characters (zero-width, soft hyphen, line separators),
+# which make two names look alike on the checklist a customer signs (the second look)
+_UNSEEN = "\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb"
+_NAME = re.compile(rf"^[^\x00-\x1f{_UNSEEN}]{{1,200}}\Z")
+# a note's lines: no control character but the tab and the line end
+_NOTE_REFUSED = re.compile(rf"[\x00-\x08\x0b-\x1f{_UNSEEN}]")
 
 
 def _note_ok(note: str) -> bool:
@@ -266,11 +270,13 @@ def append_confirmation(
         raise InputError(f"--step {step}: the checklist has steps 1 to 8")
     if not _NAME.match(by.strip()):
         raise InputError(
-            "--by: a name of 1 to 200 characters without control characters or direction overrides"
+            "--by: a name of 1 to 200 characters without control characters, direction overrides"
+            " or invisible characters"
         )
     if not _note_ok(note):
         raise InputError(
-            "--note: at most 1,000 characters, no control characters or direction overrides"
+            "--note: at most 1,000 characters, no control characters, direction overrides or"
+            " invisible characters"
         )
     existing, problems = read_confirmations(path)
     if problems:

@@ -290,7 +290,11 @@ _NOT_FOUND = object()
 
 
 def _text(value: Any) -> str:
-    return value if isinstance(value, str) else "" if value is None else str(value)
+    """A value of NgDP's answer as text the kit keeps: no control characters, as a workbook
+    cell (an attacker's pass: a name's ESC and NUL reached the register CSV and the pages)."""
+    from ..inputs.workbooks import clean_text
+
+    return "" if value is None else clean_text(value if isinstance(value, str) else str(value))
 
 
 def _int(value: Any) -> int | None:

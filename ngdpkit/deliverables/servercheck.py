@@ -226,6 +226,21 @@ def evidence_shape_problems(data: dict[str, Any]) -> list[str]:
     return problems
 
 
+def _cleaned(value: Any) -> Any:
+    """Every text of an evidence file as a workbook cell's: no control characters. A file
+    handed in from a server is an input like any other (an attacker's pass: a check's detail
+    carried ESC, BEL and NUL into runbook.html and the runbook workbook's first sheet)."""
+    from ..inputs.workbooks import clean_text
+
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, list):
+        return [_cleaned(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _cleaned(v) for k, v in value.items()}
+    return value
+
+
 def read_evidence(
     path: Path, *, label: str, environment: str, registered_ips: tuple[str, ...]
 ) -> tuple[dict[str, Any], list[Finding]]:
@@ -235,7 +250,7 @@ def read_evidence(
     import ipaddress
 
     try:
-        data = json.loads(path.read_bytes().decode("utf-8-sig"))
+        data = _cleaned(json.loads(path.read_bytes().decode("utf-8-sig")))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError(f"{label}: not a server-check JSON file ({exc})") from exc
     except RecursionError as exc:

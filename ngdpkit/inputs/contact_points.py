@@ -19,7 +19,7 @@ from ..findings import Finding
 from ..guids import canonical_guid as canonical_guid  # re-exported
 from ..redact import shortened
 from . import NUMBER_DIGITS, is_number
-from .workbooks import Field, TableCache, check_size, read_table
+from .workbooks import Field, TableCache, check_size, clean_text, read_table
 
 TARGETS = ("CITIZEN", "COMPANY", "AUTHORITY")
 _TRUE = {"ja", "yes", "x", "true", "1", "sand", "y", "j"}
@@ -418,7 +418,7 @@ def _read_json(path: Path, label: str) -> tuple[list[ContactPoint], list[Finding
         points.append(
             ContactPoint(
                 id=guid,
-                name=str(item.get("name", "")),
+                name=clean_text(str(item.get("name", ""))),  # as a cell: no control bytes
                 targets=tuple(
                     t
                     for t in (listed_targets if isinstance(listed_targets, list) else ())
@@ -426,7 +426,9 @@ def _read_json(path: Path, label: str) -> tuple[list[ContactPoint], list[Finding
                 ),
                 active=flags["active"],
                 visible=flags["visible"],
-                system_id=(canonical_guid(str(system)) or str(system)) if system else None,
+                system_id=(canonical_guid(str(system)) or clean_text(str(system)))
+                if system
+                else None,
                 translations=translations,
                 location=where,
             )
