@@ -281,6 +281,8 @@ def test_a_mailbox_without_a_unit_is_listed_under_a_dash() -> None:
     )
     page = str(mapping_by_unit_html(frame, language="da"))
     assert "Borgerservice (1)" in page and "Ingen enhed (2)" in page
+    # what the number counts: rows, not mailboxes (a customer's cold read)
+    assert page.index("tæller rækker (postkasse og emne") < page.index("Borgerservice (1)")
     assert "Uden enhed" in page and "Blank enhed" in page
 
 
@@ -333,6 +335,11 @@ def test_the_declaration_says_what_the_anchor_pins_and_what_it_cannot(
     said = "Ankeret låser kørslens leverancer (bl.a. dispatcher-config.json og mailbox-mapping.xlsx), ikke selve siderne"
     assert page.index("declaration") < page.index(said) < page.index('class="sigs"')
     assert "forsegles elektronisk" not in page
+    # a customer's cold read: "Værdierne tastes derfor fra leverancerne" while the checklist
+    # and the runbook say to type them from the dispatcher's page; the page is what is typed
+    # from, the deliverables hold in doubt
+    assert "er der tvivl, gælder leverancerne" in page
+    assert "Værdierne tastes derfor fra leverancerne" not in page
 
 
 def test_the_checklist_says_what_its_statuses_and_evidence_mean(sample_run_dir: Path) -> None:

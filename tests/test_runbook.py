@@ -777,6 +777,21 @@ def test_the_overviews_words_give_the_reason_to_wait(tmp_path: Path) -> None:
     assert gate_short(two, "da") == "vent – begynd ikke endnu; trin 2 og 4 ikke færdige"
 
 
+def test_step_7_done_before_the_runbook_may_begin_is_said(tmp_path: Path) -> None:
+    """A customer's cold read: step 7 (the dispatcher in WorkZone) confirmed while steps 1-6
+    were not done, and the runbook said nothing of NgDP sending while e-Boks still does."""
+    from ngdpkit.documents.runbook import gate_notes, gate_of
+
+    runbook = _runbook(tmp_path, "")
+    early = "Tjeklistens trin 7 er allerede færdigt, før drejebogen kan begynde"
+    wait = gate_of(_checklist({2: "to_do", 8: "to_do"}, confirmed=(7,)), [], "r", runbook)  # type: ignore[arg-type]
+    assert any(n.startswith(early) for n in gate_notes(wait, runbook))
+    in_time = gate_of(_checklist({2: "to_do", 7: "to_do", 8: "to_do"}), [], "r", runbook)  # type: ignore[arg-type]
+    assert not any(n.startswith(early) for n in gate_notes(in_time, runbook))
+    go = gate_of(_checklist({8: "to_do"}, confirmed=(7,)), [], "r", runbook)  # type: ignore[arg-type]
+    assert not any(n.startswith(early) for n in gate_notes(go, runbook))
+
+
 def test_a_withheld_dispatcher_is_not_enabled_with_values_the_run_did_not_give(
     tmp_path: Path,
 ) -> None:

@@ -398,6 +398,8 @@ def mapping_by_unit_html(frame: Any, *, limit: int = 2000, language: str = "da")
     records = list(frame.loc[order[:limit], cols].itertuples(index=False, name=None))
     left_units = left_rows = 0
     start = 0
+    if len(sizes):  # a customer's cold read: "Borgerservice (43)" beside "165 postkasser"
+        parts.append(para(t(language, "by_unit_counts_rows")))
     for unit, size in sizes.items():
         if start >= limit:
             # Past the limit a unit is only counted: the whole table is the mapping workbook.

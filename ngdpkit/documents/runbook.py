@@ -128,6 +128,7 @@ WORDS: dict[str, dict[str, str]] = {
         "gate_missing_7": "trin 7 (dispatcheren, i drejebogens trin 3)",
         "gate_missing_8": "trin 8 (accepttesten, se nedenfor)",
         "gate_later": "Tjeklistens trin 7 (dispatcheren i WorkZone) udføres i drejebogens trin 3.",
+        "gate_early_7": "Tjeklistens trin 7 er allerede færdigt, før drejebogen kan begynde: kontrollér, at NgDP-dispatcheren ikke er aktiveret før drejebogens trin 3, mens e-Boks-dispatcheren stadig sender.",
         "gate_acceptance": "Anbefalet: tag accepttesten (tjeklistens trin 8) før drejebogens trin 1 med ngdpkit rehearse --against ngdp. Ellers er drejebogens trin 4 det første brev gennem NgDP, og trin 8 bekræftes bagefter med ngdpkit confirm --step 8.",
         "gate_step": "Tjeklistens trin",
         "gate_status": "Status ved denne kørsel",
@@ -214,6 +215,7 @@ WORDS: dict[str, dict[str, str]] = {
         "gate_missing_7": "step 7 (the dispatcher, in the runbook's step 3)",
         "gate_missing_8": "step 8 (the acceptance test, see below)",
         "gate_later": "Checklist step 7 (the dispatcher in WorkZone) is done in the runbook's step 3.",
+        "gate_early_7": "Checklist step 7 is already done before the runbook can begin: check that the NgDP dispatcher is not enabled before the runbook's step 3, while the e-Boks dispatcher still sends.",
         "gate_acceptance": "Recommended: take the acceptance test (checklist step 8) before the runbook's step 1 with ngdpkit rehearse --against ngdp. Otherwise the runbook's step 4 is the first letter through NgDP, and step 8 is confirmed afterwards with ngdpkit confirm --step 8.",
         "gate_step": "Checklist step",
         "gate_status": "Status at this run",
@@ -559,6 +561,9 @@ def gate_notes(gate: Gate, runbook: Runbook, *, made: bool = True) -> list[str]:
         notes.append(w["gate_expected"].format(readiness=gate.readiness, missing=missing))
     else:
         notes.append(w["gate_later"])
+    if not gate.go and 7 not in gate.later:  # a customer's cold read: step 7 confirmed before
+        # step 1, and nothing said that NgDP must not send while e-Boks still does
+        notes.append(w["gate_early_7"])
     if 8 in gate.later:
         notes.append(w["gate_acceptance"])
     return notes

@@ -177,8 +177,10 @@ def _ngdp_summary(step: Step) -> display.HTML:
                 else f"{obs.listing_read}/{obs.listing_total if obs.listing_total is not None else '?'}",
             ),
         ]
-    if todo is not None:
-        pairs.append((t(lang, "portal_todo"), str(todo.count)))
+    if todo is not None:  # offline every planned translation: none known to add or remove
+        # (a customer's cold read took 199 "to add or remove" for a comparison with NgDP)
+        label = t(lang, "portal_todo" if todo.verified else "portal_todo_planned")
+        pairs.append((label, str(todo.count)))
     # under its section's own heading ("NgDP selv"): no second heading saying the same
     return display.key_values(pairs, language=lang)
 
