@@ -257,7 +257,7 @@ def with_plurals(template: str, values: dict[str, Any]) -> str:
 
     def said(m: re.Match[str]) -> str:
         value = str(values.get(m.group(1), ""))
-        if not re.fullmatch(r"\d[\d.,]*", value):
+        if not re.fullmatch(r"[0-9][0-9.,]*", value):
             return m.group(0)
         one = value == "1"
         head = m.group(0)[: m.start(2) - m.start(0)] + m.group(2)

@@ -21,7 +21,7 @@ from typing import Any, get_args, get_origin, get_type_hints
 
 from .errors import InputError
 from .guids import normal_or_raw
-from .redact import SHORT_SECRET, register, shortened
+from .redact import SHORT_SECRET, UNSEEN_RANGES, register, shortened
 
 KINDS = ("test", "production")
 ENVIRONMENT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}\Z")
@@ -553,10 +553,11 @@ MAX_SETTINGS_BYTES = 1024 * 1024
 MAX_TEXT = 1000  # characters in one settings value: a name, a path, an address
 # Control characters (C0, DEL, C1) and the invisible ones that reorder or break text: line
 # and paragraph separators, bidirectional marks and overrides, zero-width characters.
-_CONTROL_CHARS = re.compile(  # the soft hyphen and the other invisible ones too (an attacker's
-    # pass: a name with U+00AD reached runbook.ics, the pages and the diagram unseen)
-    "[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064"
-    "\u2066-\u2069\ufeff]"
+# Never in a settings text: control characters, and every character the leak scan counts as
+# unseen (zero-width, soft hyphen, direction marks, tags, fillers: redact.UNSEEN_RANGES; an
+# attacker's pass found U+00AD, U+206A and U+E0041 reaching runbook.ics and the pages)
+_CONTROL_CHARS = re.compile(
+    "[\x00-\x1f\x7f-\x9f" + "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in UNSEEN_RANGES) + "]"
 )
 _ESCAPE_HINT = (
     "; in TOML a backslash in double quotes is an escape: write Windows paths in single "
@@ -669,7 +670,8 @@ def outline(raw: bytes, name: str) -> Outline | None:
     # shows has no control or invisible character (an attacker's pass: ESC and U+202E came
     # through to status.html), as load_settings would refuse it
     shown = _CONTROL_CHARS.sub("", str(organisation))[:200]
-    return Outline(shown, tuple(str(n) for n in data["environments"]))
+    # an environment's name too (the second look): it is a column of status.html
+    return Outline(shown, tuple(_CONTROL_CHARS.sub("", str(n))[:64] for n in data["environments"]))
 
 
 def _field(name: str) -> Field[Any]:
@@ -1019,6 +1021,13 @@ def _golive(
         for key in GOLIVE_MOMENTS:
             if key not in given and values[key] is not None:
                 values[key] = _golive_moved(values[key], moved)
+                if values[key].year not in GOLIVE_YEARS:  # moved past the bound (the second
+                    r.problem(  # look): the shared plan's date, moved by this one's
+                        f"{where}.date = {own_date.isoformat()} moves [golive].{key} to "
+                        f"{values[key].isoformat()}, outside the years {GOLIVE_YEARS.start} to "
+                        f"{GOLIVE_YEARS.stop - 1}"
+                    )
+                    values[key] = None
     return GoLive(**values)
 
 

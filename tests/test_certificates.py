@@ -562,3 +562,23 @@ def test_an_expired_certificate_counts_whole_days_since(cas: dict, leaf_key: Any
     assert "(3 days ago)" in found.text("en")
     assert facts(issued.cert, now=now)["days_left"] == -3
     assert facts(issued.cert, now=after - dt.timedelta(seconds=3))["days_left"] == 0
+
+
+def test_a_hostile_subject_is_shown_without_control_characters(
+    tmp_path: Path, cas: dict, leaf_key: Any, anchors: Any
+) -> None:
+    """An attacker's second look: a CN holding ESC and BEL reached the certificate page and
+    the subject in dispatcher-config.json, and an OCES3 serial with one trailing line break
+    passed the OCES3 shape ("$" takes it)."""
+    import uuid
+
+    cn = "WorkZone\x1b[31m NgDP\x07 test\x1b]8;;http://evil.test\x07klik\x1b]8;;\x07"
+    issued = leaf(cas, leaf_key, common_name=cn)
+    facts, _ = run_check(p12(tmp_path, issued), anchors)
+    assert facts is not None
+    shown = json.dumps(facts)
+    assert "\\u001b" not in shown and "\\u0007" not in shown and "klik" in shown
+    from ngdpkit.checks.certificates import OCES3_SERIAL
+
+    serial = f"UI:DK-O:G:{uuid.uuid4()}"  # a UTF8String may hold the line break after it
+    assert OCES3_SERIAL.match(serial) and not OCES3_SERIAL.match(serial + "\n")

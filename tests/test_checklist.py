@@ -69,6 +69,10 @@ def test_offline_no_step_is_done_and_the_overview_says_so(offline: tuple[Any, Pa
         "NgDP blev ikke læst i denne kørsel: organisationen, systemets registrering" in unchecked
         and "WorkZones egne postkasse-tilknytninger blev ikke læst" in unchecked
     )
+    # step 02 offline: the portal's count is of planned translations, none compared
+    step02 = (run_dir / "signoff" / "02_contact_points.html").read_text("utf-8")
+    assert "Til portalen: planlagte oversættelser, ikke sammenholdt med NgDP" in step02
+    assert "at tilføje eller fjerne" not in step02
 
 
 def test_confirmation_and_a_matching_register_make_two_steps_done(
@@ -329,6 +333,8 @@ def test_online_reads_make_the_ngdp_steps_observed(sample_dir: Path, tmp_path: P
     assert "NgDP blev ikke læst i denne kørsel: organisationen, systemets registrering" not in (
         run_dir / "signoff" / "index.html"
     ).read_text("utf-8")
+    step02 = (run_dir / "signoff" / "02_contact_points.html").read_text("utf-8")
+    assert "Til portalen: oversættelser at tilføje eller fjerne" in step02
 
 
 def test_a_confirmation_never_outweighs_what_the_kit_saw(
@@ -497,7 +503,11 @@ def test_a_confirmation_written_by_hand_keeps_the_writers_rules(tmp_path: Path) 
         with pytest.raises(InputError, match="direction overrides"):
             append_confirmation(path, environment="test", step=6, by=by, note=note)
     assert not path.exists()
-    for by, note in (("Mette\x00", ""), ("Mette", "ok\rFAKE: alt godkendt"), ("Mette", "\x1b[2J")):
+    hand = (("Mette\x00", ""), ("Mette", "ok\rFAKE: alt godkendt"), ("Mette", "\x1b[2J"))
+    # strip() takes FS, NEL and U+2028 away: a name checked only stripped kept them (the
+    # second look)
+    hand += (("\x1c\x85\u2028\x0cEvil\u2029", ""), ("Mette", "\x1e ok"))
+    for by, note in hand:
         record = {"environment": "test", "step": 6, "by": by, "at": "2026-12-01T10:00:00Z",
                   "note": note, "prev": GENESIS}  # fmt: skip
         record["hash"] = _hash(record)
@@ -611,6 +621,8 @@ def test_confirming_step_7_after_a_withheld_run_names_the_run_and_why(
         ("Mette\u0085\u009b31m", ""),  # C1: U+009B starts an escape sequence in a terminal
         ("Mette", "ok\u200b"),
         ("Mette", "ok\u0085"),
+        ("Mette Sørensen, KMD\U000e0041\U000e0042", ""),  # tag characters (the second look)
+        ("Mette\u3164", ""),  # a Hangul filler: a blank that is a letter
     ],
 )
 def test_confirm_refuses_invisible_and_c1_characters(tmp_path: Path, by: str, note: str) -> None:

@@ -414,3 +414,25 @@ def test_ids_compare_as_integers_and_a_translation_without_emne_covers_all() -> 
     ]
     actions = {(cp.name, e.action, e.postkasse) for cp in todo.contact_points for e in cp.entries}
     assert actions == {("A", "add", "00300"), ("A", "add", "0400"), ("B", "remove", "300")}
+
+
+def test_every_text_of_ngdps_answer_loses_its_control_characters() -> None:
+    """An attacker's second look: a system's allowed IPs were kept as NgDP sent them (only
+    stripped), ESC and BEL into the signed pages and findings.json, while its names were
+    cleaned. Every text of the answer is read as a workbook cell is."""
+    from ngdpkit.checks.ngdp import contact_point_of, system_of
+
+    system_id = "5b3f2c1e-8d4a-4e7b-9c2f-1a6d3e8b7c40"
+    item = {
+        "id": system_id,
+        "name": "WorkZone\x1b[2J",
+        "serviceProtocol": "REST_PULL",
+        "allowedIps": [{"ip": "\x1b]8;;http://evil.test\x07198.51.100.10\x07\x00"}],
+    }
+    observed = system_of(item, system_id)
+    assert observed is not None
+    assert observed.allowed_ips == ("198.51.100.10",) and observed.name == "WorkZone"
+    point = contact_point_of(
+        {"id": "11111111-1111-4111-8111-111111111111", "name": "Borger\x1b[31mservice\x0b"}
+    )
+    assert point is not None and point.name == "Borgerservice"

@@ -162,6 +162,8 @@ def test_bad_domain_values_are_not_refused(tmp_path: Path) -> None:
         ("a\\u2028b", "U+2028"),
         ("a\\u202eb", "U+202E"),
         ("a\\u00adb", "U+00AD"),  # a soft hyphen: unseen in runbook.ics and on the pages
+        ("a\\u206ab", "U+206A"),
+        ("a\\U000e0041b", "U+E0041"),  # a tag character
         ("a\\nb", "line break"),
     ],
 )
@@ -363,3 +365,21 @@ def test_status_shows_an_organisation_name_without_control_characters() -> None:
     ).encode()
     said = outline(raw, "s.toml")
     assert said is not None and said.organisation == "=cmd[31mREDLIVE"
+    env = GOOD.replace("[environments.test]", '[environments."\\u001b[2JTSET\\u202e"]')
+    said = outline(env.encode(), "s.toml")
+    assert said is not None and said.environments == ("[2JTSET",)
+
+
+def test_a_date_moved_by_an_environments_own_go_live_date_stays_in_the_bound(
+    tmp_path: Path,
+) -> None:
+    """The second look: the years were held before an environment's own date moved the
+    shared plan's dates, and 2199-12-31 moved rollback_until to 2399."""
+    text = GOOD.replace(
+        "[environments.test]",
+        "[golive]\ndate = 2000-01-01\nrollback_until = 2199-12-31\n\n[environments.test]\n"
+        "golive = { date = 2199-12-31 }",
+    )
+    (said,) = problems(write(tmp_path, text))
+    assert "moves [golive].rollback_until to 2399-12-31" in said, said
+    assert "outside the years 2000 to 2199" in said

@@ -29,6 +29,8 @@ def codes(found) -> list[tuple[str, str]]:
 
 def test_cvr() -> None:
     assert cvr_valid("98765433") and not cvr_valid("98765432") and not cvr_valid("1234567")
+    # digits of another script are no CVR (the second look: "９８７６５４٣٣" read as one)
+    assert not cvr_valid("９８７６５４３３") and not cvr_valid("９８７６５４٣٣")
     assert codes(check_cvr("12345678")) == [("CVR_INVALID", "error")]
 
 

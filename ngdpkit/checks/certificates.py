@@ -31,11 +31,11 @@ from .trust import TrustAnchors, is_self_signed
 
 OCES3_POLICY_ARC = "1.2.208.169.1.1.1.3.7"
 OCES2_POLICY = re.compile(
-    r"^1\.2\.208\.169\.1\.1\.1\.(1\.\d|2\.(?!7(\.|$))\d|3\.(?!7(\.|$))\d|4\.\d)"
+    r"^1\.2\.208\.169\.1\.1\.1\.(1\.[0-9]|2\.(?!7(\.|\Z))[0-9]|3\.(?!7(\.|\Z))[0-9]|4\.[0-9])"
 )
-OCES2_SERIAL = re.compile(r"CVR:\d{8}-(FID|UID|RID):")
+OCES2_SERIAL = re.compile(r"CVR:[0-9]{8}-(FID|UID|RID):")
 OCES3_SERIAL = re.compile(
-    r"^UI:DK-O:G:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+    r"^UI:DK-O:G:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z"
 )
 NAME_OVERRIDES = {
     NameOID.ORGANIZATION_IDENTIFIER: "organizationIdentifier",
@@ -236,12 +236,19 @@ def _pick_leaf(
 
 
 def _cn(cert: x509.Certificate) -> str:
+    from ..inputs.workbooks import clean_text
+
     cns = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
-    return str(cns[0].value) if cns else cert.subject.rfc4514_string()
+    return clean_text(str(cns[0].value) if cns else cert.subject.rfc4514_string())
 
 
 def name_text(name: x509.Name) -> str:
-    return name.rfc4514_string(NAME_OVERRIDES)
+    """A name as the kit shows and writes it: without the control characters a certificate
+    may carry (an attacker's pass: a CN's ESC and BEL reached the pages and the subject in
+    dispatcher-config.json). The rules read the raw attributes (:func:`_attr`)."""
+    from ..inputs.workbooks import clean_text
+
+    return clean_text(name.rfc4514_string(NAME_OVERRIDES))
 
 
 def _attr(cert: x509.Certificate, oid: x509.ObjectIdentifier) -> str:
@@ -251,7 +258,7 @@ def _attr(cert: x509.Certificate, oid: x509.ObjectIdentifier) -> str:
 
 def cvr_of(cert: x509.Certificate) -> str:
     org_id = _attr(cert, NameOID.ORGANIZATION_IDENTIFIER)
-    m = re.fullmatch(r"NTRDK-(\d{8})", org_id)
+    m = re.fullmatch(r"NTRDK-([0-9]{8})", org_id)
     if m:
         return m.group(1)
     m = OCES2_SERIAL.search(_attr(cert, NameOID.SERIAL_NUMBER))
@@ -504,7 +511,7 @@ def _oces3_findings(
             p == OCES3_POLICY_ARC or p.startswith(OCES3_POLICY_ARC + ".") for p in policies_of(leaf)
         ):
             missing.append(f"a certificate policy under {OCES3_POLICY_ARC}")
-        if not re.fullmatch(r"NTRDK-\d{8}", _attr(leaf, NameOID.ORGANIZATION_IDENTIFIER)):
+        if not re.fullmatch(r"NTRDK-[0-9]{8}", _attr(leaf, NameOID.ORGANIZATION_IDENTIFIER)):
             missing.append("organizationIdentifier NTRDK-<CVR>")
         if not OCES3_SERIAL.match(_attr(leaf, NameOID.SERIAL_NUMBER)):
             missing.append("serialNumber UI:DK-O:G:<uuid>")

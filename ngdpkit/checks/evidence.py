@@ -24,6 +24,7 @@ from .. import findings as F
 from ..errors import InputError
 from ..findings import Finding
 from ..inputs import is_number, within_calendar
+from ..redact import UNSEEN_RANGES
 
 # The checklist's eight steps, in the vendor page's order (contract §11).
 KEYS = (
@@ -93,7 +94,7 @@ MAX_CONFIRMATIONS_BYTES = 8 * 1024 * 1024
 # the bidirectional overrides, which turn a name around in Excel ("Mette" + U+202E + "…": an
 # attacker's look), and the invisible characters (zero-width, soft hyphen, line separators),
 # which make two names look alike on the checklist a customer signs (the second look)
-_UNSEEN = "\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb"
+_UNSEEN = "\x7f-\x9f" + "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in UNSEEN_RANGES)
 _NAME = re.compile(rf"^[^\x00-\x1f{_UNSEEN}]{{1,200}}\Z")
 # a note's lines: no control character but the tab and the line end
 _NOTE_REFUSED = re.compile(rf"[\x00-\x08\x0b-\x1f{_UNSEEN}]")
@@ -172,7 +173,10 @@ def _confirmation(data: dict[str, Any], prev: str) -> Confirmation | None:
         return None
     # the writer's own rules: a line written by hand (its hash recomputed; the chain has no
     # key) carried NUL, ESC and CR into the pages and the workbook (an attacker's look)
-    if not _NAME.match(str(data["by"]).strip()) or not _note_ok(str(data.get("note") or "")):
+    # and as the writer stored it, stripped: strip() also takes FS, NEL and U+2028 away, so
+    # a name checked only stripped kept them (the second look)
+    by, note = str(data["by"]), str(data.get("note") or "")
+    if by != by.strip() or not _NAME.match(by) or note != note.strip() or not _note_ok(note):
         return None
     try:
         at = dt.datetime.fromisoformat(str(data["at"]).replace("Z", "+00:00"))

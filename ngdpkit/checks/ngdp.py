@@ -352,7 +352,7 @@ def system_of(item: Any, system_id: str) -> ObservedSystem | None:
     listed = item.get("allowedIps")
     for entry in listed if isinstance(listed, list) else []:
         if isinstance(entry, dict) and isinstance(entry.get("ip"), str):
-            ips.append(entry["ip"].strip()[:64])
+            ips.append(_text(entry["ip"])[:64])  # as every text of NgDP's answer
     cert = item.get("ocesPublicCertificate")
     certificate = None
     if isinstance(cert, dict):

@@ -591,7 +591,7 @@ def _read_csv(path: Path, label: str) -> list[list[Any]]:
 # --- formula cells without a cached value -------------------------------------------------------
 # calamine and openpyxl both read such a cell as empty; the sheet XML tells them apart.
 
-_CELL_REF = re.compile(r"([A-Z]+)(\d+)")
+_CELL_REF = re.compile(r"([A-Z]+)([0-9]+)")
 
 
 def _mark_formulas(table: Table, wanted: set[str], label: str) -> None:

@@ -33,8 +33,8 @@ from ..inputs.acceptance import AcceptanceRecord
 from ..settings import LAB_MARK
 from .audit import AUDIT, SEALED, TRAIL_LIMIT, verify
 
-STAMP = re.compile(r"^(\d{8}T\d{6}Z)-")
-RUN_NAME = re.compile(r"^(\d{8}T\d{6}Z)-[0-9a-f]{6}\Z")  # a run's folder (no rehearsal)
+STAMP = re.compile(r"^([0-9]{8}T[0-9]{6}Z)-")
+RUN_NAME = re.compile(r"^([0-9]{8}T[0-9]{6}Z)-[0-9a-f]{6}\Z")  # a run's folder (no rehearsal)
 SKEW = dt.timedelta(minutes=5)
 MAX_JSON = 16 * 1024 * 1024
 
