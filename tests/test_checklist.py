@@ -47,6 +47,8 @@ def test_offline_no_step_is_done_and_the_overview_says_so(offline: tuple[Any, Pa
     assert len(checklist) == 8
     assert all(row["status"] != "done" for row in checklist.values())
     assert all(row["evidence"] in ("planned", "none") for row in checklist.values())
+    # the plan's evidence names a value or a deliverable, never a settings key
+    assert checklist[1]["detail"].startswith("SystemId ")
     assert set(checklist[1]) == {
         "step",
         "title",

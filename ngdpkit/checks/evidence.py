@@ -474,8 +474,9 @@ def gather(
         out["agreement"] = StepEvidence(
             "observed", f"NgDP {org.name or org.id} ({observation.fetched_at})"
         )
-    elif system_id:
-        out["agreement"] = StepEvidence("planned", "system_id")
+    elif system_id:  # the value, as the dispatcher page names it: "planlagt: system_id" named
+        # a settings key to the customer who signs (a customer's cold read)
+        out["agreement"] = StepEvidence("planned", f"SystemId {system_id}")
 
     # 2 the certificate installed on every server: install evidence naming this thumbprint
     installs = {
