@@ -150,6 +150,8 @@ def test_scripts_are_utf8_with_bom_and_crlf(sample_copy: Path) -> None:
     # were counted as rules of api.test.digitalpost.dk; the customer's second read)
     summary = page[: page.index("Bilaget har også rækker, der ikke er regler")]
     assert "bemærkning, ikke en regel" not in summary
+    # an optional rule says so in the summary too, as in the appendix (an operations read)
+    assert "api.ipify.org (valgfri)" in summary
     assert any(r[8].startswith("no TLS inspection") and r[0] == "(note, not a rule)" for r in rows)
 
 
@@ -372,6 +374,8 @@ def test_no_address_cell_of_the_firewall_order_is_empty(sample_dir: Path) -> Non
         assert notes and all(r["source_ip"] == NOT_A_RULE for r in notes)
         nat = [r for r in rows if r["purpose"] == "nat"]
         assert nat and all(r["ip"] == PORTAL_ONLY for r in nat)
+        # nor a host: an import that builds rules from the host name took one for a rule
+        assert all(r["destination_host"] == PORTAL_ONLY for r in nat)
     rules = [
         r for r in firewall_rules(replace(env_of(sample_dir), servers=())) if r["purpose"] == "ngdp"
     ]

@@ -255,7 +255,9 @@ def _ngdp_rows(env: Environment, servers: list[tuple[str, str]]) -> list[dict[st
                 source="egress address (NAT)",
                 source_server="",
                 source_ip=egress,
-                destination_host=ngdp["host"],
+                # no host either: a tool that builds a rule from the host name (an FQDN
+                # object) took "egress → api.digitalpost.dk" for one (an operations read)
+                destination_host=PORTAL_ONLY,
                 ip=PORTAL_ONLY,
                 port=443,
                 protocol="TCP (HTTPS)",

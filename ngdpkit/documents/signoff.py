@@ -1208,6 +1208,9 @@ def render_firewall(
             str(firewall_word(lang, v))
             for v in (r.destination_host, r.port, r.protocol, r.direction)
         )
+        if r.basis == "optional":  # said in the summary too (an operations read: the egress
+            # lookup read as a rule to open, while the appendix called it optional)
+            key = (f"{key[0]} ({firewall_word(lang, 'optional')})", *key[1:])
         groups.setdefault(key, []).append(r)
     names = FIREWALL_HEADERS[lang]
     summary_rows = [

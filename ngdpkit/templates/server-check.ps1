@@ -375,7 +375,7 @@ $file = Join-Path $OutDir ('ngdpkit-server-check-{0}-{1}.json' -f $env:COMPUTERN
 $json = $result | ConvertTo-Json -Depth 5
 [System.IO.File]::WriteAllText($file, $json, (New-Object System.Text.UTF8Encoding($false)))
 
-# What was found, on screen, and as the exit code (1 when a check failed) for a person or a job
+# What was found, on screen, and as the exit code (2 when a check failed) for a person or a job
 # that runs the script: the file holds the same, for the run
 # Notes are what the run judges (the proxy, a push endpoint not reached, the key not used
 # as an account); the TLS issuer fails here too when it is not the public CA behind NgDP
