@@ -58,8 +58,23 @@ def _err(text: str) -> None:
     print(f"ngdpkit: {one_line(text)}", file=sys.stderr, flush=True)
 
 
+class _Once(argparse.Action):
+    """An option a command takes once: given twice, argparse kept the last without a word
+    (``watch --env production --env test`` watched test only: a go-live day's cold run)."""
+
+    def __call__(self, parser: Any, namespace: Any, values: Any, option: Any = None) -> None:
+        given = namespace.__dict__.setdefault("_given_once", {})
+        if self.dest in given:  # a default is no giving: only what the command line said
+            before, now = str(given[self.dest]), str(values)
+            parser.error(f"{option} is given twice ({before!r} and {now!r}): give it once")
+        given[self.dest] = values
+        setattr(namespace, self.dest, values)
+
+
 def _settings_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--settings", required=True, type=Path, help="the settings file (TOML)")
+    p.add_argument(
+        "--settings", required=True, type=Path, action=_Once, help="the settings file (TOML)"
+    )
 
 
 def _env_arg(p: argparse.ArgumentParser) -> None:
@@ -93,7 +108,10 @@ def _migration_commands(sub: Any) -> None:
     _settings_arg(p)
     _env_arg(p)
     p.add_argument(
-        "--out", type=Path, help="where run folders go (default: runs/ beside the settings)"
+        "--out",
+        action=_Once,
+        type=Path,
+        help="where run folders go (default: runs/ beside the settings)",
     )
     _online_arg(p)
     p.add_argument(
@@ -103,15 +121,18 @@ def _migration_commands(sub: Any) -> None:
     )
     p.add_argument(
         "--notebooks",
+        action=_Once,
         type=Path,
         help="use customised notebooks from this folder (see `ngdpkit notebooks`)",
     )
 
     p = sub.add_parser("init", help="a day-one migration.toml for a new customer")
     p.add_argument("dir", type=Path, metavar="DIR")
-    p.add_argument("--organisation", required=True, help="the organisation's name")
-    p.add_argument("--cvr", required=True, help="its CVR number (8 digits)")
-    p.add_argument("--mailboxes", type=Path, help="the e-Boks export, copied in beside it")
+    p.add_argument("--organisation", action=_Once, required=True, help="the organisation's name")
+    p.add_argument("--cvr", action=_Once, required=True, help="its CVR number (8 digits)")
+    p.add_argument(
+        "--mailboxes", action=_Once, type=Path, help="the e-Boks export, copied in beside it"
+    )
     p.add_argument(
         "--env",
         action="append",
@@ -139,10 +160,14 @@ def _migration_commands(sub: Any) -> None:
         "confirm", help="record that a person did a checklist step the kit cannot see"
     )
     _settings_arg(p)
-    p.add_argument("--env", required=True)
-    p.add_argument("--step", required=True, type=int, help="the checklist step, 1 to 8")
-    p.add_argument("--by", required=True, help="who confirms (name, and role if useful)")
-    p.add_argument("--note", default="", help="what was done, where")
+    p.add_argument("--env", required=True, action=_Once)
+    p.add_argument(
+        "--step", action=_Once, required=True, type=int, help="the checklist step, 1 to 8"
+    )
+    p.add_argument(
+        "--by", action=_Once, required=True, help="who confirms (name, and role if useful)"
+    )
+    p.add_argument("--note", action=_Once, default="", help="what was done, where")
 
 
 def _tool_commands(sub: Any) -> None:
@@ -155,17 +180,22 @@ def _tool_commands(sub: Any) -> None:
     )
     p.add_argument("file", type=Path)
     p.add_argument(
-        "--password-env", metavar="VAR", help="the environment variable holding the .p12 password"
+        "--password-env",
+        action=_Once,
+        metavar="VAR",
+        help="the environment variable holding the .p12 password",
     )
     p.add_argument(
         "--env",
+        action=_Once,
         dest="kind",
         choices=("test", "production"),
         help="the environment kind it is meant for",
     )
-    p.add_argument("--cvr", help="the organisation's CVR")
+    p.add_argument("--cvr", action=_Once, help="the organisation's CVR")
     p.add_argument(
         "--settings",
+        action=_Once,
         type=Path,
         metavar="FILE",
         help="the settings: the password found as run finds it (its secrets_file too), and the"
@@ -186,12 +216,13 @@ def _tool_commands(sub: Any) -> None:
     )
     p = audit.add_parser("verify", help="check a run's audit trail")
     p.add_argument("target", type=Path, metavar="FILE|RUN_DIR")
-    p.add_argument("--expect-hash", metavar="HEX")
+    p.add_argument("--expect-hash", action=_Once, metavar="HEX")
 
     p = sub.add_parser("sample", help="write the synthetic sample set")
     p.add_argument("dir", type=Path)
     p.add_argument(
         "--mailboxes",
+        action=_Once,
         type=_mailbox_count,
         default=200,
         metavar="N",
@@ -221,10 +252,11 @@ def _ngdp_commands(sub: Any) -> None:
         "simulate", help="run a local NgDP for an environment on 127.0.0.1 until stopped"
     )
     _settings_arg(p)
-    p.add_argument("--env", required=True)
-    p.add_argument("--port", type=port_number, default=0)
+    p.add_argument("--env", required=True, action=_Once)
+    p.add_argument("--port", action=_Once, type=port_number, default=0)
     p.add_argument(
         "--seed",
+        action=_Once,
         type=Path,
         metavar="FILE",
         help="JSON: letters and receipts waiting, failed and good deliveries, for trying watch",
@@ -232,25 +264,26 @@ def _ngdp_commands(sub: Any) -> None:
 
     p = sub.add_parser("rehearse", help="the acceptance test: a letter out, the reply back")
     _settings_arg(p)
-    p.add_argument("--env", required=True)
-    p.add_argument("--against", choices=("simulator", "ngdp"), default="simulator")
+    p.add_argument("--env", required=True, action=_Once)
+    p.add_argument("--against", action=_Once, choices=("simulator", "ngdp"), default="simulator")
     p.add_argument(
         "--production",
         action="store_true",
         help="allow --against ngdp for a production environment",
     )
     p.add_argument("--yes", action="store_true", help="do not ask before sending (CI)")
-    p.add_argument("--out", type=Path)
+    p.add_argument("--out", action=_Once, type=Path)
 
     p = sub.add_parser(
         "watch",
         help="after go-live: letters waiting and failed deliveries in NgDP (counts only)",
     )
     _settings_arg(p)
-    p.add_argument("--env", required=True, metavar="NAME")
+    p.add_argument("--env", required=True, metavar="NAME", action=_Once)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument(
         "--days",
+        action=_Once,
         default="7",  # checked in cmd_watch: a bad value is one line, not argparse's usage
         metavar="N",
         help="read NgDP's event log of the last N days (1 to 90, default 7)",
@@ -264,6 +297,7 @@ def _comparison_commands(sub: Any) -> None:
     _env_arg(p)
     p.add_argument(
         "--out",
+        action=_Once,
         type=Path,
         help="the runs folder: where the runs compared are read and the comparison goes "
         "(default: runs/ beside the settings)",
@@ -288,19 +322,21 @@ def _comparison_commands(sub: Any) -> None:
     p = sub.add_parser("status", help="each environment's latest run for settings files or folders")
     p.add_argument("paths", type=Path, nargs="+", metavar="PATH")
     p.add_argument("--json", action="store_true")
-    p.add_argument("--html", type=Path, metavar="FILE", help="also write one HTML page")
+    p.add_argument(
+        "--html", action=_Once, type=Path, metavar="FILE", help="also write one HTML page"
+    )
 
 
 def _internal_commands(sub: Any) -> None:
     """Not for users: one environment's child process, started by ``run``."""
     p = sub.add_parser("_run-environment")  # internal: one environment's child process
     _settings_arg(p)
-    p.add_argument("--env", required=True)
-    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--env", required=True, action=_Once)
+    p.add_argument("--out", action=_Once, type=Path, required=True)
     _online_arg(p)
     p.add_argument("--pdf", action="store_true")
     p.add_argument("--extra", default="[]")
-    p.add_argument("--notebooks", type=Path)
+    p.add_argument("--notebooks", action=_Once, type=Path)
     p.add_argument("--wait", action="store_true")  # for "go" on stdin (the parent checks the input)
 
 
