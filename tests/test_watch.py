@@ -673,3 +673,133 @@ def test_a_watch_message_says_its_times_in_copenhagen_time_in_both_languages() -
     (letters,) = backlog(report(failed=[], good=[1], memos=3), "watch")
     assert "at 2026-03-08 13:00 (Copenhagen)" in letters.text("en")
     assert "var 08-03-2026 kl. 13:00" in letters.text("da")
+
+
+# --- go-live day: NgDP's 7 days never begin before NgDP was enabled -------------------------
+
+
+def _failing(
+    enabled_hours_ago: float | None,
+    *,
+    failed_hours_ago: float = 12,
+    good_hours_ago: float | None = None,
+    days: int = 7,
+    complete: bool = True,
+) -> WatchReport:
+    """Failures 12 hours ago, no good delivery in the 7 days read, go-live some hours ago."""
+    now = dt.datetime(2026, 12, 6, 9, 0, tzinfo=dt.UTC)
+
+    def stamp(hours: float) -> str:
+        return (now - dt.timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    good = (
+        EventTally(FETCHED, total=0)
+        if good_hours_ago is None
+        else EventTally(FETCHED, total=1, read=1, matching=1, newest=stamp(good_hours_ago))
+    )
+    at = stamp(failed_hours_ago)
+    return WatchReport(
+        environment="production",
+        protocol="REST_PULL",
+        system_id=SYSTEM,
+        checked_at=stamp(0),
+        date_from=stamp(days * 24),
+        days=days,
+        base_url="https://api.digitalpost.dk/apis/v1",
+        failed=EventTally(
+            FAILED, total=1 if complete else 9, read=1, matching=1, newest=at, oldest=at
+        ),
+        good=good,
+        enabled_at=None if enabled_hours_ago is None else stamp(enabled_hours_ago),
+    )
+
+
+def test_the_seven_days_are_never_counted_from_before_go_live() -> None:
+    """A go-live day's cold run: one failed delivery 12 hours after a go-live the day before
+    read as "NgDP's 7-dagesregel overskredet", with ``deactivation_passed: true``, because no
+    good delivery lay in the 7 days read. NgDP cannot have been failing before it was
+    enabled: the time left is at most 7 days from then, and nothing says it passed."""
+    after = _failing(enabled_hours_ago=24)
+    assert after.deactivation_passed is False and after.hours_until_deactivation == 6 * 24
+    (failing,) = judge(after, "environments.production")
+    assert failing.code == "WATCH_DELIVERY_FAILING" and failing.severity == "error"
+    assert "no good delivery since it was enabled at 2026-12-05 10:00 (Copenhagen)" in (
+        failing.message
+    )
+    assert failing.message.endswith("in at most 6 days and 0 hours.")
+    danish = failing.text("da")
+    assert "siden det blev aktiveret" in danish and "kan allerede være deaktiveret" not in danish
+    # without [golive], the window is all the kit knows: it may have passed, as before
+    unknown = _failing(enabled_hours_ago=None)
+    assert unknown.deactivation_passed is True and unknown.hours_until_deactivation == 0
+    # a go-live longer ago than the window changes nothing
+    assert _failing(enabled_hours_ago=10 * 24).deactivation_passed is True
+
+
+@pytest.mark.parametrize(
+    ("report", "why"),
+    [
+        (_failing(24, failed_hours_ago=30), "a failure before go-live: NgDP delivered then"),
+        (_failing(3 * 24, days=1), "a window of a day cannot speak for three"),
+        (_failing(24, complete=False), "not every failure was read"),
+    ],
+)
+def test_go_live_bounds_the_seven_days_only_when_the_log_allows(
+    report: WatchReport, why: str
+) -> None:
+    """The second look: a failure logged before go-live, a window shorter than the time
+    since go-live, or failures not all read: NgDP's days are not counted from go-live, and
+    no message says "since it was enabled"."""
+    assert not report.bounded_by_go_live, why
+    assert all("since it was enabled" not in f.message for f in judge(report, "x"))
+
+
+def test_a_good_delivery_before_go_live_counts_the_days_from_it() -> None:
+    """The second look: a good delivery 20 days ago and go-live 2 days ago read "4 dage og 17
+    timer tilbage" (counted from go-live): NgDP delivered before go-live, so the days count
+    from that delivery, and they have passed."""
+    report = _failing(2 * 24, good_hours_ago=20 * 24, days=30)
+    assert report.deactivation_passed is True and report.hours_until_deactivation == 0
+
+
+def test_watch_before_go_live_says_so_and_a_production_watch_elsewhere_is_an_error(
+    sample_dir: Path, tmp_path: Path
+) -> None:
+    """A go-live day's cold run: watch before ``ngdp_enable`` read "NgDP efter
+    idriftsættelse" with nothing about go-live being ahead, and a production watch of the
+    simulator's address said "ok" (check calls the same settings an error)."""
+    sample = copy_sample(sample_dir, tmp_path)
+    toml = sample / "migration.toml"
+    toml.write_text(
+        toml.read_text("utf-8").replace(
+            "[environments.test]\n",
+            "[golive]\nngdp_enable = 2199-01-01T08:00:00\n\n[environments.test]\n",
+            1,
+        ),
+        encoding="utf-8",
+    )
+    sim, _ = start(sample, tmp_path, traffic_for(SYSTEM, failed=(), good=(0.2,)))
+    with sim:
+        code, data = watch_json(sample)
+    (ahead,) = by_code(data, "WATCH_BEFORE_GO_LIVE")
+    assert code == 0 and ahead["severity"] == "info"
+    assert "01-01-2199 kl. 08:00" in ahead["message"] and data["enabled_at"] is None
+    assert data["bounded_by_go_live"] is False
+
+    prod = copy_sample(sample_dir, tmp_path / "prod")
+    sim, _ = serve(prod, "production", tmp_path / "p")
+    with sim:
+        r = run_cli(
+            "watch", "--settings", str(prod / "migration.toml"), "--env", "production", "--json"
+        )
+    data = json.loads(r.stdout)
+    (elsewhere,) = by_code(data, "NGDP_API_URL_OVERRIDDEN")
+    assert r.returncode == 1 and elsewhere["severity"] == "error"
+
+
+def test_an_option_given_twice_is_refused(sample_dir: Path, tmp_path: Path) -> None:
+    """A go-live day's cold run: ``watch --env production --env test`` watched test only."""
+    sample = copy_sample(sample_dir, tmp_path)
+    r = cli("watch", "--settings", str(sample / "migration.toml"), "--env", "production",
+            "--env", "test")  # fmt: skip
+    assert r.returncode == 2 and "--env is given twice ('production' and 'test')" in r.stderr

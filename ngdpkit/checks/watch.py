@@ -70,6 +70,7 @@ class EventTally:
     read: int = 0
     matching: int = 0
     newest: str | None = None
+    oldest: str | None = None
 
     @property
     def complete(self) -> bool:
@@ -98,6 +99,10 @@ class WatchReport:
     failed: EventTally | None = None
     good: EventTally | None = None
     refused: tuple[str, ...] = ()
+    # when NgDP's dispatcher was enabled ([golive] ngdp_enable, UTC), when that has passed:
+    # NgDP's 7 days cannot have begun before it (a go-live day's cold run: one failure the
+    # day after go-live read as the 7 days already passed)
+    enabled_at: str | None = None
 
     @property
     def failed_deliveries(self) -> int | None:
@@ -140,15 +145,51 @@ class WatchReport:
         return "recovered" if good is not None and bad is not None and good > bad else "failing"
 
     @property
+    def seconds_since_enabled(self) -> int | None:
+        """Whole seconds from NgDP's dispatcher being enabled to the check (None: not known)."""
+        if self.enabled_at is None:
+            return None
+        elapsed = _time(self.checked_at) - _time(self.enabled_at)
+        return max(0, int(elapsed.total_seconds()))
+
+    @property
+    def bounded_by_go_live(self) -> bool:
+        """Whether NgDP's seven days are counted from go-live: only when the window read holds
+        no good delivery, covers the whole time since go-live, and every failure in it was
+        read and came after go-live. A delivery NgDP logged before go-live (good or failed)
+        shows it delivered then, and a shorter window cannot speak for the time before it
+        (the second look found both counted from go-live)."""
+        enabled = self.seconds_since_enabled
+        failed = self.failed
+        return (
+            enabled is not None
+            and self.enabled_at is not None
+            and self.seconds_since_last_good is None
+            and enabled <= self.days * DAY
+            and failed is not None
+            and failed.complete
+            and failed.oldest is not None
+            and _time(failed.oldest) >= _time(self.enabled_at)
+        )
+
+    def _failing_for(self) -> int:
+        """How long deliveries may have been failing, in seconds: since the last good one
+        (with none in the window, the whole window, or go-live when that bounds it)."""
+        seconds = self.seconds_since_last_good
+        if seconds is not None:
+            return seconds
+        if self.bounded_by_go_live:
+            return self.seconds_since_enabled or 0
+        return self.days * DAY
+
+    @property
     def deactivation_passed(self) -> bool | None:
         """NgDP's 7 days without a delivery have passed (or, with no good delivery in a window
-        of 7 days or more, may have): the receiving system may be deactivated already."""
+        of 7 days or more and no go-live since, may have): the receiving system may be
+        deactivated already."""
         if self.deliveries != "failing":
             return None
-        seconds = self.seconds_since_last_good
-        if seconds is None:
-            return self.days >= DEACTIVATION_DAYS
-        return seconds >= DEACTIVATION_DAYS * DAY
+        return self._failing_for() >= DEACTIVATION_DAYS * DAY
 
     @property
     def hours_until_deactivation(self) -> int | None:
@@ -157,9 +198,7 @@ class WatchReport:
         good delivery in the window, at most this many."""
         if self.deliveries != "failing":
             return None
-        seconds = self.seconds_since_last_good
-        elapsed = seconds if seconds is not None else self.days * DAY
-        return max(0, DEACTIVATION_DAYS * DAY - elapsed) // HOUR
+        return max(0, DEACTIVATION_DAYS * DAY - self._failing_for()) // HOUR
 
     @property
     def days_until_deactivation(self) -> int | None:
@@ -183,6 +222,7 @@ class WatchReport:
             days_until_deactivation=self.days_until_deactivation,
             hours_until_deactivation=self.hours_until_deactivation,
             deactivation_passed=self.deactivation_passed,
+            bounded_by_go_live=self.bounded_by_go_live,
             deactivation_days=DEACTIVATION_DAYS,
         )
         return data
@@ -369,6 +409,7 @@ def tally(reader: WatchReader, *, system_id: str, tag: str, date_from: str) -> E
     total: int | None = None
     read = matching = 0
     newest: dt.datetime | None = None
+    oldest: dt.datetime | None = None
     for page in range(MAX_EVENT_PAGES):
         params = {
             "senderOrRecipientSystem": system_id,
@@ -390,6 +431,7 @@ def tally(reader: WatchReader, *, system_id: str, tag: str, date_from: str) -> E
         times = [t for t in (event_time(e, tag) for e in events) if t is not None]
         read, matching = read + len(events), matching + len(times)
         newest = max([*times, *([newest] if newest else [])], default=None)
+        oldest = min([*times, *([oldest] if oldest else [])], default=None)
         if not events or (total is not None and read >= total):
             break
     return EventTally(
@@ -398,6 +440,7 @@ def tally(reader: WatchReader, *, system_id: str, tag: str, date_from: str) -> E
         read=read,
         matching=matching,
         newest=_stamp(newest) if newest else None,
+        oldest=_stamp(oldest) if oldest else None,
     )
 
 
@@ -409,6 +452,7 @@ def watch_ngdp(
     system_id: str,
     days: int,
     official_url: bool = True,
+    enabled_at: dt.datetime | None = None,
     now: dt.datetime | None = None,
 ) -> WatchReport:
     """The counts and the event tallies of the last ``days`` days, in that order; what a
@@ -435,4 +479,5 @@ def watch_ngdp(
         failed=failed,
         good=good,
         refused=tuple(reader.refused),
+        enabled_at=_stamp(enabled_at) if enabled_at is not None and enabled_at <= moment else None,
     )

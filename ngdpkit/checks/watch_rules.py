@@ -100,8 +100,12 @@ def deliveries(report: WatchReport, source: str) -> list[Finding]:
         ]
     hours = report.hours_since_last_good
     left = report.hours_until_deactivation or 0
-    if hours is None and report.days >= DEACTIVATION_DAYS:
+    since: dict[str, str] = {}
+    if hours is None and report.deactivation_passed:
         msg = "{count} deliver(y|ies) to the receiving system failed in the last {days} days, the last at {last_failed}, and NgDP logged no good delivery in that time: NgDP deactivates a receiving system after {limit} days without a delivery, so it may already be deactivated; check it in Administrativ Adgang."
+    elif hours is None and report.bounded_by_go_live:  # NgDP's days began at go-live
+        msg = "{count} deliver(y|ies) to the receiving system failed in the last {days} days, the last at {last_failed}, and NgDP logged no good delivery since it was enabled at {enabled}: NgDP deactivates a receiving system after {limit} days without a delivery, in at most {left_days} day(s) and {left_hours} hour(s)."
+        since = {"enabled": _when(report.enabled_at)}
     elif hours is None:
         msg = "{count} deliver(y|ies) to the receiving system failed in the last {days} days, the last at {last_failed}, and NgDP logged no good delivery in that time: NgDP deactivates a receiving system after {limit} days without a delivery; run watch with --days {limit} to see how long it has been."
     elif report.deactivation_passed:
@@ -122,6 +126,7 @@ def deliveries(report: WatchReport, source: str) -> list[Finding]:
             "/events/",
             **params,
             **_since(report),
+            **since,
             left_days=left // 24,
             left_hours=left if left < 24 else left % 24,
         )

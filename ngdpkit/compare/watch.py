@@ -10,6 +10,7 @@ read. It writes no file; the caller prints :func:`payload`'s object or :func:`ta
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from .. import findings as F
@@ -110,6 +111,7 @@ def watch(
     base = (env.ngdp_api_url or official_api_url(env.kind)).rstrip("/")
     source = f"environments.{env.name}"
     report = None
+    enabled = enabled_at(env)
     if header is not None and not sendable(header):
         found.append(unsendable(source))
     elif identity is not None and header is not None:
@@ -130,11 +132,61 @@ def watch(
                 system_id=env.system_id or "",
                 days=days,
                 official_url=env.ngdp_api_url is None,
+                enabled_at=enabled,
             )
         found += reader.findings + judge(report, source)
-    return payload(env, base, report, found, settings.language), 1 if any(
+    # said whether or not anything was read (the second look: both went missing when the
+    # secrets were)
+    if env.ngdp_api_url and env.kind == "production":  # as check says it: a watch of another
+        # address is no watch of NgDP (a go-live day's cold run: "ok" every day from the
+        # simulator's address); a test kind's table names the address
+        found.append(
+            F.error(
+                "NGDP_API_URL_OVERRIDDEN",
+                "ngdp_api_url is overridden to {ngdp_api_url}: watch read that address, not NgDP's official {value}.",
+                f"{source}.ngdp_api_url",
+                ngdp_api_url=env.ngdp_api_url,
+                value=official_api_url(env.kind),
+            )
+        )
+    if enabled is not None and enabled > dt.datetime.now(dt.UTC):  # planned, not yet come
+        found.append(before_go_live(enabled, source))
+    return payload(env, base, report, found, settings.language, days=days), 1 if any(
         f.severity == "error" for f in found
     ) else 0
+
+
+def enabled_at(env: Environment) -> Any:
+    """When NgDP's dispatcher is (or was) enabled, from ``[golive]`` (``ngdp_enable``, else
+    ``date`` from the start of that day), as an aware UTC time; None when not planned. A
+    time without an offset is Copenhagen time, as the runbook reads it."""
+    import datetime as dt
+
+    value = env.golive.ngdp_enable or env.golive.date
+    if value is None:
+        return None
+    if not isinstance(value, dt.datetime):
+        value = dt.datetime.combine(value, dt.time())
+    if value.tzinfo is None:
+        try:
+            from zoneinfo import ZoneInfo
+
+            value = value.replace(tzinfo=ZoneInfo("Europe/Copenhagen"))
+        except Exception:  # no tz database: UTC, as the runbook says then
+            value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC)
+
+
+def before_go_live(when: Any, source: str) -> Finding:
+    """``WATCH_BEFORE_GO_LIVE`` (info): NgDP's dispatcher is planned enabled later, so what
+    watch read is from before go-live (a go-live day's cold run: it said "after go-live")."""
+    return F.info(
+        "WATCH_BEFORE_GO_LIVE",
+        "NgDP's dispatcher is to be enabled at {when} ([golive]): what watch read is from before go-live.",
+        source,
+        "golive.ngdp_enable",
+        when=F.local_time(when, "en"),  # a Danish message says it the Danish way
+    )
 
 
 def payload(
@@ -143,6 +195,8 @@ def payload(
     report: WatchReport | None,
     found: list[Finding],
     language: str,
+    *,
+    days: int | None = None,
 ) -> dict[str, Any]:
     """``{"environment", "status", "error", "memos_waiting", "receipts_waiting",
     "failed_deliveries", …, "findings"}``; the counts are null when nothing was read."""
@@ -162,6 +216,7 @@ def payload(
             "days_since_last_good": None,
             "hours_since_last_good": None,
             "deliveries": "not_read",
+            "days": days,  # the table's "Fejlede leveringer, seneste N dage" said no N
         }
     data["findings"] = [f.to_dict(language) for f in F.sort_findings(found)]
     return data
