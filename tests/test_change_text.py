@@ -3,6 +3,7 @@ every value in a reader's words; no ``True``, ``None`` or Python list ever reach
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -207,3 +208,49 @@ def test_units_counted_and_findings_placed_by_mailbox_or_row() -> None:
 def test_every_change_code_has_both_languages() -> None:
     for code, texts in TEXTS.items():
         assert set(texts) == {"da", "en"}, code
+
+
+def test_a_deliverable_new_or_gone_is_said_so_not_as_new_content() -> None:
+    """A customer's week-two read: "mapping-suggestions.xlsx har nyt indhold" for a file the
+    signed run did not have (and the first runbook.ics the same)."""
+    assert sentence("OUTPUT_CHANGED", {"file": "runbook.ics", "was": "added"}, "da", {}) == (
+        "runbook.ics er ny i denne kørsel."
+    )
+    assert sentence("OUTPUT_CHANGED", {"file": "runbook.ics", "was": "removed"}, "en", {}) == (
+        "runbook.ics is no longer written."
+    )
+    assert sentence("OUTPUT_CHANGED", {"file": "runbook.ics"}, "da", {}) == (
+        "runbook.ics har nyt indhold."
+    )
+
+
+def test_output_changes_say_which_side_lacks_the_file(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from ngdpkit.compare.diff import output_changes
+
+    a = SimpleNamespace(manifest={"firewall-rules.csv": "1", "old.csv": "2"}, path=tmp_path)
+    b = SimpleNamespace(manifest={"firewall-rules.csv": "3", "runbook.ics": "4"}, path=tmp_path)
+    said = {c.params["file"]: c.params.get("was") for c in output_changes(a, b)}  # type: ignore[arg-type]
+    assert said == {"firewall-rules.csv": None, "old.csv": "removed", "runbook.ics": "added"}
+
+
+def test_a_step_now_blocked_says_what_blocks_it_after_its_evidence() -> None:
+    """A customer's week-two read: "Trin 7 (…): ikke verificeret → blokeret (Anne Konsulent,
+    …: Dispatcher oprettet i Configurator)" read as if the confirmation had blocked the step;
+    the blocking findings were named nowhere near it. The step's next action follows."""
+    params = {
+        "step": 7,
+        "title": "NgDP-dispatcheren sat op i WorkZone",
+        "before": "not_verified",
+        "after": "blocked",
+        "detail": "Anne Konsulent, 06-12-2026 kl. 06:51: Dispatcher oprettet i Configurator",
+        "next": "Ret de blokerende fund: dispatcherens værdier er ikke klare til brug før da.",
+    }
+    assert sentence("CHECKLIST_CHANGED", params, "da", {}) == (
+        "Trin 7 (NgDP-dispatcheren sat op i WorkZone): ikke verificeret → blokeret (Anne "
+        "Konsulent, 06-12-2026 kl. 06:51: Dispatcher oprettet i Configurator). Ret de "
+        "blokerende fund: dispatcherens værdier er ikke klare til brug før da."
+    )
+    done = {**params, "after": "done", "next": "x"}  # only a blocked step says it
+    assert not sentence("CHECKLIST_CHANGED", done, "da", {}).endswith(" x")

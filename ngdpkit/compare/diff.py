@@ -449,6 +449,7 @@ def checklist_changes(a: RunView, b: RunView) -> tuple[Change, ...]:
                     "before": then.status,
                     "after": now.status,
                     "detail": now.detail,
+                    **({"next": now.next_action} if now.status == "blocked" else {}),
                 },
             )
         )
@@ -530,7 +531,8 @@ def output_changes(a: RunView, b: RunView) -> tuple[Change, ...]:
         if name.endswith(".xlsx") and name in da and name in db:
             if _workbook_content(a.path / name) == _workbook_content(b.path / name):
                 continue  # only the workbook's own save time and zip dates differ
-        changed.append(Change("OUTPUT_CHANGED", {"file": name}))
+        was = "added" if name not in da else "removed" if name not in db else ""
+        changed.append(Change("OUTPUT_CHANGED", {"file": name, **({"was": was} if was else {})}))
     return tuple(changed)
 
 

@@ -192,6 +192,7 @@ class ChecklistState:
     status: str  # done, not_verified, to_do, blocked
     evidence: str  # observed, confirmed, planned, none
     detail: str
+    next_action: str = ""  # what the step needs next (a blocked one: the findings to fix)
 
 
 def read_checklist(
@@ -208,7 +209,18 @@ def read_checklist(
             continue
         fields = [row.get(k) for k in ("title", "status", "evidence", "detail")]
         if all(isinstance(v, str) for v in fields):
-            out.append(ChecklistState(row["step"], *(str(v)[:500] for v in fields)))
+            title, status, evidence, detail = (str(v)[:500] for v in fields)
+            nxt = row.get("next_action")
+            out.append(
+                ChecklistState(
+                    row["step"],
+                    title,
+                    status,
+                    evidence,
+                    detail,
+                    next_action=nxt[:500] if isinstance(nxt, str) else "",
+                )
+            )
     return tuple(out)
 
 

@@ -72,6 +72,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "da": "{file} har nyt indhold.",
         "en": "{file} has new content.",
     },
+    # OUTPUT_CHANGED's sentences for a deliverable that one of the two runs did not write
+    "OUTPUT_ADDED": {
+        "da": "{file} er ny i denne kørsel.",
+        "en": "{file} is new in this run.",
+    },
+    "OUTPUT_REMOVED": {
+        "da": "{file} skrives ikke længere.",
+        "en": "{file} is no longer written.",
+    },
     # The reason is the kit's own (English) sentence: quoted, after a sentence of the page's.
     "CHANGES_NOT_COMPARED": {
         "da": "Den forrige kørsel {run} kan ikke sammenlignes med denne: «{reason}».",
@@ -205,6 +214,9 @@ def sentence(code: str, params: Mapping[str, Any], language: str, names: Mapping
     ):
         return _list_sentence(code, params, before, after, lang, names)
     template = TEXTS.get(code, {}).get(lang)
+    if code == "OUTPUT_CHANGED" and params.get("was") in ("added", "removed"):
+        # a deliverable new in this run is no "new content" (a customer's week-two read)
+        template = TEXTS[f"OUTPUT_{str(params['was']).upper()}"][lang]
     if code == "CHECKLIST_CHANGED" and before == after:
         # only its evidence changed (a confirmation of a blocked step): "blokeret → blokeret"
         # read as a change of status (a consultant's cold run)
@@ -229,8 +241,14 @@ def sentence(code: str, params: Mapping[str, Any], language: str, names: Mapping
     subject = str(params.get("subject") or "")
     if subject:
         values["mailbox"] = f"{mailbox} ({t(lang, 'subject').lower()} {subject})"
+    # a step now blocked says what blocks it, after the evidence in brackets: "ikke verificeret
+    # → blokeret (Anne, …: Dispatcher oprettet)" read as if the confirmation blocked it (a
+    # customer's week-two read); its next action names the findings
+    after_text = ""
+    if code == "CHECKLIST_CHANGED" and after == "blocked" and str(params.get("next") or ""):
+        after_text = " " + human(params["next"], lang, names)
     try:
-        return template.format(**values)
+        return template.format(**values) + after_text
     except (KeyError, IndexError, ValueError):
         return f"{TITLES.get(code, {}).get(lang, code)}: " + ", ".join(values.values())
 
