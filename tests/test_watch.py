@@ -8,6 +8,7 @@ import datetime as dt
 import json
 import re
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -803,3 +804,28 @@ def test_an_option_given_twice_is_refused(sample_dir: Path, tmp_path: Path) -> N
     r = cli("watch", "--settings", str(sample / "migration.toml"), "--env", "production",
             "--env", "test")  # fmt: skip
     assert r.returncode == 2 and "--env is given twice ('production' and 'test')" in r.stderr
+
+
+def test_no_delivery_at_all_after_go_live_is_a_warning() -> None:
+    """A go-live day's cold run: a watch of an integration where nothing flowed said "ok"
+    (exit 0) every day of the first week. After go-live a log with no delivery at all, good
+    or failed, is a warning; before go-live, or without [golive], it is no finding."""
+    now = dt.datetime(2026, 12, 6, 9, 0, tzinfo=dt.UTC)
+    quiet = WatchReport(
+        environment="production",
+        protocol="REST_PULL",
+        system_id=SYSTEM,
+        checked_at="2026-12-06T09:00:00Z",
+        date_from="2026-11-29T09:00:00Z",
+        days=7,
+        base_url="https://api.digitalpost.dk/apis/v1",
+        failed=EventTally(FAILED, total=0),
+        good=EventTally(FETCHED, total=0),
+        enabled_at=(now - dt.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    )
+    (silent,) = judge(quiet, "environments.production")
+    assert (silent.code, silent.severity) == ("WATCH_NO_DELIVERIES", "warning")
+    assert "intet her viser, at breve når frem til WorkZone" in silent.text("da")
+    assert judge(replace(quiet, enabled_at=None), "x") == []
+    one = EventTally(FETCHED, total=1, read=1, matching=1, newest="2026-12-06T08:00:00Z")
+    assert judge(replace(quiet, good=one), "x") == []

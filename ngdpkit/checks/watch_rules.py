@@ -23,10 +23,33 @@ def judge(report: WatchReport, source: str) -> list[Finding]:
     """The findings a watch's report calls for, worst first within each concern."""
     found = backlog(report, source)
     found += deliveries(report, source)
+    found += silence(report, source)
     for tally in (report.failed, report.good):
         if tally is not None and not tally.complete:
             found.append(incomplete(tally, report.days, source))
     return found
+
+
+def silence(report: WatchReport, source: str) -> list[Finding]:
+    """``WATCH_NO_DELIVERIES`` (warning) after go-live, when NgDP logged no delivery to the
+    receiving system at all, good or failed: "ok" then said nothing was wrong while nothing
+    showed that letters reach WorkZone (a go-live day's cold run: a dead integration passed
+    the first week). Before go-live, or without ``[golive]``, a quiet log is no finding."""
+    failed, good = report.failed, report.good
+    if report.enabled_at is None or failed is None or good is None:
+        return []
+    if failed.count or good.count or not (failed.complete and good.complete):
+        return []
+    return [
+        F.warning(
+            "WATCH_NO_DELIVERIES",
+            "NgDP logged no delivery to the receiving system in the last {days} days, good or failed, and its dispatcher was enabled at {enabled}: nothing here shows that letters reach WorkZone.",
+            source,
+            "/events/",
+            days=report.days,
+            enabled=_when(report.enabled_at),
+        )
+    ]
 
 
 def _when(stamp: str | None) -> str:
