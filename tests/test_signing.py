@@ -1073,3 +1073,127 @@ def test_a_seal_removed_with_the_manifests_words_of_it_is_named(
         p.startswith("the audit trail says the folder is sealed by the certificate with SHA-256 ")
         for p in problems
     ), problems
+
+
+@needs_openssl
+def test_the_printed_anchor_pins_the_seal_and_the_pdf_must_be_the_seals(
+    sealed: dict[str, Any], pki: dict[str, Issued], tmp_path: Path
+) -> None:
+    """An auditor's cold read: (1) the manifest re-sealed with another certificate of the
+    same subject, its signer_sha256 updated and the genuine PDF kept, verified "intact" (the
+    PDF's signer was never compared with the seal's), and the output said the same words for
+    the forged seal as for the real one; (2) the seal removed with the manifest's words of
+    it and the last record's, the chain recomputed after the anchor, verified against the
+    printed anchor. The anchor's own record names the sealing certificate, a signed PDF must
+    be the seal's, and the note gives the certificate's SHA-256."""
+    from ngdpkit.documents.signing import open_seal, seal_manifest
+    from ngdpkit.run.audit import record_hash, verify
+    from ngdpkit.secrets import Secret
+
+    genuine = verify(sealed["folder"])
+    sha = [r for r in _records(sealed["folder"]) if r["event"] == "outputs_sealed"][-1]
+    assert len(sha["sealed_by_sha256"]) == 64
+    assert any(f"certificate SHA-256 {sha['sealed_by_sha256'].upper()}" in n for n in genuine.notes)
+
+    # (1) re-sealed by another certificate, the manifest saying so, the genuine PDF kept
+    folder = _copy_of(sealed["folder"], tmp_path / "resealed")
+    (tmp_path / "other.p12").write_bytes(pki["other"].p12("x" * 12))
+    other, _ = open_seal(
+        Signing(tmp_path / "other.p12", "V"), label="other.p12", password=Secret("V", "x" * 12)
+    )
+    assert other is not None
+    manifest_path = folder / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest["signer_sha256"] = other.seal.sha256
+    manifest_path.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    seal_manifest(other, manifest_path)
+    problems = verify(folder).problems
+    assert any("the manifest does not name it" in p for p in problems), problems
+    if sealed["pdf"]:  # a PDF signed by another certificate than the folder's seal
+        from ngdpkit.documents.signature_check import check_pdf, check_seal
+
+        # even without the trail's word: the PDF is held against the manifest's signer
+        alone = check_seal(folder, json.loads(manifest_path.read_text("utf-8"))).problems
+        assert any(p.endswith("not by the certificate that seals the folder") for p in alone)
+
+        pdf = folder / "signoff" / "signoff.pdf"
+        problem, _ = check_pdf(pdf, "signoff/signoff.pdf", signer_sha256=other.seal.sha256)
+        assert problem.endswith("not by the certificate that seals the folder"), problem
+        assert check_pdf(pdf, "signoff/signoff.pdf", signer_sha256=sha["sealed_by_sha256"])[0] == ""
+
+    # (2) the seal removed, the last record rewritten, the chain after the anchor recomputed
+    folder = _copy_of(sealed["folder"], tmp_path / "unsealed")
+    (folder / "manifest.json.p7s").unlink()
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    for key in ("signed_by", "signer_sha256", "signed_files", "signature_file"):
+        manifest.pop(key, None)
+    records = _records(folder)
+    records[-1].pop("sealed_by_sha256")
+    records[-1]["hash"] = record_hash(records[-1])
+    manifest["final_hash"] = records[-1]["hash"]
+    (folder / "audit.jsonl").write_text(
+        "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in records)
+    )
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    verdict = verify(folder, expect_hash=sha["hash"])
+    assert "manifest.json.p7s is missing: the audit trail says the folder is sealed" in (
+        verdict.problems
+    ), verdict.problems
+
+
+def _records(folder: Path) -> list[dict[str, Any]]:
+    return [json.loads(x) for x in (folder / "audit.jsonl").read_text("utf-8").splitlines()]
+
+
+def test_a_seal_added_to_a_run_that_sealed_nothing_is_named(
+    sample_run: dict[str, Any], pki: dict[str, Issued], tmp_path: Path
+) -> None:
+    """The auditor's second look: a run without [signing] had an anchor record that said
+    nothing of a seal, so a seal added afterwards (the pages edited, the manifest rewritten
+    and sealed) verified against the printed anchor, and read as stronger evidence than the
+    genuine folder. The anchor's record says "" for a run that seals nothing."""
+    from ngdpkit.documents.signing import open_seal, seal_manifest
+    from ngdpkit.run.audit import verify
+    from ngdpkit.secrets import Secret
+
+    folder = _copy_of(Path(sample_run["run_dir"]), tmp_path / "run")
+    anchor = [r for r in _records(folder) if r["event"] == "outputs_sealed"][-1]
+    assert anchor["sealed_by_sha256"] == ""
+    assert verify(folder, expect_hash=anchor["hash"]).ok
+    (tmp_path / "other.p12").write_bytes(pki["other"].p12("x" * 12))
+    other, _ = open_seal(
+        Signing(tmp_path / "other.p12", "V"), label="other.p12", password=Secret("V", "x" * 12)
+    )
+    assert other is not None
+    seal_manifest(other, folder / "manifest.json")
+    verdict = verify(folder, expect_hash=anchor["hash"])
+    assert not verdict.ok
+    assert (
+        "the anchor's record says this run was not sealed, yet the folder carries a seal: it "
+        "was added afterwards"
+    ) in verdict.problems
+
+
+def test_the_docs_check_of_the_anchor_and_the_chain_runs_as_written(
+    sealed: dict[str, Any],
+) -> None:
+    """docs/security.md's fourth step without the kit, taken from the page as written: it
+    says the chain holds, the anchor matches and which certificate the anchor's record names,
+    and exits 1 for an anchor the trail does not end its sealing with (the auditor's second
+    look: it printed "ANCHOR NOT IN THE TRAIL" and exited 0)."""
+    page = (Path(__file__).resolve().parent.parent / "docs" / "security.md").read_text("utf-8")
+    start = page.index("python3 -c 'import hashlib,json,sys\nprev,anchor")
+    code = page[start + len("python3 -c '") : page.index("' ANCHOR_FROM_THE_PAGE", start)]
+    folder = sealed["folder"]
+    anchor = [r for r in _records(folder) if r["event"] == "outputs_sealed"][-1]
+    said = subprocess.run(
+        [sys.executable, "-c", code, anchor["hash"]], cwd=folder, capture_output=True, text=True
+    )
+    assert said.returncode == 0, said.stdout + said.stderr
+    assert "chain: ok" in said.stdout and "anchor: matches the page" in said.stdout
+    assert anchor["sealed_by_sha256"] in said.stdout
+    wrong = subprocess.run(
+        [sys.executable, "-c", code, _records(folder)[0]["hash"]], cwd=folder,
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert wrong.returncode == 1 and "DOES NOT MATCH" in wrong.stdout

@@ -42,17 +42,27 @@ def check_seal(
     *,
     absent: frozenset[str] = frozenset(),
     trail_signer: str = "",
+    unsealed_by_anchor: bool = False,
 ) -> SealCheck:
     """The folder's seal against its manifest. Nothing to say for a folder that is not
     sealed (no ``manifest.json.p7s``, no ``signed_by`` in the manifest, no signer in the
     trail's last record). ``trail_signer``: the SHA-256 of the sealing certificate the
-    audit trail's last record names (the manifest can be edited; the trail is chained). A
-    signed file named in ``absent`` (left out of a support bundle) is not checked."""
+    audit trail's last record names (the manifest can be edited; the trail is chained).
+    ``unsealed_by_anchor``: the anchor's record says the run sealed nothing. A signed file
+    named in ``absent`` (left out of a support bundle) is not checked."""
     claimed = manifest.get("signed_by") if manifest else None
     sig_path = folder / SIGNATURE
     present = _is_regular(sig_path)
     if not present and not claimed and not trail_signer:
         return SealCheck()
+    if unsealed_by_anchor:  # the anchor's record says the run sealed nothing: a seal now is
+        # one added after it (the auditor's second look: it verified, and read stronger)
+        return SealCheck(
+            (
+                "the anchor's record says this run was not sealed, yet the folder carries a "
+                "seal: it was added afterwards",
+            ),
+        )
     quiet_libraries()
     problems: list[str] = []
     notes: list[str] = []
@@ -68,14 +78,18 @@ def check_seal(
         )
     elif not present:
         problems.append(f"{SIGNATURE} is missing: the audit trail says the folder is sealed")
-    else:
-        problem, note = _check_manifest_signature(folder, manifest)
+    signer = ""
+    if present:
+        problem, note, signer = _check_manifest_signature(folder, manifest)
         problems += [problem] if problem else []
         notes += [note] if note else []
     signed = manifest.get("signed_files") if manifest else None
+    # a signed PDF must be by the certificate that seals the folder: the trail's word, else
+    # the one whose signature over the manifest verified
+    sealer = trail_signer or signer
     for rel in signed if isinstance(signed, list) else []:
         if isinstance(rel, str) and _inside(folder, rel) and rel not in absent:
-            problem, note = check_pdf(folder / rel, rel)
+            problem, note = check_pdf(folder / rel, rel, signer_sha256=sealer)
             problems += [problem] if problem else []
             notes += [note] if note else []
     return SealCheck(tuple(problems), tuple(notes))
@@ -95,24 +109,35 @@ def _inside(folder: Path, rel: str) -> bool:
     return bool(parts) and not Path(rel).is_absolute() and ".." not in parts
 
 
-def _check_manifest_signature(folder: Path, manifest: dict[str, Any] | None) -> tuple[str, str]:
-    """(problem or "", note or "") for ``manifest.json.p7s`` over ``manifest.json``."""
+def _check_manifest_signature(
+    folder: Path, manifest: dict[str, Any] | None
+) -> tuple[str, str, str]:
+    """(problem or "", note or "", the SHA-256 of the certificate whose signature verified
+    or "") for ``manifest.json.p7s`` over ``manifest.json``."""
     data = _read(folder / SIGNATURE, MAX_SIGNATURE)
     content = _read(folder / MANIFEST, MAX_PDF) if _is_regular(folder / MANIFEST) else None
     if data is None or content is None:
-        return f"{SIGNATURE} cannot be read", ""
+        return f"{SIGNATURE} cannot be read", "", ""
     try:
         status = verify_detached(data, content)
     except BrokenSignature as exc:
-        return f"{SIGNATURE}: {exc}", ""
+        return f"{SIGNATURE}: {exc}", "", ""
     subject = _subject(status.signing_cert)
     want = manifest.get("signer_sha256") if manifest else None
     if isinstance(want, str) and want.lower() != _sha256(status.signing_cert):
         return (
             f"{SIGNATURE}: signed by {subject}, not by the certificate the manifest names",
             "",
+            _sha256(status.signing_cert),
         )
-    return "", f"{SIGNATURE}: signature intact, sealed by {subject}; {_trust_words(status)}"
+    # the fingerprint too: an auditor compares it with one agreed outside the folder (an
+    # auditor's cold read: a forged seal with the same subject printed the very same line)
+    return (
+        "",
+        f"{SIGNATURE}: signature intact, sealed by {subject} (certificate SHA-256 "
+        f"{_sha256(status.signing_cert).upper()}); {_trust_words(status)}",
+        _sha256(status.signing_cert),
+    )
 
 
 def _read(path: Path, bound: int) -> bytes | None:
@@ -152,9 +177,11 @@ def verify_detached(signature: bytes, content: bytes) -> Any:
     return status
 
 
-def check_pdf(path: Path, rel: str) -> tuple[str, str]:
+def check_pdf(path: Path, rel: str, *, signer_sha256: str = "") -> tuple[str, str]:
     """(problem or "", note or "") for a PDF the manifest says is signed: one signature at
-    least, each intact, valid and covering the whole file; a timestamp intact and valid."""
+    least, each intact, valid and covering the whole file, and (``signer_sha256``) by the
+    certificate that seals the folder; a timestamp intact and valid. An auditor's cold read:
+    a manifest re-sealed by another certificate kept the genuine PDF, and verified."""
     if not _is_regular(path):
         return f"{rel} is missing: the manifest says it carries a signature", ""
     data = _read(path, MAX_PDF)
@@ -173,6 +200,13 @@ def check_pdf(path: Path, rel: str) -> tuple[str, str]:
         why = _pdf_problem(status)
         if why:
             return f"{rel}: {why}", ""
+        if signer_sha256 and _sha256(status.signing_cert) != signer_sha256.lower():
+            return (
+                f"{rel}: signed by {_subject(status.signing_cert)} (certificate SHA-256 "
+                f"{_sha256(status.signing_cert)[:16]}…), not by the certificate that seals the "
+                "folder",
+                "",
+            )
         notes.append(
             f"{rel}: PAdES signature intact over the whole file, by {_subject(status.signing_cert)}"
             f"{_timestamp_words(status)}; {_trust_words(status)}"

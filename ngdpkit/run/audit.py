@@ -158,15 +158,20 @@ def is_deliverable(rel: str) -> bool:
     return not rel.startswith(PAGES + "/")
 
 
-def seal_outputs(trail: AuditTrail, run_dir: Path) -> str:
-    """The ``outputs_sealed`` record: every deliverable's name and SHA-256. Returns its hash,
-    the anchor printed on the sign-off pages."""
+def seal_outputs(trail: AuditTrail, run_dir: Path, *, sealed_by: str = "") -> str:
+    """The ``outputs_sealed`` record: every deliverable's name and SHA-256, and (``sealed_by``)
+    the SHA-256 of the certificate that will seal the folder. Returns its hash, the anchor
+    printed on the sign-off pages: so the anchor on paper pins the seal too (an auditor's
+    cold read: the records after the anchor can be rewritten, and a seal replaced or
+    removed with them verified against the printed anchor)."""
     files = {}
     for path in folder_files(run_dir):
         rel = path.relative_to(run_dir).as_posix()
         if is_deliverable(rel):
             files[rel] = file_digest(path)[1]
-    return str(trail.append(SEALED, files=files)["hash"])
+    # "" when the folder will not be sealed: said, not left out, so that a seal added later
+    # cannot borrow a trail that says nothing (the auditor's second look)
+    return str(trail.append(SEALED, files=files, sealed_by_sha256=sealed_by)["hash"])
 
 
 def write_manifest(run_dir: Path, trail: AuditTrail, *, seal: dict[str, Any] | None = None) -> Path:
@@ -402,12 +407,18 @@ def verify(
     from ..documents.signature_check import check_seal
 
     last = records[-1] if records and records[-1].get("event") == FINISHED else {}
-    signer = last.get("sealed_by_sha256")
+    # the anchor's own word first: the printed anchor pins it (--expect-hash), while the
+    # records after it can be rewritten with the chain; an anchor from before it said so
+    # leaves the last record's word
+    anchored = sealed[-1][1].get("sealed_by_sha256") if sealed else None
+    says = isinstance(anchored, str)
+    signer = anchored if says else last.get("sealed_by_sha256")
     seal = check_seal(
         path.parent,
         manifest,
         absent=absent,
         trail_signer=signer if isinstance(signer, str) else "",
+        unsealed_by_anchor=says and not anchored,
     )
     problems += seal.problems
     problems += _anchor_missing(records, sealed, finished)
@@ -415,7 +426,14 @@ def verify(
     if expect_hash:
         found, said = _expected_hash(expect_hash, records, sealed)
         problems += found
-        notes += said if not seal.notes else said[:1]  # a seal pins the pages too
+        # a seal the anchor names pins the pages too; any other leaves them as they were
+        notes += said[:1] if seal.notes and says and anchored else said
+        if seal.notes and not says and not found:  # a folder sealed before the anchor said
+            notes.append(
+                "the anchor's record does not name the sealing certificate (a folder from "
+                "before it did): compare the certificate's SHA-256 above with the one the "
+                "consultancy gave you"
+            )
     return Verdict(not problems, len(records), final, problems, notes)
 
 

@@ -145,7 +145,7 @@ class RunFolder:
         ahead = self._pins
         pins = ahead[1] if ahead is not None and ahead[0] == secrets else needles(secrets)
         for _ in range(ROUNDS):
-            self.anchor = seal_outputs(self.trail, self.path)
+            self.anchor = seal_outputs(self.trail, self.path, sealed_by=self._sealed_by())
             render(self.anchor)
             hits = scrub_folder(self.path, secrets, skip=(INCOMPLETE,), pins=pins)
             if not hits:
@@ -167,7 +167,7 @@ class RunFolder:
                     "secret_leak", file=path.relative_to(self.path).as_posix(), variables=names
                 )
             self.leaks += hits
-            self.anchor = seal_outputs(self.trail, self.path)
+            self.anchor = seal_outputs(self.trail, self.path, sealed_by=self._sealed_by())
         code, status = result()
         return self.finish(code, status, finished=finished, keep_incomplete=keep_incomplete)
 
@@ -221,6 +221,10 @@ class RunFolder:
         if why:
             self.untimestamped.add(rel)  # not asked again when the folder renders again
         return why
+
+    def _sealed_by(self) -> str:
+        """The SHA-256 of the certificate that will seal the folder ("" when none)."""
+        return self.sealer.seal.sha256 if self.sealer is not None else ""
 
     def seal_fields(self) -> dict[str, Any] | None:
         """What the manifest records of the seal: who seals, the signature file, and the
