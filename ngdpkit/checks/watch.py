@@ -112,13 +112,16 @@ class WatchReport:
     def last_good_delivery(self) -> str | None:
         return self.good.newest if self.good is not None else None
 
+    def _seconds_since(self, stamp: str | None) -> int | None:
+        """Whole seconds from ``stamp`` to the check (0 for a clock skew; None: no stamp)."""
+        if stamp is None:
+            return None
+        return max(0, int((_time(self.checked_at) - _time(stamp)).total_seconds()))
+
     @property
     def seconds_since_last_good(self) -> int | None:
         """Whole seconds from the last good delivery to the check (0 for a clock skew)."""
-        if self.last_good_delivery is None:
-            return None
-        elapsed = _time(self.checked_at) - _time(self.last_good_delivery)
-        return max(0, int(elapsed.total_seconds()))
+        return self._seconds_since(self.last_good_delivery)
 
     @property
     def days_since_last_good(self) -> int | None:
@@ -147,10 +150,7 @@ class WatchReport:
     @property
     def seconds_since_enabled(self) -> int | None:
         """Whole seconds from NgDP's dispatcher being enabled to the check (None: not known)."""
-        if self.enabled_at is None:
-            return None
-        elapsed = _time(self.checked_at) - _time(self.enabled_at)
-        return max(0, int(elapsed.total_seconds()))
+        return self._seconds_since(self.enabled_at)
 
     @property
     def bounded_by_go_live(self) -> bool:
