@@ -254,3 +254,36 @@ def test_a_step_now_blocked_says_what_blocks_it_after_its_evidence() -> None:
     )
     done = {**params, "after": "done", "next": "x"}  # only a blocked step says it
     assert not sentence("CHECKLIST_CHANGED", done, "da", {}).endswith(" x")
+
+
+def test_the_firewall_orders_servers_that_came_and_went_are_named(tmp_path: Path) -> None:
+    """A customer's week-two read: a server renamed and one added read only as
+    "firewall-rules.csv har nyt indhold", while eight and eleven rules changed with them."""
+    from types import SimpleNamespace
+
+    from ngdpkit.compare.diff import output_changes
+
+    head = "\ufeffsource;source_server;source_ip;destination_host;ip;port;protocol;direction\r\n"
+
+    def order(folder: Path, *servers: str) -> SimpleNamespace:
+        folder.mkdir()
+        rows = [
+            f"{s};{s};{s};api.test.digitalpost.dk;80.198.95.44;443;TCP;outgoing" for s in servers
+        ]
+        rows.append("NgDP;;not published;wzpush;x;443;TCP;incoming")
+        (folder / "firewall-rules.csv").write_text(head + "\r\n".join(rows) + "\r\n", "utf-8")
+        return SimpleNamespace(manifest={"firewall-rules.csv": str(servers)}, path=folder)
+
+    a = order(tmp_path / "a", "wz-web01-t", "wz-agent01-t")
+    b = order(tmp_path / "b", "wz-web01-t", "wz-agent02-t", "wz-web02-t")
+    (change,) = output_changes(a, b)  # type: ignore[arg-type]
+    assert change.params["servers_added"] == ["wz-agent02-t", "wz-web02-t"]
+    assert change.params["servers_removed"] == ["wz-agent01-t"]
+    assert sentence(change.code, change.params, "da", {}) == (
+        "firewall-rules.csv har nyt indhold. Nye servere i firewall-reglerne: wz-agent02-t, "
+        "wz-web02-t. Servere fjernet fra firewall-reglerne: wz-agent01-t."
+    )
+    same = order(tmp_path / "c", "wz-web01-t", "wz-agent01-t")
+    same.manifest = {"firewall-rules.csv": "other rules, same servers"}
+    (only,) = output_changes(a, same)  # type: ignore[arg-type]
+    assert set(only.params) == {"file"}

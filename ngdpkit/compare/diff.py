@@ -532,8 +532,47 @@ def output_changes(a: RunView, b: RunView) -> tuple[Change, ...]:
             if _workbook_content(a.path / name) == _workbook_content(b.path / name):
                 continue  # only the workbook's own save time and zip dates differ
         was = "added" if name not in da else "removed" if name not in db else ""
-        changed.append(Change("OUTPUT_CHANGED", {"file": name, **({"was": was} if was else {})}))
+        params: dict[str, Any] = {"file": name, **({"was": was} if was else {})}
+        if name == FIREWALL_CSV and not was:
+            params |= _servers_changed(a.path / name, b.path / name)
+        changed.append(Change("OUTPUT_CHANGED", params))
     return tuple(changed)
+
+
+FIREWALL_CSV = "firewall-rules.csv"
+
+
+def _servers_changed(before: Path, after: Path) -> dict[str, list[str]]:
+    """The servers the firewall order's outgoing rules gained and lost (a customer's
+    week-two read: a server renamed and one added read only as "firewall-rules.csv har nyt
+    indhold", while eight and eleven rules changed with them)."""
+    old, new = _firewall_servers(before), _firewall_servers(after)
+    if old is None or new is None:
+        return {}
+    out = {"servers_added": sorted(new - old), "servers_removed": sorted(old - new)}
+    return {k: v for k, v in out.items() if v}
+
+
+def _firewall_servers(path: Path) -> set[str] | None:
+    """The source servers of the outgoing rules of a run's ``firewall-rules.csv`` (None when
+    it cannot be read; it is a few hundred rows at most, read within a bound)."""
+    import csv
+    import io
+
+    from ..run.neighbours import read_text_file
+
+    text = read_text_file(path, limit=4 << 20)
+    if text is None:
+        return None
+    rows = csv.DictReader(io.StringIO(text.lstrip("\ufeff")), delimiter=";")
+    try:
+        return {
+            str(r.get("source_server") or "").strip()
+            for r in rows
+            if r.get("direction") == "outgoing" and str(r.get("source_server") or "").strip()
+        }
+    except csv.Error:
+        return None
 
 
 def _workbook_content(path: Path) -> str | None:

@@ -72,6 +72,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "da": "{file} har nyt indhold.",
         "en": "{file} has new content.",
     },
+    # what OUTPUT_CHANGED of firewall-rules.csv adds when its servers changed
+    "SERVERS_ADDED": {
+        "da": "Nye servere i firewall-reglerne: {servers}.",
+        "en": "New servers in the firewall rules: {servers}.",
+    },
+    "SERVERS_REMOVED": {
+        "da": "Servere fjernet fra firewall-reglerne: {servers}.",
+        "en": "Servers removed from the firewall rules: {servers}.",
+    },
     # OUTPUT_CHANGED's sentences for a deliverable that one of the two runs did not write
     "OUTPUT_ADDED": {
         "da": "{file} er ny i denne kørsel.",
@@ -247,6 +256,9 @@ def sentence(code: str, params: Mapping[str, Any], language: str, names: Mapping
     after_text = ""
     if code == "CHECKLIST_CHANGED" and after == "blocked" and str(params.get("next") or ""):
         after_text = " " + human(params["next"], lang, names)
+    for key in ("servers_added", "servers_removed"):  # the firewall order's servers
+        if code == "OUTPUT_CHANGED" and isinstance(params.get(key), list) and params[key]:
+            after_text += " " + TEXTS[key.upper()][lang].format(servers=human(params[key], lang))
     try:
         return template.format(**values) + after_text
     except (KeyError, IndexError, ValueError):
