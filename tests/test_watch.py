@@ -829,3 +829,25 @@ def test_no_delivery_at_all_after_go_live_is_a_warning() -> None:
     assert judge(replace(quiet, enabled_at=None), "x") == []
     one = EventTally(FETCHED, total=1, read=1, matching=1, newest="2026-12-06T08:00:00Z")
     assert judge(replace(quiet, good=one), "x") == []
+
+
+def test_a_seed_with_a_key_it_does_not_know_is_refused(tmp_path: Path) -> None:
+    """A go-live day's cold run: a seed of ``{"failed_days": [0.5]}`` (a misspelling) was
+    taken as no failure at all, and watch then said "ok"."""
+    from ngdpkit.errors import InputError
+    from ngdpkit.rehearsal.simulator_traffic import seed_traffic
+
+    seed = tmp_path / "seed.json"
+    seed.write_text('{"memo_waiting": 12, "failed_days": [0.5]}', encoding="utf-8")
+    with pytest.raises(InputError, match="unknown key\\(s\\) 'failed_days', 'memo_waiting'"):
+        seed_traffic(seed, SYSTEM)
+
+
+def test_the_table_says_one_day_in_the_singular() -> None:
+    """The second look: "--days 1" read "Fejlede leveringer, seneste 1 dage"."""
+    from ngdpkit.compare.watch import table
+
+    data = {"environment": "test", "findings": [], "days": 1, "failed_deliveries": 0, "good": {}}
+    lines = "\n".join(table(data, "da"))
+    assert "seneste 1 dag " in lines and "ingen de seneste 1 dag" in lines
+    assert "Failed deliveries, last 1 day " in "\n".join(table(data, "en"))

@@ -129,6 +129,9 @@ class Traffic:
         }
 
 
+SEED_KEYS = ("memos_waiting", "receipts_waiting", "failed_days_ago", "good_days_ago", "protocol")
+
+
 def seed_traffic(path: Path, system_id: str, protocol: str = "REST_PULL") -> Traffic:
     """What a watch reads, from a seed file: ``{"memos_waiting": 12, "receipts_waiting": 0,
     "failed_days_ago": [0.5, 2], "good_days_ago": [6]}`` (event times in days before now);
@@ -142,6 +145,12 @@ def seed_traffic(path: Path, system_id: str, protocol: str = "REST_PULL") -> Tra
         data = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(data, dict):
             raise ValueError("not a JSON object")
+        unknown = sorted(str(k) for k in data if k not in SEED_KEYS)
+        if unknown:  # a go-live day's cold run: "failed_days" was taken as no failure at all
+            raise InputError(
+                f"{path}: unknown key(s) {', '.join(repr(shortened(k, 40)) for k in unknown[:5])}"
+                f" in the seed; it knows {', '.join(SEED_KEYS)}"
+            )
         traffic = Traffic(int(data.get("memos_waiting", 0)), int(data.get("receipts_waiting", 0)))
         good = GOOD.get(str(data.get("protocol", protocol)), GOOD["REST_PULL"])
         traffic.add(system_id, FAILED, *(float(d) for d in data.get("failed_days_ago", ())))
