@@ -102,6 +102,7 @@ def watch(
     from ..checks.ngdp import mtls_client
     from ..checks.watch import WatchReader, sendable, unsendable, watch_ngdp
     from ..checks.watch_rules import judge
+    from ..documents.runbook import enable_moment
 
     env = settings.environment(name)
     problems = _refusals(settings, env)
@@ -111,7 +112,7 @@ def watch(
     base = (env.ngdp_api_url or official_api_url(env.kind)).rstrip("/")
     source = f"environments.{env.name}"
     report = None
-    enabled = enabled_at(env)
+    enabled = enable_moment(env)  # the runbook's reading of [golive]
     if header is not None and not sendable(header):
         found.append(unsendable(source))
     elif identity is not None and header is not None:
@@ -156,28 +157,7 @@ def watch(
     ) else 0
 
 
-def enabled_at(env: Environment) -> Any:
-    """When NgDP's dispatcher is (or was) enabled, from ``[golive]`` (``ngdp_enable``, else
-    ``date`` from the start of that day), as an aware UTC time; None when not planned. A
-    time without an offset is Copenhagen time, as the runbook reads it."""
-    import datetime as dt
-
-    value = env.golive.ngdp_enable or env.golive.date
-    if value is None:
-        return None
-    if not isinstance(value, dt.datetime):
-        value = dt.datetime.combine(value, dt.time())
-    if value.tzinfo is None:
-        try:
-            from zoneinfo import ZoneInfo
-
-            value = value.replace(tzinfo=ZoneInfo("Europe/Copenhagen"))
-        except Exception:  # no tz database: UTC, as the runbook says then
-            value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(dt.UTC)
-
-
-def before_go_live(when: Any, source: str) -> Finding:
+def before_go_live(when: dt.datetime, source: str) -> Finding:
     """``WATCH_BEFORE_GO_LIVE`` (info): NgDP's dispatcher is planned enabled later, so what
     watch read is from before go-live (a go-live day's cold run: it said "after go-live")."""
     return F.info(

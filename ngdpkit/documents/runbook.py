@@ -591,6 +591,18 @@ def _aware(value: dt.date | dt.datetime | None) -> dt.date | dt.datetime | None:
     return value
 
 
+def enable_moment(env: Environment) -> dt.datetime | None:
+    """When NgDP's dispatcher is (to be) enabled, as the runbook reads ``[golive]``:
+    ``ngdp_enable``, else ``date`` from the start of that Copenhagen day; in UTC, None when
+    not planned (``watch`` counts NgDP's seven days from it)."""
+    value = _aware(env.golive.ngdp_enable or env.golive.date)
+    if value is None:
+        return None
+    if not isinstance(value, dt.datetime):
+        value = dt.datetime.combine(value, dt.time(), tzinfo=_zone())
+    return value.astimezone(dt.UTC)
+
+
 def _day(value: dt.date | dt.datetime) -> dt.date:
     return value.astimezone(_zone()).date() if isinstance(value, dt.datetime) else value
 
