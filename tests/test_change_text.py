@@ -287,3 +287,57 @@ def test_the_firewall_orders_servers_that_came_and_went_are_named(tmp_path: Path
     same.manifest = {"firewall-rules.csv": "other rules, same servers"}
     (only,) = output_changes(a, same)  # type: ignore[arg-type]
     assert set(only.params) == {"file"}
+
+
+def test_a_mapping_change_says_the_mailboxs_name_beside_its_id() -> None:
+    """A customer's week-two read: "Postkasse 0100233" alone named nothing they knew. The
+    name comes from ``changes.json``'s ``mailbox_names``; a change whose mailbox has none, and
+    a file from an older kit without the list, read as before."""
+    change = {
+        "mapping_changed": [
+            {
+                "code": "MAPPING_CHANGED",
+                "unit": "Borgerservice",
+                "params": {
+                    "mailbox": "0100233",
+                    "subject": "12",
+                    "before": {"guid": GUID, "contact_point": "Borgerservice", "status": "mapped"},
+                    "after": {"guid": "", "status": "retired"},
+                },
+            },
+            {
+                "code": "MAPPING_UNIT_CHANGED",
+                "unit": "Ny enhed",
+                "params": {"mailbox": "0100309", "subject": "", "from_unit": "Borgerservice",
+                           "to_unit": "Ny enhed", "contact_point": "Borgerservice"},
+            },
+            {
+                "code": "MAPPING_ADDED",
+                "params": {"mailbox": "7", "after": {"guid": GUID, "status": "mapped"}},
+            },
+        ],
+        "mailbox_names": [
+            {"mailbox": "0100233", "name": "Pas og kørekort"},
+            {"mailbox": "0100309", "name": "Folkeregister"},
+            {"mailbox": "7"},  # no name: as if none were given
+            "garbage",
+        ],
+    }  # fmt: skip
+    texts = [text for _s, _c, _u, text in lines(change, "da")]
+    assert texts == [
+        f"Postkasse 0100233 (Pas og kørekort; emne 12): Borgerservice ({GUID}) → udgår.",
+        "Postkasse 0100309 (Folkeregister) hører nu til Ny enhed (før: Borgerservice) og lander "
+        "på Borgerservice.",
+        f"Postkasse 7 er ny: Borgerservice ({GUID}).",
+    ]
+    assert [text for *_, text in lines(change, "en")][0] == (
+        f"Mailbox 0100233 (Pas og kørekort; subject 12): Borgerservice ({GUID}) → retired."
+    )
+    older = {"mapping_changed": change["mapping_changed"][:1]}
+    assert [text for *_, text in lines(older, "da")] == [
+        f"Postkasse 0100233 (emne 12): Borgerservice ({GUID}) → udgår."
+    ]
+    # only a mapping change takes a mailbox's name
+    assert "Pas" not in sentence(
+        "OUTPUT_CHANGED", {"mailbox": "0100233"}, "da", {}, {"0100233": "Pas"}
+    )

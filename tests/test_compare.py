@@ -347,6 +347,48 @@ def test_mapping_changes_by_key_in_key_order(tmp_path: Path) -> None:
         read_mapping_csv(tmp_path / "bad.csv", "bad.csv")
 
 
+def test_the_changes_name_each_changed_mailbox_by_its_name_in_the_export(tmp_path: Path) -> None:
+    """A customer's week-two read: the mapping changes named mailbox IDs only. ``changes.json``
+    gives each changed mailbox's name from the newer run's CSV, else the older's (a removed
+    mailbox); the name is cleaned as a cell is (a previous folder is not trusted), an
+    unchanged mailbox is not listed, and a renamed mailbox is no mapping change."""
+    from ngdpkit.compare.diff import changes
+    from ngdpkit.compare.runs import read_mapping_csv
+
+    head = "Mailbox ID;Mailbox name;Responsible unit;NgDP Guid;Contact point name;Status;Subject ID\r\n"
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    a.write_bytes(
+        (
+            "\ufeff" + head + "1;Pas\x1b[31m og kørekort;U;g1;A;mapped;\r\n"
+            "2;Folkeregister;U;g1;A;mapped;\r\n"
+            "3;Gammelt navn;U;g1;A;mapped;\r\n"
+            "4;Uændret;U;g1;A;mapped;\r\n"
+        ).encode()
+    )
+    b.write_bytes(
+        (
+            "\ufeff" + head + "1;;U;g2;B;mapped;\r\n"
+            "3;Nyt navn;U;g1;A;mapped;\r\n"
+            "4;Uændret;U;g1;A;mapped;\r\n"
+            "5;Ny postkasse;U;g1;A;mapped;\r\n"
+        ).encode()
+    )
+
+    def view(path: Path) -> RunView:
+        return RunView(
+            path=tmp_path / path.stem, environment="test", status="ok", findings=[],
+            manifest={}, anchor="", kit_version="", mapping=read_mapping_csv(path, path.name),
+        )  # fmt: skip
+
+    change = changes(view(a), view(b))
+    assert [c["params"]["mailbox"] for c in change["mapping_changed"]] == ["1", "2", "5"]
+    assert change["mailbox_names"] == [
+        {"mailbox": "1", "name": "Pas og kørekort"},  # the newer run has none: the older's
+        {"mailbox": "2", "name": "Folkeregister"},  # removed: the older run's
+        {"mailbox": "5", "name": "Ny postkasse"},
+    ]
+
+
 def test_a_run_of_unchanged_inputs_reports_no_change(sample_run_copy: Path) -> None:
     """A customer's cold read: a second run of the same inputs listed "checklist.json,
     checklist.xlsx, runbook.xlsx har nyt indhold" (changes.json was written before them, so

@@ -16,7 +16,7 @@ from typing import Any
 from ..deliverables.portal import PortalContactPoint
 from ..documents.change_text import unit_of
 from ..errors import InputError
-from .runs import MAPPING_KEY, MAPPING_UNIT, MAPPING_VALUES, RunView
+from .runs import MAPPING_KEY, MAPPING_NAME, MAPPING_UNIT, MAPPING_VALUES, RunView
 
 SCHEMA = "ngdpkit/changes/2"
 # Files every run rewrites even when nothing changed: not "outputs whose digest changed".
@@ -40,6 +40,15 @@ class Change:
     code: str
     params: dict[str, Any]
     unit: str = ""  # the responsible unit it concerns; empty for the whole environment
+
+
+@dataclass(frozen=True)
+class MailboxName:
+    """A mailbox a mapping change names, and its name in the export, said beside its ID (a
+    customer's week-two read: "Postkasse 0100233" alone named nothing they knew)."""
+
+    mailbox: str
+    name: str
 
 
 @dataclass(frozen=True)
@@ -76,6 +85,8 @@ class Changes:
     # come back because the previous run could not check them: checked again, not new
     findings_rechecked: tuple[FindingChange, ...] = ()
     checklist_changed: tuple[Change, ...] = ()  # a step's status or evidence
+    # the name of each mailbox a mapping change names: the newer run's, else the older's
+    mailbox_names: tuple[MailboxName, ...] = ()
 
 
 def _key(f: dict[str, Any]) -> tuple[str, str, str]:
@@ -357,6 +368,26 @@ def mapping_changes(a: RunView, b: RunView) -> tuple[Change, ...]:
     return tuple(rows)
 
 
+def mailbox_names(mapped: tuple[Change, ...], *views: RunView) -> tuple[MailboxName, ...]:
+    """The name of each mailbox ``mapped`` names, from the first of ``views`` whose mapping
+    gives it one, in the changes' order; a mailbox no view names is left out. A name is
+    text from a folder the kit does not trust (a previous run's CSV): cleaned as a cell is."""
+    from ..inputs.workbooks import clean_text
+
+    wanted = list(dict.fromkeys(str(c.params.get("mailbox") or "") for c in mapped))
+    found: dict[str, str] = {}
+    for view in views:
+        table = view.mapping
+        if table is None or not len(table) or len(found) == len(wanted):
+            continue
+        rows = table[table[MAPPING_KEY[0]].isin([m for m in wanted if m not in found])]
+        for mailbox, name in zip(rows[MAPPING_KEY[0]], rows[MAPPING_NAME], strict=True):
+            text = clean_text(str(name)) if isinstance(name, str) else ""
+            if text:
+                found.setdefault(str(mailbox), text)
+    return tuple(MailboxName(m, found[m]) for m in wanted if m in found)
+
+
 def _texts(column: Any) -> Any:
     """A column's cells as the merge compares them: text, an empty text for a missing one."""
     return column.fillna("").astype(str).to_numpy(dtype=object)
@@ -605,6 +636,7 @@ def changes(a: RunView, b: RunView) -> dict[str, Any]:
     from ..inputs.typed import unstructure
 
     added, resolved, unchecked, rechecked = findings_compared(a, b)
+    mapped = mapping_changes(a, b)
     record = Changes(
         schema=SCHEMA,
         environment=b.environment,
@@ -615,7 +647,8 @@ def changes(a: RunView, b: RunView) -> dict[str, Any]:
         findings_unchecked=unchecked,
         findings_rechecked=rechecked,
         checklist_changed=checklist_changes(a, b),
-        mapping_changed=mapping_changes(a, b),
+        mapping_changed=mapped,
+        mailbox_names=mailbox_names(mapped, b, a),
         dispatcher_changed=dispatcher_changes(a, b),
         portal_changed=portal_changes(a, b),
         outputs_changed=output_changes(a, b),

@@ -24,6 +24,9 @@ from ..run.neighbours import RUN_NAME as RUN_NAME  # one pattern for a run's fol
 MAPPING_KEY = ("Mailbox ID", "Subject ID")
 MAPPING_VALUES = ("NgDP Guid", "Contact point name", "Status")
 MAPPING_UNIT = "Responsible unit"  # the unit a change concerns; a move is MAPPING_UNIT_CHANGED
+# the mailbox's name: said beside its ID in the changes (``Changes.mailbox_names``), never a
+# value compared (a renamed mailbox lands where it did)
+MAPPING_NAME = "Mailbox name"
 
 
 def _json(
@@ -337,7 +340,9 @@ def read_mapping_csv(path: Path, label: str) -> Any:
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
                 include_columns=[
-                    h for h in (*MAPPING_KEY, *MAPPING_VALUES, MAPPING_UNIT) if h in header
+                    h
+                    for h in (*MAPPING_KEY, *MAPPING_VALUES, MAPPING_UNIT, MAPPING_NAME)
+                    if h in header
                 ],
             ),
         )
@@ -348,12 +353,12 @@ def read_mapping_csv(path: Path, label: str) -> Any:
 
 def register_table(table: Any) -> Any:
     """The mapping CSV's cells (as read, or as written: the two are the same text) as a
-    table of (Mailbox ID, Subject ID) and the register's values; the last row wins for a
-    key given twice."""
-    for optional in (MAPPING_KEY[1], MAPPING_UNIT):
+    table of (Mailbox ID, Subject ID), the register's values, the unit and the mailbox's
+    name (empty when the file has none); the last row wins for a key given twice."""
+    for optional in (MAPPING_KEY[1], MAPPING_UNIT, MAPPING_NAME):
         if optional not in table.columns:
             table = table.assign(**{optional: ""})
-    table = table[[*MAPPING_KEY, *MAPPING_VALUES, MAPPING_UNIT]]
+    table = table[[*MAPPING_KEY, *MAPPING_VALUES, MAPPING_UNIT, MAPPING_NAME]]
     return table.drop_duplicates(list(MAPPING_KEY), keep="last").reset_index(drop=True)
 
 

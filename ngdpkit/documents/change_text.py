@@ -211,8 +211,15 @@ def _mapping_side(side: Any, language: str, names: Mapping[str, str] | None) -> 
     return where or t(_lang(language), "not_set")
 
 
-def sentence(code: str, params: Mapping[str, Any], language: str, names: Mapping[str, str]) -> str:
-    """One change (not a finding) as a sentence in ``language``."""
+def sentence(
+    code: str,
+    params: Mapping[str, Any],
+    language: str,
+    names: Mapping[str, str],
+    mailboxes: Mapping[str, str] | None = None,
+) -> str:
+    """One change (not a finding) as a sentence in ``language``; a mapping change says the
+    mailbox's name from ``mailboxes`` (by ID) beside its ID."""
     lang = _lang(language)
     before, after = params.get("before"), params.get("after")
     if (
@@ -248,8 +255,12 @@ def sentence(code: str, params: Mapping[str, Any], language: str, names: Mapping
                 values[key] = t(lang, "no_unit")
     mailbox = str(params.get("mailbox") or "")
     subject = str(params.get("subject") or "")
+    # "Postkasse 0100233 (Pas og kørekort; emne 12)": the name first, then the subject
+    said = [(mailboxes or {}).get(mailbox, "")] if code.startswith("MAPPING_") else []
     if subject:
-        values["mailbox"] = f"{mailbox} ({t(lang, 'subject').lower()} {subject})"
+        said.append(f"{t(lang, 'subject').lower()} {subject}")
+    if any(said):
+        values["mailbox"] = f"{mailbox} ({'; '.join(part for part in said if part)})"
     # a step now blocked says what blocks it, after the evidence in brackets: "ikke verificeret
     # → blokeret (Anne, …: Dispatcher oprettet)" read as if the confirmation blocked it (a
     # customer's week-two read); its next action names the findings
@@ -347,9 +358,20 @@ def section_titles(language: str) -> dict[str, str]:
     return {section: t(language, key) for section, key in SECTIONS.items()}
 
 
+def mailbox_names(change: Mapping[str, Any]) -> dict[str, str]:
+    """Mailbox names by ID, from the changes' ``mailbox_names`` (absent from an older kit's file)."""
+    entries = change.get("mailbox_names")
+    return {
+        str(e["mailbox"]): str(e["name"])
+        for e in (entries if isinstance(entries, list) else [])
+        if isinstance(e, Mapping) and e.get("mailbox") and e.get("name")
+    }
+
+
 def lines(change: Mapping[str, Any], language: str) -> list[tuple[str, str, str, str]]:
     """Every change as (section, code, unit, sentence), in the document's order."""
     names = guid_names(change)
+    mailboxes = mailbox_names(change)
     out: list[tuple[str, str, str, str]] = []
     for section in SECTIONS:
         for entry in change.get(section) or []:
@@ -362,7 +384,11 @@ def lines(change: Mapping[str, Any], language: str) -> list[tuple[str, str, str,
             else:
                 params = entry.get("params")
                 text = sentence(
-                    code, params if isinstance(params, Mapping) else {}, language, names
+                    code,
+                    params if isinstance(params, Mapping) else {},
+                    language,
+                    names,
+                    mailboxes,
                 )
             out.append((section, code, unit, text))
     return out
