@@ -206,8 +206,13 @@ DANISH: dict[str, str] = {
     "The {value} cell holds a formula with no saved value; open the workbook in Excel, save it, and run again.": "Cellen {value} indeholder en formel uden gemt værdi; åbn projektmappen i Excel, gem den, og kør igen.",
     "Mailbox ID {label_id} appears {count} times (rows {value}).": "Postkasse-ID {label_id} står {count} gange (rækkerne {value}).",
     "NgDP Guid {value!r} is neither a GUID nor 'udgår'/'retire'.": "NgDP Guid {value!r} er hverken en GUID eller 'udgår'/'retire'.",
+    'The export has no column for the subject (Emne-ID) (headers read as one: {known}); its columns are {columns}. If one of them holds it, name it in the settings: [inputs.columns] {key} = "<header>".': 'Eksporten har ingen kolonne til emnet (Emne-ID) (overskrifter, der læses som den: {known}); dens kolonner er {columns}. Hvis en af dem indeholder den, så angiv den i indstillingerne: [inputs.columns] {key} = "<overskrift>".',
+    'The export has no column for the responsible unit (headers read as one: {known}), so every mailbox is under no unit and the contact point plan proposes one contact point for all; its columns are {columns}. If one of them holds the unit, name it in the settings: [inputs.columns] {key} = "<header>".': 'Eksporten har ingen kolonne til den ansvarlige enhed (overskrifter, der læses som den: {known}), så alle postkasser står uden enhed, og kontaktpunktsplanen foreslår ét kontaktpunkt til dem alle; dens kolonner er {columns}. Hvis en af dem indeholder enheden, så angiv den i indstillingerne: [inputs.columns] {key} = "<overskrift>".',
+    "Contact point {name!r} ({id}) mixes letters of several scripts ({scripts}) in one word: it reads like a name in one script and is another, and people will choose the wrong one; write it in one script.": "Kontaktpunktet {name!r} ({id}) blander bogstaver fra flere skriftsystemer ({scripts}) i ét ord: det læses som et navn i ét skriftsystem, men er et andet, og folk vil vælge forkert; skriv det i ét skriftsystem.",
+    "Unit {name!r} mixes letters of several scripts ({scripts}) in one word (rows {value}): it reads like a name in one script and is another, and becomes a contact point of its own in the plan; write it in one script.": "Enheden {name!r} blander bogstaver fra flere skriftsystemer ({scripts}) i ét ord (rækkerne {value}): den læses som et navn i ét skriftsystem, men er et andet, og bliver sit eget kontaktpunkt i planen; skriv den i ét skriftsystem.",
     "Mailbox {mid} is marked udgår/retire and is not migrated.": "Postkassen {mid} er markeret udgår og flyttes ikke med.",
     "Mailbox {mid} is marked udgår/retire (in the {src}) and is not migrated.": "Postkassen {mid} er markeret udgår (i {src}) og flyttes ikke med.",
+    "Mailbox {mid} is marked udgår/retire (decided by {by} at {at}) and is not migrated.": "Postkassen {mid} er markeret udgår (besluttet af {by} {at}) og flyttes ikke med.",
     "default_contact_point {default_contact_point!r} is not a GUID.": "default_contact_point {default_contact_point!r} er ikke en GUID.",
     "Mailbox {mid}{value} is mapped more than once in the mapping file (rows {rows}) to {value2}; the first row is used.": "Postkassen {mid}{value} er tilknyttet mere end én gang i tilknytningsfilen (rækkerne {rows}) til {value2}; den første række bruges.",
     "NgDP Guid {value!r} in the export is not a GUID.": "NgDP Guid {value!r} i eksporten er ikke en GUID.",
@@ -322,6 +327,15 @@ DANISH: dict[str, str] = {
 # Parameter values that are English words rather than data (a kind of address, a mapping
 # source, a kind of server check): their Danish form, used when a message renders in Danish.
 VALUES_DA: dict[str, str] = {
+    # the scripts a name mixes (NAME_MIXED_SCRIPTS), by the first word of Unicode's names
+    "Latin": "latinsk",
+    "Cyrillic": "kyrillisk",
+    "Greek": "græsk",
+    "Armenian": "armensk",
+    "Cherokee": "cherokee",
+    "Fullwidth": "fuld bredde",
+    "Halfwidth": "halv bredde",
+    "Mathematical": "matematisk",
     # what letters in NgDP wait for (watch), by the environment's protocol
     "for WorkZone to fetch them": "på, at WorkZone henter dem",
     "to be delivered to WorkZone's push endpoint": "på at blive leveret til WorkZones push-endpoint",
@@ -494,6 +508,8 @@ TITLES = {
     "CELL_FORMULA_NO_VALUE": "Formel uden gemt værdi i regnearket",
     "MAILBOX_UNMAPPED": "Postkassen er ikke tilknyttet et kontaktpunkt",
     "MAILBOX_RETIRED": "Postkassen udgår",
+    "MAILBOX_COLUMN_MISSING": "Eksporten mangler en kolonne",
+    "NAME_MIXED_SCRIPTS": "Et navn blander skriftsystemer og ligner et andet",
     "MAILBOX_SHEET_USED": "Læst ark",
     "MAILBOX_ROWS_BLANK": "Tomme rækker sprunget over",
     "MAILBOX_GUID_COLUMN_IGNORED": "Eksportens NgDP GUID-kolonne er ikke brugt i dette miljø",

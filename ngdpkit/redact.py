@@ -343,18 +343,24 @@ _ANSI = re.compile(
 # Unicode's format characters (category Cf: soft hyphen, zero-width characters, bidirectional
 # marks, word joiners, the byte order mark, tags) and its Default_Ignorable_Code_Point set
 # (Hangul fillers, Khmer and Mongolian marks, variation selectors, the reserved ignorables),
-# as of Unicode 15. One table for the redaction, the scan, and their escaped forms.
+# as of Unicode 15; and the graphic characters that draw as nothing, which an attacker's pass
+# split a password with past the scan: the object replacement character U+FFFC (a browser
+# draws nothing for it; the PDF's text kept it), the braille blank U+2800, the Khitan filler
+# U+16FE4 and the null notehead U+1D159. One table for the redaction, the scan, their escaped
+# forms, the settings and confirmations (refused) and the text read from inputs (removed).
 UNSEEN_RANGES = (
     (0x00, 0x08), (0x0B, 0x1F), (0x7F, 0x9F), (0xAD, 0xAD), (0x34F, 0x34F),
     (0x600, 0x605), (0x61C, 0x61C), (0x6DD, 0x6DD), (0x70F, 0x70F), (0x890, 0x891),
     (0x8E2, 0x8E2), (0x115F, 0x1160), (0x17B4, 0x17B5), (0x180B, 0x180F),
-    (0x200B, 0x200F), (0x2028, 0x202E), (0x2060, 0x206F), (0x3164, 0x3164),
-    (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0xFFF0, 0xFFFB),
-    (0x110BD, 0x110BD), (0x110CD, 0x110CD), (0x13430, 0x1343F), (0x1BCA0, 0x1BCA3),
-    (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF),
+    (0x200B, 0x200F), (0x2028, 0x202E), (0x2060, 0x206F), (0x2800, 0x2800),
+    (0x3164, 0x3164), (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0),
+    (0xFFF0, 0xFFFC), (0x110BD, 0x110BD), (0x110CD, 0x110CD), (0x13430, 0x1343F),
+    (0x16FE4, 0x16FE4), (0x1BCA0, 0x1BCA3), (0x1D159, 0x1D159), (0x1D173, 0x1D17A),
+    (0xE0000, 0xE0FFF),
 )  # fmt: skip
-_UNSEEN_CLASS = "[" + "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in UNSEEN_RANGES) + "]"
-_UNSEEN = re.compile(_ANSI.pattern + "|" + _UNSEEN_CLASS)
+# the characters of UNSEEN_RANGES as a regular expression's class (raw characters only)
+UNSEEN_CLASS = "[" + "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in UNSEEN_RANGES) + "]"
+_UNSEEN = re.compile(_ANSI.pattern + "|" + UNSEEN_CLASS)
 # The same characters written as a JSON escape (a pair of them beyond the first plane), an
 # HTML character reference, or an ANSI escape written as JSON: unseen when the character is.
 _ESCAPED = re.compile(

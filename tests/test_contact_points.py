@@ -149,3 +149,27 @@ def test_json_names_keep_no_control_character(tmp_path: Path) -> None:
     (point,) = read_contact_points(path, label="cp.json", system_id=SYS).points
     assert point.name == "Borgerservice"
     assert point.system_id == "not a guid"
+
+
+def test_a_contact_point_name_mixing_scripts_is_named(tmp_path: Path) -> None:
+    """An attacker's pass: "Borgerservicе" with a Cyrillic "е" reads as "Borgerservice" and is
+    another contact point, which a portal administrator or a consultant choosing in the editor
+    takes for the real one. Named as a warning; a whole word in one script (a Ukrainian
+    name) and Danish letters are not."""
+    from ngdpkit.inputs.contact_points import ContactPoint, check_contact_points
+
+    guid = "0f8fad5b-d9cb-469f-a165-70867728950e"
+    points = [
+        ContactPoint(guid, "Borgerservic\u0435", ("CITIZEN",), location="Ark!2"),
+        ContactPoint(guid.replace("0f", "1f"), "Київ og Ærø", ("CITIZEN",), location="Ark!3"),
+    ]
+    (mixed,) = [
+        f
+        for f in check_contact_points(points, label="kp.xlsx", system_id=None)
+        if f.code == "NAME_MIXED_SCRIPTS"
+    ]
+    assert mixed.severity == "warning" and mixed.location == "Ark!2"
+    assert mixed.message.startswith(
+        "Contact point 'Borgerservicе' (0f8fad5b-d9cb-469f-a165-70867728950e) mixes letters of "
+        "several scripts (Cyrillic, Latin) in one word"
+    )

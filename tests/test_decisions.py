@@ -246,3 +246,30 @@ def test_nk_decide_refuses_a_mailbox_the_export_lacks_before_the_mapping_is_made
     with pytest.raises(InputError, match="mailbox 9999999 is not in the export"):
         nk.decide(step, "9999999", "retire", by="Anne")
     assert not (sample_copy / "decisions-test.csv").exists()
+
+
+def test_a_retirement_by_decision_says_who_decided_it_and_when(sample_copy: Path) -> None:
+    """A customer's week-two read: a mailbox retired by decision was "markeret udgår (i
+    beslutningen)", and nothing in the changes said who decided it or when. The finding now
+    names both, from the decision that counts (the last for the mailbox); a retirement by the
+    mapping file reads as before."""
+    (first, _), (second, _), *_ = _mailboxes(sample_copy)
+    _write(
+        sample_copy / "decisions-test.csv",
+        [
+            f"{first};retire;;Anne;2026-12-04T10:00:00+01:00;",
+            f"{first};retire;;Bo Ørsted;2026-12-05T09:30:00+01:00;ny aftale",
+            f"{second};accept;;Anne;2026-12-04T10:06:00+01:00;",
+        ],
+    )
+    r = cli("check", "--settings", str(sample_copy / "migration.toml"), "--env", "test", "--json")
+    found = json.loads(r.stdout)["findings"]
+    retired = [f for f in found if f["code"] == "MAILBOX_RETIRED" and first in f["message"]]
+    assert [f["message"] for f in retired] == [
+        f"Postkassen {first} er markeret udgår (besluttet af Bo Ørsted 05-12-2026 kl. 09:30) og "
+        "flyttes ikke med."
+    ]
+    assert retired[0]["params"]["by"] == "Bo Ørsted"
+    assert retired[0]["params"]["at"] == "2026-12-05T09:30:00+01:00"
+    by_file = [f for f in found if f["code"] == "MAILBOX_RETIRED" and first not in f["message"]]
+    assert by_file and all("(i tilknytningsfilen)" in f["message"] for f in by_file)

@@ -158,3 +158,23 @@ def test_an_export_whose_name_the_settings_cannot_hold_is_refused_before_any_wri
     )
     assert r.returncode == 2 and "U+000A" in r.stderr and len(r.stderr.splitlines()) == 1
     assert not folder.exists()
+
+
+def test_the_readme_lists_every_header_the_kit_reads_each_table_by() -> None:
+    """Contract §4: the README lists every header alias. It did not (a consultant's export
+    headed "Afdeling" was read without its units, and nothing said which headers count);
+    the list is generated from the fields the readers use."""
+    from ngdpkit.documents.settings_reference import headers_markdown, input_tables
+    from ngdpkit.inputs.mailboxes import EXPORT_FIELDS
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    current = readme.split("<!-- input-headers:start -->\n", 1)[1].split(
+        "<!-- input-headers:end -->", 1
+    )[0]
+    assert current == headers_markdown(), (
+        "README's input headers are stale: .venv/bin/python -m ngdpkit.documents.settings_reference README.md"
+    )
+    assert any(fields is EXPORT_FIELDS for _t, fields in input_tables())
+    for _table, fields in input_tables():
+        for f in fields:
+            assert all(f"`{h}`" in current for h in (*f.specific, *f.generic)), f.name

@@ -302,3 +302,95 @@ def test_a_renamed_column_says_how_to_name_the_exports_own_headers(tmp_path: Pat
     # with them named, the same export reads
     table = read_mailbox_export(path, label="m.xlsx", columns={"mailbox_id": "PK nummer"})
     assert list(table.frame["mailbox_id"]) == ["1"]
+
+
+def test_an_export_without_a_unit_or_subject_column_is_named(tmp_path: Path) -> None:
+    """A consultant's Windows pass: an export headed "Afdeling" was read with every unit
+    empty (the contact point plan proposed one contact point for all 200 mailboxes), and one
+    headed "Emnenr" made each repeated ID a duplicate, without a word about the column. Each is
+    named, with the export's own headers and the settings key that takes one; an export with
+    both columns, or without a subject column and no repeated ID, says nothing."""
+    path = write_xlsx(
+        tmp_path / "afdeling.xlsx",
+        [
+            ["Postkasse-ID", "Postkassenavn", "Afdeling", "Emnenr"],
+            ["0100233", "Pas", "Borgerservice", "1"],
+            ["0100233", "Pas", "Borgerservice", "2"],
+        ],
+    )
+    e = read_mailbox_export(path, label="afdeling.xlsx")
+    unit, subject = codes(e, "MAILBOX_COLUMN_MISSING")
+    assert unit.severity == "info" and set(e.frame["responsible_unit"]) == {""}
+    assert "no column for the responsible unit" in unit.message
+    assert "Responsible unit, Ansvarlig enhed, Enhed, Unit" in unit.message
+    assert "its columns are Postkasse-ID, Postkassenavn, Afdeling, Emnenr" in unit.message
+    assert '[inputs.columns] responsible_unit = "<header>"' in unit.message
+    assert "no column for the subject (Emne-ID)" in subject.message
+    assert '[inputs.columns] subject_id = "<header>"' in subject.message
+    assert codes(e, "MAILBOX_ID_DUPLICATE")  # the repeat is still an error
+    from ngdpkit.findings import danish_text
+
+    danish = danish_text(unit.template, unit.params) or ""
+    assert danish.startswith("Eksporten har ingen kolonne til den ansvarlige enhed")
+    # named in the settings: read, and nothing to say
+    e = read_mailbox_export(
+        path,
+        label="afdeling.xlsx",
+        columns={"responsible_unit": "Afdeling", "subject_id": "Emnenr"},
+    )
+    assert not codes(e, "MAILBOX_COLUMN_MISSING")
+    assert set(e.frame["responsible_unit"]) == {"Borgerservice"}
+    once = write_xlsx(
+        tmp_path / "once.xlsx",
+        [["Postkasse-ID", "Postkassenavn", "Ansvarlig enhed"], [1, "A", "U"]],
+    )
+    assert not codes(read_mailbox_export(once, label="once.xlsx"), "MAILBOX_COLUMN_MISSING")
+
+
+def test_what_a_reader_cannot_see_is_taken_out_and_look_alikes_are_named(tmp_path: Path) -> None:
+    """An attacker's pass: units that read alike ("Borger<U+200B>service", NFC and NFD
+    "Åbo", a trailing soft hyphen) became contact points of their own in the plan, a mailbox ID
+    with a zero-width space read as another's, and a password split by U+FFFC in a name reached
+    the pages past the leak scan. Cell text loses what a reader cannot see and is composed
+    (NFC), so each reads as it is; a unit mixing Latin with Cyrillic letters, which no cleaning
+    can make the same, is named (once, with its rows)."""
+    secret = "7sums_zEtqYAQhcmm7seyh2Q"
+    path = write_xlsx(
+        tmp_path / "export.xlsx",
+        [
+            HEAD,
+            ["0100233", "Pas " + secret[:12] + "\ufffc" + secret[12:], "Borgerservice", "", "", ""],
+            ["0100234", "Navn", "Borger\u200bservice", "", "", ""],
+            ["0100235", "Navn", "Pleje pa\u030a A\u030abo", "", "", ""],
+            ["0100236", "Navn", "Pleje på Åbo", "", "", ""],
+            ["0100237", "Navn", "Teknik og Miljø\u00ad", "", "", ""],
+            ["0100238", "\u3000=1+1", "Kultur\U000e0049\U000e0047", "", "", ""],
+            ["0100239\u200b", "Navn", "Borgerservic\u0435", "", "", ""],
+            ["0100240", "Navn", "Borgerservic\u0435", "", "", ""],
+            ["0100241", "Navn", "\u2800Social\u2028og Sundhed\u202e", "", "", ""],
+        ],
+        title="Postkasser",
+    )
+    e = read_mailbox_export(path, label="export.xlsx")
+    frame = e.frame
+    assert frame["mailbox_name"][0] == "Pas " + secret  # whole: the leak scan finds it
+    assert frame["mailbox_name"][5] == "=1+1"  # the formula start is first: neutralised later
+    assert list(frame["responsible_unit"][:6]) == [
+        "Borgerservice",
+        "Borgerservice",
+        "Pleje på Åbo",
+        "Pleje på Åbo",
+        "Teknik og Miljø",
+        "Kultur",
+    ]
+    assert frame["responsible_unit"][8] == "Social og Sundhed"
+    assert frame["mailbox_id"][6] == "0100239"
+    (mixed,) = codes(e, "NAME_MIXED_SCRIPTS")
+    assert mixed.severity == "warning" and mixed.location == "Postkasser!8"
+    assert mixed.params["scripts"] == "Cyrillic, Latin"
+    assert "rows 8, 9" in mixed.message
+    from ngdpkit.findings import danish_text
+
+    assert "flere skriftsystemer (kyrillisk, latinsk)" in (
+        danish_text(mixed.template, mixed.params) or ""
+    )

@@ -322,6 +322,13 @@ UNSEEN_SPLITS = {
     "escape sequence with intermediates": TOKEN[:10] + "\x1b(B" + TOKEN[10:],
     "two-byte escape": TOKEN[:10] + "\x1b7" + TOKEN[10:],
     "device control string": TOKEN[:10] + "\x1bPq\x1b\\" + TOKEN[10:],
+    # drawn as nothing though not format characters (an attacker's pass: a password split
+    # by U+FFFC in a mailbox name reached the pages, the PDF and the CSV past the scan)
+    "object replacement character": TOKEN[:12] + "\ufffc" + TOKEN[12:],
+    "object replacement between every character": "\ufffc".join(TOKEN),
+    "braille blank": TOKEN[:12] + "\u2800" + TOKEN[12:],
+    "Khitan filler": TOKEN[:12] + "\U00016fe4" + TOKEN[12:],
+    "null notehead": TOKEN[:12] + "\U0001d159" + TOKEN[12:],
 }
 
 

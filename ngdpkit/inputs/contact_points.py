@@ -19,7 +19,7 @@ from ..findings import Finding
 from ..guids import canonical_guid as canonical_guid  # re-exported
 from ..redact import shortened
 from . import NUMBER_DIGITS, is_number
-from .workbooks import Field, TableCache, check_size, clean_text, read_table
+from .workbooks import Field, TableCache, check_size, clean_text, mixed_scripts, read_table
 
 TARGETS = ("CITIZEN", "COMPANY", "AUTHORITY")
 _TRUE = {"ja", "yes", "x", "true", "1", "sand", "y", "j"}
@@ -467,6 +467,18 @@ def check_contact_points(
                     p.location,
                     name=p.name,
                     id=p.id,
+                )
+            )
+        if scripts := mixed_scripts(p.name):
+            found.append(
+                F.warning(
+                    "NAME_MIXED_SCRIPTS",
+                    "Contact point {name!r} ({id}) mixes letters of several scripts ({scripts}) in one word: it reads like a name in one script and is another, and people will choose the wrong one; write it in one script.",
+                    label,
+                    p.location,
+                    name=p.name,
+                    id=p.id,
+                    scripts=", ".join(s.title() for s in scripts),
                 )
             )
         if not p.name.strip():

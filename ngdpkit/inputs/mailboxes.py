@@ -8,7 +8,7 @@ from typing import Any
 
 from .. import findings as F
 from ..findings import Finding
-from .workbooks import Field, TableCache, read_table
+from .workbooks import Field, TableCache, mixed_scripts, read_table
 
 MAILBOX_ID = Field(
     "mailbox_id",
@@ -122,6 +122,7 @@ def read_mailbox_export(
     found += _id_findings(table, df, label)
     found += _duplicate_findings(table, df, label)
     found += _name_findings(table, df, label)
+    found += _unit_findings(table, df, label)
     df = df.reset_index(drop=True)
     df["row"] = df["row"].astype("int64")
     return MailboxExport(
@@ -160,6 +161,7 @@ def _sheet_findings(table: Any, df: Any, label: str, *, use_guid_column: bool) -
                 blank_rows=table.blank_rows,
             )
         )
+    found += _missing_columns(table, df, label)
     if "ngdp_guid" in table.columns and not use_guid_column and (df["ngdp_guid"] != "").any():
         found.append(
             F.info(
@@ -167,6 +169,37 @@ def _sheet_findings(table: Any, df: Any, label: str, *, use_guid_column: bool) -
                 "The export's NgDP Guid column is ignored for this environment (set inputs.mailboxes_environment to the environment whose GUIDs it holds).",
                 label,
                 table.sheet,
+            )
+        )
+    return found
+
+
+def _missing_columns(table: Any, df: Any, label: str) -> list[Finding]:
+    """``MAILBOX_COLUMN_MISSING``: an export without a unit column (every mailbox then stands
+    under "(ingen enhed)", and the contact point plan proposes one contact point for all), or
+    without a subject column while mailbox IDs repeat (each repeat is then a duplicate). A
+    consultant's export headed "Afdeling" or "Emnenr" was read so without a word."""
+    found: list[Finding] = []
+    headers = [h for h in table.headers if str(h).strip()]
+    wanted = [("responsible_unit", True)]
+    ids = df.loc[df["mailbox_id"] != "", "mailbox_id"]
+    wanted.append(("subject_id", bool(ids.duplicated().any())))
+    fields = {f.name: f for f in EXPORT_FIELDS}
+    for name, matters in wanted:
+        if name in table.columns or not matters:
+            continue
+        known = (*fields[name].specific, *fields[name].generic)
+        found.append(
+            F.info(
+                "MAILBOX_COLUMN_MISSING",
+                'The export has no column for the subject (Emne-ID) (headers read as one: {known}); its columns are {columns}. If one of them holds it, name it in the settings: [inputs.columns] {key} = "<header>".'
+                if name == "subject_id"
+                else 'The export has no column for the responsible unit (headers read as one: {known}), so every mailbox is under no unit and the contact point plan proposes one contact point for all; its columns are {columns}. If one of them holds the unit, name it in the settings: [inputs.columns] {key} = "<header>".',
+                label,
+                table.sheet,
+                known=", ".join(known),
+                columns=", ".join(headers[:20]) + (" …" if len(headers) > 20 else ""),
+                key=name,
             )
         )
     return found
@@ -259,6 +292,29 @@ def _duplicate_findings(table: Any, df: Any, label: str) -> list[Finding]:
                     table.where(rows[0]),
                     label_id=label_id,
                     count=len(rows),
+                    value=F.first_of(rows),
+                )
+            )
+    return found
+
+
+def _unit_findings(table: Any, df: Any, label: str) -> list[Finding]:
+    """``NAME_MIXED_SCRIPTS``: a unit whose name mixes scripts in one word (a Cyrillic "е" in
+    "Borgerservicе"), once per unit with its first rows: it becomes a contact point of its own
+    in the plan that reads like another unit's."""
+    found: list[Finding] = F.Bounded()
+    units = df["responsible_unit"]
+    for unit in units[~units.str.isascii()].unique():
+        if scripts := mixed_scripts(unit):
+            rows = df.loc[units == unit, "row"].tolist()
+            found.append(
+                F.warning(
+                    "NAME_MIXED_SCRIPTS",
+                    "Unit {name!r} mixes letters of several scripts ({scripts}) in one word (rows {value}): it reads like a name in one script and is another, and becomes a contact point of its own in the plan; write it in one script.",
+                    label,
+                    table.where(rows[0]),
+                    name=unit,
+                    scripts=", ".join(s.title() for s in scripts),
                     value=F.first_of(rows),
                 )
             )

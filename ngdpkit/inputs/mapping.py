@@ -282,7 +282,12 @@ def map_mailboxes(
     nothing_to_map_with = (
         contact_points is None and mapping is None and not (export_guid != "").any()
     )
-    mapped = _statuses(mb, contact_points, nothing_to_map_with, found, export_label, at)
+    # who decided a retirement and when, said with it (a customer's week-two read: the
+    # changes named the retirement without either); the last decision for a key counts
+    decided = {(d.mailbox_id, d.subject_id): d for d in decisions}
+    mapped = _statuses(
+        mb, contact_points, nothing_to_map_with, found, export_label, at, decided=decided
+    )
     found += _contact_point_rules(
         contact_points,
         set(mb.loc[mapped, "guid"].unique()),
@@ -493,6 +498,54 @@ def _apply_candidates(
     mb.loc[take, "source"] = c.loc[take, "src"]
 
 
+def _retired_findings(
+    mb: Any,
+    retired: Any,
+    found: list[Finding],
+    export_label: str,
+    at: Any,
+    decided: dict[tuple[str, str], Decision],
+) -> None:
+    """``MAILBOX_RETIRED`` in ``found`` for each retired mailbox: where the mark is, and for a
+    decision who made it and when (a decision for one subject before one for the whole
+    mailbox)."""
+    columns = ["row", "mailbox_id", "subject_id", "source"]
+    for row, mid, subject, src in mb.loc[retired, columns].itertuples(index=False):
+        # where the mark is (the mapping file, a decision): the location is the export's
+        # row, which holds no mark (a customer's cold read looked for it there)
+        decision = (
+            decided.get((mid, str(subject or ""))) or decided.get((mid, ""))
+            if src == SOURCE_DECISION
+            else None
+        )
+        if decision is not None:
+            found.append(
+                F.info(
+                    "MAILBOX_RETIRED",
+                    "Mailbox {mid} is marked udgår/retire (decided by {by} at {at}) and is not migrated.",
+                    export_label,
+                    at(row),
+                    mid=mid,
+                    src=src,
+                    by=decision.decided_by,
+                    at=decision.decided_at,
+                )
+            )
+            continue
+        found.append(
+            F.info(
+                "MAILBOX_RETIRED",
+                "Mailbox {mid} is marked udgår/retire (in the {src}) and is not migrated."
+                if src
+                else "Mailbox {mid} is marked udgår/retire and is not migrated.",
+                export_label,
+                at(row),
+                mid=mid,
+                **({"src": src} if src else {}),
+            )
+        )
+
+
 def _statuses(
     mb: Any,
     contact_points: list[ContactPoint] | None,
@@ -500,8 +553,11 @@ def _statuses(
     found: list[Finding],
     export_label: str,
     at: Any,
+    *,
+    decided: dict[tuple[str, str], Decision] | None = None,
 ) -> Any:
-    """Each mailbox's status and contact point name; returns the mask of mapped rows."""
+    """Each mailbox's status and contact point name; returns the mask of mapped rows.
+    ``decided``: the decisions by (mailbox ID, subject ID), for who retired a mailbox."""
     known = {p.id: p for p in contact_points or []}
     retired = mb["retired"].astype(bool)
     mapped = (mb["guid"] != "") & ~retired
@@ -527,21 +583,7 @@ def _statuses(
                     guid=guid,
                 )
             )
-    for row, mid, src in mb.loc[retired, ["row", "mailbox_id", "source"]].itertuples(index=False):
-        # where the mark is (the mapping file, a decision): the location is the export's
-        # row, which holds no mark (a customer's cold read looked for it there)
-        found.append(
-            F.info(
-                "MAILBOX_RETIRED",
-                "Mailbox {mid} is marked udgår/retire (in the {src}) and is not migrated."
-                if src
-                else "Mailbox {mid} is marked udgår/retire and is not migrated.",
-                export_label,
-                at(row),
-                mid=mid,
-                **({"src": src} if src else {}),
-            )
-        )
+    _retired_findings(mb, retired, found, export_label, at, decided or {})
     if not nothing_to_map_with:  # on day one PENDING_CONTACT_POINTS/PENDING_MAPPING say it once
         for row, mid, name in mb.loc[
             mb["status"] == STATUS_UNMAPPED, ["row", "mailbox_id", "mailbox_name"]

@@ -23,6 +23,7 @@ import json
 import os
 import re
 import threading
+import unicodedata
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -30,13 +31,16 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from ..redact import UNSEEN_CLASS
 from .workbook_bounds import MAX_ROWS, MAX_UNPACKED, check_unpacked  # noqa: F401  (re-exported)
 
 MAX_BYTES = 200 * 1024 * 1024
 HEADER_SCAN_ROWS = 30
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _NON_ALNUM = re.compile(r"[^0-9a-zæøåäöü]+")
-_TRIM = " \t\r\n\u00a0\u2007\u202f\ufeff"
+# Whitespace at a value's ends: every Unicode space (an ideographic space before "=1+1" kept
+# it from being read as a formula), line breaks and the byte order mark
+_TRIM = " \t\r\n\u00a0\u1680\u202f\u205f\u3000\ufeff" + "".join(map(chr, range(0x2000, 0x200B)))
 # Control characters never survive the edge: a workbook can carry them (``_x001B_``), a
 # terminal would obey them, and a workbook writer refuses them. Tabs and line breaks inside a
 # value become spaces; ANSI escape sequences go whole.
@@ -45,17 +49,50 @@ _CONTROLS = {c: None for c in [*range(0x00, 0x20), *range(0x7F, 0xA0)]} | {
     0x09: " ",
     0x0A: " ",
     0x0D: " ",
+    0x2028: " ",  # Unicode's line and paragraph separators: line breaks too
+    0x2029: " ",
 }
-
-
-_HAS_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+# Nor does what a reader cannot see (``redact.UNSEEN_RANGES``: zero-width characters, soft
+# hyphens, direction marks, tags, fillers, U+FFFC): kept, it made two units that read alike
+# two contact points in the plan, a mailbox ID that read as another's, and a secret split in
+# a cell that the pages showed whole; taken out, the text is what the reader sees, and the leak
+# scan finds the secret. Text is kept in Unicode's composed form (NFC): "å" typed as "a" and a
+# combining ring is one unit, not two that look the same.
+_HAS_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]|" + UNSEEN_CLASS)
+_UNSEEN = re.compile(UNSEEN_CLASS)
 
 
 def clean_text(value: str) -> str:
-    """Untrusted cell text as the kit keeps it: no control characters, trimmed."""
+    """Untrusted cell text as the kit keeps it: no control characters and nothing a reader
+    cannot see, composed (NFC), trimmed of every kind of space."""
     if "\x1b" in value:
         value = _ANSI.sub("", value)
-    return value.strip(_TRIM).translate(_CONTROLS).strip(_TRIM)
+    value = value.strip(_TRIM).translate(_CONTROLS)
+    if not value.isascii():
+        value = unicodedata.normalize("NFC", _UNSEEN.sub("", value))
+    return value.strip(_TRIM)
+
+
+_WORD = re.compile(r"\w+")
+
+
+def mixed_scripts(text: str) -> tuple[str, ...]:
+    """The scripts of the letters of each word of ``text`` that mixes scripts, sorted
+    ("Borgerservicе" with a Cyrillic "е": ``("CYRILLIC", "LATIN")``); ``()`` when every word
+    is in one. Two such names read alike and are different (an attacker's pass: the contact
+    point plan proposed "Borgerservice" twice). Unicode's name of each letter says its script
+    well enough for this (``LATIN SMALL LETTER AE``, ``CYRILLIC SMALL LETTER IE``,
+    ``FULLWIDTH LATIN …``)."""
+    if text.isascii():
+        return ()
+    mixed: set[str] = set()
+    for word in _WORD.findall(text):
+        if word.isascii():
+            continue
+        scripts = {unicodedata.name(c, "UNNAMED").split(" ")[0] for c in word if c.isalpha()}
+        if len(scripts) > 1:
+            mixed |= scripts
+    return tuple(sorted(mixed))
 
 
 def normalise_header(text: str) -> str:
@@ -452,7 +489,10 @@ def _column_text(
 ) -> list[str]:
     """One column as text; the common all-text column takes the fast path."""
     if all(type(v) is str for v in values):
-        if not _HAS_CONTROL.search("".join(values)):  # one scan per column, not per cell
+        joined = "".join(values)  # one scan per column, not per cell
+        if not _HAS_CONTROL.search(joined) and (
+            joined.isascii() or unicodedata.is_normalized("NFC", joined)
+        ):
             return [v.strip(_TRIM) for v in values]
         return [clean_text(v) for v in values]
     out = []
