@@ -18,6 +18,7 @@ from every text leaving the process.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -122,18 +123,36 @@ def _dotenv_text(path: Path, *, lenient: bool) -> str:
         raise InputError(f"{path.name}: {why}: save the secrets file as UTF-8") from None
 
 
+# What a shell puts before a variable's name, which a consultant copies into the secrets file
+# with the line: POSIX ``export``, cmd's ``set`` and PowerShell's ``$env:`` (a consultant's
+# Windows pass: "set NGDPKIT_…=x" and "$env:NGDPKIT_…='x'" were skipped without a word)
+_SHELL_PREFIX = re.compile(r"^(?:export\s+|set\s+|\$env:)", re.IGNORECASE)
+_SETX = re.compile(r"^setx\s+([A-Za-z_][A-Za-z0-9_]*)\s+(.*)$", re.IGNORECASE)
+
+
 def read_dotenv(path: Path, *, lenient: bool = False) -> dict[str, str]:
-    """Parse a dotenv file: ``NAME=value`` lines, ``#`` comments, optional quotes and
-    ``export``. A file that is not UTF-8 or over 1 MB is an :class:`InputError` (``lenient``:
-    see :func:`_dotenv_text`)."""
+    """Parse a dotenv file: ``NAME=value`` lines, ``#`` comments, optional quotes, and the
+    forms a shell writes them in: ``export``, ``set`` (also ``set "NAME=value"``), ``$env:``
+    (also with a closing ``;``) and cmd's ``setx NAME value``. A file that is not UTF-8 or over
+    1 MB is an :class:`InputError` (``lenient``: see :func:`_dotenv_text`)."""
     values: dict[str, str] = {}
     for line in _dotenv_text(path, lenient=lenient).splitlines():
         line = line.strip()
-        if not line or line.startswith("#") or "=" not in line:
+        if not line or line.startswith("#"):
             continue
-        key, _, value = line.partition("=")
-        key = key.strip().removeprefix("export ").strip()
-        value = value.strip()
+        if (setx := _SETX.match(line)) is not None:  # cmd's setx NAME "value": no "="
+            key, value = setx.group(1), setx.group(2)
+        elif "=" not in line:
+            continue
+        else:
+            prefix = _SHELL_PREFIX.match(line)
+            rest = line[prefix.end() :] if prefix else line
+            if len(rest) >= 2 and rest[0] == rest[-1] == '"' and prefix:  # set "NAME=value"
+                rest = rest[1:-1]
+            key, _, value = rest.partition("=")
+        key, value = key.strip(), value.strip()
+        if value.endswith(";") and len(value) >= 3 and value[0] == value[-2] and value[0] in "\"'":
+            value = value[:-1]  # PowerShell's $env:NAME = "value";
         if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
             value = value[1:-1]
         values[key] = value
@@ -164,6 +183,15 @@ def _in_jupyter_kernel() -> bool:
     return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
 
 
+def in_dotenv(values: dict[str, str], name: str) -> str | None:
+    """``name``'s value in a parsed secrets file, its case ignored when no line spells it
+    exactly (Windows reads variable names so: ``ngdpkit_test_cert_password`` is the same
+    variable)."""
+    if name in values:
+        return values[name]
+    return next((v for k, v in values.items() if k.upper() == name.upper()), None)
+
+
 def resolve(
     name: str | None,
     *,
@@ -185,7 +213,7 @@ def resolve(
         return None
     env = os.environ if environ is None else environ
     in_file = (
-        read_dotenv(secrets_file).get(name)
+        in_dotenv(read_dotenv(secrets_file), name)
         if secrets_file is not None and secrets_file.is_file()
         else None
     )

@@ -10,6 +10,7 @@ checks turn it into a finding.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 import tomllib
@@ -636,12 +637,52 @@ def parse_toml(raw: bytes, name: str) -> dict[str, Any]:
     except RecursionError as exc:
         raise InputError(f"{name}: TOML nested too deeply to be a settings file") from exc
     except tomllib.TOMLDecodeError as exc:
-        hint = ""
-        if "escape" in str(exc).lower():
-            hint = "; write Windows paths in single quotes ('C:\\certs\\test.p12')"
-        raise InputError(f"{name}: TOML syntax error: {exc}{hint}") from exc
+        raise InputError(f"{name}: TOML syntax error: {exc}{_escape_hint(exc, raw)}") from exc
     except ValueError as exc:  # tomllib's own int(): a number of more than 4,300 digits
         raise InputError(f"{name}: a number in it is too long to be a setting") from exc
+
+
+_AT_LINE = re.compile(r"\(at line ([0-9]+), column [0-9]+\)")
+_KEY = re.compile(r"\s*([A-Za-z0-9_.-]+)\s*=")
+
+
+def _escape_hint(exc: Exception, raw: bytes) -> str:
+    """For a backslash TOML read as an escape (``"C:\\Users\\…"``: ``\\U`` wants eight hex
+    digits, "Invalid hex value"), the key on that line and the single-quoted form; the value is
+    not repeated (a line of the settings is not known to hold no secret)."""
+    said = str(exc).lower()
+    if "escape" not in said and "hex value" not in said:
+        return ""
+    key = ""
+    if (at := _AT_LINE.search(str(exc))) is not None:
+        lines = raw.decode("utf-8", "replace").splitlines()
+        number = int(at.group(1))
+        if 0 < number <= len(lines) and (named := _KEY.match(lines[number - 1])) is not None:
+            key = named.group(1)
+    if key in path_keys():
+        example = f" ({key} = 'C:\\Users\\…\\test.p12')"
+    elif key:  # a domain account, a table of servers: the key's own kind of value
+        example = f" ({key} = '…\\…')" if key != "servers" else ""
+    else:
+        example = " ('C:\\certs\\test.p12')"
+    return (
+        "; in double quotes a backslash starts an escape (\\U, \\u, \\t …): write values "
+        f"with a backslash, such as Windows paths and accounts, in single quotes{example}"
+    )
+
+
+@functools.cache
+def path_keys() -> frozenset[str]:
+    """The settings keys whose value is a file (a path, or a list of them)."""
+    names = set()
+    for record in _RECORDS:
+        for f in fields(record):
+            kinds = _types(f)
+            if Path in kinds or any(
+                get_origin(k) is tuple and get_args(k)[:1] == (Path,) for k in kinds
+            ):
+                names.add(f.name)
+    return frozenset(names)
 
 
 @dataclass(frozen=True)

@@ -273,3 +273,77 @@ def test_a_retirement_by_decision_says_who_decided_it_and_when(sample_copy: Path
     assert retired[0]["params"]["at"] == "2026-12-05T09:30:00+01:00"
     by_file = [f for f in found if f["code"] == "MAILBOX_RETIRED" and first not in f["message"]]
     assert by_file and all("(i tilknytningsfilen)" in f["message"] for f in by_file)
+
+
+def test_a_decisions_file_excel_saved_in_windows_1252_stays_readable(tmp_path: Path) -> None:
+    """A consultant's Windows pass: Danish Excel saved the decisions file as "CSV
+    (semikolonsepareret)", which is Windows-1252; the editor's next decision was appended in
+    UTF-8, the file read whole as Windows-1252, and "Ærlig Øjvind" reached the signed page as
+    "Ã†rlig Ã˜jvind". A decision is added in the file's own encoding (as UTF-8 only when
+    Windows-1252 cannot hold it), and a file that mixes the two reads right line by line."""
+    guid = "7f9c69da-044c-5324-b789-212f3097dbac"
+    path = tmp_path / "decisions-test.csv"
+    path.write_bytes(
+        (
+            HEADER + "\r\n" + "0100233;retire;;Søren Æbelø;2026-12-04T10:00:00+01:00;Lukkes\r\n"
+        ).encode("cp1252")
+    )
+    write_decisions(
+        path,
+        [
+            Decision(
+                "0100234", "", "retire", "", "Ærlig Øjvind", "2026-12-05T10:00:00+01:00", "æøå"
+            ),
+            Decision("0100235", "", "override", guid, "Łukasz", "2026-12-05T10:01:00+01:00"),
+        ],
+    )
+    raw = path.read_bytes()
+    assert "Ærlig Øjvind".encode("cp1252") in raw  # as Excel will read it
+    assert "Łukasz".encode() in raw  # Windows-1252 has no "Ł"
+    log, found = read_decisions(path, label=path.name)
+    assert found == []
+    assert [(d.decided_by, d.note) for d in log.decisions] == [
+        ("Søren Æbelø", "Lukkes"),
+        ("Ærlig Øjvind", "æøå"),
+        ("Łukasz", ""),
+    ]
+    # a UTF-8 file gets UTF-8
+    utf8 = tmp_path / "decisions-production.csv"
+    write_decisions(utf8, [Decision("1", "", "retire", "", "Åse", "2026-12-05T10:00:00+01:00")])
+    write_decisions(utf8, [Decision("2", "", "retire", "", "Ærø", "2026-12-05T10:00:00+01:00")])
+    assert utf8.read_bytes().decode("utf-8-sig").count("\r\n") == 3
+    assert [d.decided_by for d in read_decisions(utf8, label=utf8.name)[0].decisions] == [
+        "Åse",
+        "Ærø",
+    ]
+
+
+def test_an_excel_decisions_file_of_ascii_only_gets_windows_1252(tmp_path: Path) -> None:
+    """A consultant's second look: Excel's "CSV (semikolonsepareret)" file held only its
+    header and a decision by "Anne Konsulent", all ASCII, and the editor's next decision by
+    "Ærlig Øjvind" was added in UTF-8, which Excel showed as "Ã†rlig". A file without the
+    BOM the kit writes and without letters beyond ASCII is Excel's: Windows-1252. A large file
+    whose only Danish letters are in its middle is judged by all of it."""
+    path = tmp_path / "decisions-test.csv"
+    path.write_bytes(
+        (HEADER + "\r\n0103679;retire;;Anne Konsulent;2026-12-04T10:00:00+01:00;\r\n").encode()
+    )
+    ours = Decision("0100272", "", "retire", "", "Ærlig Øjvind", "2026-12-05T10:00:00+01:00")
+    write_decisions(path, [ours])
+    assert "Ærlig Øjvind".encode("cp1252") in path.read_bytes()
+    big = tmp_path / "decisions-production.csv"
+    filler = "".join(
+        f"{i};retire;;Anne;2026-12-04T10:00:00+01:00;{'x' * 40}\r\n" for i in range(20_000)
+    )
+    big.write_bytes(
+        (
+            HEADER + "\r\n" + filler + "1;retire;;Søren;2026-12-04T10:00:00+01:00;\r\n" + filler
+        ).encode("cp1252")
+    )
+    write_decisions(big, [ours])
+    assert big.read_bytes().endswith(
+        "Ærlig Øjvind".encode("cp1252") + b";2026-12-05T10:00:00+01:00;\r\n"
+    )
+    assert [d.decided_by for d in read_decisions(path, label=path.name)[0].decisions][-1] == (
+        "Ærlig Øjvind"
+    )

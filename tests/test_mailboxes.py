@@ -394,3 +394,61 @@ def test_what_a_reader_cannot_see_is_taken_out_and_look_alikes_are_named(tmp_pat
     assert "flere skriftsystemer (kyrillisk, latinsk)" in (
         danish_text(mixed.template, mixed.params) or ""
     )
+
+
+def test_an_id_excel_took_for_a_date_says_so(tmp_path: Path) -> None:
+    """A consultant's Windows pass: an Emne-ID typed as "2" in a column formatted as dates was
+    read as 1900-01-02 and reported only as "not all digits". The finding says Excel took the
+    cell for a date and how to put it right."""
+    import datetime as dt
+
+    path = write_xlsx(
+        tmp_path / "dates.xlsx",
+        [
+            HEAD,
+            ["0100233", "Pas", "U", "", dt.datetime(1900, 1, 2), ""],
+            [dt.date(2026, 1, 5), "B", "U", "", "", ""],
+        ],
+    )
+    found = [
+        f.message
+        for f in codes(read_mailbox_export(path, label="dates.xlsx"), "MAILBOX_ID_INVALID")
+    ]
+    assert any(
+        m.startswith("Subject ID '1900-01-02' is a date: Excel took the cell for one")
+        for m in found
+    ), found
+    assert any(m.startswith("Mailbox ID '2026-01-05") and "is a date" in m for m in found), found
+
+
+def test_spaces_of_every_width_are_one_plain_space_and_whole_lookalike_words_are_named(
+    tmp_path: Path,
+) -> None:
+    """An attacker's second look: "Borger service" with a no-break space, and with two
+    spaces (a page shows one), were contact points of their own in the plan; "ІТ-afdeling" in
+    Cyrillic letters beside "IT-afdeling" was no finding (each word was in one script). Every
+    space inside a cell is a plain one and a run one space; a Latin name with a word wholly
+    in letters that read as Latin ones is NAME_MIXED_SCRIPTS."""
+    path = write_xlsx(
+        tmp_path / "export.xlsx",
+        [
+            HEAD,
+            ["1", "A", "Borger service", "", "", ""],
+            ["2", "B", "Borger\u00a0service", "", "", ""],
+            ["3", "C", "Borger  service", "", "", ""],
+            ["4", "D", "Borger\u200a\u2009service", "", "", ""],
+            ["5", "E", "\u0406\u0422-afdeling", "", "", ""],
+            ["6", "F", "\uff29\uff34-afdeling", "", "", ""],
+            ["7", "G", "Київ og Ærø", "", "", ""],
+        ],
+        title="Postkasser",
+    )
+    e = read_mailbox_export(path, label="export.xlsx")
+    assert set(e.frame["responsible_unit"][:4]) == {"Borger service"}
+    named = {
+        f.params["name"].strip("'"): f.params["scripts"] for f in codes(e, "NAME_MIXED_SCRIPTS")
+    }
+    assert named == {
+        "\u0406\u0422-afdeling": "Cyrillic, Latin",
+        "\uff29\uff34-afdeling": "Fullwidth, Latin",
+    }

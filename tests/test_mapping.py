@@ -234,3 +234,23 @@ def test_an_unmapped_mailbox_without_a_name_has_no_empty_brackets() -> None:
         "Postkassen 0109994 har ingen kontaktpunkt-GUID.",
         "Postkassen 0109995 (Pas) har ingen kontaktpunkt-GUID.",
     ]
+
+
+def test_the_plan_proposes_only_ids_that_can_be_translations() -> None:
+    """An attacker's pass: a mailbox ID in full-width or Arabic-Indic digits, or with a
+    letter, was MAILBOX_ID_INVALID and still went into the plan's "Postkasse IDs" for the
+    portal administrator to type as a translation. NgDP's postkasse and emne IDs are numbers:
+    only those are proposed, and a unit left with none is not proposed at all."""
+    import pandas as pd
+
+    from ngdpkit.inputs.mapping import contact_point_plan
+
+    frame = pd.DataFrame(
+        {
+            "mailbox_id": ["0100233", "\uff10\uff11", "\u0660\u0661", "0100235", "0100236", "x1"],
+            "subject_id": ["", "", "", "x", "2", ""],
+            "responsible_unit": ["A", "A", "A", "B", "B", "C"],
+        }
+    )
+    plan = {p.name: (p.translations, p.mailboxes) for p in contact_point_plan(frame)}
+    assert plan == {"A": (("0100233",), 1), "B": (("0100236:2",), 1)}

@@ -107,3 +107,64 @@ def test_a_secret_split_by_an_unseen_character_in_pythons_quoting_is_hidden() ->
         assert R.redact(f"{secret[:12]}\\x64{secret[12:]}") == f"{secret[:12]}\\x64{secret[12:]}"
     finally:
         R.forget_all()
+
+
+def test_a_line_copied_from_a_windows_shell_is_read(tmp_path: Path) -> None:
+    """A consultant's Windows pass: "set NGDPKIT_…=x" (cmd), "$env:NGDPKIT_… = 'x'"
+    (PowerShell) and a name in lower case were skipped, and the run said the secret was "not in
+    the secrets file either". The shell's word before the name is dropped, and a name's case is
+    ignored when no line spells it exactly, as Windows reads variable names; an exact line
+    still wins."""
+    f = tmp_path / "s.env"
+    f.write_text(
+        "\ufeffset NGDPKIT_TEST_CERT_PASSWORD=from-cmd\r\n"
+        '$env:NGDPKIT_TEST_AUTHORIZATION = "Basic from-powershell"\r\n'
+        "SET NGDPKIT_X=upper-set\r\n"
+        "ngdpkit_production_cert_password=lower-case\r\n"
+        "ngdpkit_y=lower\r\nNGDPKIT_Y=exact\r\n",
+        encoding="utf-8",
+    )
+    got = {
+        name: S.resolve(name, secrets_file=f, environ={})
+        for name in (
+            "NGDPKIT_TEST_CERT_PASSWORD",
+            "NGDPKIT_TEST_AUTHORIZATION",
+            "NGDPKIT_X",
+            "NGDPKIT_PRODUCTION_CERT_PASSWORD",
+            "NGDPKIT_Y",
+        )
+    }
+    assert {k: v.reveal() if v else None for k, v in got.items()} == {
+        "NGDPKIT_TEST_CERT_PASSWORD": "from-cmd",
+        "NGDPKIT_TEST_AUTHORIZATION": "Basic from-powershell",
+        "NGDPKIT_X": "upper-set",
+        "NGDPKIT_PRODUCTION_CERT_PASSWORD": "lower-case",
+        "NGDPKIT_Y": "exact",
+    }
+    assert all(v is not None and v.origin == "secrets file" for v in got.values())
+
+
+def test_cmds_quoted_set_setx_and_a_closing_semicolon_are_read(tmp_path: Path) -> None:
+    """A consultant's second look: cmd's ``set "NAME=value"`` and ``setx NAME "value"`` were
+    still "not in the secrets file", and PowerShell's ``$env:NAME="value";`` kept its quotes
+    (a wrong password)."""
+    f = tmp_path / "s.env"
+    f.write_text(
+        'set "NGDPKIT_A=from set quoted"\n'
+        'setx NGDPKIT_B "from setx"\n'
+        "setx NGDPKIT_C plain\n"
+        '$env:NGDPKIT_D="from powershell";\n'
+        "NGDPKIT_E='semi;colon'\n",
+        encoding="utf-8",
+    )
+    read = {
+        name: S.resolve(name, secrets_file=f, environ={}).reveal()
+        for name in ("NGDPKIT_A", "NGDPKIT_B", "NGDPKIT_C", "NGDPKIT_D", "NGDPKIT_E")
+    }
+    assert read == {
+        "NGDPKIT_A": "from set quoted",
+        "NGDPKIT_B": "from setx",
+        "NGDPKIT_C": "plain",
+        "NGDPKIT_D": "from powershell",
+        "NGDPKIT_E": "semi;colon",
+    }

@@ -4,6 +4,8 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
 from ngdpkit.deliverables.firewall import firewall_rules
 from ngdpkit.deliverables.portal import portal_registration
 from ngdpkit.deliverables.servercheck import (
@@ -185,3 +187,58 @@ def test_evidence_text_keeps_no_control_character(sample_dir: Path, tmp_path: Pa
     said = json.dumps([f.message for f in found]) + json.dumps(summary)
     assert found and not any(c in said for c in ("\x1b", "\x07", "\x00", "\r"))
     assert "klik" in said and "\\u001b" not in said
+
+
+def test_evidence_saved_again_by_windows_powershell_reads_as_it_was_written(
+    tmp_path: Path, sample_dir: Path
+) -> None:
+    """A consultant's Windows pass: evidence saved again with PowerShell 5.1's ``Out-File``
+    (UTF-16 with its BOM) or ``Set-Content`` (Windows-1252) was "not a server-check JSON file
+    ('utf-8' codec can't decode byte 0xff…)". Each reads as the UTF-8 file does; bytes no
+    encoding reads are one line that says how to save it. A finding's Danish time says "kl."
+    once ("På WZ-WEB01-T kl. 20-11-2026 kl. 10:15" said it twice)."""
+    from ngdpkit.errors import InputError
+    from ngdpkit.findings import danish_text
+
+    evidence = {
+        "schema": "ngdpkit/server-check/1",
+        "environment": "test",
+        "server": "WZ-WEB01-T",
+        "taken_at": "2026-11-20T09:15:00Z",
+        "egress_ip": "198.51.100.99",
+        "checks": [
+            {"kind": "cert_key", "target": "EKSEMPEL\\svc-wz-æøå", "ok": False,
+             "detail": "Adgang nægtet", "status": None},
+        ],
+    }  # fmt: skip
+    text = json.dumps(evidence, ensure_ascii=False)
+    read = {}
+    for name, data in {
+        "utf8": text.encode("utf-8"),
+        "out-file": b"\xff\xfe" + text.encode("utf-16-le"),
+        "set-content": text.encode("cp1252"),
+        "out-file utf32": b"\xff\xfe\x00\x00" + text.encode("utf-32-le"),
+    }.items():
+        path = tmp_path / f"{name}.json"
+        path.write_bytes(data)
+        _summary, found = read_evidence(
+            path, label=path.name, environment="test", registered_ips=("198.51.100.99",)
+        )
+        read[name] = [(f.code, f.params) for f in found]
+    assert read["utf8"] and read["out-file"] == read["utf8"] == read["set-content"]
+    assert read["out-file utf32"] == read["utf8"]
+    assert any("svc-wz-æøå" in str(params) for _code, params in read["utf8"])
+    bad = tmp_path / "bad.json"
+    bad.write_bytes(b"\x81\x8d\x8f")
+    with pytest.raises(InputError) as refused:
+        read_evidence(bad, label="bad.json", environment="test", registered_ips=())
+    assert refused.value.problems == [
+        "bad.json: neither UTF-8, UTF-16 nor Windows-1252 text (save it as UTF-8)"
+    ]
+    path = tmp_path / "utf8.json"
+    _summary, found = read_evidence(
+        path, label=path.name, environment="test", registered_ips=("198.51.100.99",)
+    )
+    danish = [danish_text(f.template, f.params) or "" for f in found]
+    assert danish and all(d.count(" kl. ") <= 1 for d in danish), danish
+    assert any(d.startswith("På WZ-WEB01-T 20-11-2026 kl. 10:15") for d in danish), danish

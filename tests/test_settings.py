@@ -383,3 +383,40 @@ def test_a_date_moved_by_an_environments_own_go_live_date_stays_in_the_bound(
     (said,) = problems(write(tmp_path, text))
     assert "moves [golive].rollback_until to 2399-12-31" in said, said
     assert "outside the years 2000 to 2199" in said
+
+
+@pytest.mark.parametrize("path", ["C:\\Users\\anne\\test.p12", "D:\\kunder\\u2\\test.p12"])
+def test_a_users_folder_in_double_quotes_names_the_key_and_the_way_out(
+    tmp_path: Path, path: str
+) -> None:
+    """A consultant's Windows pass: ``certificate = "C:\\Users\\anne\\test.p12"``, the path
+    people type most, was "TOML syntax error: Invalid hex value", naming no key and giving no
+    way out (``\\t`` and ``\\b`` got one). It names the key and the single-quoted form, and
+    does not repeat the line's value."""
+    text = GOOD.replace(
+        'server_ips = ["203.0.113.5"]', f'server_ips = ["203.0.113.5"]\ncertificate = "{path}"'
+    )
+    (out,) = problems(write(tmp_path, text))
+    assert "TOML syntax error" in out and "single quotes" in out, out
+    assert "(certificate = 'C:\\Users\\…\\test.p12')" in out, out
+    assert "anne" not in out and "kunder" not in out
+
+
+def test_a_backslash_in_an_account_is_not_answered_with_a_path(tmp_path: Path) -> None:
+    """A consultant's second look: ``service_account = "EKSEMPEL\\svc-workzone-t"`` was told to
+    write ``service_account = 'C:\\Users\\…\\test.p12'``, and a server written inline as
+    ``servers = [{…}]`` to replace the list with a path. A key that is not a file gets its
+    own kind of example, an inline table none."""
+    account = GOOD.replace(
+        'server_ips = ["203.0.113.5"]',
+        'server_ips = ["203.0.113.5"]\nservice_account = "EKSEMPEL\\svc-workzone-t"',
+    )
+    (out,) = problems(write(tmp_path, account))
+    assert "single quotes (service_account = '…\\…')" in out and "test.p12" not in out, out
+    inline = GOOD.replace(
+        'server_ips = ["203.0.113.5"]',
+        'server_ips = ["203.0.113.5"]\n'
+        'servers = [{ name = "wz", service_account = "EKSEMPEL\\wz" }]',
+    )
+    (out,) = problems(write(tmp_path, inline))
+    assert "single quotes" in out and "test.p12" not in out and "(servers =" not in out, out

@@ -1138,3 +1138,41 @@ def test_a_failure_after_a_change_says_what_was_changed(scripts: dict[str, str])
     cleared = text.index("$changed.Clear()")
     assert written < cleared < text.index("if (-not $chainOk) { throw")
     assert not nodes(text, "ERROR")
+
+
+def test_the_proxy_is_read_by_the_shape_of_netshs_output_in_any_language(
+    tmp_path: Path, scripts: dict[str, str]
+) -> None:
+    """A consultant's Windows pass: a server with a Danish display language reported
+    "Aktuelle WinHTTP-proxyindstillinger: Direkte adgang (ingen proxyserver)." and got two
+    NET_WINHTTP_PROXY warnings, which kept the run from ever being ready. The server check
+    joins netsh's lines with " | ", and the run reads their shape: a heading and one line
+    without a value is direct; a heading and "label : value" lines is a proxy."""
+    from ngdpkit.deliverables.servercheck import winhttp_direct
+
+    assert "-join ' | '" in scripts["check"] and "winhttp show proxy" in scripts["check"]
+    danish = "Aktuelle WinHTTP-proxyindstillinger: | Direkte adgang (ingen proxyserver)."
+    german = "Aktuelle WinHTTP-Proxyeinstellungen: | Direkter Zugriff (kein Proxyserver)."
+    english = "Current WinHTTP proxy settings: | Direct access (no proxy server)."
+    for direct in (danish, german, english, "Current WinHTTP proxy settings: Direct access"):
+        assert winhttp_direct(direct), direct
+    proxied = (
+        "Aktuelle WinHTTP-proxyindstillinger: | Proxyserver(e) : proxy.soeby.local:8080 | "
+        "Tilsidesættelsesliste : (ingen)",
+        "Current WinHTTP proxy settings: | Proxy Server(s) : myproxy | Bypass List : (none)",
+        "Proxy Server(s) : proxy.soeby.local:8080",  # an older script's run-together text
+        "something else entirely",
+        "Error: access denied | The command failed",  # an error is no direct access
+    )
+    for proxy in proxied:
+        assert not winhttp_direct(proxy), proxy
+
+
+def test_the_server_checks_evidence_is_utf8_with_its_bom(scripts: dict[str, str]) -> None:
+    """A consultant's second look: the evidence was UTF-8 without a BOM, which Windows
+    PowerShell 5.1 reads as Windows-1252, so a file saved again through ``Get-Content |
+    Out-File`` had "svc-wz-Ã¦Ã¸Ã¥" where the account said "svc-wz-æøå", on the signed page.
+    It is written with its BOM, as the install script's is."""
+    check = scripts["check"]
+    assert "New-Object System.Text.UTF8Encoding($true)" in check
+    assert "UTF8Encoding($false)" not in check

@@ -241,6 +241,34 @@ def _cleaned(value: Any) -> Any:
     return value
 
 
+def evidence_text(raw: bytes, label: str) -> str:
+    """An evidence file's bytes as text, however Windows PowerShell 5.1 saved it: the scripts
+    write UTF-8, but a file saved again with ``Out-File`` is UTF-16 with its BOM, and one saved
+    with ``Set-Content`` is Windows-1252 (a consultant's pass: both were "not a server-check
+    JSON file ('utf-8' codec can't decode byte 0xff…)")."""
+    for bom, encoding in ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32")):
+        if raw.startswith(bom):  # Out-File -Encoding UTF32
+            try:
+                return raw.decode(encoding)
+            except UnicodeDecodeError:
+                raise InputError(f"{label}: not readable UTF-32 text (save it as UTF-8)") from None
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            raise InputError(f"{label}: not readable UTF-16 text (save it as UTF-8)") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("cp1252")
+    except UnicodeDecodeError:
+        raise InputError(
+            f"{label}: neither UTF-8, UTF-16 nor Windows-1252 text (save it as UTF-8)"
+        ) from None
+
+
 def read_evidence(
     path: Path, *, label: str, environment: str, registered_ips: tuple[str, ...]
 ) -> tuple[dict[str, Any], list[Finding]]:
@@ -250,8 +278,10 @@ def read_evidence(
     import ipaddress
 
     try:
-        data = _cleaned(json.loads(path.read_bytes().decode("utf-8-sig")))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data = _cleaned(json.loads(evidence_text(path.read_bytes(), label)))
+    except OSError as exc:
+        raise InputError(f"{label}: cannot be read ({exc.strerror or exc})") from exc
+    except json.JSONDecodeError as exc:
         raise InputError(f"{label}: not a server-check JSON file ({exc})") from exc
     except RecursionError as exc:
         raise InputError(f"{label}: not a server-check JSON file (nested too deeply)") from exc
@@ -446,7 +476,7 @@ def _seen_on_the_way(check: dict[str, Any], label: str, server: str, taken: str)
                 )
             ]
         return []
-    if detail and "direct access" not in detail.lower() and not detail.startswith("not read"):
+    if detail and not winhttp_direct(detail) and not detail.startswith("not read"):
         return [
             F.warning(
                 "NET_WINHTTP_PROXY",
@@ -459,6 +489,26 @@ def _seen_on_the_way(check: dict[str, Any], label: str, server: str, taken: str)
             )
         ]
     return []
+
+
+def winhttp_direct(detail: str) -> bool:
+    """Whether ``netsh winhttp show proxy``'s output, as the server check reports it, says
+    WinHTTP goes direct. netsh speaks the server's display language: a Danish Windows said
+    "Direkte adgang (ingen proxyserver)" and was warned of a proxy it did not have. Its shape
+    does not change with the language: the check joins its lines with " | ", and a direct
+    setting is the heading and one line without a value ("Direct access (no proxy server)."),
+    a proxy the heading and two "label : value" lines (the server, the bypass list); anything
+    else (an error netsh printed) is not direct. English text from an older script, whose
+    lines were run together, is read by its words."""
+    if "direct access" in detail.lower():
+        return True
+    lines = [line.strip() for line in detail.split(" | ") if line.strip()]
+    return (
+        len(lines) == 2
+        and "winhttp" in lines[0].lower()  # netsh's heading names WinHTTP in every language
+        and lines[0].endswith(":")
+        and ":" not in lines[1]
+    )
 
 
 def ambiguous_servers(env: Environment) -> list[Finding]:

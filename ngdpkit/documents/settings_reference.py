@@ -37,12 +37,13 @@ DOCS: dict[str, KeyDoc] = {
         'The language of the sign-off documents and notebooks: "da" (default) or "en".',
     ),
     "Settings.secrets_file": KeyDoc(
-        "En dotenv-fil med hemmelighederne (adgangskoder, autorisationsheader); rigtige "
-        "miljøvariabler vinder (SECRET_SHADOWED siger det, når filen har en anden værdi). "
-        "UTF-8, højst 1 MB. Læg den aldrig i versionsstyring.",
+        "En dotenv-fil med hemmelighederne; rigtige miljøvariabler vinder (SECRET_SHADOWED "
+        "siger det). UTF-8, højst 1 MB; export, set eller $env: før navnet og navnets store "
+        "bogstaver tæller ikke. Læg den aldrig i versionsstyring.",
         "A dotenv file holding the secrets (passwords, authorization header); real "
         "environment variables win (SECRET_SHADOWED says so when the file holds another "
-        "value). UTF-8, 1 MB at most. Never commit it.",
+        "value). UTF-8, 1 MB at most; a line may begin with export, set or $env: (copied from "
+        "a shell), and a name's case does not count. Never commit it.",
         '"secrets.env"',
     ),
     "Settings.organisation": KeyDoc("Organisationen, der migrerer.", "The organisation."),

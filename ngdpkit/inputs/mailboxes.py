@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -223,6 +224,11 @@ def _formula_findings(table: Any, label: str) -> list[Finding]:
     return found
 
 
+# A cell Excel stored as a date, as the kit reads it ("1900-01-02T00:00:00"): an ID typed as
+# "2" in a column formatted as dates (a consultant's pass read only "not all digits")
+_EXCEL_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:T[0-9]{2}:[0-9]{2}:[0-9]{2})?")
+
+
 def _id_findings(table: Any, df: Any, label: str) -> list[Finding]:
     """Mailbox IDs missing, with lost digits, not digits, with lost leading zeros; subject IDs
     that are not digits."""
@@ -252,7 +258,9 @@ def _id_findings(table: Any, df: Any, label: str) -> list[Finding]:
         found.append(
             F.warning(
                 "MAILBOX_ID_INVALID",
-                "Mailbox ID {value!r} is not all digits; e-Boks mailbox IDs are numbers.",
+                "Mailbox ID {value!r} is a date: Excel took the cell for one; format the column as text and type the ID again."
+                if _EXCEL_DATE.fullmatch(value)
+                else "Mailbox ID {value!r} is not all digits; e-Boks mailbox IDs are numbers.",
                 label,
                 where(row),
                 value=value,
@@ -265,7 +273,9 @@ def _id_findings(table: Any, df: Any, label: str) -> list[Finding]:
         found.append(
             F.warning(
                 "MAILBOX_ID_INVALID",
-                "Subject ID {value!r} is not all digits.",
+                "Subject ID {value!r} is a date: Excel took the cell for one; format the column as text and type the ID again."
+                if _EXCEL_DATE.fullmatch(value)
+                else "Subject ID {value!r} is not all digits.",
                 label,
                 where(row),
                 value=value,

@@ -737,8 +737,13 @@ class PlanEntry:
 
 
 def contact_point_plan(export_frame: Any) -> tuple[PlanEntry, ...]:
-    """Day one: a proposed contact point per responsible unit, with the translations to enter."""
-    frame = export_frame[export_frame["mailbox_id"] != ""]
+    """Day one: a proposed contact point per responsible unit, with the translations to enter.
+    Only IDs that can be translations are proposed: digits, as NgDP's postkasse and emne IDs
+    are (an attacker's pass: a full-width "０１００２３３", already MAILBOX_ID_INVALID, went
+    into the plan's "Postkasse IDs" for the portal administrator to type)."""
+    ids, subjects = export_frame["mailbox_id"], export_frame["subject_id"]
+    usable = ids.str.fullmatch(r"[0-9]+") & ((subjects == "") | subjects.str.fullmatch(r"[0-9]+"))
+    frame = export_frame[usable.fillna(False).astype(bool)]
     plan = []
     for unit, group in frame.groupby(
         frame["responsible_unit"].where(frame["responsible_unit"] != "", "(ingen enhed)"), sort=True

@@ -58,40 +58,83 @@ _CONTROLS = {c: None for c in [*range(0x00, 0x20), *range(0x7F, 0xA0)]} | {
 # a cell that the pages showed whole; taken out, the text is what the reader sees, and the leak
 # scan finds the secret. Text is kept in Unicode's composed form (NFC): "å" typed as "a" and a
 # combining ring is one unit, not two that look the same.
-_HAS_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]|" + UNSEEN_CLASS)
+# Every other kind of space inside a value is a plain one, and a run of spaces one space: an
+# attacker's second look made "Borger service" twice, once with a no-break space (pasted from
+# a web page) and once with two spaces (which a page shows as one), two contact points in the
+# plan that read the same; a hair space (U+200A, a pixel wide) split a password past the scan
+_SPACES = "".join(c for c in _TRIM if c not in " \t\r\n\ufeff")
+_HAS_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f" + _SPACES + "]|" + UNSEEN_CLASS)
 _UNSEEN = re.compile(UNSEEN_CLASS)
+_ASCII_CONTROL = re.compile("[\x00-\x1f\x7f]|  ")
+_PRINTABLE_ASCII_RUNS = re.compile("[\x20-\x7e]+")
+_SPACE_RUNS = re.compile("[ " + _SPACES + "]{2,}|[" + _SPACES + "]")
+
+
+def _needs_cleaning(joined: str) -> bool:
+    """Whether a column's cells, joined, hold anything :func:`clean_text` takes out, joins or
+    composes. The unseen characters' class is slow to search (0.15 s over the names of 100,000
+    mailboxes), so it searches only what is not printable ASCII (the æ, ø and å)."""
+    if "  " in joined:
+        return True
+    if joined.isascii():
+        return _ASCII_CONTROL.search(joined) is not None
+    rest = _PRINTABLE_ASCII_RUNS.sub("", joined)
+    return _HAS_CONTROL.search(rest) is not None or not unicodedata.is_normalized("NFC", joined)
 
 
 def clean_text(value: str) -> str:
     """Untrusted cell text as the kit keeps it: no control characters and nothing a reader
-    cannot see, composed (NFC), trimmed of every kind of space."""
+    cannot see, composed (NFC), its spaces plain and single, trimmed of every kind of space."""
     if "\x1b" in value:
         value = _ANSI.sub("", value)
     value = value.strip(_TRIM).translate(_CONTROLS)
     if not value.isascii():
         value = unicodedata.normalize("NFC", _UNSEEN.sub("", value))
+    if "  " in value or not value.isascii():
+        value = _SPACE_RUNS.sub(" ", value)
     return value.strip(_TRIM)
 
 
 _WORD = re.compile(r"\w+")
+# Cyrillic and Greek letters that read as Latin ones, for a whole word written in them
+# ("ІТ-afdeling" beside "IT-afdeling"; Unicode's confusables, the common part)
+_LOOKALIKE = frozenset(
+    "АВЕКМНОРСТУХаеорсухІіЈјЅѕԁԛԝҮһ"  # Cyrillic
+    "ΑΒΕΖΗΙΚΜΝΟΡΤΥΧοικν"  # Greek
+)
 
 
 def mixed_scripts(text: str) -> tuple[str, ...]:
-    """The scripts of the letters of each word of ``text`` that mixes scripts, sorted
-    ("Borgerservicе" with a Cyrillic "е": ``("CYRILLIC", "LATIN")``); ``()`` when every word
-    is in one. Two such names read alike and are different (an attacker's pass: the contact
-    point plan proposed "Borgerservice" twice). Unicode's name of each letter says its script
-    well enough for this (``LATIN SMALL LETTER AE``, ``CYRILLIC SMALL LETTER IE``,
+    """The scripts a name mixes where one reads as another, sorted (``("CYRILLIC",
+    "LATIN")``); ``()`` when it does not. A word whose letters are of several scripts
+    ("Borgerservicе" with a Cyrillic "е"), or a Latin name with a word written wholly in
+    Cyrillic or Greek letters that read as Latin ones, or in full-width letters ("ІТ-afdeling",
+    "ＩＴ-afdeling"): such a name reads like another and is not (an attacker's pass: the
+    contact point plan proposed "Borgerservice" twice). A word wholly in another script that
+    does not read as Latin ("Київ og Ærø") is not counted. Unicode's name of each letter says
+    its script well enough for this (``LATIN SMALL LETTER AE``, ``CYRILLIC SMALL LETTER IE``,
     ``FULLWIDTH LATIN …``)."""
     if text.isascii():
         return ()
     mixed: set[str] = set()
+    disguised: set[str] = set()
+    latin = False
     for word in _WORD.findall(text):
+        letters = [c for c in word if c.isalpha()]
         if word.isascii():
+            latin = latin or bool(letters)
             continue
-        scripts = {unicodedata.name(c, "UNNAMED").split(" ")[0] for c in word if c.isalpha()}
+        scripts = {unicodedata.name(c, "UNNAMED").split(" ")[0] for c in letters}
         if len(scripts) > 1:
             mixed |= scripts
+        elif scripts == {"LATIN"}:
+            latin = True
+        elif scripts == {"FULLWIDTH"} or (
+            scripts <= {"CYRILLIC", "GREEK"} and all(c in _LOOKALIKE for c in letters)
+        ):
+            disguised |= scripts
+    if disguised and latin:
+        mixed |= disguised | {"LATIN"}
     return tuple(sorted(mixed))
 
 
@@ -489,10 +532,7 @@ def _column_text(
 ) -> list[str]:
     """One column as text; the common all-text column takes the fast path."""
     if all(type(v) is str for v in values):
-        joined = "".join(values)  # one scan per column, not per cell
-        if not _HAS_CONTROL.search(joined) and (
-            joined.isascii() or unicodedata.is_normalized("NFC", joined)
-        ):
+        if not _needs_cleaning("".join(values)):  # one scan per column, not per cell
             return [v.strip(_TRIM) for v in values]
         return [clean_text(v) for v in values]
     out = []
@@ -604,19 +644,52 @@ def _read_with_openpyxl(path: Path, label: str, first: BaseException) -> dict[st
         ) from first
 
 
+def csv_text(raw: bytes, label: str) -> str:
+    """A CSV's bytes as text: UTF-8 (with or without its BOM), else Windows-1252 (what Danish
+    Excel's "CSV (semikolonsepareret)" writes), line by line. A file Excel saved in
+    Windows-1252 and the kit then appended UTF-8 lines to (a consultant's decisions file)
+    reads right in both halves: a line that is UTF-8 is read as UTF-8 (Windows-1252 text with
+    æ, ø or å is never valid UTF-8), any other as Windows-1252; read whole as Windows-1252, the
+    appended "Ærlig Øjvind" reached the signed page as "Ã†rlig Ã˜jvind"."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    lines = []
+    for line in raw.removeprefix(b"\xef\xbb\xbf").split(b"\n"):
+        try:
+            lines.append(line.decode("utf-8"))
+        except UnicodeDecodeError:
+            try:
+                lines.append(line.decode("cp1252"))
+            except UnicodeDecodeError:  # the 5 bytes cp1252 leaves undefined
+                raise InputError(
+                    f"{label}: the CSV is neither UTF-8 nor Windows-1252 text"
+                ) from None
+    return "\n".join(lines)
+
+
+def csv_encoding(raw: bytes) -> str:
+    """The encoding to add lines to a CSV in: UTF-8 when it begins with the BOM (as the kit
+    and Excel's "CSV UTF-8" write it), or when it is UTF-8 with letters beyond ASCII (Notepad
+    writes no BOM); else Windows-1252, what Danish Excel's "CSV (semikolonsepareret)" writes,
+    also for a file of ASCII only (a consultant's second look: such a file, its header and
+    one decision, got UTF-8 lines that Excel showed as "Ã†rlig")."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return "utf-8"
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return "cp1252"
+    return "cp1252" if raw.isascii() else "utf-8"
+
+
 def _read_csv(path: Path, label: str) -> list[list[Any]]:
     raw = path.read_bytes()
     # A CR alone ends a line too (old Mac files), and csv reads it so: count the larger.
     if max(raw.count(b"\n"), raw.count(b"\r")) > MAX_ROWS:
         raise InputError(f"{label}: more than {MAX_ROWS:,} lines, the bound for a table")
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # cp1252 decodes nearly everything; this is for the 5 bytes it refuses
-        raise InputError(f"{label}: the CSV is neither UTF-8 nor Windows-1252 text")
+    text = csv_text(raw, label)
     if "\x00" in text:
         raise InputError(
             f"{label}: not a text CSV file (it holds NUL bytes; is it UTF-16 or a workbook?)"

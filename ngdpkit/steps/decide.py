@@ -418,6 +418,7 @@ def write_decisions(
     before this returns: a decision the editor showed as saved is on disk. Text a
     spreadsheet could run gets a leading ``'`` (read back without it)."""
     from ..deliverables.outputs import csv_field
+    from ..inputs.workbooks import csv_encoding
 
     new = not path.exists() or path.stat().st_size == 0
     lines = []
@@ -432,7 +433,11 @@ def write_decisions(
                 for v in (d.key, d.decision, d.guid, d.decided_by, d.decided_at, d.note)
             )
         )
-    data = "".join(line + "\r\n" for line in lines).encode("utf-8")
+    # in the file's own encoding: a file Danish Excel saved as "CSV (semikolonsepareret)" is
+    # Windows-1252, and UTF-8 lines added to it showed "Ã†rlig" in Excel (the kit reads
+    # both, line by line); a line Windows-1252 cannot hold is added as UTF-8
+    encoding = "utf-8" if new else csv_encoding(path.read_bytes())
+    data = b"".join(_encoded(line + "\r\n", encoding) for line in lines)
     if new:
         data = b"\xef\xbb\xbf" + data
     elif not _ends_with_newline(path):
@@ -444,6 +449,13 @@ def write_decisions(
         fh.flush()
         os.fsync(fh.fileno())
     return path
+
+
+def _encoded(line: str, encoding: str) -> bytes:
+    try:
+        return line.encode(encoding)
+    except UnicodeEncodeError:
+        return line.encode("utf-8")
 
 
 def _ends_with_newline(path: Path) -> bool:

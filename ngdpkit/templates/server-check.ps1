@@ -305,9 +305,11 @@ if ($PushUrl) {
     else { Add-Check 'push_not_judged' $PushUrl $true ('not reached from this server: ' + $a.Message) $null }
 }
 
-# The WinHTTP proxy (what services use), reported as it is set
+# The WinHTTP proxy (what services use), reported as it is set: netsh's lines joined by " | ",
+# so that the run reads their shape whatever the server's display language (a heading and one
+# line for direct access; a heading and two "label : value" lines for a proxy)
 try {
-    $winhttp = (& netsh.exe winhttp show proxy | Out-String).Trim() -replace '\s+', ' '
+    $winhttp = @(& netsh.exe winhttp show proxy | ForEach-Object { ($_ -replace '\s+', ' ').Trim() } | Where-Object { $_ }) -join ' | '
     Add-Check 'proxy' 'WinHTTP' $true $winhttp $null
 } catch {
     Add-Check 'proxy' 'WinHTTP' $true ('not read: ' + $_.Exception.Message) $null
@@ -373,7 +375,9 @@ $result = [ordered]@{
 }
 $file = Join-Path $OutDir ('ngdpkit-server-check-{0}-{1}.json' -f $env:COMPUTERNAME, $Environment)
 $json = $result | ConvertTo-Json -Depth 5
-[System.IO.File]::WriteAllText($file, $json, (New-Object System.Text.UTF8Encoding($false)))
+# UTF-8 with its BOM: Windows PowerShell 5.1 reads a file without one as Windows-1252, so a
+# file saved again through Get-Content and Out-File had "Ã¦" where the account said "æ"
+[System.IO.File]::WriteAllText($file, $json, (New-Object System.Text.UTF8Encoding($true)))
 
 # What was found, on screen, and as the exit code (2 when a check failed) for a person or a job
 # that runs the script: the file holds the same, for the run
