@@ -350,8 +350,9 @@ def test_mapping_changes_by_key_in_key_order(tmp_path: Path) -> None:
 def test_the_changes_name_each_changed_mailbox_by_its_name_in_the_export(tmp_path: Path) -> None:
     """A customer's week-two read: the mapping changes named mailbox IDs only. ``changes.json``
     gives each changed mailbox's name from the newer run's CSV, else the older's (a removed
-    mailbox); the name is cleaned as a cell is (a previous folder is not trusted), an
-    unchanged mailbox is not listed, and a renamed mailbox is no mapping change."""
+    mailbox); the name is cleaned as a cell is (a previous folder is not trusted), and an
+    unchanged mailbox is not listed (a renamed one is MAPPING_RENAMED, named by its new
+    name)."""
     from ngdpkit.compare.diff import changes
     from ngdpkit.compare.runs import read_mapping_csv
 
@@ -381,10 +382,12 @@ def test_the_changes_name_each_changed_mailbox_by_its_name_in_the_export(tmp_pat
         )  # fmt: skip
 
     change = changes(view(a), view(b))
-    assert [c["params"]["mailbox"] for c in change["mapping_changed"]] == ["1", "2", "5"]
+    assert [c["params"]["mailbox"] for c in change["mapping_changed"]] == ["1", "2", "3", "5"]
+    assert change["mapping_changed"][2]["code"] == "MAPPING_RENAMED"
     assert change["mailbox_names"] == [
         {"mailbox": "1", "name": "Pas og kørekort"},  # the newer run has none: the older's
         {"mailbox": "2", "name": "Folkeregister"},  # removed: the older run's
+        {"mailbox": "3", "name": "Nyt navn"},
         {"mailbox": "5", "name": "Ny postkasse"},
     ]
 
@@ -1445,3 +1448,43 @@ def test_a_contact_point_of_one_unit_changes_under_that_unit(tmp_path: Path) -> 
         ("A", "Borgerservice"),
         ("B", ""),  # shared by Skole and Teknik
     ]
+
+
+def test_a_mailbox_renamed_in_the_export_is_a_change(tmp_path: Path) -> None:
+    """A customer's week-two read: "Biblioteket" renamed "Hovedbiblioteket" in the export
+    was in no change, and the staff know the mailbox by its name. A rename is
+    MAPPING_RENAMED, with both names; a rename with a new contact point is both changes; a
+    run that wrote no names (an older kit's CSV) reads no rename."""
+    from ngdpkit.compare.diff import mapping_changes
+    from ngdpkit.compare.runs import read_mapping_csv
+    from ngdpkit.documents.change_text import lines
+
+    head = "Mailbox ID;Mailbox name;NgDP Guid;Contact point name;Status;Subject ID\r\n"
+    a, b, bare = tmp_path / "a.csv", tmp_path / "b.csv", tmp_path / "bare.csv"
+    a.write_bytes((head + "1;Biblioteket;g1;A;mapped;\r\n2;Kreditorer;g1;A;mapped;\r\n").encode())
+    b.write_bytes(
+        (head + "1;Hovedbiblioteket;g1;A;mapped;\r\n2;Kreditor;g2;B;mapped;\r\n").encode()
+    )
+    bare.write_bytes(
+        b"Mailbox ID;NgDP Guid;Contact point name;Status\r\n1;g1;A;mapped\r\n2;g1;A;mapped\r\n"
+    )
+
+    def view(path: Path) -> RunView:
+        mapping = read_mapping_csv(path, path.name)
+        return RunView(path, "test", "ok", [], {}, "", "", mapping=mapping)
+
+    found = [(c.code, c.params.get("mailbox")) for c in mapping_changes(view(a), view(b))]
+    assert found == [
+        ("MAPPING_RENAMED", "1"),
+        ("MAPPING_RENAMED", "2"),
+        ("MAPPING_CHANGED", "2"),
+    ]
+    (rename, *_) = mapping_changes(view(a), view(b))
+    assert rename.params == {
+        "mailbox": "1", "subject": "", "from_name": "Biblioteket", "to_name": "Hovedbiblioteket"
+    }  # fmt: skip
+    change = {"mapping_changed": [{"code": rename.code, "params": rename.params}]}
+    assert [text for *_, text in lines(change, "da")] == [
+        "Postkasse 1 hedder nu Hovedbiblioteket i eksporten (før: Biblioteket)."
+    ]
+    assert mapping_changes(view(bare), view(b))[0].code == "MAPPING_CHANGED"  # no names before

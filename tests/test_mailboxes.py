@@ -429,18 +429,18 @@ def test_spaces_of_every_width_are_one_plain_space_and_whole_lookalike_words_are
     Cyrillic letters beside "IT-afdeling" was no finding (each word was in one script). Every
     space inside a cell is a plain one and a run one space; a Latin name with a word wholly
     in letters that read as Latin ones is NAME_MIXED_SCRIPTS."""
+    units = [
+        "Borger service",
+        "Borger\u00a0service",
+        "Borger  service",
+        "Borger\u200a\u2009service",
+        "\u0406\u0422-afdeling",
+        "\uff29\uff34-afdeling",
+        "Київ og Ærø",
+    ]
     path = write_xlsx(
         tmp_path / "export.xlsx",
-        [
-            HEAD,
-            ["1", "A", "Borger service", "", "", ""],
-            ["2", "B", "Borger\u00a0service", "", "", ""],
-            ["3", "C", "Borger  service", "", "", ""],
-            ["4", "D", "Borger\u200a\u2009service", "", "", ""],
-            ["5", "E", "\u0406\u0422-afdeling", "", "", ""],
-            ["6", "F", "\uff29\uff34-afdeling", "", "", ""],
-            ["7", "G", "Київ og Ærø", "", "", ""],
-        ],
+        [HEAD] + [[str(i), "Navn", unit, "", "", ""] for i, unit in enumerate(units, 1)],
         title="Postkasser",
     )
     e = read_mailbox_export(path, label="export.xlsx")

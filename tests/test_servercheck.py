@@ -200,17 +200,11 @@ def test_evidence_saved_again_by_windows_powershell_reads_as_it_was_written(
     from ngdpkit.errors import InputError
     from ngdpkit.findings import danish_text
 
-    evidence = {
-        "schema": "ngdpkit/server-check/1",
-        "environment": "test",
-        "server": "WZ-WEB01-T",
-        "taken_at": "2026-11-20T09:15:00Z",
-        "egress_ip": "198.51.100.99",
-        "checks": [
-            {"kind": "cert_key", "target": "EKSEMPEL\\svc-wz-æøå", "ok": False,
-             "detail": "Adgang nægtet", "status": None},
-        ],
-    }  # fmt: skip
+    check = {"kind": "cert_key", "target": "EKSEMPEL\\svc-wz-æøå", "ok": False}
+    evidence = {"schema": "ngdpkit/server-check/1", "environment": "test"}
+    evidence |= {"server": "WZ-WEB01-T", "taken_at": "2026-11-20T09:15:00Z"}
+    evidence |= {"egress_ip": "198.51.100.99"}
+    evidence["checks"] = [check | {"detail": "Adgang nægtet", "status": None}]
     text = json.dumps(evidence, ensure_ascii=False)
     read = {}
     for name, data in {

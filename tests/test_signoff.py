@@ -224,3 +224,23 @@ def test_only_the_kits_own_commands_are_set_as_code() -> None:
     assert "<code" not in said
     said = str(with_commands("Kør ngdpkit rehearse --against ngdp, når alt ovenfor er færdigt."))
     assert '<code class="cmd">ngdpkit rehearse --against ngdp</code>' in said
+
+
+def test_the_overviews_changes_name_the_run_they_are_counted_from() -> None:
+    """A customer's week-two read: after a week of changes since the run they signed, the
+    overview said "Ingen ændringer." (counted from the run before, named only in the
+    appendix). The summary names the run it counts from and its anchor, and what that means
+    when the signed run is another; a first run says nothing of it."""
+    from ngdpkit.documents.signoff import _changes_summary
+
+    previous = {"run": "20261206T075512Z-58aa88", "anchor": "7b43" * 16, "status": "ok"}
+    for lang, words in (
+        ("da", "Sammenlignet med kørsel 20261206T075512Z-58aa88 (anker 7b437b437b43…)"),
+        ("en", "Compared with run 20261206T075512Z-58aa88 (anchor 7b437b437b43…)"),
+    ):
+        text = str(_changes_summary({"previous": previous, "current": {}}, lang))
+        assert words in text, text
+        assert ("Ingen ændringer." if lang == "da" else "No changes.") in text
+    said = str(_changes_summary({"previous": previous}, "da"))
+    assert "Er den underskrevne kørsel en anden, er det ikke alle ændringer" in said
+    assert "Sammenlignet" not in str(_changes_summary(None, "da"))

@@ -1176,3 +1176,27 @@ def test_the_server_checks_evidence_is_utf8_with_its_bom(scripts: dict[str, str]
     check = scripts["check"]
     assert "New-Object System.Text.UTF8Encoding($true)" in check
     assert "UTF8Encoding($false)" not in check
+
+
+def test_a_proxy_setting_not_read_and_an_egress_that_is_no_address_are_said(
+    tmp_path: Path,
+) -> None:
+    """A Windows administrator's review: netsh printing nothing, or failing ("not read:
+    …"), read as direct access, and an egress "address" that was a proxy's HTML page (or a
+    mistyped -EgressIp) was dropped without a word. Each is a warning."""
+
+    def codes_of(proxy: str, egress: object) -> list[tuple[str, str]]:
+        path = tmp_path / "ev.json"
+        check = {"kind": "proxy", "target": "WinHTTP", "ok": True, "detail": proxy}
+        evidence = {"schema": "ngdpkit/server-check/1", "server": "WZWEB01"}
+        evidence |= {"taken_at": "2026-12-01T10:00:00Z", "environment": "test"}
+        evidence |= {"egress_ip": egress, "checks": [check | {"status": None}]}
+        path.write_text(json.dumps(evidence))
+        found = read_evidence(path, label="ev.json", environment="test", registered_ips=())[1]
+        return [(f.code, f.severity) for f in found]
+
+    direct = "Current WinHTTP proxy settings: | Direct access (no proxy server)."
+    assert codes_of(direct, None) == []
+    assert codes_of("", None) == [("NET_WINHTTP_PROXY", "warning")]
+    assert codes_of("not read: Access is denied", None) == [("NET_WINHTTP_PROXY", "warning")]
+    assert codes_of(direct, "<html>blocked</html>") == [("NET_EGRESS_IP_UNREGISTERED", "warning")]

@@ -297,26 +297,31 @@ def mapping_changes(a: RunView, b: RunView) -> tuple[Change, ...]:
     import pandas as pd
 
     keys, values = list(MAPPING_KEY), list(MAPPING_VALUES)
-    columns = keys + values + [MAPPING_UNIT]
+    columns = keys + values + [MAPPING_UNIT, MAPPING_NAME]
     empty = pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
     old = a.mapping if a.mapping is not None else empty
     new = b.mapping if b.mapping is not None else empty
     # a run from before the unit column reads every unit as "": no move is read from it
     units_known = all(len(t) and bool((_texts(t[MAPPING_UNIT]) != "").any()) for t in (old, new))
+    # so are names: a mailbox renamed in the export (a customer's week-two read: "Biblioteket"
+    # became "Hovedbiblioteket" and no change said so); not from a run that wrote no names
+    names_known = all(len(t) and bool((_texts(t[MAPPING_NAME]) != "").any()) for t in (old, new))
+    compared = [*values, *([MAPPING_UNIT] if units_known else [])]
+    compared += [MAPPING_NAME] if names_known else []
     if _aligned(old, new, keys):  # the usual case: the same rows, a few values changed
         try:
             same = np.ones(len(old), dtype=bool)
             # a mailbox moved to another unit, landing where it did, is a change too (a
             # consultant's cold run: none said it, and the page listed it under its new unit
             # on the old one's contact point)
-            for f in [*values, MAPPING_UNIT] if units_known else values:
+            for f in compared:
                 same &= _texts(old[f]) == _texts(new[f])
         except (TypeError, ValueError):  # a column the comparison cannot take: all rows
             same = np.zeros(len(old), dtype=bool)
         old, new = old[~same], new[~same]  # only rows that differ go into the merge
     merged = old.merge(new, on=keys, how="outer", suffixes=("\0a", "\0b"), indicator=True)
     for suffix in ("\0a", "\0b"):
-        for f in [*values, MAPPING_UNIT]:
+        for f in [*values, MAPPING_UNIT, MAPPING_NAME]:
             merged[f + suffix] = merged[f + suffix].fillna("").astype(str)
     differs = merged["_merge"] != "both"
     for f in values:
@@ -327,45 +332,58 @@ def mapping_changes(a: RunView, b: RunView) -> tuple[Change, ...]:
     moved = (merged["_merge"] == "both") & (unit_a != unit_b) & units_known
     merged["\0moved"] = moved
     differs |= moved
+    name_a, name_b = merged[MAPPING_NAME + "\0a"], merged[MAPPING_NAME + "\0b"]
+    renamed = (merged["_merge"] == "both") & (name_a != name_b) & (name_a != "") & (name_b != "")
+    merged["\0renamed"] = renamed & names_known
+    differs |= merged["\0renamed"]
     # Key order as Python sorts text (by code point), which pandas' sort of text gives too.
     merged = merged[differs].sort_values(keys, kind="stable")
-    code = {
-        "left_only": "MAPPING_REMOVED",
-        "right_only": "MAPPING_ADDED",
-        "both": "MAPPING_CHANGED",
-    }
+    return tuple(
+        change for row in merged.to_dict("records") for change in _row_changes(row, keys, values)
+    )
 
-    def side(row: dict[str, Any], suffix: str) -> dict[str, str] | None:
+
+_MAPPING_CODE = {
+    "left_only": "MAPPING_REMOVED",
+    "right_only": "MAPPING_ADDED",
+    "both": "MAPPING_CHANGED",
+}
+
+
+def _row_changes(row: dict[str, Any], keys: list[str], values: list[str]) -> list[Change]:
+    """One merged row's changes: its new name, its move to another unit, and what it lands on
+    (added, removed or changed), in that order."""
+
+    def side(suffix: str) -> dict[str, str]:
         guid, name, status = (row[f + suffix] for f in values)
         return {"guid": guid, "contact_point": name, "status": status}
 
-    rows: list[Change] = []
-    for row in merged.to_dict("records"):
-        kind = str(row["_merge"])
-        unit = row[MAPPING_UNIT + "\0b"] or row[MAPPING_UNIT + "\0a"]
-        if row["\0moved"]:
-            rows.append(
-                Change(
-                    "MAPPING_UNIT_CHANGED",
-                    {
-                        "mailbox": row[keys[0]],
-                        "subject": row[keys[1]],
-                        "from_unit": row[MAPPING_UNIT + "\0a"],
-                        "to_unit": row[MAPPING_UNIT + "\0b"],
-                        "contact_point": row[values[1] + "\0b"] or row[values[0] + "\0b"],
-                    },
-                    unit,
-                )
-            )
-            if all(row[f + "\0a"] == row[f + "\0b"] for f in values):
-                continue  # only its unit changed
-        params: dict[str, Any] = {"mailbox": row[keys[0]], "subject": row[keys[1]]}
-        if kind != "right_only":
-            params["before"] = side(row, "\0a")
-        if kind != "left_only":
-            params["after"] = side(row, "\0b")
-        rows.append(Change(code[kind], params, unit))
-    return tuple(rows)
+    out: list[Change] = []
+    kind = str(row["_merge"])
+    unit = row[MAPPING_UNIT + "\0b"] or row[MAPPING_UNIT + "\0a"]
+    where = {"mailbox": row[keys[0]], "subject": row[keys[1]]}
+    same_values = all(row[f + "\0a"] == row[f + "\0b"] for f in values)
+    if row["\0renamed"]:
+        names = {"from_name": row[MAPPING_NAME + "\0a"], "to_name": row[MAPPING_NAME + "\0b"]}
+        out.append(Change("MAPPING_RENAMED", where | names, unit))
+        if same_values and not row["\0moved"]:
+            return out  # only its name changed
+    if row["\0moved"]:
+        moved = {
+            "from_unit": row[MAPPING_UNIT + "\0a"],
+            "to_unit": row[MAPPING_UNIT + "\0b"],
+            "contact_point": row[values[1] + "\0b"] or row[values[0] + "\0b"],
+        }
+        out.append(Change("MAPPING_UNIT_CHANGED", where | moved, unit))
+        if same_values:
+            return out  # only its unit (and name) changed
+    params: dict[str, Any] = dict(where)
+    if kind != "right_only":
+        params["before"] = side("\0a")
+    if kind != "left_only":
+        params["after"] = side("\0b")
+    out.append(Change(_MAPPING_CODE[kind], params, unit))
+    return out
 
 
 def mailbox_names(mapped: tuple[Change, ...], *views: RunView) -> tuple[MailboxName, ...]:

@@ -373,8 +373,18 @@ def read_evidence(
                         values=", ".join(registered_ips),
                     )
                 )
-        except ValueError:
-            pass
+        except ValueError:  # a proxy's page where the address should be, or a typo
+            found.append(
+                F.warning(
+                    "NET_EGRESS_IP_UNREGISTERED",
+                    "On {server} at {taken}: the egress IP the server reported ({egress}) is not an IP address (a proxy's page, or a mistyped -EgressIp), so it was not held against server_ips.",
+                    label,
+                    server,
+                    server=server,
+                    taken=taken,
+                    egress=shortened(str(egress), 60),
+                )
+            )
     summary = {
         "kind": "server-check",
         "server": server,
@@ -476,7 +486,26 @@ def _seen_on_the_way(check: dict[str, Any], label: str, server: str, taken: str)
                 )
             ]
         return []
-    if detail and not winhttp_direct(detail) and not detail.startswith("not read"):
+    return _proxy_findings(detail, label, server, taken)
+
+
+def _proxy_findings(detail: str, label: str, server: str, taken: str) -> list[Finding]:
+    """The WinHTTP proxy as the server check read it (netsh's lines joined by " | ")."""
+    if not detail.strip() or detail.startswith("not read"):
+        # netsh printed nothing, or failed: no proxy is not known (a Windows administrator's
+        # review: both read as direct, and checklist step 3 could pass)
+        return [
+            F.warning(
+                "NET_WINHTTP_PROXY",
+                "On {server} at {taken}: the WinHTTP proxy setting could not be read ({detail}); whether NgDP is reached directly is not known.",
+                label,
+                server,
+                server=server,
+                taken=taken,
+                detail=detail.removeprefix("not read: ") or "netsh printed nothing",
+            )
+        ]
+    if not winhttp_direct(detail):
         return [
             F.warning(
                 "NET_WINHTTP_PROXY",

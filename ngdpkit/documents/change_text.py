@@ -31,6 +31,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "da": "Postkasse {mailbox}: {before} → {after}.",
         "en": "Mailbox {mailbox}: {before} → {after}.",
     },
+    "MAPPING_RENAMED": {
+        "da": "Postkasse {mailbox} hedder nu {to_name} i eksporten (før: {from_name}).",
+        "en": "Mailbox {mailbox} is now called {to_name} in the export (was: {from_name}).",
+    },
     "MAPPING_UNIT_CHANGED": {
         "da": "Postkasse {mailbox} hører nu til {to_unit} (før: {from_unit}) og lander på {contact_point}.",
         "en": "Mailbox {mailbox} now belongs to {to_unit} (was: {from_unit}) and lands on {contact_point}.",
@@ -101,6 +105,7 @@ TITLES: dict[str, dict[str, str]] = {
     "MAPPING_ADDED": {"da": "Ny postkasse", "en": "New mailbox"},
     "MAPPING_REMOVED": {"da": "Postkasse fjernet", "en": "Mailbox removed"},
     "MAPPING_CHANGED": {"da": "Tilknytning ændret", "en": "Mapping changed"},
+    "MAPPING_RENAMED": {"da": "Postkasse omdøbt", "en": "Mailbox renamed"},
     "MAPPING_UNIT_CHANGED": {
         "da": "Postkasse flyttet til en anden enhed",
         "en": "Mailbox moved to another unit",
@@ -256,7 +261,8 @@ def sentence(
     mailbox = str(params.get("mailbox") or "")
     subject = str(params.get("subject") or "")
     # "Postkasse 0100233 (Pas og kørekort; emne 12)": the name first, then the subject
-    said = [(mailboxes or {}).get(mailbox, "")] if code.startswith("MAPPING_") else []
+    named = code.startswith("MAPPING_") and code != "MAPPING_RENAMED"  # which says both names
+    said = [(mailboxes or {}).get(mailbox, "")] if named else []
     if subject:
         said.append(f"{t(lang, 'subject').lower()} {subject}")
     if any(said):

@@ -477,6 +477,24 @@ def _changes_summary(change: dict[str, Any] | None, lang: str) -> Markup:
         return heading + fragment("para", [t(lang, "changes_first_run")])
     if change.get("problem"):
         return heading + fragment("para", [_problem_text(change["problem"], lang)])
+    # which run the changes are counted from, on the page signed (a customer's week-two read:
+    # "Ingen ændringer." after changes since the run they had signed, with the run compared
+    # named only in the appendix)
+    said = change.get("previous")
+    previous: dict[str, Any] = said if isinstance(said, dict) else {}
+    if previous.get("run"):
+        anchor = str(previous.get("anchor") or "")
+        heading += fragment(
+            "para",
+            [
+                t(
+                    lang,
+                    "changes_compared",
+                    run=str(previous["run"]),
+                    anchor=f"{anchor[:12]}…" if anchor else t(lang, "not_set"),
+                )
+            ],
+        )
     counted = summary(change, lang)
     if not counted:
         return heading + fragment("para", [t(lang, "changes_none")])
