@@ -1488,3 +1488,21 @@ def test_a_mailbox_renamed_in_the_export_is_a_change(tmp_path: Path) -> None:
         "Postkasse 1 hedder nu Hovedbiblioteket i eksporten (før: Biblioteket)."
     ]
     assert mapping_changes(view(bare), view(b))[0].code == "MAPPING_CHANGED"  # no names before
+
+
+def test_a_name_that_differs_only_as_the_cleaning_wrote_it_is_no_rename(tmp_path: Path) -> None:
+    """The final read: a run before the cleaning of spaces wrote "Borger<no-break space>service"
+    and "X  Y"; the run after writes "Borger service" and "X Y". Read alike, they are no
+    rename (a MAPPING_RENAMED whose two names look the same would puzzle a customer)."""
+    from ngdpkit.compare.diff import mapping_changes
+    from ngdpkit.compare.runs import read_mapping_csv
+
+    head = "Mailbox ID;Mailbox name;NgDP Guid;Contact point name;Status;Subject ID\r\n"
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    a.write_bytes((head + "1;Borger\u00a0service;g1;A;mapped;\r\n3;X  Y;g1;A;mapped;\r\n").encode())
+    b.write_bytes((head + "1;Borger service;g1;A;mapped;\r\n3;X Y;g1;A;mapped;\r\n").encode())
+
+    def view(path: Path) -> RunView:
+        return RunView(path, "test", "ok", [], {}, "", "", mapping=read_mapping_csv(path, "x"))
+
+    assert mapping_changes(view(a), view(b)) == ()

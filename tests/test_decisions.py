@@ -63,6 +63,9 @@ def test_a_hand_written_decisions_file_drives_a_headless_run(sample_copy: Path) 
     assert "Beslutninger om tilknytningen" in page
     assert "Anne Konsulent" in page and "04-12-2026 kl. 10:00" in page
     assert "kunden ønsker det" in page and "andet kontaktpunkt valgt" in page
+    # and each decided mailbox by its name too (a customer's week-two read: IDs only)
+    decided = page.split("Beslutninger om tilknytningen", 1)[1].split("</table>", 1)[0]
+    assert "Postkassenavn" in decided and dict(_mailboxes(sample_copy))[first] in decided
     # a decision that overrides the contact point's own translation says so
     findings = json.loads((run_dir / "findings.json").read_text())["findings"]
     conflicts = [f for f in findings if f["code"] == "MAPPING_CONFLICT"]

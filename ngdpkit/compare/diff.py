@@ -334,6 +334,14 @@ def mapping_changes(a: RunView, b: RunView) -> tuple[Change, ...]:
     differs |= moved
     name_a, name_b = merged[MAPPING_NAME + "\0a"], merged[MAPPING_NAME + "\0b"]
     renamed = (merged["_merge"] == "both") & (name_a != name_b) & (name_a != "") & (name_b != "")
+    if renamed.any():  # names that differ only as a kit's cleaning wrote them read the same
+        from ..inputs.workbooks import clean_text
+
+        read_alike = [
+            clean_text(x) == clean_text(y)
+            for x, y in zip(name_a[renamed], name_b[renamed], strict=True)
+        ]
+        renamed.loc[renamed[renamed].index[read_alike]] = False
     merged["\0renamed"] = renamed & names_known
     differs |= merged["\0renamed"]
     # Key order as Python sorts text (by code point), which pandas' sort of text gives too.

@@ -24,8 +24,8 @@ from ..run.neighbours import RUN_NAME as RUN_NAME  # one pattern for a run's fol
 MAPPING_KEY = ("Mailbox ID", "Subject ID")
 MAPPING_VALUES = ("NgDP Guid", "Contact point name", "Status")
 MAPPING_UNIT = "Responsible unit"  # the unit a change concerns; a move is MAPPING_UNIT_CHANGED
-# the mailbox's name: said beside its ID in the changes (``Changes.mailbox_names``), never a
-# value compared (a renamed mailbox lands where it did)
+# the mailbox's name: said beside its ID in the changes (``Changes.mailbox_names``); a new one
+# is MAPPING_RENAMED, never a change of where the mailbox lands
 MAPPING_NAME = "Mailbox name"
 
 

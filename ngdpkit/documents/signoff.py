@@ -724,9 +724,11 @@ def _overview_decisions(ctx: Overview, lang: str) -> Markup:
     if log is None or not log.decisions:
         return Markup("")
     names = ctx.contact_point_names
+    mailboxes = _decided_mailbox_names(ctx.mapping, {d.mailbox_id for d in log.decisions})
     rows = [
         (
             d.key,
+            mailboxes.get(d.mailbox_id, ""),
             t(lang, f"decision_{d.decision}"),
             names.get(d.guid, d.guid) if d.guid else "-",
             d.decided_by,
@@ -753,6 +755,7 @@ def _overview_decisions(ctx: Overview, lang: str) -> Markup:
             rows,
             [
                 t(lang, "mailbox_id"),
+                t(lang, "mailbox_name"),
                 t(lang, "decision_header"),
                 t(lang, "contact_point"),
                 t(lang, "decided_by"),
@@ -764,6 +767,15 @@ def _overview_decisions(ctx: Overview, lang: str) -> Markup:
     ]
     css = "appendix" if len(rows) > DECISIONS_INLINE else ""
     return fragment("section", t(lang, "decisions_title"), parts, css)
+
+
+def _decided_mailbox_names(mapping: Any, ids: set[str]) -> dict[str, str]:
+    """The export's name of each decided mailbox, by ID (a customer's week-two read: the
+    decisions named mailboxes by ID only), from the run's mapping; none without one."""
+    if mapping is None or not ids or "mailbox_name" not in getattr(mapping, "columns", ()):
+        return {}
+    rows = mapping[mapping["mailbox_id"].isin(ids)]
+    return {str(m): str(n) for m, n in zip(rows["mailbox_id"], rows["mailbox_name"], strict=True)}
 
 
 def _overview_audit(ctx: Overview, lang: str) -> Markup:
