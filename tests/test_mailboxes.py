@@ -319,8 +319,9 @@ def test_an_export_without_a_unit_or_subject_column_is_named(tmp_path: Path) -> 
         ],
     )
     e = read_mailbox_export(path, label="afdeling.xlsx")
-    unit, subject = codes(e, "MAILBOX_COLUMN_MISSING")
-    assert unit.severity == "info" and set(e.frame["responsible_unit"]) == {""}
+    subject, unit = sorted(codes(e, "MAILBOX_COLUMN_MISSING"), key=lambda f: f.severity)
+    assert unit.severity == "warning" and subject.severity == "info"
+    assert set(e.frame["responsible_unit"]) == {""}
     assert "no column for the responsible unit" in unit.message
     assert "Responsible unit, Ansvarlig enhed, Enhed, Unit" in unit.message
     assert "its columns are Postkasse-ID, Postkassenavn, Afdeling, Emnenr" in unit.message
@@ -451,4 +452,32 @@ def test_spaces_of_every_width_are_one_plain_space_and_whole_lookalike_words_are
     assert named == {
         "\u0406\u0422-afdeling": "Cyrillic, Latin",
         "\uff29\uff34-afdeling": "Fullwidth, Latin",
+    }
+
+
+def test_one_unit_spelt_two_ways_is_named_and_one_contact_point_in_the_plan(
+    tmp_path: Path,
+) -> None:
+    """A consultant's day one: "Børn og Unge" and "Børn og unge" (and "Teknik og Miljø" beside
+    "Teknik og miljø") were two contact points each in the plan, and nothing said so. The
+    plan proposes one, named as most rows spell it, and UNIT_NAME_VARIANTS names the
+    spellings with their counts."""
+    from ngdpkit.inputs.mapping import contact_point_plan
+
+    units = ["Børn og Unge"] * 3 + ["Børn og unge", "Børn  og UNGE", "Teknik og Miljø"]
+    path = write_xlsx(
+        tmp_path / "export.xlsx",
+        [HEAD] + [[str(100 + i), "Navn", u, "", "", ""] for i, u in enumerate(units)],
+        title="Postkasser",
+    )
+    e = read_mailbox_export(path, label="export.xlsx")
+    (variants,) = codes(e, "UNIT_NAME_VARIANTS")
+    assert variants.severity == "warning" and variants.location == "Postkasser!2"
+    assert variants.params["count"] == "3"
+    assert "'Børn og Unge' 3" in variants.params["values"]
+    assert "'Børn og unge' 1" in variants.params["values"]
+    plan = {p.name: p.translations for p in contact_point_plan(e.frame)}
+    assert plan == {
+        "Børn og Unge": ("100", "101", "102", "103", "104"),
+        "Teknik og Miljø": ("105",),
     }

@@ -986,6 +986,12 @@ def _portal_todo(todo: Any, language: str) -> Markup:
     if typed is None:
         return Markup("")
     words = TODO_WORDS["da" if language == "da" else "en"]
+    if not typed.count and not typed.verified:
+        # offline with nothing planned (day one, no contact points yet): no portal-todo.xlsx
+        # is written, and nothing was compared with NgDP (a consultant's day one: the page
+        # named the file and said NgDP's translations matched)
+        unplanned = fragment("para", [t(language, "portal_todo_unplanned")])
+        return fragment("section", t(language, "portal_todo"), [unplanned])
     lead = t(language, "portal_todo_verified" if typed.verified else "portal_todo_offline")
     body = [fragment("para", [lead])]
     if not typed.count:

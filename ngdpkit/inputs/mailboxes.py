@@ -190,8 +190,12 @@ def _missing_columns(table: Any, df: Any, label: str) -> list[Finding]:
         if name in table.columns or not matters:
             continue
         known = (*fields[name].specific, *fields[name].generic)
+        # no unit is a warning (a consultant's day one: an info last among 14 findings, and
+        # the plan proposed one contact point for all 339 mailboxes); no subject is an info
+        # beside the duplicates it explains, which are errors already
+        said = F.info if name == "subject_id" else F.warning
         found.append(
-            F.info(
+            said(
                 "MAILBOX_COLUMN_MISSING",
                 'The export has no column for the subject (Emne-ID) (headers read as one: {known}); its columns are {columns}. If one of them holds it, name it in the settings: [inputs.columns] {key} = "<header>".'
                 if name == "subject_id"
@@ -308,12 +312,41 @@ def _duplicate_findings(table: Any, df: Any, label: str) -> list[Finding]:
     return found
 
 
+def unit_key(unit: str) -> str:
+    """A unit's name as two spellings of it compare: case and runs of spaces do not count."""
+    return " ".join(str(unit).casefold().split())
+
+
+def spelling_of(spellings: Any) -> str:
+    """The spelling most rows use (the first in order of their text on a tie)."""
+    counts = spellings.value_counts()
+    best = counts.max()
+    return str(min(name for name, n in counts.items() if n == best))
+
+
 def _unit_findings(table: Any, df: Any, label: str) -> list[Finding]:
-    """``NAME_MIXED_SCRIPTS``: a unit whose name mixes scripts in one word (a Cyrillic "е" in
-    "Borgerservicе"), once per unit with its first rows: it becomes a contact point of its own
-    in the plan that reads like another unit's."""
+    """``UNIT_NAME_VARIANTS``: one unit spelt two ways (case, spaces); ``NAME_MIXED_SCRIPTS``:
+    a unit whose name mixes scripts in one word (a Cyrillic "е" in "Borgerservicе"), once per
+    unit with its first rows: it becomes a contact point of its own in the plan that reads
+    like another unit's."""
     found: list[Finding] = F.Bounded()
     units = df["responsible_unit"]
+    named = units[units != ""]
+    for _key, group in named.groupby(named.map(unit_key), sort=True):
+        if group.nunique() > 1:  # one unit spelt two ways: one contact point in the plan
+            counted = group.value_counts()
+            rows = df.loc[group.index, "row"].tolist()
+            found.append(
+                F.warning(
+                    "UNIT_NAME_VARIANTS",
+                    "Unit {name!r} is spelt {count} ways ({values}): the contact point plan proposes one contact point for them, named as most rows spell it; write one spelling in the export.",
+                    label,
+                    table.where(rows[0]),
+                    name=spelling_of(group),
+                    count=len(counted),
+                    values="; ".join(f"{u!r} {n}" for u, n in counted.items()),
+                )
+            )
     for unit in units[~units.str.isascii()].unique():
         if scripts := mixed_scripts(unit):
             rows = df.loc[units == unit, "row"].tolist()

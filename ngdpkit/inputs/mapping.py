@@ -19,7 +19,7 @@ from ..findings import Finding
 from . import is_number
 from .contact_points import ContactPoint, canonical_guid, parse_bool
 from .decisions import Decision
-from .mailboxes import MAILBOX_ID, NGDP_GUID, SUBJECT_ID
+from .mailboxes import MAILBOX_ID, NGDP_GUID, SUBJECT_ID, spelling_of, unit_key
 from .workbooks import Field, TableCache, read_table
 
 RETIRE_WORDS = {"udgår", "udgaar", "udgar", "retire", "retired"}
@@ -744,10 +744,13 @@ def contact_point_plan(export_frame: Any) -> tuple[PlanEntry, ...]:
     ids, subjects = export_frame["mailbox_id"], export_frame["subject_id"]
     usable = ids.str.fullmatch(r"[0-9]+") & ((subjects == "") | subjects.str.fullmatch(r"[0-9]+"))
     frame = export_frame[usable.fillna(False).astype(bool)]
+    units = frame["responsible_unit"].where(frame["responsible_unit"] != "", "(ingen enhed)")
+    # one unit spelt two ways ("Børn og Unge", "Børn og unge") is one contact point, named as
+    # most rows spell it (a consultant's day one: the plan proposed both; UNIT_NAME_VARIANTS
+    # names them)
+    spelt = {key: spelling_of(group) for key, group in units.groupby(units.map(unit_key))}
     plan = []
-    for unit, group in frame.groupby(
-        frame["responsible_unit"].where(frame["responsible_unit"] != "", "(ingen enhed)"), sort=True
-    ):
+    for unit, group in frame.groupby(units.map(unit_key).map(spelt), sort=True):
         ids = [
             f"{m}:{s}" if s else m
             for m, s in zip(group["mailbox_id"], group["subject_id"], strict=True)
