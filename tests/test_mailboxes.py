@@ -325,9 +325,9 @@ def test_an_export_without_a_unit_or_subject_column_is_named(tmp_path: Path) -> 
     assert "no column for the responsible unit" in unit.message
     assert "Responsible unit, Ansvarlig enhed, Enhed, Unit" in unit.message
     assert "its columns are Postkasse-ID, Postkassenavn, Afdeling, Emnenr" in unit.message
-    assert '[inputs.columns] responsible_unit = "<header>"' in unit.message
+    assert 'under [inputs]: columns = { responsible_unit = "<header>" }' in unit.message
     assert "no column for the subject (Emne-ID)" in subject.message
-    assert '[inputs.columns] subject_id = "<header>"' in subject.message
+    assert 'under [inputs]: columns = { subject_id = "<header>" }' in subject.message
     assert codes(e, "MAILBOX_ID_DUPLICATE")  # the repeat is still an error
     from ngdpkit.findings import danish_text
 
@@ -481,3 +481,54 @@ def test_one_unit_spelt_two_ways_is_named_and_one_contact_point_in_the_plan(
         "Børn og Unge": ("100", "101", "102", "103", "104"),
         "Teknik og Miljø": ("105",),
     }
+
+
+def test_rows_hidden_in_excel_are_named(tmp_path: Path) -> None:
+    """A consultant's day one: row 344, a hidden test mailbox, went into Borgerservice's
+    translations in the plan without a word. Hidden rows are read like the others (they may
+    be meant to migrate) and named in one warning; a CSV, or a workbook without one, says
+    nothing."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Postkasser"
+    ws.append(HEAD)
+    for i in range(6):
+        ws.append([f"010{i}", f"Navn {i}", "Borgerservice", "", "", ""])
+    ws.row_dimensions[4].hidden = True
+    ws.row_dimensions[6].hidden = True
+    path = tmp_path / "export.xlsx"
+    wb.save(path)
+    e = read_mailbox_export(path, label="export.xlsx")
+    (hidden,) = codes(e, "MAILBOX_ROWS_HIDDEN")
+    assert hidden.severity == "warning" and hidden.location == "Postkasser!4"
+    assert "2 rows hidden in Excel (rows 4, 6)" in hidden.message
+    assert "mailboxes (0102, 0104)" in hidden.message
+    assert len(e.frame) == 6  # read like the others
+    ws.row_dimensions[4].hidden = False
+    ws.row_dimensions[6].hidden = False
+    wb.save(path)
+    assert not codes(read_mailbox_export(path, label="export.xlsx"), "MAILBOX_ROWS_HIDDEN")
+
+
+def test_one_hidden_row_is_said_in_the_singular(tmp_path: Path) -> None:
+    """ "1 række er skjult i Excel (rækkerne 5) … deres postkasser" (a consultant's second
+    look): one row is said as one."""
+    import openpyxl
+
+    from ngdpkit.findings import danish_text
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(HEAD)
+    ws.append(["0100", "Navn", "Borgerservice", "", "", ""])
+    ws.append(["0101", "Navn", "Borgerservice", "", "", ""])
+    ws.row_dimensions[3].hidden = True
+    path = tmp_path / "export.xlsx"
+    wb.save(path)
+    (hidden,) = codes(read_mailbox_export(path, label="export.xlsx"), "MAILBOX_ROWS_HIDDEN")
+    assert hidden.message.startswith("Row 3 is hidden in Excel")
+    assert (danish_text(hidden.template, hidden.params) or "").startswith(
+        "Række 3 er skjult i Excel og læses som de andre, og dens postkasse (0101) flyttes med"
+    )

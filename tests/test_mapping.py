@@ -254,3 +254,24 @@ def test_the_plan_proposes_only_ids_that_can_be_translations() -> None:
     )
     plan = {p.name: (p.translations, p.mailboxes) for p in contact_point_plan(frame)}
     assert plan == {"A": (("0100233",), 1), "B": (("0100236:2",), 1)}
+
+
+def test_the_plan_leaves_out_what_is_retired_and_names_a_unit_as_its_warning_does() -> None:
+    """A consultant's second look at day one: mailboxes marked udgår (as the hidden-row
+    warning advised) stayed in the plan's translations and on the portal page; and the plan
+    named a unit as its own rows spelt it most ("Børn og unge") while UNIT_NAME_VARIANTS,
+    counting every row, said "Børn og Unge". Retired mailboxes are no translations, and the
+    plan's name is counted over every row of the export."""
+    import pandas as pd
+
+    from ngdpkit.inputs.mapping import contact_point_plan
+
+    frame = pd.DataFrame(
+        {
+            "mailbox_id": ["1", "3", "4", "x5", "x6", "7", "8"],
+            "subject_id": ["", "", "1", "", "", "", ""],
+            "responsible_unit": ["Børn og unge"] * 2 + ["Børn og Unge"] * 3 + ["Kultur"] * 2,
+        }
+    )
+    plan = {p.name: p.translations for p in contact_point_plan(frame, frozenset({("8", "")}))}
+    assert plan == {"Børn og Unge": ("1", "3", "4:1"), "Kultur": ("7",)}

@@ -836,3 +836,19 @@ def test_the_workbook_opens_with_the_verdict_before_step_1(golive_run: Path) -> 
         for n in notes
     )
     assert not any(golive_run.name in str(c) for r in rows_ for c in r)  # no run, no time
+
+
+def test_the_codes_past_the_first_eight_are_counted_without_a_doubled_and() -> None:
+    """A consultant's second look at day one: "…(PENDING_CERTIFICATE) og og 4 flere" (the
+    count began with "og", and the list added its own)."""
+    from ngdpkit.documents.runbook import GATE_LISTED, GateFinding, _codes
+
+    found = [
+        GateFinding("warning", f"CODE_{i}", 1, f"ord {i}", None) for i in range(GATE_LISTED + 4)
+    ]
+    for lang, doubled in (("da", " og og "), ("en", " and and ")):
+        said = _codes(found, lang)
+        assert doubled not in said and said.endswith(")"), said
+    assert _codes(found, "da").endswith(
+        "og 4 flere (se »Bilag: alle fund« i godkendelsesdokumentet)"
+    )

@@ -249,14 +249,15 @@ def test_the_overviews_changes_name_the_run_they_are_counted_from() -> None:
 def test_the_portal_page_with_nothing_planned_offline_names_no_file_and_no_match() -> None:
     """A consultant's day one (no contact points, offline): the portal page said "… i
     portal-todo.xlsx" (no such file was written) and then "Intet at ændre: NgDP's
-    oversættelser stemmer med tilknytningen" (NgDP was not read). It says nothing is planned
-    yet; read from NgDP with nothing to change, it still says so."""
+    oversættelser stemmer med tilknytningen" (NgDP was not read). It says there is nothing to
+    hold against NgDP yet and where the proposed contact points are; read from NgDP with
+    nothing to change, it still says so."""
     from ngdpkit.checks.ngdp_compare import PortalTodo
     from ngdpkit.documents.signoff import _portal_todo
 
     day_one = str(_portal_todo(PortalTodo(False, ()), "da"))
-    assert "Ingen oversættelser er planlagt endnu" in day_one
+    assert "Intet at sammenholde med NgDP endnu" in day_one and "contact-point-plan.xlsx" in day_one
     assert "portal-todo.xlsx" not in day_one and "stemmer med" not in day_one
-    assert "No translation is planned yet" in str(_portal_todo(PortalTodo(False, ()), "en"))
+    assert "Nothing to hold against NgDP yet" in str(_portal_todo(PortalTodo(False, ()), "en"))
     read = str(_portal_todo(PortalTodo(True, ()), "da"))
     assert "Intet at ændre: NgDP&#39;s oversættelser stemmer med tilknytningen." in read

@@ -116,7 +116,7 @@ WORDS: dict[str, dict[str, str]] = {
         "gate_warning_many": "{n} advarsler",
         "gate_warning_it": "den",
         "gate_warning_them": "dem",
-        "gate_more": "og {n} flere (se »Bilag: alle fund« i godkendelsesdokumentet)",
+        "gate_more": "{n} flere (se »Bilag: alle fund« i godkendelsesdokumentet)",  # after the list's own "og"
         "gate_confirmed_one": "Trin {steps} er bekræftet af en person; ngdpkit har ikke selv set det. Tjeklisten viser, hvem der har bekræftet det, og hvornår.",
         "gate_confirmed_many": "Trin {steps} er bekræftet af personer; ngdpkit har ikke selv set dem. Tjeklisten viser, hvem der har bekræftet dem, og hvornår.",
         "gate_next": "Tjeklisten siger under »Næste handling«, hvad hvert trin mangler; kør ngdpkit igen, når det er gjort.",
@@ -203,7 +203,7 @@ WORDS: dict[str, dict[str, str]] = {
         "gate_warning_many": "{n} warnings",
         "gate_warning_it": "it",
         "gate_warning_them": "them",
-        "gate_more": 'and {n} more (see "Appendix: all findings" in the sign-off document)',
+        "gate_more": '{n} more (see "Appendix: all findings" in the sign-off document)',
         "gate_confirmed_one": "Step {steps} was confirmed by a person; ngdpkit has not seen it itself. The checklist shows who confirmed it, and when.",
         "gate_confirmed_many": "Steps {steps} were confirmed by people; ngdpkit has not seen them itself. The checklist shows who confirmed them, and when.",
         "gate_next": 'The checklist says under "Next action" what each step lacks; run ngdpkit again when that is done.',

@@ -163,6 +163,22 @@ def _sheet_findings(table: Any, df: Any, label: str, *, use_guid_column: bool) -
             )
         )
     found += _missing_columns(table, df, label)
+    if table.hidden_rows:  # migrated like any other row, unseen in Excel
+        hidden = df[df["row"].isin(table.hidden_rows)]
+        rows = hidden["row"].tolist()
+        found.append(
+            F.warning(
+                "MAILBOX_ROWS_HIDDEN",
+                "Row {value} is hidden in Excel and read like the others, and its mailbox ({ids}) migrates with it: show the row in Excel if it is meant to migrate, or remove it from the export if not."
+                if len(rows) == 1
+                else "{count} row(s) hidden in Excel (rows {value}) are read like the others, and their mailboxes ({ids}) migrate with them: show the rows in Excel if they are meant to migrate, or remove them from the export if not.",
+                label,
+                table.where(rows[0]),
+                count=len(rows),
+                value=F.first_of(rows),
+                ids=F.first_of(hidden["mailbox_id"].tolist()),
+            )
+        )
     if "ngdp_guid" in table.columns and not use_guid_column and (df["ngdp_guid"] != "").any():
         found.append(
             F.info(
@@ -197,9 +213,9 @@ def _missing_columns(table: Any, df: Any, label: str) -> list[Finding]:
         found.append(
             said(
                 "MAILBOX_COLUMN_MISSING",
-                'The export has no column for the subject (Emne-ID) (headers read as one: {known}); its columns are {columns}. If one of them holds it, name it in the settings: [inputs.columns] {key} = "<header>".'
+                'The export has no column for the subject (Emne-ID) (headers read as one: {known}); its columns are {columns}. If one of them holds it, name it in the settings, under [inputs]: columns = {{ {key} = "<header>" }}.'
                 if name == "subject_id"
-                else 'The export has no column for the responsible unit (headers read as one: {known}), so every mailbox is under no unit and the contact point plan proposes one contact point for all; its columns are {columns}. If one of them holds the unit, name it in the settings: [inputs.columns] {key} = "<header>".',
+                else 'The export has no column for the responsible unit (headers read as one: {known}), so every mailbox is under no unit and the contact point plan proposes one contact point for all; its columns are {columns}. If one of them holds the unit, name it in the settings, under [inputs]: columns = {{ {key} = "<header>" }}.',
                 label,
                 table.sheet,
                 known=", ".join(known),
@@ -317,6 +333,12 @@ def unit_key(unit: str) -> str:
     return " ".join(str(unit).casefold().split())
 
 
+def unit_keys(units: Any) -> Any:
+    """:func:`unit_key` of each unit of a column, worked out once per distinct unit (a few
+    dozen among 100,000 rows)."""
+    return units.map({u: unit_key(u) for u in units.unique()})
+
+
 def spelling_of(spellings: Any) -> str:
     """The spelling most rows use (the first in order of their text on a tie)."""
     counts = spellings.value_counts()
@@ -332,7 +354,7 @@ def _unit_findings(table: Any, df: Any, label: str) -> list[Finding]:
     found: list[Finding] = F.Bounded()
     units = df["responsible_unit"]
     named = units[units != ""]
-    for _key, group in named.groupby(named.map(unit_key), sort=True):
+    for _key, group in named.groupby(unit_keys(named), sort=True):
         if group.nunique() > 1:  # one unit spelt two ways: one contact point in the plan
             counted = group.value_counts()
             rows = df.loc[group.index, "row"].tolist()

@@ -19,7 +19,7 @@ from ..findings import Finding
 from . import is_number
 from .contact_points import ContactPoint, canonical_guid, parse_bool
 from .decisions import Decision
-from .mailboxes import MAILBOX_ID, NGDP_GUID, SUBJECT_ID, spelling_of, unit_key
+from .mailboxes import MAILBOX_ID, NGDP_GUID, SUBJECT_ID, spelling_of, unit_keys
 from .workbooks import Field, TableCache, read_table
 
 RETIRE_WORDS = {"udgår", "udgaar", "udgar", "retire", "retired"}
@@ -736,21 +736,34 @@ class PlanEntry:
     translations: tuple[str, ...]
 
 
-def contact_point_plan(export_frame: Any) -> tuple[PlanEntry, ...]:
+def contact_point_plan(
+    export_frame: Any, retired: frozenset[tuple[str, str]] = frozenset()
+) -> tuple[PlanEntry, ...]:
     """Day one: a proposed contact point per responsible unit, with the translations to enter.
+    ``retired``: the (Mailbox ID, Subject ID) pairs marked udgår, which are not proposed.
     Only IDs that can be translations are proposed: digits, as NgDP's postkasse and emne IDs
     are (an attacker's pass: a full-width "０１００２３３", already MAILBOX_ID_INVALID, went
     into the plan's "Postkasse IDs" for the portal administrator to type)."""
+    import pandas as pd
+
     ids, subjects = export_frame["mailbox_id"], export_frame["subject_id"]
     usable = ids.str.fullmatch(r"[0-9]+") & ((subjects == "") | subjects.str.fullmatch(r"[0-9]+"))
+    # a mailbox marked udgår (by the mapping file or a decision) is not migrated, so it is no
+    # translation (a consultant's second look: retired as MAILBOX_ROWS_HIDDEN advised, the
+    # hidden test mailboxes stayed in the plan and on the portal page)
+    if retired:
+        keys = zip(export_frame["mailbox_id"], export_frame["subject_id"], strict=True)
+        usable &= pd.Series([key not in retired for key in keys], index=export_frame.index)
+    # one unit spelt two ways ("Børn og Unge", "Børn og unge") is one contact point (a
+    # consultant's day one: the plan proposed both), named as most rows of the export spell
+    # it, as UNIT_NAME_VARIANTS says (whatever rows the plan leaves out)
+    every = export_frame["responsible_unit"]
+    every = every.where(every != "", "(ingen enhed)")
+    spelt = {key: spelling_of(group) for key, group in every.groupby(unit_keys(every))}
     frame = export_frame[usable.fillna(False).astype(bool)]
     units = frame["responsible_unit"].where(frame["responsible_unit"] != "", "(ingen enhed)")
-    # one unit spelt two ways ("Børn og Unge", "Børn og unge") is one contact point, named as
-    # most rows spell it (a consultant's day one: the plan proposed both; UNIT_NAME_VARIANTS
-    # names them)
-    spelt = {key: spelling_of(group) for key, group in units.groupby(units.map(unit_key))}
     plan = []
-    for unit, group in frame.groupby(units.map(unit_key).map(spelt), sort=True):
+    for unit, group in frame.groupby(unit_keys(units).map(spelt), sort=True):
         ids = [
             f"{m}:{s}" if s else m
             for m, s in zip(group["mailbox_id"], group["subject_id"], strict=True)

@@ -173,6 +173,7 @@ class Table:
     blank_rows: int
     lost_precision: set[tuple[int, str]] = field(default_factory=set)  # (row number, field)
     formula_no_value: set[tuple[int, str]] = field(default_factory=set)
+    hidden_rows: list[int] = field(default_factory=list)  # kept rows Excel hides
     sheet_chosen: bool = False
     sheet_count: int = 1
 
@@ -303,6 +304,7 @@ def _table_to_json(table: Table) -> dict[str, Any]:
         "blank_rows": table.blank_rows,
         "lost_precision": sorted(table.lost_precision),
         "formula_no_value": sorted(table.formula_no_value),
+        "hidden_rows": table.hidden_rows,
         "sheet_chosen": table.sheet_chosen,
         "sheet_count": table.sheet_count,
     }
@@ -338,6 +340,7 @@ def _table_from_json(data: dict[str, Any], path: Path) -> Table | None:
         and type(data["blank_rows"]) is int
         and cells(data["lost_precision"])
         and cells(data["formula_no_value"])
+        and ints(data.get("hidden_rows"))
         and type(data["sheet_chosen"]) is bool
         and type(data["sheet_count"]) is int
     )
@@ -354,6 +357,7 @@ def _table_from_json(data: dict[str, Any], path: Path) -> Table | None:
         blank_rows=data["blank_rows"],
         lost_precision={(r, n) for r, n in data["lost_precision"]},
         formula_no_value={(r, n) for r, n in data["formula_no_value"]},
+        hidden_rows=data["hidden_rows"],
         sheet_chosen=data["sheet_chosen"],
         sheet_count=data["sheet_count"],
     )
@@ -439,6 +443,8 @@ def _read_table(
         table.sheet_count = len(sheets)
         if suffix in (".xlsx", ".xlsm"):
             _mark_formulas(table, {f.name for f in fields if f.required}, label)
+            kept = set(table.row_numbers)
+            table.hidden_rows = [n for n in hidden_rows(path, name, label) if n in kept]
         return table
     from ..settings import COLUMN_FIELDS
 
@@ -736,15 +742,60 @@ def _col_letters(index: int) -> str:
 
 def formula_cells_without_value(path: Path, sheet: str, label: str = "") -> list[str]:
     """Cell references (``A5``) of formulas that carry no cached value, by streaming the sheet
-    XML. The parts are found as Excel finds them, through the package's relationships (the
-    workbook part need not be ``xl/workbook.xml``). XML that declares entities or a DTD is
+    XML (found and refused as :func:`_in_sheet` says)."""
+
+    def cells(fh: Any, ns: str, parse: Any) -> list[str]:
+        found: list[str] = []
+        for _event, elem in parse(fh, events=("end",)):
+            if elem.tag == f"{ns}c":
+                has_formula = elem.find(f"{ns}f") is not None
+                value = elem.find(f"{ns}v")
+                if has_formula and (value is None or not (value.text or "").strip()):
+                    found.append(elem.get("r", ""))
+                elem.clear()
+        return found
+
+    found: list[str] = _in_sheet(path, sheet, label or path.name, cells) or []
+    return found
+
+
+# How a hidden row is marked in the sheet XML (``<row r="344" hidden="1">``): looked for in
+# the bytes first, so that a sheet without one is not parsed again
+_HIDDEN = (b'hidden="1"', b"hidden='1'", b'hidden="true"', b"hidden='true'")
+
+
+def hidden_rows(path: Path, sheet: str, label: str = "") -> list[int]:
+    """The numbers of the sheet's rows Excel hides (a consultant's day one: a hidden test
+    mailbox went into the plan's translations without a word). The sheet XML is parsed only
+    when its bytes mark a row hidden."""
+
+    def rows(fh: Any, ns: str, parse: Any) -> list[int]:
+        data = fh.read()
+        if b"hidden=" not in data or not any(mark in data for mark in _HIDDEN):
+            return []  # one scan of the bytes: 0.02 s over 100,000 mailboxes' sheet
+        found: list[int] = []
+        for _event, elem in parse(io.BytesIO(data), events=("end",)):
+            if elem.tag == f"{ns}row":
+                number = elem.get("r", "")
+                if elem.get("hidden") in ("1", "true") and number.isdigit():
+                    found.append(int(number))
+                elem.clear()
+        return found
+
+    found: list[int] = _in_sheet(path, sheet, label or path.name, rows) or []
+    return found
+
+
+def _in_sheet(path: Path, sheet: str, label: str, read: Any) -> Any:
+    """``read(file, namespace, iterparse)`` on the XML part of the sheet named ``sheet``,
+    found as Excel finds it, through the package's relationships (the workbook part need not
+    be ``xl/workbook.xml``); None when there is none. XML that declares entities or a DTD is
     refused (InputError), as are parts that cannot be read."""
     import posixpath
 
     from defusedxml import DefusedXmlException
     from defusedxml import ElementTree as SafeET
 
-    label = label or path.name
     ns = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
     rel_ns = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
     pkg_ns = "{http://schemas.openxmlformats.org/package/2006/relationships}"
@@ -762,7 +813,7 @@ def formula_cells_without_value(path: Path, sheet: str, label: str = "") -> list
                     if str(r.get("Type", "")).endswith("/officeDocument"):
                         main = part("", r.get("Target", ""))
             if main not in names:
-                return []
+                return None
             folder, name = posixpath.split(main)
             rels_name = posixpath.join(folder, "_rels", name + ".rels")
             workbook = SafeET.fromstring(zf.read(main))
@@ -773,17 +824,9 @@ def formula_cells_without_value(path: Path, sheet: str, label: str = "") -> list
                 if s.get("name") == sheet:
                     member = part(folder, targets.get(s.get(f"{rel_ns}id"), ""))
             if member is None or member not in names:
-                return []
-            found: list[str] = []
+                return None
             with zf.open(member) as fh:
-                for _event, elem in SafeET.iterparse(fh, events=("end",)):
-                    if elem.tag == f"{ns}c":
-                        has_formula = elem.find(f"{ns}f") is not None
-                        value = elem.find(f"{ns}v")
-                        if has_formula and (value is None or not (value.text or "").strip()):
-                            found.append(elem.get("r", ""))
-                        elem.clear()
-            return found
+                return read(fh, ns, SafeET.iterparse)
     except DefusedXmlException as exc:
         raise InputError(
             f"{label}: the workbook's XML declares a DTD or entities ({type(exc).__name__}), "

@@ -140,6 +140,7 @@ def _side_by_side(
     # first time at once can find it half made (ngdpkit/run/imports.py says more).
     import encodings.cp437  # noqa: F401  (zip member names)
 
+    import defusedxml.ElementTree  # noqa: F401  (a workbook's sheet XML: rows Excel hides)
     import python_calamine  # noqa: F401
 
     problems: list[str] = []

@@ -272,7 +272,7 @@ def compute_mapping(
 
 
 def map_mailboxes(step: Step, frame: Any, contact_points: Any, mapping_file: Any) -> Any:
-    from ..inputs.mapping import contact_point_plan, suggest
+    from ..inputs.mapping import STATUS_RETIRED, contact_point_plan, suggest
     from .records import hand_over
 
     env = step.env
@@ -287,7 +287,11 @@ def map_mailboxes(step: Step, frame: Any, contact_points: Any, mapping_file: Any
     if points and step.run_dir is not None:  # an output of a run, not a check
         result.suggestions = suggest(result, points)
     if contact_points is None:
-        result.plan = contact_point_plan(frame)
+        mapped = result.frame
+        gone = mapped[mapped["status"] == STATUS_RETIRED]
+        result.plan = contact_point_plan(
+            frame, frozenset(zip(gone["mailbox_id"], gone["subject_id"], strict=True))
+        )
     step.set(
         mapping=result.frame,
         counts=MappingCounts.of(result.counts()),
