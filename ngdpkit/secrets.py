@@ -140,8 +140,8 @@ def read_dotenv(path: Path, *, lenient: bool = False) -> dict[str, str]:
         line = line.strip()
         if not line or line.startswith("#"):
             continue
-        if (setx := _SETX.match(line)) is not None:  # cmd's setx NAME "value": no "="
-            key, value = setx.group(1), setx.group(2)
+        if (setx := _SETX.match(line)) is not None:  # cmd's setx NAME "value" [/M]: no "="
+            key, value = setx.group(1), re.sub(r"\s+/[Mm]$", "", setx.group(2).strip())
         elif "=" not in line:
             continue
         else:
@@ -151,10 +151,12 @@ def read_dotenv(path: Path, *, lenient: bool = False) -> dict[str, str]:
                 rest = rest[1:-1]
             key, _, value = rest.partition("=")
         key, value = key.strip(), value.strip()
-        if value.endswith(";") and len(value) >= 3 and value[0] == value[-2] and value[0] in "\"'":
-            value = value[:-1]  # PowerShell's $env:NAME = "value";
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-            value = value[1:-1]
+        quote = value[:1]
+        if quote in ('"', "'") and quote in value[1:]:
+            # the quoted text, and nothing after its closing quote: PowerShell's "value";
+            # and "value"; # a comment, cmd's setx "value" /M (an attacker's pass: each kept
+            # its tail as part of the password)
+            value = value[1 : value.index(quote, 1)]
         values[key] = value
     return values
 

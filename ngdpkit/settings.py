@@ -655,10 +655,14 @@ def _escape_hint(exc: Exception, raw: bytes) -> str:
         return ""
     key = ""
     if (at := _AT_LINE.search(str(exc))) is not None:
-        lines = raw.decode("utf-8", "replace").splitlines()
+        # lines as tomllib counts them (at "\n" only: splitlines() also cut at U+2028 and NEL,
+        # and an attacker's line "… = x" that was a password became the key named), and a key
+        # named only when the settings know it: nothing else of the file is repeated
+        lines = raw.split(b"\n")
         number = int(at.group(1))
-        if 0 < number <= len(lines) and (named := _KEY.match(lines[number - 1])) is not None:
-            key = named.group(1)
+        if 0 < number <= len(lines):
+            named = _KEY.match(lines[number - 1].decode("utf-8", "replace"))
+            key = named.group(1) if named is not None and named.group(1) in known_keys() else ""
     if key in path_keys():
         example = f" ({key} = 'C:\\Users\\…\\test.p12')"
     elif key:  # a domain account, a table of servers: the key's own kind of value
@@ -669,6 +673,12 @@ def _escape_hint(exc: Exception, raw: bytes) -> str:
         "; in double quotes a backslash starts an escape (\\U, \\u, \\t …): write values "
         f"with a backslash, such as Windows paths and accounts, in single quotes{example}"
     )
+
+
+@functools.cache
+def known_keys() -> frozenset[str]:
+    """Every key the settings' records declare (their fields' names)."""
+    return frozenset(f.name for record in _RECORDS for f in fields(record))
 
 
 @functools.cache

@@ -7,6 +7,8 @@ import csv
 import json
 from pathlib import Path
 
+import pytest
+
 from ngdpkit.inputs.decisions import Decision, read_decisions
 from ngdpkit.steps.decide import write_decisions
 from tests.conftest import cli, run_cli
@@ -350,3 +352,42 @@ def test_an_excel_decisions_file_of_ascii_only_gets_windows_1252(tmp_path: Path)
     assert [d.decided_by for d in read_decisions(path, label=path.name)[0].decisions][-1] == (
         "Ærlig Øjvind"
     )
+
+
+def test_a_decision_is_never_added_where_it_would_not_be_read_as_one(tmp_path: Path) -> None:
+    """An attacker's pass: each of these was written to "successfully", and the decision was
+    lost (read as part of an open quote's note, or in the wrong columns) or the file was
+    refused at the next run. Each is refused before anything is written; a file that is only
+    what Excel saves empty gets the header."""
+    from ngdpkit.errors import InputError
+
+    ours = Decision("0103679", "", "retire", "", "Øjvind", "2026-12-05T10:00:00+01:00")
+    bad = {
+        "open quote": HEADER + '\r\n0100233;retire;;Bo;2026-12-04T10:05:00+01:00;"nedlagt\r\n',
+        "commas": "Mailbox ID,Decision,NgDP Guid,Decided by,Decided at,Note\r\n",
+        "another order": "Beslutning;Postkasse ID;Kontaktpunkt GUID;Besluttet af;Besluttet;Bemærkning\r\n",
+        "no note": "Mailbox ID;Decision;NgDP Guid;Decided by;Decided at\r\n",
+    }
+    for name, text in bad.items():
+        path = tmp_path / f"{name}.csv"
+        path.write_bytes(text.encode())
+        with pytest.raises(InputError) as refused:
+            write_decisions(path, [ours])
+        assert path.read_bytes() == text.encode(), name  # nothing written
+        assert refused.value.problems[0].startswith(f"{name}.csv: "), refused.value.problems
+    utf16 = tmp_path / "utf16.csv"
+    utf16.write_bytes(HEADER.encode("utf-16"))
+    with pytest.raises(InputError, match="UTF-16"):
+        write_decisions(utf16, [ours])
+    for empty in (b"\xef\xbb\xbf", b"\r\n"):
+        path = tmp_path / "empty.csv"
+        path.write_bytes(empty)
+        write_decisions(path, [ours])
+        log, found = read_decisions(path, label=path.name)
+        assert found == [] and [d.decided_by for d in log.decisions] == ["Øjvind"]
+    danish = tmp_path / "danish.csv"
+    danish.write_bytes(
+        "Postkasse ID;Beslutning;Kontaktpunkt GUID;Besluttet af;Besluttet;Bemærkning\r\n".encode()
+    )
+    write_decisions(danish, [ours])  # the kit's order in Danish: added
+    assert [d.key for d in read_decisions(danish, label="danish.csv")[0].decisions] == ["0103679"]

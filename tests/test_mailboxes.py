@@ -532,3 +532,66 @@ def test_one_hidden_row_is_said_in_the_singular(tmp_path: Path) -> None:
     assert (danish_text(hidden.template, hidden.params) or "").startswith(
         "Række 3 er skjult i Excel og læses som de andre, og dens postkasse (0101) flyttes med"
     )
+
+
+def test_check_names_a_hidden_row_through_the_tables_read_ahead(sample_copy: Path) -> None:
+    """The parent reads the workbooks ahead of the steps, and the steps take its tables: the
+    export is read ahead with its hidden rows too, or check and run would say nothing."""
+    import json
+
+    import openpyxl
+
+    from tests.conftest import cli
+
+    book = sample_copy / "mailboxes.xlsx"
+    wb = openpyxl.load_workbook(book)
+    wb.active.row_dimensions[6].hidden = True
+    wb.save(book)
+    r = cli("check", "--settings", str(sample_copy / "migration.toml"), "--env", "test", "--json")
+    found = [f for f in json.loads(r.stdout)["findings"] if f["code"] == "MAILBOX_ROWS_HIDDEN"]
+    assert [f["location"] for f in found] == ["Postkasser!6"], found
+
+
+def test_hostile_csvs_and_hidden_rows_the_byte_search_would_miss(tmp_path: Path) -> None:
+    """An attacker's pass: a CSV field past the csv module's 128 KiB was exit 3; a file with
+    CR-only line ends mixing Windows-1252 and UTF-8 lines was decoded whole as Windows-1252
+    ("Ã†rø"); a row hidden as ``hidden = "1"``, ``hidden="&#49;"`` or without its ``r`` was
+    not found."""
+    import zipfile
+
+    from ngdpkit.errors import InputError
+
+    huge = tmp_path / "huge.csv"
+    huge.write_bytes(("Postkasse-ID;Postkassenavn\r\n0100253;" + "A" * 200_000 + "\r\n").encode())
+    with pytest.raises(InputError, match=r"huge.csv: line 2: not a readable CSV"):
+        read_mailbox_export(huge, label="huge.csv")
+    mac = tmp_path / "mac.csv"
+    mac.write_bytes(
+        b"Postkasse-ID;Postkassenavn;Ansvarlig enhed\r"
+        + "1;Navn;Ærø\r".encode("cp1252")
+        + "2;Navn;Ærø\r".encode()
+    )
+    assert set(read_mailbox_export(mac, label="mac.csv").frame["responsible_unit"]) == {"Ærø"}
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Postkasser"
+    ws.append(HEAD)
+    for i in range(4):
+        ws.append([f"010{i}", "Navn", "U", "", "", ""])
+    plain = tmp_path / "plain.xlsx"
+    wb.save(plain)
+    marks = {'<row r="3"': '<row r="3" hidden = "1"', '<row r="4"': '<row hidden="&#49;"'}
+    hostile = tmp_path / "hostile.xlsx"
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(hostile, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                text = data.decode()
+                for old, new in marks.items():
+                    text = text.replace(old, new, 1)
+                data = text.encode()
+            dst.writestr(info, data)
+    (hidden,) = codes(read_mailbox_export(hostile, label="hostile.xlsx"), "MAILBOX_ROWS_HIDDEN")
+    assert "(rows 3, 4)" in hidden.message, hidden.message

@@ -168,3 +168,23 @@ def test_cmds_quoted_set_setx_and_a_closing_semicolon_are_read(tmp_path: Path) -
         "NGDPKIT_D": "from powershell",
         "NGDPKIT_E": "semi;colon",
     }
+
+
+def test_nothing_after_a_closing_quote_or_setxs_flag_is_read_as_the_value(tmp_path: Path) -> None:
+    """An attacker's pass: ``setx NAME "pw" /M`` read as ``"pw" /M`` and ``$env:NAME = "pw";
+    # c`` as ``"pw"; # c`` (a wrong password, and no word why)."""
+    f = tmp_path / "s.env"
+    f.write_text(
+        'setx NGDPKIT_A "from setx" /M\nsetx NGDPKIT_B plain /m\n'
+        '$env:NGDPKIT_C = "from powershell"; # the test password\n'
+        "NGDPKIT_D='single'  # note\n",
+        encoding="utf-8",
+    )
+    names = [f"NGDPKIT_{c}" for c in "ABCD"]
+    read = {n: S.resolve(n, secrets_file=f, environ={}).reveal() for n in names}
+    assert read == {
+        "NGDPKIT_A": "from setx",
+        "NGDPKIT_B": "plain",
+        "NGDPKIT_C": "from powershell",
+        "NGDPKIT_D": "single",
+    }

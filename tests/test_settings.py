@@ -420,3 +420,25 @@ def test_a_backslash_in_an_account_is_not_answered_with_a_path(tmp_path: Path) -
     )
     (out,) = problems(write(tmp_path, inline))
     assert "single quotes" in out and "test.p12" not in out and "(servers =" not in out, out
+
+
+def test_the_escape_hint_repeats_nothing_of_the_file_but_a_key_the_settings_know(
+    tmp_path: Path,
+) -> None:
+    """An attacker's pass: a settings line holding U+2028 made the hint read the wrong line
+    (``splitlines()`` cuts there, TOML does not), and its "password = x" became the key the
+    hint named: the sample's password on the console. Lines are counted as TOML counts them,
+    and only a key the settings declare is named."""
+    secret = "FEGTMSUOOjZtclTUXQKHMPjy"
+    text = GOOD.replace(
+        'server_ips = ["203.0.113.5"]',
+        f'server_ips = ["203.0.113.5"]\nsystem_name = "WorkZone test\\u2028{secret} = x"\n'
+        'service_account = "EKSEMPEL\\svc-workzone-t"',
+    )
+    (out,) = problems(write(tmp_path, text))
+    assert secret not in out and "single quotes (service_account = '…\\…')" in out, out
+    planted = GOOD.replace(
+        'server_ips = ["203.0.113.5"]', f'server_ips = ["203.0.113.5"]\n{secret} = "C:\\Users\\x"'
+    )
+    (out,) = problems(write(tmp_path, planted))
+    assert secret not in out and "single quotes ('C:\\certs\\test.p12')" in out, out

@@ -107,7 +107,13 @@ def read_mailbox_export(
     """
 
     table = read_table(
-        path, EXPORT_FIELDS, label=label, sheet=sheet, overrides=columns, cache=cache
+        path,
+        EXPORT_FIELDS,
+        label=label,
+        sheet=sheet,
+        overrides=columns,
+        cache=cache,
+        hidden=True,
     )
     df = table.frame()
     for name in COLUMNS[1:]:

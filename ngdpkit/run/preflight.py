@@ -74,6 +74,7 @@ def _calls(
                 sheet=inp.mailboxes_sheet,
                 overrides=inp.columns,
                 cache=cache,
+                hidden=True,  # as read_mailbox_export reads it
             )
         if env.contact_points is not None:
             attempt(

@@ -27,7 +27,7 @@ from typing import Any
 from ..errors import InputError
 from ..findings import Sentence
 from ..guids import canonical_guid
-from ..inputs.decisions import DECISIONS, HEADERS, MAX_NOTE, Decision, export_form
+from ..inputs.decisions import DECISIONS, FIELDS, HEADERS, MAX_NOTE, Decision, export_form
 from .core import Step
 from .n02_contact_points import compute_mapping, mailboxes_from_step, read_usable_decisions
 from .records import ContactPointsRecord
@@ -420,7 +420,10 @@ def write_decisions(
     from ..deliverables.outputs import csv_field
     from ..inputs.workbooks import csv_encoding
 
-    new = not path.exists() or path.stat().st_size == 0
+    raw = path.read_bytes() if path.exists() else b""
+    new = not raw.strip(b"\xef\xbb\xbf \t\r\n")  # nothing, or only what Excel saves empty
+    if not new:
+        _refuse_a_file_no_decision_can_join(path, raw)
     lines = []
     if new:
         lines.append(";".join(csv_field(h) for h in HEADERS))
@@ -436,11 +439,11 @@ def write_decisions(
     # in the file's own encoding: a file Danish Excel saved as "CSV (semikolonsepareret)" is
     # Windows-1252, and UTF-8 lines added to it showed "Ã†rlig" in Excel (the kit reads
     # both, line by line); a line Windows-1252 cannot hold is added as UTF-8
-    encoding = "utf-8" if new else csv_encoding(path.read_bytes())
+    encoding = "utf-8" if new else csv_encoding(raw)
     data = b"".join(_encoded(line + "\r\n", encoding) for line in lines)
-    if new:
+    if new and not raw.startswith(b"\xef\xbb\xbf"):
         data = b"\xef\xbb\xbf" + data
-    elif not _ends_with_newline(path):
+    elif not new and not _ends_with_newline(path):
         data = b"\r\n" + data  # a hand-edited file whose last line has no line end
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o600)
@@ -449,6 +452,38 @@ def write_decisions(
         fh.flush()
         os.fsync(fh.fileno())
     return path
+
+
+def _refuse_a_file_no_decision_can_join(path: Path, raw: bytes) -> None:
+    """InputError when a line added to the decisions file would not be read as a decision:
+    a file that is not text the kit reads, a quote left open (the new line becomes part of
+    the last one's note), or columns other than the kit's, in its order, separated by ``;``
+    (an attacker's pass: each was written to "successfully", and the decision was lost or
+    the file refused at the next run). Nothing is written."""
+    import csv
+    import io
+
+    from ..inputs.workbooks import csv_text, normalise_header
+
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in raw:
+        raise InputError(
+            f"{path.name}: not UTF-8 or Windows-1252 text (UTF-16?): save it as UTF-8; the decision is not added"
+        )
+    text = csv_text(raw, path.name)
+    if text.count('"') % 2:
+        raise InputError(
+            f'{path.name}: a quote (") is left open, so a line added now would be read as part of the one before: close it; the decision is not added'
+        )
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    header = [normalise_header(h) for h in next(csv.reader(io.StringIO(first), delimiter=";"))]
+    english = [normalise_header(h) for h in HEADERS]
+    danish = [
+        normalise_header(f.specific[1] if len(f.specific) > 1 else f.specific[0]) for f in FIELDS
+    ]
+    if header[: len(HEADERS)] not in (english, danish):
+        raise InputError(
+            f"{path.name}: its first line is not the kit's columns ({';'.join(HEADERS)}, in that order, separated by ;): the decision is not added; put the columns so, or name a new decisions file"
+        )
 
 
 def _encoded(line: str, encoding: str) -> bytes:
