@@ -443,7 +443,7 @@ def write_decisions(
     data = b"".join(_encoded(line + "\r\n", encoding) for line in lines)
     if new and not raw.startswith(b"\xef\xbb\xbf"):
         data = b"\xef\xbb\xbf" + data
-    elif not new and not _ends_with_newline(path):
+    elif not new and not raw.endswith(b"\n"):
         data = b"\r\n" + data  # a hand-edited file whose last line has no line end
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o600)
@@ -491,12 +491,6 @@ def _encoded(line: str, encoding: str) -> bytes:
         return line.encode(encoding)
     except UnicodeEncodeError:
         return line.encode("utf-8")
-
-
-def _ends_with_newline(path: Path) -> bool:
-    with path.open("rb") as fh:
-        fh.seek(-1, os.SEEK_END)
-        return fh.read(1) == b"\n"
 
 
 def now() -> str:
