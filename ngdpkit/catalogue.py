@@ -83,7 +83,7 @@ DANISH: dict[str, str] = {
     "Contact point {guid} is used by the mapping or the default, but NgDP's listing of the organisation's contact points lacks it.": "Kontaktpunktet {guid} bruges af tilknytningen eller som standard, men NgDP's liste over organisationens kontaktpunkter har det ikke.",
     "Mailbox {mailbox} is mapped to {contact_point}, but NgDP has no translation of it there: replies to it would not reach {contact_point}.": "Postkassen {mailbox} er tilknyttet {contact_point}, men NgDP har ingen oversættelse af den dér: svar til den når ikke {contact_point}.",
     "Mailbox {mailbox} is mapped to {contact_point}, but NgDP translates it to {other}: replies to it would land there.": "Postkassen {mailbox} er tilknyttet {contact_point}, men NgDP oversætter den til {other}: svar til den lander dér.",
-    "Network checks skipped (--online ngdp reads NgDP's records only; run with --online for the probes).": "Netværkstjek sprunget over (--online ngdp læser kun NgDP's oplysninger; kør med --online for at teste forbindelserne).",
+    "Network checks skipped (--online ngdp reads NgDP's records only; run with --online for the probes).": "Netværkskontroller sprunget over (--online ngdp læser kun NgDP's oplysninger; kør med --online for at teste forbindelserne).",
     "NgDP itself was not read: {reason}; the checklist's NgDP steps stay unverified.": "NgDP selv blev ikke læst: {reason}; tjeklistens NgDP-trin forbliver ikke verificeret.",
     "NgDP knows no organisation with CVR {cvr}; nothing more was read.": "NgDP kender ingen organisation med CVR {cvr}; intet mere blev læst.",
     "NgDP refused to read {path} (HTTP {status}); the run uses the settings' files for it.": "NgDP afviste at læse {path} (HTTP {status}); kørslen bruger indstillingernes filer i stedet.",
@@ -123,12 +123,13 @@ DANISH: dict[str, str] = {
     "{count} more findings with this code were left out; the first {kept} are listed.": "{count} flere fund med denne kode er udeladt; de første {kept} er vist.",
     # secrets (secrets.secret_missing)
     "No variable is named for the {what}: set {key} to the environment variable that holds it{detail}.": "Ingen variabel er angivet for {what}: sæt {key} til den miljøvariabel, der indeholder den{detail}.",
-    "No {what}: the environment variable {variable} is not set, nor in the secrets file{detail}.": "Mangler {what}: miljøvariablen {variable} er ikke sat, heller ikke i secrets-filen{detail}.",
+    "No {what}: the environment variable {variable} is empty or not set, and no secrets file gives it{detail}.": "Mangler {what}: miljøvariablen {variable} er tom eller ikke sat, og ingen secrets-fil angiver den{detail}.",
     # certificates
     "{label} is the public certificate only; the password and private key are not checked here (operations hold the key).": "{label} er kun det offentlige certifikat; adgangskode og privat nøgle kontrolleres ikke her (driften har nøglen).",
     "{label} holds no private key; NgDP needs the private form (.p12/.pfx with its key).": "{label} indeholder ingen privat nøgle; NgDP kræver den private form (.p12/.pfx med nøglen).",
     "{label} holds {count} end-entity certificates; using {value}{value2}.": "{label} indeholder {count} slutbrugercertifikater; {value}{value2} bruges.",
     "Checked against custom trust anchors for {values}, not the real OCES3 roots; this proves nothing about a real OCES3 certificate.": "Kontrolleret mod egne tillidsankre for {values}, ikke de rigtige OCES3-rodcertifikater; det beviser intet om et rigtigt OCES3-certifikat.",
+    "Checked against custom trust anchors for {values}, not the real OCES3 roots; this proves nothing about a real OCES3 certificate, and production's install-certificate.ps1 refuses to install a root that is not OCES3.": "Kontrolleret mod egne tillidsankre for {values}, ikke de rigtige OCES3-rodcertifikater; det beviser intet om et rigtigt OCES3-certifikat, og produktionens install-certificate.ps1 nægter at installere et rodcertifikat, der ikke er OCES3.",
     "The certificate {value!r} is not trusted: it does not chain to a trusted root; its issuer is {issuer}. The verifier said: “{detail}”.": "Certifikatet {value!r} er ikke betroet: det kæder ikke til et betroet rodcertifikat; udstederen er {issuer}. Kontrollen svarede: «{detail}».",
     "The certificate {value!r} is not trusted: it is self-signed, not issued by an OCES3 CA.": "Certifikatet {value!r} er ikke betroet: det er selvsigneret, ikke udstedt af en OCES3-CA.",
     "The certificate {value!r} is not trusted: it does not chain to a trusted root; its issuer is {issuer}.": "Certifikatet {value!r} er ikke betroet: det kæder ikke til et betroet rodcertifikat; udstederen er {issuer}.",
@@ -152,8 +153,9 @@ DANISH: dict[str, str] = {
     "Whether a certificate is reused across environments was not checked: the certificate of {values} could not be read here.": "Om et certifikat genbruges på tværs af miljøer blev ikke kontrolleret: certifikatet for {values} kunne ikke læses her.",
     "The same certificate is used in {values}; each environment must have its own.": "Det samme certifikat bruges i {values}; hvert miljø skal have sit eget.",
     "OCSP revocation check skipped (offline; run with --online).": "OCSP-spærrekontrol sprunget over (offline; kør med --online).",
+    "OCSP revocation check skipped (--online ngdp reads NgDP's records only; run with --online).": "OCSP-spærrekontrol sprunget over (--online ngdp læser kun NgDP's oplysninger; kør med --online).",
     # signed records (signing, run.environment)
-    "No password for the signing certificate {label}: the environment variable {name} is not set, nor in the secrets file; the folder is not sealed.": "Ingen adgangskode til signeringscertifikatet {label}: miljøvariablen {name} er ikke sat, heller ikke i secrets-filen; mappen er ikke forseglet.",
+    "No password for the signing certificate {label}: the environment variable {name} is empty or not set, and no secrets file gives it; the folder is not sealed.": "Ingen adgangskode til signeringscertifikatet {label}: miljøvariablen {name} er tom eller ikke sat, og ingen secrets-fil angiver den; mappen er ikke forseglet.",
     "The signing certificate {label} cannot be read as a .p12/.pfx with a certificate; the folder is not sealed.": "Signeringscertifikatet {label} kan ikke læses som en .p12/.pfx med et certifikat; mappen er ikke forseglet.",
     "The password in {name} does not open the signing certificate {label}; the folder is not sealed.": "Adgangskoden i {name} åbner ikke signeringscertifikatet {label}; mappen er ikke forseglet.",
     "The signing certificate {label} is damaged (its password is right); copy it again from the original. The folder is not sealed.": "Signeringscertifikatet {label} er beskadiget (adgangskoden er rigtig); kopiér det igen fra originalen. Mappen er ikke forseglet.",
@@ -195,7 +197,7 @@ DANISH: dict[str, str] = {
     "{key} of contact point {guid} is {value}, not true or false: read as true.": "{key} for kontaktpunktet {guid} er {value}, ikke true eller false: læst som true.",
     # mailboxes and mapping
     "Mailbox ID {value} has {count} digits where this export's IDs have {usual}; if Excel dropped a leading zero it should read {value2}.": "Postkasse-ID {value} har {count} cifre, hvor eksportens ID'er har {usual}; har Excel fjernet et foranstillet nul, skal det være {value2}.",
-    "Read sheet {sheet!r} (header in row {header_row}) of {sheet_count} sheet(s).": "Læste arket {sheet!r} (overskrifter i række {header_row}) af {sheet_count} ark.",
+    "Read sheet {sheet!r} (header in row {header_row}) of {sheet_count} sheet(s).": "Læste arket {sheet!r} (overskrifter i række {header_row}); filen har {sheet_count} ark.",
     "Skipped {blank_rows} blank row(s) between the mailboxes.": "Sprang {blank_rows} tomme rækker mellem postkasserne over.",
     "The export's NgDP Guid column is ignored for this environment (set inputs.mailboxes_environment to the environment whose GUIDs it holds).": "Eksportens NgDP Guid-kolonne bruges ikke i dette miljø (sæt inputs.mailboxes_environment til det miljø, hvis GUID'er den indeholder).",
     "A mailbox row has no Mailbox ID.": "En postkasserække har intet postkasse-ID.",

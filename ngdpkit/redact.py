@@ -60,6 +60,20 @@ def parse_authorization(value: str) -> tuple[str, str] | None:
     return user, token
 
 
+def authorization_header(value: str) -> str:
+    """The header's value as NgDP reads it, ``Basic <base64>``, from any form the checks
+    accept: ``Authorization: Basic x``, ``Basic x`` or the bare ``x`` (a CI secret holding
+    only the token part). A CI engineer's look: the kit checked all three and sent them as
+    typed, so ``Authorization: Authorization: Basic x`` or ``Authorization: x`` reached NgDP.
+    A value that is none of them is sent as it is (AUTHORIZATION_UNRECOGNISED says so)."""
+    text = value.strip()
+    if text.lower().startswith("authorization:"):
+        text = text.split(":", 1)[1].strip()
+    if text.lower().startswith("basic "):
+        return "Basic " + text[6:].strip()
+    return "Basic " + text if parse_authorization(text) is not None else text
+
+
 def authorization_parts(value: str) -> list[str]:
     """Every form of the header a leak scan must look for: the whole, its base64 part, the decoded token."""
     parts = [value.strip()]

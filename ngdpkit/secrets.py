@@ -288,7 +288,7 @@ def secret_missing(source: str, *, what: str, variable: str | None, detail: str 
         )
     return F.error(
         "SECRET_MISSING",
-        "No {what}: the environment variable {variable} is not set, nor in the secrets file{detail}.",
+        "No {what}: the environment variable {variable} is empty or not set, and no secrets file gives it{detail}.",
         source,
         what=what,
         variable=variable,

@@ -582,3 +582,26 @@ def test_a_hostile_subject_is_shown_without_control_characters(
 
     serial = f"UI:DK-O:G:{uuid.uuid4()}"  # a UTF8String may hold the line break after it
     assert OCES3_SERIAL.match(serial) and not OCES3_SERIAL.match(serial + "\n")
+
+
+def test_custom_anchors_in_production_say_the_install_script_refuses_them(
+    tmp_path: Path, cas: dict, leaf_key: Any
+) -> None:
+    """An operations engineer's look: production's install-certificate.ps1 refuses a root
+    that is not OCES3 even with -TrustCustomRoot, and the run's warning did not say so."""
+    from ngdpkit.checks.trust import TrustAnchors
+
+    custom = TrustAnchors(
+        roots={"production": (cas["production"]["root"].cert,)}, custom_kinds=("production",)
+    )
+    path = p12(
+        tmp_path, leaf(cas, leaf_key, kind="production"), chain=(cas["production"]["issuing"].cert,)
+    )
+    for kind, said in (("production", True), ("test", False)):
+        loaded = load_certificate(path, label="c.p12", password=Secret("PW", PASSWORD))
+        _, found = check_certificate(
+            loaded, kind=kind, anchors=custom, cvr=CVR, warn_days=60, error_days=14, label="c.p12"
+        )
+        (custom_found,) = [f for f in found if f.code == "CERT_CUSTOM_TRUST_ANCHORS"]
+        assert ("install-certificate.ps1 refuses" in custom_found.message) is said
+        assert ("install-certificate.ps1 nægter" in custom_found.text("da")) is said

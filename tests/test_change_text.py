@@ -205,6 +205,16 @@ def test_units_counted_and_findings_placed_by_mailbox_or_row() -> None:
     assert unit_of({"params": ["M-1"], "location": None}, units) == ""
 
 
+def test_a_mailbox_named_with_its_subject_is_placed_in_its_unit() -> None:
+    """A customer's read of an online run: NGDP_TRANSLATION_MISSING names a mailbox with its
+    subject ("0101204:1"), and 22 of them were counted under "hele miljøet" instead of their
+    units."""
+    units = ({"0101204": "Kultur og Fritid", "7:1": "Odd"}, {})
+    assert unit_of({"params": {"mailbox": "0101204:1"}}, units) == "Kultur og Fritid"
+    assert unit_of({"params": {"mailbox": "7:1"}}, units) == "Odd"  # the whole ID first
+    assert unit_of({"params": {"mailbox": "0109999:1"}}, units) == ""
+
+
 def test_every_change_code_has_both_languages() -> None:
     for code, texts in TEXTS.items():
         assert set(texts) == {"da", "en"}, code

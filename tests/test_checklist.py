@@ -4,6 +4,7 @@ the kit has seen or a person confirmed; readiness on the overview and the consol
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -337,6 +338,25 @@ def test_online_reads_make_the_ngdp_steps_observed(sample_dir: Path, tmp_path: P
     ).read_text("utf-8")
     step02 = (run_dir / "signoff" / "02_contact_points.html").read_text("utf-8")
     assert "Til portalen: oversættelser at tilføje eller fjerne" in step02
+    # a Danish customer's read: the overview said "Netværkskontroller: <machine>" and
+    # "Sprunget over, fordi kørslen var offline" over a run that read NgDP
+    overview = (run_dir / "signoff" / "index.html").read_text("utf-8")
+    assert "kun NgDP&#39;s oplysninger blev læst" in overview or (
+        "kun NgDP's oplysninger blev læst" in overview
+    )
+    assert "Netværkskontroller: " not in overview
+    assert "fordi kørslen var offline" not in overview
+    assert "fordi kørslen kun læste NgDP (--online ngdp)" in overview
+    step04 = (run_dir / "signoff" / "04_system_and_network.html").read_text("utf-8")
+    assert "Certifikat registreret i NgDP" in step04 and "ocesPublicCertificate" not in step04
+    # the time NgDP was read, as the rest of the document writes times
+    assert re.search(r"\(\d\d-\d\d-\d{4} kl\. \d\d:\d\d\)", checklist[1]["detail"]), checklist[1]
+    # "(r)" in a signed document: the count's noun agrees with it
+    assert "(r)" not in checklist[5]["detail"]
+    assert (
+        "oversættelser mangler i NgDP eller står på et andet kontaktpunkt"
+        in (checklist[5]["detail"])
+    )
 
 
 def test_a_confirmation_never_outweighs_what_the_kit_saw(
@@ -640,3 +660,39 @@ def test_confirm_refuses_invisible_and_c1_characters(tmp_path: Path, by: str, no
     assert not path.exists()
     append_confirmation(path, environment="test", step=6, by="Mette Sørensen, KMD", note="ok\n\tx")
     assert path.exists()
+
+
+def test_step_3_without_outgoing_addresses_is_not_planned() -> None:
+    """Day one without server_ips: the checklist said step 3 was "planlagt:
+    firewall-rules.xlsx" over a firewall order with no source address. It is to do, and
+    says what is missing and where it goes; with the addresses it is planned again."""
+    from ngdpkit.checks.evidence import gather
+
+    def step_3(findings: list[Any], language: str) -> Any:
+        evidence = gather(
+            servers=["wz-web01-t"],
+            observation=None,
+            register=None,
+            server_evidence=None,
+            thumbprint=None,
+            certificate_known=False,
+            system_id=None,
+            contact_points_known=False,
+            mapping_complete=False,
+            dispatcher=None,
+            dispatcher_unchanged=True,
+            acceptance=None,
+            confirmations=[],
+            environment="test",
+            findings=findings,
+            language=language,
+        )
+        return next(r for r in evaluate(findings, evidence, language).rows if r.step == 3)
+
+    pending = [F.warning("PENDING_SERVER_IPS", "x")]
+    row = step_3(pending, "da")
+    assert (row.status, row.evidence) == ("to_do", "none")
+    assert "udgående IP-adresser er ikke angivet" in row.detail
+    assert "server_ips under [environments.test]" in row.next_action
+    assert "server_ips" in step_3(pending, "en").next_action
+    assert (step_3([], "da").status, step_3([], "da").evidence) == ("not_verified", "planned")

@@ -1257,6 +1257,68 @@ def test_gitlab_exit_codes_say_who_failed(
         assert f"the CI/CD variable {plain} is not a File-type variable" in log
 
 
+@pytest.mark.parametrize("system", SYSTEMS)
+@pytest.mark.parametrize("spoil", ["password", "authorization", "p12"])
+def test_an_empty_or_broken_secret_stops_before_the_kit_and_names_it(
+    system: str, spoil: str, tmp_path: Path, ci_sample: tuple[Path, dict[str, str]]
+) -> None:
+    """A CI engineer's look: on GitHub an empty password or header went to the kit, which
+    wrote a whole run folder (exit 1, cached and uploaded as the previous run), and a .p12
+    secret that was not base64 was "base64: invalid input", exit 1, as the kit's error
+    findings are. Each stops before the kit, exit 2, naming the secret and never its value;
+    a .p12 secret saved with CRLF line ends is read."""
+    sample, secrets = ci_sample
+    name = {
+        "password": "NGDPKIT_TEST_CERT_PASSWORD",
+        "authorization": "NGDPKIT_TEST_AUTHORIZATION",
+        "p12": "NGDPKIT_TEST_P12_BASE64",
+    }[spoil]
+    broken = {**secrets, name: "not base64 (at all)!" if spoil == "p12" else " "}
+    p = Pipeline(system, tmp_path, broken)
+    ws = p.workspace(sample)
+    codes = emulate(p, job_named(system, "run", "test"), ws, SHIM_MODE="fake", SHIM_CODE="0")
+    assert 2 in codes and shim_lines(p, "argv") == [], (codes, p.job_log()[-1500:])
+    assert leftovers(ws, p) == []
+    log = p.job_log()
+    assert name in log, log[-1500:]
+    for other in ("NGDPKIT_TEST_CERT_PASSWORD", "NGDPKIT_TEST_AUTHORIZATION"):
+        assert secrets[other].removeprefix("Basic ") not in log
+
+
+@pytest.mark.parametrize("system", SYSTEMS)
+def test_a_p12_secret_with_crlf_line_ends_is_read(
+    system: str, tmp_path: Path, ci_sample: tuple[Path, dict[str, str]]
+) -> None:
+    sample, secrets = ci_sample
+    b64 = secrets["NGDPKIT_TEST_P12_BASE64"]
+    wrapped = "\r\n".join(b64[i : i + 64] for i in range(0, len(b64), 64)) + "\r\n"
+    p = Pipeline(system, tmp_path, {**secrets, "NGDPKIT_TEST_P12_BASE64": wrapped})
+    ws = p.workspace(sample)
+    codes = emulate(p, job_named(system, "run", "test"), ws, SHIM_MODE="fake", SHIM_CODE="0")
+    assert 2 not in codes and shim_lines(p, "argv"), (codes, p.job_log()[-1500:])
+
+
+def test_the_prune_keeps_latest_and_the_four_newest_when_latest_is_newest(
+    tmp_path: Path,
+) -> None:
+    """A CI engineer's look: "LATEST and the four newest others" kept four in all when
+    LATEST was the newest run, as it is after every finished run."""
+    for system in SYSTEMS:
+        job = job_named(system, "run", "test")
+        prune = next(s.script for s in job.steps if "sort -r" in s.script)
+        if 'if [ -d "runs/$ENV_NAME" ]' in prune:  # GitLab: after_script, from its prune on
+            prune = prune[prune.index('if [ -d "runs/$ENV_NAME" ]') :]
+        base = tmp_path / system / "runs" / "test"
+        names = [f"2026010{i}T000000Z-aaaaa{i}" for i in range(1, 8)]
+        for n in names:
+            (base / n).mkdir(parents=True)
+        (base / "LATEST").write_text(names[-1] + "\n")
+        env = {"PATH": "/usr/bin:/bin", "ENV_NAME": "test"}
+        assert _shell(prune, env, tmp_path / system, ["-eo", "pipefail"]) == 0
+        kept = sorted(d.name for d in base.iterdir() if d.is_dir())
+        assert kept == sorted(names[-5:]), (system, kept)
+
+
 def test_the_prune_keeps_latest_and_the_four_newest(tmp_path: Path) -> None:
     (job,) = [j for j in jobs("github") if j.name == "run-test"]
     prune = next(s.script for s in job.steps if "sort -r" in s.script)

@@ -350,3 +350,13 @@ def test_the_checklist_says_what_its_statuses_and_evidence_mean(sample_run_dir: 
         page = html.unescape((sample_run_dir / "signoff" / name).read_text(encoding="utf-8"))
         for said in ("»ikke verificeret« er forberedt i leverancerne", "»planlagt« findes kun"):
             assert said in page, (name, said)
+
+
+def test_the_certificate_page_writes_its_days_as_danish_numbers(sample_run_dir: Path) -> None:
+    """A customer's read: "1094 dage tilbage" on the certificate's page; Danish groups the
+    thousands with a dot."""
+    import re
+
+    page = (sample_run_dir / "signoff" / "03_certificate.html").read_text(encoding="utf-8")
+    said = re.findall(r"([0-9.]+) dage tilbage", page)
+    assert said and all(re.fullmatch(r"[0-9]{1,3}(\.[0-9]{3})*", n) for n in said), said

@@ -275,3 +275,23 @@ def test_the_plan_leaves_out_what_is_retired_and_names_a_unit_as_its_warning_doe
     )
     plan = {p.name: p.translations for p in contact_point_plan(frame, frozenset({("8", "")}))}
     assert plan == {"Børn og Unge": ("1", "3", "4:1"), "Kultur": ("7",)}
+
+
+def test_the_plan_counts_mailboxes_not_rows() -> None:
+    """The plan's "Antal postkasser" counted the export's rows: a mailbox with three
+    subjects was three mailboxes beside one postkasse ID. It counts distinct mailboxes; the
+    translations stay one per (mailbox, subject)."""
+    import pandas as pd
+
+    from ngdpkit.inputs.mapping import contact_point_plan
+
+    frame = pd.DataFrame(
+        {
+            "mailbox_id": ["0100233", "0100233", "0100233", "0100240"],
+            "subject_id": ["1", "2", "3", ""],
+            "responsible_unit": ["A"] * 4,
+        }
+    )
+    (entry,) = contact_point_plan(frame)
+    assert entry.mailboxes == 2
+    assert entry.translations == ("0100233:1", "0100233:2", "0100233:3", "0100240")

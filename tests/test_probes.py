@@ -26,6 +26,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     server: Server
 
     def do_GET(self) -> None:  # noqa: N802
+        self.server.seen.append(self.headers.get("Authorization"))
         self.server.wait(self.server.delay)
         self.send_response(self.server.status)
         self.send_header("Content-Length", "2")
@@ -41,6 +42,7 @@ class Server(LoopbackServer):
         self, ctx: ssl.SSLContext | None, *, status: int = 200, delay: float = 0.0
     ) -> None:
         self.status, self.delay = status, delay
+        self.seen: list[str | None] = []  # each request's Authorization header
         super().__init__(Handler, ctx)
 
     def url(self, host: str = "localhost") -> str:
@@ -299,3 +301,39 @@ def test_a_push_endpoint_that_asks_for_a_client_certificate_is_protected(
         s.url(), "push", timeout=5, verify=verify_ctx(ca), client_ctx=None, authorization=None
     )
     assert found == [("NET_PUSH_PROTECTED", "info")]
+
+
+def test_the_header_reaches_ngdp_as_basic_whichever_form_the_secret_holds(
+    ca: trustme.CA, serve: Any, tmp_path: Path
+) -> None:
+    """A CI engineer's look: the checks accept ``Authorization: Basic x``, ``Basic x`` and the
+    bare ``x``, and the kit sent each as typed ("Authorization: x" is refused by NgDP). Each
+    reaches the server as ``Basic x``; a value that is none of them goes as it is."""
+    import base64
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    client_ca = trustme.CA()
+    s = serve(server_ctx(ca.issue_cert("localhost"), client_ca=client_ca), status=200)
+    leaf = client_ca.issue_cert("workzone")
+    cert = x509.load_pem_x509_certificate(leaf.cert_chain_pems[0].bytes())
+    key = serialization.load_pem_private_key(leaf.private_key_pem.bytes(), None)
+    ca_file = tmp_path / "ca.pem"
+    ca_file.write_bytes(ca.cert_pem.bytes())
+    token = base64.b64encode(b"5b3f2c1e-8d4a-4e7b-9c2f-1a6d3e8b7c40:t0ken").decode()
+    forms = [f"Authorization: Basic {token}", f"basic  {token} ", token, "Bearer abc"]
+    with client_tls_context(cert, key, cafile=str(ca_file)) as ctx:
+        for form in forms:
+            assert (
+                probe(
+                    s.url(),
+                    "ngdp",
+                    timeout=5,
+                    verify=verify_ctx(ca),
+                    client_ctx=ctx,
+                    authorization=form,
+                )
+                == []
+            )
+    assert s.seen == [f"Basic {token}"] * 3 + ["Bearer abc"]

@@ -452,6 +452,14 @@ def test_planted_leak_is_caught(sample_copy: Path, tmp_path: Path) -> None:
     pins = needles(all_secret_parts(sample_copy))
     assert all(scan_file(p, pins) == [] for p in run_dir.rglob("*") if p.is_file())
     assert '"secret_leak"' in (run_dir / "audit.jsonl").read_text()
+    # a CI engineer's look: the log names the errors, not only their count; no secret in it
+    errors = [f for f in findings if f["severity"] == "error"]
+    listed = [line for line in r.stdout.splitlines() if line.startswith("  fejl ")]
+    assert listed[0].startswith("  fejl SECRET_LEAK: ") and len(listed) == min(5, len(errors))
+    if len(errors) > 5:
+        assert f"  … og {len(errors) - 5} fejl mere: se findings.json" in r.stdout
+    said = r.stdout + r.stderr
+    assert not any(p in said for parts in all_secret_parts(sample_copy).values() for p in parts)
     if pdf:  # printed again from the clean overview, after the scan
         sign = run_dir / "signoff"
         assert (sign / "signoff.pdf").stat().st_mtime >= (sign / "index.html").stat().st_mtime
@@ -948,6 +956,10 @@ def test_sigterm_ends_a_run_as_ctrl_c_does_and_leaves_no_secret(
     (run_dir / "echoed.json").write_text(json.dumps({"name": header}), encoding="utf-8")
     split = header[:12] + "\u200b" + header[12:]
     (run_dir / "split.html").write_text(f"<td>{split}</td>", encoding="utf-8")
+    (run_dir / "signoff").mkdir(exist_ok=True)
+    planted_page = '<html><body><div class="nk"><h1>Godkendelsesdokument</h1></div></body></html>'
+    (run_dir / "signoff" / "index.html").write_text(planted_page, encoding="utf-8")
+    (run_dir / "signoff" / "signoff.pdf").write_bytes(b"%PDF-1.7 planted")
     if whom == "the parent":
         proc.send_signal(signal.SIGTERM)
     elif whom == "the process group":
@@ -972,6 +984,29 @@ def test_sigterm_ends_a_run_as_ctrl_c_does_and_leaves_no_secret(
         assert text.startswith(f"This file ({name}) was removed by ngdpkit"), text
     assert "2 files of the interrupted run held a secret" in rest, rest
     assert "Traceback" not in rest
+    # a CI engineer's look: a cancelled job's folder, uploaded, read as a finished document
+    page = (run_dir / "signoff" / "index.html").read_text(encoding="utf-8")
+    assert page.count("Kørslen blev afbrudt, før den var færdig") == 2, page
+    assert page.index("afbrudt") < page.index("Godkendelsesdokument")
+    assert not (run_dir / "signoff" / "signoff.pdf").exists()
+
+
+def test_an_interrupted_runs_pages_are_marked_once_and_links_are_not_followed(
+    tmp_path: Path,
+) -> None:
+    from ngdpkit.run.environment import mark_interrupted_pages
+
+    sign = tmp_path / "run" / "signoff"
+    sign.mkdir(parents=True)
+    (sign / "index.html").write_text('<body><div class="nk">x</div></body>', encoding="utf-8")
+    outside = tmp_path / "outside.html"
+    outside.write_text("<body>mine</body>", encoding="utf-8")
+    (sign / "02_contact_points.html").symlink_to(outside)
+    assert mark_interrupted_pages(sign.parent, "en") == 1
+    assert mark_interrupted_pages(sign.parent, "en") == 0  # once
+    text = (sign / "index.html").read_text(encoding="utf-8")
+    assert text.count("The run was interrupted before it finished") == 2
+    assert outside.read_text(encoding="utf-8") == "<body>mine</body>"
 
 
 def test_an_interrupted_run_never_becomes_latest(tmp_path: Path) -> None:

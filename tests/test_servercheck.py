@@ -59,6 +59,16 @@ def test_server_check_script_is_filled_and_ps51_compatible(sample_dir: Path) -> 
     )
 
 
+def test_a_header_read_from_a_file_is_named_for_deletion(sample_dir: Path) -> None:
+    """An operations engineer's look: -AuthorizationFile left the NgDP header on the server
+    and nothing said to delete it. After the evidence is written, the script says so."""
+    text = server_check_script(env(sample_dir, "test"), thumbprint="ABCDEF")
+    written = text.index("Write-Host ('Written: ' + $file)")
+    told = text.index("still holds the NgDP authorization header: delete it")
+    assert written < told < text.index("if ($failed.Count -gt 0)")
+    assert text[written:told].count("if ($AuthorizationFile) {") == 1
+
+
 def test_evidence_import(tmp_path: Path, sample_dir: Path) -> None:
     e = env(sample_dir, "test")
     evidence = {

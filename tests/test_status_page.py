@@ -145,3 +145,10 @@ def test_the_page_does_not_claim_a_schedule_it_cannot_see() -> None:
     assert "Dannet 04-03-2025 kl. 05:06" in da
     assert "viser kun nyt, når ngdpkit status --html er kørt igen" in da
     assert "holder den ajour" not in da
+
+
+def test_days_left_are_written_as_numbers_are_in_each_language() -> None:
+    """A customer's read: "1094 dage tilbage" (Danish writes 1.094)."""
+    row = full_row(certificate_days_left=1094)
+    assert "(1.094 dage)" in render_portfolio(portfolio(row), language="da")
+    assert "1,094" in render_portfolio(portfolio(row), language="en")

@@ -436,7 +436,19 @@ def _trust_findings(
 ) -> list[Finding]:
     """Custom anchors, no chain to a root, or a root of the other kind."""
     found: list[Finding] = []
-    if anchors.custom:
+    if anchors.custom and kind == "production" and "production" in anchors.custom_kinds:
+        # an operations engineer's look: production's install-certificate.ps1 refuses a root
+        # that is not OCES3 even with -TrustCustomRoot, and the run said only that the check
+        # proved nothing; go-live day found out on the server
+        found.append(
+            F.warning(
+                "CERT_CUSTOM_TRUST_ANCHORS",
+                "Checked against custom trust anchors for {values}, not the real OCES3 roots; this proves nothing about a real OCES3 certificate, and production's install-certificate.ps1 refuses to install a root that is not OCES3.",
+                "trust_anchors",
+                values=", ".join(anchors.custom_kinds),
+            )
+        )
+    elif anchors.custom:
         found.append(
             F.warning(
                 "CERT_CUSTOM_TRUST_ANCHORS",

@@ -22,7 +22,7 @@ from typing import Any
 
 from .. import findings as F
 from ..errors import InputError
-from ..findings import Finding
+from ..findings import Finding, local_time, with_plurals
 from ..inputs import is_number, within_calendar
 from ..redact import UNSEEN_RANGES
 
@@ -472,7 +472,8 @@ def gather(
     if observation is not None and observation.organisation is not None:
         org = observation.organisation
         out["agreement"] = StepEvidence(
-            "observed", f"NgDP {org.name or org.id} ({observation.fetched_at})"
+            "observed",
+            f"NgDP {org.name or org.id} ({local_time(observation.fetched_at, language)})",
         )
     elif system_id:  # the value, as the dispatcher page names it: "planlagt: system_id" named
         # a settings key to the customer who signs (a customer's cold read)
@@ -496,13 +497,22 @@ def gather(
     checked = {server_key(s.server) for s in summaries if s.kind == "server-check" and not s.failed}
     if wanted and wanted <= checked and "NET_EVIDENCE_MISSING" not in codes:
         out["firewall"] = StepEvidence("observed", ", ".join(sorted(checked)))
+    elif "PENDING_SERVER_IPS" in codes:
+        # no outgoing address yet: the firewall order has no source to open from, so it is
+        # not planned (it said "planlagt: firewall-rules.xlsx" over an order without one)
+        out["firewall"] = StepEvidence(
+            "none",
+            words["no_ips"],
+            next_action=words["no_ips_next"].format(environment=environment),
+        )
     else:
         out["firewall"] = StepEvidence("planned", "firewall-rules.xlsx, server-check.ps1")
 
     # 4 the system registered: the registration read, no NGDP_SYSTEM_DIFFERS / NGDP_CERT_*
     if observation is not None and observation.system is not None:
         out["system"] = StepEvidence(
-            "observed", f"NgDP {observation.system.id} ({observation.fetched_at})"
+            "observed",
+            f"NgDP {observation.system.id} ({local_time(observation.fetched_at, language)})",
         )
     elif system_id:
         out["system"] = StepEvidence("planned", "portal-registration.json")
@@ -522,13 +532,14 @@ def gather(
     if read_whole and gaps:
         out["contact_points"] = StepEvidence(
             "none",
-            words["gaps"].format(count=gaps),
+            with_plurals(words["gaps"], {"count": gaps}).format(count=gaps),
             gap=True,
             next_action=words["gaps_next"],
         )
     elif read_whole:
         out["contact_points"] = StepEvidence(
-            "observed", f"NgDP: {len(observation.contact_points)} ({observation.fetched_at})"
+            "observed",
+            f"NgDP: {len(observation.contact_points)} ({local_time(observation.fetched_at, language)})",
         )
     elif contact_points_known:
         out["contact_points"] = StepEvidence("planned", "portal-todo.xlsx")
@@ -595,16 +606,20 @@ def _confirmed(
 
 DETAILS = {
     "da": {
-        "gaps": "NgDP mangler {count} oversættelse(r) eller har dem på et andet kontaktpunkt (portal-todo.xlsx)",
+        "gaps": "{count} oversættelse(r) mangler i NgDP eller står på et andet kontaktpunkt (portal-todo.xlsx)",
         "gaps_next": "Portaladministratoren tilføjer og fjerner oversættelserne i portal-todo.xlsx; kør derefter med --online igen.",
         "register": "workzone_register: {count} rækker stemmer med tilknytningen",
+        "no_ips": "servernes udgående IP-adresser er ikke angivet, så firewall-reglerne har ingen kilde endnu",
+        "no_ips_next": "Drift oplyser servernes udgående IP-adresser; de angives i server_ips under [environments.{environment}], og der køres igen.",
         "stale": "bekræftet for andre dispatcher-værdier end denne kørsels ({who}); bekræft igen",
         "withheld": "bekræftet ({who}), men denne kørsel holder dispatcher-værdierne tilbage, så bekræftelsen kan ikke holdes op mod dem; den tæller igen, når værdierne vises",
     },
     "en": {
-        "gaps": "NgDP lacks {count} translation(s) or has them on another contact point (portal-todo.xlsx)",
+        "gaps": "{count} translation(s) missing from NgDP or on another contact point there (portal-todo.xlsx)",
         "gaps_next": "The portal administrator adds and removes the translations in portal-todo.xlsx; then run with --online again.",
         "register": "workzone_register: {count} rows match the mapping",
+        "no_ips": "the servers' outgoing IP addresses are not given, so the firewall rules have no source yet",
+        "no_ips_next": "Operations give the servers' outgoing IP addresses; they go in server_ips under [environments.{environment}], and the kit runs again.",
         "stale": "confirmed for other dispatcher values than this run's ({who}); confirm again",
         "withheld": "confirmed ({who}), but this run withholds the dispatcher values, so the confirmation cannot be held against them; it counts again once the values are shown",
     },

@@ -55,11 +55,14 @@ def vendor_address(kind: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class NetworkRun:
-    """Where step 04's network checks ran (``results.network``): online or not, and the
-    machine's name."""
+    """Where step 04's network checks ran (``results.network``): online or not (``online``
+    only when the probes ran), and the machine's name."""
 
     online: bool = False
     ran_on: str = ""
+    # ``--online ngdp``: NgDP was read, the network was not checked (the overview said
+    # "Netværkskontroller: <machine>" over checks that never ran)
+    ngdp_only: bool = False
 
 
 @dataclass(frozen=True)

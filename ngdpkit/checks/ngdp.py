@@ -34,6 +34,7 @@ from .. import findings as F
 from ..findings import Finding
 from ..guids import canonical_guid
 from ..inputs import is_number
+from ..redact import authorization_header
 
 PAGE_SIZE = 100
 MAX_PAGES = 1000
@@ -200,7 +201,7 @@ def mtls_client(
                 deadline=time.monotonic() + total_s,
                 verify=ctx,
                 timeout=timeout_s,
-                headers={"Authorization": header},
+                headers={"Authorization": authorization_header(header)},
                 trust_env=trust_env,
                 follow_redirects=False,
             )

@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 
 from .. import findings as F
 from ..findings import Finding
-from ..redact import one_line
+from ..redact import authorization_header, one_line
 
 Resolver = Callable[[str], list[str]]
 
@@ -215,7 +215,11 @@ def _get(
 
     # The header goes only with the client certificate: never to NgDP without it.
     send_header = probe.kind == "ngdp" and client_ctx is not None and authorization
-    headers = {"Authorization": authorization} if send_header and authorization else {}
+    headers = (
+        {"Authorization": authorization_header(authorization)}
+        if send_header and authorization
+        else {}
+    )
     ctx = client_ctx if (probe.kind == "ngdp" and client_ctx is not None) else verify
     try:
         with httpx.Client(

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from ..documents.display import findings_html, table
-from ..documents.i18n import local_time, t
+from ..documents.i18n import local_time, number, t
 from ..documents.pages import Markup, fragment
 from ..documents.signoff import page
 from ..findings import Finding
@@ -218,11 +218,11 @@ def _side_by_side(result: dict[str, Any], language: str) -> list[tuple[str, Any,
         ),
         (
             t(language, "certificate_days_left"),
-            result["certificate"][a]["days_left"]
-            if result["certificate"][a]["days_left"] is not None
+            number(language, result["certificate"][a]["days_left"])
+            if isinstance(result["certificate"][a]["days_left"], int)
             else "?",
-            result["certificate"][b]["days_left"]
-            if result["certificate"][b]["days_left"] is not None
+            number(language, result["certificate"][b]["days_left"])
+            if isinstance(result["certificate"][b]["days_left"], int)
             else "?",
         ),
     ]

@@ -12,7 +12,7 @@ import datetime as dt
 from ..deliverables.checklist import STATUS as STEP_STATUS
 from ..deliverables.checklist import Readiness
 from ..documents.display import badge, table
-from ..documents.i18n import status_word, t
+from ..documents.i18n import number, status_word, t
 from ..documents.pages import Markup, fragment
 from ..documents.signoff import page
 from .status import Portfolio, StatusRow
@@ -99,7 +99,9 @@ def _certificate(r: StatusRow, language: str) -> str:
         language,
         "status_cert_ends",
         date=_when(r.certificate_not_after, language, date_only=True),
-        days=r.certificate_days_left if r.certificate_days_left is not None else "?",
+        days=number(language, r.certificate_days_left)
+        if r.certificate_days_left is not None
+        else "?",
     )
 
 

@@ -62,7 +62,7 @@ FIREWALL_HEADERS = {
     "da": {
         "source": "Kilde",
         "source_server": "Kildeserver",
-        "source_ip": "Kilde-IP (intern)",
+        "source_ip": "Kilde-IP (intern; servernavn, hvis den ikke er angivet)",
         "destination_host": "Destination (værtsnavn)",
         "ip": "Destinations-IP",
         "port": "Port",
@@ -75,7 +75,7 @@ FIREWALL_HEADERS = {
     "en": {
         "source": "Source",
         "source_server": "Source server",
-        "source_ip": "Source IP (internal)",
+        "source_ip": "Source IP (internal; the server's name where none is given)",
         "destination_host": "Destination host",
         "ip": "Destination IP",
         "port": "Port",
@@ -106,7 +106,7 @@ FIREWALL_WORDS = {
         "push": "NgDP leverer meddelelser og kvitteringer til WorkZone Push Service",
         "egress": "valgfrit: server-check.ps1 slår serverens udgående IP-adresse op (kun med -EgressIpUrl)",
         "nat": "udgående adresse efter NAT: registreres i Administrativ Adgang (ikke en kilde i den indre firewall)",
-        "no inspection": "ingen TLS-inspektion mod NgDP: gensidig TLS bryder, hvis en proxy åbner forbindelsen",
+        "no inspection": "ingen TLS-inspektion mod NgDP: gensidig TLS fejler, hvis en proxy bryder forbindelsen op",
         "egress address (NAT)": "udgående adresse (NAT)",
         "(note, not a rule)": "(bemærkning, ikke en regel)",
         "(portal only: not a rule)": "(kun til portalen: ikke en regel)",

@@ -624,7 +624,9 @@ TODO_WORDS = {
     "da": {
         "add": "tilføj",
         "remove": "fjern",
-        "not_verified": "ikke verificeret",
+        # offline: an action to take, not a status (a customer's read: "ikke verificeret"
+        # told the portal administrator neither to add nor to remove)
+        "not_verified": "tilføj, hvis den mangler",
         "missing": "mangler i NgDP",
         "elsewhere": "står på et andet kontaktpunkt i NgDP",
         "mapped_elsewhere": "tilknyttet et andet kontaktpunkt her",
@@ -644,7 +646,7 @@ TODO_WORDS = {
     "en": {
         "add": "add",
         "remove": "remove",
-        "not_verified": "not verified",
+        "not_verified": "add if missing",
         "missing": "missing in NgDP",
         "elsewhere": "on another contact point in NgDP",
         "mapped_elsewhere": "mapped to another contact point here",

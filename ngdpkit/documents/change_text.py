@@ -466,6 +466,12 @@ def unit_of(f: dict[str, Any], units: tuple[dict[str, str], dict[str, str]]) -> 
     raw = f.get("params")
     params: dict[str, Any] = raw if isinstance(raw, dict) else {}
     for name in MAILBOX_PARAMS:
-        if params.get(name) and str(params[name]) in by_id:
-            return by_id[str(params[name])]
+        if not params.get(name):
+            continue
+        said = str(params[name])
+        # a mailbox with its subject ("0101204:1", as NgDP's translations name it) is the
+        # mailbox's unit: a customer's read counted 22 of them under "hele miljøet"
+        for mid in (said, said.split(":", 1)[0]):
+            if mid in by_id:
+                return by_id[mid]
     return by_row.get(str(f.get("location") or ""), "")

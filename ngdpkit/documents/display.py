@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from ..findings import Finding, sort_findings
-from .i18n import count, local_time, t
+from .i18n import count, local_time, number, t
 from .pages import Markup, fragment
 
 if TYPE_CHECKING:
@@ -178,9 +178,15 @@ def findings_html(
                 }
             )
         )
+        # why, as the findings say it: an --online ngdp run was no offline run
+        why = (
+            "skipped_folded_ngdp"
+            if all("--online ngdp" in f.message for f in skipped)
+            else "skipped_folded"
+        )
         fold = para(
             badge("info", language=language),
-            t(language, "skipped_folded", n=len(skipped), names=names),
+            t(language, why, n=len(skipped), names=names),
         )
     return Markup(head + fold + body)
 
@@ -452,7 +458,7 @@ def certificate_card(
         (t(language, "subject_dn"), facts.subject),
         (
             t(language, "valid_until"),
-            f"{local_time(facts.not_after, language)} ({days} {t(language, 'days_left')})",
+            f"{local_time(facts.not_after, language)} ({number(language, days)} {t(language, 'days_left')})",
         ),
         (t(language, "thumbprint"), facts.thumbprint_sha1),
         (t(language, "key_label"), facts.key),
@@ -461,7 +467,7 @@ def certificate_card(
         "heading",
         Markup(
             fragment("titled", "", f"{t(language, 'certificate')}: {facts.common_name} ")
-            + badge(sev, f"{days} {t(language, 'days_left')}", language=language)
+            + badge(sev, f"{number(language, days)} {t(language, 'days_left')}", language=language)
         ),
         3,
     )

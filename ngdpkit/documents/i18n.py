@@ -141,10 +141,13 @@ TEXT: dict[str, dict[str, str]] = {
         "network_ran": "Netværkskontroller",
         "network_offline": "Netværket blev ikke kontrolleret i denne kørsel (offline); se serverkontrollerne.",
         "network_offline_no_evidence": "Netværket blev ikke kontrolleret i denne kørsel (offline), og ingen server har afleveret en serverkontrol endnu.",
+        "network_ngdp_only": "Netværket blev ikke kontrolleret i denne kørsel (kørt med --online ngdp: kun NgDP's oplysninger blev læst); se serverkontrollerne.",
+        "network_ngdp_only_no_evidence": "Netværket blev ikke kontrolleret i denne kørsel (kørt med --online ngdp: kun NgDP's oplysninger blev læst), og ingen server har afleveret en serverkontrol endnu.",
         "overview_ngdp_unread": "NgDP blev ikke læst i denne kørsel: organisationen, systemets registrering, kontaktpunkterne og deres postkasse-oversættelser er ikke sammenholdt med NgDP (kør med --online).",
         "overview_workzone_unread": "WorkZones egne postkasse-tilknytninger blev ikke læst: tilknytningen er ikke sammenholdt med WorkZone (eksportér »Mailbox mappings« fra WorkZone og angiv filen i indstillingerne).",
         "server_check_line": "{server} ({taken}): {failed} af {checks} kontroller fejlede, udgående adresse {egress}",
         "skipped_folded": "Sprunget over, fordi kørslen var offline: {names}",
+        "skipped_folded_ngdp": "Sprunget over, fordi kørslen kun læste NgDP (--online ngdp): {names}",
         "skipped_ocsp": "OCSP-spærrekontrol",
         "skipped_network": "netværkskontrol",
         "dispatcher": "Dispatcher-parametre (WorkZone NgDP)",
@@ -211,14 +214,17 @@ TEXT: dict[str, dict[str, str]] = {
         "signature": "Underskrift",
         "custom_anchors": "OBS: Indstillingerne bruger egne tillidsankre ({kinds}) i stedet for de rigtige OCES3-rodcertifikater. Dokumentet beviser intet om et rigtigt OCES3-certifikat.",
         "lab": "Laboratoriekørsel fra JupyterLab: ikke til godkendelse.",
+        "interrupted_banner": "Kørslen blev afbrudt, før den var færdig: denne side er ufærdig og må ikke godkendes. Kør ngdpkit run igen.",
+        "errors_more": "… og {n} fejl mere: se findings.json eller oversigten",
         "portal": "Registrering i Administrativ Adgang",
         "ngdp_itself": "NgDP selv (læst med --online)",
+        "ngdp_certificate_label": "Certifikat registreret i NgDP (serienummer / SHA-1-fingeraftryk)",
         "install_evidence": "certifikatet installeret",
         "install_custom_root": "stoler også på rod-CA'en {thumbprint}, som ikke er en OCES3-rod",
         "pending_contact_points_ngdp": 'contact_points = "ngdp" tager NgDP\'s egen liste, som kun læses med --online og miljøets certifikat, nøgle og header på denne maskine',
         "ngdp_overridden_banner": "OBS: NgDP er læst fra {url}, ikke fra NgDP's officielle adresse. Det, der står som set i NgDP, er set dér.",
         "portal_todo_verified": "Læst i NgDP: kun forskellen mellem NgDP og denne tilknytning står her.",
-        "portal_todo_offline": "NgDP er ikke læst (offline): alle planlagte oversættelser er ikke verificeret; de står i bilaget over postkasse-oversættelser og i portal-todo.xlsx.",
+        "portal_todo_offline": "NgDP er ikke læst (offline): ingen af de planlagte oversættelser er kontrolleret mod NgDP; de står i bilaget over postkasse-oversættelser og i portal-todo.xlsx.",
         "portal_todo_none": "Intet at ændre: NgDP's oversættelser stemmer med tilknytningen.",
         "portal_todo_unplanned": "Intet at sammenholde med NgDP endnu: miljøet har ingen kontaktpunkter, så de foreslåede kontaktpunkter og deres oversættelser (fra kontaktpunktsplanen, contact-point-plan.xlsx) står ovenfor og i bilaget; NgDP er ikke læst.",
         "register_title": "WorkZone-registret (Mailbox mappings), læst tilbage",
@@ -342,7 +348,7 @@ TEXT: dict[str, dict[str, str]] = {
         "postkasser": "Oversættelser (postkasse eller postkasse:emne)",
         "subject": "Emne",
         "translations_appendix": "Bilag: postkasse-oversættelser pr. kontaktpunkt",
-        "firewall_intro": "Én regel pr. række, klar til en ændringsanmodning. Rækker med grundlag 'udledt' står ikke i leverandørens vejledning: de er sluttet af offentlige oplysninger (certifikaternes adresser for OCSP og CRL) og af, hvordan NgDP arbejder (push-reglen, ingen TLS-inspektion). NgDP offentliggør ikke de adresser, NgDP kalder push-endepunkterne fra.",
+        "firewall_intro": "Én regel pr. række, klar til en ændringsanmodning. Rækker med grundlag 'udledt' står ikke i leverandørens vejledning: de er udledt af offentlige oplysninger (certifikaternes adresser for OCSP og CRL) og af, hvordan NgDP arbejder (push-reglen, ingen TLS-inspektion). NgDP offentliggør ikke de adresser, NgDP kalder push-endepunkterne fra.",
         "rehearsal": "Accepttest",
         "run_folder": "kørselsmappe",
         "rehearse_start": "accepttest mod {against} → {folder}",
@@ -372,7 +378,7 @@ TEXT: dict[str, dict[str, str]] = {
         "change_where_system": "Systemets ",
         "change_where_contact_point": "Kontaktpunktet {name}, ",
         "nothing": "intet",
-        "anchor_scope": "Ankeret låser kørslens leverancer (bl.a. dispatcher-config.json og mailbox-mapping.xlsx), ikke selve siderne: de skrives efter det. Siderne viser leverancernes værdier, og de tastes fra siderne; er der tvivl, gælder leverancerne, og konsulenten kan vise, at de er uændrede.",
+        "anchor_scope": "Ankeret låser kørslens leverancer (bl.a. dispatcher-config.json og mailbox-mapping.xlsx), ikke selve siderne, som dannes bagefter. Siderne gengiver leverancernes værdier, og værdierne tastes ind fra siderne; er der tvivl, gælder leverancerne, og konsulenten kan vise, at leverancerne er uændrede.",
         "sealed_by": "Kørslens mappe forsegles elektronisk af {subject}: manifest.json.p7s dækker hver fil, og signoff.pdf bærer samme segl (et avanceret segl, ikke et kvalificeret). Det kan kontrolleres uden ngdpkit med openssl og pyHanko.",
         "portal_todo_counts": "Oversættelser (handling: antal)",
         "portal_todo_appendix": "Bilag: oversættelser til portalen, én pr. række",
@@ -583,10 +589,13 @@ TEXT: dict[str, dict[str, str]] = {
         "network_ran": "Network checks",
         "network_offline": "The network was not checked in this run (offline); see the server checks.",
         "network_offline_no_evidence": "The network was not checked in this run (offline), and no server has handed in a server check yet.",
+        "network_ngdp_only": "The network was not checked in this run (run with --online ngdp: only NgDP's records were read); see the server checks.",
+        "network_ngdp_only_no_evidence": "The network was not checked in this run (run with --online ngdp: only NgDP's records were read), and no server has handed in a server check yet.",
         "overview_ngdp_unread": "NgDP was not read in this run: the organisation, the system's registration, the contact points and their mailbox translations are not compared with NgDP (run with --online).",
         "overview_workzone_unread": "WorkZone's own mailbox mappings were not read: the mapping is not compared with WorkZone (export »Mailbox mappings« from WorkZone and name the file in the settings).",
         "server_check_line": "{server} ({taken}): {failed} of {checks} checks failed, egress {egress}",
         "skipped_folded": "Skipped because the run was offline: {names}",
+        "skipped_folded_ngdp": "Skipped because the run read NgDP only (--online ngdp): {names}",
         "skipped_ocsp": "OCSP revocation check",
         "skipped_network": "network checks",
         "dispatcher": "Dispatcher parameters (WorkZone NgDP)",
@@ -653,8 +662,11 @@ TEXT: dict[str, dict[str, str]] = {
         "signature": "Signature",
         "custom_anchors": "NOTE: The settings use custom trust anchors ({kinds}) instead of the real OCES3 roots. This document proves nothing about a real OCES3 certificate.",
         "lab": "Lab run from JupyterLab: not for sign-off.",
+        "interrupted_banner": "The run was interrupted before it finished: this page is unfinished and not for sign-off. Run ngdpkit run again.",
+        "errors_more": "… and {n} more error(s): see findings.json or the overview",
         "portal": "Registration in Administrativ Adgang",
         "ngdp_itself": "NgDP itself (read with --online)",
+        "ngdp_certificate_label": "Certificate registered in NgDP (serial number / SHA-1 thumbprint)",
         "install_evidence": "certificate installed",
         "install_custom_root": "also trusts the root CA {thumbprint}, which is not an OCES3 root",
         "pending_contact_points_ngdp": "contact_points = \"ngdp\" takes NgDP's own listing, read only with --online and the environment's certificate, key and header on this machine",
@@ -939,6 +951,14 @@ def count(language: str, n: int, noun: str) -> str:
     one, other = PLURALS[lang][noun]
     form = Locale.parse(lang).plural_form(n)
     return f"{format_decimal(n, locale=lang)} {one if form == 'one' else other}"
+
+
+def number(language: str, n: int) -> str:
+    """``1.094`` / ``1,094``: a whole number in the language's format (a customer's read:
+    "1094 dage tilbage")."""
+    from babel.numbers import format_decimal
+
+    return format_decimal(n, locale="da" if language == "da" else "en")
 
 
 def seconds(language: str, value: float, places: int = 2) -> str:

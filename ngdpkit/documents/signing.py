@@ -193,7 +193,7 @@ def open_seal(
 def _invalid_no_password(label: str, var: str) -> Finding:
     return F.error(
         "SIGNING_CERT_INVALID",
-        "No password for the signing certificate {label}: the environment variable {name} is not set, nor in the secrets file; the folder is not sealed.",
+        "No password for the signing certificate {label}: the environment variable {name} is empty or not set, and no secrets file gives it; the folder is not sealed.",
         PASSWORD_KEY,
         label=label,
         name=var,

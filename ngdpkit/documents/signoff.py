@@ -634,7 +634,9 @@ def _overview_not_checked(ctx: Overview, lang: str) -> Markup:
     ]
     network = ctx.network or NetworkRun()
     # "see the server checks" only when there are some (a customer's cold read)
-    offline = "network_offline" if ctx.evidence else "network_offline_no_evidence"
+    offline = "network_ngdp_only" if network.ngdp_only else "network_offline"
+    if not ctx.evidence:
+        offline += "_no_evidence"
     ran = (
         t(lang, offline)
         if not network.online

@@ -727,7 +727,8 @@ def suggest(mapping: Mapping, contact_points: list[ContactPoint], *, limit: int 
 @dataclass(frozen=True, slots=True)
 class PlanEntry:
     """Day one: a contact point proposed for one responsible unit, with the postkasse (and
-    emne) IDs to enter as its translations, exactly as the export writes them."""
+    emne) IDs to enter as its translations, exactly as the export writes them, and the
+    number of distinct mailboxes among them."""
 
     name: str
     targets: tuple[str, ...]
@@ -773,7 +774,9 @@ def contact_point_plan(
                 name=str(unit),
                 targets=("CITIZEN", "COMPANY"),
                 visible=True,
-                mailboxes=len(group),
+                # mailboxes, not rows or translations: a mailbox with three subjects is
+                # one mailbox and three translations ("Antal postkasser" counted rows)
+                mailboxes=group["mailbox_id"].nunique(),
                 translations=tuple(dict.fromkeys(ids)),
             )
         )

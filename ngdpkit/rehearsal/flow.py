@@ -31,7 +31,7 @@ from ..findings import Finding, Sentence
 from ..guids import canonical_guid
 from ..inputs.acceptance import AcceptanceStep
 from ..inputs.typed import unstructure
-from ..redact import clip, one_line, redact_bytes
+from ..redact import authorization_header, clip, one_line, redact_bytes
 from ..secrets import secret_missing
 from ..settings import Environment, Settings, load_settings
 from . import memo
@@ -348,7 +348,7 @@ def _connect(
             deadline=time.monotonic() + settings.checks.probe_total_s + reh.timeout_s,
             verify=ctx,
             timeout=max(5.0, float(reh.timeout_s)),
-            headers={"Authorization": header},
+            headers={"Authorization": authorization_header(header)},
             trust_env=against == "ngdp",
             follow_redirects=False,
         )

@@ -213,6 +213,24 @@ class EnvironmentRun(RunCore):
         )
         return f"{self.env.name}: {status}{readiness} → {self.run_dir / 'signoff' / 'index.html'}"
 
+    def error_lines(self, shown: int = 5) -> list[str]:
+        """The first error findings, one line each, under the summary: a CI engineer's look
+        (a job log said "1 fejl" and "blocked (not ready: IP_INVALID)", and which address was
+        wrong took the artifact to learn). Each line as ``check`` prints it; the rest counted."""
+        from ..documents.i18n import t
+        from ..redact import one_line
+
+        lang = self.settings.language
+        errors = [f for f in self.all_findings() if f.severity == "error"]
+        lines = []
+        for f in errors[:shown]:
+            place = " ".join(x for x in (f.source, f.location) if x)
+            where = f" [{place}]" if place else ""
+            lines.append(f"  {t(lang, 'error')} {f.code}: {one_line(f.text(lang) + where)}")
+        if len(errors) > shown:
+            lines.append("  " + t(lang, "errors_more", n=len(errors) - shown))
+        return lines
+
     def gate_line(self) -> str:
         """The runbook's verdict before step 1, after the summary ("" before the checklist):
         a consultant's cold run read "ikke klar: 2 af 8 trin mangler" on go-live morning and
@@ -295,6 +313,8 @@ def run_opened(r: EnvironmentRun) -> int:
     if code != 3:  # a notebook that crashed leaves its folder out of LATEST
         r.folder.mark_latest()
     r.log(r.summary())
+    for line in r.error_lines():
+        r.log(line)
     gate = r.gate_line()
     if gate:
         r.log(gate)
@@ -381,3 +401,45 @@ def _scrub_interrupted(r: EnvironmentRun) -> None:
     if hits:
         said = "{env}: {n} file(s) of the interrupted run held a secret and now hold a note instead"
         r.log(with_plurals(said, {"n": len(hits)}).format(env=r.env.name, n=len(hits)))
+    try:
+        mark_interrupted_pages(r.run_dir, r.settings.language)
+    except OSError as exc:
+        r.log(
+            f"{r.env.name}: the interrupted run's pages could not be marked: {type(exc).__name__}"
+        )
+
+
+def mark_interrupted_pages(run_dir: Path, language: str) -> int:
+    """Each sign-off page an interrupted run left says so at its top and its end, and its PDF
+    is removed: how many pages were marked. A CI engineer's look: a cancelled job's folder
+    was uploaded as an artifact whose overview read "Godkendelsesdokument" with an anchor and
+    nothing on it said the run had not finished (only the INCOMPLETE file and ``audit
+    verify`` did). The banner is the kit's own words, in the pages' own banner style."""
+    import re
+
+    from ..deliverables.outputs import atomic_write
+    from ..documents.i18n import t
+    from ..documents.pages import fragment
+
+    sign = run_dir / "signoff"
+    if sign.is_symlink() or not sign.is_dir():
+        return 0
+    banner = str(fragment("banner", t(language, "interrupted_banner")))
+    marked = 0
+    for page in sorted(sign.glob("*.html")):
+        if page.is_symlink() or not page.is_file():
+            continue
+        text = page.read_text(encoding="utf-8", errors="replace")
+        start = re.search(r'<div class="nk">|<body[^>]*>', text)
+        end = text.rfind("</body>")
+        if start is None or banner in text:
+            continue
+        tail = (
+            text[start.end() : end] + banner + text[end:]
+            if end > start.end()
+            else text[start.end() :]
+        )
+        atomic_write(page, text[: start.end()] + banner + tail)
+        marked += 1
+    (sign / "signoff.pdf").unlink(missing_ok=True)  # a PDF of an unfinished run: not to sign
+    return marked

@@ -127,6 +127,17 @@ def _check(step: Step) -> CertificateFacts | None:
                 label=step.rel(env.certificate),
             )
         )
+    elif loaded.leaf is not None and step.online == "ngdp":
+        step.add(
+            [
+                F.info(
+                    "NET_SKIPPED",
+                    "OCSP revocation check skipped (--online ngdp reads NgDP's records only; run with --online).",
+                    step.rel(env.certificate),
+                    "OCSP",
+                )
+            ]
+        )
     elif loaded.leaf is not None:
         step.add(
             [

@@ -322,7 +322,12 @@ def ngdp_registration(step: Step) -> display.HTML:
     pairs: list[tuple[str, Any]] = [
         (t(lang, "protocol_label"), system.protocol),
         (t(lang, "server_ips_label"), ", ".join(system.allowed_ips)),
-        ("ocesPublicCertificate", f"{cert.serial_number} / {cert.sha1}" if cert else "-"),
+        # in the page's words, and the thumbprint as the certificate's page writes it (NgDP
+        # writes "7D:7F:…"; a customer compared the two by eye)
+        (
+            t(lang, "ngdp_certificate_label"),
+            f"{cert.serial_number} / {cert.sha1.replace(':', '').upper()}" if cert else "-",
+        ),
         (t(lang, "findings"), str(len(found))),
     ]
     return display.key_values(pairs, title=t(lang, "ngdp_itself"), language=lang)
@@ -332,9 +337,8 @@ def network_checks(step: Step) -> list[Finding]:
     """Live checks from this machine (``--online``), else one NET_SKIPPED."""
     from ..checks.network import NGDP, destinations
 
-    env = step.env
-    ran = socket.gethostname()
-    step.set(network=NetworkRun(online=bool(step.online), ran_on=ran))
+    env, ran, mode = step.env, socket.gethostname(), step.online
+    step.set(network=NetworkRun(online=mode is True, ran_on=ran, ngdp_only=mode == "ngdp"))
     if step.online == "ngdp":  # --online ngdp: NgDP's records only, no other probe
         return step.add(
             [

@@ -392,6 +392,10 @@ foreach ($c in $checks) {
     Write-Host ('{0} {1} {2} {3}' -f $mark, ([string]$c.kind).PadRight(18), $c.target, $c.detail)
 }
 Write-Host ('Written: ' + $file)
+if ($AuthorizationFile) {
+    # an operations engineer saw the header stay on the server in its file, unsaid
+    Write-Warning ('{0} still holds the NgDP authorization header: delete it now that the check is done (Remove-Item -LiteralPath <that file>).' -f $AuthorizationFile)
+}
 if ($failed.Count -gt 0) {
     # 2, not 1: a script that stops on an error exits 1 with no evidence written
     Write-Warning ('{0} of {1} checks failed (FAIL above). Hand the file back all the same: the next run names each.' -f $failed.Count, $checks.Count)
