@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from . import __version__
 from .errors import InputError, NgdpkitError
 from .findings import local_time, with_plurals
-from .redact import one_line, terminal_text
+from .redact import ci_inert, one_line, terminal_text
 
 if TYPE_CHECKING:
     from .settings import Environment, Settings
@@ -30,13 +30,15 @@ if TYPE_CHECKING:
 class CleanStream(io.TextIOBase):
     """The console as the kit's one printer sees it (contract §10): every text written passes
     :func:`~ngdpkit.redact.terminal_text`, so no secret, ANSI escape or control character
-    from a value (a mailbox name, a library's error text) reaches the terminal."""
+    from a value (a mailbox name, a library's error text) reaches the terminal, and
+    :func:`~ngdpkit.redact.ci_inert`, so no value becomes a command to the CI job whose log
+    shows it."""
 
     def __init__(self, raw: Any) -> None:
         self.raw = raw
 
     def write(self, text: str) -> int:
-        self.raw.write(terminal_text(text))
+        self.raw.write(ci_inert(terminal_text(text)))
         return len(text)
 
     def flush(self) -> None:

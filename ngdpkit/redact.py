@@ -43,15 +43,22 @@ _pattern: re.Pattern[str] | None = None
 _names: dict[str, str] = {}
 
 
-def parse_authorization(value: str) -> tuple[str, str] | None:
-    """(user, token) of ``Authorization: Basic x``, ``Basic x`` or ``x``; None when undecodable."""
-    text = value.strip()
+def _header_text(value: str) -> str:
+    """The header's base64 part, or the value when it has none: ``Authorization:`` and
+    ``Basic`` taken off, every kind of space read as one (a no-break space copied from a
+    web page between "Basic" and the token crashed a run's read of NgDP: an attacker's look)."""
+    text = " ".join(value.split())
     if text.lower().startswith("authorization:"):
         text = text.split(":", 1)[1].strip()
     if text.lower().startswith("basic "):
         text = text[6:].strip()
+    return text
+
+
+def parse_authorization(value: str) -> tuple[str, str] | None:
+    """(user, token) of ``Authorization: Basic x``, ``Basic x`` or ``x``; None when undecodable."""
     try:
-        decoded = base64.b64decode(text, validate=True).decode("utf-8")
+        decoded = base64.b64decode(_header_text(value), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return None
     if ":" not in decoded:
@@ -65,24 +72,18 @@ def authorization_header(value: str) -> str:
     accept: ``Authorization: Basic x``, ``Basic x`` or the bare ``x`` (a CI secret holding
     only the token part). A CI engineer's look: the kit checked all three and sent them as
     typed, so ``Authorization: Authorization: Basic x`` or ``Authorization: x`` reached NgDP.
-    A value that is none of them is sent as it is (AUTHORIZATION_UNRECOGNISED says so)."""
-    text = value.strip()
-    if text.lower().startswith("authorization:"):
-        text = text.split(":", 1)[1].strip()
-    if text.lower().startswith("basic "):
-        return "Basic " + text[6:].strip()
-    return "Basic " + text if parse_authorization(text) is not None else text
+    A value that is none of them is sent as it is (AUTHORIZATION_UNRECOGNISED says so), with
+    any character HTTP cannot carry as "?" (a request refused, never a crash)."""
+    text = " ".join(value.split())
+    said = text.lower().removeprefix("authorization:").lstrip().startswith("basic ")
+    part = _header_text(text)
+    header = "Basic " + part if said or parse_authorization(part) is not None else text
+    return header if header.isascii() else header.encode("ascii", "replace").decode("ascii")
 
 
 def authorization_parts(value: str) -> list[str]:
     """Every form of the header a leak scan must look for: the whole, its base64 part, the decoded token."""
-    parts = [value.strip()]
-    text = value.strip()
-    if text.lower().startswith("authorization:"):
-        text = text.split(":", 1)[1].strip()
-    if text.lower().startswith("basic "):
-        text = text[6:].strip()
-    parts.append(text)
+    parts = [value.strip(), " ".join(value.split()), _header_text(value)]
     parsed = parse_authorization(value)
     if parsed:
         parts.append(f"{parsed[0]}:{parsed[1]}")
@@ -486,6 +487,25 @@ def terminal_text(text: str) -> str:
         if whole != text and _WHOLLY_HIDDEN.fullmatch(whole):
             return whole
     return redact(_CONTROL.sub("", _ANSI.sub("", text)))
+
+
+# What a CI runner reads in a job's log as a command, not as text: Azure Pipelines acts on
+# "##vso[" anywhere in a line and formats "##[error]" and its kin; GitHub Actions acts on a line
+# that starts with "::" (after spaces) and on the old "##[" anywhere. An attacker's look: a
+# mailbox name "##vso[task.uploadfile]…certs/test.p12" in the export reached the log of the
+# step that holds the .p12, through a finding's line on the console.
+_CI_ANYWHERE = re.compile(r"##(vso)?\[", re.IGNORECASE)
+_CI_LINE_START = re.compile(r"(?m)^([ \t]*):(?=:)")
+
+
+def ci_inert(text: str) -> str:
+    """``text`` with every CI log command made plain text: ``##vso[`` is ``## vso[``, ``##[``
+    is ``## [``, and a line's leading ``::`` is ``: :``. Applied to everything the kit prints
+    (its console stream), which a CI job's log shows; idempotent."""
+    if "##" not in text and "::" not in text:
+        return text
+    text = _CI_ANYWHERE.sub(lambda m: "## " + text[m.start() + 2 : m.end()], text)
+    return _CI_LINE_START.sub(r"\1: ", text)
 
 
 _WHOLLY_HIDDEN = re.compile(re.escape(HIDDEN).replace(re.escape("{name}"), r"[^\]]*"))

@@ -360,3 +360,5 @@ def test_the_certificate_page_writes_its_days_as_danish_numbers(sample_run_dir: 
     page = (sample_run_dir / "signoff" / "03_certificate.html").read_text(encoding="utf-8")
     said = re.findall(r"([0-9.]+) dage tilbage", page)
     assert said and all(re.fullmatch(r"[0-9]{1,3}(\.[0-9]{3})*", n) for n in said), said
+    # "Miljø | test → test" said nothing to a customer
+    assert "test; certifikatet kæder til roden for test" in page and "test → test" not in page

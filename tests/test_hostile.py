@@ -976,3 +976,24 @@ def test_an_attackers_look_at_the_sessions_new_surfaces(
     r = cli("status", str(sample_copy), str(empty), "--html", str(tmp_path / "s.html"))
     assert r.returncode == 2 and r.stderr.strip().endswith(f"found in {empty}")
     assert not (tmp_path / "s.html").exists()
+
+
+def test_a_ci_log_command_in_a_value_reaches_the_console_as_text(sample_copy: Path) -> None:
+    """An attacker's look: "##vso[task.uploadfile]…" in an export cell or a settings value
+    reached the console in a finding's line, which Azure Pipelines acts on anywhere in its
+    log (in the step that holds the .p12); GitHub acts on "::" at a line's start and on "##[".
+    Everything the kit prints is made plain text for a CI log; the finding keeps the value."""
+    from ngdpkit.redact import ci_inert
+
+    settings = sample_copy / "migration.toml"
+    text = settings.read_text(encoding="utf-8")
+    planted = "10.0.0.300##vso[task.uploadfile]/etc/passwd"
+    settings.write_text(
+        text.replace('"198.51.100.10", ', f'"198.51.100.10", "{planted}", ', 1), encoding="utf-8"
+    )
+    r = cli("check", "--settings", str(settings), "--env", "test")
+    assert "IP_INVALID" in r.stdout, r.stdout + r.stderr
+    assert "##vso[" not in r.stdout + r.stderr and "## vso[task.uploadfile]" in r.stdout
+    assert ci_inert("12##[error]GODKEND") == "12## [error]GODKEND"
+    assert ci_inert("ok\n  ::add-mask::x") == "ok\n  : :add-mask::x"
+    assert ci_inert("a::b ##VSO[x]") == "a::b ## VSO[x]" == ci_inert(ci_inert("a::b ##VSO[x]"))

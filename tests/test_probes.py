@@ -322,7 +322,16 @@ def test_the_header_reaches_ngdp_as_basic_whichever_form_the_secret_holds(
     ca_file = tmp_path / "ca.pem"
     ca_file.write_bytes(ca.cert_pem.bytes())
     token = base64.b64encode(b"5b3f2c1e-8d4a-4e7b-9c2f-1a6d3e8b7c40:t0ken").decode()
-    forms = [f"Authorization: Basic {token}", f"basic  {token} ", token, "Bearer abc"]
+    # and a no-break space copied from a web page (it crashed a run's read of NgDP), and a
+    # character HTTP cannot carry (sent as "?": a refusal, never a crash)
+    forms = [
+        f"Authorization: Basic {token}",
+        f"basic  {token} ",
+        token,
+        f"Basic\u00a0{token}",
+        "Bearer abc",
+        "Bearer \u00e6",
+    ]
     with client_tls_context(cert, key, cafile=str(ca_file)) as ctx:
         for form in forms:
             assert (
@@ -336,4 +345,4 @@ def test_the_header_reaches_ngdp_as_basic_whichever_form_the_secret_holds(
                 )
                 == []
             )
-    assert s.seen == [f"Basic {token}"] * 3 + ["Bearer abc"]
+    assert s.seen == [f"Basic {token}"] * 4 + ["Bearer abc", "Bearer ?"]

@@ -918,6 +918,9 @@ def test_a_notebook_whose_step_file_cannot_be_read_ends_the_run_before_the_one_a
     for copy in copies:
         text = (run_dir / "notebooks" / copy).read_text(encoding="utf-8")
         assert str(sample_copy / "migration.toml") not in text  # a parameter's value: scrubbed
+    # an attacker's look: a crash of the kit left its pages as they were, signable
+    pages = list((run_dir / "signoff").glob("*.html"))
+    assert all("Kørslen blev afbrudt, før den var færdig" in p.read_text("utf-8") for p in pages)
 
 
 @pytest.mark.parametrize("whom", ["the parent", "the process group", "Ctrl-C, then a kill"])
@@ -1007,6 +1010,13 @@ def test_an_interrupted_runs_pages_are_marked_once_and_links_are_not_followed(
     text = (sign / "index.html").read_text(encoding="utf-8")
     assert text.count("The run was interrupted before it finished") == 2
     assert outside.read_text(encoding="utf-8") == "<body>mine</body>"
+    # an attacker's look: a "<body>" inside the head is no place for the banner
+    head = '<html><head><script>var s="<body>"</script></head><body>y</body></html>'
+    (sign / "runbook.html").write_text(head, encoding="utf-8")
+    assert mark_interrupted_pages(sign.parent, "en") == 1
+    marked = (sign / "runbook.html").read_text(encoding="utf-8")
+    assert marked.index("</head>") < marked.index("The run was interrupted")
+    assert 'var s="<body>"</script>' in marked
 
 
 def test_an_interrupted_run_never_becomes_latest(tmp_path: Path) -> None:

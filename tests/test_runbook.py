@@ -852,3 +852,12 @@ def test_the_codes_past_the_first_eight_are_counted_without_a_doubled_and() -> N
     assert _codes(found, "da").endswith(
         "og 4 flere (se »Bilag: alle fund« i godkendelsesdokumentet)"
     )
+
+
+def test_the_rollback_says_what_waits_in_ngdp_and_the_seven_days(golive_run: Path) -> None:
+    """An operations engineer's look: step 5 said only to switch the dispatchers back; what
+    reaches NgDP after a rollback, and NgDP's seven days before it deactivates the receiving
+    system, were for the consultant to remember."""
+    html = (golive_run / "signoff" / "runbook.html").read_text(encoding="utf-8")
+    assert "Efter en tilbagerulning kan svar og kvitteringer" in html
+    assert "ikke har fået post leveret i 7 dage" in html

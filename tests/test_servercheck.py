@@ -59,6 +59,25 @@ def test_server_check_script_is_filled_and_ps51_compatible(sample_dir: Path) -> 
     )
 
 
+def test_the_install_script_refuses_a_server_the_settings_do_not_list(sample_dir: Path) -> None:
+    """An operations engineer's look: on a server the settings do not list, the script said
+    "pass -ServiceAccount", and with it installed that environment's key anywhere (the test
+    and production scripts have one name). It stops before any change, -WhatIf included,
+    unless told -ServerNotInSettings."""
+    text = install_certificate_script(env(sample_dir, "test"), thumbprint="ABCDEF")
+    check = text.index(
+        "-not $AccountsByServer.ContainsKey($env:COMPUTERNAME) -and -not $ServerNotInSettings"
+    )
+    assert "[switch]$ServerNotInSettings" in text
+    assert (
+        check
+        < text.index("$accounts = @(Get-NgdpAccounts")
+        < text.index("What if: nothing is changed")
+    )
+    assert check < text.index("Install-NgdpCa $RootCa")
+    assert "Nothing was changed. This server, {0}, is not one of the servers" in text[check:]
+
+
 def test_a_header_read_from_a_file_is_named_for_deletion(sample_dir: Path) -> None:
     """An operations engineer's look: -AuthorizationFile left the NgDP header on the server
     and nothing said to delete it. After the evidence is written, the script says so."""

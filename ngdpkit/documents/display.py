@@ -454,7 +454,11 @@ def certificate_card(
     sev = "ok" if days > 60 else "warning" if days > 14 else "error"
     rows = [
         (t(language, "organisation"), f"{facts.organisation} (CVR {facts.cvr or '?'})"),
-        (t(language, "environment"), f"{kind} → {facts.chains_to or '?'}"),
+        # "test → test" read as nothing to a customer: the environment, then what it chains to
+        (
+            t(language, "environment"),
+            t(language, "cert_chains", kind=kind, root=facts.chains_to or "?"),
+        ),
         (t(language, "subject_dn"), facts.subject),
         (
             t(language, "valid_until"),

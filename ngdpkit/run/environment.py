@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import re
 import socket
 import time
 from collections.abc import Callable
@@ -330,7 +331,7 @@ def _run_phases(r: EnvironmentRun) -> tuple[int, bool]:
     from .scan import environment_secrets
 
     code = 0
-    interrupted = False
+    interrupted = crashed = False
     try:
         if r.sequence.first_kernel is not None:
             r.kernels.enter(r.sequence.first_kernel, r.run_dir)
@@ -372,6 +373,7 @@ def _run_phases(r: EnvironmentRun) -> tuple[int, bool]:
         r.log(f"{r.env.name}: interrupted; {r.run_dir} stays marked {INCOMPLETE}")
         return 130, False
     except Exception as exc:
+        crashed = True
         reason = f"{type(exc).__name__}: {one_line(str(exc))}"
         try:
             r.finish(3, f"crashed: {reason}")
@@ -383,6 +385,8 @@ def _run_phases(r: EnvironmentRun) -> tuple[int, bool]:
         r.close()
         if interrupted:
             _scrub_interrupted(r)
+        elif crashed:
+            _mark_unfinished(r)
     return code, True
 
 
@@ -397,16 +401,22 @@ def _scrub_interrupted(r: EnvironmentRun) -> None:
         hits = scrub_folder(r.run_dir, environment_secrets(r.settings, r.env), skip=(INCOMPLETE,))
     except Exception as exc:  # the interrupted run's exit stays 130; say why nothing was scanned
         r.log(f"{r.env.name}: the interrupted folder could not be scanned: {type(exc).__name__}")
-        return
+        hits = []
     if hits:
         said = "{env}: {n} file(s) of the interrupted run held a secret and now hold a note instead"
         r.log(with_plurals(said, {"n": len(hits)}).format(env=r.env.name, n=len(hits)))
+    _mark_unfinished(r)
+
+
+def _mark_unfinished(r: EnvironmentRun) -> None:
+    """The pages of a run that did not finish (Ctrl-C, SIGTERM, a crash of the kit) say so."""
     try:
         mark_interrupted_pages(r.run_dir, r.settings.language)
     except OSError as exc:
-        r.log(
-            f"{r.env.name}: the interrupted run's pages could not be marked: {type(exc).__name__}"
-        )
+        r.log(f"{r.env.name}: the unfinished run's pages could not be marked: {type(exc).__name__}")
+
+
+_PAGE_START = re.compile(r'<div class="nk">|<body[^>]*>')
 
 
 def mark_interrupted_pages(run_dir: Path, language: str) -> int:
@@ -415,8 +425,6 @@ def mark_interrupted_pages(run_dir: Path, language: str) -> int:
     was uploaded as an artifact whose overview read "Godkendelsesdokument" with an anchor and
     nothing on it said the run had not finished (only the INCOMPLETE file and ``audit
     verify`` did). The banner is the kit's own words, in the pages' own banner style."""
-    import re
-
     from ..deliverables.outputs import atomic_write
     from ..documents.i18n import t
     from ..documents.pages import fragment
@@ -430,7 +438,9 @@ def mark_interrupted_pages(run_dir: Path, language: str) -> int:
         if page.is_symlink() or not page.is_file():
             continue
         text = page.read_text(encoding="utf-8", errors="replace")
-        start = re.search(r'<div class="nk">|<body[^>]*>', text)
+        # after the head: a "<body>" in a script or a title is no place for it
+        head_end = text.find("</head>")
+        start = _PAGE_START.search(text, head_end + len("</head>") if head_end >= 0 else 0)
         end = text.rfind("</body>")
         if start is None or banner in text:
             continue

@@ -15,7 +15,8 @@
   lists it under probe_evidence. The .p12/.pfx password is asked for and never stored; delete the
   .p12/.pfx from the server afterwards.
   With -WhatIf it checks the accounts and the root CA as above, prints what it would change,
-  and changes and writes nothing (no password is asked for).
+  and changes and writes nothing (no password is asked for). On a server the settings do not
+  list for this environment it stops before any change, unless given -ServerNotInSettings.
 #>
 [CmdletBinding(SupportsShouldProcess = $true)]
 param(
@@ -23,7 +24,8 @@ param(
     [string[]]$ServiceAccount = @(),
     [string]$Thumbprint = __THUMBPRINT__,
     [string]$OutDir = $PSScriptRoot,
-    [switch]$TrustCustomRoot
+    [switch]$TrustCustomRoot,
+    [switch]$ServerNotInSettings
 )
 $ErrorActionPreference = 'Stop'
 # What this script changed on this server, said when a later step fails (the trap below). Made
@@ -75,8 +77,14 @@ function Install-NgdpCa([string]$Base64, [string]$Expected, [string]$StoreName) 
 }
 
 Write-Host ('ngdpkit: installing the NgDP certificate of environment {0} ({1})' -f $Environment, ($Servers -join ', '))
+# A server the settings do not list gets the key of this environment only on purpose: with
+# -ServiceAccount alone, the key of production could land on a test server (both scripts
+# have one name), which an operations engineer found the error message invited
+if ($AccountsByServer.Count -gt 0 -and -not $AccountsByServer.ContainsKey($env:COMPUTERNAME) -and -not $ServerNotInSettings) {
+    throw ('Nothing was changed. This server, {0}, is not one of the servers of environment {1} in the settings ({2}). Check that this is the script of the right environment; add the server to servers in the settings and run ngdpkit again, or, only if you are sure, run the script again with -ServerNotInSettings and -ServiceAccount.' -f $env:COMPUTERNAME, $Environment, ($Servers -join ', '))
+}
 $accounts = @(Get-NgdpAccounts $ServiceAccount $AccountsByServer $DefaultAccounts)
-if ($accounts.Count -eq 0) { throw ('No service account for {0}: it is not one of the servers in the settings ({1}), or has no service_account; pass -ServiceAccount.' -f $env:COMPUTERNAME, ($Servers -join ', ')) }
+if ($accounts.Count -eq 0) { throw ('Nothing was changed. No service account for {0}: the settings give it none (service_account); pass -ServiceAccount.' -f $env:COMPUTERNAME) }
 Assert-NgdpAccounts $accounts
 
 # A root CA the settings named themselves (their trust_anchors), not one of the OCES3 roots
