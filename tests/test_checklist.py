@@ -696,3 +696,29 @@ def test_step_3_without_outgoing_addresses_is_not_planned() -> None:
     assert "server_ips under [environments.test]" in row.next_action
     assert "server_ips" in step_3(pending, "en").next_action
     assert (step_3([], "da").status, step_3([], "da").evidence) == ("not_verified", "planned")
+
+
+def test_the_portal_says_its_ip_addresses_are_not_given_yet() -> None:
+    """A customer's read: with server_ips empty, "3. IP-adresser" was an empty cell, as if
+    the portal needed nothing there."""
+    from ngdpkit.deliverables.portal import PortalRegistration, PortalSystem, portal_fields
+
+    system = PortalSystem(
+        name="WorkZone test",
+        protocol="REST_PULL",
+        allowed_ips=(),
+        endpoints=None,
+        receipt_format="MEMO",
+        system_id=None,
+    )
+    portal = PortalRegistration(
+        schema="x",
+        environment="test",
+        kind="test",
+        portal="Administrativ Adgang",
+        system=system,
+        contact_points=(),
+        notes=(),
+    )
+    fields = dict(portal_fields(portal, "da"))
+    assert fields["3. IP-adresser"] == "ikke angivet endnu (server_ips)"

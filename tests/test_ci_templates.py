@@ -236,7 +236,7 @@ def commands(job: Job, word: str) -> list[list[str]]:
     """Each ``ngdpkit <word> …`` in the job's scripts, split into arguments."""
     found = []
     for step in job.steps:
-        for m in re.finditer(rf"\bngdpkit ({word}\b[^\n>|]*)", step.script):
+        for m in re.finditer(rf"\bngdpkit ({word}\b[^\n>|&]*)", step.script):
             found.append(m.group(1).split())
     return found
 
@@ -592,6 +592,8 @@ SHIM = r"""#!/usr/bin/env bash
 } >> "$SHIM_LOG"
 case "${SHIM_MODE:-real}" in
   term) kill -TERM "$PPID"; sleep 1; exit 143 ;;
+  interrupt) trap 'printf "marked\n" >> "$SHIM_LOG"; exit 130' TERM
+             kill -TERM "$PPID"; sleep 5 & wait $!; exit 0 ;;
   fake) printf '{"status": "%s"}\n' "${SHIM_STATUS:-ok}"; exit "${SHIM_CODE:-0}" ;;
   copy) env=""; prev=""; for a in "$@"; do [ "$prev" = "--env" ] && env=$a; prev=$a; done
         mkdir -p "runs/$env" && cp -r "$SHIM_RUNS/$env/." "runs/$env/"; exit 0 ;;
@@ -1087,6 +1089,24 @@ def test_the_p12_is_removed_when_the_step_is_killed(
         assert p.code_of_step(job, "ngdpkit run") != 0
         assert saw_private_p12(p, "production")
         assert leftovers(ws, p) == []
+
+
+@pytest.mark.parametrize("system", SYSTEMS)
+def test_a_cancelled_step_waits_for_the_kit_to_mark_its_folder(
+    system: str, tmp_path: Path, ci_sample: tuple[Path, dict[str, str]]
+) -> None:
+    """A CI engineer's second look: a cancel's SIGTERM ended the step's shell at once while
+    the kit went on, so the always-run steps cached and uploaded the run folder before the
+    kit had marked its pages unfinished, and the kit's last lines were lost. The step hands
+    the signal to the kit and ends when the kit does, with the kit's exit code (130)."""
+    sample, secrets = ci_sample
+    p = Pipeline(system, tmp_path, secrets)
+    job = job_named(system, "run", "test")
+    ws = p.workspace(sample)
+    emulate(p, job, ws, trap_only=True, SHIM_MODE="interrupt")
+    assert shim_lines(p, "marked") == ["marked"]
+    assert p.code_of_step(job, "ngdpkit run") == 130
+    assert leftovers(ws, p) == []
 
 
 @pytest.mark.parametrize("system", SYSTEMS)

@@ -457,7 +457,7 @@ def test_planted_leak_is_caught(sample_copy: Path, tmp_path: Path) -> None:
     listed = [line for line in r.stdout.splitlines() if line.startswith("  fejl ")]
     assert listed[0].startswith("  fejl SECRET_LEAK: ") and len(listed) == min(5, len(errors))
     if len(errors) > 5:
-        assert f"  … og {len(errors) - 5} fejl mere: se findings.json" in r.stdout
+        assert f"  … og yderligere {len(errors) - 5} fejl: se findings.json" in r.stdout
     said = r.stdout + r.stderr
     assert not any(p in said for parts in all_secret_parts(sample_copy).values() for p in parts)
     if pdf:  # printed again from the clean overview, after the scan

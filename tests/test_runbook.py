@@ -860,4 +860,4 @@ def test_the_rollback_says_what_waits_in_ngdp_and_the_seven_days(golive_run: Pat
     system, were for the consultant to remember."""
     html = (golive_run / "signoff" / "runbook.html").read_text(encoding="utf-8")
     assert "Efter en tilbagerulning kan svar og kvitteringer" in html
-    assert "ikke har fået post leveret i 7 dage" in html
+    assert "slet ikke har kunnet modtage post i 7 dage" in html

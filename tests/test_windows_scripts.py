@@ -756,6 +756,29 @@ def test_install_evidence_says_when_a_custom_root_was_trusted(
             read_evidence(forged, label="forged.json", environment="test", registered_ips=())
 
 
+def test_install_evidence_keeps_what_was_changed_and_its_undo(
+    scripts: dict[str, str], tmp_path: Path
+) -> None:
+    """An operations engineer's look: after a successful install the script forgot what it
+    had changed (which CAs it added, which key rights it granted), and there is no way back
+    but that list. The evidence keeps each change with its undo, the screen says it, and the
+    run reads such evidence as before."""
+    text = scripts["install"]
+    assert (
+        "$done = @($changed | ForEach-Object { [ordered]@{ what = $_.What; undo = $_.Undo } })"
+        in text
+    )
+    evidence = text.index("$evidence = [ordered]@{")
+    assert text.index("$done = @($changed") < evidence < text.index("    changes = $done")
+    assert text.index("$changed.Clear()") < text.index("foreach ($c in $done)")
+    kept = install_evidence(
+        tmp_path / "kept.json",
+        changes=[{"what": "put the CA AB into LocalMachine\\Root", "undo": "Remove-Item …"}],
+    )
+    summary, found = read_evidence(kept, label="kept.json", environment="test", registered_ips=())
+    assert summary["thumbprint"] == "ABCDEF0123" and not found
+
+
 def test_install_evidence_of_another_environment_is_named(tmp_path: Path) -> None:
     """A server check's evidence of another environment was a warning, an install's was
     read silently (its step stayed planned without a word)."""

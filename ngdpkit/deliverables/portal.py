@@ -173,6 +173,9 @@ PORTAL_LABELS = {
 }
 
 
+NOT_GIVEN = {"da": "ikke angivet endnu (server_ips)", "en": "not given yet (server_ips)"}
+
+
 def portal_fields(portal: PortalRegistration, language: str) -> list[tuple[str, Any]]:
     """The portal's fields in its order, numbered the same way for PULL and PUSH."""
     labels = PORTAL_LABELS["da" if language == "da" else "en"]
@@ -180,7 +183,8 @@ def portal_fields(portal: PortalRegistration, language: str) -> list[tuple[str, 
     values: list[tuple[str, Any]] = [
         ("name", s.name),
         ("protocol", s.protocol),
-        ("allowed_ips", ", ".join(s.allowed_ips)),
+        # an empty cell read as if the portal needed nothing there (a customer's read)
+        ("allowed_ips", ", ".join(s.allowed_ips) or NOT_GIVEN["da" if language == "da" else "en"]),
     ]
     if s.endpoints:
         values += [

@@ -218,7 +218,7 @@ class EnvironmentRun(RunCore):
         """The first error findings, one line each, under the summary: a CI engineer's look
         (a job log said "1 fejl" and "blocked (not ready: IP_INVALID)", and which address was
         wrong took the artifact to learn). Each line as ``check`` prints it; the rest counted."""
-        from ..documents.i18n import t
+        from ..documents.i18n import number, t
         from ..redact import one_line
 
         lang = self.settings.language
@@ -229,7 +229,7 @@ class EnvironmentRun(RunCore):
             where = f" [{place}]" if place else ""
             lines.append(f"  {t(lang, 'error')} {f.code}: {one_line(f.text(lang) + where)}")
         if len(errors) > shown:
-            lines.append("  " + t(lang, "errors_more", n=len(errors) - shown))
+            lines.append("  " + t(lang, "errors_more", n=number(lang, len(errors) - shown)))
         return lines
 
     def gate_line(self) -> str:

@@ -328,7 +328,7 @@ def ngdp_registration(step: Step) -> display.HTML:
             t(lang, "ngdp_certificate_label"),
             f"{cert.serial_number} / {cert.sha1.replace(':', '').upper()}" if cert else "-",
         ),
-        (t(lang, "findings"), str(len(found))),
+        (t(lang, "ngdp_differences"), str(len(found))),
     ]
     return display.key_values(pairs, title=t(lang, "ngdp_itself"), language=lang)
 

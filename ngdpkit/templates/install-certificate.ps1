@@ -199,7 +199,10 @@ foreach ($account in $accounts) {
     Write-Host ('{0}: {1} on {2}' -f $account, $right, $keyFile)
 }
 
-# 5. The evidence for the run (contract 12.4): no secret in it
+# 5. The evidence for the run (contract 12.4): no secret in it. What this run changed goes
+# in it too, each change with its undo: what taking the server out of NgDP needs (an
+# operations engineer saw the evidence name only a custom root)
+$done = @($changed | ForEach-Object { [ordered]@{ what = $_.What; undo = $_.Undo } })
 $evidence = [ordered]@{
     kind = 'install'
     server = $env:COMPUTERNAME
@@ -209,11 +212,20 @@ $evidence = [ordered]@{
     chain_ok = [bool]$chainOk
     # a root the settings named, not an OCES3 root, trusted on this server (-TrustCustomRoot)
     custom_root = $(if ($RootCa -and -not $RootIsOces3) { $RootThumbprint } else { $null })
+    changes = $done
     taken_at = (Get-Date).ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", [System.Globalization.CultureInfo]::InvariantCulture)
 }
 $out = Join-Path $OutDir ('ngdpkit-install-{0}-{1}.json' -f $env:COMPUTERNAME, $Environment)
 $evidence | ConvertTo-Json -Depth 4 | Set-Content -LiteralPath $out -Encoding UTF8
 $changed.Clear()  # the evidence says what is in place now
 Write-Host ('Installed {0} for {1}; evidence in {2}' -f $cert.Thumbprint, $cert.Subject, $out)
+if ($done.Count -gt 0) {
+    Write-Host 'Changed on this server (kept in the evidence; the undo of each is what taking the server out of NgDP needs):'
+    foreach ($c in $done) {
+        Write-Host ('  ' + $c.what)
+        if ($c.undo) { Write-Host ('    undo: ' + $c.undo) }
+    }
+}
+else { Write-Host 'Nothing was changed on this server: all of it was in place already.' }
 Write-Host 'Delete the .p12/.pfx from this server now: the key is in the certificate store.'
 if (-not $chainOk) { throw 'The chain does not build: see the warning above (the evidence says chain_ok false).' }
