@@ -349,6 +349,9 @@ def test_online_reads_make_the_ngdp_steps_observed(sample_dir: Path, tmp_path: P
     assert "fordi kørslen kun læste NgDP (--online ngdp)" in overview
     step04 = (run_dir / "signoff" / "04_system_and_network.html").read_text("utf-8")
     assert "Certifikat registreret i NgDP" in step04 and "ocesPublicCertificate" not in step04
+    assert "samme certifikat som certs/test.p12" in step04  # NgDP's serial is decimal
+    # read from the local simulator: the evidence says where (checklist.xlsx goes on alone)
+    assert checklist[1]["detail"].startswith("NgDP (https://127.0.0.1:"), checklist[1]
     # the time NgDP was read, as the rest of the document writes times
     assert re.search(r"\(\d\d-\d\d-\d{4} kl\. \d\d:\d\d\)", checklist[1]["detail"]), checklist[1]
     # "(r)" in a signed document: the count's noun agrees with it

@@ -86,6 +86,10 @@ def test_a_header_read_from_a_file_is_named_for_deletion(sample_dir: Path) -> No
     told = text.index("still holds the NgDP authorization header: delete it")
     assert written < told < text.index("if ($failed.Count -gt 0)")
     assert text[written:told].count("if ($AuthorizationFile) {") == 1
+    # and when the file is read (a stop on the way would leave the end's warning unsaid)
+    read = text.index("$raw = Get-Content -LiteralPath $AuthorizationFile -Raw")
+    first = text.index("holds the NgDP authorization header: delete it when the check is done")
+    assert read < first < written
 
 
 def test_evidence_import(tmp_path: Path, sample_dir: Path) -> None:

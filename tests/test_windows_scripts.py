@@ -764,13 +764,15 @@ def test_install_evidence_keeps_what_was_changed_and_its_undo(
     but that list. The evidence keeps each change with its undo, the screen says it, and the
     run reads such evidence as before."""
     text = scripts["install"]
-    assert (
-        "$done = @($changed | ForEach-Object { [ordered]@{ what = $_.What; undo = $_.Undo } })"
-        in text
-    )
+    # last first, as the trap says it (a Windows administrator's look: the first order invited
+    # an undo that fails), and read back as commands (the JSON escapes their quotes)
+    backwards = "for ($i = $changed.Count - 1; $i -ge 0; $i--) { $done += ,([ordered]@{ what"
+    assert backwards in text
     evidence = text.index("$evidence = [ordered]@{")
-    assert text.index("$done = @($changed") < evidence < text.index("    changes = $done")
+    assert text.index(backwards) < evidence < text.index("    changes = $done")
     assert text.index("$changed.Clear()") < text.index("foreach ($c in $done)")
+    assert "ConvertFrom-Json).changes | ForEach-Object {{ $_.undo }}" in text
+    assert "-ServerNotInSettings needs -ServiceAccount" in text
     kept = install_evidence(
         tmp_path / "kept.json",
         changes=[{"what": "put the CA AB into LocalMachine\\Root", "undo": "Remove-Item …"}],

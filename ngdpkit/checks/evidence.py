@@ -439,6 +439,17 @@ def compare_register(
 # --- the checklist's evidence (§12.2) ---------------------------------------------------------
 
 
+def ngdp_read_at(observation: Any) -> str:
+    """ "NgDP", or "NgDP (<address>)" when what was read is not NgDP's official address (a
+    simulator, an overridden ngdp_api_url): a customer's read of ``checklist.xlsx``, which is
+    handed on without the pages' banner, said "set: NgDP" over the local simulator."""
+    from .network import official_api_url
+
+    official = {official_api_url(kind).rstrip("/") for kind in ("test", "production")}
+    base = str(getattr(observation, "base_url", "") or "").rstrip("/")
+    return "NgDP" if not base or base in official else f"NgDP ({base})"
+
+
 def gather(
     *,
     servers: list[str],
@@ -473,7 +484,7 @@ def gather(
         org = observation.organisation
         out["agreement"] = StepEvidence(
             "observed",
-            f"NgDP {org.name or org.id} ({local_time(observation.fetched_at, language)})",
+            f"{ngdp_read_at(observation)} {org.name or org.id} ({local_time(observation.fetched_at, language)})",
         )
     elif system_id:  # the value, as the dispatcher page names it: "planlagt: system_id" named
         # a settings key to the customer who signs (a customer's cold read)
@@ -512,7 +523,7 @@ def gather(
     if observation is not None and observation.system is not None:
         out["system"] = StepEvidence(
             "observed",
-            f"NgDP {observation.system.id} ({local_time(observation.fetched_at, language)})",
+            f"{ngdp_read_at(observation)} {observation.system.id} ({local_time(observation.fetched_at, language)})",
         )
     elif system_id:
         out["system"] = StepEvidence("planned", "portal-registration.json")
@@ -539,7 +550,7 @@ def gather(
     elif read_whole:
         out["contact_points"] = StepEvidence(
             "observed",
-            f"NgDP: {len(observation.contact_points)} ({local_time(observation.fetched_at, language)})",
+            f"{ngdp_read_at(observation)}: {len(observation.contact_points)} ({local_time(observation.fetched_at, language)})",
         )
     elif contact_points_known:
         out["contact_points"] = StepEvidence("planned", "portal-todo.xlsx")

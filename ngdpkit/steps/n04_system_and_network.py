@@ -319,6 +319,17 @@ def ngdp_registration(step: Step) -> display.HTML:
         return display.block(display.para(t(lang, "ngdp_not_read")))
     system = observed.system
     cert = system.certificate
+    # whether it is this run's certificate, said beside it (a customer could not tell from a
+    # serial number NgDP writes in decimal): only when both are known and nothing differs
+    planned = step.previous(CertificateRecord).certificate
+    same = (
+        f" ({t(lang, 'ngdp_cert_same', file=step.rel(step.env.certificate))})"
+        if cert is not None
+        and (cert.sha1 or cert.serial_number)
+        and planned is not None
+        and not any(f.code.startswith("NGDP_CERT_") for f in found)
+        else ""
+    )
     pairs: list[tuple[str, Any]] = [
         (t(lang, "protocol_label"), system.protocol),
         (t(lang, "server_ips_label"), ", ".join(system.allowed_ips)),
@@ -326,7 +337,7 @@ def ngdp_registration(step: Step) -> display.HTML:
         # writes "7D:7F:…"; a customer compared the two by eye)
         (
             t(lang, "ngdp_certificate_label"),
-            f"{cert.serial_number} / {cert.sha1.replace(':', '').upper()}" if cert else "-",
+            f"{cert.serial_number} / {cert.sha1.replace(':', '').upper()}{same}" if cert else "-",
         ),
         (t(lang, "ngdp_differences"), str(len(found))),
     ]

@@ -15,8 +15,9 @@
   lists it under probe_evidence. The .p12/.pfx password is asked for and never stored; delete the
   .p12/.pfx from the server afterwards.
   With -WhatIf it checks the accounts and the root CA as above, prints what it would change,
-  and changes and writes nothing (no password is asked for). On a server the settings do not
-  list for this environment it stops before any change, unless given -ServerNotInSettings.
+  and changes and writes nothing (no password is asked for). When the settings list servers,
+  on a server they do not list for this environment it stops before any change, unless
+  given -ServerNotInSettings with -ServiceAccount.
 #>
 [CmdletBinding(SupportsShouldProcess = $true)]
 param(
@@ -82,6 +83,9 @@ Write-Host ('ngdpkit: installing the NgDP certificate of environment {0} ({1})' 
 # have one name), which an operations engineer found the error message invited
 if ($AccountsByServer.Count -gt 0 -and -not $AccountsByServer.ContainsKey($env:COMPUTERNAME) -and -not $ServerNotInSettings) {
     throw ('Nothing was changed. This server, {0}, is not one of the servers of environment {1} in the settings ({2}). Check that this is the script of the right environment; add the server to servers in the settings and run ngdpkit again, or, only if you are sure, run the script again with -ServerNotInSettings and -ServiceAccount.' -f $env:COMPUTERNAME, $Environment, ($Servers -join ', '))
+}
+if ($ServerNotInSettings -and -not $ServiceAccount) {
+    throw 'Nothing was changed. -ServerNotInSettings needs -ServiceAccount <account>: the settings name no account for a server they do not list.'
 }
 $accounts = @(Get-NgdpAccounts $ServiceAccount $AccountsByServer $DefaultAccounts)
 if ($accounts.Count -eq 0) { throw ('Nothing was changed. No service account for {0}: the settings give it none (service_account); pass -ServiceAccount.' -f $env:COMPUTERNAME) }
@@ -200,9 +204,11 @@ foreach ($account in $accounts) {
 }
 
 # 5. The evidence for the run (contract 12.4): no secret in it. What this run changed goes
-# in it too, each change with its undo: what taking the server out of NgDP needs (an
-# operations engineer saw the evidence name only a custom root)
-$done = @($changed | ForEach-Object { [ordered]@{ what = $_.What; undo = $_.Undo } })
+# in it too, last first as the trap says it, each change with its undo: what taking the
+# server out of NgDP needs (an operations engineer saw the evidence name only a custom root;
+# a Windows administrator saw the first order invite an undo that fails)
+$done = @()
+for ($i = $changed.Count - 1; $i -ge 0; $i--) { $done += ,([ordered]@{ what = $changed[$i].What; undo = $changed[$i].Undo }) }
 $evidence = [ordered]@{
     kind = 'install'
     server = $env:COMPUTERNAME
@@ -220,11 +226,13 @@ $evidence | ConvertTo-Json -Depth 4 | Set-Content -LiteralPath $out -Encoding UT
 $changed.Clear()  # the evidence says what is in place now
 Write-Host ('Installed {0} for {1}; evidence in {2}' -f $cert.Thumbprint, $cert.Subject, $out)
 if ($done.Count -gt 0) {
-    Write-Host 'Changed on this server (kept in the evidence; the undo of each is what taking the server out of NgDP needs):'
+    Write-Host 'Changed on this server, last first (to take the server out of NgDP, run the undos in this order):'
     foreach ($c in $done) {
         Write-Host ('  ' + $c.what)
         if ($c.undo) { Write-Host ('    undo: ' + $c.undo) }
     }
+    # the JSON escapes quotes and doubles backslashes: this reads the undos back as commands
+    Write-Host ('The same list is in the evidence; to print its undos later: (Get-Content -LiteralPath ''{0}'' -Raw | ConvertFrom-Json).changes | ForEach-Object {{ $_.undo }}' -f (Format-NgdpQuoted $out))
 }
 else { Write-Host 'Nothing was changed on this server: all of it was in place already.' }
 Write-Host 'Delete the .p12/.pfx from this server now: the key is in the certificate store.'

@@ -97,6 +97,9 @@ if ($AuthorizationFile) {
     $raw = Get-Content -LiteralPath $AuthorizationFile -Raw
     if ($raw) { $authorization = $raw.Trim() }
     if (-not $authorization) { throw ('Nothing was checked: -AuthorizationFile {0} is empty.' -f $AuthorizationFile) }
+    # said now as well as at the end: a stop on the way (Ctrl+C) would leave it unsaid
+    $AuthorizationFile = (Get-Item -LiteralPath $AuthorizationFile).FullName
+    Write-Warning ('{0} holds the NgDP authorization header: delete it when the check is done.' -f $AuthorizationFile)
 }
 elseif ($AskAuthorization) {
     $secure = Read-Host -AsSecureString -Prompt 'NgDP authorization header (from Administrativ Adgang)'
