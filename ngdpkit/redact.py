@@ -504,7 +504,7 @@ def ci_inert(text: str) -> str:
     (its console stream), which a CI job's log shows; idempotent."""
     if "##" not in text and "::" not in text:
         return text
-    text = _CI_ANYWHERE.sub(lambda m: "## " + text[m.start() + 2 : m.end()], text)
+    text = _CI_ANYWHERE.sub(lambda m: "## " + m.group(0)[2:], text)
     return _CI_LINE_START.sub(r"\1: ", text)
 
 

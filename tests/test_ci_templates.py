@@ -1305,6 +1305,22 @@ def test_an_empty_or_broken_secret_stops_before_the_kit_and_names_it(
         assert secrets[other].removeprefix("Basic ") not in log
 
 
+@pytest.mark.parametrize("system", ["github", "azure"])
+@pytest.mark.parametrize("header", ["Basic ", "Authorization: Basic", " basic\t"])
+def test_a_header_without_its_token_stops_before_the_kit(
+    system: str, header: str, tmp_path: Path, ci_sample: tuple[Path, dict[str, str]]
+) -> None:
+    """A CI engineer's second look: "Basic " alone passed the blank check, and the kit, taking
+    the word for the secret, found it in its own pages (four SECRET_LEAKs, exit 1, the run
+    cached as the previous one). A header with nothing after "Basic" stops with exit 2."""
+    sample, secrets = ci_sample
+    p = Pipeline(system, tmp_path, {**secrets, "NGDPKIT_TEST_AUTHORIZATION": header})
+    ws = p.workspace(sample)
+    codes = emulate(p, job_named(system, "run", "test"), ws, SHIM_MODE="fake", SHIM_CODE="0")
+    assert 2 in codes and shim_lines(p, "argv") == [], (codes, p.job_log()[-1500:])
+    assert "NGDPKIT_TEST_AUTHORIZATION" in p.job_log()
+
+
 @pytest.mark.parametrize("system", SYSTEMS)
 def test_a_p12_secret_with_crlf_line_ends_is_read(
     system: str, tmp_path: Path, ci_sample: tuple[Path, dict[str, str]]

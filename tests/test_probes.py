@@ -123,7 +123,9 @@ def test_expired_wrong_host_self_signed(ca: trustme.CA, serve: Any) -> None:
     ) == [("NET_TLS_INVALID", "error")]
 
 
-def test_client_certificate_required(ca: trustme.CA, serve: Any, tmp_path: Path) -> None:
+def mutual_tls(ca: trustme.CA, serve: Any, tmp_path: Path) -> tuple[Any, Any, Any, Path]:
+    """A local server that asks for a client certificate, and a client's (server, certificate,
+    key, the server CA's file)."""
     from cryptography import x509
     from cryptography.hazmat.primitives import serialization
 
@@ -134,6 +136,14 @@ def test_client_certificate_required(ca: trustme.CA, serve: Any, tmp_path: Path)
     key = serialization.load_pem_private_key(good.private_key_pem.bytes(), None)
     ca_file = tmp_path / "ca.pem"  # in the test's folder: the suite leaves nothing in /tmp
     ca_file.write_bytes(ca.cert_pem.bytes())
+    return s, cert, key, ca_file
+
+
+def test_client_certificate_required(ca: trustme.CA, serve: Any, tmp_path: Path) -> None:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    s, cert, key, ca_file = mutual_tls(ca, serve, tmp_path)
     with client_tls_context(cert, key, cafile=str(ca_file)) as ctx:
         assert (
             probe(
@@ -311,16 +321,7 @@ def test_the_header_reaches_ngdp_as_basic_whichever_form_the_secret_holds(
     reaches the server as ``Basic x``; a value that is none of them goes as it is."""
     import base64
 
-    from cryptography import x509
-    from cryptography.hazmat.primitives import serialization
-
-    client_ca = trustme.CA()
-    s = serve(server_ctx(ca.issue_cert("localhost"), client_ca=client_ca), status=200)
-    leaf = client_ca.issue_cert("workzone")
-    cert = x509.load_pem_x509_certificate(leaf.cert_chain_pems[0].bytes())
-    key = serialization.load_pem_private_key(leaf.private_key_pem.bytes(), None)
-    ca_file = tmp_path / "ca.pem"
-    ca_file.write_bytes(ca.cert_pem.bytes())
+    s, cert, key, ca_file = mutual_tls(ca, serve, tmp_path)
     token = base64.b64encode(b"5b3f2c1e-8d4a-4e7b-9c2f-1a6d3e8b7c40:t0ken").decode()
     # and a no-break space copied from a web page (it crashed a run's read of NgDP), and a
     # character HTTP cannot carry (sent as "?": a refusal, never a crash)
