@@ -181,6 +181,7 @@ DANISH: dict[str, str] = {
     "{count} mailbox(es) mapped in both environments have no contact point name in {name} (its contact points are pending or do not list the GUID), so where their replies land is not compared: {value}.": "{count} postkasse(r), der er tilknyttet i begge miljøer, har intet kontaktpunktsnavn i {name} (kontaktpunkterne mangler endnu eller kender ikke GUID'en), så hvor svar til dem lander, er ikke sammenlignet: {value}.",
     # run
     "{value} held the secret {values} and was replaced by a stub.": "{value} indeholdt hemmeligheden {values} og er erstattet af en pladsholder.",
+    "The secret {values} was written again when the pages were made anew from the inputs: its value stands in the inputs or the settings (a name, an address, a cell); use a secret that is in none of them.": "Hemmeligheden {values} blev skrevet igen, da siderne blev dannet på ny ud fra input: dens værdi står i input eller indstillingerne (et navn, en adresse, en celle); brug en hemmelighed, der ikke står nogen af stederne.",
     # contact points
     "Every contact point is hidden; at least one must be visible.": "Alle kontaktpunkter er skjulte; mindst ét skal være synligt.",
     "No contact point is attached to the receiving system {sys_id}; without one, replies go to the organisation's standard mailbox and are not saved on WorkZone cases.": "Intet kontaktpunkt er knyttet til modtagersystemet {sys_id}; uden et går svar til organisationens standardpostkasse og gemmes ikke på sager i WorkZone.",

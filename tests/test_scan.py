@@ -517,3 +517,23 @@ def test_a_token_written_in_url_escapes_or_quoted_as_python_bytes_is_hidden(
     path = tmp_path / "findings.json"
     path.write_text(json.dumps({"url": f"https://h/p?t={every_byte}"}), encoding="utf-8")
     assert found(path, {"NGDPKIT_TEST_AUTHORIZATION": [TOKEN]}) == ["NGDPKIT_TEST_AUTHORIZATION"]
+
+
+def test_a_file_that_leaks_again_is_named_once_and_the_cause_is_said() -> None:
+    """A CI engineer's look: a secret that was also the organisation's name gave 35
+    SECRET_LEAKs, pages named three times each (each was written anew and caught again), and
+    never the cause. Each file is named once; a file caught again says, once, that the value
+    stands in the inputs or the settings."""
+    from ngdpkit.run.scan import leak_findings
+
+    def rel(p: Path) -> str:
+        return p.name
+
+    first = leak_findings([(Path("index.html"), ["PW"]), (Path("a.json"), ["PW"])], rel)
+    assert [f.source for f in first] == ["index.html", "a.json"]
+    again = leak_findings([(Path("index.html"), ["PW"])], rel, first)
+    (cause,) = again
+    assert cause.code == "SECRET_LEAK" and cause.source == ""
+    assert "stands in the inputs or the settings" in cause.message and "PW" in cause.message
+    assert "står i input eller indstillingerne" in cause.text("da")
+    assert leak_findings([(Path("index.html"), ["PW"])], rel, first + again) == []

@@ -139,7 +139,7 @@ class EnvironmentRun(RunCore):
         configuration and rewrite the findings; the folder renders and scans again."""
         from .scan import leak_findings
 
-        self.extra += leak_findings(leaks, self.rel)
+        self.extra += leak_findings(leaks, self.rel, self.extra)
         (self.run_dir / "dispatcher-config.json").unlink(missing_ok=True)
         self.outputs.rewrite_findings()
         # The PDF's compressed text cannot be searched: it is printed again from the clean pages.
@@ -222,7 +222,11 @@ class EnvironmentRun(RunCore):
         from ..redact import one_line
 
         lang = self.settings.language
-        errors = [f for f in self.all_findings() if f.severity == "error"]
+        # one about the whole run before those about a file (a secret that stands in the inputs
+        # before the files it reached)
+        errors = sorted(
+            (f for f in self.all_findings() if f.severity == "error"), key=lambda f: f.source != ""
+        )
         lines = []
         for f in errors[:shown]:
             place = " ".join(x for x in (f.source, f.location) if x)

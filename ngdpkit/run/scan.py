@@ -325,11 +325,18 @@ def scrub_folder(
     return hits
 
 
-def leak_findings(leaks: list[tuple[Path, list[str]]], rel: Any) -> list[Finding]:
-    """``SECRET_LEAK`` for each file the scan replaced, named relative to the settings."""
+def leak_findings(
+    leaks: list[tuple[Path, list[str]]], rel: Any, said: list[Finding] | None = None
+) -> list[Finding]:
+    """``SECRET_LEAK`` for each file the scan replaced, named relative to the settings, once
+    per file: a file ``said`` already names held it again after the kit wrote it anew, so
+    the secret's value stands in what the kit writes from the inputs, and that is said once
+    instead (a CI engineer's look: a password that was also the organisation's name gave 35
+    findings, pages named three times each, and never the cause)."""
     from .. import findings as F
 
-    return [
+    before = {f.source for f in said or () if f.code == "SECRET_LEAK"}
+    found = [
         F.error(
             "SECRET_LEAK",
             "{value} held the secret {values} and was replaced by a stub.",
@@ -338,4 +345,12 @@ def leak_findings(leaks: list[tuple[Path, list[str]]], rel: Any) -> list[Finding
             values=", ".join(names),
         )
         for path, names in leaks
+        if rel(path) not in before
     ]
+    again = sorted({n for path, names in leaks if rel(path) in before for n in names})
+    if again and not any(f.template == _IN_INPUTS for f in said or ()):
+        found.append(F.error("SECRET_LEAK", _IN_INPUTS, "", values=", ".join(again)))
+    return found
+
+
+_IN_INPUTS = "The secret {values} was written again when the pages were made anew from the inputs: its value stands in the inputs or the settings (a name, an address, a cell); use a secret that is in none of them."
