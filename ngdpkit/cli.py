@@ -1280,6 +1280,13 @@ def cmd_child(args: argparse.Namespace) -> int:
     from .run.child import run_environment
 
     extra = [Finding.from_dict(d) for d in json.loads(args.extra)]
+    # A kit started in the background of a CI step (`&`) inherits Ctrl-C ignored, and its child
+    # then ignored the Ctrl-C the parent hands on when it is stopped: the run went on to its end
+    # (an attacker's second look). The parent's Ctrl-C counts whatever the child inherited.
+    import signal
+
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     # A SIGTERM sent to the whole process group (a cancelled CI job) reaches the children too
     with _terminate_as_ctrl_c():
         code = run_environment(

@@ -495,7 +495,9 @@ def terminal_text(text: str) -> str:
 # mailbox name "##vso[task.uploadfile]…certs/test.p12" in the export reached the log of the
 # step that holds the .p12, through a finding's line on the console.
 _CI_ANYWHERE = re.compile(r"##(vso)?\[", re.IGNORECASE)
-_CI_LINE_START = re.compile(r"(?m)^([ \t]*):(?=:)")
+# before the "::", any space but a line end: GitHub's runner trims the line (.NET TrimStart,
+# which takes a no-break or an ideographic space too: an attacker's second look)
+_CI_LINE_START = re.compile(r"(?m)^([^\S\n]*):(?=:)")
 
 
 def ci_inert(text: str) -> str:

@@ -996,4 +996,7 @@ def test_a_ci_log_command_in_a_value_reaches_the_console_as_text(sample_copy: Pa
     assert "##vso[" not in r.stdout + r.stderr and "## vso[task.uploadfile]" in r.stdout
     assert ci_inert("12##[error]GODKEND") == "12## [error]GODKEND"
     assert ci_inert("ok\n  ::add-mask::x") == "ok\n  : :add-mask::x"
+    # GitHub trims any space (.NET TrimStart): a no-break or ideographic space before "::"
+    assert ci_inert("x\n\u00a0::error::P") == "x\n\u00a0: :error::P"
+    assert ci_inert("\u3000::warning::w") == "\u3000: :warning::w"
     assert ci_inert("a::b ##VSO[x]") == "a::b ## VSO[x]" == ci_inert(ci_inert("a::b ##VSO[x]"))

@@ -6,6 +6,7 @@ import contextlib
 import json
 import re
 import shutil
+import signal
 import sys
 import zipfile
 from collections.abc import Iterator
@@ -88,6 +89,12 @@ def sample_run(
 def run_sample(sample: Path, *args: str) -> Any:
     """`ngdpkit run` on one environment (test) of a sample copy, with extra arguments."""
     return run_cli("run", "--settings", str(sample / "migration.toml"), "--env", "test", *args)
+
+
+def sigint_ignored() -> None:
+    """For ``Popen(preexec_fn=…)``: Ctrl-C ignored, as a non-interactive shell starts a command
+    with ``&``."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def all_secret_parts(sample: Path) -> dict[str, list[str]]:
@@ -923,7 +930,10 @@ def test_a_notebook_whose_step_file_cannot_be_read_ends_the_run_before_the_one_a
     assert all("Kørslen blev afbrudt, før den var færdig" in p.read_text("utf-8") for p in pages)
 
 
-@pytest.mark.parametrize("whom", ["the parent", "the process group", "Ctrl-C, then a kill"])
+@pytest.mark.parametrize(
+    "whom",
+    ["the parent", "the process group", "Ctrl-C, then a kill", "the parent, in the background"],
+)
 def test_sigterm_ends_a_run_as_ctrl_c_does_and_leaves_no_secret(
     sample_copy: Path, tmp_path: Path, whom: str
 ) -> None:
@@ -948,7 +958,9 @@ def test_sigterm_ends_a_run_as_ctrl_c_does_and_leaves_no_secret(
         stderr=subprocess.STDOUT,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        preexec_fn=sigint_default,
+        # "in the background": Ctrl-C ignored, as a CI step's `ngdpkit run … &` starts it (its
+        # child ignored the Ctrl-C the parent hands on, and the run went on to its end)
+        preexec_fn=sigint_ignored if whom.endswith("background") else sigint_default,
         start_new_session=True,  # its own process group, as a CI job's step has
     )
     assert proc.stdout is not None
@@ -963,7 +975,7 @@ def test_sigterm_ends_a_run_as_ctrl_c_does_and_leaves_no_secret(
     planted_page = '<html><body><div class="nk"><h1>Godkendelsesdokument</h1></div></body></html>'
     (run_dir / "signoff" / "index.html").write_text(planted_page, encoding="utf-8")
     (run_dir / "signoff" / "signoff.pdf").write_bytes(b"%PDF-1.7 planted")
-    if whom == "the parent":
+    if whom.startswith("the parent"):
         proc.send_signal(signal.SIGTERM)
     elif whom == "the process group":
         os.killpg(proc.pid, signal.SIGTERM)

@@ -537,3 +537,7 @@ def test_a_file_that_leaks_again_is_named_once_and_the_cause_is_said() -> None:
     assert "stands in the inputs or the settings" in cause.message and "PW" in cause.message
     assert "står i input eller indstillingerne" in cause.text("da")
     assert leak_findings([(Path("index.html"), ["PW"])], rel, first + again) == []
+    # another secret in a file named before is named (an attacker's second look: named by
+    # file alone, it went unnamed)
+    (other,) = leak_findings([(Path("index.html"), ["PW", "AUTH"])], rel, first + again)
+    assert other.source == "index.html" and other.params["values"] == "AUTH"

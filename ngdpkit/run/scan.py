@@ -335,21 +335,31 @@ def leak_findings(
     findings, pages named three times each, and never the cause)."""
     from .. import findings as F
 
-    before = {f.source for f in said or () if f.code == "SECRET_LEAK"}
-    found = [
-        F.error(
-            "SECRET_LEAK",
-            "{value} held the secret {values} and was replaced by a stub.",
-            rel(path),
-            value=rel(path),
-            values=", ".join(names),
-        )
-        for path, names in leaks
-        if rel(path) not in before
-    ]
-    again = sorted({n for path, names in leaks if rel(path) in before for n in names})
+    # (file, secret) pairs already named: another secret in a file named before is new (an
+    # attacker's look: named by file alone, it went unnamed)
+    before = {
+        (f.source, name)
+        for f in said or ()
+        if f.code == "SECRET_LEAK" and f.source
+        for name in str(f.params.get("values", "")).split(", ")
+    }
+    found = []
+    again: set[str] = set()
+    for path, names in leaks:
+        fresh = [n for n in names if (rel(path), n) not in before]
+        again |= {n for n in names if (rel(path), n) in before}
+        if fresh:
+            found.append(
+                F.error(
+                    "SECRET_LEAK",
+                    "{value} held the secret {values} and was replaced by a stub.",
+                    rel(path),
+                    value=rel(path),
+                    values=", ".join(fresh),
+                )
+            )
     if again and not any(f.template == _IN_INPUTS for f in said or ()):
-        found.append(F.error("SECRET_LEAK", _IN_INPUTS, "", values=", ".join(again)))
+        found.append(F.error("SECRET_LEAK", _IN_INPUTS, "", values=", ".join(sorted(again))))
     return found
 
 
