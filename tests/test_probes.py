@@ -139,23 +139,25 @@ def mutual_tls(ca: trustme.CA, serve: Any, tmp_path: Path) -> tuple[Any, Any, An
     return s, cert, key, ca_file
 
 
+def ngdp_probe(s: Any, ca: trustme.CA, ctx: Any, authorization: str) -> list[tuple[str, str]]:
+    """A probe of kind "ngdp" at ``s``, presenting ``ctx``'s certificate and the header."""
+    return probe(
+        s.url(),
+        "ngdp",
+        timeout=5,
+        verify=verify_ctx(ca),
+        client_ctx=ctx,
+        authorization=authorization,
+    )
+
+
 def test_client_certificate_required(ca: trustme.CA, serve: Any, tmp_path: Path) -> None:
     from cryptography import x509
     from cryptography.hazmat.primitives import serialization
 
     s, cert, key, ca_file = mutual_tls(ca, serve, tmp_path)
     with client_tls_context(cert, key, cafile=str(ca_file)) as ctx:
-        assert (
-            probe(
-                s.url(),
-                "ngdp",
-                timeout=5,
-                verify=verify_ctx(ca),
-                client_ctx=ctx,
-                authorization="Basic eA==",
-            )
-            == []
-        )
+        assert ngdp_probe(s, ca, ctx, "Basic eA==") == []
     other = trustme.CA().issue_cert("intruder")
     cert2 = x509.load_pem_x509_certificate(other.cert_chain_pems[0].bytes())
     key2 = serialization.load_pem_private_key(other.private_key_pem.bytes(), None)
@@ -335,15 +337,5 @@ def test_the_header_reaches_ngdp_as_basic_whichever_form_the_secret_holds(
     ]
     with client_tls_context(cert, key, cafile=str(ca_file)) as ctx:
         for form in forms:
-            assert (
-                probe(
-                    s.url(),
-                    "ngdp",
-                    timeout=5,
-                    verify=verify_ctx(ca),
-                    client_ctx=ctx,
-                    authorization=form,
-                )
-                == []
-            )
+            assert ngdp_probe(s, ca, ctx, form) == []
     assert s.seen == [f"Basic {token}"] * 4 + ["Bearer abc", "Bearer ?"]
