@@ -653,12 +653,15 @@ def cmd_cert_inspect(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
+    from .documents.signature_check import is_pdf
     from .run.audit import verify, verify_bundle
 
     target = _named_run(args.target)  # runs/<env>/LATEST: the run it names
     if not target.exists():
         _err(f"{args.target}: not found")
         return 2
+    if is_pdf(target):  # signoff.pdf on its own: its signatures, and no trail to check
+        return _audit_verify_pdf(target, expect_hash=args.expect_hash)
     if target.is_file() and target.suffix.lower() == ".zip":  # a support bundle, as it came
         verdict = verify_bundle(target, expect_hash=args.expect_hash)
     else:
@@ -669,6 +672,28 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
         print(f"intact: {verdict.records} records, final hash {verdict.final_hash}")
         return 0
     for problem in verdict.problems:
+        print(f"NOT INTACT: {one_line(problem)}")
+    return 1
+
+
+def _audit_verify_pdf(pdf: Path, *, expect_hash: str | None) -> int:
+    """``audit verify`` of a PDF (recognised by its first bytes): who signed it and whether
+    each signature is intact; exit 0 when all are, 1 when one is broken or there is none."""
+    from .documents.signature_check import check_lone_pdf
+
+    said = check_lone_pdf(pdf)
+    for note in said.notes:
+        print(one_line(note))
+    print(
+        "a PDF carries no audit trail: the run's records and its other files are checked by "
+        "verifying its run folder or its support bundle (ngdpkit audit verify RUN_DIR|BUNDLE.zip)"
+    )
+    if expect_hash:
+        print("--expect-hash is not checked here: the anchor is a hash of the run's audit trail")
+    if not said.problems:
+        print(f"intact: {len(said.notes)} signature(s), each over the whole file")
+        return 0
+    for problem in said.problems:
         print(f"NOT INTACT: {one_line(problem)}")
     return 1
 
@@ -791,6 +816,13 @@ def cmd_confirm(args: argparse.Namespace) -> int:
     _no_secret_in_confirmation(settings, env, by=args.by, note=args.note)
     path = confirmations_path(settings.path)
     values = ""
+    if args.step in (5, 6):  # the portal's or WorkZone's values: those of the latest run
+        values, why = _latest_step_values(settings, args.env, args.step)
+        if not values:
+            print(
+                f"note: {why}; this confirmation will not count for step {args.step} until it"
+                " is given after a run that has them"
+            )
     if args.step == 7:  # the dispatcher: a confirmation is for the values of the latest run
         values, withheld = _latest_dispatcher_values(settings, args.env)
         if withheld:  # a run there is: it held its values back (not "no run yet")
@@ -867,6 +899,37 @@ def _blocked_in_latest_run(settings: Any, environment: str, step: int) -> str:
 
 
 _CODE = re.compile(r"[A-Z][A-Z0-9_]{1,63}")  # a finding code, as a step file may name it
+
+
+def _latest_step_values(settings: Any, environment: str, step: int) -> tuple[str, str]:
+    """(the SHA-256 of step 5's contact points or step 6's mapping in the environment's
+    latest run, "") or ("", why there is none). Only a folder that verifies as this
+    environment's run is read (its step files are then the kit's own), as ``status``
+    reads; the values are those a run's checklist holds the confirmation against (a
+    week-two consultant: confirmations given in week one stayed done after a new export
+    changed the mapping)."""
+    from .checks.evidence import mapping_values_sha256, portal_values_sha256
+    from .compare.runs import latest_run
+    from .run.neighbours import check_folder
+    from .steps.records import ContactPointsRecord, SystemRecord, read_step
+
+    what = "contact points" if step == 5 else "mapping"
+    run_dir = latest_run(settings.base_dir / "runs" / environment)
+    if run_dir is None:
+        return "", f"no finished run of this environment has its {what} yet"
+    if check_folder(run_dir, environment=environment)[0] is None:
+        return "", f"the latest run ({run_dir.name}) does not verify, so it is not read"
+    kind = ContactPointsRecord if step == 6 else SystemRecord
+    values = ""
+    try:
+        record = read_step(run_dir / "steps" / f"{kind.step}.json").record
+        if isinstance(record, ContactPointsRecord):
+            values = mapping_values_sha256(record.mapping)
+        elif isinstance(record, SystemRecord):
+            values = portal_values_sha256(record.portal)
+    except (OSError, ValueError, InputError):
+        values = ""
+    return values, "" if values else f"the latest run ({run_dir.name}) has no {what}"
 
 
 def _latest_dispatcher_values(settings: Any, environment: str) -> tuple[str, tuple[str, ...]]:

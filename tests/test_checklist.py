@@ -372,10 +372,14 @@ def test_a_confirmation_never_outweighs_what_the_kit_saw(
     for step in ("5", "7"):
         c = cli("confirm", "--settings", str(toml), "--env", "test", "--step", step, "--by", "K")
         assert c.returncode == 0, c.stderr
+    six = cli("confirm", "--settings", str(toml), "--env", "test", "--step", "6", "--by", "K")
+    assert six.returncode == 0 and "note:" not in six.stdout, six.stdout + six.stderr
     sim, _ = serve(sample, "test", tmp_path)
     with sim:
         _, run_dir = run(sample, "--online", "ngdp")
     checklist = rows(run_dir)
+    # the mapping the confirmation followed is this run's: step 6 counts
+    assert checklist[6]["status"] == "done" and checklist[6]["evidence"] == "confirmed"
     assert checklist[5]["status"] == "to_do" and "portal-todo.xlsx" in checklist[5]["next_action"]
     assert checklist[7]["status"] == "done" and checklist[7]["evidence"] == "confirmed"
     text = toml.read_text("utf-8")
@@ -390,6 +394,10 @@ def test_a_confirmation_never_outweighs_what_the_kit_saw(
     _, later = run(sample)
     step7 = rows(later)[7]
     assert step7["status"] != "done" and "bekræft igen" in step7["detail"], step7
+    # the dispatcher changed, the mapping and the portal's values did not: the confirmations
+    # of steps 5 and 6 (given after the first run, offline) still count
+    assert rows(later)[6]["evidence"] == "confirmed", rows(later)[6]
+    assert rows(later)[5]["evidence"] == "confirmed", rows(later)[5]
 
 
 # --- the status rules themselves (deliverables.checklist.evaluate), without a run ---------
@@ -725,3 +733,94 @@ def test_the_portal_says_its_ip_addresses_are_not_given_yet() -> None:
     )
     fields = dict(portal_fields(portal, "da"))
     assert fields["3. IP-adresser"] == "ikke angivet endnu (server_ips)"
+
+
+def test_portal_and_mapping_confirmations_count_only_for_the_values_they_followed() -> None:
+    """A week-two consultant: steps 5 and 6 confirmed in week one stayed done after a new
+    export added, removed and moved mailboxes, so the checklist and the runbook said the
+    portal and WorkZone were ready where they lacked five mailboxes. Like step 7, a
+    confirmation of steps 5 and 6 is for the values of the run it followed: other values
+    (or none recorded, as before this rule or before any run) ask to confirm again."""
+    import pandas as pd
+
+    from ngdpkit.checks.evidence import (
+        DETAILS,
+        Confirmation,
+        _confirmed,
+        mapping_values_sha256,
+        portal_values_sha256,
+    )
+    from ngdpkit.deliverables.portal import PortalContactPoint, PortalRegistration, PortalSystem
+
+    def frame(*rows: tuple[str, str, str, str]) -> Any:
+        return pd.DataFrame(
+            [
+                dict(zip(("mailbox_id", "subject_id", "ngdp_guid", "status"), r, strict=True))
+                for r in rows
+            ]
+        ).assign(mailbox_name="x", row=1)
+
+    a = ("0100233", "", "7f9c69da-044c-5324-b789-212f3097dbac", "mapped")
+    b = ("0100272", "2", "9366b98e-64ef-58fe-a723-950f3d511167", "mapped")
+    week_one = mapping_values_sha256(frame(a, b))
+    assert len(week_one) == 64 and week_one == mapping_values_sha256(frame(b, a))  # any order
+    assert mapping_values_sha256(frame(a, b).assign(mailbox_name="renamed")) == week_one
+    moved = (b[0], b[1], a[2], "mapped")
+    assert mapping_values_sha256(frame(a, moved)) != week_one  # another contact point
+    assert mapping_values_sha256(frame(a)) != week_one  # a mailbox removed
+    assert mapping_values_sha256(frame(a, (*b[:3], "retired"))) != week_one
+    assert mapping_values_sha256(None) == mapping_values_sha256(frame().iloc[0:0]) == ""
+
+    def portal(*translations: str) -> PortalRegistration:
+        system = PortalSystem("WorkZone test", "REST_PULL", (), None, "MEMO", None)
+        point = PortalContactPoint(
+            name="Borgerservice", id=a[2], targets=("CITIZEN",), visible=True,
+            translations=translations,
+        )  # fmt: skip
+        return PortalRegistration("s", "test", "test", "p", system, (point,), ())
+
+    portal_one = portal_values_sha256(portal("0100233", "0100272:2"))
+    assert portal_one == portal_values_sha256(portal("0100272:2", "0100233"))
+    assert portal_values_sha256(portal("0100233")) != portal_one
+    assert portal_values_sha256(None) == ""
+
+    def confirmed(step: int, values: str) -> Confirmation:
+        return Confirmation("test", step, "Anne", "2026-11-27T10:00:00Z", "", "0" * 64, "h", values)
+
+    words = DETAILS["da"]
+    now = {"contact_points": portal_one, "mapping": week_one}
+    out: dict[str, StepEvidence] = {}
+    _confirmed(
+        out, [confirmed(5, portal_one), confirmed(6, week_one)], "test", None, words, "da", now
+    )
+    assert out["contact_points"].kind == out["mapping"].kind == "confirmed"
+
+    later = {"contact_points": portal_values_sha256(portal("0100233")), "mapping": "f" * 64}
+    out = {}
+    _confirmed(
+        out, [confirmed(5, portal_one), confirmed(6, week_one)], "test", None, words, "da", later
+    )
+    assert out["contact_points"].kind == out["mapping"].kind == "planned"
+    assert out["contact_points"].detail.startswith("bekræftet for andre kontaktpunkter")
+    assert "portal-todo.xlsx" in out["contact_points"].detail
+    assert "bekræftet for en anden tilknytning end denne kørsels (Anne, " in out["mapping"].detail
+    assert "bekræft igen" in out["mapping"].detail
+
+    out = {}  # given before any run had the values (or by a kit that did not record them)
+    _confirmed(out, [confirmed(5, ""), confirmed(6, "")], "test", None, words, "da", now)
+    assert out["contact_points"].kind == out["mapping"].kind == "planned"
+    assert "det står ikke, hvilke værdier bekræftelsen gjaldt" in out["mapping"].detail
+
+    out = {}  # another step's confirmation needs no values
+    _confirmed(out, [confirmed(2, "")], "test", None, words, "da", now)
+    assert out["certificate"].kind == "confirmed"
+
+
+def test_confirming_step_6_before_any_run_says_it_will_not_count(sample_copy: Path) -> None:
+    """``confirm --step 5|6`` records the latest run's values; with no run yet it says that
+    the confirmation will not count until it is given after one (as ``--step 7`` says)."""
+    toml = str(sample_copy / "migration.toml")
+    r = cli("confirm", "--settings", toml, "--env", "test", "--step", "6", "--by", "Anne")
+    assert r.returncode == 0, r.stderr
+    assert "note: no finished run of this environment has its mapping yet" in r.stdout
+    assert "will not count for step 6 until it is given after a run" in r.stdout

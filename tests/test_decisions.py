@@ -391,3 +391,35 @@ def test_a_decision_is_never_added_where_it_would_not_be_read_as_one(tmp_path: P
     )
     write_decisions(danish, [ours])  # the kit's order in Danish: added
     assert [d.key for d in read_decisions(danish, label="danish.csv")[0].decisions] == ["0103679"]
+
+
+def test_a_removed_mailbox_retired_in_the_decisions_is_no_longer_a_warning(tmp_path: Path) -> None:
+    """A week-two consultant: a decision for a mailbox the next export no longer had stayed a
+    warning on every run, and the file only grows, so "klar" was out of reach but by
+    rewriting its history. Appending a retire for the mailbox says it left on purpose: an
+    info; the other decisions for absent mailboxes stay warnings that say so."""
+    from ngdpkit.inputs.decisions import check_against
+
+    path = tmp_path / "decisions-test.csv"
+    _write(
+        path,
+        [
+            "0100309;accept;7f9c69da-044c-5324-b789-212f3097dbac;Anne;2026-11-27T10:00:00+01:00;",
+            "0100444;override;7f9c69da-044c-5324-b789-212f3097dbac;Anne;2026-11-27T10:00:00+01:00;",
+            "0100309;retire;;Anne;2026-12-04T10:00:00+01:00;taget ud af eksporten",
+        ],
+    )
+    log, problems = read_decisions(path, label="decisions-test.csv")
+    assert problems == []
+    usable, found = check_against(log, {("0100233", "")}, None)
+    assert usable == ()
+    by_mailbox = {f.params["mailbox"]: f for f in found}
+    assert {(m, f.code, f.severity) for m, f in by_mailbox.items()} == {
+        ("0100309", "DECISION_MAILBOX_UNKNOWN", "info"),
+        ("0100444", "DECISION_MAILBOX_UNKNOWN", "warning"),
+    }
+    assert "append a retire decision for it" in by_mailbox["0100444"].message
+    assert "tilføj en retire-beslutning for den" in by_mailbox["0100444"].text("da")
+    assert (
+        by_mailbox["0100309"].text("da").startswith("Postkassen 0100309 (udgår af Anne 04-12-2026")
+    )

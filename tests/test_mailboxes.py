@@ -595,3 +595,182 @@ def test_hostile_csvs_and_hidden_rows_the_byte_search_would_miss(tmp_path: Path)
             dst.writestr(info, data)
     (hidden,) = codes(read_mailbox_export(hostile, label="hostile.xlsx"), "MAILBOX_ROWS_HIDDEN")
     assert "(rows 3, 4)" in hidden.message, hidden.message
+
+
+def test_several_sheets_with_the_mailbox_columns_are_named(tmp_path: Path) -> None:
+    """A consultant's pass on an export re-saved in Excel: a filtered copy of 43 rows placed
+    first was read, and the full list after it (157 more mailboxes) left out with exit 0 and
+    only MAILBOX_SHEET_USED. Every other sheet whose header row has the mailbox columns is
+    named with its rows, with the way to choose; the settings' sheet, or one such sheet,
+    says nothing."""
+    from ngdpkit.findings import danish_text
+    from ngdpkit.inputs.workbooks import TableCache
+
+    rows = [[f"0100{i:03d}", f"Navn {i}", "Borgerservice", "", "", ""] for i in range(7)]
+    path = write_xlsx(
+        tmp_path / "e.xlsx",
+        [HEAD, *rows[:3]],
+        title="Filtreret",
+        extra_sheets={"Alle": [["Eksport"], HEAD, *rows, []], "Noter": [["intet her"]]},
+    )
+    e = read_mailbox_export(path, label="e.xlsx")
+    assert e.sheet == "Filtreret" and len(e) == 3
+    (several,) = codes(e, "MAILBOX_SHEETS_SEVERAL")
+    assert several.severity == "warning" and several.location == "Filtreret"
+    assert several.message.startswith(
+        "Sheet 'Filtreret' was read (3 rows), but sheet 'Alle' (7 rows) also has the mailbox"
+    )
+    assert 'under [inputs]: mailboxes_sheet = "<sheet>"' in several.message
+    assert (danish_text(several.template, several.params) or "").startswith(
+        "Arket 'Filtreret' blev læst (3 rækker), men arket 'Alle' (7 rækker) har også"
+    )
+    # the tables the run reads ahead keep the other sheets
+    collected = TableCache(collect=True)
+    read_mailbox_export(path, label="e.xlsx", cache=collected)
+    folder = tmp_path / "tables"
+    folder.mkdir()
+    collected.save(folder)
+    again = read_mailbox_export(path, label="e.xlsx", cache=TableCache(folder))
+    assert [f.to_dict() for f in again.findings] == [f.to_dict() for f in e.findings]
+    # the sheet named in the settings: the consultant chose
+    chosen = read_mailbox_export(path, label="e.xlsx", sheet="Alle")
+    assert len(chosen) == 7 and not codes(chosen, "MAILBOX_SHEETS_SEVERAL")
+    # two others: both named, each with its rows
+    three = write_xlsx(
+        tmp_path / "three.xlsx",
+        [HEAD, *rows[:1]],
+        extra_sheets={"A": [HEAD, *rows[:2]], "B": [HEAD[:2], *rows[:4]]},
+    )
+    (several,) = codes(read_mailbox_export(three, label="t.xlsx"), "MAILBOX_SHEETS_SEVERAL")
+    assert "but 2 other sheets ('A' (2), 'B' (4); their rows in brackets)" in several.message
+    single = write_xlsx(tmp_path / "one.xlsx", [HEAD, *rows], extra_sheets={"x": [["y"]]})
+    assert not codes(read_mailbox_export(single, label="o.xlsx"), "MAILBOX_SHEETS_SEVERAL")
+
+
+def test_blank_units_are_named_and_merged_cells_said(tmp_path: Path) -> None:
+    """A consultant's pass: an export with a unit column and some units blank said nothing,
+    and the plan proposed a contact point "(ingen enhed)". Blank units are one warning with
+    their count and first rows; those in a merged range (Excel's "Merge & Center" keeps the
+    value in the top-left cell only) are one more, naming the range and how to mend it. A
+    unit that is a formula without its value is CELL_FORMULA_NO_VALUE, not a blank."""
+    import openpyxl
+
+    from ngdpkit.findings import danish_text
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Postkasser"
+    ws.append(["Eksport"])
+    ws.append(HEAD)
+    ws.append(["0100250", "A", "Borgerservice", "", "", ""])
+    for i in range(7):
+        ws.append([f"010026{i}", "B", None, "", "", ""])
+    ws.append(["0100270", "C", "", "", "", ""])
+    ws.append(["0100271", "D", "=B1", "", "", ""])
+    ws.merge_cells("C3:C9")  # "Borgerservice" in C3 only
+    path = tmp_path / "merged.xlsx"
+    wb.save(path)
+    e = read_mailbox_export(path, label="merged.xlsx")
+    merged, plain = codes(e, "MAILBOX_UNIT_BLANK")
+    assert (merged.severity, merged.location) == ("warning", "Postkasser!4")
+    assert merged.message.startswith(
+        "The responsible unit is blank in 6 rows (4, 5, 6, 7, 8 and 1 more) of sheet "
+        "'Postkasser' because the cells are merged (C3:C9)"
+    )
+    assert "unmerge the cells in Excel and fill in each row's unit" in merged.message
+    assert "fordi cellerne er flettet (C3:C9)" in (
+        danish_text(merged.template, merged.params) or ""
+    )
+    assert plain.location == "Postkasser!10"
+    assert plain.message.startswith(
+        "The responsible unit is blank in 2 rows (10, 11) of sheet 'Postkasser': the "
+        'contact point plan puts their mailboxes (0100266, 0100270) under "(ingen enhed)"'
+    )
+    assert [f.location for f in codes(e, "CELL_FORMULA_NO_VALUE")] == ["Postkasser!12"]
+    assert (danish_text(plain.template, plain.params) or "").startswith(
+        "Den ansvarlige enhed er tom i 2 rækker (10, 11) på arket 'Postkasser'"
+    )
+    # a CSV names no sheet; an export without blank units, or without the column, says nothing
+    csv = tmp_path / "e.csv"
+    csv.write_text("Postkasse-ID;Postkassenavn;Enhed\n1;A;U\n2;B;\n", encoding="utf-8")
+    (blank,) = codes(read_mailbox_export(csv, label="e.csv"), "MAILBOX_UNIT_BLANK")
+    assert blank.message.startswith("The responsible unit is blank in 1 row (3): the contact")
+    full = write_xlsx(tmp_path / "full.xlsx", [HEAD[:3], ["1", "A", "U"]])
+    assert not codes(read_mailbox_export(full, label="f.xlsx"), "MAILBOX_UNIT_BLANK")
+    none = write_xlsx(tmp_path / "none.xlsx", [HEAD[:2], ["1", "A"]])
+    assert not codes(read_mailbox_export(none, label="n.xlsx"), "MAILBOX_UNIT_BLANK")
+
+
+def test_one_mailbox_as_text_and_as_a_number_is_a_duplicate(tmp_path: Path) -> None:
+    """A consultant's pass: ``0100253`` (text) and ``100253`` (a number) are one mailbox, as
+    the kit's matching compares IDs (as integers), and gave no MAILBOX_ID_DUPLICATE. IDs and
+    subjects are compared so, and the finding names both spellings; one spelling keeps the
+    finding it always had."""
+    from ngdpkit.findings import danish_text
+
+    path = write_xlsx(
+        tmp_path / "e.xlsx",
+        [
+            HEAD,
+            ["0100253", "A", "U", "", "", ""],
+            [100253, "A", "U", "", "", ""],
+            ["0100254", "B", "U", "", "01", ""],
+            ["0100254", "B", "U", "", 1, ""],
+            ["0100254", "B", "U", "", 2, ""],
+            ["0100255", "C", "U", "", "", ""],
+        ],
+    )
+    e = read_mailbox_export(path, label="e.xlsx")
+    first, second = codes(e, "MAILBOX_ID_DUPLICATE")
+    assert (first.severity, first.location) == ("error", "Sheet1!2")
+    assert first.message.startswith(
+        "Mailbox ID 0100253 appears 2 times (rows 2, 3), written as 0100253, 100253: the kit"
+    )
+    assert second.message.startswith(
+        "Mailbox ID 0100254:01 appears 2 times (rows 4, 5), written as 0100254:01, 0100254:1"
+    )
+    assert (danish_text(first.template, first.params) or "").startswith(
+        "Postkasse-ID 0100253 står 2 gange (rækkerne 2, 3), skrevet som 0100253, 100253"
+    )
+    # IDs of one length all starting with 0 (the common export) are not read as numbers
+    plain = write_xlsx(tmp_path / "p.xlsx", [HEAD[:2], ["0100253", "A"], ["0100253", "B"]])
+    (dup,) = codes(read_mailbox_export(plain, label="p.xlsx"), "MAILBOX_ID_DUPLICATE")
+    assert dup.message == "Mailbox ID 0100253 appears 2 times (rows 2, 3)."
+
+
+def test_a_formula_without_a_value_in_any_column_read_is_named(tmp_path: Path) -> None:
+    """A consultant's pass: a unit or subject cell holding a formula with no saved value was
+    read as blank without a word (ID and name cells gave CELL_FORMULA_NO_VALUE). Every column
+    the kit reads gives it, naming the column in the run's language."""
+    from ngdpkit.findings import danish_text
+
+    path = write_xlsx(
+        tmp_path / "e.xlsx",
+        [HEAD, ["1", "A", "=C3", "", "=E3", ""], ["2", "B", "U", "=D2", "", ""]],
+    )
+    found = codes(read_mailbox_export(path, label="e.xlsx"), "CELL_FORMULA_NO_VALUE")
+    assert [(f.location, f.params["value"]) for f in found] == [
+        ("Sheet1!2", "responsible unit"),
+        ("Sheet1!2", "subject id"),
+        ("Sheet1!3", "case number"),
+    ]
+    assert all(f.severity == "error" for f in found)
+    assert (danish_text(found[0].template, found[0].params) or "").startswith(
+        "Cellen ansvarlig enhed indeholder en formel uden gemt værdi"
+    )
+
+
+def test_no_header_row_says_how_far_the_kit_looked(tmp_path: Path) -> None:
+    """The exit-2 line lists the columns seen; a header below the rows searched (a long title
+    block) reads as none, so the line says how many rows are searched."""
+    deep = write_xlsx(tmp_path / "deep.xlsx", [*[["Titel"]] * 30, HEAD[:2], ["1", "A"]])
+    with pytest.raises(InputError) as info:
+        read_mailbox_export(deep, label="deep.xlsx")
+    (problem,) = info.value.problems
+    assert "has columns: Titel (the header row is looked for in the first 30 rows of each" in (
+        problem
+    )
+    csv = tmp_path / "e.csv"
+    csv.write_text("A;B\n1;2\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"has columns: A, B \(.* in the first 30 rows\);"):
+        read_mailbox_export(csv, label="e.csv")

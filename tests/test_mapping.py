@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -295,3 +296,49 @@ def test_the_plan_counts_mailboxes_not_rows() -> None:
     (entry,) = contact_point_plan(frame)
     assert entry.mailboxes == 2
     assert entry.translations == ("0100233:1", "0100233:2", "0100233:3", "0100240")
+
+
+def test_a_unit_none_of_whose_mailboxes_is_mapped_is_named_once() -> None:
+    """A week-two consultant: a unit new in the export ("Klima og Bæredygtighed") gave only
+    MAILBOX_UNMAPPED for its mailbox, and the suggestions proposed other units' contact
+    points. With contact points known and something mapped, each unit none of whose
+    mailboxes is mapped (or retired) is one UNIT_NO_CONTACT_POINT (info) at its first row;
+    a unit partly mapped, or a run where nothing is mapped yet, gives none."""
+    export = frame(
+        [
+            ("0100233", "", "Pas", "Borgerservice"),
+            ("0100253", "", "Kørekort", "Borgerservice"),
+            ("0103801", "", "Klimaplan", "Klima og Bæredygtighed"),
+            ("0103802", "", "Klimatilpasning", "Klima og Bæredygtighed"),
+            ("0103803", "", "Vej", "Teknik og Miljø"),
+            ("0103804", "", "Park", "Teknik og Miljø"),
+        ]
+    )
+    points = cps(cp(A, "Borgerservice", [(100233, None), (100253, None), (103804, None)]))
+
+    def run(points: list[ContactPoint]) -> Any:
+        return map_mailboxes(
+            export,
+            mapping=None,
+            contact_points=points,
+            system_id=SYS,
+            default_contact_point=A,
+            export_label="e.xlsx",
+            export_sheet="Ark",
+        )
+
+    found = [f for f in run(points).findings if f.code == "UNIT_NO_CONTACT_POINT"]
+    assert [(f.severity, f.location, f.params["unit"], f.params["count"]) for f in found] == [
+        ("info", "Ark!4", "'Klima og Bæredygtighed'", "2")
+    ]
+    assert (
+        found[0]
+        .text("da")
+        .startswith(
+            "Ingen postkasse i enheden 'Klima og Bæredygtighed' er tilknyttet (2 postkasser): "
+            "intet kontaktpunkt i dette miljø oversætter dem"
+        )
+    )
+    assert "Administrativ Adgang" in found[0].message
+    nothing = run(cps(cp(A, "Borgerservice")))  # nothing mapped yet: no unit is new
+    assert not [f for f in nothing.findings if f.code == "UNIT_NO_CONTACT_POINT"]

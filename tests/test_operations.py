@@ -380,3 +380,45 @@ def test_no_address_cell_of_the_firewall_order_is_empty(sample_dir: Path) -> Non
         r for r in firewall_rules(replace(env_of(sample_dir), servers=())) if r["purpose"] == "ngdp"
     ]
     assert rules and {r["source_ip"] for r in rules} == {SERVERS_ADDRESSES}
+
+
+def _firewall_page(sample_dir: Path, language: str) -> str:
+    from ngdpkit.deliverables.firewall import FirewallRule
+    from ngdpkit.documents.pages import Markup
+    from ngdpkit.documents.signoff import render_firewall
+
+    rows = [FirewallRule.of(r) for r in firewall_rules(env_of(sample_dir))]
+    return render_firewall(rows, language=language, nav=Markup(""), banners=[], environment="test")
+
+
+def test_the_danish_firewall_intro_names_the_marker_the_danish_table_shows(
+    sample_dir: Path,
+) -> None:
+    """An IT manager's read: the Danish intro spoke of rows marked »(resolve by DNS)«, and
+    the Danish table showed "(slås op i DNS)"."""
+    from ngdpkit.deliverables.firewall import FirewallRule, firewall_table
+    from ngdpkit.documents.i18n import t
+
+    intro = t("da", "firewall_intro")
+    named = re.findall(r"»([^«]+)«", intro)
+    assert named and "(resolve by DNS)" not in intro
+    rows = [FirewallRule.of(r) for r in firewall_rules(env_of(sample_dir))]
+    _, cells = firewall_table(rows, "da")
+    table_text = {str(c) for row in cells for c in row}
+    assert all(marker in table_text for marker in named), named
+    page = _firewall_page(sample_dir, "da")
+    assert "»(slås op i DNS)«" in page and "(slås op i DNS)</td>" in page
+
+
+def test_a_servers_host_name_is_kept_whole_in_the_firewall_tables(sample_dir: Path) -> None:
+    """An IT manager's read of the PDF: "wz-agent01-" / "t" in the source-server column. The
+    host name is in a span that does not wrap, as a GUID is."""
+    env = env_of(sample_dir)
+    names = {s.name for s in env.servers}
+    assert names
+    for language in ("da", "en"):
+        page = _firewall_page(sample_dir, language)
+        assert "span.host { white-space: nowrap; }" in page
+        for name in names:
+            assert f'<td><span class="host">{name}</span></td>' in page
+            assert f"<td>{name}</td>" not in page  # never bare, in either table

@@ -1197,3 +1197,127 @@ def test_the_docs_check_of_the_anchor_and_the_chain_runs_as_written(
         capture_output=True, text=True,
     )  # fmt: skip
     assert wrong.returncode == 1 and "DOES NOT MATCH" in wrong.stdout
+
+
+# --- what the signed document says of the seal (an IT manager's read before signing) ------
+
+
+def test_open_seal_records_what_the_seal_certificate_chains_to(
+    tmp_path: Path,
+    pki: dict[str, Issued],
+    cas: dict[str, Any],
+    anchors: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Decided once, when the seal is opened, against the bundled OCES3 roots with the .p12's
+    own certificates; the manifest's fields stay as they were."""
+    from ngdpkit.checks import trust
+    from ngdpkit.documents.signing import SealTrust, open_seal, seal_trust
+    from ngdpkit.rehearsal import pki as rpki
+    from ngdpkit.secrets import Secret
+
+    own = _sealer(tmp_path, pki, None)  # a root of the consultancy's own making
+    assert own.seal.trust is SealTrust.OWN
+    assert set(own.seal.manifest_fields()) == {"signed_by", "signature_file", "signer_sha256"}
+    assert own.seal.fingerprint == own.seal.sha256.upper() and len(own.seal.fingerprint) == 64
+    # the OCES3 roots stand in for by the test's CAs (the real ones' keys are not ours)
+    monkeypatch.setattr(trust, "load_trust_anchors", lambda *a, **k: anchors)
+    for kind, want in (("production", SealTrust.PRODUCTION), ("test", SealTrust.TEST)):
+        issuing = cas[kind]["issuing"]
+        leaf = rpki.make_leaf(issuing, cvr="12345678", organisation="Konsulenthuset A/S")
+        assert seal_trust(leaf.cert, [issuing.cert]) is want
+        path = tmp_path / f"{kind}.p12"
+        path.write_bytes(rpki.to_p12(leaf, PASSWORD, chain=(issuing.cert,)))
+        sealer, found = open_seal(
+            Signing(path, SEAL_VAR, None), label=path.name, password=Secret(SEAL_VAR, PASSWORD)
+        )
+        assert found == [] and sealer is not None and sealer.seal.trust is want
+    other = rpki.make_leaf(cas["other"]["issuing"], cvr="12345678", organisation="Andet")
+    assert seal_trust(other.cert, [cas["other"]["issuing"].cert]) is SealTrust.OWN
+    assert seal_trust(pki["seal"].cert, [pki["root"].cert]) is SealTrust.OWN
+
+
+def test_the_sealed_page_gives_the_fingerprint_the_trust_and_the_timestamp(
+    sealed: dict[str, Any],
+) -> None:
+    """The sealed run (a root of the test's making, a local time-stamping service): its page
+    names the seal's fingerprint as the manifest pins it, says the certificate is the
+    consultancy's own, and that a timestamp is asked of the service."""
+    folder = sealed["folder"]
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    page = (folder / "signoff" / "index.html").read_text(encoding="utf-8")
+    assert f"fingeraftryk (SHA-256) er {manifest['signer_sha256'].upper()}" in page
+    assert "konsulenthusets eget certifikat, ikke et OCES3-certifikat" in page
+    assert "et avanceret segl" not in page  # said only of an OCES3 organisation certificate
+    assert "får et tidsstempel fra tidsstemplingstjenesten http://127.0.0.1:" in page
+    assert "SIGNING_TIMESTAMP_FAILED" in page
+
+
+def test_audit_verify_of_a_lone_pdf_checks_its_signature(
+    tmp_path: Path, pki: dict[str, Issued]
+) -> None:
+    """An IT manager's read: ``audit verify signoff.pdf`` of a good, signed PDF said "NOT
+    INTACT: ... cannot be read as UTF-8 text". A PDF is known by its first bytes, its
+    signatures are checked, and the line after says where the run's records are checked."""
+    from ngdpkit.documents.signing import sign_pdf
+
+    sealer = _sealer(tmp_path, pki, None)
+    pdf = _blank_pdf(tmp_path / "signoff.pdf")
+    sign_pdf(sealer, pdf)
+    r = cli("audit", "verify", str(pdf))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert (
+        "signoff.pdf: PAdES signature intact over the whole file, by CN=Konsulenthuset seal"
+        in r.stdout
+    )
+    assert f"(certificate SHA-256 {sealer.seal.fingerprint})" in r.stdout
+    assert ", no timestamp;" in r.stdout and "does not chain to the bundled OCES3 roots" in r.stdout
+    assert (
+        "a PDF carries no audit trail" in r.stdout
+        and "run folder or its support bundle" in r.stdout
+    )
+    assert "intact: 1 signature(s)" in r.stdout
+    assert "UTF-8" not in r.stdout + r.stderr and "Traceback" not in r.stdout + r.stderr
+    # known by its bytes, not its name
+    renamed = tmp_path / "document.bin"
+    shutil.copy(pdf, renamed)
+    assert cli("audit", "verify", str(renamed)).returncode == 0
+    # a changed byte inside what the signature covers
+    data = bytearray(pdf.read_bytes())
+    at = data.index(b"/MediaBox")
+    data[at + 1] = ord("N")  # /NediaBox
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(bytes(data))
+    r = cli("audit", "verify", str(broken))
+    assert r.returncode == 1 and "NOT INTACT: broken.pdf:" in r.stdout, r.stdout
+    # no signature at all
+    r = cli("audit", "verify", str(_blank_pdf(tmp_path / "unsigned.pdf")))
+    assert r.returncode == 1
+    assert "NOT INTACT: unsigned.pdf carries no signature" in r.stdout
+
+
+@needs_browser
+def test_the_signed_pdf_names_its_document_type_and_the_kit(
+    sealed: dict[str, Any], pki: dict[str, Issued]
+) -> None:
+    """An IT manager's read of the PDF's properties: the title lacked the document type, and
+    Creator was Chrome's user agent. Set before the seal, so the signature still covers the
+    whole file."""
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+    from pypdf import PdfReader
+
+    from ngdpkit import __version__
+
+    folder = sealed["folder"]
+    data = (folder / "signoff" / "signoff.pdf").read_bytes()
+    reader = PdfReader(io.BytesIO(data))
+    meta = reader.metadata
+    assert meta is not None
+    assert meta.title == f"Godkendelsesdokument – Eksempel Kommune (fiktiv) – test – {folder.name}"
+    assert meta.creator == f"ngdpkit {__version__}"
+    assert meta.producer is not None and meta.producer.startswith(f"ngdpkit {__version__}")
+    assert "Chrome" not in meta.creator + meta.producer
+    assert reader.trailer["/Root"]["/Lang"] == "da"
+    (status,) = pdf_statuses(data, pki["root"])
+    assert status.intact and status.valid
+    assert status.coverage == SignatureCoverageLevel.ENTIRE_FILE

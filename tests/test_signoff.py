@@ -261,3 +261,65 @@ def test_the_portal_page_with_nothing_planned_offline_names_no_file_and_no_match
     assert "Nothing to hold against NgDP yet" in str(_portal_todo(PortalTodo(False, ()), "en"))
     read = str(_portal_todo(PortalTodo(True, ()), "da"))
     assert "Intet at ændre: NgDP&#39;s oversættelser stemmer med tilknytningen." in read
+
+
+def _seal(trust: str, url: str = "") -> object:
+    from ngdpkit.documents.signing import Seal, SealDeclaration, SealTrust
+
+    when = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    seal = Seal(
+        "CN=Konsulenthuset seal,O=Konsulenthuset A/S", "CN=Issuer", when, when, "ab12" * 16,
+        trust=SealTrust(trust),
+    )  # fmt: skip
+    return SealDeclaration(seal, url)
+
+
+def test_the_declaration_says_the_truth_about_the_seal() -> None:
+    """An IT manager's read before signing: the seal paragraph called every seal "advanced,
+    not qualified", and said nothing else. It names the fingerprint, what the certificate
+    chains to (what the seal proves), and whether the PDF's signature has a timestamp."""
+    from dataclasses import replace
+    from html import unescape
+
+    fingerprint = "AB12" * 16
+    own = render_overview(replace(ctx("da"), seal=_seal("own")))
+    for text in (
+        "forsegles elektronisk af CN=Konsulenthuset seal,O=Konsulenthuset A/S",
+        f"Seglcertifikatets fingeraftryk (SHA-256) er {fingerprint}; sammenlign det med det aftalte.",
+        "Seglcertifikatet er konsulenthusets eget certifikat, ikke et OCES3-certifikat: seglet "
+        "viser kun, at intet er ændret, siden det blev sat, ikke hvem der satte det.",
+        "Signaturen i signoff.pdf har intet tidsstempel: dens tidspunkt kommer fra uret på den "
+        "computer, der satte seglet.",
+    ):
+        assert text in own, text
+    assert "avanceret" not in own and "Ankeret låser" not in own
+    test = render_overview(replace(ctx("da"), seal=_seal("test", "https://tsa.example.dk/")))
+    assert "OCES3-testcertifikat" in test and "beviser intet om, hvem der har sat seglet" in test
+    assert "tidsstemplingstjenesten https://tsa.example.dk/" in test
+    assert "(SIGNING_TIMESTAMP_FAILED)" in test and "intet tidsstempel:" not in test
+    prod = render_overview(replace(ctx("da"), seal=_seal("production")))
+    assert (
+        "OCES3-organisationscertifikat" in prod
+        and "et avanceret segl, ikke et kvalificeret" in prod
+    )
+    english = render_overview(replace(ctx("en"), seal=_seal("production", "https://tsa/")))
+    for text in (
+        f"fingerprint (SHA-256) is {fingerprint}",
+        "an OCES3 organisation certificate",
+        "gets a timestamp from the time-stamping service https://tsa/",
+    ):
+        assert text in english, text
+    mine = unescape(render_overview(replace(ctx("en"), seal=_seal("own"))))
+    assert "the consultancy's own certificate, not an OCES3 certificate" in mine
+    assert "carries no timestamp" in mine
+
+
+def test_the_steps_table_says_what_its_ok_means() -> None:
+    """A step's "ok" stood beside checklist rows saying "ikke verificeret"."""
+    da = render_overview(ctx("da"))
+    assert (
+        "»ok« ved et trin betyder kun, at trinnets inddata ikke gav fejl; hvad der faktisk er "
+        "set på plads, fremgår af tjeklistens belæg." in da
+    )
+    en = render_overview(ctx("en"))
+    assert "“ok” beside a step means only that the step&#39;s inputs gave no error" in en

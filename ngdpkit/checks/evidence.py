@@ -15,7 +15,7 @@ import datetime as dt
 import json
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -113,7 +113,10 @@ class Confirmation:
     note: str
     prev: str
     hash: str
-    values_sha256: str = ""  # step 7: the dispatcher values confirmed (their SHA-256)
+    # steps 5, 6 and 7: the SHA-256 of the values the confirmed work followed (the portal's
+    # contact points and translations, WorkZone's mapping, the dispatcher's parameters), as
+    # the environment's latest run had them when ``confirm`` was given
+    values_sha256: str = ""
 
 
 def _canonical(record: dict[str, Any]) -> bytes:
@@ -246,6 +249,60 @@ def still_appended(path: Path, size: int, sha256: str, run: str) -> list[Finding
     if len(head) == size and hashlib.sha256(head).hexdigest() == sha256:
         return []
     return _tampered(path.name, "rewritten", size=size, run=run)
+
+
+# The steps whose confirmation is for the values of the run it followed (checklist keys by
+# step number): the work a person confirms there is typing this run's values somewhere.
+VALUED_STEPS = {5: "contact_points", 6: "mapping", 7: "dispatcher"}
+
+
+def _digest_lines(lines: Iterable[str]) -> str:
+    import hashlib
+
+    text = "\n".join(sorted(lines))
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def portal_values_sha256(portal: Any) -> str:
+    """Step 5's values: the contact points to keep in Administrativ Adgang (id or proposed
+    name, name, target groups, visibility) with their translations and the translations to
+    remove, in no particular order (a ``PortalRegistration``; None or no contact point: "")."""
+    points = getattr(portal, "contact_points", None) or ()
+    if not points:
+        return ""
+    return _digest_lines(
+        json.dumps(
+            [
+                p.id or "",
+                p.name,
+                p.proposed,
+                sorted(p.targets),
+                p.visible,
+                sorted(p.translations),
+                sorted(p.existing_not_mapped or ()),
+            ],
+            ensure_ascii=False,
+        )
+        for p in points
+    )
+
+
+MAPPING_VALUE_COLUMNS = ("mailbox_id", "subject_id", "ngdp_guid", "status")
+
+
+def mapping_values_sha256(mapping: Any) -> str:
+    """Step 6's values: what WorkZone's register must hold for each mailbox (its ID and
+    subject as the export writes them, the GUID, and whether it is mapped or retired), in no
+    particular order (step 02's mapping table; None or empty: "")."""
+    if mapping is None or len(mapping) == 0:
+        return ""
+    if any(c not in mapping.columns for c in MAPPING_VALUE_COLUMNS):
+        return ""
+    columns = [mapping[c].fillna("").astype(str) for c in MAPPING_VALUE_COLUMNS]
+    joined = columns[0]
+    for column in columns[1:]:  # one string per row, made a column at a time
+        joined = joined + "\x1f" + column
+    return _digest_lines(joined.tolist())
 
 
 def values_sha256(dispatcher: dict[str, Any] | None) -> str:
@@ -463,6 +520,7 @@ def gather(
     mapping_complete: bool,
     dispatcher: dict[str, Any] | None,
     dispatcher_unchanged: bool,
+    step_values: dict[str, str] | None = None,
     acceptance: Any,
     confirmations: list[Confirmation],
     environment: str,
@@ -577,7 +635,7 @@ def gather(
         )
 
     # any step can be confirmed instead (the newest confirmation of a step counts)
-    _confirmed(out, confirmations, environment, dispatcher, words, language)
+    _confirmed(out, confirmations, environment, dispatcher, words, language, step_values)
     return out
 
 
@@ -588,14 +646,16 @@ def _confirmed(
     dispatcher: Any,
     words: dict[str, str],
     language: str,
+    step_values: dict[str, str] | None = None,
 ) -> None:
     """A person's confirmation stands for a step the kit did not see, never over what it
-    saw (present or missing); a dispatcher confirmation only for the values it followed."""
+    saw (present or missing); a confirmation of steps 5, 6 and 7 only for the values it
+    followed (this run's: the dispatcher's, and ``step_values`` by checklist key)."""
+    values = {**(step_values or {}), "dispatcher": values_sha256(dispatcher)}
     latest: dict[int, Confirmation] = {}
     for c in confirmations:
         if c.environment == environment and c.step in STEPS:
             latest[c.step] = c
-    current_values = values_sha256(dispatcher)
     for number, key in enumerate(KEYS, start=1):
         confirmed = latest.get(number)
         before = out.get(key, StepEvidence())
@@ -603,16 +663,33 @@ def _confirmed(
             continue  # what the kit saw, present or missing, outweighs a person's word
         note = f": {confirmed.note}" if confirmed.note else ""
         who = f"{confirmed.by}, {F.local_time(confirmed.at, language)}{note}"
-        if key == "dispatcher" and not current_values:
-            # this run withheld its values: nothing to hold the confirmation against (it said
-            # "for other values … confirm again", and the next run counted it: a customer)
-            out[key] = StepEvidence("planned", words["withheld"].format(who=who), before.blocked)
-            continue
-        if key == "dispatcher" and confirmed.values_sha256 != current_values:
-            # a confirmation is for the values of the run it followed; they changed since
-            out[key] = StepEvidence("planned", words["stale"].format(who=who), before.blocked)
+        stale = _stale(key, confirmed, values.get(key, ""), words)
+        if stale:
+            out[key] = StepEvidence("planned", stale.format(who=who), before.blocked)
             continue
         out[key] = StepEvidence("confirmed", who, before.blocked)
+
+
+def _stale(key: str, confirmed: Confirmation, current: str, words: dict[str, str]) -> str:
+    """Why a confirmation of a valued step does not count for this run ("" when it does)."""
+    if key not in VALUED_STEPS.values():
+        return ""
+    if key == "dispatcher" and not current:
+        # this run withheld its values: nothing to hold the confirmation against (it said
+        # "for other values … confirm again", and the next run counted it: a customer)
+        return words["withheld"]
+    if key == "dispatcher" and confirmed.values_sha256 != current:
+        # a confirmation is for the values of the run it followed; they changed since
+        return words["stale"]
+    if key == "dispatcher":
+        return ""
+    # Steps 5 and 6 (a week-two consultant: the portal and WorkZone confirmed in week one
+    # stayed done after a new export moved, added and removed mailboxes)
+    if not confirmed.values_sha256:  # given before any run had them (or by an older kit)
+        return words["unbound"]
+    if confirmed.values_sha256 != current:
+        return words[f"stale_{key}"]
+    return ""
 
 
 DETAILS = {
@@ -624,6 +701,9 @@ DETAILS = {
         "no_ips_next": "Drift oplyser servernes udgående IP-adresser; de angives i server_ips under [environments.{environment}], og der køres igen.",
         "stale": "bekræftet for andre dispatcher-værdier end denne kørsels ({who}); bekræft igen",
         "withheld": "bekræftet ({who}), men denne kørsel holder dispatcher-værdierne tilbage, så bekræftelsen kan ikke holdes op mod dem; den tæller igen, når værdierne vises",
+        "stale_contact_points": "bekræftet for andre kontaktpunkter eller oversættelser end denne kørsels ({who}); bekræft igen, når portalen har denne kørsels (portal-todo.xlsx)",
+        "stale_mapping": "bekræftet for en anden tilknytning end denne kørsels ({who}); bekræft igen, når WorkZone har denne kørsels (mailbox-mapping.xlsx)",
+        "unbound": "bekræftet ({who}), men det står ikke, hvilke værdier bekræftelsen gjaldt (den blev givet, før en kørsel havde dem); bekræft igen efter denne kørsel",
     },
     "en": {
         "gaps": "{count} translation(s) missing from NgDP or on another contact point there (portal-todo.xlsx)",
@@ -633,5 +713,8 @@ DETAILS = {
         "no_ips_next": "Operations give the servers' outgoing IP addresses; they go in server_ips under [environments.{environment}], and the kit runs again.",
         "stale": "confirmed for other dispatcher values than this run's ({who}); confirm again",
         "withheld": "confirmed ({who}), but this run withholds the dispatcher values, so the confirmation cannot be held against them; it counts again once the values are shown",
+        "stale_contact_points": "confirmed for other contact points or translations than this run's ({who}); confirm again once the portal holds this run's (portal-todo.xlsx)",
+        "stale_mapping": "confirmed for another mapping than this run's ({who}); confirm again once WorkZone holds this run's (mailbox-mapping.xlsx)",
+        "unbound": "confirmed ({who}), but not for which values (it was given before a run had them); confirm again after this run",
     },
 }

@@ -27,6 +27,7 @@ import string
 import tempfile
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 from .pages import Markup, render
 
@@ -55,6 +56,7 @@ nav, footer.anchor { display: none; }
 .appendix.findings-all td, .appendix.findings-all th,
 .appendix.firewall-all td, .appendix.firewall-all th { white-space: normal; font-family: inherit; }
 .appendix li { font-size: 8.5pt; }
+.host, .appendix .host { white-space: nowrap; }
 table { page-break-inside: auto; }
 tr, .sig, .declaration { break-inside: avoid; }
 .sigs { break-inside: avoid; }
@@ -245,7 +247,7 @@ def _print(pages: list[Path], pdf: Path, *, language: str, title: str, footer: s
             if why:
                 return why
             if footer_printed(body_pdf, language=language, footer=footer):
-                _with_title(body_pdf, signoff, title)
+                _with_metadata(body_pdf, signoff, title=title, language=language)
                 pdf.write_bytes(signoff.read_bytes())
                 return None
             body_pdf.unlink()
@@ -266,7 +268,8 @@ def _overlay_footer(
     body_pdf: Path, dst: Path, work: Path, *, language: str, footer: str, title: str
 ) -> str | None:
     """The older way: a second, transparent PDF with the footer of each page, printed and laid
-    over ``body_pdf`` with pypdf, written to ``dst`` with ``title`` as its ``/Title``."""
+    over ``body_pdf`` with pypdf, written to ``dst`` with ``title`` as its ``/Title`` (and
+    the kit's other metadata, :func:`_set_metadata`)."""
     from pypdf import PdfReader, PdfWriter
 
     from .signoff import print_pdf
@@ -292,23 +295,34 @@ def _overlay_footer(
     writer = PdfWriter(clone_from=str(body_pdf))
     for page, over in zip(writer.pages, overlay.pages, strict=True):
         page.merge_page(over)
-    writer.add_metadata({"/Title": title})
+    _set_metadata(writer, title=title, language=language)
     with dst.open("wb") as fh:
         writer.write(fh)
     return None
 
 
-def _with_title(src: Path, dst: Path, title: str) -> None:
-    """``src`` to ``dst`` with ``title`` as the PDF's ``/Title``. Chromium writes the HTML
-    ``<title>`` there, so mostly the file is copied as it is; only a title Chromium changed
-    (it collapses whitespace) costs pypdf's rewrite of the whole file (12 s at 217 pages)."""
-    from pypdf import PdfReader, PdfWriter
+def _with_metadata(src: Path, dst: Path, *, title: str, language: str) -> None:
+    """``src`` to ``dst`` with the kit's metadata (:func:`_set_metadata`), written as an
+    incremental update after Chromium's bytes: the file is not rewritten (a whole rewrite
+    cost 12 s at 217 pages), and the seal's signature, made after, covers it."""
+    from pypdf import PdfWriter
 
-    meta = PdfReader(str(src)).metadata
-    if meta is not None and meta.title == title:
-        dst.write_bytes(src.read_bytes())
-        return
-    writer = PdfWriter(clone_from=str(src))
-    writer.add_metadata({"/Title": title})
+    writer = PdfWriter(str(src), incremental=True)
+    _set_metadata(writer, title=title, language=language)
     with dst.open("wb") as fh:
         writer.write(fh)
+
+
+def _set_metadata(writer: Any, *, title: str, language: str) -> None:
+    """The document's ``/Title``, ``/Creator`` and ``/Producer`` naming ngdpkit and its version
+    (Chromium wrote its user agent there: an IT manager read the signed PDF's properties), and
+    its ``/Lang`` when Chromium did not set one. Set before the seal's signature, never after
+    it (an update after a signature leaves it covering only part of the file)."""
+    from pypdf.generic import NameObject, TextStringObject
+
+    from .. import __version__
+
+    kit = f"ngdpkit {__version__}"
+    writer.add_metadata({"/Title": title, "/Creator": kit, "/Producer": kit})
+    if "/Lang" not in writer.root_object:
+        writer.root_object[NameObject("/Lang")] = TextStringObject(language)

@@ -214,6 +214,58 @@ def check_pdf(path: Path, rel: str, *, signer_sha256: str = "") -> tuple[str, st
     return "", "; ".join(notes)
 
 
+PDF_MAGIC = b"%PDF-"
+
+
+def is_pdf(path: Path) -> bool:
+    """A regular file whose first bytes say it is a PDF (``%PDF-``), whatever its name."""
+    if not _is_regular(path):
+        return False
+    try:
+        with path.open("rb") as fh:
+            return fh.read(len(PDF_MAGIC)) == PDF_MAGIC
+    except OSError:
+        return False
+
+
+def check_lone_pdf(path: Path) -> SealCheck:
+    """A PDF given on its own (``audit verify signoff.pdf``): each signature intact, valid
+    and over the whole file, with who signed (and the certificate's SHA-256, to compare with
+    the one agreed), its timestamp and its trust. A PDF without a signature is a problem:
+    nothing in it shows that it is unchanged. No manifest speaks for it, so no signer is
+    expected (an IT manager's read: a good signed PDF was "NOT INTACT ... UTF-8 text")."""
+    rel = path.name
+    data = _read(path, MAX_PDF)
+    if data is None:
+        return SealCheck((f"{rel} cannot be read",))
+    quiet_libraries()
+    try:
+        statuses = _run_validation("pdf", data)
+    except BrokenSignature as exc:
+        return SealCheck((f"{rel}: {exc}",))
+    except Exception as exc:
+        return SealCheck((f"{rel}: its signature cannot be read ({type(exc).__name__})",))
+    if not statuses:
+        return SealCheck(
+            (
+                f"{rel} carries no signature: nothing in it shows who made it or that it is unchanged",
+            )
+        )
+    problems: list[str] = []
+    notes: list[str] = []
+    for status in statuses:
+        why = _pdf_problem(status)
+        if why:
+            problems.append(f"{rel}: {why}")
+            continue
+        notes.append(
+            f"{rel}: PAdES signature intact over the whole file, by {_subject(status.signing_cert)}"
+            f" (certificate SHA-256 {_sha256(status.signing_cert).upper()})"
+            f"{_timestamp_words(status)}; {_trust_words(status)}"
+        )
+    return SealCheck(tuple(problems), tuple(notes))
+
+
 def _pdf_problem(status: Any) -> str:
     from pyhanko.sign.validation.status import SignatureCoverageLevel
 

@@ -26,6 +26,7 @@ import hashlib
 import io
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,19 +49,31 @@ SOURCE = "signing.certificate"
 PASSWORD_KEY = "signing.certificate_password_env"
 
 
+class SealTrust(StrEnum):
+    """What the seal's certificate chains to among the OCES3 roots the kit bundles: what the
+    signed document may say the seal proves (an IT manager's read before signing: it called
+    every seal "advanced", whatever its certificate)."""
+
+    PRODUCTION = "production"  # an OCES3 organisation certificate: who sealed, and integrity
+    TEST = "test"  # an OCES3 test certificate: integrity only, proves nothing about who
+    OWN = "own"  # the consultancy's own certificate, not OCES3: integrity only
+
+
 @dataclass(frozen=True)
 class Seal:
     """Who seals: the facts of the signing certificate that the manifest, the console and
-    ``audit verify`` show (names in RFC 4514, the certificate's SHA-256 in hex)."""
+    ``audit verify`` show (names in RFC 4514, the certificate's SHA-256 in hex), and what
+    it chains to (decided once, when the seal is opened; the manifest does not record it)."""
 
     subject: str
     issuer: str
     not_before: dt.datetime
     not_after: dt.datetime
     sha256: str
+    trust: SealTrust = SealTrust.OWN
 
     @classmethod
-    def of(cls, cert: x509.Certificate) -> Seal:
+    def of(cls, cert: x509.Certificate, *, trust: SealTrust = SealTrust.OWN) -> Seal:
         from cryptography.hazmat.primitives.serialization import Encoding
 
         from ..checks.certificates import name_text
@@ -71,7 +84,13 @@ class Seal:
             not_before=cert.not_valid_before_utc,
             not_after=cert.not_valid_after_utc,
             sha256=hashlib.sha256(cert.public_bytes(Encoding.DER)).hexdigest(),
+            trust=trust,
         )
+
+    @property
+    def fingerprint(self) -> str:
+        """The SHA-256 as the certificate page writes a fingerprint: upper-case hex."""
+        return self.sha256.upper()
 
     def manifest_fields(self) -> dict[str, str]:
         """What ``manifest.json`` records of the seal. The signature cannot describe itself
@@ -82,6 +101,20 @@ class Seal:
             "signature_file": SIGNATURE,
             "signer_sha256": self.sha256,
         }
+
+
+@dataclass(frozen=True)
+class SealDeclaration:
+    """What the signed document's declaration says of the seal (``Overview.seal``): who,
+    the fingerprint to compare with the one agreed, what it chains to, and whether the PDF's
+    signature asks a time-stamping service (``timestamp_url``, "" when not)."""
+
+    seal: Seal
+    timestamp_url: str = ""
+
+    @classmethod
+    def of(cls, sealer: Sealer) -> SealDeclaration:
+        return cls(sealer.seal, sealer.timestamp_url or "")
 
 
 @dataclass(frozen=True)
@@ -181,13 +214,31 @@ def open_seal(
         return None, [problem]
     return (
         Sealer(
-            seal=Seal.of(loaded.leaf),
+            seal=Seal.of(loaded.leaf, trust=seal_trust(loaded.leaf, loaded.extra)),
             signer=_simple_signer(loaded),
             timestamp_url=signing.timestamp_url,
             timestamp_s=timestamp_s,
         ),
         [],
     )
+
+
+def seal_trust(leaf: x509.Certificate, extra: list[x509.Certificate]) -> SealTrust:
+    """What the seal's certificate chains to, with the .p12's other certificates, among the
+    bundled OCES3 roots (never the settings' own anchors: those prove nothing about OCES3).
+    Anything that cannot be decided is the consultancy's own certificate (the least claim)."""
+    from ..checks.certificates import build_chain
+    from ..checks.trust import load_trust_anchors
+
+    try:
+        kind, _, _ = build_chain(leaf, list(extra), load_trust_anchors())
+    except Exception:  # a certificate the verifier cannot read as a chain: claim nothing
+        return SealTrust.OWN
+    if kind == "production":
+        return SealTrust.PRODUCTION
+    if kind == "test":
+        return SealTrust.TEST
+    return SealTrust.OWN
 
 
 def _invalid_no_password(label: str, var: str) -> Finding:

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from ..deliverables.firewall import FirewallRule
     from ..deliverables.portal import PortalRegistration
     from ..inputs.decisions import DecisionLog
+    from .signing import SealDeclaration
 
 PAGE_CSS = """
 body { font-family: 'Segoe UI', Arial, sans-serif; margin: 24px auto; max-width: 1100px; color: #1d1d1d; line-height: 1.4; padding: 0 16px; }
@@ -54,6 +55,7 @@ section.diagram img { max-width: 100%; height: auto; }
 footer.anchor { margin-top: 24px; font-size: 11px; color: #555; border-top: 1px solid #ccc; padding-top: 6px; word-break: break-all; }
 pre { white-space: pre-wrap; font-size: 12px; background: #f6f7f8; padding: 8px; }
 code.cmd { white-space: nowrap; }
+span.host { white-space: nowrap; }  /* a server's host name is never broken (wz-agent01-t) */
 .nb-out { position: relative; overflow: hidden; }
 .print-only { display: none; }
 table { border-collapse: collapse; width: 100%; }
@@ -325,7 +327,7 @@ class Overview:
     checklist: list[tuple[str, str, str, str, str]] | None = None  # the checklist's rows
     diagram: str | None = None  # a data: URL
     changes: dict[str, Any] | None = None  # changes.json
-    seal: str | None = None  # the consultancy's seal's subject
+    seal: SealDeclaration | None = None  # the consultancy's seal: who, fingerprint, trust
 
 
 def render_overview(ctx: Overview) -> str:
@@ -575,7 +577,9 @@ def _overview_steps(ctx: Overview, lang: str) -> Markup:
                 step_rows,
                 [t(lang, "step"), t(lang, "status"), t(lang, "findings"), t(lang, "duration")],
                 language=lang,
-            )
+            ),
+            # a step's "ok" beside a checklist row "not verified" read as a contradiction
+            fragment("para", [t(lang, "steps_ok_scope")]),
         ],
     )
 
@@ -823,7 +827,7 @@ def _overview_signatures(ctx: Overview, lang: str) -> Markup:
             "para", [t(lang, "signature_not_go_live", status=ready.words(lang))]
         )
     if ctx.seal:  # the consultancy's electronic seal over the same folder (§12.5)
-        declaration = declaration + fragment("para", [t(lang, "sealed_by", subject=ctx.seal)])
+        declaration = declaration + fragment("para", seal_words(ctx.seal, lang))
     elif anchor:
         # what the anchor pins, and what it cannot (the pages print it): a customer's cold
         # read found "identified by the anchor" promised more than audit verify says
@@ -834,6 +838,20 @@ def _overview_signatures(ctx: Overview, lang: str) -> Markup:
         [(t(lang, who), fields) for who in ("consultant", "customer")],
         declaration,
     )
+
+
+def seal_words(declaration: SealDeclaration, lang: str) -> list[str]:
+    """The declaration's sentences about the seal, each true of this seal: who seals and
+    the fingerprint to compare with the one agreed, what its certificate chains to (what
+    the seal proves), and whether the PDF's signature asks for a timestamp. An IT manager's
+    read before signing: every seal was called "advanced", whatever its certificate."""
+    seal = declaration.seal
+    url = declaration.timestamp_url
+    return [
+        t(lang, "sealed_by", subject=seal.subject, fingerprint=seal.fingerprint),
+        t(lang, f"seal_trust_{seal.trust.value}"),
+        t(lang, "seal_timestamp", url=url) if url else t(lang, "seal_no_timestamp"),
+    ]
 
 
 def _overview_diagram(ctx: Overview, lang: str) -> Markup:
@@ -1216,6 +1234,27 @@ def render_checklist(
     return page(t(language, "checklist"), body, language=language, banners=banners, anchor=anchor)
 
 
+def _host_cell(rule: FirewallRule, value: Any) -> Any:
+    """A cell that names the rule's server, kept whole (``span.host``, like a GUID): the
+    printed appendix broke ``wz-agent01-t`` at its hyphen."""
+    return fragment("host", value) if rule.source_server and value == rule.source_server else value
+
+
+def _whole_hosts(rule: FirewallRule, cells: list[Any]) -> list[Any]:
+    """A firewall row's cells with the server's host name kept whole wherever it stands."""
+    return [_host_cell(rule, v) for v in cells]
+
+
+def _sources(found: list[FirewallRule], lang: str) -> Markup:
+    """The summary's sources, each server's host name kept whole."""
+    from ..deliverables.firewall import firewall_word
+
+    first: dict[str, FirewallRule] = {}
+    for r in found:
+        first.setdefault(str(firewall_word(lang, r.source)), r)
+    return Markup(", ").join(_host_cell(r, word) for word, r in first.items())
+
+
 def render_firewall(
     rows: Sequence[FirewallRule],
     *,
@@ -1236,6 +1275,7 @@ def render_firewall(
 
     lang = "da" if language == "da" else "en"
     headers, body_rows = firewall_table(rows, lang)
+    body_rows = [_whole_hosts(r, cells) for r, cells in zip(rows, body_rows, strict=True)]
     groups: dict[tuple[str, ...], list[FirewallRule]] = {}
     # the summary counts rules: the notes (no TLS inspection) and the NAT addresses listed
     # for the portal are in the appendix, and said below the summary
@@ -1257,7 +1297,7 @@ def render_firewall(
             port,
             proto,
             direction,
-            ", ".join(dict.fromkeys(str(firewall_word(lang, r.source)) for r in found)),
+            _sources(found, lang),
             len(found),
         )
         for (host, port, proto, direction), found in groups.items()

@@ -256,11 +256,25 @@ def check_against(
         exists = (
             d.mailbox_id in ids if not d.subject_id else (d.mailbox_id, d.subject_id) in mailboxes
         )
+        if not exists and d.decision == "retire":
+            # a mailbox that left the export, retired on purpose: the way to say it is gone
+            # (a week-two consultant: the file is append-only, so the warning for a removed
+            # mailbox's old decision could never be cleared)
+            found.append(
+                F.info(
+                    "DECISION_MAILBOX_UNKNOWN",
+                    "Mailbox {mailbox} ({decision} by {by} at {at}) is no longer in the export, as a retired mailbox may leave it; nothing to map (if the ID is mistyped, the mailbox meant is not retired).",
+                    log.source,
+                    f"row {d.row}",
+                    **_named(d),
+                )
+            )
+            continue
         if not exists:
             found.append(
                 F.warning(
                     "DECISION_MAILBOX_UNKNOWN",
-                    "The decision for mailbox {mailbox} ({decision} by {by} at {at}) is not used: the export has no such mailbox.",
+                    "The decision for mailbox {mailbox} ({decision} by {by} at {at}) is not used: the export has no such mailbox (a mailbox that left the export on purpose: append a retire decision for it).",
                     log.source,
                     f"row {d.row}",
                     **_named(d),

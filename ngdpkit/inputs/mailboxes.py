@@ -9,7 +9,7 @@ from typing import Any
 
 from .. import findings as F
 from ..findings import Finding
-from .workbooks import Field, TableCache, mixed_scripts, read_table
+from .workbooks import Field, TableCache, merged_ranges, mixed_scripts, read_table
 
 MAILBOX_ID = Field(
     "mailbox_id",
@@ -125,10 +125,11 @@ def read_mailbox_export(
     found = _sheet_findings(table, df, label, use_guid_column=use_guid_column)
     if not use_guid_column:
         df["ngdp_guid"] = ""
-    found += _formula_findings(table, label)
+    found += _formula_findings(table, label, use_guid_column=use_guid_column)
     found += _id_findings(table, df, label)
     found += _duplicate_findings(table, df, label)
     found += _name_findings(table, df, label)
+    found += _unit_blank_findings(table, df, label)
     found += _unit_findings(table, df, label)
     df = df.reset_index(drop=True)
     df["row"] = df["row"].astype("int64")
@@ -168,6 +169,7 @@ def _sheet_findings(table: Any, df: Any, label: str, *, use_guid_column: bool) -
                 blank_rows=table.blank_rows,
             )
         )
+    found += _several_sheets(table, label)
     found += _missing_columns(table, df, label)
     if table.hidden_rows:  # migrated like any other row, unseen in Excel
         hidden = df[df["row"].isin(table.hidden_rows)]
@@ -195,6 +197,31 @@ def _sheet_findings(table: Any, df: Any, label: str, *, use_guid_column: bool) -
             )
         )
     return found
+
+
+def _several_sheets(table: Any, label: str) -> list[Finding]:
+    """``MAILBOX_SHEETS_SEVERAL``: other sheets have the mailbox columns too, and only the
+    first was read (a consultant's pass: a filtered copy of 43 rows placed first, and the
+    157 other mailboxes of the full list after it left out with exit 0)."""
+    if not table.other_sheets:
+        return []
+    others = table.other_sheets
+    return [
+        F.warning(
+            "MAILBOX_SHEETS_SEVERAL",
+            'Sheet {sheet!r} was read ({count} row(s)), but sheet {other!r} ({other_count} row(s)) also has the mailbox columns and was not read: keep one sheet with the mailboxes in the export and remove the other, or name the sheet to read in the settings, under [inputs]: mailboxes_sheet = "<sheet>".'
+            if len(others) == 1
+            else 'Sheet {sheet!r} was read ({count} row(s)), but {n} other sheets ({others}; their rows in brackets) also have the mailbox columns and were not read: keep one sheet with the mailboxes in the export and remove the others, or name the sheet to read in the settings, under [inputs]: mailboxes_sheet = "<sheet>".',
+            label,
+            table.sheet,
+            sheet=table.sheet,
+            count=len(table.row_numbers),
+            other=others[0].name,
+            other_count=others[0].rows,
+            n=len(others),
+            others=F.first_of(f"{o.name!r} ({o.rows})" for o in others),
+        )
+    ]
 
 
 def _missing_columns(table: Any, df: Any, label: str) -> list[Finding]:
@@ -232,19 +259,34 @@ def _missing_columns(table: Any, df: Any, label: str) -> list[Finding]:
     return found
 
 
-def _formula_findings(table: Any, label: str) -> list[Finding]:
-    """An ID or name cell that holds a formula Excel never saved a value for."""
+# The columns the kit reads, as a formula cell's finding names them (each has its Danish
+# form in catalogue.VALUES_DA); the NgDP Guid column only for the environment it belongs to
+_FORMULA_COLUMNS = {
+    "mailbox_id": "mailbox id",
+    "mailbox_name": "mailbox name",
+    "responsible_unit": "responsible unit",
+    "subject_id": "subject id",
+    "case": "case number",
+}
+
+
+def _formula_findings(table: Any, label: str, *, use_guid_column: bool = False) -> list[Finding]:
+    """A cell of a column the kit reads (ID, name, unit, subject, case; the NgDP Guid when it
+    is this environment's) that holds a formula Excel never saved a value for: read as blank
+    otherwise (a unit so blank put its mailbox under "(ingen enhed)" without a word)."""
     found: list[Finding] = F.Bounded()
-    formula = table.formula_no_value
-    for row, name in sorted(formula):
-        if name in ("mailbox_id", "mailbox_name"):
+    columns = dict(_FORMULA_COLUMNS)
+    if use_guid_column:
+        columns["ngdp_guid"] = "NgDP Guid"
+    for row, name in sorted(table.formula_no_value):
+        if name in columns:
             found.append(
                 F.error(
                     "CELL_FORMULA_NO_VALUE",
                     "The {value} cell holds a formula with no saved value; open the workbook in Excel, save it, and run again.",
                     label,
                     table.where(row),
-                    value=name.replace("_", " "),
+                    value=columns[name],
                 )
             )
     return found
@@ -310,28 +352,123 @@ def _id_findings(table: Any, df: Any, label: str) -> list[Finding]:
     return found
 
 
+def matching_key(ids: Any) -> Any:
+    """IDs as the kit's matching compares them (``mapping._as_int``; contract §4): an ID of 1
+    to 18 digits as its number, so ``0100253`` (text) and ``100253`` (a number Excel dropped
+    the zero of) are one; any other text as it is. Column operations, and none past the first
+    two when no ID starts with 0, or every one does and all have one length (two such IDs are
+    one number only when they are one text: 0.06 s saved over 100,000 IDs)."""
+    zero = ids.str.startswith("0")
+    if not zero.any() or (zero.all() and ids.str.len().nunique() == 1):
+        return ids
+    zero &= ids.str.fullmatch(r"[0-9]{2,18}")
+    return ids.where(~zero, ids.str.lstrip("0").replace("", "0"))
+
+
 def _duplicate_findings(table: Any, df: Any, label: str) -> list[Finding]:
-    """One finding per (mailbox, subject) that appears more than once, naming its rows."""
+    """One finding per (mailbox, subject) that appears more than once, naming its rows: IDs
+    and subjects compared as the kit's matching compares them, so one mailbox written two
+    ways is a duplicate too, and its finding names both spellings."""
     found: list[Finding] = F.Bounded()
     ids = df["mailbox_id"]
-    keyed = df[ids != ""]
-    dup = keyed.duplicated(["mailbox_id", "subject_id"], keep=False)
-    if dup.any():
-        groups = keyed[dup].groupby(["mailbox_id", "subject_id"], sort=False)["row"].apply(list)
-        for (mid, sid), rows in groups.items():
-            label_id = f"{mid}:{sid}" if sid else mid
-            found.append(
-                F.error(
-                    "MAILBOX_ID_DUPLICATE",
-                    "Mailbox ID {label_id} appears {count} times (rows {value}).",
-                    label,
-                    table.where(rows[0]),
-                    label_id=label_id,
-                    count=len(rows),
-                    value=F.first_of(rows),
-                )
+    keyed = df.loc[ids != "", ["row", "mailbox_id", "subject_id"]]
+    keyed = keyed.assign(
+        _id=matching_key(keyed["mailbox_id"]), _sub=matching_key(keyed["subject_id"])
+    )
+    dup = keyed.duplicated(["_id", "_sub"], keep=False)
+    if not dup.any():
+        return found
+    for _key, group in keyed[dup].groupby(["_id", "_sub"], sort=False):
+        rows = group["row"].tolist()
+        spelt = list(
+            dict.fromkeys(
+                f"{m}:{s}" if s else m
+                for m, s in zip(group["mailbox_id"], group["subject_id"], strict=True)
             )
+        )
+        found.append(
+            F.error(
+                "MAILBOX_ID_DUPLICATE",
+                "Mailbox ID {label_id} appears {count} times (rows {value})."
+                if len(spelt) == 1
+                else "Mailbox ID {label_id} appears {count} times (rows {value}), written as {values}: the kit compares IDs as numbers, so these rows are one mailbox; keep one row, or correct the ID.",
+                label,
+                table.where(rows[0]),
+                label_id=spelt[0],
+                count=len(rows),
+                value=F.first_of(rows),
+                values=F.first_of(spelt),
+            )
+        )
     return found
+
+
+def _unit_blank_findings(table: Any, df: Any, label: str) -> list[Finding]:
+    """``MAILBOX_UNIT_BLANK``: rows of an export with a unit column whose unit is blank (the
+    contact point plan puts their mailboxes under "(ingen enhed)"). Blank cells inside a
+    merged range (Excel's "Merge & Center" keeps the value in the top-left cell only) are said
+    apart, naming the ranges; the sheet XML is read for them only when a unit is blank. A unit
+    cell that is a formula without its value is CELL_FORMULA_NO_VALUE instead."""
+    if "responsible_unit" not in table.columns:
+        return []  # MAILBOX_COLUMN_MISSING says so
+    blank = df["responsible_unit"] == ""
+    if not blank.any():
+        return []
+    formula = {r for r, n in table.formula_no_value if n == "responsible_unit"}
+    if formula:
+        blank &= ~df["row"].isin(formula)
+    if not blank.any():
+        return []
+    blanks = df.loc[blank, ["row", "mailbox_id"]]
+    merged = _merged_refs(table, blanks["row"], label)
+    found: list[Finding] = []
+    in_merge = blanks[merged != ""]
+    if len(in_merge):
+        found.append(
+            F.warning(
+                "MAILBOX_UNIT_BLANK",
+                "The responsible unit is blank in {count} row(s) ({value}) of sheet {sheet!r} because the cells are merged ({ranges}), and Excel keeps a merged range's value in its top-left cell only: the contact point plan puts their mailboxes ({ids}) under \"(ingen enhed)\"; unmerge the cells in Excel and fill in each row's unit.",
+                label,
+                table.where(int(in_merge["row"].iloc[0])),
+                count=len(in_merge),
+                value=F.first_of(in_merge["row"].tolist()),
+                sheet=table.sheet,
+                ranges=F.first_of(merged[merged != ""].unique().tolist()),
+                ids=F.first_of(in_merge["mailbox_id"].replace("", "(no ID)").tolist()),
+            )
+        )
+    plain = blanks[merged == ""]
+    if len(plain):
+        found.append(
+            F.warning(
+                "MAILBOX_UNIT_BLANK",
+                'The responsible unit is blank in {count} row(s) ({value}) of sheet {sheet!r}: the contact point plan puts their mailboxes ({ids}) under "(ingen enhed)"; fill in each row\'s unit in the export.'
+                if table.sheet
+                else 'The responsible unit is blank in {count} row(s) ({value}): the contact point plan puts their mailboxes ({ids}) under "(ingen enhed)"; fill in each row\'s unit in the export.',
+                label,
+                table.where(int(plain["row"].iloc[0])),
+                count=len(plain),
+                value=F.first_of(plain["row"].tolist()),
+                sheet=table.sheet,
+                ids=F.first_of(plain["mailbox_id"].replace("", "(no ID)").tolist()),
+            )
+        )
+    return found
+
+
+def _merged_refs(table: Any, rows: Any, label: str) -> Any:
+    """For each of ``rows`` (blank unit cells), the merged range of the sheet its unit cell
+    lies in ("C4:C27"), or "" (a CSV, or no merged range there)."""
+    import pandas as pd
+
+    refs = pd.Series("", index=rows.index, dtype=object)
+    if not table.sheet or not str(table.path).lower().endswith((".xlsx", ".xlsm")):
+        return refs
+    col = table.columns["responsible_unit"]
+    for m in merged_ranges(table.path, table.sheet, label):
+        if m.first_col <= col <= m.last_col:
+            refs = refs.where((refs != "") | ~rows.between(m.first_row, m.last_row), m.ref)
+    return refs
 
 
 def unit_key(unit: str) -> str:

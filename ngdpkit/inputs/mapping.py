@@ -288,6 +288,8 @@ def map_mailboxes(
     mapped = _statuses(
         mb, contact_points, nothing_to_map_with, found, export_label, at, decided=decided
     )
+    if contact_points is not None and "responsible_unit" in mb.columns:
+        found += _units_unmapped(mb, export_label, at)
     found += _contact_point_rules(
         contact_points,
         set(mb.loc[mapped, "guid"].unique()),
@@ -602,6 +604,38 @@ def _statuses(
                 )
             )
     return mapped
+
+
+def _units_unmapped(mb: Any, export_label: str, at: Any) -> list[Finding]:
+    """One ``UNIT_NO_CONTACT_POINT`` (info) per unit of the export none of whose mailboxes is
+    mapped (or retired): a unit new in the export, whose mailboxes no contact point
+    translates. A week-two consultant: a new unit's mailbox was only ``MAILBOX_UNMAPPED``,
+    and the suggestions proposed other units' contact points for it."""
+    found: list[Finding] = F.Bounded()
+    units = mb["responsible_unit"].fillna("").astype(str)
+    open_rows = mb["status"] == STATUS_UNMAPPED
+    if not open_rows.any():
+        return found
+    settled = set(units[mb["status"] == STATUS_MAPPED].unique())
+    if not settled:  # nothing mapped yet anywhere: MAILBOX_UNMAPPED says it; no unit is new
+        return found
+    settled |= set(units[~open_rows].unique())
+    waiting = units[open_rows & (units != "")]
+    for unit, rows in waiting.groupby(waiting, sort=False).groups.items():
+        if unit in settled:
+            continue  # some of its mailboxes are mapped: a contact point serves the unit
+        first = mb.loc[rows[0], "row"]
+        found.append(
+            F.info(
+                "UNIT_NO_CONTACT_POINT",
+                "No mailbox of unit {unit!r} is mapped ({count} mailbox(es)): no contact point of this environment translates them; if the unit is new, create a contact point for it in Administrativ Adgang with their translations, and list it in the contact points.",
+                export_label,
+                at(first),
+                unit=unit,
+                count=len(rows),
+            )
+        )
+    return found
 
 
 def _contact_point_rules(

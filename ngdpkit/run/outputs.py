@@ -232,7 +232,7 @@ class Outputs:
 
     def checklist(self, findings: list[Finding]) -> Any:
         """The eight rows with their evidence and the readiness (``checklist.Checklist``)."""
-        from ..checks.evidence import gather
+        from ..checks.evidence import gather, mapping_values_sha256, portal_values_sha256
         from ..deliverables.checklist import evaluate
 
         run = self.run
@@ -253,6 +253,10 @@ class Outputs:
             ),
             dispatcher=config.to_json() if config is not None else None,  # as the file has it
             dispatcher_unchanged=self.dispatcher_unchanged(config),
+            step_values={
+                "contact_points": portal_values_sha256(run.record(SystemRecord).portal),
+                "mapping": mapping_values_sha256(contact.mapping),
+            },
             acceptance=run.acceptance(),
             confirmations=self.confirmations,
             environment=run.env.name,

@@ -232,6 +232,7 @@ class Pages:
     ) -> Overview:
         """What ``index.html`` shows: the run at a glance, the checklist and what changed,
         from the typed step records and the run's own facts."""
+        from ..documents.signing import SealDeclaration
         from ..documents.signoff import DispatcherSummary, Overview, unit_lookup
 
         run = self.run
@@ -275,7 +276,7 @@ class Pages:
             checklist=self.outputs.checklist_rows,
             diagram="data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode(),
             changes=self.outputs.changes,
-            seal=run.folder.sealer.seal.subject if run.folder.sealer else None,
+            seal=SealDeclaration.of(run.folder.sealer) if run.folder.sealer else None,
             nav=nav,
         )
 
@@ -333,9 +334,17 @@ class Pages:
                 pages,
                 sign / "signoff.pdf",
                 language=run.settings.language,
-                title=f"{org} - {run.env.name} - {run.run_dir.name}",
+                title=pdf_title(run.settings.language, org, run.env.name, run.run_dir.name),
                 footer=f"{org} · {run.env.name} · {run.run_dir.name} · {anchor_word} {run.anchor}",
             )
+
+
+def pdf_title(language: str, organisation: str, environment: str, run_id: str) -> str:
+    """The signed PDF's ``/Title``: what the document is, then whose, where and which run
+    ("Godkendelsesdokument – Eksempel Kommune – test – 20261206T112041Z-48cbc4")."""
+    from ..documents.i18n import t
+
+    return " – ".join((t(language, "signoff"), organisation, environment, run_id))
 
 
 def verdict(
