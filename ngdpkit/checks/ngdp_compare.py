@@ -383,13 +383,18 @@ def compare_translations(
     return found, PortalTodo(True, tuple(todo))
 
 
-def planned_todo(mapping: Any, names: dict[str, str]) -> PortalTodo:
-    """Offline: every planned translation, each "not verified" against NgDP.
+def planned_todo(
+    mapping: Any, names: dict[str, str], contact_points: Sequence[ContactPoint] | None = None
+) -> PortalTodo:
+    """Offline: every planned translation, each "not verified" against NgDP; and each
+    translation of the contact points file that this run does not map to its contact point,
+    to remove if it is there (see :func:`unmapped_translations`).
 
-    Per contact point (ordered by name, ties in the order they first appear), its mapped
-    rows in the mapping's order. Grouped column by column: no per-row key is needed here, and
-    at 100,000 mailboxes building a row object for each cost 0.7 s of ``check`` and of
-    notebook 02."""
+    Per contact point (ordered by name, ties in the order they first appear: those with
+    planned translations, then those with only removals, in the file's order), its mapped
+    rows in the mapping's order, then its removals. Grouped column by column: no per-row key
+    is needed here, and at 100,000 mailboxes building a row object for each cost 0.7 s of
+    ``check`` and of notebook 02."""
     from itertools import repeat
 
     import numpy as np
@@ -402,35 +407,182 @@ def planned_todo(mapping: Any, names: dict[str, str]) -> PortalTodo:
             return np.full(len(mapping), "", dtype=object)
         return mapping[name].fillna("").astype(str).to_numpy(dtype=object)
 
+    planned: dict[str, tuple[TodoEntry, ...]] = {}
     guids = column("ngdp_guid")
     keep = np.flatnonzero((column("status") == "mapped") & (guids != ""))
-    if not len(keep):
-        return PortalTodo(False, ())
-    import pandas as pd
+    if len(keep):
+        import pandas as pd
 
-    codes, uniques = pd.factorize(guids[keep])  # codes in order of first appearance
-    order = np.argsort(codes, kind="stable")  # each contact point's rows, in row order
-    rows = keep[order]
-    bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1)).tolist()
-    mids, sids, mnames = (
-        column(c)[rows].tolist() for c in ("mailbox_id", "subject_id", "mailbox_name")
-    )
-    points = []
-    for i, guid in enumerate(uniques.tolist()):
-        lo, hi = bounds[i], bounds[i + 1]
-        entries = tuple(
-            map(
-                TodoEntry,
-                repeat("not_verified", hi - lo),
-                mids[lo:hi],
-                sids[lo:hi],
-                mnames[lo:hi],
-                repeat("offline", hi - lo),
-            )
+        codes, uniques = pd.factorize(guids[keep])  # codes in order of first appearance
+        order = np.argsort(codes, kind="stable")  # each contact point's rows, in row order
+        rows = keep[order]
+        bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1)).tolist()
+        mids, sids, mnames = (
+            column(c)[rows].tolist() for c in ("mailbox_id", "subject_id", "mailbox_name")
         )
-        points.append(TodoContactPoint(guid, names.get(guid, guid), entries))
+        for i, guid in enumerate(uniques.tolist()):
+            lo, hi = bounds[i], bounds[i + 1]
+            planned[guid] = tuple(
+                map(
+                    TodoEntry,
+                    repeat("not_verified", hi - lo),
+                    mids[lo:hi],
+                    sids[lo:hi],
+                    mnames[lo:hi],
+                    repeat("offline", hi - lo),
+                )
+            )
+    remove = unmapped_translations(mapping, contact_points)
+    points = [
+        TodoContactPoint(guid, names.get(guid, guid), planned.get(guid, ()) + remove.get(guid, ()))
+        for guid in [*planned, *(g for g in remove if g not in planned)]
+    ]
     points.sort(key=lambda c: c.name)  # stable: ties stay in order of first appearance
     return PortalTodo(False, tuple(points))
+
+
+# Why a translation of the contact points file that this run does not map to its contact
+# point is to be removed, in the order a contact point's removals are listed.
+REMOVE_REASONS = ("mapped_elsewhere", "retired", "not_in_export")
+
+
+def _mapping_keys(mapping: Any) -> tuple[Any, Any, Any, Any]:
+    """The mapping's (postkasse, emne) as the mapping keys compare (``"0100200"`` is 100200,
+    an empty emne None; not a number: NaN), its GUIDs and statuses: arrays, column-wise."""
+    import numpy as np
+    import pandas as pd
+
+    def column(name: str) -> Any:
+        if name not in mapping.columns:
+            return pd.Series([""] * len(mapping), dtype=object)
+        return mapping[name].fillna("").astype(str).reset_index(drop=True)
+
+    mid = pd.to_numeric(column("mailbox_id"), errors="coerce").to_numpy(dtype=float)
+    sid = pd.to_numeric(column("subject_id"), errors="coerce").to_numpy(dtype=float)
+    emner = sid.astype(object)
+    emner[np.isnan(sid)] = None  # "": no emne
+    return mid, emner, column("ngdp_guid").to_numpy(dtype=object), column("status").to_numpy()
+
+
+def unmapped_translations(
+    mapping: Any, contact_points: Sequence[ContactPoint] | None
+) -> dict[str, tuple[TodoEntry, ...]]:
+    """Per contact point of the contact points file (in its order), each of its translations
+    this run does not map to it: to remove if it is there (``remove_if_present``), with why.
+
+    Translations compare as the mapping keys do (``existing_not_mapped`` of
+    portal-registration.json): a mapped row to the contact point with the same (postkasse,
+    emne), or with the postkasse and no emne, keeps it; a translation without an emne covers
+    every subject, so any mapped row of its postkasse to that contact point keeps it. Why:
+    a row it covers is mapped to another contact point (``mapped_elsewhere``), is retired
+    (``retired``), or there is none (``not_in_export``). A translation whose rows are only
+    unmapped (or mapped to an unknown contact point) is left out: this run has not decided
+    where that mailbox goes (MAILBOX_UNMAPPED says so). Set differences per contact point
+    over the file's translations; the mapping read column-wise, and only the rows of a
+    postkasse with a translation to remove looked at one by one."""
+    import numpy as np
+    import pandas as pd
+
+    wanted: dict[str, dict[Key, None]] = {}
+    for p in contact_points or ():
+        wanted.setdefault(p.id, {}).update(dict.fromkeys(p.translations))
+    if mapping is None or not len(mapping) or not any(wanted.values()):
+        return {}
+    mid, emner, guids, statuses = _mapping_keys(mapping)
+    mapped = np.flatnonzero((statuses == "mapped") & (guids != "") & ~np.isnan(mid))
+    codes, uniques = pd.factorize(guids[mapped])
+    order = np.argsort(codes, kind="stable")
+    rows = mapped[order]
+    bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1)).tolist()
+    keys, subjects = mid[rows].tolist(), emner[rows].tolist()  # 100200.0 == 100200 in a set
+    at = {g: (bounds[i], bounds[i + 1]) for i, g in enumerate(uniques.tolist())}
+    missing: dict[str, list[Key]] = {}
+    for guid, translations in wanted.items():
+        lo, hi = at.get(guid, (0, 0))
+        here = set(zip(keys[lo:hi], subjects[lo:hi], strict=True))
+        gone = translations.keys() - here  # the usual case: none, found in C
+        if gone:
+            postkasser = set(keys[lo:hi])
+            missing[guid] = [
+                (a, b)
+                for a, b in translations
+                if (a, b) in gone and (a, None) not in here and not (b is None and a in postkasser)
+            ]
+    return _removals(missing, (mid, emner, guids, statuses), mapping)
+
+
+@dataclass(frozen=True)
+class _PostkasseRows:
+    """The mapping's rows of one postkasse whose translation goes, column by column."""
+
+    statuses: tuple[str, ...] = ()
+    guids: tuple[str, ...] = ()
+    emner: tuple[float | None, ...] = ()  # as the mapping keys compare: 7.0 == 7
+    names: tuple[str, ...] = ()
+
+
+def _removals(
+    missing: dict[str, list[Key]], columns: tuple[Any, Any, Any, Any], mapping: Any
+) -> dict[str, tuple[TodoEntry, ...]]:
+    """Each translation that goes, with why, from the mapping rows of its postkasse."""
+    import numpy as np
+
+    mid, emner, guids, statuses = columns
+    gone = {a for m in missing.values() for a, _ in m}
+    if not gone:
+        return {}
+    names = (
+        mapping["mailbox_name"].fillna("").astype(str).to_numpy(dtype=object)
+        if "mailbox_name" in mapping.columns
+        else np.full(len(mapping), "", dtype=object)
+    )
+    take = np.flatnonzero(np.isin(mid, np.fromiter(gone, dtype=float, count=len(gone))))
+    at: dict[float, list[int]] = {}
+    for i, a in zip(take.tolist(), mid[take].tolist(), strict=True):
+        at.setdefault(a, []).append(i)
+    by_postkasse = {
+        a: _PostkasseRows(
+            tuple(statuses[i].tolist()),
+            tuple(guids[i].tolist()),
+            tuple(emner[i].tolist()),
+            tuple(names[i].tolist()),
+        )
+        for a, i in at.items()
+    }
+    out: dict[str, tuple[TodoEntry, ...]] = {}
+    for guid, translations in missing.items():
+        entries = [
+            _removal(guid, a, b, by_postkasse.get(a, _PostkasseRows())) for a, b in translations
+        ]
+        kept = sorted((e for e in entries if e is not None), key=_reason_order)
+        if kept:
+            out[guid] = tuple(kept)
+    return out
+
+
+def _reason_order(entry: TodoEntry) -> int:
+    return REMOVE_REASONS.index(entry.reason)
+
+
+def _removal(guid: str, postkasse: int, emne: int | None, rows: _PostkasseRows) -> TodoEntry | None:
+    """A translation's removal and why, from the mapping rows of its postkasse (none when
+    the run has not decided where the rows it covers go)."""
+    covered = [i for i, e in enumerate(rows.emner) if emne is None or e is None or e == emne]
+    exact = [i for i in covered if rows.emner[i] == emne]
+    if not covered:
+        reason = "not_in_export"
+    elif any(rows.statuses[i] == "retired" for i in exact):
+        reason = "retired"  # as the online to-do says it, before a row mapped elsewhere
+    elif any(rows.statuses[i] == "mapped" and rows.guids[i] not in ("", guid) for i in covered):
+        reason = "mapped_elsewhere"
+    elif any(rows.statuses[i] == "retired" for i in covered):
+        reason = "retired"
+    else:
+        return None
+    name = next((rows.names[i] for i in exact + covered if rows.names[i]), "")
+    return TodoEntry(
+        "remove_if_present", str(postkasse), "" if emne is None else str(emne), name, reason
+    )
 
 
 def compare_contact_points(

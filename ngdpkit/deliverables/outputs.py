@@ -627,10 +627,13 @@ TODO_WORDS = {
         # offline: an action to take, not a status (a customer's read: "ikke verificeret"
         # told the portal administrator neither to add nor to remove)
         "not_verified": "tilføj, hvis den mangler",
+        # offline: a translation of the contact points file this run does not map there
+        "remove_if_present": "fjern, hvis den står der",
         "missing": "mangler i NgDP",
         "elsewhere": "står på et andet kontaktpunkt i NgDP",
         "mapped_elsewhere": "tilknyttet et andet kontaktpunkt her",
         "retired": "udgår",
+        "not_in_export": "postkassen er ikke i eksporten",
         "offline": "NgDP ikke læst (offline)",
         "headers": (
             "Kontaktpunkt",
@@ -647,10 +650,12 @@ TODO_WORDS = {
         "add": "add",
         "remove": "remove",
         "not_verified": "add if missing",
+        "remove_if_present": "remove if present",
         "missing": "missing in NgDP",
         "elsewhere": "on another contact point in NgDP",
         "mapped_elsewhere": "mapped to another contact point here",
         "retired": "retired",
+        "not_in_export": "the mailbox is not in the export",
         "offline": "NgDP not read (offline)",
         "headers": (
             "Contact point",
@@ -668,7 +673,8 @@ TODO_WORDS = {
 
 def portal_todo_columns(todo: Any, language: str) -> dict[str, list[str]]:
     """The workbook's columns (its headers in ``language``): one row per translation to add
-    or remove (offline: every planned one, not verified). ``todo``: a PortalTodo, its
+    or remove (offline: every planned one, not verified, and each of the contact points
+    file's that this run does not map there, to remove if present). ``todo``: a PortalTodo, its
     stored form, or a step file's JSON of either; made column by column from the stored
     runs, without one record per translation."""
     from ..checks.ngdp_compare import COLUMNS, compact_todo

@@ -1039,12 +1039,43 @@ def _portal_todo(todo: Any, language: str) -> Markup:
     )
     if not typed.verified:
         # Offline, the to-do is every planned translation: the translations appendix lists
-        # them already (each table once).
-        return fragment("section", t(language, "portal_todo"), body)
+        # them already (each table once); only the removals are listed here.
+        return _offline_removals(typed, body, language)
     rows = portal_todo_rows(typed, language)
     return fragment("section", t(language, "portal_todo"), body) + fragment(
         "section",
         t(language, "portal_todo_appendix"),
+        [text_table(list(words["headers"]), [tuple(r) for r in rows])],
+        "appendix",
+    )
+
+
+def _offline_removals(todo: Any, body: list[Markup], language: str) -> Markup:
+    """Offline, the translations of the contact points file this run does not map to their
+    contact point (``remove_if_present``): a sentence in the to-do section and one row each
+    in an appendix. Only their runs are made into rows (the planned ones are 99,000 at
+    100,000 mailboxes, and the translations appendix lists them)."""
+    from dataclasses import replace
+
+    from ..checks.ngdp_compare import StoredTodo
+    from ..deliverables.outputs import TODO_WORDS, portal_todo_rows
+
+    removals = StoredTodo(
+        todo.verified,
+        tuple(
+            replace(cp, runs=tuple(r for r in cp.runs if r.action == "remove_if_present"))
+            for cp in todo.contact_points
+        ),
+    )
+    section = fragment("section", t(language, "portal_todo"), body)
+    if not removals.count:
+        return section
+    body.append(fragment("para", [t(language, "portal_todo_offline_remove")]))
+    words = TODO_WORDS["da" if language == "da" else "en"]
+    rows = portal_todo_rows(removals, language)
+    return fragment("section", t(language, "portal_todo"), body) + fragment(
+        "section",
+        t(language, "portal_todo_remove_appendix"),
         [text_table(list(words["headers"]), [tuple(r) for r in rows])],
         "appendix",
     )

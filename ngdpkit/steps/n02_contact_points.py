@@ -92,8 +92,9 @@ def _contact_points_from_ngdp(step: Step) -> Any:
 def read_ngdp(step: Step, mapping: Any, *, offline_todo: bool = True) -> display.HTML:
     """With ``--online``: NgDP's own contact points and translations against this run's
     mapping (and the contact points file), and the portal administrator's to-do. Offline:
-    the to-do lists every planned translation as not verified (``offline_todo``: it finds
-    nothing, so ``check``, which writes no file, leaves it out)."""
+    the to-do lists every planned translation as not verified, and each translation of the
+    contact points file this run does not map to its contact point, to remove if present
+    (``offline_todo``: it finds nothing, so ``check``, which writes no file, leaves it out)."""
     from ..checks.ngdp_compare import compare_contact_points, compare_translations, planned_todo
     from .ngdp_read import observe
 
@@ -108,7 +109,9 @@ def read_ngdp(step: Step, mapping: Any, *, offline_todo: bool = True) -> display
     observation = observe(step, used) if step.online else None
     if observation is None:
         if offline_todo:
-            step.set(portal_todo=planned_todo(frame, names))
+            own = step.own(ContactPointsRecord)
+            file_points = own.contact_points if own.contact_points_source == "file" else None
+            step.set(portal_todo=planned_todo(frame, names, file_points))
         return _ngdp_summary(step)
     source = f"NgDP {observation.base_url}"
     if step.own(ContactPointsRecord).contact_points_source == "file":
@@ -180,9 +183,23 @@ def _ngdp_summary(step: Step) -> display.HTML:
     if todo is not None:  # offline every planned translation: none known to add or remove
         # (a customer's cold read took 199 "to add or remove" for a comparison with NgDP)
         label = t(lang, "portal_todo" if todo.verified else "portal_todo_planned")
-        pairs.append((label, str(todo.count)))
+        removals = 0 if todo.verified else _removal_count(todo)
+        pairs.append((label, str(todo.count - removals)))
+        if removals:  # offline: the contact points file's translations this run does not map
+            pairs.append((t(lang, "portal_todo_remove_planned"), str(removals)))
     # under its section's own heading ("NgDP selv"): no second heading saying the same
     return display.key_values(pairs, language=lang)
+
+
+def _removal_count(todo: Any) -> int:
+    """Offline, how many translations to remove if present: each contact point's last
+    entries (counted from the end, not over the 99,000 planned ones)."""
+    from itertools import takewhile
+
+    return sum(
+        sum(1 for _ in takewhile(lambda e: e.action == "remove_if_present", reversed(cp.entries)))
+        for cp in todo.contact_points
+    )
 
 
 def load_mapping_file(step: Step) -> Any:
