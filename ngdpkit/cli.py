@@ -817,10 +817,10 @@ def cmd_confirm(args: argparse.Namespace) -> int:
     path = confirmations_path(settings.path)
     values = ""
     if args.step in (5, 6):  # the portal's or WorkZone's values: those of the latest run
-        values, why = _latest_step_values(settings, args.env, args.step)
+        values, about = _latest_step_values(settings, args.env, args.step)  # run ID or why not
         if not values:
             print(
-                f"note: {why}; this confirmation will not count for step {args.step} until it"
+                f"note: {about}; this confirmation will not count for step {args.step} until it"
                 " is given after a run that has them"
             )
     if args.step == 7:  # the dispatcher: a confirmation is for the values of the latest run
@@ -842,6 +842,11 @@ def cmd_confirm(args: argparse.Namespace) -> int:
     title = STEPS[settings.language if settings.language in STEPS else "en"][KEYS[args.step - 1]]
     when = local_time(record.at, settings.language)
     print(f"{args.env}: step {args.step} ({title}) confirmed by {record.by} at {when}")
+    if args.step in (5, 6) and values:
+        # which values it now stands for, said (an attacker's look: it bound to whichever
+        # run was latest, a nightly one maybe, and said nothing of it)
+        what = "contact points and translations" if args.step == 5 else "mapping"
+        print(f"for the {what} of run {about}: a later run with other {what} asks to confirm again")
     blocked = _blocked_in_latest_run(settings, args.env, args.step)
     if blocked:  # recorded, but a blocked step stays blocked (a consultant's cold run)
         print(
@@ -903,7 +908,7 @@ _CODE = re.compile(r"[A-Z][A-Z0-9_]{1,63}")  # a finding code, as a step file ma
 
 def _latest_step_values(settings: Any, environment: str, step: int) -> tuple[str, str]:
     """(the SHA-256 of step 5's contact points or step 6's mapping in the environment's
-    latest run, "") or ("", why there is none). Only a folder that verifies as this
+    latest run, that run's ID) or ("", why there is none). Only a folder that verifies as this
     environment's run is read (its step files are then the kit's own), as ``status``
     reads; the values are those a run's checklist holds the confirmation against (a
     week-two consultant: confirmations given in week one stayed done after a new export
@@ -929,7 +934,9 @@ def _latest_step_values(settings: Any, environment: str, step: int) -> tuple[str
             values = portal_values_sha256(record.portal)
     except (OSError, ValueError, InputError):
         values = ""
-    return values, "" if values else f"the latest run ({run_dir.name}) has no {what}"
+    if not values:
+        return "", f"the latest run ({run_dir.name}) has no {what}"
+    return values, run_dir.name
 
 
 def _latest_dispatcher_values(settings: Any, environment: str) -> tuple[str, tuple[str, ...]]:

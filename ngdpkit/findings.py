@@ -393,6 +393,16 @@ class Bounded(list[Finding]):
             self.append(finding)
         self.settled()
 
+    def full(self, code: str) -> bool:
+        """Whether a finding of ``code`` would only be counted now: a loop that makes one
+        per group may stop making them and :meth:`count_left` the rest."""
+        return self._kept[code] >= self.per_code
+
+    def count_left(self, code: str, severity: str, count: int) -> None:
+        """``count`` more findings of ``code`` left out, never made (see :meth:`full`)."""
+        if count > 0:
+            self._left[(code, severity)] += count
+
     def __iadd__(self, findings: Iterable[Finding]) -> Bounded:  # type: ignore[override,misc]
         self.extend(findings)  # list's own += would bypass the bound
         return self

@@ -374,6 +374,8 @@ def test_a_confirmation_never_outweighs_what_the_kit_saw(
         assert c.returncode == 0, c.stderr
     six = cli("confirm", "--settings", str(toml), "--env", "test", "--step", "6", "--by", "K")
     assert six.returncode == 0 and "note:" not in six.stdout, six.stdout + six.stderr
+    first = Path(sample_run["run_dir"]).name  # the run whose values it now stands for
+    assert f"for the mapping of run {first}: a later run with other mapping" in six.stdout
     sim, _ = serve(sample, "test", tmp_path)
     with sim:
         _, run_dir = run(sample, "--online", "ngdp")

@@ -423,3 +423,31 @@ def test_a_removed_mailbox_retired_in_the_decisions_is_no_longer_a_warning(tmp_p
     assert (
         by_mailbox["0100309"].text("da").startswith("Postkassen 0100309 (udgår af Anne 04-12-2026")
     )
+
+
+def test_a_retire_for_a_mailbox_never_decided_or_written_another_way_is_not_hidden(
+    tmp_path: Path,
+) -> None:
+    """An attacker's look at the change above: a retire for an ID the file never mapped (a
+    typo) became an info and retired nothing, and a retire for "0100272:02" was not applied
+    to the export's subject 2 (subjects compared as text). A typo stays a warning; a subject
+    compares as a number, as IDs do, and the decision applies."""
+    from ngdpkit.inputs.decisions import check_against
+
+    path = tmp_path / "decisions-test.csv"
+    _write(
+        path,
+        [
+            "0100223;retire;;Anne;2026-12-04T10:00:00+01:00;",
+            "0100272:02;retire;;Anne;2026-12-04T10:01:00+01:00;",
+        ],
+    )
+    log, problems = read_decisions(path, label="decisions-test.csv")
+    assert problems == [] and log.mapped_before == frozenset()
+    usable, found = check_against(log, {("0100272", "2"), ("0100233", "")}, None)
+    assert [(d.mailbox_id, d.subject_id, d.decision) for d in usable] == [
+        ("0100272", "2", "retire")
+    ]
+    assert [(f.code, f.severity, f.params["mailbox"]) for f in found] == [
+        ("DECISION_MAILBOX_UNKNOWN", "warning", "0100223")
+    ]

@@ -774,3 +774,70 @@ def test_no_header_row_says_how_far_the_kit_looked(tmp_path: Path) -> None:
     csv.write_text("A;B\n1;2\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"has columns: A, B \(.* in the first 30 rows\);"):
         read_mailbox_export(csv, label="e.csv")
+
+
+def _with_merges(path: Path, merges: list[str]) -> Path:
+    """``path`` (an openpyxl workbook of one sheet) with ``merges`` written into its sheet XML
+    as Excel writes them (openpyxl merging thousands of ranges one by one is slow)."""
+    out = path.with_name("merged-" + path.name)
+    cells = "".join(f'<mergeCell ref="{ref}"/>' for ref in merges)
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(out, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(
+                    b"</sheetData>",
+                    f'</sheetData><mergeCells count="{len(merges)}">{cells}</mergeCells>'.encode(),
+                    1,
+                )
+            dst.writestr(item, data)
+    return out
+
+
+def test_merged_ranges_are_found_by_their_column_and_bounds_whatever_their_number(
+    tmp_path: Path,
+) -> None:
+    """An attacker's look at the merged-cell hint: 50,000 merges over 100,000 blank units
+    took 453 s (each range a pass over the rows), 6.5 million merges in another column 2.6
+    GB, and a ref of 200,000 letters went into the message whole. Only ranges over the unit
+    column count, each row is looked up among them, and a ref past Excel's XFD1048576 is no
+    range."""
+    rows = [["Eksport"], HEAD[:3]]
+    rows += [[f"01{i:05d}", "M", "Enhed" if i % 2 == 0 else None] for i in range(4000)]
+    plain = write_xlsx(tmp_path / "e.xlsx", rows)
+    # every blank unit (rows 4, 6, …) under the merge with the unit above it; thousands of
+    # merges in column A that cover nothing read; refs beyond the sheet
+    merges = [f"C{r}:C{r + 1}" for r in range(3, 4003, 2)]
+    merges += [f"A{r}:B{r}" for r in range(3, 4003)]
+    merges += ["C4:" + "C" * 200 + "9", "C1:C99999999", "Q1:XFE2"]
+    e = read_mailbox_export(_with_merges(plain, merges), label="e.xlsx")
+    (blank,) = codes(e, "MAILBOX_UNIT_BLANK")
+    assert blank.params["count"] == "2000" and blank.location == "Sheet1!4"
+    assert blank.params["ranges"].startswith("C3:C4, C5:C6, C7:C8")
+    assert "CCC" not in blank.message and "99999999" not in blank.message
+    assert len(blank.message) < 1000
+
+
+def test_thousands_of_duplicated_ids_make_the_first_findings_and_count_the_rest() -> None:
+    """The same look: 100,000 rows each duplicated took 6 s building findings past the
+    1,000 a code keeps; the rest are counted in the one summary, as before."""
+    import pandas as pd
+
+    from ngdpkit.inputs.mailboxes import _duplicate_findings
+
+    class Sheet:
+        def where(self, row: int) -> str:
+            return f"Postkasser!{row}"
+
+    n = 6000
+    frame = pd.DataFrame(
+        {
+            "row": range(3, n + 3),
+            "mailbox_id": [f"{i // 2:07d}" for i in range(n)],
+            "subject_id": [""] * n,
+        }
+    )
+    found = list(_duplicate_findings(Sheet(), frame, "e.xlsx"))
+    assert len(found) == 1001
+    assert found[0].message == "Mailbox ID 0000000 appears 2 times (rows 3, 4)."
+    assert found[-1].params["count"] == "2000"

@@ -1294,6 +1294,16 @@ def test_audit_verify_of_a_lone_pdf_checks_its_signature(
     r = cli("audit", "verify", str(_blank_pdf(tmp_path / "unsigned.pdf")))
     assert r.returncode == 1
     assert "NOT INTACT: unsigned.pdf carries no signature" in r.stdout
+    # a file that starts as a PDF and does not end as one (an attacker's 400 MB of it kept
+    # pyHanko busy for minutes): refused from its last bytes
+    junk = tmp_path / "junk.pdf"
+    junk.write_bytes(b"%PDF-1.4\n" + b"\0" * 200_000)
+    r = cli("audit", "verify", str(junk))
+    assert r.returncode == 1 and "NOT INTACT: junk.pdf does not end as a PDF does" in r.stdout
+    cut = tmp_path / "cut.pdf"
+    cut.write_bytes(pdf.read_bytes()[:-2000])
+    r = cli("audit", "verify", str(cut))
+    assert r.returncode == 1 and "cut short or not a PDF" in r.stdout
 
 
 @needs_browser

@@ -215,6 +215,7 @@ def check_pdf(path: Path, rel: str, *, signer_sha256: str = "") -> tuple[str, st
 
 
 PDF_MAGIC = b"%PDF-"
+PDF_END = b"%%EOF"
 
 
 def is_pdf(path: Path) -> bool:
@@ -238,6 +239,13 @@ def check_lone_pdf(path: Path) -> SealCheck:
     data = _read(path, MAX_PDF)
     if data is None:
         return SealCheck((f"{rel} cannot be read",))
+    if PDF_END not in data[-1024:]:
+        # every PDF, and every update a signature appends, ends with %%EOF: a file that does
+        # not is cut short or no PDF, and pyHanko searched 400 MB of such for minutes (an
+        # attacker's look)
+        return SealCheck(
+            (f"{rel} does not end as a PDF does (no %%EOF): it is cut short or not a PDF",)
+        )
     quiet_libraries()
     try:
         statuses = _run_validation("pdf", data)

@@ -69,6 +69,9 @@ class DecisionLog:
     decisions: tuple[Decision, ...] = ()
     superseded: int = 0
     unused: int = 0
+    # the keys whose decision that counts follows an earlier accept or override of them: a
+    # mailbox the file once mapped, so one an export held
+    mapped_before: frozenset[str] = frozenset()
 
 
 def default_path(settings_dir: Path, environment: str) -> Path:
@@ -85,6 +88,7 @@ def read_decisions(path: Path, *, label: str) -> tuple[DecisionLog, list[Finding
     found: list[Finding] = F.Bounded()
     latest: dict[str, Decision] = {}
     invalid: list[tuple[int, str, str, dict[str, str]]] = []
+    mapped_before: set[str] = set()
     total = 0
     cells = table.data
     note_column = cells.get("note") or [""] * len(table.row_numbers)
@@ -103,7 +107,9 @@ def read_decisions(path: Path, *, label: str) -> tuple[DecisionLog, list[Finding
             invalid.append((row, key, why, params))
             continue
         total += 1
-        latest.pop(decision.key, None)  # the newest goes last, in file order
+        earlier = latest.pop(decision.key, None)  # the newest goes last, in file order
+        if earlier is not None and earlier.decision != "retire":
+            mapped_before.add(decision.key)
         latest[decision.key] = decision
     for row, key, why, params in invalid:
         later = latest.get(key) if key else None
@@ -112,7 +118,10 @@ def read_decisions(path: Path, *, label: str) -> tuple[DecisionLog, list[Finding
             continue
         found.append(F.error("DECISION_INVALID", why, label, table.where(row), row=row, **params))
     log = DecisionLog(
-        source=label, decisions=tuple(latest.values()), superseded=total - len(latest)
+        source=label,
+        decisions=tuple(latest.values()),
+        superseded=total - len(latest),
+        mapped_before=frozenset(mapped_before),
     )
     return log, found
 
@@ -247,23 +256,33 @@ def check_against(
     pairs of the export; a decision without a subject matches any subject of its mailbox."""
     ids = {m for m, _ in mailboxes}
     numbers = numbered(ids)
+    subjects: dict[str, set[str]] = {}
+    for m, sub in mailboxes:
+        subjects.setdefault(m, set()).add(sub)
     usable: list[Decision] = []
     found: list[Finding] = F.Bounded()
     for d in log.decisions:
+        key = d.key
         same = export_form(d.mailbox_id, ids, numbers)
         if same is not None and same != d.mailbox_id:
             d = replace(d, mailbox_id=same)
+        if d.subject_id:  # a subject as the export writes it: "02" is 2, as IDs compare
+            written = export_form(d.subject_id, subjects.get(d.mailbox_id, set()))
+            if written is not None and written != d.subject_id:
+                d = replace(d, subject_id=written)
         exists = (
             d.mailbox_id in ids if not d.subject_id else (d.mailbox_id, d.subject_id) in mailboxes
         )
-        if not exists and d.decision == "retire":
-            # a mailbox that left the export, retired on purpose: the way to say it is gone
-            # (a week-two consultant: the file is append-only, so the warning for a removed
-            # mailbox's old decision could never be cleared)
+        if not exists and d.decision == "retire" and key in log.mapped_before:
+            # a mailbox the file once mapped, retired since and gone from the export: the way
+            # to say it left on purpose (a week-two consultant: the file is append-only, so
+            # the warning for a removed mailbox's old decision could never be cleared). A
+            # retire for a mailbox never decided before stays a warning: a typo retires
+            # nothing (an attacker's look)
             found.append(
                 F.info(
                     "DECISION_MAILBOX_UNKNOWN",
-                    "Mailbox {mailbox} ({decision} by {by} at {at}) is no longer in the export, as a retired mailbox may leave it; nothing to map (if the ID is mistyped, the mailbox meant is not retired).",
+                    "Mailbox {mailbox} ({decision} by {by} at {at}), mapped by an earlier decision, is no longer in the export, as a retired mailbox may leave it; nothing to map.",
                     log.source,
                     f"row {d.row}",
                     **_named(d),
@@ -274,7 +293,7 @@ def check_against(
             found.append(
                 F.warning(
                     "DECISION_MAILBOX_UNKNOWN",
-                    "The decision for mailbox {mailbox} ({decision} by {by} at {at}) is not used: the export has no such mailbox (a mailbox that left the export on purpose: append a retire decision for it).",
+                    "The decision for mailbox {mailbox} ({decision} by {by} at {at}) is not used: the export has no such mailbox (a mailbox mapped before that left the export on purpose: append a retire decision for it).",
                     log.source,
                     f"row {d.row}",
                     **_named(d),
