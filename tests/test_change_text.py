@@ -351,3 +351,47 @@ def test_a_mapping_change_says_the_mailboxs_name_beside_its_id() -> None:
     assert "Pas" not in sentence(
         "OUTPUT_CHANGED", {"mailbox": "0100233"}, "da", {}, {"0100233": "Pas"}
     )
+
+
+def test_a_contact_point_that_came_or_went_is_one_change() -> None:
+    """A week-two consultant: a contact point new in the contact points file read as four
+    "Kontaktpunkt ændret" ("navn: ikke sat → …", then its target groups, visibility and
+    translations). It is one change saying it is new (or gone), with its translations
+    counted; a contact point in both runs still says each field that changed."""
+    from ngdpkit.compare.diff import portal_changes
+    from ngdpkit.compare.runs import RunView
+    from ngdpkit.deliverables.portal import PortalContactPoint, PortalRegistration, PortalSystem
+
+    system = PortalSystem("WorkZone test", "REST_PULL", (), None, "MEMO", None)
+
+    def view(*points: PortalContactPoint) -> RunView:
+        portal = PortalRegistration("s", "test", "test", "p", system, points, ())
+        return RunView(Path("r"), "test", "ok", [], {}, "", "", portal=portal)
+
+    kept = PortalContactPoint(
+        name="Borgerservice", id=GUID, targets=("CITIZEN",), visible=True, translations=("1",)
+    )
+    new = PortalContactPoint(
+        name="Klima", id=OTHER, targets=("CITIZEN",), visible=True, translations=("2", "3")
+    )
+    added = portal_changes(view(kept), view(kept, new))
+    assert [(c.code, c.params["contact_point"], c.params["count"]) for c in added] == [
+        ("PORTAL_CONTACT_POINT_ADDED", "Klima", 2)
+    ]
+    assert sentence(added[0].code, added[0].params, "da", {}) == (
+        "Kontaktpunktet Klima er nyt i denne kørsel (oversættelser: 2)."
+    )
+    gone = portal_changes(view(kept, new), view(kept))
+    assert [c.code for c in gone] == ["PORTAL_CONTACT_POINT_REMOVED"]
+    assert sentence(gone[0].code, gone[0].params, "en", {}) == (
+        "Contact point Klima is no longer among the contact points (translations before: 2)."
+    )
+    assert (
+        code_title("portal_changed", "PORTAL_CONTACT_POINT_ADDED", "da") == "Kontaktpunkt tilføjet"
+    )
+    moved = PortalContactPoint(
+        name="Borgerservice", id=GUID, targets=("CITIZEN",), visible=False, translations=("1",)
+    )
+    assert [c.code for c in portal_changes(view(kept), view(moved))] == [
+        "PORTAL_CONTACT_POINT_CHANGED"
+    ]

@@ -811,7 +811,7 @@ def test_portal_and_mapping_confirmations_count_only_for_the_values_they_followe
     out = {}  # given before any run had the values (or by a kit that did not record them)
     _confirmed(out, [confirmed(5, ""), confirmed(6, "")], "test", None, words, "da", now)
     assert out["contact_points"].kind == out["mapping"].kind == "planned"
-    assert "det står ikke, hvilke værdier bekræftelsen gjaldt" in out["mapping"].detail
+    assert "bekræftelsen siger ikke, hvilke værdier den gjaldt for" in out["mapping"].detail
 
     out = {}  # another step's confirmation needs no values
     _confirmed(out, [confirmed(2, "")], "test", None, words, "da", now)
@@ -826,3 +826,43 @@ def test_confirming_step_6_before_any_run_says_it_will_not_count(sample_copy: Pa
     assert r.returncode == 0, r.stderr
     assert "note: no finished run of this environment has its mapping yet" in r.stdout
     assert "will not count for step 6 until it is given after a run" in r.stdout
+
+
+def test_step_5_offline_with_translations_to_remove_is_to_do_whoever_confirms_it() -> None:
+    """A week-two retest: step 5 was confirmed done while the same run's portal-todo.xlsx
+    said to remove a translation of the contact points file. Offline, such removals make the
+    step to do (as NgDP's own gaps do online), and a confirmation does not outweigh it."""
+    from ngdpkit.checks.evidence import Confirmation, gather, portal_values_sha256
+
+    def step_5(removals: int, confirmations: list[Confirmation]) -> Any:
+        evidence = gather(
+            servers=[],
+            observation=None,
+            register=None,
+            server_evidence=None,
+            thumbprint=None,
+            certificate_known=False,
+            system_id=None,
+            contact_points_known=True,
+            mapping_complete=True,
+            dispatcher=None,
+            dispatcher_unchanged=True,
+            step_values={"contact_points": "v" * 64},
+            file_removals=removals,
+            acceptance=None,
+            confirmations=confirmations,
+            environment="test",
+            findings=[],
+            language="da",
+        )
+        return next(r for r in evaluate([], evidence, "da").rows if r.step == 5)
+
+    anne = Confirmation("test", 5, "Anne", "2026-12-01T10:00:00Z", "", "0" * 64, "h", "v" * 64)
+    assert step_5(0, [anne]).status == "done"
+    assert step_5(0, []).evidence == "planned"
+    gap = step_5(1, [anne])
+    assert (gap.status, gap.evidence) == ("to_do", "none")
+    assert gap.detail.startswith("kontaktpunktsfilen har 1 oversættelse, som denne kørsel")
+    assert "portal-todo.xlsx" in gap.next_action and "kontaktpunktsfilen" in gap.next_action
+    assert step_5(3, []).detail.startswith("kontaktpunktsfilen har 3 oversættelser")
+    assert portal_values_sha256(None) == ""

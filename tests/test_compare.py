@@ -1506,3 +1506,54 @@ def test_a_name_that_differs_only_as_the_cleaning_wrote_it_is_no_rename(tmp_path
         return RunView(path, "test", "ok", [], {}, "", "", mapping=read_mapping_csv(path, "x"))
 
     assert mapping_changes(view(a), view(b)) == ()
+
+
+def test_a_unit_spelt_anew_is_one_change_not_a_move_per_mailbox(tmp_path: Path) -> None:
+    """A week-two consultant respelt "Kultur og Fritid" as "Kultur- og Fritid" in the export
+    and read 15 "Postkasse flyttet til en anden enhed" that never happened. Every row of a
+    unit that moved, all to a new unit spelt with the same letters (case, spaces and
+    punctuation aside), is one MAPPING_UNIT_RESPELT; a unit that became another name is still
+    a move per mailbox, and a contact point changed beside it is still said."""
+    from ngdpkit.compare.diff import mapping_changes
+    from ngdpkit.compare.runs import RunView, read_mapping_csv
+    from ngdpkit.documents.change_text import code_title, sentence
+
+    head = "Mailbox ID;Responsible unit;NgDP Guid;Contact point name;Status;Subject ID\r\n"
+
+    def view(name: str, rows: str) -> RunView:
+        path = tmp_path / name
+        path.write_bytes(("\ufeff" + head + rows).encode())
+        return RunView(tmp_path, "test", "ok", [], {}, "", "", mapping=read_mapping_csv(path, name))
+
+    a = view(
+        "a.csv",
+        "1;Kultur og Fritid;g1;A;mapped;\r\n2;Kultur og Fritid;g1;A;mapped;\r\n"
+        "3;Kultur og Fritid;g1;A;mapped;\r\n4;Teknik;g2;B;mapped;\r\n",
+    )
+    b = view(
+        "b.csv",
+        "1;Kultur- og Fritid;g1;A;mapped;\r\n2;Kultur- og Fritid;g1;A;mapped;\r\n"
+        "3;Kultur- og Fritid;g2;B;mapped;\r\n4;Teknik;g2;B;mapped;\r\n",
+    )
+    changes = mapping_changes(a, b)
+    assert [(c.code, c.params.get("mailbox"), c.unit) for c in changes] == [
+        ("MAPPING_UNIT_RESPELT", None, "Kultur- og Fritid"),
+        ("MAPPING_CHANGED", "3", "Kultur- og Fritid"),
+    ]
+    assert changes[0].params == {
+        "from_unit": "Kultur og Fritid",
+        "to_unit": "Kultur- og Fritid",
+        "count": 3,
+    }
+    assert sentence(changes[0].code, changes[0].params, "da", {}) == (
+        "Enheden Kultur og Fritid staves nu Kultur- og Fritid i eksporten (rækker: 3); ingen "
+        "postkasse er flyttet af den grund."
+    )
+    assert code_title("mapping_changed", "MAPPING_UNIT_RESPELT", "da") == "Enhed stavet anderledes"
+    # only part of the unit moved: moves, one per mailbox
+    part = view(
+        "p.csv",
+        "1;Kultur- og Fritid;g1;A;mapped;\r\n2;Kultur og Fritid;g1;A;mapped;\r\n"
+        "3;Kultur og Fritid;g1;A;mapped;\r\n4;Teknik;g2;B;mapped;\r\n",
+    )
+    assert [c.code for c in mapping_changes(a, part)] == ["MAPPING_UNIT_CHANGED"]

@@ -616,7 +616,8 @@ def test_several_sheets_with_the_mailbox_columns_are_named(tmp_path: Path) -> No
     e = read_mailbox_export(path, label="e.xlsx")
     assert e.sheet == "Filtreret" and len(e) == 3
     (several,) = codes(e, "MAILBOX_SHEETS_SEVERAL")
-    assert several.severity == "warning" and several.location == "Filtreret"
+    # the sheet left out holds more mailboxes than the one read: an error (a filtered copy)
+    assert several.severity == "error" and several.location == "Filtreret"
     assert several.message.startswith(
         "Sheet 'Filtreret' was read (3 rows), but sheet 'Alle' (7 rows) also has the mailbox"
     )
@@ -643,6 +644,12 @@ def test_several_sheets_with_the_mailbox_columns_are_named(tmp_path: Path) -> No
     )
     (several,) = codes(read_mailbox_export(three, label="t.xlsx"), "MAILBOX_SHEETS_SEVERAL")
     assert "but 2 other sheets ('A' (2), 'B' (4); their rows in brackets)" in several.message
+    # the sheet read holds the most: a warning
+    first_full = write_xlsx(
+        tmp_path / "full-first.xlsx", [HEAD, *rows], extra_sheets={"Kopi": [HEAD, *rows[:2]]}
+    )
+    (several,) = codes(read_mailbox_export(first_full, label="f.xlsx"), "MAILBOX_SHEETS_SEVERAL")
+    assert several.severity == "warning"
     single = write_xlsx(tmp_path / "one.xlsx", [HEAD, *rows], extra_sheets={"x": [["y"]]})
     assert not codes(read_mailbox_export(single, label="o.xlsx"), "MAILBOX_SHEETS_SEVERAL")
 
@@ -841,3 +848,35 @@ def test_thousands_of_duplicated_ids_make_the_first_findings_and_count_the_rest(
     assert len(found) == 1001
     assert found[0].message == "Mailbox ID 0000000 appears 2 times (rows 3, 4)."
     assert found[-1].params["count"] == "2000"
+
+
+def test_a_formula_that_saved_an_empty_text_is_a_blank_not_a_formula_to_save(
+    tmp_path: Path,
+) -> None:
+    """A consultant's retest: a unit cell =IFERROR(VLOOKUP(…);"") that Excel saved as an
+    empty text (t="str", an empty <v>) was CELL_FORMULA_NO_VALUE, whose advice (open and save
+    it in Excel) could never clear it. It is a blank unit; a formula never computed (an
+    empty <v> without t, as openpyxl writes) is still CELL_FORMULA_NO_VALUE."""
+    path = write_xlsx(
+        tmp_path / "e.xlsx", [HEAD[:3], ["0100250", "A", "X"], ["0100251", "B", "=C1"]]
+    )
+    sheet = "xl/worksheets/sheet1.xml"
+    with zipfile.ZipFile(path) as zf:
+        items = {i.filename: zf.read(i.filename) for i in zf.infolist()}
+    xml = items[sheet].decode()
+    start = xml.index('<c r="C2"')
+    end = xml.index("</c>", start) + len("</c>")
+    xml = (
+        xml[:start]
+        + '<c r="C2" t="str"><f>IFERROR(VLOOKUP(A2,X!A:B,2,0),"")</f><v></v></c>'
+        + xml[end:]
+    )
+    items[sheet] = xml.encode()
+    saved = tmp_path / "saved.xlsx"
+    with zipfile.ZipFile(saved, "w") as zf:
+        for name, data in items.items():
+            zf.writestr(name, data)
+    e = read_mailbox_export(saved, label="saved.xlsx")
+    assert [f.location for f in codes(e, "CELL_FORMULA_NO_VALUE")] == ["Sheet1!3"]
+    (blank,) = codes(e, "MAILBOX_UNIT_BLANK")
+    assert blank.params["value"] == "2"

@@ -342,3 +342,23 @@ def test_a_unit_none_of_whose_mailboxes_is_mapped_is_named_once() -> None:
     assert "Administrativ Adgang" in found[0].message
     nothing = run(cps(cp(A, "Borgerservice")))  # nothing mapped yet: no unit is new
     assert not [f for f in nothing.findings if f.code == "UNIT_NO_CONTACT_POINT"]
+
+
+def test_a_mapping_file_subject_compares_as_a_number(tmp_path: Path) -> None:
+    """A consultant's retest: a mapping file writing subject "01" where the export writes
+    "1" (or the other way round) left the mailbox unmapped, "har ingen kontaktpunkt-GUID",
+    with no hint. Subjects compare as numbers, as IDs and the translations' subjects do."""
+    rows = [["Mailbox ID", "Subject ID", "NgDP Guid"], ["0100272", "01", A], ["0100273", "2", B]]
+    mf = read_mapping_file(write_xlsx(tmp_path / "m.xlsx", rows), label="m.xlsx")
+    m = map_mailboxes(
+        frame([("0100272", "1", "Pas", "U"), ("0100273", "02", "Kort", "U")]),
+        mapping=mf,
+        contact_points=cps(cp(A, "Borgerservice"), cp(B, "Børn og Unge")),
+        system_id=SYS,
+        default_contact_point=A,
+        export_label="e.xlsx",
+        export_sheet="Ark",
+    )
+    assert by(m, "0100272", "1")["ngdp_guid"] == A
+    assert by(m, "0100273", "02")["ngdp_guid"] == B
+    assert not [f for f in m.findings if f.code == "MAILBOX_UNMAPPED"]

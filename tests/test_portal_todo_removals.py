@@ -167,7 +167,7 @@ def test_the_portal_page_counts_the_removals_and_lists_them_offline() -> None:
 
     da = str(_portal_todo(todo(), "da"))
     assert "fjern, hvis den står der: 3" in da and "tilføj, hvis den mangler: 1" in da
-    assert "Bilag: oversættelser at fjerne, hvis de står der, én pr. række" in da
+    assert "Bilag: oversættelser at fjerne i portalen, hvis de står der, én pr. række" in da
     assert "fjern dem i portalen, hvis de står der" in da
     assert "postkassen er ikke i eksporten" in da and "udgår" in da
     assert "tilknyttet et andet kontaktpunkt her" in da
@@ -210,3 +210,37 @@ def test_the_removals_at_100000_mailboxes() -> None:
     assert {e.reason for e in removals[A][: n // 2 - n // 1000]} == {"mapped_elsewhere"}
     assert {e.reason for e in removals[A][n // 2 - n // 1000 :]} == {"retired"}
     assert [e.reason for e in removals[B]] == ["retired"] * (n // 1000) + ["not_in_export"]
+
+
+def test_a_removal_writes_the_mailbox_as_the_export_does() -> None:
+    """A week-two retest: the removal rows said "102065" where the export, the add rows and
+    the contact points file write "0102065", and applied to the file literally they removed
+    nothing. A mailbox the export holds is written as the export writes it (its emne too); one
+    gone from the export as NgDP holds it, a number."""
+    frame = pd.DataFrame(
+        [
+            ("0102065", "", "Jobcenter", B, "mapped"),
+            ("0102466", "02", "Ydelser", B, "mapped"),
+        ],
+        columns=["mailbox_id", "subject_id", "mailbox_name", "ngdp_guid", "status"],
+    )
+    file_points = [cp(A, "Alfa", [(102065, None), (102466, 2), (103999, None)])]
+    removals = unmapped_translations(frame, file_points)
+    assert [(e.postkasse, e.emne, e.reason) for e in removals[A]] == [
+        ("0102065", "", "mapped_elsewhere"),
+        ("0102466", "02", "mapped_elsewhere"),
+        ("103999", "", "not_in_export"),
+    ]
+
+
+def test_the_checklist_counts_the_removals_of_an_offline_to_do_in_any_form() -> None:
+    """What step 5's evidence counts (the to-do as the step file stores it, or whole); a
+    to-do read from NgDP, none, or a damaged one counts none."""
+    from ngdpkit.checks.ngdp_compare import removals_offline
+
+    assert removals_offline(todo()) == 5
+    assert removals_offline(compact_todo(todo())) == 5
+    assert removals_offline(stored_json(compact_todo(todo()))) == 5
+    assert removals_offline(planned_todo(mapping(), {})) == 0
+    assert removals_offline(PortalTodo(True, ())) == 0
+    assert removals_offline(None) == removals_offline({"verified": "x"}) == 0

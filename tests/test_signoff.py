@@ -285,11 +285,14 @@ def test_the_declaration_says_the_truth_about_the_seal() -> None:
     own = render_overview(replace(ctx("da"), seal=_seal("own")))
     for text in (
         "forsegles elektronisk af CN=Konsulenthuset seal,O=Konsulenthuset A/S",
-        f"Seglcertifikatets fingeraftryk (SHA-256) er {fingerprint}; sammenlign det med det aftalte.",
-        "Seglcertifikatet er konsulenthusets eget certifikat, ikke et OCES3-certifikat: seglet "
+        f"Signeringscertifikatets fingeraftryk (SHA-256) er {fingerprint}; sammenlign det med det "
+        "fingeraftryk, konsulenthuset har oplyst ad en anden vej (fx pr. telefon)",
+        "Adobe Reader og pyHanko viser seglet som ikke betroet, medmindre konsulenthusets "
+        "rodcertifikat er gjort betroet hos læseren.",
+        "Signeringscertifikatet (seglets certifikat) er konsulenthusets eget certifikat, ikke et OCES3-certifikat: seglet "
         "viser kun, at intet er ændret, siden det blev sat, ikke hvem der satte det.",
-        "Signaturen i signoff.pdf har intet tidsstempel: dens tidspunkt kommer fra uret på den "
-        "computer, der satte seglet.",
+        "Seglet i signoff.pdf har intet tidsstempel: dets tidspunkt kommer fra uret på den "
+        "computer, der satte det.",
     ):
         assert text in own, text
     assert "avanceret" not in own and "Ankeret låser" not in own
@@ -318,7 +321,7 @@ def test_the_steps_table_says_what_its_ok_means() -> None:
     """A step's "ok" stood beside checklist rows saying "ikke verificeret"."""
     da = render_overview(ctx("da"))
     assert (
-        "»ok« ved et trin betyder kun, at trinnets inddata ikke gav fejl; hvad der faktisk er "
+        "»ok« ved et trin betyder kun, at trinnets input ikke gav fejl; hvad der faktisk er "
         "set på plads, fremgår af tjeklistens belæg." in da
     )
     en = render_overview(ctx("en"))

@@ -521,6 +521,7 @@ def gather(
     dispatcher: dict[str, Any] | None,
     dispatcher_unchanged: bool,
     step_values: dict[str, str] | None = None,
+    file_removals: int = 0,
     acceptance: Any,
     confirmations: list[Confirmation],
     environment: str,
@@ -609,6 +610,19 @@ def gather(
         out["contact_points"] = StepEvidence(
             "observed",
             f"{ngdp_read_at(observation)}: {len(observation.contact_points)} ({local_time(observation.fetched_at, language)})",
+        )
+    elif contact_points_known and file_removals:
+        # offline, the contact points file (what the consultant says the portal holds) has
+        # translations this run no longer maps there: the portal is not done, whoever says
+        # so (a week-two retest: step 5 was confirmed done beside a to-do that still said
+        # "fjern, hvis den står der")
+        out["contact_points"] = StepEvidence(
+            "none",
+            with_plurals(words["file_removals"], {"count": file_removals}).format(
+                count=file_removals
+            ),
+            gap=True,
+            next_action=words["file_removals_next"],
         )
     elif contact_points_known:
         out["contact_points"] = StepEvidence("planned", "portal-todo.xlsx")
@@ -701,9 +715,11 @@ DETAILS = {
         "no_ips_next": "Drift oplyser servernes udgående IP-adresser; de angives i server_ips under [environments.{environment}], og der køres igen.",
         "stale": "bekræftet for andre dispatcher-værdier end denne kørsels ({who}); bekræft igen",
         "withheld": "bekræftet ({who}), men denne kørsel holder dispatcher-værdierne tilbage, så bekræftelsen kan ikke holdes op mod dem; den tæller igen, når værdierne vises",
-        "stale_contact_points": "bekræftet for andre kontaktpunkter eller oversættelser end denne kørsels ({who}); bekræft igen, når portalen har denne kørsels (portal-todo.xlsx)",
-        "stale_mapping": "bekræftet for en anden tilknytning end denne kørsels ({who}); bekræft igen, når WorkZone har denne kørsels (mailbox-mapping.xlsx)",
-        "unbound": "bekræftet ({who}), men det står ikke, hvilke værdier bekræftelsen gjaldt (den blev givet, før en kørsel havde dem); bekræft igen efter denne kørsel",
+        "stale_contact_points": "bekræftet for andre kontaktpunkter eller oversættelser end denne kørsels ({who}); bekræft igen, når portalen har denne kørsels kontaktpunkter og oversættelser (portal-todo.xlsx)",
+        "stale_mapping": "bekræftet for en anden tilknytning end denne kørsels ({who}); bekræft igen, når WorkZone har denne kørsels tilknytning (mailbox-mapping.xlsx)",
+        "file_removals": "kontaktpunktsfilen har {count} oversættelse(r), som denne kørsel ikke knytter til deres kontaktpunkt (fjern, hvis de står der: portal-todo.xlsx)",
+        "file_removals_next": "Portaladministratoren fjerner oversættelserne i portal-todo.xlsx i portalen; ret derefter kontaktpunktsfilen, og kør igen.",
+        "unbound": "bekræftet ({who}), men bekræftelsen siger ikke, hvilke værdier den gjaldt for (den blev givet, før en kørsel havde dem); bekræft igen efter denne kørsel",
     },
     "en": {
         "gaps": "{count} translation(s) missing from NgDP or on another contact point there (portal-todo.xlsx)",
@@ -713,8 +729,10 @@ DETAILS = {
         "no_ips_next": "Operations give the servers' outgoing IP addresses; they go in server_ips under [environments.{environment}], and the kit runs again.",
         "stale": "confirmed for other dispatcher values than this run's ({who}); confirm again",
         "withheld": "confirmed ({who}), but this run withholds the dispatcher values, so the confirmation cannot be held against them; it counts again once the values are shown",
-        "stale_contact_points": "confirmed for other contact points or translations than this run's ({who}); confirm again once the portal holds this run's (portal-todo.xlsx)",
-        "stale_mapping": "confirmed for another mapping than this run's ({who}); confirm again once WorkZone holds this run's (mailbox-mapping.xlsx)",
+        "stale_contact_points": "confirmed for other contact points or translations than this run's ({who}); confirm again once the portal holds this run's contact points and translations (portal-todo.xlsx)",
+        "stale_mapping": "confirmed for another mapping than this run's ({who}); confirm again once WorkZone holds this run's mapping (mailbox-mapping.xlsx)",
+        "file_removals": "the contact points file has {count} translation(s) this run does not map to their contact point (remove if present: portal-todo.xlsx)",
+        "file_removals_next": "The portal administrator removes the translations in portal-todo.xlsx in the portal; then update the contact points file and run again.",
         "unbound": "confirmed ({who}), but not for which values (it was given before a run had them); confirm again after this run",
     },
 }

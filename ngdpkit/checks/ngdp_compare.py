@@ -174,6 +174,18 @@ def _from_stored(stored: StoredTodo) -> PortalTodo:
     return PortalTodo(stored.verified, tuple(points))
 
 
+def removals_offline(todo: Any) -> int:
+    """How many translations of the contact points file an offline to-do says to remove (0
+    for a to-do read from NgDP, or none; one that cannot be read counts none)."""
+    try:
+        stored = compact_todo(todo)
+    except ValueError:
+        return 0
+    if stored is None or stored.verified:
+        return 0
+    return sum(c.action_counts().get("remove_if_present", 0) for c in stored.contact_points)
+
+
 def compact_todo(value: Any) -> StoredTodo | None:
     """A portal to-do in its stored form: from a :class:`PortalTodo`, or from a step file's
     JSON of either form (this kit's runs, or an earlier kit's entries, read whole). A value
@@ -519,6 +531,8 @@ class _PostkasseRows:
     guids: tuple[str, ...] = ()
     emner: tuple[float | None, ...] = ()  # as the mapping keys compare: 7.0 == 7
     names: tuple[str, ...] = ()
+    ids: tuple[str, ...] = ()  # the postkasse and emne as the export writes them
+    subjects: tuple[str, ...] = ()
 
 
 def _removals(
@@ -531,11 +545,13 @@ def _removals(
     gone = {a for m in missing.values() for a, _ in m}
     if not gone:
         return {}
-    names = (
-        mapping["mailbox_name"].fillna("").astype(str).to_numpy(dtype=object)
-        if "mailbox_name" in mapping.columns
-        else np.full(len(mapping), "", dtype=object)
-    )
+
+    def text(column: str) -> Any:
+        if column not in mapping.columns:
+            return np.full(len(mapping), "", dtype=object)
+        return mapping[column].fillna("").astype(str).to_numpy(dtype=object)
+
+    names, ids, subjects = text("mailbox_name"), text("mailbox_id"), text("subject_id")
     take = np.flatnonzero(np.isin(mid, np.fromiter(gone, dtype=float, count=len(gone))))
     at: dict[float, list[int]] = {}
     for i, a in zip(take.tolist(), mid[take].tolist(), strict=True):
@@ -546,6 +562,8 @@ def _removals(
             tuple(guids[i].tolist()),
             tuple(emner[i].tolist()),
             tuple(names[i].tolist()),
+            tuple(ids[i].tolist()),
+            tuple(subjects[i].tolist()),
         )
         for a, i in at.items()
     }
@@ -580,9 +598,15 @@ def _removal(guid: str, postkasse: int, emne: int | None, rows: _PostkasseRows) 
     else:
         return None
     name = next((rows.names[i] for i in exact + covered if rows.names[i]), "")
-    return TodoEntry(
-        "remove_if_present", str(postkasse), "" if emne is None else str(emne), name, reason
-    )
+    # the postkasse (and emne) as the export writes them, where it has them: the file's
+    # translations are numbers, and "102065" beside the add rows' "0102065" was removed from
+    # nothing when a consultant applied the to-do to the contact points file (a week-two
+    # retest); a mailbox gone from the export is written as NgDP holds it, a number
+    written = rows.ids[covered[0]] if covered and rows.ids else str(postkasse)
+    subject = "" if emne is None else str(emne)
+    if emne is not None and exact and rows.subjects:
+        subject = rows.subjects[exact[0]] or subject
+    return TodoEntry("remove_if_present", written, subject, name, reason)
 
 
 def compare_contact_points(

@@ -346,9 +346,61 @@ def mapping_changes(a: RunView, b: RunView) -> tuple[Change, ...]:
     differs |= merged["\0renamed"]
     # Key order as Python sorts text (by code point), which pandas' sort of text gives too.
     merged = merged[differs].sort_values(keys, kind="stable")
-    return tuple(
+    found = tuple(
         change for row in merged.to_dict("records") for change in _row_changes(row, keys, values)
     )
+    if not units_known or not any(c.code == "MAPPING_UNIT_CHANGED" for c in found):
+        return found
+    return _units_renamed(found, _texts(a.mapping[MAPPING_UNIT]), _texts(b.mapping[MAPPING_UNIT]))
+
+
+def _units_renamed(found: tuple[Change, ...], before: Any, after: Any) -> tuple[Change, ...]:
+    """A unit spelt anew in the export ("Kultur og Fritid" became "Kultur- og Fritid") is one
+    ``MAPPING_UNIT_RESPELT``, not a move per mailbox (a week-two consultant read 15 moves
+    that never happened): every row of the old unit moved, all to one new unit that the
+    earlier run did not have and that differs only in case, spaces and punctuation, and the
+    old unit is gone. A unit that became another name is still a move per mailbox: the kit
+    cannot tell a renamed unit from mailboxes sent elsewhere. Said where its first move
+    stood."""
+    from collections import Counter
+
+    rows_before = Counter(before.tolist())
+    units_after = set(after.tolist())
+    moves: dict[str, list[Change]] = {}
+    for c in found:
+        if c.code == "MAPPING_UNIT_CHANGED":
+            moves.setdefault(str(c.params.get("from_unit") or ""), []).append(c)
+    renamed: dict[str, Change] = {}
+    for old, moved in moves.items():
+        targets = {str(c.params.get("to_unit") or "") for c in moved}
+        new = next(iter(targets))
+        if (
+            old
+            and len(targets) == 1
+            and new
+            and old not in units_after
+            and new not in rows_before
+            and len(moved) == rows_before[old]
+            and _letters(old) == _letters(new)
+        ):
+            renamed[old] = Change(
+                "MAPPING_UNIT_RESPELT",
+                {"from_unit": old, "to_unit": new, "count": len(moved)},
+                new,
+            )
+    if not renamed:
+        return found
+    out: list[Change] = []
+    said: set[str] = set()
+    for c in found:
+        old = str(c.params.get("from_unit") or "") if c.code == "MAPPING_UNIT_CHANGED" else ""
+        if old in renamed:
+            if old not in said:  # where its first move stood; the others go
+                out.append(renamed[old])
+                said.add(old)
+            continue
+        out.append(c)
+    return tuple(out)
 
 
 _MAPPING_CODE = {
@@ -356,6 +408,12 @@ _MAPPING_CODE = {
     "right_only": "MAPPING_ADDED",
     "both": "MAPPING_CHANGED",
 }
+
+
+def _letters(unit: str) -> str:
+    """A unit's name as its letters and digits, in any case: "Kultur- og Fritid" is
+    "kulturogfritid", as "Kultur og Fritid" is."""
+    return "".join(ch for ch in unit.casefold() if ch.isalnum())
 
 
 def _row_changes(row: dict[str, Any], keys: list[str], values: list[str]) -> list[Change]:
@@ -540,13 +598,26 @@ def portal_changes(a: RunView, b: RunView) -> tuple[Change, ...]:
     for key in sorted(set(pa) | set(pb)):
         ca, cb = pa.get(key), pb.get(key)
         guid = (cb.id if cb else None) or (ca.id if ca else None) or ""
-        changes = _values_changes(
-            "PORTAL_CONTACT_POINT_CHANGED",
-            compared(ca),
-            compared(cb),
-            contact_point=(cb.name if cb else "") or (ca.name if ca else "") or key,
-            guid=guid,
-        )
+        name = (cb.name if cb else "") or (ca.name if ca else "") or key
+        if ca is None or cb is None:
+            # a contact point that came or went is one change, not one "ikke sat → …" per
+            # field (a week-two consultant read four "Kontaktpunkt ændret" for a new one)
+            point = cb if cb is not None else ca
+            assert point is not None
+            changes = [
+                Change(
+                    "PORTAL_CONTACT_POINT_ADDED" if ca is None else "PORTAL_CONTACT_POINT_REMOVED",
+                    {"contact_point": name, "guid": guid, "count": len(point.translations)},
+                )
+            ]
+        else:
+            changes = _values_changes(
+                "PORTAL_CONTACT_POINT_CHANGED",
+                compared(ca),
+                compared(cb),
+                contact_point=name,
+                guid=guid,
+            )
         if changes and guid:
             # a contact point that serves one unit is that unit's change: the summary counted
             # it under "hele miljøet" (a customer's second look)

@@ -39,6 +39,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "da": "Postkasse {mailbox} hører nu til {to_unit} (før: {from_unit}) og lander på {contact_point}.",
         "en": "Mailbox {mailbox} now belongs to {to_unit} (was: {from_unit}) and lands on {contact_point}.",
     },
+    "MAPPING_UNIT_RESPELT": {
+        "da": "Enheden {from_unit} staves nu {to_unit} i eksporten (rækker: {count}); ingen postkasse er flyttet af den grund.",
+        "en": "Unit {from_unit} is now spelt {to_unit} in the export (rows: {count}); no mailbox moved for it.",
+    },
     "LIST_CHANGED": {
         "da": "{where}{field}: tilføjet {added}; fjernet {removed}.",
         "en": "{where}{field}: added {added}; removed {removed}.",
@@ -72,6 +76,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "da": "Kontaktpunktet {contact_point}, {field}: {before} → {after}.",
         "en": "Contact point {contact_point}, {field}: {before} → {after}.",
     },
+    "PORTAL_CONTACT_POINT_ADDED": {
+        "da": "Kontaktpunktet {contact_point} er nyt i denne kørsel (oversættelser: {count}).",
+        "en": "Contact point {contact_point} is new in this run (translations: {count}).",
+    },
+    "PORTAL_CONTACT_POINT_REMOVED": {
+        "da": "Kontaktpunktet {contact_point} er ikke længere blandt kontaktpunkterne (oversættelser før: {count}).",
+        "en": "Contact point {contact_point} is no longer among the contact points (translations before: {count}).",
+    },
     "OUTPUT_CHANGED": {
         "da": "{file} har nyt indhold.",
         "en": "{file} has new content.",
@@ -103,6 +115,7 @@ TEXTS: dict[str, dict[str, str]] = {
 # What each change code is called in the summary table.
 TITLES: dict[str, dict[str, str]] = {
     "MAPPING_ADDED": {"da": "Ny postkasse", "en": "New mailbox"},
+    "MAPPING_UNIT_RESPELT": {"da": "Enhed stavet anderledes", "en": "Unit spelt anew"},
     "MAPPING_REMOVED": {"da": "Postkasse fjernet", "en": "Mailbox removed"},
     "MAPPING_CHANGED": {"da": "Tilknytning ændret", "en": "Mapping changed"},
     "MAPPING_RENAMED": {"da": "Postkasse omdøbt", "en": "Mailbox renamed"},
@@ -129,6 +142,8 @@ TITLES: dict[str, dict[str, str]] = {
         "da": "Kontaktpunkt ændret",
         "en": "Contact point changed",
     },
+    "PORTAL_CONTACT_POINT_ADDED": {"da": "Kontaktpunkt tilføjet", "en": "Contact point added"},
+    "PORTAL_CONTACT_POINT_REMOVED": {"da": "Kontaktpunkt fjernet", "en": "Contact point removed"},
     "OUTPUT_CHANGED": {"da": "Leverance med nyt indhold", "en": "Deliverable with new content"},
 }
 # Field names as a reader knows them; dispatcher parameter names stay as they are (they are

@@ -346,9 +346,14 @@ def _keyed_candidates(mb: Any, m: Any, source: str) -> Any:
     (mailbox, subject) first, then a row without a subject for every subject of its mailbox."""
     import pandas as pd
 
-    exact = mb[["_i", "mailbox_id", "subject_id"]].merge(
-        m, on=["mailbox_id", "subject_id"], how="inner"
-    )
+    from .mailboxes import matching_key
+
+    # subjects compare as numbers, as IDs do ("01" is 1: a consultant's retest found 22
+    # mailboxes unmapped, "har ingen kontaktpunkt-GUID", over a mapping file's "01")
+    left = mb[["_i", "mailbox_id", "subject_id"]]
+    left = left.assign(subject_id=matching_key(left["subject_id"].fillna("").astype(str)))
+    right = m.assign(subject_id=matching_key(m["subject_id"].fillna("").astype(str)))
+    exact = left.merge(right, on=["mailbox_id", "subject_id"], how="inner")
     by_id = mb[["_i", "mailbox_id"]].merge(
         m[m["subject_id"] == ""].drop(columns="subject_id"), on="mailbox_id", how="inner"
     )

@@ -850,7 +850,14 @@ def formula_cells_without_value(path: Path, sheet: str, label: str = "") -> list
             if elem.tag == f"{ns}c":
                 has_formula = elem.find(f"{ns}f") is not None
                 value = elem.find(f"{ns}v")
-                if has_formula and (value is None or not (value.text or "").strip()):
+                # a formula whose saved result is the empty string (Excel writes t="str" and
+                # an empty <v>: =IFERROR(VLOOKUP(…);"")) has its value: a blank, not a formula
+                # to save again (a consultant's retest: that advice looped); openpyxl writes an
+                # empty <v> without t for a formula it never computed
+                saved = value is not None and (
+                    bool((value.text or "").strip()) or elem.get("t") == "str"
+                )
+                if has_formula and not saved:
                     found.append(elem.get("r", ""))
                 elem.clear()
         return found

@@ -233,6 +233,7 @@ class Outputs:
     def checklist(self, findings: list[Finding]) -> Any:
         """The eight rows with their evidence and the readiness (``checklist.Checklist``)."""
         from ..checks.evidence import gather, mapping_values_sha256, portal_values_sha256
+        from ..checks.ngdp_compare import removals_offline
         from ..deliverables.checklist import evaluate
 
         run = self.run
@@ -257,6 +258,7 @@ class Outputs:
                 "contact_points": portal_values_sha256(run.record(SystemRecord).portal),
                 "mapping": mapping_values_sha256(contact.mapping),
             },
+            file_removals=removals_offline(contact.portal_todo),
             acceptance=run.acceptance(),
             confirmations=self.confirmations,
             environment=run.env.name,
