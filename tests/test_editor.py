@@ -231,3 +231,60 @@ def test_texts_follow_the_settings_language(sample_copy: Path) -> None:
     assert text(ed.showing).startswith("showing 50 of") and text(ed.counts).startswith("Mapped")
     ed.retire.click()
     assert text(ed.message) == "Check at least one mailbox first."
+
+
+def test_a_retire_of_several_rows_waits_for_a_second_click_and_the_message_names_them(
+    session: Session,
+) -> None:
+    """A consultant's session with a customer watching: "Markér alle viste" and one click on
+    "Udgår" retired the page's mailboxes with no question, and the message said only "1
+    beslutning gemt". A retire of several rows (or any decision for more than five) asks
+    for a second click naming the rows; the message then says what each row got."""
+    ed = editor(session)
+    ed.name.value = "Anne"
+    for _, check, _ in ed.rows[:3]:
+        check.value = True
+    keys = [key for key, _, _ in ed.rows[:3]]
+    ed.retire.click()
+    asked = text(ed.message)
+    assert asked.startswith("»Udgår« for 3 postkasser (") and "klik på »Udgår« igen" in asked
+    assert all(key in asked for key in keys) and not session.file.exists()
+    ed.retire.click()  # the same rows, the same button: confirmed
+    assert [d.key for d in decisions(session)] == keys
+    said = text(ed.message)
+    assert said.startswith("3 beslutninger gemt i decisions-test.csv")
+    assert f"{keys[0]}: udgår" in said
+    # a second click on another button is no confirmation
+    for _, check, _ in ed.rows[:6]:
+        check.value = True
+    ed.other.value = "Eksempel Kommune - hovedpostkasse"
+    ed.override.click()
+    assert "»Vælg andet kontaktpunkt« for 6 postkasser" in text(ed.message)
+    ed.retire.click()
+    assert text(ed.message).startswith("»Udgår« for 6 postkasser")
+    assert len(decisions(session)) == 3
+
+
+def test_show_all_lists_mapped_mailboxes_to_override_or_decide_again(session: Session) -> None:
+    """The same session: the editor listed only open mailboxes, so a mapped one could not be
+    overridden there, nor a mistaken retire decided again. "Vis også tilknyttede og udgåede"
+    lists every mailbox, each without suggestions saying where it lands now."""
+    ed = editor(session)
+    ed.name.value = "Anne"
+    key, check, _ = ed.rows[0]
+    check.value = True
+    ed.retire.click()
+    assert key not in [r[0] for r in ed.rows]
+    ed.show_all.value = True
+    ed.search.value = key
+    (again, check, pick) = ed.rows[0]
+    assert again == key and pick.options[0][0] == "udgår" and pick.disabled
+    check.value = True
+    ed.other.value = "Eksempel Kommune - hovedpostkasse"
+    ed.override.click()
+    assert f"{key} → Eksempel Kommune - hovedpostkasse" in text(ed.message)
+    assert [(d.key, d.decision) for d in decisions(session)] == [(key, "override")]
+    ed.search.value = key
+    assert ed.rows[0][2].options[0][0] == "nu: Eksempel Kommune - hovedpostkasse"
+    ed.show_all.value = False
+    assert key not in [r[0] for r in ed.rows]

@@ -78,6 +78,10 @@ class MappingEditor:
         self.file = step.rel(step.settings.decisions_path(step.env.name))
         self.page = 0
         self._quiet = False
+        # an action on many rows (or a retire of several) waits for a second click: (the
+        # decision, the rows it was for); a consultant's session: "Markér alle viste" and
+        # one click on "Udgår" retired 50 mailboxes, with no way back in the editor
+        self.pending: tuple[str, tuple[str, ...]] | None = None
         self.rows: list[tuple[str, Any, Any]] = []  # (key, checkbox, suggestion dropdown)
         self.in_use = self._decisions_in_use()
         self.by_label: dict[str, str] = {}  # the override list's labels -> GUID
@@ -106,6 +110,9 @@ class MappingEditor:
         self.previous = w.Button(description=t(lang, "editor_previous"), icon="arrow-left")
         self.next = w.Button(description=t(lang, "editor_next"), icon="arrow-right")
         self.check_all = w.Checkbox(description=t(lang, "editor_check_all"), indent=False)
+        # every mailbox, not only those still open: a mapped one can be overridden or
+        # retired, and one decided by mistake decided again (the list showed open ones only)
+        self.show_all = w.Checkbox(description=t(lang, "editor_show_all"), indent=False)
         self.list = w.VBox()
         auto = w.Layout(width="auto")
         self.accept = w.Button(
@@ -138,6 +145,7 @@ class MappingEditor:
             widget.add_class(f"ngdpkit-editor-{name}")
         self.search.observe(self._filter_changed, names="value")
         self.unit.observe(self._filter_changed, names="value")
+        self.show_all.observe(self._filter_changed, names="value")
         self.check_all.observe(self._check_all, names="value")
         self.previous.on_click(lambda _: self._turn(-1))
         self.next.on_click(lambda _: self._turn(1))
@@ -147,7 +155,7 @@ class MappingEditor:
         self.widget = w.VBox(
             [
                 w.HBox([self.name, self.note]),
-                w.HBox([self.search, self.unit]),
+                w.HBox([self.search, self.unit, self.show_all]),
                 w.HBox([self.check_all, self.showing, self.previous, self.next]),
                 self._header(),
                 self.list,
@@ -163,9 +171,10 @@ class MappingEditor:
     # what is shown
 
     def open_rows(self) -> Any:
-        """The mailboxes that still need a decision, filtered by the search and the unit."""
+        """The mailboxes that still need a decision (every mailbox with "show all"), filtered
+        by the search and the unit."""
         frame = self.mapping.frame
-        rows = frame[frame["status"].isin(OPEN)]
+        rows = frame if self.show_all.value else frame[frame["status"].isin(OPEN)]
         unit = self.unit.value
         if unit is not None and unit != "*":
             rows = rows[rows["responsible_unit"].astype(str) == unit]
@@ -189,16 +198,22 @@ class MappingEditor:
         self.page = max(0, min(self.page, (total - 1) // PAGE if total else 0))
         shown = rows.iloc[self.page * PAGE : (self.page + 1) * PAGE]
         offers = self._offers(shown)
-        for old in self.list.children:
-            old.close()
+        before = self.list.children
         self.rows = []
         lines = []
-        for mid, sid, name, unit in shown[
-            ["mailbox_id", "subject_id", "mailbox_name", "responsible_unit"]
+        for mid, sid, name, unit, status, point in shown[
+            [
+                "mailbox_id",
+                "subject_id",
+                "mailbox_name",
+                "responsible_unit",
+                "status",
+                "contact_point",
+            ]
         ].itertuples(index=False):
             key = _key(mid, sid)
             check = w.Checkbox(indent=False, layout=w.Layout(width="2.2em"))
-            options = offers.get(key) or [(t(lang, "editor_no_suggestion"), "")]
+            options = offers.get(key) or [(self._now(str(status), str(point)), "")]
             pick = w.Dropdown(
                 options=options,
                 value=options[0][1],
@@ -218,6 +233,10 @@ class MappingEditor:
             self.rows.append((key, check, pick))
             lines.append(line)
         self.list.children = lines
+        # the old rows closed only once the list shows the new ones (closed first, the front
+        # end could still be drawing them: a session's page once stayed empty and stuck)
+        for old in before:
+            old.close()
         self.check_all.value = False
         start = self.page * PAGE + 1 if total else 0
         self.showing.value = as_text(
@@ -239,6 +258,14 @@ class MappingEditor:
         )
         if not total and not self.message.value:
             self._say(t(lang, "editor_none_open"))
+
+    def _now(self, status: str, point: str) -> str:
+        """What a row without suggestions shows in their place: where it lands now."""
+        if status == "mapped":
+            return t(self.lang, "editor_now", point=point)
+        if status == "retired":
+            return t(self.lang, "editor_now_retired")
+        return t(self.lang, "editor_no_suggestion")
 
     def _header(self) -> Any:
         w, lang = self.w, self.lang
@@ -340,6 +367,21 @@ class MappingEditor:
             choices = [(key, target) for key, _ in checked]
         else:
             choices = [(key, None) for key, _ in checked]
+        keys = tuple(key for key, _ in checked)
+        if _needs_confirming(decision, len(keys)) and self.pending != (decision, keys):
+            self.pending = (decision, keys)
+            button = {"accept": "editor_accept", "override": "editor_override"}
+            return self._say(
+                t(
+                    lang,
+                    "editor_confirm",
+                    n=len(keys),
+                    action=t(lang, button.get(decision, "editor_retire")),
+                    keys=_first(keys),
+                ),
+                problem=True,
+            )
+        self.pending = None
         try:
             set_decider(name)
             done = apply(
@@ -369,9 +411,38 @@ class MappingEditor:
                 seconds=f"{done.seconds:.2f}".replace(".", "," if lang == "da" else "."),
             )
             + " "
+            + self._what(done.decisions)
+            + " "
             + t(lang, "editor_rerun", file=self.file)
         )
         return None
+
+    def _what(self, decided: Any) -> str:
+        """What was just decided, said (the message said only "1 beslutning gemt"): each
+        mailbox with the contact point it now goes to, or that it is retired."""
+        names = {guid: label for label, guid in self.by_label.items()}
+        said = [
+            f"{d.key} → {names.get(d.guid, d.guid)}"
+            if d.guid
+            else f"{d.key}: {t(self.lang, 'editor_now_retired')}"
+            for d in decided
+        ]
+        return _first(tuple(said)) + "."
+
+
+CONFIRM_ABOVE = 5  # more rows than this at once wait for a second click
+
+
+def _needs_confirming(decision: str, rows: int) -> bool:
+    """A retire of more than one row, or any decision for more than a handful, is clicked
+    twice."""
+    return rows > CONFIRM_ABOVE or (decision == "retire" and rows > 1)
+
+
+def _first(items: tuple[str, ...], shown: int = 5) -> str:
+    """The first few, and how many more: "0100233, 0100253, … (+3)"."""
+    more = len(items) - shown
+    return ", ".join(items[:shown]) + (f", … (+{more})" if more > 0 else "")
 
 
 def _key(mailbox: Any, subject: Any) -> str:
