@@ -1557,3 +1557,9 @@ def test_a_unit_spelt_anew_is_one_change_not_a_move_per_mailbox(tmp_path: Path) 
         "3;Kultur og Fritid;g1;A;mapped;\r\n4;Teknik;g2;B;mapped;\r\n",
     )
     assert [c.code for c in mapping_changes(a, part)] == ["MAPPING_UNIT_CHANGED"]
+    # an attacker's look: other digits, or no letters at all, are no respelling
+    from ngdpkit.compare.diff import _letters
+
+    assert _letters("Distrikt 1-2") != _letters("Distrikt 12")
+    assert _letters("–") == _letters(".") == ""
+    assert _letters("Teknik/Miljø") == _letters("Teknik - Miljø") == "teknik miljø"

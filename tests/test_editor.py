@@ -288,3 +288,50 @@ def test_show_all_lists_mapped_mailboxes_to_override_or_decide_again(session: Se
     assert ed.rows[0][2].options[0][0] == "nu: Eksempel Kommune - hovedpostkasse"
     ed.show_all.value = False
     assert key not in [r[0] for r in ed.rows]
+
+
+def test_accept_on_a_row_without_suggestions_and_a_question_that_went_stale(
+    session: Session,
+) -> None:
+    """An attacker's look at the two above: "Godtag valgt forslag" on a mapped row shown with
+    "show all" wrote the step's old best suggestion (the mailbox moved without a word); and a
+    question asked before a page turn, or before another contact point was typed, was still
+    answered by one more click. A row without a suggestion of its own is refused; turning
+    the page, filtering, or changing what the rows would get asks again."""
+    ed = editor(session)
+    ed.name.value = "Anne"
+    key, check, _ = ed.rows[0]
+    check.value = True
+    ed.other.value = "Eksempel Kommune - hovedpostkasse"
+    ed.override.click()
+    ed.show_all.value = True
+    ed.search.value = key
+    (_, check, pick) = ed.rows[0]
+    assert pick.disabled
+    check.value = True
+    ed.accept.click()
+    assert text(ed.message).startswith(f"Intet er gemt: {key} har intet forslag at godtage")
+    assert [(d.key, d.decision) for d in decisions(session)] == [(key, "override")]
+    # a question, then the page drawn again: the next click asks again
+    ed.show_all.value = False
+    ed.search.value = ""
+    for _, check, _ in ed.rows[:2]:
+        check.value = True
+    ed.retire.click()
+    assert "klik på »Udgår« igen" in text(ed.message)
+    ed.search.value = ed.rows[0][0]
+    ed.search.value = ""
+    for _, check, _ in ed.rows[:2]:
+        check.value = True
+    ed.retire.click()
+    assert "klik på »Udgår« igen" in text(ed.message)
+    assert len(decisions(session)) == 1
+    # another contact point typed between the clicks: asked again
+    for _, check, _ in ed.rows[:6]:
+        check.value = True
+    ed.other.value = "Eksempel Kommune - hovedpostkasse"
+    ed.override.click()
+    ed.other.value = "Borgerservice - Eksempel Kommune"
+    ed.override.click()
+    assert "»Vælg andet kontaktpunkt« for 6 postkasser" in text(ed.message)
+    assert len(decisions(session)) == 1

@@ -244,3 +244,39 @@ def test_the_checklist_counts_the_removals_of_an_offline_to_do_in_any_form() -> 
     assert removals_offline(planned_todo(mapping(), {})) == 0
     assert removals_offline(PortalTodo(True, ())) == 0
     assert removals_offline(None) == removals_offline({"verified": "x"}) == 0
+
+
+def test_long_ids_compare_exactly_and_many_subjects_of_one_mailbox_are_looked_up_once() -> None:
+    """An attacker's look: IDs of 17 and 18 digits compared as floats, so a right translation
+    was listed to remove (a gap step 5 could never close) and a wrong one next to it hidden;
+    an export ID written "1e2" or "+100" matched 100 and named itself so in the row; and one
+    postkasse with thousands of subjects and as many translations took seconds."""
+    long_a, long_b = 12345678901234567, 12345678901234568
+    frame = pd.DataFrame(
+        [
+            (str(long_a), "", "a", A, "mapped"),
+            (str(long_b), "", "b", B, "mapped"),
+            ("1e2", "", "c", B, "mapped"),
+        ],
+        columns=["mailbox_id", "subject_id", "mailbox_name", "ngdp_guid", "status"],
+    )
+    removals = unmapped_translations(
+        frame, [cp(A, "Alfa", [(long_a, None), (long_b, None), (100, None)])]
+    )
+    assert [(e.postkasse, e.reason) for e in removals[A]] == [
+        (str(long_b), "mapped_elsewhere"),
+        ("100", "not_in_export"),  # "1e2" is no mailbox ID: nothing of the export matches 100
+    ]
+    n = 3000
+    many = pd.DataFrame(
+        {
+            "mailbox_id": ["0100200"] * n,
+            "subject_id": [str(i) for i in range(1, n + 1)],
+            "mailbox_name": ["m"] * n,
+            "ngdp_guid": [B] * n,
+            "status": ["mapped"] * n,
+        }
+    )
+    moved = unmapped_translations(many, [cp(A, "Alfa", [(100200, i) for i in range(1, n + 1)])])
+    assert len(moved[A]) == n and moved[A][0].postkasse == "0100200"
+    assert {e.reason for e in moved[A]} == {"mapped_elsewhere"}

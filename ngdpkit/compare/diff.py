@@ -381,6 +381,7 @@ def _units_renamed(found: tuple[Change, ...], before: Any, after: Any) -> tuple[
             and old not in units_after
             and new not in rows_before
             and len(moved) == rows_before[old]
+            and _letters(old) != ""
             and _letters(old) == _letters(new)
         ):
             renamed[old] = Change(
@@ -411,9 +412,11 @@ _MAPPING_CODE = {
 
 
 def _letters(unit: str) -> str:
-    """A unit's name as its letters and digits, in any case: "Kultur- og Fritid" is
-    "kulturogfritid", as "Kultur og Fritid" is."""
-    return "".join(ch for ch in unit.casefold() if ch.isalnum())
+    """A unit's name as its words, in any case, whatever stands between them: "Kultur- og
+    Fritid" is "kultur og fritid", as "Kultur og Fritid" is; "Distrikt 1-2" is not "Distrikt
+    12", and a name without a letter is no name ("" : an attacker merged "–" with ".")."""
+    words = re.findall(r"[^\W_]+", unit.casefold())
+    return " ".join(words) if any(ch.isalpha() for ch in unit) else ""
 
 
 def _row_changes(row: dict[str, Any], keys: list[str], values: list[str]) -> list[Change]:

@@ -240,23 +240,20 @@ def numbered(ids: set[str]) -> dict[int, str]:
     return {n: i for n, i in out.items() if n not in twice}
 
 
-def _named_by(d: Decision, named: frozenset[int]) -> bool:
-    return is_number(d.mailbox_id) and int(d.mailbox_id) in named
-
-
 def _absent(d: Decision, log: DecisionLog, *, known: bool) -> Finding:
     """``DECISION_MAILBOX_UNKNOWN`` for a decision whose mailbox the export does not hold.
 
-    A retire of a mailbox the kit knew (an earlier decision mapped it, or a contact point
-    translates it) is an info: the way to say it left the export on purpose (a week-two
-    consultant: the file is append-only, so the warning for a removed mailbox's decision
-    could never be cleared). A retire of an ID nothing names stays a warning: a typo retires
-    nothing (an attacker's look); and it says so, rather than to append a retire."""
+    A retire of a mailbox an earlier decision mapped is an info: the way to say it left the
+    export on purpose (a week-two consultant: the file is append-only, so the warning for a
+    removed mailbox's decision could never be cleared). Any other retire stays a warning: a
+    typo retires nothing (an attacker's look; a contact point naming the ID once softened it,
+    and a stale translation could soften any typo), and it says so, rather than to append a
+    retire."""
     where = f"row {d.row}"
     if d.decision == "retire" and known:
         return F.info(
             "DECISION_MAILBOX_UNKNOWN",
-            "Mailbox {mailbox} ({decision} by {by} at {at}), which an earlier decision or a contact point's translation names, is no longer in the export, as a retired mailbox may leave it; nothing to map.",
+            "Mailbox {mailbox} ({decision} by {by} at {at}), mapped by an earlier decision, is no longer in the export, as a retired mailbox may leave it; nothing to map.",
             log.source,
             where,
             **_named(d),
@@ -264,7 +261,7 @@ def _absent(d: Decision, log: DecisionLog, *, known: bool) -> Finding:
     if d.decision == "retire":
         return F.warning(
             "DECISION_MAILBOX_UNKNOWN",
-            "The decision for mailbox {mailbox} ({decision} by {by} at {at}) is not used: the export has no such mailbox, and no earlier decision or contact point names it; check the ID (a mistyped ID retires nothing).",
+            "The decision for mailbox {mailbox} ({decision} by {by} at {at}) is not used: the export has no such mailbox, and no earlier decision mapped it; check the ID (a mistyped ID retires nothing; a mailbox that left the export needs no retire).",
             log.source,
             where,
             **_named(d),
@@ -287,13 +284,11 @@ def check_against(
     log: DecisionLog,
     mailboxes: set[tuple[str, str]],
     known_contact_points: dict[str, str] | None,
-    named: frozenset[int] = frozenset(),
 ) -> tuple[tuple[Decision, ...], list[Finding]]:
     """The decisions that can be applied, and a finding for each that cannot: one for a
     mailbox the export no longer holds, one naming a contact point this environment does not
     have (checked when its contact points are known). ``mailboxes`` holds (mailbox, subject)
-    pairs of the export; a decision without a subject matches any subject of its mailbox.
-    ``named``: the postkasser the contact points translate (a mailbox they name existed)."""
+    pairs of the export; a decision without a subject matches any subject of its mailbox."""
     ids = {m for m, _ in mailboxes}
     numbers = numbered(ids)
     subjects: dict[str, set[str]] = {}
@@ -314,7 +309,7 @@ def check_against(
             d.mailbox_id in ids if not d.subject_id else (d.mailbox_id, d.subject_id) in mailboxes
         )
         if not exists:
-            found.append(_absent(d, log, known=key in log.mapped_before or _named_by(d, named)))
+            found.append(_absent(d, log, known=key in log.mapped_before))
             continue
         if d.guid and known_contact_points is not None and d.guid not in known_contact_points:
             found.append(

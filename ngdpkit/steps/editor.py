@@ -81,7 +81,7 @@ class MappingEditor:
         # an action on many rows (or a retire of several) waits for a second click: (the
         # decision, the rows it was for); a consultant's session: "Markér alle viste" and
         # one click on "Udgår" retired 50 mailboxes, with no way back in the editor
-        self.pending: tuple[str, tuple[str, ...]] | None = None
+        self.pending: tuple[str, tuple[tuple[str, str | None], ...]] | None = None
         self.rows: list[tuple[str, Any, Any]] = []  # (key, checkbox, suggestion dropdown)
         self.in_use = self._decisions_in_use()
         self.by_label: dict[str, str] = {}  # the override list's labels -> GUID
@@ -199,6 +199,7 @@ class MappingEditor:
         shown = rows.iloc[self.page * PAGE : (self.page + 1) * PAGE]
         offers = self._offers(shown)
         before = self.list.children
+        self.pending = None  # a question asked about the rows shown before is no longer open
         self.rows = []
         lines = []
         for mid, sid, name, unit, status, point in shown[
@@ -358,6 +359,15 @@ class MappingEditor:
         if not name:
             return self._say(t(lang, "editor_no_name"), problem=True)
         if decision == "accept":
+            # a row without suggestions of its own (a mapped one shown with "show all") has no
+            # suggestion to accept: accepting took the step's old best one and moved the
+            # mailbox without a word (an attacker's look)
+            none = [key for key, pick in checked if pick.disabled or not pick.value]
+            if none:
+                return self._say(
+                    t(lang, "editor_no_suggestion_to_accept", keys=_first(tuple(none))),
+                    problem=True,
+                )
             choices = [(key, pick.value or None) for key, pick in checked]
         elif decision == "override":
             typed = self.other.value.strip()
@@ -368,8 +378,9 @@ class MappingEditor:
         else:
             choices = [(key, None) for key, _ in checked]
         keys = tuple(key for key, _ in checked)
-        if _needs_confirming(decision, len(keys)) and self.pending != (decision, keys):
-            self.pending = (decision, keys)
+        asked = (decision, tuple(choices))  # the rows and what each would get
+        if _needs_confirming(decision, len(keys)) and self.pending != asked:
+            self.pending = asked
             button = {"accept": "editor_accept", "override": "editor_override"}
             return self._say(
                 t(

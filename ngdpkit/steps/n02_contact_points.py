@@ -263,8 +263,7 @@ def read_usable_decisions(step: Step, frame: Any, points: Any) -> DecisionsRead:
     log, found = read_decisions(path, label=step.rel(path))
     pairs = set(zip(frame["mailbox_id"].astype(str), frame["subject_id"].astype(str), strict=True))
     known = {p.id: p.name for p in points} if points is not None else None
-    named = frozenset(a for p in points or () for a, _ in p.translations)
-    usable, unusable = check_against(log, pairs, known, named)
+    usable, unusable = check_against(log, pairs, known)
     return DecisionsRead(path, log, usable, (*found, *unusable), len(found))
 
 
