@@ -1515,15 +1515,10 @@ def test_a_unit_spelt_anew_is_one_change_not_a_move_per_mailbox(tmp_path: Path) 
     punctuation aside), is one MAPPING_UNIT_RESPELT; a unit that became another name is still
     a move per mailbox, and a contact point changed beside it is still said."""
     from ngdpkit.compare.diff import mapping_changes
-    from ngdpkit.compare.runs import RunView, read_mapping_csv
     from ngdpkit.documents.change_text import code_title, sentence
 
-    head = "Mailbox ID;Responsible unit;NgDP Guid;Contact point name;Status;Subject ID\r\n"
-
-    def view(name: str, rows: str) -> RunView:
-        path = tmp_path / name
-        path.write_bytes(("\ufeff" + head + rows).encode())
-        return RunView(tmp_path, "test", "ok", [], {}, "", "", mapping=read_mapping_csv(path, name))
+    def view(name: str, rows: str) -> Any:
+        return _mapping_view(tmp_path, name, rows)
 
     a = view(
         "a.csv",
@@ -1563,3 +1558,13 @@ def test_a_unit_spelt_anew_is_one_change_not_a_move_per_mailbox(tmp_path: Path) 
     assert _letters("Distrikt 1-2") != _letters("Distrikt 12")
     assert _letters("–") == _letters(".") == ""
     assert _letters("Teknik/Miljø") == _letters("Teknik - Miljø") == "teknik miljø"
+
+
+def _mapping_view(folder: Path, name: str, rows: str) -> Any:
+    """A finished run's view holding only a mapping, written as mailbox-mapping.csv is."""
+    from ngdpkit.compare.runs import RunView, read_mapping_csv
+
+    head = "Mailbox ID;Responsible unit;NgDP Guid;Contact point name;Status;Subject ID\r\n"
+    path = folder / name
+    path.write_bytes(("\ufeff" + head + rows).encode())
+    return RunView(folder, "test", "ok", [], {}, "", "", mapping=read_mapping_csv(path, name))

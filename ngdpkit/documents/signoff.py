@@ -997,7 +997,7 @@ def _portal_todo(todo: Any, language: str) -> Markup:
     stored form, or a step file's JSON of either (counted from the stored runs: offline,
     99,000 translations are never made into records or rows)."""
     from ..checks.ngdp_compare import compact_todo
-    from ..deliverables.outputs import TODO_WORDS, portal_todo_rows
+    from ..deliverables.outputs import TODO_WORDS
 
     try:
         typed = compact_todo(todo)
@@ -1041,10 +1041,18 @@ def _portal_todo(todo: Any, language: str) -> Markup:
         # Offline, the to-do is every planned translation: the translations appendix lists
         # them already (each table once); only the removals are listed here.
         return _offline_removals(typed, body, language)
-    rows = portal_todo_rows(typed, language)
+    return _todo_with_appendix(typed, body, "portal_todo_appendix", language)
+
+
+def _todo_with_appendix(todo: Any, body: list[Markup], title: str, language: str) -> Markup:
+    """The to-do section, then an appendix of ``todo``'s rows, one per translation."""
+    from ..deliverables.outputs import TODO_WORDS, portal_todo_rows
+
+    words = TODO_WORDS["da" if language == "da" else "en"]
+    rows = portal_todo_rows(todo, language)
     return fragment("section", t(language, "portal_todo"), body) + fragment(
         "section",
-        t(language, "portal_todo_appendix"),
+        t(language, title),
         [text_table(list(words["headers"]), [tuple(r) for r in rows])],
         "appendix",
     )
@@ -1058,7 +1066,6 @@ def _offline_removals(todo: Any, body: list[Markup], language: str) -> Markup:
     from dataclasses import replace
 
     from ..checks.ngdp_compare import StoredTodo
-    from ..deliverables.outputs import TODO_WORDS, portal_todo_rows
 
     removals = StoredTodo(
         todo.verified,
@@ -1071,14 +1078,7 @@ def _offline_removals(todo: Any, body: list[Markup], language: str) -> Markup:
     if not removals.count:
         return section
     body.append(fragment("para", [t(language, "portal_todo_offline_remove")]))
-    words = TODO_WORDS["da" if language == "da" else "en"]
-    rows = portal_todo_rows(removals, language)
-    return fragment("section", t(language, "portal_todo"), body) + fragment(
-        "section",
-        t(language, "portal_todo_remove_appendix"),
-        [text_table(list(words["headers"]), [tuple(r) for r in rows])],
-        "appendix",
-    )
+    return _todo_with_appendix(removals, body, "portal_todo_remove_appendix", language)
 
 
 DISPATCHER_WHERE = (
