@@ -880,3 +880,39 @@ def test_a_formula_that_saved_an_empty_text_is_a_blank_not_a_formula_to_save(
     assert [f.location for f in codes(e, "CELL_FORMULA_NO_VALUE")] == ["Sheet1!3"]
     (blank,) = codes(e, "MAILBOX_UNIT_BLANK")
     assert blank.params["value"] == "2"
+
+
+def test_a_cell_showing_an_excel_error_is_named_not_read_as_blank(tmp_path: Path) -> None:
+    """A consultant's retest: a unit cell whose VLOOKUP found nothing (#N/A) read "enheden er
+    tom", and an ID cell showing #REF! "En postkasserække har intet postkasse-ID". The cell
+    reader gives an error as a blank; the sheet's XML says what it shows, and the finding
+    names the error and the cell."""
+    path = write_xlsx(
+        tmp_path / "e.xlsx",
+        [HEAD[:3], ["0100250", "A", "X"], ["0100251", "B", "Y"], ["0100252", "C", "Z"]],
+    )
+    sheet = "xl/worksheets/sheet1.xml"
+    with zipfile.ZipFile(path) as zf:
+        items = {i.filename: zf.read(i.filename) for i in zf.infolist()}
+    xml = items[sheet].decode()
+    for ref, error in (("C3", "#N/A"), ("A4", "#REF!")):
+        start = xml.index(f'<c r="{ref}"')
+        end = xml.index("</c>", start) + len("</c>")
+        xml = (
+            xml[:start]
+            + f'<c r="{ref}" t="e"><f>VLOOKUP(A1,X!A:B,2,0)</f><v>{error}</v></c>'
+            + xml[end:]
+        )
+    items[sheet] = xml.encode()
+    broken = tmp_path / "broken.xlsx"
+    with zipfile.ZipFile(broken, "w") as zf:
+        for name, data in items.items():
+            zf.writestr(name, data)
+    e = read_mailbox_export(broken, label="broken.xlsx")
+    found = codes(e, "CELL_ERROR_VALUE")
+    assert [(f.location, f.params["value"], f.params["error"], f.severity) for f in found] == [
+        ("Sheet1!4", "mailbox id", "#REF!", "warning"),
+        ("Sheet1!3", "responsible unit", "#N/A", "warning"),
+    ]
+    assert found[1].text("da").startswith("Cellen ansvarlig enhed viser Excels fejlværdi #N/A")
+    assert not codes(e, "MAILBOX_UNIT_BLANK") and not codes(e, "MAILBOX_ID_MISSING")

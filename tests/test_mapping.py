@@ -362,3 +362,36 @@ def test_a_mapping_file_subject_compares_as_a_number(tmp_path: Path) -> None:
     assert by(m, "0100272", "1")["ngdp_guid"] == A
     assert by(m, "0100273", "02")["ngdp_guid"] == B
     assert not [f for f in m.findings if f.code == "MAILBOX_UNMAPPED"]
+
+
+def test_an_export_whose_ids_lost_their_zeros_beside_the_mapping_file_is_named(
+    tmp_path: Path,
+) -> None:
+    """A consultant's retest: a whole ID column saved as numbers in Excel (0100233 became
+    100233) gave no finding (MAILBOX_ID_ZERO_LOST compares an ID with the export's usual
+    length, which every ID lost), and the outputs wrote the shorter IDs beside a mapping
+    file holding the longer. Rows still map (IDs compare as numbers); one warning names the
+    spellings; a mapping file written as the export is says nothing."""
+    rows = [["Mailbox ID", "NgDP Guid"], ["0100233", A], ["0100300", B]]
+    mf = read_mapping_file(write_xlsx(tmp_path / "m.xlsx", rows), label="m.xlsx")
+    cpts = cps(cp(A, "Borgerservice"), cp(B, "Ydelser"))
+
+    def run(ids: tuple[str, str]) -> Any:
+        return map_mailboxes(
+            frame([(ids[0], "", "x", "U"), (ids[1], "", "y", "U")]),
+            mapping=mf,
+            contact_points=cpts,
+            system_id=SYS,
+            default_contact_point=A,
+            export_label="e.xlsx",
+            export_sheet="Ark",
+        )
+
+    m = run(("100233", "100300"))
+    assert by(m, "100233")["ngdp_guid"] == A and by(m, "100300")["ngdp_guid"] == B
+    (dropped,) = [f for f in m.findings if f.code == "MAPPING_ZEROS_DROPPED"]
+    assert (dropped.severity, dropped.source, dropped.params["count"]) == ("warning", "e.xlsx", "2")
+    assert dropped.params["value"] == "100233 / 0100233, 100300 / 0100300"
+    assert dropped.text("da").startswith("For 2 postkasser skriver eksporten ID'et uden det")
+    same = run(("0100233", "0100300"))
+    assert not [f for f in same.findings if f.code == "MAPPING_ZEROS_DROPPED"]

@@ -126,6 +126,7 @@ def read_mailbox_export(
     if not use_guid_column:
         df["ngdp_guid"] = ""
     found += _formula_findings(table, label, use_guid_column=use_guid_column)
+    found += _error_value_findings(table, df, label)
     found += _id_findings(table, df, label)
     found += _duplicate_findings(table, df, label)
     found += _name_findings(table, df, label)
@@ -353,6 +354,34 @@ def _id_findings(table: Any, df: Any, label: str) -> list[Finding]:
                 value=value,
             )
         )
+    return found
+
+
+def _error_value_findings(table: Any, df: Any, label: str) -> list[Finding]:
+    """``CELL_ERROR_VALUE``: a cell of a column the kit reads shows one of Excel's error
+    values (``#N/A`` from a VLOOKUP that found nothing). The cell reader gives such a cell as
+    a blank; the sheet's XML says what it shows (a consultant's retest: "#N/A" in the unit
+    read "enheden er tom", in the ID "intet postkasse-ID")."""
+    from .workbooks import EXCEL_ERRORS
+
+    found: list[Finding] = F.Bounded()
+    for name, words in _FORMULA_COLUMNS.items():
+        if name not in df.columns or name not in table.columns:
+            continue
+        bad = df[name].isin(EXCEL_ERRORS)
+        if not bad.any():
+            continue
+        for row, shown in df.loc[bad, ["row", name]].itertuples(index=False):
+            found.append(
+                F.warning(
+                    "CELL_ERROR_VALUE",
+                    "The {value} cell shows Excel's error {error}: a formula that failed (a VLOOKUP that found nothing shows #N/A); mend the formula or type the value in Excel, and run again.",
+                    label,
+                    table.where(int(row)),
+                    value=words,
+                    error=shown,
+                )
+            )
     return found
 
 

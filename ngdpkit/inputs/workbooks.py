@@ -819,34 +819,59 @@ def _mark_formulas(table: Table, wanted: set[str], label: str) -> None:
     blank = [n for n in table.columns if n in wanted and "" in table.data[n]]
     if not blank:
         return
-    refs = formula_cells_without_value(table.path, table.sheet, label)
-    if not refs:
+    refs, errors = formula_cells(table.path, table.sheet, label)
+    if not refs and not errors:
         return
     frame_rows = {n: i for i, n in enumerate(table.row_numbers)}
     wanted_cols = {_col_letters(table.columns[n]): n for n in blank}
-    for ref in refs:
+
+    def place(ref: str) -> tuple[str, int, int] | None:
         m = _CELL_REF.fullmatch(ref)
-        if not m:
-            continue
-        name = wanted_cols.get(m.group(1))
-        at = frame_rows.get(int(m.group(2)))
-        if name and at is not None and table.data[name][at] == "":
-            table.formula_no_value.add((int(m.group(2)), name))
+        name = wanted_cols.get(m.group(1)) if m else None
+        at = frame_rows.get(int(m.group(2))) if m else None
+        if m and name and at is not None and table.data[name][at] == "":
+            return name, at, int(m.group(2))
+        return None
+
+    for ref in refs:
+        found = place(ref)
+        if found:
+            table.formula_no_value.add((found[2], found[0]))
+    # an error value (#N/A from a VLOOKUP that found nothing) reads as a blank through the
+    # cell reader: the cell says what it shows, and a finding names it (a consultant's
+    # retest: "#N/A" in the unit read "enheden er tom", in the ID "intet postkasse-ID")
+    for ref, shown in errors.items():
+        found = place(ref)
+        if found:
+            table.data[found[0]][found[1]] = shown
 
 
 def _col_letters(index: int) -> str:
     return _col(index).removeprefix("column ")
 
 
+# Excel's error values, as a cell of type "e" holds them
+EXCEL_ERRORS = frozenset(
+    ("#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!")
+)
+
+
 def formula_cells_without_value(path: Path, sheet: str, label: str = "") -> list[str]:
     """Cell references (``A5``) of formulas that carry no cached value, by streaming the sheet
     XML (found and refused as :func:`_in_sheet` says)."""
+    return formula_cells(path, sheet, label)[0]
 
-    def cells(fh: Any, ns: str, parse: Any) -> list[str]:
+
+def formula_cells(path: Path, sheet: str, label: str = "") -> tuple[list[str], dict[str, str]]:
+    """The references of formulas that carry no cached value, and of cells that show one of
+    Excel's error values with the error (``{"C5": "#N/A"}``), from the sheet XML."""
+
+    def cells(fh: Any, ns: str, parse: Any) -> tuple[list[str], dict[str, str]]:
         data = fh.read()
         if not _may_hold_formula(data):
-            return []  # one scan of the bytes, as for hidden rows
+            return [], {}  # one scan of the bytes, as for hidden rows
         found: list[str] = []
+        errors: dict[str, str] = {}
         for _event, elem in parse(io.BytesIO(data), events=("end",)):
             if elem.tag == f"{ns}c":
                 has_formula = elem.find(f"{ns}f") is not None
@@ -860,11 +885,18 @@ def formula_cells_without_value(path: Path, sheet: str, label: str = "") -> list
                 )
                 if has_formula and not saved:
                     found.append(elem.get("r", ""))
+                elif elem.get("t") == "e" and value is not None:
+                    shown = (value.text or "").strip().upper()
+                    if shown in EXCEL_ERRORS:
+                        errors[elem.get("r", "")] = shown
                 elem.clear()
-        return found
+        return found, errors
 
-    found: list[str] = _in_sheet(path, sheet, label or path.name, cells) or []
-    return found
+    said: tuple[list[str], dict[str, str]] = _in_sheet(path, sheet, label or path.name, cells) or (
+        [],
+        {},
+    )
+    return said
 
 
 def hidden_rows(path: Path, sheet: str, label: str = "") -> list[int]:
