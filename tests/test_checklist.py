@@ -679,27 +679,9 @@ def test_step_3_without_outgoing_addresses_is_not_planned() -> None:
     """Day one without server_ips: the checklist said step 3 was "planlagt:
     firewall-rules.xlsx" over a firewall order with no source address. It is to do, and
     says what is missing and where it goes; with the addresses it is planned again."""
-    from ngdpkit.checks.evidence import gather
 
     def step_3(findings: list[Any], language: str) -> Any:
-        evidence = gather(
-            servers=["wz-web01-t"],
-            observation=None,
-            register=None,
-            server_evidence=None,
-            thumbprint=None,
-            certificate_known=False,
-            system_id=None,
-            contact_points_known=False,
-            mapping_complete=False,
-            dispatcher=None,
-            dispatcher_unchanged=True,
-            acceptance=None,
-            confirmations=[],
-            environment="test",
-            findings=findings,
-            language=language,
-        )
+        evidence = _gathered(servers=["wz-web01-t"], findings=findings, language=language)
         return next(r for r in evaluate(findings, evidence, language).rows if r.step == 3)
 
     pending = [F.warning("PENDING_SERVER_IPS", "x")]
@@ -832,28 +814,15 @@ def test_step_5_offline_with_translations_to_remove_is_to_do_whoever_confirms_it
     """A week-two retest: step 5 was confirmed done while the same run's portal-todo.xlsx
     said to remove a translation of the contact points file. Offline, such removals make the
     step to do (as NgDP's own gaps do online), and a confirmation does not outweigh it."""
-    from ngdpkit.checks.evidence import Confirmation, gather, portal_values_sha256
+    from ngdpkit.checks.evidence import Confirmation, portal_values_sha256
 
     def step_5(removals: int, confirmations: list[Confirmation]) -> Any:
-        evidence = gather(
-            servers=[],
-            observation=None,
-            register=None,
-            server_evidence=None,
-            thumbprint=None,
-            certificate_known=False,
-            system_id=None,
+        evidence = _gathered(
             contact_points_known=True,
             mapping_complete=True,
-            dispatcher=None,
-            dispatcher_unchanged=True,
             step_values={"contact_points": "v" * 64},
             file_removals=removals,
-            acceptance=None,
             confirmations=confirmations,
-            environment="test",
-            findings=[],
-            language="da",
         )
         return next(r for r in evaluate([], evidence, "da").rows if r.step == 5)
 
@@ -866,3 +835,28 @@ def test_step_5_offline_with_translations_to_remove_is_to_do_whoever_confirms_it
     assert "portal-todo.xlsx" in gap.next_action and "kontaktpunktsfilen" in gap.next_action
     assert step_5(3, []).detail.startswith("kontaktpunktsfilen har 3 oversættelser")
     assert portal_values_sha256(None) == ""
+
+
+def _gathered(**given: Any) -> Any:
+    """``evidence.gather`` with nothing seen, read or known, but what ``given`` says."""
+    from ngdpkit.checks.evidence import gather
+
+    args: dict[str, Any] = {
+        "servers": [],
+        "observation": None,
+        "register": None,
+        "server_evidence": None,
+        "thumbprint": None,
+        "certificate_known": False,
+        "system_id": None,
+        "contact_points_known": False,
+        "mapping_complete": False,
+        "dispatcher": None,
+        "dispatcher_unchanged": True,
+        "acceptance": None,
+        "confirmations": [],
+        "environment": "test",
+        "findings": [],
+        "language": "da",
+    }
+    return gather(**(args | given))

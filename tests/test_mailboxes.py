@@ -860,22 +860,11 @@ def test_a_formula_that_saved_an_empty_text_is_a_blank_not_a_formula_to_save(
     path = write_xlsx(
         tmp_path / "e.xlsx", [HEAD[:3], ["0100250", "A", "X"], ["0100251", "B", "=C1"]]
     )
-    sheet = "xl/worksheets/sheet1.xml"
-    with zipfile.ZipFile(path) as zf:
-        items = {i.filename: zf.read(i.filename) for i in zf.infolist()}
-    xml = items[sheet].decode()
-    start = xml.index('<c r="C2"')
-    end = xml.index("</c>", start) + len("</c>")
-    xml = (
-        xml[:start]
-        + '<c r="C2" t="str"><f>IFERROR(VLOOKUP(A2,X!A:B,2,0),"")</f><v></v></c>'
-        + xml[end:]
+    saved = _with_cells(
+        path,
+        tmp_path / "saved.xlsx",
+        {"C2": '<c r="C2" t="str"><f>IFERROR(VLOOKUP(A2,X!A:B,2,0),"")</f><v></v></c>'},
     )
-    items[sheet] = xml.encode()
-    saved = tmp_path / "saved.xlsx"
-    with zipfile.ZipFile(saved, "w") as zf:
-        for name, data in items.items():
-            zf.writestr(name, data)
     e = read_mailbox_export(saved, label="saved.xlsx")
     assert [f.location for f in codes(e, "CELL_FORMULA_NO_VALUE")] == ["Sheet1!3"]
     (blank,) = codes(e, "MAILBOX_UNIT_BLANK")
@@ -891,23 +880,14 @@ def test_a_cell_showing_an_excel_error_is_named_not_read_as_blank(tmp_path: Path
         tmp_path / "e.xlsx",
         [HEAD[:3], ["0100250", "A", "X"], ["0100251", "B", "Y"], ["0100252", "C", "Z"]],
     )
-    sheet = "xl/worksheets/sheet1.xml"
-    with zipfile.ZipFile(path) as zf:
-        items = {i.filename: zf.read(i.filename) for i in zf.infolist()}
-    xml = items[sheet].decode()
-    for ref, error in (("C3", "#N/A"), ("A4", "#REF!")):
-        start = xml.index(f'<c r="{ref}"')
-        end = xml.index("</c>", start) + len("</c>")
-        xml = (
-            xml[:start]
-            + f'<c r="{ref}" t="e"><f>VLOOKUP(A1,X!A:B,2,0)</f><v>{error}</v></c>'
-            + xml[end:]
-        )
-    items[sheet] = xml.encode()
-    broken = tmp_path / "broken.xlsx"
-    with zipfile.ZipFile(broken, "w") as zf:
-        for name, data in items.items():
-            zf.writestr(name, data)
+    broken = _with_cells(
+        path,
+        tmp_path / "broken.xlsx",
+        {
+            ref: f'<c r="{ref}" t="e"><f>VLOOKUP(A1,X!A:B,2,0)</f><v>{error}</v></c>'
+            for ref, error in (("C3", "#N/A"), ("A4", "#REF!"))
+        },
+    )
     e = read_mailbox_export(broken, label="broken.xlsx")
     found = codes(e, "CELL_ERROR_VALUE")
     assert [(f.location, f.params["value"], f.params["error"], f.severity) for f in found] == [
@@ -916,3 +896,22 @@ def test_a_cell_showing_an_excel_error_is_named_not_read_as_blank(tmp_path: Path
     ]
     assert found[1].text("da").startswith("Cellen ansvarlig enhed viser Excels fejlværdi #N/A")
     assert not codes(e, "MAILBOX_UNIT_BLANK") and not codes(e, "MAILBOX_ID_MISSING")
+
+
+def _with_cells(path: Path, out: Path, cells: dict[str, str]) -> Path:
+    """``path`` (an openpyxl workbook of one sheet) written to ``out`` with each cell of
+    ``cells`` (by reference) replaced by the given XML, as Excel writes what openpyxl cannot
+    (a formula's saved empty text, an error value)."""
+    sheet = "xl/worksheets/sheet1.xml"
+    with zipfile.ZipFile(path) as zf:
+        items = {i.filename: zf.read(i.filename) for i in zf.infolist()}
+    xml = items[sheet].decode()
+    for ref, cell in cells.items():
+        start = xml.index(f'<c r="{ref}"')
+        end = xml.index("</c>", start) + len("</c>")
+        xml = xml[:start] + cell + xml[end:]
+    items[sheet] = xml.encode()
+    with zipfile.ZipFile(out, "w") as zf:
+        for name, data in items.items():
+            zf.writestr(name, data)
+    return out
