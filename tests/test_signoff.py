@@ -326,3 +326,13 @@ def test_the_steps_table_says_what_its_ok_means() -> None:
     )
     en = render_overview(ctx("en"))
     assert "“ok” beside a step means only that the step&#39;s inputs gave no error" in en
+
+
+def test_the_overview_says_its_time_is_danish_time() -> None:
+    """A signer read "Dannet 06-12-2026 kl. 13:10" beside a seal and a run ID in UTC (12:10Z)
+    and could not tell which clock it was. The Danish overview says Danish time; the English
+    one says Copenhagen, as its times always did."""
+    da = render_overview(ctx("da"))
+    assert "01-07-2026 kl. 12:30 (dansk tid)" in da
+    en = render_overview(ctx("en"))
+    assert "2026-07-01 12:30 (Copenhagen)" in en and "(dansk tid)" not in en

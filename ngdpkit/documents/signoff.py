@@ -548,7 +548,11 @@ def _overview_head(ctx: Overview, lang: str) -> Markup:
             (t(lang, "organisation"), f"{ctx.organisation} (CVR {ctx.cvr})"),
             (t(lang, "environment"), f"{ctx.environment} ({t(lang, 'kind_' + ctx.kind)})"),
             (t(lang, "run"), ctx.run_id),
-            (t(lang, "generated"), local_time(ctx.generated_at, lang)),
+            # Danish local time, said (a signer compared it with the seal's UTC and the run ID)
+            (
+                t(lang, "generated"),
+                t(lang, "generated_at", when=local_time(ctx.generated_at, lang)),
+            ),
             (t(lang, "kit_version"), ctx.kit_version),
             *([(t(lang, "gate_row"), t(lang, "gate_see", verdict=ctx.gate))] if ctx.gate else []),
         ],
