@@ -181,7 +181,7 @@ def test_the_portal_page_counts_the_removals_and_lists_them_offline() -> None:
 
 
 def test_the_step_summary_counts_the_removals_apart() -> None:
-    from ngdpkit.steps.n02_contact_points import _removal_count
+    from ngdpkit.checks.ngdp_compare import removals_offline as _removal_count
 
     assert _removal_count(todo()) == 5
     assert _removal_count(planned_todo(mapping(), {})) == 0

@@ -177,7 +177,21 @@ def _from_stored(stored: StoredTodo) -> PortalTodo:
 
 def removals_offline(todo: Any) -> int:
     """How many translations of the contact points file an offline to-do says to remove (0
-    for a to-do read from NgDP, or none; one that cannot be read counts none)."""
+    for a to-do read from NgDP, or none; one that cannot be read counts none). A whole to-do
+    is counted from each contact point's last entries, where the removals stand (not over the
+    99,000 planned ones); any other form from its stored runs."""
+    if isinstance(todo, PortalTodo):
+        from itertools import takewhile
+
+        if todo.verified:
+            return 0
+        return sum(
+            sum(
+                1
+                for _ in takewhile(lambda e: e.action == "remove_if_present", reversed(cp.entries))
+            )
+            for cp in todo.contact_points
+        )
     try:
         stored = compact_todo(todo)
     except ValueError:

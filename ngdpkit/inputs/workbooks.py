@@ -856,12 +856,6 @@ EXCEL_ERRORS = frozenset(
 )
 
 
-def formula_cells_without_value(path: Path, sheet: str, label: str = "") -> list[str]:
-    """Cell references (``A5``) of formulas that carry no cached value, by streaming the sheet
-    XML (found and refused as :func:`_in_sheet` says)."""
-    return formula_cells(path, sheet, label)[0]
-
-
 def formula_cells(path: Path, sheet: str, label: str = "") -> tuple[list[str], dict[str, str]]:
     """The references of formulas that carry no cached value, and of cells that show one of
     Excel's error values with the error (``{"C5": "#N/A"}``), from the sheet XML."""

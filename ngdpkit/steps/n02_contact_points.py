@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ..checks.ngdp_compare import compact_todo
+from ..checks.ngdp_compare import compact_todo, removals_offline
 from ..documents import display
 from ..documents.i18n import t
 from ..findings import Finding
@@ -183,23 +183,12 @@ def _ngdp_summary(step: Step) -> display.HTML:
     if todo is not None:  # offline every planned translation: none known to add or remove
         # (a customer's cold read took 199 "to add or remove" for a comparison with NgDP)
         label = t(lang, "portal_todo" if todo.verified else "portal_todo_planned")
-        removals = 0 if todo.verified else _removal_count(todo)
+        removals = removals_offline(todo)
         pairs.append((label, str(todo.count - removals)))
         if removals:  # offline: the contact points file's translations this run does not map
             pairs.append((t(lang, "portal_todo_remove_planned"), str(removals)))
     # under its section's own heading ("NgDP selv"): no second heading saying the same
     return display.key_values(pairs, language=lang)
-
-
-def _removal_count(todo: Any) -> int:
-    """Offline, how many translations to remove if present: each contact point's last
-    entries (counted from the end, not over the 99,000 planned ones)."""
-    from itertools import takewhile
-
-    return sum(
-        sum(1 for _ in takewhile(lambda e: e.action == "remove_if_present", reversed(cp.entries)))
-        for cp in todo.contact_points
-    )
 
 
 def load_mapping_file(step: Step) -> Any:
