@@ -860,3 +860,47 @@ def _gathered(**given: Any) -> Any:
         "language": "da",
     }
     return gather(**(args | given))
+
+
+def test_step_8_counts_only_an_ok_rehearsal_of_ngdp_itself_and_a_later_failure_outweighs_a_word(
+    tmp_path: Path,
+) -> None:
+    """A go-live day's cold run: a production rehearsal pointed at a local NgDP by
+    ngdp_api_url, with a warning (the reply never came back), made step 8 "færdig"; and
+    ``confirm --step 8`` after a failed rehearsal said "alle trin færdige" beside "Seneste
+    accepttest: fejl". Only a rehearsal of NgDP's own address with status ok is seen; a
+    failure after the newest confirmation is a gap no confirmation fills."""
+    from types import SimpleNamespace
+
+    from ngdpkit import findings as F
+    from ngdpkit.checks.evidence import Confirmation
+
+    def rehearsal(status: str, *found: Any, at: str = "20261206T120000Z") -> Any:
+        folder = SimpleNamespace(path=tmp_path / f"{at}-rehearsal-abc123")
+        return SimpleNamespace(against="ngdp", status=status, findings=list(found), folder=folder)
+
+    def step_8(acceptance: Any, confirmations: list[Confirmation] = []) -> Any:  # noqa: B006
+        evidence = _gathered(acceptance=acceptance, confirmations=confirmations)
+        return evidence["acceptance"], next(
+            r for r in evaluate([], evidence, "da").rows if r.step == 8
+        )
+
+    seen, _ = step_8(rehearsal("ok"))
+    assert (seen.kind, seen.detail) == ("observed", "20261206T120000Z-rehearsal-abc123")
+    elsewhere = F.info("NGDP_API_URL_OVERRIDDEN", "x", "environments.test.ngdp_api_url")
+    local, row = step_8(rehearsal("ok", elsewhere))
+    assert local.kind == "none" and "anden adresse end NgDP's officielle" in local.detail
+    assert row.status != "done"
+    warned, row = step_8(rehearsal("warnings"))
+    assert warned.kind == "none" and "havde advarsler" in warned.detail and row.status != "done"
+
+    def word(at: str) -> Confirmation:
+        return Confirmation("test", 8, "Anne", at, "", "0" * 64, "h")
+
+    failed, row = step_8(rehearsal("errors"), [word("2026-12-06T10:00:00Z")])
+    assert failed.gap and "fejlede" in failed.detail and row.status != "done"
+    assert "en bekræftelse givet før den fejlede, tæller ikke" in row.next_action
+    # the person confirmed after the failure (runbook step 4's first letter went through)
+    later, row = step_8(rehearsal("errors"), [word("2026-12-06T13:00:00Z")])
+    assert not later.gap and row.status == "done"
+    assert step_8(rehearsal("errors"))[0].gap  # no confirmation at all: the failure stands

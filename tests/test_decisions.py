@@ -457,3 +457,31 @@ def test_a_retire_for_a_mailbox_never_decided_or_written_another_way_is_not_hidd
     assert "append a retire" not in found[0].message
     assert "kontrollér ID'et" in found[0].text("da")
     assert "a mailbox that left the export needs no retire" in found[0].message
+
+
+def test_a_retired_subject_is_named_with_its_subject_not_as_the_whole_mailbox() -> None:
+    """A customer's week-two read: only subject 6 of a mailbox was retired, and the finding
+    said "Postkassen 0100847 er markeret udgår … og flyttes ikke med", the whole mailbox to
+    the reader. A retired subject names its subject, and says the others are not affected."""
+    from ngdpkit.inputs.mapping import map_mailboxes
+    from tests.test_mapping import SYS, A, cp, frame
+
+    f = frame([("0100847", "6", "Skat", "U"), ("0100847", "7", "Skat", "U"), ("200", "", "x", "U")])
+    f.loc[f["subject_id"] == "6", "ngdp_guid"] = "udgår"
+    f.loc[f["mailbox_id"] == "200", "ngdp_guid"] = "udgår"
+    m = map_mailboxes(
+        f,
+        mapping=None,
+        contact_points=[cp(A, "Borgerservice", [(100847, 7)])],
+        system_id=SYS,
+        default_contact_point=A,
+        export_label="e.xlsx",
+        export_sheet="Ark",
+    )
+    retired = {x.params["mid"]: x for x in m.findings if x.code == "MAILBOX_RETIRED"}
+    one = retired["0100847"]
+    assert one.params["subject"] == "6"
+    assert one.text("da").startswith("Postkassen 0100847, emne 6, er markeret udgår")
+    assert one.text("da").endswith("; postkassens øvrige emner berøres ikke.")
+    assert "subject" not in retired["200"].params
+    assert retired["200"].text("da").startswith("Postkassen 200 er markeret udgår")

@@ -422,3 +422,42 @@ def test_a_servers_host_name_is_kept_whole_in_the_firewall_tables(sample_dir: Pa
         for name in names:
             assert f'<td><span class="host">{name}</span></td>' in page
             assert f"<td>{name}</td>" not in page  # never bare, in either table
+
+
+def test_a_script_parameter_in_the_firewall_order_is_kept_whole(sample_dir: Path) -> None:
+    """The printed appendix broke "(kun med -EgressIpUrl)" after its hyphen: a line copied
+    from there into PowerShell lost the parameter. It is code that does not wrap, as a
+    command in the checklist is; the words around it stay text."""
+    for language, words in (("da", "kun med "), ("en", "only with ")):
+        page = _firewall_page(sample_dir, language)
+        assert "code.cmd { white-space: nowrap; }" in page
+        assert f'{words}<code class="cmd">-EgressIpUrl</code>' in page
+        assert f"{words}-EgressIpUrl" not in page
+
+
+def test_the_push_rule_says_it_is_open_to_any_source(sample_dir: Path) -> None:
+    """A Windows administrator's read: "Kilde: NgDP" made the inbound push rule look limited
+    to NgDP, while NgDP publishes no source addresses: the rule is open to the Internet, and
+    only the Push Service's demand for NgDP's client certificate keeps others out."""
+    from ngdpkit.deliverables.firewall import firewall_word
+
+    prod = env_of(sample_dir, "production")
+    (rule,) = [r for r in firewall_rules(prod) if r["direction"] == "incoming"]
+    assert str(firewall_word("da", rule["source_ip"])) == (
+        "ikke offentliggjort af NgDP: reglen må tillade enhver afsender (internettet)"
+    )
+    from ngdpkit.deliverables.firewall import FirewallRule
+    from ngdpkit.documents.pages import Markup
+    from ngdpkit.documents.signoff import render_firewall
+
+    rows = [FirewallRule.of(r) for r in firewall_rules(prod)]
+    page = render_firewall(rows, language="da", nav=Markup(""), banners=[], environment="prod")
+    assert (
+        "<td>ikke offentliggjort af NgDP: reglen må tillade enhver afsender (internettet)</td>"
+        in page
+    )
+    purpose = str(firewall_word("en", rule["purpose"]))
+    assert purpose.endswith(
+        "only the Push Service's demand for NgDP's client certificate keeps other senders out"
+    )
+    assert ";" not in purpose  # the CSV is ;-separated

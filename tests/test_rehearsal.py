@@ -336,6 +336,11 @@ def test_against_ngdp_path_through_the_override(
         and acc["status"] == "ok"
         and [s["status"] for s in acc["steps"]] == ["ok"] * 4
     )
+    # it says where it went, and that it is no acceptance test of NgDP (checklist step 8);
+    # in test an info, so that the rehearsal's own status stays what the flow saw
+    [elsewhere] = [f for f in acc["findings"] if f["code"] == "NGDP_API_URL_OVERRIDDEN"]
+    assert elsewhere["severity"] == "info" and sim.base_url in elsewhere["message"]
+    assert "tæller ikke som accepttesten (tjeklistens trin 8)" in elsewhere["message"]
 
 
 def test_simulate_command_prints_url_and_ca(sample_copy: Path) -> None:
@@ -707,3 +712,29 @@ def test_simulate_starts_when_the_settings_name_the_ca_it_has_not_written_yet(
         proc.send_signal(signal.SIGINT)
         proc.communicate(timeout=20)
     assert (sample_copy / "simulator" / "test-ca.pem").is_file()
+
+
+def test_a_production_rehearsal_of_another_address_is_an_error(sample_dir: Path) -> None:
+    """A go-live day's cold run: ``rehearse --against ngdp --production`` with ngdp_api_url
+    pointing at a local NgDP made production's step 8 "færdig". As in a run, in production
+    it is an error: the rehearsal's status is errors, and it never counts."""
+    import dataclasses
+
+    from ngdpkit.rehearsal.flow import Acceptance, _ngdp_base
+
+    settings = load_settings(sample_dir / "migration.toml")
+    production = dataclasses.replace(
+        settings.environments["production"], ngdp_api_url="https://127.0.0.1:18443/apis/v1"
+    )
+    acc = Acceptance("production", "ngdp")
+    assert _ngdp_base(production, acc) == ("https://127.0.0.1:18443/apis/v1", None)
+    [found] = acc.findings
+    assert (found.code, found.severity, acc.status) == (
+        "NGDP_API_URL_OVERRIDDEN",
+        "error",
+        "errors",
+    )
+    assert "does not count as the acceptance test (checklist step 8)" in found.text("en")
+    official = Acceptance("production", "ngdp")
+    assert _ngdp_base(settings.environments["production"], official) is not None
+    assert official.findings == []

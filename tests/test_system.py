@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import base64
 import ipaddress
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -163,3 +164,13 @@ def test_the_all_zero_example_system_id_is_named_as_such() -> None:
         assert "all-zero example" in found.message
         assert "eksempel med lutter nuller" in found.text("da")
     assert check_system_id("00000000-0000-0000-0000-000000000001", "k") == []
+
+
+def test_the_system_page_says_where_the_header_was_seen(sample_run: dict[str, Any]) -> None:
+    """A signer read "Autorisation: findes, og dens brugerdel er systemets ID" as NgDP's
+    word. The kit sees the header in the settings only: NgDP never shows it."""
+    page = (sample_run["run_dir"] / "signoff" / "04_system_and_network.html").read_text()
+    assert (
+        "<td>Autorisation</td><td>findes, og dens brugerdel er systemets ID"
+        " (set i indstillingerne; NgDP viser ikke den værdi, portalen har)</td>"
+    ) in page

@@ -640,17 +640,57 @@ def gather(
     )
 
     # 8 acceptance: a rehearsal against NgDP, ok, with the dispatcher values unchanged since
-    if acceptance is not None and acceptance.against == "ngdp" and acceptance.status != "errors":
-        where = acceptance.folder.path.name
-        out["acceptance"] = (
-            StepEvidence("observed", where)
-            if dispatcher_unchanged
-            else StepEvidence("planned", where)
+    if acceptance is not None and acceptance.against == "ngdp":
+        out["acceptance"] = _acceptance(
+            acceptance, dispatcher_unchanged, confirmations, environment, words
         )
 
     # any step can be confirmed instead (the newest confirmation of a step counts)
     _confirmed(out, confirmations, environment, dispatcher, words, language, step_values)
     return out
+
+
+def _acceptance(
+    acceptance: Any,
+    dispatcher_unchanged: bool,
+    confirmations: list[Confirmation],
+    environment: str,
+    words: dict[str, str],
+) -> StepEvidence:
+    """Step 8 from the newest rehearsal ``--against ngdp``: seen only when it went to NgDP's
+    own address (a go-live day's cold run: a rehearsal of production pointed at a local NgDP
+    by ``ngdp_api_url`` made step 8 "færdig") with status ok (its warnings once counted:
+    the reply never came back). A rehearsal that failed after the step's newest
+    confirmation is what the kit saw last: no confirmation makes the step done then (the
+    same cold run: ``confirm --step 8`` after a failed rehearsal said "alle trin færdige")."""
+    where = acceptance.folder.path.name
+    if any(f.code == "NGDP_API_URL_OVERRIDDEN" for f in acceptance.findings):
+        return StepEvidence("none", words["acceptance_elsewhere"].format(where=where))
+    if acceptance.status == "ok":
+        return StepEvidence("observed" if dispatcher_unchanged else "planned", where)
+    if acceptance.status != "errors":
+        return StepEvidence("none", words["acceptance_warnings"].format(where=where))
+    confirmed = [c.at for c in confirmations if c.environment == environment and c.step == 8]
+    after = _stamp(where)
+    newer = after is not None and all((at := _stamp(c)) is None or at < after for c in confirmed)
+    return StepEvidence(
+        "none",
+        words["acceptance_failed"].format(where=where),
+        gap=newer,
+        next_action=words["acceptance_failed_next"] if newer else "",
+    )
+
+
+def _stamp(text: str) -> dt.datetime | None:
+    """The UTC time a rehearsal folder's name (``20261206T133245Z-…``) or a confirmation's
+    ``at`` gives, or None."""
+    try:
+        if re.match(r"^\d{8}T\d{6}Z", text):
+            return dt.datetime.strptime(text[:16], "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.UTC)
+        at = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return at if at.tzinfo is not None else None
 
 
 def _confirmed(
@@ -717,9 +757,13 @@ DETAILS = {
         "withheld": "bekræftet ({who}), men denne kørsel holder dispatcher-værdierne tilbage, så bekræftelsen kan ikke holdes op mod dem; den tæller igen, når værdierne vises",
         "stale_contact_points": "bekræftet for andre kontaktpunkter eller oversættelser end denne kørsels ({who}); bekræft igen, når portalen har denne kørsels kontaktpunkter og oversættelser (portal-todo.xlsx)",
         "stale_mapping": "bekræftet for en anden tilknytning end denne kørsels ({who}); bekræft igen, når WorkZone har denne kørsels tilknytning (mailbox-mapping.xlsx)",
-        "file_removals": "kontaktpunktsfilen har {count} oversættelse(r), som denne kørsel ikke knytter til deres kontaktpunkt (fjern, hvis de står der: portal-todo.xlsx)",
+        "file_removals": "kontaktpunktsfilen har {count} oversættelse(r), som denne kørsel ikke knytter til kontaktpunktet i filen; portal-todo.xlsx viser, hvad der skal fjernes i portalen, hvis det står der",
         "file_removals_next": "Portaladministratoren fjerner oversættelserne i portal-todo.xlsx i portalen; ret derefter kontaktpunktsfilen, og kør igen.",
         "unbound": "bekræftet ({who}), men bekræftelsen siger ikke, hvilke værdier den gjaldt for (den blev givet, før en kørsel havde dem); bekræft igen efter denne kørsel",
+        "acceptance_elsewhere": "den seneste accepttest ({where}) gik til en anden adresse end NgDP's officielle (ngdp_api_url) og tæller ikke",
+        "acceptance_warnings": "den seneste accepttest ({where}) havde advarsler; kun en accepttest uden fund tæller",
+        "acceptance_failed": "den seneste accepttest ({where}) fejlede",
+        "acceptance_failed_next": "Ret fundene fra accepttesten, og tag den igen; en bekræftelse givet før den fejlede, tæller ikke.",
     },
     "en": {
         "gaps": "{count} translation(s) missing from NgDP or on another contact point there (portal-todo.xlsx)",
@@ -731,8 +775,12 @@ DETAILS = {
         "withheld": "confirmed ({who}), but this run withholds the dispatcher values, so the confirmation cannot be held against them; it counts again once the values are shown",
         "stale_contact_points": "confirmed for other contact points or translations than this run's ({who}); confirm again once the portal holds this run's contact points and translations (portal-todo.xlsx)",
         "stale_mapping": "confirmed for another mapping than this run's ({who}); confirm again once WorkZone holds this run's mapping (mailbox-mapping.xlsx)",
-        "file_removals": "the contact points file has {count} translation(s) this run does not map to their contact point (remove if present: portal-todo.xlsx)",
+        "file_removals": "the contact points file has {count} translation(s) this run does not map to the contact point the file names; portal-todo.xlsx lists what to remove in the portal if it is there",
         "file_removals_next": "The portal administrator removes the translations in portal-todo.xlsx in the portal; then update the contact points file and run again.",
         "unbound": "confirmed ({who}), but not for which values (it was given before a run had them); confirm again after this run",
+        "acceptance_elsewhere": "the latest acceptance test ({where}) went to another address than NgDP's official one (ngdp_api_url) and does not count",
+        "acceptance_warnings": "the latest acceptance test ({where}) had warnings; only an acceptance test without findings counts",
+        "acceptance_failed": "the latest acceptance test ({where}) failed",
+        "acceptance_failed_next": "Fix the acceptance test's findings and take it again; a confirmation given before it failed does not count.",
     },
 }

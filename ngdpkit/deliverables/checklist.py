@@ -115,9 +115,9 @@ NEXT = {
             "done": "Intet.",
         },
         "acceptance": {
-            "to_do": "Kør ngdpkit rehearse --against ngdp, når trin 1–6 er færdige: helst før drejebogens trin 1.",
+            "to_do": "Kør ngdpkit rehearse --against ngdp (for produktion også --production), når trin 1–6 er færdige: helst før drejebogens trin 1.",
             "blocked": "Ret fundene fra accepttesten og kør den igen.",
-            "not_verified": "Kør ngdpkit rehearse --against ngdp igen: dispatcherens værdier er ændret siden.",
+            "not_verified": "Kør ngdpkit rehearse --against ngdp igen (for produktion også --production): dispatcherens værdier er ændret siden.",
             "done": "Intet: accepttesten mod NgDP er gennemført.",
         },
     },
@@ -164,9 +164,9 @@ NEXT = {
             "done": "Nothing.",
         },
         "acceptance": {
-            "to_do": "Run ngdpkit rehearse --against ngdp once steps 1–6 are done: best before the runbook's step 1.",
+            "to_do": "Run ngdpkit rehearse --against ngdp (for production also --production) once steps 1–6 are done: best before the runbook's step 1.",
             "blocked": "Fix the acceptance test's findings and run it again.",
-            "not_verified": "Run ngdpkit rehearse --against ngdp again: the dispatcher's values changed since.",
+            "not_verified": "Run ngdpkit rehearse --against ngdp again (for production also --production): the dispatcher's values changed since.",
             "done": "Nothing: the acceptance test against NgDP passed.",
         },
     },

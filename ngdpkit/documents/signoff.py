@@ -1208,7 +1208,9 @@ CHECKLIST_SEVERITY = {
 
 # A command a next action names (ngdpkit rehearse --against ngdp, --online): one <code>
 # that does not break, where a line once broke between the two hyphens of "--against". Only
-# the kit's own commands: "ngdpkit har ikke selv set det" set "ngdpkit har" as code.
+# the kit's own commands: "ngdpkit har ikke selv set det" set "ngdpkit har" as code. A
+# PowerShell script's parameter (server-check.ps1's -EgressIpUrl) is one too: the printed
+# firewall order broke it after its hyphen, and a line copied from there lost it.
 COMMAND_NAMES = (
     "run", "init", "check", "confirm", "cert", "audit", "sample", "demo", "notebooks",
     "bundle", "simulate", "rehearse", "compare", "diff", "status", "watch",
@@ -1216,6 +1218,7 @@ COMMAND_NAMES = (
 _COMMAND = re.compile(
     rf"ngdpkit (?:{'|'.join(COMMAND_NAMES)})\b(?: --[a-z][a-z-]*(?: (?:ngdp|[0-9]+)\b)?)*"
     r"|--[a-z][a-z-]*(?: [0-9]+\b)?"
+    r"|(?<![\w-])-[A-Z][A-Za-z]+\b"
 )
 
 
@@ -1271,8 +1274,11 @@ def render_checklist(
 
 def _host_cell(rule: FirewallRule, value: Any) -> Any:
     """A cell that names the rule's server, kept whole (``span.host``, like a GUID): the
-    printed appendix broke ``wz-agent01-t`` at its hyphen."""
-    return fragment("host", value) if rule.source_server and value == rule.source_server else value
+    printed appendix broke ``wz-agent01-t`` at its hyphen. Any other text keeps a command or
+    a script's parameter in it whole (:func:`with_commands`)."""
+    if rule.source_server and value == rule.source_server:
+        return fragment("host", value)
+    return with_commands(value) if isinstance(value, str) and _COMMAND.search(value) else value
 
 
 def _whole_hosts(rule: FirewallRule, cells: list[Any]) -> list[Any]:

@@ -557,32 +557,25 @@ def _retired_findings(
             if src == SOURCE_DECISION
             else None
         )
+        one = str(subject or "").strip()
+        # a retired subject of a mailbox says so: "Postkassen 0100847 er markeret udgår" read
+        # as the whole mailbox to a customer, when only its subject 6 was
+        params: dict[str, Any] = {"mid": mid, **({"subject": one} if one else {})}
         if decision is not None:
-            found.append(
-                F.info(
-                    "MAILBOX_RETIRED",
-                    "Mailbox {mid} is marked udgår/retire (decided by {by} at {at}) and is not migrated.",
-                    export_label,
-                    at(row),
-                    mid=mid,
-                    src=src,
-                    by=decision.decided_by,
-                    at=decision.decided_at,
-                )
-            )
-            continue
-        found.append(
-            F.info(
-                "MAILBOX_RETIRED",
-                "Mailbox {mid} is marked udgår/retire (in the {src}) and is not migrated."
-                if src
-                else "Mailbox {mid} is marked udgår/retire and is not migrated.",
-                export_label,
-                at(row),
-                mid=mid,
-                **({"src": src} if src else {}),
-            )
-        )
+            msg = "Mailbox {mid} is marked udgår/retire (decided by {by} at {at}) and is not migrated."
+            if one:
+                msg = "Mailbox {mid}, subject {subject}, is marked udgår/retire (decided by {by} at {at}) and is not migrated; the mailbox's other subjects are not affected."
+            params |= {"src": src, "by": decision.decided_by, "at": decision.decided_at}
+        elif src:
+            msg = "Mailbox {mid} is marked udgår/retire (in the {src}) and is not migrated."
+            if one:
+                msg = "Mailbox {mid}, subject {subject}, is marked udgår/retire (in the {src}) and is not migrated; the mailbox's other subjects are not affected."
+            params["src"] = src
+        else:
+            msg = "Mailbox {mid} is marked udgår/retire and is not migrated."
+            if one:
+                msg = "Mailbox {mid}, subject {subject}, is marked udgår/retire and is not migrated; the mailbox's other subjects are not affected."
+        found.append(F.info("MAILBOX_RETIRED", msg, export_label, at(row), **params))
 
 
 def _statuses(

@@ -427,6 +427,22 @@ def _ngdp_base(env: Environment, acc: Acceptance) -> tuple[str, str | None] | No
             )
         )
         return None
+    if env.ngdp_api_url:
+        # The rehearsal went where ngdp_api_url points (a local NgDP, as a consultant
+        # practises): it never counts as the acceptance test (checklist step 8), and in
+        # production it is an error, as in a run (a go-live day's cold run: a production
+        # rehearsal against 127.0.0.1 made step 8 "færdig").
+        sev = F.error if env.kind == "production" else F.info
+        acc.findings.append(
+            sev(
+                "NGDP_API_URL_OVERRIDDEN",
+                "ngdp_api_url is overridden to {ngdp_api_url}: this rehearsal went there, not to NgDP's official {value}, and does not count as the acceptance test (checklist step 8).",
+                f"environments.{env.name}.ngdp_api_url",
+                "send",
+                ngdp_api_url=env.ngdp_api_url,
+                value=official_api_url(env.kind),
+            )
+        )
     return base, ca_file
 
 
