@@ -586,6 +586,7 @@ SHIM = r"""#!/usr/bin/env bash
     [ -f "$f" ] && printf 'file %s %s %s\n' "$f" "$(stat -c %a "$f")" "$(stat -c %s "$f")"
   done
   printf 'names %s\n' "$(env | cut -d= -f1 | grep -E '^(NGDPKIT_(TEST|PRODUCTION)_|P12_BASE64$)' | sort | tr '\n' ' ')"
+  printf 'tokens %s\n' "$(env | cut -d= -f1 | grep -E '^(CI_JOB_TOKEN|CI_BUILD_TOKEN|CI_REPOSITORY_URL|SYSTEM_ACCESSTOKEN|GH_TOKEN|GITHUB_TOKEN)$' | sort | tr '\n' ' ')"
   for v in NGDPKIT_TEST_AUTHORIZATION NGDPKIT_PRODUCTION_AUTHORIZATION; do
     if [ -n "${!v:-}" ]; then printf 'header %s %s\n' "$v" "$(printf '%s' "${!v}" | sha256sum | cut -c1-16)"; fi
   done
@@ -621,16 +622,27 @@ printf '{"artifacts": [%s
 CURL = r"""#!/usr/bin/env bash
 # GitLab's GET /projects/:id/jobs/artifacts/:ref/download?job=NAME: the artifacts of the job of
 # the latest successful pipeline, from the store, zipped as GitLab zips them; 404 without one.
-out=""; job=""; token=""
+# Azure's GET …/_apis/build/builds/:id/artifacts?artifactName=NAME (with a bearer token): 200
+# when the store holds the artifact NAME, 404 without it.
+out=""; job=""; token=""; url=""; bearer=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --output) out=$2; shift ;;
-    --header) case "$2" in "JOB-TOKEN: "*) token=${2#JOB-TOKEN: } ;; esac; shift ;;
+    --header) case "$2" in "JOB-TOKEN: "*) token=${2#JOB-TOKEN: } ;; "Authorization: Bearer "?*) bearer=1 ;; esac; shift ;;
     --data-urlencode) case "$2" in job=*) job=${2#job=} ;; esac; shift ;;
     --write-out) shift ;;
+    -*) ;;
+    *) url=$1 ;;
   esac
   shift
 done
+case "$url" in
+  */_apis/build/builds/*/artifacts\?*)
+    name=$(printf '%s' "$url" | sed -n 's/.*[?&]artifactName=\([^&]*\).*/\1/p')
+    printf 'curl azure artifactName=%s token=%s\n' "$name" "$([ -n "$bearer" ] && echo ok)" >> "$SHIM_LOG"
+    if [ -n "$bearer" ] && [ -d "$STORE/artifact-$name" ]; then printf 200; else printf 404; fi
+    exit 0 ;;
+esac
 printf 'curl job=%s token=%s\n' "$job" "$([ "$token" = "$CI_JOB_TOKEN" ] && echo ok)" >> "$SHIM_LOG"
 if [ -n "$token" ] && [ -d "$STORE/artifacts-$job" ]; then
   (cd "$STORE/artifacts-$job" && python3 -m zipfile -c "$OLDPWD/$out" runs) > /dev/null
@@ -1375,3 +1387,221 @@ def test_no_template_promises_what_the_kit_lacks() -> None:
         text = (CI / name).read_text(encoding="utf-8")
         assert "NGDPKIT_CERT_DIR" not in text
         assert "${{" not in "".join(re.findall(r"run: \|\n((?:\s{10}.*\n)+)", text))
+
+
+# ---------------------------------------------------------------------------------------------
+# Session 30: a CI engineer's cold review
+
+
+@pytest.mark.parametrize("system", SYSTEMS)
+@pytest.mark.parametrize("what", ["run", "watch"])
+def test_the_kit_is_handed_neither_the_p12s_base64_nor_a_ci_token(
+    system: str, what: str, tmp_path: Path, ci_sample: tuple[Path, dict[str, str]]
+) -> None:
+    """A CI engineer's cold review: on GitHub and Azure the .p12's base64 (P12_BASE64) stayed
+    exported while the kit ran, so its child process and Jupyter kernel inherited it, and the
+    kit's leak scan knows the password and header, not that value. It is unset once decoded.
+    On GitLab the .p12's base64 file goes once decoded, and the job's tokens (CI_JOB_TOKEN, the
+    clone URL that holds it) are not handed on to the kit either."""
+    sample, secrets = ci_sample
+    p = Pipeline(system, tmp_path, secrets)
+    ws = p.workspace(sample)
+    env = "production" if what == "watch" else "test"
+    job = job_named(system, what, env)
+    token_url = "https://gitlab-ci-token:glcbt-emulated@gitlab.example.dk/kommune/migration.git"
+    tokens = (
+        {"CI_REPOSITORY_URL": token_url, "CI_BUILD_TOKEN": "glcbt"} if system == "gitlab" else {}
+    )
+    emulate(p, job, ws, SHIM_MODE="fake", **tokens)
+    assert saw_private_p12(p, env), p.job_log()[-1500:]
+    names = shim_lines(p, "names ")
+    assert names and all("P12_BASE64" not in n for n in names), names
+    assert all(env.upper() in n for n in names)  # the password and header still reach it
+    assert [t.strip() for t in shim_lines(p, "tokens ")] == ["tokens"]
+    assert leftovers(ws, p) == []
+    if system == "gitlab":
+        assert list((p.root / "gitlab-variable-files").iterdir()) == []
+
+
+def _minutes(value: str) -> float:
+    """A GitLab duration as this template writes it: "30 minutes" (timeout:) or "25m" (Go)."""
+    m = re.fullmatch(r"(\d+)\s*(m|minutes?)", str(value).strip())
+    assert m, value
+    return float(m.group(1))
+
+
+def test_gitlab_after_script_runs_before_a_job_timeout() -> None:
+    """A CI engineer's cold review: GitLab skips after_script when a job reaches its own
+    ``timeout:``, so a hung run left the .p12 and the variable files on disk (a shell runner
+    keeps them), while the comment said after_script ran after a timeout too. Each job with
+    secrets ends its script at RUNNER_SCRIPT_TIMEOUT, and that plus RUNNER_AFTER_SCRIPT_TIMEOUT
+    and a minute's start-up stays under the job's timeout."""
+    with_secrets = [j for j in jobs("gitlab") if j.environment is not None]
+    assert {kind_of(j) for j in with_secrets} == {"run", "watch"}
+    for job in with_secrets:
+        script = _minutes(job.env["RUNNER_SCRIPT_TIMEOUT"])
+        after = _minutes(job.env["RUNNER_AFTER_SCRIPT_TIMEOUT"])
+        assert script + after + 1 <= _minutes(job.raw["timeout"]), job.name
+    text = (CI / TEMPLATES["gitlab"]).read_text(encoding="utf-8")
+    assert "a failure, a timeout and a cancellation" not in text
+    assert "RUNNER_SCRIPT_TIMEOUT" in header_of("gitlab")
+    assert "skips after_script when a job reaches its own `timeout:`" in header_of("gitlab")
+
+
+def test_gitlab_a_failure_before_the_kit_is_exit_2_from_the_first_line(
+    tmp_path: Path, ci_sample: tuple[Path, dict[str, str]]
+) -> None:
+    """A CI engineer's cold review: the previous run's download (mkdir, rm, mv) ran before
+    ``trap 'exit 2' ERR``, so a failure there was exit 1, which the job allows as error
+    findings. The trap is the job's first line, and each of those commands stands alone (in
+    an ``a && b && c`` list a failure of ``a`` stops neither ``set -e`` nor the trap)."""
+    sample, secrets = ci_sample
+    job = job_named("gitlab", "run", "test")
+    first = _flat(_gitlab_resolve(load("gitlab"), job.name)["before_script"])[0]
+    assert "trap 'exit 2' ERR" in first and "apt-get" not in first and "pip" not in first
+    body = job.steps[0].script
+    assert body.index("trap 'exit 2' ERR") < min(body.index("apt-get"), body.index("mkdir -p runs"))
+    assert "&& rm -rf" not in body and "&& mv" not in body
+    p = Pipeline("gitlab", tmp_path, secrets)
+    kept = p.store / f"artifacts-{job.name}" / "runs" / "test"
+    kept.mkdir(parents=True)
+    (kept / "LATEST").write_text("20260105T051700Z-aaaaaa\n", encoding="utf-8")
+    ws = p.workspace(sample)
+    (ws / "runs").write_text("a file where the runs folder goes\n", encoding="utf-8")
+    codes = emulate(p, job, ws, SHIM_MODE="fake", SHIM_CODE="0")
+    assert codes[0] == 2, (codes, p.job_log()[-1500:])
+    assert shim_lines(p, "argv") == []
+    assert leftovers(ws, p) == []
+
+
+def test_azure_tags_a_build_per_environment_once_its_runs_are_kept(
+    tmp_path: Path, ci_sample: tuple[Path, dict[str, str]], real_runs: Path
+) -> None:
+    """A CI engineer's cold review: every run build was tagged ``ngdpkit-runs`` before the kit
+    ran, while the artifacts are per stage, so a build whose production stage was rejected (or
+    failed before keeping its runs) became production's "previous run" and had none. Each stage
+    restores from its own environment's tag and adds it after the publish step, only when this
+    build's artifact list holds its artifact."""
+    sample, secrets = ci_sample
+    for job in (j for j in jobs("azure") if kind_of(j) == "run"):
+        env = job.kit_env
+        tag = f"ngdpkit-runs-{env}"
+        kinds = [s.kind for s in job.steps]
+        download = job.steps[kinds.index("DownloadPipelineArtifact@2")]
+        publish_at = kinds.index("PublishPipelineArtifact@1")
+        tagging = [i for i, s in enumerate(job.steps) if "addbuildtag" in s.script]
+        assert download.inputs["tags"] == tag
+        assert len(tagging) == 1 and tagging[0] > publish_at, job.name
+        step = job.steps[tagging[0]]
+        assert step.always and f']{tag}"' in step.script
+        assert f"artifactName={tag}&" in step.script
+        assert step.env == {"SYSTEM_ACCESSTOKEN": "$(System.AccessToken)"}
+        assert not any("System.AccessToken" in str(s.env) for s in job.steps if s is not step)
+    head = header_of("azure")
+    assert "ngdpkit-runs-test, ngdpkit-runs-production" in head
+    # kept: tagged
+    (tmp_path / "kept").mkdir()
+    p = Pipeline("azure", tmp_path / "kept", secrets)
+    job = job_named("azure", "run", "test")
+    codes = emulate(p, job, p.workspace(sample), SHIM_MODE="copy", SHIM_RUNS=str(real_runs))
+    assert all(c == 0 for c in codes), (codes, p.job_log()[-1500:])
+    assert "##vso[build.addbuildtag]ngdpkit-runs-test" in p.job_log()
+    assert shim_lines(p, "curl ") == ["curl azure artifactName=ngdpkit-runs-test token=ok"]
+    # nothing kept (a missing secret stopped the job before the kit): not tagged
+    (tmp_path / "none").mkdir()
+    p = Pipeline("azure", tmp_path / "none", {k: v for k, v in secrets.items() if "P12" not in k})
+    emulate(p, job, p.workspace(sample))
+    assert "addbuildtag" not in p.job_log()
+    assert "ngdpkit-runs-test was not kept (HTTP 404)" in p.job_log()
+
+
+def test_azure_says_to_queue_a_new_run_instead_of_re_running_failed_jobs(
+    tmp_path: Path, ci_sample: tuple[Path, dict[str, str]]
+) -> None:
+    """A CI engineer's cold review: "Rerun failed jobs" cannot publish an artifact whose name
+    its first attempt used. The header and README say to queue a new run instead, and a re-run
+    job says so, beside the publish step that will fail."""
+    head = header_of("azure")
+    assert 'QUEUE A NEW RUN; DO NOT USE "Rerun failed jobs"' in head
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert 'queue a new run; do not use "rerun failed jobs"' in readme.lower().replace("**", "")
+    sample, secrets = ci_sample
+    job = job_named("azure", "run", "test")
+    publish_at = next(i for i, s in enumerate(job.steps) if s.kind == "PublishPipelineArtifact@1")
+    warn = job.steps[publish_at - 1]
+    assert warn.always and "SYSTEM_JOBATTEMPT" in warn.script
+    assert "queue a new run" in job.raw["job"]["steps"][publish_at]["displayName"]
+    for attempt, said in (("1", False), ("2", True)):
+        root = tmp_path / attempt
+        root.mkdir()
+        p = Pipeline("azure", root, secrets)
+        emulate(p, job, p.workspace(sample), SHIM_MODE="fake", SYSTEM_JOBATTEMPT=attempt)
+        log = p.job_log()
+        assert ("Queue a new run of the pipeline; do not re-run failed jobs." in log) is said
+
+
+@pytest.mark.parametrize("system", SYSTEMS)
+def test_a_committed_secrets_file_is_documented_as_exit_2(
+    system: str, tmp_path: Path, ci_sample: tuple[Path, dict[str, str]]
+) -> None:
+    """A CI engineer's cold review: a ``secrets_file = "…"`` line committed in migration.toml
+    stops every CI run with exit 2 ("secrets_file: file not found"), with every secret in the
+    environment (the contract: a named file that does not exist is exit 2). Each template and
+    the README's CI section say to keep it out of the committed settings, or to use a CI-only
+    copy; and the job does stop so, before writing a run."""
+    head = header_of(system)
+    assert "secrets_file: keep it out of the committed migration.toml" in head
+    assert '("secrets_file: file not found")' in head and "CI-only copy" in head
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    ci = readme[readme.index("**Batch per environment in CI.**") : readme.index("## Deciding")]
+    assert "secrets_file" in ci and "CI-only copy" in ci
+    sample, secrets = ci_sample
+    p = Pipeline(system, tmp_path, secrets)
+    ws = p.workspace(sample)
+    settings = ws / "migration" / "migration.toml"
+    settings.write_text('secrets_file = "sample.env"\n' + settings.read_text(), encoding="utf-8")
+    job = job_named(system, "run", "test")
+    emulate(p, job, ws)
+    assert p.code_of_step(job, "ngdpkit run") == 2, p.job_log()[-1500:]
+    assert "secrets_file: file not found" in p.job_log()
+    assert not (ws / "runs" / "test" / "LATEST").exists()
+    assert leftovers(ws, p) == []
+
+
+@pytest.mark.parametrize("system", SYSTEMS)
+def test_a_run_without_its_signoff_pdf_says_so(
+    system: str, tmp_path: Path, ci_sample: tuple[Path, dict[str, str]], real_runs: Path
+) -> None:
+    """A CI engineer's cold review: --pdf asked, and no signoff.pdf (no browser, or Chrome's
+    sandbox refused on a hosted runner) left the job silently green. A step after the kit
+    says so: a warning annotation and a failed step that does not fail the job (GitHub), a
+    warning and "partially succeeded" (Azure), a WARNING line in after_script (GitLab, whose
+    one allowed failure, exit 1, is the kit's error findings). A run with its PDF says
+    nothing."""
+    sample, secrets = ci_sample
+    with_pdf = tmp_path / "with-pdf"
+    shutil.copytree(real_runs, with_pdf)
+    for env in ENVIRONMENTS:
+        latest = (with_pdf / env / "LATEST").read_text().strip()
+        (with_pdf / env / latest / "signoff").mkdir(exist_ok=True)
+        (with_pdf / env / latest / "signoff" / "signoff.pdf").write_bytes(b"%PDF-1.7\n")
+    warning = {
+        "github": "::warning::--pdf printed no signoff.pdf for run ",
+        "azure": "##vso[task.logissue type=warning]--pdf printed no signoff.pdf for run ",
+        "gitlab": "WARNING: --pdf printed no signoff.pdf for run ",
+    }[system]
+    job = job_named(system, "run", "production")
+    for runs, said in ((real_runs, True), (with_pdf, False)):
+        root = tmp_path / ("without" if said else "with")
+        root.mkdir()
+        p = Pipeline(system, root, secrets)
+        codes = emulate(p, job, p.workspace(sample), SHIM_MODE="copy", SHIM_RUNS=str(runs))
+        assert all(c == 0 for c in codes), codes  # the job itself is not failed
+        log = p.job_log()
+        assert (warning in log) is said, log[-1500:]
+        if said:
+            assert " of production " in log[log.index(warning) :]
+        if system == "github":
+            assert p.code_of_step(job, "signoff/signoff.pdf") == int(said)
+        if system == "azure":
+            assert ("##vso[task.complete result=SucceededWithIssues;]" in log) is said

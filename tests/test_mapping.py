@@ -395,3 +395,199 @@ def test_an_export_whose_ids_lost_their_zeros_beside_the_mapping_file_is_named(
     assert dropped.text("da").startswith("For 2 postkasser skriver eksporten ID'et uden det")
     same = run(("0100233", "0100300"))
     assert not [f for f in same.findings if f.code == "MAPPING_ZEROS_DROPPED"]
+
+
+def test_a_mailbox_landing_apart_from_the_rest_of_its_unit_is_a_warning() -> None:
+    """A customer's week two: three mailboxes moved to other units in the export kept their
+    old unit's contact point (its postkasse translation still listed them); the next run
+    showed the move once as a change and then said nothing. A mailbox mapped by a translation
+    (or the mapping file, or the export's GUID column) that lands on another contact point
+    than most of its unit's mapped mailboxes (at least 2 on one) is a warning at its
+    row, on every run, naming both contact points; a decision clears it, and a unit spread
+    over contact points, retired and unmapped rows and blank units give none."""
+    export = frame(
+        [
+            ("0100233", "", "Pas", "Borgerservice"),
+            ("0100253", "", "Kørekort", "Borgerservice"),
+            ("0100730", "", "Ledighed", "Beskæftigelse"),
+            ("0100737", "", "Sygedagpenge", "Beskæftigelse"),
+            ("0100754", "", "Fleksjob", "Beskæftigelse"),
+            ("0100272", "2", "Boligstøtte", "Beskæftigelse"),  # moved from Borgerservice
+            ("0100760", "", "Udgået", "Beskæftigelse"),  # retired: neither judged nor counted
+            ("0100761", "", "Ny", "Beskæftigelse"),  # unmapped: neither judged nor counted
+            ("0103801", "", "Vej", "Teknik og Miljø"),  # a unit on two contact points
+            ("0103802", "", "Park", "Teknik og Miljø"),
+            ("0103803", "", "Byggesag", "Teknik og Miljø"),
+            ("0103804", "", "Miljø", "Teknik og Miljø"),
+            ("0103901", "", "Kultur", ""),  # blank units are no unit
+            ("0103902", "", "Fritid", ""),
+            ("0103903", "", "Idræt", ""),
+            ("0104001", "", "Tandpleje", "Sundhed"),  # one other mailbox is not enough
+            ("0104002", "", "Hjemmepleje", "Sundhed"),
+        ]
+    )
+    a = [100233, 100253, 103803, 103804, 103902, 103903]
+    b = [100730, 100737, 100754, 100760, 104002]
+    c = [103801, 103802, 103901, 104001]
+    points = cps(
+        cp(A, "Borgerservice", [*((i, None) for i in a), (100272, 2)]),
+        cp(B, "Beskæftigelse", [(i, None) for i in b]),
+        cp(C, "Teknik", [(i, None) for i in c]),
+    )
+    retired = pd.DataFrame(
+        {"row": [2], "mailbox_id": ["0100760"], "subject_id": [""], "guid": [""], "retired": [True]}
+    )
+
+    def run(decisions=()) -> Any:
+        from ngdpkit.inputs.mapping import MappingFile
+
+        return map_mailboxes(
+            export,
+            mapping=MappingFile(rows=retired, source="m.xlsx"),
+            contact_points=points,
+            system_id=SYS,
+            default_contact_point=A,
+            export_label="e.xlsx",
+            export_sheet="Ark",
+            decisions=decisions,
+        )
+
+    m = run()
+    assert by(m, "0100760")["status"] == "retired" and by(m, "0100761")["status"] == "unmapped"
+    apart = [f for f in m.findings if f.code == "MAILBOX_LANDS_APART_FROM_UNIT"]
+    assert [(f.severity, f.location) for f in apart] == [("warning", "Ark!7")]
+    (f,) = apart
+    assert f.source == "e.xlsx"
+    assert {k: f.params[k] for k in ("mid", "value", "name", "unit", "count")} == {
+        "mid": "0100272",
+        "value": ":2",
+        "name": "Boligstøtte",
+        "unit": "'Beskæftigelse'",
+        "count": "3",
+    }
+    assert f.params["cp"] == f"'Borgerservice' ({A})"
+    assert f.params["cp2"] == f"'Beskæftigelse' ({B})"
+    assert f.text("da") == (
+        "Postkassen 0100272:2 (Boligstøtte) i enheden 'Beskæftigelse' lander på "
+        f"'Borgerservice' ({A}), mens 3 af enhedens 4 postkasser lander på "
+        f"'Beskæftigelse' ({B}): er postkassen flyttet til enheden, så flyt dens oversættelse "
+        "til enhedens kontaktpunkt i Administrativ Adgang og i kontaktpunktsfilen; er "
+        "tilknytningen rigtig, så tilføj en accept-beslutning for postkassen."
+    )
+
+    # the consultant decides that it is right: the decision maps it, and nothing is said
+    from ngdpkit.inputs.decisions import Decision
+
+    accepted = Decision("0100272", "", "accept", A, "Bo", "2026-12-04T11:05:00+01:00")
+    decided = run((accepted,))
+    assert by(decided, "0100272", "2")["source"] == "decision"
+    assert not [f for f in decided.findings if f.code == "MAILBOX_LANDS_APART_FROM_UNIT"]
+
+
+def test_a_mailbox_apart_from_its_unit_by_the_mapping_file_without_a_name() -> None:
+    """The mapping file (and the export's own GUID column) map as a translation does; a
+    mailbox without a name gets no empty brackets, and its subjects are one mailbox."""
+    export = frame(
+        [
+            ("0100730", "1", "Ledighed", "Beskæftigelse"),
+            ("0100730", "2", "Ledighed", "Beskæftigelse"),
+            ("0100737", "", "Sygedagpenge", "Beskæftigelse"),
+            ("0100272", "", "", "Beskæftigelse"),
+        ]
+    )
+    export.loc[2, "ngdp_guid"] = B
+    rows = pd.DataFrame(
+        {
+            "row": [2, 3],
+            "mailbox_id": ["0100730", "0100272"],
+            "subject_id": ["", ""],
+            "guid": [B, A],
+            "retired": [False, False],
+        }
+    )
+    from ngdpkit.inputs.mapping import MappingFile
+
+    m = map_mailboxes(
+        export,
+        mapping=MappingFile(rows=rows, source="m.xlsx"),
+        contact_points=cps(cp(A, "Borgerservice"), cp(B, "")),
+        system_id=SYS,
+        default_contact_point=A,
+        export_label="e.xlsx",
+    )
+    apart = [f for f in m.findings if f.code == "MAILBOX_LANDS_APART_FROM_UNIT"]
+    assert [(f.location, f.params["count"], f.params["cp2"]) for f in apart] == [("row 5", "2", B)]
+    assert "name" not in apart[0].params and apart[0].params["value"] == ""
+    assert (
+        apart[0]
+        .text("da")
+        .startswith(
+            f"Postkassen 0100272 i enheden 'Beskæftigelse' lander på 'Borgerservice' ({A}), "
+            f"mens 2 af enhedens 3 postkasser lander på {B}:"
+        )
+    )
+
+
+def test_the_sample_has_no_mailbox_apart_from_its_unit_until_one_moves(
+    sample_copy: Path,
+) -> None:
+    """The unchanged sample says none of it in either environment; a mailbox moved to
+    another unit in the export (its old unit's translation unchanged) is named."""
+    import openpyxl
+
+    from ngdpkit.settings import load_settings
+    from ngdpkit.steps import run_all
+
+    def apart(env: str) -> list[Any]:
+        settings = load_settings(sample_copy / "migration.toml")
+        return [
+            f
+            for s in run_all(settings, env)
+            for f in s.findings
+            if f.code == "MAILBOX_LANDS_APART_FROM_UNIT"
+        ]
+
+    assert apart("test") == [] and apart("production") == []
+    book = openpyxl.load_workbook(sample_copy / "mailboxes.xlsx")
+    sheet = book.active
+    assert sheet["A4"].value == "0100233" and sheet["C4"].value == "Borgerservice"
+    sheet["C4"] = "Børn og Unge"
+    book.save(sample_copy / "mailboxes.xlsx")
+    (f,) = apart("test")
+    assert (f.location, f.params["mid"], f.params["unit"]) == (
+        "Postkasser!4",
+        "0100233",
+        "'Børn og Unge'",
+    )
+    assert f.params["cp"].startswith("'Borgerservice - Eksempel Kommune' (")
+    assert f.params["cp2"].startswith("'Børn og Unge - Eksempel Kommune' (")
+
+
+def test_several_mailboxes_moved_into_one_unit_are_each_named() -> None:
+    """Two mailboxes moved into one unit made it look split when the rule wanted all of the
+    unit's other mailboxes on one contact point: each is named while three in four of the
+    unit land on one contact point; a unit split half and half is not judged."""
+    moved = [("0100272", "Boligstøtte"), ("0100273", "Boligsikring")]
+    staying = [(f"01007{i:02d}", f"Sag {i}") for i in range(6)]
+    halves = [(f"01038{i:02d}", f"Vej {i}") for i in range(4)]
+    export = frame(
+        [(m, "", n, "Beskæftigelse") for m, n in moved + staying]
+        + [(m, "", n, "Teknik") for m, n in halves]
+    )
+    points = cps(
+        cp(A, "Borgerservice", [(int(m), None) for m, _ in moved + halves[:2]]),
+        cp(B, "Beskæftigelse", [(int(m), None) for m, _ in staying]),
+        cp(C, "Teknik", [(int(m), None) for m, _ in halves[2:]]),
+    )
+    m = map_mailboxes(
+        export,
+        mapping=None,
+        contact_points=points,
+        system_id=SYS,
+        default_contact_point=A,
+        export_label="e.xlsx",
+    )
+    apart = [f for f in m.findings if f.code == "MAILBOX_LANDS_APART_FROM_UNIT"]
+    assert [f.params["mid"] for f in apart] == ["0100272", "0100273"]
+    assert all((f.params["count"], f.params["total"]) == ("6", "8") for f in apart)
+    assert "mens 6 af enhedens 8 postkasser lander på 'Beskæftigelse'" in apart[0].text("da")

@@ -375,3 +375,50 @@ def test_without_margin_boxes_the_footer_is_laid_over(
         assert text.count(footer) == 1
     last = reader.pages[-1]
     assert float(last.mediabox.width) > float(last.mediabox.height)
+
+
+# --- URLs and host names kept whole (a Windows administrator copied "…?system-" | "uuid=…") --
+
+
+def test_a_url_is_one_nowrap_piece_and_a_long_one_breaks_only_after_a_slash() -> None:
+    from ngdpkit.documents.display import table, url, with_urls
+    from ngdpkit.documents.signoff import safe_html
+
+    endpoint = "https://wzpush.eksempel-kommune.dk/api/MeMoV1/memos/?system-uuid=" + GUID
+    assert str(url(endpoint)) == f'<span class="url"><span>{endpoint}</span></span>'
+    assert f'<span class="url"><span>{endpoint}</span></span>' in table([("x", endpoint)], ["a"])
+    long = "https://wz-push.example-kommune.dk/" + "segment-of-a-path/" * 6 + "?system-uuid=x"
+    pieces = re.findall(r"<span>([^<]*)</span>", str(url(long)))
+    assert "".join(pieces) == long and all(p.endswith("/") for p in pieces[:-1])
+    assert pieces[0] == "https://wz-push.example-kommune.dk/"  # never after "https:/"
+    assert str(url(long)).count("<wbr>") == len(pieces) - 1
+    # the sanitiser a notebook's output passes keeps the class and the break
+    assert safe_html(str(url(long))) == str(url(long))
+    # a URL in a sentence, the text around it as it was; a hostile one escaped
+    said = with_urls("Se https://admin.digitalpost.dk (Administrativ Adgang).")
+    assert 'Se <span class="url"><span>https://admin.digitalpost.dk</span></span> (Adm' in said
+    hostile = str(table([("x", 'https://x.dk/<script>alert("1")</script>')], ["a"]))
+    assert (
+        "<script>" not in hostile and "&lt;script&gt;alert(&#34;1&#34;)&lt;/script&gt;" in hostile
+    )
+
+
+def test_the_endpoints_print_whole_on_one_line(sample_run_all: dict, tmp_path: Path) -> None:
+    if find_browser() is None:
+        pytest.skip("no Chromium, Chrome or Edge here (.ci/run installs Debian's chromium)")
+    from pypdf import PdfReader
+
+    signoff = sample_run_all["folders"][1] / "signoff"  # production: REST_PUSH
+    pages = [signoff / f"{n}.html" for n in ("04_system_and_network", "portal", "dispatcher")]
+    urls = set()
+    for p in pages:
+        html = p.read_text(encoding="utf-8")
+        found = re.findall(r'<span class="url"><span>(https://[^<]*)</span></span>', html)
+        assert any("?system-uuid=" in u for u in found), p.name  # the message endpoint
+        assert not re.search(r"<td>https?://", html), p.name  # none outside the nowrap span
+        urls.update(found)
+    pdf = tmp_path / "signoff.pdf"
+    assert print_document(pages, pdf, language="da", title="URL", footer="Testkommune") is None
+    lines = [line for pg in PdfReader(str(pdf)).pages for line in pg.extract_text().splitlines()]
+    for u in urls:
+        assert any(u in line for line in lines), u

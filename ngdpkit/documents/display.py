@@ -35,6 +35,7 @@ STYLE = """<style>
 .nk .card { border: 1px solid #d0d4d9; border-radius: 6px; padding: 10px 14px; margin: 8px 0; }
 .nk .banner { background: #fff4e0; border: 2px solid #a15c00; padding: 8px 12px; font-weight: 600; margin: 8px 0; }
 .nk code { font-size: 12px; }
+span.url > span { white-space: nowrap; }
 @media print { .nk table { page-break-inside: auto; } .nk h2 { page-break-after: avoid; } }
 </style>"""
 
@@ -62,6 +63,59 @@ def badge(severity: str, text: str | None = None, *, language: str = "da") -> Ma
     )
 
 
+# A URL on a page is a value someone copies (into Administrativ Adgang, into the dispatcher's
+# configuration): a line that broke it at a hyphen ("…/memos/?system-" | "uuid=…") gave a
+# wrong value, since a PDF reader drops a hyphen at a line's end when it copies. So a URL is
+# the ``url`` fragment: pieces that never break, each up to and with its "/", and a line may
+# end only after a "/" (a <wbr>, which copies as nothing). It keeps the page's own
+# (proportional) font: a monospace font fits a fifth fewer characters on a line, and the
+# sample's 104-character message endpoint then fits a portrait page beside its label only
+# at 6 pt. One that still does not fit its cell ends a line after a "/" rather than run off
+# the page (a value cut off at the paper's edge cannot be copied at all); a copy then holds
+# a line break where the reader can see and remove it, and no character lost or added.
+# A URL of up to 110 characters is one piece (the table squeezes its label column instead:
+# the sample's endpoints, 94 and 104, fit a portrait page beside their labels); only a longer
+# one is cut into pieces. (A box as wide as the URL up to a length did not keep Chromium's
+# table from breaking it.)
+URL = re.compile(r"https?://[^\s<>\"']+?(?=[.,;:)\]]*(?:[\s<>\"']|\Z))")
+_URL_PIECE = re.compile(r"[^/]*/+|[^/]+")
+WHOLE_URL = 110
+
+
+def url(text: str) -> Markup:
+    """``text`` (a URL) as the ``url`` fragment: the scheme and host one piece, then each
+    path segment with its "/"."""
+    if len(text) <= WHOLE_URL:
+        return fragment("url", [text])
+    scheme, sep, rest = text.partition("://")
+    head = scheme + sep if sep else ""
+    pieces = _URL_PIECE.findall(rest if sep else text) or [""]
+    pieces[0] = head + pieces[0]
+    return fragment("url", pieces)
+
+
+def with_urls(text: str) -> Markup:
+    """``text`` (escaped by the join), each ``http(s)://`` URL in it the ``url`` fragment."""
+    out: list[str | Markup] = []
+    at = 0
+    for m in URL.finditer(text):
+        out += [text[at : m.start()], url(m.group(0))]
+        at = m.end()
+    out.append(text[at:])
+    return Markup("").join(out)
+
+
+def cell(value: Any) -> Any:
+    """A table cell: a Markup fragment as it is, text with its URLs kept whole
+    (:func:`with_urls`), anything else as text; None is empty."""
+    if value is None:
+        return ""
+    if isinstance(value, Markup):
+        return value
+    text = str(value)
+    return with_urls(text) if "://" in text else text
+
+
 def table(
     rows: Iterable[Iterable[Any]],
     headers: list[str],
@@ -71,7 +125,8 @@ def table(
     style: str = "",
     language: str = "da",
 ) -> Markup:
-    """Rows of cells (text is escaped; a Markup cell is a fragment) under ``headers``.
+    """Rows of cells (text is escaped, its URLs kept whole; a Markup cell is a fragment)
+    under ``headers``.
 
     ``total``: how many rows there are when ``rows`` is already cut (the rest is counted).
     """
@@ -80,7 +135,7 @@ def table(
     for row in rows:
         seen += 1
         if len(kept) < limit:
-            kept.append(["" if v is None else v if isinstance(v, Markup) else str(v) for v in row])
+            kept.append([cell(v) for v in row])
     total = max(seen, total or 0)
     more = t(language, "more", n=total - limit) if total > limit else ""
     return fragment("table", headers, kept, more, style)

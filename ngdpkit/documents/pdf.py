@@ -61,6 +61,9 @@ table { page-break-inside: auto; }
 tr, .sig, .declaration { break-inside: avoid; }
 .sigs { break-inside: avoid; }
 .guid { white-space: nowrap; font-family: Consolas, 'DejaVu Sans Mono', monospace; font-size: 0.92em; }
+/* a GUID inside a URL (the endpoints) in the URL's own font: the wider monospace pushed the
+   message endpoint past its line */
+.url .guid { font-family: inherit; font-size: inherit; }
 .doc-part .mapping-table { display: none; }  /* printed once, in the appendix */
 """
 GUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")

@@ -25,7 +25,7 @@ from ..checks.network import NetworkRun
 from ..findings import Finding
 from ..redact import environ_without_secrets
 from .change_text import codes_in_words
-from .display import STYLE, badge, findings_html, mapping_by_unit_html, table
+from .display import STYLE, badge, findings_html, mapping_by_unit_html, table, url, with_urls
 from .i18n import local_time, seconds, status_word, t
 from .pages import Markup, fragment, text_table
 
@@ -110,7 +110,7 @@ def page(
 SAFE_TAGS = {
     "a", "b", "br", "caption", "code", "div", "em", "h1", "h2", "h3", "h4", "h5", "hr", "i",
     "img", "li", "ol", "p", "pre", "small", "span", "strong", "sub", "sup", "table", "tbody",
-    "td", "tfoot", "th", "thead", "tr", "ul",
+    "td", "tfoot", "th", "thead", "tr", "ul", "wbr",
 }  # fmt: skip
 
 
@@ -954,7 +954,7 @@ def portal_content(portal: PortalRegistration, language: str, todo: Any = None) 
     return Markup("").join(
         [
             fragment("heading", f"{t(language, 'portal')} ({portal.environment})", 1),
-            fragment("para", [portal.portal]),
+            fragment("para", [with_urls(portal.portal)]),
             table(
                 portal_fields(portal, language),
                 [t(language, "field"), t(language, "value")],
@@ -1146,7 +1146,8 @@ def dispatcher_fields(config: DispatcherConfig, lang: str) -> list[Markup]:
     rows: list[tuple[Any, ...]] = []
     for name, value in config.parameters.pairs():
         label = KNOWN_LABELS.get(name)
-        shown: Any = fragment("code", str(value))
+        # a URL (ApiBaseUrl) kept whole, in the page's font (display.url says why)
+        shown: Any = with_urls(str(value)) if "://" in str(value) else fragment("code", str(value))
         if name == "ApiBaseUrl":
             shown = Markup("").join([shown, Markup("<br>"), t(lang, "dispatcher_address_note")])
         rows.append(
@@ -1180,8 +1181,8 @@ def dispatcher_fields(config: DispatcherConfig, lang: str) -> list[Markup]:
         out.append(
             table(
                 [
-                    (t(lang, "receipt_endpoint"), fragment("code", push.receipt_endpoint)),
-                    (t(lang, "message_endpoint"), fragment("code", push.message_endpoint)),
+                    (t(lang, "receipt_endpoint"), url(push.receipt_endpoint)),
+                    (t(lang, "message_endpoint"), url(push.message_endpoint)),
                 ],
                 [t(lang, "field"), t(lang, "value")],
                 language=lang,
@@ -1274,11 +1275,21 @@ def render_checklist(
 
 def _host_cell(rule: FirewallRule, value: Any) -> Any:
     """A cell that names the rule's server, kept whole (``span.host``, like a GUID): the
-    printed appendix broke ``wz-agent01-t`` at its hyphen. Any other text keeps a command or
-    a script's parameter in it whole (:func:`with_commands`)."""
+    printed appendix broke ``wz-agent01-t`` at its hyphen. So is the destination's host name
+    wherever a cell names it (``wzpush.eksempel-kommune.dk (WorkZone Push Service)``,
+    ``(offentlig adresse for wzpush.eksempel-kommune.dk)``): an address someone types. Any
+    other text keeps a command or a script's parameter in it whole (:func:`with_commands`)."""
     if rule.source_server and value == rule.source_server:
         return fragment("host", value)
-    return with_commands(value) if isinstance(value, str) and _COMMAND.search(value) else value
+    if not isinstance(value, str):
+        return value
+    host = rule.destination_host.split(" ", 1)[0]
+    if not host or host.startswith("(") or host not in value:
+        return with_commands(value) if _COMMAND.search(value) else value
+    before, _, after = value.partition(host)
+    return Markup("").join(
+        [_host_cell(rule, before), fragment("host", host), _host_cell(rule, after)]
+    )
 
 
 def _whole_hosts(rule: FirewallRule, cells: list[Any]) -> list[Any]:

@@ -291,6 +291,8 @@ def map_mailboxes(
     )
     if contact_points is not None and "responsible_unit" in mb.columns:
         found += _units_unmapped(mb, export_label, at)
+    if "responsible_unit" in mb.columns:
+        found += _apart_from_unit(mb, export_label, at, contact_points or [])
     found += _contact_point_rules(
         contact_points,
         set(mb.loc[mapped, "guid"].unique()),
@@ -663,6 +665,108 @@ def _units_unmapped(mb: Any, export_label: str, at: Any) -> list[Finding]:
                 at(first),
                 unit=unit,
                 count=len(rows),
+            )
+        )
+    return found
+
+
+def _apart_from_unit(
+    mb: Any, export_label: str, at: Any, contact_points: list[ContactPoint]
+) -> list[Finding]:
+    """One ``MAILBOX_LANDS_APART_FROM_UNIT`` (warning) per row of a mailbox that lands on one
+    contact point while every other mapped mailbox of its unit (at least 2) lands on one and
+    the same other contact point: a mailbox moved to another unit in the export, whose old
+    unit's contact point still translates it. A customer's week two: three moved mailboxes
+    showed once as a change ("hører nu til … og lander på …") and then said nothing.
+
+    Only what a translation, the mapping file or the export's GUID column mapped is judged:
+    a decision (accept, override) says the contact point is right. Retired, unmapped and
+    unknown rows, and blank units, are neither judged nor counted; units compare as the
+    export writes them, mailboxes by their ID as a number (a mailbox's subjects are one
+    mailbox). A unit spread over contact points (no single one for all but one mailbox)
+    gives none. Grouped per unit: no Python loop over the rows, except to word the findings."""
+    import pandas as pd
+
+    from .mailboxes import matching_key
+
+    found: list[Finding] = F.Bounded()
+    units = mb["responsible_unit"].fillna("").astype(str)
+    mapped = (mb["status"] == STATUS_MAPPED) & (units != "")
+    if not mapped.any():
+        return found
+    rows = pd.DataFrame(
+        {
+            "unit": units[mapped],
+            "key": matching_key(mb.loc[mapped, "mailbox_id"].astype(str)),
+            "guid": mb.loc[mapped, "guid"],
+        }
+    )
+    # most units land on one contact point: only those on several can hold a mailbox apart
+    rows = rows[rows.groupby("unit", sort=False)["guid"].transform("nunique") > 1]
+    if not len(rows):
+        return found
+    # each mailbox: its contact points (one, unless its subjects land apart)
+    per_mailbox = rows.groupby(["unit", "key"], sort=False)["guid"].agg(["nunique", "first"])
+    mailboxes = per_mailbox.groupby(level="unit", sort=False).size()
+    whole = per_mailbox[per_mailbox["nunique"] == 1].reset_index()
+    on = whole.groupby(["unit", "first"], sort=False).size().reset_index(name="on")
+    on["mailboxes"] = on["unit"].map(mailboxes)
+    # the unit's contact point: at least 2 of the unit's mailboxes land wholly on it, and
+    # every one but one or three in four of them (so several moved into one unit are each
+    # named: with "all but one" alone, two moved mailboxes made the unit look split). No two
+    # contact points can both be one: each holds more than half the unit.
+    share = on["on"]
+    theirs = on[
+        (share >= 2) & ((share == on["mailboxes"] - 1) | (share * 4 >= on["mailboxes"] * 3))
+    ].set_index("unit")
+    if not len(theirs):
+        return found
+    rows["theirs"] = rows["unit"].map(theirs["first"])
+    judged = mb["source"].isin([SOURCE_TRANSLATION, SOURCE_FILE, SOURCE_EXPORT])
+    apart = rows["theirs"].notna() & (rows["guid"] != rows["theirs"])
+    apart &= judged[rows.index]
+    names = {p.id: p.name for p in contact_points if p.name}
+    return _apart_findings(mb, rows, apart, theirs, names, export_label, at)
+
+
+def _apart_findings(
+    mb: Any,
+    rows: Any,
+    apart: Any,
+    theirs: Any,
+    names: dict[str, str],
+    export_label: str,
+    at: Any,
+) -> list[Finding]:
+    """The ``MAILBOX_LANDS_APART_FROM_UNIT`` findings for the ``apart`` rows of ``rows``
+    (:func:`_apart_from_unit`), worded: ``theirs`` holds each unit's contact point
+    (``first``), the mailboxes on it (``on``) and the unit's mailboxes (``mailboxes``)."""
+    found: list[Finding] = F.Bounded()
+    columns = ["row", "mailbox_id", "subject_id", "mailbox_name", "responsible_unit", "guid"]
+    for i, (row, mid, sid, name, unit, guid) in zip(
+        rows.index[apart.to_numpy()],
+        mb.loc[rows.index[apart.to_numpy()], columns].itertuples(index=False),
+        strict=True,
+    ):
+        named = str(name or "").strip()
+        sub = str(sid or "").strip()
+        msg = "Mailbox {mid}{value} of unit {unit!r} lands on {cp}, while {count} of the unit's {total} mailboxes land on {cp2}: if the mailbox has moved to this unit, move its translation to the unit's contact point in Administrativ Adgang and in the contact points file; if the mapping is right, record an accept decision for the mailbox."
+        if named:
+            msg = "Mailbox {mid}{value} ({name}) of unit {unit!r} lands on {cp}, while {count} of the unit's {total} mailboxes land on {cp2}: if the mailbox has moved to this unit, move its translation to the unit's contact point in Administrativ Adgang and in the contact points file; if the mapping is right, record an accept decision for the mailbox."
+        found.append(
+            F.warning(
+                "MAILBOX_LANDS_APART_FROM_UNIT",
+                msg,
+                export_label,
+                at(row),
+                mid=mid,
+                value=":" + sub if sub else "",
+                **({"name": name} if named else {}),
+                unit=unit,
+                cp=_named(guid, names),
+                count=int(theirs.at[unit, "on"]),
+                total=int(theirs.at[unit, "mailboxes"]),
+                cp2=_named(rows.at[i, "theirs"], names),
             )
         )
     return found
