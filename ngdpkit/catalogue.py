@@ -418,6 +418,7 @@ VALUES_DA: dict[str, str] = {
     "it has no host name": "den har intet værtsnavn",
     "it holds a user name or password": "den indeholder brugernavn eller adgangskode",
     "it holds a query or fragment; give the base address only": "den indeholder en forespørgsel eller et fragment; angiv kun basisadressen",
+    "its path holds characters a Push Service's address never has (quotes, spaces, $ and the like): letters, digits, . _ ~ - / and %-escapes only": "dens sti indeholder tegn, som en Push Service-adresse aldrig har (anførselstegn, mellemrum, $ og lignende): kun bogstaver, cifre, . _ ~ - / og %-koder",
     "localhost is not reachable from NgDP": "localhost kan ikke nås fra NgDP",
     "its host is an IP address not in canonical form": "værten er en IP-adresse, der ikke er skrevet på normalform",
     "its host is neither a public DNS name nor an IP address in canonical form": "værten er hverken et offentligt DNS-navn eller en IP-adresse på normalform",

@@ -836,10 +836,11 @@ def cmd_confirm(args: argparse.Namespace) -> int:
                 "note: no finished run of this environment has dispatcher values yet; "
                 "this confirmation will not count for step 7 until it is given after a run"
             )
+    title = STEPS[settings.language if settings.language in STEPS else "en"][KEYS[args.step - 1]]
+    _ask_at_a_terminal(f"{args.env}: step {args.step} ({title}), done by {args.by}")
     record = append_confirmation(
         path, environment=args.env, step=args.step, by=args.by, note=args.note, values=values
     )
-    title = STEPS[settings.language if settings.language in STEPS else "en"][KEYS[args.step - 1]]
     when = local_time(record.at, settings.language)
     print(f"{args.env}: step {args.step} ({title}) confirmed by {record.by} at {when}")
     if args.step in (5, 6) and values:
@@ -863,6 +864,22 @@ def cmd_confirm(args: argparse.Namespace) -> int:
         return 1
     print(f"recorded in {settings.rel(path)} ({record.hash[:12]}…); the next run shows it")
     return 0
+
+
+def _ask_at_a_terminal(what: str) -> None:
+    """At a terminal, ``confirm`` names the step it is about to record and asks: the runbook's
+    steps and the checklist's are both numbered, and a go-live day's tired consultant typed
+    the runbook's number (``--step 3`` recorded "outgoing access opened" for the dispatcher);
+    the file only grows, so a line written cannot be taken back. A pipeline or a script
+    (no terminal) records at once, as before."""
+    if not sys.stdin or not sys.stdin.isatty():
+        return
+    try:
+        answer = input(f"{what}: record it? [y/N] ")
+    except EOFError:
+        answer = ""
+    if answer.strip().lower() not in ("y", "yes", "j", "ja"):
+        raise InputError("not recorded: the confirmation was declined; nothing was written")
 
 
 def _no_secret_in_confirmation(settings: Settings, env: Environment, *, by: str, note: str) -> None:

@@ -904,3 +904,38 @@ def test_step_8_counts_only_an_ok_rehearsal_of_ngdp_itself_and_a_later_failure_o
     later, row = step_8(rehearsal("errors"), [word("2026-12-06T13:00:00Z")])
     assert not later.gap and row.status == "done"
     assert step_8(rehearsal("errors"))[0].gap  # no confirmation at all: the failure stands
+
+
+def test_confirm_at_a_terminal_names_the_step_and_asks_first(sample_copy: Path) -> None:
+    """A go-live day's cold run: the runbook's step 3 says to confirm the checklist's step 7,
+    and a tired consultant typed ``--step 3`` (recorded at once, for good: the file only
+    grows). At a terminal ``confirm`` names the step and asks; a no records nothing, a yes
+    records it; without a terminal (a pipeline) it records at once, as before."""
+    import os
+    import subprocess
+    import sys
+
+    def at_a_terminal(answer: str) -> tuple[int, str]:
+        main, secondary = os.openpty()
+        args = ["confirm", "--settings", str(sample_copy / "migration.toml"), "--env", "test"]
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "ngdpkit", *args, "--step", "3", "--by", "Anne"],
+            stdin=secondary,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+        )
+        os.close(secondary)
+        os.write(main, answer.encode() + b"\n")
+        out, _ = proc.communicate(timeout=60)
+        os.close(main)
+        return proc.returncode, out
+
+    path = sample_copy / "confirmations.jsonl"
+    code, out = at_a_terminal("n")
+    assert code == 2 and "nothing was written" in out and not path.exists()
+    assert "test: step 3 (Udgående adgang fra serverne til NgDP" in out and "[y/N]" in out
+    code, out = at_a_terminal("j")
+    assert code == 0 and "confirmed by Anne" in out
+    assert len(path.read_text(encoding="utf-8").splitlines()) == 1

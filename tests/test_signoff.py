@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 
 import pandas as pd
 
@@ -336,3 +337,27 @@ def test_the_overview_says_its_time_is_danish_time() -> None:
     assert "01-07-2026 kl. 12:30 (dansk tid)" in da
     en = render_overview(ctx("en"))
     assert "2026-07-01 12:30 (Copenhagen)" in en and "(dansk tid)" not in en
+
+
+def test_the_overview_lists_each_deliverable_with_its_sha256(sample_run: dict[str, Any]) -> None:
+    """A customer about to sign and a Windows administrator handed the scripts both asked
+    how to know a file is the one the anchor pins, without the consultant: the overview
+    lists the run folder's own files with their SHA-256 as Get-FileHash writes it."""
+    import hashlib
+    import html
+
+    run_dir = sample_run["run_dir"]
+    page = html.unescape((run_dir / "signoff" / "index.html").read_text(encoding="utf-8"))
+    listed = dict(
+        re.findall(r"<tr><td>([^<]+)</td><td><code>([0-9A-F]{64})</code></td></tr>", page)
+    )
+    own = {
+        p.name
+        for p in run_dir.iterdir()
+        if p.is_file() and p.name not in ("audit.jsonl", "manifest.json")
+    }
+    assert set(listed) == own and "mailbox-mapping.xlsx" in listed and "server-check.ps1" in listed
+    for name, digest in listed.items():
+        assert hashlib.sha256((run_dir / name).read_bytes()).hexdigest().upper() == digest, name
+    assert '<code class="cmd">Get-FileHash -Algorithm SHA256 .\\mailbox-mapping.xlsx</code>' in page
+    assert "kan selv kontrollere den uden ngdpkit" in page

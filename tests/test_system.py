@@ -174,3 +174,22 @@ def test_the_system_page_says_where_the_header_was_seen(sample_run: dict[str, An
         "<td>Autorisation</td><td>findes, og dens brugerdel er systemets ID"
         " (set i indstillingerne; NgDP viser ikke den værdi, portalen har)</td>"
     ) in page
+
+
+def test_a_push_url_path_with_quotes_or_dollars_is_refused() -> None:
+    """A Windows administrator's look: ``https://wzpush…/x'+$(calc)+'`` passed; the scripts
+    quoted it safely, but it went on into the portal values and the firewall order. A push
+    base URL's path holds unreserved characters, "/" and %-escapes only."""
+    base = "https://wzpush.eksempel-kommune.dk"
+    for bad in (
+        f"{base}/x'+$(calc)+'",
+        f"{base}/a b",
+        f"{base}/a$b",
+        f"{base}/a%zz",
+        f"{base}/`x`",
+    ):
+        (found,) = check_push_url(bad, protocol="REST_PUSH", key="k")
+        assert (found.code, found.severity) == ("PUSH_URL_INVALID", "error"), bad
+        assert "its path holds" in found.message, bad
+    for good in (f"{base}/wz-push_1/v.2/", f"{base}/a%20b", f"{base}/~svc"):
+        assert check_push_url(good, protocol="REST_PUSH", key="k") == [], good

@@ -179,6 +179,11 @@ def push_endpoints(base_url: str, system_id: str) -> dict[str, str]:
     }
 
 
+# what a push base URL's path may not hold: anything but unreserved characters, "/" and a
+# %-escape (RFC 3986's sub-delimiters, quotes, spaces, "$" and the rest)
+_PATH_REFUSED = re.compile(r"[^A-Za-z0-9._~/%-]|%(?![0-9A-Fa-f]{2})")
+
+
 def check_push_url(url: str | None, *, protocol: str, key: str) -> list[Finding]:
     if protocol == "REST_PULL":
         if url:
@@ -231,6 +236,11 @@ def check_push_url(url: str | None, *, protocol: str, key: str) -> list[Finding]
         why = "it holds a user name or password"
     elif parts.query or parts.fragment:
         why = "it holds a query or fragment; give the base address only"
+    elif _PATH_REFUSED.search(parts.path):
+        # a Push Service's address never holds them, and the value goes into the portal,
+        # the firewall order and the server check's PowerShell (a Windows administrator's
+        # look: "/x'+$(calc)+'" passed, quoted safely there, but carried on everywhere)
+        why = "its path holds characters a Push Service's address never has (quotes, spaces, $ and the like): letters, digits, . _ ~ - / and %-escapes only"
     else:
         why = host_problem(host)
     if why:

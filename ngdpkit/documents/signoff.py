@@ -320,6 +320,10 @@ class Overview:
     contact_point_names: Mapping[str, str] = field(default_factory=dict)  # GUID -> name
     units: tuple[dict[str, str], dict[str, str]] = ({}, {})  # see unit_lookup
     audit_hash: str = ""
+    # the run folder's own files that the anchor pins, each with its SHA-256 (path, digest):
+    # a customer and operations can check a file they were handed without the kit (both
+    # asked, in week two: "the consultant can show it"; "Get-FileHash")
+    deliverables: tuple[tuple[str, str], ...] = ()
     banners: tuple[str, ...] = ()
     rehearsal: str | None = None  # the newest verified rehearsal's page, from signoff/
     rehearsal_local: bool = False
@@ -789,24 +793,37 @@ def _decided_mailbox_names(mapping: Any, ids: set[str]) -> dict[str, str]:
 
 
 def _overview_audit(ctx: Overview, lang: str) -> Markup:
-    """The anchor and the command that checks it."""
+    """The anchor and the command that checks it, and each file of the folder the anchor
+    pins with its SHA-256 (what anyone handed a file checks it against, without the kit)."""
     anchor = ctx.audit_hash or ""
-    return fragment(
-        "section",
-        t(lang, "audit_hash"),
-        [
-            fragment("para", [fragment("code", anchor)]),
-            fragment(
-                "para",
-                [
-                    fragment(
-                        "code",
-                        f"ngdpkit audit verify <{t(lang, 'run_folder')}> --expect-hash {anchor}",
-                    )
-                ],
+    parts = [
+        fragment("para", [fragment("code", anchor)]),
+        fragment(
+            "para",
+            [
+                fragment(
+                    "code",
+                    f"ngdpkit audit verify <{t(lang, 'run_folder')}> --expect-hash {anchor}",
+                )
+            ],
+        ),
+    ]
+    if ctx.deliverables:
+        example = next(
+            (name for name, _ in ctx.deliverables if name == "mailbox-mapping.xlsx"),
+            ctx.deliverables[0][0],
+        )
+        parts += [
+            fragment("para", [t(lang, "deliverables_digests")]),
+            fragment("para", [fragment("command", f"Get-FileHash -Algorithm SHA256 .\\{example}")]),
+            table(
+                [(name, fragment("code", digest.upper())) for name, digest in ctx.deliverables],
+                [t(lang, "file"), "SHA-256"],
+                limit=100,
+                language=lang,
             ),
-        ],
-    )
+        ]
+    return fragment("section", t(lang, "audit_hash"), parts)
 
 
 def _overview_signatures(ctx: Overview, lang: str) -> Markup:

@@ -16,8 +16,10 @@ import json
 import os
 import stat
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from ..documents.signing import (  # the seal over manifest.json is written after it
@@ -158,20 +160,31 @@ def is_deliverable(rel: str) -> bool:
     return not rel.startswith(PAGES + "/")
 
 
-def seal_outputs(trail: AuditTrail, run_dir: Path, *, sealed_by: str = "") -> str:
+@dataclass(frozen=True)
+class SealedOutputs:
+    """An ``outputs_sealed`` record as its writer has it: the anchor (the record's hash,
+    printed on the sign-off pages) and each deliverable's SHA-256 by its path in the run
+    folder (the overview lists the folder's own files with theirs)."""
+
+    anchor: str
+    files: Mapping[str, str]
+
+
+def seal_outputs(trail: AuditTrail, run_dir: Path, *, sealed_by: str = "") -> SealedOutputs:
     """The ``outputs_sealed`` record: every deliverable's name and SHA-256, and (``sealed_by``)
-    the SHA-256 of the certificate that will seal the folder. Returns its hash, the anchor
+    the SHA-256 of the certificate that will seal the folder. Its hash is the anchor
     printed on the sign-off pages: so the anchor on paper pins the seal too (an auditor's
     cold read: the records after the anchor can be rewritten, and a seal replaced or
     removed with them verified against the printed anchor)."""
-    files = {}
+    files: dict[str, str] = {}
     for path in folder_files(run_dir):
         rel = path.relative_to(run_dir).as_posix()
         if is_deliverable(rel):
             files[rel] = file_digest(path)[1]
     # "" when the folder will not be sealed: said, not left out, so that a seal added later
     # cannot borrow a trail that says nothing (the auditor's second look)
-    return str(trail.append(SEALED, files=files, sealed_by_sha256=sealed_by)["hash"])
+    record = trail.append(SEALED, files=files, sealed_by_sha256=sealed_by)
+    return SealedOutputs(anchor=str(record["hash"]), files=MappingProxyType(dict(files)))
 
 
 def write_manifest(run_dir: Path, trail: AuditTrail, *, seal: dict[str, Any] | None = None) -> Path:

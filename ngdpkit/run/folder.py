@@ -30,7 +30,15 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
 from ..settings import ENVIRONMENT_NAME
-from .audit import AUDIT, FINISHED, INCOMPLETE, AuditTrail, record_outputs, seal_outputs
+from .audit import (
+    AUDIT,
+    FINISHED,
+    INCOMPLETE,
+    AuditTrail,
+    SealedOutputs,
+    record_outputs,
+    seal_outputs,
+)
 from .audit import write_manifest as _write_manifest
 
 if TYPE_CHECKING:
@@ -83,6 +91,7 @@ class RunFolder:
         self.path = path
         self.trail = AuditTrail(path / AUDIT)
         self.anchor = ""
+        self.sealed: SealedOutputs | None = None  # the last outputs_sealed record written
         self.leaks: list[Leak] = []
         self.sealer = sealer
         self.signed: set[str] = set()  # files that carry the seal's own signature (the PDF)
@@ -145,7 +154,8 @@ class RunFolder:
         ahead = self._pins
         pins = ahead[1] if ahead is not None and ahead[0] == secrets else needles(secrets)
         for _ in range(ROUNDS):
-            self.anchor = seal_outputs(self.trail, self.path, sealed_by=self._sealed_by())
+            self.sealed = seal_outputs(self.trail, self.path, sealed_by=self._sealed_by())
+            self.anchor = self.sealed.anchor
             render(self.anchor)
             hits = scrub_folder(self.path, secrets, skip=(INCOMPLETE,), pins=pins)
             if not hits:
@@ -167,7 +177,8 @@ class RunFolder:
                     "secret_leak", file=path.relative_to(self.path).as_posix(), variables=names
                 )
             self.leaks += hits
-            self.anchor = seal_outputs(self.trail, self.path, sealed_by=self._sealed_by())
+            self.sealed = seal_outputs(self.trail, self.path, sealed_by=self._sealed_by())
+            self.anchor = self.sealed.anchor
         code, status = result()
         return self.finish(code, status, finished=finished, keep_incomplete=keep_incomplete)
 

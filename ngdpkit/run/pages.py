@@ -267,6 +267,7 @@ class Pages:
             contact_point_names={p.id: p.name for p in contact.contact_points or ()},
             units=unit_lookup(contact.mapping, run.record(MailboxesRecord).sheet),
             audit_hash=run.anchor,
+            deliverables=self.deliverables(),
             banners=tuple(banners),
             rehearsal=f"../../{acceptance.folder.path.name}/signoff/index.html"
             if acceptance
@@ -279,6 +280,14 @@ class Pages:
             seal=SealDeclaration.of(run.folder.sealer) if run.folder.sealer else None,
             nav=nav,
         )
+
+    def deliverables(self) -> tuple[tuple[str, str], ...]:
+        """The run folder's own files (not those of its subfolders) that the anchor pins,
+        each with its SHA-256, by name."""
+        sealed = self.run.folder.sealed
+        if sealed is None:
+            return ()
+        return tuple(sorted((n, d) for n, d in sealed.files.items() if "/" not in n))
 
     def sign_document(self, pdf: Path) -> str | None:
         """The seal's PAdES signature on the printed PDF (nothing without ``[signing]``), before
