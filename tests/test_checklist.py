@@ -877,7 +877,9 @@ def test_step_8_counts_only_an_ok_rehearsal_of_ngdp_itself_and_a_later_failure_o
 
     def rehearsal(status: str, *found: Any, at: str = "20261206T120000Z") -> Any:
         folder = SimpleNamespace(path=tmp_path / f"{at}-rehearsal-abc123")
-        return SimpleNamespace(against="ngdp", status=status, findings=list(found), folder=folder)
+        return SimpleNamespace(
+            against="ngdp", status=status, findings=list(found), steps=[], folder=folder
+        )
 
     def step_8(acceptance: Any, confirmations: list[Confirmation] = []) -> Any:  # noqa: B006
         evidence = _gathered(acceptance=acceptance, confirmations=confirmations)
@@ -939,3 +941,28 @@ def test_confirm_at_a_terminal_names_the_step_and_asks_first(sample_copy: Path) 
     code, out = at_a_terminal("j")
     assert code == 0 and "confirmed by Anne" in out
     assert len(path.read_text(encoding="utf-8").splitlines()) == 1
+
+
+def test_step_8_reads_the_newest_rehearsal_of_ngdp_and_when_it_ended(tmp_path: Path) -> None:
+    """An attacker's look at step 8: a simulator rehearsal after a failed one against NgDP
+    made the old confirmation count again (the run read the newest rehearsal of any kind),
+    and a confirmation given while the failed rehearsal still waited for the reply counted
+    (its folder's name is when it started). The run judges the newest rehearsal against
+    NgDP, and a rehearsal ends when its steps have taken their time."""
+    from types import SimpleNamespace
+
+    from ngdpkit.checks.evidence import Confirmation
+
+    waited = SimpleNamespace(duration_s=120.0)
+    failed = SimpleNamespace(
+        against="ngdp",
+        status="errors",
+        findings=[],
+        steps=[waited],
+        folder=SimpleNamespace(path=tmp_path / "20261206T120000Z-rehearsal-abc123"),
+    )
+    during = Confirmation("test", 8, "Anne", "2026-12-06T12:00:30Z", "", "0" * 64, "h")
+    evidence = _gathered(acceptance=failed, confirmations=[during])
+    assert evidence["acceptance"].gap  # given before the failure was known
+    after = Confirmation("test", 8, "Anne", "2026-12-06T12:05:00Z", "", "0" * 64, "h")
+    assert not _gathered(acceptance=failed, confirmations=[after])["acceptance"].gap

@@ -484,4 +484,17 @@ def test_a_retired_subject_is_named_with_its_subject_not_as_the_whole_mailbox() 
     assert one.text("da").startswith("Postkassen 0100847, emne 6, er markeret udgår")
     assert one.text("da").endswith("; postkassens øvrige emner berøres ikke.")
     assert "subject" not in retired["200"].params
+    # a mailbox with one subject only has no "other subjects" (a signer's second look)
+    lone = frame([("0300", "2", "Alene", "U")])
+    lone.loc[0, "ngdp_guid"] = "udgår"
+    only = map_mailboxes(
+        lone,
+        mapping=None,
+        contact_points=[cp(A, "Borgerservice")],
+        system_id=SYS,
+        default_contact_point=A,
+        export_label="e.xlsx",
+    )
+    (said,) = [x.text("da") for x in only.findings if x.code == "MAILBOX_RETIRED"]
+    assert said == "Postkassen 0300, emne 2, er markeret udgår (i eksporten) og flyttes ikke med."
     assert retired["200"].text("da").startswith("Postkassen 200 er markeret udgår")

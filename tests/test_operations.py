@@ -444,7 +444,7 @@ def test_the_push_rule_says_it_is_open_to_any_source(sample_dir: Path) -> None:
     prod = env_of(sample_dir, "production")
     (rule,) = [r for r in firewall_rules(prod) if r["direction"] == "incoming"]
     assert str(firewall_word("da", rule["source_ip"])) == (
-        "ikke offentliggjort af NgDP: reglen må tillade enhver afsender (internettet)"
+        "ikke offentliggjort af NgDP: reglen skal tillade enhver afsender (hele internettet)"
     )
     from ngdpkit.deliverables.firewall import FirewallRule
     from ngdpkit.documents.pages import Markup
@@ -453,7 +453,7 @@ def test_the_push_rule_says_it_is_open_to_any_source(sample_dir: Path) -> None:
     rows = [FirewallRule.of(r) for r in firewall_rules(prod)]
     page = render_firewall(rows, language="da", nav=Markup(""), banners=[], environment="prod")
     assert (
-        "<td>ikke offentliggjort af NgDP: reglen må tillade enhver afsender (internettet)</td>"
+        "<td>ikke offentliggjort af NgDP: reglen skal tillade enhver afsender (hele internettet)</td>"
         in page
     )
     purpose = str(firewall_word("en", rule["purpose"]))
@@ -461,3 +461,34 @@ def test_the_push_rule_says_it_is_open_to_any_source(sample_dir: Path) -> None:
         "only the Push Service's demand for NgDP's client certificate keeps other senders out"
     )
     assert ";" not in purpose  # the CSV is ;-separated
+
+
+def test_the_firewall_summary_gives_the_push_rule_any_source(sample_dir: Path) -> None:
+    """A signer's second look: the appendix said the push rule must allow any source, while
+    the summary above it said "Kilde: NgDP", which an administrator narrows to NgDP."""
+    from ngdpkit.deliverables.firewall import FirewallRule
+    from ngdpkit.documents.pages import Markup
+    from ngdpkit.documents.signoff import render_firewall
+
+    rows = [FirewallRule.of(r) for r in firewall_rules(env_of(sample_dir, "production"))]
+    page = render_firewall(rows, language="da", nav=Markup(""), banners=[], environment="prod")
+    summary = page.split("Bilag: firewall-ordren")[0]
+    assert (
+        "<td>enhver afsender (hele internettet; NgDP offentliggør ikke sine adresser)</td>"
+        in summary
+    )
+    assert "<td>NgDP</td>" not in summary
+
+
+def test_a_cell_naming_the_host_thousands_of_times_renders(sample_dir: Path) -> None:
+    """An attacker's look: the firewall cell's host names were kept whole by recursion, one
+    stack frame a mention; 2,000 mentions ran out of stack."""
+    from ngdpkit.deliverables.firewall import FirewallRule
+    from ngdpkit.documents.signoff import _host_cell
+
+    prod = env_of(sample_dir, "production")
+    (rule,) = [FirewallRule.of(r) for r in firewall_rules(prod) if r["direction"] == "incoming"]
+    host = rule.destination_host.split(" ", 1)[0]
+    cell = str(_host_cell(rule, f"{host}, " * 5_000 + "-EgressIpUrl"))
+    assert cell.count(f'<span class="host">{host}</span>') == 5_000
+    assert cell.endswith('<code class="cmd">-EgressIpUrl</code>')

@@ -341,6 +341,12 @@ def test_against_ngdp_path_through_the_override(
     [elsewhere] = [f for f in acc["findings"] if f["code"] == "NGDP_API_URL_OVERRIDDEN"]
     assert elsewhere["severity"] == "info" and sim.base_url in elsewhere["message"]
     assert "tæller ikke som accepttesten (tjeklistens trin 8)" in elsewhere["message"]
+    # its page and the console say it too: "Status klar" stood beside a checklist saying it
+    # does not count (a signer's second look)
+    page = (folder / "signoff" / "index.html").read_text(encoding="utf-8")
+    assert "sendt til en anden adresse end NgDP&#39;s – tæller ikke som accepttest" in page
+    said = r.stdout + r.stderr
+    assert "(sendt til en anden adresse end NgDP's – tæller ikke som accepttest) →" in said
 
 
 def test_simulate_command_prints_url_and_ca(sample_copy: Path) -> None:
@@ -738,3 +744,18 @@ def test_a_production_rehearsal_of_another_address_is_an_error(sample_dir: Path)
     official = Acceptance("production", "ngdp")
     assert _ngdp_base(settings.environments["production"], official) is not None
     assert official.findings == []
+
+
+def test_step_8_never_reads_a_simulator_rehearsal(sample_dir: Path, tmp_path: Path) -> None:
+    """An attacker's look: a simulator rehearsal after a failed one against NgDP hid the
+    failure from step 8, which read the newest rehearsal of any kind. The checklist reads
+    the newest against NgDP; the overview still links the newest of any kind."""
+    from ngdpkit.run.neighbours import latest_acceptance
+
+    d = _copy(sample_dir, tmp_path)
+    code, folder = rehearse(d / "migration.toml", "test", progress=lambda line: None)
+    assert code == 0 and folder is not None
+    newest = latest_acceptance(folder.parent)
+    assert newest is not None and newest.against == "simulator"
+    assert latest_acceptance(folder.parent, against="ngdp") is None
+    assert latest_acceptance(folder.parent, against="simulator") == newest

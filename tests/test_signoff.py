@@ -361,3 +361,17 @@ def test_the_overview_lists_each_deliverable_with_its_sha256(sample_run: dict[st
         assert hashlib.sha256((run_dir / name).read_bytes()).hexdigest().upper() == digest, name
     assert '<code class="cmd">Get-FileHash -Algorithm SHA256 .\\mailbox-mapping.xlsx</code>' in page
     assert "kan selv kontrollere den uden ngdpkit" in page
+
+
+def test_a_planted_file_name_is_listed_with_what_cannot_be_seen_written_out() -> None:
+    """An attacker's look: a file planted in the run folder as "mailbox-mapping" + U+202E +
+    "xslx.ps1" showed in the list of deliverables like a workbook. What a reader cannot see
+    (controls, direction marks) is written out as \\uXXXX."""
+    from types import SimpleNamespace
+
+    from ngdpkit.run.audit import SealedOutputs
+    from ngdpkit.run.pages import Pages
+
+    sealed = SealedOutputs("a" * 64, {"mailbox-mapping\u202exslx.ps1": "b" * 64, "steps/x": "c"})
+    fake = SimpleNamespace(run=SimpleNamespace(folder=SimpleNamespace(sealed=sealed)))
+    assert Pages.deliverables(fake) == (("mailbox-mapping\\u202exslx.ps1", "b" * 64),)  # type: ignore[arg-type]

@@ -191,5 +191,9 @@ def test_a_push_url_path_with_quotes_or_dollars_is_refused() -> None:
         (found,) = check_push_url(bad, protocol="REST_PUSH", key="k")
         assert (found.code, found.severity) == ("PUSH_URL_INVALID", "error"), bad
         assert "its path holds" in found.message, bad
+    for raw in (f"{base}/a\nStart-Process\tcalc", f"{base}/a\tb"):  # urlsplit drops them
+        assert [f.code for f in check_push_url(raw, protocol="REST_PUSH", key="k")] == [
+            "PUSH_URL_INVALID"
+        ], raw
     for good in (f"{base}/wz-push_1/v.2/", f"{base}/a%20b", f"{base}/~svc"):
         assert check_push_url(good, protocol="REST_PUSH", key="k") == [], good

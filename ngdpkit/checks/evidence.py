@@ -665,13 +665,21 @@ def _acceptance(
     same cold run: ``confirm --step 8`` after a failed rehearsal said "alle trin færdige")."""
     where = acceptance.folder.path.name
     if any(f.code == "NGDP_API_URL_OVERRIDDEN" for f in acceptance.findings):
-        return StepEvidence("none", words["acceptance_elsewhere"].format(where=where))
+        return StepEvidence(
+            "none",
+            words["acceptance_elsewhere"].format(where=where),
+            next_action=words["acceptance_elsewhere_next"],
+        )
     if acceptance.status == "ok":
         return StepEvidence("observed" if dispatcher_unchanged else "planned", where)
     if acceptance.status != "errors":
         return StepEvidence("none", words["acceptance_warnings"].format(where=where))
     confirmed = [c.at for c in confirmations if c.environment == environment and c.step == 8]
-    after = _stamp(where)
+    after = _stamp(where)  # when it started (its folder's name); it failed when it ended:
+    # a confirmation given while it waited for the reply came before the failure
+    if after is not None:
+        took = sum(max(0.0, float(s.duration_s)) for s in acceptance.steps)
+        after += dt.timedelta(seconds=min(took, 86_400.0))
     newer = after is not None and all((at := _stamp(c)) is None or at < after for c in confirmed)
     return StepEvidence(
         "none",
@@ -761,7 +769,8 @@ DETAILS = {
         "file_removals_next": "Portaladministratoren fjerner oversættelserne i portal-todo.xlsx i portalen; ret derefter kontaktpunktsfilen, og kør igen.",
         "unbound": "bekræftet ({who}), men bekræftelsen siger ikke, hvilke værdier den gjaldt for (den blev givet, før en kørsel havde dem); bekræft igen efter denne kørsel",
         "acceptance_elsewhere": "den seneste accepttest ({where}) gik til en anden adresse end NgDP's officielle (ngdp_api_url) og tæller ikke",
-        "acceptance_warnings": "den seneste accepttest ({where}) havde advarsler; kun en accepttest uden fund tæller",
+        "acceptance_elsewhere_next": "Fjern ngdp_api_url fra miljøets indstillinger, og tag accepttesten igen mod NgDP.",
+        "acceptance_warnings": "den seneste accepttest ({where}) havde advarsler; kun en accepttest uden fejl og advarsler tæller",
         "acceptance_failed": "den seneste accepttest ({where}) fejlede",
         "acceptance_failed_next": "Ret fundene fra accepttesten, og tag den igen; en bekræftelse givet før den fejlede, tæller ikke.",
     },
@@ -779,7 +788,8 @@ DETAILS = {
         "file_removals_next": "The portal administrator removes the translations in portal-todo.xlsx in the portal; then update the contact points file and run again.",
         "unbound": "confirmed ({who}), but not for which values (it was given before a run had them); confirm again after this run",
         "acceptance_elsewhere": "the latest acceptance test ({where}) went to another address than NgDP's official one (ngdp_api_url) and does not count",
-        "acceptance_warnings": "the latest acceptance test ({where}) had warnings; only an acceptance test without findings counts",
+        "acceptance_elsewhere_next": "Remove ngdp_api_url from the environment's settings and take the acceptance test again against NgDP.",
+        "acceptance_warnings": "the latest acceptance test ({where}) had warnings; only an acceptance test without errors and warnings counts",
         "acceptance_failed": "the latest acceptance test ({where}) failed",
         "acceptance_failed_next": "Fix the acceptance test's findings and take it again; a confirmation given before it failed does not count.",
     },

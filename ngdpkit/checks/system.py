@@ -236,7 +236,8 @@ def check_push_url(url: str | None, *, protocol: str, key: str) -> list[Finding]
         why = "it holds a user name or password"
     elif parts.query or parts.fragment:
         why = "it holds a query or fragment; give the base address only"
-    elif _PATH_REFUSED.search(parts.path):
+    elif _PATH_REFUSED.search(parts.path) or re.search(r"[\x00-\x20\x7f]", url):
+        # the raw value too: urlsplit drops a tab or line break before the path is seen
         # a Push Service's address never holds them, and the value goes into the portal,
         # the firewall order and the server check's PowerShell (a Windows administrator's
         # look: "/x'+$(calc)+'" passed, quoted safely there, but carried on everywhere)

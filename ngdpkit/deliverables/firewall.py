@@ -98,7 +98,7 @@ FIREWALL_WORDS = {
         "internal": "intern adresse",
         "public egress": "offentlig udgående adresse (NAT)",
         "(resolve by DNS)": "(slås op i DNS)",
-        "not published": "ikke offentliggjort af NgDP: reglen må tillade enhver afsender (internettet)",
+        "not published": "ikke offentliggjort af NgDP: reglen skal tillade enhver afsender (hele internettet)",
         "ngdp": "NgDP's API (REST_PULL og REST_PUSH)",
         "digitaliser": "digitaliser.dk, krævet af leverandørens vejledning",
         "validation": "certifikatvalidering (OCSP/CRL) for TLS-certifikaterne på digitaliser.dk og digitalpost.dk",
@@ -115,7 +115,7 @@ FIREWALL_WORDS = {
     "en": {
         "internal": "internal address",
         "public egress": "public egress address (NAT)",
-        "not published": "not published by NgDP: the rule must allow any source (the Internet)",
+        "not published": "not published by NgDP: the rule must allow any source (the whole Internet)",
         "ngdp": "NgDP API (REST_PULL and REST_PUSH)",
         "digitaliser": "digitaliser.dk, required by the vendor page",
         "validation": "certificate validation (OCSP/CRL) for the digitaliser.dk and digitalpost.dk TLS certificates",

@@ -519,12 +519,19 @@ def _apply_candidates(
     clash = ~undecided & (decided_value != c["cand"])
     for i in c.index[clash.to_numpy()]:
         row = mb.loc[i]
+        # a subject's conflict names its subject ("Postkassen 0100272: beslutningen siger
+        # udgår" read as the whole mailbox to a signer, when one subject was retired)
+        subject = str(row["subject_id"] or "").strip()
+        msg = "Mailbox {mailbox_id}: the {source_} says {value} but the {value2} says {value3}; the {source_} is used."
+        if subject:
+            msg = "Mailbox {mailbox_id}, subject {subject}: the {source_} says {value} but the {value2} says {value3}; the {source_} is used."
         found.append(
             F.warning(
                 "MAPPING_CONFLICT",
-                "Mailbox {mailbox_id}: the {source_} says {value} but the {value2} says {value3}; the {source_} is used.",
+                msg,
                 export_label,
                 at(row["row"]),
+                **({"subject": subject} if subject else {}),
                 mailbox_id=row["mailbox_id"],
                 source_=row["source"],
                 value=_named(decided_value[i], names),
@@ -551,6 +558,7 @@ def _retired_findings(
     decision who made it and when (a decision for one subject before one for the whole
     mailbox)."""
     columns = ["row", "mailbox_id", "subject_id", "source"]
+    rows_of = mb["mailbox_id"].value_counts() if retired.any() else None
     for row, mid, subject, src in mb.loc[retired, columns].itertuples(index=False):
         # where the mark is (the mapping file, a decision): the location is the export's
         # row, which holds no mark (a customer's cold read looked for it there)
@@ -560,6 +568,9 @@ def _retired_findings(
             else None
         )
         one = str(subject or "").strip()
+        # "the other subjects are not affected" only where the mailbox has other rows (a
+        # signer's second look: said of a mailbox with no other subject)
+        alone = rows_of is None or int(rows_of.get(mid, 1)) <= 1
         # a retired subject of a mailbox says so: "Postkassen 0100847 er markeret udgår" read
         # as the whole mailbox to a customer, when only its subject 6 was
         params: dict[str, Any] = {"mid": mid, **({"subject": one} if one else {})}
@@ -567,16 +578,24 @@ def _retired_findings(
             msg = "Mailbox {mid} is marked udgår/retire (decided by {by} at {at}) and is not migrated."
             if one:
                 msg = "Mailbox {mid}, subject {subject}, is marked udgår/retire (decided by {by} at {at}) and is not migrated; the mailbox's other subjects are not affected."
+            if one and alone:
+                msg = "Mailbox {mid}, subject {subject}, is marked udgår/retire (decided by {by} at {at}) and is not migrated."
             params |= {"src": src, "by": decision.decided_by, "at": decision.decided_at}
         elif src:
             msg = "Mailbox {mid} is marked udgår/retire (in the {src}) and is not migrated."
             if one:
                 msg = "Mailbox {mid}, subject {subject}, is marked udgår/retire (in the {src}) and is not migrated; the mailbox's other subjects are not affected."
+            if one and alone:
+                msg = "Mailbox {mid}, subject {subject}, is marked udgår/retire (in the {src}) and is not migrated."
             params["src"] = src
         else:
             msg = "Mailbox {mid} is marked udgår/retire and is not migrated."
             if one:
                 msg = "Mailbox {mid}, subject {subject}, is marked udgår/retire and is not migrated; the mailbox's other subjects are not affected."
+            if one and alone:
+                msg = (
+                    "Mailbox {mid}, subject {subject}, is marked udgår/retire and is not migrated."
+                )
         found.append(F.info("MAILBOX_RETIRED", msg, export_label, at(row), **params))
 
 
@@ -750,9 +769,9 @@ def _apart_findings(
     ):
         named = str(name or "").strip()
         sub = str(sid or "").strip()
-        msg = "Mailbox {mid}{value} of unit {unit!r} lands on {cp}, while {count} of the unit's {total} mailboxes land on {cp2}: if the mailbox has moved to this unit, move its translation to the unit's contact point in Administrativ Adgang and in the contact points file; if the mapping is right, record an accept decision for the mailbox."
+        msg = "Mailbox {mid}{value} of unit {unit!r} lands on {cp}, while {count} of the unit's {total} mailboxes land on {cp2}: if the mailbox has moved to this unit, move its translation to the unit's contact point in Administrativ Adgang and in the contact points file; if the mapping is right, record a decision for the mailbox with that contact point's GUID (in the editor or the decisions file)."
         if named:
-            msg = "Mailbox {mid}{value} ({name}) of unit {unit!r} lands on {cp}, while {count} of the unit's {total} mailboxes land on {cp2}: if the mailbox has moved to this unit, move its translation to the unit's contact point in Administrativ Adgang and in the contact points file; if the mapping is right, record an accept decision for the mailbox."
+            msg = "Mailbox {mid}{value} ({name}) of unit {unit!r} lands on {cp}, while {count} of the unit's {total} mailboxes land on {cp2}: if the mailbox has moved to this unit, move its translation to the unit's contact point in Administrativ Adgang and in the contact points file; if the mapping is right, record a decision for the mailbox with that contact point's GUID (in the editor or the decisions file)."
         found.append(
             F.warning(
                 "MAILBOX_LANDS_APART_FROM_UNIT",

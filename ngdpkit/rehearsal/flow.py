@@ -1004,6 +1004,8 @@ def _say_verdict(
         said = f"{t(lang, s.name)}: {t(lang, f'step_{s.status}')} ({seconds(lang, s.duration_s)})"
         progress(f"  {said} {s.text(lang)}")
     where = f" ({t(lang, 'local_rehearsal')})" if acc.against == "simulator" else ""
+    if _elsewhere(acc):
+        where = f" ({t(lang, 'elsewhere_rehearsal')})"
     progress(
         f"{name}: {t(lang, 'rehearsal')} {status_word(lang, acc.status)}{where} → {run_dir / 'signoff' / 'index.html'}"
     )
@@ -1190,9 +1192,17 @@ def _acceptance_head(
         if not ok
         else t(lang, "local_rehearsal")
         if acc.against == "simulator"
+        else t(lang, "elsewhere_rehearsal")
+        if _elsewhere(acc)
         else t(lang, "ready"),
-        ("remarks" if acc.against == "simulator" else True) if ok else False,
+        ("remarks" if acc.against == "simulator" or _elsewhere(acc) else True) if ok else False,
     )
+
+
+def _elsewhere(acc: Acceptance) -> bool:
+    """A rehearsal ``--against ngdp`` sent where ``ngdp_api_url`` points, not to NgDP: its
+    page said "Status klar" beside a checklist saying it does not count (a signer's look)."""
+    return acc.against == "ngdp" and any(f.code == "NGDP_API_URL_OVERRIDDEN" for f in acc.findings)
 
 
 def demo_rehearsals(settings_path: Path) -> int:

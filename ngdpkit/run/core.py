@@ -55,6 +55,7 @@ class RunCore:
         self.kernels = kernels or Kernels()
         self.mapping = MappingFiles(self.run_dir, self.sheet_findings)
         self._acceptance: AcceptanceView | None | object = _UNREAD
+        self._ngdp_acceptance: AcceptanceView | None | object = _UNREAD
 
     def rel(self, path: Path) -> str:
         return self.settings.rel(path)
@@ -144,3 +145,12 @@ class RunCore:
 
             self._acceptance = latest_acceptance(self.run_dir.parent)
         return self._acceptance  # type: ignore[return-value]  # read above
+
+    def acceptance_of_ngdp(self) -> AcceptanceView | None:
+        """The newest verified rehearsal of this environment sent ``--against ngdp`` (what
+        checklist step 8 judges), or None; read once."""
+        if self._ngdp_acceptance is _UNREAD:
+            from .neighbours import latest_acceptance
+
+            self._ngdp_acceptance = latest_acceptance(self.run_dir.parent, against="ngdp")
+        return self._ngdp_acceptance  # type: ignore[return-value]  # read above

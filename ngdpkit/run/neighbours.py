@@ -181,15 +181,31 @@ class AcceptanceView(AcceptanceRecord):
         return cls(**values, folder=folder)
 
 
-def latest_acceptance(env_dir: Path) -> AcceptanceView | None:
-    """The newest verified rehearsal's acceptance, or None (none, or unreadable)."""
-    folder = latest_rehearsal(env_dir)
-    if folder is None:
-        return None
-    try:
-        return AcceptanceView.load(folder)
-    except ValueError:
-        return None
+def latest_acceptance(env_dir: Path, *, against: str | None = None) -> AcceptanceView | None:
+    """The newest verified rehearsal's acceptance, or None (none, or unreadable); with
+    ``against``, the newest of those sent there (checklist step 8 reads the newest against
+    NgDP: a simulator rehearsal after a failed one against NgDP hid the failure, an
+    attacker's look)."""
+    if against is None:
+        folder = latest_rehearsal(env_dir)
+        if folder is None:
+            return None
+        try:
+            return AcceptanceView.load(folder)
+        except ValueError:
+            return None
+    candidates = [p for p in _children(env_dir, "*-rehearsal-*") if not (p / LAB_MARK).exists()]
+    for path in sorted(candidates, key=lambda p: p.name, reverse=True):
+        found, _ = check_folder(path, environment=env_dir.name)
+        if found is None:
+            continue
+        try:
+            view = AcceptanceView.load(found)
+        except ValueError:
+            continue
+        if view.against == against:
+            return view
+    return None
 
 
 def read_text_file(path: Path, *, limit: int) -> str | None:

@@ -259,7 +259,7 @@ class Outputs:
                 "mapping": mapping_values_sha256(contact.mapping),
             },
             file_removals=removals_offline(contact.portal_todo),
-            acceptance=run.acceptance(),
+            acceptance=run.acceptance_of_ngdp(),
             confirmations=self.confirmations,
             environment=run.env.name,
             findings=findings,

@@ -284,10 +284,21 @@ class Pages:
     def deliverables(self) -> tuple[tuple[str, str], ...]:
         """The run folder's own files (not those of its subfolders) that the anchor pins,
         each with its SHA-256, by name."""
+        from ..redact import unseen
+
+        def shown(name: str) -> str:  # a planted "mailbox-mapping\u202exslx.ps1" looked like
+            # a deliverable (an attacker's look): what a reader cannot see is written out
+            return "".join(
+                f"\\u{ord(c):04x}"
+                if ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F or unseen(ord(c))
+                else c
+                for c in name
+            )
+
         sealed = self.run.folder.sealed
         if sealed is None:
             return ()
-        return tuple(sorted((n, d) for n, d in sealed.files.items() if "/" not in n))
+        return tuple(sorted((shown(n), d) for n, d in sealed.files.items() if "/" not in n))
 
     def sign_document(self, pdf: Path) -> str | None:
         """The seal's PAdES signature on the printed PDF (nothing without ``[signing]``), before
