@@ -727,6 +727,14 @@ def cmd_init(args: argparse.Namespace) -> int:
             _err(p)
         return 2
     print(f"wrote {target}")
+    from .documents.settings_reference import init_kind
+
+    for name in args.env or ():
+        if name not in ("test", "production"):  # said, since compare needs one of each
+            kind = init_kind(name)
+            print(
+                f'environment {name}: kind = "{kind}" (from its name; change it in the settings if it is not)'
+            )
     if args.mailboxes is not None:
         print(f"copied the export to {export}")
     else:
@@ -848,6 +856,11 @@ def cmd_confirm(args: argparse.Namespace) -> int:
         # run was latest, a nightly one maybe, and said nothing of it)
         what = "contact points and translations" if args.step == 5 else "mapping"
         print(f"for the {what} of run {about}: a later run with other {what} asks to confirm again")
+    if args.step == 7 and values:  # as for steps 5 and 6 (a go-live day: only they said it)
+        print(
+            "for the dispatcher values of the latest run: a later run with other values asks"
+            " to confirm again"
+        )
     blocked = _blocked_in_latest_run(settings, args.env, args.step)
     if blocked:  # recorded, but a blocked step stays blocked (a consultant's cold run)
         print(

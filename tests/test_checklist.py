@@ -97,6 +97,8 @@ def test_confirmation_and_a_matching_register_make_two_steps_done(
         "--by", "Mette Hansen, WorkZone-administrator", "--note", "dispatcher udfyldt i Configurator",
     )  # fmt: skip
     assert c.returncode == 0, c.stderr
+    # it says what it is bound to, as steps 5 and 6 say theirs (a go-live day's cold run)
+    assert "for the dispatcher values of the latest run: a later run with other values" in c.stdout
     r, run_dir = run(sample)
     checklist = rows(run_dir)
     assert checklist[6]["status"] == "done" and checklist[6]["evidence"] == "observed"
@@ -966,3 +968,13 @@ def test_step_8_reads_the_newest_rehearsal_of_ngdp_and_when_it_ended(tmp_path: P
     assert evidence["acceptance"].gap  # given before the failure was known
     after = Confirmation("test", 8, "Anne", "2026-12-06T12:05:00Z", "", "0" * 64, "h")
     assert not _gathered(acceptance=failed, confirmations=[after])["acceptance"].gap
+
+
+def test_step_5_offline_says_it_can_be_confirmed() -> None:
+    """A day-one consultant: step 5's next action was "Kør med --online", which needs a
+    certificate and a header the customer does not have yet, while the README says to
+    confirm step 5 once the portal holds portal-todo.xlsx. It names both."""
+    evidence = _gathered(contact_points_known=True)
+    (row,) = [r for r in evaluate([], evidence, "da").rows if r.step == 5]
+    assert row.evidence == "planned"
+    assert "eller bekræft trinnet med ngdpkit confirm --step 5" in row.next_action

@@ -178,3 +178,22 @@ def test_the_readme_lists_every_header_the_kit_reads_each_table_by() -> None:
     for _table, fields in input_tables():
         for f in fields:
             assert all(f"`{h}`" in current for h in (*f.specific, *f.generic)), f.name
+
+
+def test_init_says_the_kind_it_gives_an_environment_named_otherwise(tmp_path: Path) -> None:
+    """A day-one cold run: ``--env test --env drift`` ("drift", the Danish word for
+    operations) wrote ``kind = "test"`` for drift without a word, and compare then found no
+    production environment. A name that reads as production is one, and every name but
+    test and production is said with the kind it got."""
+    folder = tmp_path / "k"
+    args = ["--organisation", "Søby Kommune", "--cvr", "98765433"]
+    r = cli("init", str(folder), *args, "--env", "test", "--env", "drift", "--env", "uddannelse")
+    assert r.returncode == 0, r.stderr
+    kinds = {
+        n: e["kind"]
+        for n, e in tomllib.loads((folder / "migration.toml").read_text())["environments"].items()
+    }
+    assert kinds == {"test": "test", "drift": "production", "uddannelse": "test"}
+    assert 'environment drift: kind = "production" (from its name;' in r.stdout
+    assert 'environment uddannelse: kind = "test" (from its name;' in r.stdout
+    assert "environment test:" not in r.stdout

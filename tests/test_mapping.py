@@ -592,3 +592,44 @@ def test_several_mailboxes_moved_into_one_unit_are_each_named() -> None:
     assert [f.params["mid"] for f in apart] == ["0100272", "0100273"]
     assert all((f.params["count"], f.params["total"]) == ("6", "8") for f in apart)
     assert "mens 6 af enhedens 8 postkasser lander på 'Beskæftigelse'" in apart[0].text("da")
+
+
+def test_no_mapping_file_is_asked_for_when_the_translations_map_every_mailbox(
+    sample_copy: Path,
+) -> None:
+    """A day-one consultant gave back the contact point plan with every mailbox translated:
+    all 200 were mapped, and PENDING_MAPPING still asked for a mapping file (and kept
+    checklist step 6 to do). It is said only while a mailbox is left."""
+    import json
+
+    import openpyxl
+
+    from tests.conftest import cli
+
+    plan = openpyxl.load_workbook(sample_copy / "contact-points-test.xlsx")
+    points = plan.active
+    by_guid = {row[0].value: row for row in points.iter_rows(min_row=2)}
+    rows = openpyxl.load_workbook(sample_copy / "mapping-test.xlsx").active
+    for mailbox, subject, guid, _ in rows.iter_rows(min_row=2, values_only=True):
+        if guid in by_guid:  # the one "udgår" row is left unmapped
+            cell = by_guid[guid][8]
+            cell.value = f"{cell.value} {mailbox}" + (f":{subject}" if subject else "")
+    plan.save(sample_copy / "contact-points-test.xlsx")
+    toml = sample_copy / "migration.toml"
+    toml.write_text(toml.read_text().replace('mapping = "mapping-test.xlsx"\n', "", 1))
+
+    def codes() -> list[str]:
+        r = cli("check", "--settings", str(toml), "--env", "test", "--json", "--all")
+        return [f["code"] for f in json.loads(r.stdout)["findings"]]
+
+    left = codes()
+    assert left.count("MAILBOX_UNMAPPED") == 1 and "PENDING_MAPPING" in left  # the "udgår" row
+    export = openpyxl.load_workbook(sample_copy / "mailboxes.xlsx")
+    sheet = export.active
+    for row in sheet.iter_rows(min_row=2):
+        if row[0].value == "0103679":
+            sheet.delete_rows(row[0].row)
+            break
+    export.save(sample_copy / "mailboxes.xlsx")
+    every = codes()
+    assert "MAILBOX_UNMAPPED" not in every and "PENDING_MAPPING" not in every

@@ -861,3 +861,13 @@ def test_the_rollback_says_what_waits_in_ngdp_and_the_seven_days(golive_run: Pat
     html = (golive_run / "signoff" / "runbook.html").read_text(encoding="utf-8")
     assert "Efter en tilbagerulning kan svar og kvitteringer" in html
     assert "slet ikke har kunnet modtage post i 7 dage" in html
+
+
+def test_the_drain_step_says_what_is_inferred() -> None:
+    """A Windows administrator's read: "Deaktivér e-Boks-dispatcheren", then "Lad køen løbe
+    tom" only works if a disabled dispatcher still sends its queue, which WorkZone's
+    documentation does not say. The step says so, and to confirm it with KMD before."""
+    from ngdpkit.documents.runbook import WORDS
+
+    assert "udledt: WorkZones dokumentation siger det ikke; bekræft med KMD" in WORDS["da"]["drain"]
+    assert "inferred: WorkZone's documentation does not say so" in WORDS["en"]["drain"]

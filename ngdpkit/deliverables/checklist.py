@@ -99,7 +99,7 @@ NEXT = {
         "contact_points": {
             "to_do": "Opret kontaktpunkterne fra contact-point-plan.xlsx.",
             "blocked": "Ret kontaktpunktsfundene; portal-todo.xlsx viser oversættelserne at tilføje og fjerne.",
-            "not_verified": "Kør med --online, så kontaktpunkter og oversættelser læses i NgDP.",
+            "not_verified": "Kør med --online, så kontaktpunkter og oversættelser læses i NgDP, eller bekræft trinnet med ngdpkit confirm --step 5, når portalen har kontaktpunkterne og oversættelserne i portal-todo.xlsx.",
             "done": "Intet: kontaktpunkter og oversættelser er på plads i NgDP.",
         },
         "mapping": {
@@ -148,7 +148,7 @@ NEXT = {
         "contact_points": {
             "to_do": "Create the contact points from contact-point-plan.xlsx.",
             "blocked": "Fix the contact point findings; portal-todo.xlsx lists the translations to add and remove.",
-            "not_verified": "Run with --online so that contact points and translations are read in NgDP.",
+            "not_verified": "Run with --online so that contact points and translations are read in NgDP, or confirm the step with ngdpkit confirm --step 5 once the portal holds the contact points and translations of portal-todo.xlsx.",
             "done": "Nothing: the contact points and translations are in place in NgDP.",
         },
         "mapping": {

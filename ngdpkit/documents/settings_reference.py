@@ -487,7 +487,7 @@ def scaffold(
         out.append(f"# {header}" if commented else header)
         out += _table_lines(cls, set_values, all_commented=commented)
     for env in environments:
-        kind = "production" if env.startswith("prod") else "test"
+        kind = init_kind(env)
         values = {
             "Environment.kind": toml_string(kind),
             "Environment.protocol": '"REST_PULL"',
@@ -596,6 +596,18 @@ def _init_problems(
         except InputError as exc:
             problems += [f"--mailboxes {p}" for p in exc.problems]
     return problems
+
+
+# an environment's name that reads as production, in English or Danish ("drift" is the
+# Danish word for operations, "driftsmiljø" the production environment: a day-one cold run
+# named it, and init made it a test environment without a word)
+_PRODUCTION_NAMES = ("prod", "drift", "live")
+
+
+def init_kind(name: str) -> str:
+    """The ``kind`` ``init`` writes for an environment it names: production for a name that
+    starts like one (``prod``, ``produktion``, ``drift``, ``live``), else test."""
+    return "production" if name.lower().startswith(_PRODUCTION_NAMES) else "test"
 
 
 def init_folder(
