@@ -179,6 +179,7 @@ DANISH: dict[str, str] = {
     "Contact point {cp_name!r} is set up differently, {field}: {value} in {a}; {value2} in {b}.": "Kontaktpunktet {cp_name!r} er sat forskelligt op, {field}: {value} i {a}; {value2} i {b}.",
     "The [compare] pairing {name!r} = {name2!r} names {cp_name!r}, which is a contact point in neither environment, so it pairs nothing: check its spelling.": "Parringen {name!r} = {name2!r} i [compare] nævner {cp_name!r}, som ikke er et kontaktpunkt i nogen af miljøerne, så den parrer intet: tjek stavningen.",
     "Server IPs: {values}.": "Server-IP'er: {values}.",
+    "Server IPs: {a}: {ips}; {b}: {ips2}.": "Server-IP'er: {a}: {ips}; {b}: {ips2}.",
     "{count} mailbox(es) land on {cp!r} in {a} but on {cp2!r} in {b}: replies to them would land differently: {value}.": "{count} postkasse(r) lander på {cp!r} i {a}, men på {cp2!r} i {b}: svar til dem ville havne forskellige steder: {value}.",
     "{count} mailbox(es) are retired in {name} but mapped in {name2}: {value}.": "{count} postkasse(r) udgår i {name}, men er tilknyttet i {name2}: {value}.",
     "{count} mailbox(es) mapped in both environments have no contact point name in {name} (its contact points are pending or do not list the GUID), so where their replies land is not compared: {value}.": "{count} postkasse(r), der er tilknyttet i begge miljøer, har intet kontaktpunktsnavn i {name} (kontaktpunkterne mangler endnu eller kender ikke GUID'en), så hvor svar til dem lander, er ikke sammenlignet: {value}.",

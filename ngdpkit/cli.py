@@ -571,7 +571,13 @@ def print_findings_table(
 
 
 def _clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+    """``text`` in at most ``width`` characters: cut at a word's end and marked "…" (a cut
+    mid-word, "dokumentationsområ", read as a misspelling: a day-one cold read)."""
+    if len(text) <= width:
+        return text
+    cut = text[: width - 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > width // 2 else cut).rstrip(" (,;:") + "…"
 
 
 def _environment_of_certificate(settings: Settings, file: Path) -> Environment | None:
@@ -845,7 +851,13 @@ def cmd_confirm(args: argparse.Namespace) -> int:
                 "this confirmation will not count for step 7 until it is given after a run"
             )
     title = STEPS[settings.language if settings.language in STEPS else "en"][KEYS[args.step - 1]]
-    _ask_at_a_terminal(f"{args.env}: step {args.step} ({title}), done by {args.by}")
+    bound = ""  # what the confirmation will stand for, asked with it (a go-live day's second
+    # look: the question named the step, and what it binds to came only after the answer)
+    if args.step in (5, 6) and values:
+        bound = f", for the {'contact points and translations' if args.step == 5 else 'mapping'} of run {about}"
+    elif args.step == 7 and values:
+        bound = ", for the dispatcher values of the latest run"
+    _ask_at_a_terminal(f"{args.env}: step {args.step} ({title}), done by {args.by}{bound}")
     record = append_confirmation(
         path, environment=args.env, step=args.step, by=args.by, note=args.note, values=values
     )
@@ -1239,7 +1251,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
         for section, code, unit, n in summary(change, lang):
             what = f"{code} ({code_title(section, code, lang)})" if code else section
             print(
-                f"  {mark.get(section, '~')} {n:>6}  {what[:60]:<60} {unit or t(lang, 'diff_environment')}"
+                f"  {mark.get(section, '~')} {n:>6}  {_clip(what, 60):<60} {unit or t(lang, 'diff_environment')}"
             )
         return 0
     for section, code, unit, text in every:

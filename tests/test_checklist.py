@@ -896,7 +896,13 @@ def test_step_8_counts_only_an_ok_rehearsal_of_ngdp_itself_and_a_later_failure_o
     assert local.kind == "none" and "anden adresse end NgDP's officielle" in local.detail
     assert row.status != "done"
     warned, row = step_8(rehearsal("warnings"))
-    assert warned.kind == "none" and "havde advarsler" in warned.detail and row.status != "done"
+    assert warned.kind == "planned" and "havde advarsler" in warned.detail and row.status != "done"
+    # a push system's reply reaches WorkZone, never the kit (REHEARSAL_REPLY_NOT_SEEN): a
+    # person checks the case and confirms, and then it counts (a go-live day's second look:
+    # production's rehearsal could never make step 8 done)
+    assert "bekræft trinnet med ngdpkit confirm --step 8" in row.next_action
+    checked = Confirmation("test", 8, "Anne", "2026-12-06T12:30:00Z", "", "0" * 64, "h")
+    assert step_8(rehearsal("warnings"), [checked])[1].status == "done"
 
     def word(at: str) -> Confirmation:
         return Confirmation("test", 8, "Anne", at, "", "0" * 64, "h")
@@ -910,7 +916,7 @@ def test_step_8_counts_only_an_ok_rehearsal_of_ngdp_itself_and_a_later_failure_o
     assert step_8(rehearsal("errors"))[0].gap  # no confirmation at all: the failure stands
 
 
-def test_confirm_at_a_terminal_names_the_step_and_asks_first(sample_copy: Path) -> None:
+def test_confirm_at_a_terminal_names_the_step_and_asks_first(sample_run_copy: Path) -> None:
     """A go-live day's cold run: the runbook's step 3 says to confirm the checklist's step 7,
     and a tired consultant typed ``--step 3`` (recorded at once, for good: the file only
     grows). At a terminal ``confirm`` names the step and asks; a no records nothing, a yes
@@ -919,11 +925,11 @@ def test_confirm_at_a_terminal_names_the_step_and_asks_first(sample_copy: Path) 
     import subprocess
     import sys
 
-    def at_a_terminal(answer: str) -> tuple[int, str]:
+    def at_a_terminal(answer: str, step: str = "3") -> tuple[int, str]:
         main, secondary = os.openpty()
-        args = ["confirm", "--settings", str(sample_copy / "migration.toml"), "--env", "test"]
+        args = ["confirm", "--settings", str(sample_run_copy / "migration.toml"), "--env", "test"]
         proc = subprocess.Popen(
-            [sys.executable, "-m", "ngdpkit", *args, "--step", "3", "--by", "Anne"],
+            [sys.executable, "-m", "ngdpkit", *args, "--step", step, "--by", "Anne"],
             stdin=secondary,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -936,10 +942,12 @@ def test_confirm_at_a_terminal_names_the_step_and_asks_first(sample_copy: Path) 
         os.close(main)
         return proc.returncode, out
 
-    path = sample_copy / "confirmations.jsonl"
+    path = sample_run_copy / "confirmations.jsonl"
     code, out = at_a_terminal("n")
     assert code == 2 and "nothing was written" in out and not path.exists()
     assert "test: step 3 (Udgående adgang fra serverne til NgDP" in out and "[y/N]" in out
+    code, out = at_a_terminal("n", step="7")  # what it binds to is asked with it
+    assert code == 2 and "for the dispatcher values of the latest run: record it? [y/N]" in out
     code, out = at_a_terminal("j")
     assert code == 0 and "confirmed by Anne" in out
     assert len(path.read_text(encoding="utf-8").splitlines()) == 1

@@ -1605,3 +1605,18 @@ def test_a_run_without_its_signoff_pdf_says_so(
             assert p.code_of_step(job, "signoff/signoff.pdf") == int(said)
         if system == "azure":
             assert ("##vso[task.complete result=SucceededWithIssues;]" in log) is said
+
+
+def test_gitlab_never_chains_an_install_step_with_and() -> None:
+    """A CI engineer's second look: ``apt-get update -qq && apt-get install …`` is one item,
+    and in an && list neither ``set -e`` nor the ERR trap sees the first command fail: a
+    mirror down and the job went on without chromium, while the README says any failure
+    before the kit is exit 2."""
+    text = (REPO / "examples" / "ci" / "gitlab-ci.yml").read_text(encoding="utf-8")
+    chained = [
+        line
+        for line in text.splitlines()
+        if "apt-get" in line and "&&" in line and not line.lstrip().startswith("#")
+    ]
+    assert chained == []
+    assert "    - apt-get update -qq\n" in text

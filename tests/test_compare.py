@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -1568,3 +1569,32 @@ def _mapping_view(folder: Path, name: str, rows: str) -> Any:
     path = folder / name
     path.write_bytes(("\ufeff" + head + rows).encode())
     return RunView(folder, "test", "ok", [], {}, "", "", mapping=read_mapping_csv(path, name))
+
+
+def test_an_environment_without_server_ips_yet_says_not_set(sample_copy: Path) -> None:
+    """A day-one cold read: ``compare`` said "Server-IP'er: test: 203.0.113.10; production: ."
+    for production without IPs yet. Each side's list is its own parameter, "ikke sat" when
+    empty."""
+    toml = sample_copy / "migration.toml"
+    text = toml.read_text(encoding="utf-8")
+    start = text.index("[environments.production]")
+    head, tail = text[:start], text[start:]
+    tail = re.sub(r"server_ips = \[[^\]]*\]", "server_ips = []", tail, count=1)
+    toml.write_text(head + tail, encoding="utf-8")
+    r = cli("compare", "--settings", str(toml), "--from-inputs", "--json")
+    found = [
+        f for f in json.loads(r.stdout)["findings"] if f["code"] == "COMPARE_SERVER_IPS_DIFFER"
+    ]
+    assert len(found) == 1 and found[0]["message"].endswith("; production: ikke sat."), found
+    assert found[0]["params"]["ips2"] == "not set"  # the parameter as the English says it
+
+
+def test_a_summary_line_is_cut_at_a_words_end() -> None:
+    """A day-one cold read: diff's summary cut a title mid-word ("dokumentationsområ"),
+    which read as a misspelling. A line too long ends at a word, marked "…"."""
+    from ngdpkit.cli import _clip
+
+    said = _clip("IP_DOCUMENTATION_RANGE (IP-adresse fra et dokumentationsområde)", 60)
+    assert said == "IP_DOCUMENTATION_RANGE (IP-adresse fra et…" and len(said) <= 60
+    assert _clip("x" * 80, 60) == "x" * 59 + "…"
+    assert _clip("kort", 60) == "kort"

@@ -492,3 +492,28 @@ def test_a_cell_naming_the_host_thousands_of_times_renders(sample_dir: Path) -> 
     cell = str(_host_cell(rule, f"{host}, " * 5_000 + "-EgressIpUrl"))
     assert cell.count(f'<span class="host">{host}</span>') == 5_000
     assert cell.endswith('<code class="cmd">-EgressIpUrl</code>')
+
+
+def test_the_push_pages_say_the_port_what_the_check_proves_and_no_refused_endpoint(
+    sample_dir: Path, sample_run_all: dict[str, Any]
+) -> None:
+    """An administrator's second look: the dispatcher page said "port 443" beside a rule for
+    :8443; it said server-check.ps1 checks the binding demands NgDP's certificate, when the
+    check proves only that a certificate is demanded (any the server trusts would pass); and
+    a push_base_url its own check refuses still gave the portal values endpoints."""
+    from types import SimpleNamespace
+
+    from ngdpkit.deliverables.portal import portal_registration
+    from ngdpkit.documents.signoff import _push_port
+
+    run_dir = next(f for f in sample_run_all["folders"] if f.parent.name == "production")
+    page = (run_dir / "signoff" / "dispatcher.html").read_text(encoding="utf-8")
+    assert "over HTTPS (port 443) på begge adresser" in page
+    assert "server-check.ps1 kontrollerer kun, at et klientcertifikat kræves, ikke hvilket" in page
+    assert "en-til-en-tilknytning" in page
+    endpoint = "https://wzpush.eksempel-kommune.dk:8443/api/MeMoV1/receipts?system-uuid=x"
+    assert _push_port(SimpleNamespace(receipt_endpoint=endpoint)) == 8443
+    prod = env_of(sample_dir, "production")
+    assert portal_registration(prod, contact_points=[], plan=None)["system"]["endpoints"]
+    refused = replace(prod, push_base_url="https://wzpush.eksempel-kommune.dk/a'b")
+    assert portal_registration(refused, contact_points=[], plan=None)["system"]["endpoints"] is None

@@ -741,6 +741,20 @@ def test_a_production_rehearsal_of_another_address_is_an_error(sample_dir: Path)
         "errors",
     )
     assert "does not count as the acceptance test (checklist step 8)" in found.text("en")
+    # its page says why it is not ready, and the question before it says where it goes
+    import io
+    from contextlib import redirect_stdout
+
+    from ngdpkit.rehearsal.flow import _acceptance_head, _confirm
+
+    head = str(_acceptance_head(settings, production, acc, "20261206T120000Z-rehearsal-x", None))
+    assert (
+        "ikke klar (sendt til en anden adresse end NgDP&#39;s – tæller ikke som accepttest)" in head
+    )
+    said = io.StringIO()
+    with redirect_stdout(said):
+        _confirm(production, settings, yes=True)
+    assert said.getvalue().startswith("This sends ONE letter to ngdp_api_url's address, not NgDP's")
     official = Acceptance("production", "ngdp")
     assert _ngdp_base(settings.environments["production"], official) is not None
     assert official.findings == []
@@ -759,3 +773,21 @@ def test_step_8_never_reads_a_simulator_rehearsal(sample_dir: Path, tmp_path: Pa
     assert newest is not None and newest.against == "simulator"
     assert latest_acceptance(folder.parent, against="ngdp") is None
     assert latest_acceptance(folder.parent, against="simulator") == newest
+
+
+def test_a_rehearsal_sent_elsewhere_never_hides_an_older_one_of_ngdp() -> None:
+    """A go-live day's second look: a failed rehearsal of NgDP, then one sent to a local
+    NgDP through ngdp_api_url, and step 8 read "færdig" on an older confirmation. The newest
+    rehearsal of NgDP itself is judged; one sent elsewhere only when there is no other."""
+    from types import SimpleNamespace
+
+    from ngdpkit import findings as F
+    from ngdpkit.run.neighbours import pick_acceptance
+
+    away = F.error("NGDP_API_URL_OVERRIDDEN", "x", "environments.production.ngdp_api_url")
+    local = SimpleNamespace(against="ngdp", findings=[away], status="errors")
+    failed = SimpleNamespace(against="ngdp", findings=[], status="errors")
+    practice = SimpleNamespace(against="simulator", findings=[], status="ok")
+    assert pick_acceptance([practice, local, failed], "ngdp") is failed
+    assert pick_acceptance([practice, local], "ngdp") is local
+    assert pick_acceptance([practice], "ngdp") is None

@@ -672,8 +672,13 @@ def _acceptance(
         )
     if acceptance.status == "ok":
         return StepEvidence("observed" if dispatcher_unchanged else "planned", where)
-    if acceptance.status != "errors":
-        return StepEvidence("none", words["acceptance_warnings"].format(where=where))
+    if acceptance.status != "errors":  # the letter went through; what was not seen (a push
+        # system's reply reaches WorkZone, not the kit) a person checks and confirms
+        return StepEvidence(
+            "planned",
+            words["acceptance_warnings"].format(where=where),
+            next_action=words["acceptance_warnings_next"],
+        )
     confirmed = [c.at for c in confirmations if c.environment == environment and c.step == 8]
     after = _stamp(where)  # when it started (its folder's name); it failed when it ended:
     # a confirmation given while it waited for the reply came before the failure
@@ -769,8 +774,9 @@ DETAILS = {
         "file_removals_next": "Portaladministratoren fjerner oversættelserne i portal-todo.xlsx i portalen; ret derefter kontaktpunktsfilen, og kør igen.",
         "unbound": "bekræftet ({who}), men bekræftelsen siger ikke, hvilke værdier den gjaldt for (den blev givet, før en kørsel havde dem); bekræft igen efter denne kørsel",
         "acceptance_elsewhere": "den seneste accepttest ({where}) gik til en anden adresse end NgDP's officielle (ngdp_api_url) og tæller ikke",
-        "acceptance_elsewhere_next": "Fjern ngdp_api_url fra miljøets indstillinger, og tag accepttesten igen mod NgDP.",
-        "acceptance_warnings": "den seneste accepttest ({where}) havde advarsler; kun en accepttest uden fejl og advarsler tæller",
+        "acceptance_elsewhere_next": "Tag accepttesten igen mod NgDP's officielle adresse, med indstillinger uden ngdp_api_url.",
+        "acceptance_warnings": "den seneste accepttest ({where}) havde advarsler (fx et svar, ngdpkit ikke kunne se); den tæller, når en person har bekræftet trinnet",
+        "acceptance_warnings_next": "Se advarslerne på accepttestens side; er brevet og svaret kommet frem på sagen i WorkZone, så bekræft trinnet med ngdpkit confirm --step 8.",
         "acceptance_failed": "den seneste accepttest ({where}) fejlede",
         "acceptance_failed_next": "Ret fundene fra accepttesten, og tag den igen; en bekræftelse givet før den fejlede, tæller ikke.",
     },
@@ -788,8 +794,9 @@ DETAILS = {
         "file_removals_next": "The portal administrator removes the translations in portal-todo.xlsx in the portal; then update the contact points file and run again.",
         "unbound": "confirmed ({who}), but not for which values (it was given before a run had them); confirm again after this run",
         "acceptance_elsewhere": "the latest acceptance test ({where}) went to another address than NgDP's official one (ngdp_api_url) and does not count",
-        "acceptance_elsewhere_next": "Remove ngdp_api_url from the environment's settings and take the acceptance test again against NgDP.",
-        "acceptance_warnings": "the latest acceptance test ({where}) had warnings; only an acceptance test without errors and warnings counts",
+        "acceptance_elsewhere_next": "Take the acceptance test again against NgDP's official address, with settings without ngdp_api_url.",
+        "acceptance_warnings": "the latest acceptance test ({where}) had warnings (such as a reply the kit could not see); it counts once a person has confirmed the step",
+        "acceptance_warnings_next": "Read the warnings on the acceptance test's page; once the letter and the reply have reached the case in WorkZone, confirm the step with ngdpkit confirm --step 8.",
         "acceptance_failed": "the latest acceptance test ({where}) failed",
         "acceptance_failed_next": "Fix the acceptance test's findings and take it again; a confirmation given before it failed does not count.",
     },

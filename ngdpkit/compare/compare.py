@@ -325,13 +325,18 @@ def _compare_system(left: Side, right: Side, found: list[Finding]) -> None:
             )
         )
     if set(left.server_ips) != set(right.server_ips):
+        # an environment without IPs yet said "production: ." (a day-one cold read): each
+        # side's list is its own parameter, "not set" when empty (said in Danish too)
         found.append(
             F.info(
                 "COMPARE_SERVER_IPS_DIFFER",
-                "Server IPs: {values}.",
+                "Server IPs: {a}: {ips}; {b}: {ips2}.",
                 KEY,
                 "server_ips",
-                values=f"{a}: {', '.join(left.server_ips)}; {b}: {', '.join(right.server_ips)}",
+                a=a,
+                ips=", ".join(left.server_ips) or "not set",
+                b=b,
+                ips2=", ".join(right.server_ips) or "not set",
             )
         )
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ..inputs.mapping import PlanEntry
 
-from ..checks.system import PushEndpoints, push_endpoints
+from ..checks.system import PushEndpoints, push_endpoints, usable_push_url
 from ..settings import Environment
 
 PORTAL_NOTES = {
@@ -117,8 +117,10 @@ def portal_registration(
 ) -> dict[str, Any]:
     """What to type into Administrativ Adgang, in the portal's order."""
     endpoints = None
-    if env.protocol == "REST_PUSH" and env.push_base_url:
-        endpoints = push_endpoints(env.push_base_url, env.system_id or "<systemid>")
+    # a push_base_url its own check refuses (PUSH_URL_INVALID) gives no endpoints to type in
+    # (an administrator's look: ".../a'b/api/MeMoV1/..." reached the portal values)
+    if env.protocol == "REST_PUSH" and usable_push_url(env.push_base_url, env.protocol):
+        endpoints = push_endpoints(env.push_base_url or "", env.system_id or "<systemid>")
     points = (
         contact_points
         if contact_points is not None

@@ -41,7 +41,7 @@ WORDS = {
 
 
 def render_diagram(env: Environment, *, organisation: str, language: str) -> str:
-    from ..checks.system import push_endpoints
+    from ..checks.system import push_endpoints, usable_push_url
     from .pages import render
 
     lang = "da" if language == "da" else "en"
@@ -59,8 +59,8 @@ def render_diagram(env: Environment, *, organisation: str, language: str) -> str
         y += 62
     push: dict[str, Any] | None = None
     bottom = y + 40
-    if env.protocol == "REST_PUSH" and env.push_base_url:
-        ends = push_endpoints(env.push_base_url, env.system_id or "<systemid>")
+    if env.protocol == "REST_PUSH" and usable_push_url(env.push_base_url, env.protocol):
+        ends = push_endpoints(env.push_base_url or "", env.system_id or "<systemid>")
         push = {
             "y": bottom + 10,
             "label": w["push"],

@@ -1208,7 +1208,9 @@ def dispatcher_fields(config: DispatcherConfig, lang: str) -> list[Markup]:
         out.append(
             fragment(
                 "list",
-                [t(lang, f"dispatcher_push_{i}") for i in range(1, 5)],
+                # the Push Service's own port (push_base_url's, 443 without one): "port 443"
+                # stood beside a rule for :8443 (an administrator's second look)
+                [t(lang, f"dispatcher_push_{i}", port=_push_port(push)) for i in range(1, 5)],
             )
         )
     return out
@@ -1290,6 +1292,16 @@ def render_checklist(
     return page(t(language, "checklist"), body, language=language, banners=banners, anchor=anchor)
 
 
+def _push_port(push: Any) -> int:
+    """The port NgDP calls the push endpoints on: the receipt endpoint's, 443 without one."""
+    from urllib.parse import urlsplit
+
+    try:
+        return urlsplit(push.receipt_endpoint).port or 443
+    except ValueError:
+        return 443
+
+
 def _host_cell(rule: FirewallRule, value: Any) -> Any:
     """A cell that names the rule's server, kept whole (``span.host``, like a GUID): the
     printed appendix broke ``wz-agent01-t`` at its hyphen. So is the destination's host name
@@ -1369,7 +1381,8 @@ def render_firewall(
     names = FIREWALL_HEADERS[lang]
     summary_rows = [
         (
-            host,
+            fragment("host", host),  # kept whole: "eksempel-⏎kommune.dk" copied as one word
+            # from the PDF (an administrator's second look)
             port,
             proto,
             direction,

@@ -900,7 +900,10 @@ def _wait_push(stand_in: Any, letter_uuid: str, deadline: float) -> bytes | None
 
 def _confirm(env: Environment, settings: Settings, *, yes: bool) -> None:
     reh = env.rehearsal
-    print("This sends ONE real letter through NgDP:")
+    if env.ngdp_api_url:  # not NgDP: said before the question (a go-live day's second look)
+        print("This sends ONE letter to ngdp_api_url's address, not NgDP's (no acceptance test):")
+    else:
+        print("This sends ONE real letter through NgDP:")
     print(
         f"  API:            {env.ngdp_api_url or official_api_url(env.kind)}"
         + (" (ngdp_api_url override)" if env.ngdp_api_url else "")
@@ -1188,7 +1191,9 @@ def _acceptance_head(
         ],
         t(lang, "status"),
         # A rehearsal against the local simulator proves the kit's side only: never "ready".
-        t(lang, "not_ready")
+        f"{t(lang, 'not_ready')} ({t(lang, 'elsewhere_rehearsal')})"
+        if not ok and _elsewhere(acc)
+        else t(lang, "not_ready")
         if not ok
         else t(lang, "local_rehearsal")
         if acc.against == "simulator"

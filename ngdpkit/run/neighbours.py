@@ -25,6 +25,7 @@ import datetime as dt
 import json
 import re
 import stat
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -195,17 +196,35 @@ def latest_acceptance(env_dir: Path, *, against: str | None = None) -> Acceptanc
         except ValueError:
             return None
     candidates = [p for p in _children(env_dir, "*-rehearsal-*") if not (p / LAB_MARK).exists()]
-    for path in sorted(candidates, key=lambda p: p.name, reverse=True):
-        found, _ = check_folder(path, environment=env_dir.name)
-        if found is None:
+
+    def views() -> Iterator[AcceptanceView]:
+        for path in sorted(candidates, key=lambda p: p.name, reverse=True):
+            found, _ = check_folder(path, environment=env_dir.name)
+            if found is None:
+                continue
+            try:
+                yield AcceptanceView.load(found)
+            except ValueError:
+                continue
+
+    picked: AcceptanceView | None = pick_acceptance(views(), against)
+    return picked
+
+
+def pick_acceptance(views: Iterable[Any], against: str) -> Any:
+    """Of acceptances newest first, the newest sent ``against`` that did not go where
+    ``ngdp_api_url`` pointed; else the newest that did (it says why it does not count), else
+    None. One sent elsewhere never hides an older one of NgDP itself (a go-live day's second
+    look: a failed rehearsal of NgDP, then one of a local NgDP, and step 8 read "færdig")."""
+    elsewhere = None
+    for view in views:
+        if view.against != against:
             continue
-        try:
-            view = AcceptanceView.load(found)
-        except ValueError:
+        if any(f.code == "NGDP_API_URL_OVERRIDDEN" for f in view.findings):
+            elsewhere = elsewhere or view
             continue
-        if view.against == against:
-            return view
-    return None
+        return view
+    return elsewhere
 
 
 def read_text_file(path: Path, *, limit: int) -> str | None:

@@ -40,6 +40,7 @@ def check_system(step: Step) -> SystemFacts:
         check_push_url,
         check_system_id,
         push_endpoints,
+        usable_push_url,
     )
 
     env = step.env
@@ -125,9 +126,9 @@ def check_system(step: Step) -> SystemFacts:
                 )
             ]
         )
-    endpoints = (
-        push_endpoints(env.push_base_url, env.system_id or "<systemid>")
-        if env.protocol == "REST_PUSH" and env.push_base_url
+    endpoints = (  # none from a push_base_url its own check refuses (PUSH_URL_INVALID)
+        push_endpoints(env.push_base_url or "", env.system_id or "<systemid>")
+        if env.protocol == "REST_PUSH" and usable_push_url(env.push_base_url, env.protocol)
         else None
     )
     system = SystemFacts(
