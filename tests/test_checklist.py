@@ -909,7 +909,7 @@ def test_step_8_counts_only_an_ok_rehearsal_of_ngdp_itself_and_a_later_failure_o
 
     failed, row = step_8(rehearsal("errors"), [word("2026-12-06T10:00:00Z")])
     assert failed.gap and "fejlede" in failed.detail and row.status != "done"
-    assert "en bekræftelse givet før den fejlede, tæller ikke" in row.next_action
+    assert "en bekræftelse fra før fejlen tæller ikke" in row.next_action
     # the person confirmed after the failure (runbook step 4's first letter went through)
     later, row = step_8(rehearsal("errors"), [word("2026-12-06T13:00:00Z")])
     assert not later.gap and row.status == "done"

@@ -481,7 +481,7 @@ def test_a_retired_subject_is_named_with_its_subject_not_as_the_whole_mailbox() 
     retired = {x.params["mid"]: x for x in m.findings if x.code == "MAILBOX_RETIRED"}
     one = retired["0100847"]
     assert one.params["subject"] == "6"
-    assert one.text("da").startswith("Postkassen 0100847, emne 6, er markeret udgår")
+    assert one.text("da").startswith("Emne 6 i postkassen 0100847 er markeret udgår")
     assert one.text("da").endswith("; postkassens øvrige emner berøres ikke.")
     assert "subject" not in retired["200"].params
     # a mailbox with one subject only has no "other subjects" (a signer's second look)
@@ -496,5 +496,5 @@ def test_a_retired_subject_is_named_with_its_subject_not_as_the_whole_mailbox() 
         export_label="e.xlsx",
     )
     (said,) = [x.text("da") for x in only.findings if x.code == "MAILBOX_RETIRED"]
-    assert said == "Postkassen 0300, emne 2, er markeret udgår (i eksporten) og flyttes ikke med."
+    assert said == "Emne 2 i postkassen 0300 er markeret udgår (i eksporten) og flyttes ikke med."
     assert retired["200"].text("da").startswith("Postkassen 200 er markeret udgår")

@@ -470,10 +470,10 @@ def test_a_mailbox_landing_apart_from_the_rest_of_its_unit_is_a_warning() -> Non
     assert f.text("da") == (
         "Postkassen 0100272:2 (Boligstøtte) i enheden 'Beskæftigelse' lander på "
         f"'Borgerservice' ({A}), mens 3 af enhedens 4 postkasser lander på "
-        f"'Beskæftigelse' ({B}): er postkassen flyttet til enheden, så flyt dens oversættelse "
-        "til enhedens kontaktpunkt i Administrativ Adgang og i kontaktpunktsfilen; er "
-        "tilknytningen rigtig, så skriv en beslutning for postkassen med det kontaktpunkts GUID (i "
-        "editoren eller beslutningsfilen)."
+        f"'Beskæftigelse' ({B}): er postkassen flyttet til denne enhed, så flyt dens "
+        "oversættelse til enhedens kontaktpunkt i Administrativ Adgang og i kontaktpunktsfilen; "
+        "er tilknytningen rigtig, så tilføj en beslutning for postkassen med GUID'en for "
+        f"'Borgerservice' ({A}) (i editoren eller i beslutningsfilen)."
     )
 
     # the consultant decides that it is right: the decision maps it, and nothing is said

@@ -444,7 +444,7 @@ def test_the_push_rule_says_it_is_open_to_any_source(sample_dir: Path) -> None:
     prod = env_of(sample_dir, "production")
     (rule,) = [r for r in firewall_rules(prod) if r["direction"] == "incoming"]
     assert str(firewall_word("da", rule["source_ip"])) == (
-        "ikke offentliggjort af NgDP: reglen skal tillade enhver afsender (hele internettet)"
+        "ikke offentliggjort af NgDP: reglen skal tillade enhver kilde (hele internettet)"
     )
     from ngdpkit.deliverables.firewall import FirewallRule
     from ngdpkit.documents.pages import Markup
@@ -453,7 +453,7 @@ def test_the_push_rule_says_it_is_open_to_any_source(sample_dir: Path) -> None:
     rows = [FirewallRule.of(r) for r in firewall_rules(prod)]
     page = render_firewall(rows, language="da", nav=Markup(""), banners=[], environment="prod")
     assert (
-        "<td>ikke offentliggjort af NgDP: reglen skal tillade enhver afsender (hele internettet)</td>"
+        "<td>ikke offentliggjort af NgDP: reglen skal tillade enhver kilde (hele internettet)</td>"
         in page
     )
     purpose = str(firewall_word("en", rule["purpose"]))
@@ -474,8 +474,7 @@ def test_the_firewall_summary_gives_the_push_rule_any_source(sample_dir: Path) -
     page = render_firewall(rows, language="da", nav=Markup(""), banners=[], environment="prod")
     summary = page.split("Bilag: firewall-ordren")[0]
     assert (
-        "<td>enhver afsender (hele internettet; NgDP offentliggør ikke sine adresser)</td>"
-        in summary
+        "<td>enhver kilde (hele internettet; NgDP offentliggør ikke sine adresser)</td>" in summary
     )
     assert "<td>NgDP</td>" not in summary
 
@@ -510,7 +509,7 @@ def test_the_push_pages_say_the_port_what_the_check_proves_and_no_refused_endpoi
     page = (run_dir / "signoff" / "dispatcher.html").read_text(encoding="utf-8")
     assert "over HTTPS (port 443) på begge adresser" in page
     assert "server-check.ps1 kontrollerer kun, at et klientcertifikat kræves, ikke hvilket" in page
-    assert "en-til-en-tilknytning" in page
+    assert "one-to-one mapping" in page
     endpoint = "https://wzpush.eksempel-kommune.dk:8443/api/MeMoV1/receipts?system-uuid=x"
     assert _push_port(SimpleNamespace(receipt_endpoint=endpoint)) == 8443
     prod = env_of(sample_dir, "production")

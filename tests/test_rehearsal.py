@@ -340,7 +340,7 @@ def test_against_ngdp_path_through_the_override(
     # in test an info, so that the rehearsal's own status stays what the flow saw
     [elsewhere] = [f for f in acc["findings"] if f["code"] == "NGDP_API_URL_OVERRIDDEN"]
     assert elsewhere["severity"] == "info" and sim.base_url in elsewhere["message"]
-    assert "tæller ikke som accepttesten (tjeklistens trin 8)" in elsewhere["message"]
+    assert "tæller ikke som accepttest (tjeklistens trin 8)" in elsewhere["message"]
     # its page and the console say it too: "Status klar" stood beside a checklist saying it
     # does not count (a signer's second look)
     page = (folder / "signoff" / "index.html").read_text(encoding="utf-8")

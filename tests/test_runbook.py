@@ -869,5 +869,5 @@ def test_the_drain_step_says_what_is_inferred() -> None:
     documentation does not say. The step says so, and to confirm it with KMD before."""
     from ngdpkit.documents.runbook import WORDS
 
-    assert "udledt: WorkZones dokumentation siger det ikke; bekræft med KMD" in WORDS["da"]["drain"]
+    assert "udledt – WorkZones dokumentation siger det ikke: afklar med KMD" in WORDS["da"]["drain"]
     assert "inferred: WorkZone's documentation does not say so" in WORDS["en"]["drain"]

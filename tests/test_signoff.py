@@ -360,7 +360,7 @@ def test_the_overview_lists_each_deliverable_with_its_sha256(sample_run: dict[st
     for name, digest in listed.items():
         assert hashlib.sha256((run_dir / name).read_bytes()).hexdigest().upper() == digest, name
     assert '<code class="cmd">Get-FileHash -Algorithm SHA256 .\\mailbox-mapping.xlsx</code>' in page
-    assert "kan du selv kontrollere den uden ngdpkit" in page
+    assert "kan selv kontrollere den uden ngdpkit" in page
     assert "enhver kan selv kontrollere dem med listen over filernes SHA-256" in page
 
 

@@ -99,7 +99,7 @@ NEXT = {
         "contact_points": {
             "to_do": "Opret kontaktpunkterne fra contact-point-plan.xlsx.",
             "blocked": "Ret kontaktpunktsfundene; portal-todo.xlsx viser oversættelserne at tilføje og fjerne.",
-            "not_verified": "Kør med --online, så kontaktpunkter og oversættelser læses i NgDP, eller bekræft trinnet med ngdpkit confirm --step 5, når portalen har kontaktpunkterne og oversættelserne i portal-todo.xlsx.",
+            "not_verified": "Kør med --online, så kontaktpunkter og oversættelser læses i NgDP, eller bekræft trinnet med ngdpkit confirm --step 5, når kontaktpunkterne og oversættelserne fra portal-todo.xlsx er oprettet i portalen.",
             "done": "Intet: kontaktpunkter og oversættelser er på plads i NgDP.",
         },
         "mapping": {
@@ -115,9 +115,9 @@ NEXT = {
             "done": "Intet.",
         },
         "acceptance": {
-            "to_do": "Kør ngdpkit rehearse --against ngdp (for produktion også --production), når trin 1–6 er færdige: helst før drejebogens trin 1.",
+            "to_do": "Kør ngdpkit rehearse --against ngdp (i produktionsmiljøet også med --production), når trin 1–6 er færdige: helst før drejebogens trin 1.",
             "blocked": "Ret fundene fra accepttesten og kør den igen.",
-            "not_verified": "Kør ngdpkit rehearse --against ngdp igen (for produktion også --production): dispatcherens værdier er ændret siden.",
+            "not_verified": "Kør ngdpkit rehearse --against ngdp igen (i produktionsmiljøet også med --production): dispatcherens værdier er ændret siden.",
             "done": "Intet: accepttesten mod NgDP er gennemført.",
         },
     },

@@ -82,7 +82,7 @@ WORDS: dict[str, dict[str, str]] = {
         "watch_title": "ngdpkit watch",
         "eboks_disable": "Deaktivér e-Boks-dispatcheren i WorkZone (Configurator → Process → Process dispatchers → e-Boks), så ingen nye breve lægges i dens kø.",
         "eboks_disable_done": "e-Boks-dispatcheren står som deaktiveret, og ingen nye breve kommer i dens kø.",
-        "drain": "Lad e-Boks-dispatcherens kø løbe tom: breve, der allerede ligger i den, sendes stadig gennem e-Boks (udledt: WorkZones dokumentation siger det ikke; bekræft med KMD før dagen, at en deaktiveret dispatcher sender sin kø færdig, og ellers hvordan køen tømmes).",
+        "drain": "Lad e-Boks-dispatcherens kø løbe tom: breve, der allerede ligger i den, sendes stadig gennem e-Boks (udledt – WorkZones dokumentation siger det ikke: afklar med KMD før idriftsættelsesdagen, om en deaktiveret dispatcher sender sin kø færdig, og hvis ikke, hvordan køen tømmes).",
         "drain_done": "Køen er tom (0 breve venter), før NgDP aktiveres.",
         "ngdp_enable": "Aktivér NgDP-dispatcheren i WorkZone med værdierne på siden »NgDP-dispatcher i WorkZone« i denne kørsel{guid}.",
         "ngdp_enable_guid": " (ContactPointGuid {guid})",
