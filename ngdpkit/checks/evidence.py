@@ -663,8 +663,10 @@ def _acceptance(
     the reply never came back). A rehearsal that failed after the step's newest
     confirmation is what the kit saw last: no confirmation makes the step done then (the
     same cold run: ``confirm --step 8`` after a failed rehearsal said "alle trin færdige")."""
+    from ..inputs.acceptance import sent_elsewhere
+
     where = acceptance.folder.path.name
-    if any(f.code == "NGDP_API_URL_OVERRIDDEN" for f in acceptance.findings):
+    if sent_elsewhere(acceptance.findings):
         return StepEvidence(
             "none",
             words["acceptance_elsewhere"].format(where=where),

@@ -6,6 +6,7 @@ file's order; one reader for all three."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,6 +54,16 @@ class AcceptanceRecord:
         if record.against not in ("simulator", "ngdp"):
             raise ValueError("against is neither simulator nor ngdp")
         return record
+
+
+OVERRIDDEN = "NGDP_API_URL_OVERRIDDEN"
+
+
+def sent_elsewhere(findings: Iterable[Finding]) -> bool:
+    """Whether a rehearsal ``--against ngdp`` went where ``ngdp_api_url`` pointed, not to
+    NgDP (its findings say so): it never counts as the acceptance test (checklist step 8),
+    and its page and console say why."""
+    return any(f.code == OVERRIDDEN for f in findings)
 
 
 def _register_hooks() -> None:

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..inputs.acceptance import AcceptanceRecord
+from ..inputs.acceptance import AcceptanceRecord, sent_elsewhere
 from ..settings import LAB_MARK
 from .audit import AUDIT, SEALED, TRAIL_LIMIT, verify
 
@@ -124,13 +124,15 @@ def _children(folder: Path, pattern: str) -> list[Path]:
         return []
 
 
+def _rehearsals(env_dir: Path) -> list[Path]:
+    """An environment's rehearsal folders; one written from a JupyterLab session (marked not
+    for sign-off) never counts, wherever it lies."""
+    return [p for p in _children(env_dir, "*-rehearsal-*") if not (p / LAB_MARK).exists()]
+
+
 def latest_rehearsal(env_dir: Path) -> Verified | None:
-    """The newest rehearsal folder of an environment that verifies; one written from a
-    JupyterLab session (marked not for sign-off) never counts, wherever it lies."""
-    return newest(
-        [p for p in _children(env_dir, "*-rehearsal-*") if not (p / LAB_MARK).exists()],
-        environment=env_dir.name,
-    )
+    """The newest rehearsal folder of an environment that verifies (:func:`_rehearsals`)."""
+    return newest(_rehearsals(env_dir), environment=env_dir.name)
 
 
 def latest_comparison(out: Path) -> Verified | None:
@@ -195,10 +197,9 @@ def latest_acceptance(env_dir: Path, *, against: str | None = None) -> Acceptanc
             return AcceptanceView.load(folder)
         except ValueError:
             return None
-    candidates = [p for p in _children(env_dir, "*-rehearsal-*") if not (p / LAB_MARK).exists()]
 
     def views() -> Iterator[AcceptanceView]:
-        for path in sorted(candidates, key=lambda p: p.name, reverse=True):
+        for path in sorted(_rehearsals(env_dir), key=lambda p: p.name, reverse=True):
             found, _ = check_folder(path, environment=env_dir.name)
             if found is None:
                 continue
@@ -220,7 +221,7 @@ def pick_acceptance(views: Iterable[Any], against: str) -> Any:
     for view in views:
         if view.against != against:
             continue
-        if any(f.code == "NGDP_API_URL_OVERRIDDEN" for f in view.findings):
+        if sent_elsewhere(view.findings):
             elsewhere = elsewhere or view
             continue
         return view
