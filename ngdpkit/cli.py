@@ -1326,7 +1326,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     for r in result.rows:
         b, h = r.blocking, r.rehearsal
         holding = f"step {b.step} {b.status.replace('_', ' ')}, {b.days} d" if b else ""
-        rehearsal = f"{h.status} ({h.against})" if h else ""
+        rehearsal = f"{h.status} ({'elsewhere' if h.elsewhere else h.against})" if h else ""
         c = r.comparison  # the newest comparison's outcome; "(old)": of an older run
         compared = (
             f"{c.status}{'' if c.current or c.status == 'unreadable' else ' (old)'}" if c else ""

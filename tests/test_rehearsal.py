@@ -347,6 +347,18 @@ def test_against_ngdp_path_through_the_override(
     assert "sendt til en anden adresse end NgDP&#39;s – tæller ikke som accepttest" in page
     said = r.stdout + r.stderr
     assert "(sendt til en anden adresse end NgDP's – tæller ikke som accepttest) →" in said
+    # status shows the rehearsal step 8 judges, said as sent elsewhere, even after a newer
+    # simulator rehearsal ("ok (simulator)" stood beside a step 8 about NgDP's: a go-live day)
+    import datetime as dt
+
+    from ngdpkit.compare.status import _rehearsal
+    from ngdpkit.inputs.typed import unstructure
+
+    code, practice = rehearse(d / "migration.toml", "test", progress=lambda line: None)
+    assert code == 0 and practice is not None and practice.name > folder.name
+    shown = _rehearsal(folder.parent, dt.UTC)
+    assert shown is not None and (shown.folder, shown.against) == (folder.name, "ngdp")
+    assert shown.elsewhere and unstructure(shown)["elsewhere"] is True
 
 
 def test_simulate_command_prints_url_and_ca(sample_copy: Path) -> None:

@@ -83,6 +83,25 @@ class RehearsalResult:
     status: str
     date: str | None
     anchor: str
+    elsewhere: bool = False  # against ngdp, but sent where ngdp_api_url pointed: never counts
+
+
+def _register_hooks() -> None:
+    """``elsewhere`` is written only when true: a status listing's JSON keeps the keys it
+    had for every rehearsal that was not sent to an overridden address."""
+    from cattrs.gen import make_dict_unstructure_fn, override
+
+    from ..inputs.typed import converter
+
+    converter.register_unstructure_hook(
+        RehearsalResult,
+        make_dict_unstructure_fn(
+            RehearsalResult, converter, elsewhere=override(omit_if_default=True)
+        ),
+    )
+
+
+_register_hooks()
 
 
 @dataclass(frozen=True)
@@ -250,18 +269,26 @@ def _blocking(
 
 
 def _rehearsal(env_dir: Path, tz: Any) -> RehearsalResult | None:
-    from ..run.neighbours import AcceptanceView, latest_rehearsal
+    """The rehearsal checklist step 8 judges (the newest of NgDP itself, else the newest sent
+    elsewhere), else the newest of any kind: "ok (simulator)" stood beside a step 8 saying
+    the newest rehearsal of NgDP failed (a go-live day's second look)."""
+    from ..inputs.acceptance import sent_elsewhere
+    from ..run.neighbours import AcceptanceView, latest_acceptance, latest_rehearsal
 
-    folder = latest_rehearsal(env_dir)
+    judged = latest_acceptance(env_dir, against="ngdp")
+    folder = judged.folder if judged is not None else latest_rehearsal(env_dir)
     if folder is None:
         return None
     when = _stamp(folder.path.name)
     date = when.astimezone(tz).isoformat(timespec="seconds") if when else None
     try:
-        view = AcceptanceView.load(folder)
+        view = judged or AcceptanceView.load(folder)
     except ValueError:
         return RehearsalResult(folder.path.name, "?", "unreadable", date, folder.anchor)
-    return RehearsalResult(folder.path.name, view.against, view.status, date, folder.anchor)
+    elsewhere = view.against == "ngdp" and sent_elsewhere(view.findings)
+    return RehearsalResult(
+        folder.path.name, view.against, view.status, date, folder.anchor, elsewhere
+    )
 
 
 def row_of(

@@ -88,6 +88,8 @@ def _rehearsal(r: StatusRow, language: str) -> str | Markup:
     if h is None:
         return t(language, "status_no_rehearsal")
     against = t(language, "local_rehearsal") if h.against == "simulator" else "NgDP"
+    if h.elsewhere:
+        against = t(language, "elsewhere_rehearsal")
     word = status_word(language, h.status) if h.status in STATUS_SEVERITY else h.status
     return fragment("titled", f"{word} ({against})", _when(h.date, language))
 
