@@ -165,9 +165,11 @@ DOCS: dict[str, KeyDoc] = {
     ),
     "Environment.server_ips": KeyDoc(
         "De offentlige udgående IP'er (eller CIDR-områder) for web- og agentserverne, som de "
-        "registreres i Administrativ Adgang.",
+        "registreres i Administrativ Adgang; [] indtil de kendes (så har firewall-reglerne "
+        "ingen kilde endnu: PENDING_SERVER_IPS).",
         "The public egress IPs (or CIDR ranges) of the web and agent servers, as registered "
-        "in Administrativ Adgang.",
+        "in Administrativ Adgang; [] until they are known (the firewall rules then have no "
+        "source yet: PENDING_SERVER_IPS).",
         '["203.0.113.10"]',
     ),
     "Environment.rehearsal": KeyDoc(
