@@ -851,28 +851,21 @@ def cmd_confirm(args: argparse.Namespace) -> int:
                 "this confirmation will not count for step 7 until it is given after a run"
             )
     title = STEPS[settings.language if settings.language in STEPS else "en"][KEYS[args.step - 1]]
-    bound = ""  # what the confirmation will stand for, asked with it (a go-live day's second
+    # what a confirmation of steps 5, 6 and 7 stands for, asked with it (a go-live day's second
     # look: the question named the step, and what it binds to came only after the answer)
-    if args.step in (5, 6) and values:
-        bound = f", for the {'contact points and translations' if args.step == 5 else 'mapping'} of run {about}"
-    elif args.step == 7 and values:
-        bound = ", for the dispatcher values of the latest run"
+    what = BOUND_TO.get(args.step, "") if values else ""
+    of = f"of run {about}" if args.step in (5, 6) else "of the latest run"
+    bound = f", for the {what} {of}" if what else ""
     _ask_at_a_terminal(f"{args.env}: step {args.step} ({title}), done by {args.by}{bound}")
     record = append_confirmation(
         path, environment=args.env, step=args.step, by=args.by, note=args.note, values=values
     )
     when = local_time(record.at, settings.language)
     print(f"{args.env}: step {args.step} ({title}) confirmed by {record.by} at {when}")
-    if args.step in (5, 6) and values:
-        # which values it now stands for, said (an attacker's look: it bound to whichever
-        # run was latest, a nightly one maybe, and said nothing of it)
-        what = "contact points and translations" if args.step == 5 else "mapping"
-        print(f"for the {what} of run {about}: a later run with other {what} asks to confirm again")
-    if args.step == 7 and values:  # as for steps 5 and 6 (a go-live day: only they said it)
-        print(
-            "for the dispatcher values of the latest run: a later run with other values asks"
-            " to confirm again"
-        )
+    if what:  # which values it now stands for, said (an attacker's look: it bound to whichever
+        # run was latest, a nightly one maybe, and said nothing of it; step 7 said nothing)
+        other = "values" if args.step == 7 else what
+        print(f"for the {what} {of}: a later run with other {other} asks to confirm again")
     blocked = _blocked_in_latest_run(settings, args.env, args.step)
     if blocked:  # recorded, but a blocked step stays blocked (a consultant's cold run)
         print(
@@ -889,6 +882,10 @@ def cmd_confirm(args: argparse.Namespace) -> int:
         return 1
     print(f"recorded in {settings.rel(path)} ({record.hash[:12]}…); the next run shows it")
     return 0
+
+
+# what a confirmation of a valued step is bound to, as ``confirm`` says it
+BOUND_TO = {5: "contact points and translations", 6: "mapping", 7: "dispatcher values"}
 
 
 def _ask_at_a_terminal(what: str) -> None:
