@@ -1114,6 +1114,50 @@ def test_two_environments_lines_are_relayed_whole() -> None:
     ][:3]
 
 
+def test_an_environments_closing_lines_are_relayed_together() -> None:
+    """CI saw production's progress between test's summary and its "Drejebogens trin 1":
+    each line was relayed as it came. A child's summary, its errors and the runbook's verdict
+    come as one marked line, and the parent says them one after another."""
+    import io
+    import threading
+    import time
+    from types import SimpleNamespace
+
+    from ngdpkit.run.lines import TOGETHER_MARK
+    from ngdpkit.run.parent import Children
+
+    out: list[str] = []
+
+    def slow_print(line: str) -> None:
+        out.append(line)
+        time.sleep(0.0005)
+
+    closing = [
+        "test: 4 advarsler → x",
+        "  fejl CERT_EXPIRED: udløbet",
+        "test: Drejebogens trin 1: Vent",
+    ]
+    text = {
+        "test": "".join(f"{i}\n" for i in range(50))
+        + TOGETHER_MARK + json.dumps(closing, ensure_ascii=False) + "\n"
+        + TOGETHER_MARK + "[not json\n",
+        "production": "".join(f"{i}\n" for i in range(400)),
+    }  # fmt: skip
+    children = Children(None, ["test", "production"], Path("."), False, False, None, slow_print)  # type: ignore[arg-type]
+    pumps = [
+        threading.Thread(target=children.pump, args=(n, SimpleNamespace(stdout=io.StringIO(t))))
+        for n, t in text.items()
+    ]
+    for pump in pumps:
+        pump.start()
+    for pump in pumps:
+        pump.join()
+    at = out.index(closing[0])
+    assert out[at : at + 3] == [closing[0], "[test]   fejl CERT_EXPIRED: udløbet", closing[2]]
+    assert f"[test] {TOGETHER_MARK}[not json" in out  # a broken one is said as it came
+    assert len(out) == 50 + 3 + 1 + 400
+
+
 def test_what_the_install_script_needs_is_said_by_the_check(
     tmp_path: Path, sample_dir: Path
 ) -> None:

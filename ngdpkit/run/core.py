@@ -63,6 +63,13 @@ class RunCore:
     def log(self, text: str) -> None:
         print(text, flush=True)
 
+    def log_together(self, lines: list[str]) -> None:
+        """``lines`` said one after another: with two environments, the other child's progress
+        came between production's summary and its "Drejebogens trin 1" (CI saw it)."""
+        from .lines import together
+
+        print(together(lines), flush=True)
+
     def step_file(self, name: str) -> StepFile:
         """A step file, read once: it is final when its notebook has finished. Read on the
         thread that records a finished notebook while the render-ahead thread may ask too:

@@ -317,12 +317,8 @@ def run_opened(r: EnvironmentRun) -> int:
         return code
     if code != 3:  # a notebook that crashed leaves its folder out of LATEST
         r.folder.mark_latest()
-    r.log(r.summary())
-    for line in r.error_lines():
-        r.log(line)
     gate = r.gate_line()
-    if gate:
-        r.log(gate)
+    r.log_together([r.summary(), *r.error_lines(), *([gate] if gate else [])])
     return code
 
 

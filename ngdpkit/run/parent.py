@@ -27,6 +27,7 @@ from ..settings import Settings, load_settings
 from .child import CHILD_MARK, default_out, go_lines
 from .folder import INTERRUPTED, writable_out
 from .kernels import interrupts_ignored
+from .lines import TOGETHER_MARK, apart
 from .preflight import collect_secrets, preflight, reuse_findings, wanted
 
 
@@ -201,10 +202,20 @@ class Children:
                 self.folders[name] = Path(line[len(CHILD_MARK) :])
             elif "Kernel is running over TCP without encryption" in line:
                 continue  # ipykernel's notice about its loopback transport: noise for a consultant
-            elif len(self.chosen) > 1 and not line.startswith(f"{name}: "):
-                self.echo(f"[{name}] {line}")
-            else:  # one environment, or a line that names its own ("production: 4 advarsler …")
-                self.echo(line)
+            elif line.startswith(TOGETHER_MARK):
+                together = [self.named(name, x) for x in apart(line)]
+                with self._said:
+                    for x in together:
+                        self._echo(x)
+            else:
+                self.echo(self.named(name, line))
+
+    def named(self, name: str, line: str) -> str:
+        """``line`` as the console shows it: marked with its environment when there are two,
+        unless it names its own ("production: 4 advarsler …")."""
+        if len(self.chosen) > 1 and not line.startswith(f"{name}: "):
+            return f"[{name}] {line}"
+        return line
 
     def start(
         self,
