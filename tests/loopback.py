@@ -93,3 +93,14 @@ class LoopbackServer(http.server.ThreadingHTTPServer):
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def refused_port() -> socket.socket:
+    """A socket bound to a port of 127.0.0.1 and never listening, for a test that needs "a
+    port nobody listens on": a connection to it is refused for as long as the test holds it
+    (``with refused_port() as s: port = s.getsockname()[1]; …``). A port that was only free a
+    moment ago (bound, then closed) could meanwhile be taken by another process of the suite,
+    such as a kernel of a run on another xdist worker, and the test would then be answered."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    return s

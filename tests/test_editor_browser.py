@@ -14,7 +14,6 @@ import os
 import re
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -50,10 +49,19 @@ def chromium() -> str:
     return found
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def server_port(runtime: Path) -> int | None:
+    """The port JupyterLab listens on, from the server file it writes once it listens (None
+    before). It is started with ``--port=0`` and picks the port itself: a port the test found
+    free and handed over could be taken by another process of the suite (a kernel of another
+    xdist worker) while JupyterLab was starting, and with no retries it then ended."""
+    import json
+
+    for info in runtime.glob("jpserver-*.json"):
+        try:
+            return int(json.loads(info.read_text(encoding="utf-8"))["port"])
+        except (OSError, ValueError, KeyError):
+            return None  # being written
+    return None
 
 
 @pytest.fixture
@@ -72,7 +80,7 @@ def lab(tmp_path: Path, sample_copy: Path) -> Iterator[dict[str, Any]]:
         target = home / "lab-settings" / "@jupyterlab" / f"{name}.jupyterlab-settings"
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(value, encoding="utf-8")
-    port, token = free_port(), secrets.token_hex(16)
+    token = secrets.token_hex(16)
     env = {
         **os.environ,
         "NGDPKIT_SETTINGS": str(settings),
@@ -91,7 +99,7 @@ def lab(tmp_path: Path, sample_copy: Path) -> Iterator[dict[str, Any]]:
         "lab",
         "--no-browser",
         "--ServerApp.ip=127.0.0.1",
-        f"--port={port}",
+        "--port=0",
         "--ServerApp.port_retries=0",
         f"--ServerApp.token={token}",
         f"--ServerApp.root_dir={notebooks}",
@@ -112,11 +120,14 @@ def lab(tmp_path: Path, sample_copy: Path) -> Iterator[dict[str, Any]]:
         start_new_session=True,
     )
     try:
-        url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
         while True:
             assert server.poll() is None, (tmp_path / "jupyter.log").read_text()
+            port = server_port(home / "runtime")
+            url = f"http://127.0.0.1:{port}"
             try:
+                if port is None:
+                    raise OSError("JupyterLab has not said its port yet")
                 with urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2):
                     break
             except OSError:

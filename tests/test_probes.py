@@ -15,7 +15,7 @@ import pytest
 import trustme
 
 from ngdpkit.checks.probes import Probe, client_tls_context, run_probe, run_probes
-from tests.loopback import LoopbackServer
+from tests.loopback import LoopbackServer, refused_port
 
 
 def loopback(host: str) -> list[str]:
@@ -219,12 +219,15 @@ def test_ngdp_refusal_is_explained(ca: trustme.CA, serve: Any) -> None:
 
 
 def test_refused_connection_and_dns_and_unexpected_ip() -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
+    with refused_port() as sock:  # held: nobody else can take it meanwhile
         port = sock.getsockname()[1]
-    assert probe(
-        f"https://localhost:{port}/", timeout=2, verify=True, client_ctx=None, authorization=None
-    ) == [("NET_UNREACHABLE", "error")]
+        assert probe(
+            f"https://localhost:{port}/",
+            timeout=2,
+            verify=True,
+            client_ctx=None,
+            authorization=None,
+        ) == [("NET_UNREACHABLE", "error")]
 
     def failing(host: str) -> list[str]:
         raise socket.gaierror("Name or service not known")
@@ -288,15 +291,14 @@ def test_https_proxy_is_honoured(
     assert (
         probe(s.url(), timeout=5, verify=verify_ctx(ca), client_ctx=None, authorization=None) == []
     )
-    with socket.socket() as sock:  # a proxy address where nothing listens
-        sock.bind(("127.0.0.1", 0))
+    with refused_port() as sock:  # a proxy address where nothing listens (held meanwhile)
         dead = sock.getsockname()[1]
-    monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{dead}")
-    monkeypatch.delenv("NO_PROXY", raising=False)
-    monkeypatch.delenv("no_proxy", raising=False)
-    assert probe(
-        s.url(), timeout=5, verify=verify_ctx(ca), client_ctx=None, authorization=None
-    ) == [("NET_UNREACHABLE", "error")]
+        monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{dead}")
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        assert probe(
+            s.url(), timeout=5, verify=verify_ctx(ca), client_ctx=None, authorization=None
+        ) == [("NET_UNREACHABLE", "error")]
 
 
 @pytest.mark.parametrize("tls13", [True, False])

@@ -124,12 +124,11 @@ def test_a_trickling_service_is_abandoned_at_the_deadline(
 
 
 def test_no_service_there_is_no_connection() -> None:
-    import socket
+    from tests.loopback import refused_port
 
-    with socket.socket() as s:  # a port that was free a moment ago: nobody listens
-        s.bind(("127.0.0.1", 0))
+    with refused_port() as s:  # bound, never listening, held: nobody listens
         port = s.getsockname()[1]
-    assert stamp(f"http://127.0.0.1:{port}/")[0].failure == "no connection"
+        assert stamp(f"http://127.0.0.1:{port}/")[0].failure == "no connection"
 
 
 def test_a_refusal_without_a_token_is_a_refusal(

@@ -272,22 +272,21 @@ def test_a_refused_header_stops_the_watch_and_is_never_printed(
 
 
 def test_a_network_failure_is_one_line_without_a_secret(sample_dir: Path, tmp_path: Path) -> None:
-    import socket
+    from tests.loopback import refused_port
 
     sample = copy_sample(sample_dir, tmp_path)
-    with socket.socket() as s:  # a port nobody listens on
-        s.bind(("127.0.0.1", 0))
+    with refused_port() as s:  # a port nobody listens on, held until both watches are done
         port = s.getsockname()[1]
-    toml = sample / "migration.toml"
-    toml.write_text(
-        toml.read_text("utf-8").replace(
-            "[environments.test]\n",
-            f'[environments.test]\nngdp_api_url = "https://127.0.0.1:{port}/apis/v1"\n',
-        ),
-        encoding="utf-8",
-    )
-    r = watch(sample)
-    code, data = watch_json(sample)
+        toml = sample / "migration.toml"
+        toml.write_text(
+            toml.read_text("utf-8").replace(
+                "[environments.test]\n",
+                f'[environments.test]\nngdp_api_url = "https://127.0.0.1:{port}/apis/v1"\n',
+            ),
+            encoding="utf-8",
+        )
+        r = watch(sample)
+        code, data = watch_json(sample)
     (refused,) = by_code(data, "WATCH_READ_REFUSED")
     assert code == 0 and r.returncode == 0 and r.stderr == ""
     assert "NgDP blev ikke nået for /memos/" in refused["message"]
