@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from . import __version__
 from .errors import InputError, NgdpkitError
 from .findings import local_time, with_plurals
-from .redact import ci_inert, one_line, terminal_text
+from .redact import ci_inert, hide_cpr_words, one_line, terminal_text
 
 if TYPE_CHECKING:
     from .settings import Environment, Settings
@@ -67,7 +67,9 @@ class _Once(argparse.Action):
     def __call__(self, parser: Any, namespace: Any, values: Any, option: Any = None) -> None:
         given = namespace.__dict__.setdefault("_given_once", {})
         if self.dest in given:  # a default is no giving: only what the command line said
-            before, now = str(given[self.dest]), str(values)
+            from .redact import hide_cpr  # a name or note holding one (an attacker's look)
+
+            before, now = hide_cpr(str(given[self.dest])), hide_cpr(str(values))
             parser.error(f"{option} is given twice ({before!r} and {now!r}): give it once")
         given[self.dest] = values
         setattr(namespace, self.dest, values)
@@ -564,7 +566,9 @@ def print_findings_table(
         where = f" [{place}]" if place else ""
         # one line per finding: a value it quotes (a certificate's name in a library's
         # error) may hold a line end, which would start a line of its own choosing
-        print(f"  {severity(f['severity'])} {f['code']:<32} {one_line(f['message'] + where)}")
+        # and a CPR-shaped number in a mailbox's or a unit's name is not repeated (CPR_IN_TEXT)
+        said = hide_cpr_words(one_line(f["message"] + where))
+        print(f"  {severity(f['severity'])} {f['code']:<32} {said}")
     if skipped:
         n = len(skipped)
         print(f"  {severity('info')} {'NET_SKIPPED':<32} " + t(lang, "table_skipped", n=n))
@@ -662,16 +666,23 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     from .documents.signature_check import is_pdf
     from .run.audit import verify, verify_bundle
 
+    expect_hash = args.expect_hash
+    if expect_hash is not None:
+        refused = _expect_hash_refusal(expect_hash)
+        if refused:  # bad input, before anything is verified (not a folder that does not match)
+            _err(refused)
+            return 2
+        expect_hash = expect_hash.strip()
     target = _named_run(args.target)  # runs/<env>/LATEST: the run it names
     if not target.exists():
         _err(f"{args.target}: not found")
         return 2
     if is_pdf(target):  # signoff.pdf on its own: its signatures, and no trail to check
-        return _audit_verify_pdf(target, expect_hash=args.expect_hash)
+        return _audit_verify_pdf(target, expect_hash=expect_hash)
     if target.is_file() and target.suffix.lower() == ".zip":  # a support bundle, as it came
-        verdict = verify_bundle(target, expect_hash=args.expect_hash)
+        verdict = verify_bundle(target, expect_hash=expect_hash)
     else:
-        verdict = verify(target, expect_hash=args.expect_hash)
+        verdict = verify(target, expect_hash=expect_hash)
     for note in verdict.notes:
         print(one_line(note))  # a file name planted in the folder may hold a line end
     if verdict.ok:
@@ -680,6 +691,24 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     for problem in verdict.problems:
         print(f"NOT INTACT: {one_line(problem)}")
     return 1
+
+
+ANCHOR_TEXT = re.compile(r"[0-9a-fA-F]{64}")
+
+
+def _expect_hash_refusal(value: str) -> str:
+    """Why ``--expect-hash`` is not an anchor ("" when it is): the anchor is 64 hexadecimal
+    digits (surrounding spaces and upper case are fine). An empty value (a script's unset
+    $ANCHOR) checked nothing and exited 0; a short or prefixed one read as "the anchor
+    printed on the signed document no longer matches this folder" (an auditor's look)."""
+    text = value.strip()
+    if ANCHOR_TEXT.fullmatch(text):
+        return ""
+    given = f"{one_line(text)[:80]!r} ({len(text)} characters)" if text else "an empty value"
+    return (
+        "--expect-hash expects the anchor printed on the signed document, 64 hexadecimal "
+        f"digits (0-9, a-f), and got {given}: nothing was verified"
+    )
 
 
 def _audit_verify_pdf(pdf: Path, *, expect_hash: str | None) -> int:
@@ -821,6 +850,7 @@ def cmd_confirm(args: argparse.Namespace) -> int:
     """One hash-chained line in confirmations.jsonl beside the settings file (§12.2)."""
     from .checks.evidence import append_confirmation, confirmations_path
     from .deliverables.checklist import KEYS, STEPS
+    from .deliverables.commands import is_placeholder
     from .settings import load_settings
 
     settings = load_settings(args.settings)
@@ -828,6 +858,11 @@ def cmd_confirm(args: argparse.Namespace) -> int:
     if args.step not in range(1, len(KEYS) + 1):
         raise InputError(f"--step {args.step}: the checklist has steps 1 to {len(KEYS)}")
     _no_secret_in_confirmation(settings, env, by=args.by, note=args.note)
+    if is_placeholder(args.by):  # the pages' --by "<dit navn>", copied as it stood
+        raise InputError(
+            "--by: write the name of the person who did the step in place of"
+            f" {one_line(args.by.strip())[:40]}; nothing was recorded"
+        )
     path = confirmations_path(settings.path)
     values = ""
     if args.step in (5, 6):  # the portal's or WorkZone's values: those of the latest run
@@ -907,14 +942,21 @@ def _ask_at_a_terminal(what: str) -> None:
 def _no_secret_in_confirmation(settings: Settings, env: Environment, *, by: str, note: str) -> None:
     """A name or note that holds a secret of the settings is refused before it is written:
     ``confirmations.jsonl`` is an input of every later run, which would then stub its own
-    pages, and the console echoed it (an attacker's look found both)."""
+    pages, and the console echoed it (an attacker's look found both). So is one that holds a
+    CPR-shaped number (a DPO's review), named by its option, never echoed."""
     import re
 
-    from .redact import redact
+    from .redact import holds_cpr, redact
     from .run.scan import environment_secrets
 
     environment_secrets(settings, env)  # every secret this process can read, registered
     for flag, text in (("--by", by), ("--note", note)):
+        if holds_cpr(text):  # personal data, in a file that can never be corrected
+            raise InputError(
+                f"{flag} holds a CPR-shaped number: confirmations.jsonl is append-only and"
+                " cannot be corrected, and a CPR number does not belong in it; give a name or"
+                " initials and what was done; nothing was recorded"
+            )
         hidden = redact(text)
         if hidden != text:
             names = sorted(set(re.findall(r"\[hidden: ([^\]]+)\]", hidden))) or ["a secret"]

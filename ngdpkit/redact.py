@@ -527,3 +527,48 @@ def environ_without_secrets(environ: dict[str, str] | None = None) -> dict[str, 
     secrets = registered()
     parts = [p for values in secrets.values() for p in values if len(p) >= 4]
     return {k: v for k, v in source.items() if k not in secrets and not any(p in v for p in parts)}
+
+
+# CPR numbers: personal data, not secrets (the customer's export and settings hold them by
+# mistake, and the kit never registers them). A CPR number is a day, a month (either may end
+# in a dot), two digits of a year and four digits, with or without a hyphen, a dash, a minus
+# sign or a space between, standing alone (a mailbox ID has seven digits, a CVR eight). CPR hides one
+# in a text (a finding's words, a support bundle's facts); CPR_SEEN looks for one in a file's
+# text between word boundaries (a hash's hex holds digit runs, never one standing alone).
+HIDDEN_CPR = "CPR-nummer udeladt"
+CPR_BODY = (
+    r"(?:0[1-9]|[12][0-9]|3[01])\.?(?:0[1-9]|1[0-2])\.?[0-9]{2}"
+    r"[ \u00a0]?[-\u2010-\u2015\u2212]?[ \u00a0]?[0-9]{4}"
+)
+CPR = re.compile(rf"(?<![0-9]){CPR_BODY}(?![0-9])")
+CPR_SEEN = re.compile(rf"(?<![.,])\b{CPR_BODY}\b")
+# one in brackets is hidden with them: "Værgemål (010170-1299)" is "Værgemål (CPR-nummer udeladt)"
+_CPR_IN_NAME = re.compile(rf"\(\s*{CPR.pattern}\s*\)|{CPR.pattern}")
+
+
+def holds_cpr(text: str) -> bool:
+    """Whether ``text`` holds a CPR-shaped number (:data:`CPR`)."""
+    return bool(CPR.search(text))
+
+
+def hide_cpr_words(text: str) -> str:
+    """``text`` with each CPR-shaped number that stands as a word of its own (:data:`CPR_SEEN`)
+    replaced by :data:`HIDDEN_CPR`: for the console and a CI log, where a finding names a
+    mailbox or a unit as the export spells it ("Postkassen 0999001 (Ny postkasse 010170-1231)
+    er ikke tilknyttet"), while a hash's or a folder's digits stay as they are."""
+    return CPR_SEEN.sub(HIDDEN_CPR, text)
+
+
+def hide_cpr(text: str) -> str:
+    """``text`` with each CPR-shaped number replaced by :data:`HIDDEN_CPR`."""
+    return CPR.sub(HIDDEN_CPR, text)
+
+
+def hide_cpr_in_name(name: str) -> str:
+    """A name (a unit's, proposed as a contact point's) with each CPR-shaped number replaced
+    by ``(CPR-nummer udeladt)``, in brackets as a Danish aside, never the number: the portal
+    administrator sees that the export's name must be mended before it is typed in, where a
+    dropped number would leave a name that looks finished."""
+    if not CPR.search(name):
+        return name
+    return " ".join(_CPR_IN_NAME.sub(f"({HIDDEN_CPR})", name).split())

@@ -214,3 +214,166 @@ def test_a_trail_of_gigabytes_is_refused_unread(sample_run_copy: Path, name: str
         assert r.returncode in (0, 1, 2) and "Traceback" not in r.stderr, (args, r.stderr)
     r = cli("run", "--settings", str(sample_run_copy / "migration.toml"), "--env", "test")
     assert r.returncode in (0, 1), r.stdout + r.stderr
+
+
+# --- session 31: markers and folders in a finished folder, --expect-hash, unfinished runs ---
+
+
+@pytest.mark.parametrize("marker", ["INCOMPLETE", "INTERRUPTED"])
+def test_a_marker_or_a_directory_added_to_a_finished_folder_is_named(
+    tmp_path: Path, marker: str
+) -> None:
+    """An auditor's look: 2 MB of random bytes named INCOMPLETE, or an empty directory
+    signoff/x.html/, added to a finished folder passed verify --expect-hash (exit 0, never
+    named) while status called the folder unfinished. In a folder whose trail says the run
+    finished, the kit's marker is an extra file like any other, and a directory no recorded
+    file is in is named, empty or not; the plain word for an unfinished run is not said."""
+    import os
+
+    run, anchor = finished_folder(tmp_path, "dispatcher-config.json")
+    (run / marker).write_bytes(os.urandom(2 << 20))
+    (run / "signoff" / "x.html").mkdir()
+    (run / "evil" / "sub").mkdir(parents=True)
+    (run / "evil" / "sub" / "a.ps1").write_text("Start-Process calc.exe")
+    r = cli("audit", "verify", str(run), "--expect-hash", anchor)
+    assert r.returncode == 1, r.stdout
+    for text in (
+        f"NOT INTACT: extra file: {marker} (not in the manifest)",
+        "NOT INTACT: extra directory: signoff/x.html/ (no file the run recorded is in it)",
+        "NOT INTACT: extra directory: evil/ (no file the run recorded is in it)",
+        "NOT INTACT: extra directory: evil/sub/ (no file the run recorded is in it)",
+        "NOT INTACT: extra file: evil/sub/a.ps1 (not in the manifest)",
+    ):
+        assert text in r.stdout, (text, r.stdout)
+    assert "did not finish" not in r.stdout
+
+
+def test_a_marker_added_to_the_sample_run_is_named(sample_run_copy: Path) -> None:
+    """The same on a real run's folder (the session's, copied): its own directories (steps,
+    notebooks, signoff) are not named, an INCOMPLETE added to it is, and so is an empty
+    directory among the pages."""
+    runs = sample_run_copy / "runs" / "test"
+    run_dir = runs / (runs / "LATEST").read_text().strip()
+    assert cli("audit", "verify", str(run_dir)).returncode == 0
+    (run_dir / "INCOMPLETE").write_text("This run has not finished.\n", encoding="utf-8")
+    (run_dir / "signoff" / "x.html").mkdir()
+    r = cli("audit", "verify", str(run_dir))
+    assert r.returncode == 1, r.stdout
+    assert "extra file: INCOMPLETE (not in the manifest)" in r.stdout
+    assert "extra directory: signoff/x.html/" in r.stdout
+    assert "did not finish" not in r.stdout
+
+
+@pytest.mark.parametrize(
+    "value", ["", "   ", "ebfe886f", "sha256:" + "ab" * 32, "EB FE 88", "ab" * 31 + "g1", "ab" * 33]
+)
+def test_a_malformed_or_empty_expect_hash_is_bad_input(tmp_path: Path, value: str) -> None:
+    """An auditor's look: --expect-hash "" (a script's unset $ANCHOR) exited 0 and checked
+    nothing, and a malformed value read as "the anchor printed on the signed document no
+    longer matches this folder" (tampering). Not 64 hexadecimal digits: one line on stderr
+    naming the option and what it expects, exit 2, nothing verified."""
+    run = make_trail(tmp_path)
+    r = cli("audit", "verify", str(run), "--expect-hash", value)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert r.stdout == "", r.stdout
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr
+    assert (
+        "--expect-hash expects the anchor printed on the signed document, 64 hexadecimal"
+        in (lines[0])
+    )
+    assert "nothing was verified" in lines[0]
+
+
+def test_a_well_formed_expect_hash_keeps_its_meaning(tmp_path: Path) -> None:
+    """Surrounding spaces and upper case are fine, as before; a well-formed hash the trail
+    does not hold is still exit 1."""
+    run, anchor = finished_folder(tmp_path, "dispatcher-config.json")
+    r = cli("audit", "verify", str(run), "--expect-hash", f"  {anchor.upper()} ")
+    assert r.returncode == 0 and "anchor found" in r.stdout, r.stdout + r.stderr
+    r = cli("audit", "verify", str(run), "--expect-hash", "cd" * 32)
+    assert r.returncode == 1 and "no longer matches this folder" in r.stdout, r.stdout
+
+
+def interrupted_folder(tmp_path: Path, when: str) -> Path:
+    """A run folder as a Ctrl-C leaves it (environment.run_opened): the trail finished with
+    status "interrupted" and exit code 130, INCOMPLETE kept, the parent's INTERRUPTED written
+    before or after the manifest, the pages marked and the PDF removed after it; or
+    ("killed") a run that never wrote its last records."""
+    from ngdpkit.run.environment import mark_interrupted_pages
+    from ngdpkit.run.folder import INTERRUPTED, RunFolder
+
+    folder = RunFolder.create(tmp_path / "out", "test")
+    folder.trail.append("run_started", environment="test", kit_version="0.4.0")
+    (folder.path / "dispatcher-config.json").write_text("{}", encoding="utf-8")
+    (folder.path / "signoff").mkdir()
+    page = '<html><head></head><body><div class="nk">x</div></body></html>'
+    (folder.path / "signoff" / "index.html").write_text(page, encoding="utf-8")
+    (folder.path / "signoff" / "signoff.pdf").write_bytes(b"%PDF-1.7\n%%EOF\n")
+    if when == "before":
+        (folder.path / INTERRUPTED).write_text("Interrupted.\n", encoding="utf-8")
+    if when != "killed":
+        folder.finish(130, "interrupted", keep_incomplete=True)
+        assert mark_interrupted_pages(folder.path, "da") == 1
+    if when == "after":
+        (folder.path / INTERRUPTED).write_text("Interrupted.\n", encoding="utf-8")
+    return folder.path
+
+
+@pytest.mark.parametrize("when", ["before", "after", "killed"])
+def test_an_interrupted_run_says_so_first_and_accuses_nobody(tmp_path: Path, when: str) -> None:
+    """An auditor's look: an interrupted run's folder read "extra file: INTERRUPTED (not in
+    the manifest)" and "no 'outputs_sealed' record … records were removed and the chain
+    recomputed". The kit's own marker and a trail that ends unfinished: said first and
+    plainly, exit 1, and no record called removed."""
+    run = interrupted_folder(tmp_path, when)
+    r = cli("audit", "verify", str(run))
+    assert r.returncode == 1, r.stdout
+    said = r.stdout.splitlines()
+    assert said[0].startswith("NOT INTACT: the run did not finish: "), r.stdout
+    if when == "killed":
+        assert (
+            "it is incomplete (the folder carries the kit's INCOMPLETE marker, and the "
+            in (said[0])
+        )
+        assert "record 1 (seq 0), 'run_started', with no 'run_finished' record" in said[0]
+    else:
+        assert (
+            "it was interrupted (the folder carries the kit's INCOMPLETE and INTERRUPTED "
+            in (said[0])
+        )
+        assert "the trail's 'run_finished' record says 'interrupted'" in said[0]
+    assert "it was never sealed for sign-off, so there is nothing here to sign" in said[0]
+    for accusation in ("recomputed", "removed", "extra file", "changed file", "missing"):
+        assert accusation not in r.stdout, (accusation, r.stdout)
+
+
+def test_a_marker_does_not_silence_a_finished_runs_cut_tail(tmp_path: Path) -> None:
+    """The plain word applies only when the trail itself shows no finished run: the last
+    records of a finished folder cut, with the kit's markers added, still name the cut (the
+    manifest says more records) beside it."""
+    run, _anchor = finished_folder(tmp_path, "dispatcher-config.json")
+    put(run, lines(run)[:-3])
+    (run / "INCOMPLETE").write_text("This run has not finished.\n", encoding="utf-8")
+    (run / "INTERRUPTED").write_text("Interrupted.\n", encoding="utf-8")
+    problems = verify(run).problems
+    assert not any(p.startswith("the run did not finish") for p in problems), problems
+    assert any(p.startswith("missing tail: ") and "the manifest says" in p for p in problems)
+    assert "extra file: INCOMPLETE (not in the manifest)" in problems, problems
+
+
+def test_a_sealed_trail_cut_with_a_marker_still_names_the_changed_pages(tmp_path: Path) -> None:
+    """An attacker's look: the last record cut, a marker added, the manifest removed and the
+    pages changed read only "the run did not finish … run it again". A trail that holds the
+    anchor (outputs_sealed) was sealed: its cut tail and its changed pages are named, and the
+    marker is an extra file."""
+    run, _anchor = finished_folder(tmp_path, "dispatcher-config.json")
+    put(run, lines(run)[:-1])
+    (run / "INCOMPLETE").write_text("", encoding="utf-8")
+    (run / "manifest.json").unlink()
+    (run / "signoff" / "index.html").write_text("changed", encoding="utf-8")
+    problems = verify(run).problems
+    assert not any(p.startswith("the run did not finish") for p in problems), problems
+    assert any(p.startswith("missing tail: ") for p in problems), problems
+    assert any(p.startswith("changed file: signoff/index.html") for p in problems), problems
+    assert any(p.startswith("extra file: INCOMPLETE") for p in problems), problems

@@ -527,3 +527,43 @@ def test_findings_naming_a_cpr_number_reach_support_masked_not_dropped(
     last = summary["findings"][-1]
     assert last["code"] == "MAILBOX_UNMAPPED" and "120385" not in json.dumps(last)
     assert b"120385" not in b"".join(got.values())
+
+
+def test_the_step_facts_in_the_summary_hide_cpr_numbers_and_mailbox_names(
+    tmp_path: Path,
+) -> None:
+    """A DPO's review: ``summary.json`` cleaned the findings only, and its step facts kept
+    a CPR number (``steps.04_system_and_network.results.system.system_name``), though the
+    README says CPR-shaped numbers are hidden. Every text of the facts is cleaned as the
+    findings are: values and keys, at any depth; numbers and the rest stay."""
+    from ngdpkit.run.bundle import HIDDEN_CPR, HIDDEN_NAME, masked_facts
+
+    folder = tiny_run(tmp_path)
+    steps = folder / "steps"
+    steps.mkdir()
+    system = {"system_name": "WorkZone test 010190-1234", "protocol": "REST_PULL"}
+    (steps / "04_system_and_network.json").write_text(
+        json.dumps({"status": "ok", "duration_s": 1.5, "results": {"system": system}}),
+        encoding="utf-8",
+    )
+    ngdp = {"contact_points": [{"name": "Værgemål 0202851234", "translations": ["1", "2"]}]}
+    (steps / "02_contact_points.json").write_text(
+        json.dumps({"status": "ok", "results": {"ngdp": ngdp, "counts": {"mapped": 2}}}),
+        encoding="utf-8",
+    )
+    got = members(make_bundle(folder))
+    summary = json.loads(got["summary.json"])
+    facts = summary["steps"]["04_system_and_network"]
+    assert facts["results"]["system"] == {
+        "system_name": f"WorkZone test {HIDDEN_CPR}",
+        "protocol": "REST_PULL",
+    }
+    assert facts["duration_s"] == 1.5 and facts["status"] == "ok"
+    point = summary["steps"]["02_contact_points"]["results"]["ngdp"]["contact_points"][0]
+    assert point == {"name": f"Værgemål {HIDDEN_CPR}", "translations": 2}
+    assert b"010190" not in got["summary.json"] and b"0202851234" not in got["summary.json"]
+    # in-process: a mailbox name as a value is hidden, as in the findings; keys lose the number
+    names = frozenset({"Sag vedr. Jens Hansen"})
+    assert masked_facts(
+        {"a 0101901234": ["Sag vedr. Jens Hansen", 3, None, {"x": "0101901234"}]}, names
+    ) == {f"a {HIDDEN_CPR}": [HIDDEN_NAME, 3, None, {"x": HIDDEN_CPR}]}

@@ -986,3 +986,17 @@ def test_step_5_offline_says_it_can_be_confirmed() -> None:
     (row,) = [r for r in evaluate([], evidence, "da").rows if r.step == 5]
     assert row.evidence == "planned"
     assert "eller bekræft trinnet med ngdpkit confirm --step 5" in row.next_action
+
+
+@pytest.mark.parametrize("flag", ["--by", "--note"])
+def test_confirm_refuses_a_cpr_number_in_by_or_note(sample_copy: Path, flag: str) -> None:
+    """A DPO's review: confirmations.jsonl is hash-chained and append-only, so a CPR number
+    typed into --by or --note ("Ole, borger 010190-1234 ringede") could never be taken out.
+    Refused as a secret is: exit 2, one line naming the option, never the number."""
+    args = ["confirm", "--settings", str(sample_copy / "migration.toml"), "--env", "test"]
+    args += ["--step", "1"] + (["--by", "Ole Drift"] if flag == "--note" else [])
+    r = cli(*args, flag, "Ole, borger 0101901234 ringede")
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert f"{flag} holds a CPR-shaped number" in r.stderr and "nothing was recorded" in r.stderr
+    assert "0101901234" not in r.stdout + r.stderr
+    assert not (sample_copy / "confirmations.jsonl").exists()

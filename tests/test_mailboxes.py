@@ -915,3 +915,37 @@ def _with_cells(path: Path, out: Path, cells: dict[str, str]) -> Path:
         for name, data in items.items():
             zf.writestr(name, data)
     return out
+
+
+def test_a_cpr_number_in_mailbox_names_and_units_is_named_by_column_and_rows_not_repeated(
+    tmp_path: Path,
+) -> None:
+    """A DPO's review: CPR numbers in mailbox names and a unit ("Sagsbehandler Karen Nielsen
+    0202851234", proposed as a public contact point) spread into every output without a word.
+    One CPR_IN_TEXT (warning) per column, with the count and the first rows, in either
+    language, never the number; a mailbox ID, a CVR and a date are no CPR number."""
+    from ngdpkit.inputs.personal import ROWS_NAMED, export_cpr_findings
+
+    rows = [HEAD[:3]]
+    rows += [
+        [f"010{i:04d}", f"Sag vedr. borger {1 + i:02d}0190-1234", "Borgerservice"] for i in range(5)
+    ]
+    rows += [["0100900", "Sagsbehandler", "Sagsbehandler Karen Nielsen 0202851234"]]
+    rows += [["0100901", "CVR 98765433, 0100233, 2026-12-04", "Borgerservice"]]
+    e = read_mailbox_export(write_xlsx(tmp_path / "e.xlsx", rows), label="e.xlsx")
+    names, units = codes(e, "CPR_IN_TEXT")
+    assert (names.severity, names.source, names.location) == ("warning", "e.xlsx", "Sheet1!2")
+    assert names.params["count"] == "5" and names.params["column"] == "'Postkassenavn'"
+    assert names.params["value"] == "2, 3, 4 and 2 more" and ROWS_NAMED == 3
+    assert "mailbox-mapping.xlsx" in names.message and "portal-todo.xlsx" in names.message
+    assert "postkassenavne (kolonnen 'Postkassenavn', rækkerne 2, 3, 4 og 2 mere)" in names.text(
+        "da"
+    )
+    assert units.location == "Sheet1!7" and "row 7 (column 'Ansvarlig enhed')" in units.message
+    assert "proposed contact point" in units.message and "NgDP viser borgerne" in units.text("da")
+    for f in (names, units):
+        said = f.text("en") + f.text("da") + str(f.params)
+        assert "1234" not in said and "0202851234" not in said
+    # the function itself on a frame without the columns' cells holding one: nothing
+    clean = e.frame[e.frame["row"] == 8]
+    assert export_cpr_findings(type("T", (), {"columns": {}})(), clean, "e.xlsx") == []

@@ -633,3 +633,30 @@ def test_no_mapping_file_is_asked_for_when_the_translations_map_every_mailbox(
     export.save(sample_copy / "mailboxes.xlsx")
     every = codes()
     assert "MAILBOX_UNMAPPED" not in every and "PENDING_MAPPING" not in every
+
+
+def test_a_contact_point_proposed_from_a_unit_with_a_cpr_number_does_not_carry_it() -> None:
+    """A DPO's review: "Sagsbehandler Karen Nielsen 0202851234" was proposed as a visible
+    contact point (contact-point-plan.xlsx, portal-registration.json). The plan proposes it
+    with the number replaced by "(CPR-nummer udeladt)", a bracket already round it kept once;
+    the export's own rows, and units without one, are as they were."""
+    from ngdpkit.redact import HIDDEN_CPR, hide_cpr_in_name
+
+    f = frame(
+        [
+            ("1", "", "a", "Sagsbehandler Karen Nielsen 0202851234"),
+            ("2", "", "b", "Værgemål (010170-1299)"),
+            ("3", "", "c", "Borgerservice"),
+            ("4", "", "d", "Team 12 - 2026"),
+        ]
+    )
+    plan = contact_point_plan(f)
+    assert [p.name for p in plan] == [
+        "Borgerservice",
+        "Sagsbehandler Karen Nielsen (CPR-nummer udeladt)",
+        "Team 12 - 2026",
+        "Værgemål (CPR-nummer udeladt)",
+    ]
+    assert [p.translations for p in plan] == [("3",), ("1",), ("4",), ("2",)]
+    assert f.loc[0, "responsible_unit"].endswith("0202851234")  # the export is not changed
+    assert hide_cpr_in_name("Borgerservice") == "Borgerservice" and HIDDEN_CPR in plan[1].name

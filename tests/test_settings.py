@@ -442,3 +442,41 @@ def test_the_escape_hint_repeats_nothing_of_the_file_but_a_key_the_settings_know
     )
     (out,) = problems(write(tmp_path, planted))
     assert secret not in out and "single quotes ('C:\\certs\\test.p12')" in out, out
+
+
+def test_a_cpr_number_in_the_settings_free_text_is_a_warning_naming_the_key(
+    sample_copy: Path,
+) -> None:
+    """A DPO's review: a CPR number in the organisation's name, a system's name, the
+    handover note or a go-live owner went into every sign-off page, the portal registration,
+    the dispatcher configuration and the runbook without a word. ``check`` (as ``run``) says
+    CPR_IN_TEXT per key, naming the key and never the number; the rehearsal's recipient, a
+    CPR number by design, is not one of them."""
+    import json
+
+    settings = sample_copy / "migration.toml"
+    text = settings.read_text(encoding="utf-8")
+    text = text.replace(
+        'name = "Eksempel Kommune (fiktiv)"', 'name = "Eksempel Kommune 010190-1234"'
+    )
+    text = text.replace(
+        'system_name = "WorkZone test - Eksempel Kommune"',
+        'system_name = "WorkZone test 0101901234"\nauthorization_handover = "Ring til Ole (CPR 010190-1234)"',
+    )
+    text += '\n[golive]\ndate = 2027-02-01\nowners = { operations = "Ole Drift 0101901234", portal = "Mette" }\n'
+    settings.write_text(text, encoding="utf-8")
+    r = cli("check", "--settings", str(settings), "--env", "test", "--json")
+    assert r.returncode in (0, 1), r.stderr
+    found = [f for f in json.loads(r.stdout)["findings"] if f["code"] == "CPR_IN_TEXT"]
+    assert sorted(f["source"] for f in found) == [
+        "environments.test.authorization_handover",
+        "environments.test.system_name",
+        "golive.owners.operations",
+        "organisation.name",
+    ]
+    assert {f["severity"] for f in found} == {"warning"}
+    said = json.dumps(found, ensure_ascii=False) + r.stderr
+    assert "0101901234" not in said and "010190-1234" not in said
+    (system,) = [f for f in found if f["source"].endswith("system_name")]
+    assert system["message"].startswith("Indstillingen environments.test.system_name indeholder")
+    assert "portal-registration.json" in system["message"]

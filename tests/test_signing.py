@@ -1145,6 +1145,39 @@ def _records(folder: Path) -> list[dict[str, Any]]:
     return [json.loads(x) for x in (folder / "audit.jsonl").read_text("utf-8").splitlines()]
 
 
+def test_a_marker_or_an_empty_directory_added_to_a_sealed_run_is_named(
+    sealed: dict[str, Any], tmp_path: Path
+) -> None:
+    """An auditor's look: a file named INCOMPLETE (2 MB of random bytes) or an empty
+    directory signoff/x.html/ added to a finished, sealed folder passed audit verify
+    --expect-hash (exit 0, never named). Each is named, exit 1; the seal is still intact.
+    The declaration speaks of signoff.pdf only when the run made one."""
+    import os
+
+    anchor = [r for r in _records(sealed["folder"]) if r["event"] == "outputs_sealed"][-1]
+    for name, add in (
+        ("INCOMPLETE", lambda f: (f / "INCOMPLETE").write_bytes(os.urandom(2 << 20))),
+        ("signoff/x.html/", lambda f: (f / "signoff" / "x.html").mkdir()),
+    ):
+        folder = _copy_of(sealed["folder"], tmp_path / name.strip("/").replace("/", "-"))
+        add(folder)
+        r = cli("audit", "verify", str(folder), "--expect-hash", anchor["hash"])
+        assert r.returncode == 1, (name, r.stdout)
+        assert "manifest.json.p7s: signature intact" in r.stdout, r.stdout
+        assert (
+            f"NOT INTACT: extra file: {name} (not in the manifest)" in r.stdout
+            if name == "INCOMPLETE"
+            else f"NOT INTACT: extra directory: {name} (no file the run recorded is in it)"
+            in r.stdout
+        ), r.stdout
+        assert "did not finish" not in r.stdout
+    page = (sealed["folder"] / "signoff" / "index.html").read_text("utf-8")
+    said = (
+        "og signoff.pdf bærer samme segl" in page or "and signoff.pdf carries the same seal" in page
+    )
+    assert said == sealed["pdf"], (said, sealed["pdf"])
+
+
 def test_a_seal_added_to_a_run_that_sealed_nothing_is_named(
     sample_run: dict[str, Any], pki: dict[str, Issued], tmp_path: Path
 ) -> None:

@@ -318,6 +318,40 @@ def test_the_declaration_says_the_truth_about_the_seal() -> None:
     assert "carries no timestamp" in mine
 
 
+def test_a_sealed_run_without_a_pdf_says_nothing_of_one() -> None:
+    """An auditor's look: a sealed run made without --pdf has no signoff.pdf, yet its
+    declaration said "manifest.json.p7s dækker hver fil, og signoff.pdf bærer samme segl"
+    and "Seglet i signoff.pdf har intet tidsstempel". The PDF's sentences only when the run
+    makes one, in both languages."""
+    from dataclasses import replace
+    from html import unescape
+
+    from ngdpkit.documents.signing import SealDeclaration
+
+    def without_pdf(trust: str, url: str = "") -> object:
+        declaration = _seal(trust, url)
+        assert isinstance(declaration, SealDeclaration) and declaration.pdf
+        return replace(declaration, pdf=False)
+
+    for trust, url in (("own", ""), ("production", "https://tsa.example.dk/")):
+        da = unescape(render_overview(replace(ctx("da"), seal=without_pdf(trust, url))))
+        assert (
+            "Kørslens mappe forsegles elektronisk af CN=Konsulenthuset seal,O=Konsulenthuset A/S: "
+            "manifest.json.p7s dækker hver fil. Signeringscertifikatets fingeraftryk (SHA-256) er "
+            + "AB12"
+            * 16
+        ) in da
+        assert "Seglet kan kontrolleres uden ngdpkit med openssl." in da
+        en = unescape(render_overview(replace(ctx("en"), seal=without_pdf(trust, url))))
+        assert "manifest.json.p7s covers every file. The seal certificate's fingerprint" in en
+        for page in (da, en):
+            for text in ("signoff.pdf", "pyHanko", "Adobe", "tidsstempel", "timestamp"):
+                assert text not in page, (trust, text)
+    # with a PDF, as before
+    da = unescape(render_overview(replace(ctx("da"), seal=_seal("own"))))
+    assert "og signoff.pdf bærer samme segl" in da and "Seglet i signoff.pdf har intet" in da
+
+
 def test_the_steps_table_says_what_its_ok_means() -> None:
     """A step's "ok" stood beside checklist rows saying "ikke verificeret"."""
     da = render_overview(ctx("da"))

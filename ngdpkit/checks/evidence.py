@@ -764,7 +764,7 @@ def _stale(key: str, confirmed: Confirmation, current: str, words: dict[str, str
 DETAILS = {
     "da": {
         "gaps": "{count} oversættelse(r) mangler i NgDP eller står på et andet kontaktpunkt (portal-todo.xlsx)",
-        "gaps_next": "Portaladministratoren tilføjer og fjerner oversættelserne i portal-todo.xlsx; kør derefter med --online igen.",
+        "gaps_next": "Portaladministratoren tilføjer og fjerner oversættelserne i portal-todo.xlsx; kør derefter <<run_online>> igen.",
         "register": "workzone_register: {count} rækker stemmer med tilknytningen",
         "no_ips": "servernes udgående IP-adresser er ikke angivet, så firewall-reglerne har ingen kilde endnu",
         "no_ips_next": "Drift oplyser servernes udgående IP-adresser; de angives i server_ips under [environments.{environment}], og der køres igen.",
@@ -778,13 +778,13 @@ DETAILS = {
         "acceptance_elsewhere": "den seneste accepttest ({where}) gik til en anden adresse end NgDP's officielle (ngdp_api_url) og tæller ikke",
         "acceptance_elsewhere_next": "Kør accepttesten igen mod NgDP's officielle adresse med indstillinger uden ngdp_api_url.",
         "acceptance_warnings": "den seneste accepttest ({where}) havde advarsler (fx et svar, ngdpkit ikke kunne se); den tæller, når en person har bekræftet trinnet",
-        "acceptance_warnings_next": "Se advarslerne på accepttestens side; ligger brevet og svaret på sagen i WorkZone, så bekræft trinnet med ngdpkit confirm --step 8.",
+        "acceptance_warnings_next": "Se advarslerne på accepttestens side; ligger brevet og svaret på sagen i WorkZone, så bekræft trinnet med <<confirm>>.",
         "acceptance_failed": "den seneste accepttest ({where}) fejlede",
         "acceptance_failed_next": "Ret fundene fra accepttesten, og kør den igen; en bekræftelse fra før fejlen tæller ikke.",
     },
     "en": {
         "gaps": "{count} translation(s) missing from NgDP or on another contact point there (portal-todo.xlsx)",
-        "gaps_next": "The portal administrator adds and removes the translations in portal-todo.xlsx; then run with --online again.",
+        "gaps_next": "The portal administrator adds and removes the translations in portal-todo.xlsx; then run <<run_online>> again.",
         "register": "workzone_register: {count} rows match the mapping",
         "no_ips": "the servers' outgoing IP addresses are not given, so the firewall rules have no source yet",
         "no_ips_next": "Operations give the servers' outgoing IP addresses; they go in server_ips under [environments.{environment}], and the kit runs again.",
@@ -798,7 +798,7 @@ DETAILS = {
         "acceptance_elsewhere": "the latest acceptance test ({where}) went to another address than NgDP's official one (ngdp_api_url) and does not count",
         "acceptance_elsewhere_next": "Take the acceptance test again against NgDP's official address, with settings without ngdp_api_url.",
         "acceptance_warnings": "the latest acceptance test ({where}) had warnings (such as a reply the kit could not see); it counts once a person has confirmed the step",
-        "acceptance_warnings_next": "Read the warnings on the acceptance test's page; once the letter and the reply have reached the case in WorkZone, confirm the step with ngdpkit confirm --step 8.",
+        "acceptance_warnings_next": "Read the warnings on the acceptance test's page; once the letter and the reply have reached the case in WorkZone, confirm the step with <<confirm>>.",
         "acceptance_failed": "the latest acceptance test ({where}) failed",
         "acceptance_failed_next": "Fix the acceptance test's findings and take it again; a confirmation given before it failed does not count.",
     },

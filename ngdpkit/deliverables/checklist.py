@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from ..checks.evidence import KEYS, StepEvidence  # the steps and their evidence are the checks'
 from ..findings import Finding, status_of
+from .commands import KitCommands
 
 WHO = {
     "da": {
@@ -75,7 +76,7 @@ NEXT = {
     "da": {
         "agreement": {
             "to_do": "Log ind i Administrativ Adgang (admin.digitalpost.dk) med MitID Erhverv og opret systemet.",
-            "not_verified": "Kør med --online, så organisationen læses i NgDP, eller bekræft trinnet med ngdpkit confirm.",
+            "not_verified": "Kør <<run_online>>, så organisationen læses i NgDP, eller bekræft trinnet med <<confirm>>.",
             "done": "Intet.",
         },
         "certificate": {
@@ -93,13 +94,13 @@ NEXT = {
         "system": {
             "to_do": "Opret systemet med værdierne på siden Registrering i Administrativ Adgang.",
             "blocked": "Ret systemfundene (registreringen i NgDP, protokol, IP-adresser, certifikat eller autorisation).",
-            "not_verified": "Kør med --online, så registreringen læses i NgDP, eller bekræft trinnet med ngdpkit confirm.",
+            "not_verified": "Kør <<run_online>>, så registreringen læses i NgDP, eller bekræft trinnet med <<confirm>>.",
             "done": "Intet: systemet er registreret og stemmer med indstillingerne.",
         },
         "contact_points": {
             "to_do": "Opret kontaktpunkterne fra contact-point-plan.xlsx.",
             "blocked": "Ret kontaktpunktsfundene; portal-todo.xlsx viser oversættelserne at tilføje og fjerne.",
-            "not_verified": "Kør med --online, så kontaktpunkter og oversættelser læses i NgDP, eller bekræft trinnet med ngdpkit confirm --step 5, når kontaktpunkterne og oversættelserne fra portal-todo.xlsx er oprettet i portalen.",
+            "not_verified": "Kør <<run_online>>, så kontaktpunkter og oversættelser læses i NgDP, eller bekræft trinnet med <<confirm>>, når kontaktpunkterne og oversættelserne fra portal-todo.xlsx er oprettet i portalen.",
             "done": "Intet: kontaktpunkter og oversættelser er på plads i NgDP.",
         },
         "mapping": {
@@ -111,20 +112,20 @@ NEXT = {
         "dispatcher": {
             "to_do": "Ret de blokerende fund: dispatcherens værdier er ikke klare til brug før da.",
             "blocked": "Ret de blokerende fund: dispatcherens værdier er ikke klare til brug før da.",
-            "not_verified": "I drejebogens trin 3 (ikke før): indtast værdierne fra siden »NgDP-dispatcher i WorkZone« i WorkZone Configurator, og bekræft med ngdpkit confirm --step 7.",
+            "not_verified": "I drejebogens trin 3 (ikke før): indtast værdierne fra siden »NgDP-dispatcher i WorkZone« i WorkZone Configurator, og bekræft med <<confirm>>.",
             "done": "Intet.",
         },
         "acceptance": {
-            "to_do": "Kør ngdpkit rehearse --against ngdp (i produktionsmiljøet også med --production), når trin 1–6 er færdige: helst før drejebogens trin 1.",
+            "to_do": "Kør <<rehearse>>, når trin 1–6 er færdige: helst før drejebogens trin 1.",
             "blocked": "Ret fundene fra accepttesten og kør den igen.",
-            "not_verified": "Kør ngdpkit rehearse --against ngdp igen (i produktionsmiljøet også med --production): dispatcherens værdier er ændret siden.",
+            "not_verified": "Kør <<rehearse>> igen: dispatcherens værdier er ændret siden.",
             "done": "Intet: accepttesten mod NgDP er gennemført.",
         },
     },
     "en": {
         "agreement": {
             "to_do": "Log in to Administrativ Adgang (admin.digitalpost.dk) with MitID Erhverv and create the system.",
-            "not_verified": "Run with --online so that the organisation is read in NgDP, or confirm the step with ngdpkit confirm.",
+            "not_verified": "Run <<run_online>> so that the organisation is read in NgDP, or confirm the step with <<confirm>>.",
             "done": "Nothing.",
         },
         "certificate": {
@@ -142,13 +143,13 @@ NEXT = {
         "system": {
             "to_do": "Create the system with the values on the Administrativ Adgang page.",
             "blocked": "Fix the system findings (the registration in NgDP, protocol, IP addresses, certificate or authorization).",
-            "not_verified": "Run with --online so that the registration is read in NgDP, or confirm the step with ngdpkit confirm.",
+            "not_verified": "Run <<run_online>> so that the registration is read in NgDP, or confirm the step with <<confirm>>.",
             "done": "Nothing: the system is registered and matches the settings.",
         },
         "contact_points": {
             "to_do": "Create the contact points from contact-point-plan.xlsx.",
             "blocked": "Fix the contact point findings; portal-todo.xlsx lists the translations to add and remove.",
-            "not_verified": "Run with --online so that contact points and translations are read in NgDP, or confirm the step with ngdpkit confirm --step 5 once the portal holds the contact points and translations of portal-todo.xlsx.",
+            "not_verified": "Run <<run_online>> so that contact points and translations are read in NgDP, or confirm the step with <<confirm>> once the portal holds the contact points and translations of portal-todo.xlsx.",
             "done": "Nothing: the contact points and translations are in place in NgDP.",
         },
         "mapping": {
@@ -160,13 +161,13 @@ NEXT = {
         "dispatcher": {
             "to_do": "Fix the blocking findings: the dispatcher values are not ready for use until then.",
             "blocked": "Fix the blocking findings: the dispatcher values are not ready for use until then.",
-            "not_verified": 'In the runbook\'s step 3 (not before): enter the values of the page "The NgDP dispatcher in WorkZone" in WorkZone Configurator, and confirm with ngdpkit confirm --step 7.',
+            "not_verified": 'In the runbook\'s step 3 (not before): enter the values of the page "The NgDP dispatcher in WorkZone" in WorkZone Configurator, and confirm with <<confirm>>.',
             "done": "Nothing.",
         },
         "acceptance": {
-            "to_do": "Run ngdpkit rehearse --against ngdp (for production also --production) once steps 1–6 are done: best before the runbook's step 1.",
+            "to_do": "Run <<rehearse>> once steps 1–6 are done: best before the runbook's step 1.",
             "blocked": "Fix the acceptance test's findings and run it again.",
-            "not_verified": "Run ngdpkit rehearse --against ngdp again (for production also --production): the dispatcher's values changed since.",
+            "not_verified": "Run <<rehearse>> again: the dispatcher's values changed since.",
             "done": "Nothing: the acceptance test against NgDP passed.",
         },
     },
@@ -299,10 +300,15 @@ CONFIRMED_DONE = {
 
 
 def evaluate(
-    findings: Iterable[Finding], evidence: dict[str, StepEvidence], language: str
+    findings: Iterable[Finding],
+    evidence: dict[str, StepEvidence],
+    language: str,
+    commands: KitCommands | None = None,
 ) -> Checklist:
-    """The eight rows from the evidence and the errors on each step; the readiness."""
+    """The eight rows from the evidence and the errors on each step; the readiness. Each next
+    action names the kit's commands whole, for ``commands``' settings and environment."""
     lang = "da" if language == "da" else "en"
+    commands = commands or KitCommands.unnamed(lang)
     found = list(findings)
     errors = [f.code for f in found if f.severity == "error"]
     rows = []
@@ -327,10 +333,13 @@ def evaluate(
                 status=status,
                 evidence=ev.kind,
                 detail=ev.detail,
-                next_action=ev.next_action
-                or (CONFIRMED_DONE[lang] if status == "done" and ev.kind == "confirmed" else "")
-                or texts.get(status)
-                or texts["to_do"],
+                next_action=commands.fill(
+                    ev.next_action
+                    or (CONFIRMED_DONE[lang] if status == "done" and ev.kind == "confirmed" else "")
+                    or texts.get(status)
+                    or texts["to_do"],
+                    number,
+                ),
             )
         )
     done = sum(1 for r in rows if r.status == "done")

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..deliverables.checklist import STATUS, WHO
+from ..deliverables.commands import KitCommands
 from ..deliverables.ics import Event
 
 if TYPE_CHECKING:
@@ -87,15 +88,15 @@ WORDS: dict[str, dict[str, str]] = {
         "ngdp_enable": "Aktivér NgDP-dispatcheren i WorkZone med værdierne på siden »NgDP-dispatcher i WorkZone« i denne kørsel{guid}.",
         "ngdp_enable_guid": " (ContactPointGuid {guid})",
         "ngdp_enable_withheld": "Aktivér NgDP-dispatcheren i WorkZone med værdierne fra en kørsel, der ikke tilbageholder dem: denne kørsel har tilbageholdt dem på grund af blokerende fund (se siden »NgDP-dispatcher i WorkZone«), så ret fundene, og kør igen først.",
-        "ngdp_enable_done": "NgDP-dispatcheren er aktiv med disse værdier, og tjeklistens trin 7 er bekræftet (ngdpkit confirm --step 7).",
+        "ngdp_enable_done": "NgDP-dispatcheren er aktiv med disse værdier, og tjeklistens trin 7 er bekræftet (<<confirm>>).",
         "first_letter": "Send ét rigtigt brev fra en rigtig sag gennem NgDP, og bed modtageren svare på det.",
         "first_letter_done": "Brevet har fået en kvittering (RECEIVED eller COMPLETED) og ligger på sagen, og svaret er kommet frem på samme sag gennem kontaktpunktet.",
-        "rollback": "Tilbagerulning er mulig, fra NgDP-dispatcheren aktiveres, {until}: slå NgDP-dispatcheren fra og e-Boks-dispatcheren til igen, hvis ét af følgende sker: det første brev får ingen kvittering inden for 24 timer; ngdpkit watch melder WATCH_DELIVERY_FAILING; svar når ikke frem til sagen; breve venter i NgDP (WATCH_BACKLOG) i mere end et døgn. Konsulenten holder øje med disse kriterier og melder, når ét er opfyldt; kunden beslutter en tilbagerulning, og WorkZone-administratoren udfører den. Efter en tilbagerulning kan svar og kvitteringer, der kommer til NgDP, blive liggende dér (ngdpkit watch viser dem som WATCH_BACKLOG), og NgDP deaktiverer et modtagersystem, der slet ikke har kunnet modtage post i 7 dage: aftal ved tilbagerulningen, hvem der tager sig af dem, og hvornår NgDP-dispatcheren aktiveres igen, før der er gået 7 dage.",
+        "rollback": "Tilbagerulning er mulig, fra NgDP-dispatcheren aktiveres, {until}: slå NgDP-dispatcheren fra og e-Boks-dispatcheren til igen, hvis ét af følgende sker: det første brev får ingen kvittering inden for 24 timer; den daglige kontrol (trin 6) melder WATCH_DELIVERY_FAILING; svar når ikke frem til sagen; breve venter i NgDP (WATCH_BACKLOG) i mere end et døgn. Konsulenten holder øje med disse kriterier og melder, når ét er opfyldt; kunden beslutter en tilbagerulning, og WorkZone-administratoren udfører den. Efter en tilbagerulning kan svar og kvitteringer, der kommer til NgDP, blive liggende dér (den daglige kontrol viser dem som WATCH_BACKLOG), og NgDP deaktiverer et modtagersystem, der slet ikke har kunnet modtage post i 7 dage: aftal ved tilbagerulningen, hvem der tager sig af dem, og hvornår NgDP-dispatcheren aktiveres igen, før der er gået 7 dage.",
         "rollback_until": "til og med {date}",
         "rollback_open": "indtil en dato, der endnu ikke er aftalt",
         "rollback_done": "{date} er passeret, uden at noget af dette er sket.",
         "rollback_done_open": "Datoen er aftalt og passeret, uden at noget af dette er sket.",
-        "watch": "Kør ngdpkit watch --settings {settings} --env {environment} dagligt den første uge{how}.",
+        "watch": "Kør {watch} dagligt den første uge{how}. Melder den WATCH_READ_REFUSED (»ikke læst«), er intet kontrolleret den dag, selv om den slutter uden fejl: få forbindelsen til NgDP rettet, og kør den igen.",
         "watch_ci": " (det planlagte watch-job i jeres CI-pipeline gør det, når det er sat op efter ngdpkits CI-skabeloner)",
         "watch_by_hand": " (i hånden eller som en planlagt opgave på en maskine, hvis IP-adresse er registreret i NgDP: CI-skabelonernes planlagte watch-job holder kun øje med produktionsmiljøet)",
         "watch_done": "Syv daglige kørsler med status ok.",
@@ -119,9 +120,9 @@ WORDS: dict[str, dict[str, str]] = {
         "gate_more": "{n} flere (se »Bilag: alle fund« i godkendelsesdokumentet)",  # after the list's own "og"
         "gate_confirmed_one": "Trin {steps} er bekræftet af en person; ngdpkit har ikke selv set det. Tjeklisten viser, hvem der har bekræftet det, og hvornår.",
         "gate_confirmed_many": "Trin {steps} er bekræftet af personer; ngdpkit har ikke selv set dem. Tjeklisten viser, hvem der har bekræftet dem, og hvornår.",
-        "gate_next": "Tjeklisten siger under »Næste handling«, hvad hvert trin mangler; kør ngdpkit igen, når det er gjort.",
+        "gate_next": "Tjeklisten siger under »Næste handling«, hvad hvert trin mangler; kør <<run>> igen, når det er gjort.",
         "gate_made": "Siden er dannet {made} ved kørslen {run}.",
-        "gate_again": "Kør ngdpkit igen før drejebogens trin 1{at}, og læs siden igen.",
+        "gate_again": "Kør ngdpkit igen før drejebogens trin 1{at}, og læs siden igen: <<run>>.",
         "gate_passed": "Tidspunktet for drejebogens trin 1 ({when}) er passeret. Er trinnet ikke taget: aftal et nyt tidspunkt, og ret datoerne.",
         "gate_passed_wait": " Er e-Boks-dispatcheren allerede deaktiveret, mens siden siger »Vent«: aktivér den igen, indtil tjeklistens trin 1–6 er færdige.",
         "gate_expected": "Oversigtens status, »{readiness}«, tæller alle otte trin. Det er som forventet: {missing} hører til selve idriftsættelsen.",
@@ -129,7 +130,7 @@ WORDS: dict[str, dict[str, str]] = {
         "gate_missing_8": "trin 8 (accepttesten, se nedenfor)",
         "gate_later": "Tjeklistens trin 7 (dispatcheren i WorkZone) udføres i drejebogens trin 3.",
         "gate_early_7": "Tjeklistens trin 7 er allerede færdigt, før drejebogen kan begynde: kontrollér, at NgDP-dispatcheren ikke er aktiveret før drejebogens trin 3, mens e-Boks-dispatcheren stadig sender.",
-        "gate_acceptance": "Anbefalet: tag accepttesten (tjeklistens trin 8) før drejebogens trin 1 med ngdpkit rehearse --against ngdp. Ellers er drejebogens trin 4 det første brev gennem NgDP, og trin 8 bekræftes bagefter med ngdpkit confirm --step 8.",
+        "gate_acceptance": "Anbefalet: tag accepttesten (tjeklistens trin 8) før drejebogens trin 1 med <<rehearse>>. Ellers er drejebogens trin 4 det første brev gennem NgDP, og trin 8 bekræftes bagefter med <<confirm>>.",
         "gate_step": "Tjeklistens trin",
         "gate_status": "Status ved denne kørsel",
         "gate_errors_row": "Fejl i kørslen",
@@ -174,15 +175,15 @@ WORDS: dict[str, dict[str, str]] = {
         "ngdp_enable": 'Enable the NgDP dispatcher in WorkZone with the values on this run\'s page "The NgDP dispatcher in WorkZone"{guid}.',
         "ngdp_enable_guid": " (ContactPointGuid {guid})",
         "ngdp_enable_withheld": 'Enable the NgDP dispatcher in WorkZone with the values of a run that does not withhold them: this run withheld them for blocking findings (see the page "The NgDP dispatcher in WorkZone"), so fix the findings and run again first.',
-        "ngdp_enable_done": "The NgDP dispatcher is enabled with those values, and checklist step 7 is confirmed (ngdpkit confirm --step 7).",
+        "ngdp_enable_done": "The NgDP dispatcher is enabled with those values, and checklist step 7 is confirmed (<<confirm>>).",
         "first_letter": "Send one real letter from a real case through NgDP, and ask its recipient to reply.",
         "first_letter_done": "The letter has a receipt (RECEIVED or COMPLETED) and shows on the case, and the reply has arrived on the same case through the contact point.",
-        "rollback": "Rollback is possible from the NgDP dispatcher's enabling {until}: disable the NgDP dispatcher and enable the e-Boks dispatcher again if any of these happens: the first letter has no receipt within 24 hours; ngdpkit watch reports WATCH_DELIVERY_FAILING; replies do not reach the case; letters wait in NgDP (WATCH_BACKLOG) for more than a day. The consultant watches for these and reports when one is met; the customer decides a rollback, and the WorkZone administrator carries it out. After a rollback, replies and receipts that reach NgDP may stay there (ngdpkit watch shows them as WATCH_BACKLOG), and NgDP deactivates a receiving system that could not receive any post for 7 days: agree at the rollback who deals with them, and when the NgDP dispatcher is enabled again, before 7 days have passed.",
+        "rollback": "Rollback is possible from the NgDP dispatcher's enabling {until}: disable the NgDP dispatcher and enable the e-Boks dispatcher again if any of these happens: the first letter has no receipt within 24 hours; the daily check (step 6) reports WATCH_DELIVERY_FAILING; replies do not reach the case; letters wait in NgDP (WATCH_BACKLOG) for more than a day. The consultant watches for these and reports when one is met; the customer decides a rollback, and the WorkZone administrator carries it out. After a rollback, replies and receipts that reach NgDP may stay there (the daily check shows them as WATCH_BACKLOG), and NgDP deactivates a receiving system that could not receive any post for 7 days: agree at the rollback who deals with them, and when the NgDP dispatcher is enabled again, before 7 days have passed.",
         "rollback_until": "until {date} inclusive",
         "rollback_open": "until a date not yet agreed",
         "rollback_done": "{date} has passed without any of those observations.",
         "rollback_done_open": "The date is agreed and has passed without any of those observations.",
-        "watch": "Run ngdpkit watch --settings {settings} --env {environment} daily in the first week{how}.",
+        "watch": 'Run {watch} daily in the first week{how}. When it reports WATCH_READ_REFUSED ("not read"), nothing was checked that day, although it ends without an error: have the connection to NgDP mended, and run it again.',
         "watch_ci": " (the scheduled watch job of your CI pipeline does, when it is set up from ngdpkit's CI templates)",
         "watch_by_hand": " (by hand, or as a scheduled task on a machine whose IP address NgDP knows: the CI templates' scheduled watch job watches the production environment only)",
         "watch_done": "Seven daily runs with status ok.",
@@ -206,9 +207,9 @@ WORDS: dict[str, dict[str, str]] = {
         "gate_more": '{n} more (see "Appendix: all findings" in the sign-off document)',
         "gate_confirmed_one": "Step {steps} was confirmed by a person; ngdpkit has not seen it itself. The checklist shows who confirmed it, and when.",
         "gate_confirmed_many": "Steps {steps} were confirmed by people; ngdpkit has not seen them itself. The checklist shows who confirmed them, and when.",
-        "gate_next": 'The checklist says under "Next action" what each step lacks; run ngdpkit again when that is done.',
+        "gate_next": 'The checklist says under "Next action" what each step lacks; run <<run>> again when that is done.',
         "gate_made": "This page was made {made} by run {run}.",
-        "gate_again": "Run ngdpkit again before the runbook's step 1{at}, and read this page again.",
+        "gate_again": "Run ngdpkit again before the runbook's step 1{at}, and read this page again: <<run>>.",
         "gate_passed": "The time of the runbook's step 1 ({when}) has passed. If the step was not taken: agree a new time and correct the dates.",
         "gate_passed_wait": " If the e-Boks dispatcher is already disabled while this page says to wait: enable it again until checklist steps 1–6 are done.",
         "gate_expected": 'The overview\'s status, "{readiness}", counts all eight steps. That is as expected: {missing} belong to the go-live itself.',
@@ -216,7 +217,7 @@ WORDS: dict[str, dict[str, str]] = {
         "gate_missing_8": "step 8 (the acceptance test, see below)",
         "gate_later": "Checklist step 7 (the dispatcher in WorkZone) is done in the runbook's step 3.",
         "gate_early_7": "Checklist step 7 is already done before the runbook can begin: check that the NgDP dispatcher is not enabled before the runbook's step 3, while the e-Boks dispatcher still sends.",
-        "gate_acceptance": "Recommended: take the acceptance test (checklist step 8) before the runbook's step 1 with ngdpkit rehearse --against ngdp. Otherwise the runbook's step 4 is the first letter through NgDP, and step 8 is confirmed afterwards with ngdpkit confirm --step 8.",
+        "gate_acceptance": "Recommended: take the acceptance test (checklist step 8) before the runbook's step 1 with <<rehearse>>. Otherwise the runbook's step 4 is the first letter through NgDP, and step 8 is confirmed afterwards with <<confirm>>.",
         "gate_step": "Checklist step",
         "gate_status": "Status at this run",
         "gate_errors_row": "Errors in the run",
@@ -273,6 +274,9 @@ class Runbook:
     golive: dt.date | None
     owners: tuple[Owner, ...]
     steps: tuple[RunbookStep, ...]
+    # the kit's commands the page names, whole (a runbook followed literally: four of them
+    # stopped at once without --settings, --env and --by)
+    commands: KitCommands = KitCommands("", "", production=False)
 
     @property
     def dated(self) -> tuple[RunbookStep, ...]:
@@ -540,8 +544,9 @@ def gate_notes(gate: Gate, runbook: Runbook, *, made: bool = True) -> list[str]:
     if gate.confirmed_only:
         key = "gate_confirmed_one" if len(gate.confirmed_only) == 1 else "gate_confirmed_many"
         notes.append(w[key].format(steps=steps_text(sorted(confirmed), lang)))
+    commands = runbook.commands
     if not gate.go:
-        notes.append(w["gate_next"])
+        notes.append(commands.fill(w["gate_next"]))
     # ``made``: when and by which run the page was made (the workbook leaves it out: its
     # content would change with every run, and "what changed" would say so every time)
     said = (
@@ -553,7 +558,7 @@ def gate_notes(gate: Gate, runbook: Runbook, *, made: bool = True) -> list[str]:
         notes.append(f"{said}{passed}" + ("" if gate.go else w["gate_passed_wait"]))
     else:
         at = f" ({when_text(step1, lang)})" if step1 is not None and step1.start else ""
-        notes.append(f"{said}{w['gate_again'].format(at=at)}")
+        notes.append(f"{said}{commands.fill(w['gate_again'].format(at=at))}")
     if gate.go and not gate.readiness_ready and gate.later:
         from babel.lists import format_list
 
@@ -565,7 +570,9 @@ def gate_notes(gate: Gate, runbook: Runbook, *, made: bool = True) -> list[str]:
         # step 1, and nothing said that NgDP must not send while e-Boks still does
         notes.append(w["gate_early_7"])
     if 8 in gate.later:
-        notes.append(w["gate_acceptance"])
+        notes.append(commands.fill(w["gate_acceptance"], 8))
+    if commands.settings:  # where the commands above and in the steps are typed
+        notes.append(commands.where())
     return notes
 
 
@@ -681,6 +688,7 @@ def build_runbook(settings: Settings, env: Environment, *, withheld: bool = Fals
     until = _aware(g.rollback_until)
     until_text = w["rollback_until"].format(date=when_text(When(until), lang)) if until else ""
     guid = env.default_contact_point or ""
+    commands = KitCommands.of(settings, env)
     texts = {
         "eboks_disable": w["eboks_disable"],
         "drain": w["drain"],
@@ -690,8 +698,7 @@ def build_runbook(settings: Settings, env: Environment, *, withheld: bool = Fals
         "first_letter": w["first_letter"],
         "rollback": w["rollback"].format(until=until_text or w["rollback_open"]),
         "watch": w["watch"].format(
-            settings=settings.rel(settings.path),
-            environment=env.name,
+            watch=commands.watch(),
             how=w["watch_ci" if env.kind == "production" else "watch_by_hand"],
         ),
     }
@@ -717,7 +724,7 @@ def build_runbook(settings: Settings, env: Environment, *, withheld: bool = Fals
             role=ROLE[key],
             owner=owners[ROLE[key]],
             what=texts[key],
-            done_when=done.get(key, w[f"{key}_done"]),
+            done_when=commands.fill(done.get(key, w[f"{key}_done"]), 7),
         )
         for i, key in enumerate(KEYS, start=1)
     )
@@ -729,6 +736,7 @@ def build_runbook(settings: Settings, env: Environment, *, withheld: bool = Fals
         golive=g.date,
         owners=tuple(Owner(role, owners[role]) for role in ROLES),
         steps=steps,
+        commands=commands,
     )
 
 
@@ -895,7 +903,7 @@ def render_runbook(
     the steps, the owners and what the calendar file holds."""
     from ..deliverables.checklist import EVIDENCE, STATUS
     from .pages import Markup, render
-    from .signoff import page
+    from .signoff import page, with_commands
 
     lang = runbook.language
     w = WORDS[lang]
@@ -923,7 +931,7 @@ def render_runbook(
                 (w["gate_errors_row"], str(gate.errors) if gate.errors else w["gate_none"]),
                 (w["gate_warnings_row"], str(gate.warnings) if gate.warnings else w["gate_none"]),
             ],
-            "notes": gate_notes(gate, runbook),
+            "notes": [with_commands(n) for n in gate_notes(gate, runbook)],
         }
     undated = [str(s.number) for s in runbook.steps if s.when.start is None]
     if not runbook.dated or not calendar_file:
@@ -941,7 +949,8 @@ def render_runbook(
             (w["golive_date"], _moment(runbook.golive, lang) if runbook.golive else w["not_set"]),
         ],
         headers=HEADERS[lang][:5],
-        rows=[r[:5] for r in rows(runbook)],
+        # each command set as code: whole on one line, copied as it stands
+        rows=[[*r[:3], with_commands(r[3]), with_commands(r[4])] for r in rows(runbook)],
         owners_title=w["owners"],
         owner_headers=(w["role"], w["name"]),
         owners=[(who[o.role], o.name or w["name_not_set"]) for o in runbook.owners],

@@ -107,14 +107,16 @@ class Seal:
 class SealDeclaration:
     """What the signed document's declaration says of the seal (``Overview.seal``): who,
     the fingerprint to compare with the one agreed, what it chains to, and whether the PDF's
-    signature asks a time-stamping service (``timestamp_url``, "" when not)."""
+    signature asks a time-stamping service (``timestamp_url``, "" when not). ``pdf``: the run
+    makes ``signoff.pdf`` (``--pdf``); without one, nothing is said of the PDF's seal."""
 
     seal: Seal
     timestamp_url: str = ""
+    pdf: bool = True
 
     @classmethod
-    def of(cls, sealer: Sealer) -> SealDeclaration:
-        return cls(sealer.seal, sealer.timestamp_url or "")
+    def of(cls, sealer: Sealer, *, pdf: bool = True) -> SealDeclaration:
+        return cls(sealer.seal, sealer.timestamp_url or "", pdf)
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,9 @@ section.diagram img { max-width: 100%; height: auto; }
 footer.anchor { margin-top: 24px; font-size: 11px; color: #555; border-top: 1px solid #ccc; padding-top: 6px; word-break: break-all; }
 pre { white-space: pre-wrap; font-size: 12px; background: #f6f7f8; padding: 8px; }
 code.cmd { white-space: nowrap; }
+code.cmd-long { white-space: normal; }  /* ends a line only between its options */
+code.cmd-long span { white-space: nowrap; }
+code.cmd-long span.any { white-space: normal; overflow-wrap: anywhere; }
 span.host { white-space: nowrap; }  /* a server's host name is never broken (wz-agent01-t) */
 .nb-out { position: relative; overflow: hidden; }
 .print-only { display: none; }
@@ -329,6 +332,7 @@ class Overview:
     rehearsal_local: bool = False
     comparison: Mapping[str, str] | None = None  # run.environment.comparison_link
     checklist: list[tuple[str, str, str, str, str]] | None = None  # the checklist's rows
+    commands_where: str = ""  # where the commands of its next actions are typed
     diagram: str | None = None  # a data: URL
     changes: dict[str, Any] | None = None  # changes.json
     seal: SealDeclaration | None = None  # the consultancy's seal: who, fingerprint, trust
@@ -801,10 +805,8 @@ def _overview_audit(ctx: Overview, lang: str) -> Markup:
         fragment(
             "para",
             [
-                fragment(
-                    "code",
-                    f"ngdpkit audit verify <{t(lang, 'run_folder')}> --expect-hash {anchor}",
-                )
+                t(lang, "verify_here") + " ",
+                command(f"ngdpkit audit verify . --expect-hash {anchor}"),
             ],
         ),
     ]
@@ -865,12 +867,21 @@ def seal_words(declaration: SealDeclaration, lang: str) -> list[str]:
     """The declaration's sentences about the seal, each true of this seal: who seals and
     the fingerprint to compare with the one agreed, what its certificate chains to (what
     the seal proves), and whether the PDF's signature asks for a timestamp. An IT manager's
-    read before signing: every seal was called "advanced", whatever its certificate."""
+    read before signing: every seal was called "advanced", whatever its certificate. A run
+    without ``--pdf`` has no signoff.pdf, and its declaration says nothing of one (an
+    auditor's look: it said signoff.pdf carried the same seal, and had no timestamp)."""
     seal = declaration.seal
     url = declaration.timestamp_url
+    trust = t(lang, f"seal_trust_{seal.trust.value}")
+    if not declaration.pdf:
+        return [
+            t(lang, "sealed_by_no_pdf", subject=seal.subject, fingerprint=seal.fingerprint),
+            trust,
+        ]
     return [
         t(lang, "sealed_by", subject=seal.subject, fingerprint=seal.fingerprint),
-        t(lang, f"seal_trust_{seal.trust.value}"),
+        trust,
+        *([t(lang, "seal_own_pdf_readers")] if seal.trust.value == "own" else []),
         t(lang, "seal_timestamp", url=url) if url else t(lang, "seal_no_timestamp"),
     ]
 
@@ -887,7 +898,11 @@ def _overview_diagram(ctx: Overview, lang: str) -> Markup:
 def _overview_checklist(ctx: Overview, lang: str) -> Markup:
     """The go-live checklist, when there is one."""
     return (
-        fragment("section", t(lang, "checklist"), [checklist_table(ctx.checklist, lang)])
+        fragment(
+            "section",
+            t(lang, "checklist"),
+            [checklist_table(ctx.checklist, lang, where=ctx.commands_where)],
+        )
         if ctx.checklist
         else Markup("")
     )
@@ -1235,11 +1250,36 @@ COMMAND_NAMES = (
     "run", "init", "check", "confirm", "cert", "audit", "sample", "demo", "notebooks",
     "bundle", "simulate", "rehearse", "compare", "diff", "status", "watch",
 )  # fmt: skip
+# a kit command with its options: --settings, --env and --by take their value (the checklist
+# and the runbook name them whole, deliverables/commands.py), the others ngdp or a number
 _COMMAND = re.compile(
-    rf"ngdpkit (?:{'|'.join(COMMAND_NAMES)})\b(?: --[a-z][a-z-]*(?: (?:ngdp|[0-9]+)\b)?)*"
+    rf"ngdpkit (?:{'|'.join(COMMAND_NAMES)})\b"
+    r"(?: --(?:settings|env) (?:\"[^\"\n]{1,200}\"|'[^'\n]{1,200}'|[\w.\\/:-]{0,199}[\w/\\-])"
+    r'| --by "[^"\n]{1,80}"'
+    r"| --[a-z][a-z-]*(?: (?:ngdp|[0-9]+)\b)?)*"
     r"|--[a-z][a-z-]*(?: [0-9]+\b)?"
     r"|(?<![\w-])-[A-Z][A-Za-z]+\b"
 )
+
+
+def command(text: str) -> Markup:
+    """A command set as code, never broken inside an option: a short one stays on one line;
+    a long one (the checklist's commands name the settings, the environment and who
+    confirms: 90 characters) may end a line only before one of its options. Kept on one line
+    it pushed the checklist's table off the page and cut the command at the window's edge."""
+    if len(text) <= COMMAND_ON_ONE_LINE:
+        return fragment("command", text)
+    parts: list[str] = []
+    for part in re.split(r" (?=--)", text):
+        # an option whose value is long (a settings file named "Søby Kommune NgDP migration
+        # produktion 2027.toml") may end a line at a space in it too: kept whole, it ran off
+        # the printed page (a go-live look)
+        parts += part.split(" ") if len(part) > COMMAND_PART else [part]
+    return fragment("command_parts", parts)
+
+
+COMMAND_ON_ONE_LINE = 40
+COMMAND_PART = 30
 
 
 def with_commands(text: str) -> Markup:
@@ -1247,29 +1287,43 @@ def with_commands(text: str) -> Markup:
     out: list[str | Markup] = []
     at = 0
     for m in _COMMAND.finditer(text):
-        out += [text[at : m.start()], fragment("command", m.group(0))]
+        out += [text[at : m.start()], command(m.group(0))]
         at = m.end()
     out.append(text[at:])
     return Markup("").join(out)
 
 
-def checklist_table(rows: list[tuple[str, str, str, str, str]], language: str) -> Markup:
+def checklist_table(
+    rows: list[tuple[str, str, str, str, str]], language: str, *, where: str = ""
+) -> Markup:
+    """The checklist's rows, each command in its next action set as code, the legend after
+    them and ``where`` the commands are typed (the settings file's folder)."""
     from ..deliverables.checklist import HEADERS
 
     lang = "da" if language == "da" else "en"
-    return table(
-        [
-            (s, who, badge(CHECKLIST_SEVERITY.get(status, "error"), status), ev, with_commands(nxt))
-            for s, who, status, ev, nxt in rows
-        ],
-        HEADERS[lang],
-        language=lang,
-    ) + fragment(
-        # what each word means: "ikke verificeret" beside "mangler", and plans in a column
-        # called evidence, left a signing customer guessing (a customer's cold read)
-        "para",
-        [t(lang, "checklist_legend")],
-    )
+    return (
+        table(
+            [
+                (
+                    s,
+                    who,
+                    badge(CHECKLIST_SEVERITY.get(status, "error"), status),
+                    ev,
+                    with_commands(nxt),
+                )
+                for s, who, status, ev, nxt in rows
+            ],
+            HEADERS[lang],
+            language=lang,
+        )
+        + fragment(
+            # what each word means: "ikke verificeret" beside "mangler", and plans in a column
+            # called evidence, left a signing customer guessing (a customer's cold read)
+            "para",
+            [t(lang, "checklist_legend")],
+        )
+        + (fragment("para", [where]) if where else Markup(""))
+    )  # its own line, not the legend's
 
 
 def render_checklist(
@@ -1280,13 +1334,15 @@ def render_checklist(
     banners: list[str],
     environment: str,
     anchor: str = "",
+    where: str = "",
 ) -> str:
-    """Who still has to do what, step by step from the vendor page."""
+    """Who still has to do what, step by step from the vendor page; ``where`` the commands
+    of its next actions are typed."""
     body = Markup("").join(
         [
             nav,
             fragment("heading", f"{t(language, 'checklist')} ({environment})", 1),
-            checklist_table(rows, language),
+            checklist_table(rows, language, where=where),
         ]
     )
     return page(t(language, "checklist"), body, language=language, banners=banners, anchor=anchor)

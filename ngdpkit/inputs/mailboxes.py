@@ -9,6 +9,7 @@ from typing import Any
 
 from .. import findings as F
 from ..findings import Finding
+from .personal import export_cpr_findings
 from .workbooks import Field, TableCache, merged_ranges, mixed_scripts, read_table
 
 MAILBOX_ID = Field(
@@ -132,6 +133,7 @@ def read_mailbox_export(
     found += _name_findings(table, df, label)
     found += _unit_blank_findings(table, df, label)
     found += _unit_findings(table, df, label)
+    found += export_cpr_findings(table, df, label)
     df = df.reset_index(drop=True)
     df["row"] = df["row"].astype("int64")
     return MailboxExport(

@@ -16,6 +16,7 @@ from typing import Any
 
 from .. import findings as F
 from ..findings import Finding
+from ..redact import hide_cpr_in_name
 from . import is_number
 from .contact_points import ContactPoint, canonical_guid, parse_bool
 from .decisions import Decision
@@ -958,7 +959,10 @@ def contact_point_plan(
         ]
         plan.append(
             PlanEntry(
-                name=str(unit),
+                # a contact point's name is public in NgDP: a unit named after a person with
+                # a CPR number ("Sagsbehandler Karen Nielsen 0202851234", a DPO's review) is
+                # proposed without the number (CPR_IN_TEXT asks to mend the export)
+                name=hide_cpr_in_name(str(unit)),
                 targets=("CITIZEN", "COMPANY"),
                 visible=True,
                 # mailboxes, not rows or translations: a mailbox with three subjects is

@@ -33,7 +33,11 @@ AUDIT = "audit.jsonl"
 FINISHED = "run_finished"
 SEALED = "outputs_sealed"
 INCOMPLETE = "INCOMPLETE"
+INTERRUPTED = "INTERRUPTED"  # the parent's mark of a run the user interrupted (run.folder)
+MARKERS = (INCOMPLETE, INTERRUPTED)  # the kit's marks of a run folder that did not finish
 PAGES = "signoff"
+# the folders a run makes, which may be left empty; any other must hold a file it recorded
+RUN_DIRS = frozenset((PAGES, "steps", "notebooks", "memo"))
 PAGE_SUFFIXES = (".html", ".svg", ".pdf")
 
 
@@ -133,11 +137,14 @@ def folder_files(run_dir: Path) -> list[Path]:
     )
 
 
-def folder_entries(run_dir: Path) -> tuple[dict[str, Path], list[str]]:
+def folder_entries(
+    run_dir: Path, *, skip: tuple[str, ...] = (INCOMPLETE,)
+) -> tuple[dict[str, Path], list[str]]:
     """What verification holds against the trail: every regular file below ``run_dir`` but
-    the trail, the manifest, its seal and the ``INCOMPLETE`` marker at its top, temporary
-    files included, found without following links; and the relative names of everything
-    else (links, FIFOs, devices), which a run never writes and which are never opened."""
+    the trail, the manifest, its seal and (``skip``) the ``INCOMPLETE`` marker at its top,
+    temporary files included, found without following links; and the relative names of
+    everything else (links, FIFOs, devices), which a run never writes and which are never
+    opened."""
     files: dict[str, Path] = {}
     odd: list[str] = []
     for top, dirs, names in os.walk(run_dir, followlinks=False):
@@ -150,9 +157,22 @@ def folder_entries(run_dir: Path) -> tuple[dict[str, Path], list[str]]:
                 continue
             if not stat.S_ISREG(mode):
                 odd.append(rel)
-            elif rel not in (AUDIT, MANIFEST, SIGNATURE, INCOMPLETE):
+            elif rel not in (AUDIT, MANIFEST, SIGNATURE, *skip):
                 files[rel] = path
     return dict(sorted(files.items())), sorted(odd)
+
+
+def folder_dirs(run_dir: Path) -> list[str]:
+    """The relative name of every directory below ``run_dir``, found without following links."""
+    found: list[str] = []
+    for top, dirs, _names in os.walk(run_dir, followlinks=False):
+        base = Path(top)
+        found += [
+            (base / name).relative_to(run_dir).as_posix()
+            for name in dirs
+            if stat.S_ISDIR((base / name).lstat().st_mode)
+        ]
+    return sorted(found)
 
 
 def is_deliverable(rel: str) -> bool:
@@ -400,7 +420,9 @@ def verify(
     matches the manifest (:func:`_tail_problems`), every file matches (:func:`file_problems`),
     the seal holds (``signature_check``), the anchor is there (:func:`_anchor_missing`),
     and the hash printed on the paper is the anchor (:func:`_expected_hash`). A file named
-    in ``absent`` (left out of a support bundle, :func:`verify_bundle`) is not missing."""
+    in ``absent`` (left out of a support bundle, :func:`verify_bundle`) is not missing. A
+    folder the kit marked unfinished whose trail ends unfinished says so first
+    (:func:`_did_not_finish`), and is not accused of tampering for what its end leaves."""
     path = target / AUDIT if target.is_dir() else target
     records, problems = _read_records(path)
     if records is None:
@@ -409,13 +431,22 @@ def verify(
     final = str(records[-1].get("hash", "")) if records else ""
     manifest, manifest_problem = read_manifest(path.parent)
     finished = bool(records) and records[-1].get("event") == FINISHED
-    if manifest_problem and (finished or manifest_problem != _NO_MANIFEST):
+    sealed = [(i, r) for i, r in enumerate(records) if r.get("event") == SEALED]
+    # the kit's own word that the run did not finish: its marker, and a trail that ends so
+    # before the outputs were sealed (with the anchor in the trail, a cut or rewritten end and
+    # a marker hid changed and missing pages behind "run it again": an attacker's look)
+    unfinished = "" if sealed else _did_not_finish(path.parent, records)
+    if manifest_problem and ((finished and not unfinished) or manifest_problem != _NO_MANIFEST):
         problems.append(manifest_problem)
     if not problems:
-        problems += _tail_problems(records, manifest, final)
-    sealed = [(i, r) for i, r in enumerate(records) if r.get("event") == SEALED]
+        problems += _tail_problems(records, manifest, final, unfinished=bool(unfinished))
     problems += file_problems(
-        path.parent, records, manifest, sealed[-1][1] if sealed else None, absent=absent
+        path.parent,
+        records,
+        manifest,
+        sealed[-1][1] if sealed else None,
+        absent=absent,
+        markers=MARKERS if unfinished else (),
     )
     from ..documents.signature_check import check_seal
 
@@ -434,7 +465,10 @@ def verify(
         unsealed_by_anchor=says and not anchored,
     )
     problems += seal.problems
-    problems += _anchor_missing(records, sealed, finished)
+    if unfinished:  # not accused of removed records; the pages it marked after them not named
+        problems = [unfinished, *(p for p in problems if not _marked_after_the_end(p))]
+    else:
+        problems += _anchor_missing(records, sealed, finished)
     notes = list(seal.notes)
     if expect_hash:
         found, said = _expected_hash(expect_hash, records, sealed)
@@ -528,6 +562,65 @@ def _anchor_missing(
     ]
 
 
+def _unfinished_end(records: list[dict[str, Any]]) -> str:
+    """How the trail shows a run that did not finish ("" when it finished): no
+    ``run_finished`` record at its end, or one that says the run was interrupted or the
+    kit crashed (what :meth:`~ngdpkit.run.folder.RunFolder.finish` writes then)."""
+    last = records[-1] if records else {}
+    if last.get("event") != FINISHED:
+        return (
+            f"the trail ends at record {len(records)} (seq {len(records) - 1}), "
+            f"{str(last.get('event'))[:40]!r}, with no {FINISHED!r} record"
+            if records
+            else "the trail holds no record"
+        )
+    status = last.get("status")
+    if status == "interrupted" or (isinstance(status, str) and status.startswith("crashed:")):
+        return f"the trail's {FINISHED!r} record says {status[:80]!r}"
+    return ""
+
+
+def _did_not_finish(folder: Path, records: list[dict[str, Any]]) -> str:
+    """The plain word for a run that did not finish (interrupted, or incomplete): the folder
+    carries the kit's ``INCOMPLETE`` or ``INTERRUPTED`` marker and the trail itself shows no
+    finished run. "" otherwise: a marker added to a finished run's folder is an extra file
+    (:func:`file_problems`), and a trail cut short without one is named as cut."""
+    marks = [m for m in MARKERS if _regular(folder / m)]
+    ends = _unfinished_end(records)
+    if not marks or not ends:
+        return ""
+    last = records[-1] if records else {}
+    status = last.get("status") if last.get("event") == FINISHED else None
+    if INTERRUPTED in marks or status == "interrupted":
+        how = "it was interrupted"
+    elif isinstance(status, str) and status.startswith("crashed:"):
+        how = "the kit crashed"
+    else:
+        how = "it is incomplete"
+    return (
+        f"the run did not finish: {how}"
+        + f" (the folder carries the kit's {' and '.join(marks)} marker"
+        + ("s" if len(marks) > 1 else "")
+        + f", and {ends}); "
+        "it was never sealed for sign-off, so there is nothing here to sign: run it again"
+    )
+
+
+def _marked_after_the_end(problem: str) -> bool:
+    """A page the kit marks unfinished, or a PDF it removes, after an unfinished run's last
+    record (``mark_interrupted_pages``): the pages are not sealed by the anchor."""
+    return problem.startswith(
+        (f"changed file: {PAGES}/", f"missing file: {PAGES}/", f"{PAGES}/signoff.pdf is missing")
+    )
+
+
+def _regular(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(path.lstat().st_mode)
+    except OSError:
+        return False
+
+
 def _expected_hash(
     expect_hash: str, records: list[dict[str, Any]], sealed: list[tuple[int, dict[str, Any]]]
 ) -> tuple[list[str], list[str]]:
@@ -595,10 +688,14 @@ def read_manifest(folder: Path) -> tuple[dict[str, Any] | None, str]:
 
 
 def _tail_problems(
-    records: list[dict[str, Any]], manifest: dict[str, Any] | None, final: str
+    records: list[dict[str, Any]],
+    manifest: dict[str, Any] | None,
+    final: str,
+    *,
+    unfinished: bool = False,
 ) -> list[str]:
     """A cut or extended tail: the record count and final hash against the manifest, and a
-    last record that is not ``run_finished``."""
+    last record that is not ``run_finished`` (unless the run's ``unfinished`` is said)."""
     if manifest is not None:
         expected = manifest.get("records")
         if isinstance(expected, int) and len(records) < expected:
@@ -611,7 +708,7 @@ def _tail_problems(
             return [
                 f"the final hash {final[:12]}… is not the manifest's {str(manifest.get('final_hash'))[:12]}…"
             ]
-    if not records or records[-1].get("event") != FINISHED:
+    if not unfinished and (not records or records[-1].get("event") != FINISHED):
         last = records[-1].get("event") if records else "none"
         return [
             f"missing tail: the last record is {last!r}, not {FINISHED!r} "
@@ -691,11 +788,14 @@ def file_problems(
     anchor: dict[str, Any] | None,
     *,
     absent: frozenset[str] = frozenset(),
+    markers: tuple[str, ...] = (INCOMPLETE,),
 ) -> list[str]:
     """Every file of the folder against the manifest, the ``output_written`` records and the
-    sealed record: each changed, missing or extra file, one line each. Without a usable
-    manifest the files are still held against the records and the anchor, which live in
-    the trail."""
+    sealed record: each changed, missing or extra file, one line each, and each folder that
+    holds no file the run recorded. Without a usable manifest the files are still held
+    against the records and the anchor, which live in the trail. ``markers``: the kit's own
+    marks at the top (``INCOMPLETE``, ``INTERRUPTED``) that a run which did not finish
+    leaves unrecorded; in a finished run's folder they are extra files like any other."""
     problems: list[str] = []
     listed = manifest_files(manifest)
     written = {
@@ -703,7 +803,12 @@ def file_problems(
         for r in records
         if r.get("event") == "output_written"
     }
-    present, odd = folder_entries(run_dir)
+    present, odd = folder_entries(run_dir, skip=())
+    present = {
+        rel: p
+        for rel, p in present.items()
+        if rel not in markers or rel in listed or rel in written
+    }
     problems += [f"not a regular file: {rel} (a run writes none; it was put there)" for rel in odd]
     # The pages are not sealed by the anchor (they print it), so nothing but pages may lie
     # there: a script planted beside them, with the trail's tail recomputed, is named.
@@ -721,11 +826,32 @@ def file_problems(
         problems += _against_output_records(present, written, digests)
     if anchor is not None:
         problems += _against_anchor(present, anchor, digests)
+    if manifest is not None or written or anchor is not None:
+        pinned = anchor.get("files") if anchor is not None else None
+        known = [*listed, *written, *(pinned if isinstance(pinned, dict) else ())]
+        problems += _extra_dirs(run_dir, known)
     if absent:  # a support bundle's left-out files: not there by design
         problems = [
             p for p in problems if not (p.startswith("missing file: ") and _named(p) in absent)
         ]
     return list(dict.fromkeys(problems))
+
+
+def _extra_dirs(run_dir: Path, known: list[str]) -> list[str]:
+    """Each directory that is not one a run makes and holds no file the manifest, the output
+    records or the anchor name: empty or not, it was put there (an auditor's look: an empty
+    ``signoff/x.html/`` passed, and ``sha256sum -c`` never sees one)."""
+    held = {
+        "/".join(parts[:i])
+        for rel in known
+        for parts in [str(rel).split("/")]
+        for i in range(1, len(parts))
+    }
+    return [
+        f"extra directory: {rel}/ (no file the run recorded is in it)"
+        for rel in folder_dirs(run_dir)
+        if rel not in RUN_DIRS and rel not in held
+    ]
 
 
 def _named(problem: str) -> str:

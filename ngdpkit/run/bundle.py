@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import re
 import stat
 import sys
 import zipfile
@@ -22,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from ..redact import secret_parts
+from ..redact import CPR, CPR_SEEN, HIDDEN_CPR, secret_parts
 from .audit import BUNDLE_FILES, BUNDLE_MEMBER_LIMIT, BUNDLE_WITH_WORKBOOKS
 
 VERSIONS = (
@@ -116,18 +115,10 @@ def _verdict(run_dir: Path) -> dict[str, Any]:
 
 
 HIDDEN_NAME = "postkassenavn udeladt"
-HIDDEN_CPR = "CPR-nummer udeladt"
-# A CPR number: a day, a month (either may end in a dot), two digits of a year, and four
-# digits, with or without a hyphen, a dash or a space between, standing alone (a mailbox ID
-# has seven digits, a CVR eight). _CPR hides one in the findings' words; _CPR_SEEN looks for
-# one in the run's files, between word boundaries (a hash's hex holds digit runs, never one
-# standing alone).
-_CPR_BODY = (
-    r"(?:0[1-9]|[12][0-9]|3[01])\.?(?:0[1-9]|1[0-2])\.?[0-9]{2}"
-    r"[ \u00a0]?[-\u2010-\u2015]?[ \u00a0]?[0-9]{4}"
-)
-_CPR = re.compile(rf"(?<![0-9]){_CPR_BODY}(?![0-9])")
-_CPR_SEEN = re.compile(rf"(?<![.,])\b{_CPR_BODY}\b")
+# A CPR number (ngdpkit.redact.CPR): _CPR hides one in the findings' words and the steps'
+# facts; _CPR_SEEN looks for one in the run's files.
+_CPR = CPR
+_CPR_SEEN = CPR_SEEN
 HIDDEN_CELL = "cellens indhold udeladt"
 # The values of a mailbox's own cells in the export, which may hold anything a person typed
 _CELL_PARAMS = ("mid", "value", "id", "mailbox_id")
@@ -159,6 +150,28 @@ def _hide(text: str, names: frozenset[str]) -> str:
             HIDDEN_NAME if part.strip() in names else part for part in text.split(", ")
         )
     return _CPR.sub(HIDDEN_CPR, text)
+
+
+_FACTS_DEPTH = 64  # deeper than any step writes: the rest is left out, never recursed into
+
+
+def masked_facts(value: Any, names: frozenset[str], depth: int = 0) -> Any:
+    """A step's facts for ``summary.json`` as the findings are: every text in them (values,
+    and the keys of a mapping) with mailbox names and CPR-shaped numbers hidden (a system
+    named "WorkZone 010190-1234" kept the number; a DPO's review), numbers and the rest as
+    they are. Keys lose only CPR-shaped numbers (a name hidden could make two keys one)."""
+    if isinstance(value, str):
+        return _hide(value, names)
+    if depth >= _FACTS_DEPTH:
+        return "left out: nested too deep"
+    if isinstance(value, dict):
+        return {
+            _CPR.sub(HIDDEN_CPR, str(k)): masked_facts(v, names, depth + 1)
+            for k, v in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [masked_facts(v, names, depth + 1) for v in value]
+    return value
 
 
 def masked_findings(data: Any, names: frozenset[str]) -> list[dict[str, Any]]:
@@ -358,6 +371,8 @@ def make_bundle(run_dir: Path, *, with_workbooks: bool = False) -> Path:
         findings_data = None
     import datetime as dt
 
+    mailbox_names = _mailbox_names(run_dir)
+    steps = masked_facts(steps, mailbox_names)
     withheld = (steps.get("05_dispatcher_config") or {}).get("results", {}).get("withheld_by")
     summary: dict[str, Any] = {
         "kind": "ngdpkit-support-bundle",
@@ -375,7 +390,7 @@ def make_bundle(run_dir: Path, *, with_workbooks: bool = False) -> Path:
         "findings": (
             "in findings.json"
             if with_workbooks and "findings.json" in members
-            else masked_findings(findings_data, _mailbox_names(run_dir))
+            else masked_findings(findings_data, mailbox_names)
             if findings_data is not None
             else "left out: findings.json held a secret, or could not be read"
         ),

@@ -219,7 +219,7 @@ class EnvironmentRun(RunCore):
         (a job log said "1 fejl" and "blocked (not ready: IP_INVALID)", and which address was
         wrong took the artifact to learn). Each line as ``check`` prints it; the rest counted."""
         from ..documents.i18n import number, t
-        from ..redact import one_line
+        from ..redact import hide_cpr_words, one_line
 
         lang = self.settings.language
         # one about the whole run before those about a file (a secret that stands in the inputs
@@ -231,7 +231,8 @@ class EnvironmentRun(RunCore):
         for f in errors[:shown]:
             place = " ".join(x for x in (f.source, f.location) if x)
             where = f" [{place}]" if place else ""
-            lines.append(f"  {t(lang, 'error')} {f.code}: {one_line(f.text(lang) + where)}")
+            said = hide_cpr_words(one_line(f.text(lang) + where))  # a CI log keeps it
+            lines.append(f"  {t(lang, 'error')} {f.code}: {said}")
         if len(errors) > shown:
             lines.append("  " + t(lang, "errors_more", n=number(lang, len(errors) - shown)))
         return lines

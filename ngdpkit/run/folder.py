@@ -39,6 +39,10 @@ from .audit import (
     record_outputs,
     seal_outputs,
 )
+
+# INTERRUPTED is written by the parent into a run folder when the user pressed Ctrl-C; it is
+# defined beside INCOMPLETE in .audit, where ``audit verify`` reads both
+from .audit import INTERRUPTED as INTERRUPTED
 from .audit import write_manifest as _write_manifest
 
 if TYPE_CHECKING:
@@ -46,7 +50,6 @@ if TYPE_CHECKING:
     from .scan import Needle
 
 LATEST = "LATEST"
-INTERRUPTED = "INTERRUPTED"  # written by the parent into a run folder when the user pressed Ctrl-C
 ROUNDS = 3
 
 Leak = tuple[Path, list[str]]

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from .. import __version__
 from .. import findings as F
+from ..deliverables.commands import KitCommands
 from ..deliverables.dispatcher import DispatcherConfig
 from ..errors import InputError
 from ..findings import Finding
@@ -265,7 +266,8 @@ class Outputs:
             findings=findings,
             language=run.settings.language,
         )
-        return evaluate(findings, evidence, run.settings.language)
+        commands = KitCommands.of(run.settings, run.env)
+        return evaluate(findings, evidence, run.settings.language, commands)
 
     def dispatcher_unchanged(self, config: DispatcherConfig | None) -> bool:
         """The dispatcher's values are those of the previous finished run (or there is none):

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from .. import findings as F
+from ..deliverables.commands import KitCommands
 from ..deliverables.dispatcher import DispatcherConfig
 from ..findings import Finding
 from ..steps import STEP_MODULES, STEP_NAMES, PageContext
@@ -159,6 +160,7 @@ class Pages:
             banners=banners,
             environment=run.env.name,
             anchor=run.anchor,
+            where=KitCommands.of(run.settings, run.env).where(),
         )
         self.write("checklist.html", checklist)
         runbook = self.outputs.runbook or build_runbook(run.settings, run.env)
@@ -275,9 +277,10 @@ class Pages:
             rehearsal_local=acceptance.against == "simulator" if acceptance else False,
             comparison=comparison_link(run.run_dir.parent.parent, run.run_dir),
             checklist=self.outputs.checklist_rows,
+            commands_where=KitCommands.of(run.settings, run.env).where(),
             diagram="data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode(),
             changes=self.outputs.changes,
-            seal=SealDeclaration.of(run.folder.sealer) if run.folder.sealer else None,
+            seal=SealDeclaration.of(run.folder.sealer, pdf=run.pdf) if run.folder.sealer else None,
             nav=nav,
         )
 

@@ -76,6 +76,9 @@ def check_system(step: Step) -> SystemFacts:
     ):
         pending(step, "service_account", "install-certificate.ps1 stops at its top until it is set")
     step.add(ambiguous_servers(env))
+    from ..inputs.personal import settings_cpr_findings
+
+    step.add(settings_cpr_findings(step.settings, env))  # a CPR number in the free text
     auth_text = "not configured"
     if env.authorization_env:
         secret = step.secret(

@@ -1,0 +1,137 @@
+"""The kit's own command lines as a deliverable tells a person to type them: whole, so that
+a command copied from the runbook or the checklist runs as it stands.
+
+An operations engineer followed the go-live runbook literally and four of its commands
+(``ngdpkit rehearse --against ngdp``, ``ngdpkit confirm --step 8``, …) stopped at once
+(exit 2: ``--settings``, ``--env`` and ``--by`` are required), and "kør ngdpkit igen" named
+no command at all. Every command a page or workbook names now comes from one
+:class:`KitCommands`, made from the settings and the environment: the settings file as it is
+named from its own folder (the pages say to run the commands there), the environment, and
+``--production`` where the kit demands it. The one value the kit cannot know, who confirms,
+is a placeholder (``--by "<dit navn>"``) that ``ngdpkit confirm`` refuses, so a command
+copied without replacing it records nothing.
+
+Texts carry the commands as tokens (:data:`TOKENS`) that :meth:`KitCommands.fill` replaces:
+``<<confirm>>`` (the step's own number), ``<<rehearse>>``, ``<<run>>`` and ``<<run_online>>``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from ..settings import Environment, Settings
+
+# what --by says until a person writes their own name (confirm refuses it: see is_placeholder)
+BY_PLACEHOLDER = {"da": "<dit navn>", "en": "<your name>"}
+TOKENS = ("<<confirm>>", "<<rehearse>>", "<<run>>", "<<run_online>>")
+WHERE = {
+    "da": "Kommandoerne køres fra mappen med indstillingsfilen {settings}.",
+    "en": "Run the commands from the folder that holds the settings file {settings}.",
+}
+# a settings file whose name no quoting reads the same in bash, PowerShell and cmd.exe: the
+# commands name a placeholder in its place, and the page says why
+SETTINGS_PLACEHOLDER = {"da": "<indstillingsfilen>", "en": "<settings file>"}
+RENAME = {
+    "da": " Filens navn har tegn, som en kommandolinje læser selv ($, %, !, \\, anførselstegn eller usynlige tegn), så kommandoerne nævner den ikke: omdøb filen, eller skriv dens navn selv.",
+    "en": " Its name holds characters a command line reads itself ($, %, !, \\, quotation marks or unseen characters), so the commands do not name it: rename the file, or type its name yourself.",
+}
+_BARE = re.compile(r"[A-Za-z0-9._-]+")
+# what a double-quoted word does not keep in bash ($ ` \ " !), PowerShell ($ ` and its curly
+# double quotes) or cmd.exe (% "): any other character, a space or an apostrophe (straight or
+# curly: PowerShell ends a single-quoted string on U+2018-U+201B too) is safe inside "…"
+_NOT_IN_QUOTES = frozenset('"$`\\%!\u201c\u201d\u201e\u201f')
+
+
+def shell_word(name: str) -> str | None:
+    """``name`` as one word that bash, PowerShell and cmd.exe read alike: bare when it is
+    plain (``migration.toml``), in double quotes when it holds a space or an apostrophe
+    (``"Søby Kommune.toml"``; single quotes are POSIX only: cmd.exe keeps them, and
+    PowerShell ends one on a curly quote and ran what followed: an attacker's look), None
+    when no quoting can ($, %, !, a backslash, a quotation mark, a control character)."""
+    if _BARE.fullmatch(name):
+        return name
+    if any(c in _NOT_IN_QUOTES or unicodedata.category(c)[0] == "C" for c in name):
+        return None
+    return f'"{name}"'
+
+
+def is_placeholder(by: str) -> bool:
+    """``--by`` still a page's placeholder: ``<dit navn>`` or any ``<…>``, also with what a
+    copy from a sentence takes along (``"<dit navn>".``, ``"<dit navn>",`` or a bracket: a
+    go-live look recorded "<dit navn>." as the person), or holding the placeholder."""
+    text = by.strip().strip(".,;:!?()[]'\"» «").strip()
+    if text.startswith("<") and text.endswith(">"):
+        return True
+    return any(p in by for p in BY_PLACEHOLDER.values())
+
+
+@dataclass(frozen=True)
+class KitCommands:
+    """The commands of one environment: ``settings`` the settings file's name as typed in its
+    own folder (:func:`shell_word`), ``environment`` its name, ``production`` whether the kit
+    asks for ``--production`` before it sends a real letter there, ``file`` the name as it
+    is (for the sentence that says where the commands are typed)."""
+
+    settings: str
+    environment: str
+    production: bool
+    language: str = "da"
+
+    file: str = ""  # the settings file's name as it is, for the sentence that says where
+
+    @classmethod
+    def of(cls, settings: Settings, env: Environment) -> KitCommands:
+        lang = "da" if settings.language == "da" else "en"
+        name = settings.path.name
+        return cls(
+            settings=shell_word(name) or f'"{SETTINGS_PLACEHOLDER[lang]}"',
+            environment=env.name,
+            production=env.kind == "production",
+            language=lang,
+            file=name,
+        )
+
+    @classmethod
+    def unnamed(cls, language: str) -> KitCommands:
+        """The commands without a settings file or environment (a checklist evaluated on its
+        own): only the command and its step, as a reader's reminder."""
+        return cls("", "", production=False, language="da" if language == "da" else "en")
+
+    @property
+    def _target(self) -> str:
+        return f" --settings {self.settings} --env {self.environment}" if self.settings else ""
+
+    def run(self, *, online: bool = False) -> str:
+        return f"ngdpkit run{self._target}" + (" --online" if online else "")
+
+    def confirm(self, step: int) -> str:
+        # the step first: "ngdpkit confirm --step 7" stays what a reader looks for
+        by = f' --by "{BY_PLACEHOLDER[self.language]}"' if self.settings else ""
+        return f"ngdpkit confirm --step {step}{self._target}{by}"
+
+    def rehearse(self) -> str:
+        production = " --production" if self.production else ""
+        return f"ngdpkit rehearse --against ngdp{self._target}{production}"
+
+    def watch(self) -> str:
+        return f"ngdpkit watch{self._target}"
+
+    def where(self) -> str:
+        """Where the commands are typed: the settings file's folder (and, when the commands
+        could not name the file, why)."""
+        said = WHERE[self.language].format(settings=self.file or self.settings)
+        return said + (RENAME[self.language] if shell_word(self.file) is None else "")
+
+    def fill(self, text: str, step: int = 0) -> str:
+        """``text`` with its command tokens replaced (``<<confirm>>`` with ``step``'s). A plain
+        replace, never ``str.format``: a text may hold a value from the settings."""
+        for token, command in (
+            ("<<confirm>>", self.confirm(step)),
+            ("<<rehearse>>", self.rehearse()),
+            ("<<run_online>>", self.run(online=True)),
+            ("<<run>>", self.run()),
+        ):
+            text = text.replace(token, command)
+        return text
