@@ -872,6 +872,8 @@ def cmd_confirm(args: argparse.Namespace) -> int:
                 f"note: {about}; this confirmation will not count for step {args.step} until it"
                 " is given after a run that has them"
             )
+        else:
+            _say_inputs_changed(settings, args.env, about)
     if args.step == 7:  # the dispatcher: a confirmation is for the values of the latest run
         values, withheld = _latest_dispatcher_values(settings, args.env)
         if withheld:  # a run there is: it held its values back (not "no run yet")
@@ -987,6 +989,25 @@ def _blocked_in_latest_run(settings: Any, environment: str, step: int) -> str:
 _CODE = re.compile(r"[A-Z][A-Z0-9_]{1,63}")  # a finding code, as a step file may name it
 
 
+def _say_inputs_changed(settings: Any, environment: str, run_id: str) -> None:
+    """Say which inputs changed since the run a confirmation of step 5 or 6 binds to: it is
+    for that run's values (a consultant who took over in week two confirmed step 6 after a
+    decision was added, and learned it only from the next run's checklist)."""
+    from .checks.evidence import confirmations_path
+    from .run.neighbours import inputs_changed_since
+
+    skip = settings.rel(confirmations_path(settings.path))
+    run_dir = settings.base_dir / "runs" / environment / run_id
+    changed = inputs_changed_since(run_dir, settings.base_dir, skip=skip)
+    if changed:
+        names = ", ".join(one_line(x)[:120] for x in changed[:5])
+        more = f" and {len(changed) - 5} more" if len(changed) > 5 else ""
+        print(
+            f"note: {names}{more} changed since run {run_id}; this confirmation is for that"
+            " run's values: if the change is to count, run again and confirm after it"
+        )
+
+
 def _latest_step_values(settings: Any, environment: str, step: int) -> tuple[str, str]:
     """(the SHA-256 of step 5's contact points or step 6's mapping in the environment's
     latest run, that run's ID) or ("", why there is none). Only a folder that verifies as this
@@ -1069,6 +1090,11 @@ def cmd_bundle(args: argparse.Namespace) -> int:
         )
     for name in summary["left_out_too_large"]:
         _err(f"{name}: left out of the bundle, larger than any run writes")
+    if args.with_workbooks:  # the zip now names mailboxes as the export does: said here too
+        _err(
+            f"{path.name}: holds findings.json and the mapping workbooks with the export's"
+            " mailbox names (personal data): send it only where that may go, delete it after"
+        )
     print(path)
     return 0
 

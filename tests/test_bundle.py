@@ -17,7 +17,7 @@ import pytest
 from ngdpkit.errors import InputError
 from ngdpkit.run.audit import verify
 from ngdpkit.run.bundle import make_bundle
-from tests.conftest import run_cli, write_xlsx
+from tests.conftest import cli, run_cli, write_xlsx
 
 
 @pytest.fixture
@@ -567,3 +567,19 @@ def test_the_step_facts_in_the_summary_hide_cpr_numbers_and_mailbox_names(
     assert masked_facts(
         {"a 0101901234": ["Sag vedr. Jens Hansen", 3, None, {"x": "0101901234"}]}, names
     ) == {f"a {HIDDEN_CPR}": [HIDDEN_NAME, 3, None, {"x": HIDDEN_CPR}]}
+
+
+def test_a_bundle_with_the_workbooks_says_it_holds_personal_data(tmp_path: Path) -> None:
+    """A support engineer's look: a bundle made with --with-workbooks held the mapping with
+    mailbox names (a CPR number among them), and neither its README.txt nor the command said
+    so. Both say it now; the default bundle's README says what it left out, as before."""
+    folder = tiny_run(tmp_path)
+    r = cli("bundle", str(folder), "--with-workbooks")
+    assert r.returncode == 0, r.stderr
+    assert "mailbox names (personal data)" in r.stderr and "delete it after" in r.stderr
+    readme = members(Path(r.stdout.strip()))["README.txt"].decode("utf-8")
+    assert "Made with --with-workbooks" in readme and "Keep this zip as personal data" in readme
+    r = cli("bundle", str(folder))
+    assert r.returncode == 0 and "personal data" not in r.stderr, r.stderr
+    readme = members(Path(r.stdout.strip()))["README.txt"].decode("utf-8")
+    assert "Made with --with-workbooks" not in readme and "Left out on purpose" in readme

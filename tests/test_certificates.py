@@ -605,3 +605,19 @@ def test_custom_anchors_in_production_say_the_install_script_refuses_them(
         (custom_found,) = [f for f in found if f.code == "CERT_CUSTOM_TRUST_ANCHORS"]
         assert ("install-certificate.ps1 refuses" in custom_found.message) is said
         assert ("install-certificate.ps1 nægter" in custom_found.text("da")) is said
+
+
+def test_a_danish_run_says_the_wrong_environment_and_the_reuse_in_danish(
+    sample_copy: Path,
+) -> None:
+    """A support engineer's look at a Danish run: CERT_WRONG_ENVIRONMENT stayed English
+    ("This is a test certificate … in a production environment": a sentence made in code,
+    not the catalogue's), and the reuse read "bruges i test and production"."""
+    settings = one_certificate_for_both(sample_copy)
+    r = cli("check", "--settings", str(settings), "--env", "all", "--json")
+    data = json.loads(r.stdout)
+    texts = {f["code"]: f["message"] for payload in data for f in payload["findings"]}
+    assert texts["CERT_WRONG_ENVIRONMENT"] == (
+        "Dette er et testcertifikat (det kæder til testroden) i et produktionsmiljø."
+    )
+    assert "bruges i test og production" in texts["CERT_REUSED_ACROSS_ENVIRONMENTS"], texts

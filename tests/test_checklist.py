@@ -1000,3 +1000,26 @@ def test_confirm_refuses_a_cpr_number_in_by_or_note(sample_copy: Path, flag: str
     assert f"{flag} holds a CPR-shaped number" in r.stderr and "nothing was recorded" in r.stderr
     assert "0101901234" not in r.stdout + r.stderr
     assert not (sample_copy / "confirmations.jsonl").exists()
+
+
+def test_confirm_says_which_inputs_changed_since_the_run_it_binds_to(
+    sample_run_copy: Path,
+) -> None:
+    """A consultant who took over in week two: a decision was added, step 6 confirmed, and
+    the confirmation bound to the run before the decision without a word (the next run's
+    checklist said "bekræftet for en anden tilknytning"). ``confirm`` names the inputs that
+    changed since that run, and records; with none changed it says nothing of it."""
+    settings = str(sample_run_copy / "migration.toml")
+    args = ("confirm", "--settings", settings, "--env", "test", "--by", "Søren Overtager")
+    r = cli(*args, "--step", "6")
+    assert r.returncode == 0 and "changed since run" not in r.stdout, r.stdout
+    with (sample_run_copy / "mapping-test.xlsx").open("ab") as f:
+        f.write(b"\0")
+    r = cli(*args, "--step", "6")
+    assert r.returncode == 0, r.stdout + r.stderr
+    latest = (sample_run_copy / "runs" / "test" / "LATEST").read_text().strip()
+    assert (
+        f"note: mapping-test.xlsx changed since run {latest}; this confirmation is for that"
+        " run's values: if the change is to count, run again and confirm after it"
+    ) in r.stdout, r.stdout
+    assert len((sample_run_copy / "confirmations.jsonl").read_text().splitlines()) == 2

@@ -56,7 +56,7 @@ def test_every_command_the_pages_name_runs_as_copied(
     # and where they are typed is said beside them
     for name in ("checklist.html", "runbook.html", "index.html"):
         page = (run_dir / "signoff" / name).read_text(encoding="utf-8")
-        assert "Kommandoerne køres fra mappen med indstillingsfilen migration.toml." in page
+        assert "Kommandoerne køres i mappen med indstillingsfilen migration.toml." in page
 
 
 def test_the_runbook_workbook_names_the_commands_whole(sample_run_all: dict[str, Any]) -> None:
@@ -108,7 +108,7 @@ def test_the_commands_of_an_environment() -> None:
         "ngdpkit confirm --step 7 --settings 'min fil.toml' --env drift --by \"<your name>\"."
     )
     assert c.where() == (
-        "Run the commands from the folder that holds the settings file 'min fil.toml'."
+        "Run the commands in the folder that holds the settings file 'min fil.toml'."
     )
     # a checklist evaluated on its own: the short reminders it always said
     bare = KitCommands.unnamed("da")
@@ -172,11 +172,11 @@ def test_the_settings_file_is_one_word_in_every_shell(name: str, word: str | Non
     c = KitCommands.of(settings, env)  # type: ignore[arg-type]
     if word is None:
         assert c.run() == 'ngdpkit run --settings "<indstillingsfilen>" --env production'
-        assert c.where().startswith(f"Kommandoerne køres fra mappen med indstillingsfilen {name}.")
-        assert "omdøb filen, eller skriv dens navn selv" in c.where()
+        assert c.where().startswith(f"Kommandoerne køres i mappen med indstillingsfilen {name}.")
+        assert "omdøb filen, eller erstat selv <indstillingsfilen> med filens navn" in c.where()
     else:
         assert c.run() == f"ngdpkit run --settings {word} --env production"
-        assert c.where() == f"Kommandoerne køres fra mappen med indstillingsfilen {name}."
+        assert c.where() == f"Kommandoerne køres i mappen med indstillingsfilen {name}."
         # and on a page the whole command is one code fragment
         said = html.unescape(re.sub(r"<[^>]+>", "", str(with_commands(c.confirm(7)))))
         assert said == c.confirm(7)

@@ -176,6 +176,24 @@ def test_the_whole_document_as_one_a4_pdf(sample_run_dir: Path) -> None:
     assert signatures < appendix
 
 
+def test_the_pdf_holds_the_runbook_with_its_whole_commands(sample_run_dir: Path) -> None:
+    """A go-live look: the signed PDF held the overview, the step pages and the dispatcher,
+    and not the runbook (the plan for the switch, and the verdict before its step 1). It is
+    printed after the dispatcher, before the appendix, with its commands whole."""
+    from ngdpkit.documents.signoff import find_browser
+
+    if find_browser() is None:
+        pytest.skip("no Chromium, Chrome or Edge here (.ci/run installs Debian's chromium)")
+    texts = pdf_texts(sample_run_dir / "signoff" / "signoff.pdf")
+    runbook = next(i for i, t in enumerate(texts) if "Drejebog for idriftsættelse (test)" in t)
+    dispatcher = next(i for i, t in enumerate(texts) if "NgDP-dispatcher i WorkZone" in t)
+    appendix = next(i for i, t in enumerate(texts) if "Postkasser og kontaktpunkter pr. enhed" in t)
+    assert dispatcher <= runbook < appendix
+    said = " ".join(" ".join(texts[runbook:appendix]).split())
+    assert "Før drejebogens trin 1: klar til at begynde?" in said
+    assert "ngdpkit watch --settings migration.toml --env test" in said, said
+
+
 def test_plurals_and_numbers_through_babel() -> None:
     from ngdpkit.documents.i18n import count
 

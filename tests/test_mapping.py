@@ -660,3 +660,19 @@ def test_a_contact_point_proposed_from_a_unit_with_a_cpr_number_does_not_carry_i
     assert [p.translations for p in plan] == [("3",), ("1",), ("4",), ("2",)]
     assert f.loc[0, "responsible_unit"].endswith("0202851234")  # the export is not changed
     assert hide_cpr_in_name("Borgerservice") == "Borgerservice" and HIDDEN_CPR in plan[1].name
+
+
+def test_a_mapping_files_conflict_names_the_guids_in_the_rows_order(tmp_path: Path) -> None:
+    """A support engineer's look: "rows 59, 68 to 9cc2ab97…, a53cec02…" listed the GUIDs
+    sorted, and row 59 read as the first GUID's while it held the second (the one used). The
+    GUIDs come in the order of their rows."""
+    mf = read_mapping_file(
+        write_xlsx(
+            tmp_path / "m.xlsx",
+            [["Mailbox ID", "NgDP Guid", "Begrundelse"], ["100", B, "fil"], ["100", A, "dublet"]],
+        ),
+        label="m.xlsx",
+    )
+    (conflict,) = [f for f in mf.findings if f.code == "MAPPING_CONFLICT"]
+    assert conflict.params["rows"] == "2, 3", conflict.params
+    assert conflict.message.index(B) < conflict.message.index(A), conflict.message

@@ -480,19 +480,14 @@ def _trust_findings(
             )
         )
     elif chain_kind != kind:
-        sev = F.error if kind == "production" else F.warning
-        note = (
-            ""
-            if kind == "production"
-            else " (NgDP test normally expects a test certificate: inferred)"
-        )
-        found.append(
-            sev(
-                "CERT_WRONG_ENVIRONMENT",
-                f"This is a {chain_kind} certificate (it chains to the {chain_kind} root) in a {kind} environment{note}.",
-                label,
-            )
-        )
+        # two sentences of the catalogue (an f-string stayed English in a Danish run: a
+        # support engineer's look)
+        if kind == "production":
+            msg = "This is a test certificate (it chains to the test root) in a production environment."
+            found.append(F.error("CERT_WRONG_ENVIRONMENT", msg, label))
+        else:
+            msg = "This is a production certificate (it chains to the production root) in a test environment (NgDP test normally expects a test certificate: inferred)."
+            found.append(F.warning("CERT_WRONG_ENVIRONMENT", msg, label))
     return found
 
 

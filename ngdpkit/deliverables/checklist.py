@@ -100,7 +100,7 @@ NEXT = {
         "contact_points": {
             "to_do": "Opret kontaktpunkterne fra contact-point-plan.xlsx.",
             "blocked": "Ret kontaktpunktsfundene; portal-todo.xlsx viser oversættelserne at tilføje og fjerne.",
-            "not_verified": "Kør <<run_online>>, så kontaktpunkter og oversættelser læses i NgDP, eller bekræft trinnet med <<confirm>>, når kontaktpunkterne og oversættelserne fra portal-todo.xlsx er oprettet i portalen.",
+            "not_verified": "Når kontaktpunkterne og oversættelserne fra portal-todo.xlsx er oprettet i portalen: kør <<run_online>>, så de læses i NgDP, eller bekræft trinnet med <<confirm>>.",
             "done": "Intet: kontaktpunkter og oversættelser er på plads i NgDP.",
         },
         "mapping": {

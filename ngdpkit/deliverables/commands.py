@@ -27,15 +27,15 @@ from ..settings import Environment, Settings
 BY_PLACEHOLDER = {"da": "<dit navn>", "en": "<your name>"}
 TOKENS = ("<<confirm>>", "<<rehearse>>", "<<run>>", "<<run_online>>")
 WHERE = {
-    "da": "Kommandoerne køres fra mappen med indstillingsfilen {settings}.",
-    "en": "Run the commands from the folder that holds the settings file {settings}.",
+    "da": "Kommandoerne køres i mappen med indstillingsfilen {settings}.",
+    "en": "Run the commands in the folder that holds the settings file {settings}.",
 }
 # a settings file whose name no quoting reads the same in bash, PowerShell and cmd.exe: the
 # commands name a placeholder in its place, and the page says why
 SETTINGS_PLACEHOLDER = {"da": "<indstillingsfilen>", "en": "<settings file>"}
 RENAME = {
-    "da": " Filens navn har tegn, som en kommandolinje læser selv ($, %, !, \\, anførselstegn eller usynlige tegn), så kommandoerne nævner den ikke: omdøb filen, eller skriv dens navn selv.",
-    "en": " Its name holds characters a command line reads itself ($, %, !, \\, quotation marks or unseen characters), so the commands do not name it: rename the file, or type its name yourself.",
+    "da": " Filens navn indeholder tegn, som kommandolinjen fortolker ($, %, !, \\, anførselstegn eller usynlige tegn), så kommandoerne har <indstillingsfilen> i stedet for navnet: omdøb filen, eller erstat selv <indstillingsfilen> med filens navn.",
+    "en": " Its name holds characters a command line interprets ($, %, !, \\, quotation marks or unseen characters), so the commands say <settings file> in its place: rename the file, or replace <settings file> with its name yourself.",
 }
 _BARE = re.compile(r"[A-Za-z0-9._-]+")
 # what a double-quoted word does not keep in bash ($ ` \ " !), PowerShell ($ ` and its curly

@@ -190,7 +190,10 @@ def _read_mapping_file(path: Path, label: str, cache: TableCache | None) -> Mapp
     out = out[(out["guid"] != "") | out["retired"]]
     dup = out.duplicated(["mailbox_id", "subject_id"], keep=False)
     for (mid, sid), group in out[dup].groupby(["mailbox_id", "subject_id"], sort=False):
-        values = sorted(set(group["guid"].where(~group["retired"], "udgår")))
+        # in the rows' order, as "rows 59, 68 to A, B" reads (sorted, a support engineer read
+        # row 59 as the second GUID's, the one not used)
+        ordered = group.sort_values("row")
+        values = list(dict.fromkeys(ordered["guid"].where(~ordered["retired"], "udgår")))
         if len(values) > 1:
             rows = F.first_of(group["row"])
             found.append(

@@ -248,6 +248,13 @@ def _readme(summary: dict[str, Any]) -> str:
             " (their findings are in summary.json with names hidden); ask for a bundle made with"
             " --with-workbooks if you need them."
         )
+    else:  # said to whoever receives it (a support engineer's look: nothing said so)
+        lines.append(
+            "Made with --with-workbooks: findings.json and the mapping workbooks are in it as the"
+            " run wrote them, with the export's mailbox names (personal data when a name names a"
+            " citizen or an employee, CPR-shaped numbers included). Keep this zip as personal"
+            " data, and delete it when the case is closed."
+        )
     if summary["left_out_holding_a_secret"]:
         lines.append(
             "Left out, holding a secret: " + ", ".join(summary["left_out_holding_a_secret"]) + "."

@@ -271,6 +271,41 @@ def confirmations_read(run_dir: Path, rel: str) -> tuple[int, str, str] | None:
     return kept if said else read
 
 
+def inputs_changed_since(run_dir: Path, base_dir: Path, *, skip: str = "") -> list[str]:
+    """The inputs the run in ``run_dir`` read (its ``input_read`` records: the settings, the
+    export, the mapping and decisions files, …) that are no longer the bytes it read, by their
+    path as the trail names them (relative to ``base_dir``, the settings file's folder). A
+    consultant who took over in week two confirmed step 6 after a decision was added, and
+    the confirmation bound to the run before it without a word. ``skip``: a file whose
+    change does not matter (the confirmations file, which ``confirm`` itself grows). The
+    caller has verified the folder."""
+    import hashlib
+
+    raw = read_text_file(run_dir / AUDIT, limit=TRAIL_LIMIT)
+    read: dict[str, str] = {}
+    for line in (raw or "").split("\n"):
+        if '"input_read"' not in line:
+            continue
+        try:
+            rec = json.loads(line)
+        except (ValueError, RecursionError):
+            continue
+        if isinstance(rec, dict) and rec.get("event") == "input_read":
+            rel, digest = rec.get("path"), rec.get("sha256")
+            if isinstance(rel, str) and isinstance(digest, str) and rel != skip:
+                read[rel] = digest
+    changed = []
+    for rel, digest in read.items():
+        path = base_dir / rel
+        try:
+            now = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
+        except OSError:
+            now = ""
+        if now != digest:
+            changed.append(rel)
+    return sorted(changed)
+
+
 def confirmations_kept(
     path: Path, rel: str, env_dir: Path, *, most: int = 20
 ) -> tuple[list[Any], tuple[int, str, str] | None]:

@@ -341,8 +341,10 @@ class Pages:
         run = self.run
         sign = self.sign
         order = ["index.html", *(f"{n}.html" for n in names)]
-        # The overview holds the checklist: its own page is not printed a second time.
-        order += ["portal.html", "firewall.html", "dispatcher.html"]
+        # The overview holds the checklist: its own page is not printed a second time. The
+        # runbook is (a go-live look: the signed PDF held no plan for the switch, and no
+        # verdict before its step 1).
+        order += ["portal.html", "firewall.html", "dispatcher.html", "runbook.html"]
         pages = [sign / p for p in order if (sign / p).is_file()]
         org = run.settings.organisation.name
         anchor_word = "anker" if run.settings.language == "da" else "anchor"

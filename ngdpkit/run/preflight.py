@@ -218,6 +218,8 @@ def reuse_findings(settings: Settings, secrets: dict[str, dict[str, str]]) -> li
             unread.append(name)
         else:
             prints[name] = fp
+    from babel.lists import format_list
+
     found: list[Finding] = []
     by_print: dict[str, list[str]] = {}
     for name, fp in prints.items():
@@ -229,7 +231,8 @@ def reuse_findings(settings: Settings, secrets: dict[str, dict[str, str]]) -> li
                     "CERT_REUSED_ACROSS_ENVIRONMENTS",
                     "The same certificate is used in {values}; each environment must have its own.",
                     "certificate",
-                    values=" and ".join(names),
+                    # the language's own "og" ("bruges i test and production" in a Danish run)
+                    values=format_list(names, locale=settings.language),
                 )
             )
     if unread and len(settings.environments) > 1:
