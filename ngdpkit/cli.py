@@ -993,17 +993,25 @@ def _say_inputs_changed(settings: Any, environment: str, run_id: str) -> None:
     """Say which inputs changed since the run a confirmation of step 5 or 6 binds to: it is
     for that run's values (a consultant who took over in week two confirmed step 6 after a
     decision was added, and learned it only from the next run's checklist)."""
-    from .checks.evidence import confirmations_path
     from .run.neighbours import inputs_changed_since
 
-    skip = settings.rel(confirmations_path(settings.path))
+    env = settings.environment(environment)
+    named = [
+        settings.path,
+        env.inputs.mailboxes or settings.inputs.mailboxes,
+        env.contact_points,
+        env.mapping,
+        env.workzone_register,
+        settings.decisions_path(environment),
+        *env.probe_evidence,
+    ]
+    inputs = {settings.rel(p): p for p in named if p is not None}
     run_dir = settings.base_dir / "runs" / environment / run_id
-    changed = inputs_changed_since(run_dir, settings.base_dir, skip=skip)
+    changed = inputs_changed_since(run_dir, inputs)
     if changed:
-        names = ", ".join(one_line(x)[:120] for x in changed[:5])
-        more = f" and {len(changed) - 5} more" if len(changed) > 5 else ""
+        names = ", ".join(one_line(x)[:120] for x in changed)
         print(
-            f"note: {names}{more} changed since run {run_id}; this confirmation is for that"
+            f"note: {names} changed since run {run_id}; this confirmation is for that"
             " run's values: if the change is to count, run again and confirm after it"
         )
 

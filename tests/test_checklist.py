@@ -1023,3 +1023,68 @@ def test_confirm_says_which_inputs_changed_since_the_run_it_binds_to(
         " run's values: if the change is to count, run again and confirm after it"
     ) in r.stdout, r.stdout
     assert len((sample_run_copy / "confirmations.jsonl").read_text().splitlines()) == 2
+
+
+def test_the_inputs_a_trail_names_are_read_only_when_they_are_files(tmp_path: Path) -> None:
+    """An attacker's look at ``confirm``'s note: a planted run's trail may name any path
+    (``/etc/passwd``, a 4 GB file three times, a UNC path on Windows). Only the files the
+    settings name are opened, by the settings' own path; a FIFO is not waited on, a
+    directory or a missing file counts as changed, and an input the run did not read is not
+    named."""
+    import hashlib
+    import os
+
+    from ngdpkit.run.neighbours import inputs_changed_since
+
+    run = tmp_path / "run"
+    run.mkdir()
+    (tmp_path / "same.xlsx").write_bytes(b"x")
+    (tmp_path / "moved.xlsx").write_bytes(b"y")
+    os.mkfifo(tmp_path / "fifo")
+    (tmp_path / "dir").mkdir()
+    digest = hashlib.sha256(b"x").hexdigest()
+    records = [
+        {"event": "input_read", "path": name, "sha256": digest}
+        for name in ("same.xlsx", "moved.xlsx", "fifo", "dir", "gone.xlsx", "/etc/hostname")
+    ]
+    (run / "audit.jsonl").write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    inputs = {
+        name: tmp_path / name
+        for name in ("same.xlsx", "moved.xlsx", "fifo", "dir", "gone.xlsx", "unread.csv")
+    }
+    assert inputs_changed_since(run, inputs) == ["dir", "fifo", "gone.xlsx", "moved.xlsx"]
+
+
+def test_a_dispatcher_confirmed_before_golive_enables_it_does_not_count() -> None:
+    """A signer's read of production's PDF: "7. NgDP-dispatcheren sat op i WorkZone …
+    færdig · bekræftet" beside a runbook whose step 3 (enable it, after e-Boks is off) was
+    days away. A confirmation of step 7 given before ``[golive]`` enables the dispatcher is
+    planned, saying when it counts from; one given at or after it is confirmed."""
+    import datetime as dt
+
+    from ngdpkit.checks.evidence import Confirmation, values_sha256
+
+    dispatcher = {"ready": True, "parameters": {"ContactPointGuid": "x"}}
+    values = values_sha256(dispatcher)
+    enable = dt.datetime(2026, 12, 14, 7, 0, tzinfo=dt.UTC)  # 08:00 Copenhagen time
+
+    def step_7(at: str) -> StepEvidence:
+        c = Confirmation("test", 7, "Konsulent Navn", at, "", "0" * 64, "h", values)
+        ev = _gathered(dispatcher=dispatcher, confirmations=[c], enable_at=enable)
+        return ev["dispatcher"]  # type: ignore[no-any-return]
+
+    early = step_7("2026-12-06T16:32:00Z")
+    assert early.kind == "planned", early
+    assert early.detail == (
+        "bekræftet (Konsulent Navn, 06-12-2026 kl. 17:32) før NgDP-dispatcheren skal"
+        " aktiveres (14-12-2026 kl. 08:00, drejebogens trin 3); bekræft igen, når den er aktiveret"
+    )
+    assert step_7("2026-12-14T07:05:00Z").kind == "confirmed"
+    assert _gathered(dispatcher=dispatcher, confirmations=[]).get("dispatcher").kind == "planned"
+    no_date = _gathered(
+        dispatcher=dispatcher,
+        confirmations=[
+            Confirmation("test", 7, "A", "2026-12-06T16:32:00Z", "", "0" * 64, "h", values)
+        ],
+    )
+    assert no_date["dispatcher"].kind == "confirmed"  # no [golive]: as before

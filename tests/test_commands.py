@@ -152,6 +152,8 @@ def test_a_whole_command_is_set_as_code_up_to_its_last_option() -> None:
         ("a`b.toml", None),
         ("a!b.toml", None),
         ("tab\tx.toml", None),
+        ("a\u2028b.toml", None),  # a line separator: the command read as two lines
+        ("a\u3164b.toml", None),  # a filler: a blank a reader cannot tell from a space
     ],
 )
 def test_the_settings_file_is_one_word_in_every_shell(name: str, word: str | None) -> None:

@@ -871,3 +871,18 @@ def test_the_drain_step_says_what_is_inferred() -> None:
 
     assert "udledt – WorkZones dokumentation siger det ikke: afklar med KMD" in WORDS["da"]["drain"]
     assert "inferred: WorkZone's documentation does not say so" in WORDS["en"]["drain"]
+
+
+def test_an_owner_of_one_long_word_may_break_anywhere(tmp_path: Path) -> None:
+    """An attacker's look at the runbook, now printed in signoff.pdf: an owner of one long
+    word ("W" × 400) widened the "Ansvarlig" column and pushed "Færdig når" past the printed
+    page. The owners' cells may end a line anywhere; the other cells, and the commands in
+    them, keep their rules."""
+    from ngdpkit.documents.runbook import render_runbook
+
+    long = "W" * 400
+    book = _runbook(tmp_path, f'[golive]\ndate = 2027-01-15\nowners = {{ portal = "{long}" }}')
+    html = render_runbook(book, nav="", banners=[], anchor="", calendar_file=True)
+    assert f'<td class="owner">{long}</td>' in html
+    assert html.count('<td class="owner">') == len(book.steps) + len(book.owners)
+    assert "td.owner { overflow-wrap: anywhere; }" in html

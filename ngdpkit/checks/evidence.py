@@ -527,8 +527,11 @@ def gather(
     environment: str,
     findings: list[Finding],
     language: str = "da",
+    enable_at: dt.datetime | None = None,
 ) -> dict[str, Any]:
-    """What the kit has for each of the eight steps (``checklist.StepEvidence`` by key)."""
+    """What the kit has for each of the eight steps (``checklist.StepEvidence`` by key).
+    ``enable_at``: when ``[golive]`` enables the NgDP dispatcher (the runbook's step 3), in
+    UTC; a confirmation of step 7 given before it does not count."""
     # Kept whole: the eight steps in the vendor page's order, a few lines each; read top to
     # bottom it is the checklist's rule table, and the steps share what was observed.
     words = DETAILS["da" if language == "da" else "en"]
@@ -646,7 +649,7 @@ def gather(
         )
 
     # any step can be confirmed instead (the newest confirmation of a step counts)
-    _confirmed(out, confirmations, environment, dispatcher, words, language, step_values)
+    _confirmed(out, confirmations, environment, dispatcher, words, language, step_values, enable_at)
     return out
 
 
@@ -716,10 +719,12 @@ def _confirmed(
     words: dict[str, str],
     language: str,
     step_values: dict[str, str] | None = None,
+    enable_at: dt.datetime | None = None,
 ) -> None:
     """A person's confirmation stands for a step the kit did not see, never over what it
     saw (present or missing); a confirmation of steps 5, 6 and 7 only for the values it
-    followed (this run's: the dispatcher's, and ``step_values`` by checklist key)."""
+    followed (this run's: the dispatcher's, and ``step_values`` by checklist key), and of
+    step 7 only from the moment ``[golive]`` enables the dispatcher (``enable_at``)."""
     values = {**(step_values or {}), "dispatcher": values_sha256(dispatcher)}
     latest: dict[int, Confirmation] = {}
     for c in confirmations:
@@ -732,7 +737,9 @@ def _confirmed(
             continue  # what the kit saw, present or missing, outweighs a person's word
         note = f": {confirmed.note}" if confirmed.note else ""
         who = f"{confirmed.by}, {F.local_time(confirmed.at, language)}{note}"
-        stale = _stale(key, confirmed, values.get(key, ""), words)
+        stale = _stale(key, confirmed, values.get(key, ""), words) or _early(
+            key, confirmed, enable_at, words, language
+        )
         if stale:
             out[key] = StepEvidence("planned", stale.format(who=who), before.blocked)
             continue
@@ -761,6 +768,25 @@ def _stale(key: str, confirmed: Confirmation, current: str, words: dict[str, str
     return ""
 
 
+def _early(
+    key: str,
+    confirmed: Confirmation,
+    enable_at: dt.datetime | None,
+    words: dict[str, str],
+    language: str,
+) -> str:
+    """Why a confirmation of step 7 given before ``[golive]`` enables the NgDP dispatcher does
+    not count ("" when it does): the runbook enables it in its step 3, after the e-Boks
+    dispatcher is off, and a signer read "7. … færdig · bekræftet" beside a runbook whose
+    step 3 was days away. A go-live moved earlier is ``[golive]`` changed."""
+    if key != "dispatcher" or enable_at is None:
+        return ""
+    at = _stamp(confirmed.at)
+    if at is None or at >= enable_at:
+        return ""
+    return words["early"].replace("{when}", local_time(enable_at.isoformat(), language))
+
+
 DETAILS = {
     "da": {
         "gaps": "{count} oversættelse(r) mangler i NgDP eller står på et andet kontaktpunkt (portal-todo.xlsx)",
@@ -769,6 +795,7 @@ DETAILS = {
         "no_ips": "servernes udgående IP-adresser er ikke angivet, så firewall-reglerne har ingen kilde endnu",
         "no_ips_next": "Drift oplyser servernes udgående IP-adresser; de angives i server_ips under [environments.{environment}], og der køres igen.",
         "stale": "bekræftet for andre dispatcher-værdier end denne kørsels ({who}); bekræft igen",
+        "early": "bekræftet ({who}) før NgDP-dispatcheren skal aktiveres ({when}, drejebogens trin 3); bekræft igen, når den er aktiveret",
         "withheld": "bekræftet ({who}), men denne kørsel holder dispatcher-værdierne tilbage, så bekræftelsen kan ikke holdes op mod dem; den tæller igen, når værdierne vises",
         "stale_contact_points": "bekræftet for andre kontaktpunkter eller oversættelser end denne kørsels ({who}); bekræft igen, når portalen har denne kørsels kontaktpunkter og oversættelser (portal-todo.xlsx)",
         "stale_mapping": "bekræftet for en anden tilknytning end denne kørsels ({who}); bekræft igen, når WorkZone har denne kørsels tilknytning (mailbox-mapping.xlsx)",
@@ -789,6 +816,7 @@ DETAILS = {
         "no_ips": "the servers' outgoing IP addresses are not given, so the firewall rules have no source yet",
         "no_ips_next": "Operations give the servers' outgoing IP addresses; they go in server_ips under [environments.{environment}], and the kit runs again.",
         "stale": "confirmed for other dispatcher values than this run's ({who}); confirm again",
+        "early": "confirmed ({who}) before the NgDP dispatcher is to be enabled ({when}, the runbook's step 3); confirm again once it is enabled",
         "withheld": "confirmed ({who}), but this run withholds the dispatcher values, so the confirmation cannot be held against them; it counts again once the values are shown",
         "stale_contact_points": "confirmed for other contact points or translations than this run's ({who}); confirm again once the portal holds this run's contact points and translations (portal-todo.xlsx)",
         "stale_mapping": "confirmed for another mapping than this run's ({who}); confirm again once WorkZone holds this run's mapping (mailbox-mapping.xlsx)",

@@ -21,6 +21,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from ..redact import UNSEEN_RANGES
 from ..settings import Environment, Settings
 
 # what --by says until a person writes their own name (confirm refuses it: see is_placeholder)
@@ -44,6 +45,15 @@ _BARE = re.compile(r"[A-Za-z0-9._-]+")
 _NOT_IN_QUOTES = frozenset('"$`\\%!\u201c\u201d\u201e\u201f')
 
 
+def _unseen(c: str) -> bool:
+    """A character a reader does not see as itself: a control or format character, a line or
+    paragraph separator (U+2028, U+2029), or one of the kit's unseen ranges (fillers such as
+    U+3164 and U+2800; an attacker's look: the command read otherwise than it ran)."""
+    if unicodedata.category(c) in ("Zl", "Zp") or unicodedata.category(c)[0] == "C":
+        return True
+    return any(a <= ord(c) <= b for a, b in UNSEEN_RANGES)
+
+
 def shell_word(name: str) -> str | None:
     """``name`` as one word that bash, PowerShell and cmd.exe read alike: bare when it is
     plain (``migration.toml``), in double quotes when it holds a space or an apostrophe
@@ -52,7 +62,7 @@ def shell_word(name: str) -> str | None:
     when no quoting can ($, %, !, a backslash, a quotation mark, a control character)."""
     if _BARE.fullmatch(name):
         return name
-    if any(c in _NOT_IN_QUOTES or unicodedata.category(c)[0] == "C" for c in name):
+    if any(c in _NOT_IN_QUOTES or _unseen(c) for c in name):
         return None
     return f'"{name}"'
 

@@ -59,6 +59,7 @@ code.cmd-long { white-space: normal; }  /* ends a line only between its options 
 code.cmd-long span { white-space: nowrap; }
 code.cmd-long span.any { white-space: normal; overflow-wrap: anywhere; }
 span.host { white-space: nowrap; }  /* a server's host name is never broken (wz-agent01-t) */
+td.owner { overflow-wrap: anywhere; }  /* an owner of one long word never widens the runbook */
 .nb-out { position: relative; overflow: hidden; }
 .print-only { display: none; }
 table { border-collapse: collapse; width: 100%; }

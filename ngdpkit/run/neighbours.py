@@ -271,14 +271,17 @@ def confirmations_read(run_dir: Path, rel: str) -> tuple[int, str, str] | None:
     return kept if said else read
 
 
-def inputs_changed_since(run_dir: Path, base_dir: Path, *, skip: str = "") -> list[str]:
-    """The inputs the run in ``run_dir`` read (its ``input_read`` records: the settings, the
-    export, the mapping and decisions files, …) that are no longer the bytes it read, by their
-    path as the trail names them (relative to ``base_dir``, the settings file's folder). A
-    consultant who took over in week two confirmed step 6 after a decision was added, and
-    the confirmation bound to the run before it without a word. ``skip``: a file whose
-    change does not matter (the confirmations file, which ``confirm`` itself grows). The
-    caller has verified the folder."""
+def inputs_changed_since(run_dir: Path, inputs: dict[str, Path]) -> list[str]:
+    """Which of ``inputs`` (the files the settings name, by their path as the trail names
+    them: the settings file, the export, the mapping, contact points and decisions files, …)
+    are no longer the bytes the run in ``run_dir`` read (its ``input_read`` records). A
+    consultant who took over in week two confirmed step 6 after a decision was added, and the
+    confirmation bound to the run before it without a word.
+
+    Only a file the settings name is opened, never a path the trail names (an attacker's
+    look: a planted trail named ``/etc/passwd``, a 4 GB file three times and, on Windows, a
+    UNC path that would send the administrator's credentials out), and only when it is a
+    regular file, read in pieces. An input the run did not read is not named."""
     import hashlib
 
     raw = read_text_file(run_dir / AUDIT, limit=TRAIL_LIMIT)
@@ -292,13 +295,17 @@ def inputs_changed_since(run_dir: Path, base_dir: Path, *, skip: str = "") -> li
             continue
         if isinstance(rec, dict) and rec.get("event") == "input_read":
             rel, digest = rec.get("path"), rec.get("sha256")
-            if isinstance(rel, str) and isinstance(digest, str) and rel != skip:
+            if isinstance(rel, str) and isinstance(digest, str) and rel in inputs:
                 read[rel] = digest
     changed = []
     for rel, digest in read.items():
-        path = base_dir / rel
+        path = inputs[rel]
         try:
-            now = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
+            regular = stat.S_ISREG(path.lstat().st_mode) or stat.S_ISREG(path.stat().st_mode)
+            if not regular:
+                raise OSError
+            with path.open("rb") as fh:
+                now = hashlib.file_digest(fh, "sha256").hexdigest()
         except OSError:
             now = ""
         if now != digest:

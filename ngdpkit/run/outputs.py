@@ -236,6 +236,7 @@ class Outputs:
         from ..checks.evidence import gather, mapping_values_sha256, portal_values_sha256
         from ..checks.ngdp_compare import removals_offline
         from ..deliverables.checklist import evaluate
+        from ..documents.runbook import enable_moment
 
         run = self.run
         contact = run.record(ContactPointsRecord)
@@ -265,6 +266,7 @@ class Outputs:
             environment=run.env.name,
             findings=findings,
             language=run.settings.language,
+            enable_at=enable_moment(run.env),
         )
         commands = KitCommands.of(run.settings, run.env)
         return evaluate(findings, evidence, run.settings.language, commands)
