@@ -583,3 +583,20 @@ def test_a_bundle_with_the_workbooks_says_it_holds_personal_data(tmp_path: Path)
     assert r.returncode == 0 and "personal data" not in r.stderr, r.stderr
     readme = members(Path(r.stdout.strip()))["README.txt"].decode("utf-8")
     assert "Made with --with-workbooks" not in readme and "Left out on purpose" in readme
+
+
+def test_the_readme_opens_with_the_runs_outcome(run_dir: Path, tmp_path: Path) -> None:
+    """A support engineer's look: README.txt was generic; the errors, whether the dispatcher
+    values were withheld and whether the folder verified were each in summary.json to find.
+    Its third line says them."""
+    zipped = make_bundle(fresh(run_dir, tmp_path))
+    got = members(zipped)
+    summary = json.loads(got["summary.json"])
+    errors = sum(1 for f in summary["findings"] if f["severity"] == "error")
+    warnings = sum(1 for f in summary["findings"] if f["severity"] == "warning")
+    line = got["README.txt"].decode("utf-8").splitlines()[2]
+    assert line == (
+        f"Outcome: {errors} error(s), {warnings} warning(s); dispatcher values written;"
+        " the run folder verified."
+    )
+    assert warnings > 0

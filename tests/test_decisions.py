@@ -498,3 +498,36 @@ def test_a_retired_subject_is_named_with_its_subject_not_as_the_whole_mailbox() 
     (said,) = [x.text("da") for x in only.findings if x.code == "MAILBOX_RETIRED"]
     assert said == "Emne 2 i postkassen 0300 er markeret udgår (i eksporten) og flyttes ikke med."
     assert retired["200"].text("da").startswith("Postkassen 200 er markeret udgår")
+
+
+def test_a_decision_another_person_replaced_is_named_with_who_replaced_it(tmp_path: Path) -> None:
+    """A consultant who took over in week two replaced a colleague's decision: ``nk.decide``
+    wrote it, and the overview said only "1 tidligere beslutning er erstattet af en senere",
+    without whose, what or why. The log keeps each earlier decision another person replaced
+    (the same person changing their mind is history), the overview names it beside who made
+    the one that counts now, and the step file reads it back."""
+    from ngdpkit.documents.signoff import _replaced_decisions
+    from ngdpkit.inputs.decisions import DecisionLog
+    from ngdpkit.inputs.typed import structure, unstructure
+
+    path = tmp_path / "decisions-test.csv"
+    guid = "7f9c69da-044c-5324-b789-212f3097dbac"
+    write_decisions(
+        path,
+        [
+            Decision("0100233", "", "override", guid, "Mette Konsulent", "2026-12-01T10:00:00+01:00", "mail fra Lis 24/11"),
+            Decision("0100234", "", "retire", "", "Mette Konsulent", "2026-12-01T10:05:00+01:00"),
+            Decision("0100234", "", "override", guid, "mette  konsulent", "2026-12-02T09:00:00+01:00"),
+            Decision("0100233", "", "retire", "", "Søren Overtager", "2026-12-08T13:00:00+01:00"),
+        ],
+    )  # fmt: skip
+    log, found = read_decisions(path, label=path.name)
+    assert found == [] and log.superseded == 2
+    assert [(d.key, d.decided_by, d.note) for d in log.replaced] == [
+        ("0100233", "Mette Konsulent", "mail fra Lis 24/11")
+    ]
+    assert structure(unstructure(log), DecisionLog) == log
+    html = str(_replaced_decisions(log, {guid: "Borgerservice"}, {}, "da"))
+    assert "Beslutninger, som en anden person senere har erstattet" in html
+    for said in ("Mette Konsulent", "mail fra Lis 24/11", "Borgerservice", "Søren Overtager, 08-12-2026 kl. 13:00"):  # fmt: skip
+        assert said in html, said

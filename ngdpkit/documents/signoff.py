@@ -784,8 +784,49 @@ def _overview_decisions(ctx: Overview, lang: str) -> Markup:
             language=lang,
         ),
     ]
+    parts += _replaced_decisions(log, names, mailboxes, lang)
     css = "appendix" if len(rows) > DECISIONS_INLINE else ""
     return fragment("section", t(lang, "decisions_title"), parts, css)
+
+
+def _replaced_decisions(
+    log: Any, names: Mapping[str, str], mailboxes: dict[str, str], lang: str
+) -> list[Markup]:
+    """The earlier decisions another person replaced, each beside who made the one that
+    counts now (a consultant who took over in week two replaced a colleague's decision, and
+    the overview said only "1 tidligere beslutning er erstattet af en senere")."""
+    if not log.replaced:
+        return []
+    now = {d.key: d for d in log.decisions}
+    rows = [
+        (
+            d.key,
+            mailboxes.get(d.mailbox_id, ""),
+            t(lang, f"decision_{d.decision}"),
+            names.get(d.guid, d.guid) if d.guid else "-",
+            d.decided_by,
+            local_time(d.decided_at, lang),
+            d.note,
+            f"{now[d.key].decided_by}, {local_time(now[d.key].decided_at, lang)}"
+            if d.key in now
+            else "-",
+        )
+        for d in log.replaced
+    ]
+    headers = [
+        t(lang, "mailbox_id"),
+        t(lang, "mailbox_name"),
+        t(lang, "decision_header"),
+        t(lang, "contact_point"),
+        t(lang, "decided_by"),
+        t(lang, "decided_at"),
+        t(lang, "note"),
+        t(lang, "replaced_by"),
+    ]
+    return [
+        fragment("para", [t(lang, "decisions_replaced")]),
+        table(rows, headers, language=lang),
+    ]
 
 
 def _decided_mailbox_names(mapping: Any, ids: set[str]) -> dict[str, str]:

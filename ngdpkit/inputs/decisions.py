@@ -72,6 +72,10 @@ class DecisionLog:
     # the keys whose decision that counts follows an earlier accept or override of them: a
     # mailbox the file once mapped, so one an export held
     mapped_before: frozenset[str] = frozenset()
+    # earlier decisions a later row by another person replaced, in file order (a consultant
+    # who took over in week two replaced a colleague's decision, and the overview counted it
+    # without naming whose, what it was or why)
+    replaced: tuple[Decision, ...] = ()
 
 
 def default_path(settings_dir: Path, environment: str) -> Path:
@@ -89,6 +93,7 @@ def read_decisions(path: Path, *, label: str) -> tuple[DecisionLog, list[Finding
     latest: dict[str, Decision] = {}
     invalid: list[tuple[int, str, str, dict[str, str]]] = []
     mapped_before: set[str] = set()
+    replaced: list[Decision] = []
     total = 0
     cells = table.data
     note_column = cells.get("note") or [""] * len(table.row_numbers)
@@ -110,6 +115,8 @@ def read_decisions(path: Path, *, label: str) -> tuple[DecisionLog, list[Finding
         earlier = latest.pop(decision.key, None)  # the newest goes last, in file order
         if earlier is not None and earlier.decision != "retire":
             mapped_before.add(decision.key)
+        if earlier is not None and _person(earlier) != _person(decision):
+            replaced.append(earlier)
         latest[decision.key] = decision
     for row, key, why, params in invalid:
         later = latest.get(key) if key else None
@@ -122,8 +129,18 @@ def read_decisions(path: Path, *, label: str) -> tuple[DecisionLog, list[Finding
         decisions=tuple(latest.values()),
         superseded=total - len(latest),
         mapped_before=frozenset(mapped_before),
+        replaced=tuple(replaced[-REPLACED_KEPT:]),
     )
     return log, found
+
+
+REPLACED_KEPT = 200  # the newest replaced decisions the overview names; the file has them all
+
+
+def _person(d: Decision) -> str:
+    """Who decided, as a person reads the name: "Mette Konsulent" and "mette  konsulent" are
+    one person."""
+    return " ".join(d.decided_by.casefold().split())
 
 
 def _key_of(mailbox: str) -> str:

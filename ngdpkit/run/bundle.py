@@ -218,12 +218,36 @@ def masked_findings(data: Any, names: frozenset[str]) -> list[dict[str, Any]]:
     return out
 
 
+def _outcome(summary: dict[str, Any]) -> str:
+    """The run's outcome in one line, first in README.txt (a support engineer's look: it was
+    generic, and the errors, the withheld dispatcher and whether the folder verified were
+    each in summary.json to find)."""
+    found = summary.get("findings")
+    if isinstance(found, list):
+        errors = sum(1 for f in found if isinstance(f, dict) and f.get("severity") == "error")
+        warnings = sum(1 for f in found if isinstance(f, dict) and f.get("severity") == "warning")
+        said = f"{errors} error(s), {warnings} warning(s)"
+    else:
+        said = "findings: " + str(found)
+    dispatcher = summary.get("dispatcher") or {}
+    if dispatcher.get("written"):
+        values = "dispatcher values written"
+    elif dispatcher.get("withheld_by"):
+        values = "dispatcher values withheld by " + ", ".join(map(str, dispatcher["withheld_by"]))
+    else:
+        values = "no dispatcher values in the zip"
+    verdict = summary.get("audit_verify") or {}
+    folder = "the run folder verified" if verdict.get("intact") else "the run folder did NOT verify"
+    return f"Outcome: {said}; {values}; {folder}."
+
+
 def _readme(summary: dict[str, Any]) -> str:
     """``README.txt``: what the zip holds, what it leaves out and why, how to check it."""
     run, env = summary["run"], summary["environment"]
     lines = [
         f"ngdpkit support bundle: run {run} of environment {env}",
         f"Made {summary['made_at']} by ngdpkit {summary['versions'].get('ngdpkit', '?')}; the run was made by ngdpkit {summary['run_kit_version']}.",
+        _outcome(summary),
         "",
         "summary.json   this bundle's own: the run, the versions of this machine (versions) and of",
         "               the run (run_kit_version), each step's status and facts (steps; with",
