@@ -744,18 +744,7 @@ def _overview_decisions(ctx: Overview, lang: str) -> Markup:
         return Markup("")
     names = ctx.contact_point_names
     mailboxes = _decided_mailbox_names(ctx.mapping, {d.mailbox_id for d in log.decisions})
-    rows = [
-        (
-            d.key,
-            mailboxes.get(d.mailbox_id, ""),
-            t(lang, f"decision_{d.decision}"),
-            names.get(d.guid, d.guid) if d.guid else "-",
-            d.decided_by,
-            local_time(d.decided_at, lang),
-            d.note,
-        )
-        for d in log.decisions
-    ]
+    rows = [_decision_row(d, names, mailboxes, lang) for d in log.decisions]
     parts = [
         fragment(
             "para",
@@ -770,23 +759,33 @@ def _overview_decisions(ctx: Overview, lang: str) -> Markup:
                 )
             ],
         ),
-        table(
-            rows,
-            [
-                t(lang, "mailbox_id"),
-                t(lang, "mailbox_name"),
-                t(lang, "decision_header"),
-                t(lang, "contact_point"),
-                t(lang, "decided_by"),
-                t(lang, "decided_at"),
-                t(lang, "note"),
-            ],
-            language=lang,
-        ),
+        table(rows, [t(lang, key) for key in DECISION_HEADERS], language=lang),
     ]
     parts += _replaced_decisions(log, names, mailboxes, lang)
     css = "appendix" if len(rows) > DECISIONS_INLINE else ""
     return fragment("section", t(lang, "decisions_title"), parts, css)
+
+
+DECISION_HEADERS = (
+    "mailbox_id", "mailbox_name", "decision_header", "contact_point", "decided_by", "decided_at",
+    "note",
+)  # fmt: skip
+
+
+def _decision_row(
+    d: Any, names: Mapping[str, str], mailboxes: dict[str, str], lang: str
+) -> tuple[str, ...]:
+    """One decision as the overview lists it: the mailbox, its name, the decision, the
+    contact point by name, who, when and the note."""
+    return (
+        d.key,
+        mailboxes.get(d.mailbox_id, ""),
+        t(lang, f"decision_{d.decision}"),
+        names.get(d.guid, d.guid) if d.guid else "-",
+        d.decided_by,
+        local_time(d.decided_at, lang),
+        d.note,
+    )
 
 
 def _replaced_decisions(
@@ -800,29 +799,14 @@ def _replaced_decisions(
     now = {d.key: d for d in log.decisions}
     rows = [
         (
-            d.key,
-            mailboxes.get(d.mailbox_id, ""),
-            t(lang, f"decision_{d.decision}"),
-            names.get(d.guid, d.guid) if d.guid else "-",
-            d.decided_by,
-            local_time(d.decided_at, lang),
-            d.note,
+            *_decision_row(d, names, mailboxes, lang),
             f"{now[d.key].decided_by}, {local_time(now[d.key].decided_at, lang)}"
             if d.key in now
             else "-",
         )
         for d in log.replaced
     ]
-    headers = [
-        t(lang, "mailbox_id"),
-        t(lang, "mailbox_name"),
-        t(lang, "decision_header"),
-        t(lang, "contact_point"),
-        t(lang, "decided_by"),
-        t(lang, "decided_at"),
-        t(lang, "note"),
-        t(lang, "replaced_by"),
-    ]
+    headers = [t(lang, key) for key in (*DECISION_HEADERS, "replaced_by")]
     return [
         fragment("para", [t(lang, "decisions_replaced")]),
         table(rows, headers, language=lang),
