@@ -1598,3 +1598,19 @@ def test_a_summary_line_is_cut_at_a_words_end() -> None:
     assert said == "IP_DOCUMENTATION_RANGE (IP-adresse fra et…" and len(said) <= 60
     assert _clip("x" * 80, 60) == "x" * 59 + "…"
     assert _clip("kort", 60) == "kort"
+
+
+def test_a_shared_runs_folder_is_named_after_the_settings_that_made_its_run(
+    sample_run_copy: Path,
+) -> None:
+    """``status`` on the demo's folder named production's and test's rows after
+    ``migration-simulator.toml`` (the local NgDP's copy of the settings, sorted before
+    ``migration.toml``), while ``migration.toml`` made their runs. The row is named after the
+    settings file whose SHA-256 the latest run's trail holds; the other is beside it."""
+    real = sample_run_copy / "migration.toml"
+    simulated = sample_run_copy / "migration-simulator.toml"
+    simulated.write_text(real.read_text(encoding="utf-8") + "# a local NgDP's copy\n")
+    r = cli("status", str(sample_run_copy), "--json")
+    assert r.returncode == 0, r.stderr
+    (row,) = [x for x in json.loads(r.stdout)["rows"] if x["environment"] == "test"]
+    assert (row["settings"], row["also_settings"]) == (str(real), [str(simulated)])

@@ -181,6 +181,27 @@ def _environments(path: Path) -> tuple[str, list[str], Path]:
     return found.organisation, list(found.environments), path.resolve().parent / "runs"
 
 
+def _made_it(settings: Path, env_dir: Path) -> bool:
+    """Whether the settings file at ``settings``, as its bytes are now, made the latest run in
+    ``env_dir`` (its trail's first record, ``run_started``, holds the settings' SHA-256)."""
+    import hashlib
+    import json
+
+    from ..run.neighbours import read_text_file
+
+    run = latest_run(env_dir)
+    raw = read_regular(settings, MAX_SETTINGS + 1)
+    if run is None or raw is None:
+        return False
+    head = (read_text_file(run / "audit.jsonl", limit=64 * 1024) or "").split("\n", 1)[0]
+    try:
+        first = json.loads(head)
+    except (ValueError, RecursionError):
+        return False
+    said = first.get("settings_sha256") if isinstance(first, dict) else None
+    return isinstance(said, str) and said == hashlib.sha256(raw).hexdigest()
+
+
 def _stamp(name: str) -> dt.datetime | None:
     from ..run.neighbours import stamp_of
 
@@ -455,7 +476,18 @@ def portfolio(paths: list[Path], *, now: dt.datetime | None = None) -> Portfolio
             real = os.path.realpath(env_dir)
             if real in by_folder:
                 i = by_folder[real]
-                rows[i] = replace(rows[i], also_settings=(*rows[i].also_settings, str(path)))
+                row = rows[i]
+                if _made_it(path, env_dir) and not _made_it(Path(row.settings), env_dir):
+                    # the row is named after the settings file that made its latest run (the
+                    # demo's migration-simulator.toml, sorted first, named the real one's)
+                    rows[i] = replace(
+                        row,
+                        settings=str(path),
+                        organisation=organisation,
+                        also_settings=(*row.also_settings, row.settings),
+                    )
+                else:
+                    rows[i] = replace(row, also_settings=(*row.also_settings, str(path)))
                 continue
             by_folder[real] = len(rows)
             rows.append(
