@@ -993,7 +993,7 @@ def _say_inputs_changed(settings: Any, environment: str, run_id: str) -> None:
     """Say which inputs changed since the run a confirmation of step 5 or 6 binds to: it is
     for that run's values (a consultant who took over in week two confirmed step 6 after a
     decision was added, and learned it only from the next run's checklist)."""
-    from .run.neighbours import inputs_changed_since
+    from .run.neighbours import inputs_changed_since, settings_sha256_of
 
     env = settings.environment(environment)
     named = [
@@ -1008,6 +1008,10 @@ def _say_inputs_changed(settings: Any, environment: str, run_id: str) -> None:
     inputs = {settings.rel(p): p for p in named if p is not None}
     run_dir = settings.base_dir / "runs" / environment / run_id
     changed = inputs_changed_since(run_dir, inputs)
+    made_by = settings_sha256_of(run_dir)
+    if made_by and made_by != settings.raw_sha256:  # the settings themselves, or the inputs
+        # they name (a new export named in place of the old one: a day-one reader's look)
+        changed = list(dict.fromkeys([settings.rel(settings.path), *changed]))
     if changed:
         names = ", ".join(one_line(x)[:120] for x in changed)
         print(

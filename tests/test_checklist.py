@@ -1088,3 +1088,19 @@ def test_a_dispatcher_confirmed_before_golive_enables_it_does_not_count() -> Non
         ],
     )
     assert no_date["dispatcher"].kind == "confirmed"  # no [golive]: as before
+
+
+def test_confirm_names_the_settings_when_they_changed_since_the_run(sample_run_copy: Path) -> None:
+    """A day-one reader's look at the note: pointing ``[inputs] mailboxes`` at a new export, or
+    changing the settings otherwise, gave no note (only the files the run read were held
+    against it). The settings file is named when its SHA-256 is not the one the run's trail
+    holds."""
+    settings = sample_run_copy / "migration.toml"
+    settings.write_text(settings.read_text(encoding="utf-8") + "# ny eksport på vej\n")
+    r = cli(
+        "confirm", "--settings", str(settings), "--env", "test", "--by", "Ny Konsulent",
+        "--step", "6",
+    )  # fmt: skip
+    assert r.returncode == 0, r.stdout + r.stderr
+    latest = (sample_run_copy / "runs" / "test" / "LATEST").read_text().strip()
+    assert f"note: migration.toml changed since run {latest};" in r.stdout, r.stdout

@@ -194,6 +194,8 @@ def test_the_settings_file_is_one_word_in_every_shell(name: str, word: str | Non
         "(<dit navn>)",
         "<your name>)",
         "<dit navn> Jens",
+        "dit navn",
+        "Dit  Navn.",
     ],
 )
 def test_confirm_refuses_the_placeholder_with_what_a_copy_takes_along(

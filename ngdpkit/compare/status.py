@@ -185,21 +185,15 @@ def _made_it(settings: Path, env_dir: Path) -> bool:
     """Whether the settings file at ``settings``, as its bytes are now, made the latest run in
     ``env_dir`` (its trail's first record, ``run_started``, holds the settings' SHA-256)."""
     import hashlib
-    import json
 
-    from ..run.neighbours import read_text_file
+    from ..run.neighbours import settings_sha256_of
 
     run = latest_run(env_dir)
     raw = read_regular(settings, MAX_SETTINGS + 1)
     if run is None or raw is None:
         return False
-    head = (read_text_file(run / "audit.jsonl", limit=64 * 1024) or "").split("\n", 1)[0]
-    try:
-        first = json.loads(head)
-    except (ValueError, RecursionError):
-        return False
-    said = first.get("settings_sha256") if isinstance(first, dict) else None
-    return isinstance(said, str) and said == hashlib.sha256(raw).hexdigest()
+    said = settings_sha256_of(run)
+    return bool(said) and said == hashlib.sha256(raw).hexdigest()
 
 
 def _stamp(name: str) -> dt.datetime | None:

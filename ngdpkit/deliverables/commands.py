@@ -74,6 +74,8 @@ def is_placeholder(by: str) -> bool:
     text = by.strip().strip(".,;:!?()[]'\"» «").strip()
     if text.startswith("<") and text.endswith(">"):
         return True
+    if " ".join(text.strip("<>‹›").casefold().split()) in ("dit navn", "your name"):
+        return True  # its brackets taken off, and no name put in (a day-one reader's look)
     return any(p in by for p in BY_PLACEHOLDER.values())
 
 

@@ -271,6 +271,18 @@ def confirmations_read(run_dir: Path, rel: str) -> tuple[int, str, str] | None:
     return kept if said else read
 
 
+def settings_sha256_of(run_dir: Path) -> str:
+    """The SHA-256 of the settings file that made the run in ``run_dir``, as its trail's first
+    record (``run_started``) holds it; "" when it holds none."""
+    head = (read_text_file(run_dir / AUDIT, limit=64 * 1024) or "").split("\n", 1)[0]
+    try:
+        first = json.loads(head)
+    except (ValueError, RecursionError):
+        return ""
+    said = first.get("settings_sha256") if isinstance(first, dict) else None
+    return said if isinstance(said, str) else ""
+
+
 def inputs_changed_since(run_dir: Path, inputs: dict[str, Path]) -> list[str]:
     """Which of ``inputs`` (the files the settings name, by their path as the trail names
     them: the settings file, the export, the mapping, contact points and decisions files, …)
