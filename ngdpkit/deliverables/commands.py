@@ -11,7 +11,7 @@ named from its own folder (the pages say to run the commands there), the environ
 is a placeholder (``--by "<dit navn>"``) that ``ngdpkit confirm`` refuses, so a command
 copied without replacing it records nothing.
 
-Texts carry the commands as tokens (:data:`TOKENS`) that :meth:`KitCommands.fill` replaces:
+Texts carry the commands as tokens that :meth:`KitCommands.fill` replaces:
 ``<<confirm>>`` (the step's own number), ``<<rehearse>>``, ``<<run>>`` and ``<<run_online>>``.
 """
 
@@ -21,12 +21,11 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from ..redact import UNSEEN_RANGES
+from ..redact import unseen
 from ..settings import Environment, Settings
 
 # what --by says until a person writes their own name (confirm refuses it: see is_placeholder)
 BY_PLACEHOLDER = {"da": "<dit navn>", "en": "<your name>"}
-TOKENS = ("<<confirm>>", "<<rehearse>>", "<<run>>", "<<run_online>>")
 WHERE = {
     "da": "Kommandoerne køres i mappen med indstillingsfilen {settings}.",
     "en": "Run the commands in the folder that holds the settings file {settings}.",
@@ -49,9 +48,8 @@ def _unseen(c: str) -> bool:
     """A character a reader does not see as itself: a control or format character, a line or
     paragraph separator (U+2028, U+2029), or one of the kit's unseen ranges (fillers such as
     U+3164 and U+2800; an attacker's look: the command read otherwise than it ran)."""
-    if unicodedata.category(c) in ("Zl", "Zp") or unicodedata.category(c)[0] == "C":
-        return True
-    return any(a <= ord(c) <= b for a, b in UNSEEN_RANGES)
+    category = unicodedata.category(c)
+    return category in ("Zl", "Zp") or category[0] == "C" or unseen(ord(c))
 
 
 def shell_word(name: str) -> str | None:

@@ -137,16 +137,15 @@ def folder_files(run_dir: Path) -> list[Path]:
     )
 
 
-def folder_entries(
-    run_dir: Path, *, skip: tuple[str, ...] = (INCOMPLETE,)
-) -> tuple[dict[str, Path], list[str]]:
-    """What verification holds against the trail: every regular file below ``run_dir`` but
-    the trail, the manifest, its seal and (``skip``) the ``INCOMPLETE`` marker at its top,
-    temporary files included, found without following links; and the relative names of
-    everything else (links, FIFOs, devices), which a run never writes and which are never
-    opened."""
+def folder_entries(run_dir: Path) -> tuple[dict[str, Path], list[str], list[str]]:
+    """What verification holds against the trail, from one walk that never follows a link:
+    every regular file below ``run_dir`` but the trail, the manifest and its seal (temporary
+    files and the kit's markers included; :func:`file_problems` decides on those), the
+    relative names of everything else (links, FIFOs, devices), which a run never writes and
+    which are never opened, and of every directory."""
     files: dict[str, Path] = {}
     odd: list[str] = []
+    found_dirs: list[str] = []
     for top, dirs, names in os.walk(run_dir, followlinks=False):
         base = Path(top)
         for name in [*dirs, *names]:
@@ -154,25 +153,12 @@ def folder_entries(
             rel = path.relative_to(run_dir).as_posix()
             mode = path.lstat().st_mode
             if stat.S_ISDIR(mode):
-                continue
-            if not stat.S_ISREG(mode):
+                found_dirs.append(rel)
+            elif not stat.S_ISREG(mode):
                 odd.append(rel)
-            elif rel not in (AUDIT, MANIFEST, SIGNATURE, *skip):
+            elif rel not in (AUDIT, MANIFEST, SIGNATURE):
                 files[rel] = path
-    return dict(sorted(files.items())), sorted(odd)
-
-
-def folder_dirs(run_dir: Path) -> list[str]:
-    """The relative name of every directory below ``run_dir``, found without following links."""
-    found: list[str] = []
-    for top, dirs, _names in os.walk(run_dir, followlinks=False):
-        base = Path(top)
-        found += [
-            (base / name).relative_to(run_dir).as_posix()
-            for name in dirs
-            if stat.S_ISDIR((base / name).lstat().st_mode)
-        ]
-    return sorted(found)
+    return dict(sorted(files.items())), sorted(odd), sorted(found_dirs)
 
 
 def is_deliverable(rel: str) -> bool:
@@ -803,7 +789,7 @@ def file_problems(
         for r in records
         if r.get("event") == "output_written"
     }
-    present, odd = folder_entries(run_dir, skip=())
+    present, odd, found_dirs = folder_entries(run_dir)
     present = {
         rel: p
         for rel, p in present.items()
@@ -829,7 +815,7 @@ def file_problems(
     if manifest is not None or written or anchor is not None:
         pinned = anchor.get("files") if anchor is not None else None
         known = [*listed, *written, *(pinned if isinstance(pinned, dict) else ())]
-        problems += _extra_dirs(run_dir, known)
+        problems += _extra_dirs(found_dirs, known)
     if absent:  # a support bundle's left-out files: not there by design
         problems = [
             p for p in problems if not (p.startswith("missing file: ") and _named(p) in absent)
@@ -837,7 +823,7 @@ def file_problems(
     return list(dict.fromkeys(problems))
 
 
-def _extra_dirs(run_dir: Path, known: list[str]) -> list[str]:
+def _extra_dirs(found_dirs: list[str], known: list[str]) -> list[str]:
     """Each directory that is not one a run makes and holds no file the manifest, the output
     records or the anchor name: empty or not, it was put there (an auditor's look: an empty
     ``signoff/x.html/`` passed, and ``sha256sum -c`` never sees one)."""
@@ -849,7 +835,7 @@ def _extra_dirs(run_dir: Path, known: list[str]) -> list[str]:
     }
     return [
         f"extra directory: {rel}/ (no file the run recorded is in it)"
-        for rel in folder_dirs(run_dir)
+        for rel in found_dirs
         if rel not in RUN_DIRS and rel not in held
     ]
 

@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from ..redact import CPR, CPR_SEEN, HIDDEN_CPR, secret_parts
+from ..redact import CPR_SEEN, hide_cpr, secret_parts
+from ..redact import HIDDEN_CPR as HIDDEN_CPR  # the words a hidden number becomes, named here too
 from .audit import BUNDLE_FILES, BUNDLE_MEMBER_LIMIT, BUNDLE_WITH_WORKBOOKS
 
 VERSIONS = (
@@ -115,10 +116,6 @@ def _verdict(run_dir: Path) -> dict[str, Any]:
 
 
 HIDDEN_NAME = "postkassenavn udeladt"
-# A CPR number (ngdpkit.redact.CPR): _CPR hides one in the findings' words and the steps'
-# facts; _CPR_SEEN looks for one in the run's files.
-_CPR = CPR
-_CPR_SEEN = CPR_SEEN
 HIDDEN_CELL = "cellens indhold udeladt"
 # The values of a mailbox's own cells in the export, which may hold anything a person typed
 _CELL_PARAMS = ("mid", "value", "id", "mailbox_id")
@@ -149,7 +146,7 @@ def _hide(text: str, names: frozenset[str]) -> str:
         text = ", ".join(
             HIDDEN_NAME if part.strip() in names else part for part in text.split(", ")
         )
-    return _CPR.sub(HIDDEN_CPR, text)
+    return hide_cpr(text)
 
 
 _FACTS_DEPTH = 64  # deeper than any step writes: the rest is left out, never recursed into
@@ -165,10 +162,7 @@ def masked_facts(value: Any, names: frozenset[str], depth: int = 0) -> Any:
     if depth >= _FACTS_DEPTH:
         return "left out: nested too deep"
     if isinstance(value, dict):
-        return {
-            _CPR.sub(HIDDEN_CPR, str(k)): masked_facts(v, names, depth + 1)
-            for k, v in value.items()
-        }
+        return {hide_cpr(str(k)): masked_facts(v, names, depth + 1) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [masked_facts(v, names, depth + 1) for v in value]
     return value
@@ -476,7 +470,7 @@ def _holds_cpr(name: str, data: bytes) -> bool:
     searched (they hold what the export holds)."""
     if not name.endswith((".json", ".jsonl", ".csv")):
         return False
-    return bool(_CPR_SEEN.search(data.decode("utf-8", "replace")))
+    return bool(CPR_SEEN.search(data.decode("utf-8", "replace")))
 
 
 def _holds_secret(name: str, data: bytes, pins: list[Any]) -> bool:
