@@ -712,6 +712,8 @@ class Pipeline:
             "LANG": "C.UTF-8",
             "SHIM_LOG": str(self.log),
             "REAL_NGDPKIT": str(venv_bin / "ngdpkit"),
+            # the kit of this checkout, not whichever checkout the shared venv installed
+            "PYTHONPATH": str(REPO),
             "STORE": str(self.store),
             "JOB_LOG": str(self.root / "job.log"),
             **extra,
@@ -1620,3 +1622,224 @@ def test_gitlab_never_chains_an_install_step_with_and() -> None:
     ]
     assert chained == []
     assert "    - apt-get update -qq\n" in text
+
+
+# ---------------------------------------------------------------------------------------------
+# Session 32: a CI maintainer's cold pass
+
+
+@pytest.mark.parametrize(
+    "form",
+    ["Authorization: Basic {b}", "authorization:basic {b}", "basic {b}", "Basic {b}", "{b}"],
+)
+def test_gitlab_reads_each_form_of_the_header_as_the_others_do(
+    form: str, tmp_path: Path, ci_sample: tuple[Path, dict[str, str]]
+) -> None:
+    """A CI maintainer's cold pass: GitLab added "Basic " unless the value began with it, so
+    "Authorization: Basic x" and "basic x" reached the kit as "Basic Authorization: Basic x"
+    (AUTHORIZATION_UNRECOGNISED, a warning, exit 0). Each form the Azure and GitHub templates
+    accept reaches the kit as "Basic x", stored whole in the File-type variable."""
+    sample, secrets = ci_sample
+    header = secrets["NGDPKIT_TEST_AUTHORIZATION"]
+    b64 = header.removeprefix("Basic ")
+    stored = {**secrets, "NGDPKIT_TEST_AUTHORIZATION": form.format(b=b64)}
+    p = Pipeline("gitlab", tmp_path, stored, basic_prefix=True)
+    ws = p.workspace(sample)
+    codes = emulate(p, job_named("gitlab", "run", "test"), ws, SHIM_MODE="fake", SHIM_CODE="0")
+    assert codes[0] == 0, (codes, p.job_log()[-1500:])
+    digest = hashlib.sha256(header.encode()).hexdigest()[:16]
+    assert shim_lines(p, "header ") == [f"header NGDPKIT_TEST_AUTHORIZATION {digest}"]
+    assert b64 not in p.job_log()
+
+
+@pytest.mark.parametrize("system", SYSTEMS)
+@pytest.mark.parametrize("header", ["Basic", "BASIC ", "authorization: basic", "Authorization:"])
+def test_a_header_of_only_its_prefix_stops_before_the_kit_in_every_template(
+    system: str, header: str, tmp_path: Path, ci_sample: tuple[Path, dict[str, str]]
+) -> None:
+    """A CI maintainer's cold pass: on GitLab a header file holding just "Basic" passed the
+    blank check, the kit got "Basic Basic", its leak scan fired, and the job "passed with
+    warnings". Every template stops with exit 2 before the kit, in one line naming the
+    variable (on GitLab the File-type variable, stored whole)."""
+    sample, secrets = ci_sample
+    broken = {**secrets, "NGDPKIT_TEST_AUTHORIZATION": header}
+    p = Pipeline(system, tmp_path, broken, basic_prefix=True)
+    ws = p.workspace(sample)
+    codes = emulate(p, job_named(system, "run", "test"), ws, SHIM_MODE="fake", SHIM_CODE="0")
+    assert 2 in codes and shim_lines(p, "argv") == [], (codes, p.job_log()[-1500:])
+    name = "NGDPKIT_TEST_AUTHORIZATION" + ("_BASE64_FILE" if system == "gitlab" else "")
+    said = [line for line in p.job_log().splitlines() if name in line]
+    assert len(said) == 1, p.job_log()[-1500:]
+    assert leftovers(ws, p) == []
+
+
+@pytest.mark.parametrize(
+    ("system", "what", "env", "where"),
+    [
+        ("azure", "run", "test", "the variable group ngdpkit-test"),
+        ("azure", "run", "production", "the variable group ngdpkit-production"),
+        ("azure", "watch", "production", "the variable group ngdpkit-production-watch"),
+        ("github", "run", "test", "the environment secret"),
+        ("github", "watch", "production", "of environment production-watch"),
+    ],
+)
+def test_a_missing_p12_secret_is_named_as_it_is_stored(
+    system: str,
+    what: str,
+    env: str,
+    where: str,
+    tmp_path: Path,
+    ci_sample: tuple[Path, dict[str, str]],
+) -> None:
+    """A CI maintainer's cold pass: Azure said "P12_BASE64 is not set", the step's own name
+    for it, which is in no variable group. The message names the group's variable."""
+    sample, secrets = ci_sample
+    name = f"NGDPKIT_{env.upper()}_P12_BASE64"
+    p = Pipeline(system, tmp_path, {k: v for k, v in secrets.items() if k != name})
+    ws = p.workspace(sample)
+    codes = emulate(p, job_named(system, what, env), ws, SHIM_MODE="fake", SHIM_CODE="0")
+    assert 2 in codes and shim_lines(p, "argv") == [], (codes, p.job_log()[-1500:])
+    said = [line for line in p.job_log().splitlines() if name in line]
+    assert len(said) == 1 and where in said[0], p.job_log()[-1500:]
+
+
+def _run_dirs(root: Path) -> set[str]:
+    return {
+        d.name
+        for d in root.rglob("*")
+        if d.is_dir() and re.fullmatch(r"\d{8}T\d{6}Z-[0-9a-f]{6}", d.name)
+    }
+
+
+# Each template's check once, with one of the two codes (the check is one step whatever the
+# kit's exit code, 1 for a wrong password or 0 for the warning): a run of the kit each.
+@pytest.mark.parametrize(
+    ("system", "spoil", "code"),
+    [
+        ("github", "p12", "CERT_WRONG_ENVIRONMENT"),
+        ("gitlab", "password", "CERT_BAD_PASSWORD"),
+        ("azure", "p12", "CERT_WRONG_ENVIRONMENT"),
+    ],
+)
+def test_a_run_that_finds_its_own_secrets_wrong_fails_and_is_not_kept(
+    system: str,
+    spoil: str,
+    code: str,
+    tmp_path: Path,
+    ci_sample: tuple[Path, dict[str, str]],
+    after_first_test_job: Any,
+) -> None:
+    """A CI maintainer's cold pass: on GitLab a wrong password (CERT_BAD_PASSWORD, exit 1) or
+    production's .p12 in test's variables (CERT_WRONG_ENVIRONMENT, a warning, exit 0) looked
+    like the migration's own findings ("passed with warnings"), and the run was cached as the
+    next run's previous one. The second pipeline's run step exits 2 with one line naming the
+    code and the variables; its run is dropped, LATEST names the first run again, and the
+    cache and artifacts hold the first run only. No secret is printed."""
+    sample, secrets = ci_sample
+    p = after_first_test_job(system, tmp_path)
+    first = _run_dirs(p.store)
+    assert len(first) == 1
+    if spoil == "password":
+        p.secrets = {**secrets, "NGDPKIT_TEST_CERT_PASSWORD": "not-the-password-1"}
+    else:  # production's .p12 and its password, in test's variables
+        p.secrets = {
+            **secrets,
+            "NGDPKIT_TEST_P12_BASE64": secrets["NGDPKIT_PRODUCTION_P12_BASE64"],
+            "NGDPKIT_TEST_CERT_PASSWORD": secrets["NGDPKIT_PRODUCTION_CERT_PASSWORD"],
+        }
+    job = job_named(system, "run", "test")
+    ws = p.workspace(sample)
+    emulate(p, job, ws)
+    assert p.code_of_step(job, "ngdpkit run") == 2, p.job_log()[-2000:]
+    assert shim_lines(p, "argv")  # the kit ran: its own findings said so
+    said = [line for line in p.job_log().splitlines() if f"found {code}" in line]
+    assert len(said) == 1 and "NGDPKIT_TEST_CERT_PASSWORD" in said[0], p.job_log()[-2000:]
+    assert "the run is not kept (exit 2)" in said[0]
+    assert (ws / "runs" / "test" / "LATEST").read_text().strip() == next(iter(first))
+    assert _run_dirs(ws / "runs") == first and _run_dirs(p.store) == first
+    for latest in p.store.rglob("LATEST"):
+        assert latest.read_text().strip() == next(iter(first))
+    assert leftovers(ws, p) == []
+    log = p.job_log()
+    for name, value in p.secrets.items():
+        assert value not in log and value.removeprefix("Basic ") not in log, name
+
+
+def _gitlab_if(expr: str, variables: dict[str, str]) -> bool:
+    """A rule's ``if:`` of the forms this template uses: ``$A == "x"`` and ``$A == $B``,
+    joined by ``&&``; an unset variable is null (equal to no string)."""
+
+    def side(text: str) -> str | None:
+        text = text.strip()
+        return variables.get(text[1:]) if text.startswith("$") else text.strip('"')
+
+    for part in expr.split("&&"):
+        left, op, right = re.split(r"\s*(==|!=)\s*", part.strip())
+        if (side(left) == side(right)) != (op == "=="):
+            return False
+    return True
+
+
+def gitlab_pipeline_jobs(source: str, branch: str, default: str = "main") -> set[str]:
+    """The jobs GitLab adds to a pipeline of ``source`` on ``branch`` (workflow:rules first,
+    then each job's rules; a rule's ``changes:`` taken as matched, its first match decides)."""
+    data = load("gitlab")
+    variables = {"CI_PIPELINE_SOURCE": source, "CI_COMMIT_BRANCH": branch}
+    variables["CI_DEFAULT_BRANCH"] = default
+
+    def first_match(rules: list[dict[str, Any]]) -> dict[str, Any] | None:
+        return next((r for r in rules if "if" not in r or _gitlab_if(r["if"], variables)), None)
+
+    if first_match(data["workflow"]["rules"]) is None:
+        return set()
+    added = set()
+    for name in data:
+        if name.startswith(".") or name in GITLAB_RESERVED:
+            continue
+        rules = _gitlab_resolve(data, name).get("rules")
+        rule = first_match(rules) if rules else {}
+        if rule is not None and rule.get("when") != "never":
+            added.add(name)
+    return added
+
+
+def test_gitlab_runs_production_on_the_default_branch_only() -> None:
+    """A CI maintainer's cold pass: workflow:rules let a web pipeline run on any branch, and
+    ngdpkit:production had no branch rule, so on another protected branch (release/*) it ran
+    with production's protected variables. Production, compare and watch run on the default
+    branch only; test still runs from a web pipeline on any branch."""
+    assert gitlab_pipeline_jobs("web", "main") == {
+        "ngdpkit:wheels",
+        "ngdpkit:test",
+        "ngdpkit:production",
+        "ngdpkit:compare",
+    }
+    assert gitlab_pipeline_jobs("push", "main") == gitlab_pipeline_jobs("web", "main")
+    assert gitlab_pipeline_jobs("schedule", "main") == {"ngdpkit:wheels", "ngdpkit:watch"}
+    for branch in ("release/1.0", "feature"):
+        assert gitlab_pipeline_jobs("web", branch) == {"ngdpkit:wheels", "ngdpkit:test"}
+        assert gitlab_pipeline_jobs("schedule", branch) == {"ngdpkit:wheels"}
+    assert gitlab_pipeline_jobs("push", "feature") == set()
+    production = _gitlab_resolve(load("gitlab"), "ngdpkit:production")
+    assert {"if": "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH"} in production["rules"]
+
+
+def test_the_readme_says_how_the_ci_secrets_are_guarded_and_the_kit_fetched() -> None:
+    """A CI maintainer's cold pass: the README guarded Azure's production groups with
+    pipeline permissions only (per pipeline, not per branch), said nothing of how a job
+    authenticates to the kit's private repository, nor of the platforms' paid features."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    text = " ".join(readme.split())
+    for needed in (
+        "Branch control",
+        "refs/heads/main",
+        "Verify branch protection",
+        "CI_JOB_TOKEN",
+        "System.AccessToken",
+        "deploy key",
+        "ngdpkit --version",
+        "Keep artifacts from most recent successful jobs",
+        "CERT_BAD_PASSWORD",
+    ):
+        assert needed in text, needed
+    assert "Branch control" in header_of("azure")

@@ -160,3 +160,39 @@ def test_the_sample_secrets_file_can_be_sourced_by_a_shell_without_a_word(tmp_pa
     )
     assert shown.returncode == 0 and shown.stderr == ""
     assert shown.stdout == values["NGDPKIT_TEST_AUTHORIZATION"]
+
+
+def test_the_samples_gitignore_keeps_trust_anchors_and_ignores_key_material(
+    sample_dir: Path, tmp_path: Path
+) -> None:
+    """A CI maintainer's cold pass: the sample's .gitignore ignored all of certs/, so a
+    repository started from the sample lost the trust-anchor PEMs its settings name, and every
+    CI run stopped on a missing file. Only key material (and the secrets file) is ignored,
+    as git itself reads the .gitignore."""
+    import shutil
+    import subprocess
+
+    import pytest
+
+    if shutil.which("git") is None:
+        pytest.skip("git reads the .gitignore here")
+    repo = tmp_path / "repo"
+    shutil.copytree(sample_dir, repo)
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    names = ["sample.env", "certs/x.pfx", "certs/x.key", "runs/test/LATEST"]
+    names += [f"certs/{p.name}" for p in (repo / "certs").iterdir()]
+    r = subprocess.run(
+        ["git", "check-ignore", "--no-index", *names],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    ignored = set(r.stdout.split())
+    anchors = {f"certs/{p.name}" for p in (repo / "certs").glob("*.pem")}
+    settings = (repo / "migration.toml").read_text(encoding="utf-8")
+    assert anchors and all(a in settings for a in anchors if "root" in a)
+    assert not ignored & anchors, ignored
+    keys = {n for n in names if n.endswith((".p12", ".pfx", ".key"))}
+    assert {"certs/test.p12", "certs/production.p12"} <= keys
+    assert keys | {"sample.env", "runs/test/LATEST"} <= ignored, ignored
