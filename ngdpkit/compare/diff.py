@@ -662,6 +662,10 @@ def output_changes(a: RunView, b: RunView) -> tuple[Change, ...]:
         if name.endswith(".xlsx") and name in da and name in db:
             if _workbook_content(a.path / name) == _workbook_content(b.path / name):
                 continue  # only the workbook's own save time and zip dates differ
+            if _workbook_content(a.path / name, deep=True) == _workbook_content(
+                b.path / name, deep=True
+            ):
+                continue  # and what names its run (mailbox-mapping.xlsx's About, page header)
         was = "added" if name not in da else "removed" if name not in db else ""
         params: dict[str, Any] = {"file": name, **({"was": was} if was else {})}
         if name == FIREWALL_CSV and not was:
@@ -706,24 +710,52 @@ def _firewall_servers(path: Path) -> set[str] | None:
         return None
 
 
-def _workbook_content(path: Path) -> str | None:
+def _workbook_content(path: Path, *, deep: bool = False) -> str | None:
     """What a workbook holds, without its document properties (they hold the time it was
     saved) and without the zip's own dates: each part's name, size and CRC-32 as the zip's
     directory lists them, so nothing is decompressed. It says whether the content moved;
-    the manifest's SHA-256 of the whole file stays the record."""
+    the manifest's SHA-256 of the whole file stays the record.
+
+    ``deep``: also without what names the run (``mailbox-mapping.xlsx``'s About sheet and its
+    sheets' page headers, :mod:`ngdpkit.deliverables.workbook_about`), each sheet read for it:
+    asked only when the parts differ."""
     import hashlib
     import zipfile
 
+    from ..deliverables.workbook_about import ABOUT_TITLE, sheet_part
+
     try:
         with zipfile.ZipFile(path) as zf:
+            skip: set[str] = set()
+            for title in ABOUT_TITLE.values() if deep else ():
+                try:
+                    skip.add(sheet_part(zf, title))
+                except ValueError:
+                    pass
             parts = sorted(
-                (i.filename, i.file_size, i.CRC)
+                (i.filename, *(_page_free(zf, i) if deep else (i.file_size, i.CRC)))
                 for i in zf.infolist()
-                if not i.filename.startswith("docProps/")
+                if not i.filename.startswith("docProps/") and i.filename not in skip
             )
-    except (OSError, zipfile.BadZipFile):
+    except (OSError, zipfile.BadZipFile, KeyError):
         return None
     return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def _page_free(zf: Any, info: Any) -> tuple[int, int]:
+    """A sheet's size and CRC-32 without its ``<headerFooter>`` (a printed page's header and
+    footer); another part's as the zip lists them."""
+    import zlib
+
+    if not info.filename.startswith("xl/worksheets/"):
+        return int(info.file_size), int(info.CRC)
+    data = zf.read(info)
+    start = data.rfind(b"<headerFooter")
+    if start < 0:
+        return int(info.file_size), int(info.CRC)
+    end = data.find(b"</headerFooter>", start)
+    end = len(data) if end < 0 else end + len(b"</headerFooter>")
+    return len(data) - (end - start), zlib.crc32(data[end:], zlib.crc32(data[:start]))
 
 
 def changes(a: RunView, b: RunView) -> dict[str, Any]:

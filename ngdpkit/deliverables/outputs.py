@@ -26,6 +26,7 @@ from ..redact import CSV_INNER_FORMULA
 
 if TYPE_CHECKING:
     from .firewall import FirewallRule
+    from .workbook_about import MappingAbout
 
 MAPPING_HEADERS = (
     "Mailbox ID",
@@ -351,9 +352,13 @@ def write_workbook(
     sheets: list[tuple[str, Sequence[str], Any, int | None]],
     *,
     highlight: dict[str, Any] | None = None,
+    page_setup: dict[str, dict[str, Any]] | None = None,
+    stamp: Callable[[bytes], bytes] | None = None,
 ) -> Path:
     """Write sheets of (title, headers, rows or a DataFrame, status column index or None)
-    as a human workbook: frozen header, filters, widths, problem rows filled.
+    as a human workbook: frozen header, filters, widths, problem rows filled. ``page_setup``
+    by sheet (rustpy-xlsxwriter's: a printed page's header and footer); ``stamp`` changes the
+    written bytes before they are saved (:func:`.workbook_about.stamp`).
 
     Rows whose status column is not in ``highlight``'s ``ok`` values get a fill. Every text
     is a string cell, never a formula, a number or a link; a row holding a text that
@@ -400,8 +405,10 @@ def write_workbook(
         # repairs). A sheet without one streams its texts inline: the to-do's 99,000 rows at
         # 100,000 mailboxes in half the time, under a GIL the writer holds (issue 31).
         dedupe_strings={"general": True} | {n: False for n, f in row_formats.items() if not f},
+        page_setup=page_setup,
     )
-    return atomic_write(path, buf.getvalue())
+    data = buf.getvalue()
+    return atomic_write(path, stamp(data) if stamp is not None else data)
 
 
 def _sheet_table(headers: Sequence[str], rows: Any) -> tuple[Any, Any]:
@@ -450,23 +457,57 @@ def findings_rows(findings: list[dict[str, Any]]) -> list[list[Any]]:
     ]
 
 
-def write_mapping_workbook(path: Path, frame: Any, findings: list[dict[str, Any]]) -> Path:
+MAPPING_SHEET = "Mailbox mapping"  # what WorkZone imports: the first sheet, as it is
+
+
+def write_mapping_workbook(
+    path: Path, frame: Any, findings: list[dict[str, Any]], about: MappingAbout | None = None
+) -> Path:
+    """The mapping sheet (WorkZone's register) and the findings; with ``about``, also the
+    page headers, the document properties and an About sheet after them, which say whose
+    workbook it is, for which environment and run (:mod:`.workbook_about`)."""
+    from . import workbook_about
+
     mapping_rows = frame.reindex(columns=list(MAPPING_COLUMNS), fill_value="")
+    sheets: list[tuple[str, Sequence[str], Any, int | None]] = [
+        (MAPPING_SHEET, MAPPING_HEADERS, mapping_rows, MAPPING_COLUMNS.index("status")),
+        (
+            "Findings",
+            ("Severity", "Code", "Message", "Source", "Location"),
+            findings_rows(findings),
+            0,
+        ),
+    ]
+    pages: dict[str, dict[str, Any]] | None = None
+    stamp: Callable[[bytes], bytes] | None = None
+    if about is not None:
+        title = workbook_about.ABOUT_TITLE["en" if about.language == "en" else "da"]
+        sheets.append((title, (title,), [], None))  # a placeholder: the stamp writes it
+        printed = workbook_about.page_setup(about)
+        pages = {MAPPING_SHEET: printed, "Findings": printed}
+
+        def stamp(data: bytes) -> bytes:
+            return workbook_about.stamp(data, about, first_sheet=MAPPING_SHEET)
+
     return write_workbook(
         path,
-        [
-            ("Mailbox mapping", MAPPING_HEADERS, mapping_rows, MAPPING_COLUMNS.index("status")),
-            (
-                "Findings",
-                ("Severity", "Code", "Message", "Source", "Location"),
-                findings_rows(findings),
-                0,
-            ),
-        ],
+        sheets,
         highlight={
             "ok": {"mapped", "info"},
             "colour": {"retired": "retired", "warning": "warning", "error": "error"},
         },
+        page_setup=pages,
+        stamp=stamp,
+    )
+
+
+def stamp_mapping_workbook(path: Path, about: MappingAbout) -> Path:
+    """The mapping workbook at ``path`` says ``about`` again (the run's readiness is known
+    now): its properties and About sheet replaced, its other parts copied as they are."""
+    from . import workbook_about
+
+    return atomic_write(
+        path, workbook_about.stamp(path.read_bytes(), about, first_sheet=MAPPING_SHEET)
     )
 
 

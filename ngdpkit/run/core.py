@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..deliverables.dispatcher import DispatcherConfig
+from ..deliverables.workbook_about import MappingAbout
 from ..findings import Finding
 from ..guids import canonical_guid
 from ..settings import Environment, Settings
@@ -53,7 +54,7 @@ class RunCore:
         self._steps_lock = threading.RLock()
         self.anchor = ""
         self.kernels = kernels or Kernels()
-        self.mapping = MappingFiles(self.run_dir, self.sheet_findings)
+        self.mapping = MappingFiles(self.run_dir, self.sheet_findings, self.mapping_about())
         self._acceptance: AcceptanceView | None | object = _UNREAD
         self._ngdp_acceptance: AcceptanceView | None | object = _UNREAD
 
@@ -121,6 +122,29 @@ class RunCore:
             for f in found
             if f.code.startswith(MAPPING_FINDING_PREFIXES)
         ]
+
+    def mapping_about(
+        self, checklist: Any = None, findings: list[Finding] | None = None
+    ) -> MappingAbout:
+        """What ``mailbox-mapping.xlsx`` says of itself: the organisation, environment, run
+        and kit; with the run's ``checklist`` (:class:`~ngdpkit.deliverables.checklist.Checklist`)
+        the readiness the overview states and ``findings``' errors and warnings."""
+        from .. import __version__
+        from ..findings import counts
+
+        about = MappingAbout(
+            organisation=self.settings.organisation.name,
+            cvr=self.settings.organisation.cvr,
+            environment=self.env.name,
+            run_id=self.run_dir.name,
+            version=__version__,
+            language=self.settings.language,
+        )
+        if checklist is None:
+            return about
+        found = counts(findings or [])
+        words = checklist.readiness.words(self.settings.language)
+        return about.known(words, found["error"], found["warning"])
 
     def output_context(self, **changes: Any) -> OutputContext:
         return OutputContext(

@@ -142,6 +142,8 @@ class EnvironmentRun(RunCore):
         self.extra += leak_findings(leaks, self.rel, self.extra)
         (self.run_dir / "dispatcher-config.json").unlink(missing_ok=True)
         self.outputs.rewrite_findings()
+        # the mapping workbook's About sheet counts the errors as findings.json does now
+        self.outputs.stamp_mapping(self.all_findings())
         # The PDF's compressed text cannot be searched: it is printed again from the clean pages.
         (self.run_dir / "signoff" / "signoff.pdf").unlink(missing_ok=True)
 

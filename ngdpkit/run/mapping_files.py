@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ..deliverables import outputs as _outputs
+from ..deliverables.workbook_about import MappingAbout
 from ..inputs.workbooks import TableCache
 from ..steps.records import ContactPointsRecord, handover_paths, read_step
 
@@ -42,10 +43,13 @@ def write_mapping_outputs(
     *,
     parts: tuple[str, ...] = ("csv", "xlsx"),
     frame: Any = None,
+    about: MappingAbout | None = None,
 ) -> dict[str, Any]:
     """``mailbox-mapping.csv`` and/or ``.xlsx`` (``parts``) from step 02's table (``frame``,
     or read from the step's file). When it wrote the CSV: its SHA-256 (``csv_sha256``) and
     its cells (``csv_table``, :func:`mapping_csv_table`), what a reader of the file gets back.
+    ``about`` says in the workbook (never in the CSV) whose it is, for which environment and
+    run (:mod:`ngdpkit.deliverables.workbook_about`).
 
     Kept here, not with the writers in :mod:`ngdpkit.deliverables.outputs`, because it reads
     a step's file: the deliverables know nothing of steps.
@@ -65,7 +69,7 @@ def write_mapping_outputs(
         result["csv_sha256"] = hashlib.sha256(data).hexdigest()
         result["csv_table"] = table
     if "xlsx" in parts:
-        _outputs.write_mapping_workbook(folder / "mailbox-mapping.xlsx", frame, findings)
+        _outputs.write_mapping_workbook(folder / "mailbox-mapping.xlsx", frame, findings, about)
     return result
 
 
@@ -86,11 +90,19 @@ class MappingFiles:
 
     ``sheet_findings(step_02_findings)`` gives the workbook's findings sheet (dicts in the
     run's language) for step 02's findings as :class:`~ngdpkit.findings.Finding` objects.
+    ``about`` is what the workbook says of itself while the run's readiness is not yet known;
+    :meth:`finish` is given it with the readiness.
     """
 
-    def __init__(self, run_dir: Path, sheet_findings: Callable[[list[Any]], list[dict[str, Any]]]):
+    def __init__(
+        self,
+        run_dir: Path,
+        sheet_findings: Callable[[list[Any]], list[dict[str, Any]]],
+        about: MappingAbout | None = None,
+    ):
         self.run_dir = run_dir
         self.sheet_findings = sheet_findings
+        self.about = about
         self.job: _Job | None = None
         self.early = False  # the job was started from the hand-over
         self.settled = False  # notebook 02 has ended and the job is its final table's
@@ -143,7 +155,12 @@ class MappingFiles:
         run_dir = str(self.run_dir)
         pool = ThreadPoolExecutor(2, thread_name_prefix="mapping-files")
         book = pool.submit(
-            write_mapping_outputs, run_dir, findings, parts=("xlsx",), frame=frame.copy()
+            write_mapping_outputs,
+            run_dir,
+            findings,
+            parts=("xlsx",),
+            frame=frame.copy(),
+            about=self.about,
         )
         csv = pool.submit(write_mapping_outputs, run_dir, [], parts=("csv",), frame=frame.copy())
         self.job = _Job(pool, frame, findings, book, csv)
@@ -165,9 +182,12 @@ class MappingFiles:
         if final is not None:
             self.start(final, findings())
 
-    def finish(self, findings: list[dict[str, Any]]) -> None:
+    def finish(self, findings: list[dict[str, Any]], about: MappingAbout | None = None) -> None:
         """Both files written and current: what a writer could not do, or a workbook whose
-        findings sheet is no longer the run's, is written now (from the step's file)."""
+        findings sheet is no longer the run's, is written now (from the step's file). With
+        ``about`` (the readiness known now) the workbook says it: written with it, or a
+        workbook already written stamped again (:func:`~ngdpkit.deliverables.outputs.stamp_mapping_workbook`,
+        its sheets copied as they are)."""
         todo = {"csv", "xlsx"}
         result: dict[str, Any] = {}
         job, self.job = self.job, None
@@ -185,7 +205,11 @@ class MappingFiles:
                 pass
             job.close()
         if todo:
-            result |= write_mapping_outputs(str(self.run_dir), findings, parts=tuple(sorted(todo)))
+            result |= write_mapping_outputs(
+                str(self.run_dir), findings, parts=tuple(sorted(todo)), about=about or self.about
+            )
+        if about is not None and "xlsx" not in todo:
+            _outputs.stamp_mapping_workbook(self.run_dir / "mailbox-mapping.xlsx", about)
         self.sha256, self.cells = result["csv_sha256"], result["csv_table"]
 
     def discard(self) -> None:

@@ -110,7 +110,8 @@ class Outputs:
         )
         if run.record(ContactPointsRecord).mapping is not None:
             # current, its hash known, first
-            timed("mailbox mapping", lambda: run.mapping.finish(run.mapping_findings()))
+            about = run.mapping_about(self.checklist_result, findings)
+            timed("mailbox mapping", lambda: run.mapping.finish(run.mapping_findings(), about))
         ctx = run.output_context(mapping_files=run.mapping_paths)
         for name, module in STEP_MODULES.items():
             if hasattr(module, "outputs"):
@@ -161,11 +162,24 @@ class Outputs:
         """Rendering found something: the checklist, ``findings.json`` and the runbook's verdict
         before step 1 are derived again (``runbook.xlsx`` opens with it: it counted the
         findings from before the late one, while the page counted them all)."""
-        self.checklist_result = self.checklist(self.run.all_findings())
+        findings = self.run.all_findings()
+        self.checklist_result = self.checklist(findings)
         self.rewrite_findings()
+        self.stamp_mapping(findings)
         self.write_checklist()
         if self.runbook is not None:
             self.write_runbook()
+
+    def stamp_mapping(self, findings: list[Finding]) -> None:
+        """``mailbox-mapping.xlsx`` says the readiness as it is now (its sheets unchanged)."""
+        import zipfile
+
+        from ..deliverables.outputs import stamp_mapping_workbook
+
+        book = self.run.run_dir / "mailbox-mapping.xlsx"
+        # a workbook the scan replaced by its placeholder (it held a secret) stays one
+        if book.is_file() and zipfile.is_zipfile(book):
+            stamp_mapping_workbook(book, self.run.mapping_about(self.checklist_result, findings))
 
     def write_runbook(self) -> list[Path]:
         """``runbook.xlsx`` and (when ``[golive]`` dates a step) ``runbook.ics``: the go-live
