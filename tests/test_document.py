@@ -56,6 +56,23 @@ def test_a_withheld_dispatcher_step_is_not_ok(blocked_run: Path) -> None:
     assert "blokeret" in checklist
 
 
+def test_the_trail_says_when_step_05_s_dispatcher_is_blocked(
+    blocked_run: Path, sample_run_dir: Path
+) -> None:
+    """A support engineer's read: the trail's step 05 said "ok" (its own findings are none)
+    beside a dispatcher the other steps' errors withheld; its record says which it was."""
+
+    def step_05(run_dir: Path) -> dict[str, object]:
+        records = [json.loads(x) for x in (run_dir / "audit.jsonl").read_text().splitlines()]
+        (record,) = [r for r in records if r.get("step") == "05_dispatcher_config"]
+        return record
+
+    blocked = step_05(blocked_run)
+    assert blocked["dispatcher"] in {"withheld", "not_ready"}, blocked
+    assert "DEFAULT_CONTACT_POINT_UNKNOWN" in blocked.get("withheld_by", blocked.get("blocking"))
+    assert step_05(sample_run_dir)["dispatcher"] == "ready"
+
+
 def test_rehearsal_against_the_simulator_is_never_ready(sample_copy: Path, tmp_path: Path) -> None:
     r = run_cli(
         "rehearse",
@@ -381,3 +398,73 @@ def test_the_certificate_page_writes_its_days_as_danish_numbers(sample_run_dir: 
     # "Miljø | test → test" said nothing to a customer
     assert "test; certifikatkæden ender i det rodcertifikat, der er angivet for test" in page
     assert "test → test" not in page
+
+
+def test_the_default_contact_point_is_named_beside_its_guid(sample_run_dir: Path) -> None:
+    """A customer's cold read: the dispatcher's ContactPointGuid stood as a GUID alone on the
+    overview and the dispatcher's page, and a unit's contact point set there by mistake
+    looked like any other. Its name in this environment and what it is for stand beside it."""
+    said = "»Eksempel Kommune - hovedpostkasse«: kontaktpunktet for breve uden tilknytning"
+    for page in ("index.html", "dispatcher.html", "05_dispatcher_config.html"):
+        text = html.unescape((sample_run_dir / "signoff" / page).read_text(encoding="utf-8"))
+        assert said in text, page
+    from ngdpkit.documents.signoff import default_contact_point_words
+
+    hostile = {"g": "<script>x</script>"}
+    assert default_contact_point_words("g", hostile, "en") == (
+        "'<script>x</script>': the contact point for letters without a mapping"
+    )
+    assert default_contact_point_words("other", hostile, "da") == (
+        "kontaktpunktet for breve uden tilknytning"
+    )
+
+
+def test_every_unit_is_summed_up_with_where_it_lands(sample_run_dir: Path) -> None:
+    """A customer's cold read: two units swapped showed only in the rows of the per-unit
+    tables past the signatures, and with 3,000 rows the last units were not in the signed
+    document at all ("… og 720 postkasser mere i 3 enheder", 720 rows). Every unit is one
+    line of a summary, its contact points counted in rows; the table cut past its limit
+    names the units it leaves out, counting rows."""
+    import pandas as pd
+
+    from ngdpkit.documents.display import mapping_by_unit_html, unit_summary_rows
+
+    frame = pd.DataFrame(
+        {
+            "mailbox_id": ["1", "2", "3", "4", "5", "6"],
+            "subject_id": [""] * 6,
+            "mailbox_name": ["a", "b", "c", "d", "e", "f"],
+            "responsible_unit": ["Skole", "Skole", "Skole", "Kultur", "Kultur", None],
+            "case": [""] * 6,
+            "ngdp_guid": ["k", "k", "", "s", "g", ""],
+            "contact_point": ["Kultur - X", "Kultur - X", "", "Skole - X", "", ""],
+            "source": [""] * 6,
+            "status": ["mapped", "mapped", "retired", "mapped", "mapped", "unmapped"],
+        }
+    )
+    assert unit_summary_rows(frame, "da") == [
+        ("Ingen enhed", "1", "–", "1", "0"),
+        ("Kultur", "2", "Skole - X (1); g (1)", "0", "0"),
+        ("Skole", "3", "Kultur - X (2)", "0", "1"),
+    ]
+    cut = html.unescape(str(mapping_by_unit_html(frame, limit=1, language="da")))
+    assert "… og 5 rækker (postkasse og emne) mere i 2 enheder (Kultur, Skole)" in cut, cut
+    page = html.unescape((sample_run_dir / "signoff" / "index.html").read_text(encoding="utf-8"))
+    summary = page[page.index("Enheder og kontaktpunkter") :]
+    assert summary.index("Borgerservice - Eksempel Kommune (43)") < summary.index("Bilag")
+    assert page.index("Enheder og kontaktpunkter") > page.index("Underskrifter")
+
+
+def test_the_declaration_is_printed_on_the_page_of_the_boxes(sample_run_dir: Path) -> None:
+    """A customer's cold read: in signoff.pdf the signature boxes stood alone on page 3, and
+    a longer declaration was split over pages 2 and 3; a signature page that can be taken
+    out is poor practice. The declaration, its notes and both boxes print on one page."""
+    from tests.conftest import pdf_texts
+
+    pdf = sample_run_dir / "signoff" / "signoff.pdf"
+    if not pdf.exists():
+        pytest.skip("no browser here to print the PDF")
+    texts = [" ".join(text.split()) for text in pdf_texts(pdf)]
+    (page,) = [text for text in texts if "Med sin underskrift bekræfter hver part" in text]
+    assert "Underskrifter" in page and "Konsulent" in page and "Kunde" in page
+    assert "en senere kørsel har et andet anker" in page

@@ -433,6 +433,81 @@ def coverage_html(mapping: Any, *, language: str = "da") -> HTML:
     return block(*parts, flex=True)
 
 
+UNITS_SUMMED = 300  # units in the summary; more are counted in one line
+POINTS_PER_UNIT = 4  # contact points named per unit; more are counted
+
+
+def unit_labels(frame: Any, language: str) -> Any:
+    """Each row's unit as the pages group it: a row without one under "Ingen enhed"."""
+    unit = frame["responsible_unit"].fillna("").astype(str).str.strip()
+    return unit.where(unit != "", t(language, "no_unit").capitalize())
+
+
+def unit_summary_rows(frame: Any, language: str) -> list[tuple[str, str, str, str, str]]:
+    """One row per unit (sorted, at most UNITS_SUMMED): the unit, its rows, the contact
+    points its mapped rows land on with their rows (most first), its rows not mapped and
+    its retired rows. Grouped by pandas; only the summary becomes Python values."""
+    import pandas as pd
+
+    units = unit_labels(frame, language)
+    status = frame["status"].astype(str)
+    name = frame["contact_point"].fillna("").astype(str).str.strip()
+    point = name.where(name != "", frame["ngdp_guid"].fillna("").astype(str))
+    mapped = status == "mapped"
+    landed = (
+        pd.DataFrame({"unit": units[mapped], "point": point[mapped]})
+        .groupby(["unit", "point"], sort=False)
+        .size()
+        .reset_index(name="n")
+        .sort_values(["unit", "n", "point"], ascending=[True, False, True], kind="stable")
+    )
+    points: dict[str, list[str]] = {}
+    for unit, label, n in landed.itertuples(index=False, name=None):
+        points.setdefault(unit, []).append(f"{label} ({number(language, int(n))})")
+    counts = pd.crosstab(units, status)
+    out = []
+    for unit in sorted(counts.index)[:UNITS_SUMMED]:
+        row = counts.loc[unit]
+        named = points.get(unit, [])
+        more = len(named) - POINTS_PER_UNIT
+        said = "; ".join(named[:POINTS_PER_UNIT]) + (
+            "; " + t(language, "and_more", n=number(language, more)) if more > 0 else ""
+        )
+        missing = int(row.sum()) - int(row.get("mapped", 0)) - int(row.get("retired", 0))
+        out.append(
+            (
+                str(unit),
+                number(language, int(row.sum())),
+                said or "–",
+                number(language, missing),
+                number(language, int(row.get("retired", 0))),
+            )
+        )
+    return out
+
+
+def unit_summary_html(frame: Any, *, language: str = "da") -> Markup:
+    """Where each unit's mailboxes land, one line per unit: what a signer reads at a glance
+    (a customer's cold read swapped two units' contact points, and only the rows of the
+    per-unit tables, past the signatures, showed it; with 3,000 rows the last units were
+    not in the signed document at all)."""
+    rows = unit_summary_rows(frame, language)
+    heads = [
+        t(language, "responsible_unit"),
+        t(language, "unit_summary_rows"),
+        t(language, "unit_summary_points"),
+        t(language, "unmapped").capitalize(),
+        t(language, "retired").capitalize(),
+    ]
+    units = unit_labels(frame, language).nunique()
+    return Markup("").join(
+        [
+            para(t(language, "unit_summary_lead")),
+            table(rows, heads, limit=UNITS_SUMMED, total=int(units), language=language),
+        ]
+    )
+
+
 def mapping_by_unit_html(frame: Any, *, limit: int = 2000, language: str = "da") -> HTML:
     cols = [
         "mailbox_id",
@@ -446,7 +521,7 @@ def mapping_by_unit_html(frame: Any, *, limit: int = 2000, language: str = "da")
     ]
     heads = [
         t(language, "mailbox_id"),
-        t(language, "subject"),
+        t(language, "subject_id_header"),
         t(language, "mailbox_name"),
         t(language, "case"),
         t(language, "ngdp_guid"),
@@ -457,14 +532,14 @@ def mapping_by_unit_html(frame: Any, *, limit: int = 2000, language: str = "da")
     parts: list[Markup] = []
     # A row without a unit is under "Ingen enhed": a missing cell (None) counted nowhere, and the
     # page's units summed to one row less than the export (a consultant's cold run).
-    unit = frame["responsible_unit"].fillna("").astype(str).str.strip()
-    units = unit.where(unit != "", t(language, "no_unit").capitalize())
+    units = unit_labels(frame, language)
     # Rows sorted by unit once (stable: each unit keeps the export's order); only the rows
     # shown become Python values, and units are walked by their sizes.
     sizes = units.value_counts(sort=False).sort_index()
     order = units.sort_values(kind="stable").index
     records = list(frame.loc[order[:limit], cols].itertuples(index=False, name=None))
     left_units = left_rows = 0
+    left_names: list[str] = []
     start = 0
     if len(sizes):  # a customer's cold read: "Borgerservice (43)" beside "165 postkasser"
         parts.append(para(t(language, "by_unit_counts_rows")))
@@ -473,6 +548,7 @@ def mapping_by_unit_html(frame: Any, *, limit: int = 2000, language: str = "da")
             # Past the limit a unit is only counted: the whole table is the mapping workbook.
             left_units += 1
             left_rows += int(size)
+            left_names.append(str(unit))
             continue
         parts.append(heading(f"{unit} ({size})", 4))
         rows = []
@@ -493,8 +569,11 @@ def mapping_by_unit_html(frame: Any, *, limit: int = 2000, language: str = "da")
                 t(
                     language,
                     "more_units",
-                    mailboxes=count(language, left_rows, "mailbox"),
+                    # rows, as every count of this table (a customer read "720 postkasser"
+                    # of 720 rows), and the units left out by name
+                    mailboxes=count(language, left_rows, "export_row"),
                     units=count(language, left_units, "unit"),
+                    names=", ".join(left_names[:10]) + (", …" if len(left_names) > 10 else ""),
                 )
             )
         )

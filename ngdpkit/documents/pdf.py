@@ -60,6 +60,9 @@ nav, footer.anchor { display: none; }
 table { page-break-inside: auto; }
 tr, .sig, .declaration { break-inside: avoid; }
 .sigs { break-inside: avoid; }
+/* the declaration with the boxes it is signed in: a customer's cold read found the boxes
+   alone on page 3, and the declaration split over pages 2 and 3 */
+.signatures { break-inside: avoid; }
 .guid { white-space: nowrap; font-family: Consolas, 'DejaVu Sans Mono', monospace; font-size: 0.92em; }
 /* a GUID inside a URL (the endpoints) in the URL's own font: the wider monospace pushed the
    message endpoint past its line */

@@ -25,7 +25,16 @@ from ..checks.network import NetworkRun
 from ..findings import Finding
 from ..redact import environ_without_secrets
 from .change_text import codes_in_words
-from .display import STYLE, badge, findings_html, mapping_by_unit_html, table, url, with_urls
+from .display import (
+    STYLE,
+    badge,
+    findings_html,
+    mapping_by_unit_html,
+    table,
+    unit_summary_html,
+    url,
+    with_urls,
+)
 from .i18n import local_time, seconds, status_word, t
 from .pages import Markup, fragment, text_table
 
@@ -357,6 +366,7 @@ def render_overview(ctx: Overview) -> str:
             _overview_summary(ctx, lang),
             _overview_signatures(ctx, lang),
             Markup('<div class="after-signatures">'),
+            _overview_units(ctx, lang),
             _overview_diagram(ctx, lang),
             _overview_steps(ctx, lang),
             _overview_not_checked(ctx, lang),
@@ -699,7 +709,11 @@ def _overview_dispatcher(ctx: Overview, lang: str) -> Markup:
     """The dispatcher parameters, or why they are withheld."""
     disp = ctx.dispatcher
     if disp:
-        rows: list[tuple[str, Any]] = list(disp.parameters)
+        names = ctx.contact_point_names
+        rows: list[tuple[str, Any]] = [
+            (name, with_default_words(name, value, value, names, lang))
+            for name, value in disp.parameters
+        ]
         rows.append(
             (
                 t(lang, "status"),  # the values', not the migration's ("klar" under "ikke klar")
@@ -718,6 +732,15 @@ def _overview_dispatcher(ctx: Overview, lang: str) -> Markup:
         )
     # The PDF holds the dispatcher's own page: this table is printed there only.
     return fragment("section", t(lang, "dispatcher"), [disp_html], "also-in-pdf")
+
+
+def _overview_units(ctx: Overview, lang: str) -> Markup:
+    """Where each unit's mailboxes land, one line per unit, every unit (the mapping's own
+    table is an appendix, cut past 2,000 rows)."""
+    if ctx.mapping is None or not len(ctx.mapping):
+        return Markup("")
+    summary = unit_summary_html(ctx.mapping, language=lang)
+    return fragment("section", t(lang, "unit_summary_title"), [summary])
 
 
 def _overview_mapping(ctx: Overview, lang: str) -> Markup:
@@ -1042,7 +1065,7 @@ def portal_content(portal: PortalRegistration, language: str, todo: Any = None) 
                             t(language, "contact_point"),
                             "GUID",
                             t(language, "mailbox_id"),
-                            t(language, "subject"),
+                            t(language, "subject_id_header"),
                         ],
                         appendix,
                     )
@@ -1158,9 +1181,11 @@ def render_dispatcher(
     banners: list[str],
     environment: str,
     anchor: str = "",
+    contact_point_names: Mapping[str, str] | None = None,
 ) -> str:
     """The WorkZone administrator's page: where to go and each field with its value. The
-    authorization header is named by where it comes from, never shown."""
+    authorization header is named by where it comes from, never shown; the ContactPointGuid
+    with its contact point's name (``contact_point_names``: by GUID)."""
     lang = "da" if language == "da" else "en"
     parts: list[Markup] = [
         nav,
@@ -1180,7 +1205,7 @@ def render_dispatcher(
                     "banner", f"{t(lang, 'not_ready')}: {codes_in_words(config.blocking, lang)}"
                 )
             )
-        parts += dispatcher_fields(config, lang)
+        parts += dispatcher_fields(config, lang, contact_point_names or {})
     return page(
         t(lang, "dispatcher_page"),
         Markup("").join(parts),
@@ -1195,7 +1220,33 @@ def render_dispatcher(
 KNOWN_LABELS = {"ContactPointGuid": "ContactPointGuid"}
 
 
-def dispatcher_fields(config: DispatcherConfig, lang: str) -> list[Markup]:
+def default_contact_point_words(guid: str, names: Mapping[str, str], lang: str) -> str:
+    """What the dispatcher's ContactPointGuid is, said beside it: the contact point's name in
+    this environment and what it is for (a customer's cold read saw only a GUID, and could not
+    tell a unit's contact point set there from the organisation's own)."""
+    name = names.get(guid)
+    return (
+        t(lang, "dispatcher_default_named", name=name)
+        if name
+        else t(lang, "dispatcher_default_for")
+    )
+
+
+def with_default_words(
+    name: str, value: Any, shown: Any, names: Mapping[str, str], lang: str
+) -> Any:
+    """A dispatcher parameter as a page shows it (``shown``, made from ``value``): the
+    ContactPointGuid followed, on its own line, by what it is
+    (:func:`default_contact_point_words`)."""
+    if name != "ContactPointGuid" or not value:
+        return shown
+    words = default_contact_point_words(str(value), names, lang)
+    return Markup("").join([shown, Markup("<br>"), words])
+
+
+def dispatcher_fields(
+    config: DispatcherConfig, lang: str, names: Mapping[str, str] | None = None
+) -> list[Markup]:
     """The dispatcher's fields: each value with its Configurator label where the vendor page
     gives one and "ngdpkit's name (not Configurator's)" where not; the authorization header
     as a parameter handed over through the agreed channel (never a value, never a variable
@@ -1206,6 +1257,7 @@ def dispatcher_fields(config: DispatcherConfig, lang: str) -> list[Markup]:
         label = KNOWN_LABELS.get(name)
         # a URL (ApiBaseUrl) kept whole, in the page's font (display.url says why)
         shown: Any = with_urls(str(value)) if "://" in str(value) else fragment("code", str(value))
+        shown = with_default_words(name, value, shown, names or {}, lang)
         if name == "ApiBaseUrl":
             shown = Markup("").join([shown, Markup("<br>"), t(lang, "dispatcher_address_note")])
         rows.append(

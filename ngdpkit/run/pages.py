@@ -73,6 +73,7 @@ class Pages:
             authorization_env=run.env.authorization_env,
             dispatcher=config,
             withheld_by=withheld_by,
+            contact_point_names=self.contact_point_names(),
         )
         self.render_step_pages(page_ctx)
         svg = self.render_run_pages(nav, banners)
@@ -266,7 +267,7 @@ class Pages:
             withheld_by=tuple(withheld_by),
             mapping=contact.mapping,
             decisions=contact.decisions,
-            contact_point_names={p.id: p.name for p in contact.contact_points or ()},
+            contact_point_names=self.contact_point_names(),
             units=unit_lookup(contact.mapping, run.record(MailboxesRecord).sheet),
             audit_hash=run.anchor,
             deliverables=self.deliverables(),
@@ -283,6 +284,11 @@ class Pages:
             seal=SealDeclaration.of(run.folder.sealer, pdf=run.pdf) if run.folder.sealer else None,
             nav=nav,
         )
+
+    def contact_point_names(self) -> dict[str, str]:
+        """This environment's contact points' names by GUID (none while they are pending)."""
+        contact = self.run.record(ContactPointsRecord)
+        return {p.id: p.name for p in contact.contact_points or ()}
 
     def deliverables(self) -> tuple[tuple[str, str], ...]:
         """The run folder's own files (not those of its subfolders) that the anchor pins,

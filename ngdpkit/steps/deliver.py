@@ -23,7 +23,7 @@ run's own findings, a leak that withholds it) arrive in the context.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,6 +56,9 @@ class PageContext:
     dispatcher: DispatcherConfig | None = None  # None when withheld (or leaked)
     withheld_by: tuple[str, ...] = ()
     prepared: dict[str, Markup] = field(default_factory=dict)  # from the step's ``prepare``
+    # this environment's contact points' names by GUID: the dispatcher's ContactPointGuid is
+    # named beside it (a customer's cold read saw a GUID and nothing of what it is)
+    contact_point_names: Mapping[str, str] = field(default_factory=dict)
 
     def common(self) -> dict[str, Any]:
         """What every page of the sign-off is given: language, navigation, banners, anchor."""

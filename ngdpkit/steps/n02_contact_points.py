@@ -337,7 +337,7 @@ def show_unmapped(mapping: Any) -> display.HTML:
                 rows,
                 [
                     t(lang, "mailbox_id"),
-                    t(lang, "subject"),
+                    t(lang, "subject_id_header"),
                     t(lang, "mailbox_name"),
                     t(lang, "responsible_unit"),
                     t(lang, "mapping_status"),

@@ -47,7 +47,16 @@ def show_dispatcher(step: Step, config: DispatcherConfig | None) -> display.HTML
     if config is None:
         codes = codes_in_words(step.own(DispatcherRecord).withheld_by, lang)
         return display.block(display.banner(t(lang, "dispatcher_withheld", codes=codes)))
-    pairs: list[tuple[str, Any]] = list(config.parameters.pairs())
+    from ..documents.signoff import default_contact_point_words
+
+    points = step.previous(ContactPointsRecord).contact_points or ()
+    names = {p.id: p.name for p in points}
+    pairs: list[tuple[str, Any]] = [
+        (name, f"{value} ({default_contact_point_words(str(value), names, lang)})")
+        if name == "ContactPointGuid" and value
+        else (name, value)
+        for name, value in config.parameters.pairs()
+    ]
     pairs.append(
         (
             t(lang, "status"),  # the values', not the migration's, as on the overview
@@ -80,6 +89,7 @@ def pages(record: DispatcherRecord, ctx: PageContext) -> dict[str, str]:
             withheld_by=ctx.withheld_by,
             authorization_env=ctx.authorization_env,
             environment=ctx.environment,
+            contact_point_names=ctx.contact_point_names,
             **ctx.common(),
         )
     }
