@@ -16,6 +16,7 @@ import pytest
 from ngdpkit import findings as F
 from ngdpkit.catalogue import DANISH
 from tests.conftest import REPO, copy_sample_run, run_cli
+from tests.finding_calls import finding_calls
 
 
 def emitted_templates() -> set[str]:
@@ -54,6 +55,8 @@ def emitted_templates() -> set[str]:
                 and isinstance(node.value.value, str)
             ):
                 out.add(node.value.value)
+    # templates chosen by a condition, or handed to the call by a loop over tuples
+    out.update(t for made in finding_calls(REPO / "ngdpkit") for t in made.templates)
     return out
 
 

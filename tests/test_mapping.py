@@ -140,6 +140,112 @@ def test_unknown_unused_inactive_wrong_system_default(tmp_path: Path) -> None:
     assert by(m, "1")["status"] == "unknown contact point"
 
 
+def test_an_unknown_contact_point_is_named_where_it_is_mended(tmp_path: Path) -> None:
+    """A support engineer's look: CONTACT_POINT_UNKNOWN named the export's row, which holds
+    no GUID, when the mapping file gave it; the file's own sheet and row are named (a
+    subject without its own row: the mailbox's row), the export's row only for its own."""
+    test_guid = "11111111-2222-4333-8444-555555555555"
+    mf = read_mapping_file(
+        write_xlsx(
+            tmp_path / "m.xlsx",
+            [["Postkasse ID", "NgDP Guid"], ["2", A], ["1", test_guid]],
+            title="Tilknytning",
+        ),
+        label="m.xlsx",
+    )
+    f = frame([("1", "7", "a", "U"), ("2", "", "b", "U"), ("3", "", "c", "U")])
+    f.loc[2, "ngdp_guid"] = test_guid  # the export's own column gives mailbox 3 the GUID
+    m = map_mailboxes(
+        f,
+        mapping=mf,
+        contact_points=cps(cp(A, "A")),
+        system_id=SYS,
+        default_contact_point=A,
+        export_label="e",
+    )
+    unknown = {
+        x.params["mid"]: (x.source, x.location)
+        for x in m.findings
+        if x.code == "CONTACT_POINT_UNKNOWN"
+    }
+    assert unknown == {"1": ("m.xlsx", "Tilknytning!3"), "3": ("e", "row 4")}, unknown
+
+
+def test_two_units_swapped_in_the_mapping_file_are_named(tmp_path: Path) -> None:
+    """A customer's cold read: two units' GUIDs swapped down a block of rows of the mapping
+    file said nothing (each unit still landed on one contact point). Each unit landing on a
+    contact point not named after it, while another is, is named once; a contact point
+    carrying the unit's name with more after it counts as named after it, a unit no contact
+    point is named after is not judged, and a decision says the mapping is right."""
+    from ngdpkit.inputs.mapping import carries_name
+
+    skole, kultur, hoved, okonomi = A, B, C, "4b3a2f1e-8d4a-4e7b-9c2f-1a6d3e8b7c41"
+    rows = [["Postkasse ID", "NgDP Guid"]]
+    rows += [[str(i), kultur] for i in (1, 2, 3)]  # Skole og Dagtilbud's, swapped
+    rows += [[str(i), skole] for i in (4, 5)]  # Kultur og Fritid's, swapped
+    rows += [["6", okonomi], ["7", hoved], ["8", hoved]]
+    mf = read_mapping_file(write_xlsx(tmp_path / "m.xlsx", rows), label="m.xlsx")
+    f = frame(
+        [(str(i), "", f"m{i}", "Skole og Dagtilbud") for i in (1, 2, 3)]
+        + [(str(i), "", f"m{i}", "kultur og  fritid") for i in (4, 5)]
+        + [("6", "", "m6", "Økonomi og Løn"), ("7", "", "m7", "Ældreplejen")]
+        + [("8", "", "m8", "Borgerservice")]
+    )
+    points = cps(
+        cp(skole, "Skole og Dagtilbud - Eksempel Kommune"),
+        cp(kultur, "Kultur og Fritid - Eksempel Kommune"),
+        cp(hoved, "Eksempel Kommune - hovedpostkasse"),
+        cp(okonomi, "Økonomi og Løn (borgerhenvendelser)"),
+        cp("9e7d6c5b-4a3f-4b2e-8d1c-0f9e8d7c6b51", "Økonomi og Løn"),
+    )
+    m = map_mailboxes(
+        f,
+        mapping=mf,
+        contact_points=points,
+        system_id=SYS,
+        default_contact_point=hoved,
+        export_label="e",
+    )
+    named = [x for x in m.findings if x.code == "UNIT_NAMED_ELSEWHERE"]
+    assert [(x.severity, x.params["unit"], x.params["count"]) for x in named] == [
+        ("warning", "'Skole og Dagtilbud'", "3"),
+        ("warning", "'kultur og  fritid'", "2"),
+    ], named
+    assert named[0].location == "row 2" and named[0].params["mid"] == "1"
+    assert (
+        named[0]
+        .text("da")
+        .startswith(
+            "Enheden 'Skole og Dagtilbud': 3 af dens 3 postkasser lander på "
+            "'Kultur og Fritid - Eksempel Kommune'"
+        )
+    )
+    assert carries_name("Borgerservice  -  Eksempel", "borgerservice")
+    assert carries_name("Skole", "skole") and not carries_name("Skoleindskrivning", "Skole")
+
+
+def test_a_mailbox_apart_by_the_mapping_file_is_told_to_correct_the_file(
+    tmp_path: Path,
+) -> None:
+    """A customer's cold read: a mailbox the mapping file sent away from its unit was told
+    to move a translation in Administrativ Adgang it never had; it is told to correct the
+    mapping file."""
+    rows = [["Postkasse ID", "NgDP Guid"], ["1", A], ["2", A], ["3", A], ["4", B]]
+    mf = read_mapping_file(write_xlsx(tmp_path / "m.xlsx", rows), label="m.xlsx")
+    f = frame([(str(i), "", f"m{i}", "U") for i in (1, 2, 3, 4)])
+    m = map_mailboxes(
+        f,
+        mapping=mf,
+        contact_points=cps(cp(A, "A"), cp(B, "B")),
+        system_id=SYS,
+        default_contact_point=A,
+        export_label="e",
+    )
+    (apart,) = [x for x in m.findings if x.code == "MAILBOX_LANDS_APART_FROM_UNIT"]
+    assert "correct its GUID in the mapping file" in apart.message
+    assert "ret dens GUID i tilknytningsfilen" in apart.text("da")
+
+
 def test_mapping_file_accept_column_and_bad_guid(tmp_path: Path) -> None:
     rows = [
         ["Mailbox ID", "NgDP Guid", "Accept"],

@@ -115,6 +115,11 @@ class MappingFile:
     rows: Any  # DataFrame: row, mailbox_id, subject_id, guid, retired, reason
     source: str
     findings: list[Finding] = field(default_factory=list)
+    sheet: str = ""  # the sheet the rows were read from ("" for a CSV)
+
+    def where(self, row: int) -> str:
+        """A row of the file as a finding names it (the sheet's name and the row)."""
+        return f"{self.sheet}!{row}" if self.sheet else f"row {row}"
 
 
 @dataclass
@@ -209,7 +214,9 @@ def _read_mapping_file(path: Path, label: str, cache: TableCache | None) -> Mapp
                 )
             )
     out = out.drop_duplicates(["mailbox_id", "subject_id"], keep="first")
-    return MappingFile(rows=out.reset_index(drop=True), source=label, findings=found)
+    return MappingFile(
+        rows=out.reset_index(drop=True), source=label, findings=found, sheet=table.sheet
+    )
 
 
 def guid_cells(raw: Any) -> tuple[Any, Any, Any]:
@@ -265,22 +272,13 @@ def map_mailboxes(
     mb["source"] = ""
     mb["retired"] = False
     exported = set(mb["mailbox_id"].tolist()) if mapping is not None else set()
-    # 1. decisions; 2. the mapping file; 3. the export's own column; 4. translations
     export_guid = mb["ngdp_guid"].astype(str).str.strip()
-    candidates = [
-        _decision_candidates(mb, decisions),
-        _file_candidates(
-            mb,
-            mapping.rows.assign(mailbox_id=_in_export_form(mapping.rows, exported))
-            if mapping is not None and len(mapping.rows)
-            else None,
-        ),
-        _export_candidates(mb, export_guid, found, export_label, at),
-        _translation_candidates(mb, contact_points or [], found, export_label, at),
-    ]
-    for cand in candidates:
-        if cand is not None and len(cand):
-            _apply_candidates(mb, cand, found, export_label, at, contact_points or [])
+    file_rows = (
+        mapping.rows.assign(mailbox_id=_in_export_form(mapping.rows, exported))
+        if mapping is not None and len(mapping.rows)
+        else None
+    )
+    _fill(mb, decisions, file_rows, export_guid, contact_points or [], found, export_label, at)
     if mapping is not None:
         found += _rows_for_no_mailbox(mapping, exported)
         found += _zeros_dropped(mapping, exported, export_label)
@@ -291,12 +289,20 @@ def map_mailboxes(
     # changes named the retirement without either); the last decision for a key counts
     decided = {(d.mailbox_id, d.subject_id): d for d in decisions}
     mapped = _statuses(
-        mb, contact_points, nothing_to_map_with, found, export_label, at, decided=decided
+        mb,
+        contact_points,
+        nothing_to_map_with,
+        found,
+        export_label,
+        at,
+        decided=decided,
+        in_file=_file_row_finder(mapping, file_rows),
     )
     if contact_points is not None and "responsible_unit" in mb.columns:
         found += _units_unmapped(mb, export_label, at)
     if "responsible_unit" in mb.columns:
         found += _apart_from_unit(mb, export_label, at, contact_points or [])
+        found += _unit_named_elsewhere(mb, export_label, at, contact_points or [])
     found += _contact_point_rules(
         contact_points,
         set(mb.loc[mapped, "guid"].unique()),
@@ -306,6 +312,30 @@ def map_mailboxes(
     )
     frame = mb.drop(columns=["_i", "retired", "ngdp_guid"]).rename(columns={"guid": "ngdp_guid"})
     return Mapping(frame=frame, findings=found)
+
+
+def _fill(
+    mb: Any,
+    decisions: tuple[Decision, ...],
+    file_rows: Any,
+    export_guid: Any,
+    contact_points: list[ContactPoint],
+    found: list[Finding],
+    export_label: str,
+    at: Any,
+) -> None:
+    """Each mailbox's GUID from the first source that has one: 1. the decisions; 2. the
+    mapping file; 3. the export's own column; 4. the contact points' translations. A later
+    source that disagrees is a MAPPING_CONFLICT."""
+    candidates = [
+        _decision_candidates(mb, decisions),
+        _file_candidates(mb, file_rows),
+        _export_candidates(mb, export_guid, found, export_label, at),
+        _translation_candidates(mb, contact_points, found, export_label, at),
+    ]
+    for cand in candidates:
+        if cand is not None and len(cand):
+            _apply_candidates(mb, cand, found, export_label, at, contact_points)
 
 
 def _in_export_form(rows: Any, exported: set[str]) -> Any:
@@ -603,6 +633,27 @@ def _retired_findings(
         found.append(F.info("MAILBOX_RETIRED", msg, export_label, at(row), **params))
 
 
+def _file_row_finder(mapping: MappingFile | None, file_rows: Any) -> Any:
+    """(mailbox ID, subject ID) → (the mapping file's label, the location of its row), as
+    the file's candidates were matched: the exact (mailbox, subject) first, then the
+    mailbox's row without a subject; None when the file has neither. Built on first use
+    (only an unknown contact point asks)."""
+    if mapping is None or file_rows is None:
+        return None
+    index: dict[tuple[str, str], int] = {}
+
+    def find(mailbox_id: str, subject_id: Any) -> tuple[str, str] | None:
+        if not index:
+            keys = zip(file_rows["mailbox_id"], file_rows["subject_id"], strict=True)
+            for key, row in zip(keys, file_rows["row"].tolist(), strict=True):
+                index.setdefault((str(key[0]), str(key[1] or "")), int(row))
+        subject = str(subject_id or "")
+        row = index.get((mailbox_id, subject), index.get((mailbox_id, "")))
+        return None if row is None else (mapping.source, mapping.where(row))
+
+    return find
+
+
 def _statuses(
     mb: Any,
     contact_points: list[ContactPoint] | None,
@@ -612,9 +663,12 @@ def _statuses(
     at: Any,
     *,
     decided: dict[tuple[str, str], Decision] | None = None,
+    in_file: Any = None,
 ) -> Any:
     """Each mailbox's status and contact point name; returns the mask of mapped rows.
-    ``decided``: the decisions by (mailbox ID, subject ID), for who retired a mailbox."""
+    ``decided``: the decisions by (mailbox ID, subject ID), for who retired a mailbox.
+    ``in_file``: (mailbox ID, subject ID) → (file, location) of the mapping file's row that
+    gave it (:func:`_file_row_finder`), where an unknown contact point is to be mended."""
     known = {p.id: p for p in contact_points or []}
     retired = mb["retired"].astype(bool)
     mapped = (mb["guid"] != "") & ~retired
@@ -626,15 +680,20 @@ def _statuses(
     if contact_points is not None:
         unknown = mapped & ~mb["guid"].isin(known)
         mb.loc[unknown, "status"] = STATUS_UNKNOWN
-        for row, mid, guid, src in mb.loc[
-            unknown, ["row", "mailbox_id", "guid", "source"]
+        for row, mid, subject, guid, src in mb.loc[
+            unknown, ["row", "mailbox_id", "subject_id", "guid", "source"]
         ].itertuples(index=False):
+            # the mapping file's row when the file gave the GUID: that is where it is mended
+            # (a support engineer looked for it in the export's row, which holds no GUID)
+            place = (in_file(mid, subject) if src == SOURCE_FILE and in_file else None) or (
+                export_label,
+                at(row),
+            )
             found.append(
                 F.error(
                     "CONTACT_POINT_UNKNOWN",
                     "Mailbox {mid} is mapped (by the {src}) to {guid}, which is not one of this environment's contact points.",
-                    export_label,
-                    at(row),
+                    *place,
                     mid=mid,
                     src=src,
                     guid=guid,
@@ -752,6 +811,64 @@ def _apart_from_unit(
     return _apart_findings(mb, rows, apart, theirs, names, export_label, at)
 
 
+_NAME_ENDS = (" - ", " – ", " — ", ", ", " (", ": ", "/")
+
+
+def carries_name(point_name: str, unit: str) -> bool:
+    """Whether a contact point is named after a unit: its name is the unit's, or begins with
+    it followed by a separator ("Borgerservice - Eksempel Kommune"), case and spaces aside.
+    Strict on purpose: "Skole" is not carried by "Skoleindskrivning"."""
+    name, wanted = " ".join(point_name.casefold().split()), " ".join(unit.casefold().split())
+    if not wanted or not name.startswith(wanted):
+        return False
+    rest = name[len(wanted) :]
+    return not rest or rest.startswith(_NAME_ENDS)
+
+
+def _unit_named_elsewhere(
+    mb: Any, export_label: str, at: Any, contact_points: list[ContactPoint]
+) -> list[Finding]:
+    """``UNIT_NAMED_ELSEWHERE`` (warning), one per unit and contact point: a unit's mailboxes
+    that land on a contact point not named after the unit, while exactly one other contact
+    point is. A customer's cold read swapped two units' GUIDs down a block of 32 rows in the
+    mapping file, and nothing was said (every unit still landed on one contact point, so no
+    mailbox stood apart from its unit). Judged as MAILBOX_LANDS_APART_FROM_UNIT judges: only
+    what a translation, the mapping file or the export's GUID column mapped; a decision says
+    the contact point is right. Units without a contact point named after them are not
+    judged (many organisations name contact points otherwise)."""
+    found: list[Finding] = F.Bounded()
+    judged = (mb["status"] == STATUS_MAPPED) & mb["source"].isin(
+        [SOURCE_TRANSLATION, SOURCE_FILE, SOURCE_EXPORT]
+    )
+    units = mb["responsible_unit"].fillna("").astype(str).str.strip()
+    judged &= units != ""
+    if not judged.any() or not contact_points:
+        return found
+    names = {p.id: p.name for p in contact_points if p.name}
+    totals = units[judged].value_counts()
+    groups = mb[judged].assign(unit=units[judged]).groupby(["unit", "guid"], sort=False)
+    for (unit, guid), group in groups:
+        named = [g for g, name in names.items() if carries_name(name, unit)]
+        if len(named) != 1 or named[0] == guid or carries_name(names.get(guid, ""), unit):
+            continue
+        first = group.sort_values("row").iloc[0]
+        found.append(
+            F.warning(
+                "UNIT_NAMED_ELSEWHERE",
+                "Unit {unit!r}: {count} of its {total} mailbox(es) land on {cp}, while the contact point {cp2} is named after the unit (first: mailbox {mid}): if they belong there, correct their GUIDs where the Source column says they come from; if the mapping is right, record a decision for them.",
+                export_label,
+                at(int(first["row"])),
+                count=len(group),
+                unit=unit,
+                total=int(totals[unit]),
+                cp=_named(guid, names),
+                cp2=_named(named[0], names),
+                mid=first["mailbox_id"],
+            )
+        )
+    return found
+
+
 def _apart_findings(
     mb: Any,
     rows: Any,
@@ -776,6 +893,12 @@ def _apart_findings(
         msg = "Mailbox {mid}{value} of unit {unit!r} lands on {cp}, while {count} of the unit's {total} mailboxes land on {cp2}: if the mailbox has moved to this unit, move its translation to the unit's contact point in Administrativ Adgang and in the contact points file; if the mapping is right, record a decision for the mailbox with that contact point's GUID (in the editor or the decisions file)."
         if named:
             msg = "Mailbox {mid}{value} ({name}) of unit {unit!r} lands on {cp}, while {count} of the unit's {total} mailboxes land on {cp2}: if the mailbox has moved to this unit, move its translation to the unit's contact point in Administrativ Adgang and in the contact points file; if the mapping is right, record a decision for the mailbox with that contact point's GUID (in the editor or the decisions file)."
+        if mb.at[i, "source"] == SOURCE_FILE:
+            # the mapping file gave it: that is what to correct (a customer's cold read was
+            # told to move a translation the mailbox never had)
+            msg = "Mailbox {mid}{value} of unit {unit!r} lands on {cp}, while {count} of the unit's {total} mailboxes land on {cp2}: the mapping file sends it there; if it belongs with its unit, correct its GUID in the mapping file; if the mapping is right, record a decision for the mailbox with that contact point's GUID (in the editor or the decisions file)."
+            if named:
+                msg = "Mailbox {mid}{value} ({name}) of unit {unit!r} lands on {cp}, while {count} of the unit's {total} mailboxes land on {cp2}: the mapping file sends it there; if it belongs with its unit, correct its GUID in the mapping file; if the mapping is right, record a decision for the mailbox with that contact point's GUID (in the editor or the decisions file)."
         found.append(
             F.warning(
                 "MAILBOX_LANDS_APART_FROM_UNIT",
