@@ -10,6 +10,7 @@ import pytest
 
 import ngdpkit as nk
 from ngdpkit.errors import InputError
+from ngdpkit.findings import local_time
 from ngdpkit.inputs.contact_points import ContactPoint
 from ngdpkit.inputs.decisions import read_decisions
 from ngdpkit.steps import decide as decide_module
@@ -229,6 +230,24 @@ def test_who_decides_is_asked_once_per_session(session: Session) -> None:
     assert other.decided_by == "Bo" and decide_module.decider() == "Anne Konsulent"
     with pytest.raises(InputError, match="empty"):
         decide_module.set_decider("   ")
+
+
+def test_a_colleague_s_decision_replaced_is_said_at_once(session: Session) -> None:
+    """A consultant taking over in week two replaced a colleague's decision, and nothing
+    said so until the next run's overview: what nk.decide returns says whose decision it
+    replaced, when and what it was (the same person deciding again replaces nothing)."""
+    mailbox = a_mailbox_without_subject(session)
+    first = nk.decide(session.step, mailbox, "retire", by="Anne Konsulent", note="nedlægges")
+    assert first.replaced == () and repr(first) == (f"1 beslutning skrevet i {session.file.name}.")
+    again = nk.decide(session.step, mailbox, "retire", by="anne  konsulent")
+    assert again.replaced == ()  # the same person, as a person reads the name
+    (point,) = session.suggestions(mailbox)[:1]
+    taken = nk.decide(session.step, mailbox, "override", point, by="Bo")
+    assert taken.replaced == (replace(again[0], row=3),), taken.replaced
+    assert taken == (taken[0],) and taken[0].decided_by == "Bo"  # still the tuple it was
+    assert repr(taken).splitlines()[1] == (
+        f"{mailbox} erstatter beslutningen, som anne konsulent traf {local_time(again[0].decided_at, 'da')}: (udgår)"
+    )
 
 
 def test_bad_words_and_hostile_text(session: Session) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 import ngdpkit as nk
+from ngdpkit.findings import local_time
 from ngdpkit.inputs.decisions import read_decisions
 from ngdpkit.steps import decide as decide_module
 from ngdpkit.steps.editor import PAGE, MappingEditor, in_lab, mapping_editor
@@ -288,6 +289,28 @@ def test_show_all_lists_mapped_mailboxes_to_override_or_decide_again(session: Se
     assert ed.rows[0][2].options[0][0] == "nu: Eksempel Kommune - hovedpostkasse"
     ed.show_all.value = False
     assert key not in [r[0] for r in ed.rows]
+
+
+def test_a_colleague_s_decision_replaced_is_said_in_the_message(session: Session) -> None:
+    """Week two: another consultant overrides a mailbox Anne retired; the editor's message
+    says whose decision it replaced and what it was, as the next run's overview will."""
+    ed = editor(session)
+    ed.name.value = "Anne"
+    key, check, _ = ed.rows[0]
+    check.value = True
+    ed.retire.click()
+    assert "erstatter" not in text(ed.message)
+    (anne,) = decisions(session)
+    ed.name.value = "Bo"
+    ed.show_all.value = True
+    ed.search.value = key
+    ed.rows[0][1].value = True
+    ed.other.value = "Eksempel Kommune - hovedpostkasse"
+    ed.override.click()
+    said = (
+        f"{key} erstatter beslutningen, som Anne traf {local_time(anne.decided_at, 'da')}: (udgår)"
+    )
+    assert said in text(ed.message), text(ed.message)
 
 
 def test_accept_on_a_row_without_suggestions_and_a_question_that_went_stale(

@@ -115,7 +115,7 @@ def read_decisions(path: Path, *, label: str) -> tuple[DecisionLog, list[Finding
         earlier = latest.pop(decision.key, None)  # the newest goes last, in file order
         if earlier is not None and earlier.decision != "retire":
             mapped_before.add(decision.key)
-        if earlier is not None and _person(earlier) != _person(decision):
+        if earlier is not None and not same_person(earlier, decision):
             replaced.append(earlier)
         latest[decision.key] = decision
     for row, key, why, params in invalid:
@@ -141,6 +141,11 @@ def _person(d: Decision) -> str:
     """Who decided, as a person reads the name: "Mette Konsulent" and "mette  konsulent" are
     one person."""
     return " ".join(d.decided_by.casefold().split())
+
+
+def same_person(a: Decision, b: Decision) -> bool:
+    """Whether two decisions were made by the same person, as a person reads the names."""
+    return _person(a) == _person(b)
 
 
 def _key_of(mailbox: str) -> str:

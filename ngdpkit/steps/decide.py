@@ -24,8 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..documents.i18n import t
 from ..errors import InputError
-from ..findings import Sentence
+from ..findings import Sentence, local_time
 from ..guids import canonical_guid
 from ..inputs.decisions import DECISIONS, FIELDS, HEADERS, MAX_NOTE, Decision, export_form
 from .core import Step
@@ -60,7 +61,7 @@ def decide(
     *,
     by: str | None = None,
     note: str = "",
-) -> tuple[Decision, ...]:
+) -> Decided:
     """Decide the mapping of one or more mailboxes, written at once to the decisions file.
 
     Args:
@@ -77,7 +78,8 @@ def decide(
         note: why, kept in the file beside the decision (one line, at most 500 characters).
 
     Returns:
-        The decisions as written, in the order given.
+        The decisions as written, in the order given (a tuple), with ``replaced``: the
+        decisions by another person they replace. A notebook shows both as sentences.
 
     Raises:
         InputError: something named cannot be used; nothing is written then.
@@ -93,7 +95,7 @@ def decide_each(
     *,
     by: str | None = None,
     note: str = "",
-) -> tuple[Decision, ...]:
+) -> Decided:
     """Like :func:`decide`, with a contact point per mailbox (the editor accepts each
     checked row's own suggestion): every choice is checked, then all are written at once."""
     word = decision.strip().lower() if isinstance(decision, str) else ""
@@ -160,9 +162,79 @@ def decide_each(
         )
     if problems:
         raise InputError.said(problems)
-    written = tuple(made.values())
-    write_decisions(step.settings.decisions_path(step.env.name), written)
-    return written
+    path = step.settings.decisions_path(step.env.name)
+    replaced = _replaced_by(path, step.rel(path), made.values())
+    write_decisions(path, made.values())
+    return Decided(made.values(), replaced=replaced, language=step.language, file=path.name)
+
+
+class Decided(tuple[Decision, ...]):
+    """What :func:`decide` wrote: the decisions in the order given (a tuple, as before), and
+    ``replaced``, the decisions of another person that they replace, read from the file as it
+    was (a consultant who took over in week two replaced a colleague's decision, and nothing
+    said so until the next run's overview). A notebook shows it as sentences."""
+
+    replaced: tuple[Decision, ...]
+    language: str
+    file: str
+
+    def __new__(
+        cls,
+        written: Iterable[Decision],
+        *,
+        replaced: tuple[Decision, ...] = (),
+        language: str = "da",
+        file: str = "",
+    ) -> Decided:
+        self = super().__new__(cls, written)
+        self.replaced, self.language, self.file = replaced, language, file
+        return self
+
+    def replacements(self) -> list[str]:
+        """One sentence for each decision replaced: whose, when and what it was."""
+        lang = self.language
+        return [
+            t(
+                lang,
+                "decided_replaces",
+                mailbox=d.key,
+                who=d.decided_by,
+                when=local_time(d.decided_at, lang),
+            )
+            + " "
+            + decision_words(lang, d)
+            for d in self.replaced
+        ]
+
+    def __repr__(self) -> str:
+        written = t(self.language, "decided_written", n=len(self), file=self.file or "-")
+        return "\n".join([written, *self.replacements()])
+
+
+def decision_words(language: str, d: Decision) -> str:
+    """A decision as a person reads it: its word and the contact point's GUID."""
+    word = t(language, f"decision_{d.decision}")
+    return f"({word}, {d.guid})" if d.guid else f"({word})"
+
+
+def _replaced_by(path: Path, label: str, made: Iterable[Decision]) -> tuple[Decision, ...]:
+    """The decisions in ``path`` that count now and that ``made`` replaces, made by another
+    person (as the overview's list of replaced decisions counts them). A file that cannot be
+    read is named by the next run; nothing is said of it here."""
+    if not path.is_file():
+        return ()
+    from ..inputs.decisions import read_decisions, same_person
+
+    try:
+        log, _ = read_decisions(path, label=label)
+    except InputError:
+        return ()
+    counting = {d.key: d for d in log.decisions}
+    return tuple(
+        earlier
+        for d in made
+        if (earlier := counting.get(d.key)) is not None and not same_person(earlier, d)
+    )
 
 
 def _not_a_decision(decision: object) -> Sentence:
@@ -360,7 +432,7 @@ class Applied:
     """What one action of the editor did: the decisions written, the mapping made again
     from the file, and the seconds both took (what the editor shows, and the bench times)."""
 
-    decisions: tuple[Decision, ...]
+    decisions: Decided
     mapping: Any  # ngdpkit.inputs.mapping.Mapping
     seconds: float
 
