@@ -377,3 +377,27 @@ def test_a_sealed_trail_cut_with_a_marker_still_names_the_changed_pages(tmp_path
     assert any(p.startswith("missing tail: ") for p in problems), problems
     assert any(p.startswith("changed file: signoff/index.html") for p in problems), problems
     assert any(p.startswith("extra file: INCOMPLETE") for p in problems), problems
+
+
+def test_a_trail_the_kit_removed_for_a_secret_says_so(sample_run_copy: Path) -> None:
+    """A CI maintainer's look: a password whose value stood in an input got into the trail,
+    the run replaced the trail with its placeholder (SECRET_LEAK), and `audit verify` and
+    next week's `compare` said "record 1: not a JSON record (the line was changed)", read as
+    tampering. The placeholder is named as what it is, and what to do; still not intact."""
+    from ngdpkit.run.scan import stub_text
+
+    runs = sample_run_copy / "runs" / "test"
+    run_dir = runs / (runs / "LATEST").read_text().strip()
+    trail = run_dir / "audit.jsonl"
+    rest = trail.read_text(encoding="utf-8")
+    trail.write_text(stub_text(trail, ["NGDPKIT_TEST_CERT_PASSWORD"]) + rest, encoding="utf-8")
+    r = cli("audit", "verify", str(run_dir))
+    assert r.returncode == 1, r.stdout
+    assert "the trail is the kit's placeholder: the run removed it because it held a secret" in (
+        r.stdout
+    )
+    assert "the line was changed" not in r.stdout
+    # anything else on the first line is still a changed line
+    trail.write_text("This file was removed by ngdpkit\n" + rest, encoding="utf-8")
+    r = cli("audit", "verify", str(run_dir))
+    assert r.returncode == 1 and "the line was changed" in r.stdout, r.stdout

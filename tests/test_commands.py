@@ -211,6 +211,11 @@ def test_confirm_refuses_the_placeholder_with_what_a_copy_takes_along(
     assert r.returncode == 2 and "--by: write the name of the person" in r.stderr, r.stderr
     assert not (sample_copy / "confirmations.jsonl").exists()
     assert not is_placeholder("Jens Hansen (drift).")
+    # an attacker's look: the angle quotes and full-width brackets a font or a word
+    # processor substitutes, and typographic quotes around it, are the placeholder too
+    for typed in ("‹dit navn›", "＜dit navn＞", "“<dit navn>”.", "〈your name〉", "﹤dit navn﹥"):
+        assert is_placeholder(typed), typed
+    assert not is_placeholder("‹Jens› Hansen") and not is_placeholder("Jens ＜drift＞")
 
 
 def test_a_cpr_number_in_a_mailbox_name_stays_off_the_console(sample_copy: Path) -> None:

@@ -69,12 +69,19 @@ def is_placeholder(by: str) -> bool:
     """``--by`` still a page's placeholder: ``<dit navn>`` or any ``<…>``, also with what a
     copy from a sentence takes along (``"<dit navn>".``, ``"<dit navn>",`` or a bracket: a
     go-live look recorded "<dit navn>." as the person), or holding the placeholder."""
-    text = by.strip().strip(".,;:!?()[]'\"» «").strip()
-    if text.startswith("<") and text.endswith(">"):
+    # full-width and small forms read as the ASCII ones (＜dit navn＞ is <dit navn>), and the
+    # angle quotes and brackets a word processor or a font substitutes count as brackets
+    text = unicodedata.normalize("NFKC", by).strip().strip(_AROUND).strip()
+    if text[:1] in _OPENERS and text[-1:] in _CLOSERS:
         return True
-    if " ".join(text.strip("<>‹›").casefold().split()) in ("dit navn", "your name"):
+    if " ".join(text.strip(_OPENERS + _CLOSERS).casefold().split()) in ("dit navn", "your name"):
         return True  # its brackets taken off, and no name put in (a day-one reader's look)
     return any(p in by for p in BY_PLACEHOLDER.values())
+
+
+_OPENERS, _CLOSERS = "<‹〈⟨", ">›〉⟩"
+# what a copy from a sentence takes along around the placeholder
+_AROUND = ".,;:!?()[]'\"»«“”„‘’ "
 
 
 @dataclass(frozen=True)

@@ -269,10 +269,14 @@ def scan_bytes(name: str, data: bytes, found_needles: list[Needle]) -> list[str]
     return hits
 
 
+# how the placeholder of a file that held a secret begins (audit verify recognises it)
+STUB_START = "This file ({name}) was removed by ngdpkit because it contained a secret"
+
+
 def stub_text(path: Path, names: list[str]) -> str:
     return (
-        f"This file ({path.name}) was removed by ngdpkit because it contained a secret "
-        f"({', '.join(names)}). Nothing of the secret is kept here. Find and fix what wrote it, then run again.\n"
+        STUB_START.format(name=path.name)
+        + f" ({', '.join(names)}). Nothing of the secret is kept here. Find and fix what wrote it, then run again.\n"
     )
 
 

@@ -288,21 +288,29 @@ class NotebookSequence:
                 self.seen_inputs.add(entry.path)
                 run.trail.append("input_read", **entry.entry())
         took = self.timings[name]
+        shown, dispatcher = data.status, dict[str, Any]()
+        if name == STEP_NAMES[4]:
+            # as the overview says it: a withheld or not-ready dispatcher is never "ok"; the
+            # trail says it too (its step 05 read "ok" beside a withheld dispatcher to a
+            # support engineer: the step's own findings are none, the others' withhold it)
+            from ..steps.records import DispatcherRecord
+
+            record = run.record(DispatcherRecord)
+            if record.dispatcher is None:
+                shown = f"blocked (withheld: {', '.join(record.withheld_by) or '?'})"
+                dispatcher = {"dispatcher": "withheld", "withheld_by": list(record.withheld_by)}
+            elif not record.dispatcher.ready:
+                shown = f"blocked (not ready: {', '.join(record.dispatcher.blocking)})"
+                blocking = list(record.dispatcher.blocking)
+                dispatcher = {"dispatcher": "not_ready", "blocking": blocking}
+            else:
+                dispatcher = {"dispatcher": "ready"}
         run.trail.append(
             "step",
             step=name,
             status=data.status,
             duration_s=round(took, 3),
             counts=F.counts(data.findings),
+            **dispatcher,
         )
-        shown = data.status
-        if name == STEP_NAMES[4]:
-            # as the overview says it: a withheld or not-ready dispatcher is never "ok"
-            from ..steps.records import DispatcherRecord
-
-            record = run.record(DispatcherRecord)
-            if record.dispatcher is None:
-                shown = f"blocked (withheld: {', '.join(record.withheld_by) or '?'})"
-            elif not record.dispatcher.ready:
-                shown = f"blocked (not ready: {', '.join(record.dispatcher.blocking)})"
         run.log(f"  {i}/{len(STEP_NAMES)} {name}: {shown} ({took:.1f} s)")
