@@ -557,7 +557,11 @@ def print_findings_table(
         total = sum(row[3] for row in summary)
         print("  " + t(lang, "table_summary", total=total))
         for sev, code, title_, n, where in summary:
-            print(f"  {severity(sev)} {code:<32} {n:>6}  {_clip(title_, 50):<50} {where}")
+            # the units column as the findings' lines are said: one line, no CPR-shaped
+            # number standing as a word, and bounded (an attacker's look: 400 units named
+            # with CPR numbers made a 13 KB line of them on the console and in a CI log)
+            units = _clip(hide_cpr_words(one_line(str(where))), SUMMARY_UNITS_WIDTH)
+            print(f"  {severity(sev)} {code:<32} {n:>6}  {_clip(title_, 50):<50} {units}")
         return
     for f in findings:
         if f["code"] == "NET_SKIPPED":
@@ -572,6 +576,9 @@ def print_findings_table(
     if skipped:
         n = len(skipped)
         print(f"  {severity('info')} {'NET_SKIPPED':<32} " + t(lang, "table_skipped", n=n))
+
+
+SUMMARY_UNITS_WIDTH = 160  # characters of the summary's units column on the console
 
 
 def _clip(text: str, width: int) -> str:

@@ -88,6 +88,16 @@ def authorization_parts(value: str) -> list[str]:
     if parsed:
         parts.append(f"{parsed[0]}:{parsed[1]}")
         parts.append(parsed[1])
+    else:
+        # another scheme ("Bearer <token>", AUTHORIZATION_UNRECOGNISED): its credentials
+        # alone too (an attacker's look: the token in a setting reached every page whole,
+        # and only the header with its scheme word was looked for)
+        # Only a scheme word and one token of 16 characters or more: every secret's parts
+        # are made here, and a password of words ("my value") must not make "value" a
+        # secret of its own, hidden in every text that holds the word
+        words = _header_text(value).split(" ")
+        if len(words) == 2 and words[0].isalpha() and len(words[0]) <= 20 and len(words[1]) >= 16:
+            parts.append(words[1])
     return [p for p in dict.fromkeys(parts) if p]
 
 

@@ -391,12 +391,27 @@ def test_a_trail_the_kit_removed_for_a_secret_says_so(sample_run_copy: Path) -> 
     trail = run_dir / "audit.jsonl"
     rest = trail.read_text(encoding="utf-8")
     trail.write_text(stub_text(trail, ["NGDPKIT_TEST_CERT_PASSWORD"]) + rest, encoding="utf-8")
+    # as the run leaves it: the manifest, written last, pins the trail with its placeholder
+    manifest_path = run_dir / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    listed = next(e for e in manifest["files"] if e["path"] == "audit.jsonl")
+    forged = manifest_path.read_text(encoding="utf-8")
+    import hashlib
+
+    listed["sha256"] = hashlib.sha256(trail.read_bytes()).hexdigest()
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
     r = cli("audit", "verify", str(run_dir))
     assert r.returncode == 1, r.stdout
     assert "the trail is the kit's placeholder: the run removed it because it held a secret" in (
         r.stdout
     )
     assert "the line was changed" not in r.stdout
+    # an attacker's look: the placeholder's words in a trail the manifest does not pin were
+    # called the kit's own leak by compare; it is a changed line
+    manifest_path.write_text(forged, encoding="utf-8")
+    r = cli("audit", "verify", str(run_dir))
+    assert r.returncode == 1 and "record 1: not a JSON record (the line was changed)" in r.stdout
+    assert "placeholder" not in r.stdout
     # anything else on the first line is still a changed line
     trail.write_text("This file was removed by ngdpkit\n" + rest, encoding="utf-8")
     r = cli("audit", "verify", str(run_dir))

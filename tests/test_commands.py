@@ -239,3 +239,21 @@ def test_a_cpr_number_in_a_mailbox_name_stays_off_the_console(sample_copy: Path)
         "--env", "test", "--by", "Karen 010170-1299", "--by", "Karen",
     )  # fmt: skip
     assert r.returncode == 2 and "given twice" in r.stderr and "010170-1299" not in r.stderr
+
+
+def test_the_summary_table_s_units_hide_cpr_numbers_and_are_bounded(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """An attacker's look: past its line limit `check` prints a summary by code and unit,
+    and its units column printed 400 units named with CPR numbers, a 13 KB line on the
+    console and in a CI log. The column is one line, its CPR-shaped words hidden, bounded."""
+    from ngdpkit.cli import SUMMARY_UNITS_WIDTH, print_findings_table
+
+    where = ", ".join(f"Enhed {i} 010170{i:04d} ({i})" for i in range(400))
+    payload = {"environment": "test", "status": "warnings", "findings": []}
+    summary = [("warning", "UNIT_NAMED_ELSEWHERE", "Enhedens postkasser", 400, where + "\nx")]
+    print_findings_table(payload, summary=summary, language="da")
+    out = capsys.readouterr().out
+    line = next(x for x in out.splitlines() if "UNIT_NAMED_ELSEWHERE" in x)
+    assert "0101700001" not in out and "CPR-nummer udeladt" in line
+    assert len(line) < 60 + 50 + SUMMARY_UNITS_WIDTH and "\nx" not in out

@@ -3,6 +3,7 @@ with fixtures in tmp_path before it was fixed."""
 
 from __future__ import annotations
 
+import html
 import json
 import shutil
 from pathlib import Path
@@ -395,6 +396,21 @@ def test_the_overview_says_when_the_newest_comparison_compared_older_runs(
     assert link is not None and (link["note"], link["run"]) == ("older", compared.name)
     other = runs / "production" / (runs / "production" / "LATEST").read_text().strip()
     assert comparison_link(runs, other)["note"] == ""  # type: ignore[index]
+    # a customer's cold read: what the comparison found stood behind the link; its errors
+    # and warnings are counted beside it, as compare.json holds them
+    (folder,) = (runs / "compare").iterdir()
+    found = json.loads((folder / "compare.json").read_text(encoding="utf-8"))["findings"]
+    errors = sum(f["severity"] == "error" for f in found)
+    warnings = sum(f["severity"] == "warning" for f in found)
+    assert (link["errors"], link["warnings"]) == (str(errors), str(warnings))
+    from ngdpkit.documents.signoff import comparison_outcome
+
+    said = comparison_outcome(link, "da")
+    assert said in html.unescape(page) and said.startswith(": ")
+    assert comparison_outcome({"errors": "0", "warnings": "0"}, "da") == (
+        ": ingen fejl eller advarsler"
+    )
+    assert comparison_outcome({"errors": "2", "warnings": "1"}, "da") == ": 2 fejl, 1 advarsel"
 
 
 # --- 8. the no-run hint names the settings file as the user gave it ----------------------------

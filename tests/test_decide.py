@@ -246,7 +246,8 @@ def test_a_colleague_s_decision_replaced_is_said_at_once(session: Session) -> No
     assert taken.replaced == (replace(again[0], row=3),), taken.replaced
     assert taken == (taken[0],) and taken[0].decided_by == "Bo"  # still the tuple it was
     assert repr(taken).splitlines()[1] == (
-        f"{mailbox} erstatter beslutningen, som anne konsulent traf {local_time(again[0].decided_at, 'da')}: (udgår)"
+        f"Postkasse {mailbox}: den nye beslutning erstatter beslutningen, som anne konsulent "
+        f"traf den {local_time(again[0].decided_at, 'da')} (udgår)."
     )
 
 

@@ -68,6 +68,9 @@ def test_a_hand_written_decisions_file_drives_a_headless_run(sample_copy: Path) 
     # and each decided mailbox by its name too (a customer's week-two read: IDs only)
     decided = page.split("Beslutninger om tilknytningen", 1)[1].split("</table>", 1)[0]
     assert "Postkassenavn" in decided and dict(_mailboxes(sample_copy))[first] in decided
+    # and its unit (a customer's cold read: a decision sending a unit's mailbox to another
+    # unit's contact point could not be seen as such)
+    assert "Ansvarlig enhed" in decided and rows[first]["Responsible unit"] in decided
     # a decision that overrides the contact point's own translation says so
     findings = json.loads((run_dir / "findings.json").read_text())["findings"]
     conflicts = [f for f in findings if f["code"] == "MAPPING_CONFLICT"]

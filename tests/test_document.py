@@ -404,18 +404,22 @@ def test_the_default_contact_point_is_named_beside_its_guid(sample_run_dir: Path
     """A customer's cold read: the dispatcher's ContactPointGuid stood as a GUID alone on the
     overview and the dispatcher's page, and a unit's contact point set there by mistake
     looked like any other. Its name in this environment and what it is for stand beside it."""
-    said = "»Eksempel Kommune - hovedpostkasse«: kontaktpunktet for breve uden tilknytning"
+    said = (
+        "»Eksempel Kommune - hovedpostkasse« – standardkontaktpunktet (udledt: bruges til breve "
+        "fra postkasser, der ikke er tilknyttet et kontaktpunkt; KMD's vejledning nævner kun "
+        "parameteren)"
+    )
     for page in ("index.html", "dispatcher.html", "05_dispatcher_config.html"):
         text = html.unescape((sample_run_dir / "signoff" / page).read_text(encoding="utf-8"))
         assert said in text, page
     from ngdpkit.documents.signoff import default_contact_point_words
 
     hostile = {"g": "<script>x</script>"}
-    assert default_contact_point_words("g", hostile, "en") == (
-        "'<script>x</script>': the contact point for letters without a mapping"
+    assert default_contact_point_words("g", hostile, "en").startswith(
+        "'<script>x</script>' – the default contact point (inferred: used for letters"
     )
-    assert default_contact_point_words("other", hostile, "da") == (
-        "kontaktpunktet for breve uden tilknytning"
+    assert default_contact_point_words("other", hostile, "da").startswith(
+        "standardkontaktpunktet (udledt: bruges til breve"
     )
 
 
@@ -447,8 +451,10 @@ def test_every_unit_is_summed_up_with_where_it_lands(sample_run_dir: Path) -> No
         ("Kultur", "2", "Skole - X (1); g (1)", "0", "0"),
         ("Skole", "3", "Kultur - X (2)", "0", "1"),
     ]
+    numbered = frame.assign(responsible_unit=["Enhed 10", "Enhed 2", "Enhed 2", "x", "x", "x"])
+    assert [r[0] for r in unit_summary_rows(numbered, "da")] == ["Enhed 2", "Enhed 10", "x"]
     cut = html.unescape(str(mapping_by_unit_html(frame, limit=1, language="da")))
-    assert "… og 5 rækker (postkasse og emne) mere i 2 enheder (Kultur, Skole)" in cut, cut
+    assert "… og yderligere 5 rækker (postkasse og emne) i 2 enheder: Kultur, Skole." in cut, cut
     page = html.unescape((sample_run_dir / "signoff" / "index.html").read_text(encoding="utf-8"))
     summary = page[page.index("Enheder og kontaktpunkter") :]
     assert summary.index("Borgerservice - Eksempel Kommune (43)") < summary.index("Bilag")

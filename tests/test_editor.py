@@ -308,7 +308,8 @@ def test_a_colleague_s_decision_replaced_is_said_in_the_message(session: Session
     ed.other.value = "Eksempel Kommune - hovedpostkasse"
     ed.override.click()
     said = (
-        f"{key} erstatter beslutningen, som Anne traf {local_time(anne.decided_at, 'da')}: (udgår)"
+        f"Postkasse {key.replace(':', ', emne ')}: den nye beslutning erstatter beslutningen, "
+        f"som Anne traf den {local_time(anne.decided_at, 'da')} (udgår)."
     )
     assert said in text(ed.message), text(ed.message)
 

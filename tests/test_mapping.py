@@ -48,6 +48,18 @@ def cp(guid: str, name: str, translations=(), **kw) -> ContactPoint:
     )
 
 
+def mapped(f: pd.DataFrame, mf: Any, points: list[ContactPoint], default: str = A) -> Any:
+    """The mapping of ``f`` with the mapping file ``mf`` and ``points`` (export "e")."""
+    return map_mailboxes(
+        f,
+        mapping=mf,
+        contact_points=points,
+        system_id=SYS,
+        default_contact_point=default,
+        export_label="e",
+    )
+
+
 def by(mapping, mid: str, sid: str = "") -> dict:
     f = mapping.frame
     return f[(f["mailbox_id"] == mid) & (f["subject_id"] == sid)].iloc[0].to_dict()
@@ -155,14 +167,7 @@ def test_an_unknown_contact_point_is_named_where_it_is_mended(tmp_path: Path) ->
     )
     f = frame([("1", "7", "a", "U"), ("2", "", "b", "U"), ("3", "", "c", "U")])
     f.loc[2, "ngdp_guid"] = test_guid  # the export's own column gives mailbox 3 the GUID
-    m = map_mailboxes(
-        f,
-        mapping=mf,
-        contact_points=cps(cp(A, "A")),
-        system_id=SYS,
-        default_contact_point=A,
-        export_label="e",
-    )
+    m = mapped(f, mf, cps(cp(A, "A")))
     unknown = {
         x.params["mid"]: (x.source, x.location)
         for x in m.findings
@@ -180,16 +185,19 @@ def test_two_units_swapped_in_the_mapping_file_are_named(tmp_path: Path) -> None
     from ngdpkit.inputs.mapping import carries_name
 
     skole, kultur, hoved, okonomi = A, B, C, "4b3a2f1e-8d4a-4e7b-9c2f-1a6d3e8b7c41"
+    borger = "5c4b3a2f-8d4a-4e7b-9c2f-1a6d3e8b7c42"
     rows = [["Postkasse ID", "NgDP Guid"]]
     rows += [[str(i), kultur] for i in (1, 2, 3)]  # Skole og Dagtilbud's, swapped
     rows += [[str(i), skole] for i in (4, 5)]  # Kultur og Fritid's, swapped
     rows += [["6", okonomi], ["7", hoved], ["8", hoved]]
+    rows += [[str(i), borger] for i in (9, 10, 11)] + [["12", kultur]]  # one moved away
     mf = read_mapping_file(write_xlsx(tmp_path / "m.xlsx", rows), label="m.xlsx")
     f = frame(
         [(str(i), "", f"m{i}", "Skole og Dagtilbud") for i in (1, 2, 3)]
         + [(str(i), "", f"m{i}", "kultur og  fritid") for i in (4, 5)]
         + [("6", "", "m6", "Økonomi og Løn"), ("7", "", "m7", "Ældreplejen")]
-        + [("8", "", "m8", "Borgerservice")]
+        + [("8", "", "m8", "Ældreplejen")]
+        + [(str(i), "", f"m{i}", "Borgerservice") for i in (9, 10, 11, 12)]
     )
     points = cps(
         cp(skole, "Skole og Dagtilbud - Eksempel Kommune"),
@@ -197,29 +205,27 @@ def test_two_units_swapped_in_the_mapping_file_are_named(tmp_path: Path) -> None
         cp(hoved, "Eksempel Kommune - hovedpostkasse"),
         cp(okonomi, "Økonomi og Løn (borgerhenvendelser)"),
         cp("9e7d6c5b-4a3f-4b2e-8d1c-0f9e8d7c6b51", "Økonomi og Løn"),
+        cp(borger, "Borgerservice - Eksempel Kommune"),
     )
-    m = map_mailboxes(
-        f,
-        mapping=mf,
-        contact_points=points,
-        system_id=SYS,
-        default_contact_point=hoved,
-        export_label="e",
-    )
+    m = mapped(f, mf, points, hoved)
     named = [x for x in m.findings if x.code == "UNIT_NAMED_ELSEWHERE"]
     assert [(x.severity, x.params["unit"], x.params["count"]) for x in named] == [
         ("warning", "'Skole og Dagtilbud'", "3"),
         ("warning", "'kultur og  fritid'", "2"),
     ], named
     assert named[0].location == "row 2" and named[0].params["mid"] == "1"
+    # mailbox 12, moved away from Borgerservice, is named once: by MAILBOX_LANDS_APART_FROM_UNIT
+    apart = [x.params["mid"] for x in m.findings if x.code == "MAILBOX_LANDS_APART_FROM_UNIT"]
+    assert apart == ["12"]
     assert (
         named[0]
         .text("da")
         .startswith(
-            "Enheden 'Skole og Dagtilbud': 3 af dens 3 postkasser lander på "
-            "'Kultur og Fritid - Eksempel Kommune'"
+            "Enheden 'Skole og Dagtilbud': 3 af enhedens 3 rækker (første: postkasse 1) "
+            "lander på 'Kultur og Fritid - Eksempel Kommune'"
         )
     )
+    assert "så ret deres GUID i tilknytningsfilen;" in named[0].text("da")
     assert carries_name("Borgerservice  -  Eksempel", "borgerservice")
     assert carries_name("Skole", "skole") and not carries_name("Skoleindskrivning", "Skole")
 
@@ -233,14 +239,7 @@ def test_a_mailbox_apart_by_the_mapping_file_is_told_to_correct_the_file(
     rows = [["Postkasse ID", "NgDP Guid"], ["1", A], ["2", A], ["3", A], ["4", B]]
     mf = read_mapping_file(write_xlsx(tmp_path / "m.xlsx", rows), label="m.xlsx")
     f = frame([(str(i), "", f"m{i}", "U") for i in (1, 2, 3, 4)])
-    m = map_mailboxes(
-        f,
-        mapping=mf,
-        contact_points=cps(cp(A, "A"), cp(B, "B")),
-        system_id=SYS,
-        default_contact_point=A,
-        export_label="e",
-    )
+    m = mapped(f, mf, cps(cp(A, "A"), cp(B, "B")))
     (apart,) = [x for x in m.findings if x.code == "MAILBOX_LANDS_APART_FROM_UNIT"]
     assert "correct its GUID in the mapping file" in apart.message
     assert "ret dens GUID i tilknytningsfilen" in apart.text("da")

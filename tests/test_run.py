@@ -474,6 +474,9 @@ def test_planted_leak_is_caught(sample_copy: Path, tmp_path: Path) -> None:
     book = openpyxl.load_workbook(run_dir / "mailbox-mapping.xlsx", read_only=True)
     about = " ".join(str(c) for row in book["Om"].iter_rows(values_only=True) for c in row)
     assert f"({len(errors)} fejl" in about, about
+    for name in ("checklist.xlsx", "runbook.xlsx"):  # their labels count them too
+        subject = openpyxl.load_workbook(run_dir / name).properties.subject
+        assert f"({len(errors)} fejl" in subject, (name, subject)
     if pdf:  # printed again from the clean overview, after the scan
         sign = run_dir / "signoff"
         assert (sign / "signoff.pdf").stat().st_mtime >= (sign / "index.html").stat().st_mtime

@@ -188,3 +188,19 @@ def test_nothing_after_a_closing_quote_or_setxs_flag_is_read_as_the_value(tmp_pa
         "NGDPKIT_C": "from powershell",
         "NGDPKIT_D": "single",
     }
+
+
+def test_the_credentials_of_another_scheme_are_looked_for_alone() -> None:
+    """An attacker's look: a header of another scheme ("Bearer <token>", which the checks
+    only warn about) was looked for whole, and the token set as the organisation's name
+    reached every page, notebook and deliverable with exit 0. Its credentials alone are one
+    of the forms the scan and the redaction look for; a Basic header's are as before."""
+    from ngdpkit.redact import authorization_parts
+
+    token = "Zq7f3K9pLmW2xR8vT1nB6cY4hJ0dS5gA"
+    assert token in authorization_parts(f"Bearer {token}")
+    assert token in authorization_parts(f"Authorization: Token  {token}")
+    assert authorization_parts("just-one-word") == ["just-one-word"]
+    # a password of words makes no word a secret of its own
+    assert authorization_parts("my value") == ["my value"]
+    assert authorization_parts("correct horse battery staple") == ["correct horse battery staple"]

@@ -26,9 +26,10 @@ from ngdpkit.deliverables.outputs import (
     stamp_mapping_workbook,
     write_mapping_workbook,
 )
-from ngdpkit.deliverables.workbook_about import MappingAbout, page_setup
+from ngdpkit.deliverables.workbook_about import WorkbookLabel, page_setup
 from ngdpkit.run.mapping_files import MappingFiles
 from ngdpkit.steps.records import ContactPointsRecord, read_step
+from tests.conftest import cli
 
 HOSTILE = '=HYPERLINK("http://x")&"\x07\x1b[31m\u202e_x001B_ A&B\r\n' + "Kommune " * 40
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
@@ -66,12 +67,17 @@ def test_mapping_workbook_names_organisation_environment_and_run(
     assert sheet.oddHeader.center.text == "Miljø: test"
     assert sheet.oddHeader.right.text == f"kørsel {run_dir.name}"
     assert sheet.oddFooter.right.text == "Side &P af &N"
+    # the About sheet prints with the same header (a proofreader's look: it had none)
+    assert book["Om"].oddHeader.center.text == "Miljø: test"
     lines = about_rows(book)
     assert lines[0] == props.title
-    assert "Miljø: test – må kun indlæses i WorkZone i miljøet test" in lines
+    assert (
+        "Miljø: test – filen må kun indlæses i WorkZone i miljøet test, ikke i et andet miljø"
+        in lines
+    )
     assert f"Kørsel (kørselsmappe): {run_dir.name}" in lines
-    assert f"Status: {props.subject}" in lines
-    assert any(line.startswith("Anker: står i signoff/index.html") for line in lines)
+    assert f"Kørslens status (hele miljøet, ikke kun denne fil) – {props.subject}" in lines
+    assert any(line.startswith("Anker: se signoff/index.html") for line in lines)
     assert lines[-1].startswith("ngdpkit-version: ")
 
 
@@ -103,15 +109,16 @@ def test_test_and_production_workbooks_tell_themselves_apart(
         "production": "production",
     }
     assert " – production – " in books["production"].properties.title
-    assert "Miljø: production – må kun indlæses i WorkZone i miljøet production" in about_rows(
-        books["production"]
+    assert (
+        "Miljø: production – filen må kun indlæses i WorkZone i miljøet production, ikke i et andet miljø"
+        in about_rows(books["production"])
     )
     # the same inputs give the same CSV, byte for byte, whatever the run
     same = (sample_run["run_dir"] / "mailbox-mapping.csv").read_bytes()
     assert (test / "mailbox-mapping.csv").read_bytes() == same
 
 
-def hostile_about(**changes: Any) -> MappingAbout:
+def hostile_about(**changes: Any) -> WorkbookLabel:
     fields: dict[str, Any] = {
         "organisation": HOSTILE,
         "cvr": "=1+1",
@@ -119,7 +126,7 @@ def hostile_about(**changes: Any) -> MappingAbout:
         "run_id": "20261206T112041Z-48cbc4",
         "version": "0.2.0",
     }
-    return MappingAbout(**(fields | changes))
+    return WorkbookLabel(**(fields | changes))
 
 
 def frame() -> pd.DataFrame:
@@ -163,8 +170,9 @@ def test_stamping_again_says_the_readiness_and_keeps_the_sheets(tmp_path: Path) 
     path = write_mapping_workbook(tmp_path / "m.xlsx", frame(), [], about)
     before = zipfile.ZipFile(path)
     parts = {i.filename: before.read(i.filename) for i in before.infolist()}
-    assert "Status: decided when the run has finished: see signoff/index.html" in about_rows(
-        openpyxl.load_workbook(path), "About"
+    assert (
+        "The run's status (the whole environment, not only this file) – decided when the run has finished: see signoff/index.html"
+        in about_rows(openpyxl.load_workbook(path), "About")
     )
     stamp_mapping_workbook(path, about.known("not ready: errors in the findings", 2, 1))
     after = zipfile.ZipFile(path)
@@ -173,8 +181,9 @@ def test_stamping_again_says_the_readiness_and_keeps_the_sheets(tmp_path: Path) 
     assert changed == {"docProps/core.xml", "xl/worksheets/sheet3.xml"}
     book = openpyxl.load_workbook(path)
     assert book.properties.subject == "not ready: errors in the findings (2 errors, 1 warning)"
-    assert "Status: not ready: errors in the findings (2 errors, 1 warning)" in about_rows(
-        book, "About"
+    assert (
+        "The run's status (the whole environment, not only this file) – not ready: errors in the findings (2 errors, 1 warning)"
+        in about_rows(book, "About")
     )
     assert list(book[MAPPING_SHEET].values) == [MAPPING_HEADERS, ("x",) * len(MAPPING_HEADERS)]
 
@@ -188,7 +197,10 @@ def test_the_writers_stamp_the_readiness_once_the_run_knows_it(tmp_path: Path) -
     writers.finish([], begun.known("klar", 0, 1))
     book = openpyxl.load_workbook(tmp_path / "mailbox-mapping.xlsx")
     assert book.properties.subject == "klar (0 fejl, 1 advarsel)"
-    assert "Status: klar (0 fejl, 1 advarsel)" in about_rows(book)
+    assert (
+        "Kørslens status (hele miljøet, ikke kun denne fil) – klar (0 fejl, 1 advarsel)"
+        in about_rows(book)
+    )
     assert (
         writers.sha256
         == hashlib.sha256((tmp_path / "mailbox-mapping.csv").read_bytes()).hexdigest()
@@ -218,3 +230,45 @@ def test_diff_sees_past_what_names_the_run(tmp_path: Path) -> None:
     other = frame().assign(ngdp_guid="y")
     c = run("c", "20261207T100000Z-abcdef", other)
     assert [ch.params["file"] for ch in output_changes(a, c)] == [name]  # type: ignore[arg-type]
+
+
+def test_a_secret_is_hidden_before_a_value_is_cut_and_escapes_stay_literal() -> None:
+    """An attacker's look: a 152-character token set as the organisation's name was cut to
+    119 characters in the workbook's properties and About sheet (47 in its page header), so
+    the leak scan, which looks for the whole, stubbed every other file and left the workbook
+    with most of the token. A registered secret is hidden before a value is cut. And
+    ``_x0041_x0042_`` holds two escapes: the second, beginning on the first's last "_",
+    was left for Excel to decode (a right-to-left override came back through ``_x202e_``)."""
+    from openpyxl.utils.escape import unescape
+
+    from ngdpkit import redact
+    from ngdpkit.deliverables.workbook_about import plain, xstring
+
+    token = "Zq" + "7f3K9pLmW2xR8vT1nB6cY4hJ0dS5gA" * 5
+    redact.register("NGDPKIT_TEST_AUTHORIZATION", token)
+    try:
+        for limit in (119, 47):
+            shown = plain(token, limit)
+            assert token[:20] not in shown and "[hidden: NGDPKIT_TEST_AUTHORIZATION]" in shown
+    finally:
+        redact.forget_all()
+    for text in ("a_x0041_x0042_b", "Kommune _x0000_x202e_lanigiro", "_x0041_" * 3):
+        assert unescape(xstring(text)) == text, text
+
+
+def test_the_checklist_and_runbook_workbooks_say_their_environment(
+    sample_run: dict[str, Any],
+) -> None:
+    """A WorkZone administrator's look: checklist.xlsx and runbook.xlsx had no title and no
+    printed header, and test's runbook, printed, carries test's ContactPointGuid to type on
+    production's day. Each says organisation, environment and run in its properties and on
+    every printed page, as the mapping workbook does."""
+    run_dir: Path = sample_run["run_dir"]
+    for name, what in (("checklist.xlsx", "Tjekliste"), ("runbook.xlsx", "Drejebog")):
+        book = openpyxl.load_workbook(run_dir / name)
+        title = book.properties.title
+        assert title == f"{what} – Eksempel Kommune (fiktiv) – test – kørsel {run_dir.name}"
+        assert book.properties.keywords.split("; ")[0] == "test"
+        assert all(ws.oddHeader.center.text == "Miljø: test" for ws in book.worksheets), name
+    r = cli("audit", "verify", str(run_dir))
+    assert r.returncode == 0, r.stdout

@@ -26,7 +26,7 @@ from ..redact import CSV_INNER_FORMULA
 
 if TYPE_CHECKING:
     from .firewall import FirewallRule
-    from .workbook_about import MappingAbout
+    from .workbook_about import WorkbookLabel
 
 MAPPING_HEADERS = (
     "Mailbox ID",
@@ -309,7 +309,7 @@ def _arrow_text(column: Any, text: Any) -> Any:
     return cells.cast(text)
 
 
-MAPPING_FINDING_PREFIXES = ("MAILBOX_", "CONTACT_POINT", "MAPPING_", "CELL_")
+MAPPING_FINDING_PREFIXES = ("MAILBOX_", "CONTACT_POINT", "MAPPING_", "CELL_", "UNIT_")
 
 
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # XML 1.0 cannot hold them
@@ -461,7 +461,7 @@ MAPPING_SHEET = "Mailbox mapping"  # what WorkZone imports: the first sheet, as 
 
 
 def write_mapping_workbook(
-    path: Path, frame: Any, findings: list[dict[str, Any]], about: MappingAbout | None = None
+    path: Path, frame: Any, findings: list[dict[str, Any]], about: WorkbookLabel | None = None
 ) -> Path:
     """The mapping sheet (WorkZone's register) and the findings; with ``about``, also the
     page headers, the document properties and an About sheet after them, which say whose
@@ -501,7 +501,7 @@ def write_mapping_workbook(
     )
 
 
-def stamp_mapping_workbook(path: Path, about: MappingAbout) -> Path:
+def stamp_mapping_workbook(path: Path, about: WorkbookLabel) -> Path:
     """The mapping workbook at ``path`` says ``about`` again (the run's readiness is known
     now): its properties and About sheet replaced, its other parts copied as they are."""
     from . import workbook_about

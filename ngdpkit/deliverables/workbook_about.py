@@ -33,9 +33,11 @@ import zlib
 from dataclasses import dataclass, replace
 from xml.sax.saxutils import escape, quoteattr
 
+from ..redact import redact
+
 __all__ = [
     "ABOUT_TITLE",
-    "MappingAbout",
+    "WorkbookLabel",
     "about_lines",
     "page_setup",
     "stamp",
@@ -53,9 +55,9 @@ WORDS = {
         "run": "kørsel",
         "organisation": "Organisation",
         "environment": "Miljø",
-        "only": "må kun indlæses i WorkZone i miljøet {env}",
+        "only": "filen må kun indlæses i WorkZone i miljøet {env}, ikke i et andet miljø",
         "run_folder": "Kørsel (kørselsmappe)",
-        "status": "Status",
+        "status": "Kørslens status (hele miljøet, ikke kun denne fil)",
         "counts": "{errors} fejl, {warnings} {warning}",
         "warning": "advarsel",
         "warnings": "advarsler",
@@ -63,21 +65,24 @@ WORDS = {
         "errors": "fejl",
         "pending": "afgøres, når kørslen er færdig: se signoff/index.html",
         "anchor": "Anker",
-        "anchor_where": "står i signoff/index.html (ankeret låser denne fil og kan derfor ikke stå i den)",
+        "anchor_where": "se signoff/index.html (ankeret er beregnet af denne fil og de øvrige leverancer og kan derfor ikke stå i den)",
+        "findings": "Fund",
+        "findings_where": "arket »Findings« viser fundene om tilknytningen; alle kørslens fund står i signoff/index.html",
         "version": "ngdpkit-version",
         "import": "Import",
-        "import_what": "WorkZone indlæser arket »{sheet}«; dette ark indlæses ikke",
+        "import_what": "arket til indlæsning er »{sheet}«; de øvrige ark er til læsning",
         "page": "Side &P af &N",
         "comments": "Kun til WorkZone i miljøet {env}. Godkendelse og anker: signoff/index.html.",
+        "comments_other": "Gælder miljøet {env}. Godkendelse og anker: signoff/index.html.",
     },
     "en": {
         "what": "Mailbox mapping",
         "run": "run",
         "organisation": "Organisation",
         "environment": "Environment",
-        "only": "to be imported only into the WorkZone of the environment {env}",
+        "only": "the file is to be imported only into the WorkZone of the environment {env}, not into another environment's",
         "run_folder": "Run (run folder)",
-        "status": "Status",
+        "status": "The run's status (the whole environment, not only this file)",
         "counts": "{errors} {error}, {warnings} {warning}",
         "warning": "warning",
         "warnings": "warnings",
@@ -85,12 +90,15 @@ WORDS = {
         "errors": "errors",
         "pending": "decided when the run has finished: see signoff/index.html",
         "anchor": "Anchor",
-        "anchor_where": "in signoff/index.html (the anchor pins this file, so it cannot be in it)",
+        "anchor_where": "see signoff/index.html (the anchor is computed from this file and the other deliverables, so it cannot be in it)",
+        "findings": "Findings",
+        "findings_where": 'the sheet "Findings" shows the findings on the mapping; all of the run\'s findings are in signoff/index.html',
         "version": "ngdpkit version",
         "import": "Import",
-        "import_what": 'WorkZone imports the sheet "{sheet}"; this sheet is not imported',
+        "import_what": 'the sheet to import is "{sheet}"; the other sheets are for reading',
         "page": "Page &P of &N",
         "comments": "Only for the WorkZone of the environment {env}. Sign-off and anchor: signoff/index.html.",
+        "comments_other": "For the environment {env}. Sign-off and anchor: signoff/index.html.",
     },
 }
 
@@ -98,10 +106,13 @@ WORDS = {
 def plain(value: object, limit: int = _VALUE_MAX) -> str:
     """A value from the settings or inputs as one line of shown text: no control or format
     characters (a bidi override among them), whitespace as single spaces, at most ``limit``
-    characters (the last an ellipsis when cut)."""
+    characters (the last an ellipsis when cut). A registered secret is hidden **before** the
+    value is cut (:func:`ngdpkit.redact.shortened`'s rule): cut first, the first 119 of a
+    long token in the organisation's name stayed in the workbook while the leak scan, which
+    looks for the whole, stubbed every other file (an attacker's look)."""
     text = "".join(
         " " if c.isspace() else c
-        for c in str(value)
+        for c in redact(str(value))
         if c.isspace() or unicodedata.category(c) not in ("Cc", "Cf", "Cs", "Co", "Cn")
     )
     text = re.sub(r" +", " ", text).strip()
@@ -109,7 +120,7 @@ def plain(value: object, limit: int = _VALUE_MAX) -> str:
 
 
 @dataclass(frozen=True)
-class MappingAbout:
+class WorkbookLabel:
     """Whose workbook, which environment and run; the readiness once the run knows it
     (``readiness``: the checklist's words, :meth:`ngdpkit.deliverables.checklist.Readiness.words`,
     with the counts of errors and warnings); the anchor when known (it never is while the
@@ -125,13 +136,24 @@ class MappingAbout:
     errors: int = 0
     warnings: int = 0
     anchor: str = ""
+    # another workbook of the run labelled the same way (the checklist, the runbook: a
+    # WorkZone administrator could not tell test's printed runbook from production's): its
+    # name, in the run's language; "" is the mapping workbook
+    what: str = ""
 
-    def known(self, readiness: str, errors: int, warnings: int) -> MappingAbout:
+    def known(self, readiness: str, errors: int, warnings: int) -> WorkbookLabel:
         return replace(self, readiness=readiness, errors=errors, warnings=warnings)
+
+    def of(self, what: str) -> WorkbookLabel:
+        """The same run's label for another of its workbooks, called ``what``."""
+        return replace(self, what=what)
 
     @property
     def words(self) -> dict[str, str]:
-        return WORDS["en" if self.language == "en" else "da"]
+        words = WORDS["en" if self.language == "en" else "da"]
+        if not self.what:
+            return words
+        return {**words, "what": self.what, "comments": words["comments_other"]}
 
     @property
     def status(self) -> str:
@@ -153,7 +175,7 @@ class MappingAbout:
         return " – ".join((w["what"], plain(self.organisation), plain(self.environment, 40), run))
 
 
-def about_lines(about: MappingAbout, sheet: str) -> list[str]:
+def about_lines(about: WorkbookLabel, sheet: str) -> list[str]:
     """The About sheet's lines, each beginning with its label."""
     w = about.words
     env = plain(about.environment, 40)
@@ -165,20 +187,24 @@ def about_lines(about: MappingAbout, sheet: str) -> list[str]:
         f"{w['organisation']}: {org} (CVR {cvr})" if cvr else f"{w['organisation']}: {org}",
         f"{w['environment']}: {env} – {w['only'].format(env=env)}",
         f"{w['run_folder']}: {plain(about.run_id, 60)}",
-        f"{w['status']}: {about.status}",
+        f"{w['status']} – {about.status}",  # the status has its own colon ("ikke klar: …")
+        f"{w['findings']}: {w['findings_where']}",
         f"{w['anchor']}: {anchor}",
         f"{w['import']}: {w['import_what'].format(sheet=sheet)}",
         f"{w['version']}: {plain(about.version, 40)}",
     ]
 
 
-_ESCAPED = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
+# an escape's "_" without consuming its closing one: "_x0041_x0042_" holds two escapes, and
+# the second begins on the first's last "_" (an attacker's look: consumed, the second was
+# left for Excel to decode, and a right-to-left override came back through "_x202e_")
+_ESCAPED = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)")
 
 
 def xstring(text: str) -> str:
     """Text for a cell or page header exactly as written: Excel reads ``_x001B_`` there as
     the character it names (ECMA-376's escape), so a literal one has its ``_`` escaped."""
-    return _ESCAPED.sub(r"_x005F_\1", text)
+    return _ESCAPED.sub("_x005F_", text)
 
 
 def _header_text(value: str) -> str:
@@ -186,7 +212,7 @@ def _header_text(value: str) -> str:
     return value.replace("&", "&&")
 
 
-def page_setup(about: MappingAbout) -> dict[str, str]:
+def page_setup(about: WorkbookLabel) -> dict[str, str]:
     """A sheet's page header (organisation, environment, run) and footer (what it is, and
     the page). Each value is cut before it is escaped, short enough that a header of only
     ``&`` and ``_x0000_`` stays within Excel's 255 characters (never cut inside a code)."""
@@ -199,7 +225,7 @@ def page_setup(about: MappingAbout) -> dict[str, str]:
     return {"header": header, "footer": footer}
 
 
-def core_xml(about: MappingAbout, when: dt.datetime | None = None) -> bytes:
+def core_xml(about: WorkbookLabel, when: dt.datetime | None = None) -> bytes:
     """``docProps/core.xml``: title, subject (the readiness), description (Excel's
     "Comments"), keywords (the environment) and the kit as creator."""
     w = about.words
@@ -228,8 +254,15 @@ def core_xml(about: MappingAbout, when: dt.datetime | None = None) -> bytes:
     ).encode()
 
 
-def sheet_xml(lines: list[str]) -> bytes:
-    """A worksheet of one wide column holding ``lines`` as text cells (inline strings)."""
+def sheet_xml(lines: list[str], printed: dict[str, str] | None = None) -> bytes:
+    """A worksheet of one wide column holding ``lines`` as text cells (inline strings), with
+    the page header and footer of ``printed`` (:func:`page_setup`) as the other sheets have."""
+    page = ""
+    if printed:
+        page = (
+            f"<headerFooter><oddHeader>{escape(printed['header'])}</oddHeader>"
+            f"<oddFooter>{escape(printed['footer'])}</oddFooter></headerFooter>"
+        )
     rows = "".join(
         f'<row r="{i}"><c r="A{i}" t="inlineStr"><is><t xml:space="preserve">{escape(xstring(line))}'
         "</t></is></c></row>"
@@ -244,7 +277,7 @@ def sheet_xml(lines: list[str]) -> bytes:
         '<cols><col min="1" max="1" width="120" customWidth="1"/></cols>'
         f"<sheetData>{rows}</sheetData>"
         '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
-        "</worksheet>"
+        f"{page}</worksheet>"
     ).encode()
 
 
@@ -266,7 +299,13 @@ def sheet_part(book: zipfile.ZipFile, name: str) -> str:
     raise ValueError(f"the sheet {name!r} has no part")
 
 
-def stamp(data: bytes, about: MappingAbout, *, first_sheet: str) -> bytes:
+def labelled(data: bytes, about: WorkbookLabel) -> bytes:
+    """The workbook ``data`` with ``about``'s document properties (its other parts as they
+    are): for a workbook of the run without an About sheet."""
+    return replace_parts(data, {"docProps/core.xml": core_xml(about)})
+
+
+def stamp(data: bytes, about: WorkbookLabel, *, first_sheet: str) -> bytes:
     """The workbook ``data`` with ``about``'s properties and About sheet (which it has as a
     placeholder); its other parts copied as they are."""
     title = ABOUT_TITLE["en" if about.language == "en" else "da"]
@@ -274,7 +313,10 @@ def stamp(data: bytes, about: MappingAbout, *, first_sheet: str) -> bytes:
         part = sheet_part(book, title)
     return replace_parts(
         data,
-        {"docProps/core.xml": core_xml(about), part: sheet_xml(about_lines(about, first_sheet))},
+        {
+            "docProps/core.xml": core_xml(about),
+            part: sheet_xml(about_lines(about, first_sheet), page_setup(about)),
+        },
     )
 
 

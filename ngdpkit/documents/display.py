@@ -433,7 +433,9 @@ def coverage_html(mapping: Any, *, language: str = "da") -> HTML:
     return block(*parts, flex=True)
 
 
-UNITS_SUMMED = 300  # units in the summary; more are counted in one line
+# units in the summary (every unit of any organisation; past it they are counted in one
+# line, and the summary is no longer whole: an attacker's look found 300 too few)
+UNITS_SUMMED = 5000
 POINTS_PER_UNIT = 4  # contact points named per unit; more are counted
 
 
@@ -441,6 +443,12 @@ def unit_labels(frame: Any, language: str) -> Any:
     """Each row's unit as the pages group it: a row without one under "Ingen enhed"."""
     unit = frame["responsible_unit"].fillna("").astype(str).str.strip()
     return unit.where(unit != "", t(language, "no_unit").capitalize())
+
+
+def _natural(text: str) -> list[Any]:
+    """A sort key that reads the numbers in a name as numbers ("Enhed 2" before "Enhed 10")."""
+    return [(0, int(part), "") if part.isdigit() else (1, 0, part.casefold()) for part in
+            re.split(r"([0-9]+)", str(text))]  # fmt: skip
 
 
 def unit_summary_rows(frame: Any, language: str) -> list[tuple[str, str, str, str, str]]:
@@ -466,7 +474,7 @@ def unit_summary_rows(frame: Any, language: str) -> list[tuple[str, str, str, st
         points.setdefault(unit, []).append(f"{label} ({number(language, int(n))})")
     counts = pd.crosstab(units, status)
     out = []
-    for unit in sorted(counts.index)[:UNITS_SUMMED]:
+    for unit in sorted(counts.index, key=_natural)[:UNITS_SUMMED]:
         row = counts.loc[unit]
         named = points.get(unit, [])
         more = len(named) - POINTS_PER_UNIT
@@ -496,7 +504,7 @@ def unit_summary_html(frame: Any, *, language: str = "da") -> Markup:
         t(language, "responsible_unit"),
         t(language, "unit_summary_rows"),
         t(language, "unit_summary_points"),
-        t(language, "unmapped").capitalize(),
+        t(language, "unit_summary_missing"),
         t(language, "retired").capitalize(),
     ]
     units = unit_labels(frame, language).nunique()

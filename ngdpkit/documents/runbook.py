@@ -831,7 +831,12 @@ def events(runbook: Runbook) -> list[Event]:
 
 
 def write_runbook(
-    run_dir: Path, runbook: Runbook, *, stamp: dt.datetime, gate: Gate | None = None
+    run_dir: Path,
+    runbook: Runbook,
+    *,
+    stamp: dt.datetime,
+    gate: Gate | None = None,
+    about: Any = None,
 ) -> list[Path]:
     """``runbook.xlsx`` and, when a step has a date, ``runbook.ics``; the files written.
     With ``gate``, the workbook's first sheet is the verdict before step 1 (the copy that
@@ -864,21 +869,27 @@ def write_runbook(
                 None,
             )
         ]
-    written = [
-        write_workbook(
-            run_dir / "runbook.xlsx",
-            [
-                *first,
-                (w["sheet"], HEADERS[lang], rows(runbook), None),
-                (
-                    w["owners"],
-                    (w["role"], w["name"]),
-                    [[who[o.role], o.name] for o in runbook.owners],
-                    None,
-                ),
-            ],
-        )
+    sheets = [
+        *first,
+        (w["sheet"], HEADERS[lang], rows(runbook), None),
+        (
+            w["owners"],
+            (w["role"], w["name"]),
+            [[who[o.role], o.name] for o in runbook.owners],
+            None,
+        ),
     ]
+    labels: dict[str, Any] = {}
+    if about is not None:  # whose runbook, for which environment and run (``about``: the
+        # run's WorkbookLabel): its properties and each printed page's header
+        from ..deliverables.workbook_about import labelled, page_setup
+
+        printed = page_setup(about)
+        labels = {
+            "page_setup": {sheet[0]: printed for sheet in sheets},
+            "stamp": lambda data: labelled(data, about),
+        }
+    written = [write_workbook(run_dir / "runbook.xlsx", sheets, **labels)]
     if runbook.dated:
         data = calendar(
             events(runbook),

@@ -35,7 +35,7 @@ from .display import (
     url,
     with_urls,
 )
-from .i18n import local_time, seconds, status_word, t
+from .i18n import count, local_time, seconds, status_word, t
 from .pages import Markup, fragment, text_table
 
 if TYPE_CHECKING:
@@ -627,6 +627,7 @@ def _overview_pages(ctx: Overview, lang: str) -> Markup:
             label += (
                 f" ({t(lang, 'compare_link_' + comparison['note'], run=comparison.get('run', ''))})"
             )
+        label += comparison_outcome(comparison, lang)
         links.append((comparison["href"], label))
     return fragment(
         "section",
@@ -634,6 +635,19 @@ def _overview_pages(ctx: Overview, lang: str) -> Markup:
         [fragment("list", [fragment("link", h, x) for h, x in links])],
         "consultant",
     )
+
+
+def comparison_outcome(comparison: Mapping[str, str], lang: str) -> str:
+    """ ": 2 fejl, 1 advarsel" (or ": ingen fejl eller advarsler") for a comparison whose
+    findings were read, "" otherwise."""
+    if "errors" not in comparison:
+        return ""
+    errors, warnings = int(comparison["errors"]), int(comparison.get("warnings", "0"))
+    if not errors and not warnings:
+        return ": " + t(lang, "compare_outcome_clean")
+    said = [count(lang, errors, "error")] if errors else []
+    said += [count(lang, warnings, "warning")] if warnings else []
+    return ": " + ", ".join(said)
 
 
 def _overview_findings(ctx: Overview, lang: str) -> Markup:
@@ -766,7 +780,7 @@ def _overview_decisions(ctx: Overview, lang: str) -> Markup:
     if log is None or not log.decisions:
         return Markup("")
     names = ctx.contact_point_names
-    mailboxes = _decided_mailbox_names(ctx.mapping, {d.mailbox_id for d in log.decisions})
+    mailboxes = _decided_mailboxes(ctx.mapping, {d.mailbox_id for d in log.decisions})
     rows = [_decision_row(d, names, mailboxes, lang) for d in log.decisions]
     parts = [
         fragment(
@@ -790,19 +804,19 @@ def _overview_decisions(ctx: Overview, lang: str) -> Markup:
 
 
 DECISION_HEADERS = (
-    "mailbox_id", "mailbox_name", "decision_header", "contact_point", "decided_by", "decided_at",
+    "mailbox_id", "mailbox_name", "responsible_unit", "decision_header", "contact_point", "decided_by", "decided_at",
     "note",
 )  # fmt: skip
 
 
 def _decision_row(
-    d: Any, names: Mapping[str, str], mailboxes: dict[str, str], lang: str
+    d: Any, names: Mapping[str, str], mailboxes: dict[str, tuple[str, str]], lang: str
 ) -> tuple[str, ...]:
-    """One decision as the overview lists it: the mailbox, its name, the decision, the
+    """One decision as the overview lists it: the mailbox, its name and unit, the decision, the
     contact point by name, who, when and the note."""
     return (
         d.key,
-        mailboxes.get(d.mailbox_id, ""),
+        *mailboxes.get(d.mailbox_id, ("", "")),
         t(lang, f"decision_{d.decision}"),
         names.get(d.guid, d.guid) if d.guid else "-",
         d.decided_by,
@@ -812,7 +826,7 @@ def _decision_row(
 
 
 def _replaced_decisions(
-    log: Any, names: Mapping[str, str], mailboxes: dict[str, str], lang: str
+    log: Any, names: Mapping[str, str], mailboxes: dict[str, tuple[str, str]], lang: str
 ) -> list[Markup]:
     """The earlier decisions another person replaced, each beside who made the one that
     counts now (a consultant who took over in week two replaced a colleague's decision, and
@@ -836,13 +850,19 @@ def _replaced_decisions(
     ]
 
 
-def _decided_mailbox_names(mapping: Any, ids: set[str]) -> dict[str, str]:
-    """The export's name of each decided mailbox, by ID (a customer's week-two read: the
-    decisions named mailboxes by ID only), from the run's mapping; none without one."""
+def _decided_mailboxes(mapping: Any, ids: set[str]) -> dict[str, tuple[str, str]]:
+    """The export's name and responsible unit of each decided mailbox, by ID (a customer's
+    week-two read: the decisions named mailboxes by ID only; a cold read could not see that
+    a decision sent a unit's mailbox to another unit's contact point), from the run's
+    mapping; none without one."""
     if mapping is None or not ids or "mailbox_name" not in getattr(mapping, "columns", ()):
         return {}
     rows = mapping[mapping["mailbox_id"].isin(ids)]
-    return {str(m): str(n) for m, n in zip(rows["mailbox_id"], rows["mailbox_name"], strict=True)}
+    units = rows["responsible_unit"] if "responsible_unit" in rows.columns else [""] * len(rows)
+    return {
+        str(m): (str(n), "" if u is None else str(u))
+        for m, n, u in zip(rows["mailbox_id"], rows["mailbox_name"], units, strict=True)
+    }
 
 
 def _overview_audit(ctx: Overview, lang: str) -> Markup:
@@ -898,6 +918,10 @@ def _overview_signatures(ctx: Overview, lang: str) -> Markup:
         declaration = declaration + fragment(
             "para", [t(lang, "signature_not_go_live", status=ready.words(lang))]
         )
+    if ctx.mapping is not None and len(ctx.mapping):
+        # where the signer finds each unit's contact points (a proofreader's look: the summary
+        # follows the boxes, and a signer had signed before reaching it)
+        declaration = declaration + fragment("para", [t(lang, "unit_summary_pointer")])
     if ctx.seal:  # the consultancy's electronic seal over the same folder (§12.5)
         declaration = declaration + fragment("para", seal_words(ctx.seal, lang))
     elif anchor:
@@ -1207,7 +1231,9 @@ def render_dispatcher(
             )
         parts += dispatcher_fields(config, lang, contact_point_names or {})
     return page(
-        t(lang, "dispatcher_page"),
+        # the environment in the tab's title too (a WorkZone administrator's look: test's and
+        # production's pages, open side by side, were told apart by one word of the heading)
+        f"{t(lang, 'dispatcher_page')} – {environment}",
         Markup("").join(parts),
         language=lang,
         banners=banners,

@@ -417,6 +417,10 @@ def verify(
     problems += _chain_problems(records)
     final = str(records[-1].get("hash", "")) if records else ""
     manifest, manifest_problem = read_manifest(path.parent)
+    if problems[:1] == [TRAIL_REMOVED] and not _kit_removed(path, manifest):
+        # the placeholder's words in a trail the manifest does not pin: put there by hand
+        # (an attacker's look: compare called a tampered trail the kit's own leak)
+        problems[0] = CHANGED_LINE.format(number=1)
     finished = bool(records) and records[-1].get("event") == FINISHED
     sealed = [(i, r) for i, r in enumerate(records) if r.get("event") == SEALED]
     # the kit's own word that the run did not finish: its marker, and a trail that ends so
@@ -479,6 +483,19 @@ TRAIL_REMOVED = (
 )
 
 
+CHANGED_LINE = "record {number}: not a JSON record (the line was changed)"
+
+
+def _kit_removed(path: Path, manifest: dict[str, Any] | None) -> bool:
+    """Whether the trail at ``path`` is the one the manifest pins: the kit wrote its
+    placeholder and the records after it, and nobody changed the file since."""
+    listed = manifest_files(manifest).get(path.name)
+    try:
+        return listed == hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return False
+
+
 def _read_records(path: Path) -> tuple[list[dict[str, Any]] | None, list[str]]:
     """The trail's records up to the first line that is not one (named), or None when the
     file cannot be read at all."""
@@ -508,7 +525,7 @@ def _read_records(path: Path) -> tuple[list[dict[str, Any]] | None, list[str]]:
                 # the kit's own placeholder (a CI maintainer read "the line was changed" as
                 # tampering, and compare refused the next week's run for it)
                 return records, [TRAIL_REMOVED]
-            return records, [f"record {number}: not a JSON record (the line was changed)"]
+            return records, [CHANGED_LINE.format(number=number)]
         records.append(rec)
     return records, []
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..deliverables.dispatcher import DispatcherConfig
-from ..deliverables.workbook_about import MappingAbout
+from ..deliverables.workbook_about import WorkbookLabel
 from ..findings import Finding
 from ..guids import canonical_guid
 from ..settings import Environment, Settings
@@ -54,7 +54,7 @@ class RunCore:
         self._steps_lock = threading.RLock()
         self.anchor = ""
         self.kernels = kernels or Kernels()
-        self.mapping = MappingFiles(self.run_dir, self.sheet_findings, self.mapping_about())
+        self.mapping = MappingFiles(self.run_dir, self.sheet_findings, self.workbook_label())
         self._acceptance: AcceptanceView | None | object = _UNREAD
         self._ngdp_acceptance: AcceptanceView | None | object = _UNREAD
 
@@ -123,16 +123,16 @@ class RunCore:
             if f.code.startswith(MAPPING_FINDING_PREFIXES)
         ]
 
-    def mapping_about(
+    def workbook_label(
         self, checklist: Any = None, findings: list[Finding] | None = None
-    ) -> MappingAbout:
+    ) -> WorkbookLabel:
         """What ``mailbox-mapping.xlsx`` says of itself: the organisation, environment, run
         and kit; with the run's ``checklist`` (:class:`~ngdpkit.deliverables.checklist.Checklist`)
         the readiness the overview states and ``findings``' errors and warnings."""
         from .. import __version__
         from ..findings import counts
 
-        about = MappingAbout(
+        about = WorkbookLabel(
             organisation=self.settings.organisation.name,
             cvr=self.settings.organisation.cvr,
             environment=self.env.name,

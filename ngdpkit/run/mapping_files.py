@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ..deliverables import outputs as _outputs
-from ..deliverables.workbook_about import MappingAbout
+from ..deliverables.workbook_about import WorkbookLabel
 from ..inputs.workbooks import TableCache
 from ..steps.records import ContactPointsRecord, handover_paths, read_step
 
@@ -43,7 +43,7 @@ def write_mapping_outputs(
     *,
     parts: tuple[str, ...] = ("csv", "xlsx"),
     frame: Any = None,
-    about: MappingAbout | None = None,
+    about: WorkbookLabel | None = None,
 ) -> dict[str, Any]:
     """``mailbox-mapping.csv`` and/or ``.xlsx`` (``parts``) from step 02's table (``frame``,
     or read from the step's file). When it wrote the CSV: its SHA-256 (``csv_sha256``) and
@@ -98,7 +98,7 @@ class MappingFiles:
         self,
         run_dir: Path,
         sheet_findings: Callable[[list[Any]], list[dict[str, Any]]],
-        about: MappingAbout | None = None,
+        about: WorkbookLabel | None = None,
     ):
         self.run_dir = run_dir
         self.sheet_findings = sheet_findings
@@ -182,7 +182,7 @@ class MappingFiles:
         if final is not None:
             self.start(final, findings())
 
-    def finish(self, findings: list[dict[str, Any]], about: MappingAbout | None = None) -> None:
+    def finish(self, findings: list[dict[str, Any]], about: WorkbookLabel | None = None) -> None:
         """Both files written and current: what a writer could not do, or a workbook whose
         findings sheet is no longer the run's, is written now (from the step's file). With
         ``about`` (the readiness known now) the workbook says it: written with it, or a

@@ -76,6 +76,14 @@ class PreviousRun:
         return previous, view
 
 
+# the run's workbooks labelled after the mapping workbook, each by its name in the run's
+# language (the checklist's is also its sheet's)
+LABELLED = {
+    "checklist.xlsx": {"da": "Tjekliste", "en": "Checklist"},
+    "runbook.xlsx": {"da": "Drejebog", "en": "Runbook"},
+}
+
+
 class Outputs:
     """The outputs phase: the run's files after its notebooks, in the contract's order."""
 
@@ -110,7 +118,7 @@ class Outputs:
         )
         if run.record(ContactPointsRecord).mapping is not None:
             # current, its hash known, first
-            about = run.mapping_about(self.checklist_result, findings)
+            about = run.workbook_label(self.checklist_result, findings)
             timed("mailbox mapping", lambda: run.mapping.finish(run.mapping_findings(), about))
         ctx = run.output_context(mapping_files=run.mapping_paths)
         for name, module in STEP_MODULES.items():
@@ -170,6 +178,24 @@ class Outputs:
         if self.runbook is not None:
             self.write_runbook()
 
+    def relabel(self, findings: list[Finding]) -> None:
+        """Each workbook's label (:mod:`ngdpkit.deliverables.workbook_about`) says the
+        errors and warnings as ``findings`` count them, its sheets as they are; a workbook
+        the scan replaced by its placeholder stays one."""
+        import zipfile
+
+        from ..deliverables.outputs import atomic_write
+        from ..deliverables.workbook_about import labelled
+
+        self.stamp_mapping(findings)
+        lang = "da" if self.run.settings.language == "da" else "en"
+        for name, words in LABELLED.items():
+            what = words[lang]
+            book = self.run.run_dir / name
+            if self.checklist_result is not None and book.is_file() and zipfile.is_zipfile(book):
+                about = self.run.workbook_label(self.checklist_result, findings).of(what)
+                atomic_write(book, labelled(book.read_bytes(), about))
+
     def stamp_mapping(self, findings: list[Finding]) -> None:
         """``mailbox-mapping.xlsx`` says the readiness as it is now (its sheets unchanged)."""
         import zipfile
@@ -179,7 +205,7 @@ class Outputs:
         book = self.run.run_dir / "mailbox-mapping.xlsx"
         # a workbook the scan replaced by its placeholder (it held a secret) stays one
         if book.is_file() and zipfile.is_zipfile(book):
-            stamp_mapping_workbook(book, self.run.mapping_about(self.checklist_result, findings))
+            stamp_mapping_workbook(book, self.run.workbook_label(self.checklist_result, findings))
 
     def write_runbook(self) -> list[Path]:
         """``runbook.xlsx`` and (when ``[golive]`` dates a step) ``runbook.ics``: the go-live
@@ -196,23 +222,43 @@ class Outputs:
             if self.checklist_result is not None
             else None
         )
-        return write_runbook(run.run_dir, self.runbook, stamp=dt.datetime.now(dt.UTC), gate=gate)
+        runbook_word = LABELLED["runbook.xlsx"]["da" if run.settings.language == "da" else "en"]
+        return write_runbook(
+            run.run_dir,
+            self.runbook,
+            stamp=dt.datetime.now(dt.UTC),
+            gate=gate,
+            about=self.about(runbook_word) if self.checklist_result is not None else None,
+        )
 
     def write_checklist(self) -> list[Path]:
         """``checklist.json`` and ``checklist.xlsx`` from the checklist derived last."""
         from ..deliverables.checklist import HEADERS
         from ..deliverables.outputs import write_json, write_workbook
+        from ..deliverables.workbook_about import labelled, page_setup
 
         lang = self.run.settings.language
         d = self.run.run_dir
         self.checklist_rows = self.checklist_result.table_rows(lang)
-        sheet = "Tjekliste" if lang == "da" else "Checklist"
+        sheet = LABELLED["checklist.xlsx"]["da" if lang == "da" else "en"]
+        # whose checklist, for which environment and run: in its properties and printed
+        # header, as the mapping workbook says it (a WorkZone administrator's look)
+        about = self.about(sheet)
         return [
             write_json(d / "checklist.json", self.checklist_result.to_json()),
             write_workbook(
-                d / "checklist.xlsx", [(sheet, HEADERS[lang], self.checklist_rows, None)]
+                d / "checklist.xlsx",
+                [(sheet, HEADERS[lang], self.checklist_rows, None)],
+                page_setup={sheet: page_setup(about)},
+                stamp=lambda data: labelled(data, about),
             ),
         ]
+
+    def about(self, what: str) -> Any:
+        """The run's label (:class:`~ngdpkit.deliverables.workbook_about.WorkbookLabel`) for
+        its workbook called ``what``, with the readiness as the overview states it."""
+        run = self.run
+        return run.workbook_label(self.checklist_result, run.all_findings()).of(what)
 
     def read_confirmations(self) -> None:
         """``confirmations.jsonl`` beside the settings file: an input of every run (recorded

@@ -412,9 +412,18 @@ def comparison_link(out: Path, run_dir: Path) -> dict[str, str] | None:
         return None
     link = {"href": f"../../../compare/{found.path.name}/signoff/index.html", "note": ""}
     try:
-        runs = read_json_file(found.path / "compare.json").get("runs")
+        data = read_json_file(found.path / "compare.json")
+        runs = data.get("runs")
     except (ValueError, AttributeError):
-        runs = None
+        data, runs = {}, None
+    # what it found, said beside the link (a customer's cold read: two errors of the
+    # comparison stood behind a link that said nothing of them)
+    findings = data.get("findings") if isinstance(data, dict) else None
+    if isinstance(findings, list):
+        severities = [f.get("severity") for f in findings if isinstance(f, dict)]
+        link.update(
+            errors=str(severities.count("error")), warnings=str(severities.count("warning"))
+        )
     mine = runs.get(run_dir.parent.name) if isinstance(runs, dict) else None
     compared = mine.get("run") if isinstance(mine, dict) else None
     if not isinstance(runs, dict):

@@ -197,12 +197,15 @@ class Decided(tuple[Decision, ...]):
             t(
                 lang,
                 "decided_replaces",
-                mailbox=d.key,
+                mailbox=t(lang, "decided_mailbox", mid=d.mailbox_id)
+                if not d.subject_id
+                else t(lang, "decided_subject", mid=d.mailbox_id, subject=d.subject_id),
                 who=d.decided_by,
                 when=local_time(d.decided_at, lang),
             )
             + " "
             + decision_words(lang, d)
+            + "."
             for d in self.replaced
         ]
 

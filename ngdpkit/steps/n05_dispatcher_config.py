@@ -51,12 +51,14 @@ def show_dispatcher(step: Step, config: DispatcherConfig | None) -> display.HTML
 
     points = step.previous(ContactPointsRecord).contact_points or ()
     names = {p.id: p.name for p in points}
-    pairs: list[tuple[str, Any]] = [
-        (name, f"{value} ({default_contact_point_words(str(value), names, lang)})")
-        if name == "ContactPointGuid" and value
-        else (name, value)
-        for name, value in config.parameters.pairs()
-    ]
+    pairs: list[tuple[str, Any]] = []
+    for name, value in config.parameters.pairs():
+        pairs.append((name, value))
+        if name == "ContactPointGuid" and value:
+            # its own row, so that the GUID is copied alone (an attacker's look: the name in
+            # the same cell came along with the value)
+            said = default_contact_point_words(str(value), names, lang)
+            pairs.append((t(lang, "contact_point"), said))
     pairs.append(
         (
             t(lang, "status"),  # the values', not the migration's, as on the overview
