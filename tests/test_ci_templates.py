@@ -329,7 +329,11 @@ def test_gitlab_installs_nothing_from_an_index_where_a_secret_is() -> None:
         read_at = body.index('cat -- "${!password_file}"')
         installs = [m.end() for m in re.finditer(r"pip install|apt-get install", body)]
         assert installs and max(installs) < read_at, job.name
-        assert body.count("cat -- ") == 2 and "base64 --decode < " in body[read_at:]
+        # the password, the header and (with [signing]) the seal's password, each after every
+        # install
+        reads = [m.start() for m in re.finditer("cat -- ", body)]
+        assert len(reads) == 3 and min(reads) > max(installs), job.name
+        assert "base64 --decode < " in body[read_at:]
         # a variable of type File is named in the job, never expanded into another variable
         assert not any("$" in v for k, v in job.env.items() if k.endswith("_VAR")), job.env
         assert job.env["P12_FILE_VAR"].endswith("_P12_BASE64_FILE")
@@ -459,7 +463,10 @@ def test_the_previous_run_is_restored(system: str) -> None:
             assert "/jobs/artifacts/$CI_COMMIT_REF_NAME/download" in body
             assert '"job=$CI_JOB_NAME"' in body
             assert body.index("jobs/artifacts") < body.index("ngdpkit run")
-            assert job.raw["artifacts"]["paths"] == ["runs/"]
+            # runs-dropped/: a dropped run, to read; the restore takes runs/<env> only
+            assert job.raw["artifacts"]["paths"] == ["runs/", "runs-dropped/"]
+            assert 'mv -- "previous-runs/runs/$ENV_NAME" "runs/$ENV_NAME"' in body
+            assert "runs-dropped" not in body.split("ngdpkit run")[0]
             assert job.raw["artifacts"]["when"] == "always"
             assert job.raw["allow_failure"] == {"exit_codes": [1]}  # its pipeline still succeeds
             assert "trap 'exit 2' ERR" in body  # and only the kit's findings are exit 1
@@ -591,11 +598,28 @@ SHIM = r"""#!/usr/bin/env bash
     if [ -n "${!v:-}" ]; then printf 'header %s %s\n' "$v" "$(printf '%s' "${!v}" | sha256sum | cut -c1-16)"; fi
   done
 } >> "$SHIM_LOG"
+# [signing]'s seal where SHIM_SEAL says the settings put it: its mode and a digest of its bytes;
+# the names of the seal's variables; a digest of its password under SHIM_SEAL_VAR
+if [ -n "${SHIM_SEAL:-}" ]; then
+  {
+    if [ -f "$SHIM_SEAL" ]; then
+      printf 'seal %s %s %s\n' "$SHIM_SEAL" "$(stat -c %a "$SHIM_SEAL")" "$(sha256sum < "$SHIM_SEAL" | cut -c1-16)"
+    else
+      printf 'seal %s none\n' "$SHIM_SEAL"
+    fi
+    printf 'sealnames %s\n' "$(env | cut -d= -f1 | grep -E 'SEAL' | sort | tr '\n' ' ')"
+    v=${SHIM_SEAL_VAR:-}
+    if [ -n "$v" ] && [ -n "${!v:-}" ]; then printf 'sealpass %s %s\n' "$v" "$(printf '%s' "${!v}" | sha256sum | cut -c1-16)"; fi
+  } >> "$SHIM_LOG"
+fi
 case "${SHIM_MODE:-real}" in
   term) kill -TERM "$PPID"; sleep 1; exit 143 ;;
   interrupt) trap 'printf "marked\n" >> "$SHIM_LOG"; exit 130' TERM
              kill -TERM "$PPID"; sleep 5 & wait $!; exit 0 ;;
   fake) printf '{"status": "%s"}\n' "${SHIM_STATUS:-ok}"; exit "${SHIM_CODE:-0}" ;;
+  findings) env=""; prev=""; for a in "$@"; do [ "$prev" = "--env" ] && env=$a; prev=$a; done
+            mkdir -p "runs/$env/$SHIM_RUN" && printf '%s\n' "$SHIM_FINDINGS" > "runs/$env/$SHIM_RUN/findings.json"
+            printf '%s\n' "$SHIM_RUN" > "runs/$env/LATEST"; exit "${SHIM_CODE:-0}" ;;
   copy) env=""; prev=""; for a in "$@"; do [ "$prev" = "--env" ] && env=$a; prev=$a; done
         mkdir -p "runs/$env" && cp -r "$SHIM_RUNS/$env/." "runs/$env/"; exit 0 ;;
   *) exec "$REAL_NGDPKIT" "$@" ;;
@@ -766,7 +790,12 @@ def scoped_secrets(p: Pipeline, scope: str | None) -> dict[str, str]:
     (Azure), set up as each template's header says: test's values for test, production's for
     production, and production's again (and nothing else) for production-watch."""
     kit = {"test": "TEST", "production": "PRODUCTION", WATCH_SCOPE: "PRODUCTION"}.get(scope or "")
-    return {k: v for k, v in p.secrets.items() if kit and k.startswith(f"NGDPKIT_{kit}_")}
+    seal = scope in ENVIRONMENTS  # [signing]'s seal: the consultancy's, in test and production
+    return {
+        k: v
+        for k, v in p.secrets.items()
+        if kit and k.startswith(f"NGDPKIT_{kit}_") or seal and k.startswith("NGDPKIT_SEAL_")
+    }
 
 
 def gitlab_variables(p: Pipeline, scope: str | None) -> dict[str, str]:
@@ -1711,6 +1740,18 @@ def _run_dirs(root: Path) -> set[str]:
     }
 
 
+def _kept_run_dirs(root: Path) -> set[str]:
+    """The run folders under ``root`` that a later pipeline could take as its previous run:
+    none under runs-dropped/ or a dropped run's artifact."""
+    return {
+        d.name
+        for d in root.rglob("*")
+        if d.is_dir()
+        and re.fullmatch(r"\d{8}T\d{6}Z-[0-9a-f]{6}", d.name)
+        and not any("dropped" in part for part in d.relative_to(root).parts)
+    }
+
+
 # Each template's check once, with one of the two codes (the check is one step whatever the
 # kit's exit code, 1 for a wrong password or 0 for the warning): a run of the kit each.
 @pytest.mark.parametrize(
@@ -1756,7 +1797,9 @@ def test_a_run_that_finds_its_own_secrets_wrong_fails_and_is_not_kept(
     assert len(said) == 1 and "NGDPKIT_TEST_CERT_PASSWORD" in said[0], p.job_log()[-2000:]
     assert "the run is not kept (exit 2)" in said[0]
     assert (ws / "runs" / "test" / "LATEST").read_text().strip() == next(iter(first))
-    assert _run_dirs(ws / "runs") == first and _run_dirs(p.store) == first
+    assert _run_dirs(ws / "runs") == first and _kept_run_dirs(p.store) == first
+    (dropped,) = _run_dirs(ws / "runs-dropped") - first  # moved aside, to read
+    assert f"runs-dropped/test/{dropped}" in said[0]
     for latest in p.store.rglob("LATEST"):
         assert latest.read_text().strip() == next(iter(first))
     assert leftovers(ws, p) == []
@@ -1843,3 +1886,401 @@ def test_the_readme_says_how_the_ci_secrets_are_guarded_and_the_kit_fetched() ->
     ):
         assert needed in text, needed
     assert "Branch control" in header_of("azure")
+
+
+# ---------------------------------------------------------------------------------------------
+# [signing]: the consultancy's seal in CI (a CI maintainer's cold pass, session 32: the templates
+# had no slot for seal.p12 or its password, so a run with [signing] stopped with exit 2,
+# "signing.certificate: file not found", and no sealed folder or signed PDF came out of CI)
+
+SEAL_BYTES = b"0\x82\x0a\x1b not a real seal, the fake kit only looks at it"
+SEAL_PASSWORD = "seal password \u00e6\u00f8 $HOME 42"  # a space, non-ASCII and a $
+SEAL_PATH = "migration/keys/seal.p12"  # where [signing] certificate = "keys/seal.p12" puts it
+
+
+def with_signing(ws: Path, password_env: str | None = "NGDPKIT_SEAL_PASSWORD") -> None:
+    """The workspace's settings with a [signing] table naming keys/seal.p12 (a folder that is
+    not certs/, so the path can only come from the settings)."""
+    settings = ws / "migration" / "migration.toml"
+    lines = ["", "[signing]", 'certificate = "keys/seal.p12"']
+    if password_env:
+        lines.append(f'certificate_password_env = "{password_env}"')
+    settings.write_text(settings.read_text(encoding="utf-8") + "\n".join(lines) + "\n")
+
+
+def seal_secrets(secrets: dict[str, str]) -> dict[str, str]:
+    return {
+        **secrets,
+        "NGDPKIT_SEAL_P12_BASE64": base64.b64encode(SEAL_BYTES).decode(),
+        "NGDPKIT_SEAL_PASSWORD": SEAL_PASSWORD,
+    }
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+@pytest.mark.parametrize("system", SYSTEMS)
+@pytest.mark.parametrize(
+    ("what", "env", "password_env"),
+    [
+        ("run", "test", "NGDPKIT_SEAL_PASSWORD"),
+        ("run", "production", "NGDPKIT_KONSULENT_SEAL_PASSWORD"),  # the settings' own name
+        ("watch", "production", "NGDPKIT_SEAL_PASSWORD"),
+        ("run", "test", None),  # no [signing]: nothing of the seal reaches the kit
+    ],
+)
+def test_the_seal_is_written_where_signing_says_and_removed_after(
+    system: str,
+    what: str,
+    env: str,
+    password_env: str | None,
+    tmp_path: Path,
+    ci_sample: tuple[Path, dict[str, str]],
+) -> None:
+    """With [signing] the run jobs of both environments decode the consultancy's seal to the
+    path the settings name, 0600, before the kit, hand its password on under the settings'
+    name, and remove it after the job (the seal's base64 never reaches the kit). Watch never
+    seals: it gets an empty stand-in, because the settings refuse a missing file. Without
+    [signing] neither the file nor the password is handed on. Nothing of it is printed."""
+    sample, secrets = ci_sample
+    store = seal_secrets(secrets)
+    p = Pipeline(system, tmp_path, store)
+    ws = p.workspace(sample)
+    if password_env or what == "watch":
+        with_signing(ws, password_env)
+    shown_as = password_env or "NGDPKIT_SEAL_PASSWORD"
+    job = job_named(system, what, env)
+    codes = emulate(
+        p, job, ws, SHIM_MODE="fake", SHIM_CODE="0", SHIM_SEAL=SEAL_PATH, SHIM_SEAL_VAR=shown_as
+    )
+    assert all(c == 0 for c in codes), (codes, p.job_log()[-2000:])
+    assert saw_private_p12(p, env)
+    (seal,) = shim_lines(p, "seal ")
+    (names,) = shim_lines(p, "sealnames ")
+    assert "P12_BASE64" not in names, names  # decoded, then not handed on
+    if what == "run" and password_env:
+        assert seal == f"seal {SEAL_PATH} 600 {_digest(SEAL_BYTES)}", seal
+        assert shim_lines(p, "sealpass ") == [
+            f"sealpass {password_env} {_digest(SEAL_PASSWORD.encode())}"
+        ]
+        if password_env != "NGDPKIT_SEAL_PASSWORD":  # handed on once, under the settings' name
+            assert not re.search(r"\bNGDPKIT_SEAL_PASSWORD\b", names), names
+    elif what == "watch":
+        assert seal == f"seal {SEAL_PATH} 600 {_digest(b'')}", seal  # the empty stand-in
+        assert shim_lines(p, "sealpass ") == [], "watch is not handed the seal's password"
+    else:
+        assert seal == f"seal {SEAL_PATH} none", seal
+        assert shim_lines(p, "sealpass ") == []
+    assert not (ws / SEAL_PATH).exists(), "the seal outlived its job"
+    assert list(ws.rglob(".ngdpkit-seal.*")) == [] and leftovers(ws, p) == []
+    if system == "gitlab":
+        assert list((p.root / "gitlab-variable-files").iterdir()) == []
+    log = p.job_log()
+    for name, value in store.items():
+        assert value not in log and value.removeprefix("Basic ") not in log, name
+
+
+@pytest.mark.parametrize("system", SYSTEMS)
+@pytest.mark.parametrize("spoil", ["p12 missing", "password missing", "password blank", "p12"])
+def test_a_missing_or_broken_seal_secret_stops_before_the_kit_and_names_it(
+    system: str, spoil: str, tmp_path: Path, ci_sample: tuple[Path, dict[str, str]]
+) -> None:
+    """With [signing], a seal secret that is missing, blank or not base64 stops the run job
+    before the kit with exit 2 and one line naming the variable as it is stored (never its
+    value); the environment's .p12 and any of the seal are removed."""
+    sample, secrets = ci_sample
+    store = seal_secrets(secrets)
+    name = "NGDPKIT_SEAL_PASSWORD" if "password" in spoil else "NGDPKIT_SEAL_P12_BASE64"
+    if "missing" in spoil:
+        del store[name]
+    else:
+        store[name] = "not base64 (at all)!" if spoil == "p12" else " \t "
+    p = Pipeline(system, tmp_path, store)
+    ws = p.workspace(sample)
+    with_signing(ws)
+    job = job_named(system, "run", "test")
+    codes = emulate(p, job, ws, SHIM_MODE="fake", SHIM_CODE="0", SHIM_SEAL=SEAL_PATH)
+    assert 2 in codes and shim_lines(p, "argv") == [], (codes, p.job_log()[-1500:])
+    stored = name + "_FILE" if system == "gitlab" else name
+    said = [line for line in p.job_log().splitlines() if stored in line]
+    assert len(said) == 1, p.job_log()[-1500:]
+    assert not (ws / SEAL_PATH).exists() and list(ws.rglob(".ngdpkit-seal.*")) == []
+    assert leftovers(ws, p) == []
+    log = p.job_log()
+    for key, value in store.items():
+        if value.strip():
+            assert value not in log and value.removeprefix("Basic ") not in log, key
+
+
+def signing_of_settings(system: str) -> str:
+    """The template's own reader of [signing] (its top-level SIGNING_OF_SETTINGS)."""
+    data = load(system)
+    if system == "azure":
+        return next(v["value"] for v in data["variables"] if v.get("name") == "SIGNING_OF_SETTINGS")
+    return str(data["env" if system == "github" else "variables"]["SIGNING_OF_SETTINGS"])
+
+
+@pytest.mark.parametrize("certificate", ["seal.p12", "keys/seal.p12", "keys\\\\seal.p12"])
+def test_the_templates_find_the_seal_where_the_kit_does(
+    certificate: str, tmp_path: Path, ci_sample: tuple[Path, dict[str, str]]
+) -> None:
+    """Each template reads [signing] with the job's python3 and tomllib (no kit call: the kit
+    refuses settings whose seal file is missing): the path it decodes to is the one the kit
+    loads (relative to the settings file, a Windows backslash read as /, a BOM allowed), and
+    the password's variable is the settings' own. (``../outside/seal.p12``, accepted here
+    before, is now refused: see test_a_seal_path_that_could_take_another_file_is_refused.)"""
+    from ngdpkit.settings import load_settings
+
+    sample, _ = ci_sample
+    folder = tmp_path / "migration"
+    shutil.copytree(sample, folder, ignore=shutil.ignore_patterns("runs"))
+    settings = folder / "migration.toml"
+    table = (
+        f'\n[signing]\ncertificate = "{certificate}"\n'
+        'certificate_password_env = "NGDPKIT_SEAL_PW"\n'
+    )
+    settings.write_bytes(b"\xef\xbb\xbf" + settings.read_bytes() + table.encode())
+    said = set()
+    for system in SYSTEMS:
+        r = subprocess.run(
+            [sys.executable, "-c", signing_of_settings(system), "migration/migration.toml"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        said.add(tuple(r.stdout.splitlines()))
+    ((path, variable),) = said
+    seal = tmp_path / path
+    seal.parent.mkdir(parents=True, exist_ok=True)
+    seal.write_bytes(b"seal")
+    signing = load_settings(settings).signing
+    assert signing is not None and signing.certificate.resolve() == seal.resolve()
+    assert variable == signing.certificate_password_env == "NGDPKIT_SEAL_PW"
+
+
+def _sign(ws: Path, certificate: str, password_env: str | None = "NGDPKIT_SEAL_PASSWORD") -> None:
+    settings = ws / "migration" / "migration.toml"
+    table = f"\n[signing]\ncertificate = {certificate!r}\n".replace("'", '"')
+    if password_env:
+        table += f'certificate_password_env = "{password_env}"\n'
+    settings.write_text(settings.read_text(encoding="utf-8") + table, encoding="utf-8")
+
+
+def _refused_before_anything(p: Pipeline, ws: Path, codes: list[int], setting: str) -> None:
+    """Exit 2 before the kit, one line naming ``setting``, nothing of the secrets left, and
+    the clean-up ran through (GitLab's variable files removed)."""
+    assert 2 in codes and shim_lines(p, "argv") == [], (codes, p.job_log()[-1500:])
+    said = [line for line in p.job_log().splitlines() if setting in line]
+    assert len(said) == 1 and "exit 2" in said[0], p.job_log()[-1500:]
+    assert list(p.root.rglob(".ngdpkit-seal.*")) == [] and leftovers(ws, p) == []
+    assert not (ws / ".ngdpkit-seal-made").exists()
+    if p.system == "gitlab":
+        assert list((p.root / "gitlab-variable-files").iterdir()) == []
+    log = p.job_log()
+    for name, value in p.secrets.items():
+        assert value not in log and value.removeprefix("Basic ") not in log, name
+
+
+SEAL_REFUSALS = [
+    ("outside", "run"),
+    ("outside", "watch"),
+    ("absolute", "watch"),
+    ("symlink", "run"),
+    ("directory", "run"),
+    ("directory", "watch"),
+    ("env certificate", "run"),
+    ("stand-in", "watch"),
+    ("tracked", "run"),
+    ("tracked", "watch"),
+    ("no checkout", "run"),  # git cannot say whether the file is an input: refused
+]
+
+
+@pytest.mark.parametrize("system", SYSTEMS)
+@pytest.mark.parametrize(("case", "what"), SEAL_REFUSALS)
+def test_a_seal_path_that_could_take_another_file_is_refused(
+    system: str, case: str, what: str, tmp_path: Path, ci_sample: tuple[Path, dict[str, str]]
+) -> None:
+    """A security review: [signing] certificate is a path from the committed settings, and the
+    jobs decoded the seal to it and removed it after, so "../../x" (or an absolute path, or a
+    committed symbolic link) overwrote and deleted a file outside the checkout, "certs/test.p12"
+    replaced the environment's .p12, an input git tracks was overwritten and then deleted, and
+    watch deleted a file it had not made. SIGNING_OF_SETTINGS refuses each, the job stops with
+    exit 2 and one line naming signing.certificate before anything is written, and the file
+    it names is untouched."""
+    sample, secrets = ci_sample
+    p = Pipeline(system, tmp_path, seal_secrets(secrets))
+    ws = p.workspace(sample)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    target = victim
+    if case == "outside":
+        _sign(ws, "../../victim.txt")
+    elif case == "absolute":
+        _sign(ws, str(victim))
+    elif case == "symlink":
+        outside = tmp_path / "outside"
+        outside.mkdir()
+        (ws / "migration" / "keys").symlink_to(outside)  # a committed symbolic link
+        target = outside / "seal.p12"
+        target.write_text("precious\n")
+        _sign(ws, "keys/seal.p12")
+    elif case == "directory":
+        (ws / "migration" / "keys").mkdir()
+        target = ws / "migration" / "keys" / "note.txt"
+        target.write_text("precious\n")
+        _sign(ws, "keys")
+    elif case in ("env certificate", "stand-in"):
+        target = ws / "migration" / "certs" / "test.p12"  # watch's stand-in, test's .p12
+        _sign(ws, "certs/test.p12")
+    else:  # an input, tracked in git or in no checkout at all
+        if case == "tracked":
+            subprocess.run(["git", "init", "-q", str(ws)], check=True)
+            subprocess.run(["git", "-C", str(ws), "add", "migration/mailboxes.xlsx"], check=True)
+        target = ws / "migration" / "mailboxes.xlsx"
+        _sign(ws, "mailboxes.xlsx")
+    before = target.read_bytes() if target.exists() else None
+    job = job_named(system, what, "production" if what == "watch" else "test")
+    codes = emulate(p, job, ws, SHIM_MODE="fake", SHIM_CODE="0", SHIM_SEAL=str(target))
+    _refused_before_anything(p, ws, codes, "signing.certificate ")
+    assert (target.read_bytes() if target.exists() else None) == before
+    assert victim.read_text() == "precious\n"
+
+
+@pytest.mark.parametrize("system", SYSTEMS)
+@pytest.mark.parametrize(
+    "name",
+    [
+        "NGDPKIT_TEST_AUTHORIZATION",  # the environment's own header, replaced by the seal's password
+        "NGDPKIT_TEST_CERT_PASSWORD_FILE",  # GitLab's File variable
+        "NGDPKIT_SEAL_P12_BASE64",
+        "SEAL_PW",  # not NGDPKIT_…: PATH, LD_PRELOAD, BASH_ENV would be taken as well
+    ],
+)
+def test_a_seal_password_variable_that_is_not_the_seals_own_is_refused(
+    system: str, name: str, tmp_path: Path, ci_sample: tuple[Path, dict[str, str]]
+) -> None:
+    """A security review: certificate_password_env named the environment's own authorization
+    variable, and the seal's password replaced the NgDP header the kit sent. Only a name
+    NGDPKIT_[A-Z0-9_]+ that is none of the job's own secret variables is taken; any other
+    stops the job with exit 2 and one line naming the setting, before anything is written."""
+    sample, secrets = ci_sample
+    p = Pipeline(system, tmp_path, seal_secrets(secrets))
+    ws = p.workspace(sample)
+    _sign(ws, "keys/seal.p12", password_env=name)
+    job = job_named(system, "run", "test")
+    codes = emulate(p, job, ws, SHIM_MODE="fake", SHIM_CODE="0", SHIM_SEAL=SEAL_PATH)
+    _refused_before_anything(p, ws, codes, "signing.certificate_password_env ")
+    assert not (ws / SEAL_PATH).exists()
+
+
+@pytest.mark.parametrize("system", SYSTEMS)
+def test_settings_the_jobs_cannot_read_stop_them_instead_of_meaning_no_signing(
+    system: str, tmp_path: Path, ci_sample: tuple[Path, dict[str, str]]
+) -> None:
+    """A security review: SIGNING_OF_SETTINGS failing (a TOML error, no tomllib) read as "no
+    [signing]", so the seal was silently not decoded. It stops the job with exit 2 and one
+    line saying so."""
+    sample, secrets = ci_sample
+    p = Pipeline(system, tmp_path, seal_secrets(secrets))
+    ws = p.workspace(sample)
+    settings = ws / "migration" / "migration.toml"
+    settings.write_text(settings.read_text(encoding="utf-8") + "\n[signing\n", encoding="utf-8")
+    codes = emulate(p, job_named(system, "run", "test"), ws, SHIM_MODE="fake", SHIM_CODE="0")
+    _refused_before_anything(p, ws, codes, "SIGNING_OF_SETTINGS could not read")
+
+
+@pytest.mark.parametrize("system", SYSTEMS)
+def test_watch_removes_only_a_stand_in_it_made(
+    system: str, tmp_path: Path, ci_sample: tuple[Path, dict[str, str]]
+) -> None:
+    """Watch gives the kit an empty stand-in for the seal only where none is; a file already
+    there (not tracked, inside the settings' folder) is left as it was, never deleted."""
+    sample, secrets = ci_sample
+    p = Pipeline(system, tmp_path, seal_secrets(secrets))
+    ws = p.workspace(sample)
+    with_signing(ws)
+    subprocess.run(["git", "init", "-q", str(ws)], check=True)  # a checkout: the file untracked
+    (ws / SEAL_PATH).parent.mkdir(parents=True)
+    (ws / SEAL_PATH).write_bytes(b"someone's own file")
+    codes = emulate(
+        p, job_named(system, "watch", "production"), ws, SHIM_MODE="fake", SHIM_CODE="0"
+    )
+    assert all(c == 0 for c in codes), (codes, p.job_log()[-1500:])
+    assert (ws / SEAL_PATH).read_bytes() == b"someone's own file"
+    assert not (ws / ".ngdpkit-seal-made").exists()
+
+
+DROPPED_RUN = "20260101T000000Z-abcdef"
+
+
+def _findings(*codes: str, source: str = "") -> str:
+    import json
+
+    return json.dumps(
+        {"findings": [{"code": c, "severity": "error", "source": source} for c in codes]}
+    )
+
+
+@pytest.mark.parametrize("system", SYSTEMS)
+@pytest.mark.parametrize(
+    ("case", "findings", "signing"),
+    [
+        ("header", _findings("AUTHORIZATION_UNRECOGNISED"), False),
+        ("seal", _findings("SIGNING_CERT_INVALID"), True),
+        ("no seal from the CI", _findings("SIGNING_CERT_INVALID"), False),
+        ("leak in an input", _findings("SECRET_LEAK"), False),
+        ("leak", _findings("SECRET_LEAK", source=f"../runs/test/{DROPPED_RUN}/x.csv"), False),
+    ],
+)
+def test_a_dropped_run_is_moved_aside_and_never_the_next_previous_run(
+    system: str,
+    case: str,
+    findings: str,
+    signing: bool,
+    tmp_path: Path,
+    ci_sample: tuple[Path, dict[str, str]],
+) -> None:
+    """A security review: a header that is not Basic base64(system:token)
+    (AUTHORIZATION_UNRECOGNISED, a warning) and a seal from the CI that cannot seal
+    (SIGNING_CERT_INVALID) passed as the migration's findings and were kept as the next
+    previous run; a dropped run was deleted with its findings.json, and a SECRET_LEAK of a
+    secret that stands in an input blamed the CI variables only. Now such a run is exit 2,
+    named in one line with the variables to check (the seal's when it is the cause), moved to
+    runs-dropped/test/<run> (never read as a previous run) and its path printed.
+    SIGNING_CERT_INVALID without a seal from the CI stays the kit's own finding."""
+    sample, secrets = ci_sample
+    p = Pipeline(system, tmp_path, seal_secrets(secrets))
+    ws = p.workspace(sample)
+    if signing:
+        with_signing(ws)
+    job = job_named(system, "run", "test")
+    emulate(
+        p,
+        job,
+        ws,
+        SHIM_MODE="findings",
+        SHIM_CODE="1",
+        SHIM_RUN=DROPPED_RUN,
+        SHIM_FINDINGS=findings,
+    )
+    step = p.code_of_step(job, "ngdpkit run")
+    if case == "no seal from the CI":
+        assert step == 1 and (ws / "runs" / "test" / DROPPED_RUN).is_dir()
+        assert _kept_run_dirs(p.store) == {DROPPED_RUN}
+        return
+    assert step == 2, p.job_log()[-1500:]
+    code = findings.split('"code": "')[1].split('"')[0]
+    (said,) = [line for line in p.job_log().splitlines() if f"found {code}" in line]
+    assert f"runs-dropped/test/{DROPPED_RUN}" in said and "the run is not kept (exit 2)" in said
+    assert "NGDPKIT_TEST_AUTHORIZATION" in said and "NGDPKIT_TEST_CERT_PASSWORD" in said
+    assert ("NGDPKIT_SEAL_P12_BASE64" in said) == (case == "seal")
+    assert ("stands in an input or the settings" in said) == (case == "leak in an input")
+    assert (ws / "runs-dropped" / "test" / DROPPED_RUN / "findings.json").is_file()
+    assert not (ws / "runs" / "test" / DROPPED_RUN).exists()
+    assert not (ws / "runs" / "test" / "LATEST").exists()
+    assert _kept_run_dirs(p.store) == set()  # the cache and the runs' artifact: nothing
+    if system != "azure":  # kept to read: GitLab's artifacts, GitHub's ngdpkit-dropped-test
+        assert _run_dirs(p.store) == {DROPPED_RUN}
