@@ -272,3 +272,27 @@ def test_the_checklist_and_runbook_workbooks_say_their_environment(
         assert all(ws.oddHeader.center.text == "Miljø: test" for ws in book.worksheets), name
     r = cli("audit", "verify", str(run_dir))
     assert r.returncode == 0, r.stdout
+
+
+def test_a_restamped_workbook_is_scanned_in_the_parts_it_wrote_anew(tmp_path: Path) -> None:
+    """The 100,000-mailbox workbook, stamped again once the run knew its readiness, was
+    scanned whole a second time (1 s of the run's outputs). The ledger builds on the scan
+    of what the file held and scans only the parts written anew; a secret in those is
+    found, one in the old parts is kept, and without a scan to build on nothing is assumed."""
+    from ngdpkit.deliverables.outputs import LEDGER, atomic_write
+
+    def scanner(name: str, data: bytes) -> tuple[str, ...]:
+        return tuple(n for n in ("OLD", "NEW") if n.encode() in data)
+
+    path = tmp_path / "book.xlsx"
+    assert LEDGER.rescanned(path, [b"NEW"]) is None  # nothing noted of it
+    token = object()
+    LEDGER.scan_as_written(token, scanner)
+    try:
+        atomic_write(path, b"PK.. OLD ..")
+        assert LEDGER.rescanned(path, [b"<x>NEW</x>"]) == (token, ("NEW", "OLD"))
+        assert LEDGER.rescanned(path, [b"<x/>"]) == (token, ("OLD",))
+        path.write_bytes(b"changed since")  # another writer: no scan to build on
+        assert LEDGER.rescanned(path, [b"<x/>"]) is None
+    finally:
+        LEDGER.scan_as_written(token, None)

@@ -308,16 +308,20 @@ def labelled(data: bytes, about: WorkbookLabel) -> bytes:
 def stamp(data: bytes, about: WorkbookLabel, *, first_sheet: str) -> bytes:
     """The workbook ``data`` with ``about``'s properties and About sheet (which it has as a
     placeholder); its other parts copied as they are."""
+    return stamped(data, about, first_sheet=first_sheet)[0]
+
+
+def stamped(data: bytes, about: WorkbookLabel, *, first_sheet: str) -> tuple[bytes, list[bytes]]:
+    """:func:`stamp`'s workbook, and the parts it wrote anew (what a leak scan must read
+    again; the others are the bytes they were)."""
     title = ABOUT_TITLE["en" if about.language == "en" else "da"]
     with zipfile.ZipFile(io.BytesIO(data)) as book:
         part = sheet_part(book, title)
-    return replace_parts(
-        data,
-        {
-            "docProps/core.xml": core_xml(about),
-            part: sheet_xml(about_lines(about, first_sheet), page_setup(about)),
-        },
-    )
+    new = {
+        "docProps/core.xml": core_xml(about),
+        part: sheet_xml(about_lines(about, first_sheet), page_setup(about)),
+    }
+    return replace_parts(data, new), list(new.values())
 
 
 def _dos_time(info: zipfile.ZipInfo) -> tuple[int, int]:
