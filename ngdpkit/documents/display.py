@@ -455,6 +455,11 @@ def unit_summary_rows(frame: Any, language: str) -> list[tuple[str, str, str, st
     """One row per unit (sorted, at most UNITS_SUMMED): the unit, its rows, the contact
     points its mapped rows land on with their rows (most first), its rows not mapped and
     its retired rows. Grouped by pandas; only the summary becomes Python values."""
+    return _unit_summary(frame, language)[0]
+
+
+def _unit_summary(frame: Any, language: str) -> tuple[list[tuple[str, str, str, str, str]], int]:
+    """:func:`unit_summary_rows`, and the number of units (each row's unit labelled once)."""
     import pandas as pd
 
     units = unit_labels(frame, language)
@@ -491,7 +496,7 @@ def unit_summary_rows(frame: Any, language: str) -> list[tuple[str, str, str, st
                 number(language, int(row.get("retired", 0))),
             )
         )
-    return out
+    return out, len(counts.index)
 
 
 def unit_summary_html(frame: Any, *, language: str = "da") -> Markup:
@@ -499,7 +504,7 @@ def unit_summary_html(frame: Any, *, language: str = "da") -> Markup:
     (a customer's cold read swapped two units' contact points, and only the rows of the
     per-unit tables, past the signatures, showed it; with 3,000 rows the last units were
     not in the signed document at all)."""
-    rows = unit_summary_rows(frame, language)
+    rows, units = _unit_summary(frame, language)
     heads = [
         t(language, "responsible_unit"),
         t(language, "unit_summary_rows"),
@@ -507,7 +512,6 @@ def unit_summary_html(frame: Any, *, language: str = "da") -> Markup:
         t(language, "unit_summary_missing"),
         t(language, "retired").capitalize(),
     ]
-    units = unit_labels(frame, language).nunique()
     return Markup("").join(
         [
             para(t(language, "unit_summary_lead")),

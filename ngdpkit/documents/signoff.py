@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from ..checks.evidence import EvidenceSummary
 from ..checks.network import NetworkRun
 from ..findings import Finding
+from ..inputs.workbooks import place
 from ..redact import environ_without_secrets
 from .change_text import codes_in_words
 from .display import (
@@ -446,7 +447,7 @@ def unit_lookup(mapping: Any, sheet: str) -> tuple[dict[str, str], dict[str, str
     for mid, unit, row in zip(ids, units, rows, strict=True):
         by_id.setdefault(mid, unit)
         if row is not None:
-            by_row[f"{sheet}!{row}" if sheet else f"row {row}"] = unit
+            by_row[place(sheet, row)] = unit
     return by_id, by_row
 
 

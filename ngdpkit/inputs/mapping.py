@@ -21,7 +21,7 @@ from . import is_number
 from .contact_points import ContactPoint, canonical_guid, parse_bool
 from .decisions import Decision
 from .mailboxes import MAILBOX_ID, NGDP_GUID, SUBJECT_ID, spelling_of, unit_keys
-from .workbooks import Field, TableCache, read_table
+from .workbooks import Field, TableCache, place, read_table
 
 RETIRE_WORDS = {"udgår", "udgaar", "udgar", "retire", "retired"}
 SOURCE_DECISION = "decision"  # the consultant's decisions file (contract §12.7)
@@ -119,7 +119,7 @@ class MappingFile:
 
     def where(self, row: int) -> str:
         """A row of the file as a finding names it (the sheet's name and the row)."""
-        return f"{self.sheet}!{row}" if self.sheet else f"row {row}"
+        return place(self.sheet, row)
 
 
 @dataclass
@@ -262,7 +262,7 @@ def map_mailboxes(
     """
 
     def at(row: Any) -> str:
-        return f"{export_sheet}!{row}" if export_sheet else f"row {row}"
+        return place(export_sheet, row)
 
     found: list[Finding] = F.Bounded()
     mb = export_frame.copy()

@@ -203,7 +203,12 @@ class Table:
         ).astype({"row": "int64"})
 
     def where(self, row: int) -> str:
-        return f"{self.sheet}!{row}" if self.sheet else f"row {row}"
+        return place(self.sheet, row)
+
+
+def place(sheet: str, row: Any) -> str:
+    """A row of a table as findings name it: ``Ark!12`` in a sheet, ``row 12`` in a CSV."""
+    return f"{sheet}!{row}" if sheet else f"row {row}"
 
 
 def check_size(path: Path, label: str) -> None:
