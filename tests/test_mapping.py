@@ -228,6 +228,18 @@ def test_two_units_swapped_in_the_mapping_file_are_named(tmp_path: Path) -> None
     assert "så ret deres GUID i tilknytningsfilen;" in named[0].text("da")
     assert carries_name("Borgerservice  -  Eksempel", "borgerservice")
     assert carries_name("Skole", "skole") and not carries_name("Skoleindskrivning", "Skole")
+    # the rows both findings name are marked in their units' tables, and only they
+    from ngdpkit.documents.display import flagged_rows
+    from ngdpkit.steps.n02_contact_points import show_mapping_by_unit
+
+    flags = flagged_rows(m.frame, m.findings)
+    marked = {str(m.frame.at[i, "mailbox_id"]): codes for i, (_, codes) in flags.items()}
+    assert marked == {
+        **{str(i): "UNIT_NAMED_ELSEWHERE" for i in (1, 2, 3, 4, 5)},
+        "12": "MAILBOX_LANDS_APART_FROM_UNIT",
+    }, marked
+    page = str(show_mapping_by_unit(m))
+    assert page.count("tilknyttet, se fund: UNIT_NAMED_ELSEWHERE") == 5
 
 
 def test_a_mailbox_apart_by_the_mapping_file_is_told_to_correct_the_file(

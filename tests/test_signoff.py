@@ -410,3 +410,69 @@ def test_a_planted_file_name_is_listed_with_what_cannot_be_seen_written_out() ->
     sealed = SealedOutputs("a" * 64, {"mailbox-mapping\u202exslx.ps1": "b" * 64, "steps/x": "c"})
     fake = SimpleNamespace(run=SimpleNamespace(folder=SimpleNamespace(sealed=sealed)))
     assert Pages.deliverables(fake) == (("mailbox-mapping\\u202exslx.ps1", "b" * 64),)  # type: ignore[arg-type]
+
+
+def test_a_mapped_row_a_warning_names_is_not_green_in_its_units_table() -> None:
+    """A customer's cold read: a mailbox that lands apart from its unit (a warning, in the
+    summary and the appendix of findings) stood as a green "tilknyttet" in its unit's table,
+    which the customer signs. Its status names the finding; a row no finding names, and a
+    finding of another mailbox, leave it as it was."""
+    import dataclasses
+    import html as html_lib
+
+    from ngdpkit.documents.display import COLOURS
+
+    guid, other = "3f2e1d0c-8d4a-4e7b-9c2f-1a6d3e8b7c40", "5c4b3a2f-8d4a-4e7b-9c2f-1a6d3e8b7c42"
+
+    def row(mid: str, sid: str, cp_guid: str) -> dict[str, str]:
+        return {
+            "mailbox_id": mid,
+            "subject_id": sid,
+            "mailbox_name": f"Postkasse {mid}",
+            "responsible_unit": "Borgerservice",
+            "case": "",
+            "ngdp_guid": cp_guid,
+            "contact_point": "Borgerservice",
+            "source": "translation",
+            "status": "mapped",
+        }
+
+    apart = Finding(
+        "warning",
+        "MAILBOX_LANDS_APART_FROM_UNIT",
+        "Mailbox 0100012:S2 of unit 'Borgerservice' lands elsewhere.",
+        "mailboxes.xlsx",
+        "row 13",
+        params={"mid": "0100012", "value": ":S2", "unit": "'Borgerservice'"},
+    )
+    elsewhere = Finding(
+        "warning",
+        "UNIT_NAMED_ELSEWHERE",
+        "Unit 'Borgerservice': 1 of its 4 rows land on …",
+        "mailboxes.xlsx",
+        "row 14",
+        params={"unit": "'Borgerservice'", "cp": f"'Kultur' ({other})", "mid": "0100013"},
+    )
+    frame = pd.DataFrame(
+        [
+            row("0100011", "", guid),
+            row("0100012", "S1", guid),
+            row("0100012", "S2", other),
+            row("0100013", "", other),
+        ]
+    )
+    base = ctx("da")
+    page = render_overview(
+        dataclasses.replace(base, mapping=frame, findings=base.findings + (apart, elsewhere))
+    )
+    text = html_lib.unescape(page)
+    table = text[text.index("Borgerservice (4)") :]
+    assert table.count("tilknyttet, se fund: MAILBOX_LANDS_APART_FROM_UNIT") == 1
+    assert table.count("tilknyttet, se fund: UNIT_NAMED_ELSEWHERE") == 1
+    # the other two rows (0100011, and 0100012's first subject) stay green
+    assert table.count(">tilknyttet<") == 2
+    assert COLOURS["warning"] in page[page.index("se fund: MAILBOX_LANDS") - 200 :][:400]
+    english = html_lib.unescape(
+        render_overview(dataclasses.replace(ctx("en"), mapping=frame, findings=(apart,)))
+    )
+    assert english.count("mapped, see findings: MAILBOX_LANDS_APART_FROM_UNIT") == 1

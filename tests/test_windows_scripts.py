@@ -982,6 +982,37 @@ def _evidence_of(tmp_path: Path, check: dict[str, Any]) -> list[Any]:
     return read_evidence(path, label="ev.json", environment="test", registered_ips=())[1]
 
 
+def test_a_handshake_the_push_endpoint_ended_is_no_pass(
+    scripts: dict[str, str], tmp_path: Path
+) -> None:
+    """A Windows administrator's cold read: SecureChannelFailure counted as "refused without a
+    client certificate", a pass, though a TLS failure of another kind (protocol, cipher suites,
+    the binding's own certificate) ends the handshake the same way. Only a 403 passes; an
+    ended handshake is a check of its own, which the run reads as NET_PUSH_HANDSHAKE_ENDED
+    (info: the kit did not see the binding ask for a certificate)."""
+    text = scripts["check"]
+    push = text[text.index("if ($PushUrl) {") : text.index("# The WinHTTP proxy")]
+    at = push.index("[System.Net.WebExceptionStatus]::SecureChannelFailure)")
+    line = push[at : push.index("\n", at)]
+    assert "Add-Check 'push_handshake_refused' $PushUrl $true" in line, line
+    passes = [x for x in push.splitlines() if "Add-Check 'push_client_cert' $PushUrl $true" in x]
+    assert len(passes) == 1 and "SecureChannelFailure" not in passes[0], passes
+    found = _evidence_of(
+        tmp_path,
+        {
+            "kind": "push_handshake_refused",
+            "target": "https://push.example.dk/api/MeMoV1/x/receipt",
+            "ok": True,
+            "detail": "the TLS handshake ended without a client certificate: The request was aborted: Could not create SSL/TLS secure channel.",
+            "status": None,
+        },
+    )
+    assert [(f.code, f.severity) for f in found] == [("NET_PUSH_HANDSHAKE_ENDED", "info")]
+    assert "Could not create SSL/TLS secure channel" in found[0].message
+    assert "afbrød TLS-handshaket" in found[0].text("da")
+    assert "push.example.dk" in found[0].text("da")
+
+
 def test_a_redirect_is_an_answer_not_a_failed_connection(
     scripts: dict[str, str], tmp_path: Path
 ) -> None:

@@ -306,6 +306,7 @@ def read_evidence(
             "proxy",
             "push_client_cert",
             "push_cert_untrusted",
+            "push_handshake_refused",
             "as_account_not_run",
         ):
             found += _seen_on_the_way(check, label, server, taken)
@@ -464,6 +465,22 @@ def _seen_on_the_way(check: dict[str, Any], label: str, server: str, taken: str)
             F.warning(
                 "NET_PUSH_CERT_UNTRUSTED",
                 "On {server} at {taken}: this server does not trust the TLS certificate of the push endpoint {url} ({detail}); NgDP calls it and must trust that certificate, and whether its binding asks for a client certificate could not be judged.",
+                label,
+                server,
+                server=server,
+                taken=taken,
+                url=shortened(str(check.get("target") or ""), 300),
+                detail=detail,
+            )
+        ]
+    if check.get("kind") == "push_handshake_refused":
+        # SecureChannelFailure: a binding that requires a client certificate may end the
+        # handshake so, and so does a TLS failure of another kind (a Windows administrator's
+        # read: it counted as a pass, and hid a broken binding)
+        return [
+            F.info(
+                "NET_PUSH_HANDSHAKE_ENDED",
+                "On {server} at {taken}: the push endpoint {url} ended the TLS handshake of a call without a client certificate ({detail}). A binding that requires a client certificate may do so, and so does a TLS failure of another kind (protocol, cipher suites, the binding's own certificate): the acceptance test's reply, which NgDP pushes there, shows which.",
                 label,
                 server,
                 server=server,

@@ -520,7 +520,96 @@ def unit_summary_html(frame: Any, *, language: str = "da") -> Markup:
     )
 
 
-def mapping_by_unit_html(frame: Any, *, limit: int = 2000, language: str = "da") -> HTML:
+def _unit_table_row(rec: tuple[Any, ...], flag: tuple[str, str] | None, language: str) -> list[Any]:
+    """One row of a unit's table: its source in words, its status as a badge (a row that
+    ``flag`` names says so, with the codes, in the finding's colour)."""
+    values: list[Any] = [str(v) for v in rec]
+    values[-2] = t(language, values[-2]) if values[-2] else ""
+    status = values[-1]
+    kind = "ok" if status == "mapped" else "info" if status == "retired" else "error"
+    said = t(language, status)
+    if flag is not None and status in ("mapped", "retired"):
+        kind, codes = flag
+        said = t(language, "mapping_flagged", status=said, codes=codes)
+    values[-1] = badge(kind, said, language=language)
+    return values
+
+
+# a finding names its mailbox by one of these (``mid`` with ``value`` ":subject" when the row
+# is one subject of it)
+MAILBOX_PARAMS = ("mid", "mailbox", "mailbox_id")
+
+
+def _guid_of(named: str) -> str:
+    """The GUID of a contact point as a finding names it ("'Name' (GUID)" or the GUID)."""
+    named = named.strip()
+    if named.endswith(")") and "(" in named:
+        return named[named.rindex("(") + 1 : -1]
+    return named
+
+
+def flagged_rows(frame: Any, findings: Iterable[Finding]) -> dict[Any, tuple[str, str]]:
+    """The mapping's rows that a warning or an error names, by the frame's index: (the worse
+    severity, its codes). A customer's cold read: a mailbox that lands apart from its unit
+    (a warning, in the summary and the appendix of findings) stood as a green "tilknyttet" in
+    its unit's table. A finding names a mailbox by one of :data:`MAILBOX_PARAMS` (one subject
+    of it when its ``value`` is ":subject"), or, as ``UNIT_NAMED_ELSEWHERE`` does, a unit (as
+    its template quotes it) and the contact point its rows land on (a ``UNIT_`` code)."""
+    if frame is None or not len(frame):
+        return {}
+    named: dict[tuple[str, str], list[Finding]] = {}
+    for f in findings:
+        if f.severity not in ("error", "warning"):
+            continue
+        mailbox = next((str(f.params[k]).strip() for k in MAILBOX_PARAMS if f.params.get(k)), "")
+        value = str(f.params.get("value") or "")
+        if f.code.startswith("UNIT_") and f.params.get("unit") and f.params.get("cp"):
+            # a unit's rows on a contact point (its ``mid`` is only the first of them)
+            unit = str(f.params["unit"]) + "\n" + _guid_of(str(f.params["cp"]))
+            named.setdefault(("unit", unit), []).append(f)
+        elif mailbox:
+            subject = str(f.params.get("subject") or "").strip()
+            if not subject and f.params.get("mid") and value.startswith(":"):
+                subject = value[1:].strip()
+            named.setdefault(("mailbox", f"{mailbox}:{subject}"), []).append(f)
+    if not named:
+        return {}
+    ids = frame["mailbox_id"].fillna("").astype(str).str.strip()
+    subjects = frame["subject_id"].fillna("").astype(str).str.strip()
+    units = frame["responsible_unit"].fillna("").astype(str).str.strip().map(repr)
+    guids = frame["ngdp_guid"].fillna("").astype(str).str.strip()
+    keys = {
+        "whole": ids + ":",
+        "subject": ids + ":" + subjects,
+        "unit": units + "\n" + guids,
+    }
+    wanted = {kind: {k for (w, k) in named if w == kind} for kind in ("mailbox", "unit")}
+    hit = (
+        keys["whole"].isin(wanted["mailbox"])
+        | keys["subject"].isin(wanted["mailbox"])
+        | keys["unit"].isin(wanted["unit"])
+    )
+    out: dict[Any, tuple[str, str]] = {}
+    for i in ids.index[hit.to_numpy()]:
+        said = (
+            named.get(("mailbox", keys["whole"][i]), [])
+            + (named.get(("mailbox", keys["subject"][i]), []) if subjects[i] else [])
+            + named.get(("unit", keys["unit"][i]), [])
+        )
+        worst = "error" if any(f.severity == "error" for f in said) else "warning"
+        out[i] = (worst, ", ".join(dict.fromkeys(f.code for f in said)))
+    return out
+
+
+def mapping_by_unit_html(
+    frame: Any,
+    *,
+    limit: int = 2000,
+    language: str = "da",
+    flags: dict[Any, tuple[str, str]] | None = None,
+) -> HTML:
+    """The mapping grouped by unit, ``limit`` rows at most. ``flags`` (:func:`flagged_rows`)
+    marks a row that a warning or an error names: its status says so, with the codes."""
     cols = [
         "mailbox_id",
         "subject_id",
@@ -549,7 +638,9 @@ def mapping_by_unit_html(frame: Any, *, limit: int = 2000, language: str = "da")
     # shown become Python values, and units are walked by their sizes.
     sizes = units.value_counts(sort=False).sort_index()
     order = units.sort_values(kind="stable").index
-    records = list(frame.loc[order[:limit], cols].itertuples(index=False, name=None))
+    shown = order[:limit]
+    records = list(frame.loc[shown, cols].itertuples(index=False, name=None))
+    flags = flags or {}
     left_units = left_rows = 0
     left_names: list[str] = []
     start = 0
@@ -564,15 +655,9 @@ def mapping_by_unit_html(frame: Any, *, limit: int = 2000, language: str = "da")
             continue
         parts.append(heading(f"{unit} ({size})", 4))
         rows = []
-        for rec in records[start : min(start + int(size), limit)]:
-            values: list[Any] = [str(v) for v in rec]
-            values[-2] = t(language, values[-2]) if values[-2] else ""
-            values[-1] = badge(
-                "ok" if values[-1] == "mapped" else "info" if values[-1] == "retired" else "error",
-                t(language, values[-1]),
-                language=language,
-            )
-            rows.append(values)
+        end = min(start + int(size), limit)
+        for at, rec in zip(shown[start:end], records[start:end], strict=True):
+            rows.append(_unit_table_row(rec, flags.get(at), language))
         parts.append(table(rows, heads, limit=len(rows), total=int(size), language=language))
         start += int(size)
     if left_units:

@@ -365,7 +365,8 @@ def show_unmapped(mapping: Any) -> display.HTML:
 
 
 def show_mapping_by_unit(mapping: Any) -> display.HTML:
-    return display.mapping_by_unit_html(mapping.frame, language=mapping.language)
+    flags = display.flagged_rows(mapping.frame, mapping.findings)
+    return display.mapping_by_unit_html(mapping.frame, language=mapping.language, flags=flags)
 
 
 def show_plan(step: Step) -> display.HTML:

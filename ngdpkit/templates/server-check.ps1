@@ -302,7 +302,11 @@ if ($PushUrl) {
     # TrustFailure is this server not trusting the certificate of the Push Service: no sign
     # that the binding asks for a client certificate, and NgDP must trust that certificate
     if ($a.Failure -eq [System.Net.WebExceptionStatus]::TrustFailure) { Add-Check 'push_cert_untrusted' $PushUrl $false $a.Message $null }
-    elseif ($a.Failure -eq [System.Net.WebExceptionStatus]::SecureChannelFailure -or $a.Status -eq 403) { Add-Check 'push_client_cert' $PushUrl $true ('refused without a client certificate: ' + $a.Message) $a.Status }
+    elseif ($a.Status -eq 403) { Add-Check 'push_client_cert' $PushUrl $true ('refused without a client certificate: ' + $a.Message) $a.Status }
+    # SecureChannelFailure: the handshake ended. A binding that requires a client certificate
+    # may end it so, but so does a TLS failure of another kind (protocol, cipher suites, the
+    # binding's own certificate): not a pass, and not a fail (a Windows administrator's read)
+    elseif ($a.Failure -eq [System.Net.WebExceptionStatus]::SecureChannelFailure) { Add-Check 'push_handshake_refused' $PushUrl $true ('the TLS handshake ended without a client certificate: ' + $a.Message) $null }
     # Any other answer, a redirect too, came through the TLS handshake without a certificate
     elseif ($a.Status -ne $null) { Add-Check 'push_client_cert' $PushUrl $false ('{0} without a client certificate (the TLS handshake went through)' -f (Get-NgdpAnswerText $a)) $a.Status }
     else { Add-Check 'push_not_judged' $PushUrl $true ('not reached from this server: ' + $a.Message) $null }
