@@ -165,9 +165,7 @@ def _migration_commands(sub: Any) -> None:
     )
     _settings_arg(p)
     p.add_argument("--env", required=True, action=_Once)
-    p.add_argument(
-        "--step", action=_Once, required=True, type=int, help="the checklist step, 1 to 8"
-    )
+    p.add_argument("--step", action=_Once, required=True, help="the checklist step, 1 to 8")
     p.add_argument(
         "--by", action=_Once, required=True, help="who confirms (name, and role if useful)"
     )
@@ -743,14 +741,12 @@ def _audit_verify_pdf(pdf: Path, *, expect_hash: str | None) -> int:
 def _mailbox_count(text: str) -> int:
     """``--mailboxes``: a whole number from 200 to 200,000 (argparse turns the error into
     one line and exit 2)."""
-    from .inputs import is_number
-
-    if not is_number(text, 6):  # int() also takes "٣٠٠", " 300" and "3_00"
-        raise argparse.ArgumentTypeError(f"{one_line(text)[:20]!r} is not a whole number")
-    n = int(text)
-    if not 200 <= n <= 200_000:
-        raise argparse.ArgumentTypeError(f"{n} is outside 200 to 200000")
-    return n
+    try:  # int() alone also takes "٣٠٠", " 300" and "3_00"
+        return whole_number(text, 200, 200_000)
+    except ValueError:
+        if text.isascii() and text.isdigit() and len(text) <= 6:
+            raise argparse.ArgumentTypeError(f"{int(text)} is outside 200 to 200000") from None
+        raise argparse.ArgumentTypeError(f"{one_line(text)[:20]!r} is not a whole number") from None
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -857,19 +853,11 @@ def cmd_confirm(args: argparse.Namespace) -> int:
     """One hash-chained line in confirmations.jsonl beside the settings file (§12.2)."""
     from .checks.evidence import append_confirmation, confirmations_path
     from .deliverables.checklist import KEYS, STEPS
-    from .deliverables.commands import is_placeholder
     from .settings import load_settings
 
     settings = load_settings(args.settings)
     env = settings.environment(args.env)  # an unknown environment is exit 2
-    if args.step not in range(1, len(KEYS) + 1):
-        raise InputError(f"--step {args.step}: the checklist has steps 1 to {len(KEYS)}")
-    _no_secret_in_confirmation(settings, env, by=args.by, note=args.note)
-    if is_placeholder(args.by):  # the pages' --by "<dit navn>", copied as it stood
-        raise InputError(
-            "--by: write the name of the person who did the step in place of"
-            f" {one_line(args.by.strip())[:40]}; nothing was recorded"
-        )
+    args.step = _confirmation_arguments(args, settings, env)
     path = confirmations_path(settings.path)
     values = ""
     if args.step in (5, 6):  # the portal's or WorkZone's values: those of the latest run
@@ -882,18 +870,7 @@ def cmd_confirm(args: argparse.Namespace) -> int:
         else:
             _say_inputs_changed(settings, args.env, about)
     if args.step == 7:  # the dispatcher: a confirmation is for the values of the latest run
-        values, withheld = _latest_dispatcher_values(settings, args.env)
-        if withheld:  # a run there is: it held its values back (not "no run yet")
-            print(
-                f"note: the latest run ({withheld[0]}) withheld its dispatcher values"
-                f" ({', '.join(withheld[1:])}); this confirmation will not count for step 7"
-                " until it is given after a run that shows them"
-            )
-        elif not values:
-            print(
-                "note: no finished run of this environment has dispatcher values yet; "
-                "this confirmation will not count for step 7 until it is given after a run"
-            )
+        values = _dispatcher_notes(settings, env)
     title = STEPS[settings.language if settings.language in STEPS else "en"][KEYS[args.step - 1]]
     # what a confirmation of steps 5, 6 and 7 stands for, asked with it (a go-live day's second
     # look: the question named the step, and what it binds to came only after the answer)
@@ -919,6 +896,10 @@ def cmd_confirm(args: argparse.Namespace) -> int:
     from .run.preflight import confirmation_findings
 
     unusable = confirmation_findings(settings, args.env)
+    for f in (f for f in unusable if f.code == "CONFIRMATION_TIME_REFUSED"):
+        # another line that does not count: this one does (named, not a failure of confirm)
+        print(f"note: {f.code}: {one_line(f.text(settings.language))}")
+    unusable = [f for f in unusable if f.code != "CONFIRMATION_TIME_REFUSED"]
     if unusable:  # appended to a file no run will count: say so now, not at the next run
         print(f"recorded in {settings.rel(path)} ({record.hash[:12]}…), but:")
         for f in unusable:
@@ -926,6 +907,67 @@ def cmd_confirm(args: argparse.Namespace) -> int:
         return 1
     print(f"recorded in {settings.rel(path)} ({record.hash[:12]}…); the next run shows it")
     return 0
+
+
+def _dispatcher_notes(settings: Any, env: Any) -> str:
+    """What a confirmation of step 7 will stand for, said before it is asked: the dispatcher
+    values of the latest run (their SHA-256, returned; "" when there are none, which is said),
+    and, while ``[golive]`` enables the NgDP dispatcher later, that one given now will not
+    count (a consultant's cold run: only the next run said so, after the line was written)."""
+    import datetime as dt
+
+    from .documents.runbook import enable_moment
+
+    values, withheld, about = _latest_dispatcher_values(settings, env.name)
+    if about and not withheld:  # the latest run does not verify: said as for steps 5, 6
+        print(  # as steps 5 and 6 say it, and as step 7 said it before (no run yet)
+            f"note: {about}; this confirmation will not count for step 7 until it is given"
+            " after a run that has them (no finished run of this environment has"
+            " dispatcher values yet)"
+        )
+    elif withheld:  # a run there is: it held its values back (not "no run yet")
+        print(
+            f"note: the latest run ({withheld[0]}) withheld its dispatcher values"
+            f" ({', '.join(withheld[1:])}); this confirmation will not count for step 7"
+            " until it is given after a run that shows them"
+        )
+    elif not values:
+        print(
+            "note: no finished run of this environment has dispatcher values yet; "
+            "this confirmation will not count for step 7 until it is given after a run"
+        )
+    enable = enable_moment(env)
+    if enable is not None and enable > dt.datetime.now(dt.UTC):
+        when = local_time(enable.strftime("%Y-%m-%dT%H:%M:%SZ"), settings.language)
+        print(
+            f"note: [golive] enables the NgDP dispatcher at {when}: a confirmation of step 7"
+            " given before then does not count; confirm it again once the dispatcher is enabled"
+        )
+    return values
+
+
+def _confirmation_arguments(args: argparse.Namespace, settings: Any, env: Any) -> int:
+    """``confirm``'s step as a number, once ``--step``, ``--by`` and ``--note`` are what a
+    line may hold (an ``InputError``, one line, otherwise: nothing is written)."""
+    from .deliverables.checklist import KEYS
+    from .deliverables.commands import is_placeholder
+
+    # 1 to 8 in ASCII digits: int() also took "٣" (Arabic-Indic three), " 3" and "+3"
+    if not re.fullmatch(rf"[1-{len(KEYS)}]", args.step):
+        shown = one_line(args.step)[:20]
+        shown = shown if re.fullmatch(r"[0-9]{1,20}", shown) else repr(shown)
+        raise InputError(f"--step {shown}: the checklist has steps 1 to {len(KEYS)}")
+    if not args.by.strip():  # --by '' read as a placeholder and said "in place of ;"
+        raise InputError(
+            "--by is empty: write the name of the person who did the step; nothing was recorded"
+        )
+    _no_secret_in_confirmation(settings, env, by=args.by, note=args.note)
+    if is_placeholder(args.by):  # the pages' --by "<dit navn>", copied as it stood
+        raise InputError(
+            "--by: write the name of the person who did the step in place of"
+            f" {one_line(args.by.strip())[:40]}; nothing was recorded"
+        )
+    return int(args.step)
 
 
 # what a confirmation of a valued step is bound to, as ``confirm`` says it
@@ -1060,34 +1102,43 @@ def _latest_step_values(settings: Any, environment: str, step: int) -> tuple[str
     return values, run_dir.name
 
 
-def _latest_dispatcher_values(settings: Any, environment: str) -> tuple[str, tuple[str, ...]]:
+def _latest_dispatcher_values(settings: Any, environment: str) -> tuple[str, tuple[str, ...], str]:
     """(the SHA-256 of the dispatcher parameters in the environment's latest run, or "";
-    when that run withheld them: its run ID and the codes that withheld them, else ()).
+    when that run withheld them: its run ID and the codes that withheld them, else ();
+    why the latest run is not read, else "").
 
     A consultant's cold run: after a run that withheld the values (a wrong certificate
-    password), ``confirm --step 7`` said no finished run had dispatcher values "yet"."""
+    password), ``confirm --step 7`` said no finished run had dispatcher values "yet". Only a
+    folder that verifies as this environment's run is read, as for steps 5 and 6 (a
+    reviewer's look: a folder holding only a dispatcher-config.json, named in ``LATEST``,
+    was bound to)."""
     from .checks.evidence import values_sha256
     from .compare.runs import latest_run
-    from .run.neighbours import read_json_file
+    from .run.neighbours import check_folder, read_json_file
     from .steps.records import DispatcherRecord, read_step
 
     run_dir = latest_run(settings.base_dir / "runs" / environment)
     if run_dir is None:
-        return "", ()
-    try:
-        config = read_json_file(run_dir / "dispatcher-config.json")
-    except ValueError:
-        config = None
-    values = values_sha256(config if isinstance(config, dict) else None)
-    if values:
-        return values, ()
+        return "", (), ""
+    about = ""
+    if check_folder(run_dir, environment=environment)[0] is None:
+        # its values are never bound to; the codes a step file names only word the note
+        about = f"the latest run ({run_dir.name}) does not verify, so it is not read"
+    else:
+        try:
+            config = read_json_file(run_dir / "dispatcher-config.json")
+        except ValueError:
+            config = None
+        values = values_sha256(config if isinstance(config, dict) else None)
+        if values:
+            return values, (), ""
     try:
         record = read_step(run_dir / "steps" / f"{DispatcherRecord.step}.json").record
     except (OSError, ValueError, InputError):
-        return "", ()
+        return "", (), about
     codes = record.withheld_by if isinstance(record, DispatcherRecord) else ()
     names = tuple(c for c in codes if isinstance(c, str) and _CODE.fullmatch(c))[:5]
-    return "", ((run_dir.name, *names) if names else ())
+    return "", ((run_dir.name, *names) if names else ()), about
 
 
 def cmd_bundle(args: argparse.Namespace) -> int:
@@ -1158,9 +1209,13 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     from .checks.system import parse_authorization
     from .rehearsal.flow import anchors_pem, contact_point_ids
     from .rehearsal.simulator import SessionCA, Simulator, SimulatorConfig
+    from .rehearsal.simulator_traffic import read_seed
     from .secrets import resolve
     from .settings import load_settings
 
+    # the seed is checked before anything is written (a CA kept beside the settings): a bad
+    # one is one line naming its key and value, exit 2 (1e300 days crashed simulate)
+    seed = read_seed(args.seed) if args.seed is not None else None
     with _terminate_as_ctrl_c(), tempfile.TemporaryDirectory(prefix="ngdpkit-simulate-") as tmp:
         ca = SessionCA.create(Path(tmp))
         # Kept beside the settings before they are read: settings whose ngdp_api_ca names it
@@ -1185,8 +1240,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         from .rehearsal.simulator_traffic import seed_traffic
 
         registry = registry_from_settings(settings, env)  # the read endpoints of 12.1
-        if args.seed is not None:  # what watch reads (12.6)
-            registry.traffic = seed_traffic(args.seed, env.system_id, env.protocol)
+        if seed is not None:  # what watch reads (12.6)
+            registry.traffic = seed_traffic(seed, env.system_id, env.protocol)
         cfg = SimulatorConfig(
             kind=env.kind,
             anchors_pem=anchors_pem(settings, env.kind),
@@ -1320,6 +1375,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
     # the change lines in the runs' language: they stood in English beside Danish findings
     lang = run_language(run_b)
     print(f"{change['environment']}: {change['previous']['run']} -> {change['current']['run']}")
+    if _newer_first(change):  # a consultant's cold run read the changes backwards
+        print("  " + t(lang, "diff_reversed"))
     if is_empty(change):
         print("  " + t(lang, "diff_none"))
         return 0
@@ -1342,6 +1399,15 @@ def cmd_diff(args: argparse.Namespace) -> int:
         where = f" [{unit}]" if unit else ""
         print(f"  {mark.get(section, '~')} {code:<28}{where} {text}")
     return 0
+
+
+def _newer_first(change: dict[str, Any]) -> bool:
+    """Whether ``diff``'s first run was made after its second (by the times in their names)."""
+    from .run.neighbours import stamp_of
+
+    first = stamp_of(str(change["previous"]["run"]))
+    second = stamp_of(str(change["current"]["run"]))
+    return first is not None and second is not None and first > second
 
 
 def _cell(value: Any) -> str:
@@ -1404,7 +1470,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     # the migration's readiness); "holding up" names the step ("2 blocked" read as a count)
     print(
         f"{'organisation':<28} {'env':<12} {'status':<10} {'err':>4} {'warn':>4} {'values':<6} "
-        f"{'steps':<5} {'holding up':<26} {'rehearsal':<17} {'compared':<14} {'cert ends':<10} "
+        f"{'steps':<5} {'holding up':<26} {'rehearsal':<17} {'compared':<17} {'cert ends':<10} "
         f"{'run':<16} {'anchor':<16} settings"
     )
     for r in result.rows:
@@ -1412,15 +1478,16 @@ def cmd_status(args: argparse.Namespace) -> int:
         holding = f"step {b.step} {b.status.replace('_', ' ')}, {b.days} d" if b else ""
         rehearsal = f"{h.status} ({'elsewhere' if h.elsewhere else h.against})" if h else ""
         c = r.comparison  # the newest comparison's outcome; "(old)": of an older run
-        compared = (
-            f"{c.status}{'' if c.current or c.status == 'unreadable' else ' (old)'}" if c else ""
-        )
+        compared = ""
+        if c is not None:
+            plain = c.current or c.status == "unreadable"
+            compared = f"{c.status}{' (inputs)' if c.of_inputs else '' if plain else ' (old)'}"
         anchor = (r.anchor or "")[:16]
         problem = f"  {r.problem}" if r.problem and not r.anchor else ""
         print(
             f"{r.organisation[:28]:<28} {r.environment[:12]:<12} {r.status:<10} "
             f"{_cell(r.errors):>4} {_cell(r.warnings):>4} {_cell(r.dispatcher_ready):<6} "
-            f"{_cell(r.checklist):<5} {holding[:26]:<26} {rehearsal[:17]:<17} {compared[:14]:<14} "
+            f"{_cell(r.checklist):<5} {holding[:26]:<26} {rehearsal[:17]:<17} {compared[:17]:<17} "
             f"{_short_time(r.certificate_not_after, date_only=True):<10} "
             f"{_short_time(r.run_date):<16} {anchor:<16} {_shown_path(r.settings)}{problem}"
         )
@@ -1437,7 +1504,10 @@ def cmd_watch(args: argparse.Namespace) -> int:
     except ValueError:
         from .redact import clip
 
-        shown = clip(str(args.days), 20)
+        raw = str(args.days)
+        shown = clip(raw, 20)
+        if shown != raw:  # " 7" was said as "--days 7": quoted, its spaces show
+            shown = clip(repr(raw), 24)
         reason = f"--days {shown}: the event log is read for 1 to {MAX_DAYS} days (a whole number)"
         if args.json:
             print(json.dumps(unusable(args.env, reason), ensure_ascii=False))
@@ -1542,22 +1612,30 @@ def online_mode(value: str | None) -> bool | str:
     return False if value is None else ONLINE_MODES[value]
 
 
-def port_number(text: str) -> int:
-    """``--port``: 0 (any free port) to 65535; argparse turns a ValueError into exit 2."""
+def whole_number(text: str, low: int, high: int) -> int:
+    """An integer option's value: ASCII digits only, from ``low`` to ``high``; a ValueError
+    otherwise. ``int()`` alone also takes "٧" (Arabic-Indic digits), " 7", "+7" and "7_0",
+    none of which a person means as the number (the security review's ``watch --days ٧``)."""
+    from .inputs import is_number
+
+    if not is_number(text, len(str(high))):
+        raise ValueError(text)
     value = int(text)
-    if not 0 <= value <= 65535:
+    if not low <= value <= high:
         raise ValueError(text)
     return value
+
+
+def port_number(text: str) -> int:
+    """``--port``: 0 (any free port) to 65535; argparse turns a ValueError into exit 2."""
+    return whole_number(text, 0, 65535)
 
 
 def days_number(text: str) -> int:
     """``--days``: 1 to 90 days of NgDP's event log; a ValueError otherwise (exit 2)."""
     from .compare.watch import MAX_DAYS
 
-    value = int(text)
-    if not 1 <= value <= MAX_DAYS:
-        raise ValueError(text)
-    return value
+    return whole_number(text, 1, MAX_DAYS)
 
 
 def _odd_path(args: argparse.Namespace) -> str:

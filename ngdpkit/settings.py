@@ -427,8 +427,10 @@ class _Reader:
             path = self.path.parent / path
         if must_exist and not path.exists():
             self.problem(f"{key}: file not found: {value}")
-        elif must_exist and not path.is_file():
+        elif must_exist and path.is_dir():
             self.problem(f"{key} = {value!r} is a folder, not a file")
+        elif must_exist and not path.is_file():  # a FIFO, a device (/dev/zero) or a socket
+            self.problem(f"{key} = {value!r} is not a regular file")
         return path
 
 

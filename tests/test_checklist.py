@@ -295,6 +295,10 @@ def test_install_evidence_from_every_server_observes_step_2(
     ]
     toml = sample / "migration.toml"
     files = []
+    import datetime as dt
+
+    # a day ago: evidence older than 30 days or dated ahead counts for nothing
+    taken = (dt.datetime.now(dt.UTC) - dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     for server in ("WZ-WEB01-T", "wz-agent01-t.eksempel.local"):
         path = sample / f"install-{server}.json"
         path.write_text(
@@ -305,7 +309,7 @@ def test_install_evidence_from_every_server_observes_step_2(
                     "thumbprint": thumb.lower(),
                     "key_accounts": "EKSEMPEL\\svc-workzone-t",
                     "chain_ok": True,
-                    "taken_at": "2026-12-01T10:00:00Z",
+                    "taken_at": taken,
                 }
             ),
             encoding="utf-8",

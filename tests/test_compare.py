@@ -147,6 +147,16 @@ def test_diff_command_agrees_with_changes_json(two_runs: dict[str, Any]) -> None
     assert "mailbox-mapping.csv har nyt indhold." in text and "has new content" not in text
 
 
+def test_diff_of_the_newer_run_first_says_so(two_runs: dict[str, Any]) -> None:
+    """A consultant's cold run: ``diff`` with the newer run first printed its changes
+    backwards ("færdig → ikke verificeret") without a word. It says which way it counts; the
+    right order says nothing of it."""
+    first, second = two_runs["runs"]
+    backwards = cli("diff", str(second), str(first)).stdout
+    assert "den første kørsel er nyere end den anden" in backwards, backwards
+    assert "nyere end den anden" not in cli("diff", str(first), str(second)).stdout
+
+
 def test_a_runs_language_is_read_from_its_findings(tmp_path: Path) -> None:
     from ngdpkit import findings as F
     from ngdpkit.compare.runs import run_language
@@ -1290,6 +1300,29 @@ def test_a_confirmed_step_is_named_in_what_changed(sample_run_copy: Path) -> Non
     assert checklist_changes(a, b) == ()
 
 
+def test_status_reads_a_comparison_of_the_inputs(
+    sample_run_all: dict[str, Any], tmp_path: Path
+) -> None:
+    """A consultant's cold run: after ``compare --from-inputs`` (its compare.json has no runs),
+    ``status`` called the newest comparison "unreadable" while ``audit verify`` called its
+    folder intact. It gives its outcome, never as current, and says it compared the inputs."""
+    sample = copy_sample_run(sample_run_all, tmp_path / "sample")
+    settings = sample / "migration.toml"
+    assert cli("compare", "--settings", str(settings), "--from-inputs").returncode in (0, 1)
+    r = cli("status", str(sample), "--json", "--html", str(tmp_path / "s.html"))
+    assert r.returncode == 0, r.stderr
+    rows = json.loads(r.stdout)["rows"]
+    seen = {x["environment"]: x["comparison"] for x in rows}
+    assert set(seen) == {"test", "production"}
+    for comparison in seen.values():
+        assert comparison["status"] in ("ok", "warnings", "errors"), comparison
+        assert comparison["of_inputs"] and not comparison["current"]
+    page = (tmp_path / "s.html").read_text(encoding="utf-8")
+    assert "af indstillingernes filer, ikke af en kørsel" in page
+    table = cli("status", str(sample)).stdout
+    assert " (inputs)" in table and "unreadable" not in table
+
+
 def test_status_names_the_newest_comparison_of_each_environment(
     sample_run_all: dict[str, Any], tmp_path: Path
 ) -> None:
@@ -1614,3 +1647,21 @@ def test_a_shared_runs_folder_is_named_after_the_settings_that_made_its_run(
     assert r.returncode == 0, r.stderr
     (row,) = [x for x in json.loads(r.stdout)["rows"] if x["environment"] == "test"]
     assert (row["settings"], row["also_settings"]) == (str(real), [str(simulated)])
+
+
+def test_a_shared_runs_folder_keeps_its_name_after_its_settings_were_edited(
+    sample_run_copy: Path,
+) -> None:
+    """A consultant's cold run: after a line was added to ``migration.toml`` (no file's bytes
+    were then those the latest run read), ``status`` named the run after the demo's
+    ``migration-watch-prod.toml``, which never made a run. The file the trail names is
+    preferred to one it does not name."""
+    real = sample_run_copy / "migration.toml"
+    copy = sample_run_copy / "migration-watch-prod.toml"
+    copy.write_text(real.read_text(encoding="utf-8") + "# a local NgDP's copy\n")
+    with real.open("a", encoding="utf-8") as f:
+        f.write("# kunde: opdateret\n")
+    r = cli("status", str(sample_run_copy), "--json")
+    assert r.returncode == 0, r.stderr
+    (row,) = [x for x in json.loads(r.stdout)["rows"] if x["environment"] == "test"]
+    assert (row["settings"], row["also_settings"]) == (str(real), [str(copy)])

@@ -541,3 +541,32 @@ def test_a_file_that_leaks_again_is_named_once_and_the_cause_is_said() -> None:
     # file alone, it went unnamed)
     (other,) = leak_findings([(Path("index.html"), ["PW", "AUTH"])], rel, first + again)
     assert other.source == "index.html" and other.params["values"] == "AUTH"
+
+
+def test_a_short_secret_caught_again_may_be_a_word_of_the_kits_own_text() -> None:
+    """A consultant's cold run: a wrong password "wrong" (under 8 characters: looked for as a
+    whole word) matched the kit's own message, and the findings said the value stood in the
+    inputs or the settings. For a short secret the cause names the kit's own text too; a long
+    one keeps the inputs' wording, and a mix of the two is the long one's."""
+    from ngdpkit.run.scan import leak_findings, short_secrets
+
+    def rel(p: Path) -> str:
+        return p.name
+
+    secrets = {"PW": ["wrong"], "AUTH": ["Basic " + "x" * 30, "x" * 30]}
+    assert short_secrets(secrets) == frozenset({"PW"})
+    first = leak_findings([(Path("index.html"), ["PW"])], rel, short=short_secrets(secrets))
+    (cause,) = leak_findings([(Path("index.html"), ["PW"])], rel, first, short=frozenset({"PW"}))
+    assert "under 8 characters" in cause.message and "the kit's own text" in cause.message
+    assert "stands in the inputs or the settings" not in cause.message
+    assert "ngdpkits egen tekst" in cause.text("da") and "under 8 tegn" in cause.text("da")
+    # said once, whichever wording said it
+    assert (
+        leak_findings([(Path("index.html"), ["PW"])], rel, [*first, cause], short=frozenset({"PW"}))
+        == []
+    )
+    both = leak_findings([(Path("index.html"), ["PW", "AUTH"])], rel)
+    (mixed,) = leak_findings(
+        [(Path("index.html"), ["PW", "AUTH"])], rel, both, short=frozenset({"PW"})
+    )
+    assert "stands in the inputs or the settings" in mixed.message

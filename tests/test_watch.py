@@ -850,3 +850,203 @@ def test_the_table_says_one_day_in_the_singular() -> None:
     lines = "\n".join(table(data, "da"))
     assert "seneste 1 dag " in lines and "ingen de seneste 1 dag" in lines
     assert "Failed deliveries, last 1 day " in "\n".join(table(data, "en"))
+
+
+# --- the security review: a future delivery, a seed out of bounds, digits that are not ASCII -
+
+
+def test_a_delivery_dated_in_the_future_is_no_recovery(sample_dir: Path, tmp_path: Path) -> None:
+    """The review's case: failures 12 hours and 2 days ago, and a good delivery "3000 days ago"
+    negated, in 2034 or 2035. It was counted as the delivery after the failures (recovered,
+    exit 0, "for 0 timer siden"); now it is not counted, a warning names it, and the failures
+    are judged on what remains: failing, exit 1."""
+    from ngdpkit.rehearsal.simulator_traffic import seed_traffic
+
+    sample = copy_sample(sample_dir, tmp_path)
+    seed = tmp_path / "seed.json"
+    seed.write_text(json.dumps({"failed_days_ago": [0.5, 2], "good_days_ago": [-3000]}))
+    sim, system_id = start(sample, tmp_path, seed_traffic(seed, SYSTEM))
+    with sim:
+        code, data = watch_json(sample)
+        table = watch(sample)
+        requests = list(sim.server.config.registry.requests)
+    assert code == 1 and table.returncode == 1 and data["deliveries"] == "failing"
+    assert [f["code"] for f in by_code(data, "WATCH_DELIVERY_RECOVERED")] == []
+    (failing,) = by_code(data, "WATCH_DELIVERY_FAILING")
+    assert failing["params"]["count"] == "2"
+    assert data["last_good_delivery"] is None and data["good"]["future"] == 1
+    assert data["good"]["matching"] == 0 and data["failed"]["future"] == 0
+    (ahead,) = by_code(data, "WATCH_EVENTS_INCOMPLETE")
+    assert ahead["severity"] == "warning" and ahead["params"]["count"] == "1"
+    assert ahead["params"]["tag"] == FETCHED and ahead["params"]["skew"] == "5"
+    year = (dt.datetime.now(dt.UTC) + dt.timedelta(days=3000)).year
+    assert str(year) in ahead["params"]["newest"] and str(year) in ahead["message"]
+    assert "1 hændelse med" in ahead["message"]  # the settings' language, in the singular
+    assert "timer siden)" not in table.stdout.split("Seneste gode levering", 1)[1].split("\n")[0]
+    assert "WATCH_EVENTS_INCOMPLETE" in table.stdout
+    only_allowed(requests, system_id)
+    report = WatchReport.from_json(data)  # the new keys read back
+    assert report.good is not None and report.good.future_newest == data["good"]["future_newest"]
+
+
+def test_a_failure_dated_in_the_future_is_not_counted_and_a_small_skew_is(
+    sample_dir: Path, tmp_path: Path
+) -> None:
+    """A failure a day ahead is no failure (it was counted as the newest one); a good delivery
+    two minutes ahead lies within the clock skew and counts."""
+    sample = copy_sample(sample_dir, tmp_path)
+    traffic = traffic_for(SYSTEM, failed=(-1, -2, 3), good=(-2 / 1440,))
+    sim, _ = start(sample, tmp_path, traffic)
+    with sim:
+        code, data = watch_json(sample, "--json")
+    assert code == 0 and data["deliveries"] == "recovered"
+    assert data["failed_deliveries"] == 1 and data["failed"]["future"] == 2
+    assert data["last_good_delivery"] is not None and data["good"]["future"] == 0
+    (ahead,) = by_code(data, "WATCH_EVENTS_INCOMPLETE")
+    assert ahead["params"]["count"] == "2" and ahead["params"]["tag"] == FAILED
+    assert "2 hændelser med" in ahead["message"]
+
+
+def test_events_ahead_of_a_fixed_clock_are_counted_apart() -> None:
+    """At a fixed time: 6 minutes ahead is beyond the skew, 4 minutes ahead within it; a part
+    read log's count is NgDP's own less those ahead; a time past year 9999 is no time."""
+    from ngdpkit.checks.watch import CLOCK_SKEW, WatchReader, tally
+
+    assert CLOCK_SKEW == dt.timedelta(minutes=5)
+
+    class Pages:
+        def __init__(self, events: list[dict[str, Any]], total: int) -> None:
+            self.events, self.total = events, total
+
+        def get(self, path: str, params: dict[str, Any]) -> dict[str, Any]:
+            return {"events": self.events, "totalElements": self.total}
+
+    def at(minutes: float) -> dict[str, Any]:
+        moment = NOW + dt.timedelta(minutes=minutes)
+        return {"eventTag": FAILED, "eventTime": moment.strftime("%Y-%m-%dT%H:%M:%S.000Z")}
+
+    events = [
+        at(-60),
+        at(4),
+        at(6),
+        at(60 * 24),
+        {"eventTag": FAILED, "eventTime": "9999-12-31T23:59:59-23:00"},
+    ]
+    reader = WatchReader(None, "https://x", "x")
+    reader.get = Pages(events, 5).get  # type: ignore[method-assign]
+    got = tally(reader, system_id=SYSTEM, tag=FAILED, date_from="", now=NOW)
+    assert got is not None and (got.matching, got.future, got.count) == (2, 2, 2)
+    assert got.newest == "2026-03-09T12:04:00Z" and got.future_newest == "2026-03-10T12:00:00Z"
+    reader.get = Pages(events, 9000).get  # type: ignore[method-assign]
+    got = tally(reader, system_id=SYSTEM, tag=FAILED, date_from="", now=NOW)
+    assert got is not None and not got.complete and got.future == 100 and got.count == 8900
+
+
+@pytest.mark.parametrize(
+    ("seed", "said"),
+    [
+        ({"failed_days_ago": [1e300]}, "failed_days_ago[0] 1e+300"),
+        ({"memos_waiting": 1e400}, "memos_waiting Infinity"),
+        ({"good_days_ago": [1e6]}, "good_days_ago[0] 1000000.0"),
+        ({"good_days_ago": [1, -3651]}, "good_days_ago[1] -3651"),
+        ({"memos_waiting": -1}, "memos_waiting -1"),
+        ({"receipts_waiting": 100_001}, "receipts_waiting 100001"),
+        ({"memos_waiting": 2.5}, "memos_waiting 2.5"),
+        ({"memos_waiting": True}, "memos_waiting true"),
+        ({"failed_days_ago": 5}, "failed_days_ago 5"),
+        ({"failed_days_ago": [0.5, "x\ny"]}, 'failed_days_ago[1] "x\\ny"'),
+        ({"protocol": "SOAP"}, 'protocol "SOAP"'),
+    ],
+)
+def test_a_seed_out_of_bounds_is_refused_naming_the_key_and_the_value(
+    tmp_path: Path, seed: dict[str, Any], said: str
+) -> None:
+    """The review's seeds crashed simulate with an OverflowError (exit 3), and a negative
+    count was taken: each is now an InputError of one line naming the key and the value."""
+    from ngdpkit.errors import InputError
+    from ngdpkit.rehearsal.simulator_traffic import read_seed
+
+    path = tmp_path / "seed.json"
+    path.write_text(json.dumps(seed), encoding="utf-8")
+    if seed.get("memos_waiting") == 1e400:  # json.dumps would write Infinity
+        path.write_text('{"memos_waiting": 1e400}', encoding="utf-8")
+    with pytest.raises(InputError) as refused:
+        read_seed(path)
+    (problem,) = refused.value.problems
+    assert said in problem and "not a seed" in problem and "\n" not in problem
+
+
+@pytest.mark.parametrize(
+    "seed", ['{"failed_days_ago": [1e300]}', '{"memos_waiting": 1e400}', '{"memos_waiting": -1}']
+)
+def test_simulate_refuses_a_bad_seed_in_one_line_before_writing(
+    sample_dir: Path, tmp_path: Path, seed: str
+) -> None:
+    """``simulate --seed`` with the review's seeds: exit 2, one line, nothing written beside
+    the settings (the CA is kept there only once the seed is read). In a child with a
+    deadline: a seed taken by mistake starts a simulator that runs until stopped."""
+    sample = copy_sample(sample_dir, tmp_path)
+    path = tmp_path / "seed.json"
+    path.write_text(seed, encoding="utf-8")
+    before = sorted(p.name for p in sample.rglob("*"))
+    r = run_cli(
+        "simulate", "--settings", str(sample / "migration.toml"), "--env", "test",
+        "--seed", str(path), timeout=60,
+    )  # fmt: skip
+    assert r.returncode == 2 and r.stdout == "", (r.stdout, r.stderr)
+    assert r.stderr.count("\n") == 1 and "crashed" not in r.stderr, r.stderr
+    assert "not a seed" in r.stderr and str(path) in r.stderr
+    assert sorted(p.name for p in sample.rglob("*")) == before
+
+
+def test_a_seed_may_plant_events_ahead_of_the_clock_within_bounds(tmp_path: Path) -> None:
+    """A negative "days ago" is a time in the future, kept on purpose: it is how a test plants
+    the event watch must not count. Counts of 0 and whole floats' neighbours are as before."""
+    from ngdpkit.rehearsal.simulator_traffic import MAX_SEED_DAYS, seed_traffic
+
+    seed = tmp_path / "seed.json"
+    seed.write_text(
+        json.dumps({"memos_waiting": 0, "good_days_ago": [-3000, -MAX_SEED_DAYS, MAX_SEED_DAYS]})
+    )
+    traffic = seed_traffic(seed, SYSTEM)
+    years = sorted(int(e["eventTime"][:4]) for e in traffic.events)
+    now = dt.datetime.now(dt.UTC).year
+    assert years[0] <= now - 9 and years[-1] >= now + 9 and traffic.waiting("memos") == []
+
+
+@pytest.mark.parametrize("days", ["٧", "७", "7_0", " 7", "+7", "07 ", "１"])
+def test_watch_days_takes_ascii_digits_only(tmp_path: Path, days: str) -> None:
+    """``--days ٧`` (Arabic-Indic seven) was read as 7: int() takes any Unicode digit. The
+    days are checked before the settings are read (none exist here: nothing is sent)."""
+    r = cli("watch", "--settings", str(tmp_path / "none.toml"), "--env", "test", "--days", days)
+    assert r.returncode == 2 and r.stdout == "" and r.stderr.count("\n") == 1, r.stderr
+    assert r.stderr.startswith("ngdpkit: --days") and "1 to 90" in r.stderr
+
+
+def test_the_clis_whole_numbers_take_ascii_digits_only(tmp_path: Path) -> None:
+    """One helper for every integer option but ``confirm --step``: ``--port``, ``--days``
+    and ``sample --mailboxes`` refuse Unicode digits, signs, spaces and underscores."""
+    from ngdpkit.cli import build_parser, days_number, port_number, whole_number
+
+    assert (whole_number("07", 1, 90), port_number("0"), port_number("65535")) == (7, 0, 65535)
+    assert days_number("90") == 90
+    for bad in ("٧", "७", "１", "7_0", " 7", "+7", "-1", "", "1" * 5000):
+        with pytest.raises(ValueError):
+            whole_number(bad, 0, 65535)
+    for bad in ("0", "91", "٩٠"):
+        with pytest.raises(ValueError):
+            days_number(bad)
+    with pytest.raises(ValueError):
+        port_number("65536")
+    for argv in (  # parsed only: a port taken would start a simulator that runs until stopped
+        ["simulate", "--settings", "x.toml", "--env", "test", "--port", "٨٠٨٠"],
+        ["simulate", "--settings", "x.toml", "--env", "test", "--port", " 8080"],
+    ):
+        with pytest.raises(SystemExit) as refused:
+            build_parser().parse_args(argv)
+        assert refused.value.code == 2, argv
+    assert build_parser().parse_args([*argv[:-1], "8080"]).port == 8080
+    r = cli("sample", str(tmp_path / "s"), "--mailboxes", "٣٠٠")
+    assert r.returncode == 2 and "is not a whole number" in r.stderr
+    r = cli("sample", str(tmp_path / "s"), "--mailboxes", "100")
+    assert r.returncode == 2 and "100 is outside 200 to 200000" in r.stderr

@@ -11,11 +11,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,7 @@ class EvidenceSummary:
     chain_ok: bool | None = None
     key_accounts: int | None = None
     custom_root: str | None = None  # an install's root CA that is not an OCES3 root
+    environment: str | None = None  # the environment the file says it was taken for
 
     @classmethod
     def of(cls, data: dict[str, Any]) -> EvidenceSummary:
@@ -84,6 +86,65 @@ def server_key(name: str) -> str:
     (``wzweb01.soeby.local`` is ``WZWEB01``; contract §12.4), cut to the 15 characters a
     computer name keeps (``wz-verylongservername01`` is ``WZ-VERYLONGSERV``)."""
     return name.strip().split(".", 1)[0].upper()[:15]
+
+
+# When a server's evidence counts (contract §12.2): dated, not ahead of the kit's clock by
+# more than the skew allowed for a server's clock, not older than the staleness bound
+# (NET_EVIDENCE_STALE), taken for this environment, from a configured server named exactly.
+STALE_DAYS = 30
+CLOCK_SKEW = dt.timedelta(days=1)
+
+
+def evidence_taken(text: str) -> dt.datetime | None:
+    """An evidence file's ``taken_at`` as a moment, or None when it is no ISO 8601 date and
+    time with a time zone (the scripts write ``yyyy-MM-ddTHH:mm:ssZ`` in the invariant
+    culture, so "i går", "--" or a time without a zone is no date the kit can hold against
+    its clock)."""
+    text = text.strip()
+    if not re.match(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}", text):
+        return None
+    try:
+        at = dt.datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return None
+    if at.tzinfo is None or at.utcoffset() is None or not within_calendar(at):
+        return None
+    return at
+
+
+def evidence_server(name: str, servers: Iterable[str]) -> str | None:
+    """The key (:func:`server_key`) of the configured server an evidence file names, or None.
+    The scripts write ``$env:COMPUTERNAME``; a name is matched as :func:`server_key` reads it
+    (its first label, as Windows spells it), as the kit always has. The name is no proof of
+    where a file was taken (anyone who can write the file can write the name): the file's
+    date, environment and content are what make it count."""
+    said = server_key(name)
+    for server in servers:
+        if said and said == server_key(server):
+            return said
+    return None
+
+
+def why_not_counted(
+    summary: EvidenceSummary, *, servers: Iterable[str], environment: str, now: dt.datetime
+) -> str:
+    """Why one evidence file counts for no checklist step ("" when it counts): ``undated``,
+    ``future``, ``stale``, ``other_environment``, ``unknown_server`` or (a server check with
+    no check in it) ``no_checks``."""
+    taken = evidence_taken(summary.taken_at)
+    if taken is None:
+        return "undated"
+    if taken > now + CLOCK_SKEW:
+        return "future"
+    if (now - taken).days > STALE_DAYS:
+        return "stale"
+    if summary.environment not in (None, environment):
+        return "other_environment"
+    if evidence_server(summary.server, servers) is None:
+        return "unknown_server"
+    if summary.kind == "server-check" and not summary.checks:
+        return "no_checks"
+    return ""
 
 
 CONFIRMATIONS = "confirmations.jsonl"
@@ -117,6 +178,7 @@ class Confirmation:
     # contact points and translations, WorkZone's mapping, the dispatcher's parameters), as
     # the environment's latest run had them when ``confirm`` was given
     values_sha256: str = ""
+    line: int = 0  # its line in the file (1 for the first), as read; 0 when just written
 
 
 def _canonical(record: dict[str, Any]) -> bytes:
@@ -149,6 +211,7 @@ REASONS = {
     "changed": "line {line} was changed, removed or reordered",
     "field": "line {line} lacks a field or holds one of the wrong kind",
     "rewritten": "it no longer begins with the {size} bytes run {run} read: lines were changed or removed, where only new ones may be added",
+    "crowded": "its runs folder holds {count} or more folders, newer than any run that read it, that are no finished run that verifies, so what the runs accepted of it cannot be read; move them aside",
 }
 
 
@@ -165,7 +228,7 @@ def _tampered(source: str, reason: str, **params: Any) -> list[Finding]:
     ]
 
 
-def _confirmation(data: dict[str, Any], prev: str) -> Confirmation | None:
+def _confirmation(data: dict[str, Any], prev: str, line: int = 0) -> Confirmation | None:
     """A line's record, or None when a field is missing or not of its kind (``"step":
     true`` is no step; a note that is an object no note)."""
     step, texts = data.get("step"), [data.get(k) for k in ("environment", "by", "at")]
@@ -196,6 +259,7 @@ def _confirmation(data: dict[str, Any], prev: str) -> Confirmation | None:
         prev=prev,
         hash=str(data.get("hash")),
         values_sha256=data.get("values_sha256") or "",
+        line=line,
     )
 
 
@@ -225,12 +289,81 @@ def read_confirmations(path: Path) -> tuple[list[Confirmation], list[Finding]]:
             return [], _tampered(source, "not_record", line=number)
         if data.get("prev") != prev or _hash(data) != data.get("hash"):
             return [], _tampered(source, "changed", line=number)
-        record = _confirmation(data, prev)
+        record = _confirmation(data, prev, number)
         if record is None:
             return [], _tampered(source, "field", line=number)
         out.append(record)
         prev = record.hash
     return out, []
+
+
+# A confirmation's time: ``confirm`` writes the moment it is given, in UTC (``…Z``). A time
+# without a zone, or one later than the run that reads it, was written by other means (the
+# chain has no key: a line appended by hand with its hash computed) or on a wrong clock, and
+# it passed the go-live rule of step 7 and outweighed a failed rehearsal in step 8 (a
+# reviewer's look: "at": "2027-02-01T09:15:00Z" two months after the run read "færdig").
+CONFIRMATION_SKEW = dt.timedelta(minutes=5)
+
+
+def confirmation_time(text: str) -> dt.datetime | None:
+    """The UTC moment a confirmation's ``at`` names, or None when it names none with a time
+    zone (``2026-12-06T20:30:00`` is a wall clock somewhere, not a moment)."""
+    try:
+        at = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if at.tzinfo is None or at.utcoffset() is None or not within_calendar(at):
+        return None
+    try:
+        return at.astimezone(dt.UTC)
+    except (OverflowError, ValueError):
+        return None
+
+
+def confirmations_in_time(
+    confirmations: list[Confirmation], source: str, now: dt.datetime | None = None
+) -> tuple[list[Confirmation], list[Finding]]:
+    """(the confirmations whose time counts, ``CONFIRMATION_TIME_REFUSED`` for each other):
+    one dated without a time zone, or later than ``now`` (the run reading the file) beyond
+    :data:`CONFIRMATION_SKEW`, counts for nothing, and the finding names its line and time."""
+    now = now or dt.datetime.now(dt.UTC)
+    kept: list[Confirmation] = []
+    refused: list[Finding] = []
+    for c in confirmations:
+        at = confirmation_time(c.at)
+        where = f"line {c.line}"
+        if at is None:
+            refused.append(
+                F.error(
+                    "CONFIRMATION_TIME_REFUSED",
+                    "Line {line} of {file} (step {step}, by {by}) is dated {value}, without a time zone: ngdpkit confirm writes the moment in UTC, so the line was written by other means; it counts for nothing.",
+                    source,
+                    where,
+                    line=c.line,
+                    file=source,
+                    step=c.step,
+                    by=c.by,
+                    value=c.at,
+                )
+            )
+        elif at > now + CONFIRMATION_SKEW:
+            refused.append(
+                F.error(
+                    "CONFIRMATION_TIME_REFUSED",
+                    "Line {line} of {file} (step {step}, by {by}) is dated {value}, later than this reading of the file ({now}): ngdpkit confirm writes the moment it is given, so the line was written by other means or on a wrong clock; it counts for nothing.",
+                    source,
+                    where,
+                    line=c.line,
+                    file=source,
+                    step=c.step,
+                    by=c.by,
+                    value=c.at,
+                    now=now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                )
+            )
+        else:
+            kept.append(c)
+    return kept, refused
 
 
 def still_appended(path: Path, size: int, sha256: str, run: str) -> list[Finding]:
@@ -249,6 +382,12 @@ def still_appended(path: Path, size: int, sha256: str, run: str) -> list[Finding
     if len(head) == size and hashlib.sha256(head).hexdigest() == sha256:
         return []
     return _tampered(path.name, "rewritten", size=size, run=run)
+
+
+def too_crowded(path: Path, count: int) -> list[Finding]:
+    """``CONFIRMATIONS_TAMPERED``: the run folders that are no run (planted, unfinished, not
+    verifying) used up the look back before a run that read ``path`` was found."""
+    return _tampered(path.name, "crowded", count=count)
 
 
 # The steps whose confirmation is for the values of the run it followed (checklist keys by
@@ -326,8 +465,14 @@ def append_confirmation(
     note: str = "",
     values: str = "",
 ) -> Confirmation:
-    """Add one confirmation at the end of the chain (the file is created 0600 if new)."""
-    if step not in STEPS:
+    """Add one confirmation at the end of the chain (the file is created 0600 if new).
+
+    The last hash is read and the line written while this process holds the file
+    exclusively (:func:`_exclusive`): two ``confirm`` at once both chained to the same line,
+    and the file stopped counting. A file whose last line lacks its line end (an editor
+    that drops it) gets the line end first, so the new line is one of its own and the bytes
+    a run accepted stay where they were."""
+    if type(step) is not int or step not in STEPS:
         raise InputError(f"--step {step}: the checklist has steps 1 to 8")
     if not _NAME.match(by.strip()):
         raise InputError(
@@ -339,29 +484,118 @@ def append_confirmation(
             "--note: at most 1,000 characters, no control characters, direction overrides or"
             " invisible characters"
         )
+    _usable(path)  # said before the file is opened (or created)
+    flags = os.O_RDWR | os.O_CREAT | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags | getattr(os, "O_BINARY", 0), 0o600)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be written ({exc.strerror})") from exc
+    try:
+        with _exclusive(fd, path):
+            existing = _usable(path)  # again, now that no other confirm can append
+            record: dict[str, Any] = {
+                "environment": environment,
+                "step": step,
+                "by": by.strip(),
+                "at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "note": note.strip(),
+                "prev": existing[-1].hash if existing else GENESIS,
+            }
+            if values:
+                record["values_sha256"] = values
+            record["hash"] = _hash(record)
+            line = json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n"
+            data = ("" if _ends_a_line(fd) else "\n") + line
+            _write_all(fd, data.encode("utf-8"), path)
+    finally:
+        os.close(fd)
+    return Confirmation(**record)
+
+
+def _usable(path: Path) -> list[Confirmation]:
+    """The confirmations in ``path``, or the ``InputError`` that names why it cannot be
+    appended to (its chain broken: a line added to it would count for nothing)."""
     existing, problems = read_confirmations(path)
     if problems:
         raise InputError(f"{path}: {problems[0].message}")
-    record: dict[str, Any] = {
-        "environment": environment,
-        "step": step,
-        "by": by.strip(),
-        "at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "note": note.strip(),
-        "prev": existing[-1].hash if existing else GENESIS,
-    }
-    if values:
-        record["values_sha256"] = values
-    record["hash"] = _hash(record)
-    line = json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n"
-    flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0)
+    return existing
+
+
+def _ends_a_line(fd: int) -> bool:
+    """The open file is empty or its last byte is a line end."""
+    size = os.fstat(fd).st_size
+    if size == 0:
+        return True
+    os.lseek(fd, size - 1, os.SEEK_SET)  # O_APPEND: the write still goes to the end
+    return os.read(fd, 1) == b"\n"
+
+
+def _write_all(fd: int, data: bytes, path: Path) -> None:
     try:
-        fd = os.open(path, flags, 0o600)
+        while data:
+            data = data[os.write(fd, data) :]
     except OSError as exc:
         raise InputError(f"{path}: cannot be written ({exc.strerror})") from exc
-    with os.fdopen(fd, "a", encoding="utf-8", newline="\n") as fh:
-        fh.write(line)
-    return Confirmation(**record)
+
+
+# Windows locks a byte range, and a lock there is mandatory (a locked byte cannot be read
+# through another handle, not even this process's): the lock is taken on one byte far past
+# any confirmations file (at most 8 MB), so reading the file while holding it still works.
+_WINDOWS_LOCK_AT = 1 << 30
+LOCK_WAIT_S = 30.0
+
+
+@contextlib.contextmanager
+def _exclusive(fd: int, path: Path) -> Iterator[None]:
+    """Hold ``fd``'s file exclusively against every other ``confirm`` (another process or
+    thread): ``fcntl.flock`` on POSIX, ``msvcrt.locking`` on Windows; where neither module
+    exists, no lock (as before there was one)."""
+    try:
+        import fcntl
+    except ImportError:
+        fcntl = None  # type: ignore[assignment]
+    if fcntl is not None:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError as exc:
+            raise InputError(f"{path}: cannot be locked ({exc.strerror})") from exc
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        return
+    try:
+        import msvcrt
+    except ImportError:
+        yield
+        return
+    _windows_lock(msvcrt, fd, path)
+    try:
+        yield
+    finally:
+        os.lseek(fd, _WINDOWS_LOCK_AT, os.SEEK_SET)
+        with contextlib.suppress(OSError):
+            msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+
+
+def _windows_lock(msvcrt: Any, fd: int, path: Path) -> None:
+    """Take the Windows lock on :data:`_WINDOWS_LOCK_AT`, waiting up to :data:`LOCK_WAIT_S`
+    for another ``confirm`` to finish."""
+    import time
+
+    deadline = time.monotonic() + LOCK_WAIT_S
+    while True:
+        os.lseek(fd, _WINDOWS_LOCK_AT, os.SEEK_SET)
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+            return
+        except OSError as exc:
+            if time.monotonic() >= deadline:
+                raise InputError(
+                    f"{path}: another confirm holds the file; nothing was recorded"
+                    f" ({exc.strerror or exc})"
+                ) from exc
+            time.sleep(0.05)
 
 
 # --- the WorkZone register (§12.3) ------------------------------------------------------------
@@ -528,10 +762,12 @@ def gather(
     findings: list[Finding],
     language: str = "da",
     enable_at: dt.datetime | None = None,
+    now: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """What the kit has for each of the eight steps (``checklist.StepEvidence`` by key).
     ``enable_at``: when ``[golive]`` enables the NgDP dispatcher (the runbook's step 3), in
-    UTC; a confirmation of step 7 given before it does not count."""
+    UTC; a confirmation of step 7 given before it does not count. A server's evidence
+    counts for steps 2 and 3 only as :func:`why_not_counted` allows, at ``now``."""
     # Kept whole: the eight steps in the vendor page's order, a few lines each; read top to
     # bottom it is the checklist's rule table, and the steps share what was observed.
     words = DETAILS["da" if language == "da" else "en"]
@@ -539,6 +775,15 @@ def gather(
     codes = {f.code for f in findings}
     wanted = {server_key(s) for s in servers}
     summaries = server_evidence or ()
+    moment = now or dt.datetime.now(dt.UTC)
+    # evidence that counts for nothing (undated, in the future, stale, another environment's,
+    # an unknown server's, a server check without checks) is left out, and said beside the
+    # step it would have been for (an attacker's look: each made steps 2 and 3 "done")
+    why = {
+        id(s): why_not_counted(s, servers=servers, environment=environment, now=moment)
+        for s in summaries
+    }
+    counted = [s for s in summaries if not why[id(s)]]
     out: dict[str, StepEvidence] = {}
 
     # 1 access to Administrativ Adgang: the organisation read from NgDP
@@ -554,22 +799,28 @@ def gather(
 
     # 2 the certificate installed on every server: install evidence naming this thumbprint
     installs = {
-        server_key(s.server)
-        for s in summaries
+        evidence_server(s.server, servers)
+        for s in counted
         if s.kind == "install"
         and s.chain_ok
         and thumbprint
         and (s.thumbprint or "").upper() == thumbprint.upper()
     }
     if wanted and thumbprint and wanted <= installs:
-        out["certificate"] = StepEvidence("observed", ", ".join(sorted(installs)))
+        out["certificate"] = StepEvidence("observed", ", ".join(sorted(wanted)))
     elif certificate_known:
-        out["certificate"] = StepEvidence("planned", "install-certificate.ps1")
+        out["certificate"] = StepEvidence(
+            "planned", _left_out("install-certificate.ps1", summaries, "install", why, words)
+        )
 
     # 3 outgoing access: server-check evidence from every server, NgDP reached
-    checked = {server_key(s.server) for s in summaries if s.kind == "server-check" and not s.failed}
+    checked = {
+        evidence_server(s.server, servers)
+        for s in counted
+        if s.kind == "server-check" and not s.failed
+    }
     if wanted and wanted <= checked and "NET_EVIDENCE_MISSING" not in codes:
-        out["firewall"] = StepEvidence("observed", ", ".join(sorted(checked)))
+        out["firewall"] = StepEvidence("observed", ", ".join(sorted(wanted)))
     elif "PENDING_SERVER_IPS" in codes:
         # no outgoing address yet: the firewall order has no source to open from, so it is
         # not planned (it said "planlagt: firewall-rules.xlsx" over an order without one)
@@ -579,7 +830,12 @@ def gather(
             next_action=words["no_ips_next"].format(environment=environment),
         )
     else:
-        out["firewall"] = StepEvidence("planned", "firewall-rules.xlsx, server-check.ps1")
+        out["firewall"] = StepEvidence(
+            "planned",
+            _left_out(
+                "firewall-rules.xlsx, server-check.ps1", summaries, "server-check", why, words
+            ),
+        )
 
     # 4 the system registered: the registration read, no NGDP_SYSTEM_DIFFERS / NGDP_CERT_*
     if observation is not None and observation.system is not None:
@@ -653,6 +909,32 @@ def gather(
     return out
 
 
+def _left_out(
+    detail: str,
+    summaries: Sequence[EvidenceSummary],
+    kind: str,
+    why: dict[int, str],
+    words: dict[str, str],
+) -> str:
+    """A step's detail, and which of its evidence files do not count and why, in a few
+    words (at most three files named)."""
+    named = [
+        f"{_cut(s.file or s.server, 60)} ({words['why_' + why[id(s)]]})"
+        for s in summaries
+        if s.kind == kind and why.get(id(s))
+    ]
+    if not named:
+        return detail
+    more = len(named) - 3
+    shown = ", ".join(named[:3]) + (f", +{more}" if more > 0 else "")
+    return f"{detail}; " + words["left_out"].format(files=shown)
+
+
+def _cut(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters with "..."."""
+    return text if len(text) <= limit else text[: max(0, limit - 3)] + "..."
+
+
 def _acceptance(
     acceptance: Any,
     dispatcher_unchanged: bool,
@@ -690,7 +972,11 @@ def _acceptance(
     if after is not None:
         took = sum(max(0.0, float(s.duration_s)) for s in acceptance.steps)
         after += dt.timedelta(seconds=min(took, 86_400.0))
-    newer = after is not None and all((at := _stamp(c)) is None or at < after for c in confirmed)
+    # a time without a zone is no moment after the failure (a run drops it before: its
+    # findings name it, CONFIRMATION_TIME_REFUSED)
+    newer = after is not None and all(
+        (at := confirmation_time(c)) is None or at < after for c in confirmed
+    )
     return StepEvidence(
         "none",
         words["acceptance_failed"].format(where=where),
@@ -781,8 +1067,8 @@ def _early(
     step 3 was days away. A go-live moved earlier is ``[golive]`` changed."""
     if key != "dispatcher" or enable_at is None:
         return ""
-    at = _stamp(confirmed.at)
-    if at is None or at >= enable_at:
+    at = confirmation_time(confirmed.at)  # none (no time zone) is no moment after it
+    if at is not None and at >= enable_at:
         return ""
     return words["early"].replace("{when}", local_time(enable_at.isoformat(), language))
 
@@ -808,6 +1094,13 @@ DETAILS = {
         "acceptance_warnings_next": "Se advarslerne på accepttestens side; ligger brevet og svaret på sagen i WorkZone, så bekræft trinnet med <<confirm>>.",
         "acceptance_failed": "den seneste accepttest ({where}) fejlede",
         "acceptance_failed_next": "Ret fundene fra accepttesten, og kør den igen; en bekræftelse fra før fejlen tæller ikke.",
+        "left_out": "tæller ikke: {files}",
+        "why_undated": "ingen læsbar dato",
+        "why_future": "dateret i fremtiden",
+        "why_stale": f"ældre end {STALE_DAYS} dage",
+        "why_other_environment": "fra et andet miljø",
+        "why_unknown_server": "fra en server, der ikke står i indstillingerne",
+        "why_no_checks": "uden tjek",
     },
     "en": {
         "gaps": "{count} translation(s) missing from NgDP or on another contact point there (portal-todo.xlsx)",
@@ -829,5 +1122,12 @@ DETAILS = {
         "acceptance_warnings_next": "Read the warnings on the acceptance test's page; once the letter and the reply have reached the case in WorkZone, confirm the step with <<confirm>>.",
         "acceptance_failed": "the latest acceptance test ({where}) failed",
         "acceptance_failed_next": "Fix the acceptance test's findings and take it again; a confirmation given before it failed does not count.",
+        "left_out": "not counted: {files}",
+        "why_undated": "no readable date",
+        "why_future": "dated in the future",
+        "why_stale": f"older than {STALE_DAYS} days",
+        "why_other_environment": "for another environment",
+        "why_unknown_server": "from a server not in the settings",
+        "why_no_checks": "no checks in it",
     },
 }

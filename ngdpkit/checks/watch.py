@@ -35,6 +35,13 @@ HOUR = 3600
 DAY = 24 * HOUR
 EVENT_PAGE_SIZE = 100
 MAX_EVENT_PAGES = 50
+# How far an eventTime may lie ahead of the watch's clock and still count: 5 minutes, the
+# clock skew a Windows domain (where a scheduled watch runs) tolerates before Kerberos refuses
+# its members, and far more than NTP-kept servers drift. A time beyond it is no skew but a
+# wrong clock or a wrong record, and counting it let a delivery "in 2035" pass as the one that
+# came after the failures (WATCH_DELIVERY_RECOVERED, exit 0). A good delivery at most this far
+# ahead is counted: the next hourly watch sees the truth.
+CLOCK_SKEW = dt.timedelta(minutes=5)
 FAILED = "MEMO_SEND_SENT_TO_RECIPIENT_SYSTEM_FAILED"
 GOOD = {
     "REST_PULL": "MEMO_SEND_FETCHED_BY_RECIPIENT_SYSTEM",
@@ -63,7 +70,9 @@ WATCH_ALLOWED = (
 class EventTally:
     """One event tag in the window: NgDP's ``totalElements``, how many events were read
     (pages are bounded), how many of those carry the tag, and the newest ``eventTime`` read
-    (ISO 8601 UTC)."""
+    (ISO 8601 UTC). Events dated later than the check (beyond :data:`CLOCK_SKEW`) are no
+    delivery: they are in ``future`` (the newest of them ``future_newest``), not in
+    ``matching``, ``newest`` or ``oldest``."""
 
     tag: str
     total: int
@@ -71,6 +80,8 @@ class EventTally:
     matching: int = 0
     newest: str | None = None
     oldest: str | None = None
+    future: int = 0
+    future_newest: str | None = None
 
     @property
     def complete(self) -> bool:
@@ -78,8 +89,9 @@ class EventTally:
 
     @property
     def count(self) -> int:
-        """The events with this tag: those read when all were, else NgDP's own count."""
-        return self.matching if self.complete else self.total
+        """The events with this tag: those read when all were, else NgDP's own count less
+        those read that lie in the future."""
+        return self.matching if self.complete else max(0, self.total - self.future)
 
 
 @dataclass(frozen=True)
@@ -396,20 +408,34 @@ def event_time(item: Any, tag: str) -> dt.datetime | None:
     text = item.get("eventTime")
     if not isinstance(text, str) or len(text) > 40:
         return None
+    from ..inputs import within_calendar
+
     try:
         moment = _time(text.strip())
     except ValueError:
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    # a time at the edge of year 1 or 9999 cannot be said in UTC (OverflowError)
+    return moment if within_calendar(moment) else None
 
 
-def tally(reader: WatchReader, *, system_id: str, tag: str, date_from: str) -> EventTally | None:
+def tally(
+    reader: WatchReader,
+    *,
+    system_id: str,
+    tag: str,
+    date_from: str,
+    now: dt.datetime | None = None,
+) -> EventTally | None:
     """Every page of the event log for ``tag`` since ``date_from``, from page 0 until
-    ``totalElements`` are read, a page is empty or :data:`MAX_EVENT_PAGES` were read."""
+    ``totalElements`` are read, a page is empty or :data:`MAX_EVENT_PAGES` were read. An
+    event dated more than :data:`CLOCK_SKEW` after ``now`` (the clock's time as each page
+    came, without ``now``) is counted apart, as ``future``, never as a delivery."""
     total: int | None = None
     read = matching = 0
     newest: dt.datetime | None = None
     oldest: dt.datetime | None = None
+    ahead: list[dt.datetime] = []
     for page in range(MAX_EVENT_PAGES):
         params = {
             "senderOrRecipientSystem": system_id,
@@ -428,7 +454,10 @@ def tally(reader: WatchReader, *, system_id: str, tag: str, date_from: str) -> E
             break
         if total is None and body is not None:
             total = _count(body.get("totalElements"))
-        times = [t for t in (event_time(e, tag) for e in events) if t is not None]
+        limit = (now or dt.datetime.now(dt.UTC)) + CLOCK_SKEW
+        every = [t for t in (event_time(e, tag) for e in events) if t is not None]
+        times = [t for t in every if t <= limit]
+        ahead += [t for t in every if t > limit]
         read, matching = read + len(events), matching + len(times)
         newest = max([*times, *([newest] if newest else [])], default=None)
         oldest = min([*times, *([oldest] if oldest else [])], default=None)
@@ -441,6 +470,8 @@ def tally(reader: WatchReader, *, system_id: str, tag: str, date_from: str) -> E
         matching=matching,
         newest=_stamp(newest) if newest else None,
         oldest=_stamp(oldest) if oldest else None,
+        future=len(ahead),
+        future_newest=_stamp(max(ahead)) if ahead else None,
     )
 
 
@@ -461,9 +492,13 @@ def watch_ngdp(
     date_from = (moment - dt.timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
     memos = count_waiting(reader, "/memos/")
     receipts = count_waiting(reader, "/receipts/")
-    failed = tally(reader, system_id=system_id, tag=FAILED, date_from=date_from)
+    failed = tally(reader, system_id=system_id, tag=FAILED, date_from=date_from, now=now)
     good = tally(
-        reader, system_id=system_id, tag=GOOD.get(protocol, GOOD["REST_PULL"]), date_from=date_from
+        reader,
+        system_id=system_id,
+        tag=GOOD.get(protocol, GOOD["REST_PULL"]),
+        date_from=date_from,
+        now=now,
     )
     return WatchReport(
         environment=environment,

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from .. import findings as F
 from ..findings import Finding
-from .watch import DEACTIVATION_DAYS, MAX_EVENT_PAGES, EventTally, WatchReport
+from .watch import CLOCK_SKEW, DEACTIVATION_DAYS, MAX_EVENT_PAGES, EventTally, WatchReport
 
 
 def judge(report: WatchReport, source: str) -> list[Finding]:
@@ -27,6 +27,8 @@ def judge(report: WatchReport, source: str) -> list[Finding]:
     for tally in (report.failed, report.good):
         if tally is not None and not tally.complete:
             found.append(incomplete(tally, report.days, source))
+        if tally is not None and tally.future:
+            found.append(ahead(tally, report, source))
     return found
 
 
@@ -178,4 +180,23 @@ def incomplete(tally: EventTally, days: int, source: str) -> Finding:
         days=days,
         read=tally.read,
         pages=MAX_EVENT_PAGES,
+    )
+
+
+def ahead(tally: EventTally, report: WatchReport, source: str) -> Finding:
+    """``WATCH_EVENTS_INCOMPLETE`` for events dated after the check (beyond the clock skew):
+    they are not counted as deliveries, good or failed, and the rest is judged without them
+    (an attacker's look: a good delivery "in 2035" read as the one after the failures, and
+    a failing receiving system as recovered). The same code as a log read in part: either
+    way the judgement rests on part of what NgDP logged."""
+    return F.warning(
+        "WATCH_EVENTS_INCOMPLETE",
+        "NgDP's event log holds {count} event(s) tagged {tag} dated after the watch's time, {checked}, by more than {skew} minutes, the newest at {newest}: they are not counted as deliveries, good or failed, and the rest was judged without them (this machine's clock, NgDP's, or the log is wrong).",
+        source,
+        "/events/",
+        count=tally.future,
+        tag=tally.tag,
+        checked=_when(report.checked_at),
+        skew=int(CLOCK_SKEW.total_seconds()) // 60,
+        newest=_when(tally.future_newest),
     )

@@ -140,6 +140,10 @@ class ComparisonResult:
     status: str  # ok, warnings, errors; unreadable when its folder does not verify
     date: str | None  # in the listing's time zone (ISO 8601)
     current: bool  # it compared this environment's latest run
+    # it compared the settings' input files, not runs (``compare --from-inputs``): no run of
+    # this environment is its own, so it is never current (a consultant's cold run read it as
+    # "unreadable", while ``audit verify`` called its folder intact)
+    of_inputs: bool = False
 
 
 @dataclass(frozen=True)
@@ -181,19 +185,24 @@ def _environments(path: Path) -> tuple[str, list[str], Path]:
     return found.organisation, list(found.environments), path.resolve().parent / "runs"
 
 
-def _made_it(settings: Path, env_dir: Path) -> bool:
-    """Whether the settings file at ``settings``, as its bytes are now, made the latest run in
-    ``env_dir`` (its trail's first record, ``run_started``, holds the settings' SHA-256)."""
+def _made_it(settings: Path, env_dir: Path) -> int:
+    """How surely the settings file at ``settings`` made the latest run in ``env_dir``: 2
+    when its bytes are those the run read (its trail's first record, ``run_started``, holds
+    the settings' SHA-256), 1 when only its name is the one the trail names (it was edited
+    since: a consultant's cold run saw the row named after the demo's simulator copy), 0
+    otherwise."""
     import hashlib
 
-    from ..run.neighbours import settings_sha256_of
+    from ..run.neighbours import settings_named_by, settings_sha256_of
 
     run = latest_run(env_dir)
     raw = read_regular(settings, MAX_SETTINGS + 1)
     if run is None or raw is None:
-        return False
+        return 0
     said = settings_sha256_of(run)
-    return bool(said) and said == hashlib.sha256(raw).hexdigest()
+    if said and said == hashlib.sha256(raw).hexdigest():
+        return 2
+    return 1 if settings_named_by(run).replace("\\", "/") == settings.name else 0
 
 
 def _stamp(name: str) -> dt.datetime | None:
@@ -391,7 +400,7 @@ def _with_comparison(
         return replace(row, comparison=result)
     if row.environment not in compared:
         return row
-    current = row.run is not None and compared[row.environment] == row.run
+    current = row.run is not None and compared[row.environment] == row.run and not result.of_inputs
     return replace(row, comparison=replace(result, current=current))
 
 
@@ -421,7 +430,15 @@ def newest_comparison(runs: Path, tz: dt.tzinfo) -> tuple[ComparisonResult, dict
         return unreadable
     runs_of = data.get("runs") if isinstance(data, dict) else None
     status = data.get("status") if isinstance(data, dict) else None
-    if not isinstance(runs_of, dict) or status not in ("ok", "warnings", "errors"):
+    if status not in ("ok", "warnings", "errors"):
+        return unreadable
+    if runs_of is None and data.get("source") == "inputs":
+        named = data.get("environments")
+        if not isinstance(named, list):
+            return unreadable
+        of_inputs = ComparisonResult(folder.name, status, date, False, of_inputs=True)
+        return of_inputs, {str(env): "" for env in named if isinstance(env, str)}
+    if not isinstance(runs_of, dict):
         return unreadable
     compared = {
         str(env): str(run.get("run"))
@@ -471,7 +488,7 @@ def portfolio(paths: list[Path], *, now: dt.datetime | None = None) -> Portfolio
             if real in by_folder:
                 i = by_folder[real]
                 row = rows[i]
-                if _made_it(path, env_dir) and not _made_it(Path(row.settings), env_dir):
+                if _made_it(path, env_dir) > _made_it(Path(row.settings), env_dir):
                     # the row is named after the settings file that made its latest run (the
                     # demo's migration-simulator.toml, sorted first, named the real one's)
                     rows[i] = replace(

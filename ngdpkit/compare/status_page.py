@@ -117,6 +117,8 @@ def _comparison(r: StatusRow, language: str) -> str | Markup:
     word = t(language, f"compare_outcome_{c.status}")
     mark = badge(STATUS_SEVERITY.get(c.status, "info"), word, language=language)
     when = _when(c.date, language)
+    if c.of_inputs:
+        return fragment("titled", mark, f"{when} · {t(language, 'status_comparison_inputs')}")
     return fragment(
         "titled", mark, when if c.current else f"{when} · {t(language, 'status_comparison_old')}"
     )

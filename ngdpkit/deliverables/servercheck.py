@@ -10,12 +10,21 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import stat
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from .. import findings as F
-from ..checks.evidence import EvidenceSummary, server_key
+from ..checks.evidence import (
+    CLOCK_SKEW,
+    STALE_DAYS,
+    EvidenceSummary,
+    evidence_server,
+    evidence_taken,
+    server_key,
+)
 from ..checks.network import NGDP, destinations
 from ..errors import InputError
 from ..findings import Finding
@@ -35,7 +44,11 @@ KIND_CODES = {
     "as_account": "CERT_NO_PRIVATE_KEY",  # the key used as the service account failed
     "chain": "CERT_CHAIN_INVALID",
 }
-STALE_DAYS = 30
+# An evidence file is a few kilobytes (one server's checks); anything larger is not one, and
+# is refused before it is read (an attacker's look: a check's 50 MB detail made a run of
+# 80 s and 1.2 GB, and a 3 GB sparse file a MemoryError). Every text in it is cut too.
+MAX_EVIDENCE_BYTES = 1024 * 1024
+MAX_EVIDENCE_TEXT = 2000
 
 
 def _accounts_code(env: Environment) -> tuple[str, str]:
@@ -233,7 +246,7 @@ def _cleaned(value: Any) -> Any:
     from ..inputs.workbooks import clean_text
 
     if isinstance(value, str):
-        return clean_text(value)
+        return clean_text(value[: MAX_EVIDENCE_TEXT * 2])[:MAX_EVIDENCE_TEXT]
     if isinstance(value, list):
         return [_cleaned(v) for v in value]
     if isinstance(value, dict):
@@ -269,6 +282,43 @@ def evidence_text(raw: bytes, label: str) -> str:
         ) from None
 
 
+def evidence_bytes(path: Path, label: str) -> bytes:
+    """An evidence file's bytes, at most :data:`MAX_EVIDENCE_BYTES`: a regular file (a FIFO
+    or a device, such as ``/dev/zero``, never waited on or read), its size judged before a
+    byte is read and again by what was read (a file that grows meanwhile)."""
+    bound = f"{MAX_EVIDENCE_BYTES // (1024 * 1024)} MB"
+    too_large = f"{label}: larger than {bound}, the most an evidence file may be (server-check.ps1 and install-certificate.ps1 write a few kilobytes)"
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except IsADirectoryError:
+        raise InputError(f"{label}: is a folder, not a file") from None
+    except OSError as exc:
+        raise InputError(f"{label}: cannot be read ({exc.strerror or exc})") from exc
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise InputError(f"{label}: is a folder, not a file")
+        if not stat.S_ISREG(st.st_mode):
+            raise InputError(f"{label}: not a regular file (a FIFO, a device or a socket)")
+        if st.st_size > MAX_EVIDENCE_BYTES:
+            raise InputError(too_large)
+        chunks, size = [], 0
+        while size <= MAX_EVIDENCE_BYTES:
+            chunk = os.read(fd, MAX_EVIDENCE_BYTES + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as exc:
+        raise InputError(f"{label}: cannot be read ({exc.strerror or exc})") from exc
+    finally:
+        os.close(fd)
+    if size > MAX_EVIDENCE_BYTES:
+        raise InputError(too_large)
+    return b"".join(chunks)
+
+
 def read_evidence(
     path: Path, *, label: str, environment: str, registered_ips: tuple[str, ...]
 ) -> tuple[dict[str, Any], list[Finding]]:
@@ -277,10 +327,9 @@ def read_evidence(
     # every finding names the same server and time, and each block is a few lines.
     import ipaddress
 
+    raw = evidence_bytes(path, label)
     try:
-        data = _cleaned(json.loads(evidence_text(path.read_bytes(), label)))
-    except OSError as exc:
-        raise InputError(f"{label}: cannot be read ({exc.strerror or exc})") from exc
+        data = _cleaned(json.loads(evidence_text(raw, label)))
     except json.JSONDecodeError as exc:
         raise InputError(f"{label}: not a server-check JSON file ({exc})") from exc
     except RecursionError as exc:
@@ -294,8 +343,8 @@ def read_evidence(
     shape = evidence_shape_problems(data)
     if shape:
         raise InputError(f"{label}: not a valid server-check file: {shape[0]}")
-    server = str(data.get("server", "?"))
-    taken = str(data.get("taken_at", "?"))
+    server = shortened(str(data.get("server", "?")), 255)
+    taken = shortened(str(data.get("taken_at", "?")), 64)
     found = _other_environment(data, label, server, taken, environment)
     checks = data.get("checks") or []
     if isinstance(checks, dict):  # PowerShell 5.1 writes a one-element array as an object
@@ -313,7 +362,7 @@ def read_evidence(
             continue
         if not isinstance(check, dict) or check.get("ok") is True:
             continue
-        kind = str(check.get("kind", ""))
+        kind = shortened(str(check.get("kind", "")), 40)
         if kind == "auth_not_tested":
             found.append(
                 F.info(
@@ -327,8 +376,8 @@ def read_evidence(
             )
             continue
         code = KIND_CODES.get(kind, "NET_UNREACHABLE")
-        target = check.get("target", "")
-        detail = check.get("detail", "")
+        target = shortened(str(check.get("target") or ""), 300)
+        detail = shortened(str(check.get("detail") or ""), 300)
         status = check.get("status")
         if kind == "https" and status in (401, 403):
             msg = "On {server} at {taken}: reached NgDP ({target}) but it answered {status}: the system, the certificate or the server's IP is not accepted."
@@ -390,12 +439,19 @@ def read_evidence(
         "kind": "server-check",
         "server": server,
         "taken_at": taken,
-        "egress_ip": egress,
+        "egress_ip": shortened(str(egress), 60) if egress else egress,
         "checks": len(checks),
         "failed": sum(1 for c in checks if isinstance(c, dict) and c.get("ok") is not True),
         "file": label,
+        "environment": _environment_of(data),
     }
     return summary, found
+
+
+def _environment_of(data: dict[str, Any]) -> str | None:
+    """The environment an evidence file says it was taken for (None: it does not say)."""
+    said = data.get("environment")
+    return None if said is None else shortened(str(said), 60)
 
 
 def _other_environment(
@@ -650,6 +706,7 @@ def _install_evidence(
         "key_accounts": len(accounts or []),
         "custom_root": custom_root,
         "file": label,
+        "environment": _environment_of(data),
     }
     return summary, found
 
@@ -660,25 +717,26 @@ def _evidence_that_counts_for_nothing(
     now: dt.datetime,
     thumbprint: str | None,
 ) -> list[Finding]:
-    configured = {server_key(s.name) for s in env.servers}
+    names = [s.name for s in env.servers]
     ours = (thumbprint or "").upper()
     found: list[Finding] = []
     for s in typed:
-        try:
-            taken: dt.datetime | None = dt.datetime.fromisoformat(s.taken_at.replace("Z", "+00:00"))
-        except ValueError:
-            taken = None
-        if taken is not None and taken.tzinfo is None:
-            taken = taken.replace(tzinfo=dt.UTC)
+        taken = evidence_taken(s.taken_at)
         said = (  # (whether it holds, code, message, its values)
             (
-                bool(configured) and server_key(s.server) not in configured,
+                taken is None,
+                "PROBE_EVIDENCE_UNDATED",
+                "The evidence in {file} from {server} is dated {value!r}, which is not a date and time with a time zone (ISO 8601, as the scripts write it: 2026-12-01T10:00:00Z): it counts for no checklist step; run the script there again.",
+                {"file": s.file or "?", "value": shortened(s.taken_at, 64)},
+            ),
+            (
+                bool(names) and evidence_server(s.server, names) is None,
                 "PROBE_EVIDENCE_UNKNOWN_SERVER",
                 "The evidence from {server} names a server that is not in the settings ({values}); it counts for none of them.",
                 {"values": ", ".join(x.name for x in env.servers)},
             ),
             (
-                taken is not None and taken > now + dt.timedelta(days=1),
+                taken is not None and taken > now + CLOCK_SKEW,
                 "PROBE_EVIDENCE_FUTURE",
                 "The evidence from {server} is dated {taken}, in the future: the server's clock or the file is wrong.",
                 {"taken": shortened(s.taken_at, 64)},
@@ -713,7 +771,9 @@ def evidence_coverage(
     """``NET_EVIDENCE_MISSING`` for configured servers without evidence (one finding naming
     them), ``NET_EVIDENCE_STALE`` for evidence older than 30 days, and what makes a file
     count for nothing, said (an attacker's look found each read without a word):
-    ``PROBE_EVIDENCE_UNKNOWN_SERVER`` (a server the settings do not name),
+    ``PROBE_EVIDENCE_UNDATED`` (no ISO 8601 date and time with a time zone),
+    ``PROBE_EVIDENCE_UNKNOWN_SERVER`` (a server the settings do not name, exactly:
+    :func:`~ngdpkit.checks.evidence.evidence_server`),
     ``PROBE_EVIDENCE_FUTURE`` (dated more than a day ahead) and
     ``PROBE_EVIDENCE_OTHER_CERTIFICATE`` (install evidence of another certificate than
     ``thumbprint``, the run's). A summary is the stored record or :func:`read_evidence`'s
@@ -723,7 +783,14 @@ def evidence_coverage(
     found: list[Finding] = []
     typed = [s if isinstance(s, EvidenceSummary) else EvidenceSummary.of(s) for s in summaries]
     found += _evidence_that_counts_for_nothing(env, typed, now, thumbprint)
-    seen = {server_key(s.server) for s in typed if s.kind == "server-check"}
+    names = [s.name for s in env.servers]
+    # a server's own check, for this environment, with checks in it (a file without any
+    # proves nothing: an attacker's look)
+    seen = {
+        evidence_server(s.server, names)
+        for s in typed
+        if s.kind == "server-check" and s.checks and s.environment in (None, env.name)
+    }
     missing = [s.name for s in env.servers if server_key(s.name) not in seen]
     if missing:
         found.append(
@@ -735,12 +802,9 @@ def evidence_coverage(
             )
         )
     for s in typed:
-        try:
-            taken = dt.datetime.fromisoformat(s.taken_at.replace("Z", "+00:00"))
-        except ValueError:
-            continue
-        if taken.tzinfo is None:
-            taken = taken.replace(tzinfo=dt.UTC)
+        taken = evidence_taken(s.taken_at)
+        if taken is None:
+            continue  # PROBE_EVIDENCE_UNDATED said it
         age = (now - taken).days
         if age > STALE_DAYS:
             found.append(
@@ -748,10 +812,10 @@ def evidence_coverage(
                     "NET_EVIDENCE_STALE",
                     "The evidence from {value} was taken {age} days ago ({value2}); run server-check.ps1 again (evidence older than {stale_days} days no longer counts).",
                     s.file or key,
-                    s.server,
-                    value=s.server,
+                    shortened(s.server, 80),
+                    value=shortened(s.server, 80),
                     age=age,
-                    value2=s.taken_at,
+                    value2=shortened(s.taken_at, 64),
                     stale_days=STALE_DAYS,
                 )
             )

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -130,37 +131,107 @@ class Traffic:
 
 
 SEED_KEYS = ("memos_waiting", "receipts_waiting", "failed_days_ago", "good_days_ago", "protocol")
+# What a seed may ask for. A count is a whole number from 0 to MAX_SEED_COUNT: every listing
+# of /memos/ or /receipts/ names that many UUIDs, and a list of days holds at most as many
+# events (more than the 50 pages of 100 a watch reads, so a test can still plant a log read
+# in part). A day is a finite number from -MAX_SEED_DAYS to MAX_SEED_DAYS: 1e300 days, or a
+# million, lies outside the calendar (an OverflowError crashed simulate). A negative "days
+# ago" is a time in the future, allowed on purpose: it is how a test plants the event dated
+# ahead of the clock that watch must not count as a delivery.
+MAX_SEED_COUNT = 100_000
+MAX_SEED_DAYS = 3650
 
 
-def seed_traffic(path: Path, system_id: str, protocol: str = "REST_PULL") -> Traffic:
-    """What a watch reads, from a seed file: ``{"memos_waiting": 12, "receipts_waiting": 0,
-    "failed_days_ago": [0.5, 2], "good_days_ago": [6]}`` (event times in days before now);
-    the good deliveries are logged as NgDP logs them for the environment's ``protocol``
-    (a ``"protocol"`` key in the seed overrides it); :class:`~ngdpkit.errors.InputError`
-    naming what is wrong."""
-    from ..checks.watch import FAILED, GOOD
+@dataclass(frozen=True)
+class Seed:
+    """A seed file as read and checked by :func:`read_seed`."""
+
+    memos_waiting: int = 0
+    receipts_waiting: int = 0
+    failed_days_ago: tuple[float, ...] = ()
+    good_days_ago: tuple[float, ...] = ()
+    protocol: str | None = None
+
+
+def _shown(value: Any) -> str:
+    """A seed's value as a message quotes it: JSON, one line, cut short (a long list or a
+    deep nest by its kind and size alone)."""
+    if isinstance(value, list | dict):
+        return f"(a JSON {'array' if isinstance(value, list) else 'object'} of {len(value)})"
+    return shortened(json.dumps(value, ensure_ascii=False), 40)
+
+
+def _seed_count(key: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_SEED_COUNT:
+        raise ValueError(f"{key} {_shown(value)}: a whole number from 0 to {MAX_SEED_COUNT}")
+    return value
+
+
+def _seed_days(key: str, value: Any) -> tuple[float, ...]:
+    if not isinstance(value, list) or len(value) > MAX_SEED_COUNT:
+        raise ValueError(
+            f"{key} {_shown(value)}: a list of at most {MAX_SEED_COUNT} numbers of days"
+        )
+    for i, days in enumerate(value):
+        finite = isinstance(days, int | float) and not isinstance(days, bool)
+        if not finite or not math.isfinite(days) or abs(days) > MAX_SEED_DAYS:
+            raise ValueError(
+                f"{key}[{i}] {_shown(days)}: a number of days from {-MAX_SEED_DAYS} to"
+                f" {MAX_SEED_DAYS} (negative: in the future)"
+            )
+    return tuple(float(d) for d in value)
+
+
+def read_seed(path: Path) -> Seed:
+    """A seed file, checked: :class:`~ngdpkit.errors.InputError` naming the key and the value
+    that is wrong (one line), or the file that cannot be read or is no JSON object."""
+    from ..checks.watch import GOOD
     from ..errors import InputError
 
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(data, dict):
-            raise ValueError("not a JSON object")
-        unknown = sorted(str(k) for k in data if k not in SEED_KEYS)
-        if unknown:  # a go-live day's cold run: "failed_days" was taken as no failure at all
-            raise InputError(
-                f"{path}: unknown key(s) {', '.join(repr(shortened(k, 40)) for k in unknown[:5])}"
-                f" in the seed; it knows {', '.join(SEED_KEYS)}"
-            )
-        traffic = Traffic(int(data.get("memos_waiting", 0)), int(data.get("receipts_waiting", 0)))
-        good = GOOD.get(str(data.get("protocol", protocol)), GOOD["REST_PULL"])
-        traffic.add(system_id, FAILED, *(float(d) for d in data.get("failed_days_ago", ())))
-        traffic.add(system_id, good, *(float(d) for d in data.get("good_days_ago", ())))
     except OSError as exc:
         raise InputError(f"{path}: cannot read the seed ({exc.strerror})") from exc
-    except (ValueError, TypeError, RecursionError) as exc:
+    except (ValueError, RecursionError) as exc:
         raise InputError(
             f"{path}: not a seed ({type(exc).__name__}: {shortened(str(exc), 120)})"
         ) from exc
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: not a seed (ValueError: not a JSON object)")
+    unknown = sorted(str(k) for k in data if k not in SEED_KEYS)
+    if unknown:  # a go-live day's cold run: "failed_days" was taken as no failure at all
+        raise InputError(
+            f"{path}: unknown key(s) {', '.join(repr(shortened(k, 40)) for k in unknown[:5])}"
+            f" in the seed; it knows {', '.join(SEED_KEYS)}"
+        )
+    protocol = data.get("protocol")
+    try:
+        if protocol is not None and protocol not in GOOD:
+            raise ValueError(f"protocol {_shown(protocol)}: one of {', '.join(sorted(GOOD))}")
+        return Seed(
+            memos_waiting=_seed_count("memos_waiting", data.get("memos_waiting", 0)),
+            receipts_waiting=_seed_count("receipts_waiting", data.get("receipts_waiting", 0)),
+            failed_days_ago=_seed_days("failed_days_ago", data.get("failed_days_ago", [])),
+            good_days_ago=_seed_days("good_days_ago", data.get("good_days_ago", [])),
+            protocol=protocol,
+        )
+    except ValueError as exc:
+        raise InputError(f"{path}: not a seed: {exc}") from None
+
+
+def seed_traffic(path: Path | Seed, system_id: str, protocol: str = "REST_PULL") -> Traffic:
+    """What a watch reads, from a seed file: ``{"memos_waiting": 12, "receipts_waiting": 0,
+    "failed_days_ago": [0.5, 2], "good_days_ago": [6]}`` (event times in days before now);
+    the good deliveries are logged as NgDP logs them for the environment's ``protocol``
+    (a ``"protocol"`` key in the seed overrides it); :class:`~ngdpkit.errors.InputError`
+    naming what is wrong (:func:`read_seed`). ``path`` may be a seed already read."""
+    from ..checks.watch import FAILED, GOOD
+
+    seed = path if isinstance(path, Seed) else read_seed(path)
+    traffic = Traffic(seed.memos_waiting, seed.receipts_waiting)
+    good = GOOD.get(seed.protocol or protocol, GOOD["REST_PULL"])
+    traffic.add(system_id, FAILED, *seed.failed_days_ago)
+    traffic.add(system_id, good, *seed.good_days_ago)
     return traffic
 
 

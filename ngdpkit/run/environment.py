@@ -8,6 +8,7 @@ names the phases; each lives in its own module of this package.
 
 from __future__ import annotations
 
+import functools
 import getpass
 import os
 import re
@@ -134,12 +135,15 @@ class EnvironmentRun(RunCore):
         self.pages.render()
         self.phase("render", t0)
 
-    def on_leak(self, leaks: list[tuple[Path, list[str]]]) -> None:
+    def on_leak(
+        self, leaks: list[tuple[Path, list[str]]], *, short: frozenset[str] = frozenset()
+    ) -> None:
         """A file held a secret (it is a stub now): say so, withhold the dispatcher
-        configuration and rewrite the findings; the folder renders and scans again."""
+        configuration and rewrite the findings; the folder renders and scans again.
+        ``short``: the secrets looked for as whole words (:func:`.scan.short_secrets`)."""
         from .scan import leak_findings
 
-        self.extra += leak_findings(leaks, self.rel, self.extra)
+        self.extra += leak_findings(leaks, self.rel, self.extra, short=short)
         (self.run_dir / "dispatcher-config.json").unlink(missing_ok=True)
         self.outputs.rewrite_findings()
         # the workbooks' labels count the errors as findings.json does now (they were written
@@ -332,7 +336,7 @@ def _run_phases(r: EnvironmentRun) -> tuple[int, bool]:
     stays marked incomplete; a notebook that crashed (3) still closes it. From the first
     line on, whatever ends the run ends its kernel (:meth:`EnvironmentRun.close`)."""
     from ..redact import one_line
-    from .scan import environment_secrets
+    from .scan import environment_secrets, short_secrets
 
     code = 0
     interrupted = crashed = False
@@ -364,7 +368,7 @@ def _run_phases(r: EnvironmentRun) -> tuple[int, bool]:
         code = r.folder.close(
             secrets=secrets,
             render=r.render,
-            on_leak=r.on_leak,
+            on_leak=functools.partial(r.on_leak, short=short_secrets(secrets)),
             result=lambda: r.result(code),
             finished=r.finished_fields(),
             revise=r.revise,

@@ -274,12 +274,23 @@ def confirmations_read(run_dir: Path, rel: str) -> tuple[int, str, str] | None:
 def settings_sha256_of(run_dir: Path) -> str:
     """The SHA-256 of the settings file that made the run in ``run_dir``, as its trail's first
     record (``run_started``) holds it; "" when it holds none."""
+    return _started(run_dir, "settings_sha256")
+
+
+def settings_named_by(run_dir: Path) -> str:
+    """The settings file that made the run in ``run_dir`` as its trail's first record names
+    it (relative to the settings' folder); "" when it names none."""
+    return _started(run_dir, "settings")
+
+
+def _started(run_dir: Path, key: str) -> str:
+    """A text field of the trail's first record (``run_started``); "" when it has none."""
     head = (read_text_file(run_dir / AUDIT, limit=64 * 1024) or "").split("\n", 1)[0]
     try:
         first = json.loads(head)
     except (ValueError, RecursionError):
         return ""
-    said = first.get("settings_sha256") if isinstance(first, dict) else None
+    said = first.get(key) if isinstance(first, dict) else None
     return said if isinstance(said, str) else ""
 
 
@@ -325,8 +336,21 @@ def inputs_changed_since(run_dir: Path, inputs: dict[str, Path]) -> list[str]:
     return sorted(changed)
 
 
+# How far ``confirmations_kept`` looks back: ``most`` finished runs that verify, and at most
+# ``CONFIRMATIONS_LOOK`` folders touched on the way (one that is not a folder, unfinished,
+# without a trail or manifest, or that fails to verify costs a look but no run). A folder
+# named in the future is passed over by its name alone.
+CONFIRMATIONS_LOOK = 200
+
+
 def confirmations_kept(
-    path: Path, rel: str, env_dir: Path, *, most: int = 20
+    path: Path,
+    rel: str,
+    env_dir: Path,
+    *,
+    most: int = 20,
+    looks: int = CONFIRMATIONS_LOOK,
+    now: dt.datetime | None = None,
 ) -> tuple[list[Any], tuple[int, str, str] | None]:
     """(``CONFIRMATIONS_TAMPERED`` when the confirmations file at ``path`` no longer begins
     with what the environment's runs accepted of it, and the newest such acceptance). A cut
@@ -337,27 +361,53 @@ def confirmations_kept(
     anyone can point at an older run) whose trail holds to its manifest
     (:func:`~ngdpkit.run.audit.verify_files`: a run whose other files were edited still
     says what it accepted) and that read the file decides; one whose trail does not hold is
-    passed over for the one before. Up to ``most`` folders are looked at."""
-    from ..checks.evidence import still_appended
-    from .audit import INCOMPLETE, verify_files
+    passed over for the one before. Up to ``most`` such runs are read. Only a real finished
+    run counts toward ``most``: twenty empty folders named to sort newest (a reviewer's
+    look) passed the rewritten file, for each was one of the twenty looked at. A folder
+    named later than now is passed over by its name; the others that are no run cost one of
+    ``looks``, and when they are used up before a run decided, the file cannot be held
+    against the runs and is named so (``CONFIRMATIONS_TAMPERED``) until they are moved
+    aside: planted folders never switch the check off."""
+    from ..checks.evidence import still_appended, too_crowded
 
     if not path.is_file() or path.is_symlink():
         return [], None
     try:
-        folders = sorted((p for p in env_dir.iterdir() if RUN_NAME.match(p.name)), reverse=True)
+        names = sorted((p.name for p in env_dir.iterdir() if RUN_NAME.match(p.name)), reverse=True)
     except OSError:
         return [], None
-    looked = 0
-    for folder in folders:
-        if looked >= most:
+    latest = (now or dt.datetime.now(dt.UTC)) + SKEW
+    runs, left = 0, looks
+    for name in names:
+        when = stamp_of(name)
+        if when is None or when > latest:
+            continue  # named in the future (or no time): ngdpkit did not write it
+        if runs >= most:
             break
-        if folder.is_symlink() or not folder.is_dir() or (folder / INCOMPLETE).exists():
+        if left <= 0:
+            return too_crowded(path, looks), None
+        left -= 1
+        if not _finished_run(env_dir / name):
             continue
-        looked += 1
-        if verify_files(folder, ()).problems:
-            continue
-        read = confirmations_read(folder, rel)
+        runs += 1
+        read = confirmations_read(env_dir / name, rel)
         if read is not None:
             return still_appended(path, read[0], read[1], read[2]), read
         # this run accepted nothing (or did not read the file): the one before decides
     return [], None
+
+
+def _finished_run(folder: Path) -> bool:
+    """``folder`` is a real folder of a finished run (not a link, no ``INCOMPLETE`` marker,
+    a trail and a manifest that are regular files) whose trail holds to its manifest."""
+    from ..documents.signing import MANIFEST
+    from .audit import INCOMPLETE, verify_files
+
+    try:
+        if not stat.S_ISDIR(folder.lstat().st_mode) or (folder / INCOMPLETE).exists():
+            return False
+        if not all(stat.S_ISREG((folder / n).lstat().st_mode) for n in (AUDIT, MANIFEST)):
+            return False
+    except OSError:
+        return False
+    return not verify_files(folder, ()).problems

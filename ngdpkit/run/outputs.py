@@ -271,7 +271,11 @@ class Outputs:
     def read_confirmations(self) -> None:
         """``confirmations.jsonl`` beside the settings file: an input of every run (recorded
         in the audit like every input); a broken chain is a finding and counts for nothing."""
-        from ..checks.evidence import confirmations_path, read_confirmations
+        from ..checks.evidence import (
+            confirmations_in_time,
+            confirmations_path,
+            read_confirmations,
+        )
         from .audit import file_digest
         from .neighbours import confirmations_kept
 
@@ -284,6 +288,10 @@ class Outputs:
         if problems:
             self.confirmations = []
         run.extra += problems
+        # a line dated without a time zone or after this run counts for nothing (named); the
+        # file itself is accepted as read (it is still the measure of the next run)
+        self.confirmations, refused = confirmations_in_time(self.confirmations, path.name)
+        run.extra += refused
         if path.is_file() and not path.is_symlink():
             size, digest = file_digest(path)
             run.trail.append("input_read", path=rel, size=size, sha256=digest)

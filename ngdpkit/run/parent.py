@@ -25,7 +25,7 @@ from typing import Any
 from ..inputs.workbooks import TableCache
 from ..settings import Settings, load_settings
 from .child import CHILD_MARK, default_out, go_lines
-from .folder import INTERRUPTED, writable_out
+from .folder import INTERRUPTED, LATEST, writable_out
 from .kernels import interrupts_ignored
 from .lines import TOGETHER_MARK, apart
 from .preflight import collect_secrets, preflight, reuse_findings, wanted
@@ -158,6 +158,14 @@ def _missing(settings: Settings, chosen: list[str], found: dict[str, dict[str, s
     )
 
 
+def _is_latest(folder: Path) -> bool:
+    """Whether ``<out>/<env>/LATEST`` names ``folder`` (its run finished and was marked)."""
+    try:
+        return (folder.parent / LATEST).read_text(encoding="utf-8").strip() == folder.name
+    except (OSError, ValueError):
+        return False
+
+
 def _remove_empty(folder: Path) -> None:
     """Remove ``folder``, made by this run, when nothing was put into it."""
     try:
@@ -280,6 +288,62 @@ class Children:
         (the findings about all environments together) among its own."""
         self._tell(go_lines(extra))
 
+    def _interrupt(self) -> set[str]:
+        """Ctrl-C while the children ran: mark each run still going as interrupted (nbclient
+        turns a SIGINT during execution into a dead kernel, which would otherwise read as a
+        crash), make sure every child hears it, and wait for them all and for their lines.
+        A second Ctrl-C or kill meanwhile (a cancelled GitHub job sends SIGINT, then SIGTERM)
+        waits with the rest: each child is ending its kernel and scanning its folder, and a
+        parent gone first would leave that half done. Returns the environments whose run was
+        interrupted: a child that had ended, or whose run became LATEST before the mark
+        landed, finished (the mark it found too late is taken away again)."""
+        procs, folders = self.procs, self.folders
+        with interrupts_ignored():
+            running = [name for name, proc in procs.items() if proc.poll() is None]
+            for name in running:
+                if name in folders:
+                    (folders[name] / INTERRUPTED).write_text(
+                        "Interrupted (Ctrl-C, or a kill as a cancelled CI job sends).\n",
+                        encoding="utf-8",
+                    )
+            if os.name != "nt":  # a Windows console already delivers Ctrl-C to every process
+                for name in running:
+                    if procs[name].poll() is None:
+                        procs[name].send_signal(signal.SIGINT)
+            for proc in procs.values():
+                try:
+                    proc.wait(timeout=60)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+            for th in self.threads:  # every line the children said, the run folder's too
+                th.join(timeout=5)
+            interrupted = set()
+            for name, proc in procs.items():
+                folder = folders.get(name)
+                if folder is not None and _is_latest(folder):
+                    if name in running:
+                        (folder / INTERRUPTED).unlink(missing_ok=True)  # it came after the seal
+                elif name in running or proc.returncode not in (0, 1, 3):
+                    interrupted.add(name)
+        return interrupted
+
+    def _finished_code(self, name: str) -> int:
+        """The exit code of a child whose run finished: its own, or, when the interruption
+        reached it after its run was sealed, what its findings say (1 for errors)."""
+        code = self.procs[name].returncode
+        if code in (0, 1, 3):
+            return code
+        folder = self.folders.get(name)
+        if folder is None:
+            return 130
+        try:
+            data = json.loads((folder / "findings.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return 130
+        status = data.get("status") if isinstance(data, dict) else None
+        return 1 if status == "errors" else 0 if status in ("ok", "warnings") else 130
+
     def stop(self) -> None:
         """The input did not pass (or the user interrupted): every waiting child ends its
         kernel and exits without a run folder."""
@@ -301,27 +365,13 @@ class Children:
             for th in self.threads:
                 th.join(timeout=5)
         except KeyboardInterrupt:
-            # Mark each run as interrupted (nbclient turns a SIGINT during execution into a dead
-            # kernel, which would otherwise read as a crash), then make sure every child hears it.
-            # A second Ctrl-C or kill meanwhile (a cancelled GitHub job sends SIGINT, then
-            # SIGTERM) waits with the rest: each child is ending its kernel and scanning its
-            # folder, and a parent gone first would leave that half done.
-            with interrupts_ignored():
-                for folder in folders.values():
-                    (folder / INTERRUPTED).write_text(
-                        "Interrupted (Ctrl-C, or a kill as a cancelled CI job sends).\n",
-                        encoding="utf-8",
-                    )
-                if os.name != "nt":  # a Windows console already delivers Ctrl-C to every process
-                    for proc in procs.values():
-                        if proc.poll() is None:
-                            proc.send_signal(signal.SIGINT)
-                for proc in procs.values():
-                    try:
-                        proc.wait(timeout=60)
-                    except subprocess.TimeoutExpired:
-                        proc.kill()
-            return 130, [folders[n] for n in chosen if n in folders]
+            interrupted = self._interrupt()
+            if interrupted:
+                return 130, [folders[n] for n in chosen if n in folders]
+            # every child had finished its run (LATEST names it) as the interruption came:
+            # the run is told as it ended (a consultant's cold run saw 130, no line, and the
+            # run LATEST all the same)
+            codes = {name: self._finished_code(name) for name in procs}
         values = set(codes.values())
         code = (
             130

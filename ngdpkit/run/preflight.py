@@ -250,13 +250,17 @@ def reuse_findings(settings: Settings, secrets: dict[str, dict[str, str]]) -> li
 def confirmation_findings(settings: Settings, environment: str) -> list[Finding]:
     """What ``run`` says of ``confirmations.jsonl`` beside the settings file, said by
     ``check`` too: a broken chain, or a file that no longer begins with what the
-    environment's runs (in ``runs/`` beside the settings) accepted of it."""
-    from ..checks.evidence import confirmations_path, read_confirmations
+    environment's runs (in ``runs/`` beside the settings) accepted of it, or a line whose
+    time is refused (no time zone, or in the future)."""
+    from ..checks.evidence import confirmations_in_time, confirmations_path, read_confirmations
     from .neighbours import confirmations_kept
 
     path = confirmations_path(settings.path)
-    _, problems = read_confirmations(path)
+    confirmations, problems = read_confirmations(path)
     if problems:
         return problems
     env_dir = settings.path.parent / "runs" / environment
-    return confirmations_kept(path, settings.rel(path), env_dir)[0]
+    rewritten = confirmations_kept(path, settings.rel(path), env_dir)[0]
+    if rewritten:
+        return rewritten
+    return confirmations_in_time(confirmations, path.name)[1]

@@ -329,15 +329,33 @@ def scrub_folder(
     return hits
 
 
+def short_secrets(secrets: dict[str, list[str]]) -> frozenset[str]:
+    """The names of the secrets whose value is under ``SHORT_SECRET`` characters (looked for
+    as whole words only, so a word of the kit's own text can match them)."""
+    from ..redact import SHORT_SECRET
+
+    return frozenset(
+        name for name, parts in secrets.items() if parts and len(parts[0]) < SHORT_SECRET
+    )
+
+
 def leak_findings(
-    leaks: list[tuple[Path, list[str]]], rel: Any, said: list[Finding] | None = None
+    leaks: list[tuple[Path, list[str]]],
+    rel: Any,
+    said: list[Finding] | None = None,
+    *,
+    short: frozenset[str] = frozenset(),
 ) -> list[Finding]:
     """``SECRET_LEAK`` for each file the scan replaced, named relative to the settings, once
     per file: a file ``said`` already names held it again after the kit wrote it anew, so
     the secret's value stands in what the kit writes from the inputs, and that is said once
     instead (a CI engineer's look: a password that was also the organisation's name gave 35
-    findings, pages named three times each, and never the cause)."""
+    findings, pages named three times each, and never the cause). A secret of ``short``
+    (:func:`short_secrets`) may have matched a word of the kit's own text, which is said
+    instead of blaming the inputs (a consultant's cold run: the wrong password "wrong" was a
+    word of the kit's own message, and the findings said it stood in the inputs)."""
     from .. import findings as F
+    from ..redact import SHORT_SECRET
 
     # (file, secret) pairs already named: another secret in a file named before is new (an
     # attacker's look: named by file alone, it went unnamed)
@@ -362,9 +380,16 @@ def leak_findings(
                     values=", ".join(fresh),
                 )
             )
-    if again and not any(f.template == _IN_INPUTS for f in said or ()):
-        found.append(F.error("SECRET_LEAK", _IN_INPUTS, "", values=", ".join(sorted(again))))
+    if again and not any(f.template in (_IN_INPUTS, _SHORT_AGAIN) for f in said or ()):
+        values = ", ".join(sorted(again))
+        if again <= short:
+            found.append(
+                F.error("SECRET_LEAK", _SHORT_AGAIN, "", values=values, short=SHORT_SECRET)
+            )
+        else:
+            found.append(F.error("SECRET_LEAK", _IN_INPUTS, "", values=values))
     return found
 
 
+_SHORT_AGAIN = "The secret {values} was written again when the pages were made anew: its value, under {short} characters, is looked for as a whole word, and that word stands in the inputs, the settings or the kit's own text; use a longer secret."
 _IN_INPUTS = "The secret {values} was written again when the pages were made anew from the inputs: its value stands in the inputs or the settings (a name, an address, a cell); use a secret that is in none of them."

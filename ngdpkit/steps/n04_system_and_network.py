@@ -286,13 +286,13 @@ def evidence(step: Step) -> tuple[EvidenceSummary, ...]:
 
     summaries = []
     for path in step.env.probe_evidence:
-        step.record_input(path)
-        summary, found = read_evidence(
+        summary, found = read_evidence(  # bounded, a regular file, before it is hashed whole
             path,
             label=step.rel(path),
             environment=step.env.name,
             registered_ips=step.env.server_ips,
         )
+        step.record_input(path)
         step.add(found)
         summaries.append(summary)
     from ..deliverables.servercheck import evidence_coverage
