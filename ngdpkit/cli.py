@@ -877,6 +877,7 @@ def cmd_confirm(args: argparse.Namespace) -> int:
     what = BOUND_TO.get(args.step, "") if values else ""
     of = f"of run {about}" if args.step in (5, 6) else "of the latest run"
     bound = f", for the {what} {of}" if what else ""
+    _confirmed_before(path, args.env, args.step, settings.language)
     _ask_at_a_terminal(f"{args.env}: step {args.step} ({title}), done by {args.by}{bound}")
     record = append_confirmation(
         path, environment=args.env, step=args.step, by=args.by, note=args.note, values=values
@@ -907,6 +908,23 @@ def cmd_confirm(args: argparse.Namespace) -> int:
         return 1
     print(f"recorded in {settings.rel(path)} ({record.hash[:12]}…); the next run shows it")
     return 0
+
+
+def _confirmed_before(path: Path, environment: str, step: int, language: str) -> None:
+    """Say who confirmed the step before, when someone did (a consultant's cold run: the same
+    step confirmed four times gave four lines and not a word; the file is only appended to)."""
+    from .checks.evidence import read_confirmations
+
+    records, problems = read_confirmations(path)
+    earlier = [c for c in records if c.environment == environment and c.step == step]
+    if problems or not earlier:
+        return
+    last = earlier[-1]
+    print(
+        f"note: step {step} of {environment} was confirmed before"
+        f" ({len(earlier)} time{'s' if len(earlier) > 1 else ''}, last by {terminal_text(last.by)}"
+        f" at {local_time(last.at, language)}); this adds a line after it, and the newest counts"
+    )
 
 
 def _dispatcher_notes(settings: Any, env: Any) -> str:

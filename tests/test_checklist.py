@@ -577,6 +577,25 @@ def test_a_dispatcher_confirmation_in_a_run_that_withheld_its_values() -> None:
     assert "andre dispatcher-værdier" not in out["dispatcher"].detail
 
 
+def test_a_dispatcher_confirmation_given_without_values_says_so() -> None:
+    """A consultant's cold run: step 7 confirmed after a run that withheld the dispatcher
+    values (a wrong password), then a good run: "bekræftet for andre dispatcher-værdier end
+    denne kørsels", though nothing had changed: the confirmation was for no values. It says
+    that, and to confirm again after this run; one for other values still says other values."""
+    from ngdpkit.checks.evidence import DETAILS, Confirmation, _confirmed
+
+    dispatcher = {"ready": True, "parameters": {"ContactPointGuid": "x"}}
+    blank = Confirmation("test", 7, "Mette", "2026-12-01T10:00:00Z", "", "0" * 64, "h", "")
+    out: dict[str, StepEvidence] = {}
+    _confirmed(out, [blank], "test", dispatcher, DETAILS["da"], "da")
+    assert out["dispatcher"].kind == "planned"
+    assert "før en kørsel havde dem" in out["dispatcher"].detail
+    assert "andre dispatcher-værdier" not in out["dispatcher"].detail
+    other = Confirmation("test", 7, "Mette", "2026-12-01T10:00:00Z", "", "0" * 64, "h", "abc")
+    _confirmed(out, [other], "test", dispatcher, DETAILS["da"], "da")
+    assert "andre dispatcher-værdier" in out["dispatcher"].detail
+
+
 def test_confirming_a_step_the_latest_run_blocks_says_it_stays_blocked(
     sample_run_copy: Path,
 ) -> None:

@@ -302,3 +302,95 @@ def test_confirming_step_7_before_golive_enables_the_dispatcher_says_so(sample_c
     assert r.stdout.index("[golive] enables") < r.stdout.index("confirmed by Jens Hansen")
     settings.write_text(base + "\n[golive]\nngdp_enable = 2020-01-05T08:00:00\n", "utf-8")
     assert "[golive] enables" not in cli(*args, "--by", "Jens Hansen").stdout
+
+
+def test_confirming_a_step_again_names_the_confirmation_before(sample_copy: Path) -> None:
+    """A consultant's cold run: the same step confirmed four times gave four lines and not a
+    word. A second confirmation names the one before (who, when, how many); another step or
+    another environment says nothing of it."""
+    args = ["confirm", "--settings", str(sample_copy / "migration.toml"), "--step", "1"]
+    first = cli(*args, "--env", "test", "--by", "Anne Andersen")
+    assert first.returncode == 0 and "confirmed before" not in first.stdout, first.stdout
+    again = cli(*args, "--env", "test", "--by", "Bo Berg")
+    assert again.returncode == 0, again.stderr
+    assert "note: step 1 of test was confirmed before (1 time, last by Anne Andersen at" in (
+        again.stdout
+    )
+    assert "the newest counts" in again.stdout
+    assert "confirmed before" not in cli(*args, "--env", "production", "--by", "Bo").stdout
+
+
+def test_a_run_that_read_the_file_and_no_longer_verifies_is_named(
+    sample_run_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reviewer's second look: with the manifests of the runs that read the file removed,
+    a rewritten confirmations file counted again (each such run was passed over as no run).
+    A run whose trail ended as a finished run and read the file, but that no longer verifies,
+    names the file as tampered; a run interrupted before its end is still passed over."""
+    from ngdpkit.run import neighbours
+
+    run = next((sample_run_copy / "runs" / "test").glob("2*"))
+    path = sample_run_copy / "confirmations.jsonl"
+    append_confirmation(path, environment="test", step=1, by="Anne Andersen")
+    rel = "confirmations.jsonl"
+    monkeypatch.setattr(neighbours, "confirmations_read", lambda folder, r: (1, "0" * 64, run.name))
+    (run / "manifest.json").unlink()
+    found, read = neighbours.confirmations_kept(path, rel, run.parent)
+    assert read is None and [f.code for f in found] == ["CONFIRMATIONS_TAMPERED"], found
+    assert f"run {run.name} read it and finished, but no longer verifies" in found[0].message
+    assert "kan ikke længere verificeres" in found[0].text("da")
+    # the trail of an interrupted run ends so: passed over, as before
+    lines = (run / "audit.jsonl").read_text(encoding="utf-8").rstrip("\n").split("\n")
+    last = json.loads(lines[-1])
+    last["status"] = "interrupted"
+    (run / "audit.jsonl").write_text("\n".join([*lines[:-1], json.dumps(last)]) + "\n", "utf-8")
+    assert neighbours.confirmations_kept(path, rel, run.parent) == ([], None)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="flock is POSIX")
+def test_a_lock_held_elsewhere_is_waited_for_a_while_then_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reviewer's second look: with the file locked by another process (``flock … sleep``),
+    ``confirm`` waited forever without a word. It waits up to LOCK_WAIT_S, then says so in one
+    line, and writes nothing."""
+    import fcntl
+    import os
+
+    from ngdpkit.checks import evidence
+    from ngdpkit.errors import InputError
+
+    path = tmp_path / "confirmations.jsonl"
+    append_confirmation(path, environment="test", step=1, by="Anne Andersen")
+    before = path.read_bytes()
+    monkeypatch.setattr(evidence, "LOCK_WAIT_S", 0.3)
+    holder = os.open(path, os.O_RDONLY)
+    try:
+        fcntl.flock(holder, fcntl.LOCK_EX)
+        with pytest.raises(InputError, match="another process has held the file"):
+            append_confirmation(path, environment="test", step=2, by="Bo Berg")
+    finally:
+        os.close(holder)
+    assert path.read_bytes() == before
+    append_confirmation(path, environment="test", step=2, by="Bo Berg")  # free again
+    assert len(read_confirmations(path)[0]) == 2
+
+
+def test_a_line_whose_time_is_not_written_as_confirm_writes_it_breaks_the_file(
+    tmp_path: Path,
+) -> None:
+    """A reviewer's second look: Python's fromisoformat takes any one character between the
+    date and the time, so a line dated "2026-12-06<ESC>10:00:00" was read, and its ESC reached
+    the overview through the finding that quoted it. A time is what confirm writes (with a
+    fraction, an offset or, named and not counted, no zone), or the line is no record."""
+    path = tmp_path / "confirmations.jsonl"
+    for at in ("2026-12-06T10:00:00Z", "2026-12-06T10:00:00.5+01:00", "2026-12-06T10:00:00"):
+        _append_by_hand(path, step=1, by="Anne Andersen", at=at)
+    assert len(read_confirmations(path)[0]) == 3
+    for at in ("2026-12-06\x1b10:00:00", "2026-12-06\u009b10:00:00+00:00", "2026-12-06 10:00:00Z"):
+        bad = tmp_path / "bad.jsonl"
+        bad.unlink(missing_ok=True)
+        _append_by_hand(bad, step=1, by="Anne Andersen", at=at)
+        records, problems = read_confirmations(bad)
+        assert not records and [f.code for f in problems] == ["CONFIRMATIONS_TAMPERED"], at
+        assert "\x1b" not in problems[0].message and "\u009b" not in problems[0].message

@@ -19,15 +19,21 @@ from ngdpkit.run.folder import INTERRUPTED, LATEST
 from ngdpkit.run.parent import CHILD_MARK, Children
 from tests.conftest import sigint_default
 
-# the child: says its run folder, finishes its run (LATEST names it when asked to), says
-# so, then lingers as a child still logging its summary; Ctrl-C then ends it with 130
+# the child: copies a finished run's folder into place (a real one: sealed, its trail ending
+# with run_finished), says the folder, marks it LATEST when asked, says its last line, then
+# lingers as a child still logging its summary; Ctrl-C then ends it with 130. With "plant",
+# the folder holds only a findings.json saying "ok" (a reviewer's second look: a LATEST and a
+# findings.json written into a run that was still going)
 CHILD = """
-import json, pathlib, signal, sys, time
+import json, pathlib, shutil, signal, sys, time
 signal.signal(signal.SIGINT, lambda *a: sys.exit(130))
-folder, latest = pathlib.Path(sys.argv[1]), sys.argv[2] == "1"
-folder.mkdir(parents=True)
-print(sys.argv[3] + str(folder), flush=True)
-(folder / "findings.json").write_text(json.dumps({"status": "warnings"}), encoding="utf-8")
+source, folder, latest = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2]), sys.argv[3] == "1"
+if sys.argv[5] == "plant":
+    folder.mkdir(parents=True)
+    (folder / "findings.json").write_text(json.dumps({"status": "ok"}), encoding="utf-8")
+else:
+    shutil.copytree(source, folder)
+print(sys.argv[4] + str(folder), flush=True)
 if latest:
     (folder.parent / "LATEST").write_text(folder.name + "\\n", encoding="utf-8")
 print("test: 0 fejl, 4 advarsler", flush=True)
@@ -35,10 +41,12 @@ time.sleep(30)
 """
 
 
-def _interrupted_as(tmp_path: Path, *, latest: bool) -> tuple[int, list[Path], list[str], Path]:
+def _interrupted_as(
+    tmp_path: Path, finished: Path, *, latest: bool, plant: bool = False
+) -> tuple[int, list[Path], list[str], Path]:
     """Start one child, interrupt this process once the child has said its last line, and
     return what ``Children.wait`` gives, the lines echoed and the run folder."""
-    folder = tmp_path / "runs" / "test" / "20261206T203310Z-45f31d"
+    folder = tmp_path / "runs" / "test" / finished.name
     said: list[str] = []
     last = threading.Event()
 
@@ -49,7 +57,16 @@ def _interrupted_as(tmp_path: Path, *, latest: bool) -> tuple[int, list[Path], l
 
     children = Children(Any, ["test"], tmp_path, False, False, None, echo)  # type: ignore[arg-type]
     proc = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(folder), "1" if latest else "0", CHILD_MARK],
+        [
+            sys.executable,
+            "-c",
+            CHILD,
+            str(finished),
+            str(folder),
+            "1" if latest else "0",
+            CHILD_MARK,
+            "plant" if plant else "copy",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -77,14 +94,14 @@ def _interrupted_as(tmp_path: Path, *, latest: bool) -> tuple[int, list[Path], l
 
 @pytest.mark.skipif(os.name == "nt", reason="SIGINT to a child is POSIX")
 def test_a_run_that_became_latest_as_ctrl_c_came_is_told_as_it_ended(
-    tmp_path: Path, ctrl_c_armed: None
+    tmp_path: Path, ctrl_c_armed: None, sample_run: dict[str, Any]
 ) -> None:
     """A consultant's cold run: Ctrl-C at the very end of ``run`` gave exit 130 and no line
     (not even the run folder's), while the run was LATEST, its trail saying it finished. A
-    child whose run was marked LATEST before the interruption finished: the run's own exit
-    code (its findings: warnings, 0), every line it said, and no INTERRUPTED mark left in
-    its sealed folder."""
-    code, folders, said, folder = _interrupted_as(tmp_path, latest=True)
+    child whose run was sealed and marked LATEST before the interruption finished: the exit
+    code its trail records (0), every line it said, and no INTERRUPTED mark left in its
+    sealed folder."""
+    code, folders, said, folder = _interrupted_as(tmp_path, sample_run["run_dir"], latest=True)
     assert code == 0 and folders == [folder], (code, said)
     assert "test: 0 fejl, 4 advarsler" in said
     assert not (folder / INTERRUPTED).exists()
@@ -92,11 +109,27 @@ def test_a_run_that_became_latest_as_ctrl_c_came_is_told_as_it_ended(
 
 
 @pytest.mark.skipif(os.name == "nt", reason="SIGINT to a child is POSIX")
-def test_a_run_not_yet_latest_is_interrupted(tmp_path: Path, ctrl_c_armed: None) -> None:
+def test_a_run_not_yet_latest_is_interrupted(
+    tmp_path: Path, ctrl_c_armed: None, sample_run: dict[str, Any]
+) -> None:
     """The same Ctrl-C before the run was marked LATEST: 130, and the run stays marked
     interrupted (it never becomes LATEST)."""
-    code, folders, said, folder = _interrupted_as(tmp_path, latest=False)
+    code, folders, said, folder = _interrupted_as(tmp_path, sample_run["run_dir"], latest=False)
     assert code == 130 and folders == [folder], (code, said)
     assert (folder / INTERRUPTED).is_file()
     assert not (folder.parent / LATEST).exists()
-    assert json.loads((folder / "findings.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.skipif(os.name == "nt", reason="SIGINT to a child is POSIX")
+def test_a_planted_latest_never_makes_an_interrupted_run_finished(
+    tmp_path: Path, ctrl_c_armed: None, sample_run: dict[str, Any]
+) -> None:
+    """A reviewer's second look: a LATEST naming the run and a findings.json saying "ok",
+    written into a run that was still going, made the interrupted run exit 0. Only a sealed
+    folder whose trail holds and records its end counts as finished."""
+    code, _, said, folder = _interrupted_as(
+        tmp_path, sample_run["run_dir"], latest=True, plant=True
+    )
+    assert code == 130, (code, said)
+    assert (folder / INTERRUPTED).is_file()
+    assert json.loads((folder / "findings.json").read_text(encoding="utf-8")) == {"status": "ok"}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 import subprocess
 from dataclasses import replace
@@ -956,6 +957,9 @@ def test_events_ahead_of_a_fixed_clock_are_counted_apart() -> None:
         ({"failed_days_ago": 5}, "failed_days_ago 5"),
         ({"failed_days_ago": [0.5, "x\ny"]}, 'failed_days_ago[1] "x\\ny"'),
         ({"protocol": "SOAP"}, 'protocol "SOAP"'),
+        # a second look: a protocol of another kind was a crash (TypeError: unhashable)
+        ({"protocol": []}, "protocol (a JSON array of 0)"),
+        ({"protocol": {"a": 1}}, "protocol (a JSON object of 1)"),
     ],
 )
 def test_a_seed_out_of_bounds_is_refused_naming_the_key_and_the_value(
@@ -974,6 +978,24 @@ def test_a_seed_out_of_bounds_is_refused_naming_the_key_and_the_value(
         read_seed(path)
     (problem,) = refused.value.problems
     assert said in problem and "not a seed" in problem and "\n" not in problem
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="a FIFO is POSIX")
+def test_a_seed_that_is_no_regular_file_is_refused_unread(tmp_path: Path) -> None:
+    """A second look: a FIFO given as the seed hung ``simulate``. A seed is a regular file,
+    opened without waiting on it, of at most 8 MB."""
+    from ngdpkit.errors import InputError
+    from ngdpkit.rehearsal.simulator_traffic import MAX_SEED_BYTES, read_seed
+
+    fifo = tmp_path / "seed.fifo"
+    os.mkfifo(fifo)
+    with pytest.raises(InputError, match="not a regular file"):
+        read_seed(fifo)
+    big = tmp_path / "big.json"
+    with big.open("wb") as f:
+        f.truncate(MAX_SEED_BYTES + 1)
+    with pytest.raises(InputError, match="larger than 8 MB"):
+        read_seed(big)
 
 
 @pytest.mark.parametrize(

@@ -211,6 +211,7 @@ REASONS = {
     "changed": "line {line} was changed, removed or reordered",
     "field": "line {line} lacks a field or holds one of the wrong kind",
     "rewritten": "it no longer begins with the {size} bytes run {run} read: lines were changed or removed, where only new ones may be added",
+    "unverified": "run {run} read it and finished, but no longer verifies (its manifest or trail was changed or removed), so what the runs accepted of it cannot be read; put the run's files back (or, to start the confirmations over on purpose, move the environment's run folders aside with the file)",
     "crowded": "its runs folder holds {count} or more folders, newer than any run that read it, that are no finished run that verifies, so what the runs accepted of it cannot be read; move them aside",
 }
 
@@ -228,6 +229,14 @@ def _tampered(source: str, reason: str, **params: Any) -> list[Finding]:
     ]
 
 
+# a confirmation's time as ``confirm`` writes it (``…Z``), or with a fraction or an offset,
+# or (counted for nothing, and named: CONFIRMATION_TIME_REFUSED) without a zone; [0-9], never
+# \d, which takes other scripts' digits
+_AT = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?(Z|[+-][0-9]{2}:[0-9]{2})?\Z"
+)
+
+
 def _confirmation(data: dict[str, Any], prev: str, line: int = 0) -> Confirmation | None:
     """A line's record, or None when a field is missing or not of its kind (``"step":
     true`` is no step; a note that is an object no note)."""
@@ -243,6 +252,10 @@ def _confirmation(data: dict[str, Any], prev: str, line: int = 0) -> Confirmatio
     # a name checked only stripped kept them (the second look)
     by, note = str(data["by"]), str(data.get("note") or "")
     if by != by.strip() or not _NAME.match(by) or note != note.strip() or not _note_ok(note):
+        return None
+    if not _AT.match(str(data["at"])):
+        # Python's fromisoformat takes any one character between the date and the time: a
+        # line dated "2026-12-06\x1b10:00:00" carried an ESC into the pages (a second look)
         return None
     try:
         at = dt.datetime.fromisoformat(str(data["at"]).replace("Z", "+00:00"))
@@ -382,6 +395,12 @@ def still_appended(path: Path, size: int, sha256: str, run: str) -> list[Finding
     if len(head) == size and hashlib.sha256(head).hexdigest() == sha256:
         return []
     return _tampered(path.name, "rewritten", size=size, run=run)
+
+
+def unverified_reader(path: Path, run: str) -> list[Finding]:
+    """``CONFIRMATIONS_TAMPERED``: run ``run`` finished and read ``path``, but its folder no
+    longer verifies, so the bytes it accepted cannot be held against the file."""
+    return _tampered(path.name, "unverified", run=run)
 
 
 def too_crowded(path: Path, count: int) -> list[Finding]:
@@ -555,10 +574,7 @@ def _exclusive(fd: int, path: Path) -> Iterator[None]:
     except ImportError:
         fcntl = None  # type: ignore[assignment]
     if fcntl is not None:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        except OSError as exc:
-            raise InputError(f"{path}: cannot be locked ({exc.strerror})") from exc
+        _posix_lock(fcntl, fd, path)
         try:
             yield
         finally:
@@ -576,6 +592,27 @@ def _exclusive(fd: int, path: Path) -> Iterator[None]:
         os.lseek(fd, _WINDOWS_LOCK_AT, os.SEEK_SET)
         with contextlib.suppress(OSError):
             msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+
+
+def _posix_lock(fcntl: Any, fd: int, path: Path) -> None:
+    """Take ``flock`` on ``fd``, waiting up to :data:`LOCK_WAIT_S` for another ``confirm`` to
+    finish (a reviewer's second look: a lock held forever hung ``confirm`` without a word)."""
+    import time
+
+    deadline = time.monotonic() + LOCK_WAIT_S
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError as exc:
+            if time.monotonic() >= deadline:
+                raise InputError(
+                    f"{path}: another process has held the file for {LOCK_WAIT_S:.0f} s;"
+                    " nothing was recorded"
+                ) from exc
+            time.sleep(0.05)
+        except OSError as exc:
+            raise InputError(f"{path}: cannot be locked ({exc.strerror})") from exc
 
 
 def _windows_lock(msvcrt: Any, fd: int, path: Path) -> None:
@@ -1040,6 +1077,10 @@ def _stale(key: str, confirmed: Confirmation, current: str, words: dict[str, str
         # this run withheld its values: nothing to hold the confirmation against (it said
         # "for other values … confirm again", and the next run counted it: a customer)
         return words["withheld"]
+    if key == "dispatcher" and not confirmed.values_sha256:
+        # given after a run that withheld its values, or before any run had them: it was for
+        # no values (a consultant's cold run read "for other values", though none had changed)
+        return words["unbound"]
     if key == "dispatcher" and confirmed.values_sha256 != current:
         # a confirmation is for the values of the run it followed; they changed since
         return words["stale"]

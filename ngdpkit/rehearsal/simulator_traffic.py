@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import os
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -182,6 +183,32 @@ def _seed_days(key: str, value: Any) -> tuple[float, ...]:
     return tuple(float(d) for d in value)
 
 
+MAX_SEED_BYTES = 8 * 1024 * 1024  # 2 lists of 100,000 days fit in a few MB
+
+
+def _seed_bytes(path: Path) -> bytes:
+    """The seed's bytes: a regular file of at most :data:`MAX_SEED_BYTES` (a FIFO given as the
+    seed hung ``simulate``: a reviewer's second look), opened without waiting on it."""
+    import stat
+
+    from ..errors import InputError
+
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise InputError(f"{path}: not a seed (not a regular file)")
+        if st.st_size > MAX_SEED_BYTES:
+            raise InputError(f"{path}: not a seed (larger than {MAX_SEED_BYTES // 2**20} MB)")
+        data = os.read(fd, MAX_SEED_BYTES + 1)
+    finally:
+        os.close(fd)
+    if len(data) > MAX_SEED_BYTES:
+        raise InputError(f"{path}: not a seed (larger than {MAX_SEED_BYTES // 2**20} MB)")
+    return data
+
+
 def read_seed(path: Path) -> Seed:
     """A seed file, checked: :class:`~ngdpkit.errors.InputError` naming the key and the value
     that is wrong (one line), or the file that cannot be read or is no JSON object."""
@@ -189,7 +216,7 @@ def read_seed(path: Path) -> Seed:
     from ..errors import InputError
 
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(_seed_bytes(path).decode("utf-8"))
     except OSError as exc:
         raise InputError(f"{path}: cannot read the seed ({exc.strerror})") from exc
     except (ValueError, RecursionError) as exc:
@@ -206,7 +233,7 @@ def read_seed(path: Path) -> Seed:
         )
     protocol = data.get("protocol")
     try:
-        if protocol is not None and protocol not in GOOD:
+        if protocol is not None and (not isinstance(protocol, str) or protocol not in GOOD):
             raise ValueError(f"protocol {_shown(protocol)}: one of {', '.join(sorted(GOOD))}")
         return Seed(
             memos_waiting=_seed_count("memos_waiting", data.get("memos_waiting", 0)),

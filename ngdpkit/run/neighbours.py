@@ -368,7 +368,7 @@ def confirmations_kept(
     ``looks``, and when they are used up before a run decided, the file cannot be held
     against the runs and is named so (``CONFIRMATIONS_TAMPERED``) until they are moved
     aside: planted folders never switch the check off."""
-    from ..checks.evidence import still_appended, too_crowded
+    from ..checks.evidence import still_appended, too_crowded, unverified_reader
 
     if not path.is_file() or path.is_symlink():
         return [], None
@@ -388,6 +388,10 @@ def confirmations_kept(
             return too_crowded(path, looks), None
         left -= 1
         if not _finished_run(env_dir / name):
+            if _ended_and_read(env_dir / name, rel):
+                # a run that finished and read the file, but no longer verifies (its manifest
+                # removed: a reviewer's second look passed a rewritten file so): named
+                return unverified_reader(path, name), None
             continue
         runs += 1
         read = confirmations_read(env_dir / name, rel)
@@ -395,6 +399,29 @@ def confirmations_kept(
             return still_appended(path, read[0], read[1], read[2]), read
         # this run accepted nothing (or did not read the file): the one before decides
     return [], None
+
+
+def _ended_and_read(folder: Path, rel: str) -> bool:
+    """``folder`` is a real folder whose trail ends as a finished run does (``run_finished``,
+    neither interrupted nor crashed) and records reading the confirmations file at ``rel``:
+    a run that does not verify then was changed after it ended, not left unfinished."""
+    try:
+        if not stat.S_ISDIR(folder.lstat().st_mode):
+            return False
+    except OSError:
+        return False
+    raw = read_text_file(folder / AUDIT, limit=TRAIL_LIMIT)
+    lines = (raw or "").rstrip("\n").split("\n")
+    try:
+        last = json.loads(lines[-1])
+    except (ValueError, RecursionError):
+        return False
+    if not isinstance(last, dict) or last.get("event") != "run_finished":
+        return False
+    status = last.get("status")
+    if status == "interrupted" or (isinstance(status, str) and status.startswith("crashed:")):
+        return False
+    return confirmations_read(folder, rel) is not None
 
 
 def _finished_run(folder: Path) -> bool:

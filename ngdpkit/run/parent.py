@@ -158,12 +158,27 @@ def _missing(settings: Settings, chosen: list[str], found: dict[str, dict[str, s
     )
 
 
-def _is_latest(folder: Path) -> bool:
-    """Whether ``<out>/<env>/LATEST`` names ``folder`` (its run finished and was marked)."""
+def _finished_before(folder: Path) -> int | None:
+    """The exit code of the run in ``folder`` when it finished before an interruption came:
+    ``<out>/<env>/LATEST`` names it, it carries no ``INCOMPLETE`` mark, and its trail holds
+    to its manifest and ends with ``run_finished`` and the code. None otherwise (a LATEST
+    or a trail written into the folder by someone else while the run went on is not read as
+    its end: a reviewer's second look planted both, and an interrupted run exited 0)."""
+    from .audit import FINISHED, INCOMPLETE, verify_files
+
     try:
-        return (folder.parent / LATEST).read_text(encoding="utf-8").strip() == folder.name
-    except (OSError, ValueError):
-        return False
+        if (folder.parent / LATEST).read_text(encoding="utf-8").strip() != folder.name:
+            return None
+        if (folder / INCOMPLETE).exists() or verify_files(folder, ()).problems:
+            return None
+        lines = (folder / "audit.jsonl").read_text(encoding="utf-8").rstrip("\n").split("\n")
+        last = json.loads(lines[-1])
+    except (OSError, ValueError, RecursionError):
+        return None
+    code = last.get("exit_code") if isinstance(last, dict) else None
+    if last.get("event") != FINISHED or type(code) is not int or code not in (0, 1, 3):
+        return None
+    return int(code)
 
 
 def _remove_empty(folder: Path) -> None:
@@ -321,7 +336,7 @@ class Children:
             interrupted = set()
             for name, proc in procs.items():
                 folder = folders.get(name)
-                if folder is not None and _is_latest(folder):
+                if folder is not None and _finished_before(folder) is not None:
                     if name in running:
                         (folder / INTERRUPTED).unlink(missing_ok=True)  # it came after the seal
                 elif name in running or proc.returncode not in (0, 1, 3):
@@ -330,19 +345,13 @@ class Children:
 
     def _finished_code(self, name: str) -> int:
         """The exit code of a child whose run finished: its own, or, when the interruption
-        reached it after its run was sealed, what its findings say (1 for errors)."""
+        reached it after its run was sealed, the one its verified trail records."""
         code = self.procs[name].returncode
         if code in (0, 1, 3):
             return code
         folder = self.folders.get(name)
-        if folder is None:
-            return 130
-        try:
-            data = json.loads((folder / "findings.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return 130
-        status = data.get("status") if isinstance(data, dict) else None
-        return 1 if status == "errors" else 0 if status in ("ok", "warnings") else 130
+        recorded = _finished_before(folder) if folder is not None else None
+        return recorded if recorded is not None else 130
 
     def stop(self) -> None:
         """The input did not pass (or the user interrupted): every waiting child ends its
