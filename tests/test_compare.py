@@ -1318,7 +1318,7 @@ def test_status_reads_a_comparison_of_the_inputs(
         assert comparison["status"] in ("ok", "warnings", "errors"), comparison
         assert comparison["of_inputs"] and not comparison["current"]
     page = (tmp_path / "s.html").read_text(encoding="utf-8")
-    assert "af indstillingernes filer, ikke af en kørsel" in page
+    assert "af de inputfiler, indstillingerne angiver, ikke af en kørsel" in page
     table = cli("status", str(sample)).stdout
     assert " (inputs)" in table and "unreadable" not in table
 

@@ -197,3 +197,28 @@ def test_init_says_the_kind_it_gives_an_environment_named_otherwise(tmp_path: Pa
     assert 'environment drift: kind = "production" (from its name;' in r.stdout
     assert 'environment uddannelse: kind = "test" (from its name;' in r.stdout
     assert "environment test:" not in r.stdout
+
+
+def test_init_never_writes_through_a_link_to_nothing(sample_dir: Path, tmp_path: Path) -> None:
+    """An attacker's look: with ``migration.toml`` a link to nothing, init said "cannot write
+    the settings (File exists)" after it had copied the export in; with the export's name a
+    link to nothing, the copy was written where the link pointed, outside the folder. Both
+    are refused before anything is written."""
+    export = sample_dir / "mailboxes.xlsx"
+    settings_link = tmp_path / "a"
+    settings_link.mkdir()
+    (settings_link / "migration.toml").symlink_to(tmp_path / "nowhere.toml")
+    r = cli("init", str(settings_link), "--organisation", "X", "--cvr", "98765433",
+            "--mailboxes", str(export))  # fmt: skip
+    assert r.returncode == 2 and "already exists" in r.stderr, r.stderr
+    assert sorted(p.name for p in settings_link.iterdir()) == ["migration.toml"]
+    assert not (tmp_path / "nowhere.toml").exists()
+
+    export_link = tmp_path / "b"
+    export_link.mkdir()
+    victim = tmp_path / "victim.xlsx"
+    (export_link / "mailboxes.xlsx").symlink_to(victim)
+    r = cli("init", str(export_link), "--organisation", "X", "--cvr", "98765433",
+            "--mailboxes", str(export))  # fmt: skip
+    assert r.returncode == 2 and "is a link to nothing" in r.stderr, r.stderr
+    assert not victim.exists() and not (export_link / "migration.toml").exists()

@@ -882,7 +882,7 @@ def test_a_delivery_dated_in_the_future_is_no_recovery(sample_dir: Path, tmp_pat
     assert ahead["params"]["tag"] == FETCHED and ahead["params"]["skew"] == "5"
     year = (dt.datetime.now(dt.UTC) + dt.timedelta(days=3000)).year
     assert str(year) in ahead["params"]["newest"] and str(year) in ahead["message"]
-    assert "1 hændelse med" in ahead["message"]  # the settings' language, in the singular
+    assert "1 hændelse af typen" in ahead["message"]  # the settings' language, in the singular
     assert "timer siden)" not in table.stdout.split("Seneste gode levering", 1)[1].split("\n")[0]
     assert "WATCH_EVENTS_INCOMPLETE" in table.stdout
     only_allowed(requests, system_id)
@@ -905,7 +905,7 @@ def test_a_failure_dated_in_the_future_is_not_counted_and_a_small_skew_is(
     assert data["last_good_delivery"] is not None and data["good"]["future"] == 0
     (ahead,) = by_code(data, "WATCH_EVENTS_INCOMPLETE")
     assert ahead["params"]["count"] == "2" and ahead["params"]["tag"] == FAILED
-    assert "2 hændelser med" in ahead["message"]
+    assert "2 hændelser af typen" in ahead["message"]
 
 
 def test_events_ahead_of_a_fixed_clock_are_counted_apart() -> None:

@@ -606,10 +606,11 @@ def mapping_by_unit_html(
     *,
     limit: int = 2000,
     language: str = "da",
-    flags: dict[Any, tuple[str, str]] | None = None,
+    findings: Iterable[Finding] = (),
 ) -> HTML:
-    """The mapping grouped by unit, ``limit`` rows at most. ``flags`` (:func:`flagged_rows`)
-    marks a row that a warning or an error names: its status says so, with the codes."""
+    """The mapping grouped by unit, ``limit`` rows at most. A row that a warning or an error
+    of ``findings`` names (:func:`flagged_rows`, judged for the rows shown only) says so in
+    its status, with the codes."""
     cols = [
         "mailbox_id",
         "subject_id",
@@ -640,7 +641,7 @@ def mapping_by_unit_html(
     order = units.sort_values(kind="stable").index
     shown = order[:limit]
     records = list(frame.loc[shown, cols].itertuples(index=False, name=None))
-    flags = flags or {}
+    flags = flagged_rows(frame.loc[shown], findings) if findings else {}
     left_units = left_rows = 0
     left_names: list[str] = []
     start = 0

@@ -317,7 +317,7 @@ TEXT: dict[str, dict[str, str]] = {
         "status_comparison": "Seneste sammenligning (test ↔ produktion)",
         "status_no_comparison": "ingen",
         "status_comparison_old": "af en ældre kørsel end den seneste",
-        "status_comparison_inputs": "af indstillingernes filer, ikke af en kørsel",
+        "status_comparison_inputs": "af de inputfiler, indstillingerne angiver, ikke af en kørsel",
         "status_certificate": "Certifikat udløber",
         "status_run": "Seneste kørsel, anker",
         "status_days_note": "Hvor længe et trin har blokeret: dage siden den tidligste kørsel i en ubrudt række af kørsler frem til den seneste, hvor trinnet endnu ikke var færdigt; siger de tidligere kørsler intet om det (fx kørsler fra før tjeklisten), tælles fra den seneste kørsels dato.",

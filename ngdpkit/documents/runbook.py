@@ -96,7 +96,7 @@ WORDS: dict[str, dict[str, str]] = {
         "rollback_open": "indtil en dato, der endnu ikke er aftalt",
         "rollback_done": "{date} er passeret, uden at noget af dette er sket.",
         "rollback_done_open": "Datoen er aftalt og passeret, uden at noget af dette er sket.",
-        "watch": "Kør {watch} dagligt den første uge{how}. Kommandoen skal bruge det samme som en kørsel: ngdpkit, indstillingsfilen, miljøets certifikat med adgangskoden og autorisationsheaderen, på en maskine, hvis IP-adresse er registreret i NgDP (.p12-filen slettes fra WorkZone-serverne, når den er installeret). Melder kommandoen WATCH_READ_REFUSED (»ikke læst«), er intet blevet kontrolleret den dag, selv om den slutter uden fejl: få forbindelsen til NgDP rettet, og kør kommandoen igen.",
+        "watch": "Kør {watch} dagligt den første uge{how}. Kommandoen skal bruge det samme som en kørsel: ngdpkit, indstillingsfilen, miljøets certifikat med adgangskoden samt autorisationsheaderen, på en maskine, hvis IP-adresse er registreret i NgDP (.p12-filen slettes fra WorkZone-serverne, når den er installeret). Melder kommandoen WATCH_READ_REFUSED (»ikke læst«), er intet blevet kontrolleret den dag, selv om den slutter uden fejl: få forbindelsen til NgDP rettet, og kør kommandoen igen.",
         "watch_ci": " (det planlagte watch-job i jeres CI-pipeline gør det, når det er sat op efter ngdpkits CI-skabeloner)",
         "watch_by_hand": " (i hånden eller som en planlagt opgave på en maskine, hvis IP-adresse er registreret i NgDP: CI-skabelonernes planlagte watch-job holder kun øje med produktionsmiljøet)",
         "watch_done": "Syv daglige kørsler med status ok.",

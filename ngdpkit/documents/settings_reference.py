@@ -579,7 +579,8 @@ def _init_problems(
                 f"--env {name!r} is a device name on Windows and cannot be a folder there"
             )
     target = folder / SETTINGS_NAME
-    if target.exists():
+    if target.exists() or target.is_symlink():  # a link to nothing too: written through it,
+        # the file would land elsewhere (an attacker's look)
         problems.append(f"{target} already exists; ngdpkit init never overwrites a settings file")
     odd = S._CONTROL_CHARS.search(mailboxes.name) if mailboxes is not None else None
     if odd:  # it would be copied in and named in the settings, which refuse it
@@ -636,6 +637,10 @@ def init_folder(
     target = folder / SETTINGS_NAME
     export_name = mailboxes.name if mailboxes is not None else "mailboxes.xlsx"
     copy_to = folder / export_name
+    if mailboxes is not None and copy_to.is_symlink() and not copy_to.exists():
+        # a link to nothing: the copy would be written where it points (an attacker's look:
+        # outside the folder)
+        problems.append(f"{copy_to} is a link to nothing; the export is not copied through it")
     if (
         mailboxes is not None
         and mailboxes.is_file()
@@ -657,10 +662,21 @@ def init_folder(
         import tomllib
 
         tomllib.loads(text)  # what it writes is TOML, whatever the name held
-        if mailboxes is not None and not copy_to.exists():
-            shutil.copyfile(mailboxes, copy_to)
+        # the settings first, created only where nothing is (never through a link), then the
+        # export the same way: a refusal leaves nothing half-written behind
         with target.open("x", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
+        if mailboxes is not None and not copy_to.exists():
+            created = False
+            try:
+                with mailboxes.open("rb") as src, copy_to.open("xb") as dst:
+                    created = True
+                    shutil.copyfileobj(src, dst)
+            except OSError:
+                if created:  # only what this init made goes
+                    copy_to.unlink(missing_ok=True)
+                target.unlink(missing_ok=True)
+                raise
     except OSError as exc:
         raise InputError(f"{folder}: cannot write the settings ({exc.strerror or exc})") from exc
     return target, copy_to

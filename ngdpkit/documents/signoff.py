@@ -30,7 +30,6 @@ from .display import (
     STYLE,
     badge,
     findings_html,
-    flagged_rows,
     mapping_by_unit_html,
     table,
     unit_summary_html,
@@ -763,11 +762,10 @@ def _overview_mapping(ctx: Overview, lang: str) -> Markup:
     """The mapping grouped by unit (an appendix when printed)."""
     mapping_section = Markup("")
     if ctx.mapping is not None:
-        flags = flagged_rows(ctx.mapping, ctx.findings)
         mapping_section = fragment(
             "section",
             t(lang, "mapping"),
-            [Markup(mapping_by_unit_html(ctx.mapping, language=lang, flags=flags))],
+            [Markup(mapping_by_unit_html(ctx.mapping, language=lang, findings=ctx.findings))],
             "appendix",
         )
     return mapping_section

@@ -365,8 +365,9 @@ def show_unmapped(mapping: Any) -> display.HTML:
 
 
 def show_mapping_by_unit(mapping: Any) -> display.HTML:
-    flags = display.flagged_rows(mapping.frame, mapping.findings)
-    return display.mapping_by_unit_html(mapping.frame, language=mapping.language, flags=flags)
+    return display.mapping_by_unit_html(
+        mapping.frame, language=mapping.language, findings=mapping.findings
+    )
 
 
 def show_plan(step: Step) -> display.HTML:
