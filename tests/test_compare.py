@@ -1300,24 +1300,32 @@ def test_a_confirmed_step_is_named_in_what_changed(sample_run_copy: Path) -> Non
     assert checklist_changes(a, b) == ()
 
 
+def _status_after_compare(
+    sample_run_all: dict[str, Any], tmp_path: Path, *how: str
+) -> tuple[Path, dict[str, Any], str]:
+    """A copy of the session's two runs compared (``how``: compare's options), then
+    ``status --json --html``: (the sample, each environment's comparison, the page)."""
+    sample = copy_sample_run(sample_run_all, tmp_path / "sample")
+    settings = sample / "migration.toml"
+    assert cli("compare", "--settings", str(settings), *how).returncode in (0, 1)
+    r = cli("status", str(sample), "--json", "--html", str(tmp_path / "s.html"))
+    assert r.returncode == 0, r.stderr
+    rows = json.loads(r.stdout)["rows"]
+    seen = {x["environment"]: x["comparison"] for x in rows}
+    assert set(seen) == {"test", "production"}
+    return sample, seen, (tmp_path / "s.html").read_text(encoding="utf-8")
+
+
 def test_status_reads_a_comparison_of_the_inputs(
     sample_run_all: dict[str, Any], tmp_path: Path
 ) -> None:
     """A consultant's cold run: after ``compare --from-inputs`` (its compare.json has no runs),
     ``status`` called the newest comparison "unreadable" while ``audit verify`` called its
     folder intact. It gives its outcome, never as current, and says it compared the inputs."""
-    sample = copy_sample_run(sample_run_all, tmp_path / "sample")
-    settings = sample / "migration.toml"
-    assert cli("compare", "--settings", str(settings), "--from-inputs").returncode in (0, 1)
-    r = cli("status", str(sample), "--json", "--html", str(tmp_path / "s.html"))
-    assert r.returncode == 0, r.stderr
-    rows = json.loads(r.stdout)["rows"]
-    seen = {x["environment"]: x["comparison"] for x in rows}
-    assert set(seen) == {"test", "production"}
+    sample, seen, page = _status_after_compare(sample_run_all, tmp_path, "--from-inputs")
     for comparison in seen.values():
         assert comparison["status"] in ("ok", "warnings", "errors"), comparison
         assert comparison["of_inputs"] and not comparison["current"]
-    page = (tmp_path / "s.html").read_text(encoding="utf-8")
     assert "af de inputfiler, indstillingerne angiver, ikke af en kørsel" in page
     table = cli("status", str(sample)).stdout
     assert " (inputs)" in table and "unreadable" not in table
@@ -1336,17 +1344,9 @@ def test_status_names_the_newest_comparison_of_each_environment(
     from ngdpkit.compare.status import ComparisonResult, Portfolio, StatusRow, _with_comparison
     from ngdpkit.compare.status_page import render_portfolio
 
-    sample = copy_sample_run(sample_run_all, tmp_path / "sample")
-    settings = sample / "migration.toml"
-    assert cli("compare", "--settings", str(settings)).returncode in (0, 1)
-    r = cli("status", str(sample), "--json", "--html", str(tmp_path / "s.html"))
-    assert r.returncode == 0, r.stderr
-    rows = json.loads(r.stdout)["rows"]
-    seen = {x["environment"]: x["comparison"] for x in rows}
-    assert set(seen) == {"test", "production"}
+    sample, seen, page = _status_after_compare(sample_run_all, tmp_path)
     for comparison in seen.values():
         assert comparison["status"] in ("ok", "warnings", "errors") and comparison["current"]
-    page = (tmp_path / "s.html").read_text(encoding="utf-8")
     assert "Seneste sammenligning (test ↔ produktion)" in page
     assert "forskelle med bemærkninger" in page or "ingen forskelle at bemærke" in page
     table = cli("status", str(sample)).stdout.splitlines()

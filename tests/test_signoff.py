@@ -472,6 +472,17 @@ def test_a_mapped_row_a_warning_names_is_not_green_in_its_units_table() -> None:
     # the other two rows (0100011, and 0100012's first subject) stay green
     assert table.count(">tilknyttet<") == 2
     assert COLOURS["warning"] in page[page.index("se fund: MAILBOX_LANDS") - 200 :][:400]
+    # NgDP's read-back names a mailbox with its subject ("0100012:S1"): only that row
+    ngdp = Finding(
+        "warning",
+        "NGDP_TRANSLATION_MISSING",
+        "Mailbox 0100012:S1 is mapped to Borgerservice, but NgDP has no translation of it there.",
+        params={"mailbox": "0100012:S1", "contact_point": "Borgerservice"},
+    )
+    read_back = html_lib.unescape(
+        render_overview(dataclasses.replace(base, mapping=frame, findings=(ngdp,)))
+    )
+    assert read_back.count("tilknyttet, se fund: NGDP_TRANSLATION_MISSING") == 1
     english = html_lib.unescape(
         render_overview(dataclasses.replace(ctx("en"), mapping=frame, findings=(apart,)))
     )

@@ -344,38 +344,25 @@ def confirmations_in_time(
     refused: list[Finding] = []
     for c in confirmations:
         at = confirmation_time(c.at)
-        where = f"line {c.line}"
-        if at is None:
-            refused.append(
-                F.error(
-                    "CONFIRMATION_TIME_REFUSED",
-                    "Line {line} of {file} (step {step}, by {by}) is dated {value}, without a time zone: ngdpkit confirm writes the moment in UTC, so the line was written by other means; it counts for nothing.",
-                    source,
-                    where,
-                    line=c.line,
-                    file=source,
-                    step=c.step,
-                    by=c.by,
-                    value=c.at,
-                )
-            )
-        elif at > now + CONFIRMATION_SKEW:
-            refused.append(
-                F.error(
-                    "CONFIRMATION_TIME_REFUSED",
-                    "Line {line} of {file} (step {step}, by {by}) is dated {value}, later than this reading of the file ({now}): ngdpkit confirm writes the moment it is given, so the line was written by other means or on a wrong clock; it counts for nothing.",
-                    source,
-                    where,
-                    line=c.line,
-                    file=source,
-                    step=c.step,
-                    by=c.by,
-                    value=c.at,
-                    now=now.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                )
-            )
-        else:
+        if at is not None and at <= now + CONFIRMATION_SKEW:
             kept.append(c)
+            continue
+        refused.append(
+            F.error(
+                "CONFIRMATION_TIME_REFUSED",
+                "Line {line} of {file} (step {step}, by {by}) is dated {value}, without a time zone: ngdpkit confirm writes the moment in UTC, so the line was written by other means; it counts for nothing."
+                if at is None
+                else "Line {line} of {file} (step {step}, by {by}) is dated {value}, later than this reading of the file ({now}): ngdpkit confirm writes the moment it is given, so the line was written by other means or on a wrong clock; it counts for nothing.",
+                source,
+                f"line {c.line}",
+                line=c.line,
+                file=source,
+                step=c.step,
+                by=c.by,
+                value=c.at,
+                now=now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            )
+        )
     return kept, refused
 
 

@@ -571,7 +571,9 @@ def flagged_rows(frame: Any, findings: Iterable[Finding]) -> dict[Any, tuple[str
             subject = str(f.params.get("subject") or "").strip()
             if not subject and f.params.get("mid") and value.startswith(":"):
                 subject = value[1:].strip()
-            named.setdefault(("mailbox", f"{mailbox}:{subject}"), []).append(f)
+            # a mailbox named with its subject ("0101204:1", as the NgDP read-back names it)
+            key = mailbox if ":" in mailbox and not subject else f"{mailbox}:{subject}"
+            named.setdefault(("mailbox", key), []).append(f)
     if not named:
         return {}
     ids = frame["mailbox_id"].fillna("").astype(str).str.strip()
