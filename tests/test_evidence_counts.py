@@ -135,6 +135,7 @@ def test_good_evidence_from_every_server_makes_steps_2_and_3_observed(tmp_path: 
         ({"taken_at": "--"}, "no readable date"),
         ({"taken_at": "2026-12-01T10:00:00"}, "no readable date"),  # no time zone
         ({"taken_at": "01-12-2026 10:00:00"}, "no readable date"),  # a server's culture
+        ({"taken_at": "\u0662\u0660\u0662\u0666-12-01T10:00:00Z"}, "no readable date"),  # [0-9]
         ({"environment": "production"}, "for another environment"),  # D
         ({"server": "WZ-AGENT02-T"}, "from a server not in the settings"),
         ({"server": "WZ-AGENT01-TX"}, "from a server not in the settings"),

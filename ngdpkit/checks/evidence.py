@@ -101,7 +101,7 @@ def evidence_taken(text: str) -> dt.datetime | None:
     culture, so "i går", "--" or a time without a zone is no date the kit can hold against
     its clock)."""
     text = text.strip()
-    if not re.match(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}", text):
+    if not re.match(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}", text):
         return None
     try:
         at = dt.datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
