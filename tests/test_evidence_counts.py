@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import sys
 import threading
 from pathlib import Path
@@ -220,7 +221,8 @@ def test_the_clock_skew_and_the_staleness_bound_are_the_kits_own() -> None:
 
     assert why("2026-12-07T11:00:00Z") == ""  # a server's clock a few hours ahead
     assert why("2026-12-07T13:00:00Z") == "future"  # more than the day PROBE_EVIDENCE_FUTURE allows
-    assert why("2026-11-06T12:00:00+01:00") == ""  # 30 days
+    assert why("2026-11-06T13:00:00+01:00") == ""  # 30 days to the second
+    assert why("2026-11-06T12:00:00+01:00") == "stale"  # 30 days and an hour: "at most 30 days"
     assert why("2026-11-04T12:00:00Z") == "stale"  # 32 days: NET_EVIDENCE_STALE's bound
     assert why("2026-12-06T10:00:00+01:00") == ""  # an offset is a time zone
     for text in ("i går", "--", "", "2026-12-06", "2026-12-06T10:00:00", "9999-12-31T23:59-23:59"):
@@ -394,3 +396,107 @@ def test_check_refuses_an_evidence_file_over_the_bound_with_exit_2(sample_copy: 
     assert r.returncode == 2, r.stdout + r.stderr
     lines = [x for x in r.stderr.splitlines() if x.strip()]
     assert len(lines) == 1 and "ev.json: larger than 1 MB" in lines[0], r.stderr
+
+
+def test_a_check_the_script_marks_a_note_is_no_failed_check(
+    tmp_path: Path, scripts_text: str
+) -> None:
+    """An operations engineer's look: server-check.ps1 run without -AskAuthorization writes
+    ``auth_not_tested`` with ``ok: false``, marks it "note" and says "All 29 checks passed",
+    while the kit counted it as failed and step 3 was never done. The script's notes are no
+    failed check (the run judges them: NET_AUTH_NOT_TESTED, info); the two lists are one."""
+    from ngdpkit.deliverables.servercheck import NOTES
+
+    listed = scripts_text[scripts_text.index("$judgedByRun = @(") :].split("\n", 1)[0]
+    assert set(NOTES) == set(re.findall(r"'([a-z_]+)'", listed)), listed
+    note = {"kind": "auth_not_tested", "target": "https://api/receipts/", "ok": False,
+            "detail": "run without the authorization header", "status": 401}  # fmt: skip
+    checked = [
+        {"kind": "tcp", "target": "api.ngdp.dk:443", "detail": "", "ok": True},
+        note,
+    ]
+    (tmp_path / "c").mkdir()
+    evidence = pair(tmp_path / "c", server_check, checks=checked)
+    assert [s.failed for s in evidence] == [0, 0]
+    assert steps(evidence)["firewall"].status == "done"
+    tcp = {"kind": "tcp", "target": "api.ngdp.dk:443", "detail": "refused", "ok": False}
+    assert (
+        summaries(server_check(tmp_path / "f.json", "WZ-WEB01-T", checks=[tcp, note]))[0].failed
+        == 1
+    )
+
+
+def test_a_check_run_again_replaces_the_one_before(tmp_path: Path) -> None:
+    """An operations engineer's look: a failed server check kept beside the passing one taken
+    after it (a mail attachment saved twice) kept step 3 blocked, its detail asking to run the
+    check again, which was done. The newer file of the same server and kind replaces the
+    older (PROBE_EVIDENCE_SUPERSEDED, info); a newer file that counts for nothing replaces
+    nothing."""
+    from ngdpkit.checks.evidence import not_counted
+
+    failed = {"kind": "tcp", "target": "api.ngdp.dk:443", "detail": "refused", "ok": False}
+    older = server_check(tmp_path / "old.json", "WZ-WEB01-T", checks=[failed],
+                         taken_at="2026-12-02T10:00:00Z")  # fmt: skip
+    newer = server_check(tmp_path / "new.json", "WZ-WEB01-T", taken_at="2026-12-03T10:00:00Z")
+    agent = server_check(tmp_path / "agent.json", "WZ-AGENT01-T")
+    evidence = summaries(older, newer, agent)
+    why = not_counted(evidence, servers=SERVERS, environment="test", now=NOW)
+    assert list(why.values()) == ["superseded"] and id(evidence[0]) in why
+    rows = steps(evidence)
+    assert rows["firewall"].status == "done", rows["firewall"]
+    env = env_of_sample(tmp_path)
+    codes = [f.code for f in evidence_coverage(env, evidence, now=NOW)]
+    assert "PROBE_EVIDENCE_SUPERSEDED" in codes
+    # a newer file dated ahead counts for nothing, and replaces nothing
+    ahead = server_check(tmp_path / "ahead.json", "WZ-WEB01-T", taken_at="2099-01-01T00:00:00Z")
+    evidence = summaries(older, ahead)
+    why = not_counted(evidence, servers=SERVERS, environment="test", now=NOW)
+    assert sorted(why.values()) == ["future"]
+
+
+def test_what_a_file_that_counts_for_nothing_found_is_no_finding(sample_copy: Path) -> None:
+    """An operations engineer's look: a 40-day-old failed server check (already said to count
+    for nothing) and a failed one replaced by a passing one still gave NET_UNREACHABLE errors
+    that blocked step 3, and install evidence 31 days old was told to run server-check.ps1
+    again. ``check`` keeps what is said about such a file and leaves out what its checks
+    found; stale install evidence names install-certificate.ps1."""
+    from tests.conftest import cli
+
+    now = dt.datetime.now(dt.UTC)
+
+    def ago(days: float) -> str:
+        return (now - dt.timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    failed = {"kind": "tcp", "target": "api.test.digitalpost.dk:443", "detail": "refused",
+              "ok": False}  # fmt: skip
+    files = [
+        server_check(sample_copy / "stale.json", "WZ-WEB01-T", checks=[failed], taken_at=ago(40)),
+        server_check(sample_copy / "old.json", "WZ-AGENT01-T", checks=[failed], taken_at=ago(2)),
+        server_check(sample_copy / "new.json", "WZ-AGENT01-T", taken_at=ago(1)),
+        install(sample_copy / "install.json", "WZ-WEB01-T", taken_at=ago(31)),
+    ]
+    toml = sample_copy / "migration.toml"
+    named = ", ".join(f'"{p.name}"' for p in files)
+    toml.write_text(
+        toml.read_text("utf-8").replace(
+            "[environments.test]\n", f"[environments.test]\nprobe_evidence = [{named}]\n", 1
+        ),
+        encoding="utf-8",
+    )
+    r = cli("check", "--settings", str(toml), "--env", "test", "--json")
+    found = json.loads(r.stdout)["findings"]
+    codes = [f["code"] for f in found]
+    assert "NET_UNREACHABLE" not in codes and not any(
+        f["severity"] == "error" and f.get("source") in ("stale.json", "old.json") for f in found
+    ), found
+    assert "PROBE_EVIDENCE_SUPERSEDED" in codes
+    stale = [f["message"] for f in found if f["code"] == "NET_EVIDENCE_STALE"]
+    assert any("kør install-certificate.ps1 igen" in m for m in stale), stale
+    assert any("kør server-check.ps1 igen" in m for m in stale), stale
+
+
+@pytest.fixture
+def scripts_text(sample_dir: Path) -> str:
+    from ngdpkit.deliverables.servercheck import server_check_script
+
+    return server_check_script(env_of(sample_dir), thumbprint="ABCDEF0123")

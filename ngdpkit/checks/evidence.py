@@ -136,7 +136,7 @@ def why_not_counted(
         return "undated"
     if taken > now + CLOCK_SKEW:
         return "future"
-    if (now - taken).days > STALE_DAYS:
+    if now - taken > dt.timedelta(days=STALE_DAYS):
         return "stale"
     if summary.environment not in (None, environment):
         return "other_environment"
@@ -145,6 +145,37 @@ def why_not_counted(
     if summary.kind == "server-check" and not summary.checks:
         return "no_checks"
     return ""
+
+
+def not_counted(
+    summaries: Sequence[EvidenceSummary],
+    *,
+    servers: Iterable[str],
+    environment: str,
+    now: dt.datetime,
+) -> dict[int, str]:
+    """``id(summary)`` -> why it counts for no step (:func:`why_not_counted`, or
+    ``superseded``: a newer file of the same server and kind that counts replaces it), for
+    each summary that does not count. An operations engineer's look: a failed check kept with
+    the passing one taken after it (a mail attachment saved twice) still blocked step 3, and
+    the step asked to do again what was done."""
+    names = list(servers)
+    why = {
+        id(s): why_not_counted(s, servers=names, environment=environment, now=now)
+        for s in summaries
+    }
+    newest: dict[tuple[str, str], dt.datetime] = {}
+    for s in summaries:
+        taken = evidence_taken(s.taken_at)
+        key = (server_key(s.server), s.kind)
+        if not why[id(s)] and taken is not None and (key not in newest or taken > newest[key]):
+            newest[key] = taken
+    for s in summaries:
+        taken = evidence_taken(s.taken_at)
+        latest = newest.get((server_key(s.server), s.kind))
+        if not why[id(s)] and taken is not None and latest is not None and taken < latest:
+            why[id(s)] = "superseded"
+    return {k: v for k, v in why.items() if v}
 
 
 CONFIRMATIONS = "confirmations.jsonl"
@@ -803,11 +834,8 @@ def gather(
     # evidence that counts for nothing (undated, in the future, stale, another environment's,
     # an unknown server's, a server check without checks) is left out, and said beside the
     # step it would have been for (an attacker's look: each made steps 2 and 3 "done")
-    why = {
-        id(s): why_not_counted(s, servers=servers, environment=environment, now=moment)
-        for s in summaries
-    }
-    counted = [s for s in summaries if not why[id(s)]]
+    why = not_counted(summaries, servers=servers, environment=environment, now=moment)
+    counted = [s for s in summaries if id(s) not in why]
     out: dict[str, StepEvidence] = {}
 
     # 1 access to Administrativ Adgang: the organisation read from NgDP
@@ -1129,6 +1157,7 @@ DETAILS = {
         "why_other_environment": "fra et andet miljø",
         "why_unknown_server": "fra en server, der ikke står i indstillingerne",
         "why_no_checks": "uden tjek",
+        "why_superseded": "en nyere fil fra samme server tæller",
     },
     "en": {
         "gaps": "{count} translation(s) missing from NgDP or on another contact point there (portal-todo.xlsx)",
@@ -1157,5 +1186,6 @@ DETAILS = {
         "why_other_environment": "for another environment",
         "why_unknown_server": "from a server not in the settings",
         "why_no_checks": "no checks in it",
+        "why_superseded": "a newer file from the same server counts",
     },
 }

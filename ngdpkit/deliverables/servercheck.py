@@ -23,6 +23,7 @@ from ..checks.evidence import (
     EvidenceSummary,
     evidence_server,
     evidence_taken,
+    not_counted,
     server_key,
 )
 from ..checks.network import NGDP, destinations
@@ -282,6 +283,13 @@ def evidence_text(raw: bytes, label: str) -> str:
         ) from None
 
 
+# The checks server-check.ps1 marks "note", never FAIL ($judgedByRun): the run judges them
+# (NET_AUTH_NOT_TESTED, NET_ACCOUNT_NOT_TESTED, the proxy, a push endpoint not reached). They
+# are no failed check of the server's access: an operations engineer's look found a check run
+# without -AskAuthorization ("All 29 checks passed") kept step 3 from ever being done.
+NOTES = ("auth_not_tested", "as_account_not_run", "proxy", "push_not_judged")
+
+
 def evidence_bytes(path: Path, label: str) -> bytes:
     """An evidence file's bytes, at most :data:`MAX_EVIDENCE_BYTES`: a regular file (a FIFO
     or a device, such as ``/dev/zero``, never waited on or read), its size judged before a
@@ -441,7 +449,11 @@ def read_evidence(
         "taken_at": taken,
         "egress_ip": shortened(str(egress), 60) if egress else egress,
         "checks": len(checks),
-        "failed": sum(1 for c in checks if isinstance(c, dict) and c.get("ok") is not True),
+        "failed": sum(
+            1
+            for c in checks
+            if isinstance(c, dict) and c.get("ok") is not True and c.get("kind") not in NOTES
+        ),
         "file": label,
         "environment": _environment_of(data),
     }
@@ -784,6 +796,20 @@ def evidence_coverage(
     typed = [s if isinstance(s, EvidenceSummary) else EvidenceSummary.of(s) for s in summaries]
     found += _evidence_that_counts_for_nothing(env, typed, now, thumbprint)
     names = [s.name for s in env.servers]
+    why = not_counted(typed, servers=names, environment=env.name, now=now)
+    superseded = {i for i, reason in why.items() if reason == "superseded"}
+    for s in (s for s in typed if id(s) in superseded):
+        found.append(
+            F.info(
+                "PROBE_EVIDENCE_SUPERSEDED",
+                "{file} from {server} ({taken}) is replaced by a newer file of the same server and kind, which counts; what it found no longer counts either (remove it from probe_evidence).",
+                s.file or key,
+                shortened(s.server, 80),
+                file=s.file or key,
+                server=shortened(s.server, 80),
+                taken=shortened(s.taken_at, 64),
+            )
+        )
     # a server's own check, for this environment, with checks in it (a file without any
     # proves nothing: an attacker's look)
     seen = {
@@ -805,12 +831,14 @@ def evidence_coverage(
         taken = evidence_taken(s.taken_at)
         if taken is None:
             continue  # PROBE_EVIDENCE_UNDATED said it
-        age = (now - taken).days
-        if age > STALE_DAYS:
+        if now - taken > dt.timedelta(days=STALE_DAYS) and id(s) not in superseded:
+            age = (now - taken).days
             found.append(
                 F.warning(
                     "NET_EVIDENCE_STALE",
-                    "The evidence from {value} was taken {age} days ago ({value2}); run server-check.ps1 again (evidence older than {stale_days} days no longer counts).",
+                    "The evidence from {value} was taken {age} days ago ({value2}); run server-check.ps1 again (evidence older than {stale_days} days no longer counts)."
+                    if s.kind == "server-check"
+                    else "The evidence from {value} was taken {age} days ago ({value2}); run install-certificate.ps1 again (it changes nothing installed already, and writes new evidence; evidence older than {stale_days} days no longer counts).",
                     s.file or key,
                     shortened(s.server, 80),
                     value=shortened(s.server, 80),

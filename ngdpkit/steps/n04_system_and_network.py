@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import socket
 from collections.abc import Sequence
 from pathlib import Path
@@ -284,7 +285,7 @@ def evidence(step: Step) -> tuple[EvidenceSummary, ...]:
     """The servers' check files read (findings added, summaries on the record); no display."""
     from ..deliverables.servercheck import read_evidence
 
-    summaries = []
+    summaries, said = [], []
     for path in step.env.probe_evidence:
         summary, found = read_evidence(  # bounded, a regular file, before it is hashed whole
             path,
@@ -293,17 +294,32 @@ def evidence(step: Step) -> tuple[EvidenceSummary, ...]:
             registered_ips=step.env.server_ips,
         )
         step.record_input(path)
-        step.add(found)
+        said.append(found)
         summaries.append(summary)
+    from ..checks.evidence import not_counted
     from ..deliverables.servercheck import evidence_coverage
 
     typed = tuple(EvidenceSummary.of(s) for s in summaries)
+    servers = [s.name for s in step.env.servers]
+    now = dt.datetime.now(dt.UTC)
+    left_out = not_counted(typed, servers=servers, environment=step.env.name, now=now)
+    for kept, found in zip(typed, said, strict=True):
+        # a file that counts for nothing (stale, another environment's, replaced by a newer
+        # one, …) says why, and what its checks found no longer counts either: an operations
+        # engineer's look found a 40-day-old failure still blocking step 3
+        step.add(found if id(kept) not in left_out else [f for f in found if _about_the_file(f)])
     facts = step.previous(CertificateRecord).certificate
     step.add(
         evidence_coverage(step.env, typed, thumbprint=facts.thumbprint_sha1 if facts else None)
     )
     step.set(evidence=typed)
     return typed
+
+
+def _about_the_file(finding: Finding) -> bool:
+    """A finding about an evidence file itself (which environment, server or time it is
+    of), kept when the file counts for nothing; one about what its checks found is not."""
+    return finding.code.startswith(("PROBE_EVIDENCE_", "NET_EVIDENCE_"))
 
 
 def _client_identity(step: Step) -> Any:
