@@ -90,7 +90,7 @@ def server_key(name: str) -> str:
 
 # When a server's evidence counts (contract §12.2): dated, not ahead of the kit's clock by
 # more than the skew allowed for a server's clock, not older than the staleness bound
-# (NET_EVIDENCE_STALE), taken for this environment, from a configured server named exactly.
+# (NET_EVIDENCE_STALE), taken for this environment, from a configured server.
 STALE_DAYS = 30
 CLOCK_SKEW = dt.timedelta(days=1)
 
@@ -351,15 +351,11 @@ CONFIRMATION_SKEW = dt.timedelta(minutes=5)
 
 def confirmation_time(text: str) -> dt.datetime | None:
     """The UTC moment a confirmation's ``at`` names, or None when it names none with a time
-    zone (``2026-12-06T20:30:00`` is a wall clock somewhere, not a moment)."""
+    zone (``2026-12-06T20:30:00`` is a wall clock somewhere, not a moment), read as an
+    evidence file's time is (:func:`evidence_taken`)."""
+    at = evidence_taken(text)
     try:
-        at = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if at.tzinfo is None or at.utcoffset() is None or not within_calendar(at):
-        return None
-    try:
-        return at.astimezone(dt.UTC)
+        return at.astimezone(dt.UTC) if at is not None else None
     except (OverflowError, ValueError):
         return None
 

@@ -511,6 +511,13 @@ def _seen_on_the_way(check: dict[str, Any], label: str, server: str, taken: str)
                 account=shortened(str(check.get("target") or ""), 200),
             )
         ]
+    # what each push finding names: the server, when, the endpoint and what it answered
+    push = {
+        "server": server,
+        "taken": taken,
+        "url": shortened(str(check.get("target") or ""), 300),
+        "detail": detail,
+    }
     if check.get("kind") == "push_client_cert":
         if check.get("ok") is True:
             return []
@@ -520,10 +527,7 @@ def _seen_on_the_way(check: dict[str, Any], label: str, server: str, taken: str)
                 "On {server} at {taken}: the push endpoint {url} {detail}: NgDP calls it with its own certificate, and its binding should ask for one.",
                 label,
                 server,
-                server=server,
-                taken=taken,
-                url=shortened(str(check.get("target") or ""), 300),
-                detail=detail,
+                **push,
             )
         ]
     if check.get("kind") == "push_cert_untrusted":
@@ -535,10 +539,7 @@ def _seen_on_the_way(check: dict[str, Any], label: str, server: str, taken: str)
                 "On {server} at {taken}: this server does not trust the TLS certificate of the push endpoint {url} ({detail}); NgDP calls it and must trust that certificate, and whether its binding asks for a client certificate could not be judged.",
                 label,
                 server,
-                server=server,
-                taken=taken,
-                url=shortened(str(check.get("target") or ""), 300),
-                detail=detail,
+                **push,
             )
         ]
     if check.get("kind") == "push_handshake_refused":
@@ -551,10 +552,7 @@ def _seen_on_the_way(check: dict[str, Any], label: str, server: str, taken: str)
                 "On {server} at {taken}: the push endpoint {url} ended the TLS handshake of a call without a client certificate ({detail}). A binding that requires a client certificate may do so, and so does a TLS failure of another kind (protocol, cipher suites, the binding's own certificate): the acceptance test's reply, which NgDP pushes there, shows which.",
                 label,
                 server,
-                server=server,
-                taken=taken,
-                url=shortened(str(check.get("target") or ""), 300),
-                detail=detail,
+                **push,
             )
         ]
     if check.get("kind") == "tls_issuer":
