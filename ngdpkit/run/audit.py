@@ -591,9 +591,15 @@ def _unfinished_end(records: list[dict[str, Any]]) -> str:
             else "the trail holds no record"
         )
     status = last.get("status")
-    if status == "interrupted" or (isinstance(status, str) and status.startswith("crashed:")):
-        return f"the trail's {FINISHED!r} record says {status[:80]!r}"
+    if did_not_finish(status):
+        return f"the trail's {FINISHED!r} record says {str(status)[:80]!r}"
     return ""
+
+
+def did_not_finish(status: Any) -> bool:
+    """Whether a ``run_finished`` record's status says the run was interrupted or the kit
+    crashed (what :meth:`~ngdpkit.run.folder.RunFolder.finish` writes then)."""
+    return status == "interrupted" or (isinstance(status, str) and status.startswith("crashed:"))
 
 
 def _did_not_finish(folder: Path, records: list[dict[str, Any]]) -> str:

@@ -32,7 +32,7 @@ from typing import Any
 
 from ..inputs.acceptance import AcceptanceRecord, sent_elsewhere
 from ..settings import LAB_MARK
-from .audit import AUDIT, SEALED, TRAIL_LIMIT, verify
+from .audit import AUDIT, FINISHED, SEALED, TRAIL_LIMIT, did_not_finish, verify
 
 STAMP = re.compile(r"^([0-9]{8}T[0-9]{6}Z)-")
 RUN_NAME = re.compile(r"^([0-9]{8}T[0-9]{6}Z)-[0-9a-f]{6}\Z")  # a run's folder (no rehearsal)
@@ -410,18 +410,20 @@ def _ended_and_read(folder: Path, rel: str) -> bool:
             return False
     except OSError:
         return False
-    raw = read_text_file(folder / AUDIT, limit=TRAIL_LIMIT)
-    lines = (raw or "").rstrip("\n").split("\n")
+    return finished_record(folder) is not None and confirmations_read(folder, rel) is not None
+
+
+def finished_record(run_dir: Path) -> dict[str, Any] | None:
+    """The trail's last record when it is ``run_finished`` of a run that finished (neither
+    interrupted nor crashed); None otherwise. Read as it is, not verified."""
+    raw = read_text_file(run_dir / AUDIT, limit=TRAIL_LIMIT)
     try:
-        last = json.loads(lines[-1])
+        last = json.loads((raw or "").rstrip("\n").rsplit("\n", 1)[-1])
     except (ValueError, RecursionError):
-        return False
-    if not isinstance(last, dict) or last.get("event") != "run_finished":
-        return False
-    status = last.get("status")
-    if status == "interrupted" or (isinstance(status, str) and status.startswith("crashed:")):
-        return False
-    return confirmations_read(folder, rel) is not None
+        return None
+    if not isinstance(last, dict) or last.get("event") != FINISHED:
+        return None
+    return None if did_not_finish(last.get("status")) else last
 
 
 def _finished_run(folder: Path) -> bool:

@@ -164,21 +164,19 @@ def _finished_before(folder: Path) -> int | None:
     to its manifest and ends with ``run_finished`` and the code. None otherwise (a LATEST
     or a trail written into the folder by someone else while the run went on is not read as
     its end: a reviewer's second look planted both, and an interrupted run exited 0)."""
-    from .audit import FINISHED, INCOMPLETE, verify_files
+    from .audit import INCOMPLETE, verify_files
+    from .neighbours import finished_record
 
     try:
         if (folder.parent / LATEST).read_text(encoding="utf-8").strip() != folder.name:
             return None
         if (folder / INCOMPLETE).exists() or verify_files(folder, ()).problems:
             return None
-        lines = (folder / "audit.jsonl").read_text(encoding="utf-8").rstrip("\n").split("\n")
-        last = json.loads(lines[-1])
-    except (OSError, ValueError, RecursionError):
+    except (OSError, ValueError):
         return None
-    code = last.get("exit_code") if isinstance(last, dict) else None
-    if last.get("event") != FINISHED or type(code) is not int or code not in (0, 1, 3):
-        return None
-    return int(code)
+    last = finished_record(folder)
+    code = last.get("exit_code") if last is not None else None
+    return code if type(code) is int and code in (0, 1, 3) else None
 
 
 def _remove_empty(folder: Path) -> None:
