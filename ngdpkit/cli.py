@@ -24,6 +24,8 @@ from .findings import local_time, with_plurals
 from .redact import ci_inert, hide_cpr_words, one_line, terminal_text
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from .settings import Environment, Settings
 
 
@@ -351,12 +353,16 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise InputError(
             f"{args.settings}: name the environment to run: --env NAME (repeatable) or --env all"
         )
-    print(
-        f"ngdpkit {__version__}: running {', '.join(args.env)} from {args.settings}",
-        flush=True,
-    )
     if args.notebooks is not None and not args.notebooks.is_dir():
         raise InputError(f"--notebooks {args.notebooks}: folder not found")
+
+    def announce(chosen: list[str]) -> None:
+        # once the settings name the environments: "running staging" and then "unknown
+        # environment 'staging'" told a consultant two things at once
+        print(
+            f"ngdpkit {__version__}: running {', '.join(chosen)} from {args.settings}", flush=True
+        )
+
     with _terminate_as_ctrl_c():  # a cancelled CI job's SIGTERM ends the run as Ctrl-C does
         code, folders = run(
             args.settings,
@@ -365,6 +371,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             online=online_mode(args.online),
             pdf=args.pdf,
             notebooks=args.notebooks,
+            announce=announce,
         )
     for folder in folders:
         print(folder)
@@ -781,9 +788,33 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
+def _writable(folder: Path, label: str) -> None:
+    """Refuse, before anything is written (exit 2), a folder that cannot be written: a
+    read-only folder, or one a sync client or another program holds. A folder that does
+    not exist yet is judged by the nearest one that does, where it would be made."""
+    import tempfile
+
+    existing = folder.absolute()
+    while not existing.exists() and existing.parent != existing:
+        existing = existing.parent
+    if not existing.is_dir():
+        return  # a file where a folder belongs: the command says so itself
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".ngdpkit-write-test-", dir=existing)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise InputError(
+            f"{label}: the folder {existing} is not writable ({exc.strerror or exc}): "
+            "make it writable, or name another folder"
+        ) from exc
+
+
 def cmd_sample(args: argparse.Namespace) -> int:
     from .rehearsal.sample import write_sample
 
+    for folder in (args.dir, args.dir / "certs"):
+        _writable(folder, str(args.dir))
     written = write_sample(args.dir, mailboxes=args.mailboxes)
     for path in written:
         print(f"wrote {path}")
@@ -796,6 +827,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from .rehearsal.sample import write_sample
     from .run.parent import run
 
+    for folder in (args.dir, args.dir / "certs"):
+        _writable(folder, str(args.dir))
     write_sample(args.dir)
     print(f"sample set ready in {args.dir}", flush=True)
     code, folders = run(args.dir / "migration.toml", ["all"], out=None, online=False, pdf=False)
@@ -1461,6 +1494,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             raise InputError(f"--html {target}: give a file ending in .html (it is replaced)")
         if not target.parent.is_dir():
             raise InputError(f"--html {target}: the folder {target.parent} does not exist")
+        _writable(target.parent, f"--html {target}")
     result = portfolio(args.paths)
     for skipped in result.skipped:
         print(f"ngdpkit: {skipped.path}: {skipped.reason}", file=sys.stderr)
@@ -1474,7 +1508,13 @@ def cmd_status(args: argparse.Namespace) -> int:
         from .compare.status_page import render_portfolio
         from .deliverables.outputs import atomic_write
 
-        atomic_write(args.html, render_portfolio(result, language="da"))
+        try:
+            atomic_write(args.html, render_portfolio(result, language="da"))
+        except OSError as exc:  # open in a program that holds it, or read-only: not replaced
+            raise InputError(
+                f"--html {args.html}: cannot be replaced ({exc.strerror or exc}): close it "
+                "where it is open, make it writable, or name another file"
+            ) from exc
         # a page for the team (no secret in it): readable as the user's other files are, not
         # 0600 as the temporary file it was written through
         mask = os.umask(0)
@@ -1670,6 +1710,30 @@ def _odd_path(args: argparse.Namespace) -> str:
     return ""
 
 
+def _spelt_as_on_disk(args: argparse.Namespace) -> None:
+    """Path arguments as the disk has them: a leading ``~`` expanded (PowerShell hands it to
+    a program as it stands), and a name that differs from the file on disk only in Unicode
+    form (a file from a Mac: "å" as "a" and a ring) taken as that file, not "not found"."""
+    from .settings import on_disk
+
+    for name, value in vars(args).items():
+        items = value if isinstance(value, list) else [value]
+        fixed = [_on_disk_arg(item, on_disk) if isinstance(item, Path) else item for item in items]
+        if fixed != items:
+            setattr(args, name, fixed if isinstance(value, list) else fixed[0])
+
+
+def _on_disk_arg(path: Path, on_disk: Callable[[Path], Path]) -> Path:
+    if path.parts and path.parts[0].startswith("~"):
+        path = path.expanduser()
+    if path.exists():
+        return path
+    found = on_disk(path.absolute())
+    if found == path.absolute():
+        return path
+    return found if path.is_absolute() else Path(*found.parts[-len(path.parts) :])
+
+
 def main(argv: list[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):
         try:
@@ -1688,6 +1752,7 @@ def main(argv: list[str] | None = None) -> int:
         warnings.simplefilter("ignore")
     parser = build_parser()
     args = parser.parse_args(argv)
+    _spelt_as_on_disk(args)
     odd = _odd_path(args)
     if odd:
         _err(odd)
@@ -1707,8 +1772,9 @@ def main(argv: list[str] | None = None) -> int:
         for p in exc.problems:
             _err(p)
         return 2
-    except KeyboardInterrupt:
-        _err("interrupted")
+    except KeyboardInterrupt as exc:
+        # a run interrupted before it began says so (run.parent.NOT_BEGUN)
+        _err(f"interrupted: {exc}" if str(exc) else "interrupted")
         return 130
     except BrokenPipeError:
         # the reader went away (``ngdpkit check … | head``): not a crash, but the result was

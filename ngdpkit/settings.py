@@ -12,8 +12,10 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
+import os
 import re
 import tomllib
+import unicodedata
 from collections.abc import Callable
 from dataclasses import MISSING, Field, dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
@@ -425,8 +427,10 @@ class _Reader:
         path = Path(value.replace("\\", "/")) if "\\" in value else Path(value)
         if not path.is_absolute():
             path = self.path.parent / path
+        path = on_disk(path)
         if must_exist and not path.exists():
-            self.problem(f"{key}: file not found: {value}")
+            hint = not_found_hint(path, value, self.path.parent)
+            self.problem(f"{key}: file not found: {value}{hint}")
         elif must_exist and path.is_dir():
             self.problem(f"{key} = {value!r} is a folder, not a file")
         elif must_exist and not path.is_file():  # a FIFO, a device (/dev/zero) or a socket
@@ -731,6 +735,69 @@ def _field(name: str) -> Field[Any]:
     return next(f for f in fields(Settings) if f.name == name)
 
 
+def on_disk(path: Path) -> Path:
+    """``path`` as the disk spells it when its names differ from the disk's only in Unicode
+    form: a name typed on Windows (NFC, "å" one character) and a file copied from a Mac or
+    unpacked from its zip (NFD, "a" and a ring) look the same and are the same file to the
+    user, but not to Linux. ``path`` itself when it exists, or when no single file matches."""
+    if path.exists() or not path.is_absolute():
+        return path
+    return _matched(path, _nfc) or path
+
+
+def _nfc(name: str) -> str:
+    return unicodedata.normalize("NFC", name)
+
+
+def _nfc_casefold(name: str) -> str:
+    return unicodedata.normalize("NFC", name).casefold()
+
+
+def _matched(path: Path, fold: Callable[[str], str]) -> Path | None:
+    """The existing file whose names equal ``path``'s once folded by ``fold``, name by name;
+    None when a name has no single such twin."""
+    current = Path(path.anchor)
+    for part in path.parts[1:]:
+        step = current / part
+        if part not in (".", "..") and not step.exists():
+            try:
+                entries = os.listdir(current)
+            except OSError:  # the folder is missing or cannot be listed: no twin
+                return None
+            twins = [entry for entry in entries if fold(entry) == fold(part)]
+            if len(twins) != 1:
+                return None
+            step = current / twins[0]
+        current = step
+    return current if current.exists() else None
+
+
+_VARIABLE_IN_PATH = re.compile(r"%[A-Za-z_][A-Za-z0-9_()]*%|[$][{]?[A-Za-z_]|^~")
+
+
+def not_found_hint(path: Path, value: str, base: Path | None = None) -> str:
+    """Why a path the settings name is not found when the reason can be seen: a variable
+    (%USERPROFILE%, $HOME, ~) the kit does not expand, or a name whose letter case differs
+    from the file on disk (Windows ignores it, Linux, where CI runs, does not). ``base``:
+    the folder the hint names the file on disk from."""
+    if _VARIABLE_IN_PATH.search(value):
+        return (
+            " (the kit does not expand %USERPROFILE%, $HOME or ~ in a path: write it in full, "
+            "or in the settings relative to the settings file, e.g. certs\\test.p12)"
+        )
+    twin = _matched(path.absolute(), _nfc_casefold) if not path.exists() else None
+    if twin is None:
+        return ""
+    try:
+        shown = twin.relative_to(base).as_posix() if base is not None else str(twin)
+    except ValueError:  # outside the base folder: named in full
+        shown = str(twin)
+    return (
+        f" (there is {shown}: the letter case differs, which Windows ignores and Linux "
+        "does not; write the name as it is on disk)"
+    )
+
+
 def path_problem(path: Path | str) -> str:
     """Why the kit cannot work in ``path`` ("" when it can): a folder or file name holding a
     line break, an escape or an invisible character would be printed and written into every
@@ -751,7 +818,7 @@ def load_settings(path: Path | str) -> Settings:
         InputError: with every problem found, one line each (exit code 2).
     """
     given = str(path)
-    path = Path(path).resolve()
+    path = on_disk(Path(path).resolve())
     odd = path_problem(path)
     if odd:
         raise InputError(f"the settings file's path {odd}")
@@ -760,7 +827,7 @@ def load_settings(path: Path | str) -> Settings:
         hint = f" (it holds {', '.join(p.name for p in found[:3])})" if found else ""
         raise InputError(f"--settings {path} is a folder: give its settings file{hint}")
     if not path.is_file():
-        raise InputError(f"settings file not found: {path}")
+        raise InputError(f"settings file not found: {path}{not_found_hint(path, given)}")
     if path.stat().st_size > MAX_SETTINGS_BYTES:
         raise InputError(
             f"{path.name}: {path.stat().st_size:,} bytes, over the 1 MB bound for a settings file"

@@ -127,3 +127,31 @@ def test_no_shipped_text_cites_a_file_outside_the_repository() -> None:
                 if name in line:
                     cited.append(f"{path.relative_to(REPO)}:{number}: {name}")
     assert cited == []
+
+
+MODULE_LIST = re.compile(r'\w+\["(\w+)/?[^":]*: ([^"]*·[^"]*)"\]')
+
+
+def test_the_layer_diagram_names_every_module_of_its_packages() -> None:
+    """docs/architecture.md's layer diagram lists the modules of each package it enumerates
+    (``run/`` in two nodes; the face's and the ground's flat modules): none missing, none
+    gone. It had lost ``deliverables/workbook_about.py``."""
+    text = (REPO / "docs" / "architecture.md").read_text(encoding="utf-8")
+    diagram = text.split("```mermaid", 1)[1].split("```", 1)[0]
+    named: dict[str, set[str]] = {}
+    for package, listing in MODULE_LIST.findall(diagram):
+        named.setdefault(package, set()).update(re.findall(r"[a-z_][a-z0-9_]*", listing))
+    layers = {"face", "run", "rehearsal", "documents", "deliverables", "checks", "inputs", "ground"}
+    assert layers <= set(named), sorted(named)
+    face = {"__init__", "__main__", "cli"}
+    for package, names in named.items():
+        flat = package in ("face", "ground")
+        modules = {p.stem for p in (REPO / "ngdpkit" / ("" if flat else package)).glob("*.py")}
+        if package == "face":
+            modules &= face
+        else:
+            modules -= face if flat else {"__init__"}
+        assert names == modules, (
+            f"{package}: not in the diagram {sorted(modules - names)}, "
+            f"no such module {sorted(names - modules)}"
+        )

@@ -133,3 +133,52 @@ def test_a_planted_latest_never_makes_an_interrupted_run_finished(
     assert code == 130, (code, said)
     assert (folder / INTERRUPTED).is_file()
     assert json.loads((folder / "findings.json").read_text(encoding="utf-8")) == {"status": "ok"}
+
+
+def test_ctrl_c_at_the_password_prompt_says_nothing_began_and_leaves_no_folder(
+    sample_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A consultant's Ctrl-C at the password prompt was told only "interrupted", and the new
+    output folder stayed behind, empty. The prompt is the real one (getpass, on a terminal);
+    only the keys pressed are stood in for: Ctrl-C in getpass raises KeyboardInterrupt."""
+    import getpass
+
+    from ngdpkit.run.parent import NOT_BEGUN, run
+
+    env_file = sample_copy / "sample.env"
+    kept = [
+        line
+        for line in env_file.read_text(encoding="utf-8").splitlines()
+        if not line.startswith("NGDPKIT_TEST_CERT_PASSWORD")
+    ]
+    env_file.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    monkeypatch.delenv("NGDPKIT_TEST_CERT_PASSWORD", raising=False)
+    asked: list[str] = []
+
+    def ctrl_c(prompt: str) -> str:
+        asked.append(prompt)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(getpass, "getpass", ctrl_c)
+    monkeypatch.setattr("sys.stdin", type("T", (), {"isatty": lambda self: True})())
+    out = tmp_path / "new-runs"
+    with pytest.raises(KeyboardInterrupt) as stopped:
+        run(sample_copy / "migration.toml", ["test"], out=out, online=False, pdf=False)
+    assert asked and str(stopped.value) == NOT_BEGUN
+    assert not out.exists()
+
+
+def test_an_interruption_before_any_run_began_is_told_in_one_line(
+    sample_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ngdpkit.run import parent
+    from tests.conftest import cli
+
+    def interrupted(*args: Any, **kwargs: Any) -> Any:
+        raise KeyboardInterrupt(parent.NOT_BEGUN)
+
+    monkeypatch.setattr(parent, "run", interrupted)
+    r = cli("run", "--settings", str(sample_dir / "migration.toml"), "--env", "test")
+    assert r.returncode == 130
+    assert r.stderr.strip().endswith("interrupted: " + parent.NOT_BEGUN)
+    assert len(r.stderr.strip().splitlines()) == 1

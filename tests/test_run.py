@@ -330,6 +330,16 @@ def test_check_refuses_unknown_environment(sample_dir: Path) -> None:
     assert "unknown environment 'staging'" in r.stderr and "Traceback" not in r.stderr
 
 
+def test_run_names_what_it_runs_only_once_the_settings_name_it(sample_dir: Path) -> None:
+    """The banner followed the settings: "running staging" and then "unknown environment
+    'staging'" told a consultant two things at once."""
+    settings = str(sample_dir / "migration.toml")
+    r = cli("run", "--settings", settings, "--env", "staging", "--out", str(sample_dir / "no"))
+    assert r.returncode == 2 and r.stdout == ""
+    assert "unknown environment 'staging'" in r.stderr
+    assert not (sample_dir / "no").exists()
+
+
 def notebooks_with(tmp_path: Path, name: str, code: str) -> Path:
     folder = tmp_path / "nb"
     folder.mkdir()

@@ -27,7 +27,7 @@ from ..findings import Finding, local_time, with_plurals
 from ..inputs import is_number, within_calendar
 from ..redact import UNSEEN_RANGES
 
-# The checklist's eight steps, in the vendor page's order (contract §11).
+# The checklist's eight steps, in the vendor page's order (contract §12.2).
 KEYS = (
     "agreement",
     "certificate",

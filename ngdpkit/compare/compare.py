@@ -392,7 +392,7 @@ def write_comparison(settings: Settings, result: dict[str, Any], out: Any) -> tu
             f.to_dict(settings.language) for f in F.sort_findings(sealing)
         ]
         result["status"] = worst_status(result["status"], F.status_of(sealing))
-    folder = RunFolder.create(writable_out(out), KEY, sealer=sealer)
+    folder = RunFolder.create(writable_out(out, [KEY]), KEY, sealer=sealer)
     trail = folder.trail
     trail.append(
         "run_started",

@@ -1,6 +1,6 @@
 """The checklist (``checklist.json``, ``checklist.xlsx``, ``signoff/checklist.html``): every
 step of the vendor page for one environment, who does it, what evidence the kit has for it,
-its status and the next action (contract §11, §12.2).
+its status and the next action (contract §12.2).
 
 A step is **done** only with evidence the kit has seen (``observed``: NgDP's own records, the
 servers' evidence files, the WorkZone register, a rehearsal against NgDP) or a person has

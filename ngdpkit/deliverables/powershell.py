@@ -1,4 +1,4 @@
-"""PowerShell for operations, built so that no value can become code (contract §10, §11).
+"""PowerShell for operations, built so that no value can become code (contract §10, §12.4).
 
 Operations run these scripts as administrators, so every value from the settings or a
 certificate enters a script only as a single-quoted literal made by :func:`literal`

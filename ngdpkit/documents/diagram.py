@@ -1,4 +1,4 @@
-"""``signoff/diagram.svg``: the integration at a glance, drawn from the settings (contract §11).
+"""``signoff/diagram.svg``: the integration at a glance, drawn from the settings (contract §7).
 
 The environment's WorkZone servers with their egress addresses, the firewall, NgDP's host
 and published addresses, and for REST_PUSH NgDP's calls back to the two push endpoints.

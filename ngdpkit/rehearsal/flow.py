@@ -1038,7 +1038,7 @@ def _open_folder(
                 f"environment {name!r} is a production environment: add --production to send a real letter there"
             )
         _confirm(env, settings, yes=yes)
-    base = writable_out((out or settings.base_dir / "runs").resolve())
+    base = writable_out((out or settings.base_dir / "runs").resolve(), [name])
     from ..documents.signing import seal_from_settings
 
     sealer, sealing = seal_from_settings(settings)  # a seal that cannot seal: a finding

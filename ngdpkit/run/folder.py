@@ -24,7 +24,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import secrets as pysecrets
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -56,7 +57,7 @@ Leak = tuple[Path, list[str]]
 
 
 def check_environment_name(name: str) -> None:
-    """Environment names become folder names: only ``^[a-z0-9][a-z0-9_-]{0,31}$`` (contract §10)."""
+    """Environment names become folder names: only ``^[a-z0-9][a-z0-9_-]{0,31}$`` (contract §3)."""
     if not ENVIRONMENT_NAME.match(name) or name == "all":
         raise InputError(
             f"environment name {name!r} is not allowed: use 1-32 lower-case letters, digits, '-' "
@@ -73,17 +74,54 @@ def private_dir(path: Path) -> Path:
     return path
 
 
-def writable_out(out: Path) -> Path:
-    """Refuse an output folder that cannot be written, before any work (exit 2)."""
-    private_dir(out)
-    probe = out / f".ngdpkit-write-test-{pysecrets.token_hex(4)}"
+# How deep a run writes below <out>/<env>/: its folder (stamp, label, hex: 34), steps/ and
+# the longest step file (43) and the temporary name a file is written through (14), with room
+RUN_DEPTH = 120
+
+
+def windows_path_limit() -> int | None:
+    """The longest path Windows lets the kit write (259 characters and the terminating NUL),
+    None when there is no such limit: not Windows, or long paths turned on in the registry
+    (Python from python.org is long-path aware; the registry setting is off by default)."""
+    if sys.platform != "win32":
+        return None
+    import winreg
+
     try:
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as exc:
+        with winreg.OpenKey(
+            winreg.HKEY_LOCAL_MACHINE, r"SYSTEM\CurrentControlSet\Control\FileSystem"
+        ) as key:
+            value, _ = winreg.QueryValueEx(key, "LongPathsEnabled")
+    except OSError:  # no such value: off
+        return 259
+    return None if value == 1 else 259
+
+
+def writable_out(out: Path, environments: Iterable[str] = ()) -> Path:
+    """Refuse an output folder that cannot be written, before any work (exit 2), and so an
+    environment's folder in it that already exists and cannot be written (made read-only,
+    or held by a sync client): its run folder could not be made, and the run crashed."""
+    limit = windows_path_limit()
+    deepest = len(str(out)) + 1 + max((len(name) for name in environments), default=32)
+    if limit is not None and deepest + RUN_DEPTH > limit:
         raise InputError(
-            f"--out {out}: the folder is not writable ({exc.strerror or exc})"
-        ) from exc
+            f"--out {out}: the run's files there would have paths of up to "
+            f"{deepest + RUN_DEPTH} characters, past the {limit} Windows allows while long "
+            "paths are off: give a shorter --out (e.g. C:\\ngdpkit\\runs), or have IT turn "
+            "on long paths (LongPathsEnabled)"
+        )
+    private_dir(out)
+    for folder in [out, *(out / name for name in environments if (out / name).exists())]:
+        probe = folder / f".ngdpkit-write-test-{pysecrets.token_hex(4)}"
+        try:
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as exc:
+            where = f"--out {out}: the folder" if folder == out else f"{folder}: the folder"
+            raise InputError(
+                f"{where} is not writable ({exc.strerror or exc}): make it writable, "
+                "or give another folder with --out"
+            ) from exc
     return out
 
 

@@ -19,6 +19,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +95,17 @@ def share_tables(cache: TableCache, folder: Path | None) -> None:
             pass
 
 
+NOT_BEGUN = "before any environment began its run; no run folder was made"
+
+
+class _Begun:
+    """Whether a child may have made its run folder (the word ``go`` sent, or children
+    started that do not wait for it)."""
+
+    def __init__(self) -> None:
+        self.begun = False
+
+
 def run(
     settings_path: Path,
     names: list[str],
@@ -103,15 +115,42 @@ def run(
     pdf: bool,
     notebooks: Path | None = None,
     echo: Any = print,
+    announce: Callable[[list[str]], None] | None = None,
 ) -> tuple[int, list[Path]]:
     """Run the chosen environments concurrently; return (exit code, run folders).
 
     When no secret has to be typed, each environment's child starts (and boots its kernel)
     while this process checks the input, and waits; it creates its run folder only when told
     the input passed. When a secret must be typed, the input is checked first, then the
-    prompt comes, then the children start (contract §6: before any kernel)."""
+    prompt comes, then the children start (contract §6: before any kernel). ``announce``
+    hears the environments chosen once the settings have been read and name them all.
+    Interrupted before any child could make its run folder, the ``KeyboardInterrupt`` says
+    so (:data:`NOT_BEGUN`): a consultant's Ctrl-C at the password prompt was told only
+    "interrupted", and left the new output folder behind, empty."""
+    state = _Begun()
+    try:
+        return _run(settings_path, names, out, online, pdf, notebooks, echo, announce, state)
+    except KeyboardInterrupt:
+        if state.begun:
+            raise
+        raise KeyboardInterrupt(NOT_BEGUN) from None
+
+
+def _run(
+    settings_path: Path,
+    names: list[str],
+    out: Path | None,
+    online: bool | str,
+    pdf: bool,
+    notebooks: Path | None,
+    echo: Any,
+    announce: Callable[[list[str]], None] | None,
+    state: _Begun,
+) -> tuple[int, list[Path]]:
     settings = load_settings(settings_path)
     chosen = settings.select(names)
+    if announce is not None:
+        announce(chosen)
     tables = TableCache(collect=True)
     target = (out or default_out(settings)).resolve()
     existed = target.exists()
@@ -119,14 +158,20 @@ def run(
     typed = sys.stdin is not None and sys.stdin.isatty() and _missing(settings, chosen, secrets)
     if typed:  # the input first, so that nobody types a secret for input that is refused
         preflight(settings, chosen, tables)
-    out_dir = writable_out(target)
+    out_dir = writable_out(target, chosen)
     if typed:
-        secrets = collect_secrets(settings, chosen, prompt=True)
+        try:
+            secrets = collect_secrets(settings, chosen, prompt=True)
+        except BaseException:
+            if not existed:
+                _remove_empty(out_dir)
+            raise
     children = Children(settings, chosen, out_dir, online, pdf, notebooks, echo)
     shared = tables_folder(out_dir)
     try:
         if typed:
             share_tables(tables, shared)
+            state.begun = True
             children.start(secrets, reuse_findings(settings, secrets), shared, wait=False)
         else:
             try:
@@ -144,6 +189,7 @@ def run(
                 if not existed:
                     _remove_empty(out_dir)
                 raise
+            state.begun = True
             children.go(extra)
         return children.wait()
     finally:

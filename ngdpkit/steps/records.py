@@ -594,7 +594,7 @@ def _json_value(value: Any) -> Any:
 
 
 def _private(path: Path) -> None:
-    """Step files are the run's own (contract §10: 0600), in a lab folder too."""
+    """Step files are the run's own (contract §7: 0600), in a lab folder too."""
     if os.name != "nt":
         path.chmod(0o600)
 
