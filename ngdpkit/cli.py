@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from . import __version__
 from .errors import InputError, NgdpkitError
 from .findings import local_time, with_plurals
-from .redact import ci_inert, hide_cpr_words, one_line, terminal_text
+from .redact import ci_inert, hide_cpr_words, one_line, terminal_text, whole_characters
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -40,7 +40,8 @@ class CleanStream(io.TextIOBase):
         self.raw = raw
 
     def write(self, text: str) -> int:
-        self.raw.write(ci_inert(terminal_text(text)))
+        # a lone surrogate (a file name's byte that is not UTF-8) as U+FFFD: writing it raised
+        self.raw.write(ci_inert(terminal_text(whole_characters(text))))
         return len(text)
 
     def flush(self) -> None:
@@ -1724,7 +1725,9 @@ def _spelt_as_on_disk(args: argparse.Namespace) -> None:
 
 
 def _on_disk_arg(path: Path, on_disk: Callable[[Path], Path]) -> Path:
-    if path.parts and path.parts[0].startswith("~"):
+    if path.parts and path.parts[0] == "~" and not path.exists():
+        # only "~" itself: "~alice" is another user (and "~backup" a folder, or the home of
+        # Linux's user "backup"), and a path that exists as it is written is that path
         path = path.expanduser()
     if path.exists():
         return path

@@ -499,6 +499,33 @@ def terminal_text(text: str) -> str:
     return redact(_CONTROL.sub("", _ANSI.sub("", text)))
 
 
+# A lone surrogate (U+D800 to U+DFFF outside a pair) is no character: JSON's "\ud800" escape
+# parses to one, and so does a command-line byte that is not UTF-8, and writing it as UTF-8
+# raised UnicodeEncodeError. A security tester's look: one in a server's evidence file, a
+# contact-point JSON file, a hand-written confirmation or a confirm --by crashed check and
+# run (exit 3). Text read from such an input shows it as a reader does: U+FFFD.
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def whole_characters(text: str) -> str:
+    """``text`` with every lone surrogate as U+FFFD (the replacement character)."""
+    if text.isascii():
+        return text
+    return LONE_SURROGATE.sub("\ufffd", text)
+
+
+def without_lone_surrogates(value: Any) -> Any:
+    """A parsed JSON document with :func:`whole_characters` applied to every string in it,
+    keys included."""
+    if isinstance(value, str):
+        return whole_characters(value)
+    if isinstance(value, list):
+        return [without_lone_surrogates(v) for v in value]
+    if isinstance(value, dict):
+        return {without_lone_surrogates(k): without_lone_surrogates(v) for k, v in value.items()}
+    return value
+
+
 # What a CI runner reads in a job's log as a command, not as text: Azure Pipelines acts on
 # "##vso[" anywhere in a line and formats "##[error]" and its kin; GitHub Actions acts on a line
 # that starts with "::" (after spaces) and on the old "##[" anywhere. An attacker's look: a

@@ -255,7 +255,12 @@ class Settings:
         (so it works from where they are), quoted for a shell when it must be."""
         import shlex
 
-        return shlex.quote(self.given or str(self.path))
+        text = self.given or str(self.path)
+        if any(c in text for c in _POWERSHELL_QUOTES):
+            # PowerShell ends a '…' string on a curly quote too, and runs what follows it (a
+            # tester's look: a folder named "a’; calc; ‘b"): the file is not named
+            return "<settings file>"
+        return shlex.quote(text)
 
     @property
     def signing_secret_names(self) -> tuple[str, ...]:
@@ -564,7 +569,9 @@ MAX_TEXT = 1000  # characters in one settings value: a name, a path, an address
 # unseen (zero-width, soft hyphen, direction marks, tags, fillers: redact.UNSEEN_RANGES; an
 # attacker's pass found U+00AD, U+206A and U+E0041 reaching runbook.ics and the pages)
 _CONTROL_CHARS = re.compile(
-    "[\x00-\x1f\x7f-\x9f" + "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in UNSEEN_RANGES) + "]"
+    "[\x00-\x1f\x7f-\x9f\ud800-\udfff"  # and a lone surrogate: a name's byte that is not UTF-8
+    + "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in UNSEEN_RANGES)
+    + "]"
 )
 _ESCAPE_HINT = (
     "; in TOML a backslash in double quotes is an escape: write Windows paths in single "
@@ -729,6 +736,10 @@ def outline(raw: bytes, name: str) -> Outline | None:
     shown = _CONTROL_CHARS.sub("", str(organisation))[:200]
     # an environment's name too (the second look): it is a column of status.html
     return Outline(shown, tuple(_CONTROL_CHARS.sub("", str(n))[:64] for n in data["environments"]))
+
+
+# the single quotation marks PowerShell reads as its own ' (ASCII and typographic alike)
+_POWERSHELL_QUOTES = "\u2018\u2019\u201a\u201b"
 
 
 def _field(name: str) -> Field[Any]:

@@ -621,3 +621,26 @@ def test_a_danish_run_says_the_wrong_environment_and_the_reuse_in_danish(
         "Dette er et testcertifikat (det kæder til testroden) i et produktionsmiljø."
     )
     assert "bruges i test og production" in texts["CERT_REUSED_ACROSS_ENVIRONMENTS"], texts
+
+
+def test_an_oces2_certificate_is_told_in_danish_on_a_danish_page(
+    tmp_path: Path, cas: dict, leaf_key: Any, anchors: Any
+) -> None:
+    """A tester's look: the Danish message said "its serial number … is OCES2-shaped" and
+    "31 October 2023" in English. What marks the certificate, and the day, are Danish."""
+    issued = leaf(
+        cas,
+        leaf_key,
+        serial=f"CVR:{CVR}-FID:12345678",
+        policies=("1.2.208.169.1.1.1.4.1",),
+        organization_identifier="x",
+    )
+    loaded = load_certificate(p12(tmp_path, issued), label="c.p12", password=Secret("PW", PASSWORD))
+    _, found = check_certificate(
+        loaded, kind="test", anchors=anchors, cvr=CVR, warn_days=60, error_days=14, label="c.p12"
+    )
+    (oces2,) = [f for f in found if f.code == "CERT_OCES2"]
+    danish = oces2.to_dict("da")["message"]
+    assert "OCES2-serienummer: " in danish and "31. oktober 2023" in danish
+    assert "OCES2-shaped" not in danish and "October" not in danish
+    assert "OCES2 serial number: " in oces2.to_dict("en")["message"]

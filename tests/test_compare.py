@@ -694,6 +694,21 @@ def test_a_mailbox_retired_in_one_environment_is_a_warning_only(sample_copy: Pat
     ]
 
 
+def test_the_command_a_refusal_names_never_ends_a_powershell_string(
+    sample_copy: Path, tmp_path: Path
+) -> None:
+    """A tester's look: the line said ``ngdpkit run --settings '<path>'`` with POSIX quotes,
+    and PowerShell ends a single-quoted string on a curly quote too: a folder named
+    "a’; calc; ‘b" ran calc when the line was pasted. Such a path is not named."""
+    folder = tmp_path / "a\u2019; calc; \u2018b"
+    shutil.copytree(sample_copy, folder)
+    r = cli("compare", "--settings", str(folder / "migration.toml"))
+    assert r.returncode == 2
+    named = [line for line in r.stderr.splitlines() if "ngdpkit run --settings" in line]
+    assert named and all("calc" not in line.split("ngdpkit run")[1] for line in named)
+    assert all("--settings <settings file> --env" in line for line in named)
+
+
 def test_compare_without_a_finished_run_says_so_in_one_line(
     sample_copy: Path, sample_run_all: dict[str, Any]
 ) -> None:

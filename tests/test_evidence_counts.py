@@ -268,6 +268,22 @@ def test_a_server_is_matched_by_its_windows_name(tmp_path: Path) -> None:
     assert "PROBE_EVIDENCE_UNKNOWN_SERVER" in codes
 
 
+def test_a_look_alike_server_name_that_is_not_ascii_matches_no_server(tmp_path: Path) -> None:
+    """A security tester's look: Python's upper case made ``wz-agent0\u0131-t`` (a dotless
+    \u0131) and ``\ufb01leserver`` (the ligature) the configured WZ-AGENT0I-T and FILESERVER,
+    the checklist naming the look-alike. The settings name servers in ASCII only, as Windows
+    spells a computer name, so a first label that is not ASCII is no configured server."""
+    servers = ["wz-agent0i-t", "fileserver.eksempel.local"]
+    assert evidence_server("wz-agent0i-t", servers) == "WZ-AGENT0I-T"
+    assert evidence_server("wz-agent0\u0131-t", servers) is None
+    assert evidence_server("\ufb01leserver", servers) is None
+    assert evidence_server("WZ-AGENT0I-T.k\u00f8ge.local", servers) == "WZ-AGENT0I-T"
+    look_alike = EvidenceSummary("install", "wz-agent0\u0131-t", GOOD, file="f.json",
+                                 thumbprint=THUMB, chain_ok=True)  # fmt: skip
+    reason = why_not_counted(look_alike, servers=servers, environment="test", now=NOW)
+    assert reason == "unknown_server"
+
+
 def test_evidence_of_another_environment_is_kept_with_its_environment(tmp_path: Path) -> None:
     (prod,) = summaries(server_check(tmp_path / "p.json", "WZ-WEB01-T", environment="production"))
     assert prod.environment == "production"

@@ -949,3 +949,219 @@ def test_a_cpr_number_in_mailbox_names_and_units_is_named_by_column_and_rows_not
     # the function itself on a frame without the columns' cells holding one: nothing
     clean = e.frame[e.frame["row"] == 8]
     assert export_cpr_findings(type("T", (), {"columns": {}})(), clean, "e.xlsx") == []
+
+
+def test_ids_marked_as_text_read_as_their_digits(tmp_path: Path) -> None:
+    """An export consultant's pass: IDs written with Excel's text markers, a leading
+    apostrophe in the cell ("'0100233", as some export tools write it) or a CSV's ="0100233"
+    (so that Excel keeps the zero), read as "not all digits": every mailbox was unmapped, and
+    on day one left out of the plan. Both are the bare digits, as Excel shows them; and a
+    mailbox written both ways is one mailbox."""
+    path = write_xlsx(
+        tmp_path / "e.xlsx",
+        [
+            HEAD[:5],
+            ["'0100233", "a", "U", "", "'2"],
+            ["'0100240", "b", "U", "", ""],
+            ["0100240", "c", "U", "", ""],
+            ["'01x", "d", "U", "", ""],
+        ],
+    )
+    e = read_mailbox_export(path, label="e.xlsx")
+    assert e.frame["mailbox_id"].tolist() == ["0100233", "0100240", "0100240", "'01x"]
+    assert e.frame["subject_id"].tolist() == ["2", "", "", ""]
+    assert [f.location for f in codes(e, "MAILBOX_ID_DUPLICATE")] == ["Sheet1!3"]
+    assert [f.location for f in codes(e, "MAILBOX_ID_INVALID")] == ["Sheet1!5"]
+    csv_path = tmp_path / "e.csv"
+    csv_path.write_bytes(
+        'Postkasse-ID;Postkassenavn;Ansvarlig enhed\r\n="0100233";Børn;Ø\r\n="12"3;x;y\r\n'.encode(
+            "cp1252"
+        )
+    )
+    e = read_mailbox_export(csv_path, label="e.csv")
+    assert e.frame["mailbox_id"].tolist() == ["0100233", '="12"3']
+    assert e.frame["mailbox_name"].tolist() == ["Børn", "x"]
+    assert [f.location for f in codes(e, "MAILBOX_ID_INVALID")] == ["row 3"]
+
+
+def test_ids_whose_digits_are_lost_or_split_are_errors(tmp_path: Path) -> None:
+    """An export consultant's pass: a CSV saved by Excel from a column of numbers holds
+    "1,00233E+05" (its digits gone) or "100.233" (grouped in thousands), and IDs typed
+    "0100 233", "0100-253", or two in one cell with a line break, were each "not all
+    digits", a warning: on day one the mailbox was left
+    out of the plan with exit 0. They are errors that say what happened; letters stay a
+    warning."""
+    path = write_xlsx(
+        tmp_path / "e.xlsx",
+        [
+            HEAD[:2],
+            ["1,00233E+05", "a"],
+            ["1.23457E+11", "b"],
+            ["0100 233", "c"],
+            ["0100-253", "d"],
+            ["0100338\n0100355", "e"],
+            ["100.233", "g"],
+            ["100233.5", "h"],
+            ["AB-12", "f"],
+        ],
+    )
+    e = read_mailbox_export(path, label="e.xlsx")
+    invalid = codes(e, "MAILBOX_ID_INVALID")
+    assert [(f.location, f.severity) for f in invalid] == [
+        ("Sheet1!2", "error"),
+        ("Sheet1!3", "error"),
+        ("Sheet1!4", "error"),
+        ("Sheet1!5", "error"),
+        ("Sheet1!6", "error"),
+        ("Sheet1!7", "error"),
+        ("Sheet1!8", "warning"),
+        ("Sheet1!9", "warning"),
+    ]
+    assert "scientific notation" in invalid[0].message
+    assert "write it as 0100233 if that is the ID" in invalid[2].message
+    assert "'0100338 0100355'" in invalid[4].message
+    assert "mellemrum, punktummer eller bindestreger" in invalid[3].text("da")
+    assert "write it as 100233 if" in invalid[5].message
+
+
+def test_a_hidden_sheet_with_the_mailboxes_is_named_when_no_visible_one_has_them(
+    tmp_path: Path,
+) -> None:
+    """An export consultant's pass: the mailboxes on a hidden sheet behind a visible cover
+    sheet were refused naming the cover sheet only. The refusal names the hidden sheet and
+    how to read it."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    cover = wb.active
+    cover.title = "Forside"
+    cover.append(["Eksport af e-Boks postkasser"])
+    data = wb.create_sheet("Postkasser")
+    data.append(HEAD[:2])
+    data.append(["0100233", "a"])
+    data.sheet_state = "hidden"
+    path = tmp_path / "e.xlsx"
+    wb.save(path)
+    with pytest.raises(InputError) as caught:
+        read_mailbox_export(path, label="e.xlsx")
+    said = str(caught.value)
+    assert "\n" not in said
+    assert "sheet 'Forside' has columns" in said
+    assert "hidden sheet 'Postkasser' has them" in said
+    assert "mailboxes_sheet = 'Postkasser'" in said
+    assert read_mailbox_export(path, label="e.xlsx", sheet="Postkasser").frame[
+        "mailbox_id"
+    ].tolist() == ["0100233"]
+
+
+def _as_strict(path: Path, out: Path) -> Path:
+    """``path`` as Excel's "Strict Open XML Spreadsheet" names its parts."""
+    swap = {
+        b"http://schemas.openxmlformats.org/spreadsheetml/2006/main": (
+            b"http://purl.oclc.org/ooxml/spreadsheetml/main"
+        ),
+        b"http://schemas.openxmlformats.org/officeDocument/2006/relationships": (
+            b"http://purl.oclc.org/ooxml/officeDocument/relationships"
+        ),
+    }
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename.endswith((".xml", ".rels")):
+                for old, new in swap.items():
+                    data = data.replace(old, new)
+            zout.writestr(info, data)
+    return out
+
+
+def test_a_strict_open_xml_workbook_says_its_hidden_rows_and_formulas(tmp_path: Path) -> None:
+    """An export consultant's pass: the export saved as "Strict Open XML Spreadsheet", with
+    an autofilter that hid rows, was read without MAILBOX_ROWS_HIDDEN: its sheet was looked
+    for in the usual namespaces only, so the hidden rows migrated without a word (and a
+    formula without its value read as a blank)."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Postkasser"
+    for row in [HEAD[:3], ["0100233", "a", "U"], ["0100240", "b", "V"], ["0100250", "c", "=X1"]]:
+        ws.append(row)
+    ws.auto_filter.ref = "A1:C4"
+    ws.row_dimensions[3].hidden = True
+    wb.save(tmp_path / "t.xlsx")
+    path = _as_strict(tmp_path / "t.xlsx", tmp_path / "strict.xlsx")
+    e = read_mailbox_export(path, label="strict.xlsx")
+    assert e.frame["mailbox_id"].tolist() == ["0100233", "0100240", "0100250"]
+    assert [f.location for f in codes(e, "MAILBOX_ROWS_HIDDEN")] == ["Postkasser!3"]
+    assert [f.location for f in codes(e, "CELL_FORMULA_NO_VALUE")] == ["Postkasser!4"]
+
+
+def test_a_hidden_sheet_with_more_mailboxes_than_the_one_read_is_an_error(
+    tmp_path: Path,
+) -> None:
+    """An export consultant's pass: the whole list on a hidden sheet, a visible copy of 3 of
+    its rows read, "of 1 sheet", exit 0: the other mailboxes were left out without a word.
+    A hidden sheet with the mailbox columns is MAILBOX_SHEET_HIDDEN, an error when it holds
+    more rows than the sheet read, a warning when fewer; a hidden sheet without them is not."""
+    import openpyxl
+
+    rows = [[f"010023{i}", f"Kasse {i}"] for i in range(5)]
+    wb = openpyxl.Workbook()
+    copy = wb.active
+    copy.title = "Til gennemsyn"
+    for row in [HEAD[:2], *rows[:3]]:
+        copy.append(row)
+    full = wb.create_sheet("Alle")
+    for row in [HEAD[:2], *rows]:
+        full.append(row)
+    full.sheet_state = "hidden"
+    lookup = wb.create_sheet("Opslag")
+    lookup.append(["Enhed", "Kode"])
+    lookup.sheet_state = "veryHidden"
+    path = tmp_path / "e.xlsx"
+    wb.save(path)
+    e = read_mailbox_export(path, label="e.xlsx")
+    assert e.sheet == "Til gennemsyn" and len(e) == 3
+    assert not codes(e, "MAILBOX_SHEETS_SEVERAL")
+    (hidden,) = codes(e, "MAILBOX_SHEET_HIDDEN")
+    assert hidden.severity == "error"
+    assert "the hidden sheet 'Alle' (5 rows)" in hidden.message
+    assert "det skjulte ark 'Alle'" in hidden.text("da")
+    assert codes(e, "MAILBOX_SHEET_USED")[0].message.endswith("of 1 sheet.")
+
+    full.sheet_state = "visible"
+    copy.sheet_state = "hidden"
+    wb.active = 1
+    wb.save(path)
+    e = read_mailbox_export(path, label="e.xlsx")
+    assert e.sheet == "Alle" and len(e) == 5
+    (hidden,) = codes(e, "MAILBOX_SHEET_HIDDEN")
+    assert hidden.severity == "warning"
+    assert "hidden sheet 'Til gennemsyn' (3 rows)" in hidden.message
+
+
+def test_an_id_merged_over_its_subject_rows_names_the_merge(tmp_path: Path) -> None:
+    """An export consultant's pass: a mailbox's ID merged over its three subject rows read
+    "A mailbox row has no Mailbox ID" for the two rows below, with no word of the merge the
+    unit's blank names. The rows below say the range."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for row in [HEAD[:5], ["0100233", "a", "U", "", "1"], [None, "a", "U", "", "2"]]:
+        ws.append(row)
+    ws.append([None, "a", "U", "", "3"])
+    ws.append([None, "b", "U", "", ""])
+    ws.merge_cells("A2:A4")
+    path = tmp_path / "e.xlsx"
+    wb.save(path)
+    e = read_mailbox_export(path, label="e.xlsx")
+    missing = codes(e, "MAILBOX_ID_MISSING")
+    assert [(f.location, f.severity) for f in missing] == [
+        ("Sheet!3", "error"),
+        ("Sheet!4", "error"),
+        ("Sheet!5", "error"),
+    ]
+    assert "merged range A2:A4" in missing[0].message
+    assert "flettede område A2:A4" in missing[1].text("da")
+    assert missing[2].message == "A mailbox row has no Mailbox ID."

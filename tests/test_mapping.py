@@ -793,3 +793,28 @@ def test_a_mapping_files_conflict_names_the_guids_in_the_rows_order(tmp_path: Pa
     (conflict,) = [f for f in mf.findings if f.code == "MAPPING_CONFLICT"]
     assert conflict.params["rows"] == "2, 3", conflict.params
     assert conflict.message.index(B) < conflict.message.index(A), conflict.message
+
+
+def test_a_subject_excel_took_for_a_date_is_no_blank_subject() -> None:
+    """An export consultant's pass: subject 3 typed in a column formatted as dates reads
+    "1900-01-03" (MAILBOX_ID_INVALID, a warning), and the translations matched the row as if
+    it had no subject: it took the contact point of 0100272:2, exit 0, where the subject
+    typed as text was MAILBOX_UNMAPPED. A subject that is there but unread is covered only
+    by a translation of the whole postkasse."""
+    points = cps(
+        cp(A, "Borgerservice", [(100272, 2)]),
+        cp(B, "Børn og Unge", [(100300, None)]),
+    )
+    f = frame(
+        [
+            ("0100272", "1900-01-03", "dato", "U"),
+            ("0100272", "3", "tekst", "U"),
+            ("0100272", "", "uden emne", "U"),
+            ("0100300", "1900-01-02", "hele postkassen", "U"),
+        ]
+    )
+    m = mapped(f, None, points)
+    assert by(m, "0100272", "1900-01-03")["status"] == "unmapped"
+    assert by(m, "0100272", "3")["status"] == "unmapped"
+    assert by(m, "0100272")["ngdp_guid"] == A  # no subject: every subject's translation
+    assert by(m, "0100300", "1900-01-02")["ngdp_guid"] == B

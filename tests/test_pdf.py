@@ -67,6 +67,25 @@ def test_one_document_with_every_appendix_at_the_end(tmp_path: Path) -> None:
     assert "Godkendelse &lt;&amp;&gt;" in html  # the title is escaped
 
 
+def test_a_link_to_another_page_of_the_folder_is_not_printed_as_a_link(tmp_path: Path) -> None:
+    """A security tester's look: the steps table's links to ``01_mailboxes.html`` were printed
+    as links to ``file:///tmp/ngdpkit-print-…/01_mailboxes.html`` (the temporary folder the
+    document is printed in; on Windows a path naming the consultant's user). Their text stays;
+    a link with a scheme or to a place in the document stays a link."""
+    first = page(
+        tmp_path / "a.html",
+        '<p><a href="01_mailboxes.html">01 Postkasser</a> <a href="checklist.html#step-2">'
+        '<b>Trin 2</b></a> <a href="../../x.html" class="k">op</a></p>'
+        '<p><a href="https://digst.dk/">Digst</a> <a href="#signatures">Underskrifter</a></p>',
+    )
+    html = combined_html([first], language="da", title="t")
+    assert "01_mailboxes.html" not in html and "checklist.html" not in html
+    assert "x.html" not in html
+    assert "<p>01 Postkasser <b>Trin 2</b> op</p>" in html
+    assert '<a href="https://digst.dk/">Digst</a>' in html
+    assert '<a href="#signatures">Underskrifter</a>' in html
+
+
 def test_footer_words_per_language_and_landscape_pages() -> None:
     da = footer_html(3, language="da", footer="Kommune <b>", landscape={2})
     assert "side 1 af 3" in da and "side 3 af 3" in da and "Kommune &lt;b&gt;" in da

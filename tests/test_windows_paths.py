@@ -76,6 +76,21 @@ def test_a_settings_path_from_home_is_expanded(sample_copy: Path) -> None:
     assert done.returncode in (0, 1), done.stderr
 
 
+def test_only_a_bare_tilde_is_home_and_a_path_that_exists_is_itself(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``~backup`` is a folder of that name (and on Linux the home of the user "backup"), and
+    a folder named ``~`` in the working folder is that folder: neither is the user's home."""
+    from ngdpkit.cli import _on_disk_arg
+
+    (tmp_path / "~backup").mkdir()
+    (tmp_path / "~").mkdir()
+    monkeypatch.chdir(tmp_path)
+    assert _on_disk_arg(Path("~backup/x.toml"), on_disk) == Path("~backup/x.toml")
+    assert _on_disk_arg(Path("~"), on_disk) == Path("~")
+    assert _on_disk_arg(Path("~/nope.toml"), on_disk) == Path.home() / "nope.toml"
+
+
 def _refuse_writes_in(monkeypatch: pytest.MonkeyPatch, locked: Path) -> None:
     """``locked`` behaves as a folder made read-only (or held by a sync client): root
     writes through a mode, so the refusal is imitated where the kit writes."""

@@ -386,16 +386,18 @@ def build_chain(
 
 
 def is_oces2(cert: x509.Certificate) -> str:
-    """The OCES2 marker found, or '' (any one of issuer, serial or policy is enough)."""
+    """The OCES2 marker found, as ``what: value``, or '' (any one of issuer, serial or policy
+    is enough). The words before the colon are the catalogue's (``VALUES_DA``): a Danish page
+    said "its serial number … is OCES2-shaped" in English."""
     issuer = name_text(cert.issuer)
     if "TRUST2408" in issuer.upper():
-        return f"its issuer is {issuer}"
+        return f"issuer: {issuer}"
     serial = _attr(cert, NameOID.SERIAL_NUMBER)
     if OCES2_SERIAL.search(serial):
-        return f"its serial number {serial!r} is OCES2-shaped"
+        return f"OCES2 serial number: {serial!r}"
     for oid in policies_of(cert):
         if OCES2_POLICY.match(oid):
-            return f"it carries the OCES2 policy {oid}"
+            return f"OCES2 policy: {oid}"
     return ""
 
 

@@ -25,7 +25,7 @@ from typing import Any
 
 import httpx
 
-from ..redact import redact
+from ..redact import redact, whole_characters
 
 MAX_BODY = 32 * 1024 * 1024
 
@@ -114,6 +114,11 @@ class AnswerRefused(ValueError):
     """An answer the kit does not read (a text in it is longer than :data:`MAX_TEXT`)."""
 
 
+# What a finding says of such an answer: fixed words, so that a Danish page says them in
+# Danish (catalogue.VALUES_DA; with the text's length in it, it stayed English)
+TEXT_TOO_LONG = "the answer holds a text too long to read"
+
+
 def answer_json(response: httpx.Response) -> Any:
     """``response.json()``, with every registered secret (:mod:`ngdpkit.redact`) hidden in
     each of its strings, keys and values alike; raises as ``response.json()`` does, and
@@ -127,7 +132,14 @@ def answer_json(response: httpx.Response) -> Any:
     body = response.text
     if len(body) > MAX_TEXT:
         _texts_bounded(data)
-    if len(body) <= MAX_WHOLE and "\\" not in body and redact(body) == body:
+    # a lone surrogate comes as an escape (a backslash) or as bytes that are no UTF-8, which
+    # the text shows as U+FFFD: either way each string is looked at (a tester's look)
+    if (
+        len(body) <= MAX_WHOLE
+        and "\\" not in body
+        and "\ufffd" not in body
+        and redact(body) == body
+    ):
         return data
     return _without_secrets(data)
 
@@ -147,9 +159,10 @@ def _texts_bounded(value: Any) -> None:
 
 
 def _without_secrets(value: Any) -> Any:
-    """``value`` with every string redacted (its texts bounded already)."""
+    """``value`` with every string redacted (its texts bounded already), and each lone
+    surrogate as U+FFFD (writing one raised)."""
     if isinstance(value, str):
-        return redact(value)
+        return redact(whole_characters(value))
     if isinstance(value, list):
         return [_without_secrets(v) for v in value]
     if isinstance(value, dict):

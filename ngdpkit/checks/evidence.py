@@ -117,7 +117,14 @@ def evidence_server(name: str, servers: Iterable[str]) -> str | None:
     The scripts write ``$env:COMPUTERNAME``; a name is matched as :func:`server_key` reads it
     (its first label, as Windows spells it), as the kit always has. The name is no proof of
     where a file was taken (anyone who can write the file can write the name): the file's
-    date, environment and content are what make it count."""
+    date, environment and content are what make it count.
+
+    A first label that is not ASCII matches no server: the settings name servers in ASCII
+    (``SERVER_NAME_INVALID``), and Python's upper case made a look-alike one of them (a
+    tester's look: ``wzapı01`` with a dotless ı, or ``ﬁleserver`` with the ligature, counted
+    for WZAPI01 and FILESERVER, the checklist naming the look-alike)."""
+    if not name.strip().split(".", 1)[0].isascii():
+        return None
     said = server_key(name)
     for server in servers:
         if said and said == server_key(server):
@@ -186,7 +193,9 @@ MAX_CONFIRMATIONS_BYTES = 8 * 1024 * 1024
 # the bidirectional overrides, which turn a name around in Excel ("Mette" + U+202E + "…": an
 # attacker's look), and the invisible characters (zero-width, soft hyphen, line separators),
 # which make two names look alike on the checklist a customer signs (the second look)
-_UNSEEN = "\x7f-\x9f" + "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in UNSEEN_RANGES)
+# and a lone surrogate (a --by byte that is not UTF-8, a hand-written "\udc00"), which no file
+# can hold as UTF-8: writing it crashed confirm, and reading it check and run (a tester's look)
+_UNSEEN = "\x7f-\x9f\ud800-\udfff" + "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in UNSEEN_RANGES)
 _NAME = re.compile(rf"^[^\x00-\x1f{_UNSEEN}]{{1,200}}\Z")
 # a note's lines: no control character but the tab and the line end
 _NOTE_REFUSED = re.compile(rf"[\x00-\x08\x0b-\x1f{_UNSEEN}]")
@@ -218,7 +227,7 @@ def _canonical(record: dict[str, Any]) -> bytes:
         sort_keys=True,
         separators=(",", ":"),
         ensure_ascii=False,
-    ).encode("utf-8")
+    ).encode("utf-8", "surrogatepass")  # a lone surrogate is refused by the line's rules
 
 
 def _hash(record: dict[str, Any]) -> str:

@@ -130,12 +130,17 @@ class NgdpObservation:
     listing_read: int = 0
     refused: tuple[str, ...] = ()
     failed: tuple[str, ...] = ()
+    # what made the listing untrustworthy as a whole (it loops back, contradicts itself,
+    # holds entries that are no contact point): such a listing is never complete
+    listing_faults: tuple[str, ...] = ()
     schema: str = SCHEMA
 
     @property
     def listing_complete(self) -> bool:
-        return self.contact_points is not None and (
-            self.listing_total is None or self.listing_read >= self.listing_total
+        return (
+            self.contact_points is not None
+            and not self.listing_faults
+            and (self.listing_total is None or self.listing_read >= self.listing_total)
         )
 
     def by_id(self) -> dict[str, ObservedContactPoint]:
@@ -263,14 +268,17 @@ class NgdpReader:
             return _NOT_FOUND
         if status != 200:
             return self._failed(path, f"HTTP {status}")
-        from .deadline import AnswerRefused, answer_json
+        from .deadline import TEXT_TOO_LONG, AnswerRefused, answer_json
 
         try:
-            return answer_json(response)  # an echoed secret is hidden as it is read
-        except AnswerRefused as exc:
-            return self._failed(path, f"the answer holds {exc}")
+            body = answer_json(response)  # an echoed secret is hidden as it is read
+        except AnswerRefused:
+            return self._failed(path, TEXT_TOO_LONG)
         except (ValueError, RecursionError):
             return self._failed(path, "the answer is not JSON")
+        if body is None:  # JSON's null: no record, and None says "failed" to the callers
+            return self._failed(path, NOT_AN_OBJECT)
+        return body
 
     def _failed(self, path: str, why: str) -> None:
         self.failed.append(path)
@@ -390,11 +398,17 @@ def read_ngdp(
     total: int | None = None
     read = 0
     system = None
+    faults: tuple[str, ...] = ()
     if organisation is not None:
-        points, total, read = _listing(reader, organisation.id)
+        points, total, read, faults = _listing(reader, organisation.id)
         if system_id and canonical_guid(system_id):
-            body = reader.get(f"/organisations/{quote(organisation.id)}/systems/{system_id}")
+            path = f"/organisations/{quote(organisation.id)}/systems/{system_id}"
+            body = reader.get(path)
             system = system_of(body, system_id) if isinstance(body, dict) else None
+            if body is not None and body is not _NOT_FOUND and not isinstance(body, dict):
+                # a list, a text or a number where the registration belongs: no system read
+                # (it was "registered id: none", a difference NgDP never showed)
+                reader._failed(path, NOT_AN_OBJECT)
     observation = NgdpObservation(
         fetched_at=fetched_at,
         base_url=reader.base_url,
@@ -405,12 +419,17 @@ def read_ngdp(
         listing_read=read,
         refused=tuple(reader.refused),
         failed=tuple(reader.failed),
+        listing_faults=faults,
     )
     return fetch_singles(reader, observation, wanted or set())
 
 
 def _organisation(reader: NgdpReader, cvr: str) -> ObservedOrganisation | None:
     body = reader.get("/organisations/", {"cvrNumber": cvr})
+    if body is not None and body is not _NOT_FOUND and not isinstance(body, dict):
+        # a JSON list, text or number: nothing read, and said (it went without a word)
+        reader._failed("/organisations/", NOT_AN_OBJECT)
+        return None
     found = body.get("organisations") if isinstance(body, dict) else None
     if isinstance(body, dict) and found is None:
         found = body.get("content")
@@ -437,36 +456,83 @@ def _organisation(reader: NgdpReader, cvr: str) -> ObservedOrganisation | None:
     return None
 
 
+# Why a listing is not trusted as a whole (fixed texts: the pages show them in Danish)
+LISTING_LOOPS = "a page of the listing repeats only contact points listed before"
+LISTING_CONTRADICTS = "the listing names one contact point twice with different values"
+LISTING_NOT_CONTACT_POINTS = "the listing holds entries that are no contact point (no GUID)"
+LISTING_OVER_TOTAL = "the listing holds more contact points than its totalElements"
+NOT_AN_OBJECT = "the answer is not a JSON object"
+NO_LIST = "a page of the listing holds no list of contact points"
+LISTING_ENDLESS = "the listing did not end within 1,000 pages"
+SINGLE_NOT_ASKED = "the answer is not the record of the contact point asked for"
+
+
 def _listing(
     reader: NgdpReader, org_id: str
-) -> tuple[tuple[ObservedContactPoint, ...] | None, int | None, int]:
+) -> tuple[tuple[ObservedContactPoint, ...] | None, int | None, int, tuple[str, ...]]:
     """Every page of the listing, from page 0, until ``totalElements`` are read or a page is
-    empty (at most :data:`MAX_PAGES`); ``NGDP_LISTING_INCOMPLETE`` when fewer came."""
+    empty (at most :data:`MAX_PAGES`); ``NGDP_LISTING_INCOMPLETE`` when fewer came.
+
+    ``read`` counts the distinct contact points read, never an entry twice: a listing that
+    served page 0 for every page counted its own repeats up to ``totalElements`` and passed
+    for complete. A page that brings no new contact point ends the reading (a listing that
+    loops back never ends otherwise), and so does one that contradicts an earlier page;
+    each such fault is one ``NGDP_READ_FAILED`` naming it, and the listing is not complete
+    (the faults returned). The paging is by page number only: a ``next`` link in the
+    answer is never followed."""
     path = f"/organisations/{quote(org_id)}/contact-points/"
     points: dict[str, ObservedContactPoint] = {}
     total: int | None = None
-    read = 0
+    faults: list[str] = []
+
+    def fault(why: str) -> None:
+        if why not in faults:
+            faults.append(why)
+            reader._failed(path, why)
+
     for page in range(MAX_PAGES):
         body = reader.get(path, {"visibility": "ALL", "page": page, "size": PAGE_SIZE})
         if body is None or body is _NOT_FOUND:
             if page == 0:
-                return None, None, 0
+                return None, None, 0, ()
             break
         items = body.get("contactPoints") if isinstance(body, dict) else None
         if isinstance(body, dict) and items is None:
             items = body.get("content")
         if not isinstance(items, list):
-            reader._failed(path, f"page {page} holds no list of contact points")
+            if page == 0:  # nothing read: no listing (it was an empty one, read whole)
+                reader._failed(path, NOT_AN_OBJECT if not isinstance(body, dict) else NO_LIST)
+                return None, None, 0, ()
+            fault(NO_LIST)
             break
         if isinstance(body, dict) and total is None:
             total = _int(body.get("totalElements"))
+        new = repeated = 0
         for item in items:
             point = contact_point_of(item)
-            if point is not None:
-                points.setdefault(point.id, point)
-        read += len(items)
-        if not items or (total is not None and read >= total):
+            if point is None:
+                fault(LISTING_NOT_CONTACT_POINTS)
+            elif point.id not in points:
+                points[point.id] = point
+                new += 1
+            else:
+                repeated += 1
+                if points[point.id] != point:
+                    fault(LISTING_CONTRADICTS)
+        if total is not None and len(points) > total:
+            fault(LISTING_OVER_TOTAL)
+        if not items or (total is not None and len(points) >= total):
             break
+        if not new:  # nothing new on a page: it never ends (or is no listing at all)
+            if repeated:
+                fault(LISTING_LOOPS)
+            break
+        if LISTING_CONTRADICTS in faults:
+            break
+    else:  # MAX_PAGES read and no end in sight: without a totalElements it passed for whole
+        if total is None:
+            fault(LISTING_ENDLESS)
+    read = len(points)
     if total is not None and read < total:
         reader.findings.append(
             F.warning(
@@ -478,7 +544,7 @@ def _listing(
                 total=total,
             )
         )
-    return tuple(points.values()), total, read
+    return tuple(points.values()), total, read, tuple(faults)
 
 
 def fetch_singles(
@@ -494,12 +560,15 @@ def fetch_singles(
         point = points.get(guid)
         if point is None or point.system_id is not None:
             continue
-        body = reader.get(
-            f"/organisations/{quote(observation.organisation.id)}/contact-points/{guid}"
-        )
+        path = f"/organisations/{quote(observation.organisation.id)}/contact-points/{guid}"
+        body = reader.get(path)
         full = contact_point_of(body)
         if full is not None and full.id == guid:
             points[guid] = full
+        elif body is not None and body is not _NOT_FOUND:
+            # another contact point's record, a list or a record without a GUID: not this
+            # one's (it was passed over without a word)
+            reader._failed(path, SINGLE_NOT_ASKED)
     return replace(
         observation,
         contact_points=tuple(points.values()),

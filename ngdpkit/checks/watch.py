@@ -288,12 +288,12 @@ class WatchReader:
         elif status != 200:
             problem = f"HTTP {status}"
         else:
-            from .deadline import AnswerRefused, answer_json
+            from .deadline import TEXT_TOO_LONG, AnswerRefused, answer_json
 
             try:
                 body = answer_json(response)  # an echoed secret is hidden as it is read
-            except AnswerRefused as exc:
-                body, problem = None, f"the answer holds {exc}"
+            except AnswerRefused:
+                body, problem = None, TEXT_TOO_LONG
             except (ValueError, RecursionError):
                 body, problem = None, "the answer is not JSON"
             if problem is None and not isinstance(body, dict):

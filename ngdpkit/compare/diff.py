@@ -737,7 +737,7 @@ def _workbook_content(path: Path, *, deep: bool = False) -> str | None:
                 for i in zf.infolist()
                 if not i.filename.startswith("docProps/") and i.filename not in skip
             )
-    except (OSError, zipfile.BadZipFile, KeyError):
+    except (OSError, zipfile.BadZipFile, KeyError, UnicodeDecodeError):  # a name not UTF-8
         return None
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 

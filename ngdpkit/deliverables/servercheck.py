@@ -29,7 +29,7 @@ from ..checks.evidence import (
 from ..checks.network import NGDP, destinations
 from ..errors import InputError
 from ..findings import Finding
-from ..redact import shortened
+from ..redact import shortened, without_lone_surrogates
 from ..settings import Environment
 from .powershell import HOST, THUMBPRINT, array, fill, literal, template
 
@@ -337,7 +337,7 @@ def read_evidence(
 
     raw = evidence_bytes(path, label)
     try:
-        data = _cleaned(json.loads(evidence_text(raw, label)))
+        data = _cleaned(without_lone_surrogates(json.loads(evidence_text(raw, label))))
     except json.JSONDecodeError as exc:
         raise InputError(f"{label}: not a server-check JSON file ({exc})") from exc
     except RecursionError as exc:

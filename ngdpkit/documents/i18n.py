@@ -118,6 +118,7 @@ TEXT: dict[str, dict[str, str]] = {
         "signature_declaration": "Med sin underskrift bekræfter hver part, at værdierne i dette dokument er gennemgået for miljøet {environment}, som de var ved kørslen {run}, identificeret ved ankeret {anchor}, og at de anførte fund er kendt. Underskriften gælder kun denne kørsel: en senere kørsel har et andet anker.",
         # the console's own words around findings in the settings' language (check, diff)
         "table_summary": "{total} fund; efter kode og enhed (--all viser hvert, op til 1.000 pr. kode):",
+        "ngdp_reading": "{env}: læser NgDP på {url} (højst {seconds} s) …",
         "table_skipped": "{n} netværkskontrol(|ler) sprunget over (offline eller --online ngdp; brug --online)",
         "diff_none": "ingen ændringer",
         "diff_reversed": "bemærk: den første kørsel er nyere end den anden, så ændringerne er talt fra den nyere til den ældre (byt om på dem for at se, hvad der er sket siden)",
@@ -609,6 +610,7 @@ TEXT: dict[str, dict[str, str]] = {
         "elsewhere_rehearsal": "sent to another address than NgDP's – not an acceptance test",
         "signature_declaration": "By signing, each party confirms that the values in this document have been reviewed for the environment {environment} as they were at run {run}, identified by the anchor {anchor}, and that the findings listed are known. The signature covers this run only: a later run has another anchor.",
         "table_summary": "{total} findings; by code and unit (--all lists each, up to 1,000 per code):",
+        "ngdp_reading": "{env}: reading NgDP at {url} (at most {seconds} s) …",
         "table_skipped": "{n} network check(s) skipped (offline or --online ngdp; use --online)",
         "diff_none": "no changes",
         "diff_reversed": "note: the first run is newer than the second, so the changes are counted from the newer to the older (swap them to see what happened since)",

@@ -35,6 +35,12 @@ BODY = re.compile(r"<body>(.*)</body>", re.S)
 APPENDIX = re.compile(r'<section class="appendix(?: [^"]*)?">.*?</section>', re.S)
 NAV = re.compile(r"<nav>.*?</nav>", re.S)
 STYLE = re.compile(r"<style>(.*?)</style>", re.S)
+# A link to another page of the folder (no scheme, no fragment of its own page): printed, the
+# browser resolved it against the temporary folder the document is printed in, and the signed
+# PDF carried file:///tmp/ngdpkit-print-…/01_mailboxes.html (on Windows a path naming the
+# consultant's user) as a link that leads nowhere on the customer's machine (a tester's look).
+# In the PDF the text stays, the link goes.
+LOCAL_LINK = re.compile(r'<a href="(?![a-zA-Z][a-zA-Z0-9+.-]*:|#)[^"]*"[^>]*>(.*?)</a>', re.S)
 
 PRINT_CSS = """
 @page { size: A4; margin: 16mm 14mm 20mm 14mm; }
@@ -93,7 +99,7 @@ def combined_html(pages: list[Path], *, language: str, title: str, page_css: str
         if not styles:
             styles = STYLE.findall(html)
         m = BODY.search(html)
-        body = NAV.sub("", m.group(1) if m else "")
+        body = LOCAL_LINK.sub(r"\1", NAV.sub("", m.group(1) if m else ""))
         appendix += APPENDIX.findall(body)
         parts.append(APPENDIX.sub("", body))
     return render(

@@ -17,7 +17,7 @@ from .. import findings as F
 from ..errors import InputError
 from ..findings import Finding
 from ..guids import canonical_guid as canonical_guid  # re-exported
-from ..redact import shortened
+from ..redact import shortened, without_lone_surrogates
 from . import NUMBER_DIGITS, is_number
 from .workbooks import Field, TableCache, check_size, clean_text, mixed_scripts, read_table
 
@@ -359,7 +359,8 @@ def _json_translations(
 def _read_json(path: Path, label: str) -> tuple[list[ContactPoint], list[Finding]]:
     check_size(path, label)
     try:
-        data = json.loads(path.read_bytes().decode("utf-8-sig"))
+        # a "\ud800" escape is no character: U+FFFD, as a reader shows it (writing it crashed)
+        data = without_lone_surrogates(json.loads(path.read_bytes().decode("utf-8-sig")))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError(f"{label}: not valid JSON: {exc}") from exc
     except RecursionError as exc:

@@ -122,6 +122,8 @@ def read_mailbox_export(
             df[name] = ""
     df = df[list(COLUMNS)]
     df[list(COLUMNS[1:])] = df[list(COLUMNS[1:])].astype(str)
+    for name in ("mailbox_id", "subject_id"):
+        df[name] = text_marked_ids(df[name])
     has_guid_col = "ngdp_guid" in table.columns
     found = _sheet_findings(table, df, label, use_guid_column=use_guid_column)
     if not use_guid_column:
@@ -173,6 +175,7 @@ def _sheet_findings(table: Any, df: Any, label: str, *, use_guid_column: bool) -
             )
         )
     found += _several_sheets(table, label)
+    found += _hidden_sheets(table, label)
     found += _missing_columns(table, df, label)
     if table.hidden_rows:  # migrated like any other row, unseen in Excel
         hidden = df[df["row"].isin(table.hidden_rows)]
@@ -206,9 +209,9 @@ def _several_sheets(table: Any, label: str) -> list[Finding]:
     """``MAILBOX_SHEETS_SEVERAL``: other sheets have the mailbox columns too, and only the
     first was read (a consultant's pass: a filtered copy of 43 rows placed first, and the
     157 other mailboxes of the full list after it left out with exit 0)."""
-    if not table.other_sheets:
+    others = [o for o in table.other_sheets if not o.hidden]  # hidden: MAILBOX_SHEET_HIDDEN
+    if not others:
         return []
-    others = table.other_sheets
     # a sheet left out that holds more mailboxes than the one read is most likely the whole
     # list behind a filtered copy: an error, so that no run migrates the copy unremarked (a
     # consultant's retest: 157 of 200 mailboxes left out read "advarsler", exit 0)
@@ -227,6 +230,33 @@ def _several_sheets(table: Any, label: str) -> list[Finding]:
             other_count=others[0].rows,
             n=len(others),
             others=F.first_of(f"{o.name!r} ({o.rows})" for o in others),
+        )
+    ]
+
+
+def _hidden_sheets(table: Any, label: str) -> list[Finding]:
+    """``MAILBOX_SHEET_HIDDEN``: a sheet Excel hides has the mailbox columns too, and was not
+    read (an export consultant's pass: the whole list of 200 on a hidden sheet, a visible copy
+    of 43 of its rows read, "of 1 sheet", exit 0). An error when it holds more rows than the
+    sheet read, else a warning (an old copy hidden away)."""
+    hidden = [o for o in table.other_sheets if o.hidden]
+    if not hidden:
+        return []
+    larger = any(o.rows > len(table.row_numbers) for o in hidden)
+    return [
+        (F.error if larger else F.warning)(
+            "MAILBOX_SHEET_HIDDEN",
+            'Sheet {sheet!r} was read ({count} row(s)), but the hidden sheet {other!r} ({other_count} row(s)) also has the mailbox columns and was not read: show it in Excel (right-click a sheet tab, Unhide), keep one sheet with the mailboxes in the export and remove the other, or name the sheet to read in the settings, under [inputs]: mailboxes_sheet = "<sheet>".'
+            if len(hidden) == 1
+            else 'Sheet {sheet!r} was read ({count} row(s)), but {n} hidden sheets ({others}; their rows in brackets) also have the mailbox columns and were not read: show them in Excel (right-click a sheet tab, Unhide), keep one sheet with the mailboxes in the export and remove the others, or name the sheet to read in the settings, under [inputs]: mailboxes_sheet = "<sheet>".',
+            label,
+            table.sheet,
+            sheet=table.sheet,
+            count=len(table.row_numbers),
+            other=hidden[0].name,
+            other_count=hidden[0].rows,
+            n=len(hidden),
+            others=F.first_of(f"{o.name!r} ({o.rows})" for o in hidden),
         )
     ]
 
@@ -299,6 +329,39 @@ def _formula_findings(table: Any, label: str, *, use_guid_column: bool = False) 
     return found
 
 
+# An ID marked as text the ways Excel shows as the bare digits: a leading apostrophe
+# ("'0100233", written into the cell by the tool that made the export) and a text formula
+# ="0100233" (a CSV written so that Excel keeps the zeros). Read as "not all digits", every
+# such mailbox was unmapped, and on day one left out of the contact point plan.
+_TEXT_MARKED = re.compile(r"'([0-9]+)|=\"([0-9]+)\"")
+
+
+def text_marked_ids(ids: Any) -> Any:
+    """IDs with Excel's text markers taken off (``'0100233`` and ``="0100233"`` are
+    ``0100233``); any other value as it is. One look at the first characters of the column
+    when none is marked."""
+    marked = ids.str.startswith(("'", "="))
+    if not marked.any():
+        return ids
+    parts = ids[marked].str.fullmatch(_TEXT_MARKED.pattern)
+    if not parts.any():
+        return ids
+    found = ids[marked][parts].str.extract(_TEXT_MARKED.pattern)
+    digits = found[0].fillna(found[1])
+    out = ids.copy()
+    out[digits.index] = digits
+    return out
+
+
+# An ID that Excel wrote in scientific notation ("1,23457E+11", as a CSV saved from a column
+# of numbers holds them): its digits are gone, and no reading brings them back
+_SCIENTIFIC = re.compile(r"[0-9]+(?:[.,][0-9]+)?[eE][+-]?[0-9]+")
+# Digits with spaces or hyphens between them ("0100 233", "0100-233", or two IDs in one cell
+# with a line break between them), or grouped in thousands by dots ("100.233", as a CSV that
+# Danish Excel saved from a column formatted so holds it): which ID is meant is for a person
+# to say
+_SEPARATED = re.compile(r"[0-9]+(?:[ \u2010\u2011\u2012\u2013-][0-9]+)+|[0-9]{1,3}(?:[.][0-9]{3})+")
+
 # A cell Excel stored as a date, as the kit reads it ("1900-01-02T00:00:00"): an ID typed as
 # "2" in a column formatted as dates (a consultant's pass read only "not all digits")
 _EXCEL_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:T[0-9]{2}:[0-9]{2}:[0-9]{2})?")
@@ -312,10 +375,24 @@ def _id_findings(table: Any, df: Any, label: str) -> list[Finding]:
     formula_rows = {row for row, name in table.formula_no_value if name == "mailbox_id"}
     ids = df["mailbox_id"]
     missing = (ids == "") & ~df["row"].isin(formula_rows)
-    for row in df.loc[missing, "row"]:
-        found.append(
-            F.error("MAILBOX_ID_MISSING", "A mailbox row has no Mailbox ID.", label, where(row))
-        )
+    if missing.any():
+        # an ID merged over its mailbox's subject rows ("Merge & Center") is in the top-left
+        # cell only: the rows below it say why (an export consultant's pass)
+        merged = _merged_refs(table, df.loc[missing, "row"], label, "mailbox_id")
+        for row, ref in zip(df.loc[missing, "row"], merged, strict=True):
+            found.append(
+                F.error(
+                    "MAILBOX_ID_MISSING",
+                    "The Mailbox ID is blank because the cell lies in the merged range {ranges}, and Excel keeps a merged range's value in its top-left cell only; unmerge the cells in Excel and fill in each row's ID.",
+                    label,
+                    where(row),
+                    ranges=ref,
+                )
+                if ref
+                else F.error(
+                    "MAILBOX_ID_MISSING", "A mailbox row has no Mailbox ID.", label, where(row)
+                )
+            )
     lost_rows = {row for row, name in table.lost_precision if name == "mailbox_id"}
     lost = df["row"].isin(lost_rows)
     for row, value in df.loc[lost, ["row", "mailbox_id"]].itertuples(index=False):
@@ -330,17 +407,7 @@ def _id_findings(table: Any, df: Any, label: str) -> list[Finding]:
         )
     non_digit = (ids != "") & ~lost & ~ids.str.fullmatch(r"[0-9]+")
     for row, value in df.loc[non_digit, ["row", "mailbox_id"]].itertuples(index=False):
-        found.append(
-            F.warning(
-                "MAILBOX_ID_INVALID",
-                "Mailbox ID {value!r} is a date: Excel took the cell for one; format the column as text and type the ID again."
-                if _EXCEL_DATE.fullmatch(value)
-                else "Mailbox ID {value!r} is not all digits; e-Boks mailbox IDs are numbers.",
-                label,
-                where(row),
-                value=value,
-            )
-        )
+        found.append(_invalid_id(value, label, where(row)))
     found += zero_lost(df, ids, label, where)
     subj = df["subject_id"]
     bad_subj = (subj != "") & ~subj.str.fullmatch(r"[0-9]+")
@@ -357,6 +424,45 @@ def _id_findings(table: Any, df: Any, label: str) -> list[Finding]:
             )
         )
     return found
+
+
+def _invalid_id(value: str, label: str, where: str) -> Finding:
+    """``MAILBOX_ID_INVALID`` for a mailbox ID that is not all digits: an error when the
+    digits it stands for are lost (scientific notation) or are for a person to say (spaces or
+    hyphens or thousands dots between digits: a mailbox written so was unmapped, or left out of the day-one
+    plan, under a warning), else a warning (a date, which says so; letters)."""
+    if _EXCEL_DATE.fullmatch(value):  # "2026-01-05": a date, which says so
+        return F.warning(
+            "MAILBOX_ID_INVALID",
+            "Mailbox ID {value!r} is a date: Excel took the cell for one; format the column as text and type the ID again.",
+            label,
+            where,
+            value=value,
+        )
+    if _SCIENTIFIC.fullmatch(value):
+        return F.error(
+            "MAILBOX_ID_INVALID",
+            "Mailbox ID {value!r} is in scientific notation: Excel wrote the number as it showed it, and its digits are lost; format the column as text (or with the number format 0) where the export was made, and export again.",
+            label,
+            where,
+            value=value,
+        )
+    if _SEPARATED.fullmatch(value):
+        return F.error(
+            "MAILBOX_ID_INVALID",
+            "Mailbox ID {value!r} has spaces, dots or hyphens between its digits; e-Boks mailbox IDs are digits only, one per row: write it as {value2} if that is the ID, or give each ID its own row.",
+            label,
+            where,
+            value=value,
+            value2=re.sub("[^0-9]", "", value),
+        )
+    return F.warning(
+        "MAILBOX_ID_INVALID",
+        "Mailbox ID {value!r} is not all digits; e-Boks mailbox IDs are numbers.",
+        label,
+        where,
+        value=value,
+    )
 
 
 def _error_value_findings(table: Any, df: Any, label: str) -> list[Finding]:
@@ -496,9 +602,9 @@ def _unit_blank_findings(table: Any, df: Any, label: str) -> list[Finding]:
     return found
 
 
-def _merged_refs(table: Any, rows: Any, label: str) -> Any:
-    """For each of ``rows`` (blank unit cells), the merged range of the sheet its unit cell
-    lies in ("C4:C27"), or "" (a CSV, or no merged range there). Each row is looked up among
+def _merged_refs(table: Any, rows: Any, label: str, column: str = "responsible_unit") -> Any:
+    """For each of ``rows`` (blank cells of ``column``), the merged range of the sheet its
+    cell lies in ("C4:C27"), or "" (a CSV, or no merged range there). Each row is looked up among
     the ranges sorted by their first row (an attacker's 50,000 merges over 100,000 blank
     units took 453 s as one pass over the rows per range)."""
     import numpy as np
@@ -507,7 +613,7 @@ def _merged_refs(table: Any, rows: Any, label: str) -> Any:
     refs = pd.Series("", index=rows.index, dtype=object)
     if not table.sheet or not str(table.path).lower().endswith((".xlsx", ".xlsm")):
         return refs
-    col = table.columns["responsible_unit"]
+    col = table.columns[column]
     found = sorted(
         merged_ranges(table.path, table.sheet, label, column=col), key=lambda m: m.first_row
     )

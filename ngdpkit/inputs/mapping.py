@@ -505,11 +505,17 @@ def _translation_candidates(
     keys = keys[keys["pk"].notna()]
     with_sub = keys[keys["sub"].notna()]
     no_sub = keys[keys["sub"].isna()]
+    # a subject that is there but no number (a "2" Excel took for a date, 1900-01-02) is a
+    # subject all the same: only a translation of the whole postkasse covers it, as one of
+    # another subject does not (read as no subject, it took 0100272:2's contact point for
+    # subject 3, under a warning and exit 0)
+    unread = (mb.loc[no_sub.index, "subject_id"].fillna("").astype(str) != "").to_numpy()
     t_any = trans[trans["sub"].isna()][["cand", "pk"]]
     parts = [
         with_sub.merge(trans[trans["sub"].notna()], on=["pk", "sub"])[["_i", "cand"]],
         with_sub.merge(t_any, on="pk")[["_i", "cand"]],
-        no_sub[["_i", "pk"]].merge(trans[["cand", "pk"]], on="pk")[["_i", "cand"]],
+        no_sub[unread][["_i", "pk"]].merge(t_any, on="pk")[["_i", "cand"]],
+        no_sub[~unread][["_i", "pk"]].merge(trans[["cand", "pk"]], on="pk")[["_i", "cand"]],
     ]
     tr = pd.concat(parts).drop_duplicates()
     n = tr.groupby("_i")["cand"].nunique()

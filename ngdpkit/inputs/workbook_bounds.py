@@ -103,7 +103,16 @@ def check_unpacked(path: Path, label: str) -> None:
                     shared += bytes(parts)
                 elif b"sheetData" in parts:
                     sheets[name] = bytes(parts)
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
+    # UnicodeDecodeError: a part's name flagged UTF-8 that is not (a tester's look: the export
+    # crashed check and run, exit 3, before any parser saw it)
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        EOFError,
+        OSError,
+        NotImplementedError,
+        UnicodeDecodeError,
+    ) as exc:
         raise InputError(f"{label}: the workbook is corrupt ({type(exc).__name__})") from exc
     lengths = [len(m) for m in _SI.findall(shared)] if shared else []
     text = 0

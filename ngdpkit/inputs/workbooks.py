@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from ..redact import UNSEEN_CLASS
+from ..redact import UNSEEN_CLASS, whole_characters
 from .workbook_bounds import MAX_ROWS, MAX_UNPACKED, check_unpacked  # noqa: F401  (re-exported)
 
 MAX_BYTES = 200 * 1024 * 1024
@@ -89,7 +89,7 @@ def clean_text(value: str) -> str:
         value = _ANSI.sub("", value)
     value = value.strip(_TRIM).translate(_CONTROLS)
     if not value.isascii():
-        value = unicodedata.normalize("NFC", _UNSEEN.sub("", value))
+        value = unicodedata.normalize("NFC", _UNSEEN.sub("", whole_characters(value)))
     if "  " in value or not value.isascii():
         value = _SPACE_RUNS.sub(" ", value)
     return value.strip(_TRIM)
@@ -168,6 +168,7 @@ class SheetMatch:
     name: str
     header_row: int
     rows: int
+    hidden: bool = False  # Excel hides the sheet
 
 
 @dataclass
@@ -251,7 +252,7 @@ class TableCache:
     """
 
     ENV = "NGDPKIT_TABLE_CACHE"  # the folder, for the run's kernels (not a secret)
-    FORMAT = 2  # 2: other_sheets
+    FORMAT = 3  # 2: other_sheets; 3: whether each is hidden
 
     def __init__(self, folder: Path | None = None, *, collect: bool = False) -> None:
         self.folder = folder
@@ -325,7 +326,7 @@ def _table_to_json(table: Table) -> dict[str, Any]:
         "hidden_rows": table.hidden_rows,
         "sheet_chosen": table.sheet_chosen,
         "sheet_count": table.sheet_count,
-        "other_sheets": [[o.name, o.header_row, o.rows] for o in table.other_sheets],
+        "other_sheets": [[o.name, o.header_row, o.rows, o.hidden] for o in table.other_sheets],
     }
 
 
@@ -365,10 +366,11 @@ def _table_from_json(data: dict[str, Any], path: Path) -> Table | None:
         and isinstance(data["other_sheets"], list)
         and all(
             isinstance(o, list)
-            and len(o) == 3
+            and len(o) == 4
             and type(o[0]) is str
             and type(o[1]) is int
             and type(o[2]) is int
+            and type(o[3]) is bool
             for o in data["other_sheets"]
         )
     )
@@ -388,7 +390,7 @@ def _table_from_json(data: dict[str, Any], path: Path) -> Table | None:
         hidden_rows=data["hidden_rows"],
         sheet_chosen=data["sheet_chosen"],
         sheet_count=data["sheet_count"],
-        other_sheets=tuple(SheetMatch(n, h, r) for n, h, r in data["other_sheets"]),
+        other_sheets=tuple(SheetMatch(n, h, r, x) for n, h, r, x in data["other_sheets"]),
     )
 
 
@@ -448,8 +450,9 @@ def _read_table(
     check_size(path, label)
     if suffix == ".csv":
         sheets = {"": _read_csv(path, label)}
+        hidden_sheets: set[str] = set()
     elif suffix in (".xlsx", ".xlsm"):
-        sheets = _read_workbook(path, label, sheet)
+        sheets, hidden_sheets = _read_workbook(path, label, sheet)
     else:
         raise InputError(
             f"{label}: unsupported file type {suffix or '(none)'}; use .xlsx, .xlsm or .csv"
@@ -460,7 +463,7 @@ def _read_table(
             raise InputError(f"{label}: no sheet named {sheet!r} (sheets: {', '.join(sheets)})")
         candidates = [sheet]
     else:
-        candidates = list(sheets)
+        candidates = [n for n in sheets if n not in hidden_sheets]
 
     seen: list[str] = []
     for name in candidates:
@@ -475,10 +478,15 @@ def _read_table(
         header_index, columns = found
         table = _build(path, name, cells, header_index, columns, fields)
         table.sheet_chosen = sheet is None and suffix != ".csv"
-        table.sheet_count = len(sheets)
+        table.sheet_count = len(sheets) - len(hidden_sheets)
         if table.sheet_chosen:
+            # the hidden sheets too: a hidden full list behind a visible copy of some of its
+            # rows was left out without a word (an export consultant's pass: 157 of 200)
             rest = candidates[candidates.index(name) + 1 :]
-            table.other_sheets = _other_matches(sheets, rest, fields, overrides or {}, label)
+            rest += [n for n in sheets if n in hidden_sheets]
+            table.other_sheets = _other_matches(
+                sheets, rest, fields, overrides or {}, label, hidden=hidden_sheets
+            )
         if suffix in (".xlsx", ".xlsm"):
             with _one_unpacking():
                 # every column read, not only the required ones (a unit or subject formula
@@ -488,6 +496,20 @@ def _read_table(
                     kept = set(table.row_numbers)
                     table.hidden_rows = [n for n in hidden_rows(path, name, label) if n in kept]
         return table
+    raise _no_table(sheets, hidden_sheets, seen, fields, overrides or {}, label, suffix)
+
+
+def _no_table(
+    sheets: dict[str, list[list[Any]]],
+    hidden_sheets: set[str],
+    seen: list[str],
+    fields: Sequence[Field],
+    overrides: dict[str, str],
+    label: str,
+    suffix: str,
+) -> InputError:
+    """The refusal of a file none of whose (visible) sheets has the needed columns: what
+    each sheet has, where the header was looked for, and the way out."""
     from ..settings import COLUMN_FIELDS
 
     wanted = [f for f in fields if f.required]
@@ -503,11 +525,39 @@ def _read_table(
     scanned = f"the header row is looked for in the first {HEADER_SCAN_ROWS} rows" + (
         " of each sheet" if suffix != ".csv" else ""
     )
-    raise InputError(
+    if hidden_sheets:
+        hint = _hidden_hint(sheets, hidden_sheets, fields, overrides, label) or hint
+    return InputError(
         f"{label}: no sheet has the needed columns ({required}); "
         + "; ".join(seen)
         + f" ({scanned})"
         + hint
+    )
+
+
+def _hidden_hint(
+    sheets: dict[str, list[list[Any]]],
+    hidden: set[str],
+    fields: Sequence[Field],
+    overrides: dict[str, str],
+    label: str,
+) -> str:
+    """When no visible sheet has the needed columns: the hidden sheets that have them, as a
+    hint ("" when none has). Only visible sheets are read, so an export whose mailboxes were
+    on a hidden sheet behind a visible cover sheet was refused naming the cover sheet only,
+    and no way to the mailboxes (an export consultant's pass)."""
+    found = [m.name for m in _other_matches(sheets, sorted(hidden), fields, overrides, label)]
+    if not found:
+        return ""
+    where = (
+        f"; or name it in the settings, under [inputs]: mailboxes_sheet = {found[0]!r}"
+        if "mailbox_name" in {f.name for f in fields if f.required}  # the export only
+        else ""
+    )
+    named = ", ".join(repr(n) for n in found)
+    return (
+        f"; hidden sheet {named} has them: show it in Excel (right-click a sheet tab, Unhide)"
+        + where
     )
 
 
@@ -517,6 +567,8 @@ def _other_matches(
     fields: Sequence[Field],
     overrides: dict[str, str],
     label: str,
+    *,
+    hidden: set[str] | frozenset[str] = frozenset(),
 ) -> tuple[SheetMatch, ...]:
     """The sheets among ``names`` whose header row has every required field too, with their
     rows (a filtered copy placed first was read, and the whole list after it left out without
@@ -538,7 +590,7 @@ def _other_matches(
             for row in cells[header_index + 1 :]
             if any(i < len(row) and row[i] is not None and str(row[i]).strip(_TRIM) for i in idx)
         )
-        found.append(SheetMatch(name, header_index + 1, rows))
+        found.append(SheetMatch(name, header_index + 1, rows, name in hidden))
     return tuple(found)
 
 
@@ -678,7 +730,11 @@ def _build(
     )
 
 
-def _read_workbook(path: Path, label: str, only: str | None) -> dict[str, list[list[Any]]]:
+def _read_workbook(
+    path: Path, label: str, only: str | None
+) -> tuple[dict[str, list[list[Any]]], set[str]]:
+    """The sheets (``only`` that one, when it is there), and the names of those Excel hides
+    while others show (none, when every sheet is hidden)."""
     with path.open("rb") as fh:
         head = fh.read(8)
     if head == _OLE_MAGIC:
@@ -693,12 +749,14 @@ def _read_workbook(path: Path, label: str, only: str | None) -> dict[str, list[l
         import python_calamine
 
         book = python_calamine.CalamineWorkbook.from_path(str(path))
-        names = [
-            m.name for m in book.sheets_metadata if str(m.visible).endswith("Visible")
-        ] or book.sheet_names
+        visible = [m.name for m in book.sheets_metadata if str(m.visible).endswith("Visible")]
+        hidden = {n for n in book.sheet_names if n not in visible} if visible else set()
+        names = book.sheet_names
         if only is not None:
             names = [n for n in book.sheet_names if n == only] or book.sheet_names
-        return {n: book.get_sheet_by_name(n).to_python(skip_empty_area=False) for n in names}
+            hidden = set()
+        sheets = {n: book.get_sheet_by_name(n).to_python(skip_empty_area=False) for n in names}
+        return sheets, hidden
     except InputError:
         raise
     except (KeyboardInterrupt, SystemExit):
@@ -710,7 +768,9 @@ def _read_workbook(path: Path, label: str, only: str | None) -> dict[str, list[l
 _OPENPYXL = threading.Lock()  # the run reads workbooks side by side (run/preflight.py)
 
 
-def _read_with_openpyxl(path: Path, label: str, first: BaseException) -> dict[str, list[list[Any]]]:
+def _read_with_openpyxl(
+    path: Path, label: str, first: BaseException
+) -> tuple[dict[str, list[list[Any]]], set[str]]:
     try:
         with _OPENPYXL:  # its first import on one thread at a time (run/imports.py says why)
             import openpyxl
@@ -720,7 +780,7 @@ def _read_with_openpyxl(path: Path, label: str, first: BaseException) -> dict[st
             return {
                 ws.title: [list(r) for r in ws.iter_rows(values_only=True)]
                 for ws in book.worksheets
-            }
+            }, set()
         finally:
             book.close()
     except Exception as exc:
@@ -1001,6 +1061,17 @@ def _one_unpacking() -> Iterator[None]:
         _SHEETS.kept = None
 
 
+# A workbook Excel saved as "Strict Open XML Spreadsheet" names its parts in other namespaces:
+# read in the usual ones, its sheet was never found, and its hidden rows, formulas without a
+# value and error values went unsaid (an export consultant's pass: 157 rows an autofilter
+# hid migrated without a word)
+_STRICT = "http://purl.oclc.org/ooxml/"
+_STRICT_NAMESPACES = (
+    "{" + _STRICT + "spreadsheetml/main}",
+    "{" + _STRICT + "officeDocument/relationships}",
+)
+
+
 def _in_sheet(path: Path, sheet: str, label: str, read: Any) -> Any:
     """``read(file, namespace, iterparse)`` on the XML part of the sheet named ``sheet``,
     found as Excel finds it, through the package's relationships (the workbook part need not
@@ -1032,6 +1103,8 @@ def _in_sheet(path: Path, sheet: str, label: str, read: Any) -> Any:
             folder, name = posixpath.split(main)
             rels_name = posixpath.join(folder, "_rels", name + ".rels")
             workbook = SafeET.fromstring(zf.read(main))
+            if str(workbook.tag).startswith("{" + _STRICT):  # Excel's "Strict Open XML"
+                ns, rel_ns = _STRICT_NAMESPACES
             rels = SafeET.fromstring(zf.read(rels_name)) if rels_name in names else []
             targets = {r.get("Id"): r.get("Target") or "" for r in rels}
             member = None

@@ -970,7 +970,8 @@ def verify_bundle(zip_path: Path, *, expect_hash: str | None = None) -> Verdict:
 
     try:
         zf = zipfile.ZipFile(zip_path)
-    except (zipfile.BadZipFile, OSError) as exc:
+    except (zipfile.BadZipFile, OSError, UnicodeDecodeError) as exc:
+        # UnicodeDecodeError: a member's name flagged UTF-8 that is not (it crashed, exit 3)
         return Verdict(False, 0, "", [f"{zip_path.name}: not a zip ({exc})"])
     with zf:
         infos = zf.infolist()

@@ -177,8 +177,9 @@ def _contents(name: str, data: bytes) -> list[bytes]:
                 ]
         except zipfile.BadZipFile:
             pass
-        except (RuntimeError, NotImplementedError, EOFError, zlib.error) as exc:
-            raise Unreadable(name) from exc  # encrypted, an unknown method, a broken stream
+        except (RuntimeError, NotImplementedError, EOFError, zlib.error, UnicodeDecodeError) as exc:
+            # encrypted, an unknown method, a broken stream, a part name flagged UTF-8 that is not
+            raise Unreadable(name) from exc
     return blobs
 
 

@@ -50,6 +50,23 @@ def _not_read(step: Step, why: str) -> None:
     )
 
 
+def _say_reading(step: Step, base: str, seconds: float) -> None:
+    """One line on a terminal's stderr before NgDP is read: a slow NgDP held ``check``
+    silent for up to its whole deadline (a minute by default), like a hung command. Not
+    said where no one watches (a pipe, a CI log, a notebook's kernel)."""
+    import sys
+
+    stream = sys.stderr
+    if stream is None or not getattr(stream, "isatty", lambda: False)():
+        return
+    from ..documents.i18n import t
+    from ..redact import ci_inert, one_line
+
+    line = t(step.language, "ngdp_reading", env=step.env.name, url=base, seconds=f"{seconds:g}")
+    with contextlib.suppress(OSError, ValueError):
+        print(ci_inert(one_line(line)), file=stream, flush=True)
+
+
 @contextlib.contextmanager
 def open_reader(step: Step) -> Iterator[Any]:
     """A :class:`~ngdpkit.checks.ngdp.NgdpReader` for the environment, or None (a finding
@@ -78,6 +95,7 @@ def open_reader(step: Step) -> Iterator[Any]:
         yield None
         return
     checks = step.settings.checks
+    _say_reading(step, base, checks.probe_total_s)
     with mtls_client(
         identity,
         secret.reveal(),
