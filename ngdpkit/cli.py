@@ -1725,12 +1725,15 @@ def _spelt_as_on_disk(args: argparse.Namespace) -> None:
 
 
 def _on_disk_arg(path: Path, on_disk: Callable[[Path], Path]) -> Path:
-    if path.parts and path.parts[0] == "~" and not path.exists():
-        # only "~" itself: "~alice" is another user (and "~backup" a folder, or the home of
-        # Linux's user "backup"), and a path that exists as it is written is that path
-        path = path.expanduser()
-    if path.exists():
-        return path
+    try:
+        if path.parts and path.parts[0] == "~" and not path.exists():
+            # only "~" itself: "~alice" is another user (and "~backup" a folder, or the home
+            # of Linux's user "backup"), and a path that exists as it is written is that path
+            path = path.expanduser()
+        if path.exists():
+            return path
+    except (OSError, RuntimeError):  # a name too long, no home folder: the path as given,
+        return path  # for the command to say why it cannot use it (a traceback, exit 1)
     found = on_disk(path.absolute())
     if found == path.absolute():
         return path

@@ -433,12 +433,20 @@ class _Reader:
         if not path.is_absolute():
             path = self.path.parent / path
         path = on_disk(path)
-        if must_exist and not path.exists():
+        if not must_exist:
+            return path
+        try:
+            exists, is_dir, is_file = path.exists(), path.is_dir(), path.is_file()
+        except OSError as exc:  # a name too long for the disk, a folder not to be entered
+            # (a tester's look: a 300-character file name crashed check and run, exit 3)
+            self.problem(f"{key} = {value!r} cannot be looked up ({exc.strerror or exc})")
+            return path
+        if not exists:
             hint = not_found_hint(path, value, self.path.parent)
             self.problem(f"{key}: file not found: {value}{hint}")
-        elif must_exist and path.is_dir():
+        elif is_dir:
             self.problem(f"{key} = {value!r} is a folder, not a file")
-        elif must_exist and not path.is_file():  # a FIFO, a device (/dev/zero) or a socket
+        elif not is_file:  # a FIFO, a device (/dev/zero) or a socket
             self.problem(f"{key} = {value!r} is not a regular file")
         return path
 
@@ -751,9 +759,12 @@ def on_disk(path: Path) -> Path:
     form: a name typed on Windows (NFC, "å" one character) and a file copied from a Mac or
     unpacked from its zip (NFD, "a" and a ring) look the same and are the same file to the
     user, but not to Linux. ``path`` itself when it exists, or when no single file matches."""
-    if path.exists() or not path.is_absolute():
-        return path
-    return _matched(path, _nfc) or path
+    try:
+        if path.exists() or not path.is_absolute():
+            return path
+        return _matched(path, _nfc) or path
+    except OSError:  # a name too long for the disk, a folder not to be entered: the
+        return path  # caller says why it cannot use the path (it crashed here, exit 3)
 
 
 def _nfc(name: str) -> str:
@@ -768,19 +779,18 @@ def _matched(path: Path, fold: Callable[[str], str]) -> Path | None:
     """The existing file whose names equal ``path``'s once folded by ``fold``, name by name;
     None when a name has no single such twin."""
     current = Path(path.anchor)
-    for part in path.parts[1:]:
-        step = current / part
-        if part not in (".", "..") and not step.exists():
-            try:
-                entries = os.listdir(current)
-            except OSError:  # the folder is missing or cannot be listed: no twin
-                return None
-            twins = [entry for entry in entries if fold(entry) == fold(part)]
-            if len(twins) != 1:
-                return None
-            step = current / twins[0]
-        current = step
-    return current if current.exists() else None
+    try:
+        for part in path.parts[1:]:
+            step = current / part
+            if part not in (".", "..") and not step.exists():
+                twins = [entry for entry in os.listdir(current) if fold(entry) == fold(part)]
+                if len(twins) != 1:
+                    return None
+                step = current / twins[0]
+            current = step
+        return current if current.exists() else None
+    except OSError:  # a folder missing, not to be listed, or a name too long: no twin
+        return None
 
 
 _VARIABLE_IN_PATH = re.compile(r"%[A-Za-z_][A-Za-z0-9_()]*%|[$][{]?[A-Za-z_]|^~")
@@ -833,11 +843,15 @@ def load_settings(path: Path | str) -> Settings:
     odd = path_problem(path)
     if odd:
         raise InputError(f"the settings file's path {odd}")
-    if path.is_dir():  # `--settings kunder/hjortby`: say which file it holds, if one
+    try:
+        is_dir, is_file = path.is_dir(), path.is_file()
+    except OSError as exc:  # a name too long for the disk, a folder not to be entered
+        raise InputError(f"--settings {path}: cannot be looked up ({exc.strerror or exc})") from exc
+    if is_dir:  # `--settings kunder/hjortby`: say which file it holds, if one
         found = sorted(path.glob("*.toml"))
         hint = f" (it holds {', '.join(p.name for p in found[:3])})" if found else ""
         raise InputError(f"--settings {path} is a folder: give its settings file{hint}")
-    if not path.is_file():
+    if not is_file:
         raise InputError(f"settings file not found: {path}{not_found_hint(path, given)}")
     if path.stat().st_size > MAX_SETTINGS_BYTES:
         raise InputError(

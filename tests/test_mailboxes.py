@@ -1127,7 +1127,8 @@ def test_a_hidden_sheet_with_more_mailboxes_than_the_one_read_is_an_error(
     assert hidden.severity == "error"
     assert "the hidden sheet 'Alle' (5 rows)" in hidden.message
     assert "det skjulte ark 'Alle'" in hidden.text("da")
-    assert codes(e, "MAILBOX_SHEET_USED")[0].message.endswith("of 1 sheet.")
+    assert codes(e, "MAILBOX_SHEET_USED")[0].message.endswith("of 1 visible sheet.")
+    assert "filen har 1 synligt ark" in codes(e, "MAILBOX_SHEET_USED")[0].text("da")
 
     full.sheet_state = "visible"
     copy.sheet_state = "hidden"
@@ -1165,3 +1166,43 @@ def test_an_id_merged_over_its_subject_rows_names_the_merge(tmp_path: Path) -> N
     assert "merged range A2:A4" in missing[0].message
     assert "flettede område A2:A4" in missing[1].text("da")
     assert missing[2].message == "A mailbox row has no Mailbox ID."
+
+
+def test_a_hidden_lookup_list_of_ids_and_names_is_a_warning_not_an_error(tmp_path: Path) -> None:
+    """A reviewer's look: a hidden sheet listing every e-Boks mailbox's ID and name (kept for
+    a VLOOKUP), longer than the export read, made a sound export an error (exit 1), where it
+    was read without a word before hidden sheets were looked at. It has none of the columns
+    that place a mailbox (unit, subject, case, GUID), so it is no copy of the export: a
+    warning that names it."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    export = wb.active
+    export.title = "Postkasser"
+    for row in [HEAD[:5], ["0100233", "Byg", "Teknik", "", "1"], ["0100234", "Løn", "HR", "", ""]]:
+        export.append(row)
+    lookup = wb.create_sheet("Opslag")
+    for row in [HEAD[:2], *([f"01002{i:02}", f"Kasse {i}"] for i in range(40))]:
+        lookup.append(row)
+    lookup.sheet_state = "hidden"
+    path = tmp_path / "e.xlsx"
+    wb.save(path)
+    e = read_mailbox_export(path, label="e.xlsx")
+    assert e.sheet == "Postkasser" and len(e) == 2
+    (hidden,) = codes(e, "MAILBOX_SHEET_HIDDEN")
+    assert hidden.severity == "warning"
+    assert "the hidden sheet 'Opslag' (40 rows)" in hidden.message
+
+
+def test_an_id_a_danish_csv_holds_as_a_date_is_said_to_be_a_date(tmp_path: Path) -> None:
+    """A reviewer's look: "02-01-1900", an ID Danish Excel took for a date and saved so in a
+    CSV, was told to be written as 02011900 (digits with hyphens between them, an error); it
+    is a date, a warning that says so, as "1900-01-02" is. Split digits stay an error."""
+    path = tmp_path / "e.csv"
+    path.write_text(
+        "Postkasse ID;Postkassenavn\n02-01-1900;a\n2.1.1900;b\n0100-233;c\n", encoding="utf-8"
+    )
+    invalid = codes(read_mailbox_export(path, label="e.csv"), "MAILBOX_ID_INVALID")
+    assert [f.severity for f in invalid] == ["warning", "warning", "error"]
+    assert all("is a date" in f.message for f in invalid[:2])
+    assert "02011900" not in invalid[0].message

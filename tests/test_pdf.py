@@ -457,3 +457,23 @@ def test_a_cell_of_a_url_and_thousands_of_dots_is_read_in_one_pass() -> None:
     said = str(with_urls("Se https://admin.digitalpost.dk/x. Og (https://a.dk/b), tak: http://"))
     assert "<span>https://admin.digitalpost.dk/x</span></span>. Og (" in said
     assert "<span>https://a.dk/b</span></span>), tak: http://" in said
+
+
+def test_a_link_whose_href_is_not_its_first_attribute_is_not_printed_as_a_link(
+    tmp_path: Path,
+) -> None:
+    """A reviewer's look: a notebook's own output, as the sanitiser leaves it, may hold
+    ``<a title="…" href="02_x.html" rel="…">``; only a link whose href came first lost its
+    link to the temporary print folder. ``data-href`` is not an href; a scheme stays."""
+    from ngdpkit.documents.signoff import safe_html
+
+    body = safe_html(
+        '<p><a title="Se" href="02_contact_points.html">kontaktpunkter</a> '
+        '<a class="k" href="https://digst.dk/">Digst</a></p>'
+    )
+    first = page(tmp_path / "a.html", body + '<p><abbr title="x">a</abbr></p>')
+    html = combined_html([first], language="da", title="t")
+    assert "02_contact_points.html" not in html
+    assert "<p>kontaktpunkter <a" in html
+    assert 'href="https://digst.dk/"' in html and ">Digst</a>" in html
+    assert '<abbr title="x">a</abbr>' in html

@@ -177,3 +177,29 @@ def test_status_page_that_cannot_be_replaced_is_refused(
     assert done.returncode == 2
     assert f"--html {page}: cannot be replaced (Permission denied)" in done.stderr
     assert "crashed" not in done.stderr
+
+
+def test_a_name_too_long_for_the_disk_is_one_line_not_a_crash(sample_copy: Path) -> None:
+    """A reviewer's look: a 300-character name, as a settings path or as a settings value,
+    raised "File name too long" out of the look-up of its spelling on disk: a traceback
+    (exit 1) for --settings, "the kit crashed" (exit 3) for inputs.mailboxes. Both are
+    refused in one line, exit 2."""
+    long_name = "a" * 300
+    done = cli("check", "--settings", f"/{long_name}/migration.toml")
+    assert done.returncode == 2, done.stderr
+    assert "cannot be looked up" in done.stderr and "Traceback" not in done.stderr
+    said = _problems(_point_export_at(sample_copy, f"{long_name}.xlsx"))
+    assert f"inputs.mailboxes = '{long_name}.xlsx' cannot be looked up" in said
+    assert len(said.splitlines()) == 1
+    assert on_disk(sample_copy / long_name / "x.xlsx") == sample_copy / long_name / "x.xlsx"
+
+
+def test_an_extended_length_out_folder_is_not_held_to_the_windows_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reviewer's look: ``--out \\\\?\\C:\\…`` (an extended-length path) has no 259-character
+    limit, long paths on or off, and was refused as too deep."""
+    monkeypatch.setattr(run_folder, "windows_path_limit", lambda: 259)
+    monkeypatch.chdir(tmp_path)
+    deep = Path("\\\\?\\" + "k" * 200)  # on Linux one folder of that name, in tmp_path
+    assert run_folder.writable_out(deep, ["production"]) == deep

@@ -39,8 +39,12 @@ STYLE = re.compile(r"<style>(.*?)</style>", re.S)
 # browser resolved it against the temporary folder the document is printed in, and the signed
 # PDF carried file:///tmp/ngdpkit-print-…/01_mailboxes.html (on Windows a path naming the
 # consultant's user) as a link that leads nowhere on the customer's machine (a tester's look).
-# In the PDF the text stays, the link goes.
-LOCAL_LINK = re.compile(r'<a href="(?![a-zA-Z][a-zA-Z0-9+.-]*:|#)[^"]*"[^>]*>(.*?)</a>', re.S)
+# In the PDF the text stays, the link goes. The href need not come first: a notebook's own
+# output, as the sanitiser leaves it, may have a title or class before it (a reviewer's look:
+# <a title="…" href="02_x.html"> kept its link to the temporary folder).
+LOCAL_LINK = re.compile(
+    r'<a(?:\s[^>]*?)?\shref="(?![a-zA-Z][a-zA-Z0-9+.-]*:|#)[^"]*"[^>]*>(.*?)</a>', re.S
+)
 
 PRINT_CSS = """
 @page { size: A4; margin: 16mm 14mm 20mm 14mm; }

@@ -156,7 +156,11 @@ def _sheet_findings(table: Any, df: Any, label: str, *, use_guid_column: bool) -
         found.append(
             F.info(
                 "MAILBOX_SHEET_USED",
-                "Read sheet {sheet!r} (header in row {header_row}) of {sheet_count} sheet(s).",
+                # the hidden sheets are not counted: said so where there are some (a Danish
+                # proofreader's look: "of 1 sheet" beside MAILBOX_SHEET_HIDDEN naming two)
+                "Read sheet {sheet!r} (header in row {header_row}) of {sheet_count} visible sheet(s)."
+                if any(o.hidden for o in table.other_sheets)
+                else "Read sheet {sheet!r} (header in row {header_row}) of {sheet_count} sheet(s).",
                 label,
                 table.sheet,
                 sheet=table.sheet,
@@ -242,7 +246,9 @@ def _hidden_sheets(table: Any, label: str) -> list[Finding]:
     hidden = [o for o in table.other_sheets if o.hidden]
     if not hidden:
         return []
-    larger = any(o.rows > len(table.row_numbers) for o in hidden)
+    larger = any(
+        o.rows > len(table.row_numbers) and not _lookup_table(o, table.columns) for o in hidden
+    )
     return [
         (F.error if larger else F.warning)(
             "MAILBOX_SHEET_HIDDEN",
@@ -259,6 +265,19 @@ def _hidden_sheets(table: Any, label: str) -> list[Finding]:
             others=F.first_of(f"{o.name!r} ({o.rows})" for o in hidden),
         )
     ]
+
+
+# The columns that make a sheet an export of mailboxes and their placing, not a list of names
+_PLACING = frozenset({"responsible_unit", "subject_id", "case", "ngdp_guid"})
+
+
+def _lookup_table(other: Any, read: Any) -> bool:
+    """Whether a hidden sheet is a lookup table (a reviewer's look: a hidden list of every
+    mailbox ID and name, kept for a VLOOKUP, made a sound export an error, exit 1, where it
+    was read without a word before hidden sheets were looked at): it has none of the
+    columns that place a mailbox, while the sheet read has some. A warning then, not an
+    error."""
+    return not (_PLACING & set(other.fields)) and bool(_PLACING & set(read))
 
 
 def _missing_columns(table: Any, df: Any, label: str) -> list[Finding]:
@@ -426,12 +445,18 @@ def _id_findings(table: Any, df: Any, label: str) -> list[Finding]:
     return found
 
 
+# A date as a CSV that Danish Excel saved holds it ("02-01-1900", "02.01.1900"): an ID Excel
+# took for a date, not digits with hyphens between them (a reviewer's look: it was told to
+# write it as 02011900, an error, where it is a date and was a warning)
+_LOCAL_DATE = re.compile(r"[0-9]{1,2}([-./])[0-9]{1,2}\1[0-9]{4}")
+
+
 def _invalid_id(value: str, label: str, where: str) -> Finding:
     """``MAILBOX_ID_INVALID`` for a mailbox ID that is not all digits: an error when the
     digits it stands for are lost (scientific notation) or are for a person to say (spaces or
     hyphens or thousands dots between digits: a mailbox written so was unmapped, or left out of the day-one
     plan, under a warning), else a warning (a date, which says so; letters)."""
-    if _EXCEL_DATE.fullmatch(value):  # "2026-01-05": a date, which says so
+    if _EXCEL_DATE.fullmatch(value) or _LOCAL_DATE.fullmatch(value):  # a date, which says so
         return F.warning(
             "MAILBOX_ID_INVALID",
             "Mailbox ID {value!r} is a date: Excel took the cell for one; format the column as text and type the ID again.",

@@ -169,6 +169,7 @@ class SheetMatch:
     header_row: int
     rows: int
     hidden: bool = False  # Excel hides the sheet
+    fields: tuple[str, ...] = ()  # the fields its header row has
 
 
 @dataclass
@@ -252,7 +253,7 @@ class TableCache:
     """
 
     ENV = "NGDPKIT_TABLE_CACHE"  # the folder, for the run's kernels (not a secret)
-    FORMAT = 3  # 2: other_sheets; 3: whether each is hidden
+    FORMAT = 4  # 2: other_sheets; 3: whether each is hidden; 4: the fields each has
 
     def __init__(self, folder: Path | None = None, *, collect: bool = False) -> None:
         self.folder = folder
@@ -326,7 +327,9 @@ def _table_to_json(table: Table) -> dict[str, Any]:
         "hidden_rows": table.hidden_rows,
         "sheet_chosen": table.sheet_chosen,
         "sheet_count": table.sheet_count,
-        "other_sheets": [[o.name, o.header_row, o.rows, o.hidden] for o in table.other_sheets],
+        "other_sheets": [
+            [o.name, o.header_row, o.rows, o.hidden, list(o.fields)] for o in table.other_sheets
+        ],
     }
 
 
@@ -366,11 +369,13 @@ def _table_from_json(data: dict[str, Any], path: Path) -> Table | None:
         and isinstance(data["other_sheets"], list)
         and all(
             isinstance(o, list)
-            and len(o) == 4
+            and len(o) == 5
             and type(o[0]) is str
             and type(o[1]) is int
             and type(o[2]) is int
             and type(o[3]) is bool
+            and isinstance(o[4], list)
+            and all(type(f) is str for f in o[4])
             for o in data["other_sheets"]
         )
     )
@@ -390,7 +395,9 @@ def _table_from_json(data: dict[str, Any], path: Path) -> Table | None:
         hidden_rows=data["hidden_rows"],
         sheet_chosen=data["sheet_chosen"],
         sheet_count=data["sheet_count"],
-        other_sheets=tuple(SheetMatch(n, h, r, x) for n, h, r, x in data["other_sheets"]),
+        other_sheets=tuple(
+            SheetMatch(n, h, r, x, tuple(f)) for n, h, r, x, f in data["other_sheets"]
+        ),
     )
 
 
@@ -590,7 +597,7 @@ def _other_matches(
             for row in cells[header_index + 1 :]
             if any(i < len(row) and row[i] is not None and str(row[i]).strip(_TRIM) for i in idx)
         )
-        found.append(SheetMatch(name, header_index + 1, rows, name in hidden))
+        found.append(SheetMatch(name, header_index + 1, rows, name in hidden, tuple(columns)))
     return tuple(found)
 
 

@@ -101,7 +101,8 @@ def writable_out(out: Path, environments: Iterable[str] = ()) -> Path:
     """Refuse an output folder that cannot be written, before any work (exit 2), and so an
     environment's folder in it that already exists and cannot be written (made read-only,
     or held by a sync client): its run folder could not be made, and the run crashed."""
-    limit = windows_path_limit()
+    # a path that starts \\?\ (extended-length) has no such limit, long paths on or off
+    limit = None if str(out).startswith("\\\\?\\") else windows_path_limit()
     deepest = len(str(out)) + 1 + max((len(name) for name in environments), default=32)
     if limit is not None and deepest + RUN_DEPTH > limit:
         raise InputError(
