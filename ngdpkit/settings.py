@@ -793,7 +793,9 @@ def _matched(path: Path, fold: Callable[[str], str]) -> Path | None:
         return None
 
 
-_VARIABLE_IN_PATH = re.compile(r"%[A-Za-z_][A-Za-z0-9_()]*%|[$][{]?[A-Za-z_]|^~")
+# ~ only as a folder of its own ("~/x", "~\\x", "~"): "~$export.xlsx" is the owner file Excel
+# keeps beside a workbook it has open, and "~backup" a name
+_VARIABLE_IN_PATH = re.compile(r"%[A-Za-z_][A-Za-z0-9_()]*%|(?<![~])[$][{]?[A-Za-z_]|^~(?:[/\\]|$)")
 
 
 def not_found_hint(path: Path, value: str, base: Path | None = None) -> str:

@@ -176,14 +176,19 @@ def test_not_pkcs12_or_truncated_is_input_error(tmp_path: Path, cas: dict, leaf_
         assert name in info.value.problems[0]
 
 
-def test_oces2_shaped(tmp_path: Path, cas: dict, leaf_key: Any, anchors: Any) -> None:
-    issued = leaf(
+def oces2_leaf(cas: dict, leaf_key: Any) -> Any:
+    """A leaf shaped as OCES2 certificates were: an OCES2 serial number and policy."""
+    return leaf(
         cas,
         leaf_key,
         serial=f"CVR:{CVR}-FID:12345678",
         policies=("1.2.208.169.1.1.1.4.1",),
         organization_identifier="x",
     )
+
+
+def test_oces2_shaped(tmp_path: Path, cas: dict, leaf_key: Any, anchors: Any) -> None:
+    issued = oces2_leaf(cas, leaf_key)
     _, found = run_check(p12(tmp_path, issued), anchors)
     assert ("CERT_OCES2", "error") in found and ("CERT_NOT_OCES3", "error") not in found
     # OCES3's own policy lives under the old VOCES arc (…3.7): not OCES2
@@ -628,13 +633,7 @@ def test_an_oces2_certificate_is_told_in_danish_on_a_danish_page(
 ) -> None:
     """A tester's look: the Danish message said "its serial number … is OCES2-shaped" and
     "31 October 2023" in English. What marks the certificate, and the day, are Danish."""
-    issued = leaf(
-        cas,
-        leaf_key,
-        serial=f"CVR:{CVR}-FID:12345678",
-        policies=("1.2.208.169.1.1.1.4.1",),
-        organization_identifier="x",
-    )
+    issued = oces2_leaf(cas, leaf_key)
     loaded = load_certificate(p12(tmp_path, issued), label="c.p12", password=Secret("PW", PASSWORD))
     _, found = check_certificate(
         loaded, kind="test", anchors=anchors, cvr=CVR, warn_days=60, error_days=14, label="c.p12"

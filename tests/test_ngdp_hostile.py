@@ -388,3 +388,24 @@ def test_an_answer_with_a_text_too_long_is_refused_in_the_pages_language(
         if f["code"] == "NGDP_READ_FAILED" and f["params"].get("reason") == TEXT_TOO_LONG
     ]
     assert "for lang til at blive læst" in said and "characters" not in said
+
+
+def test_the_terminal_line_says_its_seconds_as_the_language_writes_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A Danish proofreader's look: a deadline of 2.5 s was "2.5 s" on a Danish console."""
+    import io
+    from types import SimpleNamespace
+
+    from ngdpkit.steps.ngdp_read import _say_reading
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    for language, seconds, said in (("da", 2.5, "højst 2,5 s"), ("en", 60, "at most 60 s")):
+        out = Terminal()
+        monkeypatch.setattr(sys, "stderr", out)
+        step = SimpleNamespace(language=language, env=SimpleNamespace(name="test"))
+        _say_reading(step, "https://ngdp.example", seconds)  # type: ignore[arg-type]
+        assert said in out.getvalue(), out.getvalue()

@@ -203,3 +203,13 @@ def test_an_extended_length_out_folder_is_not_held_to_the_windows_limit(
     monkeypatch.chdir(tmp_path)
     deep = Path("\\\\?\\" + "k" * 200)  # on Linux one folder of that name, in tmp_path
     assert run_folder.writable_out(deep, ["production"]) == deep
+
+
+@pytest.mark.parametrize("value", ["~$mailboxes.xlsx", "~backup/mailboxes.xlsx"])
+def test_an_excel_owner_file_or_a_tilde_name_is_no_variable(tmp_path: Path, value: str) -> None:
+    """``~$mailboxes.xlsx`` is the owner file Excel keeps beside a workbook it has open, and
+    ``~backup`` a name: neither is told that the kit does not expand ``~``."""
+    from ngdpkit.settings import not_found_hint
+
+    assert "does not expand" not in not_found_hint(tmp_path / value, value, tmp_path)
+    assert "does not expand" in not_found_hint(tmp_path / "x", "~/x.xlsx", tmp_path)

@@ -167,6 +167,13 @@ def printed_elsewhere(shown: HTML, where: str, language: str) -> HTML:
     return HTML(Markup(shown.html) + pointer)
 
 
+def printed_with_note(shown: HTML, note: str) -> HTML:
+    """``shown`` and, in the PDF only, ``note`` in its place: for a block printed elsewhere
+    under words of its own (:func:`printed_elsewhere` names a part by its title)."""
+    pointer = fragment("block", [para(note)], Markup(STYLE), False, "print-only")
+    return HTML(Markup(shown.html) + pointer)
+
+
 def para(*items: Any) -> Markup:
     return fragment("para", list(items))
 
@@ -285,13 +292,19 @@ def show_findings(
         return block(findings_html(found, language=language))
     if len(found) > SUMMARY_OVER and summary:
         return HTML(_summary_by_unit(found, language, summary))
+    from ..catalogue import title
+    from .change_text import code_words
+
     per_code: dict[tuple[str, str], int] = {}
     for f in found:
         per_code[(f.severity, f.code)] = per_code.get((f.severity, f.code), 0) + 1
+    # each code with its words, as the overview's summary has them: a signer read a bare
+    # MAILBOX_SHEET_USED on the step's printed page, its title only in the appendix
     counted = table(
-        [(badge(sev, language=language), fragment("code", code), n)
+        [(badge(sev, language=language), fragment("code", code),
+          (title(code) if language == "da" else "") or code_words(code), n)
          for (sev, code), n in per_code.items()],
-        [t(language, "severity"), t(language, "code"), t(language, "count")],
+        [t(language, "severity"), t(language, "code"), t(language, "what"), t(language, "count")],
         language=language,
     )  # fmt: skip
     by_code = fragment(
@@ -750,7 +763,7 @@ def validity_timeline(
     now = parse(now_iso)
     lo, hi = min(starts + [now]), max(ends + [now])
     span = (hi - lo).total_seconds() or 1
-    width = 480
+    width = 400  # room for the label and the dates beside it on an A4 page
     rows = []
     for (label, _a, _b), s, e in zip(items, starts, ends, strict=True):
         rows.append(

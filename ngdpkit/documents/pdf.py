@@ -69,6 +69,9 @@ nav, footer.anchor { display: none; }
 .host, .appendix .host { white-space: nowrap; }
 table { page-break-inside: auto; }
 tr, .sig, .declaration { break-inside: avoid; }
+/* a heading stays with what it heads: a signer found "Kultur og Fritid (15)" alone at the
+   foot of an appendix page, its table on the next */
+h1, h2, h3, h4 { break-after: avoid; page-break-after: avoid; }
 .sigs { break-inside: avoid; }
 /* the declaration with the boxes it is signed in: a customer's cold read found the boxes
    alone on page 3, and the declaration split over pages 2 and 3 */

@@ -567,7 +567,9 @@ def _overview_head(ctx: Overview, lang: str) -> Markup:
         [
             (t(lang, "organisation"), f"{ctx.organisation} (CVR {ctx.cvr})"),
             (t(lang, "environment"), f"{ctx.environment} ({t(lang, 'kind_' + ctx.kind)})"),
-            (t(lang, "run"), ctx.run_id),
+            # the name's UTC start said: "Kørsel 20261206T232632Z-…" beside "Dannet 07-12-2026"
+            # read as two dates for one run (a signer's read)
+            (t(lang, "run"), t(lang, "run_named", run=ctx.run_id)),
             # Danish local time, said (a signer compared it with the seal's UTC and the run ID)
             (
                 t(lang, "generated"),

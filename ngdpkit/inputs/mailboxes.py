@@ -228,14 +228,22 @@ def _several_sheets(table: Any, label: str) -> list[Finding]:
             else 'Sheet {sheet!r} was read ({count} row(s)), but {n} other sheets ({others}; their rows in brackets) also have the mailbox columns and were not read: keep one sheet with the mailboxes in the export and remove the others, or name the sheet to read in the settings, under [inputs]: mailboxes_sheet = "<sheet>".',
             label,
             table.sheet,
-            sheet=table.sheet,
-            count=len(table.row_numbers),
-            other=others[0].name,
-            other_count=others[0].rows,
-            n=len(others),
-            others=F.first_of(f"{o.name!r} ({o.rows})" for o in others),
+            **_left_out(table, others),
         )
     ]
+
+
+def _left_out(table: Any, others: list[Any]) -> dict[str, Any]:
+    """What MAILBOX_SHEETS_SEVERAL and MAILBOX_SHEET_HIDDEN name: the sheet read and its
+    rows, and the sheets left out (the first, their count, each with its rows)."""
+    return {
+        "sheet": table.sheet,
+        "count": len(table.row_numbers),
+        "other": others[0].name,
+        "other_count": others[0].rows,
+        "n": len(others),
+        "others": F.first_of(f"{o.name!r} ({o.rows})" for o in others),
+    }
 
 
 def _hidden_sheets(table: Any, label: str) -> list[Finding]:
@@ -257,12 +265,7 @@ def _hidden_sheets(table: Any, label: str) -> list[Finding]:
             else 'Sheet {sheet!r} was read ({count} row(s)), but {n} hidden sheets ({others}; their rows in brackets) also have the mailbox columns and were not read: show them in Excel (right-click a sheet tab, Unhide), keep one sheet with the mailboxes in the export and remove the others, or name the sheet to read in the settings, under [inputs]: mailboxes_sheet = "<sheet>".',
             label,
             table.sheet,
-            sheet=table.sheet,
-            count=len(table.row_numbers),
-            other=hidden[0].name,
-            other_count=hidden[0].rows,
-            n=len(hidden),
-            others=F.first_of(f"{o.name!r} ({o.rows})" for o in hidden),
+            **_left_out(table, hidden),
         )
     ]
 

@@ -22,7 +22,10 @@ from typing import Any
 # before the first cell, outside the notebook's history and outputs): the first notebook's
 # list for the run's kernel, the failing notebook's for a kernel that replaces one that died
 # while it started. A module left out is imported by the notebook itself: slower, never wrong.
-_PAGES = "ngdpkit.steps, jinja2, babel.plural"
+# zmq.utils.garbage: pyzmq imports it on the kernel's IOPub thread when it first sends an output
+# without copying (one over 64 KB: a step page's tables), off the main thread
+# (tests/test_run_threads.py)
+_PAGES = "ngdpkit.steps, jinja2, babel.plural, zmq.utils.garbage"
 # STEP_NAMES[0], named here so that a child boots its kernel before it imports the steps
 FIRST_STEP = "01_mailboxes"
 WARM_IMPORTS = {

@@ -365,9 +365,15 @@ def show_unmapped(mapping: Any) -> display.HTML:
 
 
 def show_mapping_by_unit(mapping: Any) -> display.HTML:
-    return display.mapping_by_unit_html(
+    """The mapping by unit; printed once, in the document's appendix, so the printed step
+    says where (its heading "Tilknytning pr. enhed" stood with nothing under it: a signer's
+    read of the PDF)."""
+    shown = display.mapping_by_unit_html(
         mapping.frame, language=mapping.language, findings=mapping.findings
     )
+    if not len(mapping.frame):
+        return shown
+    return display.printed_with_note(shown, t(mapping.language, "mapping_in_appendix"))
 
 
 def show_plan(step: Step) -> display.HTML:

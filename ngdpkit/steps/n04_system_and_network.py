@@ -336,7 +336,11 @@ def ngdp_registration(step: Step) -> display.HTML:
     observed = step.previous(ContactPointsRecord).ngdp
     lang = step.language
     if observed is None or observed.system is None:
-        return display.block(display.para(t(lang, "ngdp_not_read")))
+        # what was not read, said: "ikke læst (…)" stood alone under the servers' checks
+        # (a signer's read of the printed page)
+        return display.block(
+            display.para(t(lang, "ngdp_system_not_read", why=t(lang, "ngdp_not_read")))
+        )
     system = observed.system
     cert = system.certificate
     # whether it is this run's certificate, said beside it (a customer could not tell from a

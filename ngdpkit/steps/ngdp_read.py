@@ -59,10 +59,13 @@ def _say_reading(step: Step, base: str, seconds: float) -> None:
     stream = sys.stderr
     if stream is None or not getattr(stream, "isatty", lambda: False)():
         return
+    from ..documents.i18n import seconds as in_seconds
     from ..documents.i18n import t
     from ..redact import ci_inert, one_line
 
-    line = t(step.language, "ngdp_reading", env=step.env.name, url=base, seconds=f"{seconds:g}")
+    # in the language's number format (a Danish proofreader's look: "2.5 s" on a Danish console)
+    said = in_seconds(step.language, seconds, 0 if float(seconds).is_integer() else 1)
+    line = t(step.language, "ngdp_reading", env=step.env.name, url=base, seconds=said)
     with contextlib.suppress(OSError, ValueError):
         print(ci_inert(one_line(line)), file=stream, flush=True)
 
