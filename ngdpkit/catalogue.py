@@ -99,7 +99,7 @@ DANISH: dict[str, str] = {
     "Reading {path} from NgDP failed ({reason}); the run uses the settings' files for it.": "Læsning af {path} fra NgDP mislykkedes ({reason}); kørslen bruger indstillingernes filer i stedet.",
     "The certificate uploaded to NgDP is another than this environment's: its {field} is {registered}, this one's {planned}.": "Certifikatet, der er uploadet til NgDP, er et andet end miljøets: dets {field} er {registered}, miljøets {planned}.",
     "The system registered in NgDP differs from the plan in {field}: planned {planned}, registered {registered}.": "Systemet registreret i NgDP afviger fra planen i {field}: planlagt {planned}, registreret {registered}.",
-    "The system registered in NgDP has no certificate uploaded: NgDP refuses its calls until the portal administrator uploads it.": "Systemet registreret i NgDP har intet certifikat uploadet: NgDP afviser dets kald, indtil portaladministratoren uploader det.",
+    "The system registered in NgDP has no certificate uploaded: NgDP refuses its calls until the portal administrator uploads it (inferred: NgDP authenticates every call by mutual TLS with the system's certificate).": "Systemet registreret i NgDP har intet certifikat uploadet: NgDP afviser dets kald, indtil portaladministratoren uploader det (udledt: NgDP godkender hvert kald med gensidig TLS og systemets certifikat).",
     "{url} answered with a redirect (HTTP {status}); it is never followed.": "{url} svarede med en omdirigering (HTTP {status}); den følges aldrig.",
     # the go-live runbook (runbook.golive_findings)
     "[golive] {first_key} ({first}) is after {second_key} ({second}) for {environment}: the e-Boks dispatcher would be disabled after the NgDP dispatcher is enabled, so the runbook's steps are out of order.": "[golive] {first_key} ({first}) ligger efter {second_key} ({second}) for {environment}: e-Boks-dispatcheren ville blive deaktiveret, efter NgDP-dispatcheren er aktiveret, så drejebogens trin står i forkert rækkefølge.",
@@ -361,7 +361,7 @@ DANISH: dict[str, str] = {
     "On {server} at {taken}: {what} check of {target} failed: {detail}.": "På {server} {taken}: {what}-kontrollen af {target} fejlede: {detail}.",
     # system
     "CVR {cvr!r} is not 8 digits passing the modulus-11 check.": "CVR {cvr!r} er ikke 8 cifre, der består modulus 11-kontrollen.",
-    "Protocol {protocol!r} is not REST_PULL or REST_PUSH{extra}; KMD recommends REST_PULL.": "Protokollen {protocol!r} er ikke REST_PULL eller REST_PUSH{extra}; KMD anbefaler REST_PULL.",
+    "Protocol {protocol!r} is not REST_PULL or REST_PUSH{extra}; KMD says WorkZone supports REST_PULL, and REST_PUSH with more work.": "Protokollen {protocol!r} er ikke REST_PULL eller REST_PUSH{extra}; ifølge KMD understøtter WorkZone REST_PULL, og REST_PUSH med mere arbejde.",
     "System ID {system_id!r} is the all-zero example of the settings, not a system's ID: copy the ID Administrativ Adgang shows for the system.": "System-ID {system_id!r} er indstillingernes eksempel med lutter nuller, ikke et systems ID: kopiér det ID, Administrativ Adgang viser for systemet.",
     "System ID {system_id!r} is not a UUID as Administrativ Adgang shows it.": "System-ID {system_id!r} er ikke en UUID, som Administrativ Adgang viser den.",
     "REST_PUSH needs push_base_url, the public HTTPS base address of the WorkZone Push Service.": "REST_PUSH kræver push_base_url, den offentlige HTTPS-basisadresse for WorkZone Push Service.",

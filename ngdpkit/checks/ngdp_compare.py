@@ -782,7 +782,7 @@ def compare_registration(
         found.append(
             F.error(
                 "NGDP_CERT_NOT_UPLOADED",
-                "The system registered in NgDP has no certificate uploaded: NgDP refuses its calls until the portal administrator uploads it.",
+                "The system registered in NgDP has no certificate uploaded: NgDP refuses its calls until the portal administrator uploads it (inferred: NgDP authenticates every call by mutual TLS with the system's certificate).",
                 source,
                 "ocesPublicCertificate",
             )

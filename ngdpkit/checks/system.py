@@ -149,7 +149,7 @@ def check_protocol(protocol: str, key: str) -> list[Finding]:
     return [
         F.error(
             "PROTOCOL_INVALID",
-            "Protocol {protocol!r} is not REST_PULL or REST_PUSH{extra}; KMD recommends REST_PULL.",
+            "Protocol {protocol!r} is not REST_PULL or REST_PUSH{extra}; KMD says WorkZone supports REST_PULL, and REST_PUSH with more work.",
             key,
             protocol=protocol,
             extra=extra,

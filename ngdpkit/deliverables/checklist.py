@@ -75,12 +75,12 @@ STEPS = {
 NEXT = {
     "da": {
         "agreement": {
-            "to_do": "Log ind i Administrativ Adgang (admin.digitalpost.dk) med MitID Erhverv og opret systemet.",
+            "to_do": "Log ind i Administrativ Adgang (admin.digitalpost.dk) med MitID, og opret systemet: organisationen skal først have indgået en tilslutningsaftale med Digitaliseringsstyrelsen, hvis mail beskriver, hvordan I får adgang til portalen.",
             "not_verified": "Kør <<run_online>>, så organisationen læses i NgDP, eller bekræft trinnet med <<confirm>>.",
             "done": "Intet.",
         },
         "certificate": {
-            "to_do": "Bestil et FOCES3/VOCES3-certifikat til miljøet gennem MitID Erhverv.",
+            "to_do": "Bestil et FOCES3/VOCES3-certifikat til miljøet i privat form (.p12/.pfx med adgangskode), et andet end de andre miljøers, gennem MitID Erhverv (udledt: leverandørens vejledning siger ikke hvor).",
             "blocked": "Ret certifikatfundene (adgangskode, kæde, miljø, udløb eller CVR).",
             "not_verified": "Drift kører install-certificate.ps1 på hver server; dens JSON angives i probe_evidence.",
             "done": "Intet: certifikatet er installeret på alle servere.",
@@ -106,7 +106,7 @@ NEXT = {
         "mapping": {
             "to_do": "Tilknyt de resterende postkasser: mapping-suggestions.xlsx foreslår kontaktpunkter, når kontaktpunkterne er kendt (trin 5).",
             "blocked": "Ret tilknytningsfundene.",
-            "not_verified": "Indlæs mailbox-mapping.xlsx i WorkZone, eksportér Mailbox mappings og angiv filen i workzone_register.",
+            "not_verified": "Udfyld NgDP Guid for hver række i WorkZone Configurator → Process → Mailbox mappings (kolonnen findes fra WorkZone 2026.1; hvor tilknytningen hører hjemme i ældre versioner, er ikke offentligt: spørg KMD) med værdierne fra mailbox-mapping.xlsx, eksportér derefter Mailbox mappings, og angiv filen i workzone_register.",
             "done": "Intet: WorkZone-registret stemmer med tilknytningen.",
         },
         "dispatcher": {
@@ -124,12 +124,12 @@ NEXT = {
     },
     "en": {
         "agreement": {
-            "to_do": "Log in to Administrativ Adgang (admin.digitalpost.dk) with MitID Erhverv and create the system.",
+            "to_do": "Log in to Administrativ Adgang (admin.digitalpost.dk) with MitID and create the system: the organisation must first have made a connection agreement (tilslutningsaftale) with Digitaliseringsstyrelsen, whose email describes how to get access to the portal.",
             "not_verified": "Run <<run_online>> so that the organisation is read in NgDP, or confirm the step with <<confirm>>.",
             "done": "Nothing.",
         },
         "certificate": {
-            "to_do": "Order a FOCES3/VOCES3 certificate for the environment through MitID Erhverv.",
+            "to_do": "Order a FOCES3/VOCES3 certificate for the environment in private form (.p12/.pfx with a password), another than the other environments have, through MitID Erhverv (inferred: the vendor page does not say where).",
             "blocked": "Fix the certificate findings (password, chain, environment, expiry or CVR).",
             "not_verified": "Operations run install-certificate.ps1 on every server; name its JSON in probe_evidence.",
             "done": "Nothing: the certificate is installed on every server.",
@@ -155,7 +155,7 @@ NEXT = {
         "mapping": {
             "to_do": "Map the remaining mailboxes: mapping-suggestions.xlsx suggests contact points once the contact points are known (step 5).",
             "blocked": "Fix the mapping findings.",
-            "not_verified": "Load mailbox-mapping.xlsx into WorkZone, export Mailbox mappings and name the file in workzone_register.",
+            "not_verified": "Fill in NgDP Guid on every row of WorkZone Configurator → Process → Mailbox mappings (the column exists from WorkZone 2026.1; where the mapping goes in older versions is not public: ask KMD) with the values of mailbox-mapping.xlsx, then export Mailbox mappings and name the file in workzone_register.",
             "done": "Nothing: the WorkZone register matches the mapping.",
         },
         "dispatcher": {

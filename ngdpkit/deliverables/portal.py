@@ -14,17 +14,25 @@ if TYPE_CHECKING:
 from ..checks.system import PushEndpoints, push_endpoints, usable_push_url
 from ..settings import Environment
 
+# Each note names its source (the vendor page, NgDP's API, digst.dk; docs/domain.md) or "inferred":
+# the person at the portal types what these say.
 PORTAL_NOTES = {
     "en": (
-        "KMD recommends REST_PULL; REST_PUSH works but needs the Push Service reachable from the Internet.",
-        "NgDP deactivates a push receiver after 7 days of failed delivery.",
-        "After saving, note the system ID and the authorization header. The header is a secret: it goes to whoever enters it in WorkZone through the channel agreed with the customer (authorization_handover), and to ngdpkit's runs through the CI secret store or the secrets file; never into the settings or an email.",
+        "KMD's guides say WorkZone supports REST_PULL, and that REST_PUSH works but is more complex: its two endpoints must be public HTTPS endpoints of the Push Service, reachable from the Internet (vendor page).",
+        "NgDP deactivates a receiving system that cannot receive post at all for 7 days; one message received within the 7 days keeps it active, and warning mails go out first (digst.dk).",
+        "After saving, download the PDF that documents the system, and note the system ID and the authorization header (vendor page). The header is a secret: it goes to whoever enters it in WorkZone through the channel agreed with the customer (authorization_handover), and to ngdpkit's runs through the CI secret store or the secrets file; never into the settings or an email.",
+        "Upload the public part of this environment's certificate (never the .p12 with its key) to the system (NgDP API: Upload OCES public certificate). Renewing the system's API token removes the uploaded certificate (NgDP API, renewapitoken): upload it again after a renewal (inferred consequence).",
+        "Attach every contact point to this system: without a contact point for the receiving system, replies go to the organisation's standard mailbox and may not be saved on cases in WorkZone (vendor page). Each contact point needs at least one target; one that should only receive replies may be hidden (vendor page).",
+        "Postkasse and emne IDs are integers in NgDP (NgDP API): the export's 0010807 is postkasse 10807, so a translation the portal shows without leading zeros is the same mailbox.",
         "receipt_format MEMO is ngdpkit's suggestion for WorkZone (inferred); the portal also offers DP and DP2.",
     ),
     "da": (
-        "KMD anbefaler REST_PULL; REST_PUSH virker også, men kræver at Push Service kan nås fra internettet.",
-        "NgDP deaktiverer en push-modtager efter 7 dages mislykket levering.",
-        "Notér system-ID og autorisationsheader efter at have gemt. Headeren er en hemmelighed: den gives til den, der indtaster den i WorkZone, gennem den kanal, der er aftalt med kunden (authorization_handover), og til ngdpkits kørsler gennem CI's hemmelighedslager eller secrets-filen; aldrig i indstillingerne eller en mail.",
+        "KMD's vejledninger siger, at WorkZone understøtter REST_PULL, og at REST_PUSH virker, men er mere kompleks: de to endepunkter skal være offentlige HTTPS-endepunkter i Push Service, som kan nås fra internettet (leverandørens vejledning).",
+        "NgDP deaktiverer et modtagersystem, der slet ikke har kunnet modtage post i 7 dage; én modtaget meddelelse inden for de 7 dage holder det aktivt, og der sendes advarselsmails først (digst.dk).",
+        "Når systemet er gemt: hent den PDF, der dokumenterer det, og notér system-ID og autorisationsheader (leverandørens vejledning). Headeren er en hemmelighed: den gives til den, der indtaster den i WorkZone, gennem den kanal, der er aftalt med kunden (authorization_handover), og til ngdpkits kørsler gennem CI's hemmelighedslager eller secrets-filen; aldrig i indstillingerne eller en mail.",
+        "Upload den offentlige del af miljøets certifikat (aldrig .p12-filen med nøglen) til systemet (NgDP's API: Upload OCES public certificate). Fornyes systemets API-token, fjernes det uploadede certifikat (NgDP's API, renewapitoken): upload det igen efter en fornyelse (udledt følge).",
+        "Knyt hvert kontaktpunkt til dette system: uden et kontaktpunkt for modtagersystemet går svar til organisationens standardpostkasse og bliver måske ikke gemt på sager i WorkZone (leverandørens vejledning). Hvert kontaktpunkt skal have mindst én målgruppe; et, der kun skal modtage svar, kan skjules (leverandørens vejledning).",
+        "Postkasse- og emne-ID'er er heltal i NgDP (NgDP's API): eksportens 0010807 er postkasse 10807, så en oversættelse, portalen viser uden foranstillede nuller, er den samme postkasse.",
         "Kvitteringsformatet MEMO er ngdpkits forslag til WorkZone (udledt); portalen tilbyder også DP og DP2.",
     ),
 }

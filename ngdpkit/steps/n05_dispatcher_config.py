@@ -69,7 +69,10 @@ def show_dispatcher(step: Step, config: DispatcherConfig | None) -> display.HTML
     )
     shown = display.key_values(pairs, language=lang, cls="also-in-pdf")  # the dispatcher page
     where = f"{t(lang, 'dispatcher_page')} ({step.env.name})"
-    return display.printed_elsewhere(shown, where, lang)
+    # the names above are ngdpkit's own but ContactPointGuid (the vendor page names only that
+    # one), said here too: the step page showed SystemId and the rest bare, as if Configurator's
+    names_note = display.block(display.para(t(lang, "dispatcher_names_note")))
+    return display.HTML(display.printed_elsewhere(shown, where, lang).html + names_note.html)
 
 
 def outputs(record: DispatcherRecord, ctx: OutputContext) -> list[Path]:
