@@ -793,22 +793,19 @@ def _writable(folder: Path, label: str) -> None:
     """Refuse, before anything is written (exit 2), a folder that cannot be written: a
     read-only folder, or one a sync client or another program holds. A folder that does
     not exist yet is judged by the nearest one that does, where it would be made."""
-    import tempfile
+    from .run.folder import not_writable
 
     existing = folder.absolute()
     while not existing.exists() and existing.parent != existing:
         existing = existing.parent
     if not existing.is_dir():
         return  # a file where a folder belongs: the command says so itself
-    try:
-        fd, probe = tempfile.mkstemp(prefix=".ngdpkit-write-test-", dir=existing)
-        os.close(fd)
-        os.unlink(probe)
-    except OSError as exc:
+    refused = not_writable(existing)
+    if refused is not None:
         raise InputError(
-            f"{label}: the folder {existing} is not writable ({exc.strerror or exc}): "
+            f"{label}: the folder {existing} is not writable ({refused.strerror or refused}): "
             "make it writable, or name another folder"
-        ) from exc
+        ) from refused
 
 
 def cmd_sample(args: argparse.Namespace) -> int:

@@ -113,17 +113,26 @@ def writable_out(out: Path, environments: Iterable[str] = ()) -> Path:
         )
     private_dir(out)
     for folder in [out, *(out / name for name in environments if (out / name).exists())]:
-        probe = folder / f".ngdpkit-write-test-{pysecrets.token_hex(4)}"
-        try:
-            probe.write_bytes(b"")
-            probe.unlink()
-        except OSError as exc:
+        refused = not_writable(folder)
+        if refused is not None:
             where = f"--out {out}: the folder" if folder == out else f"{folder}: the folder"
             raise InputError(
-                f"{where} is not writable ({exc.strerror or exc}): make it writable, "
+                f"{where} is not writable ({refused.strerror or refused}): make it writable, "
                 "or give another folder with --out"
-            ) from exc
+            ) from refused
     return out
+
+
+def not_writable(folder: Path) -> OSError | None:
+    """Why a file cannot be written in ``folder`` (read-only, or held by a sync client or
+    another program), found by writing and removing an empty one; None when it can."""
+    probe = folder / f".ngdpkit-write-test-{pysecrets.token_hex(4)}"
+    try:
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        return exc
+    return None
 
 
 class RunFolder:
