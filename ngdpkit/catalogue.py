@@ -33,7 +33,7 @@ DANISH: dict[str, str] = {
     "Decision row {row} is not used: mailbox {value!r} is not a postkasse ID (digits, or digits:digits).": "Beslutningsrække {row} bruges ikke: postkassen {value!r} er ikke et postkasse-ID (cifre, eller cifre:cifre).",
     "Decision row {row} is not used: decision {value!r} is not one of accept, override, retire.": "Beslutningsrække {row} bruges ikke: beslutningen {value!r} er ikke accept, override eller retire.",
     "Decision row {row} is not used: a retire decision names no contact point, but this one names {value!r}.": "Beslutningsrække {row} bruges ikke: en retire-beslutning nævner intet kontaktpunkt, men denne nævner {value!r}.",
-    "Decision row {row} is not used: {decision} needs the contact point's NgDP Guid, and {value!r} is not a GUID.": "Beslutningsrække {row} bruges ikke: beslutningen ({decision}) kræver kontaktpunktets NgDP Guid, og {value!r} er ikke et GUID.",
+    "Decision row {row} is not used: {decision} needs the contact point's NgDP Guid, and {value!r} is not a GUID.": "Beslutningsrække {row} bruges ikke: beslutningen ({decision}) kræver kontaktpunktets NgDP Guid, og {value!r} er ikke en GUID.",
     "Decision row {row} is not used: {decision} needs the contact point's NgDP Guid.": "Beslutningsrække {row} bruges ikke: beslutningen ({decision}) kræver kontaktpunktets NgDP Guid.",
     "Decision row {row} is not used: it does not say who decided (Decided by).": "Beslutningsrække {row} bruges ikke: den siger ikke, hvem der besluttede (Decided by).",
     "Decision row {row} is not used: Decided at {value!r} is not a date and time (ISO 8601, e.g. 2026-12-04T10:15:00+01:00).": "Beslutningsrække {row} bruges ikke: Decided at {value!r} er ikke en dato og et tidspunkt (ISO 8601, fx 2026-12-04T10:15:00+01:00).",
@@ -143,7 +143,7 @@ DANISH: dict[str, str] = {
     "The certificate {value!r} is not trusted: it does not chain to a trusted root; its issuer is {issuer}. The verifier said: “{detail}”.": "Certifikatet {value!r} er ikke betroet: det kæder ikke til et betroet rodcertifikat; udstederen er {issuer}. Kontrollen svarede: «{detail}».",
     "The certificate {value!r} is not trusted: it is self-signed, not issued by an OCES3 CA.": "Certifikatet {value!r} er ikke betroet: det er selvsigneret, ikke udstedt af en OCES3-CA.",
     "The certificate {value!r} is not trusted: it does not chain to a trusted root; its issuer is {issuer}.": "Certifikatet {value!r} er ikke betroet: det kæder ikke til et betroet rodcertifikat; udstederen er {issuer}.",
-    "This is an OCES2 certificate ({oces2}); OCES2 ended on {oces2_end}, order a FOCES3/VOCES3 (OCES3) certificate through MitID Erhverv.": "Dette er et OCES2-certifikat ({oces2}); OCES2 ophørte {oces2_end}. Bestil et FOCES3/VOCES3-certifikat (OCES3) gennem MitID Erhverv.",
+    "This is an OCES2 certificate ({oces2}); OCES2 ended on {oces2_end}, order a FOCES3/VOCES3 (OCES3) certificate through MitID Erhverv (inferred).": "Dette er et OCES2-certifikat ({oces2}); OCES2 ophørte {oces2_end}. Bestil et FOCES3/VOCES3-certifikat (OCES3) gennem MitID Erhverv (udledt).",
     "The certificate belongs to CVR {cert_cvr}, not the organisation's CVR {cvr}.": "Certifikatet tilhører CVR {cert_cvr}, ikke organisationens CVR {cvr}.",
     "The certificate expired on {not_valid_after_utc:%Y-%m-%d} ({value} days ago).": "Certifikatet udløb {not_valid_after_utc:%Y-%m-%d} (for {value} dage siden).",
     "The certificate's key is {value}; NgDP needs RSA of at least 2048 bits (OCES3 uses 3072) or EC P-256 or stronger.": "Certifikatets nøgle er {value}; NgDP kræver RSA på mindst 2048 bit (OCES3 bruger 3072) eller EC P-256 eller stærkere.",
@@ -390,7 +390,7 @@ DANISH: dict[str, str] = {
 # source, a kind of server check): their Danish form, used when a message renders in Danish.
 VALUES_DA: dict[str, str] = {
     # what marks a certificate as OCES2 (CERT_OCES2), and the day OCES2 ended
-    "issuer": "udsteder",
+    "OCES2 issuer": "OCES2-udsteder",
     "OCES2 serial number": "OCES2-serienummer",
     "OCES2 policy": "OCES2-certifikatpolitik",
     "31 October 2023": "31. oktober 2023",

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from ngdpkit import findings as F
-from ngdpkit.catalogue import DANISH
+from ngdpkit.catalogue import DANISH, VALUES_DA
 from tests.conftest import REPO, copy_sample_run, run_cli
 from tests.finding_calls import finding_calls
 
@@ -88,6 +88,19 @@ def test_a_finding_renders_in_either_language_and_keeps_its_params() -> None:
     assert data["params"] == {"mid": "0100233", "name": "Pas og kørekort"}
     again = F.Finding.from_dict(json.loads(json.dumps(f.to_dict())))
     assert again.text("da") == f.text("da") and again == f
+
+
+def test_a_name_that_is_one_of_the_fixed_words_stays_as_it_is_in_danish() -> None:
+    """The OCES2 marker's head was the bare word "issuer" in the catalogue's fixed words, so
+    a mailbox named "issuer" read "udsteder" on a Danish page. The marker names OCES2 now."""
+    f = F.error(
+        "MAILBOX_UNMAPPED",
+        "Mailbox {mid} ({name}) has no contact point GUID.",
+        mid="0100233",
+        name="issuer",
+    )
+    assert f.text("da") == "Postkassen 0100233 (issuer) har ingen kontaktpunkt-GUID."
+    assert "issuer" not in VALUES_DA and VALUES_DA["OCES2 issuer"] == "OCES2-udsteder"
 
 
 def _words(template: str) -> list[str]:

@@ -83,6 +83,23 @@ def test_the_push_dispatcher_page_says_where_ngdps_certificate_comes_from(
     assert "6187215" not in pull  # REST_PULL: NgDP calls nothing
 
 
+def test_the_pull_dispatcher_page_says_ngdps_seven_days_hold_for_it_too(
+    sample_run_all: dict[str, Any],
+) -> None:
+    """digst.dk: NgDP deactivates a receiving system that cannot receive post for 7 days,
+    whatever its protocol. The portal page and the runbook said so; the dispatcher page of a
+    REST_PULL environment, the one the WorkZone administrator works from, did not."""
+    pull = (_folder(sample_run_all, "test") / "signoff" / "dispatcher.html").read_text(
+        encoding="utf-8"
+    )
+    assert "WorkZone henter selv posten (REST_PULL)" in pull
+    assert "i 7 dage" in pull and "WATCH_BACKLOG" in pull and "udledt" in pull
+    push = (_folder(sample_run_all, "production") / "signoff" / "dispatcher.html").read_text(
+        encoding="utf-8"
+    )
+    assert "REST_PULL)" not in push and "7 dages mislykket levering" in push
+
+
 def test_no_server_script_fetches_a_receipt(sample_run_all: dict[str, Any]) -> None:
     """NgDP's API: GET /receipts/{id} returns the receipt and deletes it. Every receipts path
     the server scripts of either environment name is the count (page 0, size 1)."""
@@ -113,3 +130,22 @@ def test_the_dispatcher_step_page_says_whose_field_names_it_shows(
             encoding="utf-8"
         )
         assert "Feltnavnene er ngdpkits egne, undtagen ContactPointGuid" in page
+
+
+def test_mitid_erhverv_as_where_a_certificate_is_ordered_is_marked_inferred() -> None:
+    """The sources cite mitid-erhverv.dk only for OCES2's end, not as where an OCES3
+    certificate is ordered: the checklist marked it inferred, but CERT_OCES2's text and
+    step 03's pending text said it as a fact."""
+    from ngdpkit.catalogue import DANISH
+    from ngdpkit.documents.i18n import TEXT
+
+    texts = [*DANISH, *DANISH.values()]
+    for language in TEXT.values():
+        texts += [v for v in language.values() if isinstance(v, str)]
+    for language in NEXT.values():
+        for step in language.values():
+            texts += [v for v in step.values() if isinstance(v, str)]
+    named = [t for t in texts if "MitID Erhverv" in t]
+    assert len(named) >= 6, named
+    for text in named:
+        assert "(inferred" in text or "(udledt" in text, text

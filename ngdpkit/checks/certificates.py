@@ -388,10 +388,11 @@ def build_chain(
 def is_oces2(cert: x509.Certificate) -> str:
     """The OCES2 marker found, as ``what: value``, or '' (any one of issuer, serial or policy
     is enough). The words before the colon are the catalogue's (``VALUES_DA``): a Danish page
-    said "its serial number … is OCES2-shaped" in English."""
+    said "its serial number … is OCES2-shaped" in English. Each names OCES2, so that no value
+    of data that is one plain word ("issuer") is taken for them."""
     issuer = name_text(cert.issuer)
     if "TRUST2408" in issuer.upper():
-        return f"issuer: {issuer}"
+        return f"OCES2 issuer: {issuer}"
     serial = _attr(cert, NameOID.SERIAL_NUMBER)
     if OCES2_SERIAL.search(serial):
         return f"OCES2 serial number: {serial!r}"
@@ -508,7 +509,7 @@ def _oces3_findings(
         found.append(
             F.error(
                 "CERT_OCES2",
-                "This is an OCES2 certificate ({oces2}); OCES2 ended on {oces2_end}, order a FOCES3/VOCES3 (OCES3) certificate through MitID Erhverv.",
+                "This is an OCES2 certificate ({oces2}); OCES2 ended on {oces2_end}, order a FOCES3/VOCES3 (OCES3) certificate through MitID Erhverv (inferred).",
                 label,
                 oces2=oces2,
                 oces2_end=OCES2_END,

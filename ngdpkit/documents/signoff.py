@@ -1335,6 +1335,11 @@ def dispatcher_fields(
                 [t(lang, f"dispatcher_push_{i}", port=_push_port(push)) for i in range(1, 5)],
             )
         )
+    elif config.ngdp.protocol == "REST_PULL":
+        # NgDP's 7 days hold for a system that fetches its post too; the portal page and the
+        # runbook said so, the page the WorkZone administrator works from did not
+        out.append(fragment("heading", t(lang, "dispatcher_pull_title"), 2))
+        out.append(fragment("list", [t(lang, "dispatcher_pull_1"), t(lang, "dispatcher_pull_2")]))
     return out
 
 

@@ -42,7 +42,7 @@ def _check(step: Step) -> CertificateFacts | None:
         pending(
             step,
             "certificate",
-            "order a FOCES3/VOCES3 certificate per environment through MitID Erhverv",
+            "order a FOCES3/VOCES3 certificate per environment through MitID Erhverv (inferred)",
         )
         return None
     step.record_input(env.certificate)
