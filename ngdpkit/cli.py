@@ -691,7 +691,16 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
         _err(f"{args.target}: not found")
         return 2
     if is_pdf(target):  # signoff.pdf on its own: its signatures, and no trail to check
-        return _audit_verify_pdf(target, expect_hash=expect_hash)
+        if expect_hash is not None:
+            # it printed "not checked here" and exited 0: a script that held a PDF of another
+            # run against its anchor passed (an attacker's look)
+            _err(
+                f"{target.name}: --expect-hash checks a run folder or its support bundle, and a "
+                "PDF carries no audit trail: nothing was verified. Verify the run folder (or "
+                "the bundle) with --expect-hash, and the PDF without it"
+            )
+            return 2
+        return _audit_verify_pdf(target)
     if target.is_file() and target.suffix.lower() == ".zip":  # a support bundle, as it came
         verdict = verify_bundle(target, expect_hash=expect_hash)
     else:
@@ -724,7 +733,7 @@ def _expect_hash_refusal(value: str) -> str:
     )
 
 
-def _audit_verify_pdf(pdf: Path, *, expect_hash: str | None) -> int:
+def _audit_verify_pdf(pdf: Path) -> int:
     """``audit verify`` of a PDF (recognised by its first bytes): who signed it and whether
     each signature is intact; exit 0 when all are, 1 when one is broken or there is none."""
     from .documents.signature_check import check_lone_pdf
@@ -736,8 +745,6 @@ def _audit_verify_pdf(pdf: Path, *, expect_hash: str | None) -> int:
         "a PDF carries no audit trail: the run's records and its other files are checked by "
         "verifying its run folder or its support bundle (ngdpkit audit verify RUN_DIR|BUNDLE.zip)"
     )
-    if expect_hash:
-        print("--expect-hash is not checked here: the anchor is a hash of the run's audit trail")
     if not said.problems:
         print(f"intact: {len(said.notes)} signature(s), each over the whole file")
         return 0
@@ -1209,6 +1216,11 @@ def cmd_bundle(args: argparse.Namespace) -> int:
         )
     for name in summary["left_out_too_large"]:
         _err(f"{name}: left out of the bundle, larger than any run writes")
+    for name in summary["left_out_changed"]:
+        _err(
+            f"{name}: left out of the bundle, not the bytes the run recorded (changed since the"
+            " run, or put in its place)"
+        )
     if args.with_workbooks:  # the zip now names mailboxes as the export does: said here too
         _err(
             f"{path.name}: holds findings.json and the mapping workbooks with the export's"

@@ -194,6 +194,13 @@ def in_dotenv(values: dict[str, str], name: str) -> str | None:
     return next((v for k, v in values.items() if k.upper() == name.upper()), None)
 
 
+# The origin of a secret a JupyterLab kernel asked for, which it asks once per kernel ("prompt"
+# is the terminal's, asked by the command that needs it): only the kernel's is told to restart
+# the kernel to be asked again (a reviewer's look: ``cert inspect`` at a terminal, the password
+# mistyped, was told "restart it (Kernel, Restart Kernel)")
+KERNEL_PROMPT = "kernel prompt"
+
+
 def resolve(
     name: str | None,
     *,
@@ -201,6 +208,7 @@ def resolve(
     prompt: bool = False,
     environ: dict[str, str] | None = None,
     label: str = "",
+    question: str = "",
 ) -> Secret | None:
     """Find a secret by variable name; None when no source has it.
 
@@ -210,6 +218,9 @@ def resolve(
         prompt: ask on the terminal (the CLI, before any kernel) when nothing else has it.
         environ: the environment to read (default ``os.environ``).
         label: what the prompt says the secret is for.
+        question: the prompt's whole text in the session's language (a JupyterLab step
+            asks in Danish in a Danish session, with the customer watching); without it, the
+            label and the variable's name in English.
     """
     if not name:
         return None
@@ -241,20 +252,20 @@ def resolve(
         return Secret.found(name, value, "keyring")
     if name in _kernel_cache:  # a JupyterLab kernel asks once, even when the answer was empty
         cached = _kernel_cache[name]
-        return Secret.found(name, cached, "prompt") if cached else None
+        return Secret.found(name, cached, KERNEL_PROMPT) if cached else None
     if prompt or _in_jupyter_kernel():
-        value = _ask(name, label)
+        value = _ask(name, label, question)
         if _in_jupyter_kernel():
             _kernel_cache[name] = value or ""
         if value:
-            return Secret.found(name, value, "prompt")
+            return Secret.found(name, value, KERNEL_PROMPT if _in_jupyter_kernel() else "prompt")
     return None
 
 
-def _ask(name: str, label: str) -> str | None:
+def _ask(name: str, label: str, question: str = "") -> str | None:
     import getpass
 
-    text = f"{label or name} ({name}, input hidden): "
+    text = question or f"{label or name} ({name}, input hidden): "
     try:
         if not _in_jupyter_kernel() and not (sys.stdin and sys.stdin.isatty()):
             return None

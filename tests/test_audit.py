@@ -416,3 +416,68 @@ def test_a_trail_the_kit_removed_for_a_secret_says_so(sample_run_copy: Path) -> 
     trail.write_text("This file was removed by ngdpkit\n" + rest, encoding="utf-8")
     r = cli("audit", "verify", str(run_dir))
     assert r.returncode == 1 and "the line was changed" in r.stdout, r.stdout
+
+
+# --- the attacker's look (session 35): a file of terabytes planted in a run folder ----------
+
+
+def test_a_planted_sparse_file_is_never_hashed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sparse file of terabytes costs no disk, and ``audit verify`` hashed every file of
+    the folder whole: an extra one, or one put in the place of a deliverable, held
+    ``audit verify``, ``bundle`` and every later run (which verifies the run before it) for
+    an hour per terabyte. A file no record names is extra whatever it holds, and one whose
+    size is not the recorded size is changed: neither is read."""
+    import ngdpkit.run.audit as audit
+
+    run, anchor = finished_folder(tmp_path, "dispatcher-config.json")
+    (run / "steps").mkdir(exist_ok=True)
+    planted = (run / "steps" / "notes.bin", run / "mailbox-mapping.csv")
+    for path in planted:
+        with path.open("wb") as fh:
+            fh.truncate(3 << 30)
+    hashed: list[str] = []
+    real = audit.disk_digest
+
+    def recorded(path: Path) -> tuple[int, str]:
+        assert path not in planted, f"{path.name} was read whole"
+        hashed.append(path.name)
+        return real(path)
+
+    monkeypatch.setattr(audit, "disk_digest", recorded)
+    verdict = verify(run, expect_hash=anchor)
+    assert not verdict.ok
+    assert "extra file: steps/notes.bin (not in the manifest)" in verdict.problems
+    assert "changed file: mailbox-mapping.csv (its SHA-256 is not the manifest's)" in (
+        verdict.problems
+    )
+    assert "changed file: mailbox-mapping.csv (it no longer matches the anchor)" in (
+        verdict.problems
+    )
+    assert "dispatcher-config.json" in hashed  # the run's own files are still hashed
+
+
+@pytest.mark.parametrize(("code", "status"), [(3, "crashed: KeyError: 'x'"), (130, "interrupted")])
+def test_a_run_that_ended_unfinished_is_never_intact_without_its_marker(
+    tmp_path: Path, code: int, status: str
+) -> None:
+    """An attacker's look: a run the kit crashed in after it sealed its outputs (rendering,
+    say), or one interrupted there, keeps its ``INCOMPLETE`` marker and a trail whose last
+    record says how it ended. With the marker deleted (a file no record names), ``audit
+    verify --expect-hash`` called the folder intact, exit 0. The trail's own word decides."""
+    from ngdpkit.run.audit import INCOMPLETE, seal_outputs
+    from ngdpkit.run.folder import RunFolder
+
+    folder = RunFolder.create(tmp_path / "out", "test")
+    (folder.path / "dispatcher-config.json").write_text('{"x": 1}', encoding="utf-8")
+    anchor = seal_outputs(folder.trail, folder.path).anchor
+    folder.finish(code, status, keep_incomplete=True)
+    (folder.path / INCOMPLETE).unlink()
+    r = cli("audit", "verify", str(folder.path), "--expect-hash", anchor)
+    assert r.returncode == 1, r.stdout
+    problems = [line for line in r.stdout.splitlines() if line.startswith("NOT INTACT: ")]
+    assert problems[0].startswith(
+        f"NOT INTACT: the run did not finish: the trail's 'run_finished' record says {status!r}"
+    ), r.stdout
+    assert "nothing here to sign" in problems[0]

@@ -600,3 +600,82 @@ def test_the_readme_opens_with_the_runs_outcome(run_dir: Path, tmp_path: Path) -
         " the run folder verified."
     )
     assert warnings > 0
+
+
+# --- the attacker's look (session 35) --------------------------------------------------------
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="a FIFO is POSIX")
+@pytest.mark.parametrize("name", ["audit.jsonl", "dispatcher-config.json"])
+def test_a_fifo_in_a_run_files_place_does_not_hold_the_bundle(tmp_path: Path, name: str) -> None:
+    """``bundle`` read the trail's first line and the dispatcher's variable name with a plain
+    ``open``: a FIFO put in the place of either held it for ever, before anything was
+    written. Only a regular file is opened, and never waited on."""
+    folder = tiny_run(tmp_path)
+    (folder / name).unlink()
+    os.mkfifo(folder / name)
+    r = run_cli("bundle", str(folder), timeout=120)
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+    got = members(Path(r.stdout.strip()))
+    assert name not in got and "summary.json" in got
+
+
+def test_a_run_file_replaced_or_hard_linked_elsewhere_is_left_out(
+    run_dir: Path, tmp_path: Path
+) -> None:
+    """Whoever can write the runs folder put a hard link to a private key in the place of
+    ``portal-registration.json`` (a link of that kind is a regular file), and ``bundle``
+    packed the key as it stood and sent it to support; the command only said that the folder
+    did not verify. A run file whose bytes are not the ones the run recorded (its output
+    record, its anchor, its manifest) is left out and named; the trail, the manifest and the
+    seal, which no record names, must be what they are."""
+    folder = fresh(run_dir, tmp_path)
+    key = tmp_path / "id_ed25519"
+    key.write_bytes(b"-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n")
+    for name in ("portal-registration.json", "manifest.json.p7s"):
+        (folder / name).unlink(missing_ok=True)
+        os.link(key, folder / name)
+    (folder / "checklist.json").write_text('[{"step": 1, "status": "done"}]', encoding="utf-8")
+    r = cli("bundle", str(folder))
+    assert r.returncode == 0, r.stderr
+    for name in ("portal-registration.json", "manifest.json.p7s", "checklist.json"):
+        assert f"{name}: left out of the bundle, not the bytes the run recorded" in r.stderr
+    target = Path(r.stdout.strip())
+    got = members(target)
+    assert not any(b"PRIVATE KEY" in data for data in got.values())
+    assert {"portal-registration.json", "manifest.json.p7s", "checklist.json"}.isdisjoint(got)
+    assert {"audit.jsonl", "manifest.json", "dispatcher-config.json"} <= set(got)
+    summary = json.loads(got["summary.json"])
+    assert summary["left_out_changed"] == [
+        "manifest.json.p7s",
+        "portal-registration.json",
+        "checklist.json",
+    ]
+    readme = got["README.txt"].decode("utf-8")
+    assert "Left out, not the bytes the run recorded (changed since the run, or put in its" in (
+        readme
+    )
+    # the receiver reads the reason: what was left out is named, not called removed on the way
+    r = cli("audit", "verify", str(target))
+    assert "missing from the bundle" not in r.stdout, r.stdout
+    # an intact folder leaves nothing out for it
+    clean = make_bundle(fresh(run_dir, tmp_path / "clean"))
+    assert json.loads(members(clean)["summary.json"])["left_out_changed"] == []
+
+
+def test_the_kits_own_placeholder_of_a_file_that_held_a_secret_is_the_runs(tmp_path: Path) -> None:
+    """A second look: an interrupted run replaces a file that held a secret with the kit's
+    placeholder after its output record, and the bundle called it "not the bytes the run
+    recorded (changed since the run, or put in its place)". The placeholder, whole, is the
+    run's; the same first words before a key are not."""
+    from ngdpkit.run.bundle import _the_runs
+    from ngdpkit.run.scan import stub_text
+
+    recorded = {"signoff/portal.html": {"0" * 64}}
+    stub = stub_text(tmp_path / "portal.html", ["NGDPKIT_TEST_AUTHORIZATION (sample.env)"])
+    assert _the_runs("signoff/portal.html", stub.encode(), recorded)
+    forged = stub.replace(").", ").\n-----BEGIN PRIVATE KEY-----\nMIIE\n", 1)
+    assert not _the_runs("signoff/portal.html", forged.encode(), recorded)
+    assert not _the_runs("signoff/portal.html", b"<html>changed</html>", recorded)
+    other = stub_text(tmp_path / "firewall.html", ["NGDPKIT_TEST_AUTHORIZATION"])
+    assert not _the_runs("signoff/portal.html", other.encode(), recorded)

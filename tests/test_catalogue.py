@@ -202,3 +202,19 @@ def test_every_sentence_is_a_template_the_catalogue_check_can_see() -> None:
                 if not (isinstance(first, ast.Constant) and isinstance(first.value, str)):
                     composed.append(f"{path.name}:{node.lineno}")
     assert composed == []
+
+
+def test_the_danish_texts_name_the_firewall_order_and_the_internet_settings_one_way() -> None:
+    """A Danish proofreader's pass: the firewall page the customer signs says "firewall-
+    ordren" (its appendix, "Bilag: firewall-ordren"), while the server check's proxy finding
+    and the pending-IPs note said "firewall-bestillingen"; and "Internetindstillingerne"
+    stood capitalised mid-sentence, as Danish does not write it. The proxy finding's "den må
+    ikke inspicere TLS" followed WorkZone's service account: it names the proxy first."""
+    from ngdpkit.documents.i18n import TEXT
+
+    texts = list(DANISH.values()) + list(TEXT["da"].values())
+    assert not [x for x in texts if "firewall-bestilling" in x.lower()]
+    assert not [x for x in texts if re.search("[a-zæøå,;] Internetindstilling", x)]
+    proxy = next(x for x in DANISH.values() if "sessionen, der kørte server-check.ps1" in x)
+    assert "som firewall-ordren beder om" in proxy
+    assert "skal proxyen angives i WorkZone" in proxy

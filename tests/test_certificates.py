@@ -643,3 +643,30 @@ def test_an_oces2_certificate_is_told_in_danish_on_a_danish_page(
     assert "OCES2-serienummer: " in danish and "31. oktober 2023" in danish
     assert "OCES2-shaped" not in danish and "October" not in danish
     assert "OCES2 serial number: " in oces2.to_dict("en")["message"]
+
+
+def test_a_password_mistyped_at_the_terminal_is_not_sent_to_a_jupyterlab_kernel(
+    tmp_path: Path, cas: dict, leaf_key: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reviewer's look: ``cert inspect`` at a terminal, the password mistyped at its prompt,
+    said "the kernel asks only once: restart it (Kernel, Restart Kernel)" to a consultant in
+    PowerShell. The terminal's prompt says the password typed; the kernel's says to restart."""
+    import getpass
+
+    from ngdpkit import secrets as S
+
+    path = p12(tmp_path, leaf(cas, leaf_key), name="typed.p12")
+    monkeypatch.setattr(S, "_from_keyring", lambda name: None)
+    monkeypatch.setattr(S, "_kernel_cache", {})
+    monkeypatch.setattr(getpass, "getpass", lambda prompt: "mistyped-1")
+    monkeypatch.setattr("sys.stdin", type("T", (), {"isatty": lambda self: True})())
+    typed = S.resolve("PW_VAR", environ={}, prompt=True)
+    loaded = load_certificate(path, label="typed.p12", password=typed)
+    assert [(f.code, f.message) for f in loaded.findings] == [
+        ("CERT_BAD_PASSWORD", "The password typed for PW_VAR does not open typed.p12.")
+    ]
+    assert "Adgangskoden, der blev indtastet til PW_VAR" in loaded.findings[0].text("da")
+    monkeypatch.setattr(S, "_in_jupyter_kernel", lambda: True)
+    asked = S.resolve("PW_VAR", environ={})
+    (said,) = load_certificate(path, label="typed.p12", password=asked).findings
+    assert "Restart Kernel" in said.message and "mistyped-1" not in said.message

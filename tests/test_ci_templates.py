@@ -892,11 +892,13 @@ def emulate(p: Pipeline, job: Job, ws: Path, *, trap_only: bool = False, **mode:
             "CI_JOB_TOKEN": "glcbt-emulated",
             "CI_API_V4_URL": "https://gitlab.example.dk/api/v4",
             "CI_PROJECT_ID": "7",
-            "CI_COMMIT_REF_NAME": "main",
+            "CI_COMMIT_REF_NAME": mode.get("CI_COMMIT_REF_NAME", "main"),
+            "CI_COMMIT_REF_SLUG": mode.get("CI_COMMIT_REF_SLUG", "main"),
             "CI_PROJECT_DIR": str(ws),
         }
         cache = job.raw.get("cache")
-        key = cache["key"].replace("$ENV_NAME", job.env.get("ENV_NAME", "")) if cache else ""
+        # the key's variables as the runner expands them (the job's, the branch's slug)
+        key = re.sub(r"\$(\w+)", lambda m: env.get(m.group(1), ""), cache["key"]) if cache else ""
         if cache:
             _copy(p.store / f"cache-{key}", ws)
         for need in job.needs:
@@ -2284,3 +2286,64 @@ def test_a_dropped_run_is_moved_aside_and_never_the_next_previous_run(
     assert _kept_run_dirs(p.store) == set()  # the cache and the runs' artifact: nothing
     if system != "azure":  # kept to read: GitLab's artifacts, GitHub's ngdpkit-dropped-test
         assert _run_dirs(p.store) == {DROPPED_RUN}
+
+
+def test_gitlab_a_branchs_run_is_never_the_default_branchs_previous_run(
+    tmp_path: Path, ci_sample: tuple[Path, dict[str, str]]
+) -> None:
+    """A CI engineer's weekly look: the run jobs' cache was keyed per environment alone, so a
+    run of another branch that gets the protected variables (a web pipeline of release/x) was
+    restored as the default branch's previous run, and main's changes.json compared main's run
+    with that branch's inputs. The artifacts fallback already read this branch's pipelines
+    only; the cache now does too: its key names the environment and the branch."""
+    sample, secrets = ci_sample
+    p = Pipeline("gitlab", tmp_path, secrets)
+    job = job_named("gitlab", "run", "test")
+    key = job.raw["cache"]["key"]
+    assert "$ENV_NAME" in key and "$CI_COMMIT_REF_SLUG" in key, key
+    branch_run, main_run = "20260105T051700Z-aaaaaa", "20260112T051700Z-bbbbbb"
+    for ref, run in (("release/x", branch_run), ("main", main_run)):
+        ws = p.workspace(sample)
+        codes = emulate(
+            p,
+            job,
+            ws,
+            SHIM_MODE="findings",
+            SHIM_CODE="0",
+            SHIM_RUN=run,
+            SHIM_FINDINGS=_findings(),
+            CI_COMMIT_REF_NAME=ref,
+            CI_COMMIT_REF_SLUG=ref.replace("/", "-"),
+        )
+        assert codes[0] == 0, p.job_log()[-1500:]
+        # the artifacts API answers for this branch's pipelines only: the branch's are not main's
+        shutil.rmtree(p.store / f"artifacts-{job.name}")
+    assert _run_dirs(ws / "runs") == {main_run}, "main restored another branch's run"
+    assert "no previous run of test in the cache" in p.job_log().split(branch_run)[-1]
+
+
+def _days(value: str) -> float:
+    """A GitLab ``expire_in`` as this template writes it: "90 days", "2 weeks", "1 day"."""
+    m = re.fullmatch(r"([0-9]+)\s*(day|week)s?", str(value).strip())
+    assert m, value
+    return float(m.group(1)) * (7 if m.group(2) == "week" else 1)
+
+
+def test_gitlab_the_wheels_outlive_a_production_approval_of_days() -> None:
+    """A CI engineer's weekly look: ngdpkit:wheels kept its wheels 1 day, while production's
+    job (a deployment with an approval rule) and compare after it install from them when the
+    approval comes: approved on Monday for Friday's pipeline, GitLab failed both before their
+    scripts ("This job depends on other jobs with expired/erased artifacts"), and the week's
+    production run and comparison were lost. The wheels are now kept past the next weekly
+    pipeline, and the README and header say so."""
+    data = load("gitlab")
+    kept = _days(data["ngdpkit:wheels"]["artifacts"]["expire_in"])
+    waiting = [j for j in jobs("gitlab") if j.name in ("ngdpkit:production", "ngdpkit:compare")]
+    assert len(waiting) == 2 and all("ngdpkit:wheels" in j.needs for j in waiting)
+    assert data["ngdpkit:production"]["environment"]["action"] == "start"  # held for approval
+    assert kept >= 7, data["ngdpkit:wheels"]["artifacts"]["expire_in"]
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert "an artifact kept a day" not in readme and "an artifact kept 2 weeks" in readme
+    assert "kept 2 weeks: production's job may wait that long for its approval" in header_of(
+        "gitlab"
+    )

@@ -173,3 +173,28 @@ def test_a_contact_point_name_mixing_scripts_is_named(tmp_path: Path) -> None:
         "Contact point 'Borgerservicе' (0f8fad5b-d9cb-469f-a165-70867728950e) mixes letters of "
         "several scripts (Cyrillic, Latin) in one word"
     )
+
+
+def test_postkasse_ids_marked_as_text_are_their_digits(tmp_path: Path) -> None:
+    """A data specialist's pass: translations pasted with Excel's text markers ("'0100233",
+    a CSV's ="0100240") were each CONTACT_POINT_VALUE_INVALID, and their mailboxes unmapped,
+    where the export's IDs so marked are read as their digits. Anything else stays a
+    finding naming it."""
+    rows = [HEAD, [G1, "Borgerservice", "ja", "", "", "", "", "", SYS, "'0100233 '0100272:2"]]
+    cps = read_contact_points(
+        write_xlsx(tmp_path / "cp.xlsx", rows), label="cp.xlsx", system_id=SYS
+    )
+    assert cps.points[0].translations == ((100233, None), (100272, 2))
+    path = tmp_path / "cp.csv"
+    path.write_bytes(
+        (
+            ";".join(HEAD) + f'\r\n{G1};Borgerservice;ja;;;;;;{SYS};="0100240" \'01x ="12"3\r\n'
+        ).encode("cp1252")
+    )
+    cps = read_contact_points(path, label="cp.csv", system_id=SYS)
+    assert cps.points[0].translations == ((100240, None),)
+    bad = [f.message for f in cps.findings if f.code == "CONTACT_POINT_VALUE_INVALID"]
+    assert bad == [
+        'Postkasse translation "\'01x" is not a number or number:subject.',
+        "Postkasse translation '=\"12\"3' is not a number or number:subject.",
+    ]

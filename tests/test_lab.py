@@ -91,3 +91,142 @@ def test_ngdpkit_env_picks_the_environment_of_a_lab_session_only(
     monkeypatch.setenv("NGDPKIT_ENV", "prod")
     with pytest.raises(InputError, match="NGDPKIT_ENV='prod' names no environment"):
         nk.start_step("01_mailboxes", settings=settings, environment="test", run_dir="")
+
+
+def _without_secrets_file(sample_copy: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The sample as a customer's session has it: no secrets file, no variable set, so the
+    kernel asks."""
+    settings = sample_copy / "migration.toml"
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text(text.replace('secrets_file = "sample.env"', "", 1), encoding="utf-8")
+    for name in ("NGDPKIT_ENV", "NGDPKIT_TEST_CERT_PASSWORD", "NGDPKIT_TEST_AUTHORIZATION"):
+        monkeypatch.delenv(name, raising=False)
+    return str(settings)
+
+
+@pytest.fixture
+def kernel_asks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """A JupyterLab kernel whose hidden prompt answers "not-the-password" and records what
+    it asked (the kernel's answers of an earlier test forgotten)."""
+    import getpass
+
+    from ngdpkit import secrets as S
+
+    asked: list[str] = []
+    monkeypatch.setattr(S, "_in_jupyter_kernel", lambda: True)
+    monkeypatch.setattr(S, "_kernel_cache", {})
+    monkeypatch.setattr(S, "_from_keyring", lambda name: None)
+    monkeypatch.setattr(getpass, "getpass", lambda prompt: asked.append(prompt) or "not-it-1")
+    return asked
+
+
+def test_a_danish_lab_session_asks_for_a_secret_in_danish_and_says_how_to_type_it_again(
+    sample_copy: Path, monkeypatch: pytest.MonkeyPatch, kernel_asks: list[str]
+) -> None:
+    """A consultant's session with the customer watching: the kernel's prompt read "Password
+    of certs/test.p12 (…, input hidden)" on a Danish screen, and the wrong password typed
+    there stayed: running the cell again did not ask, and the finding spoke of a variable."""
+    settings = _without_secrets_file(sample_copy, monkeypatch)
+    step = nk.start_step("03_certificate", settings=settings, environment="test")
+    nk.check_certificate(step)
+    system = nk.start_step("04_system_and_network", settings=settings, environment="test")
+    nk.check_system(system)
+    assert kernel_asks == [
+        "Adgangskode til certs/test.p12 (NGDPKIT_TEST_CERT_PASSWORD, skjult indtastning): ",
+        "Autorisationsheaderen fra Administrativ Adgang "
+        "(NGDPKIT_TEST_AUTHORIZATION, skjult indtastning): ",
+    ]
+    (bad,) = [f for f in step.findings if f.code == "CERT_BAD_PASSWORD"]
+    said = bad.text("da")
+    assert "genstart den (Kernel, Restart Kernel)" in said, said
+    assert "not-it-1" not in said
+    # the kernel asks once: the same cell again asks nothing
+    nk.check_certificate(nk.start_step("03_certificate", settings=settings, environment="test"))
+    assert len(kernel_asks) == 2
+
+
+def test_an_english_lab_session_asks_in_english(
+    sample_copy: Path, monkeypatch: pytest.MonkeyPatch, kernel_asks: list[str]
+) -> None:
+    settings = _without_secrets_file(sample_copy, monkeypatch)
+    path = Path(settings)
+    path.write_text(
+        path.read_text(encoding="utf-8").replace('language = "da"', 'language = "en"', 1),
+        encoding="utf-8",
+    )
+    nk.check_certificate(nk.start_step("03_certificate", settings=settings, environment="test"))
+    assert kernel_asks == [
+        "Password of certs/test.p12 (NGDPKIT_TEST_CERT_PASSWORD, input hidden): "
+    ]
+
+
+def test_a_lab_step_reads_an_earlier_step_again_when_its_inputs_changed(
+    sample_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Back the next week with the customer's new export, the consultant opened notebook 02:
+    it took the mailboxes from last week's ``lab/steps/01_mailboxes.json``, so the editor
+    listed mailboxes the export no longer has and none of its new ones, without a word."""
+    import os
+
+    import openpyxl
+
+    monkeypatch.delenv("NGDPKIT_ENV", raising=False)
+    settings = str(sample_copy / "migration.toml")
+    first = nk.start_step("01_mailboxes", settings=settings, environment="test")
+    nk.load_mailboxes(first)
+    nk.finish_step(first)
+    before = len(
+        nk.mailboxes_from_step(
+            nk.start_step("02_contact_points", settings=settings, environment="test")
+        )
+    )
+    # unchanged inputs: the lab file is what the next notebook reads
+    step_file = sample_copy / "runs" / "test" / "lab" / "steps" / "01_mailboxes.json"
+    assert step_file.is_file()
+
+    book = openpyxl.load_workbook(sample_copy / "mailboxes.xlsx")
+    book.active.delete_rows(4, 5)
+    book.save(sample_copy / "mailboxes.xlsx")
+    after = nk.mailboxes_from_step(
+        nk.start_step("02_contact_points", settings=settings, environment="test")
+    )
+    assert len(after) == before - 5
+
+    # the settings changed after the step file was written: they name another export
+    first = nk.start_step("01_mailboxes", settings=settings, environment="test")
+    nk.load_mailboxes(first)
+    nk.finish_step(first)
+    book = openpyxl.load_workbook(sample_copy / "mailboxes.xlsx")
+    book.active.delete_rows(4, 5)
+    book.save(sample_copy / "mailboxes-december.xlsx")
+    path = sample_copy / "migration.toml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            'mailboxes = "mailboxes.xlsx"', 'mailboxes = "mailboxes-december.xlsx"', 1
+        ),
+        encoding="utf-8",
+    )
+    written = step_file.stat().st_mtime_ns
+    os.utime(path, ns=(written + 10**9, written + 10**9))  # saved after, whatever the clock
+    again = nk.mailboxes_from_step(
+        nk.start_step("02_contact_points", settings=settings, environment="test")
+    )
+    assert len(again) == before - 10
+
+
+def test_a_password_typed_wrong_says_in_danish_what_to_type_again() -> None:
+    """A Danish proofreader's pass: "genstart den …, og kør notebooken igen for at indtaste
+    den igen" left the reader to guess whether the last "den" was the kernel or the
+    password, and said "igen" twice; it names the password."""
+    from ngdpkit.checks.certificates import _bad_password
+    from ngdpkit.secrets import KERNEL_PROMPT, Secret
+
+    typed = _bad_password(
+        "certs/test.p12", Secret("NGDPKIT_TEST_CERT_PASSWORD", "x", KERNEL_PROMPT)
+    )
+    said = typed.text("da")
+    assert said.endswith(
+        "genstart den (Kernel, Restart Kernel), og kør notebooken igen for at indtaste "
+        "adgangskoden på ny."
+    ), said
+    assert said.count("igen") == 1

@@ -1206,3 +1206,140 @@ def test_an_id_a_danish_csv_holds_as_a_date_is_said_to_be_a_date(tmp_path: Path)
     assert [f.severity for f in invalid] == ["warning", "warning", "error"]
     assert all("is a date" in f.message for f in invalid[:2])
     assert "02011900" not in invalid[0].message
+
+
+def test_a_stray_double_quote_in_a_csv_that_swallows_rows_is_refused(tmp_path: Path) -> None:
+    """A data specialist's pass: a CSV saved from Excel with a name typed as '"Pas og
+    kørekort' (a double quote at the start of a value, and no closing one) read every row
+    down to the next double quote as part of that one name: 10 of 200 mailboxes were gone
+    from the export, the mapping and the outputs with exit 0; with no second quote, every row
+    to the end of the file, in a name cut at Excel's 32,767 characters. Refused naming the line
+    where the value opens; a value Excel quoted for a line break of its own is read."""
+    rows = ["Postkasse-ID;Postkassenavn;Ansvarlig enhed;Sag"]
+    rows += [f"01002{n:02};Navn {n};Borgerservice;" for n in range(10)]
+    rows[3] = '0100202;"Pas og kørekort;Borgerservice;'
+    rows[7] = '0100206;Boliger "Nord;Borgerservice;'  # the next double quote: closes it
+    path = tmp_path / "e.csv"
+    path.write_bytes(("\r\n".join(rows) + "\r\n").encode("cp1252"))
+    with pytest.raises(InputError) as err:
+        read_mailbox_export(path, label="e.csv")
+    said = str(err.value)
+    assert said.startswith("e.csv: line 4: a value opens with a double quote and runs over 5")
+    assert "to line 8" in said and "'0100202;\"Pas og kørekort;Borgerservice;'" in said
+    assert "remove the stray double quote" in said and "\n" not in said
+    # no closing quote: every row to the end of the file
+    rows[7] = "0100206;Boliger Nord;Borgerservice;"
+    path.write_bytes(("\r\n".join(rows) + "\r\n").encode("cp1252"))
+    with pytest.raises(InputError, match="line 4: .* runs over 8 lines, to line 11"):
+        read_mailbox_export(path, label="e.csv")
+    # opened in the last column, closed in the first of the next line: its rest is columns
+    rows[3] = '0100202;Pas;Borgerservice;"x'
+    rows[4] = '0100203";Navn 3;Borgerservice;'
+    path.write_bytes(("\r\n".join(rows) + "\r\n").encode("cp1252"))
+    with pytest.raises(InputError, match="line 4: .* runs over 2 lines, to line 5"):
+        read_mailbox_export(path, label="e.csv")
+    # Excel's own quoting of a name with a line break (and a separator) in it is read
+    path.write_bytes(
+        'Postkasse-ID;Postkassenavn;Ansvarlig enhed;Sag\r\n0100233;"Pas; og\r\nkørekort";B;\r\n'
+        "0100240;Flytning;B;\r\n".encode()
+    )
+    e = read_mailbox_export(path, label="e.csv")
+    assert e.frame["mailbox_name"].tolist() == ["Pas; og kørekort", "Flytning"]
+    assert e.frame["mailbox_id"].tolist() == ["0100233", "0100240"]
+
+
+def test_a_repeated_header_row_and_total_rows_are_not_mailboxes(tmp_path: Path) -> None:
+    """A data specialist's pass: two exports pasted into one sheet (the second's header row
+    between them), and "I alt" under the IDs with a count, were read as mailboxes: each a
+    MAILBOX_ID_INVALID warning and a MAILBOX_UNMAPPED error, and a mailbox "Postkasse-ID"
+    named "Postkassenavn" in mailbox-mapping.xlsx. They are skipped with one info each kind,
+    naming their rows; a mailbox named "Total omsorg" and a letter ID stay what they were."""
+    path = write_xlsx(
+        tmp_path / "e.xlsx",
+        [
+            HEAD,
+            ["0100233", "Pas", "Borgerservice", "", "", ""],
+            ["postkasse id ", "POSTKASSENAVN", "Ansvarlig enhed", "Sag", "Emne-ID", "NgDP Guid"],
+            ["0100240", "Total omsorg", "Ældre", "", "", ""],
+            ["ABC", "Bogstaver", "Ældre", "", "", ""],
+            ["I alt", "=COUNTA(A2:A5)", "", "", "", ""],
+            ["", "Total: 3 postkasser", "", "", "", ""],
+        ],
+    )
+    e = read_mailbox_export(path, label="e.xlsx")
+    assert e.frame["mailbox_id"].tolist() == ["0100233", "0100240", "ABC"]
+    assert e.frame["row"].tolist() == [2, 4, 5]
+    header, totals = codes(e, "MAILBOX_ROWS_NOT_MAILBOXES")
+    assert header.severity == "info" and header.location == "Sheet1!3"
+    assert header.message == "Row 3 repeats the header row and is not read as a mailbox."
+    assert header.text("da") == "Række 3 gentager overskriftsrækken og læses ikke som en postkasse."
+    assert totals.location == "Sheet1!6"
+    assert totals.message == (
+        "2 rows are total rows (rows 6, 7: 'I alt', 'Total: 3 postkasser') and are not read "
+        "as mailboxes."
+    )
+    assert totals.text("da").startswith("2 rækker er sumrækker (rækkerne 6, 7: 'I alt'")
+    # the total's =COUNTA is no mailbox's cell, nor is the header row's GUID a GUID column
+    assert not codes(e, "CELL_FORMULA_NO_VALUE") and not codes(e, "MAILBOX_GUID_COLUMN_IGNORED")
+    assert [f.location for f in codes(e, "MAILBOX_ID_INVALID")] == ["Sheet1!5"]
+    assert not codes(e, "MAILBOX_UNIT_BLANK") and not codes(e, "MAILBOX_NAME_BLANK")
+
+
+def test_a_comma_csv_with_a_note_of_several_lines_is_read(tmp_path: Path) -> None:
+    """A reviewer's look at the stray-quote refusal: an export saved by an English Excel (commas)
+    with a note of two lines (Alt+Enter) in prose, whose commas make a row's worth of separators,
+    was refused (exit 2) as "a value opens with a double quote" that is not there. Excel's own
+    quoting is read; two halves of rows that a stray quote joined are still refused."""
+    head = "Postkasse-ID,Postkassenavn,Ansvarlig enhed,Sag,Emne-ID,NgDP Guid,Bemærkning"
+    note = (
+        '"Flyttes til ny enhed, jf. aftale med Jens, Lone og IT,\r\n'
+        'afventer svar, se sag 2024-17, opdateret 1. marts, af HR"'
+    )
+    path = tmp_path / "e.csv"
+    path.write_bytes(
+        "\r\n".join(
+            [head, "0100233,Pas,Borgerservice,,,,", f"0100240,Flytning,Borgerservice,,,,{note}"]
+            + [f"01002{n},Navn {n},Borgerservice,,,," for n in range(50, 55)]
+        ).encode()
+    )
+    e = read_mailbox_export(path, label="e.csv")
+    assert e.frame["mailbox_id"].tolist()[:3] == ["0100233", "0100240", "0100250"]
+    assert len(e.frame) == 7
+    # a stray quote that ran from one row into the next, closing in the same column
+    path.write_bytes(
+        (
+            "Postkasse-ID;Postkassenavn;Ansvarlig enhed;Sag\r\n"
+            '0100233;"Pas og kørekort;Borgerservice;\r\n'
+            '0100240;"Flytning";Borgerservice;\r\n'
+            "0100250;Navn;Borgerservice;\r\n"
+        ).encode()
+    )
+    with pytest.raises(InputError, match="line 2: .* runs over 2 lines, to line 3"):
+        read_mailbox_export(path, label="e.csv")
+
+
+def test_a_total_row_that_names_what_it_counts_first_is_not_a_mailbox(tmp_path: Path) -> None:
+    """A Danish proofreader's pass: Danish puts what was counted before "i alt" ("Postkasser
+    i alt: 2", "Antal postkasser i alt (2)"), and such a total was still read as a mailbox:
+    a MAILBOX_ID_INVALID warning under the IDs, a row without an ID under the names. A name
+    that only begins so ("Postkasse i altanen") beside a blank ID stays a mailbox row."""
+    path = write_xlsx(
+        tmp_path / "e.xlsx",
+        [
+            HEAD,
+            ["0100233", "Pas", "Borgerservice", "", "", ""],
+            ["0100240", "Flytning", "Borgerservice", "", "", ""],
+            ["Postkasser i alt: 2", "", "", "", "", ""],
+            ["", "Antal postkasser i alt (2)", "", "", "", ""],
+            ["", "Postkasse i altanen", "Borgerservice", "", "", ""],
+        ],
+    )
+    e = read_mailbox_export(path, label="e.xlsx")
+    (totals,) = codes(e, "MAILBOX_ROWS_NOT_MAILBOXES")
+    assert totals.location == "Sheet1!4"
+    assert totals.text("da") == (
+        "2 rækker er sumrækker (rækkerne 4, 5: 'Postkasser i alt: 2', 'Antal postkasser i alt "
+        "(2)') og læses ikke som postkasser."
+    )
+    assert e.frame["row"].tolist() == [2, 3, 6]
+    assert not codes(e, "MAILBOX_ID_INVALID")

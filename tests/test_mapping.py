@@ -818,3 +818,96 @@ def test_a_subject_excel_took_for_a_date_is_no_blank_subject() -> None:
     assert by(m, "0100272", "3")["status"] == "unmapped"
     assert by(m, "0100272")["ngdp_guid"] == A  # no subject: every subject's translation
     assert by(m, "0100300", "1900-01-02")["ngdp_guid"] == B
+
+
+def test_a_hand_made_mapping_files_marks_totals_and_ids_written_two_ways(tmp_path: Path) -> None:
+    """A data specialist's pass over a consultant's hand-made mapping file: IDs marked as text
+    ("'0100233", a CSV's ="0100240") were MAPPING_ROW_UNUSED, where the export's so marked
+    are read as their digits; "0100250" to one contact point and "100250" to another (and
+    subject "01" beside "1") were both kept, and the first the matching met used without a
+    word; an Accept mark of "OK" or "✓" dropped its row without a word; a row without an ID
+    said "mailbox  is not in the e-Boks export"; a total row and a repeated header row were
+    CONTACT_POINT_GUID_INVALID errors."""
+    mf = read_mapping_file(
+        write_xlsx(
+            tmp_path / "m.xlsx",
+            [
+                ["Postkasse-ID", "Emne-ID", "NgDP Guid", "Godkend"],
+                ["'0100233", "", A, "x"],
+                ["'0100240", "'2", B, "ja"],
+                ["0100250", "", A, "x"],
+                ["100250", "", B, "x"],
+                ["0100260", "01", A, "x"],
+                ["0100260", "1", B, "x"],
+                ["0100270", "", B, "OK"],
+                ["0100280", "", B, "✓"],
+                ["", "", C, "x"],
+                ["Postkasse ID", "Emne ID", "NgDP GUID", "Godkend"],
+                ["I alt", "", "9", ""],
+            ],
+            title="Mapping",
+        ),
+        label="m.xlsx",
+    )
+    rows = mf.rows[["mailbox_id", "subject_id", "guid"]].values.tolist()
+    assert rows == [
+        ["0100233", "", A],
+        ["0100240", "2", B],
+        ["0100250", "", A],
+        ["0100260", "01", A],
+        ["", "", C],
+    ]
+    found = {(f.code, f.location): f for f in mf.findings}
+    assert not any(code == "CONTACT_POINT_GUID_INVALID" for code, _ in found)
+    twice = found["MAPPING_CONFLICT", "Mapping!4"]
+    assert twice.message == (
+        f"Mailbox 0100250 is mapped more than once in the mapping file (rows 4, 5) to {A}, {B}; "
+        "the first row is used."
+    )
+    assert found["MAPPING_CONFLICT", "Mapping!6"].params["value"] == ":01"
+    ok = found["MAPPING_ROW_UNUSED", "Mapping!8"]
+    assert ok.severity == "warning" and "Accept 'OK' is not a yes or a no" in ok.message
+    assert ok.text("da").startswith("Tilknytningsfilens række 8: Godkend-værdien 'OK'")
+    assert "'✓'" in found["MAPPING_ROW_UNUSED", "Mapping!9"].message
+    header, total = (f for f in mf.findings if f.code == "MAILBOX_ROWS_NOT_MAILBOXES")
+    assert header.location == "Mapping!11" and total.location == "Mapping!12"
+    m = mapped(
+        frame([("0100233", "", "a", "U"), ("0100240", "2", "b", "U"), ("0100250", "", "c", "U")]),
+        mf,
+        cps(cp(A, "Borgerservice"), cp(B, "Ydelser"), cp(C, "Skole")),
+    )
+    assert by(m, "0100233")["ngdp_guid"] == A and by(m, "0100240", "2")["ngdp_guid"] == B
+    assert by(m, "0100250")["ngdp_guid"] == A
+    (blank,) = [f for f in m.findings if f.code == "MAPPING_ROW_UNUSED" and f.location == "row 10"]
+    assert blank.message == (
+        "Mapping file row 10 has no Mailbox ID; the row is not used: fill in the ID of the "
+        "mailbox it maps."
+    )
+    assert blank.text("da").startswith("Tilknytningsfilens række 10 har intet postkasse-ID")
+    # a CSV's text formula, as the export's
+    path = tmp_path / "m.csv"
+    path.write_bytes(f'Postkasse-ID;NgDP Guid\r\n="0100240";{B}\r\n'.encode("cp1252"))
+    assert read_mapping_file(path, label="m.csv").rows["mailbox_id"].tolist() == ["0100240"]
+
+
+def test_a_mapping_row_left_unused_is_titled_for_each_of_its_reasons() -> None:
+    """A Danish proofreader's pass over step 02's page: an Accept mark "OK" and a row
+    without an ID are MAPPING_ROW_UNUSED too, and each stood under the title "Tilknytningsrække
+    for en ukendt postkasse" (the customer read of an unknown mailbox above "'OK' is neither
+    yes nor no"). The row without an ID said "den postkasse, den tilknytter": it is the row
+    that maps it."""
+    from ngdpkit import findings as F
+    from ngdpkit.catalogue import title
+
+    assert title("MAPPING_ROW_UNUSED") == "Tilknytningsrække bruges ikke"
+    blank = F.warning(
+        "MAPPING_ROW_UNUSED",
+        "Mapping file row {row} has no Mailbox ID; the row is not used: fill in the ID of the mailbox it maps.",
+        "m.xlsx",
+        "row 10",
+        row=10,
+    )
+    assert blank.text("da") == (
+        "Tilknytningsfilens række 10 har intet postkasse-ID; rækken bruges ikke: udfyld ID'et "
+        "på den postkasse, som rækken tilknytter."
+    )

@@ -1311,6 +1311,11 @@ def test_audit_verify_of_a_lone_pdf_checks_its_signature(
     )
     assert "intact: 1 signature(s)" in r.stdout
     assert "UTF-8" not in r.stdout + r.stderr and "Traceback" not in r.stdout + r.stderr
+    # --expect-hash is the anchor of a run's trail, which a PDF does not carry: a refusal,
+    # never a pass (it said "not checked here" and exited 0)
+    r = cli("audit", "verify", str(pdf), "--expect-hash", "a" * 64)
+    assert r.returncode == 2 and not r.stdout, r.stdout
+    assert r.stderr.count("\n") == 1 and "nothing was verified" in r.stderr, r.stderr
     # known by its bytes, not its name
     renamed = tmp_path / "document.bin"
     shutil.copy(pdf, renamed)

@@ -5,6 +5,7 @@ step 01. Whole notebook runs are in test_run.py."""
 from __future__ import annotations
 
 import dataclasses
+import re
 import shutil
 from pathlib import Path
 
@@ -239,3 +240,55 @@ def test_step_06_shows_an_acceptance_record_and_refuses_a_damaged_one(sample_cop
     with pytest.raises(InputError, match="acceptance.json") as info:
         show_acceptance(step, {"environment": "test", "steps": "not a list"})
     assert "\n" not in str(info.value)
+
+
+def test_step_05_that_withholds_the_dispatcher_says_blocked_not_ok(
+    sample_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A consultant's session in front of the customer: with a wrong certificate password,
+    step 05's page showed the banner that withholds the dispatcher and, beneath it, "Status:
+    ok · 0 fund", while the overview's row for the step said "blokeret"."""
+    from ngdpkit.steps.core import finish_step
+
+    monkeypatch.setenv("NGDPKIT_TEST_CERT_PASSWORD", "not-the-password")
+    settings = load_settings(sample_copy / "migration.toml")
+    steps = run_all(settings, "test")
+    five = steps[4]
+    assert five.name == "05_dispatcher_config" and five.record.withheld_by
+    assert not [f for f in five.findings if f.severity == "error"]  # none of its own
+    html = re.sub(r"<[^>]+>", "", finish_step(five).html)
+    assert "blokeret · 0 fund" in html and "ok · 0 fund" not in html
+    assert "ret fundene" in html
+    monkeypatch.undo()  # the sample's own password: the same step is ok
+    ready = run_all(load_settings(sample_copy / "migration.toml"), "test")[4]
+    assert "ok · 0 fund" in re.sub(r"<[^>]+>", "", finish_step(ready).html)
+
+
+def test_step_05_held_back_says_which_findings_to_fix_and_blocked_beside_a_warning(
+    sample_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Danish proofreader's pass over the page above: "Fund: ingen", then "Status:
+    blokeret · 0 fund" and "Næste: ret fundene": which findings, on a page that has none?
+    Those that block the dispatcher, named in the banner above (another step's). And with a
+    go-live warning of its own, the page said "advarsler · 1 fund" under the banner, where
+    the overview's row said "blokeret"."""
+    from ngdpkit.steps.core import _next_key, finish_step
+
+    settings_file = sample_copy / "migration.toml"
+    text = settings_file.read_text(encoding="utf-8")
+    settings_file.write_text(
+        text + "\n[golive]\neboks_disable = 2027-03-02\nngdp_enable = 2027-03-01\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("NGDPKIT_TEST_CERT_PASSWORD", "not-the-password")
+    five = run_all(load_settings(settings_file), "test")[4]
+    assert five.record.withheld_by
+    assert [f.code for f in five.findings] == ["GOLIVE_DATES_OUT_OF_ORDER"]
+    html = re.sub(r"<[^>]+>", "", finish_step(five).html)
+    assert "blokeret · 1 fund" in html and "advarsler" not in html.split("Status:")[1]
+    said = "Næste: ret fundene, der blokerer dispatcher-konfigurationen (nævnt ovenfor)"
+    assert said in html
+    assert "Næste: ret fundene, og kør" not in html
+    five.run_dir = sample_copy / "runs" / "test" / "20261201T000000Z-abcdef"  # a run's page
+    assert _next_key(five, "blocked") == "next_05_run_blocked"
+    assert _next_key(five, "ok") == "next_05_run_ok" and _next_key(five, "errors") == "next_05_run"

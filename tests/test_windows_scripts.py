@@ -1256,3 +1256,83 @@ def test_a_proxy_setting_not_read_and_an_egress_that_is_no_address_are_said(
     assert codes_of("", None) == [("NET_WINHTTP_PROXY", "warning")]
     assert codes_of("not read: Access is denied", None) == [("NET_WINHTTP_PROXY", "warning")]
     assert codes_of(direct, "<html>blocked</html>") == [("NET_EGRESS_IP_UNREGISTERED", "warning")]
+
+
+def test_the_server_checks_own_calls_go_direct_and_a_session_proxy_is_said(
+    tmp_path: Path, scripts: dict[str, str]
+) -> None:
+    """A Windows administrator's read: HttpWebRequest and Invoke-RestMethod take the proxy of
+    the Internet settings of whoever runs the script (an administrator's, often set by Group
+    Policy), which WorkZone's service account does not share. Through it, a proxy's own 403
+    passed as a push binding that asks for a client certificate, and -EgressIpUrl named the
+    proxy's address. The script's calls go direct, as its TCP and TLS checks and the firewall
+    order do, and the proxy that session would have taken is a note the run says."""
+    check = scripts["check"]
+    assert "$request.Proxy = $null" in function_body(check, "Invoke-NgdpRequest")
+    assert "Invoke-RestMethod" not in commands(check)
+    egress = check[check.index("elseif ($EgressIpUrl) {") :]
+    egress = egress[: egress.index("$result = [ordered]@{")]
+    assert "$request.Proxy = $null" in egress and "$request.AllowAutoRedirect = $false" in egress
+    assert "if ([int]$response.StatusCode -eq 200) { $egress = " in egress  # a redirect is none
+    assert "[System.Net.WebRequest]::DefaultWebProxy" in check
+    assert "Add-Check 'session_proxy'" in check
+    judged = next(line for line in check.splitlines() if line.startswith("$judgedByRun = "))
+    assert "'session_proxy'" in judged
+
+    def found(detail: str) -> list[Any]:
+        path = tmp_path / "ev.json"
+        check = {"kind": "session_proxy", "target": "Internet settings of this session"}
+        check |= {"ok": True, "detail": detail, "status": None}
+        evidence = {"schema": "ngdpkit/server-check/1", "server": "WZWEB01"}
+        evidence |= {"taken_at": "2026-12-01T10:00:00Z", "environment": "test", "checks": [check]}
+        path.write_text(json.dumps(evidence))
+        return read_evidence(path, label="ev.json", environment="test", registered_ips=())[1]
+
+    assert found("direct") == [] and found("not read: Access is denied") == []
+    (proxy,) = found("http://proxy.soeby.local:8080/")
+    assert (proxy.code, proxy.severity) == ("NET_SESSION_PROXY", "info")
+    assert "http://proxy.soeby.local:8080/" in proxy.message and "direct" in proxy.message
+    assert "proxyen http://proxy.soeby.local:8080/" in proxy.text("da")
+    (proxy,) = found("http://svc:Hemmelig-42@proxy.soeby.local:8080/")
+    assert "Hemmelig-42" not in json.dumps(proxy.to_dict("da")) + proxy.message
+    assert "http://proxy.soeby.local:8080/" in proxy.message
+
+
+def test_the_server_check_says_when_it_runs_on_a_server_the_settings_do_not_list(
+    sample_dir: Path, scripts: dict[str, str]
+) -> None:
+    """The test and the production script have one name: an operations engineer ran the test
+    script on a production server, read "All 30 checks passed" and handed back a file the run
+    could not use. The script changes nothing, so it does not refuse; it says so first and
+    last, naming the servers of its environment as $env:COMPUTERNAME spells them."""
+    check = scripts["check"]
+    assert "$ServerNames = @('WZ-WEB01-T', 'WZ-AGENT01-T')" in check
+    assert "($ServerNames -notcontains $env:COMPUTERNAME)" in check
+    first = check.index("Write-Warning $NotListed")
+    last = check.index("if ($NotListed) { Write-Warning $NotListed }")
+    assert first < check.index("$destinations = @(")
+    assert check.index("Write-Host ('Written: ' + $file)") < last < check.index("    exit 2")
+    env = env_of(sample_dir)
+    fqdn = replace(env, servers=(Server(name="wzweb01.soeby.local", service_account="a"),))
+    assert "$ServerNames = @('WZWEB01')" in server_check_script(fqdn, thumbprint="ABCDEF0123")
+    none = replace(env, servers=())
+    assert "$ServerNames = @()" in server_check_script(none, thumbprint="ABCDEF0123")
+
+
+def test_a_second_install_keeps_the_undos_of_the_first(scripts: dict[str, str]) -> None:
+    """A Windows administrator ran install-certificate.ps1 twice, as the README's first real
+    run says (and as the run asks every 30 days for new evidence): the second run changed
+    nothing and wrote its evidence over the first's, with an empty list of changes, so the
+    only record of what taking the server out of NgDP needs was gone. The changes an earlier
+    run's evidence lists stay, after this run's own, each once."""
+    text = scripts["install"]
+    body = function_body(text, "Get-NgdpEarlierChanges")
+    assert "Test-Path -LiteralPath $Path -PathType Leaf" in body
+    assert "ConvertFrom-Json).changes" in body and "catch { Write-Warning" in body
+    backwards = text.index("for ($i = $changed.Count - 1; $i -ge 0; $i--) { $done += ,(")
+    out = text.index("$out = Join-Path $OutDir ('ngdpkit-install-{0}-{1}.json'")
+    earlier = text.index("foreach ($c in @(Get-NgdpEarlierChanges $out)) {")
+    assert backwards < out < earlier < text.index("    changes = $done")
+    assert "Where-Object { $_.what -eq $c.what }).Count -eq 0) { $done += ,$c }" in text
+    assert text.count("$out = Join-Path") == 1
+    assert "if ($madeNow -eq 0) { Write-Host 'Nothing was changed on this server" in text

@@ -26,7 +26,7 @@ from cryptography.x509.oid import NameOID
 from .. import findings as F
 from ..errors import InputError
 from ..findings import Finding
-from ..secrets import Secret
+from ..secrets import KERNEL_PROMPT, Secret
 from .trust import TrustAnchors, is_self_signed
 
 OCES3_POLICY_ARC = "1.2.208.169.1.1.1.3.7"
@@ -56,12 +56,31 @@ class LoadedCertificate:
     findings: list[Finding] = field(default_factory=list)
 
 
-def _bad_password(label: str, name: str) -> Finding:
+def _bad_password(label: str, password: Secret) -> Finding:
+    if password.origin == KERNEL_PROMPT:
+        # typed into a JupyterLab kernel, which asks once: running the cell again used the
+        # same wrong password without a word, and "the password in VAR" sent the consultant
+        # to look for a variable that was never set
+        return F.error(
+            "CERT_BAD_PASSWORD",
+            "The password typed for {name} does not open {label}; the kernel asks only once: restart it (Kernel, Restart Kernel) and run the notebook again to type it again.",
+            label,
+            name=password.name,
+            label=label,
+        )
+    if password.origin == "prompt":  # typed at the terminal, for this command alone
+        return F.error(
+            "CERT_BAD_PASSWORD",
+            "The password typed for {name} does not open {label}.",
+            label,
+            name=password.name,
+            label=label,
+        )
     return F.error(
         "CERT_BAD_PASSWORD",
         "The password in {name} does not open {label}.",
         label,
-        name=name,
+        name=password.name,
         label=label,
     )
 
@@ -121,7 +140,7 @@ def load_certificate(path: Path, *, label: str, password: Secret | None) -> Load
     if password is not None and "\x00" in password.reveal():
         # No PKCS#12 password holds NUL, and cryptography panics on one, printing the
         # password's bytes to stderr: it is refused here, by the variable's name only.
-        return LoadedCertificate(leaf=None, findings=[_bad_password(label, password.name)])
+        return LoadedCertificate(leaf=None, findings=[_bad_password(label, password)])
     try:
         p12 = _load_pkcs12(data, password.reveal().encode() if password else None)
     except ValueError:
@@ -145,7 +164,7 @@ def load_certificate(path: Path, *, label: str, password: Secret | None) -> Load
                     )
                 ],
             )
-        return LoadedCertificate(leaf=None, findings=[_bad_password(label, password.name)])
+        return LoadedCertificate(leaf=None, findings=[_bad_password(label, password)])
     key = p12.key
     certs = ([p12.cert.certificate] if p12.cert else []) + [
         c.certificate for c in p12.additional_certs

@@ -128,9 +128,17 @@ def server_check_script(env: Environment, *, thumbprint: str | None) -> str:
             "__API_HOST__": literal(NGDP[env.kind]["host"]),
             "__NGDP_IPS__": array(NGDP[env.kind]["ips"]),
             "__PUSH_URL__": literal(_push_url(env)),
+            "__SERVER_KEYS__": _server_keys(env),
         }
     )
     return fill("server-check.ps1", code, refusals=refusals)
+
+
+def _server_keys(env: Environment) -> str:
+    """``@('WZ-WEB01', …)``: the environment's servers as ``$env:COMPUTERNAME`` spells them, so
+    that the server check says when it runs on a server the settings do not list (``@()``
+    when they list none). Each is a literal; a refused name makes the script refuse anyway."""
+    return array([server_key(s.name) for s in env.servers])
 
 
 def install_certificate_script(
@@ -287,7 +295,7 @@ def evidence_text(raw: bytes, label: str) -> str:
 # (NET_AUTH_NOT_TESTED, NET_ACCOUNT_NOT_TESTED, the proxy, a push endpoint not reached). They
 # are no failed check of the server's access: an operations engineer's look found a check run
 # without -AskAuthorization ("All 29 checks passed") kept step 3 from ever being done.
-NOTES = ("auth_not_tested", "as_account_not_run", "proxy", "push_not_judged")
+NOTES = ("auth_not_tested", "as_account_not_run", "proxy", "session_proxy", "push_not_judged")
 
 
 def evidence_bytes(path: Path, label: str) -> bytes:
@@ -361,6 +369,7 @@ def read_evidence(
         if isinstance(check, dict) and check.get("kind") in (
             "tls_issuer",
             "proxy",
+            "session_proxy",
             "push_client_cert",
             "push_cert_untrusted",
             "push_handshake_refused",
@@ -569,7 +578,40 @@ def _seen_on_the_way(check: dict[str, Any], label: str, server: str, taken: str)
                 )
             ]
         return []
+    if check.get("kind") == "session_proxy":
+        return _session_proxy_findings(detail, label, server, taken)
     return _proxy_findings(detail, label, server, taken)
+
+
+def _session_proxy_findings(detail: str, label: str, server: str, taken: str) -> list[Finding]:
+    """The proxy .NET gave the session that ran the server check, for NgDP's address. The
+    script's own calls go direct (a Windows administrator's read: they took the proxy of the
+    administrator's Internet settings, which WorkZone's service account does not share, and a
+    proxy's 403 passed as a push binding that asks for a client certificate); a proxy named
+    there says the network may expect one, which WorkZone would need too."""
+    if not detail or detail == "direct" or detail.startswith("not read: "):
+        return []
+    return [
+        F.info(
+            "NET_SESSION_PROXY",
+            "On {server} at {taken}: the session that ran server-check.ps1 would reach NgDP through the proxy {proxy} (machine.config or the Internet settings of the person who ran it); the checks went direct, as the firewall order asks. If WorkZone is to reach NgDP through a proxy, WorkZone must be given it (its service account does not share a person's Internet settings), and it must not inspect TLS.",
+            label,
+            server,
+            server=server,
+            taken=taken,
+            proxy=shortened(_without_userinfo(detail), 200),
+        )
+    ]
+
+
+def _without_userinfo(address: str) -> str:
+    """A proxy's address without the ``user:password@`` a PAC file or machine.config may give
+    it: the finding goes onto pages and into the trail, a password never does."""
+    scheme, sep, rest = address.partition("://")
+    if not sep:
+        return address
+    host, slash, path = rest.partition("/")
+    return f"{scheme}://{host.rpartition('@')[2]}{slash}{path}"
 
 
 def _proxy_findings(detail: str, label: str, server: str, taken: str) -> list[Finding]:

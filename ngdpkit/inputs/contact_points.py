@@ -181,7 +181,7 @@ def _parse_translations(
     for token in _SEPARATORS.split(text.strip()):
         if not token:
             continue
-        pk, _, subject = token.partition(":")
+        pk, _, subject = _unmarked(token).partition(":")
         if not is_number(pk) or (subject and not is_number(subject)):
             found.append(
                 F.warning(
@@ -195,6 +195,23 @@ def _parse_translations(
             continue
         out.append((int(pk), int(subject) if subject else None))
     return tuple(out)
+
+
+# Excel's text markers on an ID, as the export's are read (``mailboxes.text_marked_ids``): a
+# leading apostrophe ("'0100233", pasted from a tool that writes it into the cell, or on the
+# first ID of a cell typed so) and a CSV's text formula ="0100233"
+_MARKED = re.compile('\'([0-9]+(?::[0-9]+)?)|="([0-9]+(?::[0-9]+)?)"')
+
+
+def _unmarked(token: str) -> str:
+    """A translation without Excel's text marker (``'0100233:2`` is ``0100233:2``); any
+    other token as it is. A data specialist's pass: the marked IDs of a contact point were
+    each CONTACT_POINT_VALUE_INVALID, and their mailboxes unmapped, where the export's same
+    IDs so marked were read as their digits."""
+    if token[:1] not in ("'", "="):
+        return token
+    found = _MARKED.fullmatch(token)
+    return (found.group(1) or found.group(2)) if found else token
 
 
 CONTINUED = ("citizens", "companies", "authorities", "hidden", "visible", "active", "system_id")

@@ -125,10 +125,14 @@ def read_mailbox_export(
     for name in ("mailbox_id", "subject_id"):
         df[name] = text_marked_ids(df[name])
     has_guid_col = "ngdp_guid" in table.columns
+    df, skipped = not_mailboxes(table, df, label)
     found = _sheet_findings(table, df, label, use_guid_column=use_guid_column)
+    found += skipped
     if not use_guid_column:
         df["ngdp_guid"] = ""
-    found += _formula_findings(table, label, use_guid_column=use_guid_column)
+    found += _formula_findings(
+        table, label, use_guid_column=use_guid_column, rows=set(df["row"].tolist())
+    )
     found += _error_value_findings(table, df, label)
     found += _id_findings(table, df, label)
     found += _duplicate_findings(table, df, label)
@@ -146,6 +150,85 @@ def read_mailbox_export(
         guid_column_used=use_guid_column and has_guid_col,
         findings=found,
     )
+
+
+# A total row's label, as a hand-made sheet or a report tool writes it under the rows ("I
+# alt", "Total: 200 postkasser", "Antal i alt 200", and as Danish puts what was counted
+# first, "Postkasser i alt: 200", "Antal postkasser i alt (200)"): the label alone, with a
+# count and a word for what was counted at most (a mailbox named "Total omsorg" is no total
+# row)
+TOTAL_LABEL = re.compile(
+    r"(?:i ?alt|sub ?total|grand ?total|totalt?|sum|antal(?: i ?alt)?|samlet(?: antal)?"
+    r"|(?:antal )?(?:postkass[a-zæøå]*|mailbox(?:es)?|rækker) i ?alt)"
+    r"(?: *[:=])?(?: *[(]?[0-9][0-9 .,]*[)]?)?"
+    r"(?: *(?:postkass[a-zæøå]*|mailbox(?:es)?|rækker|rows?|stk[.]?))?",
+    re.IGNORECASE,
+)
+
+
+def not_mailboxes(
+    table: Any, df: Any, label: str, *, beside: str = "mailbox_name"
+) -> tuple[Any, list[Finding]]:
+    """The export without the rows that are no mailboxes, and ``MAILBOX_ROWS_NOT_MAILBOXES``
+    (info) naming them: a row that repeats the header row (two exports pasted into one, or a
+    report that repeats its header on each page) and a total row ("I alt" under the IDs, or
+    beside a blank ID under the names). Read as mailboxes, each was a MAILBOX_ID_INVALID and
+    a MAILBOX_UNMAPPED error, and a mailbox named "Postkassenavn" in mailbox-mapping.xlsx (a
+    data specialist's pass). ``beside``: the column that, with the ID's, tells a repeated
+    header row, and holds a total's label beside a blank ID (the mapping file's NgDP Guid).
+    Only rows whose ID is not digits are looked at."""
+    from .workbooks import normalise_header
+
+    ids = df["mailbox_id"]
+    odd = ~ids.str.isdigit()  # blank, letters or a label: most exports have none
+    if not odd.any():
+        return df, []
+    some = df[odd]
+    heads = {n: normalise_header(table.headers[i]) for n, i in table.columns.items()}
+    header = (some["mailbox_id"].map(normalise_header) == heads["mailbox_id"]) & (
+        some[beside].map(normalise_header) == heads[beside]
+    )
+    total = ~header & (
+        some["mailbox_id"].str.fullmatch(TOTAL_LABEL.pattern, case=False)
+        | ((some["mailbox_id"] == "") & some[beside].str.fullmatch(TOTAL_LABEL.pattern, case=False))
+    )
+    found: list[Finding] = []
+    if header.any():
+        rows = some.loc[header, "row"].tolist()
+        found.append(
+            F.info(
+                "MAILBOX_ROWS_NOT_MAILBOXES",
+                "Row {value} repeats the header row and is not read as a mailbox."
+                if len(rows) == 1
+                else "{count} rows repeat the header row (rows {value}) and are not read as mailboxes.",
+                label,
+                table.where(rows[0]),
+                count=len(rows),
+                value=F.first_of(rows),
+            )
+        )
+    if total.any():
+        rows = some.loc[total, "row"].tolist()
+        said = [
+            i or n
+            for i, n in zip(some.loc[total, "mailbox_id"], some.loc[total, beside], strict=True)
+        ]
+        found.append(
+            F.info(
+                "MAILBOX_ROWS_NOT_MAILBOXES",
+                "Row {value} is a total row ({values}) and is not read as a mailbox."
+                if len(rows) == 1
+                else "{count} rows are total rows (rows {value}: {values}) and are not read as mailboxes.",
+                label,
+                table.where(rows[0]),
+                count=len(rows),
+                value=F.first_of(rows),
+                values=F.first_of(repr(t) for t in said),
+            )
+        )
+    if not found:
+        return df, found
+    return df.drop(index=some.index[(header | total).to_numpy()]), found
 
 
 def _sheet_findings(table: Any, df: Any, label: str, *, use_guid_column: bool) -> list[Finding]:
@@ -329,16 +412,19 @@ _FORMULA_COLUMNS = {
 }
 
 
-def _formula_findings(table: Any, label: str, *, use_guid_column: bool = False) -> list[Finding]:
+def _formula_findings(
+    table: Any, label: str, *, use_guid_column: bool = False, rows: set[int] | None = None
+) -> list[Finding]:
     """A cell of a column the kit reads (ID, name, unit, subject, case; the NgDP Guid when it
     is this environment's) that holds a formula Excel never saved a value for: read as blank
-    otherwise (a unit so blank put its mailbox under "(ingen enhed)" without a word)."""
+    otherwise (a unit so blank put its mailbox under "(ingen enhed)" without a word).
+    ``rows``: the rows read as mailboxes (a total row's =SUM is no mailbox's cell)."""
     found: list[Finding] = F.Bounded()
     columns = dict(_FORMULA_COLUMNS)
     if use_guid_column:
         columns["ngdp_guid"] = "NgDP Guid"
     for row, name in sorted(table.formula_no_value):
-        if name in columns:
+        if name in columns and (rows is None or row in rows):
             found.append(
                 F.error(
                     "CELL_FORMULA_NO_VALUE",

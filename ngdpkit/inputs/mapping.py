@@ -20,7 +20,15 @@ from ..redact import hide_cpr_in_name
 from . import is_number
 from .contact_points import ContactPoint, canonical_guid, parse_bool
 from .decisions import Decision
-from .mailboxes import MAILBOX_ID, NGDP_GUID, SUBJECT_ID, spelling_of, unit_keys
+from .mailboxes import (
+    MAILBOX_ID,
+    NGDP_GUID,
+    SUBJECT_ID,
+    not_mailboxes,
+    spelling_of,
+    text_marked_ids,
+    unit_keys,
+)
 from .workbooks import Field, TableCache, place, read_table
 
 RETIRE_WORDS = {"udgår", "udgaar", "udgar", "retire", "retired"}
@@ -161,15 +169,14 @@ def _read_mapping_file(path: Path, label: str, cache: TableCache | None) -> Mapp
     for name in ("subject_id", "reason", "accept"):
         if name not in df.columns:
             df[name] = ""
-    found: list[Finding] = F.Bounded()
+    # IDs marked as text ("'0100233", ="0100233") are their digits, as in the export (a data
+    # specialist's pass: such a row was MAPPING_ROW_UNUSED, and its mailbox unmapped)
+    for name in ("mailbox_id", "subject_id"):
+        df[name] = text_marked_ids(df[name].astype(str))
+    df, found = not_mailboxes(table, df, label, beside="ngdp_guid")
+    found = F.Bounded(found)
     if "accept" in table.columns:
-        accepted = []
-        for value in df["accept"]:
-            try:
-                accepted.append(bool(parse_bool(str(value))))
-            except ValueError:
-                accepted.append(False)
-        df = df[pd.Series(accepted, index=df.index, dtype=bool)]
+        df = df[_accepted(df, table, label, found)]
     raw = df["ngdp_guid"].astype(str).str.strip()
     guids, retired, bad = guid_cells(raw)
     for row, value in df.loc[bad, ["row", "ngdp_guid"]].itertuples(index=False):
@@ -193,30 +200,72 @@ def _read_mapping_file(path: Path, label: str, cache: TableCache | None) -> Mapp
         }
     )
     out = out[(out["guid"] != "") | out["retired"]]
-    dup = out.duplicated(["mailbox_id", "subject_id"], keep=False)
-    for (mid, sid), group in out[dup].groupby(["mailbox_id", "subject_id"], sort=False):
+    found += _mapped_twice(out, table, label)
+    out = out.drop_duplicates(["_id", "_sub"], keep="first").drop(columns=["_id", "_sub"])
+    return MappingFile(
+        rows=out.reset_index(drop=True), source=label, findings=found, sheet=table.sheet
+    )
+
+
+def _accepted(df: Any, table: Any, label: str, found: list[Finding]) -> Any:
+    """The rows the Accept column accepts (x, ja, yes, …); a mark that is neither yes nor no
+    ("OK", "✓") is ``MAPPING_ROW_UNUSED`` naming it (a data specialist's pass: such a row
+    was dropped without a word, and its mailbox was only MAILBOX_UNMAPPED at the export's
+    row, which holds no mark)."""
+    import pandas as pd
+
+    accepted = []
+    for row, value in df[["row", "accept"]].itertuples(index=False):
+        try:
+            accepted.append(bool(parse_bool(str(value))))
+        except ValueError:
+            accepted.append(False)
+            found.append(
+                F.warning(
+                    "MAPPING_ROW_UNUSED",
+                    "Mapping file row {row}: Accept {value!r} is not a yes or a no (x, ja, yes, nej, no, or blank); the row is not used: write x or ja to accept it.",
+                    label,
+                    table.where(row),
+                    row=int(row),
+                    value=value,
+                )
+            )
+    return pd.Series(accepted, index=df.index, dtype=bool)
+
+
+def _mapped_twice(out: Any, table: Any, label: str) -> list[Finding]:
+    """``MAPPING_CONFLICT`` for a mailbox (and subject) the file maps more than once to
+    different contact points. IDs and subjects compare as the kit's matching compares them,
+    as numbers (a data specialist's pass: "0101159" to one contact point and "101159" to
+    another, or subject "01" beside "1", were both kept, and the first the matching met was
+    used without a word). Adds the compared keys to ``out`` (``_id``, ``_sub``)."""
+    from .mailboxes import matching_key
+
+    found: list[Finding] = []
+    out["_id"] = matching_key(out["mailbox_id"])
+    out["_sub"] = matching_key(out["subject_id"])
+    dup = out.duplicated(["_id", "_sub"], keep=False)
+    for _key, group in out[dup].groupby(["_id", "_sub"], sort=False):
         # in the rows' order, as "rows 59, 68 to A, B" reads (sorted, a support engineer read
         # row 59 as the second GUID's, the one not used)
         ordered = group.sort_values("row")
         values = list(dict.fromkeys(ordered["guid"].where(~ordered["retired"], "udgår")))
         if len(values) > 1:
             rows = F.first_of(group["row"])
+            sid = str(group["subject_id"].iloc[0])
             found.append(
                 F.warning(
                     "MAPPING_CONFLICT",
                     "Mailbox {mid}{value} is mapped more than once in the mapping file (rows {rows}) to {value2}; the first row is used.",
                     label,
                     table.where(int(group["row"].iloc[0])),
-                    mid=mid,
+                    mid=group["mailbox_id"].iloc[0],
                     value=":" + sid if sid else "",
                     rows=rows,
                     value2=F.first_of(values, limit=3),
                 )
             )
-    out = out.drop_duplicates(["mailbox_id", "subject_id"], keep="first")
-    return MappingFile(
-        rows=out.reset_index(drop=True), source=label, findings=found, sheet=table.sheet
-    )
+    return found
 
 
 def guid_cells(raw: Any) -> tuple[Any, Any, Any]:
@@ -403,11 +452,15 @@ def _rows_for_no_mailbox(mapping: MappingFile, exported: set[str]) -> list[Findi
     return [
         F.warning(
             "MAPPING_ROW_UNUSED",
-            "Mapping file row {row}: mailbox {mailbox_id} is not in the e-Boks export; the row is not used.",
+            # a blank ID (or a formula's without its value) names no mailbox: "mailbox  is
+            # not in the e-Boks export" sent a data specialist looking for one
+            "Mapping file row {row}: mailbox {mailbox_id} is not in the e-Boks export; the row is not used."
+            if mailbox_id
+            else "Mapping file row {row} has no Mailbox ID; the row is not used: fill in the ID of the mailbox it maps.",
             mapping.source,
             f"row {row}",
             row=int(row),
-            mailbox_id=mailbox_id,
+            **({"mailbox_id": mailbox_id} if mailbox_id else {}),
         )
         for row, mailbox_id in unused
     ]

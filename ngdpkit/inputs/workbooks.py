@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from ..redact import UNSEEN_CLASS, whole_characters
+from ..redact import UNSEEN_CLASS, shortened, whole_characters
 from .workbook_bounds import MAX_ROWS, MAX_UNPACKED, check_unpacked  # noqa: F401  (re-exported)
 
 MAX_BYTES = 200 * 1024 * 1024
@@ -857,10 +857,82 @@ def _read_csv(path: Path, label: str) -> list[list[Any]]:
     if "\t" in sample and not any(d in sample for d in ";,"):
         delimiter = "\t"
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    records: list[list[Any]] = []
+    spanning: list[tuple[int, int, int]] = []  # (record, its first line, its last line)
+    last = 0
     try:
-        return [list(r) for r in reader]
+        for record in reader:
+            if reader.line_num - last > 1:  # a quoted value with line breaks in it
+                spanning.append((len(records), last + 1, reader.line_num))
+            last = reader.line_num
+            records.append(record)
     except csv.Error as exc:  # a field past the csv module's 128 KiB (an attacker's pass: exit 3)
         raise InputError(f"{label}: line {reader.line_num}: not a readable CSV ({exc})") from None
+    if spanning:
+        _refuse_runaway_quote(records, spanning, text, delimiter, label)
+    return records
+
+
+def _refuse_runaway_quote(
+    records: list[list[Any]],
+    spanning: list[tuple[int, int, int]],
+    text: str,
+    delimiter: str,
+    label: str,
+) -> None:
+    """Refuse a CSV where a stray double quote at the start of a value ("Pas og kørekort
+    typed with a quote before it) opened a quoted value that runs to the next double quote,
+    lines further down: the rows between became part of one name, and their mailboxes were
+    gone from the export, the mapping and the outputs with exit 0 (a data specialist's pass:
+    10 of 200 mailboxes in one name; with no second quote, every row to the end of the file,
+    a name cut at Excel's 32,767 characters in the outputs). A value that Excel quoted for a
+    line break of its own (Alt+Enter) is read as before: what gives a runaway value away is
+    the rows it took in, whose separators are in it, and what is left of the row it closed in
+    standing as extra columns; together they make at least a row's worth of separators (the
+    usual row's columns less one). A record of the usual row's columns, the shape of a value
+    Excel quoted, is refused only when the value holds a row whole, or is two halves of rows
+    (see :func:`_runaway_in_shape`): a note of a comma-separated export ("Flyttes, jf. aftale
+    med Jens, Lone og IT,<line break>afventer svar, …") holds the row's worth of separators
+    a prose note has, and was refused as a stray quote that is not there (a reviewer's look)."""
+    from collections import Counter
+
+    width = Counter(len(r) for r in records if r).most_common(1)[0][0]
+    if width < 2:
+        return
+    for index, first, end in spanning:
+        record = records[index]
+        inside = sum(v.count(delimiter) for v in record if "\n" in v or "\r" in v)
+        if inside + max(0, len(record) - width) < width - 1:
+            continue  # a line break of the value's own
+        if len(record) == width and not _runaway_in_shape(record, width, delimiter):
+            continue  # a value Excel quoted, with its own line breaks and separators
+        lines = re.split("\r\n|\r|\n", text, maxsplit=first)
+        line = clean_text(lines[first - 1]) if first - 1 < len(lines) else ""
+        raise InputError(
+            f"{label}: line {first}: a value opens with a double quote and runs over "
+            f"{end - first + 1} lines, to line {end}, taking in what read as rows of their own "
+            f"({shortened(line, 80)!r}); a double quote at the start of a value opens "
+            "a quoted value that only the next double quote closes: remove the stray double "
+            "quote (or write it twice), save, and run again"
+        )
+
+
+def _runaway_in_shape(record: list[Any], width: int, delimiter: str) -> bool:
+    """Whether a record of the usual row's columns holds rows that a stray double quote took
+    in: a line of its multi-line value, after the first, with a row's separators (a row taken
+    in whole: what the value ran over), or a value that is the end of one row and the start of
+    the next (its first line's separators finish the row it opened in, and its last line's
+    start the one it closed in, in the same column)."""
+    for column, value in enumerate(record):
+        lines = re.split("\r\n|\r|\n", value)
+        if len(lines) < 2:
+            continue
+        counts = [line.count(delimiter) for line in lines]
+        if max(counts[1:]) >= width - 1:
+            return True
+        if counts[0] >= 1 and column + 1 + counts[0] == width and counts[-1] == column:
+            return True
+    return False
 
 
 # --- formula cells without a cached value -------------------------------------------------------

@@ -456,10 +456,7 @@ def verify(
         unsealed_by_anchor=says and not anchored,
     )
     problems += seal.problems
-    if unfinished:  # not accused of removed records; the pages it marked after them not named
-        problems = [unfinished, *(p for p in problems if not _marked_after_the_end(p))]
-    else:
-        problems += _anchor_missing(records, sealed, finished)
+    problems = _how_it_ended(problems, records, sealed, unfinished)
     notes = list(seal.notes)
     if expect_hash:
         found, said = _expected_hash(expect_hash, records, sealed)
@@ -625,6 +622,38 @@ def _did_not_finish(folder: Path, records: list[dict[str, Any]]) -> str:
         + ("s" if len(marks) > 1 else "")
         + f", and {ends}); "
         "it was never sealed for sign-off, so there is nothing here to sign: run it again"
+    )
+
+
+def _how_it_ended(
+    problems: list[str],
+    records: list[dict[str, Any]],
+    sealed: list[tuple[int, dict[str, Any]]],
+    unfinished: str,
+) -> list[str]:
+    """``problems`` with what the trail's end says: a run the kit marked unfinished is said
+    first, not accused of removed records nor of the pages it marked after them; any other
+    trail must hold its anchor, and one whose last record says the run was interrupted or
+    the kit crashed is said first too."""
+    if unfinished:
+        return [unfinished, *(p for p in problems if not _marked_after_the_end(p))]
+    finished = bool(records) and records[-1].get("event") == FINISHED
+    problems = problems + _anchor_missing(records, sealed, finished)
+    if finished and did_not_finish(records[-1].get("status")):
+        # the trail's own word, which its chain pins, not the marker beside it, which anyone
+        # can delete: a crashed run's folder, its INCOMPLETE removed, verified "intact" and
+        # exit 0 (an attacker's look)
+        problems.insert(0, _ended_unfinished(records[-1]))
+    return problems
+
+
+def _ended_unfinished(last: dict[str, Any]) -> str:
+    """The plain word for a trail whose ``run_finished`` record says the run was interrupted
+    or the kit crashed, in a folder without the kit's marker, or one sealed before the end."""
+    return (
+        f"the run did not finish: the trail's {FINISHED!r} record says "
+        f"{str(last.get('status'))[:80]!r} (exit code {str(last.get('exit_code'))[:8]}); "
+        "it is not a run for sign-off, so there is nothing here to sign: run it again"
     )
 
 
@@ -841,7 +870,7 @@ def file_problems(
     ]
     if (run_dir / AUDIT).is_file():
         present[AUDIT] = run_dir / AUDIT
-    digests = {rel: disk_digest(p)[1] for rel, p in present.items()}
+    digests = _digests(present, manifest, records, anchor)
     if manifest is not None:
         problems += _against_manifest(present, listed, digests)
     if written or anchor is not None:
@@ -857,6 +886,51 @@ def file_problems(
             p for p in problems if not (p.startswith("missing file: ") and _named(p) in absent)
         ]
     return list(dict.fromkeys(problems))
+
+
+# The most verification reads of one file: more than any run writes (a signed PDF is at most
+# 512 MB, a 200,000-mailbox workbook some tens of MB). A larger one was put there.
+HASH_LIMIT = 1 << 30
+NOT_HASHED = "not hashed"  # a file's digest when it need not be read: it matches no record
+
+
+def _digests(
+    present: dict[str, Path],
+    manifest: dict[str, Any] | None,
+    records: list[dict[str, Any]],
+    anchor: dict[str, Any] | None,
+) -> dict[str, str]:
+    """The SHA-256 of each present file that the manifest, an output record or the anchor
+    names, read from disk; :data:`NOT_HASHED` for one whose size is none the manifest and the
+    records give it, or that is larger than :data:`HASH_LIMIT`: it is changed either way. A
+    file no record names is extra whatever it holds, and is not read. A sparse file of
+    terabytes (it costs no disk) planted in a run folder was hashed whole by ``audit
+    verify``, ``bundle`` and every later run, which verifies the run before it: an hour
+    per terabyte (an attacker's look)."""
+    sizes: dict[str, set[Any]] = {}
+    entries = manifest.get("files") if manifest is not None else None
+    for entry in entries if isinstance(entries, list) else []:
+        if isinstance(entry, dict) and isinstance(entry.get("path"), str):
+            sizes.setdefault(entry["path"], set()).add(entry.get("size"))
+    for rec in records:
+        if rec.get("event") == "output_written":
+            sizes.setdefault(str(rec.get("path")), set()).add(rec.get("size"))
+    pinned = anchor.get("files") if anchor is not None else None
+    named = set(sizes) | (set(pinned) if isinstance(pinned, dict) else set())
+    digests: dict[str, str] = {}
+    for rel, path in present.items():
+        if rel not in named:
+            continue
+        try:
+            size = path.lstat().st_size
+        except OSError:
+            size = -1
+        said = {n for n in sizes.get(rel, ()) if isinstance(n, int) and not isinstance(n, bool)}
+        if size < 0 or size > HASH_LIMIT or (said and size not in said):
+            digests[rel] = NOT_HASHED
+        else:
+            digests[rel] = disk_digest(path)[1]
+    return digests
 
 
 def _extra_dirs(found_dirs: list[str], known: list[str]) -> list[str]:
@@ -931,7 +1005,8 @@ def _bundle_refusal(infos: list[Any]) -> str:
 
 def _unexplained(zf: Any, names: list[str], listed: set[str], packed: set[str]) -> list[str]:
     """A file a bundle packs, which the run's manifest lists, missing from the zip with no
-    reason in its ``summary.json`` (held a secret, too large, or not asked for: findings.json
+    reason in its ``summary.json`` (held a secret, too large, not the bytes the run recorded, or
+    not asked for: findings.json
     and the workbooks without --with-workbooks). The summary is the sender's, so this names a
     member removed on the way, not one removed by the sender who also edits the summary."""
     import json as _json
@@ -944,7 +1019,12 @@ def _unexplained(zf: Any, names: list[str], listed: set[str], packed: set[str]) 
         except (ValueError, RecursionError, OSError):
             summary = {}
     said: set[str] = set()
-    for key in ("left_out_holding_a_secret", "left_out_too_large", "left_out_personal_data"):
+    for key in (
+        "left_out_holding_a_secret",
+        "left_out_too_large",
+        "left_out_personal_data",
+        "left_out_changed",
+    ):
         value = summary.get(key)
         said |= {str(v) for v in value} if isinstance(value, list) else set()
     if summary.get("with_workbooks") is not True:

@@ -10,6 +10,7 @@ mapping workbooks only when asked (``--with-workbooks``: they may hold personal 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import platform
@@ -18,7 +19,7 @@ import sys
 import zipfile
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from ..errors import InputError
 from ..redact import CPR_SEEN, hide_cpr, secret_parts
@@ -57,31 +58,74 @@ def _regular(path: Path) -> bool:
         return False
 
 
+def _open_regular(path: Path) -> BinaryIO | None:
+    """``path`` opened for reading when it is a regular file, never through a link and never
+    waiting: a FIFO put in the place of ``audit.jsonl`` or ``dispatcher-config.json`` held
+    ``bundle`` for ever at its first read (an attacker's look). None for anything else."""
+    flags = (
+        os.O_RDONLY
+        | getattr(os, "O_NONBLOCK", 0)
+        | getattr(os, "O_NOFOLLOW", 0)
+        | getattr(os, "O_BINARY", 0)
+    )
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        return None
+    try:
+        if stat.S_ISREG(os.fstat(fd).st_mode):
+            return os.fdopen(fd, "rb")
+    except OSError:
+        pass
+    os.close(fd)
+    return None
+
+
+def _read_regular(path: Path, limit: int) -> bytes | None:
+    """The bytes of a regular file of at most ``limit`` bytes (:func:`_open_regular`); None
+    for anything else, or a larger file."""
+    fh = _open_regular(path)
+    if fh is None:
+        return None
+    try:
+        with fh:
+            data = fh.read(limit + 1)
+    except OSError:
+        return None
+    return data if len(data) <= limit else None
+
+
+def _first_record(run_dir: Path) -> dict[str, Any]:
+    """The trail's first record (``run_started``), {} when there is none to read."""
+    fh = _open_regular(run_dir / "audit.jsonl")
+    if fh is None:
+        return {}
+    try:
+        with fh:
+            first = json.loads(fh.readline(1 << 20))  # a record, not a file without line ends
+    except (OSError, ValueError, RecursionError):
+        return {}
+    return first if isinstance(first, dict) else {}
+
+
 def _secrets_of(run_dir: Path) -> dict[str, list[str]]:
     """The secrets to scan the bundle for: those of the run's own environment when its
     settings file is where the run says (beside ``runs/``) with the same SHA-256, and always
     also the ones the usual variables and the run's own hold in this process's environment
     (a tampered trail that names a decoy settings file must not empty the list)."""
     from ..secrets import resolve
-    from ..settings import load_settings
+    from ..settings import MAX_SETTINGS_BYTES, load_settings
     from .scan import environment_secrets
 
-    started: dict[str, Any] = {}
-    try:
-        with (run_dir / "audit.jsonl").open(encoding="utf-8") as fh:
-            first = json.loads(fh.readline(1 << 20))  # a record, not a file without line ends
-        started = first if isinstance(first, dict) else {}
-    except (OSError, ValueError, RecursionError):
-        pass
+    started = _first_record(run_dir)
     rel = started.get("settings")
     settings_path = (
         run_dir.parents[2] / rel if isinstance(rel, str) and len(run_dir.parents) > 2 else None
     )
     out: dict[str, list[str]] = {}
-    if settings_path is not None and _regular(settings_path):
-        import hashlib
-
-        if hashlib.sha256(settings_path.read_bytes()).hexdigest() == started.get("settings_sha256"):
+    raw = _read_regular(settings_path, MAX_SETTINGS_BYTES) if settings_path is not None else None
+    if settings_path is not None and raw is not None:
+        if hashlib.sha256(raw).hexdigest() == started.get("settings_sha256"):
             try:
                 settings = load_settings(settings_path)
                 out = environment_secrets(settings, settings.environment(run_dir.parent.name))
@@ -89,9 +133,9 @@ def _secrets_of(run_dir: Path) -> dict[str, list[str]]:
                 pass
     names = {"NGDPKIT_TEST_AUTHORIZATION", "NGDPKIT_PRODUCTION_AUTHORIZATION"}
     try:
-        config = json.loads((run_dir / "dispatcher-config.json").read_text(encoding="utf-8"))
+        config = json.loads(_read_regular(run_dir / "dispatcher-config.json", 1 << 20) or b"")
         names.add(str(config["authorization"]["variable"]))
-    except (OSError, ValueError, KeyError, TypeError, RecursionError):
+    except (ValueError, KeyError, TypeError, RecursionError):
         pass
     for name in names - set(out):
         secret = resolve(name)
@@ -289,6 +333,11 @@ def _readme(summary: dict[str, Any]) -> str:
             + ", ".join(summary["left_out_too_large"])
             + "."
         )
+    if summary["left_out_changed"]:
+        lines.append(
+            "Left out, not the bytes the run recorded (changed since the run, or put in its"
+            " place): " + ", ".join(summary["left_out_changed"]) + "."
+        )
     if not summary["audit_verify"]["intact"]:
         lines.append(
             "The run folder did NOT verify when this zip was made: see audit_verify in summary.json."
@@ -331,12 +380,7 @@ def _rehearsal(run_dir: Path) -> dict[str, Any] | None:
 
 def _run_kit_version(run_dir: Path) -> str:
     """The kit version the run was made with (its trail's first record), not this machine's."""
-    try:
-        with (run_dir / "audit.jsonl").open(encoding="utf-8") as fh:
-            first = json.loads(fh.readline(1 << 20))
-    except (OSError, ValueError, RecursionError):
-        return "?"
-    return str(first.get("kit_version", "?")) if isinstance(first, dict) else "?"
+    return str(_first_record(run_dir).get("kit_version", "?"))
 
 
 def make_bundle(run_dir: Path, *, with_workbooks: bool = False) -> Path:
@@ -371,6 +415,8 @@ def make_bundle(run_dir: Path, *, with_workbooks: bool = False) -> Path:
     left_out: list[str] = []
     too_large: list[str] = []
     personal: list[str] = []  # a CPR-shaped number in a text file: left with the customer
+    changed: list[str] = []  # not the bytes the run recorded: changed, or put in its place
+    recorded = _recorded(run_dir)
     for name in names:
         path = run_dir / name
         if not _regular(path):
@@ -378,13 +424,19 @@ def make_bundle(run_dir: Path, *, with_workbooks: bool = False) -> Path:
         if path.stat().st_size > MEMBER_LIMIT:  # no run writes one: it was put there
             too_large.append(name)
             continue
-        data = path.read_bytes()
+        data = _read_regular(path, MEMBER_LIMIT)
+        if data is None:  # replaced meanwhile by something that is no regular file
+            continue
         if _holds_secret(name, data, pins):
             left_out.append(name)
         elif not with_workbooks and name != "findings.json" and _holds_cpr(name, data):
             # findings.json is never packed without the workbooks: its findings are masked
             # into summary.json (left out here, they were all lost: a consultant's cold run)
             personal.append(name)
+        elif (with_workbooks or name != "findings.json") and not _the_runs(name, data, recorded):
+            # findings.json without the workbooks is never packed: its findings are masked
+            # into summary.json whatever it holds
+            changed.append(name)
         else:
             members[name] = data
     findings_bytes = members.get("findings.json")
@@ -417,13 +469,14 @@ def make_bundle(run_dir: Path, *, with_workbooks: bool = False) -> Path:
             if with_workbooks and "findings.json" in members
             else masked_findings(findings_data, mailbox_names)
             if findings_data is not None
-            else "left out: findings.json held a secret, or could not be read"
+            else "left out: findings.json held a secret, was not the run's, or could not be read"
         ),
         "rehearsal": _rehearsal(run_dir),
         "included": sorted(members),
         "left_out_holding_a_secret": left_out,
         "left_out_too_large": too_large,
         "left_out_personal_data": personal,
+        "left_out_changed": changed,
         "audit_verify": _verdict(run_dir),
     }
     text = json.dumps(summary, ensure_ascii=False, indent=2).encode("utf-8")
@@ -461,6 +514,85 @@ def make_bundle(run_dir: Path, *, with_workbooks: bool = False) -> Path:
         tmp.unlink(missing_ok=True)
         raise
     return target
+
+
+def _recorded(run_dir: Path) -> dict[str, set[str]]:
+    """Each run file's SHA-256 as the run recorded it: in its trail (the ``output_written``
+    records and each ``outputs_sealed`` record's list) and in its manifest (the trail's own
+    is the manifest's). Both are read as the untrusted text they are: what does not parse
+    says nothing."""
+    from .audit import AUDIT, SEALED, TRAIL_LIMIT, manifest_files, read_manifest
+
+    said: dict[str, set[str]] = {}
+
+    def note(name: Any, digest: Any) -> None:
+        if isinstance(name, str) and isinstance(digest, str):
+            said.setdefault(name, set()).add(digest.lower())
+
+    for name, digest in manifest_files(read_manifest(run_dir)[0]).items():
+        note(name, digest)
+    trail = _read_regular(run_dir / AUDIT, TRAIL_LIMIT) or b""
+    for line in trail.decode("utf-8", "replace").split("\n"):
+        try:
+            rec = json.loads(line)
+        except (ValueError, RecursionError):
+            continue
+        if not isinstance(rec, dict):
+            continue
+        if rec.get("event") == "output_written":
+            note(rec.get("path"), rec.get("sha256"))
+        elif rec.get("event") == SEALED and isinstance(rec.get("files"), dict):
+            for name, digest in rec["files"].items():
+                note(name, digest)
+    return said
+
+
+def _placeholder(name: str, data: bytes) -> bool:
+    """Whether ``data`` is the kit's own placeholder of a file that held a secret
+    (:func:`scan.stub_text`), whole: an interrupted run replaces such a file after its output
+    record, and the bundle called it "changed since the run, or put in its place" (a second
+    look). Only the placeholder's exact shape, with variable names in it, counts: a key
+    after its first words is no placeholder."""
+    import re
+
+    from .scan import STUB_START, stub_text
+
+    if len(data) > 4096:
+        return False
+    text = data.decode("utf-8", "replace")
+    head = STUB_START.format(name=Path(name).name)
+    tail = stub_text(Path(name), ["NAMES"]).removeprefix(head + " (NAMES)")
+    return bool(
+        re.fullmatch(re.escape(head) + r" \([A-Za-z0-9_ ,().-]{1,2000}\)" + re.escape(tail), text)
+    )
+
+
+def _the_runs(name: str, data: bytes, recorded: dict[str, set[str]]) -> bool:
+    """Whether a member's bytes are the run's own: the SHA-256 the run recorded for it
+    (:func:`_recorded`). A file the run's trail names, replaced by another or by a hard link
+    to one outside the folder (a private key, say), was packed as it stood and sent to
+    support (an attacker's look). The trail, the manifest and the seal, which no record
+    names, must at least be what they are: records, a JSON object, a CMS signature. A file
+    that no record names (their records removed too) is packed, and the folder does not
+    verify, which the summary says."""
+    digests = recorded.get(name)
+    if digests:
+        return hashlib.sha256(data).hexdigest() in digests or _placeholder(name, data)
+    try:
+        if name == "audit.jsonl":
+            text = data.decode("utf-8")
+            return all(isinstance(json.loads(x), dict) for x in text.split("\n") if x)
+        if name == "manifest.json":
+            return isinstance(json.loads(data.decode("utf-8")), dict)
+        if name == "manifest.json.p7s":
+            from asn1crypto import cms
+
+            return bool(
+                cms.ContentInfo.load(data, strict=True)["content_type"].native == "signed_data"
+            )
+    except Exception:  # garbage of any shape: asn1crypto raises anything
+        return False
+    return True
 
 
 def _holds_cpr(name: str, data: bytes) -> bool:

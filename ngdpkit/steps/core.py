@@ -22,12 +22,13 @@ from ..documents.i18n import seconds, status_word, t
 from ..errors import InputError
 from ..findings import Finding
 from ..inputs.workbooks import TableCache
-from ..secrets import Secret, resolve
+from ..secrets import SECRET_WHAT, Secret, resolve
 from ..settings import LAB_DIR as LAB_DIR
 from ..settings import LAB_MARK as LAB_MARK
 from ..settings import Environment, Settings, load_settings
 from .records import (
     RECORDS,
+    DispatcherRecord,
     InputRead,
     R,
     Record,
@@ -115,17 +116,29 @@ class Step:
         if entry not in self.inputs_read:
             self.inputs_read.append(entry)
 
-    def secret(self, name: str | None, *, label: str) -> Secret | None:
+    def secret(self, name: str | None, *, what: str) -> Secret | None:
+        """The secret in variable ``name``; ``what`` is ``certificate password`` or
+        ``authorization header``. A JupyterLab kernel that must ask asks in the settings'
+        language: the customer watching a Danish session read an English prompt."""
         if self.settings.secrets_file is not None:
             self.record_input(self.settings.secrets_file, by_path_only=True)
-        return resolve(name, secrets_file=self.settings.secrets_file, label=label)
+        assert what in SECRET_WHAT, what
+        key = "secret_prompt_" + what.replace(" ", "_")
+        certificate = self.rel(self.env.certificate) if self.env.certificate else ""
+        return resolve(
+            name,
+            secrets_file=self.settings.secrets_file,
+            label=what,
+            question=t(self.language, key, file=certificate, name=name or ""),
+        )
 
     def earlier(self, name: str) -> StepFile:
         """An earlier step's file (status, findings, record): read, or computed again."""
         if name not in self.cache:
             path = self.run_dir / "steps" / f"{name}.json" if self.run_dir is not None else None
-            if path is not None and path.is_file():
-                self.cache[name] = read_step(path)
+            found = read_step(path) if path is not None and path.is_file() else None
+            if found is not None and path is not None and not self._outdated(found, path):
+                self.cache[name] = found
             else:
                 step = Step(
                     name, self.settings, self.env, None, self.online, cache=self.cache, quiet=True
@@ -133,6 +146,35 @@ class Step:
                 RUNNERS[name](step)
                 self.cache[name] = step.as_file()
         return self.cache[name]
+
+    def _outdated(self, found: StepFile, path: Path) -> bool:
+        """An earlier step's file in a JupyterLab session's ``lab/`` folder that today's
+        inputs no longer match: the settings file changed after it was written, an input it
+        read changed or went, or (step 02) decisions were written after it. The ``lab/``
+        folder outlives the kernel: a consultant back the next week with the customer's new
+        export opened notebook 02, whose editor listed last week's mailboxes without a word.
+        Such a file is computed again, as a missing one is. A run's step files are written by
+        the run itself, in order, and are taken as they are."""
+        if self.run_dir is None or self.run_dir.name != LAB_DIR:
+            return False
+        try:
+            written = path.stat().st_mtime_ns
+            newer = [self.settings.path]
+            if found.name == "02_contact_points":
+                newer.append(self.settings.decisions_path(self.env.name))
+            if any(p.is_file() and p.stat().st_mtime_ns > written for p in newer):
+                return True
+            for read in found.inputs_read:
+                if read.sha256 is None:  # a secrets file, read by path only
+                    continue
+                file = self.settings.base_dir / read.path
+                if not file.is_file() or file.stat().st_size != read.size:
+                    return True
+                if hashlib.sha256(file.read_bytes()).hexdigest() != read.sha256:
+                    return True
+        except OSError:
+            return True
+        return False
 
     def own(self, kind: type[R]) -> R:
         """This step's record as its own type, so that every field read is checked."""
@@ -326,7 +368,13 @@ def finish_step(step: Step) -> display.HTML:
         path = write_step_file(step.run_dir / "steps", step.name, data)
         remember_step(path, step.as_file())  # the later notebooks of this kernel read it
     status = data["status"]
-    sev = {"ok": "ok", "warnings": "warning", "errors": "error"}[status]
+    if status in ("ok", "warnings") and _dispatcher_held_back(step):
+        # the overview's row said "blokeret" while this page said "ok · 0 fund" beneath the
+        # banner that withholds the dispatcher (a consultant's session in front of the
+        # customer): the page says what the overview says, also beside a go-live warning of
+        # its own ("advarsler · 1 fund" read as a dispatcher ready but for a date)
+        status = "blocked"
+    sev = {"ok": "ok", "warnings": "warning", "errors": "error", "blocked": "error"}[status]
     from ..documents.pages import Markup, render
 
     return display.HTML(
@@ -345,15 +393,31 @@ def finish_step(step: Step) -> display.HTML:
     )
 
 
+def _dispatcher_held_back(step: Step) -> bool:
+    """Step 05 withheld the dispatcher configuration, or it is not ready for use: the
+    overview's "blocked" for the step (``run.pages``), with no finding of the step's own. A
+    withheld configuration names what withholds it (``build_config``); a step whose
+    configuration was never made (its status cell run alone) is not held back by anything."""
+    record = step.record
+    if not isinstance(record, DispatcherRecord):
+        return False
+    if record.withheld_by:
+        return True
+    return record.dispatcher is not None and not record.dispatcher.ready
+
+
 def _next_key(step: Step, status: str) -> str:
     """What the step's status line says comes next. Step 05 says "fix the findings" only
     when there are some (it followed "Fund: ingen"), and in a run, whose sign-off document
-    the page is part of, it does not tell the reader to run ngdpkit for that document."""
+    the page is part of, it does not tell the reader to run ngdpkit for that document. Held
+    back, it says which findings: those that block the dispatcher, named above it (the
+    page's own "Fund: ingen" stood over "ret fundene", which are another step's)."""
     key = f"next_{step.name[:2]}"
     if step.name[:2] != "05":
         return key
     in_run = step.run_dir is not None and step.run_dir.name != LAB_DIR
-    return key + ("_run" if in_run else "") + ("_ok" if status == "ok" else "")
+    tail = {"ok": "_ok", "blocked": "_blocked"}.get(status, "")
+    return key + ("_run" if in_run else "") + tail
 
 
 def show_findings(step: Step) -> display.HTML:

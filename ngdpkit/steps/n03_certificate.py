@@ -66,9 +66,7 @@ def _check(step: Step) -> CertificateFacts | None:
                 ]
             )
         else:
-            password = step.secret(
-                env.certificate_password_env, label=f"Password of {step.rel(env.certificate)}"
-            )
+            password = step.secret(env.certificate_password_env, what="certificate password")
             if password is None:
                 step.add(
                     [

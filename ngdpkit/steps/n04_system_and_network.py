@@ -82,9 +82,7 @@ def check_system(step: Step) -> SystemFacts:
     step.add(settings_cpr_findings(step.settings, env))  # a CPR number in the free text
     auth_text = "not configured"
     if env.authorization_env:
-        secret = step.secret(
-            env.authorization_env, label="Authorization header from Administrativ Adgang"
-        )
+        secret = step.secret(env.authorization_env, what="authorization header")
         if secret is None:
             step.add(
                 [
@@ -420,7 +418,7 @@ def network_checks(step: Step) -> list[Finding]:
             probes.append(Probe(name, url, "push", inferred=True))
     authorization = None
     if env.authorization_env and identity is not None:
-        secret = step.secret(env.authorization_env, label="Authorization header")
+        secret = step.secret(env.authorization_env, what="authorization header")
         authorization = secret.reveal() if secret else None
     import contextlib
     import ssl

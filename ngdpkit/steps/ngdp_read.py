@@ -24,7 +24,7 @@ def client_identity(step: Step) -> Any:
     env = step.env
     if env.certificate is None or env.certificate.suffix.lower() in PUBLIC_SUFFIXES:
         return None
-    password = step.secret(env.certificate_password_env, label="Certificate password")
+    password = step.secret(env.certificate_password_env, what="certificate password")
     if password is None:
         return None
     try:
@@ -89,7 +89,7 @@ def open_reader(step: Step) -> Iterator[Any]:
         yield None
         return
     secret = (
-        step.secret(env.authorization_env, label="Authorization header")
+        step.secret(env.authorization_env, what="authorization header")
         if env.authorization_env
         else None
     )

@@ -77,6 +77,17 @@ function Install-NgdpCa([string]$Base64, [string]$Expected, [string]$StoreName) 
     [void]$changed.Add(@{ What = ('put the CA {0} into LocalMachine\{1}' -f $ca.Thumbprint, $StoreName); Undo = ('Remove-Item -LiteralPath Cert:\LocalMachine\{1}\{0}' -f $ca.Thumbprint, $StoreName) })
 }
 
+function Get-NgdpEarlierChanges([string]$Path) {
+    # The changes that the evidence an earlier run of this script left at $Path lists, each as
+    # this script writes it (none when there is no such file, or it cannot be read)
+    if (-not (Test-Path -LiteralPath $Path -PathType Leaf)) { return }
+    try {
+        foreach ($c in @((Get-Content -LiteralPath $Path -Raw | ConvertFrom-Json).changes)) {
+            if (($c -ne $null) -and $c.what) { [ordered]@{ what = [string]$c.what; undo = [string]$c.undo } }
+        }
+    } catch { Write-Warning ('The earlier evidence {0} could not be read ({1}): the changes it lists are not carried over; keep that file.' -f $Path, $_.Exception.Message) }
+}
+
 Write-Host ('ngdpkit: installing the NgDP certificate of environment {0} ({1})' -f $Environment, ($Servers -join ', '))
 # A server the settings do not list gets the key of this environment only on purpose: with
 # -ServiceAccount alone, the key of production could land on a test server (both scripts
@@ -209,6 +220,16 @@ foreach ($account in $accounts) {
 # a Windows administrator saw the first order invite an undo that fails)
 $done = @()
 for ($i = $changed.Count - 1; $i -ge 0; $i--) { $done += ,([ordered]@{ what = $changed[$i].What; undo = $changed[$i].Undo }) }
+# What an earlier run of this script changed here stays in the list, after the changes of
+# this run (it came before them), each once: a second run changes nothing, and the run asks
+# for new evidence every 30 days, so the evidence written again lost the undos of the first
+# run, the only record of what taking the server out of NgDP needs (a Windows administrator
+# ran the script twice, as the README says, and found the list empty)
+$out = Join-Path $OutDir ('ngdpkit-install-{0}-{1}.json' -f $env:COMPUTERNAME, $Environment)
+$madeNow = $done.Count
+foreach ($c in @(Get-NgdpEarlierChanges $out)) {
+    if (@($done | Where-Object { $_.what -eq $c.what }).Count -eq 0) { $done += ,$c }
+}
 $evidence = [ordered]@{
     kind = 'install'
     server = $env:COMPUTERNAME
@@ -221,10 +242,11 @@ $evidence = [ordered]@{
     changes = $done
     taken_at = (Get-Date).ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", [System.Globalization.CultureInfo]::InvariantCulture)
 }
-$out = Join-Path $OutDir ('ngdpkit-install-{0}-{1}.json' -f $env:COMPUTERNAME, $Environment)
 $evidence | ConvertTo-Json -Depth 4 | Set-Content -LiteralPath $out -Encoding UTF8
 $changed.Clear()  # the evidence says what is in place now
 Write-Host ('Installed {0} for {1}; evidence in {2}' -f $cert.Thumbprint, $cert.Subject, $out)
+if ($madeNow -eq 0) { Write-Host 'Nothing was changed on this server: all of it was in place already.' }
+if ($done.Count -gt $madeNow) { Write-Host ('The evidence keeps {0} change(s) an earlier run of this script made here.' -f ($done.Count - $madeNow)) }
 if ($done.Count -gt 0) {
     Write-Host 'Changed on this server, last first (to take the server out of NgDP, run the undos in this order):'
     foreach ($c in $done) {
@@ -234,6 +256,5 @@ if ($done.Count -gt 0) {
     # the JSON escapes quotes and doubles backslashes: this reads the undos back as commands
     Write-Host ('The same list is in the evidence; to print its undos later: (Get-Content -LiteralPath ''{0}'' -Raw | ConvertFrom-Json).changes | ForEach-Object {{ $_.undo }}' -f (Format-NgdpQuoted $out))
 }
-else { Write-Host 'Nothing was changed on this server: all of it was in place already.' }
 Write-Host 'Delete the .p12/.pfx from this server now: the key is in the certificate store.'
 if (-not $chainOk) { throw 'The chain does not build: see the warning above (the evidence says chain_ok false).' }

@@ -36,9 +36,20 @@ $NgdpIps = __NGDP_IPS__
 $PushUrl = __PUSH_URL__
 $AccountsByServer = __ACCOUNTS_BY_SERVER__
 $DefaultAccounts = __DEFAULT_ACCOUNTS__
+# The servers of this environment in the settings, as $env:COMPUTERNAME spells them
+$ServerNames = __SERVER_KEYS__
 [Net.ServicePointManager]::SecurityProtocol = [Net.SecurityProtocolType]::Tls12
 $checks = New-Object System.Collections.ArrayList
 Write-Host ('ngdpkit: server check of environment {0} on {1}' -f $Environment, $env:COMPUTERNAME)
+# The test and the production script have one name, and this one changes nothing, so it does
+# not refuse: a server the settings do not list is said first and last, since its evidence
+# counts for no server of the run (an operations engineer ran the test script on a production
+# server, read "All checks passed" and handed back a file the run could not use)
+$NotListed = ''
+if (($ServerNames.Count -gt 0) -and ($ServerNames -notcontains $env:COMPUTERNAME)) {
+    $NotListed = ('This server, {0}, is not one of the servers of environment {1} in the settings ({2}): check that this is the script of the right environment. Its evidence counts for none of them until the server is added to servers in the settings.' -f $env:COMPUTERNAME, $Environment, ($ServerNames -join ', '))
+    Write-Warning $NotListed
+}
 
 function Add-Check([string]$Kind, [string]$Target, [bool]$Ok, [string]$Detail, $Status) {
     [void]$checks.Add([ordered]@{ kind = $Kind; target = $Target; ok = $Ok; detail = $Detail; status = $Status })
@@ -57,6 +68,11 @@ function Invoke-NgdpRequest([string]$Uri, [string]$Method, $Certificate, [hashta
         $request = [System.Net.WebRequest]::Create($Uri)
         $request.Method = 'GET'
         $request.AllowAutoRedirect = $false
+        # Direct, as the TCP and TLS checks and the firewall order are: by default .NET takes the
+        # proxy of the Internet settings of whoever runs this (those of an administrator, often
+        # set by Group Policy), which the service account of WorkZone does not share; through
+        # it, a 403 of the proxy itself read as a push binding that asks for a client certificate
+        $request.Proxy = $null
         $request.Timeout = 20000
         $request.ReadWriteTimeout = 20000
         # Invoke-WebRequest sent one; a web firewall may refuse a request without it, which
@@ -322,6 +338,21 @@ try {
     Add-Check 'proxy' 'WinHTTP' $true ('not read: ' + $_.Exception.Message) $null
 }
 
+# The proxy .NET gives this session for the address of NgDP: the one of machine.config, else
+# the Internet settings (WinINET) of whoever runs this, maybe from Group Policy, a PAC file or
+# WPAD. The checks above went direct; the service account of WorkZone does not share the
+# Internet settings of an administrator, so this says only that the network may expect a
+# proxy, which WorkZone would have to be given and which must not inspect TLS
+try {
+    $apiUri = New-Object System.Uri($ApiUrl)
+    $sessionProxy = [System.Net.WebRequest]::DefaultWebProxy
+    if (($sessionProxy -eq $null) -or $sessionProxy.IsBypassed($apiUri)) { $via = 'direct' }
+    else { $via = [string]$sessionProxy.GetProxy($apiUri) }
+    Add-Check 'session_proxy' 'Internet settings of this session' $true $via $null
+} catch {
+    Add-Check 'session_proxy' 'Internet settings of this session' $true ('not read: ' + $_.Exception.Message) $null
+}
+
 # The chain and the private key (CNG or CSP), for each service account of this server
 if ($cert -ne $null) {
     $chain = New-Object System.Security.Cryptography.X509Certificates.X509Chain
@@ -364,11 +395,25 @@ if ($cert -ne $null) {
     else { Add-Check 'https' $ApiUrl $false ('not reached: ' + $a.Message) $a.Status }
 }
 
-# The egress address NgDP sees: typed by operations, or looked up only when asked
+# The egress address NgDP sees: typed by operations, or looked up only when asked, directly
+# (Invoke-RestMethod took the proxy of this session, and named the address of the proxy,
+# which NgDP never sees from this server) and following no redirect
 $egress = $null
 if ($EgressIp) { $egress = $EgressIp.Trim() }
 elseif ($EgressIpUrl) {
-    try { $egress = (Invoke-RestMethod -Uri $EgressIpUrl -UseBasicParsing -TimeoutSec 10).ToString().Trim() } catch { $egress = $null }
+    try {
+        $request = [System.Net.WebRequest]::Create($EgressIpUrl)
+        $request.Method = 'GET'
+        $request.AllowAutoRedirect = $false
+        $request.Proxy = $null
+        $request.Timeout = 10000
+        $request.ReadWriteTimeout = 10000
+        $request.UserAgent = 'ngdpkit-server-check'
+        $response = $request.GetResponse()
+        # a redirect (http to https, say) is handed back, not followed: its page is no address
+        try { if ([int]$response.StatusCode -eq 200) { $egress = (New-Object System.IO.StreamReader($response.GetResponseStream())).ReadToEnd().Trim() } }
+        finally { $response.Close() }
+    } catch { $egress = $null }
 }
 
 $result = [ordered]@{
@@ -390,7 +435,7 @@ $json = $result | ConvertTo-Json -Depth 5
 # that runs the script: the file holds the same, for the run
 # Notes are what the run judges (the proxy, a push endpoint not reached, the key not used
 # as an account); the TLS issuer fails here too when it is not the public CA behind NgDP
-$judgedByRun = @('auth_not_tested', 'as_account_not_run', 'proxy', 'push_not_judged')
+$judgedByRun = @('auth_not_tested', 'as_account_not_run', 'proxy', 'session_proxy', 'push_not_judged')
 $failed = @($checks | Where-Object { ((-not $_.ok) -and ($judgedByRun -notcontains $_.kind)) -or (($_.kind -eq 'tls_issuer') -and ($_.detail -notmatch 'Sectigo|USERTrust')) })
 foreach ($c in $checks) {
     $mark = 'ok  '
@@ -403,6 +448,8 @@ if ($AuthorizationFile) {
     # an operations engineer saw the header stay on the server in its file, unsaid
     Write-Warning ('{0} still holds the NgDP authorization header: delete it now that the check is done (Remove-Item -LiteralPath <that file>).' -f $AuthorizationFile)
 }
+# said again last: the lines above scroll it away
+if ($NotListed) { Write-Warning $NotListed }
 if ($failed.Count -gt 0) {
     # 2, not 1: a script that stops on an error exits 1 with no evidence written
     Write-Warning ('{0} of {1} checks failed (FAIL above). Hand the file back all the same: the next run names each.' -f $failed.Count, $checks.Count)
