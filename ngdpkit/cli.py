@@ -1098,25 +1098,10 @@ def _say_inputs_changed(settings: Any, environment: str, run_id: str) -> None:
     """Say which inputs changed since the run a confirmation of step 5 or 6 binds to: it is
     for that run's values (a consultant who took over in week two confirmed step 6 after a
     decision was added, and learned it only from the next run's checklist)."""
-    from .run.neighbours import inputs_changed_since, settings_sha256_of
+    from .run.neighbours import run_inputs_changed
 
-    env = settings.environment(environment)
-    named = [
-        settings.path,
-        env.inputs.mailboxes or settings.inputs.mailboxes,
-        env.contact_points,
-        env.mapping,
-        env.workzone_register,
-        settings.decisions_path(environment),
-        *env.probe_evidence,
-    ]
-    inputs = {settings.rel(p): p for p in named if p is not None}
     run_dir = settings.base_dir / "runs" / environment / run_id
-    changed = inputs_changed_since(run_dir, inputs)
-    made_by = settings_sha256_of(run_dir)
-    if made_by and made_by != settings.raw_sha256:  # the settings themselves, or the inputs
-        # they name (a new export named in place of the old one: a day-one reader's look)
-        changed = list(dict.fromkeys([settings.rel(settings.path), *changed]))
+    changed = run_inputs_changed(settings, environment, run_dir)
     if changed:
         names = ", ".join(one_line(x)[:120] for x in changed)
         print(
@@ -1210,9 +1195,22 @@ def cmd_bundle(args: argparse.Namespace) -> int:
         summary = json.loads(zf.read("summary.json"))
     if not summary["audit_verify"]["intact"]:
         problems = summary["audit_verify"]["problems"]
+        # Files no record names were packed as they stand, searched by the bundle alone: for
+        # the secrets of the run's secrets file only when its settings were found (a run
+        # written with --out elsewhere, bundled from another folder: a CISO's look). An intact
+        # folder's members are the bytes the run's own scan passed.
+        unsearched = (
+            ""
+            if summary["secrets_searched"]["settings_found"]
+            else "; the settings file the run was made with is neither beside its runs folder"
+            " nor in the current folder, so its secrets file was not read and the members were"
+            " searched only for the secrets this shell's environment holds ("
+            + (", ".join(summary["secrets_searched"]["variables"]) or "none")
+            + "): run bundle from the folder that holds the settings file"
+        )
         _err(
             f"{args.run_dir}: the folder does not verify ({problems[0] if problems else '?'}); "
-            "the bundle says so in summary.json"
+            f"the bundle says so in summary.json{unsearched}"
         )
     for name in summary["left_out_too_large"]:
         _err(f"{name}: left out of the bundle, larger than any run writes")
@@ -1402,8 +1400,31 @@ def cmd_compare(args: argparse.Namespace) -> int:
             # "forskelle med bemærkninger" on the page read as two verdicts (a customer's look)
             outcome=f"compare_outcome_{result['status']}",
         )
+        for line in _compared_runs(result, settings.language):
+            print(line)
         print(folder)
     return code
+
+
+def _compared_runs(result: dict[str, Any], language: str) -> list[str]:
+    """``  test: kørsel 20261207T010331Z-a578a5 fra 07-12-2026 kl. 02:03``, one line per side
+    compared, and what changed since it: the console named only the comparison's folder, and
+    a week-two run that stopped with exit 2 left week one's run compared without a word."""
+    from .documents.i18n import t
+    from .findings import local_time
+
+    lang = "da" if language == "da" else "en"
+    lines = []
+    for env, run in (result.get("runs") or {}).items():
+        made = (result.get("runs_made") or {}).get(env)
+        when = local_time(made, lang) if isinstance(made, str) and made else "?"
+        line = "  " + t(lang, "compare_console_run", env=env, run=run.get("run"), when=when)
+        changed = (result.get("inputs_changed") or {}).get(env) or []
+        if changed:
+            names = ", ".join(one_line(str(x))[:120] for x in changed)
+            line += "; " + t(lang, "compare_console_changed", files=names, env=env)
+        lines.append(line)
+    return lines
 
 
 DIFF_ROWS = 50  # past this many changes, diff prints a summary by code and unit

@@ -679,3 +679,44 @@ def test_the_kits_own_placeholder_of_a_file_that_held_a_secret_is_the_runs(tmp_p
     assert not _the_runs("signoff/portal.html", b"<html>changed</html>", recorded)
     other = stub_text(tmp_path / "firewall.html", ["NGDPKIT_TEST_AUTHORIZATION"])
     assert not _the_runs("signoff/portal.html", other.encode(), recorded)
+
+
+def test_a_run_written_elsewhere_is_searched_for_its_secrets_file(
+    sample_run_copy: Path, tmp_path: Path
+) -> None:
+    """A CISO's look: a run written with ``--out`` outside the settings' folder (its trail
+    names ``migration.toml``, not where it is) was bundled searched for nothing a secrets
+    file held: a run killed before its seal, whose firewall order held the certificate
+    password, went to support with it. The settings are found in the current folder too
+    (where the pages' commands are typed), held to their SHA-256; where they are not, the
+    command says that only this shell's environment was searched."""
+    from ngdpkit.secrets import read_dotenv
+
+    sample = sample_run_copy
+    password = read_dotenv(sample / "sample.env")["NGDPKIT_TEST_CERT_PASSWORD"]
+    made = next((sample / "runs" / "test").glob("2*"))
+    folder = tmp_path / "elsewhere" / "test" / made.name
+    shutil.copytree(made, folder, symlinks=True)
+    # killed before its seal: the trail ends at its first record, no manifest
+    first = (folder / "audit.jsonl").read_text("utf-8").split("\n")[0]
+    (folder / "audit.jsonl").write_text(first + "\n", encoding="utf-8")
+    (folder / "manifest.json").unlink()
+    with (folder / "firewall-rules.csv").open("a", encoding="utf-8") as fh:
+        fh.write(f"leaked;{password}\r\n")
+    r = cli("bundle", str(folder), cwd=sample)
+    assert r.returncode == 0, r.stderr
+    got = members(Path(r.stdout.strip()))
+    assert "firewall-rules.csv" not in got
+    assert not any(password.encode() in data for data in got.values())
+    summary = json.loads(got["summary.json"])
+    assert summary["left_out_holding_a_secret"] == ["firewall-rules.csv"]
+    assert summary["secrets_searched"]["settings_found"] is True
+    assert "NGDPKIT_TEST_CERT_PASSWORD" in summary["secrets_searched"]["variables"]
+    assert "settings file the run was made with" not in r.stderr
+    # from another folder the settings are not found: said, never silently
+    r = cli("bundle", str(folder), cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "only for the secrets this shell's environment holds" in r.stderr
+    assert password not in r.stderr
+    readme = members(Path(r.stdout.strip()))["README.txt"].decode("utf-8")
+    assert "settings file was not found" in readme

@@ -950,6 +950,45 @@ def test_a_notebook_whose_step_file_cannot_be_read_ends_the_run_before_the_one_a
     assert all("Kørslen blev afbrudt, før den var færdig" in p.read_text("utf-8") for p in pages)
 
 
+def test_a_crash_of_the_kit_leaves_no_secret_in_the_folder(
+    sample_copy: Path, tmp_path: Path
+) -> None:
+    """A CISO's look: a run the kit crashed in (exit 3: a step file it cannot read, a disk
+    full) kept its folder as it stood, unscanned, and the CI templates upload it: a file a
+    notebook wrote that held the authorization header (``authorization_handover`` pasted
+    with it, in the review: ``steps/05_dispatcher_config.json``) stayed in it. The folder is
+    scanned as an interrupted run's is, and each such file replaced by its note."""
+    folder = tmp_path / "nb"
+    folder.mkdir()
+    nb = json.loads((REPO / "notebooks" / "02_contact_points.ipynb").read_text())
+    nb["cells"].append(
+        {
+            "cell_type": "code",
+            "id": "leak-then-damage",
+            "metadata": {},
+            "execution_count": None,
+            "outputs": [],
+            "source": "import os\n"
+            "open('steps/02_contact_points.extra.txt', 'w').write("
+            "'handover: ' + os.environ['NGDPKIT_TEST_AUTHORIZATION'])\n"
+            "open('steps/02_contact_points.json', 'w').write('{')",
+        }
+    )
+    (folder / "02_contact_points.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+    r = run_sample(sample_copy, "--notebooks", str(folder))
+    assert r.returncode == 3, r.stdout + r.stderr
+    assert "the kit crashed" in r.stdout and "Traceback" not in r.stdout + r.stderr
+    assert "of the crashed run held a secret" in r.stdout
+    run_dir = next((sample_copy / "runs" / "test").glob("2*"))
+    leaked = run_dir / "steps" / "02_contact_points.extra.txt"
+    assert "removed by ngdpkit because it contained a secret" in leaked.read_text("utf-8")
+    parts = all_secret_parts(sample_copy)["NGDPKIT_TEST_AUTHORIZATION"]
+    for path in run_dir.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            assert not any(p.encode() in data for p in parts), path
+
+
 @pytest.mark.parametrize(
     "whom",
     ["the parent", "the process group", "Ctrl-C, then a kill", "the parent, in the background"],

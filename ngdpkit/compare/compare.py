@@ -104,6 +104,7 @@ def compare_sides(settings: Settings, left: Side, right: Side) -> dict[str, Any]
     pairings = _pairings(settings, left, right, found)
     _compare_system(left, right, found)
     _compare_certificates(left, right, found)
+    _compare_freshness(left, right, found)
     ca, cb = left.certificate or SideCertificate(), right.certificate or SideCertificate()
     runs = None
     if left.run is not None and right.run is not None:
@@ -118,6 +119,11 @@ def compare_sides(settings: Settings, left: Side, right: Side) -> dict[str, Any]
         # comparison's outcome for the migration's (a customer's cold read); null per
         # environment from the inputs or a run made before the checklist
         "readiness": {side.name: _readiness(side) for side in (left, right)},
+        # when each compared run was made (UTC; null from the inputs), and the files the
+        # settings name that changed since it (COMPARE_RUN_INPUTS_CHANGED): a week-two run
+        # that stopped with exit 2 left week one's run compared without a word
+        "runs_made": {side.name: side.made_at or None for side in (left, right)},
+        "inputs_changed": {side.name: list(side.inputs_changed) for side in (left, right)},
         "status": F.status_of(found),
         "findings": [f.to_dict(settings.language) for f in F.sort_findings(found)],
         "lands_differently": unstructure(differs),
@@ -135,6 +141,30 @@ def compare_sides(settings: Settings, left: Side, right: Side) -> dict[str, Any]
         },
         "checks_status": {a: left.status, b: right.status},
     }
+
+
+def _compare_freshness(left: Side, right: Side, found: list[Finding]) -> None:
+    """``COMPARE_RUN_INPUTS_CHANGED`` for a side whose run read other files than the settings
+    name today: the comparison is of that run, not of this week's inputs. A week-two run
+    that stopped with exit 2 left ``LATEST`` naming week one's run, and ``compare`` showed it
+    as this week's without a word (a CI engineer's look); the run's time is named with it."""
+    from ..findings import local_time
+
+    for side in (left, right):
+        if side.run is None or not side.inputs_changed:
+            continue
+        found.append(
+            F.warning(
+                "COMPARE_RUN_INPUTS_CHANGED",
+                "The run of {name} compared here ({run}, made {when}) is not of the inputs on disk: {value} changed since it. Run {name} again before reading this comparison as current (a run that stopped with exit 2 leaves the run before it as the latest), or compare the inputs with --from-inputs.",
+                "compare",
+                side.name,
+                name=side.name,
+                run=side.run.run,
+                when=local_time(side.made_at, "en") if side.made_at else "?",
+                value=F.first_of(side.inputs_changed),
+            )
+        )
 
 
 def _compare_mapping(

@@ -21,10 +21,29 @@ def _compared(result: dict[str, Any], language: str) -> list[tuple[str, str]]:
         (
             t(language, "compare_run_in", env=env),
             t(language, "compare_run_value", run=runs[env]["run"], anchor=runs[env]["anchor"])
-            + _run_readiness(runs[env], (result.get("readiness") or {}).get(env), language),
+            + _run_readiness(runs[env], (result.get("readiness") or {}).get(env), language)
+            + _run_age(result, env, language),
         )
         for env in result["environments"]
     ]
+
+
+def _run_age(result: dict[str, Any], env: str, language: str) -> str:
+    """`` · lavet 07-12-2026 kl. 02:03`` and, when files the settings name changed since the
+    run, `` · siden ændret: mailboxes.xlsx``: a week-two run that stopped with exit 2 left
+    week one's run compared as this week's without a word (a CI engineer's look)."""
+    from ..findings import local_time
+
+    made = (result.get("runs_made") or {}).get(env)
+    said = ""
+    if isinstance(made, str) and made:
+        said += " · " + t(language, "compare_run_made", when=local_time(made, language))
+    changed = [
+        str(x) for x in (result.get("inputs_changed") or {}).get(env) or () if isinstance(x, str)
+    ]
+    if changed:
+        said += " · " + t(language, "compare_run_changed", files=", ".join(changed))
+    return said
 
 
 def _run_readiness(run: dict[str, Any], ready: Any, language: str) -> str:

@@ -98,6 +98,11 @@ class Side:
     # the run's readiness as findings.json gives it (steps done, steps in all); None from the
     # inputs or a run made before the checklist
     readiness: tuple[int, int] | None = None
+    # when the run was made (ISO 8601 UTC, from its folder's name) and the files the settings
+    # name that are no longer what it read (the settings first when they changed): a run that
+    # stopped with exit 2 leaves the one before it as the latest, compared without a word
+    made_at: str = ""
+    inputs_changed: tuple[str, ...] = ()
 
     def by_key(self) -> dict[tuple[str, str], Landing]:
         return {row.key: row for row in self.landings}
@@ -190,6 +195,7 @@ def latest_finished(settings: Settings, name: str, out: Path) -> Path:
 
 def from_run(settings: Settings, name: str, out: Path) -> Side:
     """The environment as its latest finished run left it (see :func:`latest_finished`)."""
+    from ..run.neighbours import run_inputs_changed
     from ..steps.records import (
         CertificateRecord,
         ContactPointsRecord,
@@ -239,4 +245,8 @@ def from_run(settings: Settings, name: str, out: Path) -> Side:
         status=view.status,
         run=RunRef(run.name, view.anchor, view.status),
         readiness=view.readiness,
+        made_at=view.when.strftime("%Y-%m-%dT%H:%M:%SZ") if view.when else "",
+        inputs_changed=tuple(
+            run_inputs_changed(settings, name, run, certificate=True, unread=True)
+        ),
     )

@@ -108,40 +108,69 @@ def _first_record(run_dir: Path) -> dict[str, Any]:
     return first if isinstance(first, dict) else {}
 
 
-def _secrets_of(run_dir: Path) -> dict[str, list[str]]:
-    """The secrets to scan the bundle for: those of the run's own environment when its
-    settings file is where the run says (beside ``runs/``) with the same SHA-256, and always
-    also the ones the usual variables and the run's own hold in this process's environment
-    (a tampered trail that names a decoy settings file must not empty the list)."""
-    from ..secrets import resolve
-    from ..settings import MAX_SETTINGS_BYTES, load_settings
-    from .scan import environment_secrets
+# The variables the sample, ``init`` and the CI templates name: looked for in this process's
+# environment whatever the run's settings say (a tampered trail, or settings not found)
+USUAL_SECRET_VARIABLES = (
+    "NGDPKIT_TEST_AUTHORIZATION",
+    "NGDPKIT_PRODUCTION_AUTHORIZATION",
+    "NGDPKIT_TEST_CERT_PASSWORD",
+    "NGDPKIT_PRODUCTION_CERT_PASSWORD",
+    "NGDPKIT_SEAL_PASSWORD",
+)
+
+
+def _settings_of(run_dir: Path) -> Path | None:
+    """The settings file the run was made with, found where it can be: beside ``runs/`` (the
+    folder ``run`` writes into without ``--out``) or in the current folder (where the pages'
+    commands are typed), and only when its SHA-256 is the one the trail's first record holds.
+    None when neither is (a run written with ``--out`` elsewhere, bundled from another
+    folder: its members were searched for nothing a secrets file held, a CISO's look)."""
+    from ..settings import MAX_SETTINGS_BYTES
 
     started = _first_record(run_dir)
     rel = started.get("settings")
-    settings_path = (
-        run_dir.parents[2] / rel if isinstance(rel, str) and len(run_dir.parents) > 2 else None
-    )
+    if not isinstance(rel, str) or not rel or Path(rel).is_absolute() or ".." in Path(rel).parts:
+        return None
+    bases = [run_dir.parents[2]] if len(run_dir.parents) > 2 else []
+    try:
+        bases.append(Path.cwd())
+    except OSError:  # the current folder was removed meanwhile
+        pass
+    for base in dict.fromkeys(bases):
+        raw = _read_regular(base / rel, MAX_SETTINGS_BYTES)
+        if raw is not None and hashlib.sha256(raw).hexdigest() == started.get("settings_sha256"):
+            return base / rel
+    return None
+
+
+def _secrets_of(run_dir: Path) -> tuple[dict[str, list[str]], bool]:
+    """The secrets to scan the bundle for, and whether the run's settings were found
+    (:func:`_settings_of`): those of the run's own environment, and always also the ones
+    the usual variables and the run's own hold in this process's environment (a tampered
+    trail that names a decoy settings file must not empty the list)."""
+    from ..secrets import resolve
+    from ..settings import load_settings
+    from .scan import environment_secrets
+
+    settings_path = _settings_of(run_dir)
     out: dict[str, list[str]] = {}
-    raw = _read_regular(settings_path, MAX_SETTINGS_BYTES) if settings_path is not None else None
-    if settings_path is not None and raw is not None:
-        if hashlib.sha256(raw).hexdigest() == started.get("settings_sha256"):
-            try:
-                settings = load_settings(settings_path)
-                out = environment_secrets(settings, settings.environment(run_dir.parent.name))
-            except InputError:
-                pass
-    names = {"NGDPKIT_TEST_AUTHORIZATION", "NGDPKIT_PRODUCTION_AUTHORIZATION"}
+    if settings_path is not None:
+        try:
+            settings = load_settings(settings_path)
+            out = environment_secrets(settings, settings.environment(run_dir.parent.name))
+        except InputError:
+            settings_path = None
+    names = set(USUAL_SECRET_VARIABLES)
     try:
         config = json.loads(_read_regular(run_dir / "dispatcher-config.json", 1 << 20) or b"")
         names.add(str(config["authorization"]["variable"]))
     except (ValueError, KeyError, TypeError, RecursionError):
         pass
-    for name in names - set(out):
+    for name in sorted(names - set(out)):
         secret = resolve(name)
         if secret is not None:
             out[name] = secret_parts(secret.reveal())
-    return out
+    return out, settings_path is not None
 
 
 # The largest file a bundle carries. A run's own are far smaller (a 100,000-mailbox run's
@@ -342,6 +371,12 @@ def _readme(summary: dict[str, Any]) -> str:
         lines.append(
             "The run folder did NOT verify when this zip was made: see audit_verify in summary.json."
         )
+        if not summary["secrets_searched"]["settings_found"]:
+            lines.append(
+                "The run's settings file was not found when this zip was made: its members were"
+                " searched only for the secrets of the maker's environment (secrets_searched in"
+                " summary.json)."
+            )
     return "\r\n".join(lines) + "\r\n"
 
 
@@ -410,7 +445,8 @@ def make_bundle(run_dir: Path, *, with_workbooks: bool = False) -> Path:
         for n in BUNDLE_FILES
         if n != "findings.json" and (with_workbooks or n not in BUNDLE_WITH_WORKBOOKS)
     ]
-    pins = needles(_secrets_of(run_dir))
+    secrets, settings_found = _secrets_of(run_dir)
+    pins = needles(secrets)
     members: dict[str, bytes] = {}
     left_out: list[str] = []
     too_large: list[str] = []
@@ -477,6 +513,9 @@ def make_bundle(run_dir: Path, *, with_workbooks: bool = False) -> Path:
         "left_out_too_large": too_large,
         "left_out_personal_data": personal,
         "left_out_changed": changed,
+        # which secrets the members were searched for (names only), and whether the run's
+        # settings (and so its secrets file) were found to read them from
+        "secrets_searched": {"settings_found": settings_found, "variables": sorted(secrets)},
         "audit_verify": _verdict(run_dir),
     }
     text = json.dumps(summary, ensure_ascii=False, indent=2).encode("utf-8")

@@ -392,27 +392,30 @@ def _run_phases(r: EnvironmentRun) -> tuple[int, bool]:
     finally:
         r.close()
         if interrupted:
-            _scrub_interrupted(r)
+            _scrub_unfinished(r, "interrupted")
         elif crashed:
-            _mark_unfinished(r)
+            _scrub_unfinished(r, "crashed")
     return code, True
 
 
-def _scrub_interrupted(r: EnvironmentRun) -> None:
-    """An interrupted run's folder stays marked incomplete, and holds no secret: once its
-    kernels are gone, every file is scanned as at the seal and one that holds a secret is
-    replaced by its note (a folder left behind by a cancelled CI job may be cached as an
-    artifact). Its audit trail still ends "interrupted"."""
+def _scrub_unfinished(r: EnvironmentRun, how: str) -> None:
+    """An interrupted or crashed run's folder stays marked incomplete, and holds no secret:
+    once its kernels are gone, every file is scanned as at the seal and one that holds a
+    secret is replaced by its note (a folder left behind by a cancelled CI job may be cached
+    as an artifact, and the CI templates upload a crashed run's folder too: a crash of the kit
+    after step 05 left the authorization header of ``authorization_handover`` in
+    ``steps/05_dispatcher_config.json``, a CISO's look). Its audit trail still ends
+    "interrupted" or "crashed: …"."""
     from .scan import environment_secrets, scrub_folder
 
     try:
         hits = scrub_folder(r.run_dir, environment_secrets(r.settings, r.env), skip=(INCOMPLETE,))
-    except Exception as exc:  # the interrupted run's exit stays 130; say why nothing was scanned
-        r.log(f"{r.env.name}: the interrupted folder could not be scanned: {type(exc).__name__}")
+    except Exception as exc:  # the run's exit stays 130 or 3; say why nothing was scanned
+        r.log(f"{r.env.name}: the {how} folder could not be scanned: {type(exc).__name__}")
         hits = []
     if hits:
-        said = "{env}: {n} file(s) of the interrupted run held a secret and now hold a note instead"
-        r.log(with_plurals(said, {"n": len(hits)}).format(env=r.env.name, n=len(hits)))
+        said = "{env}: {n} file(s) of the {how} run held a secret and now hold a note instead"
+        r.log(with_plurals(said, {"n": len(hits)}).format(env=r.env.name, n=len(hits), how=how))
     _mark_unfinished(r)
 
 

@@ -25,13 +25,13 @@ import datetime as dt
 import json
 import re
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..inputs.acceptance import AcceptanceRecord, sent_elsewhere
-from ..settings import LAB_MARK
+from ..settings import LAB_MARK, Settings
 from .audit import AUDIT, FINISHED, SEALED, TRAIL_LIMIT, did_not_finish, verify
 
 STAMP = re.compile(r"^([0-9]{8}T[0-9]{6}Z)-")
@@ -294,7 +294,9 @@ def _started(run_dir: Path, key: str) -> str:
     return said if isinstance(said, str) else ""
 
 
-def inputs_changed_since(run_dir: Path, inputs: dict[str, Path]) -> list[str]:
+def inputs_changed_since(
+    run_dir: Path, inputs: dict[str, Path], *, unread: Collection[str] = ()
+) -> list[str]:
     """Which of ``inputs`` (the files the settings name, by their path as the trail names
     them: the settings file, the export, the mapping, contact points and decisions files, …)
     are no longer the bytes the run in ``run_dir`` read (its ``input_read`` records). A
@@ -304,7 +306,8 @@ def inputs_changed_since(run_dir: Path, inputs: dict[str, Path]) -> list[str]:
     Only a file the settings name is opened, never a path the trail names (an attacker's
     look: a planted trail named ``/etc/passwd``, a 4 GB file three times and, on Windows, a
     UNC path that would send the administrator's credentials out), and only when it is a
-    regular file, read in pieces. An input the run did not read is not named."""
+    regular file, read in pieces. An input the run did not read is not named, unless it is
+    in ``unread`` and a regular file now (a decisions file begun since the run)."""
     import hashlib
 
     raw = read_text_file(run_dir / AUDIT, limit=TRAIL_LIMIT)
@@ -333,7 +336,64 @@ def inputs_changed_since(run_dir: Path, inputs: dict[str, Path]) -> list[str]:
             now = ""
         if now != digest:
             changed.append(rel)
+    for rel in unread:
+        there = inputs.get(rel)
+        if there is not None and rel not in read:
+            try:
+                if stat.S_ISREG(there.stat().st_mode):
+                    changed.append(rel)
+            except OSError:
+                pass
     return sorted(changed)
+
+
+def _holds_bytes(path: Path) -> bool:
+    try:
+        return path.stat().st_size > 0
+    except OSError:
+        return False
+
+
+def run_inputs_changed(
+    settings: Settings,
+    environment: str,
+    run_dir: Path,
+    *,
+    certificate: bool = False,
+    unread: bool = False,
+) -> list[str]:
+    """Which files the settings name for ``environment`` are no longer what the run in
+    ``run_dir`` read (see :func:`inputs_changed_since`), the settings file first when it is
+    not the one that made the run: the settings, the export, the contact points, mapping,
+    decisions and register files, the servers' evidence and, with ``certificate``, the
+    certificate (renewed since); with ``unread``, one the run did not read that is there
+    now (a decisions file begun since). ``compare`` names them beside a run it compares: a week-two
+    run that stopped with exit 2 left ``LATEST`` naming week one's run, and the comparison
+    showed it as this week's without a word (a CI engineer's look)."""
+    env = settings.environment(environment)
+    named = [
+        settings.path,
+        env.inputs.mailboxes or settings.inputs.mailboxes,
+        env.contact_points,
+        env.mapping,
+        env.workzone_register,
+        settings.decisions_path(environment),
+        *env.probe_evidence,
+    ]
+    if certificate and env.certificate is not None and _holds_bytes(env.certificate):
+        # an empty stand-in says nothing: a CI compare job holds no secret, and the templates
+        # put an empty file where the .p12 is ("certs/test.p12 changed since" every week);
+        # a certificate renewed since is named
+        named.append(env.certificate)
+    inputs = {settings.rel(p): p for p in named if p is not None}
+    # the settings file is held by its hash below (the trail's first record), never as unread
+    files = set(inputs) - {settings.rel(settings.path)} if unread else set()
+    changed = inputs_changed_since(run_dir, inputs, unread=files)
+    made_by = settings_sha256_of(run_dir)
+    if made_by and made_by != settings.raw_sha256:  # the settings themselves, or the inputs
+        # they name (a new export named in place of the old one: a day-one reader's look)
+        changed = list(dict.fromkeys([settings.rel(settings.path), *changed]))
+    return changed
 
 
 # How far ``confirmations_kept`` looks back: ``most`` finished runs that verify, and at most
