@@ -419,6 +419,7 @@ VALUES_DA: dict[str, str] = {
     # why a time-stamping service gave no timestamp (timestamps.reason)
     "no answer in time": "intet svar i tide",
     "no connection": "ingen forbindelse",
+    "the connection failed": "forbindelsen mislykkedes",
     "the request failed": "forespørgslen mislykkedes",
     "the answer is too large": "svaret er for stort",
     "not a time-stamp reply": "ikke et tidsstempelsvar",

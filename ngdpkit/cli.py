@@ -825,6 +825,8 @@ def cmd_sample(args: argparse.Namespace) -> int:
         print(f"wrote {path}")
     said = with_plurals("sample set in {dir} ({n} file(s) written or renewed)", {"n": len(written)})
     print(said.format(dir=args.dir, n=len(written)))
+    # what to type next, as init says it (a first day's sample ended on its file list)
+    print(f"next: ngdpkit run --settings {shlex.quote(str(args.dir / 'migration.toml'))} --env all")
     return 0
 
 

@@ -222,3 +222,85 @@ def test_init_never_writes_through_a_link_to_nothing(sample_dir: Path, tmp_path:
             "--mailboxes", str(export))  # fmt: skip
     assert r.returncode == 2 and "is a link to nothing" in r.stderr, r.stderr
     assert not victim.exists() and not (export_link / "migration.toml").exists()
+
+
+def test_an_export_with_its_own_headers_is_refused_with_a_way_out_init_can_take(
+    tmp_path: Path,
+) -> None:
+    """A consultant's first day with a real export headed "PK nr.": init refused it with
+    "give its headers in the settings: [inputs.columns]", and wrote no settings to give them
+    in. The refusal now says how to start anyway, and doing what it says is read by check."""
+    export = tmp_path / "WzpEboksMailMap.csv"
+    export.write_text(
+        "PK nr.;Navn på postkasse;Afdeling\r\n0100233;Borgerservice Søby;Borgerservice\r\n",
+        encoding="utf-8",
+    )
+    folder = tmp_path / "kunde"
+    args = ("init", str(folder), "--organisation", "Søby Kommune", "--cvr", "98765433")
+    r = cli(*args, "--mailboxes", str(export))
+    assert r.returncode == 2 and not folder.exists() and "Traceback" not in r.stderr
+    way_out = r.stderr.splitlines()[-1]
+    assert "run init without --mailboxes" in way_out, r.stderr
+    assert f"copy WzpEboksMailMap.csv into {folder}" in way_out
+    assert 'set mailboxes = "WzpEboksMailMap.csv" and uncomment columns' in way_out
+    # as it says: init without the export, the export copied in, the two lines set
+    assert cli(*args).returncode == 0
+    (folder / export.name).write_bytes(export.read_bytes())
+    settings = folder / "migration.toml"
+    text = settings.read_text(encoding="utf-8")
+    text = text.replace('mailboxes = "mailboxes.xlsx"', f'mailboxes = "{export.name}"', 1)
+    text = text.replace(
+        '# columns = { mailbox_id = "PK nr." }',
+        'columns = { mailbox_id = "PK nr.", mailbox_name = "Navn på postkasse" }',
+        1,
+    )
+    settings.write_text(text, encoding="utf-8")
+    r = cli("check", "--settings", str(settings), "--env", "test", "--json")
+    assert r.returncode == 0, r.stderr
+    assert "PENDING_MAPPING" in r.stdout  # the export read, the steps checked
+
+
+def test_an_unreadable_export_of_another_kind_gets_no_settings_advice(tmp_path: Path) -> None:
+    """The way out is said only where it helps (a header or sheet the settings can name), not
+    under a refusal that no setting mends."""
+    export = tmp_path / "export.xlsx"
+    export.write_bytes(b"not a zip")
+    r = cli(
+        "init",
+        str(tmp_path / "k"),
+        "--organisation",
+        "X",
+        "--cvr",
+        "98765433",
+        "--mailboxes",
+        str(export),
+    )
+    assert r.returncode == 2 and len(r.stderr.splitlines()) == 1, r.stderr
+
+
+@pytest.mark.parametrize("language", ["da", "en"])
+def test_a_pending_system_id_names_where_its_values_are(
+    sample_dir: Path, tmp_path: Path, language: str
+) -> None:
+    """Day one's PENDING_SYSTEM_ID said "with the values below" on the console, where
+    nothing is below it (a consultant's first day): it names the file and the page that hold
+    the values, and where the portal's ID goes."""
+    folder = tmp_path / "kunde"
+    r = cli(
+        "init",
+        str(folder),
+        "--organisation",
+        "X",
+        "--cvr",
+        "98765433",
+        "--mailboxes",
+        str(sample_dir / "mailboxes.xlsx"),
+    )
+    assert r.returncode == 0, r.stderr
+    settings = folder / "migration.toml"
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text(text.replace('language = "da"', f'language = "{language}"', 1), "utf-8")
+    check = cli("check", "--settings", str(settings), "--env", "test")
+    line = next(x for x in check.stdout.splitlines() if "PENDING_SYSTEM_ID" in x)
+    assert "portal-registration.json" in line, line
+    assert "below" not in line and "nedenfor" not in line, line

@@ -807,3 +807,25 @@ def test_a_rehearsal_sent_elsewhere_never_hides_an_older_one_of_ngdp() -> None:
     assert pick_acceptance([practice, local, failed], "ngdp") is failed
     assert pick_acceptance([practice, local], "ngdp") is local
     assert pick_acceptance([practice], "ngdp") is None
+
+
+def test_a_refused_rehearsal_says_what_to_set_on_the_console(
+    sample_dir: Path, tmp_path: Path
+) -> None:
+    """A rehearsal refused before sending names each error as run does under its line, with
+    what to set: a consultant's first day read only "Afvist før afsendelse:
+    PENDING_RECIPIENT_ID." and had to open the page to learn that [rehearsal] recipient_id
+    was missing."""
+    d = _copy(sample_dir, tmp_path)
+    toml = d / "migration.toml"
+    text = toml.read_text(encoding="utf-8")
+    toml.write_text(re.sub(r"(?m)^recipient_id = .*$", "", text), encoding="utf-8")
+    said: list[str] = []
+    code, folder = rehearse(toml, "test", progress=said.append)
+    assert code == 1
+    verdict = next(i for i, line in enumerate(said) if line.startswith("test: Accepttest fejl"))
+    under = said[verdict + 1 :]
+    assert under == [
+        "  fejl PENDING_RECIPIENT_ID: En accepttest kræver [rehearsal] recipient_id (en"
+        " testborger eller -virksomhed). [rehearsal.recipient_id]"
+    ], said

@@ -196,3 +196,19 @@ def test_the_samples_gitignore_keeps_trust_anchors_and_ignores_key_material(
     keys = {n for n in names if n.endswith((".p12", ".pfx", ".key"))}
     assert {"certs/test.p12", "certs/production.p12"} <= keys
     assert keys | {"sample.env", "runs/test/LATEST"} <= ignored, ignored
+
+
+def test_sample_says_the_command_to_type_next(sample_copy: Path) -> None:
+    """``ngdpkit sample DIR`` ended on its list of files, and a first day's consultant had to
+    find in the README what to type next; it says it, as init does, with the settings it
+    wrote."""
+    import shlex
+
+    from tests.conftest import cli
+
+    r = cli("sample", str(sample_copy))
+    assert r.returncode == 0, r.stderr
+    last = r.stdout.splitlines()[-1]
+    words = shlex.split(last.removeprefix("next: "))
+    assert words[:3] == ["ngdpkit", "run", "--settings"] and words[4:] == ["--env", "all"], last
+    assert Path(words[3]) == sample_copy / "migration.toml" and Path(words[3]).is_file()

@@ -1072,3 +1072,25 @@ def test_the_clis_whole_numbers_take_ascii_digits_only(tmp_path: Path) -> None:
     assert r.returncode == 2 and "is not a whole number" in r.stderr
     r = cli("sample", str(tmp_path / "s"), "--mailboxes", "100")
     assert r.returncode == 2 and "100 is outside 200 to 200000" in r.stderr
+
+
+def test_a_broken_connection_is_said_in_danish_on_a_danish_console() -> None:
+    """A consultant's first day: watch against a simulator that refused the certificate at
+    the handshake said "NgDP blev ikke nået for /memos/ (the connection failed (ReadError))",
+    English inside Danish. The reason's head is one the catalogue knows."""
+    import httpx
+
+    from ngdpkit import findings as F
+    from ngdpkit.checks.watch import why_unanswered
+
+    reason = why_unanswered(httpx.ReadError("[Errno 104] Connection reset by peer"))
+    assert reason == "the connection failed: ReadError"
+    found = F.warning(
+        "WATCH_READ_REFUSED",
+        "NgDP was not reached for {path} ({reason}); nothing more was read.",
+        path="/memos/",
+        reason=reason,
+    )
+    assert found.text("da") == (
+        "NgDP blev ikke nået for /memos/ (forbindelsen mislykkedes: ReadError); intet mere blev læst."
+    )

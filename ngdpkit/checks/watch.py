@@ -379,7 +379,9 @@ def why_unanswered(exc: Exception) -> str:
         return f"no connection: {clip(str(exc), 160)}"
     if isinstance(exc, httpx.LocalProtocolError | ValueError):
         return UNSENDABLE
-    return f"the connection failed ({type(exc).__name__})"
+    # "head: rest", so that a Danish page says its head in Danish (catalogue.VALUES_DA): a
+    # Danish watch read "(the connection failed (ReadError))", a first day's look
+    return f"the connection failed: {type(exc).__name__}"
 
 
 def _count(value: Any) -> int | None:

@@ -273,6 +273,27 @@ def location_text(location: str, language: str) -> str:
     return _WHERE_DA.sub(lambda m: words[m.group(1)], location)
 
 
+def error_lines(
+    findings: Iterable[Finding], language: str, shown: int = 5, more: str = "errors_more"
+) -> list[str]:
+    """The first error findings, one line each as ``check`` prints them, for under a
+    command's last console line; the rest counted (``more``: the i18n key saying where they
+    are). One about the whole run comes before those about a file (a secret that stands in
+    the inputs before the files it reached)."""
+    from ..redact import hide_cpr_words, one_line
+
+    errors = sorted((f for f in findings if f.severity == "error"), key=lambda f: f.source != "")
+    lines = []
+    for f in errors[:shown]:
+        place = " ".join(x for x in (f.source, f.location) if x)
+        where = f" [{place}]" if place else ""
+        said = hide_cpr_words(one_line(f.text(language) + where))  # a CI log keeps it
+        lines.append(f"  {t(language, 'error')} {f.code}: {said}")
+    if len(errors) > shown:
+        lines.append("  " + t(language, more, n=number(language, len(errors) - shown)))
+    return lines
+
+
 SUMMARY_OVER = 50  # more findings than this open with a summary by code and unit
 
 

@@ -598,7 +598,23 @@ def _init_problems(
             read_table(mailboxes, EXPORT_FIELDS, label=str(mailboxes))
         except InputError as exc:
             problems += [f"--mailboxes {p}" for p in exc.problems]
+            if any("[inputs" in p or "mailboxes_sheet" in p for p in exc.problems):
+                problems.append(_init_way_out(folder, mailboxes))
     return problems
+
+
+def _init_way_out(folder: Path, mailboxes: Path) -> str:
+    """How to start a customer whose export names its columns or sheet otherwise: the
+    refusal says "give its headers in the settings", and init writes none while the export
+    cannot be read (a consultant's first day, with a real export: stuck between the two)."""
+    settings = folder / SETTINGS_NAME
+    return (
+        "--mailboxes: init writes no settings while the export cannot be read: run init "
+        f"without --mailboxes, copy {mailboxes.name} into {folder}, and in {settings}, under "
+        f"[inputs], set mailboxes = {json.dumps(mailboxes.name, ensure_ascii=False)} and "
+        "uncomment columns (or mailboxes_sheet) with the export's own headers; or rename the "
+        "export's headers to ones the kit knows (README, Input headers)"
+    )
 
 
 # an environment's name that reads as production, in English or Danish ("drift" is the

@@ -1012,6 +1012,13 @@ def _say_verdict(
     progress(
         f"{name}: {t(lang, 'rehearsal')} {status_word(lang, acc.status)}{where} → {run_dir / 'signoff' / 'index.html'}"
     )
+    # the errors themselves, as run says them under its line: a refusal before sending
+    # named only its code ("Afvist før afsendelse: PENDING_RECIPIENT_ID."), and what to set
+    # took the page to learn (a consultant's first day)
+    from ..documents.display import error_lines
+
+    for line in error_lines(acc.findings, lang, more="rehearsal_errors_more"):
+        progress(line)
 
 
 def _open_folder(

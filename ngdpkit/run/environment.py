@@ -225,24 +225,9 @@ class EnvironmentRun(RunCore):
         """The first error findings, one line each, under the summary: a CI engineer's look
         (a job log said "1 fejl" and "blocked (not ready: IP_INVALID)", and which address was
         wrong took the artifact to learn). Each line as ``check`` prints it; the rest counted."""
-        from ..documents.i18n import number, t
-        from ..redact import hide_cpr_words, one_line
+        from ..documents.display import error_lines
 
-        lang = self.settings.language
-        # one about the whole run before those about a file (a secret that stands in the inputs
-        # before the files it reached)
-        errors = sorted(
-            (f for f in self.all_findings() if f.severity == "error"), key=lambda f: f.source != ""
-        )
-        lines = []
-        for f in errors[:shown]:
-            place = " ".join(x for x in (f.source, f.location) if x)
-            where = f" [{place}]" if place else ""
-            said = hide_cpr_words(one_line(f.text(lang) + where))  # a CI log keeps it
-            lines.append(f"  {t(lang, 'error')} {f.code}: {said}")
-        if len(errors) > shown:
-            lines.append("  " + t(lang, "errors_more", n=number(lang, len(errors) - shown)))
-        return lines
+        return error_lines(self.all_findings(), self.settings.language, shown)
 
     def gate_line(self) -> str:
         """The runbook's verdict before step 1, after the summary ("" before the checklist):
