@@ -12,7 +12,6 @@ import io
 import json
 import os
 import re
-import shlex
 import sys
 import zipfile
 from pathlib import Path
@@ -792,7 +791,9 @@ def cmd_init(args: argparse.Namespace) -> int:
         print(f"copied the export to {export}")
     else:
         print(f"put the e-Boks export at {export} (or change inputs.mailboxes)")
-    print(f"next: ngdpkit check --settings {shlex.quote(str(target))} --env all")
+    from .deliverables.commands import path_word
+
+    print(f"next: ngdpkit check --settings {path_word(str(target))} --env all")
     return 0
 
 
@@ -826,7 +827,9 @@ def cmd_sample(args: argparse.Namespace) -> int:
     said = with_plurals("sample set in {dir} ({n} file(s) written or renewed)", {"n": len(written)})
     print(said.format(dir=args.dir, n=len(written)))
     # what to type next, as init says it (a first day's sample ended on its file list)
-    print(f"next: ngdpkit run --settings {shlex.quote(str(args.dir / 'migration.toml'))} --env all")
+    from .deliverables.commands import path_word
+
+    print(f"next: ngdpkit run --settings {path_word(str(args.dir / 'migration.toml'))} --env all")
     return 0
 
 
@@ -858,6 +861,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_notebooks(args: argparse.Namespace) -> int:
     from importlib import resources
 
+    from .deliverables.commands import path_word
     from .deliverables.outputs import private_new_file
 
     try:
@@ -883,7 +887,7 @@ def cmd_notebooks(args: argparse.Namespace) -> int:
             print(f"wrote {target}")
     print(
         "Open them with: jupyter lab "
-        + shlex.quote(str(args.dir))  # a folder with a space is typed again as one
+        + path_word(str(args.dir))  # a folder with a space is typed again as one
         + "  (set NGDPKIT_SETTINGS to your settings file, or edit the settings parameter)"
     )
     return 0
@@ -1204,8 +1208,9 @@ def cmd_bundle(args: argparse.Namespace) -> int:
         unsearched = (
             ""
             if summary["secrets_searched"]["settings_found"]
-            else "; the settings file the run was made with is neither beside its runs folder"
-            " nor in the current folder, so its secrets file was not read and the members were"
+            else "; the settings file the run was made with was not found beside its runs"
+            " folder or in the current folder (or did not load), so its secrets file was not"
+            " read and the members were"
             " searched only for the secrets this shell's environment holds ("
             + (", ".join(summary["secrets_searched"]["variables"]) or "none")
             + "): run bundle from the folder that holds the settings file"

@@ -90,3 +90,58 @@ def test_compare_says_when_its_runs_were_made_and_what_changed_since(
         "decisions-test.csv",
         "mailboxes.xlsx",
     ]
+
+
+def test_a_checkout_with_other_line_ends_is_not_an_input_changed(
+    sample_run_all: dict[str, Any], tmp_path: Path
+) -> None:
+    """A consultant on a Windows laptop (Git for Windows checks out with core.autocrlf, CRLF)
+    compared the runs CI made on Linux (LF): both were "not of the inputs on disk:
+    migration.toml changed since, run test again", and running them again changed nothing
+    the kit reads. A text whose line ends alone differ is the same input, for compare and
+    for confirm's note; an edit beside them is still named."""
+    sample = copy_sample_run(sample_run_all, tmp_path / "sample")
+    toml = sample / "migration.toml"
+    toml.write_bytes(toml.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
+    r = cli("compare", "--settings", str(toml), "--json")
+    assert r.returncode == 0, r.stdout + r.stderr
+    result = json.loads(r.stdout)
+    assert result["inputs_changed"] == {"test": [], "production": []}
+    assert "COMPARE_RUN_INPUTS_CHANGED" not in {f["code"] for f in result["findings"]}
+    r = cli(
+        "confirm", "--settings", str(toml), "--env", "test", "--step", "6", "--by", "Konsulent",
+    )  # fmt: skip
+    assert r.returncode == 0 and "changed since run" not in r.stdout, r.stdout + r.stderr
+    toml.write_bytes(toml.read_bytes() + b"# ny eksport\r\n")
+    r = cli("compare", "--settings", str(toml), "--json")
+    result = json.loads(r.stdout)
+    assert result["inputs_changed"] == {
+        "test": ["migration.toml"],
+        "production": ["migration.toml"],
+    }
+
+
+def test_only_a_texts_line_ends_are_read_as_no_change(tmp_path: Path) -> None:
+    """LF for CRLF and CRLF for LF in a CSV or a JSON file is the same input; the same bytes
+    changed in a workbook, or a CSV with a row more, are not."""
+    import hashlib
+
+    from ngdpkit.run.neighbours import inputs_changed_since
+
+    run = tmp_path / "run"
+    run.mkdir()
+    lf = b"Mailbox ID;Decision\n0100233;map\n"
+    files = {
+        "lf-now-crlf.csv": (lf, lf.replace(b"\n", b"\r\n")),
+        "crlf-now-lf.json": (b'{\r\n "a": 1\r\n}\r\n', b'{\n "a": 1\n}\n'),
+        "a-row-more.csv": (lf, lf.replace(b"\n", b"\r\n") + b"0100253;map\r\n"),
+        "workbook.xlsx": (b"PK\x03\x04\n", b"PK\x03\x04\r\n"),
+    }
+    records = []
+    for name, (then, now) in files.items():
+        (tmp_path / name).write_bytes(now)
+        digest = hashlib.sha256(then).hexdigest()
+        records.append({"event": "input_read", "path": name, "sha256": digest})
+    (run / "audit.jsonl").write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    inputs = {name: tmp_path / name for name in files}
+    assert inputs_changed_since(run, inputs) == ["a-row-more.csv", "workbook.xlsx"]

@@ -304,3 +304,48 @@ def test_a_pending_system_id_names_where_its_values_are(
     line = next(x for x in check.stdout.splitlines() if "PENDING_SYSTEM_ID" in x)
     assert "portal-registration.json" in line, line
     assert "below" not in line and "nedenfor" not in line, line
+    # day one's check writes no file: the line says which command does (a second look)
+    assert "ngdpkit run" in line, line
+
+
+def test_the_next_command_quotes_a_path_as_powershell_and_cmd_read_it(tmp_path: Path) -> None:
+    """A consultant on Windows: ``ngdpkit init kunder\\soeby`` printed ``next: ngdpkit check
+    --settings 'kunder\\soeby\\migration.toml' --env all``, POSIX quotes, which cmd.exe keeps
+    as part of the name (file not found: every Windows path holds a backslash), and a folder
+    with an apostrophe (``O'Brien``) came out as ``'O'"'"'Brien …'``, which PowerShell does
+    not read as one word. The path is in double quotes, as the pages' commands are, which
+    bash, PowerShell and cmd.exe read alike."""
+    import shlex
+
+    folder = tmp_path / "O'Brien kunde" / "søby"
+    r = cli("init", str(folder), "--organisation", "X", "--cvr", "98765433")
+    assert r.returncode == 0, r.stderr
+    (hint,) = [line for line in r.stdout.splitlines() if line.startswith("next: ")]
+    assert f'--settings "{folder / "migration.toml"}" --env all' in hint, hint
+    assert Path(shlex.split(hint.removeprefix("next: "))[3]) == folder / "migration.toml"
+
+
+@pytest.mark.parametrize(
+    ("path", "windows", "word"),
+    [
+        ("kunder/soeby/migration.toml", False, "kunder/soeby/migration.toml"),
+        ("data\\sample\\migration.toml", True, '"data\\sample\\migration.toml"'),
+        (
+            "C:\\Users\\jh\\OneDrive - Søby Kommune\\migration.toml",
+            True,
+            '"C:\\Users\\jh\\OneDrive - Søby Kommune\\migration.toml"',
+        ),
+        ("C:\\Users\\O'Brien\\migration.toml", True, '"C:\\Users\\O\'Brien\\migration.toml"'),
+        # nothing keeps a $ in double quotes everywhere: PowerShell's own quotes on Windows
+        ("C:\\kunde$\\O'B\\migration.toml", True, "'C:\\kunde$\\O''B\\migration.toml'"),
+        # a backslash in a POSIX name is no separator: quoted as bash reads it
+        ("a\\b/migration.toml", False, "'a\\b/migration.toml'"),
+        ("kunde $x/migration.toml", False, "'kunde $x/migration.toml'"),
+    ],
+)
+def test_a_path_is_one_word_for_the_shell_it_is_typed_in(
+    path: str, windows: bool, word: str
+) -> None:
+    from ngdpkit.deliverables.commands import path_word
+
+    assert path_word(path, windows=windows) == word

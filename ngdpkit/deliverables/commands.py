@@ -17,7 +17,9 @@ Texts carry the commands as tokens that :meth:`KitCommands.fill` replaces:
 
 from __future__ import annotations
 
+import os
 import re
+import shlex
 import unicodedata
 from dataclasses import dataclass
 
@@ -63,6 +65,36 @@ def shell_word(name: str) -> str | None:
     if any(c in _NOT_IN_QUOTES or _unseen(c) for c in name):
         return None
     return f'"{name}"'
+
+
+# a path as it stands bare in bash, PowerShell and cmd.exe alike (a backslash is an escape in
+# bash unquoted, and every Windows path holds one)
+_BARE_PATH = re.compile(r"[A-Za-z0-9._/-]+")
+# the single quotes PowerShell ends a single-quoted string on (each doubled inside one)
+_PS_SINGLE = re.compile("(['\u2018\u2019\u201a\u201b])")
+
+
+def path_word(path: str, *, windows: bool | None = None) -> str:
+    """``path`` as one word of a command the console names (init's and sample's ``next:``
+    lines): bare when plain (``kunder/soeby/migration.toml``), else in double quotes when
+    nothing in it is special there, which bash, PowerShell and cmd.exe read alike, as the
+    pages' commands are (:func:`shell_word`): ``"data\\sample\\migration.toml"``,
+    ``"C:\\Users\\jh\\OneDrive - Søby Kommune\\migration.toml"``. POSIX single quotes
+    (``shlex.quote``) are kept by cmd.exe as part of the name, so every Windows path, which
+    holds a backslash, was "file not found" there, and PowerShell does not read the
+    ``'"'"'`` of a path with an apostrophe as one word. A backslash stays inside double quotes on Windows only
+    (``windows``, default: this machine), where it is the separator. A path no double quotes
+    keep (``$``, ``%``, ``!``, a quotation mark, an unseen character) is quoted for this
+    machine's shell: POSIX quotes, or PowerShell's single quotes on Windows."""
+    windows = os.name == "nt" if windows is None else windows
+    if _BARE_PATH.fullmatch(path):
+        return path
+    special = _NOT_IN_QUOTES - {"\\"} if windows else _NOT_IN_QUOTES
+    if not any(c in special or _unseen(c) for c in path):
+        return f'"{path}"'
+    if windows:
+        return "'" + _PS_SINGLE.sub(r"\1\1", path) + "'"
+    return shlex.quote(path)
 
 
 def is_placeholder(by: str) -> bool:

@@ -307,7 +307,8 @@ def inputs_changed_since(
     look: a planted trail named ``/etc/passwd``, a 4 GB file three times and, on Windows, a
     UNC path that would send the administrator's credentials out), and only when it is a
     regular file, read in pieces. An input the run did not read is not named, unless it is
-    in ``unread`` and a regular file now (a decisions file begun since the run)."""
+    in ``unread`` and a regular file now (a decisions file begun since the run). A text
+    whose line ends alone differ is the same input (:func:`same_but_line_ends`)."""
     import hashlib
 
     raw = read_text_file(run_dir / AUDIT, limit=TRAIL_LIMIT)
@@ -334,7 +335,7 @@ def inputs_changed_since(
                 now = hashlib.file_digest(fh, "sha256").hexdigest()
         except OSError:
             now = ""
-        if now != digest:
+        if now != digest and not (now and same_but_line_ends(path, digest)):
             changed.append(rel)
     for rel in unread:
         there = inputs.get(rel)
@@ -345,6 +346,38 @@ def inputs_changed_since(
             except OSError:
                 pass
     return sorted(changed)
+
+
+# Texts a checkout may give other line ends than the run read, which the kit reads alike
+# (TOML, CSV, JSON, PEM): git's core.autocrlf, on by default in Git for Windows, writes CRLF
+# on a consultant's laptop where the Linux CI runner that made the run had LF. Read whole
+# only up to LINE_END_LIMIT (a 200,000-mailbox CSV export is about 15 MB).
+LINE_END_TEXTS = frozenset({".toml", ".csv", ".json", ".pem"})
+LINE_END_LIMIT = 64 << 20
+
+
+def same_but_line_ends(path: Path, digest: str) -> bool:
+    """Whether the text file at ``path`` is the one whose SHA-256 is ``digest`` with only its
+    line ends changed, all CRLF for LF or all LF for CRLF: a consultant who compared CI's
+    runs on a Windows laptop read every run as "migration.toml changed since: run test
+    again", and running it again changed nothing the kit reads. A binary file (a workbook,
+    a .p12) is never read so."""
+    import hashlib
+
+    if path.suffix.lower() not in LINE_END_TEXTS:
+        return False
+    try:
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode) or st.st_size > LINE_END_LIMIT:
+            return False
+        data = path.read_bytes()
+    except OSError:
+        return False
+    if b"\0" in data or b"\n" not in data:
+        return False
+    lf = data.replace(b"\r\n", b"\n")
+    forms = {lf, lf.replace(b"\n", b"\r\n")} - {data}
+    return any(hashlib.sha256(form).hexdigest() == digest for form in forms)
 
 
 def _holds_bytes(path: Path) -> bool:
@@ -390,8 +423,12 @@ def run_inputs_changed(
     files = set(inputs) - {settings.rel(settings.path)} if unread else set()
     changed = inputs_changed_since(run_dir, inputs, unread=files)
     made_by = settings_sha256_of(run_dir)
-    if made_by and made_by != settings.raw_sha256:  # the settings themselves, or the inputs
-        # they name (a new export named in place of the old one: a day-one reader's look)
+    if (  # the settings themselves, or the inputs they name (a new export named in place of
+        # the old one: a day-one reader's look); their line ends alone are no change
+        made_by
+        and made_by != settings.raw_sha256
+        and not same_but_line_ends(settings.path, made_by)
+    ):
         changed = list(dict.fromkeys([settings.rel(settings.path), *changed]))
     return changed
 

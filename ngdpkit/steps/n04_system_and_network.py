@@ -50,9 +50,9 @@ def check_system(step: Step) -> SystemFacts:
         pending(
             step,
             "system_id",
-            "create the sender/receiver system in Administrativ Adgang with the values in "
-            "portal-registration.json (the page Registration in Administrativ Adgang), and "
-            "write the ID the portal gives it here",
+            "create the sender/receiver system in Administrativ Adgang with the values ngdpkit "
+            "run writes in portal-registration.json (the page Registration in Administrativ "
+            "Adgang), and write the ID the portal gives it here",
         )
     step.add(check_system_id(env.system_id, f"{key}.system_id"))
     step.add(check_protocol(env.protocol, f"{key}.protocol"))
