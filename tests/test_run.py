@@ -907,6 +907,17 @@ def test_a_typed_secret_is_asked_before_any_kernel_starts(sample_copy: Path) -> 
     assert next((sample_copy / "runs" / "test").glob("2*/signoff/index.html"))
 
 
+def _notebook_02_ending_with(tmp_path: Path, cell_id: str, source: str) -> Path:
+    """A notebooks folder whose 02 ends with one more code cell (``--notebooks``)."""
+    folder = tmp_path / "nb"
+    folder.mkdir()
+    nb = json.loads((REPO / "notebooks" / "02_contact_points.ipynb").read_text())
+    cell = {"cell_type": "code", "id": cell_id, "metadata": {}, "execution_count": None}
+    nb["cells"].append(cell | {"outputs": [], "source": source})
+    (folder / "02_contact_points.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+    return folder
+
+
 def test_a_notebook_whose_step_file_cannot_be_read_ends_the_run_before_the_one_after_next(
     sample_copy: Path, tmp_path: Path
 ) -> None:
@@ -914,20 +925,9 @@ def test_a_notebook_whose_step_file_cannot_be_read_ends_the_run_before_the_one_a
     One that cannot be read still ends the run as a crash of the kit (exit 3, one line): the
     notebook executing meanwhile (03, which does not read 02's file) finishes, no later one
     starts, and every copy is scrubbed."""
-    folder = tmp_path / "nb"
-    folder.mkdir()
-    nb = json.loads((REPO / "notebooks" / "02_contact_points.ipynb").read_text())
-    nb["cells"].append(
-        {
-            "cell_type": "code",
-            "id": "damage",
-            "metadata": {},
-            "execution_count": None,
-            "outputs": [],
-            "source": "open('steps/02_contact_points.json', 'w').write('{')",
-        }
+    folder = _notebook_02_ending_with(
+        tmp_path, "damage", "open('steps/02_contact_points.json', 'w').write('{')"
     )
-    (folder / "02_contact_points.ipynb").write_text(json.dumps(nb), encoding="utf-8")
     r = run_sample(sample_copy, "--notebooks", str(folder))
     assert r.returncode == 3, r.stdout + r.stderr
     assert "Traceback" not in r.stdout + r.stderr
@@ -958,23 +958,14 @@ def test_a_crash_of_the_kit_leaves_no_secret_in_the_folder(
     notebook wrote that held the authorization header (``authorization_handover`` pasted
     with it, in the review: ``steps/05_dispatcher_config.json``) stayed in it. The folder is
     scanned as an interrupted run's is, and each such file replaced by its note."""
-    folder = tmp_path / "nb"
-    folder.mkdir()
-    nb = json.loads((REPO / "notebooks" / "02_contact_points.ipynb").read_text())
-    nb["cells"].append(
-        {
-            "cell_type": "code",
-            "id": "leak-then-damage",
-            "metadata": {},
-            "execution_count": None,
-            "outputs": [],
-            "source": "import os\n"
-            "open('steps/02_contact_points.extra.txt', 'w').write("
-            "'handover: ' + os.environ['NGDPKIT_TEST_AUTHORIZATION'])\n"
-            "open('steps/02_contact_points.json', 'w').write('{')",
-        }
+    folder = _notebook_02_ending_with(
+        tmp_path,
+        "leak-then-damage",
+        "import os\n"
+        "open('steps/02_contact_points.extra.txt', 'w').write("
+        "'handover: ' + os.environ['NGDPKIT_TEST_AUTHORIZATION'])\n"
+        "open('steps/02_contact_points.json', 'w').write('{')",
     )
-    (folder / "02_contact_points.ipynb").write_text(json.dumps(nb), encoding="utf-8")
     r = run_sample(sample_copy, "--notebooks", str(folder))
     assert r.returncode == 3, r.stdout + r.stderr
     assert "the kit crashed" in r.stdout and "Traceback" not in r.stdout + r.stderr
