@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, BinaryIO
 
 from ..documents.signing import (  # the seal over manifest.json is written after it
     MANIFEST,
@@ -376,6 +376,45 @@ def _check_named(
         elif digest != pinned[name]:
             found.problems.append(f"changed file: {name} (it no longer matches the anchor)")
     found.contents[name] = data
+
+
+def open_regular(path: Path) -> BinaryIO | None:
+    """``path`` opened for reading when it is a regular file, never through a link and never
+    waiting: a FIFO put in the place of ``audit.jsonl`` or ``dispatcher-config.json`` held
+    ``bundle`` for ever at its first read (an attacker's look). None for anything else."""
+    flags = (
+        os.O_RDONLY
+        | getattr(os, "O_NONBLOCK", 0)
+        | getattr(os, "O_NOFOLLOW", 0)
+        | getattr(os, "O_BINARY", 0)
+    )
+    try:
+        if not hasattr(os, "O_NOFOLLOW") and path.is_symlink():  # Windows: no such flag
+            return None
+        fd = os.open(path, flags)
+    except OSError:
+        return None
+    try:
+        if stat.S_ISREG(os.fstat(fd).st_mode):
+            return os.fdopen(fd, "rb")
+    except OSError:
+        pass
+    os.close(fd)
+    return None
+
+
+def read_regular(path: Path, limit: int) -> bytes | None:
+    """The bytes of a regular file of at most ``limit`` bytes (:func:`open_regular`); None
+    for anything else, or a larger file."""
+    fh = open_regular(path)
+    if fh is None:
+        return None
+    try:
+        with fh:
+            data = fh.read(limit + 1)
+    except OSError:
+        return None
+    return data if len(data) <= limit else None
 
 
 def _small_file(path: Path, name: str, limit: int) -> tuple[bytes | None, str]:

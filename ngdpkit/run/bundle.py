@@ -19,12 +19,18 @@ import sys
 import zipfile
 from importlib import metadata
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from ..errors import InputError
 from ..redact import CPR_SEEN, hide_cpr, secret_parts
 from ..redact import HIDDEN_CPR as HIDDEN_CPR  # the words a hidden number becomes, named here too
-from .audit import BUNDLE_FILES, BUNDLE_MEMBER_LIMIT, BUNDLE_WITH_WORKBOOKS
+from .audit import (
+    BUNDLE_FILES,
+    BUNDLE_MEMBER_LIMIT,
+    BUNDLE_WITH_WORKBOOKS,
+    open_regular,
+    read_regular,
+)
 
 VERSIONS = (
     "ngdpkit",
@@ -58,46 +64,9 @@ def _regular(path: Path) -> bool:
         return False
 
 
-def _open_regular(path: Path) -> BinaryIO | None:
-    """``path`` opened for reading when it is a regular file, never through a link and never
-    waiting: a FIFO put in the place of ``audit.jsonl`` or ``dispatcher-config.json`` held
-    ``bundle`` for ever at its first read (an attacker's look). None for anything else."""
-    flags = (
-        os.O_RDONLY
-        | getattr(os, "O_NONBLOCK", 0)
-        | getattr(os, "O_NOFOLLOW", 0)
-        | getattr(os, "O_BINARY", 0)
-    )
-    try:
-        fd = os.open(path, flags)
-    except OSError:
-        return None
-    try:
-        if stat.S_ISREG(os.fstat(fd).st_mode):
-            return os.fdopen(fd, "rb")
-    except OSError:
-        pass
-    os.close(fd)
-    return None
-
-
-def _read_regular(path: Path, limit: int) -> bytes | None:
-    """The bytes of a regular file of at most ``limit`` bytes (:func:`_open_regular`); None
-    for anything else, or a larger file."""
-    fh = _open_regular(path)
-    if fh is None:
-        return None
-    try:
-        with fh:
-            data = fh.read(limit + 1)
-    except OSError:
-        return None
-    return data if len(data) <= limit else None
-
-
 def _first_record(run_dir: Path) -> dict[str, Any]:
     """The trail's first record (``run_started``), {} when there is none to read."""
-    fh = _open_regular(run_dir / "audit.jsonl")
+    fh = open_regular(run_dir / "audit.jsonl")
     if fh is None:
         return {}
     try:
@@ -137,7 +106,7 @@ def _settings_of(run_dir: Path) -> Path | None:
     except OSError:  # the current folder was removed meanwhile
         pass
     for base in dict.fromkeys(bases):
-        raw = _read_regular(base / rel, MAX_SETTINGS_BYTES)
+        raw = read_regular(base / rel, MAX_SETTINGS_BYTES)
         if raw is not None and hashlib.sha256(raw).hexdigest() == started.get("settings_sha256"):
             return base / rel
     return None
@@ -162,7 +131,7 @@ def _secrets_of(run_dir: Path) -> tuple[dict[str, list[str]], bool]:
             settings_path = None
     names = set(USUAL_SECRET_VARIABLES)
     try:
-        config = json.loads(_read_regular(run_dir / "dispatcher-config.json", 1 << 20) or b"")
+        config = json.loads(read_regular(run_dir / "dispatcher-config.json", 1 << 20) or b"")
         names.add(str(config["authorization"]["variable"]))
     except (ValueError, KeyError, TypeError, RecursionError):
         pass
@@ -460,7 +429,7 @@ def make_bundle(run_dir: Path, *, with_workbooks: bool = False) -> Path:
         if path.stat().st_size > MEMBER_LIMIT:  # no run writes one: it was put there
             too_large.append(name)
             continue
-        data = _read_regular(path, MEMBER_LIMIT)
+        data = read_regular(path, MEMBER_LIMIT)
         if data is None:  # replaced meanwhile by something that is no regular file
             continue
         if _holds_secret(name, data, pins):
@@ -570,7 +539,7 @@ def _recorded(run_dir: Path) -> dict[str, set[str]]:
 
     for name, digest in manifest_files(read_manifest(run_dir)[0]).items():
         note(name, digest)
-    trail = _read_regular(run_dir / AUDIT, TRAIL_LIMIT) or b""
+    trail = read_regular(run_dir / AUDIT, TRAIL_LIMIT) or b""
     for line in trail.decode("utf-8", "replace").split("\n"):
         try:
             rec = json.loads(line)

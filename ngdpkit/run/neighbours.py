@@ -32,7 +32,7 @@ from typing import Any
 
 from ..inputs.acceptance import AcceptanceRecord, sent_elsewhere
 from ..settings import LAB_MARK, Settings
-from .audit import AUDIT, FINISHED, SEALED, TRAIL_LIMIT, did_not_finish, verify
+from .audit import AUDIT, FINISHED, SEALED, TRAIL_LIMIT, did_not_finish, read_regular, verify
 
 STAMP = re.compile(r"^([0-9]{8}T[0-9]{6}Z)-")
 RUN_NAME = re.compile(r"^([0-9]{8}T[0-9]{6}Z)-[0-9a-f]{6}\Z")  # a run's folder (no rehearsal)
@@ -230,13 +230,13 @@ def pick_acceptance(views: Iterable[Any], against: str) -> Any:
 
 def read_text_file(path: Path, *, limit: int) -> str | None:
     """A small text file (``LATEST``) if it is a regular file of at most ``limit`` bytes in
-    UTF-8; None otherwise (missing, a link, a FIFO, too big, not text)."""
+    UTF-8; None otherwise (missing, a link, a FIFO, too big, not text): read as
+    :func:`~ngdpkit.run.audit.read_regular` reads, never through a link or waiting, with no
+    moment between looking and reading for a FIFO to take its place."""
+    data = read_regular(path, limit)
     try:
-        st = path.lstat()
-        if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
-            return None
-        return path.read_bytes().decode("utf-8")
-    except (OSError, UnicodeDecodeError):
+        return data.decode("utf-8") if data is not None else None
+    except UnicodeDecodeError:
         return None
 
 
