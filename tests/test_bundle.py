@@ -720,3 +720,44 @@ def test_a_run_written_elsewhere_is_searched_for_its_secrets_file(
     assert password not in r.stderr
     readme = members(Path(r.stdout.strip()))["README.txt"].decode("utf-8")
     assert "settings file was not found" in readme
+
+
+def test_a_secret_the_summary_quotes_is_masked_and_said(
+    run_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An attacker's look: a file named after the token planted in the run folder. The
+    summary's second search emptied the steps and the findings, and shipped the token in
+    ``audit_verify``'s problems (the planted name). Each value that holds a secret is masked
+    now, the rest kept, and the summary and README.txt say where."""
+    folder = fresh(run_dir, tmp_path)
+    (folder / TOKEN).write_text("x")
+    monkeypatch.setenv("NGDPKIT_TEST_AUTHORIZATION", TOKEN)
+    got = members(make_bundle(folder))
+    secret = TOKEN.split()[1].encode()
+    assert not [name for name, data in got.items() if secret in data]
+    from ngdpkit.run.bundle import HELD_A_SECRET, MASKED
+
+    summary = json.loads(got["summary.json"])
+    assert summary[MASKED] == ["audit_verify"]
+    assert summary["audit_verify"]["intact"] is False
+    assert HELD_A_SECRET in summary["audit_verify"]["problems"]
+    assert summary["steps"] and isinstance(summary["findings"], list)
+    readme = got["README.txt"].decode("utf-8")
+    assert "Masked in summary.json, holding a secret" in readme and "audit_verify" in readme
+
+
+def test_the_readme_is_searched_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """README.txt was written unsearched: whatever a line of it quotes of the folder went
+    to support as it was. A line that holds a secret is left out now, and said."""
+    from ngdpkit.run import bundle
+
+    folder = tiny_run(tmp_path)
+    monkeypatch.setenv("NGDPKIT_TEST_AUTHORIZATION", TOKEN)
+    made = bundle._readme
+    monkeypatch.setattr(
+        bundle, "_readme", lambda summary: made(summary) + f"quoted: {TOKEN}\r\nlast line\r\n"
+    )
+    readme = members(make_bundle(folder))["README.txt"].decode("utf-8")
+    assert "Topsecret" not in readme and TOKEN.split()[1] not in readme
+    assert f"({bundle.HELD_A_SECRET}: this line)\r\nlast line\r\n" in readme
+    assert readme.startswith("ngdpkit support bundle: run 20250101-000000-abcd")

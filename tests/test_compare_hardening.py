@@ -193,6 +193,43 @@ def test_status_shows_no_status_of_a_run_that_does_not_verify(
     assert status_row(folder) == honest
 
 
+def test_status_trusts_no_run_whose_anchor_was_rewritten_to_match_an_edited_file(
+    one_run: Path, tmp_path: Path
+) -> None:
+    """An attacker's look: checklist.json edited to "done", its digest written into the
+    anchor (the anchor's own hash recomputed) and into the manifest (with the trail's new
+    digest). Status, and a new run's view of the run before, read only the trail's ends and
+    the anchor, and showed 8/8 done where ``audit verify`` said NOT INTACT: the record
+    after the anchor no longer follows it. The whole chain is checked now."""
+    import hashlib
+
+    from ngdpkit.run.audit import record_hash, verify_files
+    from ngdpkit.run.neighbours import _finished_run
+
+    folder = tmp_path / "sample"
+    shutil.copytree(one_run, folder)
+    run = latest(folder)
+    assert not verify_files(run, ()).problems and _finished_run(run)
+    rewrite_json(run / "checklist.json", lambda d: [s.update(status="done") for s in d])
+    digest = hashlib.sha256((run / "checklist.json").read_bytes()).hexdigest()
+    lines = (run / "audit.jsonl").read_text(encoding="utf-8").split("\n")
+    for i, line in enumerate(lines):
+        if '"outputs_sealed"' in line:
+            anchor = json.loads(line)
+            anchor["files"]["checklist.json"] = digest
+            anchor["hash"] = record_hash(anchor)
+            lines[i] = json.dumps(anchor, sort_keys=True, ensure_ascii=False)
+    (run / "audit.jsonl").write_text("\n".join(lines), encoding="utf-8")
+    manifest_entry(run, "checklist.json", digest)
+    trail = hashlib.sha256((run / "audit.jsonl").read_bytes()).hexdigest()
+    manifest_entry(run, "audit.jsonl", trail)
+    row = status_row(folder)
+    assert row["status"] == "unreadable" and row["checklist"] is None, row
+    assert "does not follow record" in row["problem"], row
+    assert not _finished_run(run)
+    assert cli("audit", "verify", str(run)).returncode == 1
+
+
 def test_status_counts_steps_and_blocking_from_one_source(one_run: Path, monkeypatch: Any) -> None:
     """A row said 8/8 done yet showed a step holding it up: the counts came from
     findings.json's readiness and the step from checklist.json. One source now: the

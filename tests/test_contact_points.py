@@ -198,3 +198,50 @@ def test_postkasse_ids_marked_as_text_are_their_digits(tmp_path: Path) -> None:
         'Postkasse translation "\'01x" is not a number or number:subject.',
         "Postkasse translation '=\"12\"3' is not a number or number:subject.",
     ]
+
+
+def test_subjects_listed_after_one_postkasse_are_named_not_read_as_postkasser(
+    tmp_path: Path,
+) -> None:
+    """A data specialist's pass: "0100233:2,3" (subjects 2 and 3 of postkasse 0100233, as a
+    consultant wrote it) read the 3 as postkasse 3, without a word: a translation of a
+    postkasse that is none, and subject 3 left unmapped with no reason given. A number
+    shorter than the postkasse ID right after a translation with a subject is not read (not
+    guessed either way); a warning names the cell and the token and says how to write it.
+    A whole postkasse ID after a subject ("300:2 400") is read as before."""
+    rows = [
+        HEAD,
+        [G1, "Borgerservice", "ja", "", "", "", "", "", SYS, "0100233:2,3 0100240; 0100250:1, 4,5"],
+        [G2, "Ydelser", "ja", "", "", "", "", "", SYS, "300:2 400, 500:1,'7"],
+    ]
+    cps = read_contact_points(
+        write_xlsx(tmp_path / "cp.xlsx", rows), label="cp.xlsx", system_id=SYS
+    )
+    assert cps.points[0].translations == ((100233, 2), (100240, None), (100250, 1))
+    assert cps.points[1].translations == ((300, 2), (400, None), (500, 1))
+    # an ID the portal shows without its leading zeros, after a subject, is a postkasse
+    zeros = [HEAD, [G1, "Borgerservice", "ja", "", "", "", "", "", SYS, "0100233:2, 100240"]]
+    cps_zeros = read_contact_points(
+        write_xlsx(tmp_path / "zeros.xlsx", zeros), label="zeros.xlsx", system_id=SYS
+    )
+    assert cps_zeros.points[0].translations == ((100233, 2), (100240, None))
+    assert not [f for f in cps_zeros.findings if f.code == "CONTACT_POINT_VALUE_INVALID"]
+    said = [f for f in cps.findings if f.code == "CONTACT_POINT_VALUE_INVALID"]
+    assert [(f.severity, f.location, f.params["token"]) for f in said] == [
+        ("warning", "Sheet1!2", "'3'"),
+        ("warning", "Sheet1!2", "'4'"),
+        ("warning", "Sheet1!2", "'5'"),
+        ("warning", "Sheet1!3", '"\'7"'),
+    ]
+    assert said[0].message == (
+        "Postkasse translation '3' follows '0100233:2' in the Postkasse IDs cell and is too "
+        "short for a postkasse ID, so it is not read: write each subject with its postkasse "
+        "(0100233:2 0100233:3), or the whole postkasse ID."
+    )
+    assert said[2].params["value2"] == "0100250:1 0100250:5"
+    assert said[3].params["value2"] == "500:1 500:7"
+    assert (
+        said[0]
+        .text("da")
+        .startswith("Postkasse-oversættelsen '3' står efter '0100233:2' i cellen Postkasse IDs")
+    )

@@ -1343,3 +1343,61 @@ def test_a_total_row_that_names_what_it_counts_first_is_not_a_mailbox(tmp_path: 
     )
     assert e.frame["row"].tolist() == [2, 3, 6]
     assert not codes(e, "MAILBOX_ID_INVALID")
+
+
+def test_notes_under_a_total_row_are_not_mailboxes(tmp_path: Path) -> None:
+    """A data specialist's pass: a report's notes under its total row ("Udskrevet
+    03-12-2026 af jh", "Kilde: e-Boks", one beside a blank ID) were each a
+    MAILBOX_ID_INVALID or MAILBOX_ID_MISSING and a MAILBOX_UNMAPPED error. They are skipped
+    with one info naming them; a mailbox is never taken for one: a mailbox under the total
+    (a subtotal) or a row with a bad ID and a name keeps every row under it a mailbox row."""
+    rows = [
+        HEAD,
+        ["0100233", "Pas", "Borgerservice", "", "", ""],
+        ["0100240", "Flytning", "Borgerservice", "", "", ""],
+        ["I alt", "2", "", "", "", ""],
+        ["Udskrevet 03-12-2026 af jh", "", "", "", "", ""],
+        ["", "Kilde: e-Boks", "", "", "", ""],
+    ]
+    e = read_mailbox_export(write_xlsx(tmp_path / "e.xlsx", rows), label="e.xlsx")
+    assert e.frame["mailbox_id"].tolist() == ["0100233", "0100240"]
+    total, notes = codes(e, "MAILBOX_ROWS_NOT_MAILBOXES")
+    assert notes.severity == "info" and notes.location == "Sheet1!5"
+    assert notes.message == (
+        "2 rows under the total row are notes (rows 5, 6: 'Udskrevet 03-12-2026 af jh', "
+        "'Kilde: e-Boks') and are not read as mailboxes."
+    )
+    assert notes.text("da").startswith("2 rækker under sumrækken er noter (rækkerne 5, 6:")
+    assert not codes(e, "MAILBOX_ID_INVALID") and not codes(e, "MAILBOX_ID_MISSING")
+    # a mailbox under the total: the total was a subtotal, and nothing under it is a note
+    more = [*rows, ["0100250", "Skat", "Borgerservice", "", "", ""]]
+    e = read_mailbox_export(write_xlsx(tmp_path / "f.xlsx", more), label="f.xlsx")
+    assert e.frame["row"].tolist() == [2, 3, 5, 6, 7]
+    assert len(codes(e, "MAILBOX_ROWS_NOT_MAILBOXES")) == 1
+    # a mailbox with a bad ID and a name under it: a mailbox row, and so are the notes
+    bad = [*rows, ["01OO260", "Skat", "Borgerservice", "", "", ""]]
+    e = read_mailbox_export(write_xlsx(tmp_path / "g.xlsx", bad), label="g.xlsx")
+    assert e.frame["row"].tolist() == [2, 3, 5, 6, 7]
+    assert [f.location for f in codes(e, "MAILBOX_ID_INVALID")][-1] == "Sheet1!7"
+
+
+def test_notes_under_a_mapping_files_total_row_are_not_rows_of_it(tmp_path: Path) -> None:
+    """The same notes under a hand-made mapping file's total row were rows with no Mailbox
+    ID (MAPPING_ROW_UNUSED) or a GUID that is none (CONTACT_POINT_GUID_INVALID)."""
+    from ngdpkit.inputs.mapping import read_mapping_file
+
+    guid = "7f9c69da-044c-5324-b789-212f3097dbac"
+    mf = read_mapping_file(
+        write_xlsx(
+            tmp_path / "m.xlsx",
+            [
+                ["Postkasse-ID", "Emne-ID", "NgDP Guid"],
+                ["0100233", "", guid],
+                ["I alt", "", "1"],
+                ["", "", "Kilde: e-Boks"],
+            ],
+        ),
+        label="m.xlsx",
+    )
+    assert mf.rows["mailbox_id"].tolist() == ["0100233"]
+    assert [f.code for f in mf.findings] == ["MAILBOX_ROWS_NOT_MAILBOXES"] * 2

@@ -911,3 +911,47 @@ def test_a_mapping_row_left_unused_is_titled_for_each_of_its_reasons() -> None:
         "Tilknytningsfilens række 10 har intet postkasse-ID; rækken bruges ikke: udfyld ID'et "
         "på den postkasse, som rækken tilknytter."
     )
+
+
+def test_a_mapping_file_formula_without_its_value_is_named_as_in_the_export(
+    tmp_path: Path,
+) -> None:
+    """A data specialist's pass: a formula Excel never saved a value for in the mapping file's
+    Mailbox ID column read as a blank ID ("has no Mailbox ID: fill in the ID", where the ID
+    was there as a formula); in the subject column it mapped the whole postkasse; in the NgDP
+    Guid column it dropped the row without a word. Each is CELL_FORMULA_NO_VALUE, as in the
+    export, and its row is not used."""
+    mf = read_mapping_file(
+        write_xlsx(
+            tmp_path / "m.xlsx",
+            [
+                ["Postkasse-ID", "Emne-ID", "NgDP Guid"],
+                ["0100233", "", A],
+                ['=TEXT(E3;"0000000")', "", B],
+                ["0100240", "=F4", B],
+                ["0100250", "", "=VLOOKUP(A5;Kp!A:B;2;0)"],
+            ],
+            title="Mapping",
+        ),
+        label="m.xlsx",
+    )
+    assert mf.rows[["mailbox_id", "subject_id", "guid"]].values.tolist() == [["0100233", "", A]]
+    formulas = [f for f in mf.findings if f.code == "CELL_FORMULA_NO_VALUE"]
+    assert [(f.severity, f.location, f.params["value"]) for f in formulas] == [
+        ("error", "Mapping!3", "mailbox id"),
+        ("error", "Mapping!4", "subject id"),
+        ("error", "Mapping!5", "NgDP Guid"),
+    ]
+    assert formulas[0].text("da") == (
+        "Cellen postkasse-ID indeholder en formel uden gemt værdi; åbn projektmappen i Excel, "
+        "gem den, og kør igen."
+    )
+    m = mapped(
+        frame([("0100233", "", "a", "U"), ("0100240", "1", "b", "U"), ("0100240", "2", "c", "U")]),
+        mf,
+        cps(cp(A, "Borgerservice"), cp(B, "Ydelser")),
+    )
+    # no subject's mailbox maps by the row whose subject was a formula, and no row is named
+    # as one without a Mailbox ID
+    assert by(m, "0100240", "1")["ngdp_guid"] == "" and by(m, "0100240", "2")["ngdp_guid"] == ""
+    assert not [f for f in m.findings if f.code == "MAPPING_ROW_UNUSED"]

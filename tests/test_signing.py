@@ -631,6 +631,30 @@ def test_a_deleted_seal_or_a_signature_over_other_bytes_fails(
     assert BROKEN in verify(folder).problems
 
 
+@needs_openssl
+def test_a_seal_removed_with_its_names_in_the_manifest_is_seen_by_status_too(
+    sealed: dict[str, Any], tmp_path: Path
+) -> None:
+    """``manifest.json.p7s`` deleted and ``signed_by``/``signer_sha256`` taken out of the
+    manifest (which the trail does not pin): the folder read as never sealed to status and
+    to a new run's view of the run before, while the trail's anchor names the seal and
+    ``audit verify`` says so. The cheap half of the seal check is part of ``verify_files``."""
+    from ngdpkit.run.audit import verify, verify_files
+
+    folder = _copy_of(sealed["folder"], tmp_path / "unsealed")
+    assert not verify_files(folder, ("findings.json",)).problems
+    (folder / "manifest.json.p7s").unlink()
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    manifest.pop("signed_by", None)
+    manifest.pop("signer_sha256", None)
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    said = "the audit trail says the folder is sealed by the certificate with SHA-256"
+    assert any(p.startswith(said) for p in verify(folder).problems)
+    checked = verify_files(folder, ("findings.json",))
+    assert checked.problems and checked.problems[0].startswith(said), checked.problems
+    assert not checked.contents
+
+
 # --- the password, a secret ---------------------------------------------------------------
 
 

@@ -50,34 +50,16 @@ def check_seal(
     audit trail's last record names (the manifest can be edited; the trail is chained).
     ``unsealed_by_anchor``: the anchor's record says the run sealed nothing. A signed file
     named in ``absent`` (left out of a support bundle) is not checked."""
-    claimed = manifest.get("signed_by") if manifest else None
-    sig_path = folder / SIGNATURE
-    present = _is_regular(sig_path)
-    if not present and not claimed and not trail_signer:
+    present = _is_regular(folder / SIGNATURE)
+    if not present and not (manifest.get("signed_by") if manifest else None) and not trail_signer:
         return SealCheck()
-    if unsealed_by_anchor:  # the anchor's record says the run sealed nothing: a seal now is
-        # one added after it (the auditor's second look: it verified, and read stronger)
-        return SealCheck(
-            (
-                "the anchor's record says this run was not sealed, yet the folder carries a "
-                "seal: it was added afterwards",
-            ),
-        )
+    problems = claim_problems(
+        folder, manifest, trail_signer=trail_signer, unsealed_by_anchor=unsealed_by_anchor
+    )
+    if unsealed_by_anchor:
+        return SealCheck(tuple(problems))
     quiet_libraries()
-    problems: list[str] = []
     notes: list[str] = []
-    named = manifest.get("signer_sha256") if manifest else None
-    if trail_signer and (not isinstance(named, str) or named.lower() != trail_signer.lower()):
-        problems.append(
-            "the audit trail says the folder is sealed by the certificate with SHA-256 "
-            f"{trail_signer[:16]}…, and the manifest does not name it"
-        )
-    if not present and claimed:
-        problems.append(
-            f"{SIGNATURE} is missing: the manifest says the folder is sealed by {claimed}"
-        )
-    elif not present:
-        problems.append(f"{SIGNATURE} is missing: the audit trail says the folder is sealed")
     signer = ""
     if present:
         problem, note, signer = _check_manifest_signature(folder, manifest)
@@ -93,6 +75,42 @@ def check_seal(
             problems += [problem] if problem else []
             notes += [note] if note else []
     return SealCheck(tuple(problems), tuple(notes))
+
+
+def claim_problems(
+    folder: Path,
+    manifest: dict[str, Any] | None,
+    *,
+    trail_signer: str = "",
+    unsealed_by_anchor: bool = False,
+) -> list[str]:
+    """What :func:`check_seal` finds without cryptography (``status`` reads hundreds of
+    folders): a seal the trail names that the manifest does not name or that is missing,
+    and one the anchor says the run never made. Nothing for a folder that is not sealed."""
+    claimed = manifest.get("signed_by") if manifest else None
+    present = _is_regular(folder / SIGNATURE)
+    if not present and not claimed and not trail_signer:
+        return []
+    if unsealed_by_anchor:  # the anchor's record says the run sealed nothing: a seal now is
+        # one added after it (the auditor's second look: it verified, and read stronger)
+        return [
+            "the anchor's record says this run was not sealed, yet the folder carries a "
+            "seal: it was added afterwards"
+        ]
+    problems: list[str] = []
+    named = manifest.get("signer_sha256") if manifest else None
+    if trail_signer and (not isinstance(named, str) or named.lower() != trail_signer.lower()):
+        problems.append(
+            "the audit trail says the folder is sealed by the certificate with SHA-256 "
+            f"{trail_signer[:16]}…, and the manifest does not name it"
+        )
+    if not present and claimed:
+        problems.append(
+            f"{SIGNATURE} is missing: the manifest says the folder is sealed by {claimed}"
+        )
+    elif not present:
+        problems.append(f"{SIGNATURE} is missing: the audit trail says the folder is sealed")
+    return problems
 
 
 def _is_regular(path: Path) -> bool:

@@ -178,10 +178,17 @@ def _parse_translations(
     text: str, label: str, where: str, found: list[Finding]
 ) -> tuple[tuple[int, int | None], ...]:
     out: list[tuple[int, int | None]] = []
+    after = ("", "")  # the translation with a subject just read ("0100233:2") and its postkasse
     for token in _SEPARATORS.split(text.strip()):
         if not token:
             continue
         pk, _, subject = _unmarked(token).partition(":")
+        # a subject's few digits, not an ID written without its leading zeros as the portal
+        # shows it ("0100233:2, 100240" is two postkasser: my review of this rule)
+        if after[1] and not subject and is_number(pk) and len(pk) < min(len(after[1]), 4):
+            found.append(_subject_alone(token, after, label, where))
+            continue  # one after it as short is the next subject (0100233:2,3,4)
+        after = (_unmarked(token), pk) if subject and is_number(pk) else ("", "")
         if not is_number(pk) or (subject and not is_number(subject)):
             found.append(
                 F.warning(
@@ -195,6 +202,23 @@ def _parse_translations(
             continue
         out.append((int(pk), int(subject) if subject else None))
     return tuple(out)
+
+
+def _subject_alone(token: str, after: tuple[str, str], label: str, where: str) -> Finding:
+    """``CONTACT_POINT_VALUE_INVALID`` for a number shorter than a postkasse ID right after
+    a translation with a subject: in "0100233:2,3" the 3 is subject 3 of 0100233 as a person
+    reads it and postkasse 3 as the separators do (a data specialist's pass: a translation of
+    a postkasse that is none, and subject 3 unmapped without a word on why). Neither is
+    guessed: the token is not read, and the finding says how to write it."""
+    return F.warning(
+        "CONTACT_POINT_VALUE_INVALID",
+        "Postkasse translation {token!r} follows {value!r} in the Postkasse IDs cell and is too short for a postkasse ID, so it is not read: write each subject with its postkasse ({value2}), or the whole postkasse ID.",
+        label,
+        where,
+        token=token,
+        value=after[0],
+        value2=f"{after[0]} {after[1]}:{_unmarked(token)}",
+    )
 
 
 # Excel's text markers on an ID, as the export's are read (``mailboxes.text_marked_ids``): a

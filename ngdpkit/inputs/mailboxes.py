@@ -9,6 +9,7 @@ from typing import Any
 
 from .. import findings as F
 from ..findings import Finding
+from ..redact import shortened
 from .personal import export_cpr_findings
 from .workbooks import Field, TableCache, merged_ranges, mixed_scripts, read_table
 
@@ -226,9 +227,53 @@ def not_mailboxes(
                 values=F.first_of(repr(t) for t in said),
             )
         )
+    notes, noted = _notes_under_totals(table, df, some, total, label)
+    found += noted
     if not found:
         return df, found
-    return df.drop(index=some.index[(header | total).to_numpy()]), found
+    return df.drop(index=some.index[(header | total | notes).to_numpy()]), found
+
+
+def _notes_under_totals(
+    table: Any, df: Any, some: Any, total: Any, label: str
+) -> tuple[Any, list[Finding]]:
+    """Of ``some`` (the rows whose ID is not digits), the notes under the last total row
+    ("Udskrevet 03-12-2026 af jh", "Kilde: e-Boks"): read as mailboxes, each was a
+    MAILBOX_ID_INVALID and a MAILBOX_UNMAPPED error (a data specialist's pass). Only when
+    every row under that total is one, so that no mailbox is ever taken for a note: its ID is
+    not digits and at most one of its cells holds anything. A mailbox under the total (a
+    subtotal, and the list going on under it), or a row of a mailbox with a bad ID, keeps
+    every row under it what it was. The mask over ``some``, and the info naming them."""
+    import pandas as pd
+
+    notes = pd.Series(False, index=some.index)
+    if not total.any():
+        return notes, []
+    last = some.loc[total, "row"].max()
+    under = df[df["row"] > last]
+    if not len(under) or not under.index.isin(some.index).all():
+        return notes, []  # a digit ID under the total: a mailbox
+    cells = under.drop(columns="row").astype(str).apply(lambda c: c.str.strip())
+    if ((cells != "").sum(axis=1) > 1).any():
+        return notes, []
+    notes[under.index] = True
+    rows = under["row"].tolist()
+    return notes, [
+        F.info(
+            "MAILBOX_ROWS_NOT_MAILBOXES",
+            "Row {value} under the total row is a note ({values}) and is not read as a mailbox."
+            if len(rows) == 1
+            else "{count} rows under the total row are notes (rows {value}: {values}) and are not read as mailboxes.",
+            label,
+            table.where(rows[0]),
+            count=len(rows),
+            value=F.first_of(rows),
+            values=F.first_of(
+                repr(shortened(" ".join(t for t in row if t), 60))
+                for row in cells.itertuples(index=False)
+            ),
+        )
+    ]
 
 
 def _sheet_findings(table: Any, df: Any, label: str, *, use_guid_column: bool) -> list[Finding]:

@@ -175,6 +175,7 @@ def _read_mapping_file(path: Path, label: str, cache: TableCache | None) -> Mapp
         df[name] = text_marked_ids(df[name].astype(str))
     df, found = not_mailboxes(table, df, label, beside="ngdp_guid")
     found = F.Bounded(found)
+    df = _without_formulas(df, table, label, found)
     if "accept" in table.columns:
         df = df[_accepted(df, table, label, found)]
     raw = df["ngdp_guid"].astype(str).str.strip()
@@ -205,6 +206,43 @@ def _read_mapping_file(path: Path, label: str, cache: TableCache | None) -> Mapp
     return MappingFile(
         rows=out.reset_index(drop=True), source=label, findings=found, sheet=table.sheet
     )
+
+
+# the mapping file's columns whose formula without a saved value would change what a row
+# maps, as CELL_FORMULA_NO_VALUE names them (the export's words for the ID and the subject)
+_FORMULA_COLUMNS = {
+    "mailbox_id": "mailbox id",
+    "subject_id": "subject id",
+    "ngdp_guid": "NgDP Guid",
+    "accept": "Accept",
+}
+
+
+def _without_formulas(df: Any, table: Any, label: str, found: list[Finding]) -> Any:
+    """The rows without a formula that Excel never saved a value for in a column that decides
+    what the row maps, and ``CELL_FORMULA_NO_VALUE`` (error) for each such cell, as in the
+    export. Read as blank, such an ID was "has no Mailbox ID: fill in the ID" (the ID was
+    there, as a formula), a subject mapped the whole postkasse, and a GUID or an Accept mark
+    dropped the row without a word (a data specialist's pass)."""
+    rows = set(df["row"].tolist())
+    cells = sorted(
+        (row, name)
+        for row, name in table.formula_no_value
+        if name in _FORMULA_COLUMNS and row in rows
+    )
+    for row, name in cells:
+        found.append(
+            F.error(
+                "CELL_FORMULA_NO_VALUE",
+                "The {value} cell holds a formula with no saved value; open the workbook in Excel, save it, and run again.",
+                label,
+                table.where(row),
+                value=_FORMULA_COLUMNS[name],
+            )
+        )
+    if not cells:
+        return df
+    return df[~df["row"].isin({row for row, _name in cells})]
 
 
 def _accepted(df: Any, table: Any, label: str, found: list[Finding]) -> Any:

@@ -336,6 +336,11 @@ def _readme(summary: dict[str, Any]) -> str:
             "Left out, not the bytes the run recorded (changed since the run, or put in its"
             " place): " + ", ".join(summary["left_out_changed"]) + "."
         )
+    if summary.get(MASKED):
+        lines.append(
+            "Masked in summary.json, holding a secret (each such value reads"
+            f" {HELD_A_SECRET!r}): " + ", ".join(summary[MASKED]) + "."
+        )
     if not summary["audit_verify"]["intact"]:
         lines.append(
             "The run folder did NOT verify when this zip was made: see audit_verify in summary.json."
@@ -487,12 +492,7 @@ def make_bundle(run_dir: Path, *, with_workbooks: bool = False) -> Path:
         "secrets_searched": {"settings_found": settings_found, "variables": sorted(secrets)},
         "audit_verify": _verdict(run_dir),
     }
-    text = json.dumps(summary, ensure_ascii=False, indent=2).encode("utf-8")
-    if _holds_secret("summary.json", text, pins):
-        summary["steps"] = {}
-        summary["findings"] = "left out: they held a secret"
-        text = json.dumps(summary, ensure_ascii=False, indent=2).encode("utf-8")
-    readme = _readme(summary).encode("utf-8")
+    text, readme = _written_members(summary, pins)
     suffix = "-support-with-workbooks.zip" if with_workbooks else "-support.zip"
     target = run_dir.parent / f"{run_dir.name}{suffix}"
     if target.is_symlink() or (target.exists() and not _regular(target)):
@@ -522,6 +522,80 @@ def make_bundle(run_dir: Path, *, with_workbooks: bool = False) -> Path:
         tmp.unlink(missing_ok=True)
         raise
     return target
+
+
+# what stands in summary.json and README.txt for a value or line that held a secret
+HELD_A_SECRET = "left out: it held a secret"
+MASKED = "masked_holding_a_secret"  # summary.json: the parts of it where a value was masked
+
+
+def _written_members(summary: dict[str, Any], pins: list[Any]) -> tuple[bytes, bytes]:
+    """``summary.json`` and ``README.txt``, each searched as every member is
+    (:func:`_holds_secret`). A secret reaches the summary through what it quotes of the
+    folder (a planted file's name in ``audit_verify``, a rehearsal's details, a step's
+    facts): each value that holds one is masked and the summary names where (``MASKED``);
+    one the values only hold together (split across two) takes its whole part, and failing
+    that every part. Each line of the README that holds one is left out and said; failing
+    that the README says only that."""
+    if _holds_secret("summary.json", _summary_bytes(summary), pins):
+        masked = []
+        for key in list(summary):
+            value = summary[key]
+            summary[key] = _masked_value(value, pins)
+            if summary[key] != value:
+                masked.append(key)
+        summary[MASKED] = masked
+    readme = _clean_readme(_readme(summary), pins)
+    text = _summary_bytes(summary)
+    if _holds_secret("summary.json", text, pins):
+        for key in [k for k in summary if k not in ("kind", MASKED)]:
+            part = json.dumps(summary[key], ensure_ascii=False).encode("utf-8")
+            if _holds_secret("summary.json", part, pins):
+                summary[key] = HELD_A_SECRET
+                summary[MASKED] = sorted({*summary.get(MASKED, ()), key})
+        text = _summary_bytes(summary)
+    if _holds_secret("summary.json", text, pins):
+        kept = {"kind": summary["kind"]}
+        text = _summary_bytes({**kept, **dict.fromkeys(set(summary) - set(kept), HELD_A_SECRET)})
+    return text, readme
+
+
+def _summary_bytes(summary: dict[str, Any]) -> bytes:
+    return json.dumps(summary, ensure_ascii=False, indent=2).encode("utf-8")
+
+
+def _masked_value(value: Any, pins: list[Any], depth: int = 0) -> Any:
+    """``value`` with each text, number and key in it that holds a secret masked (an entry
+    whose key holds one is left out); containers kept, so README.txt is still made from it."""
+    if isinstance(value, dict) and depth < 64:
+        return {
+            k: _masked_value(v, pins, depth + 1)
+            for k, v in value.items()
+            if not _holds_secret("summary.json", json.dumps(k, ensure_ascii=False).encode(), pins)
+        }
+    if isinstance(value, list) and depth < 64:
+        return [_masked_value(v, pins, depth + 1) for v in value]
+    if isinstance(value, bool) or value is None:
+        return value
+    text = json.dumps(value, ensure_ascii=False).encode("utf-8")
+    return HELD_A_SECRET if _holds_secret("summary.json", text, pins) else value
+
+
+def _clean_readme(text: str, pins: list[Any]) -> bytes:
+    """``README.txt``'s bytes with each line that holds a secret left out and said."""
+    data = text.encode("utf-8")
+    if not _holds_secret("README.txt", data, pins):
+        return data
+    lines = [
+        f"({HELD_A_SECRET}: this line)"
+        if _holds_secret("README.txt", line.encode("utf-8"), pins)
+        else line
+        for line in text.split("\r\n")
+    ]
+    data = "\r\n".join(lines).encode("utf-8")
+    if _holds_secret("README.txt", data, pins):
+        data = f"ngdpkit support bundle: README.txt {HELD_A_SECRET}.\r\n".encode()
+    return data
 
 
 def _recorded(run_dir: Path) -> dict[str, set[str]]:
