@@ -131,7 +131,7 @@ def read_mailbox_export(
     found += skipped
     if not use_guid_column:
         df["ngdp_guid"] = ""
-    found += _formula_findings(
+    found += formula_findings(
         table, label, use_guid_column=use_guid_column, rows=set(df["row"].tolist())
     )
     found += _error_value_findings(table, df, label)
@@ -457,15 +457,21 @@ _FORMULA_COLUMNS = {
 }
 
 
-def _formula_findings(
-    table: Any, label: str, *, use_guid_column: bool = False, rows: set[int] | None = None
+def formula_findings(
+    table: Any,
+    label: str,
+    *,
+    use_guid_column: bool = False,
+    rows: set[int] | None = None,
+    columns: dict[str, str] | None = None,
 ) -> list[Finding]:
     """A cell of a column the kit reads (ID, name, unit, subject, case; the NgDP Guid when it
     is this environment's) that holds a formula Excel never saved a value for: read as blank
     otherwise (a unit so blank put its mailbox under "(ingen enhed)" without a word).
-    ``rows``: the rows read as mailboxes (a total row's =SUM is no mailbox's cell)."""
+    ``rows``: the rows read as mailboxes (a total row's =SUM is no mailbox's cell);
+    ``columns``: another file's columns and their words (the mapping file's)."""
     found: list[Finding] = F.Bounded()
-    columns = dict(_FORMULA_COLUMNS)
+    columns = dict(_FORMULA_COLUMNS if columns is None else columns)
     if use_guid_column:
         columns["ngdp_guid"] = "NgDP Guid"
     for row, name in sorted(table.formula_no_value):

@@ -24,6 +24,7 @@ from .mailboxes import (
     MAILBOX_ID,
     NGDP_GUID,
     SUBJECT_ID,
+    formula_findings,
     not_mailboxes,
     spelling_of,
     text_marked_ids,
@@ -225,24 +226,12 @@ def _without_formulas(df: Any, table: Any, label: str, found: list[Finding]) -> 
     there, as a formula), a subject mapped the whole postkasse, and a GUID or an Accept mark
     dropped the row without a word (a data specialist's pass)."""
     rows = set(df["row"].tolist())
-    cells = sorted(
-        (row, name)
-        for row, name in table.formula_no_value
-        if name in _FORMULA_COLUMNS and row in rows
-    )
-    for row, name in cells:
-        found.append(
-            F.error(
-                "CELL_FORMULA_NO_VALUE",
-                "The {value} cell holds a formula with no saved value; open the workbook in Excel, save it, and run again.",
-                label,
-                table.where(row),
-                value=_FORMULA_COLUMNS[name],
-            )
-        )
-    if not cells:
+    said = formula_findings(table, label, rows=rows, columns=_FORMULA_COLUMNS)
+    if not said:
         return df
-    return df[~df["row"].isin({row for row, _name in cells})]
+    found += said
+    cells = {row for row, name in table.formula_no_value if name in _FORMULA_COLUMNS}
+    return df[~df["row"].isin(cells)]
 
 
 def _accepted(df: Any, table: Any, label: str, found: list[Finding]) -> Any:
