@@ -356,12 +356,20 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.notebooks is not None and not args.notebooks.is_dir():
         raise InputError(f"--notebooks {args.notebooks}: folder not found")
 
-    def announce(chosen: list[str]) -> None:
+    def announce(chosen: list[str], language: str) -> None:
         # once the settings name the environments: "running staging" and then "unknown
-        # environment 'staging'" told a consultant two things at once
-        print(
-            f"ngdpkit {__version__}: running {', '.join(chosen)} from {args.settings}", flush=True
+        # environment 'staging'" told a consultant two things at once; in the settings'
+        # language, as the run's last lines are (a Danish console opened in English)
+        from .documents.i18n import t
+
+        line = t(
+            language,
+            "run_announce",
+            version=__version__,
+            environments=", ".join(chosen),
+            settings=args.settings,
         )
+        print(line, flush=True)
 
     with _terminate_as_ctrl_c():  # a cancelled CI job's SIGTERM ends the run as Ctrl-C does
         code, folders = run(
@@ -671,12 +679,45 @@ def cmd_cert_inspect(args: argparse.Namespace) -> int:
                 "findings": [f.to_dict() for f in found],
             }
         )
+        if facts and args.settings is None:
+            untrusted = any(f.code == "CERT_CHAIN_INVALID" for f in found)
+            anchored = bool(args.trust_anchors) or not untrusted
+            unsaid = _inspect_unsaid(args.file, kind, cvr, anchored=anchored)
+            if unsaid:
+                print(unsaid)
     return 1 if any(f.severity == "error" for f in found) else 0
+
+
+def _inspect_unsaid(file: Path, kind: str | None, cvr: str | None, *, anchored: bool) -> str:
+    """What ``cert inspect`` without ``--settings`` could not say, and the command that says
+    it (a consultant read "errors" for the sample's test certificate, and no word of test or
+    production or of the organisation's CVR): "" when the options gave all of it."""
+    missing = []
+    if kind is None:
+        missing.append("whether it is the test or the production certificate (--env)")
+    if cvr is None:
+        missing.append("whether its CVR is the organisation's (--cvr)")
+    if not anchored:  # an untrusted chain: a test CA the settings name would change that
+        missing.append("the trust anchors the settings may name (--trust-anchors)")
+    if not missing:
+        return ""
+    return (
+        f"note: not checked without --settings: {'; '.join(missing)}. With the settings, "
+        "the password, kind, CVR and trust anchors come from there: "
+        f"ngdpkit cert inspect {_quoted_arg(str(file))} --settings migration.toml"
+    )
+
+
+def _quoted_arg(text: str) -> str:
+    """A path as one shell word: in double quotes when it holds a space or an apostrophe
+    (read alike by bash, PowerShell and cmd.exe)."""
+    return f'"{text}"' if any(c in text for c in " '") else text
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     from .documents.signature_check import is_pdf
     from .run.audit import verify, verify_bundle
+    from .run.bundle import register_secrets
 
     expect_hash = args.expect_hash
     if expect_hash is not None:
@@ -686,6 +727,7 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
             return 2
         expect_hash = expect_hash.strip()
     target = _named_run(args.target)  # runs/<env>/LATEST: the run it names
+    register_secrets(target)  # a planted file's name it quotes may be a secret
     if not target.exists():
         _err(f"{args.target}: not found")
         return 2
@@ -1126,6 +1168,7 @@ def _latest_step_values(settings: Any, environment: str, step: int) -> tuple[str
     from .checks.evidence import mapping_values_sha256, portal_values_sha256
     from .compare.runs import latest_run
     from .run.neighbours import check_folder
+    from .run.scan import replaced_file
     from .steps.records import ContactPointsRecord, SystemRecord, read_step
 
     what = "contact points" if step == 5 else "mapping"
@@ -1145,7 +1188,9 @@ def _latest_step_values(settings: Any, environment: str, step: int) -> tuple[str
     except (OSError, ValueError, InputError):
         values = ""
     if not values:
-        return "", f"the latest run ({run_dir.name}) has no {what}"
+        step_file = run_dir / "steps" / f"{kind.step}.json"
+        why = replaced_file(step_file, f"steps/{step_file.name}")
+        return "", f"the latest run ({run_dir.name}) has no {what}" + (f": {why}" if why else "")
     return values, run_dir.name
 
 
@@ -1161,7 +1206,7 @@ def _latest_dispatcher_values(settings: Any, environment: str) -> tuple[str, tup
     was bound to)."""
     from .checks.evidence import values_sha256
     from .compare.runs import latest_run
-    from .run.neighbours import check_folder, read_json_file
+    from .run.neighbours import Replaced, check_folder, read_json_file
     from .steps.records import DispatcherRecord, read_step
 
     run_dir = latest_run(settings.base_dir / "runs" / environment)
@@ -1174,6 +1219,8 @@ def _latest_dispatcher_values(settings: Any, environment: str) -> tuple[str, tup
     else:
         try:
             config = read_json_file(run_dir / "dispatcher-config.json")
+        except Replaced as exc:  # the run's own placeholder: which secret, and what to do
+            return "", (), f"the latest run ({run_dir.name}) has no dispatcher values: {exc}"
         except ValueError:
             config = None
         values = values_sha256(config if isinstance(config, dict) else None)
@@ -1225,6 +1272,11 @@ def cmd_bundle(args: argparse.Namespace) -> int:
         _err(
             f"{name}: left out of the bundle, not the bytes the run recorded (changed since the"
             " run, or put in its place)"
+        )
+    for name in summary.get("left_out_unsearched", ()):
+        _err(
+            f"{name}: left out of the bundle, not searched for the run's secrets (its settings"
+            " file was not found, and the run never reached its seal)"
         )
     if args.with_workbooks:  # the zip now names mailboxes as the export does: said here too
         _err(
@@ -1379,10 +1431,15 @@ def _kept_ca(ca_file: Path, base_dir: Path, environment: str) -> Path:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     from .compare.compare import compare_environments, pick, write_comparison
+    from .run.scan import environment_secrets
     from .settings import load_settings
 
     settings = load_settings(args.settings)
     a, b = pick(settings, args.env)
+    # registered before either side is read: a run that does not verify is refused with its
+    # reason, which quotes a planted file's name (an attacker's look: one named after the
+    # certificate password was printed whole)
+    environment_secrets(settings, settings.environment(a))
     out = (args.out or settings.base_dir / "runs").resolve()
     result = compare_environments(settings, a, b, from_inputs=args.from_inputs, out=out)
     code, folder = write_comparison(settings, result, out)
@@ -1453,11 +1510,14 @@ def _named_run(path: Path) -> Path:
 def cmd_diff(args: argparse.Namespace) -> int:
     from .compare.diff import diff_runs, is_empty
     from .compare.runs import run_language
-    from .documents.change_text import code_title, lines, summary
-    from .documents.i18n import t
+    from .documents.change_text import code_title, lines, summary, unit_moved_lines
+    from .documents.i18n import number, t
+    from .run.bundle import register_secrets
 
-    run_b = _named_run(args.run_b)
-    change = diff_runs(_named_run(args.run_a), run_b)
+    run_a, run_b = _named_run(args.run_a), _named_run(args.run_b)
+    for run in (run_a, run_b):  # a planted file's name it quotes may be a secret
+        register_secrets(run)
+    change = diff_runs(run_a, run_b)
     if args.json:
         print(json.dumps(change, ensure_ascii=False, indent=2))
         return 0
@@ -1476,12 +1536,15 @@ def cmd_diff(args: argparse.Namespace) -> int:
         "findings_rechecked": "=",
     }
     every = lines(change, lang)
-    if len(every) > DIFF_ROWS and not args.all:
-        print("  " + t(lang, "diff_summary", n=len(every)))
+    listed = len(every) <= DIFF_ROWS or args.all
+    for said in unit_moved_lines(change, lang, listed=listed):  # one line above its moves
+        print("  ~ " + said)
+    if not listed:  # counts in the language's number form (1.200 in Danish)
+        print("  " + t(lang, "diff_summary", n=number(lang, len(every))))
         for section, code, unit, n in summary(change, lang):
             what = f"{code} ({code_title(section, code, lang)})" if code else section
             print(
-                f"  {mark.get(section, '~')} {n:>6}  {_clip(what, 60):<60} {unit or t(lang, 'diff_environment')}"
+                f"  {mark.get(section, '~')} {number(lang, n):>6}  {_clip(what, 60):<60} {unit or t(lang, 'diff_environment')}"
             )
         return 0
     for section, code, unit, text in every:
@@ -1561,13 +1624,28 @@ def cmd_status(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(unstructure(result), ensure_ascii=False, indent=2))
         return 0
+    _print_status_table(result)
+    return 0
+
+
+def _changed_cell(names: tuple[str, ...] | None) -> str:
+    """The inputs changed since a row's run, as a cell of the status table: the first, and
+    how many more (``status --json`` names them all)."""
+    if not names:
+        return ""
+    more = f" +{len(names) - 1}" if len(names) > 1 else ""
+    return _clip(one_line(names[0]), 20 - len(more)) + more
+
+
+def _print_status_table(result: Any) -> None:
+    """``status``'s listing as a table on the console, one row per runs folder."""
     print(f"times in {result.time_zone}; listed {_short_time(result.generated_at)}")
     # "values" is the dispatcher's values ready to be typed in (a bare "ready yes" read as
     # the migration's readiness); "holding up" names the step ("2 blocked" read as a count)
     print(
         f"{'organisation':<28} {'env':<12} {'status':<10} {'err':>4} {'warn':>4} {'values':<6} "
         f"{'steps':<5} {'holding up':<26} {'rehearsal':<17} {'compared':<17} {'cert ends':<10} "
-        f"{'run':<16} {'anchor':<16} settings"
+        f"{'run':<16} {'anchor':<16} {'changed since run':<20} settings"
     )
     for r in result.rows:
         b, h = r.blocking, r.rehearsal
@@ -1585,14 +1663,21 @@ def cmd_status(args: argparse.Namespace) -> int:
             f"{_cell(r.errors):>4} {_cell(r.warnings):>4} {_cell(r.dispatcher_ready):<6} "
             f"{_cell(r.checklist):<5} {holding[:26]:<26} {rehearsal[:17]:<17} {compared[:17]:<17} "
             f"{_short_time(r.certificate_not_after, date_only=True):<10} "
-            f"{_short_time(r.run_date):<16} {anchor:<16} {_shown_path(r.settings)}{problem}"
+            f"{_short_time(r.run_date):<16} {anchor:<16} {_changed_cell(r.inputs_changed):<20} "
+            f"{_shown_path(r.settings)}{problem}"
         )
-    return 0
+    if any(r.inputs_changed for r in result.rows):
+        # the row is of the files as they were: the consultant who read "ok" beside a new
+        # export learned it only from compare
+        print(
+            "changed since run: files the settings name are no longer what that run read, so"
+            " its row is of the old ones; run that environment again (--json names them all)"
+        )
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
     """One environment's NgDP after go-live (§12.6): counts and failed deliveries, no file."""
-    from .compare.watch import MAX_DAYS, crashed, table, unusable, watch
+    from .compare.watch import MAX_DAYS, crashed, runbook_page, table, unusable, watch
     from .settings import load_settings
 
     try:
@@ -1632,7 +1717,9 @@ def cmd_watch(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=2))
     else:
-        for line in table(data, settings.language):
+        page = runbook_page(settings, args.env)
+        named = _shown_path(str(page)) if page is not None else None
+        for line in table(data, settings.language, runbook=named):
             print(line)
     return code
 

@@ -31,6 +31,7 @@ __all__ = [
     "SHORT_SECRET",
     "Secret",
     "authorization_parts",
+    "own_words",
     "parse_authorization",
     "quality_findings",
     "read_dotenv",
@@ -307,9 +308,64 @@ def secret_missing(source: str, *, what: str, variable: str | None, detail: str 
     )
 
 
-def quality_findings(secret: Secret, key: str) -> list[Finding]:
+def own_words(environment: str, kind: str, organisation: str) -> dict[str, str]:
+    """The texts every output of an environment's run holds, for :func:`quality_findings`."""
+    return {
+        "the environment's name": environment,
+        "the environment's kind": kind,
+        "the organisation's name": organisation,
+    }
+
+
+KIT_TEXT = "the kit's own text (its pages, scripts and messages)"
+
+
+def kit_text() -> str:
+    """The kit's own text, as :func:`quality_findings` looks for a secret in it: the package's
+    modules (every finding's and message's words, the settings' keys), its page templates,
+    scripts and notebooks. Read once per process."""
+    if not _KIT_TEXT:
+        root = Path(__file__).parent
+        _KIT_TEXT.append(
+            "\n".join(
+                path.read_text(encoding="utf-8", errors="replace")
+                for path in sorted(root.rglob("*"))
+                if path.suffix in (".py", ".j2", ".ps1", ".ipynb", ".md") and path.is_file()
+            )
+        )
+    return _KIT_TEXT[0]
+
+
+_KIT_TEXT: list[str] = []
+
+
+def _written_text(value: str, own: dict[str, str] | None) -> str | None:
+    """What of the run's own text holds the secret ``value`` of at least ``SHORT_SECRET``
+    characters (the leak scan matches such a secret anywhere, as it is written: a common word
+    is found inside the kit's own words); None when none does, or without ``own`` (a
+    certificate checked alone)."""
+    if own is None:
+        return None
+    texts = {**own, KIT_TEXT: kit_text()}
+    return next((what for what, text in texts.items() if value in text), None)
+
+
+def _written_word(value: str, own: dict[str, str] | None) -> str | None:
+    """What of the run's own text (``own``: what it is -> the text, as "the environment's
+    name" -> "test") holds the short secret ``value`` as a whole word, as the leak scan
+    matches a short secret; None when none does."""
+    import re
+
+    token = re.compile("(?<![A-Za-z0-9])" + re.escape(value) + "(?![A-Za-z0-9])")
+    return next((what for what, text in (own or {}).items() if token.search(text)), None)
+
+
+def quality_findings(secret: Secret, key: str, own: dict[str, str] | None = None) -> list[Finding]:
     """``SECRET_WHITESPACE``, ``SECRET_SHADOWED`` and ``SECRET_TOO_SHORT`` for a secret that
-    was found."""
+    was found. ``own``: texts every output of the run holds (the environment's name); a short
+    secret that is a word of one is said to be so, since the leak scan will replace every
+    output (a data specialist's pass: the password "test" of the environment "test" left 59
+    SECRET_LEAK and no deliverable, with only "matches it as a whole token" said before)."""
     from . import findings as F
 
     found = []
@@ -332,7 +388,19 @@ def quality_findings(secret: Secret, key: str) -> list[Finding]:
                 file=secret.shadows,
             )
         )
-    if len(secret.reveal()) < SHORT_SECRET:
+    written = _written_word(secret.reveal(), own) if len(secret.reveal()) < SHORT_SECRET else None
+    if written is not None:
+        found.append(
+            F.warning(
+                "SECRET_TOO_SHORT",
+                "The value of {name} is under {short_secret} characters and is a word of {where}, which the run writes in its outputs: the leak scan will replace each output that holds it by a stub; set a value of at least {short_secret} characters.",
+                key,
+                name=secret.name,
+                short_secret=SHORT_SECRET,
+                where=written,
+            )
+        )
+    elif len(secret.reveal()) < SHORT_SECRET:
         found.append(
             F.warning(
                 "SECRET_TOO_SHORT",
@@ -342,4 +410,29 @@ def quality_findings(secret: Secret, key: str) -> list[Finding]:
                 short_secret=SHORT_SECRET,
             )
         )
+    else:
+        found += _in_own_text(secret, key, own)
     return found
+
+
+def _in_own_text(secret: Secret, key: str, own: dict[str, str] | None) -> list[Finding]:
+    """``SECRET_IN_OWN_TEXT`` for a secret of ``SHORT_SECRET`` characters or more that stands
+    in what the run writes itself. A consultant's measure: the certificate password
+    "password" emptied findings.json, both scripts and step 03 (it stands in the settings'
+    key ``certificate_password_env``), "adgangskode" the runbook and the dispatcher page, and
+    only the SECRET_LEAK after the run said anything, blaming the inputs. The scan cannot
+    let a real secret through, so the warning comes before the run."""
+    from . import findings as F
+
+    where = _written_text(secret.reveal(), own)
+    if where is None:
+        return []
+    return [
+        F.warning(
+            "SECRET_IN_OWN_TEXT",
+            "The value of {name} stands in {where}, which the run writes in its outputs: the leak scan will replace each output that holds it by a stub; set a value that is no word of them (a generated one).",
+            key,
+            name=secret.name,
+            where=where,
+        )
+    ]

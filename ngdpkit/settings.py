@@ -303,6 +303,41 @@ class Settings:
         env = self.environment(environment)
         return env.decisions or self.base_dir / f"decisions-{environment}.csv"
 
+    def environment_sha256(self, name: str) -> str:
+        """The SHA-256 of what of the settings concerns environment ``name``: its table as read
+        (over the top level's ``inputs``, ``rehearsal`` and ``golive``) and the top-level keys
+        every environment's run reads, in one canonical form, paths as :meth:`rel` shows them
+        in Unicode's composed form (NFC). Left out: the other environments' tables,
+        ``[compare]`` (read by ``compare`` from the settings of the day) and ``secrets_file``
+        (where secrets come from, like their values, is no setting of a run: CI's copy of the
+        settings has none). A run records it (``run_started``), so an edit to production's
+        table no longer names test's run as made of other settings (a consultant's week two).
+        ``[trust_anchors]`` counts whole, every kind's: each run reads every kind's files
+        (their intermediates complete either kind's chain) and every page of it names the
+        kinds that have custom anchors (production's pages said "custom trust anchors
+        (test)" after test's test CA was taken out, and compare called production's run
+        current)."""
+        import hashlib
+        import json
+
+        env = self.environment(name)
+        concerned = {
+            "language": self.language,
+            "organisation": self.organisation,
+            "checks": self.checks,
+            "trust_anchors": self.trust_anchors,
+            "signing": self.signing,
+            # the file read from, whether or not it is there yet (begun later: an input)
+            "environment": replace(env, decisions=self.decisions_path(name)),
+        }
+        text = json.dumps(
+            _canonical(concerned, self.rel),
+            sort_keys=True,
+            separators=(",", ":"),
+            ensure_ascii=False,
+        )
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
     def select(self, names: list[str]) -> list[str]:
         """Resolve ``--env`` values (``all`` = every environment); refuse unknown names at once."""
         if not names or "all" in names:
@@ -317,6 +352,24 @@ class Settings:
                 ]
             )
         return list(dict.fromkeys(names))
+
+
+def _canonical(value: Any, rel: Callable[[Path], str]) -> Any:
+    """``value`` (a settings record or any part of it) as plain JSON values: a record as its
+    fields by name, a path as ``rel`` shows it (NFC), a date as ISO 8601, a tuple as a list."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _canonical(getattr(value, f.name), rel) for f in fields(value)}
+    if isinstance(value, dict):
+        return {str(k): _canonical(v, rel) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_canonical(v, rel) for v in value]
+    if isinstance(value, Path):
+        # as the settings name it: the disk's spelling of a name may be decomposed (a folder
+        # unzipped from a Mac) where CI's checkout of the same settings has it composed
+        return unicodedata.normalize("NFC", rel(value))
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    return value
 
 
 # The kind of TOML value each annotation takes. Every key of the settings file is a field of

@@ -761,3 +761,106 @@ def test_the_readme_is_searched_too(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert "Topsecret" not in readme and TOKEN.split()[1] not in readme
     assert f"({bundle.HELD_A_SECRET}: this line)\r\nlast line\r\n" in readme
     assert readme.startswith("ngdpkit support bundle: run 20250101-000000-abcd")
+
+
+def test_a_folder_bundled_without_its_secrets_file_sends_only_what_its_seal_scanned(
+    sample_run_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An attacker's look at the warning alone: a run killed before its seal (its firewall
+    order holding the certificate password), written with ``--out`` elsewhere and bundled
+    from another folder, in a shell without the password (it lives in the secrets file),
+    went to support with the password in it; the command only said that the settings file
+    was not found. Where the settings the run names are not found and the folder does not
+    verify, a member goes only with the bytes the run's seal lists (which its own scan
+    passed), or by its shape (trail, manifest, seal); the rest is left out and named. An
+    intact folder bundled so loses nothing."""
+    from ngdpkit.secrets import read_dotenv
+
+    sample = sample_run_copy
+    password = read_dotenv(sample / "sample.env")["NGDPKIT_TEST_CERT_PASSWORD"]
+    monkeypatch.delenv("NGDPKIT_TEST_CERT_PASSWORD", raising=False)
+    made = next((sample / "runs" / "test").glob("2*"))
+    intact = tmp_path / "intact" / "test" / made.name
+    shutil.copytree(made, intact, symlinks=True)
+    folder = tmp_path / "elsewhere" / "test" / made.name
+    shutil.copytree(made, folder, symlinks=True)
+    first = (folder / "audit.jsonl").read_text("utf-8").split("\n")[0]
+    (folder / "audit.jsonl").write_text(first + "\n", encoding="utf-8")
+    (folder / "manifest.json").unlink()
+    with (folder / "firewall-rules.csv").open("a", encoding="utf-8") as fh:
+        fh.write(f"leaked;{password}\r\n")
+    r = cli("bundle", str(folder), cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "firewall-rules.csv: left out of the bundle, not searched for the run's secrets" in (
+        r.stderr
+    )
+    target = Path(r.stdout.strip())
+    got = members(target)
+    assert not any(password.encode() in data for data in got.values())
+    assert set(got) == {"summary.json", "README.txt", "audit.jsonl"}
+    summary = json.loads(got["summary.json"])
+    assert "firewall-rules.csv" in summary["left_out_unsearched"]
+    assert summary["secrets_searched"]["settings_found"] is False
+    assert "Left out, not searched for the run's secrets" in got["README.txt"].decode("utf-8")
+    # the receiver reads why they are not there, not "missing from the bundle"
+    assert "missing from the bundle" not in cli("audit", "verify", str(target)).stdout
+    # a folder that verifies passed the run's own scan whole: packed as before
+    r = cli("bundle", str(intact), cwd=tmp_path)
+    summary = json.loads(members(Path(r.stdout.strip()))["summary.json"])
+    assert summary["audit_verify"]["intact"] is True and summary["left_out_unsearched"] == []
+    assert "firewall-rules.csv" in summary["included"]
+
+
+def test_a_stopped_run_is_searched_with_settings_changed_elsewhere_since(
+    sample_run_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reviewer's look at the rule for a run never sealed: a consultant stopped a run of
+    test, fixed production's table (or added a comment) and bundled the stopped run for
+    support from the settings' own folder. The settings no longer had the SHA-256 the trail
+    holds, so they were "not found": the zip held the trail alone, and the command said to
+    run bundle from the folder that holds the settings file, where it was. What concerns the
+    run's environment (the trail's ``environments_settings_sha256``) is what counts: searched
+    with the file of today when that is unchanged; an edit of test's own table still finds
+    nothing."""
+    from ngdpkit.secrets import read_dotenv
+
+    sample = sample_run_copy
+    password = read_dotenv(sample / "sample.env")["NGDPKIT_TEST_CERT_PASSWORD"]
+    monkeypatch.delenv("NGDPKIT_TEST_CERT_PASSWORD", raising=False)
+    made = next((sample / "runs" / "test").glob("2*"))
+    folder = tmp_path / "elsewhere" / "test" / made.name
+    shutil.copytree(made, folder, symlinks=True)
+    first = (folder / "audit.jsonl").read_text("utf-8").split("\n")[0]
+    assert "environments_settings_sha256" in first
+    (folder / "audit.jsonl").write_text(first + "\n", encoding="utf-8")
+    (folder / "manifest.json").unlink()
+    with (folder / "firewall-rules.csv").open("a", encoding="utf-8") as fh:
+        fh.write(f"leaked;{password}\r\n")
+    settings = sample / "migration.toml"
+    text = settings.read_text(encoding="utf-8")
+    edited = text.replace(
+        'server_ips = ["203.0.113.20", "203.0.113.21"]',
+        'server_ips = ["203.0.113.20", "203.0.113.22"]  # the new NAT address',
+    )
+    assert edited != text
+    settings.write_text("# fixed after the stopped run\n" + edited, encoding="utf-8")
+    r = cli("bundle", str(folder), cwd=sample)
+    assert r.returncode == 0, r.stderr
+    got = members(Path(r.stdout.strip()))
+    assert not any(password.encode() in data for data in got.values())
+    summary = json.loads(got["summary.json"])
+    assert summary["secrets_searched"]["settings_found"] is True
+    assert "NGDPKIT_TEST_CERT_PASSWORD" in summary["secrets_searched"]["variables"]
+    assert summary["left_out_holding_a_secret"] == ["firewall-rules.csv"]
+    assert summary["left_out_unsearched"] == []
+    assert "dispatcher-config.json" in got and "checklist.json" in got, sorted(got)
+    # test's own table changed: not the settings the run was made with
+    own = text.replace(
+        'system_name = "WorkZone test - Eksempel', 'system_name = "WZ test - Eksempel'
+    )
+    assert own != text
+    settings.write_text(own, encoding="utf-8")
+    r = cli("bundle", str(folder), cwd=sample)
+    summary = json.loads(members(Path(r.stdout.strip()))["summary.json"])
+    assert summary["secrets_searched"]["settings_found"] is False
+    assert "firewall-rules.csv" in summary["left_out_unsearched"]

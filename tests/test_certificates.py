@@ -670,3 +670,30 @@ def test_a_password_mistyped_at_the_terminal_is_not_sent_to_a_jupyterlab_kernel(
     asked = S.resolve("PW_VAR", environ={})
     (said,) = load_certificate(path, label="typed.p12", password=asked).findings
     assert "Restart Kernel" in said.message and "mistyped-1" not in said.message
+
+
+def test_inspect_without_settings_names_what_it_could_not_check(sample_copy: Path) -> None:
+    """The go-live morning's read: ``cert inspect`` of the sample's test .p12 without
+    ``--settings`` said "errors" (an untrusted chain) and no word of test or production or of
+    the organisation's CVR, which it could not check; it names them and the command that
+    does, and says nothing of it with the settings or with every option given."""
+    from ngdpkit.secrets import read_dotenv
+
+    secrets = read_dotenv(sample_copy / "sample.env")
+    p12 = sample_copy / "certs" / "test.p12"
+    env = {"NGDPKIT_X": secrets["NGDPKIT_TEST_CERT_PASSWORD"]}
+    r = cli("cert", "inspect", str(p12), "--password-env", "NGDPKIT_X", env=env)
+    note = r.stdout.splitlines()[-1]
+    assert note.startswith("note: not checked without --settings: "), r.stdout
+    assert "(--env)" in note and "(--cvr)" in note and "(--trust-anchors)" in note
+    assert note.endswith(f"ngdpkit cert inspect {p12} --settings migration.toml")
+    for value in secrets.values():
+        assert value not in r.stdout + r.stderr
+    root = sample_copy / "certs" / "sample-test-root.pem"
+    r = cli("cert", "inspect", str(p12), "--password-env", "NGDPKIT_X", "--env", "test",
+            "--cvr", CVR, "--trust-anchors", f"test={root}", env=env)  # fmt: skip
+    assert "not checked without --settings" not in r.stdout, r.stdout
+    r = cli("cert", "inspect", "certs/test.p12", "--settings", "migration.toml", cwd=sample_copy)
+    assert r.returncode == 0 and "not checked without" not in r.stdout, r.stdout
+    r = cli("cert", "inspect", str(p12), "--password-env", "NGDPKIT_X", "--json", env=env)
+    assert "note:" not in r.stdout and json.loads(r.stdout)["certificate"]["cvr"] == CVR

@@ -395,3 +395,107 @@ def test_a_contact_point_that_came_or_went_is_one_change() -> None:
     assert [c.code for c in portal_changes(view(kept), view(moved))] == [
         "PORTAL_CONTACT_POINT_CHANGED"
     ]
+
+
+def test_a_unit_moved_whole_is_one_line_above_its_moves() -> None:
+    """A week-two consultant read 200 ``MAPPING_UNIT_CHANGED`` lines for one unit renamed in
+    the export. ``diff`` now says it once above them (each move stays listed: the kit cannot
+    tell a renamed unit from mailboxes sent elsewhere); moves to several units, or one move
+    alone, get no such line."""
+    from ngdpkit.documents.change_text import units_moved
+    from ngdpkit.documents.i18n import t
+
+    def move(mailbox: str, old: str, new: str) -> dict[str, Any]:
+        params = {"mailbox": mailbox, "subject": "", "from_unit": old, "to_unit": new}
+        return {"code": "MAPPING_UNIT_CHANGED", "params": params, "unit": new}
+
+    change = {
+        "mapping_changed": [
+            *(move(str(i), "Borgerservice", "Borger- og Ydelsesservice") for i in range(200)),
+            move("a", "Skole", "Dagtilbud"),
+            move("b", "Skole", "Byggesager"),
+            move("c", "Kultur", "Fritid"),
+            move("d", "", "Ny"),
+            move("e", "", "Ny"),
+            {"code": "MAPPING_CHANGED", "params": {"mailbox": "1"}, "unit": "x"},
+        ]
+    }
+    assert units_moved(change) == [("Borgerservice", "Borger- og Ydelsesservice", 200)]
+    assert units_moved({}) == []
+    said = t("da", "diff_unit_moved", old="Borgerservice", new="Borger- og Ydelsesservice", n=200)
+    assert said.startswith("enheden »Borgerservice« er nu »Borger- og Ydelsesservice« for 200")
+    said = t("en", "diff_unit_moved", old="A", new="B", n=2)
+    assert said == 'unit "A" is now "B" for 2 mailboxes (each is listed below)'
+
+
+def test_a_unit_moved_whole_says_counted_below_when_diff_only_counts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Danish coordinator's read of ``diff`` after a unit was renamed in the export: "for 43
+    postkasser (hver er nævnt nedenfor)" stood above a summary that counted the moves and
+    listed none (past 50 changes, without ``--all``). The line says they are counted below
+    and how to list each; with ``--all`` (or few changes) it says each is listed. Its count
+    is in the language's number form."""
+    from ngdpkit.compare import diff, runs
+    from ngdpkit.documents.change_text import unit_moved_lines
+    from tests.conftest import cli
+
+    def move(mailbox: str) -> dict[str, Any]:
+        params = {"mailbox": mailbox, "subject": "", "from_unit": "Borgerservice", "to_unit": "X"}
+        return {"code": "MAPPING_UNIT_CHANGED", "params": params, "unit": "X"}
+
+    many = {"mapping_changed": [move(str(i)) for i in range(1200)]}
+    (said,) = unit_moved_lines(many, "da", listed=False)
+    assert said == (
+        "enheden »Borgerservice« er nu »X« for 1.200 postkasser"
+        " (talt op nedenfor under »X«; --all viser hver enkelt)"
+    )
+    (said,) = unit_moved_lines(many, "en", listed=True)
+    assert said == 'unit "Borgerservice" is now "X" for 1,200 mailboxes (each is listed below)'
+
+    change = {
+        "environment": "test",
+        "previous": {"run": "20261201T080000Z-aaaaaa"},
+        "current": {"run": "20261202T080000Z-bbbbbb"},
+        "mapping_changed": [move(str(i)) for i in range(60)],
+    }
+    monkeypatch.setattr(diff, "diff_runs", lambda a, b: change)
+    monkeypatch.setattr(runs, "run_language", lambda run: "da")
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir()
+    second.mkdir()
+    counted = cli("diff", str(first), str(second)).stdout.splitlines()
+    assert "60 postkasser (talt op nedenfor under »X«; --all viser hver enkelt)" in counted[1]
+    assert counted[2].startswith("  60 ændringer; efter kode og enhed")
+    every = cli("diff", str(first), str(second), "--all").stdout.splitlines()
+    assert every[1].endswith("60 postkasser (hver enkelt står nedenfor)")
+    assert len([x for x in every if "MAPPING_UNIT_CHANGED" in x]) == 60
+
+
+def test_a_unit_moved_whole_counts_its_mailboxes_not_its_rows() -> None:
+    """A move is a row of the mapping (mailbox and subject): a unit of 3 mailboxes with 4
+    subjects each read "for 12 mailboxes", and one mailbox with two subjects "for 1
+    postkasser". Each mailbox counts once, its noun agreeing; over 50 changes the moves are
+    counted by unit, not listed (the line said "each is listed below" above a summary)."""
+    from ngdpkit.documents.change_text import units_moved
+    from ngdpkit.documents.i18n import t
+
+    def move(mailbox: str, subject: str, old: str, new: str) -> dict[str, Any]:
+        params = {"mailbox": mailbox, "subject": subject, "from_unit": old, "to_unit": new}
+        return {"code": "MAPPING_UNIT_CHANGED", "params": params, "unit": new}
+
+    rows = [move(m, s, "Teknik", "Teknik og Miljø") for m in "abc" for s in ("1", "2", "3", "4")]
+    rows += [move("d", "1", "Kultur", "Fritid"), move("d", "2", "Kultur", "Fritid")]
+    assert units_moved({"mapping_changed": rows}) == [
+        ("Teknik", "Teknik og Miljø", 3),
+        ("Kultur", "Fritid", 1),
+    ]
+    assert t("da", "diff_unit_moved", old="Kultur", new="Fritid", n=1).endswith(
+        "for 1 postkasse (hver enkelt står nedenfor)"
+    )
+    counted = t("en", "diff_unit_moved_counted", old="A", new="B", n="1,200")
+    assert (
+        counted
+        == 'unit "A" is now "B" for 1,200 mailboxes (counted below under "B"; --all lists each)'
+    )
+    assert "talt op nedenfor under »B«" in t("da", "diff_unit_moved_counted", old="A", new="B", n=2)

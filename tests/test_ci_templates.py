@@ -1869,6 +1869,30 @@ def test_gitlab_runs_production_on_the_default_branch_only() -> None:
     assert {"if": "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH"} in production["rules"]
 
 
+def test_one_run_per_environment_at_a_time_and_watch_apart() -> None:
+    """A CI engineer's reading: two pushes close together started two pipelines whose run jobs
+    ran at once, each restoring the same previous run and saving its own over the other's.
+    GitHub runs one workflow at a time per branch, never cancelling one under way, with
+    watch in a group of its own (a pending run is never replaced by the daily watch); GitLab
+    holds each environment's run job in a resource group of its own; Azure batches the pushes
+    that arrive during a run."""
+    github = load("github")
+    concurrency = github["concurrency"]
+    assert concurrency["cancel-in-progress"] is False
+    group = concurrency["group"]
+    assert "github.ref" in group and "'watch'" in group and "'run'" in group
+    assert "github.event_name == 'schedule'" in group and "inputs.what == 'watch'" in group
+    for job in github["jobs"].values():
+        assert "concurrency" not in job  # the workflow's group, not one per job
+    gitlab = load("gitlab")
+    groups = {env: gitlab[f"ngdpkit:{env}"].get("resource_group") for env in ("test", "production")}
+    assert groups == {"test": "ngdpkit-test", "production": "ngdpkit-production"}
+    assert "resource_group" not in gitlab["ngdpkit:watch"]  # watch never waits behind a run
+    assert str(load("azure")["trigger"]["batch"]).lower() == "true"
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert "one at a time" in readme and "resource_group" in readme and "batch" in readme
+
+
 def test_the_readme_says_how_the_ci_secrets_are_guarded_and_the_kit_fetched() -> None:
     """A CI maintainer's cold pass: the README guarded Azure's production groups with
     pipeline permissions only (per pipeline, not per branch), said nothing of how a job

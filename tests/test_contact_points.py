@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -245,3 +246,130 @@ def test_subjects_listed_after_one_postkasse_are_named_not_read_as_postkasser(
         .text("da")
         .startswith("Postkasse-oversættelsen '3' står efter '0100233:2' i cellen Postkasse IDs")
     )
+
+
+def filtered_xlsx(path: Path, rows: list[list[Any]], hidden: list[int]) -> Path:
+    """A workbook as Excel saves it with a filter left on: an AutoFilter over the table and
+    the rows it keeps out of sight marked hidden."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Sheet1"
+    for row in rows:
+        ws.append(row)
+    ws.auto_filter.ref = f"A1:J{len(rows)}"
+    for number in hidden:
+        ws.row_dimensions[number].hidden = True
+    wb.save(path)
+    return path
+
+
+def test_contact_points_in_rows_a_filter_hides_are_named(tmp_path: Path) -> None:
+    """A data specialist's pass: a filter left on in the contact-point file ("Gammel
+    (slettes)" filtered away) gave no word, and the hidden contact point still received the
+    mailboxes its translations name, where the export's hidden rows were MAILBOX_ROWS_HIDDEN.
+    Each file says so once, with its rows, contact points and translations; a continuation
+    row of the plan (more translations of the point above) counts for its point."""
+    g3 = "0b7e2f4a-9c1d-4e8b-a3f5-6d2c8e1b4a70"
+    rows = [
+        HEAD,
+        [G1, "Borgerservice", "ja", "", "", "", "", "", SYS, "0100233"],
+        [G2, "Gammel (slettes)", "ja", "", "", "", "", "", SYS, "0100240 0100253"],
+        [g3, "Ydelser", "ja", "", "", "", "", "", SYS, "0100260"],
+        ["", "Ydelser", "", "", "", "", "", "", "", "0100261"],
+    ]
+    one = read_contact_points(
+        filtered_xlsx(tmp_path / "one.xlsx", rows, [3]), label="one.xlsx", system_id=SYS
+    )
+    assert [p.name for p in one.points] == ["Borgerservice", "Gammel (slettes)", "Ydelser"]
+    said = [f for f in one.findings if f.code == "CONTACT_POINT_ROWS_HIDDEN"]
+    assert [(f.severity, f.location) for f in said] == [("warning", "Sheet1!3")]
+    assert said[0].message == (
+        "Row 3 is hidden in Excel and read like the others: contact point 'Gammel (slettes)' "
+        "is used, and its 2 postkasse translations map mailboxes to it; show the row in "
+        "Excel if it is meant to be used, or remove it from the file (and its translations "
+        "from Administrativ Adgang) if not."
+    )
+    assert (
+        said[0]
+        .text("da")
+        .startswith(
+            "Række 3 er skjult i Excel og læses som de andre: kontaktpunktet 'Gammel (slettes)' "
+            "bruges, og dets 2 oversættelser tilknytter postkasser til det"
+        )
+    )
+    two = read_contact_points(
+        filtered_xlsx(tmp_path / "two.xlsx", rows, [2, 5]), label="two.xlsx", system_id=SYS
+    )
+    said = [f for f in two.findings if f.code == "CONTACT_POINT_ROWS_HIDDEN"]
+    assert [(f.location, f.params) for f in said] == [
+        (
+            "Sheet1!2",
+            {"value": "2, 5", "name": "Borgerservice, Ydelser", "count": "3", "count2": "2"},
+        )
+    ]
+    # no filter, or one that hides nothing: no word
+    shown = read_contact_points(
+        filtered_xlsx(tmp_path / "shown.xlsx", rows, []), label="shown.xlsx", system_id=SYS
+    )
+    assert not [f for f in shown.findings if f.code == "CONTACT_POINT_ROWS_HIDDEN"]
+
+
+def test_a_contact_point_formula_without_its_value_is_named_as_in_the_export(
+    tmp_path: Path,
+) -> None:
+    """A data specialist's pass: a formula Excel never saved a value for in the contact-point
+    file read as blank without a word: Postkasse IDs as no translations (its mailboxes
+    unmapped), Aktiv as active, the name as none. Each is CELL_FORMULA_NO_VALUE (error), as
+    in the export and the mapping file, naming the column."""
+    rows = [
+        HEAD,
+        [G1, "Borgerservice", "ja", "", "", "", "", "", SYS, "=Oversigt!A2"],
+        [G2, "=B2", "ja", "", "", "", "", '=IF(C3="ja";"ja";"nej")', SYS, "0100240"],
+    ]
+    cps = read_contact_points(
+        write_xlsx(tmp_path / "cp.xlsx", rows), label="cp.xlsx", system_id=SYS
+    )
+    formulas = [f for f in cps.findings if f.code == "CELL_FORMULA_NO_VALUE"]
+    assert [(f.severity, f.location, f.params["value"]) for f in formulas] == [
+        ("error", "Sheet1!2", "postkasse IDs"),
+        ("error", "Sheet1!3", "active flag"),
+        ("error", "Sheet1!3", "contact point name"),
+    ]
+    assert formulas[1].text("da") == (
+        "Cellen Aktiv indeholder en formel uden gemt værdi; åbn projektmappen i Excel, "
+        "gem den, og kør igen."
+    )
+
+
+def test_subjects_written_with_another_separator_are_named_with_how_to_write_them(
+    tmp_path: Path,
+) -> None:
+    """A data specialist's pass: "0100233:2/3" and "0100233:2-4" (several subjects of one
+    postkasse, a list and a range) were only "not a number or number:subject". Still not
+    read, but the warning writes them out: each subject with its postkasse, a hyphen as a
+    range."""
+    rows = [
+        HEAD,
+        [G1, "Borgerservice", "ja", "", "", "", "", "", SYS, "0100233:2/3 0100240:2-4 0100250"],
+        [G2, "Ydelser", "ja", "", "", "", "", "", SYS, "0100260:1+5 0100270:1-30 0100280:x"],
+    ]
+    cps = read_contact_points(
+        write_xlsx(tmp_path / "cp.xlsx", rows), label="cp.xlsx", system_id=SYS
+    )
+    assert cps.points[0].translations == ((100250, None),) and cps.points[1].translations == ()
+    said = [f for f in cps.findings if f.code == "CONTACT_POINT_VALUE_INVALID"]
+    assert [(f.severity, f.location, f.params.get("value2")) for f in said] == [
+        ("warning", "Sheet1!2", "0100233:2 0100233:3"),
+        ("warning", "Sheet1!2", "0100240:2 0100240:3 0100240:4"),
+        ("warning", "Sheet1!3", "0100260:1 0100260:5"),
+        ("warning", "Sheet1!3", "0100270:1 0100270:2 … 0100270:30"),
+        ("warning", "Sheet1!3", None),  # 0100280:x: the general word
+    ]
+    assert said[0].message == (
+        "Postkasse translation '0100233:2/3' writes several subjects in one, which is not "
+        "read: write each subject with its postkasse, separated by spaces "
+        "(0100233:2 0100233:3)."
+    )
+    assert said[0].text("da").startswith("Postkasse-oversættelsen '0100233:2/3' samler flere")

@@ -268,3 +268,92 @@ def test_no_word_table_says_one_key_twice() -> None:
                     f"{path.name}:{node.lineno}: {k!r}" for k in set(keys) if keys.count(k) > 1
                 ]
     assert not twice
+
+
+# Danish forms that leave a placeholder out on purpose: "fejl" is one word for one error and
+# for several, so the count's noun is not needed
+DANISH_LEAVES_OUT = {("workbook_about.py", "counts"): {"error"}}
+
+
+def test_every_word_table_says_the_same_placeholders_in_both_languages() -> None:
+    """A Danish proofreader's rule: a Danish text keyed like its English one names the same
+    values, so that no value the English says (a code, a count, a page) is lost in Danish, and
+    none is asked for that the caller does not give (a KeyError at the run's end). The finding
+    catalogue has its own check (tests/test_catalogue.py); this is every other table written
+    as ``{"da": {...}, "en": {...}}`` or ``{"da": "...", "en": "..."}``, the console's and
+    the pages' words among them. Both languages hold the same keys."""
+    import ast
+    import string
+
+    def fields(text: str) -> set[str]:
+        return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+    def strings(node: ast.AST | None) -> dict[str, str] | None:
+        if not isinstance(node, ast.Dict):
+            return None
+        out = {}
+        for k, v in zip(node.keys, node.values, strict=True):
+            if not (isinstance(k, ast.Constant) and isinstance(k.value, str)):
+                return None
+            if isinstance(v, ast.Constant) and isinstance(v.value, str):
+                out[k.value] = v.value
+        return out
+
+    package = Path(__file__).resolve().parent.parent / "ngdpkit"
+    differ, tables = [], 0
+    for path in sorted(package.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Dict):
+                continue
+            by = {
+                k.value: v
+                for k, v in zip(node.keys, node.values, strict=True)
+                if isinstance(k, ast.Constant)
+            }
+            if "da" not in by or "en" not in by:
+                continue
+            da, en = by["da"], by["en"]
+            if isinstance(da, ast.Constant) and isinstance(en, ast.Constant):
+                pairs = {"": (str(da.value), str(en.value))}
+            else:
+                da_words, en_words = strings(da), strings(en)
+                if da_words is None or en_words is None:
+                    continue
+                if path.name == "firewall.py":  # English words to Danish: keyed by the English
+                    continue
+                if set(da_words) != set(en_words):
+                    differ.append(
+                        f"{path.name}:{node.lineno}: keys {set(da_words) ^ set(en_words)}"
+                    )
+                pairs = {k: (da_words[k], en_words[k]) for k in da_words.keys() & en_words.keys()}
+            tables += 1
+            for key, (da_text, en_text) in pairs.items():
+                left_out = DANISH_LEAVES_OUT.get((path.name, key), set())
+                if fields(da_text) != fields(en_text) - left_out:
+                    differ.append(
+                        f"{path.name}:{node.lineno} {key!r}: {fields(da_text)} / {fields(en_text)}"
+                    )
+    assert tables > 20
+    assert not differ
+
+
+def test_a_danish_runs_console_is_danish_from_its_first_line(sample_run: dict[str, Any]) -> None:
+    """A Danish-settings console opened "ngdpkit 0.2.0: running test from …" and said each
+    step "warnings (0.3 s)" above its Danish last lines; the English is unchanged."""
+    from ngdpkit import __version__
+
+    out = sample_run["result"].stdout
+    assert out.startswith(f"ngdpkit {__version__}: kører test fra "), out
+    assert "running" not in out and "warnings" not in out, out
+    assert re.search("  1/5 01_mailboxes: ok \\([0-9]+,[0-9] s\\)", out), out
+    assert re.search("  3/5 03_certificate: advarsler \\([0-9]+,[0-9] s\\)", out), out
+
+
+def test_a_withheld_dispatcher_is_said_in_the_settings_language(sample_copy: Path) -> None:
+    """``blocked (withheld: CERT_BAD_PASSWORD)`` stood in English in a Danish run's console."""
+    settings = str(sample_copy / "migration.toml")
+    wrong = {"NGDPKIT_TEST_CERT_PASSWORD": "not-the-password"}
+    r = run_cli("run", "--settings", settings, "--env", "test", env=wrong)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "05_dispatcher_config: blokeret (tilbageholdt: CERT_BAD_PASSWORD)" in r.stdout
+    assert "blocked" not in r.stdout and "not-the-password" not in r.stdout + r.stderr

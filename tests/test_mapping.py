@@ -4,6 +4,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pytest
 
 from ngdpkit.inputs.contact_points import ContactPoint
 from ngdpkit.inputs.mailboxes import COLUMNS
@@ -955,3 +956,109 @@ def test_a_mapping_file_formula_without_its_value_is_named_as_in_the_export(
     # as one without a Mailbox ID
     assert by(m, "0100240", "1")["ngdp_guid"] == "" and by(m, "0100240", "2")["ngdp_guid"] == ""
     assert not [f for f in m.findings if f.code == "MAPPING_ROW_UNUSED"]
+
+
+def test_mapping_rows_a_filter_hides_are_named(tmp_path: Path) -> None:
+    """A data specialist's pass: a filter left on in the mapping file (by unit, by Accept)
+    still mapped the mailboxes of the rows it kept out of sight, without a word, where the
+    export's hidden rows were MAILBOX_ROWS_HIDDEN. The rows used are named (a hidden row
+    not used, its Accept blank, is not); the table read ahead of the step, as ``run``'s
+    preflight reads it into the cache, is the same as the step's."""
+    import openpyxl
+
+    from ngdpkit.inputs.mapping import MAPPING_FIELDS
+    from ngdpkit.inputs.workbooks import TableCache, read_table
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Mapping"
+    for row in [
+        ["Postkasse-ID", "Emne-ID", "NgDP Guid", "Accept"],
+        ["0100233", "", A, "x"],
+        ["0100240", "2", B, "x"],
+        ["0100250", "", "udgår", "x"],
+        ["0100260", "", C, ""],
+    ]:
+        ws.append(row)
+    ws.auto_filter.ref = "A1:D5"
+    for number in (3, 4, 5):
+        ws.row_dimensions[number].hidden = True
+    wb.save(tmp_path / "m.xlsx")
+    cache = TableCache(collect=True)
+    read_table(tmp_path / "m.xlsx", MAPPING_FIELDS, label="m.xlsx", cache=cache, hidden=True)
+    for mf in (
+        read_mapping_file(tmp_path / "m.xlsx", label="m.xlsx"),
+        read_mapping_file(tmp_path / "m.xlsx", label="m.xlsx", cache=cache),
+    ):
+        assert mf.rows["mailbox_id"].tolist() == ["0100233", "0100240", "0100250"]
+        said = [f for f in mf.findings if f.code == "MAPPING_ROWS_HIDDEN"]
+        assert [(f.severity, f.location, f.params) for f in said] == [
+            (
+                "warning",
+                "Mapping!3",
+                {"count": "2", "value": "3, 4", "ids": "0100240:2, 0100250"},
+            )
+        ]
+        assert said[0].text("da").startswith("2 rækker er skjult i Excel (rækkerne 3, 4)")
+    # a table read without its hidden rows is not taken for one read with them
+    other = TableCache(collect=True)
+    read_table(tmp_path / "m.xlsx", MAPPING_FIELDS, label="m.xlsx", cache=other)
+    mf = read_mapping_file(tmp_path / "m.xlsx", label="m.xlsx", cache=other)
+    assert [f.code for f in mf.findings if f.code == "MAPPING_ROWS_HIDDEN"] == [
+        "MAPPING_ROWS_HIDDEN"
+    ]
+
+
+def test_a_hidden_column_costs_no_parse_of_the_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reviewer's look at the mapping file's hidden rows: the sheet was parsed whenever its
+    bytes held the word "hidden", and a hidden helper column (``<col hidden="1"/>``, a common
+    sight) holds it: a 100,000-row mapping file took 4 s more to read, for no hidden row.
+    Only a row's own mark has the sheet parsed; rows hidden beside a hidden column are still
+    found, however the mark is written."""
+    import zipfile
+
+    import defusedxml.ElementTree
+    import openpyxl
+
+    from ngdpkit.inputs.workbooks import _may_hide_a_row
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Mapping"
+    for row in [
+        ["Postkasse-ID", "Emne-ID", "NgDP Guid", "Accept", "Note"],
+        ["0100233", "", A, "x", "hidden"],
+        ["0100240", "", B, "x", ""],
+    ]:
+        ws.append(row)
+    ws.column_dimensions["E"].hidden = True
+    wb.save(tmp_path / "col.xlsx")
+    parsed: list[Any] = []
+    iterparse = defusedxml.ElementTree.iterparse
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        parsed.append(args)
+        return iterparse(*args, **kwargs)
+
+    monkeypatch.setattr(defusedxml.ElementTree, "iterparse", counted)
+    mf = read_mapping_file(tmp_path / "col.xlsx", label="col.xlsx")
+    assert mf.rows["mailbox_id"].tolist() == ["0100233", "0100240"]
+    assert not [f for f in mf.findings if f.code == "MAPPING_ROWS_HIDDEN"]
+    assert parsed == []
+    ws.row_dimensions[3].hidden = True
+    wb.save(tmp_path / "both.xlsx")
+    mf = read_mapping_file(tmp_path / "both.xlsx", label="both.xlsx")
+    assert [f.location for f in mf.findings if f.code == "MAPPING_ROWS_HIDDEN"] == ["Mapping!3"]
+    with zipfile.ZipFile(tmp_path / "col.xlsx") as zf:
+        sheet = zf.read("xl/worksheets/sheet1.xml")
+    assert b'hidden="1"' in sheet and not _may_hide_a_row(sheet)
+    for marked in (
+        sheet.replace(b'<row r="3"', b'<row r="3" hidden = "1"'),
+        sheet.replace(b'<row r="3"', b'<row hidden="&#49;"'),
+        sheet.replace(b"<worksheet", b"<x:worksheet").replace(b'<row r="3"', b'<x:row hidden="1"'),
+        sheet.replace(b"<worksheet", b'<!DOCTYPE w [<!ENTITY e "1">]><worksheet'),
+    ):
+        assert _may_hide_a_row(marked), marked[:300]
+    assert not _may_hide_a_row(sheet.replace(b'hidden="1"', b""))

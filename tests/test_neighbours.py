@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -261,3 +262,42 @@ def verify_problems(run: Path, anchor: str) -> list[str]:
     from ngdpkit.run.audit import verify
 
     return verify(run, expect_hash=anchor).problems
+
+
+def test_a_planted_file_named_after_a_secret_is_never_quoted(
+    sample_run_all: dict[str, Any], tmp_path: Path
+) -> None:
+    """An attacker's look: a file named after the certificate password, put in a run folder.
+    ``diff``, ``audit verify`` and ``compare`` quoted it whole in "extra file: …" on the
+    console, and the next run's changes.json and overview page held it in "cannot be
+    compared", which spoiled that run with SECRET_LEAK errors and its dispatcher values
+    withheld. The name is hidden as every registered secret is."""
+    from ngdpkit import redact
+    from ngdpkit.secrets import read_dotenv
+    from tests.conftest import cli, copy_sample_run
+
+    sample = copy_sample_run(sample_run_all, tmp_path / "sample")
+    secrets = read_dotenv(sample / "sample.env")
+    password = secrets["NGDPKIT_TEST_CERT_PASSWORD"]
+    other = secrets["NGDPKIT_PRODUCTION_CERT_PASSWORD"]
+    test_run = next((sample / "runs" / "test").glob("2*"))
+    production_run = next((sample / "runs" / "production").glob("2*"))
+    (test_run / password).write_text("x")
+    (production_run / other).write_text("x")
+    redact.forget_all()  # as in a fresh process: nothing read yet
+    r = cli("audit", "verify", str(test_run))
+    assert r.returncode == 1 and "extra file: [hidden: NGDPKIT_TEST_CERT_PASSWORD]" in r.stdout
+    redact.forget_all()
+    r = cli("diff", str(test_run), str(test_run))
+    assert r.returncode == 2 and "[hidden: NGDPKIT_TEST_CERT_PASSWORD]" in r.stderr
+    redact.forget_all()
+    r = cli("compare", "--settings", str(sample / "migration.toml"))
+    assert r.returncode == 2 and "[hidden: NGDPKIT_PRODUCTION_CERT_PASSWORD]" in r.stderr
+    for said in (r.stdout, r.stderr):
+        assert password not in said and other not in said
+    # the run after it: "cannot be compared" says why without the name
+    redact.forget_all()
+    redact.register("NGDPKIT_TEST_CERT_PASSWORD", password)
+    verified, why = check_folder(test_run)
+    assert verified is None and password not in why and "[hidden:" in why
+    redact.forget_all()

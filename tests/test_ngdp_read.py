@@ -436,3 +436,93 @@ def test_every_text_of_ngdps_answer_loses_its_control_characters() -> None:
         {"id": "11111111-1111-4111-8111-111111111111", "name": "Borger\x1b[31mservice\x0b"}
     )
     assert point is not None and point.name == "Borgerservice"
+
+
+OTHER_SYSTEM = "0f0f0f0f-1111-4222-8333-444455556666"
+
+
+def test_a_contact_point_in_use_that_delivers_elsewhere_is_an_error(
+    sample_dir: Path, tmp_path: Path
+) -> None:
+    """The single records were fetched for their systemId and never looked at: contact
+    points in use that NgDP says deliver to another system passed step 5 without a word."""
+    sample = copy_sample(sample_dir, tmp_path)
+    sim, _ = serve(sample, "test", tmp_path)
+    for cp in sim.server.config.registry.contact_points:
+        cp["systemId"] = OTHER_SYSTEM
+    with sim:
+        result = check(sample, "test")
+    wrong = [f for f in result["findings"] if f["code"] == "CONTACT_POINT_WRONG_SYSTEM"]
+    assert wrong and all(f["severity"] == "error" for f in wrong)
+    assert all(f["params"]["system_id"] == OTHER_SYSTEM for f in wrong)
+    assert all(f["source"].startswith("NgDP ") for f in wrong)
+
+
+def test_wrong_system_is_said_once_and_never_for_the_own_system() -> None:
+    from ngdpkit.checks.ngdp import NgdpObservation, ObservedContactPoint
+    from ngdpkit.checks.ngdp_compare import compare_contact_points
+    from ngdpkit.inputs.contact_points import ContactPoint
+
+    mine = "5b3f2c1e-8d4a-4e7b-9c2f-1a6d3e8b7c40"
+    ids = [f"00000000-0000-4000-8000-00000000000{i}" for i in range(4)]
+    observed = NgdpObservation(
+        fetched_at="2026-03-01T00:00:00Z",
+        base_url="https://ngdp.example",
+        contact_points=(
+            ObservedContactPoint(ids[0], "Eget", system_id=mine),
+            ObservedContactPoint(ids[1], "Andet", system_id=OTHER_SYSTEM),
+            ObservedContactPoint(ids[2], "Listet", system_id=None),  # single record not read
+            ObservedContactPoint(ids[3], "Ubrugt", system_id=OTHER_SYSTEM),
+        ),
+        listing_total=4,
+        listing_read=4,
+    )
+    used = set(ids[:3])
+    found = compare_contact_points(observed, None, used, source="x", system_id=mine.upper())
+    assert [(f.code, f.params["id"]) for f in found] == [("CONTACT_POINT_WRONG_SYSTEM", ids[1])]
+    # the contact points file names the same other system: its own check says it already
+    file_point = ContactPoint(
+        id=ids[1], name="Andet", targets=(), active=True, visible=True, system_id=OTHER_SYSTEM
+    )
+    found = compare_contact_points(observed, [file_point], used, source="x", system_id=mine)
+    assert "CONTACT_POINT_WRONG_SYSTEM" not in [f.code for f in found]
+    assert compare_contact_points(observed, None, used, source="x") == []
+
+
+def test_an_address_without_the_api_is_said_not_passed_over(
+    sample_dir: Path, tmp_path: Path
+) -> None:
+    """NgDP's API lies under /apis/v1: an ngdp_api_url without it meets 404 there (the local
+    NgDP served its records at any prefix), and a 404 to the search read nothing and said
+    nothing at all."""
+    sample = copy_sample(sample_dir, tmp_path)
+    sim, _ = serve(sample, "test", tmp_path)
+    toml = sample / "migration.toml"
+    toml.write_text(
+        toml.read_text(encoding="utf-8").replace(
+            f'ngdp_api_url = "{sim.base_url}"',
+            f'ngdp_api_url = "{sim.base_url.removesuffix("/apis/v1")}"',
+        ),
+        encoding="utf-8",
+    )
+    assert sim.base_url.endswith("/apis/v1")
+    with sim:
+        result = check(sample, "test")
+        requests = list(sim.server.config.registry.requests)
+    assert requests == [("GET", f"/organisations/?cvrNumber={result_cvr(sample)}")]
+    (failed,) = [f for f in result["findings"] if f["code"] == "NGDP_READ_FAILED"]
+    assert failed["location"] == "/organisations/" and "/apis/v1" in failed["params"]["reason"]
+
+
+def test_a_404_to_the_first_page_of_the_listing_is_said(sample_dir: Path, tmp_path: Path) -> None:
+    sample = copy_sample(sample_dir, tmp_path)
+    missing = json.dumps({"code": "NOT_FOUND", "message": "x", "fieldErrors": []}).encode()
+    sim, _ = serve(sample, "test", tmp_path, faults={"/contact-points/": (404, missing)})
+    with sim:
+        result = check(sample, "test")
+    failed = [f for f in result["findings"] if f["code"] == "NGDP_READ_FAILED"]
+    assert [f["location"] for f in failed] == ["/organisations/48213/contact-points/"]
+
+
+def result_cvr(sample: Path) -> str:
+    return load_settings(sample / "migration.toml").organisation.cvr

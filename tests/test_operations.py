@@ -162,10 +162,7 @@ def test_server_check_tests_every_published_ip_and_tls_by_name(sample_dir: Path)
     strings = ps_strings(text)
     for ip in NGDP["test"]["ips"]:
         assert ip in strings
-    assert (
-        "foreach ($ip in $NgdpIps)" in text
-        and "Test-NetConnection -ComputerName $ip -Port 443" in text
-    )
+    assert "foreach ($ip in $NgdpIps)" in text and "Test-NgdpTcp $ip 443" in text
     assert (
         "AuthenticateAsClient($ApiHost, $null, [System.Security.Authentication.SslProtocols]::Tls12, $false)"
         in text

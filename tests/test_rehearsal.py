@@ -829,3 +829,72 @@ def test_a_refused_rehearsal_says_what_to_set_on_the_console(
         "  fejl PENDING_RECIPIENT_ID: En accepttest kræver [rehearsal] recipient_id (en"
         " testborger eller -virksomhed). [rehearsal.recipient_id]"
     ], said
+
+
+@pytest.mark.parametrize("stop", [RuntimeError("a bug in rendering"), KeyboardInterrupt()])
+def test_a_rehearsal_stopped_before_its_seal_leaves_no_secret(
+    sample_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stop: BaseException
+) -> None:
+    """An attacker's look at ``rehearse`` beside ``run``'s crash scan: the organisation's
+    name is in the letter sent, and a name equal to the certificate password (an input
+    value equal to a secret) stood in ``memo/sent-….xml`` when the kit crashed, or Ctrl-C
+    came, after the letter was written and before the seal's scan. Such a folder is scanned
+    as ``run``'s is, and a file that holds a secret holds its note instead; the folder stays
+    marked incomplete and the crash or Ctrl-C is what is told."""
+    from ngdpkit.rehearsal import flow
+
+    d = _copy(sample_dir, tmp_path)
+    password = read_dotenv(d / "sample.env")["NGDPKIT_TEST_CERT_PASSWORD"]
+    settings = d / "migration.toml"
+    text = settings.read_text(encoding="utf-8")
+    text = re.sub(r'(?m)^name = "Eksempel Kommune \(fiktiv\)"$', f'name = "{password}"', text)
+    assert password in text
+    settings.write_text(text, encoding="utf-8")
+
+    def stopped(*args: Any, **kwargs: Any) -> str:
+        raise stop
+
+    monkeypatch.setattr(flow, "render_acceptance", stopped)
+    with pytest.raises(type(stop)):
+        rehearse(settings, "test", progress=lambda line: None)
+    (folder,) = (d / "runs" / "test").glob("*-rehearsal-*")
+    assert (folder / "INCOMPLETE").exists()
+    sent = list((folder / "memo").glob("sent-*.xml"))
+    assert sent, "the letter was written before the stop"
+    for path in folder.rglob("*"):
+        if path.is_file():
+            assert password.encode() not in path.read_bytes(), path
+
+
+@pytest.mark.parametrize("stop", [KeyboardInterrupt(), BrokenPipeError()])
+def test_a_rehearsal_stopped_after_its_seal_is_left_as_sealed(
+    tmp_path: Path, stop: BaseException
+) -> None:
+    """A reviewer's look at the scrub of a stopped rehearsal: it ran for whatever stopped the
+    rehearsal, also after its seal, while its verdict was printed (Ctrl-C at the last line, a
+    console piped into ``head``): the sealed page got the banner "did not finish" and the
+    folder no longer verified. A rehearsal that finished is left as sealed; one still marked
+    incomplete is scrubbed and marked as before, and the stop is raised either way."""
+    from types import SimpleNamespace
+
+    from ngdpkit.rehearsal.flow import _scrubbed_if_unfinished
+
+    secret = "Hemmelig-Kode-42"
+    page = "<html><head><title>t</title></head><body><p>Accepttest ok</p></body></html>"
+    for finished in (True, False):
+        run_dir = tmp_path / str(finished)
+        (run_dir / "signoff").mkdir(parents=True)
+        (run_dir / "signoff" / "index.html").write_text(page, encoding="utf-8")
+        (run_dir / "memo.xml").write_text(f"<x>{secret}</x>", encoding="utf-8")
+        if not finished:
+            (run_dir / "INCOMPLETE").write_text("This run has not finished.\n")
+        hashes = {"run_finished": "0" * 64} if finished else {}
+        folder = SimpleNamespace(path=run_dir, trail=SimpleNamespace(hashes=hashes))
+        with pytest.raises(type(stop)), _scrubbed_if_unfinished(folder, {"X": [secret]}, "da"):
+            raise stop
+        shown = (run_dir / "signoff" / "index.html").read_text(encoding="utf-8")
+        memo_text = (run_dir / "memo.xml").read_text(encoding="utf-8")
+        if finished:
+            assert shown == page and secret in memo_text
+        else:
+            assert shown != page and secret not in memo_text

@@ -204,3 +204,160 @@ def test_the_credentials_of_another_scheme_are_looked_for_alone() -> None:
     # a password of words makes no word a secret of its own
     assert authorization_parts("my value") == ["my value"]
     assert authorization_parts("correct horse battery staple") == ["correct horse battery staple"]
+
+
+def test_a_short_secret_that_is_a_word_every_output_holds_is_said_before_the_run() -> None:
+    """A data specialist's pass: the certificate password "test" of the environment "test"
+    (a test certificate's throwaway password) was only "under 8 characters; matched as a
+    whole token" in check, and the run then replaced every output, findings.json and the
+    overview too, by a stub (59 SECRET_LEAK). SECRET_TOO_SHORT says it is the environment's
+    name (or kind, or a word of the organisation's name) and what the scan will do; never
+    the value. A short secret that is no such word keeps the old words."""
+    key = "environments.test.certificate_password_env"
+    own = S.own_words("test", "test", "Eksempel Kommune")
+
+    def said(value: str) -> list[tuple[str, str, str]]:
+        found = S.quality_findings(S.Secret("NGDPKIT_TEST_CERT_PASSWORD", value), key, own)
+        return [(f.code, f.severity, f.params.get("where", "")) for f in found]
+
+    assert said("test") == [("SECRET_TOO_SHORT", "warning", "the environment's name")]
+    assert said("Kommune") == [("SECRET_TOO_SHORT", "warning", "the organisation's name")]
+    assert said("Test1") == said("est") == [("SECRET_TOO_SHORT", "warning", "")]
+    assert said("test-long-enough") == []
+    (finding,) = S.quality_findings(S.Secret("NGDPKIT_TEST_CERT_PASSWORD", "test"), key, own)
+    assert finding.message == (
+        "The value of NGDPKIT_TEST_CERT_PASSWORD is under 8 characters and is a word "
+        "of the environment's name, which the run writes in its outputs: the leak scan will replace "
+        "each output that holds it by a stub; set a value of at least 8 characters."
+    )
+    assert finding.text("da").startswith(
+        "Værdien af NGDPKIT_TEST_CERT_PASSWORD er under 8 tegn og står som et ord i miljøets navn, som"
+    )
+    # without the run's own words (a certificate checked alone), as before
+    (alone,) = S.quality_findings(S.Secret("NGDPKIT_TEST_CERT_PASSWORD", "test"), key)
+    assert "whole token only" in alone.message
+
+
+def test_the_console_names_the_short_secret_before_the_files_it_emptied() -> None:
+    """The run's last console lines named five of 59 replaced files and pointed to
+    findings.json and the overview, both replaced too: the SECRET_TOO_SHORT that says the
+    password is the environment's name comes first when the scan replaced files, and only
+    then (a warning without a leak stays out of the error lines)."""
+    from ngdpkit import findings as F
+    from ngdpkit.documents.display import error_lines
+
+    key = "environments.test.certificate_password_env"
+    own = S.own_words("test", "test", "Eksempel Kommune")
+    short = S.quality_findings(S.Secret("NGDPKIT_TEST_CERT_PASSWORD", "test"), key, own)
+    leaks = [
+        F.error(
+            "SECRET_LEAK",
+            "{value} held the secret {values} and was replaced by a stub.",
+            f"runs/x/{name}",
+            value=f"runs/x/{name}",
+            values="NGDPKIT_TEST_CERT_PASSWORD",
+        )
+        for name in ("audit.jsonl", "checklist.json", "findings.json")
+    ]
+    lines = error_lines(short + leaks, "en", shown=2)
+    assert [line.split(":")[0] for line in lines] == [
+        "  warning SECRET_TOO_SHORT",
+        "  error SECRET_LEAK",
+        "  error SECRET_LEAK",
+        "  … and 1 more error",
+    ]
+    assert error_lines(short, "en") == []
+    plain = S.quality_findings(S.Secret("NGDPKIT_TEST_CERT_PASSWORD", "Xq7"), key, own)
+    assert [line.split(":")[0] for line in error_lines(plain + leaks, "en", shown=1)] == [
+        "  error SECRET_LEAK",
+        "  … and 2 more errors",
+    ]
+
+
+def test_the_console_says_where_the_findings_are_when_findings_json_was_replaced() -> None:
+    """A consultant's look: the password "test" of the environment "test" replaced
+    findings.json and the overview, and the last console line still said "see findings.json
+    or the overview", both placeholders. The line says they were replaced and names the
+    command that lists the findings again, without writing a file."""
+    from ngdpkit import findings as F
+    from ngdpkit.documents.display import error_lines
+
+    leaks = [
+        F.error(
+            "SECRET_LEAK",
+            "{value} held the secret {values} and was replaced by a stub.",
+            f"runs/x/{name}",
+            value=f"runs/x/{name}",
+            values="NGDPKIT_TEST_CERT_PASSWORD",
+        )
+        for name in ("a.json", "b.json", "findings.json")
+    ]
+    check = "ngdpkit check --settings migration.toml --env test"
+    lines = error_lines(leaks, "en", shown=2, replaced=["findings.json", "overview"], check=check)
+    assert lines[-2] == "  … and 1 more error not shown here"
+    assert lines[-1].startswith(
+        "  A secret was found in findings.json and the overview (signoff/index.html), so each"
+        " was replaced by a placeholder and the findings are not there: " + check
+    )
+    assert not any("see findings.json" in line for line in lines)
+    da = error_lines(leaks, "da", shown=5, replaced=["findings.json"], check=check)
+    assert da[-1].startswith("  En hemmelighed blev fundet i findings.json, der derfor er")
+    assert check in da[-1] and len(da) == 4  # every error shown: no count, only the note
+    # nothing replaced: as before
+    assert error_lines(leaks, "en", shown=2)[-1] == (
+        "  … and 1 more error: see findings.json or the overview"
+    )
+
+
+def test_a_secret_that_is_a_word_of_the_kits_own_text_is_said_before_the_run() -> None:
+    """A consultant's measure: the certificate password "password" (8 characters, so matched
+    anywhere) emptied findings.json, both scripts and step 03, for it stands in the settings'
+    key certificate_password_env; "adgangskode" emptied the runbook and the dispatcher page.
+    Nothing said so before the run, and the SECRET_LEAK after it blamed the inputs. The scan
+    never lets a secret through, so SECRET_IN_OWN_TEXT warns before; a word the kit does not
+    write ("Velkommen", "sommer2026") is no finding."""
+    key = "environments.test.certificate_password_env"
+    own = S.own_words("test", "test", "Eksempel Kommune")
+
+    def said(value: str, words: dict[str, str] | None = own) -> list[tuple[str, str, str]]:
+        found = S.quality_findings(S.Secret("NGDPKIT_TEST_CERT_PASSWORD", value), key, words)
+        return [(f.code, f.severity, f.params.get("where", "")) for f in found]
+
+    kit = "the kit's own text (its pages, scripts and messages)"
+    assert said("password") == said("adgangskode") == [("SECRET_IN_OWN_TEXT", "warning", kit)]
+    assert said("Eksempel Kommune") == [
+        ("SECRET_IN_OWN_TEXT", "warning", "the organisation's name")
+    ]
+    assert said("Velkommen") == said("sommer2026") == said("test-long-enough") == []
+    assert said("password", None) == []  # a certificate checked alone: as before
+    (finding,) = S.quality_findings(S.Secret("NGDPKIT_TEST_CERT_PASSWORD", "password"), key, own)
+    assert "password" not in finding.text("en").replace("NGDPKIT_TEST_CERT_PASSWORD", "")
+    assert finding.text("da").startswith(
+        "Værdien af NGDPKIT_TEST_CERT_PASSWORD står i kittets egen tekst (dets sider, scripts"
+    )
+
+
+def test_a_leak_of_a_word_of_the_kits_own_text_is_not_blamed_on_the_inputs(
+    tmp_path: Path,
+) -> None:
+    """After the run, the SECRET_LEAK that names the secret again says it stands in the
+    kit's own text, not in the inputs or the settings, for a secret ``own_text_secrets``
+    names; and the SECRET_IN_OWN_TEXT warning comes first on the console."""
+    from ngdpkit.documents.display import error_lines
+    from ngdpkit.run.scan import leak_findings, own_text_secrets
+
+    secrets = {"PW": ["password"], "OTHER": ["x7Qk2-unique-value"]}
+    assert own_text_secrets(secrets) == frozenset({"PW"})
+    leaks = [(tmp_path / "findings.json", ["PW"])]
+    first = leak_findings(leaks, lambda p: p.name)
+    again = leak_findings(leaks, lambda p: p.name, first, kit=frozenset({"PW"}))
+    (said,) = again
+    assert "the kit's own text" in said.message and "inputs" not in said.message
+    assert said.text("da").startswith("Hemmeligheden PW blev skrevet igen")
+    blamed = leak_findings(leaks, lambda p: p.name, first)
+    assert "from the inputs" in blamed[0].message  # without kit: as before
+    warned = S.quality_findings(
+        S.Secret("PW", "password"), "k", S.own_words("test", "test", "Eksempel Kommune")
+    )
+    lines = error_lines(warned + first, "en")
+    assert lines[0].startswith("  warning SECRET_IN_OWN_TEXT")

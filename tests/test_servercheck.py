@@ -44,7 +44,7 @@ def test_server_check_script_is_filled_and_ps51_compatible(sample_dir: Path) -> 
     assert (
         "api.test.digitalpost.dk" in text
         and "ca1.cti-gov.dk" in text
-        and "Test-NetConnection" in text
+        and "Test-NgdpTcp $d.Host $d.Port" in text
     )
     assert "Cert:\\LocalMachine\\My" in text and "ABCDEF" in text
     assert "\r\n" in text and balanced(text)

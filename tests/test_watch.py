@@ -1094,3 +1094,124 @@ def test_a_broken_connection_is_said_in_danish_on_a_danish_console() -> None:
     assert found.text("da") == (
         "NgDP blev ikke nået for /memos/ (forbindelsen mislykkedes: ReadError); intet mere blev læst."
     )
+
+
+def test_a_log_served_oldest_first_still_finds_the_newest_delivery() -> None:
+    """More events than the watch reads, served oldest first (as the local NgDP serves them;
+    the API documents no order): the newest good delivery lay beyond the 50 pages read, and a
+    failure since then read as failing, with the deactivation near, while WorkZone fetched
+    minutes ago. The last page is read for its newest time; the counts stay NgDP's own."""
+    from ngdpkit.checks.watch import MAX_EVENT_PAGES, WatchReader, watch_ngdp
+
+    traffic = Traffic()
+    traffic.add(SYSTEM, FAILED, 0.1, now=NOW)  # after the last good one of the pages read
+    n = MAX_EVENT_PAGES * 100 + 150
+    traffic.add(SYSTEM, FETCHED, *[6 - 6 * i / n for i in range(n)], now=NOW)
+    asked: list[dict[str, Any]] = []
+
+    def get(path: str, params: dict[str, Any]) -> Any:
+        asked.append(dict(params))
+        return traffic.events_page(SYSTEM, {k: str(v) for k, v in params.items()})[1]
+
+    reader = WatchReader(None, "https://x", "x")
+    reader.get = get  # type: ignore[method-assign]
+    r = watch_ngdp(
+        reader, environment="test", protocol="REST_PULL", system_id=SYSTEM, days=7, now=NOW
+    )
+    assert r.deliveries == "recovered" and r.good is not None
+    assert r.good.total == n and r.good.read == MAX_EVENT_PAGES * 100  # counts as NgDP's own
+    assert (
+        NOW - dt.datetime.fromisoformat(r.good.newest.replace("Z", "+00:00"))
+    ).total_seconds() < 600
+    codes = [f.code for f in judge(r, "x")]
+    assert "WATCH_DELIVERY_FAILING" not in codes and "WATCH_EVENTS_INCOMPLETE" in codes
+    good_pages = [p["page"] for p in asked if p.get("eventTag") == FETCHED]
+    assert good_pages == [*range(MAX_EVENT_PAGES), (n - 1) // 100]
+
+
+# --- the go-live morning's read: the zone of every time, and what to do, by the runbook --
+
+
+def _morning(*codes: str) -> dict[str, Any]:
+    """A watch's JSON as the table reads it: failures the day before, at 16:19 UTC."""
+    return {
+        "environment": "production",
+        "findings": [{"code": c, "severity": "warning", "message": "…"} for c in codes],
+        "days": 7,
+        "memos_waiting": 12,
+        "receipts_waiting": 0,
+        "failed_deliveries": 2,
+        "last_failed_delivery": "2026-12-06T16:19:00Z",
+        "last_good_delivery": "2026-11-30T23:31:00Z",
+        "hours_since_last_good": 148,
+        "checked_at": "2026-12-07T06:05:00Z",
+        "good": {},
+    }
+
+
+def test_the_table_says_the_zone_and_the_runbooks_rollback_step() -> None:
+    """A tired consultant at 7 in Copenhagen read "06-12-2026 kl. 16:19" with no zone, and a
+    failing watch named no way forward: the table says Copenhagen time beside each time and
+    when it checked, and names the runbook's step 5 (its rollback criteria) and its page."""
+    from ngdpkit.compare.watch import table
+    from ngdpkit.documents.runbook import KEYS
+
+    # the steps the lines name by number are the runbook's own
+    assert KEYS.index("rollback") + 1 == 5 and KEYS.index("watch") + 1 == 6
+    page = "runs/production/20261206T120000Z-abcdef/signoff/runbook.html"
+    data = _morning("WATCH_DELIVERY_FAILING", "WATCH_BACKLOG")
+    lines = table(data, "da", runbook=page)
+    text = "\n".join(lines)
+    assert "06-12-2026 kl. 17:19 dansk tid" in text  # 16:19 UTC is 17:19 in Copenhagen
+    (checked,) = [x for x in lines if x.startswith("  Kontrolleret ")]
+    assert "07-12-2026 kl. 07:05 – alle tidspunkter er dansk tid" in checked
+    (step,) = [x for x in lines if x.startswith("  Næste handling ")]
+    assert "WATCH_DELIVERY_FAILING er et kriterium for tilbagerulning" in step
+    assert "drejebogens trin 5 om tilbagerulning" in step and "WATCH_BACKLOG" in step
+    assert lines[-1].startswith("  Drejebog ") and lines[-1].endswith(page)
+    english = "\n".join(table(data, "en", runbook=page))
+    assert "2026-12-06 17:19 (Copenhagen)" in english and "Copenhagen time" in english
+    assert "step 5, on rollback" in english and "Runbook " in english
+    assert "dansk" not in english and "Drejebog" not in english
+
+    refused = table(_morning("WATCH_READ_REFUSED"), "da")
+    (step,) = [x for x in refused if x.startswith("  Næste handling ")]
+    assert "Intet er kontrolleret i dag" in step and "trin 6 om ngdpkit watch" in step
+    assert refused[-1].endswith("signoff/runbook.html i miljøets seneste kørsel")
+    for quiet in ((), ("WATCH_DELIVERY_RECOVERED",), ("WATCH_BEFORE_GO_LIVE",)):
+        assert "Næste handling" not in "\n".join(table(_morning(*quiet), "da")), quiet
+
+
+def test_the_table_says_its_counts_in_the_languages_number_form() -> None:
+    """A Danish coordinator's read of a large municipality's morning: "Breve, der venter på
+    WorkZone  12345" beside "1.094 dage" elsewhere in the kit. The counts are in the
+    language's number form, as every count of the pages is."""
+    from ngdpkit.compare.watch import table
+
+    data = {**_morning(), "memos_waiting": 12345, "receipts_waiting": 1200}
+    da = table(data, "da")
+    assert da[1].startswith("  Breve, der venter på WorkZone") and da[1].endswith(" 12.345")
+    assert da[2].endswith(" 1.200") and da[3].endswith(" 2")
+    assert table(data, "en")[1].endswith(" 12,345")
+
+
+def test_the_runbook_named_is_the_latest_runs(sample_run: dict[str, Any], sample_dir: Path) -> None:
+    from ngdpkit.compare.watch import runbook_page
+    from ngdpkit.settings import load_settings
+
+    settings = load_settings(sample_run["sample"] / "migration.toml")
+    assert runbook_page(settings, "test") == sample_run["run_dir"] / "signoff" / "runbook.html"
+    assert runbook_page(settings, "production") is None  # no run of it there
+    assert runbook_page(load_settings(sample_dir / "migration.toml"), "test") is None
+
+
+def test_a_failing_watch_names_the_runbook_on_the_console(sample_dir: Path, tmp_path: Path) -> None:
+    sample = copy_sample(sample_dir, tmp_path)
+    sim, _ = start(sample, tmp_path, traffic_for(SYSTEM, failed=(0.5, 2), good=(6.2,)))
+    with sim:
+        r = watch(sample)
+    assert r.returncode == 1, r.stdout + r.stderr
+    lines = r.stdout.splitlines()
+    assert any(x.startswith("  Kontrolleret ") and "dansk tid" in x for x in lines), r.stdout
+    assert any("drejebogens trin 5 om tilbagerulning" in x for x in lines), r.stdout
+    assert lines[-1].startswith("  Drejebog "), r.stdout

@@ -621,8 +621,8 @@ def test_the_scripts_read_what_they_need_first_and_survive_what_windows_throws(
     assert check.index("Read-Host -AsSecureString") < first_check
     assert "is empty." in check[:first_check]
     for call in (
-        "Test-NetConnection -ComputerName $d.Host",
-        "Test-NetConnection -ComputerName $ip",
+        "Test-NgdpTcp $d.Host $d.Port",
+        "Test-NgdpTcp $ip 443",
     ):
         at = check.index(call)
         before = check[: check.rindex("\n", 0, at)].rstrip()
@@ -1336,3 +1336,121 @@ def test_a_second_install_keeps_the_undos_of_the_first(scripts: dict[str, str]) 
     assert "Where-Object { $_.what -eq $c.what }).Count -eq 0) { $done += ,$c }" in text
     assert text.count("$out = Join-Path") == 1
     assert "if ($madeNow -eq 0) { Write-Host 'Nothing was changed on this server" in text
+
+
+# What a variable whose ``.Count`` is read may be assigned: an array, a hashtable or a list,
+# which stays one whatever it holds. A function's or a pipeline's result is unrolled (one item
+# comes back as itself), and ``.Count`` on a single string stops the script under
+# ``Set-StrictMode -Version Latest`` in Windows PowerShell 5.1, which an administrator's
+# profile may set for every script it runs.
+COUNTABLE = ("@(", "@{", "[ordered]@{", "New-Object System.Collections.ArrayList")
+
+
+def _code_only(text: str) -> str:
+    """A script without its block and line comments (what PowerShell runs)."""
+    text = re.sub(r"<#.*?#>", "", text, flags=re.S)
+    return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+
+
+def test_every_count_is_read_of_an_array_under_strict_mode(scripts: dict[str, str]) -> None:
+    """A Windows administrator's read under ``Set-StrictMode -Version Latest``: server-check.ps1
+    took ``Get-NgdpAccounts`` as it came back, and on a server with one service account read
+    ``.Count`` of a string (PropertyNotFoundStrict in 5.1: the check stopped with no evidence
+    written). Every variable whose ``.Count`` is read is an array, a hashtable or a list in
+    every assignment, or a parameter typed as one."""
+    for name, text in scripts.items():
+        code = _code_only(text)
+        counted = set(re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)\.Count\b", code))
+        assert {"accounts", "checks", "failed"} <= counted or name == "install", (name, counted)
+        for var in counted:
+            assigned = re.findall(rf"(?im)\${var}\s*=(?!=)\s*(.+)$", code)
+            typed = re.findall(rf"(?i)\[(?:string\[\]|hashtable)\]\${var}\b", code)
+            assert assigned or typed, (name, var)
+            for value in assigned:
+                assert value.startswith(COUNTABLE), (name, var, value)
+    for name, text in scripts.items():
+        assert "$accounts = @(Get-NgdpAccounts $ServiceAccount" in text, name
+        assert "function Get-NgdpAccounts([string[]]$Given, [hashtable]$ByServer" in text, name
+
+
+def test_the_tcp_checks_never_ping_and_give_up_after_10_s(scripts: dict[str, str]) -> None:
+    """A Windows administrator's read: ``Test-NetConnection -Port`` has no time limit (a port
+    the firewall drops held it about 21 s per destination, eleven of them) and pinged after a
+    failed connection, which every municipality's firewall drops. Each TCP check is one
+    connection given 10 s, no ping, alike in Windows PowerShell 5.1 and PowerShell 7."""
+    check = scripts["check"]
+    assert not {"Test-NetConnection", "Test-Connection"} & commands(check)
+    assert "-InformationLevel" not in check and "NetworkInformation.Ping" not in check
+    body = function_body(check, "Test-NgdpTcp")
+    assert "$client = New-Object System.Net.Sockets.TcpClient" in body
+    assert "if ($client.ConnectAsync($Target, $Port).Wait(10000)) {" in body
+    assert "finally { $client.Close() }" in body
+    assert "no TCP connection within 10 s" in body
+    for loop in ("foreach ($d in $destinations) {", "foreach ($ip in $NgdpIps) {"):
+        block = check[check.index(loop) :]
+        block = block[: block.index("\n}")]
+        assert "$tcp = Test-NgdpTcp " in block and "$tcp.Message" in block, loop
+    assert check.index("function Test-NgdpTcp") < check.index("foreach ($d in $destinations)")
+
+
+def test_a_failed_egress_lookup_is_said_with_what_to_do(
+    tmp_path: Path, scripts: dict[str, str]
+) -> None:
+    """A Windows administrator's read: ``-EgressIpUrl`` goes direct (through a proxy it named
+    the proxy), so where only a proxy reaches the Internet the lookup fails, and the script
+    said nothing: ``egress_ip`` was empty in the evidence. It says what that means and what to
+    do, keeps a note in the evidence, and the run names it (info, no failed check)."""
+    check = scripts["check"]
+    egress = check[check.index("elseif ($EgressIpUrl) {") :]
+    egress = egress[: egress.index("$result = [ordered]@{")]
+    assert "catch { $egress = $null; $lookupFailed = $_.Exception.Message }" in egress
+    assert "else { $lookupFailed = ('it answered {0}' -f [int]$response.StatusCode) }" in egress
+    assert "Add-Check 'egress_lookup' $EgressIpUrl $false $lookupFailed $null" in egress
+    warning = egress[egress.index("Write-Warning (") :]
+    for words in ("only through a proxy", "name the proxy", "network team", "-EgressIp <that"):
+        assert words in warning, words
+    judged = next(line for line in check.splitlines() if line.startswith("$judgedByRun = "))
+    assert "'egress_lookup'" in judged
+    path = tmp_path / "ev.json"
+    lookup = {"kind": "egress_lookup", "target": "https://api.ipify.org", "ok": False}
+    lookup |= {"detail": "Unable to connect to the remote server", "status": None}
+    tcp = {"kind": "tcp", "target": "api.test.digitalpost.dk:443", "ok": True, "detail": "remote"}
+    evidence = {"schema": "ngdpkit/server-check/1", "server": "WZWEB01", "egress_ip": None}
+    evidence |= {"taken_at": "2026-12-01T10:00:00Z", "environment": "test"}
+    path.write_text(json.dumps(evidence | {"checks": [lookup, tcp]}))
+    summary, found = read_evidence(
+        path, label="ev.json", environment="test", registered_ips=("198.51.100.10",)
+    )
+    assert [(f.code, f.severity) for f in found] == [("NET_EGRESS_NOT_LOOKED_UP", "info")]
+    assert "Unable to connect" in found[0].message and "-EgressIp" in found[0].message
+    assert "https://api.ipify.org" in found[0].message
+    assert "-EgressIp" in found[0].text("da") and "proxy" in found[0].text("da")
+    assert summary["failed"] == 0 and summary["egress_ip"] is None
+    lookup["target"] = "https://svc:Hemmelig-42@egress.soeby.local/"
+    path.write_text(json.dumps(evidence | {"checks": [lookup]}))
+    (said,) = read_evidence(path, label="ev.json", environment="test", registered_ips=())[1]
+    assert "Hemmelig-42" not in json.dumps(said.to_dict("da")) + said.message
+
+
+def test_each_script_says_how_to_check_its_hash_and_the_overview_lists_it(
+    sample_run: dict[str, Any],
+) -> None:
+    """A Windows administrator's read: Outlook blocks a ``.ps1`` attachment, and a copy from
+    mail or Teams carries the Mark of the Web, which a RemoteSigned policy from Group Policy
+    refuses. Each script's header says to compare ``Get-FileHash`` with the SHA-256 the run's
+    overview lists for it before ``Unblock-File``, and the overview and the manifest list it."""
+    import hashlib
+
+    run_dir = sample_run["run_dir"]
+    overview = (run_dir / "signoff" / "index.html").read_text(encoding="utf-8")
+    manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    listed = {f["path"]: f["sha256"] for f in manifest["files"]}
+    for name in ("server-check.ps1", "install-certificate.ps1"):
+        data = (run_dir / name).read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        assert listed[name] == digest and digest.upper() in overview, name
+        header = data.decode("utf-8-sig")
+        header = header[: header.index("#>")]
+        hashed = header.index(f"Get-FileHash -Algorithm SHA256 .\\{name}")
+        assert hashed < header.index(f"Unblock-File .\\{name}"), name
+        assert "signoff/index.html" in header and "Group Policy" in header, name

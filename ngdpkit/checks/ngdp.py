@@ -426,7 +426,10 @@ def read_ngdp(
 
 def _organisation(reader: NgdpReader, cvr: str) -> ObservedOrganisation | None:
     body = reader.get("/organisations/", {"cvrNumber": cvr})
-    if body is not None and body is not _NOT_FOUND and not isinstance(body, dict):
+    if body is _NOT_FOUND:  # a search answers 200, found or not: a 404 is no NgDP API here
+        reader._failed("/organisations/", NOT_SERVED)
+        return None
+    if body is not None and not isinstance(body, dict):
         # a JSON list, text or number: nothing read, and said (it went without a word)
         reader._failed("/organisations/", NOT_AN_OBJECT)
         return None
@@ -465,6 +468,9 @@ NOT_AN_OBJECT = "the answer is not a JSON object"
 NO_LIST = "a page of the listing holds no list of contact points"
 LISTING_ENDLESS = "the listing did not end within 1,000 pages"
 SINGLE_NOT_ASKED = "the answer is not the record of the contact point asked for"
+# a 404 where NgDP answers 200 (a search, the listing's first page): the address serves no
+# NgDP API (an ngdp_api_url without /apis/v1 read nothing and said nothing)
+NOT_SERVED = "HTTP 404: no such path at this address (NgDP's API lies under /apis/v1 of it)"
 
 
 def _listing(
@@ -494,6 +500,8 @@ def _listing(
         body = reader.get(path, {"visibility": "ALL", "page": page, "size": PAGE_SIZE})
         if body is None or body is _NOT_FOUND:
             if page == 0:
+                if body is _NOT_FOUND:  # the organisation just found has no listing: said
+                    reader._failed(path, NOT_SERVED)
                 return None, None, 0, ()
             break
         items = body.get("contactPoints") if isinstance(body, dict) else None

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import findings as F
 from ..findings import Finding
+from ..guids import canonical_guid
 from ..inputs import is_number
 from .certificates import CertificateFacts
 from .ngdp import NgdpObservation, ObservedContactPoint, ObservedSystem
@@ -654,12 +655,17 @@ def compare_contact_points(
     used: set[str],
     *,
     source: str,
+    system_id: str | None = None,
 ) -> list[Finding]:
-    """NgDP's listing against the contact points file: missing ones in use, differences."""
+    """NgDP's listing against the contact points file: missing ones in use, differences, and
+    each one in use whose record in NgDP delivers to another system than ``system_id``."""
     found: list[Finding] = F.Bounded()
     if observation.contact_points is None:
         return found
     points = observation.by_id()
+    origin = f"NgDP {observation.base_url}"  # the fact is NgDP's, whatever file it differs from
+    for finding in wrong_system(observation, file_points, used, source=origin, system_id=system_id):
+        found.append(finding)
     if observation.listing_complete:
         for guid in sorted(used - set(points)):
             found.append(
@@ -698,6 +704,45 @@ def compare_contact_points(
                     values="; ".join(differs),
                 )
             )
+    return found
+
+
+def wrong_system(
+    observation: NgdpObservation,
+    file_points: Sequence[ContactPoint] | None,
+    used: set[str],
+    *,
+    source: str,
+    system_id: str | None,
+) -> list[Finding]:
+    """``CONTACT_POINT_WRONG_SYSTEM`` for each contact point in use whose ``systemId`` in NgDP
+    (the single record: listings lack it) is another system than this environment's: replies
+    sent to it reach that system, never this WorkZone. The kit fetched the single records for
+    exactly this and then never looked at them; a contact point whose file entry names the
+    same other system is reported by the file's own check already."""
+    mine = canonical_guid(system_id or "")
+    if mine is None:
+        return []
+    planned = {p.id: p.system_id for p in file_points or ()}
+    found = []
+    for point in sorted(observation.contact_points or (), key=lambda p: p.id):
+        theirs = point.system_id
+        if point.id not in used or theirs is None or theirs == mine:
+            continue
+        if planned.get(point.id) == theirs:
+            continue
+        found.append(
+            F.error(
+                "CONTACT_POINT_WRONG_SYSTEM",
+                "Contact point {name!r} ({id}) is used but delivers to system {system_id}, not this environment's {sys_id}.",
+                source,
+                point.id,
+                name=point.name,
+                id=point.id,
+                system_id=theirs,
+                sys_id=mine,
+            )
+        )
     return found
 
 

@@ -465,6 +465,9 @@ def tally(
         oldest = min([*times, *([oldest] if oldest else [])], default=None)
         if not events or (total is not None and read >= total):
             break
+    else:  # pages left unread: the newest may be on the last (NgDP's order is not documented)
+        last = _newest_on_last_page(reader, params, total, read, now)
+        newest = max([*([last] if last else []), *([newest] if newest else [])], default=None)
     return EventTally(
         tag=tag,
         total=total if total is not None else read,
@@ -475,6 +478,38 @@ def tally(
         future=len(ahead),
         future_newest=_stamp(max(ahead)) if ahead else None,
     )
+
+
+MAX_EVENT_PAGE = 999  # the allow-list's page numbers: three digits
+
+
+def _newest_on_last_page(
+    reader: WatchReader,
+    params: dict[str, Any],
+    total: int | None,
+    read: int,
+    now: dt.datetime | None,
+) -> dt.datetime | None:
+    """The newest ``eventTime`` (not ahead of the clock) on the event log's last page, when
+    :data:`MAX_EVENT_PAGES` pages left some unread. The API documents no order for
+    ``/events/``: a log served oldest first put its newest events beyond the pages read, and a
+    week of 6,000 deliveries read as none for the last day (the watch said failing, and the
+    deactivation near, while WorkZone fetched every hour). The first pages and the last hold
+    the newest events whichever way the log is sorted. Only the newest time is taken from it:
+    the counts stay NgDP's own and those of the pages read."""
+    if total is None or read >= total:
+        return None
+    last = (total - 1) // EVENT_PAGE_SIZE
+    if last < MAX_EVENT_PAGES or last > MAX_EVENT_PAGE:
+        return None
+    body = reader.get("/events/", {**params, "page": last})
+    events = body.get("events") if body is not None else None
+    if not isinstance(events, list):
+        return None
+    limit = (now or dt.datetime.now(dt.UTC)) + CLOCK_SKEW
+    tag = str(params["eventTag"])
+    times = [t for t in (event_time(e, tag) for e in events) if t is not None and t <= limit]
+    return max(times, default=None)
 
 
 def watch_ngdp(

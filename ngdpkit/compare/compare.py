@@ -165,6 +165,18 @@ def _compare_freshness(left: Side, right: Side, found: list[Finding]) -> None:
                 value=F.first_of(side.inputs_changed),
             )
         )
+        if side.settings_whole_file:
+            found.append(
+                F.info(
+                    "COMPARE_SETTINGS_WHOLE_FILE",
+                    "The run of {name} ({run}) was made by an older kit, which recorded only the whole settings file: {file} is named as changed for any edit, one to another environment's table too. A run of {name} with this kit records what concerns {name} alone.",
+                    "compare",
+                    side.name,
+                    name=side.name,
+                    run=side.run.run,
+                    file=side.inputs_changed[0],
+                )
+            )
 
 
 def _compare_mapping(

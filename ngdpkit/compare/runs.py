@@ -41,7 +41,7 @@ def _json(
     and depth, of the JSON type ``kind`` when given; any fault an :class:`InputError`. With
     ``checked``, the bytes :func:`~ngdpkit.run.audit.verify_files` verified are read, never
     the file again (one it did not keep is missing)."""
-    from ..run.neighbours import read_json_bytes, read_json_file
+    from ..run.neighbours import Replaced, read_json_bytes, read_json_file
 
     raw = None
     if checked is not None:  # its name in the run folder: the file, or steps/ and the file
@@ -53,6 +53,8 @@ def _json(
         return None
     try:
         data = read_json_bytes(raw, path.name) if raw is not None else read_json_file(path)
+    except Replaced as exc:  # the run's own placeholder: which secret, and what to do
+        raise InputError(f"{label}: {exc}") from exc
     except ValueError as exc:
         raise InputError(f"{label}: {exc} (truncated or edited?)") from exc
     if kind is not None and not isinstance(data, kind):

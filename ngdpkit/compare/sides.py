@@ -103,6 +103,9 @@ class Side:
     # stopped with exit 2 leaves the one before it as the latest, compared without a word
     made_at: str = ""
     inputs_changed: tuple[str, ...] = ()
+    # the settings file among them was judged by its whole bytes: the run's kit recorded no
+    # SHA-256 of what concerns its environment, so another environment's edit counts too
+    settings_whole_file: bool = False
 
     def by_key(self) -> dict[tuple[str, str], Landing]:
         return {row.key: row for row in self.landings}
@@ -195,7 +198,7 @@ def latest_finished(settings: Settings, name: str, out: Path) -> Path:
 
 def from_run(settings: Settings, name: str, out: Path) -> Side:
     """The environment as its latest finished run left it (see :func:`latest_finished`)."""
-    from ..run.neighbours import run_inputs_changed
+    from ..run.neighbours import judged_whole_file, run_inputs_changed
     from ..steps.records import (
         CertificateRecord,
         ContactPointsRecord,
@@ -233,6 +236,7 @@ def from_run(settings: Settings, name: str, out: Path) -> Side:
     except (OSError, ValueError, TypeError, KeyError) as exc:  # a damaged table
         raise InputError(f"{label}: cannot be compared: its mapping table does not read") from exc
     env = settings.environment(name)
+    changed = tuple(run_inputs_changed(settings, name, run, certificate=True, unread=True))
     return Side(
         name=name,
         kind=env.kind,
@@ -246,7 +250,6 @@ def from_run(settings: Settings, name: str, out: Path) -> Side:
         run=RunRef(run.name, view.anchor, view.status),
         readiness=view.readiness,
         made_at=view.when.strftime("%Y-%m-%dT%H:%M:%SZ") if view.when else "",
-        inputs_changed=tuple(
-            run_inputs_changed(settings, name, run, certificate=True, unread=True)
-        ),
+        inputs_changed=changed,
+        settings_whole_file=settings.rel(settings.path) in changed and judged_whole_file(run),
     )

@@ -22,6 +22,10 @@ so, never the end of the listing.
   many days: since the earliest run of an unbroken series of finished runs, ending at the
   latest, in which that step was not done yet (from the latest run's date when the runs
   before it do not say, e.g. runs made before ``checklist.json`` existed).
+- **Changed since the run.** A row names the files its settings name that are no longer
+  what its latest run read (``inputs_changed``, as ``compare`` names them): only the files
+  the settings name are looked at, and of those only the ones whose size or modification
+  time says they may have changed since the run began are hashed.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..run.audit import Checked
-from ..settings import ENVIRONMENT_NAME, outline
+from ..settings import ENVIRONMENT_NAME, Settings, outline
 from .discover import MAX_SETTINGS, Skipped, read_regular, settings_files
 from .runs import RunView, latest_run, run_folders
 
@@ -129,6 +133,10 @@ class StatusRow:
     # the newest comparison naming this environment: an error there (a mailbox whose replies
     # would land elsewhere in production) was on no page but its own (a customer's cold read)
     comparison: ComparisonResult | None = None
+    # the files the settings name that are no longer what the latest run read (compare's
+    # COMPARE_RUN_INPUTS_CHANGED): the row is of older inputs, and that environment is to be
+    # run again; None when not judged (no run that verifies, or settings that do not load)
+    inputs_changed: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -448,6 +456,44 @@ def newest_comparison(runs: Path, tz: dt.tzinfo) -> tuple[ComparisonResult, dict
     return ComparisonResult(folder.name, status, date, False), compared
 
 
+def _loaded(path: str, loaded: dict[str, Settings | None]) -> Settings | None:
+    """The settings file at ``path`` read whole (once per listing), for the files it names;
+    None when it does not load (``check`` says why)."""
+    from ..settings import load_settings
+
+    if path not in loaded:
+        try:
+            loaded[path] = load_settings(path)
+        except (InputError, OSError, ValueError):
+            loaded[path] = None
+    return loaded[path]
+
+
+def _with_inputs(row: StatusRow, loaded: dict[str, Settings | None]) -> StatusRow:
+    """The row with the files its settings name that are no longer what its latest run
+    read, as ``compare`` names them (:func:`~ngdpkit.run.neighbours.run_inputs_changed`:
+    the settings for this environment, the export, contact points, mapping, decisions and
+    register files, the servers' evidence, a renewed certificate): a customer's row read as
+    current for weeks after a new export was put in place. Only the files the settings
+    name are looked at, and only those whose size or time says they may have changed since
+    the run are hashed (hundreds of customers' exports at each listing)."""
+    from ..run.neighbours import run_inputs_changed
+
+    if row.run is None or row.status == "unreadable" or not row.runs_folder:
+        return row
+    settings = _loaded(row.settings, loaded)
+    if settings is None or row.environment not in settings.environments:
+        return row
+    run = Path(row.runs_folder) / row.run
+    try:
+        changed = run_inputs_changed(
+            settings, row.environment, run, certificate=True, unread=True, by_stat=True
+        )
+    except (InputError, OSError, ValueError):
+        return row
+    return replace(row, inputs_changed=tuple(changed))
+
+
 def portfolio(paths: list[Path], *, now: dt.datetime | None = None) -> Portfolio:
     """One row per distinct runs folder of every settings file found, worst first."""
     now = now or dt.datetime.now(dt.UTC)
@@ -504,6 +550,8 @@ def portfolio(paths: list[Path], *, now: dt.datetime | None = None) -> Portfolio
             rows.append(
                 _with_comparison(row_of(path, organisation, name, env_dir, now=now), newest)
             )
+    loaded: dict[str, Settings | None] = {}
+    rows = [_with_inputs(row, loaded) for row in rows]
     rows.sort(key=_sort_key)
     return Portfolio(
         schema=SCHEMA,

@@ -129,7 +129,17 @@ def _run(r: StatusRow, language: str) -> str | Markup:
         return r.problem
     if not r.run:
         return ""
-    return fragment("titled", _when(r.run_date, language), fragment("code", (r.anchor or "")[:16]))
+    run = fragment("titled", _when(r.run_date, language), fragment("code", (r.anchor or "")[:16]))
+    if not r.inputs_changed:
+        return run
+    # the row is of the files as they were when the run read them (compare says so too)
+    files = ", ".join(r.inputs_changed)
+    changed = fragment(
+        "titled",
+        badge("warning", t(language, "status_inputs_changed"), language=language),
+        t(language, "status_inputs_changed_detail", files=files, environment=r.environment),
+    )
+    return fragment("block", [run, changed], "")
 
 
 def render_portfolio(result: Portfolio, *, language: str) -> str:

@@ -11,6 +11,7 @@ read. It writes no file; the caller prints :func:`payload`'s object or :func:`ta
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import findings as F
@@ -212,9 +213,49 @@ def crashed(name: str | None, reason: str) -> dict[str, Any]:
     return {"environment": name, "status": "crashed", "error": reason, "findings": []}
 
 
-def table(data: dict[str, Any], language: str) -> list[str]:
-    """A short readable table of one watch in ``language`` (Danish by default), findings last."""
-    from ..documents.i18n import count, duration, local_time, t
+def runbook_page(settings: Settings, name: str) -> Path | None:
+    """The runbook page of the environment's latest run in the settings' own runs folder
+    (``runs/<env>/LATEST``), which a watch that finds something wrong names; None when that
+    folder holds no run (``run --out`` elsewhere): the table then names the page in words."""
+    from .runs import latest_run
+
+    try:  # a runs folder it may not read is no reason to withhold the watch's table
+        latest = latest_run(settings.base_dir / "runs" / name)
+        page = latest / "signoff" / "runbook.html" if latest is not None else None
+        return page if page is not None and page.is_file() else None
+    except OSError:
+        return None
+
+
+def _next_steps(data: dict[str, Any], language: str, runbook: str | None) -> list[str]:
+    """What to do about what the watch found, by the runbook's step (the go-live morning's
+    read: the table said what was wrong, not that step 5 names it a reason to roll back)."""
+    from ..documents.i18n import t
+
+    codes = {f["code"] for f in data["findings"]}
+    why = [t(language, k) for c, k in TODO_ROLLBACK if c in codes]
+    steps = [t(language, "watch_todo_rollback", why="; ".join(why))] if why else []
+    if "WATCH_READ_REFUSED" in codes:
+        steps.append(t(language, "watch_todo_refused"))
+    if not steps:
+        return []
+    lines = [f"  {t(language, 'watch_todo'):<40} {step}" for step in steps]
+    page = runbook or t(language, "watch_runbook_none")
+    return lines + [f"  {t(language, 'watch_runbook'):<40} {page}"]
+
+
+# the runbook's rollback criteria (step 5) that a watch can see, in the order said
+TODO_ROLLBACK = (
+    ("WATCH_DELIVERY_FAILING", "watch_todo_failing"),
+    ("WATCH_BACKLOG", "watch_todo_backlog"),
+)
+
+
+def table(data: dict[str, Any], language: str, *, runbook: str | None = None) -> list[str]:
+    """A short readable table of one watch in ``language`` (Danish by default), findings
+    last; every time in it Copenhagen time, said so, and when something is wrong, the
+    runbook's step for it (``runbook``: the page's path as the caller shows it)."""
+    from ..documents.i18n import count, duration, local_time, number, t
 
     counts = F.counts(data["findings"])
     head = ", ".join(count(language, counts[s], s) for s in ("error", "warning") if counts[s]) or t(
@@ -224,15 +265,18 @@ def table(data: dict[str, Any], language: str) -> list[str]:
 
     def row(label: str, value: Any) -> None:
         shown = t(language, "watch_not_read") if value is None else value
+        if isinstance(value, int) and not isinstance(value, bool):  # 1.234 breve in Danish
+            shown = number(language, value)
         lines.append(f"  {t(language, label, days=data.get('days', '')):<40} {shown}")
 
     def when(stamp: str | None, hours: int | None = None) -> str | None:
         if stamp is None:
             return None
+        shown = t(language, "watch_local", when=local_time(stamp, language))  # "dansk tid"
         if hours is None:
-            return local_time(stamp, language)
+            return shown
         ago = t(language, "watch_ago", days=duration(language, hours))
-        return f"{local_time(stamp, language)} ({ago})"
+        return f"{shown} ({ago})"
 
     row("watch_memos", data.get("memos_waiting"))
     row("watch_receipts", data.get("receipts_waiting"))
@@ -258,7 +302,12 @@ def table(data: dict[str, Any], language: str) -> list[str]:
     if where and data.get("official_url") is False:
         where = t(language, "watch_overridden", url=where)
     row("watch_ngdp", where)
+    if data.get("checked_at"):  # when, and the zone of every time in the table
+        row(
+            "watch_checked",
+            t(language, "watch_zone", when=local_time(data["checked_at"], language)),
+        )
     for f in data["findings"]:
         word = t(language, f"watch_{f['severity']}")
         lines.append(f"  {word:<9} {f['code']:<26} {f['message']}")
-    return lines
+    return lines + _next_steps(data, language, runbook)

@@ -167,6 +167,9 @@ class KitCommands:
     def watch(self) -> str:
         return f"ngdpkit watch{self._target}"
 
+    def check(self) -> str:
+        return f"ngdpkit check{self._target}"
+
     def where(self) -> str:
         """Where the commands are typed: the settings file's folder (and, when the commands
         could not name the file, why)."""

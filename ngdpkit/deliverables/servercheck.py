@@ -292,10 +292,18 @@ def evidence_text(raw: bytes, label: str) -> str:
 
 
 # The checks server-check.ps1 marks "note", never FAIL ($judgedByRun): the run judges them
-# (NET_AUTH_NOT_TESTED, NET_ACCOUNT_NOT_TESTED, the proxy, a push endpoint not reached). They
-# are no failed check of the server's access: an operations engineer's look found a check run
-# without -AskAuthorization ("All 29 checks passed") kept step 3 from ever being done.
-NOTES = ("auth_not_tested", "as_account_not_run", "proxy", "session_proxy", "push_not_judged")
+# (NET_AUTH_NOT_TESTED, NET_ACCOUNT_NOT_TESTED, the proxy, a push endpoint not reached, an
+# egress lookup that failed). They are no failed check of the server's access: an operations
+# engineer's look found a check run without -AskAuthorization ("All 29 checks passed") kept
+# step 3 from ever being done.
+NOTES = (
+    "auth_not_tested",
+    "as_account_not_run",
+    "proxy",
+    "session_proxy",
+    "push_not_judged",
+    "egress_lookup",
+)
 
 
 def evidence_bytes(path: Path, label: str) -> bytes:
@@ -376,6 +384,9 @@ def read_evidence(
             "as_account_not_run",
         ):
             found += _seen_on_the_way(check, label, server, taken)
+            continue
+        if isinstance(check, dict) and check.get("kind") == "egress_lookup":
+            found.append(_egress_not_looked_up(check, label, server, taken))
             continue
         if not isinstance(check, dict) or check.get("ok") is True:
             continue
@@ -581,6 +592,23 @@ def _seen_on_the_way(check: dict[str, Any], label: str, server: str, taken: str)
     if check.get("kind") == "session_proxy":
         return _session_proxy_findings(detail, label, server, taken)
     return _proxy_findings(detail, label, server, taken)
+
+
+def _egress_not_looked_up(check: dict[str, Any], label: str, server: str, taken: str) -> Finding:
+    """``-EgressIpUrl`` was given and the lookup failed. It goes direct (through a proxy it
+    named the proxy, which NgDP never sees), so where only a proxy reaches the Internet it
+    cannot work: said, with what to do, instead of an evidence file whose egress address is
+    simply missing (a Windows administrator's read)."""
+    return F.info(
+        "NET_EGRESS_NOT_LOOKED_UP",
+        "On {server} at {taken}: the egress IP was not looked up at {url} ({detail}), so it was not held against server_ips. The lookup goes direct, which fails where only a proxy reaches the Internet: run server-check.ps1 again with -EgressIp and the public address the network team names.",
+        label,
+        server,
+        server=server,
+        taken=taken,
+        url=shortened(_without_userinfo(str(check.get("target") or "")), 200),
+        detail=shortened(str(check.get("detail") or ""), 200),
+    )
 
 
 def _session_proxy_findings(detail: str, label: str, server: str, taken: str) -> list[Finding]:

@@ -415,6 +415,47 @@ def lines(change: Mapping[str, Any], language: str) -> list[tuple[str, str, str,
     return out
 
 
+def units_moved(change: Mapping[str, Any]) -> list[tuple[str, str, int]]:
+    """(old unit, new unit, mailboxes) for each unit whose ``MAPPING_UNIT_CHANGED`` moves all
+    went to one other unit, two or more of them: a unit renamed in the export read as 200
+    moves, one per mailbox, and nothing said it was one rename. Each move stays listed (the
+    kit cannot tell a renamed unit from mailboxes sent elsewhere); this is the line above
+    them. In the order of the first move of each. A move is a row (mailbox and subject): the
+    mailboxes are counted once each (a unit of 3 mailboxes with 4 subjects each read "for 12
+    mailboxes")."""
+    targets: dict[str, set[str]] = {}
+    counts: Counter[str] = Counter()
+    mailboxes: dict[str, set[str]] = {}
+    for entry in change.get("mapping_changed") or []:
+        params = entry.get("params") if isinstance(entry, Mapping) else None
+        if entry.get("code") != "MAPPING_UNIT_CHANGED" or not isinstance(params, Mapping):
+            continue
+        old = str(params.get("from_unit") or "")
+        targets.setdefault(old, set()).add(str(params.get("to_unit") or ""))
+        mailboxes.setdefault(old, set()).add(str(params.get("mailbox") or ""))
+        counts[old] += 1
+    return [
+        (old, next(iter(new)), len(mailboxes[old]))
+        for old, new in targets.items()
+        if old and len(new) == 1 and next(iter(new)) and counts[old] >= 2
+    ]
+
+
+def unit_moved_lines(change: Mapping[str, Any], language: str, *, listed: bool) -> list[str]:
+    """:func:`units_moved` as ``diff`` says them above its changes: ``listed`` when each move
+    is printed below, else they are counted by code and unit there (past ``DIFF_ROWS``
+    without ``--all``), and the line says so: "hver er nævnt nedenfor" stood above a summary
+    of two counts (a Danish coordinator's read: 43 moves of one renamed unit, none listed)."""
+    from ..redact import one_line
+    from .i18n import number
+
+    key = "diff_unit_moved" if listed else "diff_unit_moved_counted"
+    return [
+        t(language, key, old=one_line(old), new=one_line(new), n=number(language, n))
+        for old, new, n in units_moved(change)
+    ]
+
+
 def summary(change: Mapping[str, Any], language: str) -> list[tuple[str, str, str, int]]:
     """Changes counted by (section, code, unit), in the document's order: what the
     front page shows (the sentences go to the appendix)."""

@@ -9,7 +9,7 @@ Static, self-contained, printable; no widgets, no scripts.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..findings import Finding, sort_findings
@@ -274,24 +274,59 @@ def location_text(location: str, language: str) -> str:
 
 
 def error_lines(
-    findings: Iterable[Finding], language: str, shown: int = 5, more: str = "errors_more"
+    findings: Iterable[Finding],
+    language: str,
+    shown: int = 5,
+    more: str = "errors_more",
+    *,
+    replaced: Sequence[str] = (),
+    check: str = "",
 ) -> list[str]:
     """The first error findings, one line each as ``check`` prints them, for under a
     command's last console line; the rest counted (``more``: the i18n key saying where they
     are). One about the whole run comes before those about a file (a secret that stands in
-    the inputs before the files it reached)."""
+    the inputs before the files it reached). ``replaced``: which of ``findings.json`` and
+    ``overview`` the leak scan replaced by a placeholder; the rest are then not sent there
+    (a consultant's look: "see findings.json or the overview", both placeholders), and the
+    last line says so and names ``check``, the command that lists the findings again."""
     from ..redact import hide_cpr_words, one_line
 
-    errors = sorted((f for f in findings if f.severity == "error"), key=lambda f: f.source != "")
+    found = list(findings)
+    errors = sorted((f for f in found if f.severity == "error"), key=lambda f: f.source != "")
     lines = []
-    for f in errors[:shown]:
+    for f in _leak_causes(found, errors) + errors[:shown]:
         place = " ".join(x for x in (f.source, f.location) if x)
         where = f" [{place}]" if place else ""
         said = hide_cpr_words(one_line(f.text(language) + where))  # a CI log keeps it
-        lines.append(f"  {t(language, 'error')} {f.code}: {said}")
-    if len(errors) > shown:
-        lines.append("  " + t(language, more, n=number(language, len(errors) - shown)))
+        lines.append(f"  {t(language, f.severity)} {f.code}: {said}")
+    rest = number(language, len(errors) - shown)
+    if replaced:
+        files = f" {t(language, 'replaced_and')} ".join(
+            t(language, f"replaced_{'findings_json' if r == 'findings.json' else r}")
+            for r in replaced
+        )
+        if len(errors) > shown:
+            lines.append("  " + t(language, "errors_more_replaced", n=rest))
+        lines.append("  " + t(language, "findings_replaced", files=files, check=check))
+    elif len(errors) > shown:
+        lines.append("  " + t(language, more, n=rest))
     return lines
+
+
+def _leak_causes(found: list[Finding], errors: list[Finding]) -> list[Finding]:
+    """The SECRET_TOO_SHORT warnings that name a word every output holds (the environment's
+    name), and the SECRET_IN_OWN_TEXT ones, when the scan replaced files: the cause, shown before the files it emptied. A data
+    specialist's pass: the password "test" of the environment "test" printed five of 59
+    SECRET_LEAK lines and pointed to findings.json and the overview, both replaced by stubs,
+    and the warning that said why was in neither."""
+    if not any(f.code == "SECRET_LEAK" for f in errors):
+        return []
+    return [
+        f
+        for f in found
+        if (f.code == "SECRET_TOO_SHORT" and f.params.get("where"))
+        or f.code == "SECRET_IN_OWN_TEXT"
+    ]
 
 
 SUMMARY_OVER = 50  # more findings than this open with a summary by code and unit

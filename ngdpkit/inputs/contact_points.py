@@ -19,6 +19,7 @@ from ..findings import Finding
 from ..guids import canonical_guid as canonical_guid  # re-exported
 from ..redact import shortened, without_lone_surrogates
 from . import NUMBER_DIGITS, is_number
+from .mailboxes import formula_findings
 from .workbooks import Field, TableCache, check_size, clean_text, mixed_scripts, read_table
 
 TARGETS = ("CITIZEN", "COMPANY", "AUTHORITY")
@@ -189,6 +190,9 @@ def _parse_translations(
             found.append(_subject_alone(token, after, label, where))
             continue  # one after it as short is the next subject (0100233:2,3,4)
         after = (_unmarked(token), pk) if subject and is_number(pk) else ("", "")
+        if is_number(pk) and (several := _SEVERAL_SUBJECTS.fullmatch(subject)):
+            found.append(_subjects_in_one(token, pk, several, label, where))
+            continue
         if not is_number(pk) or (subject and not is_number(subject)):
             found.append(
                 F.warning(
@@ -202,6 +206,37 @@ def _parse_translations(
             continue
         out.append((int(pk), int(subject) if subject else None))
     return tuple(out)
+
+
+# Two subjects written in one translation with a separator that is no separator of
+# translations: a list ("0100233:2/3", "2+3", "2&3", "2|3") or a range ("0100233:2-3")
+_SEVERAL_SUBJECTS = re.compile("([0-9]{1,9})([-/+&|])([0-9]{1,9})")
+_RANGE_MAX = 10  # a range of more subjects is shown by its ends only
+
+
+def _subjects_in_one(
+    token: str, pk: str, several: re.Match[str], label: str, where: str
+) -> Finding:
+    """``CONTACT_POINT_VALUE_INVALID`` for a translation that writes several subjects in one
+    (``0100233:2/3``, ``0100233:2-3``): not read, as any translation that is not a number or
+    number:subject, but the finding says how to write it, each subject with its postkasse
+    (a data specialist's pass: only "not a number or number:subject" was said, and the
+    consultant tried ``0100233:2,3``, which the kit reads as postkasse 3). A hyphen is a
+    range, as a person reads it: ``2-5`` is subjects 2, 3, 4 and 5."""
+    first, sep, last = int(several.group(1)), several.group(2), int(several.group(3))
+    written = [f"{pk}:{first}", f"{pk}:{last}"]
+    if sep == "-" and 0 < last - first < _RANGE_MAX:
+        written = [f"{pk}:{n}" for n in range(first, last + 1)]
+    elif sep == "-" and last - first >= _RANGE_MAX:
+        written = [f"{pk}:{first}", f"{pk}:{first + 1}", "…", f"{pk}:{last}"]
+    return F.warning(
+        "CONTACT_POINT_VALUE_INVALID",
+        "Postkasse translation {token!r} writes several subjects in one, which is not read: write each subject with its postkasse, separated by spaces ({value2}).",
+        label,
+        where,
+        token=token,
+        value2=" ".join(written),
+    )
 
 
 def _subject_alone(token: str, after: tuple[str, str], label: str, where: str) -> Finding:
@@ -256,10 +291,13 @@ def _continues(cells: dict[str, str], previous: ContactPoint) -> bool:
 def _read_sheet(
     path: Path, label: str, cache: TableCache | None
 ) -> tuple[list[ContactPoint], list[Finding]]:
-    table = read_table(path, CP_FIELDS, label=label, cache=cache)
+    table = read_table(path, CP_FIELDS, label=label, cache=cache, hidden=True)
     found: list[Finding] = F.Bounded()
+    found += formula_findings(table, label, columns=_FORMULA_COLUMNS)
     points: list[ContactPoint] = []
     names = list(table.columns)
+    hidden = set(table.hidden_rows)
+    unseen: dict[int, int] = {}  # index in points -> the first hidden row it was read from
     for num, row in zip(table.row_numbers, table.rows, strict=True):
         cells = dict(zip(names, row, strict=True))
         where = table.where(num)
@@ -270,11 +308,59 @@ def _read_sheet(
                 translations=points[-1].translations
                 + _parse_translations(cells.get("postkasse_ids", ""), label, where, found),
             )
+            if num in hidden:
+                unseen.setdefault(len(points) - 1, num)
             continue
         point = _row_point(cells, label, where, found)
         if point is not None:
             points.append(point)
+            if num in hidden:
+                unseen[len(points) - 1] = num
+    found += _hidden_rows([(unseen[i], points[i]) for i in sorted(unseen)], table, label)
     return points, found
+
+
+# The contact-point file's columns, as CELL_FORMULA_NO_VALUE names them: a formula Excel
+# never saved a value for reads as blank, and a blank means something here (no translations,
+# active, visible, no target), so each is named, as in the export and the mapping file
+_FORMULA_COLUMNS = {
+    "id": "contact point ID",
+    "name": "contact point name",
+    "citizens": "citizens target",
+    "companies": "companies target",
+    "authorities": "authorities target",
+    "hidden": "hidden flag",
+    "visible": "visible flag",
+    "active": "active flag",
+    "system_id": "receiving system",
+    "postkasse_ids": "postkasse IDs",
+}
+
+
+def _hidden_rows(unseen: list[tuple[int, ContactPoint]], table: Any, label: str) -> list[Finding]:
+    """``CONTACT_POINT_ROWS_HIDDEN`` for the rows a filter left on (or Hide) keeps out of
+    sight in Excel: read like the others, so a contact point the consultant filtered away
+    still receives the mailboxes its translations name (a data specialist's pass: the
+    export's hidden rows were named, a hidden contact point with translations not)."""
+    if not unseen:
+        return []
+    rows = [row for row, _point in unseen]
+    names = [p.name or p.id for _row, p in unseen]
+    translations = sum(len(p.translations) for _row, p in unseen)
+    return [
+        F.warning(
+            "CONTACT_POINT_ROWS_HIDDEN",
+            "Row {value} is hidden in Excel and read like the others: contact point {name!r} is used, and its {count} postkasse translation(s) map mailboxes to it; show the row in Excel if it is meant to be used, or remove it from the file (and its translations from Administrativ Adgang) if not."
+            if len(rows) == 1
+            else "{count2} row(s) hidden in Excel (rows {value}) are read like the others: their contact points ({name}) are used, and their {count} postkasse translation(s) map mailboxes to them; show the rows in Excel if they are meant to be used, or remove them from the file (and their translations from Administrativ Adgang) if not.",
+            label,
+            table.where(rows[0]),
+            value=F.first_of(rows),
+            name=names[0] if len(rows) == 1 else F.first_of(names),
+            count=translations,
+            count2=len(rows),
+        )
+    ]
 
 
 def _row_point(

@@ -165,7 +165,7 @@ def read_mapping_file(path: Path, *, label: str, cache: TableCache | None = None
 def _read_mapping_file(path: Path, label: str, cache: TableCache | None) -> MappingFile:
     import pandas as pd
 
-    table = read_table(path, MAPPING_FIELDS, label=label, cache=cache)
+    table = read_table(path, MAPPING_FIELDS, label=label, cache=cache, hidden=True)
     df = table.frame()
     for name in ("subject_id", "reason", "accept"):
         if name not in df.columns:
@@ -204,6 +204,7 @@ def _read_mapping_file(path: Path, label: str, cache: TableCache | None) -> Mapp
     out = out[(out["guid"] != "") | out["retired"]]
     found += _mapped_twice(out, table, label)
     out = out.drop_duplicates(["_id", "_sub"], keep="first").drop(columns=["_id", "_sub"])
+    found += _hidden_rows(out, table, label)
     return MappingFile(
         rows=out.reset_index(drop=True), source=label, findings=found, sheet=table.sheet
     )
@@ -232,6 +233,36 @@ def _without_formulas(df: Any, table: Any, label: str, found: list[Finding]) -> 
     found += said
     cells = {row for row, name in table.formula_no_value if name in _FORMULA_COLUMNS}
     return df[~df["row"].isin(cells)]
+
+
+def _hidden_rows(out: Any, table: Any, label: str) -> list[Finding]:
+    """``MAPPING_ROWS_HIDDEN`` for the rows used (mapping or retiring a mailbox) that Excel
+    hides: a filter left on in the mapping file (by unit, by Accept) still maps the
+    mailboxes of the rows it keeps out of sight, as the export's hidden rows still migrate
+    (a data specialist's pass: those were MAILBOX_ROWS_HIDDEN, these had no word)."""
+    if not table.hidden_rows:
+        return []
+    hidden = out[out["row"].isin(table.hidden_rows)].sort_values("row")
+    if hidden.empty:
+        return []
+    rows = hidden["row"].tolist()
+    ids = [
+        mid + (":" + sub if sub else "")
+        for mid, sub in hidden[["mailbox_id", "subject_id"]].itertuples(index=False)
+    ]
+    return [
+        F.warning(
+            "MAPPING_ROWS_HIDDEN",
+            "Row {value} is hidden in Excel and read like the others, and maps or retires mailbox {ids}: show the row in Excel if it is meant to, or remove it from the mapping file if not."
+            if len(rows) == 1
+            else "{count} row(s) hidden in Excel (rows {value}) are read like the others, and map or retire their mailboxes ({ids}): show the rows in Excel if they are meant to, or remove them from the mapping file if not.",
+            label,
+            table.where(int(rows[0])),
+            count=len(rows),
+            value=F.first_of(rows),
+            ids=F.first_of(ids),
+        )
+    ]
 
 
 def _accepted(df: Any, table: Any, label: str, found: list[Finding]) -> Any:

@@ -11,13 +11,14 @@ against NgDP the client code is the same, with the real API and trust store.
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import json
 import secrets as pysecrets
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -939,7 +940,6 @@ def rehearse(
 
     ``lab``: started from a JupyterLab session; the folder is marked not for sign-off
     (``NOT-FOR-SIGNOFF.txt``, ``"lab": true`` in its first audit record) and no run uses it."""
-    from ..deliverables.outputs import atomic_write, write_json
     from ..run.scan import environment_secrets
 
     settings = load_settings(settings_path)
@@ -947,9 +947,62 @@ def rehearse(
     folder, sealing = _open_folder(
         settings, env, against=against, production=production, yes=yes, out=out, lab=lab
     )
-    run_dir, trail = folder.path, folder.trail
+    run_dir = folder.path
     secrets = environment_secrets(settings, env)
     folder.scan_as_written(secrets)  # each file scanned by its writer, not read back
+    with _scrubbed_if_unfinished(folder, secrets, settings.language):
+        code = _rehearse_in(
+            folder, settings, env, secrets, sealing, against, simulator_options, progress
+        )
+    return code, run_dir
+
+
+@contextlib.contextmanager
+def _scrubbed_if_unfinished(
+    folder: Any, secrets: dict[str, list[str]], language: str
+) -> Iterator[None]:
+    """A rehearsal that crashed or was stopped (Ctrl-C, a cancelled CI job's SIGTERM) before
+    its seal leaves no file that holds a secret, as ``run`` leaves none
+    (``run.environment._scrub_unfinished``): the seal's scan never came, and the letter sent
+    names the organisation, whose name may be a secret's value (an attacker's look: a crash
+    after the letter was written left ``memo/sent-….xml`` holding the certificate password).
+    Its pages say that it did not finish; the folder stays marked incomplete. A rehearsal
+    that did finish (its last record written, or no longer marked incomplete) is left as
+    sealed: a Ctrl-C or a closed console while its verdict was printed marked its sealed
+    page "did not finish", and the folder no longer verified (a reviewer's look)."""
+    from ..run.audit import FINISHED, INCOMPLETE
+
+    run_dir: Path = folder.path
+    try:
+        yield
+    except BaseException:
+        from ..run.folder import mark_interrupted_pages
+        from ..run.scan import scrub_folder
+
+        if FINISHED in folder.trail.hashes or not (run_dir / INCOMPLETE).exists():
+            raise
+        try:
+            scrub_folder(run_dir, secrets, skip=(INCOMPLETE,))
+            mark_interrupted_pages(run_dir, language)
+        except Exception:  # the crash or Ctrl-C is what is told; its exit code stays
+            pass
+        raise
+
+
+def _rehearse_in(
+    folder: Any,
+    settings: Settings,
+    env: Environment,
+    secrets: dict[str, list[str]],
+    sealing: list[Finding],
+    against: str,
+    simulator_options: dict[str, Any] | None,
+    progress: Callable[[str], None],
+) -> int:
+    """The rehearsal itself, in its open folder: the flow, its files, the seal; the exit code."""
+    from ..deliverables.outputs import atomic_write, write_json
+
+    name, run_dir, trail = env.name, folder.path, folder.trail
     from ..documents.i18n import t as words
 
     progress(
@@ -990,9 +1043,9 @@ def rehearse(
     def result() -> tuple[int, str]:
         return (1 if acc.status == "errors" else 0), acc.status
 
-    code = folder.close(secrets=secrets, render=render, on_leak=on_leak, result=result)
+    code: int = folder.close(secrets=secrets, render=render, on_leak=on_leak, result=result)
     _say_verdict(acc, name, settings.language, run_dir, progress)
-    return code, run_dir
+    return code
 
 
 def _say_verdict(

@@ -67,7 +67,9 @@ class Registry:
     ) -> tuple[int, Any] | None:
         """(status, body) for a request under ``/organisations`` or ``/events``; None for
         other paths."""
-        rel = path[len(API) :] if path.startswith(API) else path
+        if not path.startswith(API + "/"):  # as NgDP: its API lies under /apis/v1 only
+            return None
+        rel = path[len(API) :]
         if not rel.startswith(("/organisations", "/events")):
             return None
         if method != "GET":

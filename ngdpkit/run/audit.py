@@ -1105,6 +1105,7 @@ def _unexplained(zf: Any, names: list[str], listed: set[str], packed: set[str]) 
         "left_out_too_large",
         "left_out_personal_data",
         "left_out_changed",
+        "left_out_unsearched",
     ):
         value = summary.get(key)
         said |= {str(v) for v in value} if isinstance(value, list) else set()

@@ -88,6 +88,12 @@ USUAL_SECRET_VARIABLES = (
 )
 
 
+def _settings_named(run_dir: Path) -> str:
+    """The settings file the trail's first record names ("" when none)."""
+    named = _first_record(run_dir).get("settings")
+    return named if isinstance(named, str) else ""
+
+
 def _settings_of(run_dir: Path) -> Path | None:
     """The settings file the run was made with, found where it can be: beside ``runs/`` (the
     folder ``run`` writes into without ``--out``) or in the current folder (where the pages'
@@ -109,7 +115,35 @@ def _settings_of(run_dir: Path) -> Path | None:
         raw = read_regular(base / rel, MAX_SETTINGS_BYTES)
         if raw is not None and hashlib.sha256(raw).hexdigest() == started.get("settings_sha256"):
             return base / rel
+    for base in dict.fromkeys(bases):
+        if _same_for_the_run(base / rel, started, run_dir):
+            return base / rel
     return None
+
+
+def _same_for_the_run(path: Path, started: dict[str, Any], run_dir: Path) -> bool:
+    """Whether the settings file at ``path``, changed since the run, is still the same in what
+    concerns the run's environment: the SHA-256 its trail's first record holds for it
+    (``environments_settings_sha256``) is the one the file gives now, so its secrets are
+    named as the run named them. A consultant who stopped a run, fixed another environment's
+    table (or added a comment) and bundled the stopped run for support from the settings'
+    own folder got a zip of the trail alone, every other file "not searched for the run's
+    secrets", and was told to run bundle from the folder that holds the settings file, where
+    they were (a reviewer's look). Where, as in the file the run was made with, the secrets
+    come from, and their values, is no setting of a run either."""
+    from ..settings import load_settings
+
+    recorded = started.get("environments_settings_sha256")
+    name = started.get("environment")
+    if not isinstance(recorded, dict) or not isinstance(name, str) or name != run_dir.parent.name:
+        return False
+    if not isinstance(recorded.get(name), str) or not _regular(path):
+        return False
+    try:
+        settings = load_settings(path)
+        return name in settings.environments and settings.environment_sha256(name) == recorded[name]
+    except (InputError, OSError):
+        return False
 
 
 def _secrets_of(run_dir: Path) -> tuple[dict[str, list[str]], bool]:
@@ -140,6 +174,21 @@ def _secrets_of(run_dir: Path) -> tuple[dict[str, list[str]], bool]:
         if secret is not None:
             out[name] = secret_parts(secret.reveal())
     return out, settings_path is not None
+
+
+def register_secrets(run_dir: Path) -> None:
+    """Register for the console's redaction every secret ``bundle`` would search a run folder
+    (or a bundle, a PDF: the usual variables) for: ``diff``, ``audit verify`` and the rest
+    quote names and texts read from a folder whoever can write it chose (an attacker's look:
+    a file named after the certificate password, planted in a run folder, was printed whole
+    in "extra file: …" by ``diff`` and ``audit verify``)."""
+    from ..secrets import resolve
+
+    try:
+        _secrets_of(run_dir.resolve())  # each secret is registered as it is read
+    except (OSError, RuntimeError):  # a folder that cannot be read: the usual variables
+        for name in USUAL_SECRET_VARIABLES:
+            resolve(name)
 
 
 # The largest file a bundle carries. A run's own are far smaller (a 100,000-mailbox run's
@@ -277,6 +326,40 @@ def _outcome(summary: dict[str, Any]) -> str:
     return f"Outcome: {said}; {values}; {folder}."
 
 
+def _left_out_lines(summary: dict[str, Any]) -> list[str]:
+    """``README.txt``'s lines naming what was left out of the zip, and why."""
+    lines: list[str] = []
+    if summary["left_out_holding_a_secret"]:
+        lines.append(
+            "Left out, holding a secret: " + ", ".join(summary["left_out_holding_a_secret"]) + "."
+        )
+    if summary["left_out_personal_data"]:
+        lines.append(
+            "Left out, holding a CPR-shaped number: "
+            + ", ".join(summary["left_out_personal_data"])
+            + "."
+        )
+    if summary["left_out_too_large"]:
+        lines.append(
+            "Left out, larger than any run writes: "
+            + ", ".join(summary["left_out_too_large"])
+            + "."
+        )
+    if summary["left_out_changed"]:
+        lines.append(
+            "Left out, not the bytes the run recorded (changed since the run, or put in its"
+            " place): " + ", ".join(summary["left_out_changed"]) + "."
+        )
+    if summary.get("left_out_unsearched"):
+        lines.append(
+            "Left out, not searched for the run's secrets (the run's settings file was not"
+            " found, and the run never reached its seal, whose scan they never passed): "
+            + ", ".join(summary["left_out_unsearched"])
+            + "."
+        )
+    return lines
+
+
 def _readme(summary: dict[str, Any]) -> str:
     """``README.txt``: what the zip holds, what it leaves out and why, how to check it."""
     run, env = summary["run"], summary["environment"]
@@ -315,27 +398,7 @@ def _readme(summary: dict[str, Any]) -> str:
             " citizen or an employee, CPR-shaped numbers included). Keep this zip as personal"
             " data, and delete it when the case is closed."
         )
-    if summary["left_out_holding_a_secret"]:
-        lines.append(
-            "Left out, holding a secret: " + ", ".join(summary["left_out_holding_a_secret"]) + "."
-        )
-    if summary["left_out_personal_data"]:
-        lines.append(
-            "Left out, holding a CPR-shaped number: "
-            + ", ".join(summary["left_out_personal_data"])
-            + "."
-        )
-    if summary["left_out_too_large"]:
-        lines.append(
-            "Left out, larger than any run writes: "
-            + ", ".join(summary["left_out_too_large"])
-            + "."
-        )
-    if summary["left_out_changed"]:
-        lines.append(
-            "Left out, not the bytes the run recorded (changed since the run, or put in its"
-            " place): " + ", ".join(summary["left_out_changed"]) + "."
-        )
+    lines += _left_out_lines(summary)
     if summary.get(MASKED):
         lines.append(
             "Masked in summary.json, holding a secret (each such value reads"
@@ -421,12 +484,25 @@ def make_bundle(run_dir: Path, *, with_workbooks: bool = False) -> Path:
     ]
     secrets, settings_found = _secrets_of(run_dir)
     pins = needles(secrets)
+    verdict = _verdict(run_dir)
     members: dict[str, bytes] = {}
     left_out: list[str] = []
     too_large: list[str] = []
     personal: list[str] = []  # a CPR-shaped number in a text file: left with the customer
     changed: list[str] = []  # not the bytes the run recorded: changed, or put in its place
     recorded = _recorded(run_dir)
+    # Searched for less than the run's secrets (the settings the run names, and so its
+    # secrets file, not found) in files the run never scanned (it never reached its seal): a
+    # run killed before it, written with --out elsewhere and bundled from another folder, sent
+    # its firewall order with the certificate password in it to support, with a warning (an
+    # attacker's look). Only the trail, manifest and seal go, by their shape.
+    unsearched_run = (
+        not settings_found
+        and not verdict["intact"]
+        and bool(_settings_named(run_dir))
+        and _never_sealed(run_dir)
+    )
+    unsearched: list[str] = []
     for name in names:
         path = run_dir / name
         if not _regular(path):
@@ -447,6 +523,8 @@ def make_bundle(run_dir: Path, *, with_workbooks: bool = False) -> Path:
             # findings.json without the workbooks is never packed: its findings are masked
             # into summary.json whatever it holds
             changed.append(name)
+        elif unsearched_run and name not in _SHAPED:
+            unsearched.append(name)
         else:
             members[name] = data
     findings_bytes = members.get("findings.json")
@@ -487,10 +565,12 @@ def make_bundle(run_dir: Path, *, with_workbooks: bool = False) -> Path:
         "left_out_too_large": too_large,
         "left_out_personal_data": personal,
         "left_out_changed": changed,
+        # not searched for the run's secrets here, nor ever scanned by the run
+        "left_out_unsearched": unsearched,
         # which secrets the members were searched for (names only), and whether the run's
         # settings (and so its secrets file) were found to read them from
         "secrets_searched": {"settings_found": settings_found, "variables": sorted(secrets)},
-        "audit_verify": _verdict(run_dir),
+        "audit_verify": verdict,
     }
     text, readme = _written_members(summary, pins)
     suffix = "-support-with-workbooks.zip" if with_workbooks else "-support.zip"
@@ -629,24 +709,39 @@ def _recorded(run_dir: Path) -> dict[str, set[str]]:
     return said
 
 
+# What the bundle checks by its shape, never by a record (no record names it)
+_SHAPED = ("audit.jsonl", "manifest.json", "manifest.json.p7s")
+
+
+def _never_sealed(run_dir: Path) -> bool:
+    """Whether the run never reached its seal: its trail, read whole, holds no
+    ``outputs_sealed`` record. Its files were never scanned by the run (the seal comes after
+    the scan): a run killed before it (SIGKILL, a lost machine) left them as written. A trail
+    that cannot be read says nothing."""
+    from .audit import AUDIT, SEALED, TRAIL_LIMIT
+
+    trail = read_regular(run_dir / AUDIT, TRAIL_LIMIT)
+    if trail is None:
+        return False
+    for line in trail.decode("utf-8", "replace").split("\n"):
+        try:
+            rec = json.loads(line)
+        except (ValueError, RecursionError):
+            continue
+        if isinstance(rec, dict) and rec.get("event") == SEALED:
+            return False
+    return True
+
+
 def _placeholder(name: str, data: bytes) -> bool:
     """Whether ``data`` is the kit's own placeholder of a file that held a secret
     (:func:`scan.stub_text`), whole: an interrupted run replaces such a file after its output
     record, and the bundle called it "changed since the run, or put in its place" (a second
     look). Only the placeholder's exact shape, with variable names in it, counts: a key
     after its first words is no placeholder."""
-    import re
+    from .scan import stub_names
 
-    from .scan import STUB_START, stub_text
-
-    if len(data) > 4096:
-        return False
-    text = data.decode("utf-8", "replace")
-    head = STUB_START.format(name=Path(name).name)
-    tail = stub_text(Path(name), ["NAMES"]).removeprefix(head + " (NAMES)")
-    return bool(
-        re.fullmatch(re.escape(head) + r" \([A-Za-z0-9_ ,().-]{1,2000}\)" + re.escape(tail), text)
-    )
+    return stub_names(name, data) is not None
 
 
 def _the_runs(name: str, data: bytes, recorded: dict[str, set[str]]) -> bool:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import getpass
 import os
-import re
 import socket
 import time
 from collections.abc import Callable
@@ -29,6 +28,7 @@ from .ahead import RenderAhead
 from .audit import INCOMPLETE
 from .core import RunCore
 from .folder import INTERRUPTED, LATEST
+from .folder import mark_interrupted_pages as mark_interrupted_pages
 from .imports import import_for_threads
 from .kernels import Kernels, ignore_interrupts
 from .outputs import Outputs
@@ -107,6 +107,8 @@ class EnvironmentRun(RunCore):
             "run_started",
             settings=self.rel(s.path),
             settings_sha256=s.raw_sha256,
+            # what of the settings concerns each environment (its own table, not another's)
+            environments_settings_sha256={n: s.environment_sha256(n) for n in s.environments},
             environment=self.env.name,
             kind=self.env.kind,
             kit_version=__version__,
@@ -136,14 +138,19 @@ class EnvironmentRun(RunCore):
         self.phase("render", t0)
 
     def on_leak(
-        self, leaks: list[tuple[Path, list[str]]], *, short: frozenset[str] = frozenset()
+        self,
+        leaks: list[tuple[Path, list[str]]],
+        *,
+        short: frozenset[str] = frozenset(),
+        kit: frozenset[str] = frozenset(),
     ) -> None:
         """A file held a secret (it is a stub now): say so, withhold the dispatcher
         configuration and rewrite the findings; the folder renders and scans again.
-        ``short``: the secrets looked for as whole words (:func:`.scan.short_secrets`)."""
+        ``short``: the secrets looked for as whole words (:func:`.scan.short_secrets`);
+        ``kit``: those that stand in the kit's own text (:func:`.scan.own_text_secrets`)."""
         from .scan import leak_findings
 
-        self.extra += leak_findings(leaks, self.rel, self.extra, short=short)
+        self.extra += leak_findings(leaks, self.rel, self.extra, short=short, kit=kit)
         (self.run_dir / "dispatcher-config.json").unlink(missing_ok=True)
         self.outputs.rewrite_findings()
         # the workbooks' labels count the errors as findings.json does now (they were written
@@ -225,9 +232,20 @@ class EnvironmentRun(RunCore):
         """The first error findings, one line each, under the summary: a CI engineer's look
         (a job log said "1 fejl" and "blocked (not ready: IP_INVALID)", and which address was
         wrong took the artifact to learn). Each line as ``check`` prints it; the rest counted."""
+        from ..deliverables.commands import KitCommands
         from ..documents.display import error_lines
+        from .scan import replaced_file
 
-        return error_lines(self.all_findings(), self.settings.language, shown)
+        # findings.json or the overview the leak scan replaced: the rest are not there
+        where = {"findings.json": "findings.json", "overview": "signoff/index.html"}
+        replaced = [k for k, f in where.items() if replaced_file(self.run_dir / f)]
+        return error_lines(
+            self.all_findings(),
+            self.settings.language,
+            shown,
+            replaced=replaced,
+            check=KitCommands.of(self.settings, self.env).check(),
+        )
 
     def gate_line(self) -> str:
         """The runbook's verdict before step 1, after the summary ("" before the checklist):
@@ -321,7 +339,7 @@ def _run_phases(r: EnvironmentRun) -> tuple[int, bool]:
     stays marked incomplete; a notebook that crashed (3) still closes it. From the first
     line on, whatever ends the run ends its kernel (:meth:`EnvironmentRun.close`)."""
     from ..redact import one_line
-    from .scan import environment_secrets, short_secrets
+    from .scan import environment_secrets, own_text_secrets, short_secrets
 
     code = 0
     interrupted = crashed = False
@@ -353,7 +371,9 @@ def _run_phases(r: EnvironmentRun) -> tuple[int, bool]:
         code = r.folder.close(
             secrets=secrets,
             render=r.render,
-            on_leak=functools.partial(r.on_leak, short=short_secrets(secrets)),
+            on_leak=functools.partial(
+                r.on_leak, short=short_secrets(secrets), kit=own_text_secrets(secrets)
+            ),
             result=lambda: r.result(code),
             finished=r.finished_fields(),
             revise=r.revise,
@@ -410,42 +430,3 @@ def _mark_unfinished(r: EnvironmentRun) -> None:
         mark_interrupted_pages(r.run_dir, r.settings.language)
     except OSError as exc:
         r.log(f"{r.env.name}: the unfinished run's pages could not be marked: {type(exc).__name__}")
-
-
-_PAGE_START = re.compile(r'<div class="nk">|<body[^>]*>')
-
-
-def mark_interrupted_pages(run_dir: Path, language: str) -> int:
-    """Each sign-off page an interrupted run left says so at its top and its end, and its PDF
-    is removed: how many pages were marked. A CI engineer's look: a cancelled job's folder
-    was uploaded as an artifact whose overview read "Godkendelsesdokument" with an anchor and
-    nothing on it said the run had not finished (only the INCOMPLETE file and ``audit
-    verify`` did). The banner is the kit's own words, in the pages' own banner style."""
-    from ..deliverables.outputs import atomic_write
-    from ..documents.i18n import t
-    from ..documents.pages import fragment
-
-    sign = run_dir / "signoff"
-    if sign.is_symlink() or not sign.is_dir():
-        return 0
-    banner = str(fragment("banner", t(language, "interrupted_banner")))
-    marked = 0
-    for page in sorted(sign.glob("*.html")):
-        if page.is_symlink() or not page.is_file():
-            continue
-        text = page.read_text(encoding="utf-8", errors="replace")
-        # after the head: a "<body>" in a script or a title is no place for it
-        head_end = text.find("</head>")
-        start = _PAGE_START.search(text, head_end + len("</head>") if head_end >= 0 else 0)
-        end = text.rfind("</body>")
-        if start is None or banner in text:
-            continue
-        tail = (
-            text[start.end() : end] + banner + text[end:]
-            if end > start.end()
-            else text[start.end() :]
-        )
-        atomic_write(page, text[: start.end()] + banner + tail)
-        marked += 1
-    (sign / "signoff.pdf").unlink(missing_ok=True)  # a PDF of an unfinished run: not to sign
-    return marked

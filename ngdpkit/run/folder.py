@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import secrets as pysecrets
 import sys
 from collections.abc import Callable, Iterable
@@ -318,3 +319,42 @@ class RunFolder:
                 p.chmod(0o700 if p.is_dir() else 0o600)
             except OSError:
                 pass
+
+
+_PAGE_START = re.compile(r'<div class="nk">|<body[^>]*>')
+
+
+def mark_interrupted_pages(run_dir: Path, language: str) -> int:
+    """Each sign-off page an interrupted run left says so at its top and its end, and its PDF
+    is removed: how many pages were marked. A CI engineer's look: a cancelled job's folder
+    was uploaded as an artifact whose overview read "Godkendelsesdokument" with an anchor and
+    nothing on it said the run had not finished (only the INCOMPLETE file and ``audit
+    verify`` did). The banner is the kit's own words, in the pages' own banner style."""
+    from ..deliverables.outputs import atomic_write
+    from ..documents.i18n import t
+    from ..documents.pages import fragment
+
+    sign = run_dir / "signoff"
+    if sign.is_symlink() or not sign.is_dir():
+        return 0
+    banner = str(fragment("banner", t(language, "interrupted_banner")))
+    marked = 0
+    for page in sorted(sign.glob("*.html")):
+        if page.is_symlink() or not page.is_file():
+            continue
+        text = page.read_text(encoding="utf-8", errors="replace")
+        # after the head: a "<body>" in a script or a title is no place for it
+        head_end = text.find("</head>")
+        start = _PAGE_START.search(text, head_end + len("</head>") if head_end >= 0 else 0)
+        end = text.rfind("</body>")
+        if start is None or banner in text:
+            continue
+        tail = (
+            text[start.end() : end] + banner + text[end:]
+            if end > start.end()
+            else text[start.end() :]
+        )
+        atomic_write(page, text[: start.end()] + banner + tail)
+        marked += 1
+    (sign / "signoff.pdf").unlink(missing_ok=True)  # a PDF of an unfinished run: not to sign
+    return marked

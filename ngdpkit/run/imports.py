@@ -52,6 +52,8 @@ FOR_THE_THREADS = (
     "cryptography.hazmat.backends.openssl",  # the previous run's seal, checked
     "ngdpkit.documents.signature_check",
     "jinja2",
+    "babel.numbers",  # each notebook's console line, in the settings' number format
+    "babel.dates",
     "nh3",
     "rustpy_xlsxwriter",
     "ngdpkit.catalogue",

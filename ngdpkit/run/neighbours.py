@@ -31,8 +31,18 @@ from pathlib import Path
 from typing import Any
 
 from ..inputs.acceptance import AcceptanceRecord, sent_elsewhere
+from ..redact import redact
 from ..settings import LAB_MARK, Settings
-from .audit import AUDIT, FINISHED, SEALED, TRAIL_LIMIT, did_not_finish, read_regular, verify
+from .audit import (
+    AUDIT,
+    FINISHED,
+    SEALED,
+    TRAIL_LIMIT,
+    did_not_finish,
+    open_regular,
+    read_regular,
+    verify,
+)
 
 STAMP = re.compile(r"^([0-9]{8}T[0-9]{6}Z)-")
 RUN_NAME = re.compile(r"^([0-9]{8}T[0-9]{6}Z)-[0-9a-f]{6}\Z")  # a run's folder (no rehearsal)
@@ -78,7 +88,11 @@ def check_folder(
         return None, f"{path.name} is dated in the future, so ngdpkit did not write it"
     verdict = verify(path)
     if not verdict.ok:
-        return None, f"{path.name} does not verify: {verdict.problems[0]}"
+        # the problem may quote a planted file's name, which may spell a secret: hidden here,
+        # or the next run's changes.json and pages held it (an attacker's look: a file named
+        # after the certificate password, put in the previous run, spoiled the next run with
+        # three SECRET_LEAK errors and its dispatcher values withheld)
+        return None, f"{path.name} does not verify: {redact(verdict.problems[0])}"
     started, anchor = _trail_facts(path)
     if started.get("run_id") != path.name:
         return None, f"{path.name} is not the folder its trail was written in (renamed or copied)"
@@ -161,7 +175,18 @@ def read_json_bytes(data: bytes, name: str) -> Any:
     try:
         return json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        from .scan import replaced
+
+        why = replaced(name, data)
+        if why is not None:  # the kit's own placeholder: said as that, never "not valid JSON"
+            raise Replaced(why) from exc
         raise ValueError(f"{name}: not valid JSON") from exc
+
+
+class Replaced(ValueError):
+    """A run's JSON file is the kit's placeholder of a file that held a secret
+    (:func:`ngdpkit.run.scan.replaced_reason` says which and what to do): neither truncated
+    nor edited, which a reader must not suggest."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,6 +296,10 @@ def confirmations_read(run_dir: Path, rel: str) -> tuple[int, str, str] | None:
     return kept if said else read
 
 
+# run_started's SHA-256, per environment, of what of the settings concerns it
+ENV_SETTINGS = "environments_settings_sha256"
+
+
 def settings_sha256_of(run_dir: Path) -> str:
     """The SHA-256 of the settings file that made the run in ``run_dir``, as its trail's first
     record (``run_started``) holds it; "" when it holds none."""
@@ -283,19 +312,54 @@ def settings_named_by(run_dir: Path) -> str:
     return _started(run_dir, "settings")
 
 
+# The longest first record read (``run_started``: some hundred bytes a run, more with many
+# environments' settings hashes)
+FIRST_RECORD_LIMIT = 64 * 1024
+
+
+def _first_record(run_dir: Path) -> dict[str, Any]:
+    """The trail's first record (``run_started``); {} when it does not read. Only the trail's
+    first line is read: the whole trail read under a limit of 64 KB said nothing of a run
+    whose trail had grown past it (its settings then never read as changed)."""
+    fh = open_regular(run_dir / AUDIT)
+    if fh is None:
+        return {}
+    try:
+        with fh:
+            head = fh.read(FIRST_RECORD_LIMIT + 1)
+    except OSError:
+        return {}
+    line, ends, _rest = head.partition(b"\n")
+    if not ends and len(head) > FIRST_RECORD_LIMIT:
+        return {}
+    try:
+        first = json.loads(line.decode("utf-8"))
+    except (ValueError, RecursionError):
+        return {}
+    return first if isinstance(first, dict) else {}
+
+
 def _started(run_dir: Path, key: str) -> str:
     """A text field of the trail's first record (``run_started``); "" when it has none."""
-    head = (read_text_file(run_dir / AUDIT, limit=64 * 1024) or "").split("\n", 1)[0]
-    try:
-        first = json.loads(head)
-    except (ValueError, RecursionError):
-        return ""
-    said = first.get(key) if isinstance(first, dict) else None
+    said = _first_record(run_dir).get(key)
     return said if isinstance(said, str) else ""
 
 
+def environments_settings_of(run_dir: Path) -> dict[str, str] | None:
+    """``run_started``'s SHA-256 per environment of what of the settings concerns it; None
+    for a run of a kit that recorded none (or a record that does not read as one)."""
+    said = _first_record(run_dir).get(ENV_SETTINGS)
+    if not isinstance(said, dict) or not all(isinstance(v, str) for v in said.values()):
+        return None
+    return {str(k): v for k, v in said.items()}
+
+
 def inputs_changed_since(
-    run_dir: Path, inputs: dict[str, Path], *, unread: Collection[str] = ()
+    run_dir: Path,
+    inputs: dict[str, Path],
+    *,
+    unread: Collection[str] = (),
+    written_before: dt.datetime | None = None,
 ) -> list[str]:
     """Which of ``inputs`` (the files the settings name, by their path as the trail names
     them: the settings file, the export, the mapping, contact points and decisions files, …)
@@ -308,11 +372,14 @@ def inputs_changed_since(
     UNC path that would send the administrator's credentials out), and only when it is a
     regular file, read in pieces. An input the run did not read is not named, unless it is
     in ``unread`` and a regular file now (a decisions file begun since the run). A text
-    whose line ends alone differ is the same input (:func:`same_but_line_ends`)."""
-    import hashlib
+    whose line ends alone differ is the same input (:func:`same_but_line_ends`).
 
+    With ``written_before`` (``status``, which looks at hundreds of customers' exports at
+    each listing), a regular file of the size the run read, last written before that time,
+    is taken as the one the run read without being hashed (:func:`_unchanged_by_stat`);
+    only the others are hashed."""
     raw = read_text_file(run_dir / AUDIT, limit=TRAIL_LIMIT)
-    read: dict[str, str] = {}
+    read: dict[str, tuple[str, int | None]] = {}
     for line in (raw or "").split("\n"):
         if '"input_read"' not in line:
             continue
@@ -321,20 +388,15 @@ def inputs_changed_since(
         except (ValueError, RecursionError):
             continue
         if isinstance(rec, dict) and rec.get("event") == "input_read":
-            rel, digest = rec.get("path"), rec.get("sha256")
+            rel, digest, size = rec.get("path"), rec.get("sha256"), rec.get("size")
             if isinstance(rel, str) and isinstance(digest, str) and rel in inputs:
-                read[rel] = digest
+                read[rel] = (digest, size if type(size) is int else None)
     changed = []
-    for rel, digest in read.items():
+    for rel, (digest, size) in read.items():
         path = inputs[rel]
-        try:
-            regular = stat.S_ISREG(path.lstat().st_mode) or stat.S_ISREG(path.stat().st_mode)
-            if not regular:
-                raise OSError
-            with path.open("rb") as fh:
-                now = hashlib.file_digest(fh, "sha256").hexdigest()
-        except OSError:
-            now = ""
+        if written_before is not None and _unchanged_by_stat(path, size, written_before):
+            continue
+        now = sha256_now(path)
         if now != digest and not (now and same_but_line_ends(path, digest)):
             changed.append(rel)
     for rel in unread:
@@ -346,6 +408,59 @@ def inputs_changed_since(
             except OSError:
                 pass
     return sorted(changed)
+
+
+def sha256_now(path: Path) -> str:
+    """The SHA-256 of the regular file at ``path`` (a link to one is followed), read in
+    pieces; "" when it is none or cannot be read."""
+    import hashlib
+
+    try:
+        regular = stat.S_ISREG(path.lstat().st_mode) or stat.S_ISREG(path.stat().st_mode)
+        if not regular:
+            return ""
+        with path.open("rb") as fh:
+            return hashlib.file_digest(fh, "sha256").hexdigest()
+    except OSError:
+        return ""
+
+
+def _unchanged_by_stat(path: Path, size: int | None, before: dt.datetime) -> bool:
+    """Whether the file at ``path`` is taken as the one a run read without hashing it: a
+    regular file of the ``size`` the run read, last written (its mtime) before ``before``.
+    A file put back with an older time and the same size is not seen so: the price of not
+    reading 200 customers' exports at each ``status``."""
+    if size is None:
+        return False
+    try:
+        st = path.stat()
+    except OSError:
+        return False
+    return stat.S_ISREG(st.st_mode) and st.st_size == size and st.st_mtime < before.timestamp()
+
+
+def written_before_of(run_dir: Path, *, now: dt.datetime | None = None) -> dt.datetime | None:
+    """The time before which an input last written is taken as the one the run in
+    ``run_dir`` read (see :func:`_unchanged_by_stat`): the earliest of the run's start as its
+    trail's first record (``run_started``) and its folder's name give it, and now, less
+    :data:`SKEW` (a file server's clock behind the laptop's that ran: an export saved a
+    minute after the run began bore a time before it); None when neither gives a time."""
+    said = _first_record(run_dir).get("at")
+    times = [t for t in (stamp_of(run_dir.name), _utc(said)) if t is not None]
+    if not times:
+        return None
+    return min([*times, now or dt.datetime.now(dt.UTC)]) - SKEW
+
+
+def _utc(text: Any) -> dt.datetime | None:
+    """An ISO 8601 time of the trail (``…Z``) as an aware UTC time; None when it is none."""
+    if not isinstance(text, str):
+        return None
+    try:
+        when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
 
 
 # Texts a checkout may give other line ends than the run read, which the kit reads alike
@@ -394,15 +509,18 @@ def run_inputs_changed(
     *,
     certificate: bool = False,
     unread: bool = False,
+    by_stat: bool = False,
 ) -> list[str]:
     """Which files the settings name for ``environment`` are no longer what the run in
     ``run_dir`` read (see :func:`inputs_changed_since`), the settings file first when it is
     not the one that made the run: the settings, the export, the contact points, mapping,
-    decisions and register files, the servers' evidence and, with ``certificate``, the
-    certificate (renewed since); with ``unread``, one the run did not read that is there
-    now (a decisions file begun since). ``compare`` names them beside a run it compares: a week-two
+    decisions and register files, the servers' evidence, every kind's trust anchors and,
+    with ``certificate``, the certificate (renewed since); with ``unread``, one the run did
+    not read that is there now (a decisions file begun since). ``compare`` names them beside a run it compares: a week-two
     run that stopped with exit 2 left ``LATEST`` naming week one's run, and the comparison
-    showed it as this week's without a word (a CI engineer's look)."""
+    showed it as this week's without a word (a CI engineer's look). With ``by_stat``
+    (``status``), an input of the size the run read and last written before it began is not
+    hashed (:func:`written_before_of`)."""
     env = settings.environment(environment)
     named = [
         settings.path,
@@ -413,24 +531,53 @@ def run_inputs_changed(
         settings.decisions_path(environment),
         *env.probe_evidence,
     ]
+    # every kind's: step 03 reads them all when there is a certificate to check (a test CA
+    # renewed in its file, under the same name, read as no change); never named as unread
+    anchors = [p for files in settings.trust_anchors.values() for p in files]
     if certificate and env.certificate is not None and _holds_bytes(env.certificate):
         # an empty stand-in says nothing: a CI compare job holds no secret, and the templates
         # put an empty file where the .p12 is ("certs/test.p12 changed since" every week);
         # a certificate renewed since is named
         named.append(env.certificate)
-    inputs = {settings.rel(p): p for p in named if p is not None}
+    inputs = {settings.rel(p): p for p in [*named, *anchors] if p is not None}
     # the settings file is held by its hash below (the trail's first record), never as unread
-    files = set(inputs) - {settings.rel(settings.path)} if unread else set()
-    changed = inputs_changed_since(run_dir, inputs, unread=files)
-    made_by = settings_sha256_of(run_dir)
-    if (  # the settings themselves, or the inputs they name (a new export named in place of
-        # the old one: a day-one reader's look); their line ends alone are no change
-        made_by
-        and made_by != settings.raw_sha256
-        and not same_but_line_ends(settings.path, made_by)
-    ):
+    files = {settings.rel(p) for p in named if p is not None} if unread else set()
+    files -= {settings.rel(settings.path), *(settings.rel(p) for p in anchors)}
+    before = written_before_of(run_dir) if by_stat else None
+    changed = inputs_changed_since(run_dir, inputs, unread=files, written_before=before)
+    if settings_changed_since(settings, environment, run_dir):
         changed = list(dict.fromkeys([settings.rel(settings.path), *changed]))
     return changed
+
+
+def settings_changed_since(settings: Settings, environment: str, run_dir: Path) -> bool:
+    """Whether the settings are no longer what made the run in ``run_dir`` for ``environment``
+    (the settings themselves, or the inputs they name: a new export named in place of the old
+    one, a day-one reader's look). When the file's bytes changed, a run that recorded
+    ``environments_settings_sha256`` (each environment's
+    :meth:`~ngdpkit.settings.Settings.environment_sha256`) is held to it: an edit that changed
+    another environment's and left this one's as it was is that environment's alone; any
+    other edit (this environment's, or one no environment's hash shows: a comment, another
+    key) names the file, as the whole file's SHA-256 alone does for a run of an older kit
+    (:func:`judged_whole_file`). Line ends alone are never a change."""
+    made_by = settings_sha256_of(run_dir)
+    if not made_by or made_by == settings.raw_sha256 or same_but_line_ends(settings.path, made_by):
+        return False  # the very file (a later kit that reads more of it changes nothing)
+    then = environments_settings_of(run_dir)
+    if then is None or environment not in then:
+        return True
+    now = {name: settings.environment_sha256(name) for name in settings.environments}
+    if then[environment] != now.get(environment):
+        return True
+    others = (set(then) | set(now)) - {environment}
+    return not any(then.get(name) != now.get(name) for name in others)
+
+
+def judged_whole_file(run_dir: Path) -> bool:
+    """The run in ``run_dir`` was made by a kit that recorded only the whole settings file's
+    SHA-256: any edit to the file (another environment's table too) reads as a change of its
+    settings (``COMPARE_SETTINGS_WHOLE_FILE`` says so)."""
+    return environments_settings_of(run_dir) is None and bool(settings_sha256_of(run_dir))
 
 
 # How far ``confirmations_kept`` looks back: ``most`` finished runs that verify, and at most

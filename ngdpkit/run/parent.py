@@ -115,7 +115,7 @@ def run(
     pdf: bool,
     notebooks: Path | None = None,
     echo: Any = print,
-    announce: Callable[[list[str]], None] | None = None,
+    announce: Callable[[list[str], str], None] | None = None,
 ) -> tuple[int, list[Path]]:
     """Run the chosen environments concurrently; return (exit code, run folders).
 
@@ -144,13 +144,13 @@ def _run(
     pdf: bool,
     notebooks: Path | None,
     echo: Any,
-    announce: Callable[[list[str]], None] | None,
+    announce: Callable[[list[str], str], None] | None,
     state: _Begun,
 ) -> tuple[int, list[Path]]:
     settings = load_settings(settings_path)
     chosen = settings.select(names)
     if announce is not None:
-        announce(chosen)
+        announce(chosen, settings.language)
     tables = TableCache(collect=True)
     target = (out or default_out(settings)).resolve()
     existed = target.exists()

@@ -93,6 +93,7 @@ def _calls(
                 MAPPING_FIELDS,
                 label=settings.rel(env.mapping),
                 cache=cache,
+                hidden=True,  # as read_mapping_file reads it
             )
         if env.decisions is not None:
             attempt(read_decisions, env.decisions, label=settings.rel(env.decisions))

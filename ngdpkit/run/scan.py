@@ -281,6 +281,56 @@ def stub_text(path: Path, names: list[str]) -> str:
     )
 
 
+def stub_names(name: str, data: bytes) -> list[str] | None:
+    """The names of the secrets the kit's own placeholder of the file ``name``
+    (:func:`stub_text`) says it held, when ``data`` is that placeholder whole; else None.
+    Only the placeholder's exact shape, with variable names in it, counts: a key after its
+    first words is no placeholder."""
+    if len(data) > 4096:
+        return None
+    text = data.decode("utf-8", "replace")
+    head = STUB_START.format(name=Path(name).name)
+    tail = stub_text(Path(name), ["NAMES"]).removeprefix(head + " (NAMES)")
+    found = re.fullmatch(
+        re.escape(head) + r" \(([A-Za-z0-9_ ,().-]{1,2000})\)" + re.escape(tail), text
+    )
+    return found.group(1).split(", ") if found else None
+
+
+def replaced_reason(name: str, names: list[str]) -> str:
+    """What a reader of a run's file says when the file is the kit's placeholder: that the
+    run replaced it because it held a secret (its variable, never the value), and what to do.
+    A consultant's look: after a test authorization header typed into ``system_name``,
+    ``compare``, ``diff`` and ``status`` said "portal-registration.json: not valid JSON
+    (truncated or edited?)" of the kit's own placeholder."""
+    return (
+        f"{name} was replaced by a placeholder when the run wrote it, because it held the"
+        f" secret {', '.join(names)} (see the run's SECRET_LEAK findings): take that value out"
+        " of the setting or input that holds it, then run again"
+    )
+
+
+def replaced(name: str, data: bytes) -> str | None:
+    """:func:`replaced_reason` when ``data`` is the kit's placeholder of the file ``name``."""
+    names = stub_names(name, data)
+    return replaced_reason(Path(name).name, names) if names else None
+
+
+def replaced_file(path: Path, name: str = "") -> str | None:
+    """:func:`replaced` for the file at ``path`` (a regular file, its first 4 KB read), named
+    ``name`` in what is said (default: its own name); None when it is no placeholder or
+    cannot be read."""
+    try:
+        if not path.is_file() or path.is_symlink():
+            return None
+        with path.open("rb") as fh:
+            data = fh.read(4097)
+    except OSError:
+        return None
+    names = stub_names(path.name, data)
+    return replaced_reason(name or path.name, names) if names else None
+
+
 def environment_secrets(settings: Settings, env: Environment) -> dict[str, list[str]]:
     """Variable name -> every form to look for: the secrets of one environment, the signing
     certificate's password (which every folder's run holds), and every other environment's
@@ -340,12 +390,27 @@ def short_secrets(secrets: dict[str, list[str]]) -> frozenset[str]:
     )
 
 
+def own_text_secrets(secrets: dict[str, list[str]]) -> frozenset[str]:
+    """The names of the secrets of ``SHORT_SECRET`` characters or more whose value stands in
+    the kit's own text (:func:`ngdpkit.secrets.kit_text`): a word of its pages, scripts or
+    messages ("password", "adgangskode"), found there wherever the kit writes it."""
+    from ..redact import SHORT_SECRET
+    from ..secrets import kit_text
+
+    return frozenset(
+        name
+        for name, parts in secrets.items()
+        if parts and len(parts[0]) >= SHORT_SECRET and parts[0] in kit_text()
+    )
+
+
 def leak_findings(
     leaks: list[tuple[Path, list[str]]],
     rel: Any,
     said: list[Finding] | None = None,
     *,
     short: frozenset[str] = frozenset(),
+    kit: frozenset[str] = frozenset(),
 ) -> list[Finding]:
     """``SECRET_LEAK`` for each file the scan replaced, named relative to the settings, once
     per file: a file ``said`` already names held it again after the kit wrote it anew, so
@@ -354,7 +419,8 @@ def leak_findings(
     findings, pages named three times each, and never the cause). A secret of ``short``
     (:func:`short_secrets`) may have matched a word of the kit's own text, which is said
     instead of blaming the inputs (a consultant's cold run: the wrong password "wrong" was a
-    word of the kit's own message, and the findings said it stood in the inputs)."""
+    word of the kit's own message, and the findings said it stood in the inputs), and so is
+    one of ``kit`` (:func:`own_text_secrets`: the password "password")."""
     from .. import findings as F
     from ..redact import SHORT_SECRET
 
@@ -381,16 +447,19 @@ def leak_findings(
                     values=", ".join(fresh),
                 )
             )
-    if again and not any(f.template in (_IN_INPUTS, _SHORT_AGAIN) for f in said or ()):
+    if again and not any(f.template in (_IN_INPUTS, _SHORT_AGAIN, _KIT_AGAIN) for f in said or ()):
         values = ", ".join(sorted(again))
         if again <= short:
             found.append(
                 F.error("SECRET_LEAK", _SHORT_AGAIN, "", values=values, short=SHORT_SECRET)
             )
+        elif again <= short | kit:
+            found.append(F.error("SECRET_LEAK", _KIT_AGAIN, "", values=values))
         else:
             found.append(F.error("SECRET_LEAK", _IN_INPUTS, "", values=values))
     return found
 
 
 _SHORT_AGAIN = "The secret {values} was written again when the pages were made anew: its value, under {short} characters, is looked for as a whole word, and that word stands in the inputs, the settings or the kit's own text; use a longer secret."
+_KIT_AGAIN = "The secret {values} was written again when the pages were made anew: its value stands in the kit's own text (a word of its pages, scripts or messages), where the leak scan finds it; use a secret that is no word (a generated one)."
 _IN_INPUTS = "The secret {values} was written again when the pages were made anew from the inputs: its value stands in the inputs or the settings (a name, an address, a cell); use a secret that is in none of them."

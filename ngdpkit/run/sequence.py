@@ -281,6 +281,8 @@ class NotebookSequence:
 
     def record_step(self, i: int, name: str) -> None:
         """A finished notebook in the audit: the inputs it read first, then its status."""
+        from ..documents.i18n import seconds, status_word, t
+
         run = self.run
         data = run.step_file(name)
         for entry in data.inputs_read:
@@ -288,7 +290,8 @@ class NotebookSequence:
                 self.seen_inputs.add(entry.path)
                 run.trail.append("input_read", **entry.entry())
         took = self.timings[name]
-        shown, dispatcher = data.status, dict[str, Any]()
+        lang = run.settings.language  # the console in the settings' language, as the run's end
+        shown, dispatcher = status_word(lang, data.status), dict[str, Any]()
         if name == STEP_NAMES[4]:
             # as the overview says it: a withheld or not-ready dispatcher is never "ok"; the
             # trail says it too (its step 05 read "ok" beside a withheld dispatcher to a
@@ -297,10 +300,10 @@ class NotebookSequence:
 
             record = run.record(DispatcherRecord)
             if record.dispatcher is None:
-                shown = f"blocked (withheld: {', '.join(record.withheld_by) or '?'})"
+                shown = t(lang, "step_withheld", codes=", ".join(record.withheld_by) or "?")
                 dispatcher = {"dispatcher": "withheld", "withheld_by": list(record.withheld_by)}
             elif not record.dispatcher.ready:
-                shown = f"blocked (not ready: {', '.join(record.dispatcher.blocking)})"
+                shown = t(lang, "step_not_ready", codes=", ".join(record.dispatcher.blocking))
                 blocking = list(record.dispatcher.blocking)
                 dispatcher = {"dispatcher": "not_ready", "blocking": blocking}
             else:
@@ -313,4 +316,4 @@ class NotebookSequence:
             counts=F.counts(data.findings),
             **dispatcher,
         )
-        run.log(f"  {i}/{len(STEP_NAMES)} {name}: {shown} ({took:.1f} s)")
+        run.log(f"  {i}/{len(STEP_NAMES)} {name}: {shown} ({seconds(lang, took, 1)})")

@@ -121,10 +121,13 @@ def read_ngdp(step: Step, mapping: Any, *, offline_todo: bool = True) -> display
                 step.own(ContactPointsRecord).contact_points,
                 used,
                 source=step.rel(env.contact_points),
+                system_id=env.system_id,
             )
         )
     else:
-        step.add(compare_contact_points(observation, None, used, source=source))
+        step.add(
+            compare_contact_points(observation, None, used, source=source, system_id=env.system_id)
+        )
     found, todo = compare_translations(observation, frame, source=source)
     step.add(found)
     step.set(portal_todo=todo)

@@ -11,7 +11,7 @@ from .. import findings as F
 from ..checks.certificates import CertificateFacts
 from ..documents import display
 from ..documents.i18n import t
-from ..secrets import Secret, quality_findings, secret_missing
+from ..secrets import Secret, own_words, quality_findings, secret_missing
 from .core import Step, pending
 from .deliver import OutputContext
 from .records import CertificateRecord
@@ -79,7 +79,11 @@ def _check(step: Step) -> CertificateFacts | None:
                 )
             else:
                 step.add(
-                    quality_findings(password, f"environments.{env.name}.certificate_password_env")
+                    quality_findings(
+                        password,
+                        f"environments.{env.name}.certificate_password_env",
+                        own_words(env.name, env.kind, s.organisation.name),
+                    )
                 )
     loaded = load_certificate(env.certificate, label=step.rel(env.certificate), password=password)
     step.add(modern_encryption(env.certificate, step.rel(env.certificate)))

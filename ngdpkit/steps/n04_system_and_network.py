@@ -18,7 +18,7 @@ from ..documents import display
 from ..documents.i18n import t
 from ..documents.pages import Markup
 from ..findings import Finding
-from ..secrets import quality_findings, secret_missing
+from ..secrets import own_words, quality_findings, secret_missing
 from .core import Step, pending
 from .deliver import OutputContext, PageContext
 from .records import (
@@ -97,7 +97,13 @@ def check_system(step: Step) -> SystemFacts:
             )
             auth_text = "missing"
         else:
-            step.add(quality_findings(secret, f"{key}.authorization_env"))
+            step.add(
+                quality_findings(
+                    secret,
+                    f"{key}.authorization_env",
+                    own_words(env.name, env.kind, step.settings.organisation.name),
+                )
+            )
             auth_text, found = check_authorization(
                 secret.reveal(), env.system_id, f"{key}.authorization_env"
             )

@@ -606,7 +606,10 @@ def read_step_file(path: Path, *, lazy: bool = False) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (ValueError, RecursionError) as exc:  # not JSON, not UTF-8, nested too deeply
-        raise InputError(f"{path.name}: not a step file ({type(exc).__name__})") from exc
+        from ..run.scan import replaced_file
+
+        why = replaced_file(path)  # the kit's own placeholder: which secret, and what to do
+        raise InputError(why or f"{path.name}: not a step file ({type(exc).__name__})") from exc
     if not isinstance(data, dict):
         raise InputError(f"{path.name}: not a step file (not a JSON object)")
     results = data.get("results") or {}

@@ -18,6 +18,15 @@
   and changes and writes nothing (no password is asked for). When the settings list servers,
   on a server they do not list for this environment it stops before any change, unless
   given -ServerNotInSettings with -ServiceAccount.
+  Before running it, check that this is the file the run of ngdpkit wrote: mail gateways
+  block .ps1 files (hand it over on a file share or SharePoint, or in a zip), and a copy that
+  was pasted or saved again is another file. In its folder,
+      Get-FileHash -Algorithm SHA256 .\install-certificate.ps1
+  must print the SHA-256 listed for install-certificate.ps1 in the sign-off overview of the run
+  (signoff/index.html, the section Revisionsspor or Audit trail; in manifest.json of the run
+  in lower case). A copy that came by mail or Teams, or out of a downloaded zip, carries the
+  Mark of the Web, which a RemoteSigned policy set by Group Policy refuses (-ExecutionPolicy
+  Bypass does not override Group Policy): once the hash matches, Unblock-File .\install-certificate.ps1
 #>
 [CmdletBinding(SupportsShouldProcess = $true)]
 param(

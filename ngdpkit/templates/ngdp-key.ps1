@@ -66,7 +66,7 @@ function Resolve-NgdpOutDir([string]$Path) {
     return $Path
 }
 
-function Get-NgdpAccounts([string[]]$Given, $ByServer, [string[]]$Default) {
+function Get-NgdpAccounts([string[]]$Given, [hashtable]$ByServer, [string[]]$Default) {
     # The accounts that must read the key on this server: -ServiceAccount, else those of this
     # server (every configured server is in the table, keyed as $env:COMPUTERNAME spells it).
     # A server missing from a non-empty table gets none: never the accounts of the environment
@@ -74,6 +74,9 @@ function Get-NgdpAccounts([string[]]$Given, $ByServer, [string[]]$Default) {
     $accounts = @($Given | Where-Object { $_ })
     if ($accounts.Count -eq 0 -and $ByServer.ContainsKey($env:COMPUTERNAME)) { $accounts = @($ByServer[$env:COMPUTERNAME] | Where-Object { $_ }) }
     if ($accounts.Count -eq 0 -and $ByServer.Count -eq 0) { $accounts = @($Default | Where-Object { $_ }) }
+    # PowerShell unrolls what a function returns: one account comes back as a string, none as
+    # nothing. Callers wrap the call in @(), since .Count on a string stops the script under
+    # Set-StrictMode in Windows PowerShell 5.1.
     return $accounts
 }
 

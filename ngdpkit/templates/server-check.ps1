@@ -16,6 +16,15 @@
   that runs an encoded PowerShell command as the account and is removed afterwards; tell your
   security team first, since endpoint protection may flag such a task. Without it, the
   read right of the key, read back by SID, is the evidence.
+  Before running it, check that this is the file the run of ngdpkit wrote: mail gateways
+  block .ps1 files (hand it over on a file share or SharePoint, or in a zip), and a copy that
+  was pasted or saved again is another file. In its folder,
+      Get-FileHash -Algorithm SHA256 .\server-check.ps1
+  must print the SHA-256 listed for server-check.ps1 in the sign-off overview of the run
+  (signoff/index.html, the section Revisionsspor or Audit trail; in manifest.json of the run
+  in lower case). A copy that came by mail or Teams, or out of a downloaded zip, carries the
+  Mark of the Web, which a RemoteSigned policy set by Group Policy refuses (-ExecutionPolicy
+  Bypass does not override Group Policy): once the hash matches, Unblock-File .\server-check.ps1
 #>
 [CmdletBinding()]
 param(
@@ -197,6 +206,26 @@ function Test-NgdpKeyAsAccount([string]$Account, [string]$Thumb) {
     }
 }
 
+function Test-NgdpTcp([string]$Target, [int]$Port) {
+    # One TCP connection within 10 s, and no ping: Test-NetConnection has no time limit (a
+    # port the firewall drops held it about 21 s per host) and, when the connection failed,
+    # it pinged as well, which the firewall of every municipality drops (one more wait, and a
+    # warning about ICMP that says nothing of the port). The same in PowerShell 5.1 and 7.
+    $seen = @{ Ok = $false; Remote = ''; Message = '' }
+    $client = New-Object System.Net.Sockets.TcpClient
+    try {
+        if ($client.ConnectAsync($Target, $Port).Wait(10000)) {
+            $seen.Ok = $true
+            $seen.Remote = [string]$client.Client.RemoteEndPoint.Address
+        } else { $seen.Message = 'no TCP connection within 10 s (a firewall that drops the packets gives no answer)' }
+    } catch {
+        $e = $_.Exception
+        while ($e.InnerException -ne $null) { $e = $e.InnerException }
+        $seen.Message = $e.Message
+    } finally { $client.Close() }
+    return $seen
+}
+
 $destinations = @(
 __DESTINATIONS__
 )
@@ -210,8 +239,9 @@ foreach ($d in $destinations) {
         continue
     }
     try {
-        $tcp = Test-NetConnection -ComputerName $d.Host -Port $d.Port -WarningAction SilentlyContinue
-        Add-Check 'tcp' ('{0}:{1}' -f $d.Host, $d.Port) ([bool]$tcp.TcpTestSucceeded) ('remote {0}' -f $tcp.RemoteAddress) $null
+        $tcp = Test-NgdpTcp $d.Host $d.Port
+        if ($tcp.Ok) { Add-Check 'tcp' ('{0}:{1}' -f $d.Host, $d.Port) $true ('remote {0}' -f $tcp.Remote) $null }
+        else { Add-Check 'tcp' ('{0}:{1}' -f $d.Host, $d.Port) $false $tcp.Message $null }
     } catch {
         Add-Check 'tcp' ('{0}:{1}' -f $d.Host, $d.Port) $false $_.Exception.Message $null
     }
@@ -220,8 +250,9 @@ foreach ($d in $destinations) {
 # Every published NgDP address on 443, not only the one DNS returns first
 foreach ($ip in $NgdpIps) {
     try {
-        $tcp = Test-NetConnection -ComputerName $ip -Port 443 -WarningAction SilentlyContinue
-        Add-Check 'tcp' ('{0}:443 ({1})' -f $ip, $ApiHost) ([bool]$tcp.TcpTestSucceeded) 'published NgDP address' $null
+        $tcp = Test-NgdpTcp $ip 443
+        if ($tcp.Ok) { Add-Check 'tcp' ('{0}:443 ({1})' -f $ip, $ApiHost) $true 'published NgDP address' $null }
+        else { Add-Check 'tcp' ('{0}:443 ({1})' -f $ip, $ApiHost) $false ('published NgDP address: ' + $tcp.Message) $null }
     } catch {
         Add-Check 'tcp' ('{0}:443 ({1})' -f $ip, $ApiHost) $false $_.Exception.Message $null
     }
@@ -360,7 +391,9 @@ if ($cert -ne $null) {
     $built = $chain.Build($cert)
     Add-Check 'chain' $Thumbprint $built (($chain.ChainStatus | ForEach-Object { $_.StatusInformation.Trim() }) -join '; ') $null
     Add-Check 'key' $Thumbprint ([bool]$cert.HasPrivateKey) ('HasPrivateKey=' + $cert.HasPrivateKey) $null
-    $accounts = Get-NgdpAccounts $ServiceAccount $AccountsByServer $DefaultAccounts
+    # @(): a function hands back one account as a string, and .Count on a string stops the
+    # script under Set-StrictMode in Windows PowerShell 5.1 (a profile may set it)
+    $accounts = @(Get-NgdpAccounts $ServiceAccount $AccountsByServer $DefaultAccounts)
     if ($accounts.Count -eq 0) { Add-Check 'key_access' '' $false 'no service account configured for this server' $null }
     try {
         $keyFile = Get-NgdpKeyFile $cert
@@ -401,6 +434,7 @@ if ($cert -ne $null) {
 $egress = $null
 if ($EgressIp) { $egress = $EgressIp.Trim() }
 elseif ($EgressIpUrl) {
+    $lookupFailed = ''
     try {
         $request = [System.Net.WebRequest]::Create($EgressIpUrl)
         $request.Method = 'GET'
@@ -411,9 +445,17 @@ elseif ($EgressIpUrl) {
         $request.UserAgent = 'ngdpkit-server-check'
         $response = $request.GetResponse()
         # a redirect (http to https, say) is handed back, not followed: its page is no address
-        try { if ([int]$response.StatusCode -eq 200) { $egress = (New-Object System.IO.StreamReader($response.GetResponseStream())).ReadToEnd().Trim() } }
+        try { if ([int]$response.StatusCode -eq 200) { $egress = (New-Object System.IO.StreamReader($response.GetResponseStream())).ReadToEnd().Trim() } else { $lookupFailed = ('it answered {0}' -f [int]$response.StatusCode) } }
         finally { $response.Close() }
-    } catch { $egress = $null }
+    } catch { $egress = $null; $lookupFailed = $_.Exception.Message }
+    if (-not $egress) {
+        # Said, not a bare empty egress_ip: where only a proxy reaches the Internet, the direct
+        # lookup cannot work, and through the proxy it would name the proxy (a Windows
+        # administrator found the address missing from the evidence, with no word why)
+        if (-not $lookupFailed) { $lookupFailed = 'an empty answer' }
+        Add-Check 'egress_lookup' $EgressIpUrl $false $lookupFailed $null
+        Write-Warning ('The egress address was not looked up at {0} ({1}). The lookup goes direct, as the calls of WorkZone to NgDP do: where this server reaches the Internet only through a proxy it cannot, and looked up through the proxy it would name the proxy, which NgDP never sees. Nothing else in this check depends on it. Ask the network team for the public (NAT) address by which this server reaches NgDP and run the script again with -EgressIp <that address>, or have the firewall open the host of -EgressIpUrl on port 443 to this server (the firewall order names one, as optional).' -f $EgressIpUrl, $lookupFailed)
+    }
 }
 
 $result = [ordered]@{
@@ -435,7 +477,7 @@ $json = $result | ConvertTo-Json -Depth 5
 # that runs the script: the file holds the same, for the run
 # Notes are what the run judges (the proxy, a push endpoint not reached, the key not used
 # as an account); the TLS issuer fails here too when it is not the public CA behind NgDP
-$judgedByRun = @('auth_not_tested', 'as_account_not_run', 'proxy', 'session_proxy', 'push_not_judged')
+$judgedByRun = @('auth_not_tested', 'as_account_not_run', 'proxy', 'session_proxy', 'push_not_judged', 'egress_lookup')
 $failed = @($checks | Where-Object { ((-not $_.ok) -and ($judgedByRun -notcontains $_.kind)) -or (($_.kind -eq 'tls_issuer') -and ($_.detail -notmatch 'Sectigo|USERTrust')) })
 foreach ($c in $checks) {
     $mark = 'ok  '

@@ -1,0 +1,193 @@
+"""``status`` says when the files the settings name are no longer what a row's latest run
+read (compare's ``COMPARE_RUN_INPUTS_CHANGED``): a customer's row read as current for weeks
+after a new export was put in place. Status looks at hundreds of customers, so an input of
+the size the run read and last written before the run began is not hashed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from ngdpkit.compare.status import StatusRow, portfolio
+from ngdpkit.compare.status_page import render_portfolio
+from ngdpkit.run import neighbours
+from tests.conftest import cli, copy_sample_run
+
+EXPORT = "mailboxes.xlsx"
+
+
+def row_of(sample: Path, environment: str = "test") -> StatusRow:
+    rows = portfolio([sample / "migration.toml"]).rows
+    return next(r for r in rows if r.environment == environment)
+
+
+def run_started(sample: Path, environment: str = "test") -> dt.datetime:
+    """The start of the environment's latest run, as its folder's name gives it."""
+    latest = (sample / "runs" / environment / "LATEST").read_text(encoding="utf-8").strip()
+    when = neighbours.stamp_of(latest)
+    assert when is not None
+    return when
+
+
+def dated(path: Path, when: dt.datetime) -> None:
+    os.utime(path, (when.timestamp(), when.timestamp()))
+
+
+@pytest.fixture
+def hashed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the inputs status hashes (the trail's and manifest's checks aside)."""
+    names: list[str] = []
+    real = neighbours.sha256_now
+
+    def counting(path: Path) -> str:
+        names.append(path.name)
+        return real(path)
+
+    monkeypatch.setattr(neighbours, "sha256_now", counting)
+    return names
+
+
+def test_a_row_whose_export_was_edited_since_its_run_says_so(
+    sample_run_copy: Path, tmp_path: Path
+) -> None:
+    sample = sample_run_copy
+    assert row_of(sample).inputs_changed == ()  # as the run read it
+    wb = openpyxl.load_workbook(sample / EXPORT)
+    wb.active.cell(row=2, column=2).value = "Ny postkasse"
+    wb.save(sample / EXPORT)
+    row = row_of(sample)
+    assert row.status != "unreadable" and row.inputs_changed == (EXPORT,)
+    assert row_of(sample, "production").inputs_changed is None  # no run: not judged
+    page = tmp_path / "status.html"
+    r = cli("status", str(sample), "--json", "--html", str(page))
+    assert r.returncode == 0, r.stderr
+    listed = {x["environment"]: x for x in json.loads(r.stdout)["rows"]}
+    assert listed["test"]["inputs_changed"] == [EXPORT]
+    assert listed["production"]["inputs_changed"] is None
+    html = page.read_text(encoding="utf-8")
+    assert "ændret siden kørslen" in html and f"{EXPORT}: ikke længere det" in html
+    assert "kør test igen" in html
+    table = cli("status", str(sample)).stdout.splitlines()
+    assert "changed since run" in table[1]
+    test_row = next(line for line in table[2:] if " test " in line)
+    assert f" {EXPORT} " in test_row, table
+    assert "run that environment again" in table[-1]
+
+
+def test_an_export_only_touched_is_hashed_and_not_named(
+    sample_run_copy: Path, hashed: list[str]
+) -> None:
+    """Saved again with the same bytes (a newer time): hashed, found the same."""
+    sample = sample_run_copy
+    later = run_started(sample) + dt.timedelta(hours=1)
+    dated(sample / EXPORT, later)
+    row = row_of(sample)
+    assert row.inputs_changed == ()
+    assert EXPORT in hashed
+
+
+def test_an_export_of_its_size_written_before_the_run_is_not_hashed(
+    sample_run_copy: Path, hashed: list[str]
+) -> None:
+    """The size the run read and a time before the run began: taken as read, never hashed
+    (200 customers' exports at each listing); an input written since is still hashed."""
+    sample = sample_run_copy
+    earlier = run_started(sample) - dt.timedelta(hours=1)
+    for name in (EXPORT, "contact-points-test.xlsx", "mapping-test.xlsx", "certs/test.p12"):
+        dated(sample / name, earlier)
+    dated(sample / "mapping-test.xlsx", run_started(sample) + dt.timedelta(hours=1))
+    row = row_of(sample)
+    assert row.inputs_changed == ()
+    assert EXPORT not in hashed and "contact-points-test.xlsx" not in hashed
+    assert "mapping-test.xlsx" in hashed
+    # written within minutes before the run began (a file server's clock behind the
+    # laptop's): hashed, not taken on its time
+    hashed.clear()
+    dated(sample / EXPORT, run_started(sample) - dt.timedelta(minutes=2))
+    assert row_of(sample).inputs_changed == () and EXPORT in hashed
+    # another size, whatever its time: hashed, and named
+    hashed.clear()
+    with (sample / EXPORT).open("ab") as fh:
+        fh.write(b"\0")
+    dated(sample / EXPORT, earlier)
+    assert row_of(sample).inputs_changed == (EXPORT,) and EXPORT in hashed
+
+
+def test_a_run_dated_ahead_takes_no_input_on_its_time(tmp_path: Path) -> None:
+    """The time inputs are held to is the earliest of the trail's start, the folder's name
+    and now, less the clock's margin: a folder and trail dated next year take no file
+    written today on its time."""
+    now = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
+    ahead = tmp_path / "20270301T120000Z-abcdef"
+    ahead.mkdir()
+    record = {"event": "run_started", "at": "2027-03-01T12:00:00.5Z", "run_id": ahead.name}
+    (ahead / "audit.jsonl").write_text(json.dumps(record) + "\n", encoding="utf-8")
+    assert neighbours.written_before_of(ahead, now=now) == now - neighbours.SKEW
+    earlier = tmp_path / "20260201T120000Z-abcdef"
+    earlier.mkdir()
+    record = {"event": "run_started", "at": "2026-02-01T11:59:59.5Z", "run_id": earlier.name}
+    (earlier / "audit.jsonl").write_text(json.dumps(record) + "\n", encoding="utf-8")
+    started = dt.datetime(2026, 2, 1, 11, 59, 59, 500000, tzinfo=dt.UTC)
+    assert neighbours.written_before_of(earlier, now=now) == started - neighbours.SKEW
+    assert neighbours.written_before_of(tmp_path, now=now) is None  # no time to go by
+
+
+def test_settings_edited_for_the_other_environment_only_do_not_mark_this_one(
+    sample_run_all: dict[str, Any], tmp_path: Path
+) -> None:
+    sample = copy_sample_run(sample_run_all, tmp_path / "sample")
+    toml = sample / "migration.toml"
+    text = toml.read_text(encoding="utf-8")
+    edited = text.replace(
+        'system_name = "WorkZone - Eksempel Kommune"',
+        'system_name = "WorkZone produktion - Eksempel Kommune"',
+    )
+    assert edited != text
+    toml.write_text(edited, encoding="utf-8")
+    assert row_of(sample, "test").inputs_changed == ()
+    assert row_of(sample, "production").inputs_changed == ("migration.toml",)
+
+
+def test_settings_that_no_longer_load_leave_the_row_unjudged(sample_run_copy: Path) -> None:
+    """A settings file whose export is gone no longer loads (``check`` says why): the row is
+    listed as before, its inputs not judged, never a crash."""
+    sample = sample_run_copy
+    (sample / EXPORT).unlink()
+    row = row_of(sample)
+    assert row.run is not None and row.inputs_changed is None
+
+
+def test_the_page_names_the_changed_inputs_in_both_languages() -> None:
+    from ngdpkit.compare.status import Portfolio
+
+    row = StatusRow(
+        "kunder/a/migration.toml",
+        "A Kommune",
+        "production",
+        "ok",
+        errors=0,
+        warnings=0,
+        run="20250304T050607Z-abcdef",
+        run_date="2025-03-04T05:06:07+01:00",
+        anchor="a" * 64,
+        inputs_changed=("migration.toml", "<b>export.xlsx"),
+    )
+    listing = Portfolio(
+        "ngdpkit/status/2", "2025-03-04T05:06:07+01:00", "Europe/Copenhagen", (row,)
+    )
+    da = render_portfolio(listing, language="da")
+    en = render_portfolio(listing, language="en")
+    assert "ændret siden kørslen" in da and "kør production igen" in da
+    assert "changed since the run" in en and "run production again" in en
+    assert "migration.toml, &lt;b&gt;export.xlsx" in da and "<b>export" not in en
+    unchanged = render_portfolio(
+        Portfolio("s", "2025-03-04T05:06:07+01:00", "UTC", (StatusRow("s", "A", "test", "ok"),)),
+        language="da",
+    )
+    assert "ændret siden kørslen" not in unchanged
