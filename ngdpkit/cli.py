@@ -520,10 +520,37 @@ def cmd_check(args: argparse.Namespace) -> int:
             problems = exc.problems
         for problem in problems:
             _err(problem)
+    if not args.json:
+        said = _check_next(args, settings.language, payloads, codes)
+        if said:
+            print(said)
     for code in (2, 3, 1):
         if code in codes:
             return code
     return 0
+
+
+def _check_next(
+    args: argparse.Namespace, language: str, payloads: list[dict[str, Any]], codes: list[int]
+) -> str | None:
+    """What to type after ``check``, as init and sample end on it (check ended on its last
+    finding): the run when nothing blocks it, else what to fix first and check again. In the
+    settings' language, as the table above it; None after a crash (its line says it)."""
+    from .deliverables.commands import path_word
+    from .documents.i18n import t
+
+    if 3 in codes:
+        return None
+    envs = " ".join(f"--env {name}" for name in args.env)
+    settings = f"--settings {path_word(str(args.settings))} {envs}"
+    if 2 in codes:
+        return t(language, "check_next_unusable", command=f"ngdpkit check {settings}")
+    errors = [f["code"] for p in payloads for f in p["findings"] if f["severity"] == "error"]
+    if errors:
+        named = list(dict.fromkeys(errors))
+        codes_said = ", ".join(named[:3]) + (", …" if len(named) > 3 else "")
+        return t(language, "check_next_fix", codes=codes_said, command=f"ngdpkit check {settings}")
+    return t(language, "check_next_run", command=f"ngdpkit run {settings}")
 
 
 FINDING_ROWS = 50  # past this many findings, check prints a summary by code and unit
@@ -1145,11 +1172,14 @@ _CODE = re.compile(r"[A-Z][A-Z0-9_]{1,63}")  # a finding code, as a step file ma
 def _say_inputs_changed(settings: Any, environment: str, run_id: str) -> None:
     """Say which inputs changed since the run a confirmation of step 5 or 6 binds to: it is
     for that run's values (a consultant who took over in week two confirmed step 6 after a
-    decision was added, and learned it only from the next run's checklist)."""
+    decision was added, and learned it only from the next run's checklist). A file the
+    settings name that the run did not read and is there now counts, as ``status`` and
+    ``compare`` count it: the first decision is a decisions file begun since the run, and
+    it was not named."""
     from .run.neighbours import run_inputs_changed
 
     run_dir = settings.base_dir / "runs" / environment / run_id
-    changed = run_inputs_changed(settings, environment, run_dir)
+    changed = run_inputs_changed(settings, environment, run_dir, unread=True)
     if changed:
         names = ", ".join(one_line(x)[:120] for x in changed)
         print(
@@ -1381,6 +1411,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             try:  # Ctrl-C at any moment once it listens is the normal way to stop it
                 print(f"NgDP simulator for {env.name} ({env.kind}): {sim.base_url}")
                 print(f"trust this CA: {kept}")
+                for line in _simulator_settings(env.name, sim.base_url, kept, given):
+                    print(line)
                 if parsed is None:
                     header = (
                         "Basic " + base64.b64encode(f"{env.system_id}:{token}".encode()).decode()
@@ -1394,6 +1426,26 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             except KeyboardInterrupt:
                 print("stopped")
     return 0
+
+
+def _simulator_settings(
+    environment: str, base_url: str, ca_file: Path, settings: Path
+) -> list[str]:
+    """The two keys that point a copy of the settings at this simulator, ready to paste
+    under its environment's table (the README said simulate prints them; it printed the URL
+    and the CA, and the consultant wrote the keys by hand, the CA's path absolute): the CA
+    relative to the settings file, as the settings read it, and as a TOML string."""
+    from .documents.settings_reference import toml_string
+
+    try:
+        shown = ca_file.resolve().relative_to(settings.resolve().parent).as_posix()
+    except (ValueError, OSError):  # the session's own file: the copy beside them failed
+        shown = str(ca_file)
+    return [
+        f"for a copy of the settings (never the real ones), under [environments.{environment}]:",
+        f"    ngdp_api_url = {toml_string(base_url)}",
+        f"    ngdp_api_ca = {toml_string(shown)}",
+    ]
 
 
 def _names_environment(path: Path, environment: str) -> bool:
@@ -1630,11 +1682,31 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def _changed_cell(names: tuple[str, ...] | None) -> str:
     """The inputs changed since a row's run, as a cell of the status table: the first, and
-    how many more (``status --json`` names them all)."""
+    how many more (``status --json`` names them all). "+1 more", not "+1", which read as a
+    line added to the file named."""
     if not names:
         return ""
-    more = f" +{len(names) - 1}" if len(names) > 1 else ""
-    return _clip(one_line(names[0]), 20 - len(more)) + more
+    more = f" +{len(names) - 1} more" if len(names) > 1 else ""
+    return _clip(one_line(names[0]), CHANGED_WIDTH - len(more)) + more
+
+
+CHANGED_WIDTH = 24  # the status table's "changed since run" column
+
+
+def _run_again(result: Any) -> list[str]:
+    """The commands that run again the environments whose inputs changed since their run,
+    one per settings file, its path as the table shows it and quoted as init's ``next:``."""
+    from .deliverables.commands import path_word
+
+    envs: dict[str, list[str]] = {}
+    for r in result.rows:
+        if r.inputs_changed:
+            envs.setdefault(r.settings, []).append(r.environment)
+    return [
+        f"ngdpkit run --settings {path_word(_shown_path(settings))} "
+        + " ".join(f"--env {name}" for name in names)
+        for settings, names in envs.items()
+    ]
 
 
 def _print_status_table(result: Any) -> None:
@@ -1645,7 +1717,7 @@ def _print_status_table(result: Any) -> None:
     print(
         f"{'organisation':<28} {'env':<12} {'status':<10} {'err':>4} {'warn':>4} {'values':<6} "
         f"{'steps':<5} {'holding up':<26} {'rehearsal':<17} {'compared':<17} {'cert ends':<10} "
-        f"{'run':<16} {'anchor':<16} {'changed since run':<20} settings"
+        f"{'run':<16} {'anchor':<16} {'changed since run':<{CHANGED_WIDTH}} settings"
     )
     for r in result.rows:
         b, h = r.blocking, r.rehearsal
@@ -1663,15 +1735,21 @@ def _print_status_table(result: Any) -> None:
             f"{_cell(r.errors):>4} {_cell(r.warnings):>4} {_cell(r.dispatcher_ready):<6} "
             f"{_cell(r.checklist):<5} {holding[:26]:<26} {rehearsal[:17]:<17} {compared[:17]:<17} "
             f"{_short_time(r.certificate_not_after, date_only=True):<10} "
-            f"{_short_time(r.run_date):<16} {anchor:<16} {_changed_cell(r.inputs_changed):<20} "
+            f"{_short_time(r.run_date):<16} {anchor:<16} {_changed_cell(r.inputs_changed):<{CHANGED_WIDTH}} "
             f"{_shown_path(r.settings)}{problem}"
         )
-    if any(r.inputs_changed for r in result.rows):
+    commands = _run_again(result)
+    if commands:
         # the row is of the files as they were: the consultant who read "ok" beside a new
-        # export learned it only from compare
+        # export learned it only from compare; the footer ended on "run that environment
+        # again" without the command, and "+1" did not say it counted files
+        for command in commands if len(commands) > 1 else ():
+            print(f"  {command}")
+        said = f": {commands[0]}" if len(commands) == 1 else " (the commands above)"
         print(
             "changed since run: files the settings name are no longer what that run read, so"
-            " its row is of the old ones; run that environment again (--json names them all)"
+            ' its row is of the old ones ("+N more": N more files changed; --json names them'
+            f" all); run that environment again{said}"
         )
 
 

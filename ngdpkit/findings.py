@@ -130,13 +130,13 @@ class Sentence:
         return text or english_text(self.template, values) or ""
 
 
-_AND_MORE = re.compile(r"(.+) and (\d+) more", re.DOTALL)
+_AND_MORE = re.compile(r"(.+) and ([0-9]+) more", re.DOTALL)
 
 # A time as the kit writes it into a message's values: ISO 8601 with its zone
 # (2026-12-04T10:06:00+01:00, 2026-12-05T18:14:16Z), or watch's 2026-12-05 06:16 UTC.
 _TIME = re.compile(
-    r"\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:\d{2})"
-    r"| \d{2}:\d{2} UTC| \d{2}:\d{2} \(Copenhagen\))"
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?(?:Z|[+-][0-9]{2}:[0-9]{2})"
+    r"| [0-9]{2}:[0-9]{2} UTC| [0-9]{2}:[0-9]{2} \(Copenhagen\))"
 )
 _COPENHAGEN = " (Copenhagen)"  # local_time's English form, read back for the Danish one
 
@@ -210,6 +210,12 @@ def _plain(template: str) -> str:
     return "".join(out)
 
 
+# Parameters that name what a person types or looks up as it is written: a settings key, a
+# column's key, a JSON field (a day one: PENDING_CERTIFICATE read "certifikat er ikke sat
+# endnu", where the settings key is `certificate` and every other PENDING_ named its key).
+VERBATIM = frozenset({"key"})
+
+
 def danish_text(template: str, params: dict[str, Any]) -> str | None:
     """``template``'s Danish form from the catalogue with ``params`` (already formatted as
     text; fixed English words among them in Danish), secrets removed; None when the
@@ -219,7 +225,7 @@ def danish_text(template: str, params: dict[str, Any]) -> str | None:
     danish = DANISH.get(template)
     if danish is None:
         return None
-    values = {k: _danish_value(v, VALUES_DA) for k, v in params.items()}
+    values = {k: v if k in VERBATIM else _danish_value(v, VALUES_DA) for k, v in params.items()}
     try:
         return redact(with_plurals(_plain(danish), values).format(**values))
     except (LookupError, ValueError, AttributeError, TypeError, OverflowError):

@@ -278,15 +278,22 @@ class Settings:
         if path is None:
             return ""
         p = Path(path)
+        real, base = p.resolve(), self._base_resolved
         try:
-            return p.resolve().relative_to(self.base_dir.resolve()).as_posix()
+            return real.relative_to(base).as_posix()
         except ValueError:
             import os
 
             try:
-                return Path(os.path.relpath(p.resolve(), self.base_dir.resolve())).as_posix()
+                return Path(os.path.relpath(real, base)).as_posix()
             except ValueError:  # another drive on Windows
                 return p.as_posix()
+
+    @functools.cached_property
+    def _base_resolved(self) -> Path:
+        """The settings' folder, resolved once: :meth:`rel` is asked some 30 times a
+        customer by ``status`` (its inputs check), and resolved it twice each time."""
+        return self.base_dir.resolve()
 
     def environment(self, name: str) -> Environment:
         try:

@@ -499,3 +499,20 @@ def test_a_unit_moved_whole_counts_its_mailboxes_not_its_rows() -> None:
         == 'unit "A" is now "B" for 1,200 mailboxes (counted below under "B"; --all lists each)'
     )
     assert "talt op nedenfor under »B«" in t("da", "diff_unit_moved_counted", old="A", new="B", n=2)
+
+
+def test_a_mailbox_moved_before_it_is_mapped_lands_on_no_contact_point_yet() -> None:
+    """A first-week diff after a unit was renamed in the export, before any mapping: each
+    moved mailbox "lander på ikke sat", as if a value were left out. It lands on no contact
+    point yet, in the run's language; a mapped one still names its contact point."""
+    params = {"mailbox": "0112107", "from_unit": "Løn og Personale", "to_unit": "HR og Løn"}
+    assert sentence("MAPPING_UNIT_CHANGED", params, "da", {}) == (
+        "Postkasse 0112107 hører nu til HR og Løn (før: Løn og Personale)"
+        " og lander på intet kontaktpunkt endnu."
+    )
+    assert sentence("MAPPING_UNIT_CHANGED", {**params, "contact_point": ""}, "en", {}) == (
+        "Mailbox 0112107 now belongs to HR og Løn (was: Løn og Personale)"
+        " and lands on no contact point yet."
+    )
+    mapped = {**params, "contact_point": "Løn"}
+    assert sentence("MAPPING_UNIT_CHANGED", mapped, "da", {}).endswith("og lander på Løn.")

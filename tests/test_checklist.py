@@ -480,6 +480,17 @@ def test_each_step_is_blocked_by_its_own_codes(code: str, step: str) -> None:
     assert {k for k, v in s.items() if v == "blocked"} == {step}
 
 
+def test_a_mailbox_mapped_to_no_contact_point_blocks_the_mapping_step_too() -> None:
+    """A signer's read: a mapping row naming a GUID that is no contact point of the
+    environment (CONTACT_POINT_UNKNOWN) blocked step 5 only, and step 6 read "ikke
+    verificeret", telling the WorkZone administrator to type in mailbox-mapping.xlsx's GUIDs,
+    that one among them. The default contact point's own error stays step 5's alone."""
+    s = statuses(evaluate([F.error("CONTACT_POINT_UNKNOWN", "x")], SEEN, "da"))
+    assert {k for k, v in s.items() if v == "blocked"} == {"contact_points", "mapping"}
+    s = statuses(evaluate([F.error("DEFAULT_CONTACT_POINT_UNKNOWN", "x")], SEEN, "da"))
+    assert {k for k, v in s.items() if v == "blocked"} == {"contact_points"}
+
+
 def test_an_error_of_no_step_keeps_every_step_but_not_the_readiness() -> None:
     c = evaluate([F.error("SECRET_LEAK", "x")], SEEN, "da")
     assert set(statuses(c).values()) == {"done"}
@@ -1048,6 +1059,21 @@ def test_confirm_says_which_inputs_changed_since_the_run_it_binds_to(
     assert len((sample_run_copy / "confirmations.jsonl").read_text().splitlines()) == 2
 
 
+def test_confirm_names_a_decisions_file_begun_since_the_run(sample_run_copy: Path) -> None:
+    """The first decision of an environment is a decisions file begun since its run: the
+    run read none, so ``confirm`` said nothing, where ``status`` and ``compare`` named it."""
+    settings = str(sample_run_copy / "migration.toml")
+    args = ("confirm", "--settings", settings, "--env", "test", "--by", "Søren Overtager")
+    (sample_run_copy / "decisions-test.csv").write_text(
+        "mailbox_id,decision\n0100233,exclude\n", encoding="utf-8"
+    )
+    r = cli(*args, "--step", "6")
+    assert r.returncode == 0, r.stdout + r.stderr
+    latest = (sample_run_copy / "runs" / "test" / "LATEST").read_text().strip()
+    assert f"note: decisions-test.csv changed since run {latest};" in r.stdout, r.stdout
+    assert len((sample_run_copy / "confirmations.jsonl").read_text().splitlines()) == 1
+
+
 def test_the_inputs_a_trail_names_are_read_only_when_they_are_files(tmp_path: Path) -> None:
     """An attacker's look at ``confirm``'s note: a planted run's trail may name any path
     (``/etc/passwd``, a 4 GB file three times, a UNC path on Windows). Only the files the
@@ -1127,3 +1153,27 @@ def test_confirm_names_the_settings_when_they_changed_since_the_run(sample_run_c
     assert r.returncode == 0, r.stdout + r.stderr
     latest = (sample_run_copy / "runs" / "test" / "LATEST").read_text().strip()
     assert f"note: migration.toml changed since run {latest};" in r.stdout, r.stdout
+
+
+@pytest.mark.parametrize(
+    "code", ["SERVER_NAME_INVALID", "SERVER_NAME_AMBIGUOUS", "SERVICE_ACCOUNT_TOO_BROAD"]
+)
+def test_a_server_the_scripts_refuse_blocks_the_steps_that_run_them(code: str) -> None:
+    """A consultant's read: a server name with a space, two servers Windows calls alike or
+    "Everyone" as the account to read the private key were errors of no step, so steps 2 and
+    3 read "ikke verificeret" and told operations to run install-certificate.ps1 and
+    server-check.ps1, which carry the value and stop at their top. Both steps are blocked,
+    and the next action is the settings' fix and a new script, not the certificate's."""
+    evidence = {**SEEN, "certificate": StepEvidence("planned"), "firewall": StepEvidence("planned")}
+    for lang, words in (("da", "Ret serverfundene i indstillingerne"), ("en", "Fix the server")):
+        c = evaluate([F.error(code, "x", "environments.test.servers")], evidence, lang)
+        rows = {r.key: r for r in c.rows}
+        assert {k for k, r in rows.items() if r.status == "blocked"} == {"certificate", "firewall"}
+        assert rows["certificate"].next_action.startswith(words)
+        assert "install-certificate.ps1" in rows["certificate"].next_action
+        assert rows["firewall"].next_action.startswith(words)
+        assert "server-check.ps1" in rows["firewall"].next_action
+    # the certificate's own error keeps its own text
+    c = evaluate([F.error("CERT_EXPIRED", "x")], evidence, "en")
+    row = next(r for r in c.rows if r.key == "certificate")
+    assert row.next_action.startswith("Fix the certificate findings")

@@ -1187,6 +1187,51 @@ def test_a_finding_whose_row_moved_is_neither_new_nor_resolved() -> None:
     assert not added and [c.location for c in resolved] == ["Postkasser!11"]
 
 
+def test_a_finding_that_lists_its_rows_is_the_same_when_they_moved() -> None:
+    """A consultant's second week: two rows deleted above a mailbox whose unit is blank moved
+    it from row 313 to 311, and diff listed MAILBOX_UNIT_BLANK as new ("(311)") and as
+    resolved ("(313)"): its parameter ``value`` lists the rows from its location's row on. A
+    row list elsewhere, or another mailbox at the moved row, is still a change."""
+    from ngdpkit import findings as F
+    from ngdpkit.compare.diff import findings_changes
+
+    def unit_blank(rows: list[int], ids: str) -> dict[str, Any]:
+        text = "The responsible unit is blank in {count} row(s) ({value}): ({ids})."
+        return F.warning(
+            "MAILBOX_UNIT_BLANK",
+            text,
+            "mailboxes.xlsx",
+            f"Postkasser!{rows[0]}",
+            count=len(rows),
+            value=F.first_of(rows),
+            ids=ids,
+        ).to_dict()
+
+    def duplicate(rows: list[int]) -> dict[str, Any]:
+        text = "Mailbox ID {mid} stands {count} times (rows {value})."
+        return F.error(
+            "MAILBOX_ID_DUPLICATE",
+            text,
+            "mailboxes.xlsx",
+            f"Postkasser!{rows[0]}",
+            mid="0200001",
+            count=len(rows),
+            value=F.first_of(rows),
+        ).to_dict()
+
+    def view(findings: list[dict[str, Any]], name: str) -> RunView:
+        return RunView(Path(name), "test", "ok", findings, {}, "", "")
+
+    before = view([unit_blank([313], "0200006"), duplicate([305, 306])], "a")
+    after = view([unit_blank([311], "0200006"), duplicate([303, 304])], "b")
+    assert findings_changes(before, after) == ((), ())
+    # another mailbox at the moved row is a change; so is a second row of the same duplicate
+    after = view([unit_blank([311], "0200007"), duplicate([303, 304, 310])], "b")
+    added, resolved = findings_changes(before, after)
+    assert sorted(c.code for c in added) == ["MAILBOX_ID_DUPLICATE", "MAILBOX_UNIT_BLANK"]
+    assert sorted(c.location for c in resolved) == ["Postkasser!305", "Postkasser!313"]
+
+
 def test_findings_of_one_place_are_told_apart_by_what_they_say() -> None:
     """Two findings with one code at one place (two addresses in the documentation range at
     one settings key) were one entry of the comparison: one of them fixed was no change. A

@@ -309,6 +309,15 @@ def test_contact_points_in_rows_a_filter_hides_are_named(tmp_path: Path) -> None
             {"value": "2, 5", "name": "Borgerservice, Ydelser", "count": "3", "count2": "2"},
         )
     ]
+    # a hidden contact point without translations (the mapping file or a decision sends
+    # mailboxes to it) never reads "its 0 translations map mailboxes to it" (a signer's read)
+    bare = [HEAD, rows[1], [G2, "Gammel (slettes)", "ja", "", "", "", "", "", SYS, ""]]
+    none = read_contact_points(
+        filtered_xlsx(tmp_path / "bare.xlsx", bare, [3]), label="bare.xlsx", system_id=SYS
+    )
+    (said,) = [f for f in none.findings if f.code == "CONTACT_POINT_ROWS_HIDDEN"]
+    assert "0 postkasse" not in said.message and "used as any other" in said.message
+    assert "bruges som alle andre" in said.text("da") and "0 oversættelse" not in said.text("da")
     # no filter, or one that hides nothing: no word
     shown = read_contact_points(
         filtered_xlsx(tmp_path / "shown.xlsx", rows, []), label="shown.xlsx", system_id=SYS

@@ -349,3 +349,85 @@ def test_a_path_is_one_word_for_the_shell_it_is_typed_in(
     from ngdpkit.deliverables.commands import path_word
 
     assert path_word(path, windows=windows) == word
+
+
+@pytest.mark.parametrize("language", ["da", "en"])
+def test_day_one_pending_keys_name_the_key_and_what_to_do(
+    sample_dir: Path, tmp_path: Path, language: str
+) -> None:
+    """A consultant's day one: PENDING_CERTIFICATE read "certifikat er ikke sat endnu" in
+    Danish, where every other PENDING_ names its settings key (`certificate`), and
+    PENDING_DEFAULT_CONTACT_POINT said only that the dispatcher's ContactPointGuid was not
+    known yet: it says which key to set, and where the contact point's GUID is found."""
+    folder = tmp_path / "kunde"
+    r = cli(
+        "init",
+        str(folder),
+        "--organisation",
+        "X",
+        "--cvr",
+        "98765433",
+        "--mailboxes",
+        str(sample_dir / "mailboxes.xlsx"),
+    )
+    assert r.returncode == 0, r.stderr
+    settings = folder / "migration.toml"
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text(text.replace('language = "da"', f'language = "{language}"', 1), "utf-8")
+    check = cli("check", "--settings", str(settings), "--env", "test")
+    lines = check.stdout.splitlines()
+    line = next(x for x in lines if "PENDING_CERTIFICATE" in x)
+    assert "  certificate " in line and "certifikat er" not in line, line
+    line = next(x for x in lines if "PENDING_DEFAULT_CONTACT_POINT" in x)
+    assert line.count("default_contact_point") >= 2, line  # the key, and what to set
+    assert "Administrativ Adgang" in line and "Kontaktpunkt ID" in line, line
+
+
+def test_a_settings_key_in_a_message_is_never_put_into_danish() -> None:
+    """A parameter named ``key`` is what a person types or looks up as it stands."""
+    from ngdpkit.findings import danish_text
+
+    text = danish_text("{key} is not set yet: {what}.", {"key": "certificate", "what": "x"})
+    assert text == "certificate er ikke sat endnu: x."
+
+
+@pytest.mark.parametrize("case", ["nothing blocks", "errors", "english", "unreadable"])
+def test_check_ends_on_the_next_command(sample_dir: Path, tmp_path: Path, case: str) -> None:
+    """A consultant's look: init and sample end on ``next:``, check ended on its last
+    finding, and what to type after it (the run? fix first?) was guessed. Check names the
+    run when nothing blocks it, else the errors to fix (by code) and check again: in the
+    settings' language, as its table, the path quoted as init's."""
+    import shlex
+    import shutil
+
+    folder = tmp_path / "kunde Ærø"
+    shutil.copytree(sample_dir, folder, ignore=shutil.ignore_patterns("runs"))
+    settings = folder / "migration.toml"
+    text = settings.read_text(encoding="utf-8")
+    if case == "errors":
+        text = text.replace('cvr = "98765433"', 'cvr = "12345678"', 1)
+    if case == "english":
+        text = text.replace('language = "da"', 'language = "en"', 1)
+    if case == "unreadable":
+        (folder / "mapping-test.xlsx").write_text("not a workbook", encoding="utf-8")
+    settings.write_text(text, encoding="utf-8")
+    r = cli("check", "--settings", str(settings), "--env", "all")
+    last = r.stdout.splitlines()[-1]
+    word = f'"{settings}"'
+    if case == "nothing blocks":
+        assert r.returncode == 0 and last == f"næste: ngdpkit run --settings {word} --env all"
+        assert Path(shlex.split(last.removeprefix("næste: "))[3]) == settings
+    elif case == "english":
+        assert r.returncode == 0 and last == f"next: ngdpkit run --settings {word} --env all"
+    elif case == "errors":
+        assert r.returncode == 1 and last.startswith("næste: ret fejlene ovenfor først ("), last
+        assert "CVR_INVALID" in last and "ngdpkit run" not in last, last
+        assert last.endswith(f"kontrollér igen: ngdpkit check --settings {word} --env all")
+    else:
+        assert r.returncode == 2 and "mapping-test.xlsx" in r.stderr
+        assert last == (
+            "næste: ret det, linjerne ovenfor nævner, og kontrollér igen: "
+            f"ngdpkit check --settings {word} --env all"
+        ), last
+    json_said = cli("check", "--settings", str(settings), "--env", "all", "--json")
+    assert "næste:" not in json_said.stdout and "next:" not in json_said.stdout

@@ -1401,3 +1401,22 @@ def test_notes_under_a_mapping_files_total_row_are_not_rows_of_it(tmp_path: Path
     )
     assert mf.rows["mailbox_id"].tolist() == ["0100233"]
     assert [f.code for f in mf.findings] == ["MAILBOX_ROWS_NOT_MAILBOXES"] * 2
+
+
+def test_a_unit_spelt_two_ways_names_the_rows_spelt_otherwise(tmp_path: Path) -> None:
+    """A consultant's day one: among hundreds of "Borgerservice" rows two read
+    "borgerservice", and UNIT_NAME_VARIANTS named only the unit's first row, a right one:
+    the rows to correct were to be hunted for. The message names the rows spelt otherwise
+    than the plan names the unit, in both languages."""
+    units = ["Borgerservice"] * 4 + ["borgerservice"] + ["Borgerservice"] * 2 + ["borgerservice"]
+    path = write_xlsx(
+        tmp_path / "export.xlsx",
+        [HEAD] + [[str(100 + i), "Navn", u, "", "", ""] for i, u in enumerate(units)],
+        title="Postkasser",
+    )
+    e = read_mailbox_export(path, label="export.xlsx")
+    (variants,) = codes(e, "UNIT_NAME_VARIANTS")
+    assert variants.params["name"] == "'Borgerservice'"
+    assert variants.params["rows"] == "6, 9"
+    assert "spelt otherwise in rows 6, 9" in variants.text("en")
+    assert "stavet anderledes i række 6, 9" in variants.text("da")

@@ -98,3 +98,24 @@ def test_every_reader_says_the_file_was_replaced_for_a_secret(
     previous, view = PreviousRun(run.parent, "test").result()
     assert previous == run and isinstance(view, InputError)
     assert expected in clean(view.problems[0])
+
+
+@pytest.mark.parametrize(
+    "secrets_file", ["Søby Kommune.env", "kunde+test's.env", "hemmeligt (gammel), 2.env"]
+)
+def test_a_placeholder_naming_a_secrets_file_of_any_letters_is_the_kits_own(
+    tmp_path: Path, secrets_file: str
+) -> None:
+    """A value the secrets file shadows is named with that file's name (SECRET_SHADOWED):
+    a secrets file named with æøå, a + or an apostrophe made every reader say "not valid
+    JSON" of the kit's own placeholder again. The name stays what the kit wrote; a path, a
+    control character or anything but a variable before it is still no placeholder."""
+    names = [f"NGDPKIT_TEST_AUTHORIZATION ({secrets_file})", "NGDPKIT_TEST_CERT_PASSWORD"]
+    data = stub_text(tmp_path / "portal-registration.json", names).encode()
+    assert stub_names("portal-registration.json", data) is not None
+    with pytest.raises(Replaced) as caught:
+        read_json_bytes(data, "portal-registration.json")
+    assert f"NGDPKIT_TEST_AUTHORIZATION ({secrets_file})" in str(caught.value)
+    for odd in ("NGDPKIT_X (a/b.env)", "NGDPKIT_X (a\nb.env)", "not a variable", "X (a"):
+        data = stub_text(tmp_path / "portal-registration.json", [odd]).encode()
+        assert stub_names("portal-registration.json", data) is None, odd

@@ -898,3 +898,65 @@ def test_a_rehearsal_stopped_after_its_seal_is_left_as_sealed(
             assert shown == page and secret in memo_text
         else:
             assert shown != page and secret not in memo_text
+
+
+def test_the_acceptance_part_of_a_signed_run_names_its_anchor_the_rehearsals(
+    sample_dir: Path,
+) -> None:
+    """An IT manager's read: signoff.pdf held the run's anchor under "Revisionsspor: anker"
+    and, in its acceptance part, the rehearsal folder's anchor under the same heading, and
+    did not say which of the two ``audit verify --expect-hash`` takes for this run. In the
+    run's document the rehearsal's anchor is named as the rehearsal folder's; the
+    rehearsal's own page keeps its heading."""
+    from ngdpkit.rehearsal.flow import Acceptance, render_acceptance
+
+    settings = load_settings(sample_dir / "migration.toml")
+    env = settings.environments["test"]
+    acc = Acceptance("test", "simulator")
+    folder, anchor = "20261206T120000Z-rehearsal-abc123", "ab" * 32
+    in_run = render_acceptance(settings, env, acc, folder, anchor, in_run=True)
+    assert "Revisionsspor: anker (hash af de forseglede leverancer)" not in in_run
+    assert f"Accepttestens eget revisionsspor: anker for mappen {folder} (ikke denne" in in_run
+    assert anchor in in_run
+    own = render_acceptance(settings, env, acc, folder, anchor)
+    assert "Revisionsspor: anker (hash af de forseglede leverancer)" in own
+    assert "Accepttestens eget" not in own
+
+
+def test_simulate_prints_the_two_settings_lines_to_paste(
+    sample_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The README says simulate prints the two keys a copy of the settings needs; it printed
+    the URL and the CA to trust, and the consultant typed ``ngdp_api_url`` and
+    ``ngdp_api_ca`` by hand (the CA's path absolute, from another machine's folder). Both
+    are printed ready to paste under the environment's table, the CA relative to the
+    settings file, and a copy with them pasted points at this simulator."""
+    import threading
+
+    real_sleep, main = time.sleep, threading.current_thread()
+
+    def stopped(seconds: float) -> None:  # Ctrl-C once it listens, in the command's thread
+        if threading.current_thread() is main:
+            raise KeyboardInterrupt
+        real_sleep(seconds)
+
+    monkeypatch.setattr(time, "sleep", stopped)
+    settings = sample_copy / "migration.toml"
+    r = cli("simulate", "--settings", str(settings), "--env", "test")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    url = lines[0].split(": ", 1)[1]
+    assert lines[2] == (
+        "for a copy of the settings (never the real ones), under [environments.test]:"
+    ), r.stdout
+    assert lines[3:5] == [
+        f'    ngdp_api_url = "{url}"',
+        '    ngdp_api_ca = "simulator/test-ca.pem"',
+    ], r.stdout
+    copy = sample_copy / "migration-simulator.toml"
+    text = settings.read_text(encoding="utf-8")
+    pasted = "[environments.test]\n" + "\n".join(lines[3:5]) + "\n"
+    copy.write_text(text.replace("[environments.test]\n", pasted, 1), encoding="utf-8")
+    env = load_settings(copy).environment("test")
+    assert env.ngdp_api_url == url
+    assert env.ngdp_api_ca == sample_copy / "simulator" / "test-ca.pem"

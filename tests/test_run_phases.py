@@ -7,6 +7,7 @@ folder made from the sample settings, without starting a kernel."""
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 from typing import Any
@@ -366,3 +367,63 @@ def test_a_command_works_without_the_cyclic_collector(
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize("stop", ["Ctrl-C", "a crash of the kit"])
+def test_an_unfinished_run_says_so_in_the_settings_language(
+    sample_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any, stop: str
+) -> None:
+    """A Danish consultant's Ctrl-C: every step line before it was Danish, and the run's last
+    line read "test: interrupted; … stays marked INCOMPLETE", which said neither that the
+    folder is not for sign-off nor what to do. The line is in the settings' language and says
+    both; a crash of the kit is said in it too."""
+    from ngdpkit.run import environment
+
+    settings = load_settings(sample_copy / "migration.toml")
+    assert settings.language == "da"
+    run = EnvironmentRun(
+        settings, settings.environment("test"), tmp_path / "runs", online=False, pdf=False, extra=[]
+    )
+
+    def stopped(name: str) -> None:
+        raise KeyboardInterrupt if stop == "Ctrl-C" else RuntimeError("boom")
+
+    monkeypatch.setattr(environment, "ignore_interrupts", lambda: None)  # the test's process
+    monkeypatch.setattr(run.sequence, "launch_kernel", stopped)
+    code, closed = environment._run_phases(run)
+    out = capsys.readouterr().out
+    assert not closed and (run.run_dir / "INCOMPLETE").exists()
+    if stop == "Ctrl-C":
+        assert code == 130
+        assert f"test: afbrudt; {run.run_dir} forbliver mærket INCOMPLETE" in out, out
+        assert "ikke til godkendelse: kør miljøet igen" in out and "interrupted" not in out
+    else:
+        assert (
+            code == 3 and "test: ngdpkit brød ned (the kit crashed): RuntimeError: boom" in out
+        ), out
+
+
+@pytest.mark.parametrize("language", ["da", "en"])
+def test_a_pdf_not_made_is_said_in_the_settings_language(
+    sample_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any, language: str
+) -> None:
+    """A Danish run's step lines were Danish, and its PDF line read "PDF: …/chromium did not
+    write the PDF". The line is in the settings' language and says what to do; the reason
+    is the browser's, as said (an English run's line is as it was)."""
+    settings = load_settings(sample_copy / "migration.toml")
+    settings = dataclasses.replace(settings, language=language)
+    run = EnvironmentRun(
+        settings, settings.environment("test"), tmp_path / "runs", online=False, pdf=True, extra=[]
+    )
+    why = "/usr/bin/chromium did not write the PDF"
+    monkeypatch.setattr(run, "acceptance", lambda: None)
+    monkeypatch.setattr(run.pages, "print_document", lambda names, acceptance: why)
+    monkeypatch.setattr(run.pages, "without_pdf", lambda overview: None)
+    run.pages.make_pdf([], None)
+    out = capsys.readouterr().out
+    if language == "da":
+        assert out == (
+            f"  PDF: ikke lavet ({why}); åbn signoff/index.html, og udskriv den i stedet\n"
+        ), out
+    else:
+        assert out == f"  PDF: {why}\n", out

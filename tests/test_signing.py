@@ -10,6 +10,7 @@ import datetime as dt
 import http.server
 import io
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -1018,6 +1019,76 @@ def test_check_reports_a_certificate_that_cannot_seal(
     codes = {f["code"] for f in json.loads(r.stdout)["findings"]}
     assert "SIGNING_CERT_INVALID" in codes
     assert not leaked(r.stdout + r.stderr, PASSWORD)
+
+
+def test_a_seal_password_that_is_a_word_of_an_environments_name_is_said_before_the_run(
+    sample_dir: Path, tmp_path: Path, pki: dict[str, Issued]
+) -> None:
+    """An IT manager's read: the seal password "test" emptied test's whole folder (62
+    SECRET_LEAK, no PDF to sign), and the warning before it said only that the password was
+    short, where an environment's own password "test" is said to be a word of its name. The
+    seal seals every environment's folder, so a word of any environment's name or kind, or of
+    the organisation's name, is said so."""
+    from ngdpkit.documents.signing import seal_from_settings
+    from ngdpkit.secrets import Secret
+
+    sample = copy_sample(sample_dir, tmp_path / "sample")
+    settings = load_settings(with_signing(sample, pki["seal"].p12(PASSWORD)))
+
+    def said(value: str, code: str = "SECRET_TOO_SHORT") -> list[str]:
+        _sealer, found = seal_from_settings(settings, password=Secret(SEAL_VAR, value))
+        return [f.params.get("where", "") for f in found if f.code == code]
+
+    assert said("test") == ["the environment's name"]
+    # every environment's folder: production's name too (long enough to be "in" it)
+    assert said("production", "SECRET_IN_OWN_TEXT") == ["the environment's name"]
+    assert said("Kommune") == ["the organisation's name"]
+    assert said("Xq7") == [""]  # short, and no such word: the old words
+    (finding,) = [
+        f
+        for f in seal_from_settings(settings, password=Secret(SEAL_VAR, "test"))[1]
+        if f.code == "SECRET_TOO_SHORT"
+    ]
+    assert finding.text("da").startswith(
+        "Værdien af NGDPKIT_SEAL_PASSWORD er under 8 tegn og står som et ord i miljøets navn"
+    )
+    assert finding.source == "signing.certificate_password_env"
+
+
+def test_a_pdf_that_was_not_made_is_not_said_to_carry_the_seal(
+    sample_dir: Path, tmp_path: Path, pki: dict[str, Issued]
+) -> None:
+    """An IT manager's read: with a browser that printed nothing (Chrome's sandbox refusing
+    on a CI runner), the sealed folder had no signoff.pdf, and the page to sign said that
+    signoff.pdf carried the same seal and had no timestamp. The overview says only what the
+    folder holds: the manifest's seal, checked with openssl."""
+    if sys.platform.startswith("win"):
+        pytest.skip("the stand-in browser is a shell script")
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        (bindir / name).write_text("#!/bin/sh\nexit 1\n", encoding="utf-8")
+        (bindir / name).chmod(0o755)
+    sample = copy_sample(sample_dir, tmp_path / "sample")
+    toml = with_signing(sample, pki["seal"].p12(PASSWORD, chain=(pki["root"],)))
+    path = f"{bindir}{os.pathsep}{os.environ['PATH']}"
+    r = run_cli(
+        "run", "--settings", str(toml), "--env", "test", "--pdf",
+        env={SEAL_VAR: PASSWORD, "PATH": path},
+    )  # fmt: skip
+    assert r.returncode in (0, 1), r.stdout + r.stderr
+    assert "did not write the PDF" in r.stdout + r.stderr
+    folder = run_folder(r)
+    assert not (folder / "signoff" / "signoff.pdf").exists()
+    page = (folder / "signoff" / "index.html").read_text(encoding="utf-8")
+    assert "manifest.json.p7s dækker hver fil." in page
+    assert (
+        "signoff.pdf" not in page.split("Underskrifter", 1)[1].split("Enheder og kontaktpunkter")[0]
+    )
+    assert "Seglet i signoff.pdf" not in page
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["signed_files"] == []
+    assert cli("audit", "verify", str(folder)).returncode == 0
 
 
 # --- the settings -------------------------------------------------------------------------

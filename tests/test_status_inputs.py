@@ -93,10 +93,13 @@ def test_an_export_only_touched_is_hashed_and_not_named(
 
 
 def test_an_export_of_its_size_written_before_the_run_is_not_hashed(
-    sample_run_copy: Path, hashed: list[str]
+    sample_run_copy: Path, hashed: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The size the run read and a time before the run began: taken as read, never hashed
     (200 customers' exports at each listing); an input written since is still hashed."""
+    # the files as if they had lain there since before the run: the test's copy of the
+    # sample is made after it, and no test can set a ctime back (see the test below)
+    monkeypatch.setattr(neighbours, "last_written", lambda st: st.st_mtime)
     sample = sample_run_copy
     earlier = run_started(sample) - dt.timedelta(hours=1)
     for name in (EXPORT, "contact-points-test.xlsx", "mapping-test.xlsx", "certs/test.p12"):
@@ -117,6 +120,26 @@ def test_an_export_of_its_size_written_before_the_run_is_not_hashed(
         fh.write(b"\0")
     dated(sample / EXPORT, earlier)
     assert row_of(sample).inputs_changed == (EXPORT,) and EXPORT in hashed
+
+
+def test_an_input_of_its_size_put_back_with_an_older_time_is_named(
+    sample_run_copy: Path, hashed: list[str]
+) -> None:
+    """Another mapping file of the same size, given a time before the run as ``touch -d``,
+    ``cp -p``, robocopy, Explorer's copy or an unzip give it: its ctime is the time it was
+    put in place, so it is hashed and named, as compare names it (status said nothing)."""
+    sample = sample_run_copy
+    mapping = sample / "mapping-test.xlsx"
+    data = bytearray(mapping.read_bytes())
+    data[-30] ^= 1  # one byte else: the same size
+    mapping.write_bytes(bytes(data))
+    dated(mapping, run_started(sample) - dt.timedelta(days=1))
+    row = row_of(sample)
+    assert row.inputs_changed == ("mapping-test.xlsx",)
+    assert "mapping-test.xlsx" in hashed
+    # the last time a file may have changed is its ctime when that is the later
+    st = mapping.stat()
+    assert neighbours.last_written(st) == max(st.st_mtime, st.st_ctime) > st.st_mtime
 
 
 def test_a_run_dated_ahead_takes_no_input_on_its_time(tmp_path: Path) -> None:
@@ -191,3 +214,45 @@ def test_the_page_names_the_changed_inputs_in_both_languages() -> None:
         language="da",
     )
     assert "ændret siden kørslen" not in unchanged
+
+
+def test_the_status_table_says_what_changed_counts_and_the_command_to_run_again(
+    sample_run_copy: Path,
+) -> None:
+    """A consultant's read of ``migration.toml +1``: a line added to the settings? And the
+    footer said "run that environment again" without the command. The cell says "+1 more"
+    (files), and the footer ends on the command, quoted as init's ``next:``."""
+    import shlex
+
+    sample = sample_run_copy
+    settings = sample / "migration.toml"
+    settings.write_text(settings.read_text(encoding="utf-8") + "# ændret\n", encoding="utf-8")
+    wb = openpyxl.load_workbook(sample / EXPORT)
+    wb.active.cell(row=2, column=2).value = "Ny postkasse"
+    wb.save(sample / EXPORT)
+    assert len(row_of(sample).inputs_changed or ()) == 2
+    table = cli("status", str(sample), cwd=sample.parent).stdout.splitlines()
+    test_row = next(line for line in table[2:] if " test " in line)
+    assert " migration.toml +1 more " in test_row, table
+    command = "ngdpkit run --settings sample/migration.toml --env test"
+    assert table[-1].endswith(f"run that environment again: {command}"), table
+    assert '"+N more": N more files changed' in table[-1]
+    assert shlex.split(command)[3] == "sample/migration.toml"
+
+
+def test_the_status_footer_lists_a_command_for_each_settings_file_to_run_again(
+    sample_run: dict[str, Any], tmp_path: Path
+) -> None:
+    """Two customers with new exports: one command each above the footer."""
+    first = copy_sample_run(sample_run, tmp_path / "sample")
+    other = copy_sample_run(sample_run, tmp_path / "anden kunde")
+    for sample in (first, other):
+        wb = openpyxl.load_workbook(sample / EXPORT)
+        wb.active.cell(row=2, column=2).value = "Ny postkasse"
+        wb.save(sample / EXPORT)
+    table = cli("status", str(first), str(other), cwd=tmp_path).stdout.splitlines()
+    assert table[-1].endswith("run that environment again (the commands above)"), table
+    assert sorted(table[-3:-1]) == [
+        '  ngdpkit run --settings "anden kunde/migration.toml" --env test',
+        "  ngdpkit run --settings sample/migration.toml --env test",
+    ], table

@@ -31,7 +31,7 @@ PS51 = {
     "Set-Acl", "Set-Content", "Sort-Object", "Split-Path", "Test-NetConnection", "Test-Path",
     "Where-Object", "Write-Host", "Write-Warning", "Write-Output", "Measure-Object",
     "Get-NetAdapter", "Invoke-RestMethod", "Start-Sleep", "Out-String", "Out-Null", "Remove-Item",
-    "Get-Location",
+    "Get-Location", "Set-StrictMode",
     "New-ScheduledTaskAction", "New-ScheduledTaskPrincipal", "Register-ScheduledTask",
     "Start-ScheduledTask", "Unregister-ScheduledTask",  # the ScheduledTasks module (Server 2012 on)
     "netsh.exe",  # not a cmdlet: the Windows tool that shows the WinHTTP proxy
@@ -1454,3 +1454,17 @@ def test_each_script_says_how_to_check_its_hash_and_the_overview_lists_it(
         hashed = header.index(f"Get-FileHash -Algorithm SHA256 .\\{name}")
         assert hashed < header.index(f"Unblock-File .\\{name}"), name
         assert "signoff/index.html" in header and "Group Policy" in header, name
+
+
+def test_an_earlier_evidence_is_read_leniently_under_strict_mode(scripts: dict[str, str]) -> None:
+    """A Windows administrator's read under ``Set-StrictMode -Version Latest``: an earlier
+    run's evidence without ``changes`` (an older kit's, or one edited by hand) threw on
+    ``.changes`` and read as "could not be read", and a change without ``what`` threw on
+    ``$c.what``. The function turns strict mode off in its own scope (the caller's stays)
+    before it reads a property of the parsed file."""
+    body = function_body(scripts["install"], "Get-NgdpEarlierChanges")
+    off = body.index("Set-StrictMode -Off")
+    assert off < body.index("ConvertFrom-Json).changes") and off < body.index("$c.what")
+    code = "\n".join(x for x in body.splitlines() if not x.lstrip().startswith("#"))
+    assert code.count("Set-StrictMode") == 1  # nothing else of the script is loosened
+    assert scripts["install"].count("Set-StrictMode -Off") == 1

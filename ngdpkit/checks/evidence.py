@@ -1046,7 +1046,7 @@ def _stamp(text: str) -> dt.datetime | None:
     """The UTC time a rehearsal folder's name (``20261206T133245Z-…``) or a confirmation's
     ``at`` gives, or None."""
     try:
-        if re.match(r"^\d{8}T\d{6}Z", text):
+        if re.match(r"^[0-9]{8}T[0-9]{6}Z", text):
             return dt.datetime.strptime(text[:16], "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.UTC)
         at = dt.datetime.fromisoformat(text)
     except ValueError:

@@ -115,16 +115,36 @@ def _params(finding: dict[str, Any], *, leave_out: frozenset[str] = frozenset())
     return json.dumps(params, sort_keys=True) if params else ""
 
 
+# A list of rows as findings.first_of writes it: "313", "305, 306", "1, 2, 3, 4, 5 and 7 more".
+_ROW_LIST = re.compile(r"([0-9]+)(, [0-9]+)*( and [0-9]+ more)?")
+
+
+def _row_lists(finding: dict[str, Any], location: str) -> frozenset[str]:
+    """The parameters that list the finding's rows: those whose rows begin at its location's
+    row (a blank unit's "(rows 313)" is where it is, not what it says: one row deleted above it
+    listed it as new and as resolved in a consultant's second week)."""
+    at = re.findall(r"[0-9]+", location)
+    raw = finding.get("params")
+    if not at or not isinstance(raw, dict):
+        return frozenset()
+    out = set()
+    for k, v in raw.items():
+        m = None if k == "count" else _ROW_LIST.fullmatch(str(v))
+        if m and m.group(1) == at[-1]:
+            out.add(str(k))
+    return frozenset(out)
+
+
 def _subject(key: tuple[str, ...], finding: dict[str, Any]) -> tuple[str, ...] | None:
     """A finding without the number of its location: its code, source, location with the
-    numbers left out, and what it says of its subject (its parameters but the row). None for
-    a finding that names no subject beyond its row (a blank name): only its row tells two
-    such findings apart."""
-    params = _params(finding, leave_out=_WHERE_PARAMS)
+    numbers left out, and what it says of its subject (its parameters but the row, or the
+    rows it lists from there). None for a finding that names no subject beyond its rows (a
+    blank name): only its row tells two such findings apart."""
+    params = _params(finding, leave_out=_WHERE_PARAMS | _row_lists(finding, key[2]))
     if not params:
         return None
     code, source, location = key
-    return (code, source, re.sub(r"\d+", "#", location), params)
+    return (code, source, re.sub("[0-9]+", "#", location), params)
 
 
 def _pair(before: list[Keyed], after: list[Keyed], same: Any) -> tuple[list[Keyed], list[Keyed]]:

@@ -82,12 +82,14 @@ NEXT = {
         "certificate": {
             "to_do": "Bestil et FOCES3/VOCES3-certifikat til miljøet i privat form (.p12/.pfx med adgangskode), et andet end de andre miljøers, gennem MitID Erhverv (udledt: leverandørens vejledning siger ikke hvor).",
             "blocked": "Ret certifikatfundene (adgangskode, kæde, miljø, udløb eller CVR).",
+            "blocked_servers": "Ret serverfundene i indstillingerne (servernavn eller servicekonto), kør igen, og giv drift det nye install-certificate.ps1: det gamle stopper ved fejlen.",
             "not_verified": "Drift kører install-certificate.ps1 på hver server; dens JSON angives i probe_evidence.",
             "done": "Intet: certifikatet er installeret på alle servere.",
         },
         "firewall": {
             "to_do": "Send firewall-rules.xlsx til drift og få server-check.ps1 kørt på hver server.",
             "blocked": "Drift retter de fejlede servertjek og kører server-check.ps1 igen.",
+            "blocked_servers": "Ret serverfundene i indstillingerne (servernavn eller servicekonto), kør igen, og giv drift det nye server-check.ps1 og firewall-rules.xlsx: de gamle bærer fejlen.",
             "not_verified": "Drift kører server-check.ps1 på hver server; dens JSON angives i probe_evidence.",
             "done": "Intet: servertjekkene er gennemført uden fejl.",
         },
@@ -131,12 +133,14 @@ NEXT = {
         "certificate": {
             "to_do": "Order a FOCES3/VOCES3 certificate for the environment in private form (.p12/.pfx with a password), another than the other environments have, through MitID Erhverv (inferred: the vendor page does not say where).",
             "blocked": "Fix the certificate findings (password, chain, environment, expiry or CVR).",
+            "blocked_servers": "Fix the server findings in the settings (server name or service account), run again, and give operations the new install-certificate.ps1: the old one stops at the fault.",
             "not_verified": "Operations run install-certificate.ps1 on every server; name its JSON in probe_evidence.",
             "done": "Nothing: the certificate is installed on every server.",
         },
         "firewall": {
             "to_do": "Send firewall-rules.xlsx to operations and have server-check.ps1 run on every server.",
             "blocked": "Operations fix the failed server checks and run server-check.ps1 again.",
+            "blocked_servers": "Fix the server findings in the settings (server name or service account), run again, and give operations the new server-check.ps1 and firewall-rules.xlsx: the old ones carry the fault.",
             "not_verified": "Operations run server-check.ps1 on every server; name its JSON in probe_evidence.",
             "done": "Nothing: the server checks passed.",
         },
@@ -182,9 +186,16 @@ WHO_OF = {
     "dispatcher": ("workzone",),
     "acceptance": ("consultant", "kmd"),
 }
+# The servers' names and accounts go into both scripts (install-certificate.ps1 of step 2,
+# server-check.ps1 and the firewall order of step 3), and each script refuses at its top a
+# value these codes name: the steps whose person runs them are blocked, not "not verified"
+# (a consultant's read: steps 2 and 3 told operations to run the scripts while the run's
+# three errors were a server name with a space, two servers Windows calls alike and
+# "Everyone" as the account to read the private key)
+SERVER_SETTINGS = ("SERVER_NAME_INVALID", "SERVER_NAME_AMBIGUOUS", "SERVICE_ACCOUNT_TOO_BROAD")
 BLOCKING = {
-    "certificate": ("CERT_",),
-    "firewall": ("NET_",),
+    "certificate": ("CERT_", *SERVER_SETTINGS),
+    "firewall": ("NET_", *SERVER_SETTINGS),
     "system": (
         "SYSTEM_",
         "PROTOCOL_",
@@ -201,7 +212,11 @@ BLOCKING = {
         "NGDP_CONTACT_POINT_",
         "NGDP_TRANSLATION_",
     ),
-    "mapping": ("MAILBOX_", "CELL_", "MAPPING_", "WZ_REGISTER_"),
+    # CONTACT_POINT_UNKNOWN is a mapping row's GUID that is no contact point of the
+    # environment: mailbox-mapping.xlsx carries it, so step 6 is blocked as well as step 5
+    # (a signer's read: step 6 "ikke verificeret" told the WorkZone administrator to type in
+    # the workbook's GUIDs, while the one error was a mailbox mapped to no contact point)
+    "mapping": ("MAILBOX_", "CELL_", "MAPPING_", "WZ_REGISTER_", "CONTACT_POINT_UNKNOWN"),
     "acceptance": ("REHEARSAL_", "MEMO_"),
 }
 
@@ -315,7 +330,8 @@ def evaluate(
     for number, key in enumerate(KEYS, start=1):
         ev = evidence.get(key, StepEvidence())
         prefixes = BLOCKING.get(key, ())
-        if ev.blocked or any(c.startswith(prefixes) for c in errors if prefixes):
+        own = [c for c in errors if prefixes and c.startswith(prefixes)]
+        if ev.blocked or own:
             status = "blocked"
         elif ev.kind in ("observed", "confirmed"):
             status = "done"
@@ -336,6 +352,7 @@ def evaluate(
                 next_action=commands.fill(
                     ev.next_action
                     or (CONFIRMED_DONE[lang] if status == "done" and ev.kind == "confirmed" else "")
+                    or (_servers_text(texts, own) if status == "blocked" else "")
                     or texts.get(status)
                     or texts["to_do"],
                     number,
@@ -344,6 +361,14 @@ def evaluate(
         )
     done = sum(1 for r in rows if r.status == "done")
     return Checklist(tuple(rows), Readiness.of(done, len(rows), status_of(found)))
+
+
+def _servers_text(texts: dict[str, str], codes: list[str]) -> str:
+    """The blocked step's text when the settings' servers block it: the fix is the
+    consultant's and a new script, not the certificate's or the server checks' own."""
+    if any(c in SERVER_SETTINGS for c in codes):
+        return texts.get("blocked_servers", "")
+    return ""
 
 
 HEADERS = {

@@ -273,6 +273,9 @@ def sentence(
         for key in ("from_unit", "to_unit"):
             if not str(params.get(key) or "").strip():
                 values[key] = t(lang, "no_unit")
+        # "lander på ikke sat" read as a value left out: a mailbox not yet mapped lands on none
+        if not str(params.get("contact_point") or "").strip():
+            values["contact_point"] = t(lang, "no_contact_point_yet")
     mailbox = str(params.get("mailbox") or "")
     subject = str(params.get("subject") or "")
     # "Postkasse 0100233 (Pas og kørekort; emne 12)": the name first, then the subject

@@ -351,8 +351,12 @@ def _hidden_rows(unseen: list[tuple[int, ContactPoint]], table: Any, label: str)
         F.warning(
             "CONTACT_POINT_ROWS_HIDDEN",
             "Row {value} is hidden in Excel and read like the others: contact point {name!r} is used, and its {count} postkasse translation(s) map mailboxes to it; show the row in Excel if it is meant to be used, or remove it from the file (and its translations from Administrativ Adgang) if not."
+            if len(rows) == 1 and translations
+            else "Row {value} is hidden in Excel and read like the others: contact point {name!r} is used as any other (a mapping row or a decision may send mailboxes to it); show the row in Excel if it is meant to be used, or remove it from the file (and from Administrativ Adgang) if not."
             if len(rows) == 1
-            else "{count2} row(s) hidden in Excel (rows {value}) are read like the others: their contact points ({name}) are used, and their {count} postkasse translation(s) map mailboxes to them; show the rows in Excel if they are meant to be used, or remove them from the file (and their translations from Administrativ Adgang) if not.",
+            else "{count2} row(s) hidden in Excel (rows {value}) are read like the others: their contact points ({name}) are used, and their {count} postkasse translation(s) map mailboxes to them; show the rows in Excel if they are meant to be used, or remove them from the file (and their translations from Administrativ Adgang) if not."
+            if translations
+            else "{count2} row(s) hidden in Excel (rows {value}) are read like the others: their contact points ({name}) are used as any other (a mapping row or a decision may send mailboxes to them); show the rows in Excel if they are meant to be used, or remove them from the file (and from Administrativ Adgang) if not.",
             label,
             table.where(rows[0]),
             value=F.first_of(rows),

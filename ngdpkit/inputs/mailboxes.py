@@ -824,15 +824,21 @@ def _unit_findings(table: Any, df: Any, label: str) -> list[Finding]:
         if group.nunique() > 1:  # one unit spelt two ways: one contact point in the plan
             counted = group.value_counts()
             rows = df.loc[group.index, "row"].tolist()
+            name = spelling_of(group)
+            # the rows to correct are those spelt otherwise than the plan names the unit (a
+            # consultant's day one: the finding named the first row of "Borgerservice", not
+            # the few "borgerservice" rows among hundreds)
+            odd = df.loc[group.index[(group != name).to_numpy()], "row"].tolist()
             found.append(
                 F.warning(
                     "UNIT_NAME_VARIANTS",
-                    "Unit {name!r} is spelt {count} ways ({values}): the contact point plan proposes one contact point for them, named as most rows spell it; write one spelling in the export.",
+                    "Unit {name!r} is spelt {count} ways ({values}): the contact point plan proposes one contact point for them, named as most rows spell it; write one spelling in the export (spelt otherwise in rows {rows}).",
                     label,
                     table.where(rows[0]),
-                    name=spelling_of(group),
+                    name=name,
                     count=len(counted),
                     values="; ".join(f"{u!r} {n}" for u, n in counted.items()),
+                    rows=F.first_of(odd),
                 )
             )
     for unit in units[~units.str.isascii()].unique():

@@ -1144,6 +1144,7 @@ def render_acceptance_view(settings: Settings, env: Environment, view: Acceptanc
         view.folder.path.name,
         view.folder.anchor,
         generated_at=stamp_of(view.folder.path.name),
+        in_run=True,
     )
 
 
@@ -1155,7 +1156,12 @@ def render_acceptance(
     audit_hash: str,
     *,
     generated_at: dt.datetime | None = None,
+    in_run: bool = False,
 ) -> str:
+    """The acceptance page. ``in_run``: the acceptance part of a run's signed document,
+    whose anchor is the run's: the rehearsal's own anchor is then said to be the rehearsal
+    folder's (an IT manager's read: signoff.pdf held two different anchors under one
+    heading, "Revisionsspor: anker", and the one to hold against audit verify was not told)."""
     from ..documents.display import badge, findings_html, table
     from ..documents.i18n import seconds, t
     from ..documents.pages import Markup, fragment
@@ -1197,7 +1203,11 @@ def render_acceptance(
             ),
             fragment("section", t(lang, "findings"), [findings_html(acc.findings, language=lang)]),
             fragment(
-                "section", t(lang, "audit_hash"), [fragment("para", [fragment("code", audit_hash)])]
+                "section",
+                t(lang, "acceptance_audit_hash", folder=run_id)
+                if in_run
+                else t(lang, "audit_hash"),
+                [fragment("para", [fragment("code", audit_hash)])],
             ),
         ]
     )
@@ -1211,7 +1221,7 @@ def render_acceptance(
         body,
         language=lang,
         banners=banners,
-        anchor=audit_hash,
+        anchor="" if in_run else audit_hash,  # in a run's document the footer is the run's
     )
 
 

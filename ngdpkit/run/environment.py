@@ -338,6 +338,7 @@ def _run_phases(r: EnvironmentRun) -> tuple[int, bool]:
     the folder was closed). After Ctrl-C (130) or a crash of the kit (3) it was not, and
     stays marked incomplete; a notebook that crashed (3) still closes it. From the first
     line on, whatever ends the run ends its kernel (:meth:`EnvironmentRun.close`)."""
+    from ..documents.i18n import t
     from ..redact import one_line
     from .scan import environment_secrets, own_text_secrets, short_secrets
 
@@ -383,7 +384,8 @@ def _run_phases(r: EnvironmentRun) -> tuple[int, bool]:
         interrupted = True
         ignore_interrupts()  # finish the record, whatever else arrives
         r.finish(130, "interrupted")
-        r.log(f"{r.env.name}: interrupted; {r.run_dir} stays marked {INCOMPLETE}")
+        # in the settings' language, as the step lines before it (a Danish run ended in English)
+        r.log(t(r.settings.language, "run_interrupted", env=r.env.name, folder=str(r.run_dir)))
         return 130, False
     except Exception as exc:
         crashed = True
@@ -392,7 +394,7 @@ def _run_phases(r: EnvironmentRun) -> tuple[int, bool]:
             r.finish(3, f"crashed: {reason}")
         except Exception:
             pass
-        r.log(f"{r.env.name}: the kit crashed: {reason}")
+        r.log(t(r.settings.language, "run_kit_crashed", env=r.env.name, reason=reason))
         return 3, False
     finally:
         r.close()

@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import os
 import re
 import stat
 from collections.abc import Collection, Iterable, Iterator
@@ -427,16 +428,30 @@ def sha256_now(path: Path) -> str:
 
 def _unchanged_by_stat(path: Path, size: int | None, before: dt.datetime) -> bool:
     """Whether the file at ``path`` is taken as the one a run read without hashing it: a
-    regular file of the ``size`` the run read, last written (its mtime) before ``before``.
-    A file put back with an older time and the same size is not seen so: the price of not
-    reading 200 customers' exports at each ``status``."""
+    regular file of the ``size`` the run read, last written before ``before``
+    (:func:`last_written`: its mtime, or its ctime when later). A file put back with the
+    same size under an older time, in a way that leaves no later ctime either (Windows,
+    where the ctime is the creation time, copying over a file that was there), is not seen
+    so: the price of not reading 200 customers' exports at each ``status``."""
     if size is None:
         return False
     try:
         st = path.stat()
     except OSError:
         return False
-    return stat.S_ISREG(st.st_mode) and st.st_size == size and st.st_mtime < before.timestamp()
+    return stat.S_ISREG(st.st_mode) and st.st_size == size and last_written(st) < before.timestamp()
+
+
+def last_written(st: os.stat_result) -> float:
+    """The last time a file's bytes may have changed, as ``st`` gives it: its mtime, or its
+    ctime when that is later. The mtime alone is the time a writer chose: ``touch -d``,
+    ``cp -p``, robocopy, Explorer's copy and an unzip all give a file the time it had
+    elsewhere, and an export of the same size put in place so after the run, dated before
+    it, read as the one the run read (status said nothing where compare named it: a
+    reviewer's look). The ctime is set by the system to the time of any write, copy or
+    change of the times (POSIX), or to the time a file was made (Windows); a copy kept
+    with its times (``cp -a``) is hashed once more, and found the same."""
+    return max(st.st_mtime, st.st_ctime)
 
 
 def written_before_of(run_dir: Path, *, now: dt.datetime | None = None) -> dt.datetime | None:
@@ -539,14 +554,15 @@ def run_inputs_changed(
         # put an empty file where the .p12 is ("certs/test.p12 changed since" every week);
         # a certificate renewed since is named
         named.append(env.certificate)
-    inputs = {settings.rel(p): p for p in [*named, *anchors] if p is not None}
+    shown = {p: settings.rel(p) for p in [*named, *anchors] if p is not None}  # each once
+    inputs = {rel: p for p, rel in shown.items()}
     # the settings file is held by its hash below (the trail's first record), never as unread
-    files = {settings.rel(p) for p in named if p is not None} if unread else set()
-    files -= {settings.rel(settings.path), *(settings.rel(p) for p in anchors)}
+    files = {shown[p] for p in named if p is not None} if unread else set()
+    files -= {shown[settings.path], *(shown[p] for p in anchors)}
     before = written_before_of(run_dir) if by_stat else None
     changed = inputs_changed_since(run_dir, inputs, unread=files, written_before=before)
     if settings_changed_since(settings, environment, run_dir):
-        changed = list(dict.fromkeys([settings.rel(settings.path), *changed]))
+        changed = list(dict.fromkeys([shown[settings.path], *changed]))
     return changed
 
 

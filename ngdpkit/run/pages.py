@@ -82,12 +82,37 @@ class Pages:
         overview = self.overview(findings, config, withheld_by, svg, nav, banners, leaked=leaked)
         self.write("index.html", render_overview(overview))
         if run.pdf:
-            acceptance = run.acceptance()
-            why = self.print_document(names, acceptance) or self.sign_document(
-                self.sign / "signoff.pdf"
-            )
-            if why:
-                run.log(f"  PDF: {why}")
+            self.make_pdf(names, overview)
+
+    def make_pdf(self, names: list[str], overview: Any) -> None:
+        """``--pdf``: signoff.pdf printed and sealed, or the console says why not, in the
+        settings' language as the step lines before it (a Danish run ended on an English
+        "PDF: …/chromium did not write the PDF"); the reason itself is the browser's or
+        the library's, as said."""
+        from ..documents.i18n import t
+
+        run = self.run
+        acceptance = run.acceptance()
+        why = self.print_document(names, acceptance) or self.sign_document(
+            self.sign / "signoff.pdf"
+        )
+        if why:
+            run.log(t(run.settings.language, "run_pdf_not_made", why=why))
+            self.without_pdf(overview)
+
+    def without_pdf(self, overview: Any) -> None:
+        """``--pdf`` made no signoff.pdf (no browser, a browser that printed nothing, a PDF
+        that could not be signed): none is left from an earlier rendering of the folder, and
+        the overview, written before the PDF was printed from it, is written again without
+        the declaration's words of the PDF's seal. An IT manager's read: with Chrome's
+        sandbox refusing, the page to sign said that signoff.pdf carried the seal, without
+        a timestamp, and the folder held no signoff.pdf."""
+        from ..documents.signoff import render_overview
+
+        (self.sign / "signoff.pdf").unlink(missing_ok=True)
+        if overview.seal is not None and overview.seal.pdf:
+            seal = dataclasses.replace(overview.seal, pdf=False)
+            self.write("index.html", render_overview(dataclasses.replace(overview, seal=seal)))
 
     def write(self, page: str, html: str) -> None:
         from ..deliverables.outputs import atomic_write
@@ -314,6 +339,7 @@ class Pages:
         the scan, so that the manifest hashes the signed PDF. None, or why there is no PDF
         now (it could not be signed and was removed). A time-stamping service that failed is
         a finding, found only now: the run's ``revise`` adds it."""
+        from ..documents.i18n import t
         from ..documents.signing import SigningFailed
 
         run = self.run
@@ -322,7 +348,7 @@ class Pages:
         except SigningFailed as exc:
             return f"the PDF was not made: {exc}"
         if why:
-            run.log(f"  PDF: signed without a timestamp ({why})")
+            run.log(t(run.settings.language, "run_pdf_no_timestamp", why=why))
             url = run.settings.signing.timestamp_url if run.settings.signing else ""
             self.late.append(
                 F.warning(

@@ -281,6 +281,14 @@ def stub_text(path: Path, names: list[str]) -> str:
     )
 
 
+# A name the placeholder lists: a secret's variable (capitals, digits and _, as the settings
+# allow it), and for a value the secrets file shadows, that file's name in parentheses,
+# whatever letters it is named with ("Søby Kommune.env", "kunde+test's.env"; a consultant's
+# look: such a name made the readers say "not valid JSON" of the placeholder again). No
+# control character, and nothing of a path.
+STUB_NAME = r"[A-Za-z0-9_]{1,200}(?: \([^\x00-\x1f\x7f/\\]{1,255}\))?"
+
+
 def stub_names(name: str, data: bytes) -> list[str] | None:
     """The names of the secrets the kit's own placeholder of the file ``name``
     (:func:`stub_text`) says it held, when ``data`` is that placeholder whole; else None.
@@ -292,9 +300,11 @@ def stub_names(name: str, data: bytes) -> list[str] | None:
     head = STUB_START.format(name=Path(name).name)
     tail = stub_text(Path(name), ["NAMES"]).removeprefix(head + " (NAMES)")
     found = re.fullmatch(
-        re.escape(head) + r" \(([A-Za-z0-9_ ,().-]{1,2000})\)" + re.escape(tail), text
+        re.escape(head) + rf" \(({STUB_NAME}(?:, {STUB_NAME})*)\)" + re.escape(tail), text
     )
-    return found.group(1).split(", ") if found else None
+    if found is None or len(found.group(1)) > 2000:
+        return None
+    return found.group(1).split(", ")
 
 
 def replaced_reason(name: str, names: list[str]) -> str:

@@ -281,7 +281,7 @@ def map_mailboxes(step: Step, frame: Any, contact_points: Any, mapping_file: Any
 
     env = step.env
     if not env.default_contact_point:
-        pending(step, "default_contact_point", "the dispatcher's ContactPointGuid is not known")
+        pending(step, "default_contact_point", "the dispatcher's ContactPointGuid is not known yet")
     points = contact_points.points if contact_points is not None else None
     decisions = load_decisions(step, frame, points)
     result = compute_mapping(step, frame, points, mapping_file, decisions)

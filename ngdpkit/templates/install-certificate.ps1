@@ -90,6 +90,10 @@ function Get-NgdpEarlierChanges([string]$Path) {
     # The changes that the evidence an earlier run of this script left at $Path lists, each as
     # this script writes it (none when there is no such file, or it cannot be read)
     if (-not (Test-Path -LiteralPath $Path -PathType Leaf)) { return }
+    # Read leniently whatever strict mode the caller set: evidence of an older run (or one
+    # edited by hand) may lack changes or what, and under Set-StrictMode -Version Latest
+    # reading a property that is not there throws, which read as an unreadable file
+    Set-StrictMode -Off
     try {
         foreach ($c in @((Get-Content -LiteralPath $Path -Raw | ConvertFrom-Json).changes)) {
             if (($c -ne $null) -and $c.what) { [ordered]@{ what = [string]$c.what; undo = [string]$c.undo } }

@@ -206,6 +206,14 @@ function Test-NgdpKeyAsAccount([string]$Account, [string]$Thumb) {
     }
 }
 
+function Get-NgdpInnerMessage([System.Exception]$Exception) {
+    # The innermost message: .NET hands a refused connection or a failed handshake over
+    # wrapped (an AggregateException from a task, an IOException around a SocketException)
+    $e = $Exception
+    while ($e.InnerException -ne $null) { $e = $e.InnerException }
+    return $e.Message
+}
+
 function Test-NgdpTcp([string]$Target, [int]$Port) {
     # One TCP connection within 10 s, and no ping: Test-NetConnection has no time limit (a
     # port the firewall drops held it about 21 s per host) and, when the connection failed,
@@ -219,9 +227,7 @@ function Test-NgdpTcp([string]$Target, [int]$Port) {
             $seen.Remote = [string]$client.Client.RemoteEndPoint.Address
         } else { $seen.Message = 'no TCP connection within 10 s (a firewall that drops the packets gives no answer)' }
     } catch {
-        $e = $_.Exception
-        while ($e.InnerException -ne $null) { $e = $e.InnerException }
-        $seen.Message = $e.Message
+        $seen.Message = Get-NgdpInnerMessage $_.Exception
     } finally { $client.Close() }
     return $seen
 }
@@ -308,9 +314,7 @@ function Test-NgdpTls($Certificate) {
         # use its key: handed to .NET is not sent
         $seen.Sent = ($tls.LocalCertificate -ne $null)
     } catch {
-        $e = $_.Exception
-        while ($e.InnerException -ne $null) { $e = $e.InnerException }
-        $seen.Message = $e.Message
+        $seen.Message = Get-NgdpInnerMessage $_.Exception
     } finally { $client.Close() }
     return $seen
 }
