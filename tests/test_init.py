@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -286,21 +287,7 @@ def test_a_pending_system_id_names_where_its_values_are(
     nothing is below it (a consultant's first day): it names the file and the page that hold
     the values, and where the portal's ID goes."""
     folder = tmp_path / "kunde"
-    r = cli(
-        "init",
-        str(folder),
-        "--organisation",
-        "X",
-        "--cvr",
-        "98765433",
-        "--mailboxes",
-        str(sample_dir / "mailboxes.xlsx"),
-    )
-    assert r.returncode == 0, r.stderr
-    settings = folder / "migration.toml"
-    text = settings.read_text(encoding="utf-8")
-    settings.write_text(text.replace('language = "da"', f'language = "{language}"', 1), "utf-8")
-    check = cli("check", "--settings", str(settings), "--env", "test")
+    check = _day_one_check(sample_dir, folder, language)
     line = next(x for x in check.stdout.splitlines() if "PENDING_SYSTEM_ID" in x)
     assert "portal-registration.json" in line, line
     assert "below" not in line and "nedenfor" not in line, line
@@ -360,21 +347,7 @@ def test_day_one_pending_keys_name_the_key_and_what_to_do(
     PENDING_DEFAULT_CONTACT_POINT said only that the dispatcher's ContactPointGuid was not
     known yet: it says which key to set, and where the contact point's GUID is found."""
     folder = tmp_path / "kunde"
-    r = cli(
-        "init",
-        str(folder),
-        "--organisation",
-        "X",
-        "--cvr",
-        "98765433",
-        "--mailboxes",
-        str(sample_dir / "mailboxes.xlsx"),
-    )
-    assert r.returncode == 0, r.stderr
-    settings = folder / "migration.toml"
-    text = settings.read_text(encoding="utf-8")
-    settings.write_text(text.replace('language = "da"', f'language = "{language}"', 1), "utf-8")
-    check = cli("check", "--settings", str(settings), "--env", "test")
+    check = _day_one_check(sample_dir, folder, language)
     lines = check.stdout.splitlines()
     line = next(x for x in lines if "PENDING_CERTIFICATE" in x)
     assert "  certificate " in line and "certifikat er" not in line, line
@@ -431,3 +404,23 @@ def test_check_ends_on_the_next_command(sample_dir: Path, tmp_path: Path, case: 
         ), last
     json_said = cli("check", "--settings", str(settings), "--env", "all", "--json")
     assert "næste:" not in json_said.stdout and "next:" not in json_said.stdout
+
+
+def _day_one_check(sample_dir: Path, folder: Path, language: str) -> Any:
+    """``init`` of a customer in ``folder`` with the sample's export, its settings switched
+    to ``language``, and ``check --env test`` of them: day one's console."""
+    r = cli(
+        "init",
+        str(folder),
+        "--organisation",
+        "X",
+        "--cvr",
+        "98765433",
+        "--mailboxes",
+        str(sample_dir / "mailboxes.xlsx"),
+    )
+    assert r.returncode == 0, r.stderr
+    settings = folder / "migration.toml"
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text(text.replace('language = "da"', f'language = "{language}"', 1), "utf-8")
+    return cli("check", "--settings", str(settings), "--env", "test")

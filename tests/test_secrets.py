@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from ngdpkit import secrets as S
+from ngdpkit.findings import Finding
 
 
 def test_repr_never_shows_the_value() -> None:
@@ -243,22 +244,12 @@ def test_the_console_names_the_short_secret_before_the_files_it_emptied() -> Non
     findings.json and the overview, both replaced too: the SECRET_TOO_SHORT that says the
     password is the environment's name comes first when the scan replaced files, and only
     then (a warning without a leak stays out of the error lines)."""
-    from ngdpkit import findings as F
     from ngdpkit.documents.display import error_lines
 
     key = "environments.test.certificate_password_env"
     own = S.own_words("test", "test", "Eksempel Kommune")
     short = S.quality_findings(S.Secret("NGDPKIT_TEST_CERT_PASSWORD", "test"), key, own)
-    leaks = [
-        F.error(
-            "SECRET_LEAK",
-            "{value} held the secret {values} and was replaced by a stub.",
-            f"runs/x/{name}",
-            value=f"runs/x/{name}",
-            values="NGDPKIT_TEST_CERT_PASSWORD",
-        )
-        for name in ("audit.jsonl", "checklist.json", "findings.json")
-    ]
+    leaks = _leaks("audit.jsonl", "checklist.json", "findings.json")
     lines = error_lines(short + leaks, "en", shown=2)
     assert [line.split(":")[0] for line in lines] == [
         "  warning SECRET_TOO_SHORT",
@@ -279,19 +270,9 @@ def test_the_console_says_where_the_findings_are_when_findings_json_was_replaced
     findings.json and the overview, and the last console line still said "see findings.json
     or the overview", both placeholders. The line says they were replaced and names the
     command that lists the findings again, without writing a file."""
-    from ngdpkit import findings as F
     from ngdpkit.documents.display import error_lines
 
-    leaks = [
-        F.error(
-            "SECRET_LEAK",
-            "{value} held the secret {values} and was replaced by a stub.",
-            f"runs/x/{name}",
-            value=f"runs/x/{name}",
-            values="NGDPKIT_TEST_CERT_PASSWORD",
-        )
-        for name in ("a.json", "b.json", "findings.json")
-    ]
+    leaks = _leaks("a.json", "b.json", "findings.json")
     check = "ngdpkit check --settings migration.toml --env test"
     lines = error_lines(leaks, "en", shown=2, replaced=["findings.json", "overview"], check=check)
     assert lines[-2] == "  … and 1 more error not shown here"
@@ -361,3 +342,19 @@ def test_a_leak_of_a_word_of_the_kits_own_text_is_not_blamed_on_the_inputs(
     )
     lines = error_lines(warned + first, "en")
     assert lines[0].startswith("  warning SECRET_IN_OWN_TEXT")
+
+
+def _leaks(*names: str) -> list[Finding]:
+    """One SECRET_LEAK of the test password per file name, as a run's scan makes them."""
+    from ngdpkit import findings as F
+
+    return [
+        F.error(
+            "SECRET_LEAK",
+            "{value} held the secret {values} and was replaced by a stub.",
+            f"runs/x/{name}",
+            value=f"runs/x/{name}",
+            values="NGDPKIT_TEST_CERT_PASSWORD",
+        )
+        for name in names
+    ]
