@@ -719,6 +719,8 @@ def _inspect_unsaid(file: Path, kind: str | None, cvr: str | None, *, anchored: 
     """What ``cert inspect`` without ``--settings`` could not say, and the command that says
     it (a consultant read "errors" for the sample's test certificate, and no word of test or
     production or of the organisation's CVR): "" when the options gave all of it."""
+    from .deliverables.commands import path_word
+
     missing = []
     if kind is None:
         missing.append("whether it is the test or the production certificate (--env)")
@@ -731,14 +733,8 @@ def _inspect_unsaid(file: Path, kind: str | None, cvr: str | None, *, anchored: 
     return (
         f"note: not checked without --settings: {'; '.join(missing)}. With the settings, "
         "the password, kind, CVR and trust anchors come from there: "
-        f"ngdpkit cert inspect {_quoted_arg(str(file))} --settings migration.toml"
+        f"ngdpkit cert inspect {path_word(str(file))} --settings migration.toml"
     )
-
-
-def _quoted_arg(text: str) -> str:
-    """A path as one shell word: in double quotes when it holds a space or an apostrophe
-    (read alike by bash, PowerShell and cmd.exe)."""
-    return f'"{text}"' if any(c in text for c in " '") else text
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:

@@ -326,38 +326,26 @@ def _outcome(summary: dict[str, Any]) -> str:
     return f"Outcome: {said}; {values}; {folder}."
 
 
+# What README.txt says of each list of files left out of the zip, in its order
+_LEFT_OUT = (
+    ("left_out_holding_a_secret", "Left out, holding a secret"),
+    ("left_out_personal_data", "Left out, holding a CPR-shaped number"),
+    ("left_out_too_large", "Left out, larger than any run writes"),
+    (
+        "left_out_changed",
+        "Left out, not the bytes the run recorded (changed since the run, or put in its place)",
+    ),
+    (
+        "left_out_unsearched",
+        "Left out, not searched for the run's secrets (the run's settings file was not found,"
+        " and the run never reached its seal, whose scan they never passed)",
+    ),
+)
+
+
 def _left_out_lines(summary: dict[str, Any]) -> list[str]:
     """``README.txt``'s lines naming what was left out of the zip, and why."""
-    lines: list[str] = []
-    if summary["left_out_holding_a_secret"]:
-        lines.append(
-            "Left out, holding a secret: " + ", ".join(summary["left_out_holding_a_secret"]) + "."
-        )
-    if summary["left_out_personal_data"]:
-        lines.append(
-            "Left out, holding a CPR-shaped number: "
-            + ", ".join(summary["left_out_personal_data"])
-            + "."
-        )
-    if summary["left_out_too_large"]:
-        lines.append(
-            "Left out, larger than any run writes: "
-            + ", ".join(summary["left_out_too_large"])
-            + "."
-        )
-    if summary["left_out_changed"]:
-        lines.append(
-            "Left out, not the bytes the run recorded (changed since the run, or put in its"
-            " place): " + ", ".join(summary["left_out_changed"]) + "."
-        )
-    if summary.get("left_out_unsearched"):
-        lines.append(
-            "Left out, not searched for the run's secrets (the run's settings file was not"
-            " found, and the run never reached its seal, whose scan they never passed): "
-            + ", ".join(summary["left_out_unsearched"])
-            + "."
-        )
-    return lines
+    return [f"{lead}: {', '.join(summary[key])}." for key, lead in _LEFT_OUT if summary.get(key)]
 
 
 def _readme(summary: dict[str, Any]) -> str:
