@@ -695,14 +695,7 @@ def test_a_run_written_elsewhere_is_searched_for_its_secrets_file(
     sample = sample_run_copy
     password = read_dotenv(sample / "sample.env")["NGDPKIT_TEST_CERT_PASSWORD"]
     made = next((sample / "runs" / "test").glob("2*"))
-    folder = tmp_path / "elsewhere" / "test" / made.name
-    shutil.copytree(made, folder, symlinks=True)
-    # killed before its seal: the trail ends at its first record, no manifest
-    first = (folder / "audit.jsonl").read_text("utf-8").split("\n")[0]
-    (folder / "audit.jsonl").write_text(first + "\n", encoding="utf-8")
-    (folder / "manifest.json").unlink()
-    with (folder / "firewall-rules.csv").open("a", encoding="utf-8") as fh:
-        fh.write(f"leaked;{password}\r\n")
+    folder = _killed_before_its_seal(made, tmp_path / "elsewhere" / "test" / made.name, password)
     r = cli("bundle", str(folder), cwd=sample)
     assert r.returncode == 0, r.stderr
     got = members(Path(r.stdout.strip()))
@@ -782,13 +775,7 @@ def test_a_folder_bundled_without_its_secrets_file_sends_only_what_its_seal_scan
     made = next((sample / "runs" / "test").glob("2*"))
     intact = tmp_path / "intact" / "test" / made.name
     shutil.copytree(made, intact, symlinks=True)
-    folder = tmp_path / "elsewhere" / "test" / made.name
-    shutil.copytree(made, folder, symlinks=True)
-    first = (folder / "audit.jsonl").read_text("utf-8").split("\n")[0]
-    (folder / "audit.jsonl").write_text(first + "\n", encoding="utf-8")
-    (folder / "manifest.json").unlink()
-    with (folder / "firewall-rules.csv").open("a", encoding="utf-8") as fh:
-        fh.write(f"leaked;{password}\r\n")
+    folder = _killed_before_its_seal(made, tmp_path / "elsewhere" / "test" / made.name, password)
     r = cli("bundle", str(folder), cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert "firewall-rules.csv: left out of the bundle, not searched for the run's secrets" in (
@@ -828,14 +815,9 @@ def test_a_stopped_run_is_searched_with_settings_changed_elsewhere_since(
     password = read_dotenv(sample / "sample.env")["NGDPKIT_TEST_CERT_PASSWORD"]
     monkeypatch.delenv("NGDPKIT_TEST_CERT_PASSWORD", raising=False)
     made = next((sample / "runs" / "test").glob("2*"))
-    folder = tmp_path / "elsewhere" / "test" / made.name
-    shutil.copytree(made, folder, symlinks=True)
+    folder = _killed_before_its_seal(made, tmp_path / "elsewhere" / "test" / made.name, password)
     first = (folder / "audit.jsonl").read_text("utf-8").split("\n")[0]
     assert "environments_settings_sha256" in first
-    (folder / "audit.jsonl").write_text(first + "\n", encoding="utf-8")
-    (folder / "manifest.json").unlink()
-    with (folder / "firewall-rules.csv").open("a", encoding="utf-8") as fh:
-        fh.write(f"leaked;{password}\r\n")
     settings = sample / "migration.toml"
     text = settings.read_text(encoding="utf-8")
     edited = text.replace(
@@ -864,3 +846,16 @@ def test_a_stopped_run_is_searched_with_settings_changed_elsewhere_since(
     summary = json.loads(members(Path(r.stdout.strip()))["summary.json"])
     assert summary["secrets_searched"]["settings_found"] is False
     assert "firewall-rules.csv" in summary["left_out_unsearched"]
+
+
+def _killed_before_its_seal(made: Path, folder: Path, password: str) -> Path:
+    """A copy at ``folder`` of the run ``made`` as a run killed before its seal leaves it
+    (the trail ends at its first record, no manifest), its firewall order holding
+    ``password``: what the run's own scan never saw."""
+    shutil.copytree(made, folder, symlinks=True)
+    first = (folder / "audit.jsonl").read_text("utf-8").split("\n")[0]
+    (folder / "audit.jsonl").write_text(first + "\n", encoding="utf-8")
+    (folder / "manifest.json").unlink()
+    with (folder / "firewall-rules.csv").open("a", encoding="utf-8") as fh:
+        fh.write(f"leaked;{password}\r\n")
+    return folder
