@@ -314,7 +314,7 @@ class Settings:
         """The SHA-256 of what of the settings concerns environment ``name``: its table as read
         (over the top level's ``inputs``, ``rehearsal`` and ``golive``) and the top-level keys
         every environment's run reads, in one canonical form, paths as :meth:`rel` shows them
-        in Unicode's composed form (NFC). Left out: the other environments' tables,
+        in Unicode's composed form (NFC). Left out: the rest of the other environments' tables,
         ``[compare]`` (read by ``compare`` from the settings of the day) and ``secrets_file``
         (where secrets come from, like their values, is no setting of a run: CI's copy of the
         settings has none). A run records it (``run_started``), so an edit to production's
@@ -323,12 +323,21 @@ class Settings:
         (their intermediates complete either kind's chain) and every page of it names the
         kinds that have custom anchors (production's pages said "custom trust anchors
         (test)" after test's test CA was taken out, and compare called production's run
-        current)."""
+        current). Of the other environments' tables, what a run of this one reads too: every
+        environment's certificate and its password's variable (the check that no two share a
+        certificate, ``CERT_REUSED_ACROSS_ENVIRONMENTS``, an error in each: production's table
+        pointed at test's certificate left test's run judged current) and, with ``[signing]``,
+        every environment's kind (the seal password's words)."""
         import hashlib
         import json
 
         env = self.environment(name)
-        concerned = {
+        concerned: dict[str, Any] = {
+            "certificates": {
+                n: [e.certificate, e.certificate_password_env]
+                for n, e in self.environments.items()
+                if e.certificate is not None
+            },
             "language": self.language,
             "organisation": self.organisation,
             "checks": self.checks,
@@ -337,6 +346,8 @@ class Settings:
             # the file read from, whether or not it is there yet (begun later: an input)
             "environment": replace(env, decisions=self.decisions_path(name)),
         }
+        if self.signing is not None:
+            concerned["kinds"] = {n: e.kind for n, e in self.environments.items()}
         text = json.dumps(
             _canonical(concerned, self.rel),
             sort_keys=True,

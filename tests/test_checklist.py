@@ -1177,3 +1177,116 @@ def test_a_server_the_scripts_refuse_blocks_the_steps_that_run_them(code: str) -
     c = evaluate([F.error("CERT_EXPIRED", "x")], evidence, "en")
     row = next(r for r in c.rows if r.key == "certificate")
     assert row.next_action.startswith("Fix the certificate findings")
+
+
+def test_an_invalid_cvr_blocks_step_1_and_says_what_to_correct() -> None:
+    """A customer's read: with `organisation.cvr` not a CVR number, step 1 read "ikke
+    verificeret" and told them to read the organisation in NgDP by that number; the error
+    blocked no step. Step 1 is blocked, its next action names the settings key and the
+    finding in the page's language."""
+    evidence = {**SEEN, "agreement": StepEvidence("planned")}
+    cvr = F.error("CVR_INVALID", "x", "organisation.cvr")
+    for lang, fix, named in (
+        ("da", "Ret organisation.cvr i indstillingerne", "CVR-nummeret er ugyldigt (CVR_INVALID)."),
+        ("en", "Correct organisation.cvr in the settings", "The findings: CVR_INVALID."),
+    ):
+        c = evaluate([cvr], evidence, lang)
+        rows = {r.key: r for r in c.rows}
+        assert {k for k, r in rows.items() if r.status == "blocked"} == {"agreement"}
+        assert rows["agreement"].next_action.startswith(fix)
+        assert rows["agreement"].next_action.endswith(named)
+
+
+def test_a_missing_secret_blocks_the_step_that_needs_it_and_names_the_secret() -> None:
+    """A consultant's read: with the certificate password not set, step 2 read "mangler"
+    and told the customer to order a certificate, which they had; a missing authorization
+    header withheld the dispatcher while step 7 said only "Ret de blokerende fund"."""
+    from ngdpkit.secrets import secret_missing
+
+    password = secret_missing(
+        "environments.test.certificate_password_env",
+        what="certificate password",
+        variable="NGDPKIT_TEST_CERT_PASSWORD",
+    )
+    c = evaluate([password], {}, "da")
+    rows = {r.key: r for r in c.rows}
+    assert {k for k, r in rows.items() if r.status == "blocked"} == {"certificate"}
+    assert rows["certificate"].next_action.startswith("Angiv certifikatets adgangskode")
+    assert "Bestil" not in rows["certificate"].next_action
+    assert "(SECRET_MISSING)" in rows["certificate"].next_action
+    header = secret_missing(
+        "environments.test.authorization_env",
+        what="authorization header",
+        variable="NGDPKIT_TEST_AUTHORIZATION",
+    )
+    c = evaluate([header], {**SEEN, "dispatcher": StepEvidence(blocked=True)}, "en")
+    rows = {r.key: r for r in c.rows}
+    assert {k for k, r in rows.items() if r.status == "blocked"} == {"dispatcher"}
+    assert rows["dispatcher"].next_action.startswith("Set the authorization header")
+    assert rows["dispatcher"].next_action.endswith("The findings: SECRET_MISSING.")
+
+
+@pytest.mark.parametrize("code", ["DECISION_INVALID", "DECISION_CONTACT_POINT_UNKNOWN"])
+def test_a_decision_the_run_cannot_use_blocks_the_mapping_step(code: str) -> None:
+    """A signer's read: step 6 read "ikke verificeret" and told the WorkZone administrator
+    to type in mailbox-mapping.xlsx, while a decision for one of its mailboxes was left out
+    of it. Step 6 is blocked and names the decisions file; beside another mapping error the
+    step's own text stays, and the findings name both."""
+    evidence = {**SEEN, "mapping": StepEvidence("planned")}
+    c = evaluate([F.error(code, "x", "decisions-test.csv")], evidence, "da")
+    rows = {r.key: r for r in c.rows}
+    assert {k for k, r in rows.items() if r.status == "blocked"} == {"mapping"}
+    assert rows["mapping"].next_action.startswith("Ret de rækker i beslutningsfilen")
+    assert f"({code})" in rows["mapping"].next_action
+    both = [F.error("MAILBOX_UNMAPPED", "x"), F.error(code, "x")]
+    row = next(r for r in evaluate(both, evidence, "da").rows if r.key == "mapping")
+    assert row.next_action.startswith("Ret tilknytningsfundene. Fundene: ")
+    assert "(MAILBOX_UNMAPPED)" in row.next_action and f"({code})" in row.next_action
+
+
+def test_a_blocked_dispatcher_names_what_withholds_it_and_not_the_seal() -> None:
+    """A signer's read: step 7 said "Ret de blokerende fund" with the dispatcher withheld by
+    a CVR number named nowhere near it. The step names every finding that holds the
+    dispatcher back (not the consultancy's seal, which is about the record), a long list
+    cut after four."""
+    evidence = {**SEEN, "dispatcher": StepEvidence(blocked=True)}
+    found = [
+        F.error("CERT_CVR_MISMATCH", "x"),
+        F.error("CVR_INVALID", "x"),
+        F.error("SIGNING_CERT_INVALID", "x"),
+    ]
+    row = next(r for r in evaluate(found, evidence, "da").rows if r.key == "dispatcher")
+    assert row.next_action == (
+        "Ret de blokerende fund: dispatcherens værdier er ikke klare til brug før da. Fundene: "
+        "Certifikatet tilhører et andet CVR-nummer (CERT_CVR_MISMATCH); CVR-nummeret er "
+        "ugyldigt (CVR_INVALID)."
+    )
+    many = [F.error(f"MAILBOX_X{n}", "x") for n in range(6)]
+    row = next(r for r in evaluate(many, evidence, "en").rows if r.key == "dispatcher")
+    assert row.next_action.endswith(
+        "The findings: MAILBOX_X0, MAILBOX_X1, MAILBOX_X2, MAILBOX_X3, and 2 more."
+    )
+
+
+def test_a_run_without_the_certificate_password_blocks_step_2_on_the_page(
+    sample_copy: Path,
+) -> None:
+    """The sample run with its certificate password gone: step 2 of checklist.json and of the
+    overview is blocked with the password's fix, not "order a certificate"."""
+    env_file = sample_copy / "sample.env"
+    kept = [
+        line
+        for line in env_file.read_text("utf-8").splitlines()
+        if not line.startswith("NGDPKIT_TEST_CERT_PASSWORD")
+    ]
+    env_file.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    r = cli("run", "--settings", str(sample_copy / "migration.toml"), "--env", "test")
+    assert r.returncode == 1, r.stdout + r.stderr
+    latest = (sample_copy / "runs" / "test" / "LATEST").read_text().strip()
+    run_dir = sample_copy / "runs" / "test" / latest
+    step = rows(run_dir)[2]
+    assert step["status"] == "blocked"
+    assert step["next_action"].startswith("Angiv certifikatets adgangskode")
+    page = (run_dir / "signoff" / "index.html").read_text("utf-8")
+    assert "Angiv certifikatets adgangskode" in page
+    assert "(SECRET_MISSING)" in page

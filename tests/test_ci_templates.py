@@ -80,7 +80,7 @@ class Step:
     always: bool = False
     inputs: dict[str, Any] = field(default_factory=dict)
     id: str = ""  # GitHub: the step's id, for steps.<id>.outputs
-    condition: str = ""  # GitHub: the step's if:, as written
+    condition: str = ""  # GitHub: the step's if:, as written; Azure: its condition:
     continue_on_error: bool = False  # GitHub, Azure: a failure does not fail the job
 
 
@@ -210,6 +210,7 @@ def jobs(system: str) -> list[Job]:
                             {k: str(v) for k, v in (s.get("env") or {}).items()},
                             s.get("condition") == "always()",
                             s.get("inputs") or {},
+                            condition=str(s.get("condition", "")),
                         )
                     )
                 out.append(
@@ -926,15 +927,22 @@ def emulate(p: Pipeline, job: Job, ws: Path, *, trap_only: bool = False, **mode:
         env |= top | {k.upper(): v for k, v in job.env.items()}
         env |= {"AGENT_TEMPDIRECTORY": str(p.root / "agent-temp")}
         group = scoped_secrets(p, job.environment)
+        variables: dict[str, str] = {}  # set by a step's ##vso[task.setvariable]
         for index, step in enumerate(job.steps):
-            if failed and not step.always:
+            wanted = _azure_condition(step.condition, variables)
+            if (wanted is None and failed and not step.always) or wanted is False:
                 continue
             if step.kind == "shell":
                 step_env = {
                     k: re.sub(r"\$\((\w+)\)", lambda m: group.get(m.group(1), m.group(0)), v)
                     for k, v in step.env.items()
                 }
+                said = len(p.job_log())
                 code = _shell(_skip_install(step.script), env | step_env, ws, [])
+                for name, value in re.findall(
+                    r"##vso\[task\.setvariable variable=(\w+)\]([^\n]*)", p.job_log()[said:]
+                ):
+                    variables[name] = value
             else:
                 code = _azure_task(p, step, ws)
             codes.append(code)
@@ -943,6 +951,17 @@ def emulate(p: Pipeline, job: Job, ws: Path, *, trap_only: bool = False, **mode:
             if trap_only and "base64 --decode" in step.script:
                 return codes
     return codes
+
+
+def _azure_condition(condition: str, variables: dict[str, str]) -> bool | None:
+    """A step's condition beyond ``always()``, as Azure evaluates it: None for none or
+    ``always()`` (the default rules), else whether the step runs. Only the form the template
+    uses is known here; any other is the emulation's gap and fails the test."""
+    if condition in ("", "always()"):
+        return None
+    m = re.fullmatch(r"and\(always\(\), eq\(variables\['(\w+)'\], '([^']*)'\)\)", condition)
+    assert m, f"the emulation does not know the condition {condition!r}"
+    return variables.get(m.group(1)) == m.group(2)
 
 
 GH_KEPT_RUN = "4242"  # the run the gh shim names when the store keeps an artifact
@@ -2371,3 +2390,79 @@ def test_gitlab_the_wheels_outlive_a_production_approval_of_days() -> None:
     assert "kept 2 weeks: production's job may wait that long for its approval" in header_of(
         "gitlab"
     )
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_azure_keeps_a_dropped_run_to_read_also_when_the_job_failed(
+    env: str, tmp_path: Path, ci_sample: tuple[Path, dict[str, str]]
+) -> None:
+    """A CI owner's look: GitHub keeps a dropped run (the job's secrets were wrong, exit 2) as
+    ``ngdpkit-dropped-<env>``, GitLab in the job's artifacts; Azure uploaded nothing of it, so
+    the consultant had one log line with the codes and no findings.json to read why. Azure
+    keeps it too, as ``ngdpkit-dropped-<env>``, by a step that runs after the failure, and only
+    when the run step dropped a run (the task fails on a missing folder); never under the name
+    the next build restores as its previous run."""
+    sample, secrets = ci_sample
+    job = job_named("azure", "run", env)
+    (keep,) = [s for s in job.steps if s.inputs.get("artifact") == f"ngdpkit-dropped-{env}"]
+    assert keep.kind == "PublishPipelineArtifact@1"
+    assert keep.inputs["targetPath"] == f"$(Build.SourcesDirectory)/runs-dropped/{env}"
+    assert keep.condition == "and(always(), eq(variables['NGDPKIT_DROPPED'], 'true'))"
+    restore = next(s for s in job.steps if s.kind == "DownloadPipelineArtifact@2")
+    assert restore.inputs["artifactName"] != keep.inputs["artifact"]
+    script = next(s.script for s in job.steps if "ngdpkit run" in s.script)
+    dropping = script[script.index('mv -- "runs/$ENV_NAME/$run" "$dropped"') :]
+    said = dropping.index('echo "##vso[task.setvariable variable=NGDPKIT_DROPPED]true"')
+    assert said < dropping.index("exit 2")
+    assert script.count("task.setvariable") == 1
+    index = job.steps.index(keep)
+    for case, findings, dropped in (
+        ("dropped", _findings("AUTHORIZATION_UNRECOGNISED"), True),
+        ("kept", _findings(), False),
+    ):
+        (tmp_path / case).mkdir()
+        p = Pipeline("azure", tmp_path / case, secrets)
+        ws = p.workspace(sample)
+        emulate(
+            p,
+            job,
+            ws,
+            SHIM_MODE="findings",
+            SHIM_CODE="1",
+            SHIM_RUN=DROPPED_RUN,
+            SHIM_FINDINGS=findings,
+        )
+        assert p.code_of_step(job, "ngdpkit run") == (2 if dropped else 1), p.job_log()[-1500:]
+        assert (index in p.ran) is dropped, case
+        artifact = p.store / f"artifact-ngdpkit-dropped-{env}"
+        assert (artifact / DROPPED_RUN / "findings.json").is_file() is dropped, case
+        assert _kept_run_dirs(p.store) == (set() if dropped else {DROPPED_RUN}), case
+
+
+@pytest.mark.parametrize("system", SYSTEMS)
+def test_compare_with_signing_says_why_it_stops_before_the_kit(
+    system: str, tmp_path: Path, ci_sample: tuple[Path, dict[str, str]], real_runs: Path
+) -> None:
+    """A CI owner's look: with ``[signing]`` in the settings the compare job stopped with exit 2
+    and the kit's line "signing.certificate: file not found", which reads as a file missing
+    from the checkout. The kit seals every compare folder (contract §12.5) and compare holds no
+    secret, so exit 2 stays (no unsealed comparison from CI), but the job says why and where
+    the sealed comparison is made, before the kit starts; without ``[signing]`` nothing
+    changes (test_compare_gets_both_runs_and_no_secret)."""
+    sample, secrets = ci_sample
+    p = Pipeline(system, tmp_path, secrets)
+    for env in ENVIRONMENTS:
+        job = job_named(system, "run", env)
+        codes = emulate(p, job, p.workspace(sample), SHIM_MODE="copy", SHIM_RUNS=str(real_runs))
+        assert all(c == 0 for c in codes), (env, codes)
+    ws = p.workspace(sample)
+    with_signing(ws)
+    compare = job_named(system, "compare", None)
+    emulate(p, compare, ws, SHIM_MODE="fake")
+    assert p.code_of_step(compare, "ngdpkit compare") == 2, p.job_log()[-1500:]
+    (said,) = [x for x in p.job_log().splitlines() if "compare seals its comparison" in x]
+    assert "[signing] in migration/migration.toml" in said and "this job does not hold" in said
+    assert "on the consultant's machine" in said and "(exit 2)" in said
+    prefix = {"github": "::error::", "azure": "##vso[task.logissue type=error]", "gitlab": ""}
+    assert said.startswith(prefix[system] + "[signing]"), said
+    assert not [x for x in shim_lines(p, "argv") if x.startswith("argv compare")]

@@ -526,3 +526,81 @@ def test_a_404_to_the_first_page_of_the_listing_is_said(sample_dir: Path, tmp_pa
 
 def result_cvr(sample: Path) -> str:
     return load_settings(sample / "migration.toml").organisation.cvr
+
+
+# --- session 37: an ambiguous organisation, a throttled NgDP, a simulator as strict as NgDP --
+
+
+@pytest.mark.parametrize(
+    "more",
+    [
+        [{"id": "48214", "name": "Søby Forsyning", "cvrNumber": "CVR"}],
+        [{"id": "48214", "name": "Uden CVR"}],  # no cvrNumber to tell them apart
+    ],
+)
+def test_several_organisations_for_the_cvr_are_said_and_none_is_read(
+    sample_dir: Path, tmp_path: Path, more: list[dict[str, str]]
+) -> None:
+    """The search answered two organisations for the CVR: the first was taken, and its
+    contact points were compared and signed for as the customer's. Now it is a warning naming
+    both ids, and nothing more is read."""
+    sample = copy_sample(sample_dir, tmp_path)
+    cvr = result_cvr(sample)
+    more = [{k: cvr if v == "CVR" else v for k, v in org.items()} for org in more]
+    sim, _ = serve(sample, "test", tmp_path, more_organisations=more)
+    with sim:
+        result = check(sample, "test")
+        requests = list(sim.server.config.registry.requests)
+    assert requests == [("GET", f"/apis/v1/organisations/?cvrNumber={cvr}")]
+    (said,) = [f for f in result["findings"] if f["code"] == "NGDP_READ_FAILED"]
+    assert said["params"]["ids"] == "48213, 48214" and said["params"]["count"] == "2"
+    assert said["location"] == "/organisations/" and "48214" in said["message"]
+
+
+@pytest.mark.parametrize(("status", "retry", "seconds"), [(429, "120", "120"), (503, None, None)])
+def test_a_throttled_listing_says_so_and_nothing_more_is_sent(
+    sample_dir: Path, tmp_path: Path, status: int, retry: str | None, seconds: str | None
+) -> None:
+    """NgDP answered the listing 429 (or 503) with Retry-After: it read as a failed read
+    ("HTTP 429") and the run went on knocking (the system, the single records). Now one
+    warning says NgDP asked to wait, how long when it said so, and to run again; nothing
+    more is sent."""
+    sample = copy_sample(sample_dir, tmp_path)
+    busy = json.dumps({"code": "TOO_MANY_REQUESTS", "message": "x", "fieldErrors": []}).encode()
+    sim, _ = serve(
+        sample, "test", tmp_path, faults={"/contact-points/": (status, busy)}, retry_after=retry
+    )
+    with sim:
+        result = check(sample, "test")
+        requests = list(sim.server.config.registry.requests)
+    assert [p.split("?")[0] for _, p in requests] == [
+        "/apis/v1/organisations/",
+        "/apis/v1/organisations/48213/contact-points/",
+    ]
+    (said,) = [f for f in result["findings"] if f["code"] == "NGDP_READ_FAILED"]
+    assert said["params"]["status"] == str(status) and said["params"].get("seconds") == seconds
+    assert said["severity"] == "warning" and "kør igen" in said["message"]
+
+
+def test_the_local_ngdp_refuses_a_listing_query_ngdp_would_refuse(sample_dir: Path) -> None:
+    """An unknown visibility was served as HIDDEN, a page or size that is no number was a
+    crash of the handler, a size over 100 was served as 100: a reader asking so passed
+    against a kinder NgDP than the real one. Each is now a 400, as NgDP answers."""
+    settings = load_settings(sample_dir / "migration.toml")
+    registry = registry_from_settings(settings, settings.environment("test"))
+    path = "/apis/v1/organisations/48213/contact-points/"
+    for query in (
+        "visibility=EVERYTHING&page=0&size=100",
+        "visibility=all&page=0&size=100",
+        "visibility=ALL&page=x&size=100",
+        "visibility=ALL&page=-1&size=100",
+        "visibility=ALL&page=0&size=101",
+        "visibility=ALL&page=0&size=0",
+        "visibility=ALL&page=0&size=1e2",
+    ):
+        answer = registry.handle("GET", path, query)
+        assert answer is not None and answer[0] == 400, (query, answer)
+        assert answer[1]["code"] == "BAD_REQUEST"
+    assert registry.handle("GET", path, "visibility=ALL&page=0&size=100")[0] == 200
+    assert registry.handle("POST", path, "")[0] == 405
+    assert registry.handle("GET", "/organisations/48213/contact-points/", "") is None

@@ -3,6 +3,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import zipfile
 from pathlib import Path
 from urllib.parse import quote
 
@@ -570,3 +571,39 @@ def test_a_short_secret_caught_again_may_be_a_word_of_the_kits_own_text() -> Non
         [(Path("index.html"), ["PW", "AUTH"])], rel, both, short=frozenset({"PW"})
     )
     assert "stands in the inputs or the settings" in mixed.message
+
+
+def test_a_secret_in_a_long_url_on_a_page_is_found_across_its_line_breaks(
+    tmp_path: Path,
+) -> None:
+    """A URL past 110 characters is cut into pieces at its "/" on a page (display.url), each
+    in a span with a <wbr> between: a browser shows and copies it whole, so the scan reads it
+    whole. A contact point named by such a URL holding the header's base64 part (which has
+    "/" in it) kept the header on the overview and the notebook page (an attacker's look)."""
+    from ngdpkit.documents.display import cell
+
+    token = base64.b64encode(
+        b"5b3f2c1e-8d4a-4e7b-9c2f-1a6d3e8b7c40:SryCB6tnn2g6tVPJYbX?5MMXOLwm?x"
+    ).decode()
+    assert "/" in token
+    pins = {"AUTH": authorization_parts("Basic " + token)}
+    page = str(cell("Borgerservice https://intranet.example.dk/" + "sti/" * 25 + token))
+    assert token not in page and "<wbr>" in page  # the page holds it only in pieces
+    for name, text in {"page.html": page, "page.ipynb": json.dumps({"text/html": [page]})}.items():
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        assert found(path, pins) == ["AUTH"], name
+
+
+def test_a_secret_spelling_an_excel_escape_is_found_in_a_workbook(tmp_path: Path) -> None:
+    """Excel reads ``_xHHHH_`` in a cell as the character it names, so the workbook writer
+    stores a literal one as ``_x005F_xHHHH_``: a token holding "_xbeef_" stood in the cell's
+    XML so, unmatched, and Excel showed it whole (an attacker's look)."""
+    from ngdpkit.deliverables.outputs import write_workbook
+
+    token = "tok_xbeef_9f8e7d6c5b4a"
+    book = write_workbook(tmp_path / "book.xlsx", [("S", ["Navn"], [["Se " + token]], None)])
+    with zipfile.ZipFile(book) as zf:
+        assert not any(token.encode() in zf.read(n) for n in zf.namelist())
+    assert openpyxl.load_workbook(book).active["A2"].value == "Se tok_x005F_xbeef_9f8e7d6c5b4a"
+    assert found(book, {"AUTH": [token]}) == ["AUTH"]

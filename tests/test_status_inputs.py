@@ -256,3 +256,102 @@ def test_the_status_footer_lists_a_command_for_each_settings_file_to_run_again(
         '  ngdpkit run --settings "anden kunde/migration.toml" --env test',
         "  ngdpkit run --settings sample/migration.toml --env test",
     ], table
+
+
+def test_a_row_whose_inputs_changed_is_listed_before_current_rows_alike_everywhere(
+    sample_run: dict[str, Any], tmp_path: Path
+) -> None:
+    """Worst first: a row of files no longer there ranked as a current row of its status, so
+    the customer whose new export was in place sorted below the others (its settings path
+    sorts last). It ranks no better than a row without a run, and before those of its rank;
+    the console, ``--json`` and ``--html`` list the rows in the one order."""
+    current = copy_sample_run(sample_run, tmp_path / "a kunde")
+    stale = copy_sample_run(sample_run, tmp_path / "b kunde")
+    wb = openpyxl.load_workbook(stale / EXPORT)
+    wb.active.cell(row=2, column=2).value = "Ny postkasse"
+    wb.save(stale / EXPORT)
+    rows = portfolio([current, stale]).rows
+    order = [(Path(r.settings).parent.name, r.environment) for r in rows]
+    assert order[0] == ("b kunde", "test"), order
+    assert rows[0].inputs_changed == (EXPORT,) and rows[0].status in ("ok", "warnings")
+    assert order.index(("b kunde", "test")) < order.index(("a kunde", "test"))
+    no_runs = [i for i, r in enumerate(rows) if r.status == "no run"]
+    assert no_runs and min(no_runs) > 0  # before the rows without a run
+    page = tmp_path / "status.html"
+    r = cli("status", str(current), str(stale), "--json", "--html", str(page), cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    listed = [
+        (Path(x["settings"]).parent.name, x["environment"]) for x in json.loads(r.stdout)["rows"]
+    ]
+    assert listed == order
+    table = cli("status", str(current), str(stale), cwd=tmp_path).stdout.splitlines()
+    shown = [line for line in table[2:] if "migration.toml" in line and not line.startswith(" ")]
+    assert " test " in shown[0] and "b kunde" in shown[0] and EXPORT in shown[0], table
+    html = page.read_text(encoding="utf-8")
+    assert html.index("b kunde") < html.index("a kunde")
+
+
+def test_a_same_size_export_copied_over_on_windows_is_hashed_and_named(
+    sample_run_copy: Path, hashed: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Windows, where the ctime is the time a file was made: an export of the same size
+    copied over the old one (Explorer, ``Copy-Item``, robocopy) keeps the old file's
+    creation time and carries the source's older mtime, and status took it as the one the
+    run read. There the change time the file system keeps decides, and a file whose change
+    time cannot be read (here: no NTFS) is hashed; the POSIX ctime still spares the rest."""
+    sample = sample_run_copy
+    # the platform as Windows gives it: no change time in the stat, times from before the run
+    monkeypatch.setattr(neighbours, "CTIME_IS_CHANGE", False, raising=False)
+    monkeypatch.setattr(neighbours, "last_written", lambda st: st.st_mtime)
+    export = sample / EXPORT
+    data = bytearray(export.read_bytes())
+    data[-30] ^= 1  # one byte else: the same size
+    export.write_bytes(bytes(data))
+    dated(export, run_started(sample) - dt.timedelta(days=1))
+    assert row_of(sample).inputs_changed == (EXPORT,)
+    assert EXPORT in hashed
+    assert neighbours.windows_change_time(export) is None  # no Windows here
+
+
+def test_another_environments_certificate_edited_marks_this_row_too(
+    sample_run_all: dict[str, Any], tmp_path: Path
+) -> None:
+    """Test's run reads every environment's certificate (``CERT_REUSED_ACROSS_ENVIRONMENTS``,
+    an error that withholds the dispatcher's values): production's table pointed at test's
+    certificate was judged another environment's change only, and test's row read current
+    where a run of it now stops on the reuse. Another key of production's table still is
+    production's alone."""
+    sample = copy_sample_run(sample_run_all, tmp_path / "sample")
+    toml = sample / "migration.toml"
+    text = toml.read_text(encoding="utf-8")
+    toml.write_text(
+        text.replace('certificate = "certs/production.p12"', 'certificate = "certs/test.p12"'),
+        encoding="utf-8",
+    )
+    assert row_of(sample, "test").inputs_changed == ("migration.toml",)
+    assert (row_of(sample, "production").inputs_changed or ())[0] == "migration.toml"
+    r = cli("compare", "--settings", str(toml), "--json")
+    assert json.loads(r.stdout)["inputs_changed"]["test"] == ["migration.toml"], r.stdout
+    toml.write_text(text.replace('"203.0.113.21"]', '"203.0.113.22"]'), encoding="utf-8")
+    assert row_of(sample, "test").inputs_changed == ()
+
+
+def test_with_signing_every_environments_name_and_kind_concern_each(sample_copy: Path) -> None:
+    """The seal password is held against every environment's name and kind (the seal seals
+    each environment's run): with ``[signing]`` an environment added, or another's kind,
+    concerns each run; without it, an environment added without a certificate concerns only
+    itself."""
+    from ngdpkit.settings import load_settings
+
+    toml = sample_copy / "migration.toml"
+    text = toml.read_text(encoding="utf-8")
+    staging = '\n[environments.staging]\nkind = "test"\nprotocol = "REST_PULL"\nserver_ips = []\n'
+    signing = '\n[signing]\ncertificate = "certs/test.p12"\n'
+
+    def test_sha256(new: str) -> str:
+        toml.write_text(new, encoding="utf-8")
+        return load_settings(toml).environment_sha256("test")
+
+    plain, sealed = test_sha256(text), test_sha256(text + signing)
+    assert test_sha256(text + staging) == plain
+    assert test_sha256(text + signing + staging) != sealed

@@ -1215,3 +1215,85 @@ def test_a_failing_watch_names_the_runbook_on_the_console(sample_dir: Path, tmp_
     assert any(x.startswith("  Kontrolleret ") and "dansk tid" in x for x in lines), r.stdout
     assert any("drejebogens trin 5 om tilbagerulning" in x for x in lines), r.stdout
     assert lines[-1].startswith("  Drejebog "), r.stdout
+
+
+# --- session 37: event times as a Java back end may serialise them ------------------------
+
+
+def test_failures_timed_in_epoch_milliseconds_are_counted_not_read_as_ok(
+    sample_dir: Path, tmp_path: Path
+) -> None:
+    """Failed deliveries whose eventTime came as a number (epoch milliseconds, or seconds) or
+    with a zone region after the offset were no time to the watch: none counted, "ok", exit
+    0, while NgDP logged failures and no good delivery for 2.5 days. Now they count."""
+    sample = copy_sample(sample_dir, tmp_path)
+    traffic = traffic_for(SYSTEM, failed=(0.5, 1.5), good=(2.5,))
+    now = dt.datetime.now(dt.UTC)
+    first, second, good = traffic.events
+    first["eventTime"] = int((now - dt.timedelta(days=0.5)).timestamp() * 1000)
+    second["eventTime"] = int((now - dt.timedelta(days=1.5)).timestamp())
+    at = (now - dt.timedelta(days=2.5)).astimezone(dt.timezone(dt.timedelta(hours=1)))
+    good["eventTime"] = at.strftime("%Y-%m-%dT%H:%M:%S+01:00[Europe/Copenhagen]")
+    sim, system_id = start(sample, tmp_path, traffic)
+    with sim:
+        code, data = watch_json(sample)
+        requests = list(sim.server.config.registry.requests)
+    assert code == 1 and data["failed_deliveries"] == 2 and data["deliveries"] == "failing"
+    assert data["days_since_last_good"] == 2 and data["hours_since_last_good"] == 60
+    assert not by_code(data, "WATCH_EVENTS_INCOMPLETE")
+    only_allowed(requests, system_id)
+
+
+def test_an_event_time_the_watch_cannot_read_is_said_never_dropped() -> None:
+    """An event whose eventTime is no time (a text, a bool, a negative number) is not counted
+    as a delivery, as before, but a warning names how many there were: a failure timed so
+    was dropped without a word and the watch said "ok"."""
+    from ngdpkit.checks.watch import WatchReader, event_time, tally
+
+    def at(value: Any) -> dict[str, Any]:
+        return {"eventTag": FAILED, "eventTime": value}
+
+    ms = int(NOW.timestamp() * 1000) - 3_600_000
+    assert event_time(at(ms), FAILED) == NOW - dt.timedelta(hours=1)
+    assert event_time(at(str(ms)), FAILED) == NOW - dt.timedelta(hours=1)
+    assert event_time(at("2026-03-09T13:00:00.000+0100"), FAILED) == NOW
+    assert event_time(at("2026-03-09T12:00:00.000z"), FAILED) == NOW
+    for bad in ("i går", True, -5, float("nan"), 1e300, "2026-03-09T13:00[Europe/Paris]"):
+        assert event_time(at(bad), FAILED) is None, bad
+
+    events = [at(ms), at("i går"), at(True), {"eventTag": FETCHED, "eventTime": "x"}]
+    reader = WatchReader(None, "https://x", "x")
+    reader.get = lambda path, params: {"events": events, "totalElements": 4}  # type: ignore[method-assign]
+    got = tally(reader, system_id=SYSTEM, tag=FAILED, date_from="", now=NOW)
+    assert got is not None and (got.matching, got.unreadable, got.count) == (1, 2, 1)
+    r = replace(report(failed=[], good=[]), failed=got)
+    (said,) = [f for f in judge(r, "x") if f.code == "WATCH_EVENTS_INCOMPLETE"]
+    assert said.severity == "warning" and said.params["count"] == "2"
+    assert "eventTime" in said.message
+    assert WatchReport.from_json(json.loads(json.dumps(r.to_json()))) == r
+
+
+def test_a_throttled_ngdp_stops_the_watch_and_says_when_to_run_again(
+    sample_dir: Path, tmp_path: Path
+) -> None:
+    """NgDP answered 429 with Retry-After: the watch called it a refusal ("HTTP 429") and went
+    on with every other read (the event log, tag by tag), into the same limit. Now one
+    warning says NgDP asked to wait and for how long, and nothing more is sent."""
+    sample = copy_sample(sample_dir, tmp_path)
+    busy = json.dumps({"code": "TOO_MANY_REQUESTS", "message": "x", "fieldErrors": []}).encode()
+    sim, system_id = start(
+        sample,
+        tmp_path,
+        traffic_for(SYSTEM, failed=(1,), good=(2,)),
+        faults={"/memos/": (429, busy)},
+        retry_after="60",
+    )
+    with sim:
+        code, data = watch_json(sample)
+        requests = list(sim.server.config.registry.requests)
+    assert code == 0 and data["status"] == "warnings" and len(requests) == 1
+    (said,) = by_code(data, "WATCH_READ_REFUSED")
+    assert said["params"]["status"] == "429" and said["params"]["seconds"] == "60"
+    assert "60 sekunder" in said["message"] and "kør igen" in said["message"]
+    assert data["deliveries"] == "not_read"
+    only_allowed(requests, system_id)

@@ -1468,3 +1468,77 @@ def test_an_earlier_evidence_is_read_leniently_under_strict_mode(scripts: dict[s
     code = "\n".join(x for x in body.splitlines() if not x.lstrip().startswith("#"))
     assert code.count("Set-StrictMode") == 1  # nothing else of the script is loosened
     assert scripts["install"].count("Set-StrictMode -Off") == 1
+
+
+def test_the_server_check_ends_on_a_summary_for_the_ticket(scripts: dict[str, str]) -> None:
+    """A Windows administrator's read: the warning of a failed egress lookup scrolled away
+    among the check lines, and the script ended on "All 29 checks passed" with notes among
+    them, which read as nothing left to do. It ends on one block to copy into a ticket: what
+    passed, each failed check and each note, the egress address (or why there is none) and
+    what to do, then one closing line. Read by rule on the parsed script: nothing here runs
+    PowerShell."""
+    check = scripts["check"]
+    assert not nodes(check, "ERROR")
+    assert {"Split-Path", "Write-Host", "Where-Object", "New-Object"} <= PS51
+    code = _code_only(check)
+    head = code.index("==== ngdpkit server check: summary (copy it into the ticket) ====")
+    end = code.index("==== end of summary ====")
+    assert code.index("foreach ($c in $checks) {") < code.index("Write-Host ('Written: ' + $file)")
+    assert code.index("if ($NotListed) { Write-Warning $NotListed }") < head < end
+    assert end < code.index("    exit 2")
+    summary = code[head:end]
+    # every check is counted once: failed, a note the run judges, or passed
+    notes = "$notes = @($checks | Where-Object { ($failed -notcontains $_) -and ($judgedByRun -contains $_.kind) })"
+    assert notes in code and code.index(notes) < head
+    assert "$passed = $checks.Count - $failed.Count - $notes.Count" in code
+    for line in (
+        "Write-Host ('Passed: {0} of {1} checks' -f $passed, $checks.Count)",
+        "foreach ($c in $failed) { Write-Host ('  FAIL {0} {1}: {2}' -f $c.kind, $c.target, $c.detail) }",
+        "foreach ($c in $notes) { Write-Host ('  note {0} {1}: {2}' -f $c.kind, $c.target, $c.detail) }",
+        "Write-Host ('Egress IP: {0}' -f $egressSaid)",
+        "Write-Host ('Evidence: {0}' -f $file)",
+        "foreach ($line in $todo) { Write-Host ('  - ' + $line) }",
+    ):
+        assert line in summary, line
+    # the egress address in each case, and a failed lookup is a thing to do
+    todo = code[code.index("$todo = New-Object System.Collections.ArrayList") : head]
+    assert "if ($egress) { $egressSaid = $egress }" in todo
+    lookup = todo[
+        todo.index("elseif ($EgressIpUrl) {") : todo.index("else { $egressSaid = 'not given")
+    ]
+    assert "-EgressIp <that address>" in lookup and "network team" in lookup
+    for cause, words in (
+        ("if ($NotListed)", "script of environment"),
+        ("if ($failed.Count -gt 0)", "run the script again"),
+        ("if ($AuthorizationFile)", "Delete the file given as -AuthorizationFile"),
+    ):
+        said = next(x for x in todo.splitlines() if x.startswith(cause))
+        assert "[void]$todo.Add(" in said and words in said, cause
+    # handing the file back is always to do: an unconditional line
+    assert any(x.startswith("[void]$todo.Add(('Hand {0} back") for x in todo.splitlines())
+    # no secret: the header and its file's content are never read in the summary
+    assert "$authorization" not in todo + summary and "Get-Content" not in todo + summary
+    # after the summary one closing line; "All N checks passed" only without notes
+    tail = code[end:]
+    assert tail.count("Write-Host") == 2 and tail.count("Write-Warning") == 1
+    assert "if ($notes.Count -gt 0) { Write-Host ('No check failed: {0} passed, {1} notes" in tail
+    assert tail.index("if ($notes.Count -gt 0)") < tail.index("All {0} checks passed")
+
+
+def test_each_script_says_where_a_trustworthy_hash_comes_from(scripts: dict[str, str]) -> None:
+    """A Windows administrator's read: operations usually get the scripts alone (a share, a
+    zip), and the header named only the overview of the run, which they do not have, so the
+    hash came in the same zip or mail as the script. The header says to ask the consultant for
+    the value by another way than the script came (the signed sign-off, signoff.pdf, or typed
+    into the ticket), never from a file handed over beside it. Read on the parsed script."""
+    for name, file in (("check", "server-check.ps1"), ("install", "install-certificate.ps1")):
+        text = scripts[name]
+        assert not nodes(text, "ERROR"), name
+        (header,) = [
+            c.text.decode() for c in nodes(text, "comment") if "Get-FileHash" in c.text.decode()
+        ]
+        header = " ".join(header.split())
+        assert "signoff.pdf" in header, name
+        assert "Ask the consultant for that value by another way than this file came" in header
+        assert "never from a file handed over beside this one" in header, name
+        assert header.index("another way") < header.index(f"Unblock-File .\\{file}"), name

@@ -223,11 +223,17 @@ class NgdpReader:
     findings: list[Finding] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    # NgDP answered 429 or 503 (too many requests, busy): nothing more is sent, so that a
+    # throttled run does not go on knocking (one finding said it and when to run again)
+    busy: bool = False
 
     def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
         """The JSON body of ``GET path`` or None (a finding says why)."""
         import httpx
 
+        if self.busy:
+            self.failed.append(path)
+            return None
         url = self.base_url.rstrip("/") + path
         try:
             response = guarded_get(self.client, self.base_url, path, params, ALLOWED)
@@ -266,6 +272,14 @@ class NgdpReader:
             return None
         if status == 404:
             return _NOT_FOUND
+        if status in BUSY:
+            self.failed.append(path)
+            self.busy = True
+            msg, said = busy_message(response)
+            self.findings.append(
+                F.warning("NGDP_READ_FAILED", msg, self.source, path, path=path, **said)
+            )
+            return None
         if status != 200:
             return self._failed(path, f"HTTP {status}")
         from .deadline import TEXT_TOO_LONG, AnswerRefused, answer_json
@@ -296,6 +310,30 @@ class NgdpReader:
 
 
 _NOT_FOUND = object()
+# NgDP's answers that ask the caller to come back later: too many requests, busy
+BUSY = (429, 503)
+
+
+def retry_after(response: Any) -> int | None:
+    """The seconds a ``Retry-After`` header asks for, when it gives them as a number (at most
+    six digits); None for none, an HTTP date or anything else (never quoted: it is NgDP's
+    text)."""
+    value = str(response.headers.get("Retry-After") or "").strip()
+    return int(value) if re.fullmatch(r"[0-9]{1,6}", value) else None
+
+
+def busy_message(response: Any) -> tuple[str, dict[str, Any]]:
+    """The template and parameters of the one warning for a 429 or 503: what NgDP answered,
+    how long it asked to be left alone when it said so, that nothing more was read, and when
+    to run again (each reader gives it its own code)."""
+    seconds = retry_after(response)
+    params: dict[str, Any] = {"status": response.status_code}
+    if seconds is None:
+        msg = "NgDP answered {path} with HTTP {status} (too many requests, or busy); nothing more was read from NgDP: run again in a few minutes."
+    else:
+        msg = "NgDP answered {path} with HTTP {status} (too many requests, or busy) and asked to be left alone for {seconds} seconds; nothing more was read from NgDP: run again after that."
+        params["seconds"] = seconds
+    return msg, params
 
 
 def _text(value: Any) -> str:
@@ -436,6 +474,7 @@ def _organisation(reader: NgdpReader, cvr: str) -> ObservedOrganisation | None:
     found = body.get("organisations") if isinstance(body, dict) else None
     if isinstance(body, dict) and found is None:
         found = body.get("content")
+    candidates: dict[str, ObservedOrganisation] = {}
     for org in found if isinstance(found, list) else []:
         if not isinstance(org, dict) or org.get("id") in (None, ""):
             continue
@@ -445,7 +484,28 @@ def _organisation(reader: NgdpReader, cvr: str) -> ObservedOrganisation | None:
         org_id = _text(org.get("id"))
         if not re.fullmatch(r"[0-9A-Za-z-]{1,64}", org_id):
             continue
-        return ObservedOrganisation(id=org_id, name=_text(org.get("name"))[:500], cvr=cvr)
+        candidates.setdefault(
+            org_id, ObservedOrganisation(id=org_id, name=_text(org.get("name"))[:500], cvr=cvr)
+        )
+    if len(candidates) == 1:
+        return next(iter(candidates.values()))
+    if candidates:
+        # several organisations for one CVR (or without a cvrNumber to tell them apart): the
+        # first was taken, and another organisation's contact points could be compared with
+        # the customer's and signed for
+        ids = sorted(candidates)
+        reader.findings.append(
+            F.warning(
+                "NGDP_READ_FAILED",
+                "NgDP's search for CVR {cvr} answered {count} organisations ({ids}), and the kit cannot tell which is the customer's; nothing more was read: ask Digitaliseringsstyrelsen which organisation the CVR belongs to.",
+                reader.source,
+                "/organisations/",
+                cvr=cvr,
+                count=len(ids),
+                ids=", ".join(ids[:5]) + (", ..." if len(ids) > 5 else ""),
+            )
+        )
+        return None
     if isinstance(body, dict):
         reader.findings.append(
             F.warning(

@@ -23,12 +23,13 @@ or a fault without an answer nothing more is read (the next read would fail the 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from .. import findings as F
 from ..findings import Finding
-from .ngdp import Read, guarded_get
+from .ngdp import BUSY, Read, busy_message, guarded_get
 
 DEACTIVATION_DAYS = 7
 HOUR = 3600
@@ -82,6 +83,9 @@ class EventTally:
     oldest: str | None = None
     future: int = 0
     future_newest: str | None = None
+    # events with the tag whose eventTime could not be read as a time: not counted as
+    # deliveries, and said (WATCH_EVENTS_INCOMPLETE), never dropped without a word
+    unreadable: int = 0
 
     @property
     def complete(self) -> bool:
@@ -280,6 +284,14 @@ class WatchReader:
             return None
         status = response.status_code
         problem = None
+        if status in BUSY:  # asked to come back later: nothing more is sent
+            self.refused.append(path)
+            self.stopped = True
+            msg, said = busy_message(response)
+            self.findings.append(
+                F.warning("WATCH_READ_REFUSED", msg, self.source, path, path=path, **said)
+            )
+            return None
         if 400 <= status < 500:
             self._refused(path, status)
             return None
@@ -402,22 +414,60 @@ def count_waiting(reader: WatchReader, path: str) -> int | None:
     return total
 
 
+# An eventTime given as a number: epoch milliseconds (Java's Date, Jackson's default) or, below
+# 1e11 (a time in 1973 as milliseconds, in 5138 as seconds), epoch seconds (Jackson's Instant)
+EPOCH_MS_FROM = 100_000_000_000
+# a Java ZonedDateTime's region after its offset: "2026-03-09T13:00+01:00[Europe/Copenhagen]"
+_ZONE_REGION = re.compile(r"(.*[+-][0-9]{2}:?[0-9]{2})\[[A-Za-z0-9_+/-]{1,64}\]")
+
+
+def has_tag(item: Any, tag: str) -> bool:
+    """An event of ``tag`` (one without ``eventTag`` is taken as the tag asked for)."""
+    return isinstance(item, dict) and item.get("eventTag", tag) == tag
+
+
 def event_time(item: Any, tag: str) -> dt.datetime | None:
     """The ``eventTime`` of an event with ``tag`` (UTC; a time without zone is taken as
-    UTC), or None for another tag or an unreadable time."""
-    if not isinstance(item, dict) or item.get("eventTag", tag) != tag:
+    UTC), or None for another tag or an unreadable time. Read as NgDP documents it
+    (ISO 8601, any offset) and as a Java back end may serialise it: epoch milliseconds or
+    seconds as a number, a lower-case ``z``, a zone region after the offset."""
+    if not has_tag(item, tag):
         return None
-    text = item.get("eventTime")
-    if not isinstance(text, str) or len(text) > 40:
+    value = item.get("eventTime")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return epoch_time(value)
+    if not isinstance(value, str) or len(value) > 60:
         return None
     from ..inputs import within_calendar
 
+    text = value.strip()
+    if re.fullmatch(r"[0-9]{9,13}", text):
+        return epoch_time(int(text))
+    region = _ZONE_REGION.fullmatch(text)
+    text = region.group(1) if region else text
+    if text[-1:] == "z":
+        text = text[:-1] + "Z"
     try:
-        moment = _time(text.strip())
+        moment = _time(text)
     except ValueError:
         return None
     moment = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
     # a time at the edge of year 1 or 9999 cannot be said in UTC (OverflowError)
+    return moment if within_calendar(moment) else None
+
+
+def epoch_time(value: float) -> dt.datetime | None:
+    """Epoch milliseconds (from :data:`EPOCH_MS_FROM`) or seconds as a UTC time; None for a
+    number that is no time (negative, infinite, NaN, beyond the calendar)."""
+    if not value >= 0 or value == float("inf"):  # NaN fails the comparison
+        return None
+    seconds = value / 1000 if value >= EPOCH_MS_FROM else value
+    try:
+        moment = dt.datetime.fromtimestamp(seconds, dt.UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+    from ..inputs import within_calendar
+
     return moment if within_calendar(moment) else None
 
 
@@ -438,6 +488,7 @@ def tally(
     newest: dt.datetime | None = None
     oldest: dt.datetime | None = None
     ahead: list[dt.datetime] = []
+    unreadable = 0
     for page in range(MAX_EVENT_PAGES):
         params = {
             "senderOrRecipientSystem": system_id,
@@ -458,6 +509,7 @@ def tally(
             total = _count(body.get("totalElements"))
         limit = (now or dt.datetime.now(dt.UTC)) + CLOCK_SKEW
         every = [t for t in (event_time(e, tag) for e in events) if t is not None]
+        unreadable += sum(1 for e in events if has_tag(e, tag)) - len(every)
         times = [t for t in every if t <= limit]
         ahead += [t for t in every if t > limit]
         read, matching = read + len(events), matching + len(times)
@@ -477,6 +529,7 @@ def tally(
         oldest=_stamp(oldest) if oldest else None,
         future=len(ahead),
         future_newest=_stamp(max(ahead)) if ahead else None,
+        unreadable=unreadable,
     )
 
 

@@ -29,6 +29,8 @@ def judge(report: WatchReport, source: str) -> list[Finding]:
             found.append(incomplete(tally, report.days, source))
         if tally is not None and tally.future:
             found.append(ahead(tally, report, source))
+        if tally is not None and tally.unreadable:
+            found.append(untimed(tally, source))
     return found
 
 
@@ -199,4 +201,19 @@ def ahead(tally: EventTally, report: WatchReport, source: str) -> Finding:
         checked=_when(report.checked_at),
         skew=int(CLOCK_SKEW.total_seconds()) // 60,
         newest=_when(tally.future_newest),
+    )
+
+
+def untimed(tally: EventTally, source: str) -> Finding:
+    """``WATCH_EVENTS_INCOMPLETE`` for events whose ``eventTime`` is no time the watch can
+    read (neither ISO 8601 nor epoch milliseconds or seconds): they are not counted as
+    deliveries, good or failed, and the rest is judged without them, said rather than
+    dropped (a failure served with a time of another shape read as "ok", exit 0)."""
+    return F.warning(
+        "WATCH_EVENTS_INCOMPLETE",
+        "NgDP's event log holds {count} event(s) tagged {tag} whose eventTime is no time the watch can read: they are not counted as deliveries, good or failed, and the rest was judged without them; look them up in Administrativ Adgang.",
+        source,
+        "/events/",
+        count=tally.unreadable,
+        tag=tally.tag,
     )

@@ -385,8 +385,15 @@ def row_of(
 
 
 def _sort_key(r: StatusRow) -> tuple[Any, ...]:
+    """Worst first. A row whose inputs changed since its run (``inputs_changed``) is of files
+    no longer there: it ranks no better than a row without a run, and before the unchanged
+    rows of its rank (a stale "ok" sorted among the current ones, below a consultant's first
+    screen of 40 customers)."""
+    rank = RANK.get(r.status, 5)
+    stale = bool(r.inputs_changed)
     return (
-        RANK.get(r.status, 5),
+        min(rank, RANK["no run"]) if stale else rank,
+        not stale,
         -(r.errors or 0),
         -(r.warnings or 0),
         r.certificate_days_left if r.certificate_days_left is not None else 10**6,

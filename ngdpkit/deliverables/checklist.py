@@ -15,9 +15,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ..catalogue import title
 from ..checks.evidence import KEYS, StepEvidence  # the steps and their evidence are the checks'
 from ..findings import Finding, status_of
 from .commands import KitCommands
+from .dispatcher import OWN_PREFIXES
 
 WHO = {
     "da": {
@@ -76,6 +78,7 @@ NEXT = {
     "da": {
         "agreement": {
             "to_do": "Log ind i Administrativ Adgang (admin.digitalpost.dk) med MitID, og opret systemet: organisationen skal først have indgået en tilslutningsaftale med Digitaliseringsstyrelsen, hvis mail beskriver, hvordan I får adgang til portalen.",
+            "blocked_cvr": "Ret organisation.cvr i indstillingerne til organisationens CVR-nummer (8 cifre, der består modulus 11-kontrollen), og kør igen: NgDP kender organisationen på CVR-nummeret, og certifikatet holdes op mod det.",
             "not_verified": "Kør <<run_online>>, så organisationen læses i NgDP, eller bekræft trinnet med <<confirm>>.",
             "done": "Intet.",
         },
@@ -83,6 +86,7 @@ NEXT = {
             "to_do": "Bestil et FOCES3/VOCES3-certifikat til miljøet i privat form (.p12/.pfx med adgangskode), et andet end de andre miljøers, gennem MitID Erhverv (udledt: leverandørens vejledning siger ikke hvor).",
             "blocked": "Ret certifikatfundene (adgangskode, kæde, miljø, udløb eller CVR).",
             "blocked_servers": "Ret serverfundene i indstillingerne (servernavn eller servicekonto), kør igen, og giv drift det nye install-certificate.ps1: det gamle stopper ved fejlen.",
+            "blocked_password": "Angiv certifikatets adgangskode i den miljøvariabel, som certificate_password_env navngiver, eller i secrets-filen, og kør igen: uden den kan ngdpkit ikke læse certifikatet.",
             "not_verified": "Drift kører install-certificate.ps1 på hver server; dens JSON angives i probe_evidence.",
             "done": "Intet: certifikatet er installeret på alle servere.",
         },
@@ -108,12 +112,14 @@ NEXT = {
         "mapping": {
             "to_do": "Tilknyt de resterende postkasser: mapping-suggestions.xlsx foreslår kontaktpunkter, når kontaktpunkterne er kendt (trin 5).",
             "blocked": "Ret tilknytningsfundene.",
+            "blocked_decisions": "Ret de rækker i beslutningsfilen, som fundene nævner, og kør igen: en beslutning, der ikke kan bruges, er ikke med i tilknytningen.",
             "not_verified": "Udfyld NgDP Guid for hver række i WorkZone Configurator → Process → Mailbox mappings (kolonnen findes fra WorkZone 2026.1; hvor tilknytningen hører hjemme i ældre versioner, er ikke offentligt: spørg KMD) med værdierne fra mailbox-mapping.xlsx, eksportér derefter Mailbox mappings, og angiv filen i workzone_register.",
             "done": "Intet: WorkZone-registret stemmer med tilknytningen.",
         },
         "dispatcher": {
             "to_do": "Ret de blokerende fund: dispatcherens værdier er ikke klare til brug før da.",
             "blocked": "Ret de blokerende fund: dispatcherens værdier er ikke klare til brug før da.",
+            "blocked_authorization": "Angiv autorisationsheaderen fra Administrativ Adgang i den miljøvariabel, som authorization_env navngiver, eller i secrets-filen, og kør igen: dispatcherens værdier holdes tilbage uden den.",
             "not_verified": "I drejebogens trin 3 (ikke før): indtast værdierne fra siden »NgDP-dispatcher i WorkZone« i WorkZone Configurator, og bekræft med <<confirm>>.",
             "done": "Intet.",
         },
@@ -127,6 +133,7 @@ NEXT = {
     "en": {
         "agreement": {
             "to_do": "Log in to Administrativ Adgang (admin.digitalpost.dk) with MitID and create the system: the organisation must first have made a connection agreement (tilslutningsaftale) with Digitaliseringsstyrelsen, whose email describes how to get access to the portal.",
+            "blocked_cvr": "Correct organisation.cvr in the settings to the organisation's CVR number (8 digits passing the modulus 11 check), and run again: NgDP knows the organisation by its CVR number, and the certificate is held against it.",
             "not_verified": "Run <<run_online>> so that the organisation is read in NgDP, or confirm the step with <<confirm>>.",
             "done": "Nothing.",
         },
@@ -134,6 +141,7 @@ NEXT = {
             "to_do": "Order a FOCES3/VOCES3 certificate for the environment in private form (.p12/.pfx with a password), another than the other environments have, through MitID Erhverv (inferred: the vendor page does not say where).",
             "blocked": "Fix the certificate findings (password, chain, environment, expiry or CVR).",
             "blocked_servers": "Fix the server findings in the settings (server name or service account), run again, and give operations the new install-certificate.ps1: the old one stops at the fault.",
+            "blocked_password": "Set the certificate password in the environment variable certificate_password_env names, or in the secrets file, and run again: without it the kit cannot read the certificate.",
             "not_verified": "Operations run install-certificate.ps1 on every server; name its JSON in probe_evidence.",
             "done": "Nothing: the certificate is installed on every server.",
         },
@@ -159,12 +167,14 @@ NEXT = {
         "mapping": {
             "to_do": "Map the remaining mailboxes: mapping-suggestions.xlsx suggests contact points once the contact points are known (step 5).",
             "blocked": "Fix the mapping findings.",
+            "blocked_decisions": "Correct the rows of the decisions file the findings name, and run again: a decision that cannot be used is left out of the mapping.",
             "not_verified": "Fill in NgDP Guid on every row of WorkZone Configurator → Process → Mailbox mappings (the column exists from WorkZone 2026.1; where the mapping goes in older versions is not public: ask KMD) with the values of mailbox-mapping.xlsx, then export Mailbox mappings and name the file in workzone_register.",
             "done": "Nothing: the WorkZone register matches the mapping.",
         },
         "dispatcher": {
             "to_do": "Fix the blocking findings: the dispatcher values are not ready for use until then.",
             "blocked": "Fix the blocking findings: the dispatcher values are not ready for use until then.",
+            "blocked_authorization": "Set the authorization header from Administrativ Adgang in the environment variable authorization_env names, or in the secrets file, and run again: the dispatcher values are withheld without it.",
             "not_verified": 'In the runbook\'s step 3 (not before): enter the values of the page "The NgDP dispatcher in WorkZone" in WorkZone Configurator, and confirm with <<confirm>>.',
             "done": "Nothing.",
         },
@@ -216,9 +226,35 @@ BLOCKING = {
     # environment: mailbox-mapping.xlsx carries it, so step 6 is blocked as well as step 5
     # (a signer's read: step 6 "ikke verificeret" told the WorkZone administrator to type in
     # the workbook's GUIDs, while the one error was a mailbox mapped to no contact point)
-    "mapping": ("MAILBOX_", "CELL_", "MAPPING_", "WZ_REGISTER_", "CONTACT_POINT_UNKNOWN"),
+    # A decision the run could not use (DECISION_INVALID, DECISION_CONTACT_POINT_UNKNOWN)
+    # leaves its mailbox mapped by the other sources or not at all: mailbox-mapping.xlsx is
+    # not what was decided (a signer's read: step 6 "ikke verificeret" told the WorkZone
+    # administrator to type in the workbook while a decision for one of its rows was void)
+    "mapping": (
+        "MAILBOX_",
+        "CELL_",
+        "MAPPING_",
+        "WZ_REGISTER_",
+        "CONTACT_POINT_UNKNOWN",
+        "DECISION_",
+    ),
     "acceptance": ("REHEARSAL_", "MEMO_"),
+    # the organisation's CVR number: NgDP knows the organisation by it (step 1)
+    "agreement": ("CVR_",),
 }
+# SECRET_MISSING blocks the step whose secret is missing: the certificate password step 2
+# (a consultant's read: step 2 said "order a certificate" while the certificate was there and
+# its password not set), the authorization header step 7 (the dispatcher is withheld)
+SECRET_STEP = {"certificate": "certificate password", "dispatcher": "authorization header"}
+# The text of a blocked step that names the fix, by the code (or secret) that blocks it
+CAUSE_TEXT = (
+    ("blocked_servers", SERVER_SETTINGS),
+    ("blocked_cvr", ("CVR_INVALID",)),
+    ("blocked_password", ("SECRET_MISSING",)),
+    ("blocked_authorization", ("SECRET_MISSING",)),
+)
+# The findings a blocked step names after its next action (at most this many codes)
+NAMED_CODES = 4
 
 
 @dataclass(frozen=True)
@@ -325,12 +361,11 @@ def evaluate(
     lang = "da" if language == "da" else "en"
     commands = commands or KitCommands.unnamed(lang)
     found = list(findings)
-    errors = [f.code for f in found if f.severity == "error"]
+    errors = [f for f in found if f.severity == "error"]
     rows = []
     for number, key in enumerate(KEYS, start=1):
         ev = evidence.get(key, StepEvidence())
-        prefixes = BLOCKING.get(key, ())
-        own = [c for c in errors if prefixes and c.startswith(prefixes)]
+        own = blocking_codes(key, errors)
         if ev.blocked or own:
             status = "blocked"
         elif ev.kind in ("observed", "confirmed"):
@@ -352,7 +387,7 @@ def evaluate(
                 next_action=commands.fill(
                     ev.next_action
                     or (CONFIRMED_DONE[lang] if status == "done" and ev.kind == "confirmed" else "")
-                    or (_servers_text(texts, own) if status == "blocked" else "")
+                    or (_blocked_text(texts, key, own, found, lang) if status == "blocked" else "")
                     or texts.get(status)
                     or texts["to_do"],
                     number,
@@ -363,12 +398,73 @@ def evaluate(
     return Checklist(tuple(rows), Readiness.of(done, len(rows), status_of(found)))
 
 
-def _servers_text(texts: dict[str, str], codes: list[str]) -> str:
-    """The blocked step's text when the settings' servers block it: the fix is the
-    consultant's and a new script, not the certificate's or the server checks' own."""
-    if any(c in SERVER_SETTINGS for c in codes):
-        return texts.get("blocked_servers", "")
-    return ""
+def secret_of(finding: Finding) -> str:
+    """Which secret a ``SECRET_MISSING`` is about: ``authorization header`` or
+    ``certificate password`` (a certificate check's own finding names no ``what``)."""
+    what = str(finding.params.get("what") or "")
+    if what:
+        return what
+    return (
+        "authorization header"
+        if finding.source.endswith("authorization_env")
+        else "certificate password"
+    )
+
+
+def blocking_codes(key: str, errors: Iterable[Finding]) -> list[str]:
+    """The codes of the error findings that block step ``key``, each once, in order."""
+    prefixes = BLOCKING.get(key, ())
+    codes = []
+    for f in errors:
+        if f.severity != "error":
+            continue
+        if (prefixes and f.code.startswith(prefixes)) or (
+            f.code == "SECRET_MISSING" and secret_of(f) == SECRET_STEP.get(key)
+        ):
+            codes.append(f.code)
+    return list(dict.fromkeys(codes))
+
+
+def _withholding(found: list[Finding]) -> list[str]:
+    """What leaves the dispatcher withheld or not ready (:func:`.dispatcher.blocking`): every
+    error but the seal's, and a day one's missing dispatcher value."""
+    codes = [
+        f.code
+        for f in found
+        if (f.severity == "error" and not f.code.startswith("SIGNING_"))
+        or (f.code.startswith("PENDING_") and f.code.startswith(OWN_PREFIXES))
+    ]
+    return sorted(set(codes))
+
+
+def _blocked_text(
+    texts: dict[str, str], key: str, own: list[str], found: list[Finding], lang: str
+) -> str:
+    """A blocked step's next action: the fix its cause names (the settings' servers, the CVR
+    number, a missing secret) or the step's own, then the findings that block it, so that a
+    reader of the page knows why (a signer's read: step 7 said "Ret de blokerende fund" with
+    the dispatcher withheld by a CVR number nowhere named near it)."""
+    text = ""
+    for name, codes in CAUSE_TEXT:
+        if name in texts and any(c in codes for c in own):
+            text = texts[name]
+            break
+    if own and all(c.startswith("DECISION_") for c in own):
+        text = texts["blocked_decisions"]
+    text = text or texts.get("blocked", "") or texts["to_do"]
+    named = _withholding(found) if key == "dispatcher" else own
+    return f"{text} {_named(named, lang)}" if named else text
+
+
+def _named(codes: list[str], lang: str) -> str:
+    """ "Fundene: CVR-nummeret er ugyldigt (CVR_INVALID)." or "The findings: CVR_INVALID."."""
+    shown = [f"{title(c)} ({c})" if lang == "da" and title(c) else c for c in codes]
+    more = len(shown) - NAMED_CODES
+    if more > 0:
+        shown = shown[:NAMED_CODES] + [f"og {more} andre" if lang == "da" else f"and {more} more"]
+    if lang == "da":
+        return "Fundene: " + "; ".join(shown) + "."
+    return "The findings: " + ", ".join(shown) + "."
 
 
 HEADERS = {

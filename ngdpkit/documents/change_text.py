@@ -342,13 +342,22 @@ def _list_sentence(
 
 
 def finding_sentence(entry: Mapping[str, Any], language: str) -> str:
-    """A finding added or resolved, through the finding catalogue in ``language``."""
-    from ..findings import Finding
+    """A finding added or resolved, through the finding catalogue in ``language``. Its
+    message in ``findings.json`` is in the run's language, so English is made again from the
+    template when it fits (an English ``diff`` of a Danish run showed the Danish message)."""
+    from ..findings import Finding, english_text
 
     try:
-        return Finding.from_dict(dict(entry)).text(_lang(language))
+        finding = Finding.from_dict(dict(entry))
     except (KeyError, TypeError, ValueError):
         return str(entry.get("message") or "")
+    lang = _lang(language)
+    if lang == "en" and finding.template:
+        params = {str(k): str(v) for k, v in finding.params.items()}
+        english = english_text(finding.template, params)
+        if english is not None:
+            return english
+    return finding.text(lang)
 
 
 def guid_names(change: Mapping[str, Any]) -> dict[str, str]:

@@ -223,7 +223,13 @@ class _Handler(_Strict):
     def log_message(self, *args: Any) -> None:  # quiet: the rehearsal reports what matters
         pass
 
-    def _send(self, status: int, body: Any = None, content_type: str = "application/json") -> None:
+    def _send(
+        self,
+        status: int,
+        body: Any = None,
+        content_type: str = "application/json",
+        headers: dict[str, str] | None = None,
+    ) -> None:
         data = (
             b""
             if body is None
@@ -232,6 +238,8 @@ class _Handler(_Strict):
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)
 
@@ -288,7 +296,7 @@ class _Handler(_Strict):
         if answer is None:
             return False
         if self._authorised():
-            self._send(*answer)
+            self._send(answer[0], answer[1], headers=_retry_after(registry, answer[0]))
         return True
 
     def do_PUT(self) -> None:  # noqa: N802
@@ -431,7 +439,9 @@ class _Handler(_Strict):
         if registry is not None:
             overridden = registry.override(f"/{kind}/", self.server.stopping.wait)
             if overridden is not None:
-                self._send(*overridden)
+                self._send(
+                    overridden[0], overridden[1], headers=_retry_after(registry, overridden[0])
+                )
                 return
         state = self.server.state
         with state.lock:
@@ -564,6 +574,12 @@ def client_ca_context(ctx: ssl.SSLContext, anchors_pem: bytes) -> ssl.SSLContext
     ctx.verify_mode = ssl.CERT_REQUIRED
     ctx.load_verify_locations(cadata=anchors_pem.decode("ascii"))
     return ctx
+
+
+def _retry_after(registry: Any, status: int) -> dict[str, str]:
+    """The ``Retry-After`` header a test set for a 429 or 503 fault (none otherwise)."""
+    wanted = getattr(registry, "retry_after", None)
+    return {"Retry-After": wanted} if wanted and status in (429, 503) else {}
 
 
 class Simulator:

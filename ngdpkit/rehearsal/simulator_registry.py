@@ -16,6 +16,7 @@ and ``delay_s`` apply to those paths too.
 from __future__ import annotations
 
 import copy
+import re
 import threading
 import time
 import uuid
@@ -43,6 +44,10 @@ class Registry:
     # before every answer (a slow NgDP).
     faults: dict[str, tuple[int, bytes]] = field(default_factory=dict)
     delay_s: float = 0.0
+    # a Retry-After header sent with a fault of 429 or 503 (NgDP asking to come back later)
+    retry_after: str | None = None
+    # more organisations the search answers for the CVR (a test of an ambiguous answer)
+    more_organisations: list[dict[str, Any]] = field(default_factory=list)
     traffic: Traffic = field(default_factory=Traffic)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -85,7 +90,11 @@ class Registry:
         parts = [p for p in rel.split("/") if p]
         org = str(self.organisation_id)
         if parts == ["organisations"]:
-            hits = [self._organisation()] if params.get("cvrNumber") == self.cvr else []
+            hits = (
+                [self._organisation(), *copy.deepcopy(self.more_organisations)]
+                if params.get("cvrNumber") == self.cvr
+                else []
+            )
             return 200, {
                 "organisations": hits,
                 "currentPage": 0,
@@ -96,6 +105,9 @@ class Registry:
         if len(parts) >= 2 and parts[1] != org:
             return 404, _error("NOT_FOUND", "No such organisation.")
         if parts[2:] == ["contact-points"]:
+            refused = _refused_query(params)
+            if refused is not None:
+                return 400, _error("BAD_REQUEST", refused)
             return 200, self._page(params)
         if len(parts) == 4 and parts[2] == "contact-points":
             for cp in self.contact_points:
@@ -136,6 +148,24 @@ class Registry:
             "elementsOnPage": len(listed),
             "totalElements": len(points),
         }
+
+
+VISIBILITY = ("VISIBLE", "HIDDEN", "ALL")
+
+
+def _refused_query(params: dict[str, str]) -> str | None:
+    """Why NgDP would answer 400 to this query of the contact points (None: it would not):
+    an unknown ``visibility`` (an enum: VISIBLE, HIDDEN or ALL), a ``page`` or ``size`` that
+    is no whole number, a negative page, a size outside 1-100 (the contract's page bound; a
+    reader asking for more must meet a refusal here, never a kinder answer than NgDP's)."""
+    if "visibility" in params and params["visibility"] not in VISIBILITY:
+        return "visibility is one of VISIBLE, HIDDEN, ALL."
+    for name in ("page", "size"):
+        if name in params and re.fullmatch(r"[0-9]{1,9}", params[name]) is None:
+            return f"{name} is a whole number, 0 or more."
+    if "size" in params and not 1 <= int(params["size"]) <= 100:
+        return "size is from 1 to 100."
+    return None
 
 
 _SINGLE_ONLY = {"systemId", "createdDate", "lastUpdated", "internalDescription"}

@@ -133,9 +133,14 @@ def _client_classes() -> tuple[type, type]:
     return SharedKernelManager, ReadyClient
 
 
+# What a kernel prints when a port it binds is held by another program (libzmq's message for
+# EADDRINUSE, on Windows WSAEADDRINUSE too)
+PORT_TAKEN = ("Address already in use", "Address in use", "EADDRINUSE")
+
+
 class Kernels:
-    """Starts python3 kernels (on POSIX over Unix sockets in one private folder), retires
-    them and collects them."""
+    """Starts python3 kernels (on POSIX over Unix sockets in one private folder, which also
+    holds each kernel's error output), retires them and collects them."""
 
     def __init__(self, *, withheld: tuple[str, ...] = ()) -> None:
         # Variables the notebooks never need (the signing certificate's password): their
@@ -145,6 +150,7 @@ class Kernels:
         self.started = 0
         self.launched_at: dict[Any, float] = {}  # a kernel manager -> time.monotonic() at launch
         self.retiring: list[Any] = []  # asked to stop, not yet collected
+        self.stderr: dict[Any, Path] = {}  # a kernel manager -> the file of its error output
 
     def launch(self, cwd: Path, step: str) -> Any:
         """A started kernel (a jupyter_client ``KernelManager``) working in ``cwd``, warmed
@@ -153,16 +159,24 @@ class Kernels:
 
         launched = time.monotonic()
         self.started += 1
+        if self.ipc_dir is None:
+            self.ipc_dir = Path(tempfile.mkdtemp(prefix="ngdpkit-k-"))
         if os.name == "nt":
+            # Windows has no Unix sockets: TCP ports, picked free by jupyter_client and bound
+            # by the kernel later, a race another program can win (the run then starts one
+            # more kernel, on new ports: sequence.py)
             km = KernelManager(kernel_name="python3")
         else:
             # Unix sockets in a private folder: TCP ports are picked free and then bound by the
             # kernel, a race another process can win ("Address already in use").
-            if self.ipc_dir is None:
-                self.ipc_dir = Path(tempfile.mkdtemp(prefix="ngdpkit-k-"))
             km = KernelManager(
                 kernel_name="python3", transport="ipc", ip=str(self.ipc_dir / f"k{self.started}")
             )
+        # The kernel's own error output (a kernel that dies while it starts prints its
+        # traceback there) goes to a file in the private folder, not to the console: the run
+        # names its cause in one line (:meth:`why_ended`). A notebook's output reaches the
+        # notebook, not this file.
+        said = self.ipc_dir / f"k{self.started}.stderr"
         # What was imported stays for the kernel's life: imported with the collector off (the
         # full collections a growing heap triggers), then frozen, so that the collector no
         # longer walks it (a new session's gc.collect() and every full collection while
@@ -178,19 +192,37 @@ class Kernels:
         # it, and a kernel whose parent is gone before it watches for that stays). So a
         # Ctrl-C waits until the kernel is started, and then ends it.
         try:
-            with _ctrl_c_held():
+            with _ctrl_c_held(), open(said, "wb") as stderr:
                 km.start_kernel(
                     cwd=str(cwd),
                     extra_arguments=[f"--IPKernelApp.exec_lines={w}" for w in warm]
                     + list(NO_HISTORY),
                     env={k: v for k, v in os.environ.items() if k not in self.withheld},
+                    stderr=stderr,
                 )
         except KeyboardInterrupt:
             if km.has_kernel:
                 km.shutdown_kernel(now=True)
             raise
         self.launched_at[km] = launched
+        self.stderr[km] = said
         return km
+
+    def why_ended(self, km: Any) -> tuple[str, bool]:
+        """Why a kernel that ended while it started ended, in a few words, from what it
+        printed, and whether its ports were taken by another program (else: its last error
+        line, if it printed one)."""
+        said = self.stderr.get(km)
+        try:
+            text = said.read_text(encoding="utf-8", errors="replace")[-20000:] if said else ""
+        except OSError:
+            text = ""
+        if any(m in text for m in PORT_TAKEN):
+            return "another program took its network ports (Address already in use)", True
+        errors = [x.strip() for x in text.splitlines() if "Error" in x or "error" in x]
+        if errors:
+            return f"it ended before it answered ({errors[-1][:200]})", False
+        return "it ended before it answered", False
 
     def fresh_session(self, km: Any) -> None:
         """A new IPython session in a running kernel: the namespace, the history and the
@@ -226,12 +258,15 @@ class Kernels:
         """End a kernel now and wait for it (a notebook failed, or the run was interrupted)."""
         _close_client(km)
         km.shutdown_kernel(now=True)
+        self.stderr.pop(km, None)
 
     def reap(self) -> None:
         """Every retired kernel collected: its process has ended and its connection file is
         removed."""
         while self.retiring:
-            self.retiring.pop().shutdown_kernel(now=True)
+            km = self.retiring.pop()
+            km.shutdown_kernel(now=True)
+            self.stderr.pop(km, None)
 
     def close(self) -> None:
         """Collect what is left and remove the sockets' folder."""

@@ -426,20 +426,98 @@ def sha256_now(path: Path) -> str:
         return ""
 
 
+# Whether ``st_ctime`` is the time of the last change (POSIX). On Windows it is the time the
+# file was made: an export of the same size copied over the old one (Explorer, Copy-Item,
+# robocopy) keeps the old file's creation time and carries the source's older mtime, and
+# status took it as the one the run read without hashing it (a week-two consultant's look).
+CTIME_IS_CHANGE = os.name != "nt"
+
+
 def _unchanged_by_stat(path: Path, size: int | None, before: dt.datetime) -> bool:
     """Whether the file at ``path`` is taken as the one a run read without hashing it: a
     regular file of the ``size`` the run read, last written before ``before``
-    (:func:`last_written`: its mtime, or its ctime when later). A file put back with the
-    same size under an older time, in a way that leaves no later ctime either (Windows,
-    where the ctime is the creation time, copying over a file that was there), is not seen
-    so: the price of not reading 200 customers' exports at each ``status``."""
+    (:func:`last_written`: its mtime, or its ctime when later). Where the ctime is no change
+    time (:data:`CTIME_IS_CHANGE`: Windows), the change time the file system keeps
+    (:func:`windows_change_time`, NTFS's ``ChangeTime``, set at every write) must be before
+    ``before`` too; a file whose change time cannot be read is hashed."""
     if size is None:
         return False
     try:
         st = path.stat()
     except OSError:
         return False
-    return stat.S_ISREG(st.st_mode) and st.st_size == size and last_written(st) < before.timestamp()
+    if not (stat.S_ISREG(st.st_mode) and st.st_size == size):
+        return False
+    if last_written(st) >= before.timestamp():
+        return False
+    if CTIME_IS_CHANGE:
+        return True
+    changed = windows_change_time(path)
+    return changed is not None and changed < before.timestamp()
+
+
+def windows_change_time(path: Path) -> float | None:
+    """The time the file at ``path`` last changed, as Windows keeps it (``FILE_BASIC_INFO``'s
+    ``ChangeTime``: set by the file system at each write of its bytes or its times, never
+    carried by a copy), in seconds since 1970; None elsewhere or when it cannot be read."""
+    if os.name != "nt":
+        return None
+    try:
+        return _ntfs_change_time(path)
+    except (OSError, AttributeError, ValueError, TypeError):  # never a crash: hashed instead
+        return None
+
+
+def _ntfs_change_time(path: Path) -> float | None:
+    """:func:`windows_change_time` through kernel32 (``CreateFileW`` for its attributes only,
+    ``GetFileInformationByHandleEx`` with ``FileBasicInfo``). Verified by reading only: no
+    Windows machine ran it."""
+    import ctypes
+    from ctypes import wintypes
+
+    class BasicInfo(ctypes.Structure):
+        _fields_ = [  # noqa: RUF012 (ctypes reads the class attribute)
+            ("creation", ctypes.c_int64),
+            ("access", ctypes.c_int64),
+            ("write", ctypes.c_int64),
+            ("change", ctypes.c_int64),
+            ("attributes", wintypes.DWORD),
+        ]
+
+    kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)  # type: ignore[attr-defined]
+    kernel32.CreateFileW.restype = wintypes.HANDLE
+    kernel32.CreateFileW.argtypes = [
+        wintypes.LPCWSTR,
+        wintypes.DWORD,
+        wintypes.DWORD,
+        wintypes.LPVOID,
+        wintypes.DWORD,
+        wintypes.DWORD,
+        wintypes.HANDLE,
+    ]
+    kernel32.GetFileInformationByHandleEx.argtypes = [
+        wintypes.HANDLE,
+        ctypes.c_int,
+        wintypes.LPVOID,
+        wintypes.DWORD,
+    ]
+    kernel32.CloseHandle.argtypes = [wintypes.HANDLE]
+    # FILE_READ_ATTRIBUTES, shared for reading, writing and deleting, OPEN_EXISTING
+    handle = kernel32.CreateFileW(str(path), 0x80, 0x7, None, 3, 0, None)
+    if handle is None or handle == wintypes.HANDLE(-1).value:
+        return None
+    try:
+        info = BasicInfo()
+        if not kernel32.GetFileInformationByHandleEx(
+            handle, 0, ctypes.byref(info), ctypes.sizeof(info)
+        ):
+            return None
+    finally:
+        kernel32.CloseHandle(handle)
+    if info.change <= 0:
+        return None
+    change: int = info.change
+    return change / 10_000_000 - 11_644_473_600  # 100 ns since 1601 -> seconds since 1970
 
 
 def last_written(st: os.stat_result) -> float:

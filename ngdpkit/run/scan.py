@@ -163,8 +163,31 @@ def _calendar_text(data: bytes) -> list[bytes]:
     return [unfolded, plain, angles]
 
 
+# Between two pieces of a long URL on a page (the ``url`` fragment, display.url): a browser
+# shows and copies the pieces as one text, so the scan reads them so too (an attacker's look:
+# a contact point named by a URL past 110 characters that held the authorization header's
+# base64 part, whose "/" splits it, kept the header on the overview and the notebook page
+# while the scan replaced the workbooks and the CSV that held it whole)
+_URL_SEAM = b"</span><wbr><span>"
+
+
+# A workbook's text as Excel reads it: ``_xHHHH_`` is the character it names (ECMA-376), and
+# the writers escape a literal one's "_" as ``_x005F_`` (an attacker's look: a token holding
+# "_xbeef_" stood in a workbook cell as "_x005F_xbeef_", which the scan did not match and
+# Excel showed as the token)
+_EXCEL_ESCAPE = re.compile(rb"_x([0-9A-Fa-f]{4})_")
+
+
+def _excel_text(member: bytes) -> bytes:
+    return _EXCEL_ESCAPE.sub(
+        lambda m: chr(int(m.group(1), 16)).encode("utf-8", "surrogatepass"), member
+    )
+
+
 def _contents(name: str, data: bytes) -> list[bytes]:
     blobs = [data]
+    if _URL_SEAM in data:
+        blobs.append(data.replace(_URL_SEAM, b""))
     if data.startswith(b"BEGIN:VCALENDAR"):
         blobs += _calendar_text(data)
     elif data[:4] == b"PAR1":
@@ -172,9 +195,11 @@ def _contents(name: str, data: bytes) -> list[bytes]:
     elif data[:4] == b"PK\x03\x04":
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as zf:
-                blobs += [
+                members = [
                     zf.read(n) for n in zf.namelist() if zf.getinfo(n).file_size < 512 * 1024 * 1024
                 ]
+            blobs += members
+            blobs += [_excel_text(m) for m in members if b"_x" in m and _EXCEL_ESCAPE.search(m)]
         except zipfile.BadZipFile:
             pass
         except (RuntimeError, NotImplementedError, EOFError, zlib.error, UnicodeDecodeError) as exc:

@@ -50,8 +50,47 @@ def scrub_notebook(path: Path) -> None:
     atomic_write(path, nbformat.writes(nb))  # type: ignore[no-untyped-call, unused-ignore]
 
 
+class KernelNotStarted(RuntimeError):
+    """A notebook's kernel ended while it started, and so did the one started again."""
+
+    def __init__(self, why: str, ports_taken: bool) -> None:
+        super().__init__(
+            f"the notebook kernel did not start, twice: {why}. "
+            + (
+                "Close other Jupyter windows and ngdpkit runs on this machine (or wait for "
+                "them to finish), then run again"
+                if ports_taken
+                else "Check that this Python can start a Jupyter kernel (python -m "
+                "ipykernel_launcher --help), install the kit again if it cannot, then run again"
+            )
+        )
+
+
+def died_starting(exc: BaseException) -> bool:
+    """Whether ``exc`` is papermill's word that the kernel ended before it answered."""
+    return isinstance(exc, RuntimeError) and "before replying to kernel_info" in str(exc)
+
+
+def _drop_kernel_start_error(record: Any) -> bool:
+    """False for nbclient's log line about a kernel that ended while it started: the run
+    says it itself, in one line with its cause (:meth:`NotebookSequence.execute_one`)."""
+    return not str(record.msg).startswith("Error occurred while starting new kernel client")
+
+
+def _quiet_kernel_start_errors() -> None:
+    """nbclient logs through papermill's logger, to the console (once per process)."""
+    import logging
+
+    log = logging.getLogger("papermill")
+    if _drop_kernel_start_error not in log.filters:
+        log.addFilter(_drop_kernel_start_error)
+
+
 def crash_reason(exc: BaseException) -> str:
-    """A failed notebook's error on one line: the exception's name and its first line."""
+    """A failed notebook's error on one line: the exception's name and its first line (a
+    kernel that did not start: what the consultant can do about it)."""
+    if isinstance(exc, KernelNotStarted):
+        return str(exc)
     return (
         getattr(exc, "ename", type(exc).__name__)
         + ": "
@@ -150,6 +189,7 @@ class NotebookSequence:
 
         import papermill as pm
 
+        _quiet_kernel_start_errors()
         gc.freeze()  # the kit and its libraries, imported by now: never walked by the collector
         run = self.run
         (run.run_dir / "notebooks").mkdir(exist_ok=True)
@@ -223,17 +263,7 @@ class NotebookSequence:
             )
 
         try:
-            try:
-                execute(km)
-            except RuntimeError as exc:
-                if "before replying to kernel_info" not in str(exc):
-                    raise
-                # The kernel died while it started, before any cell ran: one fresh kernel,
-                # which the following notebooks use.
-                book.submit(run.log, f"  {name}: the kernel did not start; starting another")
-                run.kernels.shutdown(km)
-                km = self.launch_kernel(name)
-                execute(km)
+            km = self.started_again(execute, km, name, book)
         except Exception as exc:  # PapermillExecutionError, a dead kernel, a missing kernel
             if (
                 getattr(exc, "ename", "") == "KeyboardInterrupt"
@@ -252,6 +282,35 @@ class NotebookSequence:
         except BaseException:
             scrub_notebook(out_nb)  # its finish never comes: no parameter value stays in it
             raise
+        return km
+
+    def started_again(
+        self, execute: Callable[[Any], None], km: Any, name: str, book: InOrder
+    ) -> Any:
+        """``execute(km)``; a kernel that died while it started, before any cell ran (on
+        Windows its TCP ports taken by another program between jupyter_client picking them
+        and the kernel binding them), is replaced once by a fresh kernel on new ports, which
+        the following notebooks use (returned), and the console says why. A second that dies
+        too is :class:`KernelNotStarted`: one line with the cause and what to do."""
+        run = self.run
+        try:
+            execute(km)
+            return km
+        except RuntimeError as exc:
+            if not died_starting(exc):
+                raise
+        why = run.kernels.why_ended(km)[0]
+        book.submit(run.log, f"  {name}: the kernel did not start; starting another. Cause: {why}")
+        run.kernels.shutdown(km)
+        km = self.launch_kernel(name)
+        try:
+            execute(km)
+        except RuntimeError as again:
+            if not died_starting(again):
+                raise
+            why, ports_taken = run.kernels.why_ended(km)
+            run.kernels.shutdown(km)  # its connection file and ports let go of
+            raise KernelNotStarted(why, ports_taken) from again
         return km
 
     def finish_one(self, i: int, name: str, after: Callable[[str], None]) -> None:

@@ -455,9 +455,9 @@ def pending(step: Step, key: str, what: str) -> None:
                 "{key} is not set yet: {what}.",
                 f"environments.{step.env.name}.{key}",
                 key=key,
-                what=t(step.language, f"pending_{key}")
-                if f"pending_{key}" in PENDING_KEYS
-                else what,
+                # English whatever the run's language: the Danish page says it through
+                # catalogue.VALUES_DA (findings.json read by a run in the other language)
+                what=t("en", f"pending_{key}") if f"pending_{key}" in PENDING_KEYS else what,
             )
         ]
     )

@@ -61,7 +61,7 @@ def _contact_points_from_ngdp(step: Step) -> Any:
                     "{key} is not set yet: {what}.",
                     f"environments.{step.env.name}.contact_points",
                     key="contact_points",
-                    what=t(step.language, "pending_contact_points_ngdp"),
+                    what=t("en", "pending_contact_points_ngdp"),  # catalogue.VALUES_DA
                 )
             ]
         )

@@ -24,7 +24,11 @@
       Get-FileHash -Algorithm SHA256 .\install-certificate.ps1
   must print the SHA-256 listed for install-certificate.ps1 in the sign-off overview of the run
   (signoff/index.html, the section Revisionsspor or Audit trail; in manifest.json of the run
-  in lower case). A copy that came by mail or Teams, or out of a downloaded zip, carries the
+  in lower case; signoff.pdf, printed from that overview with --pdf, holds the same list).
+  Ask the consultant for that value by another way than this file came (the signed sign-off,
+  or typed into the ticket), never from a file handed over beside this one: whoever could
+  change this file could change a hash that came with it. A copy that came by mail or Teams,
+  or out of a downloaded zip, carries the
   Mark of the Web, which a RemoteSigned policy set by Group Policy refuses (-ExecutionPolicy
   Bypass does not override Group Policy): once the hash matches, Unblock-File .\install-certificate.ps1
 #>

@@ -22,7 +22,11 @@
       Get-FileHash -Algorithm SHA256 .\server-check.ps1
   must print the SHA-256 listed for server-check.ps1 in the sign-off overview of the run
   (signoff/index.html, the section Revisionsspor or Audit trail; in manifest.json of the run
-  in lower case). A copy that came by mail or Teams, or out of a downloaded zip, carries the
+  in lower case; signoff.pdf, printed from that overview with --pdf, holds the same list).
+  Ask the consultant for that value by another way than this file came (the signed sign-off,
+  or typed into the ticket), never from a file handed over beside this one: whoever could
+  change this file could change a hash that came with it. A copy that came by mail or Teams,
+  or out of a downloaded zip, carries the
   Mark of the Web, which a RemoteSigned policy set by Group Policy refuses (-ExecutionPolicy
   Bypass does not override Group Policy): once the hash matches, Unblock-File .\server-check.ps1
 #>
@@ -496,9 +500,40 @@ if ($AuthorizationFile) {
 }
 # said again last: the lines above scroll it away
 if ($NotListed) { Write-Warning $NotListed }
+# The summary, last, one block to copy into the ticket: what passed, what failed, what the
+# run judges, the egress address and what to do. What a Windows administrator found: the warning
+# of a failed egress lookup scrolled away among the lines above, and the script ended on
+# "All 29 checks passed", which read as nothing left to do.
+$notes = @($checks | Where-Object { ($failed -notcontains $_) -and ($judgedByRun -contains $_.kind) })
+$passed = $checks.Count - $failed.Count - $notes.Count
+$todo = New-Object System.Collections.ArrayList
+if ($NotListed) { [void]$todo.Add(('Check that this is the script of environment {0}: this server is not one of its servers in the settings.' -f $Environment)) }
+if ($failed.Count -gt 0) { [void]$todo.Add('Fix what each FAIL line names, run the script again, and hand back the new file.') }
+if ($egress) { $egressSaid = $egress }
+elseif ($EgressIpUrl) {
+    $egressSaid = ('not looked up at {0}' -f $EgressIpUrl)
+    [void]$todo.Add('Ask the network team for the public (NAT) address by which this server reaches NgDP and run the script again with -EgressIp <that address>.')
+}
+else { $egressSaid = 'not given (with -EgressIp <public address> the run holds it against the addresses registered for the system)' }
+if ($AuthorizationFile) { [void]$todo.Add('Delete the file given as -AuthorizationFile: it still holds the NgDP authorization header.') }
+[void]$todo.Add(('Hand {0} back to the consultant (it holds no secret).' -f (Split-Path -Leaf $file)))
+Write-Host ''
+Write-Host '==== ngdpkit server check: summary (copy it into the ticket) ===='
+Write-Host ('Server {0}, environment {1}, taken {2} (UTC)' -f $env:COMPUTERNAME, $Environment, $result.taken_at)
+Write-Host ('Passed: {0} of {1} checks' -f $passed, $checks.Count)
+Write-Host ('Failed: {0}' -f $failed.Count)
+foreach ($c in $failed) { Write-Host ('  FAIL {0} {1}: {2}' -f $c.kind, $c.target, $c.detail) }
+Write-Host ('Notes for the run to judge: {0}' -f $notes.Count)
+foreach ($c in $notes) { Write-Host ('  note {0} {1}: {2}' -f $c.kind, $c.target, $c.detail) }
+Write-Host ('Egress IP: {0}' -f $egressSaid)
+Write-Host ('Evidence: {0}' -f $file)
+Write-Host 'To do:'
+foreach ($line in $todo) { Write-Host ('  - ' + $line) }
+Write-Host '==== end of summary ===='
 if ($failed.Count -gt 0) {
     # 2, not 1: a script that stops on an error exits 1 with no evidence written
     Write-Warning ('{0} of {1} checks failed (FAIL above). Hand the file back all the same: the next run names each.' -f $failed.Count, $checks.Count)
     exit 2
 }
-Write-Host ('All {0} checks passed. Hand the file back to the consultant.' -f $checks.Count)
+if ($notes.Count -gt 0) { Write-Host ('No check failed: {0} passed, {1} notes for the run to judge (in the summary above). Hand the file back to the consultant.' -f $passed, $notes.Count) }
+else { Write-Host ('All {0} checks passed. Hand the file back to the consultant.' -f $checks.Count) }

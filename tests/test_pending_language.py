@@ -1,0 +1,63 @@
+"""A day one's PENDING_ findings read in the other language (session 37): findings.json holds
+each message in the run's language, and its parameters were in it too, so an English
+``diff`` of a Danish run read "system_id is not set yet: opret afsender-/modtagersystemet …"
+or the whole Danish sentence. The parameters are English now, and a finding a diff names is
+made again in the reader's language."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ngdpkit import findings as F
+from ngdpkit.catalogue import VALUES_DA
+from ngdpkit.documents.change_text import finding_sentence
+from ngdpkit.documents.i18n import t
+from ngdpkit.steps.core import PENDING_KEYS
+from tests.conftest import cli
+
+
+def test_every_pending_text_has_its_danish_form_in_the_catalogue() -> None:
+    for key in sorted(PENDING_KEYS | {"pending_contact_points_ngdp"}):
+        assert VALUES_DA[t("en", key)] == t("da", key), key
+
+
+def test_a_finding_of_a_danish_file_says_itself_in_english() -> None:
+    f = F.warning(
+        "PENDING_MAPPING",
+        "{key} is not set yet: {what}.",
+        "environments.test.mapping",
+        key="mapping",
+        what=t("en", "pending_mapping"),
+    )
+    stored = json.loads(json.dumps(f.to_dict("da")))
+    assert stored["message"] == (
+        "mapping er ikke sat endnu: tilknyt postkasserne til kontaktpunkter i en tilknytningsfil."
+    )
+    assert finding_sentence(stored, "en") == (
+        "mapping is not set yet: map the mailboxes to contact points in a mapping file."
+    )
+    assert finding_sentence(stored, "da") == stored["message"]
+    # a file with no template, or one its values do not fit, keeps its message as it stands
+    plain = {**stored, "template": ""}
+    assert finding_sentence(plain, "en") == stored["message"]
+    forged = {**stored, "template": "{x[0][1]}"}
+    assert finding_sentence(forged, "en") == stored["message"]
+
+
+def test_a_danish_run_without_system_id_reads_in_english_too(sample_copy: Path) -> None:
+    settings = sample_copy / "migration.toml"
+    text = settings.read_text("utf-8")
+    first = text.index('\nsystem_id = "')
+    settings.write_text(text[:first] + text[text.index("\n", first + 1) :], encoding="utf-8")
+    r = cli("run", "--settings", str(settings), "--env", "test")
+    assert r.returncode in (0, 1), r.stdout + r.stderr
+    latest = (sample_copy / "runs" / "test" / "LATEST").read_text().strip()
+    data = json.loads((sample_copy / "runs" / "test" / latest / "findings.json").read_text("utf-8"))
+    (entry,) = [f for f in data["findings"] if f["code"] == "PENDING_SYSTEM_ID"]
+    assert entry["message"].startswith("system_id er ikke sat endnu: opret afsender-")
+    assert entry["params"]["what"] == t("en", "pending_system_id")
+    assert finding_sentence(entry, "en") == (
+        f"system_id is not set yet: {t('en', 'pending_system_id')}."
+    )
+    assert finding_sentence(entry, "da") == entry["message"]
