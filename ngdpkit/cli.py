@@ -567,6 +567,7 @@ def print_findings_table(
     ``summary`` by code and unit), the summary instead, and ``--all`` for every line. The
     frame is said in ``language``, as the findings are (a Danish run's table said "warnings
     (0 errors, …)" around Danish messages)."""
+    from .documents.display import location_text
     from .documents.i18n import count, status_word, t
     from .findings import counts as count_severities
 
@@ -606,7 +607,7 @@ def print_findings_table(
     for f in findings:
         if f["code"] == "NET_SKIPPED":
             continue
-        place = " ".join(x for x in (f["source"], f["location"]) if x)
+        place = " ".join(x for x in (f["source"], location_text(f["location"], lang)) if x)
         where = f" [{place}]" if place else ""
         # one line per finding: a value it quotes (a certificate's name in a library's
         # error) may hold a line end, which would start a line of its own choosing

@@ -218,3 +218,35 @@ def test_the_danish_texts_name_the_firewall_order_and_the_internet_settings_one_
     proxy = next(x for x in DANISH.values() if "sessionen, der kørte server-check.ps1" in x)
     assert "som firewall-ordren beder om" in proxy
     assert "skal proxyen angives i WorkZone" in proxy
+
+
+def test_the_danish_of_ngdps_throttling_and_odd_event_times_reads_as_danish() -> None:
+    """A Danish proofreader's read (session 37): "(for mange forespørgsler eller optaget)"
+    called NgDP busy like a telephone line, "bad om ro i 30 sekunder" was colloquial, "kør
+    igen derefter" dangled, and an event "hvis eventTime ikke er et tidspunkt, overvågningen
+    kan læse" was English word order; the kit is ngdpkit, as its other messages name it."""
+    busy = DANISH[
+        "NgDP answered {path} with HTTP {status} (too many requests, or busy) and asked to be "
+        "left alone for {seconds} seconds; nothing more was read from NgDP: run again after that."
+    ]
+    assert "eller NgDP er overbelastet) og bad om at vente {seconds} sekunder" in busy
+    assert busy.endswith("kør igen, når de er gået.")
+    assert (
+        "eller NgDP er overbelastet);"
+        in DANISH[
+            "NgDP answered {path} with HTTP {status} (too many requests, or busy); nothing more was "
+            "read from NgDP: run again in a few minutes."
+        ]
+    )
+    odd = DANISH[
+        "NgDP's event log holds {count} event(s) tagged {tag} whose eventTime is no time the "
+        "watch can read: they are not counted as deliveries, good or failed, and the rest was "
+        "judged without them; look them up in Administrativ Adgang."
+    ]
+    assert "hvis eventTime overvågningen ikke kan læse som et tidspunkt:" in odd
+    several = DANISH[
+        "NgDP's search for CVR {cvr} answered {count} organisations ({ids}), and the kit cannot "
+        "tell which is the customer's; nothing more was read: ask Digitaliseringsstyrelsen which "
+        "organisation the CVR belongs to."
+    ]
+    assert "og ngdpkit kan ikke afgøre" in several

@@ -13,7 +13,7 @@ import pytest
 
 from ngdpkit import findings as F
 from ngdpkit.checks.evidence import KEYS, StepEvidence
-from ngdpkit.deliverables.checklist import evaluate
+from ngdpkit.deliverables.checklist import NEXT, evaluate
 from tests.conftest import cli, copy_sample_run, run_cli
 from tests.test_ngdp_read import copy_sample, serve
 
@@ -1197,6 +1197,35 @@ def test_an_invalid_cvr_blocks_step_1_and_says_what_to_correct() -> None:
         assert rows["agreement"].next_action.endswith(named)
 
 
+def test_a_certificate_held_against_an_invalid_cvr_says_to_correct_the_cvr_first() -> None:
+    """The sample run with organisation.cvr made invalid: step 2 was blocked by
+    CERT_CVR_MISMATCH and said "Ret certifikatfundene" of the organisation's own certificate.
+    It says to correct the settings' CVR number first; with a valid CVR number the
+    certificate's own text stays."""
+    evidence = {**SEEN, "certificate": StepEvidence("planned")}
+    mismatch = F.error("CERT_CVR_MISMATCH", "x", "certs/test.p12")
+    cvr = F.error("CVR_INVALID", "x", "organisation.cvr")
+    for lang, fix, named in (
+        ("da", "Ret først organisation.cvr", "(CERT_CVR_MISMATCH)."),
+        (
+            "en",
+            "Correct organisation.cvr in the settings first",
+            "The findings: CERT_CVR_MISMATCH.",
+        ),
+    ):
+        row = next(
+            r for r in evaluate([mismatch, cvr], evidence, lang).rows if r.key == "certificate"
+        )
+        assert row.status == "blocked"
+        assert row.next_action.startswith(fix)
+        assert row.next_action.endswith(named)
+    row = next(r for r in evaluate([mismatch], evidence, "en").rows if r.key == "certificate")
+    assert row.next_action.startswith("Fix the certificate findings")
+    both = [mismatch, cvr, F.error("CERT_EXPIRED", "x")]
+    row = next(r for r in evaluate(both, evidence, "en").rows if r.key == "certificate")
+    assert row.next_action.startswith("Fix the certificate findings")
+
+
 def test_a_missing_secret_blocks_the_step_that_needs_it_and_names_the_secret() -> None:
     """A consultant's read: with the certificate password not set, step 2 read "mangler"
     and told the customer to order a certificate, which they had; a missing authorization
@@ -1290,3 +1319,34 @@ def test_a_run_without_the_certificate_password_blocks_step_2_on_the_page(
     page = (run_dir / "signoff" / "index.html").read_text("utf-8")
     assert "Angiv certifikatets adgangskode" in page
     assert "(SECRET_MISSING)" in page
+
+
+def test_a_blocked_step_says_fundet_for_one_finding_and_counts_the_rest_in_danish() -> None:
+    """A Danish proofreader's read: "Fundene: CVR-nummeret er ugyldigt (CVR_INVALID)." spoke
+    of one finding in the plural, and past four the count read "…; og 2 andre." (an
+    English list's comma turned into a semicolon before "og")."""
+    evidence = {**SEEN, "dispatcher": StepEvidence(blocked=True)}
+    one = next(
+        r
+        for r in evaluate([F.error("CVR_INVALID", "x")], evidence, "da").rows
+        if r.key == "dispatcher"
+    )
+    assert one.next_action.endswith(" Fundet: CVR-nummeret er ugyldigt (CVR_INVALID).")
+    many = [F.error(f"MAILBOX_X{n}", "x") for n in range(6)]
+    row = next(r for r in evaluate(many, evidence, "da").rows if r.key == "dispatcher")
+    assert row.next_action.endswith(
+        " Fundene: MAILBOX_X0; MAILBOX_X1; MAILBOX_X2; MAILBOX_X3 og 2 andre."
+    )
+
+
+def test_the_danish_fixes_of_blocked_steps_read_as_danish() -> None:
+    """The texts a blocked step names its fix with: "navngiver" (English "names") and "holdes
+    op mod" (English "held against") read as translations; the words a Danish reader uses."""
+    texts = NEXT["da"]
+    assert "nævner" in texts["certificate"]["blocked_password"]
+    assert "nævner" in texts["dispatcher"]["blocked_authorization"]
+    assert "certifikatets CVR-nummer skal stemme med det" in texts["agreement"]["blocked_cvr"]
+    assert "indgår ikke i tilknytningen" in texts["mapping"]["blocked_decisions"]
+    for step in texts.values():
+        for text in step.values():
+            assert "navngiver" not in text and "holdes op mod" not in text

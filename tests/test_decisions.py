@@ -534,3 +534,19 @@ def test_a_decision_another_person_replaced_is_named_with_who_replaced_it(tmp_pa
     assert "Beslutninger, som en anden person senere har erstattet" in html
     for said in ("Mette Konsulent", "mail fra Lis 24/11", "Borgerservice", "Søren Overtager, 08-12-2026 kl. 13:00"):  # fmt: skip
         assert said in html, said
+
+
+def test_a_danish_console_says_the_row_of_a_finding_in_danish(sample_copy: Path) -> None:
+    """A Danish proofreader's read: the pages said "række 2", while check's and run's Danish
+    console lines ended in "[decisions-test.csv row 2]"; findings.json keeps "row 2"."""
+    _write(sample_copy / "decisions-test.csv", ["MB-0001;frobnicate;;Anne;2026-12-04;"])
+    settings = str(sample_copy / "migration.toml")
+    for command in ("check", "run"):
+        r = cli(command, "--settings", settings, "--env", "test")
+        assert r.returncode == 1, r.stdout + r.stderr
+        said = [x for x in r.stdout.splitlines() if "DECISION_INVALID" in x and "[" in x]
+        assert said and all(x.endswith("[decisions-test.csv række 2]") for x in said), said
+        assert "row 2" not in r.stdout
+    r = cli("check", "--settings", settings, "--env", "test", "--json")
+    found = json.loads(r.stdout)["findings"]
+    assert [f["location"] for f in found if f["code"] == "DECISION_INVALID"] == ["row 2"]

@@ -113,3 +113,74 @@ def test_a_kernel_that_cannot_start_is_named_by_its_own_error(
         "can start a Jupyter kernel (python -m ipykernel_launcher --help), install the kit "
         "again if it cannot, then run again"
     ]
+
+
+# A kernel that prints a secret of its environment (the certificate's password) in its last
+# error line, past the 200 characters the line is cut to: the secret is hidden before the cut
+LEAKY = """\
+import os, sys
+secret = os.environ.get("NGDPKIT_TEST_CERT_PASSWORD", "")
+sys.stderr.write("ValueError: " + "x" * {pad} + secret + "\\n")
+sys.exit(1)
+"""
+
+
+def test_a_secret_in_the_kernels_last_error_line_is_hidden_before_it_is_cut(
+    sample_copy: Path, tmp_path: Path
+) -> None:
+    secret = "Kp7vQ2xLm9RtW4zN8bYc"
+    env = {"NGDPKIT_TEST_CERT_PASSWORD": secret}
+    for pad in (180, 20):  # cut inside the secret, and whole
+        env.update(kernel_spec(tmp_path / str(pad), LEAKY.format(pad=pad)))
+        code, out = run_test(sample_copy, env)
+        assert code == 3, out
+        said = [x for x in out.splitlines() if "01_mailboxes crashed:" in x]
+        assert len(said) == 1 and "ValueError: xxx" in said[0], out
+        trail = "".join(
+            p.read_text(encoding="utf-8")
+            for p in (sample_copy / "runs" / "test").glob("2*/audit.jsonl")
+        )
+        for text in (out, trail):
+            assert not any(secret[i : i + 6] in text for i in range(len(secret) - 5))
+
+
+# A notebook whose error quotes a secret of the kernel's environment past the 300 characters a
+# crash's reason is cut to (its first cell raises it here)
+QUOTES = """\
+import os
+from ipykernel import ipkernel, kernelapp
+
+before = ipkernel.IPythonKernel.do_execute
+
+
+async def do_execute(self, code, *args, **kwargs):
+    if "run_dir = " in code:  # papermill's parameters cell
+        secret = os.environ.get("NGDPKIT_TEST_CERT_PASSWORD", "")
+        code = "raise ValueError(" + repr("y" * {pad} + secret) + ")"
+    return await before(self, code, *args, **kwargs)
+
+ipkernel.IPythonKernel.do_execute = do_execute
+kernelapp.launch_new_instance()
+"""
+
+
+def test_a_secret_in_a_notebooks_error_is_hidden_before_it_is_cut(
+    sample_copy: Path, tmp_path: Path
+) -> None:
+    """Cut inside the secret (its part on the console and in the trail), and whole (the
+    leak scan replaced the whole trail: the run's record lost)."""
+    secret = "Kp7vQ2xLm9RtW4zN8bYc"
+    env = {"NGDPKIT_TEST_CERT_PASSWORD": secret}
+    for pad in (290, 100):
+        env.update(kernel_spec(tmp_path / str(pad), QUOTES.format(pad=pad)))
+        code, out = run_test(sample_copy, env)
+        assert code == 3, out
+        said = [x for x in out.splitlines() if "01_mailboxes crashed:" in x]
+        assert len(said) == 1 and "ValueError: yyy" in said[0], out
+        trail = next(
+            p.read_text(encoding="utf-8")
+            for p in sorted((sample_copy / "runs" / "test").glob("2*/audit.jsonl"))[-1:]
+        )
+        assert "ValueError: yyy" in trail
+        for text in (out, trail):
+            assert not any(secret[i : i + 6] in text for i in range(len(secret) - 5))

@@ -604,3 +604,60 @@ def test_the_local_ngdp_refuses_a_listing_query_ngdp_would_refuse(sample_dir: Pa
     assert registry.handle("GET", path, "visibility=ALL&page=0&size=100")[0] == 200
     assert registry.handle("POST", path, "")[0] == 405
     assert registry.handle("GET", "/organisations/48213/contact-points/", "") is None
+
+
+# --- session 37, second look: a listing that broke off after its first page ---------------
+
+
+@pytest.mark.parametrize("status", [429, 503, 500])
+def test_a_listing_broken_off_after_page_0_is_never_the_whole_listing(status: int) -> None:
+    """A local NgDP on 127.0.0.1 whose listing gives no totalElements serves page 0 (100
+    contact points) and answers page 1 with a 429 (a proxy's 503 with an HTML body, a 500):
+    the 100 read passed for the whole listing, and a contact point in use on the page never
+    read was NGDP_CONTACT_POINT_MISSING, an error NgDP never showed. Now the listing is
+    incomplete and nothing is called missing; one warning says the page was not read."""
+    import http.server
+    import uuid
+    from urllib.parse import parse_qs, urlsplit
+
+    import httpx
+
+    from ngdpkit.checks.ngdp import NgdpReader, read_ngdp
+    from ngdpkit.checks.ngdp_compare import compare_contact_points
+    from tests.loopback import LoopbackServer
+
+    points = [str(uuid.UUID(int=n)) for n in range(1, 151)]
+    served: list[str] = []
+
+    class Ngdp(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            url = urlsplit(self.path)
+            query = {k: v[0] for k, v in parse_qs(url.query).items()}
+            served.append(f"{url.path}?page={query.get('page')}")
+            kind, status_, body = "application/json", 200, b""
+            if url.path == "/apis/v1/organisations/":
+                body = json.dumps({"organisations": [{"id": "48213", "cvrNumber": "12345678"}]})
+            elif query.get("page") == "0":
+                page = [{"id": p, "name": p, "targets": ["CITIZEN"]} for p in points[:100]]
+                body = json.dumps({"contactPoints": page})  # no totalElements
+            else:
+                kind, status_, body = "text/html", status, "<html><h1>Service Unavailable</h1>"
+            data = body.encode() if isinstance(body, str) else body
+            self.send_response(status_)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    with LoopbackServer(Ngdp) as server, httpx.Client() as client:
+        reader = NgdpReader(client, f"http://127.0.0.1:{server.port}/apis/v1", "NgDP")
+        observation = read_ngdp(reader, cvr="12345678", system_id=None)
+    assert served[-1] == "/apis/v1/organisations/48213/contact-points/?page=1"
+    assert observation.listing_read == 100 and not observation.listing_complete
+    found = compare_contact_points(observation, None, {points[0], points[120]}, source="x")
+    assert not [f for f in found if f.code == "NGDP_CONTACT_POINT_MISSING"]
+    (said,) = [f for f in reader.findings if f.code == "NGDP_READ_FAILED"]
+    assert said.location.endswith("/contact-points/") and f"HTTP {status}" in said.message

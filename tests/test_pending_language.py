@@ -61,3 +61,19 @@ def test_a_danish_run_without_system_id_reads_in_english_too(sample_copy: Path) 
         f"system_id is not set yet: {t('en', 'pending_system_id')}."
     )
     assert finding_sentence(entry, "da") == entry["message"]
+
+
+def test_the_danish_pending_texts_read_as_danish() -> None:
+    """A Danish proofreader's read of the day-one texts: "stopper øverst" (English "stops at
+    its top"), "kontoen, WorkZone kører som" ("the account WorkZone runs as"), "ingen servers
+    kontrol ventes ved navn" and "med værdierne, ngdpkit run skriver" were word-for-word
+    English; the catalogue's forms follow (test above)."""
+    assert t("da", "pending_service_account").startswith(
+        "install-certificate.ps1 går ikke i gang, før den er sat"
+    )
+    assert "den konto, WorkZone kører under," in t("da", "pending_service_account")
+    assert "der ventes ingen serverkontrol fra bestemte servere" in t("da", "pending_servers")
+    assert "med de værdier, ngdpkit run skriver i" in t("da", "pending_system_id")
+    assert "(siden »Registrering i Administrativ Adgang«)" in t("da", "pending_system_id")
+    assert t("da", "pending_system_id").endswith("og skriv her det ID, portalen giver systemet")
+    assert "bruger NgDP's egen liste over kontaktpunkter" in t("da", "pending_contact_points_ngdp")

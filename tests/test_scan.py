@@ -607,3 +607,22 @@ def test_a_secret_spelling_an_excel_escape_is_found_in_a_workbook(tmp_path: Path
         assert not any(token.encode() in zf.read(n) for n in zf.namelist())
     assert openpyxl.load_workbook(book).active["A2"].value == "Se tok_x005F_xbeef_9f8e7d6c5b4a"
     assert found(book, {"AUTH": [token]}) == ["AUTH"]
+
+
+def test_a_secret_of_words_in_a_long_command_on_a_page_is_found_across_its_spans(
+    tmp_path: Path,
+) -> None:
+    """A long command on a page (a checklist's, a runbook's) is set word by word, one span
+    each with a space between (signoff.command), so that a line ends only between words: a
+    browser shows and copies the words as one text. A certificate password of words in the
+    command's settings file name stood on the page only so, and the scan passed the page and
+    its notebook (an attacker's look); a word over 40 characters gets class="any"."""
+    from ngdpkit.documents.signoff import with_commands
+
+    secret = "korrekt hest " + "batteri" * 7 + " 2026 hemmelig"
+    page = str(with_commands(f'Kør ngdpkit run --settings "{secret}.toml" --env test'))
+    assert secret not in page and 'class="any"' in page  # the page holds it only in spans
+    for name, text in {"page.html": page, "page.ipynb": json.dumps({"text/html": [page]})}.items():
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        assert found(path, {"PW": [secret]}) == ["PW"], name

@@ -1297,3 +1297,59 @@ def test_a_throttled_ngdp_stops_the_watch_and_says_when_to_run_again(
     assert "60 sekunder" in said["message"] and "kør igen" in said["message"]
     assert data["deliveries"] == "not_read"
     only_allowed(requests, system_id)
+
+
+# --- session 37, second look: numbers that are no event time --------------------------------
+
+
+def test_an_event_time_that_is_no_epoch_time_is_said_never_a_crash_or_a_date_in_1970() -> None:
+    """A local NgDP on 127.0.0.1 serving failures timed 10**400 (a whole number JSON allows),
+    0 (an unset Java long) and "202603091300" (a date-time without separators): the first
+    ended the watch in a traceback (OverflowError in the division into seconds), the others
+    were read as failures in 1970 and 1976, counted and dated so. Each is now an eventTime the
+    watch cannot read, counted apart and said (WATCH_EVENTS_INCOMPLETE); a real epoch time
+    next to them still counts."""
+    import http.server
+
+    import httpx
+
+    from ngdpkit.checks.watch import WatchReader, event_time, tally
+    from tests.loopback import LoopbackServer
+
+    ms = int(NOW.timestamp() * 1000) - 3_600_000
+    body = (
+        '{"events": ['
+        + ", ".join(
+            f'{{"eventTag": "{FAILED}", "eventTime": {t}}}'
+            for t in (str(10**400), "0", '"202603091300"', "500000000000", str(ms))
+        )
+        + '], "totalElements": 5}'
+    ).encode()
+
+    class Events(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    with LoopbackServer(Events) as server, httpx.Client() as client:
+        reader = WatchReader(client, f"http://127.0.0.1:{server.port}", "x")
+        got = tally(
+            reader, system_id=SYSTEM, tag=FAILED, date_from="2026-03-02T12:00:00.000Z", now=NOW
+        )
+    assert got is not None and (got.read, got.matching, got.unreadable) == (5, 1, 4)
+    assert got.newest == got.oldest == "2026-03-09T11:00:00Z"
+    assert not reader.findings
+    (said,) = [
+        f
+        for f in judge(replace(report(failed=[], good=[]), failed=got), "x")
+        if f.code == "WATCH_EVENTS_INCOMPLETE"
+    ]
+    assert said.params["count"] == "4"
+    for value in (1_000_000_000, 1_000_000_000_000, 1_999_999_999_999):
+        assert event_time({"eventTime": value}, FAILED) is not None, value

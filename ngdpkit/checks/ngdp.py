@@ -527,6 +527,10 @@ LISTING_OVER_TOTAL = "the listing holds more contact points than its totalElemen
 NOT_AN_OBJECT = "the answer is not a JSON object"
 NO_LIST = "a page of the listing holds no list of contact points"
 LISTING_ENDLESS = "the listing did not end within 1,000 pages"
+# a page after the first could not be read (a 429 or 503, a fault; its own finding said it):
+# without a totalElements the pages read passed for the whole listing, and each contact point
+# on the pages never read was NGDP_CONTACT_POINT_MISSING, an error NgDP never showed
+LISTING_BROKEN_OFF = "a page of the listing after the first could not be read"
 SINGLE_NOT_ASKED = "the answer is not the record of the contact point asked for"
 # a 404 where NgDP answers 200 (a search, the listing's first page): the address serves no
 # NgDP API (an ngdp_api_url without /apis/v1 read nothing and said nothing)
@@ -563,6 +567,8 @@ def _listing(
                 if body is _NOT_FOUND:  # the organisation just found has no listing: said
                     reader._failed(path, NOT_SERVED)
                 return None, None, 0, ()
+            if body is None:  # the read failed and was said: what came is not the whole
+                faults.append(LISTING_BROKEN_OFF)
             break
         items = body.get("contactPoints") if isinstance(body, dict) else None
         if isinstance(body, dict) and items is None:
@@ -602,17 +608,22 @@ def _listing(
             fault(LISTING_ENDLESS)
     read = len(points)
     if total is not None and read < total:
-        reader.findings.append(
-            F.warning(
-                "NGDP_LISTING_INCOMPLETE",
-                "NgDP's listing of contact points stopped after {read} of {total}; the comparisons use what was read.",
-                reader.source,
-                path,
-                read=read,
-                total=total,
-            )
-        )
+        _stopped_short(reader, path, read, total)
     return tuple(points.values()), total, read, tuple(faults)
+
+
+def _stopped_short(reader: NgdpReader, path: str, read: int, total: int) -> None:
+    """``NGDP_LISTING_INCOMPLETE``: fewer contact points read than the listing's total."""
+    reader.findings.append(
+        F.warning(
+            "NGDP_LISTING_INCOMPLETE",
+            "NgDP's listing of contact points stopped after {read} of {total}; the comparisons use what was read.",
+            reader.source,
+            path,
+            read=read,
+            total=total,
+        )
+    )
 
 
 def fetch_singles(

@@ -417,6 +417,11 @@ def count_waiting(reader: WatchReader, path: str) -> int | None:
 # An eventTime given as a number: epoch milliseconds (Java's Date, Jackson's default) or, below
 # 1e11 (a time in 1973 as milliseconds, in 5138 as seconds), epoch seconds (Jackson's Instant)
 EPOCH_MS_FROM = 100_000_000_000
+# The earliest time a number is read as: 1e9 seconds, 2001-09-09, long before NgDP. A number
+# below it in either unit is no event's time (an attacker's look: 0, an unset Java long, and
+# "202603091300", a date-time written without separators, were read as failures in 1970 and
+# 1976, counted and dated so, where the watch must say it cannot read them)
+EPOCH_SECONDS_FROM = 1_000_000_000
 # a Java ZonedDateTime's region after its offset: "2026-03-09T13:00+01:00[Europe/Copenhagen]"
 _ZONE_REGION = re.compile(r"(.*[+-][0-9]{2}:?[0-9]{2})\[[A-Za-z0-9_+/-]{1,64}\]")
 
@@ -458,11 +463,16 @@ def event_time(item: Any, tag: str) -> dt.datetime | None:
 
 def epoch_time(value: float) -> dt.datetime | None:
     """Epoch milliseconds (from :data:`EPOCH_MS_FROM`) or seconds as a UTC time; None for a
-    number that is no time (negative, infinite, NaN, beyond the calendar)."""
+    number that is no time (negative, infinite, NaN, before :data:`EPOCH_SECONDS_FROM`,
+    beyond the calendar)."""
     if not value >= 0 or value == float("inf"):  # NaN fails the comparison
         return None
-    seconds = value / 1000 if value >= EPOCH_MS_FROM else value
     try:
+        # a whole number too large for a float (10**400) overflows in the division: it
+        # ended the watch in a traceback
+        seconds = value / 1000 if value >= EPOCH_MS_FROM else value
+        if seconds < EPOCH_SECONDS_FROM:
+            return None
         moment = dt.datetime.fromtimestamp(seconds, dt.UTC)
     except (OverflowError, OSError, ValueError):
         return None

@@ -78,7 +78,7 @@ NEXT = {
     "da": {
         "agreement": {
             "to_do": "Log ind i Administrativ Adgang (admin.digitalpost.dk) med MitID, og opret systemet: organisationen skal først have indgået en tilslutningsaftale med Digitaliseringsstyrelsen, hvis mail beskriver, hvordan I får adgang til portalen.",
-            "blocked_cvr": "Ret organisation.cvr i indstillingerne til organisationens CVR-nummer (8 cifre, der består modulus 11-kontrollen), og kør igen: NgDP kender organisationen på CVR-nummeret, og certifikatet holdes op mod det.",
+            "blocked_cvr": "Ret organisation.cvr i indstillingerne til organisationens CVR-nummer (8 cifre, der består modulus 11-kontrollen), og kør igen: NgDP kender organisationen på CVR-nummeret, og certifikatets CVR-nummer skal stemme med det.",
             "not_verified": "Kør <<run_online>>, så organisationen læses i NgDP, eller bekræft trinnet med <<confirm>>.",
             "done": "Intet.",
         },
@@ -86,7 +86,8 @@ NEXT = {
             "to_do": "Bestil et FOCES3/VOCES3-certifikat til miljøet i privat form (.p12/.pfx med adgangskode), et andet end de andre miljøers, gennem MitID Erhverv (udledt: leverandørens vejledning siger ikke hvor).",
             "blocked": "Ret certifikatfundene (adgangskode, kæde, miljø, udløb eller CVR).",
             "blocked_servers": "Ret serverfundene i indstillingerne (servernavn eller servicekonto), kør igen, og giv drift det nye install-certificate.ps1: det gamle stopper ved fejlen.",
-            "blocked_password": "Angiv certifikatets adgangskode i den miljøvariabel, som certificate_password_env navngiver, eller i secrets-filen, og kør igen: uden den kan ngdpkit ikke læse certifikatet.",
+            "blocked_cvr": "Ret først organisation.cvr i indstillingerne (trin 1), og kør igen: certifikatets CVR-nummer skal stemme med organisationens, og det angivne er ugyldigt. Står fundet der stadig bagefter, tilhører certifikatet en anden organisation.",
+            "blocked_password": "Angiv certifikatets adgangskode i den miljøvariabel, som certificate_password_env nævner, eller i secrets-filen, og kør igen: uden den kan ngdpkit ikke læse certifikatet.",
             "not_verified": "Drift kører install-certificate.ps1 på hver server; dens JSON angives i probe_evidence.",
             "done": "Intet: certifikatet er installeret på alle servere.",
         },
@@ -112,14 +113,14 @@ NEXT = {
         "mapping": {
             "to_do": "Tilknyt de resterende postkasser: mapping-suggestions.xlsx foreslår kontaktpunkter, når kontaktpunkterne er kendt (trin 5).",
             "blocked": "Ret tilknytningsfundene.",
-            "blocked_decisions": "Ret de rækker i beslutningsfilen, som fundene nævner, og kør igen: en beslutning, der ikke kan bruges, er ikke med i tilknytningen.",
+            "blocked_decisions": "Ret de rækker i beslutningsfilen, som fundene nævner, og kør igen: en beslutning, der ikke kan bruges, indgår ikke i tilknytningen.",
             "not_verified": "Udfyld NgDP Guid for hver række i WorkZone Configurator → Process → Mailbox mappings (kolonnen findes fra WorkZone 2026.1; hvor tilknytningen hører hjemme i ældre versioner, er ikke offentligt: spørg KMD) med værdierne fra mailbox-mapping.xlsx, eksportér derefter Mailbox mappings, og angiv filen i workzone_register.",
             "done": "Intet: WorkZone-registret stemmer med tilknytningen.",
         },
         "dispatcher": {
             "to_do": "Ret de blokerende fund: dispatcherens værdier er ikke klare til brug før da.",
             "blocked": "Ret de blokerende fund: dispatcherens værdier er ikke klare til brug før da.",
-            "blocked_authorization": "Angiv autorisationsheaderen fra Administrativ Adgang i den miljøvariabel, som authorization_env navngiver, eller i secrets-filen, og kør igen: dispatcherens værdier holdes tilbage uden den.",
+            "blocked_authorization": "Angiv autorisationsheaderen fra Administrativ Adgang i den miljøvariabel, som authorization_env nævner, eller i secrets-filen, og kør igen: uden den holder ngdpkit dispatcherens værdier tilbage.",
             "not_verified": "I drejebogens trin 3 (ikke før): indtast værdierne fra siden »NgDP-dispatcher i WorkZone« i WorkZone Configurator, og bekræft med <<confirm>>.",
             "done": "Intet.",
         },
@@ -141,6 +142,7 @@ NEXT = {
             "to_do": "Order a FOCES3/VOCES3 certificate for the environment in private form (.p12/.pfx with a password), another than the other environments have, through MitID Erhverv (inferred: the vendor page does not say where).",
             "blocked": "Fix the certificate findings (password, chain, environment, expiry or CVR).",
             "blocked_servers": "Fix the server findings in the settings (server name or service account), run again, and give operations the new install-certificate.ps1: the old one stops at the fault.",
+            "blocked_cvr": "Correct organisation.cvr in the settings first (step 1), and run again: the certificate is held against the organisation's CVR number, and the one given is invalid. Should the finding remain, the certificate belongs to another organisation.",
             "blocked_password": "Set the certificate password in the environment variable certificate_password_env names, or in the secrets file, and run again: without it the kit cannot read the certificate.",
             "not_verified": "Operations run install-certificate.ps1 on every server; name its JSON in probe_evidence.",
             "done": "Nothing: the certificate is installed on every server.",
@@ -451,19 +453,32 @@ def _blocked_text(
             break
     if own and all(c.startswith("DECISION_") for c in own):
         text = texts["blocked_decisions"]
+    # the certificate held against a CVR number that is none: the settings' number is the
+    # fault to fix first, not the certificate (a consultant's read: step 2 said "fix the
+    # certificate findings" of a certificate that was the organisation's own)
+    if key == "certificate" and set(own) == {"CERT_CVR_MISMATCH"} and _cvr_invalid(found):
+        text = texts["blocked_cvr"]
     text = text or texts.get("blocked", "") or texts["to_do"]
     named = _withholding(found) if key == "dispatcher" else own
     return f"{text} {_named(named, lang)}" if named else text
 
 
+def _cvr_invalid(found: list[Finding]) -> bool:
+    """Whether the settings' CVR number is no CVR number (``CVR_INVALID``)."""
+    return any(f.code == "CVR_INVALID" and f.severity == "error" for f in found)
+
+
 def _named(codes: list[str], lang: str) -> str:
-    """ "Fundene: CVR-nummeret er ugyldigt (CVR_INVALID)." or "The findings: CVR_INVALID."."""
+    """ "Fundet: CVR-nummeret er ugyldigt (CVR_INVALID)." (one finding; "Fundene: …" for
+    more, the fifth and on counted: "…; D (d) og 2 andre.") or "The findings: CVR_INVALID."."""
     shown = [f"{title(c)} ({c})" if lang == "da" and title(c) else c for c in codes]
     more = len(shown) - NAMED_CODES
-    if more > 0:
-        shown = shown[:NAMED_CODES] + [f"og {more} andre" if lang == "da" else f"and {more} more"]
     if lang == "da":
-        return "Fundene: " + "; ".join(shown) + "."
+        head = "Fundet: " if len(shown) == 1 else "Fundene: "
+        rest = f" og {more} andre" if more > 0 else ""
+        return head + "; ".join(shown[:NAMED_CODES]) + rest + "."
+    if more > 0:
+        shown = shown[:NAMED_CODES] + [f"and {more} more"]
     return "The findings: " + ", ".join(shown) + "."
 
 

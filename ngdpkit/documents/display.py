@@ -295,7 +295,8 @@ def error_lines(
     errors = sorted((f for f in found if f.severity == "error"), key=lambda f: f.source != "")
     lines = []
     for f in _leak_causes(found, errors) + errors[:shown]:
-        place = " ".join(x for x in (f.source, f.location) if x)
+        # the location as the pages say it: "række 2" on a Danish console, not "row 2"
+        place = " ".join(x for x in (f.source, location_text(f.location, language)) if x)
         where = f" [{place}]" if place else ""
         said = hide_cpr_words(one_line(f.text(language) + where))  # a CI log keeps it
         lines.append(f"  {t(language, f.severity)} {f.code}: {said}")

@@ -212,17 +212,41 @@ class Kernels:
         """Why a kernel that ended while it started ended, in a few words, from what it
         printed, and whether its ports were taken by another program (else: its last error
         line, if it printed one)."""
-        said = self.stderr.get(km)
-        try:
-            text = said.read_text(encoding="utf-8", errors="replace")[-20000:] if said else ""
-        except OSError:
-            text = ""
-        if any(m in text for m in PORT_TAKEN):
+        if any(m in self.last_said(km) for m in PORT_TAKEN):
             return "another program took its network ports (Address already in use)", True
-        errors = [x.strip() for x in text.splitlines() if "Error" in x or "error" in x]
-        if errors:
-            return f"it ended before it answered ({errors[-1][:200]})", False
+        line = self.last_error_line(km)
+        if line:
+            return f"it ended before it answered ({line})", False
         return "it ended before it answered", False
+
+    def last_error_line(self, km: Any) -> str:
+        """The last line the kernel ``km`` wrote to its error output that names an error, as
+        one line of at most 200 characters; "" when none does. The kernel's environment
+        holds the certificate's password and the authorization header: every secret is
+        hidden before the line is cut (cut first, the part of a secret left matched no
+        secret, and reached the console and the trail)."""
+        from ..redact import clip
+
+        errors = [x for x in self.last_said(km).splitlines() if "Error" in x or "error" in x]
+        return clip(errors[-1], 200) if errors else ""
+
+    def last_said(self, km: Any, most: int = 20_000) -> str:
+        """The end of what the kernel ``km`` wrote to its error output, whole lines only (a
+        line cut at its start may hold the end of a secret no longer seen as one); "" when
+        there is none."""
+        said = self.stderr.get(km)
+        if said is None:
+            return ""
+        try:
+            with said.open("rb") as fh:
+                size = fh.seek(0, os.SEEK_END)
+                fh.seek(max(0, size - most))
+                data = fh.read(most)
+        except OSError:
+            return ""
+        if size > most:
+            data = data.partition(b"\n")[2]
+        return data.decode("utf-8", errors="replace")
 
     def fresh_session(self, km: Any) -> None:
         """A new IPython session in a running kernel: the namespace, the history and the

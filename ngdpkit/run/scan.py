@@ -169,6 +169,12 @@ def _calendar_text(data: bytes) -> list[bytes]:
 # base64 part, whose "/" splits it, kept the header on the overview and the notebook page
 # while the scan replaced the workbooks and the CSV that held it whole)
 _URL_SEAM = b"</span><wbr><span>"
+# Between two words of a long command on a page (the ``command_parts`` fragment,
+# signoff.command): a space between two spans, the second of class "any" when it is long
+# ("\"" in a notebook's JSON). A browser shows and copies the space, so the scan reads the
+# words as one text too (an attacker's look: a certificate password of words, in a settings
+# file's name on a checklist's command, stood on the page only split into spans)
+_COMMAND_SEAM = re.compile(rb'</span> <span(?: class=\\?"any\\?")?>')
 
 
 # A workbook's text as Excel reads it: ``_xHHHH_`` is the character it names (ECMA-376), and
@@ -186,8 +192,11 @@ def _excel_text(member: bytes) -> bytes:
 
 def _contents(name: str, data: bytes) -> list[bytes]:
     blobs = [data]
-    if _URL_SEAM in data:
-        blobs.append(data.replace(_URL_SEAM, b""))
+    shown = data.replace(_URL_SEAM, b"") if _URL_SEAM in data else data
+    if b"cmd-long" in shown:
+        shown = _COMMAND_SEAM.sub(b" ", shown)
+    if shown != data:
+        blobs.append(shown)
     if data.startswith(b"BEGIN:VCALENDAR"):
         blobs += _calendar_text(data)
     elif data[:4] == b"PAR1":

@@ -89,13 +89,14 @@ def _quiet_kernel_start_errors() -> None:
 def crash_reason(exc: BaseException) -> str:
     """A failed notebook's error on one line: the exception's name and its first line (a
     kernel that did not start: what the consultant can do about it)."""
+    from ..redact import clip
+
     if isinstance(exc, KernelNotStarted):
         return str(exc)
-    return (
-        getattr(exc, "ename", type(exc).__name__)
-        + ": "
-        + str(getattr(exc, "evalue", exc)).splitlines()[0][:300]
-    )
+    # the reason reaches the console and the trail: a secret the error quotes is hidden
+    # before the line is cut (cut first, its part left matched no secret)
+    first = (str(getattr(exc, "evalue", exc)).splitlines() or [""])[0]
+    return getattr(exc, "ename", type(exc).__name__) + ": " + clip(first, 300)
 
 
 def _on_main_thread() -> bool:
