@@ -59,6 +59,35 @@ def without_debugger(cmd: list[str]) -> list[str]:
 
 
 @functools.cache
+def _watched_channel() -> Any:
+    """The channel class of the run's client (built on first use, as :func:`_client_classes`)."""
+    import queue
+
+    from jupyter_client.channels import ZMQSocketChannel
+
+    class WatchedChannel(ZMQSocketChannel):  # type: ignore[misc, unused-ignore]
+        """A channel whose wait without a timeout asks every second whether the kernel
+        still runs. nbclient waits for a cell's outputs and reply without one, and this
+        client blocks (it is not async): a kernel that died while a cell ran (killed by the
+        out-of-memory killer) left the run waiting forever, nbclient's own check for a dead
+        kernel never getting its turn. A dead kernel raises :class:`KernelDied` instead."""
+
+        alive: Any = None  # the client's ``is_alive``, once its channels are started
+
+        def get_msg(self, timeout: float | None = None) -> dict[str, Any]:
+            if timeout is not None or self.alive is None:
+                return super().get_msg(timeout)  # type: ignore[no-any-return, unused-ignore]
+            while True:
+                try:
+                    return super().get_msg(1.0)  # type: ignore[no-any-return, unused-ignore]
+                except queue.Empty:
+                    if not self.alive():
+                        raise KernelDied("the kernel ended while a cell ran") from None
+
+    return WatchedChannel
+
+
+@functools.cache
 def _client_classes() -> tuple[type, type]:
     """The run's kernel manager and client (built on first use: jupyter_client is imported
     only by a run)."""
@@ -67,6 +96,8 @@ def _client_classes() -> tuple[type, type]:
 
     from jupyter_client.blocking.client import BlockingKernelClient
     from jupyter_client.manager import KernelManager
+
+    WatchedChannel = _watched_channel()  # noqa: N806
 
     class ReadyClient(BlockingKernelClient):  # type: ignore[misc, unused-ignore]
         """One connection for all of a run's notebooks. jupyter_client's ``wait_for_ready``
@@ -77,10 +108,15 @@ def _client_classes() -> tuple[type, type]:
         parent is its own request."""
 
         proven = False
+        shell_channel_class = WatchedChannel
+        iopub_channel_class = WatchedChannel
 
         def start_channels(self, *args: Any, **kwargs: Any) -> None:
             if not self.channels_running:
                 super().start_channels(*args, **kwargs)
+                for channel in (self._shell_channel, self._iopub_channel):
+                    if channel is not None:
+                        channel.alive = self.is_alive
 
         def wait_for_ready(self, timeout: float | None = None) -> None:
             if self.proven:
@@ -218,6 +254,24 @@ class Kernels:
         if line:
             return f"it ended before it answered ({line})", False
         return "it ended before it answered", False
+
+    def why_died(self, km: Any) -> str:
+        """How a kernel that ended while a notebook ran ended, in a few words: the signal
+        that killed it (SIGKILL: most often the out-of-memory killer) or its exit code, then
+        its last error line, if it printed one."""
+        code = getattr(
+            getattr(getattr(km, "provisioner", None), "process", None), "returncode", None
+        )
+        if code is None:
+            how = "it ended"
+        elif code < 0 and -code == getattr(signal, "SIGKILL", None):
+            how = f"killed by signal {-code}: out of memory?"
+        elif code < 0:
+            how = f"killed by signal {-code}"
+        else:
+            how = f"exit code {code}"
+        line = self.last_error_line(km)
+        return f"{how}; it said: {line}" if line else how
 
     def last_error_line(self, km: Any) -> str:
         """The last line the kernel ``km`` wrote to its error output that names an error, as

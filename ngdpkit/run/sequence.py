@@ -66,15 +66,52 @@ class KernelNotStarted(RuntimeError):
         )
 
 
+class KernelEnded(RuntimeError):
+    """A notebook's kernel ended while the notebook ran (killed by the out-of-memory killer,
+    a crash of Python itself)."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(
+            f"the notebook kernel ended while it ran ({why}). Close other programs to free "
+            "memory (or use a machine with more), then run again; if it ends again, send "
+            "the support bundle (ngdpkit bundle)"
+        )
+
+
+def keep_unfinished(nb: Any, path: Path, reason: str) -> None:
+    """Write ``nb``, a notebook whose kernel ended while it ran, as far as it got: the cell
+    that was running shows ``reason`` as its error, as a failed cell shows its own (papermill
+    writes nothing when the kernel dies, and the step page is rendered from this copy)."""
+    import nbformat
+
+    from ..deliverables.outputs import atomic_write
+
+    started = [c for c in nb.cells if c.get("metadata", {}).get("papermill", {}).get("start_time")]
+    if started:  # the last cell papermill started is the one that was running
+        error = {"output_type": "error", "ename": "DeadKernelError", "evalue": reason}
+        output = nbformat.from_dict({**error, "traceback": []})  # type: ignore[no-untyped-call, unused-ignore]
+        started[-1].setdefault("outputs", []).append(output)
+        started[-1].metadata.papermill["status"] = "failed"
+    atomic_write(path, nbformat.writes(nb))  # type: ignore[no-untyped-call, unused-ignore]
+
+
 def died_starting(exc: BaseException) -> bool:
     """Whether ``exc`` is papermill's word that the kernel ended before it answered."""
     return isinstance(exc, RuntimeError) and "before replying to kernel_info" in str(exc)
 
 
+# nbclient's log lines about a kernel that ended while it started, or while a cell ran
+_KERNEL_ENDED_LOGS = (
+    "Error occurred while starting new kernel client",
+    "Kernel died while waiting for execute reply",
+)
+
+
 def _drop_kernel_start_error(record: Any) -> bool:
-    """False for nbclient's log line about a kernel that ended while it started: the run
-    says it itself, in one line with its cause (:meth:`NotebookSequence.execute_one`)."""
-    return not str(record.msg).startswith("Error occurred while starting new kernel client")
+    """False for nbclient's log line about a kernel that ended while it started or while a
+    cell ran: the run says it itself, in one line with its cause
+    (:meth:`NotebookSequence.execute_one`)."""
+    return not str(record.msg).startswith(_KERNEL_ENDED_LOGS)
 
 
 def _quiet_kernel_start_errors() -> None:
@@ -91,7 +128,7 @@ def crash_reason(exc: BaseException) -> str:
     kernel that did not start: what the consultant can do about it)."""
     from ..redact import clip
 
-    if isinstance(exc, KernelNotStarted):
+    if isinstance(exc, KernelNotStarted | KernelEnded):
         return str(exc)
     # the reason reaches the console and the trail: a secret the error quotes is hidden
     # before the line is cut (cut first, its part left matched no secret)
@@ -237,31 +274,41 @@ class NotebookSequence:
 
         def execute(kernel: Any) -> None:
             called = time.monotonic()
+            executing: list[Any] = []  # the notebook as the kernel executes it
 
-            def answered(**_: Any) -> None:
+            def answered(notebook: Any = None, **_: Any) -> None:
+                executing.append(notebook)
                 now = time.monotonic()
                 self.ready_waits[name] = round(now - called, 3)
                 launched = run.kernels.launched_at.get(kernel)
                 if self.first_boot is None and launched is not None:
                     self.first_boot = round(now - launched, 3)
 
-            pm.execute_notebook(
-                str(notebook_source(name, self.folder)),
-                str(out_nb),
-                parameters={
-                    "environment": run.env.name,
-                    "settings": str(run.settings.path),
-                    "run_dir": str(run.run_dir),
-                    "online": run.online,
-                },
-                kernel_name="python3",
-                progress_bar=False,
-                log_output=False,
-                cwd=str(run.run_dir),
-                km=kernel,
-                request_save_on_cell_execute=False,  # one write at the end, not one per cell
-                on_notebook_start=answered,
-            )
+            try:
+                pm.execute_notebook(
+                    str(notebook_source(name, self.folder)),
+                    str(out_nb),
+                    parameters={
+                        "environment": run.env.name,
+                        "settings": str(run.settings.path),
+                        "run_dir": str(run.run_dir),
+                        "online": run.online,
+                    },
+                    kernel_name="python3",
+                    progress_bar=False,
+                    log_output=False,
+                    cwd=str(run.run_dir),
+                    km=kernel,
+                    request_save_on_cell_execute=False,  # one write at the end, not one per cell
+                    on_notebook_start=answered,
+                )
+            except RuntimeError as exc:  # nbclient's DeadKernelError, the client's KernelDied
+                if died_starting(exc) or kernel.is_alive():
+                    raise
+                ended = KernelEnded(run.kernels.why_died(kernel))
+                if executing and executing[0] is not None:
+                    keep_unfinished(executing[0], out_nb, str(ended))
+                raise ended from exc
 
         try:
             km = self.started_again(execute, km, name, book)
