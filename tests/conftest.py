@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 import shutil
@@ -192,6 +193,23 @@ def ctrl_c_armed() -> Any:
     saved = signal.signal(signal.SIGINT, signal.default_int_handler)
     yield
     signal.signal(signal.SIGINT, saved)
+
+
+def kernel_spec(tmp_path: Path, starter: str) -> dict[str, str]:
+    """A python3 kernel spec started by ``starter`` (Python code): the run's environment."""
+    spec = tmp_path / "jupyter" / "kernels" / "python3"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [sys.executable, "-c", starter, "-f", "{connection_file}"],
+                "display_name": "Python 3",
+                "language": "python",
+            }
+        ),
+        encoding="utf-8",
+    )
+    return {"JUPYTER_PATH": str(tmp_path / "jupyter")}
 
 
 def run_cli(

@@ -2269,6 +2269,20 @@ def _findings(*codes: str, source: str = "") -> str:
     )
 
 
+def emulate_run_ending_on(p: Pipeline, job: Job, ws: Path, findings: str) -> None:
+    """The run job, its ``ngdpkit run`` ending on exit 1 with ``findings`` in its run folder
+    (the shim's DROPPED_RUN), as a run whose findings may drop it."""
+    emulate(
+        p,
+        job,
+        ws,
+        SHIM_MODE="findings",
+        SHIM_CODE="1",
+        SHIM_RUN=DROPPED_RUN,
+        SHIM_FINDINGS=findings,
+    )
+
+
 @pytest.mark.parametrize("system", SYSTEMS)
 @pytest.mark.parametrize(
     ("case", "findings", "signing"),
@@ -2302,15 +2316,7 @@ def test_a_dropped_run_is_moved_aside_and_never_the_next_previous_run(
     if signing:
         with_signing(ws)
     job = job_named(system, "run", "test")
-    emulate(
-        p,
-        job,
-        ws,
-        SHIM_MODE="findings",
-        SHIM_CODE="1",
-        SHIM_RUN=DROPPED_RUN,
-        SHIM_FINDINGS=findings,
-    )
+    emulate_run_ending_on(p, job, ws, findings)
     step = p.code_of_step(job, "ngdpkit run")
     if case == "no seal from the CI":
         assert step == 1 and (ws / "runs" / "test" / DROPPED_RUN).is_dir()
@@ -2423,15 +2429,7 @@ def test_azure_keeps_a_dropped_run_to_read_also_when_the_job_failed(
         (tmp_path / case).mkdir()
         p = Pipeline("azure", tmp_path / case, secrets)
         ws = p.workspace(sample)
-        emulate(
-            p,
-            job,
-            ws,
-            SHIM_MODE="findings",
-            SHIM_CODE="1",
-            SHIM_RUN=DROPPED_RUN,
-            SHIM_FINDINGS=findings,
-        )
+        emulate_run_ending_on(p, job, ws, findings)
         assert p.code_of_step(job, "ngdpkit run") == (2 if dropped else 1), p.job_log()[-1500:]
         assert (index in p.ran) is dropped, case
         artifact = p.store / f"artifact-ngdpkit-dropped-{env}"

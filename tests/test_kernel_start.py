@@ -6,10 +6,9 @@ one line naming the cause and what to do, not the kernel's traceback."""
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
-from tests.conftest import run_cli
+from tests.conftest import kernel_spec, run_cli
 
 # The kernel's process as a real clash makes it: a listener on 127.0.0.1 holds the port the
 # kernel is told to bind for its shell channel (over TCP, whatever transport the kit chose),
@@ -31,23 +30,6 @@ if {always!r} or not marker.exists():
 from ipykernel import kernelapp
 kernelapp.launch_new_instance()
 """
-
-
-def kernel_spec(tmp_path: Path, starter: str) -> dict[str, str]:
-    """A python3 kernel spec started by ``starter`` (Python code): the run's environment."""
-    spec = tmp_path / "jupyter" / "kernels" / "python3"
-    spec.mkdir(parents=True)
-    (spec / "kernel.json").write_text(
-        json.dumps(
-            {
-                "argv": [sys.executable, "-c", starter, "-f", "{connection_file}"],
-                "display_name": "Python 3",
-                "language": "python",
-            }
-        ),
-        encoding="utf-8",
-    )
-    return {"JUPYTER_PATH": str(tmp_path / "jupyter")}
 
 
 def run_test(sample: Path, env: dict[str, str]) -> tuple[int, str]:

@@ -22,6 +22,7 @@ from tests.conftest import (
     children_of,
     cli,
     copy_sample_run,
+    kernel_spec,
     run_cli,
     sigint_default,
     waiting_child,
@@ -409,8 +410,6 @@ def test_a_kernel_that_dies_while_starting_is_replaced_once(
 ) -> None:
     """A real kernel spec whose first start dies before it answers (as a port clash does);
     the run starts another kernel for that notebook and finishes normally."""
-    spec = tmp_path / "jupyter" / "kernels" / "python3"
-    spec.mkdir(parents=True)
     marker = tmp_path / "died-once"
     starter = (
         "import pathlib, sys\n"
@@ -421,23 +420,13 @@ def test_a_kernel_that_dies_while_starting_is_replaced_once(
         "from ipykernel import kernelapp\n"
         "kernelapp.launch_new_instance()\n"
     )
-    (spec / "kernel.json").write_text(
-        json.dumps(
-            {
-                "argv": [sys.executable, "-c", starter, "-f", "{connection_file}"],
-                "display_name": "Python 3",
-                "language": "python",
-            }
-        ),
-        encoding="utf-8",
-    )
     r = run_cli(
         "run",
         "--settings",
         str(sample_copy / "migration.toml"),
         "--env",
         "test",
-        env={"JUPYTER_PATH": str(tmp_path / "jupyter")},
+        env=kernel_spec(tmp_path, starter),
     )
     assert marker.exists()
     assert r.returncode in (0, 1), r.stdout + r.stderr
