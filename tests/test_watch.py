@@ -1353,3 +1353,116 @@ def test_an_event_time_that_is_no_epoch_time_is_said_never_a_crash_or_a_date_in_
     assert said.params["count"] == "4"
     for value in (1_000_000_000, 1_000_000_000_000, 1_999_999_999_999):
         assert event_time({"eventTime": value}, FAILED) is not None, value
+
+
+# --- session 37, watch: a log broken off after page 0, and events that shift between pages --
+
+
+def _serve_event_pages(pages: dict[int, tuple[int, bytes]]) -> Any:
+    """A local NgDP on 127.0.0.1 whose /events/ answers each page number with its own status
+    and body (a page not listed is an empty page); the page numbers asked are kept."""
+    import http.server
+    from urllib.parse import parse_qs, urlsplit
+
+    from tests.loopback import LoopbackServer
+
+    asked: list[int] = []
+
+    class Events(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            page = int(parse_qs(urlsplit(self.path).query)["page"][0])
+            asked.append(page)
+            status, body = pages.get(page, (200, b'{"events": []}'))
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            if status in (429, 503):
+                self.send_header("Retry-After", "60")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = LoopbackServer(Events)
+    server.asked = asked  # type: ignore[attr-defined]
+    return server
+
+
+FROM = "2026-03-02T12:00:00.000Z"
+
+
+def _events(ids: range, *, total: int | None = None) -> bytes:
+    stamp = (NOW - dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    body: dict[str, Any] = {
+        "events": [{"eventId": str(i), "eventTag": FAILED, "eventTime": stamp} for i in ids]
+    }
+    if total is not None:
+        body["totalElements"] = total
+    return json.dumps(body).encode()
+
+
+@pytest.mark.parametrize(
+    ("status", "later"),
+    [
+        (503, b'{"code": "SERVICE_UNAVAILABLE"}'),
+        (429, b'{"code": "TOO_MANY_REQUESTS"}'),
+        (500, b'{"code": "INTERNAL_SERVER_ERROR"}'),
+        (200, b"<html>no JSON</html>"),
+        (200, b'{"events": "none"}'),
+    ],
+)
+def test_an_event_log_without_a_total_broken_off_after_page_0_is_incomplete(
+    status: int, later: bytes
+) -> None:
+    """The event log read without totalElements, its page 1 refused (429/503), failed (500)
+    or no JSON: the 100 events of page 0 passed for the whole log, complete, and the watch
+    judged deliveries (and "no delivery at all", go-live's bound) on part of it as if whole.
+    Now the tally is incomplete and WATCH_EVENTS_INCOMPLETE says so, beside the read's own
+    WATCH_READ_REFUSED; the count is what was read, never more."""
+    import httpx
+
+    from ngdpkit.checks.watch import WatchReader, tally
+
+    server = _serve_event_pages({0: (200, _events(range(100))), 1: (status, later)})
+    with server, httpx.Client() as client:
+        reader = WatchReader(client, f"http://127.0.0.1:{server.port}", "x")
+        got = tally(reader, system_id=SYSTEM, tag=FAILED, date_from=FROM, now=NOW)
+    assert server.asked == [0, 1]
+    assert got is not None and got.read == 100 and not got.complete and got.count == 100
+    assert [f.code for f in reader.findings] == ["WATCH_READ_REFUSED"]
+    r = replace(report(failed=[], good=[0.5]), failed=got)
+    (said,) = [f for f in judge(r, "x") if f.code == "WATCH_EVENTS_INCOMPLETE"]
+    assert said.severity == "warning" and said.params["read"] == "100"
+    assert "could not be read" in said.message
+    assert WatchReport.from_json(json.loads(json.dumps(r.to_json()))) == r
+    # a log with a total that ends on its own is complete, as before
+    whole = _serve_event_pages({0: (200, _events(range(100))), 1: (200, _events(range(0)))})
+    with whole, httpx.Client() as client:
+        reader = WatchReader(client, f"http://127.0.0.1:{whole.port}", "x")
+        done = tally(reader, system_id=SYSTEM, tag=FAILED, date_from=FROM, now=NOW)
+    assert done is not None and done.complete and done.count == 100 and not reader.findings
+
+
+def test_an_event_that_shifts_to_the_next_page_while_read_is_counted_once() -> None:
+    """A new event arrived between the reads of page 0 and page 1, so the last event of page
+    0 is also the first of page 1: it was counted twice (151 failures of 150). Events are now
+    told apart by their eventId; events without one are counted as before."""
+    import httpx
+
+    from ngdpkit.checks.watch import WatchReader, tally
+
+    pages = {0: (200, _events(range(100), total=150)), 1: (200, _events(range(99, 150), total=151))}
+    with _serve_event_pages(pages) as server, httpx.Client() as client:
+        reader = WatchReader(client, f"http://127.0.0.1:{server.port}", "x")
+        got = tally(reader, system_id=SYSTEM, tag=FAILED, date_from=FROM, now=NOW)
+    assert got is not None and (got.read, got.matching, got.count) == (150, 150, 150)
+    assert got.complete and not reader.findings
+    (said,) = [f for f in judge(replace(report(failed=[], good=[]), failed=got), "x")]
+    assert said.code == "WATCH_DELIVERY_FAILING" and said.params["count"] == "150"
+    # without an eventId, two events alike are two events
+    plain = json.dumps({"events": [{"eventTag": FAILED, "eventTime": "2026-03-09T11:00:00Z"}] * 2})
+    with _serve_event_pages({0: (200, plain.encode())}) as server, httpx.Client() as client:
+        reader = WatchReader(client, f"http://127.0.0.1:{server.port}", "x")
+        got = tally(reader, system_id=SYSTEM, tag=FAILED, date_from=FROM, now=NOW)
+    assert got is not None and (got.read, got.matching, got.count) == (2, 2, 2)

@@ -86,16 +86,20 @@ class EventTally:
     # events with the tag whose eventTime could not be read as a time: not counted as
     # deliveries, and said (WATCH_EVENTS_INCOMPLETE), never dropped without a word
     unreadable: int = 0
+    # a page after the first could not be read (refused, failed, no JSON): what came is not
+    # the whole log, even when NgDP gave no totalElements (the pages read passed for whole)
+    broken_off: bool = False
 
     @property
     def complete(self) -> bool:
-        return self.read >= self.total
+        return not self.broken_off and self.read >= self.total
 
     @property
     def count(self) -> int:
-        """The events with this tag: those read when all were, else NgDP's own count less
-        those read that lie in the future."""
-        return self.matching if self.complete else max(0, self.total - self.future)
+        """The events with this tag: those read when no more are known (all of them, or a log
+        broken off without a total), else NgDP's own count less those read that lie in the
+        future."""
+        return self.matching if self.read >= self.total else max(0, self.total - self.future)
 
 
 @dataclass(frozen=True)
@@ -492,13 +496,18 @@ def tally(
     """Every page of the event log for ``tag`` since ``date_from``, from page 0 until
     ``totalElements`` are read, a page is empty or :data:`MAX_EVENT_PAGES` were read. An
     event dated more than :data:`CLOCK_SKEW` after ``now`` (the clock's time as each page
-    came, without ``now``) is counted apart, as ``future``, never as a delivery."""
+    came, without ``now``) is counted apart, as ``future``, never as a delivery. An event
+    whose ``eventId`` was read on an earlier page is not counted again (a new event shifts
+    the log while it is read); a page after the first that cannot be read leaves the tally
+    ``broken_off``, never complete."""
     total: int | None = None
     read = matching = 0
     newest: dt.datetime | None = None
     oldest: dt.datetime | None = None
     ahead: list[dt.datetime] = []
     unreadable = 0
+    seen: set[tuple[str, Any]] = set()
+    broken = False
     for page in range(MAX_EVENT_PAGES):
         params = {
             "senderOrRecipientSystem": system_id,
@@ -514,9 +523,12 @@ def tally(
         if not isinstance(events, list):
             if page == 0:
                 return None
+            broken = True  # the read said why; the pages before it are not the whole log
             break
         if total is None and body is not None:
             total = _count(body.get("totalElements"))
+        on_page = len(events)
+        events = _unseen(events, seen)
         limit = (now or dt.datetime.now(dt.UTC)) + CLOCK_SKEW
         every = [t for t in (event_time(e, tag) for e in events) if t is not None]
         unreadable += sum(1 for e in events if has_tag(e, tag)) - len(every)
@@ -525,7 +537,7 @@ def tally(
         read, matching = read + len(events), matching + len(times)
         newest = max([*times, *([newest] if newest else [])], default=None)
         oldest = min([*times, *([oldest] if oldest else [])], default=None)
-        if not events or (total is not None and read >= total):
+        if not on_page or (total is not None and read >= total):
             break
     else:  # pages left unread: the newest may be on the last (NgDP's order is not documented)
         last = _newest_on_last_page(reader, params, total, read, now)
@@ -540,7 +552,25 @@ def tally(
         future=len(ahead),
         future_newest=_stamp(max(ahead)) if ahead else None,
         unreadable=unreadable,
+        broken_off=broken,
     )
+
+
+def _unseen(events: list[Any], seen: set[tuple[str, Any]]) -> list[Any]:
+    """The events not read before, told apart by ``eventId`` (kept in ``seen``): a new event
+    arriving while the log is read shifts it, and the last event of one page came again as
+    the first of the next, counted twice. An event without an ``eventId`` (or with one that
+    is no text or whole number) is always counted, as before."""
+    fresh = []
+    for event in events:
+        key = event.get("eventId") if isinstance(event, dict) else None
+        if isinstance(key, str | int) and not isinstance(key, bool):
+            mark = (type(key).__name__, key)
+            if mark in seen:
+                continue
+            seen.add(mark)
+        fresh.append(event)
+    return fresh
 
 
 MAX_EVENT_PAGE = 999  # the allow-list's page numbers: three digits

@@ -171,7 +171,19 @@ def _since(report: WatchReport) -> dict[str, int]:
 
 
 def incomplete(tally: EventTally, days: int, source: str) -> Finding:
-    """``WATCH_EVENTS_INCOMPLETE``: more events than the watch reads (its pages are bounded)."""
+    """``WATCH_EVENTS_INCOMPLETE``: more events than the watch reads (its pages are bounded),
+    or a page after the first could not be read (its own ``WATCH_READ_REFUSED`` says why):
+    the pages before it passed for the whole log when NgDP gave no ``totalElements``."""
+    if tally.broken_off:
+        return F.warning(
+            "WATCH_EVENTS_INCOMPLETE",
+            "NgDP's event log of {tag} events of the last {days} days broke off after {read} event(s): a page after the first could not be read, so the log was judged in part and the newest time shown is the newest of those read.",
+            source,
+            "/events/",
+            tag=tally.tag,
+            days=days,
+            read=tally.read,
+        )
     return F.warning(
         "WATCH_EVENTS_INCOMPLETE",
         "NgDP's event log holds {total} {tag} events of the last {days} days; the watch read {read} (at most {pages} pages), so the newest time shown is the newest of those.",

@@ -21,6 +21,7 @@ from ..errors import StepCrashed
 from ..steps import STEP_NAMES
 from .core import RunCore
 from .folder import INTERRUPTED
+from .kernels import KernelDied
 
 
 def notebook_source(name: str, folder: Path | None = None) -> Path:
@@ -237,8 +238,6 @@ class NotebookSequence:
         book = InOrder("notebook-done")
         try:
             for i, name in enumerate(STEP_NAMES, start=1):
-                if i > 1:
-                    run.kernels.fresh_session(km)
                 if name == "02_contact_points":
                     run.mapping.watch(run.env.name)
                 km = self.execute_one(pm, i, name, km, book)
@@ -263,10 +262,12 @@ class NotebookSequence:
         run.kernels.retire(km)
 
     def execute_one(self, pm: Any, i: int, name: str, km: Any, book: InOrder) -> Any:
-        """One notebook in the (already started) kernel ``km``; returns the kernel the
-        following notebooks use (another one if ``km`` died while it started). ``book``
-        still works on the notebook before: it is waited for before a crash is recorded
-        and once this notebook has finished (its failure then ends the sequence)."""
+        """One notebook in the (already started) kernel ``km``, after the one before in a
+        fresh session of it; returns the kernel the following notebooks use (another one if
+        ``km`` died while it started). ``book`` still works on the notebook before: it is
+        waited for before a crash is recorded and once this notebook has finished (its
+        failure then ends the sequence). A kernel that dies while its session is made fresh
+        crashes this notebook, as one that dies while a cell runs does."""
         run = self.run
         out_nb = run.run_dir / "notebooks" / f"{name}.ipynb"
         book.submit(run.log, f"  {i}/{len(STEP_NAMES)} {name} …")
@@ -311,6 +312,9 @@ class NotebookSequence:
                 raise ended from exc
 
         try:
+            if i > 1:
+                self.fresh_session(km)
+                t0 = time.monotonic()  # the notebook's time, as before: from its own start
             km = self.started_again(execute, km, name, book)
         except Exception as exc:  # PapermillExecutionError, a dead kernel, a missing kernel
             if (
@@ -331,6 +335,15 @@ class NotebookSequence:
             scrub_notebook(out_nb)  # its finish never comes: no parameter value stays in it
             raise
         return km
+
+    def fresh_session(self, km: Any) -> None:
+        """A fresh session in ``km`` for the next notebook; a kernel that ended meanwhile
+        (the out-of-memory killer, a notebook's object whose end kills it) is
+        :class:`KernelEnded`: how it ended and what to do, as for one that ended in a cell."""
+        try:
+            self.run.kernels.fresh_session(km)
+        except KernelDied as exc:
+            raise KernelEnded(self.run.kernels.why_died(km)) from exc
 
     def started_again(
         self, execute: Callable[[Any], None], km: Any, name: str, book: InOrder
@@ -353,11 +366,15 @@ class NotebookSequence:
         km = self.launch_kernel(name)
         try:
             execute(km)
-        except RuntimeError as again:
+        except BaseException as again:
+            # The sequence still holds the first kernel: this one is ended here, whatever
+            # ended its notebook (a failed cell, a death, Ctrl-C), or it stayed running
+            # after the run. Its connection file and ports are let go of.
             if not died_starting(again):
+                run.kernels.shutdown(km)
                 raise
             why, ports_taken = run.kernels.why_ended(km)
-            run.kernels.shutdown(km)  # its connection file and ports let go of
+            run.kernels.shutdown(km)
             raise KernelNotStarted(why, ports_taken) from again
         return km
 
