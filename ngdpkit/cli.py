@@ -228,7 +228,7 @@ def _tool_commands(sub: Any) -> None:
         "--mailboxes",
         action=_Once,
         type=_mailbox_count,
-        default=200,
+        default=None,  # None: not given (a folder that holds an export keeps it either way)
         metavar="N",
         help="mailboxes in the export (200 to 200000; default 200): to try a large municipality",
     )
@@ -883,18 +883,27 @@ def _writable(folder: Path, label: str) -> None:
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
+    from .deliverables.commands import path_word
     from .rehearsal.sample import write_sample
 
     for folder in (args.dir, args.dir / "certs"):
         _writable(folder, str(args.dir))
-    written = write_sample(args.dir, mailboxes=args.mailboxes)
+    export = args.dir / "mailboxes.xlsx"
+    kept = export.exists()
+    written = write_sample(args.dir, mailboxes=args.mailboxes or 200)
     for path in written:
         print(f"wrote {path}")
     said = with_plurals("sample set in {dir} ({n} file(s) written or renewed)", {"n": len(written)})
     print(said.format(dir=args.dir, n=len(written)))
+    if args.mailboxes is not None and kept:
+        # the sample keeps what a folder holds (contract §2): a consultant's `--mailboxes 5000`
+        # into the demo's folder wrote nothing and said only "0 files", the export still 200
+        print(
+            f"note: {path_word(str(export))} was there already and is kept as it is: "
+            f"--mailboxes {args.mailboxes} makes its export only in a folder without one "
+            "(choose a new folder)"
+        )
     # what to type next, as init says it (a first day's sample ended on its file list)
-    from .deliverables.commands import path_word
-
     print(f"next: ngdpkit run --settings {path_word(str(args.dir / 'migration.toml'))} --env all")
     return 0
 
@@ -1572,7 +1581,13 @@ def cmd_diff(args: argparse.Namespace) -> int:
         return 0
     # the change lines in the runs' language: they stood in English beside Danish findings
     lang = run_language(run_b)
-    print(f"{change['environment']}: {change['previous']['run']} -> {change['current']['run']}")
+    # every value one line: a run folder is whatever its writer made it, its trail chained anew
+    # (an attacker's look: a finding's value "x\n  + CODE …" printed a change of its own)
+    env, before, after = (
+        one_line(str(v))
+        for v in (change["environment"], change["previous"]["run"], change["current"]["run"])
+    )
+    print(f"{env}: {before} -> {after}")
     if _newer_first(change):  # a consultant's cold run read the changes backwards
         print("  " + t(lang, "diff_reversed"))
     if is_empty(change):
@@ -1592,13 +1607,14 @@ def cmd_diff(args: argparse.Namespace) -> int:
         print("  " + t(lang, "diff_summary", n=number(lang, len(every))))
         for section, code, unit, n in summary(change, lang):
             what = f"{code} ({code_title(section, code, lang)})" if code else section
+            unit = one_line(unit) if unit else t(lang, "diff_environment")
             print(
-                f"  {mark.get(section, '~')} {number(lang, n):>6}  {_clip(what, 60):<60} {unit or t(lang, 'diff_environment')}"
+                f"  {mark.get(section, '~')} {number(lang, n):>6}  {_clip(one_line(what), 60):<60} {unit}"
             )
         return 0
     for section, code, unit, text in every:
-        where = f" [{unit}]" if unit else ""
-        print(f"  {mark.get(section, '~')} {code:<28}{where} {text}")
+        where = f" [{one_line(unit)}]" if unit else ""
+        print(f"  {mark.get(section, '~')} {one_line(code):<28}{where} {one_line(text)}")
     return 0
 
 
@@ -1612,15 +1628,18 @@ def _newer_first(change: dict[str, Any]) -> bool:
 
 
 def _cell(value: Any) -> str:
-    return (
-        "" if value is None else "yes" if value is True else "no" if value is False else str(value)
-    )
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return one_line(str(value))
 
 
 def _short_time(iso: str | None, *, date_only: bool = False) -> str:
     """An ISO 8601 time of the status listing as the terminal shows it (in its own zone)."""
     if not iso:
         return ""
+    iso = one_line(iso)  # a time a run folder holds, whatever wrote it: one line
     return iso[:10] if date_only else iso[:16].replace("T", " ")
 
 
@@ -1646,8 +1665,10 @@ def cmd_status(args: argparse.Namespace) -> int:
             raise InputError(f"--html {target}: the folder {target.parent} does not exist")
         _writable(target.parent, f"--html {target}")
     result = portfolio(args.paths)
-    for skipped in result.skipped:
-        print(f"ngdpkit: {skipped.path}: {skipped.reason}", file=sys.stderr)
+    from .settings import one_line_path
+
+    for skipped in result.skipped:  # a folder's name on one line: a line break is U+FFFD
+        print(f"ngdpkit: {one_line_path(f'{skipped.path}: {skipped.reason}')}", file=sys.stderr)
     # a path that holds no settings file is refused input, not a quiet success: a scheduled
     # status job pointed at a wrong folder would otherwise pass, and keep its old page
     empty = [p for p in args.paths if not settings_files([p])[0]] if len(args.paths) > 1 else []
@@ -1708,6 +1729,8 @@ def _run_again(result: Any) -> list[str]:
 
 def _print_status_table(result: Any) -> None:
     """``status``'s listing as a table on the console, one row per runs folder."""
+    from .settings import one_line_path
+
     print(f"times in {result.time_zone}; listed {_short_time(result.generated_at)}")
     # "values" is the dispatcher's values ready to be typed in (a bare "ready yes" read as
     # the migration's readiness); "holding up" names the step ("2 blocked" read as a count)
@@ -1717,6 +1740,9 @@ def _print_status_table(result: Any) -> None:
         f"{'run':<16} {'anchor':<16} {'changed since run':<{CHANGED_WIDTH}} settings"
     )
     for r in result.rows:
+        # every cell one line: a run folder is whatever its writer made it, its trail chained
+        # anew (an attacker's look: a checklist step's status "x\n<a row>" printed a forged
+        # row of the table)
         b, h = r.blocking, r.rehearsal
         holding = f"step {b.step} {b.status.replace('_', ' ')}, {b.days} d" if b else ""
         rehearsal = f"{h.status} ({'elsewhere' if h.elsewhere else h.against})" if h else ""
@@ -1725,15 +1751,17 @@ def _print_status_table(result: Any) -> None:
         if c is not None:
             plain = c.current or c.status == "unreadable"
             compared = f"{c.status}{' (inputs)' if c.of_inputs else '' if plain else ' (old)'}"
-        anchor = (r.anchor or "")[:16]
-        problem = f"  {r.problem}" if r.problem and not r.anchor else ""
+        anchor = one_line(r.anchor or "")[:16]
+        problem = f"  {one_line(r.problem)}" if r.problem and not r.anchor else ""
+        organisation, environment = one_line(r.organisation)[:28], one_line(r.environment)[:12]
+        holding, rehearsal, compared = (one_line(x) for x in (holding, rehearsal, compared))
         print(
-            f"{r.organisation[:28]:<28} {r.environment[:12]:<12} {r.status:<10} "
+            f"{organisation:<28} {environment:<12} {one_line(r.status):<10} "
             f"{_cell(r.errors):>4} {_cell(r.warnings):>4} {_cell(r.dispatcher_ready):<6} "
             f"{_cell(r.checklist):<5} {holding[:26]:<26} {rehearsal[:17]:<17} {compared[:17]:<17} "
             f"{_short_time(r.certificate_not_after, date_only=True):<10} "
             f"{_short_time(r.run_date):<16} {anchor:<16} {_changed_cell(r.inputs_changed):<{CHANGED_WIDTH}} "
-            f"{_shown_path(r.settings)}{problem}"
+            f"{one_line_path(_shown_path(r.settings))}{problem}"
         )
     commands = _run_again(result)
     if commands:

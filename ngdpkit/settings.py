@@ -905,6 +905,14 @@ def path_problem(path: Path | str) -> str:
     )
 
 
+def one_line_path(path: Path | str) -> str:
+    """``path`` as one line of the console: each character :func:`path_problem` refuses (a
+    line break, a carriage return, an escape) as U+FFFD. A folder name a walk found (``status``
+    over a customers folder) is no path argument the kit checked first: one holding a line
+    break printed a row of the status table in two lines, the second of the folder's choosing."""
+    return _CONTROL_CHARS.sub("\ufffd", str(path))
+
+
 def load_settings(path: Path | str) -> Settings:
     """Read and check a settings file.
 

@@ -155,3 +155,108 @@ def test_the_layer_diagram_names_every_module_of_its_packages() -> None:
             f"{package}: not in the diagram {sorted(modules - names)}, "
             f"no such module {sorted(names - modules)}"
         )
+
+
+def _commands() -> dict[str, object]:
+    """Every command of the parser by its name as typed (``cert inspect`` with its
+    subcommand), the internal ``_run-environment`` left out."""
+    import argparse
+
+    from ngdpkit.cli import build_parser
+
+    def subs(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                return dict(action.choices)
+        return {}
+
+    out: dict[str, object] = {}
+    for name, parser in subs(build_parser()).items():
+        inner = subs(parser)
+        for sub, p in inner.items() or [("", parser)]:
+            if not name.startswith("_"):
+                out[f"{name} {sub}".strip()] = p
+    return out
+
+
+def _options(parser: object) -> set[str]:
+    """The long options a user may type (argparse's ``--help`` and hidden ones left out)."""
+    import argparse
+
+    assert isinstance(parser, argparse.ArgumentParser)
+    return {
+        o
+        for a in parser._actions
+        if a.help != argparse.SUPPRESS
+        for o in a.option_strings
+        if o.startswith("--") and o != "--help"
+    }
+
+
+def test_the_readme_command_table_is_the_command_line() -> None:
+    """README's command table has a row for every command, and each row's usage names
+    exactly the options the command takes: an option added to the code and not to the
+    table, or one the table keeps after the code dropped it, fails here."""
+    commands = _commands()
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    table = text.split("\n## Commands\n", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in table.splitlines() if line.startswith("| `ngdpkit ")]
+    seen = set()
+    for row in rows:
+        usage = row[len("| `") :].split("` |", 1)[0]
+        words = usage.split()
+        name = " ".join(words[1:3]) if " ".join(words[1:3]) in commands else words[1]
+        assert name in commands, f"README names a command the kit does not have: {usage}"
+        seen.add(name)
+        documented = set(re.findall(r"(?<![\w-])--[a-z][a-z-]*", usage))
+        real = _options(commands[name])
+        assert documented == real, (
+            f"ngdpkit {name}: in README only {sorted(documented - real)}, "
+            f"in the code only {sorted(real - documented)}"
+        )
+    assert seen == set(commands), f"commands without a row: {sorted(set(commands) - seen)}"
+
+
+def test_every_command_the_documents_show_takes_the_options_shown() -> None:
+    """Each ``ngdpkit COMMAND --option`` in a code span or a console line of the README
+    and ``docs/`` names a command that exists and options it takes."""
+    commands = _commands()
+    call = re.compile(r"ngdpkit ([a-z][a-z-]*)(?: ([a-z]+))?([^|;&`\n]*)")
+    for doc in [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]:
+        text = doc.read_text(encoding="utf-8")
+        spans = re.findall(r"`([^`\n]*ngdpkit [a-z][^`\n]*)`", text)
+        spans += [line for line in text.splitlines() if re.match(r"^\s*(\$ )?ngdpkit ", line)]
+        for span in spans:
+            for m in call.finditer(span):
+                pair = f"{m.group(1)} {m.group(2)}"
+                name = pair if pair in commands else m.group(1)
+                if name not in commands:
+                    continue  # prose ("ngdpkit takes …"), not a command
+                shown = set(re.findall(r"(?<![\w-])--[a-z][a-z-]*", m.group(3)))
+                unknown = shown - _options(commands[name]) - {"--help"}
+                assert not unknown, f"{doc.name}: ngdpkit {name} has no {sorted(unknown)}: {span}"
+
+
+def test_the_watch_json_keys_are_all_in_docs_watch() -> None:
+    """docs/watch.md's list of ``watch --json``'s keys names every key it prints, at the
+    top and in each tag's tally: it had left out six of the top and four of a tally."""
+    from ngdpkit.checks.watch import FAILED, GOOD, EventTally, WatchReport
+
+    tally = EventTally(tag=FAILED, total=1)
+    report = WatchReport(
+        environment="test",
+        protocol="REST_PULL",
+        system_id="5b3f2c1e-8d4a-4e7b-9c2f-1a6d3e8b7c40",
+        checked_at="2026-03-10T12:05:00Z",
+        date_from="2026-03-03T12:05:00.000Z",
+        days=7,
+        base_url="https://api.digitalpost.dk/apis/v1",
+        failed=tally,
+        good=EventTally(tag=GOOD["REST_PULL"], total=0),
+    )
+    keys = {"environment", "status", "error", "findings", *report.to_json()}
+    keys |= set(report.to_json()["failed"])
+    text = (REPO / "docs" / "watch.md").read_text(encoding="utf-8")
+    listing = text.split("`--json` prints `{", 1)[1].split("`; a count is", 1)[0]
+    named = set(re.findall(r'"([a-z_]+)"', listing))
+    assert keys <= named, f"not in docs/watch.md: {sorted(keys - named)}"

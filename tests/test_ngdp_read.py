@@ -3,6 +3,7 @@ GET only, paging from page 0, the quirks of real listings, every §12.1 code."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 from pathlib import Path
@@ -661,3 +662,83 @@ def test_a_listing_broken_off_after_page_0_is_never_the_whole_listing(status: in
     assert not [f for f in found if f.code == "NGDP_CONTACT_POINT_MISSING"]
     (said,) = [f for f in reader.findings if f.code == "NGDP_READ_FAILED"]
     assert said.location.endswith("/contact-points/") and f"HTTP {status}" in said.message
+
+
+# --- session 38: the reader's last loose ends --------------------------------------------
+
+
+def test_a_retry_after_given_as_an_http_date_is_read_as_seconds() -> None:
+    """RFC 9110 lets Retry-After be an HTTP date: NgDP's "Wed, 09 Dec 2026 10:00:00 GMT" was
+    no number to the kit, which said "run again in a few minutes". Now the date is read
+    against the answer's own Date header (else this machine's clock) and said in seconds, as a
+    number is; a date in the past or unreadable keeps the old wording."""
+    import httpx
+
+    from ngdpkit.checks.ngdp import busy_message, retry_after
+
+    def answer(**headers: str) -> httpx.Response:
+        return httpx.Response(429, headers={k.replace("_", "-"): v for k, v in headers.items()})
+
+    at = "Wed, 09 Dec 2026 10:00:00 GMT"
+    sent = "Wed, 09 Dec 2026 09:58:00 GMT"
+    assert retry_after(answer(Retry_After=at, Date=sent)) == 120
+    assert retry_after(answer(Retry_After="Wednesday, 09-Dec-26 10:00:00 GMT", Date=sent)) == 120
+    assert retry_after(answer(Retry_After="Wed Dec  9 10:00:00 2026", Date=sent)) == 120
+    msg, said = busy_message(answer(Retry_After=at, Date=sent))
+    assert said == {"status": 429, "seconds": 120} and "{seconds} seconds" in msg
+    for late in (
+        answer(Retry_After=at, Date="Wed, 09 Dec 2026 10:01:00 GMT"),  # already passed
+        answer(Retry_After="Wed, 09 Dec 2020 10:00:00 GMT"),  # in the past by this clock
+        answer(Retry_After="Wed, 32 Dec 2026 10:00:00 GMT", Date=sent),  # no date
+        answer(Retry_After="soon"),
+        answer(Retry_After="Wed, 09 Dec 2027 10:00:00 GMT", Date=sent),  # beyond six digits
+    ):
+        assert retry_after(late) is None
+        msg, said = busy_message(late)
+        assert said == {"status": 429} and "a few minutes" in msg
+    ahead = (dt.datetime.now(dt.UTC) + dt.timedelta(days=1)).strftime("%a, %d %b %Y %H:%M:%S GMT")
+    assert retry_after(answer(Retry_After=ahead, Date="no date")) is not None  # the clock's
+
+
+def test_an_organisation_search_of_several_pages_is_several_organisations(
+    sample_dir: Path, tmp_path: Path
+) -> None:
+    """The search for the CVR answered one organisation on its first page and a totalElements
+    of 25: the first was taken, though the pages never read (the contract allows the search
+    without page and size) may hold others with the CVR. Now it is "several organisations"
+    from totalElements alone, and nothing more is read."""
+    sample = copy_sample(sample_dir, tmp_path)
+    cvr = result_cvr(sample)
+    first = {
+        "organisations": [{"id": "48213", "name": "Søby Kommune", "cvrNumber": cvr}],
+        "currentPage": 0,
+        "totalPages": 2,
+        "elementsOnPage": 1,
+        "totalElements": 25,
+    }
+    sim, _ = serve(
+        sample, "test", tmp_path, faults={"/organisations/": (200, json.dumps(first).encode())}
+    )
+    with sim:
+        result = check(sample, "test")
+        requests = list(sim.server.config.registry.requests)
+    assert requests == [("GET", f"/apis/v1/organisations/?cvrNumber={cvr}")]
+    (said,) = [f for f in result["findings"] if f["code"] == "NGDP_READ_FAILED"]
+    assert said["params"]["count"] == "25" and said["params"]["ids"] == "48213, ..."
+
+
+def test_the_allow_list_holds_only_the_listing_pages_the_kit_asks_for() -> None:
+    """The listing's allow-list let a page size of up to 999 through, and page numbers of
+    four digits, though the kit asks for 100 a page (the contract: at most 100) and at most
+    1,000 pages. Now it allows exactly what the kit sends."""
+    from ngdpkit.checks.ngdp import ALLOWED, MAX_PAGES, PAGE_SIZE
+
+    path = "/organisations/48213/contact-points/"
+
+    def allowed(page: object, size: object) -> bool:
+        query = {"visibility": "ALL", "page": page, "size": size}
+        return any(read.allows(path, query) for read in ALLOWED)
+
+    assert allowed(0, PAGE_SIZE) and allowed(MAX_PAGES - 1, PAGE_SIZE)
+    for page, size in ((0, 999), (0, 101), (0, 1), (MAX_PAGES, PAGE_SIZE), ("0000", 100)):
+        assert not allowed(page, size), (page, size)

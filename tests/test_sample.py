@@ -212,3 +212,32 @@ def test_sample_says_the_command_to_type_next(sample_copy: Path) -> None:
     words = shlex.split(last.removeprefix("next: "))
     assert words[:3] == ["ngdpkit", "run", "--settings"] and words[4:] == ["--env", "all"], last
     assert Path(words[3]) == sample_copy / "migration.toml" and Path(words[3]).is_file()
+
+
+def test_sample_says_when_mailboxes_cannot_change_the_export_already_there(
+    tmp_path: Path,
+) -> None:
+    """The sample keeps every file a folder holds (contract §2). ``sample DIR --mailboxes
+    5000`` into a folder that held the 200-mailbox export wrote nothing and said only "0
+    files written": the export stayed 200 rows without a word. It says so now, before the
+    ``next:`` line; into a new folder it makes the export it was asked for, without the note."""
+    from tests.conftest import cli
+
+    folder = tmp_path / "s"
+    assert cli("sample", str(folder)).returncode == 0
+    before = (folder / "mailboxes.xlsx").read_bytes()
+    r = cli("sample", str(folder), "--mailboxes", "300")
+    assert r.returncode == 0, r.stderr
+    note = [line for line in r.stdout.splitlines() if line.startswith("note: ")]
+    assert len(note) == 1 and "--mailboxes 300" in note[0] and "mailboxes.xlsx" in note[0]
+    assert r.stdout.splitlines()[-1].startswith("next: ")
+    assert (folder / "mailboxes.xlsx").read_bytes() == before
+    # without --mailboxes a folder refreshed as usual has nothing to be told
+    assert "note: " not in cli("sample", str(folder)).stdout
+
+    fresh = cli("sample", str(tmp_path / "new"), "--mailboxes", "300")
+    assert fresh.returncode == 0 and "note: " not in fresh.stdout
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(tmp_path / "new" / "mailboxes.xlsx", read_only=True).active
+    assert sheet is not None and sheet.max_row is not None and sheet.max_row > 300

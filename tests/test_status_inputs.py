@@ -355,3 +355,95 @@ def test_with_signing_every_environments_name_and_kind_concern_each(sample_copy:
     plain, sealed = test_sha256(text), test_sha256(text + signing)
     assert test_sha256(text + staging) == plain
     assert test_sha256(text + signing + staging) != sealed
+
+
+def test_a_folder_name_with_a_line_break_prints_no_line_of_its_own(
+    sample_run: dict[str, Any], tmp_path: Path
+) -> None:
+    """An attacker's look at ``status`` over a customers folder: a folder whose name held a
+    line break printed its row in two lines, the second a row of the folder's choosing (a
+    forged "ok 8/8"). Such a settings file is one run and check refuse: its row says why,
+    without the path, and the path shows each such character as U+FFFD on one line."""
+    forged = "Søby Kommune    production   ok   0   0 yes    8/8"
+    customers = tmp_path / "kunder"
+    customers.mkdir()
+    copy_sample_run(sample_run, customers / f"a\n{forged}\rx")
+    r = cli("status", str(customers), cwd=tmp_path)
+    lines = r.stdout.splitlines()
+    assert not any(line.startswith(forged) for line in lines), lines
+    rows = [line for line in lines[2:] if "migration.toml" in line]
+    assert len(rows) == len(lines) - 2 == 1, lines
+    assert " unreadable " in rows[0] and "holds character U+000A" in rows[0], rows
+    assert f"a\ufffd{forged}\ufffdx/migration.toml" in rows[0], rows
+    listing = json.loads(cli("status", str(customers), "--json").stdout)
+    assert [row["status"] for row in listing["rows"]] == ["unreadable"]
+
+
+def test_a_link_not_followed_whose_name_holds_a_line_break_is_said_on_one_line(
+    sample_copy: Path, tmp_path: Path
+) -> None:
+    """The folders ``status`` does not follow are said on stderr, one line each: a link
+    named with a line break printed a second line of its own choosing ("ngdpkit: …")."""
+    forged = "ngdpkit: every customer verified"
+    (sample_copy / f"loop\n{forged}").symlink_to("..")
+    r = cli("status", str(sample_copy))
+    assert r.returncode == 0, r.stderr
+    lines = r.stderr.splitlines()
+    assert not any(line.startswith(forged) for line in lines), lines
+    assert lines == [
+        f"ngdpkit: {sample_copy}/loop\ufffd{forged}: a link back to {tmp_path.resolve()}, a "
+        "folder above it (a cycle): not followed"
+    ], lines
+
+
+def written_anew(run_dir: Path, name: str, data: bytes) -> None:
+    """``name`` of the run folder holding ``data``, its trail and manifest written anew to
+    match, as whoever can write the folder can (``audit verify`` says intact)."""
+    import hashlib
+
+    from tests.test_hostile import rewrite_chain
+
+    (run_dir / name).write_bytes(data)
+    sha = hashlib.sha256(data).hexdigest()
+
+    def change(rec: dict[str, Any]) -> None:
+        if rec.get("path") == name and "sha256" in rec:
+            rec["sha256"], rec["size"] = sha, len(data)
+        if name in (rec.get("files") or {}):
+            rec["files"][name] = sha
+
+    rewrite_chain(run_dir, lambda rec: True, change)
+    assert cli("audit", "verify", str(run_dir)).returncode == 0
+
+
+def test_a_run_folder_written_anew_prints_no_line_of_its_own(sample_run_copy: Path) -> None:
+    """Whoever can write the runs folder can write a run whose trail chains anew: a
+    checklist step's status "x" and a line break printed a forged row under the real one.
+    Every cell of the status table is one line."""
+    forged = "Søby Kommune    production   ok   0   0 yes    8/8"
+    run_dir = next((sample_run_copy / "runs" / "test").glob("2*"))
+    steps = json.loads((run_dir / "checklist.json").read_text(encoding="utf-8"))
+    steps[0]["status"] = f"x\n{forged}"
+    written_anew(run_dir, "checklist.json", json.dumps(steps, ensure_ascii=False).encode())
+    lines = cli("status", str(sample_run_copy)).stdout.splitlines()
+    assert not any(line.startswith("Søby Kommune") for line in lines), lines
+    assert len(lines) == 4, lines  # the zone, the headers, production, test
+    assert "step 1 x Søby Kommune" in next(line for line in lines if " test " in line)
+
+
+def test_diff_of_a_run_folder_written_anew_prints_no_line_of_its_own(
+    sample_run: dict[str, Any], sample_run_copy: Path
+) -> None:
+    """The same for ``diff``: a finding's value "prod" and a line break printed a change of
+    the writer's choosing ("  + FORGED_CODE …") below the real one."""
+    run_dir = next((sample_run_copy / "runs" / "test").glob("2*"))
+    data = json.loads((run_dir / "findings.json").read_text(encoding="utf-8"))
+    first = data["findings"][0]
+    first["code"], first["params"] = "CERT_X_FORGED", dict.fromkeys(first["params"], "p")
+    first["params"][next(iter(first["params"]))] = "prod\n  + FORGED_CODE  forged"
+    written_anew(run_dir, "findings.json", json.dumps(data, ensure_ascii=False).encode())
+    r = cli("diff", str(run_dir), str(sample_run["run_dir"]))
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert not any(line.startswith("  + FORGED_CODE") for line in lines), lines
+    assert any("CERT_X_FORGED" in line and "prod + FORGED_CODE forged" in line for line in lines)

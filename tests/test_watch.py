@@ -1466,3 +1466,100 @@ def test_an_event_that_shifts_to_the_next_page_while_read_is_counted_once() -> N
         reader = WatchReader(client, f"http://127.0.0.1:{server.port}", "x")
         got = tally(reader, system_id=SYSTEM, tag=FAILED, date_from=FROM, now=NOW)
     assert got is not None and (got.read, got.matching, got.count) == (2, 2, 2)
+
+
+# --- session 38: the watch's last loose ends ----------------------------------------------
+
+
+def test_a_retry_after_date_is_said_in_seconds_by_the_watch() -> None:
+    """A local NgDP on 127.0.0.1 answers the count of letters 429 with Retry-After as an HTTP
+    date, two minutes after its own Date header: the watch said "run again in a few minutes".
+    Now it names the 120 seconds, as for a number, and sends nothing more."""
+    import http.server
+
+    import httpx
+
+    from ngdpkit.checks.watch import WatchReader, count_waiting
+    from tests.loopback import LoopbackServer
+
+    asked: list[str] = []
+
+    class Busy(http.server.BaseHTTPRequestHandler):
+        def date_time_string(self, timestamp: float | None = None) -> str:
+            return "Wed, 09 Dec 2026 09:58:00 GMT"  # the answer's Date header
+
+        def do_GET(self) -> None:  # noqa: N802
+            asked.append(self.path)
+            self.send_response(429)
+            self.send_header("Retry-After", "Wed, 09 Dec 2026 10:00:00 GMT")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    with LoopbackServer(Busy) as server, httpx.Client() as client:
+        reader = WatchReader(client, f"http://127.0.0.1:{server.port}", "x")
+        assert count_waiting(reader, "/memos/") is None
+        assert count_waiting(reader, "/receipts/") is None
+    assert len(asked) == 1
+    (said,) = reader.findings
+    assert said.code == "WATCH_READ_REFUSED" and said.params["seconds"] == "120"
+    assert "120 seconds" in said.message and "a few minutes" not in said.message
+
+
+def test_an_event_log_that_serves_page_0_for_every_page_stops_and_is_incomplete() -> None:
+    """NgDP answered every page of the event log with page 0 (the same eventIds, no
+    totalElements): the watch read all 50 pages, and the 100 events passed for the whole log.
+    Now a page that brings no event not read before ends the reading (as the listing of
+    contact points does), and WATCH_EVENTS_INCOMPLETE says the log was judged in part."""
+    import httpx
+
+    from ngdpkit.checks.watch import WatchReader, tally
+
+    again = {page: (200, _events(range(100))) for page in range(60)}
+    with _serve_event_pages(again) as server, httpx.Client() as client:
+        reader = WatchReader(client, f"http://127.0.0.1:{server.port}", "x")
+        got = tally(reader, system_id=SYSTEM, tag=FAILED, date_from=FROM, now=NOW)
+    assert server.asked == [0, 1]
+    assert got is not None and got.looped and not got.complete
+    assert (got.read, got.matching, got.count) == (100, 100, 100) and not reader.findings
+    r = replace(report(failed=[], good=[0.5]), failed=got)
+    (said,) = [f for f in judge(r, "x") if f.code == "WATCH_EVENTS_INCOMPLETE"]
+    assert said.severity == "warning" and said.params["read"] == "100"
+    assert "only events read before" in said.message
+    assert WatchReport.from_json(json.loads(json.dumps(r.to_json()))) == r
+
+
+def test_an_event_time_of_digits_that_is_no_plausible_epoch_is_unreadable() -> None:
+    """NgDP documents eventTime as a date-time; a text of digits is none. "2026030913" (a date
+    and hour without separators) was read as epoch seconds, a time in 2034, and said as an
+    event dated ahead of the watch's clock. Now a text of digits is an epoch time only with 10
+    digits (seconds) or 13 (milliseconds) and no more than a day ahead of the clock; any other
+    is an eventTime the watch cannot read (WATCH_EVENTS_INCOMPLETE counts it)."""
+    import httpx
+
+    from ngdpkit.checks.watch import WatchReader, event_time, tally
+
+    def at(value: Any) -> dict[str, Any]:
+        return {"eventTag": FAILED, "eventTime": value}
+
+    hour_ago = NOW - dt.timedelta(hours=1)
+    seconds = str(int(hour_ago.timestamp()))
+    body = json.dumps(
+        {"events": [at("2026030913"), at("20260309130"), at(seconds)], "totalElements": 3}
+    ).encode()
+    with _serve_event_pages({0: (200, body)}) as server, httpx.Client() as client:
+        reader = WatchReader(client, f"http://127.0.0.1:{server.port}", "x")
+        got = tally(reader, system_id=SYSTEM, tag=FAILED, date_from=FROM, now=NOW)
+    assert got is not None and (got.matching, got.unreadable, got.future) == (1, 2, 0)
+    (said,) = [
+        f
+        for f in judge(replace(report(failed=[], good=[0.5]), failed=got), "x")
+        if f.code == "WATCH_EVENTS_INCOMPLETE"
+    ]
+    assert said.params["count"] == "2" and "eventTime" in said.message
+    assert event_time(at(seconds), FAILED, NOW) == hour_ago
+    assert event_time(at(seconds + "000"), FAILED, NOW) == hour_ago
+    for bad in ("2026030913", "20260309130", "202603091300", "17730000000000", "0" + seconds):
+        assert event_time(at(bad), FAILED, NOW) is None, bad

@@ -1542,3 +1542,104 @@ def test_each_script_says_where_a_trustworthy_hash_comes_from(scripts: dict[str,
         assert "Ask the consultant for that value by another way than this file came" in header
         assert "never from a file handed over beside this one" in header, name
         assert header.index("another way") < header.index(f"Unblock-File .\\{file}"), name
+
+
+def _assignment(text: str, variable: str) -> str:
+    """The single-quoted value assigned to ``variable`` in the parsed script."""
+    for node in nodes(text, "assignment_expression"):
+        if node.children[0].text.decode() == variable:
+            (value,) = [n for n in nodes(node.text.decode(), "verbatim_string_characters")]
+            return value.text.decode()[1:-1].replace("''", "'")
+    raise AssertionError(f"{variable} is not assigned")
+
+
+def test_an_account_that_stands_for_every_user_is_refused_by_its_sid(
+    scripts: dict[str, str],
+) -> None:
+    """A Windows administrator's read (session 38): the run refuses Everyone and Domain Users
+    by their English names, but a Danish server names them otherwise, and an account given
+    with -ServiceAccount reaches no run: the install script judges each account by its SID,
+    which no language changes, and stops before it changes anything."""
+    text = scripts["install"]
+    assert not nodes(text, "ERROR")
+    body = function_body(text, "Assert-NgdpAccounts")
+    broad = re.compile(_assignment(body, "$broad"), re.IGNORECASE)  # -match ignores case
+    for sid in (
+        "S-1-1-0",  # Everyone (Alle)
+        "S-1-5-11",  # Authenticated Users
+        "S-1-5-32-545",  # BUILTIN\Users (BUILTIN\Brugere)
+        "S-1-5-32-546",  # BUILTIN\Guests
+        "S-1-5-4",  # INTERACTIVE
+        "S-1-5-7",  # ANONYMOUS LOGON
+        "S-1-5-21-1004336348-1177238915-682003330-513",  # Domain Users (Domænebrugere)
+        "S-1-5-21-1004336348-1177238915-682003330-515",  # Domain Computers
+    ):
+        assert broad.search(sid), sid
+    for sid in (
+        "S-1-5-18",  # SYSTEM
+        "S-1-5-20",  # NETWORK SERVICE
+        "S-1-5-21-1004336348-1177238915-682003330-1105",  # a service account
+        "S-1-5-21-1004336348-1177238915-682003330-5130",
+        "S-1-5-82-3006700770-424185619-1745488364-794895919-4004696415",  # IIS APPPOOL\…
+    ):
+        assert not broad.search(sid), sid
+    assert "if ($sid.Value -match $broad) { throw ('Nothing was changed." in body
+    # the SID is the one the account translates to, and the check runs before any change,
+    # -WhatIf too, for an account given on the command line as for one from the settings
+    assert "$sid = (New-Object System.Security.Principal.NTAccount($account)).Translate(" in body
+    check = text.index("Assert-NgdpAccounts $accounts")
+    assert text.index("$accounts = @(Get-NgdpAccounts $ServiceAccount") < check
+    for change in ("Write-Host 'What if:", "@(Import-PfxCertificate", "Install-NgdpCa $RootCa"):
+        assert check < text.index(change), change
+
+
+def test_several_accounts_are_given_comma_separated_with_file(
+    scripts: dict[str, str],
+) -> None:
+    """powershell -File hands -ServiceAccount DOM\\a,DOM\\b over as one text; the README sent
+    the administrator to -Command instead, under which Windows PowerShell turns the exit code 2
+    of a failed check into 1 (a script that stopped on an error). Both scripts split the
+    given accounts at their commas (no Windows account name holds one), and the README gives
+    the -File form."""
+    for name, text in scripts.items():
+        assert not nodes(text, "ERROR"), name
+        body = function_body(text, "Get-NgdpAccounts")
+        given = [
+            n.text.decode()
+            for n in nodes(body, "assignment_expression")
+            if n.children[0].text.decode() == "$accounts" and "$Given" in n.text.decode()
+        ]
+        assert given == [
+            "$accounts = @($Given | ForEach-Object { ([string]$_).Split(',') }"
+            " | ForEach-Object { $_.Trim() } | Where-Object { $_ })"
+        ], name
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    assert (
+        "`powershell -ExecutionPolicy Bypass -File .\\server-check.ps1 -ServiceAccount DOM\\a,DOM\\b`"
+        in readme
+    )
+    assert '-Command "& .\\server-check.ps1 -ServiceAccount' not in readme
+
+
+def test_the_reexport_commands_run_in_windows_powershell_5_1(tmp_path: Path) -> None:
+    """The re-export of an AES .p12 was one line joined by "&&", which Windows PowerShell 5.1
+    refuses to parse (the pipeline chain operators came with PowerShell 7), with the file
+    name unquoted: two commands now, each parsed as PowerShell, a name with a space quoted."""
+    from ngdpkit.steps.n03_certificate import _PBES2_DER, modern_encryption
+
+    p12 = tmp_path / "Søby test.p12"
+    p12.write_bytes(b"\x30\x82" + _PBES2_DER + b"\x00")
+    (found,) = modern_encryption(p12, "certs/Søby test.p12")
+    assert "&&" not in found.message
+    commands_given = [found.params["command"], found.params["command2"]]
+    assert commands_given == [
+        'openssl pkcs12 -in "Søby test.p12" -out key-and-cert.pem',
+        'openssl pkcs12 -export -legacy -in key-and-cert.pem -out "legacy-Søby test.p12"',
+    ]
+    for command in commands_given:
+        assert command in found.message
+        assert not nodes(command, "ERROR") and len(nodes(command, "command")) == 1
+    plain = tmp_path / "test.p12"
+    plain.write_bytes(b"\x30\x82" + _PBES2_DER + b"\x00")
+    (found,) = modern_encryption(plain, "certs/test.p12")
+    assert found.params["command"] == "openssl pkcs12 -in test.p12 -out key-and-cert.pem"

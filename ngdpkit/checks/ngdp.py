@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import math
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -61,7 +62,9 @@ ALLOWED = (
     Read(r"/organisations/", (("cvrNumber", r"[^\r\n]{1,64}"),)),
     Read(
         rf"/organisations/{_ORG_ID}/contact-points/",
-        (("visibility", "ALL"), ("page", r"[0-9]{1,4}"), ("size", r"[0-9]{1,3}")),
+        # what the kit sends: pages 0 to MAX_PAGES - 1, PAGE_SIZE a page (CONTRACT: at most
+        # 100); a size of 999 was allowed, a read the contract does not
+        (("visibility", "ALL"), ("page", r"[0-9]{1,3}"), ("size", str(PAGE_SIZE))),
     ),
     Read(rf"/organisations/{_ORG_ID}/contact-points/[0-9a-f-]{{36}}"),
     Read(rf"/organisations/{_ORG_ID}/systems/[0-9a-f-]{{36}}"),
@@ -314,12 +317,42 @@ _NOT_FOUND = object()
 BUSY = (429, 503)
 
 
+# the longest wait the kit names: six digits of seconds (about 11 days); a longer one, or
+# a date further ahead, is no wait the kit repeats (the wording without a time is used)
+MAX_RETRY_AFTER = 999_999
+
+
 def retry_after(response: Any) -> int | None:
-    """The seconds a ``Retry-After`` header asks for, when it gives them as a number (at most
-    six digits); None for none, an HTTP date or anything else (never quoted: it is NgDP's
-    text)."""
+    """The seconds a ``Retry-After`` header asks for: a number (at most six digits) or an HTTP
+    date (RFC 9110), counted from the answer's ``Date`` header when it has a readable one,
+    else from this machine's clock. None for none, a date not ahead of that, more than
+    :data:`MAX_RETRY_AFTER` seconds, or anything else (never quoted: it is NgDP's text)."""
     value = str(response.headers.get("Retry-After") or "").strip()
-    return int(value) if re.fullmatch(r"[0-9]{1,6}", value) else None
+    if re.fullmatch(r"[0-9]{1,6}", value):
+        return int(value)
+    until = _http_date(value)
+    if until is None:
+        return None
+    sent = _http_date(str(response.headers.get("Date") or "").strip())
+    now = sent if sent is not None else dt.datetime.now(dt.UTC)
+    seconds = math.ceil((until - now).total_seconds())
+    return seconds if 0 < seconds <= MAX_RETRY_AFTER else None
+
+
+def _http_date(value: str) -> dt.datetime | None:
+    """An HTTP date (``Wed, 09 Dec 2026 10:00:00 GMT``, or the obsolete forms RFC 9110 still
+    accepts) as an aware UTC time; None for anything else."""
+    from email.utils import parsedate_to_datetime
+
+    if not value or len(value) > 64 or not re.search(r"[A-Za-z]", value):
+        return None
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if moment is None:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def busy_message(response: Any) -> tuple[str, dict[str, Any]]:
@@ -487,13 +520,19 @@ def _organisation(reader: NgdpReader, cvr: str) -> ObservedOrganisation | None:
         candidates.setdefault(
             org_id, ObservedOrganisation(id=org_id, name=_text(org.get("name"))[:500], cvr=cvr)
         )
-    if len(candidates) == 1:
+    # more organisations than the first page holds: those on later pages may carry the CVR
+    # too (contract §12.1 allows the search without page and size: they are never asked for)
+    total = _int(body.get("totalElements")) if isinstance(body, dict) else None
+    listed = len(found) if isinstance(found, list) else 0
+    more = total is not None and total > max(listed, 1)
+    if len(candidates) == 1 and not more:
         return next(iter(candidates.values()))
-    if candidates:
+    if candidates or more:
         # several organisations for one CVR (or without a cvrNumber to tell them apart): the
         # first was taken, and another organisation's contact points could be compared with
         # the customer's and signed for
         ids = sorted(candidates)
+        shown = ", ".join(ids[:5]) + (", ..." if len(ids) > 5 or more else "")
         reader.findings.append(
             F.warning(
                 "NGDP_READ_FAILED",
@@ -501,8 +540,8 @@ def _organisation(reader: NgdpReader, cvr: str) -> ObservedOrganisation | None:
                 reader.source,
                 "/organisations/",
                 cvr=cvr,
-                count=len(ids),
-                ids=", ".join(ids[:5]) + (", ..." if len(ids) > 5 else ""),
+                count=max(len(ids), total or 0) if more else len(ids),
+                ids=shown.removeprefix(", "),
             )
         )
         return None

@@ -89,10 +89,13 @@ class EventTally:
     # a page after the first could not be read (refused, failed, no JSON): what came is not
     # the whole log, even when NgDP gave no totalElements (the pages read passed for whole)
     broken_off: bool = False
+    # a page after the first brought only events read before (NgDP served page 0 again for
+    # every page): the reading stopped there, and what came is not known to be the whole log
+    looped: bool = False
 
     @property
     def complete(self) -> bool:
-        return not self.broken_off and self.read >= self.total
+        return not self.broken_off and not self.looped and self.read >= self.total
 
     @property
     def count(self) -> int:
@@ -435,11 +438,14 @@ def has_tag(item: Any, tag: str) -> bool:
     return isinstance(item, dict) and item.get("eventTag", tag) == tag
 
 
-def event_time(item: Any, tag: str) -> dt.datetime | None:
+def event_time(item: Any, tag: str, now: dt.datetime | None = None) -> dt.datetime | None:
     """The ``eventTime`` of an event with ``tag`` (UTC; a time without zone is taken as
     UTC), or None for another tag or an unreadable time. Read as NgDP documents it
     (ISO 8601, any offset) and as a Java back end may serialise it: epoch milliseconds or
-    seconds as a number, a lower-case ``z``, a zone region after the offset."""
+    seconds as a number, a lower-case ``z``, a zone region after the offset. A text of
+    digits only is read as epoch seconds (10 digits) or milliseconds (13) when it is no more
+    than :data:`DIGITS_AHEAD` ahead of ``now`` (the clock's time without it); any other is
+    unreadable (NgDP documents a date-time, never a number in a text)."""
     if not has_tag(item, tag):
         return None
     value = item.get("eventTime")
@@ -450,8 +456,8 @@ def event_time(item: Any, tag: str) -> dt.datetime | None:
     from ..inputs import within_calendar
 
     text = value.strip()
-    if re.fullmatch(r"[0-9]{9,13}", text):
-        return epoch_time(int(text))
+    if re.fullmatch(r"[0-9]+", text):
+        return _digits_time(text, now)
     region = _ZONE_REGION.fullmatch(text)
     text = region.group(1) if region else text
     if text[-1:] == "z":
@@ -463,6 +469,23 @@ def event_time(item: Any, tag: str) -> dt.datetime | None:
     moment = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
     # a time at the edge of year 1 or 9999 cannot be said in UTC (OverflowError)
     return moment if within_calendar(moment) else None
+
+
+# How far ahead of the clock a text of digits may read and still be taken for an epoch time:
+# "2026030913" (a date and hour written without separators) read as epoch seconds is a time
+# in 2034, counted as an event "in the future" and dated so, where it is no time at all
+DIGITS_AHEAD = dt.timedelta(days=1)
+
+
+def _digits_time(text: str, now: dt.datetime | None) -> dt.datetime | None:
+    """A text of digits as epoch seconds (10 digits) or milliseconds (13), when it reads as a
+    time no more than :data:`DIGITS_AHEAD` ahead of ``now``; None otherwise."""
+    if len(text) not in (10, 13):
+        return None
+    moment = epoch_time(int(text))
+    if moment is None or moment > (now or dt.datetime.now(dt.UTC)) + DIGITS_AHEAD:
+        return None
+    return moment
 
 
 def epoch_time(value: float) -> dt.datetime | None:
@@ -499,7 +522,8 @@ def tally(
     came, without ``now``) is counted apart, as ``future``, never as a delivery. An event
     whose ``eventId`` was read on an earlier page is not counted again (a new event shifts
     the log while it is read); a page after the first that cannot be read leaves the tally
-    ``broken_off``, never complete."""
+    ``broken_off``, and one bringing only events read before leaves it ``looped``: never
+    complete, and the reading ends there."""
     total: int | None = None
     read = matching = 0
     newest: dt.datetime | None = None
@@ -507,7 +531,7 @@ def tally(
     ahead: list[dt.datetime] = []
     unreadable = 0
     seen: set[tuple[str, Any]] = set()
-    broken = False
+    broken = looped = False
     for page in range(MAX_EVENT_PAGES):
         params = {
             "senderOrRecipientSystem": system_id,
@@ -529,8 +553,14 @@ def tally(
             total = _count(body.get("totalElements"))
         on_page = len(events)
         events = _unseen(events, seen)
-        limit = (now or dt.datetime.now(dt.UTC)) + CLOCK_SKEW
-        every = [t for t in (event_time(e, tag) for e in events) if t is not None]
+        if page and on_page and not events:
+            # only events read before: NgDP served an earlier page again (page 0 for every
+            # page, without a totalElements, was read 50 times over); it never ends so
+            looped = True
+            break
+        clock = now or dt.datetime.now(dt.UTC)
+        limit = clock + CLOCK_SKEW
+        every = [t for t in (event_time(e, tag, clock) for e in events) if t is not None]
         unreadable += sum(1 for e in events if has_tag(e, tag)) - len(every)
         times = [t for t in every if t <= limit]
         ahead += [t for t in every if t > limit]
@@ -553,6 +583,7 @@ def tally(
         future_newest=_stamp(max(ahead)) if ahead else None,
         unreadable=unreadable,
         broken_off=broken,
+        looped=looped,
     )
 
 
@@ -599,9 +630,10 @@ def _newest_on_last_page(
     events = body.get("events") if body is not None else None
     if not isinstance(events, list):
         return None
-    limit = (now or dt.datetime.now(dt.UTC)) + CLOCK_SKEW
+    clock = now or dt.datetime.now(dt.UTC)
+    limit = clock + CLOCK_SKEW
     tag = str(params["eventTag"])
-    times = [t for t in (event_time(e, tag) for e in events) if t is not None and t <= limit]
+    times = [t for t in (event_time(e, tag, clock) for e in events) if t is not None and t <= limit]
     return max(times, default=None)
 
 

@@ -172,8 +172,19 @@ def _since(report: WatchReport) -> dict[str, int]:
 
 def incomplete(tally: EventTally, days: int, source: str) -> Finding:
     """``WATCH_EVENTS_INCOMPLETE``: more events than the watch reads (its pages are bounded),
-    or a page after the first could not be read (its own ``WATCH_READ_REFUSED`` says why):
-    the pages before it passed for the whole log when NgDP gave no ``totalElements``."""
+    or a page after the first could not be read (its own ``WATCH_READ_REFUSED`` says why), or
+    brought only events read before (NgDP served an earlier page again): the pages before it
+    passed for the whole log when NgDP gave no ``totalElements``."""
+    if tally.looped:
+        return F.warning(
+            "WATCH_EVENTS_INCOMPLETE",
+            "NgDP's event log of {tag} events of the last {days} days answered a later page with only events read before, so the watch stopped after {read} event(s): the log was judged in part and the newest time shown is the newest of those read.",
+            source,
+            "/events/",
+            tag=tally.tag,
+            days=days,
+            read=tally.read,
+        )
     if tally.broken_off:
         return F.warning(
             "WATCH_EVENTS_INCOMPLETE",

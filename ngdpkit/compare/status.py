@@ -38,7 +38,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..run.audit import Checked
-from ..settings import ENVIRONMENT_NAME, Settings, outline
+from ..settings import ENVIRONMENT_NAME, Settings, outline, path_problem
 from .discover import MAX_SETTINGS, Skipped, read_regular, settings_files
 from .runs import RunView, latest_run, run_folders
 
@@ -183,6 +183,9 @@ def _environments(path: Path) -> tuple[str, list[str], Path]:
     Raises:
         InputError: one line naming the file, for whatever keeps it from being read.
     """
+    odd = path_problem(path.absolute())
+    if odd:  # as run and check refuse it (load_settings); the path is not quoted
+        raise InputError(f"the settings file's path {odd}")
     raw = read_regular(path, MAX_SETTINGS + 1)
     if raw is None or len(raw) > MAX_SETTINGS:
         raise InputError(f"{path.name}: not a regular file of at most 1 MB")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any
 
@@ -243,6 +244,12 @@ def outputs(record: CertificateRecord, ctx: OutputContext) -> list[Path]:
 _PBES2_DER = bytes.fromhex("06092a864886f70d01050d")
 
 
+def _shell_name(name: str) -> str:
+    """A file name as one argument in cmd.exe, PowerShell and bash alike: as it is when it
+    holds only letters, digits and ``._-``, else in double quotes."""
+    return name if re.fullmatch(r"[A-Za-z0-9._-]+", name) else '"' + name + '"'
+
+
 def modern_encryption(path: Any, label: str) -> list[Any]:
     """``CERT_P12_MODERN_ENCRYPTION`` (info): Windows Server 2016 and older cannot import an
     AES-encrypted .p12, with an error that reads like a wrong password (contract §12.4)."""
@@ -258,13 +265,16 @@ def modern_encryption(path: Any, label: str) -> list[Any]:
     return [
         F.info(
             "CERT_P12_MODERN_ENCRYPTION",
-            "{label} is encrypted with AES (PBES2): Windows Server 2016 and older cannot import it, and say the password is wrong. Re-export it with 3DES for those servers, on your own machine: {command} (the first command asks for a pass phrase that keeps the key encrypted in key-and-cert.pem; delete that file afterwards).",
+            "{label} is encrypted with AES (PBES2): Windows Server 2016 and older cannot import it, and say the password is wrong. Re-export it with 3DES for those servers, on your own machine, first {command}, then {command2} (the first command asks for a pass phrase that keeps the key encrypted in key-and-cert.pem; delete that file afterwards).",
             label,
             "",
             label=label,
-            command=(
-                f"openssl pkcs12 -in {name} -out key-and-cert.pem && "
-                f"openssl pkcs12 -export -legacy -in key-and-cert.pem -out legacy-{name}"
+            # two commands, not one joined by "&&", which Windows PowerShell 5.1 refuses to
+            # parse; a name with a space quoted, as cmd.exe, PowerShell and bash all read it
+            command=f"openssl pkcs12 -in {_shell_name(name)} -out key-and-cert.pem",
+            command2=(
+                "openssl pkcs12 -export -legacy -in key-and-cert.pem "
+                f"-out {_shell_name('legacy-' + name)}"
             ),
         )
     ]

@@ -71,7 +71,10 @@ function Get-NgdpAccounts([string[]]$Given, [hashtable]$ByServer, [string[]]$Def
     # server (every configured server is in the table, keyed as $env:COMPUTERNAME spells it).
     # A server missing from a non-empty table gets none: never the accounts of the environment
     # by accident (a name Windows shortens, or a server the settings do not list).
-    $accounts = @($Given | Where-Object { $_ })
+    # A name holds no comma (Windows refuses one in an account name): powershell -File hands
+    # -ServiceAccount A,B over as the one string 'A,B', and -Command, which splits it, turns the
+    # exit code 2 of a failed check into 1, the code of a script that stopped on an error
+    $accounts = @($Given | ForEach-Object { ([string]$_).Split(',') } | ForEach-Object { $_.Trim() } | Where-Object { $_ })
     if ($accounts.Count -eq 0 -and $ByServer.ContainsKey($env:COMPUTERNAME)) { $accounts = @($ByServer[$env:COMPUTERNAME] | Where-Object { $_ }) }
     if ($accounts.Count -eq 0 -and $ByServer.Count -eq 0) { $accounts = @($Default | Where-Object { $_ }) }
     # PowerShell unrolls what a function returns: one account comes back as a string, none as
@@ -83,9 +86,15 @@ function Get-NgdpAccounts([string[]]$Given, [hashtable]$ByServer, [string[]]$Def
 function Assert-NgdpAccounts([string[]]$Accounts) {
     # Every account must exist before anything changes: a typo or an app pool not created yet
     # stops the script here, not half-way with the certificate imported.
+    # Nor may one stand for every user, judged by its SID, whatever the language Windows names
+    # it in (BUILTIN\Users is BUILTIN\Brugere on a Danish server, unknown to the run), and a
+    # name given with -ServiceAccount is checked by no run (Everyone, LOCAL, INTERACTIVE,
+    # ANONYMOUS LOGON, Authenticated Users, Users, Guests; Domain Users, Guests, Computers)
+    $broad = '^(S-1-1-0|S-1-2-0|S-1-5-4|S-1-5-7|S-1-5-11|S-1-5-32-545|S-1-5-32-546|S-1-5-21-[0-9]+-[0-9]+-[0-9]+-51[345])$'
     foreach ($account in $Accounts) {
-        try { $null = (New-Object System.Security.Principal.NTAccount($account)).Translate([System.Security.Principal.SecurityIdentifier]) }
+        try { $sid = (New-Object System.Security.Principal.NTAccount($account)).Translate([System.Security.Principal.SecurityIdentifier]) }
         catch { throw ('The service account {0} does not exist on this server (create it first, or fix service_account in the settings).' -f $account) }
+        if ($sid.Value -match $broad) { throw ('Nothing was changed. The service account {0} ({1}) stands for every user: each of them would read the private key of the NgDP certificate. Give the service account of WorkZone itself.' -f $account, $sid.Value) }
     }
 }
 # --- end of the shared part ---
