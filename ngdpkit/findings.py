@@ -139,6 +139,11 @@ _TIME = re.compile(
     r"| [0-9]{2}:[0-9]{2} UTC| [0-9]{2}:[0-9]{2} \(Copenhagen\))"
 )
 _COPENHAGEN = " (Copenhagen)"  # local_time's English form, read back for the Danish one
+# A day alone, as the English templates write it ({not_valid_after_utc:%Y-%m-%d}): Danish
+# writes it 07-11-2026 (a signer's read: "Certifikatet udløb 2026-11-07" on a Danish page
+# whose every other date was 07-11-2026), only where the kit wrote the day (DAY_PARAMS);
+# CERT_REVOKED's {value} is the day after a space
+_DAY = re.compile(r"( ?)([0-9]{4}-[0-9]{2}-[0-9]{2})")
 
 
 def local_time(value: dt.datetime | str, language: str) -> str:
@@ -199,6 +204,39 @@ def _danish_value(value: Any, words: dict[str, str]) -> Any:
     return value
 
 
+def _danish_day(value: Any) -> Any:
+    """``2026-11-07`` as ``07-11-2026`` (CERT_REVOKED's " 2026-01-31" keeps its space); any
+    other value unchanged."""
+    day = _DAY.fullmatch(value) if isinstance(value, str) else None
+    if day is None:
+        return value
+    try:
+        return day.group(1) + dt.date.fromisoformat(day.group(2)).strftime("%d-%m-%Y")
+    except ValueError:
+        return value
+
+
+# Parameters that hold a day the kit computed, in the English template's ISO form, besides
+# those whose template formats them so (``{not_valid_after_utc:%Y-%m-%d}``): a day quoted
+# from the settings (``[golive] eboks_disable (2027-02-04)``) stays as the consultant typed it
+DAY_PARAMS: dict[str, frozenset[str]] = {
+    "The certificate was revoked{value} (OCSP {url}).": frozenset({"value"}),
+}
+
+
+def _day_params(template: str) -> frozenset[str]:
+    """The parameters of ``template`` that hold a day the kit wrote in ISO form."""
+    try:
+        specs = {
+            name
+            for _lit, name, spec, _conv in string.Formatter().parse(template)
+            if name and spec and "%Y-%m-%d" in spec
+        }
+    except ValueError:  # a template from a file (a forged findings.json) that does not parse
+        specs = set()
+    return frozenset(specs) | DAY_PARAMS.get(template, frozenset())
+
+
 def _plain(template: str) -> str:
     """The template with its conversions and format specs taken out (the parameters are
     formatted once, at construction, with the English template's specs)."""
@@ -225,7 +263,11 @@ def danish_text(template: str, params: dict[str, Any]) -> str | None:
     danish = DANISH.get(template)
     if danish is None:
         return None
-    values = {k: v if k in VERBATIM else _danish_value(v, VALUES_DA) for k, v in params.items()}
+    days = _day_params(template)
+    values = {
+        k: _danish_day(v) if k in days else v if k in VERBATIM else _danish_value(v, VALUES_DA)
+        for k, v in params.items()
+    }
     try:
         return redact(with_plurals(_plain(danish), values).format(**values))
     except (LookupError, ValueError, AttributeError, TypeError, OverflowError):

@@ -24,7 +24,7 @@ from typing import Any, get_args, get_origin, get_type_hints
 
 from .errors import InputError
 from .guids import normal_or_raw
-from .redact import SHORT_SECRET, UNSEEN_RANGES, register, shortened
+from .redact import SHORT_SECRET, UNSEEN_RANGES, redact, register, shortened
 
 KINDS = ("test", "production")
 ENVIRONMENT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}\Z")
@@ -796,10 +796,12 @@ class Outline:
     environments: tuple[str, ...]  # the names of its [environments.<name>] tables
 
 
-def outline(raw: bytes, name: str) -> Outline | None:
+def outline(raw: bytes, name: str, folder: Path | None = None) -> Outline | None:
     """The outline of the settings file whose bytes are ``raw``: :func:`parse_toml`, then the
     tables a settings file cannot do without (the required keys of :class:`Settings`);
-    None when the TOML has not all of them as tables (some other TOML file).
+    None when the TOML has not all of them as tables (some other TOML file). With the
+    ``folder`` the file lies in, the secrets it names are registered first (its secrets
+    file's values, each ``*_env`` variable set here) and hidden in the names shown.
 
     Raises:
         InputError: one line naming ``name`` when the text is not TOML (see :func:`parse_toml`).
@@ -809,10 +811,15 @@ def outline(raw: bytes, name: str) -> Outline | None:
     if not all(isinstance(data.get(k), dict) for k in required if _required(_field(k))):
         return None
     organisation = data["organisation"].get("name", "?")
+    if folder is not None:
+        # a secret's value as the organisation's name (which a run warns of and its scan
+        # hides) stood whole in status.html and status --json, which read no secrets
+        _register_secrets_named(data, folder)
     # status reads every settings file below a folder, refused by run or not: the name it
     # shows has no control or invisible character (an attacker's pass: ESC and U+202E came
-    # through to status.html), as load_settings would refuse it
-    shown = _CONTROL_CHARS.sub("", str(organisation))[:200]
+    # through to status.html), as load_settings would refuse it; a secret hidden before the
+    # name is cut, so no beginning of one is left
+    shown = redact(_CONTROL_CHARS.sub("", str(organisation)))[:200]
     # an environment's name too (the second look): it is a column of status.html
     return Outline(shown, tuple(_CONTROL_CHARS.sub("", str(n))[:64] for n in data["environments"]))
 

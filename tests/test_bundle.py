@@ -859,3 +859,55 @@ def _killed_before_its_seal(made: Path, folder: Path, password: str) -> Path:
     with (folder / "firewall-rules.csv").open("a", encoding="utf-8") as fh:
         fh.write(f"leaked;{password}\r\n")
     return folder
+
+
+def test_a_run_stopped_before_its_findings_is_bundled_and_its_zip_not_called_forged(
+    sample_copy: Path, tmp_path: Path
+) -> None:
+    """A reliability engineer's look: a run stopped (a cancelled CI job's SIGTERM; a full
+    disk or a kill ends a run the same way) before it wrote ``findings.json`` is the run
+    support needs most, and ``bundle`` refused it as "not a run folder"; made, its zip
+    (which carries no INCOMPLETE marker) was said to have had records removed and its chain
+    recomputed, as a forged trail is."""
+    import signal
+    import subprocess
+    import sys
+
+    from tests.test_run import notebooks_with
+
+    slow = notebooks_with(tmp_path, "02_contact_points", "import time\ntime.sleep(60)")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ngdpkit", "run", "--settings", str(sample_copy / "migration.toml")]
+        + ["--env", "test", "--notebooks", str(slow)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        start_new_session=True,
+    )
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if "2/5 02_contact_points …" in line:
+            break
+    proc.send_signal(signal.SIGTERM)
+    rest = proc.stdout.read()
+    assert proc.wait(timeout=90) == 130, rest
+    folder = next((sample_copy / "runs" / "test").glob("2*"))
+    assert not (folder / "findings.json").exists()
+    r = cli("bundle", str(folder), cwd=sample_copy)
+    assert r.returncode == 0, r.stderr
+    assert "the folder does not verify" in r.stderr
+    got = members(Path(r.stdout.strip()))
+    assert {"summary.json", "README.txt", "audit.jsonl", "manifest.json"} <= set(got)
+    summary = json.loads(got["summary.json"])
+    assert summary["findings"].startswith("not written: the run ended before its findings")
+    assert summary["audit_verify"]["intact"] is False
+    v = cli("audit", "verify", r.stdout.strip())
+    assert v.returncode == 1, v.stdout + v.stderr
+    assert "'interrupted'" in v.stdout
+    assert "records were removed" not in v.stdout + v.stderr
+    # a folder with no trail of a run is still no run folder
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "audit.jsonl").write_text('{"event": "note"}\n', encoding="utf-8")
+    with pytest.raises(InputError, match="not a run folder"):
+        make_bundle(tmp_path / "other")

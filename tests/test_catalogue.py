@@ -250,3 +250,37 @@ def test_the_danish_of_ngdps_throttling_and_odd_event_times_reads_as_danish() ->
         "organisation the CVR belongs to."
     ]
     assert "og ngdpkit kan ikke afgøre" in several
+
+
+def test_danish_texts_call_the_watch_overvaagningen_not_watch() -> None:
+    """A head of IT's read of watch's Danish findings: the same family of messages said
+    "overvågningen læste 200", then "så watch stoppede efter 100 hændelse(r)" and "watch har
+    læst den adresse". The command's name stays where a command is meant (``ngdpkit
+    watch``); the thing doing the reading is "overvågningen"."""
+    from ngdpkit.catalogue import TITLES
+    from ngdpkit.documents.i18n import TEXT
+
+    texts = [*DANISH.values(), *VALUES_DA.values(), *TITLES.values(), *TEXT["da"].values()]
+    bare = [s for s in texts if re.search(r"(?<!ngdpkit )(?<![-\w])watch(?![-\w.])", s)]
+    assert bare == [], bare
+    looped = DANISH[
+        "NgDP's event log of {tag} events of the last {days} days answered a later page with only events read before, so the watch stopped after {read} event(s): the log was judged in part and the newest time shown is the newest of those read."
+    ]
+    assert "så overvågningen stoppede efter {read} hændelse(r)" in looped
+
+
+def test_the_stale_comparison_finding_reads_as_danish() -> None:
+    """A head of IT's read of ``compare``: "Kørslen af test … er ikke af filerne, som de er
+    nu" (English word order: "is not of the inputs on disk"), and "lader kørslen før den stå
+    som den seneste"."""
+    from ngdpkit.catalogue import TITLES
+
+    said = DANISH[
+        "The run of {name} compared here ({run}, made {when}) is not of the inputs on disk: {value} changed since it. Run {name} again before reading this comparison as current (a run that stopped with exit 2 leaves the run before it as the latest), or compare the inputs with --from-inputs."
+    ]
+    assert "er ikke af filerne" not in said and "lader kørslen før den" not in said
+    assert "bygger ikke på filerne, som de ser ud nu: {value} er ændret siden." in said
+    assert "efterlader den forrige kørsel som den seneste" in said
+    assert TITLES["COMPARE_RUN_INPUTS_CHANGED"] == (
+        "Den sammenlignede kørsel bygger ikke på filerne, som de ser ud nu"
+    )

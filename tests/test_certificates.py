@@ -697,3 +697,51 @@ def test_inspect_without_settings_names_what_it_could_not_check(sample_copy: Pat
     assert r.returncode == 0 and "not checked without" not in r.stdout, r.stdout
     r = cli("cert", "inspect", str(p12), "--password-env", "NGDPKIT_X", "--json", env=env)
     assert "note:" not in r.stdout and json.loads(r.stdout)["certificate"]["cvr"] == CVR
+
+
+def test_a_certificates_day_is_written_the_danish_way_in_danish(cas: dict, leaf_key: Any) -> None:
+    """A signer's read of a run with an expired certificate: "Certifikatet udløb 2026-11-07
+    (for 30 dage siden)" on a Danish page whose every other date read 07-11-2026. The day is
+    written as Danish writes it; the English keeps ISO."""
+    from ngdpkit.checks.certificates import _validity_findings
+
+    now = dt.datetime(2026, 12, 6, 12, 0, tzinfo=dt.UTC)
+    issued = leaf(cas, leaf_key, not_before=now - dt.timedelta(days=400), days=397)
+    after = issued.cert.not_valid_after_utc
+    (expired,) = _validity_findings(
+        issued.cert, after + dt.timedelta(days=3, seconds=3), warn_days=60, error_days=14, label="c"
+    )
+    day = after.date()
+    assert f"Certifikatet udløb {day:%d-%m-%Y} (for 3 dage siden)." == expired.text("da")
+    assert f"expired on {day:%Y-%m-%d}" in expired.text("en")
+    (soon,) = _validity_findings(
+        issued.cert, after - dt.timedelta(days=10), warn_days=60, error_days=14, label="c"
+    )
+    assert f"Certifikatet udløber {day:%d-%m-%Y}, om " in soon.text("da")
+
+
+def test_a_revoked_certificates_day_is_written_the_danish_way_in_danish() -> None:
+    """A hostile second look (session 38): CERT_REVOKED gives its day as " 2026-01-31" (after
+    a space, none when OCSP names no time), which the Danish day's conversion passed by:
+    "Certifikatet er spærret 2026-01-31" on a Danish page. The English keeps ISO."""
+    from ngdpkit import findings as F
+
+    revoked = F.error(
+        "CERT_REVOKED",
+        "The certificate was revoked{value} (OCSP {url}).",
+        "c",
+        "OCSP",
+        value=" 2026-01-31",
+        url="http://ocsp.example",
+    )
+    assert revoked.text("da") == "Certifikatet er spærret 31-01-2026 (OCSP http://ocsp.example)."
+    assert "revoked 2026-01-31 (OCSP" in revoked.text("en")
+    undated = F.error(
+        "CERT_REVOKED",
+        "The certificate was revoked{value} (OCSP {url}).",
+        "c",
+        "OCSP",
+        value="",
+        url="http://ocsp.example",
+    )
+    assert undated.text("da") == "Certifikatet er spærret (OCSP http://ocsp.example)."

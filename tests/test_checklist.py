@@ -1350,3 +1350,144 @@ def test_the_danish_fixes_of_blocked_steps_read_as_danish() -> None:
     for step in texts.values():
         for text in step.values():
             assert "navngiver" not in text and "holdes op mod" not in text
+
+
+def test_step_3_failed_only_on_the_kits_machine_names_no_failed_server_check() -> None:
+    """An --online run whose name lookups failed on the consultant's machine: step 3 said
+    "Drift retter de fejlede servertjek og kører server-check.ps1 igen", though no server
+    had run a server check. It names the machine's check; a failed server check keeps the
+    server check's words."""
+    probe = F.error(
+        "NET_DNS_FAILED",
+        "{host} does not resolve from {ran} ({reason}).",
+        "environments.test",
+        "digitaliser.dk",
+        host="digitaliser.dk",
+        ran="laptop",
+        reason="no such name",
+    )
+    on_server = F.error(
+        "NET_DNS_FAILED",
+        "On {server} at {taken}: {what} check of {target} failed: {detail}.",
+        "evidence/wz-web01-t.json",
+        "wz-web01-t",
+        server="wz-web01-t",
+        taken="2026-12-01T10:00:00Z",
+        target="digitaliser.dk",
+        detail="x",
+        what="DNS",
+    )
+
+    def step_3(findings: list[Any], language: str) -> Any:
+        return next(r for r in evaluate(findings, SEEN, language).rows if r.step == 3)
+
+    row = step_3([probe], "da")
+    assert row.status == "blocked"
+    assert "fejlede servertjek" not in row.next_action
+    assert row.next_action.startswith(
+        "Netværkskontrollen fra den maskine, ngdpkit kørte på, fejlede, ikke et servertjek:"
+    )
+    assert "server-check.ps1 på hver server" in row.next_action
+    assert "Navneopslag fejlede (NET_DNS_FAILED)" in row.next_action
+    english = step_3([probe], "en").next_action
+    assert "network check from the machine that ran ngdpkit that failed, not a server" in english
+    mixed = step_3([probe, on_server], "da")
+    assert "Drift retter de fejlede servertjek" in mixed.next_action
+
+
+def test_step_4_done_says_what_was_compared_with_ngdp() -> None:
+    """A signer's read of an --online run: step 4 said "systemet er registreret og stemmer
+    med indstillingerne" while NgDP held the system under another name (the name and the
+    receipt format are never compared). It names what was compared and what was not."""
+    row = next(r for r in evaluate([], SEEN, "da").rows if r.step == 4)
+    assert row.status == "done"
+    assert "protokol, IP-adresser, certifikat og (ved REST_PUSH) endepunkter" in row.next_action
+    assert "systemnavnet og kvitteringsformatet er ikke sammenholdt" in row.next_action
+    english = next(r for r in evaluate([], SEEN, "en").rows if r.step == 4)
+    assert "the system name and the receipt format are not compared" in english.next_action
+
+
+def test_the_contact_points_page_says_when_ngdp_was_read_in_danish_time(
+    sample_dir: Path, tmp_path: Path
+) -> None:
+    """A signer's read of an --online run's step 02: "Læst fra … (2026-12-07T08:20:07Z)" and
+    "Kontaktpunkt | 11/11", where the checklist beside it said "07-12-2026 kl. 09:20". The
+    time is Danish time as elsewhere, and the listing's count is said in words."""
+    sample = copy_sample(sample_dir, tmp_path)
+    sim, _ = serve(sample, "test", tmp_path)
+    with sim:
+        _, run_dir = run(sample, "--online", "ngdp")
+    step02 = re.sub(
+        r"<[^>]+>", "", (run_dir / "signoff" / "02_contact_points.html").read_text("utf-8")
+    )
+    said = re.search(r"apis/v1 \(([^)]*)\)", step02)
+    assert said and re.fullmatch(r"[0-9]{2}-[0-9]{2}-[0-9]{4} kl\. [0-9]{2}:[0-9]{2}", said[1])
+    assert not re.search(r"\([0-9]{4}-[0-9]{2}-[0-9]{2}T", step02)
+    assert re.search(r"Kontaktpunkter læst\s*[0-9]+ af [0-9]+", step02)
+
+
+def test_step_3_failed_only_by_the_kits_own_timeout_or_redirect_names_no_server_check() -> None:
+    """A hostile second look (session 38): the kit's probe that gave no answer within the
+    overall limit names the machine as ``value``, and the --online read of NgDP that met a
+    redirect names none: both were taken for failed server checks ("Drift retter de fejlede
+    servertjek") though no server had run one."""
+    overall = F.error(
+        "NET_UNREACHABLE",
+        "{url} gave no answer within the overall limit of {total:g} s from {value}.",
+        "environments.test",
+        "ngdp-api",
+        url="https://api.example/apis/v1",
+        total=60.0,
+        value="laptop",
+    )
+    redirect = F.error(
+        "NET_REDIRECT",
+        "{url} answered with a redirect (HTTP {status}); it is never followed.",
+        "ngdp:test",
+        "/organisations/",
+        url="https://api.example/apis/v1/organisations/",
+        status=302,
+    )
+    on_server = F.error(
+        "NET_UNREACHABLE",
+        "On {server} at {taken}: {what} check of {target} failed: {detail}.",
+        "evidence/wz-web01-t.json",
+        "wz-web01-t",
+        server="wz-web01-t",
+        taken="2026-12-01T10:00:00Z",
+        target="api.example:443",
+        detail="x",
+        what="TCP",
+    )
+    for found in ([overall], [redirect], [overall, redirect]):
+        row = next(r for r in evaluate(found, SEEN, "da").rows if r.step == 3)
+        assert row.status == "blocked"
+        assert "fejlede servertjek" not in row.next_action, found
+        assert "maskine, ngdpkit kørte på, fejlede" in row.next_action
+    mixed = next(r for r in evaluate([overall, on_server], SEEN, "da").rows if r.step == 3)
+    assert "Drift retter de fejlede servertjek" in mixed.next_action
+
+
+def test_the_danish_next_actions_read_as_danish_and_quote_the_pages_they_name() -> None:
+    """A head of IT's read of the checklist: "portal-todo.xlsx viser oversættelserne at
+    tilføje og fjerne" (English word order), "de gamle bærer fejlen", and a page named bare
+    ("på siden Registrering i Administrativ Adgang"; "siden NgDP-dispatcher i WorkZone viser"
+    reads as "since"). A page a Danish text names stands in »…«, as the other steps say it."""
+    from ngdpkit.catalogue import DANISH
+    from ngdpkit.documents.i18n import TEXT
+
+    da = NEXT["da"]
+    assert da["contact_points"]["blocked"] == (
+        "Ret kontaktpunktsfundene; portal-todo.xlsx viser, hvilke oversættelser der skal "
+        "tilføjes og fjernes."
+    )
+    assert da["system"]["to_do"] == (
+        "Opret systemet i Administrativ Adgang med værdierne på siden »Registrering i "
+        "Administrativ Adgang«."
+    )
+    assert da["firewall"]["blocked_servers"].endswith("de gamle indeholder fejlen.")
+    assert da["acceptance"]["blocked"] == "Ret fundene fra accepttesten, og kør den igen."
+    texts = [v for step in da.values() for v in step.values()]
+    texts += [*TEXT["da"].values(), *DANISH.values()]
+    bare = [s for s in texts if re.search(r"\bsiden (?!»)[A-ZÆØÅ]", s)]
+    assert bare == [], bare

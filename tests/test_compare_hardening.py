@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -513,3 +514,22 @@ def test_diff_of_a_rehearsal_folder_says_what_it_is(tmp_path: Path) -> None:
     r = cli("diff", str(rehearsal), str(rehearsal))
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert "a rehearsal (acceptance test) folder, not a run" in r.stderr, r.stderr
+
+
+def test_the_compare_page_says_an_expired_certificate_and_danish_time(tmp_path: Path) -> None:
+    """A signer's read of a comparison: "Dage til certifikatet udløber | -30" for the expired
+    certificate of one environment, and "Dannet 07-12-2026 kl. 09:29" without saying it was
+    Danish time beside a comparison named by its UTC start, as the overview says it."""
+    from ngdpkit.compare.pages import render_comparison
+
+    _settings, result = typed_comparison(tmp_path, "{}")
+    result["certificate"] = {
+        "test": {"cvr": "98765433", "days_left": -30, "not_after": ""},
+        "production": {"cvr": "98765433", "days_left": 1094, "not_after": ""},
+    }
+    page = render_comparison(result, language="da", organisation="K", run_id="r", anchor="a")
+    assert "udløbet for 30 dage siden" in page and ">-30<" not in page
+    assert "1.094" in page
+    assert re.search(r"[0-9]{2}-[0-9]{2}-[0-9]{4} kl\. [0-9]{2}:[0-9]{2} \(dansk tid\)", page)
+    english = render_comparison(result, language="en", organisation="K", run_id="r", anchor="a")
+    assert "expired 30 days ago" in english

@@ -12,7 +12,7 @@ import ngdpkit as nk
 from ngdpkit.errors import InputError
 from ngdpkit.findings import local_time
 from ngdpkit.inputs.contact_points import ContactPoint
-from ngdpkit.inputs.decisions import read_decisions
+from ngdpkit.inputs.decisions import HEADERS, read_decisions
 from ngdpkit.steps import decide as decide_module
 
 BORGERSERVICE = "7f9c69da-044c-5324-b789-212f3097dbac"
@@ -326,3 +326,37 @@ def test_every_refusal_is_said_in_either_language(session: Session) -> None:
         nk.decide(session.step, good, "retire", by="Anne", note="x" * 501)
     assert caught.value.text("da") == "noten er 501 tegn lang; højst 500"
     assert not session.file.exists()
+
+
+def test_a_decision_after_the_settings_changed_in_the_session_is_refused(
+    session: Session,
+) -> None:
+    """A consultant's session: the settings edited in another tab after notebook 02 read
+    them (here naming another decisions file). ``nk.decide`` (and the editor) wrote to the
+    file the kernel's old settings named and said it was saved; the headless run, reading
+    the settings as they are now, read the other file and never saw the decision."""
+    mailbox = a_mailbox_without_subject(session)
+    settings = session.settings
+    other = settings.parent / "beslutninger.csv"
+    header = ";".join(HEADERS).encode("utf-8") + b"\r\n"
+    other.write_bytes(header)  # the customer's own, named in the settings
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text(
+        text.replace(
+            "[environments.test]\n", '[environments.test]\ndecisions = "beslutninger.csv"\n', 1
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(
+        InputError, match="migration.toml changed after this notebook read it"
+    ) as caught:
+        nk.decide(session.step, mailbox, "retire", by="Anne Konsulent")
+    assert caught.value.text("da").startswith(
+        "migration.toml er ændret, efter at notebooken læste den: kør notebooken igen fra første celle"
+    )
+    assert not session.file.exists() and other.read_bytes() == header
+    # the notebook run again from its first cell: the decision goes where the run reads it
+    again = Session(settings)
+    nk.decide(again.step, mailbox, "retire", by="Anne Konsulent")
+    log, _ = read_decisions(other, label="beslutninger.csv")
+    assert [d.mailbox_id for d in log.decisions] == [mailbox] and not session.file.exists()

@@ -474,3 +474,69 @@ def test_the_declaration_is_printed_on_the_page_of_the_boxes(sample_run_dir: Pat
     (page,) = [text for text in texts if "Med sin underskrift bekræfter hver part" in text]
     assert "Underskrifter" in page and "Konsulent" in page and "Kunde" in page
     assert "en senere kørsel har et andet anker" in page
+
+
+def test_an_expired_certificates_card_says_since_when_not_minus_days_left() -> None:
+    """A signer's read of a run with an expired certificate: its card said "-30 dage
+    tilbage" (twice), and a certificate with one day left "1 dage tilbage"."""
+    from ngdpkit.checks.certificates import CertificateFacts
+    from ngdpkit.documents.display import certificate_card
+
+    def card(days: int, language: str = "da") -> str:
+        facts = CertificateFacts(
+            thumbprint_sha1="AB" * 20,
+            sha256="CD" * 32,
+            subject="CN=WorkZone NgDP",
+            issuer="CN=Udsteder",
+            serial_number="1",
+            not_before="2025-10-03T08:00:00Z",
+            not_after="2026-11-07T08:20:00Z",
+            days_left=days,
+            cvr="98765433",
+            organisation="Testkommune",
+            common_name="WorkZone NgDP",
+            key="RSA 3072",
+            chains_to="test",
+        )
+        return str(certificate_card(facts, label="c.p12", kind="test", language=language))
+
+    expired = card(-30)
+    assert "-30" not in expired and "dage tilbage" not in expired
+    assert expired.count("udløbet for 30 dage siden") == 2, expired
+    assert "1 dag tilbage" in card(1) and "1 dage" not in card(1)
+    assert "1.094 dage tilbage" in card(1094)
+    assert "expired 30 days ago" in card(-30, "en") and "-30" not in card(-30, "en")
+    assert "1 day left" in card(1, "en")
+
+
+def test_a_certificate_card_without_a_trusted_chain_says_so_not_a_question_mark() -> None:
+    """A signer's read of a run whose certificate chains to none of the roots given
+    (CERT_CHAIN_INVALID): the card said "certifikatkæden ender i det rodcertifikat, der er
+    angivet for ?"."""
+    from ngdpkit.checks.certificates import CertificateFacts
+    from ngdpkit.documents.display import certificate_card
+
+    def card(chains_to: str | None, language: str = "da") -> str:
+        facts = CertificateFacts(
+            thumbprint_sha1="AB" * 20,
+            sha256="CD" * 32,
+            subject="CN=WorkZone NgDP",
+            issuer="CN=Udsteder",
+            serial_number="1",
+            not_before="2025-10-03T08:00:00Z",
+            not_after="2028-11-07T08:20:00Z",
+            days_left=700,
+            cvr="98765433",
+            organisation="Testkommune",
+            common_name="WorkZone NgDP",
+            key="RSA 3072",
+            chains_to=chains_to,
+        )
+        return str(certificate_card(facts, label="c.p12", kind="test", language=language))
+
+    untrusted = card(None)
+    assert "angivet for ?" not in untrusted
+    assert "test; certifikatkæden ender ikke i et af de angivne rodcertifikater" in untrusted
+    assert "the root given for ?" not in card(None, "en")
+    assert "ends in none of the roots given" in card(None, "en")
+    assert "ender i det rodcertifikat, der er angivet for test" in card("test")

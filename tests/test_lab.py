@@ -230,3 +230,46 @@ def test_a_password_typed_wrong_says_in_danish_what_to_type_again() -> None:
         "adgangskoden på ny."
     ), said
     assert said.count("igen") == 1
+
+
+def test_a_lab_step_reads_step_02_again_after_the_first_decision_of_the_session(
+    sample_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A consultant's session: notebook 02 mapped, the first decision made in its editor
+    (no decisions file before), then the rest of the notebook run, whose ``finish_step``
+    wrote ``lab/steps/02_contact_points.json`` after the decisions file, with the mapping
+    from before the decision. Notebook 05 of the session took that file: the mailbox just
+    retired was unmapped there, and its decisions none."""
+    from ngdpkit.steps.records import read_step
+    from tests.test_decide import unmapped_sample
+
+    monkeypatch.delenv("NGDPKIT_ENV", raising=False)
+    settings = unmapped_sample(sample_copy)
+    assert not (sample_copy / "decisions-test.csv").exists()
+    step = nk.start_step("02_contact_points", settings=settings, environment="test")
+    step.quiet = True
+    contact_points = nk.load_contact_points(step)
+    mapping_file = nk.load_mapping_file(step)
+    mapping = nk.map_mailboxes(step, nk.mailboxes_from_step(step), contact_points, mapping_file)
+    frame = mapping.frame
+    open_one = str(frame.loc[frame["status"] == "unmapped", "mailbox_id"].iloc[0])
+    nk.decide(step, open_one, "retire", by="Anne Konsulent")  # the editor's first click
+    nk.finish_step(step)
+    step_file = sample_copy / "runs" / "test" / "lab" / "steps" / "02_contact_points.json"
+    decisions = sample_copy / "decisions-test.csv"
+    assert step_file.stat().st_mtime_ns >= decisions.stat().st_mtime_ns
+
+    later = nk.start_step("05_dispatcher_config", settings=settings, environment="test")
+    record = later.earlier("02_contact_points").record
+    assert record.decisions is not None
+    rows = record.mapping[record.mapping["mailbox_id"].astype(str) == open_one]
+    assert set(rows["status"]) == {"retired"}, rows
+    assert set(rows["source"]) == {"decision"}
+
+    # read once with the decisions file among its inputs, the step file is taken as it is
+    step = nk.start_step("02_contact_points", settings=settings, environment="test")
+    step.quiet = True
+    nk.map_mailboxes(step, nk.mailboxes_from_step(step), nk.load_contact_points(step), None)
+    nk.finish_step(step)
+    again = nk.start_step("05_dispatcher_config", settings=settings, environment="test")
+    assert not again._outdated(read_step(step_file), step_file)

@@ -742,3 +742,24 @@ def test_the_allow_list_holds_only_the_listing_pages_the_kit_asks_for() -> None:
     assert allowed(0, PAGE_SIZE) and allowed(MAX_PAGES - 1, PAGE_SIZE)
     for page, size in ((0, 999), (0, 101), (0, 1), (MAX_PAGES, PAGE_SIZE), ("0000", 100)):
         assert not allowed(page, size), (page, size)
+
+
+def test_a_registration_without_a_protocol_is_no_match(sample_dir: Path, tmp_path: Path) -> None:
+    """A hostile second look (session 38): a registration in NgDP without ``serviceProtocol``
+    was compared on every other field and passed, and checklist step 4 then said the
+    system's protocol matched the settings. It differs now, registered as "none"."""
+    sample = copy_sample(sample_dir, tmp_path)
+    settings = load_settings(sample / "migration.toml")
+    env = settings.environment("test")
+    system = dict(registry_from_settings(settings, env).system)
+    del system["serviceProtocol"]
+    sim, _ = serve(sample, "test", tmp_path, system=system)
+    with sim:
+        result = check(sample, "test")
+    differs = [
+        f["params"]
+        for f in result["findings"]
+        if f["code"] == "NGDP_SYSTEM_DIFFERS" and f["params"].get("field") == "serviceProtocol"
+    ]
+    assert len(differs) == 1, result["findings"]
+    assert differs[0]["planned"] == env.protocol and differs[0]["registered"] == "none"

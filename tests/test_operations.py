@@ -407,6 +407,19 @@ def test_the_danish_firewall_intro_names_the_marker_the_danish_table_shows(
     assert "»(slås op i DNS)«" in page and "(slås op i DNS)</td>" in page
 
 
+def test_the_danish_firewall_intro_reads_as_danish() -> None:
+    """A head of IT's read of the firewall page: "klar til en ændringsanmodning, og om dens
+    rækker gælder: Rækker med grundlag »udledt« …" (English "and of its rows:"), and "NgDP
+    offentliggør ikke de adresser, NgDP kalder push-endepunkterne fra"."""
+    from ngdpkit.documents.i18n import t
+
+    intro = t("da", "firewall_intro")
+    assert "og om dens rækker gælder" not in intro and "de adresser, NgDP kalder" not in intro
+    assert "klar til en ændringsanmodning. Rækker med grundlag »udledt« står ikke" in intro
+    assert "NgDP offentliggør ikke, hvilke adresser NgDP kalder push-endepunkterne fra." in intro
+    assert "and of its rows" not in t("en", "firewall_intro")
+
+
 def test_a_servers_host_name_is_kept_whole_in_the_firewall_tables(sample_dir: Path) -> None:
     """An IT manager's read of the PDF: "wz-agent01-" / "t" in the source-server column. The
     host name is in a span that does not wrap, as a GUID is."""
@@ -474,6 +487,65 @@ def test_the_firewall_summary_gives_the_push_rule_any_source(sample_dir: Path) -
         "<td>enhver kilde (hele internettet; NgDP offentliggør ikke sine adresser)</td>" in summary
     )
     assert "<td>NgDP</td>" not in summary
+
+
+def test_the_firewall_order_says_the_servers_must_resolve_its_names(
+    sample_dir: Path, tmp_path: Path
+) -> None:
+    """An operations read of the CSV and the workbook: every row but NgDP's said "(resolve by
+    DNS)", and only the signed page said the servers must be able to; the files operations
+    import said nothing of DNS. One note row says it (port 53, through the organisation's own
+    resolvers), not a rule: the summary leaves it out and its note below says it."""
+    from ngdpkit.deliverables.firewall import DNS_SERVERS, NOT_A_RULE, FirewallRule
+    from ngdpkit.deliverables.outputs import firewall_csv_bytes, write_firewall_workbook
+
+    for name in ("test", "production"):
+        rows = firewall_rules(env_of(sample_dir, name))
+        (dns,) = [r for r in rows if r["purpose"] == "dns"]
+        assert dns["port"] == 53 and dns["protocol"] == "UDP/TCP (DNS)"
+        assert dns["source"] == dns["source_ip"] == NOT_A_RULE and dns["basis"] == "inferred"
+        assert dns["destination_host"] == dns["ip"] == DNS_SERVERS
+    records = [FirewallRule.of(r) for r in rows]
+    text = firewall_csv_bytes(records).decode("utf-8-sig")
+    (line,) = [x for x in text.splitlines() if ";53;" in x]
+    assert "resolve the public names of this order" in line and "FQDN objects" in line
+    assert line.count(";") == len(records[0].cells()) - 1  # no separator inside a cell
+    sheet = openpyxl.load_workbook(
+        write_firewall_workbook(tmp_path / "f.xlsx", records, "da")
+    ).active
+    assert sheet is not None
+    (cells,) = [[c.value for c in r] for r in sheet.iter_rows(min_row=2) if r[5].value == 53]
+    assert "(organisationens egne navneservere)" in cells
+    assert any(str(c).startswith("serverne skal kunne slå de offentlige navne") for c in cells)
+    from ngdpkit.documents.i18n import t
+
+    for language, words in (("da", "slå navnene op i DNS (port 53"), ("en", "resolve the names")):
+        page = _firewall_page(sample_dir, language)
+        summary, appendix = page.split(t(language, "firewall_appendix"))
+        assert words in summary  # the note under the summary says it
+        table = summary.split("<table", 1)[1].split("</table>", 1)[0]
+        assert "navneservere" not in table and "DNS servers" not in table  # not a rule
+        assert "navneservere" in appendix or "DNS servers" in appendix
+
+
+def test_the_push_rule_asks_for_no_tls_termination_in_front_of_the_push_service(
+    sample_dir: Path,
+) -> None:
+    """A network engineer's read: NgDP calls the Push Service with its client certificate,
+    and the order asked for no TLS inspection only towards NgDP. A load balancer, WAF or
+    reverse proxy that ends TLS in front of the Push Service (how inbound HTTPS is usually
+    published) drops the certificate, and the Push Service can no longer tell NgDP from
+    anyone: the push rule says so, in both languages."""
+    from ngdpkit.deliverables.firewall import firewall_word
+
+    (rule,) = [
+        r for r in firewall_rules(env_of(sample_dir, "production")) if r["direction"] == "incoming"
+    ]
+    en = str(firewall_word("en", rule["purpose"]))
+    da = str(firewall_word("da", rule["purpose"]))
+    assert "reverse proxy in front of it must pass the TLS connection through unopened" in en
+    assert "reverse proxy foran den skal sende TLS-forbindelsen uåbnet videre" in da
+    assert ";" not in en + da
 
 
 def test_a_cell_naming_the_host_thousands_of_times_renders(sample_dir: Path) -> None:

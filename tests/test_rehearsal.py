@@ -960,3 +960,25 @@ def test_simulate_prints_the_two_settings_lines_to_paste(
     env = load_settings(copy).environment("test")
     assert env.ngdp_api_url == url
     assert env.ngdp_api_ca == sample_copy / "simulator" / "test-ca.pem"
+
+
+def test_the_acceptance_head_says_the_environment_and_times_in_the_pages_language(
+    sample_dir: Path,
+) -> None:
+    """A signer's read of a production rehearsal's page: "Miljø production (production,
+    REST_PUSH)" was English on a Danish page, and "Dannet 07-12-2026 kl. 09:24" beside a run
+    named "20261207T082446Z-…" did not say which time was which. The head says them as the
+    overview does."""
+    import datetime as dt
+
+    from ngdpkit.rehearsal.flow import Acceptance, _acceptance_head
+
+    settings = load_settings(sample_dir / "migration.toml")
+    production = settings.environments["production"]
+    acc = Acceptance("production", "simulator")
+    when = dt.datetime(2026, 12, 7, 8, 24, tzinfo=dt.UTC)
+    head = str(_acceptance_head(settings, production, acc, "20261207T082446Z-rehearsal-x", when))
+    assert "production (produktionsmiljø, REST_PUSH)" in head
+    assert "(production, REST_PUSH)" not in head
+    assert "20261207T082446Z-rehearsal-x (navnet begynder med kørslens start i UTC)" in head
+    assert "07-12-2026 kl. 09:24 (dansk tid)" in head

@@ -626,3 +626,49 @@ def test_a_secret_of_words_in_a_long_command_on_a_page_is_found_across_its_spans
         path = tmp_path / name
         path.write_text(text, encoding="utf-8")
         assert found(path, {"PW": [secret]}) == ["PW"], name
+
+
+def test_a_password_given_as_a_server_name_is_found_as_windows_cuts_the_name(
+    sample_copy: Path, tmp_path: Path
+) -> None:
+    """A certificate password given as a server's name stood in server-check.ps1 only as
+    Windows cuts a computer name ('VINTER-SOL-7QMZ': its first 15 characters, upper-case),
+    which the scan of the whole secret did not find; the console and the finding showed it
+    so too."""
+    from ngdpkit import redact as R
+    from ngdpkit.checks.evidence import server_key
+    from ngdpkit.run.scan import environment_secrets
+    from ngdpkit.settings import load_settings
+
+    password = "Vinter-Sol-7QmZr2Kx9Pw4"
+    env_file = sample_copy / "sample.env"
+    env_file.write_text(
+        "\n".join(
+            f'NGDPKIT_PRODUCTION_CERT_PASSWORD="{password}"'
+            if line.startswith("NGDPKIT_PRODUCTION_CERT_PASSWORD=")
+            else line
+            for line in env_file.read_text(encoding="utf-8").splitlines()
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    toml = sample_copy / "migration.toml"
+    toml.write_text(
+        toml.read_text(encoding="utf-8").replace('name = "wz-agent01-t"', f'name = "{password}"'),
+        encoding="utf-8",
+    )
+    settings = load_settings(toml)
+    R.forget_all()
+    try:
+        secrets = environment_secrets(settings, settings.environment("test"))
+        script = tmp_path / "server-check.ps1"
+        script.write_text("$ServerNames = @('WZ-WEB01-T', 'VINTER-SOL-7QMZ')\n", encoding="utf-8")
+        assert found(script, secrets) == ["NGDPKIT_PRODUCTION_CERT_PASSWORD"]
+        clean = tmp_path / "clean.ps1"
+        clean.write_text("$ServerNames = @('WZ-WEB01-T')\n", encoding="utf-8")
+        assert found(clean, secrets) == []
+        # with the secret known, the name is said hidden, never cut to its first characters
+        assert "VINTER" not in server_key(password)
+        assert server_key("wz-verylongservername01") == "WZ-VERYLONGSERV"
+    finally:
+        R.forget_all()

@@ -487,3 +487,26 @@ def test_a_mapped_row_a_warning_names_is_not_green_in_its_units_table() -> None:
         render_overview(dataclasses.replace(ctx("en"), mapping=frame, findings=(apart,)))
     )
     assert english.count("mapped, see findings: MAILBOX_LANDS_APART_FROM_UNIT") == 1
+
+
+def test_an_online_run_says_the_network_was_checked_only_from_the_kits_machine() -> None:
+    """A customer's read of an --online run: under "Ikke kontrolleret" the overview said only
+    "Netværkskontroller: vm", neither what was checked (the network, from the machine that
+    ran ngdpkit) nor what was not (each WorkZone server), nor that no server check came."""
+    import dataclasses
+
+    from ngdpkit.checks.evidence import EvidenceSummary
+
+    online = NetworkRun(online=True, ran_on="laptop")
+    page = render_overview(dataclasses.replace(ctx("da"), network=online))
+    assert "Netværkskontroller: laptop" not in page
+    assert (
+        "Netværket blev kun kontrolleret fra laptop, maskinen der kørte ngdpkit, ikke fra hver "
+        "WorkZone-server, og ingen server har afleveret en serverkontrol endnu." in page
+    )
+    seen = EvidenceSummary("server-check", "WZWEB01", "2026-12-01T10:00:00Z", checks=11, failed=0)
+    with_check = render_overview(dataclasses.replace(ctx("da"), network=online, evidence=(seen,)))
+    assert "ikke fra hver WorkZone-server; se serverkontrollerne." in with_check
+    english = render_overview(dataclasses.replace(ctx("en"), network=online))
+    assert "The network was checked only from laptop, the machine that ran ngdpkit" in english
+    assert "Network checks: laptop" not in english

@@ -447,3 +447,38 @@ def test_diff_of_a_run_folder_written_anew_prints_no_line_of_its_own(
     lines = r.stdout.splitlines()
     assert not any(line.startswith("  + FORGED_CODE") for line in lines), lines
     assert any("CERT_X_FORGED" in line and "prod + FORGED_CODE forged" in line for line in lines)
+
+
+def test_a_password_named_as_the_organisation_is_hidden_in_status(
+    sample_copy: Path, tmp_path: Path
+) -> None:
+    """status reads no secret, yet shows the organisation's name: a certificate password
+    given as that name (which a run warns of and its scan hides) stood whole in status.html,
+    status --json and the table."""
+    from ngdpkit import redact
+
+    settings = sample_copy / "migration.toml"
+    secrets = dict(
+        line.split("=", 1)
+        for line in (sample_copy / "sample.env").read_text().splitlines()
+        if "=" in line and not line.startswith("#")
+    )
+    password = secrets["NGDPKIT_TEST_CERT_PASSWORD"].strip('"')
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text(
+        text.replace('name = "Eksempel Kommune (fiktiv)"', f'name = "Kommune {password}"'),
+        encoding="utf-8",
+    )
+    page = tmp_path / "status.html"
+    redact.forget_all()
+    try:
+        said = [cli("status", str(sample_copy), *extra) for extra in ([], ["--json"])]
+        said.append(cli("status", str(sample_copy), "--html", str(page)))
+    finally:
+        redact.forget_all()
+    for result in said:
+        assert result.returncode == 0, result.stderr
+        assert password not in result.stdout + result.stderr
+        assert "Kommune" in result.stdout or not result.stdout
+    assert password not in page.read_text(encoding="utf-8")
+    assert "Kommune [hidden: NGDPKIT_TEST_CERT_PASSWORD]" in page.read_text(encoding="utf-8")

@@ -1643,3 +1643,59 @@ def test_the_reexport_commands_run_in_windows_powershell_5_1(tmp_path: Path) -> 
     plain.write_bytes(b"\x30\x82" + _PBES2_DER + b"\x00")
     (found,) = modern_encryption(plain, "certs/test.p12")
     assert found.params["command"] == "openssl pkcs12 -in test.p12 -out key-and-cert.pem"
+
+
+def test_the_run_refuses_every_user_by_its_danish_name_or_sid_as_the_script_does(
+    scripts: dict[str, str],
+) -> None:
+    """A Windows administrator's read (session 38): the run refused Everyone and Domain Users
+    by their English names only; a Danish server calls BUILTIN\\Users BUILTIN\\Brugere, and an
+    account may be given by its SID. The run's list of SIDs is the install script's."""
+    from ngdpkit.checks.system import BROAD_SIDS, account_too_broad, check_accounts
+
+    for account in (
+        "BUILTIN\\Brugere",
+        "brugere",
+        "NT AUTHORITY\\Godkendte brugere",
+        "SOEBY\\Domænebrugere",
+        "BUILTIN\\Gæster",
+        "*S-1-1-0",
+        "S-1-5-32-545",
+        "S-1-5-21-1004336348-1177238915-682003330-513",
+    ):
+        assert account_too_broad(account), account
+    for account in (
+        "SOEBY\\svc-workzone",
+        "NT AUTHORITY\\SYSTEM",
+        "S-1-5-18",
+        "S-1-5-21-1004336348-1177238915-682003330-1105",
+        "SOEBY\\brugere-wz",
+    ):
+        assert not account_too_broad(account), account
+    found = check_accounts([("wz-web01-t", "BUILTIN\\Brugere")], "k")
+    assert [f.code for f in found] == ["SERVICE_ACCOUNT_TOO_BROAD"]
+    body = function_body(scripts["install"], "Assert-NgdpAccounts")
+    assert _assignment(body, "$broad") == f"^({BROAD_SIDS.pattern})$"
+
+
+def test_the_run_refuses_the_domain_groups_whose_sid_the_script_refuses() -> None:
+    """A hostile second look (session 38): the install script refuses RIDs 513, 514 and 515
+    (Domain Users, Guests, Computers) in any domain, the run only Domain Users by name, so
+    "SOEBY\\Domain Computers" (every computer of the domain reading the key) passed the run
+    and stopped the script on the server; ".\\Users", the local machine's Users, passed too."""
+    from ngdpkit.checks.system import account_too_broad, check_accounts
+
+    for account in (
+        "SOEBY\\Domain Computers",
+        "SOEBY\\Domain Guests",
+        "soeby\\domænecomputere",
+        "SOEBY\\Domænegæster",
+        ".\\Users",
+        ".\\Brugere",
+        "LOCAL",
+    ):
+        assert account_too_broad(account), account
+    for account in (".\\svc-workzone", "SOEBY\\svc-wz$", "svc-wz@soeby.dk", "SOEBY\\Domain Admins"):
+        assert not account_too_broad(account), account
+    found = check_accounts([("wz-web01-t", "SOEBY\\Domain Computers")], "k")
+    assert [f.code for f in found] == ["SERVICE_ACCOUNT_TOO_BROAD"]

@@ -25,7 +25,7 @@ from .. import findings as F
 from ..errors import InputError
 from ..findings import Finding, local_time, with_plurals
 from ..inputs import is_number, within_calendar
-from ..redact import UNSEEN_RANGES
+from ..redact import UNSEEN_RANGES, redact
 
 # The checklist's eight steps, in the vendor page's order (contract §12.2).
 KEYS = (
@@ -84,7 +84,13 @@ class StepEvidence:
 def server_key(name: str) -> str:
     """A server as Windows names it (``$env:COMPUTERNAME``): its first label, upper-case
     (``wzweb01.soeby.local`` is ``WZWEB01``; contract §12.4), cut to the 15 characters a
-    computer name keeps (``wz-verylongservername01`` is ``WZ-VERYLONGSERV``)."""
+    computer name keeps (``wz-verylongservername01`` is ``WZ-VERYLONGSERV``). A name that
+    holds a secret is that name with it hidden, never cut: a certificate password given as
+    a server's name left its first 15 characters in server-check.ps1, which the scan of the
+    whole secret did not find (the run's other files, holding the whole name, are replaced)."""
+    hidden = redact(name.strip())
+    if hidden != name.strip():  # said hidden, never cut (nor upper-cased: its marker)
+        return hidden
     return name.strip().split(".", 1)[0].upper()[:15]
 
 

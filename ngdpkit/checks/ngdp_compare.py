@@ -801,8 +801,10 @@ def compare_registration(
         if read:
             found.append(_differs("id", system_id or "", "none", source))
         return found
-    if system.protocol and system.protocol != protocol:
-        found.append(_differs("serviceProtocol", protocol, system.protocol, source))
+    # a registration without a serviceProtocol differs too: step 4 says the protocol matches
+    # only when NgDP named it (a hostile second look: a missing one passed for a match)
+    if system.protocol != protocol:
+        found.append(_differs("serviceProtocol", protocol, system.protocol or "none", source))
     planned, registered = _networks(server_ips), _networks(system.allowed_ips)
     if planned != registered:
         found.append(

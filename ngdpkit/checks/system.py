@@ -17,6 +17,7 @@ from ..findings import Finding
 from ..guids import UUID as _UUID
 from ..redact import authorization_parts as authorization_parts  # re-exported
 from ..redact import parse_authorization
+from .evidence import server_key
 
 WORKZONE_PROTOCOLS = ("REST_PULL", "REST_PUSH")
 OTHER_NGDP_PROTOCOLS = ("AS4", "REST_PUBLISH_SUBSCRIBE", "SMTP", "SFTP")
@@ -408,21 +409,54 @@ BROAD_ACCOUNTS = frozenset(
         "NT AUTHORITY\\INTERACTIVE",
         "ANONYMOUS LOGON",
         "NT AUTHORITY\\ANONYMOUS LOGON",
+        "LOCAL",  # S-1-2-0: every user logged on at the console
         "GUESTS",
         "BUILTIN\\GUESTS",
+        # a Danish Windows names them so (the SID, below, is the same in every language)
+        "BRUGERE",
+        "BUILTIN\\BRUGERE",
+        "GODKENDTE BRUGERE",
+        "NT AUTHORITY\\GODKENDTE BRUGERE",
+        "GÆSTER",
+        "BUILTIN\\GÆSTER",
     }
+)
+
+# SIDs of every user, as an account may be given (``*S-1-1-0``, as secedit writes it): the
+# install script judges each account by the SID it translates to, with this same list
+BROAD_SIDS = re.compile(
+    r"S-1-1-0|S-1-2-0|S-1-5-4|S-1-5-7|S-1-5-11|S-1-5-32-545|S-1-5-32-546"
+    r"|S-1-5-21-[0-9]+-[0-9]+-[0-9]+-51[345]"
 )
 
 
 def account_too_broad(account: str) -> bool:
     """Whether ``account`` is a group of everyone or every user (``Everyone``,
-    ``BUILTIN\\Users``, ``<DOMAIN>\\Domain Users``), case ignored."""
+    ``BUILTIN\\Users`` or ``.\\Users``, ``<DOMAIN>\\Domain Users``, ``Domain Guests`` or
+    ``Domain Computers``, their Danish names, or one of their SIDs), case ignored."""
     text = " ".join(account.split()).upper()
-    return text in BROAD_ACCOUNTS or text.rpartition("\\")[2] in (
-        "DOMAIN USERS",
-        "EVERYONE",
-        "AUTHENTICATED USERS",
+    # ".\\Users" is the local machine's Users (".\\" names this computer); and every group of
+    # the domain whose SID the install script refuses (513, 514, 515) by its name too: the run
+    # passed "SOEBY\\Domain Computers", which the script then refused on the server
+    return (
+        text.removeprefix(".\\") in BROAD_ACCOUNTS
+        or text.rpartition("\\")[2] in BROAD_IN_ANY_DOMAIN
+        or BROAD_SIDS.fullmatch(text.removeprefix("*")) is not None
     )
+
+
+# Groups of every user, every guest or every computer, whatever domain names them
+BROAD_IN_ANY_DOMAIN = (
+    "DOMAIN USERS",
+    "DOMÆNEBRUGERE",
+    "DOMAIN GUESTS",
+    "DOMÆNEGÆSTER",
+    "DOMAIN COMPUTERS",
+    "DOMÆNECOMPUTERE",
+    "EVERYONE",
+    "AUTHENTICATED USERS",
+    "GODKENDTE BRUGERE",
+)
 
 
 def check_accounts(accounts: list[tuple[str, str]], key: str) -> list[Finding]:
@@ -484,7 +518,7 @@ def check_servers(servers: tuple[Any, ...], key: str) -> list[Finding]:
                     key,
                     name,
                     name=name,
-                    short=first[:NETBIOS_LENGTH].upper(),
+                    short=server_key(name),  # a secret in the name hidden, never cut
                     limit=NETBIOS_LENGTH,
                 )
             )

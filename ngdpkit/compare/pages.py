@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ..documents.display import findings_html, table
+from ..documents.display import days_left, findings_html, table
 from ..documents.i18n import local_time, number, t
 from ..documents.pages import Markup, fragment
 from ..documents.signoff import page
@@ -134,7 +134,12 @@ def _head(result: dict[str, Any], language: str, organisation: str, run_id: str)
             (t(language, "environment"), f"{a} ↔ {b}"),
             *_compared(result, language),
             (t(language, "compare_folder"), run_id),
-            (t(language, "generated"), local_time(dt.datetime.now(dt.UTC), language)),
+            # Danish time, said as on the overview (a signer's read: "Dannet 09:29" beside a
+            # comparison named by its UTC start)
+            (
+                t(language, "generated"),
+                t(language, "generated_at", when=local_time(dt.datetime.now(dt.UTC), language)),
+            ),
         ],
         # the comparison's own outcome, not the migration's readiness (each run's is beside
         # its name above): "klar med bemærkninger" here read as the migration being ready
@@ -237,14 +242,18 @@ def _side_by_side(result: dict[str, Any], language: str) -> list[tuple[str, Any,
         ),
         (
             t(language, "certificate_days_left"),
-            number(language, result["certificate"][a]["days_left"])
-            if isinstance(result["certificate"][a]["days_left"], int)
-            else "?",
-            number(language, result["certificate"][b]["days_left"])
-            if isinstance(result["certificate"][b]["days_left"], int)
-            else "?",
+            _days(result["certificate"][a]["days_left"], language),
+            _days(result["certificate"][b]["days_left"], language),
         ),
     ]
+
+
+def _days(value: Any, language: str) -> str:
+    """A certificate's days left (``1.094``), an expired one's said (``udløbet for 30 dage
+    siden``, not "-30" under "Dage til certifikatet udløber")."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        return "?"
+    return number(language, value) if value >= 0 else days_left(language, value)
 
 
 def _mapped_in_one(result: dict[str, Any], language: str) -> Markup:

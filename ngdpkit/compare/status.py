@@ -189,7 +189,7 @@ def _environments(path: Path) -> tuple[str, list[str], Path]:
     raw = read_regular(path, MAX_SETTINGS + 1)
     if raw is None or len(raw) > MAX_SETTINGS:
         raise InputError(f"{path.name}: not a regular file of at most 1 MB")
-    found = outline(raw, path.name)
+    found = outline(raw, path.name, path.resolve().parent)
     if found is None:
         raise InputError(f"{path.name}: no [organisation] or [environments] table")
     # runs/ lies beside the settings file itself, as `run` (which resolves it) puts it

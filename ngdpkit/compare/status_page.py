@@ -15,6 +15,7 @@ from ..documents.display import badge, table
 from ..documents.i18n import number, status_word, t
 from ..documents.pages import Markup, fragment
 from ..documents.signoff import page
+from ..redact import redact
 from .status import Portfolio, StatusRow
 
 STATUS_SEVERITY = {"ok": "ok", "warnings": "warning", "errors": "error", "crashed": "error"}
@@ -198,9 +199,13 @@ def render_portfolio(result: Portfolio, *, language: str) -> str:
                 [table(skipped, headers, language=language)],
             )
         )
-    return page(
-        t(language, "status_title"),
-        Markup("").join(parts),
-        language=language,
-        refresh=REFRESH_S,
+    # every secret the settings files name (registered as status read them) hidden in the
+    # page as a whole, in every encoding: an organisation named with a password stood in it
+    return redact(
+        page(
+            t(language, "status_title"),
+            Markup("").join(parts),
+            language=language,
+            refresh=REFRESH_S,
+        )
     )

@@ -94,19 +94,20 @@ NEXT = {
         "firewall": {
             "to_do": "Send firewall-rules.xlsx til drift og få server-check.ps1 kørt på hver server.",
             "blocked": "Drift retter de fejlede servertjek og kører server-check.ps1 igen.",
-            "blocked_servers": "Ret serverfundene i indstillingerne (servernavn eller servicekonto), kør igen, og giv drift det nye server-check.ps1 og firewall-rules.xlsx: de gamle bærer fejlen.",
+            "blocked_probes": "Netværkskontrollen fra den maskine, ngdpkit kørte på, fejlede, ikke et servertjek: ret det, fundene nævner, og kør <<run_online>> igen, eller kør uden --online, og lad drift køre server-check.ps1 på hver server.",
+            "blocked_servers": "Ret serverfundene i indstillingerne (servernavn eller servicekonto), kør igen, og giv drift det nye server-check.ps1 og firewall-rules.xlsx: de gamle indeholder fejlen.",
             "not_verified": "Drift kører server-check.ps1 på hver server; dens JSON angives i probe_evidence.",
             "done": "Intet: servertjekkene er gennemført uden fejl.",
         },
         "system": {
-            "to_do": "Opret systemet med værdierne på siden Registrering i Administrativ Adgang.",
+            "to_do": "Opret systemet i Administrativ Adgang med værdierne på siden »Registrering i Administrativ Adgang«.",
             "blocked": "Ret systemfundene (registreringen i NgDP, protokol, IP-adresser, certifikat eller autorisation).",
             "not_verified": "Kør <<run_online>>, så registreringen læses i NgDP, eller bekræft trinnet med <<confirm>>.",
-            "done": "Intet: systemet er registreret og stemmer med indstillingerne.",
+            "done": "Intet: systemet er registreret, og dets protokol, IP-adresser, certifikat og (ved REST_PUSH) endepunkter stemmer med indstillingerne; systemnavnet og kvitteringsformatet er ikke sammenholdt.",
         },
         "contact_points": {
             "to_do": "Opret kontaktpunkterne fra contact-point-plan.xlsx.",
-            "blocked": "Ret kontaktpunktsfundene; portal-todo.xlsx viser oversættelserne at tilføje og fjerne.",
+            "blocked": "Ret kontaktpunktsfundene; portal-todo.xlsx viser, hvilke oversættelser der skal tilføjes og fjernes.",
             "not_verified": "Når kontaktpunkterne og oversættelserne fra portal-todo.xlsx er oprettet i portalen: kør <<run_online>>, så de læses i NgDP, eller bekræft trinnet med <<confirm>>.",
             "done": "Intet: kontaktpunkter og oversættelser er på plads i NgDP.",
         },
@@ -126,7 +127,7 @@ NEXT = {
         },
         "acceptance": {
             "to_do": "Kør <<rehearse>>, når trin 1–6 er færdige: helst før drejebogens trin 1.",
-            "blocked": "Ret fundene fra accepttesten og kør den igen.",
+            "blocked": "Ret fundene fra accepttesten, og kør den igen.",
             "not_verified": "Kør <<rehearse>> igen: dispatcherens værdier er ændret siden.",
             "done": "Intet: accepttesten mod NgDP er gennemført.",
         },
@@ -150,6 +151,7 @@ NEXT = {
         "firewall": {
             "to_do": "Send firewall-rules.xlsx to operations and have server-check.ps1 run on every server.",
             "blocked": "Operations fix the failed server checks and run server-check.ps1 again.",
+            "blocked_probes": "It is the network check from the machine that ran ngdpkit that failed, not a server check: fix what the findings name and run <<run_online>> again, or run without --online and have operations run server-check.ps1 on every server.",
             "blocked_servers": "Fix the server findings in the settings (server name or service account), run again, and give operations the new server-check.ps1 and firewall-rules.xlsx: the old ones carry the fault.",
             "not_verified": "Operations run server-check.ps1 on every server; name its JSON in probe_evidence.",
             "done": "Nothing: the server checks passed.",
@@ -158,7 +160,7 @@ NEXT = {
             "to_do": "Create the system with the values on the Administrativ Adgang page.",
             "blocked": "Fix the system findings (the registration in NgDP, protocol, IP addresses, certificate or authorization).",
             "not_verified": "Run <<run_online>> so that the registration is read in NgDP, or confirm the step with <<confirm>>.",
-            "done": "Nothing: the system is registered and matches the settings.",
+            "done": "Nothing: the system is registered, and its protocol, IP addresses, certificate and (for REST_PUSH) endpoints match the settings; the system name and the receipt format are not compared.",
         },
         "contact_points": {
             "to_do": "Create the contact points from contact-point-plan.xlsx.",
@@ -345,7 +347,7 @@ class Checklist:
 
 
 # A step done on a person's word: its usual "done" text says what the kit saw, which it did
-# not ("Intet: systemet er registreret og stemmer med indstillingerne").
+# not ("Intet: systemet er registreret, og dets protokol … stemmer med indstillingerne").
 CONFIRMED_DONE = {
     "da": "Intet: en person har bekræftet trinnet; ngdpkit har ikke selv set det.",
     "en": "Nothing: a person confirmed the step; the kit did not see it itself.",
@@ -453,6 +455,11 @@ def _blocked_text(
             break
     if own and all(c.startswith("DECISION_") for c in own):
         text = texts["blocked_decisions"]
+    # step 3 blocked only by the network checks of ``--online`` on the kit's own machine: no
+    # server check failed (a signer's read: "Drift retter de fejlede servertjek og kører
+    # server-check.ps1 igen" over a run whose one failure was a name lookup from the laptop)
+    if key == "firewall" and _only_the_kits_probes(own, found):
+        text = texts["blocked_probes"]
     # the certificate held against a CVR number that is none: the settings' number is the
     # fault to fix first, not the certificate (a consultant's read: step 2 said "fix the
     # certificate findings" of a certificate that was the organisation's own)
@@ -461,6 +468,18 @@ def _blocked_text(
     text = text or texts.get("blocked", "") or texts["to_do"]
     named = _withholding(found) if key == "dispatcher" else own
     return f"{text} {_named(named, lang)}" if named else text
+
+
+def _only_the_kits_probes(own: list[str], found: list[Finding]) -> bool:
+    """Whether every error blocking with ``own``'s codes is a network check the kit ran on its
+    own machine (``--online``), none a server check's: a ``NET_`` code without the ``server``
+    that every finding of a server check names. The probe that gave no answer within the
+    overall limit names the machine as ``value``, not ``ran``, and NgDP's read its redirect
+    without either: they were taken for failed server checks."""
+    blocking = [f for f in found if f.severity == "error" and f.code in own]
+    return bool(blocking) and all(
+        f.code.startswith("NET_") and "server" not in f.params for f in blocking
+    )
 
 
 def _cvr_invalid(found: list[Finding]) -> bool:

@@ -103,10 +103,12 @@ FIREWALL_WORDS = {
         "digitaliser": "digitaliser.dk, krævet af leverandørens vejledning",
         "validation": "certifikatvalidering (OCSP, spærrelister og CA-certifikater) for TLS-certifikaterne på digitaliser.dk og digitalpost.dk",
         "oces3": "OCES3-certifikatstatus (OCSP /ocsp, CRL'er under /oces/)",
-        "push": "NgDP leverer meddelelser og kvitteringer til WorkZone Push Service: kun kravet om NgDP's klientcertifikat i Push Service holder andre afsendere ude",
+        "push": "NgDP leverer meddelelser og kvitteringer til WorkZone Push Service. En load balancer, WAF eller reverse proxy foran den skal sende TLS-forbindelsen uåbnet videre (eller selv kræve NgDP's klientcertifikat), for kun kravet om NgDP's klientcertifikat i Push Service holder andre afsendere ude",
         "egress": "valgfrit: server-check.ps1 slår serverens udgående IP-adresse op (kun med -EgressIpUrl)",
         "nat": "udgående adresse efter NAT: registreres i Administrativ Adgang (ikke en kilde i den indre firewall)",
         "no inspection": "ingen TLS-inspektion mod NgDP: gensidig TLS fejler, hvis en proxy bryder forbindelsen op",
+        "dns": "serverne skal kunne slå de offentlige navne i denne ordre op (NgDP, digitaliser.dk, certifikatudstedernes adresser) hos organisationens egne navneservere. En firewall, der kun tager IP-adresser, skal have navnene som objekter (FQDN)",
+        "(the organisation's DNS servers)": "(organisationens egne navneservere)",
         "egress address (NAT)": "udgående adresse (NAT)",
         "(note, not a rule)": "(bemærkning, ikke en regel)",
         "(portal only: not a rule)": "(kun til portalen: ikke en regel)",
@@ -120,10 +122,11 @@ FIREWALL_WORDS = {
         "digitaliser": "digitaliser.dk, required by the vendor page",
         "validation": "certificate validation (OCSP, revocation lists and CA certificates) for the digitaliser.dk and digitalpost.dk TLS certificates",
         "oces3": "OCES3 certificate status (OCSP /ocsp, CRLs under /oces/)",
-        "push": "NgDP delivers messages and receipts to the WorkZone Push Service: only the Push Service's demand for NgDP's client certificate keeps other senders out",
+        "push": "NgDP delivers messages and receipts to the WorkZone Push Service. A load balancer, WAF or reverse proxy in front of it must pass the TLS connection through unopened (or demand NgDP's client certificate itself), since only the Push Service's demand for NgDP's client certificate keeps other senders out",
         "egress": "optional: server-check.ps1 looks up the server's egress IP (only with -EgressIpUrl)",
         "nat": "egress address after NAT: registered in Administrativ Adgang (not a source on the inside firewall)",
         "no inspection": "no TLS inspection towards NgDP: mutual TLS breaks when a proxy opens the connection",
+        "dns": "the servers must resolve the public names of this order (NgDP, digitaliser.dk, the certificate issuers' hosts) at the organisation's own DNS servers. A firewall that takes only IP addresses needs the names as FQDN objects",
     },
 }
 
@@ -145,6 +148,11 @@ NOT_A_RULE = "(note, not a rule)"  # the source of the rows that ask for no TLS 
 PORTAL_ONLY = "(portal only: not a rule)"
 SERVERS_ADDRESSES = "(each server's internal address)"
 PUBLIC_ADDRESS_OF = "(public address of "  # the push rule's destination, when no IP is given
+# The DNS note's destination: the servers resolve the order's host names through the
+# organisation's own resolvers, whose addresses the kit does not know (an operations read:
+# every row but NgDP's said "(resolve by DNS)" and nothing in the CSV or the workbook said
+# that the servers must be able to)
+DNS_SERVERS = "(the organisation's DNS servers)"
 
 
 def firewall_rules(env: Environment) -> list[dict[str, Any]]:
@@ -247,6 +255,22 @@ def _ngdp_rows(env: Environment, servers: list[tuple[str, str]]) -> list[dict[st
                 basis="inferred",
             )
         )
+    # a note, once: names resolved, through the organisation's resolvers (not a rule to the
+    # Internet, so no source either)
+    rows.append(
+        row(
+            source=NOT_A_RULE,
+            source_server="",
+            source_ip=NOT_A_RULE,
+            destination_host=DNS_SERVERS,
+            ip=DNS_SERVERS,
+            port=53,
+            protocol="UDP/TCP (DNS)",
+            direction="outgoing",
+            purpose="dns",
+            basis="inferred",
+        )
+    )
     # listed once each, for the portal, never a source above; a value the run refuses
     # (0.0.0.0/0, a private range, no address) is left out (the attacker's pass)
     for egress in usable_egress(env.server_ips):

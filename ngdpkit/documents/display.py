@@ -750,6 +750,14 @@ def mapping_by_unit_html(
     return block(*parts, cls="mapping-table")
 
 
+def days_left(language: str, days: int) -> str:
+    """``1.094 dage tilbage``, ``1 dag tilbage``, ``udløbet for 30 dage siden``: a certificate's
+    days left in the language's numbers and plural, an expired one's days since."""
+    if days < 0:
+        return t(language, "cert_expired_ago", days=count(language, -days, "day"))
+    return t(language, "cert_days_left", days=count(language, days, "day"))
+
+
 def certificate_card(
     facts: CertificateFacts | None, *, label: str, kind: str, language: str = "da"
 ) -> HTML:
@@ -768,12 +776,14 @@ def certificate_card(
         # "test → test" read as nothing to a customer: the environment, then what it chains to
         (
             t(language, "environment"),
-            t(language, "cert_chains", kind=kind, root=facts.chains_to or "?"),
+            t(language, "cert_chains", kind=kind, root=facts.chains_to)
+            if facts.chains_to
+            else t(language, "cert_chains_none", kind=kind),
         ),
         (t(language, "subject_dn"), facts.subject),
         (
             t(language, "valid_until"),
-            f"{local_time(facts.not_after, language)} ({number(language, days)} {t(language, 'days_left')})",
+            f"{local_time(facts.not_after, language)} ({days_left(language, days)})",
         ),
         (t(language, "thumbprint"), facts.thumbprint_sha1),
         (t(language, "key_label"), facts.key),
@@ -782,7 +792,7 @@ def certificate_card(
         "heading",
         Markup(
             fragment("titled", "", f"{t(language, 'certificate')}: {facts.common_name} ")
-            + badge(sev, f"{number(language, days)} {t(language, 'days_left')}", language=language)
+            + badge(sev, days_left(language, days), language=language)
         ),
         3,
     )

@@ -15,6 +15,10 @@ TEXT: dict[str, dict[str, str]] = {
         "run": "Kørsel",
         "kit_version": "ngdpkit-version",
         "gate_row": "Drejebogens trin 1",
+        "not_latest": (
+            "{run} blev ikke LATEST: kørslen {newer}, som begyndte senere, blev færdig før den;"
+            " status, compare og confirm læser den"
+        ),
         "gate_see": "{verdict} (se »Drejebog for idriftsættelse«)",
         "generated": "Dannet",
         "generated_at": "{when} (dansk tid)",
@@ -148,7 +152,11 @@ TEXT: dict[str, dict[str, str]] = {
         "location": "Placering",
         "severity": "Alvorlighed",
         "not_checked": "Ikke kontrolleret",
-        "network_ran": "Netværkskontroller",
+        # online, the probes ran on the machine that ran ngdpkit, not on each WorkZone server
+        # (a customer's read: "Ikke kontrolleret: Netværkskontroller: vm" said neither what
+        # was checked nor what was not)
+        "network_online": "Netværket blev kun kontrolleret fra {machine}, maskinen der kørte ngdpkit, ikke fra hver WorkZone-server; se serverkontrollerne.",
+        "network_online_no_evidence": "Netværket blev kun kontrolleret fra {machine}, maskinen der kørte ngdpkit, ikke fra hver WorkZone-server, og ingen server har afleveret en serverkontrol endnu.",
         "network_offline": "Netværket blev ikke kontrolleret i denne kørsel (offline); se serverkontrollerne.",
         "network_offline_no_evidence": "Netværket blev ikke kontrolleret i denne kørsel (offline), og ingen server har afleveret en serverkontrol endnu.",
         "network_ngdp_only": "Netværket blev ikke kontrolleret i denne kørsel (kørt med --online ngdp: kun NgDP's oplysninger blev læst); se serverkontrollerne.",
@@ -251,6 +259,8 @@ TEXT: dict[str, dict[str, str]] = {
         "replaced_and": "og",
         "rehearsal_errors_more": "… og yderligere {n} fejl: se acceptance.json eller siden",
         "cert_chains": "{kind}; certifikatkæden ender i det rodcertifikat, der er angivet for {root}",
+        # a chain to none of the roots given (CERT_CHAIN_INVALID) said so, not "angivet for ?"
+        "cert_chains_none": "{kind}; certifikatkæden ender ikke i et af de angivne rodcertifikater",
         "portal": "Registrering i Administrativ Adgang",
         "ngdp_itself": "NgDP selv (læst med --online)",
         "ngdp_certificate_label": "Certifikat registreret i NgDP (serienummer / SHA-1-fingeraftryk)",
@@ -271,6 +281,8 @@ TEXT: dict[str, dict[str, str]] = {
         "register_compared": "Sammenlignet med tilknytningen",
         "ngdp_read": "Læst fra",
         "ngdp_not_read": "ikke læst (offline eller uden nøgle og header på denne maskine)",
+        "ngdp_listing_read": "Kontaktpunkter læst",
+        "ngdp_listing_of": "{read} af {total}",
         "ngdp_system_not_read": "Systemets registrering i NgDP: {why}.",
         "run_named": "{run} (navnet begynder med kørslens start i UTC)",
         "mapping_in_appendix": "Står i bilaget bagest: hver postkasse med sit kontaktpunkt, enhed for enhed.",
@@ -379,7 +391,7 @@ TEXT: dict[str, dict[str, str]] = {
         "dispatcher_named_by_kmd": "navn fra KMD's vejledning",
         "dispatcher_named_by_kit": "ngdpkits navn (ikke Configurators)",
         "dispatcher_values_ready": "værdierne er klar til at blive tastet ind",
-        "dispatcher_names_note": "Feltnavnene er ngdpkits egne, undtagen ContactPointGuid; siden NgDP-dispatcher i WorkZone viser for hver værdi, hvor den skal indtastes.",
+        "dispatcher_names_note": "Feltnavnene er ngdpkits egne, undtagen ContactPointGuid; siden »NgDP-dispatcher i WorkZone« viser for hver værdi, hvor den skal indtastes.",
         "dispatcher_authorization": "autorisationsheaderen fra Administrativ Adgang; den står aldrig i dette dokument",
         "dispatcher_label": "Felt (Configurators navn, hvor det kendes)",
         "dispatcher_address_note": "NgDP's adresse som på leverandørens side; NgDP's REST-API ligger under /apis/v1 på den.",
@@ -404,7 +416,7 @@ TEXT: dict[str, dict[str, str]] = {
         "subject": "Emne",
         "subject_id_header": "Emne-ID",  # the column holds the subject's number, not its name
         "translations_appendix": "Bilag: postkasse-oversættelser pr. kontaktpunkt",
-        "firewall_intro": "Oversigten samler reglerne pr. destination. Firewall-ordren i bilaget bagest har én regel pr. række, klar til en ændringsanmodning, og om dens rækker gælder: Rækker med grundlag »udledt« står ikke i leverandørens vejledning: de er udledt af offentlige oplysninger (certifikaternes adresser for OCSP og CRL) og af, hvordan NgDP arbejder (push-reglen, ingen TLS-inspektion). NgDP offentliggør ikke de adresser, NgDP kalder push-endepunkterne fra. Rækker med »(slås op i DNS)« kræver, at serverne kan slå navne op hos de interne navneservere (DNS, port 53), og en firewall, der kun tager IP-adresser, skal have værtsnavnet som objekt (fx certifikatudstederens OCSP- og CRL-adresser). 80.198.95.62 står i leverandørens vejledning for begge miljøer; om det er en API-adresse eller den adresse, NgDP kalder fra, siger vejledningen ikke.",
+        "firewall_intro": "Oversigten samler reglerne pr. destination. Firewall-ordren i bilaget bagest har én regel pr. række, klar til en ændringsanmodning. Rækker med grundlag »udledt« står ikke i leverandørens vejledning, men er udledt af offentlige oplysninger (certifikaternes adresser for OCSP og CRL) og af, hvordan NgDP arbejder (push-reglen, ingen TLS-inspektion). NgDP offentliggør ikke, hvilke adresser NgDP kalder push-endepunkterne fra. Rækker med »(slås op i DNS)« kræver, at serverne kan slå navne op hos de interne navneservere (DNS, port 53), og en firewall, der kun tager IP-adresser, skal have værtsnavnet som objekt (fx certifikatudstederens OCSP- og CRL-adresser). 80.198.95.62 står i leverandørens vejledning for begge miljøer; om det er en API-adresse eller den adresse, NgDP kalder fra, siger vejledningen ikke.",
         "rehearsal": "Accepttest",
         "verify_here": "Kontrollér med ngdpkit (køres i kørselsmappen):",
         "rehearse_start": "accepttest mod {against} → {folder}",
@@ -413,7 +425,10 @@ TEXT: dict[str, dict[str, str]] = {
         "rehearsal_link": "Seneste accepttest",
         "pages": "Sider",
         "duration": "Varighed",
-        "days_left": "dage tilbage",
+        # the certificate's days, said whole (a signer's read: "-30 dage tilbage" for an expired
+        # certificate, "1 dage tilbage" for one)
+        "cert_days_left": "{days} tilbage",
+        "cert_expired_ago": "udløbet for {days} siden",
         "certificate_cvr": "Certifikatets CVR",
         "certificate_days_left": "Dage til certifikatet udløber",
         "valid_until": "Gyldig til",
@@ -429,7 +444,7 @@ TEXT: dict[str, dict[str, str]] = {
         "units": "Enheder",
         "unit_col": "Enhed",
         "firewall_rules_count": "Regler",
-        "firewall_notes": "Bilaget har også rækker, der ikke er regler: ønsket om ingen TLS-inspektion mod NgDP's adresser (kilde »(bemærkning, ikke en regel)«) og de udgående adresser efter NAT, som registreres i Administrativ Adgang.",
+        "firewall_notes": "Bilaget har også rækker, der ikke er regler: ønsket om ingen TLS-inspektion mod NgDP's adresser og kravet om, at serverne kan slå navnene op i DNS (port 53; begge med kilde »(bemærkning, ikke en regel)«), og de udgående adresser efter NAT, som registreres i Administrativ Adgang.",
         "change_where_dispatcher": "Dispatcherens ",
         "change_where_system": "Systemets ",
         "change_where_contact_point": "Kontaktpunktet {name}, ",
@@ -531,6 +546,10 @@ TEXT: dict[str, dict[str, str]] = {
         "run_announce": "ngdpkit {version}: kører {environments} fra {settings}",
         "run_interrupted": "{env}: afbrudt; {folder} forbliver mærket INCOMPLETE og er ikke til godkendelse: kør miljøet igen",
         "run_kit_crashed": "{env}: ngdpkit brød ned (the kit crashed): {reason}",
+        "run_no_room": (
+            "{env}: der er ikke plads på disken til {folder} (fuld, kvote eller filstørrelse):"
+            " frigør plads, og kør miljøet igen; mappen forbliver mærket INCOMPLETE"
+        ),
         "check_next_run": "næste: {command}",
         "check_next_fix": "næste: ret fejlene ovenfor først ({codes}), og kontrollér igen: {command}",
         "check_next_unusable": "næste: ret det, linjerne ovenfor nævner, og kontrollér igen: {command}",
@@ -555,6 +574,10 @@ TEXT: dict[str, dict[str, str]] = {
         "run": "Run",
         "kit_version": "ngdpkit version",
         "gate_row": "The runbook's step 1",
+        "not_latest": (
+            "{run} did not become LATEST: run {newer}, which began later, finished before it;"
+            " status, compare and confirm read that one"
+        ),
         "gate_see": '{verdict} (see "Go-live runbook")',
         "generated": "Generated",
         "generated_at": "{when}",
@@ -687,7 +710,8 @@ TEXT: dict[str, dict[str, str]] = {
         "location": "Location",
         "severity": "Severity",
         "not_checked": "Not checked",
-        "network_ran": "Network checks",
+        "network_online": "The network was checked only from {machine}, the machine that ran ngdpkit, not from each WorkZone server; see the server checks.",
+        "network_online_no_evidence": "The network was checked only from {machine}, the machine that ran ngdpkit, not from each WorkZone server, and no server has handed in a server check yet.",
         "network_offline": "The network was not checked in this run (offline); see the server checks.",
         "network_offline_no_evidence": "The network was not checked in this run (offline), and no server has handed in a server check yet.",
         "network_ngdp_only": "The network was not checked in this run (run with --online ngdp: only NgDP's records were read); see the server checks.",
@@ -789,6 +813,7 @@ TEXT: dict[str, dict[str, str]] = {
         "replaced_and": "and",
         "rehearsal_errors_more": "… and {n} more error(s): see acceptance.json or the page",
         "cert_chains": "{kind}; the certificate chain ends in the root given for {root}",
+        "cert_chains_none": "{kind}; the certificate chain ends in none of the roots given",
         "portal": "Registration in Administrativ Adgang",
         "ngdp_itself": "NgDP itself (read with --online)",
         "ngdp_certificate_label": "Certificate registered in NgDP (serial number / SHA-1 thumbprint)",
@@ -809,6 +834,8 @@ TEXT: dict[str, dict[str, str]] = {
         "register_compared": "Compared with the mapping",
         "ngdp_read": "Read from",
         "ngdp_not_read": "not read (offline, or without the key and header on this machine)",
+        "ngdp_listing_read": "Contact points read",
+        "ngdp_listing_of": "{read} of {total}",
         "ngdp_system_not_read": "The system registration in NgDP: {why}.",
         "run_named": "{run} (the name starts with the start of the run in UTC)",
         "mapping_in_appendix": "Printed in the appendix at the end: each mailbox with its contact point, unit by unit.",
@@ -942,7 +969,7 @@ TEXT: dict[str, dict[str, str]] = {
         "subject": "Subject",
         "subject_id_header": "Subject ID",
         "translations_appendix": "Appendix: mailbox translations per contact point",
-        "firewall_intro": "The overview groups the rules by destination. The firewall order in the appendix at the end has one rule per row, ready for a change request, and of its rows: rows whose basis is 'inferred' are not on the vendor page: they follow from public data (the certificates' OCSP and CRL addresses) and from how NgDP works (the push rule, no TLS inspection). NgDP does not publish the addresses it calls the push endpoints from. Rows with “(resolve by DNS)” need the servers to resolve names at the internal name servers (DNS, port 53), and a firewall that takes IP addresses only needs the host name as an object (for instance the certificate issuer's OCSP and CRL addresses). 80.198.95.62 is on the vendor page for both environments; whether it is an API address or the address NgDP calls from, the page does not say.",
+        "firewall_intro": "The overview groups the rules by destination. The firewall order in the appendix at the end has one rule per row, ready for a change request. Rows whose basis is 'inferred' are not on the vendor page: they follow from public data (the certificates' OCSP and CRL addresses) and from how NgDP works (the push rule, no TLS inspection). NgDP does not publish the addresses it calls the push endpoints from. Rows with “(resolve by DNS)” need the servers to resolve names at the internal name servers (DNS, port 53), and a firewall that takes IP addresses only needs the host name as an object (for instance the certificate issuer's OCSP and CRL addresses). 80.198.95.62 is on the vendor page for both environments; whether it is an API address or the address NgDP calls from, the page does not say.",
         "rehearsal": "Acceptance test",
         "verify_here": "Check with ngdpkit (run in the run folder):",
         "rehearse_start": "rehearsal against {against} → {folder}",
@@ -951,7 +978,8 @@ TEXT: dict[str, dict[str, str]] = {
         "rehearsal_link": "Latest acceptance test",
         "pages": "Pages",
         "duration": "Duration",
-        "days_left": "days left",
+        "cert_days_left": "{days} left",
+        "cert_expired_ago": "expired {days} ago",
         "certificate_cvr": "The certificate's CVR",
         "certificate_days_left": "Days until the certificate expires",
         "valid_until": "Valid until",
@@ -967,7 +995,7 @@ TEXT: dict[str, dict[str, str]] = {
         "units": "Units",
         "unit_col": "Unit",
         "firewall_rules_count": "Rules",
-        "firewall_notes": 'The appendix also holds rows that are not rules: the request for no TLS inspection towards NgDP\'s addresses (source "(note, not a rule)") and the egress addresses after NAT, registered in Administrativ Adgang.',
+        "firewall_notes": 'The appendix also holds rows that are not rules: the request for no TLS inspection towards NgDP\'s addresses and the need for the servers to resolve the names in DNS (port 53; both with source "(note, not a rule)"), and the egress addresses after NAT, registered in Administrativ Adgang.',
         "change_where_dispatcher": "The dispatcher's ",
         "change_where_system": "The system's ",
         "change_where_contact_point": "Contact point {name}, ",
@@ -1073,6 +1101,10 @@ TEXT: dict[str, dict[str, str]] = {
         "run_pdf_no_timestamp": "  PDF: signed without a timestamp ({why})",
         "run_interrupted": "{env}: interrupted; {folder} stays marked INCOMPLETE and is not for sign-off: run the environment again",
         "run_kit_crashed": "{env}: the kit crashed: {reason}",
+        "run_no_room": (
+            "{env}: there is no room on the disk for {folder} (full, quota or file size):"
+            " free some space and run the environment again; the folder stays marked INCOMPLETE"
+        ),
         "watch_zone": "{when} – every time here is Copenhagen time",
         "watch_local": "{when}",
         "watch_todo": "Next step",

@@ -678,14 +678,16 @@ def _overview_not_checked(ctx: Overview, lang: str) -> Markup:
     ]
     network = ctx.network or NetworkRun()
     # "see the server checks" only when there are some (a customer's cold read)
-    offline = "network_ngdp_only" if network.ngdp_only else "network_offline"
-    if not ctx.evidence:
-        offline += "_no_evidence"
-    ran = (
-        t(lang, offline)
-        if not network.online
-        else f"{t(lang, 'network_ran')}: {network.ran_on or '?'}"
+    said = (
+        "network_online"
+        if network.online
+        else "network_ngdp_only"
+        if network.ngdp_only
+        else "network_offline"
     )
+    if not ctx.evidence:
+        said += "_no_evidence"
+    ran = t(lang, said, machine=network.ran_on or "?") if network.online else t(lang, said)
     evidence = [
         f"{e.server} ({local_time(e.taken_at, lang)}): {t(lang, 'install_evidence')} {e.thumbprint or ''}"
         + (f"; {t(lang, 'install_custom_root', thumbprint=e.custom_root)}" if e.custom_root else "")

@@ -1253,10 +1253,23 @@ def _acceptance_head(
                 t(lang, "organisation"),
                 f"{settings.organisation.name} (CVR {settings.organisation.cvr})",
             ),
-            (t(lang, "environment"), f"{env.name} ({env.kind}, {env.protocol})"),
+            # said as the overview says them (a signer's read: "production (production,
+            # REST_PUSH)" was English on a Danish page, and "Dannet 07-12-2026 kl. 09:24"
+            # beside "20261207T082446Z-…" read as two times for one rehearsal)
+            (
+                t(lang, "environment"),
+                f"{env.name} ({t(lang, 'kind_' + env.kind)}, {env.protocol})",
+            ),
             ("NgDP", against),
-            (t(lang, "run"), run_id),
-            (t(lang, "generated"), local_time(generated_at or dt.datetime.now(dt.UTC), lang)),
+            (t(lang, "run"), t(lang, "run_named", run=run_id)),
+            (
+                t(lang, "generated"),
+                t(
+                    lang,
+                    "generated_at",
+                    when=local_time(generated_at or dt.datetime.now(dt.UTC), lang),
+                ),
+            ),
             ("MeMo", f"{acc.memo_uuid or '-'} → {acc.reply_uuid or '-'}"),
         ],
         t(lang, "status"),

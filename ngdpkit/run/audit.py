@@ -719,13 +719,14 @@ def _how_it_ended(
     if unfinished:
         return [unfinished, *(p for p in problems if not _marked_after_the_end(p))]
     finished = bool(records) and records[-1].get("event") == FINISHED
-    problems = problems + _anchor_missing(records, sealed, finished)
     if finished and did_not_finish(records[-1].get("status")):
         # the trail's own word, which its chain pins, not the marker beside it, which anyone
         # can delete: a crashed run's folder, its INCOMPLETE removed, verified "intact" and
-        # exit 0 (an attacker's look)
-        problems.insert(0, _ended_unfinished(records[-1]))
-    return problems
+        # exit 0 (an attacker's look). Such a run may have stopped before its seal, so no
+        # anchor is asked of it: its support bundle (no INCOMPLETE in a zip) was accused of
+        # records removed and the chain recomputed
+        return [_ended_unfinished(records[-1]), *problems]
+    return problems + _anchor_missing(records, sealed, finished)
 
 
 def _ended_unfinished(last: dict[str, Any]) -> str:

@@ -453,7 +453,15 @@ def make_bundle(run_dir: Path, *, with_workbooks: bool = False) -> Path:
     from .scan import needles
 
     run_dir = run_dir.resolve()
-    if not (run_dir.is_dir() and _regular(run_dir / "findings.json")):
+    # A run that crashed, ran out of disk or was killed before its findings is the one
+    # support needs most: its trail (begun by ``run_started``) makes it a run folder
+    # (a consultant's look: a killed run was refused as "not a run folder")
+    never_found = (
+        run_dir.is_dir()
+        and not _regular(run_dir / "findings.json")
+        and _first_record(run_dir).get("event") == "run_started"
+    )
+    if not (run_dir.is_dir() and (_regular(run_dir / "findings.json") or never_found)):
         raise InputError(f"{run_dir}: not a run folder (no findings.json)")
     from ..steps.records import support_facts
 
@@ -545,6 +553,8 @@ def make_bundle(run_dir: Path, *, with_workbooks: bool = False) -> Path:
             if with_workbooks and "findings.json" in members
             else masked_findings(findings_data, mailbox_names)
             if findings_data is not None
+            else NEVER_WRITTEN
+            if never_found
             else "left out: findings.json held a secret, was not the run's, or could not be read"
         ),
         "rehearsal": _rehearsal(run_dir),
@@ -592,6 +602,8 @@ def make_bundle(run_dir: Path, *, with_workbooks: bool = False) -> Path:
     return target
 
 
+# summary.json's findings of a run that ended (crashed, killed) before it wrote them
+NEVER_WRITTEN = "not written: the run ended before its findings (see audit_verify)"
 # what stands in summary.json and README.txt for a value or line that held a secret
 HELD_A_SECRET = "left out: it held a secret"
 MASKED = "masked_holding_a_secret"  # summary.json: the parts of it where a value was masked

@@ -8,6 +8,7 @@ names the phases; each lives in its own module of this package.
 
 from __future__ import annotations
 
+import errno
 import functools
 import getpass
 import os
@@ -27,7 +28,7 @@ from ..steps.records import ContactPointsRecord
 from .ahead import RenderAhead
 from .audit import INCOMPLETE
 from .core import RunCore
-from .folder import INTERRUPTED, LATEST
+from .folder import INTERRUPTED, LATEST, newer_latest
 from .folder import mark_interrupted_pages as mark_interrupted_pages
 from .imports import import_for_threads
 from .kernels import Kernels, ignore_interrupts
@@ -247,6 +248,15 @@ class EnvironmentRun(RunCore):
             check=KitCommands.of(self.settings, self.env).check(),
         )
 
+    def not_latest_line(self, newer: str) -> list[str]:
+        """Said when a run that began later finished first and stays ``LATEST``."""
+        from ..documents.i18n import t
+
+        if not newer:
+            return []
+        lang = self.settings.language
+        return [f"{self.env.name}: {t(lang, 'not_latest', run=self.folder.path.name, newer=newer)}"]
+
     def gate_line(self) -> str:
         """The runbook's verdict before step 1, after the summary ("" before the checklist):
         a consultant's cold run read "ikke klar: 2 af 8 trin mangler" on go-live morning and
@@ -326,10 +336,13 @@ def run_opened(r: EnvironmentRun) -> int:
     code, closed = _run_phases(r)
     if not closed:
         return code
-    if code != 3:  # a notebook that crashed leaves its folder out of LATEST
-        r.folder.mark_latest()
+    newer = ""
+    if code != 3 and not r.folder.mark_latest():  # a crashed notebook's folder never is it
+        newer = newer_latest(r.folder.path)  # another run of this environment began later
     gate = r.gate_line()
-    r.log_together([r.summary(), *r.error_lines(), *([gate] if gate else [])])
+    r.log_together(
+        [r.summary(), *r.error_lines(), *([gate] if gate else []), *r.not_latest_line(newer)]
+    )
     return code
 
 
@@ -395,6 +408,8 @@ def _run_phases(r: EnvironmentRun) -> tuple[int, bool]:
         except Exception:
             pass
         r.log(t(r.settings.language, "run_kit_crashed", env=r.env.name, reason=reason))
+        if isinstance(exc, OSError) and exc.errno in NO_ROOM:  # what to do, not only why
+            r.log(t(r.settings.language, "run_no_room", env=r.env.name, folder=str(r.run_dir)))
         return 3, False
     finally:
         r.close()
@@ -403,6 +418,12 @@ def _run_phases(r: EnvironmentRun) -> tuple[int, bool]:
         elif crashed:
             _scrub_unfinished(r, "crashed")
     return code, True
+
+
+# A write refused for want of room: the disk full, the user's quota, a file size limit
+NO_ROOM = frozenset(
+    n for n in (getattr(errno, "ENOSPC", None), getattr(errno, "EDQUOT", None), errno.EFBIG) if n
+)
 
 
 def _scrub_unfinished(r: EnvironmentRun, how: str) -> None:

@@ -307,7 +307,10 @@ class RunFolder:
 
         if (self.path / INTERRUPTED).exists():
             return False
-        atomic_write(self.path.parent / LATEST, self.path.name + "\n")
+        with _held(self.path.parent):
+            if newer_latest(self.path):
+                return False
+            atomic_write(self.path.parent / LATEST, self.path.name + "\n")
         return True
 
     def make_private(self) -> None:
@@ -319,6 +322,60 @@ class RunFolder:
                 p.chmod(0o700 if p.is_dir() else 0o600)
             except OSError:
                 pass
+
+
+_STAMP = re.compile(r"^[0-9]{8}T[0-9]{6}Z-")
+
+
+def newer_latest(run_dir: Path) -> str:
+    """The run ``LATEST`` names when it began after ``run_dir`` and finished (its folder
+    there, unmarked, its name no later than now): two runs of one environment at once (a
+    CI job and a consultant), the older finishing last, moved ``LATEST`` back to the run
+    that read the older inputs, while every later run compared itself with the newer one.
+    "" when ``run_dir`` may become ``LATEST``."""
+    from .audit import read_regular
+
+    raw = read_regular(run_dir.parent / LATEST, 256)
+    try:
+        named = raw.decode("utf-8").strip() if raw is not None else ""
+    except UnicodeDecodeError:
+        return ""
+    there = run_dir.parent / named
+    if not (_STAMP.match(named) and _STAMP.match(run_dir.name)) or named == run_dir.name:
+        return ""
+    soon = f"{dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5):%Y%m%dT%H%M%SZ}"
+    if not (run_dir.name[:16] < named[:16] <= soon):  # a name in the future: not the kit's
+        return ""
+    if there.is_symlink() or not there.is_dir() or (there / INCOMPLETE).exists():
+        return ""
+    return named
+
+
+class _held:
+    """The environment's folder held against another run marking ``LATEST`` at the same
+    moment (``flock`` on the folder itself, released by the system if the process dies; on
+    Windows, where a folder cannot be locked so, nothing is held)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.fd: int | None = None
+
+    def __enter__(self) -> None:
+        try:
+            import fcntl
+        except ImportError:
+            return
+        try:
+            self.fd = os.open(self.folder, os.O_RDONLY)
+            fcntl.flock(self.fd, fcntl.LOCK_EX)
+        except OSError:
+            if self.fd is not None:
+                os.close(self.fd)
+            self.fd = None
+
+    def __exit__(self, *exc: object) -> None:
+        if self.fd is not None:
+            os.close(self.fd)  # closing the last descriptor releases the lock
 
 
 _PAGE_START = re.compile(r'<div class="nk">|<body[^>]*>')

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..checks.system import NETBIOS_LENGTH
 from ..redact import (
     SHORT_SECRET,
     UNSEEN_RANGES,
@@ -392,6 +393,25 @@ def environment_secrets(settings: Settings, env: Environment) -> dict[str, list[
             out[var] = secret_parts(secret.reveal())
             if secret.shadowed_value():  # the secrets file's other value (SECRET_SHADOWED)
                 out[f"{var} ({secret.shadows})"] = secret_parts(secret.shadowed_value())
+    return _with_computer_names(settings, out)
+
+
+def _with_computer_names(settings: Settings, secrets: dict[str, list[str]]) -> dict[str, list[str]]:
+    """``secrets`` with, for each server name that holds one, the name as Windows cuts it
+    (its first label, upper-case, 15 characters: ``$env:COMPUTERNAME``) as one more form of
+    it: a password given as a server's name left its first 15 characters in server-check.ps1,
+    where the whole secret, which the scan looked for, was not (a run of one environment
+    does not hold the other's secrets to hide them as it writes)."""
+    names = {s.name.strip() for e in settings.environments.values() for s in e.servers}
+    out = {name: list(parts) for name, parts in secrets.items()}
+    for server in names:
+        cut = server.split(".", 1)[0][:NETBIOS_LENGTH]
+        if len(cut) < SHORT_SECRET:  # a word that short would be found in every file
+            continue
+        for name, parts in secrets.items():
+            # a secret that begins within the part Windows keeps, and is not kept whole
+            if any(p and 0 <= server.find(p) < len(cut) and p not in cut.upper() for p in parts):
+                out[name].append(cut.upper())
     return out
 
 

@@ -401,7 +401,13 @@ class NotebookSequence:
         )
         self.run.log(f"  {name} crashed: {reason}")
         if out_nb.is_file():
-            scrub_notebook(out_nb)
+            try:
+                scrub_notebook(out_nb)
+            except (ValueError, OSError):
+                # half-written (a full disk, a dropped share): unreadable, so its parameters
+                # cannot be scrubbed, and reading it crashed the kit, whose message then
+                # hid the cause ("NotJSONError" for "No space left on device")
+                out_nb.unlink(missing_ok=True)
 
     def record_step(self, i: int, name: str) -> None:
         """A finished notebook in the audit: the inputs it read first, then its status."""

@@ -164,6 +164,8 @@ class Step:
                 newer.append(self.settings.decisions_path(self.env.name))
             if any(p.is_file() and p.stat().st_mtime_ns > written for p in newer):
                 return True
+            if found.name == "02_contact_points" and self._decided_since(found):
+                return True
             for read in found.inputs_read:
                 if read.sha256 is None:  # a secrets file, read by path only
                     continue
@@ -175,6 +177,16 @@ class Step:
         except OSError:
             return True
         return False
+
+    def _decided_since(self, found: StepFile) -> bool:
+        """Step 02's file was mapped without the decisions file that is there now. Its
+        first decision of a session is made in the editor after the mapping cell, and
+        ``finish_step`` writes the step file later still, with the mapping from before: the
+        file is newer than the decisions, so notebook 05 of the session took 02's mapping
+        without them (a mailbox just decided shown as unmapped). A file that was read is
+        an input of the step, checked by its hash like every other."""
+        path = self.settings.decisions_path(self.env.name)
+        return path.is_file() and all(read.path != self.rel(path) for read in found.inputs_read)
 
     def own(self, kind: type[R]) -> R:
         """This step's record as its own type, so that every field read is checked."""

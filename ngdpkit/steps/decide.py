@@ -162,10 +162,37 @@ def decide_each(
         )
     if problems:
         raise InputError.said(problems)
+    _refuse_settings_changed_since(step)
     path = step.settings.decisions_path(step.env.name)
     replaced = _replaced_by(path, step.rel(path), made.values())
     write_decisions(path, made.values())
     return Decided(made.values(), replaced=replaced, language=step.language, file=path.name)
+
+
+def _refuse_settings_changed_since(step: Step) -> None:
+    """InputError when the settings file is not what the step read: edited in another tab
+    during the session (another ``decisions`` file named, other contact points), the
+    decision went to the file the kernel's old settings named, checked against their
+    contact points, and the headless run, reading the settings as they are now, never saw
+    it, though the editor said it was saved. Nothing is written."""
+    import hashlib
+
+    settings = step.settings
+    if not settings.raw_sha256:  # settings made in code, not read from a file
+        return
+    try:
+        now = hashlib.sha256(settings.path.read_bytes()).hexdigest()
+    except OSError:
+        now = ""
+    if now != settings.raw_sha256:
+        raise InputError.said(
+            [
+                Sentence.of(
+                    "{file} changed after this notebook read it: run the notebook again from its first cell, so that the decision is checked against the settings as they are now",
+                    file=settings.path.name,
+                )
+            ]
+        )
 
 
 class Decided(tuple[Decision, ...]):

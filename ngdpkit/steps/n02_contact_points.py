@@ -8,7 +8,7 @@ from typing import Any
 
 from ..checks.ngdp_compare import compact_todo, removals_offline
 from ..documents import display
-from ..documents.i18n import t
+from ..documents.i18n import local_time, number, t
 from ..findings import Finding
 from ..inputs.decisions import Decision, DecisionLog
 from ..inputs.mapping import MappingCounts
@@ -173,14 +173,22 @@ def _ngdp_summary(step: Step) -> display.HTML:
     if obs is None:
         pairs.append((t(lang, "ngdp_read"), t(lang, "ngdp_not_read")))
     else:
+        # the time in Danish time and the listing's count in words (a signer's read: "Læst fra
+        # … (2026-12-07T08:20:07Z)" and "Kontaktpunkt | 11/11", where the checklist said
+        # "07-12-2026 kl. 09:20")
         pairs += [
-            (t(lang, "ngdp_read"), f"{obs.base_url} ({obs.fetched_at})"),
+            (t(lang, "ngdp_read"), f"{obs.base_url} ({local_time(obs.fetched_at, lang)})"),
             (t(lang, "organisation"), obs.organisation.name if obs.organisation else "-"),
             (
-                t(lang, "contact_point"),
+                t(lang, "ngdp_listing_read"),
                 "-"
                 if obs.contact_points is None
-                else f"{obs.listing_read}/{obs.listing_total if obs.listing_total is not None else '?'}",
+                else t(
+                    lang,
+                    "ngdp_listing_of",
+                    read=number(lang, obs.listing_read),
+                    total="?" if obs.listing_total is None else number(lang, obs.listing_total),
+                ),
             ),
         ]
     if todo is not None:  # offline every planned translation: none known to add or remove
