@@ -205,11 +205,21 @@ def shortened(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: max(0, limit - 3)] + "..."
 
 
+# What a name in the ``[hidden: NAME]`` marker may hold: a variable's name, a file's in
+# parentheses. Anything else (``<``, ``&``, quotes, invisible characters) becomes ``_``.
+_UNSAFE_IN_NAME = re.compile(r"[^\w .()-]")
+
+
 def register(name: str, value: str) -> None:
-    """Remember a secret (by its variable's name) so that :func:`redact` removes it everywhere."""
+    """Remember a secret (by its variable's name) so that :func:`redact` removes it everywhere.
+    The name is written into every text the secret is hidden in, pages too, after they are
+    made: a key of a customer's secrets file (``<script>…</script>=Organisation``, read by
+    ``status``) went as it was into status.html (a hostile third look), so only letters,
+    digits and ``_ .()-`` are kept of it."""
     parts = tuple(secret_parts(value))
     if not parts:
         return
+    name = _UNSAFE_IN_NAME.sub("_", name)[:160] or "_"
     global _pattern
     with _lock:
         if _registry.get(name) == parts:

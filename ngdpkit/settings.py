@@ -800,8 +800,8 @@ def outline(raw: bytes, name: str, folder: Path | None = None) -> Outline | None
     """The outline of the settings file whose bytes are ``raw``: :func:`parse_toml`, then the
     tables a settings file cannot do without (the required keys of :class:`Settings`);
     None when the TOML has not all of them as tables (some other TOML file). With the
-    ``folder`` the file lies in, the secrets it names are registered first (its secrets
-    file's values, each ``*_env`` variable set here) and hidden in the names shown.
+    ``folder`` the file lies in, the secrets it names are registered first (each variable a
+    ``*_env`` key names, from its secrets file and from here) and hidden in the names shown.
 
     Raises:
         InputError: one line naming ``name`` when the text is not TOML (see :func:`parse_toml`).
@@ -814,14 +814,19 @@ def outline(raw: bytes, name: str, folder: Path | None = None) -> Outline | None
     if folder is not None:
         # a secret's value as the organisation's name (which a run warns of and its scan
         # hides) stood whole in status.html and status --json, which read no secrets
-        _register_secrets_named(data, folder)
+        _register_secrets_named(data, folder, named_only=True)
     # status reads every settings file below a folder, refused by run or not: the name it
     # shows has no control or invisible character (an attacker's pass: ESC and U+202E came
     # through to status.html), as load_settings would refuse it; a secret hidden before the
     # name is cut, so no beginning of one is left
     shown = redact(_CONTROL_CHARS.sub("", str(organisation)))[:200]
-    # an environment's name too (the second look): it is a column of status.html
-    return Outline(shown, tuple(_CONTROL_CHARS.sub("", str(n))[:64] for n in data["environments"]))
+    # an environment's name too (the second look): it is a column of status.html. Its
+    # secret is hidden here, while this file's are registered: the registry keeps one value
+    # per variable, so the next customer's file (its NGDPKIT_TEST_CERT_PASSWORD another
+    # value) replaced it before the page, the console and status --json were redacted (a
+    # hostile third look: a password named as an environment stood whole in all three)
+    names = data["environments"]
+    return Outline(shown, tuple(redact(_CONTROL_CHARS.sub("", str(n)))[:64] for n in names))
 
 
 # the single quotation marks PowerShell reads as its own ' (ASCII and typographic alike)
@@ -972,32 +977,44 @@ def _at_most(problems: list[str], name: str) -> list[str]:
     ]
 
 
-def _register_secrets_named(data: dict[str, Any], folder: Path) -> None:
+def _register_secrets_named(
+    data: dict[str, Any], folder: Path, *, named_only: bool = False
+) -> None:
     """Before settings that cannot be read are refused: register for the redaction what the
     settings name as secrets (every value of the secrets file, and each variable a ``*_env``
     key names), so that a refusal quoting a value hides a secret pasted into the wrong key
     (the attacker's fifth look: ``language = "<the header>"`` printed the header). What
-    cannot be read here is left for the run to report."""
+    cannot be read here is left for the run to report. ``named_only``: of the secrets file,
+    only the variables the ``*_env`` keys name, as a run reads it (``status`` shows every
+    customer's names: a secrets file's other line, ``NOTE=Organisation``, hid a column's
+    heading of status.html)."""
     import os
 
     from .secrets import read_dotenv
 
+    tables = [data.get("signing"), *(data.get("environments") or {}).values()]
+    named = {
+        name
+        for table in tables
+        if isinstance(table, dict)
+        for name in (table.get("certificate_password_env"), table.get("authorization_env"))
+        if isinstance(name, str) and _VARIABLE_NAME.match(name)
+    }
     file = data.get("secrets_file")
     if isinstance(file, str) and file:
         candidate = folder / file
         try:
             if candidate.is_file():  # read as it can be: a run refuses the file itself later
                 for key, value in read_dotenv(candidate, lenient=True).items():
+                    if named_only and key not in named:
+                        continue
                     if len(value.strip()) >= SHORT_SECRET:  # not a word of the refusal itself
                         register(key, value)
         except (OSError, ValueError, InputError):
             pass
-    tables = [data.get("signing"), *(data.get("environments") or {}).values()]
-    for table in (t for t in tables if isinstance(t, dict)):
-        for key in ("certificate_password_env", "authorization_env"):
-            name = table.get(key)
-            if isinstance(name, str) and _VARIABLE_NAME.match(name) and os.environ.get(name):
-                register(name, os.environ[name])
+    for name in sorted(named):
+        if os.environ.get(name):
+            register(name, os.environ[name])
 
 
 # -- the reader: every table is read the same way, as its dataclass declares it -------------

@@ -360,3 +360,20 @@ def test_a_decision_after_the_settings_changed_in_the_session_is_refused(
     nk.decide(again.step, mailbox, "retire", by="Anne Konsulent")
     log, _ = read_decisions(other, label="beslutninger.csv")
     assert [d.mailbox_id for d in log.decisions] == [mailbox] and not session.file.exists()
+
+
+def test_a_decision_after_the_settings_were_saved_with_other_line_ends_is_made(
+    session: Session,
+) -> None:
+    """A consultant's Windows editor saves the settings unchanged but with CRLF during the
+    session: the kit reads them as the very file ("line ends alone are never a change", as
+    status and compare judge them), yet ``nk.decide`` refused the decision as made after
+    the settings changed."""
+    mailbox = a_mailbox_without_subject(session)
+    settings = session.settings
+    raw = settings.read_bytes()
+    settings.write_bytes(raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
+    assert settings.read_bytes() != raw
+    nk.decide(session.step, mailbox, "retire", by="Anne Konsulent")
+    log, _ = read_decisions(session.file, label=session.file.name)
+    assert [d.mailbox_id for d in log.decisions] == [mailbox]

@@ -7,6 +7,7 @@ verify``; certificates are made in the test, and nothing reaches beyond loopback
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import http.server
 import io
 import json
@@ -1464,3 +1465,144 @@ def test_the_signed_pdf_names_its_document_type_and_the_kit(
     (status,) = pdf_statuses(data, pki["root"])
     assert status.intact and status.valid
     assert status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+
+
+# --- docs/security.md's procedure without the kit, run as printed (the auditor's session 38) --
+
+needs_bash_tools = pytest.mark.skipif(
+    not all(shutil.which(t) for t in ("bash", "openssl", "jq", "sha256sum", "find", "diff")),
+    reason="the procedure needs bash, openssl, jq and coreutils",
+)
+
+
+def run_the_docs_procedure(
+    folder: Path, root_pem: Path, anchor: str
+) -> subprocess.CompletedProcess[str]:
+    """The whole ``sh`` block of "Verifying without ngdpkit", as printed: only ``ROOT.pem``
+    and ``ANCHOR_FROM_THE_PAGE`` replaced by what the reader has; ``python3`` and ``pyhanko``
+    are the test's own interpreter and the venv's CLI."""
+    page = (Path(__file__).resolve().parent.parent / "docs" / "security.md").read_text("utf-8")
+    start = page.index("```sh\n# 0. a folder of your own")
+    block = page[start + len("```sh\n") : page.index("```\n", start + 6)]
+    block = block.replace("ROOT.pem", str(root_pem)).replace("ANCHOR_FROM_THE_PAGE", anchor)
+    bin_dir = Path(sys.executable).parent
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
+    block = block.replace("python3 -c", f"{sys.executable} -c")
+    return subprocess.run(
+        ["bash", "-c", block], cwd=folder, capture_output=True, text=True, timeout=180, env=env
+    )
+
+
+def _anchor_of(folder: Path) -> dict[str, Any]:
+    return [r for r in _records(folder) if r["event"] == "outputs_sealed"][-1]
+
+
+@needs_bash_tools
+def test_the_docs_procedure_runs_as_printed_and_leaves_the_folder_verifiable(
+    sealed: dict[str, Any], tmp_path: Path
+) -> None:
+    """The auditor's first finding: step 1 wrote ``seal.pem`` into the run folder, after
+    which ``audit verify`` said "NOT INTACT: extra file: seal.pem". Run as printed, the
+    procedure passes every step, writes nothing into the folder, names the seal certificate
+    the anchor's record names, and the folder still verifies."""
+    from ngdpkit.run.audit import verify
+
+    folder = _copy_of(sealed["folder"], tmp_path / "run")
+    before = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*"))
+    anchor = _anchor_of(folder)
+    said = run_the_docs_procedure(folder, sealed["root_pem"], anchor["hash"])
+    assert said.returncode == 0, said.stdout + said.stderr
+    assert "CMS Verification successful" in said.stderr
+    assert not re.search(r"^[<>] ", said.stdout, re.M), said.stdout  # step 2b: nothing beside
+    assert "FAILED" not in said.stdout + said.stderr
+    for line in ("chain: ok", "anchor: matches the page", "manifest: ends where the trail ends"):
+        assert line in said.stdout, said.stdout
+    assert f"files the anchor pins: {len(anchor['files'])} unchanged" in said.stdout
+    seal = anchor["sealed_by_sha256"]
+    assert f"seal certificate (SHA-256): {seal}, the one the anchor names" in said.stdout
+    if sealed["pdf"] and Path(sys.executable).with_name("pyhanko").exists():
+        assert "The signature is judged VALID" in said.stdout
+        assert f"Certificate SHA256 fingerprint: {seal}" in said.stdout  # the same format
+    assert sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")) == before
+    assert verify(folder, expect_hash=anchor["hash"]).problems == []
+
+
+@needs_bash_tools
+def test_the_docs_procedure_catches_each_tampering(
+    sealed: dict[str, Any], pki: dict[str, Issued], tmp_path: Path
+) -> None:
+    """A byte of a page, a file removed, a file added, the trail truncated, the manifest
+    re-sealed by another certificate of the same root, and a deliverable changed after the
+    signature with its output record, the chain after the anchor, the manifest and the seal
+    all made again by the seal's own key (which the old step 4 passed: it never held the files
+    against the anchor): the procedure exits 1 or prints the difference, and so does
+    ``audit verify``."""
+    from ngdpkit.documents.signing import open_seal, seal_manifest
+    from ngdpkit.run.audit import record_hash, verify
+    from ngdpkit.secrets import Secret
+
+    anchor = _anchor_of(sealed["folder"])["hash"]
+
+    def tampered(name: str) -> Path:
+        return _copy_of(sealed["folder"], tmp_path / name)
+
+    def reseal(folder: Path, who: str) -> None:
+        (tmp_path / f"{who}.p12").write_bytes(pki[who].p12("x" * 12))
+        opened, _ = open_seal(
+            Signing(tmp_path / f"{who}.p12", "V"), label="s.p12", password=Secret("V", "x" * 12)
+        )
+        assert opened is not None
+        seal_manifest(opened, folder / "manifest.json")
+
+    page = tampered("page")
+    data = bytearray((page / "signoff" / "firewall.html").read_bytes())
+    data[200] ^= 1
+    (page / "signoff" / "firewall.html").write_bytes(bytes(data))
+    removed = tampered("removed")
+    (removed / "firewall-rules.csv").unlink()
+    added = tampered("added")
+    (added / "extra.ps1").write_text("Write-Host hi\n")
+    truncated = tampered("truncated")
+    lines = (truncated / "audit.jsonl").read_text("utf-8").splitlines(keepends=True)
+    (truncated / "audit.jsonl").write_text("".join(lines[:-5]), encoding="utf-8")
+    resealed = tampered("resealed")
+    reseal(resealed, "other")
+
+    insider = tampered("insider")
+    target = insider / "dispatcher-config.json"
+    target.write_bytes(target.read_bytes() + b" ")
+    records, prev = _records(insider), None
+    for record in records:
+        if record["event"] == "output_written" and record["path"] == "dispatcher-config.json":
+            record["sha256"] = hashlib.sha256(target.read_bytes()).hexdigest()
+            record["size"] = target.stat().st_size
+        if prev is not None:
+            record["prev"] = prev
+        record["hash"] = prev = record_hash(record)
+    (insider / "audit.jsonl").write_text(
+        "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in records),
+        encoding="utf-8",
+    )
+    manifest = json.loads((insider / "manifest.json").read_text("utf-8"))
+    for entry in manifest["files"]:
+        if entry["path"] in ("dispatcher-config.json", "audit.jsonl"):
+            body = (insider / entry["path"]).read_bytes()
+            entry["sha256"], entry["size"] = hashlib.sha256(body).hexdigest(), len(body)
+    manifest["final_hash"] = prev
+    (insider / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    reseal(insider, "seal")
+
+    expected = {
+        page: "signoff/firewall.html: FAILED",
+        removed: "files the anchor pins: CHANGED OR MISSING: firewall-rules.csv",
+        added: "> extra.ps1",
+        truncated: "manifest: DOES NOT END WHERE THE TRAIL ENDS",
+        resealed: "NOT THE ONE THE ANCHOR NAMES",
+        insider: "files the anchor pins: CHANGED OR MISSING: dispatcher-config.json",
+    }
+    for folder, words in expected.items():
+        said = run_the_docs_procedure(folder, sealed["root_pem"], anchor)
+        assert words in said.stdout, (folder.name, said.stdout, said.stderr)
+        if folder not in (page, added):  # the two that step 4 cannot see: step 2 and 2b do
+            assert said.returncode == 1, (folder.name, said.stdout)
+        assert verify(folder, expect_hash=anchor).problems, folder.name

@@ -482,3 +482,71 @@ def test_a_password_named_as_the_organisation_is_hidden_in_status(
         assert "Kommune" in result.stdout or not result.stdout
     assert password not in page.read_text(encoding="utf-8")
     assert "Kommune [hidden: NGDPKIT_TEST_CERT_PASSWORD]" in page.read_text(encoding="utf-8")
+
+
+def test_a_password_named_as_an_environment_is_hidden_beside_another_customer(
+    sample_dir: Path, tmp_path: Path
+) -> None:
+    """status of a folder of customers: each secrets file names the same variables, so the
+    registry held only the last customer's values when the page, the table and --json were
+    written, and the first customer's password, given as an environment's name, stood whole
+    in all three."""
+    import shutil
+
+    from ngdpkit import redact
+
+    folder = tmp_path / "customers"
+    for name in ("a", "b"):
+        shutil.copytree(sample_dir, folder / name, ignore=shutil.ignore_patterns("runs"))
+    password = "Aa1-first-customers-own-password"
+    env_file = folder / "a" / "sample.env"
+    text = env_file.read_text(encoding="utf-8")
+    old = next(x for x in text.splitlines() if x.startswith("NGDPKIT_TEST_CERT_PASSWORD="))
+    env_file.write_text(
+        text.replace(old, f'NGDPKIT_TEST_CERT_PASSWORD="{password}"'), encoding="utf-8"
+    )
+    settings = folder / "a" / "migration.toml"
+    toml = settings.read_text(encoding="utf-8")
+    settings.write_text(
+        toml.replace("[environments.test]", f'[environments."{password}"]'), encoding="utf-8"
+    )
+    page = tmp_path / "status.html"
+    redact.forget_all()
+    try:
+        said = [cli("status", str(folder), *extra) for extra in ([], ["--json"])]
+        said.append(cli("status", str(folder), "--html", str(page)))
+    finally:
+        redact.forget_all()
+    for result in said:
+        assert password not in result.stdout + result.stderr
+        assert "[hidden: NGDPKIT_TEST_CERT_PASSWORD]" in result.stdout or not result.stdout
+    assert password not in page.read_text(encoding="utf-8")
+
+
+def test_a_secrets_file_key_never_writes_markup_into_status_html(
+    sample_copy: Path, tmp_path: Path
+) -> None:
+    """status registered every value of each customer's secrets file and hid them in the
+    page once it was made, under the key's name: a key that is markup, its value a word of
+    the page, put a script into status.html (a hostile third look at a customer folder), and
+    any other line of the file (``NOTE=Organisation``) hid a column's heading. status now
+    registers only the variables the settings name, as a run reads them, and a marker's name
+    keeps no markup wherever it comes from."""
+    from ngdpkit import redact
+
+    env_file = sample_copy / "sample.env"
+    with env_file.open("a", encoding="utf-8") as fh:
+        fh.write("<script>alert(document.domain)</script>=Organisation\nNOTE=Organisation\n")
+    page = tmp_path / "status.html"
+    redact.forget_all()
+    try:
+        result = cli("status", str(sample_copy), "--html", str(page))
+        redact.register("<script>alert(1)</script>", "a-secret-value-123")
+        marker = redact.redact("a-secret-value-123")
+    finally:
+        redact.forget_all()
+    assert result.returncode == 0, result.stderr
+    html = page.read_text(encoding="utf-8")
+    assert "<script>" not in html and "[hidden:" not in html
+    assert ">Organisation<" in html
+    assert marker == "[hidden: _script_alert(1)__script_]"

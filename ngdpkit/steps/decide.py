@@ -174,8 +174,11 @@ def _refuse_settings_changed_since(step: Step) -> None:
     during the session (another ``decisions`` file named, other contact points), the
     decision went to the file the kernel's old settings named, checked against their
     contact points, and the headless run, reading the settings as they are now, never saw
-    it, though the editor said it was saved. Nothing is written."""
+    it, though the editor said it was saved. Nothing is written. Line ends alone are no
+    change, as ``status`` and ``compare`` judge them (an editor saving with CRLF)."""
     import hashlib
+
+    from ..run.neighbours import same_but_line_ends
 
     settings = step.settings
     if not settings.raw_sha256:  # settings made in code, not read from a file
@@ -184,7 +187,7 @@ def _refuse_settings_changed_since(step: Step) -> None:
         now = hashlib.sha256(settings.path.read_bytes()).hexdigest()
     except OSError:
         now = ""
-    if now != settings.raw_sha256:
+    if now != settings.raw_sha256 and not same_but_line_ends(settings.path, settings.raw_sha256):
         raise InputError.said(
             [
                 Sentence.of(
