@@ -870,25 +870,11 @@ def test_a_run_stopped_before_its_findings_is_bundled_and_its_zip_not_called_for
     (which carries no INCOMPLETE marker) was said to have had records removed and its chain
     recomputed, as a forged trail is."""
     import signal
-    import subprocess
-    import sys
 
-    from tests.test_run import notebooks_with
+    from tests.test_run import notebooks_with, run_in_step_2
 
     slow = notebooks_with(tmp_path, "02_contact_points", "import time\ntime.sleep(60)")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "ngdpkit", "run", "--settings", str(sample_copy / "migration.toml")]
-        + ["--env", "test", "--notebooks", str(slow)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        start_new_session=True,
-    )
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        if "2/5 02_contact_points …" in line:
-            break
+    proc = run_in_step_2(sample_copy, slow, start_new_session=True)
     proc.send_signal(signal.SIGTERM)
     rest = proc.stdout.read()
     assert proc.wait(timeout=90) == 130, rest

@@ -476,29 +476,41 @@ def test_the_declaration_is_printed_on_the_page_of_the_boxes(sample_run_dir: Pat
     assert "en senere kørsel har et andet anker" in page
 
 
-def test_an_expired_certificates_card_says_since_when_not_minus_days_left() -> None:
-    """A signer's read of a run with an expired certificate: its card said "-30 dage
-    tilbage" (twice), and a certificate with one day left "1 dage tilbage"."""
+def certificate_card_of(
+    *,
+    days_left: int,
+    not_after: str = "2026-11-07T08:20:00Z",
+    chains_to: str | None = "test",
+    language: str = "da",
+) -> str:
+    """The certificate card of a made-up certificate (its days left, end and chain given)."""
     from ngdpkit.checks.certificates import CertificateFacts
     from ngdpkit.documents.display import certificate_card
 
+    facts = CertificateFacts(
+        thumbprint_sha1="AB" * 20,
+        sha256="CD" * 32,
+        subject="CN=WorkZone NgDP",
+        issuer="CN=Udsteder",
+        serial_number="1",
+        not_before="2025-10-03T08:00:00Z",
+        not_after=not_after,
+        days_left=days_left,
+        cvr="98765433",
+        organisation="Testkommune",
+        common_name="WorkZone NgDP",
+        key="RSA 3072",
+        chains_to=chains_to,
+    )
+    return str(certificate_card(facts, label="c.p12", kind="test", language=language))
+
+
+def test_an_expired_certificates_card_says_since_when_not_minus_days_left() -> None:
+    """A signer's read of a run with an expired certificate: its card said "-30 dage
+    tilbage" (twice), and a certificate with one day left "1 dage tilbage"."""
+
     def card(days: int, language: str = "da") -> str:
-        facts = CertificateFacts(
-            thumbprint_sha1="AB" * 20,
-            sha256="CD" * 32,
-            subject="CN=WorkZone NgDP",
-            issuer="CN=Udsteder",
-            serial_number="1",
-            not_before="2025-10-03T08:00:00Z",
-            not_after="2026-11-07T08:20:00Z",
-            days_left=days,
-            cvr="98765433",
-            organisation="Testkommune",
-            common_name="WorkZone NgDP",
-            key="RSA 3072",
-            chains_to="test",
-        )
-        return str(certificate_card(facts, label="c.p12", kind="test", language=language))
+        return certificate_card_of(days_left=days, language=language)
 
     expired = card(-30)
     assert "-30" not in expired and "dage tilbage" not in expired
@@ -513,26 +525,11 @@ def test_a_certificate_card_without_a_trusted_chain_says_so_not_a_question_mark(
     """A signer's read of a run whose certificate chains to none of the roots given
     (CERT_CHAIN_INVALID): the card said "certifikatkæden ender i det rodcertifikat, der er
     angivet for ?"."""
-    from ngdpkit.checks.certificates import CertificateFacts
-    from ngdpkit.documents.display import certificate_card
 
     def card(chains_to: str | None, language: str = "da") -> str:
-        facts = CertificateFacts(
-            thumbprint_sha1="AB" * 20,
-            sha256="CD" * 32,
-            subject="CN=WorkZone NgDP",
-            issuer="CN=Udsteder",
-            serial_number="1",
-            not_before="2025-10-03T08:00:00Z",
-            not_after="2028-11-07T08:20:00Z",
-            days_left=700,
-            cvr="98765433",
-            organisation="Testkommune",
-            common_name="WorkZone NgDP",
-            key="RSA 3072",
-            chains_to=chains_to,
+        return certificate_card_of(
+            days_left=700, not_after="2028-11-07T08:20:00Z", chains_to=chains_to, language=language
         )
-        return str(certificate_card(facts, label="c.p12", kind="test", language=language))
 
     untrusted = card(None)
     assert "angivet for ?" not in untrusted

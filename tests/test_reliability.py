@@ -14,7 +14,7 @@ import pytest
 
 from ngdpkit.run.folder import LATEST, RunFolder, newer_latest
 from tests.conftest import run_cli
-from tests.test_run import notebooks_with
+from tests.test_run import notebooks_with, run_in_step_2
 
 
 def test_the_older_run_finishing_last_does_not_take_latest_back(
@@ -32,19 +32,8 @@ def test_the_older_run_finishing_last_does_not_take_latest_back(
     )
     held = notebooks_with(tmp_path, "02_contact_points", code)
     settings = str(sample_copy / "migration.toml")
-    first = subprocess.Popen(
-        [sys.executable, "-m", "ngdpkit", "run", "--settings", settings, "--env", "test"]
-        + ["--notebooks", str(held)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
+    first = run_in_step_2(sample_copy, held)
     try:
-        assert first.stdout is not None
-        for line in first.stdout:
-            if "2/5 02_contact_points …" in line:
-                break
         older = next((sample_copy / "runs" / "test").glob("2*"))
         second = run_cli("run", "--settings", settings, "--env", "test", timeout=300)
         assert second.returncode == 0, second.stdout + second.stderr

@@ -360,6 +360,28 @@ def notebooks_with(tmp_path: Path, name: str, code: str) -> Path:
     return folder
 
 
+def run_in_step_2(sample: Path, notebooks: Path, **popen: Any) -> Any:
+    """``ngdpkit run --env test`` of ``sample`` with ``notebooks`` as a child process (its
+    output unbuffered, merged into ``stdout``), read until notebook 02 has started."""
+    import os
+    import subprocess
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ngdpkit", "run", "--settings", str(sample / "migration.toml")]
+        + ["--env", "test", "--notebooks", str(notebooks)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        **popen,
+    )
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if "2/5 02_contact_points …" in line:
+            break
+    return proc
+
+
 def test_crashing_notebook_exits_3_and_is_rendered(sample_copy: Path, tmp_path: Path) -> None:
     folder = notebooks_with(tmp_path, "03_certificate", "raise RuntimeError('planted failure')")
     r = run_sample(sample_copy, "--notebooks", str(folder))
@@ -556,37 +578,13 @@ def test_refused_input_exits_2_before_any_work(tmp_path: Path, sample_dir: Path)
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 def test_ctrl_c_exits_130_and_leaves_the_run_incomplete(sample_copy: Path, tmp_path: Path) -> None:
-    import os
     import signal
-    import subprocess
     import time
 
     # Notebook 02 takes a while, so that the Ctrl-C lands inside it: the sample's notebooks
     # now finish within the 0.3 s this test waits after 02's start line.
     slow = notebooks_with(tmp_path, "02_contact_points", "import time\ntime.sleep(20)")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "ngdpkit",
-            "run",
-            "--settings",
-            str(sample_copy / "migration.toml"),
-            "--env",
-            "test",
-            "--notebooks",
-            str(slow),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        preexec_fn=sigint_default,
-    )
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        if "2/5 02_contact_points …" in line:
-            break
+    proc = run_in_step_2(sample_copy, slow, preexec_fn=sigint_default)
     time.sleep(0.3)
     proc.send_signal(signal.SIGINT)
     rest = proc.stdout.read()
@@ -982,7 +980,6 @@ def test_sigterm_ends_a_run_as_ctrl_c_does_and_leaves_no_secret(
     by its note before the child exits (the folder may be kept as an artifact)."""
     import os
     import signal
-    import subprocess
 
     from ngdpkit.secrets import read_dotenv
     from ngdpkit.settings import load_settings
@@ -990,22 +987,14 @@ def test_sigterm_ends_a_run_as_ctrl_c_does_and_leaves_no_secret(
     env = load_settings(sample_copy / "migration.toml").environment("test")
     header = read_dotenv(sample_copy / "sample.env")[env.authorization_env]
     slow = notebooks_with(tmp_path, "02_contact_points", "import time\ntime.sleep(20)")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "ngdpkit", "run", "--settings", str(sample_copy / "migration.toml")]
-        + ["--env", "test", "--notebooks", str(slow)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    proc = run_in_step_2(
+        sample_copy,
+        slow,
         # "in the background": Ctrl-C ignored, as a CI step's `ngdpkit run … &` starts it (its
         # child ignored the Ctrl-C the parent hands on, and the run went on to its end)
         preexec_fn=sigint_ignored if whom.endswith("background") else sigint_default,
         start_new_session=True,  # its own process group, as a CI job's step has
     )
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        if "2/5 02_contact_points …" in line:
-            break
     run_dir = next((sample_copy / "runs" / "test").glob("2*"))
     (run_dir / "echoed.json").write_text(json.dumps({"name": header}), encoding="utf-8")
     split = header[:12] + "\u200b" + header[12:]
