@@ -7,6 +7,7 @@ turns into a DataFrame for display.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import string
 from collections import Counter
@@ -224,6 +225,7 @@ DAY_PARAMS: dict[str, frozenset[str]] = {
 }
 
 
+@functools.lru_cache(maxsize=1024)  # one parse per template, not per finding said in Danish
 def _day_params(template: str) -> frozenset[str]:
     """The parameters of ``template`` that hold a day the kit wrote in ISO form."""
     try:
