@@ -653,6 +653,7 @@ def cmd_cert_inspect(args: argparse.Namespace) -> int:
     password_env, kind, cvr = args.password_env, args.kind, args.cvr
     anchors: dict[str, tuple[Path, ...]] = {}
     secrets_file = None
+    settings = None
     if args.settings is not None:
         # where run and check find the password (a consultant exported it into the shell
         # for want of this, where it stays in the history): the settings' own secrets_file
@@ -665,6 +666,7 @@ def cmd_cert_inspect(args: argparse.Namespace) -> int:
         cvr = cvr or settings.organisation.cvr
         if not args.trust_anchors:
             anchors = dict(settings.trust_anchors)
+    _register_inspect_secrets(settings)
     try:
         facts, found = inspect(
             args.file,
@@ -714,6 +716,25 @@ def cmd_cert_inspect(args: argparse.Namespace) -> int:
             if unsaid:
                 print(unsaid)
     return 1 if any(f.severity == "error" for f in found) else 0
+
+
+def _register_inspect_secrets(settings: Any) -> None:
+    """Register for the console's redaction every secret ``cert inspect`` can read besides
+    the password it opens the file with: each one the settings name (from their secrets
+    file too) and the usual variables of the shell. A certificate's subject is whatever its
+    maker wrote: a serialNumber holding the authorization token printed it whole in the
+    subject, issuer and CERT_OCES2 lines (a leak hunter's look, session 38)."""
+    from .run.bundle import USUAL_SECRET_VARIABLES
+    from .secrets import resolve
+
+    names = list(USUAL_SECRET_VARIABLES)
+    secrets_file = None
+    if settings is not None:
+        secrets_file = settings.secrets_file
+        names += [n for e in settings.environments.values() for n in e.secret_names]
+        names += list(settings.signing_secret_names)
+    for name in dict.fromkeys(names):
+        resolve(name, secrets_file=secrets_file)  # registered as it is read
 
 
 def _inspect_unsaid(file: Path, kind: str | None, cvr: str | None, *, anchored: bool) -> str:

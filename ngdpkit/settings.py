@@ -170,7 +170,7 @@ class Environment:
     mapping: Path | None = None
     default_contact_point: str | None = field(default=None, metadata=GUID)
     probe_evidence: tuple[Path, ...] = ()
-    ngdp_api_url: str | None = None
+    ngdp_api_url: str | None = field(default=None, metadata={"check": "_api_url"})
     ngdp_api_ca: Path | None = None
     workzone_register: Path | None = None  # a Configurator export of Mailbox mappings (§12.3)
     # The consultant's decisions (§12.7): the first mapping source. Left out, the default
@@ -592,6 +592,19 @@ def _kind(value: Any, given: bool) -> str:
     )
 
 
+def _api_url(value: Any, given: bool) -> str:
+    """``ngdp_api_url`` that is no URL at all (a port that is not a number, a broken IPv6
+    bracket): ``check --online`` ended as a crash of the kit (httpx's ``InvalidURL``). Its
+    scheme is a finding of its own (``NGDP_API_URL_NOT_HTTPS``)."""
+    from urllib.parse import urlsplit
+
+    try:
+        urlsplit(value).port  # noqa: B018  # raises ValueError for a port that is not a number
+    except ValueError:
+        return f"= {_short(_without_userinfo(value))} is not a URL (a port is a number)"
+    return ""
+
+
 def _timestamp_url(value: Any, given: bool) -> str:
     why = timestamp_url_problem(value)
     return f"= {_short(_without_userinfo(value))} {why}" if why else ""
@@ -959,6 +972,11 @@ def load_settings(path: Path | str) -> Settings:
     values = _table(r, Settings, data, "", {})
     if r.problems:
         _register_secrets_named(data, path.parent)
+        # read again to write the refusal: a value is quoted cut to length (_short), and
+        # cut before its secret was registered the beginning of a password pasted as a list
+        # stood on the console (34 of its 43 characters), which the whole no longer matched
+        r = _Reader(path)
+        _table(r, Settings, data, "", {})
         raise InputError(_at_most(r.problems, path.name))
     return Settings(path=path, raw_sha256=hashlib.sha256(raw).hexdigest(), given=given, **values)
 

@@ -745,3 +745,48 @@ def test_a_revoked_certificates_day_is_written_the_danish_way_in_danish() -> Non
         url="http://ocsp.example",
     )
     assert undated.text("da") == "Certifikatet er spærret (OCSP http://ocsp.example)."
+
+
+def test_cert_inspect_hides_every_secret_a_certificate_names(
+    sample_copy: Path, cas: dict, leaf_key: Any
+) -> None:
+    """A leak hunter's look (session 38): a certificate whose serialNumber held the test
+    environment's authorization token and whose CN held production's certificate password
+    printed both whole in ``cert inspect``'s subject, issuer and CERT_OCES2 lines (and its
+    ``--json``): it registered only the password it opened the file with. It now hides every
+    secret the settings name (their secrets file's too) and the usual variables of the shell."""
+    import base64
+    import re
+
+    from ngdpkit.secrets import read_dotenv
+
+    # secrets of this test alone: the redaction's registry outlives a command run in-process
+    env_file = sample_copy / "sample.env"
+    token = base64.b64encode(b"5b3f2c1e-8d4a-4e7b-9c2f-1a6d3e8b7c40:Qz7-InspectTok-k2Lw9").decode()
+    other = "InspectProdPw-Xa81qQ7zLm3"
+    text = env_file.read_text(encoding="utf-8")
+    text = re.sub(
+        r"(?m)^NGDPKIT_TEST_AUTHORIZATION=.*$", f'NGDPKIT_TEST_AUTHORIZATION="Basic {token}"', text
+    )
+    text = re.sub(
+        r"(?m)^NGDPKIT_PRODUCTION_CERT_PASSWORD=.*$",
+        f'NGDPKIT_PRODUCTION_CERT_PASSWORD="{other}"',
+        text,
+    )
+    env_file.write_text(text, encoding="utf-8")
+    secrets = read_dotenv(env_file)
+    assert secrets["NGDPKIT_PRODUCTION_CERT_PASSWORD"] == other
+    issued = leaf(cas, leaf_key, serial=f"CVR:{CVR}-UID:{token}", common_name=f"WZ {other}")
+    path = p12(sample_copy, issued, name="named.p12")
+    with_settings = ("--settings", str(sample_copy / "migration.toml"))
+    env = {"CERT_PW": PASSWORD}
+    for extra in ((), ("--json",)):
+        r = cli("cert", "inspect", str(path), "--password-env", "CERT_PW", *with_settings,
+                *extra, env=env)  # fmt: skip
+        assert r.returncode in (0, 1) and "CERT_OCES2" in r.stdout, r.stdout + r.stderr
+        assert token not in r.stdout + r.stderr and other not in r.stdout + r.stderr, r.stdout
+        # without settings: the usual variables the shell holds (as a CI job sets them)
+        shell = {**env, "NGDPKIT_TEST_AUTHORIZATION": secrets["NGDPKIT_TEST_AUTHORIZATION"]}
+        r = cli("cert", "inspect", str(path), "--password-env", "CERT_PW", *extra, env=shell)
+        assert r.returncode in (0, 1) and "CERT_OCES2" in r.stdout, r.stdout + r.stderr
+        assert token not in r.stdout + r.stderr, r.stdout

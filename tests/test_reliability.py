@@ -124,3 +124,32 @@ def test_a_disk_with_no_room_is_said_and_leaves_no_half_written_notebook(
     assert again.returncode == 0, again.stdout + again.stderr
     latest = (sample_copy / "runs" / "test" / LATEST).read_text().strip()
     assert latest != folder.name
+
+
+def test_a_run_finished_while_a_later_run_holds_latest_is_not_taken_for_interrupted(
+    sample_run_copy: Path,
+) -> None:
+    """A hostile look at LATEST moving only forward: a run that finished and sealed while a
+    run begun later already held LATEST was read as unfinished by the parent when a Ctrl-C
+    came just before it exited (it asked that LATEST name it): marked INTERRUPTED, exit 130.
+    A later run holding LATEST is its own evidence; a LATEST naming no such run is not."""
+    import datetime as dt
+    import shutil
+
+    from ngdpkit.run.parent import _finished_before
+
+    runs = sample_run_copy / "runs" / "test"
+    finished = runs / (runs / LATEST).read_text(encoding="utf-8").strip()
+    assert _finished_before(finished) in (0, 1)
+    stamp = f"{dt.datetime.now(dt.UTC) + dt.timedelta(seconds=60):%Y%m%dT%H%M%SZ}"
+    assert stamp > finished.name[:16]
+    later = runs / f"{stamp}-0a1b2c"
+    shutil.copytree(finished, later)
+    (runs / LATEST).write_text(later.name + "\n", encoding="utf-8")
+    assert _finished_before(finished) in (0, 1)
+    # a LATEST naming a folder that is not there (or one marked INCOMPLETE) is no such run
+    (runs / LATEST).write_text(f"{stamp}-ffffff\n", encoding="utf-8")
+    assert _finished_before(finished) is None
+    (runs / LATEST).write_text(later.name + "\n", encoding="utf-8")
+    (later / "INCOMPLETE").write_text("", encoding="utf-8")
+    assert _finished_before(finished) is None

@@ -480,3 +480,55 @@ def test_a_cpr_number_in_the_settings_free_text_is_a_warning_naming_the_key(
     (system,) = [f for f in found if f["source"].endswith("system_name")]
     assert system["message"].startswith("Indstillingen environments.test.system_name indeholder")
     assert "portal-registration.json" in system["message"]
+
+
+@pytest.mark.parametrize("shape", ['["{pw}"]', '{{ v = "{pw}" }}', '["NGDPKIT_X", "{pw}"]'])
+def test_a_secret_pasted_as_a_list_or_table_leaves_no_beginning_in_the_refusal(
+    sample_copy: Path, shape: str
+) -> None:
+    """A leak hunter's look (session 38): a password of the secrets file pasted into
+    ``certificate_password_env`` as a list or a table was quoted cut to 40 characters
+    ("must be a string, not a list (['LongPw-Qk29vX81mZa7Lq0PzX5bN3cV8tR1...)") before the
+    settings' secrets were registered, so its first 34 characters stood on the console: the
+    whole secret, which the redaction looks for, was no longer there. The refusal is now
+    written after they are registered, each secret hidden before the cut."""
+    # one password per case: the redaction's registry outlives a command run in this process
+    password = f"LongPw{len(shape)}-Qk29vX81mZa7Lq0PzX5bN3cV8tR1yH6uJ4wE"
+    env_file = sample_copy / "sample.env"
+    env_file.write_text(
+        env_file.read_text(encoding="utf-8")
+        + f'NGDPKIT_TEST_CERT_PASSWORD="{password}"\n',  # the last line wins
+        encoding="utf-8",
+    )
+    toml = sample_copy / "migration.toml"
+    text = toml.read_text(encoding="utf-8")
+    named = 'certificate_password_env = "NGDPKIT_TEST_CERT_PASSWORD"'
+    toml.write_text(
+        text.replace(named, "certificate_password_env = " + shape.format(pw=password), 1),
+        encoding="utf-8",
+    )
+    r = cli("check", "--settings", str(toml), "--env", "test")
+    assert r.returncode == 2 and "certificate_password_env must be a string" in r.stderr
+    said = r.stdout + r.stderr
+    assert password[:12] not in said, said
+    assert "[hidden: NGDPKIT_TEST" in said, said  # the marker may be cut, never the secret
+
+
+@pytest.mark.parametrize(
+    "url", ["https://127.0.0.1:abc/apis/v1", "https://[::1/apis/v1", "https://h:99999999/"]
+)
+def test_an_ngdp_api_url_that_is_no_url_is_one_line_exit_2(sample_copy: Path, url: str) -> None:
+    """A leak hunter's aside (session 38): ``ngdp_api_url = "https://127.0.0.1:abc/"`` ended
+    ``check --online ngdp`` as a crash of the kit (httpx's InvalidURL, exit 3). A value that
+    is no URL is refused with the settings, one line naming the key and the value."""
+    settings = sample_copy / "migration.toml"
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text(
+        text.replace("[environments.test]\n", f'[environments.test]\nngdp_api_url = "{url}"\n', 1),
+        encoding="utf-8",
+    )
+    r = cli("check", "--settings", str(settings), "--env", "test", "--online", "ngdp")
+    assert r.returncode == 2, r.stdout + r.stderr
+    lines = [line for line in r.stderr.splitlines() if line.startswith("ngdpkit: ")]
+    assert len(lines) == 1 and "environments.test.ngdp_api_url" in lines[0], r.stderr
+    assert "is not a URL" in lines[0] and "Traceback" not in r.stderr

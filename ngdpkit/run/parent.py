@@ -206,15 +206,20 @@ def _missing(settings: Settings, chosen: list[str], found: dict[str, dict[str, s
 
 def _finished_before(folder: Path) -> int | None:
     """The exit code of the run in ``folder`` when it finished before an interruption came:
-    ``<out>/<env>/LATEST`` names it, it carries no ``INCOMPLETE`` mark, and its trail holds
-    to its manifest and ends with ``run_finished`` and the code. None otherwise (a LATEST
-    or a trail written into the folder by someone else while the run went on is not read as
-    its end: a reviewer's second look planted both, and an interrupted run exited 0)."""
+    ``<out>/<env>/LATEST`` names it (or a run of the environment that began later and
+    finished first, which keeps ``LATEST``), it carries no ``INCOMPLETE`` mark, and its trail
+    holds to its manifest and ends with ``run_finished`` and the code. None otherwise (a
+    LATEST or a trail written into the folder by someone else while the run went on is not
+    read as its end: a reviewer's second look planted both, and an interrupted run exited 0)."""
     from .audit import INCOMPLETE, verify_files
+    from .folder import newer_latest
     from .neighbours import finished_record
 
     try:
-        if (folder.parent / LATEST).read_text(encoding="utf-8").strip() != folder.name:
+        named = (folder.parent / LATEST).read_text(encoding="utf-8").strip()
+        # a later run holding LATEST: this one finished, sealed, and said so (a hostile
+        # look: a Ctrl-C just before it exited marked it interrupted, exit 130)
+        if named != folder.name and not newer_latest(folder):
             return None
         if (folder / INCOMPLETE).exists() or verify_files(folder, ()).problems:
             return None
