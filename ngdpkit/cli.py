@@ -1435,19 +1435,23 @@ def cmd_simulate(args: argparse.Namespace) -> int:
                 f"--port {args.port}: cannot listen on 127.0.0.1 ({exc.strerror or exc})"
             ) from None
         with sim:
+            # Every line is made before the first is printed, then written at once: a Ctrl-C
+            # that landed in a lazy import (a dataclass made by exec()) was caught, yet
+            # CPython 3.11 ended the process by SIGINT after it printed "stopped" (exit -2,
+            # not 0), and a line cut by it ran into "stopped".
+            lines = [
+                f"NgDP simulator for {env.name} ({env.kind}): {sim.base_url}",
+                f"trust this CA: {kept}",
+                *_simulator_settings(env.name, sim.base_url, kept, given),
+            ]
+            if parsed is None:
+                header = "Basic " + base64.b64encode(f"{env.system_id}:{token}".encode()).decode()
+                lines.append(
+                    f"no authorization header configured; for this session only use: {header}"
+                )
+            lines.append("Ctrl-C stops it.")
             try:  # Ctrl-C at any moment once it listens is the normal way to stop it
-                print(f"NgDP simulator for {env.name} ({env.kind}): {sim.base_url}")
-                print(f"trust this CA: {kept}")
-                for line in _simulator_settings(env.name, sim.base_url, kept, given):
-                    print(line)
-                if parsed is None:
-                    header = (
-                        "Basic " + base64.b64encode(f"{env.system_id}:{token}".encode()).decode()
-                    )
-                    print(
-                        f"no authorization header configured; for this session only use: {header}"
-                    )
-                print("Ctrl-C stops it.", flush=True)
+                print("\n".join(lines), flush=True)
                 while True:
                     time.sleep(1)
             except KeyboardInterrupt:
