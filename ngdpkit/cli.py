@@ -233,7 +233,16 @@ def _tool_commands(sub: Any) -> None:
         help="mailboxes in the export (200 to 200000; default 200): to try a large municipality",
     )
 
-    p = sub.add_parser("demo", help="sample data, then run both sample environments, offline")
+    p = sub.add_parser(
+        "demo",
+        help="sample data, then run both sample environments, offline",
+        description=(
+            "Into ./data/sample: the sample data, then a run of both sample environments,"
+            " a rehearsal of each against the local NgDP simulator, and a run --online ngdp"
+            " of the test environment against a local NgDP holding the records of the sample"
+            " (into runs-simulator/). Nothing leaves 127.0.0.1."
+        ),
+    )
     p.add_argument("--dir", type=Path, default=Path("data/sample"), help=argparse.SUPPRESS)
 
     p = sub.add_parser("notebooks", help="copy the packaged notebooks out for JupyterLab")
@@ -1914,7 +1923,7 @@ def _online_arg(p: argparse.ArgumentParser) -> None:
         const="all",
         default=None,
         choices=tuple(ONLINE_MODES),
-        help="also run the live network checks and read NgDP itself ('ngdp': NgDP only)",
+        help="also run the live network checks and read NgDP itself ('ngdp': NgDP only; 'all': the same as no value)",
     )
 
 

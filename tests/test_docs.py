@@ -260,3 +260,12 @@ def test_the_watch_json_keys_are_all_in_docs_watch() -> None:
     listing = text.split("`--json` prints `{", 1)[1].split("`; a count is", 1)[0]
     named = set(re.findall(r'"([a-z_]+)"', listing))
     assert keys <= named, f"not in docs/watch.md: {sorted(keys - named)}"
+
+
+def test_demo_help_says_what_the_demo_does_as_the_readme_does() -> None:
+    """``ngdpkit demo --help`` said only "usage: ngdpkit demo [-h]": the rehearsals against
+    the local simulator and the ``--online ngdp`` read-back the README's row names were
+    nowhere in it, nor that nothing leaves the machine."""
+    text = " ".join(_commands()["demo"].format_help().split())
+    assert "rehears" in text and "--online ngdp" in text and "runs-simulator/" in text
+    assert "127.0.0.1" in text and "./data/sample" in text
