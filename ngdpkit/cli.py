@@ -174,6 +174,15 @@ def _migration_commands(sub: Any) -> None:
     p.add_argument("--note", action=_Once, default="", help="what was done, where")
 
 
+# what ``demo --help`` says: the README's row for it, not only its usage line
+DEMO_DESCRIPTION = (
+    "Into ./data/sample: the sample data, then a run of both sample environments,"
+    " a rehearsal of each against the local NgDP simulator, and a run --online ngdp"
+    " of the test environment against a local NgDP holding the records of the sample"
+    " (into runs-simulator/). Nothing leaves 127.0.0.1."
+)
+
+
 def _tool_commands(sub: Any) -> None:
     """Tools around a migration: certificates, the audit trail, the sample, notebooks, support."""
     cert = sub.add_parser("cert", help="certificate tools").add_subparsers(
@@ -236,12 +245,7 @@ def _tool_commands(sub: Any) -> None:
     p = sub.add_parser(
         "demo",
         help="sample data, then run both sample environments, offline",
-        description=(
-            "Into ./data/sample: the sample data, then a run of both sample environments,"
-            " a rehearsal of each against the local NgDP simulator, and a run --online ngdp"
-            " of the test environment against a local NgDP holding the records of the sample"
-            " (into runs-simulator/). Nothing leaves 127.0.0.1."
-        ),
+        description=DEMO_DESCRIPTION,
     )
     p.add_argument("--dir", type=Path, default=Path("data/sample"), help=argparse.SUPPRESS)
 
@@ -1385,7 +1389,6 @@ def _terminate_as_ctrl_c() -> contextlib.AbstractContextManager[None]:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
-    import base64
     import tempfile
     import time
     from secrets import token_urlsafe
@@ -1448,17 +1451,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             # that landed in a lazy import (a dataclass made by exec()) was caught, yet
             # CPython 3.11 ended the process by SIGINT after it printed "stopped" (exit -2,
             # not 0), and a line cut by it ran into "stopped".
-            lines = [
-                f"NgDP simulator for {env.name} ({env.kind}): {sim.base_url}",
-                f"trust this CA: {kept}",
-                *_simulator_settings(env.name, sim.base_url, kept, given),
-            ]
-            if parsed is None:
-                header = "Basic " + base64.b64encode(f"{env.system_id}:{token}".encode()).decode()
-                lines.append(
-                    f"no authorization header configured; for this session only use: {header}"
-                )
-            lines.append("Ctrl-C stops it.")
+            lines = _simulator_lines(env, sim.base_url, kept, given, None if parsed else token)
             try:  # Ctrl-C at any moment once it listens is the normal way to stop it
                 print("\n".join(lines), flush=True)
                 while True:
@@ -1466,6 +1459,26 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             except KeyboardInterrupt:
                 print("stopped")
     return 0
+
+
+def _simulator_lines(
+    env: Any, base_url: str, kept: Path, given: Path, session_token: str | None
+) -> list[str]:
+    """What ``simulate`` says once it listens, every line made before any is printed:
+    where it listens, the CA to trust, the settings lines to paste, the header for this
+    session only when the settings configure none (``session_token``), how to stop it."""
+    import base64
+
+    lines = [
+        f"NgDP simulator for {env.name} ({env.kind}): {base_url}",
+        f"trust this CA: {kept}",
+        *_simulator_settings(env.name, base_url, kept, given),
+    ]
+    if session_token is not None:
+        pair = f"{env.system_id}:{session_token}".encode()
+        header = "Basic " + base64.b64encode(pair).decode()
+        lines.append(f"no authorization header configured; for this session only use: {header}")
+    return [*lines, "Ctrl-C stops it."]
 
 
 def _simulator_settings(
