@@ -182,6 +182,21 @@ def local_time(value: dt.datetime | str, language: str) -> str:
     )
 
 
+def in_copenhagen(value: dt.datetime) -> dt.datetime:
+    """``value`` in Europe/Copenhagen, for a template that writes its day
+    (``{not_valid_after_utc:%Y-%m-%d}``): a certificate that ends at 23:30 UTC ends the next
+    day in Denmark, and the page's card beside the finding said that day. A time without a
+    zone is UTC (as the certificate library gives them); as it is without a tz database."""
+    from zoneinfo import ZoneInfo
+
+    try:
+        return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).astimezone(
+            ZoneInfo("Europe/Copenhagen")
+        )
+    except Exception:  # no tz database, or a time at the edge of year 1 or 9999: as written
+        return value
+
+
 def _danish_value(value: Any, words: dict[str, str]) -> Any:
     """A parameter in Danish when it is made of fixed English words the catalogue knows:
     the whole value, else a list's "and N more" (:func:`first_of`) and its items, else each

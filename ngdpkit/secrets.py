@@ -116,12 +116,21 @@ def _dotenv_text(path: Path, *, lenient: bool) -> str:
     except UnicodeDecodeError:
         if lenient:
             return raw.decode("latin-1")
-        why = (
-            "it looks like UTF-16 (as Windows PowerShell's > writes it)"
+        why, how = (
+            (
+                "it looks like UTF-16 (as Windows PowerShell 5.1 writes it with > or Out-File)",
+                "Out-File -Encoding utf8",
+            )
             if utf16
-            else "it is not UTF-8 text"
+            else (
+                "it is not UTF-8 text (Windows-1252, as Notepad ANSI and Set-Content write it?)",
+                "Set-Content -Encoding UTF8",
+            )
         )
-        raise InputError(f"{path.name}: {why}: save the secrets file as UTF-8") from None
+        raise InputError(
+            f"{path.name}: {why}: save the secrets file as UTF-8 (PowerShell: {how}; "
+            "Notepad: Save As, Encoding UTF-8)"
+        ) from None
 
 
 # What a shell puts before a variable's name, which a consultant copies into the secrets file

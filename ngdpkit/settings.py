@@ -24,7 +24,7 @@ from typing import Any, get_args, get_origin, get_type_hints
 
 from .errors import InputError
 from .guids import normal_or_raw
-from .redact import SHORT_SECRET, UNSEEN_RANGES, redact, register, shortened
+from .redact import CPR, SHORT_SECRET, UNSEEN_RANGES, redact, register, shortened
 
 KINDS = ("test", "production")
 ENVIRONMENT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}\Z")
@@ -500,6 +500,20 @@ class _Reader:
                 f"write Windows paths in single quotes, e.g. {key} = '{value.encode('unicode_escape').decode()}'"
             )
             return None
+        if _DRIVE_RELATIVE.match(value):
+            # "D:certs\test.p12": Windows reads it from the folder drive D: was last in, in
+            # the window the kit runs from, not from the settings' folder (a consultant's
+            # Windows pass: another window read another certificate, or none)
+            # the value as it is typed between single quotes (repr doubled each backslash,
+            # which in TOML's literal string is another path); hidden as any value shown
+            shown = shortened(value, 120)
+            typed = f"'{shown}'" if "'" not in shown else repr(shown)
+            self.problem(
+                f"{key} = {typed} is relative to the current folder of drive {value[:2]}, "
+                "which depends on the window the kit runs in: write the path in full "
+                f"({shown[:2]}\\{shown[2:] or '…'}) or relative to the settings file"
+            )
+            return None
         path = Path(value.replace("\\", "/")) if "\\" in value else Path(value)
         if not path.is_absolute():
             path = self.path.parent / path
@@ -704,6 +718,9 @@ def _short(value: Any) -> str:
         text = repr(value)
     except ValueError:  # an int too long to print
         return "(a number too long to show)"
+    # a CPR number typed without quotes (rehearsal.recipient_id = 1512901234) is an integer:
+    # the line that says so reaches the console and a CI log, never the number itself
+    text = CPR.sub("a CPR-shaped number, hidden", text)
     return shortened(text, 40)  # a secret pasted into the wrong key is hidden before the cut
 
 
@@ -730,10 +747,20 @@ def parse_toml(raw: bytes, name: str) -> dict[str, Any]:
         return tomllib.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
+        # in the words of the Windows tools that wrote it (a consultant's Windows pass: what
+        # to do was left to them, and "save it as UTF-8" is not a choice Out-File offers)
         if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or raw[:200].count(b"\x00") > 10:
-            legacy = '; it looks like UTF-16 (Notepad\'s "Unicode"): save it as UTF-8'
+            legacy = (
+                '; it looks like UTF-16 (Notepad "Unicode", or Windows PowerShell 5.1 > and '
+                "Out-File): save it as UTF-8 (Notepad: Save As, Encoding UTF-8; PowerShell: "
+                "Out-File -Encoding utf8)"
+            )
         elif _cp1252(raw):
-            legacy = "; it looks like Windows-1252 (ANSI): save it as UTF-8"
+            legacy = (
+                "; it looks like Windows-1252 (ANSI, as Notepad and Set-Content write it): save "
+                "it as UTF-8 (Notepad: Save As, Encoding UTF-8; PowerShell: Set-Content "
+                "-Encoding UTF8)"
+            )
         else:
             legacy = ""
         raise InputError(
@@ -742,13 +769,37 @@ def parse_toml(raw: bytes, name: str) -> dict[str, Any]:
     except RecursionError as exc:
         raise InputError(f"{name}: TOML nested too deeply to be a settings file") from exc
     except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{name}: TOML syntax error: {exc}{_escape_hint(exc, raw)}") from exc
+        hint = _escape_hint(exc, raw) or _leading_zero_hint(exc, raw)
+        raise InputError(f"{name}: TOML syntax error: {exc}{hint}") from exc
     except ValueError as exc:  # tomllib's own int(): a number of more than 4,300 digits
         raise InputError(f"{name}: a number in it is too long to be a setting") from exc
 
 
 _AT_LINE = re.compile(r"\(at line ([0-9]+), column [0-9]+\)")
 _KEY = re.compile(r"\s*([A-Za-z0-9_.-]+)\s*=")
+_LEADING_ZERO = re.compile(r"\s*([A-Za-z0-9_.-]+)\s*=\s*0[0-9][0-9 -]*(?:#.*)?")
+
+
+def _leading_zero_hint(exc: Exception, raw: bytes) -> str:
+    """For a number written with a leading zero and no quotes (``recipient_id = 0101709996``,
+    a CPR number of someone born on the 1st to the 9th), which TOML reads as no value at all
+    ("Expected newline or end of document"): the key, and that the value goes in quotes; the
+    value is not repeated (a CPR number, or a line of the settings that holds a secret)."""
+    if (at := _AT_LINE.search(str(exc))) is None:
+        return ""
+    lines = raw.split(b"\n")  # as tomllib counts them (see _escape_hint)
+    number = int(at.group(1))
+    if not 0 < number <= len(lines):
+        return ""
+    found = _LEADING_ZERO.fullmatch(lines[number - 1].decode("utf-8", "replace").rstrip())
+    if found is None:
+        return ""
+    key = found.group(1) if found.group(1) in known_keys() else "the value"
+    return (
+        f"; {key} begins with 0 and is not in quotes, and TOML reads no number that begins "
+        'with 0: write it in double quotes, all its digits ("0…"), as a CPR number, a '
+        "postkasse ID or a CVR number is written"
+    )
 
 
 def _escape_hint(exc: Exception, raw: bytes) -> str:
@@ -888,6 +939,10 @@ def _matched(path: Path, fold: Callable[[str], str]) -> Path | None:
     except OSError:  # a folder missing, not to be listed, or a name too long: no twin
         return None
 
+
+# A drive letter without the folder separator after it ("D:certs\\test.p12", "D:"): relative
+# to that drive's current folder on Windows
+_DRIVE_RELATIVE = re.compile(r"[A-Za-z]:(?![\\/])")
 
 # ~ only as a folder of its own ("~/x", "~\\x", "~"): "~$export.xlsx" is the owner file Excel
 # keeps beside a workbook it has open, and "~backup" a name

@@ -790,3 +790,141 @@ def test_cert_inspect_hides_every_secret_a_certificate_names(
         r = cli("cert", "inspect", str(path), "--password-env", "CERT_PW", *extra, env=shell)
         assert r.returncode in (0, 1) and "CERT_OCES2" in r.stdout, r.stdout + r.stderr
         assert token not in r.stdout + r.stderr, r.stdout
+
+
+def test_a_certificate_that_ends_late_in_the_utc_evening_ends_the_next_danish_day(
+    cas: dict, leaf_key: Any
+) -> None:
+    """A date-and-time auditor's look: a certificate that ends 2027-03-01 23:30 UTC ends
+    02-03-2027 kl. 00:30 in Copenhagen, as the page's card said, while the finding beside it
+    said "udløber 01-03-2027" (the UTC day). The findings say the Danish day."""
+    from ngdpkit.checks.certificates import _validity_findings
+
+    end = dt.datetime(2027, 3, 1, 23, 30, tzinfo=dt.UTC)
+    issued = leaf(cas, leaf_key, not_before=end - dt.timedelta(days=397), days=397)
+    assert issued.cert.not_valid_after_utc == end
+    (soon,) = _validity_findings(
+        issued.cert, end - dt.timedelta(days=9), warn_days=60, error_days=14, label="c"
+    )
+    assert soon.text("da") == "Certifikatet udløber 02-03-2027, om 9 dage (under 14)."
+    assert "expires on 2027-03-02, in 9 days" in soon.text("en")
+    (expired,) = _validity_findings(
+        issued.cert, end + dt.timedelta(seconds=1), warn_days=60, error_days=14, label="c"
+    )
+    assert expired.text("da") == "Certifikatet udløb 02-03-2027 (for under et døgn siden)."
+    assert "(less than a day ago)" in expired.text("en")
+    (one,) = _validity_findings(
+        issued.cert, end + dt.timedelta(days=1, hours=2), warn_days=60, error_days=14, label="c"
+    )
+    assert one.text("da") == "Certifikatet udløb 02-03-2027 (for 1 dag siden)."
+    assert "(1 day ago)" in one.text("en")
+    # summer time: 21:30 UTC is 23:30 the same Danish day, 22:30 UTC is the next day
+    for hour, day in ((21, "2027-07-01"), (22, "2027-07-02")):
+        end = dt.datetime(2027, 7, 1, hour, 30, tzinfo=dt.UTC)
+        issued = leaf(cas, leaf_key, not_before=end - dt.timedelta(days=397), days=397)
+        (expired,) = _validity_findings(
+            issued.cert, end + dt.timedelta(days=2), warn_days=60, error_days=14, label="c"
+        )
+        assert f"expired on {day} (2 days ago)" in expired.text("en")
+
+
+def test_compare_and_status_count_a_certificates_days_as_the_run_does() -> None:
+    """A certificate that expired 3 days and 3 seconds ago was -3 days on the run's page,
+    -4 in ``compare`` and ``status`` (a floored negative timedelta), and one second after its
+    end 0 on the page but -1 beside it. One count for all three."""
+    from ngdpkit.checks.certificates import whole_days_left
+    from ngdpkit.compare.sides import SideCertificate
+
+    end = dt.datetime(2027, 3, 1, 23, 30, tzinfo=dt.UTC)
+    side = SideCertificate(not_after="2027-03-01T23:30:00Z")
+    for moment, days in (
+        (end - dt.timedelta(days=30), 30),
+        (end - dt.timedelta(seconds=1), 0),
+        (end + dt.timedelta(seconds=1), 0),
+        (end + dt.timedelta(days=3, seconds=3), -3),
+    ):
+        assert side.days_left(moment) == days == whole_days_left(end, moment), moment
+
+
+def test_a_revocation_late_in_the_utc_evening_is_dated_the_danish_day(
+    cas: dict, leaf_key: Any, anchors: Any
+) -> None:
+    """CERT_REVOKED's day was the UTC day of OCSP's revocationTime: revoked 23:30 UTC is the
+    next day in Copenhagen."""
+    import http.server
+
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.x509 import ocsp
+
+    from ngdpkit.checks.revocation import check_revocation
+    from tests.loopback import LoopbackServer
+
+    issuing = cas["test"]["issuing"]
+    revoked_at = (NOW - dt.timedelta(days=2)).replace(hour=23, minute=30, second=0, microsecond=0)
+    danish_day = (revoked_at + dt.timedelta(days=1)).date()
+
+    class Responder(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            self.rfile.read(int(self.headers["Content-Length"]))
+            body = (
+                ocsp.OCSPResponseBuilder()
+                .add_response(
+                    cert=issued.cert,
+                    issuer=issuing.cert,
+                    algorithm=hashes.SHA256(),
+                    cert_status=ocsp.OCSPCertStatus.REVOKED,
+                    this_update=NOW,
+                    next_update=NOW + dt.timedelta(days=1),
+                    revocation_time=revoked_at,
+                    revocation_reason=None,
+                )
+                .responder_id(ocsp.OCSPResponderEncoding.HASH, issuing.cert)
+                .sign(issuing.key, hashes.SHA256())
+                .public_bytes(serialization.Encoding.DER)
+            )
+            self.send_response(200)
+            self.send_header("Content-Type", "application/ocsp-response")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *a: Any) -> None:
+            pass
+
+    with LoopbackServer(Responder) as httpd:
+        issued = leaf(cas, leaf_key, ocsp_url=f"http://127.0.0.1:{httpd.port}/ocsp")
+        (found,) = check_revocation(issued.cert, [issuing.cert], anchors, timeout=5, label="c")
+    assert found.code == "CERT_REVOKED"
+    assert f"revoked {danish_day:%Y-%m-%d} (OCSP" in found.text("en")
+    assert f"spærret {danish_day:%d-%m-%Y}" in found.text("da")
+
+
+def test_a_p12_exported_without_its_chain_says_which_box_to_tick(
+    tmp_path: Path, cas: dict, leaf_key: Any
+) -> None:
+    """A consultant's Windows pass: the certificate manager's export wizard with "Include all
+    certificates in the certification path if possible" left unticked (the default) gave a
+    .p12 of the leaf alone, which did not chain to the custom roots, and CERT_CHAIN_INVALID
+    said only that; it now names the box, in Windows' Danish words on a Danish page. The
+    same file with its chain is trusted, and a chain that still does not reach a root keeps
+    the finding as it was."""
+    from ngdpkit.checks.trust import TrustAnchors
+
+    custom = TrustAnchors(roots={"test": (cas["test"]["root"].cert,)}, custom_kinds=("test",))
+    issued = leaf(cas, leaf_key)
+
+    def chain_finding(path: Path) -> Any:
+        loaded = load_certificate(path, label=path.name, password=Secret("PW", PASSWORD))
+        _, found = check_certificate(loaded, kind="test", anchors=custom, cvr=CVR, label=path.name)
+        return [f for f in found if f.code == "CERT_CHAIN_INVALID"]
+
+    (alone,) = chain_finding(p12(tmp_path, issued, name="alone.pfx"))
+    assert "Include all certificates in the certification path if possible" in alone.message
+    assert "Medtag om muligt alle certifikater i certificeringsstien" in alone.text("da")
+    assert (
+        chain_finding(p12(tmp_path, issued, name="with.pfx", chain=(cas["test"]["issuing"].cert,)))
+        == []
+    )
+    other = cas["other"]["issuing"].cert
+    (foreign,) = chain_finding(p12(tmp_path, issued, name="foreign.pfx", chain=(other,)))
+    assert "Include all certificates" not in foreign.message

@@ -533,3 +533,32 @@ def test_the_compare_page_says_an_expired_certificate_and_danish_time(tmp_path: 
     assert re.search(r"[0-9]{2}-[0-9]{2}-[0-9]{4} kl\. [0-9]{2}:[0-9]{2} \(dansk tid\)", page)
     english = render_comparison(result, language="en", organisation="K", run_id="r", anchor="a")
     assert "expired 30 days ago" in english
+
+
+def test_the_compare_page_says_a_certificate_that_ended_under_a_day_ago_expired(
+    tmp_path: Path,
+) -> None:
+    """One whole-days count made a certificate that ended two hours before the comparison
+    0 days left (it had said -1): "Dage til certifikatet udløber | 0", as one ending tonight.
+    The comparison records whether it has ended, and the page says so."""
+    import datetime as dt
+
+    from ngdpkit.compare.pages import render_comparison
+    from ngdpkit.compare.sides import SideCertificate
+
+    end = dt.datetime(2027, 3, 1, 23, 30, tzinfo=dt.UTC)
+    side = SideCertificate(not_after="2027-03-01T23:30:00Z")
+    assert side.ended(end + dt.timedelta(hours=2)) and side.ended(end)
+    assert not side.ended(end - dt.timedelta(seconds=1))
+    assert not SideCertificate(not_after="no time").ended(end)
+    assert SideCertificate(not_after="2027-03-01T23:30:00").ended(end)  # stored without a zone
+    _settings, result = typed_comparison(tmp_path, "{}")
+    assert {side["ended"] for side in result["certificate"].values()} == {False}  # none known
+    result["certificate"] = {
+        "test": {"cvr": "98765433", "days_left": 0, "ended": True, "not_after": ""},
+        "production": {"cvr": "98765433", "days_left": 0, "ended": False, "not_after": ""},
+    }
+    page = render_comparison(result, language="da", organisation="K", run_id="r", anchor="a")
+    assert page.count("udløbet for under en dag siden") == 1
+    english = render_comparison(result, language="en", organisation="K", run_id="r", anchor="a")
+    assert "expired less than a day ago" in english

@@ -382,3 +382,40 @@ def test_subjects_written_with_another_separator_are_named_with_how_to_write_the
         "(0100233:2 0100233:3)."
     )
     assert said[0].text("da").startswith("Postkasse-oversættelsen '0100233:2/3' samler flere")
+
+
+def test_a_cpr_number_in_a_contact_point_name_is_named_by_place_not_repeated(
+    tmp_path: Path,
+) -> None:
+    """A DPO's pass: a contact point named "Sagsbehandler Karen Nielsen 010190 1234" in the
+    contact points file went into portal-registration.json, portal-todo.xlsx and every page
+    without a word, and its name is what NgDP shows a citizen as a letter's sender. One
+    CPR_IN_TEXT (warning) for the file, naming the places and the count, in either
+    language, never the number; the sheet and the NgDP API's JSON alike."""
+    g3 = "0b7e2f4a-9c1d-4e8b-a3f5-6d2c8e1b4a70"
+    rows = [
+        HEAD,
+        [G1, "Borgerservice (CVR 98765433)", "ja", "", "", "", "", "", SYS, ""],
+        [G2, "Sagsbehandler Karen Nielsen 010190 1234", "ja", "", "", "", "", "", SYS, ""],
+        [g3, "Værgemål 0101901234", "ja", "", "", "", "", "", SYS, ""],
+    ]
+    cps = read_contact_points(
+        write_xlsx(tmp_path / "cp.xlsx", rows), label="cp.xlsx", system_id=SYS
+    )
+    (found,) = [f for f in cps.findings if f.code == "CPR_IN_TEXT"]
+    assert (found.severity, found.source, found.location) == ("warning", "cp.xlsx", "Sheet1!3")
+    assert found.params["count"] == "2" and found.params["value"] == "Sheet1!3, Sheet1!4"
+    assert "portal-registration.json" in found.message and "sender" in found.message
+    assert found.text("da").startswith("Navnene på 2 kontaktpunkter (i Sheet1!3, Sheet1!4)")
+    said = found.text("en") + found.text("da") + str(found.params)
+    assert "1234" not in said and "Karen" not in said
+
+    path = tmp_path / "cp.json"
+    path.write_text(
+        json.dumps([{"id": G1, "name": "Tina 010190-1234", "targets": ["CITIZEN"]}]),
+        encoding="utf-8",
+    )
+    cps = read_contact_points(path, label="cp.json", system_id=SYS)
+    (found,) = [f for f in cps.findings if f.code == "CPR_IN_TEXT"]
+    assert found.location == "[0]" and "contact point at [0]" in found.message
+    assert found.text("da").startswith("Navnet på kontaktpunktet i [0] indeholder")

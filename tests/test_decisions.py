@@ -550,3 +550,80 @@ def test_a_danish_console_says_the_row_of_a_finding_in_danish(sample_copy: Path)
     r = cli("check", "--settings", settings, "--env", "test", "--json")
     found = json.loads(r.stdout)["findings"]
     assert [f["location"] for f in found if f["code"] == "DECISION_INVALID"] == ["row 2"]
+
+
+def test_a_cpr_number_in_a_decisions_note_or_name_is_named_by_row_not_repeated(
+    tmp_path: Path,
+) -> None:
+    """A DPO's pass: a decision noted "borgeren Jens Hansen 010190-1234 ringede" was printed
+    on the sign-off overview and in signoff.pdf, which the customer's managers sign and
+    archive, without a word. One CPR_IN_TEXT (warning) for the decisions in effect whose
+    name or note holds one, with the rows, never the number; a decision replaced by a
+    later one for its mailbox is not shown and not named."""
+    guid = "7f9c69da-044c-5324-b789-212f3097dbac"
+    at = "2026-12-04T10:00:00+01:00"
+    path = tmp_path / "decisions-test.csv"
+    lines = [
+        f"0100233;override;{guid};Anne;{at};borgeren Jens Hansen 010190-1234 ringede",
+        f"0100240;override;{guid};Anne;{at};aftalt 04.12.2026 med CVR 98765433",
+    ]
+    _write(path, lines)
+    _, found = read_decisions(path, label="decisions-test.csv")
+    (cpr,) = [f for f in found if f.code == "CPR_IN_TEXT"]
+    assert (cpr.severity, cpr.source, cpr.params["value"]) == ("warning", "decisions-test.csv", "2")
+    assert "signoff.pdf" in cpr.message
+    assert cpr.text("da").startswith("Beslutningen i række 2 indeholder et CPR-lignende nummer")
+    _write(path, [*lines, f"0100250;accept;{guid};Bo 0101901234;{at};"])
+    _, found = read_decisions(path, label="decisions-test.csv")
+    (cpr,) = [f for f in found if f.code == "CPR_IN_TEXT"]
+    assert cpr.params["count"] == "2" and cpr.params["value"] == "2, 4"
+    assert cpr.text("da").startswith("2 beslutninger (rækkerne 2, 4)")
+    said = cpr.text("en") + cpr.text("da") + str(cpr.params)
+    assert "1234" not in said and "Jens" not in said
+    _write(path, [*lines, f"0100233;override;{guid};Anne;{at};borgeren ringede"])
+    _, found = read_decisions(path, label="decisions-test.csv")
+    assert [f for f in found if f.code == "CPR_IN_TEXT"] == []
+
+
+def test_dates_danish_excel_saved_in_the_decisions_file_are_read_as_it_shows_them(
+    tmp_path: Path,
+) -> None:
+    """A consultant's Windows pass: decisions dated by hand ("2026-12-04 10:15"), the file
+    opened and saved again in Danish Excel as "CSV (semikolonsepareret)", came back with
+    Excel's own form of each date, day first ("04-12-2026 10:15"), and every one was
+    DECISION_INVALID. They are read as the dates Excel shows, in Danish time; a date that
+    is no day of the calendar, or another country's form with slashes, is still refused."""
+    path = tmp_path / "decisions-test.csv"
+    rows = [
+        "0100233;retire;;Søren Æbelø;04-12-2026 10:15;a",
+        "0100234;retire;;Søren Æbelø;4-7-2026 9.05;b",  # an older Danish Windows: a dot
+        "0100235;retire;;Søren Æbelø;04-12-2026;c",
+        "0100236;retire;;Søren Æbelø;31-02-2026 10:00;d",
+        "0100237;retire;;Søren Æbelø;12/04/2026 10:00;e",
+    ]
+    path.write_bytes(("\r\n".join([HEADER, *rows]) + "\r\n").encode("cp1252"))
+    log, found = read_decisions(path, label=path.name)
+    assert [(d.mailbox_id, d.decided_at) for d in log.decisions] == [
+        ("0100233", "2026-12-04T10:15:00+01:00"),
+        ("0100234", "2026-07-04T09:05:00+02:00"),
+        ("0100235", "2026-12-04T00:00:00+01:00"),
+    ]
+    assert [(f.code, f.params["value"]) for f in found] == [
+        ("DECISION_INVALID", "'31-02-2026 10:00'"),
+        ("DECISION_INVALID", "'12/04/2026 10:00'"),
+    ]
+
+
+def test_a_date_not_read_names_the_danish_excel_form_it_would_take(tmp_path: Path) -> None:
+    """A consultant's read (session 39): a decision dated the American way, ``12/4/2026``,
+    was refused naming ISO 8601 alone, although the kit also reads the date as Danish Excel
+    saves it; the consultant retyped every date in ISO. The message names both forms."""
+    from ngdpkit.findings import danish_text
+
+    path = tmp_path / "decisions-test.csv"
+    _write(path, ["0100233;retire;;Anne;12/4/2026 10:15;"])
+    _, found = read_decisions(path, label=path.name)
+    (invalid,) = [f for f in found if f.code == "DECISION_INVALID"]
+    assert "Danish Excel" in invalid.message and "04-12-2026 10:15" in invalid.message
+    danish = danish_text(invalid.template, invalid.params)
+    assert danish is not None and "dansk Excel" in danish and "04-12-2026 10:15" in danish

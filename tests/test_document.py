@@ -537,3 +537,33 @@ def test_a_certificate_card_without_a_trusted_chain_says_so_not_a_question_mark(
     assert "the root given for ?" not in card(None, "en")
     assert "ends in none of the roots given" in card(None, "en")
     assert "ender i det rodcertifikat, der er angivet for test" in card("test")
+
+
+def test_a_certificate_that_expired_under_a_day_ago_is_not_said_to_have_days_left() -> None:
+    """A date-and-time auditor's look: one second after its end a certificate has 0 whole
+    days left (as ``days_left`` counts them), and its card said "0 dage tilbage" beside
+    CERT_EXPIRED. Given the check's time, the card says it has expired."""
+    import datetime as dt
+
+    from ngdpkit.checks.certificates import CertificateFacts
+    from ngdpkit.documents.display import certificate_card
+
+    end = "2026-11-07T08:20:00Z"
+    facts = CertificateFacts.of(
+        {
+            "thumbprint_sha1": "AB" * 20, "sha256": "CD" * 32, "subject": "CN=W",
+            "issuer": "CN=U", "serial_number": "1", "not_before": "2025-10-03T08:00:00Z",
+            "not_after": end, "days_left": 0, "cvr": "98765433", "organisation": "T",
+            "common_name": "W", "key": "RSA 3072", "chains_to": "test",
+        }
+    )  # fmt: skip
+    at = dt.datetime(2026, 11, 7, 8, 20, 1, tzinfo=dt.UTC)
+
+    def card(now: dt.datetime | None, language: str = "da") -> str:
+        return str(certificate_card(facts, label="c", kind="test", language=language, now=now))
+
+    assert card(at).count("udløbet for under en dag siden") == 2
+    assert "0 dage tilbage" not in card(at)
+    assert "expired less than a day ago" in card(at, "en")
+    before = dt.datetime(2026, 11, 7, 8, 19, 59, tzinfo=dt.UTC)
+    assert "0 dage tilbage" in card(before) and "udløbet" not in card(before)

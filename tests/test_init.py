@@ -424,3 +424,17 @@ def _day_one_check(sample_dir: Path, folder: Path, language: str) -> Any:
     text = settings.read_text(encoding="utf-8")
     settings.write_text(text.replace('language = "da"', f'language = "{language}"', 1), "utf-8")
     return cli("check", "--settings", str(settings), "--env", "test")
+
+
+def test_init_dates_its_comment_with_the_danish_day() -> None:
+    """A date-and-time auditor's look: ``init`` on a UTC runner at 23:30 UTC wrote
+    "Skrevet af ngdpkit init" with the runner's day, the day before the customer's."""
+    import datetime as dt
+
+    from ngdpkit.documents.settings_reference import danish_day
+
+    assert danish_day(dt.datetime(2026, 12, 7, 23, 30, tzinfo=dt.UTC)) == dt.date(2026, 12, 8)
+    assert danish_day(dt.datetime(2026, 12, 7, 22, 59, tzinfo=dt.UTC)) == dt.date(2026, 12, 7)
+    assert danish_day(dt.datetime(2026, 7, 7, 22, 0, tzinfo=dt.UTC)) == dt.date(2026, 7, 8)
+    la = dt.timezone(dt.timedelta(hours=-8))  # a laptop's own clock, with its offset
+    assert danish_day(dt.datetime(2026, 12, 7, 16, 0, tzinfo=la)) == dt.date(2026, 12, 8)

@@ -951,6 +951,30 @@ def test_a_cpr_number_in_mailbox_names_and_units_is_named_by_column_and_rows_not
     assert export_cpr_findings(type("T", (), {"columns": {}})(), clean, "e.xlsx") == []
 
 
+def test_a_cpr_number_in_the_case_column_is_named_by_column_and_rows_not_repeated(
+    tmp_path: Path,
+) -> None:
+    """A DPO's pass: a case number that is a CPR number ("010190 1234", a case filed under
+    the citizen) went into mailbox-mapping.xlsx and .csv and the pages without a word, where
+    one in a mailbox name or a unit was named. One CPR_IN_TEXT (warning) for the column, with
+    the count and the first rows, never the number; a KLE case number is no CPR number."""
+    rows = [HEAD[:4]]
+    rows += [["0100233", "Pas", "Borgerservice", "00.01.00-G01-26-24"]]
+    rows += [["0100240", "Pas", "Borgerservice", "010190 1234"]]
+    e = read_mailbox_export(write_xlsx(tmp_path / "e.xlsx", rows), label="e.xlsx")
+    (case,) = codes(e, "CPR_IN_TEXT")
+    assert (case.severity, case.location, case.params["column"]) == ("warning", "Sheet1!3", "'Sag'")
+    assert "The case number in row 3" in case.message and "mailbox-mapping.xlsx" in case.message
+    assert case.text("da").startswith("Sagsnummeret i række 3 (kolonnen 'Sag')")
+    rows += [["0100250", "Pas", "Borgerservice", "CPR 0101901234"]]
+    e = read_mailbox_export(write_xlsx(tmp_path / "e2.xlsx", rows), label="e2.xlsx")
+    (case,) = codes(e, "CPR_IN_TEXT")
+    assert case.params["count"] == "2" and case.params["value"] == "3, 4"
+    assert case.text("da").startswith("2 sagsnumre (kolonnen 'Sag', rækkerne 3, 4)")
+    said = case.text("en") + case.text("da") + str(case.params)
+    assert "1234" not in said
+
+
 def test_ids_marked_as_text_read_as_their_digits(tmp_path: Path) -> None:
     """An export consultant's pass: IDs written with Excel's text markers, a leading
     apostrophe in the cell ("'0100233", as some export tools write it) or a CSV's ="0100233"

@@ -1062,3 +1062,27 @@ def test_a_hidden_column_costs_no_parse_of_the_rows(
     ):
         assert _may_hide_a_row(marked), marked[:300]
     assert not _may_hide_a_row(sheet.replace(b'hidden="1"', b""))
+
+
+def test_a_mapping_row_excel_wrote_in_scientific_notation_says_so(tmp_path: Path) -> None:
+    """A consultant's Windows pass: a mapping CSV saved from a narrow column of numbers in
+    Danish Excel held "1,01159E+05"; "mailbox 1,01159E+05 is not in the e-Boks export" sent
+    them looking for a mailbox, where the digits are lost and the ID is to be typed again."""
+    path = tmp_path / "m.csv"
+    path.write_bytes(
+        f"Postkasse-ID;NgDP Guid\r\n1,01159E+05;{A}\r\n0100300;{B}\r\n".encode("cp1252")
+    )
+    mf = read_mapping_file(path, label="m.csv")
+    m = map_mailboxes(
+        frame([("0101159", "", "x", "U"), ("0100300", "", "y", "U")]),
+        mapping=mf,
+        contact_points=cps(cp(A, "Borgerservice"), cp(B, "Ydelser")),
+        system_id=SYS,
+        default_contact_point=None,
+        export_label="e.xlsx",
+    )
+    assert by(m, "0100300")["ngdp_guid"] == B and not by(m, "0101159")["ngdp_guid"]
+    (unused,) = [x for x in m.findings if x.code == "MAPPING_ROW_UNUSED"]
+    assert unused.location == "row 2" and unused.params["mailbox_id"] == "1,01159E+05"
+    assert "scientific notation" in unused.message and "export" not in unused.message
+    assert "videnskabelig notation" in unused.text("da")

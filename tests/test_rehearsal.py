@@ -809,6 +809,49 @@ def test_a_rehearsal_sent_elsewhere_never_hides_an_older_one_of_ngdp() -> None:
     assert pick_acceptance([practice], "ngdp") is None
 
 
+@pytest.mark.parametrize(
+    "kind,value,said",
+    [
+        ("CPR", "101709996", "leading zero was lost"),
+        ("CPR", "1,01709E+09", "scientific notation"),
+        ("CPR", "1.01709E+09", "scientific notation"),
+        ("CPR", "010170-9996", "not the {count} digits"),
+        ("CVR", "9.87654E+07", "scientific notation"),
+        ("CVR", "2918985", "not the {count} digits"),
+    ],
+)
+def test_a_recipient_excel_has_changed_is_refused_before_sending(
+    sample_dir: Path, tmp_path: Path, kind: str, value: str, said: str
+) -> None:
+    """A consultant's Windows pass: the test citizen's CPR number copied out of an Excel cell
+    (saved by Notepad: a BOM and CRLF) had lost its leading zero ("101709996") or its digits
+    ("1,01709E+09"), and the letter was sent to that number, to no one or another person.
+    Refused before sending, saying why in Excel's terms and never repeating the number."""
+    d = _copy(sample_dir, tmp_path)
+    toml = d / "migration.toml"
+    text = toml.read_text(encoding="utf-8")
+    text = text.replace('recipient_id = "0101709996"', f'recipient_id = "{value}"')
+    text = text.replace('recipient_id_type = "CPR"', f'recipient_id_type = "{kind}"')
+    toml.write_bytes(text.replace("\n", "\r\n").encode("utf-8-sig"))
+    code, folder = rehearse(toml, "test", progress=lambda line: None)
+    acc = json.loads((folder / "acceptance.json").read_text())
+    assert code == 1 and acc["memo_uuid"] is None, acc
+    (found,) = [f for f in acc["findings"] if f["code"] == "REHEARSAL_RECIPIENT_INVALID"]
+    assert said in found["template"] and found["source"] == "rehearsal.recipient_id", found
+    assert not list(folder.rglob("sent-*.xml"))
+    for path in folder.rglob("*"):
+        if path.is_file():
+            assert value.encode() not in path.read_bytes(), path
+
+
+def test_a_recipient_of_ten_or_eight_digits_is_not_refused() -> None:
+    from ngdpkit.rehearsal.flow import _recipient_id_problems
+
+    assert _recipient_id_problems("0101709996", "CPR") == []
+    assert _recipient_id_problems("98765433", "CVR") == []
+    assert _recipient_id_problems("０１０１７０９９９６", "CPR")  # full-width digits are no digits
+
+
 def test_a_refused_rehearsal_says_what_to_set_on_the_console(
     sample_dir: Path, tmp_path: Path
 ) -> None:

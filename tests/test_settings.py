@@ -532,3 +532,40 @@ def test_an_ngdp_api_url_that_is_no_url_is_one_line_exit_2(sample_copy: Path, ur
     lines = [line for line in r.stderr.splitlines() if line.startswith("ngdpkit: ")]
     assert len(lines) == 1 and "environments.test.ngdp_api_url" in lines[0], r.stderr
     assert "is not a URL" in lines[0] and "Traceback" not in r.stderr
+
+
+def test_a_cpr_number_typed_without_quotes_is_not_repeated_on_the_console(
+    tmp_path: Path,
+) -> None:
+    """A consultant's read (session 39): a test CPR number typed without quotes,
+    ``recipient_id = 1512901234``, is a TOML integer, and the line that refused it repeated
+    the number on the console and so in a CI log. The line still names the key and the type,
+    never the number, and ``check`` says the same."""
+    text = GOOD + '\n[rehearsal]\nrecipient_id = 1512901234\nrecipient_id_type = "CPR"\n'
+    out = problems(write(tmp_path, text))
+    joined = "\n".join(out)
+    assert "rehearsal.recipient_id must be a string, not an integer" in joined
+    assert "CPR-shaped" in joined and "1512901234" not in joined
+    r = cli("check", "--settings", str(tmp_path / "migration.toml"))
+    assert r.returncode == 2 and "1512901234" not in r.stdout + r.stderr
+
+
+@pytest.mark.parametrize("value", ["0101709996", "010170-9996", "0101709996  # test"])
+def test_a_number_with_a_leading_zero_without_quotes_says_to_quote_it(
+    tmp_path: Path, value: str
+) -> None:
+    """A consultant's read (session 39): a test CPR number of someone born on the 1st to the
+    9th, typed without quotes, was "TOML syntax error: Expected newline or end of document
+    after a statement", with no word of the quotes it lacked. The line now names the key and
+    the quotes, and never repeats the number."""
+    text = GOOD + f'\n[rehearsal]\nrecipient_id = {value}\nrecipient_id_type = "CPR"\n'
+    (said,) = problems(write(tmp_path, text))
+    assert "TOML syntax error" in said
+    assert "recipient_id begins with 0 and is not in quotes" in said
+    assert "double quotes" in said and "0101709996" not in said and "9996" not in said
+
+
+def test_a_local_time_with_a_leading_zero_gets_no_quotes_hint(tmp_path: Path) -> None:
+    """A TOML error on a line whose value only begins with 0 (a time) is not told to quote it."""
+    (said,) = problems(write(tmp_path, GOOD + "\nwhen = 01:30:00 x\n"))
+    assert "TOML syntax error" in said and "not in quotes" not in said

@@ -4,6 +4,7 @@ every name a customer or a folder chose escaped, times as people read them in ea
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -152,3 +153,38 @@ def test_days_left_are_written_as_numbers_are_in_each_language() -> None:
     row = full_row(certificate_days_left=1094)
     assert "(1.094 dage)" in render_portfolio(portfolio(row), language="da")
     assert "1,094" in render_portfolio(portfolio(row), language="en")
+
+
+def test_a_step_held_up_since_a_run_late_yesterday_reads_since_yesterday() -> None:
+    """A date-and-time auditor's look: a run at 23:50 Danish time, and the listing ten minutes
+    later (under a day, so 0 days) said "siden i dag" beside the day before's date."""
+    blocking = Blocking(7, "Dispatcher", "konsulent", "not_verified", "2025-03-03T23:50:00+01:00", "r", 0)  # fmt: skip
+    row = full_row(blocking=blocking)
+    late = Portfolio(
+        schema="ngdpkit/status/2",
+        generated_at="2025-03-04T00:00:00+01:00",
+        time_zone="Europe/Copenhagen",
+        rows=(row,),
+        skipped=(),
+    )
+    assert "ikke verificeret siden i går · konsulent" in render_portfolio(late, language="da")
+    assert "not verified since yesterday · konsulent" in render_portfolio(late, language="en")
+    assert "siden i dag" not in render_portfolio(late, language="da")
+    same_day = replace(late, generated_at="2025-03-03T23:59:00+01:00")
+    assert "ikke verificeret siden i dag · konsulent" in render_portfolio(same_day, language="da")
+
+
+def test_a_certificate_that_has_ended_says_so_not_zero_or_minus_days() -> None:
+    """A date-and-time auditor's look: with one whole-days count, a certificate that ended two
+    hours before the listing read "(0 dage)", as one that ends tonight does (it had said -1),
+    and one that ended 3 days before read "(-3 dage)" under "Certifikat udløber"."""
+    ended = full_row(certificate_not_after="2025-03-04T03:00:00+01:00", certificate_days_left=0)
+    da = render_portfolio(portfolio(ended), language="da")
+    assert "04-03-2025 (udløbet for under en dag siden)" in da and "(0 dage)" not in da
+    en = render_portfolio(portfolio(ended), language="en")
+    assert "2025-03-04 (expired less than a day ago)" in en
+    tonight = full_row(certificate_not_after="2025-03-04T23:00:00+01:00", certificate_days_left=0)
+    assert "04-03-2025 (0 dage)" in render_portfolio(portfolio(tonight), language="da")
+    gone = full_row(certificate_not_after="2025-03-01T03:00:00+01:00", certificate_days_left=-3)
+    da = render_portfolio(portfolio(gone), language="da")
+    assert "01-03-2025 (udløbet for 3 dage siden)" in da and "-3 dage" not in da

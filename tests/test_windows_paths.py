@@ -213,3 +213,31 @@ def test_an_excel_owner_file_or_a_tilde_name_is_no_variable(tmp_path: Path, valu
 
     assert "does not expand" not in not_found_hint(tmp_path / value, value, tmp_path)
     assert "does not expand" in not_found_hint(tmp_path / "x", "~/x.xlsx", tmp_path)
+
+
+@pytest.mark.parametrize("value", ["D:eksport\\mailboxes.xlsx", "d:mailboxes.xlsx", "D:"])
+def test_a_drive_relative_path_is_refused_naming_the_key_and_the_drive(
+    sample_copy: Path, value: str
+) -> None:
+    """A consultant's Windows pass: "D:eksport\\mailboxes.xlsx" (no backslash after the
+    colon) is read on Windows from the folder drive D: was last in, in the window the kit
+    runs from, not beside the settings: another window read another file, or none. One line
+    naming the key, and both ways to write it."""
+    said = _problems(_point_export_at(sample_copy, value))
+    assert said.startswith(
+        f"migration.toml: inputs.mailboxes = '{value}' is relative to the current folder of drive {value[:2]}"
+    )  # as typed in a TOML literal string: a doubled backslash there is another path
+    assert f"write the path in full ({value[:2]}\\{value[2:] or '…'})" in said
+    assert said.endswith("or relative to the settings file")
+    assert len(said.splitlines()) == 1
+
+
+@pytest.mark.parametrize("value", ["mailboxes.xlsx", ".\\mailboxes.xlsx", "./mailboxes.xlsx"])
+def test_a_path_relative_to_the_settings_is_read_with_either_slash(
+    sample_copy: Path, value: str
+) -> None:
+    settings = load_settings(_point_export_at(sample_copy, value))
+    assert settings.inputs.mailboxes == sample_copy / "mailboxes.xlsx" or (
+        settings.inputs.mailboxes is not None
+        and settings.inputs.mailboxes.resolve() == (sample_copy / "mailboxes.xlsx").resolve()
+    )

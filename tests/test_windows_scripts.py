@@ -1699,3 +1699,122 @@ def test_the_run_refuses_the_domain_groups_whose_sid_the_script_refuses() -> Non
         assert not account_too_broad(account), account
     found = check_accounts([("wz-web01-t", "SOEBY\\Domain Computers")], "k")
     assert [f.code for f in found] == ["SERVICE_ACCOUNT_TOO_BROAD"]
+
+
+def _top_statements(text: str) -> list[Any]:
+    """The statements of a generated script's top level, after its ``param`` block."""
+    root = parser().parse(text.encode("utf-8")).root_node
+    (body,) = [c for c in root.children if c.type == "statement_list"]
+    return [c for c in body.children if c.type != "comment"]
+
+
+def _inside(node: Any, kind: str) -> list[Any]:
+    out, stack = [], [node]
+    while stack:
+        n = stack.pop()
+        if n.type == kind:
+            out.append(n)
+        stack.extend(n.children)
+    return out
+
+
+def test_both_scripts_stop_in_constrained_language_mode_before_any_work(
+    scripts: dict[str, str],
+) -> None:
+    """A locked-down municipality's read (AppLocker or WDAC): a script outside the allowed
+    folders, or sent by Invoke-Command -FilePath, runs in Constrained Language Mode, where its
+    .NET calls fail half-way with "Method invocation is supported only on core types in this
+    language mode". Each script reads the language mode first and stops in one line that
+    names the mode and what to do, exit 1 (2 of the server check means "checks failed,
+    evidence written"), before any command, .NET type or method call runs."""
+    for name, text in scripts.items():
+        top = _top_statements(text)
+        (at,) = [
+            i
+            for i, s in enumerate(top)
+            if s.type == "if_statement"
+            and "$ExecutionContext.SessionState.LanguageMode -ne 'FullLanguage'" in s.text.decode()
+        ]
+        assert top[0].text.decode() == "$ErrorActionPreference = 'Stop'", name
+        for before in top[:at]:
+            for kind in ("command", "type_literal", "invokation_expression"):
+                assert not _inside(before, kind), (name, before.text.decode()[:60])
+        root = parser().parse(text.encode("utf-8")).root_node
+        (param,) = [c for c in root.children if c.type == "param_block"]
+        assert not _inside(param, "command") and not _inside(param, "invokation_expression")
+        check = top[at]
+        said = [c.text.decode() for c in _inside(check, "command")]
+        assert len(said) == 1 and said[0].startswith("Write-Host ('Nothing was "), name
+        for words in ("{0}", "AppLocker", "folder the AppLocker rules allow", "signed"):
+            assert words in said[0], (name, words)
+        (stop,) = _inside(check, "flow_control_statement")
+        assert stop.text.decode() == "exit 1", name
+        assert not _inside(check, "invokation_expression"), name
+
+
+def test_a_script_sent_by_invoke_command_filepath_says_where_its_evidence_went(
+    scripts: dict[str, str],
+) -> None:
+    """A Windows administrator pushes the scripts with Invoke-Command -FilePath: the text
+    arrives without a file, so the evidence lands in the remote session's folder and the exit
+    code stays there. The script says so, with that folder, before any work; it never reads
+    ``$PSSenderInfo`` itself (unset locally, it stops a script under Set-StrictMode)."""
+    for name, text in scripts.items():
+        top = [s.text.decode() for s in _top_statements(text)]
+        resolved = top.index("$OutDir = Resolve-NgdpOutDir $OutDir")
+        said = top[resolved + 1]
+        assert said.startswith(
+            "if ((Test-Path -LiteralPath 'Variable:\\PSSenderInfo') -and -not $PSScriptRoot)"
+        ), name
+        assert "Invoke-Command -FilePath" in said and "$OutDir" in said, name
+        assert "$PSSenderInfo" not in [v.text.decode() for v in nodes(text, "variable")], name
+
+
+def test_the_hash_is_compared_before_the_script_is_signed(scripts: dict[str, str]) -> None:
+    """Under an AllSigned policy the organisation signs the script, which appends a signature
+    block: the hash listed in the sign-off overview no longer matches. The header and the
+    README say to compare first and sign after, then to check the signature on each server,
+    and the README says how to run the file on many servers (not Invoke-Command -FilePath)."""
+    for name, file in (("check", "server-check.ps1"), ("install", "install-certificate.ps1")):
+        (header,) = [
+            c.text.decode()
+            for c in nodes(scripts[name], "comment")
+            if "Get-FileHash" in c.text.decode()
+        ]
+        header = " ".join(header.split())
+        order = [
+            header.index(f"Get-FileHash -Algorithm SHA256 .\\{file}"),
+            header.index("compare the hash first and sign after"),
+            header.index(f"Set-AuthenticodeSignature -FilePath .\\{file}"),
+            header.index(f"(Get-AuthenticodeSignature .\\{file}).Status must then say Valid"),
+            header.index("Invoke-Command -FilePath sends its text, not the file"),
+        ]
+        assert order == sorted(order), name
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("**Before running them on a locked-down server.**") :]
+    section = " ".join(section[: section.index("**What was verified where.**")].split())
+    assert section.index("**after** comparing each hash") < section.index("Get-FileHash")
+    assert "(Get-AuthenticodeSignature .\\server-check.ps1).Status" in section
+    assert "$ExecutionContext.SessionState.LanguageMode" in section
+    assert "Copy-Item -ToSession" in section and "$LASTEXITCODE" in section
+    assert "Copy-Item -FromSession" in section
+
+
+def test_the_header_says_itself_how_to_run_the_script_on_many_servers(
+    scripts: dict[str, str],
+) -> None:
+    """A server administrator's read (session 39): the header and the -FilePath warning sent
+    the reader to "the README", which the administrator handed the scripts does not have.
+    Both now name the three steps in PowerShell's own words, and ``Unblock-File`` stands on a
+    line of its own like the header's other commands, not run into the next sentence."""
+    for name, file in (("check", "server-check.ps1"), ("install", "install-certificate.ps1")):
+        text = scripts[name]
+        header = text[: text.index("#>")]
+        flat = " ".join(header.split())
+        for words in ("Copy-Item -ToSession", "Invoke-Command -Session", "Copy-Item -FromSession"):
+            assert words in flat, (name, words)
+        assert "the README says how" not in text, name
+        lines = [line.strip() for line in header.splitlines()]
+        assert f"Unblock-File .\\{file}" in lines, name
+        (warning,) = [line for line in text.splitlines() if "came by Invoke-Command" in line]
+        assert "Copy-Item -ToSession" in warning and "On many servers at once" in warning, name

@@ -338,8 +338,7 @@ def facts(
         "serial_number": format(cert.serial_number, "X"),
         "not_before": cert.not_valid_before_utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "not_after": after.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        # whole days either way: expired 3 days and 3 seconds ago is -3, not the floored -4
-        "days_left": (after - now).days if after >= now else -((now - after).days),
+        "days_left": whole_days_left(after, now),
         "cvr": cvr_of(cert),
         "organisation": _attr(cert, NameOID.ORGANIZATION_NAME),
         "common_name": _cn(cert),
@@ -347,6 +346,13 @@ def facts(
         "chains_to": kind,
         "chain": [_cn(c) for c in (chain or [])],
     }
+
+
+def whole_days_left(end: dt.datetime, now: dt.datetime) -> int:
+    """Whole days from ``now`` to ``end``, negative once it has passed, one count for the run,
+    ``status`` and ``compare``: expired 3 days and 3 seconds ago is -3, not the floored -4
+    (``status`` said -4 and ``compare`` -1 beside a run page's 0 a second after the end)."""
+    return (end - now).days if end >= now else -((now - end).days)
 
 
 def key_description(key: Any) -> str:
@@ -439,7 +445,10 @@ def check_certificate(
         return None, found
     now = now or dt.datetime.now(dt.UTC)
     chain_kind, chain, reason = build_chain(leaf, loaded.extra, anchors)
-    found += _trust_findings(leaf, chain_kind, reason, kind=kind, anchors=anchors, label=label)
+    alone = not loaded.public_only and not loaded.extra  # a .p12 exported without its chain
+    found += _trust_findings(
+        leaf, chain_kind, reason, kind=kind, anchors=anchors, label=label, alone=alone
+    )
     found += _oces3_findings(leaf, chain_kind, chain, anchors=anchors, label=label)
     found += _cvr_findings(leaf, cvr, label=label)
     found += _validity_findings(leaf, now, warn_days=warn_days, error_days=error_days, label=label)
@@ -455,8 +464,11 @@ def _trust_findings(
     kind: str,
     anchors: TrustAnchors,
     label: str,
+    alone: bool = False,
 ) -> list[Finding]:
-    """Custom anchors, no chain to a root, or a root of the other kind."""
+    """Custom anchors, no chain to a root, or a root of the other kind. ``alone``: the .p12
+    holds no CA certificate beside the leaf (Windows' export wizard without "Include all
+    certificates in the certification path"), which the finding then says in its terms."""
     found: list[Finding] = []
     if anchors.custom and kind == "production" and "production" in anchors.custom_kinds:
         # an operations engineer's look: production's install-certificate.ps1 refuses a root
@@ -486,6 +498,18 @@ def _trust_findings(
                 "The certificate {value!r} is not trusted: it is self-signed, not issued by an OCES3 CA.",
                 label,
                 value=_cn(leaf),
+            )
+        )
+    elif chain_kind is None and alone:
+        # a consultant's Windows pass: the export wizard's "Include all certificates in the
+        # certification path if possible" left unticked, and the finding did not say so
+        found.append(
+            F.error(
+                "CERT_CHAIN_INVALID",
+                "The certificate {value!r} is not trusted: it does not chain to a trusted root; its issuer is {issuer}, and the file holds no CA certificate: export it again in Windows (certmgr.msc: All Tasks, Export, Personal Information Exchange - PKCS #12) with “Include all certificates in the certification path if possible” ticked, or add the issuing CA to trust_anchors.",
+                label,
+                value=_cn(leaf),
+                issuer=name_text(leaf.issuer),
             )
         )
     elif chain_kind is None:
@@ -587,15 +611,22 @@ def _validity_findings(
     found: list[Finding] = []
     days = (leaf.not_valid_after_utc - now).days
     if leaf.not_valid_after_utc <= now:
+        ago = (now - leaf.not_valid_after_utc).days
+        if ago == 0:  # "(for 0 dage siden)", "(for 1 dage siden)": a Danish proofreader
+            msg = "The certificate expired on {not_valid_after_utc:%Y-%m-%d} (less than a day ago)."
+        elif ago == 1:
+            msg = "The certificate expired on {not_valid_after_utc:%Y-%m-%d} ({value} day ago)."
+        else:
+            msg = "The certificate expired on {not_valid_after_utc:%Y-%m-%d} ({value} days ago)."
         found.append(
             F.error(
                 "CERT_EXPIRED",
-                "The certificate expired on {not_valid_after_utc:%Y-%m-%d} ({value} days ago).",
+                msg,
                 label,
-                not_valid_after_utc=leaf.not_valid_after_utc,
+                not_valid_after_utc=F.in_copenhagen(leaf.not_valid_after_utc),
                 # whole days since it expired: 3 days and 3 seconds ago is 3 (a floored
                 # negative timedelta said 4, a support engineer's read)
-                value=(now - leaf.not_valid_after_utc).days,
+                value=ago,
             )
         )
     elif leaf.not_valid_before_utc > now:
@@ -613,7 +644,7 @@ def _validity_findings(
                 "CERT_EXPIRES_SOON",
                 "The certificate expires on {not_valid_after_utc:%Y-%m-%d}, in {days} days (under {error_days}).",
                 label,
-                not_valid_after_utc=leaf.not_valid_after_utc,
+                not_valid_after_utc=F.in_copenhagen(leaf.not_valid_after_utc),
                 days=days,
                 error_days=error_days,
             )
@@ -624,7 +655,7 @@ def _validity_findings(
                 "CERT_EXPIRES_SOON",
                 "The certificate expires on {not_valid_after_utc:%Y-%m-%d}, in {days} days (under {warn_days}); order its successor now.",
                 label,
-                not_valid_after_utc=leaf.not_valid_after_utc,
+                not_valid_after_utc=F.in_copenhagen(leaf.not_valid_after_utc),
                 days=days,
                 warn_days=warn_days,
             )

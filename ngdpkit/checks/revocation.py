@@ -208,7 +208,7 @@ def check_revocation(
                 "The certificate was revoked{value} (OCSP {url}).",
                 label,
                 "OCSP",
-                value=f" {when:%Y-%m-%d}" if when else "",
+                value=f" {F.in_copenhagen(when):%Y-%m-%d}" if when else "",  # the Danish day
                 url=url,
             )
         ]

@@ -16,6 +16,7 @@ for). See :mod:`.sides`. The differences are findings:
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -106,6 +107,7 @@ def compare_sides(settings: Settings, left: Side, right: Side) -> dict[str, Any]
     _compare_certificates(left, right, found)
     _compare_freshness(left, right, found)
     ca, cb = left.certificate or SideCertificate(), right.certificate or SideCertificate()
+    now = dt.datetime.now(dt.UTC)  # one moment for both sides' days and ends
     runs = None
     if left.run is not None and right.run is not None:
         runs = {a: unstructure(left.run), b: unstructure(right.run)}
@@ -135,8 +137,14 @@ def compare_sides(settings: Settings, left: Side, right: Side) -> dict[str, Any]
         "default_contact_points": defaults,
         "protocol": {a: left.protocol, b: right.protocol},
         "server_ips": {a: list(left.server_ips), b: list(right.server_ips)},
+        # "ended": an end under a day ago is 0 days left, and expired all the same
         "certificate": {
-            side.name: {"cvr": c.cvr, "days_left": c.days_left(), "not_after": c.not_after}
+            side.name: {
+                "cvr": c.cvr,
+                "days_left": c.days_left(now),
+                "ended": c.ended(now),
+                "not_after": c.not_after,
+            }
             for side, c in ((left, ca), (right, cb))
         },
         "checks_status": {a: left.status, b: right.status},

@@ -242,17 +242,21 @@ def _side_by_side(result: dict[str, Any], language: str) -> list[tuple[str, Any,
         ),
         (
             t(language, "certificate_days_left"),
-            _days(result["certificate"][a]["days_left"], language),
-            _days(result["certificate"][b]["days_left"], language),
+            _days(result["certificate"][a], language),
+            _days(result["certificate"][b], language),
         ),
     ]
 
 
-def _days(value: Any, language: str) -> str:
+def _days(side: dict[str, Any], language: str) -> str:
     """A certificate's days left (``1.094``), an expired one's said (``udløbet for 30 dage
-    siden``, not "-30" under "Dage til certifikatet udløber")."""
+    siden``, not "-30" under "Dage til certifikatet udløber"), and one that ended under a
+    day before the comparison too (it read "0", as one that ends tonight)."""
+    value = side.get("days_left")
     if not isinstance(value, int) or isinstance(value, bool):
         return "?"
+    if value == 0 and side.get("ended") is True:
+        return t(language, "cert_expired_within_a_day")
     return number(language, value) if value >= 0 else days_left(language, value)
 
 

@@ -350,6 +350,8 @@ def row_of(
         view = RunView.load(run, mapping=False, checked=checked)
     except InputError as exc:
         return replace(row, status="unreadable", run=run.name, problem=exc.problems[0])
+    from ..checks.certificates import whole_days_left
+
     counts = view.counts()
     not_after = None
     days = None
@@ -358,7 +360,7 @@ def row_of(
             end = dt.datetime.fromisoformat(view.certificate.not_after.replace("Z", "+00:00"))
             if end.tzinfo is None:
                 end = end.replace(tzinfo=dt.UTC)
-            days = (end - now).days
+            days = whole_days_left(end, now)
             not_after = end.astimezone(tz).isoformat(timespec="seconds")
         except (ValueError, OverflowError):
             pass

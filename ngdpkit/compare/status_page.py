@@ -11,7 +11,7 @@ import datetime as dt
 
 from ..deliverables.checklist import STATUS as STEP_STATUS
 from ..deliverables.checklist import Readiness
-from ..documents.display import badge, table
+from ..documents.display import badge, days_left, table
 from ..documents.i18n import number, status_word, t
 from ..documents.pages import Markup, fragment
 from ..documents.signoff import page
@@ -61,8 +61,10 @@ def _who(r: StatusRow) -> Markup:
     return fragment("titled", r.organisation, fragment("code", files))
 
 
-def _holding_up(r: StatusRow, language: str) -> str | Markup:
-    """The step that holds the environment up, for how long, and who does it."""
+def _holding_up(r: StatusRow, language: str, today: str = "") -> str | Markup:
+    """The step that holds the environment up, for how long, and who does it. ``today``: the
+    listing's day (``2026-12-07``, in its zone); under a day since a run of the day before is
+    "since yesterday" (a run at 23:50 Danish time said "since today" ten minutes later)."""
     b = r.blocking
     if b is None:
         return t(language, "status_all_done") if r.checklist else ""
@@ -70,6 +72,8 @@ def _holding_up(r: StatusRow, language: str) -> str | Markup:
     detail = {0: "status_step_detail_today", 1: "status_step_detail_one"}.get(
         b.days, "status_step_detail"
     )
+    if b.days == 0 and today and b.since[:10] < today[:10]:
+        detail = "status_step_detail_yesterday"
     return fragment(
         "titled",
         t(language, "status_step", step=b.step, title=b.title),
@@ -95,17 +99,31 @@ def _rehearsal(r: StatusRow, language: str) -> str | Markup:
     return fragment("titled", f"{word} ({against})", _when(h.date, language))
 
 
-def _certificate(r: StatusRow, language: str) -> str:
+def _certificate(r: StatusRow, language: str, now: str = "") -> str:
+    """When the certificate ends and in how many days; one that has ended says so (``-3
+    dage``, and ``0 dage`` under a day after its end, read as a certificate still valid).
+    ``now``: the listing's time (ISO 8601)."""
     if r.certificate_not_after is None:
         return ""
+    date = _when(r.certificate_not_after, language, date_only=True)
+    days = r.certificate_days_left
+    if days is not None and (days < 0 or (days == 0 and _ended(r.certificate_not_after, now))):
+        ago = days_left(language, days) if days else t(language, "cert_expired_within_a_day")
+        return t(language, "status_cert_ended", date=date, ago=ago)
     return t(
         language,
         "status_cert_ends",
-        date=_when(r.certificate_not_after, language, date_only=True),
-        days=number(language, r.certificate_days_left)
-        if r.certificate_days_left is not None
-        else "?",
+        date=date,
+        days=number(language, days) if days is not None else "?",
     )
+
+
+def _ended(not_after: str, now: str) -> bool:
+    """``not_after`` at or before ``now``, both ISO 8601 with their zones."""
+    try:
+        return dt.datetime.fromisoformat(not_after) <= dt.datetime.fromisoformat(now)
+    except (ValueError, TypeError):  # no time, or one without a zone beside one with
+        return False
 
 
 def _comparison(r: StatusRow, language: str) -> str | Markup:
@@ -151,10 +169,10 @@ def render_portfolio(result: Portfolio, *, language: str) -> str:
             r.environment,
             _status(r, language),
             r.checklist or "",
-            _holding_up(r, language),
+            _holding_up(r, language, result.generated_at),
             _rehearsal(r, language),
             _comparison(r, language),
-            _certificate(r, language),
+            _certificate(r, language, result.generated_at),
             _run(r, language),
         )
         for r in result.rows

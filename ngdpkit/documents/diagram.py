@@ -25,6 +25,10 @@ WORDS = {
         "push": "WorkZone Push Service",
         "incoming": "NgDP kalder push-endepunkterne (HTTPS)",
         "no_servers": "(servere ikke angivet)",
+        "alt": "Diagram, {banner}, {organisation}: {servers} sender udgående HTTPS (port 443) "
+        "fra {egress} gennem firewallen til NgDP på {host} ({ips}).",
+        "no_egress": "(adresser ikke angivet)",
+        "alt_push": " NgDP kalder WorkZone Push Service på {endpoints}.",
     },
     "en": {
         "test": "TEST ENVIRONMENT",
@@ -36,8 +40,37 @@ WORDS = {
         "push": "WorkZone Push Service",
         "incoming": "NgDP calls the push endpoints (HTTPS)",
         "no_servers": "(servers not listed)",
+        "alt": "Diagram, {banner}, {organisation}: {servers} send outgoing HTTPS (port 443) from "
+        "{egress} through the firewall to NgDP {host} ({ips}).",
+        "no_egress": "(addresses not listed)",
+        "alt_push": " NgDP calls the WorkZone Push Service at {endpoints}.",
     },
 }
+
+
+def diagram_text(env: Environment, *, organisation: str, language: str) -> str:
+    """The diagram in words: the text alternative of its image on the sign-off page
+    (WCAG 1.1.1), for a screen reader, which reads nothing of an SVG shown as an image."""
+    from ..checks.system import push_endpoints, usable_push_url
+
+    w = WORDS["da" if language == "da" else "en"]
+    ngdp = NGDP[env.kind] if env.kind in NGDP else NGDP["test"]
+    names = ", ".join(s.name for s in env.servers)
+    # "(servere ikke angivet)" is in brackets of its own: "WorkZone-servere ((servere …))"
+    servers = f"{w['servers']} ({names})" if names else f"{w['servers']} {w['no_servers']}"
+    text = w["alt"].format(
+        banner=f"{w.get(env.kind, env.kind)}: {env.name}",
+        organisation=organisation,
+        servers=servers,
+        egress=", ".join(env.server_ips) or w["no_egress"],
+        host=ngdp["host"],
+        ips=", ".join(ngdp["ips"]),
+    )
+    if env.protocol == "REST_PUSH" and usable_push_url(env.push_base_url, env.protocol):
+        ends = push_endpoints(env.push_base_url or "", env.system_id or "<systemid>")
+        both = f"{ends['receipt_endpoint']}, {ends['message_endpoint']}"
+        text += w["alt_push"].format(endpoints=both)
+    return text
 
 
 def render_diagram(env: Environment, *, organisation: str, language: str) -> str:

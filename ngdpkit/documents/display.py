@@ -8,6 +8,7 @@ Static, self-contained, printable; no widgets, no scripts.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -679,10 +680,12 @@ def mapping_by_unit_html(
     limit: int = 2000,
     language: str = "da",
     findings: Iterable[Finding] = (),
+    level: int = 4,
 ) -> HTML:
     """The mapping grouped by unit, ``limit`` rows at most. A row that a warning or an error
     of ``findings`` names (:func:`flagged_rows`, judged for the rows shown only) says so in
-    its status, with the codes."""
+    its status, with the codes. ``level``: the units' heading level, one below the heading
+    the table stands under (a screen reader lists a page by its headings: none skipped)."""
     cols = [
         "mailbox_id",
         "subject_id",
@@ -726,7 +729,7 @@ def mapping_by_unit_html(
             left_rows += int(size)
             left_names.append(str(unit))
             continue
-        parts.append(heading(f"{unit} ({size})", 4))
+        parts.append(heading(f"{unit} ({size})", level))
         rows = []
         end = min(start + int(size), limit)
         for at, rec in zip(shown[start:end], records[start:end], strict=True):
@@ -758,9 +761,27 @@ def days_left(language: str, days: int) -> str:
     return t(language, "cert_days_left", days=count(language, days, "day"))
 
 
+def _ended(facts: CertificateFacts, now: dt.datetime | None) -> bool:
+    """The certificate's end lies at or before ``now`` (a time of the check)."""
+    if now is None:
+        return False
+    try:
+        return dt.datetime.fromisoformat(facts.not_after.replace("Z", "+00:00")) <= now
+    except (ValueError, TypeError):  # a stored end that is no time, or one without a zone
+        return False
+
+
 def certificate_card(
-    facts: CertificateFacts | None, *, label: str, kind: str, language: str = "da"
+    facts: CertificateFacts | None,
+    *,
+    label: str,
+    kind: str,
+    language: str = "da",
+    now: dt.datetime | None = None,
 ) -> HTML:
+    """A certificate's card. ``now``: the check's time; a certificate that ended under a day
+    before it has 0 days left as ``days_left`` counts them, and is said to have expired (its
+    card said "0 dage tilbage" beside CERT_EXPIRED)."""
     if facts is None:
         return block(
             fragment(
@@ -771,6 +792,11 @@ def certificate_card(
         )
     days = facts.days_left
     sev = "ok" if days > 60 else "warning" if days > 14 else "error"
+    left = (
+        t(language, "cert_expired_within_a_day")
+        if days == 0 and _ended(facts, now)
+        else days_left(language, days)
+    )
     rows = [
         (t(language, "organisation"), f"{facts.organisation} (CVR {facts.cvr or '?'})"),
         # "test → test" read as nothing to a customer: the environment, then what it chains to
@@ -783,7 +809,7 @@ def certificate_card(
         (t(language, "subject_dn"), facts.subject),
         (
             t(language, "valid_until"),
-            f"{local_time(facts.not_after, language)} ({days_left(language, days)})",
+            f"{local_time(facts.not_after, language)} ({left})",
         ),
         (t(language, "thumbprint"), facts.thumbprint_sha1),
         (t(language, "key_label"), facts.key),
@@ -792,7 +818,7 @@ def certificate_card(
         "heading",
         Markup(
             fragment("titled", "", f"{t(language, 'certificate')}: {facts.common_name} ")
-            + badge(sev, days_left(language, days), language=language)
+            + badge(sev, left, language=language)
         ),
         3,
     )
@@ -809,7 +835,6 @@ def validity_timeline(
 ) -> HTML:
     """A static timeline: (label, not_before, not_after) bars on a shared axis, with today
     marked; its dates in Copenhagen and in the page's form (``05-12-2026`` in Danish)."""
-    import datetime as dt
     from zoneinfo import ZoneInfo
 
     def day(value: dt.datetime) -> str:

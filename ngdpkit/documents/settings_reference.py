@@ -120,8 +120,8 @@ DOCS: dict[str, KeyDoc] = {
         "Seconds for all network probes together (--online).",
     ),
     "Rehearsal.recipient_id": KeyDoc(
-        "CPR- eller CVR-nummeret, der modtager accepttestens brev.",
-        "The CPR or CVR number that receives the acceptance test's letter.",
+        "CPR-nummeret (10 cifre) eller CVR-nummeret (8 cifre), der modtager accepttestens brev; skrives i anførselstegn (uden dem er det et tal, og et tal, der begynder med 0, er en TOML-syntaksfejl).",
+        "The CPR number (10 digits) or CVR number (8 digits) that receives the acceptance test's letter, in quotes (without them it is a number, and one that begins with 0 is a TOML syntax error).",
         '"0101010000"',
     ),
     "Rehearsal.recipient_id_type": KeyDoc(
@@ -457,6 +457,14 @@ def _comment(text: str, indent: str = "") -> list[str]:
     ]
 
 
+def danish_day(now: dt.datetime) -> dt.date:
+    """The day it is in Denmark at ``now``: ``init`` on a UTC runner at 23:30 UTC wrote the
+    day before into the Danish comment (this machine's day, not the customer's)."""
+    from ..findings import in_copenhagen
+
+    return in_copenhagen(now).date()
+
+
 def scaffold(
     *,
     organisation: str,
@@ -467,7 +475,7 @@ def scaffold(
 ) -> str:
     """The day-one ``migration.toml``: every key with a Danish comment; the keys a first
     ``check`` needs are set, the rest are shown commented out with an example value."""
-    when = (today or dt.date.today()).isoformat()
+    when = (today or danish_day(dt.datetime.now(dt.UTC))).isoformat()
     out = [
         f"# migration.toml: ngdpkit-indstillinger for {organisation}",
         f"# Skrevet af ngdpkit init {when}. Hver nøgle har en kommentar; en linje med # foran er",

@@ -70,6 +70,8 @@ code.cmd-long span { white-space: nowrap; }
 code.cmd-long span.any { white-space: normal; overflow-wrap: anywhere; }
 span.host { white-space: nowrap; }  /* a server's host name is never broken (wz-agent01-t) */
 td.owner { overflow-wrap: anywhere; }  /* an owner of one long word never widens the runbook */
+.visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+a:focus-visible, summary:focus-visible { outline: 3px solid #1f4e79; outline-offset: 2px; }
 .nb-out { position: relative; overflow: hidden; }
 .print-only { display: none; }
 table { border-collapse: collapse; width: 100%; }
@@ -77,7 +79,17 @@ th, td { border: 1px solid #d0d4d9; padding: 4px 8px; text-align: left; vertical
 th { background: #eef1f4; }
 thead { display: table-header-group; }
 tr { page-break-inside: avoid; }
+/* Reflow (WCAG 1.4.10): at 320 px (a phone, or 400 % zoom) and at 200 % zoom a wide table
+   scrolls in its own box, and commands, hashes, hosts and URLs wrap, never the page. On the
+   screen only: print keeps every value whole. */
+@media screen and (max-width: 760px) {
+  body { overflow-wrap: break-word; }  /* a long word (a heading, the anchor in a sentence) */
+  table, .nk table { display: block; overflow-x: auto; width: auto; max-width: 100%; }
+  .nk[style*="flex"] > div { min-width: 0; max-width: 100%; }  /* tables side by side */
+  code, code.cmd, code.cmd-long span, span.host, span.url > span { white-space: normal; overflow-wrap: anywhere; }
+}
 @media print {
+  .visually-hidden { display: none; }
   body { margin: 0; max-width: none; font-size: 11pt; }
   nav, .consultant, .next, .nk-origin { display: none; }
   section.step { page-break-before: always; }
@@ -247,7 +259,13 @@ def render_notebook(
         body = notebook_file_body(nb_path)
     return atomic_write(
         out_path,
-        page(title, nav + body, language=language, banners=banners, anchor=anchor),
+        page(
+            title,
+            nav + fragment("page_heading", title) + body,
+            language=language,
+            banners=banners,
+            anchor=anchor,
+        ),
     )
 
 
@@ -345,6 +363,7 @@ class Overview:
     checklist: list[tuple[str, str, str, str, str]] | None = None  # the checklist's rows
     commands_where: str = ""  # where the commands of its next actions are typed
     diagram: str | None = None  # a data: URL
+    diagram_alt: str = ""  # the diagram in words (documents.diagram.diagram_text)
     changes: dict[str, Any] | None = None  # changes.json
     seal: SealDeclaration | None = None  # the consultancy's seal: who, fingerprint, trust
 
@@ -769,7 +788,11 @@ def _overview_mapping(ctx: Overview, lang: str) -> Markup:
         mapping_section = fragment(
             "section",
             t(lang, "mapping"),
-            [Markup(mapping_by_unit_html(ctx.mapping, language=lang, findings=ctx.findings))],
+            [
+                Markup(
+                    mapping_by_unit_html(ctx.mapping, language=lang, findings=ctx.findings, level=3)
+                )
+            ],
             "appendix",
         )
     return mapping_section
@@ -967,7 +990,12 @@ def seal_words(declaration: SealDeclaration, lang: str) -> list[str]:
 def _overview_diagram(ctx: Overview, lang: str) -> Markup:
     """The environment's diagram, when there is one."""
     return (
-        fragment("section", t(lang, "diagram"), [fragment("image", ctx.diagram)], "diagram")
+        fragment(
+            "section",
+            t(lang, "diagram"),
+            [fragment("image", ctx.diagram, ctx.diagram_alt)],
+            "diagram",
+        )
         if ctx.diagram
         else Markup("")
     )

@@ -19,7 +19,8 @@ from ..findings import Finding
 from ..guids import canonical_guid as canonical_guid  # re-exported
 from ..redact import shortened, without_lone_surrogates
 from . import NUMBER_DIGITS, is_number
-from .mailboxes import formula_findings
+from .mailboxes import formula_findings, open_in_excel
+from .personal import contact_point_cpr_findings
 from .workbooks import Field, TableCache, check_size, clean_text, mixed_scripts, read_table
 
 TARGETS = ("CITIZEN", "COMPANY", "AUTHORITY")
@@ -317,6 +318,7 @@ def _read_sheet(
             if num in hidden:
                 unseen[len(points) - 1] = num
     found += _hidden_rows([(unseen[i], points[i]) for i in sorted(unseen)], table, label)
+    found += open_in_excel(path, label)
     return points, found
 
 
@@ -623,6 +625,7 @@ def check_contact_points(
                     id=p.id,
                 )
             )
+    found += contact_point_cpr_findings(points, label)
     if points and not any(p.visible for p in points):
         found.append(
             F.error(

@@ -16,6 +16,7 @@ not a complete decision is a ``DECISION_INVALID`` finding and is not used, never
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from .. import findings as F
 from ..findings import Finding
 from ..guids import canonical_guid
 from . import is_number, within_calendar
+from .personal import decisions_cpr_findings
 from .workbooks import Field, read_table
 
 DECISIONS = ("accept", "override", "retire")
@@ -124,6 +126,7 @@ def read_decisions(path: Path, *, label: str) -> tuple[DecisionLog, list[Finding
             total += 1  # replaced by a later, complete decision: history, not a fault
             continue
         found.append(F.error("DECISION_INVALID", why, label, table.where(row), row=row, **params))
+    found += decisions_cpr_findings(latest.values(), label, table.where)
     log = DecisionLog(
         source=label,
         decisions=tuple(latest.values()),
@@ -172,7 +175,8 @@ NO_GUID = _PREFIX + "{decision} needs the contact point's NgDP Guid."
 NO_WHO = _PREFIX + "it does not say who decided (Decided by)."
 BAD_WHEN = (
     _PREFIX
-    + "Decided at {value!r} is not a date and time (ISO 8601, e.g. 2026-12-04T10:15:00+01:00)."
+    + "Decided at {value!r} is not a date and time (ISO 8601, e.g. 2026-12-04T10:15:00+01:00, "
+    + "or as Danish Excel saves one, day first: 04-12-2026 10:15)."
 )
 
 
@@ -216,9 +220,32 @@ def _decision(
     return decided, "", {}
 
 
+# A date (and time) as Danish Excel saves a cell it took for one in a CSV: "04-12-2026 10:15",
+# day first, the time's separator a colon or (older Danish Windows) a dot. A consultant's
+# Windows pass: a decision dated "2026-12-04 10:15" by hand, the file opened and saved in
+# Excel, came back "04-12-2026 10:15", and every such decision was not used.
+_DANISH_EXCEL = re.compile(
+    r"([0-9]{1,2})([-.])([0-9]{1,2})\2([0-9]{4})"
+    r"(?: ([0-9]{1,2})([:.])([0-9]{2})(?:\6([0-9]{2}))?)?"
+)
+
+
+def _iso(value: str) -> str:
+    """``value`` in ISO 8601 when it is a date as Danish Excel writes it; else as it is."""
+    found = _DANISH_EXCEL.fullmatch(value)
+    if found is None:
+        return value
+    day, _, month, year, hour, _, minute, second = found.groups()
+    date = f"{year}-{int(month):02d}-{int(day):02d}"
+    if hour is None:
+        return date
+    return f"{date}T{int(hour):02d}:{minute}:{second or '00'}"
+
+
 def _timestamp(text: str) -> str | None:
-    """``text`` as an ISO 8601 time (a date alone is that day), or None."""
-    value = text.strip()
+    """``text`` as an ISO 8601 time (a date alone is that day), or None; a date as Danish
+    Excel writes it (``04-12-2026 10:15``) is read as the date and time it shows."""
+    value = _iso(text.strip())
     if not value:
         return None
     try:

@@ -141,6 +141,7 @@ def read_mailbox_export(
     found += _unit_blank_findings(table, df, label)
     found += _unit_findings(table, df, label)
     found += export_cpr_findings(table, df, label)
+    found += open_in_excel(path, label)
     df = df.reset_index(drop=True)
     df["row"] = df["row"].astype("int64")
     return MailboxExport(
@@ -151,6 +152,29 @@ def read_mailbox_export(
         guid_column_used=use_guid_column and has_guid_col,
         findings=found,
     )
+
+
+def open_in_excel(path: Path, label: str) -> list[Finding]:
+    """``INPUT_OPEN_IN_EXCEL``: Excel's owner file ``~$<name>`` lies beside the file read, so
+    the workbook is open in Excel (or Excel stopped without removing it), and what is typed
+    there and not yet saved is not what the kit read: a consultant's Windows pass signed
+    pages made from the mapping as last saved, not as shown on screen."""
+    owner = path.with_name("~$" + path.name)
+    try:
+        there = owner.is_file()
+    except OSError:  # a name too long for the disk
+        there = False
+    if not there:
+        return []
+    return [
+        F.warning(
+            "INPUT_OPEN_IN_EXCEL",
+            "{file} is open in Excel ({owner} lies beside it): what is typed there and not saved is not read; save it in Excel (Ctrl+S) and close it, then check again (if Excel is not open, delete {owner}).",
+            label,
+            file=label,
+            owner=owner.name,
+        )
+    ]
 
 
 # A total row's label, as a hand-made sheet or a report tool writes it under the rows ("I
@@ -515,6 +539,13 @@ def text_marked_ids(ids: Any) -> Any:
 # An ID that Excel wrote in scientific notation ("1,23457E+11", as a CSV saved from a column
 # of numbers holds them): its digits are gone, and no reading brings them back
 _SCIENTIFIC = re.compile(r"[0-9]+(?:[.,][0-9]+)?[eE][+-]?[0-9]+")
+
+
+def in_scientific_notation(value: str) -> bool:
+    """An ID as Excel wrote a number in scientific notation ("1,01159E+05"): digits lost."""
+    return _SCIENTIFIC.fullmatch(value) is not None
+
+
 # Digits with spaces or hyphens between them ("0100 233", "0100-233", or two IDs in one cell
 # with a line break between them), or grouped in thousands by dots ("100.233", as a CSV that
 # Danish Excel saved from a column formatted so holds it): which ID is meant is for a person

@@ -25,7 +25,9 @@ from .mailboxes import (
     NGDP_GUID,
     SUBJECT_ID,
     formula_findings,
+    in_scientific_notation,
     not_mailboxes,
+    open_in_excel,
     spelling_of,
     text_marked_ids,
     unit_keys,
@@ -205,6 +207,7 @@ def _read_mapping_file(path: Path, label: str, cache: TableCache | None) -> Mapp
     found += _mapped_twice(out, table, label)
     out = out.drop_duplicates(["_id", "_sub"], keep="first").drop(columns=["_id", "_sub"])
     found += _hidden_rows(out, table, label)
+    found += open_in_excel(path, label)
     return MappingFile(
         rows=out.reset_index(drop=True), source=label, findings=found, sheet=table.sheet
     )
@@ -512,7 +515,13 @@ def _rows_for_no_mailbox(mapping: MappingFile, exported: set[str]) -> list[Findi
             "MAPPING_ROW_UNUSED",
             # a blank ID (or a formula's without its value) names no mailbox: "mailbox  is
             # not in the e-Boks export" sent a data specialist looking for one
-            "Mapping file row {row}: mailbox {mailbox_id} is not in the e-Boks export; the row is not used."
+            (
+                # "1,01159E+05": Excel wrote a number as it showed it in a narrow column, and
+                # "not in the e-Boks export" sent a consultant looking for the mailbox
+                "Mapping file row {row}: mailbox {mailbox_id} is in scientific notation: Excel wrote the number as it showed it, and its digits are lost; the row is not used: format the column as text (or with the number format 0) in Excel and type the ID again."
+                if in_scientific_notation(mailbox_id)
+                else "Mapping file row {row}: mailbox {mailbox_id} is not in the e-Boks export; the row is not used."
+            )
             if mailbox_id
             else "Mapping file row {row} has no Mailbox ID; the row is not used: fill in the ID of the mailbox it maps.",
             mapping.source,

@@ -1,9 +1,11 @@
 """CPR-shaped numbers in text that spreads into many outputs (``CPR_IN_TEXT``).
 
-A mailbox name, a responsible unit and the settings' free text (the organisation's name, an
+A mailbox name, a responsible unit, a case number, a contact point's name in the contact
+points file, a decision's name and note and the settings' free text (the organisation's name, an
 environment's ``system_name`` and ``authorization_handover``, the go-live owners) go into
 the mapping file, the sign-off pages and their PDF, portal-todo.xlsx, and a unit's name
-becomes the name of a proposed contact point, which NgDP shows citizens. A CPR number there
+becomes the name of a proposed contact point, which NgDP shows citizens (as the name of a
+contact point in the contact points file already is). A CPR number there
 is personal data copied into every one of them (a DPO's review found "Sagsbehandler Karen
 Nielsen 0202851234" proposed as a visible contact point). The findings name the file, the
 column and the rows, or the settings key, and never the number: findings go to the console,
@@ -46,7 +48,7 @@ def export_cpr_findings(table: Any, df: Any, label: str) -> list[Finding]:
     """``CPR_IN_TEXT`` (warning) for the export's mailbox names and responsible units: one
     per column that holds CPR-shaped numbers, with the count and the first rows."""
     found: list[Finding] = []
-    for field in ("mailbox_name", "responsible_unit"):
+    for field in ("mailbox_name", "responsible_unit", "case"):
         rows = _column_rows(table, df, field)
         if not rows:
             continue
@@ -54,6 +56,10 @@ def export_cpr_findings(table: Any, df: Any, label: str) -> list[Finding]:
             msg = "The mailbox name in row {value} (column {column!r}) holds a CPR-shaped number, not repeated here. Mailbox names spread into mailbox-mapping.xlsx and .csv, the sign-off pages and signoff.pdf, and portal-todo.xlsx: remove the number from the export (a CPR number does not belong in a name)."
         elif field == "mailbox_name":
             msg = "{count} mailbox names (column {column!r}, rows {value}) hold a CPR-shaped number, not repeated here. Mailbox names spread into mailbox-mapping.xlsx and .csv, the sign-off pages and signoff.pdf, and portal-todo.xlsx: remove the numbers from the export (a CPR number does not belong in a name)."
+        elif field == "case" and len(rows) == 1:
+            msg = "The case number in row {value} (column {column!r}) holds a CPR-shaped number, not repeated here. Case numbers spread into mailbox-mapping.xlsx and .csv and the sign-off pages and signoff.pdf: remove the number from the export (a CPR number does not belong in a case number)."
+        elif field == "case":
+            msg = "{count} case numbers (column {column!r}, rows {value}) hold a CPR-shaped number, not repeated here. Case numbers spread into mailbox-mapping.xlsx and .csv and the sign-off pages and signoff.pdf: remove the numbers from the export (a CPR number does not belong in a case number)."
         elif len(rows) == 1:
             msg = "The responsible unit in row {value} (column {column!r}) holds a CPR-shaped number, not repeated here. A unit's name spreads into mailbox-mapping.xlsx and .csv, the sign-off pages and signoff.pdf, and portal-todo.xlsx, and becomes the name of a proposed contact point, which NgDP shows citizens (the kit proposes it with the number left out): remove the number from the export (a CPR number does not belong in a name)."
         else:
@@ -70,6 +76,55 @@ def export_cpr_findings(table: Any, df: Any, label: str) -> list[Finding]:
             )
         )
     return found
+
+
+def contact_point_cpr_findings(points: list[Any], label: str) -> list[Finding]:
+    """``CPR_IN_TEXT`` (warning), one for every contact point of the contact points file whose
+    name holds a CPR-shaped number, with the count and the first places. The name is what
+    NgDP shows a citizen as the sender of a letter (a DPO's pass: "Sagsbehandler Karen Nielsen
+    010190 1234" went into portal-registration.json and every page without a word)."""
+    places = [p.location or p.id for p in points if holds_cpr(p.name)]
+    if not places:
+        return []
+    if len(places) == 1:
+        msg = "The name of the contact point at {value} holds a CPR-shaped number, not repeated here. A contact point's name is what NgDP shows citizens as the sender of a letter, and it spreads into portal-registration.json, portal-todo.xlsx, the sign-off pages and signoff.pdf: rename the contact point in Administrativ Adgang and in the contact points file (a CPR number does not belong in a name)."
+    else:
+        msg = "The names of {count} contact points (at {value}) hold a CPR-shaped number, not repeated here. A contact point's name is what NgDP shows citizens as the sender of a letter, and it spreads into portal-registration.json, portal-todo.xlsx, the sign-off pages and signoff.pdf: rename the contact points in Administrativ Adgang and in the contact points file (a CPR number does not belong in a name)."
+    return [
+        F.warning(
+            "CPR_IN_TEXT",
+            msg,
+            label,
+            places[0],
+            count=len(places),
+            value=F.first_of(places, limit=ROWS_NAMED),
+        )
+    ]
+
+
+def decisions_cpr_findings(decisions: Any, label: str, where: Any) -> list[Finding]:
+    """``CPR_IN_TEXT`` (warning), one for the decisions in effect whose "Decided by" or note
+    holds a CPR-shaped number, with the count and the first rows (``where(row)`` the
+    location). The sign-off overview and signoff.pdf list each decision with its name and
+    note (a DPO's pass: "borgeren Jens Hansen 010190-1234 ringede" was printed for the
+    customer's managers to sign and archive without a word)."""
+    rows = sorted(d.row for d in decisions if holds_cpr(d.decided_by) or holds_cpr(d.note))
+    if not rows:
+        return []
+    if len(rows) == 1:
+        msg = "The decision in row {value} holds a CPR-shaped number in its name or note, not repeated here. The sign-off overview and signoff.pdf show each decision with who made it and its note: decide the mailbox again with a note without the number (the newest line for a mailbox is the one that counts), and delete the line that holds it (a CPR number does not belong in a note)."
+    else:
+        msg = "{count} decisions (rows {value}) hold a CPR-shaped number in their name or note, not repeated here. The sign-off overview and signoff.pdf show each decision with who made it and its note: decide those mailboxes again with notes without the number (the newest line for a mailbox is the one that counts), and delete the lines that hold it (a CPR number does not belong in a note)."
+    return [
+        F.warning(
+            "CPR_IN_TEXT",
+            msg,
+            label,
+            where(rows[0]),
+            count=len(rows),
+            value=F.first_of(rows, limit=ROWS_NAMED),
+        )
+    ]
 
 
 def _settings_texts(settings: Any, env: Any) -> list[tuple[str, str]]:

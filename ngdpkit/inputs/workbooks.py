@@ -213,6 +213,18 @@ def place(sheet: str, row: Any) -> str:
     return f"{sheet}!{row}" if sheet else f"row {row}"
 
 
+def is_owner_file(path: Path) -> bool:
+    """``~$mailboxes.xlsx``, the small file Excel keeps beside ``mailboxes.xlsx`` while it is
+    open (its user's name; no zip): a consultant who picked it in the file dialog read "not a
+    valid .xlsx zip file" and took the export to be broken."""
+    if not path.name.startswith("~$"):
+        return False
+    try:
+        return path.stat().st_size < 4096 and not zipfile.is_zipfile(path)
+    except OSError:
+        return False
+
+
 def check_size(path: Path, label: str) -> None:
     size = path.stat().st_size
     if size > MAX_BYTES:
@@ -464,6 +476,11 @@ def _read_table(
         )
     if not path.is_file():
         raise InputError(f"{label}: file not found")
+    if is_owner_file(path):
+        raise InputError(
+            f"{label}: this is the owner file Excel keeps beside a workbook while it is open, "
+            f"not the workbook; name {path.name[2:]} instead (saved and closed in Excel)"
+        )
     check_size(path, label)
     if suffix == ".csv":
         sheets = {"": _read_csv(path, label)}
@@ -860,7 +877,9 @@ def _read_csv(path: Path, label: str) -> list[list[Any]]:
     text = csv_text(raw, label)
     if "\x00" in text:
         raise InputError(
-            f"{label}: not a text CSV file (it holds NUL bytes; is it UTF-16 or a workbook?)"
+            f"{label}: not a text CSV file (it holds NUL bytes; is it UTF-16 or a workbook?); "
+            'in Excel, use Save As with "CSV UTF-8" or "CSV (semikolonsepareret)"; in '
+            "PowerShell, Export-Csv -Encoding UTF8"
         )
     sample = "\n".join(line for line in text.splitlines()[:20] if line.strip())
     delimiter = ";" if sample.count(";") >= sample.count(",") and ";" in sample else ","

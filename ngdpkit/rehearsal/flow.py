@@ -14,6 +14,7 @@ import base64
 import contextlib
 import datetime as dt
 import json
+import re
 import secrets as pysecrets
 import sys
 import tempfile
@@ -277,6 +278,50 @@ def _prerequisites(env: Environment, found: list[Finding]) -> None:
                 recipient_id_type=reh.recipient_id_type,
             )
         )
+    elif reh.recipient_id:
+        found += _recipient_id_problems(reh.recipient_id, reh.recipient_id_type)
+
+
+# A number as Excel shows a long one in a narrow column ("1,01709E+09"): its digits are gone
+_SCIENTIFIC = re.compile(r"[0-9]+(?:[.,][0-9]+)?[eE][+-]?[0-9]+")
+
+
+def _recipient_id_problems(value: str, kind: str) -> list[Finding]:
+    """``REHEARSAL_RECIPIENT_INVALID`` for a recipient that is not the 10 digits of a CPR or
+    the 8 of a CVR number, as the letter would carry it: a CPR number copied out of Excel
+    has lost its leading zero ("101709996") or its digits ("1,01709E+09"), and one letter
+    sent so goes to no one, or to another person. The number itself is never repeated (it is
+    a person's CPR number)."""
+    count = 10 if kind == "CPR" else 8
+    if re.fullmatch(f"[0-9]{{{count}}}", value):
+        return []
+    where = "rehearsal.recipient_id"
+    if kind == "CPR" and re.fullmatch("[1-9][0-9]{8}", value):
+        return [
+            F.error(
+                "REHEARSAL_RECIPIENT_INVALID",
+                "[rehearsal] recipient_id has 9 digits where a CPR number has 10: its leading zero was lost, as Excel drops it from a number; write all 10 digits, starting with 0, in quotes.",
+                where,
+            )
+        ]
+    if _SCIENTIFIC.fullmatch(value.strip()):
+        return [
+            F.error(
+                "REHEARSAL_RECIPIENT_INVALID",
+                "[rehearsal] recipient_id is in scientific notation, as Excel shows a long number, and its digits are lost; copy the {count} digits from where the number is registered, not from an Excel cell, and write them in quotes.",
+                where,
+                count=count,
+            )
+        ]
+    return [
+        F.error(
+            "REHEARSAL_RECIPIENT_INVALID",
+            "[rehearsal] recipient_id is not the {count} digits of a {recipient_id_type} number: write the digits only, in quotes, without spaces or hyphens.",
+            where,
+            count=count,
+            recipient_id_type=kind,
+        )
+    ]
 
 
 def _letter(

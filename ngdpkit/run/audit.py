@@ -272,12 +272,13 @@ def verify_files(folder: Path, names: tuple[str, ...], *, limit: int = TRAIL_LIM
     ``audit verify`` called it NOT INTACT). A folder forged whole, trail recomputed, still
     passes, as it passes :func:`verify` (see :mod:`.neighbours`).
     """
+    manifest: dict[str, Any] | None = None
     try:
         manifest, listed = _pinned_manifest(folder, limit)
         records, sealed = _trail_ends(folder, manifest, listed, limit)
         _seal_claims(folder, manifest, records[-1], sealed)
     except _Refused as refused:
-        return Checked([str(refused)])
+        return Checked(_said_why_changed([str(refused)], folder, manifest, []))
     pinned = sealed.get("files") if sealed is not None else None
     found = Checked(
         [],
@@ -289,6 +290,7 @@ def verify_files(folder: Path, names: tuple[str, ...], *, limit: int = TRAIL_LIM
         _check_named(folder, name, limit, listed, pinned, found)
     if found.problems:
         found.contents.clear()
+        found.problems = _said_why_changed(found.problems, folder, manifest, records)
     return found
 
 
@@ -538,6 +540,7 @@ def verify(
     )
     problems += seal.problems
     problems = _how_it_ended(problems, records, sealed, unfinished)
+    problems = _said_why_changed(problems, path.parent, manifest, records)
     notes = list(seal.notes)
     if expect_hash:
         found, said = _expected_hash(expect_hash, records, sealed)
@@ -551,6 +554,109 @@ def verify(
                 "consultancy gave you"
             )
     return Verdict(not problems, len(records), final, problems, notes)
+
+
+LINE_ENDS_CHANGED = (
+    "{which} from the bytes the run wrote only in line ends (CRLF where it wrote LF, or back): most likely git rewrote them "
+    "(core.autocrlf, on by default in Git for Windows), or a sync or copy tool did. "
+    "The folder is not intact as it lies here; the run's own bytes are in the copy it "
+    "was taken from (the first folder, a zip of it, its support bundle). git gives them "
+    "back only where it stored them unconverted: keep run folders in git under "
+    'runs/.gitattributes holding "* -text" (the kit writes it)'
+)
+
+
+def _said_why_changed(
+    problems: list[str],
+    run_dir: Path,
+    manifest: dict[str, Any] | None,
+    records: list[dict[str, Any]],
+) -> list[str]:
+    """``problems`` with :data:`LINE_ENDS_CHANGED` before the first changed file when some
+    changed files hold the bytes the run recorded with only their line ends changed: a
+    consultant who cloned the project from git on Windows read some 70 lines of "changed
+    file" and no word of why, nor of where the run's own bytes are."""
+    changed = list(dict.fromkeys(_named_changed(p) for p in problems if _named_changed(p)))
+    if not changed:
+        return problems
+    recorded = _recorded_digests(manifest, records)
+    count = sum(
+        1 for rel in changed if rel in recorded and line_ends_only(run_dir / rel, recorded[rel])
+    )
+    if not count:
+        return problems
+    first = next(i for i, p in enumerate(problems) if _named_changed(p))
+    said = LINE_ENDS_CHANGED.format(
+        which=f"every changed file ({count}) differs"
+        if count == len(changed)
+        else f"{count} of the {len(changed)} changed files differ"
+    )
+    return [*problems[:first], said, *problems[first:]]
+
+
+def _named_changed(problem: str) -> str:
+    """The file a "changed file: NAME (…)" line names; "" for any other line."""
+    if not problem.startswith("changed file: "):
+        return ""
+    return problem.removeprefix("changed file: ").rsplit(" (", 1)[0]
+
+
+def _recorded_digests(
+    manifest: dict[str, Any] | None, records: list[dict[str, Any]]
+) -> dict[str, set[str]]:
+    """Each file's SHA-256 as the manifest, the output records and the anchors give it."""
+    found: dict[str, set[str]] = {}
+    for rel, digest in manifest_files(manifest).items():
+        found.setdefault(rel, set()).add(digest)
+    for rec in records:
+        if rec.get("event") == "output_written":
+            found.setdefault(str(rec.get("path")), set()).add(str(rec.get("sha256")))
+        files = rec.get("files") if rec.get("event") == SEALED else None
+        for rel, digest in files.items() if isinstance(files, dict) else ():
+            found.setdefault(str(rel), set()).add(str(digest))
+    return found
+
+
+LINE_ENDS_LIMIT = 256 << 20  # larger than any text a run writes
+LINE_ENDS_CHUNK = 1 << 20
+
+
+def line_ends_only(path: Path, digests: set[str]) -> bool:
+    """Whether the file at ``path`` holds bytes whose SHA-256 is one of ``digests`` with only
+    its line ends changed: all LF turned CRLF (git's core.autocrlf on checkout), or all CRLF
+    turned LF (on commit). Never a file holding a NUL (git leaves binary files alone). Read
+    and hashed in both forms a piece at a time: the whole file and its two forms in memory
+    took some 6 bytes for each byte of it (1.5 GB for a changed file at the limit, in each
+    ``status`` row that names one)."""
+    fh = open_regular(path)
+    if fh is None:
+        return False
+    lf, crlf = hashlib.sha256(), hashlib.sha256()
+    carry, had_crlf, had_lf, size = b"", False, False, 0
+    try:
+        with fh:
+            if os.fstat(fh.fileno()).st_size > LINE_ENDS_LIMIT:
+                return False
+            while piece := fh.read(LINE_ENDS_CHUNK):
+                size += len(piece)  # a file that grows while it is read ends here too
+                if b"\0" in piece or size > LINE_ENDS_LIMIT:
+                    return False
+                piece = carry + piece
+                carry = piece[-1:] if piece.endswith(b"\r") else b""  # "\r" | "\n" apart
+                piece = piece[: len(piece) - len(carry)]
+                pairs = piece.count(b"\r\n")
+                had_crlf |= pairs > 0
+                had_lf |= piece.count(b"\n") > pairs
+                piece = piece.replace(b"\r\n", b"\n")
+                lf.update(piece)
+                crlf.update(piece.replace(b"\n", b"\r\n"))
+    except OSError:
+        return False
+    lf.update(carry)
+    crlf.update(carry)
+    # a form that is the file itself is no change of line ends
+    forms = [form for form, other in ((lf, had_crlf), (crlf, had_lf)) if other]
+    return any(form.hexdigest() in digests for form in forms)
 
 
 TRAIL_REMOVED = (

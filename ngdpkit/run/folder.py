@@ -112,7 +112,9 @@ def writable_out(out: Path, environments: Iterable[str] = ()) -> Path:
             "paths are off: give a shorter --out (e.g. C:\\ngdpkit\\runs), or have IT turn "
             "on long paths (LongPathsEnabled)"
         )
+    created = not out.exists()
     private_dir(out)
+    keep_line_ends(out, created=created)
     for folder in [out, *(out / name for name in environments if (out / name).exists())]:
         refused = not_writable(folder)
         if refused is not None:
@@ -122,6 +124,51 @@ def writable_out(out: Path, environments: Iterable[str] = ()) -> Path:
                 "or give another folder with --out"
             ) from refused
     return out
+
+
+GITATTRIBUTES = ".gitattributes"
+KEEP_LINE_ENDS = (
+    "# Written by ngdpkit. A run folder is sealed byte for byte (ngdpkit audit verify), so git\n"
+    "# must never change its line ends: core.autocrlf (on by default in Git for Windows)\n"
+    "# would turn LF into CRLF and every JSON, HTML and trail file would read as changed.\n"
+    "* -text\n"
+)
+
+
+def keep_line_ends(out: Path, *, created: bool) -> None:
+    """``.gitattributes`` holding ``* -text`` in the folder the run folders go to, so that a
+    project kept in git keeps the bytes the runs wrote: a second consultant who cloned the
+    project on Windows found every run NOT INTACT. Written once, never over one that is
+    there, and only in a folder the kit made now or that holds folders alone (the default
+    ``runs/``): a ``--out`` that is the project's own folder keeps its files' line ends as
+    the user has them. A folder that refuses it is left as it is (the run goes on)."""
+    target = out / GITATTRIBUTES
+    try:
+        if target.exists() or target.is_symlink():
+            return
+        if not created and not _holds_folders_alone(out):
+            return
+        fd = os.open(
+            target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600
+        )
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(KEEP_LINE_ENDS.encode("ascii"))
+    except OSError:
+        return
+
+
+# What Windows Explorer and macOS Finder leave in any folder they showed: no file of the user's
+LEFT_BY_FILE_MANAGERS = frozenset({"desktop.ini", "thumbs.db", ".ds_store"})
+
+
+def _holds_folders_alone(out: Path) -> bool:
+    """``out`` holds folders alone (a ``runs/`` from before), what a file manager leaves
+    aside, and is no git repository's own folder: ``* -text`` there would reach every file
+    of the repository (a hostile second look: ``--out .`` in a clone holding folders alone)."""
+    entries = list(out.iterdir())
+    if any(entry.name == ".git" for entry in entries):
+        return False
+    return all(entry.is_dir() or entry.name.lower() in LEFT_BY_FILE_MANAGERS for entry in entries)
 
 
 def not_writable(folder: Path) -> OSError | None:

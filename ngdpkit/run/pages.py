@@ -260,6 +260,7 @@ class Pages:
     ) -> Overview:
         """What ``index.html`` shows: the run at a glance, the checklist and what changed,
         from the typed step records and the run's own facts."""
+        from ..documents.diagram import diagram_text
         from ..documents.signing import SealDeclaration
         from ..documents.signoff import DispatcherSummary, Overview, unit_lookup
 
@@ -305,6 +306,9 @@ class Pages:
             checklist=self.outputs.checklist_rows,
             commands_where=KitCommands.of(run.settings, run.env).where(),
             diagram="data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode(),
+            diagram_alt=diagram_text(
+                run.env, organisation=run.settings.organisation.name, language=run.settings.language
+            ),
             changes=self.outputs.changes,
             seal=SealDeclaration.of(run.folder.sealer, pdf=run.pdf) if run.folder.sealer else None,
             nav=nav,

@@ -231,8 +231,17 @@ def _finished_before(folder: Path) -> int | None:
 
 
 def _remove_empty(folder: Path) -> None:
-    """Remove ``folder``, made by this run, when nothing was put into it."""
+    """Remove ``folder``, made by this run, when nothing was put into it but the
+    ``.gitattributes`` the kit wrote there as it made it (a Ctrl-C at the password prompt
+    left the new output folder behind, holding that file alone)."""
+    from .folder import GITATTRIBUTES, KEEP_LINE_ENDS
+
     try:
+        entries = list(folder.iterdir())
+        ours = folder / GITATTRIBUTES
+        if entries == [ours] and not ours.is_symlink():
+            if ours.read_bytes() == KEEP_LINE_ENDS.encode("ascii"):
+                ours.unlink()
         folder.rmdir()
     except OSError:
         pass

@@ -161,6 +161,7 @@ def certificate_card(step: Step, facts: CertificateFacts | None) -> display.HTML
         label=step.rel(step.env.certificate) or "certificate",
         kind=step.env.kind,
         language=step.language,
+        now=dt.datetime.now(dt.UTC),
     )
 
 

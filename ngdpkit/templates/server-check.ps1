@@ -26,9 +26,22 @@
   Ask the consultant for that value by another way than this file came (the signed sign-off,
   or typed into the ticket), never from a file handed over beside this one: whoever could
   change this file could change a hash that came with it. A copy that came by mail or Teams,
-  or out of a downloaded zip, carries the
-  Mark of the Web, which a RemoteSigned policy set by Group Policy refuses (-ExecutionPolicy
-  Bypass does not override Group Policy): once the hash matches, Unblock-File .\server-check.ps1
+  or out of a downloaded zip, carries the Mark of the Web, which a RemoteSigned policy set
+  by Group Policy refuses (-ExecutionPolicy Bypass does not override Group Policy): once
+  the hash matches, run
+      Unblock-File .\server-check.ps1
+  Where Group Policy sets AllSigned, compare the hash first and sign after: signing
+      Set-AuthenticodeSignature -FilePath .\server-check.ps1 -Certificate <code-signing certificate>
+  appends a signature block, after which the file has another hash than the one listed,
+  and a hash compared after signing proves nothing. Sign only a copy whose hash matched;
+  on each server, (Get-AuthenticodeSignature .\server-check.ps1).Status must then say Valid,
+  signed by the code-signing certificate of the organisation.
+  Run it from its own file on the server. Invoke-Command -FilePath sends its text, not the
+  file: no switch reaches it, the evidence is written to the folder of the remote session,
+  and its exit code stays on the server. On many servers: copy the file to each one
+  (Copy-Item -ToSession), run it there (Invoke-Command -Session, reading $LASTEXITCODE)
+  and fetch its evidence back (Copy-Item -FromSession); the consultant has the whole
+  loop (the README of ngdpkit, On many servers at once).
 #>
 [CmdletBinding()]
 param(
@@ -42,6 +55,14 @@ param(
     [switch]$TestKeyAsAccount
 )
 $ErrorActionPreference = 'Stop'
+# Constrained Language Mode (AppLocker or WDAC, for a script outside the folders their rules
+# allow, or one sent by Invoke-Command -FilePath): it refuses the .NET calls of this script
+# half-way, with "Method invocation is supported only on core types in this language mode".
+# Said first, in one line, before any work: only a property read, Write-Host and exit here.
+if ($ExecutionContext.SessionState.LanguageMode -ne 'FullLanguage') {
+    Write-Host ('Nothing was checked: PowerShell runs this script in {0} on {1} (AppLocker or WDAC), which refuses the .NET calls it makes. Copy it into a folder the AppLocker rules allow and run it there, or have it signed with the code-signing certificate of the organisation once its SHA-256 matches.' -f $ExecutionContext.SessionState.LanguageMode, $env:COMPUTERNAME) -ForegroundColor Red
+    exit 1
+}
 $Environment = __ENVIRONMENT__
 $ApiUrl = __API_URL__
 $ApiHost = __API_HOST__
@@ -117,6 +138,12 @@ function Get-NgdpAnswerText($Answer) {
 
 __KEY_FUNCTIONS__
 $OutDir = Resolve-NgdpOutDir $OutDir
+# Sent by Invoke-Command -FilePath (a remote session, and no file of its own): the evidence
+# goes to the folder of that session, and the exit code stays on this server. Said first.
+# $PSSenderInfo is not read: under Set-StrictMode an unset variable stops the script.
+if ((Test-Path -LiteralPath 'Variable:\PSSenderInfo') -and -not $PSScriptRoot) {
+    Write-Warning ('This script came by Invoke-Command -FilePath: its evidence is written to {0} on {1}, and its exit code does not reach the computer that sent it. Read its last lines, fetch the evidence with Copy-Item -FromSession, or copy the script to the server (Copy-Item -ToSession) and run it from there (the README of ngdpkit, On many servers at once, has the loop).' -f $OutDir, $env:COMPUTERNAME)
+}
 
 # The authorization header, asked for or read before any check (a missing file or a prompt
 # after minutes of checks would lose them): from a hidden prompt or a file, never from a

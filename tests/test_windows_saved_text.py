@@ -1,0 +1,72 @@
+"""Text files as a consultant's Windows tools save them: Windows PowerShell 5.1's ``>`` and
+``Out-File`` write UTF-16 with its BOM, ``Set-Content`` and Notepad's "ANSI" Windows-1252.
+The kit reads UTF-8 (with or without the BOM Notepad writes); any other is one line with
+exit 2 that names the file and says, in the tools' own terms, how to save it as UTF-8 (a
+consultant's Windows pass: "save it as UTF-8" is no choice ``Out-File`` offers)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import cli
+
+
+def _check(sample: Path) -> tuple[int, str]:
+    r = cli("check", "--settings", str(sample / "migration.toml"), "--env", "test")
+    assert "Traceback" not in r.stderr, r.stderr
+    lines = [line for line in r.stderr.splitlines() if line.startswith("ngdpkit:")]
+    assert len(lines) == 1, r.stderr
+    return r.returncode, lines[0]
+
+
+def test_settings_written_by_out_file_say_how_to_write_them_as_utf8(sample_copy: Path) -> None:
+    settings = sample_copy / "migration.toml"
+    text = settings.read_text(encoding="utf-8").replace("\n", "\r\n")
+    settings.write_bytes(text.encode("utf-16"))  # Out-File's UTF-16 LE with its BOM
+    code, line = _check(sample_copy)
+    assert code == 2 and "migration.toml: not UTF-8 text" in line
+    assert "it looks like UTF-16" in line and "Out-File -Encoding utf8" in line
+
+
+def test_settings_written_by_set_content_say_how_to_write_them_as_utf8(sample_copy: Path) -> None:
+    settings = sample_copy / "migration.toml"
+    text = settings.read_text(encoding="utf-8").replace("Eksempel Kommune (fiktiv)", "Ærø Kommune")
+    settings.write_bytes(text.replace("\n", "\r\n").encode("cp1252"))
+    code, line = _check(sample_copy)
+    assert code == 2 and "migration.toml: not UTF-8 text" in line
+    assert "Windows-1252" in line and "Set-Content -Encoding UTF8" in line
+
+
+def test_a_secrets_file_written_by_powershell_says_how_and_shows_no_secret(
+    sample_copy: Path,
+) -> None:
+    env_file = sample_copy / "sample.env"
+    good = env_file.read_text(encoding="utf-8")
+    password = "Rødgrød-med-fløde-42"
+    lines = [
+        f'$env:NGDPKIT_TEST_CERT_PASSWORD = "{password}"' if "TEST_CERT_PASSWORD" in x else x
+        for x in good.splitlines()
+    ]
+    text = "\r\n".join(lines) + "\r\n"
+    for encoding, how in (("utf-16", "Out-File -Encoding utf8"), ("cp1252", "Set-Content")):
+        env_file.write_bytes(text.encode(encoding))
+        r = cli("check", "--settings", str(sample_copy / "migration.toml"), "--env", "test")
+        assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+        assert "sample.env:" in r.stderr and how in r.stderr, r.stderr
+        assert "Notepad: Save As, Encoding UTF-8" in r.stderr
+        assert password not in r.stdout + r.stderr
+
+
+def test_a_utf16_csv_export_says_how_excel_and_powershell_save_a_csv(sample_copy: Path) -> None:
+    export = sample_copy / "mailboxes.csv"
+    export.write_bytes(
+        "Postkasse-ID;Postkassenavn;Ansvarlig enhed\r\n0100233;Pas;Borgerservice\r\n".encode(
+            "utf-16"
+        )
+    )
+    settings = sample_copy / "migration.toml"
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text(text.replace('"mailboxes.xlsx"', '"mailboxes.csv"'), encoding="utf-8")
+    code, line = _check(sample_copy)
+    assert code == 2 and "mailboxes.csv: not a text CSV file" in line
+    assert '"CSV UTF-8"' in line and "Export-Csv -Encoding UTF8" in line
