@@ -17,6 +17,7 @@ from every text leaving the process.
 
 from __future__ import annotations
 
+import codecs
 import os
 import re
 import sys
@@ -94,11 +95,18 @@ class Secret:
 MAX_DOTENV_BYTES = 1024 * 1024  # a secrets file holds a few lines
 
 
+# Windows-1252 ("ANSI", as Notepad and Set-Content save a file on a Danish Windows), each of
+# its five unassigned bytes as Latin-1 reads it, as Windows does. A lenient read of such a
+# secrets file as Latin-1 registered "Kode\x802026" for "Kode€2026", and a refusal that
+# quoted the password pasted into another key showed it whole (an attacker's look).
+_WINDOWS_1252 = "".join(bytes([b]).decode("cp1252", "ignore") or chr(b) for b in range(256))
+
+
 def _dotenv_text(path: Path, *, lenient: bool) -> str:
     """A secrets file's text: UTF-8, at most :data:`MAX_DOTENV_BYTES`, else an
     :class:`InputError` naming the file and never its content (Windows PowerShell 5.1's ``>``
     writes UTF-16: it crashed check and run, an attacker's look found). ``lenient`` reads
-    what it can instead (UTF-16 by its BOM, else Latin-1; 64 MB at most), for hiding a
+    what it can instead (UTF-16 by its BOM, else Windows-1252; 64 MB at most), for hiding a
     secret in a refusal that comes before the file's own."""
     from .errors import InputError
 
@@ -110,12 +118,19 @@ def _dotenv_text(path: Path, *, lenient: bool) -> str:
         raw = path.read_bytes()
     except OSError as exc:
         raise InputError(f"{path.name}: the secrets file cannot be read ({exc.strerror})") from exc
-    utf16 = raw.startswith((b"\xff\xfe", b"\xfe\xff"))
+    bom = raw.startswith((b"\xff\xfe", b"\xfe\xff"))
+    # UTF-16 without its BOM (.NET's UnicodeEncoding told to write none) is valid UTF-8 with a
+    # NUL in every other byte: read so, no key was a variable's, no secret was registered for
+    # a refusal to hide, and check said only that the secrets were missing (an attacker's look)
+    utf16 = bom or raw[:200].count(b"\x00") > 10
+    order = "utf-16" if bom else _utf16_order(raw)
     try:
-        return raw.decode("utf-16" if utf16 and lenient else "utf-8-sig")
+        if utf16 and not lenient:
+            raise UnicodeDecodeError(order, raw[:2], 0, 1, "UTF-16")
+        return raw.decode(order if utf16 else "utf-8-sig")
     except UnicodeDecodeError:
-        if lenient:
-            return raw.decode("latin-1")
+        if lenient:  # as Windows reads "ANSI": a password with "€" or "‘" is the one typed
+            return codecs.charmap_decode(raw, "strict", _WINDOWS_1252)[0]
         why, how = (
             (
                 "it looks like UTF-16 (as Windows PowerShell 5.1 writes it with > or Out-File)",
@@ -131,6 +146,12 @@ def _dotenv_text(path: Path, *, lenient: bool) -> str:
             f"{path.name}: {why}: save the secrets file as UTF-8 (PowerShell: {how}; "
             "Notepad: Save As, Encoding UTF-8)"
         ) from None
+
+
+def _utf16_order(raw: bytes) -> str:
+    """The byte order of UTF-16 without a BOM: ASCII text has its NUL second (little-endian,
+    as Windows writes it) or first."""
+    return "utf-16-le" if raw[1:200:2].count(0) >= raw[0:200:2].count(0) else "utf-16-be"
 
 
 # What a shell puts before a variable's name, which a consultant copies into the secrets file

@@ -508,10 +508,16 @@ class _Reader:
             # which in TOML's literal string is another path); hidden as any value shown
             shown = shortened(value, 120)
             typed = f"'{shown}'" if "'" not in shown else repr(shown)
+            # the drive and the path in full from what is shown: a secret pasted here whole
+            # ("Q:…" as the certificate password) is hidden, and its first two characters
+            # were said as the drive (an attacker's look)
+            drive = shown[:2] if _DRIVE_RELATIVE.match(shown) else ""
             self.problem(
-                f"{key} = {typed} is relative to the current folder of drive {value[:2]}, "
-                "which depends on the window the kit runs in: write the path in full "
-                f"({shown[:2]}\\{shown[2:] or '…'}) or relative to the settings file"
+                f"{key} = {typed} is relative to the current folder of "
+                + (f"drive {drive}" if drive else "its drive")
+                + ", which depends on the window the kit runs in: write the path in full "
+                + (f"({drive}\\{shown[2:] or '…'})" if drive else "(a backslash after the colon)")
+                + " or relative to the settings file"
             )
             return None
         path = Path(value.replace("\\", "/")) if "\\" in value else Path(value)
@@ -560,7 +566,8 @@ def _positive(value: Any, given: bool) -> str:
 
 
 def _language(value: Any, given: bool) -> str:
-    return "" if value in ("da", "en") else f'must be "da" or "en", not {value!r}'
+    # _short: a CPR number or a secret typed here is hidden, as in every type's refusal
+    return "" if value in ("da", "en") else f'must be "da" or "en", not {_short(value)}'
 
 
 # Capitals, digits and _ (NGDPKIT_TEST_AUTHORIZATION): a name in lower or mixed case is
@@ -599,9 +606,9 @@ def _kind(value: Any, given: bool) -> str:
     if value in KINDS:
         return ""
     if given:
-        return f'must be "test" or "production", not {value!r}'
+        return f'must be "test" or "production", not {_short(value)}'
     return (
-        f'must be "test" or "production" (the environment\'s name {value!r} '
+        f'must be "test" or "production" (the environment\'s name {_short(value)} '
         f"is neither, so set kind)"
     )
 

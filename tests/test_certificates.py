@@ -14,6 +14,30 @@ from ngdpkit.rehearsal import pki
 from ngdpkit.secrets import Secret
 from tests.conftest import CVR, ORG, cli, one_certificate_for_both, run_cli
 
+
+def ocsp_answering(answer: Any) -> type:
+    """A handler class for a :class:`tests.loopback.LoopbackServer` that answers each OCSP
+    POST with ``answer(request)``: the DER bytes of an OCSP response."""
+    import http.server
+
+    from cryptography.x509 import ocsp
+
+    class Responder(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            raw = self.rfile.read(int(self.headers["Content-Length"]))
+            body = answer(ocsp.load_der_ocsp_request(raw))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/ocsp-response")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *a: Any) -> None:
+            pass
+
+    return Responder
+
+
 PASSWORD = "correct horse battery"
 NOW = dt.datetime.now(dt.UTC)
 
@@ -320,7 +344,6 @@ def test_ocsp_against_a_local_responder(
     tmp_path: Path, cas: dict, leaf_key: Any, anchors: Any
 ) -> None:
     """OCSP to the certificate's own AIA URL on 127.0.0.1: good, revoked, wrongly signed, no answer."""
-    import http.server
 
     from cryptography.hazmat.primitives import hashes
     from cryptography.x509 import ocsp
@@ -331,40 +354,28 @@ def test_ocsp_against_a_local_responder(
     issuing = cas["test"]["issuing"]
     state: dict[str, Any] = {"status": ocsp.OCSPCertStatus.GOOD, "signer": issuing}
 
-    class Responder(http.server.BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
-            req = ocsp.load_der_ocsp_request(self.rfile.read(int(self.headers["Content-Length"])))
-            signer = state["signer"]
-            builder = (
-                ocsp.OCSPResponseBuilder()
-                .add_response(
-                    cert=issued.cert,
-                    issuer=issuing.cert,
-                    algorithm=hashes.SHA256(),
-                    cert_status=state["status"],
-                    this_update=NOW,
-                    next_update=NOW + dt.timedelta(days=1),
-                    revocation_time=NOW - dt.timedelta(days=1)
-                    if state["status"] == ocsp.OCSPCertStatus.REVOKED
-                    else None,
-                    revocation_reason=None,
-                )
-                .responder_id(ocsp.OCSPResponderEncoding.HASH, signer.cert)
+    def answer(req: Any) -> bytes:
+        signer = state["signer"]
+        builder = (
+            ocsp.OCSPResponseBuilder()
+            .add_response(
+                cert=issued.cert,
+                issuer=issuing.cert,
+                algorithm=hashes.SHA256(),
+                cert_status=state["status"],
+                this_update=NOW,
+                next_update=NOW + dt.timedelta(days=1),
+                revocation_time=NOW - dt.timedelta(days=1)
+                if state["status"] == ocsp.OCSPCertStatus.REVOKED
+                else None,
+                revocation_reason=None,
             )
-            assert req.serial_number == issued.cert.serial_number
-            body = builder.sign(signer.key, hashes.SHA256()).public_bytes(
-                serialization.Encoding.DER
-            )
-            self.send_response(200)
-            self.send_header("Content-Type", "application/ocsp-response")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            .responder_id(ocsp.OCSPResponderEncoding.HASH, signer.cert)
+        )
+        assert req.serial_number == issued.cert.serial_number
+        return builder.sign(signer.key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
 
-        def log_message(self, *a: Any) -> None:
-            pass
-
-    with LoopbackServer(Responder) as httpd:
+    with LoopbackServer(ocsp_answering(answer)) as httpd:
         issued = leaf(cas, leaf_key, ocsp_url=f"http://127.0.0.1:{httpd.port}/ocsp")
 
         def check() -> list[tuple[str, str]]:
@@ -851,7 +862,6 @@ def test_a_revocation_late_in_the_utc_evening_is_dated_the_danish_day(
 ) -> None:
     """CERT_REVOKED's day was the UTC day of OCSP's revocationTime: revoked 23:30 UTC is the
     next day in Copenhagen."""
-    import http.server
 
     from cryptography.hazmat.primitives import hashes
     from cryptography.x509 import ocsp
@@ -863,35 +873,25 @@ def test_a_revocation_late_in_the_utc_evening_is_dated_the_danish_day(
     revoked_at = (NOW - dt.timedelta(days=2)).replace(hour=23, minute=30, second=0, microsecond=0)
     danish_day = (revoked_at + dt.timedelta(days=1)).date()
 
-    class Responder(http.server.BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
-            self.rfile.read(int(self.headers["Content-Length"]))
-            body = (
-                ocsp.OCSPResponseBuilder()
-                .add_response(
-                    cert=issued.cert,
-                    issuer=issuing.cert,
-                    algorithm=hashes.SHA256(),
-                    cert_status=ocsp.OCSPCertStatus.REVOKED,
-                    this_update=NOW,
-                    next_update=NOW + dt.timedelta(days=1),
-                    revocation_time=revoked_at,
-                    revocation_reason=None,
-                )
-                .responder_id(ocsp.OCSPResponderEncoding.HASH, issuing.cert)
-                .sign(issuing.key, hashes.SHA256())
-                .public_bytes(serialization.Encoding.DER)
+    def answer(req: Any) -> bytes:
+        return (
+            ocsp.OCSPResponseBuilder()
+            .add_response(
+                cert=issued.cert,
+                issuer=issuing.cert,
+                algorithm=hashes.SHA256(),
+                cert_status=ocsp.OCSPCertStatus.REVOKED,
+                this_update=NOW,
+                next_update=NOW + dt.timedelta(days=1),
+                revocation_time=revoked_at,
+                revocation_reason=None,
             )
-            self.send_response(200)
-            self.send_header("Content-Type", "application/ocsp-response")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            .responder_id(ocsp.OCSPResponderEncoding.HASH, issuing.cert)
+            .sign(issuing.key, hashes.SHA256())
+            .public_bytes(serialization.Encoding.DER)
+        )
 
-        def log_message(self, *a: Any) -> None:
-            pass
-
-    with LoopbackServer(Responder) as httpd:
+    with LoopbackServer(ocsp_answering(answer)) as httpd:
         issued = leaf(cas, leaf_key, ocsp_url=f"http://127.0.0.1:{httpd.port}/ocsp")
         (found,) = check_revocation(issued.cert, [issuing.cert], anchors, timeout=5, label="c")
     assert found.code == "CERT_REVOKED"

@@ -1025,3 +1025,26 @@ def test_the_acceptance_head_says_the_environment_and_times_in_the_pages_languag
     assert "(production, REST_PUSH)" not in head
     assert "20261207T082446Z-rehearsal-x (navnet begynder med kørslens start i UTC)" in head
     assert "07-12-2026 kl. 09:24 (dansk tid)" in head
+
+
+def test_a_cpr_number_swapped_into_the_recipient_type_is_not_repeated(
+    sample_dir: Path, tmp_path: Path
+) -> None:
+    """An attacker's look at REHEARSAL_RECIPIENT_INVALID: the two values swapped
+    (recipient_id = "CPR", recipient_id_type = the test citizen's CPR number) put the number
+    into the finding quoting the type, on the rehearsal's page and in acceptance.json, while
+    the console hid it; never a file that holds it."""
+    d = _copy(sample_dir, tmp_path)
+    toml = d / "migration.toml"
+    text = toml.read_text(encoding="utf-8")
+    text = text.replace('recipient_id = "0101709996"', 'recipient_id = "CPR"')
+    text = text.replace('recipient_id_type = "CPR"', 'recipient_id_type = "0101709996"')
+    toml.write_text(text, encoding="utf-8")
+    code, folder = rehearse(toml, "test", progress=lambda line: None)
+    acc = json.loads((folder / "acceptance.json").read_text())
+    (found,) = [f for f in acc["findings"] if f["code"] == "REHEARSAL_RECIPIENT_INVALID"]
+    assert code == 1 and found["source"] == "rehearsal.recipient_id_type", found
+    assert "CPR-nummer udeladt" in found["message"], found
+    for path in folder.rglob("*"):
+        if path.is_file():
+            assert b"0101709996" not in path.read_bytes(), path

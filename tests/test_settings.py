@@ -550,6 +550,27 @@ def test_a_cpr_number_typed_without_quotes_is_not_repeated_on_the_console(
     assert r.returncode == 2 and "1512901234" not in r.stdout + r.stderr
 
 
+@pytest.mark.parametrize(
+    ("key", "said"),
+    [("language", "language must be"), ("kind", "environments.test.kind must be")],
+)
+def test_a_cpr_number_in_a_key_of_fixed_words_is_not_repeated(
+    tmp_path: Path, key: str, said: str
+) -> None:
+    """An attacker's look past the integer above: a CPR number typed as a string into a key
+    of fixed words (``language``, an environment's ``kind``) was quoted whole in the line that
+    refused it, where every type's refusal hides it."""
+    cpr = "151290-1234"
+    if key == "language":
+        text = f'language = "{cpr}"\n' + GOOD
+    else:
+        text = GOOD.replace("[environments.test]\n", f'[environments.test]\nkind = "{cpr}"\n')
+    assert text != GOOD
+    joined = "\n".join(problems(write(tmp_path, text)))
+    assert said in joined and "CPR-shaped number, hidden" in joined, joined
+    assert "151290" not in joined
+
+
 @pytest.mark.parametrize("value", ["0101709996", "010170-9996", "0101709996  # test"])
 def test_a_number_with_a_leading_zero_without_quotes_says_to_quote_it(
     tmp_path: Path, value: str

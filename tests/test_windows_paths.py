@@ -232,6 +232,31 @@ def test_a_drive_relative_path_is_refused_naming_the_key_and_the_drive(
     assert len(said.splitlines()) == 1
 
 
+def test_a_drive_relative_path_that_is_a_secret_says_no_part_of_it(sample_copy: Path) -> None:
+    """An attacker's look: the certificate password "Q:…" pasted as the path is hidden in the
+    refusal, and its first two characters were said as the drive ("drive Q:") and again in
+    the path in full ("([h\\idden: …])")."""
+    secret = "Q:Zx9kLm2wTr"
+    env = sample_copy / "sample.env"
+    text = env.read_text(encoding="utf-8").splitlines()
+    env.write_text(
+        "\n".join(
+            f'NGDPKIT_TEST_CERT_PASSWORD="{secret}"'
+            if line.startswith("NGDPKIT_TEST_CERT_PASSWORD=")
+            else line
+            for line in text
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    said = _problems(_point_export_at(sample_copy, secret))
+    assert "[hidden: NGDPKIT_TEST_CERT_PASSWORD]" in said
+    assert "Q:" not in said and "Zx9" not in said
+    assert "relative to the current folder of its drive" in said
+    assert "write the path in full (a backslash after the colon)" in said
+    assert len(said.splitlines()) == 1
+
+
 @pytest.mark.parametrize("value", ["mailboxes.xlsx", ".\\mailboxes.xlsx", "./mailboxes.xlsx"])
 def test_a_path_relative_to_the_settings_is_read_with_either_slash(
     sample_copy: Path, value: str

@@ -70,3 +70,52 @@ def test_a_utf16_csv_export_says_how_excel_and_powershell_save_a_csv(sample_copy
     code, line = _check(sample_copy)
     assert code == 2 and "mailboxes.csv: not a text CSV file" in line
     assert '"CSV UTF-8"' in line and "Export-Csv -Encoding UTF8" in line
+
+
+def test_a_windows_1252_secrets_file_hides_its_password_pasted_into_another_key(
+    sample_copy: Path,
+) -> None:
+    """An attacker's look: the secrets file saved as "ANSI" (Notepad, Set-Content) and the
+    certificate password, with a "€" and a typographic quote, pasted into ``language``. The
+    settings' refusal comes before the secrets file's own, and the file read as Latin-1 gave
+    "\\x80" for the "€": the refusal showed the password whole."""
+    env_file = sample_copy / "sample.env"
+    password = "Kode€2026-Hemmelig‘X"
+    lines = [
+        f'NGDPKIT_TEST_CERT_PASSWORD="{password}"' if "TEST_CERT_PASSWORD" in x else x
+        for x in env_file.read_text(encoding="utf-8").splitlines()
+    ]
+    env_file.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1252"))
+    settings = sample_copy / "migration.toml"
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text(text.replace('language = "da"', f'language = "{password}"'), "utf-8")
+    code, line = _check(sample_copy)
+    assert code == 2 and "language must be" in line, line
+    assert "[hidden: NGDPKIT_TEST_CERT_PASSWORD]" in line, line
+    assert "2026-Hemmelig" not in line
+
+
+def test_a_utf16_secrets_file_without_its_bom_is_refused_and_hides_its_password(
+    sample_copy: Path,
+) -> None:
+    """An attacker's look: UTF-16 without a BOM (.NET's UnicodeEncoding told to write none) is
+    valid UTF-8 with a NUL in every other byte. Read so, no secret was registered, and the
+    password pasted into ``language`` was shown whole; put back, check said only that the
+    secrets were missing, not that the file is UTF-16."""
+    env_file = sample_copy / "sample.env"
+    text = env_file.read_text(encoding="utf-8")
+    password = next(
+        line.split("=", 1)[1].strip('"')
+        for line in text.splitlines()
+        if line.startswith("NGDPKIT_TEST_CERT_PASSWORD=")
+    )
+    env_file.write_bytes(text.replace("\n", "\r\n").encode("utf-16-le"))
+    settings = sample_copy / "migration.toml"
+    good = settings.read_text(encoding="utf-8")
+    settings.write_text(good.replace('language = "da"', f'language = "{password}"'), "utf-8")
+    code, line = _check(sample_copy)
+    assert code == 2 and "[hidden: NGDPKIT_TEST_CERT_PASSWORD]" in line, line
+    assert password not in line
+    settings.write_text(good, "utf-8")
+    code, line = _check(sample_copy)
+    assert code == 2 and "sample.env: it looks like UTF-16" in line, line

@@ -129,6 +129,7 @@ def server_check_script(env: Environment, *, thumbprint: str | None) -> str:
             "__NGDP_IPS__": array(NGDP[env.kind]["ips"]),
             "__PUSH_URL__": literal(_push_url(env)),
             "__SERVER_KEYS__": _server_keys(env),
+            "__HANDLING__": handling_note("server-check.ps1"),
         }
     )
     return fill("server-check.ps1", code, refusals=refusals)
@@ -183,9 +184,17 @@ def install_certificate_script(
             "__ROOT_CA__": literal(base64.b64encode(root_ca).decode() if root_ca else ""),
             "__ROOT_THUMBPRINT__": literal(_sha1(root_ca)),
             "__ROOT_IS_BUNDLED__": "$true" if root_ca in bundled_root_ders() else "$false",
+            "__HANDLING__": handling_note("install-certificate.ps1"),
         }
     )
     return fill("install-certificate.ps1", code, refusals=refusals)
+
+
+def handling_note(script: str) -> str:
+    """The part of a script's header both scripts share, for ``script``: compare its
+    SHA-256 before running it, then sign it where Group Policy asks, and how to run it on
+    many servers (``templates/script-handling.txt``, one text for both)."""
+    return template("script-handling.txt").replace("__SCRIPT__", script).rstrip("\n")
 
 
 def _push_url(env: Environment) -> str:

@@ -32,8 +32,9 @@ from ..errors import InputError
 from ..findings import Finding, Sentence
 from ..guids import canonical_guid
 from ..inputs.acceptance import AcceptanceStep
+from ..inputs.mailboxes import in_scientific_notation
 from ..inputs.typed import unstructure
-from ..redact import authorization_header, clip, one_line, redact_bytes
+from ..redact import authorization_header, clip, hide_cpr, one_line, redact_bytes
 from ..secrets import secret_missing
 from ..settings import Environment, Settings, load_settings
 from . import memo
@@ -275,15 +276,13 @@ def _prerequisites(env: Environment, found: list[Finding]) -> None:
                 "REHEARSAL_RECIPIENT_INVALID",
                 "[rehearsal] recipient_id_type {recipient_id_type!r} must be CPR or CVR.",
                 "rehearsal.recipient_id_type",
-                recipient_id_type=reh.recipient_id_type,
+                # the two values swapped ("CPR" as the recipient) put the test citizen's CPR
+                # number here, which the page and acceptance.json repeated (the console hid it)
+                recipient_id_type=hide_cpr(reh.recipient_id_type),
             )
         )
     elif reh.recipient_id:
         found += _recipient_id_problems(reh.recipient_id, reh.recipient_id_type)
-
-
-# A number as Excel shows a long one in a narrow column ("1,01709E+09"): its digits are gone
-_SCIENTIFIC = re.compile(r"[0-9]+(?:[.,][0-9]+)?[eE][+-]?[0-9]+")
 
 
 def _recipient_id_problems(value: str, kind: str) -> list[Finding]:
@@ -304,7 +303,7 @@ def _recipient_id_problems(value: str, kind: str) -> list[Finding]:
                 where,
             )
         ]
-    if _SCIENTIFIC.fullmatch(value.strip()):
+    if in_scientific_notation(value.strip()):  # "1,01709E+09": its digits are gone
         return [
             F.error(
                 "REHEARSAL_RECIPIENT_INVALID",

@@ -16,32 +16,7 @@
   that runs an encoded PowerShell command as the account and is removed afterwards; tell your
   security team first, since endpoint protection may flag such a task. Without it, the
   read right of the key, read back by SID, is the evidence.
-  Before running it, check that this is the file the run of ngdpkit wrote: mail gateways
-  block .ps1 files (hand it over on a file share or SharePoint, or in a zip), and a copy that
-  was pasted or saved again is another file. In its folder,
-      Get-FileHash -Algorithm SHA256 .\server-check.ps1
-  must print the SHA-256 listed for server-check.ps1 in the sign-off overview of the run
-  (signoff/index.html, the section Revisionsspor or Audit trail; in manifest.json of the run
-  in lower case; signoff.pdf, printed from that overview with --pdf, holds the same list).
-  Ask the consultant for that value by another way than this file came (the signed sign-off,
-  or typed into the ticket), never from a file handed over beside this one: whoever could
-  change this file could change a hash that came with it. A copy that came by mail or Teams,
-  or out of a downloaded zip, carries the Mark of the Web, which a RemoteSigned policy set
-  by Group Policy refuses (-ExecutionPolicy Bypass does not override Group Policy): once
-  the hash matches, run
-      Unblock-File .\server-check.ps1
-  Where Group Policy sets AllSigned, compare the hash first and sign after: signing
-      Set-AuthenticodeSignature -FilePath .\server-check.ps1 -Certificate <code-signing certificate>
-  appends a signature block, after which the file has another hash than the one listed,
-  and a hash compared after signing proves nothing. Sign only a copy whose hash matched;
-  on each server, (Get-AuthenticodeSignature .\server-check.ps1).Status must then say Valid,
-  signed by the code-signing certificate of the organisation.
-  Run it from its own file on the server. Invoke-Command -FilePath sends its text, not the
-  file: no switch reaches it, the evidence is written to the folder of the remote session,
-  and its exit code stays on the server. On many servers: copy the file to each one
-  (Copy-Item -ToSession), run it there (Invoke-Command -Session, reading $LASTEXITCODE)
-  and fetch its evidence back (Copy-Item -FromSession); the consultant has the whole
-  loop (the README of ngdpkit, On many servers at once).
+__HANDLING__
 #>
 [CmdletBinding()]
 param(
