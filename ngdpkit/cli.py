@@ -1462,7 +1462,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def _simulator_lines(
-    env: Any, base_url: str, kept: Path, given: Path, session_token: str | None
+    env: Environment, base_url: str, kept: Path, given: Path, session_token: str | None
 ) -> list[str]:
     """What ``simulate`` says once it listens, every line made before any is printed:
     where it listens, the CA to trust, the settings lines to paste, the header for this

@@ -193,8 +193,27 @@ def in_copenhagen(value: dt.datetime) -> dt.datetime:
         return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).astimezone(
             ZoneInfo("Europe/Copenhagen")
         )
-    except Exception:  # no tz database, or a time at the edge of year 1 or 9999: as written
-        return value
+    except (KeyError, OverflowError, ValueError):  # no tz database (ZoneInfoNotFoundError),
+        return value  # or a time at the edge of year 1 or 9999: as written
+
+
+def aware_time(text: str | None) -> dt.datetime | None:
+    """An ISO 8601 time as the kit's files hold it (``2026-12-07T10:00:00Z``, or with an
+    offset) with its zone, UTC when it names none; None when ``text`` is empty or no time."""
+    if not text:
+        return None
+    try:
+        value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except (ValueError, TypeError):
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def has_passed(text: str | None, now: dt.datetime) -> bool:
+    """The time ``text`` (read by :func:`aware_time`) lies at or before ``now``: a
+    certificate that ended under a day ago has 0 whole days left, and has expired all the same."""
+    end = aware_time(text)
+    return end is not None and end <= now
 
 
 def _danish_value(value: Any, words: dict[str, str]) -> Any:

@@ -118,16 +118,13 @@ def _dotenv_text(path: Path, *, lenient: bool) -> str:
         raw = path.read_bytes()
     except OSError as exc:
         raise InputError(f"{path.name}: the secrets file cannot be read ({exc.strerror})") from exc
-    bom = raw.startswith((b"\xff\xfe", b"\xfe\xff"))
-    # UTF-16 without its BOM (.NET's UnicodeEncoding told to write none) is valid UTF-8 with a
-    # NUL in every other byte: read so, no key was a variable's, no secret was registered for
-    # a refusal to hide, and check said only that the secrets were missing (an attacker's look)
-    utf16 = bom or raw[:200].count(b"\x00") > 10
-    order = "utf-16" if bom else _utf16_order(raw)
+    # UTF-16 without its BOM is valid UTF-8 with a NUL in every other byte: read so, no key
+    # was a variable's, no secret was registered for a refusal to hide (an attacker's look)
+    order = utf16_encoding(raw)
     try:
-        if utf16 and not lenient:
+        if order is not None and not lenient:
             raise UnicodeDecodeError(order, raw[:2], 0, 1, "UTF-16")
-        return raw.decode(order if utf16 else "utf-8-sig")
+        return raw.decode(order or "utf-8-sig")
     except UnicodeDecodeError:
         if lenient:  # as Windows reads "ANSI": a password with "€" or "‘" is the one typed
             return codecs.charmap_decode(raw, "strict", _WINDOWS_1252)[0]
@@ -136,7 +133,7 @@ def _dotenv_text(path: Path, *, lenient: bool) -> str:
                 "it looks like UTF-16 (as Windows PowerShell 5.1 writes it with > or Out-File)",
                 "Out-File -Encoding utf8",
             )
-            if utf16
+            if order
             else (
                 "it is not UTF-8 text (Windows-1252, as Notepad ANSI and Set-Content write it?)",
                 "Set-Content -Encoding UTF8",
@@ -148,9 +145,15 @@ def _dotenv_text(path: Path, *, lenient: bool) -> str:
         ) from None
 
 
-def _utf16_order(raw: bytes) -> str:
-    """The byte order of UTF-16 without a BOM: ASCII text has its NUL second (little-endian,
-    as Windows writes it) or first."""
+def utf16_encoding(raw: bytes) -> str | None:
+    """The codec of a file that looks like UTF-16 (Windows PowerShell 5.1's ``>`` and
+    ``Out-File``, Notepad's "Unicode"), for the secrets file and the settings file alike:
+    ``utf-16`` by its BOM; without one (.NET's UnicodeEncoding told to write none) by the NULs
+    of ASCII text, little-endian (as Windows writes it) when each comes second; else None."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    if raw[:200].count(b"\x00") <= 10:
+        return None
     return "utf-16-le" if raw[1:200:2].count(0) >= raw[0:200:2].count(0) else "utf-16-be"
 
 

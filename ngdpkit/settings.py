@@ -756,7 +756,9 @@ def parse_toml(raw: bytes, name: str) -> dict[str, Any]:
         line = raw[: exc.start].count(b"\n") + 1
         # in the words of the Windows tools that wrote it (a consultant's Windows pass: what
         # to do was left to them, and "save it as UTF-8" is not a choice Out-File offers)
-        if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or raw[:200].count(b"\x00") > 10:
+        from .secrets import utf16_encoding
+
+        if utf16_encoding(raw):
             legacy = (
                 '; it looks like UTF-16 (Notepad "Unicode", or Windows PowerShell 5.1 > and '
                 "Out-File): save it as UTF-8 (Notepad: Save As, Encoding UTF-8; PowerShell: "

@@ -250,3 +250,21 @@ def test_diagram_text_says_the_port_as_a_person_reads_it(sample_dir: Path) -> No
     en = diagram_text(env, organisation="Eksempel Kommune", language="en")
     assert "WorkZone-servere (wz-web01-t, wz-agent01-t) sender udgående HTTPS (port 443) fra " in da
     assert "send outgoing HTTPS (port 443) from " in en
+
+
+def test_diagram_text_names_the_push_endpoints_the_image_shows(sample_dir: Path) -> None:
+    """The text alternative and the image take the push endpoints from one place: both name
+    them for REST_PUSH with a usable push URL, and neither does without one."""
+    from dataclasses import replace
+
+    from ngdpkit.documents.diagram import render_diagram
+
+    settings = load_settings(sample_dir / "migration.toml")
+    push = next(e for e in settings.environments.values() if e.protocol == "REST_PUSH")
+    for env, shown in ((push, True), (replace(push, push_base_url=None), False)):
+        text = diagram_text(env, organisation="Eksempel Kommune", language="en")
+        svg = render_diagram(env, organisation="Eksempel Kommune", language="en")
+        ends = re.findall(r">(https://[^<]+)<", svg)  # the image's endpoint lines
+        assert (len(ends) == 2) is shown, svg
+        assert ("NgDP calls the WorkZone Push Service" in text) is shown, text
+        assert all(end in text for end in ends)

@@ -358,3 +358,19 @@ def _leaks(*names: str) -> list[Finding]:
         )
         for name in names
     ]
+
+
+@pytest.mark.parametrize(
+    ("raw", "codec"),
+    [
+        ("\ufeffA=1\n".encode("utf-16-le"), "utf-16"),
+        ("NGDPKIT_TEST_P12_PASSWORD=kode\n".encode("utf-16-le"), "utf-16-le"),
+        ("NGDPKIT_TEST_P12_PASSWORD=kode\n".encode("utf-16-be"), "utf-16-be"),
+        (b"NGDPKIT_TEST_P12_PASSWORD=kode\n", None),
+        ("NGDPKIT_TEST_P12_PASSWORD=Kode€2026\n".encode("cp1252"), None),
+    ],
+)
+def test_utf16_is_told_by_its_bom_or_its_nuls_for_secrets_and_settings_alike(
+    raw: bytes, codec: str | None
+) -> None:
+    assert S.utf16_encoding(raw) == codec

@@ -255,9 +255,10 @@ def _days(side: dict[str, Any], language: str) -> str:
     value = side.get("days_left")
     if not isinstance(value, int) or isinstance(value, bool):
         return "?"
-    if value == 0 and side.get("ended") is True:
-        return t(language, "cert_expired_within_a_day")
-    return number(language, value) if value >= 0 else days_left(language, value)
+    ended = side.get("ended") is True
+    return (
+        days_left(language, value, ended=ended) if value < 0 or ended else number(language, value)
+    )
 
 
 def _mapped_in_one(result: dict[str, Any], language: str) -> Markup:

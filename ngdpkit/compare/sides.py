@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from .. import findings as F
 from ..checks.certificates import CertificateFacts, whole_days_left
 from ..errors import InputError
+from ..findings import aware_time, has_passed
 from ..settings import Settings
 from .diff import RunRef
 
@@ -70,23 +71,13 @@ class SideCertificate:
 
     def days_left(self, now: dt.datetime | None = None) -> int | None:
         """Whole days from now to ``not_after`` (negative once expired); None if unknown."""
-        end = self._end()
+        end = aware_time(self.not_after)
         return None if end is None else whole_days_left(end, now or dt.datetime.now(dt.UTC))
 
     def ended(self, now: dt.datetime | None = None) -> bool:
         """``not_after`` lies at or before ``now``: an end under a day ago has 0 days left as
         :meth:`days_left` counts them, and the page must say it expired all the same."""
-        end = self._end()
-        return end is not None and end <= (now or dt.datetime.now(dt.UTC))
-
-    def _end(self) -> dt.datetime | None:
-        if not self.not_after:
-            return None
-        try:
-            end = dt.datetime.fromisoformat(self.not_after.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-        return end if end.tzinfo else end.replace(tzinfo=dt.UTC)
+        return has_passed(self.not_after, now or dt.datetime.now(dt.UTC))
 
 
 @dataclass(frozen=True)

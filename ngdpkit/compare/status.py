@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from ..findings import aware_time
 from ..run.audit import Checked
 from ..settings import ENVIRONMENT_NAME, Settings, outline, path_problem
 from .discover import MAX_SETTINGS, Skipped, read_regular, settings_files
@@ -355,11 +356,9 @@ def row_of(
     counts = view.counts()
     not_after = None
     days = None
-    if view.certificate and view.certificate.not_after:
+    end = aware_time(view.certificate.not_after) if view.certificate else None
+    if end is not None:
         try:
-            end = dt.datetime.fromisoformat(view.certificate.not_after.replace("Z", "+00:00"))
-            if end.tzinfo is None:
-                end = end.replace(tzinfo=dt.UTC)
             days = whole_days_left(end, now)
             not_after = end.astimezone(tz).isoformat(timespec="seconds")
         except (ValueError, OverflowError):

@@ -15,6 +15,7 @@ from ..documents.display import badge, days_left, table
 from ..documents.i18n import number, status_word, t
 from ..documents.pages import Markup, fragment
 from ..documents.signoff import page
+from ..findings import aware_time, has_passed
 from ..redact import redact
 from .status import Portfolio, StatusRow
 
@@ -107,8 +108,10 @@ def _certificate(r: StatusRow, language: str, now: str = "") -> str:
         return ""
     date = _when(r.certificate_not_after, language, date_only=True)
     days = r.certificate_days_left
-    if days is not None and (days < 0 or (days == 0 and _ended(r.certificate_not_after, now))):
-        ago = days_left(language, days) if days else t(language, "cert_expired_within_a_day")
+    at = aware_time(now)
+    ended = at is not None and has_passed(r.certificate_not_after, at)
+    if days is not None and (days < 0 or (days == 0 and ended)):
+        ago = days_left(language, days, ended=ended)
         return t(language, "status_cert_ended", date=date, ago=ago)
     return t(
         language,
@@ -116,14 +119,6 @@ def _certificate(r: StatusRow, language: str, now: str = "") -> str:
         date=date,
         days=number(language, days) if days is not None else "?",
     )
-
-
-def _ended(not_after: str, now: str) -> bool:
-    """``not_after`` at or before ``now``, both ISO 8601 with their zones."""
-    try:
-        return dt.datetime.fromisoformat(not_after) <= dt.datetime.fromisoformat(now)
-    except (ValueError, TypeError):  # no time, or one without a zone beside one with
-        return False
 
 
 def _comparison(r: StatusRow, language: str) -> str | Markup:

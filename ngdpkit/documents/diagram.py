@@ -48,33 +48,48 @@ WORDS = {
 }
 
 
+def _ngdp(env: Environment) -> dict[str, Any]:
+    """The NgDP the environment's kind reaches (test for an unknown kind)."""
+    return NGDP[env.kind] if env.kind in NGDP else NGDP["test"]
+
+
+def _banner(env: Environment, w: dict[str, str]) -> str:
+    return f"{w.get(env.kind, env.kind)}: {env.name}"
+
+
+def _push_ends(env: Environment) -> list[str]:
+    """The receipt and message endpoints NgDP calls, which the diagram and its text show:
+    none unless REST_PUSH with a usable push URL."""
+    from ..checks.system import push_endpoints, usable_push_url
+
+    if env.protocol != "REST_PUSH" or not usable_push_url(env.push_base_url, env.protocol):
+        return []
+    ends = push_endpoints(env.push_base_url or "", env.system_id or "<systemid>")
+    return [ends["receipt_endpoint"], ends["message_endpoint"]]
+
+
 def diagram_text(env: Environment, *, organisation: str, language: str) -> str:
     """The diagram in words: the text alternative of its image on the sign-off page
     (WCAG 1.1.1), for a screen reader, which reads nothing of an SVG shown as an image."""
-    from ..checks.system import push_endpoints, usable_push_url
-
     w = WORDS["da" if language == "da" else "en"]
-    ngdp = NGDP[env.kind] if env.kind in NGDP else NGDP["test"]
+    ngdp = _ngdp(env)
     names = ", ".join(s.name for s in env.servers)
     # "(servere ikke angivet)" is in brackets of its own: "WorkZone-servere ((servere …))"
     servers = f"{w['servers']} ({names})" if names else f"{w['servers']} {w['no_servers']}"
     text = w["alt"].format(
-        banner=f"{w.get(env.kind, env.kind)}: {env.name}",
+        banner=_banner(env, w),
         organisation=organisation,
         servers=servers,
         egress=", ".join(env.server_ips) or w["no_egress"],
         host=ngdp["host"],
         ips=", ".join(ngdp["ips"]),
     )
-    if env.protocol == "REST_PUSH" and usable_push_url(env.push_base_url, env.protocol):
-        ends = push_endpoints(env.push_base_url or "", env.system_id or "<systemid>")
-        both = f"{ends['receipt_endpoint']}, {ends['message_endpoint']}"
-        text += w["alt_push"].format(endpoints=both)
+    if ends := _push_ends(env):
+        text += w["alt_push"].format(endpoints=", ".join(ends))
     return text
 
 
 def render_diagram(env: Environment, *, organisation: str, language: str) -> str:
-    from ..checks.system import push_endpoints, usable_push_url
     from .pages import render
 
     lang = "da" if language == "da" else "en"
@@ -92,18 +107,17 @@ def render_diagram(env: Environment, *, organisation: str, language: str) -> str
         y += 62
     push: dict[str, Any] | None = None
     bottom = y + 40
-    if env.protocol == "REST_PUSH" and usable_push_url(env.push_base_url, env.protocol):
-        ends = push_endpoints(env.push_base_url or "", env.system_id or "<systemid>")
+    if ends := _push_ends(env):
         push = {
             "y": bottom + 10,
             "label": w["push"],
-            "endpoints": [ends["receipt_endpoint"], ends["message_endpoint"]],
+            "endpoints": ends,
             "incoming_label": w["incoming"],
         }
         push["arrow_y"] = push["y"] + 17
         bottom = push["y"] + 34 + 10
     width = 980
-    ngdp = NGDP[env.kind] if env.kind in NGDP else NGDP["test"]
+    ngdp = _ngdp(env)
     fw_bottom = bottom
     height = max(bottom + 40 + (44 if push else 0), 240)
     return render(
@@ -112,7 +126,7 @@ def render_diagram(env: Environment, *, organisation: str, language: str) -> str
         height=height,
         title=f"{organisation} – {env.name} ({env.kind})",
         colour=COLOURS.get(env.kind, COLOURS["test"]),
-        banner=f"{w.get(env.kind, env.kind)}: {env.name}",
+        banner=_banner(env, w),
         organisation=organisation,
         servers_label=w["servers"],
         servers=servers,

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..findings import Finding, sort_findings
+from ..findings import Finding, has_passed, sort_findings
 from .i18n import count, local_time, number, t
 from .pages import Markup, fragment
 
@@ -753,22 +753,16 @@ def mapping_by_unit_html(
     return block(*parts, cls="mapping-table")
 
 
-def days_left(language: str, days: int) -> str:
+def days_left(language: str, days: int, *, ended: bool = False) -> str:
     """``1.094 dage tilbage``, ``1 dag tilbage``, ``udløbet for 30 dage siden``: a certificate's
-    days left in the language's numbers and plural, an expired one's days since."""
+    days left in the language's numbers and plural, an expired one's days since, and
+    ``udløbet for under en dag siden`` for 0 days left once it has ``ended`` (``0 dage
+    tilbage`` read as a certificate still valid beside CERT_EXPIRED)."""
+    if days == 0 and ended:
+        return t(language, "cert_expired_within_a_day")
     if days < 0:
         return t(language, "cert_expired_ago", days=count(language, -days, "day"))
     return t(language, "cert_days_left", days=count(language, days, "day"))
-
-
-def _ended(facts: CertificateFacts, now: dt.datetime | None) -> bool:
-    """The certificate's end lies at or before ``now`` (a time of the check)."""
-    if now is None:
-        return False
-    try:
-        return dt.datetime.fromisoformat(facts.not_after.replace("Z", "+00:00")) <= now
-    except (ValueError, TypeError):  # a stored end that is no time, or one without a zone
-        return False
 
 
 def certificate_card(
@@ -792,11 +786,7 @@ def certificate_card(
         )
     days = facts.days_left
     sev = "ok" if days > 60 else "warning" if days > 14 else "error"
-    left = (
-        t(language, "cert_expired_within_a_day")
-        if days == 0 and _ended(facts, now)
-        else days_left(language, days)
-    )
+    left = days_left(language, days, ended=now is not None and has_passed(facts.not_after, now))
     rows = [
         (t(language, "organisation"), f"{facts.organisation} (CVR {facts.cvr or '?'})"),
         # "test → test" read as nothing to a customer: the environment, then what it chains to

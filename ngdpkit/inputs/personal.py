@@ -14,11 +14,33 @@ CI logs and pages.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol
 
 from .. import findings as F
 from ..findings import Finding
 from ..redact import CPR, holds_cpr
+
+
+# What the checks below read of a contact point and of a decision: the modules that hold
+# those records import this one, so it names their fields, not their classes
+class _ContactPoint(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def location(self) -> str: ...
+
+
+class _Decision(Protocol):
+    @property
+    def row(self) -> int: ...
+    @property
+    def decided_by(self) -> str: ...
+    @property
+    def note(self) -> str: ...
+
 
 ROWS_NAMED = 3  # the first rows a finding names; "and N more" says the rest
 
@@ -78,7 +100,7 @@ def export_cpr_findings(table: Any, df: Any, label: str) -> list[Finding]:
     return found
 
 
-def contact_point_cpr_findings(points: list[Any], label: str) -> list[Finding]:
+def contact_point_cpr_findings(points: Iterable[_ContactPoint], label: str) -> list[Finding]:
     """``CPR_IN_TEXT`` (warning), one for every contact point of the contact points file whose
     name holds a CPR-shaped number, with the count and the first places. The name is what
     NgDP shows a citizen as the sender of a letter (a DPO's pass: "Sagsbehandler Karen Nielsen
@@ -102,7 +124,9 @@ def contact_point_cpr_findings(points: list[Any], label: str) -> list[Finding]:
     ]
 
 
-def decisions_cpr_findings(decisions: Any, label: str, where: Any) -> list[Finding]:
+def decisions_cpr_findings(
+    decisions: Iterable[_Decision], label: str, where: Callable[[int], str]
+) -> list[Finding]:
     """``CPR_IN_TEXT`` (warning), one for the decisions in effect whose "Decided by" or note
     holds a CPR-shaped number, with the count and the first rows (``where(row)`` the
     location). The sign-off overview and signoff.pdf list each decision with its name and

@@ -40,6 +40,10 @@ PAGES = "signoff"
 # the folders a run makes, which may be left empty; any other must hold a file it recorded
 RUN_DIRS = frozenset((PAGES, "steps", "notebooks", "memo"))
 PAGE_SUFFIXES = (".html", ".svg", ".pdf")
+# How a verification problem about one file begins: written by the checks, read back by the
+# note on line ends and by a support bundle's left-out files (:func:`_file_named`)
+CHANGED_FILE = "changed file: "
+MISSING_FILE = "missing file: "
 
 
 # one encoder for every record: json.dumps(**options) builds a new one per call, a fifth of
@@ -333,7 +337,7 @@ def _trail_ends(
     if raw is None:
         raise _Refused(why or f"{AUDIT} is missing: a finished run always has one")
     if hashlib.sha256(raw).hexdigest() != listed.get(AUDIT):
-        raise _Refused(f"changed file: {AUDIT} (its SHA-256 is not the manifest's)")
+        raise _Refused(f"{CHANGED_FILE}{AUDIT} (its SHA-256 is not the manifest's)")
     records = _all_records(raw)
     chain = _chain_problems(records)
     if chain:
@@ -407,18 +411,18 @@ def _check_named(
     data, why = _small_file(folder / name, name, limit)
     if data is None:
         if why or name in listed or (isinstance(pinned, dict) and name in pinned):
-            found.problems.append(why or f"missing file: {name} (listed in the manifest)")
+            found.problems.append(why or f"{MISSING_FILE}{name} (listed in the manifest)")
         return
     digest = hashlib.sha256(data).hexdigest()
     if name not in listed:
         found.problems.append(f"extra file: {name} (not in the manifest)")
     elif digest != listed[name]:
-        found.problems.append(f"changed file: {name} (its SHA-256 is not the manifest's)")
+        found.problems.append(f"{CHANGED_FILE}{name} (its SHA-256 is not the manifest's)")
     if isinstance(pinned, dict) and is_deliverable(name):
         if name not in pinned:
             found.problems.append(f"extra file: {name} (not sealed by the anchor)")
         elif digest != pinned[name]:
-            found.problems.append(f"changed file: {name} (it no longer matches the anchor)")
+            found.problems.append(f"{CHANGED_FILE}{name} (it no longer matches the anchor)")
     found.contents[name] = data
 
 
@@ -576,7 +580,7 @@ def _said_why_changed(
     changed files hold the bytes the run recorded with only their line ends changed: a
     consultant who cloned the project from git on Windows read some 70 lines of "changed
     file" and no word of why, nor of where the run's own bytes are."""
-    changed = list(dict.fromkeys(_named_changed(p) for p in problems if _named_changed(p)))
+    changed = [rel for rel in dict.fromkeys(_file_named(p, CHANGED_FILE) for p in problems) if rel]
     if not changed:
         return problems
     recorded = _recorded_digests(manifest, records)
@@ -585,20 +589,13 @@ def _said_why_changed(
     )
     if not count:
         return problems
-    first = next(i for i, p in enumerate(problems) if _named_changed(p))
+    first = next(i for i, p in enumerate(problems) if _file_named(p, CHANGED_FILE))
     said = LINE_ENDS_CHANGED.format(
         which=f"every changed file ({count}) differs"
         if count == len(changed)
         else f"{count} of the {len(changed)} changed files differ"
     )
     return [*problems[:first], said, *problems[first:]]
-
-
-def _named_changed(problem: str) -> str:
-    """The file a "changed file: NAME (…)" line names; "" for any other line."""
-    if not problem.startswith("changed file: "):
-        return ""
-    return problem.removeprefix("changed file: ").rsplit(" (", 1)[0]
 
 
 def _recorded_digests(
@@ -849,7 +846,7 @@ def _marked_after_the_end(problem: str) -> bool:
     """A page the kit marks unfinished, or a PDF it removes, after an unfinished run's last
     record (``mark_interrupted_pages``): the pages are not sealed by the anchor."""
     return problem.startswith(
-        (f"changed file: {PAGES}/", f"missing file: {PAGES}/", f"{PAGES}/signoff.pdf is missing")
+        (f"{CHANGED_FILE}{PAGES}/", f"{MISSING_FILE}{PAGES}/", f"{PAGES}/signoff.pdf is missing")
     )
 
 
@@ -961,14 +958,14 @@ def _against_manifest(
 ) -> list[str]:
     """Each file missing from, extra to, or changed since the manifest."""
     problems = [
-        f"missing file: {rel} (listed in the manifest)"
+        f"{MISSING_FILE}{rel} (listed in the manifest)"
         for rel in sorted(set(listed) - set(present))
     ]
     problems += [
         f"extra file: {rel} (not in the manifest)" for rel in sorted(set(present) - set(listed))
     ]
     problems += [
-        f"changed file: {rel} (its SHA-256 is not the manifest's)"
+        f"{CHANGED_FILE}{rel} (its SHA-256 is not the manifest's)"
         for rel in sorted(set(present) & set(listed))
         if digests[rel] != listed[rel]
     ]
@@ -984,9 +981,9 @@ def _against_output_records(
         if rel not in written:
             problems.append(f"file without an output record: {rel}")
         elif digests[rel] != written[rel]:
-            problems.append(f"changed file: {rel} (its SHA-256 is not the output record's)")
+            problems.append(f"{CHANGED_FILE}{rel} (its SHA-256 is not the output record's)")
     problems += [
-        f"missing file: {rel} (an output record names it)"
+        f"{MISSING_FILE}{rel} (an output record names it)"
         for rel in sorted(set(written) - set(present))
     ]
     return problems
@@ -1002,9 +999,9 @@ def _against_anchor(
     problems: list[str] = []
     for rel, digest in sorted(pinned.items()):
         if rel not in present:
-            problems.append(f"missing file: {rel} (sealed by the anchor)")
+            problems.append(f"{MISSING_FILE}{rel} (sealed by the anchor)")
         elif digests[rel] != digest:
-            problems.append(f"changed file: {rel} (it no longer matches the anchor)")
+            problems.append(f"{CHANGED_FILE}{rel} (it no longer matches the anchor)")
     problems += [
         f"extra file: {rel} (not sealed by the anchor)"
         for rel in sorted(r for r in present if is_deliverable(r) and r != AUDIT)
@@ -1071,7 +1068,9 @@ def file_problems(
         problems += _extra_dirs(found_dirs, known)
     if absent:  # a support bundle's left-out files: not there by design
         problems = [
-            p for p in problems if not (p.startswith("missing file: ") and _named(p) in absent)
+            p
+            for p in problems
+            if not (p.startswith(MISSING_FILE) and _file_named(p, MISSING_FILE) in absent)
         ]
     return list(dict.fromkeys(problems))
 
@@ -1138,9 +1137,12 @@ def _extra_dirs(found_dirs: list[str], known: list[str]) -> list[str]:
     ]
 
 
-def _named(problem: str) -> str:
-    """The file a "missing file: NAME (…)" line names."""
-    return problem.removeprefix("missing file: ").rsplit(" (", 1)[0]
+def _file_named(problem: str, kind: str) -> str:
+    """The file a problem line ``kind NAME (why)`` names (``kind``: :data:`CHANGED_FILE` or
+    :data:`MISSING_FILE`); "" for any other line."""
+    if not problem.startswith(kind):
+        return ""
+    return problem.removeprefix(kind).rsplit(" (", 1)[0]
 
 
 # What a support bundle may hold: the run's own files by their names in the folder, and its
