@@ -750,14 +750,18 @@ def parse_toml(raw: bytes, name: str) -> dict[str, Any]:
     Raises:
         InputError: not UTF-8, a syntax error, nested too deeply, a number too long.
     """
+    from .secrets import utf16_encoding
+
     try:
+        if utf16_encoding(raw) and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+            # UTF-16 without its BOM is valid UTF-8 with a NUL in every other byte: it read
+            # as a bare "TOML syntax error" (a maintainer's review); said as with its BOM
+            raise UnicodeDecodeError("utf-8", raw[:2], 0, 1, "a NUL in every other byte")
         return tomllib.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         # in the words of the Windows tools that wrote it (a consultant's Windows pass: what
         # to do was left to them, and "save it as UTF-8" is not a choice Out-File offers)
-        from .secrets import utf16_encoding
-
         if utf16_encoding(raw):
             legacy = (
                 '; it looks like UTF-16 (Notepad "Unicode", or Windows PowerShell 5.1 > and '

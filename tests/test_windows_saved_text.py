@@ -28,6 +28,17 @@ def test_settings_written_by_out_file_say_how_to_write_them_as_utf8(sample_copy:
     assert "it looks like UTF-16" in line and "Out-File -Encoding utf8" in line
 
 
+def test_settings_in_utf16_without_a_bom_say_so_too(sample_copy: Path) -> None:
+    """A maintainer's review: UTF-16 without a BOM (.NET's UnicodeEncoding told to write none)
+    is valid UTF-8 with a NUL in every other byte, and read as a bare "TOML syntax error"."""
+    settings = sample_copy / "migration.toml"
+    text = settings.read_text(encoding="utf-8").replace("\n", "\r\n")
+    settings.write_bytes(text.encode("utf-16-le"))
+    code, line = _check(sample_copy)
+    assert code == 2 and "migration.toml: not UTF-8 text (line 1" in line, line
+    assert "it looks like UTF-16" in line and "Out-File -Encoding utf8" in line
+
+
 def test_settings_written_by_set_content_say_how_to_write_them_as_utf8(sample_copy: Path) -> None:
     settings = sample_copy / "migration.toml"
     text = settings.read_text(encoding="utf-8").replace("Eksempel Kommune (fiktiv)", "Ærø Kommune")

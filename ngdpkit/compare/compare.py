@@ -28,7 +28,7 @@ from ..findings import Finding
 from ..settings import Settings
 from .landings import KEY, compare_landings
 from .names import NameMatcher, normal_name
-from .sides import PointFacts, Side, SideCertificate, oriented
+from .sides import CertificateStanding, PointFacts, Side, SideCertificate, oriented
 
 SCHEMA = "ngdpkit/compare/2"
 # a contact point's fields compare sets side by side, as the English message names them
@@ -137,14 +137,8 @@ def compare_sides(settings: Settings, left: Side, right: Side) -> dict[str, Any]
         "default_contact_points": defaults,
         "protocol": {a: left.protocol, b: right.protocol},
         "server_ips": {a: list(left.server_ips), b: list(right.server_ips)},
-        # "ended": an end under a day ago is 0 days left, and expired all the same
         "certificate": {
-            side.name: {
-                "cvr": c.cvr,
-                "days_left": c.days_left(now),
-                "ended": c.ended(now),
-                "not_after": c.not_after,
-            }
+            side.name: unstructure(CertificateStanding.of(c, now))
             for side, c in ((left, ca), (right, cb))
         },
         "checks_status": {a: left.status, b: right.status},

@@ -81,6 +81,27 @@ class SideCertificate:
 
 
 @dataclass(frozen=True)
+class CertificateStanding:
+    """A side's certificate as ``comparison.json`` holds it, at the comparison's time: an
+    end passed under a day ago has 0 ``days_left`` and ``ended`` true (the page read "0", as
+    for one that ends tonight)."""
+
+    cvr: str | None
+    days_left: int | None
+    ended: bool
+    not_after: str | None
+
+    @classmethod
+    def of(cls, certificate: SideCertificate, now: dt.datetime) -> CertificateStanding:
+        return cls(
+            cvr=certificate.cvr,
+            days_left=certificate.days_left(now),
+            ended=certificate.ended(now),
+            not_after=certificate.not_after,
+        )
+
+
+@dataclass(frozen=True)
 class Side:
     """One environment of the comparison."""
 
