@@ -199,8 +199,9 @@ def in_copenhagen(value: dt.datetime) -> dt.datetime:
 
 def aware_time(text: str | None) -> dt.datetime | None:
     """An ISO 8601 time as the kit's files hold it (``2026-12-07T10:00:00Z``, or with an
-    offset) with its zone, UTC when it names none; None when ``text`` is empty or no time."""
-    if not text:
+    offset) with its zone, UTC when it names none; None when ``text`` is empty or no time,
+    or no text at all (a number or a list where an old or hand-edited file held a time)."""
+    if not isinstance(text, str) or not text:
         return None
     try:
         value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))

@@ -130,7 +130,9 @@ def _dotenv_text(path: Path, *, lenient: bool) -> str:
             return codecs.charmap_decode(raw, "strict", _WINDOWS_1252)[0]
         why, how = (
             (
-                "it looks like UTF-16 (as Windows PowerShell 5.1 writes it with > or Out-File)",
+                "it looks like UTF-32 (as PowerShell writes it with -Encoding UTF32)"
+                if order.startswith("utf-32")
+                else "it looks like UTF-16 (as Windows PowerShell 5.1 writes it with > or Out-File)",
                 "Out-File -Encoding utf8",
             )
             if order
@@ -147,13 +149,25 @@ def _dotenv_text(path: Path, *, lenient: bool) -> str:
 
 def utf16_encoding(raw: bytes) -> str | None:
     """The codec of a file that looks like UTF-16 (Windows PowerShell 5.1's ``>`` and
-    ``Out-File``, Notepad's "Unicode"), for the secrets file and the settings file alike:
-    ``utf-16`` by its BOM; without one (.NET's UnicodeEncoding told to write none) by the NULs
-    of ASCII text, little-endian (as Windows writes it) when each comes second; else None."""
+    ``Out-File``, Notepad's "Unicode") or UTF-32 (PowerShell's ``-Encoding UTF32``), for the
+    secrets file and the settings file alike: by its BOM; without one (.NET's UnicodeEncoding
+    told to write none) by the NULs of ASCII text, little-endian (as Windows writes it) when
+    each comes second; else None. UTF-32 was read as UTF-16 with a NUL after every letter:
+    no secret in it was registered, and a refusal showed a password pasted into another key."""
+    if raw.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "utf-32"
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "utf-16"
-    if raw[:200].count(b"\x00") <= 10:
+    head = raw[:200]
+    if head.count(b"\x00") <= 10:
         return None
+    # UTF-32: a code point's top byte is always NUL, the next one but for emoji and the like
+    for codec, top, second in (
+        ("utf-32-le", head[3::4], head[2::4]),
+        ("utf-32-be", head[0::4], head[1::4]),
+    ):
+        if top.count(0) == len(top) and second.count(0) * 2 > len(second):
+            return codec
     return "utf-16-le" if raw[1:200:2].count(0) >= raw[0:200:2].count(0) else "utf-16-be"
 
 

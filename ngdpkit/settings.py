@@ -752,8 +752,9 @@ def parse_toml(raw: bytes, name: str) -> dict[str, Any]:
     """
     from .secrets import utf16_encoding
 
+    wide = utf16_encoding(raw)
     try:
-        if utf16_encoding(raw) and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        if wide and not (wide == "utf-16" and raw.startswith((b"\xff\xfe", b"\xfe\xff"))):
             # UTF-16 without its BOM is valid UTF-8 with a NUL in every other byte: it read
             # as a bare "TOML syntax error" (a maintainer's review); said as with its BOM
             raise UnicodeDecodeError("utf-8", raw[:2], 0, 1, "a NUL in every other byte")
@@ -762,7 +763,12 @@ def parse_toml(raw: bytes, name: str) -> dict[str, Any]:
         line = raw[: exc.start].count(b"\n") + 1
         # in the words of the Windows tools that wrote it (a consultant's Windows pass: what
         # to do was left to them, and "save it as UTF-8" is not a choice Out-File offers)
-        if utf16_encoding(raw):
+        if wide and wide.startswith("utf-32"):
+            legacy = (
+                "; it looks like UTF-32 (PowerShell -Encoding UTF32): save it as UTF-8 "
+                "(Notepad: Save As, Encoding UTF-8; PowerShell: Out-File -Encoding utf8)"
+            )
+        elif wide:
             legacy = (
                 '; it looks like UTF-16 (Notepad "Unicode", or Windows PowerShell 5.1 > and '
                 "Out-File): save it as UTF-8 (Notepad: Save As, Encoding UTF-8; PowerShell: "

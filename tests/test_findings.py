@@ -25,6 +25,14 @@ def test_what_is_no_time_is_none(text: str | None) -> None:
     assert aware_time(text) is None
 
 
+@pytest.mark.parametrize("value", [5, 1.5, True, ["2026-12-07T10:00:00Z"], {"at": "x"}])
+def test_what_is_no_text_is_no_time_and_has_not_passed(value: object) -> None:
+    """A hostile look: a number or a list where a file held a time raised AttributeError
+    (``.replace``) out of the one reading of a stored end, which catches only ValueError."""
+    assert aware_time(value) is None  # type: ignore[arg-type]
+    assert not has_passed(value, END)  # type: ignore[arg-type]
+
+
 def test_an_end_has_passed_at_its_moment_and_not_a_second_before() -> None:
     text = "2026-12-07T10:00:00Z"
     assert has_passed(text, END) and has_passed(text, END + dt.timedelta(hours=2))

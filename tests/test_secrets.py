@@ -368,6 +368,13 @@ def _leaks(*names: str) -> list[Finding]:
         ("NGDPKIT_TEST_P12_PASSWORD=kode\n".encode("utf-16-be"), "utf-16-be"),
         (b"NGDPKIT_TEST_P12_PASSWORD=kode\n", None),
         ("NGDPKIT_TEST_P12_PASSWORD=Kode€2026\n".encode("cp1252"), None),
+        ("NGDPKIT_TEST_P12_PASSWORD=kode\n".encode("utf-32"), "utf-32"),
+        ("\ufeffA=1\n".encode("utf-32-be"), "utf-32"),
+        ("NGDPKIT_TEST_P12_PASSWORD=kodeæøå🙂\n".encode("utf-32-le"), "utf-32-le"),
+        ("NGDPKIT_TEST_P12_PASSWORD=kodeæøå🙂\n".encode("utf-32-be"), "utf-32-be"),
+        ("NGDPKIT_TEST_P12_PASSWORD=kodeæøå🙂\n".encode("utf-16-le"), "utf-16-le"),
+        (b"", None),
+        (b"\x00", None),
     ],
 )
 def test_utf16_is_told_by_its_bom_or_its_nuls_for_secrets_and_settings_alike(

@@ -330,3 +330,61 @@ def test_step_4_says_what_the_bash_step_4_says(
                  "manifest: DOES NOT END WHERE THE TRAIL ENDS", "chain: BROKEN (",
                  "files the anchor pins: CHANGED OR MISSING: ", "' unchanged'"):  # fmt: skip
         assert line in ps, line
+
+
+def ps_verdict(ps: str, folder: Path, anchor_from_page: str) -> str:
+    """The block's last line, as it decides it: the verdict's condition read from the block
+    (each variable it must hold), its parts computed as the steps compute them."""
+    condition = re.search(r"^if \((.*)\) \{ Write-Output 'verdict: steps 2 to 4 hold' \}", ps, re.M)
+    assert condition, "the verdict line is not the one this test mirrors"
+    parts = condition.group(1).split(" -and ")
+    failed = len(ps_step_2(folder))
+    anchor = [
+        json.loads(x)
+        for x in (folder / "audit.jsonl").read_text("utf-8").splitlines()
+        if '"outputs_sealed"' in x
+    ][-1]
+    sealed_nothing = not anchor.get("sealed_by_sha256")
+    unexplained = {
+        d for d in ps_step_2b(folder) if not (d == ("<=", "manifest.json.p7s") and sealed_nothing)
+    }
+    four = ps_step_4(ps, folder, anchor_from_page)
+    values = {
+        "$failed -eq 0": failed == 0,
+        "$unexplained.Count -eq 0": not unexplained,
+        "$links.Count -eq 0": not any(p.is_symlink() for p in folder.rglob("*")),
+        "$bad -eq 0": four[0] == "chain: ok",
+        "$ok": four[1] == "anchor: matches the page",
+        "$changed.Count -eq 0": "CHANGED" not in four[2],
+        "$ends": four[3] == "manifest: ends where the trail ends",
+        "$same": True,  # the sample is unsealed: both fingerprints are empty
+    }
+    assert set(parts) == set(values), parts
+    holds = all(values[p] for p in parts)
+    return "verdict: steps 2 to 4 hold" if holds else "verdict: NOT INTACT"
+
+
+def test_the_verdict_counts_steps_2_and_2b(
+    ps: str, sample_run: dict[str, Any], tmp_path: Path
+) -> None:
+    """A hostile look: the verdict read only step 4's lines. The anchor does not pin the
+    sign-off pages, so a page changed (step 2: FAILED), a file added (step 2b: =>) or a link
+    still read "verdict: steps 2 to 4 hold"; an unsealed run's missing seal is no failure."""
+    source = sample_run["run_dir"]
+    records = (source / "audit.jsonl").read_text("utf-8").splitlines()
+    anchor = [json.loads(x) for x in records if '"outputs_sealed"' in x][-1]
+    assert "signoff/index.html" not in anchor["files"]
+    cases = {
+        "intact": (lambda f: None, True),
+        "page changed": (lambda f: (f / "signoff" / "index.html").write_text("x"), False),
+        "added": (lambda f: (f / "signoff" / "extra [1].ps1").write_text("x"), False),
+        "link": (lambda f: (f / "signoff" / "l").symlink_to(f / "findings.json"), False),
+    }
+    for name, (change, holds) in cases.items():
+        case = tmp_path / name.replace(" ", "-")
+        shutil.copytree(source, case)
+        change(case)
+        said = ps_verdict(ps, case, anchor["hash"])
+        assert said == ("verdict: steps 2 to 4 hold" if holds else "verdict: NOT INTACT"), name
+    assert "Write-Output ($f.path + ': FAILED'); $failed++" in ps
+    assert "$extra = @(Compare-Object " in ps and "$links = @(Get-ChildItem " in ps

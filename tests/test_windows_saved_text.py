@@ -130,3 +130,40 @@ def test_a_utf16_secrets_file_without_its_bom_is_refused_and_hides_its_password(
     settings.write_text(good, "utf-8")
     code, line = _check(sample_copy)
     assert code == 2 and "sample.env: it looks like UTF-16" in line, line
+
+
+def test_a_utf32_secrets_file_hides_its_password_pasted_into_another_key(
+    sample_copy: Path,
+) -> None:
+    """An attacker's look: PowerShell's ``-Encoding UTF32`` (BOM ``FF FE 00 00``, and without
+    one) was read as UTF-16 with a NUL after every letter: no secret was registered, and the
+    password pasted into ``language`` was shown whole; put back, it said UTF-16."""
+    env_file = sample_copy / "sample.env"
+    text = env_file.read_text(encoding="utf-8")
+    password = next(
+        line.split("=", 1)[1].strip('"')
+        for line in text.splitlines()
+        if line.startswith("NGDPKIT_TEST_CERT_PASSWORD=")
+    )
+    settings = sample_copy / "migration.toml"
+    good = settings.read_text(encoding="utf-8")
+    for encoding in ("utf-32", "utf-32-le", "utf-32-be"):
+        env_file.write_bytes(text.replace("\n", "\r\n").encode(encoding))
+        settings.write_text(good.replace('language = "da"', f'language = "{password}"'), "utf-8")
+        code, line = _check(sample_copy)
+        assert code == 2 and "[hidden: NGDPKIT_TEST_CERT_PASSWORD]" in line, (encoding, line)
+        assert password not in line
+        settings.write_text(good, "utf-8")
+        code, line = _check(sample_copy)
+        assert code == 2 and "sample.env: it looks like UTF-32" in line, (encoding, line)
+        assert password not in line
+
+
+def test_settings_in_utf32_say_utf32(sample_copy: Path) -> None:
+    settings = sample_copy / "migration.toml"
+    text = settings.read_text(encoding="utf-8").replace("\n", "\r\n")
+    for encoding in ("utf-32", "utf-32-le", "utf-32-be"):
+        settings.write_bytes(text.encode(encoding))
+        code, line = _check(sample_copy)
+        assert code == 2 and "migration.toml: not UTF-8 text (line 1" in line, line
+        assert "it looks like UTF-32" in line and "Out-File -Encoding utf8" in line, line
