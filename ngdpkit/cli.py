@@ -2015,6 +2015,25 @@ def _on_disk_arg(path: Path, on_disk: Callable[[Path], Path]) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The ``ngdpkit`` command: its exit code (contract §9)."""
+    code = _main(argv)
+    _forget_caught_interrupts()
+    return code
+
+
+def _forget_caught_interrupts() -> None:
+    """A Ctrl-C the kit caught ends the process with the kit's own exit code (130 from an
+    interrupted command, 0 from a stopped ``simulate``). CPython 3.11 marks a
+    KeyboardInterrupt raised inside ``exec()``'d text as unhandled even when it is caught,
+    and a process started as ``python -m ngdpkit`` then ends by SIGINT instead of its code
+    (a shell says 130 either way; a Python caller sees -2, PowerShell -1073741510). A lazy
+    import that builds a dataclass runs such text, so a Ctrl-C that lands there did it.
+    CPython clears the mark each time it runs text through ``exec()``: one empty ``exec``
+    once the command has returned clears it."""
+    exec("")  # noqa: S102 (no input: an empty text, to clear CPython's mark)
+
+
+def _main(argv: list[str] | None) -> int:
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.reconfigure(encoding="utf-8")  # type: ignore[union-attr]

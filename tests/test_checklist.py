@@ -14,12 +14,16 @@ import pytest
 from ngdpkit import findings as F
 from ngdpkit.checks.evidence import KEYS, StepEvidence
 from ngdpkit.deliverables.checklist import NEXT, evaluate
-from tests.conftest import cli, copy_sample_run, run_cli
+from tests.conftest import cli, copy_sample_run
 from tests.test_ngdp_read import copy_sample, serve
 
 
 def run(sample: Path, *args: str) -> tuple[Any, Path]:
-    r = run_cli("run", "--settings", str(sample / "migration.toml"), "--env", "test", *args)
+    """``run --env test`` of ``sample`` through the command line's own ``main``, in this
+    process (what a run wrote and said is asserted, not how its process behaved: a child
+    spent ~0.6 CPU-s starting Python and importing the kit; the run's own child and kernels
+    are processes as ever)."""
+    r = cli("run", "--settings", str(sample / "migration.toml"), "--env", "test", *args)
     assert r.returncode in (0, 1), r.stdout + r.stderr
     latest = (sample / "runs" / "test" / "LATEST").read_text().strip()
     return r, sample / "runs" / "test" / latest
@@ -145,16 +149,34 @@ def _codes(run_dir: Path) -> list[str]:
     return [f["code"] for f in json.loads((run_dir / "findings.json").read_text())["findings"]]
 
 
+@pytest.fixture(scope="module")
+def confirmed_run(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> Path:
+    """The sample with steps 1 and 2 confirmed by "A" and one ``run`` after that, made once
+    for the module (the two tests that begin so each made it). Read it; copy it
+    (:func:`after_confirmed_run`) to change it."""
+    sample = copy_sample(sample_dir, tmp_path_factory.mktemp("confirmed-run"))
+    _confirmed(sample, "1", "2")
+    run(sample)
+    return sample
+
+
+def after_confirmed_run(confirmed_run: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """A copy of :func:`confirmed_run` in this test's folder (links kept as links), as
+    ``_confirmed(sample, "1", "2")`` and ``run(sample)`` leave it: the sample and its
+    confirmations file."""
+    sample = shutil.copytree(confirmed_run, tmp_path / "sample", symlinks=True)
+    return sample, sample / "confirmations.jsonl"
+
+
 def test_a_cut_or_recomputed_confirmations_file_is_named_until_it_is_put_back(
-    sample_dir: Path, tmp_path: Path
+    confirmed_run: Path, tmp_path: Path
 ) -> None:
     """The attacker's sixth look: the chain's hashes have no key, so a last line cut, or a
     line rewritten with every hash after it recomputed, passed as an intact chain. The file
     is only ever appended to, and each run records what it accepted: a file that no longer
     begins with it is named by ``run`` and ``check``, run after run, until it is put back."""
-    sample = copy_sample(sample_dir, tmp_path)
-    path = _confirmed(sample, "1", "2")
-    run(sample)
+    # steps 1 and 2 confirmed and a run after: the module's, copied
+    sample, path = after_confirmed_run(confirmed_run, tmp_path)
     whole = path.read_bytes()
     path.write_bytes(whole.split(b"\n", 1)[0] + b"\n")  # the last line cut: a valid chain
     for _ in range(2):
@@ -188,14 +210,13 @@ def test_a_cut_or_recomputed_confirmations_file_is_named_until_it_is_put_back(
 
 
 def test_a_file_edited_by_hand_is_named_until_it_is_put_back_and_then_counts(
-    sample_dir: Path, tmp_path: Path
+    confirmed_run: Path, tmp_path: Path
 ) -> None:
     """The consultant's second cold run: a run that read a hand-edited file (its chain
     broken) made the edited bytes the measure, so putting the file back was named as a
     rewrite for good. A run never makes a file it refused the measure."""
-    sample = copy_sample(sample_dir, tmp_path)
-    path = _confirmed(sample, "1", "2")
-    run(sample)
+    # steps 1 and 2 confirmed and a run after: the module's, copied
+    sample, path = after_confirmed_run(confirmed_run, tmp_path)
     whole = path.read_bytes()
     path.write_bytes(whole.replace(b'"by": "A"', b'"by": "B"', 1))  # no chain recomputed
     _, run_dir = run(sample)
@@ -328,11 +349,21 @@ def test_install_evidence_from_every_server_observes_step_2(
     assert step2["status"] == "done" and step2["evidence"] == "observed", step2
 
 
-def test_online_reads_make_the_ngdp_steps_observed(sample_dir: Path, tmp_path: Path) -> None:
-    sample = copy_sample(sample_dir, tmp_path)
-    sim, _ = serve(sample, "test", tmp_path)
+@pytest.fixture(scope="module")
+def online_run(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> Path:
+    """``run --online ngdp`` of the unchanged sample against a local NgDP holding its
+    records, made once for the module (the two tests that read it each made it): its run
+    folder. Read it only."""
+    tmp = tmp_path_factory.mktemp("online-run")
+    sample = copy_sample(sample_dir, tmp)
+    sim, _ = serve(sample, "test", tmp)
     with sim:
         _, run_dir = run(sample, "--online", "ngdp")
+    return run_dir
+
+
+def test_online_reads_make_the_ngdp_steps_observed(online_run: Path) -> None:
+    run_dir = online_run  # the module's online run of the sample (read only)
     checklist = rows(run_dir)
     assert checklist[1]["evidence"] == "observed" and checklist[1]["status"] == "done"
     assert checklist[4]["evidence"] == "observed"
@@ -630,7 +661,7 @@ def test_confirming_a_step_the_latest_run_blocks_says_it_stays_blocked(
     test_default = 'default_contact_point = "9366b98e-64ef-58fe-a723-950f3d511167"\n'
     assert test_default in text
     (sample / "migration.toml").write_text(text.replace(test_default, "", 1), encoding="utf-8")
-    r = run_cli("run", "--settings", toml, "--env", "test")  # PENDING_DEFAULT_CONTACT_POINT
+    r = cli("run", "--settings", toml, "--env", "test")  # PENDING_DEFAULT_CONTACT_POINT
     latest = (sample / "runs" / "test" / "LATEST").read_text(encoding="utf-8").strip()
     assert rows(sample / "runs" / "test" / latest)[7]["status"] == "blocked", r.stdout
     assert f"step 7 is blocked in the latest run ({latest})" in confirm("7")
@@ -1408,15 +1439,12 @@ def test_step_4_done_says_what_was_compared_with_ngdp() -> None:
 
 
 def test_the_contact_points_page_says_when_ngdp_was_read_in_danish_time(
-    sample_dir: Path, tmp_path: Path
+    online_run: Path,
 ) -> None:
     """A signer's read of an --online run's step 02: "Læst fra … (2026-12-07T08:20:07Z)" and
     "Kontaktpunkt | 11/11", where the checklist beside it said "07-12-2026 kl. 09:20". The
     time is Danish time as elsewhere, and the listing's count is said in words."""
-    sample = copy_sample(sample_dir, tmp_path)
-    sim, _ = serve(sample, "test", tmp_path)
-    with sim:
-        _, run_dir = run(sample, "--online", "ngdp")
+    run_dir = online_run  # the module's online run of the sample (read only)
     step02 = re.sub(
         r"<[^>]+>", "", (run_dir / "signoff" / "02_contact_points.html").read_text("utf-8")
     )

@@ -27,11 +27,13 @@ behaviour; the README says which parts were never run on the real services.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import re
 import shutil
 import subprocess
 import sys
+from copy import deepcopy
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -62,8 +64,17 @@ def code_of(system: str) -> str:
     return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
 
 
+@functools.cache
+def _parsed(text: str) -> Any:
+    """A template's text parsed once per process (~25 ms of PyYAML each time, and the module
+    reads a template several times a test); :func:`load` hands out a copy of it."""
+    return yaml.safe_load(text)
+
+
 def load(system: str) -> dict[str, Any]:
-    data = yaml.safe_load((CI / TEMPLATES[system]).read_text(encoding="utf-8"))
+    """The template as parsed YAML: a copy of its own, so that no test can change another's
+    (the cache is keyed by the file's text, read each time)."""
+    data = deepcopy(_parsed((CI / TEMPLATES[system]).read_text(encoding="utf-8")))
     assert isinstance(data, dict)
     return data
 
@@ -614,9 +625,11 @@ if [ -n "${SHIM_SEAL:-}" ]; then
   } >> "$SHIM_LOG"
 fi
 case "${SHIM_MODE:-real}" in
-  term) kill -TERM "$PPID"; sleep 1; exit 143 ;;
-  interrupt) trap 'printf "marked\n" >> "$SHIM_LOG"; exit 130' TERM
-             kill -TERM "$PPID"; sleep 5 & wait $!; exit 0 ;;
+  term) kill -TERM "$PPID"; sleep 1 > /dev/null 2>&1; exit 143 ;;
+  # interrupt: the kit at work (a sleep that holds none of the step's output, so that the job
+  # ends when the kit does, not when the sleep would), stopped by the step's SIGTERM
+  interrupt) trap 'kill "$!" 2>/dev/null; printf "marked\n" >> "$SHIM_LOG"; exit 130' TERM
+             kill -TERM "$PPID"; sleep 5 > /dev/null 2>&1 & wait $!; exit 0 ;;
   fake) printf '{"status": "%s"}\n' "${SHIM_STATUS:-ok}"; exit "${SHIM_CODE:-0}" ;;
   findings) env=""; prev=""; for a in "$@"; do [ "$prev" = "--env" ] && env=$a; prev=$a; done
             mkdir -p "runs/$env/$SHIM_RUN" && printf '%s\n' "$SHIM_FINDINGS" > "runs/$env/$SHIM_RUN/findings.json"

@@ -377,3 +377,118 @@ def test_a_decision_after_the_settings_were_saved_with_other_line_ends_is_made(
     nk.decide(session.step, mailbox, "retire", by="Anne Konsulent")
     log, _ = read_decisions(session.file, label=session.file.name)
     assert [d.mailbox_id for d in log.decisions] == [mailbox]
+
+
+def _edited(settings: Path, *pairs: tuple[str, str]) -> None:
+    """The settings file with each (old, new) text replaced once, as a consultant edits it
+    in another tab during the session."""
+    text = settings.read_text(encoding="utf-8")
+    for old, new in pairs:
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    settings.write_text(text, encoding="utf-8")
+
+
+def test_an_edit_no_decision_depends_on_lets_it_through_and_the_run_uses_it(
+    session: Session,
+) -> None:
+    """A consultant's session over weeks: a comment, a server's name, production's firewall
+    and a contact points key quoted otherwise, edited after notebook 02 read the settings.
+    Each cost a run of notebook 02 from its first cell (minutes for a large customer, and the
+    editor's state); none of them touches the decision, and the headless run reading the
+    settings as they are now uses it."""
+    import csv
+
+    from tests.conftest import cli
+
+    mailbox = a_mailbox_without_subject(session)
+    settings = session.settings
+    _edited(
+        settings,
+        ("[organisation]\n", "# agreed with the customer on the phone\n[organisation]\n"),
+        ('name = "wz-web01-t"', 'name = "wz-web1-t"'),
+        ('"203.0.113.21"', '"203.0.113.22"'),
+        (
+            'contact_points = "contact-points-test.xlsx"',
+            "contact_points = 'contact-points-test.xlsx'",
+        ),
+    )
+    done = nk.decide(session.step, mailbox, "retire", by="Anne Konsulent")
+    assert [d.mailbox_id for d in done] == [mailbox]
+    assert [d.mailbox_id for d in session.read()] == [mailbox]
+    r = cli("run", "--settings", str(settings), "--env", "test")
+    assert r.returncode in (0, 1), r.stderr
+    run_dir = next((settings.parent / "runs" / "test").glob("2*"))
+    with (run_dir / "mailbox-mapping.csv").open(encoding="utf-8-sig", newline="") as fh:
+        rows = {row["Mailbox ID"]: row for row in csv.DictReader(fh, delimiter=";")}
+    assert rows[mailbox]["Source"] == "decision" and rows[mailbox]["Status"] == "retired"
+
+
+@pytest.mark.parametrize(
+    ("edit", "key"),
+    [
+        (
+            ("[environments.test]\n", '[environments.test]\ndecisions = "beslutninger.csv"\n'),
+            "environments.test.decisions",
+        ),
+        (
+            ('contact_points = "contact-points-test.xlsx"', 'contact_points = "kp-test.xlsx"'),
+            "environments.test.contact_points",
+        ),
+        (('mailboxes = "mailboxes.xlsx"', 'mailboxes = "postkasser.xlsx"'), "inputs.mailboxes"),
+    ],
+)
+def test_an_edit_a_decision_depends_on_refuses_naming_the_key(
+    session: Session, edit: tuple[str, str], key: str
+) -> None:
+    """The decisions file, the contact points or the export named otherwise in another tab
+    (here copies, so that only the settings differ): the decision is refused, nothing is
+    written, and the refusal names the key that changed (never its value), in either
+    language; it said only that the settings changed, and the consultant looked for what."""
+    import shutil
+
+    folder = session.settings.parent
+    shutil.copy(folder / "contact-points-test.xlsx", folder / "kp-test.xlsx")
+    shutil.copy(folder / "mailboxes.xlsx", folder / "postkasser.xlsx")
+    (folder / "beslutninger.csv").write_bytes(b"")
+    mailbox = a_mailbox_without_subject(session)
+    _edited(session.settings, edit)
+    with pytest.raises(InputError) as caught:
+        nk.decide(session.step, mailbox, "retire", by="Anne Konsulent")
+    english, danish = caught.value.text("en"), caught.value.text("da")
+    assert english.startswith("migration.toml changed after this notebook read it: run")
+    assert english.endswith(f"what changed is a setting the decision depends on: {key}")
+    assert danish.endswith(f"det ændrede er en indstilling, som beslutningen afhænger af: {key}")
+    assert edit[1].split('"')[1] not in english + danish  # the key, not its value
+    assert not session.file.exists() and (folder / "beslutninger.csv").read_bytes() == b""
+
+
+def test_settings_gone_or_broken_refuse_in_one_line(session: Session) -> None:
+    """The settings file deleted, or saved half-edited, during the session: the decision
+    cannot be checked against the settings as they are, so it is refused, in one line
+    naming the file (never a traceback), and nothing is written."""
+    mailbox = a_mailbox_without_subject(session)
+    settings = session.settings
+    raw = settings.read_bytes()
+    settings.write_bytes(raw.replace(b"[organisation]", b"[organisation", 1))
+    with pytest.raises(InputError) as caught:
+        nk.decide(session.step, mailbox, "retire", by="Anne Konsulent")
+    english = caught.value.text("en")
+    assert english.startswith("migration.toml no longer reads as settings (")
+    assert english.endswith("): correct it, then decide again; nothing is written")
+    assert caught.value.text("da").startswith(
+        "migration.toml kan ikke længere læses som indstillinger ("
+    )
+    assert "\n" not in english and "Traceback" not in english
+    settings.unlink()
+    with pytest.raises(InputError) as caught:
+        nk.decide(session.step, mailbox, "retire", by="Anne Konsulent")
+    assert caught.value.text("en") == (
+        "migration.toml is gone since this notebook read it: the decision cannot be checked "
+        "against the settings, so nothing is written"
+    )
+    assert caught.value.text("da").startswith("migration.toml er væk, siden notebooken læste den")
+    assert not session.file.exists()
+    settings.write_bytes(raw)  # put back as it was: the decision is made
+    nk.decide(session.step, mailbox, "retire", by="Anne Konsulent")
+    assert [d.mailbox_id for d in session.read()] == [mailbox]

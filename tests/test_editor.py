@@ -359,3 +359,40 @@ def test_accept_on_a_row_without_suggestions_and_a_question_that_went_stale(
     ed.override.click()
     assert "»Vælg andet kontaktpunkt« for 6 postkasser" in text(ed.message)
     assert len(decisions(session)) == 1
+
+
+def test_an_unrelated_settings_edit_saves_and_a_contact_points_edit_is_named(
+    session: Session,
+) -> None:
+    """The editor in a session whose settings are edited in another tab: a comment and a
+    server's name let the retire through (the editor said "Intet er gemt" and asked for the
+    notebook from its first cell); the contact points named otherwise refuse, the message
+    naming the key in Danish, and nothing more is written."""
+    import shutil
+
+    folder = session.settings.parent
+    text_before = session.settings.read_text(encoding="utf-8")
+    session.settings.write_text(
+        "# the customer's new server name\n" + text_before.replace("wz-web01-t", "wz-web1-t"),
+        encoding="utf-8",
+    )
+    ed = editor(session)
+    ed.name.value = "Anne"
+    key, check, _ = ed.rows[0]
+    check.value = True
+    ed.retire.click()
+    assert "1 beslutning gemt i decisions-test.csv" in text(ed.message)
+    assert [(d.key, d.decision) for d in decisions(session)] == [(key, "retire")]
+    shutil.copy(folder / "contact-points-test.xlsx", folder / "kp-test.xlsx")
+    body = session.settings.read_text(encoding="utf-8")
+    session.settings.write_text(
+        body.replace('"contact-points-test.xlsx"', '"kp-test.xlsx"', 1), encoding="utf-8"
+    )
+    other, check2, _ = ed.rows[0]
+    check2.value = True
+    ed.retire.click()
+    said = text(ed.message)
+    assert said.startswith("Intet er gemt: migration.toml er ændret, efter at notebooken")
+    assert said.endswith("beslutningen afhænger af: environments.test.contact_points")
+    assert "kp-test" not in said
+    assert [d.key for d in decisions(session)] == [key]

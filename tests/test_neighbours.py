@@ -17,7 +17,7 @@ from ngdpkit.run.neighbours import (
     latest_comparison,
     latest_rehearsal,
 )
-from tests.conftest import pdf_texts, run_cli
+from tests.conftest import cli, copy_sample_run, pdf_texts, run_cli
 
 FORGED = "GODKENDT AF NGDP (forged)"
 STYLE = "<style>table{display:none}h1::after,h2::after{content:'" + FORGED + "'}</style>"
@@ -66,21 +66,25 @@ def plant_run(env_dir: Path, name: str) -> Path:
 
 
 @pytest.fixture(scope="module")
-def planted(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> dict[str, Path]:
-    """A real rehearsal and a real run of the sample, then planted folders that sort newest
-    (a rehearsal, a run named by LATEST, a comparison), then a second run with --pdf."""
+def planted(
+    tmp_path_factory: pytest.TempPathFactory, sample_run_all: dict[str, Any]
+) -> dict[str, Path]:
+    """A real run of the sample (the session's ``run --env all``, which this module's last
+    test copies too), then a real rehearsal, then planted folders that sort newest (a
+    rehearsal, a run named by LATEST, a comparison), then a second run with --pdf. The
+    commands run through the command line's ``main`` in this process (their children and
+    kernels are processes as ever): nothing here is about how the command's process starts."""
     from ngdpkit.documents.signoff import find_browser
 
-    sample = tmp_path_factory.mktemp("planted") / "sample"
-    shutil.copytree(sample_dir, sample, ignore=shutil.ignore_patterns("runs"))
+    r = sample_run_all["result"]
+    assert r.returncode == 0, r.stdout + r.stderr
+    sample = copy_sample_run(sample_run_all, tmp_path_factory.mktemp("planted") / "sample")
     toml = str(sample / "migration.toml")
     env_dir = sample / "runs" / "test"
-    r = run_cli("rehearse", "--settings", toml, "--env", "test")
+    first = (env_dir / "LATEST").read_text().strip()
+    r = cli("rehearse", "--settings", toml, "--env", "test")
     assert r.returncode == 0, r.stdout + r.stderr
     real_rehearsal = next(env_dir.glob("*-rehearsal-*"))
-    r = run_cli("run", "--settings", toml, "--env", "test")
-    assert r.returncode == 0, r.stdout + r.stderr
-    first = (env_dir / "LATEST").read_text().strip()
     plant_rehearsal(env_dir)
     plant_rehearsal(env_dir, "20991231T000000Z-rehearsal-eeeeee")
     import datetime as dt
@@ -92,7 +96,7 @@ def planted(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> dict[
     (compare / "signoff").mkdir(parents=True)
     (compare / "compare.json").write_text("{}")
     pdf = ["--pdf"] if find_browser() else []
-    r = run_cli("run", "--settings", toml, "--env", "test", *pdf)
+    r = cli("run", "--settings", toml, "--env", "test", *pdf)
     assert r.returncode in (0, 1), r.stdout + r.stderr  # never a crash (exit 3)
     second_dir = env_dir / (env_dir / "LATEST").read_text().strip()
     assert second_dir.name not in (first, tampered.name, future.name)
@@ -274,7 +278,6 @@ def test_a_planted_file_named_after_a_secret_is_never_quoted(
     withheld. The name is hidden as every registered secret is."""
     from ngdpkit import redact
     from ngdpkit.secrets import read_dotenv
-    from tests.conftest import cli, copy_sample_run
 
     sample = copy_sample_run(sample_run_all, tmp_path / "sample")
     secrets = read_dotenv(sample / "sample.env")

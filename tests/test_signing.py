@@ -931,7 +931,8 @@ def test_a_run_whose_service_fails_reports_it_and_stays_verifiable(
     toml = with_signing(
         sample, pki["seal"].p12(PASSWORD), timestamp_url="http://127.0.0.1:9/refused"
     )
-    r = run_cli("run", "--settings", str(toml), "--env", "test", "--pdf", env={SEAL_VAR: PASSWORD})
+    # in this process: what the run wrote is asserted, not its console (see the sealed run)
+    r = cli("run", "--settings", str(toml), "--env", "test", "--pdf", env={SEAL_VAR: PASSWORD})
     assert r.returncode == 0, r.stdout + r.stderr
     folder = run_folder(r)
     found = json.loads((folder / "findings.json").read_text(encoding="utf-8"))
@@ -996,9 +997,7 @@ def test_rehearsal_and_comparison_with_a_wrong_password_are_unsealed_and_say_so(
     assert code == 1
     acceptance = json.loads((rehearsal / "acceptance.json").read_text(encoding="utf-8"))
     assert "SIGNING_CERT_INVALID" in {f["code"] for f in acceptance["findings"]}
-    r = run_cli(
-        "compare", "--settings", str(toml), "--from-inputs", "--json", env={SEAL_VAR: PASSWORD}
-    )
+    r = cli("compare", "--settings", str(toml), "--from-inputs", "--json", env={SEAL_VAR: PASSWORD})
     assert r.returncode == 1
     result = json.loads(r.stdout)
     assert result["status"] == "errors"
@@ -1073,7 +1072,8 @@ def test_a_pdf_that_was_not_made_is_not_said_to_carry_the_seal(
     sample = copy_sample(sample_dir, tmp_path / "sample")
     toml = with_signing(sample, pki["seal"].p12(PASSWORD, chain=(pki["root"],)))
     path = f"{bindir}{os.pathsep}{os.environ['PATH']}"
-    r = run_cli(
+    # in this process: what the run wrote and said is asserted, not its console's process
+    r = cli(
         "run", "--settings", str(toml), "--env", "test", "--pdf",
         env={SEAL_VAR: PASSWORD, "PATH": path},
     )  # fmt: skip

@@ -22,6 +22,7 @@ font.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import string
 import tempfile
@@ -45,6 +46,15 @@ STYLE = re.compile(r"<style>(.*?)</style>", re.S)
 LOCAL_LINK = re.compile(
     r'<a(?:\s[^>]*?)?\shref="(?![a-zA-Z][a-zA-Z0-9+.-]*:|#)[^"]*"[^>]*>(.*?)</a>', re.S
 )
+# The most rows of the appendix of mailbox translations (one row per mailbox) the PDF prints.
+# At 100,000 mailboxes the whole list was 50,000 rows, about 1,600 landscape pages, and
+# Chromium printed nothing at all; 10,000 rows are about 330 pages (the 5,000-mailbox
+# sample's 4,954 rows are printed whole). Past it the PDF names the complete list: the
+# mapping files of the run folder, with their SHA-256 as the manifest holds them.
+APPENDIX_ROWS = 10_000
+BOUNDED = re.compile(r'<section class="appendix translations-all">.*?</section>', re.S)
+DATA_ROW = "<tr><td>"
+FULL_LISTS = ("mailbox-mapping.xlsx", "mailbox-mapping.csv")
 
 PRINT_CSS = """
 @page { size: A4; margin: 16mm 14mm 20mm 14mm; }
@@ -94,10 +104,56 @@ def unbreakable_guids(html: str) -> str:
     )
 
 
-def combined_html(pages: list[Path], *, language: str, title: str, page_css: str = "") -> str:
+def bounded(section: str, *, language: str, digests: dict[str, str]) -> str:
+    """The translations appendix with its first ``APPENDIX_ROWS`` rows, and after its table
+    a paragraph saying how many of how many rows are printed and which files of the run
+    folder hold them all (with the SHA-256 of each, from ``digests``). Whole when shorter."""
+    from .i18n import number, t
+    from .pages import fragment
+
+    total = section.count(DATA_ROW)
+    if total <= APPENDIX_ROWS:
+        return section
+    at = -1
+    for _ in range(APPENDIX_ROWS + 1):
+        at = section.index(DATA_ROW, at + 1)
+    end = section.index("</tbody>", at)
+    files = [
+        t(language, "pdf_full_list_file", file=name, sha256=digests[name])
+        if name in digests
+        else name
+        for name in FULL_LISTS
+    ]
+    note = fragment(
+        "para",
+        [
+            t(
+                language,
+                "pdf_rows_bounded",
+                shown=number(language, APPENDIX_ROWS),
+                total=number(language, total),
+                files=", ".join(files),
+            )
+        ],
+    )
+    rest = section[end:]
+    close = rest.rindex("</section>")
+    return section[:at] + rest[:close] + str(note) + rest[close:]
+
+
+def combined_html(
+    pages: list[Path],
+    *,
+    language: str,
+    title: str,
+    page_css: str = "",
+    digests: dict[str, str] | None = None,
+) -> str:
     """One document from the rendered pages: their bodies in order, every appendix section
     moved to the end, the navigation and per-page footers dropped (the PDF has its own).
-    ``page_css``: more CSS after the print rules (the footer's margin boxes, ``footer_css``)."""
+    ``page_css``: more CSS after the print rules (the footer's margin boxes, ``footer_css``).
+    The translations appendix is cut at ``APPENDIX_ROWS`` rows (:func:`bounded`);
+    ``digests``: the run folder's files' SHA-256 by name, for its note."""
     styles: list[str] = []
     parts: list[str] = []
     appendix: list[str] = []
@@ -107,7 +163,10 @@ def combined_html(pages: list[Path], *, language: str, title: str, page_css: str
             styles = STYLE.findall(html)
         m = BODY.search(html)
         body = LOCAL_LINK.sub(r"\1", NAV.sub("", m.group(1) if m else ""))
-        appendix += APPENDIX.findall(body)
+        appendix += [
+            BOUNDED.sub(lambda m: bounded(m.group(0), language=language, digests=digests or {}), a)
+            for a in APPENDIX.findall(body)
+        ]
         parts.append(APPENDIX.sub("", body))
     return render(
         "print.html.j2",
@@ -231,20 +290,36 @@ def footer_printed(pdf: Path, *, language: str, footer: str) -> bool:
 
 
 def print_document(
-    pages: list[Path], pdf: Path, *, language: str, title: str, footer: str
+    pages: list[Path],
+    pdf: Path,
+    *,
+    language: str,
+    title: str,
+    footer: str,
+    digests: dict[str, str] | None = None,
 ) -> str | None:
     """Print the whole document to ``pdf``; None on success, else why not (one line). A PDF
     that cannot be made is a note on the console, never a crashed run."""
     from ..redact import one_line
 
     try:
-        return _print(pages, pdf, language=language, title=title, footer=footer)
+        return _print(
+            pages, pdf, language=language, title=title, footer=footer, digests=digests or {}
+        )
     except Exception as exc:  # pypdf or the browser: the HTML pages are the document
         pdf.unlink(missing_ok=True)
         return f"the PDF was not made ({type(exc).__name__}: {one_line(str(exc))[:160]})"
 
 
-def _print(pages: list[Path], pdf: Path, *, language: str, title: str, footer: str) -> str | None:
+def _print(
+    pages: list[Path],
+    pdf: Path,
+    *,
+    language: str,
+    title: str,
+    footer: str,
+    digests: dict[str, str],
+) -> str | None:
     from .signoff import print_pdf
 
     with tempfile.TemporaryDirectory(prefix="ngdpkit-print-") as tmp:
@@ -259,6 +334,7 @@ def _print(pages: list[Path], pdf: Path, *, language: str, title: str, footer: s
                     language=language,
                     title=title,
                     page_css=footer_css(language=language, footer=footer),
+                    digests=digests,
                 ),
                 encoding="utf-8",
             )
@@ -273,7 +349,10 @@ def _print(pages: list[Path], pdf: Path, *, language: str, title: str, footer: s
         # An older browser, or a footer too long for its box: the document without margin
         # boxes, the footer laid over. (Printed again rather than reused: a browser that did
         # print the boxes but whose words the text does not show would get the footer twice.)
-        doc.write_text(combined_html(pages, language=language, title=title), encoding="utf-8")
+        doc.write_text(
+            combined_html(pages, language=language, title=title, digests=digests),
+            encoding="utf-8",
+        )
         why = print_pdf(doc, body_pdf) or _overlay_footer(
             body_pdf, signoff, work, language=language, footer=footer, title=title
         )
@@ -321,15 +400,32 @@ def _overlay_footer(
 
 
 def _with_metadata(src: Path, dst: Path, *, title: str, language: str) -> None:
-    """``src`` to ``dst`` with the kit's metadata (:func:`_set_metadata`), written as an
-    incremental update after Chromium's bytes: the file is not rewritten (a whole rewrite
-    cost 12 s at 217 pages), and the seal's signature, made after, covers it."""
-    from pypdf import PdfWriter
+    """``src`` to ``dst`` with the kit's metadata (as :func:`_set_metadata` says), written
+    as an incremental update after Chromium's bytes with pyHanko's writer, which reads only
+    the objects it changes: the document information and, without a ``/Lang``, the
+    catalogue. pypdf's incremental writer parsed and copied every object of the document
+    and wrote them all again (at 5,000 mailboxes, 206 pages: 10 s of a 25 s run). The
+    seal's signature, made after, covers the update."""
+    from pyhanko.pdf_utils import generic as untyped
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
-    writer = PdfWriter(str(src), incremental=True)
-    _set_metadata(writer, title=title, language=language)
-    with dst.open("wb") as fh:
-        writer.write(fh)
+    from .. import __version__
+
+    kit = f"ngdpkit {__version__}"
+    with src.open("rb") as fh, dst.open("wb") as out:
+        # pyHanko is untyped: its writer and objects are held as Any
+        generic: Any = untyped
+        writer: Any = IncrementalPdfFileWriter(fh, strict=False)
+        info = generic.DictionaryObject()
+        with contextlib.suppress(KeyError):  # Chromium's dates stay; its title and agent go
+            info.update(writer.trailer["/Info"])
+        for key, value in (("/Title", title), ("/Creator", kit), ("/Producer", kit)):
+            info[generic.NameObject(key)] = generic.TextStringObject(value)
+        writer.set_info(info)
+        if "/Lang" not in writer.root:
+            writer.root[generic.NameObject("/Lang")] = generic.TextStringObject(language)
+            writer.update_root()
+        writer.write(out)
 
 
 def _set_metadata(writer: Any, *, title: str, language: str) -> None:

@@ -1127,7 +1127,7 @@ def portal_content(portal: PortalRegistration, language: str, todo: Any = None) 
                         appendix,
                     )
                 ],
-                "appendix",
+                "appendix translations-all",
             ),
         ]
     )
@@ -1680,7 +1680,7 @@ def print_pdf(html: Path, pdf: Path, *, timeout: float = 120) -> str | None:
             html.resolve().as_uri(),
         ]
         try:
-            subprocess.run(
+            done = subprocess.run(
                 cmd,
                 capture_output=True,
                 timeout=timeout,
@@ -1689,4 +1689,40 @@ def print_pdf(html: Path, pdf: Path, *, timeout: float = 120) -> str | None:
             )
         except (OSError, subprocess.TimeoutExpired) as exc:
             return f"{browser} could not print the PDF ({type(exc).__name__})"
-    return None if pdf.is_file() and pdf.stat().st_size > 0 else f"{browser} did not write the PDF"
+    if pdf.is_file() and pdf.stat().st_size > 0:
+        return None
+    return f"{browser} did not write the PDF ({browser_ended(done.returncode, done.stderr)})"
+
+
+# What Chromium's stderr may say of a print that failed, as a fixed phrase (its own lines are
+# never shown: they name the temporary folders and the profile).
+BROWSER_SAID = (
+    (re.compile(rb"(?i:out of memory)|\bOOM\b"), "it said it ran out of memory"),
+    (re.compile(rb"printing failed|print.{0,20}failed", re.I), "it said the printing failed"),
+    (re.compile(rb"crashed", re.I), "it said a process crashed"),
+)
+
+
+def browser_ended(code: int, stderr: bytes) -> str:
+    """How the browser ended without a PDF, in a few fixed words: the signal that stopped it
+    (SIGKILL: the system ran out of memory, as a rule), its exit code, and what its stderr
+    said when that is a known cause. Chromium whose renderer ran out of memory (a 9 MB
+    document of 50,000 table rows: 15 GB, then nothing) ends with code 0 and says nothing."""
+    import signal
+
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        ended = f"stopped by {name}" + (
+            ", which the system sends when it runs out of memory" if name == "SIGKILL" else ""
+        )
+    else:
+        ended = f"exit code {code}"
+    said = next((words for pattern, words in BROWSER_SAID if pattern.search(stderr or b"")), "")
+    if said:
+        return f"{ended}; {said}"
+    if code == 0:
+        return f"{ended} and no reason given: a document too long for its renderer ends so"
+    return ended

@@ -397,6 +397,7 @@ class Pages:
                 language=run.settings.language,
                 title=pdf_title(run.settings.language, org, run.env.name, run.run_dir.name),
                 footer=f"{org} · {run.env.name} · {run.run_dir.name} · {anchor_word} {run.anchor}",
+                digests=dict(self.deliverables()),
             )
 
 

@@ -29,6 +29,7 @@ from ..errors import InputError
 from ..findings import Sentence, local_time
 from ..guids import canonical_guid
 from ..inputs.decisions import DECISIONS, FIELDS, HEADERS, MAX_NOTE, Decision, export_form
+from ..settings import Settings, load_settings
 from .core import Step
 from .n02_contact_points import compute_mapping, mailboxes_from_step, read_usable_decisions
 from .records import ContactPointsRecord
@@ -170,12 +171,16 @@ def decide_each(
 
 
 def _refuse_settings_changed_since(step: Step) -> None:
-    """InputError when the settings file is not what the step read: edited in another tab
-    during the session (another ``decisions`` file named, other contact points), the
-    decision went to the file the kernel's old settings named, checked against their
-    contact points, and the headless run, reading the settings as they are now, never saw
-    it, though the editor said it was saved. Nothing is written. Line ends alone are no
-    change, as ``status`` and ``compare`` judge them (an editor saving with CRLF)."""
+    """InputError when the settings file, as it is now, differs from what the step read in
+    something a decision depends on (:func:`depends_on`): edited in another tab during the
+    session (another ``decisions`` file named, other contact points), the decision went to
+    the file the kernel's old settings named, checked against their contact points, and the
+    headless run, reading the settings as they are now, never saw it, though the editor said
+    it was saved. Nothing is written then. Any other edit (a comment, a server's name,
+    ``[signing]``, the other environment's firewall) lets the decision through: the file is
+    read again with the kit's own loader, so comments, key order, quoting and line ends are
+    no change (re-running notebook 02 for each cost a consultant minutes and the editor's
+    state). A file that is gone or no longer reads as settings refuses, saying why."""
     import hashlib
 
     from ..run.neighbours import same_but_line_ends
@@ -187,15 +192,106 @@ def _refuse_settings_changed_since(step: Step) -> None:
         now = hashlib.sha256(settings.path.read_bytes()).hexdigest()
     except OSError:
         now = ""
-    if now != settings.raw_sha256 and not same_but_line_ends(settings.path, settings.raw_sha256):
+    if now == settings.raw_sha256 or same_but_line_ends(settings.path, settings.raw_sha256):
+        return
+    if not settings.path.is_file():
+        raise InputError.said(
+            [
+                Sentence.of(
+                    "{file} is gone since this notebook read it: the decision cannot be checked against the settings, so nothing is written",
+                    file=settings.path.name,
+                )
+            ]
+        )
+    try:
+        current = load_settings(settings.path)
+    except InputError as exc:
+        raise InputError.said(
+            [
+                Sentence.of(
+                    "{file} no longer reads as settings ({reason}): correct it, then decide again; nothing is written",
+                    file=settings.path.name,
+                    reason=exc.problems[0] if exc.problems else "-",
+                )
+            ]
+        ) from None
+    before, after = depends_on(settings, step.env.name), depends_on(current, step.env.name)
+    changed = [
+        _edited(key, settings, current)
+        for key in dict.fromkeys([*before, *after])
+        if before.get(key) != after.get(key)
+    ]
+    if changed:
         raise InputError.said(
             [
                 Sentence.of(
                     "{file} changed after this notebook read it: run the notebook again from its first cell, so that the decision is checked against the settings as they are now",
                     file=settings.path.name,
-                )
+                ),
+                Sentence.of(
+                    "what changed is a setting the decision depends on: {key}",
+                    key=", ".join(changed),
+                ),
             ]
         )
+
+
+def _edited(key: str, before: Settings, after: Settings) -> str:
+    """The key a person edited for ``key``: an environment's export setting is the top
+    level's ``[inputs]`` one when that changed (the environment took it from there)."""
+    field_name = key.rpartition(".")[2]
+    if key.startswith("environments.") and field_name in _EXPORT_KEYS:
+        if getattr(before.inputs, field_name) != getattr(after.inputs, field_name):
+            return f"inputs.{field_name}"
+    return key
+
+
+_EXPORT_KEYS = frozenset({"mailboxes", "mailboxes_sheet", "mailboxes_environment", "columns"})
+
+
+def depends_on(settings: Settings, name: str) -> dict[str, Any]:
+    """What of ``settings`` a decision for environment ``name`` depends on, each by the key a
+    person edits (its value is compared, never shown: a key may name a secret's variable).
+    The decisions file written to (and read by the headless run); the contact points it is
+    checked against (their file or NgDP's listing, and the ``system_id`` they are read
+    with); what step 02's mapping reads, which makes the mailboxes known and the
+    suggestions ``accept`` takes (the export and how it is read, the mapping file, the
+    default contact point). With ``contact_points = "ngdp"``, what reads NgDP's listing
+    too: its address and CA, the identity and header's variables, the kind (the official
+    address) and the CVR (the organisation it is read for). Not: the language (it shapes
+    no byte of the decisions file), the organisation otherwise (nothing of step 02 or a
+    decision checks it), the other environments, ``[signing]``, servers, firewalls."""
+    env = settings.environments.get(name)
+    if env is None:
+        return {f"environments.{name}": None}
+    own = env.inputs
+    at = f"environments.{name}."
+    out: dict[str, Any] = {
+        at + "decisions": settings.decisions_path(name).resolve(),
+        at + "contact_points": (env.contact_points, env.contact_points_ngdp),
+        at + "system_id": env.system_id,
+        at + "mapping": env.mapping,
+        at + "default_contact_point": env.default_contact_point,
+        # the export as step 01 reads it, the top level's [inputs] under this table's own
+        at + "mailboxes": (own.mailboxes, own.mailboxes_in_environment),
+        at + "mailboxes_sheet": own.mailboxes_sheet,
+        at + "mailboxes_environment": own.mailboxes_environment,
+        at + "columns": own.columns,
+    }
+    if env.contact_points_ngdp:
+        out.update(
+            {
+                at + "ngdp_api_url": env.ngdp_api_url,
+                at + "ngdp_api_ca": env.ngdp_api_ca,
+                at + "kind": env.kind,
+                at + "certificate": env.certificate,
+                at + "certificate_password_env": env.certificate_password_env,
+                at + "authorization_env": env.authorization_env,
+                "secrets_file": settings.secrets_file,  # where the header is read from
+                "organisation.cvr": settings.organisation.cvr,
+            }
+        )
+    return out
 
 
 class Decided(tuple[Decision, ...]):

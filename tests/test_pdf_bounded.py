@@ -1,0 +1,141 @@
+"""A large municipality's signed PDF (documents/pdf.py ``APPENDIX_ROWS``): at 100,000 mailboxes
+the appendix of mailbox translations was 50,000 rows, Chromium's renderer grew to 15 GB and
+printed nothing. The PDF prints the first rows and says which files of the run folder hold
+the whole list, with their SHA-256 as the manifest holds them; the HTML page keeps every row.
+The bound is lowered here, so the sample's run shows it; the printing is the real one."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import ngdpkit.documents.pdf as pdf_module
+from ngdpkit.documents.pdf import combined_html, print_document
+from ngdpkit.documents.signoff import find_browser
+from tests.conftest import pdf_texts
+
+SECTION = re.compile(r'<section class="appendix translations-all">.*?</section>', re.S)
+
+
+def signoff_pages(run_dir: Path) -> list[Path]:
+    sign = run_dir / "signoff"
+    return [sign / "index.html", sign / "portal.html"]
+
+
+def manifest_digests(run_dir: Path) -> dict[str, str]:
+    files = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))["files"]
+    return {f["path"]: f["sha256"] for f in files if "/" not in f["path"]}
+
+
+def test_the_pdf_prints_the_first_translations_and_names_the_whole_list(
+    sample_run: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run_dir = sample_run["run_dir"]
+    portal = (run_dir / "signoff" / "portal.html").read_text(encoding="utf-8")
+    total = SECTION.search(portal).group(0).count("<tr><td>")  # type: ignore[union-attr]
+    assert total > 5
+    digests = manifest_digests(run_dir)
+    monkeypatch.setattr(pdf_module, "APPENDIX_ROWS", 5)
+    doc = combined_html(signoff_pages(run_dir), language="da", title="t", digests=digests)
+    section = SECTION.search(doc).group(0)  # type: ignore[union-attr]
+    assert section.count("<tr><td>") == 5
+    assert section.count("<table>") == 1 and section.count("</table>") == 1
+    text = re.sub(r"<[^>]+>", "", section)
+    assert f"Her er de første 5 af {total} rækker trykt." in text
+    for name in ("mailbox-mapping.xlsx", "mailbox-mapping.csv"):
+        assert f"{name} (SHA-256 {digests[name]})" in text
+    # the page itself keeps every row; a run's own bound leaves a short list whole
+    assert SECTION.search(portal).group(0).count("<tr><td>") == total  # type: ignore[union-attr]
+    monkeypatch.setattr(pdf_module, "APPENDIX_ROWS", total)
+    whole = combined_html(signoff_pages(run_dir), language="da", title="t", digests=digests)
+    assert SECTION.search(whole).group(0).count("<tr><td>") == total  # type: ignore[union-attr]
+    assert "rækker trykt" not in whole
+
+
+def test_an_english_pdf_says_it_in_english(
+    sample_run: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run_dir = sample_run["run_dir"]
+    monkeypatch.setattr(pdf_module, "APPENDIX_ROWS", 3)
+    doc = combined_html(signoff_pages(run_dir), language="en", title="t", digests={})
+    text = re.sub(r"<[^>]+>", "", SECTION.search(doc).group(0))  # type: ignore[union-attr]
+    assert "The first 3 of " in text
+    assert "in the run folder: mailbox-mapping.xlsx, mailbox-mapping.csv;" in text
+
+
+def test_the_printed_pdf_holds_the_first_rows_and_the_note(
+    sample_run: dict[str, Any], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    if find_browser() is None:
+        pytest.skip("no Chromium, Chrome or Edge here (.ci/run installs Debian's chromium)")
+    run_dir = sample_run["run_dir"]
+    digests = manifest_digests(run_dir)
+    monkeypatch.setattr(pdf_module, "APPENDIX_ROWS", 4)
+    pdf = tmp_path / "signoff.pdf"
+    why = print_document(
+        signoff_pages(run_dir), pdf, language="da", title="t", footer="Testkommune", digests=digests
+    )
+    assert why is None
+    text = "".join("\n".join(pdf_texts(pdf)).split())
+    assert "Hererdeførste4af" in text
+    assert "".join(digests["mailbox-mapping.csv"].split()) in text
+
+
+# --- a browser that printed nothing: the console says how it ended ---------------------------
+
+
+def stand_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, script: str) -> None:
+    """Every browser name on PATH is ``script`` (a shell script): the kit finds it first."""
+    from ngdpkit.documents.signoff import BROWSERS
+
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    for name in BROWSERS:
+        (bindir / name).write_text("#!/bin/sh\n" + script, encoding="utf-8")
+        (bindir / name).chmod(0o755)
+    monkeypatch.setenv("PATH", str(bindir))
+
+
+@pytest.mark.parametrize(
+    "script,said",
+    [
+        # Chromium whose renderer ran out of memory at 100,000 mailboxes: code 0, not a word
+        (
+            "exit 0\n",
+            "did not write the PDF (exit code 0 and no reason given: a document too long for"
+            " its renderer ends so)",
+        ),
+        (
+            "kill -9 $$\n",
+            "did not write the PDF (stopped by SIGKILL, which the system sends when it runs"
+            " out of memory)",
+        ),
+        (
+            'echo "[1:1:ERROR:printing.cc] Printing failed for /home/kari/secret.html" >&2\nexit 1\n',
+            "did not write the PDF (exit code 1; it said the printing failed)",
+        ),
+        (
+            'echo "FATAL: Out of memory in /home/kari/x" >&2\nexit 133\n',
+            "did not write the PDF (exit code 133; it said it ran out of memory)",
+        ),
+    ],
+)
+def test_a_browser_that_printed_nothing_says_how_it_ended(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, script: str, said: str
+) -> None:
+    import sys
+
+    from ngdpkit.documents.signoff import print_pdf
+
+    if sys.platform.startswith("win"):
+        pytest.skip("the stand-in browser is a shell script")
+    stand_in(tmp_path, monkeypatch, script)
+    html = tmp_path / "doc.html"
+    html.write_text("<p>x</p>", encoding="utf-8")
+    why = print_pdf(html, tmp_path / "out.pdf")
+    assert why is not None and why.endswith(said), why
+    assert "\n" not in why and "/home" not in why and "secret" not in why
