@@ -58,7 +58,7 @@ DANISH: dict[str, str] = {
     "mailbox {value!r} is not a postkasse ID (digits, or digits:digits)": "postkassen {value!r} er ikke et postkasse-ID (cifre, eller cifre:cifre)",
     "mailbox {value} is not in the export": "postkassen {value} er ikke i eksporten",
     "{key}: {decision} needs a contact point": "{key}: {decision} kræver et kontaktpunkt",
-    "{key}: {decision} needs a contact point (the mailbox has no suggestion)": "{key}: {decision} kræver et kontaktpunkt (postkassen har intet forslag)",
+    "{key}: {decision} needs a contact point (the mailbox has no suggestion): use 'override' and name one": "{key}: {decision} kræver et kontaktpunkt (postkassen har intet forslag): brug 'override', og angiv et",
     "{key}: {decision} needs a contact point (no suggestions made)": "{key}: {decision} kræver et kontaktpunkt (der er ikke lavet forslag)",
     "{key}: {point} is not one of its suggestions ({values}); use 'override' for another contact point": "{key}: {point} er ikke et af dens forslag ({values}); brug 'override' for et andet kontaktpunkt",
     "{guid} is not one of this environment's contact points": "{guid} er ikke et af miljøets kontaktpunkter",

@@ -492,3 +492,44 @@ def test_settings_gone_or_broken_refuse_in_one_line(session: Session) -> None:
     settings.write_bytes(raw)  # put back as it was: the decision is made
     nk.decide(session.step, mailbox, "retire", by="Anne Konsulent")
     assert [d.mailbox_id for d in session.read()] == [mailbox]
+
+
+def test_an_environment_table_renamed_is_named_as_the_table_not_as_its_keys(
+    session: Session,
+) -> None:
+    """An attacker's look at the refusal: the environment's table renamed in another tab
+    (``[environments.test]`` to ``[environments.test2]``) said that six of its keys changed
+    (``environments.test.decisions``, ``.contact_points`` …), none of which was edited; the
+    consultant looked for them in the file. It names the table that is gone."""
+    mailbox = a_mailbox_without_subject(session)
+    _edited(session.settings, ("[environments.test]\n", '[environments.test2]\nkind = "test"\n'))
+    with pytest.raises(InputError) as caught:
+        nk.decide(session.step, mailbox, "retire", by="Anne Konsulent")
+    assert caught.value.text("en").endswith(
+        "what changed is a setting the decision depends on: environments.test"
+    )
+    assert caught.value.text("da").endswith(
+        "det ændrede er en indstilling, som beslutningen afhænger af: environments.test"
+    )
+    assert not session.file.exists()
+
+
+def test_accept_of_a_mailbox_without_suggestions_says_what_to_do_instead(
+    sample_copy: Path,
+) -> None:
+    """A consultant's cold try of the README's ``nk.decide(step, "0102038", "accept", ...)``
+    on the sample, where every mailbox is mapped: "accept needs a contact point (the
+    mailbox has no suggestion)", and naming one then failed as "not one of its
+    suggestions". The refusal says the next step, in either language."""
+    mapped = Session(sample_copy / "migration.toml")
+    assert mapped.mapping.suggestions.empty
+    with pytest.raises(InputError) as caught:
+        nk.decide(mapped.step, "0100233", "accept", by="Anne")
+    assert str(caught.value) == (
+        "0100233: accept needs a contact point (the mailbox has no suggestion): "
+        "use 'override' and name one"
+    )
+    assert caught.value.text("da").endswith(
+        "(postkassen har intet forslag): brug 'override', og angiv et"
+    )
+    assert not mapped.file.exists()

@@ -139,3 +139,29 @@ def test_a_browser_that_printed_nothing_says_how_it_ended(
     why = print_pdf(html, tmp_path / "out.pdf")
     assert why is not None and why.endswith(said), why
     assert "\n" not in why and "/home" not in why and "secret" not in why
+
+
+@pytest.mark.parametrize(
+    "language,said",
+    [
+        ("da", "sammenlign værdien under »Hash« med filens værdi ovenfor"),
+        ("en", 'compare the value under "Hash" with the value given for that file above'),
+    ],
+)
+def test_the_note_says_how_to_check_the_whole_list_without_the_kit(
+    sample_run: dict[str, Any], monkeypatch: pytest.MonkeyPatch, language: str, said: str
+) -> None:
+    """A consultant's cold read of a 20,000-mailbox PDF: past the first rows the note named
+    the whole list's files with their SHA-256 in small letters, and said nothing of how a
+    signatory handed mailbox-mapping.xlsx checks it is the same file (the README's
+    Get-FileHash, under "Revisionsspor" many pages before, writes capitals). The note now
+    gives the command and says the capitals are the same value."""
+    run_dir = sample_run["run_dir"]
+    monkeypatch.setattr(pdf_module, "APPENDIX_ROWS", 3)
+    doc = combined_html(
+        signoff_pages(run_dir), language=language, title="t", digests=manifest_digests(run_dir)
+    )
+    section = SECTION.search(doc).group(0)  # type: ignore[union-attr]
+    text = re.sub(r"<[^>]+>", "", section).replace("&#34;", '"').replace("&quot;", '"')
+    assert "Get-FileHash -Algorithm SHA256 .\\mailbox-mapping.xlsx" in text
+    assert said in text

@@ -889,3 +889,18 @@ def test_an_owner_of_one_long_word_may_break_anywhere(tmp_path: Path) -> None:
     # an owner of ordinary words keeps them whole ("WorkZone-administrat/or" when every owner
     # cell might break anywhere)
     assert "<td>WorkZone-administrator</td>" in html
+
+
+def test_the_gate_writes_a_large_count_as_the_language_does(tmp_path: Path) -> None:
+    """A consultant's 20,000-mailbox run: the console's status line said "1.001 fejl" and
+    the runbook's line under it "kørslen har 1001 fejl". Every count of the gate is written
+    in the language's number format, as the status line writes it."""
+    from ngdpkit.documents.runbook import gate_of, gate_short, gate_verdict
+
+    found = [_finding("error", "MAILBOX_UNMAPPED", "x") for _ in range(1001)]
+    found += [_finding("warning", "IP_DOCUMENTATION_RANGE", "y") for _ in range(1200)]
+    gate = gate_of(_checklist({}), found, "r", _runbook(tmp_path))  # type: ignore[arg-type]
+    assert gate_verdict(gate, "da") == "Vent – begynd ikke endnu: kørslen har 1.001 fejl."
+    assert gate_verdict(gate, "en") == "Wait – do not begin yet: the run has 1,001 errors."
+    assert gate_short(gate, "da") == "vent – begynd ikke endnu; 1.001 fejl; 1.200 advarsler"
+    assert gate_short(gate, "en") == "wait – do not begin yet; 1,001 errors; 1,200 warnings"

@@ -241,6 +241,31 @@ def _decrypts(data: bytes, alg: tuple[int, int], ct: tuple[int, int], password: 
 def diagnose(data: bytes, password: str) -> str:
     """``corrupt`` when the file is damaged, ``password`` when the password is wrong (or
     when the kit cannot tell)."""
+    verdict = _diagnose(data, password)
+    if verdict == PASSWORD and b"\r\n" in data and _a_text_mode_copy(data, password):
+        return CORRUPT
+    return verdict
+
+
+def _a_text_mode_copy(data: bytes, password: str) -> bool:
+    """Whether ``data`` is a .p12 copied in text mode (every 0x0A byte written as 0x0D 0x0A,
+    as an FTP ASCII transfer or a text-mode copy does) whose MAC verifies with ``password``
+    once that is undone: damage, not the password. An inserted byte can shift a length
+    byte so that the frame reads as an indefinite length, which the kit cannot decide on
+    (1 text-mode copy in about 400 was said to be a wrong password)."""
+    undone = data.replace(b"\r\n", b"\n")
+    try:
+        pfx = _children(undone, *_expect(_tlv(undone, 0), 0x30))
+        ctype, cs, ce = _content_info(undone, *_expect(pfx[1], 0x30))
+        if ctype != DATA or len(pfx) < 3:
+            return False
+        auth_s, auth_e = _expect(_children(undone, cs, ce)[0], 0x04)
+        return _mac_verifies(undone, _expect(pfx[2], 0x30), undone[auth_s:auth_e], password)
+    except (Damaged, Undecided, IndexError, ValueError, KeyError):
+        return False
+
+
+def _diagnose(data: bytes, password: str) -> str:
     try:
         pfx = _children(data, *_expect(_tlv(data, 0), 0x30))
         if len(pfx) < 2 or data[slice(*_expect(pfx[0], 0x02))] != b"\x03":

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from ..deliverables.checklist import STATUS, WHO
 from ..deliverables.commands import KitCommands
 from ..deliverables.ics import Event
+from .i18n import number
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -443,6 +444,11 @@ def steps_text(numbers: list[int], language: str) -> str:
     return format_list(parts, locale="da" if language == "da" else "en")
 
 
+def _count(n: int, language: str) -> str:
+    """A count on the runbook page: "1.001" as the language writes it, or "ingen"."""
+    return number(language, n) if n else WORDS[language]["gate_none"]
+
+
 def gate_verdict(gate: Gate, language: str) -> str:
     """ "Klar til at begynde: …" or "Vent – begynd ikke endnu: tjeklistens trin 2 og 3 er
     ikke færdige, og kørslen har én fejl."."""
@@ -459,7 +465,11 @@ def gate_verdict(gate: Gate, language: str) -> str:
         key = "gate_step_open" if len(gate.open_steps) == 1 else "gate_steps_open"
         reasons.append(w[key].format(steps=steps_text([s.step for s in gate.open_steps], lang)))
     if gate.errors:
-        n = w["gate_error_one"] if gate.errors == 1 else w["gate_error_many"].format(n=gate.errors)
+        n = (
+            w["gate_error_one"]
+            if gate.errors == 1
+            else w["gate_error_many"].format(n=number(lang, gate.errors))
+        )
         reasons.append(w["gate_errors"].format(errors=n))
     return w["gate_wait"].format(reasons=w["gate_and"].join(reasons))
 
@@ -473,7 +483,9 @@ def gate_short(gate: Gate, language: str) -> str:
     said = [w["gate_short_go" if gate.go else "gate_short_wait"]]
     if gate.errors:  # the reason to wait, before the warnings
         said.append(
-            w["gate_error_one"] if gate.errors == 1 else w["gate_error_many"].format(n=gate.errors)
+            w["gate_error_one"]
+            if gate.errors == 1
+            else w["gate_error_many"].format(n=number(lang, gate.errors))
         )
     elif not gate.go and gate.open_steps:  # else the steps not done (a customer's cold read:
         # "vent – begynd ikke endnu; 4 advarsler" read as if the warnings were the reason)
@@ -489,7 +501,7 @@ def gate_short(gate: Gate, language: str) -> str:
         said.append(
             w["gate_warning_one"]
             if gate.warnings == 1
-            else w["gate_warning_many"].format(n=gate.warnings)
+            else w["gate_warning_many"].format(n=number(lang, gate.warnings))
         )
     if gate.step1_passed:
         said.append(w["gate_short_passed"])
@@ -534,7 +546,7 @@ def gate_notes(gate: Gate, runbook: Runbook, *, made: bool = True) -> list[str]:
         many = gate.warnings != 1
         notes.append(
             w["gate_warnings"].format(
-                warnings=w["gate_warning_many"].format(n=gate.warnings)
+                warnings=w["gate_warning_many"].format(n=number(lang, gate.warnings))
                 if many
                 else w["gate_warning_one"],
                 codes=_codes(warnings, lang),
@@ -939,8 +951,8 @@ def render_runbook(
             "headers": (w["gate_step"], w["gate_status"]),
             "rows": [(f"{s.step}. {s.title}", shown(s)) for s in gate.steps]
             + [
-                (w["gate_errors_row"], str(gate.errors) if gate.errors else w["gate_none"]),
-                (w["gate_warnings_row"], str(gate.warnings) if gate.warnings else w["gate_none"]),
+                (w["gate_errors_row"], _count(gate.errors, lang)),
+                (w["gate_warnings_row"], _count(gate.warnings, lang)),
             ],
             "notes": [with_commands(n) for n in gate_notes(gate, runbook)],
         }

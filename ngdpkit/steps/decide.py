@@ -221,6 +221,8 @@ def _refuse_settings_changed_since(step: Step) -> None:
         for key in dict.fromkeys([*before, *after])
         if before.get(key) != after.get(key)
     ]
+    if step.env.name not in current.environments:  # the table renamed or removed: named as
+        changed = [f"environments.{step.env.name}"]  # such, not as its keys none edited
     if changed:
         raise InputError.said(
             [
@@ -423,7 +425,7 @@ def _target(
             said = Sentence.of("{key}: {decision} needs a contact point", key=key, decision=word)
         elif own is not None:
             said = Sentence.of(
-                "{key}: {decision} needs a contact point (the mailbox has no suggestion)",
+                "{key}: {decision} needs a contact point (the mailbox has no suggestion): use 'override' and name one",
                 key=key,
                 decision=word,
             )
