@@ -38,7 +38,11 @@ class LoopbackServer(http.server.ThreadingHTTPServer):
         self._open: set[socket.socket] = set()
         self._lock = threading.Lock()
         self.port: int = self.server_address[1]
-        self._thread = threading.Thread(target=self.serve_forever, name="loopback", daemon=True)
+        # its loop looks for close() every 50 ms: at serve_forever's default of 0.5 s each
+        # test's server took up to half a second to stop, doing nothing
+        self._thread = threading.Thread(
+            target=self.serve_forever, kwargs={"poll_interval": 0.05}, name="loopback", daemon=True
+        )
         self._thread.start()
 
     def wait(self, seconds: float) -> None:

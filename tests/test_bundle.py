@@ -43,7 +43,7 @@ def test_links_are_never_followed(run_dir: Path, tmp_path: Path) -> None:
     victim = tmp_path / "victim.txt"
     victim.write_text("keep me")
     (folder.parent / f"{folder.name}-support.zip.tmp").symlink_to(victim)
-    r = run_cli("bundle", str(folder))
+    r = cli("bundle", str(folder))
     assert r.returncode == 0, r.stderr
     assert victim.read_text() == "keep me"
     with zipfile.ZipFile(r.stdout.strip()) as zf:
@@ -56,7 +56,7 @@ def test_links_are_never_followed(run_dir: Path, tmp_path: Path) -> None:
 
 def test_bundle_dot_writes_beside_the_folder(run_dir: Path, tmp_path: Path) -> None:
     folder = fresh(run_dir, tmp_path)
-    r = run_cli("bundle", ".", cwd=folder)
+    r = cli("bundle", ".", cwd=folder)
     assert r.returncode == 0, r.stderr
     assert Path(r.stdout.strip()).parent == folder.parent
     assert verify(folder).ok
@@ -66,7 +66,7 @@ def test_a_member_holding_a_secret_is_left_out(run_dir: Path, tmp_path: Path) ->
     folder = fresh(run_dir, tmp_path)
     token = "Basic " + "QWxhZGRpbjpvcGVuIHNlc2FtZSBsb25nIHRva2Vu"
     (folder / "firewall-rules.csv").write_text(f"leaked;{token}\r\n")
-    r = run_cli("bundle", str(folder), env={"NGDPKIT_TEST_AUTHORIZATION": token})
+    r = cli("bundle", str(folder), env={"NGDPKIT_TEST_AUTHORIZATION": token})
     assert r.returncode == 0, r.stderr
     with zipfile.ZipFile(r.stdout.strip()) as zf:
         assert "firewall-rules.csv" not in zf.namelist()
@@ -234,7 +234,7 @@ def test_a_folder_that_does_not_verify_is_bundled_and_says_so(
     (copy / "planted\nline.txt").write_text("x")
     with (copy / "audit.jsonl").open("r+b") as fh:
         fh.truncate(1500 << 20)
-    r = run_cli("bundle", str(copy))
+    r = cli("bundle", str(copy))
     assert r.returncode == 0, r.stderr
     err = r.stderr.splitlines()
     assert len(err) == 2 and "does not verify" in err[0] and "larger than 64 MB" in err[0], err
@@ -248,7 +248,7 @@ def test_a_folder_that_does_not_verify_is_bundled_and_says_so(
 
 def test_a_bundle_of_an_intact_folder_says_it_verifies(run_dir: Path, tmp_path: Path) -> None:
     copy = fresh(run_dir, tmp_path)
-    r = run_cli("bundle", str(copy))
+    r = cli("bundle", str(copy))
     assert r.returncode == 0 and r.stderr == "", r.stderr
     with zipfile.ZipFile(r.stdout.strip()) as zf:
         summary = json.loads(zf.read("summary.json"))
@@ -265,7 +265,7 @@ def test_a_step_file_of_gigabytes_is_not_read_into_the_bundle(
     step = copy / "steps" / "03_certificate.json"
     with step.open("r+b") as fh:
         fh.truncate(2500 << 20)
-    r = run_cli("bundle", str(copy))
+    r = cli("bundle", str(copy))
     assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
     with zipfile.ZipFile(r.stdout.strip()) as zf:
         summary = json.loads(zf.read("summary.json"))

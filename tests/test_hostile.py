@@ -391,7 +391,7 @@ def test_unwritable_out_is_exit_2(sample_copy: Path, tmp_path: Path) -> None:
     else:
         locked = tmp_path / "locked"
         locked.mkdir(mode=0o500)
-    r = run_cli(
+    r = cli(
         "run", "--settings", str(sample_copy / "migration.toml"), "--env", "test", "--out",
         str(locked / "runs"),
     )  # fmt: skip
@@ -413,7 +413,7 @@ def test_malformed_evidence_is_exit_2(sample_copy: Path) -> None:
         )
     )
     for command in ("run", "check"):
-        r = run_cli(command, "--settings", str(toml), "--env", "test")
+        r = cli(command, "--settings", str(toml), "--env", "test")
         assert r.returncode == 2, (command, r.stdout, r.stderr)
         assert "Traceback" not in r.stdout + r.stderr
         assert "ev.json" in r.stderr and "checks" in r.stderr
@@ -442,7 +442,7 @@ def test_settings_values_refused(sample_copy: Path, edit: tuple[str, str], expec
     text = toml.read_text()
     assert edit[0] in text
     toml.write_text(text.replace(edit[0], edit[1], 1))
-    r = run_cli("check", "--settings", str(toml), "--env", "all")
+    r = cli("check", "--settings", str(toml), "--env", "all")
     assert r.returncode == 2 and expect in r.stderr, r.stderr
     assert "Traceback" not in r.stderr
 
@@ -698,7 +698,7 @@ def test_parts_that_unpack_past_the_bound_are_refused(tmp_path: Path) -> None:
 
     path = _with_sheet_xml(tmp_path / "bomb.xlsx", chunks())
     assert path.stat().st_size < 2_000_000
-    r = run_cli("check", "--settings", str(_settings_with(tmp_path, path)), "--env", "test")
+    r = cli("check", "--settings", str(_settings_with(tmp_path, path)), "--env", "test")
     assert r.returncode == 2 and "200 MB" in r.stderr and "bomb.xlsx" in r.stderr, r.stderr
     assert "Traceback" not in r.stderr
     with pytest.raises(InputError):
@@ -855,7 +855,7 @@ def test_a_secret_with_quotes_and_a_formula_start_is_caught_in_pages_and_the_csv
     wb = openpyxl.load_workbook(book)
     wb.active["B2"] = token
     wb.save(book)
-    r = run_cli("run", "--settings", str(sample_copy / "migration.toml"), "--env", "test", env=env)
+    r = cli("run", "--settings", str(sample_copy / "migration.toml"), "--env", "test", env=env)
     assert r.returncode == 1, r.stdout + r.stderr
     run_dir = next((sample_copy / "runs" / "test").glob("2*"))
     findings = json.loads((run_dir / "findings.json").read_text(encoding="utf-8"))["findings"]
@@ -883,7 +883,7 @@ def test_deeply_nested_evidence_and_contact_points_are_exit_2(sample_copy: Path)
     ):
         toml.write_text(text.replace(*edit))
         name = edit[1].split('"')[-2]
-        r = run_cli("check", "--settings", str(toml), "--env", "test")
+        r = cli("check", "--settings", str(toml), "--env", "test")
         assert r.returncode == 2, (name, r.stdout, r.stderr)
         assert "Traceback" not in r.stdout + r.stderr and name in r.stderr
         assert len(r.stderr.strip().splitlines()) == 1, r.stderr

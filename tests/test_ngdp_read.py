@@ -17,7 +17,7 @@ from ngdpkit.rehearsal.simulator import SessionCA, Simulator, SimulatorConfig
 from ngdpkit.rehearsal.simulator_registry import registry_from_settings
 from ngdpkit.secrets import read_dotenv
 from ngdpkit.settings import load_settings
-from tests.conftest import cli, run_cli
+from tests.conftest import cli
 
 ALLOWED_GET = (
     "/apis/v1/organisations/?cvrNumber=",
@@ -241,7 +241,7 @@ def test_the_reader_keeps_quirks_and_drops_the_token(sample_dir: Path, tmp_path:
     sample = copy_sample(sample_dir, tmp_path)
     sim, _ = serve(sample, "test", tmp_path)
     with sim:
-        r = run_cli(
+        r = cli(
             "run", "--settings", str(sample / "migration.toml"), "--env", "test", "--online", "ngdp"
         )
         requests = list(sim.server.config.registry.requests)
@@ -369,7 +369,7 @@ def test_hostile_names_from_ngdp_are_escaped_and_neutralised(
     cps[0]["name"] = '=HYPERLINK("http://x")<script>alert(1)</script>'
     sim, _ = serve(sample, "test", tmp_path, contact_points=cps)
     with sim:
-        r = run_cli(
+        r = cli(
             "run", "--settings", str(sample / "migration.toml"), "--env", "test", "--online", "ngdp"
         )
     assert r.returncode in (0, 1), r.stderr

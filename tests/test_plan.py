@@ -11,7 +11,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tests.conftest import cli, run_cli
+from tests.conftest import cli
 
 
 def _without_contact_points(settings: Path, language: str) -> None:
@@ -30,7 +30,7 @@ def test_the_filled_plan_reads_back_as_contact_points(
 ) -> None:
     settings = sample_copy / "migration.toml"
     _without_contact_points(settings, language)
-    r = run_cli("run", "--settings", str(settings), "--env", "test")
+    r = cli("run", "--settings", str(settings), "--env", "test")
     assert r.returncode in (0, 1), r.stderr
     plan = next((sample_copy / "runs" / "test").glob("2*/contact-point-plan.xlsx"))
     wb = openpyxl.load_workbook(plan)
@@ -116,7 +116,7 @@ def test_the_suggestions_are_in_the_runs_language_and_read_back_as_a_mapping_fil
     settings = sample_copy / "migration.toml"
     text = settings.read_text(encoding="utf-8")
     settings.write_text(text.replace('mapping = "mapping-test.xlsx"\n', "", 1), encoding="utf-8")
-    r = run_cli("run", "--settings", str(settings), "--env", "test")
+    r = cli("run", "--settings", str(settings), "--env", "test")
     assert r.returncode in (0, 1), r.stderr
     path = next((sample_copy / "runs" / "test").glob("2*/mapping-suggestions.xlsx"))
     wb = openpyxl.load_workbook(path)

@@ -258,7 +258,7 @@ def test_rejected_send(sample_dir: Path, tmp_path: Path) -> None:
 
 def test_against_ngdp_guards(sample_dir: Path, tmp_path: Path) -> None:
     d = _copy(sample_dir, tmp_path)
-    r = run_cli(
+    r = cli(
         "rehearse",
         "--settings",
         str(d / "migration.toml"),
@@ -268,7 +268,7 @@ def test_against_ngdp_guards(sample_dir: Path, tmp_path: Path) -> None:
         "ngdp",
     )
     assert r.returncode == 2 and "--production" in r.stderr
-    r = run_cli(
+    r = cli(
         "rehearse", "--settings", str(d / "migration.toml"), "--env", "test", "--against", "ngdp"
     )
     assert r.returncode == 2 and "--yes" in r.stderr and "api.test.digitalpost.dk" in r.stdout

@@ -132,15 +132,17 @@ def test_step_records_are_private(tmp_path: Path) -> None:
         assert stat.S_IMODE(p.stat().st_mode) == 0o600, p
 
 
-def test_the_sample_secrets_file_can_be_sourced_by_a_shell_without_a_word(tmp_path: Path) -> None:
+def test_the_sample_secrets_file_can_be_sourced_by_a_shell_without_a_word(
+    sample_dir: Path,
+) -> None:
     """A consultant's cold run: ``set -a; . ./sample.env`` ran the unquoted ``Basic <token>``
     header's token as a command, and bash printed the token in its error. Each value is
-    quoted, holds nothing a shell expands inside double quotes, and reads back the same."""
+    quoted, holds nothing a shell expands inside double quotes, and reads back the same.
+    The session's sample (what ``write_sample`` wrote) is read, never changed."""
     import shutil
     import subprocess
 
-    write_sample(tmp_path)
-    env_file = tmp_path / "sample.env"
+    env_file = sample_dir / "sample.env"
     values = read_dotenv(env_file)
     assert len(values) == 4 and values["NGDPKIT_TEST_AUTHORIZATION"].startswith("Basic ")
     for line in env_file.read_text(encoding="utf-8").splitlines():
@@ -153,7 +155,7 @@ def test_the_sample_secrets_file_can_be_sourced_by_a_shell_without_a_word(tmp_pa
     assert bash
     shown = subprocess.run(
         [bash, "-c", 'set -a; . ./sample.env; printf %s "$NGDPKIT_TEST_AUTHORIZATION"'],
-        cwd=tmp_path,
+        cwd=sample_dir,
         capture_output=True,
         text=True,
         check=False,

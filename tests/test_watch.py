@@ -69,17 +69,22 @@ def start(
 
 
 def watch(
-    sample: Path, *extra: str, env: dict[str, str] | None = None
+    sample: Path, *extra: str, env: dict[str, str] | None = None, child: bool = False
 ) -> subprocess.CompletedProcess[str]:
-    r = run_cli(
-        "watch", "--settings", str(sample / "migration.toml"), "--env", "test", *extra, env=env
-    )
+    """``watch`` of the sample's test environment: through the command line's own ``main``
+    in this process, or with ``child`` in a process of its own, as a user runs it (for a
+    test that asserts a secret never reaches the console: a leak written straight to the
+    process's output would escape the in-process capture)."""
+    args = ("watch", "--settings", str(sample / "migration.toml"), "--env", "test", *extra)
+    r = run_cli(*args, env=env) if child else cli(*args, env=env)
     assert "Traceback" not in r.stderr, r.stderr
     return r
 
 
-def watch_json(sample: Path, *extra: str, env: dict[str, str] | None = None) -> tuple[int, Any]:
-    r = watch(sample, "--json", *extra, env=env)
+def watch_json(
+    sample: Path, *extra: str, env: dict[str, str] | None = None, child: bool = False
+) -> tuple[int, Any]:
+    r = watch(sample, "--json", *extra, env=env, child=child)
     return r.returncode, json.loads(r.stdout)
 
 
@@ -259,8 +264,8 @@ def test_a_refused_header_stops_the_watch_and_is_never_printed(
     sim, _ = start(sample, tmp_path, traffic_for(SYSTEM, failed=(1,), good=()))
     env = {"NGDPKIT_TEST_AUTHORIZATION": header}
     with sim:
-        as_json = watch(sample, "--json", env=env)
-        as_table = watch(sample, env=env)
+        as_json = watch(sample, "--json", env=env, child=True)
+        as_table = watch(sample, env=env, child=True)
         requests = list(sim.server.config.registry.requests)
     data = json.loads(as_json.stdout)
     (refused,) = by_code(data, "WATCH_READ_REFUSED")
@@ -286,8 +291,8 @@ def test_a_network_failure_is_one_line_without_a_secret(sample_dir: Path, tmp_pa
             ),
             encoding="utf-8",
         )
-        r = watch(sample)
-        code, data = watch_json(sample)
+        r = watch(sample, child=True)
+        code, data = watch_json(sample, child=True)
     (refused,) = by_code(data, "WATCH_READ_REFUSED")
     assert code == 0 and r.returncode == 0 and r.stderr == ""
     assert "NgDP blev ikke nået for /memos/" in refused["message"]
@@ -790,7 +795,7 @@ def test_watch_before_go_live_says_so_and_a_production_watch_elsewhere_is_an_err
     prod = copy_sample(sample_dir, tmp_path / "prod")
     sim, _ = serve(prod, "production", tmp_path / "p")
     with sim:
-        r = run_cli(
+        r = cli(
             "watch", "--settings", str(prod / "migration.toml"), "--env", "production", "--json"
         )
     data = json.loads(r.stdout)

@@ -582,6 +582,12 @@ def _retry_after(registry: Any, status: int) -> dict[str, str]:
     return {"Retry-After": wanted} if wanted and status in (429, 503) else {}
 
 
+# How often a server's loop looks for its stop: at ``serve_forever``'s default of 0.5 s each
+# ``rehearse`` (the local NgDP, then the push stand-in) and each stop of ``simulate`` waited up
+# to half a second per server, doing nothing (about 26 s of the test suite's wall time).
+STOP_POLL = 0.05
+
+
 class Simulator:
     """The local NgDP, in a background thread. Use as a context manager."""
 
@@ -590,7 +596,10 @@ class Simulator:
         self.server = _Server(config, ctx, port)
         self.ca = ca
         self.thread = threading.Thread(
-            target=self.server.serve_forever, name="ngdp-simulator", daemon=True
+            target=self.server.serve_forever,
+            kwargs={"poll_interval": STOP_POLL},
+            name="ngdp-simulator",
+            daemon=True,
         )
 
     @property
@@ -685,7 +694,10 @@ class PushStandIn:
         ctx.load_verify_locations(cafile=str(ca.ca_file))
         self.server = _PushServer(msg.path, rec.path, ctx)
         self.thread = threading.Thread(
-            target=self.server.serve_forever, name="push-stand-in", daemon=True
+            target=self.server.serve_forever,
+            kwargs={"poll_interval": STOP_POLL},
+            name="push-stand-in",
+            daemon=True,
         )
 
     def url(self, which: str) -> str:
