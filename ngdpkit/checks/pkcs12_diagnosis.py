@@ -256,13 +256,29 @@ def _a_text_mode_copy(data: bytes, password: str) -> bool:
     undone = data.replace(b"\r\n", b"\n")
     try:
         pfx = _children(undone, *_expect(_tlv(undone, 0), 0x30))
-        ctype, cs, ce = _content_info(undone, *_expect(pfx[1], 0x30))
-        if ctype != DATA or len(pfx) < 3:
-            return False
-        auth_s, auth_e = _expect(_children(undone, cs, ce)[0], 0x04)
-        return _mac_verifies(undone, _expect(pfx[2], 0x30), undone[auth_s:auth_e], password)
+        ctype, auth_s, auth_e = _signed(undone, pfx)
+        return ctype == DATA and _mac_holds(undone, pfx, (auth_s, auth_e), password)
     except (Damaged, Undecided, IndexError, ValueError, KeyError):
         return False
+
+
+def _signed(data: bytes, pfx: list[tuple[int, int, int]]) -> tuple[bytes, int, int]:
+    """The PFX's content type and, in password integrity mode (``DATA``), the start and end
+    of the authenticated safe its MAC signs (0, 0 otherwise)."""
+    ctype, cs, ce = _content_info(data, *_expect(pfx[1], 0x30))
+    if ctype != DATA:
+        return ctype, 0, 0
+    auth_s, auth_e = _expect(_children(data, cs, ce)[0], 0x04)
+    return ctype, auth_s, auth_e
+
+
+def _mac_holds(
+    data: bytes, pfx: list[tuple[int, int, int]], auth: tuple[int, int], password: str
+) -> bool:
+    """Whether the PFX has a MAC and it verifies over the authenticated safe with ``password``."""
+    return len(pfx) > 2 and _mac_verifies(
+        data, _expect(pfx[2], 0x30), data[auth[0] : auth[1]], password
+    )
 
 
 def _diagnose(data: bytes, password: str) -> str:
@@ -270,13 +286,10 @@ def _diagnose(data: bytes, password: str) -> str:
         pfx = _children(data, *_expect(_tlv(data, 0), 0x30))
         if len(pfx) < 2 or data[slice(*_expect(pfx[0], 0x02))] != b"\x03":
             return CORRUPT
-        ctype, cs, ce = _content_info(data, *_expect(pfx[1], 0x30))
+        ctype, auth_s, auth_e = _signed(data, pfx)
         if ctype != DATA:
             return PASSWORD  # public-key integrity mode: not used for these certificates
-        auth_s, auth_e = _expect(_children(data, cs, ce)[0], 0x04)
-        if len(pfx) > 2 and _mac_verifies(
-            data, _expect(pfx[2], 0x30), data[auth_s:auth_e], password
-        ):
+        if _mac_holds(data, pfx, (auth_s, auth_e), password):
             return CORRUPT  # the password is right: what follows it is damaged
         try:
             parts = list(_encrypted_parts(data, *_expect(_tlv(data, auth_s), 0x30)))
