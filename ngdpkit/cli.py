@@ -15,7 +15,7 @@ import re
 import sys
 import zipfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from . import __version__
 from .errors import InputError, NgdpkitError
@@ -58,8 +58,18 @@ class CleanStream(io.TextIOBase):
 
 
 def _err(text: str) -> None:
-    """One line on stderr: a value in ``text`` (a file name, a cell) cannot start another."""
-    print(f"ngdpkit: {one_line(text)}", file=sys.stderr, flush=True)
+    """One line on stderr: a value in ``text`` (a file name, a cell) cannot start another,
+    and a CPR-shaped number in it is not shown (an argument echoed as refused: ``--step``,
+    ``--days`` or ``--env`` given a CPR number typed into the wrong field)."""
+    print(f"ngdpkit: {hide_cpr_words(one_line(text))}", file=sys.stderr, flush=True)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, whose refusal (``invalid choice: '…'``) hides a CPR-shaped number
+    as :func:`_err` does; every subcommand's parser is one too (argparse makes them so)."""
+
+    def error(self, message: str) -> NoReturn:
+        super().error(hide_cpr_words(message))
 
 
 class _Once(argparse.Action):
@@ -94,7 +104,7 @@ def _env_arg(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="ngdpkit",
         description="Take KMD WorkZone from e-Boks to NgDP: checks, configuration and sign-off documents per environment.",
     )

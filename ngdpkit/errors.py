@@ -5,6 +5,7 @@ Only input the kit cannot use at all raises, and it raises one of these::
 
     NgdpkitError
     ├── InputError      refused before any work (exit 2); holds every problem found
+    │   └── SettingsRefused   a settings file that is no settings: its kind and keys
     └── StepCrashed     a notebook or a step of the kit failed (exit 3)
 
 Third-party errors (openpyxl, calamine, cryptography, tomllib) are translated into
@@ -14,7 +15,7 @@ these at the boundary where the file is read, with ``raise ... from exc``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .findings import Sentence
@@ -34,21 +35,59 @@ class InputError(NgdpkitError):
     def __init__(self, problems: list[str] | str) -> None:
         self.problems = [problems] if isinstance(problems, str) else list(problems)
         self.sentences: tuple[Sentence, ...] = ()
+        self.english: tuple[Sentence, ...] = ()
         super().__init__("; ".join(self.problems))
 
     @classmethod
-    def said(cls, sentences: Sequence[Sentence]) -> InputError:
+    def said(cls, sentences: Sequence[Sentence], *, english: Sequence[Sentence] = ()) -> InputError:
         """The refusal of ``sentences`` (the catalogue's): its problems in English, as
-        always, and :meth:`text` in another language (a Danish screen shows them in Danish)."""
-        error = cls([s.text("en") for s in sentences])
+        always, and :meth:`text` in another language (a Danish screen shows them in Danish).
+        ``english``: what an English screen says instead, when it says more (a library's or
+        the settings loader's own English words, which a Danish sentence does not carry)."""
+        in_english = tuple(english) or tuple(sentences)
+        error = cls([s.text("en") for s in in_english])
         error.sentences = tuple(sentences)
+        error.english = in_english
         return error
 
     def text(self, language: str) -> str:
         """The problems in ``language`` when they were said as sentences, else as written."""
         if not self.sentences:
             return str(self)
-        return "; ".join(s.text(language) for s in self.sentences)
+        chosen = self.english if language == "en" and self.english else self.sentences
+        return "; ".join(s.text(language) for s in chosen)
+
+
+class SettingsRefused(InputError):
+    """A settings file that does not read as settings (:func:`ngdpkit.settings.load_settings`),
+    with what kind of problem it is and the keys it is in, for a refusal that says it in any
+    language without a value (a value may be a secret or a CPR number typed in the wrong key).
+
+    Args:
+        problems: the loader's lines, in English.
+        kind: ``"text"`` (not TOML the kit can read: not UTF-8, a syntax error, too large),
+            ``"files"`` (a file a key names is not there) or ``"keys"`` (a key or its value).
+        keys: the dotted keys at fault (of ``"files"``: those naming a missing file).
+        line: the line of a syntax or encoding error, when known (0 otherwise).
+    """
+
+    def __init__(
+        self, problems: list[str] | str, *, kind: str, keys: Sequence[str] = (), line: int = 0
+    ) -> None:
+        super().__init__(problems)
+        self.kind = kind
+        self.keys = tuple(dict.fromkeys(keys))
+        self.line = line
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled whole (an exception is rebuilt from its args, which lack the keywords)."""
+        return (_settings_refused, (self.problems, self.kind, self.keys, self.line))
+
+
+def _settings_refused(
+    problems: list[str], kind: str, keys: Sequence[str], line: int
+) -> SettingsRefused:
+    return SettingsRefused(problems, kind=kind, keys=keys, line=line)
 
 
 class StepCrashed(NgdpkitError):

@@ -22,7 +22,7 @@ from pathlib import Path
 from types import UnionType
 from typing import Any, get_args, get_origin, get_type_hints
 
-from .errors import InputError
+from .errors import InputError, SettingsRefused
 from .guids import normal_or_raw
 from .redact import CPR, SHORT_SECRET, UNSEEN_RANGES, redact, register, shortened
 
@@ -438,6 +438,20 @@ def schema(cls: type) -> dict[str, str]:
 _TRUST = dict.fromkeys(KINDS, _LIST_STR)  # [trust_anchors]: a list of files per kind
 
 
+# the key a problem of _Reader names first: "unknown key 'a.b'", "missing required key a.b",
+# "[environments.'x y']: …", or the dotted key it begins with ("a.b must be …", "a.b = …")
+_PROBLEM_KEY = re.compile(
+    r"unknown key '([^']+)'|missing required key ([A-Za-z0-9_.-]+)|\[([^\]]+)\]|([A-Za-z0-9_.-]+)"
+)
+
+
+def _problem_key(text: str) -> str:
+    """The dotted key ``text`` (a problem of :class:`_Reader`, without the file's name) is
+    about, as it begins; empty when it begins otherwise."""
+    m = _PROBLEM_KEY.match(text)
+    return next((g for g in m.groups() if g), "") if m else ""
+
+
 class _Reader:
     """Collects every problem while reading, so they are all reported at once."""
 
@@ -447,9 +461,16 @@ class _Reader:
         self.problems: list[str] = []
         self.given: set[str] = set()  # the dotted keys read, each of the right type
         self.meant: set[str] = set()  # keys a typo was taken for ("did you mean"), dotted
+        # the dotted key of each problem, and those naming a file that is not there: a
+        # refusal that names them and no value (SettingsRefused; nk.decide says it in Danish)
+        self.keys: list[str] = []
+        self.missing: list[str] = []
 
-    def problem(self, text: str) -> None:
+    def problem(self, text: str, key: str = "") -> None:
         self.problems.append(f"{self.name}: {text}")
+        found = key or _problem_key(text)
+        if found:
+            self.keys.append(found)
 
     def table(self, data: dict[str, Any], schema: dict[str, str], where: str) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -462,11 +483,11 @@ class _Reader:
                 # consultant's cold run)
                 close = difflib.get_close_matches(str(key), list(schema), n=1, cutoff=0.75)
                 if close:
-                    self.problem(f"unknown key {dotted!r}: did you mean {close[0]!r}?")
+                    self.problem(f"unknown key {dotted!r}: did you mean {close[0]!r}?", dotted)
                     self.meant.add(_dotted(where, close[0]))
                 else:
                     known = ", ".join(sorted(schema))
-                    self.problem(f"unknown key {dotted!r} (known here: {known})")
+                    self.problem(f"unknown key {dotted!r} (known here: {known})", dotted)
                 continue
             if not _type_ok(value, schema[key]):
                 self.problem(
@@ -534,7 +555,8 @@ class _Reader:
             return path
         if not exists:
             hint = not_found_hint(path, value, self.path.parent)
-            self.problem(f"{key}: file not found: {value}{hint}")
+            self.problem(f"{key}: file not found: {value}{hint}", key)
+            self.missing.append(key)
         elif is_dir:
             self.problem(f"{key} = {value!r} is a folder, not a file")
         elif not is_file:  # a FIFO, a device (/dev/zero) or a socket
@@ -782,16 +804,27 @@ def parse_toml(raw: bytes, name: str) -> dict[str, Any]:
             )
         else:
             legacy = ""
-        raise InputError(
-            f"{name}: not UTF-8 text (line {line}, byte {exc.start}: {exc.reason}){legacy}"
+        raise SettingsRefused(
+            f"{name}: not UTF-8 text (line {line}, byte {exc.start}: {exc.reason}){legacy}",
+            kind="text",
+            line=line,
         ) from exc
     except RecursionError as exc:
-        raise InputError(f"{name}: TOML nested too deeply to be a settings file") from exc
+        raise SettingsRefused(
+            f"{name}: TOML nested too deeply to be a settings file", kind="text"
+        ) from exc
     except tomllib.TOMLDecodeError as exc:
         hint = _escape_hint(exc, raw) or _leading_zero_hint(exc, raw)
-        raise InputError(f"{name}: TOML syntax error: {exc}{hint}") from exc
+        at = _AT_LINE.search(str(exc))
+        raise SettingsRefused(
+            f"{name}: TOML syntax error: {exc}{hint}",
+            kind="text",
+            line=int(at.group(1)) if at else 0,
+        ) from exc
     except ValueError as exc:  # tomllib's own int(): a number of more than 4,300 digits
-        raise InputError(f"{name}: a number in it is too long to be a setting") from exc
+        raise SettingsRefused(
+            f"{name}: a number in it is too long to be a setting", kind="text"
+        ) from exc
 
 
 _AT_LINE = re.compile(r"\(at line ([0-9]+), column [0-9]+\)")
@@ -1034,8 +1067,9 @@ def load_settings(path: Path | str) -> Settings:
     if not is_file:
         raise InputError(f"settings file not found: {path}{not_found_hint(path, given)}")
     if path.stat().st_size > MAX_SETTINGS_BYTES:
-        raise InputError(
-            f"{path.name}: {path.stat().st_size:,} bytes, over the 1 MB bound for a settings file"
+        raise SettingsRefused(
+            f"{path.name}: {path.stat().st_size:,} bytes, over the 1 MB bound for a settings file",
+            kind="text",
         )
     raw = path.read_bytes()
     data = parse_toml(raw, path.name)
@@ -1051,7 +1085,11 @@ def load_settings(path: Path | str) -> Settings:
         # stood on the console (34 of its 43 characters), which the whole no longer matched
         r = _Reader(path)
         _table(r, Settings, data, "", {})
-        raise InputError(_at_most(r.problems, path.name))
+        raise SettingsRefused(
+            _at_most(r.problems, path.name),
+            kind="files" if r.missing else "keys",
+            keys=r.missing or r.keys,
+        )
     return Settings(path=path, raw_sha256=hashlib.sha256(raw).hexdigest(), given=given, **values)
 
 
@@ -1137,7 +1175,7 @@ def _values(
             if _dotted(where, f.name) in r.meant:
                 continue  # its typo was named already: one line for one mistake
             missing = f.metadata.get("missing", "missing required key {key}")
-            r.problem(missing.format(key=_dotted(where, f.name)))
+            r.problem(missing.format(key=_dotted(where, f.name)), _dotted(where, f.name))
     out: dict[str, Any] = {}
     for f in sorted(keys, key=lambda f: bool(f.metadata.get("late"))):  # a stable sort
         dotted = _dotted(where, f.name)
@@ -1283,7 +1321,7 @@ def _environments(
     """``[environments.<name>]``: each over the top level's keys of the same name, its kind
     its name unless set."""
     if not value:
-        r.problem("no environment: add a table [environments.test]")
+        r.problem("no environment: add a table [environments.test]", "environments")
     shared = {f.name: table[f.name] for f in fields(Environment) if f.name in table}
     read: dict[str, dict[str, Any]] = {}
     for name, env_raw in value.items():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -488,6 +489,69 @@ def test_settings_gone_or_broken_refuse_in_one_line(session: Session) -> None:
         "against the settings, so nothing is written"
     )
     assert caught.value.text("da").startswith("migration.toml er væk, siden notebooken læste den")
+    assert not session.file.exists()
+    settings.write_bytes(raw)  # put back as it was: the decision is made
+    nk.decide(session.step, mailbox, "retire", by="Anne Konsulent")
+    assert [d.mailbox_id for d in session.read()] == [mailbox]
+
+
+def test_settings_that_no_longer_read_are_refused_in_danish_naming_keys_never_values(
+    session: Session,
+) -> None:
+    """A consultant's week two: the Danish refusal quoted the loader's English ("… kan ikke
+    længere læses som indstillinger (migration.toml: environments.test.contact_points: file
+    not found: 0101701299.xlsx): ret den, og beslut så igen"), a value with it (a CPR number
+    typed into the wrong key stood there), and "ret den, og beslut så igen" was not what to do
+    when the fix is another contact points file: the next call asked for the notebook to be
+    run from its first cell. The Danish names the kind of problem and the keys, never a value,
+    and says what to do in each case; the English keeps the loader's words, CPR hidden."""
+    mailbox = a_mailbox_without_subject(session)
+    settings = session.settings
+    raw = settings.read_bytes()
+    again = "kør notebooken igen fra første celle"
+    cases = [
+        (  # a key the decision depends on names a file that is not there
+            ('contact_points = "contact-points-test.xlsx"', 'contact_points = "0101701299.xlsx"'),
+            "(environments.test.contact_points peger på en fil, der ikke findes): læg filen "
+            "tilbage, og beslut så igen; skal environments.test.contact_points pege på en anden "
+            f"fil, så {again}",
+            "0101701299",
+        ),
+        (  # its value wrong: a CPR number typed without quotes
+            ('contact_points = "contact-points-test.xlsx"', "contact_points = 1512901234"),
+            "(en nøgle eller dens værdi er forkert: environments.test.contact_points): ret den, "
+            "og beslut så igen; skal environments.test.contact_points have en anden værdi, end "
+            f"da notebooken læste den, så {again}",
+            "1512901234",
+        ),
+        (  # a key no decision depends on: corrected, the decision goes through
+            ("[organisation]", "[organisation]\nfoo_bar = 'hemmelig-3112995678'"),
+            "(en nøgle eller dens værdi er forkert: organisation.foo_bar): ret den, og beslut "
+            "så igen; intet gemmes",
+            "3112995678",
+        ),
+    ]
+    for edit, danish, value in cases:
+        settings.write_bytes(raw)
+        _edited(settings, edit)
+        with pytest.raises(InputError) as caught:
+            nk.decide(session.step, mailbox, "retire", by="Anne Konsulent")
+        english, da = caught.value.text("en"), caught.value.text("da")
+        assert da.startswith("migration.toml kan ikke længere læses som indstillinger (")
+        assert danish in da, da
+        assert da.endswith("; intet gemmes") and "file not found" not in da and "must be" not in da
+        assert (again in da) is (again in danish)
+        assert value not in english + da and "\n" not in english + da
+        assert english.startswith("migration.toml no longer reads as settings (")
+        assert "migration.toml: " not in english  # the file is named once
+    assert "(unknown key 'organisation.foo_bar'" in english  # the loader's own words in English
+    settings.write_bytes(raw.replace(b"[organisation]", b"[organisation", 1))
+    with pytest.raises(InputError) as caught:
+        nk.decide(session.step, mailbox, "retire", by="Anne Konsulent")
+    assert re.search(
+        r"\(den er ikke gyldig TOML; se linje [0-9]+\): ret den", caught.value.text("da")
+    )
+    assert "TOML syntax error" in caught.value.text("en")
     assert not session.file.exists()
     settings.write_bytes(raw)  # put back as it was: the decision is made
     nk.decide(session.step, mailbox, "retire", by="Anne Konsulent")

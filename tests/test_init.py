@@ -75,6 +75,45 @@ def test_init_refuses_bad_input_and_writes_nothing(
     assert not (folder / "migration.toml").exists()
 
 
+@pytest.mark.parametrize("typed", ["0101701299", "010170-1299", " 3112995678 "])
+def test_init_never_repeats_a_cpr_number_typed_as_the_cvr(tmp_path: Path, typed: str) -> None:
+    """A consultant's week two: a CPR number typed into --cvr was echoed on the console
+    ("--cvr '0101701299' is not a CVR number"), and the console is copied into a ticket. It
+    says what is wrong (the shape of a CPR number) without repeating it; nothing is written."""
+    folder = tmp_path / "kunde"
+    r = cli("init", str(folder), "--organisation", "Søby Kommune", "--cvr", typed, cwd=tmp_path)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "--cvr has the shape of a CPR number (10 digits), not of a CVR number" in r.stderr
+    assert "personal data, so it is not repeated here" in r.stderr
+    digits = typed.strip()
+    assert digits not in r.stdout + r.stderr and digits.replace("-", "") not in r.stderr
+    assert not (folder / "migration.toml").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["confirm", "--step", "0101701299", "--by", "A"], "--step CPR-nummer udeladt:"),
+        (["watch", "--days", "010170-1299"], "--days CPR-nummer udeladt:"),
+        (["check", "--env", "0101701299"], "unknown environment 'CPR-nummer udeladt'"),
+        (["rehearse", "--against", "0101701299"], "invalid choice: 'CPR-nummer udeladt'"),
+    ],
+)
+def test_a_refused_argument_that_is_a_cpr_number_is_not_echoed(
+    sample_copy: Path, args: list[str], said: str
+) -> None:
+    """An attacker's read of every echo: a CPR number typed into --step, --days, --env or
+    --against was repeated in the refusal on the console (and argparse's own words). Each
+    refusal still says what was wrong, with the number hidden."""
+    command, *rest = args
+    settings = str(sample_copy / "migration.toml")
+    env = [] if "--env" in rest else ["--env", "test"]
+    r = cli(command, "--settings", settings, *env, *rest, cwd=sample_copy)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert said in r.stderr, r.stderr
+    assert "0101701299" not in r.stdout + r.stderr and "010170-1299" not in r.stderr
+
+
 def test_init_never_overwrites_a_settings_file(tmp_path: Path) -> None:
     (tmp_path / "migration.toml").write_text("# mine\n", encoding="utf-8")
     r = cli("init", str(tmp_path), "--organisation", "X", "--cvr", "98765433")

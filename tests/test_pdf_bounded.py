@@ -165,3 +165,47 @@ def test_the_note_says_how_to_check_the_whole_list_without_the_kit(
     text = re.sub(r"<[^>]+>", "", section).replace("&#34;", '"').replace("&quot;", '"')
     assert "Get-FileHash -Algorithm SHA256 .\\mailbox-mapping.xlsx" in text
     assert said in text
+
+
+# --- the portal to-do's appendix: one row per translation, bounded the same way ----------------
+
+TODO_SECTION = re.compile(r'<section class="appendix portal-todo-all">.*?</section>', re.S)
+
+
+@pytest.mark.parametrize(
+    "language,said",
+    [
+        ("da", "Her er de første 2 af 5 rækker trykt."),
+        ("en", "The first 2 of 5 rows are printed here."),
+    ],
+)
+def test_the_portal_to_do_appendix_is_bounded_and_names_portal_todo_xlsx(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, language: str, said: str
+) -> None:
+    """An attacker's (and a large municipality's) look at the PDF's other per-row appendix:
+    the portal to-do lists one row per translation to add or remove (verified at 100,000
+    mailboxes some 99,000; offline every translation of the contact points file this run
+    does not map there), and the PDF printed every one. Past the bound it prints the first
+    rows and names portal-todo.xlsx with its SHA-256; the page keeps every row."""
+    from ngdpkit.documents.signoff import _portal_todo
+    from tests.test_portal_todo_removals import todo
+
+    body = str(_portal_todo(todo(), language))  # offline: 5 removals in the appendix
+    path = tmp_path / "portal.html"
+    path.write_text(f"<!doctype html><html><body>{body}</body></html>", encoding="utf-8")
+    assert TODO_SECTION.search(body).group(0).count("<tr><td>") == 5  # type: ignore[union-attr]
+    digests = {"portal-todo.xlsx": "ab" * 32}
+    monkeypatch.setattr(pdf_module, "APPENDIX_ROWS", 2)
+    doc = combined_html([path], language=language, title="t", digests=digests)
+    section = TODO_SECTION.search(doc).group(0)  # type: ignore[union-attr]
+    assert section.count("<tr><td>") == 2
+    assert section.count("<table>") == 1 and section.count("</table>") == 1
+    text = re.sub(r"<[^>]+>", "", section)
+    assert said in text
+    assert f"portal-todo.xlsx (SHA-256 {'ab' * 32})" in text
+    assert "Get-FileHash -Algorithm SHA256 .\\portal-todo.xlsx" in text
+    assert "mailbox-mapping" not in text
+    monkeypatch.setattr(pdf_module, "APPENDIX_ROWS", 5)  # within the bound: whole, no note
+    whole = combined_html([path], language=language, title="t", digests=digests)
+    assert TODO_SECTION.search(whole).group(0).count("<tr><td>") == 5  # type: ignore[union-attr]
+    assert said not in whole

@@ -427,3 +427,70 @@ def test_a_pdf_not_made_is_said_in_the_settings_language(
         ), out
     else:
         assert out == f"  PDF: {why}\n", out
+
+
+@pytest.mark.parametrize("language", ["da", "en"])
+def test_a_pdf_made_is_named_with_its_pages_in_the_settings_language(
+    sample_copy: Path, tmp_path: Path, language: str
+) -> None:
+    """``run --pdf`` said nothing when it wrote signoff.pdf (only a PDF not made was said): a
+    consultant opened the folder to learn whether it was there. One line names it with its
+    page count, in the settings' language; nothing without --pdf, without the file, or for a
+    link put in its place."""
+    from pypdf import PdfWriter
+
+    settings = load_settings(sample_copy / "migration.toml")
+    settings = dataclasses.replace(settings, language=language)
+
+    def run_with(pdf: bool) -> EnvironmentRun:
+        return EnvironmentRun(
+            settings,
+            settings.environment("test"),
+            tmp_path / "runs",
+            online=False,
+            pdf=pdf,
+            extra=[],
+        )
+
+    run = run_with(True)
+    pdf = run.run_dir / "signoff" / "signoff.pdf"
+    pdf.parent.mkdir(exist_ok=True)
+    assert run.pdf_line() == []  # none made: why not was said when it was not
+    for pages, words in ((374, {"da": "374 sider", "en": "374 pages"}), (1, {"da": "1 side", "en": "1 page"})):  # fmt: skip
+        writer = PdfWriter()
+        for _ in range(pages):
+            writer.add_blank_page(595, 842)
+        writer.write(pdf)
+        assert run.pdf_line() == [f"  PDF: signoff/signoff.pdf, {words[language]}"]
+    pdf.write_bytes(b"not a PDF")
+    assert run.pdf_line() == ["  PDF: signoff/signoff.pdf"]
+    pdf.unlink()
+    pdf.symlink_to(tmp_path / "elsewhere.pdf")
+    assert run.pdf_line() == []
+    plain = run_with(False)
+    (plain.run_dir / "signoff").mkdir(exist_ok=True)
+    (plain.run_dir / "signoff" / "signoff.pdf").write_bytes(b"%PDF-1.7")
+    assert plain.pdf_line() == []
+    run.close()
+    plain.close()
+
+
+def test_a_run_with_pdf_names_the_pdf_before_its_summary(sample_copy: Path) -> None:
+    """The whole console of ``run --pdf``: the PDF's line just before the summary, so that the
+    runbook's verdict still follows the summary at once."""
+    from pypdf import PdfReader
+
+    from ngdpkit.documents.signoff import find_browser
+    from tests.conftest import cli
+
+    if find_browser() is None:
+        pytest.skip("no Chromium, Chrome or Edge here (.ci/run installs Debian's chromium)")
+    r = cli("run", "--settings", str(sample_copy / "migration.toml"), "--env", "test", "--pdf")
+    assert r.returncode == 0, r.stdout + r.stderr
+    lines = r.stdout.splitlines()
+    folder = Path(lines[-1])
+    pages = len(PdfReader(str(folder / "signoff" / "signoff.pdf")).pages)
+    summary = next(i for i, x in enumerate(lines) if x.startswith("test: ") and " → " in x)
+    assert lines[summary - 1] == f"  PDF: signoff/signoff.pdf, {pages} sider"
+    assert [x for x in lines if x.startswith("  PDF: ")] == [lines[summary - 1]]
+    assert lines[summary + 1].startswith("test: Drejebogens trin 1: ")

@@ -197,3 +197,18 @@ def test_a_push_url_path_with_quotes_or_dollars_is_refused() -> None:
         ], raw
     for good in (f"{base}/wz-push_1/v.2/", f"{base}/a%20b", f"{base}/~svc"):
         assert check_push_url(good, protocol="REST_PUSH", key="k") == [], good
+
+
+@pytest.mark.parametrize("typed", ["0101701299", "010170-1299"])
+def test_a_cpr_number_as_the_cvr_is_said_without_being_shown(typed: str) -> None:
+    """A CPR number typed into organisation.cvr stood on the sign-off pages the customer
+    signs ("CVR '010170-1299' er ikke 8 cifre ..."): the finding says what is wrong with it
+    in either language and never holds it; an 8-digit wrong CVR is still named."""
+    (found,) = check_cvr(typed)
+    assert found.code == "CVR_INVALID" and found.severity == "error"
+    for language in ("da", "en"):
+        text = found.text(language)
+        assert typed not in text and typed.replace("-", "") not in text
+    assert "har form som et CPR-nummer" in found.text("da")
+    assert "has the shape of a CPR number" in found.text("en")
+    assert "'12345678'" in check_cvr("12345678")[0].message

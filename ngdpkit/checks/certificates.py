@@ -589,6 +589,8 @@ def _oces3_findings(
 
 def _cvr_findings(leaf: x509.Certificate, cvr: str | None, *, label: str) -> list[Finding]:
     """The certificate's CVR must be the organisation's."""
+    from ..redact import hide_cpr
+
     found: list[Finding] = []
     cert_cvr = cvr_of(leaf)
     if cvr and cert_cvr and cert_cvr != cvr:
@@ -598,7 +600,7 @@ def _cvr_findings(leaf: x509.Certificate, cvr: str | None, *, label: str) -> lis
                 "The certificate belongs to CVR {cert_cvr}, not the organisation's CVR {cvr}.",
                 label,
                 cert_cvr=cert_cvr,
-                cvr=cvr,
+                cvr=hide_cpr(cvr),  # a CPR number typed as the CVR is not put on a page
             )
         )
     return found

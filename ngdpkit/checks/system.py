@@ -98,9 +98,30 @@ def cvr_valid(cvr: str) -> bool:
     return sum(int(d) * w for d, w in zip(cvr, (2, 7, 6, 5, 4, 3, 2, 1), strict=True)) % 11 == 0
 
 
+# A CPR number typed where a CVR number belongs: 10 digits, or 6 and 4 with a dash between
+# (``redact.CPR`` also reads a day and a month in it; this reads the shape alone)
+_CPR_SHAPE = re.compile(r"[0-9]{10}|[0-9]{6} ?[-\u2010-\u2015\u2212] ?[0-9]{4}")
+
+
+def cpr_shaped(text: str) -> bool:
+    """Whether ``text``, given as a CVR number, could be a CPR number: personal data, which
+    the kit then never repeats (on the console, a page or a log)."""
+    from ..redact import holds_cpr
+
+    return bool(_CPR_SHAPE.fullmatch(text.strip())) or holds_cpr(text)
+
+
 def check_cvr(cvr: str) -> list[Finding]:
     if cvr_valid(cvr):
         return []
+    if cpr_shaped(cvr):  # a CPR number typed into the CVR: said so, never shown on a page
+        return [
+            F.error(
+                "CVR_INVALID",
+                "organisation.cvr has the shape of a CPR number (10 digits), not of a CVR number (8 digits passing the modulus-11 check); a CPR number is personal data, so it is not repeated here.",
+                "organisation.cvr",
+            )
+        ]
     return [
         F.error(
             "CVR_INVALID",

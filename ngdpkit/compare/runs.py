@@ -365,10 +365,13 @@ def register_table(table: Any) -> Any:
 
 
 def run_folders(env_dir: Path) -> list[Path]:
-    """The finished run folders of one environment, oldest first (rehearsals apart)."""
+    """The finished run folders of one environment, oldest first (rehearsals apart), in
+    :func:`~ngdpkit.run.neighbours.creation_order`."""
+    from ..run.neighbours import creation_order
+
     if not env_dir.is_dir():
         return []
-    return sorted(
+    return creation_order(
         p
         for p in env_dir.iterdir()
         if p.is_dir() and RUN_NAME.match(p.name) and not (p / INCOMPLETE).exists()

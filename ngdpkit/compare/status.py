@@ -282,11 +282,14 @@ def _holding_up(steps: tuple[ChecklistStep, ...]) -> ChecklistStep | None:
 def _blocking(
     env_dir: Path, latest: Path, steps: tuple[ChecklistStep, ...], now: dt.datetime, tz: Any
 ) -> Blocking | None:
+    from ..run.neighbours import creation_order
+
     step = _holding_up(steps)
     if step is None:
         return None
     since = latest
-    earlier = [p for p in run_folders(env_dir) if p.name < latest.name]
+    order = creation_order([*(p for p in run_folders(env_dir) if p != latest), latest])
+    earlier = order[: order.index(latest)]
     for run in reversed(earlier):
         status = _step_status(run, step.step)
         if status is None or status == "done":

@@ -51,10 +51,21 @@ LOCAL_LINK = re.compile(
 # Chromium printed nothing at all; 10,000 rows are about 330 pages (the 5,000-mailbox
 # sample's 4,954 rows are printed whole). Past it the PDF names the complete list: the
 # mapping files of the run folder, with their SHA-256 as the manifest holds them.
+# The portal to-do's appendix (one row per translation to add or remove) is bounded the
+# same way: verified at 100,000 mailboxes it is some 99,000 rows, and offline its removals
+# are every translation of the contact points file this run does not map there (50,000 in
+# test_the_removals_at_100000_mailboxes); past the bound the PDF names portal-todo.xlsx.
 APPENDIX_ROWS = 10_000
-BOUNDED = re.compile(r'<section class="appendix translations-all">.*?</section>', re.S)
+BOUNDED = re.compile(
+    r'<section class="appendix (translations-all|portal-todo-all)">.*?</section>', re.S
+)
 DATA_ROW = "<tr><td>"
 FULL_LISTS = ("mailbox-mapping.xlsx", "mailbox-mapping.csv")
+# each bounded appendix (its class): the note that says so, and the files of the whole list
+BOUNDED_NOTES = {
+    "translations-all": ("pdf_rows_bounded", FULL_LISTS),
+    "portal-todo-all": ("pdf_todo_rows_bounded", ("portal-todo.xlsx",)),
+}
 
 PRINT_CSS = """
 @page { size: A4; margin: 16mm 14mm 20mm 14mm; }
@@ -104,13 +115,17 @@ def unbreakable_guids(html: str) -> str:
     )
 
 
-def bounded(section: str, *, language: str, digests: dict[str, str]) -> str:
-    """The translations appendix with its first ``APPENDIX_ROWS`` rows, and after its table
-    a paragraph saying how many of how many rows are printed and which files of the run
-    folder hold them all (with the SHA-256 of each, from ``digests``). Whole when shorter."""
+def bounded(
+    section: str, *, language: str, digests: dict[str, str], kind: str = "translations-all"
+) -> str:
+    """The appendix ``section`` (of class ``kind``, :data:`BOUNDED_NOTES`: the translations,
+    the portal to-do) with its first ``APPENDIX_ROWS`` rows, and after its table a paragraph
+    saying how many of how many rows are printed and which files of the run folder hold them
+    all (with the SHA-256 of each, from ``digests``). Whole when shorter."""
     from .i18n import number, t
     from .pages import fragment
 
+    key, full_lists = BOUNDED_NOTES[kind]
     total = section.count(DATA_ROW)
     if total <= APPENDIX_ROWS:
         return section
@@ -122,14 +137,14 @@ def bounded(section: str, *, language: str, digests: dict[str, str]) -> str:
         t(language, "pdf_full_list_file", file=name, sha256=digests[name])
         if name in digests
         else name
-        for name in FULL_LISTS
+        for name in full_lists
     ]
     note = fragment(
         "para",
         [
             t(
                 language,
-                "pdf_rows_bounded",
+                key,
                 shown=number(language, APPENDIX_ROWS),
                 total=number(language, total),
                 files=", ".join(files),
@@ -152,7 +167,8 @@ def combined_html(
     """One document from the rendered pages: their bodies in order, every appendix section
     moved to the end, the navigation and per-page footers dropped (the PDF has its own).
     ``page_css``: more CSS after the print rules (the footer's margin boxes, ``footer_css``).
-    The translations appendix is cut at ``APPENDIX_ROWS`` rows (:func:`bounded`);
+    The translations and portal to-do appendices are cut at ``APPENDIX_ROWS`` rows
+    (:func:`bounded`);
     ``digests``: the run folder's files' SHA-256 by name, for its note."""
     styles: list[str] = []
     parts: list[str] = []
@@ -164,7 +180,12 @@ def combined_html(
         m = BODY.search(html)
         body = LOCAL_LINK.sub(r"\1", NAV.sub("", m.group(1) if m else ""))
         appendix += [
-            BOUNDED.sub(lambda m: bounded(m.group(0), language=language, digests=digests or {}), a)
+            BOUNDED.sub(
+                lambda m: bounded(
+                    m.group(0), language=language, digests=digests or {}, kind=m.group(1)
+                ),
+                a,
+            )
             for a in APPENDIX.findall(body)
         ]
         parts.append(APPENDIX.sub("", body))
@@ -287,6 +308,18 @@ def footer_printed(pdf: Path, *, language: str, footer: str) -> bool:
     if page_words(1, count, language=language) not in text:
         return False
     return "".join(footer_line(footer).split()) in "".join(text.split())
+
+
+def page_count(pdf: Path) -> int | None:
+    """How many pages the PDF at ``pdf`` has (its page tree's count, read without reading
+    the pages); None when it cannot be read as a PDF."""
+    from pypdf import PdfReader
+
+    try:
+        count = len(PdfReader(str(pdf)).pages)
+    except Exception:  # noqa: BLE001 (pypdf raises what it meets: the file is then not counted)
+        return None
+    return count if count > 0 else None
 
 
 def print_document(

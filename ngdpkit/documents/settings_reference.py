@@ -568,11 +568,16 @@ def _init_problems(
     folder: Path, organisation: str, cvr: str, mailboxes: Path | None, names: list[str]
 ) -> list[str]:
     """What is wrong with ``init``'s arguments, one line each (nothing is written then)."""
-    from ..checks.system import cvr_valid
+    from ..checks.system import cpr_shaped, cvr_valid
     from ..errors import InputError
 
     problems = []
-    if not cvr_valid(cvr):
+    if cpr_shaped(cvr):  # personal data: what is wrong with it is said, it is not repeated
+        problems.append(
+            "--cvr has the shape of a CPR number (10 digits), not of a CVR number (8 digits, "
+            "modulus 11): a CPR number is personal data, so it is not repeated here"
+        )
+    elif not cvr_valid(cvr):
         problems.append(f"--cvr {cvr!r} is not a CVR number (8 digits, modulus 11)")
     why = S._text_problem(organisation) if organisation.strip() else "is empty"
     if why:

@@ -1196,7 +1196,7 @@ def _todo_with_appendix(todo: Any, body: list[Markup], title: str, language: str
         "section",
         t(language, title),
         [text_table(list(words["headers"]), [tuple(r) for r in rows])],
-        "appendix",
+        "appendix portal-todo-all",  # the PDF prints its first rows (pdf.BOUNDED)
     )
 
 

@@ -248,6 +248,23 @@ class EnvironmentRun(RunCore):
             check=KitCommands.of(self.settings, self.env).check(),
         )
 
+    def pdf_line(self) -> list[str]:
+        """With ``--pdf``, the PDF the closed folder holds, named with its page count, just
+        before the summary: a run that wrote it said nothing of it (only a PDF not made was
+        said). Said once, of the file the folder was sealed with (a folder rendered again
+        prints it again); nothing when there is none (why not was said when it was not made)."""
+        from ..documents.i18n import count, t
+        from ..documents.pdf import page_count
+
+        pdf = self.run_dir / "signoff" / "signoff.pdf"
+        if not self.pdf or pdf.is_symlink() or not pdf.is_file():
+            return []
+        lang, name = self.settings.language, "signoff/signoff.pdf"
+        pages = page_count(pdf)
+        if pages is None:
+            return [t(lang, "run_pdf_made_uncounted", file=name)]
+        return [t(lang, "run_pdf_made", file=name, pages=count(lang, pages, "page"))]
+
     def not_latest_line(self, newer: str) -> list[str]:
         """Said when a run that began later finished first and stays ``LATEST``."""
         from ..documents.i18n import t
@@ -341,7 +358,13 @@ def run_opened(r: EnvironmentRun) -> int:
         newer = newer_latest(r.folder.path)  # another run of this environment began later
     gate = r.gate_line()
     r.log_together(
-        [r.summary(), *r.error_lines(), *([gate] if gate else []), *r.not_latest_line(newer)]
+        [
+            *r.pdf_line(),
+            r.summary(),
+            *r.error_lines(),
+            *([gate] if gate else []),
+            *r.not_latest_line(newer),
+        ]
     )
     return code
 

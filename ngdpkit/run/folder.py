@@ -390,12 +390,15 @@ def newer_latest(run_dir: Path) -> str:
     there = run_dir.parent / named
     if not (_STAMP.match(named) and _STAMP.match(run_dir.name)) or named == run_dir.name:
         return ""
+    from .neighbours import creation_order
+
     soon = f"{dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5):%Y%m%dT%H%M%SZ}"
-    if not (run_dir.name[:16] < named[:16] <= soon):  # a name in the future: not the kit's
+    if not (run_dir.name[:16] <= named[:16] <= soon):  # a name in the future: not the kit's
         return ""
     if there.is_symlink() or not there.is_dir() or (there / INCOMPLETE).exists():
         return ""
-    return named
+    # two runs of one second: the one whose trail began later (two CI jobs at once)
+    return named if creation_order([run_dir, there])[-1] == there else ""
 
 
 class _held:

@@ -121,11 +121,72 @@ def _trail_facts(path: Path) -> tuple[dict[str, Any], str]:
     return started, anchor
 
 
+# How long after the time in a folder's name its trail's first record may be dated and still
+# order the folder among others of that second (the kit writes it right after the folder)
+BEGUN_WITHIN = SKEW
+# The most folders of one second whose first records are read to order them: the kit makes a
+# few at most (a CI job that rehearses twice); more are planted, and keep their name's order
+SAME_SECOND_READ = 32
+
+
+def began_at(path: Path) -> dt.datetime | None:
+    """When the folder at ``path`` began, to the microsecond: the ``at`` of its trail's first
+    record (``run_started``), when that is dated on or after the time in the folder's name
+    and at most :data:`BEGUN_WITHIN` later; None otherwise (no trail, unreadable, no such
+    time, or a time its name contradicts)."""
+    named = stamp_of(path.name)
+    began = _utc(_first_record(path).get("at"))
+    if named is None or began is None or not named <= began <= named + BEGUN_WITHIN:
+        return None
+    return began
+
+
+def creation_order(paths: Iterable[Path]) -> list[Path]:
+    """``paths`` oldest first, the order every "newest", "latest" and "previous" among run,
+    rehearsal and comparison folders follows. By the time in each name (to the second, as
+    the contract names a folder); among folders of the same second, by the time their
+    trail's first record gives (:func:`began_at`), which the trail's chain and the manifest
+    cover: two rehearsals of a CI job in one second were ordered by their random suffix,
+    and status, compare and the sign-off page named the older one. One whose first record
+    gives no such time is the oldest of its second; ties keep the order of the names. Only
+    the first line of a trail is read, and only for a second held by more than one folder
+    (at most :data:`SAME_SECOND_READ` of them). Nothing here is verified: a caller that
+    uses a folder's contents verifies it (:func:`check_folder`), and a time in the trail
+    moves a folder only among those named in its own second."""
+    listed = list(paths)
+    seconds: dict[str, int] = {}
+    for path in listed:
+        second = _second(path.name)
+        seconds[second] = seconds.get(second, 0) + 1
+
+    def key(path: Path) -> tuple[str, int, str]:
+        second = _second(path.name)
+        offset = -1
+        if second and 1 < seconds[second] <= SAME_SECOND_READ:
+            began, named = began_at(path), stamp_of(path.name)
+            if began is not None and named is not None:
+                offset = (began - named) // dt.timedelta(microseconds=1)
+        return second, offset, path.name
+
+    return sorted(listed, key=key)
+
+
+def newest_first(paths: Iterable[Path]) -> list[Path]:
+    """``paths`` newest first (:func:`creation_order`)."""
+    return creation_order(paths)[::-1]
+
+
+def _second(name: str) -> str:
+    """The time a folder's name begins with, as written (``20261206T133245Z``); "" when none."""
+    m = STAMP.match(name)
+    return m.group(1) if m else ""
+
+
 def newest(
     candidates: list[Path], *, environment: str | None = None, now: dt.datetime | None = None
 ) -> Verified | None:
-    """The newest candidate (by the time in its name) that verifies."""
-    for path in sorted(candidates, key=lambda p: p.name, reverse=True):
+    """The newest candidate (:func:`creation_order`) that verifies."""
+    for path in newest_first(candidates):
         found, _ = check_folder(path, environment=environment, now=now)
         if found is not None:
             return found
@@ -225,7 +286,7 @@ def latest_acceptance(env_dir: Path, *, against: str | None = None) -> Acceptanc
             return None
 
     def views() -> Iterator[AcceptanceView]:
-        for path in sorted(_rehearsals(env_dir), key=lambda p: p.name, reverse=True):
+        for path in newest_first(_rehearsals(env_dir)):
             found, _ = check_folder(path, environment=env_dir.name)
             if found is None:
                 continue
@@ -695,7 +756,7 @@ def confirmations_kept(
     last line, or a line rewritten with its chain recomputed, is one the keyless chain alone
     cannot tell: the file is only ever appended to.
 
-    The newest finished run folder (by the time in its name, never by ``LATEST``, which
+    The newest finished run folder (:func:`creation_order`, never by ``LATEST``, which
     anyone can point at an older run) whose trail holds to its manifest
     (:func:`~ngdpkit.run.audit.verify_files`: a run whose other files were edited still
     says what it accepted) and that read the file decides; one whose trail does not hold is
@@ -711,7 +772,9 @@ def confirmations_kept(
     if not path.is_file() or path.is_symlink():
         return [], None
     try:
-        names = sorted((p.name for p in env_dir.iterdir() if RUN_NAME.match(p.name)), reverse=True)
+        names = [
+            p.name for p in newest_first(p for p in env_dir.iterdir() if RUN_NAME.match(p.name))
+        ]
     except OSError:
         return [], None
     latest = (now or dt.datetime.now(dt.UTC)) + SKEW

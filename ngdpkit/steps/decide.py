@@ -180,7 +180,8 @@ def _refuse_settings_changed_since(step: Step) -> None:
     ``[signing]``, the other environment's firewall) lets the decision through: the file is
     read again with the kit's own loader, so comments, key order, quoting and line ends are
     no change (re-running notebook 02 for each cost a consultant minutes and the editor's
-    state). A file that is gone or no longer reads as settings refuses, saying why."""
+    state). A file that is gone or no longer reads as settings refuses, saying why and what
+    to do (:func:`_unreadable`)."""
     import hashlib
 
     from ..run.neighbours import same_but_line_ends
@@ -206,15 +207,7 @@ def _refuse_settings_changed_since(step: Step) -> None:
     try:
         current = load_settings(settings.path)
     except InputError as exc:
-        raise InputError.said(
-            [
-                Sentence.of(
-                    "{file} no longer reads as settings ({reason}): correct it, then decide again; nothing is written",
-                    file=settings.path.name,
-                    reason=exc.problems[0] if exc.problems else "-",
-                )
-            ]
-        ) from None
+        raise _unreadable(settings, step.env.name, exc) from None
     before, after = depends_on(settings, step.env.name), depends_on(current, step.env.name)
     changed = [
         _edited(key, settings, current)
@@ -236,6 +229,127 @@ def _refuse_settings_changed_since(step: Step) -> None:
                 ),
             ]
         )
+
+
+def _unreadable(settings: Settings, name: str, exc: InputError) -> InputError:
+    """The refusal of a settings file that no longer reads as settings (``exc``, the loader's).
+    In Danish, what kind of problem and in which keys, never a value (a value may be a
+    secret, or a CPR number typed into the wrong key: a consultant's week two read "(file
+    not found: …)" in English inside the Danish sentence, the value with it); in English the
+    loader's own line, as ``ngdpkit check`` prints it, its CPR-shaped numbers hidden. What to
+    do: correct it and decide again; when a key the decision depends on (:func:`depends_on`)
+    is at fault, also that giving it another value (a new contact points file) takes the
+    notebook run again from its first cell, which the next call would say only then."""
+    from ..errors import SettingsRefused
+    from ..redact import hide_cpr
+
+    file = settings.path.name
+    detail = exc.problems[0] if exc.problems else "-"
+    reason = hide_cpr(detail.removeprefix(f"{file}: "))
+    if not isinstance(exc, SettingsRefused):
+        da = Sentence.of(
+            "{file} no longer reads as settings: correct it, then decide again; nothing is written",
+            file=file,
+        )
+        return InputError.said([da], english=[_correct_it(file, reason)])
+    keys = _shown_keys(exc.keys)
+    dependent = any(_depended_on(key, settings, name) for key in exc.keys)
+    if exc.kind == "files" and dependent:
+        return InputError.said(
+            [
+                Sentence.of(
+                    "{file} no longer reads as settings ({keys} names a file that is not there): put the file back, then decide again; if {keys} is to name another file, run the notebook again from its first cell, so that the decision is checked against the settings as they are then; nothing is written",
+                    file=file,
+                    keys=keys,
+                )
+            ],
+            english=[
+                Sentence.of(
+                    "{file} no longer reads as settings ({reason}): put the file back, then decide again; if {keys} is to name another file, run the notebook again from its first cell, so that the decision is checked against the settings as they are then; nothing is written",
+                    file=file,
+                    reason=reason,
+                    keys=keys,
+                )
+            ],
+        )
+    if exc.kind == "keys" and dependent:
+        return InputError.said(
+            [
+                Sentence.of(
+                    "{file} no longer reads as settings (a key or its value is wrong: {keys}): correct it, then decide again; if {keys} is to hold another value than when the notebook read it, run the notebook again from its first cell, so that the decision is checked against the settings as they are then; nothing is written",
+                    file=file,
+                    keys=keys,
+                )
+            ],
+            english=[
+                Sentence.of(
+                    "{file} no longer reads as settings ({reason}): correct it, then decide again; if {keys} is to hold another value than when the notebook read it, run the notebook again from its first cell, so that the decision is checked against the settings as they are then; nothing is written",
+                    file=file,
+                    reason=reason,
+                    keys=keys,
+                )
+            ],
+        )
+    return InputError.said(
+        [_danish_reason(file, exc.kind, keys, exc.line)], english=[_correct_it(file, reason)]
+    )
+
+
+def _correct_it(file: str, reason: str) -> Sentence:
+    return Sentence.of(
+        "{file} no longer reads as settings ({reason}): correct it, then decide again; nothing is written",
+        file=file,
+        reason=reason,
+    )
+
+
+def _danish_reason(file: str, kind: str, keys: str, line: int) -> Sentence:
+    """What :func:`_unreadable` says on a Danish screen when what is at fault is no key a
+    decision depends on (the decision goes through once it is corrected)."""
+    if kind == "files":
+        return Sentence.of(
+            "{file} no longer reads as settings ({keys} names a file that is not there): put the file there or correct the key, then decide again; nothing is written",
+            file=file,
+            keys=keys,
+        )
+    if kind == "keys":
+        return Sentence.of(
+            "{file} no longer reads as settings (a key or its value is wrong: {keys}): correct it, then decide again; nothing is written",
+            file=file,
+            keys=keys,
+        )
+    if line:
+        return Sentence.of(
+            "{file} no longer reads as settings (it is not TOML text the kit can read, at line {line}): correct it, then decide again; nothing is written",
+            file=file,
+            line=line,
+        )
+    return Sentence.of(
+        "{file} no longer reads as settings (it is not TOML text the kit can read): correct it, then decide again; nothing is written",
+        file=file,
+    )
+
+
+SHOWN_KEYS = 3
+
+
+def _shown_keys(keys: Sequence[str]) -> str:
+    """The keys at fault as a refusal names them: the first :data:`SHOWN_KEYS`, then how many
+    more; each one line, cut to length, a CPR-shaped number in it hidden (an unknown key is
+    the file's own text)."""
+    from ..redact import hide_cpr, one_line, shortened
+
+    shown = ", ".join(hide_cpr(shortened(one_line(k), 60)) for k in keys[:SHOWN_KEYS]) or "-"
+    more = len(keys) - SHOWN_KEYS
+    return f"{shown} and {more} more" if more > 0 else shown
+
+
+def _depended_on(key: str, settings: Settings, name: str) -> bool:
+    """Whether the settings key ``key`` (dotted, as the loader names it) is, or lies in, one a
+    decision for environment ``name`` depends on (:func:`depends_on`, as read before), the
+    top level's ``[inputs]`` export keys, which the environment takes, among them."""
+    keys = [*depends_on(settings, name), *(f"inputs.{k}" for k in _EXPORT_KEYS)]
+    return any(key == k or key.startswith(f"{k}.") for k in keys)
 
 
 def _edited(key: str, before: Settings, after: Settings) -> str:
