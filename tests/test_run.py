@@ -344,8 +344,10 @@ def test_run_names_what_it_runs_only_once_the_settings_name_it(sample_dir: Path)
 
 
 def notebooks_with(tmp_path: Path, name: str, code: str) -> Path:
+    """A notebooks folder (``--notebooks``) whose ``name`` has ``code`` as its fifth cell,
+    made in ``tmp_path / "nb"`` or added to it."""
     folder = tmp_path / "nb"
-    folder.mkdir()
+    folder.mkdir(exist_ok=True)
     nb = json.loads((REPO / "notebooks" / f"{name}.ipynb").read_text())
     nb["cells"].insert(
         4,
@@ -627,22 +629,42 @@ def test_a_retired_kernel_is_gone_once_reaped(tmp_path: Path) -> None:
     assert folder is None or not folder.exists()
 
 
+# Two cells that only assert, from inside notebooks 01 and 02, what the two tests after them
+# are about (the first line of each test's docstring says what)
+TABLES_READ_ONCE = (
+    "from ngdpkit.inputs.mailboxes import EXPORT_FIELDS\n"
+    "assert step.tables is not None and step.tables.folder is not None\n"
+    "key = step.tables.key(step.env.inputs.mailboxes, EXPORT_FIELDS, "
+    "step.env.inputs.mailboxes_sheet, step.env.inputs.columns)\n"
+    "assert (step.tables.folder / f'{key}.json').is_file(), 'the export was read again'"
+)
+NO_NAMES_LEFT = "assert 'export' not in dir(), 'notebook 01 left its names behind'"
+
+
+@pytest.fixture(scope="module")
+def observed_run(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> dict[str, Any]:
+    """One ``run --env test`` of a sample copy with both cells planted (01 gets
+    ``TABLES_READ_ONCE``, 02 ``NO_NAMES_LEFT``), shared by the two tests that read it: a cell
+    whose assertion holds leaves the run as it was, and either failing crashes its notebook,
+    which both tests see (exit 3, "crashed"). A run each cost ~3.5 CPU-s more. ``sample``
+    (the sample folder) and ``result``; read it, never change it."""
+    base = tmp_path_factory.mktemp("observed")
+    sample = base / "sample"
+    shutil.copytree(sample_dir, sample, ignore=shutil.ignore_patterns("runs"))
+    notebooks_with(base, "01_mailboxes", TABLES_READ_ONCE)
+    folder = notebooks_with(base, "02_contact_points", NO_NAMES_LEFT)
+    return {"sample": sample, "result": run_sample(sample, "--notebooks", str(folder))}
+
+
 def test_the_notebooks_read_the_tables_the_input_check_read(
-    sample_copy: Path, tmp_path: Path
+    observed_run: dict[str, Any],
 ) -> None:
     """The parent's input check reads every workbook; notebook 01 finds the export among the
     tables it saved (by content hash), and the run removes that folder when it ends."""
-    code = (
-        "from ngdpkit.inputs.mailboxes import EXPORT_FIELDS\n"
-        "assert step.tables is not None and step.tables.folder is not None\n"
-        "key = step.tables.key(step.env.inputs.mailboxes, EXPORT_FIELDS, "
-        "step.env.inputs.mailboxes_sheet, step.env.inputs.columns)\n"
-        "assert (step.tables.folder / f'{key}.json').is_file(), 'the export was read again'"
-    )
-    r = run_sample(sample_copy, "--notebooks", str(notebooks_with(tmp_path, "01_mailboxes", code)))
+    r = observed_run["result"]
     assert r.returncode in (0, 1), r.stdout + r.stderr
     assert "crashed" not in r.stdout
-    assert not list((sample_copy / "runs").glob(".tables-*"))
+    assert not list((observed_run["sample"] / "runs").glob(".tables-*"))
 
 
 @contextlib.contextmanager
@@ -748,15 +770,12 @@ def test_the_notebooks_share_one_proven_connection(tmp_path: Path) -> None:
     assert not km.is_alive() and not kc.channels_running
 
 
-def test_no_notebook_sees_another_notebooks_names(sample_copy: Path, tmp_path: Path) -> None:
+def test_no_notebook_sees_another_notebooks_names(observed_run: dict[str, Any]) -> None:
     """Notebook 02 runs after 01 in the same kernel, yet 01's ``export`` is not defined there,
     and every saved notebook counts its cells from 1 (as if it had its own kernel)."""
-    code = "assert 'export' not in dir(), 'notebook 01 left its names behind'"
-    r = run_sample(
-        sample_copy, "--notebooks", str(notebooks_with(tmp_path, "02_contact_points", code))
-    )
+    r = observed_run["result"]
     assert r.returncode in (0, 1), r.stdout + r.stderr
-    run_dir = next((sample_copy / "runs" / "test").glob("2*"))
+    run_dir = next((observed_run["sample"] / "runs" / "test").glob("2*"))
     saved = sorted((run_dir / "notebooks").glob("*.ipynb"))
     assert len(saved) == 5
     for path in saved:
@@ -782,8 +801,10 @@ def test_each_notebook_kernel_warms_what_exists() -> None:
 
 def test_no_notebook_schema_needs_the_iri_format() -> None:
     """The run's child skips jsonschema's IRI format checker (see ``skip_iri_grammar``):
-    no schema nbformat validates notebooks with uses the ``format`` keyword at all."""
-    import nbformat
+    no schema nbformat validates notebooks with uses the ``format`` keyword at all. The
+    package is found, not imported: importing it (jsonschema and its IRI grammar) cost
+    ~2.5 CPU-s in a process that had not imported it yet."""
+    import importlib.util
 
     def formats(node: Any) -> list[str]:
         if isinstance(node, dict):
@@ -793,7 +814,9 @@ def test_no_notebook_schema_needs_the_iri_format() -> None:
             return [f for v in node for f in formats(v)]
         return []
 
-    schemas = list(Path(nbformat.__file__).parent.rglob("*.json"))
+    spec = importlib.util.find_spec("nbformat")
+    assert spec is not None and spec.origin is not None
+    schemas = list(Path(spec.origin).parent.rglob("*.json"))
     assert schemas
     for path in schemas:
         assert formats(json.loads(path.read_text(encoding="utf-8"))) == [], path
