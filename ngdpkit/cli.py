@@ -61,7 +61,32 @@ def _err(text: str) -> None:
     """One line on stderr: a value in ``text`` (a file name, a cell) cannot start another,
     and a CPR-shaped number in it is not shown (an argument echoed as refused: ``--step``,
     ``--days`` or ``--env`` given a CPR number typed into the wrong field)."""
-    print(f"ngdpkit: {hide_cpr_words(one_line(text))}", file=sys.stderr, flush=True)
+    print(f"ngdpkit: {_refusal(one_line(text))}", file=sys.stderr, flush=True)
+
+
+# The CPR-shaped numbers of this command line's arguments (:func:`redact.cpr_pieces`: in any
+# script's digits, inside a longer word too), longest first: a refusal that echoes an
+# argument hides them wherever it quotes it ("unknown environment 'test0101701299'" showed
+# the number, which :func:`hide_cpr_words` leaves as part of a word, as it leaves a hash's)
+_TYPED_CPR: list[str] = []
+
+
+def _remember_typed_cpr(argv: list[str]) -> None:
+    from .redact import cpr_pieces
+
+    pieces = {piece for arg in argv for piece in cpr_pieces(str(arg))}
+    _TYPED_CPR[:] = sorted(pieces, key=len, reverse=True)
+
+
+def _refusal(text: str) -> str:
+    """``text`` with its CPR-shaped words hidden, and every CPR-shaped number of the command
+    line's arguments wherever it stands (:data:`_TYPED_CPR`)."""
+    from .redact import HIDDEN_CPR
+
+    text = hide_cpr_words(text)
+    for piece in _TYPED_CPR:
+        text = text.replace(piece, HIDDEN_CPR)
+    return text
 
 
 class _Parser(argparse.ArgumentParser):
@@ -69,7 +94,7 @@ class _Parser(argparse.ArgumentParser):
     as :func:`_err` does; every subcommand's parser is one too (argparse makes them so)."""
 
     def error(self, message: str) -> NoReturn:
-        super().error(hide_cpr_words(message))
+        super().error(_refusal(message))
 
 
 class _Once(argparse.Action):
@@ -1725,7 +1750,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     from .settings import one_line_path
 
     for skipped in result.skipped:  # a folder's name on one line: a line break is U+FFFD
-        print(f"ngdpkit: {one_line_path(f'{skipped.path}: {skipped.reason}')}", file=sys.stderr)
+        said = _refusal(one_line_path(f"{skipped.path}: {skipped.reason}"))
+        print(f"ngdpkit: {said}", file=sys.stderr)
     # a path that holds no settings file is refused input, not a quiet success: a scheduled
     # status job pointed at a wrong folder would otherwise pass, and keep its old page
     empty = [p for p in args.paths if not settings_files([p])[0]] if len(args.paths) > 1 else []
@@ -2060,6 +2086,7 @@ def _main(argv: list[str] | None) -> int:
         # consultant or a CI log (what the kit finds, it says as a finding).
         warnings.simplefilter("ignore")
     parser = build_parser()
+    _remember_typed_cpr(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
     _spelt_as_on_disk(args)
     odd = _odd_path(args)

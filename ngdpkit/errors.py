@@ -14,7 +14,7 @@ these at the boundary where the file is read, with ``raise ... from exc``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -69,25 +69,48 @@ class SettingsRefused(InputError):
             ``"files"`` (a file a key names is not there) or ``"keys"`` (a key or its value).
         keys: the dotted keys at fault (of ``"files"``: those naming a missing file).
         line: the line of a syntax or encoding error, when known (0 otherwise).
+        suggested: an unknown key's dotted name to the key of its table it was taken for
+            ("did you mean"): a name the kit knows, never a value.
+        looked_for: a key naming a file that is not there, to its value as written (the
+            consultant's own text; a refusal hides a CPR-shaped number in it).
     """
 
     def __init__(
-        self, problems: list[str] | str, *, kind: str, keys: Sequence[str] = (), line: int = 0
+        self,
+        problems: list[str] | str,
+        *,
+        kind: str,
+        keys: Sequence[str] = (),
+        line: int = 0,
+        suggested: Mapping[str, str] | None = None,
+        looked_for: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(problems)
         self.kind = kind
         self.keys = tuple(dict.fromkeys(keys))
         self.line = line
+        self.suggested = dict(suggested or {})
+        self.looked_for = dict(looked_for or {})
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickled whole (an exception is rebuilt from its args, which lack the keywords)."""
-        return (_settings_refused, (self.problems, self.kind, self.keys, self.line))
+        return (
+            _settings_refused,
+            (self.problems, self.kind, self.keys, self.line, self.suggested, self.looked_for),
+        )
 
 
 def _settings_refused(
-    problems: list[str], kind: str, keys: Sequence[str], line: int
+    problems: list[str],
+    kind: str,
+    keys: Sequence[str],
+    line: int,
+    suggested: Mapping[str, str] | None = None,
+    looked_for: Mapping[str, str] | None = None,
 ) -> SettingsRefused:
-    return SettingsRefused(problems, kind=kind, keys=keys, line=line)
+    return SettingsRefused(
+        problems, kind=kind, keys=keys, line=line, suggested=suggested, looked_for=looked_for
+    )
 
 
 class StepCrashed(NgdpkitError):

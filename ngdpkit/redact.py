@@ -31,6 +31,7 @@ import html
 import json
 import re
 import threading
+import unicodedata
 from typing import Any
 from urllib.parse import quote, quote_plus
 
@@ -593,9 +594,37 @@ CPR_SEEN = re.compile(rf"(?<![.,])\b{CPR_BODY}\b")
 _CPR_IN_NAME = re.compile(rf"\(\s*{CPR.pattern}\s*\)|{CPR.pattern}")
 
 
+def _ascii_digits(text: str) -> str:
+    """``text`` with each decimal digit of another script (full-width ``０``, Arabic-Indic
+    ``٠``, …) as the ASCII digit it is, character for character (so a match's place in it is
+    its place in ``text``): a CPR number typed in such digits was shown as typed."""
+    if text.isascii():
+        return text
+    return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
+
+
+def _hidden(pattern: re.Pattern[str], text: str) -> str:
+    """``text`` with each match of ``pattern`` (read in :func:`_ascii_digits`) hidden."""
+    plain = _ascii_digits(text)
+    if plain is text:
+        return pattern.sub(HIDDEN_CPR, text)
+    parts: list[str] = []
+    at = 0
+    for m in pattern.finditer(plain):
+        parts += [text[at : m.start()], HIDDEN_CPR]
+        at = m.end()
+    return "".join(parts) + text[at:]
+
+
+def cpr_pieces(text: str) -> list[str]:
+    """The CPR-shaped numbers in ``text`` (:data:`CPR`, in any script's digits, inside a
+    longer word too), as they are written there."""
+    return [text[m.start() : m.end()] for m in CPR.finditer(_ascii_digits(text))]
+
+
 def holds_cpr(text: str) -> bool:
-    """Whether ``text`` holds a CPR-shaped number (:data:`CPR`)."""
-    return bool(CPR.search(text))
+    """Whether ``text`` holds a CPR-shaped number (:data:`CPR`, in any script's digits)."""
+    return bool(CPR.search(_ascii_digits(text)))
 
 
 def hide_cpr_words(text: str) -> str:
@@ -603,12 +632,12 @@ def hide_cpr_words(text: str) -> str:
     replaced by :data:`HIDDEN_CPR`: for the console and a CI log, where a finding names a
     mailbox or a unit as the export spells it ("Postkassen 0999001 (Ny postkasse 010170-1231)
     er ikke tilknyttet"), while a hash's or a folder's digits stay as they are."""
-    return CPR_SEEN.sub(HIDDEN_CPR, text)
+    return _hidden(CPR_SEEN, text)
 
 
 def hide_cpr(text: str) -> str:
     """``text`` with each CPR-shaped number replaced by :data:`HIDDEN_CPR`."""
-    return CPR.sub(HIDDEN_CPR, text)
+    return _hidden(CPR, text)
 
 
 def hide_cpr_in_name(name: str) -> str:

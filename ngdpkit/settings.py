@@ -465,6 +465,10 @@ class _Reader:
         # refusal that names them and no value (SettingsRefused; nk.decide says it in Danish)
         self.keys: list[str] = []
         self.missing: list[str] = []
+        # what a typo's key was taken for, and the value of a key naming a file not there:
+        # a Danish refusal suggests the key and names the file looked for, as English does
+        self.suggested: dict[str, str] = {}
+        self.looked_for: dict[str, str] = {}
 
     def problem(self, text: str, key: str = "") -> None:
         self.problems.append(f"{self.name}: {text}")
@@ -485,6 +489,7 @@ class _Reader:
                 if close:
                     self.problem(f"unknown key {dotted!r}: did you mean {close[0]!r}?", dotted)
                     self.meant.add(_dotted(where, close[0]))
+                    self.suggested[dotted] = close[0]
                 else:
                     known = ", ".join(sorted(schema))
                     self.problem(f"unknown key {dotted!r} (known here: {known})", dotted)
@@ -557,6 +562,7 @@ class _Reader:
             hint = not_found_hint(path, value, self.path.parent)
             self.problem(f"{key}: file not found: {value}{hint}", key)
             self.missing.append(key)
+            self.looked_for[key] = value
         elif is_dir:
             self.problem(f"{key} = {value!r} is a folder, not a file")
         elif not is_file:  # a FIFO, a device (/dev/zero) or a socket
@@ -1089,6 +1095,8 @@ def load_settings(path: Path | str) -> Settings:
             _at_most(r.problems, path.name),
             kind="files" if r.missing else "keys",
             keys=r.missing or r.keys,
+            suggested=r.suggested,
+            looked_for=r.looked_for,
         )
     return Settings(path=path, raw_sha256=hashlib.sha256(raw).hexdigest(), given=given, **values)
 

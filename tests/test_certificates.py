@@ -258,6 +258,25 @@ def test_cvr_mismatch_weak_key_ec_key_usage(
     ec = leaf(cas, pki.ec_key())
     facts, found = run_check(p12(tmp_path, ec, name="ec.p12"), anchors)
     assert ("CERT_WEAK_KEY", "error") not in found and facts["key"] == "EC secp256r1"
+
+
+@pytest.mark.parametrize("typed", ["0101701299", "010170-1299"])
+def test_cvr_mismatch_with_a_cpr_number_reads_as_a_sentence(
+    tmp_path: Path, cas: dict, leaf_key: Any, anchors: Any, typed: str
+) -> None:
+    """A consultant's week two: organisation.cvr holding a CPR number made CERT_CVR_MISMATCH
+    read "ikke organisationens CVR CPR-nummer udeladt." on the page the customer signs. The
+    number is still hidden, now as an aside in brackets."""
+    loaded = load_certificate(
+        p12(tmp_path, leaf(cas, leaf_key)), label="c.p12", password=Secret("PW", PASSWORD)
+    )
+    _, found = check_certificate(
+        loaded, kind="test", anchors=anchors, cvr=typed, warn_days=60, error_days=14, label="c"
+    )
+    (mismatch,) = [f for f in found if f.code == "CERT_CVR_MISMATCH"]
+    assert mismatch.text("da").endswith("ikke organisationens CVR (CPR-nummer udeladt).")
+    assert mismatch.text("en").endswith("not the organisation's CVR (CPR-nummer udeladt).")
+    assert typed not in mismatch.text("da") + mismatch.text("en") + mismatch.message
     no_sign = leaf(cas, leaf_key, digital_signature=False)
     _, found = run_check(p12(tmp_path, no_sign, name="ku.p12"), anchors)
     assert ("CERT_KEY_USAGE", "error") in found

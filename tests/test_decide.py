@@ -558,6 +558,121 @@ def test_settings_that_no_longer_read_are_refused_in_danish_naming_keys_never_va
     assert [d.mailbox_id for d in session.read()] == [mailbox]
 
 
+def test_settings_gone_say_in_danish_what_to_do(session: Session) -> None:
+    """A consultant's week two: the settings file moved away, and the Danish said only
+    "migration.toml er væk, siden notebooken læste den: … så intet gemmes", not what to do.
+    It says both ways out: put it back and decide again, or run the notebook again from its
+    first cell with NGDPKIT_SETTINGS naming the new place (the English is as it was)."""
+    mailbox = a_mailbox_without_subject(session)
+    settings = session.settings
+    moved = settings.with_name("flyttet.toml")
+    settings.rename(moved)
+    with pytest.raises(InputError) as caught:
+        nk.decide(session.step, mailbox, "retire", by="Anne Konsulent")
+    da = caught.value.text("da")
+    assert da.startswith("migration.toml er væk, siden notebooken læste den: ")
+    assert "så intet gemmes; læg filen tilbage, og beslut så igen, eller kør notebooken igen " in da
+    assert "fra første celle med NGDPKIT_SETTINGS" in da and da.endswith("filens nye sted")
+    assert "\n" not in da and not session.file.exists()
+
+
+def test_a_misspelt_file_name_says_both_ways_out_and_the_name_looked_for(
+    session: Session,
+) -> None:
+    """A consultant's week two: a typo in the contact points file's name read "læg filen
+    tilbage", though the file never moved: the key's value was wrong. The Danish says both
+    (put the file there, or correct the name in the key) and names the file looked for,
+    the consultant's own text, a CPR-shaped number in it hidden, bounded and on one line;
+    for a key no decision depends on (the certificate) too."""
+    mailbox = a_mailbox_without_subject(session)
+    settings = session.settings
+    raw = settings.read_bytes()
+    cases = [
+        ('"contact-point-test.xlsx"', "»contact-point-test.xlsx«"),
+        ('"kunder/0101701299-kp.xlsx"', "»CPR-nummer udeladt-kp.xlsx«"),
+        ('"' + "k" * 200 + '.xlsx"', "»" + "k" * 57 + "...«"),
+    ]
+    for value, shown in cases:
+        settings.write_bytes(raw)
+        _edited(
+            settings, ('contact_points = "contact-points-test.xlsx"', f"contact_points = {value}")
+        )
+        with pytest.raises(InputError) as caught:
+            nk.decide(session.step, mailbox, "retire", by="Anne Konsulent")
+        da, english = caught.value.text("da"), caught.value.text("en")
+        assert "læg filen tilbage, og beslut så igen" in da, da
+        assert (
+            "; er filnavnet i environments.test.contact_points stavet forkert (der blev søgt "
+            f"efter {shown}), så ret det, og beslut så igen; intet gemmes"
+        ) in da, da
+        assert (
+            "or correct the file name in environments.test.contact_points if it is misspelt"
+            in english
+        )
+        assert "0101701299" not in da + english and "\u202e" not in da + english
+        assert "kunder" not in da and "\n" not in da + english and len(da) < 1_000
+    settings.write_bytes(raw)
+    _edited(settings, ('certificate = "certs/test.p12"', 'certificate = "certs/tset.p12"'))
+    with pytest.raises(InputError) as caught:
+        nk.decide(session.step, mailbox, "retire", by="Anne Konsulent")
+    assert caught.value.text("da").endswith(
+        "(environments.test.certificate peger på en fil, der ikke findes; der blev søgt efter "
+        "»tset.p12«): læg filen dér, eller ret filnavnet i nøglen, hvis det er stavet forkert, "
+        "og beslut så igen; intet gemmes"
+    )
+    assert not session.file.exists()
+    settings.write_bytes(raw)
+    nk.decide(session.step, mailbox, "retire", by="Anne Konsulent")
+    assert [d.mailbox_id for d in session.read()] == [mailbox]
+
+
+def test_a_misspelt_key_is_suggested_in_danish_too(session: Session) -> None:
+    """A consultant's week two: default_contact_piont read "did you mean
+    'default_contact_point'?" in English, but only "en nøgle eller dens værdi er forkert" in
+    Danish. A key the kit knows is no value: the Danish suggests it too."""
+    mailbox = a_mailbox_without_subject(session)
+    settings = session.settings
+    _edited(
+        settings,
+        (
+            'contact_points = "contact-points-test.xlsx"',
+            'contact_points = "contact-points-test.xlsx"\n'
+            'default_contact_piont = "00000000-0000-0000-0000-000000000001"',
+        ),
+    )
+    with pytest.raises(InputError) as caught:
+        nk.decide(session.step, mailbox, "retire", by="Anne Konsulent")
+    assert caught.value.text("da") == (
+        "migration.toml kan ikke længere læses som indstillinger (en nøgle eller dens værdi er "
+        "forkert: environments.test.default_contact_piont; mente du default_contact_point?): "
+        "ret den, og beslut så igen; intet gemmes"
+    )
+    assert "did you mean 'default_contact_point'?" in caught.value.text("en")
+    assert "00000000-0000" not in caught.value.text("da")
+    assert not session.file.exists()
+
+
+def test_a_hostile_key_in_settings_that_no_longer_read_is_bounded_in_either_language(
+    session: Session,
+) -> None:
+    """An attacker's second look: the Danish refusal named a key cut to 60 characters, but
+    the English one quoted the loader's line whole, so an unknown key of 10,000 characters
+    (with a CPR number at its end) stood in it whole. Both are bounded, one line each."""
+    mailbox = a_mailbox_without_subject(session)
+    settings = session.settings
+    raw = settings.read_bytes()
+    key = "A" * 10_000 + "\u202e<b>0101701299</b>"
+    settings.write_bytes(raw.replace(b"[organisation]", f'[organisation]\n"{key}" = 1'.encode(), 1))
+    with pytest.raises(InputError) as caught:
+        nk.decide(session.step, mailbox, "retire", by="Anne Konsulent")
+    english, da = caught.value.text("en"), caught.value.text("da")
+    assert "unknown key 'organisation.AAAA" in english
+    assert len(english) < 1_000 and len(da) < 1_000, (len(english), len(da))
+    assert "0101701299" not in english + da and "\u202e" not in english + da
+    assert "\n" not in english + da and not session.file.exists()
+    settings.write_bytes(raw)
+
+
 def test_an_environment_table_renamed_is_named_as_the_table_not_as_its_keys(
     session: Session,
 ) -> None:

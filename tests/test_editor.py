@@ -396,3 +396,46 @@ def test_an_unrelated_settings_edit_saves_and_a_contact_points_edit_is_named(
     assert said.endswith("beslutningen afhænger af: environments.test.contact_points")
     assert "kp-test" not in said
     assert [d.key for d in decisions(session)] == [key]
+
+
+def test_the_editor_refuses_settings_that_no_longer_read_as_nk_decide_does(
+    session: Session,
+) -> None:
+    """A consultant's week two, in the editor: a misspelt key is suggested in Danish, a
+    misspelt file name is named with both ways out, and a settings file moved away says
+    what to do, as nk.decide says it; nothing is written."""
+    settings = session.settings
+    raw = settings.read_bytes()
+    ed = editor(session)
+    ed.name.value = "Anne"
+    key, check, _ = ed.rows[0]
+    check.value = True
+    body = raw.decode("utf-8")
+    edits = [
+        (
+            'contact_points = "contact-points-test.xlsx"\n'
+            'default_contact_piont = "00000000-0000-0000-0000-000000000001"',
+            "; mente du default_contact_point?): ret den, og beslut så igen; intet gemmes",
+        ),
+        (
+            'contact_points = "contact-point-test.xlsx"',
+            "er filnavnet i environments.test.contact_points stavet forkert (der blev søgt "
+            "efter »contact-point-test.xlsx«), så ret det, og beslut så igen; intet gemmes",
+        ),
+    ]
+    for edit, said in edits:
+        settings.write_text(
+            body.replace('contact_points = "contact-points-test.xlsx"', edit, 1), encoding="utf-8"
+        )
+        ed.retire.click()
+        shown = text(ed.message)
+        assert shown.startswith("Intet er gemt: migration.toml kan ikke længere læses")
+        assert said in shown, shown
+    settings.unlink()
+    ed.retire.click()
+    assert "læg filen tilbage, og beslut så igen, eller kør notebooken igen fra første celle " in (
+        text(ed.message)
+    )
+    assert "NGDPKIT_SETTINGS" in text(ed.message)
+    assert decisions(session) == ()
+    settings.write_bytes(raw)

@@ -114,6 +114,61 @@ def test_a_refused_argument_that_is_a_cpr_number_is_not_echoed(
     assert "0101701299" not in r.stdout + r.stderr and "010170-1299" not in r.stderr
 
 
+@pytest.mark.parametrize(
+    ("args", "typed"),
+    [
+        (["check", "--env", "test0101701299"], "0101701299"),
+        (["confirm", "--step", "x010170-1299", "--by", "A"], "010170-1299"),
+        (
+            ["watch", "--days", "\u0660\u0661\u0660\u0661\u0667\u0660\u0661\u0662\u0669\u0669"],
+            "\u0669\u0669",
+        ),
+        (
+            [
+                "rehearse",
+                "--against",
+                "\uff10\uff11\uff10\uff11\uff17\uff10-\uff11\uff12\uff19\uff19",
+            ],
+            "\uff19\uff19",
+        ),
+        (["rehearse", "--against", "ngdp0101701299"], "0101701299"),
+    ],
+)
+def test_a_cpr_number_inside_a_word_or_in_other_digits_is_not_echoed(
+    sample_copy: Path, args: list[str], typed: str
+) -> None:
+    """An attacker's second look: the refusals hid a CPR number only as a word of its own
+    in ASCII digits, so one inside a longer word ("test0101701299") or typed in Arabic-Indic
+    or full-width digits was echoed as given, by the kit and by argparse alike."""
+    command, *rest = args
+    settings = str(sample_copy / "migration.toml")
+    env = [] if "--env" in rest else ["--env", "test"]
+    r = cli(command, "--settings", settings, *env, *rest, cwd=sample_copy)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "CPR-nummer udeladt" in r.stderr, r.stderr
+    assert typed not in r.stdout + r.stderr, r.stderr
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "\u0660\u0661\u0660\u0661\u0667\u0660\u0661\u0662\u0669\u0669",
+        "\uff13\uff11\uff11\uff12\uff19\uff19\uff15\uff16\uff17\uff18",
+    ],
+)
+def test_init_never_repeats_a_cpr_number_in_other_digits_typed_as_the_cvr(
+    tmp_path: Path, typed: str
+) -> None:
+    """A CPR number in Arabic-Indic or full-width digits as --cvr was "not a CVR number",
+    repeated in the digits it was typed in."""
+    folder = tmp_path / "kunde"
+    r = cli("init", str(folder), "--organisation", "Søby Kommune", "--cvr", typed, cwd=tmp_path)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "--cvr has the shape of a CPR number" in r.stderr, r.stderr
+    assert typed[-4:] not in r.stdout + r.stderr
+    assert not (folder / "migration.toml").exists()
+
+
 def test_init_never_overwrites_a_settings_file(tmp_path: Path) -> None:
     (tmp_path / "migration.toml").write_text("# mine\n", encoding="utf-8")
     r = cli("init", str(tmp_path), "--organisation", "X", "--cvr", "98765433")

@@ -477,3 +477,15 @@ def test_a_link_whose_href_is_not_its_first_attribute_is_not_printed_as_a_link(
     assert "<p>kontaktpunkter <a" in html
     assert 'href="https://digst.dk/"' in html and ">Digst</a>" in html
     assert '<abbr title="x">a</abbr>' in html
+
+
+def test_a_cut_tables_rest_is_counted_in_the_languages_number_format() -> None:
+    """A consultant's week two: the appendix at 20,000 mailboxes said "… og 4100 mere" right
+    above "… og yderligere 13.900 rækker": the rest of a cut table is a number of the page's
+    language, as every other count on it."""
+    from ngdpkit.documents.display import table
+
+    rows = [(str(i),) for i in range(5)]
+    assert "… og 4.100 mere" in table(rows, ["a"], limit=2, total=4102, language="da")
+    assert "… and 4,100 more" in table(rows, ["a"], limit=2, total=4102, language="en")
+    assert "… og 3 mere" in table(rows, ["a"], limit=2, language="da")

@@ -1263,3 +1263,32 @@ def test_a_line_that_names_its_environment_is_not_prefixed_again() -> None:
     text = "  1/5 01_mailboxes: ok\nproduction: 4 advarsler · ikke klar\n"
     children.pump("production", SimpleNamespace(stdout=io.StringIO(text)))  # type: ignore[arg-type]
     assert out == ["[production]   1/5 01_mailboxes: ok", "production: 4 advarsler · ikke klar"]
+
+
+def test_a_cpr_number_typed_as_the_cvr_is_on_no_page_notebook_or_file_of_the_run(
+    sample_copy: Path,
+) -> None:
+    """An attacker's second look: CVR_INVALID no longer repeated a CPR number typed into
+    organisation.cvr, but every sign-off page's header, each notebook's and the mapping's
+    About sheet still named the organisation "(CVR 0101701299)". The number is in no file
+    of the run folder, read whole and inside each workbook."""
+    settings = sample_copy / "migration.toml"
+    text = settings.read_text(encoding="utf-8")
+    assert text.count('cvr = "98765433"') == 1
+    settings.write_text(text.replace('cvr = "98765433"', 'cvr = "0101701299"'), encoding="utf-8")
+    r = run_sample(sample_copy)
+    assert r.returncode == 1 and "CVR_INVALID" in r.stdout + r.stderr, r.stdout + r.stderr
+    (run_dir,) = [p for p in (sample_copy / "runs" / "test").iterdir() if p.is_dir()]
+    assert (run_dir / "signoff" / "index.html").is_file()
+    holding = []
+    for path in run_dir.rglob("*"):
+        if not path.is_file():
+            continue
+        data = [path.read_bytes()]
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as z:
+                data += [z.read(n) for n in z.namelist()]
+        if any(b"0101701299" in d or b"010170-1299" in d for d in data):
+            holding.append(path.relative_to(run_dir).as_posix())
+    assert holding == [], holding
+    assert "CPR-nummer udeladt" in (run_dir / "signoff" / "index.html").read_text(encoding="utf-8")

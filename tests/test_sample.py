@@ -243,3 +243,25 @@ def test_sample_says_when_mailboxes_cannot_change_the_export_already_there(
 
     sheet = openpyxl.load_workbook(tmp_path / "new" / "mailboxes.xlsx", read_only=True).active
     assert sheet is not None and sheet.max_row is not None and sheet.max_row > 300
+
+
+def test_a_large_samples_contact_points_are_never_cut_at_excels_cell_limit(
+    tmp_path: Path,
+) -> None:
+    """A consultant's week two: at ``--mailboxes 20000`` a contact point's translations passed
+    Excel's 32,767 characters in one cell and were cut without a word, half an ID left at the
+    end: the run told the portal to remove postkasse "0". They go on in rows below, as
+    contact-point-plan.xlsx writes them, and every translation is read back whole."""
+    import openpyxl
+
+    from ngdpkit.inputs.contact_points import read_contact_points
+
+    write_sample(tmp_path, mailboxes=20000)
+    path = tmp_path / "contact-points-test.xlsx"
+    ws = openpyxl.load_workbook(path, read_only=True).active
+    cells = [str(r[8] or "") for r in ws.iter_rows(min_row=2, values_only=True)]
+    assert max(len(c) for c in cells) < 32_767
+    ids = {t for c in cells for t in c.split()}
+    read = read_contact_points(path, label=path.name, system_id=None)
+    got = {f"{pk:07d}:{s}" if s else f"{pk:07d}" for p in read.points for pk, s in p.translations}
+    assert got == ids and not [f for f in read.findings if f.code.startswith("CONTACT_POINT_VALUE")]

@@ -590,3 +590,29 @@ def test_a_local_time_with_a_leading_zero_gets_no_quotes_hint(tmp_path: Path) ->
     """A TOML error on a line whose value only begins with 0 (a time) is not told to quote it."""
     (said,) = problems(write(tmp_path, GOOD + "\nwhen = 01:30:00 x\n"))
     assert "TOML syntax error" in said and "not in quotes" not in said
+
+
+def test_a_refusal_keeps_the_key_a_typo_was_taken_for_and_the_file_looked_for(
+    sample_copy: Path,
+) -> None:
+    """What a Danish refusal (nk.decide, the editor) needs to say what the English says:
+    the key a misspelt key was taken for and the value of a key naming a file that is not
+    there, kept through pickling (a refusal crosses a process boundary as one)."""
+    import pickle
+
+    from ngdpkit.errors import SettingsRefused
+
+    toml = sample_copy / "migration.toml"
+    text = toml.read_text(encoding="utf-8")
+    toml.write_text(
+        text.replace('"contact-points-test.xlsx"', '"contact-point-test.xlsx"', 1).replace(
+            'name = "Eksempel Kommune (fiktiv)"', 'naem = "Eksempel Kommune (fiktiv)"', 1
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(SettingsRefused) as caught:
+        load_settings(toml)
+    again = pickle.loads(pickle.dumps(caught.value))
+    for refused in (caught.value, again):
+        assert refused.suggested == {"organisation.naem": "name"}
+        assert refused.looked_for == {"environments.test.contact_points": "contact-point-test.xlsx"}

@@ -589,7 +589,7 @@ def _oces3_findings(
 
 def _cvr_findings(leaf: x509.Certificate, cvr: str | None, *, label: str) -> list[Finding]:
     """The certificate's CVR must be the organisation's."""
-    from ..redact import hide_cpr
+    from ..redact import hide_cpr_in_name
 
     found: list[Finding] = []
     cert_cvr = cvr_of(leaf)
@@ -600,7 +600,9 @@ def _cvr_findings(leaf: x509.Certificate, cvr: str | None, *, label: str) -> lis
                 "The certificate belongs to CVR {cert_cvr}, not the organisation's CVR {cvr}.",
                 label,
                 cert_cvr=cert_cvr,
-                cvr=hide_cpr(cvr),  # a CPR number typed as the CVR is not put on a page
+                # a CPR number typed as the CVR is not put on a page; in brackets, as an aside
+                # ("ikke organisationens CVR (CPR-nummer udeladt)"), not run into the sentence
+                cvr=hide_cpr_in_name(cvr),
             )
         )
     return found

@@ -111,6 +111,15 @@ def cpr_shaped(text: str) -> bool:
     return bool(_CPR_SHAPE.fullmatch(text.strip())) or holds_cpr(text)
 
 
+def shown_cvr(cvr: str) -> str:
+    """``cvr`` as a page, a notebook's header or a workbook's About sheet names the
+    organisation by it: a CPR number typed as the CVR (:func:`cpr_shaped`) is not repeated
+    there (CVR_INVALID says what is wrong; every sign-off page's header showed the number)."""
+    from ..redact import HIDDEN_CPR
+
+    return HIDDEN_CPR if cpr_shaped(cvr) else cvr
+
+
 def check_cvr(cvr: str) -> list[Finding]:
     if cvr_valid(cvr):
         return []

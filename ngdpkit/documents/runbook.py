@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from ..deliverables.checklist import STATUS, WHO
 from ..deliverables.commands import KitCommands
 from ..deliverables.ics import Event
+from ..redact import hide_cpr
 from .i18n import number
 
 if TYPE_CHECKING:
@@ -742,7 +743,7 @@ def build_runbook(settings: Settings, env: Environment, *, withheld: bool = Fals
     )
     return Runbook(
         organisation=settings.organisation.name,
-        cvr=settings.organisation.cvr,
+        cvr=hide_cpr(settings.organisation.cvr),  # a CPR number typed as the CVR
         environment=env.name,
         language=lang,
         golive=g.date,

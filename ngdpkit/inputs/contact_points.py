@@ -302,6 +302,8 @@ def _read_sheet(
     for num, row in zip(table.row_numbers, table.rows, strict=True):
         cells = dict(zip(names, row, strict=True))
         where = table.where(num)
+        if (num, "postkasse_ids") in table.at_cell_limit:
+            cells["postkasse_ids"] = _without_cut_id(cells, label, where, found)
         if points and _continues(cells, points[-1]):
             # a plan row whose translations did not fit one cell goes on below it
             points[-1] = replace(
@@ -320,6 +322,35 @@ def _read_sheet(
     found += _hidden_rows([(unseen[i], points[i]) for i in sorted(unseen)], table, label)
     found += open_in_excel(path, label)
     return points, found
+
+
+# the last ID of a cell, matched from the cell's end, read backwards (a search for it from the
+# front, with $ after it, is quadratic on a 32,767-character cell of few separators)
+_LAST_ID = re.compile(r"[,;\s]*([^,;\s]+)")
+
+
+def _without_cut_id(cells: dict[str, str], label: str, where: str, found: list[Finding]) -> str:
+    """The Postkasse IDs of a cell exactly Excel's 32,767 characters long without its last ID,
+    and ``CONTACT_POINT_CELL_CUT`` for it. Excel (and openpyxl) cut a longer text at the limit
+    without a word, most often in the middle of an ID: half an ID read as a translation told
+    the portal administrator to remove postkasse "0" (a consultant's 20,000 mailboxes). The
+    last ID is not read, whole or not: a portal instruction for half an ID is worse than
+    none, and the ones after it are missing anyway."""
+    text = cells.get("postkasse_ids", "")
+    last = _LAST_ID.match(text[::-1])
+    if last is None:
+        return text
+    found.append(
+        F.error(
+            "CONTACT_POINT_CELL_CUT",
+            "The Postkasse IDs cell of contact point {name!r} is 32,767 characters long, the most Excel keeps in a cell: it was almost certainly cut there, so the translations after it are missing and its last ID {token!r} is likely cut and is not read. Have the customer export the translations again with those that do not fit in rows below it, each row with the contact point name, no ID and nothing but Postkasse IDs (as contact-point-plan.xlsx writes them; the kit reads such rows as more translations of the contact point above), every cell under 32,767 characters.",
+            label,
+            where,
+            name=cells.get("name", ""),
+            token=shortened(last.group(1)[::-1], 40),  # a cell of no separators is one token
+        )
+    )
+    return text[: len(text) - last.end()]
 
 
 # The contact-point file's columns, as CELL_FORMULA_NO_VALUE names them: a formula Excel

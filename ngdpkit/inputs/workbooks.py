@@ -186,6 +186,9 @@ class Table:
     blank_rows: int
     lost_precision: set[tuple[int, str]] = field(default_factory=set)  # (row number, field)
     formula_no_value: set[tuple[int, str]] = field(default_factory=set)
+    # (row number, field) of each text cell exactly EXCEL_CELL_MAX characters long: at
+    # Excel's limit, so almost certainly cut (Excel and openpyxl cut a longer text silently)
+    at_cell_limit: set[tuple[int, str]] = field(default_factory=set)
     hidden_rows: list[int] = field(default_factory=list)  # kept rows Excel hides
     sheet_chosen: bool = False
     sheet_count: int = 1
@@ -265,7 +268,8 @@ class TableCache:
     """
 
     ENV = "NGDPKIT_TABLE_CACHE"  # the folder, for the run's kernels (not a secret)
-    FORMAT = 4  # 2: other_sheets; 3: whether each is hidden; 4: the fields each has
+    # 2: other_sheets; 3: whether each is hidden; 4: the fields each has; 5: at_cell_limit
+    FORMAT = 5
 
     def __init__(self, folder: Path | None = None, *, collect: bool = False) -> None:
         self.folder = folder
@@ -344,6 +348,7 @@ def _table_to_json(table: Table) -> dict[str, Any]:
         "blank_rows": table.blank_rows,
         "lost_precision": sorted(table.lost_precision),
         "formula_no_value": sorted(table.formula_no_value),
+        "at_cell_limit": sorted(table.at_cell_limit),
         "hidden_rows": table.hidden_rows,
         "sheet_chosen": table.sheet_chosen,
         "sheet_count": table.sheet_count,
@@ -383,6 +388,7 @@ def _table_from_json(data: dict[str, Any], path: Path) -> Table | None:
         and type(data["blank_rows"]) is int
         and cells(data["lost_precision"])
         and cells(data["formula_no_value"])
+        and cells(data.get("at_cell_limit"))
         and ints(data.get("hidden_rows"))
         and type(data["sheet_chosen"]) is bool
         and type(data["sheet_count"]) is int
@@ -412,6 +418,7 @@ def _table_from_json(data: dict[str, Any], path: Path) -> Table | None:
         blank_rows=data["blank_rows"],
         lost_precision={(r, n) for r, n in data["lost_precision"]},
         formula_no_value={(r, n) for r, n in data["formula_no_value"]},
+        at_cell_limit={(r, n) for r, n in data["at_cell_limit"]},
         hidden_rows=data["hidden_rows"],
         sheet_chosen=data["sheet_chosen"],
         sheet_count=data["sheet_count"],
@@ -699,11 +706,27 @@ def cell_text(value: Any) -> tuple[str, bool]:
     return clean_text(str(value)), False
 
 
+EXCEL_CELL_MAX = 32_767  # Excel keeps at most this many characters of text in a cell
+
+
 def _column_text(
-    values: tuple[Any, ...], name: str, numbers: range, lost: set[tuple[int, str]]
+    values: tuple[Any, ...],
+    name: str,
+    numbers: range,
+    lost: set[tuple[int, str]],
+    full: set[tuple[int, str]],
 ) -> list[str]:
-    """One column as text; the common all-text column takes the fast path."""
-    if all(type(v) is str for v in values):
+    """One column as text; the common all-text column takes the fast path. A text cell of
+    exactly Excel's limit goes into ``full`` (its length as written, before it is cleaned)."""
+    texts = all(type(v) is str for v in values)
+    lengths = map(len, values) if texts else (len(v) for v in values if type(v) is str)
+    if max(lengths, default=0) >= EXCEL_CELL_MAX:
+        full.update(
+            (row, name)
+            for row, v in zip(numbers, values, strict=True)
+            if type(v) is str and len(v) == EXCEL_CELL_MAX
+        )
+    if texts:
         if not _needs_cleaning("".join(values)):  # one scan per column, not per cell
             return [v.strip(_TRIM) for v in values]
         return [clean_text(v) for v in values]
@@ -732,9 +755,10 @@ def _build(
         body = [row if len(row) >= width else list(row) + [""] * (width - len(row)) for row in body]
     numbers = range(header_index + 2, header_index + 2 + len(body))
     lost: set[tuple[int, str]] = set()
+    full: set[tuple[int, str]] = set()
     transposed = list(zip(*body, strict=False)) if body else [() for _ in range(width)]
     text_columns = [
-        _column_text(tuple(transposed[i]) if body else (), name, numbers, lost)
+        _column_text(tuple(transposed[i]) if body else (), name, numbers, lost, full)
         for name, i in zip(order, idx, strict=True)
     ]
     keep = (
@@ -761,6 +785,7 @@ def _build(
         row_numbers=kept_numbers,
         blank_rows=blank,
         lost_precision=lost,
+        at_cell_limit=full,
     )
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from cryptography import x509
 
-from ..deliverables.outputs import private_new_file
+from ..deliverables.outputs import plan_cells, private_new_file
 from ..secrets import read_dotenv
 from . import pki
 
@@ -195,10 +195,12 @@ def _write_contact_points(path: Path, environment: str, rows: list[list[str]]) -
     ws.title = "Kontaktpunkter"
     ws.append(list(CONTACT_POINT_HEADERS))
     for unit in UNITS:
-        translations = ""
+        cells = [""]
         if unit in TRANSLATED_UNITS:
             ids = [f"{m}:{s}" if s else m for m, _n, u, _c, s in rows if u == unit]
-            translations = " ".join(dict.fromkeys(ids))
+            # past Excel's 32,767 characters a cell is cut (openpyxl cuts it without a word,
+            # leaving half an ID): the rest go on in rows below, as contact-point-plan.xlsx does
+            cells = plan_cells(list(dict.fromkeys(ids)))
         companies = (
             "ja" if unit in ("Teknik og Miljø", "Beskæftigelse", "Økonomi og Løn") else "nej"
         )
@@ -216,9 +218,11 @@ def _write_contact_points(path: Path, environment: str, rows: list[list[str]]) -
                 "ja" if unit == HIDDEN_UNIT else "nej",
                 "ja",
                 SYSTEM_IDS[environment],
-                translations,
+                cells[0],
             ]
         )
+        for more in cells[1:]:  # only the name and more IDs: the row above goes on
+            ws.append(["", f"{unit} - Eksempel Kommune", "", "", "", "", "", "", more])
     ws.append(
         [
             _guid(environment, "Hovedpostkasse"),

@@ -130,11 +130,12 @@ class RunCore:
         and kit; with the run's ``checklist`` (:class:`~ngdpkit.deliverables.checklist.Checklist`)
         the readiness the overview states and ``findings``' errors and warnings."""
         from .. import __version__
+        from ..checks.system import shown_cvr
         from ..findings import counts
 
         about = WorkbookLabel(
             organisation=self.settings.organisation.name,
-            cvr=self.settings.organisation.cvr,
+            cvr=shown_cvr(self.settings.organisation.cvr),
             environment=self.env.name,
             run_id=self.run_dir.name,
             version=__version__,

@@ -57,6 +57,7 @@ FOR_THE_THREADS = (
     "nh3",
     "rustpy_xlsxwriter",
     "ngdpkit.catalogue",
+    "ngdpkit.checks.system",  # the CVR as a page names it (shown_cvr)
     "ngdpkit.compare.runs",
     "ngdpkit.deliverables.powershell",
     "ngdpkit.documents.signoff",

@@ -260,6 +260,7 @@ class Pages:
     ) -> Overview:
         """What ``index.html`` shows: the run at a glance, the checklist and what changed,
         from the typed step records and the run's own facts."""
+        from ..checks.system import shown_cvr
         from ..documents.diagram import diagram_text
         from ..documents.signing import SealDeclaration
         from ..documents.signoff import DispatcherSummary, Overview, unit_lookup
@@ -274,7 +275,7 @@ class Pages:
         return Overview(
             language=s.language,
             organisation=s.organisation.name,
-            cvr=s.organisation.cvr,
+            cvr=shown_cvr(s.organisation.cvr),
             environment=run.env.name,
             kind=run.env.kind,
             run_id=run.run_dir.name,

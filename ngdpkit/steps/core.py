@@ -320,6 +320,7 @@ def start_step(
 
 def header(step: Step) -> display.HTML:
     """The step's heading: what, for whom, which environment (a template: values escaped)."""
+    from ..checks.system import shown_cvr
     from ..documents.pages import Markup, render
 
     s = step.settings
@@ -333,7 +334,7 @@ def header(step: Step) -> display.HTML:
             intro=t(s.language, f"intro_{step.name}") if lab else "",
             organisation_label=t(s.language, "organisation"),
             organisation=s.organisation.name,
-            cvr=s.organisation.cvr,
+            cvr=shown_cvr(s.organisation.cvr),
             environment_label=t(s.language, "environment"),
             environment=step.env.name,
             # "production (produktionsmiljø)", as the overview says it: the kind is a word of

@@ -19,7 +19,7 @@ import difflib
 import os
 import re
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -231,6 +231,10 @@ def _refuse_settings_changed_since(step: Step) -> None:
         )
 
 
+# The most characters of the loader's line an English refusal quotes (_unreadable)
+REASON_CHARACTERS = 300
+
+
 def _unreadable(settings: Settings, name: str, exc: InputError) -> InputError:
     """The refusal of a settings file that no longer reads as settings (``exc``, the loader's).
     In Danish, what kind of problem and in which keys, never a value (a value may be a
@@ -241,11 +245,12 @@ def _unreadable(settings: Settings, name: str, exc: InputError) -> InputError:
     is at fault, also that giving it another value (a new contact points file) takes the
     notebook run again from its first cell, which the next call would say only then."""
     from ..errors import SettingsRefused
-    from ..redact import hide_cpr
+    from ..redact import hide_cpr, shortened
 
     file = settings.path.name
     detail = exc.problems[0] if exc.problems else "-"
-    reason = hide_cpr(detail.removeprefix(f"{file}: "))
+    # bounded, as the Danish keys are: an unknown key of 10,000 characters stood whole in it
+    reason = shortened(hide_cpr(detail.removeprefix(f"{file}: ")), REASON_CHARACTERS)
     if not isinstance(exc, SettingsRefused):
         da = Sentence.of(
             "{file} no longer reads as settings: correct it, then decide again; nothing is written",
@@ -254,24 +259,9 @@ def _unreadable(settings: Settings, name: str, exc: InputError) -> InputError:
         return InputError.said([da], english=[_correct_it(file, reason)])
     keys = _shown_keys(exc.keys)
     dependent = any(_depended_on(key, settings, name) for key in exc.keys)
+    names = _looked_for(exc.keys, exc.looked_for)
     if exc.kind == "files" and dependent:
-        return InputError.said(
-            [
-                Sentence.of(
-                    "{file} no longer reads as settings ({keys} names a file that is not there): put the file back, then decide again; if {keys} is to name another file, run the notebook again from its first cell, so that the decision is checked against the settings as they are then; nothing is written",
-                    file=file,
-                    keys=keys,
-                )
-            ],
-            english=[
-                Sentence.of(
-                    "{file} no longer reads as settings ({reason}): put the file back, then decide again; if {keys} is to name another file, run the notebook again from its first cell, so that the decision is checked against the settings as they are then; nothing is written",
-                    file=file,
-                    reason=reason,
-                    keys=keys,
-                )
-            ],
-        )
+        return _file_not_there(file, reason, keys, names)
     if exc.kind == "keys" and dependent:
         return InputError.said(
             [
@@ -290,8 +280,54 @@ def _unreadable(settings: Settings, name: str, exc: InputError) -> InputError:
                 )
             ],
         )
+    # a typo's key suggested: a name the kit knows (a typo under a key a decision depends
+    # on takes none: [inputs.columns] names its own headers)
+    meant = _meant(exc.keys, exc.suggested)
     return InputError.said(
-        [_danish_reason(file, exc.kind, keys, exc.line)], english=[_correct_it(file, reason)]
+        [_danish_reason(file, exc.kind, keys, exc.line, names=names, meant=meant)],
+        english=[_correct_it(file, reason)],
+    )
+
+
+def _file_not_there(file: str, reason: str, keys: str, names: str) -> InputError:
+    """:func:`_unreadable` for a key a decision depends on naming a file that is not there."""
+    if names:
+        # the file moved, or its name in the key mistyped (a consultant's week two: "læg
+        # filen tilbage" for a file that never moved): both said, with the name looked for
+        return InputError.said(
+            [
+                Sentence.of(
+                    "{file} no longer reads as settings ({keys} names a file that is not there): put the file back, then decide again; if {keys} is to name another file, run the notebook again from its first cell, so that the decision is checked against the settings as they are then; if the file name in {keys} is misspelt (the kit looked for {names}), correct it, then decide again; nothing is written",
+                    file=file,
+                    keys=keys,
+                    names=names,
+                )
+            ],
+            english=[
+                Sentence.of(
+                    "{file} no longer reads as settings ({reason}): put the file back, or correct the file name in {keys} if it is misspelt, then decide again; if {keys} is to name another file, run the notebook again from its first cell, so that the decision is checked against the settings as they are then; nothing is written",
+                    file=file,
+                    reason=reason,
+                    keys=keys,
+                )
+            ],
+        )
+    return InputError.said(
+        [
+            Sentence.of(
+                "{file} no longer reads as settings ({keys} names a file that is not there): put the file back, then decide again; if {keys} is to name another file, run the notebook again from its first cell, so that the decision is checked against the settings as they are then; nothing is written",
+                file=file,
+                keys=keys,
+            )
+        ],
+        english=[
+            Sentence.of(
+                "{file} no longer reads as settings ({reason}): put the file back, then decide again; if {keys} is to name another file, run the notebook again from its first cell, so that the decision is checked against the settings as they are then; nothing is written",
+                file=file,
+                reason=reason,
+                keys=keys,
+            )
+        ],
     )
 
 
@@ -303,9 +339,26 @@ def _correct_it(file: str, reason: str) -> Sentence:
     )
 
 
-def _danish_reason(file: str, kind: str, keys: str, line: int) -> Sentence:
+def _danish_reason(
+    file: str, kind: str, keys: str, line: int, *, names: str = "", meant: str = ""
+) -> Sentence:
     """What :func:`_unreadable` says on a Danish screen when what is at fault is no key a
-    decision depends on (the decision goes through once it is corrected)."""
+    decision depends on (the decision goes through once it is corrected): with the file
+    name looked for (``names``) and the key a typo was taken for (``meant``) when known."""
+    if kind == "files" and names:
+        return Sentence.of(
+            "{file} no longer reads as settings ({keys} names a file that is not there; the kit looked for {names}): put the file there, or correct the file name in the key if it is misspelt, then decide again; nothing is written",
+            file=file,
+            keys=keys,
+            names=names,
+        )
+    if kind == "keys" and meant:
+        return Sentence.of(
+            "{file} no longer reads as settings (a key or its value is wrong: {keys}; did you mean {meant}?): correct it, then decide again; nothing is written",
+            file=file,
+            keys=keys,
+            meant=meant,
+        )
     if kind == "files":
         return Sentence.of(
             "{file} no longer reads as settings ({keys} names a file that is not there): put the file there or correct the key, then decide again; nothing is written",
@@ -334,14 +387,38 @@ SHOWN_KEYS = 3
 
 
 def _shown_keys(keys: Sequence[str]) -> str:
-    """The keys at fault as a refusal names them: the first :data:`SHOWN_KEYS`, then how many
-    more; each one line, cut to length, a CPR-shaped number in it hidden (an unknown key is
-    the file's own text)."""
+    """The keys at fault as a refusal names them: the first :data:`SHOWN_KEYS`, then how
+    many more as "(+N)"; each one line, cut to length, a CPR-shaped number in it hidden (an
+    unknown key is the file's own text)."""
     from ..redact import hide_cpr, one_line, shortened
 
-    shown = ", ".join(hide_cpr(shortened(one_line(k), 60)) for k in keys[:SHOWN_KEYS]) or "-"
+    shown = ", ".join(shortened(hide_cpr(one_line(k)), 60) for k in keys[:SHOWN_KEYS]) or "-"
     more = len(keys) - SHOWN_KEYS
-    return f"{shown} and {more} more" if more > 0 else shown
+    return f"{shown} (+{more})" if more > 0 else shown  # the same in Danish and English
+
+
+def _looked_for(keys: Sequence[str], looked_for: Mapping[str, str]) -> str:
+    """The file names the first :data:`SHOWN_KEYS` of ``keys`` looked for, as a refusal
+    names them: the name alone (a folder may hold a person's user name), in »«, one line,
+    a CPR-shaped number and a registered secret hidden before each is cut to 60
+    characters; empty when none is known."""
+    from pathlib import PureWindowsPath
+
+    from ..redact import hide_cpr, one_line, shortened
+
+    shown = []
+    for key in keys[:SHOWN_KEYS]:
+        value = looked_for.get(key)
+        if value:
+            name = PureWindowsPath(one_line(value)).name or one_line(value)
+            shown.append(f"»{shortened(hide_cpr(name), 60)}«")
+    return ", ".join(dict.fromkeys(shown))
+
+
+def _meant(keys: Sequence[str], suggested: Mapping[str, str]) -> str:
+    """The keys the first :data:`SHOWN_KEYS` of ``keys`` were taken for ("did you mean"),
+    as the loader names them: names of the kit's own schema, never a value."""
+    return ", ".join(dict.fromkeys(suggested[k] for k in keys[:SHOWN_KEYS] if k in suggested))
 
 
 def _depended_on(key: str, settings: Settings, name: str) -> bool:
