@@ -15,7 +15,7 @@ these at the boundary where the file is read, with ``raise ... from exc``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from .findings import Sentence
@@ -58,6 +58,10 @@ class InputError(NgdpkitError):
         return "; ".join(s.text(language) for s in chosen)
 
 
+# What kind of problem a settings file that is no settings has (:class:`SettingsRefused`)
+RefusalKind = Literal["text", "files", "keys"]
+
+
 class SettingsRefused(InputError):
     """A settings file that does not read as settings (:func:`ngdpkit.settings.load_settings`),
     with what kind of problem it is and the keys it is in, for a refusal that says it in any
@@ -79,7 +83,7 @@ class SettingsRefused(InputError):
         self,
         problems: list[str] | str,
         *,
-        kind: str,
+        kind: RefusalKind,
         keys: Sequence[str] = (),
         line: int = 0,
         suggested: Mapping[str, str] | None = None,
@@ -102,7 +106,7 @@ class SettingsRefused(InputError):
 
 def _settings_refused(
     problems: list[str],
-    kind: str,
+    kind: RefusalKind,
     keys: Sequence[str],
     line: int,
     suggested: Mapping[str, str] | None = None,

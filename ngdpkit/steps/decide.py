@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ..documents.i18n import t
-from ..errors import InputError
+from ..errors import InputError, RefusalKind
 from ..findings import Sentence, local_time
 from ..guids import canonical_guid
 from ..inputs.decisions import DECISIONS, FIELDS, HEADERS, MAX_NOTE, Decision, export_form
@@ -340,7 +340,7 @@ def _correct_it(file: str, reason: str) -> Sentence:
 
 
 def _danish_reason(
-    file: str, kind: str, keys: str, line: int, *, names: str = "", meant: str = ""
+    file: str, kind: RefusalKind, keys: str, line: int, *, names: str = "", meant: str = ""
 ) -> Sentence:
     """What :func:`_unreadable` says on a Danish screen when what is at fault is no key a
     decision depends on (the decision goes through once it is corrected): with the file
