@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..checks.system import shown_cvr
 from ..deliverables.checklist import STATUS, WHO
 from ..deliverables.commands import KitCommands
 from ..deliverables.ics import Event
-from ..redact import hide_cpr
 from .i18n import number
 
 if TYPE_CHECKING:
@@ -743,7 +743,7 @@ def build_runbook(settings: Settings, env: Environment, *, withheld: bool = Fals
     )
     return Runbook(
         organisation=settings.organisation.name,
-        cvr=hide_cpr(settings.organisation.cvr),  # a CPR number typed as the CVR
+        cvr=shown_cvr(settings.organisation.cvr),  # as the pages name it: a CPR number not
         environment=env.name,
         language=lang,
         golive=g.date,
