@@ -209,3 +209,83 @@ def test_the_portal_to_do_appendix_is_bounded_and_names_portal_todo_xlsx(
     whole = combined_html([path], language=language, title="t", digests=digests)
     assert TODO_SECTION.search(whole).group(0).count("<tr><td>") == 5  # type: ignore[union-attr]
     assert said not in whole
+
+
+# --- the changes appendix: one line per change since the previous run ------------------------
+
+
+def changes_page(tmp_path: Path, n: int, language: str = "da") -> Path:
+    """A page holding the changes appendix of ``n`` removed mailboxes and one new output."""
+    from ngdpkit.documents.signoff import changes_section
+
+    change = {
+        "previous": {"run": "r0", "anchor": "ab" * 32},
+        "mapping_changed": [
+            {"code": "MAPPING_REMOVED", "unit": "Borgerservice", "params": {"mailbox": str(i)}}
+            for i in range(1000, 1000 + n)
+        ],
+        "outputs_changed": [{"code": "OUTPUT_CHANGED", "params": {"file": "x.csv"}}],
+    }
+    page = tmp_path / "index.html"
+    page.write_text(
+        f"<html><body>{changes_section(change, language)}</body></html>", encoding="utf-8"
+    )
+    return page
+
+
+CHANGES = re.compile(r'<section class="appendix changes-all">.*?</section>', re.S)
+
+
+@pytest.mark.parametrize("language", ["da", "en"])
+def test_the_changes_appendix_is_bounded_and_names_changes_json(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, language: str
+) -> None:
+    """The changes since the previous run grew with the data (an export against the next of
+    100,000 mailboxes: as many lines) and the PDF printed them all. Past the bound it prints
+    the first lines and names changes.json with its SHA-256; the page keeps every line."""
+    page = changes_page(tmp_path, 7, language)
+    digests = {"changes.json": "c" * 64}
+    monkeypatch.setattr(pdf_module, "APPENDIX_ROWS", 5)
+    doc = combined_html([page], language=language, title="t", digests=digests)
+    section = CHANGES.search(doc).group(0)  # type: ignore[union-attr]
+    assert section.count("<li>") == 5 and section.count("<ul>") == section.count("</ul>") == 1
+    assert "1004" in section and "1005" not in section and "x.csv" not in section
+    text = re.sub(r"<[^>]+>", "", section)
+    first = {"da": "Her er de første 5 af 8 ændringer trykt.", "en": "The first 5 of 8 changes"}
+    assert first[language] in text
+    assert f"changes.json (SHA-256 {'c' * 64})" in text and "Get-FileHash" in text
+    assert section.endswith("</p></section>")
+    # the page keeps every line; at the bound the list is whole
+    assert CHANGES.search(page.read_text(encoding="utf-8")).group(0).count("<li>") == 8  # type: ignore[union-attr]
+    monkeypatch.setattr(pdf_module, "APPENDIX_ROWS", 8)
+    whole = combined_html([page], language=language, title="t", digests=digests)
+    assert CHANGES.search(whole).group(0).count("<li>") == 8  # type: ignore[union-attr]
+    assert "changes.json (SHA-256" not in whole
+
+
+def test_the_printed_pdf_holds_the_first_changes_and_the_note(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if find_browser() is None:
+        pytest.skip("no Chromium, Chrome or Edge here (.ci/run installs Debian's chromium)")
+    from ngdpkit.documents.pdf import Printed
+
+    monkeypatch.setattr(pdf_module, "APPENDIX_ROWS", 3)
+    pdf = tmp_path / "signoff.pdf"
+    printed = Printed()
+    why = print_document(
+        [changes_page(tmp_path, 12)],
+        pdf,
+        language="da",
+        title="t",
+        footer="Testkommune",
+        digests={"changes.json": "d" * 64},
+        printed=printed,
+    )
+    assert why is None
+    text = "".join("\n".join(pdf_texts(pdf)).split())
+    assert "Hererdeførste3af13ændringertrykt." in text and "d" * 64 in text
+    assert "1002" in text and "1003" not in text
+    from pypdf import PdfReader
+
+    assert printed.pages == len(PdfReader(str(pdf)).pages)  # the count of the file written

@@ -672,3 +672,76 @@ def test_a_password_given_as_a_server_name_is_found_as_windows_cuts_the_name(
         assert server_key("wz-verylongservername01") == "WZ-VERYLONGSERV"
     finally:
         R.forget_all()
+
+
+def test_a_folder_sealed_in_its_last_resort_prints_its_pages_with_that_seals_anchor(
+    tmp_path: Path,
+) -> None:
+    """Two rounds that leak (a page holding the token) and a third whose clean scan is
+    revised (a timestamp the PDF did not get, a finding of its own) run out of rounds: the
+    folder was sealed once more and not rendered again, so the pages and signoff.pdf named
+    the anchor of the seal before, and ``audit verify --expect-hash`` with the anchor on the
+    signed document said it was not the anchor. The pages are printed again after that seal."""
+    from ngdpkit.run.audit import verify
+    from ngdpkit.run.folder import ROUNDS, RunFolder
+
+    secrets = {"NGDPKIT_TEST_AUTHORIZATION": [TOKEN]}
+    folder = RunFolder.create(tmp_path / "out", "test")
+    findings = folder.path / "findings.json"
+    findings.write_text("{}", encoding="utf-8")
+    page = folder.path / "signoff" / "index.html"
+    anchors: list[str] = []
+
+    def render(anchor: str) -> None:
+        anchors.append(anchor)
+        page.parent.mkdir(exist_ok=True)
+        leak = TOKEN if len(anchors) < ROUNDS else ""
+        page.write_text(f"<p>anker {anchor}</p>{leak}", encoding="utf-8")
+
+    def revise() -> bool:  # the first clean scan, in the last round, finds something late
+        late = findings.read_text(encoding="utf-8") == "{}"
+        findings.write_text('{"late": 1}', encoding="utf-8")
+        return late
+
+    code = folder.close(
+        secrets=secrets,
+        render=render,
+        on_leak=lambda hits: None,
+        result=lambda: (0, "warnings"),
+        revise=revise,
+    )
+    assert code == 0
+    assert len(folder.leaks) == ROUNDS - 1  # rounds 1 and 2; round 3 clean, then revised
+    assert anchors[ROUNDS - 1] != folder.anchor  # the last resort sealed after round 3
+    assert page.read_text(encoding="utf-8") == f"<p>anker {folder.anchor}</p>"
+    assert verify(folder.path, expect_hash=folder.anchor).ok
+    assert verify(folder.path, expect_hash=anchors[ROUNDS - 1]).ok is False
+
+
+def test_a_page_that_leaks_in_every_round_is_printed_again_and_stubbed(tmp_path: Path) -> None:
+    """The last resort's pages, printed again with the last anchor, are scanned too: a page
+    that holds the token every time is a stub, and the anchor still verifies (the pages are
+    not what it pins). A signed file found then is removed: a stub is no PDF."""
+    from ngdpkit.run.audit import verify
+    from ngdpkit.run.folder import ROUNDS, RunFolder
+
+    secrets = {"NGDPKIT_TEST_AUTHORIZATION": [TOKEN]}
+    folder = RunFolder.create(tmp_path / "out", "test")
+    (folder.path / "findings.json").write_text("{}", encoding="utf-8")
+    sign = folder.path / "signoff"
+    renders: list[str] = []
+
+    def render(anchor: str) -> None:
+        renders.append(anchor)
+        sign.mkdir(exist_ok=True)
+        (sign / "index.html").write_text(f"{anchor} {TOKEN}", encoding="utf-8")
+        (sign / "signoff.pdf").write_bytes(f"%PDF-1.7 {anchor} {TOKEN}".encode())
+        folder.signed.add("signoff/signoff.pdf")  # as sign_pdf records a sealed PDF
+
+    folder.close(
+        secrets=secrets, render=render, on_leak=lambda hits: None, result=lambda: (1, "errors")
+    )
+    assert len(renders) == ROUNDS + 1 and renders[-1] == folder.anchor
+    assert TOKEN not in (sign / "index.html").read_text(encoding="utf-8")
+    assert not (sign / "signoff.pdf").exists() and folder.signed == set()
+    assert verify(folder.path, expect_hash=folder.anchor).ok

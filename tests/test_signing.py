@@ -480,6 +480,21 @@ def test_the_pdf_carries_a_pades_signature_with_a_valid_timestamp(
 
 
 @needs_browser
+def test_the_console_names_the_sealed_pdfs_own_page_count(sealed: dict[str, Any]) -> None:
+    """The console's page count comes from the printing now, not from a read of the file
+    the seal wrote: it is still the count of that file, the sealed one the console names."""
+    from pypdf import PdfReader
+
+    from ngdpkit.documents.i18n import count
+
+    pdf = sealed["folder"] / "signoff" / "signoff.pdf"
+    assert b"/ByteRange" in pdf.read_bytes()  # the sealed file, not the printed one
+    pages = len(PdfReader(str(pdf)).pages)
+    said = [x for x in sealed["result"].stdout.splitlines() if x.startswith("  PDF: ")]
+    assert said == [f"  PDF: signoff/signoff.pdf, {count('da', pages, 'page')}"]
+
+
+@needs_browser
 def test_the_readme_command_validates_the_pdf_without_the_kit(sealed: dict[str, Any]) -> None:
     """``pyhanko sign validate`` (the ``pyhanko-cli`` package), as docs/security.md shows it."""
     cli = Path(sys.executable).with_name("pyhanko")

@@ -23,6 +23,7 @@ font.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import re
 import string
 import tempfile
@@ -55,17 +56,28 @@ LOCAL_LINK = re.compile(
 # same way: verified at 100,000 mailboxes it is some 99,000 rows, and offline its removals
 # are every translation of the contact points file this run does not map there (50,000 in
 # test_the_removals_at_100000_mailboxes); past the bound the PDF names portal-todo.xlsx.
+# The changes appendix (one line per change since the previous run: an export against the
+# next of 100,000 mailboxes is as many lines) grew with the data too; it is bounded alike. Its
+# lines run over a list per kind of change: the first ``APPENDIX_ROWS`` are printed, and
+# what follows the cut is left out. (The decisions appendix is not: its tables print at most
+# ``display.MAX_ROWS`` rows each, on the page too, and its lead names the decisions file.)
 APPENDIX_ROWS = 10_000
 BOUNDED = re.compile(
-    r'<section class="appendix (translations-all|portal-todo-all)">.*?</section>', re.S
+    r'<section class="appendix (translations-all|portal-todo-all|changes-all)">'
+    r".*?</section>",
+    re.S,
 )
 DATA_ROW = "<tr><td>"
+LIST_ROW = "<li>"
 FULL_LISTS = ("mailbox-mapping.xlsx", "mailbox-mapping.csv")
 # each bounded appendix (its class): the note that says so, and the files of the whole list
 BOUNDED_NOTES = {
     "translations-all": ("pdf_rows_bounded", FULL_LISTS),
     "portal-todo-all": ("pdf_todo_rows_bounded", ("portal-todo.xlsx",)),
+    "changes-all": ("pdf_changes_rows_bounded", ("changes.json",)),
 }
+# the appendices whose rows are list items (the others' are table rows)
+ROW_OF = {"changes-all": LIST_ROW}
 
 PRINT_CSS = """
 @page { size: A4; margin: 16mm 14mm 20mm 14mm; }
@@ -119,20 +131,20 @@ def bounded(
     section: str, *, language: str, digests: dict[str, str], kind: str = "translations-all"
 ) -> str:
     """The appendix ``section`` (of class ``kind``, :data:`BOUNDED_NOTES`: the translations,
-    the portal to-do) with its first ``APPENDIX_ROWS`` rows, and after its table a paragraph
+    the portal to-do, the changes) with its first ``APPENDIX_ROWS`` rows, and after its table a paragraph
     saying how many of how many rows are printed and which files of the run folder hold them
     all (with the SHA-256 of each, from ``digests``). Whole when shorter."""
     from .i18n import number, t
     from .pages import fragment
 
     key, full_lists = BOUNDED_NOTES[kind]
-    total = section.count(DATA_ROW)
+    row = ROW_OF.get(kind, DATA_ROW)
+    total = section.count(row)
     if total <= APPENDIX_ROWS:
         return section
     at = -1
     for _ in range(APPENDIX_ROWS + 1):
-        at = section.index(DATA_ROW, at + 1)
-    end = section.index("</tbody>", at)
+        at = section.index(row, at + 1)
     files = [
         t(language, "pdf_full_list_file", file=name, sha256=digests[name])
         if name in digests
@@ -151,9 +163,12 @@ def bounded(
             )
         ],
     )
-    rest = section[end:]
-    close = rest.rindex("</section>")
-    return section[:at] + rest[:close] + str(note) + rest[close:]
+    if kind in ("translations-all", "portal-todo-all"):  # one table: what follows it stays
+        rest = section[section.index("</tbody>", at) :]
+        close = rest.rindex("</section>")
+        return section[:at] + rest[:close] + str(note) + rest[close:]
+    # lines over several lists: the one cut is closed, and the rest left out
+    return section[:at] + "</ul>" + str(note) + "</section>"
 
 
 def combined_html(
@@ -167,8 +182,8 @@ def combined_html(
     """One document from the rendered pages: their bodies in order, every appendix section
     moved to the end, the navigation and per-page footers dropped (the PDF has its own).
     ``page_css``: more CSS after the print rules (the footer's margin boxes, ``footer_css``).
-    The translations and portal to-do appendices are cut at ``APPENDIX_ROWS`` rows
-    (:func:`bounded`);
+    The translations, portal to-do and changes appendices are cut at
+    ``APPENDIX_ROWS`` rows (:func:`bounded`);
     ``digests``: the run folder's files' SHA-256 by name, for its note."""
     styles: list[str] = []
     parts: list[str] = []
@@ -293,21 +308,44 @@ def footer_css(*, language: str, footer: str) -> str:
     return f"\n@page {{\n  {boxes('8mm')}\n}}\n@page appendix {{\n  {boxes('6mm')}\n}}\n"
 
 
-def footer_printed(pdf: Path, *, language: str, footer: str) -> bool:
+@dataclasses.dataclass(frozen=True)
+class FooterCheck:
+    """What :func:`footer_printed` found: whether the footer was printed whole (its truth) and
+    the PDF's page count, read in the same pass (the console names it: :class:`Printed`)."""
+
+    whole: bool
+    pages: int
+
+    def __bool__(self) -> bool:
+        return self.whole
+
+
+def footer_printed(pdf: Path, *, language: str, footer: str) -> FooterCheck:
     """Whether the browser printed the margin boxes whole: the first page's text holds its
     page words ("side 1 af N", N the PDF's page count) and the whole footer (spaces and line
     breaks aside). Only the first page is read. No: a browser without margin boxes (Chrome and
-    Edge before 131), or a footer longer than the three lines its box has."""
+    Edge before 131), or a footer longer than the three lines its box has. True or false as
+    that answer, with the page count beside it."""
     from pypdf import PdfReader
 
     reader = PdfReader(str(pdf))
     count = len(reader.pages)
     if not count:
-        return False
+        return FooterCheck(False, 0)
     text = reader.pages[0].extract_text()
     if page_words(1, count, language=language) not in text:
-        return False
-    return "".join(footer_line(footer).split()) in "".join(text.split())
+        return FooterCheck(False, count)
+    return FooterCheck("".join(footer_line(footer).split()) in "".join(text.split()), count)
+
+
+@dataclasses.dataclass
+class Printed:
+    """What :func:`print_document` learnt of the PDF it wrote, besides whether: its page count
+    (None until a PDF is written), from the read that checks its footer, so that the console
+    names it without reading the whole file again (0.5-0.7 s at 5,000 mailboxes). The seal's
+    PAdES signature, an incremental update, adds no page."""
+
+    pages: int | None = None
 
 
 def page_count(pdf: Path) -> int | None:
@@ -330,16 +368,27 @@ def print_document(
     title: str,
     footer: str,
     digests: dict[str, str] | None = None,
+    printed: Printed | None = None,
 ) -> str | None:
     """Print the whole document to ``pdf``; None on success, else why not (one line). A PDF
-    that cannot be made is a note on the console, never a crashed run."""
+    that cannot be made is a note on the console, never a crashed run. ``printed``, when
+    given, is told the page count of the PDF written."""
     from ..redact import one_line
 
+    told = printed if printed is not None else Printed()
+    told.pages = None
     try:
         return _print(
-            pages, pdf, language=language, title=title, footer=footer, digests=digests or {}
+            pages,
+            pdf,
+            language=language,
+            title=title,
+            footer=footer,
+            digests=digests or {},
+            printed=told,
         )
     except Exception as exc:  # pypdf or the browser: the HTML pages are the document
+        told.pages = None
         pdf.unlink(missing_ok=True)
         return f"the PDF was not made ({type(exc).__name__}: {one_line(str(exc))[:160]})"
 
@@ -352,6 +401,7 @@ def _print(
     title: str,
     footer: str,
     digests: dict[str, str],
+    printed: Printed,
 ) -> str | None:
     from .signoff import print_pdf
 
@@ -374,9 +424,12 @@ def _print(
             why = print_pdf(doc, body_pdf)
             if why:
                 return why
-            if footer_printed(body_pdf, language=language, footer=footer):
+            whole = footer_printed(body_pdf, language=language, footer=footer)
+            if whole:
                 _with_metadata(body_pdf, signoff, title=title, language=language)
                 pdf.write_bytes(signoff.read_bytes())
+                # the update sets metadata only: no page added (None: not counted, read later)
+                printed.pages = whole.pages if isinstance(whole, FooterCheck) else None
                 return None
             body_pdf.unlink()
         # An older browser, or a footer too long for its box: the document without margin
@@ -387,20 +440,28 @@ def _print(
             encoding="utf-8",
         )
         why = print_pdf(doc, body_pdf) or _overlay_footer(
-            body_pdf, signoff, work, language=language, footer=footer, title=title
+            body_pdf, signoff, work, language=language, footer=footer, title=title, printed=printed
         )
         if why:
+            printed.pages = None
             return why
         pdf.write_bytes(signoff.read_bytes())
     return None
 
 
 def _overlay_footer(
-    body_pdf: Path, dst: Path, work: Path, *, language: str, footer: str, title: str
+    body_pdf: Path,
+    dst: Path,
+    work: Path,
+    *,
+    language: str,
+    footer: str,
+    title: str,
+    printed: Printed,
 ) -> str | None:
     """The older way: a second, transparent PDF with the footer of each page, printed and laid
     over ``body_pdf`` with pypdf, written to ``dst`` with ``title`` as its ``/Title`` (and
-    the kit's other metadata, :func:`_set_metadata`)."""
+    the kit's other metadata, :func:`_set_metadata`); ``printed`` is told its page count."""
     from pypdf import PdfReader, PdfWriter
 
     from .signoff import print_pdf
@@ -429,6 +490,7 @@ def _overlay_footer(
     _set_metadata(writer, title=title, language=language)
     with dst.open("wb") as fh:
         writer.write(fh)
+    printed.pages = len(body.pages)
     return None
 
 

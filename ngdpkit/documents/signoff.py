@@ -1036,7 +1036,8 @@ def changes_section(change: dict[str, Any] | None, language: str) -> Markup:
         return Markup("")
     for section, items in grouped.items():
         parts += [fragment("heading", titles[section], 3), fragment("list", items)]
-    return fragment("section", t(language, "changes_appendix"), parts, "appendix")
+    # the PDF prints its first lines (pdf.BOUNDED); the page keeps every one
+    return fragment("section", t(language, "changes_appendix"), parts, "appendix changes-all")
 
 
 def render_portal(

@@ -252,7 +252,9 @@ class EnvironmentRun(RunCore):
         """With ``--pdf``, the PDF the closed folder holds, named with its page count, just
         before the summary: a run that wrote it said nothing of it (only a PDF not made was
         said). Said once, of the file the folder was sealed with (a folder rendered again
-        prints it again); nothing when there is none (why not was said when it was not made)."""
+        prints it again); nothing when there is none (why not was said when it was not made).
+        The count is the one the printing learnt, of the file as sealed (the seal's signature
+        adds no page)."""
         from ..documents.i18n import count, t
         from ..documents.pdf import page_count
 
@@ -260,7 +262,9 @@ class EnvironmentRun(RunCore):
         if not self.pdf or pdf.is_symlink() or not pdf.is_file():
             return []
         lang, name = self.settings.language, "signoff/signoff.pdf"
-        pages = page_count(pdf)
+        # counted when it was printed (the read that checked its footer); read again only
+        # when this run's rendering did not count it
+        pages = self.pages.pdf_pages or page_count(pdf)
         if pages is None:
             return [t(lang, "run_pdf_made_uncounted", file=name)]
         return [t(lang, "run_pdf_made", file=name, pages=count(lang, pages, "page"))]

@@ -278,8 +278,31 @@ class RunFolder:
             self.leaks += hits
             self.sealed = seal_outputs(self.trail, self.path, sealed_by=self._sealed_by())
             self.anchor = self.sealed.anchor
+            self._render_last(render, secrets, pins)
         code, status = result()
         return self.finish(code, status, finished=finished, keep_incomplete=keep_incomplete)
+
+    def _render_last(
+        self, render: Callable[[str], None], secrets: dict[str, list[str]], pins: list[Needle]
+    ) -> None:
+        """After the last seal of a folder that leaked (or was revised) in every round: the
+        pages and the PDF are printed again, with its anchor. They were printed with the
+        anchor of the seal before, which ``audit verify --expect-hash`` then refused ("not
+        the anchor"), and the signed PDF named that anchor and the SHA-256 of files as they
+        were before the last scrub. The pages are not pinned by the anchor, so what this
+        last scan finds in them is stubbed without sealing again; a signed file it finds is
+        removed (a stub is no PDF, and the manifest would list it as signed)."""
+        from .scan import scrub_folder
+
+        render(self.anchor)
+        hits = scrub_folder(self.path, secrets, skip=(INCOMPLETE,), pins=pins)
+        for path, names in hits:
+            rel = path.relative_to(self.path).as_posix()
+            self.trail.append("secret_leak", file=rel, variables=names)
+            if rel in self.signed:
+                path.unlink(missing_ok=True)
+                self.signed.discard(rel)
+        self.leaks += hits
 
     def finish(
         self,

@@ -29,6 +29,7 @@ from .outputs import Outputs
 from .sequence import NotebookSequence
 
 if TYPE_CHECKING:
+    from ..documents.pdf import Printed
     from ..documents.signoff import Overview, StepRow
 
 EXTRA_PAGES = ("portal.html", "firewall.html", "dispatcher.html", "checklist.html", "runbook.html")
@@ -44,6 +45,10 @@ class Pages:
     ) -> None:
         self.run, self.sequence, self.ahead, self.outputs = run, sequence, ahead, outputs
         self.late: list[Finding] = []  # found while rendering (a timestamp not given)
+        # the page count of the signoff.pdf this rendering wrote and sealed (None: none), told
+        # by the read that checked its footer: the console names it without reading it again
+        self.pdf_pages: int | None = None
+        self.printed: Printed | None = None  # the documents.pdf.Printed the printing tells it to
 
     @property
     def sign(self) -> Path:
@@ -90,13 +95,18 @@ class Pages:
         "PDF: …/chromium did not write the PDF"); the reason itself is the browser's or
         the library's, as said."""
         from ..documents.i18n import t
+        from ..documents.pdf import Printed
 
         run = self.run
         acceptance = run.acceptance()
+        self.printed = Printed()
+        self.pdf_pages = None
         why = self.print_document(names, acceptance) or self.sign_document(
             self.sign / "signoff.pdf"
         )
-        if why:
+        if not why:
+            self.pdf_pages = self.printed.pages
+        else:
             run.log(t(run.settings.language, "run_pdf_not_made", why=why))
             self.without_pdf(overview)
 
@@ -399,6 +409,7 @@ class Pages:
                 title=pdf_title(run.settings.language, org, run.env.name, run.run_dir.name),
                 footer=f"{org} · {run.env.name} · {run.run_dir.name} · {anchor_word} {run.anchor}",
                 digests=dict(self.deliverables()),
+                printed=self.printed,
             )
 
 
