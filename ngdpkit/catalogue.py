@@ -601,6 +601,7 @@ VALUES_DA: dict[str, str] = {
     "the answer is not JSON": "svaret er ikke JSON",
     "the answer holds a text too long to read": "svaret indeholder en tekst, der er for lang til at blive læst",
     "the answer is not a JSON object": "svaret er ikke et JSON-objekt",
+    "organisation.cvr has the shape of a CPR number, which is never sent to NgDP": "organisation.cvr har form som et CPR-nummer, og et CPR-nummer sendes aldrig til NgDP",
     "the answer is not the record of the contact point asked for": "svaret er ikke oplysningerne om det kontaktpunkt, der blev spurgt efter",
     "a page of the listing repeats only contact points listed before": "en side af listen gentager kun kontaktpunkter, der allerede stod på listen",
     "the listing names one contact point twice with different values": "listen nævner samme kontaktpunkt to gange med forskellige værdier",

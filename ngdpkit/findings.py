@@ -358,14 +358,33 @@ def with_plurals(template: str, values: dict[str, Any]) -> str:
     return _TEMPLATE_HEDGE.sub(said, template)
 
 
+# The most characters of a value a message quotes (``{name!r}``: by the kit's convention a
+# value from a workbook, a settings file or an answer): cut to it, secrets hidden first, "..."
+# at the cut, so a hostile one stays readable (an attacker's look: a Postkasse IDs cell of
+# 32,000 characters stood whole in CONTACT_POINT_VALUE_INVALID, on the console, the pages and
+# findings.json); the finding's source and location still name the file, the row or the key.
+PARAM_CHARACTERS = 200
+# ... and of any other text a message names: above the kit's own sentences (a PENDING_
+# finding's {what}, which the Danish pages translate whole through catalogue.VALUES_DA), so
+# only an input's value unquoted is ever cut by it
+TEXT_CHARACTERS = 1000
+
+
 def format_params(template: str, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """(the English text, the parameters as text): each parameter formatted once with the
-    conversion and format spec the English template gives it."""
+    conversion and format spec the English template gives it, a quoted text longer than
+    :data:`PARAM_CHARACTERS` cut to it and any other longer than :data:`TEXT_CHARACTERS` to
+    that (:func:`redact.shortened`)."""
+    from .redact import shortened
+
     formatted: dict[str, Any] = {}
     for _literal, name, spec, conv in string.Formatter().parse(template):
         if name is None or name not in params or name in formatted:
             continue
         value = params[name]
+        limit = PARAM_CHARACTERS if conv == "r" else TEXT_CHARACTERS
+        if isinstance(value, str) and len(value) > limit:
+            value = shortened(value, limit)
         value = repr(value) if conv == "r" else str(value) if conv == "s" else value
         formatted[name] = format(value, spec or "")
     try:

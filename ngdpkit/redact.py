@@ -580,12 +580,18 @@ def environ_without_secrets(environ: dict[str, str] | None = None) -> dict[str, 
 # CPR numbers: personal data, not secrets (the customer's export and settings hold them by
 # mistake, and the kit never registers them). A CPR number is a day, a month (either may end
 # in a dot), two digits of a year and four digits, with or without a hyphen, a dash, a minus
-# sign or a space between, standing alone (a mailbox ID has seven digits, a CVR eight). CPR hides one
+# sign or a space between, standing alone (a mailbox ID has seven digits, a CVR eight). The
+# date's parts may be set apart as well, by a space, a dot and a space or a dash ("01 01 70
+# 1299", "01-01-70-1299": a DPO's look, both were echoed); the four last digits stay one group,
+# so a phone number of 8 digits ("12 34 56 78") and a CVR are never read as one. CPR hides one
 # in a text (a finding's words, a support bundle's facts); CPR_SEEN looks for one in a file's
 # text between word boundaries (a hash's hex holds digit runs, never one standing alone).
 HIDDEN_CPR = "CPR-nummer udeladt"
+# between the date's parts: nothing, a dot, a space (a dot and a space), or a dash with or
+# without a space on either side
+_DATE_GAP = r"(?:\.?[ \u00a0]?|[ \u00a0]?[-\u2010-\u2015\u2212][ \u00a0]?)"
 CPR_BODY = (
-    r"(?:0[1-9]|[12][0-9]|3[01])\.?(?:0[1-9]|1[0-2])\.?[0-9]{2}"
+    rf"(?:0[1-9]|[12][0-9]|3[01]){_DATE_GAP}(?:0[1-9]|1[0-2]){_DATE_GAP}[0-9]{{2}}"
     r"[ \u00a0]?[-\u2010-\u2015\u2212]?[ \u00a0]?[0-9]{4}"
 )
 CPR = re.compile(rf"(?<![0-9]){CPR_BODY}(?![0-9])")

@@ -486,13 +486,14 @@ class _Reader:
                 # a typo ("server_ip") is named first: 26 keys to read through hid it (a
                 # consultant's cold run)
                 close = difflib.get_close_matches(str(key), list(schema), n=1, cutoff=0.75)
+                shown = _shown_key(dotted)
                 if close:
-                    self.problem(f"unknown key {dotted!r}: did you mean {close[0]!r}?", dotted)
+                    self.problem(f"unknown key {shown!r}: did you mean {close[0]!r}?", dotted)
                     self.meant.add(_dotted(where, close[0]))
                     self.suggested[dotted] = close[0]
                 else:
                     known = ", ".join(sorted(schema))
-                    self.problem(f"unknown key {dotted!r} (known here: {known})", dotted)
+                    self.problem(f"unknown key {shown!r} (known here: {known})", dotted)
                 continue
             if not _type_ok(value, schema[key]):
                 self.problem(
@@ -744,6 +745,16 @@ _NAMED_CHARS = {
     "\f": "a form feed",
     "\x00": "a NUL (U+0000)",
 }
+
+
+KEY_CHARACTERS = 80
+
+
+def _shown_key(dotted: str) -> str:
+    """An unknown key as a refusal names it: cut to :data:`KEY_CHARACTERS` characters, secrets
+    hidden first (an attacker's look: a key of 10,000 characters was printed whole on one
+    line); the file's line of it is found by its start, which is kept."""
+    return shortened(str(dotted), KEY_CHARACTERS)
 
 
 def _short(value: Any) -> str:
@@ -1518,7 +1529,10 @@ def _columns(
     clean: dict[str, str] = {}
     for key, header in value.items():
         if key not in COLUMN_FIELDS:
-            r.problem(f"unknown key '{where}.{key}' (known here: {', '.join(COLUMN_FIELDS)})")
+            r.problem(
+                f"unknown key '{_shown_key(f'{where}.{key}')}' (known here: {', '.join(COLUMN_FIELDS)})",
+                f"{where}.{key}",
+            )
         elif not isinstance(header, str):
             r.problem(
                 f"{where}.{key} must be a string, not {_type_name(header)} ({_short(header)})"

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 import zipfile
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from tests.conftest import cli
 
@@ -33,3 +38,131 @@ def test_a_cpr_number_as_the_cvr_is_on_no_page_workbook_or_notebook(sample_copy:
     assert held == []
     overview = (run_dir / "signoff" / "index.html").read_text(encoding="utf-8")
     assert "(CVR CPR-nummer udeladt)" in overview
+
+
+# --- session 42: a CPR number written with its date set apart, and where the CVR is sent ---
+
+SPACED = ["01 01 70 1299", "01-01-70-1299", "010170 1299", "01. 01. 70-1299", "01 01 70-1299"]
+NOT_CPR = [
+    "12 34 56 78",  # a phone number
+    "+45 12 04 56 78",
+    "12345678",  # a CVR number
+    "98765433",
+    "tlf. 01 02 03 04 05 06",  # pairs all through: the last four are no group
+    "2026-01-07 1234",  # an ISO date: its year is four digits
+    "31 12 24 12 00",
+    "Postkasse 0999001",
+]
+
+
+@pytest.mark.parametrize("typed", SPACED)
+def test_a_cpr_number_with_its_date_set_apart_is_hidden_everywhere(typed: str) -> None:
+    """A DPO's look: "01 01 70 1299" and "01-01-70-1299" matched no CPR pattern of the kit,
+    so a finding's words, the console and the pages' CVR echoed them."""
+    from ngdpkit.checks.system import cpr_shaped, shown_cvr
+    from ngdpkit.redact import HIDDEN_CPR, hide_cpr, hide_cpr_in_name, hide_cpr_words, holds_cpr
+
+    assert hide_cpr(f"Enhed {typed} mangler") == f"Enhed {HIDDEN_CPR} mangler"
+    assert hide_cpr_words(f"Enhed {typed}.") == f"Enhed {HIDDEN_CPR}."
+    assert hide_cpr_in_name(f"Værgemål ({typed})") == f"Værgemål ({HIDDEN_CPR})"
+    assert holds_cpr(typed) and cpr_shaped(typed) and shown_cvr(typed) == HIDDEN_CPR
+
+
+@pytest.mark.parametrize("text", NOT_CPR)
+def test_phone_numbers_cvr_numbers_and_dates_still_show(text: str) -> None:
+    from ngdpkit.checks.system import cpr_shaped, shown_cvr
+    from ngdpkit.redact import hide_cpr, hide_cpr_words, holds_cpr
+
+    assert hide_cpr(text) == text and hide_cpr_words(text) == text and not holds_cpr(text)
+    if text.replace(" ", "").isdigit():
+        assert not cpr_shaped(text) and shown_cvr(text) == text
+
+
+def with_cvr(sample: Path, cvr: str) -> Path:
+    settings = sample / "migration.toml"
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text(text.replace('cvr = "98765433"', f'cvr = "{cvr}"'), encoding="utf-8")
+    return settings
+
+
+@pytest.mark.parametrize("cvr", ["010170-1299", "01 01 70 1299"])
+def test_the_ngdp_read_never_sends_a_cpr_number_as_the_cvr(
+    sample_dir: Path, tmp_path: Path, cvr: str
+) -> None:
+    """The organisation search (GET /organisations/?cvrNumber=) sent organisation.cvr as it
+    was, a CPR number too: against the local NgDP no request is made, and the finding says why."""
+    from tests.test_ngdp_read import codes, copy_sample, serve
+
+    sample = copy_sample(sample_dir, tmp_path)
+    sim, _ = serve(sample, "test", tmp_path)
+    with_cvr(sample, cvr)
+    with sim:
+        r = cli(
+            "check", "--settings", str(sample / "migration.toml"), "--env", "test",
+            "--online", "ngdp", "--json",
+        )  # fmt: skip
+        requests = list(sim.server.config.registry.requests)
+    assert requests == []
+    assert cvr not in r.stdout + r.stderr and cvr.replace(" ", "") not in r.stdout
+    result = json.loads(r.stdout)
+    assert "CVR_INVALID" in codes(result)
+    said = [f["message"] for f in result["findings"] if f["code"] == "NGDP_NOT_READ"]
+    assert said and "et CPR-nummer sendes aldrig til NgDP" in said[0]
+
+
+def test_the_reader_itself_refuses_to_search_by_a_cpr_number() -> None:
+    """The search's own guard: whoever calls read_ngdp, a CPR-shaped CVR is not sent."""
+    from ngdpkit.checks.ngdp import NgdpReader, read_ngdp
+
+    class Refuse:  # a client any request to would fail the test
+        def __getattr__(self, name: str) -> Any:
+            raise AssertionError(f"a request was made: {name}")
+
+    reader = NgdpReader(Refuse(), "https://127.0.0.1:9/apis/v1", "environments.test")
+    seen = read_ngdp(reader, cvr="01 01 70 1299", system_id=None)
+    assert seen.organisation is None and reader.failed == ["/organisations/"]
+    assert "01 01 70 1299" not in json.dumps([f.message for f in reader.findings])
+
+
+def test_the_dispatcher_configuration_holds_no_cpr_number(sample_dir: Path, tmp_path: Path) -> None:
+    """dispatcher-config.json wrote organisation.cvr as it was: with a CPR number there, it
+    holds null, and CVR_INVALID leaves it not ready."""
+    from ngdpkit.checks.system import check_cvr
+    from ngdpkit.deliverables.dispatcher import DispatcherConfig, build_config
+    from ngdpkit.settings import load_settings
+    from tests.test_dispatcher import STORED, facts
+
+    sample = tmp_path / "s"
+    shutil.copytree(sample_dir, sample, ignore=shutil.ignore_patterns("runs"))
+    settings = load_settings(with_cvr(sample, "01-01-70-1299"))
+    config, own, other = build_config(
+        settings,
+        settings.environment("test"),
+        certificate=facts(STORED),
+        mapping={"file": "mailbox-mapping.csv", "rows": 3},
+        findings=check_cvr(settings.organisation.cvr),
+        run_id="20250101-000000",
+        kit_version="9.9.9",
+    )
+    assert config is not None and own == [] and other == ["CVR_INVALID"]
+    assert config["organisation"]["cvr"] is None and config["ready"] is False
+    assert "01-01-70-1299" not in json.dumps(config)
+    assert DispatcherConfig.of(config).organisation.cvr is None  # read back as it is written
+
+
+def test_a_rehearsal_refuses_before_a_letter_names_a_cpr_number(sample_copy: Path) -> None:
+    """The rehearsal's letter names its sender by organisation.cvr: with a CPR number there
+    it was built, sent to the local NgDP and kept in memo/sent-….xml."""
+    settings = with_cvr(sample_copy, "010170-1299")
+    r = cli("rehearse", "--settings", str(settings), "--env", "test", cwd=sample_copy)
+    assert r.returncode != 0, r.stdout + r.stderr
+    assert "010170-1299" not in r.stdout + r.stderr
+    runs = [p for p in (sample_copy / "runs").rglob("acceptance.json")]
+    assert len(runs) == 1
+    run_dir = runs[0].parent
+    assert not list(run_dir.glob("memo/sent-*.xml"))
+    acceptance = json.loads(runs[0].read_text(encoding="utf-8"))
+    assert "CVR_INVALID" in [f["code"] for f in acceptance["findings"]]
+    for path in run_dir.rglob("*"):
+        if path.is_file():
+            assert b"010170-1299" not in path.read_bytes(), path

@@ -496,6 +496,11 @@ def read_ngdp(
 
 
 def _organisation(reader: NgdpReader, cvr: str) -> ObservedOrganisation | None:
+    from .system import cpr_shaped
+
+    if cpr_shaped(cvr):  # a CPR number never leaves the machine (the step says so first)
+        reader._failed("/organisations/", CVR_LIKE_CPR)
+        return None
     body = reader.get("/organisations/", {"cvrNumber": cvr})
     if body is _NOT_FOUND:  # a search answers 200, found or not: a 404 is no NgDP API here
         reader._failed("/organisations/", NOT_SERVED)
@@ -564,6 +569,8 @@ LISTING_CONTRADICTS = "the listing names one contact point twice with different 
 LISTING_NOT_CONTACT_POINTS = "the listing holds entries that are no contact point (no GUID)"
 LISTING_OVER_TOTAL = "the listing holds more contact points than its totalElements"
 NOT_AN_OBJECT = "the answer is not a JSON object"
+# the organisation search not sent: its cvrNumber would be a CPR number
+CVR_LIKE_CPR = "organisation.cvr has the shape of a CPR number, which is never sent to NgDP"
 NO_LIST = "a page of the listing holds no list of contact points"
 LISTING_ENDLESS = "the listing did not end within 1,000 pages"
 # a page after the first could not be read (a 429 or 503, a fault; its own finding said it):

@@ -98,9 +98,14 @@ def cvr_valid(cvr: str) -> bool:
     return sum(int(d) * w for d, w in zip(cvr, (2, 7, 6, 5, 4, 3, 2, 1), strict=True)) % 11 == 0
 
 
-# A CPR number typed where a CVR number belongs: 10 digits, or 6 and 4 with a dash between
+# A CPR number typed where a CVR number belongs: 10 digits, or 6 and 4 with a dash between,
+# the 6 in pairs set apart by a space, a dot or a dash too ("01 01 70 1299", "01-01-70-1299")
 # (``redact.CPR`` also reads a day and a month in it; this reads the shape alone)
-_CPR_SHAPE = re.compile(r"[0-9]{10}|[0-9]{6} ?[-\u2010-\u2015\u2212] ?[0-9]{4}")
+_PAIR_GAP = r"(?:\.?[ \u00a0]?|[ \u00a0]?[-\u2010-\u2015\u2212][ \u00a0]?)"
+_CPR_SHAPE = re.compile(
+    rf"[0-9]{{2}}{_PAIR_GAP}[0-9]{{2}}{_PAIR_GAP}[0-9]{{2}}"
+    r"[ \u00a0]?[-\u2010-\u2015\u2212]?[ \u00a0]?[0-9]{4}"
+)
 
 
 def cpr_shaped(text: str) -> bool:

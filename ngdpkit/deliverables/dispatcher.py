@@ -40,7 +40,7 @@ OWN_SOURCES = ("default_contact_point",)
 @dataclass(frozen=True, slots=True)
 class DispatcherOrganisation:
     name: str
-    cvr: str
+    cvr: str | None  # None: organisation.cvr has the shape of a CPR number (never written)
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +197,15 @@ def final_config(
     return config if final == typed else final.to_json()
 
 
+def _cvr(cvr: str) -> str | None:
+    """``organisation.cvr`` as the configuration carries it: None for one with the shape of a
+    CPR number (personal data, never written into a deliverable; CVR_INVALID, an error,
+    leaves the file ``ready: false``, so the null is never a value to enter)."""
+    from ..checks.system import cpr_shaped
+
+    return None if cpr_shaped(cvr) else cvr
+
+
 def build_config(
     settings: Settings,
     env: Environment,
@@ -222,7 +231,10 @@ def build_config(
         "blocking": other,
         "environment": env.name,
         "kind": env.kind,
-        "organisation": {"name": settings.organisation.name, "cvr": settings.organisation.cvr},
+        "organisation": {
+            "name": settings.organisation.name,
+            "cvr": _cvr(settings.organisation.cvr),
+        },
         "ngdp": {
             "api_base_url": official_api_url(env.kind),
             "address": vendor_address(env.kind),  # as the vendor page lists it

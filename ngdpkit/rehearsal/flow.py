@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from .. import __version__
 from .. import findings as F
 from ..checks.network import official_api_url
+from ..checks.system import shown_cvr
 from ..errors import InputError
 from ..findings import Finding, Sentence
 from ..guids import canonical_guid
@@ -186,6 +187,7 @@ def run_flow(
     """
     acc = Acceptance(env.name, against)
     _prerequisites(env, acc.findings)
+    _sender_cvr(settings, acc.findings)
     identity = _load_identity(settings, env, acc.findings)
     header, token = _authorization(settings, env, against, acc.findings)
     if any(f.severity == "error" for f in acc.findings) or identity is None or header is None:
@@ -244,6 +246,16 @@ def run_flow(
         if env.protocol == "REST_PUSH" and stand_in is not None:
             _push_receipt(stand_in, letter.uuid, deadline, reh.timeout_s, acc)
     return acc
+
+
+def _sender_cvr(settings: Settings, found: list[Finding]) -> None:
+    """CVR_INVALID, refusing the rehearsal, when ``organisation.cvr`` has the shape of a CPR
+    number: the letter names its sender by it, so a CPR number typed there would leave the
+    machine in the letter sent (and be kept in ``memo/sent-….xml``; a DPO's look)."""
+    from ..checks.system import check_cvr, cpr_shaped
+
+    if cpr_shaped(settings.organisation.cvr):
+        found += check_cvr(settings.organisation.cvr)
 
 
 def _prerequisites(env: Environment, found: list[Finding]) -> None:
@@ -954,7 +966,7 @@ def _confirm(env: Environment, settings: Settings, *, yes: bool) -> None:
         + (" (ngdp_api_url override)" if env.ngdp_api_url else "")
     )
     print(
-        f"  from:           {settings.organisation.name} (CVR {settings.organisation.cvr}), system {env.system_id}"
+        f"  from:           {settings.organisation.name} (CVR {shown_cvr(settings.organisation.cvr)}), system {env.system_id}"
     )
     print(f"  to:             {reh.recipient_id_type} {reh.recipient_id}")
     print(f"  reply route:    contact point {env.default_contact_point}")
@@ -1295,7 +1307,7 @@ def _acceptance_head(
         [
             (
                 t(lang, "organisation"),
-                f"{settings.organisation.name} (CVR {settings.organisation.cvr})",
+                f"{settings.organisation.name} (CVR {shown_cvr(settings.organisation.cvr)})",
             ),
             # said as the overview says them (a signer's read: "production (production,
             # REST_PUSH)" was English on a Danish page, and "Dannet 07-12-2026 kl. 09:24"

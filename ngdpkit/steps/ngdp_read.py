@@ -75,10 +75,15 @@ def open_reader(step: Step) -> Iterator[Any]:
     """A :class:`~ngdpkit.checks.ngdp.NgdpReader` for the environment, or None (a finding
     says why) when this machine cannot present its identity and header."""
     from ..checks.network import official_api_url
-    from ..checks.ngdp import NgdpReader, mtls_client
+    from ..checks.ngdp import CVR_LIKE_CPR, NgdpReader, mtls_client
+    from ..checks.system import cpr_shaped
 
     env = step.env
     base = (env.ngdp_api_url or official_api_url(env.kind)).rstrip("/")
+    if cpr_shaped(step.settings.organisation.cvr):  # the search would send it (a DPO's look)
+        _not_read(step, CVR_LIKE_CPR)
+        yield None
+        return
     if not base.lower().startswith("https://"):
         _not_read(step, "ngdp_api_url is not https")
         yield None
