@@ -567,3 +567,40 @@ def test_a_certificate_that_expired_under_a_day_ago_is_not_said_to_have_days_lef
     assert "expired less than a day ago" in card(at, "en")
     before = dt.datetime(2026, 11, 7, 8, 19, 59, tzinfo=dt.UTC)
     assert "0 dage tilbage" in card(before) and "udløbet" not in card(before)
+
+
+def test_a_unit_table_takes_each_badge_made_once_as_it_is_made_anew() -> None:
+    """Session 42 (speed): a unit's table takes the source's words and the status badge made
+    for an earlier row with the same source, status and flag, instead of a template call per
+    row. Every row still reads as it does made on its own: flagged or not, each status, each
+    source, in both languages."""
+    from ngdpkit.documents.display import _unit_table_row
+
+    recs = [
+        ("1", "", "a", "", "g1", "A", "translation", "mapped"),
+        ("2", "", "b", "", "g1", "A", "translation", "mapped"),
+        ("3", "", "c", "", "", "", "file", "retired"),
+        ("4", "", "d", "", "", "", "", "unmapped"),
+        ("5", "", "e", "", "g2", "B", "translation", "mapped"),
+        ("6", "", "f", "", "g2", "B", "file", "mapped"),
+        ("7", "", "g", "", "", "", "file", "retired"),
+        ("8", "", "h", "", "g9", "", "export", "unknown contact point"),
+    ]
+    flags = [
+        None,
+        None,
+        None,
+        None,
+        ("warning", "UNIT_NAMED_ELSEWHERE"),
+        None,
+        ("error", "X"),
+        None,
+    ]
+    for language in ("da", "en"):
+        made: dict = {}
+        for rec, flag in zip(recs * 2, flags * 2, strict=True):
+            once = _unit_table_row(rec, flag, language, made)
+            anew = _unit_table_row(rec, flag, language)
+            assert [str(c) for c in once] == [str(c) for c in anew]
+            assert type(once[-1]) is type(anew[-1])
+        assert len(made) == 7  # rows 1 and 2 share theirs; the second pass makes none

@@ -592,10 +592,21 @@ def unit_summary_html(frame: Any, *, language: str = "da") -> Markup:
     )
 
 
-def _unit_table_row(rec: tuple[Any, ...], flag: tuple[str, str] | None, language: str) -> list[Any]:
+def _unit_table_row(
+    rec: tuple[Any, ...],
+    flag: tuple[str, str] | None,
+    language: str,
+    made: dict[tuple[str, str, tuple[str, str] | None], tuple[str, Markup]] | None = None,
+) -> list[Any]:
     """One row of a unit's table: its source in words, its status as a badge (a row that
-    ``flag`` names says so, with the codes, in the finding's colour)."""
+    ``flag`` names says so, with the codes, in the finding's colour). ``made``: the source's
+    words and the badge made for a (source, status, flag) before, taken again (a page's
+    2,000 rows hold a handful of them: one template call each, not one per row)."""
     values: list[Any] = [str(v) for v in rec]
+    key = (values[-2], values[-1], flag)
+    if made is not None and key in made:
+        values[-2], values[-1] = made[key]
+        return values
     values[-2] = t(language, values[-2]) if values[-2] else ""
     status = values[-1]
     kind = "ok" if status == "mapped" else "info" if status == "retired" else "error"
@@ -604,6 +615,8 @@ def _unit_table_row(rec: tuple[Any, ...], flag: tuple[str, str] | None, language
         kind, codes = flag
         said = t(language, "mapping_flagged", status=said, codes=codes)
     values[-1] = badge(kind, said, language=language)
+    if made is not None:
+        made[key] = (values[-2], values[-1])
     return values
 
 
@@ -720,6 +733,7 @@ def mapping_by_unit_html(
     flags = flagged_rows(frame.loc[shown], findings) if findings else {}
     left_units = left_rows = 0
     left_names: list[str] = []
+    made: dict[tuple[str, str, tuple[str, str] | None], tuple[str, Markup]] = {}
     start = 0
     if len(sizes):  # a customer's cold read: "Borgerservice (43)" beside "165 postkasser"
         parts.append(para(t(language, "by_unit_counts_rows")))
@@ -734,7 +748,7 @@ def mapping_by_unit_html(
         rows = []
         end = min(start + int(size), limit)
         for at, rec in zip(shown[start:end], records[start:end], strict=True):
-            rows.append(_unit_table_row(rec, flags.get(at), language))
+            rows.append(_unit_table_row(rec, flags.get(at), language, made))
         parts.append(table(rows, heads, limit=len(rows), total=int(size), language=language))
         start += int(size)
     if left_units:

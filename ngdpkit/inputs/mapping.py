@@ -1006,11 +1006,11 @@ def _unit_named_elsewhere(
     rows = mb.loc[judged, ["row", "mailbox_id", "guid", "source"]].assign(unit=units[judged])
     rows = rows[~rows["mailbox_id"].astype(str).isin(named_apart)].sort_values("row")
     # one line per (unit, contact point), its first row first: no pandas work per group
-    # (5,000 groups of a few rows each took seconds as frames of their own)
-    groups = rows.groupby(["unit", "guid"], sort=False).agg(
-        count=("row", "size"), row=("row", "first"), mid=("mailbox_id", "first"),
-        src=("source", "first"),
-    )  # fmt: skip
+    # (5,000 groups of a few rows each took seconds as frames of their own); each group's
+    # size and first values, without named aggregation's dispatch (a third of the time)
+    by = rows.groupby(["unit", "guid"], sort=False)
+    groups = by[["row", "mailbox_id", "source"]].first()
+    groups.insert(0, "count", by.size())
     for (unit, guid), count, row, mid, src in groups.itertuples(name=None):
         wanted = _folded(unit)
         named = carrying.get(wanted, [])
