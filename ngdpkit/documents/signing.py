@@ -20,7 +20,6 @@ Verification is :mod:`ngdpkit.documents.signature_check`.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import hashlib
 import io
@@ -372,7 +371,12 @@ def _simple_signer(loaded: LoadedCertificate) -> Any:
 
 def _run(coro: Coroutine[Any, Any, Any]) -> Any:
     """Run one of pyHanko's coroutines to its end from synchronous code, also when this
-    thread already runs an event loop (a JupyterLab kernel): then on a thread of its own."""
+    thread already runs an event loop (a JupyterLab kernel): then on a thread of its own.
+    asyncio is imported here, not with the module: ``run``'s parent imports this module (the
+    run folder seals with it) and never signs, and asyncio with ssl cost it ~0.02 CPU-s. Here it
+    is imported already: pyHanko, whose coroutine this is, imports it."""
+    import asyncio
+
     try:
         asyncio.get_running_loop()
     except RuntimeError:

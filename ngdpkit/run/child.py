@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..settings import Settings, load_settings
-from .imports import import_for_threads, skip_iri_grammar
+from .imports import import_for_threads, skip_iri_grammar, skip_unused_format_checkers
 from .kernels import FIRST_STEP, Kernels, ignore_interrupts
 
 if TYPE_CHECKING:
@@ -66,6 +66,7 @@ def run_environment(
     its stdin instead (the input was refused, or the parent has gone) ends it without a
     trace."""
     skip_iri_grammar()
+    skip_unused_format_checkers()  # the child's own process: nothing else uses them here
     settings = load_settings(settings_path)
     env = settings.environment(name)
     # The notebooks never need the seal's password: their kernels start without it.

@@ -30,6 +30,29 @@ def skip_iri_grammar() -> None:
     sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]  # now an ImportError
 
 
+# jsonschema's other optional format checkers: imported with it when they are installed
+# (JupyterLab brings them), isoduration with arrow, rfc3986-validator building its grammar.
+# No schema nbformat validates notebooks with uses the ``format`` keyword at all (a test
+# checks), so they check nothing in a run's child; importing them cost it ~0.06 CPU-s.
+UNUSED_FORMAT_CHECKERS = (
+    "isoduration",
+    "jsonpointer",
+    "rfc3339_validator",
+    "rfc3986_validator",
+    "uri_template",
+    "webcolors",
+)
+
+
+def skip_unused_format_checkers() -> None:
+    """Mark :data:`UNUSED_FORMAT_CHECKERS` absent in this process, before papermill is
+    imported, as :func:`skip_iri_grammar` does: jsonschema then leaves those formats
+    unchecked, as it does when the packages are not installed. Only the run's child calls
+    it (its own process), never a process that may use jsonschema for anything else."""
+    for name in UNUSED_FORMAT_CHECKERS:
+        sys.modules.setdefault(name, None)  # type: ignore[arg-type]  # now an ImportError
+
+
 # What the run's threads use (the notebook-done book, the render-ahead, the mapping files
 # and their watcher, the previous run's reader, the seal), imported here on the main thread
 # before any of them starts. pandas, pyarrow and pyHanko's stack import themselves through
