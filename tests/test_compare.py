@@ -403,6 +403,54 @@ def test_the_changes_name_each_changed_mailbox_by_its_name_in_the_export(tmp_pat
     ]
 
 
+def test_a_removed_subject_row_is_named_by_its_own_row_not_another_of_its_mailbox(
+    tmp_path: Path,
+) -> None:
+    """A consultant's week two (session 42): 20 rows taken out of the sample's export, whose
+    mailboxes keep a row of another subject ("Opkrævning (emne 10)"), read "Postkasse 0100355
+    (Opkrævning (emne 10)) er ikke længere i eksporten": the name of the row that stayed. Each
+    change is named by its own row (mailbox and subject); the entry says the subject only when
+    there is one, and a file from an older kit (no subject) still names the mailbox."""
+    from ngdpkit.compare.diff import changes
+    from ngdpkit.compare.runs import read_mapping_csv
+    from ngdpkit.documents.change_text import lines
+
+    head = "Mailbox ID;Mailbox name;Responsible unit;NgDP Guid;Contact point name;Status;Subject ID\r\n"
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    a.write_bytes(
+        (
+            "\ufeff" + head + "1;Opkrævning;U;g1;A;mapped;\r\n"
+            "1;Opkrævning (emne 10);U;g1;A;mapped;10\r\n"
+            "2;Pension - borgerhenvendelser;U;g1;A;mapped;4\r\n"
+            "2;Pension - borgerhenvendelser (emne 11);U;g1;A;mapped;11\r\n"
+        ).encode()
+    )
+    b.write_bytes(
+        (
+            "\ufeff" + head + "1;Opkrævning (emne 10);U;g1;A;mapped;10\r\n"
+            "2;Pension - borgerhenvendelser (emne 11);U;g1;A;mapped;11\r\n"
+        ).encode()
+    )
+
+    def view(path: Path) -> RunView:
+        return RunView(
+            path=tmp_path / path.stem, environment="test", status="ok", findings=[],
+            manifest={}, anchor="", kit_version="", mapping=read_mapping_csv(path, path.name),
+        )  # fmt: skip
+
+    change = changes(view(a), view(b))
+    assert change["mailbox_names"] == [
+        {"mailbox": "1", "name": "Opkrævning"},
+        {"mailbox": "2", "name": "Pension - borgerhenvendelser", "subject": "4"},
+    ]
+    texts = [text for *_, text in lines(change, "da")]
+    assert texts[0].startswith("Postkasse 1 (Opkrævning) er ikke længere i eksporten"), texts
+    assert texts[1].startswith("Postkasse 2 (Pension - borgerhenvendelser; emne 4) er ikke"), texts
+    assert not any("(emne 1" in text for text in texts)
+    older = {**change, "mailbox_names": [{"mailbox": "2", "name": "Pension"}]}
+    assert [text for *_, text in lines(older, "da")][1].startswith("Postkasse 2 (Pension; emne 4)")
+
+
 def test_a_run_of_unchanged_inputs_reports_no_change(sample_two_runs: dict[str, Any]) -> None:
     """A customer's cold read: a second run of the same inputs listed "checklist.json,
     checklist.xlsx, runbook.xlsx har nyt indhold" (changes.json was written before them, so

@@ -166,3 +166,36 @@ def test_a_rehearsal_refuses_before_a_letter_names_a_cpr_number(sample_copy: Pat
     for path in run_dir.rglob("*"):
         if path.is_file():
             assert b"010170-1299" not in path.read_bytes(), path
+
+
+def test_a_dispatcher_withheld_by_the_certificate_names_the_cvr_number_too(
+    sample_dir: Path, tmp_path: Path
+) -> None:
+    """A consultant's read (session 42): with a CPR number in organisation.cvr, the console's
+    step line, the step page and the dispatcher page said the dispatcher was withheld by
+    CERT_CVR_MISMATCH alone, "Certifikatet tilhører et andet CVR-nummer", of a certificate that
+    was the organisation's own, while the checklist said to correct organisation.cvr first.
+    The settings' number withholds it as much: both are named."""
+    from ngdpkit import findings as F
+    from ngdpkit.checks.system import check_cvr
+    from ngdpkit.deliverables.dispatcher import blocking
+    from ngdpkit.settings import load_settings
+
+    sample = tmp_path / "s"
+    shutil.copytree(sample_dir, sample, ignore=shutil.ignore_patterns("runs"))
+    settings = load_settings(with_cvr(sample, "01 01 70-1299"))
+    env = settings.environment("test")
+    mismatch = F.error("CERT_CVR_MISMATCH", "x", "certs/test.p12")
+    found = [*check_cvr(settings.organisation.cvr), mismatch]
+    assert blocking(found, env) == (["CERT_CVR_MISMATCH", "CVR_INVALID"], [])
+    # without the certificate's finding CVR_INVALID leaves the file not ready, as before
+    assert blocking(check_cvr(settings.organisation.cvr), env) == ([], ["CVR_INVALID"])
+
+    r = cli("run", "--settings", str(sample / "migration.toml"), "--env", "test", cwd=sample)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "blokeret (tilbageholdt: CERT_CVR_MISMATCH, CVR_INVALID)" in r.stdout
+    run_dir = Path(r.stdout.strip().splitlines()[-1])
+    for page in ("dispatcher.html", "05_dispatcher_config.html"):
+        text = (run_dir / "signoff" / page).read_text(encoding="utf-8")
+        assert "CVR-nummeret er ugyldigt (CVR_INVALID)" in text, page
+        assert "1299" not in text, page

@@ -49,6 +49,26 @@ class MailboxName:
 
     mailbox: str
     name: str
+    # the subject whose row the name is, when a change names one: the export names each
+    # subject's row ("Opkrævning (emne 10)"), and a row removed or retired was said with the
+    # name of another row of its mailbox, one that stayed. Written only when not empty.
+    subject: str = ""
+
+
+def _register_hooks() -> None:
+    """``subject`` is written only when there is one: a mailbox-wide change keeps the entry's
+    keys as before."""
+    from cattrs.gen import make_dict_unstructure_fn, override
+
+    from ..inputs.typed import converter
+
+    converter.register_unstructure_hook(
+        MailboxName,
+        make_dict_unstructure_fn(MailboxName, converter, subject=override(omit_if_default=True)),
+    )
+
+
+_register_hooks()
 
 
 @dataclass(frozen=True)
@@ -476,23 +496,39 @@ def _row_changes(row: dict[str, Any], keys: list[str], values: list[str]) -> lis
 
 
 def mailbox_names(mapped: tuple[Change, ...], *views: RunView) -> tuple[MailboxName, ...]:
-    """The name of each mailbox ``mapped`` names, from the first of ``views`` whose mapping
-    gives it one, in the changes' order; a mailbox no view names is left out. A name is
+    """The name of each row (mailbox and subject) ``mapped`` names, from the first of
+    ``views`` whose mapping holds that row with a name, else (as before) the first name of
+    any row of its mailbox, in the changes' order; a row no view names is left out. A name is
     text from a folder the kit does not trust (a previous run's CSV): cleaned as a cell is."""
     from ..inputs.workbooks import clean_text
 
-    wanted = list(dict.fromkeys(str(c.params.get("mailbox") or "") for c in mapped))
-    found: dict[str, str] = {}
+    wanted = list(
+        dict.fromkeys(
+            (str(c.params.get("mailbox") or ""), str(c.params.get("subject") or "")) for c in mapped
+        )
+    )
+    mailboxes = {m for m, _s in wanted}
+    exact: dict[tuple[str, str], str] = {}
+    anyrow: dict[str, str] = {}
     for view in views:
         table = view.mapping
-        if table is None or not len(table) or len(found) == len(wanted):
+        if table is None or not len(table) or all(k in exact for k in wanted):
             continue
-        rows = table[table[MAPPING_KEY[0]].isin([m for m in wanted if m not in found])]
-        for mailbox, name in zip(rows[MAPPING_KEY[0]], rows[MAPPING_NAME], strict=True):
+        rows = table[table[MAPPING_KEY[0]].isin(mailboxes)]
+        for mailbox, subject, name in zip(
+            rows[MAPPING_KEY[0]], rows[MAPPING_KEY[1]], rows[MAPPING_NAME], strict=True
+        ):
             text = clean_text(str(name)) if isinstance(name, str) else ""
             if text:
-                found.setdefault(str(mailbox), text)
-    return tuple(MailboxName(m, found[m]) for m in wanted if m in found)
+                key = (str(mailbox), str(subject) if isinstance(subject, str) else "")
+                exact.setdefault(key, text)
+                anyrow.setdefault(key[0], text)
+    out: list[MailboxName] = []
+    for mailbox, subject in wanted:
+        name = exact.get((mailbox, subject)) or anyrow.get(mailbox, "")
+        if name:
+            out.append(MailboxName(mailbox, name, subject))
+    return tuple(out)
 
 
 def _texts(column: Any) -> Any:

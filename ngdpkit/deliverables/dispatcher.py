@@ -152,6 +152,13 @@ def blocking(findings: list[Finding], env: Environment) -> tuple[list[str], list
         if f.code.startswith("PENDING_") and not is_own:
             continue
         (own if is_own else other).append(f.code)
+    if "CERT_CVR_MISMATCH" in own and "CVR_INVALID" in other:
+        # the certificate is held against a CVR number that is none: the settings' number
+        # withholds the file as much as the certificate does, and is the one to fix first (a
+        # consultant's read: the dispatcher page named only the certificate, whose CVR number
+        # was the organisation's own)
+        other = [c for c in other if c != "CVR_INVALID"]
+        own.append("CVR_INVALID")
     return sorted(set(own)), sorted(set(other))
 
 

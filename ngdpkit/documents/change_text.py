@@ -280,7 +280,9 @@ def sentence(
     subject = str(params.get("subject") or "")
     # "Postkasse 0100233 (Pas og kørekort; emne 12)": the name first, then the subject
     named = code.startswith("MAPPING_") and code != "MAPPING_RENAMED"  # which says both names
-    said = [(mailboxes or {}).get(mailbox, "")] if named else []
+    known = mailboxes or {}
+    # the subject's own row's name, else (an older kit's file) the mailbox's
+    said = [known.get(row_key(mailbox, subject)) or known.get(mailbox, "")] if named else []
     if subject:
         said.append(f"{t(lang, 'subject').lower()} {subject}")
     if any(said):
@@ -392,13 +394,19 @@ def section_titles(language: str) -> dict[str, str]:
 
 
 def mailbox_names(change: Mapping[str, Any]) -> dict[str, str]:
-    """Mailbox names by ID, from the changes' ``mailbox_names`` (absent from an older kit's file)."""
+    """Mailbox names by ID, from the changes' ``mailbox_names`` (absent from an older kit's
+    file); an entry of one subject's row by ``ID:subject`` (:func:`row_key`)."""
     entries = change.get("mailbox_names")
     return {
-        str(e["mailbox"]): str(e["name"])
+        row_key(str(e["mailbox"]), str(e.get("subject") or "")): str(e["name"])
         for e in (entries if isinstance(entries, list) else [])
         if isinstance(e, Mapping) and e.get("mailbox") and e.get("name")
     }
+
+
+def row_key(mailbox: str, subject: str) -> str:
+    """A row's key among :func:`mailbox_names`: the ID, with ``:subject`` for a subject's row."""
+    return f"{mailbox}:{subject}" if subject else mailbox
 
 
 def lines(change: Mapping[str, Any], language: str) -> list[tuple[str, str, str, str]]:
