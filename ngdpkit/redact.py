@@ -203,7 +203,24 @@ def shortened(text: str, limit: int) -> str:
     quoted in a message: cutting first left 18 of a token's 32 characters in a settings or
     evidence error, which the whole token would not have)."""
     text = redact(text)
-    return text if len(text) <= limit else text[: max(0, limit - 3)] + "..."
+    if len(text) <= limit:
+        return text
+    cut = text[: max(0, limit - 3)]
+    # a number the cut falls inside is left out whole: "Hans 010170-12..." showed a CPR
+    # number's date and two of its last digits on the console, which hides only a whole one
+    # (a DPO's look); a long run of digits is cut as any text
+    tail = _NUMBER_TAIL.search(ascii_form(cut))
+    if tail and _NUMBER_GOES_ON.match(ascii_form(text[len(cut) : len(cut) + 2])):
+        if len(cut) - tail.start() <= _NUMBER_TAIL_MOST:
+            cut = cut[: tail.start()]
+    return cut + "..."
+
+
+# A CPR-shaped number's start as a cut may leave it (digits, with a space, a dot or a dash
+# between), and the number going on after the cut
+_NUMBER_TAIL = re.compile(r"[0-9][0-9 .\u00a0\-\u2010-\u2015\u2212]*$")
+_NUMBER_GOES_ON = re.compile(r"[ .\u00a0\-\u2010-\u2015\u2212]?[0-9]")
+_NUMBER_TAIL_MOST = 16
 
 
 # What a name in the ``[hidden: NAME]`` marker may hold: a variable's name, a file's in
@@ -582,7 +599,8 @@ def environ_without_secrets(environ: dict[str, str] | None = None) -> dict[str, 
 # in a dot), two digits of a year and four digits, with or without a hyphen, a dash, a minus
 # sign or a space between, standing alone (a mailbox ID has seven digits, a CVR eight). The
 # date's parts may be set apart as well, by a space, a dot and a space or a dash ("01 01 70
-# 1299", "01-01-70-1299": a DPO's look, both were echoed); the four last digits stay one group,
+# 1299", "01-01-70-1299", "01.01.70.1299": a DPO's look, all were echoed); the four last
+# digits stay one group,
 # so a phone number of 8 digits ("12 34 56 78") and a CVR are never read as one. CPR hides one
 # in a text (a finding's words, a support bundle's facts); CPR_SEEN looks for one in a file's
 # text between word boundaries (a hash's hex holds digit runs, never one standing alone).
@@ -592,7 +610,7 @@ HIDDEN_CPR = "CPR-nummer udeladt"
 _DATE_GAP = r"(?:\.?[ \u00a0]?|[ \u00a0]?[-\u2010-\u2015\u2212][ \u00a0]?)"
 CPR_BODY = (
     rf"(?:0[1-9]|[12][0-9]|3[01]){_DATE_GAP}(?:0[1-9]|1[0-2]){_DATE_GAP}[0-9]{{2}}"
-    r"[ \u00a0]?[-\u2010-\u2015\u2212]?[ \u00a0]?[0-9]{4}"
+    r"[ \u00a0]?(?:[-\u2010-\u2015\u2212]|\.(?![ \u00a0]))?[ \u00a0]?[0-9]{4}"
 )
 CPR = re.compile(rf"(?<![0-9]){CPR_BODY}(?![0-9])")
 CPR_SEEN = re.compile(rf"(?<![.,])\b{CPR_BODY}\b")
@@ -600,24 +618,36 @@ CPR_SEEN = re.compile(rf"(?<![.,])\b{CPR_BODY}\b")
 _CPR_IN_NAME = re.compile(rf"\(\s*{CPR.pattern}\s*\)|{CPR.pattern}")
 
 
-def _ascii_digits(text: str) -> str:
+# A separator of another form as the ASCII one a CPR number is read with: the full-width
+# hyphen-minus and full stop an input method types beside full-width digits, the small ones,
+# and Unicode's other spaces (a DPO's look: "010170－1299" in full-width was echoed whole,
+# on the pages, in the rehearsal's letter, in a support bundle)
+_SEPARATORS = str.maketrans(
+    {"\uff0d": "-", "\ufe63": "-", "\ufe58": "-", "\u2043": "-", "\uff0e": ".", "\ufe52": "."}
+    | {chr(c): " " for c in (*range(0x2000, 0x200B), 0x202F, 0x205F, 0x3000)}
+)
+
+
+def ascii_form(text: str) -> str:
     """``text`` with each decimal digit of another script (full-width ``０``, Arabic-Indic
-    ``٠``, …) as the ASCII digit it is, character for character (so a match's place in it is
-    its place in ``text``): a CPR number typed in such digits was shown as typed."""
+    ``٠``, …) as the ASCII digit it is, and each separator of another form as the ASCII one
+    (:data:`_SEPARATORS`), character for character (so a match's place in it is its place in
+    ``text``): a CPR number typed in such digits, or with a full-width dash, was shown as typed."""
     if text.isascii():
         return text
-    return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
+    digits = "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
+    return digits.translate(_SEPARATORS)
 
 
-def _hidden(pattern: re.Pattern[str], text: str) -> str:
-    """``text`` with each match of ``pattern`` (read in :func:`_ascii_digits`) hidden."""
-    plain = _ascii_digits(text)
+def _hidden(pattern: re.Pattern[str], text: str, hidden: str = HIDDEN_CPR) -> str:
+    """``text`` with each match of ``pattern`` (read in :func:`ascii_form`) as ``hidden``."""
+    plain = ascii_form(text)
     if plain is text:
-        return pattern.sub(HIDDEN_CPR, text)
+        return pattern.sub(hidden, text)
     parts: list[str] = []
     at = 0
     for m in pattern.finditer(plain):
-        parts += [text[at : m.start()], HIDDEN_CPR]
+        parts += [text[at : m.start()], hidden]
         at = m.end()
     return "".join(parts) + text[at:]
 
@@ -625,12 +655,12 @@ def _hidden(pattern: re.Pattern[str], text: str) -> str:
 def cpr_pieces(text: str) -> list[str]:
     """The CPR-shaped numbers in ``text`` (:data:`CPR`, in any script's digits, inside a
     longer word too), as they are written there."""
-    return [text[m.start() : m.end()] for m in CPR.finditer(_ascii_digits(text))]
+    return [text[m.start() : m.end()] for m in CPR.finditer(ascii_form(text))]
 
 
 def holds_cpr(text: str) -> bool:
     """Whether ``text`` holds a CPR-shaped number (:data:`CPR`, in any script's digits)."""
-    return bool(CPR.search(_ascii_digits(text)))
+    return bool(CPR.search(ascii_form(text)))
 
 
 def hide_cpr_words(text: str) -> str:
@@ -641,9 +671,9 @@ def hide_cpr_words(text: str) -> str:
     return _hidden(CPR_SEEN, text)
 
 
-def hide_cpr(text: str) -> str:
-    """``text`` with each CPR-shaped number replaced by :data:`HIDDEN_CPR`."""
-    return _hidden(CPR, text)
+def hide_cpr(text: str, hidden: str = HIDDEN_CPR) -> str:
+    """``text`` with each CPR-shaped number replaced by ``hidden`` (:data:`HIDDEN_CPR`)."""
+    return _hidden(CPR, text, hidden)
 
 
 def hide_cpr_in_name(name: str) -> str:
@@ -651,6 +681,6 @@ def hide_cpr_in_name(name: str) -> str:
     by ``(CPR-nummer udeladt)``, in brackets as a Danish aside, never the number: the portal
     administrator sees that the export's name must be mended before it is typed in, where a
     dropped number would leave a name that looks finished."""
-    if not CPR.search(name):
+    if not holds_cpr(name):  # full-width digits too (read as :func:`ascii_form` reads them)
         return name
-    return " ".join(_CPR_IN_NAME.sub(f"({HIDDEN_CPR})", name).split())
+    return " ".join(_hidden(_CPR_IN_NAME, name, f"({HIDDEN_CPR})").split())

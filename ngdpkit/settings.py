@@ -24,7 +24,7 @@ from typing import Any, get_args, get_origin, get_type_hints
 
 from .errors import InputError, SettingsRefused
 from .guids import normal_or_raw
-from .redact import CPR, SHORT_SECRET, UNSEEN_RANGES, redact, register, shortened
+from .redact import SHORT_SECRET, UNSEEN_RANGES, hide_cpr, redact, register, shortened
 
 KINDS = ("test", "production")
 ENVIRONMENT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}\Z")
@@ -766,7 +766,7 @@ def _short(value: Any) -> str:
         return "(a number too long to show)"
     # a CPR number typed without quotes (rehearsal.recipient_id = 1512901234) is an integer:
     # the line that says so reaches the console and a CI log, never the number itself
-    text = CPR.sub("a CPR-shaped number, hidden", text)
+    text = hide_cpr(text, "a CPR-shaped number, hidden")
     return shortened(text, 40)  # a secret pasted into the wrong key is hidden before the cut
 
 

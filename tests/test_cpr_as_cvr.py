@@ -199,3 +199,61 @@ def test_a_dispatcher_withheld_by_the_certificate_names_the_cvr_number_too(
         text = (run_dir / "signoff" / page).read_text(encoding="utf-8")
         assert "CVR-nummeret er ugyldigt (CVR_INVALID)" in text, page
         assert "1299" not in text, page
+# --- session 42, a DPO's second look: a full-width dash, a dot before the last four ---
+
+OTHER_FORMS = [
+    "010170\uff0d1299",  # a full-width hyphen-minus, as an input method types it
+    "\uff10\uff11\uff10\uff11\uff17\uff10\uff0d\uff11\uff12\uff19\uff19",  # all full-width
+    "01\u300001\u300070\u30001299",  # ideographic spaces
+    "01\u202f01\u202f70\u202f1299",  # narrow no-break spaces
+    "01.01.70.1299",  # dotted all through
+    "01\uff0e01\uff0e70\uff0d1299",  # full-width full stops
+]
+
+
+@pytest.mark.parametrize("typed", OTHER_FORMS)
+def test_a_cpr_number_with_a_full_width_dash_or_dotted_is_hidden(typed: str) -> None:
+    """ "010170－1299" (a full-width hyphen beside the digits) and "01.01.70.1299" were no CPR
+    number to the kit: as organisation.cvr they reached every page, the support bundle's
+    summary and the rehearsal's letter to the local NgDP."""
+    from ngdpkit.checks.system import cpr_shaped, shown_cvr
+    from ngdpkit.redact import HIDDEN_CPR, hide_cpr, hide_cpr_in_name, hide_cpr_words, holds_cpr
+
+    assert hide_cpr(f"CPR: {typed} mangler") == f"CPR: {HIDDEN_CPR} mangler"
+    assert hide_cpr_words(f"Enhed {typed}.") == f"Enhed {HIDDEN_CPR}."
+    assert hide_cpr_in_name(f"Værgemål ({typed})") == f"Værgemål ({HIDDEN_CPR})"
+    assert holds_cpr(typed) and cpr_shaped(typed) and shown_cvr(typed) == HIDDEN_CPR
+    assert cpr_shaped(f"CPR: {typed}")
+
+
+@pytest.mark.parametrize("text", ["10.10.10.123", "v1.2.3.4567", "1.234.567,89", "01.01.70. 1299x"])
+def test_dotted_numbers_that_are_no_cpr_number_still_show(text: str) -> None:
+    from ngdpkit.redact import hide_cpr, hide_cpr_words
+
+    assert hide_cpr(text) == text and hide_cpr_words(text) == text
+
+
+def test_a_bundle_leaves_out_a_file_with_a_full_width_cpr_number() -> None:
+    """A run's JSON holding a CPR number in full-width digits and dash went into the default
+    support bundle: its search read ASCII digits only."""
+    from ngdpkit.run.bundle import _holds_cpr
+
+    typed = OTHER_FORMS[1]
+    assert _holds_cpr("steps/01_mailboxes.json", f'{{"unit": "Værgemål {typed}"}}'.encode())
+    assert not _holds_cpr("steps/01_mailboxes.json", b'{"unit": "Tlf. 12 34 56 78"}')
+
+
+def test_a_rehearsal_refuses_a_full_width_cpr_number_as_the_cvr(sample_copy: Path) -> None:
+    """ "CPR: ０１０１７０－１２９９" as organisation.cvr was sent to the local NgDP as the
+    letter's sender and kept in memo/sent-….xml, and printed on the console."""
+    typed = "CPR: " + OTHER_FORMS[1]
+    settings = with_cvr(sample_copy, typed)
+    r = cli("rehearse", "--settings", str(settings), "--env", "test", cwd=sample_copy)
+    assert r.returncode != 0, r.stdout + r.stderr
+    assert OTHER_FORMS[1] not in r.stdout + r.stderr
+    runs = [p for p in (sample_copy / "runs").rglob("acceptance.json")]
+    assert len(runs) == 1
+    assert not list(runs[0].parent.glob("memo/sent-*.xml"))
+    for path in runs[0].parent.rglob("*"):
+        if path.is_file():
+            assert OTHER_FORMS[1].encode() not in path.read_bytes(), path

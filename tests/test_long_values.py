@@ -83,3 +83,50 @@ def test_an_unknown_settings_key_of_10000_characters_is_named_by_its_start(
     out = r.stdout + r.stderr
     assert "unknown key 'organisation.kkkk" in out and "k" * 1000 not in out
     assert max(len(line) for line in out.splitlines()) < 300
+
+
+def test_a_secret_in_a_mapping_cell_is_hidden_before_the_cut_in_a_run(sample_copy: Path) -> None:
+    """An attacker's look: a run's kernel registered the secrets only when the certificate
+    step read them, so CONTACT_POINT_GUID_INVALID of the mailbox step quoted a mapping cell
+    holding the authorization token unhidden, and the cut at 200 characters kept its first
+    17 characters in findings.json and on the console: the leak scan looks for the whole."""
+    from ngdpkit.redact import parse_authorization
+    from ngdpkit.secrets import read_dotenv
+
+    header = read_dotenv(sample_copy / "sample.env")["NGDPKIT_TEST_AUTHORIZATION"]
+    parsed = parse_authorization(header)
+    assert parsed is not None
+    token = parsed[1]
+    path = sample_copy / "mapping-test.xlsx"
+    wb = openpyxl.load_workbook(path)
+    wb.active.cell(3, 3).value = "G" * 180 + token + "B" * 50
+    wb.save(path)
+    r = cli("run", "--settings", str(sample_copy / "migration.toml"), "--env", "test")
+    run_dir = Path(r.stdout.strip().splitlines()[-1])
+    findings = (run_dir / "findings.json").read_text(encoding="utf-8")
+    assert "CONTACT_POINT_GUID_INVALID" in findings
+    for text in (findings, r.stdout + r.stderr):
+        assert token[:10] not in text and token[-10:] not in text
+
+
+def test_the_cut_never_leaves_the_start_of_a_cpr_number() -> None:
+    """A DPO's look: a quoted cell cut at 200 characters inside "Hans 010170-1299" left
+    "Hans 010170-12..." on the console, whose hiding takes only a whole CPR number; the
+    number the cut falls inside is left out whole, a long run of digits is cut as any text."""
+    from ngdpkit.redact import hide_cpr_words
+
+    for typed in (
+        "010170-1299",
+        "01 01 70 1299",
+        "\uff10\uff11\uff10\uff11\uff17\uff10\uff0d\uff11\uff12\uff19\uff19",
+    ):
+        for n in range(170, 200):
+            f = F.warning(
+                "CONTACT_POINT_VALUE_INVALID",
+                "Postkasse translation {token!r} is not a number or number:subject.",
+                token="A" * n + f" Hans {typed} ekstra",
+            )
+            for said in (hide_cpr_words(f.message), hide_cpr_words(f.text("da"))):
+                assert typed[:4] not in said and "0101" not in said, (n, said)
+    assert redact.shortened("9" * 300, 50) == "9" * 47 + "..."
+    assert redact.shortened("A" * 40 + " 0101", 40) == "A" * 37 + "..."

@@ -99,21 +99,23 @@ def cvr_valid(cvr: str) -> bool:
 
 
 # A CPR number typed where a CVR number belongs: 10 digits, or 6 and 4 with a dash between,
-# the 6 in pairs set apart by a space, a dot or a dash too ("01 01 70 1299", "01-01-70-1299")
+# the 6 in pairs set apart by a space, a dot or a dash too ("01 01 70 1299", "01-01-70-1299",
+# "01.01.70.1299"), in full-width digits and dashes too (:func:`redact.ascii_form`)
 # (``redact.CPR`` also reads a day and a month in it; this reads the shape alone)
 _PAIR_GAP = r"(?:\.?[ \u00a0]?|[ \u00a0]?[-\u2010-\u2015\u2212][ \u00a0]?)"
 _CPR_SHAPE = re.compile(
     rf"[0-9]{{2}}{_PAIR_GAP}[0-9]{{2}}{_PAIR_GAP}[0-9]{{2}}"
-    r"[ \u00a0]?[-\u2010-\u2015\u2212]?[ \u00a0]?[0-9]{4}"
+    r"[ \u00a0]?(?:[-\u2010-\u2015\u2212]|\.(?![ \u00a0]))?[ \u00a0]?[0-9]{4}"
 )
 
 
 def cpr_shaped(text: str) -> bool:
     """Whether ``text``, given as a CVR number, could be a CPR number: personal data, which
     the kit then never repeats (on the console, a page or a log)."""
-    from ..redact import holds_cpr
+    from ..redact import ascii_form, holds_cpr
 
-    return bool(_CPR_SHAPE.fullmatch(text.strip())) or holds_cpr(text)
+    # full-width digits and dashes read as ASCII ones ("０１０１７０－１２９９" was quoted)
+    return bool(_CPR_SHAPE.fullmatch(ascii_form(text).strip())) or holds_cpr(text)
 
 
 def shown_cvr(cvr: str) -> str:

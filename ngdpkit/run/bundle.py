@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from ..redact import CPR_SEEN, hide_cpr, secret_parts
+from ..redact import CPR_SEEN, ascii_form, hide_cpr, secret_parts
 from ..redact import HIDDEN_CPR as HIDDEN_CPR  # the words a hidden number becomes, named here too
 from .audit import (
     BUNDLE_FILES,
@@ -779,7 +779,8 @@ def _holds_cpr(name: str, data: bytes) -> bool:
     searched (they hold what the export holds)."""
     if not name.endswith((".json", ".jsonl", ".csv")):
         return False
-    return bool(CPR_SEEN.search(data.decode("utf-8", "replace")))
+    # full-width digits and dashes too (read as the pages hide them)
+    return bool(CPR_SEEN.search(ascii_form(data.decode("utf-8", "replace"))))
 
 
 def _holds_secret(name: str, data: bytes, pins: list[Any]) -> bool:

@@ -302,6 +302,7 @@ def start_step(
             f"(the settings have: {known})"
         )
     env = parsed.environment(environment)
+    _register_secrets(parsed, env)
     folder = lab_run_dir(parsed, environment) if lab else Path(run_dir)
     (folder / "steps").mkdir(parents=True, exist_ok=True)
     if lab:
@@ -316,6 +317,34 @@ def start_step(
         environment_origin=env_origin,
         tables=None if lab else TableCache.from_environment(),
     )
+
+
+def _register_secrets(settings: Settings, env: Environment) -> None:
+    """Every secret of the settings that the environment or the secrets file holds, registered
+    for the redaction before a step reads an input (as ``run.scan.environment_secrets`` does in
+    the CLI): the kernel registered one only when the certificate step read it, so a finding
+    made before (a mapping cell holding the authorization header) kept it, and a message's cut
+    at 200 characters then left a part of it that the leak scan, looking for the whole, did
+    not find (an attacker's look). Nothing is asked here (a lab session asks when a step needs
+    it) and a secrets file not readable is the step's to report."""
+    from ..redact import SHORT_SECRET, register
+    from ..secrets import in_dotenv, read_dotenv
+
+    file = settings.secrets_file
+    try:
+        values = read_dotenv(file) if file is not None and file.is_file() else {}
+    except (OSError, ValueError, InputError):
+        values = {}
+    others = (n for e in settings.environments.values() for n in e.secret_names)
+    for name in dict.fromkeys((*env.secret_names, *settings.signing_secret_names, *others)):
+        given = (os.environ.get(name) or "").strip()
+        in_file = (in_dotenv(values, name) or "").strip()
+        if given:
+            register(name, given)
+        if not given and in_file:
+            register(name, in_file)
+        elif in_file and in_file != given and len(in_file) >= SHORT_SECRET and file is not None:
+            register(f"{name} ({file.name})", in_file)  # as resolve registers a shadowed one
 
 
 def header(step: Step) -> display.HTML:
