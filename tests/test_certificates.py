@@ -947,3 +947,36 @@ def test_a_p12_exported_without_its_chain_says_which_box_to_tick(
     other = cas["other"]["issuing"].cert
     (foreign,) = chain_finding(p12(tmp_path, issued, name="foreign.pfx", chain=(other,)))
     assert "Include all certificates" not in foreign.message
+
+
+def test_custom_anchors_name_only_the_kind_checked(
+    tmp_path: Path, cas: dict, leaf_key: Any
+) -> None:
+    """A consultant's cold read: ``check --env test`` said "egne tillidsankre for production,
+    test", naming production in a check of test alone. The kind checked is named when it has
+    custom anchors of its own; else the kinds whose custom roots the chain was tried against."""
+    from ngdpkit.checks.trust import TrustAnchors
+
+    both = TrustAnchors(
+        roots={
+            "test": (cas["test"]["root"].cert,),
+            "production": (cas["production"]["root"].cert,),
+        },
+        custom_kinds=("production", "test"),
+    )
+    only_production = TrustAnchors(
+        roots={"production": (cas["production"]["root"].cert,)}, custom_kinds=("production",)
+    )
+    path = p12(tmp_path, leaf(cas, leaf_key), chain=(cas["test"]["issuing"].cert,))
+    for anchors, kind, named in (
+        (both, "test", "test"),
+        (both, "production", "production"),
+        (only_production, "test", "production"),
+    ):
+        loaded = load_certificate(path, label="c.p12", password=Secret("PW", PASSWORD))
+        _, found = check_certificate(
+            loaded, kind=kind, anchors=anchors, cvr=CVR, warn_days=60, error_days=14, label="c.p12"
+        )
+        (custom,) = [f for f in found if f.code == "CERT_CUSTOM_TRUST_ANCHORS"]
+        assert custom.params["values"] == named, (kind, custom.params)
+        assert f"egne tillidsankre for {named}, ikke" in custom.text("da")

@@ -257,3 +257,83 @@ def test_a_rehearsal_refuses_a_full_width_cpr_number_as_the_cvr(sample_copy: Pat
     for path in runs[0].parent.rglob("*"):
         if path.is_file():
             assert OTHER_FORMS[1].encode() not in path.read_bytes(), path
+
+
+# --- session 42: a consultant's cold read of a run with a CPR number as the CVR ---
+
+
+def test_a_run_online_with_a_cpr_number_as_the_cvr_says_ngdp_was_not_read(
+    sample_dir: Path, tmp_path: Path
+) -> None:
+    """``run --online ngdp`` against the local NgDP with a CPR number in organisation.cvr:
+    NgDP was not read (NGDP_NOT_READ, info) and the console read as an ordinary run; the
+    finding said the NgDP steps "stay unverified" while step 1 read blocked, and steps 4
+    and 5 said to run again with --online, which cannot read NgDP until the CVR is right;
+    CVR_INVALID said what was wrong, not what to do. Now the console names NgDP not read
+    and why, the finding and the checklist agree, and CVR_INVALID says to correct it."""
+    from tests.test_ngdp_read import copy_sample, serve
+
+    sample = copy_sample(sample_dir, tmp_path)
+    sim, _ = serve(sample, "test", tmp_path)
+    settings = with_cvr(sample, "0101701299")
+    with sim:
+        r = cli(
+            "run", "--settings", str(settings), "--env", "test", "--online", "ngdp",
+            "--out", str(tmp_path / "runs"), cwd=sample,
+        )  # fmt: skip
+        requests = list(sim.server.config.registry.requests)
+    assert r.returncode == 1 and requests == [], r.stdout + r.stderr
+    assert "0101701299" not in r.stdout + r.stderr
+    said = [line for line in r.stdout.splitlines() if "NGDP_NOT_READ" in line]
+    assert said == [
+        "  info NGDP_NOT_READ: NgDP selv blev ikke læst: organisation.cvr har form som et "
+        "CPR-nummer, og et CPR-nummer sendes aldrig til NgDP; før organisation.cvr er rettet, "
+        "kan ingen af tjeklistens NgDP-trin verificeres. [environments.test NgDP]"
+    ]
+    (cvr_line,) = [line for line in r.stdout.splitlines() if "fejl CVR_INVALID" in line]
+    assert "Ret organisation.cvr i indstillingerne til organisationens CVR-nummer på 8 cifre." in (
+        cvr_line
+    )
+    run_dir = Path(r.stdout.strip().splitlines()[-1])
+    rows = json.loads((run_dir / "checklist.json").read_text(encoding="utf-8"))
+    assert rows[0]["status"] == "blocked"
+    for row in rows[3:5]:
+        assert row["status"] == "not_verified"
+        assert row["next_action"].startswith("Ret først organisation.cvr i indstillingerne")
+
+
+def test_steps_ngdp_verifies_say_to_correct_an_invalid_cvr_first() -> None:
+    """An 8-digit CVR number failing the modulus-11 check finds no organisation in NgDP
+    either: steps 4 and 5 say to correct it first, in both languages; with a valid CVR
+    they say what they said."""
+    from ngdpkit.checks.evidence import StepEvidence
+    from ngdpkit.checks.system import check_cvr
+    from ngdpkit.deliverables.checklist import NEXT, evaluate
+
+    evidence = {k: StepEvidence(kind="planned") for k in ("system", "contact_points")}
+    for lang, first in (("da", "Ret først organisation.cvr"), ("en", "Correct organisation.cvr")):
+        rows = {r.key: r for r in evaluate(check_cvr("12345678"), evidence, lang).rows}
+        for key in ("system", "contact_points"):
+            assert rows[key].status == "not_verified"
+            assert rows[key].next_action.startswith(first), rows[key].next_action
+        valid = {r.key: r for r in evaluate([], evidence, lang).rows}
+        assert not valid["system"].next_action.startswith(first)
+        assert "not_verified_cvr" not in NEXT[lang]["agreement"]  # step 1 is blocked instead
+
+
+@pytest.mark.parametrize("typed", ["0101701299", "12345678"])
+def test_cvr_invalid_says_what_to_do(typed: str) -> None:
+    """The console and a refused rehearsal said "Afvist før afsendelse: CVR_INVALID." and
+    the finding said what was wrong, not how to fix it, as checklist step 1 does."""
+    from ngdpkit.checks.system import check_cvr
+    from ngdpkit.documents.display import error_lines
+
+    (found,) = check_cvr(typed)
+    assert found.text("da").endswith(
+        "ret organisation.cvr i indstillingerne til organisationens CVR-nummer på 8 cifre."
+        if typed == "12345678"
+        else "Ret organisation.cvr i indstillingerne til organisationens CVR-nummer på 8 cifre."
+    )
+    assert "to the organisation's 8-digit CVR number." in found.text("en")
+    (line,) = error_lines([found], "da")
+    assert "CVR-nummer på 8 cifre" in line and "1299" not in line

@@ -456,6 +456,37 @@ def check_certificate(
     return facts(leaf, chain=chain, kind=chain_kind, now=now), found
 
 
+def _custom_anchor_findings(kind: str, anchors: TrustAnchors) -> list[Finding]:
+    """CERT_CUSTOM_TRUST_ANCHORS when the anchors are the settings' own."""
+    found: list[Finding] = []
+    # the kind checked, when it has custom anchors of its own: a check of test named
+    # production's too ("egne tillidsankre for production, test"); otherwise the kinds whose
+    # custom roots its chain was tried against
+    named = (kind,) if kind in anchors.custom_kinds else anchors.custom_kinds
+    if anchors.custom and kind == "production" and "production" in anchors.custom_kinds:
+        # an operations engineer's look: production's install-certificate.ps1 refuses a root
+        # that is not OCES3 even with -TrustCustomRoot, and the run said only that the check
+        # proved nothing; go-live day found out on the server
+        found.append(
+            F.warning(
+                "CERT_CUSTOM_TRUST_ANCHORS",
+                "Checked against custom trust anchors for {values}, not the real OCES3 roots; this proves nothing about a real OCES3 certificate, and production's install-certificate.ps1 refuses to install a root that is not OCES3.",
+                "trust_anchors",
+                values=", ".join(named),
+            )
+        )
+    elif anchors.custom:
+        found.append(
+            F.warning(
+                "CERT_CUSTOM_TRUST_ANCHORS",
+                "Checked against custom trust anchors for {values}, not the real OCES3 roots; this proves nothing about a real OCES3 certificate.",
+                "trust_anchors",
+                values=", ".join(named),
+            )
+        )
+    return found
+
+
 def _trust_findings(
     leaf: x509.Certificate,
     chain_kind: str | None,
@@ -469,28 +500,7 @@ def _trust_findings(
     """Custom anchors, no chain to a root, or a root of the other kind. ``alone``: the .p12
     holds no CA certificate beside the leaf (Windows' export wizard without "Include all
     certificates in the certification path"), which the finding then says in its terms."""
-    found: list[Finding] = []
-    if anchors.custom and kind == "production" and "production" in anchors.custom_kinds:
-        # an operations engineer's look: production's install-certificate.ps1 refuses a root
-        # that is not OCES3 even with -TrustCustomRoot, and the run said only that the check
-        # proved nothing; go-live day found out on the server
-        found.append(
-            F.warning(
-                "CERT_CUSTOM_TRUST_ANCHORS",
-                "Checked against custom trust anchors for {values}, not the real OCES3 roots; this proves nothing about a real OCES3 certificate, and production's install-certificate.ps1 refuses to install a root that is not OCES3.",
-                "trust_anchors",
-                values=", ".join(anchors.custom_kinds),
-            )
-        )
-    elif anchors.custom:
-        found.append(
-            F.warning(
-                "CERT_CUSTOM_TRUST_ANCHORS",
-                "Checked against custom trust anchors for {values}, not the real OCES3 roots; this proves nothing about a real OCES3 certificate.",
-                "trust_anchors",
-                values=", ".join(anchors.custom_kinds),
-            )
-        )
+    found = _custom_anchor_findings(kind, anchors)
     if chain_kind is None and reason == SELF_SIGNED:
         found.append(
             F.error(

@@ -134,14 +134,14 @@ def check_cvr(cvr: str) -> list[Finding]:
         return [
             F.error(
                 "CVR_INVALID",
-                "organisation.cvr has the shape of a CPR number (10 digits), not of a CVR number (8 digits passing the modulus-11 check); a CPR number is personal data, so it is not repeated here.",
+                "organisation.cvr has the shape of a CPR number (10 digits), not of a CVR number (8 digits passing the modulus-11 check); a CPR number is personal data, so it is not repeated here. Correct organisation.cvr in the settings to the organisation's 8-digit CVR number.",
                 "organisation.cvr",
             )
         ]
     return [
         F.error(
             "CVR_INVALID",
-            "CVR {cvr!r} is not 8 digits passing the modulus-11 check.",
+            "CVR {cvr!r} is not 8 digits passing the modulus-11 check: correct organisation.cvr in the settings to the organisation's 8-digit CVR number.",
             "organisation.cvr",
             cvr=cvr,
         )

@@ -103,12 +103,14 @@ NEXT = {
             "to_do": "Opret systemet i Administrativ Adgang med værdierne på siden »Registrering i Administrativ Adgang«.",
             "blocked": "Ret systemfundene (registreringen i NgDP, protokol, IP-adresser, certifikat eller autorisation).",
             "not_verified": "Kør <<run_online>>, så registreringen læses i NgDP, eller bekræft trinnet med <<confirm>>.",
+            "not_verified_cvr": "Ret først organisation.cvr i indstillingerne (trin 1): NgDP finder organisationen på CVR-nummeret. Kør derefter <<run_online>>, så registreringen læses i NgDP, eller bekræft trinnet med <<confirm>>.",
             "done": "Intet: systemet er registreret, og dets protokol, IP-adresser, certifikat og (ved REST_PUSH) endepunkter stemmer med indstillingerne; systemnavnet og kvitteringsformatet er ikke sammenholdt.",
         },
         "contact_points": {
             "to_do": "Opret kontaktpunkterne fra contact-point-plan.xlsx.",
             "blocked": "Ret kontaktpunktsfundene; portal-todo.xlsx viser, hvilke oversættelser der skal tilføjes og fjernes.",
             "not_verified": "Når kontaktpunkterne og oversættelserne fra portal-todo.xlsx er oprettet i portalen: kør <<run_online>>, så de læses i NgDP, eller bekræft trinnet med <<confirm>>.",
+            "not_verified_cvr": "Ret først organisation.cvr i indstillingerne (trin 1): NgDP finder organisationen på CVR-nummeret. Når kontaktpunkterne og oversættelserne fra portal-todo.xlsx derefter er oprettet i portalen: kør <<run_online>>, så de læses i NgDP, eller bekræft trinnet med <<confirm>>.",
             "done": "Intet: kontaktpunkter og oversættelser er på plads i NgDP.",
         },
         "mapping": {
@@ -160,12 +162,14 @@ NEXT = {
             "to_do": "Create the system with the values on the Administrativ Adgang page.",
             "blocked": "Fix the system findings (the registration in NgDP, protocol, IP addresses, certificate or authorization).",
             "not_verified": "Run <<run_online>> so that the registration is read in NgDP, or confirm the step with <<confirm>>.",
+            "not_verified_cvr": "Correct organisation.cvr in the settings first (step 1): NgDP finds the organisation by its CVR number. Then run <<run_online>> so that the registration is read in NgDP, or confirm the step with <<confirm>>.",
             "done": "Nothing: the system is registered, and its protocol, IP addresses, certificate and (for REST_PUSH) endpoints match the settings; the system name and the receipt format are not compared.",
         },
         "contact_points": {
             "to_do": "Create the contact points from contact-point-plan.xlsx.",
             "blocked": "Fix the contact point findings; portal-todo.xlsx lists the translations to add and remove.",
             "not_verified": "Run <<run_online>> so that contact points and translations are read in NgDP, or confirm the step with <<confirm>> once the portal holds the contact points and translations of portal-todo.xlsx.",
+            "not_verified_cvr": "Correct organisation.cvr in the settings first (step 1): NgDP finds the organisation by its CVR number. Then run <<run_online>> so that contact points and translations are read in NgDP, or confirm the step with <<confirm>> once the portal holds the contact points and translations of portal-todo.xlsx.",
             "done": "Nothing: the contact points and translations are in place in NgDP.",
         },
         "mapping": {
@@ -392,7 +396,7 @@ def evaluate(
                     ev.next_action
                     or (CONFIRMED_DONE[lang] if status == "done" and ev.kind == "confirmed" else "")
                     or (_blocked_text(texts, key, own, found, lang) if status == "blocked" else "")
-                    or texts.get(status)
+                    or _status_text(texts, status, found)
                     or texts["to_do"],
                     number,
                 ),
@@ -468,6 +472,16 @@ def _blocked_text(
     text = text or texts.get("blocked", "") or texts["to_do"]
     named = _withholding(found) if key == "dispatcher" else own
     return f"{text} {_named(named, lang)}" if named else text
+
+
+def _status_text(texts: dict[str, str], status: str, found: list[Finding]) -> str:
+    """A step's next action for ``status`` when nothing more particular says it. A step NgDP
+    verifies, with the settings' CVR number no CVR number: correct it first (a consultant's
+    read: steps 4 and 5 said to run again with --online, which could not read NgDP while
+    organisation.cvr held a CPR number, and step 1 already said to correct it)."""
+    if status == "not_verified" and "not_verified_cvr" in texts and _cvr_invalid(found):
+        return texts["not_verified_cvr"]
+    return texts.get(status, "")
 
 
 def _only_the_kits_probes(own: list[str], found: list[Finding]) -> bool:

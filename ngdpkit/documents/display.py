@@ -291,18 +291,12 @@ def error_lines(
     the inputs before the files it reached). ``replaced``: which of ``findings.json`` and
     ``overview`` the leak scan replaced by a placeholder; the rest are then not sent there
     (a consultant's look: "see findings.json or the overview", both placeholders), and the
-    last line says so and names ``check``, the command that lists the findings again."""
-    from ..redact import hide_cpr_words, one_line
-
+    last line says so and names ``check``, the command that lists the findings again. After
+    the errors, a finding of :data:`ACT_ON`: not an error, but a read the run was asked for
+    and did not do."""
     found = list(findings)
     errors = sorted((f for f in found if f.severity == "error"), key=lambda f: f.source != "")
-    lines = []
-    for f in _leak_causes(found, errors) + errors[:shown]:
-        # the location as the pages say it: "række 2" on a Danish console, not "row 2"
-        place = " ".join(x for x in (f.source, location_text(f.location, language)) if x)
-        where = f" [{place}]" if place else ""
-        said = hide_cpr_words(one_line(f.text(language) + where))  # a CI log keeps it
-        lines.append(f"  {t(language, f.severity)} {f.code}: {said}")
+    lines = [_console_line(f, language) for f in _leak_causes(found, errors) + errors[:shown]]
     rest = number(language, len(errors) - shown)
     if replaced:
         files = f" {t(language, 'replaced_and')} ".join(
@@ -314,7 +308,25 @@ def error_lines(
         lines.append("  " + t(language, "findings_replaced", files=files, check=check))
     elif len(errors) > shown:
         lines.append("  " + t(language, more, n=rest))
-    return lines
+    acted = [f for f in found if f.code in ACT_ON and f.severity != "error"]
+    return lines + [_console_line(f, language) for f in acted]
+
+
+def _console_line(f: Finding, language: str) -> str:
+    """One finding as ``check`` prints it, the location as the pages say it ("række 2" on a
+    Danish console, not "row 2"); a CPR-shaped word hidden (a CI log keeps it)."""
+    from ..redact import hide_cpr_words, one_line
+
+    place = " ".join(x for x in (f.source, location_text(f.location, language)) if x)
+    where = f" [{place}]" if place else ""
+    said = hide_cpr_words(one_line(f.text(language) + where))
+    return f"  {t(language, f.severity)} {f.code}: {said}"
+
+
+# Findings below an error that the console says under the run's line all the same: a
+# consultant's cold read of ``run --online ngdp`` with a CPR number as organisation.cvr saw an
+# ordinary run, and NgDP had not been read (NGDP_NOT_READ, info, only on the pages)
+ACT_ON = ("NGDP_NOT_READ",)
 
 
 def _leak_causes(found: list[Finding], errors: list[Finding]) -> list[Finding]:

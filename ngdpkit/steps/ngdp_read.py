@@ -37,11 +37,17 @@ def client_identity(step: Step) -> Any:
 
 
 def _not_read(step: Step, why: str) -> None:
+    """NGDP_NOT_READ, saying why. With a CPR-shaped CVR no rerun with --online verifies a
+    step until it is corrected, and step 1 reads blocked: "stay unverified" disagreed."""
+    from ..checks.ngdp import CVR_LIKE_CPR
+
     step.add(
         [
             F.info(
                 "NGDP_NOT_READ",
-                "NgDP itself was not read: {reason}; the checklist's NgDP steps stay unverified.",
+                "NgDP itself was not read: {reason}; until organisation.cvr is corrected, no NgDP step of the checklist can be verified."
+                if why == CVR_LIKE_CPR
+                else "NgDP itself was not read: {reason}; the checklist's NgDP steps stay unverified.",
                 f"environments.{step.env.name}",
                 "NgDP",
                 reason=why,
