@@ -765,8 +765,10 @@ def _short(value: Any) -> str:
     except ValueError:  # an int too long to print
         return "(a number too long to show)"
     # a CPR number typed without quotes (rehearsal.recipient_id = 1512901234) is an integer:
-    # the line that says so reaches the console and a CI log, never the number itself
-    text = hide_cpr(text, "a CPR-shaped number, hidden")
+    # the line that says so reaches the console and a CI log, never the number itself; a
+    # secret hidden first: one holding a CPR-shaped part ("Kx9 01-01-70-1299 Qz7") was
+    # no longer whole once that was hidden, and the rest of it was printed
+    text = hide_cpr(redact(text), "a CPR-shaped number, hidden")
     return shortened(text, 40)  # a secret pasted into the wrong key is hidden before the cut
 
 

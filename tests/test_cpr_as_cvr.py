@@ -199,6 +199,8 @@ def test_a_dispatcher_withheld_by_the_certificate_names_the_cvr_number_too(
         text = (run_dir / "signoff" / page).read_text(encoding="utf-8")
         assert "CVR-nummeret er ugyldigt (CVR_INVALID)" in text, page
         assert "1299" not in text, page
+
+
 # --- session 42, a DPO's second look: a full-width dash, a dot before the last four ---
 
 OTHER_FORMS = [

@@ -109,6 +109,34 @@ def test_a_secret_in_a_mapping_cell_is_hidden_before_the_cut_in_a_run(sample_cop
         assert token[:10] not in text and token[-10:] not in text
 
 
+def test_another_environments_secret_in_a_mapping_cell_is_hidden_before_the_cut(
+    sample_copy: Path,
+) -> None:
+    """A hostile second look: test's kernel registered test's secrets alone, so production's
+    token or certificate password in a mapping cell of test was cut at 200 characters
+    unhidden, and its first characters stood in findings.json and on the console, where
+    the run's scan (which looks for every environment's secrets) looks for the whole."""
+    from ngdpkit.redact import parse_authorization
+    from ngdpkit.secrets import read_dotenv
+
+    values = read_dotenv(sample_copy / "sample.env")
+    parsed = parse_authorization(values["NGDPKIT_PRODUCTION_AUTHORIZATION"])
+    assert parsed is not None
+    token, password = parsed[1], values["NGDPKIT_PRODUCTION_CERT_PASSWORD"]
+    path = sample_copy / "mapping-test.xlsx"
+    wb = openpyxl.load_workbook(path)
+    wb.active.cell(3, 3).value = "G" * 185 + token + "B" * 50
+    wb.active.cell(4, 3).value = "G" * 185 + password + "B" * 50
+    wb.save(path)
+    r = cli("run", "--settings", str(sample_copy / "migration.toml"), "--env", "test")
+    run_dir = Path(r.stdout.strip().splitlines()[-1])
+    findings = (run_dir / "findings.json").read_text(encoding="utf-8")
+    assert findings.count("CONTACT_POINT_GUID_INVALID") >= 2
+    for text in (findings, r.stdout + r.stderr):
+        for secret in (token, password):
+            assert secret[:8] not in text, secret[:8]
+
+
 def test_the_cut_never_leaves_the_start_of_a_cpr_number() -> None:
     """A DPO's look: a quoted cell cut at 200 characters inside "Hans 010170-1299" left
     "Hans 010170-12..." on the console, whose hiding takes only a whole CPR number; the
@@ -130,3 +158,29 @@ def test_the_cut_never_leaves_the_start_of_a_cpr_number() -> None:
                 assert typed[:4] not in said and "0101" not in said, (n, said)
     assert redact.shortened("9" * 300, 50) == "9" * 47 + "..."
     assert redact.shortened("A" * 40 + " 0101", 40) == "A" * 37 + "..."
+
+
+def test_a_secret_holding_a_cpr_shaped_part_is_hidden_whole_in_a_settings_refusal(
+    sample_copy: Path,
+) -> None:
+    """A hostile second look: a settings value quoted in a refusal had its CPR-shaped part
+    hidden before its secrets, so a certificate password "Kx9 01-01-70-1299 Qz7" given as
+    organisation.name was no longer whole and its rest was printed around the marker."""
+    env = sample_copy / "sample.env"
+    password = "Kx9wq 01-01-70-1299 Qz7mr"
+    lines = env.read_text(encoding="utf-8").splitlines()
+    lines = [
+        f"NGDPKIT_TEST_CERT_PASSWORD={password}"
+        if line.startswith("NGDPKIT_TEST_CERT_PASSWORD=")
+        else line
+        for line in lines
+    ]
+    env.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    settings = sample_copy / "migration.toml"
+    text = settings.read_text(encoding="utf-8")
+    text = text.replace('name = "Eksempel Kommune (fiktiv)"', f'name = ["{password}"]', 1)
+    settings.write_text(text, encoding="utf-8")
+    r = cli("check", "--settings", str(settings), "--env", "test")
+    out = r.stdout + r.stderr
+    assert "organisation.name" in out
+    assert "Kx9wq" not in out and "Qz7mr" not in out, out

@@ -745,3 +745,32 @@ def test_a_page_that_leaks_in_every_round_is_printed_again_and_stubbed(tmp_path:
     assert TOKEN not in (sign / "index.html").read_text(encoding="utf-8")
     assert not (sign / "signoff.pdf").exists() and folder.signed == set()
     assert verify(folder.path, expect_hash=folder.anchor).ok
+
+
+def test_the_last_resorts_pdf_printed_from_a_leaking_page_is_removed(tmp_path: Path) -> None:
+    """A hostile second look: the last resort printed the PDF again from pages that leaked,
+    and a PDF's compressed text is not searched, so an unsigned signoff.pdf holding the
+    token (deflated, as a browser writes it) stayed in the sealed folder while the page it
+    was printed from became a stub. It is removed, as a round's leak removes it."""
+    import zlib
+
+    from ngdpkit.run.audit import verify
+    from ngdpkit.run.folder import RunFolder
+
+    secrets = {"NGDPKIT_TEST_AUTHORIZATION": [TOKEN]}
+    folder = RunFolder.create(tmp_path / "out", "test")
+    (folder.path / "findings.json").write_text("{}", encoding="utf-8")
+    sign = folder.path / "signoff"
+
+    def render(anchor: str) -> None:
+        sign.mkdir(exist_ok=True)
+        (sign / "index.html").write_text(f"{anchor} {TOKEN}", encoding="utf-8")
+        stream = zlib.compress(f"BT ({anchor} {TOKEN}) Tj ET".encode())
+        (sign / "signoff.pdf").write_bytes(b"%PDF-1.7\nstream\n" + stream + b"\nendstream\n")
+
+    folder.close(
+        secrets=secrets, render=render, on_leak=lambda hits: None, result=lambda: (1, "errors")
+    )
+    assert TOKEN not in (sign / "index.html").read_text(encoding="utf-8")
+    assert not (sign / "signoff.pdf").exists()
+    assert verify(folder.path, expect_hash=folder.anchor).ok

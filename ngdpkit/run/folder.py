@@ -291,7 +291,10 @@ class RunFolder:
         the anchor"), and the signed PDF named that anchor and the SHA-256 of files as they
         were before the last scrub. The pages are not pinned by the anchor, so what this
         last scan finds in them is stubbed without sealing again; a signed file it finds is
-        removed (a stub is no PDF, and the manifest would list it as signed)."""
+        removed (a stub is no PDF, and the manifest would list it as signed). A PDF printed
+        from the pages is removed too when any of them leaked: its compressed text cannot be
+        searched (``on_leak`` removes it so in a round), and a page that held the secret put
+        it there unfound (a hostile second look)."""
         from .scan import scrub_folder
 
         render(self.anchor)
@@ -302,6 +305,13 @@ class RunFolder:
             if rel in self.signed:
                 path.unlink(missing_ok=True)
                 self.signed.discard(rel)
+        if hits:
+            sealed = self.sealed.files if self.sealed is not None else {}
+            for pdf in sorted(self.path.rglob("*.pdf")):
+                rel = pdf.relative_to(self.path).as_posix()
+                if rel not in sealed and pdf.is_file() and not pdf.is_symlink():
+                    pdf.unlink(missing_ok=True)
+                    self.signed.discard(rel)
         self.leaks += hits
 
     def finish(

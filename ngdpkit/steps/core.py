@@ -320,7 +320,8 @@ def start_step(
 
 
 def _register_secrets(settings: Settings, env: Environment) -> None:
-    """Every secret of the settings that the environment or the secrets file holds, registered
+    """Every secret the process environment or the secrets file holds for the settings (the
+    environment's own, the other environments' and the seal's password), registered
     for the redaction before a step reads an input (as ``run.scan.environment_secrets`` does in
     the CLI): the kernel registered one only when the certificate step read it, so a finding
     made before (a mapping cell holding the authorization header) kept it, and a message's cut
@@ -335,6 +336,12 @@ def _register_secrets(settings: Settings, env: Environment) -> None:
         values = read_dotenv(file) if file is not None and file.is_file() else {}
     except (OSError, ValueError, InputError):
         values = {}
+    # every environment's and the seal's too, as the run's scan looks for them: a mapping
+    # cell of test holding production's token was cut at 200 characters by test's kernel,
+    # which had not registered it, and its first characters stood in findings.json and on
+    # the console (a hostile second look). The kernel can read them all already: its
+    # process environment holds every environment's variables (the seal's alone withheld)
+    # and the secrets file every value; registered, they are only ever hidden.
     others = (n for e in settings.environments.values() for n in e.secret_names)
     for name in dict.fromkeys((*env.secret_names, *settings.signing_secret_names, *others)):
         given = (os.environ.get(name) or "").strip()
