@@ -20,9 +20,11 @@ demo: $(STAMP)
 
 # Compiled once before the suite: with PYTHONDONTWRITEBYTECODE set (as some CI images set it),
 # every `ngdpkit` process a test starts would otherwise compile the kit again (0.14 s each).
+# The suite itself runs with it unset: each pytest worker would otherwise rewrite and compile
+# every test module's assertions again, on every `make test` (about 9 CPU-s a worker).
 test: $(STAMP)
 	$(BIN)/python -m compileall -q ngdpkit
-	$(BIN)/python -m pytest -q -p no:cacheprovider -n auto
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -q -p no:cacheprovider -n auto
 
 lab: $(STAMP)
 	$(BIN)/ngdpkit sample data/sample
