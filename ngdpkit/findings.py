@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .redact import redact
+from .redact import redact, shortened
 
 SEVERITIES = ("error", "warning", "info")
 _RANK = {s: i for i, s in enumerate(SEVERITIES)}
@@ -375,23 +375,34 @@ def format_params(template: str, params: dict[str, Any]) -> tuple[str, dict[str,
     conversion and format spec the English template gives it, a quoted text longer than
     :data:`PARAM_CHARACTERS` cut to it and any other longer than :data:`TEXT_CHARACTERS` to
     that (:func:`redact.shortened`)."""
-    from .redact import shortened
-
     formatted: dict[str, Any] = {}
-    for _literal, name, spec, conv in string.Formatter().parse(template):
-        if name is None or name not in params or name in formatted:
+    for name, spec, conv in _fields(template):
+        if name not in params or name in formatted:
             continue
         value = params[name]
-        limit = PARAM_CHARACTERS if conv == "r" else TEXT_CHARACTERS
-        if isinstance(value, str) and len(value) > limit:
-            value = shortened(value, limit)
+        if isinstance(value, str) and len(value) > (
+            PARAM_CHARACTERS if conv == "r" else TEXT_CHARACTERS
+        ):
+            value = shortened(value, PARAM_CHARACTERS if conv == "r" else TEXT_CHARACTERS)
         value = repr(value) if conv == "r" else str(value) if conv == "s" else value
-        formatted[name] = format(value, spec or "")
+        formatted[name] = format(value, spec)
     try:
         text = with_plurals(_plain(template), formatted).format(**formatted)
     except (KeyError, IndexError, ValueError):
         text = template
     return text, formatted
+
+
+@functools.lru_cache(maxsize=4096)
+def _fields(template: str) -> tuple[tuple[str, str, str | None], ...]:
+    """The replacement fields of ``template`` (name, format spec, conversion), parsed once
+    per template: a run of 100,000 mailboxes makes some 50,000 findings of a few dozen
+    literal templates, and parsing each again (with the cut's checks) cost a tenth of a second."""
+    return tuple(
+        (name, spec or "", conv)
+        for _literal, name, spec, conv in string.Formatter().parse(template)
+        if name is not None
+    )
 
 
 def _make(
