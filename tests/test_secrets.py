@@ -381,3 +381,27 @@ def test_utf16_is_told_by_its_bom_or_its_nuls_for_secrets_and_settings_alike(
     raw: bytes, codec: str | None
 ) -> None:
     assert S.utf16_encoding(raw) == codec
+
+
+def test_a_text_as_long_as_the_shortest_registered_form_is_still_searched() -> None:
+    """``redact`` returns a text shorter than every registered form untouched without
+    searching it (a run of 100,000 mailboxes hides secrets in some 250,000 short texts): a
+    secret that is the whole text, a short one standing alone, and one written in escapes
+    of exactly its length are still hidden; a text one character shorter cannot hold one."""
+    from ngdpkit import redact as R
+
+    R.forget_all()
+    try:
+        R.register("NGDPKIT_TEST_CERT_PASSWORD", "Pw7x")  # short: hidden standing alone
+        R.register("NGDPKIT_TEST_AUTH_HEADER", "Bearer k3Jd9QpXv2Lm8Rt4")
+        assert R.redact("Pw7x") == "[hidden: NGDPKIT_TEST_CERT_PASSWORD]"
+        assert R.redact("Bearer k3Jd9QpXv2Lm8Rt4") == "[hidden: NGDPKIT_TEST_AUTH_HEADER]"
+        assert R.redact("%50w7x") == "[hidden: NGDPKIT_TEST_CERT_PASSWORD]"  # a URL's escape
+        assert R.redact("Pw7") == "Pw7" and R.redact("") == ""
+        R.forget_all()
+        R.register("NGDPKIT_TEST_AUTH_HEADER", "Bearer k3Jd9QpXv2Lm8Rt4")
+        # the shortest form is now the header's: a shorter text is left as it is
+        assert R.redact("Bearer k3Jd9QpXv2Lm8Rt") == "Bearer k3Jd9QpXv2Lm8Rt"
+        assert R.redact("x Bearer k3Jd9QpXv2Lm8Rt4") == "x [hidden: NGDPKIT_TEST_AUTH_HEADER]"
+    finally:
+        R.forget_all()
