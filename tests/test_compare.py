@@ -358,6 +358,21 @@ def test_mapping_changes_by_key_in_key_order(tmp_path: Path) -> None:
         read_mapping_csv(tmp_path / "bad.csv", "bad.csv")
 
 
+_CSV_HEAD = (
+    "Mailbox ID;Mailbox name;Responsible unit;NgDP Guid;Contact point name;Status;Subject ID\r\n"
+)
+
+
+def _csv_view(path: Path) -> RunView:
+    """A finished run's view whose mapping is the CSV ``path`` (its folder named after it)."""
+    from ngdpkit.compare.runs import read_mapping_csv
+
+    return RunView(
+        path=path.parent / path.stem, environment="test", status="ok", findings=[],
+        manifest={}, anchor="", kit_version="", mapping=read_mapping_csv(path, path.name),
+    )  # fmt: skip
+
+
 def test_the_changes_name_each_changed_mailbox_by_its_name_in_the_export(tmp_path: Path) -> None:
     """A customer's week-two read: the mapping changes named mailbox IDs only. ``changes.json``
     gives each changed mailbox's name from the newer run's CSV, else the older's (a removed
@@ -365,9 +380,8 @@ def test_the_changes_name_each_changed_mailbox_by_its_name_in_the_export(tmp_pat
     unchanged mailbox is not listed (a renamed one is MAPPING_RENAMED, named by its new
     name)."""
     from ngdpkit.compare.diff import changes
-    from ngdpkit.compare.runs import read_mapping_csv
 
-    head = "Mailbox ID;Mailbox name;Responsible unit;NgDP Guid;Contact point name;Status;Subject ID\r\n"
+    head = _CSV_HEAD
     a, b = tmp_path / "a.csv", tmp_path / "b.csv"
     a.write_bytes(
         (
@@ -386,13 +400,7 @@ def test_the_changes_name_each_changed_mailbox_by_its_name_in_the_export(tmp_pat
         ).encode()
     )
 
-    def view(path: Path) -> RunView:
-        return RunView(
-            path=tmp_path / path.stem, environment="test", status="ok", findings=[],
-            manifest={}, anchor="", kit_version="", mapping=read_mapping_csv(path, path.name),
-        )  # fmt: skip
-
-    change = changes(view(a), view(b))
+    change = changes(_csv_view(a), _csv_view(b))
     assert [c["params"]["mailbox"] for c in change["mapping_changed"]] == ["1", "2", "3", "5"]
     assert change["mapping_changed"][2]["code"] == "MAPPING_RENAMED"
     assert change["mailbox_names"] == [
@@ -412,10 +420,9 @@ def test_a_removed_subject_row_is_named_by_its_own_row_not_another_of_its_mailbo
     change is named by its own row (mailbox and subject); the entry says the subject only when
     there is one, and a file from an older kit (no subject) still names the mailbox."""
     from ngdpkit.compare.diff import changes
-    from ngdpkit.compare.runs import read_mapping_csv
     from ngdpkit.documents.change_text import lines
 
-    head = "Mailbox ID;Mailbox name;Responsible unit;NgDP Guid;Contact point name;Status;Subject ID\r\n"
+    head = _CSV_HEAD
     a, b = tmp_path / "a.csv", tmp_path / "b.csv"
     a.write_bytes(
         (
@@ -432,13 +439,7 @@ def test_a_removed_subject_row_is_named_by_its_own_row_not_another_of_its_mailbo
         ).encode()
     )
 
-    def view(path: Path) -> RunView:
-        return RunView(
-            path=tmp_path / path.stem, environment="test", status="ok", findings=[],
-            manifest={}, anchor="", kit_version="", mapping=read_mapping_csv(path, path.name),
-        )  # fmt: skip
-
-    change = changes(view(a), view(b))
+    change = changes(_csv_view(a), _csv_view(b))
     assert change["mailbox_names"] == [
         {"mailbox": "1", "name": "Opkrævning"},
         {"mailbox": "2", "name": "Pension - borgerhenvendelser", "subject": "4"},
