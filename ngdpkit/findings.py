@@ -380,10 +380,9 @@ def format_params(template: str, params: dict[str, Any]) -> tuple[str, dict[str,
         if name not in params or name in formatted:
             continue
         value = params[name]
-        if isinstance(value, str) and len(value) > (
-            PARAM_CHARACTERS if conv == "r" else TEXT_CHARACTERS
-        ):
-            value = shortened(value, PARAM_CHARACTERS if conv == "r" else TEXT_CHARACTERS)
+        limit = PARAM_CHARACTERS if conv == "r" else TEXT_CHARACTERS
+        if isinstance(value, str) and len(value) > limit:
+            value = shortened(value, limit)
         value = repr(value) if conv == "r" else str(value) if conv == "s" else value
         formatted[name] = format(value, spec)
     try:

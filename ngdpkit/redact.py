@@ -616,10 +616,13 @@ def environ_without_secrets(environ: dict[str, str] | None = None) -> dict[str, 
 HIDDEN_CPR = "CPR-nummer udeladt"
 # between the date's parts: nothing, a dot, a space (a dot and a space), or a dash with or
 # without a space on either side
-_DATE_GAP = r"(?:\.?[ \u00a0]?|[ \u00a0]?[-\u2010-\u2015\u2212][ \u00a0]?)"
+CPR_DATE_GAP = r"(?:\.?[ \u00a0]?|[ \u00a0]?[-\u2010-\u2015\u2212][ \u00a0]?)"
+# the four last digits, set apart from the date by nothing, a dash, a dot (not a dot and a
+# space) or a space (``checks.system.cpr_shaped`` reads the same two pieces)
+CPR_LAST_FOUR = r"[ \u00a0]?(?:[-\u2010-\u2015\u2212]|\.(?![ \u00a0]))?[ \u00a0]?[0-9]{4}"
 CPR_BODY = (
-    rf"(?:0[1-9]|[12][0-9]|3[01]){_DATE_GAP}(?:0[1-9]|1[0-2]){_DATE_GAP}[0-9]{{2}}"
-    r"[ \u00a0]?(?:[-\u2010-\u2015\u2212]|\.(?![ \u00a0]))?[ \u00a0]?[0-9]{4}"
+    rf"(?:0[1-9]|[12][0-9]|3[01]){CPR_DATE_GAP}(?:0[1-9]|1[0-2]){CPR_DATE_GAP}[0-9]{{2}}"
+    + CPR_LAST_FOUR
 )
 CPR = re.compile(rf"(?<![0-9]){CPR_BODY}(?![0-9])")
 CPR_SEEN = re.compile(rf"(?<![.,])\b{CPR_BODY}\b")

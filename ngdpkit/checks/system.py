@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 from .. import findings as F
 from ..findings import Finding
 from ..guids import UUID as _UUID
+from ..redact import CPR_DATE_GAP, CPR_LAST_FOUR, parse_authorization
 from ..redact import authorization_parts as authorization_parts  # re-exported
-from ..redact import parse_authorization
 from .evidence import server_key
 
 WORKZONE_PROTOCOLS = ("REST_PULL", "REST_PUSH")
@@ -102,10 +102,8 @@ def cvr_valid(cvr: str) -> bool:
 # the 6 in pairs set apart by a space, a dot or a dash too ("01 01 70 1299", "01-01-70-1299",
 # "01.01.70.1299"), in full-width digits and dashes too (:func:`redact.ascii_form`)
 # (``redact.CPR`` also reads a day and a month in it; this reads the shape alone)
-_PAIR_GAP = r"(?:\.?[ \u00a0]?|[ \u00a0]?[-\u2010-\u2015\u2212][ \u00a0]?)"
 _CPR_SHAPE = re.compile(
-    rf"[0-9]{{2}}{_PAIR_GAP}[0-9]{{2}}{_PAIR_GAP}[0-9]{{2}}"
-    r"[ \u00a0]?(?:[-\u2010-\u2015\u2212]|\.(?![ \u00a0]))?[ \u00a0]?[0-9]{4}"
+    rf"[0-9]{{2}}{CPR_DATE_GAP}[0-9]{{2}}{CPR_DATE_GAP}[0-9]{{2}}" + CPR_LAST_FOUR
 )
 
 
