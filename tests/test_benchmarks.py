@@ -78,3 +78,54 @@ def test_benchmark_run_and_probes_smoke(tmp_path: Path, section: str, sample_dir
         assert "notebook 01_mailboxes" in data["run"]["phases_last_run"]
     else:
         assert data["probes"]["probes"] == 20
+
+
+def test_the_smoke_runs_one_notebook_in_a_kernel_of_its_own_and_the_bench_five() -> None:
+    """``--smoke`` (issue 30: the run smoke spent 11 of its 35 CPU-s on the five kernels of
+    bare papermill's kernel-per-notebook peer) runs that peer for the first notebook only,
+    and its table says so; ``make bench`` still runs all five, each in a kernel of its own."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_run", REPO / "benchmarks" / "run.py")
+    assert spec and spec.loader
+    bench = importlib.util.module_from_spec(spec)
+    path = list(sys.path)
+    try:
+        spec.loader.exec_module(bench)
+    finally:
+        sys.path[:] = path  # run.py puts benchmarks/ first for its workloads module
+        sys.modules.pop("workloads", None)
+    five = bench.papermill_script("m.toml", one_kernel=False)
+    one = bench.papermill_script("m.toml", one_kernel=False, notebooks=bench.NOTEBOOKS[:1])
+    for script in (five, one):
+        compile(script, "bare-papermill", "exec")
+        assert "km=km" not in script  # a kernel per notebook: papermill starts each
+    loops = [line for line in five.splitlines() if line.startswith("for n in ")]
+    assert loops == [f"for n in {list(bench.NOTEBOOKS)!r}:"] and len(bench.NOTEBOOKS) == 5
+    assert "for n in ['01_mailboxes']:" in one.splitlines()
+    shared = bench.papermill_script("m.toml", one_kernel=True)
+    assert "km=km" in shared and loops[0] in shared.splitlines()
+
+    def table(notebooks: tuple[str, ...]) -> str:
+        figure = {"seconds": 1.0}
+        run = {
+            "run_one_env": figure,
+            "bare_papermill": figure,
+            "bare_papermill_notebooks": list(notebooks),
+            "bare_papermill_one_kernel": figure,
+            "overhead_vs_papermill": 0.0,
+            "overhead_vs_papermill_one_kernel": 0.0,
+            "both_concurrent": figure,
+            "both_sequential": figure,
+            "concurrent_vs_one": 1.0,
+            "check_both": figure,
+            "import_ngdpkit": figure,
+            "interpreter_and_imports": figure,
+            "phases_last_run": {},
+        }
+        return bench.markdown({"machine": "m", "reps": 1, "run": run})
+
+    assert "bare papermill, a kernel per notebook (1 of 5 notebooks) 1.0 s" in table(
+        bench.NOTEBOOKS[:1]
+    )
+    assert "bare papermill, a kernel per notebook 1.0 s" in table(bench.NOTEBOOKS)
