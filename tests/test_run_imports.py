@@ -118,3 +118,21 @@ def test_the_child_skips_jsonschemas_unused_format_checkers() -> None:
         "    checker.conforms('192.0.2.1', 'ipv4'), checker.conforms('x', 'ipv4')]))"
     )
     assert said == [[], True, False]
+
+
+def test_the_child_imports_with_the_collector_off() -> None:
+    """The run's imports make no round of the garbage collector (their objects live as long
+    as the process); it is on again after, and one that was off stays off."""
+    said = fresh(
+        "import gc, json, types\n"
+        "from ngdpkit.run.imports import collector_off, import_for_threads\n"
+        "before = sum(g['collections'] for g in gc.get_stats())\n"
+        "import_for_threads(types.SimpleNamespace(signing=None))\n"
+        "rounds = sum(g['collections'] for g in gc.get_stats()) - before\n"
+        "on = gc.isenabled()\n"
+        "gc.disable()\n"
+        "with collector_off():\n"
+        "    pass\n"
+        "print(json.dumps([rounds, on, gc.isenabled()]))"
+    )
+    assert said == [0, True, False]

@@ -18,7 +18,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..settings import Settings, load_settings
-from .imports import import_for_threads, skip_iri_grammar, skip_unused_format_checkers
+from .imports import (
+    collector_off,
+    import_for_threads,
+    skip_iri_grammar,
+    skip_unused_format_checkers,
+)
 from .kernels import FIRST_STEP, Kernels, ignore_interrupts
 
 if TYPE_CHECKING:
@@ -155,7 +160,8 @@ def _boot_and_wait(kernels: Kernels, settings: Settings, out: Path) -> tuple[Boo
     process there (:class:`Listener`)."""
     early, code, booted, listener = None, 0, None, None
     try:
-        early = kernels.launch(out, FIRST_STEP)
+        with collector_off():  # what starting it imports (jupyter_client), as below
+            early = kernels.launch(out, FIRST_STEP)
         listener = Listener(kernels, early)
         listener.start()
         import_for_threads(settings)  # beside the kernel's boot and the parent's check
