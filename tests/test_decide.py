@@ -712,3 +712,84 @@ def test_accept_of_a_mailbox_without_suggestions_says_what_to_do_instead(
         "(postkassen har intet forslag): brug 'override', og angiv et"
     )
     assert not mapped.file.exists()
+
+
+def _without_row(export: Path, mailbox: str) -> None:
+    """The export saved again without ``mailbox``'s row: the customer's new export."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(export)
+    sheet = book.active
+    row = next(r for r in sheet.iter_rows(min_row=4) if str(r[0].value) == mailbox)
+    sheet.delete_rows(row[0].row)
+    book.save(export)
+
+
+@pytest.mark.parametrize("how", ["replaced", "moved"])
+def test_a_decision_after_the_export_was_replaced_or_moved_is_refused(
+    session: Session, how: str
+) -> None:
+    """A consultant's lab session: notebook 02 mapped the export, then the customer's new
+    export was saved over it (the mailbox no longer in it) or the file was moved away, and
+    ``nk.decide`` still wrote the decision, checked against the mailboxes the session had
+    read: the decisions file, hashed in the audit, held a decision about a mailbox the
+    export no longer has. It is refused in one line naming the file; the notebooks run again
+    (the export read as it is now), a decision for a mailbox still in it is made."""
+    mailbox = a_mailbox_without_subject(session)
+    export = session.settings.parent / "mailboxes.xlsx"
+    if how == "replaced":
+        _without_row(export, mailbox)
+    else:
+        export.rename(export.with_name("flyttet.xlsx"))
+    with pytest.raises(InputError) as caught:
+        nk.decide(session.step, mailbox, "retire", by="Anne Konsulent")
+    said = {"replaced": "changed after this session read it", "moved": "is gone since"}[how]
+    english, danish = str(caught.value), caught.value.text("da")
+    assert english.startswith(f"mailboxes.xlsx {said}") and "run the notebooks again" in english
+    assert len(english.splitlines()) == 1 and english.endswith("nothing is written")
+    assert danish.startswith("mailboxes.xlsx er ") and "kør notebookene igen fra 01" in danish
+    assert not session.file.exists()
+    if how == "moved":
+        export.with_name("flyttet.xlsx").rename(export)  # put back: the same export, decided
+        nk.decide(session.step, mailbox, "retire", by="Anne Konsulent")
+        assert [d.mailbox_id for d in session.read()] == [mailbox]
+        return
+    again = Session(session.settings)  # the notebooks run again: the new export is read
+    with pytest.raises(InputError, match="is not in the export"):
+        nk.decide(again.step, mailbox, "retire", by="Anne Konsulent")
+    other = next(m for m, s in again.unmapped() if not s)
+    nk.decide(again.step, other, "retire", by="Anne Konsulent")
+    assert [d.mailbox_id for d in again.read()] == [other]
+
+
+def test_a_decision_after_the_export_moved_and_the_settings_name_it_says_so(
+    session: Session,
+) -> None:
+    """A consultant moved the export and named its new place in mailboxes in the settings;
+    ``nk.decide`` (the session still holding the old place) told them to name its new place
+    in the settings. The refusal says the settings now name another export, and to run the
+    notebooks again from 01, in either language; nothing is written."""
+    mailbox = a_mailbox_without_subject(session)
+    export = session.settings.parent / "mailboxes.xlsx"
+    export.rename(export.with_name("flyttet.xlsx"))
+    toml = session.settings
+    toml.write_text(
+        toml.read_text().replace('mailboxes = "mailboxes.xlsx"', 'mailboxes = "flyttet.xlsx"', 1)
+    )
+    with pytest.raises(InputError) as caught:
+        nk.decide(session.step, mailbox, "retire", by="Anne Konsulent")
+    english, danish = str(caught.value), caught.value.text("da")
+    assert english == (
+        "the settings now name another export in mailboxes (flyttet.xlsx) than the one this "
+        "session read (mailboxes.xlsx): run the notebooks again from 01, so that the decision "
+        "is checked against that export; nothing is written"
+    )
+    assert danish == (
+        "indstillingerne angiver nu en anden eksport i mailboxes (flyttet.xlsx) end den, "
+        "sessionen læste (mailboxes.xlsx): kør notebookene igen fra 01, så beslutningen "
+        "kontrolleres mod den eksport; intet gemmes"
+    )
+    assert "new place" not in english and not session.file.exists()
+    again = Session(toml)  # the notebooks run again: the export read at its new place
+    nk.decide(again.step, mailbox, "retire", by="Anne Konsulent")
+    assert [d.mailbox_id for d in again.read()] == [mailbox]

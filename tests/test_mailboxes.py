@@ -1444,3 +1444,88 @@ def test_a_unit_spelt_two_ways_names_the_rows_spelt_otherwise(tmp_path: Path) ->
     assert variants.params["rows"] == "6, 9"
     assert "spelt otherwise in rows 6, 9" in variants.text("en")
     assert "stavet anderledes i række 6, 9" in variants.text("da")
+
+
+def test_a_long_id_excel_rounded_to_zeros_is_named_as_text_too(tmp_path: Path) -> None:
+    """A consultant's first weeks: Excel keeps 15 digits of a number, so a longer ID typed
+    or pasted into it comes out as 123456789012345000. As a number cell it was an error
+    (MAILBOX_ID_INVALID); as text (a CSV saved from a column with the number format 0, or
+    the value pasted back as text) nothing was said, and the mapping carried it. A warning
+    names the file, the row and the value; a long ID whose last digits are not all zeros,
+    and a short one ending in zeros, are IDs as any other."""
+    rows = [
+        ["0100233", "a"],
+        ["123456789012345000", "b"],  # 18 digits, zeros after the 15th
+        ["0001234567890123450", "c"],  # 16 digits after its leading zeros
+        ["123456789012345678", "d"],  # long, but not Excel's zeros
+        ["123456789012345", "e"],  # 15 digits: Excel keeps them
+        ["1000000", "f"],
+    ]
+    csv = tmp_path / "e.csv"
+    csv.write_text(
+        "Postkasse-ID;Postkassenavn\r\n" + "".join(f"{i};{n}\r\n" for i, n in rows),
+        encoding="utf-8",
+    )
+    for path, where in ((csv, "row {}"), (write_xlsx(tmp_path / "e.xlsx", [HEAD[:2], *rows]), "Sheet1!{}")):  # fmt: skip
+        e = read_mailbox_export(path, label=path.name)
+        rounded = codes(e, "MAILBOX_ID_ROUNDED")
+        assert [(f.severity, f.source, f.location) for f in rounded] == [
+            ("warning", path.name, where.format(3)),
+            ("warning", path.name, where.format(4)),
+        ]
+        assert "Mailbox ID 123456789012345000 has 18 digits" in rounded[0].message
+        assert "has 16 digits" in rounded[1].message
+        assert rounded[0].text("da").startswith("Postkasse-ID 123456789012345000 har 18 cifre")
+        assert not codes(e, "MAILBOX_ID_INVALID")
+    # as a number cell it is the error it was, not said twice
+    number = write_xlsx(tmp_path / "n.xlsx", [HEAD[:2], [123456789012345000, "b"]])
+    e = read_mailbox_export(number, label="n.xlsx")
+    assert [f.severity for f in codes(e, "MAILBOX_ID_INVALID")] == ["error"]
+    assert not codes(e, "MAILBOX_ID_ROUNDED")
+
+
+def test_a_rounded_id_in_the_export_is_named_beside_the_mapping_it_reaches(
+    sample_copy: Path,
+) -> None:
+    """The run's mapping workbook carries the rounded ID as the export gave it: never
+    silently, its Findings sheet names the warning with the export's row and the value."""
+    import openpyxl
+
+    from tests.conftest import cli
+
+    book = sample_copy / "mailboxes.xlsx"
+    wb = openpyxl.load_workbook(book)
+    wb.active["A4"].value = "123456789012345000"  # a text cell, as pasted back from Excel
+    wb.save(book)
+    r = cli("run", "--settings", str(sample_copy / "migration.toml"), "--env", "test")
+    assert r.returncode in (0, 1), r.stdout + r.stderr
+    run_dir = next((sample_copy / "runs" / "test").glob("2*"))
+    rows = openpyxl.load_workbook(run_dir / "mailbox-mapping.xlsx")["Findings"].iter_rows(
+        values_only=True
+    )
+    said = [row for row in rows if row[1] == "MAILBOX_ID_ROUNDED"]
+    assert len(said) == 1 and said[0][3:] == ("mailboxes.xlsx", "Postkasser!4"), said
+    assert "123456789012345000" in said[0][2]
+    mapped = (run_dir / "mailbox-mapping.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert any(line.startswith("123456789012345000;") for line in mapped)
+
+
+def test_a_long_id_excel_held_as_a_number_is_named_as_excel_shows_it(tmp_path: Path) -> None:
+    """A consultant's look: a number cell of 123456789012345000 (as Excel keeps it, 15
+    significant digits) was named "123456789012344992", the double's exact value, which is
+    in no cell of the export and which a search in Excel or e-Boks never finds. The finding
+    and the mapping name it as Excel shows it; it stays the error it was."""
+    path = write_xlsx(
+        tmp_path / "n.xlsx",
+        [HEAD[:2], [123456789012345000, "a"], [1.2345678901234568e17, "b"], [12345, "c"]],
+    )
+    e = read_mailbox_export(path, label="n.xlsx")
+    assert list(e.frame["mailbox_id"]) == ["123456789012345000", "123456789012346000", "12345"]
+    invalid = codes(e, "MAILBOX_ID_INVALID")
+    assert [(f.severity, f.location) for f in invalid] == [
+        ("error", "Sheet1!2"),
+        ("error", "Sheet1!3"),
+    ]
+    assert "Mailbox ID 123456789012345000 has more than 15 digits" in invalid[0].message
+    assert invalid[1].text("da").startswith("Postkasse-ID 123456789012346000 har mere end 15")
+    assert not any("344992" in f.message or "345680" in f.message for f in e.findings)

@@ -1086,3 +1086,53 @@ def test_a_mapping_row_excel_wrote_in_scientific_notation_says_so(tmp_path: Path
     assert unused.location == "row 2" and unused.params["mailbox_id"] == "1,01159E+05"
     assert "scientific notation" in unused.message and "export" not in unused.message
     assert "videnskabelig notation" in unused.text("da")
+
+
+def test_a_mailbox_id_that_is_an_error_is_not_also_unmapped(sample_copy: Path) -> None:
+    """A consultant's retest: an ID in scientific notation ("1.23456789012345E+17") or a
+    number cell of 18 digits was MAILBOX_ID_INVALID, and then MAILBOX_UNMAPPED for the same
+    row, which said nothing more (the ID is to be mended first), as a row without an ID has
+    MAILBOX_ID_MISSING only. The row is still unmapped (counted, shown as such); an ID that
+    is only a warning (letters) keeps its MAILBOX_UNMAPPED, the row's one error."""
+    import json
+
+    import openpyxl
+
+    from ngdpkit.inputs.mailboxes import read_mailbox_export
+    from tests.conftest import cli
+
+    path = sample_copy / "mailboxes.xlsx"
+    book = openpyxl.load_workbook(path)
+    sheet = book.active
+    sheet["A4"].value = "1.23456789012345E+17"
+    sheet["A5"].value = 123456789012345678
+    sheet["A6"].value = "0100 233"
+    sheet["A7"].value = "ABC123"
+    book.save(path)
+    toml = sample_copy / "migration.toml"
+    r = cli("check", "--settings", str(toml), "--env", "test", "--json", "--all")
+    found = json.loads(r.stdout)["findings"]
+    at = {(f["code"], f["severity"], f["location"].rsplit("!", 1)[-1]) for f in found}
+    for row in ("4", "5", "6"):
+        assert ("MAILBOX_ID_INVALID", "error", row) in at
+        assert not [
+            f
+            for f in found
+            if f["code"] == "MAILBOX_UNMAPPED" and f["location"].endswith(f"!{row}")
+        ]
+    assert ("MAILBOX_ID_INVALID", "warning", "7") in at
+    assert ("MAILBOX_UNMAPPED", "error", "7") in at
+    export = read_mailbox_export(path, label="mailboxes.xlsx")
+    assert export.id_errors == (4, 5, 6)
+    m = map_mailboxes(
+        export.frame,
+        mapping=None,
+        contact_points=cps(cp(A, "Borgerservice")),
+        system_id=SYS,
+        default_contact_point=A,
+        export_label="mailboxes.xlsx",
+        id_errors=frozenset(export.id_errors),
+    )
+    assert set(m.frame.loc[m.frame["row"].isin([4, 5, 6, 7]), "status"]) == {"unmapped"}
+    unmapped = {f.location for f in m.findings if f.code == "MAILBOX_UNMAPPED"}
+    assert "row 7" in unmapped and not unmapped & {"row 4", "row 5", "row 6"}

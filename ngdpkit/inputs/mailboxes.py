@@ -76,6 +76,9 @@ class MailboxExport:
     guid_column_used: bool
     findings: list[Finding] = field(default_factory=list)
     language: str = "da"  # what a notebook shows it in (set by the step)
+    # the rows whose Mailbox ID is an error of its own (MAILBOX_ID_INVALID, error): the
+    # mapping names them no second time (MAILBOX_UNMAPPED), see :func:`id_error_rows`
+    id_errors: tuple[int, ...] = ()
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -151,6 +154,7 @@ def read_mailbox_export(
         blank_rows=table.blank_rows,
         guid_column_used=use_guid_column and has_guid_col,
         findings=found,
+        id_errors=id_error_rows(table, df),
     )
 
 
@@ -595,6 +599,7 @@ def _id_findings(table: Any, df: Any, label: str) -> list[Finding]:
                 value=value,
             )
         )
+    found += _rounded(df.loc[~lost], label, where)
     non_digit = (ids != "") & ~lost & ~ids.str.fullmatch(r"[0-9]+")
     for row, value in df.loc[non_digit, ["row", "mailbox_id"]].itertuples(index=False):
         found.append(_invalid_id(value, label, where(row)))
@@ -616,10 +621,56 @@ def _id_findings(table: Any, df: Any, label: str) -> list[Finding]:
     return found
 
 
+# Excel keeps 15 significant digits of a number: a longer ID it held as one comes out with
+# zeros in their place (123456789012345678 as 123456789012345000), as a CSV saved from a
+# column with the number format 0 holds it, or a value pasted back as text. e-Boks mailbox
+# IDs are NgDP's postkasseId, a long; the ones seen are 5 to 7 digits.
+_ROUNDED = re.compile(r"0*[1-9][0-9]{14}0+")
+
+
+def _rounded(df: Any, label: str, where: Any) -> list[Finding]:
+    """``MAILBOX_ID_ROUNDED``: a text ID of more than 15 digits (leading zeros aside) whose
+    digits after the 15th are all zeros, as Excel writes a number it rounded. A number cell
+    Excel already rounded is ``MAILBOX_ID_INVALID`` (the cell says it was a number); text
+    says nothing of where it has been, so this is a warning: check the ID."""
+    ids = df["mailbox_id"]
+    hit = ids.str.fullmatch(_ROUNDED.pattern)
+    return [
+        F.warning(
+            "MAILBOX_ID_ROUNDED",
+            "Mailbox ID {value} has {n} digits, and every digit after the 15th is 0: Excel keeps only 15 digits of a number, so the ID may have been changed while Excel held it as one; check it in e-Boks, and if it differs, format the column as text where the export was made and export again.",
+            label,
+            where(row),
+            value=value,
+            n=len(value.lstrip("0")),
+        )
+        for row, value in df.loc[hit, ["row", "mailbox_id"]].itertuples(index=False)
+    ]
+
+
 # A date as a CSV that Danish Excel saved holds it ("02-01-1900", "02.01.1900"): an ID Excel
 # took for a date, not digits with hyphens between them (a reviewer's look: it was told to
 # write it as 02011900, an error, where it is a date and was a warning)
 _LOCAL_DATE = re.compile(r"[0-9]{1,2}([-./])[0-9]{1,2}\1[0-9]{4}")
+
+
+def id_error_rows(table: Any, df: Any) -> tuple[int, ...]:
+    """The rows whose Mailbox ID ``MAILBOX_ID_INVALID`` makes an error (digits Excel lost, in
+    a number cell of more than 15 digits or in scientific notation; digits with spaces, dots
+    or hyphens between them), in the export's order. Step 02 leaves them unmapped and adds no
+    ``MAILBOX_UNMAPPED``: the ID is to be mended first, and a second error for the row said
+    nothing more (a consultant's retest of "1.23456789012345E+17"), as a row without an ID
+    has ``MAILBOX_ID_MISSING`` only. A warning ID (letters, a date) keeps its
+    ``MAILBOX_UNMAPPED``: that is the row's error."""
+    lost = {row for row, name in table.lost_precision if name == "mailbox_id"}
+    ids = df["mailbox_id"]
+
+    def matches(pattern: re.Pattern[str]) -> Any:
+        return ids.str.fullmatch(pattern.pattern).fillna(False).astype(bool)
+
+    date = matches(_EXCEL_DATE) | matches(_LOCAL_DATE)  # a warning, which says so
+    error = df["row"].isin(lost) | ((matches(_SCIENTIFIC) | matches(_SEPARATED)) & ~date)
+    return tuple(int(row) for row in df.loc[error, "row"].tolist())
 
 
 def _invalid_id(value: str, label: str, where: str) -> Finding:

@@ -358,6 +358,7 @@ def map_mailboxes(
     contact_points_label: str = "",
     export_sheet: str = "",
     decisions: tuple[Decision, ...] = (),
+    id_errors: frozenset[int] = frozenset(),
 ) -> Mapping:
     """Give every mailbox a contact point GUID, or a reason why not.
 
@@ -369,6 +370,8 @@ def map_mailboxes(
         default_contact_point: the dispatcher's ContactPointGuid.
         decisions: the consultant's decisions that can be applied (already checked against
             the export and the contact points: :func:`ngdpkit.inputs.decisions.check_against`).
+        id_errors: the export's rows whose Mailbox ID is already an error
+            (:func:`ngdpkit.inputs.mailboxes.id_error_rows`): no ``MAILBOX_UNMAPPED``.
     """
 
     def at(row: Any) -> str:
@@ -407,16 +410,10 @@ def map_mailboxes(
         at,
         decided=decided,
         in_file=_file_row_finder(mapping, file_rows),
+        id_errors=id_errors,
     )
-    if contact_points is not None and "responsible_unit" in mb.columns:
-        found += _units_unmapped(mb, export_label, at)
     if "responsible_unit" in mb.columns:
-        apart = _apart_from_unit(mb, export_label, at, contact_points or [])
-        found += apart
-        # a mailbox MAILBOX_LANDS_APART_FROM_UNIT names is not counted again (a proofreader
-        # counted two warnings, with two fixes, for one moved row)
-        named = {str(f.params.get("mid", "")) for f in apart}
-        found += _unit_named_elsewhere(mb, export_label, at, contact_points or [], named)
+        found += _unit_findings(mb, export_label, at, contact_points)
     found += _contact_point_rules(
         contact_points,
         set(mb.loc[mapped, "guid"].unique()),
@@ -794,11 +791,14 @@ def _statuses(
     *,
     decided: dict[tuple[str, str], Decision] | None = None,
     in_file: Any = None,
+    id_errors: frozenset[int] = frozenset(),
 ) -> Any:
     """Each mailbox's status and contact point name; returns the mask of mapped rows.
     ``decided``: the decisions by (mailbox ID, subject ID), for who retired a mailbox.
     ``in_file``: (mailbox ID, subject ID) → (file, location) of the mapping file's row that
-    gave it (:func:`_file_row_finder`), where an unknown contact point is to be mended."""
+    gave it (:func:`_file_row_finder`), where an unknown contact point is to be mended.
+    ``id_errors``: the export's rows whose ID is already an error (MAILBOX_ID_INVALID): the
+    ID is mended first, so they stay unmapped without a MAILBOX_UNMAPPED of their own."""
     known = {p.id: p for p in contact_points or []}
     retired = mb["retired"].astype(bool)
     mapped = (mb["guid"] != "") & ~retired
@@ -831,9 +831,10 @@ def _statuses(
             )
     _retired_findings(mb, retired, found, export_label, at, decided or {})
     if not nothing_to_map_with:  # on day one PENDING_CONTACT_POINTS/PENDING_MAPPING say it once
-        for row, mid, name in mb.loc[
-            mb["status"] == STATUS_UNMAPPED, ["row", "mailbox_id", "mailbox_name"]
-        ].itertuples(index=False):
+        unmapped = (mb["status"] == STATUS_UNMAPPED) & ~mb["row"].isin(id_errors)
+        for row, mid, name in mb.loc[unmapped, ["row", "mailbox_id", "mailbox_name"]].itertuples(
+            index=False
+        ):
             named = str(name or "").strip()  # a name cell left empty (or a formula's): no "()"
             found.append(
                 F.error(
@@ -848,6 +849,23 @@ def _statuses(
                 )
             )
     return mapped
+
+
+def _unit_findings(
+    mb: Any, export_label: str, at: Any, contact_points: list[ContactPoint] | None
+) -> list[Finding]:
+    """The findings of the mailboxes' units: UNIT_NO_CONTACT_POINT (when contact points are
+    known), MAILBOX_LANDS_APART_FROM_UNIT, and the units named elsewhere."""
+    found: list[Finding] = F.Bounded()
+    if contact_points is not None:
+        found += _units_unmapped(mb, export_label, at)
+    apart = _apart_from_unit(mb, export_label, at, contact_points or [])
+    found += apart
+    # a mailbox MAILBOX_LANDS_APART_FROM_UNIT names is not counted again (a proofreader
+    # counted two warnings, with two fixes, for one moved row)
+    named = {str(f.params.get("mid", "")) for f in apart}
+    found += _unit_named_elsewhere(mb, export_label, at, contact_points or [], named)
+    return found
 
 
 def _units_unmapped(mb: Any, export_label: str, at: Any) -> list[Finding]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import dataclasses
+import decimal
 import gc
 import hashlib
 import io
@@ -699,7 +700,12 @@ def cell_text(value: Any) -> tuple[str, bool]:
             return "", False
         if value.is_integer():
             digits = f"{value:.0f}"
-            return digits, len(digits.lstrip("-").lstrip("0")) > 15
+            if len(digits.lstrip("-").lstrip("0")) <= 15:
+                return digits, False
+            # as Excel shows it, 15 significant digits and zeros after: the double's exact
+            # value (123456789012344992 for 123456789012345000) is in no cell the customer
+            # sees, so a finding naming it could not be found in the export
+            return f"{decimal.Decimal(f'{value:.15g}'):f}", True
         return repr(value), False
     if hasattr(value, "isoformat"):
         return value.isoformat(), False

@@ -32,7 +32,7 @@ from ..inputs.decisions import DECISIONS, FIELDS, HEADERS, MAX_NOTE, Decision, e
 from ..settings import Settings, load_settings
 from .core import Step
 from .n02_contact_points import compute_mapping, mailboxes_from_step, read_usable_decisions
-from .records import ContactPointsRecord
+from .records import ContactPointsRecord, InputRead
 
 _MAILBOX = re.compile(r"([0-9]+)(?::([0-9]+))?")  # as the reader takes them (digits, digits:digits)
 _SPACE = re.compile(r"\s+")
@@ -161,6 +161,7 @@ def decide_each(
             decided_at=at,
             note=text,
         )
+    _refuse_export_changed_since(step)  # first: a mailbox "not in the export" may be its cause
     if problems:
         raise InputError.said(problems)
     _refuse_settings_changed_since(step)
@@ -168,6 +169,70 @@ def decide_each(
     replaced = _replaced_by(path, step.rel(path), made.values())
     write_decisions(path, made.values())
     return Decided(made.values(), replaced=replaced, language=step.language, file=path.name)
+
+
+def _refuse_export_changed_since(step: Step) -> None:
+    """InputError when the e-Boks export (``inputs.mailboxes``) is no longer the file this
+    session read: replaced by the customer's new export or moved away after notebook 02
+    mapped it. The decision was checked against the mailboxes the session read and written
+    all the same (a mailbox gone from the new export decided on; the decisions file, an input
+    hashed in the audit, then held a decision made against an export nobody ran). The
+    export as the session read it is the earlier step's record of it (path, SHA-256); the
+    file as it is now must have the same bytes. Nothing is written otherwise."""
+    import hashlib
+
+    export = step.env.inputs.mailboxes
+    if export is None:
+        return
+    label = step.rel(export)
+    read = [
+        *(InputRead(**entry) for entry in step.inputs_read),
+        *(e for f in step.cache.values() for e in f.inputs_read),
+    ]
+    hashes = {r.sha256 for r in read if r.path == label and r.sha256}
+    if not hashes:  # not read in this session yet: the check reads it as it is now
+        return
+    try:
+        now = hashlib.sha256(export.read_bytes()).hexdigest()
+    except OSError:
+        now = ""
+    if now in hashes:
+        return
+    named = _export_named_now(step)
+    if named is not None and named != export:  # the settings already name its new place
+        said = Sentence.of(
+            "the settings now name another export in mailboxes ({now}) than the one this session read ({file}): run the notebooks again from 01, so that the decision is checked against that export; nothing is written",
+            now=step.rel(named),
+            file=label,
+        )
+    elif not export.is_file():
+        said = Sentence.of(
+            "{file} is gone since this session read it: put it back, then decide again, or name its new place in mailboxes in the settings and run the notebooks again from 01; nothing is written",
+            file=label,
+        )
+    else:
+        said = Sentence.of(
+            "{file} changed after this session read it: run the notebooks again from 01, so that the decision is checked against the export as it is now; nothing is written",
+            file=label,
+        )
+    raise InputError.said([said])
+
+
+def _export_named_now(step: Step) -> Path | None:
+    """The export (``inputs.mailboxes``) the settings file names for the step's environment
+    as it is now, or None when that is not known (settings made in code, a file gone or no
+    longer read as settings, the environment removed: :func:`_refuse_settings_changed_since`
+    says those). A consultant moved the export and named its new place in the settings;
+    the refusal still told them to do so."""
+    settings = step.settings
+    if not settings.raw_sha256:
+        return None
+    try:
+        current = load_settings(settings.path)
+    except (InputError, OSError):
+        return None
+    env = current.environments.get(step.env.name)
+    return env.inputs.mailboxes if env is not None else None
 
 
 def _refuse_settings_changed_since(step: Step) -> None:

@@ -32,6 +32,7 @@ def load_mailboxes(step: Step) -> Any:
         blank_rows=export.blank_rows,
         guid_column_used=export.guid_column_used,
         mailboxes=export.frame,
+        id_errors=tuple(str(row) for row in export.id_errors),
     )
     export.language = step.language
     return export

@@ -280,6 +280,7 @@ def compute_mapping(
         export_sheet=mailboxes.sheet,
         contact_points_label=step.rel(env.contact_points),
         decisions=decisions,
+        id_errors=frozenset(int(row) for row in mailboxes.id_errors),
     )
 
 

@@ -268,6 +268,9 @@ class MailboxesRecord(Record):
     blank_rows: int = 0
     guid_column_used: bool = False
     mailboxes: Frame = None
+    # the rows whose ID is an error of its own (no MAILBOX_UNMAPPED), their numbers as text:
+    # a kind the record reader knows (TYPED)
+    id_errors: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
