@@ -20,7 +20,14 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from . import __version__
 from .errors import InputError, NgdpkitError
 from .findings import local_time, with_plurals
-from .redact import ci_inert, hide_cpr_words, one_line, terminal_text, whole_characters
+from .redact import (
+    ci_inert,
+    cpr_words_in,
+    hide_cpr_words,
+    one_line,
+    terminal_text,
+    whole_characters,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -69,11 +76,13 @@ def _err(text: str) -> None:
 # argument hides them wherever it quotes it ("unknown environment 'test0101701299'" showed
 # the number, which :func:`hide_cpr_words` leaves as part of a word, as it leaves a hash's)
 _TYPED_CPR: list[str] = []
+_ARGS: list[str] = []  # this command line's arguments (for the settings it names)
 
 
 def _remember_typed_cpr(argv: list[str]) -> None:
     from .redact import cpr_pieces
 
+    _ARGS[:] = [str(arg) for arg in argv]
     pieces = {piece for arg in argv for piece in cpr_pieces(str(arg))}
     _TYPED_CPR[:] = sorted(pieces, key=len, reverse=True)
 
@@ -104,12 +113,61 @@ class _Once(argparse.Action):
     def __call__(self, parser: Any, namespace: Any, values: Any, option: Any = None) -> None:
         given = namespace.__dict__.setdefault("_given_once", {})
         if self.dest in given:  # a default is no giving: only what the command line said
-            from .redact import hide_cpr  # a name or note holding one (an attacker's look)
+            from .redact import hide_cpr, redact  # a name or note holding one (an attacker's look)
 
-            before, now = hide_cpr(str(given[self.dest])), hide_cpr(str(values))
+            _register_parse_time_secrets(namespace)
+            before, now = (hide_cpr(redact(str(v))) for v in (given[self.dest], values))
             parser.error(f"{option} is given twice ({before!r} and {now!r}): give it once")
         given[self.dest] = values
         setattr(namespace, self.dest, values)
+
+
+# A variable of the shell named as the kit's secrets are (the sample's, init's and the CI
+# templates' names, and any other of that shape): its value is hidden in what argparse says
+_SECRET_VARIABLE = re.compile(
+    r"NGDPKIT_[A-Z0-9_]*(?:PASSWORD|AUTHORIZATION|TOKEN|SECRET)[A-Z0-9_]*"
+)
+
+
+def _register_parse_time_secrets(namespace: Any) -> None:
+    """Register what can be known of the secrets while the command line is still read
+    (nothing is yet): the usual variables and any ``NGDPKIT_…PASSWORD``-like one of the
+    shell, and when ``--settings`` came first, those its keys name (from its secrets file
+    too). An option given twice was quoted whole: a password pasted as ``--by`` twice was
+    printed (an attacker's look, session 43)."""
+    from .run.bundle import USUAL_SECRET_VARIABLES
+    from .secrets import resolve
+    from .settings import load_settings
+
+    names = [*USUAL_SECRET_VARIABLES, *(n for n in os.environ if _SECRET_VARIABLE.fullmatch(n))]
+    secrets_file = None
+    path = getattr(namespace, "settings", None)
+    if not isinstance(path, Path):  # --settings after the option: as the line gives it
+        # argparse takes any unambiguous start of it too ("--sett FILE" printed the password)
+        given = [
+            a.split("=", 1)[1] for a in _ARGS if _settings_option(a.split("=", 1)[0]) and "=" in a
+        ]
+        given += [b for a, b in zip(_ARGS, _ARGS[1:], strict=False) if _settings_option(a)]
+        path = Path(given[-1]) if given else None
+    if isinstance(path, Path):
+        try:
+            settings = load_settings(path)
+        except Exception:  # noqa: BLE001 - settings refused here are said by the command itself
+            settings = None
+        if settings is not None:
+            secrets_file = settings.secrets_file
+            names += [n for e in settings.environments.values() for n in e.secret_names]
+            names += list(settings.signing_secret_names)
+    for name in dict.fromkeys(names):
+        try:
+            resolve(name, secrets_file=secrets_file)  # registered as it is read
+        except Exception:  # noqa: BLE001 - an unreadable secrets file: the shell's still are
+            resolve(name)
+
+
+def _settings_option(arg: str) -> bool:
+    """Whether ``arg`` names ``--settings``, whole or as argparse takes a start of it."""
+    return len(arg) > 3 and "--settings".startswith(arg)
 
 
 def _settings_arg(p: argparse.ArgumentParser) -> None:
@@ -615,7 +673,7 @@ def print_findings_table(
     ``summary`` by code and unit), the summary instead, and ``--all`` for every line. The
     frame is said in ``language``, as the findings are (a Danish run's table said "warnings
     (0 errors, …)" around Danish messages)."""
-    from .documents.display import location_text
+    from .documents.display import console_said, location_text
     from .documents.i18n import count, status_word, t
     from .findings import counts as count_severities
 
@@ -649,18 +707,20 @@ def print_findings_table(
             # the units column as the findings' lines are said: one line, no CPR-shaped
             # number standing as a word, and bounded (an attacker's look: 400 units named
             # with CPR numbers made a 13 KB line of them on the console and in a CI log)
-            units = _clip(hide_cpr_words(one_line(str(where))), SUMMARY_UNITS_WIDTH)
+            units = _clip(
+                cpr_words_in(hide_cpr_words(one_line(str(where))), lang), SUMMARY_UNITS_WIDTH
+            )
             print(f"  {severity(sev)} {code:<32} {n:>6}  {_clip(title_, 50):<50} {units}")
         return
     for f in findings:
         if f["code"] == "NET_SKIPPED":
             continue
         place = " ".join(x for x in (f["source"], location_text(f["location"], lang)) if x)
-        where = f" [{place}]" if place else ""
         # one line per finding: a value it quotes (a certificate's name in a library's
         # error) may hold a line end, which would start a line of its own choosing
-        # and a CPR-shaped number in a mailbox's or a unit's name is not repeated (CPR_IN_TEXT)
-        said = hide_cpr_words(one_line(f["message"] + where))
+        # and a CPR-shaped number in a mailbox's or a unit's name is not repeated (CPR_IN_TEXT);
+        # bounded, whatever the values and the file's path
+        said = console_said(f["message"], place, lang)
         print(f"  {severity(f['severity'])} {f['code']:<32} {said}")
     if skipped:
         n = len(skipped)
@@ -1454,6 +1514,12 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             raise InputError(
                 f"environments.{env.name}.system_id is not set; the simulator needs it to check the authorization header"
             )
+        from .checks.system import cpr_shaped
+
+        if cpr_shaped(settings.organisation.cvr):  # said, never repeated; the simulator starts
+            from .documents.i18n import t
+
+            _err(t(settings.language, "simulate_cvr_cpr"))
         secret = resolve(env.authorization_env, secrets_file=settings.secrets_file)
         parsed = parse_authorization(secret.reveal()) if secret else None
         token = parsed[1] if parsed else token_urlsafe(24)

@@ -32,7 +32,7 @@ import json
 import re
 import threading
 import unicodedata
-from typing import Any
+from typing import Any, AnyStr
 from urllib.parse import quote, quote_plus
 
 SHORT_SECRET = 8
@@ -43,6 +43,58 @@ _registry: dict[str, tuple[str, ...]] = {}
 _pattern: re.Pattern[str] | None = None
 _names: dict[str, str] = {}
 _shortest = 0  # the length of the shortest registered form (set with the pattern)
+# every form of each secret of SHORT_SECRET characters or more, with its name: the first
+# characters of one left before a cut's mark are hidden too (set with the pattern)
+_cut_forms: list[tuple[str, str]] = []
+
+# How a cut ends: :func:`shortened` writes "...", a console column "…" (raw, as JSON and as
+# HTML write it). A value cut by a process that did not know a secret (a step's kernel starts
+# without the seal's password) may end with the secret's first characters, which no search
+# for the whole secret finds: a CI run quoted 17 of a seal password's 22 characters so.
+CUT_MARKS = ("...", "\u2026", "\\u2026", "&hellip;", "&#8230;")
+
+
+def cut_starts(text: AnyStr, form: AnyStr, marks: tuple[AnyStr, ...]) -> list[tuple[int, int]]:
+    """The spans of ``text`` that are the first :data:`SHORT_SECRET` or more characters of
+    ``form`` (never all of it: that is the secret, found as such) right before one of
+    ``marks``: a secret's beginning left where a value was cut. Fewer characters are ordinary
+    text too often to count (a secret's first 7 may still stand before a cut)."""
+    spans: list[tuple[int, int]] = []
+    if len(form) <= SHORT_SECRET:
+        return spans
+    head = form[:SHORT_SECRET]
+    at = text.find(head)
+    while at >= 0:
+        k = SHORT_SECRET
+        while True:
+            if text.startswith(marks, at + k):
+                spans.append((at, at + k))
+                break
+            if k + 1 >= len(form) or text[at + k : at + k + 1] != form[k : k + 1]:
+                break
+            k += 1
+        at = text.find(head, at + 1)
+    return spans
+
+
+def _hide_cut_starts(text: str) -> str:
+    """``text`` with each registered secret's beginning before a cut's mark hidden."""
+    forms = _cut_forms
+    # a beginning counts from SHORT_SECRET characters on, and a mark follows it
+    if not forms or len(text) <= SHORT_SECRET or not any(mark in text for mark in CUT_MARKS):
+        return text
+    spans = sorted(
+        (start, end, name)
+        for form, name in forms
+        for start, end in cut_starts(text, form, CUT_MARKS)
+    )
+    out, at = [], 0
+    for start, end, name in spans:
+        if start < at:  # inside one hidden already (a longer form of the same beginning)
+            continue
+        out += [text[at:start], HIDDEN.format(name=name)]
+        at = end
+    return "".join(out) + text[at:]
 
 
 def _header_text(value: str) -> str:
@@ -106,6 +158,38 @@ def authorization_parts(value: str) -> list[str]:
 def secret_parts(value: str) -> list[str]:
     """The value and, when it is an authorization header, its base64 part and decoded token."""
     return authorization_parts(value)
+
+
+def cut_parts(parts: list[str] | tuple[str, ...]) -> list[str]:
+    """One secret's parts (:func:`secret_parts`) as a cut's beginning of them is looked for
+    (:func:`cut_starts`): each without what begins it and is no secret. A header's scheme
+    word and NgDP's ``<system id>:`` (the system id is in the settings and on every page),
+    and the base64 of ``<system id>:``, are public: a DPO's look found a mailbox named
+    "Integrationstest (system 5b3f2c1e-8d4a…)" failing the run with ten SECRET_LEAK and
+    ``confirm --note "System 5b3f2c1e-8d4a… oprettet"`` refused, for the decoded header
+    begins with the system id. A part that ends with another part counts from that one, and
+    a JSON web token (``Bearer eyJhbGci…``) from its signature."""
+    parsed = parse_authorization(parts[0]) if parts else None
+    public_b64 = ""
+    if parsed is not None:  # the base64 characters that encode "<system id>:" alone
+        pair = base64.b64encode(f"{parsed[0]}:{parsed[1]}".encode()).decode()
+        public_b64 = pair[: 4 * ((len(parsed[0].encode("utf-8")) + 1) // 3)]
+    out: list[str] = []
+    for part in parts:
+        inner = [q for q in parts if q and q != part and part.endswith(q)]
+        tail = max(inner, key=len) if inner else part
+        if public_b64 and tail.startswith(public_b64):
+            tail = tail[len(public_b64) :]
+        jwt = _JWT_CLAIMS.match(tail)
+        if jwt is not None:  # a JWT's header and claims: "eyJhbGci" begins every one
+            tail = tail[jwt.end() :]
+        out.append(tail)
+    return [t for t in dict.fromkeys(out) if t]
+
+
+# A JSON web token's first two parts (header and claims, base64url of JSON anyone can read):
+# a cut's beginning of a ``Bearer`` token counts from its signature on
+_JWT_CLAIMS = re.compile(r"eyJ[A-Za-z0-9_-]*\.eyJ[A-Za-z0-9_-]*\.")
 
 
 def _powershell(value: str) -> str:
@@ -196,7 +280,42 @@ def form_pattern(form: str) -> str:
 def clip(text: str, limit: int) -> str:
     """``text`` as one clean line, secrets removed **before** it is cut to ``limit``
     characters: cutting first can leave part of a secret that no longer matches."""
-    return one_line(text)[:limit]
+    text = one_line(text)
+    return text[: _marker_kept(text, limit)]
+
+
+def cut_hidden(text: str, limit: int) -> str:
+    """``text`` with its secrets hidden, then cut to at most ``limit`` characters, unmarked
+    (a workbook's cell at Excel's limit), no ``[hidden: NAME]`` marker cut in two."""
+    text = redact(text)
+    return text[: _marker_kept(text, limit)]
+
+
+def cut_whole(text: str, limit: int) -> str:
+    """``text`` (its secrets hidden already) cut to at most ``limit`` characters, unmarked, no
+    ``[hidden: NAME]`` marker cut in two: for a caller that adds its own mark."""
+    return text[: _marker_kept(text, limit)]
+
+
+# The marker :func:`redact` writes in a secret's place, as it stands in a text
+_HIDDEN_MARK = re.compile(re.escape(HIDDEN.split("{", 1)[0]) + r"[^\]]*\]")
+
+
+def _marker_kept(text: str, at: int, *, whole: int = 0) -> int:
+    """Where to cut ``text`` at ``at`` or near it, so that no ``[hidden: NAME]`` marker is
+    left broken ("[hidden: NGDPKIT_SEA..." named half a variable, and read as a value of the
+    input): one the cut would fall inside is kept whole when it is at most ``whole``
+    characters long (a message then says a secret was there, as it did before), else left
+    out whole (a hard limit: a workbook's cell)."""
+    for m in _HIDDEN_MARK.finditer(text, max(0, at - 200), at + 200):
+        if m.start() < at < m.end():
+            return m.end() if m.end() - m.start() <= whole else m.start()
+    return at
+
+
+# The longest marker a quoted value's cut keeps whole, past its limit: a marker names a
+# variable (``[hidden: NGDPKIT_TEST_CERT_PASSWORD]``), which a settings file may make long
+MARKER_KEPT = 80
 
 
 def shortened(text: str, limit: int) -> str:
@@ -206,7 +325,7 @@ def shortened(text: str, limit: int) -> str:
     text = redact(text)
     if len(text) <= limit:
         return text
-    cut = text[: max(0, limit - 3)]
+    cut = text[: _marker_kept(text, max(0, limit - 3), whole=MARKER_KEPT)]
     # a number the cut falls inside is left out whole: "Hans 010170-12..." showed a CPR
     # number's date and two of its last digits on the console, which hides only a whole one
     # (a DPO's look); a long run of digits is cut as any text
@@ -262,7 +381,7 @@ def registered() -> dict[str, list[str]]:
 
 
 def _compiled() -> re.Pattern[str] | None:
-    global _pattern, _names, _shortest
+    global _pattern, _names, _shortest, _cut_forms
     with _lock:
         if _pattern is not None or not _registry:
             return _pattern
@@ -274,6 +393,16 @@ def _compiled() -> re.Pattern[str] | None:
                 for form in encodings(part):
                     names.setdefault(form, name)
                     (short_forms if len(part) < SHORT_SECRET else long_forms).append(form)
+        # a cut's beginning of a secret counts from its first secret character on
+        cut_forms = list(
+            dict.fromkeys(
+                (form, name)
+                for name, parts in _registry.items()
+                for tail in cut_parts(parts)
+                if len(tail) >= SHORT_SECRET
+                for form in encodings(tail)
+            )
+        )
         alternatives = [form_pattern(f) for f in sorted(set(long_forms), key=len, reverse=True)]
         alternatives += [
             r"(?<![A-Za-z0-9])" + form_pattern(f) + r"(?![A-Za-z0-9])"
@@ -282,6 +411,7 @@ def _compiled() -> re.Pattern[str] | None:
         # set before the pattern: a reader that gets this pattern reads this length or a
         # later one, never a longer one of before
         _shortest = min((len(form) for form in names), default=0)
+        _cut_forms = sorted(cut_forms, key=lambda f: len(f[0]), reverse=True)
         _pattern = re.compile("|".join(alternatives))
         _names = names
         return _pattern
@@ -298,8 +428,9 @@ def redact(text: str) -> str:
         # shorter than every registered form: no match, and none in a view of it either
         # (an escape undone, an unseen character or an override removed only shortens it).
         # A run of 100,000 mailboxes hides secrets in some 250,000 short texts of its
-        # findings (a mailbox ID, a unit's name), which the whole work below took 1.4 s for
-        return text
+        # findings (a mailbox ID, a unit's name), which the whole work below took 1.4 s for;
+        # a secret's beginning before a cut's mark is shorter than the secret
+        return text if pattern is None else _hide_cut_starts(text)
 
     def name(found: str) -> str:
         upper = _PERCENT.sub(lambda m: m.group(0).upper(), found)
@@ -312,7 +443,7 @@ def redact(text: str) -> str:
         shown = pattern.search(as_shown(view))
         if shown is not None:  # which characters spell it is the decoder's doing
             return HIDDEN.format(name=name(shown.group(0)))
-    return out
+    return _hide_cut_starts(out)
 
 
 _PYTHON_BYTES = re.compile(r"(?:\\x[0-9a-fA-F]{2})+")
@@ -614,6 +745,8 @@ def environ_without_secrets(environ: dict[str, str] | None = None) -> dict[str, 
 # in a text (a finding's words, a support bundle's facts); CPR_SEEN looks for one in a file's
 # text between word boundaries (a hash's hex holds digit runs, never one standing alone).
 HIDDEN_CPR = "CPR-nummer udeladt"
+# the same words on an English console (:func:`cpr_words_in`); pages and files keep HIDDEN_CPR
+HIDDEN_CPR_EN = "CPR number withheld"
 # between the date's parts: nothing, a dot, a space (a dot and a space), or a dash with or
 # without a space on either side
 CPR_DATE_GAP = r"(?:\.?[ \u00a0]?|[ \u00a0]?[-\u2010-\u2015\u2212][ \u00a0]?)"
@@ -681,6 +814,14 @@ def hide_cpr_words(text: str) -> str:
     mailbox or a unit as the export spells it ("Postkassen 0999001 (Ny postkasse 010170-1231)
     er ikke tilknyttet"), while a hash's or a folder's digits stay as they are."""
     return _hidden(CPR_SEEN, text)
+
+
+def cpr_words_in(text: str, language: str) -> str:
+    """``text``, whose CPR-shaped numbers are hidden as :data:`HIDDEN_CPR`, with those words
+    in the console's ``language``: Danish as they are, English as :data:`HIDDEN_CPR_EN` (an
+    English console read "(CPR-nummer udeladt)" in a finding's line). Only the words change:
+    what is hidden, and where, is the same."""
+    return text if language == "da" else text.replace(HIDDEN_CPR, HIDDEN_CPR_EN)
 
 
 def hide_cpr(text: str, hidden: str = HIDDEN_CPR) -> str:

@@ -1785,3 +1785,38 @@ def test_a_shared_runs_folder_keeps_its_name_after_its_settings_were_edited(
     assert r.returncode == 0, r.stderr
     (row,) = [x for x in json.loads(r.stdout)["rows"] if x["environment"] == "test"]
     assert (row["settings"], row["also_settings"]) == (str(real), [str(copy)])
+
+
+def test_a_removed_row_of_a_mailbox_that_keeps_other_rows_says_so(tmp_path: Path) -> None:
+    """A consultant's rough edge: a subject's row removed from a mailbox that keeps a row of
+    another subject read "Postkasse 1 (…; emne 10) er ikke længere i eksporten", as if the
+    mailbox were gone. Such a change says the row is gone and the mailbox has other rows, in
+    both languages (``mailbox_kept`` in changes.json); a mailbox that is gone keeps its
+    sentence."""
+    from ngdpkit.compare.diff import changes
+    from ngdpkit.documents.change_text import lines
+
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    a.write_bytes(
+        (
+            "\ufeff" + _CSV_HEAD + "1;Opkrævning;U;g1;A;mapped;10\r\n"
+            "1;Opkrævning;U;g1;A;mapped;11\r\n"
+            "2;Pension;U;g1;A;mapped;\r\n"
+        ).encode()
+    )
+    b.write_bytes(("\ufeff" + _CSV_HEAD + "1;Opkrævning;U;g1;A;mapped;11\r\n").encode())
+    change = changes(_csv_view(a), _csv_view(b))
+    removed = [c["params"] for c in change["mapping_changed"]]
+    assert [(p["mailbox"], p.get("mailbox_kept")) for p in removed] == [("1", True), ("2", None)]
+    da = [text for *_, text in lines(change, "da")]
+    en = [text for *_, text in lines(change, "en")]
+    assert da[0].startswith(
+        "Postkasse 1 (Opkrævning; emne 10) er ikke længere i eksporten med denne række; "
+        "postkassen har stadig andre rækker i eksporten (var: A"
+    ), da
+    assert en[0].startswith(
+        "Mailbox 1 (Opkrævning; subject 10) is no longer in the export with this row; "
+        "the mailbox still has other rows in the export (was: A"
+    ), en
+    assert da[1].startswith("Postkasse 2 (Pension) er ikke længere i eksporten (var: A"), da
+    assert en[1].startswith("Mailbox 2 (Pension) is no longer in the export (was: A"), en

@@ -339,3 +339,35 @@ def test_cvr_invalid_says_what_to_do(typed: str) -> None:
     assert "to the organisation's 8-digit CVR number." in found.text("en")
     (line,) = error_lines([found], "da")
     assert "CVR-nummer på 8 cifre" in line and "1299" not in line
+
+
+def test_an_english_console_says_a_hidden_cpr_number_in_english(sample_copy: Path) -> None:
+    """A consultant's rough edge: with ``language = "en"`` the console's lines read "(CPR-nummer
+    udeladt)" in Danish where a CPR-shaped number was hidden. An English console says "CPR
+    number withheld"; the number is hidden as before, and findings.json (what the pages show)
+    keeps the finding's own words."""
+    import openpyxl
+
+    from ngdpkit import findings as F
+    from ngdpkit.documents.display import error_lines
+
+    toml = sample_copy / "migration.toml"
+    text = toml.read_text(encoding="utf-8").replace('language = "da"', 'language = "en"', 1)
+    toml.write_text(text.replace('cvr = "98765433"', 'cvr = "0101701299"', 1), encoding="utf-8")
+    book = openpyxl.load_workbook(sample_copy / "mailboxes.xlsx")
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["0999001", "Ny postkasse 010170-1231", "Ny enhed", None, None, None])
+    book.save(sample_copy / "mailboxes.xlsx")
+    r = cli("check", "--settings", str(toml), "--env", "test", "--all")
+    said = r.stdout + r.stderr
+    assert "CERT_CVR_MISMATCH" in said and "CPR_IN_TEXT" in said, said
+    assert "not the organisation's CVR (CPR number withheld)." in said, said
+    assert "Ny postkasse CPR number withheld" in said, said
+    assert "udeladt" not in said and "010170-1231" not in said and "0101701299" not in said
+    # the lines under a run's summary, in either language
+    found = F.error("X_TEST", "Unit {name} has no contact point.", "", "", name="Enhed 010170-1231")
+    (en,) = error_lines([found], "en")
+    (da,) = error_lines([found], "da")
+    assert "Enhed CPR number withheld" in en and "udeladt" not in en, en
+    assert "Enhed CPR-nummer udeladt" in da, da

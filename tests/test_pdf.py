@@ -516,3 +516,33 @@ def test_the_printing_tells_the_page_count_of_the_pdf_it_wrote(tmp_path: Path, f
         [tmp_path / "missing.html"], pdf, language="da", title="T", footer=footer, printed=printed
     )
     assert why is not None and printed.pages is None
+
+
+def test_the_pdf_is_written_whole_through_a_rename_never_into_the_file_there(
+    tmp_path: Path,
+) -> None:
+    """A consultant's rough edge: the printed PDF was written over ``signoff.pdf`` in place, so
+    a crash mid-write left half a PDF, and a ``signoff.pdf`` that was a link (or a second name
+    of another file) had its target written. It is written beside it and renamed: the file
+    there before is left as it was, the new PDF is a file of its own, and no temporary file
+    stays."""
+    if find_browser() is None:
+        pytest.skip("no Chromium, Chrome or Edge here (.ci/run installs Debian's chromium)")
+    doc = page(tmp_path / "a.html", "<h1>Overblik</h1><p>Tekst</p>")
+    out = tmp_path / "out"
+    out.mkdir()
+    elsewhere, other_name = tmp_path / "elsewhere.pdf", tmp_path / "other-name.pdf"
+    elsewhere.write_bytes(b"not to be written")
+    other_name.write_bytes(b"the same inode")
+    for before in ("link", "hard link"):
+        pdf = out / "signoff.pdf"
+        pdf.unlink(missing_ok=True)
+        if before == "link":
+            pdf.symlink_to(elsewhere)
+        else:
+            pdf.hardlink_to(other_name)
+        assert print_document([doc], pdf, language="da", title="T", footer="Testkommune") is None
+        assert not pdf.is_symlink() and pdf.read_bytes().startswith(b"%PDF")
+        assert elsewhere.read_bytes() == b"not to be written"
+        assert other_name.read_bytes() == b"the same inode"
+        assert sorted(p.name for p in out.iterdir()) == ["signoff.pdf"]

@@ -1048,3 +1048,64 @@ def test_a_cpr_number_swapped_into_the_recipient_type_is_not_repeated(
     for path in folder.rglob("*"):
         if path.is_file():
             assert b"0101709996" not in path.read_bytes(), path
+
+
+def test_simulate_warns_of_a_cpr_shaped_cvr_and_starts(sample_copy: Path) -> None:
+    """A consultant's rough edge: ``simulate`` started with a CPR number as organisation.cvr
+    and said nothing (the value never leaves the machine, but the rehearsal against it is
+    relied on). One warning line on stderr, in the settings' language, without the number;
+    the simulator starts all the same."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    toml = sample_copy / "migration.toml"
+    text = toml.read_text(encoding="utf-8")
+    toml.write_text(text.replace('cvr = "98765433"', 'cvr = "010170-1299"', 1), encoding="utf-8")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ngdpkit", "simulate", "--settings", str(toml), "--env", "test"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        preexec_fn=sigint_default,
+    )
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()  # it listens: what it said before is on stderr
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
+    warning, *rest = err.splitlines() or [""]
+    assert warning.startswith("ngdpkit: advarsel: organisation.cvr har form som et CPR-nummer")
+    assert "simulatoren starter alligevel" in warning and "1299" not in warning + err
+    assert first.startswith("NgDP simulator for test"), first + err
+    assert proc.returncode == 0 and not any("advarsel" in line for line in rest), err
+
+
+@pytest.mark.parametrize("language", ["da", "en"])
+def test_the_simulators_cpr_warning_says_what_rehearse_then_does(
+    sample_copy: Path, language: str
+) -> None:
+    """A consultant's look: ``simulate``'s warning of a CPR-shaped organisation.cvr said to
+    correct it "before you rely on the rehearsal", as if a rehearsal ran; ``rehearse``
+    against that simulator refuses before its letter is made (CVR_INVALID), and ``run
+    --online ngdp`` does not read NgDP. The warning says so, in the settings' language."""
+    from ngdpkit.documents.i18n import t
+
+    toml = sample_copy / "migration.toml"
+    text = toml.read_text(encoding="utf-8").replace('cvr = "98765433"', 'cvr = "010170-1299"', 1)
+    toml.write_text(
+        text.replace('language = "da"', f'language = "{language}"', 1), encoding="utf-8"
+    )
+    r = cli("rehearse", "--settings", str(toml), "--env", "test", "--against", "simulator")
+    assert "CVR_INVALID" in r.stdout + r.stderr and "1299" not in r.stdout + r.stderr
+    assert not list(sample_copy.glob("runs/test/*rehearsal*/memo/sent-*.xml"))
+    warning = t(language, "simulate_cvr_cpr")
+    said = {
+        "da": ("afviser rehearse at sende et brev", "run --online ngdp læser ikke NgDP"),
+        "en": ("rehearse refuses to send a letter", "run --online ngdp does not read NgDP"),
+    }
+    assert all(part in warning for part in said[language]), warning
+    assert "øvelsen" not in warning and "rely on" not in warning

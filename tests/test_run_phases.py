@@ -494,3 +494,95 @@ def test_a_run_with_pdf_names_the_pdf_before_its_summary(sample_copy: Path) -> N
     assert lines[summary - 1] == f"  PDF: signoff/signoff.pdf, {pages} sider"
     assert [x for x in lines if x.startswith("  PDF: ")] == [lines[summary - 1]]
     assert lines[summary + 1].startswith("test: Drejebogens trin 1: ")
+
+
+@pytest.mark.parametrize("language", ["da", "en"])
+def test_a_pdf_the_last_resort_removed_is_said_and_no_success(
+    sample_copy: Path, tmp_path: Path, language: str
+) -> None:
+    """A consultant's rough edge: ``run --pdf`` whose last resort (the folder sealed, printed
+    and scanned after its last round) removed the PDF, as a page it was printed from held a
+    secret, said nothing more of the PDF asked for. The console says it was removed and
+    why, in the settings' language; and a leak only that last scan found (the rounds before
+    it revised, not leaking: no SECRET_LEAK counted) is no success, exit 1."""
+    from ngdpkit.run.folder import ROUNDS
+
+    token = "IhsPHD2PaW3SzxVeqHWEdgs-j2_WeloN"
+    settings = load_settings(sample_copy / "migration.toml")
+    settings = dataclasses.replace(settings, language=language)
+    run = EnvironmentRun(
+        settings, settings.environment("test"), tmp_path / "runs", online=False, pdf=True, extra=[]
+    )
+    sign = run.run_dir / "signoff"
+    (run.run_dir / "findings.json").write_text("{}", encoding="utf-8")
+    renders: list[str] = []
+
+    def render(anchor: str) -> None:  # the page leaks only when printed the last time
+        renders.append(anchor)
+        sign.mkdir(exist_ok=True)
+        leak = token if len(renders) > ROUNDS else ""
+        (sign / "index.html").write_text(f"{anchor} {leak}", encoding="utf-8")
+        (sign / "signoff.pdf").write_bytes(f"%PDF-1.7 {anchor}".encode())
+
+    try:
+        code = run.folder.close(
+            secrets={"NGDPKIT_TEST_AUTHORIZATION": [token]},
+            render=render,
+            on_leak=lambda hits: None,
+            result=lambda: (0, "warnings"),
+            revise=lambda: True,
+        )
+        assert len(renders) == ROUNDS + 1 and not (sign / "signoff.pdf").exists()
+        assert code == 1 and run.folder.pdfs_removed == ["signoff/signoff.pdf"]
+        (line,) = run.pdf_line()
+        said = {
+            "da": "  PDF: fjernet: en side, den blev trykt fra, indeholdt en hemmelighed",
+            "en": "  PDF: removed: a page it was printed from held a secret",
+        }
+        assert line.startswith(said[language]) and "--pdf" in line, line
+        assert token not in line
+    finally:
+        run.close()
+
+
+def test_a_leak_the_scan_after_the_last_round_found_is_no_success(
+    sample_copy: Path, tmp_path: Path
+) -> None:
+    """A hostile second look at the exit code rule: every round revised (clean), and the last
+    revise wrote a file holding a secret (findings.json, rewritten with a late finding). The
+    scan after the rounds stubbed it, the pages printed again held none, and the run exited
+    0: only a leak the last render's scan found counted."""
+    from ngdpkit.run.folder import ROUNDS
+
+    token = "IhsPHD2PaW3SzxVeqHWEdgs-j2_WeloN"
+    settings = load_settings(sample_copy / "migration.toml")
+    run = EnvironmentRun(
+        settings, settings.environment("test"), tmp_path / "runs", online=False, pdf=False, extra=[]
+    )
+    findings = run.run_dir / "findings.json"
+    findings.write_text("{}", encoding="utf-8")
+    revised: list[int] = []
+
+    def render(anchor: str) -> None:  # the pages never hold the secret
+        (run.run_dir / "signoff").mkdir(exist_ok=True)
+        (run.run_dir / "signoff" / "index.html").write_text(anchor, encoding="utf-8")
+
+    def revise() -> bool:  # the last one writes the secret, after the last round's scan
+        revised.append(1)
+        leak = token if len(revised) == ROUNDS else ""
+        findings.write_text(f'{{"late": "{leak}"}}', encoding="utf-8")
+        return True
+
+    try:
+        code = run.folder.close(
+            secrets={"NGDPKIT_TEST_AUTHORIZATION": [token]},
+            render=render,
+            on_leak=lambda hits: None,
+            result=lambda: (0, "warnings"),
+            revise=revise,
+        )
+        assert len(revised) == ROUNDS
+        assert token not in findings.read_text(encoding="utf-8")  # stubbed
+        assert code == 1
+    finally:
+        run.close()

@@ -348,6 +348,7 @@ def mapping_changes(a: RunView, b: RunView) -> tuple[Change, ...]:
     names_known = all(len(t) and bool((_texts(t[MAPPING_NAME]) != "").any()) for t in (old, new))
     compared = [*values, *([MAPPING_UNIT] if units_known else [])]
     compared += [MAPPING_NAME] if names_known else []
+    whole = new  # every row of this run: a mailbox with a row left still is in the export
     if _aligned(old, new, keys):  # the usual case: the same rows, a few values changed
         try:
             same = np.ones(len(old), dtype=bool)
@@ -386,8 +387,16 @@ def mapping_changes(a: RunView, b: RunView) -> tuple[Change, ...]:
     differs |= merged["\0renamed"]
     # Key order as Python sorts text (by code point), which pandas' sort of text gives too.
     merged = merged[differs].sort_values(keys, kind="stable")
+    removed = merged["_merge"] == "left_only"
+    kept = (
+        frozenset(_texts(whole[keys[0]])) & frozenset(_texts(merged[keys[0]][removed]))
+        if removed.any()
+        else frozenset()
+    )
     found = tuple(
-        change for row in merged.to_dict("records") for change in _row_changes(row, keys, values)
+        change
+        for row in merged.to_dict("records")
+        for change in _row_changes(row, keys, values, kept)
     )
     if not units_known or not any(c.code == "MAPPING_UNIT_CHANGED" for c in found):
         return found
@@ -459,9 +468,12 @@ def _letters(unit: str) -> str:
     return " ".join(words) if any(ch.isalpha() for ch in unit) else ""
 
 
-def _row_changes(row: dict[str, Any], keys: list[str], values: list[str]) -> list[Change]:
+def _row_changes(
+    row: dict[str, Any], keys: list[str], values: list[str], kept: frozenset[str] = frozenset()
+) -> list[Change]:
     """One merged row's changes: its new name, its move to another unit, and what it lands on
-    (added, removed or changed), in that order."""
+    (added, removed or changed), in that order. ``kept``: the mailboxes this run still holds
+    in a row; a removed row of one says so (``mailbox_kept``), as the mailbox is not gone."""
 
     def side(suffix: str) -> dict[str, str]:
         guid, name, status = (row[f + suffix] for f in values)
@@ -491,6 +503,8 @@ def _row_changes(row: dict[str, Any], keys: list[str], values: list[str]) -> lis
         params["before"] = side("\0a")
     if kind != "left_only":
         params["after"] = side("\0b")
+    elif str(row[keys[0]]) in kept:
+        params["mailbox_kept"] = True
     out.append(Change(_MAPPING_CODE[kind], params, unit))
     return out
 

@@ -27,6 +27,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "da": "Postkasse {mailbox} er ikke længere i eksporten (var: {before}).",
         "en": "Mailbox {mailbox} is no longer in the export (was: {before}).",
     },
+    # MAPPING_REMOVED of a row whose mailbox the export still holds in other rows (another
+    # subject): the mailbox is not gone, only this row is (``mailbox_kept`` in its params)
+    "MAPPING_ROW_REMOVED": {
+        "da": "Postkasse {mailbox} er ikke længere i eksporten med denne række; postkassen har stadig andre rækker i eksporten (var: {before}).",
+        "en": "Mailbox {mailbox} is no longer in the export with this row; the mailbox still has other rows in the export (was: {before}).",
+    },
     "MAPPING_CHANGED": {
         "da": "Postkasse {mailbox}: {before} → {after}.",
         "en": "Mailbox {mailbox}: {before} → {after}.",
@@ -253,6 +259,10 @@ def sentence(
     if code == "OUTPUT_CHANGED" and params.get("was") in ("added", "removed"):
         # a deliverable new in this run is no "new content" (a customer's week-two read)
         template = TEXTS[f"OUTPUT_{str(params['was']).upper()}"][lang]
+    if code == "MAPPING_REMOVED" and params.get("mailbox_kept") is True:
+        # a subject's row gone from a mailbox with other rows: "er ikke længere i eksporten"
+        # overstated it (a consultant's read: the mailbox was still there)
+        template = TEXTS["MAPPING_ROW_REMOVED"][lang]
     if code == "CHECKLIST_CHANGED" and before == after:
         # only its evidence changed (a confirmation of a blocked step): "blokeret → blokeret"
         # read as a change of status (a consultant's cold run)

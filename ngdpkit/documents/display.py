@@ -315,12 +315,33 @@ def error_lines(
 def _console_line(f: Finding, language: str) -> str:
     """One finding as ``check`` prints it, the location as the pages say it ("række 2" on a
     Danish console, not "row 2"); a CPR-shaped word hidden (a CI log keeps it)."""
-    from ..redact import hide_cpr_words, one_line
-
     place = " ".join(x for x in (f.source, location_text(f.location, language)) if x)
+    return (
+        f"  {t(language, f.severity)} {f.code}: {console_said(f.text(language), place, language)}"
+    )
+
+
+# The most characters of what a finding's console line says after its severity and code:
+# a value unquoted is cut at findings.TEXT_CHARACTERS, but a template may name two, and the
+# place names a file by the path the settings give it (an attacker's look: a 5,000-digit
+# mailbox ID in a mapping file six folders deep made a line of 1,525 characters in ``check``)
+CONSOLE_CHARACTERS = 1200
+
+
+def console_said(message: str, place: str, language: str) -> str:
+    """A finding's words and its place (``[file row 2]``) as one console line of at most
+    :data:`CONSOLE_CHARACTERS`: secrets hidden before the cut, no marker cut in two, a
+    CPR-shaped word hidden, in the console's ``language`` (:func:`cpr_words_in`).
+
+    The CPR-shaped words are hidden, in the console's language, **before** the cut as well as
+    after it: cut first, a line of CPR numbers separated by spaces (one digit run to the cut's
+    rule, too long to leave out) kept "010170-..." (a number's date), and each number hidden
+    after the cut grew the line past its bound (a hostile second look: 1,984 characters)."""
+    from ..redact import cpr_words_in, hide_cpr_words, one_line, shortened
+
     where = f" [{place}]" if place else ""
-    said = hide_cpr_words(one_line(f.text(language) + where))
-    return f"  {t(language, f.severity)} {f.code}: {said}"
+    said = cpr_words_in(hide_cpr_words(one_line(message + where)), language)
+    return cpr_words_in(hide_cpr_words(shortened(said, CONSOLE_CHARACTERS)), language)
 
 
 # Findings below an error that the console says under the run's line all the same: a

@@ -403,6 +403,10 @@ def _print(
     digests: dict[str, str],
     printed: Printed,
 ) -> str | None:
+    # Written through a temporary file beside it and a rename: a crash mid-write left half a
+    # PDF (only print_document's except removed it), and a signoff.pdf that was a link wrote
+    # through it
+    from ..deliverables.outputs import atomic_write
     from .signoff import print_pdf
 
     with tempfile.TemporaryDirectory(prefix="ngdpkit-print-") as tmp:
@@ -427,7 +431,7 @@ def _print(
             whole = footer_printed(body_pdf, language=language, footer=footer)
             if whole:
                 _with_metadata(body_pdf, signoff, title=title, language=language)
-                pdf.write_bytes(signoff.read_bytes())
+                atomic_write(pdf, signoff.read_bytes())
                 # the update sets metadata only: no page added (None: not counted, read later)
                 printed.pages = whole.pages if isinstance(whole, FooterCheck) else None
                 return None
@@ -445,7 +449,7 @@ def _print(
         if why:
             printed.pages = None
             return why
-        pdf.write_bytes(signoff.read_bytes())
+        atomic_write(pdf, signoff.read_bytes())
     return None
 
 

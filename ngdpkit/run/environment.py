@@ -252,16 +252,21 @@ class EnvironmentRun(RunCore):
         """With ``--pdf``, the PDF the closed folder holds, named with its page count, just
         before the summary: a run that wrote it said nothing of it (only a PDF not made was
         said). Said once, of the file the folder was sealed with (a folder rendered again
-        prints it again); nothing when there is none (why not was said when it was not made).
+        prints it again); nothing when there is none (why not was said when it was not made),
+        but for one the last resort removed as its pages leaked (said so: silent before).
         The count is the one the printing learnt, of the file as sealed (the seal's signature
         adds no page)."""
         from ..documents.i18n import count, t
         from ..documents.pdf import page_count
 
         pdf = self.run_dir / "signoff" / "signoff.pdf"
+        lang, name = self.settings.language, "signoff/signoff.pdf"
+        if self.pdf and name in self.folder.pdfs_removed and not pdf.exists():
+            # the last resort removed it as a page it was printed from leaked: asked for with
+            # --pdf, it was silently not there
+            return [t(lang, "run_pdf_removed_leak")]
         if not self.pdf or pdf.is_symlink() or not pdf.is_file():
             return []
-        lang, name = self.settings.language, "signoff/signoff.pdf"
         # counted when it was printed (the read that checked its footer); read again only
         # when this run's rendering did not count it
         pages = self.pages.pdf_pages or page_count(pdf)

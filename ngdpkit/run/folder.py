@@ -195,6 +195,9 @@ class RunFolder:
         self.sealer = sealer
         self.signed: set[str] = set()  # files that carry the seal's own signature (the PDF)
         self.untimestamped: set[str] = set()  # PDFs whose time-stamping service failed once
+        # PDFs the last resort removed as it found a leak (:meth:`_render_last`): the console
+        # says so of a PDF asked for, which was otherwise silently not there
+        self.pdfs_removed: list[str] = []
         self._pins: tuple[dict[str, list[str]], list[Needle]] | None = None  # scan_as_written
 
     @classmethod
@@ -251,6 +254,7 @@ class RunFolder:
         from .scan import needles, scrub_folder
 
         ahead = self._pins
+        leaked_last = False
         pins = ahead[1] if ahead is not None and ahead[0] == secrets else needles(secrets)
         for _ in range(ROUNDS):
             self.sealed = seal_outputs(self.trail, self.path, sealed_by=self._sealed_by())
@@ -278,13 +282,20 @@ class RunFolder:
             self.leaks += hits
             self.sealed = seal_outputs(self.trail, self.path, sealed_by=self._sealed_by())
             self.anchor = self.sealed.anchor
-            self._render_last(render, secrets, pins)
+            # a leak the scan after the last round found counts as one the last render's
+            # scan found: what the last revise wrote (findings.json) was stubbed unsaid
+            leaked_last = self._render_last(render, secrets, pins) or bool(hits)
         code, status = result()
+        if leaked_last and code == 0:
+            # a leak only the last scans found (the rounds before were revised, not leaking):
+            # no finding counts it, yet a file held a secret and a PDF may be gone; a leak is
+            # never a success (contract section 2: exit 1 with SECRET_LEAK)
+            code, status = 1, "errors"
         return self.finish(code, status, finished=finished, keep_incomplete=keep_incomplete)
 
     def _render_last(
         self, render: Callable[[str], None], secrets: dict[str, list[str]], pins: list[Needle]
-    ) -> None:
+    ) -> bool:
         """After the last seal of a folder that leaked (or was revised) in every round: the
         pages and the PDF are printed again, with its anchor. They were printed with the
         anchor of the seal before, which ``audit verify --expect-hash`` then refused ("not
@@ -294,7 +305,8 @@ class RunFolder:
         removed (a stub is no PDF, and the manifest would list it as signed). A PDF printed
         from the pages is removed too when any of them leaked: its compressed text cannot be
         searched (``on_leak`` removes it so in a round), and a page that held the secret put
-        it there unfound (a hostile second look)."""
+        it there unfound (a hostile second look). Each PDF removed is named in
+        :attr:`pdfs_removed`; returns whether this last scan found a leak."""
         from .scan import scrub_folder
 
         render(self.anchor)
@@ -305,6 +317,7 @@ class RunFolder:
             if rel in self.signed:
                 path.unlink(missing_ok=True)
                 self.signed.discard(rel)
+                self.pdfs_removed.append(rel)
         if hits:
             sealed = self.sealed.files if self.sealed is not None else {}
             for pdf in sorted(self.path.rglob("*.pdf")):
@@ -312,7 +325,9 @@ class RunFolder:
                 if rel not in sealed and pdf.is_file() and not pdf.is_symlink():
                     pdf.unlink(missing_ok=True)
                     self.signed.discard(rel)
+                    self.pdfs_removed.append(rel)
         self.leaks += hits
+        return bool(hits)
 
     def finish(
         self,

@@ -24,9 +24,12 @@ from typing import TYPE_CHECKING, Any
 
 from ..checks.system import NETBIOS_LENGTH
 from ..redact import (
+    CUT_MARKS,
     SHORT_SECRET,
     UNSEEN_RANGES,
     as_shown,
+    cut_parts,
+    cut_starts,
     encodings,
     form_pattern,
     reverses,
@@ -56,21 +59,66 @@ class Needle:
     # only in a blob that holds a "%" at all, which one memchr tells: 27 of a 100,000-mailbox
     # run's 188 MB do, and each such form cost 0.06 s on the workbooks alone.
     percent: tuple[re.Pattern[bytes], ...] = ()
+    # Every form of a secret of SHORT_SECRET characters or more: its first SHORT_SECRET or
+    # more characters right before a cut's mark (:data:`ngdpkit.redact.CUT_MARKS`) are a
+    # hit as well. A step's kernel starts without the seal's password, so a value holding
+    # it was quoted cut to its first 197 characters, the password's beginning among them.
+    # (kept as each first SHORT_SECRET bytes with the forms that begin so: one search each)
+    cuts: tuple[tuple[bytes, tuple[bytes, ...]], ...] = ()
 
     def search(self, blob: bytes) -> bool:
         if not self.forms and not self.literals and not self.percent:
-            return self.pattern.search(blob) is not None
-        return (
+            if self.pattern.search(blob) is not None:
+                return True
+        elif (
             any(blob.find(text) >= 0 for text in self.literals)
             or any(form.search(blob) for form in self.forms)
             or (b"%" in blob and any(form.search(blob) for form in self.percent))
-        )
+        ):
+            return True
+        return bool(self.cuts) and _cut_start_in(blob, self.cuts)
+
+
+_CUT_MARKS = tuple(mark.encode("utf-8") for mark in CUT_MARKS)
+
+
+def _cut_start_in(blob: bytes, cuts: tuple[tuple[bytes, tuple[bytes, ...]], ...]) -> bool:
+    """Whether ``blob`` holds one of ``cuts``' first characters right before a cut's mark
+    (a secret's first bytes are rarer than a mark: they are looked for first)."""
+    return any(
+        head in blob and any(cut_starts(blob, form, _CUT_MARKS) for form in forms)
+        for head, forms in cuts
+    )
+
+
+def _cut_forms(tails: list[str]) -> tuple[tuple[bytes, tuple[bytes, ...]], ...]:
+    """A secret part's forms grouped by their first SHORT_SECRET bytes (most begin alike),
+    from its first secret character on (``tails``, :func:`ngdpkit.redact.cut_parts`: a
+    header's ``<system id>:`` is public). Their base64 and every-byte-escaped forms are left
+    out: a value is cut as text, before any encoding of it as a whole, and each form searched
+    costs a pass over the run's bytes."""
+    import base64
+
+    texts = [t for tail in tails for t in encodings(tail)]
+    whole: set[str] = set()
+    for raw in (tail.encode("utf-8") for tail in tails):
+        whole |= {base64.b64encode(raw).decode(), base64.urlsafe_b64encode(raw).decode()}
+    whole |= {w.rstrip("=") for w in whole}
+    by_head: dict[bytes, list[bytes]] = {}
+    for text in dict.fromkeys(t for t in texts if t not in whole and not t.startswith("%")):
+        form = text.encode("utf-8")
+        if len(form) > SHORT_SECRET:
+            by_head.setdefault(form[:SHORT_SECRET], []).append(form)
+    return tuple((head, tuple(forms)) for head, forms in by_head.items())
 
 
 def needles(secrets: dict[str, list[str]]) -> list[Needle]:
     """Compile patterns: name -> the secret's parts (the value, and for a header its parts)."""
     out = []
     for name, parts in secrets.items():
+        # what a cut's beginning of each part counts from, each looked for with one part
+        tails = cut_parts(parts)
+        owner = {tail: next(p for p in parts if p.endswith(tail)) for tail in tails}
         for part in parts:
             if not part:
                 continue
@@ -94,6 +142,7 @@ def needles(secrets: dict[str, list[str]]) -> list[Needle]:
                     tuple(
                         _compiled(f, short) for f, pct in zip(forms, escaped, strict=True) if pct
                     ),
+                    () if short else _cut_forms([t for t in tails if owner[t] == part]),
                 )
             )
     return out
