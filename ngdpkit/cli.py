@@ -135,12 +135,8 @@ def _register_parse_time_secrets(namespace: Any) -> None:
     shell, and when ``--settings`` came first, those its keys name (from its secrets file
     too). An option given twice was quoted whole: a password pasted as ``--by`` twice was
     printed (an attacker's look, session 43)."""
-    from .run.bundle import USUAL_SECRET_VARIABLES
-    from .secrets import resolve
     from .settings import load_settings
 
-    names = [*USUAL_SECRET_VARIABLES, *(n for n in os.environ if _SECRET_VARIABLE.fullmatch(n))]
-    secrets_file = None
     path = getattr(namespace, "settings", None)
     if not isinstance(path, Path):  # --settings after the option: as the line gives it
         # argparse takes any unambiguous start of it too ("--sett FILE" printed the password)
@@ -149,18 +145,37 @@ def _register_parse_time_secrets(namespace: Any) -> None:
         ]
         given += [b for a, b in zip(_ARGS, _ARGS[1:], strict=False) if _settings_option(a)]
         path = Path(given[-1]) if given else None
+    settings = None
     if isinstance(path, Path):
         try:
             settings = load_settings(path)
         except Exception:  # noqa: BLE001 - settings refused here are said by the command itself
             settings = None
-        if settings is not None:
-            secrets_file = settings.secrets_file
-            names += [n for e in settings.environments.values() for n in e.secret_names]
-            names += list(settings.signing_secret_names)
+    shell = [n for n in os.environ if _SECRET_VARIABLE.fullmatch(n)]
+    _register_settings_secrets(settings, shell, lenient=True)
+
+
+def _register_settings_secrets(
+    settings: Any, also: list[str] | None = None, *, lenient: bool = False
+) -> None:
+    """Register, for the console's redaction, the usual secret variables, ``also``, and each
+    secret the settings name (from their secrets file too). ``lenient``: a secrets file that
+    cannot be read still lets the shell's variables be registered."""
+    from .run.bundle import USUAL_SECRET_VARIABLES
+    from .secrets import resolve
+
+    names = [*USUAL_SECRET_VARIABLES, *(also or [])]
+    secrets_file = None
+    if settings is not None:
+        secrets_file = settings.secrets_file
+        names += [n for e in settings.environments.values() for n in e.secret_names]
+        names += list(settings.signing_secret_names)
     for name in dict.fromkeys(names):
-        try:
+        if not lenient:
             resolve(name, secrets_file=secrets_file)  # registered as it is read
+            continue
+        try:
+            resolve(name, secrets_file=secrets_file)
         except Exception:  # noqa: BLE001 - an unreadable secrets file: the shell's still are
             resolve(name)
 
@@ -832,17 +847,7 @@ def _register_inspect_secrets(settings: Any) -> None:
     file too) and the usual variables of the shell. A certificate's subject is whatever its
     maker wrote: a serialNumber holding the authorization token printed it whole in the
     subject, issuer and CERT_OCES2 lines (a leak hunter's look, session 38)."""
-    from .run.bundle import USUAL_SECRET_VARIABLES
-    from .secrets import resolve
-
-    names = list(USUAL_SECRET_VARIABLES)
-    secrets_file = None
-    if settings is not None:
-        secrets_file = settings.secrets_file
-        names += [n for e in settings.environments.values() for n in e.secret_names]
-        names += list(settings.signing_secret_names)
-    for name in dict.fromkeys(names):
-        resolve(name, secrets_file=secrets_file)  # registered as it is read
+    _register_settings_secrets(settings)
 
 
 def _inspect_unsaid(file: Path, kind: str | None, cvr: str | None, *, anchored: bool) -> str:

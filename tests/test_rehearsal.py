@@ -702,10 +702,7 @@ def test_simulate_starts_when_the_settings_name_the_ca_it_has_not_written_yet(
 ) -> None:
     """The CA file ``simulate`` keeps beside the settings, named in ``ngdp_api_ca`` before it
     exists (or after it was moved): the settings were refused whole, simulate's too."""
-    import os
     import signal
-    import subprocess
-    import sys
 
     toml = sample_copy / "migration.toml"
     text = toml.read_text(encoding="utf-8")
@@ -718,14 +715,7 @@ def test_simulate_starts_when_the_settings_name_the_ca_it_has_not_written_yet(
         encoding="utf-8",
     )
     assert not (sample_copy / "simulator").exists()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "ngdpkit", "simulate", "--settings", str(toml), "--env", "test"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        preexec_fn=sigint_default,
-    )
+    proc = _simulator(toml)
     try:
         assert proc.stdout is not None
         first = proc.stdout.readline()
@@ -1055,22 +1045,12 @@ def test_simulate_warns_of_a_cpr_shaped_cvr_and_starts(sample_copy: Path) -> Non
     and said nothing (the value never leaves the machine, but the rehearsal against it is
     relied on). One warning line on stderr, in the settings' language, without the number;
     the simulator starts all the same."""
-    import os
     import signal
-    import subprocess
-    import sys
 
     toml = sample_copy / "migration.toml"
     text = toml.read_text(encoding="utf-8")
     toml.write_text(text.replace('cvr = "98765433"', 'cvr = "010170-1299"', 1), encoding="utf-8")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "ngdpkit", "simulate", "--settings", str(toml), "--env", "test"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        preexec_fn=sigint_default,
-    )
+    proc = _simulator(toml)
     try:
         assert proc.stdout is not None
         first = proc.stdout.readline()  # it listens: what it said before is on stderr
@@ -1109,3 +1089,20 @@ def test_the_simulators_cpr_warning_says_what_rehearse_then_does(
     }
     assert all(part in warning for part in said[language]), warning
     assert "øvelsen" not in warning and "rely on" not in warning
+
+
+def _simulator(toml: Path) -> Any:
+    """``ngdpkit simulate`` of test started from ``toml`` as a user starts it (its output
+    unbuffered, SIGINT at its default so that Ctrl-C stops it)."""
+    import os
+    import subprocess
+    import sys
+
+    return subprocess.Popen(
+        [sys.executable, "-m", "ngdpkit", "simulate", "--settings", str(toml), "--env", "test"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        preexec_fn=sigint_default,
+    )

@@ -525,13 +525,7 @@ def test_a_pdf_the_last_resort_removed_is_said_and_no_success(
         (sign / "signoff.pdf").write_bytes(f"%PDF-1.7 {anchor}".encode())
 
     try:
-        code = run.folder.close(
-            secrets={"NGDPKIT_TEST_AUTHORIZATION": [token]},
-            render=render,
-            on_leak=lambda hits: None,
-            result=lambda: (0, "warnings"),
-            revise=lambda: True,
-        )
+        code = _close_leaking(run, token, render, lambda: True)
         assert len(renders) == ROUNDS + 1 and not (sign / "signoff.pdf").exists()
         assert code == 1 and run.folder.pdfs_removed == ["signoff/signoff.pdf"]
         (line,) = run.pdf_line()
@@ -574,15 +568,23 @@ def test_a_leak_the_scan_after_the_last_round_found_is_no_success(
         return True
 
     try:
-        code = run.folder.close(
+        code = _close_leaking(run, token, render, revise)
+        assert len(revised) == ROUNDS
+        assert token not in findings.read_text(encoding="utf-8")  # stubbed
+        assert code == 1
+    finally:
+        run.close()
+
+
+def _close_leaking(run: Any, token: str, render: Any, revise: Any) -> int:
+    """Close ``run``'s folder as a run that found nothing wrong ("warnings"), with ``token``
+    the test environment's authorization: what the two exit-code tests above share."""
+    return int(
+        run.folder.close(
             secrets={"NGDPKIT_TEST_AUTHORIZATION": [token]},
             render=render,
             on_leak=lambda hits: None,
             result=lambda: (0, "warnings"),
             revise=revise,
         )
-        assert len(revised) == ROUNDS
-        assert token not in findings.read_text(encoding="utf-8")  # stubbed
-        assert code == 1
-    finally:
-        run.close()
+    )
