@@ -12,7 +12,6 @@ the registered secrets are hidden. What was found, each mended here:
 
 from __future__ import annotations
 
-import io
 import json
 import re
 import zipfile
@@ -25,22 +24,10 @@ from ngdpkit.redact import SHORT_SECRET
 from ngdpkit.run.scan import needles, scan_bytes
 from ngdpkit.secrets import read_dotenv
 from tests.conftest import cli
+from tests.test_signing import all_bytes
 
 SEAL = "Seal-Pa55word-Q7zK9mXw"  # only in the process environment, as a CI job holds it
 SEAL_VAR = "NGDPKIT_SEAL_PASSWORD"
-
-
-def every_text(folder: Path) -> bytes:
-    """Every file below ``folder``, workbooks unzipped."""
-    out = []
-    for p in folder.rglob("*"):
-        if p.is_file():
-            data = p.read_bytes()
-            out.append(data)
-            if data[:4] == b"PK\x03\x04":
-                with zipfile.ZipFile(io.BytesIO(data)) as zf:
-                    out += [zf.read(n) for n in zf.namelist()]
-    return b"\n".join(out)
 
 
 def test_a_cut_value_leaves_no_beginning_of_the_seal_password_and_no_broken_marker(
@@ -66,7 +53,7 @@ def test_a_cut_value_leaves_no_beginning_of_the_seal_password_and_no_broken_mark
     result = cli("run", "--settings", str(toml), "--env", "test", env={SEAL_VAR: SEAL})
     assert result.returncode == 1, result.stdout + result.stderr
     run_dir = Path([x for x in result.stdout.splitlines() if x.strip()][-1].strip())
-    written = every_text(run_dir)
+    written = all_bytes(run_dir)
     console = result.stdout + result.stderr
     assert SEAL[:SHORT_SECRET].encode() not in written
     assert SEAL[:SHORT_SECRET] not in console
@@ -168,7 +155,7 @@ def test_a_cell_over_excels_limit_is_cut_after_its_secret_is_hidden(sample_copy:
     result = cli("run", "--settings", str(sample_copy / "migration.toml"), "--env", "test")
     assert result.returncode in (0, 1), result.stdout + result.stderr
     run_dir = Path([x for x in result.stdout.splitlines() if x.strip()][-1].strip())
-    assert password[:SHORT_SECRET].encode() not in every_text(run_dir)
+    assert password[:SHORT_SECRET].encode() not in all_bytes(run_dir)
 
 
 def test_the_system_ids_beginning_before_a_cut_is_no_secret(sample_copy: Path) -> None:
