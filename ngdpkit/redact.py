@@ -280,15 +280,13 @@ def form_pattern(form: str) -> str:
 def clip(text: str, limit: int) -> str:
     """``text`` as one clean line, secrets removed **before** it is cut to ``limit``
     characters: cutting first can leave part of a secret that no longer matches."""
-    text = one_line(text)
-    return text[: _marker_kept(text, limit)]
+    return cut_whole(one_line(text), limit)
 
 
 def cut_hidden(text: str, limit: int) -> str:
     """``text`` with its secrets hidden, then cut to at most ``limit`` characters, unmarked
     (a workbook's cell at Excel's limit), no ``[hidden: NAME]`` marker cut in two."""
-    text = redact(text)
-    return text[: _marker_kept(text, limit)]
+    return cut_whole(redact(text), limit)
 
 
 def cut_whole(text: str, limit: int) -> str:

@@ -664,13 +664,19 @@ def id_error_rows(table: Any, df: Any) -> tuple[int, ...]:
     ``MAILBOX_UNMAPPED``: that is the row's error."""
     lost = {row for row, name in table.lost_precision if name == "mailbox_id"}
     ids = df["mailbox_id"]
-
-    def matches(pattern: re.Pattern[str]) -> Any:
-        return ids.str.fullmatch(pattern.pattern).fillna(False).astype(bool)
-
-    date = matches(_EXCEL_DATE) | matches(_LOCAL_DATE)  # a warning, which says so
-    error = df["row"].isin(lost) | ((matches(_SCIENTIFIC) | matches(_SEPARATED)) & ~date)
+    error = df["row"].isin(lost)
+    odd = (ids != "") & ~error & ~ids.str.fullmatch(r"[0-9]+")  # as _id_findings reads them
+    if odd.any():  # the few that are not all digits, each as _invalid_id judges it
+        error[odd] = ids[odd].map(_id_error).astype(bool)
     return tuple(int(row) for row in df.loc[error, "row"].tolist())
+
+
+def _id_error(value: str) -> bool:
+    """Whether :func:`_invalid_id` makes ``value`` (not all digits) an error: its digits lost
+    (scientific notation) or for a person to say (separated), not a date or letters."""
+    if _EXCEL_DATE.fullmatch(value) or _LOCAL_DATE.fullmatch(value):
+        return False
+    return bool(_SCIENTIFIC.fullmatch(value) or _SEPARATED.fullmatch(value))
 
 
 def _invalid_id(value: str, label: str, where: str) -> Finding:
