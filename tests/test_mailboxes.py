@@ -1529,3 +1529,43 @@ def test_a_long_id_excel_held_as_a_number_is_named_as_excel_shows_it(tmp_path: P
     assert "Mailbox ID 123456789012345000 has more than 15 digits" in invalid[0].message
     assert invalid[1].text("da").startswith("Postkasse-ID 123456789012346000 har mere end 15")
     assert not any("344992" in f.message or "345680" in f.message for f in e.findings)
+
+
+def test_the_advice_for_an_id_in_scientific_notation_is_not_the_number_format_0(
+    tmp_path: Path,
+) -> None:
+    """A WorkZone consultant's read: an ID Excel wrote as "1.23457E+17" was to be mended
+    "with the number format 0", which shows an ID of 16 or more digits as 123456789012345000
+    (Excel keeps 15 significant digits): what MAILBOX_ID_ROUNDED warns of. The advice, in
+    English and Danish, in the export and in a mapping file, says the digits cannot be
+    recovered from the file and that the column is to be Text before the IDs are entered."""
+    from ngdpkit.inputs.mapping import map_mailboxes, read_mapping_file
+
+    path = write_xlsx(tmp_path / "e.xlsx", [HEAD[:2], ["1.23457E+17", "a"], ["0100233", "b"]])
+    e = read_mailbox_export(path, label="e.xlsx")
+    (invalid,) = codes(e, "MAILBOX_ID_INVALID")
+    mapping = tmp_path / "m.csv"
+    mapping.write_bytes(
+        b"Postkasse-ID;NgDP Guid\r\n1,01159E+05;7f9c69da-044c-5324-b789-212f3097dbac\r\n"
+    )
+    m = map_mailboxes(
+        e.frame,
+        mapping=read_mapping_file(mapping, label="m.csv"),
+        contact_points=None,
+        system_id=None,
+        default_contact_point=None,
+        export_label="e.xlsx",
+    )
+    (unused,) = [f for f in m.findings if f.code == "MAPPING_ROW_UNUSED"]
+    for finding in (invalid, unused):
+        en, da = finding.text("en"), finding.text("da")
+        assert "scientific notation" in en and "videnskabelig notation" in da
+        assert "(or with the number format 0)" not in en and "(eller med talformatet 0)" not in da
+        assert "cannot be recovered from" in en and "kan ikke genskabes fra" in da
+        assert "format the column as Text before the ID" in en
+        assert "formatér kolonnen som Tekst" in da and "før ID'e" in da
+        assert "16 or more digits" in en and "16 cifre eller flere" in da
+        assert "only 15 significant digits" in en and "kun 15 betydende cifre" in da
+        assert "123456789012345000" in en and "123456789012345000" in da
+    assert "export again from e-Boks" in invalid.text("en")
+    assert "eksportér igen fra e-Boks" in invalid.text("da")

@@ -1136,3 +1136,66 @@ def test_a_mailbox_id_that_is_an_error_is_not_also_unmapped(sample_copy: Path) -
     assert set(m.frame.loc[m.frame["row"].isin([4, 5, 6, 7]), "status"]) == {"unmapped"}
     unmapped = {f.location for f in m.findings if f.code == "MAILBOX_UNMAPPED"}
     assert "row 7" in unmapped and not unmapped & {"row 4", "row 5", "row 6"}
+
+
+def test_decisions_without_contact_points_or_mapping_file_name_every_open_mailbox(
+    sample_copy: Path,
+) -> None:
+    """A WorkZone consultant's run: test had a decisions file (two rows decided) but neither
+    contact points nor a mapping file. The other 198 mailboxes had no contact point, and
+    neither MAILBOX_UNMAPPED nor PENDING_MAPPING said so: findings.json was silent and
+    checklist step 6 read "ikke verificeret", to be typed into WorkZone as it stood. With
+    usable decisions each open row is MAILBOX_UNMAPPED (the decisions map, as a mapping file
+    does); a decisions file none of whose rows can be used maps nothing: PENDING_MAPPING."""
+    import csv
+    import json
+
+    from tests.conftest import cli
+
+    toml = sample_copy / "migration.toml"
+    text = toml.read_text()
+    for line in (
+        'contact_points = "contact-points-test.xlsx"\n',
+        'mapping = "mapping-test.xlsx"\n',
+    ):
+        assert line in text
+        text = text.replace(line, "", 1)
+    toml.write_text(text)
+    head = "Mailbox ID;Decision;NgDP Guid;Decided by;Decided at;Note\n"
+    decisions = sample_copy / "decisions-test.csv"
+    decisions.write_text(
+        head
+        + f"0100233;override;{C};Anne Konsulent;2026-12-04T10:00:00+01:00;\n"
+        + "0103679;retire;;Bo Kunde;2026-12-04T10:05:00+01:00;nedlagt\n",
+        encoding="utf-8-sig",
+    )
+
+    def run() -> tuple[list[dict[str, Any]], list[dict[str, str]], dict[str, Any]]:
+        r = cli("run", "--settings", str(toml), "--env", "test")
+        assert r.returncode in (0, 1), r.stdout + r.stderr
+        runs = sample_copy / "runs" / "test"
+        run_dir = runs / (runs / "LATEST").read_text().strip()
+        found = json.loads((run_dir / "findings.json").read_text())["findings"]
+        with (run_dir / "mailbox-mapping.csv").open(encoding="utf-8-sig") as f:
+            rows = list(csv.DictReader(f, delimiter=";"))
+        steps = json.loads((run_dir / "checklist.json").read_text())
+        return found, rows, next(s for s in steps if s["step"] == 6)
+
+    found, rows, step6 = run()
+    open_rows = [r for r in rows if r["Status"] == "unmapped"]
+    assert len(open_rows) == 198 and {r["Status"] for r in rows} == {
+        "mapped",
+        "retired",
+        "unmapped",
+    }
+    unmapped = [f for f in found if f["code"] == "MAILBOX_UNMAPPED"]
+    assert sorted(f["params"]["mid"] for f in unmapped) == sorted(
+        r["Mailbox ID"] for r in open_rows
+    )
+    assert step6["status"] == "blocked" and "MAILBOX_UNMAPPED" in step6["next_action"]
+
+    decisions.write_text(head, encoding="utf-8-sig")  # the file, but no decision in it
+    found, rows, step6 = run()
+    assert all(r["Status"] == "unmapped" for r in rows)
+    assert [f["code"] for f in found].count("PENDING_MAPPING") == 1
+    assert step6["status"] not in ("done", "not_verified"), step6

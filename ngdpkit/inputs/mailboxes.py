@@ -695,7 +695,7 @@ def _invalid_id(value: str, label: str, where: str) -> Finding:
     if _SCIENTIFIC.fullmatch(value):
         return F.error(
             "MAILBOX_ID_INVALID",
-            "Mailbox ID {value!r} is in scientific notation: Excel wrote the number as it showed it, and its digits are lost; format the column as text (or with the number format 0) where the export was made, and export again.",
+            "Mailbox ID {value!r} is in scientific notation: Excel wrote the number as it showed it, and its digits are lost, and they cannot be recovered from this workbook: export again from e-Boks, and where the export passes through Excel, format the column as Text before the IDs are entered. The number format 0 is no fix for an ID of 16 or more digits: Excel keeps only 15 significant digits of a number, so it shows 123456789012345000 for 123456789012345678.",
             label,
             where,
             value=value,

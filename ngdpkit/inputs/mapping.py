@@ -395,9 +395,7 @@ def map_mailboxes(
     if mapping is not None:
         found += _rows_for_no_mailbox(mapping, exported)
         found += _zeros_dropped(mapping, exported, export_label)
-    nothing_to_map_with = (
-        contact_points is None and mapping is None and not (export_guid != "").any()
-    )
+    nothing_to_map_with = _nothing_to_map_with(contact_points, mapping, decisions, export_guid)
     # who decided a retirement and when, said with it (a customer's week-two read: the
     # changes named the retirement without either); the last decision for a key counts
     decided = {(d.mailbox_id, d.subject_id): d for d in decisions}
@@ -423,6 +421,25 @@ def map_mailboxes(
     )
     frame = mb.drop(columns=["_i", "retired", "ngdp_guid"]).rename(columns={"guid": "ngdp_guid"})
     return Mapping(frame=frame, findings=found)
+
+
+def _nothing_to_map_with(
+    contact_points: list[ContactPoint] | None,
+    mapping: MappingFile | None,
+    decisions: tuple[Decision, ...],
+    export_guid: Any,
+) -> bool:
+    """Day one: nothing maps a mailbox yet, and PENDING_CONTACT_POINTS/PENDING_MAPPING say
+    so once instead of a MAILBOX_UNMAPPED per row. A decision maps mailboxes as the mapping
+    file does: beside one, each row still open is MAILBOX_UNMAPPED (a consultant's read:
+    decisions without contact points or a mapping file left 198 open rows unnamed, and
+    checklist step 6 read as only to be typed into WorkZone)."""
+    return (
+        contact_points is None
+        and mapping is None
+        and not decisions
+        and not (export_guid != "").any()
+    )
 
 
 def _fill(
@@ -515,7 +532,7 @@ def _rows_for_no_mailbox(mapping: MappingFile, exported: set[str]) -> list[Findi
             (
                 # "1,01159E+05": Excel wrote a number as it showed it in a narrow column, and
                 # "not in the e-Boks export" sent a consultant looking for the mailbox
-                "Mapping file row {row}: mailbox {mailbox_id} is in scientific notation: Excel wrote the number as it showed it, and its digits are lost; the row is not used: format the column as text (or with the number format 0) in Excel and type the ID again."
+                "Mapping file row {row}: mailbox {mailbox_id} is in scientific notation: Excel wrote the number as it showed it, and its digits are lost; the row is not used, and the digits cannot be recovered from the file: in Excel, format the column as Text before the ID is typed again (as e-Boks lists it). The number format 0 is no fix for an ID of 16 or more digits: Excel keeps only 15 significant digits of a number, so it shows 123456789012345000 for 123456789012345678."
                 if in_scientific_notation(mailbox_id)
                 else "Mapping file row {row}: mailbox {mailbox_id} is not in the e-Boks export; the row is not used."
             )
