@@ -1751,6 +1751,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
         "findings_resolved": "-",
         "findings_unchecked": "?",
         "findings_rechecked": "=",
+        "findings_superseded": ">",
     }
     every = lines(change, lang)
     listed = len(every) <= DIFF_ROWS or args.all

@@ -1292,6 +1292,60 @@ def test_a_finding_that_lists_its_rows_is_the_same_when_they_moved() -> None:
     assert sorted(c.location for c in resolved) == ["Postkasser!305", "Postkasser!313"]
 
 
+def test_an_unmapped_row_whose_id_error_now_says_it_alone_is_not_resolved() -> None:
+    """Week two after session 43: a row whose Mailbox ID is an error (digits with spaces
+    between them) had MAILBOX_UNMAPPED beside its MAILBOX_ID_INVALID in last week's run, and
+    has the ID error only now. The changes listed MAILBOX_UNMAPPED under "Løste fund",
+    though the row is as unmapped as it was: it is listed as said by the ID error now, not
+    resolved. A row mapped since, and a row whose ID is only a warning (a date: it keeps its
+    MAILBOX_UNMAPPED when unmapped), are resolved as before."""
+    from ngdpkit import findings as F
+    from ngdpkit.compare.diff import changes, findings_changes
+    from ngdpkit.documents.change_text import lines, section_titles
+
+    def invalid(row: int, value: str, error: bool = True) -> dict[str, Any]:
+        make = F.error if error else F.warning
+        text = "Mailbox ID {value!r} is not usable."
+        return make("MAILBOX_ID_INVALID", text, "mailboxes.xlsx", f"Postkasser!{row}", value=value).to_dict()  # fmt: skip
+
+    def unmapped(row: int, mid: str) -> dict[str, Any]:
+        text = "Mailbox {mid} ({name}) has no contact point GUID."
+        return F.error("MAILBOX_UNMAPPED", text, "mailboxes.xlsx", f"Postkasser!{row}", mid=mid, name="Skole").to_dict()  # fmt: skip
+
+    def view(findings: list[dict[str, Any]], name: str) -> RunView:
+        return RunView(Path(name), "test", "error", findings, {}, "", "")
+
+    spaced, mapped_since, a_date = ("0100 233", 12), ("0100244", 13), ("02-01-1900", 14)
+    before = view(
+        [
+            invalid(12, spaced[0]),
+            unmapped(*reversed(spaced)),
+            unmapped(*reversed(mapped_since)),
+            invalid(14, a_date[0], error=False),
+            unmapped(*reversed(a_date)),
+        ],
+        "a",
+    )
+    after = view([invalid(12, spaced[0]), invalid(14, a_date[0], error=False)], "b")
+    added, resolved = findings_changes(before, after)
+    assert not added
+    assert [(c.code, c.location) for c in resolved] == [
+        ("MAILBOX_UNMAPPED", "Postkasser!13"),
+        ("MAILBOX_UNMAPPED", "Postkasser!14"),
+    ]
+    change = changes(before, after)
+    assert [(f["code"], f["location"]) for f in change["findings_superseded"]] == [
+        ("MAILBOX_UNMAPPED", "Postkasser!12")
+    ]
+    said = [(section, text) for section, _, _, text in lines(change, "da")]
+    assert (
+        "findings_superseded",
+        "Postkassen 0100 233 (Skole) har ingen kontaktpunkt-GUID.",
+    ) in said
+    assert section_titles("da")["findings_superseded"].endswith("(ikke løst)")
+    assert section_titles("en")["findings_superseded"].endswith("(not resolved)")
+
+
 def test_findings_of_one_place_are_told_apart_by_what_they_say() -> None:
     """Two findings with one code at one place (two addresses in the documentation range at
     one settings key) were one entry of the comparison: one of them fixed was no change. A

@@ -762,6 +762,74 @@ def test_a_decision_after_the_export_was_replaced_or_moved_is_refused(
     assert [d.mailbox_id for d in again.read()] == [other]
 
 
+def _saved_again(export: Path, mailbox: str | None = None, name: str = "") -> None:
+    """The export opened and saved again (new bytes: zip times, styles), ``mailbox``'s
+    name changed to ``name`` when given, every other cell as it was."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(export)
+    if mailbox is not None:
+        row = next(r for r in book.active.iter_rows(min_row=4) if str(r[0].value) == mailbox)
+        row[1].value = name
+    book.save(export)
+
+
+def test_a_decision_after_the_export_was_saved_again_unchanged_is_written(
+    session: Session,
+) -> None:
+    """A consultant's week two: the e-Boks export opened in Excel and saved without a cell
+    changed has other bytes, and every decision was refused as if the customer had sent a new
+    export. The rows read again are the ones the session read: the decision is written, and
+    so is the next one (the export is read again once)."""
+    import hashlib
+
+    first, second = [m for m, s in session.unmapped() if not s][:2]
+    export = session.settings.parent / "mailboxes.xlsx"
+    before = hashlib.sha256(export.read_bytes()).hexdigest()
+    _saved_again(export)
+    assert hashlib.sha256(export.read_bytes()).hexdigest() != before
+    nk.decide(session.step, first, "retire", by="Anne Konsulent")
+    nk.decide(session.step, second, "retire", by="Anne Konsulent")
+    assert [d.mailbox_id for d in session.read()] == [first, second]
+
+
+@pytest.mark.parametrize("whose", ["decided", "another"])
+def test_a_decision_after_a_row_of_the_export_changed_is_refused(
+    session: Session, whose: str
+) -> None:
+    """The export saved again with one mailbox's name changed (the decided one, or another:
+    the session's mapping and suggestions were made from the rows it read): refused in the
+    one line an export replaced gets; nothing is written."""
+    decided, other = [m for m, s in session.unmapped() if not s][:2]
+    export = session.settings.parent / "mailboxes.xlsx"
+    _saved_again(export, decided if whose == "decided" else other, "Omdøbt postkasse")
+    with pytest.raises(InputError) as caught:
+        nk.decide(session.step, decided, "retire", by="Anne Konsulent")
+    assert str(caught.value) == (
+        "mailboxes.xlsx changed after this session read it: run the notebooks again from 01, "
+        "so that the decision is checked against the export as it is now; nothing is written"
+    )
+    assert not session.file.exists()
+
+
+def test_a_decision_after_another_export_was_saved_over_it_is_refused(
+    session: Session, tmp_path: Path
+) -> None:
+    """Another export (other rows) saved over the one the session read, readable as an
+    export: refused, nothing written."""
+    mailbox = a_mailbox_without_subject(session)
+    export = session.settings.parent / "mailboxes.xlsx"
+    import openpyxl
+
+    book = openpyxl.load_workbook(export)
+    sheet = book.active
+    sheet.delete_rows(sheet.max_row)  # the last mailbox gone, the decided one kept
+    book.save(export)
+    with pytest.raises(InputError, match="^mailboxes.xlsx changed after this session read it"):
+        nk.decide(session.step, mailbox, "retire", by="Anne Konsulent")
+    assert not session.file.exists()
+
+
 def test_a_decision_after_the_export_moved_and_the_settings_name_it_says_so(
     session: Session,
 ) -> None:

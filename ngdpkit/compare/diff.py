@@ -104,6 +104,8 @@ class Changes:
     findings_unchecked: tuple[FindingChange, ...] = ()
     # come back because the previous run could not check them: checked again, not new
     findings_rechecked: tuple[FindingChange, ...] = ()
+    # gone because its row's Mailbox ID is an error now said alone (still unmapped): not resolved
+    findings_superseded: tuple[FindingChange, ...] = ()
     checklist_changed: tuple[Change, ...] = ()  # a step's status or evidence
     # the name of each mailbox a mapping change names: the newer run's, else the older's
     mailbox_names: tuple[MailboxName, ...] = ()
@@ -231,6 +233,24 @@ def _blinded(after: list[dict[str, Any]]) -> list[tuple[str, str]]:
     return out
 
 
+# A row whose Mailbox ID is an error (MAILBOX_ID_INVALID, an error: inputs.mailboxes.id_error_rows)
+# has that error only, since session 43: before, MAILBOX_UNMAPPED stood beside it. The row is
+# still unmapped; its MAILBOX_UNMAPPED gone is not resolved, it is said by the ID's error.
+_SAID_BY_ID_ERROR = frozenset({"MAILBOX_UNMAPPED"})
+_ID_ERRORS = frozenset({"MAILBOX_ID_INVALID"})
+
+
+def _id_error_places(
+    findings: list[dict[str, Any]], a: RunView, b: RunView
+) -> set[tuple[str, str]]:
+    """(source, location) of each error of ``findings`` that is a row's Mailbox ID."""
+    return {
+        (_relative(str(f.get("source", "")), a, b), _relative(str(f.get("location", "")), a, b))
+        for f in findings
+        if f.get("code") in _ID_ERRORS and f.get("severity") == "error"
+    }
+
+
 def _not_checked(finding: dict[str, Any], blind: list[tuple[str, str]]) -> bool:
     code, source = str(finding.get("code", "")), str(finding.get("source", ""))
     for prefix, stopper_source in blind:
@@ -277,7 +297,25 @@ def findings_compared(
     tuple[FindingChange, ...],
 ]:
     """The findings added, resolved, gone because run ``b`` could not check them, and come
-    back because run ``a`` could not."""
+    back because run ``a`` could not (those gone into their row's ID error are left out:
+    :func:`findings_compared_all` names them)."""
+    added, resolved, unchecked, rechecked, _ = findings_compared_all(a, b)
+    return added, resolved, unchecked, rechecked
+
+
+def findings_compared_all(
+    a: RunView, b: RunView
+) -> tuple[
+    tuple[FindingChange, ...],
+    tuple[FindingChange, ...],
+    tuple[FindingChange, ...],
+    tuple[FindingChange, ...],
+    tuple[FindingChange, ...],
+]:
+    """:func:`findings_compared`, and the findings gone because their row's Mailbox ID is an
+    error of run ``b`` that says it alone (:data:`_SAID_BY_ID_ERROR`): a run of a kit from
+    before session 43 compared with a newer one listed such a row's ``MAILBOX_UNMAPPED`` as
+    resolved, though the row is as unmapped as it was."""
 
     def keyed(view: RunView) -> list[Keyed]:
         # a finding said twice alike (an address listed twice gives its warning twice) is
@@ -296,13 +334,21 @@ def findings_compared(
     blind = _blinded(b.findings) if gone else []
     unchecked_keyed = [k for k in gone if _not_checked(k[1], blind)]
     resolved_keyed = [k for k in gone if not _not_checked(k[1], blind)]
+    superseded_keyed: list[Keyed] = []
+    if any(k[0][0] in _SAID_BY_ID_ERROR for k in resolved_keyed):
+        id_errors = _id_error_places(b.findings, a, b)
+        said = [k[0][0] in _SAID_BY_ID_ERROR and k[0][1:] in id_errors for k in resolved_keyed]
+        superseded_keyed = [k for k, s in zip(resolved_keyed, said, strict=True) if s]
+        resolved_keyed = [k for k, s in zip(resolved_keyed, said, strict=True) if not s]
     # the run after one that could not check: what comes back is checked again, not new
     was_blind = _blinded(a.findings) if came else []
     rechecked_keyed = [k for k in came if _not_checked(k[1], was_blind)]
     added_keyed = [k for k in came if not _not_checked(k[1], was_blind)]
     # A side's units only when a finding of it is named (100,000 mailboxes: 0.07 s a side).
     no_units: tuple[dict[str, str], dict[str, str]] = ({}, {})
-    units_a = finding_units(a) if resolved_keyed or unchecked_keyed else no_units
+    units_a = (
+        finding_units(a) if resolved_keyed or unchecked_keyed or superseded_keyed else no_units
+    )
     units_b = finding_units(b) if came else no_units
 
     def brief(f: dict[str, Any], units: tuple[dict[str, str], dict[str, str]]) -> FindingChange:
@@ -324,6 +370,7 @@ def findings_compared(
         tuple(brief(f, units_a) for _, f in resolved_keyed),
         tuple(brief(f, units_a) for _, f in unchecked_keyed),
         tuple(brief(f, units_b) for _, f in rechecked_keyed),
+        tuple(brief(f, units_a) for _, f in superseded_keyed),
     )
 
 
@@ -837,7 +884,7 @@ def changes(a: RunView, b: RunView) -> dict[str, Any]:
         )
     from ..inputs.typed import unstructure
 
-    added, resolved, unchecked, rechecked = findings_compared(a, b)
+    added, resolved, unchecked, rechecked, superseded = findings_compared_all(a, b)
     mapped = mapping_changes(a, b)
     record = Changes(
         schema=SCHEMA,
@@ -848,6 +895,7 @@ def changes(a: RunView, b: RunView) -> dict[str, Any]:
         findings_resolved=resolved,
         findings_unchecked=unchecked,
         findings_rechecked=rechecked,
+        findings_superseded=superseded,
         checklist_changed=checklist_changes(a, b),
         mapping_changed=mapped,
         mailbox_names=mailbox_names(mapped, b, a),

@@ -390,6 +390,7 @@ SECTIONS = {
     "findings_resolved": "changes_resolved",
     "findings_unchecked": "changes_unchecked",  # gone: the newer run could not check them
     "findings_rechecked": "changes_rechecked",  # back: the previous run could not check them
+    "findings_superseded": "changes_superseded",  # gone into their row's Mailbox ID error
     "checklist_changed": "changes_checklist",
     "mapping_changed": "changes_mapping",
     "dispatcher_changed": "changes_dispatcher",

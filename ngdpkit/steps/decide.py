@@ -178,7 +178,9 @@ def _refuse_export_changed_since(step: Step) -> None:
     all the same (a mailbox gone from the new export decided on; the decisions file, an input
     hashed in the audit, then held a decision made against an export nobody ran). The
     export as the session read it is the earlier step's record of it (path, SHA-256); the
-    file as it is now must have the same bytes. Nothing is written otherwise."""
+    file as it is now must have the same bytes, or, read again as the session read it, the
+    same mailbox rows (:func:`_same_rows`: the export opened in Excel and saved without a
+    cell changed has other bytes). Nothing is written otherwise."""
     import hashlib
 
     export = step.env.inputs.mailboxes
@@ -196,7 +198,7 @@ def _refuse_export_changed_since(step: Step) -> None:
         now = hashlib.sha256(export.read_bytes()).hexdigest()
     except OSError:
         now = ""
-    if now in hashes:
+    if now in hashes or (now and _same_rows(step, export, hashes, now)):
         return
     named = _export_named_now(step)
     if named is not None and named != export:  # the settings already name its new place
@@ -216,6 +218,61 @@ def _refuse_export_changed_since(step: Step) -> None:
             file=label,
         )
     raise InputError.said([said])
+
+
+# (export, the hashes the session read, its hash now, how it is read) -> whether its rows
+# are the ones read: an export saved again is read again once (4 s at 100,000 mailboxes),
+# not at each decision
+_ROWS_SEEN: dict[tuple[str, frozenset[str], str, str], bool] = {}
+
+
+def _same_rows(step: Step, export: Path, hashes: set[str], now: str) -> bool:
+    """Whether ``export``, whose bytes (hash ``now``) are not the ones the session read,
+    holds the same mailbox rows as step 01's record of it (a fingerprint of the rows,
+    :func:`~ngdpkit.inputs.mailboxes.rows_fingerprint`): read again with the same reader and
+    the session's settings (sheet, columns). A consultant opened the export in Excel and saved
+    it without changing a cell, and every decision was refused. A row removed, added or
+    changed, another sheet or another export, or a file that no longer reads as an export is
+    not the same. Only when the export the session read is step 01's one reading of it."""
+    from ..inputs.mailboxes import rows_fingerprint
+    from .n01_mailboxes import read_export
+    from .records import MailboxesRecord
+
+    inputs = step.env.inputs
+    how = repr(
+        (
+            step.env.name,
+            inputs.mailboxes_sheet,
+            inputs.columns,
+            inputs.mailboxes_environment,
+            inputs.mailboxes_in_environment,
+        )
+    )
+    key = (str(export), frozenset(hashes), now, how)
+    if key in _ROWS_SEEN:
+        return _ROWS_SEEN[key]
+    label = step.rel(export)
+    if isinstance(step.record, MailboxesRecord):
+        files = [step.as_file()]
+    else:
+        files = [f for f in step.cache.values() if isinstance(f.record, MailboxesRecord)]
+    reads = {r.sha256 for f in files for r in f.inputs_read if r.path == label}
+    if len(files) != 1 or reads != hashes:
+        return False
+    record = files[0].record
+    assert isinstance(record, MailboxesRecord)
+    before = rows_fingerprint(record.mailboxes)
+    try:
+        again = read_export(step, export)
+    except (InputError, OSError, ValueError):
+        return False
+    same = before is not None and again.sheet == record.sheet
+    same = same and tuple(str(row) for row in again.id_errors) == record.id_errors
+    same = same and rows_fingerprint(again.frame) == before
+    if len(_ROWS_SEEN) >= 64:
+        _ROWS_SEEN.clear()
+    _ROWS_SEEN[key] = same
+    return same
 
 
 def _export_named_now(step: Step) -> Path | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from .core import Step
@@ -9,20 +10,9 @@ from .core import Step
 
 def load_mailboxes(step: Step) -> Any:
     """Read the e-Boks export for this environment."""
-    from ..inputs.mailboxes import read_mailbox_export
-
-    inputs = step.env.inputs
-    path = inputs.mailboxes
+    path = step.env.inputs.mailboxes
     assert path is not None  # required by the settings
-    own = inputs.mailboxes_in_environment or inputs.mailboxes_environment == step.env.name
-    export = read_mailbox_export(
-        path,
-        label=step.rel(path),
-        sheet=inputs.mailboxes_sheet,
-        columns=inputs.columns,
-        use_guid_column=own,
-        cache=step.tables,
-    )
+    export = read_export(step, path, cache=step.tables)
     step.record_input(path)
     step.add(export.findings)
     step.set(
@@ -36,3 +26,21 @@ def load_mailboxes(step: Step) -> Any:
     )
     export.language = step.language
     return export
+
+
+def read_export(step: Step, path: Path, *, cache: Any = None) -> Any:
+    """The export at ``path`` read as this step's settings read it (sheet, columns, whose
+    GUID column): what step 01 reads, and what ``nk.decide`` reads again to see whether an
+    export saved again still holds the rows the session read."""
+    from ..inputs.mailboxes import read_mailbox_export
+
+    inputs = step.env.inputs
+    own = inputs.mailboxes_in_environment or inputs.mailboxes_environment == step.env.name
+    return read_mailbox_export(
+        path,
+        label=step.rel(path),
+        sheet=inputs.mailboxes_sheet,
+        columns=inputs.columns,
+        use_guid_column=own,
+        cache=cache,
+    )
