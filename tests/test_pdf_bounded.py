@@ -289,3 +289,40 @@ def test_the_printed_pdf_holds_the_first_changes_and_the_note(
     from pypdf import PdfReader
 
     assert printed.pages == len(PdfReader(str(pdf)).pages)  # the count of the file written
+
+
+def test_a_cut_at_a_kind_of_changes_first_line_leaves_out_its_heading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the bound the changes appendix is cut at a line; when that line was the first of
+    its kind of change (here the one changed output after 7 removed mailboxes), the PDF
+    printed the kind's heading ("Leverancer med nyt indhold") over an empty list."""
+    page = changes_page(tmp_path, 7)
+    monkeypatch.setattr(pdf_module, "APPENDIX_ROWS", 7)
+    doc = combined_html([page], language="da", title="t", digests={"changes.json": "c" * 64})
+    section = CHANGES.search(doc).group(0)  # type: ignore[union-attr]
+    assert section.count("<li>") == 7 and "1006" in section and "x.csv" not in section
+    assert "<ul></ul>" not in section and "Leverancer med nyt indhold" not in section
+    assert section.count("<h3>") == 1 and section.count("<ul>") == section.count("</ul>") == 1
+    assert "Her er de første 7 af 8 ændringer trykt." in re.sub(r"<[^>]+>", "", section)
+    assert section.endswith("</p></section>")
+
+
+def test_the_page_count_is_the_page_tree_not_its_count_entry(tmp_path: Path) -> None:
+    """``page_count`` names the PDF's pages on the console: pypdf walks the page tree of a
+    PDF that is not encrypted (the kit's never is), so a ``/Count`` that says 9 of a
+    two-page file is not believed."""
+    from pypdf import PdfWriter
+
+    from ngdpkit.documents.pdf import page_count
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.add_blank_page(width=595, height=842)
+    pdf = tmp_path / "two.pdf"
+    with pdf.open("wb") as fh:
+        writer.write(fh)
+    data = pdf.read_bytes()
+    assert data.count(b"/Count 2") == 1
+    pdf.write_bytes(data.replace(b"/Count 2", b"/Count 9"))  # same length: the xref holds
+    assert page_count(pdf) == 2

@@ -223,7 +223,7 @@ def findings_html(
     rows = [
         (
             badge(f.severity, language=language),
-            fragment("code", f.code),
+            fragment("code", f.code, "finding-code"),
             fragment("titled", title(f.code) if language == "da" else "", f.text(language)),
             *((f.source, location_text(f.location, language)) if where else ()),
         )
@@ -394,7 +394,7 @@ def show_findings(
     # each code with its words, as the overview's summary has them: a signer read a bare
     # MAILBOX_SHEET_USED on the step's printed page, its title only in the appendix
     counted = table(
-        [(badge(sev, language=language), fragment("code", code),
+        [(badge(sev, language=language), fragment("code", code, "finding-code"),
           (title(code) if language == "da" else "") or code_words(code), n)
          for (sev, code), n in per_code.items()],
         [t(language, "severity"), t(language, "code"), t(language, "what"), t(language, "count")],
@@ -415,7 +415,7 @@ def _summary_by_unit(
 ) -> Markup:
     """The summary by code and unit, then every finding folded (``<details>``) on screen."""
     counted = table(
-        [(badge(sev, language=language), fragment("code", code), title_, n, where)
+        [(badge(sev, language=language), fragment("code", code, "finding-code"), title_, n, where)
          for sev, code, title_, n, where in rows],
         [t(language, "severity"), t(language, "code"), t(language, "what"),
          t(language, "count"), t(language, "units")],

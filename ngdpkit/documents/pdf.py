@@ -78,6 +78,8 @@ BOUNDED_NOTES = {
 }
 # the appendices whose rows are list items (the others' are table rows)
 ROW_OF = {"changes-all": LIST_ROW}
+# a kind of change's heading and its list opened, with no line of it yet (a cut there)
+EMPTY_LIST_END = re.compile(r"<h3>[^<]*</h3><ul>\Z")
 
 PRINT_CSS = """
 @page { size: A4; margin: 16mm 14mm 20mm 14mm; }
@@ -167,8 +169,14 @@ def bounded(
         rest = section[section.index("</tbody>", at) :]
         close = rest.rindex("</section>")
         return section[:at] + rest[:close] + str(note) + rest[close:]
-    # lines over several lists: the one cut is closed, and the rest left out
-    return section[:at] + "</ul>" + str(note) + "</section>"
+    # lines over several lists: the one cut is closed, and the rest left out. A cut at a
+    # list's first line leaves out its heading too: printed, the kind of change stood with
+    # an empty list under it
+    head = section[:at]
+    empty = EMPTY_LIST_END.search(head)
+    if empty:
+        return head[: empty.start()] + str(note) + "</section>"
+    return head + "</ul>" + str(note) + "</section>"
 
 
 def combined_html(
@@ -349,8 +357,9 @@ class Printed:
 
 
 def page_count(pdf: Path) -> int | None:
-    """How many pages the PDF at ``pdf`` has (its page tree's count, read without reading
-    the pages); None when it cannot be read as a PDF."""
+    """How many pages the PDF at ``pdf`` has: its page tree walked (pypdf believes the
+    catalogue's ``/Count`` only of an encrypted PDF, which the kit never writes), the pages'
+    content not read; None when it cannot be read as a PDF."""
     from pypdf import PdfReader
 
     try:

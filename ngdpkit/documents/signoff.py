@@ -84,9 +84,19 @@ tr { page-break-inside: avoid; }
    screen only: print keeps every value whole. */
 @media screen and (max-width: 760px) {
   body { overflow-wrap: break-word; }  /* a long word (a heading, the anchor in a sentence) */
+  h1 { font-size: 1.6em; }  /* "Godkendelsesdokument:" whole at 320 px, its colon not alone */
   table, .nk table { display: block; overflow-x: auto; width: auto; max-width: 100%; }
   .nk[style*="flex"] > div { min-width: 0; max-width: 100%; }  /* tables side by side */
   code, code.cmd, code.cmd-long span, span.host, span.url > span { white-space: normal; overflow-wrap: anywhere; }
+  /* in a table, which scrolls in its box, a host and a finding code stay whole: the firewall
+     order read "api.test.digitalpo st.dk" and a code "CERT_C USTOM_ TRUST_ ANCHOR S" */
+  td span.host, code.finding-code { white-space: nowrap; overflow-wrap: normal; }
+}
+/* Wider than 760 px too, a table wider than its box scrolls in it: the firewall order's
+   eleven columns need 1,100 px, and at a 1,024 px window the page scrolled sideways, and in
+   a notebook's box (which clips) its last columns were cut off, out of sight. */
+@media screen {
+  section.appendix, .nb-out > .nk { overflow-x: auto; }
 }
 @media print {
   .visually-hidden { display: none; }
