@@ -156,8 +156,23 @@ def authorization_parts(value: str) -> list[str]:
 
 
 def secret_parts(value: str) -> list[str]:
-    """The value and, when it is an authorization header, its base64 part and decoded token."""
-    return authorization_parts(value)
+    """The value and, when it is an authorization header, its base64 part and decoded token;
+    and each of them as the kit writes a text it read (``inputs.workbooks.clean_text``, a
+    certificate's names): composed (NFC) and without what a reader cannot see. An attacker's
+    look: a password in decomposed letters (as a Mac may paste "Å": "A" and a ring), or with
+    a control character inside, stood in a mailbox name of the export, and the kit wrote it
+    composed, or without that character, into every file, where neither the redaction nor
+    the scan looked for that form."""
+    parts = authorization_parts(value)
+    for part in list(parts):
+        if part.isascii() and part.isprintable():
+            continue
+        for seen in (unicodedata.normalize("NFC", part), unseen_removed(part)):
+            for form in (seen, unicodedata.normalize("NFC", unseen_removed(seen))):
+                # a form shorter than SHORT_SECRET would be a whole word found everywhere
+                if form not in parts and len(form) >= min(len(part), SHORT_SECRET):
+                    parts.append(form)
+    return parts
 
 
 def cut_parts(parts: list[str] | tuple[str, ...]) -> list[str]:
@@ -287,6 +302,22 @@ def cut_hidden(text: str, limit: int) -> str:
     """``text`` with its secrets hidden, then cut to at most ``limit`` characters, unmarked
     (a workbook's cell at Excel's limit), no ``[hidden: NAME]`` marker cut in two."""
     return cut_whole(redact(text), limit)
+
+
+def hidden_names(text: str) -> list[str]:
+    """The names of the registered secrets :func:`redact` hides in ``text`` (each once, in
+    order; a ``[hidden: NAME]`` the text already held is no secret of it): a writer that
+    hides one as it cuts a value says so (a workbook's cell over Excel's limit)."""
+    from collections import Counter
+
+    said = Counter(m.group(0) for m in _HIDDEN_MARK.finditer(text))
+    names: list[str] = []
+    for m in _HIDDEN_MARK.finditer(redact(text)):
+        if said[m.group(0)] > 0:
+            said[m.group(0)] -= 1
+            continue
+        names.append(m.group(0)[len(HIDDEN.split("{", 1)[0]) : -1])
+    return list(dict.fromkeys(names))
 
 
 def cut_whole(text: str, limit: int) -> str:

@@ -94,6 +94,11 @@ class Written:
     sha256: str
     secrets: tuple[str, ...] | None = None
     token: object = None
+    # the leak scan's own placeholder (:func:`stub_text`), whose leak it has said already
+    placeholder: bool = False
+    # bytes that may be a placeholder (:data:`STUB_START`'s words, short): a writer's, which
+    # the scan reads to name its secrets
+    stub: bool = False
 
 
 class WriteLedger:
@@ -123,10 +128,12 @@ class WriteLedger:
         key: StatKey | None = None,
         *,
         scanned: tuple[object, tuple[str, ...]] | None = None,
+        placeholder: bool = False,
     ) -> Written:
         """``data`` is what ``path`` holds now (just written, or just read whole), its
         ``key`` taken before it was read; ``scanned`` is a scan already made of it (token,
-        names), else the run's scanner, if one is set, scans it now."""
+        names), else the run's scanner, if one is set, scans it now; ``placeholder``: the
+        leak scan's own placeholder of it."""
         digest = hashlib.sha256(data).hexdigest()
         if scanned is None:
             with self._lock:
@@ -139,6 +146,8 @@ class WriteLedger:
             digest,
             None if scanned is None else scanned[1],
             None if scanned is None else scanned[0],
+            placeholder,
+            len(data) <= STUB_MOST and data.startswith(STUB_START.split("(", 1)[0].encode()),
         )
         with self._lock:
             self._files[os.path.abspath(path)] = entry
@@ -178,12 +187,39 @@ class WriteLedger:
 LEDGER = WriteLedger()
 
 
+STUB_MOST = 4096  # the most bytes a placeholder has (its names are bounded)
+# how the placeholder of a file that held a secret begins (audit verify recognises it); the
+# leak scan (:func:`ngdpkit.run.scan.scrub_folder`) writes it, and so does a writer that hid
+# a secret where it had to cut (:func:`write_workbook`)
+STUB_START = "This file ({name}) was removed by ngdpkit because it contained a secret"
+
+
+# A name the placeholder lists: a secret's variable (capitals, digits and _, as the settings
+# allow it), and for a value the secrets file shadows, that file's name in parentheses,
+# whatever letters it is named with ("Søby Kommune.env", "kunde+test's.env"; a consultant's
+# look: such a name made the readers say "not valid JSON" of the placeholder again). No
+# control character, and nothing of a path.
+STUB_NAME = r"[A-Za-z0-9_]{1,200}(?: \([^\x00-\x1f\x7f/\\]{1,255}\))?"
+
+
+def stub_text(path: Path, names: list[str]) -> str:
+    return (
+        STUB_START.format(name=path.name)
+        + f" ({', '.join(names)}). Nothing of the secret is kept here. Find and fix what wrote it, then run again.\n"
+    )
+
+
 def atomic_write(
-    path: Path, data: bytes | str, *, scanned: tuple[object, tuple[str, ...]] | None = None
+    path: Path,
+    data: bytes | str,
+    *,
+    scanned: tuple[object, tuple[str, ...]] | None = None,
+    placeholder: bool = False,
 ) -> Path:
     """Write ``data`` to ``path`` through a temporary file in the same folder and a rename;
     the bytes are noted in :data:`LEDGER` (hashed, and scanned while a run scans as it
-    writes; ``scanned``: a scan already made of them, :meth:`WriteLedger.rescanned`)."""
+    writes; ``scanned``: a scan already made of them, :meth:`WriteLedger.rescanned`;
+    ``placeholder``: the leak scan's own placeholder, :func:`stub_text`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     raw = data.encode("utf-8") if isinstance(data, str) else data
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -196,7 +232,7 @@ def atomic_write(
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    LEDGER.note(path, raw, key, scanned=scanned)
+    LEDGER.note(path, raw, key, scanned=scanned, placeholder=placeholder)
     return path
 
 
@@ -338,12 +374,13 @@ _FILLS = {"error": "#FDE8E6", "warning": "#FFF4E0", "retired": "#EEEEEE"}
 _CELL_MAX = 32_767  # Excel's limit for the text of one cell
 
 
-def _sheet_column(values: Any) -> tuple[Any, Any]:
+def _sheet_column(values: Any, hidden: list[str] | None = None) -> tuple[Any, Any]:
     """One column as the workbook will hold it, and which of its rows could start a formula.
 
     Numbers (and booleans) stay numbers when the whole column is numbers; everything else
-    becomes text without the characters XML cannot hold, cut at Excel's cell limit. An
-    empty text is an empty cell.
+    becomes text without the characters XML cannot hold, cut at Excel's cell limit (its
+    secrets hidden first; the names of those hidden are added to ``hidden``). An empty text
+    is an empty cell.
     """
     import pandas as pd
 
@@ -360,8 +397,13 @@ def _sheet_column(values: Any) -> tuple[Any, Any]:
         # secrets hidden before the cut (no marker cut in two): a cell of 40,000 characters
         # (a workbook not written by Excel) holding the certificate password at 32,750 left
         # its first 17 characters in mailbox-mapping.xlsx, where the scan looks for the whole
-        from ..redact import cut_hidden
+        # A cell that held one is said as the scan says any other file that held a secret
+        # (an attacker's look: the cut workbook was safe, yet no SECRET_LEAK named it)
+        from ..redact import cut_hidden, hidden_names
 
+        long = text.str.len() > _CELL_MAX
+        if hidden is not None:
+            hidden += [n for v in text[long] for n in hidden_names(v)]
         text = text.map(lambda v: cut_hidden(v, _CELL_MAX) if len(v) > _CELL_MAX else v)
     risky = text.str.startswith(_FORMULA_START)
     return text.where(text != "", None), risky
@@ -407,9 +449,10 @@ def write_workbook(
     entries: list[tuple[str, Any]] = []
     widths: dict[str, dict[str, float] | list[float]] = {}
     row_formats: dict[str, dict[int, Any]] = {}
+    hidden: list[str] = []
     for title, headers, rows, status_col in sheets:
         name = title[:31]
-        table, quoted = _sheet_table(headers, rows)
+        table, quoted = _sheet_table(headers, rows, hidden)
         fills = _fills(table, status_col, highlight or {})
         row_formats[name] = {
             int(i) + 1: fmt(fills.get(int(i)), bool(quoted[i]))
@@ -417,6 +460,8 @@ def write_workbook(
         }
         widths[name] = [float(_width(h, table[h])) for h in table.columns]
         entries.append((name, table))
+    if hidden:  # a cell over Excel's limit held a secret: the file is what the scan leaves
+        return atomic_write(path, stub_text(path, _stub_names(hidden)))
     buf = io.BytesIO()
     rx.write_worksheets(
         entries,
@@ -437,9 +482,18 @@ def write_workbook(
     return atomic_write(path, stamp(data) if stamp is not None else data)
 
 
-def _sheet_table(headers: Sequence[str], rows: Any) -> tuple[Any, Any]:
+def _stub_names(names: list[str]) -> list[str]:
+    """The secrets' names as the placeholder lists them (:data:`STUB_NAME`: a variable, and
+    a secrets file in parentheses); one the marker wrote otherwise is named ``secret``."""
+    return list(dict.fromkeys(n if re.fullmatch(STUB_NAME, n) else "secret" for n in names))
+
+
+def _sheet_table(
+    headers: Sequence[str], rows: Any, hidden: list[str] | None = None
+) -> tuple[Any, Any]:
     """The sheet's cells as a table (see :func:`_sheet_column`) and, per row, whether it
-    holds a text that could start a formula."""
+    holds a text that could start a formula; the names of the secrets hidden in a cell cut
+    at Excel's limit are added to ``hidden``."""
     import numpy as np
     import pandas as pd
 
@@ -453,7 +507,7 @@ def _sheet_table(headers: Sequence[str], rows: Any) -> tuple[Any, Any]:
     columns: dict[str, Any] = {}
     quoted = np.zeros(len(source[0]) if source else 0, dtype=bool)
     for header, values in zip(headers, source, strict=True):
-        col, risky = _sheet_column(values)
+        col, risky = _sheet_column(values, hidden)
         columns[header] = col.reset_index(drop=True)
         if risky is not None:
             quoted |= risky.to_numpy(dtype=bool)
@@ -534,7 +588,10 @@ def stamp_mapping_workbook(path: Path, about: WorkbookLabel) -> Path:
     the run's outputs: the parts copied were scanned as they were first written)."""
     from . import workbook_about
 
-    data, changed = workbook_about.stamped(path.read_bytes(), about, first_sheet=MAPPING_SHEET)
+    data = path.read_bytes()
+    if not data.startswith(b"PK"):  # the placeholder its writer left (a secret) stays one
+        return path
+    data, changed = workbook_about.stamped(data, about, first_sheet=MAPPING_SHEET)
     return atomic_write(path, data, scanned=LEDGER.rescanned(path, changed))
 
 

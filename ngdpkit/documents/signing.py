@@ -76,10 +76,15 @@ class Seal:
         from cryptography.hazmat.primitives.serialization import Encoding
 
         from ..checks.certificates import name_text
+        from ..redact import redact
 
+        # the names with every registered secret hidden: the manifest (written after the
+        # scan), the pages, the PDF's declaration and the console quote them (an attacker's
+        # look: a seal certificate whose CN held the seal's password wrote it whole into
+        # manifest.json's signed_by, which no scan reads, and stubbed the overview)
         return cls(
-            subject=name_text(cert.subject),
-            issuer=name_text(cert.issuer),
+            subject=redact(name_text(cert.subject)),
+            issuer=redact(name_text(cert.issuer)),
             not_before=cert.not_valid_before_utc,
             not_after=cert.not_valid_after_utc,
             sha256=hashlib.sha256(cert.public_bytes(Encoding.DER)).hexdigest(),
@@ -215,6 +220,10 @@ def open_seal(
     var = signing.certificate_password_env
     if var and password is None:
         return None, [_invalid_no_password(label, var)]
+    if password is not None:  # hidden wherever the seal's names are quoted (Seal.of)
+        from ..redact import register
+
+        register(password.name, password.reveal())
     try:
         loaded = load_certificate(signing.certificate, label=label, password=password)
     except (InputError, OSError):
@@ -231,6 +240,9 @@ def open_seal(
         return None, [problem]
     assert loaded.leaf is not None
     problem = _validity_problem(loaded.leaf, label, now or dt.datetime.now(dt.UTC))
+    if problem is not None:
+        return None, [problem]
+    problem = _secret_in_names(loaded, label)
     if problem is not None:
         return None, [problem]
     return (
@@ -269,6 +281,28 @@ def _invalid_no_password(label: str, var: str) -> Finding:
         PASSWORD_KEY,
         label=label,
         name=var,
+    )
+
+
+def _secret_in_names(loaded: LoadedCertificate, label: str) -> Finding | None:
+    """``SIGNING_CERT_INVALID`` when a name of the seal's certificate or of its chain holds a
+    registered secret (its own password): the signature carries those certificates whole
+    into ``manifest.json.p7s`` and the PDF, where nothing can be hidden (an attacker's look:
+    a CN holding the seal's password stood in every sealed folder)."""
+    from ..checks.certificates import name_text
+    from ..redact import hidden_names
+
+    certs = [c for c in (loaded.leaf, *loaded.extra) if c is not None]
+    text = "\n".join(name_text(n) for c in certs for n in (c.subject, c.issuer))
+    names = hidden_names(text)
+    if not names:
+        return None
+    return F.error(
+        "SIGNING_CERT_INVALID",
+        "The signing certificate {label} holds the secret {values} in its names (subject or issuer), and a seal carries the certificate in every sealed folder; use another certificate, or another password. The folder is not sealed.",
+        SOURCE,
+        label=label,
+        values=", ".join(names),
     )
 
 

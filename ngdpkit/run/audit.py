@@ -22,12 +22,12 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, BinaryIO
 
+from ..deliverables.outputs import STUB_START
 from ..documents.signing import (  # the seal over manifest.json is written after it
     MANIFEST,
     SIGNATURE,
 )
 from ..findings import with_plurals
-from .scan import STUB_START
 
 GENESIS = "0" * 64
 AUDIT = "audit.jsonl"

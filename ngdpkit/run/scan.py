@@ -23,6 +23,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..checks.system import NETBIOS_LENGTH
+from ..deliverables.outputs import STUB_MOST
+from ..deliverables.outputs import STUB_NAME as STUB_NAME
+from ..deliverables.outputs import STUB_START as STUB_START
+from ..deliverables.outputs import stub_text as stub_text
 from ..redact import (
     CUT_MARKS,
     SHORT_SECRET,
@@ -354,31 +358,12 @@ def scan_bytes(name: str, data: bytes, found_needles: list[Needle]) -> list[str]
     return hits
 
 
-# how the placeholder of a file that held a secret begins (audit verify recognises it)
-STUB_START = "This file ({name}) was removed by ngdpkit because it contained a secret"
-
-
-def stub_text(path: Path, names: list[str]) -> str:
-    return (
-        STUB_START.format(name=path.name)
-        + f" ({', '.join(names)}). Nothing of the secret is kept here. Find and fix what wrote it, then run again.\n"
-    )
-
-
-# A name the placeholder lists: a secret's variable (capitals, digits and _, as the settings
-# allow it), and for a value the secrets file shadows, that file's name in parentheses,
-# whatever letters it is named with ("Søby Kommune.env", "kunde+test's.env"; a consultant's
-# look: such a name made the readers say "not valid JSON" of the placeholder again). No
-# control character, and nothing of a path.
-STUB_NAME = r"[A-Za-z0-9_]{1,200}(?: \([^\x00-\x1f\x7f/\\]{1,255}\))?"
-
-
 def stub_names(name: str, data: bytes) -> list[str] | None:
     """The names of the secrets the kit's own placeholder of the file ``name``
     (:func:`stub_text`) says it held, when ``data`` is that placeholder whole; else None.
     Only the placeholder's exact shape, with variable names in it, counts: a key after its
     first words is no placeholder."""
-    if len(data) > 4096:
+    if len(data) > STUB_MOST:
         return None
     text = data.decode("utf-8", "replace")
     head = STUB_START.format(name=Path(name).name)
@@ -471,7 +456,9 @@ def scrub_folder(
     skip: tuple[str, ...] = (),
     pins: list[Needle] | None = None,
 ) -> list[tuple[Path, list[str]]]:
-    """Scan every file below ``folder``; replace each that holds a secret by a stub. Returns the hits."""
+    """Scan every file below ``folder``; replace each that holds a secret by a stub. Returns
+    the hits: a placeholder a writer left where it hid a secret (:func:`stub_text`, a workbook
+    whose cell over Excel's limit held one) counts as one, once, as its own stubs do."""
     from ..deliverables.outputs import LEDGER, atomic_write, stat_key
 
     pins = needles(secrets) if pins is None else pins
@@ -480,6 +467,8 @@ def scrub_folder(
         return hits
     for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.name not in skip):
         known = LEDGER.current(path)
+        if known is not None and known.placeholder:
+            continue  # this scan's own placeholder: its leak is said already
         if known is not None and known.secrets is not None and known.token is pins:
             names = list(known.secrets)  # scanned from the bytes as they were written
         else:
@@ -487,10 +476,20 @@ def scrub_folder(
             data = path.read_bytes()
             names = scan_bytes(path.name, data, pins)
             LEDGER.note(path, data, key, scanned=(pins, tuple(names)))
+        if not names and (known is None or known.stub):
+            names = _writers_stub(path)
         if names:
-            atomic_write(path, stub_text(path, names))
+            atomic_write(path, stub_text(path, names), placeholder=True)
             hits.append((path, names))
     return hits
+
+
+def _writers_stub(path: Path) -> list[str]:
+    """The names a placeholder at ``path`` lists, which a writer left (this scan's own are
+    noted as such); none when the file is no placeholder."""
+    if path.stat().st_size > STUB_MOST:
+        return []
+    return stub_names(path.name, path.read_bytes()) or []
 
 
 def short_secrets(secrets: dict[str, list[str]]) -> frozenset[str]:
