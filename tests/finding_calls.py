@@ -13,6 +13,7 @@ tests hold those sites to a known list."""
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -86,16 +87,28 @@ def _coded_tuples(scope: ast.AST) -> list[tuple[str, tuple[str, ...]]]:
 
 def finding_calls(root: Path) -> Iterator[Made]:
     """Every finding each module under ``root`` can make, module by module in path order."""
+    return iter(_finding_calls(root))
+
+
+@functools.cache
+def _finding_calls(root: Path) -> tuple[Made, ...]:
+    """What :func:`finding_calls` gives, found once per test process (two tests ask; the
+    source does not change while the tests run)."""
+    return tuple(_made(root))
+
+
+def _made(root: Path) -> Iterator[Made]:
     for path in sorted(root.rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
+        nodes = list(ast.walk(tree))  # walked once: ast.walk is most of the time spent here
         bound: dict[str, list[ast.expr]] = {}
-        for node in ast.walk(tree):
+        for node in nodes:
             if isinstance(node, ast.Assign):
                 for target in node.targets:
                     if isinstance(target, ast.Name):
                         bound.setdefault(target.id, []).append(node.value)
-        scopes = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)]
-        for node in ast.walk(tree):
+        scopes = [n for n in nodes if isinstance(n, ast.FunctionDef)]
+        for node in nodes:
             if not isinstance(node, ast.Call) or not node.args:
                 continue
             if isinstance(node.func, ast.Name) and node.func.id == "pending":

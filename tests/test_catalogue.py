@@ -25,7 +25,8 @@ def emitted_templates() -> set[str]:
     out: set[str] = set()
     for path in (REPO / "ngdpkit").rglob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
+        nodes = list(ast.walk(tree))  # walked once for both looks below
+        for node in nodes:
             if not isinstance(node, ast.Call):
                 continue
             func = node.func
@@ -47,7 +48,7 @@ def emitted_templates() -> set[str]:
             if isinstance(msg, ast.Constant) and isinstance(msg.value, str):
                 out.add(msg.value)
         # templates chosen by branch and handed on through a variable (server evidence)
-        for node in ast.walk(tree):
+        for node in nodes:
             if (
                 isinstance(node, ast.Assign)
                 and any(isinstance(t, ast.Name) and t.id == "msg" for t in node.targets)

@@ -72,15 +72,20 @@ def shape(text: str) -> tuple[list[str], Counter[str]]:
     tree = parser().parse(text.encode("utf-8"))
     types: list[str] = []
     commands: Counter[str] = Counter()
-    stack = [tree.root_node]
-    while stack:
-        node = stack.pop()
+    # every node in document order, walked with one cursor: a stack of each node's
+    # children made a list of new nodes per node (a third of the test's time)
+    cursor = tree.walk()
+    while True:
+        node = cursor.node
         types.append(node.type)
         if node.type == "command":
             name = node.child_by_field_name("command_name") or node.children[0]
             commands[name.text.decode("utf-8", "replace")] += 1
-        stack.extend(reversed(node.children))
-    return types, commands
+        if cursor.goto_first_child():
+            continue
+        while not cursor.goto_next_sibling():
+            if not cursor.goto_parent():
+                return types, commands
 
 
 def with_values(env: Any, value: str) -> Any:
