@@ -1765,11 +1765,26 @@ def cmd_diff(args: argparse.Namespace) -> int:
             print(
                 f"  {mark.get(section, '~')} {number(lang, n):>6}  {_clip(one_line(what), 60):<60} {unit}"
             )
+        _print_marks(change, mark, lang)
         return 0
     for section, code, unit, text in every:
         where = f" [{one_line(unit)}]" if unit else ""
         print(f"  {mark.get(section, '~')} {one_line(code):<28}{where} {one_line(text)}")
+    _print_marks(change, mark, lang)
     return 0
+
+
+def _print_marks(change: dict[str, Any], mark: dict[str, str], lang: str) -> None:
+    """Under ``diff``'s lines, what each of its less obvious marks (``?``, ``=``, ``>``) that
+    it printed means: a consultant's cold read met "> MAILBOX_UNMAPPED" with nothing saying
+    that the finding was not resolved (``+``, ``-`` and ``~`` read as they look)."""
+    from .documents.change_text import section_titles
+    from .documents.i18n import t
+
+    titles = section_titles(lang)
+    for section in ("findings_unchecked", "findings_rechecked", "findings_superseded"):
+        if change.get(section):
+            print("  " + t(lang, "diff_mark_means", mark=mark[section], title=titles[section]))
 
 
 def _newer_first(change: dict[str, Any]) -> bool:

@@ -158,7 +158,8 @@ def authorization_parts(value: str) -> list[str]:
 def secret_parts(value: str) -> list[str]:
     """The value and, when it is an authorization header, its base64 part and decoded token;
     and each of them as the kit writes a text it read (``inputs.workbooks.clean_text``, a
-    certificate's names): composed (NFC) and without what a reader cannot see. An attacker's
+    certificate's names): composed (NFC), decomposed (NFD, as a setting keeps a value) and
+    without what a reader cannot see. An attacker's
     look: a password in decomposed letters (as a Mac may paste "Å": "A" and a ring), or with
     a control character inside, stood in a mailbox name of the export, and the kit wrote it
     composed, or without that character, into every file, where neither the redaction nor
@@ -167,6 +168,13 @@ def secret_parts(value: str) -> list[str]:
     for part in list(parts):
         if part.isascii() and part.isprintable():
             continue
+        # composed and decomposed: the same letters to a reader, however few (a password of
+        # seven letters, "Åbenrå7", pasted decomposed is nine characters, and was looked for
+        # in no form the kit writes it in: composed from the export, decomposed as a setting
+        # holds it when the secret was given composed)
+        for form in (unicodedata.normalize("NFC", part), unicodedata.normalize("NFD", part)):
+            if form not in parts:
+                parts.append(form)
         for seen in (unicodedata.normalize("NFC", part), unseen_removed(part)):
             for form in (seen, unicodedata.normalize("NFC", unseen_removed(seen))):
                 # a form shorter than SHORT_SECRET would be a whole word found everywhere
@@ -468,7 +476,8 @@ def redact(text: str) -> str:
     out = pattern.sub(lambda m: HIDDEN.format(name=name(m.group(0))), text)
     if _MAYBE_UNSEEN.search(out) is not None:
         out = _redact_across_unseen(out, pattern, name)
-    for view in _decoded_views(out):  # a URL's escapes, a library's b'…' bytes
+    # a URL's escapes, a library's b'…' bytes, letters composed
+    for view in _decoded_views(out):
         shown = pattern.search(as_shown(view))
         if shown is not None:  # which characters spell it is the decoder's doing
             return HIDDEN.format(name=name(shown.group(0)))
@@ -480,9 +489,13 @@ _PYTHON_BYTES = re.compile(r"(?:\\x[0-9a-fA-F]{2})+")
 
 def _decoded_views(text: str) -> list[str]:
     """``text`` as a URL decoder reads it (every ``%XX`` undone, so a token written wholly in
-    escapes is the token) and as Python's ``b'…'`` shows bytes (httpx quoting a server's
-    illegal line: ``\\xe2\\x80\\x8b`` is a zero-width space); only where it holds either."""
+    escapes is the token), as Python's ``b'…'`` shows bytes (httpx quoting a server's
+    illegal line: ``\\xe2\\x80\\x8b`` is a zero-width space) and composed (NFC: a secret
+    whose letters are partly decomposed, "A" and a ring for one "Å" of two, is no form
+    registered, yet shows as the secret); only where it holds any of them."""
     views = []
+    if not text.isascii() and not unicodedata.is_normalized("NFC", text):
+        views.append(unicodedata.normalize("NFC", text))
     if "%" in text:
         from urllib.parse import unquote  # only here: the import statement cost every call
 

@@ -516,3 +516,55 @@ def test_a_mailbox_moved_before_it_is_mapped_lands_on_no_contact_point_yet() -> 
     )
     mapped = {**params, "contact_point": "Løn"}
     assert sentence("MAPPING_UNIT_CHANGED", mapped, "da", {}).endswith("og lander på Løn.")
+
+
+def test_diff_says_what_its_less_obvious_marks_mean(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A consultant's cold read of ``diff``: "> MAILBOX_UNMAPPED …" stood among the "+" and
+    "-" lines with nothing saying that ">" is a finding not resolved (said by its row's ID
+    error now); "?" and "=" were as unexplained. A line under the changes names each such
+    mark printed, in the runs' language; "+", "-" and "~" get none, nor does a mark not
+    printed."""
+    from ngdpkit.compare import diff, runs
+    from tests.conftest import cli
+
+    unmapped = {
+        "code": "MAILBOX_UNMAPPED",
+        "message": "Postkassen 0100272 har ingen kontaktpunkt-GUID.",
+        "template": "Mailbox {mid} has no contact point GUID.",
+        "params": {"mid": "0100272"},
+        "source": "mailboxes.xlsx",
+        "location": "Postkasser!6",
+    }
+    change: dict[str, Any] = {
+        "environment": "test",
+        "previous": {"run": "20261201T080000Z-aaaaaa"},
+        "current": {"run": "20261202T080000Z-bbbbbb"},
+        "findings_superseded": [unmapped],
+    }
+    monkeypatch.setattr(diff, "diff_runs", lambda a, b: change)
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir()
+    second.mkdir()
+    monkeypatch.setattr(runs, "run_language", lambda run: "da")
+    said = cli("diff", str(first), str(second)).stdout.splitlines()
+    assert said[1].startswith("  > MAILBOX_UNMAPPED")
+    assert said[-1] == (
+        "  tegnet > står for: Fund, som nu siges af fejlen i postkassens ID i samme række"
+        " (ikke løst)"
+    )
+    assert not any("tegnet ?" in line or "tegnet =" in line for line in said)
+    change["findings_unchecked"] = [unmapped]
+    monkeypatch.setattr(runs, "run_language", lambda run: "en")
+    said = cli("diff", str(first), str(second)).stdout.splitlines()
+    assert said[-2:] == [
+        "  the mark ? stands for: Findings this run could not check (not resolved)",
+        "  the mark > stands for: Findings now said by the Mailbox ID error of the same row"
+        " (not resolved)",
+    ]
+    change["findings_unchecked"] = []
+    change["findings_superseded"] = []
+    change["findings_added"] = [unmapped]
+    said = cli("diff", str(first), str(second)).stdout.splitlines()
+    assert not any("stands for" in line for line in said), said

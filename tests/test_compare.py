@@ -1346,6 +1346,45 @@ def test_an_unmapped_row_whose_id_error_now_says_it_alone_is_not_resolved() -> N
     assert section_titles("en")["findings_superseded"].endswith("(not resolved)")
 
 
+def test_an_unmapped_mailbox_mapped_since_is_resolved_though_its_old_row_has_an_id_error() -> None:
+    """Week two: the customer's new export has rows added above, and last week's unmapped
+    mailbox 0100233 (row 12) is mapped now at row 15; row 12 holds another mailbox whose
+    ID Excel wrote in scientific notation. Its MAILBOX_UNMAPPED was listed as "said by the
+    ID error of the same row (ikke løst)", though 0100233 is mapped: it is resolved."""
+    import pandas as pd
+
+    from ngdpkit import findings as F
+    from ngdpkit.compare.diff import changes
+
+    def view(findings: list[dict[str, Any]], name: str, mapping: Any = None) -> RunView:
+        return RunView(Path(name), "test", "error", findings, {}, "", "", mapping=mapping)
+
+    text = "Mailbox {mid} ({name}) has no contact point GUID."
+    unmapped = F.error("MAILBOX_UNMAPPED", text, "mailboxes.xlsx", "Postkasser!12", mid="0100233", name="Skole").to_dict()  # fmt: skip
+    invalid = F.error("MAILBOX_ID_INVALID", "Mailbox ID {value!r} is not usable.", "mailboxes.xlsx", "Postkasser!12", value="1,00E+11").to_dict()  # fmt: skip
+    mapping = pd.DataFrame(
+        {
+            "Mailbox ID": ["0100233", "1,00E+11"],
+            "Subject ID": ["", ""],
+            "NgDP Guid": ["0ecb8511-d743-547f-9b6e-4454c7a6b014", ""],
+            "Contact point name": ["Skole", ""],
+            "Status": ["mapped", "unmapped"],
+            "Responsible unit": ["Skole", "Skole"],
+            "Mailbox name": ["Skole", "Ny"],
+        }
+    )
+    change = changes(view([unmapped], "a"), view([invalid], "b", mapping))
+    assert [(f["code"], f["location"]) for f in change["findings_resolved"]] == [
+        ("MAILBOX_UNMAPPED", "Postkasser!12")
+    ]
+    assert not change["findings_superseded"]
+    # still unmapped (its ID the error now): said by the ID error, as before
+    mapping.loc[0, ["NgDP Guid", "Contact point name", "Status"]] = ["", "", "unmapped"]
+    change = changes(view([unmapped], "a"), view([invalid], "b", mapping))
+    assert [f["code"] for f in change["findings_superseded"]] == ["MAILBOX_UNMAPPED"]
+    assert not change["findings_resolved"]
+
+
 def test_findings_of_one_place_are_told_apart_by_what_they_say() -> None:
     """Two findings with one code at one place (two addresses in the documentation range at
     one settings key) were one entry of the comparison: one of them fixed was no change. A
@@ -1874,3 +1913,19 @@ def test_a_removed_row_of_a_mailbox_that_keeps_other_rows_says_so(tmp_path: Path
     ), en
     assert da[1].startswith("Postkasse 2 (Pension) er ikke længere i eksporten (var: A"), da
     assert en[1].startswith("Mailbox 2 (Pension) is no longer in the export (was: A"), en
+
+
+def test_a_mapping_csv_the_scan_replaced_is_said_as_that(tmp_path: Path) -> None:
+    """``diff`` of a run whose mailbox-mapping.csv held a secret said "mailbox-mapping.csv
+    does not have the register's headers" of the kit's own placeholder; it says which
+    secret, and what to do, as it does of a replaced JSON file."""
+    from ngdpkit.compare.runs import read_mapping_csv
+    from ngdpkit.run.scan import stub_text
+
+    path = tmp_path / "mailbox-mapping.csv"
+    path.write_text(stub_text(path, ["NGDPKIT_TEST_CERT_PASSWORD"]), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_mapping_csv(path, "run-a")
+    said = str(caught.value)
+    assert said.startswith("run-a: mailbox-mapping.csv was replaced by a placeholder"), said
+    assert "NGDPKIT_TEST_CERT_PASSWORD" in said and "headers" not in said

@@ -176,3 +176,98 @@ def test_a_decomposed_password_in_the_export_is_a_leak_of_the_run(sample_copy: P
     assert composed.encode() not in all_bytes(run_dir)
     assert composed not in result.stdout + result.stderr
     assert any(f["code"] == "SECRET_LEAK" for f in _findings(run_dir))
+
+
+def _with_seal_password_env(sample: Path) -> Path:
+    """The sample's settings with a seal whose password is what is looked at (no .p12)."""
+    (sample / "seal.p12").write_bytes(b"not a p12: the password is what is looked at")
+    toml = sample / "migration.toml"
+    toml.write_text(
+        toml.read_text(encoding="utf-8")
+        + f'\n[signing]\ncertificate = "seal.p12"\ncertificate_password_env = "{SEAL_VAR}"\n',
+        encoding="utf-8",
+    )
+    return toml
+
+
+def test_a_password_is_found_composed_decomposed_or_partly_so_however_short() -> None:
+    """A password of seven letters pasted decomposed ("Åbenrå7": nine characters) was
+    registered composed only when that form had 8 characters or more, so the kit wrote it
+    composed from the export unseen; a password given composed was looked for in no
+    decomposed form, in which a setting keeps a value as it was typed; and one with a single
+    letter of two decomposed is neither form, yet shows as the secret."""
+    import unicodedata
+
+    from ngdpkit.run.scan import needles, scan_bytes
+
+    short = unicodedata.normalize("NFD", "Åbenrå7")
+    long = "Segl-Åse-Åre-2026-x"
+    partly = long.replace("Å", "A\u030a", 1)
+    cases = [
+        (short, unicodedata.normalize("NFC", short)),
+        (long, unicodedata.normalize("NFD", long)),
+        (unicodedata.normalize("NFD", long), partly),
+        (long, partly),
+    ]
+    for secret, written in cases:
+        assert written != secret
+        redact.forget_all()
+        try:
+            redact.register(SEAL_VAR, secret)
+            assert redact.redact(f"Postkasse {written} 2") in (
+                f"Postkasse [hidden: {SEAL_VAR}] 2",
+                f"[hidden: {SEAL_VAR}]",  # a partly composed secret hides its whole text
+            ), (secret, written)
+            pins = needles({SEAL_VAR: redact.secret_parts(secret)})
+            for data in (written.encode(), json.dumps(f"x {written}", ensure_ascii=False).encode()):
+                assert scan_bytes("f.json", data, pins) == [SEAL_VAR], (secret, written)
+        finally:
+            redact.forget_all()
+    # a text already composed, or without the secret, is read once as it is
+    redact.register(SEAL_VAR, long)
+    try:
+        assert redact.redact("Åse og A\u030are") == "Åse og A\u030are"
+    finally:
+        redact.forget_all()
+
+
+def test_a_short_decomposed_password_in_the_export_is_a_leak_of_the_run(
+    sample_copy: Path,
+) -> None:
+    import unicodedata
+
+    password = unicodedata.normalize("NFD", "Åbenrå7")
+    toml = _with_seal_password_env(sample_copy)
+    book = openpyxl.load_workbook(sample_copy / "mailboxes.xlsx")
+    book.active["B4"] = f"Borgerservice {password}"
+    book.save(sample_copy / "mailboxes.xlsx")
+    result = cli("run", "--settings", str(toml), "--env", "test", env={SEAL_VAR: password})
+    assert result.returncode == 1, result.stdout + result.stderr
+    run_dir = Path([x for x in result.stdout.splitlines() if x.strip()][-1].strip())
+    for form in ("NFC", "NFD"):
+        written = unicodedata.normalize(form, password)
+        assert written.encode() not in all_bytes(run_dir), form
+        assert written not in result.stdout + result.stderr, form
+    assert any(f["code"] == "SECRET_LEAK" for f in _findings(run_dir))
+
+
+def test_a_setting_holding_the_password_partly_decomposed_is_a_leak_of_the_run(
+    sample_copy: Path,
+) -> None:
+    """A setting is written as it was typed: a password given composed, standing in
+    ``system_name`` decomposed (or one letter of it so), reached portal.html and
+    portal-registration.json, which a browser and an editor show as the password."""
+    password = "Segl-Åse-Åre-2026-x"
+    partly = password.replace("Å", "A\u030a", 1)
+    toml = _with_seal_password_env(sample_copy)
+    text = toml.read_text(encoding="utf-8")
+    old = 'system_name = "WorkZone test - Eksempel Kommune"'
+    assert old in text
+    toml.write_text(text.replace(old, f'system_name = "WorkZone test {partly}"'), encoding="utf-8")
+    result = cli("run", "--settings", str(toml), "--env", "test", env={SEAL_VAR: password})
+    assert result.returncode == 1, result.stdout + result.stderr
+    run_dir = Path([x for x in result.stdout.splitlines() if x.strip()][-1].strip())
+    assert partly.encode() not in all_bytes(run_dir)
+    assert partly not in result.stdout + result.stderr
+    leaks = [f for f in _findings(run_dir) if f["code"] == "SECRET_LEAK"]
+    assert any(f.get("source", "").endswith("portal-registration.json") for f in leaks), leaks

@@ -1569,3 +1569,17 @@ def test_the_advice_for_an_id_in_scientific_notation_is_not_the_number_format_0(
         assert "123456789012345000" in en and "123456789012345000" in da
     assert "export again from e-Boks" in invalid.text("en")
     assert "eksportér igen fra e-Boks" in invalid.text("da")
+
+
+def test_the_danish_advice_for_an_id_in_scientific_notation_reads_in_order(
+    tmp_path: Path,
+) -> None:
+    """The Danish advice put its condition last ("formatér kolonnen som Tekst, før ID'erne
+    kommer i den, hvis eksporten går gennem Excel"), so the column seemed to be formatted
+    after the IDs were in it; the condition comes first, as a Dane says it."""
+    path = write_xlsx(tmp_path / "e.xlsx", [HEAD[:2], ["1,23457E+17", "a"], ["0100233", "b"]])
+    (invalid,) = codes(read_mailbox_export(path, label="e.xlsx"), "MAILBOX_ID_INVALID")
+    assert (
+        "eksportér igen fra e-Boks, og går eksporten gennem Excel, så formatér kolonnen som "
+        "Tekst, før ID'erne kommer i den."
+    ) in invalid.text("da")

@@ -1199,3 +1199,48 @@ def test_decisions_without_contact_points_or_mapping_file_name_every_open_mailbo
     assert all(r["Status"] == "unmapped" for r in rows)
     assert [f["code"] for f in found].count("PENDING_MAPPING") == 1
     assert step6["status"] not in ("done", "not_verified"), step6
+
+
+def test_pending_mapping_beside_an_unusable_decisions_file_names_the_decisions(
+    sample_copy: Path,
+) -> None:
+    """A consultant deciding in notebook 02 (the decisions file is the first mapping source)
+    whose only decision could not be used (no GUID for an override) read on the page that
+    mapping was not set and to map the mailboxes in a mapping file: nothing said that the
+    decisions file was read and held nothing usable, nor to correct it or decide again."""
+    import json
+
+    from ngdpkit.catalogue import VALUES_DA
+    from ngdpkit.documents.i18n import t
+    from tests.conftest import cli
+
+    toml = sample_copy / "migration.toml"
+    text = toml.read_text()
+    for line in (
+        'contact_points = "contact-points-test.xlsx"\n',
+        'mapping = "mapping-test.xlsx"\n',
+    ):
+        text = text.replace(line, "", 1)
+    toml.write_text(text)
+    (sample_copy / "decisions-test.csv").write_text(
+        "Mailbox ID;Decision;NgDP Guid;Decided by;Decided at;Note\n"
+        "0100233;override;;Anne Konsulent;2026-12-04T10:00:00+01:00;\n",
+        encoding="utf-8-sig",
+    )
+    r = cli("run", "--settings", str(toml), "--env", "test")
+    assert r.returncode in (0, 1), r.stdout + r.stderr
+    runs = sample_copy / "runs" / "test"
+    run_dir = runs / (runs / "LATEST").read_text().strip()
+    found = json.loads((run_dir / "findings.json").read_text())["findings"]
+    [pending] = [f for f in found if f["code"] == "PENDING_MAPPING"]
+    assert "DECISION_INVALID" in {f["code"] for f in found}
+    assert pending["message"] == (
+        "mapping er ikke sat endnu: beslutningsfilen har ingen beslutning, som denne kørsel "
+        "kan bruge; ret den, eller beslut igen i notebook 02, eller tilknyt postkasserne til "
+        "kontaktpunkter i en tilknytningsfil."
+    )
+    what = pending["params"]["what"]
+    assert what == t("en", "pending_mapping_decisions")
+    assert VALUES_DA[what] == t("da", "pending_mapping_decisions")
+    page = (run_dir / "signoff" / "index.html").read_text(encoding="utf-8")
+    assert "beslutningsfilen har ingen beslutning, som denne kørsel kan bruge" in page

@@ -251,6 +251,23 @@ def _id_error_places(
     }
 
 
+def _mailbox_of(finding: dict[str, Any]) -> str:
+    """The Mailbox ID a finding names (its ``mid``), "" for none."""
+    params = finding.get("params")
+    return str(params.get("mid", "")) if isinstance(params, dict) else ""
+
+
+def _settled_mailboxes(view: RunView) -> frozenset[str]:
+    """The Mailbox IDs ``view``'s mapping file lists as mapped or retired: a mailbox whose
+    ``MAILBOX_UNMAPPED`` is gone and that is one of them is resolved, though its old row now
+    holds another mailbox whose ID is an error (rows added above it in a new export)."""
+    table = view.mapping
+    if table is None or not len(table) or "Status" not in table.columns:
+        return frozenset()
+    ids, status = _texts(table[MAPPING_KEY[0]]), _texts(table["Status"])
+    return frozenset(str(i) for i, s in zip(ids, status, strict=True) if s != "unmapped")
+
+
 def _not_checked(finding: dict[str, Any], blind: list[tuple[str, str]]) -> bool:
     code, source = str(finding.get("code", "")), str(finding.get("source", ""))
     for prefix, stopper_source in blind:
@@ -337,7 +354,13 @@ def findings_compared_all(
     superseded_keyed: list[Keyed] = []
     if any(k[0][0] in _SAID_BY_ID_ERROR for k in resolved_keyed):
         id_errors = _id_error_places(b.findings, a, b)
-        said = [k[0][0] in _SAID_BY_ID_ERROR and k[0][1:] in id_errors for k in resolved_keyed]
+        settled = _settled_mailboxes(b)
+        said = [
+            k[0][0] in _SAID_BY_ID_ERROR
+            and k[0][1:] in id_errors
+            and _mailbox_of(k[1]) not in settled
+            for k in resolved_keyed
+        ]
         superseded_keyed = [k for k, s in zip(resolved_keyed, said, strict=True) if s]
         resolved_keyed = [k for k, s in zip(resolved_keyed, said, strict=True) if not s]
     # the run after one that could not check: what comes back is checked again, not new

@@ -328,6 +328,11 @@ def read_mapping_csv(path: Path, label: str) -> Any:
         raise InputError(f"{label}: {name} is not UTF-8") from exc
     except OSError as exc:
         raise InputError(f"{label}: {name} cannot be read ({exc.strerror})") from exc
+    from ..run.scan import replaced
+
+    why = replaced(name, data)
+    if why is not None:  # the kit's own placeholder: said as that, never "not the headers"
+        raise InputError(f"{label}: {why}")
     header = next(csv.reader([text_head.rstrip("\r\n")], delimiter=";"), [])
     if not set(MAPPING_KEY[:1] + MAPPING_VALUES) <= set(header):
         raise InputError(f"{label}: {name} does not have the register's headers")

@@ -89,6 +89,7 @@ FOR_THE_THREADS = (
     "ngdpkit.documents.signoff",
     "ngdpkit.run.environment",
     "ngdpkit.run.neighbours",
+    "ngdpkit.run.scan",  # the previous run's mapping CSV may be the kit's placeholder
 )
 FOR_THE_SEAL = (  # with [signing]: what opening the seal and signing import
     "ngdpkit.documents.signing",

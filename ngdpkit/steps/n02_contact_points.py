@@ -284,6 +284,25 @@ def compute_mapping(
     )
 
 
+def _pending_mapping_with_decisions(step: Step) -> None:
+    """PENDING_MAPPING beside a decisions file none of whose decisions this run can use: its
+    advice named only a mapping file, and a consultant deciding in notebook 02 (the first
+    mapping source) read that the decisions were not the way."""
+    from .. import findings as F
+
+    step.add(
+        [
+            F.warning(
+                "PENDING_MAPPING",
+                "{key} is not set yet: {what}.",
+                f"environments.{step.env.name}.mapping",
+                key="mapping",
+                what=t("en", "pending_mapping_decisions"),  # catalogue.VALUES_DA
+            )
+        ]
+    )
+
+
 def map_mailboxes(step: Step, frame: Any, contact_points: Any, mapping_file: Any) -> Any:
     from ..inputs.mapping import STATUS_RETIRED, STATUS_UNMAPPED, contact_point_plan, suggest
     from .records import hand_over
@@ -299,11 +318,14 @@ def map_mailboxes(step: Step, frame: Any, contact_points: Any, mapping_file: Any
         # translations mapped all 200 was still asked for a mapping file (and step 6 with it).
         # A decisions file none of whose rows the run can use maps nothing: without this, no
         # finding named the open rows (with usable decisions MAILBOX_UNMAPPED names each)
-        pending(
-            step,
-            "mapping",
-            "only the export's own GUIDs and the contact points' translations map mailboxes",
-        )
+        if getattr(step.record, "decisions", None) is not None:
+            _pending_mapping_with_decisions(step)
+        else:
+            pending(
+                step,
+                "mapping",
+                "only the export's own GUIDs and the contact points' translations map mailboxes",
+            )
     step.add(result.findings)
     if step.run_dir is not None:  # the run begins its mapping files while suggestions are made
         hand_over(env.name, result.frame, step.findings)
