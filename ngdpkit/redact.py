@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import html
 import json
 import re
@@ -476,8 +477,15 @@ def redact(text: str) -> str:
     out = pattern.sub(lambda m: HIDDEN.format(name=name(m.group(0))), text)
     if _MAYBE_UNSEEN.search(out) is not None:
         out = _redact_across_unseen(out, pattern, name)
+    plain_composed = False  # the text composed shows no secret, and reads as it shows
+    if not out.isascii() and not unicodedata.is_normalized("NFC", out):
+        whole = unicodedata.normalize("NFC", out)
+        if pattern.search(whole) is not None:
+            out = _redact_composed(out, whole, pattern, name)
+        else:
+            plain_composed = _MAYBE_UNSEEN.search(whole) is None and not reverses(whole)
     # a URL's escapes, a library's b'…' bytes, letters composed
-    for view in _decoded_views(out):
+    for view in _decoded_views(out, composed=not plain_composed):
         shown = pattern.search(as_shown(view))
         if shown is not None:  # which characters spell it is the decoder's doing
             return HIDDEN.format(name=name(shown.group(0)))
@@ -487,14 +495,15 @@ def redact(text: str) -> str:
 _PYTHON_BYTES = re.compile(r"(?:\\x[0-9a-fA-F]{2})+")
 
 
-def _decoded_views(text: str) -> list[str]:
+def _decoded_views(text: str, composed: bool = True) -> list[str]:
     """``text`` as a URL decoder reads it (every ``%XX`` undone, so a token written wholly in
     escapes is the token), as Python's ``b'…'`` shows bytes (httpx quoting a server's
     illegal line: ``\\xe2\\x80\\x8b`` is a zero-width space) and composed (NFC: a secret
     whose letters are partly decomposed, "A" and a ring for one "Å" of two, is no form
-    registered, yet shows as the secret); only where it holds any of them."""
+    registered, yet shows as the secret); only where it holds any of them (``composed``:
+    False when the caller read it composed already)."""
     views = []
-    if not text.isascii() and not unicodedata.is_normalized("NFC", text):
+    if composed and not text.isascii() and not unicodedata.is_normalized("NFC", text):
         views.append(unicodedata.normalize("NFC", text))
     if "%" in text:
         from urllib.parse import unquote  # only here: the import statement cost every call
@@ -509,6 +518,58 @@ def _decoded_views(text: str) -> list[str]:
         if raw != text:
             views.append(raw)
     return views
+
+
+# A letter and the combining marks after it (Latin, extended, supplement, for symbols, half
+# marks): one piece of a text that NFC composes on its own
+_MARKS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
+_MARKED = re.compile(f"[^{_MARKS}][{_MARKS}]+", re.DOTALL)
+
+
+def _redact_composed(text: str, view: str, pattern: re.Pattern[str], name: Any) -> str:
+    """``text`` with each secret its composed view (NFC) shows hidden where it stands, the
+    letters that spell it with it: a secret with one letter of two decomposed ("A" and a
+    ring for the first "Å") is no form registered. A hostile review's look: the whole text
+    was replaced by one ``[hidden: NAME]`` (a console block, a server's reply of 24,000
+    characters went for one such name). A text whose view is not its pieces composed one by
+    one (should a letter compose with the one after its marks) is left as it is, and
+    hidden whole by :func:`redact`'s views.
+    ``view`` is ``text`` composed."""
+    pieces: list[str] = []
+    at = 0
+    for m in _MARKED.finditer(text):
+        if m.start() > at:
+            pieces.append(text[at : m.start()])
+        pieces.append(m.group(0))
+        at = m.end()
+    if at < len(text):
+        pieces.append(text[at:])
+    composed = [unicodedata.normalize("NFC", p) for p in pieces]
+    if "".join(composed) != view:
+        return text
+    # where each piece begins in text and in view; whether it reads the same in both
+    starts, views, same = [], [], []
+    t = v = 0
+    for piece, shown in zip(pieces, composed, strict=True):
+        starts.append(t)
+        views.append(v)
+        same.append(piece == shown)
+        t, v = t + len(piece), v + len(shown)
+
+    def place(at: int, end: bool) -> int:
+        i = bisect.bisect_right(views, at - 1 if end else at) - 1
+        if same[i]:
+            return starts[i] + (at - views[i])
+        return starts[i] + (len(pieces[i]) if end else 0)  # the whole letter and its marks
+
+    out, kept = [], 0
+    for m in pattern.finditer(view):
+        start, end = place(m.start(), False), place(m.end(), True)
+        if start < kept:
+            continue
+        out += [text[kept:start], HIDDEN.format(name=name(m.group(0)))]
+        kept = end
+    return "".join(out) + text[kept:]
 
 
 def _redact_across_unseen(text: str, pattern: re.Pattern[str], name: Any) -> str:

@@ -551,7 +551,7 @@ def test_diff_says_what_its_less_obvious_marks_mean(
     said = cli("diff", str(first), str(second)).stdout.splitlines()
     assert said[1].startswith("  > MAILBOX_UNMAPPED")
     assert said[-1] == (
-        "  tegnet > står for: Fund, som nu siges af fejlen i postkassens ID i samme række"
+        "  tegnet > står for: Fund, der nu dækkes af fejlen i postkasse-ID'et i samme række"
         " (ikke løst)"
     )
     assert not any("tegnet ?" in line or "tegnet =" in line for line in said)
@@ -560,7 +560,7 @@ def test_diff_says_what_its_less_obvious_marks_mean(
     said = cli("diff", str(first), str(second)).stdout.splitlines()
     assert said[-2:] == [
         "  the mark ? stands for: Findings this run could not check (not resolved)",
-        "  the mark > stands for: Findings now said by the Mailbox ID error of the same row"
+        "  the mark > stands for: Findings now covered by the Mailbox ID error of the same row"
         " (not resolved)",
     ]
     change["findings_unchecked"] = []

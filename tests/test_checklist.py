@@ -1519,3 +1519,27 @@ def test_the_danish_next_actions_read_as_danish_and_quote_the_pages_they_name() 
     texts += [*TEXT["da"].values(), *DANISH.values()]
     bare = [s for s in texts if re.search(r"\bsiden (?!»)[A-ZÆØÅ]", s)]
     assert bare == [], bare
+
+
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_step_6_blocked_by_unmapped_mailboxes_says_where_they_are_mapped(lang: str) -> None:
+    """A consultant's read: step 6 said "Ret tilknytningsfundene" over 66 MAILBOX_UNMAPPED,
+    each finding saying what is wrong and none what to do. With only unmapped mailboxes the
+    step names the ways to map one (the mapping file, notebook 02's editor or nk.decide) and
+    to retire one; the finding itself is named after it, as before."""
+    evidence = {**SEEN, "mapping": StepEvidence("planned")}
+    unmapped = [F.error("MAILBOX_UNMAPPED", "x", "mailboxes.xlsx") for _ in range(3)]
+    row = next(r for r in evaluate(unmapped, evidence, lang).rows if r.key == "mapping")
+    assert row.status == "blocked"
+    assert row.next_action.startswith(NEXT[lang]["mapping"]["blocked_unmapped"])
+    assert "nk.decide" in row.next_action and "notebook 02" in row.next_action
+    assert ("udgået" if lang == "da" else "retired") in row.next_action
+    assert ("tilknytningsfilen" if lang == "da" else "mapping file") in row.next_action
+    assert row.next_action.endswith(
+        "Fundet: Postkassen er ikke tilknyttet et kontaktpunkt (MAILBOX_UNMAPPED)."
+        if lang == "da"
+        else "The findings: MAILBOX_UNMAPPED."
+    )
+    other = [*unmapped, F.error("MAILBOX_ID_INVALID", "x", "mailboxes.xlsx")]
+    row = next(r for r in evaluate(other, evidence, lang).rows if r.key == "mapping")
+    assert row.next_action.startswith(NEXT[lang]["mapping"]["blocked"])

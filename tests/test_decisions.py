@@ -627,3 +627,25 @@ def test_a_date_not_read_names_the_danish_excel_form_it_would_take(tmp_path: Pat
     assert "Danish Excel" in invalid.message and "04-12-2026 10:15" in invalid.message
     danish = danish_text(invalid.template, invalid.params)
     assert danish is not None and "dansk Excel" in danish and "04-12-2026 10:15" in danish
+
+
+def test_nk_decide_refusing_a_mailbox_the_export_lacks_says_what_to_do(
+    sample_copy: Path,
+) -> None:
+    """A consultant's read: "postkassen 9999999 er ikke i eksporten" said what was wrong,
+    not what to do. The refusal says to check the ID against the export and where the open
+    mailboxes are listed, in English and in Danish."""
+    import ngdpkit as nk
+    from ngdpkit.errors import InputError
+
+    step = nk.start_step(
+        "02_contact_points", settings=str(sample_copy / "migration.toml"), environment="test"
+    )
+    with pytest.raises(InputError) as caught:
+        nk.decide(step, "9999999", "retire", by="Anne")
+    english, danish = str(caught.value), caught.value.text("da")
+    assert english.startswith("mailbox 9999999 is not in the export: check the ID against")
+    assert "nk.show_unmapped" in english
+    assert danish.startswith("postkassen 9999999 er ikke i eksporten: tjek ID'et mod eksportens")
+    assert "nk.show_unmapped viser de postkasser, der stadig mangler" in danish
+    assert not (sample_copy / "decisions-test.csv").exists()

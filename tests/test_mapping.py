@@ -1244,3 +1244,59 @@ def test_pending_mapping_beside_an_unusable_decisions_file_names_the_decisions(
     assert VALUES_DA[what] == t("da", "pending_mapping_decisions")
     page = (run_dir / "signoff" / "index.html").read_text(encoding="utf-8")
     assert "beslutningsfilen har ingen beslutning, som denne kørsel kan bruge" in page
+
+
+def test_page_02_without_contact_points_says_what_is_missing_and_what_to_do(
+    sample_copy: Path,
+) -> None:
+    """A consultant's read of signoff/02_contact_points.html with no contact points: the
+    heading "Kontaktpunkter" stood over nothing, and "Dækning efter kilde" counted every
+    mailbox under "—". The section says in one sentence what is missing and what to do, and
+    a coverage with no source at all draws no source chart."""
+    import html
+    import re
+
+    from tests.conftest import cli
+
+    toml = sample_copy / "migration.toml"
+    text = toml.read_text()
+    for line in (
+        'contact_points = "contact-points-test.xlsx"\n',
+        'mapping = "mapping-test.xlsx"\n',
+    ):
+        assert line in text
+        text = text.replace(line, "", 1)
+    toml.write_text(text)
+    r = cli("run", "--settings", str(toml), "--env", "test")
+    assert r.returncode in (0, 1), r.stdout + r.stderr
+    runs = sample_copy / "runs" / "test"
+    page = runs / (runs / "LATEST").read_text().strip() / "signoff" / "02_contact_points.html"
+    text = html.unescape(re.sub(r"<[^>]+>", " ", page.read_text(encoding="utf-8")))
+    text = re.sub(r"\s+", " ", text)
+    said = (
+        "Kontaktpunkter Ingen kontaktpunkter er angivet (contact_points er ikke sat i"
+        " indstillingerne), så ingen postkasse kan tilknyttes: opret kontaktpunkterne i"
+        " Administrativ Adgang efter contact-point-plan.xlsx nedenfor"
+    )
+    assert said in text
+    assert "Dækning efter kilde" not in text and "— 200" not in text
+    assert "contact-point-plan.xlsx" in text.split(said, 1)[1]  # the plan is below
+
+
+def test_coverage_names_mailboxes_of_no_source_in_words() -> None:
+    """Beside mapped mailboxes the coverage by source named the unmapped ones "—"."""
+    from types import SimpleNamespace
+
+    from ngdpkit.documents.display import coverage_html
+
+    frame = pd.DataFrame(
+        {
+            "status": ["mapped", "unmapped"],
+            "source": ["mapping file", ""],
+            "responsible_unit": ["A", "B"],
+        }
+    )
+    da = str(coverage_html(SimpleNamespace(frame=frame), language="da"))
+    en = str(coverage_html(SimpleNamespace(frame=frame), language="en"))
+    assert "efter kilde" in da and "ingen kilde" in da and "—" not in da
+    assert "by source" in en and "no source" in en and "—" not in en

@@ -116,6 +116,7 @@ NEXT = {
         "mapping": {
             "to_do": "Tilknyt de resterende postkasser: mapping-suggestions.xlsx foreslår kontaktpunkter, når kontaktpunkterne er kendt (trin 5).",
             "blocked": "Ret tilknytningsfundene.",
+            "blocked_unmapped": "Tilknyt hver postkasse, som fundene nævner, til et kontaktpunkt i tilknytningsfilen (mapping i indstillingerne) eller i notebook 02 (redigeringen eller nk.decide); en postkasse, der ikke skal med, markeres dér som udgået. Kør derefter igen.",
             "blocked_decisions": "Ret de rækker i beslutningsfilen, som fundene nævner, og kør igen: en beslutning, der ikke kan bruges, indgår ikke i tilknytningen.",
             "not_verified": "Udfyld NgDP Guid for hver række i WorkZone Configurator → Process → Mailbox mappings (kolonnen findes fra WorkZone 2026.1; hvor tilknytningen hører hjemme i ældre versioner, er ikke offentligt: spørg KMD) med værdierne fra mailbox-mapping.xlsx, eksportér derefter Mailbox mappings, og angiv filen i workzone_register.",
             "done": "Intet: WorkZone-registret stemmer med tilknytningen.",
@@ -175,6 +176,7 @@ NEXT = {
         "mapping": {
             "to_do": "Map the remaining mailboxes: mapping-suggestions.xlsx suggests contact points once the contact points are known (step 5).",
             "blocked": "Fix the mapping findings.",
+            "blocked_unmapped": "Map every mailbox the findings name to a contact point in the mapping file (mapping in the settings) or in notebook 02 (the editor or nk.decide); a mailbox that is not to be migrated is retired there. Then run again.",
             "blocked_decisions": "Correct the rows of the decisions file the findings name, and run again: a decision that cannot be used is left out of the mapping.",
             "not_verified": "Fill in NgDP Guid on every row of WorkZone Configurator → Process → Mailbox mappings (the column exists from WorkZone 2026.1; where the mapping goes in older versions is not public: ask KMD) with the values of mailbox-mapping.xlsx, then export Mailbox mappings and name the file in workzone_register.",
             "done": "Nothing: the WorkZone register matches the mapping.",
@@ -459,6 +461,11 @@ def _blocked_text(
             break
     if own and all(c.startswith("DECISION_") for c in own):
         text = texts["blocked_decisions"]
+    # only mailboxes left without a contact point: say where one is given (a consultant's
+    # read: "Ret tilknytningsfundene" over 66 MAILBOX_UNMAPPED, each saying what is wrong
+    # and none what to do; the finding itself is said once a mailbox, so the step says it)
+    if own == ["MAILBOX_UNMAPPED"]:
+        text = texts["blocked_unmapped"]
     # step 3 blocked only by the network checks of ``--online`` on the kit's own machine: no
     # server check failed (a signer's read: "Drift retter de fejlede servertjek og kører
     # server-check.ps1 igen" over a run whose one failure was a name lookup from the laptop)

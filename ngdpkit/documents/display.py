@@ -510,9 +510,9 @@ def coverage_html(mapping: Any, *, language: str = "da") -> HTML:
     df = mapping.frame
     status = {t(language, str(k)): int(v) for k, v in df["status"].value_counts().items()}
     colours = {t(language, k): v for k, v in STATUS_COLOURS.items()}
-    raw = df["source"].where(df["source"] != "", "—")
+    raw = df["source"].where(df["source"] != "", "source_none")
     # A handful of distinct sources: translate each once, not once per mailbox.
-    names = {v: (t(language, v) if v != "—" else v) for v in raw.unique()}
+    names = {v: t(language, v) for v in raw.unique()}
     source = raw.map(names).value_counts()
     unit = df[df["status"].isin(["unmapped", "unknown contact point"])][
         "responsible_unit"
@@ -523,11 +523,14 @@ def coverage_html(mapping: Any, *, language: str = "da") -> HTML:
             colours=colours,
             title=f"{t(language, 'coverage')}: {t(language, 'mapping_status').lower()}",
         ),
-        bars(
-            {str(k): int(v) for k, v in source.items()},
-            title=f"{t(language, 'coverage')} {t(language, 'by_source')}",
-        ),
     ]
+    if (raw != "source_none").any():  # no source at all: the chart would repeat the status's
+        parts.append(
+            bars(
+                {str(k): int(v) for k, v in source.items()},
+                title=f"{t(language, 'coverage')} {t(language, 'by_source')}",
+            )
+        )
     if len(unit):
         parts.append(
             bars(

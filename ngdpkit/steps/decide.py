@@ -711,7 +711,12 @@ def _mailbox_key(
         ids, pairs = known
         mailbox_id = export_form(mailbox_id, ids) or mailbox_id
         if (mailbox_id not in ids) if not subject else ((mailbox_id, subject) not in pairs):
-            problems.append(Sentence.of("mailbox {value} is not in the export", value=text))
+            problems.append(
+                Sentence.of(
+                    "mailbox {value} is not in the export: check the ID against the Mailbox ID column of the export (nk.show_unmapped lists the mailboxes still open)",
+                    value=text,
+                )
+            )
             return None
     return f"{mailbox_id}:{subject}" if subject else mailbox_id
 
