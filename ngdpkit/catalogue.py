@@ -75,6 +75,7 @@ DANISH: dict[str, str] = {
     "no mailbox named": "ingen postkasse er angivet",
     "a retire decision names no contact point ({values})": "en retire-beslutning nævner intet kontaktpunkt ({values})",
     "mailbox {value!r} is not a postkasse ID (digits, or digits:digits)": "postkassen {value!r} er ikke et postkasse-ID (cifre, eller cifre:cifre)",
+    "mailbox {value} with subject {subject} is not in the export, but the postkasse is: check the subject against the Subject ID column of the export (nk.show_unmapped lists the mailboxes still open)": "postkassen {value} med emne {subject} er ikke i eksporten, men postkassen er: tjek emnet mod eksportens kolonne med emne-ID (nk.show_unmapped viser de postkasser, der stadig mangler)",
     "mailbox {value} is not in the export: check the ID against the Mailbox ID column of the export (nk.show_unmapped lists the mailboxes still open)": "postkassen {value} er ikke i eksporten: tjek ID'et mod eksportens kolonne med postkasse-ID (nk.show_unmapped viser de postkasser, der stadig mangler)",
     "{key}: {decision} needs a contact point": "{key}: {decision} kræver et kontaktpunkt",
     "{key}: {decision} needs a contact point (the mailbox has no suggestion): use 'override' and name one": "{key}: {decision} kræver et kontaktpunkt (postkassen har intet forslag): brug 'override', og angiv et",

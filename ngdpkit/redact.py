@@ -84,18 +84,37 @@ def _hide_cut_starts(text: str) -> str:
     # a beginning counts from SHORT_SECRET characters on, and a mark follows it
     if not forms or len(text) <= SHORT_SECRET or not any(mark in text for mark in CUT_MARKS):
         return text
-    spans = sorted(
-        (start, end, name)
-        for form, name in forms
-        for start, end in cut_starts(text, form, CUT_MARKS)
-    )
     out, at = [], 0
-    for start, end, name in spans:
+    for start, end, name in _cut_spans(text, forms):
         if start < at:  # inside one hidden already (a longer form of the same beginning)
             continue
         out += [text[at:start], HIDDEN.format(name=name)]
         at = end
-    return "".join(out) + text[at:]
+    text = "".join(out) + text[at:]
+    if ("\\u" in text or "&" in text) and (escaped := marks_unescaped(text)) is not None:
+        if spans := _cut_spans(escaped, forms):  # escaped so (a JSON file written ASCII-only)
+            return HIDDEN.format(name=spans[0][2])
+    if text.isascii() or unicodedata.is_normalized("NFC", text):
+        return text
+    # its letters partly decomposed ("A" and a ring for the first "Å" of two): no form of the
+    # beginning, yet a reader sees it (a hostile look: "Åbenrå-hemm..." stood on the console)
+    view = unicodedata.normalize("NFC", text)
+    spans = _cut_spans(view, forms)
+    if not spans:
+        return text
+    place = _composed_places(text, view)
+    if place is None:  # cannot be placed: hidden whole
+        return HIDDEN.format(name=spans[0][2])
+    return _hidden_at(text, place, spans)
+
+
+def _cut_spans(text: str, forms: list[tuple[str, str]]) -> list[tuple[int, int, str]]:
+    """Where ``text`` holds a registered secret's beginning before a cut's mark, in order."""
+    return sorted(
+        (start, end, name)
+        for form, name in forms
+        for start, end in cut_starts(text, form, CUT_MARKS)
+    )
 
 
 def _header_text(value: str) -> str:
@@ -510,6 +529,8 @@ def _decoded_views(text: str, composed: bool = True) -> list[str]:
 
         if (url := unquote(text)) != text:
             views.append(url)
+    if ("\\u" in text or "&" in text) and (shown := marks_unescaped(text)) is not None:
+        views.append(shown)
     if "\\x" in text:
         raw = _PYTHON_BYTES.sub(
             lambda m: bytes.fromhex(m.group(0).replace("\\x", "")).decode("utf-8", "replace"),
@@ -520,21 +541,51 @@ def _decoded_views(text: str, composed: bool = True) -> list[str]:
     return views
 
 
+# A combining mark of Latin letters (U+0300 to U+036F) written as a JSON escape or an HTML
+# character reference: a letter decomposed in a JSON file written ASCII-only ("A\\u030a")
+MARK_ESCAPE = re.compile(
+    r"\\u03[0-6][0-9a-fA-F]|&#(?:[xX]0*3[0-6][0-9a-fA-F]|0*(?:76[89]|7[7-9][0-9]|8[0-7][0-9]))"
+)
+_JSON_CHARACTER = re.compile(
+    r"\\u([dD][89abAB][0-9a-fA-F]{2})\\u([dD][c-fC-F][0-9a-fA-F]{2})|\\u([0-9a-fA-F]{4})"
+)
+
+
+def _json_character(m: re.Match[str]) -> str:
+    if m.group(1):
+        return chr(0x10000 + ((int(m.group(1), 16) - 0xD800) << 10) + int(m.group(2), 16) - 0xDC00)
+    point = int(m.group(3), 16)
+    return m.group(0) if 0xD800 <= point <= 0xDFFF else chr(point)  # a lone one stays written
+
+
+def marks_unescaped(text: str) -> str | None:
+    """``text`` with its JSON escapes and HTML references undone and its letters composed
+    (NFC), when it holds a combining mark so escaped; else None. A secret with one letter
+    decomposed, in a JSON file written ASCII-only, is ``A\\u030abenr\\u00e5…``: none of
+    the forms looked for (each escapes a secret wholly composed or wholly decomposed), yet
+    a reader of the JSON sees the secret (a hostile look: it passed the redaction and the
+    leak scan)."""
+    if MARK_ESCAPE.search(text) is None:
+        return None
+    shown = _JSON_CHARACTER.sub(_json_character, text) if "\\u" in text else text
+    if "&" in shown:
+        shown = html.unescape(shown)
+    return unicodedata.normalize("NFC", shown)
+
+
 # A letter and the combining marks after it (Latin, extended, supplement, for symbols, half
-# marks): one piece of a text that NFC composes on its own
+# marks): one piece of a text that NFC composes on its own; so is a character NFC replaces
+# by a Latin or Greek one (the Angstrom sign by "Å": a secret spelled with one hid all the
+# text from the last mark before it, each letter of the piece NFC changed)
 _MARKS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
-_MARKED = re.compile(f"[^{_MARKS}][{_MARKS}]+", re.DOTALL)
+_MARKED = re.compile(f"[^{_MARKS}][{_MARKS}]+|[\u0374\u037e\u0387\u2126\u212a\u212b]", re.DOTALL)
 
 
-def _redact_composed(text: str, view: str, pattern: re.Pattern[str], name: Any) -> str:
-    """``text`` with each secret its composed view (NFC) shows hidden where it stands, the
-    letters that spell it with it: a secret with one letter of two decomposed ("A" and a
-    ring for the first "Å") is no form registered. A hostile review's look: the whole text
-    was replaced by one ``[hidden: NAME]`` (a console block, a server's reply of 24,000
-    characters went for one such name). A text whose view is not its pieces composed one by
-    one (should a letter compose with the one after its marks) is left as it is, and
-    hidden whole by :func:`redact`'s views.
-    ``view`` is ``text`` composed."""
+def _composed_places(text: str, view: str) -> Any:
+    """A function that places a position of ``view`` (``text`` composed, NFC) in ``text``:
+    ``place(at, end)`` is where the character at ``at`` begins (``end``: where the one before
+    ``at`` ends), a letter and its marks taken whole. None when ``view`` is not the text's
+    pieces composed one by one (should a letter compose with the one after its marks)."""
     pieces: list[str] = []
     at = 0
     for m in _MARKED.finditer(text):
@@ -546,7 +597,7 @@ def _redact_composed(text: str, view: str, pattern: re.Pattern[str], name: Any) 
         pieces.append(text[at:])
     composed = [unicodedata.normalize("NFC", p) for p in pieces]
     if "".join(composed) != view:
-        return text
+        return None
     # where each piece begins in text and in view; whether it reads the same in both
     starts, views, same = [], [], []
     t = v = 0
@@ -557,19 +608,41 @@ def _redact_composed(text: str, view: str, pattern: re.Pattern[str], name: Any) 
         t, v = t + len(piece), v + len(shown)
 
     def place(at: int, end: bool) -> int:
-        i = bisect.bisect_right(views, at - 1 if end else at) - 1
+        i = max(0, bisect.bisect_right(views, at - 1 if end else at) - 1)
         if same[i]:
             return starts[i] + (at - views[i])
         return starts[i] + (len(pieces[i]) if end else 0)  # the whole letter and its marks
 
+    return place
+
+
+def _hidden_at(text: str, place: Any, spans: list[tuple[int, int, str]]) -> str:
+    """``text`` with each span of its composed view (start, end, name; in order) hidden
+    where ``place`` (:func:`_composed_places`) puts it."""
     out, kept = [], 0
-    for m in pattern.finditer(view):
-        start, end = place(m.start(), False), place(m.end(), True)
+    for start_at, end_at, found in spans:
+        start, end = place(start_at, False), place(end_at, True)
         if start < kept:
             continue
-        out += [text[kept:start], HIDDEN.format(name=name(m.group(0)))]
+        out += [text[kept:start], HIDDEN.format(name=found)]
         kept = end
     return "".join(out) + text[kept:]
+
+
+def _redact_composed(text: str, view: str, pattern: re.Pattern[str], name: Any) -> str:
+    """``text`` with each secret its composed view (NFC) shows hidden where it stands, the
+    letters that spell it with it: a secret with one letter of two decomposed ("A" and a
+    ring for the first "Å") is no form registered. A hostile review's look: the whole text
+    was replaced by one ``[hidden: NAME]`` (a console block, a server's reply of 24,000
+    characters went for one such name). A text whose view is not its pieces composed one by
+    one (should a letter compose with the one after its marks) is left as it is, and
+    hidden whole by :func:`redact`'s views.
+    ``view`` is ``text`` composed."""
+    place = _composed_places(text, view)
+    if place is None:
+        return text
+    spans = [(m.start(), m.end(), name(m.group(0))) for m in pattern.finditer(view)]
+    return _hidden_at(text, place, spans)
 
 
 def _redact_across_unseen(text: str, pattern: re.Pattern[str], name: Any) -> str:

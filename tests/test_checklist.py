@@ -1543,3 +1543,59 @@ def test_step_6_blocked_by_unmapped_mailboxes_says_where_they_are_mapped(lang: s
     other = [*unmapped, F.error("MAILBOX_ID_INVALID", "x", "mailboxes.xlsx")]
     row = next(r for r in evaluate(other, evidence, lang).rows if r.key == "mapping")
     assert row.next_action.startswith(NEXT[lang]["mapping"]["blocked"])
+
+
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_step_6_unmapped_by_rows_not_used_says_to_correct_the_rows(lang: str) -> None:
+    """A consultant's read: the mapping file's NgDP Guid held contact points' names, and
+    step 6 said "Tilknyt hver postkasse … i tilknytningsfilen" over 65 mailboxes the file
+    already named, the cause (CONTACT_POINT_GUID_INVALID) named only at step 5. A row of the
+    mapping file or the export that maps no mailbox is to be corrected first, and named."""
+    evidence = {**SEEN, "mapping": StepEvidence("planned")}
+    unmapped = F.error("MAILBOX_UNMAPPED", "x", "mailboxes.xlsx")
+    bad_guid = F.error(
+        "CONTACT_POINT_GUID_INVALID",
+        "NgDP Guid {value!r} is neither a GUID nor 'udgår'/'retire'.",
+        "mapping-test.xlsx",
+        "Ark1!2",
+        value="Borgerservice",
+    )
+    unused = F.warning("MAPPING_ROW_UNUSED", "x", "mapping-test.xlsx")
+    for found, codes in (
+        ([unmapped, bad_guid], ["CONTACT_POINT_GUID_INVALID"]),
+        ([unused, unmapped], ["MAPPING_ROW_UNUSED"]),
+    ):
+        row = next(r for r in evaluate(found, evidence, lang).rows if r.key == "mapping")
+        assert row.status == "blocked"
+        assert row.next_action.startswith(NEXT[lang]["mapping"]["blocked_unmapped_rows"])
+        for code in [*codes, "MAILBOX_UNMAPPED"]:
+            assert f"({code})" in row.next_action or f" {code}" in row.next_action
+    # the settings' default_contact_point is no row: the mailboxes are still to be mapped
+    default = F.error(
+        "CONTACT_POINT_GUID_INVALID",
+        "default_contact_point {default_contact_point!r} is not a GUID.",
+        "default_contact_point",
+        default_contact_point="x",
+    )
+    row = next(r for r in evaluate([unmapped, default], evidence, lang).rows if r.key == "mapping")
+    assert row.next_action.startswith(NEXT[lang]["mapping"]["blocked_unmapped"] + " ")
+
+
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_step_6_unmapped_without_contact_points_says_the_editor_has_none(lang: str) -> None:
+    """Without contact points (PENDING_CONTACT_POINTS) notebook 02's editor has no contact
+    point to offer and nothing is suggested: step 6 names the GUID from Administrativ
+    Adgang, the mapping file and nk.decide, or step 5 first (with contact_points = "ngdp"
+    offline the contact points are set and not read: the step says "not known")."""
+    evidence = {**SEEN, "mapping": StepEvidence("planned")}
+    found = [
+        F.warning("PENDING_CONTACT_POINTS", "x", "environments.test.contact_points"),
+        F.error("MAILBOX_UNMAPPED", "x", "mailboxes.xlsx"),
+    ]
+    row = next(r for r in evaluate(found, evidence, lang).rows if r.key == "mapping")
+    assert row.status == "blocked"
+    assert row.next_action.startswith(NEXT[lang]["mapping"]["blocked_unmapped_no_points"])
+    assert "nk.decide" in row.next_action
+    assert ("trin 5" if lang == "da" else "step 5") in row.next_action
+    assert "Administrativ Adgang" in row.next_action
+    assert "(MAILBOX_UNMAPPED)" in row.next_action or "MAILBOX_UNMAPPED." in row.next_action

@@ -649,3 +649,28 @@ def test_nk_decide_refusing_a_mailbox_the_export_lacks_says_what_to_do(
     assert danish.startswith("postkassen 9999999 er ikke i eksporten: tjek ID'et mod eksportens")
     assert "nk.show_unmapped viser de postkasser, der stadig mangler" in danish
     assert not (sample_copy / "decisions-test.csv").exists()
+
+
+def test_nk_decide_refusing_a_subject_the_export_lacks_names_the_subject(
+    sample_copy: Path,
+) -> None:
+    """A consultant's read: nk.decide(step, "0100233:99", …) said "postkassen 0100233:99 er
+    ikke i eksporten: tjek ID'et mod eksportens kolonne med postkasse-ID", and 0100233 was
+    there: its subject 99 was not. The refusal names the subject as the thing to check."""
+    import ngdpkit as nk
+    from ngdpkit.errors import InputError
+
+    step = nk.start_step(
+        "02_contact_points", settings=str(sample_copy / "migration.toml"), environment="test"
+    )
+    with pytest.raises(InputError) as caught:
+        nk.decide(step, "0100233:99", "retire", by="Anne")
+    english, danish = str(caught.value), caught.value.text("da")
+    assert english.startswith(
+        "mailbox 0100233 with subject 99 is not in the export, but the postkasse is:"
+    )
+    assert "Subject ID column" in english and "Mailbox ID column" not in english
+    assert danish.startswith(
+        "postkassen 0100233 med emne 99 er ikke i eksporten, men postkassen er: tjek emnet"
+    )
+    assert not (sample_copy / "decisions-test.csv").exists()

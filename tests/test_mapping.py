@@ -1300,3 +1300,72 @@ def test_coverage_names_mailboxes_of_no_source_in_words() -> None:
     en = str(coverage_html(SimpleNamespace(frame=frame), language="en"))
     assert "efter kilde" in da and "ingen kilde" in da and "—" not in da
     assert "by source" in en and "no source" in en and "—" not in en
+
+
+def _latest(sample_copy: Path) -> Path:
+    runs = sample_copy / "runs" / "test"
+    return runs / (runs / "LATEST").read_text().strip()
+
+
+def _page_text(page: Path) -> str:
+    import html
+    import re
+
+    text = html.unescape(re.sub(r"<[^>]+>", " ", page.read_text(encoding="utf-8")))
+    return re.sub(r"\s+", " ", text)
+
+
+def test_page_02_without_contact_points_beside_a_mapping_file_does_not_say_none_is_mapped(
+    sample_copy: Path,
+) -> None:
+    """A consultant's read: with a mapping file and no contact points the page said "så
+    ingen postkasse kan tilknyttes" above a coverage of 65 mailboxes mapped by the file. It
+    says what the missing contact points cost: no check of the mapping's GUIDs against
+    them, no suggestions."""
+    from tests.conftest import cli
+
+    toml = sample_copy / "migration.toml"
+    text = toml.read_text()
+    line = 'contact_points = "contact-points-test.xlsx"\n'
+    assert line in text
+    toml.write_text(text.replace(line, "", 1))
+    r = cli("run", "--settings", str(toml), "--env", "test")
+    assert r.returncode in (0, 1), r.stdout + r.stderr
+    text = _page_text(_latest(sample_copy) / "signoff" / "02_contact_points.html")
+    assert "så ingen postkasse kan tilknyttes" not in text
+    assert (
+        "Ingen kontaktpunkter er angivet (contact_points er ikke sat i indstillingerne), så"
+        " tilknytningens GUID'er kontrolleres ikke mod kontaktpunkterne, og der laves ingen"
+        " forslag til de postkasser, der mangler: opret kontaktpunkterne" in text
+    )
+    assert "tilknytningsfil 6" in text  # the coverage by source: the file maps mailboxes
+
+
+def test_step_6_names_the_mapping_rows_whose_guid_is_a_name(sample_copy: Path) -> None:
+    """A consultant's read: the mapping file's NgDP Guid cells held the contact point's name
+    ("Borgerservice"), and checklist step 6 said to map the mailboxes in the mapping file,
+    which named them already. It says to correct the rows the findings name, and names
+    CONTACT_POINT_GUID_INVALID beside MAILBOX_UNMAPPED."""
+    import json
+
+    import openpyxl
+
+    from tests.conftest import cli
+
+    path = sample_copy / "mapping-test.xlsx"
+    wb = openpyxl.load_workbook(path)
+    ws = wb.active
+    assert ws is not None
+    column = [str(c.value) for c in ws[1]].index("NgDP Guid")
+    for row in ws.iter_rows(min_row=2):
+        if row[column].value and str(row[column].value).lower() not in ("udgår", "retire"):
+            row[column].value = "Borgerservice"
+    wb.save(path)
+    r = cli("run", "--settings", str(sample_copy / "migration.toml"), "--env", "test")
+    assert r.returncode == 1, r.stdout + r.stderr
+    steps = json.loads((_latest(sample_copy) / "checklist.json").read_text(encoding="utf-8"))
+    step6 = next(s for s in steps if s["step"] == 6)
+    assert step6["status"] == "blocked"
+    assert step6["next_action"].startswith("Ret først de rækker, som fundene nævner")
+    assert "(CONTACT_POINT_GUID_INVALID)" in step6["next_action"]
+    assert "(MAILBOX_UNMAPPED)" in step6["next_action"]

@@ -117,6 +117,8 @@ NEXT = {
             "to_do": "Tilknyt de resterende postkasser: mapping-suggestions.xlsx foreslår kontaktpunkter, når kontaktpunkterne er kendt (trin 5).",
             "blocked": "Ret tilknytningsfundene.",
             "blocked_unmapped": "Tilknyt hver postkasse, som fundene nævner, til et kontaktpunkt i tilknytningsfilen (mapping i indstillingerne) eller i notebook 02 (redigeringen eller nk.decide); en postkasse, der ikke skal med, markeres dér som udgået. Kør derefter igen.",
+            "blocked_unmapped_no_points": "Kontaktpunkterne kendes ikke i denne kørsel (trin 5), så der laves ingen forslag, og redigeringen i notebook 02 har intet kontaktpunkt at vælge: tilknyt hver postkasse, som fundene nævner, med kontaktpunktets GUID fra Administrativ Adgang i tilknytningsfilen (mapping i indstillingerne) eller med nk.decide, eller følg først trin 5; en postkasse, der ikke skal med, markeres som udgået. Kør derefter igen.",
+            "blocked_unmapped_rows": "Ret først de rækker, som fundene nævner, og kør igen: en række, hvis NgDP Guid ikke er et GUID, eller en række i tilknytningsfilen, der ikke bruges, tilknytter ikke sin postkasse. Tilknyt derefter de resterende postkasser i tilknytningsfilen eller i notebook 02.",
             "blocked_decisions": "Ret de rækker i beslutningsfilen, som fundene nævner, og kør igen: en beslutning, der ikke kan bruges, indgår ikke i tilknytningen.",
             "not_verified": "Udfyld NgDP Guid for hver række i WorkZone Configurator → Process → Mailbox mappings (kolonnen findes fra WorkZone 2026.1; hvor tilknytningen hører hjemme i ældre versioner, er ikke offentligt: spørg KMD) med værdierne fra mailbox-mapping.xlsx, eksportér derefter Mailbox mappings, og angiv filen i workzone_register.",
             "done": "Intet: WorkZone-registret stemmer med tilknytningen.",
@@ -177,6 +179,8 @@ NEXT = {
             "to_do": "Map the remaining mailboxes: mapping-suggestions.xlsx suggests contact points once the contact points are known (step 5).",
             "blocked": "Fix the mapping findings.",
             "blocked_unmapped": "Map every mailbox the findings name to a contact point in the mapping file (mapping in the settings) or in notebook 02 (the editor or nk.decide); a mailbox that is not to be migrated is retired there. Then run again.",
+            "blocked_unmapped_no_points": "This run does not know the contact points (step 5), so nothing is suggested and the editor of notebook 02 has no contact point to choose: map every mailbox the findings name with the GUID of its contact point from Administrativ Adgang in the mapping file (mapping in the settings) or with nk.decide, or first follow step 5; a mailbox that is not to be migrated is retired. Then run again.",
+            "blocked_unmapped_rows": "First correct the rows the findings name, and run again: a row whose NgDP Guid is not a GUID, or a row of the mapping file that is not used, maps no mailbox. Then map the remaining mailboxes in the mapping file or in notebook 02.",
             "blocked_decisions": "Correct the rows of the decisions file the findings name, and run again: a decision that cannot be used is left out of the mapping.",
             "not_verified": "Fill in NgDP Guid on every row of WorkZone Configurator → Process → Mailbox mappings (the column exists from WorkZone 2026.1; where the mapping goes in older versions is not public: ask KMD) with the values of mailbox-mapping.xlsx, then export Mailbox mappings and name the file in workzone_register.",
             "done": "Nothing: the WorkZone register matches the mapping.",
@@ -466,6 +470,18 @@ def _blocked_text(
     # and none what to do; the finding itself is said once a mailbox, so the step says it)
     if own == ["MAILBOX_UNMAPPED"]:
         text = texts["blocked_unmapped"]
+        # unless rows meant to map mailboxes were not used: a mapping file (or export) whose
+        # NgDP Guid holds a contact point's name, or whose Accept says "OK" (a consultant's
+        # read: "Tilknyt hver postkasse … i tilknytningsfilen" over mailboxes the file names,
+        # with the cause, CONTACT_POINT_GUID_INVALID, named only at step 5)
+        rows = _unused_rows(found)
+        if rows:
+            text = texts["blocked_unmapped_rows"]
+            own = [*rows, *own]
+        # without the contact points the editor has none to offer and nothing is suggested
+        # (a consultant's read: "… eller i notebook 02 (redigeringen …)" with an empty list)
+        elif any(f.code == "PENDING_CONTACT_POINTS" for f in found):
+            text = texts["blocked_unmapped_no_points"]
     # step 3 blocked only by the network checks of ``--online`` on the kit's own machine: no
     # server check failed (a signer's read: "Drift retter de fejlede servertjek og kører
     # server-check.ps1 igen" over a run whose one failure was a name lookup from the laptop)
@@ -489,6 +505,21 @@ def _status_text(texts: dict[str, str], status: str, found: list[Finding]) -> st
     if status == "not_verified" and "not_verified_cvr" in texts and _cvr_invalid(found):
         return texts["not_verified_cvr"]
     return texts.get(status, "")
+
+
+def _unused_rows(found: list[Finding]) -> list[str]:
+    """The codes of the rows meant to map a mailbox that do not, each once, in order: an
+    NgDP Guid that is no GUID in the mapping file or the export (not the settings'
+    default_contact_point, nor a contact point's own ID), and a mapping file's row that is
+    not used (a mailbox not in the export, an ID in scientific notation, an Accept mark that
+    is neither yes nor no)."""
+    codes = [
+        f.code
+        for f in found
+        if f.code == "MAPPING_ROW_UNUSED"
+        or (f.code == "CONTACT_POINT_GUID_INVALID" and f.template.startswith("NgDP Guid "))
+    ]
+    return list(dict.fromkeys(codes))
 
 
 def _only_the_kits_probes(own: list[str], found: list[Finding]) -> bool:

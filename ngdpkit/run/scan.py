@@ -30,6 +30,7 @@ from ..deliverables.outputs import STUB_START as STUB_START
 from ..deliverables.outputs import stub_text as stub_text
 from ..redact import (
     CUT_MARKS,
+    MARK_ESCAPE,
     SHORT_SECRET,
     UNSEEN_RANGES,
     as_shown,
@@ -37,6 +38,7 @@ from ..redact import (
     cut_starts,
     encodings,
     form_pattern,
+    marks_unescaped,
     reverses,
     secret_parts,
     unseen_removed,
@@ -332,21 +334,34 @@ def without_unseen(blob: bytes) -> list[bytes]:
 
 
 # A combining mark of Latin letters (U+0300 to U+036F) in UTF-8: where a text may hold a
-# letter decomposed ("A" and a ring for "Å"), found at the speed of a byte search
-_COMBINING = re.compile(rb"\xcc[\x80-\xbf]|\xcd[\x80-\xaf]")
+# letter decomposed ("A" and a ring for "Å"), found at the speed of a byte search; and the
+# characters NFC replaces by a Latin or Greek one a reader cannot tell from them: the
+# Angstrom sign (U+212B, "Å"), the Kelvin sign (U+212A, "K"), the Ohm sign (U+2126), the
+# Greek question mark (U+037E, ";"), ano teleia (U+0387) and the Greek numeral sign (U+0374)
+_COMBINING = re.compile(rb"\xcc[\x80-\xbf]|\xcd[\x80-\xaf\xb4\xbe]|\xce\x87|\xe2\x84[\xa6\xaa\xab]")
+# ... and a combining mark written as a JSON escape or an HTML reference (redact.MARK_ESCAPE)
+_MARK_ESCAPE = re.compile(MARK_ESCAPE.pattern.encode())
 
 
 def composed(blob: bytes) -> list[bytes]:
     """``blob`` with its letters composed (NFC), when it holds a combining mark and is not so
     already; else none. A secret of which one letter only is decomposed (a setting keeps a
     value as it was typed: "A" and a ring for the first of two "Å") is none of the forms
-    looked for, composed or decomposed, yet a page shows it as the secret."""
-    if (b"\xcc" not in blob and b"\xcd" not in blob) or _COMBINING.search(blob) is None:
-        return []
-    text = blob.decode("utf-8", "surrogateescape")
-    if unicodedata.is_normalized("NFC", text):
-        return []
-    return [unicodedata.normalize("NFC", text).encode("utf-8", "surrogateescape")]
+    looked for, composed or decomposed, yet a page shows it as the secret. A mark written
+    as a JSON escape or an HTML reference is read so too (a JSON file written ASCII-only:
+    ``A\\u030abenr\\u00e5…``, :func:`ngdpkit.redact.marks_unescaped`)."""
+    views: list[bytes] = []
+    if (b"\\u03" in blob or b"&#" in blob) and _MARK_ESCAPE.search(blob) is not None:
+        shown = marks_unescaped(blob.decode("utf-8", "surrogateescape"))
+        if shown is not None:
+            views.append(shown.encode("utf-8", "surrogateescape"))
+    if (b"\xcc" in blob or b"\xcd" in blob or b"\xce\x87" in blob or b"\xe2\x84" in blob) and (
+        _COMBINING.search(blob) is not None
+    ):
+        text = blob.decode("utf-8", "surrogateescape")
+        if not unicodedata.is_normalized("NFC", text):
+            views.append(unicodedata.normalize("NFC", text).encode("utf-8", "surrogateescape"))
+    return views
 
 
 def scan_file(path: Path, found_needles: list[Needle]) -> list[str]:

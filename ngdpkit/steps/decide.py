@@ -711,8 +711,16 @@ def _mailbox_key(
         ids, pairs = known
         mailbox_id = export_form(mailbox_id, ids) or mailbox_id
         if (mailbox_id not in ids) if not subject else ((mailbox_id, subject) not in pairs):
+            # the postkasse there and its subject not: the subject is what to check (a
+            # consultant's read: "0100233:99" sent to the Mailbox ID column, which had 0100233)
             problems.append(
                 Sentence.of(
+                    "mailbox {value} with subject {subject} is not in the export, but the postkasse is: check the subject against the Subject ID column of the export (nk.show_unmapped lists the mailboxes still open)",
+                    value=mailbox_id,
+                    subject=subject,
+                )
+                if subject and mailbox_id in ids
+                else Sentence.of(
                     "mailbox {value} is not in the export: check the ID against the Mailbox ID column of the export (nk.show_unmapped lists the mailboxes still open)",
                     value=text,
                 )

@@ -53,6 +53,10 @@ def show_contact_points(step: Step, contact_points: Any) -> Any:
         return contact_points
     lang = step.language
     key = "contact_points_none_ngdp" if step.env.contact_points_ngdp else "contact_points_none"
+    # a mapping file or decisions map mailboxes without the contact points (a consultant's
+    # read: "så ingen postkasse kan tilknyttes" above a coverage of 65 mailboxes mapped)
+    if step.env.mapping is not None or step.settings.decisions_path(step.env.name).is_file():
+        key += "_mapping"
     return display.block(display.para(t(lang, key)))
 
 
