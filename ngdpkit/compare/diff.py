@@ -296,6 +296,9 @@ def finding_units(view: RunView) -> tuple[dict[str, str], dict[str, str]]:
     return by_id, by_row
 
 
+Found = tuple[FindingChange, ...]  # findings of one kind of change
+
+
 def findings_changes(
     a: RunView, b: RunView
 ) -> tuple[tuple[FindingChange, ...], tuple[FindingChange, ...]]:
@@ -305,14 +308,7 @@ def findings_changes(
     return added, resolved
 
 
-def findings_compared(
-    a: RunView, b: RunView
-) -> tuple[
-    tuple[FindingChange, ...],
-    tuple[FindingChange, ...],
-    tuple[FindingChange, ...],
-    tuple[FindingChange, ...],
-]:
+def findings_compared(a: RunView, b: RunView) -> tuple[Found, Found, Found, Found]:
     """The findings added, resolved, gone because run ``b`` could not check them, and come
     back because run ``a`` could not (those gone into their row's ID error are left out:
     :func:`findings_compared_all` names them)."""
@@ -320,15 +316,7 @@ def findings_compared(
     return added, resolved, unchecked, rechecked
 
 
-def findings_compared_all(
-    a: RunView, b: RunView
-) -> tuple[
-    tuple[FindingChange, ...],
-    tuple[FindingChange, ...],
-    tuple[FindingChange, ...],
-    tuple[FindingChange, ...],
-    tuple[FindingChange, ...],
-]:
+def findings_compared_all(a: RunView, b: RunView) -> tuple[Found, Found, Found, Found, Found]:
     """:func:`findings_compared`, and the findings gone because their row's Mailbox ID is an
     error of run ``b`` that says it alone (:data:`_SAID_BY_ID_ERROR`): a run of a kit from
     before session 43 compared with a newer one listed such a row's ``MAILBOX_UNMAPPED`` as

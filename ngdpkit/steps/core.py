@@ -496,7 +496,10 @@ def step_units(step: Step) -> tuple[dict[str, str], dict[str, str]]:
     return unit_lookup(mapping, step.previous(MailboxesRecord).sheet)
 
 
-def pending(step: Step, key: str, what: str) -> None:
+def pending(step: Step, key: str, what: str, *, said: str | None = None) -> None:
+    """``PENDING_<KEY>``: the setting ``key`` is not set yet, and what to do; the words are
+    the i18n text ``said`` (else ``pending_<key>``, else ``what``)."""
+    said = said or f"pending_{key}"
     step.add(
         [
             F.warning(
@@ -506,7 +509,7 @@ def pending(step: Step, key: str, what: str) -> None:
                 key=key,
                 # English whatever the run's language: the Danish page says it through
                 # catalogue.VALUES_DA (findings.json read by a run in the other language)
-                what=t("en", f"pending_{key}") if f"pending_{key}" in PENDING_KEYS else what,
+                what=t("en", said) if said in PENDING_KEYS or said != f"pending_{key}" else what,
             )
         ]
     )

@@ -67,19 +67,7 @@ def _contact_points_from_ngdp(step: Step) -> Any:
 
     observation = observe(step) if step.online else None
     if observation is None or observation.contact_points is None:
-        from .. import findings as F
-
-        step.add(
-            [
-                F.warning(
-                    "PENDING_CONTACT_POINTS",
-                    "{key} is not set yet: {what}.",
-                    f"environments.{step.env.name}.contact_points",
-                    key="contact_points",
-                    what=t("en", "pending_contact_points_ngdp"),  # catalogue.VALUES_DA
-                )
-            ]
-        )
+        pending(step, "contact_points", "", said="pending_contact_points_ngdp")
         step.set(contact_points=None)
         return None
     points = [
@@ -299,25 +287,6 @@ def compute_mapping(
     )
 
 
-def _pending_mapping_with_decisions(step: Step) -> None:
-    """PENDING_MAPPING beside a decisions file none of whose decisions this run can use: its
-    advice named only a mapping file, and a consultant deciding in notebook 02 (the first
-    mapping source) read that the decisions were not the way."""
-    from .. import findings as F
-
-    step.add(
-        [
-            F.warning(
-                "PENDING_MAPPING",
-                "{key} is not set yet: {what}.",
-                f"environments.{step.env.name}.mapping",
-                key="mapping",
-                what=t("en", "pending_mapping_decisions"),  # catalogue.VALUES_DA
-            )
-        ]
-    )
-
-
 def map_mailboxes(step: Step, frame: Any, contact_points: Any, mapping_file: Any) -> Any:
     from ..inputs.mapping import STATUS_RETIRED, STATUS_UNMAPPED, contact_point_plan, suggest
     from .records import hand_over
@@ -334,7 +303,9 @@ def map_mailboxes(step: Step, frame: Any, contact_points: Any, mapping_file: Any
         # A decisions file none of whose rows the run can use maps nothing: without this, no
         # finding named the open rows (with usable decisions MAILBOX_UNMAPPED names each)
         if getattr(step.record, "decisions", None) is not None:
-            _pending_mapping_with_decisions(step)
+            # its advice named only a mapping file, and a consultant deciding in notebook
+            # 02 (the first mapping source) read that the decisions were not the way
+            pending(step, "mapping", "", said="pending_mapping_decisions")
         else:
             pending(
                 step,
