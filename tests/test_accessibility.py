@@ -12,7 +12,9 @@ when there is none (never a downloaded browser).
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -165,8 +167,10 @@ OVERFLOW = """(edge) => [...document.querySelectorAll('body *')].filter(e => {
 }).slice(0, 5).map(e => e.tagName + '.' + e.className + ': ' + e.textContent.slice(0, 60))"""
 
 
-@pytest.fixture(scope="module")
-def browser() -> Any:
+@contextlib.contextmanager
+def chromium() -> Iterator[Any]:
+    """Debian's chromium under Playwright (the test skipped without either; never a
+    downloaded browser)."""
     from ngdpkit.documents.signoff import find_browser
 
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright: the [test] extra")
@@ -179,6 +183,12 @@ def browser() -> Any:
             yield launched
         finally:
             launched.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture(scope="module")

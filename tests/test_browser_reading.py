@@ -6,28 +6,19 @@ word) is cut into pieces. Debian's chromium driven by Playwright, skipped when t
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.test_accessibility import OVERFLOW
+from tests.test_accessibility import OVERFLOW, chromium
 
 
 @pytest.fixture(scope="module")
-def page(sample_run: dict[str, Any]) -> Any:
-    from ngdpkit.documents.signoff import find_browser
-
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright: the [test] extra")
-    found = find_browser()
-    if found is None:
-        pytest.skip("no Chromium found (apt-get install chromium); never a downloaded one")
-    with sync_api.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=found, args=["--no-sandbox"])
-        try:
-            yield launched.new_page(viewport={"width": 1000, "height": 900})
-        finally:
-            launched.close()
+def page(sample_run: dict[str, Any]) -> Iterator[Any]:
+    with chromium() as launched:
+        yield launched.new_page(viewport={"width": 1000, "height": 900})
 
 
 def signoff(sample_run: dict[str, Any], name: str) -> str:

@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import json
-import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -21,24 +20,8 @@ from ngdpkit import redact
 from ngdpkit.redact import SHORT_SECRET
 from ngdpkit.secrets import read_dotenv
 from tests.conftest import cli
+from tests.test_hostile_cuts import long_name_in_export
 from tests.test_signing import SEAL_VAR, all_bytes, issue, with_signing
-
-
-def _long_name_in_export(sample: Path, long_name: str) -> None:
-    """The first mailbox's name in the e-Boks export, as Excel never writes it (an inline
-    string past 32,767 characters)."""
-    export = sample / "mailboxes.xlsx"
-    with zipfile.ZipFile(export) as zin:
-        members = {n: zin.read(n) for n in zin.namelist()}
-    where = "xl/worksheets/sheet1.xml"
-    text = members[where].decode("utf-8")
-    first = '<c r="B4" t="inlineStr"><is><t>'
-    at = text.index(first) + len(first)
-    end = text.index("</t>", at)
-    members[where] = (text[:at] + long_name + text[end:]).encode("utf-8")
-    with zipfile.ZipFile(export, "w", zipfile.ZIP_DEFLATED) as zout:
-        for n, data in members.items():
-            zout.writestr(n, data)
 
 
 def _findings(run_dir: Path) -> list[dict[str, str]]:
@@ -50,7 +33,7 @@ def test_a_cell_over_excels_limit_holding_a_secret_is_a_leak_of_its_workbook(
     sample_copy: Path,
 ) -> None:
     password = read_dotenv(sample_copy / "sample.env")["NGDPKIT_TEST_CERT_PASSWORD"]
-    _long_name_in_export(sample_copy, "x" * 32_750 + password + "y" * 5_000)
+    long_name_in_export(sample_copy, "x" * 32_750 + password + "y" * 5_000)
     result = cli("run", "--settings", str(sample_copy / "migration.toml"), "--env", "test")
     assert result.returncode == 1, result.stdout + result.stderr
     run_dir = Path([x for x in result.stdout.splitlines() if x.strip()][-1].strip())
@@ -159,13 +142,7 @@ def test_a_decomposed_password_in_the_export_is_a_leak_of_the_run(sample_copy: P
     import unicodedata
 
     password = unicodedata.normalize("NFD", "Segl-Åse-Øre-2026-x")
-    (sample_copy / "seal.p12").write_bytes(b"not a p12: the password is what is looked at")
-    toml = sample_copy / "migration.toml"
-    toml.write_text(
-        toml.read_text(encoding="utf-8")
-        + f'\n[signing]\ncertificate = "seal.p12"\ncertificate_password_env = "{SEAL_VAR}"\n',
-        encoding="utf-8",
-    )
+    toml = _with_seal_password_env(sample_copy)
     book = openpyxl.load_workbook(sample_copy / "mailboxes.xlsx")
     book.active["B4"] = f"Borgerservice {password}"
     book.save(sample_copy / "mailboxes.xlsx")

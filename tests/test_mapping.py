@@ -1152,15 +1152,7 @@ def test_decisions_without_contact_points_or_mapping_file_name_every_open_mailbo
 
     from tests.conftest import cli
 
-    toml = sample_copy / "migration.toml"
-    text = toml.read_text()
-    for line in (
-        'contact_points = "contact-points-test.xlsx"\n',
-        'mapping = "mapping-test.xlsx"\n',
-    ):
-        assert line in text
-        text = text.replace(line, "", 1)
-    toml.write_text(text)
+    toml = _without_test_contact_points_and_mapping(sample_copy)
     head = "Mailbox ID;Decision;NgDP Guid;Decided by;Decided at;Note\n"
     decisions = sample_copy / "decisions-test.csv"
     decisions.write_text(
@@ -1258,15 +1250,7 @@ def test_page_02_without_contact_points_says_what_is_missing_and_what_to_do(
 
     from tests.conftest import cli
 
-    toml = sample_copy / "migration.toml"
-    text = toml.read_text()
-    for line in (
-        'contact_points = "contact-points-test.xlsx"\n',
-        'mapping = "mapping-test.xlsx"\n',
-    ):
-        assert line in text
-        text = text.replace(line, "", 1)
-    toml.write_text(text)
+    toml = _without_test_contact_points_and_mapping(sample_copy)
     r = cli("run", "--settings", str(toml), "--env", "test")
     assert r.returncode in (0, 1), r.stdout + r.stderr
     runs = sample_copy / "runs" / "test"
@@ -1369,3 +1353,17 @@ def test_step_6_names_the_mapping_rows_whose_guid_is_a_name(sample_copy: Path) -
     assert step6["next_action"].startswith("Ret først de rækker, som fundene nævner")
     assert "(CONTACT_POINT_GUID_INVALID)" in step6["next_action"]
     assert "(MAILBOX_UNMAPPED)" in step6["next_action"]
+
+
+def _without_test_contact_points_and_mapping(sample: Path) -> Path:
+    """The sample's settings with test's contact_points and mapping lines taken out."""
+    toml = sample / "migration.toml"
+    text = toml.read_text()
+    for line in (
+        'contact_points = "contact-points-test.xlsx"\n',
+        'mapping = "mapping-test.xlsx"\n',
+    ):
+        assert line in text
+        text = text.replace(line, "", 1)
+    toml.write_text(text)
+    return toml
