@@ -423,6 +423,7 @@ DANISH: dict[str, str] = {
     "ngdp_api_url {ngdp_api_url} is not https: the kit sends nothing to it, since the authorization header would travel in clear text.": "ngdp_api_url {ngdp_api_url} er ikke https: værktøjet sender intet dertil, da autorisationsheaderen ville blive sendt i klartekst.",
     "ngdp_api_url is overridden to {ngdp_api_url}; the dispatcher configuration keeps the official {value}.": "ngdp_api_url er ændret til {ngdp_api_url}; dispatcher-konfigurationen beholder den officielle {value}.",
     "{key} is not set yet: {what}.": "{key} er ikke sat endnu: {what}.",
+    "{key} is set, but this run did not read it: {what}.": "{key} er sat, men denne kørsel har ikke læst den: {what}.",
     # server evidence
     "The evidence on {server} at {taken} was taken for environment {value!r}, not {environment!r}.": "Belægget fra {server} {taken} er taget for miljøet {value!r}, ikke {environment!r}.",
     "No server-check evidence from {values}: run server-check.ps1 there and list the JSON it writes under probe_evidence.": "Intet servertjek fra {values}: kør server-check.ps1 dér, og angiv den JSON-fil, det skriver, under probe_evidence.",

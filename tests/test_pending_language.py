@@ -77,3 +77,25 @@ def test_the_danish_pending_texts_read_as_danish() -> None:
     assert "(siden »Registrering i Administrativ Adgang«)" in t("da", "pending_system_id")
     assert t("da", "pending_system_id").endswith("og skriv her det ID, portalen giver systemet")
     assert "bruger NgDP's egen liste over kontaktpunkter" in t("da", "pending_contact_points_ngdp")
+
+
+def test_contact_points_ngdp_offline_is_said_as_set_but_not_read(sample_copy: Path) -> None:
+    """contact_points = "ngdp" in a run that does not read NgDP: the customer's page read
+    "contact_points er ikke sat endnu: contact_points = "ngdp" bruger …", though the
+    settings set it."""
+    toml = sample_copy / "migration.toml"
+    text = toml.read_text()
+    line = 'contact_points = "contact-points-test.xlsx"\n'
+    assert line in text
+    toml.write_text(text.replace(line, 'contact_points = "ngdp"\n', 1))
+    r = cli("run", "--settings", str(toml), "--env", "test")
+    assert r.returncode in (0, 1), r.stdout + r.stderr
+    run_dir = Path([x for x in r.stdout.splitlines() if x.strip()][-1].strip())
+    found = json.loads((run_dir / "findings.json").read_text(encoding="utf-8"))["findings"]
+    pending = [f for f in found if f["code"] == "PENDING_CONTACT_POINTS"]
+    assert len(pending) == 1
+    assert pending[0]["template"] == "{key} is set, but this run did not read it: {what}."
+    assert pending[0]["message"].startswith("contact_points er sat, men denne kørsel har ikke")
+    page = (run_dir / "signoff" / "02_contact_points.html").read_text(encoding="utf-8")
+    assert "contact_points er sat, men denne kørsel har ikke læst den" in page
+    assert "contact_points er ikke sat endnu" not in page

@@ -496,15 +496,22 @@ def step_units(step: Step) -> tuple[dict[str, str], dict[str, str]]:
     return unit_lookup(mapping, step.previous(MailboxesRecord).sheet)
 
 
-def pending(step: Step, key: str, what: str, *, said: str | None = None) -> None:
-    """``PENDING_<KEY>``: the setting ``key`` is not set yet, and what to do; the words are
-    the i18n text ``said`` (else ``pending_<key>``, else ``what``)."""
+def pending(
+    step: Step, key: str, what: str, *, said: str | None = None, is_set: bool = False
+) -> None:
+    """``PENDING_<KEY>``: the setting ``key`` is not set yet (``is_set``: set, but this run
+    did not read what it names), and what to do; the words are the i18n text ``said`` (else
+    ``pending_<key>``, else ``what``)."""
     said = said or f"pending_{key}"
     step.add(
         [
             F.warning(
                 f"PENDING_{key.upper()}",
-                "{key} is not set yet: {what}.",
+                # contact_points = "ngdp" offline read "contact_points er ikke sat endnu"
+                # on the customer's page, though the settings set it (a consultant's read)
+                "{key} is set, but this run did not read it: {what}."
+                if is_set
+                else "{key} is not set yet: {what}.",
                 f"environments.{step.env.name}.{key}",
                 key=key,
                 # English whatever the run's language: the Danish page says it through

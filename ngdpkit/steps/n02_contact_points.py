@@ -67,7 +67,7 @@ def _contact_points_from_ngdp(step: Step) -> Any:
 
     observation = observe(step) if step.online else None
     if observation is None or observation.contact_points is None:
-        pending(step, "contact_points", "", said="pending_contact_points_ngdp")
+        pending(step, "contact_points", "", said="pending_contact_points_ngdp", is_set=True)
         step.set(contact_points=None)
         return None
     points = [
