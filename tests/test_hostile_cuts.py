@@ -30,16 +30,22 @@ SEAL = "Seal-Pa55word-Q7zK9mXw"  # only in the process environment, as a CI job 
 SEAL_VAR = "NGDPKIT_SEAL_PASSWORD"
 
 
-def test_a_cut_value_leaves_no_beginning_of_the_seal_password_and_no_broken_marker(
-    sample_copy: Path,
-) -> None:
-    (sample_copy / "seal.p12").write_bytes(b"not a p12: the password is what is looked at")
-    toml = sample_copy / "migration.toml"
+def with_seal_password_env(sample: Path) -> Path:
+    """The sample's settings with a seal whose password is what is looked at (no .p12)."""
+    (sample / "seal.p12").write_bytes(b"not a p12: the password is what is looked at")
+    toml = sample / "migration.toml"
     toml.write_text(
         toml.read_text(encoding="utf-8")
         + f'\n[signing]\ncertificate = "seal.p12"\ncertificate_password_env = "{SEAL_VAR}"\n',
         encoding="utf-8",
     )
+    return toml
+
+
+def test_a_cut_value_leaves_no_beginning_of_the_seal_password_and_no_broken_marker(
+    sample_copy: Path,
+) -> None:
+    toml = with_seal_password_env(sample_copy)
     cert_password = read_dotenv(sample_copy / "sample.env")["NGDPKIT_TEST_CERT_PASSWORD"]
     book = openpyxl.load_workbook(sample_copy / "contact-points-test.xlsx")
     sheet = book.active

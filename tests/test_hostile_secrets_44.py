@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 
@@ -20,7 +21,7 @@ from ngdpkit import redact
 from ngdpkit.redact import SHORT_SECRET
 from ngdpkit.secrets import read_dotenv
 from tests.conftest import cli
-from tests.test_hostile_cuts import long_name_in_export
+from tests.test_hostile_cuts import long_name_in_export, with_seal_password_env
 from tests.test_signing import SEAL_VAR, all_bytes, issue, with_signing
 
 
@@ -138,33 +139,27 @@ def test_a_secret_the_kit_writes_composed_or_without_an_unseen_character_is_foun
     assert all(len(p) >= SHORT_SECRET for p in redact.secret_parts("\x01\x02\x03ab\u200bcdefg"))
 
 
+def _run_with_seal_password_in_export(sample: Path, password: str) -> tuple[Any, Path]:
+    """A run of test whose seal password also stands in the first mailbox's name; it must
+    fail (exit 1): the password is a leak."""
+    toml = with_seal_password_env(sample)
+    book = openpyxl.load_workbook(sample / "mailboxes.xlsx")
+    book.active["B4"] = f"Borgerservice {password}"
+    book.save(sample / "mailboxes.xlsx")
+    result = cli("run", "--settings", str(toml), "--env", "test", env={SEAL_VAR: password})
+    assert result.returncode == 1, result.stdout + result.stderr
+    return result, Path([x for x in result.stdout.splitlines() if x.strip()][-1].strip())
+
+
 def test_a_decomposed_password_in_the_export_is_a_leak_of_the_run(sample_copy: Path) -> None:
     import unicodedata
 
     password = unicodedata.normalize("NFD", "Segl-Åse-Øre-2026-x")
-    toml = _with_seal_password_env(sample_copy)
-    book = openpyxl.load_workbook(sample_copy / "mailboxes.xlsx")
-    book.active["B4"] = f"Borgerservice {password}"
-    book.save(sample_copy / "mailboxes.xlsx")
-    result = cli("run", "--settings", str(toml), "--env", "test", env={SEAL_VAR: password})
-    assert result.returncode == 1, result.stdout + result.stderr
-    run_dir = Path([x for x in result.stdout.splitlines() if x.strip()][-1].strip())
+    result, run_dir = _run_with_seal_password_in_export(sample_copy, password)
     composed = unicodedata.normalize("NFC", password)
     assert composed.encode() not in all_bytes(run_dir)
     assert composed not in result.stdout + result.stderr
     assert any(f["code"] == "SECRET_LEAK" for f in _findings(run_dir))
-
-
-def _with_seal_password_env(sample: Path) -> Path:
-    """The sample's settings with a seal whose password is what is looked at (no .p12)."""
-    (sample / "seal.p12").write_bytes(b"not a p12: the password is what is looked at")
-    toml = sample / "migration.toml"
-    toml.write_text(
-        toml.read_text(encoding="utf-8")
-        + f'\n[signing]\ncertificate = "seal.p12"\ncertificate_password_env = "{SEAL_VAR}"\n',
-        encoding="utf-8",
-    )
-    return toml
 
 
 def test_a_password_is_found_composed_decomposed_or_partly_so_however_short() -> None:
@@ -214,13 +209,7 @@ def test_a_short_decomposed_password_in_the_export_is_a_leak_of_the_run(
     import unicodedata
 
     password = unicodedata.normalize("NFD", "Åbenrå7")
-    toml = _with_seal_password_env(sample_copy)
-    book = openpyxl.load_workbook(sample_copy / "mailboxes.xlsx")
-    book.active["B4"] = f"Borgerservice {password}"
-    book.save(sample_copy / "mailboxes.xlsx")
-    result = cli("run", "--settings", str(toml), "--env", "test", env={SEAL_VAR: password})
-    assert result.returncode == 1, result.stdout + result.stderr
-    run_dir = Path([x for x in result.stdout.splitlines() if x.strip()][-1].strip())
+    result, run_dir = _run_with_seal_password_in_export(sample_copy, password)
     for form in ("NFC", "NFD"):
         written = unicodedata.normalize(form, password)
         assert written.encode() not in all_bytes(run_dir), form
@@ -236,7 +225,7 @@ def test_a_setting_holding_the_password_partly_decomposed_is_a_leak_of_the_run(
     portal-registration.json, which a browser and an editor show as the password."""
     password = "Segl-Åse-Åre-2026-x"
     partly = password.replace("Å", "A\u030a", 1)
-    toml = _with_seal_password_env(sample_copy)
+    toml = with_seal_password_env(sample_copy)
     text = toml.read_text(encoding="utf-8")
     old = 'system_name = "WorkZone test - Eksempel Kommune"'
     assert old in text
