@@ -1385,6 +1385,93 @@ def test_an_unmapped_mailbox_mapped_since_is_resolved_though_its_old_row_has_an_
     assert not change["findings_resolved"]
 
 
+def _subject_rows_runs(moved_row_mapped: bool, rows_known: bool = True) -> tuple[RunView, RunView]:
+    """Last week: mailbox 0100233 has subject 1 mapped (row 11) and subject 2 unmapped (row
+    12). This week rows were added above: subject 1 is mapped at row 14, and row 12 holds a
+    row whose Mailbox ID is an error ("0100 233"); subject 2 is that row (still unmapped), or,
+    with ``moved_row_mapped``, it moved to row 15 and is mapped there."""
+    import pandas as pd
+
+    from ngdpkit import findings as F
+    from ngdpkit.compare.runs import ExportRow
+
+    text = "Mailbox {mid} ({name}) has no contact point GUID."
+    unmapped = F.error("MAILBOX_UNMAPPED", text, "mailboxes.xlsx", "Postkasser!12", mid="0100233", name="Skole (emne 2)").to_dict()  # fmt: skip
+    invalid = F.error("MAILBOX_ID_INVALID", "Mailbox ID {value!r} is not usable.", "mailboxes.xlsx", "Postkasser!12", value="0100 233").to_dict()  # fmt: skip
+    guid = "0ecb8511-d743-547f-9b6e-4454c7a6b014"
+    ids, subjects = ["0100233", "0100 233"], ["1", "2"]
+    status, guids = ["mapped", "unmapped"], [guid, ""]
+    if moved_row_mapped:
+        ids, subjects = ["0100233", "0100 233", "0100233"], ["1", "", "2"]
+        status, guids = ["mapped", "unmapped", "mapped"], [guid, "", guid]
+    mapping = pd.DataFrame(
+        {
+            "Mailbox ID": ids,
+            "Subject ID": subjects,
+            "NgDP Guid": guids,
+            "Contact point name": ["Skole" if g else "" for g in guids],
+            "Status": status,
+            "Responsible unit": ["Skole"] * len(ids),
+            "Mailbox name": ["Skole"] * len(ids),
+        }
+    )
+    rows = (
+        (ExportRow("Postkasser!11", "0100233", "1"), ExportRow("Postkasser!12", "0100233", "2"))
+        if rows_known
+        else None
+    )
+    before = RunView(Path("a"), "test", "error", [unmapped], {}, "", "", export_rows=rows)
+    after = RunView(Path("b"), "test", "error", [invalid], {}, "", "", mapping=mapping)
+    return before, after
+
+
+def test_an_unmapped_subject_row_of_a_mailbox_with_a_mapped_one_is_compared_by_row() -> None:
+    """Week two: a mailbox with one subject mapped and one unmapped, rows added above in the
+    new export, and the unmapped subject's row now read with its Mailbox ID an error. Judged
+    by mailbox (one of its rows is mapped), the unmapped row's MAILBOX_UNMAPPED was listed as
+    resolved, though that row is as unmapped as it was. Judged by row (Mailbox ID, Subject
+    ID, the identity of a row in the export): said by the ID error, not resolved. The
+    subject mapped since, at another row, is resolved."""
+    from ngdpkit.compare.diff import changes
+
+    change = changes(*_subject_rows_runs(moved_row_mapped=False))
+    assert not change["findings_resolved"]
+    assert [(f["code"], f["location"]) for f in change["findings_superseded"]] == [
+        ("MAILBOX_UNMAPPED", "Postkasser!12")
+    ]
+    change = changes(*_subject_rows_runs(moved_row_mapped=True))
+    assert [(f["code"], f["location"]) for f in change["findings_resolved"]] == [
+        ("MAILBOX_UNMAPPED", "Postkasser!12")
+    ]
+    assert not change["findings_superseded"]
+
+
+def test_without_the_older_runs_rows_a_mailbox_is_settled_only_when_every_row_is() -> None:
+    """A run that kept no mailbox table: which subject a finding was about is not known, so
+    its mailbox counts as mapped only when every row of it is (here the row with the ID
+    error is keyed by that ID, so the mailbox's own rows are all mapped: resolved, as
+    before session 45); with a row of it still unmapped, not resolved."""
+    from ngdpkit.compare.diff import changes
+
+    before, after = _subject_rows_runs(moved_row_mapped=True, rows_known=False)
+    assert [f["code"] for f in changes(before, after)["findings_resolved"]] == ["MAILBOX_UNMAPPED"]
+    after.mapping.loc[2, ["NgDP Guid", "Contact point name", "Status"]] = ["", "", "unmapped"]
+    change = changes(before, after)
+    assert not change["findings_resolved"]
+    assert [f["code"] for f in change["findings_superseded"]] == ["MAILBOX_UNMAPPED"]
+
+
+def test_a_runs_export_rows_are_read_from_its_folder(sample_run: dict[str, Any]) -> None:
+    """``diff`` reads the older run's rows from its step 01 table: each row's place, as the
+    findings name it, with its Mailbox ID and Subject ID."""
+    from ngdpkit.compare.runs import read_export_rows
+
+    rows = read_export_rows(sample_run["run_dir"])
+    assert rows is not None and len(rows) == 200
+    assert ("Postkasser!4", "0100233", "") in [(r.where, r.mailbox, r.subject) for r in rows]
+    assert ("Postkasser!6", "0100272", "2") in [(r.where, r.mailbox, r.subject) for r in rows]
+
+
 def test_findings_of_one_place_are_told_apart_by_what_they_say() -> None:
     """Two findings with one code at one place (two addresses in the documentation range at
     one settings key) were one entry of the comparison: one of them fixed was no change. A

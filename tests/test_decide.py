@@ -812,6 +812,80 @@ def test_a_decision_after_a_row_of_the_export_changed_is_refused(
     assert not session.file.exists()
 
 
+def _sorted_by_name(export: Path, change: str | None = None) -> None:
+    """The export sorted by mailbox name and saved, as a customer does in Excel: every row
+    still there, in another order; with ``change``, one row's name changed too."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(export)
+    sheet = book.active
+    rows = [[c.value for c in r] for r in sheet.iter_rows(min_row=4)]
+    rows.sort(key=lambda r: (str(r[1]), str(r[0])))
+    assert [r[0] for r in rows] != [r[0].value for r in sheet.iter_rows(min_row=4)]
+    if change is not None:
+        rows[-1][1] = change
+    for at, values in enumerate(rows, start=4):
+        for column, value in enumerate(values, start=1):
+            sheet.cell(row=at, column=column).value = value  # value=None would keep the old
+    book.save(export)
+
+
+def test_a_decision_after_the_export_was_sorted_again_is_written_and_says_so(
+    session: Session,
+) -> None:
+    """A consultant's week two: the customer sorted the export by name in Excel and saved
+    it; every row is still there, in another order, and ``nk.decide`` refused it as a new
+    export, sending the consultant back to notebook 01 with no word of why. A decision is of
+    a mailbox, not of a row: it is written, and the notebook says in one line that the rows
+    were sorted again and that notebook 01 is to be run again so its findings name the right
+    rows (in Danish and in English; the editor says the same, :meth:`Decided.remarks`)."""
+    first, second = [m for m, s in session.unmapped() if not s][:2]
+    _sorted_by_name(session.settings.parent / "mailboxes.xlsx")
+    written = nk.decide(session.step, first, "retire", by="Anne Konsulent")
+    assert [d.mailbox_id for d in session.read()] == [first]
+    assert written.resorted == "mailboxes.xlsx"
+    said = repr(written).splitlines()
+    assert said[0] == "1 beslutning skrevet i decisions-test.csv."
+    assert said[1:] == [
+        "Rækkerne i mailboxes.xlsx er sorteret på ny, efter at sessionen læste filen (de samme "
+        "rækker i en anden rækkefølge). Beslutningen gælder postkassen, ikke rækken, og er "
+        "gemt; kør notebook 01 igen, så dens fund peger på de rigtige rækker."
+    ]
+    english = nk.decide(session.step, second, "retire", by="Anne Konsulent")
+    english.language = "en"
+    assert english.remarks() == [
+        "The rows of mailboxes.xlsx were sorted again after this session read it (the same "
+        "rows in another order). The decision is for the mailbox, not the row, and is "
+        "written; run notebook 01 again so that its findings name the right rows."
+    ]
+    assert [d.mailbox_id for d in session.read()] == [first, second]
+    again = Session(session.settings)  # notebook 01 run again: the sorted export is read
+    third = next(m for m, s in again.unmapped() if not s and m not in (first, second))
+    assert not nk.decide(again.step, third, "retire", by="Anne Konsulent").resorted
+
+
+@pytest.mark.parametrize("how", ["changed", "removed"])
+def test_a_decision_after_the_export_was_sorted_and_a_row_changed_is_refused(
+    session: Session, how: str
+) -> None:
+    """Sorted again and one row changed, or one row gone: not the rows the session read, in
+    any order. Refused in the one line a new export gets; nothing is written."""
+    mailbox = a_mailbox_without_subject(session)
+    export = session.settings.parent / "mailboxes.xlsx"
+    if how == "changed":
+        _sorted_by_name(export, change="Omdøbt postkasse")
+    else:
+        _sorted_by_name(export)
+        import openpyxl
+
+        book = openpyxl.load_workbook(export)
+        book.active.delete_rows(book.active.max_row)
+        book.save(export)
+    with pytest.raises(InputError, match="^mailboxes.xlsx changed after this session read it"):
+        nk.decide(session.step, mailbox, "retire", by="Anne Konsulent")
+    assert not session.file.exists()
+
+
 def test_a_decision_after_another_export_was_saved_over_it_is_refused(
     session: Session, tmp_path: Path
 ) -> None:

@@ -257,15 +257,59 @@ def _mailbox_of(finding: dict[str, Any]) -> str:
     return str(params.get("mid", "")) if isinstance(params, dict) else ""
 
 
-def _settled_mailboxes(view: RunView) -> frozenset[str]:
-    """The Mailbox IDs ``view``'s mapping file lists as mapped or retired: a mailbox whose
-    ``MAILBOX_UNMAPPED`` is gone and that is one of them is resolved, though its old row now
-    holds another mailbox whose ID is an error (rows added above it in a new export)."""
+@dataclass(frozen=True)
+class _Settled:
+    """Which rows of a run's mapping file are mapped or retired, by (Mailbox ID, Subject ID),
+    and which mailboxes have every row so."""
+
+    rows: frozenset[tuple[str, str]]
+    whole: frozenset[str]  # mailboxes whose every row is mapped or retired
+
+
+def _settled_rows(view: RunView) -> _Settled:
+    """The rows ``view``'s mapping file lists as mapped or retired: a row whose
+    ``MAILBOX_UNMAPPED`` is gone and that is one of them is resolved, though its old place
+    now holds a row whose ID is an error (rows added above it in a new export). By row, not
+    by mailbox: a mailbox with one subject mapped and another still unmapped (its ID an error
+    now) had the unmapped row's finding listed as resolved."""
     table = view.mapping
     if table is None or not len(table) or "Status" not in table.columns:
-        return frozenset()
+        return _Settled(frozenset(), frozenset())
     ids, status = _texts(table[MAPPING_KEY[0]]), _texts(table["Status"])
-    return frozenset(str(i) for i, s in zip(ids, status, strict=True) if s != "unmapped")
+    subjects = _texts(table[MAPPING_KEY[1]]) if MAPPING_KEY[1] in table.columns else [""] * len(ids)
+    rows, open_ = set(), set()
+    for mid, subject, state in zip(ids, subjects, status, strict=True):
+        if state != "unmapped":
+            rows.add((str(mid), str(subject)))
+        else:
+            open_.add(str(mid))
+    return _Settled(frozenset(rows), frozenset(m for m, _ in rows) - open_)
+
+
+def _row_settled(
+    finding: dict[str, Any], settled: _Settled, rows: dict[str, tuple[str, str]] | None
+) -> bool:
+    """Whether the export row ``finding`` was about (its location in the older run, whose
+    rows are ``rows``) is mapped or retired in the newer run. Without the older run's rows
+    (a run that kept no mailbox table), only a mailbox whose every row is settled is."""
+    mid = _mailbox_of(finding)
+    row = rows.get(str(finding.get("location", ""))) if rows is not None else None
+    if row is None or row[0] != mid:
+        return mid in settled.whole
+    return row in settled.rows
+
+
+def _export_rows(view: RunView) -> dict[str, tuple[str, str]] | None:
+    """(Mailbox ID, Subject ID) of each export row of ``view`` by its place (``Sheet!row``);
+    read from the run folder when the view does not hold them; None when not known."""
+    rows = view.export_rows
+    if rows is None and (view.path / "steps").is_dir():
+        from .runs import read_export_rows
+
+        rows = read_export_rows(view.path)
+    if rows is None:
+        return None
+    return {r.where: (r.mailbox, r.subject) for r in rows}
 
 
 def _not_checked(finding: dict[str, Any], blind: list[tuple[str, str]]) -> bool:
@@ -342,11 +386,12 @@ def findings_compared_all(a: RunView, b: RunView) -> tuple[Found, Found, Found, 
     superseded_keyed: list[Keyed] = []
     if any(k[0][0] in _SAID_BY_ID_ERROR for k in resolved_keyed):
         id_errors = _id_error_places(b.findings, a, b)
-        settled = _settled_mailboxes(b)
+        settled = _settled_rows(b)
+        rows = _export_rows(a)
         said = [
             k[0][0] in _SAID_BY_ID_ERROR
             and k[0][1:] in id_errors
-            and _mailbox_of(k[1]) not in settled
+            and not _row_settled(k[1], settled, rows)
             for k in resolved_keyed
         ]
         superseded_keyed = [k for k, s in zip(resolved_keyed, said, strict=True) if s]

@@ -88,6 +88,9 @@ class RunView:
     readiness: tuple[int, int] | None = None
     # checklist.json's steps; None for a run made before it had one
     checklist: tuple[ChecklistState, ...] | None = None
+    # each export row's place and (Mailbox ID, Subject ID): which row a finding is about;
+    # None: read from ``path`` when a finding first needs it (or not known)
+    export_rows: tuple[ExportRow, ...] | None = None
 
     @property
     def when(self) -> dt.datetime | None:
@@ -241,6 +244,35 @@ def _readiness(value: Any) -> tuple[int, int] | None:
 def read_mailbox_units(path: Path, label: str) -> list[tuple[str, str, str]] | None:
     """(Mailbox ID, unit, ``Sheet!row``) for each export row, from step 01's table; None
     when the run has none or it does not read (a unit is then simply not named)."""
+    read = _export_columns(path, "responsible_unit")
+    if read is None:
+        return None
+    where, ids, units = read
+    return [(m, u, w) for w, m, u in zip(where, ids, units, strict=True)]
+
+
+@dataclass(frozen=True)
+class ExportRow:
+    """One row of a run's export: where it is (``Sheet!row``, as findings name it) and its
+    identity, (Mailbox ID, Subject ID), as the mapping files key it."""
+
+    where: str
+    mailbox: str
+    subject: str
+
+
+def read_export_rows(path: Path) -> tuple[ExportRow, ...] | None:
+    """Each export row of the run at ``path``, from step 01's table; None when the run has
+    none or it does not read (``diff`` then judges a row by its mailbox)."""
+    read = _export_columns(path, "subject_id")
+    if read is None:
+        return None
+    return tuple(ExportRow(*row) for row in zip(*read, strict=True))
+
+
+def _export_columns(path: Path, column: str) -> tuple[list[str], list[str], list[str]] | None:
+    """(``Sheet!row``, Mailbox ID, ``column``) of each row of step 01's table, as text; None
+    when the run has none or it does not read."""
     from ..steps.records import MailboxesRecord, StoredTable, read_step
 
     steps = path / "steps"
@@ -259,16 +291,15 @@ def read_mailbox_units(path: Path, label: str) -> list[tuple[str, str, str]] | N
     try:
         import pyarrow.parquet as pq
 
-        data = pq.read_table(file, columns=["row", "mailbox_id", "responsible_unit"])
+        data = pq.read_table(file, columns=["row", "mailbox_id", column])
     except Exception:  # a damaged table: units are a courtesy of the summary
         return None
     rows = data.column("row").to_pylist()
-    ids = data.column("mailbox_id").to_pylist()
-    units = data.column("responsible_unit").to_pylist()
-    return [
-        (str(m or ""), str(u or ""), f"{sheet}!{r}" if sheet else f"row {r}")
-        for r, m, u in zip(rows, ids, units, strict=True)
-    ]
+    return (
+        [f"{sheet}!{r}" if sheet else f"row {r}" for r in rows],
+        [str(m or "") for m in data.column("mailbox_id").to_pylist()],
+        [str(v or "") for v in data.column(column).to_pylist()],
+    )
 
 
 def _trail(path: Path, label: str) -> tuple[str, str]:

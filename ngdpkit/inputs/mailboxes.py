@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -102,6 +103,28 @@ def rows_fingerprint(frame: Any) -> str | None:
     rows = frame[list(COLUMNS)].astype(str).reset_index(drop=True)
     digest = hashlib.sha256(str(len(rows)).encode())
     digest.update(pd.util.hash_pandas_object(rows, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def rows_in_any_order(frame: Any, id_errors: Iterable[object] = ()) -> str | None:
+    """A SHA-256 of an export's mailbox rows in any order (:data:`COLUMNS` but the Excel row
+    number, each row with whether its Mailbox ID is an error: its row number among
+    ``id_errors``): the same for the export sorted again in Excel (every row still there, in
+    another order), another for a row removed, added or changed. None for a frame without
+    those columns."""
+    import hashlib
+
+    import numpy as np
+    import pandas as pd
+
+    if frame is None or any(name not in frame.columns for name in COLUMNS):
+        return None
+    rows = frame[list(COLUMNS[1:])].astype(str).reset_index(drop=True)
+    errors = {str(row) for row in id_errors}
+    rows["id_error"] = frame["row"].astype(str).isin(errors).to_numpy()
+    each = np.sort(pd.util.hash_pandas_object(rows, index=False).to_numpy())
+    digest = hashlib.sha256(str(len(rows)).encode())
+    digest.update(each.tobytes())
     return digest.hexdigest()
 
 

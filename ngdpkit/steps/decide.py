@@ -99,27 +99,7 @@ def decide_each(
 ) -> Decided:
     """Like :func:`decide`, with a contact point per mailbox (the editor accepts each
     checked row's own suggestion): every choice is checked, then all are written at once."""
-    word = decision.strip().lower() if isinstance(decision, str) else ""
-    if word not in DECISIONS:
-        raise InputError.said([_not_a_decision(decision)])
-    who = _one_line(by) if by is not None else _decider
-    if not who:
-        raise InputError.said(
-            [
-                Sentence.of(
-                    "who decides is not known: type your name in the editor (Dit navn) or pass by=..."
-                )
-            ]
-        )
-    text = _one_line(note)
-    if len(text) > MAX_NOTE:
-        raise InputError.said(
-            [
-                Sentence.of(
-                    "the note is {n} characters long; at most {most}", n=len(text), most=MAX_NOTE
-                )
-            ]
-        )
+    word, who, text = _checked_words(decision, by, note)
     if not choices:
         raise InputError.said([Sentence.of("no mailbox named")])
     points = _PointIndex.of(step)
@@ -161,17 +141,44 @@ def decide_each(
             decided_at=at,
             note=text,
         )
-    _refuse_export_changed_since(step)  # first: a mailbox "not in the export" may be its cause
+    resorted = _refuse_export_changed_since(step)  # first: may be why a mailbox is not in it
     if problems:
         raise InputError.said(problems)
     _refuse_settings_changed_since(step)
     path = step.settings.decisions_path(step.env.name)
     replaced = _replaced_by(path, step.rel(path), made.values())
     write_decisions(path, made.values())
-    return Decided(made.values(), replaced=replaced, language=step.language, file=path.name)
+    said = {"language": step.language, "file": path.name, "resorted": resorted}
+    return Decided(made.values(), replaced=replaced, **said)
 
 
-def _refuse_export_changed_since(step: Step) -> None:
+def _checked_words(decision: str, by: str | None, note: str) -> tuple[str, str, str]:
+    """The decision's word, who decides and the note, each checked (InputError otherwise)."""
+    word = decision.strip().lower() if isinstance(decision, str) else ""
+    if word not in DECISIONS:
+        raise InputError.said([_not_a_decision(decision)])
+    who = _one_line(by) if by is not None else _decider
+    if not who:
+        raise InputError.said(
+            [
+                Sentence.of(
+                    "who decides is not known: type your name in the editor (Dit navn) or pass by=..."
+                )
+            ]
+        )
+    text = _one_line(note)
+    if len(text) > MAX_NOTE:
+        raise InputError.said(
+            [
+                Sentence.of(
+                    "the note is {n} characters long; at most {most}", n=len(text), most=MAX_NOTE
+                )
+            ]
+        )
+    return word, who, text
+
+
+def _refuse_export_changed_since(step: Step) -> str:
     """InputError when the e-Boks export (``inputs.mailboxes``) is no longer the file this
     session read: replaced by the customer's new export or moved away after notebook 02
     mapped it. The decision was checked against the mailboxes the session read and written
@@ -180,12 +187,15 @@ def _refuse_export_changed_since(step: Step) -> None:
     export as the session read it is the earlier step's record of it (path, SHA-256); the
     file as it is now must have the same bytes, or, read again as the session read it, the
     same mailbox rows (:func:`_same_rows`: the export opened in Excel and saved without a
-    cell changed has other bytes). Nothing is written otherwise."""
+    cell changed has other bytes). Nothing is written otherwise. The export's name when it
+    holds the same rows in another order (sorted again in Excel): a decision is of a mailbox,
+    not of a row, so it is written, and :class:`Decided` says that notebook 01's findings,
+    which name rows, are to be made again; "" otherwise."""
     import hashlib
 
     export = step.env.inputs.mailboxes
     if export is None:
-        return
+        return ""
     label = step.rel(export)
     read = [
         *(InputRead(**entry) for entry in step.inputs_read),
@@ -193,13 +203,16 @@ def _refuse_export_changed_since(step: Step) -> None:
     ]
     hashes = {r.sha256 for r in read if r.path == label and r.sha256}
     if not hashes:  # not read in this session yet: the check reads it as it is now
-        return
+        return ""
     try:
         now = hashlib.sha256(export.read_bytes()).hexdigest()
     except OSError:
         now = ""
-    if now in hashes or (now and _same_rows(step, export, hashes, now)):
-        return
+    if now in hashes:
+        return ""
+    rows = _same_rows(step, export, hashes, now) if now else ""
+    if rows:
+        return label if rows == RESORTED else ""
     named = _export_named_now(step)
     if named is not None and named != export:  # the settings already name its new place
         said = Sentence.of(
@@ -221,20 +234,23 @@ def _refuse_export_changed_since(step: Step) -> None:
 
 
 # (export, the hashes the session read, its hash now, how it is read) -> whether its rows
-# are the ones read: an export saved again is read again once (4 s at 100,000 mailboxes),
-# not at each decision
-_ROWS_SEEN: dict[tuple[str, frozenset[str], str, str], bool] = {}
+# are the ones read (SAME, RESORTED or ""): an export saved again is read again once (4 s at
+# 100,000 mailboxes), not at each decision
+_ROWS_SEEN: dict[tuple[str, frozenset[str], str, str], str] = {}
+SAME, RESORTED = "same", "resorted"
 
 
-def _same_rows(step: Step, export: Path, hashes: set[str], now: str) -> bool:
+def _same_rows(step: Step, export: Path, hashes: set[str], now: str) -> str:
     """Whether ``export``, whose bytes (hash ``now``) are not the ones the session read,
     holds the same mailbox rows as step 01's record of it (a fingerprint of the rows,
     :func:`~ngdpkit.inputs.mailboxes.rows_fingerprint`): read again with the same reader and
     the session's settings (sheet, columns). A consultant opened the export in Excel and saved
     it without changing a cell, and every decision was refused. A row removed, added or
     changed, another sheet or another export, or a file that no longer reads as an export is
-    not the same. Only when the export the session read is step 01's one reading of it."""
-    from ..inputs.mailboxes import rows_fingerprint
+    not the same. Only when the export the session read is step 01's one reading of it.
+    :data:`SAME` for the rows in their order, :data:`RESORTED` for the same rows in another
+    order (the customer sorted the export by name and saved it), "" for neither."""
+    from ..inputs.mailboxes import rows_fingerprint, rows_in_any_order
     from .n01_mailboxes import read_export
     from .records import MailboxesRecord
 
@@ -258,17 +274,25 @@ def _same_rows(step: Step, export: Path, hashes: set[str], now: str) -> bool:
         files = [f for f in step.cache.values() if isinstance(f.record, MailboxesRecord)]
     reads = {r.sha256 for f in files for r in f.inputs_read if r.path == label}
     if len(files) != 1 or reads != hashes:
-        return False
+        return ""
     record = files[0].record
     assert isinstance(record, MailboxesRecord)
     before = rows_fingerprint(record.mailboxes)
     try:
         again = read_export(step, export)
     except (InputError, OSError, ValueError):
-        return False
-    same = before is not None and again.sheet == record.sheet
-    same = same and tuple(str(row) for row in again.id_errors) == record.id_errors
-    same = same and rows_fingerprint(again.frame) == before
+        return ""
+    same = ""
+    if before is not None and again.sheet == record.sheet:
+        if (
+            tuple(str(row) for row in again.id_errors) == record.id_errors
+            and rows_fingerprint(again.frame) == before
+        ):
+            same = SAME
+        elif rows_in_any_order(again.frame, again.id_errors) == rows_in_any_order(
+            record.mailboxes, record.id_errors
+        ):
+            same = RESORTED
     if len(_ROWS_SEEN) >= 64:
         _ROWS_SEEN.clear()
     _ROWS_SEEN[key] = same
@@ -618,6 +642,10 @@ class Decided(tuple[Decision, ...]):
     replaced: tuple[Decision, ...]
     language: str
     file: str
+    # the export's name when it holds the rows the session read in another order (sorted
+    # again in Excel): the decision is written, and notebook 01 is to be run again so that
+    # its findings name the rows where they are now; "" otherwise
+    resorted: str
 
     def __new__(
         cls,
@@ -626,9 +654,11 @@ class Decided(tuple[Decision, ...]):
         replaced: tuple[Decision, ...] = (),
         language: str = "da",
         file: str = "",
+        resorted: str = "",
     ) -> Decided:
         self = super().__new__(cls, written)
         self.replaced, self.language, self.file = replaced, language, file
+        self.resorted = resorted
         return self
 
     def replacements(self) -> list[str]:
@@ -650,9 +680,16 @@ class Decided(tuple[Decision, ...]):
             for d in self.replaced
         ]
 
+    def remarks(self) -> list[str]:
+        """:meth:`replacements`, then, for an export sorted again, one sentence saying so."""
+        said = self.replacements()
+        if self.resorted:
+            said.append(t(self.language, "decided_resorted", file=self.resorted))
+        return said
+
     def __repr__(self) -> str:
         written = t(self.language, "decided_written", n=len(self), file=self.file or "-")
-        return "\n".join([written, *self.replacements()])
+        return "\n".join([written, *self.remarks()])
 
 
 def decision_words(language: str, d: Decision) -> str:

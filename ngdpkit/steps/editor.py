@@ -423,7 +423,7 @@ class MappingEditor:
             )
             + " "
             + self._what(done.decisions)
-            + "".join(" " + said for said in done.decisions.replacements())
+            + "".join(" " + said for said in done.decisions.remarks())
             + " "
             + t(lang, "editor_rerun", file=self.file)
         )
