@@ -472,7 +472,7 @@ VALUES_DA: dict[str, str] = {
     # in Danish (the steps' i18n tables hold both; tests keep them alike)
     "create the sender/receiver system in Administrativ Adgang with the values ngdpkit run writes in portal-registration.json (the page Registration in Administrativ Adgang), and write the ID the portal gives it here": "opret afsender-/modtagersystemet i Administrativ Adgang med de værdier, ngdpkit run skriver i portal-registration.json (siden »Registrering i Administrativ Adgang«), og skriv her det ID, portalen giver systemet",
     "order a FOCES3/VOCES3 certificate per environment through MitID Erhverv (inferred)": "bestil et FOCES3/VOCES3-certifikat pr. miljø gennem MitID Erhverv (udledt)",
-    "create the contact points (see contact-point-plan.xlsx) and export the list": "opret kontaktpunkterne (se contact-point-plan.xlsx) og eksportér listen",
+    'create the contact points in Administrativ Adgang (see contact-point-plan.xlsx), then name a file of them in contact_points, or set contact_points = "ngdp" and run with --online': 'opret kontaktpunkterne i Administrativ Adgang (se contact-point-plan.xlsx), og angiv derefter en fil med dem i contact_points, eller sæt contact_points = "ngdp", og kør med --online',
     "map the mailboxes to contact points in a mapping file": "tilknyt postkasserne til kontaktpunkter i en tilknytningsfil",
     "the decisions file holds no decision this run can use; correct it, or decide again in notebook 02, or map the mailboxes to contact points in a mapping file": "beslutningsfilen har ingen beslutning, som denne kørsel kan bruge; ret den, eller beslut igen i notebook 02, eller tilknyt postkasserne til kontaktpunkter i en tilknytningsfil",
     "the dispatcher's ContactPointGuid is not known yet; set default_contact_point to the GUID of the contact point that is to receive letters without a mapping: Administrativ Adgang shows it on the contact point once it is created, and the contact points file (contact_points) holds it as the contact point's ID (Kontaktpunkt ID)": "dispatcherens ContactPointGuid kendes ikke endnu; sæt default_contact_point til GUID'en for det kontaktpunkt, der skal modtage breve uden tilknytning: Administrativ Adgang viser den ved kontaktpunktet, når det er oprettet, og kontaktpunktsfilen (contact_points) har den som kontaktpunktets ID (Kontaktpunkt ID)",
@@ -690,7 +690,7 @@ TITLES = {
     "NGDP_TRANSLATION_ELSEWHERE": "NgDP oversætter postkassen til et andet kontaktpunkt",
     "PENDING_SYSTEM_ID": "System-ID mangler endnu",
     "PENDING_CERTIFICATE": "Certifikatet mangler endnu",
-    "PENDING_CONTACT_POINTS": "Kontaktpunkterne mangler endnu",
+    "PENDING_CONTACT_POINTS": "Kontaktpunkterne kendes ikke endnu",
     "PENDING_MAPPING": "Tilknytningsfilen mangler endnu",
     "PENDING_DEFAULT_CONTACT_POINT": "Standardkontaktpunkt (ContactPointGuid) mangler endnu",
     "PENDING_SERVER_IPS": "Udgående IP-adresser mangler endnu",

@@ -108,6 +108,8 @@ NEXT = {
         },
         "contact_points": {
             "to_do": "Opret kontaktpunkterne fra contact-point-plan.xlsx.",
+            "to_do_ngdp": 'Kontaktpunkterne hentes fra NgDP (contact_points = "ngdp"), men denne kørsel har ikke læst NgDP: kør <<run_online>> på en maskine med miljøets certifikat, nøgle og header, eller angiv en fil med kontaktpunkterne i contact_points, og kør <<run>>. Er kontaktpunkterne ikke oprettet i Administrativ Adgang endnu, så opret dem først efter contact-point-plan.xlsx.',
+            "to_do_ngdp_cvr": 'Ret først organisation.cvr i indstillingerne (trin 1): NgDP finder organisationen på CVR-nummeret. Kontaktpunkterne hentes fra NgDP (contact_points = "ngdp"), så kør derefter <<run_online>>, eller angiv en fil med kontaktpunkterne i contact_points, og kør <<run>>.',
             "blocked": "Ret kontaktpunktsfundene; portal-todo.xlsx viser, hvilke oversættelser der skal tilføjes og fjernes.",
             "not_verified": "Når kontaktpunkterne og oversættelserne fra portal-todo.xlsx er oprettet i portalen: kør <<run_online>>, så de læses i NgDP, eller bekræft trinnet med <<confirm>>.",
             "not_verified_cvr": "Ret først organisation.cvr i indstillingerne (trin 1): NgDP finder organisationen på CVR-nummeret. Når kontaktpunkterne og oversættelserne fra portal-todo.xlsx derefter er oprettet i portalen: kør <<run_online>>, så de læses i NgDP, eller bekræft trinnet med <<confirm>>.",
@@ -115,9 +117,11 @@ NEXT = {
         },
         "mapping": {
             "to_do": "Tilknyt de resterende postkasser: mapping-suggestions.xlsx foreslår kontaktpunkter, når kontaktpunkterne er kendt (trin 5).",
+            "to_do_ngdp": "Kør først <<run_online>> (se trin 5): kontaktpunkternes oversættelser i NgDP tilknytter de postkasser, de nævner, og mapping-suggestions.xlsx foreslår kontaktpunkter til resten. Tilknyt derefter de resterende postkasser i tilknytningsfilen (mapping i indstillingerne) eller i notebook 02.",
             "blocked": "Ret tilknytningsfundene.",
             "blocked_unmapped": "Tilknyt hver postkasse, som fundene nævner, til et kontaktpunkt i tilknytningsfilen (mapping i indstillingerne) eller i notebook 02 (redigeringen eller nk.decide); en postkasse, der ikke skal med, markeres dér som udgået. Kør derefter igen.",
             "blocked_unmapped_no_points": "Kontaktpunkterne kendes ikke i denne kørsel (trin 5), så der laves ingen forslag, og redigeringen i notebook 02 har intet kontaktpunkt at vælge: tilknyt hver postkasse, som fundene nævner, med kontaktpunktets GUID fra Administrativ Adgang i tilknytningsfilen (mapping i indstillingerne) eller med nk.decide, eller følg først trin 5; en postkasse, der ikke skal med, markeres som udgået. Kør derefter igen.",
+            "blocked_unmapped_ngdp": 'Kontaktpunkterne er ikke læst fra NgDP i denne kørsel (contact_points = "ngdp" læses kun med --online), så der laves ingen forslag, og redigeringen i notebook 02 har intet kontaktpunkt at vælge: kør <<run_online>> (se trin 5), så kontaktpunkterne og deres oversættelser læses, og tilknyt derefter hver postkasse, som fundene stadig nævner, i tilknytningsfilen (mapping i indstillingerne) eller i notebook 02; en postkasse, der ikke skal med, markeres dér som udgået. Kør derefter <<run_online>> igen.',
             "blocked_unmapped_rows": "Ret først de rækker, som fundene nævner, og kør igen: en række, hvis NgDP Guid ikke er et GUID, eller en række i tilknytningsfilen, der ikke bruges, tilknytter ikke sin postkasse. Tilknyt derefter de resterende postkasser i tilknytningsfilen eller i notebook 02.",
             "blocked_decisions": "Ret de rækker i beslutningsfilen, som fundene nævner, og kør igen: en beslutning, der ikke kan bruges, indgår ikke i tilknytningen.",
             "not_verified": "Udfyld NgDP Guid for hver række i WorkZone Configurator → Process → Mailbox mappings (kolonnen findes fra WorkZone 2026.1; hvor tilknytningen hører hjemme i ældre versioner, er ikke offentligt: spørg KMD) med værdierne fra mailbox-mapping.xlsx, eksportér derefter Mailbox mappings, og angiv filen i workzone_register.",
@@ -170,6 +174,8 @@ NEXT = {
         },
         "contact_points": {
             "to_do": "Create the contact points from contact-point-plan.xlsx.",
+            "to_do_ngdp": 'The contact points are read from NgDP (contact_points = "ngdp"), but this run did not read NgDP: run <<run_online>> on a machine with the certificate, key and header of the environment, or name a file of the contact points in contact_points and run <<run>>. Should the contact points not exist in Administrativ Adgang yet, create them first from contact-point-plan.xlsx.',
+            "to_do_ngdp_cvr": 'Correct organisation.cvr in the settings first (step 1): NgDP finds the organisation by its CVR number. The contact points are read from NgDP (contact_points = "ngdp"), so then run <<run_online>>, or name a file of the contact points in contact_points and run <<run>>.',
             "blocked": "Fix the contact point findings; portal-todo.xlsx lists the translations to add and remove.",
             "not_verified": "Run <<run_online>> so that contact points and translations are read in NgDP, or confirm the step with <<confirm>> once the portal holds the contact points and translations of portal-todo.xlsx.",
             "not_verified_cvr": "Correct organisation.cvr in the settings first (step 1): NgDP finds the organisation by its CVR number. Then run <<run_online>> so that contact points and translations are read in NgDP, or confirm the step with <<confirm>> once the portal holds the contact points and translations of portal-todo.xlsx.",
@@ -177,9 +183,11 @@ NEXT = {
         },
         "mapping": {
             "to_do": "Map the remaining mailboxes: mapping-suggestions.xlsx suggests contact points once the contact points are known (step 5).",
+            "to_do_ngdp": "First run <<run_online>> (see step 5): the translations of the contact points in NgDP map the mailboxes they name, and mapping-suggestions.xlsx suggests contact points for the rest. Then map the remaining mailboxes in the mapping file (mapping in the settings) or in notebook 02.",
             "blocked": "Fix the mapping findings.",
             "blocked_unmapped": "Map every mailbox the findings name to a contact point in the mapping file (mapping in the settings) or in notebook 02 (the editor or nk.decide); a mailbox that is not to be migrated is retired there. Then run again.",
             "blocked_unmapped_no_points": "This run does not know the contact points (step 5), so nothing is suggested and the editor of notebook 02 has no contact point to choose: map every mailbox the findings name with the GUID of its contact point from Administrativ Adgang in the mapping file (mapping in the settings) or with nk.decide, or first follow step 5; a mailbox that is not to be migrated is retired. Then run again.",
+            "blocked_unmapped_ngdp": 'This run did not read the contact points from NgDP (contact_points = "ngdp" is read only with --online), so nothing is suggested and the editor of notebook 02 has no contact point to choose: run <<run_online>> (see step 5) so that the contact points and their translations are read, then map every mailbox the findings still name in the mapping file (mapping in the settings) or in notebook 02; a mailbox that is not to be migrated is retired there. Then run <<run_online>> again.',
             "blocked_unmapped_rows": "First correct the rows the findings name, and run again: a row whose NgDP Guid is not a GUID, or a row of the mapping file that is not used, maps no mailbox. Then map the remaining mailboxes in the mapping file or in notebook 02.",
             "blocked_decisions": "Correct the rows of the decisions file the findings name, and run again: a decision that cannot be used is left out of the mapping.",
             "not_verified": "Fill in NgDP Guid on every row of WorkZone Configurator → Process → Mailbox mappings (the column exists from WorkZone 2026.1; where the mapping goes in older versions is not public: ask KMD) with the values of mailbox-mapping.xlsx, then export Mailbox mappings and name the file in workzone_register.",
@@ -481,7 +489,11 @@ def _blocked_text(
         # without the contact points the editor has none to offer and nothing is suggested
         # (a consultant's read: "… eller i notebook 02 (redigeringen …)" with an empty list)
         elif any(f.code == "PENDING_CONTACT_POINTS" for f in found):
-            text = texts["blocked_unmapped_no_points"]
+            # contact_points = "ngdp" set but not read: "følg først trin 5" sent the reader to
+            # a step 5 that said to create the contact points (a consultant's read)
+            text = texts[
+                "blocked_unmapped_ngdp" if _ngdp_unread(found) else "blocked_unmapped_no_points"
+            ]
     # step 3 blocked only by the network checks of ``--online`` on the kit's own machine: no
     # server check failed (a signer's read: "Drift retter de fejlede servertjek og kører
     # server-check.ps1 igen" over a run whose one failure was a name lookup from the laptop)
@@ -504,7 +516,21 @@ def _status_text(texts: dict[str, str], status: str, found: list[Finding]) -> st
     organisation.cvr held a CPR number, and step 1 already said to correct it)."""
     if status == "not_verified" and "not_verified_cvr" in texts and _cvr_invalid(found):
         return texts["not_verified_cvr"]
+    # contact_points = "ngdp" in a run that did not read NgDP: the list is read with --online,
+    # not made (a consultant's read: step 5 said "Opret kontaktpunkterne fra
+    # contact-point-plan.xlsx" to a customer whose contact points NgDP holds)
+    if status == "to_do" and "to_do_ngdp" in texts and _ngdp_unread(found):
+        cvr = "to_do_ngdp_cvr" in texts and _cvr_invalid(found)
+        return texts["to_do_ngdp_cvr" if cvr else "to_do_ngdp"]
     return texts.get(status, "")
+
+
+def _ngdp_unread(found: list[Finding]) -> bool:
+    """Whether ``contact_points = "ngdp"`` is set and this run did not read NgDP's listing:
+    ``PENDING_CONTACT_POINTS`` in its form for a key that is set."""
+    return any(
+        f.code == "PENDING_CONTACT_POINTS" and f.template.startswith("{key} is set") for f in found
+    )
 
 
 def _unused_rows(found: list[Finding]) -> list[str]:

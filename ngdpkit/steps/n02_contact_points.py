@@ -57,7 +57,20 @@ def show_contact_points(step: Step, contact_points: Any) -> Any:
     # read: "så ingen postkasse kan tilknyttes" above a coverage of 65 mailboxes mapped)
     if step.env.mapping is not None or step.settings.decisions_path(step.env.name).is_file():
         key += "_mapping"
+    elif _export_has_guids(step):
+        # the export's own NgDP Guid column maps its mailboxes (rare; mailboxes_environment):
+        # "så ingen postkasse kan tilknyttes" was false over the mailboxes it maps
+        key += "_export"
     return display.block(display.para(t(lang, key)))
+
+
+def _export_has_guids(step: Step) -> bool:
+    """Whether the export read in step 01 holds a contact point GUID for a mailbox of this
+    environment (its NgDP Guid column, blank unless the settings say it is this one's)."""
+    frame = step.previous(MailboxesRecord).mailboxes
+    if frame is None or "ngdp_guid" not in frame.columns:
+        return False
+    return bool((frame["ngdp_guid"].astype(str).str.strip() != "").any())
 
 
 def _contact_points_from_ngdp(step: Step) -> Any:
