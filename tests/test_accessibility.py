@@ -263,6 +263,82 @@ def test_print_keeps_values_whole(pages: list[Path], browser: Any) -> None:
         page.close()
 
 
+# The box that scrolls sideways, seen in the browser: its sideways scroll, the cue line above
+# it (its computed style: a pseudo-element) and the shadows (its background layers).
+MORE = """(selector) => { const box = document.querySelector(selector);
+  const cue = getComputedStyle(box, '::before'), cs = getComputedStyle(box);
+  return {scrolls: box.scrollWidth > box.clientWidth, overflow: cs.overflowX,
+    cue: cue.content, shown: cue.visibility, room: cue.maxHeight,
+    layers: cs.backgroundAttachment, images: cs.backgroundImage}; }"""
+
+
+def test_a_wide_table_shows_that_it_continues_to_the_right(
+    sample_run: dict[str, Any], browser: Any
+) -> None:
+    """The firewall order scrolls in its own box, its scrollbar at the end of a long table:
+    a reader saw no sign of its last columns. While more is to the right the box says so above
+    it and has a shadow at that edge; scrolled to the end the line goes; where the table fits
+    (a wide window) neither is there (at 1,600 px it needed 0.7 px more and said so)."""
+    signoff = sample_run["run_dir"] / "signoff"
+    page = browser.new_page(viewport={"width": 1024, "height": 900})
+    try:
+        page.goto((signoff / "firewall.html").as_uri())
+        box = "section.firewall-all"
+        more = page.evaluate(MORE, box)
+        assert more["scrolls"] and more["overflow"] == "auto", more
+        assert more["cue"] == '"Tabellen fortsætter til højre – rul sidelæns →"', more
+        assert more["shown"] == "visible" and more["room"] != "0px", more
+        assert more["layers"] == "local, local, scroll, scroll", more
+        assert more["images"].count("linear-gradient") == 4, more
+        page.evaluate("(s) => { document.querySelector(s).scrollLeft = 1e6; }", box)
+        page.wait_for_function(
+            "(s) => getComputedStyle(document.querySelector(s), '::before').visibility"
+            " === 'hidden'",
+            arg=box,
+        )
+        page.evaluate("(s) => { document.querySelector(s).scrollLeft = 0; }", box)
+        page.set_viewport_size({"width": 1600, "height": 900})
+        more = page.evaluate(MORE, box)
+        assert not more["scrolls"] and more["shown"] == "hidden" and more["room"] == "0px", more
+        # the notebook page shows the same order in its box
+        page.set_viewport_size({"width": 1024, "height": 900})
+        page.goto((signoff / "04_system_and_network.html").as_uri())
+        more = page.evaluate(MORE, ".nb-out > .nk:has(th:nth-child(11))")
+        assert more["scrolls"] and more["shown"] == "visible", more
+        # on a phone each table is its own box, and says so
+        page.set_viewport_size({"width": 390, "height": 900})
+        page.goto((signoff / "firewall.html").as_uri())
+        more = page.evaluate(MORE, "table")
+        assert more["scrolls"] and more["shown"] == "visible", more
+        assert more["layers"] == "local, local, scroll, scroll", more
+    finally:
+        page.close()
+
+
+def test_a_wide_table_prints_whole_and_without_the_cue(
+    sample_run: dict[str, Any], browser: Any
+) -> None:
+    """Printed, no box scrolls or clips (every column is on paper), and neither the line nor
+    the shadow of the screen is printed."""
+    page = browser.new_page(viewport={"width": 1024, "height": 900})
+    try:
+        page.emulate_media(media="print")
+        page.goto((sample_run["run_dir"] / "signoff" / "firewall.html").as_uri())
+        for box in ("section.firewall-all", "table"):
+            more = page.evaluate(MORE, box)
+            assert more["overflow"] == "visible", (box, more)
+            assert more["cue"] == "none" and more["room"] == "0px", (box, more)
+            assert more["images"] == "none", (box, more)
+        clipped = page.evaluate(
+            "() => [...document.querySelectorAll('section.firewall-all *')].filter(e =>"
+            " { for (let a = e.parentElement; a; a = a.parentElement)"
+            " if (getComputedStyle(a).overflowX !== 'visible') return true; return false; }).length"
+        )
+        assert clipped == 0
+    finally:
+        page.close()
+
+
 def test_diagram_text_says_the_port_as_a_person_reads_it(sample_dir: Path) -> None:
     """ "sender med HTTPS 443 udgående fra" read as no Dane says it (and "send HTTPS 443
     outgoing" as no English reader): the protocol, its port, then where from."""
@@ -289,3 +365,26 @@ def test_diagram_text_names_the_push_endpoints_the_image_shows(sample_dir: Path)
         assert (len(ends) == 2) is shown, svg
         assert ("NgDP calls the WorkZone Push Service" in text) is shown, text
         assert all(end in text for end in ends)
+
+
+def test_a_page_link_in_the_navigation_stays_on_one_line(
+    sample_run: dict[str, Any], browser: Any
+) -> None:
+    """The navigation read "05" at a line's end and "Dispatcher-konfiguration" on the next
+    (at 1,100 px; "05 Dispatcher-" and "konfiguration" on the checklist): each link is on one
+    line where a line can hold it, at a laptop's width and at a phone's."""
+    page = browser.new_page(viewport={"width": 1100, "height": 900})
+    try:
+        for width in (1100, 1000, 390):
+            page.set_viewport_size({"width": width, "height": 900})
+            for name in ("index.html", "checklist.html", "firewall.html"):
+                page.goto((sample_run["run_dir"] / "signoff" / name).as_uri())
+                broken = page.evaluate(
+                    "() => [...document.querySelectorAll('nav a')]"
+                    ".filter(a => a.getClientRects().length !== 1"
+                    " || a.getBoundingClientRect().height > 1.5 * parseFloat("
+                    "getComputedStyle(a).lineHeight || 20)).map(a => a.textContent)"
+                )
+                assert broken == [], (width, name, broken)
+    finally:
+        page.close()

@@ -51,7 +51,8 @@ PAGE_CSS = """
 body { font-family: 'Segoe UI', Arial, sans-serif; margin: 24px auto; max-width: 1100px; color: #1d1d1d; line-height: 1.4; padding: 0 16px; }
 header.doc { border-bottom: 3px solid #1f4e79; margin-bottom: 16px; padding-bottom: 8px; }
 header.doc h1 { margin: 0 0 4px; color: #1f4e79; }
-nav a { margin-right: 12px; }
+nav a { margin-right: 12px; display: inline-block; }  /* a link on one line: "05" stood at a line's end,
+   "Dispatcher-konfiguration" on the next (broken only where one line cannot hold it) */
 section { margin: 18px 0; }
 .status-ok { color: #1b6e3a; } .status-bad { color: #b3261e; } .status-warn { color: #a15c00; }
 .declaration { border-left: 4px solid #1f4e79; padding: 4px 12px; background: #f4f7fa; }
@@ -98,6 +99,37 @@ tr { page-break-inside: avoid; }
 @media screen {
   section.appendix, .nb-out > .nk { overflow-x: auto; }
 }
+/* A box that scrolls sideways says so (its scrollbar is at the end of a long table, out of
+   sight): a shadow at each edge that has more, which white covers scrolling with the content
+   hide at its ends, and where the browser has scroll-driven animations a line above it while
+   more is to the right (no room taken where the box does not scroll; no script, CSP). */
+@media screen {
+  section.appendix, .nb-out > .nk { background: var(--nk-more); }
+  /* the firewall order's eleven columns needed 1,100.7 px of a 1,100 px page: every wide
+     window showed the cue for less than a pixel; 6 px at the cells' sides fits them (and
+     in the notebook's box, where "wz-agent01-t" broke at its hyphen) */
+  section.appendix th, section.appendix td, .nb-out > .nk th, .nb-out > .nk td { padding-left: 6px; padding-right: 6px; }
+  section.appendix::before, .nb-out > .nk::before { content: "Tabellen fortsætter til højre – rul sidelæns →"; }
+}
+@media screen and (max-width: 760px) {
+  table, .nk table { background: var(--nk-more); }
+  table::before, .nk table::before { content: "Tabellen fortsætter til højre – rul sidelæns →"; }
+}
+:root { --nk-more:
+  linear-gradient(to right, #fff 40%, rgba(255, 255, 255, 0)) left center / 40px 100% no-repeat local,
+  linear-gradient(to left, #fff 40%, rgba(255, 255, 255, 0)) right center / 40px 100% no-repeat local,
+  linear-gradient(to right, rgba(31, 78, 121, 0.35), rgba(31, 78, 121, 0)) left center / 16px 100% no-repeat scroll,
+  linear-gradient(to left, rgba(31, 78, 121, 0.35), rgba(31, 78, 121, 0)) right center / 16px 100% no-repeat scroll; }
+:lang(en) section.appendix::before, :lang(en) .nb-out > .nk::before, :lang(en) table::before {
+  content: "The table continues to the right – scroll sideways →"; }
+section.appendix::before, .nb-out > .nk::before, table::before {
+  display: block; position: sticky; left: 0; text-align: right; font-size: 13px; font-weight: 600;
+  color: #1f4e79; max-height: 0; overflow: hidden; visibility: hidden; }
+@supports (animation-timeline: scroll()) {
+  section.appendix::before, .nb-out > .nk::before, table::before {
+    animation: nk-more linear both; animation-timeline: scroll(nearest inline); }
+}
+@keyframes nk-more { from { max-height: 3em; visibility: visible; } to { max-height: 3em; visibility: hidden; } }
 @media print {
   .visually-hidden { display: none; }
   body { margin: 0; max-width: none; font-size: 11pt; }
