@@ -46,7 +46,7 @@ def median_of(reps: int, fn: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def workload(name: str, folder: Path) -> dict[str, Any]:
+def workload(name: str, folder: Path | float) -> dict[str, Any]:
     r = subprocess.run(
         [PY, str(HERE / "workloads.py"), name, str(folder)],
         capture_output=True,
@@ -107,6 +107,14 @@ def bench_editor(work: Path, sizes: list[int], reps: int) -> list[dict[str, Any]
             flush=True,
         )
     return rows
+
+
+def bench_redact(megabytes: float, reps: int) -> dict[str, Any]:
+    """``redact`` over hostile texts of ``megabytes`` each (HTML, JSON and percent escapes,
+    decomposed Danish), without a registered secret and with one the text holds split."""
+    result = median_of(reps, lambda: workload("redact", megabytes))
+    print(f"  redact, {megabytes} MB per text: {result['seconds']} CPU-s in all", flush=True)
+    return {"megabytes": megabytes, **result}
 
 
 # ``--sample``: a sample set to copy instead of generating one (the suite's smoke tests hand
@@ -726,6 +734,13 @@ def markdown(results: dict[str, Any]) -> str:
             f"| `ngdpkit check`, both environments | {r['check_both']['seconds']} s | – | – | < 3 s |",
             f'| `python -c "import ngdpkit"` | {r["import_ngdpkit"]["seconds"]} s | – | – | < 0.5 s |',
         ]
+    rd = results.get("redact")
+    if rd:
+        kinds = [k.removesuffix("_secret_seconds") for k in rd if k.endswith("_secret_seconds")]
+        for kind in kinds:
+            lines.append(
+                f"| `redact`, {rd['megabytes']} MB of {kind} | {rd[kind + '_secret_seconds']} CPU-s with a secret registered, {rd[kind + '_seconds']} without | – | – | – |"
+            )
     p = results.get("probes")
     if p:
         lines.append(
@@ -769,6 +784,7 @@ SECTIONS = {
     "status": "status over many customers",
     "run": "runs of the sample",
     "probes": "network probes",
+    "redact": "redaction of hostile text (escapes, decomposed letters)",
 }
 
 
@@ -814,6 +830,8 @@ def main() -> int:
                 results[section] = bench_commands(work, sizes, reps, smoke=args.smoke)
             elif section == "status":
                 results[section] = bench_status(work, 5 if args.smoke else 200, reps)
+            elif section == "redact":
+                results[section] = bench_redact(0.1 if args.smoke else 10, reps)
             elif section == "run":
                 results[section] = bench_run(work, reps, smoke=args.smoke)
             else:

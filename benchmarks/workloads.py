@@ -5,6 +5,7 @@
     python benchmarks/workloads.py openpyxl DIR       # bare pandas.read_excel(engine="openpyxl", dtype=str) of the same files
     python benchmarks/workloads.py calamine DIR       # bare pandas.read_excel(engine="calamine", dtype=str) of the same files
     python benchmarks/workloads.py editor DIR         # notebook 02's editor: one decision written + the mapping made again
+    python benchmarks/workloads.py redact MB          # redact() over MB megabytes of hostile escapes, per kind
 
 Each measuring call prints one JSON line: {"seconds": …, "peak_mb": …, "rows": …}.
 """
@@ -213,9 +214,63 @@ def bare(directory: Path, engine: str) -> dict:
     return {"seconds": time.perf_counter() - start, "peak_mb": peak_mb(), "rows": rows}
 
 
+# Hostile texts for the redaction (issue of session 45): what a workbook's cell or an answer of
+# NgDP may hold, each kind repeated to the size asked. Each has a secret split by its escapes
+# once in the middle (the decomposed text: a secret with its first letter decomposed).
+REDACT_SECRET = "Åbenrå-hemmelig-7f3c9a1e"
+REDACT_KINDS = {
+    "html": "&#8203;",  # a zero-width space as an HTML reference
+    "html_letter": "&#x41;",  # a visible letter as an HTML reference (never unseen)
+    "json": "\\u200b",  # a zero-width space as a JSON escape
+    "percent": "%E2%80%8B",  # a zero-width space percent-escaped (UTF-8)
+    "decomposed": "A\u030abenra\u030a \u00e6r\u00f8 \u00f8sterga\u030ard ",  # Danish, NFD
+}
+
+
+def redact_text(kind: str, size: int) -> str:
+    """``size`` characters of ``kind``, the secret split by its escape in the middle."""
+    unit = REDACT_KINDS[kind]
+    half = unit * (size // (2 * len(unit)) + 1)
+    if kind == "decomposed":
+        secret = "A\u030a" + REDACT_SECRET[1:]
+    else:  # a zero-width space, escaped as the text's own, between each two characters
+        secret = ("&#8203;" if kind == "html_letter" else unit).join(REDACT_SECRET)
+    return half[: size // 2] + secret + half[: size // 2]
+
+
+def redact_workload(megabytes: float) -> dict:
+    """``redact`` over each hostile text, without a registered secret and with one: seconds
+    (CPU) per text, and in all; each text once, after one small warm-up call."""
+    from ngdpkit import redact
+
+    size = int(megabytes * 1_000_000)
+    out: dict = {"peak_mb": 0.0}
+    total = 0.0
+    for registered in (False, True):
+        redact.forget_all()
+        if registered:
+            redact.register("NGDPKIT_BENCH_SECRET", REDACT_SECRET)
+        redact.redact("warm-up " * 10)
+        for kind in REDACT_KINDS:
+            text = redact_text(kind, size)
+            start = time.process_time()
+            result = redact.redact(text)
+            seconds = time.process_time() - start
+            if registered:
+                assert "[hidden: NGDPKIT_BENCH_SECRET]" in result, kind
+            out[f"{kind}{'_secret' if registered else ''}_seconds"] = seconds
+            total += seconds
+    out["seconds"] = total
+    out["peak_mb"] = peak_mb()
+    out["rows"] = len(REDACT_KINDS) * 2
+    return out
+
+
 if __name__ == "__main__":
     what, folder = sys.argv[1], Path(sys.argv[2])
-    if what == "build":
+    if what == "redact":
+        print(json.dumps(redact_workload(float(sys.argv[2]))))
+    elif what == "build":
         build(folder, int(sys.argv[3]), full_mapping=sys.argv[4:5] == ["full"])
     else:
         measure = {"kit": kit, "editor": editor}.get(what)

@@ -28,8 +28,11 @@ from __future__ import annotations
 import base64
 import binascii
 import bisect
+import heapq
 import html
+import itertools
 import json
+import operator
 import re
 import threading
 import unicodedata
@@ -511,6 +514,22 @@ def redact(text: str) -> str:
     return _hide_cut_starts(out)
 
 
+# A run of percent-escapes, decoded as one: what urllib.parse.unquote makes of a text, whose
+# loop per escape took 3 s over 10 MB of them (an ASCII character between two escapes ends a
+# UTF-8 sequence in either reading)
+_PERCENT_RUN = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
+
+
+def _url_decoded(text: str) -> str:
+    """``text`` as ``urllib.parse.unquote`` reads it: every ``%XX`` undone, as UTF-8 (what is
+    not UTF-8 as U+FFFD)."""
+    return _memo_sub(
+        _PERCENT_RUN,
+        lambda m: bytes.fromhex(m[0].replace("%", "")).decode("utf-8", "replace"),
+        text,
+    )
+
+
 _PYTHON_BYTES = re.compile(r"(?:\\x[0-9a-fA-F]{2})+")
 
 
@@ -524,11 +543,8 @@ def _decoded_views(text: str, composed: bool = True) -> list[str]:
     views = []
     if composed and not text.isascii() and not unicodedata.is_normalized("NFC", text):
         views.append(unicodedata.normalize("NFC", text))
-    if "%" in text:
-        from urllib.parse import unquote  # only here: the import statement cost every call
-
-        if (url := unquote(text)) != text:
-            views.append(url)
+    if "%" in text and (url := _url_decoded(text)) != text:
+        views.append(url)
     if ("\\u" in text or "&" in text) and (shown := marks_unescaped(text)) is not None:
         views.append(shown)
     if "\\x" in text:
@@ -567,10 +583,15 @@ def marks_unescaped(text: str) -> str | None:
     leak scan)."""
     if MARK_ESCAPE.search(text) is None:
         return None
-    shown = _JSON_CHARACTER.sub(_json_character, text) if "\\u" in text else text
-    if "&" in shown:
-        shown = html.unescape(shown)
+    shown = _memo_sub(_JSON_CHARACTER, _json_character, text) if "\\u" in text else text
+    if "&" in shown:  # html.unescape, each reference read once
+        shown = _memo_sub(_CHARREF, lambda m: html.unescape(m.group(0)), shown)
     return unicodedata.normalize("NFC", shown)
+
+
+# html.unescape's own pattern (the standard library's html._charref): a reference matched so,
+# unescaped alone, is what html.unescape makes of it in a text
+_CHARREF = re.compile(r"&(#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[^\t\n\f <&#;]{1,32};?)")
 
 
 # A letter and the combining marks after it (Latin, extended, supplement, for symbols, half
@@ -579,6 +600,7 @@ def marks_unescaped(text: str) -> str | None:
 # text from the last mark before it, each letter of the piece NFC changed)
 _MARKS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
 _MARKED = re.compile(f"[^{_MARKS}][{_MARKS}]+|[\u0374\u037e\u0387\u2126\u212a\u212b]", re.DOTALL)
+_MARKED_PIECES = re.compile(f"({_MARKED.pattern})", re.DOTALL)  # split keeps them
 
 
 def _composed_places(text: str, view: str) -> Any:
@@ -586,26 +608,16 @@ def _composed_places(text: str, view: str) -> Any:
     ``place(at, end)`` is where the character at ``at`` begins (``end``: where the one before
     ``at`` ends), a letter and its marks taken whole. None when ``view`` is not the text's
     pieces composed one by one (should a letter compose with the one after its marks)."""
-    pieces: list[str] = []
-    at = 0
-    for m in _MARKED.finditer(text):
-        if m.start() > at:
-            pieces.append(text[at : m.start()])
-        pieces.append(m.group(0))
-        at = m.end()
-    if at < len(text):
-        pieces.append(text[at:])
-    composed = [unicodedata.normalize("NFC", p) for p in pieces]
+    # each letter with its marks, and each text between two such (none empty)
+    pieces = [piece for piece in _MARKED_PIECES.split(text) if piece]
+    forms = {p: unicodedata.normalize("NFC", p) for p in set(pieces)}  # each piece once
+    composed = [forms[p] for p in pieces]
     if "".join(composed) != view:
         return None
     # where each piece begins in text and in view; whether it reads the same in both
-    starts, views, same = [], [], []
-    t = v = 0
-    for piece, shown in zip(pieces, composed, strict=True):
-        starts.append(t)
-        views.append(v)
-        same.append(piece == shown)
-        t, v = t + len(piece), v + len(shown)
+    starts = list(itertools.accumulate(map(len, pieces), initial=0))[:-1]
+    views = list(itertools.accumulate(map(len, composed), initial=0))[:-1]
+    same = list(map(operator.eq, pieces, composed))
 
     def place(at: int, end: bool) -> int:
         i = max(0, bisect.bisect_right(views, at - 1 if end else at) - 1)
@@ -650,38 +662,28 @@ def _redact_across_unseen(text: str, pattern: re.Pattern[str], name: Any) -> str
     out, replaced in ``text`` itself: each match is mapped back to the span of the original
     it came from. A secret found only in the order a right-to-left override shows the text
     hides the whole text: which characters of it spell the secret is the display's doing."""
-    import bisect
+    spans = _unseen_spans(text)
+    skeleton = _spans_removed(text, spans)
+    found = [m for m in pattern.finditer(skeleton) if m.end() > m.start()]
+    result = text
+    if found:
+        # how much is taken out before each span and after it, and where each span stands in
+        # the skeleton: its character i is the text's i + removed[bisect_right(places, i)]
+        starts, ends = [start for start, _ in spans], [end for _, end in spans]
+        removed: list[int] = list(itertools.accumulate(map(operator.sub, ends, starts), initial=0))
+        places: list[int] = list(map(operator.sub, starts, removed))
 
-    starts: list[int] = []  # where each visible piece begins in the skeleton …
-    origins: list[int] = []  # … and in ``text``
-    pieces: list[str] = []
-    at = length = 0
-    for start, end in _unseen_spans(text):
-        if start > at:
-            starts.append(length)
-            origins.append(at)
-            pieces.append(text[at:start])
-            length += start - at
-        at = end
-    if at < len(text):
-        starts.append(length)
-        origins.append(at)
-        pieces.append(text[at:])
-    skeleton = "".join(pieces)
+        def original(i: int) -> int:  # the position in ``text`` of the skeleton's character i
+            return i + removed[bisect.bisect_right(places, i)]
 
-    def original(i: int) -> int:  # the position in ``text`` of the skeleton's character i
-        k = bisect.bisect_right(starts, i) - 1
-        return origins[k] + (i - starts[k])
-
-    out: list[str] = []  # built in one pass: a text of many matches costs no more per match
-    at = 0
-    for m in pattern.finditer(skeleton):
-        if m.end() > m.start():
+        out: list[str] = []  # built in one pass: a text of many matches costs no more per match
+        at = 0
+        for m in found:
             start, end = original(m.start()), original(m.end() - 1) + 1
             out += [text[at:start], HIDDEN.format(name=name(m.group(0)))]
             at = end
-    out.append(text[at:])
-    result = "".join(out)
+        out.append(text[at:])
+        result = "".join(out)
     if _RTL_OPENS.search(result):
         shown = pattern.search(as_shown(result))
         if shown is not None:
@@ -730,6 +732,11 @@ UNSEEN_RANGES = (
 # the characters of UNSEEN_RANGES as a regular expression's class (raw characters only)
 UNSEEN_CLASS = "[" + "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in UNSEEN_RANGES) + "]"
 _UNSEEN = re.compile(_ANSI.pattern + "|" + UNSEEN_CLASS)
+# the same in an ASCII text without ESC (no ANSI escape): a class of a few characters,
+# searched six times as fast
+_UNSEEN_ASCII = re.compile(
+    "[" + "".join(f"\\x{a:02x}-\\x{min(b, 0x7F):02x}" for a, b in UNSEEN_RANGES if a < 0x80) + "]"
+)
 # The same characters written as a JSON escape (a pair of them beyond the first plane), an
 # HTML character reference, or an ANSI escape written as JSON: unseen when the character is.
 _ESCAPED = re.compile(
@@ -758,9 +765,14 @@ _RTL_OPENS = re.compile(
 _RTL_RUN = re.compile("[\u202b\u202e\u2067]([^\u202a-\u202e\u2066-\u2069\n]*)")
 
 
+# Every code point of UNSEEN_RANGES (some 4,500): one look-up per character or escape, where
+# walking the table took 10 s over 10 MB of escapes (a hostile cell, or an answer of NgDP)
+_UNSEEN_POINTS = frozenset(p for a, b in UNSEEN_RANGES for p in range(a, b + 1))
+
+
 def unseen(code_point: int) -> bool:
     """True for a character a reader cannot see (:data:`UNSEEN_RANGES`)."""
-    return any(a <= code_point <= b for a, b in UNSEEN_RANGES)
+    return code_point in _UNSEEN_POINTS
 
 
 def _escaped_point(m: re.Match[str]) -> int | None:
@@ -781,30 +793,77 @@ def _escaped_point(m: re.Match[str]) -> int | None:
     return None
 
 
-def _unseen_spans(text: str) -> list[tuple[int, int]]:
-    """Where ``text`` holds what a reader cannot see: raw, or escaped as :data:`_ESCAPED`."""
-    spans = [(m.start(), m.end()) for m in _UNSEEN.finditer(text)]
+def _unseen_pattern(text: str) -> re.Pattern[str]:
+    """:data:`_UNSEEN`, or the part of it that can match in ``text`` (the same matches)."""
+    return _UNSEEN_ASCII if text.isascii() and "\x1b" not in text else _UNSEEN
+
+
+def _escaped_unseen(text: str) -> list[tuple[int, int]]:
+    """Where ``text`` holds an :data:`_ESCAPED` match of what a reader cannot see, in order.
+    Each escape is read once (a hostile text repeats one a million times)."""
+    if "\\" not in text and "&" not in text:
+        return []
+    hidden: dict[str, bool] = {}
+    spans: list[tuple[int, int]] = []
+    append = spans.append
     for m in _ESCAPED.finditer(text):
-        point = _escaped_point(m)
-        if point is None or unseen(point):
-            spans.append((m.start(), m.end()))
-    spans.sort()
+        escape = m[0]
+        found = hidden.get(escape)
+        if found is None:
+            point = _escaped_point(m)
+            found = hidden[escape] = point is None or point in _UNSEEN_POINTS
+        if found:
+            append(m.span())
+    return spans
+
+
+def _unseen_spans(text: str, escaped: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
+    """Where ``text`` holds what a reader cannot see: raw, or escaped as :data:`_ESCAPED`
+    (``escaped``: those escapes, when the caller has them already)."""
+    raw = [m.span() for m in _unseen_pattern(text).finditer(text)]
+    if escaped is None:
+        escaped = _escaped_unseen(text)
+    if not raw or not escaped:  # one search's matches: in order, none overlaps another
+        return raw or escaped
     merged: list[tuple[int, int]] = []
-    for start, end in spans:  # an escape's own text never holds a raw unseen character
+    for start, end in heapq.merge(raw, escaped):  # an escape's text never holds a raw one
         if merged and start < merged[-1][1]:
             continue
         merged.append((start, end))
     return merged
 
 
-def unseen_removed(text: str) -> str:
-    """``text`` without ANSI escapes and the characters a reader cannot see, raw or escaped."""
+def _spans_removed(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` without ``spans`` (in order, not overlapping)."""
     pieces, at = [], 0
-    for start, end in _unseen_spans(text):
+    for start, end in spans:
         pieces.append(text[at:start])
         at = end
     pieces.append(text[at:])
     return "".join(pieces)
+
+
+def unseen_removed(text: str) -> str:
+    """``text`` without ANSI escapes and the characters a reader cannot see, raw or escaped."""
+    escaped = _escaped_unseen(text)
+    if not escaped:  # raw ones only: one pass of the regular expression
+        return _unseen_pattern(text).sub("", text)
+    return _spans_removed(text, _unseen_spans(text, escaped))
+
+
+def _memo_sub(pattern: re.Pattern[str], replace: Any, text: str) -> str:
+    """``pattern.sub(replace, text)`` for a ``replace`` that depends on the match's text alone,
+    called once per different match (a hostile text repeats one escape a million times)."""
+    done: dict[str, str] = {}
+
+    def once(m: re.Match[str]) -> str:
+        found = m.group(0)
+        out = done.get(found)
+        if out is None:
+            out = done[found] = replace(m)
+        return out
+
+    return pattern.sub(once, text)
 
 
 def reverses(text: str) -> bool:
@@ -816,7 +875,8 @@ def reverses(text: str) -> bool:
 def as_shown(text: str) -> str:
     """``text`` in the order a display shows it, each right-to-left override's run reversed
     (nesting aside), and without what a reader cannot see."""
-    raw = _ESCAPED.sub(
+    raw = _memo_sub(
+        _ESCAPED,
         lambda m: chr(p) if (p := _escaped_point(m)) is not None and unseen(p) else m.group(0),
         text,
     )

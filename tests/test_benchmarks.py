@@ -129,3 +129,10 @@ def test_the_smoke_runs_one_notebook_in_a_kernel_of_its_own_and_the_bench_five()
         bench.NOTEBOOKS[:1]
     )
     assert "bare papermill, a kernel per notebook 1.0 s" in table(bench.NOTEBOOKS)
+
+
+def test_benchmark_redact_smoke(tmp_path: Path) -> None:
+    row = smoke(tmp_path, "redact")["redact"]
+    assert row["megabytes"] == 0.1 and row["rows"] == 10
+    assert row["html_secret_seconds"] > 0 and row["decomposed_secret_seconds"] > 0
+    assert "MB of percent" in (tmp_path / "smoke-redact.md").read_text()
