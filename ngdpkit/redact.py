@@ -20,7 +20,8 @@ scan look for every form again in the text with those characters taken out
 newline, Unicode's format characters (zero-width, soft hyphen, bidirectional marks, tags)
 and variation selectors, raw or escaped (JSON, HTML, or Python's ``\xad`` and
 ``\U000e0041``). A secret split by a visible character (a space, a line break) or across two
-fields is not matched.
+fields is not matched. A text holding a compatibility character (:func:`compatible`: a
+full-width letter, "ｈｅｍｍｅｌｉｇ" for "hemmelig") is also read as NFKC reads it.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from __future__ import annotations
 import base64
 import binascii
 import bisect
+import functools
 import heapq
 import html
 import itertools
@@ -36,7 +38,7 @@ import operator
 import re
 import threading
 import unicodedata
-from typing import Any, AnyStr
+from typing import Any, AnyStr, Literal
 from urllib.parse import quote, quote_plus
 
 SHORT_SECRET = 8
@@ -81,11 +83,18 @@ def cut_starts(text: AnyStr, form: AnyStr, marks: tuple[AnyStr, ...]) -> list[tu
     return spans
 
 
-def _hide_cut_starts(text: str) -> str:
-    """``text`` with each registered secret's beginning before a cut's mark hidden."""
+def _hide_cut_starts(text: str, wide: bool | None = None) -> str:
+    """``text`` with each registered secret's beginning before a cut's mark hidden (``wide``:
+    whether it holds a compatibility character, :func:`compatible`, when known)."""
     forms = _cut_forms
-    # a beginning counts from SHORT_SECRET characters on, and a mark follows it
-    if not forms or len(text) <= SHORT_SECRET or not any(mark in text for mark in CUT_MARKS):
+    # a beginning counts from SHORT_SECRET characters on, and a mark follows it (a text
+    # holding a compatibility character may be longer, and hold a mark, in NFKC: "‥.")
+    if not forms:
+        return text
+    wide = compatible(text) if wide is None else wide
+    if (len(text) <= SHORT_SECRET or not any(mark in text for mark in CUT_MARKS)) and not (
+        wide or (("\\u" in text or "&" in text) and escapes_changed(text))
+    ):
         return text
     out, at = [], 0
     for start, end, name in _cut_spans(text, forms):
@@ -97,18 +106,24 @@ def _hide_cut_starts(text: str) -> str:
     if ("\\u" in text or "&" in text) and (escaped := marks_unescaped(text)) is not None:
         if spans := _cut_spans(escaped, forms):  # escaped so (a JSON file written ASCII-only)
             return HIDDEN.format(name=spans[0][2])
-    if text.isascii() or unicodedata.is_normalized("NFC", text):
+    if text.isascii():
         return text
     # its letters partly decomposed ("A" and a ring for the first "Å" of two): no form of the
-    # beginning, yet a reader sees it (a hostile look: "Åbenrå-hemm..." stood on the console)
-    view = unicodedata.normalize("NFC", text)
-    spans = _cut_spans(view, forms)
-    if not spans:
-        return text
-    place = _composed_places(text, view)
-    if place is None:  # cannot be placed: hidden whole
-        return HIDDEN.format(name=spans[0][2])
-    return _hidden_at(text, place, spans)
+    # beginning, yet a reader sees it (a hostile look: "Åbenrå-hemm..." stood on the console);
+    # or in full-width letters, read as the letters (NFKC)
+    forms_read: tuple[Literal["NFC", "NFKC"], ...] = ("NFC", "NFKC") if wide else ("NFC",)
+    for form in forms_read:
+        if unicodedata.is_normalized(form, text):
+            continue
+        view = unicodedata.normalize(form, text)
+        spans = _cut_spans(view, forms)
+        if not spans:
+            continue
+        place = _composed_places(text, view, form)
+        if place is None:  # cannot be placed: hidden whole
+            return HIDDEN.format(name=spans[0][2])
+        text = _hidden_at(text, place, spans)
+    return text
 
 
 def _cut_spans(text: str, forms: list[tuple[str, str]]) -> list[tuple[int, int, str]]:
@@ -182,28 +197,43 @@ def secret_parts(value: str) -> list[str]:
     """The value and, when it is an authorization header, its base64 part and decoded token;
     and each of them as the kit writes a text it read (``inputs.workbooks.clean_text``, a
     certificate's names): composed (NFC), decomposed (NFD, as a setting keeps a value) and
-    without what a reader cannot see. An attacker's
+    without what a reader cannot see; and last in compatibility form (NFKC), in which the
+    scan and the redaction also read a text that holds a compatibility letter. An attacker's
     look: a password in decomposed letters (as a Mac may paste "Å": "A" and a ring), or with
     a control character inside, stood in a mailbox name of the export, and the kit wrote it
     composed, or without that character, into every file, where neither the redaction nor
     the scan looked for that form."""
     parts = authorization_parts(value)
+    folded: list[tuple[list[str], int]] = []
     for part in list(parts):
         if part.isascii() and part.isprintable():
             continue
+        composed, bare = unicodedata.normalize("NFC", part), unseen_removed(part)
         # composed and decomposed: the same letters to a reader, however few (a password of
         # seven letters, "Åbenrå7", pasted decomposed is nine characters, and was looked for
         # in no form the kit writes it in: composed from the export, decomposed as a setting
         # holds it when the secret was given composed)
-        for form in (unicodedata.normalize("NFC", part), unicodedata.normalize("NFD", part)):
+        for form in (composed, unicodedata.normalize("NFD", part)):
             if form not in parts:
                 parts.append(form)
-        for seen in (unicodedata.normalize("NFC", part), unseen_removed(part)):
-            for form in (seen, unicodedata.normalize("NFC", unseen_removed(seen))):
-                # a form shorter than SHORT_SECRET would be a whole word found everywhere
-                if form not in parts and len(form) >= min(len(part), SHORT_SECRET):
-                    parts.append(form)
+        # without what a reader cannot see; and, after every other form, as a compatibility
+        # view reads it (NFKC: a secret in full-width letters, "ｈｅｍｍｅｌｉｇ", as the
+        # letters the scan and the redaction read a text holding such letters in)
+        bare_composed = unicodedata.normalize("NFC", unseen_removed(bare))
+        forms = [unicodedata.normalize("NFC", unseen_removed(composed)), bare, bare_composed]
+        _add_long(parts, forms, len(part))
+        folded.append(([unicodedata.normalize("NFKC", f) for f in (part, bare)], len(part)))
+    for forms, length in folded:
+        _add_long(parts, forms, length)
     return parts
+
+
+def _add_long(parts: list[str], forms: list[str], length: int) -> None:
+    """Each of ``forms`` not in ``parts`` yet, added to them when it has ``length`` or
+    :data:`SHORT_SECRET` characters (a shorter form would be a word found everywhere)."""
+    for form in forms:
+        if form not in parts and len(form) >= min(length, SHORT_SECRET):
+            parts.append(form)
 
 
 def cut_parts(parts: list[str] | tuple[str, ...]) -> list[str]:
@@ -484,7 +514,7 @@ def redact(text: str) -> str:
     if not text:
         return text
     pattern = _compiled()
-    if pattern is None or len(text) < _shortest:
+    if pattern is None or (len(text) < _shortest and not _may_grow(text)):
         # shorter than every registered form: no match, and none in a view of it either
         # (an escape undone, an unseen character or an override removed only shortens it).
         # A run of 100,000 mailboxes hides secrets in some 250,000 short texts of its
@@ -500,18 +530,23 @@ def redact(text: str) -> str:
     if _MAYBE_UNSEEN.search(out) is not None:
         out = _redact_across_unseen(out, pattern, name)
     plain_composed = False  # the text composed shows no secret, and reads as it shows
+    whole = None
     if not out.isascii() and not unicodedata.is_normalized("NFC", out):
         whole = unicodedata.normalize("NFC", out)
         if pattern.search(whole) is not None:
             out = _redact_composed(out, whole, pattern, name)
         else:
             plain_composed = _MAYBE_UNSEEN.search(whole) is None and not reverses(whole)
+    # in full-width or other compatibility letters ("ｈｅｍｍｅｌｉｇ"), read as NFKC does
+    wide = compatible(out, whole)
+    if wide and pattern.search(folded := unicodedata.normalize("NFKC", out)) is not None:
+        out = _redact_composed(out, folded, pattern, name, "NFKC")
     # a URL's escapes, a library's b'…' bytes, letters composed
-    for view in _decoded_views(out, composed=not plain_composed):
+    for view in _decoded_views(out, composed=not plain_composed, wide=wide):
         shown = pattern.search(as_shown(view))
         if shown is not None:  # which characters spell it is the decoder's doing
             return HIDDEN.format(name=name(shown.group(0)))
-    return _hide_cut_starts(out)
+    return _hide_cut_starts(out, wide)
 
 
 # A run of percent-escapes, decoded as one: what urllib.parse.unquote makes of a text, whose
@@ -531,18 +566,46 @@ def _url_decoded(text: str) -> str:
 
 
 _PYTHON_BYTES = re.compile(r"(?:\\x[0-9a-fA-F]{2})+")
+# The most characters NFKC makes of one (U+FDFA, an Arabic ligature, is 18)
+_NFKC_MOST = 18
 
 
-def _decoded_views(text: str, composed: bool = True) -> list[str]:
+def _may_grow(text: str) -> bool:
+    """Whether ``text`` may be longer read as NFKC ("ﬀ" is "ff"): it is long enough to hold
+    the shortest registered form so, and holds a compatibility character."""
+    return not text.isascii() and len(text) * _NFKC_MOST >= _shortest and compatible(text)
+
+
+def compatible(text: str, composed: str | None = None) -> bool:
+    """Whether ``text`` holds a compatibility character, one NFKC reads as another and NFC
+    does not, but those of :data:`PLAIN_COMPATIBLE` (the no-break space, "…"): a full-width
+    letter ("ｈ"), a ligature ("ﬀ"), a mathematical letter. ``composed``: the text composed
+    (NFC), when the caller has it."""
+    if text.isascii():
+        return False
+    if composed is None:
+        if unicodedata.is_normalized("NFKC", text):
+            return False
+        nfc = unicodedata.is_normalized("NFC", text)
+        composed = text if nfc else unicodedata.normalize("NFC", text)
+    for plain in PLAIN_COMPATIBLE:
+        composed = composed.replace(plain, "") if plain in composed else composed
+    return not unicodedata.is_normalized("NFKC", composed)
+
+
+def _decoded_views(text: str, composed: bool = True, wide: bool = True) -> list[str]:
     """``text`` as a URL decoder reads it (every ``%XX`` undone, so a token written wholly in
     escapes is the token), as Python's ``b'…'`` shows bytes (httpx quoting a server's
     illegal line: ``\\xe2\\x80\\x8b`` is a zero-width space) and composed (NFC: a secret
     whose letters are partly decomposed, "A" and a ring for one "Å" of two, is no form
-    registered, yet shows as the secret); only where it holds any of them (``composed``:
-    False when the caller read it composed already)."""
+    registered, yet shows as the secret) and as NFKC reads it (``wide``: it holds a
+    compatibility character, :func:`compatible`); only where it holds any of them
+    (``composed``: False when the caller read it composed already)."""
     views = []
     if composed and not text.isascii() and not unicodedata.is_normalized("NFC", text):
         views.append(unicodedata.normalize("NFC", text))
+    if wide and not unicodedata.is_normalized("NFKC", text):
+        views.append(unicodedata.normalize("NFKC", text))  # full-width letters as the letters
     if "%" in text and (url := _url_decoded(text)) != text:
         views.append(url)
     if ("\\u" in text or "&" in text) and (shown := marks_unescaped(text)) is not None:
@@ -574,19 +637,79 @@ def _json_character(m: re.Match[str]) -> str:
     return m.group(0) if 0xD800 <= point <= 0xDFFF else chr(point)  # a lone one stays written
 
 
+# The compatibility characters every text of the kit may hold, which NFKC makes no letter
+# or digit of: the no-break space (a space) and "…" (the cut's "...", a mark either way). A
+# text is read as NFKC does for any other (a secret with a space, written with no-break
+# spaces, is not found so: docs/security.md)
+PLAIN_COMPATIBLE = "\u00a0\u2026"
+# A character written as a JSON escape (a pair of them beyond the first plane) or an HTML
+# reference, but an ASCII one, a letter of Latin-1 ("\u00e5", "&#34;", "&amp;"), one of
+# PLAIN_COMPATIBLE or, in JSON, a dash, quotation mark or bullet (U+2010 to U+2022 but
+# U+2011 and U+2017): such an escape may stand for a character NFKC reads as another, which
+# :func:`escapes_changed` tells
+WIDE_JSON_ESCAPE = (
+    r"\\u(?!00[aA]0|2026|20(?:1[02-689a-fA-F]|2[0-2]))(00[aAbB][0-9a-fA-F]|0[1-9a-fA-F][0-9a-fA-F]{2}|[1-9a-fA-F][0-9a-fA-F]{3})"
+    r"(?:\\u([dD][c-fC-F][0-9a-fA-F]{2}))?"
+)
+WIDE_HTML_ESCAPE = (
+    r"&#(?![xX]0*(?:[aA]0|2026)(?![0-9a-fA-F])|0*(?:160|8230)(?![0-9]))"
+    r"(?:[xX]0*([0-9a-fA-F]{3,6}|[a-fA-F][0-9a-fA-F])(?![0-9a-fA-F])"
+    r"|0*([0-9]{4,7}|1[6-9][0-9]|[2-9][0-9]{2})(?![0-9]));?"
+    r"|&(?!(?:amp|lt|gt|quot|apos|nbsp|hellip);)([A-Za-z][A-Za-z0-9]{1,31};?)"
+)
+WIDE_ESCAPE = re.compile(WIDE_JSON_ESCAPE + "|" + WIDE_HTML_ESCAPE)
+
+
+def _wide_escaped(m: re.Match[str]) -> str:
+    """The character (or characters, a named reference) a :data:`WIDE_ESCAPE` match stands
+    for; "" for a lone surrogate or no character."""
+    if m.group(5):
+        import html.entities
+
+        return html.entities.html5.get(m.group(5), "")
+    point = int(m.group(1) or m.group(3) or "0", 16) if not m.group(4) else int(m.group(4))
+    if m.group(2) and 0xD800 <= point <= 0xDBFF:
+        point = 0x10000 + ((point - 0xD800) << 10) + int(m.group(2), 16) - 0xDC00
+    return "" if 0xD800 <= point <= 0xDFFF or point > 0x10FFFF else chr(point)
+
+
+@functools.lru_cache(maxsize=4096)
+def _escape_changed(escape: str) -> bool:
+    """Whether the :data:`WIDE_ESCAPE` ``escape`` stands for a character NFC or NFKC reads
+    as another or composes with the one before it: a compatibility letter ("ｈ"), a
+    combining mark, a Hangul jamo (a file repeats its escapes: each is judged once)."""
+    m = WIDE_ESCAPE.fullmatch(escape)
+    return m is not None and any(
+        unicodedata.combining(c)
+        or "\u1160" <= c <= "\u11ff"
+        or unicodedata.normalize("NFKC", c) != c
+        for c in _wide_escaped(m)
+        if c not in PLAIN_COMPATIBLE
+    )
+
+
+def escapes_changed(text: str) -> bool:
+    """Whether ``text`` holds, escaped (:data:`WIDE_ESCAPE`), a character NFC or NFKC reads
+    as another (:func:`_escape_changed`): a full-width letter or the Angstrom sign in a JSON
+    file written as ASCII (``\\uff48``, ``\\u212b``), a kana and its voicing mark."""
+    return any(_escape_changed(m.group(0)) for m in WIDE_ESCAPE.finditer(text))
+
+
 def marks_unescaped(text: str) -> str | None:
-    """``text`` with its JSON escapes and HTML references undone and its letters composed
-    (NFC), when it holds a combining mark so escaped; else None. A secret with one letter
-    decomposed, in a JSON file written ASCII-only, is ``A\\u030abenr\\u00e5…``: none of
-    the forms looked for (each escapes a secret wholly composed or wholly decomposed), yet
-    a reader of the JSON sees the secret (a hostile look: it passed the redaction and the
-    leak scan)."""
-    if MARK_ESCAPE.search(text) is None:
+    """``text`` with its JSON escapes and HTML references undone and read as NFKC does
+    (composed, and full-width letters as the letters), when it holds a combining mark so
+    escaped, or a character NFKC reads as another (:func:`escapes_changed`); else None. A
+    secret with one letter decomposed, in a JSON file written ASCII-only, is
+    ``A\\u030abenr\\u00e5…``: none of the forms looked for (each escapes a secret wholly
+    composed or wholly decomposed), yet a reader of the JSON sees the secret (a hostile
+    look: it passed the redaction and the leak scan); so did ``\\u212bbenr\\u00e5-hemm\\u2026``
+    (the Angstrom sign) and a secret in full-width letters so escaped."""
+    if MARK_ESCAPE.search(text) is None and not escapes_changed(text):
         return None
     shown = _memo_sub(_JSON_CHARACTER, _json_character, text) if "\\u" in text else text
     if "&" in shown:  # html.unescape, each reference read once
         shown = _memo_sub(_CHARREF, lambda m: html.unescape(m.group(0)), shown)
-    return unicodedata.normalize("NFC", shown)
+    return unicodedata.normalize("NFKC", shown)
 
 
 # html.unescape's own pattern (the standard library's html._charref): a reference matched so,
@@ -595,22 +718,34 @@ _CHARREF = re.compile(r"&(#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[^\t\n\f <&#;]{1,32};?)"
 
 
 # A letter and the combining marks after it (Latin, extended, supplement, for symbols, half
-# marks): one piece of a text that NFC composes on its own; so is a character NFC replaces
-# by a Latin or Greek one (the Angstrom sign by "Å": a secret spelled with one hid all the
-# text from the last mark before it, each letter of the piece NFC changed)
-_MARKS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
-_MARKED = re.compile(f"[^{_MARKS}][{_MARKS}]+|[\u0374\u037e\u0387\u2126\u212a\u212b]", re.DOTALL)
-_MARKED_PIECES = re.compile(f"({_MARKED.pattern})", re.DOTALL)  # split keeps them
+# marks, and the kana voicing marks): one piece of a text that NFC composes on its own; so is
+# a Hangul syllable's jamo (with the syllable before them, which a final jamo joins: one
+# written as jamo hid the whole text), and a character NFC replaces by a Latin or Greek one
+# (the Angstrom sign by "Å": a secret spelled with one hid all the text from the last mark
+# before it, each letter of the piece NFC changed)
+_MARKS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f\u3099\u309a"
+_JAMO = "[\uac00-\ud7a3]?[\u1100-\u11ff]+"
+_MARKED = re.compile(
+    f"[^{_MARKS}][{_MARKS}]+|{_JAMO}|[\u0374\u037e\u0387\u2126\u212a\u212b]", re.DOTALL
+)
+# ... and as NFKC reads a text, each other character that is not ASCII a piece of its own (a
+# full-width letter is one letter)
+_MARKED_WIDE = re.compile(f"[^{_MARKS}][{_MARKS}]+|{_JAMO}|[^\x00-\x7f]", re.DOTALL)
+# the same, for a split that keeps them
+_MARKED_PIECES = re.compile(f"({_MARKED.pattern})", re.DOTALL)
+_MARKED_WIDE_PIECES = re.compile(f"({_MARKED_WIDE.pattern})", re.DOTALL)
 
 
-def _composed_places(text: str, view: str) -> Any:
-    """A function that places a position of ``view`` (``text`` composed, NFC) in ``text``:
-    ``place(at, end)`` is where the character at ``at`` begins (``end``: where the one before
-    ``at`` ends), a letter and its marks taken whole. None when ``view`` is not the text's
-    pieces composed one by one (should a letter compose with the one after its marks)."""
+def _composed_places(text: str, view: str, form: Literal["NFC", "NFKC"] = "NFC") -> Any:
+    """A function that places a position of ``view`` (``text`` composed, NFC, or in
+    compatibility form, NFKC: ``form``) in ``text``: ``place(at, end)`` is where the
+    character at ``at`` begins (``end``: where the one before ``at`` ends), a letter and its
+    marks taken whole (:data:`_MARKED`, :data:`_MARKED_WIDE`). None when ``view`` is not the text's pieces
+    normalized one by one (should a letter compose with the one after its marks)."""
     # each letter with its marks, and each text between two such (none empty)
-    pieces = [piece for piece in _MARKED_PIECES.split(text) if piece]
-    forms = {p: unicodedata.normalize("NFC", p) for p in set(pieces)}  # each piece once
+    marked = _MARKED_PIECES if form == "NFC" else _MARKED_WIDE_PIECES
+    pieces = [piece for piece in marked.split(text) if piece]
+    forms = {p: unicodedata.normalize(form, p) for p in set(pieces)}  # each piece once
     composed = [forms[p] for p in pieces]
     if "".join(composed) != view:
         return None
@@ -641,7 +776,13 @@ def _hidden_at(text: str, place: Any, spans: list[tuple[int, int, str]]) -> str:
     return "".join(out) + text[kept:]
 
 
-def _redact_composed(text: str, view: str, pattern: re.Pattern[str], name: Any) -> str:
+def _redact_composed(
+    text: str,
+    view: str,
+    pattern: re.Pattern[str],
+    name: Any,
+    form: Literal["NFC", "NFKC"] = "NFC",
+) -> str:
     """``text`` with each secret its composed view (NFC) shows hidden where it stands, the
     letters that spell it with it: a secret with one letter of two decomposed ("A" and a
     ring for the first "Å") is no form registered. A hostile review's look: the whole text
@@ -649,8 +790,8 @@ def _redact_composed(text: str, view: str, pattern: re.Pattern[str], name: Any) 
     characters went for one such name). A text whose view is not its pieces composed one by
     one (should a letter compose with the one after its marks) is left as it is, and
     hidden whole by :func:`redact`'s views.
-    ``view`` is ``text`` composed."""
-    place = _composed_places(text, view)
+    ``view`` is ``text`` composed (``form``: NFC, or NFKC for full-width letters)."""
+    place = _composed_places(text, view, form)
     if place is None:
         return text
     spans = [(m.start(), m.end(), name(m.group(0))) for m in pattern.finditer(view)]
