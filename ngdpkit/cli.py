@@ -1584,6 +1584,15 @@ def _simulator_lines(
         pair = f"{env.system_id}:{session_token}".encode()
         header = "Basic " + base64.b64encode(pair).decode()
         lines.append(f"no authorization header configured; for this session only use: {header}")
+    if env.contact_points_ngdp:
+        # a consultant's cold read: step 5's run --online ngdp against it read 200 mailboxes
+        # unmapped and the default contact point missing, with nothing said why
+        lines.append(
+            'note: contact_points = "ngdp", so this simulator lists none of the contact points'
+            " (it takes them from a contact points file), only a retired one of its own; to try"
+            " reading them with run --online ngdp, start it from a copy of the settings whose"
+            " contact_points names a contact points file"
+        )
     return [*lines, "Ctrl-C stops it."]
 
 

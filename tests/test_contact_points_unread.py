@@ -73,9 +73,11 @@ def test_steps_5_and_6_with_contact_points_from_ngdp_not_read_say_to_read_them(
     """A consultant's read: with contact_points = "ngdp" and an offline run, step 5 told
     the customer to create the contact points from contact-point-plan.xlsx, and step 6,
     blocked by the mailboxes the mapping file leaves, said "følg først trin 5". Both say
-    that the list is read from NgDP with --online, or given as a file."""
+    that the list is read from NgDP with --online ngdp (NgDP only: the network checks of
+    --online fail from a laptop outside the customer's network), or given as a file; step
+    6's blocked text is two sentences (it was about 80 words)."""
     toml = _edit(sample_copy, (FILE_LINE, NGDP_LINE))
-    run_online = "ngdpkit run --settings migration.toml --env test --online"
+    run_online = "ngdpkit run --settings migration.toml --env test --online ngdp"
     da, _ = _checklist(toml, "da")
     five, six = _rows(da)[5], _rows(da)[6]
     assert five.status == "to_do"
@@ -88,10 +90,10 @@ def test_steps_5_and_6_with_contact_points_from_ngdp_not_read_say_to_read_them(
     )
     assert six.status == "blocked"
     assert six.next_action.startswith(
-        'Kontaktpunkterne er ikke læst fra NgDP i denne kørsel (contact_points = "ngdp" læses'
-        f" kun med --online), så der laves ingen forslag, og redigeringen i notebook 02 har"
-        f" intet kontaktpunkt at vælge: kør {run_online} (se trin 5), så kontaktpunkterne og"
-        " deres oversættelser læses"
+        "Kontaktpunkterne er ikke læst fra NgDP, så der er ingen forslag, og notebook 02 har"
+        f" intet kontaktpunkt at vælge: kør først {run_online} (se trin 5). Tilknyt derefter"
+        " hver postkasse, som fundene stadig nævner, i tilknytningsfilen eller i notebook 02,"
+        f" eller markér den dér som udgået, og kør {run_online} igen. Fundet:"
     )
     assert "følg først trin 5" not in six.next_action
     assert six.next_action.endswith("(MAILBOX_UNMAPPED).")
@@ -102,9 +104,10 @@ def test_steps_5_and_6_with_contact_points_from_ngdp_not_read_say_to_read_them(
         f" read NgDP: run {run_online} on a machine"
     )
     assert six.next_action.startswith(
-        'This run did not read the contact points from NgDP (contact_points = "ngdp" is read'
-        f" only with --online), so nothing is suggested and the editor of notebook 02 has no"
-        f" contact point to choose: run {run_online} (see step 5)"
+        "The contact points are not read from NgDP, so nothing is suggested and notebook 02"
+        f" has no contact point to choose: first run {run_online} (see step 5). Then map every"
+        " mailbox the findings still name in the mapping file or in notebook 02, or retire it"
+        f" there, and run {run_online} again."
     )
     assert "first follow step 5" not in six.next_action
 
@@ -113,19 +116,19 @@ def test_step_6_to_do_with_contact_points_from_ngdp_not_read_says_to_read_them_f
     sample_copy: Path,
 ) -> None:
     """Without a mapping file step 6 is to do, and its "once the contact points are known
-    (step 5)" says how they become known: the run with --online, whose translations map the
-    mailboxes NgDP knows."""
+    (step 5)" says how they become known: the run with --online ngdp, whose translations map
+    the mailboxes NgDP knows."""
     toml = _edit(sample_copy, (FILE_LINE, NGDP_LINE), (MAPPING_LINE, ""))
     da, _ = _checklist(toml, "da")
     six = _rows(da)[6]
     assert six.status == "to_do"
     assert six.next_action.startswith(
-        "Kør først ngdpkit run --settings migration.toml --env test --online (se trin 5):"
+        "Kør først ngdpkit run --settings migration.toml --env test --online ngdp (se trin 5):"
         " kontaktpunkternes oversættelser i NgDP tilknytter de postkasser, de nævner"
     )
     en, _ = _checklist(toml, "en")
     assert _rows(en)[6].next_action.startswith(
-        "First run ngdpkit run --settings migration.toml --env test --online (see step 5)"
+        "First run ngdpkit run --settings migration.toml --env test --online ngdp (see step 5)"
     )
 
 

@@ -197,10 +197,13 @@ def _compared(before: list[Keyed], after: list[Keyed]) -> tuple[list[Keyed], lis
     two findings), then any (a parameter that changes each day, such as days left, does not
     make it new). Of those left, one whose location only moved is the same too: a row deleted
     or added above a mailbox renumbers its row (a customer's cold read found the retired
-    mailbox listed as new at row 156 and as resolved at row 157)."""
+    mailbox listed as new at row 156 and as resolved at row 157). A finding that names a
+    mailbox is never the one of another mailbox at its row: after the customer sorted the
+    export by name, each row's ``MAILBOX_UNMAPPED`` was another mailbox's, and ``diff``
+    listed mailboxes unmapped in both runs as new and as resolved."""
     for same in (
         lambda key, f: (key, _params(f)),
-        lambda key, f: key,
+        lambda key, f: (key, _mailbox_of(f)),
         _subject,
     ):
         after, before = _pair(before, after, same)
@@ -765,7 +768,9 @@ def portal_changes(a: RunView, b: RunView) -> tuple[Change, ...]:
             "name": c.name,
             "targets": list(c.targets),
             "visible": c.visible,
-            "translations": list(c.translations),
+            # a set to type in: the export sorted again lists them in another order, and
+            # each contact point read "tilføjet intet; fjernet intet" (a consultant's diff)
+            "translations": sorted(c.translations),
         }
 
     found = _values_changes("PORTAL_SYSTEM_CHANGED", system(a), system(b))

@@ -12,7 +12,10 @@ is a placeholder (``--by "<dit navn>"``) that ``ngdpkit confirm`` refuses, so a 
 copied without replacing it records nothing.
 
 Texts carry the commands as tokens that :meth:`KitCommands.fill` replaces:
-``<<confirm>>`` (the step's own number), ``<<rehearse>>``, ``<<run>>`` and ``<<run_online>>``.
+``<<confirm>>`` (the step's own number), ``<<rehearse>>``, ``<<run>>``, ``<<run_online>>``
+(the network checks and NgDP's records) and ``<<run_ngdp>>`` (NgDP's records only: what a
+step that waits for NgDP's contact points needs, without the network checks that fail from a
+laptop outside the customer's network).
 """
 
 from __future__ import annotations
@@ -152,8 +155,10 @@ class KitCommands:
     def _target(self) -> str:
         return f" --settings {self.settings} --env {self.environment}" if self.settings else ""
 
-    def run(self, *, online: bool = False) -> str:
-        return f"ngdpkit run{self._target}" + (" --online" if online else "")
+    def run(self, *, online: bool | str = False) -> str:
+        """``online``: True for ``--online``, ``"ngdp"`` for ``--online ngdp``."""
+        said = " --online ngdp" if online == "ngdp" else " --online" if online else ""
+        return f"ngdpkit run{self._target}{said}"
 
     def confirm(self, step: int) -> str:
         # the step first: "ngdpkit confirm --step 7" stays what a reader looks for
@@ -183,6 +188,7 @@ class KitCommands:
             ("<<confirm>>", self.confirm(step)),
             ("<<rehearse>>", self.rehearse()),
             ("<<run_online>>", self.run(online=True)),
+            ("<<run_ngdp>>", self.run(online="ngdp")),
             ("<<run>>", self.run()),
         ):
             text = text.replace(token, command)

@@ -437,9 +437,18 @@ def finish_step(step: Step) -> display.HTML:
             count=len(step.findings),
             findings_label=t(step.language, "findings").lower(),
             duration=seconds(step.language, data["duration_s"], 1).removesuffix(" s"),
-            next=t(step.language, _next_key(step, status)),
+            next=_next_text(step, status),
         )
     )
+
+
+def _next_text(step: Step, status: str) -> str:
+    """The status line's next step, its command whole (``<<run>>``: the settings file and the
+    environment), as the checklist says it: page 05 said "kør ngdpkit run igen", which stops
+    at once (``--settings`` and ``--env`` are required)."""
+    from ..deliverables.commands import KitCommands
+
+    return KitCommands.of(step.settings, step.env).fill(t(step.language, _next_key(step, status)))
 
 
 def _dispatcher_held_back(step: Step) -> bool:
