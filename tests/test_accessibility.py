@@ -388,3 +388,151 @@ def test_a_page_link_in_the_navigation_stays_on_one_line(
                 assert broken == [], (width, name, broken)
     finally:
         page.close()
+
+
+# The place of a box's heading, its first table and the box, relative to the window.
+PLACES = """(selector) => { const box = document.querySelector(selector);
+  const head = box.querySelector(':scope > h2, :scope > h3'), table = box.querySelector('table');
+  const r = e => e.getBoundingClientRect();
+  return {box: r(box).top, head: r(head).left, headTop: r(head).top, headBottom: r(head).bottom,
+    table: r(table).left, tableTop: r(table).top}; }"""
+
+
+def test_the_heading_of_a_wide_table_stays_and_the_line_stands_under_it(
+    sample_run: dict[str, Any], browser: Any
+) -> None:
+    """ "Bilag: firewall-ordren…" scrolled sideways with its table, and the line "Tabellen
+    fortsætter til højre" stood above that heading (read as said of the summary above it,
+    which fits); the notebook's "Firewall-regler" likewise. The heading stays where it is
+    while the table scrolls, and the line is between the heading and the table."""
+    signoff = sample_run["run_dir"] / "signoff"
+    page = browser.new_page(viewport={"width": 1024, "height": 900})
+    try:
+        for name, box in (
+            ("firewall.html", "section.firewall-all"),
+            ("04_system_and_network.html", ".nb-out > .nk:has(th:nth-child(11))"),
+        ):
+            page.goto((signoff / name).as_uri())
+            assert page.evaluate(MORE, box)["shown"] == "visible"
+            before = page.evaluate(PLACES, box)
+            assert before["headTop"] - before["box"] < 30, (name, before)  # nothing above it
+            assert before["tableTop"] - before["headBottom"] > 30, (name, before)  # the line
+            page.evaluate("(s) => { document.querySelector(s).scrollLeft = 1e6; }", box)
+            after = page.evaluate(PLACES, box)
+            assert after["table"] < before["table"] - 20, (name, before, after)
+            assert abs(after["head"] - before["head"]) < 1, (name, before, after)
+    finally:
+        page.close()
+
+
+def test_the_notebook_firewall_table_keeps_host_names_whole(
+    sample_run: dict[str, Any], browser: Any
+) -> None:
+    """The notebook's firewall order broke "wz-agent01-t" at its hyphen in its "Kildeserver"
+    column (the firewall page kept it whole): each server's name is one piece there too."""
+    path = sample_run["run_dir"] / "signoff" / "04_system_and_network.html"
+    html = path.read_text(encoding="utf-8")
+    assert '<td><span class="host">wz-agent01-t</span></td>' in html
+    page = browser.new_page(viewport={"width": 1024, "height": 900})
+    try:
+        page.goto(path.as_uri())
+        hosts = page.evaluate(
+            "() => [...document.querySelectorAll('.nb-out td span.host')]"
+            ".map(s => [s.textContent, s.getClientRects().length])"
+        )
+        assert any(text == "wz-agent01-t" for text, _ in hosts), hosts
+        assert all(lines == 1 for _, lines in hosts), hosts
+    finally:
+        page.close()
+
+
+def test_the_checklist_on_a_phone_scrolls_rather_than_stacking_words(
+    sample_run: dict[str, Any], browser: Any
+) -> None:
+    """At 390 px the checklist was squeezed to its narrowest, a word a line and rows a screen
+    tall (2,196 px for eight rows): its cells keep a width, and the table scrolls sideways in
+    its box, saying so."""
+    signoff = sample_run["run_dir"] / "signoff"
+    page = browser.new_page(viewport={"width": 390, "height": 900})
+    try:
+        for name in ("checklist.html", "index.html"):
+            page.goto((signoff / name).as_uri())
+            more = page.evaluate(MORE, "table.checklist")
+            assert more["scrolls"] and more["shown"] == "visible", (name, more)
+            rows = page.evaluate(
+                "() => [...document.querySelectorAll('table.checklist tbody tr')]"
+                ".map(r => r.getBoundingClientRect().height)"
+            )
+            assert len(rows) == 8 and max(rows) < 160 and sum(rows) < 1000, (name, rows)
+        page.set_viewport_size({"width": 1100, "height": 900})  # a wide window: as before
+        page.goto((signoff / "checklist.html").as_uri())
+        assert not page.evaluate(MORE, "table.checklist")["scrolls"]
+    finally:
+        page.close()
+
+
+def test_a_notebook_page_names_its_settings_in_the_customers_words(
+    sample_run: dict[str, Any], browser: Any
+) -> None:
+    """ "Indstillinger: migration.toml (fra notebookens parametercelle)" stood on each
+    notebook's page: the consultant's words (JupyterLab keeps them); the page says which
+    settings file the run read."""
+    signoff = sample_run["run_dir"] / "signoff"
+    page = browser.new_page(viewport={"width": 1024, "height": 900})
+    try:
+        for name in ("02_contact_points.html", "04_system_and_network.html"):
+            page.goto((signoff / name).as_uri())
+            text = page.evaluate("() => document.body.innerText")
+            assert "Indstillingsfil: migration.toml" in text, name
+            assert "parametercelle" not in text and "notebookens" not in text, name
+    finally:
+        page.close()
+
+
+def test_the_line_of_a_wide_table_is_in_the_language_of_the_page(
+    tmp_path: Path, browser: Any
+) -> None:
+    """An English run reads the line in English, a Danish one in Danish."""
+    from ngdpkit.documents.display import table
+    from ngdpkit.documents.signoff import page as shell
+
+    wide = table([["x" * 12] * 9], [f"Column {i}" for i in range(9)], language="en")
+    view = browser.new_page(viewport={"width": 390, "height": 900})
+    try:
+        for language, words in (
+            ("en", '"The table continues to the right – scroll sideways →"'),
+            ("da", '"Tabellen fortsætter til højre – rul sidelæns →"'),
+        ):
+            path = tmp_path / f"{language}.html"
+            path.write_text(shell("Wide", str(wide), language=language), encoding="utf-8")
+            view.goto(path.as_uri())
+            more = view.evaluate(MORE, "table")
+            assert more["scrolls"] and more["shown"] == "visible", more
+            assert more["cue"] == words, (language, more)
+    finally:
+        view.close()
+
+
+def test_the_firewall_order_fits_an_a4_page_when_printed(
+    sample_run: dict[str, Any], browser: Any
+) -> None:
+    """Printed from the browser on A4 in portrait (718 px between the default margins), the
+    order's eleven columns (1,116 px on screen) ran past the page: its last column and right
+    border were cut off. Printed, every column is on the page."""
+    signoff = sample_run["run_dir"] / "signoff"
+    page = browser.new_page(viewport={"width": 718, "height": 1000})
+    try:
+        page.emulate_media(media="print")
+        for name, selector in (
+            ("firewall.html", "section.firewall-all table"),
+            ("04_system_and_network.html", ".nk table:has(th:nth-child(11))"),
+        ):
+            page.goto((signoff / name).as_uri())
+            right = page.evaluate(
+                "(s) => Math.max(...[...document.querySelectorAll(s + ' th')]"
+                ".map(th => th.getBoundingClientRect().right))",
+                selector,
+            )
+            assert right <= 718, (name, right)
+    finally:
+        page.close()

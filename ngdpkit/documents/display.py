@@ -31,6 +31,8 @@ STYLE = """<style>
 .nk table { border-collapse: collapse; margin: 6px 0 14px 0 !important; width: 100%; }
 .nk th, .nk td { border: 1px solid #d0d4d9; padding: 4px 8px; text-align: left !important; vertical-align: top; }
 .nk th { background: #eef1f4; }
+.nk span.host { white-space: nowrap; }
+.nk .nk-settings { display: none; }  /* the page's line: JupyterLab shows the consultant's */
 .nk tr { page-break-inside: avoid; }
 .nk .sev { font-weight: 600; border-radius: 3px; padding: 1px 6px; white-space: nowrap; }
 .nk .bar { height: 14px; display: inline-block; vertical-align: middle; }
@@ -133,11 +135,13 @@ def table(
     total: int | None = None,
     style: str = "",
     language: str = "da",
+    cls: str = "",
 ) -> Markup:
     """Rows of cells (text is escaped, its URLs kept whole; a Markup cell is a fragment)
     under ``headers``.
 
     ``total``: how many rows there are when ``rows`` is already cut (the rest is counted).
+    ``cls``: the table's class (``checklist``: its cells keep a width on a phone).
     """
     kept: list[list[Any]] = []
     seen = 0
@@ -148,7 +152,7 @@ def table(
     total = max(seen, total or 0)
     # "… og 4.100 mere", in the number format of the "13.900 rækker" beside it
     more = t(language, "more", n=number(language, total - limit)) if total > limit else ""
-    return fragment("table", headers, kept, more, style)
+    return fragment("table", headers, kept, more, style, cls)
 
 
 def block(*parts: Any, flex: bool = False, cls: str = "") -> HTML:

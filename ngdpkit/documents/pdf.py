@@ -84,11 +84,11 @@ EMPTY_LIST_END = re.compile(r"<h3>[^<]*</h3><ul>\Z")
 PRINT_CSS = """
 @page { size: A4; margin: 16mm 14mm 20mm 14mm; }
 @page appendix { size: A4 landscape; margin: 14mm 12mm 18mm 12mm; }
-body { margin: 0; max-width: none; font-size: 10pt; }
+body { margin: 0; max-width: none; font-size: 10pt; padding: 0 16px; }
 nav, footer.anchor { display: none; }
 /* Nothing addressed to the consultant is printed (what to run next, links, the notebook's
    settings line), and a table the document holds elsewhere is printed there only. */
-.consultant, .next, .nk-origin, .also-in-pdf, .banner-end { display: none !important; }
+.consultant, .next, .nk-origin, .nk-settings, .also-in-pdf, .banner-end { display: none !important; }
 .after-signatures { break-before: page; }
 .print-only { display: block !important; }
 .summary table { font-size: 9pt; }
@@ -99,7 +99,7 @@ nav, footer.anchor { display: none; }
 .appendix td, .appendix th { white-space: nowrap; font-size: 7.5pt; padding: 2px 4px; }
 .appendix td { font-family: Consolas, 'DejaVu Sans Mono', monospace; }
 .appendix.findings-all td, .appendix.findings-all th,
-.appendix.firewall-all td, .appendix.firewall-all th { white-space: normal; font-family: inherit; }
+.appendix.firewall-all td, .appendix.firewall-all th { white-space: normal; font-family: inherit; padding: 2px 4px; }
 .appendix li { font-size: 8.5pt; }
 .host, .appendix .host { white-space: nowrap; }
 table { page-break-inside: auto; }

@@ -74,6 +74,10 @@ td.owner { overflow-wrap: anywhere; }  /* an owner of one long word never widens
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 a:focus-visible, summary:focus-visible { outline: 3px solid #1f4e79; outline-offset: 2px; }
 .nb-out { position: relative; overflow: hidden; }
+/* a notebook's page names its settings file in the customer's words; the consultant's
+   line ("fra notebookens parametercelle") is for JupyterLab */
+.nb-out .nk p.nk-settings { display: block; }
+.nb-out .nk p.nk-origin { display: none; }
 .print-only { display: none; }
 table { border-collapse: collapse; width: 100%; }
 th, td { border: 1px solid #d0d4d9; padding: 4px 8px; text-align: left; vertical-align: top; }
@@ -124,12 +128,26 @@ tr { page-break-inside: avoid; }
   content: "The table continues to the right – scroll sideways →"; }
 section.appendix::before, .nb-out > .nk::before, table::before {
   display: block; position: sticky; left: 0; text-align: right; font-size: 13px; font-weight: 600;
-  color: #1f4e79; max-height: 0; overflow: hidden; visibility: hidden; }
+  color: #1f4e79; max-height: 0; overflow: hidden; visibility: hidden; padding-right: 18px; }
 @supports (animation-timeline: scroll()) {
   section.appendix::before, .nb-out > .nk::before, table::before {
     animation: nk-more linear both; animation-timeline: scroll(nearest inline); }
 }
 @keyframes nk-more { from { max-height: 3em; visibility: visible; } to { max-height: 3em; visibility: hidden; } }
+/* The box's heading stays in place while its table scrolls (the heading of the appendix went
+   sideways with it), and the line stands between the heading and the table: above the
+   heading it read as said of the table before (which fits) */
+@media screen {
+  section.appendix, .nb-out > .nk:not([style]):has(> h3 + table) { display: flex; flex-direction: column; }
+  section.appendix > h2, .nb-out > .nk:not([style]):has(> h3 + table) > h3 {
+    order: -1; align-self: flex-start; position: sticky; left: 0; }
+}
+/* On a phone the checklist scrolls in its box (with the line) rather than squeezing its
+   columns to a word each: its rows stood a screen tall */
+@media screen and (max-width: 760px) {
+  table.checklist th, table.checklist td { min-width: 9em; }
+  table.checklist th:last-child, table.checklist td:last-child { min-width: 22em; }
+}
 @media print {
   .visually-hidden { display: none; }
   body { margin: 0; max-width: none; font-size: 11pt; }
@@ -137,6 +155,13 @@ section.appendix::before, .nb-out > .nk::before, table::before {
   section.step { page-break-before: always; }
   .sig { page-break-inside: avoid; }
   a { color: inherit; text-decoration: none; }
+  /* the firewall order's eleven columns (1,116 px on screen) on an A4 page in portrait, its
+     last column and right border cut off at the margin: smaller text and padding, and the
+     page's own margins at the sides (the paper has its own) */
+  body { padding: 0; }
+  @page { margin: 12mm 10mm; }
+  section.firewall-all table, .nb-out > .nk.also-in-pdf table { font-size: 7pt; }
+  section.firewall-all :is(th, td), .nb-out > .nk.also-in-pdf :is(th, td) { padding: 2px; }
 }
 """
 
@@ -1500,6 +1525,7 @@ def checklist_table(
             ],
             HEADERS[lang],
             language=lang,
+            cls="checklist",  # its cells keep a width on a phone
         )
         + fragment(
             # what each word means: "ikke verificeret" beside "mangler", and plans in a column
@@ -1565,7 +1591,7 @@ def _host_cell(rule: FirewallRule, value: Any) -> Any:
     return Markup("").join(parts)
 
 
-def _whole_hosts(rule: FirewallRule, cells: list[Any]) -> list[Any]:
+def whole_hosts(rule: FirewallRule, cells: list[Any]) -> list[Any]:
     """A firewall row's cells with the server's host name kept whole wherever it stands."""
     return [_host_cell(rule, v) for v in cells]
 
@@ -1604,7 +1630,7 @@ def render_firewall(
 
     lang = "da" if language == "da" else "en"
     headers, body_rows = firewall_table(rows, lang)
-    body_rows = [_whole_hosts(r, cells) for r, cells in zip(rows, body_rows, strict=True)]
+    body_rows = [whole_hosts(r, cells) for r, cells in zip(rows, body_rows, strict=True)]
     groups: dict[tuple[str, ...], list[FirewallRule]] = {}
     # the summary counts rules: the notes (no TLS inspection) and the NAT addresses listed
     # for the portal are in the appendix, and said below the summary

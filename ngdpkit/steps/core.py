@@ -388,6 +388,15 @@ def header(step: Step) -> display.HTML:
                 )
                 if x
             ),
+            # the page's own line, for the customer (the line above is the consultant's,
+            # shown in JupyterLab only): "fra notebookens parametercelle" on a signed page
+            settings_page=(
+                t(s.language, "settings_file", file=s.rel(s.path))
+                if step.settings_origin in ("settings_from_parameter", "settings_from_env")
+                else t(s.language, step.settings_origin, file=s.rel(s.path))
+                if step.settings_origin
+                else ""
+            ),
         )
     )
 

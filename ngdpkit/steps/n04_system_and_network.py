@@ -241,9 +241,13 @@ def firewall_rules(step: Step) -> tuple[FirewallRule, ...]:
 
 def show_firewall(rows: Sequence[FirewallRule], step: Step | None = None) -> display.HTML:
     from ..deliverables.firewall import firewall_table
+    from ..documents.signoff import whole_hosts
 
     lang = step.language if step is not None else "da"
-    headers, body = firewall_table(rows, lang)
+    headers, cells = firewall_table(rows, lang)
+    # each server's host name kept whole, as on the firewall page ("wz-agent01-t" broke at
+    # its hyphen in the notebook's box)
+    body = [whole_hosts(r, row) for r, row in zip(rows, cells, strict=True)]
     shown = display.block(
         display.heading(t(lang, "firewall"), 3),
         display.table(body, headers, language=lang),
