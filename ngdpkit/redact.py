@@ -49,6 +49,7 @@ _registry: dict[str, tuple[str, ...]] = {}
 _pattern: re.Pattern[str] | None = None
 _names: dict[str, str] = {}
 _shortest = 0  # the length of the shortest registered form (set with the pattern)
+_spaced = False  # whether a registered part holds a space (set with the pattern)
 # every form of each secret of SHORT_SECRET characters or more, with its name: the first
 # characters of one left before a cut's mark are hidden too (set with the pattern)
 _cut_forms: list[tuple[str, str]] = []
@@ -226,6 +227,15 @@ def secret_parts(value: str) -> list[str]:
     for forms, length in folded:
         _add_long(parts, forms, length)
     return parts
+
+
+def spaced(part: str, parts: list[str] | tuple[str, ...]) -> bool:
+    """Whether ``part`` (one of a secret's ``parts``) holds a space that no other part
+    leaves out: it is looked for with no-break spaces as well. An authorization header's
+    space follows its scheme word, and its base64 part is a part of its own."""
+    return " " in part and not any(
+        q != part and len(q) >= SHORT_SECRET and q in part for q in parts
+    )
 
 
 def _add_long(parts: list[str], forms: list[str], length: int) -> None:
@@ -471,7 +481,7 @@ def registered() -> dict[str, list[str]]:
 
 
 def _compiled() -> re.Pattern[str] | None:
-    global _pattern, _names, _shortest, _cut_forms
+    global _pattern, _names, _shortest, _cut_forms, _spaced
     with _lock:
         if _pattern is not None or not _registry:
             return _pattern
@@ -501,6 +511,7 @@ def _compiled() -> re.Pattern[str] | None:
         # set before the pattern: a reader that gets this pattern reads this length or a
         # later one, never a longer one of before
         _shortest = min((len(form) for form in names), default=0)
+        _spaced = any(spaced(part, parts) for parts in _registry.values() for part in parts)
         _cut_forms = sorted(cut_forms, key=lambda f: len(f[0]), reverse=True)
         _pattern = re.compile("|".join(alternatives))
         _names = names
@@ -527,6 +538,8 @@ def redact(text: str) -> str:
         return _names.get(found) or _names.get(upper, "secret")
 
     out = pattern.sub(lambda m: HIDDEN.format(name=name(m.group(0))), text)
+    if _spaced and "\u00a0" in out:  # a secret of words written with no-break spaces
+        out = _redact_no_break(out, pattern, name)
     if _MAYBE_UNSEEN.search(out) is not None:
         out = _redact_across_unseen(out, pattern, name)
     plain_composed = False  # the text composed shows no secret, and reads as it shows
@@ -565,6 +578,14 @@ def _url_decoded(text: str) -> str:
     )
 
 
+def _escapes_compatible(text: str) -> bool:
+    """Whether ``text``'s percent-escapes (each run once) stand for a compatibility
+    character (:func:`compatible`): a secret in full-width letters in a URL."""
+    runs = {m[0] for m in _PERCENT_RUN.finditer(text)}
+    decoded = (bytes.fromhex(run.replace("%", "")).decode("utf-8", "replace") for run in runs)
+    return compatible("".join(decoded))
+
+
 _PYTHON_BYTES = re.compile(r"(?:\\x[0-9a-fA-F]{2})+")
 # The most characters NFKC makes of one (U+FDFA, an Arabic ligature, is 18)
 _NFKC_MOST = 18
@@ -593,6 +614,25 @@ def compatible(text: str, composed: str | None = None) -> bool:
     return not unicodedata.is_normalized("NFKC", composed)
 
 
+# A no-break space, raw or escaped (JSON, HTML: "&nbsp" without its ";" as a browser reads
+# it), which a reader cannot tell from a space
+NO_BREAK = "\u00a0|" + r"\\u00[aA]0|&(?:nbsp|#0*160|#[xX]0*[aA]0);?"
+_NO_BREAK = re.compile(NO_BREAK)
+
+
+def _redact_no_break(text: str, pattern: re.Pattern[str], name: Any) -> str:
+    """``text`` with each secret it shows once its no-break spaces are read as spaces
+    hidden where it stands (a space for a space: the places are the same). An attacker's
+    look: the password "mit hemmelige ord", written with no-break spaces in a server's
+    reply, reached the console; :data:`PLAIN_COMPATIBLE` keeps them out of the NFKC view."""
+    view = text.replace("\u00a0", " ")
+    out, at = [], 0
+    for m in pattern.finditer(view):
+        out += [text[at : m.start()], HIDDEN.format(name=name(m.group(0)))]
+        at = m.end()
+    return "".join(out) + text[at:] if out else text
+
+
 def _decoded_views(text: str, composed: bool = True, wide: bool = True) -> list[str]:
     """``text`` as a URL decoder reads it (every ``%XX`` undone, so a token written wholly in
     escapes is the token), as Python's ``b'…'`` shows bytes (httpx quoting a server's
@@ -606,8 +646,15 @@ def _decoded_views(text: str, composed: bool = True, wide: bool = True) -> list[
         views.append(unicodedata.normalize("NFC", text))
     if wide and not unicodedata.is_normalized("NFKC", text):
         views.append(unicodedata.normalize("NFKC", text))  # full-width letters as the letters
+    # escaped no-break spaces (raw ones alone are hidden in place: _redact_no_break)
+    if _spaced and ("\\u" in text or "&" in text) and (spaced := _NO_BREAK.sub(" ", text)) != text:
+        views.append(spaced)
     if "%" in text and (url := _url_decoded(text)) != text:
         views.append(url)
+        # a compatibility letter escaped (a browser shows "%EF%BD%88" as "ｈ"): read as NFKC
+        # does, full-width letters as the letters
+        if compatible(url) and (not compatible(text) or _escapes_compatible(text)):
+            views.append(unicodedata.normalize("NFKC", url))
     if ("\\u" in text or "&" in text) and (shown := marks_unescaped(text)) is not None:
         views.append(shown)
     if "\\x" in text:
@@ -730,7 +777,11 @@ _MARKED = re.compile(
 )
 # ... and as NFKC reads a text, each other character that is not ASCII a piece of its own (a
 # full-width letter is one letter)
-_MARKED_WIDE = re.compile(f"[^{_MARKS}][{_MARKS}]+|{_JAMO}|[^\x00-\x7f]", re.DOTALL)
+# (with the half-width voicing marks, "ｶﾞ", and Hangul compatibility and half-width jamo, "ㅎㅏ",
+# which NFKC composes with the letter before them)
+_WIDE_MARKS = _MARKS + "\uff9e\uff9f"
+_WIDE_JAMO = "[\uac00-\ud7a3]?[\u1100-\u11ff\u3131-\u318e\uffa0-\uffdc]+"
+_MARKED_WIDE = re.compile(f"[^{_WIDE_MARKS}][{_WIDE_MARKS}]+|{_WIDE_JAMO}|[^\x00-\x7f]", re.DOTALL)
 # the same, for a split that keeps them
 _MARKED_PIECES = re.compile(f"({_MARKED.pattern})", re.DOTALL)
 _MARKED_WIDE_PIECES = re.compile(f"({_MARKED_WIDE.pattern})", re.DOTALL)
@@ -748,7 +799,14 @@ def _composed_places(text: str, view: str, form: Literal["NFC", "NFKC"] = "NFC")
     forms = {p: unicodedata.normalize(form, p) for p in set(pieces)}  # each piece once
     composed = [forms[p] for p in pieces]
     if "".join(composed) != view:
-        return None
+        # a piece that composes with the one before it (a half-width kana and its voicing
+        # mark "ｶﾞ", Hangul compatibility jamo "ㅎㅏ"): the two as one piece, else the whole
+        # text was hidden for one secret in it (an attacker's look)
+        pieces = _pieces_joined(pieces, form)
+        forms = {p: unicodedata.normalize(form, p) for p in set(pieces)}
+        composed = [forms[p] for p in pieces]
+        if "".join(composed) != view:
+            return None
     # where each piece begins in text and in view; whether it reads the same in both
     starts = list(itertools.accumulate(map(len, pieces), initial=0))[:-1]
     views = list(itertools.accumulate(map(len, composed), initial=0))[:-1]
@@ -761,6 +819,30 @@ def _composed_places(text: str, view: str, form: Literal["NFC", "NFKC"] = "NFC")
         return starts[i] + (len(pieces[i]) if end else 0)  # the whole letter and its marks
 
     return place
+
+
+def _pieces_joined(pieces: list[str], form: Literal["NFC", "NFKC"]) -> list[str]:
+    """``pieces`` with each one that ``form`` reads otherwise after the one before it (it
+    composes with it) joined to that one; each pair judged once (a hostile text repeats it)."""
+    apart: dict[tuple[str, str], bool] = {}
+    out: list[str] = []
+    last = ""
+    for piece in pieces:
+        if out:
+            pair = (last[-8:], piece[:8])
+            alone = apart.get(pair)
+            if alone is None:
+                before, after = pair
+                alone = apart[pair] = unicodedata.normalize(form, before + after) == (
+                    unicodedata.normalize(form, before) + unicodedata.normalize(form, after)
+                )
+            if not alone:
+                out[-1] += piece
+                last = piece
+                continue
+        out.append(piece)
+        last = piece
+    return out
 
 
 def _hidden_at(text: str, place: Any, spans: list[tuple[int, int, str]]) -> str:

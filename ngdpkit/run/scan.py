@@ -33,6 +33,7 @@ from ..deliverables.outputs import stub_text as stub_text
 from ..redact import (
     CUT_MARKS,
     MARK_ESCAPE,
+    NO_BREAK,
     PLAIN_COMPATIBLE,
     SHORT_SECRET,
     UNSEEN_RANGES,
@@ -46,6 +47,7 @@ from ..redact import (
     marks_unescaped,
     reverses,
     secret_parts,
+    spaced,
     unseen_removed,
 )
 
@@ -77,6 +79,9 @@ class Needle:
     # it was quoted cut to its first 197 characters, the password's beginning among them.
     # (kept as each first SHORT_SECRET bytes with the forms that begin so: one search each)
     cuts: tuple[tuple[bytes, tuple[bytes, ...]], ...] = ()
+    # Whether the part holds a space: a file's text is read again with its no-break spaces
+    # (raw or escaped) as spaces, which a reader cannot tell apart (:func:`no_break_read`)
+    spaced: bool = False
 
     def search(self, blob: bytes) -> bool:
         if not self.forms and not self.literals and not self.percent:
@@ -155,6 +160,7 @@ def needles(secrets: dict[str, list[str]]) -> list[Needle]:
                         _compiled(f, short) for f, pct in zip(forms, escaped, strict=True) if pct
                     ),
                     () if short else _cut_forms([t for t in tails if owner[t] == part]),
+                    spaced(part, parts),
                 )
             )
     return out
@@ -306,8 +312,16 @@ _ENCODED = [chr(cp).encode("utf-8") for cp in _first_plane_unseen()]
 _LEAD = re.compile(
     b"[" + b"".join(re.escape(bytes([e[0]])) for e in sorted(set(_ENCODED))) + rb"\xf0-\xf4]"
 )
+# ... and the characters those bytes decode to (surrogateescape: a stray byte F0 to F4 as
+# U+DCF0 to U+DCF4), one class looked up per character: the alternation of their UTF-8 was
+# tried at each lead byte, 3 s for 9 MB of "…", kana or full-width letters (an attacker's
+# look), where the class takes 0.05 s. A byte F0 to F4 counts, as a character beyond the
+# first plane does; a lead byte is never a continuation, so the decoding reads every
+# sequence of the table the bytes hold as its character.
 _RAW = re.compile(
-    b"|".join(re.escape(e) for e in sorted(set(_ENCODED), key=len, reverse=True)) + rb"|[\xf0-\xf4]"
+    "["
+    + "".join(f"\\u{cp:04x}" for cp in _first_plane_unseen())
+    + "\U00010000-\U0010ffff\udcf0-\udcf4]"
 )
 _JSON_ESCAPE = re.compile(
     rb"\\u(?:" + b"|".join(f"{cp:04x}".encode() for cp in _first_plane_unseen()) + rb"|d[89ab])",
@@ -321,7 +335,7 @@ def _maybe_unseen(blob: bytes) -> bool:
     # is not inside any text
     rest = blob[3 if blob.startswith(BOM) else 0 :].translate(None, _PRINTABLE)
     return bool(
-        (rest and _LEAD.search(rest) and _RAW.search(rest))
+        (rest and _LEAD.search(rest) and _RAW.search(rest.decode("utf-8", "surrogateescape")))
         or (b"\\" in blob and _JSON_ESCAPE.search(blob))  # one byte: found at memchr's speed
         or _HTML_REFERENCE.search(blob)
     )
@@ -384,6 +398,20 @@ def composed(blob: bytes) -> list[bytes]:
     return views
 
 
+_NO_BREAK = re.compile(NO_BREAK.encode("utf-8"))
+
+
+def no_break_read(blob: bytes) -> bytes:
+    """``blob`` with its no-break spaces, raw or escaped (:data:`ngdpkit.redact.NO_BREAK`),
+    as spaces; empty when it holds none. An attacker's look: a password of words written
+    with no-break spaces passed the scan, which reads a text as NFKC does only when it holds
+    another compatibility character than those every page holds."""
+    if b"\xc2\xa0" not in blob and b"\\u00" not in blob and b"&" not in blob:
+        return b""
+    spaced = _NO_BREAK.sub(b" ", blob)
+    return b"" if spaced == blob else spaced
+
+
 def _normal_form(blob: bytes) -> Literal["NFC", "NFKC"] | None:
     """The form a view of ``blob`` (not ASCII) is read in: "NFKC" when it holds a
     compatibility character, "NFC" when it may hold a letter NFC composes or replaces, else
@@ -429,6 +457,8 @@ def scan_bytes(name: str, data: bytes, found_needles: list[Needle]) -> list[str]
     # composed or in NFKC, also without what a reader cannot see (a full-width secret split
     # by a zero-width space)
     blobs += seen + [whole for text in (*texts, *seen) for whole in composed(text)]
+    if any(needle.spaced for needle in found_needles):
+        blobs += [spaced for text in (*texts, *seen) if (spaced := no_break_read(text))]
     for needle in found_needles:
         if needle.name in hits:
             continue
@@ -584,14 +614,17 @@ def short_secrets(secrets: dict[str, list[str]]) -> frozenset[str]:
 def own_text_secrets(secrets: dict[str, list[str]]) -> frozenset[str]:
     """The names of the secrets of ``SHORT_SECRET`` characters or more whose value stands in
     the kit's own text (:func:`ngdpkit.secrets.kit_text`): a word of its pages, scripts or
-    messages ("password", "adgangskode"), found there wherever the kit writes it."""
+    messages ("password", "adgangskode"), found there wherever the kit writes it; in
+    full-width letters too ("ｐａｓｓｗｏｒｄ" is looked for as "password")."""
     from ..redact import SHORT_SECRET
     from ..secrets import kit_text
 
     return frozenset(
         name
         for name, parts in secrets.items()
-        if parts and len(parts[0]) >= SHORT_SECRET and parts[0] in kit_text()
+        if parts
+        and len(parts[0]) >= SHORT_SECRET
+        and (parts[0] in kit_text() or unicodedata.normalize("NFKC", parts[0]) in kit_text())
     )
 
 
