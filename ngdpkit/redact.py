@@ -474,6 +474,14 @@ def forget_all() -> None:
         _pattern = None
 
 
+def restore(name: str, parts: list[str]) -> None:
+    """Register ``parts`` (as :func:`registered` lists them) for ``name`` again (tests)."""
+    global _pattern
+    with _lock:
+        _registry[name] = tuple(parts)
+        _pattern = None
+
+
 def registered() -> dict[str, list[str]]:
     """Variable name -> the parts registered for it."""
     with _lock:

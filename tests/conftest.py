@@ -30,6 +30,22 @@ ORG = "Testkommune"
 
 
 @pytest.fixture(autouse=True)
+def _a_secret_registered_stays_in_its_test() -> Any:
+    """The kit's registry of secrets is its process's: a secret a test registers (a seal's
+    password opened in-process) went on into the next tests of its worker, where a seal test's
+    "x" * 12 hid another test's run of x's (two failures once the workers' share of modules
+    changed). Each test leaves the registry as it found it."""
+    from ngdpkit import redact
+
+    before = redact.registered()
+    yield
+    if redact.registered() != before:
+        redact.forget_all()
+        for name, parts in before.items():
+            redact.restore(name, parts)
+
+
+@pytest.fixture(autouse=True)
 def _no_thread_outlives_its_test() -> Any:
     """A thread a test started and left running goes on into the next tests of its worker,
     where what it prints is read as theirs (CI once failed on a probe test's slow server

@@ -272,6 +272,17 @@ MORE = """(selector) => { const box = document.querySelector(selector);
     layers: cs.backgroundAttachment, images: cs.backgroundImage}; }"""
 
 
+def _more_when(page: Any, box: str, shown: str) -> dict[str, Any]:
+    """:data:`MORE` of ``box`` once its cue is ``shown`` ("visible" or "hidden"): the browser
+    updates a scroll-driven animation a frame after the layout changes, and read at once the
+    cue was still in its old state (6 times in 30 under load)."""
+    page.wait_for_function(
+        "([s, v]) => getComputedStyle(document.querySelector(s), '::before').visibility === v",
+        arg=[box, shown],
+    )
+    return dict(page.evaluate(MORE, box))
+
+
 def test_a_wide_table_shows_that_it_continues_to_the_right(
     sample_run: dict[str, Any], browser: Any
 ) -> None:
@@ -284,7 +295,7 @@ def test_a_wide_table_shows_that_it_continues_to_the_right(
     try:
         page.goto((signoff / "firewall.html").as_uri())
         box = "section.firewall-all"
-        more = page.evaluate(MORE, box)
+        more = _more_when(page, box, "visible")
         assert more["scrolls"] and more["overflow"] == "auto", more
         assert more["cue"] == '"Tabellen fortsætter til højre – rul sidelæns →"', more
         assert more["shown"] == "visible" and more["room"] != "0px", more
@@ -298,17 +309,17 @@ def test_a_wide_table_shows_that_it_continues_to_the_right(
         )
         page.evaluate("(s) => { document.querySelector(s).scrollLeft = 0; }", box)
         page.set_viewport_size({"width": 1600, "height": 900})
-        more = page.evaluate(MORE, box)
+        more = _more_when(page, box, "hidden")
         assert not more["scrolls"] and more["shown"] == "hidden" and more["room"] == "0px", more
         # the notebook page shows the same order in its box
         page.set_viewport_size({"width": 1024, "height": 900})
         page.goto((signoff / "04_system_and_network.html").as_uri())
-        more = page.evaluate(MORE, ".nb-out > .nk:has(th:nth-child(11))")
+        more = _more_when(page, ".nb-out > .nk:has(th:nth-child(11))", "visible")
         assert more["scrolls"] and more["shown"] == "visible", more
         # on a phone each table is its own box, and says so
         page.set_viewport_size({"width": 390, "height": 900})
         page.goto((signoff / "firewall.html").as_uri())
-        more = page.evaluate(MORE, "table")
+        more = _more_when(page, "table", "visible")
         assert more["scrolls"] and more["shown"] == "visible", more
         assert more["layers"] == "local, local, scroll, scroll", more
     finally:
