@@ -97,13 +97,13 @@ def _hide_cut_starts(text: str, wide: bool | None = None) -> str:
         wide or (("\\u" in text or "&" in text) and escapes_changed(text))
     ):
         return text
-    out, at = [], 0
-    for start, end, name in _cut_spans(text, forms):
-        if start < at:  # inside one hidden already (a longer form of the same beginning)
-            continue
-        out += [text[at:start], HIDDEN.format(name=name)]
-        at = end
-    text = "".join(out) + text[at:]
+    text = _spans_hidden(text, _cut_spans(text, forms))
+    if _spaced:  # a secret of words cut, written with no-break spaces (a space for a space)
+        if "\u00a0" in text:
+            text = _spans_hidden(text, _cut_spans(text.replace("\u00a0", " "), forms))
+        if ("\\u" in text or "&" in text) and (spaced := _NO_BREAK.sub(" ", text)) != text:
+            if spans := _cut_spans(spaced, forms):  # escaped ("&nbsp;"): hidden whole
+                return HIDDEN.format(name=spans[0][2])
     if ("\\u" in text or "&" in text) and (escaped := marks_unescaped(text)) is not None:
         if spans := _cut_spans(escaped, forms):  # escaped so (a JSON file written ASCII-only)
             return HIDDEN.format(name=spans[0][2])
@@ -125,6 +125,18 @@ def _hide_cut_starts(text: str, wide: bool | None = None) -> str:
             return HIDDEN.format(name=spans[0][2])
         text = _hidden_at(text, place, spans)
     return text
+
+
+def _spans_hidden(text: str, spans: list[tuple[int, int, str]]) -> str:
+    """``text`` with each of ``spans`` (start, end, name; in order) hidden; one inside a span
+    hidden already (a longer form of the same beginning) is skipped."""
+    out, at = [], 0
+    for start, end, name in spans:
+        if start < at:
+            continue
+        out += [text[at:start], HIDDEN.format(name=name)]
+        at = end
+    return "".join(out) + text[at:] if out else text
 
 
 def _cut_spans(text: str, forms: list[tuple[str, str]]) -> list[tuple[int, int, str]]:
@@ -549,7 +561,7 @@ def redact(text: str) -> str:
     if _spaced and "\u00a0" in out:  # a secret of words written with no-break spaces
         out = _redact_no_break(out, pattern, name)
     if _MAYBE_UNSEEN.search(out) is not None:
-        out = _redact_across_unseen(out, pattern, name)
+        out = _redact_across_unseen(out, pattern, name, _spaced and "\u00a0" in out)
     plain_composed = False  # the text composed shows no secret, and reads as it shows
     whole = None
     if not out.isascii() and not unicodedata.is_normalized("NFC", out):
@@ -659,6 +671,8 @@ def _decoded_views(text: str, composed: bool = True, wide: bool = True) -> list[
         views.append(spaced)
     if "%" in text and (url := _url_decoded(text)) != text:
         views.append(url)
+        if _spaced and "\u00a0" in url:  # "%C2%A0": a no-break space, read as a space
+            views.append(url.replace("\u00a0", " "))
         # a compatibility letter escaped (a browser shows "%EF%BD%88" as "ｈ"): read as NFKC
         # does, full-width letters as the letters
         if compatible(url) and (not compatible(text) or _escapes_compatible(text)):
@@ -888,13 +902,17 @@ def _redact_composed(
     return _hidden_at(text, place, spans)
 
 
-def _redact_across_unseen(text: str, pattern: re.Pattern[str], name: Any) -> str:
+def _redact_across_unseen(
+    text: str, pattern: re.Pattern[str], name: Any, spaced: bool = False
+) -> str:
     """The secrets :func:`redact` finds once the unseen characters (raw or escaped) are taken
     out, replaced in ``text`` itself: each match is mapped back to the span of the original
     it came from. A secret found only in the order a right-to-left override shows the text
-    hides the whole text: which characters of it spell the secret is the display's doing."""
+    hides the whole text: which characters of it spell the secret is the display's doing.
+    ``spaced``: its no-break spaces are read as spaces too (a space for a space: a secret of
+    words with no-break spaces, split by a zero-width space, passed)."""
     spans = _unseen_spans(text)
-    skeleton = _spans_removed(text, spans)
+    skeleton = _spans_removed(text.replace("\u00a0", " ") if spaced else text, spans)
     found = [m for m in pattern.finditer(skeleton) if m.end() > m.start()]
     result = text
     if found:
@@ -916,9 +934,10 @@ def _redact_across_unseen(text: str, pattern: re.Pattern[str], name: Any) -> str
         out.append(text[at:])
         result = "".join(out)
     if _RTL_OPENS.search(result):
-        shown = pattern.search(as_shown(result))
-        if shown is not None:
-            return HIDDEN.format(name=name(shown.group(0)))
+        shown = as_shown(result)
+        found_shown = pattern.search(shown.replace("\u00a0", " ") if spaced else shown)
+        if found_shown is not None:
+            return HIDDEN.format(name=name(found_shown.group(0)))
     return result
 
 

@@ -23,30 +23,15 @@ import openpyxl
 
 from ngdpkit import redact
 from ngdpkit.run import scan
-from ngdpkit.run.scan import needles, scan_bytes
+from ngdpkit.run.scan import needles
+from tests.test_hostile_secrets_45 import _hits, _redacted, wide
+from tests.test_signing import SEAL_VAR
 
-NAME = "NGDPKIT_TEST_SECRET"
+# the helpers of the same session's first attacker pass, its secret's name with them
+NAME = SEAL_VAR
 HIDDEN = f"[hidden: {NAME}]"
 WORDS = "mit hemmelige ord"
 SECRET = "hemmelig-kode-2026"
-
-
-def wide(text: str) -> str:
-    """``text`` with each ASCII letter, digit and sign in its full-width form."""
-    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
-
-
-def _redacted(secret: str, text: str) -> str:
-    redact.forget_all()
-    try:
-        redact.register(NAME, secret)
-        return redact.redact(text)
-    finally:
-        redact.forget_all()
-
-
-def _hits(secret: str, data: bytes, name: str = "f.txt") -> list[str]:
-    return scan_bytes(name, data, needles({NAME: redact.secret_parts(secret)}))
 
 
 def test_a_password_of_words_with_no_break_spaces_is_hidden_and_found(tmp_path: Path) -> None:
@@ -147,3 +132,23 @@ def test_a_full_width_word_of_the_kit_is_said_to_be_the_kits_own_text() -> None:
     text: its leak is said so, not blamed on the inputs."""
     secrets = {NAME: redact.secret_parts(wide("password")), "OTHER": redact.secret_parts(SECRET)}
     assert scan.own_text_secrets(secrets) == frozenset({NAME})
+
+
+def test_a_password_of_words_cut_or_url_escaped_with_no_break_spaces_is_hidden_and_found() -> None:
+    """A review of the day: the beginning of a password of words before a cut's mark passed
+    the redaction when written with no-break spaces (hidden with plain spaces), and so did
+    the password URL-escaped with them ("%C2%A0"), which the scan missed too."""
+    cut = "mit\u00a0hemmelige\u00a0o"
+    assert _redacted(WORDS, f"Svar: {cut}...") == f"Svar: {HIDDEN}..."
+    assert _redacted(WORDS, f"Svar: {cut}\u2026") == f"Svar: {HIDDEN}\u2026"
+    assert _redacted(WORDS, "<td>mit&nbsp;hemmelige&nbsp;o...</td>") == HIDDEN
+    for text in ("?q=mit%C2%A0hemmelige%C2%A0ord", "?q=mit%c2%a0hemmelige%20ord"):
+        assert _redacted(WORDS, text) == HIDDEN, text
+    assert _hits(WORDS, b"GET /?q=mit%C2%A0hemmelige%C2%A0ord") == [NAME]
+    # split by a zero-width space besides (the scan found it, the redaction did not)
+    for text in ("mit\u00a0hemm\u200belige\u00a0ord", "mit hemmelige\u200b\u00a0ord"):
+        assert _redacted(WORDS, f"Kode: {text}, slut") == f"Kode: {HIDDEN}, slut", text
+        assert _hits(WORDS, text.encode()) == [NAME], text
+    # other words are as they were
+    assert _redacted(WORDS, "mit\u00a0hemmelige\u00a0s...") == "mit\u00a0hemmelige\u00a0s..."
+    assert _hits(WORDS, b"?q=mit%C2%A0hemmelige%C2%A0svar") == []

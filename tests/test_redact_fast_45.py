@@ -2,7 +2,9 @@
 same output, byte for byte. Here the code as it was before (a reference, kept small) and the
 code as it is read many generated texts, of every escape the redaction knows and some it does
 not, raw unseen characters, ANSI escapes, decomposed letters, right-to-left overrides and a
-registered secret split by all of them; every step and the whole :func:`redact` must agree."""
+registered secret split by all of them; every step and the whole :func:`redact` must agree,
+but on a text holding a Hangul jamo or a kana voicing mark, which the same session reads
+otherwise on purpose (the reference keeps the old pieces: it read the new ones at first)."""
 
 from __future__ import annotations
 
@@ -92,10 +94,23 @@ def decoded_views_old(text: str, composed: bool = True) -> list[str]:
     return views
 
 
+# the pieces as they were: a letter and its Latin marks (no kana voicing mark, no Hangul jamo:
+# the same session added them to R._MARKED)
+MARKS_OLD = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
+MARKED_OLD = re.compile(
+    f"[^{MARKS_OLD}][{MARKS_OLD}]+|[\u0374\u037e\u0387\u2126\u212a\u212b]", re.DOTALL
+)
+
+
+# a Hangul jamo or a kana voicing mark: the same session made the redaction place a secret
+# beside one (it hid the whole text), on purpose; such a text is not read as before
+NEWLY_MARKED = re.compile("[\u1100-\u11ff\u3099\u309a]")
+
+
 def composed_places_old(text: str, view: str) -> Any:
     pieces: list[str] = []
     at = 0
-    for m in R._MARKED.finditer(text):
+    for m in MARKED_OLD.finditer(text):
         if m.start() > at:
             pieces.append(text[at : m.start()])
         pieces.append(m.group(0))
@@ -303,6 +318,8 @@ def test_every_step_reads_a_generated_text_as_before() -> None:
             assert [unicodedata.normalize("NFKC", v) for v in views] == [
                 unicodedata.normalize("NFKC", v) for v in decoded_views_old(text)
             ], text
+        if NEWLY_MARKED.search(text):
+            continue
         view = unicodedata.normalize("NFC", text)
         new, old = R._composed_places(text, view), composed_places_old(text, view)
         assert (new is None) == (old is None), text
@@ -329,16 +346,21 @@ def test_html_unescape_is_read_with_the_standard_librarys_own_pattern() -> None:
 def test_redact_hides_what_it_hid_before(registered: None) -> None:
     pattern = R._compiled()
     assert pattern is not None
-    hidden = 0
+    hidden = marked = 0
     for text in texts(4545, 4000):
         out = R.redact(text)
-        assert out == redact_old(text), text
+        if NEWLY_MARKED.search(text):  # read otherwise since: no secret shows in it either
+            marked += 1
+            assert pattern.search(R.as_shown(unicodedata.normalize("NFC", out))) is None, text
+        else:
+            assert out == redact_old(text), text
         hidden += out != text
         named = R._names.get
         assert R._redact_across_unseen(text, pattern, named) == redact_across_unseen_old(
             text, pattern, named
         ), text
     assert hidden > 1000  # the texts hold the secret in most of them, and it is found
+    assert 100 < marked < 1000  # most texts are compared with the old reading
 
 
 def test_a_huge_hostile_text_is_hidden_as_before(registered: None) -> None:

@@ -399,6 +399,8 @@ def composed(blob: bytes) -> list[bytes]:
 
 
 _NO_BREAK = re.compile(NO_BREAK.encode("utf-8"))
+# ... and URL-escaped ("%C2%A0"), read as the escaped space a secret's URL form holds ("%20")
+_PERCENT_NO_BREAK = re.compile(rb"%[cC]2%[aA]0")
 
 
 def no_break_read(blob: bytes) -> bytes:
@@ -406,9 +408,11 @@ def no_break_read(blob: bytes) -> bytes:
     as spaces; empty when it holds none. An attacker's look: a password of words written
     with no-break spaces passed the scan, which reads a text as NFKC does only when it holds
     another compatibility character than those every page holds."""
-    if b"\xc2\xa0" not in blob and b"\\u00" not in blob and b"&" not in blob:
+    if b"\xc2\xa0" not in blob and b"\\u00" not in blob and b"&" not in blob and b"%" not in blob:
         return b""
     spaced = _NO_BREAK.sub(b" ", blob)
+    if b"%" in spaced:
+        spaced = _PERCENT_NO_BREAK.sub(b"%20", spaced)
     return b"" if spaced == blob else spaced
 
 
