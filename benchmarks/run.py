@@ -117,6 +117,17 @@ def bench_redact(megabytes: float, reps: int) -> dict[str, Any]:
     return {"megabytes": megabytes, **result}
 
 
+def bench_scan(cells: list[int], reps: int) -> list[dict[str, Any]]:
+    """The leak scan (``scan_bytes``) of workbooks of full cells written by openpyxl, whose
+    text is references (``&#65352;``, ``&#230;``): full-width, Danish, a full-width secret."""
+    rows = []
+    for n in cells:
+        result = median_of(reps, lambda n=n: workload("scan", n))
+        print(f"  scan, {n} cells per workbook: {result['seconds']} CPU-s in all", flush=True)
+        rows.append({"cells": n, **result})
+    return rows
+
+
 # ``--sample``: a sample set to copy instead of generating one (the suite's smoke tests hand
 # over the session's, sparing the RSA keys of `ngdpkit sample` and, for status, its run).
 SAMPLE: Path | None = None
@@ -741,6 +752,12 @@ def markdown(results: dict[str, Any]) -> str:
             lines.append(
                 f"| `redact`, {rd['megabytes']} MB of {kind} | {rd[kind + '_secret_seconds']} CPU-s with a secret registered, {rd[kind + '_seconds']} without | – | – | – |"
             )
+    for sc in results.get("scan", []):
+        kinds = [k.removesuffix("_xml_mb") for k in sc if k.endswith("_xml_mb")]
+        for kind in kinds:
+            lines.append(
+                f"| leak scan, workbook of {sc['cells']} cells of {kind} ({sc[kind + '_xml_mb']} MB of XML) | {sc[kind + '_seconds']} CPU-s | – | – | – |"
+            )
     p = results.get("probes")
     if p:
         lines.append(
@@ -785,6 +802,7 @@ SECTIONS = {
     "run": "runs of the sample",
     "probes": "network probes",
     "redact": "redaction of hostile text (escapes, decomposed letters)",
+    "scan": "leak scan of workbooks whose text is references (full-width, Danish)",
 }
 
 
@@ -832,6 +850,8 @@ def main() -> int:
                 results[section] = bench_status(work, 5 if args.smoke else 200, reps)
             elif section == "redact":
                 results[section] = bench_redact(0.1 if args.smoke else 10, reps)
+            elif section == "scan":
+                results[section] = bench_scan([2] if args.smoke else [22, 100], reps)
             elif section == "run":
                 results[section] = bench_run(work, reps, smoke=args.smoke)
             else:

@@ -6,6 +6,7 @@
     python benchmarks/workloads.py calamine DIR       # bare pandas.read_excel(engine="calamine", dtype=str) of the same files
     python benchmarks/workloads.py editor DIR         # notebook 02's editor: one decision written + the mapping made again
     python benchmarks/workloads.py redact MB          # redact() over MB megabytes of hostile escapes, per kind
+    python benchmarks/workloads.py scan CELLS         # the leak scan of workbooks of CELLS full cells (openpyxl's &#NNNN; text)
 
 Each measuring call prints one JSON line: {"seconds": …, "peak_mb": …, "rows": …}.
 """
@@ -13,6 +14,7 @@ Each measuring call prints one JSON line: {"seconds": …, "peak_mb": …, "rows
 from __future__ import annotations
 
 import base64
+import io
 import json
 import random
 import sys
@@ -266,10 +268,74 @@ def redact_workload(megabytes: float) -> dict:
     return out
 
 
+# Workbooks for the leak scan (session 45): openpyxl writes each character that is not ASCII
+# as a reference (``&#65352;``), so a cell of full-width letters is 8 bytes a character and
+# one of Danish text holds ``&#230;``, ``&#248;``, ``&#229;``; one holds the secret in
+# full-width letters, which the scan must find.
+SCAN_SECRET = "hemmelig-7f3c9a1e-Token"
+SCAN_CELL = 32_767  # Excel's most characters in a cell
+SCAN_KINDS = {
+    "fullwidth": "ｆｕｌｄ ｂｒｅｄｄｅ ｂｏｇｓｔａｖｅｒ ",
+    "danish": "Åbenrå Kommune, Ærø og Øster Søgård ",
+    "fullwidth_secret": "ｆｕｌｄ ｂｒｅｄｄｅ ｂｏｇｓｔａｖｅｒ ",
+}
+
+
+def scan_workbook(kind: str, cells: int) -> bytes:
+    """A workbook of ``cells`` cells of ``SCAN_CELL`` characters of ``kind``, written by openpyxl
+    (the secret in full-width letters in the middle cell for ``fullwidth_secret``)."""
+    import openpyxl
+
+    unit = SCAN_KINDS[kind]
+    text = (unit * (SCAN_CELL // len(unit) + 1))[:SCAN_CELL]
+    wide = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in SCAN_SECRET)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in range(1, cells + 1):
+        value = text
+        if kind == "fullwidth_secret" and row == cells // 2 + 1:
+            value = text[: SCAN_CELL // 2] + wide + text[SCAN_CELL // 2 + len(wide) :]
+        sheet.cell(row=row, column=1, value=value)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def scan_workload(cells: int) -> dict:
+    """``scan_bytes`` of each workbook (CPU-s each, in all), with the bench secret as the one
+    looked for; the unzipped XML's size in MB."""
+    import zipfile
+
+    from ngdpkit.redact import secret_parts
+    from ngdpkit.run.scan import needles, scan_bytes
+
+    pins = needles({"NGDPKIT_BENCH_SECRET": secret_parts(SCAN_SECRET)})
+    scan_bytes("warm-up.txt", b"warm-up " * 10, pins)
+    out: dict = {}
+    total = 0.0
+    for kind in SCAN_KINDS:
+        data = scan_workbook(kind, cells)
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            xml = sum(i.file_size for i in zf.infolist())
+        start = time.process_time()
+        hits = scan_bytes(f"{kind}.xlsx", data, pins)
+        seconds = time.process_time() - start
+        assert hits == (["NGDPKIT_BENCH_SECRET"] if kind.endswith("_secret") else []), kind
+        out[f"{kind}_seconds"] = seconds
+        out[f"{kind}_xml_mb"] = round(xml / 1e6, 1)
+        total += seconds
+    out["seconds"] = total
+    out["peak_mb"] = peak_mb()
+    out["rows"] = cells
+    return out
+
+
 if __name__ == "__main__":
     what, folder = sys.argv[1], Path(sys.argv[2])
     if what == "redact":
         print(json.dumps(redact_workload(float(sys.argv[2]))))
+    elif what == "scan":
+        print(json.dumps(scan_workload(int(sys.argv[2]))))
     elif what == "build":
         build(folder, int(sys.argv[3]), full_mapping=sys.argv[4:5] == ["full"])
     else:

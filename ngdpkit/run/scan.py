@@ -348,7 +348,10 @@ def without_unseen(blob: bytes) -> list[bytes]:
     if not _maybe_unseen(blob):
         return []
     text = blob.decode("utf-8", "surrogateescape")
-    seen = [unseen_removed(text), *([as_shown(text)] if reverses(text) else [])]
+    removed = unseen_removed(text)
+    if removed == text:  # nothing unseen, raw or escaped: nothing reversed either (as_shown)
+        return []
+    seen = [removed, *([as_shown(text)] if reverses(text) else [])]
     return [t.encode("utf-8", "surrogateescape") for t in dict.fromkeys(seen) if t != text]
 
 
