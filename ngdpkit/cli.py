@@ -242,7 +242,9 @@ def _migration_commands(sub: Any) -> None:
 
     p = sub.add_parser("init", help="a day-one migration.toml for a new customer")
     p.add_argument("dir", type=Path, metavar="DIR")
-    p.add_argument("--organisation", action=_Once, required=True, help="the organisation's name")
+    p.add_argument(
+        "--organisation", action=_Once, required=True, help="the name of the organisation"
+    )
     p.add_argument("--cvr", action=_Once, required=True, help="its CVR number (8 digits)")
     p.add_argument(
         "--mailboxes", action=_Once, type=Path, help="the e-Boks export, copied in beside it"
@@ -313,14 +315,14 @@ def _tool_commands(sub: Any) -> None:
         choices=("test", "production"),
         help="the environment kind it is meant for",
     )
-    p.add_argument("--cvr", action=_Once, help="the organisation's CVR")
+    p.add_argument("--cvr", action=_Once, help="the CVR of the organisation")
     p.add_argument(
         "--settings",
         action=_Once,
         type=Path,
         metavar="FILE",
         help="the settings: the password found as run finds it (its secrets_file too), and the"
-        " environment's password variable, kind, the CVR and trust anchors when FILE is its"
+        " password variable, kind, CVR and trust anchors of the environment when FILE is its"
         " certificate",
     )
     p.add_argument(
@@ -335,7 +337,7 @@ def _tool_commands(sub: Any) -> None:
     audit = sub.add_parser("audit", help="audit trail tools").add_subparsers(
         dest="audit_command", required=True, metavar="SUBCOMMAND"
     )
-    p = audit.add_parser("verify", help="check a run's audit trail")
+    p = audit.add_parser("verify", help="check the audit trail of a run")
     p.add_argument("target", type=Path, metavar="FILE|RUN_DIR")
     p.add_argument("--expect-hash", action=_Once, metavar="HEX")
 
@@ -411,7 +413,7 @@ def _ngdp_commands(sub: Any) -> None:
         action=_Once,
         default="7",  # checked in cmd_watch: a bad value is one line, not argparse's usage
         metavar="N",
-        help="read NgDP's event log of the last N days (1 to 90, default 7)",
+        help="read the event log of NgDP for the last N days (1 to 90, default 7)",
     )
 
 
@@ -430,7 +432,7 @@ def _comparison_commands(sub: Any) -> None:
     p.add_argument(
         "--from-inputs",
         action="store_true",
-        help="check today's inputs again instead of reading each environment's latest run",
+        help="check the inputs again as they are today, not the latest run of each environment",
     )
     p.add_argument("--json", action="store_true", help="print the comparison as JSON")
 
@@ -444,7 +446,9 @@ def _comparison_commands(sub: Any) -> None:
         help="every change, even past 50 (else a summary by code and unit)",
     )
 
-    p = sub.add_parser("status", help="each environment's latest run for settings files or folders")
+    p = sub.add_parser(
+        "status", help="the latest run of each environment for settings files or folders"
+    )
     p.add_argument("paths", type=Path, nargs="+", metavar="PATH")
     p.add_argument("--json", action="store_true")
     p.add_argument(
@@ -860,7 +864,7 @@ def _inspect_unsaid(file: Path, kind: str | None, cvr: str | None, *, anchored: 
     if kind is None:
         missing.append("whether it is the test or the production certificate (--env)")
     if cvr is None:
-        missing.append("whether its CVR is the organisation's (--cvr)")
+        missing.append("whether its CVR is that of the organisation (--cvr)")
     if not anchored:  # an untrusted chain: a test CA the settings name would change that
         missing.append("the trust anchors the settings may name (--trust-anchors)")
     if not missing:
@@ -941,7 +945,7 @@ def _audit_verify_pdf(pdf: Path) -> int:
     for note in said.notes:
         print(one_line(note))
     print(
-        "a PDF carries no audit trail: the run's records and its other files are checked by "
+        "a PDF carries no audit trail: the records of the run and its other files are checked by "
         "verifying its run folder or its support bundle (ngdpkit audit verify RUN_DIR|BUNDLE.zip)"
     )
     if not said.problems:

@@ -113,11 +113,11 @@ tr { page-break-inside: avoid; }
      window showed the cue for less than a pixel; 6 px at the cells' sides fits them (and
      in the notebook's box, where "wz-agent01-t" broke at its hyphen) */
   section.appendix th, section.appendix td, .nb-out > .nk th, .nb-out > .nk td { padding-left: 6px; padding-right: 6px; }
-  section.appendix::before, .nb-out > .nk::before { content: "Tabellen fortsætter til højre – rul sidelæns →"; }
+  section.appendix::before, .nb-out > .nk::before { content: "Tabellen fortsætter til højre – rul sidelæns →" / ""; }
 }
 @media screen and (max-width: 760px) {
   table, .nk table { background: var(--nk-more); }
-  table::before, .nk table::before { content: "Tabellen fortsætter til højre – rul sidelæns →"; }
+  table::before, .nk table::before { content: "Tabellen fortsætter til højre – rul sidelæns →" / ""; }
 }
 :root { --nk-more:
   linear-gradient(to right, #fff 40%, rgba(255, 255, 255, 0)) left center / 40px 100% no-repeat local,
@@ -125,7 +125,7 @@ tr { page-break-inside: avoid; }
   linear-gradient(to right, rgba(31, 78, 121, 0.35), rgba(31, 78, 121, 0)) left center / 16px 100% no-repeat scroll,
   linear-gradient(to left, rgba(31, 78, 121, 0.35), rgba(31, 78, 121, 0)) right center / 16px 100% no-repeat scroll; }
 :lang(en) section.appendix::before, :lang(en) .nb-out > .nk::before, :lang(en) table::before {
-  content: "The table continues to the right – scroll sideways →"; }
+  content: "The table continues to the right – scroll sideways →" / ""; }
 section.appendix::before, .nb-out > .nk::before, table::before {
   display: block; position: sticky; left: 0; text-align: right; font-size: 13px; font-weight: 600;
   color: #1f4e79; max-height: 0; overflow: hidden; visibility: hidden; padding-right: 18px; }

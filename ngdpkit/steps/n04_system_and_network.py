@@ -19,7 +19,7 @@ from ..documents.i18n import t
 from ..documents.pages import Markup
 from ..findings import Finding
 from ..secrets import own_words, quality_findings, secret_missing
-from .core import Step, pending
+from .core import LAB_DIR, Step, pending
 from .deliver import OutputContext, PageContext
 from .records import (
     CertificateRecord,
@@ -261,13 +261,18 @@ def probe_evidence(step: Step) -> display.HTML:
     """Findings from the servers' own check files (``probe_evidence``), by server and time."""
     summaries = evidence(step)
     title = t(step.language, "evidence")
+    # its own heading, with no section heading above it (the page showed "Serverkontrol"
+    # with nothing under it); a JupyterLab session reads what the section is about here
+    lab = step.run_dir is not None and step.run_dir.name == LAB_DIR
+    about = [display.para(t(step.language, "section_evidence_about"))] if lab else []
     if not summaries:
         return display.block(
-            display.heading(title, 3), display.para(t(step.language, "no_evidence"))
+            display.heading(title, 3), *about, display.para(t(step.language, "no_evidence"))
         )
     columns = ["server", "taken_at", "egress_ip", "checks", "failed", "file"]
     return display.block(
         display.heading(title, 3),
+        *about,
         display.table(
             (
                 [
