@@ -25,6 +25,7 @@ from ngdpkit.redact import SHORT_SECRET, unseen_removed
 from ngdpkit.run.scan import needles, scan_bytes
 from tests.conftest import cli
 from tests.test_hostile_cuts import with_seal_password_env
+from tests.test_redact_composed import redacted_with
 from tests.test_signing import SEAL_VAR, all_bytes
 
 SECRET = "hemmelig-kode-2026"
@@ -41,12 +42,7 @@ def _hits(secret: str, data: bytes, name: str = "f.txt") -> list[str]:
 
 
 def _redacted(secret: str, text: str) -> str:
-    redact.forget_all()
-    try:
-        redact.register(SEAL_VAR, secret)
-        return redact.redact(text)
-    finally:
-        redact.forget_all()
+    return redacted_with(SEAL_VAR, secret, text)
 
 
 def _escaped_json(text: str) -> bytes:

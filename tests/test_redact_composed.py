@@ -15,13 +15,18 @@ PARTLY = unicodedata.normalize("NFD", SECRET[:1]) + SECRET[1:]  # one "Å" of tw
 HIDDEN = f"[hidden: {NAME}]"
 
 
-def _redacted(text: str) -> str:
+def redacted_with(name: str, secret: str, text: str) -> str:
+    """``text`` redacted with ``secret`` (registered as ``name``) the one secret known."""
     redact.forget_all()
     try:
-        redact.register(NAME, SECRET)
+        redact.register(name, secret)
         return redact.redact(text)
     finally:
         redact.forget_all()
+
+
+def _redacted(text: str) -> str:
+    return redacted_with(NAME, SECRET, text)
 
 
 def test_a_partly_decomposed_secret_is_hidden_where_it_stands() -> None:
