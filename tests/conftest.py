@@ -29,6 +29,17 @@ CVR = "98765433"
 ORG = "Testkommune"
 
 
+def edit_settings(toml: Path, *pairs: tuple[str, str]) -> Path:
+    """``toml`` (a copy of the sample's settings) with each (old, new) text replaced once, as
+    a consultant edits it; each old text must be there."""
+    text = toml.read_text(encoding="utf-8")
+    for old, new in pairs:
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    toml.write_text(text, encoding="utf-8")
+    return toml
+
+
 @pytest.fixture(autouse=True)
 def _a_secret_registered_stays_in_its_test() -> Any:
     """The kit's registry of secrets is its process's: a secret a test registers (a seal's

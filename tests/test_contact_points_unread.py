@@ -19,6 +19,7 @@ from ngdpkit.deliverables.commands import KitCommands
 from ngdpkit.settings import load_settings
 from ngdpkit.steps.n02_contact_points import show_contact_points
 from ngdpkit.steps.pipeline import run_all
+from tests.conftest import edit_settings
 
 NGDP_LINE = 'contact_points = "ngdp"\n'
 FILE_LINE = 'contact_points = "contact-points-test.xlsx"\n'
@@ -26,13 +27,7 @@ MAPPING_LINE = 'mapping = "mapping-test.xlsx"\n'
 
 
 def _edit(sample: Path, *pairs: tuple[str, str]) -> Path:
-    toml = sample / "migration.toml"
-    text = toml.read_text(encoding="utf-8")
-    for old, new in pairs:
-        assert old in text
-        text = text.replace(old, new, 1)
-    toml.write_text(text, encoding="utf-8")
-    return toml
+    return edit_settings(sample / "migration.toml", *pairs)
 
 
 def _checklist(toml: Path, language: str) -> tuple[Checklist, list[Any]]:

@@ -15,6 +15,7 @@ from ngdpkit.findings import local_time
 from ngdpkit.inputs.contact_points import ContactPoint
 from ngdpkit.inputs.decisions import HEADERS, read_decisions
 from ngdpkit.steps import decide as decide_module
+from tests.conftest import edit_settings
 
 BORGERSERVICE = "7f9c69da-044c-5324-b789-212f3097dbac"
 SKOLE = "0ecb8511-d743-547f-9b6e-4454c7a6b014"
@@ -383,11 +384,7 @@ def test_a_decision_after_the_settings_were_saved_with_other_line_ends_is_made(
 def _edited(settings: Path, *pairs: tuple[str, str]) -> None:
     """The settings file with each (old, new) text replaced once, as a consultant edits it
     in another tab during the session."""
-    text = settings.read_text(encoding="utf-8")
-    for old, new in pairs:
-        assert old in text, old
-        text = text.replace(old, new, 1)
-    settings.write_text(text, encoding="utf-8")
+    edit_settings(settings, *pairs)
 
 
 def test_an_edit_no_decision_depends_on_lets_it_through_and_the_run_uses_it(

@@ -16,7 +16,7 @@ import openpyxl
 import pytest
 
 from ngdpkit.inputs import is_number
-from tests.conftest import cli
+from tests.conftest import cli, edit_settings
 
 HUGE = "7" * 5000
 
@@ -31,10 +31,7 @@ def check(sample: Path, env: str = "test") -> tuple[int, list[dict[str, str]], s
 
 
 def set_settings(sample: Path, old: str, new: str) -> None:
-    toml = sample / "migration.toml"
-    text = toml.read_text(encoding="utf-8")
-    assert old in text, old
-    toml.write_text(text.replace(old, new, 1), encoding="utf-8")
+    edit_settings(sample / "migration.toml", (old, new))
 
 
 @pytest.mark.parametrize("text", ["1", "0100233", "0" * 18])

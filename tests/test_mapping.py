@@ -9,7 +9,7 @@ import pytest
 from ngdpkit.inputs.contact_points import ContactPoint
 from ngdpkit.inputs.mailboxes import COLUMNS
 from ngdpkit.inputs.mapping import contact_point_plan, map_mailboxes, read_mapping_file, suggest
-from tests.conftest import write_xlsx
+from tests.conftest import edit_settings, write_xlsx
 
 SYS = "5b3f2c1e-8d4a-4e7b-9c2f-1a6d3e8b7c40"
 A = "7f9c69da-044c-5324-b789-212f3097dbac"
@@ -1308,11 +1308,8 @@ def test_page_02_without_contact_points_beside_a_mapping_file_does_not_say_none_
     them, no suggestions."""
     from tests.conftest import cli
 
-    toml = sample_copy / "migration.toml"
-    text = toml.read_text()
     line = 'contact_points = "contact-points-test.xlsx"\n'
-    assert line in text
-    toml.write_text(text.replace(line, "", 1))
+    toml = edit_settings(sample_copy / "migration.toml", (line, ""))
     r = cli("run", "--settings", str(toml), "--env", "test")
     assert r.returncode in (0, 1), r.stdout + r.stderr
     text = _page_text(_latest(sample_copy) / "signoff" / "02_contact_points.html")

@@ -14,7 +14,7 @@ from ngdpkit.catalogue import VALUES_DA
 from ngdpkit.documents.change_text import finding_sentence
 from ngdpkit.documents.i18n import t
 from ngdpkit.steps.core import PENDING_KEYS
-from tests.conftest import cli
+from tests.conftest import cli, edit_settings
 
 
 def test_every_pending_text_has_its_danish_form_in_the_catalogue() -> None:
@@ -83,11 +83,8 @@ def test_contact_points_ngdp_offline_is_said_as_set_but_not_read(sample_copy: Pa
     """contact_points = "ngdp" in a run that does not read NgDP: the customer's page read
     "contact_points er ikke sat endnu: contact_points = "ngdp" bruger …", though the
     settings set it."""
-    toml = sample_copy / "migration.toml"
-    text = toml.read_text()
     line = 'contact_points = "contact-points-test.xlsx"\n'
-    assert line in text
-    toml.write_text(text.replace(line, 'contact_points = "ngdp"\n', 1))
+    toml = edit_settings(sample_copy / "migration.toml", (line, 'contact_points = "ngdp"\n'))
     r = cli("run", "--settings", str(toml), "--env", "test")
     assert r.returncode in (0, 1), r.stdout + r.stderr
     run_dir = Path([x for x in r.stdout.splitlines() if x.strip()][-1].strip())
