@@ -152,3 +152,19 @@ def test_a_password_of_words_cut_or_url_escaped_with_no_break_spaces_is_hidden_a
     # other words are as they were
     assert _redacted(WORDS, "mit\u00a0hemmelige\u00a0s...") == "mit\u00a0hemmelige\u00a0s..."
     assert _hits(WORDS, b"?q=mit%C2%A0hemmelige%C2%A0svar") == []
+
+
+def test_forget_all_leaves_nothing_of_the_secrets_it_forgets() -> None:
+    """The registry emptied, nothing made of it stays: the forms of a cut beginning and the
+    reading of no-break spaces of a secret of words went on after it (a hostile review)."""
+    redact.forget_all()
+    try:
+        redact.register(SEAL_VAR, "mit hemmelige ord 2026")
+        assert "[hidden:" in redact.redact("Svar: mit hemmelige o...")
+        assert redact._cut_forms and redact._spaced
+        redact.forget_all()
+        assert not redact._cut_forms and not redact._spaced and not redact._names
+        assert redact._shortest == 0 and redact._compiled() is None
+        assert redact.redact("Svar: mit hemmelige o...") == "Svar: mit hemmelige o..."
+    finally:
+        redact.forget_all()
